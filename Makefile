@@ -1,0 +1,32 @@
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DIR := build/demo-data
+DEMO_MODEL := build/demo-model
+
+.PHONY: venv install install-dev demo test lint bench bench-quality clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install -q -e .
+
+install-dev: $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev]'
+
+demo: install
+	$(BIN)/recommender demo-data $(DEMO_DIR)
+	$(BIN)/recommender train --data $(DEMO_DIR) --out $(DEMO_MODEL)
+	$(BIN)/recommender audience $(DEMO_MODEL) $$($(BIN)/python -c "import json;print(json.load(open('$(DEMO_DIR)/demo.json'))['example_film_id'])") --k 15
+
+lint: install-dev
+	$(BIN)/ruff check recommender service tests benchmarks
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf build .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Training configuration and its defaults (the tuned ones, see README "Defaults")."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from recommender.errors import InvalidParameterError
+from recommender.weighting import check_scheme
+
+MODELS = ("als", "bpr", "lmf")
+DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("core", 1.0), ("extended", 4.0), ("broad", 15.0))
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run. Field names are the CLI's ``--`` options."""
+
+    model: str = "als"
+    factors: int = 64
+    iterations: int = 15
+    regularization: float = 0.05
+    alpha: float = 2.0
+    weighting: str = "bm25"
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    min_rating: float | None = None
+    learning_rate: float = 0.05
+    seed: int = 0
+    segments: int = 10
+    # share of the training interactions held out to measure each tier's expected conversion
+    holdout: float = 0.1
+    warm_iterations: int = 2
+    tiers: tuple[tuple[str, float], ...] = field(default=DEFAULT_TIERS)
+
+    def validate(self) -> TrainConfig:
+        if self.model not in MODELS:
+            raise InvalidParameterError(f"model must be one of {', '.join(MODELS)}, "
+                                        f"got {self.model!r}")
+        check_scheme(self.weighting)
+        _in_range("factors", self.factors, 1, 4096)
+        _in_range("iterations", self.iterations, 1, 1000)
+        _in_range("segments", self.segments, 1, 1000)
+        _in_range("warm_iterations", self.warm_iterations, 0, 100)
+        if self.regularization < 0:
+            raise InvalidParameterError(f"regularization must be >= 0, got {self.regularization}")
+        if self.alpha <= 0:
+            raise InvalidParameterError(f"alpha must be > 0, got {self.alpha}")
+        if not 0 <= self.holdout < 0.9:
+            raise InvalidParameterError(f"holdout must be in [0, 0.9), got {self.holdout}")
+        check_tiers(self.tiers)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["tiers"] = [[name, pct] for name, pct in self.tiers]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in known}
+        if "tiers" in kwargs:
+            kwargs["tiers"] = tuple((str(n), float(p)) for n, p in kwargs["tiers"])
+        return cls(**kwargs)
+
+
+def check_tiers(tiers: tuple[tuple[str, float], ...]) -> None:
+    """Tiers are (name, share of candidates in percent), outermost last; they sum to <= 100."""
+    if not tiers:
+        raise InvalidParameterError("at least one tier is needed")
+    total = sum(p for _, p in tiers)
+    if any(p <= 0 for _, p in tiers) or total > 100 + 1e-9:
+        raise InvalidParameterError(
+            f"tier shares must be > 0 and sum to at most 100%, got {[p for _, p in tiers]}"
+        )
+
+
+def _in_range(name: str, value: int, lo: int, hi: int) -> None:
+    if not lo <= value <= hi:
+        raise InvalidParameterError(f"{name} must be in [{lo}, {hi}], got {value}")

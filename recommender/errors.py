@@ -1,0 +1,55 @@
+"""Typed domain errors. Only the CLI and ``service/`` turn them into exit or HTTP codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class RecommenderError(Exception):
+    """Base class of every error the engine reports to a person."""
+
+
+class DataError(RecommenderError):
+    """Bad input data: names the file, the line (1-based, when known) and what was expected."""
+
+    def __init__(self, path: str, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.reason = message
+        where = self.path if line is None else f"{self.path}, line {line}"
+        super().__init__(f"{where}: {message}")
+
+
+class ArtifactError(RecommenderError):
+    """A model folder is missing, incomplete, of the wrong version or inconsistent."""
+
+
+class UnknownIdError(RecommenderError, KeyError):
+    """One or more external ids are not known to the model."""
+
+    kind = "id"
+
+    def __init__(self, ids: Iterable[str]) -> None:
+        self.ids = [str(i) for i in ids]
+        shown = ", ".join(repr(i) for i in self.ids[:10])
+        more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
+        super().__init__(f"unknown {self.kind} {shown}{more}")
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
+
+
+class UnknownFilmError(UnknownIdError):
+    kind = "film_id"
+
+
+class UnknownUserError(UnknownIdError):
+    kind = "user_id"
+
+
+class UnknownGenreError(UnknownIdError):
+    kind = "genre"
+
+
+class InvalidParameterError(RecommenderError, ValueError):
+    """A parameter outside its range: says what was expected and what was got."""

@@ -1,0 +1,75 @@
+"""``IdMap``: external string ids <-> internal row/column indices."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from recommender.errors import UnknownIdError
+
+
+class IdMap:
+    """An ordered set of external ids (strings, kept byte for byte).
+
+    ``ids[i]`` is the external id of index ``i``. Lookups are vectorised through
+    pyarrow's hash index, so mapping millions of ids costs no Python loop.
+    """
+
+    def __init__(self, ids: Sequence[str] | NDArray[np.str_] | pa.Array) -> None:
+        arr = ids if isinstance(ids, pa.Array) else pa.array(np.asarray(ids, dtype=str))
+        arr = arr.cast(pa.string())
+        if arr.null_count:
+            raise ValueError("ids must not contain nulls")
+        if len(pc.unique(arr)) != len(arr):
+            raise ValueError("ids must be unique")
+        self._arrow = arr
+        self._ids: NDArray[np.str_] = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
+        self._lookup: dict[str, int] | None = None
+
+    @property
+    def ids(self) -> NDArray[np.str_]:
+        return self._ids
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def __contains__(self, external_id: object) -> bool:
+        return isinstance(external_id, str) and external_id in self._dict()
+
+    def _dict(self) -> dict[str, int]:
+        if self._lookup is None:
+            self._lookup = {s: i for i, s in enumerate(self._ids.tolist())}
+        return self._lookup
+
+    def index_of(self, external_id: str, error: type[UnknownIdError] = UnknownIdError) -> int:
+        """Index of one id; raises ``error`` naming it when unknown."""
+        try:
+            return self._dict()[external_id]
+        except KeyError:
+            raise error([external_id]) from None
+
+    def to_index(
+        self,
+        external_ids: Iterable[str] | pa.Array,
+        strict: bool = True,
+        error: type[UnknownIdError] = UnknownIdError,
+    ) -> NDArray[np.int64]:
+        """Indices of many ids (vectorised). Unknown ids raise in strict mode, else map to -1."""
+        query = (
+            external_ids
+            if isinstance(external_ids, pa.Array)
+            else pa.array([str(x) for x in external_ids], type=pa.string())
+        )
+        idx = pc.index_in(query.cast(pa.string()), value_set=self._arrow)
+        out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+        if strict and (out < 0).any():
+            missing = np.asarray(query.to_numpy(zero_copy_only=False), dtype=str)[out < 0]
+            raise error(dict.fromkeys(missing.tolist()))
+        return out
+
+    def to_ids(self, indices: NDArray[np.integer]) -> NDArray[np.str_]:
+        return self._ids[np.asarray(indices)]

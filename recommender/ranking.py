@@ -1,0 +1,65 @@
+"""Vectorised top-k kernels shared by every ranking in the engine.
+
+Order is score descending, ties broken by the lower index, so results are exact and
+reproducible (a brute-force ``lexsort`` gives the same order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+def top_k(scores: NDArray[np.floating], k: int) -> NDArray[np.int64]:
+    """Indices of the ``k`` best finite scores of a 1-D array, best first.
+
+    Entries set to ``-inf`` are never returned. Cost: one ``argpartition`` over ``scores``
+    plus a sort of the ``k`` winners.
+    """
+    n = scores.shape[0]
+    k = min(k, n)
+    if k <= 0:
+        return np.zeros(0, np.int64)
+    if k < n:
+        part = np.argpartition(-scores, k - 1)[:k]
+        threshold = scores[part].min()
+        # argpartition breaks ties at the threshold arbitrarily: re-pick them by index
+        if np.count_nonzero(scores == threshold) > np.count_nonzero(scores[part] == threshold):
+            above = np.flatnonzero(scores > threshold)
+            ties = np.flatnonzero(scores == threshold)[: k - len(above)]
+            part = np.concatenate([above, ties])
+    else:
+        part = np.arange(n)
+    part = part[scores[part] > -np.inf]
+    order = np.lexsort((part, -scores[part]))
+    return part[order].astype(np.int64)
+
+
+def top_k_rows(scores: NDArray[np.floating], k: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Row-wise top-k of a 2-D score block, best first per row.
+
+    Returns ``(indices, counts)``: ``indices`` is ``(rows, k)``; ``counts[r]`` is how many of row
+    ``r``'s entries are real (finite) candidates, the rest are padding to ignore.
+    Ties at the cut-off are broken by argpartition (exact up to equal scores).
+    """
+    rows, n = scores.shape
+    k = min(k, n)
+    if k < n:
+        part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    else:
+        part = np.broadcast_to(np.arange(n), (rows, n)).copy()
+    vals = np.take_along_axis(scores, part, axis=1)
+    # sort by score desc, then index asc
+    order = np.lexsort((part, -vals), axis=1)
+    idx = np.take_along_axis(part, order, axis=1)
+    counts = np.minimum((scores > -np.inf).sum(axis=1), k)
+    return idx.astype(np.int64), counts.astype(np.int64)
+
+
+def rank_of(scores: NDArray[np.floating], idx: NDArray[np.integer]) -> NDArray[np.int64]:
+    """1-based rank of each entry ``idx`` in the full order (score desc, index asc)."""
+    s = scores[idx]
+    higher = (scores[None, :] > s[:, None]).sum(axis=1)
+    position = np.arange(len(scores))[None, :]
+    tied_before = ((scores[None, :] == s[:, None]) & (position < idx[:, None])).sum(axis=1)
+    return (higher + tied_before + 1).astype(np.int64)

@@ -1,0 +1,157 @@
+"""Audience segments: users clustered on their taste vectors, labelled by the genres they
+over-index on; and the lift tables (segment split, demographic portrait) of a set of users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.dataset import Catalog
+
+
+def kmeans(
+    x: NDArray[np.float32], k: int, seed: int = 0, iterations: int = 30
+) -> NDArray[np.int16]:
+    """Spherical k-means (k-means++ seeding) on the rows of ``x``; returns labels 0..k-1.
+
+    Rows are L2-normalised first, so users cluster by the direction of their taste, not by
+    how much they watch.
+    """
+    n = x.shape[0]
+    k = max(1, min(k, n))
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    xn = (x / np.where(norms > 0, norms, 1)).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    centers = np.empty((k, x.shape[1]), np.float32)
+    centers[0] = xn[rng.integers(n)]
+    d2 = np.full(n, np.inf, np.float32)
+    for c in range(1, k):
+        d2 = np.minimum(d2, ((xn - centers[c - 1]) ** 2).sum(axis=1))
+        p = d2 / d2.sum() if d2.sum() > 0 else None
+        centers[c] = xn[rng.choice(n, p=p)]
+    labels = np.zeros(n, np.int64)
+    for it in range(iterations):
+        new = np.argmax(xn @ centers.T, axis=1)
+        if it > 0 and np.array_equal(new, labels):
+            break
+        labels = new
+        sums = np.zeros_like(centers)
+        np.add.at(sums, labels, xn)
+        counts = np.bincount(labels, minlength=k)
+        empty = counts == 0
+        sums[~empty] /= counts[~empty, None]
+        # re-seed an empty cluster with the point worst served by its centre
+        if empty.any():
+            worst = np.argsort((xn * centers[labels]).sum(axis=1))[: int(empty.sum())]
+            sums[empty] = xn[worst]
+        cn = np.linalg.norm(sums, axis=1, keepdims=True)
+        centers = (sums / np.where(cn > 0, cn, 1)).astype(np.float32)
+    # number segments by size, largest first, so ids are stable and meaningful
+    order = np.argsort(-np.bincount(labels, minlength=k), kind="stable")
+    remap = np.empty(k, np.int64)
+    remap[order] = np.arange(k)
+    return remap[labels].astype(np.int16)
+
+
+def describe(
+    labels: NDArray[np.int16],
+    seen: sp.csr_matrix,
+    catalog: Catalog,
+    n_films: int = 5,
+    n_genres: int = 3,
+) -> list[dict[str, Any]]:
+    """Per segment: id, size, label, top genres (with lift) and representative films.
+
+    Genre lift = the segment's share of views in the genre / the whole base's share.
+    A representative film is one the segment watches far more than the base does
+    (lift x share, among films watched by at least 2% of the segment).
+    """
+    k = int(labels.max()) + 1 if len(labels) else 0
+    n_users = seen.shape[0]
+    member = sp.csr_matrix(
+        (np.ones(n_users, np.float32), (labels.astype(np.int64), np.arange(n_users))),
+        shape=(k, n_users),
+    )
+    seg_film = np.asarray((member @ (seen > 0).astype(np.float32)).todense())  # k x films
+    sizes = np.bincount(labels, minlength=k)
+    all_film = seg_film.sum(axis=0)
+    genres = catalog.genre_vocabulary()
+    genre_rows = [set(g.split("|")) if g else set() for g in catalog.genres.tolist()]
+    film_genre = np.array([[g in row for g in genres] for row in genre_rows], np.float32
+                          ).reshape(len(genre_rows), len(genres))
+    seg_genre = seg_film @ film_genre
+    all_genre = all_film @ film_genre
+    out: list[dict[str, Any]] = []
+    for s in range(k):
+        info: dict[str, Any] = {"segment": s, "size": int(sizes[s]),
+                                "share": float(sizes[s] / max(n_users, 1))}
+        top: list[dict[str, Any]] = []
+        if genres and seg_genre[s].sum() > 0:
+            lift = (seg_genre[s] / seg_genre[s].sum()) / np.maximum(all_genre / all_genre.sum(),
+                                                                    1e-12)
+            for g in np.argsort(-lift)[:n_genres]:
+                if lift[g] > 1.0:
+                    top.append({"genre": genres[g], "lift": round(float(lift[g]), 3)})
+        share_seg = seg_film[s] / max(sizes[s], 1)
+        share_all = all_film / max(n_users, 1)
+        film_lift = share_seg / np.maximum(share_all, 1e-12)
+        eligible = share_seg >= 0.02
+        score = np.where(eligible, film_lift * share_seg, -np.inf)
+        reps = [int(i) for i in np.argsort(-score)[:n_films] if np.isfinite(score[i])]
+        info["top_genres"] = top
+        info["representative_films"] = [
+            {"film_id": str(catalog.film_ids[i]), "title": str(catalog.titles[i]),
+             "lift": round(float(film_lift[i]), 3)} for i in reps]
+        if top:
+            info["label"] = " & ".join(t["genre"] for t in top[:2]) + " fans"
+        elif reps and catalog.titles[reps[0]]:
+            info["label"] = f"Fans of {catalog.titles[reps[0]]}"
+        else:
+            info["label"] = f"Segment {s}"
+        out.append(info)
+    _dedupe_labels(out)
+    return out
+
+
+def _dedupe_labels(infos: list[dict[str, Any]]) -> None:
+    seen: dict[str, int] = {}
+    for info in infos:
+        label = info["label"]
+        if label in seen:
+            seen[label] += 1
+            info["label"] = f"{label} ({seen[label]})"
+        else:
+            seen[label] = 1
+
+
+def lift_table(
+    values: NDArray[np.str_] | NDArray[np.integer],
+    subset: NDArray[np.integer],
+    names: list[str] | None = None,
+) -> list[dict[str, Any]]:
+    """Distribution of ``values`` over the users in ``subset`` against all users, with lift.
+
+    ``values`` has one entry per user; ``subset`` holds user indices. Rows are ordered by
+    lift, largest first; lift = share in subset / share among all users.
+    """
+    uniq, inverse = np.unique(np.asarray(values), return_inverse=True)
+    base = np.bincount(inverse, minlength=len(uniq)).astype(np.float64)
+    sub = np.bincount(inverse[np.asarray(subset, np.int64)], minlength=len(uniq)).astype(
+        np.float64)
+    base_share = base / max(base.sum(), 1)
+    sub_share = sub / max(sub.sum(), 1)
+    lift = np.where(base_share > 0, sub_share / np.maximum(base_share, 1e-12), 0.0)
+    rows = []
+    for i in np.argsort(-lift, kind="stable"):
+        v = uniq[i]
+        rows.append({
+            "value": names[int(v)] if names is not None else str(v),
+            "count": int(sub[i]),
+            "share": round(float(sub_share[i]), 4),
+            "base_share": round(float(base_share[i]), 4),
+            "lift": round(float(lift[i]), 3),
+        })
+    return rows

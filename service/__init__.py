@@ -1,0 +1,1 @@
+"""HTTP service: thin FastAPI routes over the ``recommender`` library."""
