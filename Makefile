@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 
-.PHONY: venv install install-dev demo test lint bench bench-quality clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quality clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -14,7 +14,10 @@ install: $(BIN)/python
 	$(BIN)/pip install -q -e .
 
 install-dev: $(BIN)/python
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,spark]'
+
+install-bench: $(BIN)/python
+	$(BIN)/pip install -q -e '.[dev,bench]'
 
 demo: install
 	$(BIN)/recommender demo-data $(DEMO_DIR)
