@@ -89,7 +89,12 @@ def save(model: Model, path: str | os.PathLike[str]) -> Path:
         if dest.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
             os.replace(dest, old / "model")
-            os.replace(tmp, dest)
+            try:
+                os.replace(tmp, dest)
+            except BaseException:
+                os.replace(old / "model", dest)  # put the previous model back
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, dest)
@@ -200,6 +205,11 @@ def _csr(src: Path, arr: Any, name: str, shape: tuple[int, int]) -> sp.csr_matri
     if shape[0] and (int(indptr[-1]) != len(indices) or int(indptr[0]) != 0):
         raise ArtifactError(f"{src / (name + '_indptr.npy')}: does not match "
                             f"{name}_indices ({int(indptr[-1])} vs {len(indices)} entries)")
+    if shape[0] and (np.diff(indptr) < 0).any():
+        raise ArtifactError(f"{src / (name + '_indptr.npy')}: row pointers are not increasing")
+    if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= shape[1]):
+        raise ArtifactError(f"{src / (name + '_indices.npy')}: column index out of range "
+                            f"[0, {shape[1]})")
     data = np.ones(len(indices), np.float32)
     m = sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
     return m

@@ -40,12 +40,23 @@ def top_k_rows(scores: NDArray[np.floating], k: int) -> tuple[NDArray[np.int64],
 
     Returns ``(indices, counts)``: ``indices`` is ``(rows, k)``; ``counts[r]`` is how many of row
     ``r``'s entries are real (finite) candidates, the rest are padding to ignore.
-    Ties at the cut-off are broken by argpartition (exact up to equal scores).
+    Ties at the cut-off go to the lower index, as in ``top_k``, so each row equals ``top_k``
+    of that row.
     """
     rows, n = scores.shape
     k = min(k, n)
+    if k <= 0:
+        return np.zeros((rows, 0), np.int64), np.zeros(rows, np.int64)
     if k < n:
         part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        threshold = np.take_along_axis(scores, part, axis=1).min(axis=1)
+        # argpartition breaks ties at the threshold arbitrarily: re-pick those rows by index
+        tied_all = (scores == threshold[:, None]).sum(axis=1)
+        tied_in = (np.take_along_axis(scores, part, axis=1) == threshold[:, None]).sum(axis=1)
+        for r in np.flatnonzero((tied_all > tied_in) & (threshold > -np.inf)):
+            above = np.flatnonzero(scores[r] > threshold[r])
+            ties = np.flatnonzero(scores[r] == threshold[r])[: k - len(above)]
+            part[r] = np.concatenate([above, ties])
     else:
         part = np.broadcast_to(np.arange(n), (rows, n)).copy()
     vals = np.take_along_axis(scores, part, axis=1)
@@ -58,6 +69,14 @@ def top_k_rows(scores: NDArray[np.floating], k: int) -> tuple[NDArray[np.int64],
 
 def rank_of(scores: NDArray[np.floating], idx: NDArray[np.integer]) -> NDArray[np.int64]:
     """1-based rank of each entry ``idx`` in the full order (score desc, index asc)."""
+    idx = np.asarray(idx, np.int64)
+    n = scores.shape[0]
+    if len(idx) * n > 4_000_000:
+        # many entries: one full sort instead of a len(idx) x n comparison block
+        order = np.lexsort((np.arange(n), -scores))
+        position = np.empty(n, np.int64)
+        position[order] = np.arange(n)
+        return (position[idx] + 1).astype(np.int64)
     s = scores[idx]
     higher = (scores[None, :] > s[:, None]).sum(axis=1)
     position = np.arange(len(scores))[None, :]

@@ -1,0 +1,191 @@
+"""Test helpers: small synthetic models built directly from arrays, brute-force oracles,
+a numpy adjusted Rand index, and demo-data training.
+
+Every oracle here is written independently of the library's ranking code: rankings are a
+plain ``np.lexsort`` (score descending, user index ascending) over every candidate.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender import data, demo
+from recommender.config import TrainConfig
+from recommender.dataset import Catalog, Interactions, UserTable
+from recommender.ids import IdMap
+from recommender.model import Model, Segments
+from recommender.training import FORMAT_VERSION, train
+
+GENRES = ("Action", "Comedy", "Drama", "Horror", "Sci-Fi")
+REGIONS = ("North", "South", "East", "West")
+AGE_BANDS = ("18-24", "25-34", "35-44", "45-54")
+
+
+def synthetic_model(
+    n_users: int = 400,
+    n_films: int = 50,
+    factors: int = 8,
+    density: float = 0.08,
+    n_segments: int = 4,
+    seed: int = 0,
+    ties: bool = False,
+) -> Model:
+    """A model made of random arrays (no training).
+
+    ``ties=True`` draws small integer factors, so many scores are exactly equal and the
+    tie-break (lower user index first) is exercised. Film ids are zero-padded strings, so
+    byte-for-byte id handling is exercised too.
+    """
+    rng = np.random.default_rng(seed)
+    if ties:
+        uf = rng.integers(-1, 2, size=(n_users, factors)).astype(np.float32)
+        ff = rng.integers(-1, 2, size=(n_films, factors)).astype(np.float32)
+    else:
+        uf = rng.normal(size=(n_users, factors)).astype(np.float32)
+        ff = rng.normal(size=(n_films, factors)).astype(np.float32)
+    dense = rng.random((n_users, n_films)) < density
+    dense[rng.integers(n_users, size=n_films), np.arange(n_films)] = True  # every film seen
+    seen = sp.csr_matrix(dense.astype(np.float32))
+    seen.sort_indices()
+    user_ids = np.array([f"user-{i:04d}" for i in range(n_users)])
+    film_ids = np.array([f"{1000 + 37 * i:07d}" for i in range(n_films)])
+    genres = np.array(["|".join(sorted({GENRES[i % len(GENRES)],
+                                        GENRES[(i * 3 + 1) % len(GENRES)]}))
+                       for i in range(n_films)])
+    catalog = Catalog(film_ids, np.array([f"Film {i}" for i in range(n_films)]),
+                      np.full(n_films, 1990, np.int32) + np.arange(n_films, dtype=np.int32) % 30,
+                      genres)
+    attrs = {
+        "region": np.asarray(REGIONS)[rng.integers(len(REGIONS), size=n_users)],
+        "age_band": np.asarray(AGE_BANDS)[rng.integers(len(AGE_BANDS), size=n_users)],
+        "gender": np.asarray(["F", "M"])[rng.integers(2, size=n_users)],
+    }
+    labels = rng.integers(n_segments, size=n_users).astype(np.int16)
+    info = [{"segment": s, "size": int((labels == s).sum()), "label": f"Segment {s}"}
+            for s in range(n_segments)]
+    # calibration counts: 1000 bins, hit rate falling with the bin
+    cands = np.full(1000, 50, np.int64)
+    hits = np.round(20 * np.exp(-np.arange(1000) / 60)).astype(np.int64)
+    return Model(
+        users=IdMap(user_ids), films=IdMap(film_ids), user_factors=uf, film_factors=ff,
+        seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog,
+        user_table=UserTable(user_ids.copy(), attrs), segments=Segments(labels, info),
+        meta={"format_version": FORMAT_VERSION, "model_version": "test-0", "model": "als",
+              "params": {"alpha": 2.0, "regularization": 0.05}},
+        calibration={"bins": 1000, "hits": hits.tolist(), "candidates": cands.tolist()},
+    )
+
+
+def dense_seen(model: Model) -> NDArray[np.bool_]:
+    """users x films boolean matrix of the training interactions."""
+    return np.asarray(model.seen.toarray() > 0)
+
+
+def brute_order(scores: NDArray[np.floating], candidates: NDArray[np.integer]) -> NDArray[np.int64]:
+    """``candidates`` sorted by score descending, index ascending (full sort)."""
+    c = np.asarray(candidates, np.int64)
+    return c[np.lexsort((c, -scores[c]))]
+
+
+def brute_audience(model: Model, f: int, exclude_seen: bool = True
+                   ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """The whole ranked audience of film ``f``: (user indices, scores), by brute force."""
+    scores = model.user_factors @ model.film_factors[f]
+    cand = np.arange(model.n_users)
+    if exclude_seen:
+        cand = cand[~dense_seen(model)[:, f]]
+    order = brute_order(scores, cand)
+    return order, scores[order]
+
+
+def percentile(rank: NDArray[np.integer], total: int) -> NDArray[np.float64]:
+    return 100.0 * (total - np.asarray(rank) + 1) / total
+
+
+def tier_names(total: int, tiers: tuple[tuple[str, float], ...]) -> list[str | None]:
+    """Tier of every rank 1..total, computed the simple way: a rank r is in the first tier
+    whose cumulative share covers it, i.e. r <= ceil(total * cum% / 100)."""
+    out: list[str | None] = []
+    for r in range(1, total + 1):
+        cum = 0.0
+        name = None
+        for n, share in tiers:
+            cum += share
+            # r <= ceil(x)  <=>  r - 1 < x, with x = total * cum / 100
+            if 100 * (r - 1) < total * cum - 1e-9:
+                name = n
+                break
+        out.append(name)
+    return out
+
+
+def ari(a: NDArray[Any], b: NDArray[Any]) -> float:
+    """Adjusted Rand index of two labelings (Hubert & Arabie), numpy only."""
+    a, b = np.asarray(a), np.asarray(b)
+    _, ai = np.unique(a, return_inverse=True)
+    _, bi = np.unique(b, return_inverse=True)
+    table = np.zeros((ai.max() + 1, bi.max() + 1), np.int64)
+    np.add.at(table, (ai, bi), 1)
+
+    def pairs(x: NDArray[np.int64]) -> float:
+        return float((x * (x - 1) // 2).sum())
+
+    index = pairs(table)
+    sum_a, sum_b = pairs(table.sum(axis=1)), pairs(table.sum(axis=0))
+    n_pairs = len(a) * (len(a) - 1) / 2
+    expected = sum_a * sum_b / n_pairs
+    max_index = (sum_a + sum_b) / 2
+    return (index - expected) / (max_index - expected)
+
+
+def make_demo(folder: Path, **kwargs: Any) -> Path:
+    return demo.generate(folder, **kwargs)
+
+
+def train_folder(folder: Path, **config: Any) -> Model:
+    """Load a data folder and train a small model (config overrides TrainConfig fields)."""
+    params: dict[str, Any] = {"factors": 32, "iterations": 8, "seed": 0}
+    params.update(config)
+    return train(data.load(folder), TrainConfig(**params), progress=False)
+
+
+def without_film(inter: Interactions, film_id: str) -> Interactions:
+    """The same interactions with every row of ``film_id`` removed (and the film unknown)."""
+    keep = inter.film_idx != inter.films.index_of(film_id)
+    users = inter.users.ids[inter.user_idx[keep]]
+    films = inter.films.ids[inter.film_idx[keep]]
+    return Interactions.from_columns(
+        pa.array(users), pa.array(films),
+        rating=None if inter.rating is None else inter.rating[keep],
+        timestamp=None if inter.timestamp is None else inter.timestamp[keep],
+        catalog=inter.catalog, user_table=inter.user_table, source=inter.source)
+
+
+_DEMO_FOLDERS: dict[int, Path] = {}
+_DEMO_MODELS: dict[tuple[Any, ...], Model] = {}
+DEMO_CONFIG: dict[str, Any] = {"factors": 32, "iterations": 8, "segments": 8, "seed": 0}
+
+
+def demo_model(tmp_path_factory: Any, seed: int = 7, **config: Any) -> tuple[Path, Model]:
+    """The default-size demo folder (generated once per session per seed) and a model trained
+    on it with ``DEMO_CONFIG`` updated by ``config`` (cached), so modules share them."""
+    if seed not in _DEMO_FOLDERS:
+        _DEMO_FOLDERS[seed] = demo.generate(tmp_path_factory.mktemp("demo") / "data", seed=seed)
+    folder = _DEMO_FOLDERS[seed]
+    params = {**DEMO_CONFIG, **config}
+    key = (seed, tuple(sorted(params.items())))
+    if key not in _DEMO_MODELS:
+        _DEMO_MODELS[key] = train_folder(folder, **params)
+    return folder, _DEMO_MODELS[key]
+
+
+def demo_groups(folder: Path, model: Model) -> NDArray[np.int64]:
+    """Planted taste group of every user, aligned to the model's user indices."""
+    groups = demo.read_groups(folder)
+    return np.array([groups[u] for u in model.users.ids.tolist()])

@@ -1,0 +1,146 @@
+"""The ranking kernels, tier boundaries and tier-conversion calibration, against brute force
+and hand-computed values."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from helpers import brute_order, tier_names
+
+from recommender import calibration
+from recommender.audience import check_k, tier_bounds, tier_of
+from recommender.config import DEFAULT_TIERS
+from recommender.errors import InvalidParameterError
+from recommender.ranking import rank_of, top_k, top_k_rows
+
+CUSTOM_TIERS = (("vip", 0.5), ("warm", 9.5), ("wide", 40.0))
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("ties", [False, True])
+def test_top_k_equals_lexsort(seed: int, ties: bool) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    scores = (rng.integers(-3, 4, n) if ties else rng.normal(size=n)).astype(np.float32)
+    scores[rng.random(n) < 0.2] = -np.inf  # excluded entries are never returned
+    full = brute_order(scores, np.flatnonzero(scores > -np.inf))
+    for k in (1, 2, 5, n // 2 + 1, n, n + 10):
+        assert np.array_equal(top_k(scores, k), full[:k]), k
+
+
+def test_top_k_ties_at_cutoff_pick_lowest_indices() -> None:
+    scores = np.array([1, 5, 3, 3, 3, 3, 0, 3], np.float32)
+    assert top_k(scores, 3).tolist() == [1, 2, 3]
+    assert top_k(scores, 5).tolist() == [1, 2, 3, 4, 5]
+    assert top_k(np.zeros(5, np.float32), 2).tolist() == [0, 1]
+    assert top_k(np.full(4, -np.inf, np.float32), 3).tolist() == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("ties", [False, True])
+def test_top_k_rows_equals_lexsort_per_row(seed: int, ties: bool) -> None:
+    rng = np.random.default_rng(seed)
+    scores = (rng.integers(-2, 3, size=(7, 90)) if ties else rng.normal(size=(7, 90))
+              ).astype(np.float32)
+    scores[rng.random(scores.shape) < 0.3] = -np.inf
+    scores[3] = -np.inf  # a row with no candidate at all
+    for k in (1, 10, 33, 90, 200):
+        idx, counts = top_k_rows(scores, k)
+        for r in range(scores.shape[0]):
+            full = brute_order(scores[r], np.flatnonzero(scores[r] > -np.inf))
+            assert counts[r] == min(k, len(full))
+            assert np.array_equal(idx[r, : counts[r]], full[:k])
+
+
+@pytest.mark.parametrize("n,picked", [(300, 40), (30_000, 400)])  # comparison / sort branch
+@pytest.mark.parametrize("ties", [False, True])
+def test_rank_of_is_position_in_full_order(ties: bool, n: int, picked: int) -> None:
+    rng = np.random.default_rng(3)
+    scores = (rng.integers(0, 5, n) if ties else rng.normal(size=n)).astype(np.float32)
+    scores[:20] = -np.inf
+    full = brute_order(scores, np.flatnonzero(scores > -np.inf))
+    position = {int(u): r + 1 for r, u in enumerate(full)}
+    pick = rng.choice(full, size=picked, replace=False)
+    expected = np.array([position[int(i)] for i in pick])
+    assert np.array_equal(rank_of(scores, pick), expected)
+
+
+@pytest.mark.parametrize("tiers", [DEFAULT_TIERS, CUSTOM_TIERS, (("all", 100.0),)])
+@pytest.mark.parametrize("total", [0, 1, 2, 7, 99, 100, 101, 1000, 12345])
+def test_tier_bounds_partition_the_ranking(total: int, tiers: tuple[tuple[str, float], ...]
+                                           ) -> None:
+    bounds = tier_bounds(total, tiers)
+    assert [b[0] for b in bounds] == [t[0] for t in tiers]
+    # contiguous, starting at rank 1, each ending at ceil(total x cumulative share)
+    expected_start, cum = 1, 0.0
+    for (_, start, end), (_, share) in zip(bounds, tiers, strict=True):
+        cum += share
+        assert start == expected_start
+        assert end == min(total, math.ceil(round(total * cum / 100, 9)))
+        expected_start = max(start, end + 1)
+    ranks = np.arange(1, total + 1)
+    assert tier_of(ranks, total, tiers) == tier_names(total, tiers)
+
+
+def test_default_tier_sizes_are_1_4_15_percent() -> None:
+    bounds = tier_bounds(10_000)
+    assert bounds == [("core", 1, 100), ("extended", 101, 500), ("broad", 501, 2000)]
+
+
+@pytest.mark.parametrize("bad", [(), (("a", 0.0),), (("a", 60.0), ("b", 50.0)), (("a", -1.0),)])
+def test_bad_tiers_raise(bad: tuple[tuple[str, float], ...]) -> None:
+    with pytest.raises(InvalidParameterError):
+        tier_bounds(100, bad)
+
+
+def test_check_k() -> None:
+    check_k(1)
+    check_k(100, 5)
+    for k, offset in ((0, 0), (-1, 0), (100_001, 0), (10, -1)):
+        with pytest.raises(InvalidParameterError):
+            check_k(k, offset)
+    with pytest.raises(InvalidParameterError, match="k must be"):
+        check_k(11, 0, max_k=10)
+
+
+def test_conversion_against_hand_computed_bins() -> None:
+    hits = np.zeros(1000, np.int64)
+    cands = np.full(1000, 10, np.int64)
+    hits[:10] = 5      # 0-1%: 50 hits / 100 candidates
+    hits[10:50] = 2    # 1-5%: 80 / 400
+    hits[50:200] = 1   # 5-20%: 150 / 1500
+    hits[200:] = 0
+    cal = {"hits": hits.tolist(), "candidates": cands.tolist()}
+    assert calibration.conversion(cal, 0, 1) == pytest.approx(0.5)
+    assert calibration.conversion(cal, 1, 5) == pytest.approx(0.2)
+    assert calibration.conversion(cal, 5, 20) == pytest.approx(0.1)
+    assert calibration.conversion(cal, 0, 20) == pytest.approx(280 / 2000)
+    assert calibration.base_rate(cal) == pytest.approx(280 / 10_000)
+    assert calibration.conversion(cal, 0.5, 1.0) == pytest.approx(25 / 50)  # bins 5..9
+    assert calibration.conversion({}, 0, 1) is None
+    empty = {"hits": [0] * 1000, "candidates": [0] * 1000}
+    assert calibration.conversion(empty, 0, 1) is None
+
+
+def test_measure_counts_ranks_into_bins_by_hand() -> None:
+    # one film, ten users; user i scores 10 - i; user 0 watched it in the fitted part
+    uf = (10 - np.arange(10, dtype=np.float32))[:, None]
+    ff = np.ones((1, 1), np.float32)
+    seen = sp.csr_matrix(np.array([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]], np.float32))
+    # held out: users 3 and 7 are hits; user 0 is held out too but was already seen
+    held = sp.csr_matrix(np.array([[1, 0, 0, 1, 0, 0, 0, 1, 0, 0]], np.float32))
+    cal = calibration.measure(uf, ff, seen, held)
+    hits, cands = np.array(cal["hits"]), np.array(cal["candidates"])
+    # 9 candidates (users 1..9) ranked 1..9; rank r falls in bin floor((r - 1) * 1000 / 9)
+    expected_cands = np.zeros(1000, np.int64)
+    expected_cands[[(r - 1) * 1000 // 9 for r in range(1, 10)]] = 1
+    assert np.array_equal(cands, expected_cands)
+    expected_hits = np.zeros(1000, np.int64)
+    expected_hits[[(3 - 1) * 1000 // 9, (7 - 1) * 1000 // 9]] = 1  # ranks 3 and 7
+    assert np.array_equal(hits, expected_hits)
+    assert cal["films_evaluated"] == 1
+    assert calibration.conversion(cal, 0, 100) == pytest.approx(2 / 9)
+    assert calibration.conversion(cal, 0, 25) == pytest.approx(1 / 3)  # ranks 1-3
