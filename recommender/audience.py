@@ -301,6 +301,7 @@ def cold_start_vector(
             ws.append(1.0)
     stacked = np.vstack(vecs)
     w = np.asarray(ws, np.float64)
+    w = w / w.max()  # relative weights; keeps huge or tiny weights from overflowing to 0
     return (w @ stacked / w.sum()).astype(np.float32)
 
 

@@ -1,0 +1,521 @@
+"""Serving a loaded model to many concurrent callers: an exact ranking cache, a micro-batcher
+that scores concurrent audience requests in one matrix product, and the small read-only
+queries behind the HTTP service (model metadata, catalog search, film statistics, segments).
+
+Nothing here imports a web framework; ``service/`` wraps an ``Engine`` in routes.
+
+How an audience request is answered (``Engine.audience``):
+
+1. Requests with a segment or attribute filter go straight to ``audience.film_audience``.
+2. Otherwise the film's ranking prefix is looked up in the ``RankingCache``, keyed by
+   (model key, film, exclude_seen). The model key is the model version plus a per-load
+   generation number, so a cache can never answer for another model, and every reload
+   starts from an empty cache.
+3. On a miss the request joins the ``MicroBatcher``: requests that arrive while a batch is
+   being scored wait, and the next batch scores all of them with one (films x f) @ (f x users)
+   product, reading the user factors from memory once instead of once per film.
+4. A ranking prefix holds the best ``depth`` candidates (ties broken by the lower user index,
+   exactly as ``ranking.top_k``) and the number of candidates, which is all a page needs:
+   ranks, percentiles and tiers are positions in that order. A page deeper than the prefix
+   recomputes a deeper one.
+
+Scores come from a matrix-matrix product rather than the matrix-vector product of
+``audience.film_scores``; both are exact float32 dot products of the same factors and agree
+to float32 rounding (a few units in the last place).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.audience import (
+    MAX_K,
+    AudiencePage,
+    Tiers,
+    check_k,
+    film_audience,
+    tier_of,
+)
+from recommender.config import DEFAULT_TIERS
+from recommender.errors import InvalidParameterError
+from recommender.model import Model
+from recommender.ranking import top_k
+from recommender.segments import lift_table
+
+DEFAULT_DEPTH = 1024
+
+# ------------------------------------------------------------------ ranking prefixes
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The best ``len(order)`` candidates of one film, best first.
+
+    ``order``: user indices; ``scores``: their scores; ``n_cand``: how many users were ranked
+    (all users, minus the film's viewers when ``exclude_seen``). ``complete`` when the prefix
+    holds every candidate.
+    """
+
+    order: NDArray[np.int64]
+    scores: NDArray[np.float32]
+    n_cand: int
+
+    @property
+    def complete(self) -> bool:
+        return len(self.order) >= self.n_cand
+
+    def covers(self, depth: int) -> bool:
+        return self.complete or len(self.order) >= depth
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.order.nbytes + self.scores.nbytes) + 64
+
+
+def rank_films(
+    model: Model, films: Sequence[int], exclude_seen: Sequence[bool], depth: int
+) -> list[Ranking]:
+    """Ranking prefixes of several films with one (films x f) @ (f x users) product.
+
+    ``exclude_seen[r]`` drops film ``films[r]``'s viewers from its candidates. Each prefix has
+    ``min(depth, n_cand)`` users, ordered as ``ranking.top_k`` orders them.
+    """
+    idx = np.asarray(films, np.int64)
+    uf = np.asarray(model.user_factors)
+    scores = np.asarray(model.film_factors[idx], np.float32) @ uf.T
+    out: list[Ranking] = []
+    for r, f in enumerate(idx.tolist()):
+        row = scores[r]
+        if exclude_seen[r]:
+            row[model.film_viewers(f)] = -np.inf
+        n_cand = int(np.count_nonzero(row > -np.inf))
+        order = top_k(row, depth)
+        out.append(Ranking(order, row[order].copy(), n_cand))
+    return out
+
+
+def page_from_ranking(
+    model: Model, film_id: str, ranking: Ranking, k: int, offset: int,
+    tiers: Tiers = DEFAULT_TIERS,
+) -> AudiencePage:
+    """The page ``offset``..``offset+k`` of a film's audience from its ranking prefix: the same
+    page ``audience.film_audience`` returns (without segment or attribute filters)."""
+    if not ranking.covers(offset + k):
+        raise ValueError("ranking prefix too short for this page")
+    top = ranking.order[offset:offset + k]
+    ranks = np.arange(offset + 1, offset + 1 + len(top), dtype=np.int64)
+    n_cand = ranking.n_cand
+    return AudiencePage(
+        film_id=film_id, user_idx=top, user_ids=model.users.to_ids(top), rank=ranks,
+        score=ranking.scores[offset:offset + k],
+        percentile=100.0 * (n_cand - ranks + 1) / max(n_cand, 1),
+        tier=tier_of(ranks, n_cand, tiers),
+        segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=n_cand,
+        offset=offset, k=k,
+    )
+
+
+class RankingCache:
+    """A thread-safe LRU of ranking prefixes, bounded by bytes.
+
+    Keys are ``(model_key, film_idx, exclude_seen)``. ``clear()`` drops everything (called
+    when the model is replaced).
+    """
+
+    def __init__(self, max_bytes: int = 64 << 20) -> None:
+        self.max_bytes = max(0, int(max_bytes))
+        self._items: OrderedDict[tuple[str, int, bool], Ranking] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def get(self, key: tuple[str, int, bool]) -> Ranking | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple[str, int, bool], ranking: Ranking) -> None:
+        if ranking.nbytes > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old.nbytes
+                if len(old.order) > len(ranking.order):  # keep the deeper prefix
+                    ranking = old
+            self._items[key] = ranking
+            self._bytes += ranking.nbytes
+            while self._bytes > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= dropped.nbytes
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._bytes = 0
+
+
+# ------------------------------------------------------------------ micro-batching
+
+
+@dataclass
+class _Job:
+    film: int
+    exclude_seen: bool
+    depth: int
+    wakeup: threading.Event = field(default_factory=threading.Event)
+    lead: bool = False
+    result: Ranking | None = None
+    error: BaseException | None = None
+
+
+class MicroBatcher:
+    """Coalesces concurrent ranking requests into batches, without waiting for company.
+
+    The first caller computes at once. Callers arriving while a batch is being computed
+    queue up; when the batch is done its leader hands over to the oldest queued caller, who
+    computes everything queued (up to ``max_batch``) in one product. Under light load there
+    is no added latency; under heavy load the user factors are read once per batch.
+    ``on_batch(size)`` is called after each batch (for metrics).
+    """
+
+    def __init__(self, model: Model, max_batch: int = 32,
+                 on_batch: Callable[[int], None] | None = None) -> None:
+        self.model = model
+        self.max_batch = max(1, int(max_batch))
+        self.on_batch = on_batch
+        self._lock = threading.Lock()
+        self._queue: list[_Job] = []
+        self._busy = False
+
+    def rank(self, film: int, exclude_seen: bool, depth: int) -> Ranking:
+        job = _Job(film, exclude_seen, depth)
+        with self._lock:
+            self._queue.append(job)
+            if not self._busy:
+                self._busy = True
+                job.lead = True
+        if not job.lead:
+            job.wakeup.wait()
+        if job.lead:
+            self._lead()
+        if job.error is not None:
+            raise job.error
+        assert job.result is not None
+        return job.result
+
+    def _lead(self) -> None:
+        with self._lock:  # the leader is always the oldest queued job, so it is in this batch
+            batch = self._queue[: self.max_batch]
+            del self._queue[: self.max_batch]
+        try:
+            self._compute(batch)
+        except BaseException as e:  # handed to every caller in the batch
+            for j in batch:
+                j.error = e
+        finally:
+            with self._lock:
+                if self._queue:
+                    nxt = self._queue[0]
+                    nxt.lead = True
+                    nxt.wakeup.set()
+                else:
+                    self._busy = False
+            for j in batch:
+                if not j.lead:
+                    j.wakeup.set()
+
+    def _compute(self, batch: list[_Job]) -> None:
+        unique: dict[tuple[int, bool], int] = {}
+        for j in batch:
+            key = (j.film, j.exclude_seen)
+            unique[key] = max(unique.get(key, 0), j.depth)
+        keys = list(unique)
+        # one product per distinct depth keeps each prefix exactly as deep as asked
+        by_depth: dict[int, list[tuple[int, bool]]] = {}
+        for key in keys:
+            by_depth.setdefault(unique[key], []).append(key)
+        results: dict[tuple[int, bool], Ranking] = {}
+        for depth, group in by_depth.items():
+            rankings = rank_films(self.model, [f for f, _ in group], [e for _, e in group], depth)
+            results.update(zip(group, rankings, strict=True))
+        for j in batch:
+            j.result = results[(j.film, j.exclude_seen)]
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
+
+
+# ------------------------------------------------------------------ the engine
+
+_generation = itertools.count(1)
+
+
+class Engine:
+    """One loaded model and its serving state (ranking cache, micro-batcher, lookups).
+
+    Replace the whole engine to serve another model; an engine never changes model.
+    """
+
+    def __init__(
+        self,
+        model: Model,
+        *,
+        path: str = "",
+        max_k: int = MAX_K,
+        cache_bytes: int = 64 << 20,
+        depth: int = DEFAULT_DEPTH,
+        max_batch: int = 32,
+        on_batch: Callable[[int], None] | None = None,
+        on_cache: Callable[[bool], None] | None = None,
+    ) -> None:
+        self.model = model
+        self.path = path
+        self.version = model.version
+        self.key = f"{self.version}#{next(_generation)}"
+        self.max_k = max_k
+        self.depth = max(1, depth)
+        self.cache = RankingCache(cache_bytes)
+        self.batcher = MicroBatcher(model, max_batch, on_batch)
+        self.on_cache = on_cache
+        self.closed = False
+        self._film_counts: NDArray[np.int64] | None = None
+        self._titles_lower: list[str] | None = None
+
+    def close(self) -> None:
+        """Drop cached rankings (the engine still answers requests already holding it)."""
+        self.closed = True
+        self.cache.clear()
+
+    # -- audiences
+
+    def check_page(self, k: int, offset: int) -> None:
+        check_k(k, offset, self.max_k)
+
+    def cached_audience(
+        self, film_id: str, k: int = 100, offset: int = 0, exclude_seen: bool = True
+    ) -> AudiencePage | None:
+        """The page from the cache, or None when it must be computed. Never blocks on scoring;
+        raises ``UnknownFilmError`` / ``InvalidParameterError`` like ``audience``."""
+        self.check_page(k, offset)
+        f = self.model.film_index(film_id)
+        ranking = self.cache.get((self.key, f, exclude_seen))
+        if ranking is None or not ranking.covers(offset + k):
+            return None
+        if self.on_cache is not None:
+            self.on_cache(True)
+        return page_from_ranking(self.model, film_id, ranking, k, offset)
+
+    def audience(
+        self,
+        film_id: str,
+        k: int = 100,
+        offset: int = 0,
+        exclude_seen: bool = True,
+        segment: int | None = None,
+        filters: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> AudiencePage:
+        """A film's audience page, as ``audience.film_audience`` computes it (cached and
+        micro-batched when there is no segment or attribute filter)."""
+        self.check_page(k, offset)
+        if segment is not None or filters:
+            return film_audience(self.model, film_id, k, offset, exclude_seen, segment, filters)
+        f = self.model.film_index(film_id)
+        key = (self.key, f, exclude_seen)
+        need = offset + k
+        ranking = self.cache.get(key)
+        hit = ranking is not None and ranking.covers(need)
+        if self.on_cache is not None:
+            self.on_cache(hit)
+        if ranking is None or not ranking.covers(need):
+            depth = max(self.depth, 1 << (need - 1).bit_length())
+            ranking = self.batcher.rank(f, exclude_seen, depth)
+            if not self.closed:
+                self.cache.put(key, ranking)
+        return page_from_ranking(self.model, film_id, ranking, k, offset)
+
+    # -- catalog
+
+    @property
+    def film_counts(self) -> NDArray[np.int64]:
+        if self._film_counts is None:
+            self._film_counts = self.model.film_counts()
+        return self._film_counts
+
+    def search_films(
+        self, query: str = "", limit: int = 20, offset: int = 0, genre: str | None = None
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """Films whose title contains ``query`` (case-insensitive) or whose id equals it,
+        optionally in ``genre``; most watched first. Returns (total matches, one page)."""
+        if self._titles_lower is None:
+            self._titles_lower = [t.lower() for t in self.model.catalog.titles.tolist()]
+        return search_films(self.model, query, limit, offset, genre,
+                            titles_lower=self._titles_lower, counts=self.film_counts)
+
+    def film_details(self, film_id: str) -> dict[str, Any]:
+        return film_details(self.model, film_id, counts=self.film_counts)
+
+
+def load_engine(path: str, **kwargs: Any) -> Engine:
+    """Load, validate and wrap a model folder (see ``validate_model``)."""
+    from recommender import artifact
+
+    model = artifact.load(path, mmap=True)
+    validate_model(model, path)
+    return Engine(model, path=str(path), **kwargs)
+
+
+def validate_model(model: Model, path: str = "") -> None:
+    """Checks beyond ``artifact.load``'s shapes: finite factors, segment labels in range.
+
+    Reading the factors through also brings them into the page cache before the model serves.
+    """
+    from recommender.errors import ArtifactError
+
+    where = f"{path}: " if path else ""
+    for name, arr in (("user_factors", model.user_factors), ("film_factors", model.film_factors)):
+        if not np.isfinite(np.asarray(arr)).all():
+            raise ArtifactError(f"{where}{name} holds NaN or infinite values")
+    if model.n_users == 0 or model.n_films == 0:
+        raise ArtifactError(f"{where}the model has no users or no films")
+    labels = np.asarray(model.segments.labels)
+    if len(labels) and (int(labels.min()) < 0 or int(labels.max()) >= max(model.segments.n, 1)):
+        raise ArtifactError(f"{where}user_segments out of range of segments.json")
+
+
+# ------------------------------------------------------------------ read-only queries
+
+
+def model_info(model: Model) -> dict[str, Any]:
+    """Metadata for ``/health``: version, model type and parameters, data counts."""
+    meta = model.meta
+    data = meta.get("data", {}) if isinstance(meta.get("data"), dict) else {}
+    return {
+        "model_version": model.version,
+        "model": str(meta.get("model", "")),
+        "format_version": meta.get("format_version"),
+        "created": meta.get("created"),
+        "users": model.n_users,
+        "films": model.n_films,
+        "interactions": int(model.seen.nnz),
+        "factors": int(model.user_factors.shape[1]),
+        "segments": model.segments.n,
+        "user_attributes": sorted(model.user_table.attributes),
+        "data_fingerprint": data.get("fingerprint"),
+        "data_source": data.get("source"),
+        "params": meta.get("params", {}) if isinstance(meta.get("params"), dict) else {},
+        "has_calibration": bool(model.calibration),
+    }
+
+
+def film_row(model: Model, f: int, counts: NDArray[np.int64] | None = None) -> dict[str, Any]:
+    counts = model.film_counts() if counts is None else counts
+    return {
+        "film_id": str(model.films.ids[f]),
+        "title": str(model.catalog.titles[f]),
+        "year": int(model.catalog.years[f]) or None,
+        "genres": [g for g in str(model.catalog.genres[f]).split("|") if g],
+        "viewers": int(counts[f]),
+    }
+
+
+def search_films(
+    model: Model,
+    query: str = "",
+    limit: int = 20,
+    offset: int = 0,
+    genre: str | None = None,
+    titles_lower: list[str] | None = None,
+    counts: NDArray[np.int64] | None = None,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Catalog search by title substring (case-insensitive) or exact film id, most watched
+    first (ties by film order). An empty query lists every film. Returns (total, page)."""
+    if limit < 1:
+        raise InvalidParameterError(f"limit must be >= 1, got {limit}")
+    if offset < 0:
+        raise InvalidParameterError(f"offset must be >= 0, got {offset}")
+    counts = model.film_counts() if counts is None else counts
+    n = model.n_films
+    mask = np.ones(n, bool)
+    q = query.strip().lower()
+    if q:
+        if titles_lower is None:
+            titles_lower = [t.lower() for t in model.catalog.titles.tolist()]
+        # a plain substring test: numpy's fixed-width strings would drop a NUL in the query
+        mask = np.fromiter((q in t for t in titles_lower), bool, count=n)
+        if query in model.films:
+            mask[model.film_index(query)] = True
+    if genre is not None:
+        from recommender.errors import UnknownGenreError
+
+        vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
+        if genre.lower() not in vocab:
+            raise UnknownGenreError([genre])
+        wanted = vocab[genre.lower()]
+        in_genre = np.array([wanted in g.split("|") for g in model.catalog.genres.tolist()],
+                            dtype=bool)
+        mask &= in_genre
+    hits = np.flatnonzero(mask)
+    hits = hits[np.lexsort((hits, -counts[hits]))]
+    return len(hits), [film_row(model, int(f), counts) for f in hits[offset:offset + limit]]
+
+
+def segment_labels(model: Model) -> list[str]:
+    return [str(s.get("label", f"Segment {i}")) for i, s in enumerate(model.segments.info)]
+
+
+def segment_split(model: Model, users: NDArray[np.integer]) -> list[dict[str, Any]]:
+    """How ``users`` spread over the segments, against all users, with lift."""
+    names = segment_labels(model)
+    rows = lift_table(np.asarray(model.segments.labels), np.asarray(users, np.int64))
+    for r in rows:
+        r["segment"] = int(r.pop("value"))
+        r["label"] = names[r["segment"]] if r["segment"] < len(names) else ""
+    return rows
+
+
+def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None
+                 ) -> dict[str, Any]:
+    """A catalog entry with its audience statistics: viewers (count, share of users,
+    popularity rank), how many candidates its audience ranks, and its viewers' segments."""
+    f = model.film_index(film_id)
+    counts = model.film_counts() if counts is None else counts
+    row = film_row(model, f, counts)
+    viewers = model.film_viewers(f)
+    row.update({
+        "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
+        "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,
+        "candidates": model.n_users - len(viewers),
+        "viewer_segments": segment_split(model, viewers),
+    })
+    return row
+
+
+def segments_table(model: Model) -> list[dict[str, Any]]:
+    """The model's audience segments: id, label, size, share, top genres, representative films."""
+    out = []
+    for i, s in enumerate(model.segments.info):
+        out.append({
+            "segment": int(s.get("segment", i)),
+            "label": str(s.get("label", f"Segment {i}")),
+            "size": int(s.get("size", 0)),
+            "share": round(float(s.get("share", 0.0)), 4),
+            "top_genres": list(s.get("top_genres", [])),
+            "representative_films": list(s.get("representative_films", [])),
+        })
+    return out

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Serve the demo model over HTTP and print curl commands to try against it.
+#
+#   scripts/serve_demo.sh [MODEL_DIR] [DATA_DIR]     (defaults: build/demo-model build/demo-data)
+#
+# HOST (127.0.0.1), PORT (8000) and BIN (.venv/bin) can be set in the environment. The server
+# runs in the foreground once it is healthy; stop it with Ctrl-C.
+set -euo pipefail
+
+MODEL=${1:-build/demo-model}
+DATA=${2:-build/demo-data}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+BIN=${BIN:-.venv/bin}
+BASE="http://$HOST:$PORT"
+
+"$BIN/recommender" serve "$MODEL" --host "$HOST" --port "$PORT" &
+SERVER=$!
+trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' INT TERM EXIT
+
+for _ in $(seq 1 150); do
+    if ! kill -0 "$SERVER" 2>/dev/null; then
+        echo "error: the server did not start (is port $PORT free? try PORT=8001 make demo)" >&2
+        exit 1
+    fi
+    if "$BIN/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+        "$BASE/health" 2>/dev/null; then
+        break
+    fi
+    sleep 0.2
+done
+
+"$BIN/python" - "$MODEL" "$DATA" "$BASE" <<'PY'
+import csv
+import json
+import sys
+from pathlib import Path
+
+from recommender import artifact
+
+model_dir, data_dir, base = sys.argv[1:4]
+model = artifact.load(model_dir)
+demo = json.loads((Path(data_dir) / "demo.json").read_text())
+film = demo["example_film_id"]
+title = str(model.catalog.titles[model.film_index(film)])
+word = max(title.split(), key=len).lower()
+with open(Path(data_dir) / "groups.csv", newline="") as f:
+    rows = list(csv.DictReader(f))
+group = demo["groups"][0]
+seeds = [r["user_id"] for r in rows if r["group"] == str(group["group"])][:5]
+user = rows[0]["user_id"]
+comparable = [str(model.films.ids[i]) for i in range(model.n_films)
+              if set(str(model.catalog.genres[i]).split("|")) >= set(group["genres"])][:3]
+json_h = "-H 'content-type: application/json'"
+lookalike = json.dumps({"seed_user_ids": seeds, "k": 5})
+cold = json.dumps({"comparable_film_ids": comparable, "genres": group["genres"][:1], "k": 5})
+print(f"""
+The demo model is served at {base}  (API docs: {base}/docs). Try:
+
+  curl -s {base}/health
+  curl -s '{base}/films?query={word}&limit=3'
+  curl -s {base}/films/{film}
+  curl -s '{base}/films/{film}/audience?k=5'
+  curl -s {base}/films/{film}/audience/summary
+  curl -s -OJ '{base}/films/{film}/audience.csv?k=1000'     # saves audience_{film}.csv
+  curl -s '{base}/films/{film}/similar?k=5'
+  curl -s '{base}/users/{user}/recommendations?k=5'
+  curl -s -X POST {base}/audiences/lookalike {json_h} -d '{lookalike}'
+  curl -s -X POST {base}/audiences/cold-start {json_h} -d '{cold}'
+  curl -s {base}/segments
+  curl -s {base}/metrics | grep '^recommender_http_requests_total'
+  curl -s -X POST {base}/admin/reload       # add -H 'Authorization: Bearer KEY' when RECOMMENDER_API_KEY is set
+
+Press Ctrl-C to stop the server.
+""", flush=True)
+PY
+
+wait "$SERVER"

@@ -1,0 +1,51 @@
+"""``create_app(settings)``: the FastAPI app. The model folder is loaded (memory-mapped) once
+in the lifespan, so several workers share the factor matrices through the page cache.
+Nothing heavy happens at import time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from recommender import __version__
+from service import errors
+from service.metrics import Metrics, MetricsMiddleware
+from service.routes import admin, audiences, films, system, users
+from service.settings import Settings
+from service.state import ServiceState
+
+DESCRIPTION = """Who is the audience for this film? Ranked users with tiers (core, extended,
+broad) and expected conversion, segments, a demographic portrait, lookalikes and cold-start
+audiences; and the reverse, films for a user.
+
+Ids are strings. Errors are `{"detail": "..."}`: 404 for an unknown film or user, 422 for a
+bad parameter, 401 for a missing or wrong API key on `/admin/*`. Every response carries the
+served model's version in the `X-Model-Version` header."""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The app for ``settings`` (default: from ``RECOMMENDER_*`` environment variables)."""
+    settings = settings or Settings()
+    metrics = Metrics()
+    service = ServiceState(settings, metrics)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service.startup()
+        try:
+            yield
+        finally:
+            if service.engine is not None:
+                service.engine.close()
+
+    app = FastAPI(title="Film audience engine", version=__version__, description=DESCRIPTION,
+                  lifespan=lifespan)
+    app.state.service = service
+    errors.install(app)
+    for module in (system, films, users, audiences, admin):
+        app.include_router(module.router)
+    app.add_middleware(MetricsMiddleware, metrics=metrics,
+                       current_version=lambda: service.engine.version if service.engine else "")
+    return app

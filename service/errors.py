@@ -1,0 +1,112 @@
+"""Domain errors -> HTTP: unknown film/user -> 404 naming the id; bad parameters, unknown
+genres and invalid requests -> 422 with a sentence a person can act on. Only ``service/``
+maps errors to status codes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from recommender.errors import (
+    InvalidParameterError,
+    RecommenderError,
+    UnknownFilmError,
+    UnknownGenreError,
+    UnknownUserError,
+)
+
+_WHERE = {"query": "query parameter", "path": "path parameter", "header": "header",
+          "cookie": "cookie", "body": "body field"}
+
+
+def _location(loc: Sequence[Any]) -> str:
+    if not loc:
+        return "request"
+    kind, rest = str(loc[0]), list(loc[1:])
+    if kind == "body" and not rest:
+        return "request body"
+    name = ""
+    for part in rest:
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+    return f"{_WHERE.get(kind, kind)} '{name}'" if name else _WHERE.get(kind, kind)
+
+
+def _shown(value: Any) -> str | None:
+    if isinstance(value, bool | int | float) or value is None:
+        return repr(value)
+    if isinstance(value, str):
+        return repr(value if len(value) <= 40 else value[:40] + "...")
+    return None
+
+
+def describe_validation_error(err: dict[str, Any]) -> str:
+    """One error of pydantic/FastAPI as a sentence, e.g.
+    "query parameter 'k': must be greater than or equal to 1, got 0"."""
+    where = _location(err.get("loc", ()))
+    kind = str(err.get("type", ""))
+    if kind == "json_invalid":
+        reason = (err.get("ctx") or {}).get("error", "")
+        return f"request body is not valid JSON ({reason})" if reason else \
+            "request body is not valid JSON"
+    if kind == "missing":
+        return f"{where} is required" if where != "request body" else \
+            "a JSON request body is required"
+    msg = str(err.get("msg", "is invalid"))
+    msg = msg.replace("Input should be", "should be").replace("Value error, ", "")
+    got = _shown(err.get("input")) if kind != "extra_forbidden" else None
+    if kind == "extra_forbidden":
+        return f"{where} is not a known field"
+    return f"{where}: {msg}" + (f", got {got}" if got is not None else "")
+
+
+async def validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    sentences = [describe_validation_error(e) for e in errors]
+    machine = [{"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
+                "msg": s, "type": str(e.get("type", ""))} for e, s in zip(errors, sentences,
+                                                                          strict=True)]
+    return JSONResponse({"detail": "; ".join(sentences) or "invalid request",
+                         "errors": machine}, status_code=422)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
+        # FastAPI's answer to a body that is not even text: malformed JSON like any other
+        return JSONResponse({"detail": "request body is not valid JSON (it is not UTF-8 text)"},
+                            status_code=422)
+    return await http_exception_handler(request, exc)
+
+
+async def not_found(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=404)
+
+
+async def unknown_genre(request: Request, exc: Exception) -> JSONResponse:
+    detail = str(exc)
+    service = getattr(request.app.state, "service", None)
+    if service is not None and service.engine is not None:
+        known = service.engine.model.catalog.genre_vocabulary()
+        detail += f"; this model's genres are: {', '.join(known) or 'none'}"
+    return JSONResponse({"detail": detail}, status_code=422)
+
+
+async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(UnknownFilmError, not_found)
+    app.add_exception_handler(UnknownUserError, not_found)
+    app.add_exception_handler(UnknownGenreError, unknown_genre)
+    app.add_exception_handler(InvalidParameterError, bad_parameter)
+    app.add_exception_handler(RecommenderError, bad_parameter)

@@ -1,0 +1,98 @@
+"""Prometheus metrics (one registry per app, so tests can build several apps) and the ASGI
+middleware that times every request, labels it by route template and adds the
+``X-Model-Version`` header."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from recommender.serving import Engine
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                   5.0, 10.0)
+UNMATCHED = "<unmatched>"
+VERSION_HEADER = "X-Model-Version"
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        r = self.registry
+        self.requests = Counter("recommender_http_requests", "HTTP requests by route and status",
+                                ["method", "route", "status"], registry=r)
+        self.latency = Histogram("recommender_http_request_duration_seconds",
+                                 "HTTP request latency by route", ["method", "route"],
+                                 buckets=LATENCY_BUCKETS, registry=r)
+        self.model_info = Gauge("recommender_model_info",
+                                "The model being served (value 1, version in the label)",
+                                ["model_version"], registry=r)
+        self.model_users = Gauge("recommender_model_users", "Users in the served model",
+                                 registry=r)
+        self.model_films = Gauge("recommender_model_films", "Films in the served model",
+                                 registry=r)
+        self.reloads = Counter("recommender_model_reloads", "Model reloads by result",
+                               ["result"], registry=r)
+        self.cache = Counter("recommender_audience_cache", "Audience ranking cache lookups",
+                             ["result"], registry=r)
+        self.batch_size = Histogram("recommender_audience_batch_size",
+                                    "Audience requests scored per matrix product",
+                                    buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=r)
+
+    def set_model(self, engine: Engine) -> None:
+        self.model_info.clear()
+        self.model_info.labels(model_version=engine.version).set(1)
+        self.model_users.set(engine.model.n_users)
+        self.model_films.set(engine.model.n_films)
+
+    def on_cache(self, hit: bool) -> None:
+        self.cache.labels(result="hit" if hit else "miss").inc()
+
+    def on_batch(self, size: int) -> None:
+        self.batch_size.observe(size)
+
+
+def header_safe(value: str) -> str:
+    """A header value that cannot break the response (latin-1, no control characters)."""
+    return "".join(c if " " <= c <= "~" else "?" for c in value)[:200]
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware (no per-request task like BaseHTTPMiddleware)."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics, current_version: Callable[[], str]
+                 ) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.current_version = current_version
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = [500]
+
+        async def send_with_header(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = int(message["status"])
+                state: dict[str, Any] = scope.get("state") or {}
+                version = state.get("model_version") or self.current_version()
+                MutableHeaders(scope=message).append(VERSION_HEADER, header_safe(str(version)))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_header)
+        finally:
+            route = scope.get("route")
+            template = str(getattr(route, "path", UNMATCHED)) if route is not None else UNMATCHED
+            method = str(scope.get("method", ""))
+            self.metrics.requests.labels(method=method, route=template,
+                                         status=str(status[0])).inc()
+            self.metrics.latency.labels(method=method, route=template).observe(
+                time.perf_counter() - start)

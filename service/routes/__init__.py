@@ -1,0 +1,14 @@
+"""Thin routes: map ids, call the ``recommender`` library, build a schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.schemas import Error
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Error, "description": "unknown film or user id (named in detail)"}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"model": Error, "description": "invalid parameter (what was wrong, in detail)"}}
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"model": Error, "description": "missing or wrong API key"}}

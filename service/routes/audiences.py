@@ -1,0 +1,38 @@
+"""Audiences without a known film: lookalikes of a seed list, cold start for a new film."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from recommender.audience import cold_start_audience, lookalikes
+from recommender.errors import InvalidParameterError
+from service.deps import EngineDep, SettingsDep
+from service.routes import INVALID, NOT_FOUND
+from service.schemas import Audience, ColdStartRequest, LookalikeAudience, LookalikeRequest
+
+router = APIRouter(tags=["audiences"])
+
+
+@router.post("/audiences/lookalike", response_model=LookalikeAudience,
+             responses={**NOT_FOUND, **INVALID},
+             summary="The users most like a seed list (the seeds excluded)")
+def lookalike(body: LookalikeRequest, engine: EngineDep, settings: SettingsDep
+              ) -> dict[str, Any]:
+    engine.check_page(body.k, body.offset)
+    if len(body.seed_user_ids) > settings.max_seed_users:
+        raise InvalidParameterError(f"seed_user_ids may hold at most {settings.max_seed_users} "
+                                    f"ids, got {len(body.seed_user_ids)}")
+    page, unknown = lookalikes(engine.model, body.seed_user_ids, body.k, body.offset)
+    return {**page.to_json(), "unknown_seed_ids": unknown}
+
+
+@router.post("/audiences/cold-start", response_model=Audience,
+             responses={**NOT_FOUND, **INVALID},
+             summary="The audience of a film with no history, from comparable films and genres")
+def cold_start(body: ColdStartRequest, engine: EngineDep) -> dict[str, Any]:
+    engine.check_page(body.k, body.offset)
+    page = cold_start_audience(engine.model, body.comparable_film_ids, body.genres, body.k,
+                               body.offset, segment=body.segment)
+    return page.to_json()

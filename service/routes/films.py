@@ -1,0 +1,145 @@
+"""Catalog search, a film's details, its audience (JSON, CSV, summary) and comparable films.
+
+Film ids may hold any character, slashes included (``{film_id:path}``); the film-detail route
+is declared last so that the ``/audience``, ``/similar`` ... routes match first.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from starlette.concurrency import run_in_threadpool
+
+from recommender.audience import AudiencePage, audience_summary
+from recommender.errors import InvalidParameterError
+from recommender.recommend import similar_films
+from service.deps import EngineDep, SettingsDep
+from service.routes import INVALID, NOT_FOUND
+from service.schemas import (
+    MAX_OFFSET,
+    Audience,
+    AudienceSummary,
+    FilmDetail,
+    FilmSearch,
+    SimilarFilms,
+)
+
+router = APIRouter(tags=["films"])
+
+# pages up to this size are answered on the event loop when cached (no threadpool hop)
+INLINE_K = 1000
+
+K = Annotated[int, Query(ge=1, description="page size (at most RECOMMENDER_MAX_K)")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="ranks to skip")]
+ExcludeSeen = Annotated[bool, Query(description="leave out users who already watched it")]
+Segment = Annotated[int | None, Query(ge=0, description="only users of this segment")]
+Filters = Annotated[list[str], Query(
+    alias="filter", description="only users with this attribute, as ATTRIBUTE=VALUE "
+                                "(repeatable, e.g. filter=region=north)")]
+
+
+def parse_filters(items: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name or not value:
+            raise InvalidParameterError(f"filter expects ATTRIBUTE=VALUE, got {item!r}")
+        out.setdefault(name, []).append(value)
+    return out
+
+
+@router.get("/films", response_model=FilmSearch, responses=INVALID,
+            summary="Search the catalog by title substring (or exact film id)")
+def search(
+    engine: EngineDep,
+    settings: SettingsDep,
+    query: Annotated[str, Query(description="part of the title, any case; empty = all",
+                                max_length=1000)] = "",
+    limit: Annotated[int, Query(ge=1, description="page size")] = 20,
+    offset: Offset = 0,
+    genre: Annotated[str | None, Query(description="only films of this genre")] = None,
+) -> dict[str, Any]:
+    if limit > settings.max_search_limit:
+        raise InvalidParameterError(
+            f"limit must be in [1, {settings.max_search_limit}], got {limit}")
+    total, rows = engine.search_films(query, limit, offset, genre)
+    return {"query": query, "genre": genre, "total": total, "offset": offset, "limit": limit,
+            "films": rows}
+
+
+async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
+                         exclude_seen: bool, segment: int | None, filters: list[str]
+                         ) -> AudiencePage:
+    parsed = parse_filters(filters)
+    page = None
+    if segment is None and not parsed and k <= INLINE_K:
+        page = engine.cached_audience(film_id, k, offset, exclude_seen)
+    if page is None:
+        page = await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen,
+                                       segment, parsed)
+    return page
+
+
+@router.get("/films/{film_id:path}/audience", response_model=Audience,
+            responses={**NOT_FOUND, **INVALID},
+            summary="The film's audience: users ranked by how likely they are to watch it")
+async def audience(
+    film_id: str, engine: EngineDep, k: K = 100, offset: Offset = 0,
+    exclude_seen: ExcludeSeen = True, segment: Segment = None, filters: Filters = [],  # noqa: B006
+) -> dict[str, Any]:
+    page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
+    return page.to_json()
+
+
+CSV_COLUMNS = ["film_id", "user_id", "rank", "score", "percentile", "tier", "segment"]
+
+
+def _safe_filename(film_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", film_id)[:80] or "film"
+
+
+@router.get("/films/{film_id:path}/audience.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {}},
+                             "description": "film_id,user_id,rank,score,percentile,tier,segment"},
+                       **NOT_FOUND, **INVALID},
+            summary="The film's audience as a CSV download")
+async def audience_csv(
+    film_id: str, engine: EngineDep, k: K = 100, offset: Offset = 0,
+    exclude_seen: ExcludeSeen = True, segment: Segment = None, filters: Filters = [],  # noqa: B006
+) -> Response:
+    page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for r in page.rows():
+        writer.writerow([film_id, r["user_id"], r["rank"], r["score"], r["percentile"],
+                         r["tier"] or "", r["segment"]])
+    name = f"audience_{_safe_filename(film_id)}.csv"
+    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.get("/films/{film_id:path}/audience/summary", response_model=AudienceSummary,
+            responses={**NOT_FOUND, **INVALID},
+            summary="Tiers with expected conversion, segment breakdown, demographic portrait")
+def summary(film_id: str, engine: EngineDep, exclude_seen: ExcludeSeen = True
+            ) -> dict[str, Any]:
+    return audience_summary(engine.model, film_id, exclude_seen=exclude_seen)
+
+
+@router.get("/films/{film_id:path}/similar", response_model=SimilarFilms,
+            responses={**NOT_FOUND, **INVALID}, summary="Comparable films")
+def similar(film_id: str, engine: EngineDep, k: K = 10) -> dict[str, Any]:
+    engine.check_page(k, 0)
+    films = similar_films(engine.model, film_id, k)
+    return {"film_id": film_id, "films": films.rows(engine.model)}
+
+
+@router.get("/films/{film_id:path}", response_model=FilmDetail, responses=NOT_FOUND,
+            summary="A catalog entry and its audience statistics")
+def film(film_id: str, engine: EngineDep) -> dict[str, Any]:
+    return engine.film_details(film_id)

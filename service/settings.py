@@ -1,0 +1,29 @@
+"""Service settings, read from environment variables prefixed ``RECOMMENDER_``.
+
+``RECOMMENDER_MODEL_PATH`` (the model folder), ``RECOMMENDER_API_KEY`` (when set,
+``/admin/*`` needs ``Authorization: Bearer <key>``), ``RECOMMENDER_MAX_K`` (largest page),
+and the serving knobs below.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from recommender.audience import MAX_K
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", protected_namespaces=(),
+                                      extra="ignore")
+
+    model_path: str | None = Field(default=None, description="model folder to serve")
+    api_key: SecretStr | None = Field(
+        default=None, description="when set, admin endpoints need 'Authorization: Bearer <key>'")
+    max_k: int = Field(default=10_000, ge=1, le=MAX_K, description="largest k (page size) accepted")
+    max_search_limit: int = Field(default=1000, ge=1, description="largest limit of GET /films")
+    max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
+    cache_mb: float = Field(default=64.0, ge=0, description="memory for cached audience rankings")
+    cache_depth: int = Field(default=1024, ge=1, description="users kept per cached film ranking")
+    max_batch: int = Field(default=32, ge=1, le=1024,
+                           description="most audience requests scored in one matrix product")

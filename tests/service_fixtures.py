@@ -1,0 +1,97 @@
+"""A small model with planted taste groups, for the service tests (fast: < 1 s to train).
+
+Users are in ``N_GROUPS`` taste groups; group g watches mostly films of genre ``G{g}``
+(films are assigned to genres round-robin) and lives mostly in region ``R{g}``. Titles and
+ids include awkward characters (slashes, unicode, spaces) so the HTTP layer is exercised.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from recommender import artifact
+from recommender.config import TrainConfig
+from recommender.dataset import Catalog, Interactions, UserTable
+from recommender.model import Model
+from recommender.training import train
+
+N_GROUPS = 4
+GENRES = [f"G{g}" for g in range(N_GROUPS)]
+ODD_FILM_ID = "tt/0042 é"   # a film id with a slash, a space and a non-ASCII character
+ODD_USER_ID = "u/ü 7"
+
+
+def film_ids(n_films: int) -> list[str]:
+    ids = [f"{i:05d}" for i in range(n_films)]  # leading zeros must survive
+    ids[1] = ODD_FILM_ID
+    return ids
+
+
+def user_ids(n_users: int) -> list[str]:
+    ids = [f"u{i}" for i in range(n_users)]
+    ids[1] = ODD_USER_ID
+    return ids
+
+
+def user_group(n_users: int) -> np.ndarray:
+    return np.arange(n_users) % N_GROUPS
+
+
+def film_group(n_films: int) -> np.ndarray:
+    return np.arange(n_films) % N_GROUPS
+
+
+def build_interactions(n_users: int = 240, n_films: int = 60, per_user: int = 12,
+                       seed: int = 0) -> Interactions:
+    rng = np.random.default_rng(seed)
+    ug, fg = user_group(n_users), film_group(n_films)
+    fids, uids = film_ids(n_films), user_ids(n_users)
+    users: list[str] = []
+    films: list[str] = []
+    for u in range(n_users):
+        own = np.flatnonzero(fg == ug[u])
+        other = np.flatnonzero(fg != ug[u])
+        n_own = per_user - 2
+        chosen = np.concatenate([rng.choice(own, size=min(n_own, len(own)), replace=False),
+                                 rng.choice(other, size=2, replace=False)])
+        users.extend([uids[u]] * len(chosen))
+        films.extend(fids[f] for f in chosen)
+    titles = [f"Film {i} of {GENRES[fg[i]]}" for i in range(n_films)]
+    titles[0] = "The Matrix"
+    titles[2] = "Le Fabuleux Destin d'Amélie"
+    catalog = Catalog(np.array(fids), np.array(titles),
+                      np.array([1990 + i % 30 for i in range(n_films)], np.int32),
+                      np.array([GENRES[g] for g in fg]))
+    region = np.where(rng.random(n_users) < 0.8, [f"R{g}" for g in ug],
+                      [f"R{(g + 1) % N_GROUPS}" for g in ug])
+    table = UserTable(np.array(uids), {
+        "region": region.astype(str),
+        "gender": np.where(np.arange(n_users) % 2 == 0, "F", "M").astype(str),
+        "age_band": np.array(["18-24", "25-34", "35-44"])[np.arange(n_users) % 3],
+    })
+    return Interactions.from_columns(pa.array(users), pa.array(films), catalog=catalog,
+                                     user_table=table, source="service-test")
+
+
+def build_model(seed: int = 0, factors: int = 8, **kwargs: int) -> Model:
+    data = build_interactions(seed=seed, **kwargs)
+    config = TrainConfig(factors=factors, iterations=6, segments=N_GROUPS, seed=seed,
+                         holdout=0.1)
+    return train(data, config, progress=False)
+
+
+def save_model(path: Path, seed: int = 0) -> Path:
+    return artifact.save(build_model(seed), path)
+
+
+def group_of_film(film_id: str) -> int:
+    """The planted genre group of a film, from its id."""
+    return (1 if film_id == ODD_FILM_ID else int(film_id)) % N_GROUPS
+
+
+def group_of_user(user_id: str) -> int:
+    """The planted taste group of a user, from its id."""
+    return (1 if user_id == ODD_USER_ID else int(user_id[1:])) % N_GROUPS
