@@ -58,7 +58,8 @@ class AudiencePage:
         ]
 
     def to_json(self) -> dict[str, Any]:
-        return {"film_id": None if self.film_id is None else str(self.film_id), "users": self.rows(), "total": self.total,
+        film_id = None if self.film_id is None else str(self.film_id)
+        return {"film_id": film_id, "users": self.rows(), "total": self.total,
                 "offset": self.offset, "k": self.k}
 
 

@@ -45,7 +45,7 @@ class _TableSink:
         self.tmp = Path(tmp)
         self.writer: pq.ParquetWriter | pacsv.CSVWriter = (
             pq.ParquetWriter(self.tmp, schema) if self.format == "parquet"
-            else pacsv.CSVWriter(self.tmp, schema))
+            else pacsv.CSVWriter(self.tmp, schema, write_options=_csv_options()))
 
     def write(self, table: pa.Table) -> None:
         self.writer.write_table(table)
@@ -59,6 +59,14 @@ class _TableSink:
             self.writer.close()
         finally:
             self.tmp.unlink(missing_ok=True)
+
+
+def _csv_options() -> pacsv.WriteOptions:
+    """Plain header line (``film_id,user_id,...``); values quoted only where CSV needs it."""
+    try:
+        return pacsv.WriteOptions(quoting_header="none")
+    except TypeError:  # pyarrow < 21 has no header quoting option
+        return pacsv.WriteOptions()
 
 
 def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa.Table]) -> int:
