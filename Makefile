@@ -3,6 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
+DEMO_SERVE ?= 1
 
 .PHONY: install install-dev install-bench demo test lint bench bench-quality clean
 
@@ -23,6 +24,7 @@ demo: install
 	$(BIN)/recommender demo-data $(DEMO_DIR)
 	$(BIN)/recommender train --data $(DEMO_DIR) --out $(DEMO_MODEL)
 	$(BIN)/recommender audience $(DEMO_MODEL) $$($(BIN)/python -c "import json;print(json.load(open('$(DEMO_DIR)/demo.json'))['example_film_id'])") --k 15
+	@if [ "$(DEMO_SERVE)" != "0" ]; then scripts/serve_demo.sh $(DEMO_MODEL) $(DEMO_DIR); fi
 
 lint: install-dev
 	$(BIN)/ruff check recommender service tests benchmarks
