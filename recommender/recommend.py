@@ -72,7 +72,7 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     for row in sim:
         pos = np.clip(row, 0, None)
         total = pos.sum()
-        best = np.argsort(-row, kind="stable")[:n]
+        best = top_k(row, n)  # = np.argsort(-row, kind="stable")[:n], without a full sort
         out.append([
             {"film_id": str(model.films.ids[watched[j]]),
              "title": str(model.catalog.titles[watched[j]]),

@@ -60,17 +60,24 @@ def bm25(matrix: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.csr_matr
     Same formula as ``implicit.nearest_neighbours.bm25_weight`` applied to the films x users
     view; kept here to stay in float32 CSR without a transpose round trip.
     """
-    m = matrix.tocoo()
+    canonical = sp.isspmatrix_csr(matrix) and matrix.has_canonical_format
+    m = matrix if canonical else matrix.tocoo()
     n_users = m.shape[0]
+    # canonical CSR (sorted, no duplicates) keeps its structure: no COO round trip
+    rows = (np.repeat(np.arange(n_users), np.diff(m.indptr)) if canonical else m.row)
+    cols = m.indices if canonical else m.col
     # idf over films: how many users watched each film
-    df = np.bincount(m.col, minlength=m.shape[1]).astype(np.float64)
+    df = np.bincount(cols, minlength=m.shape[1]).astype(np.float64)
     idf = np.log(n_users) - np.log1p(df)
     # document length: the number of films per user relative to the mean
-    row_sums = np.bincount(m.row, weights=m.data, minlength=n_users)
+    row_sums = np.bincount(rows, weights=m.data, minlength=n_users)
     avg = row_sums.mean() if n_users else 1.0
     length_norm = (1.0 - b) + b * row_sums / max(avg, 1e-12)
-    data = m.data * (k1 + 1.0) / (k1 * length_norm[m.row] + m.data) * idf[m.col]
-    out = sp.csr_matrix((data.astype(np.float32), (m.row, m.col)), shape=m.shape, dtype=np.float32)
+    data = m.data * (k1 + 1.0) / (k1 * length_norm[rows] + m.data) * idf[cols]
+    if canonical:
+        return sp.csr_matrix((data.astype(np.float32), m.indices.copy(), m.indptr.copy()),
+                             shape=m.shape, dtype=np.float32)
+    out = sp.csr_matrix((data.astype(np.float32), (rows, cols)), shape=m.shape, dtype=np.float32)
     out.sort_indices()
     return out
 

@@ -1,0 +1,383 @@
+"""Shared helpers of the benchmark scripts: machine facts, timing statistics, peak memory of a
+step run in its own process, and the results writer.
+
+Every script runs its heavy steps through :func:`run_worker`, which starts the same script
+again with ``--worker STEP --params JSON`` in a fresh Python process: the step's peak memory
+is then that process's own high-water mark (``VmHWM``), not polluted by earlier steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BENCH_DIR = Path(__file__).resolve().parent
+ROOT = BENCH_DIR.parent
+DATA_DIR = BENCH_DIR / "data"
+RESULTS_DIR = BENCH_DIR / "results"
+QUICK_RESULTS_DIR = RESULTS_DIR / "quick"
+MARKER = "@@BENCH-RESULT@@"
+PYTHON = sys.executable
+
+
+def results_dir(quick: bool) -> Path:
+    d = QUICK_RESULTS_DIR if quick else RESULTS_DIR
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+# --------------------------------------------------------------------------------------------
+# Machine facts
+# --------------------------------------------------------------------------------------------
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _mem_total_gb() -> float | None:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return None
+
+
+def _version(module: str) -> str | None:
+    try:
+        from importlib.metadata import version
+
+        return version(module)
+    except Exception:
+        return None
+
+
+def _git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                             capture_output=True, text=True, timeout=10)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def machine_facts() -> dict[str, Any]:
+    """CPU, cores, memory, OS, library versions, BLAS, relevant environment variables."""
+    blas: list[dict[str, Any]] = []
+    try:
+        import numpy  # noqa: F401  (loads the BLAS that threadpoolctl reports)
+        from threadpoolctl import threadpool_info
+
+        blas = [{k: d.get(k) for k in ("internal_api", "version", "num_threads",
+                                       "architecture")} for d in threadpool_info()]
+    except Exception:
+        pass
+    env = {k: v for k, v in os.environ.items()
+           if k.startswith(("OPENBLAS_", "OMP_", "MKL_")) or k in ("PYTHONHASHSEED",)}
+    return {
+        "cpu_model": _cpu_model(),
+        "cores": os.cpu_count(),
+        "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "memory_gb": _mem_total_gb(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "versions": {m: _version(m) for m in (
+            "film-audience-engine", "implicit", "numpy", "scipy", "pyarrow", "fastapi",
+            "uvicorn", "threadpoolctl")},
+        "blas": blas,
+        "environment": env,
+        "git_commit": _git_commit(),
+        "shared_machine_note": "2-core VM shared with other engineers' jobs: figures are noisy; "
+                               "ratios are measured against a baseline in the same run.",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Timing statistics
+# --------------------------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The ``q``-th percentile (0..100), linear interpolation (numpy's default)."""
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
+def stats(values: Sequence[float], scale: float = 1.0, digits: int = 4) -> dict[str, Any]:
+    """median/p50, p90, p99, min, max, mean and n of ``values`` x ``scale``."""
+    v = np.asarray(values, dtype=np.float64) * scale
+    if v.size == 0:
+        return {"n": 0}
+    return {
+        "n": int(v.size),
+        "median": round(float(np.median(v)), digits),
+        "p50": round(percentile(v, 50), digits),
+        "p90": round(percentile(v, 90), digits),
+        "p99": round(percentile(v, 99), digits),
+        "min": round(float(v.min()), digits),
+        "max": round(float(v.max()), digits),
+        "mean": round(float(v.mean()), digits),
+    }
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+# --------------------------------------------------------------------------------------------
+# Memory
+# --------------------------------------------------------------------------------------------
+
+
+def proc_status(pid: int | str = "self") -> dict[str, int]:
+    """``Vm*``/``Rss*`` lines of ``/proc/<pid>/status`` in kB (empty when unavailable)."""
+    out: dict[str, int] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key.startswith(("Vm", "Rss")):
+                parts = rest.split()
+                if parts and parts[0].isdigit():
+                    out[key] = int(parts[0])
+    except OSError:
+        pass
+    return out
+
+
+def peak_rss_mb(pid: int | str = "self") -> float | None:
+    """High-water mark of a process's resident memory (VmHWM), in MB."""
+    kb = proc_status(pid).get("VmHWM")
+    if kb is None and pid == "self":
+        kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def rss_mb(pid: int | str = "self") -> float | None:
+    kb = proc_status(pid).get("VmRSS")
+    return None if kb is None else round(kb / 1024, 1)
+
+
+def children_of(pid: int) -> list[int]:
+    """All descendants of ``pid`` (via /proc/<pid>/task/*/children)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                kids = (task / "children").read_text().split()
+                for k in kids:
+                    found.append(int(k))
+                    todo.append(int(k))
+        except OSError:
+            continue
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Workers: one step in a fresh process
+# --------------------------------------------------------------------------------------------
+
+
+class WorkerError(RuntimeError):
+    pass
+
+
+def run_worker(script: str | Path, step: str, params: dict[str, Any] | None = None,
+               timeout: float = 3600, nice: int = 0) -> dict[str, Any]:
+    """Run ``python script --worker step --params JSON`` and return the dict the step returned,
+    with ``peak_rss_mb`` (the worker's VmHWM) and ``wall_s`` (whole process) added."""
+    cmd = [PYTHON, str(script), "--worker", step, "--params", json.dumps(params or {})]
+    env = dict(os.environ)
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=None, text=True,
+                            env=env, preexec_fn=(lambda: os.nice(nice)) if nice else None)
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise WorkerError(f"{Path(script).name} --worker {step} timed out after {timeout} s"
+                          ) from None
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise WorkerError(f"{Path(script).name} --worker {step} failed (exit "
+                          f"{proc.returncode}); its output:\n{out[-3000:]}")
+    for line in reversed(out.splitlines()):
+        if line.startswith(MARKER):
+            result: dict[str, Any] = json.loads(line[len(MARKER):])
+            result.setdefault("process_wall_s", round(wall, 3))
+            return result
+    raise WorkerError(f"{Path(script).name} --worker {step} printed no result:\n{out[-3000:]}")
+
+
+def run_command(cmd: Sequence[str], timeout: float = 3600, env: dict[str, str] | None = None
+                ) -> dict[str, Any]:
+    """Run a command; its wall time, exit status and peak RSS (from ``wait4``'s rusage)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(list(cmd), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, **(env or {})))
+    deadline = t0 + timeout
+    assert proc.stdout is not None
+    output: list[str] = []
+    # read until EOF, then reap with wait4 for this child's own resource usage
+    for line in proc.stdout:
+        output.append(line)
+        if time.perf_counter() > deadline:
+            proc.kill()
+            break
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    return {"wall_s": round(wall, 3), "returncode": proc.returncode,
+            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+            "user_s": round(usage.ru_utime, 2), "sys_s": round(usage.ru_stime, 2),
+            "output": "".join(output)[-4000:]}
+
+
+def worker_main(steps: dict[str, Callable[..., dict[str, Any]]],
+                argv: Sequence[str] | None = None) -> bool:
+    """If this process was started as a worker, run the step, print its result and return
+    True; otherwise return False (the caller runs its normal main)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--worker" not in args:
+        return False
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--worker", required=True, choices=sorted(steps))
+    ap.add_argument("--params", default="{}")
+    ns = ap.parse_args(args)
+    result = steps[ns.worker](**json.loads(ns.params))
+    result["peak_rss_mb"] = peak_rss_mb()
+    sys.stdout.flush()
+    print(MARKER + json.dumps(result), flush=True)
+    return True
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+
+
+def write_result(name: str, payload: dict[str, Any], quick: bool) -> Path:
+    """Write ``results[/quick]/<name>.json`` with machine facts and a timestamp."""
+    out = results_dir(quick) / f"{name}.json"
+    doc = {
+        "benchmark": name,
+        "quick": quick,
+        "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_facts(),
+        **payload,
+    }
+    tmp = out.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc, indent=1, default=_json_default) + "\n")
+    tmp.replace(out)
+    print(f"wrote {out.relative_to(ROOT)}", file=sys.stderr)
+    return out
+
+
+def read_result(name: str, quick: bool) -> dict[str, Any] | None:
+    p = results_dir(quick) / f"{name}.json"
+    if not p.is_file():
+        return None
+    data: dict[str, Any] = json.loads(p.read_text())
+    return data
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o)}")
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+def base_args(description: str) -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--quick", action="store_true", help="small sizes, fewer repeats")
+    return ap
+
+
+def main_shape(quick: bool) -> Any:
+    """The shape the single-size benchmarks use: ML-20M, or 1M interactions with --quick."""
+    from scale_data import shape_by_name
+
+    return shape_by_name("1m" if quick else "ml20m")
+
+
+def ensure_data(shape: Any) -> Path:
+    from scale_data import ensure
+
+    return ensure(shape)
+
+
+def model_dir(shape: Any) -> Path:
+    return DATA_DIR / f"{shape.name}-model"
+
+
+def ensure_model(shape: Any, factors: int = 64, iterations: int = 15) -> Path:
+    """The model trained on ``shape`` (``recommender train``), trained if missing."""
+    folder = ensure_data(shape)
+    out = model_dir(shape)
+    meta = out / "meta.json"
+    if meta.is_file():
+        m = json.loads(meta.read_text())
+        p = m.get("params", {})
+        d = m.get("data", {})
+        if (p.get("factors"), p.get("iterations"), d.get("interactions")) == (
+                factors, iterations, shape.interactions):
+            return out
+    log(f"training the {shape.name} model for the query benchmarks -> {out}")
+    res = run_command(train_command(folder, out, factors, iterations))
+    if res["returncode"] != 0:
+        raise WorkerError(f"recommender train failed:\n{res['output']}")
+    return out
+
+
+def recommender_bin() -> str:
+    cand = Path(PYTHON).parent / "recommender"
+    return str(cand) if cand.exists() else "recommender"
+
+
+def train_command(folder: Path, out: Path, factors: int = 64, iterations: int = 15
+                  ) -> list[str]:
+    return [recommender_bin(), "train", "--data", str(folder / "interactions.parquet"),
+            "--films", str(folder / "films.csv"), "--users", str(folder / "users.csv"),
+            "--out", str(out), "--factors", str(factors), "--iterations", str(iterations)]
