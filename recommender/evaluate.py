@@ -374,19 +374,35 @@ def _finite(x: float) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+def genre_incidence(model: Model) -> NDArray[np.float32]:
+    """``(films, genres)`` 0/1 matrix of the catalog's genres (vocabulary order)."""
+    vocab = {g: i for i, g in enumerate(model.catalog.genre_vocabulary())}
+    rows, cols = [], []
+    for f, text in enumerate(model.catalog.genres.tolist()):
+        for g in text.split("|"):
+            if g:
+                rows.append(f)
+                cols.append(vocab[g])
+    out = np.zeros((len(model.catalog.genres), len(vocab)), np.float32)
+    out[rows, cols] = 1.0
+    return out
+
+
 def comparable_titles(model: Model, film: int, known: Index, popularity: NDArray[np.float64],
-                      n: int = 10) -> dict[str, float]:
+                      n: int = 10, incidence: NDArray[np.float32] | None = None
+                      ) -> dict[str, float]:
     """What a planner would name as comparable titles for a new film, read off the catalog:
     known films sharing its genres (Jaccard), closer release years first (a 10-year decay),
-    popularity breaking ties. Returns ``{film_id: weight}`` (empty when it has no genres)."""
-    genres = [g for g in model.catalog.genres[film].split("|") if g]
-    if not genres:
+    popularity breaking ties. Returns ``{film_id: weight}`` (empty when it has no genres).
+    ``incidence`` (from :func:`genre_incidence`) saves rebuilding it per film."""
+    g = genre_incidence(model) if incidence is None else incidence
+    want = g[film]
+    if not want.any():
         return {}
-    want = set(genres)
-    sets = [set(s.split("|")) - {""} for s in model.catalog.genres[known].tolist()]
-    inter = np.array([len(s & want) for s in sets], np.float64)
-    union = np.array([len(s | want) for s in sets], np.float64)
-    sim = inter / np.maximum(union, 1)
+    gk = g[known]
+    inter = gk @ want
+    union = gk.sum(axis=1) + want.sum() - inter
+    sim = (inter / np.maximum(union, 1)).astype(np.float64)
     years = model.catalog.years
     y0 = years[film]
     if y0 > 0:
@@ -416,10 +432,11 @@ def cold_start_eval(model: Model, split: Split, k: int = 100, min_viewers: int =
         return {"status": f"n/a (no new film has {min_viewers}+ test viewers)"}
     popularity = np.bincount(split.train.film_idx, minlength=split.train.n_films).astype(float)
     uf = np.asarray(model.user_factors)[split.users]
+    incidence = genre_incidence(model)
     vec: dict[str, list[NDArray[np.float32]]] = {"engine": [], "engine_genres_only": []}
     for f in films:
         genres = [g for g in model.catalog.genres[f].split("|") if g]
-        comp = comparable_titles(model, int(f), split.films, popularity)
+        comp = comparable_titles(model, int(f), split.films, popularity, incidence=incidence)
         vec["engine"].append(cold_start_vector(model, comp, genres))
         vec["engine_genres_only"].append(cold_start_vector(model, (), genres))
     activity = np.bincount(split.history.user_idx, minlength=split.history.n_users)[split.users]
