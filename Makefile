@@ -33,5 +33,8 @@ lint: install-dev
 test: lint
 	$(BIN)/python -m pytest
 
+bench-quality: install-dev
+	$(BIN)/python benchmarks/quality.py
+
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache

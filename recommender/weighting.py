@@ -6,7 +6,9 @@ Schemes (values before the model's ``alpha`` scaling):
 - ``rating``: the rating when the source has one (else the merged weight / view count).
 - ``log``: ``1 + log1p(weight)``, which damps heavy re-watchers.
 - ``bm25``: BM25 term weighting of the binary matrix (Okapi, ``K1``/``B``), which discounts
-  blockbuster films and heavy users; the tuned default.
+  blockbuster films and heavy users.
+
+The tuned default is ``binary`` (see ``config.py`` and ``benchmarks/results/tuning.md``).
 
 ``min_rating`` drops interactions rated below it before weighting (films a user disliked are
 then not evidence that they are its audience).
@@ -84,7 +86,7 @@ def bm25(matrix: sp.csr_matrix, k1: float = 1.2, b: float = 0.75) -> sp.csr_matr
 
 def confidence(
     data: Interactions,
-    scheme: str = "bm25",
+    scheme: str = "binary",
     k1: float = 1.2,
     b: float = 0.75,
 ) -> sp.csr_matrix:
