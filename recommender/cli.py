@@ -177,7 +177,9 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     if getattr(args, "engine", "local") == "spark":
         from recommender.spark import batch_audiences_spark
 
-        rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master)
+        film_ids = None if args.all else _read_ids(args.films)
+        rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
+                                     films=film_ids, exclude_seen=not args.include_seen)
         print(f"wrote {rows:,} rows to {args.out}")
         return 0
     model = _load_model(args.model)
