@@ -41,8 +41,15 @@ def step_load(model: str) -> dict[str, Any]:
             "rss_after_load_mb": rss_after_load, "rss_after_first_query_mb": common.rss_mb()}
 
 
-def step_queries(model: str, n_films: int, n_users: int, batch: bool, seed: int = 0
-                 ) -> dict[str, Any]:
+def step_queries(model: str, n_films: int, n_users: int, batch: bool, seed: int = 0,
+                 blas_threads: int | None = None) -> dict[str, Any]:
+    """All query measurements in one process; ``blas_threads`` limits BLAS for the whole
+    process (threadpoolctl), as a server would at startup."""
+    if blas_threads:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(blas_threads, "blas"):
+            return step_queries(model, n_films, n_users, batch, seed, None)
     from recommender import artifact
     from recommender.audience import batch_audiences, film_audience
     from recommender.recommend import recommend_user
@@ -120,14 +127,15 @@ def run(quick: bool, repeats: int | None = None) -> dict[str, Any]:
     for r in range(reps):
         common.log(f"query {shape.name}: load (run {r + 1}/{reps})")
         loads.append(common.run_worker(SCRIPT, "load", {"model": str(model)}))
-    common.log(f"query {shape.name}: audiences, recommendations, batch")
+    common.log(f"query {shape.name}: audiences, recommendations, batch (default BLAS threads)")
+    n = 300 if quick else 1000
     q = common.run_worker(SCRIPT, "queries", {
-        "model": str(model), "n_films": 300 if quick else 1000,
-        "n_users": 300 if quick else 1000, "batch": True})
+        "model": str(model), "n_films": n, "n_users": n, "batch": True})
+    common.log(f"query {shape.name}: audiences, recommendations (BLAS limited to 1 thread)")
+    q1 = common.run_worker(SCRIPT, "queries", {
+        "model": str(model), "n_films": n, "n_users": n, "batch": False, "blas_threads": 1})
     from recommender.artifact import artifact_size
 
-    a_p50 = q["audience_ms"]["p50"]
-    f_p50 = q["audience_floor_ms"]["p50"]
     return {
         "shape": vars(shape),
         "model": str(model.relative_to(common.ROOT)),
@@ -137,8 +145,14 @@ def run(quick: bool, repeats: int | None = None) -> dict[str, Any]:
         "rss_after_load_mb": common.median([x["rss_after_load_mb"] for x in loads]),
         "peak_rss_load_mb": max(x["peak_rss_mb"] for x in loads),
         "peak_rss_queries_mb": q["peak_rss_mb"],
-        "audience_to_floor_p50": round(a_p50 / f_p50, 2),
+        "audience_to_floor_p50": round(q["audience_ms"]["p50"] / q["audience_floor_ms"]["p50"],
+                                       2),
         **{k: v for k, v in q.items() if k not in ("peak_rss_mb", "process_wall_s")},
+        "blas_1_thread": {
+            "audience_to_floor_p50": round(q1["audience_ms"]["p50"]
+                                           / q1["audience_floor_ms"]["p50"], 2),
+            **{k: v for k, v in q1.items() if k not in ("peak_rss_mb", "process_wall_s")},
+        },
     }
 
 

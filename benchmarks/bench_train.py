@@ -11,7 +11,9 @@ load; medians are reported.
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -26,25 +28,32 @@ SCRIPT = Path(__file__).resolve()
 # --------------------------------------------------------------------------------------------
 
 
-def _conf_matrix(folder: str) -> Any:
-    from recommender import data
+PARAM_NAMES = ("model", "factors", "iterations", "regularization", "alpha", "weighting",
+               "bm25_k1", "bm25_b", "seed", "segments", "holdout", "warm_iterations")
+
+
+def params_now(factors: int = 64, iterations: int = 15) -> dict[str, Any]:
+    """The engine's default training parameters (read once, passed to both sides, so a change
+    of defaults in the tree during a run cannot make the two sides differ)."""
     from recommender.config import TrainConfig
-    from recommender.weighting import confidence
 
-    cfg = TrainConfig()
-    inter = data.load(Path(folder) / "interactions.parquet")
-    return confidence(inter, cfg.weighting, cfg.bm25_k1, cfg.bm25_b)
+    d = TrainConfig(factors=factors, iterations=iterations).to_dict()
+    return {k: d[k] for k in PARAM_NAMES}
 
 
-def step_bare_fit(folder: str, factors: int, iterations: int) -> dict[str, Any]:
+def step_bare_fit(folder: str, params: dict[str, Any]) -> dict[str, Any]:
     """A bare implicit ALS fit on the engine's confidence matrix; per-iteration times."""
     from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
+    from recommender import data
     from recommender.config import TrainConfig
+    from recommender.weighting import confidence
 
-    cfg = TrainConfig(factors=factors, iterations=iterations)
-    conf = _conf_matrix(folder)
+    cfg = TrainConfig.from_dict(params)
+    inter = data.load(Path(folder) / "interactions.parquet")
+    conf = confidence(inter, cfg.weighting, cfg.bm25_k1, cfg.bm25_b)
+    del inter
     per_iter: list[float] = []
     with threadpool_limits(1, "blas"):
         als = AlternatingLeastSquares(factors=cfg.factors, regularization=cfg.regularization,
@@ -55,15 +64,26 @@ def step_bare_fit(folder: str, factors: int, iterations: int) -> dict[str, Any]:
                 callback=lambda it, elapsed, loss: per_iter.append(float(elapsed)))
         fit_s = time.perf_counter() - t0
     return {"fit_s": round(fit_s, 3), "iteration_s": [round(x, 4) for x in per_iter],
-            "nnz": int(conf.nnz), "shape": list(conf.shape)}
+            "nnz": int(conf.nnz), "shape": list(conf.shape), "params": params}
 
 
-def step_engine_breakdown(folder: str, factors: int, iterations: int, out: str
-                          ) -> dict[str, Any]:
-    """``data.load`` + ``train`` + ``artifact.save`` in-process, with each stage timed by
-    wrapping the library functions ``train`` calls (no change to their behaviour)."""
-    from recommender import artifact, calibration, data, segments, training
-    from recommender.config import TrainConfig
+STAGES = (
+    ("data", "load", "load data (Parquet + catalog + users)"),
+    ("training", "confidence", "confidence matrices (BM25)"),
+    ("training", "holdout_mask", "holdout split"),
+    ("training", "fit_factors", "ALS fits (calibration split + warm refit)"),
+    ("calibration", "measure", "tier calibration scoring"),
+    ("segments", "kmeans", "segments: k-means"),
+    ("segments", "describe", "segments: descriptions"),
+    ("artifact", "save", "save model folder"),
+)
+
+
+def timed_cli(argv: list[str], stages_out: str) -> int:
+    """Run ``recommender`` (``cli.main``) with the stages of ``train`` timed by wrapping the
+    library functions it calls (their behaviour is unchanged); write the timings as JSON."""
+    import importlib
+    import json
 
     spent: dict[str, float] = {}
 
@@ -79,34 +99,28 @@ def step_engine_breakdown(folder: str, factors: int, iterations: int, out: str
 
         setattr(module, name, timed)
 
-    wrap(training, "confidence", "confidence matrices (BM25)")
-    wrap(training, "fit_factors", "ALS fits (calibration split + warm refit)")
-    wrap(calibration, "measure", "tier calibration scoring")
-    wrap(segments, "kmeans", "segments: k-means")
-    wrap(segments, "describe", "segments: descriptions")
-    wrap(training, "holdout_mask", "holdout split")
+    for mod, name, label in STAGES:
+        wrap(importlib.import_module(f"recommender.{mod}"), name, label)
+    from recommender import cli, training
+
+    train_fn = training.train
+
+    def timed_train(*a: Any, **kw: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return train_fn(*a, **kw)
+        finally:
+            spent["train() total"] = time.perf_counter() - t0
+
+    training.train = timed_train  # type: ignore[assignment]
     t0 = time.perf_counter()
-    inter = data.load(Path(folder) / "interactions.parquet",
-                      films=Path(folder) / "films.csv", users=Path(folder) / "users.csv")
-    t_load = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    model = training.train(inter, TrainConfig(factors=factors, iterations=iterations),
-                           progress=False)
-    t_train = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    artifact.save(model, out)
-    t_save = time.perf_counter() - t2
-    shutil.rmtree(out, ignore_errors=True)
-    stages = {"load (Parquet + catalog + users)": t_load, **spent,
-              "save model folder": t_save}
-    accounted = sum(spent.values())
-    stages["other (subsets, CSR builds, metadata)"] = t_train - accounted
-    return {"load_s": round(t_load, 3), "train_s": round(t_train, 3),
-            "save_s": round(t_save, 3), "total_s": round(t_load + t_train + t_save, 3),
-            "stages_s": {k: round(v, 3) for k, v in stages.items()}}
+    rc = cli.main(argv)
+    spent["main() total"] = time.perf_counter() - t0
+    Path(stages_out).write_text(json.dumps(spent))
+    return int(rc or 0)
 
 
-STEPS = {"bare_fit": step_bare_fit, "engine_breakdown": step_engine_breakdown}
+STEPS = {"bare_fit": step_bare_fit}
 
 
 # --------------------------------------------------------------------------------------------
@@ -114,60 +128,85 @@ STEPS = {"bare_fit": step_bare_fit, "engine_breakdown": step_engine_breakdown}
 # --------------------------------------------------------------------------------------------
 
 
+def cli_command(folder: Path, out: Path, stages_out: Path, params: dict[str, Any]
+                ) -> list[str]:
+    """``recommender train ...`` run through :func:`timed_cli` (same process startup, imports
+    and work as the console script, plus stage timings), with ``params`` as ``--config``."""
+    config = common.DATA_DIR / "train-bench-config.json"
+    config.write_text(json.dumps(params))
+    argv = common.train_command(folder, out, params["factors"], params["iterations"])[1:]
+    return [common.PYTHON, str(SCRIPT), "--timed-cli", str(stages_out), *argv,
+            "--config", str(config)]
+
+
 def run(quick: bool, repeats: int | None = None) -> dict[str, Any]:
     shape = common.main_shape(quick)
     folder = common.ensure_data(shape)
-    reps = repeats or (2 if quick else 3)
+    reps = repeats or 2
     tmp_out = common.DATA_DIR / f"{shape.name}-train-bench-model"
+    stages_file = common.DATA_DIR / f"{shape.name}-train-stages.json"
     bare64: list[dict[str, Any]] = []
     cli: list[dict[str, Any]] = []
+    stages: list[dict[str, float]] = []
+    params = params_now()
     for r in range(reps):
         common.log(f"train {shape.name}: bare implicit fit 64 factors (run {r + 1}/{reps})")
         bare64.append(common.run_worker(SCRIPT, "bare_fit", {
-            "folder": str(folder), "factors": 64, "iterations": 15}))
+            "folder": str(folder), "params": params}))
         common.log(f"train {shape.name}: recommender train (run {r + 1}/{reps})")
-        res = common.run_command(common.train_command(folder, tmp_out, 64, 15))
+        res = common.run_command(cli_command(folder, tmp_out, stages_file, params))
         if res["returncode"] != 0:
             raise common.WorkerError(f"recommender train failed:\n{res['output']}")
         cli.append(res)
+        stages.append(json.loads(stages_file.read_text()))
     shutil.rmtree(tmp_out, ignore_errors=True)
-    common.log(f"train {shape.name}: bare implicit fit 128 factors")
-    iters128 = 5
-    bare128 = [common.run_worker(SCRIPT, "bare_fit", {
-        "folder": str(folder), "factors": 128, "iterations": iters128})
-        for _ in range(1 if quick else 2)]
-    common.log(f"train {shape.name}: stage breakdown")
-    breakdown = common.run_worker(SCRIPT, "engine_breakdown", {
-        "folder": str(folder), "factors": 64, "iterations": 15, "out": str(tmp_out)})
+    stages_file.unlink(missing_ok=True)
+    iters128 = 3
+    common.log(f"train {shape.name}: bare implicit fit 128 factors ({iters128} iterations)")
+    bare128 = common.run_worker(SCRIPT, "bare_fit", {
+        "folder": str(folder), "params": {**params, "factors": 128, "iterations": iters128}})
     fit64 = common.median([b["fit_s"] for b in bare64])
     cli_wall = common.median([c["wall_s"] for c in cli])
     it64 = [x for b in bare64 for x in b["iteration_s"]]
-    it128 = [x for b in bare128 for x in b["iteration_s"]]
+    med = {k: common.median([s[k] for s in stages]) for k in stages[0]}
+    main_total = med.pop("main() total")
+    train_total = med.pop("train() total")
+    inside_train = sum(v for k, v in med.items()
+                       if not k.startswith(("load data", "save model")))
+    breakdown_stages = dict(med)
+    breakdown_stages["other parts of train() (subsets, CSR builds, metadata)"] = (
+        train_total - inside_train)
+    breakdown_stages["process start, imports, CLI"] = cli_wall - main_total
     return {
         "shape": vars(shape),
-        "params": {"factors": 64, "iterations": 15, "regularization": 0.05, "alpha": 2.0,
-                   "weighting": "bm25", "model": "als"},
+        "params": params,
         "repeats": reps,
         "bare_fit_64": {"fit_s": common.stats([b["fit_s"] for b in bare64], digits=3),
                         "peak_rss_mb": max(b["peak_rss_mb"] for b in bare64),
                         "nnz": bare64[0]["nnz"]},
-        "iteration_s": {"64": common.stats(it64), "128": common.stats(it128)},
+        "iteration_s": {"64": common.stats(it64), "128": common.stats(bare128["iteration_s"])},
         "cli_train": {"wall_s": common.stats([c["wall_s"] for c in cli], digits=3),
                       "peak_rss_mb": max(c["peak_rss_mb"] for c in cli),
                       "peak_rss_mb_median": common.median([c["peak_rss_mb"] for c in cli]),
                       "command": " ".join(common.train_command(folder, Path("MODEL_DIR"))
-                                          ).replace(str(common.ROOT) + "/", ""),
+                                          ).replace(str(common.ROOT) + "/", "")
+                      + " (+ --config with the parameters above)",
                       "last_output": cli[-1]["output"].strip().splitlines()[-2:]},
         "ratio_cli_to_bare": round(cli_wall / fit64, 3),
-        "ratio_train_to_bare": round(breakdown["train_s"] / fit64, 3),
-        "breakdown": breakdown,
+        "ratio_train_to_bare": round(train_total / fit64, 3),
+        "breakdown": {"train_s": round(train_total, 3), "total_s": round(cli_wall, 3),
+                      "stages_s": {k: round(v, 3) for k, v in breakdown_stages.items()}},
         "runs": {"bare_fit_64": [{k: v for k, v in b.items() if k != "iteration_s"}
                                  for b in bare64],
-                 "cli_train": [{k: v for k, v in c.items() if k != "output"} for c in cli]},
+                 "bare_fit_128": {k: v for k, v in bare128.items()},
+                 "cli_train": [{k: v for k, v in c.items() if k != "output"} for c in cli],
+                 "cli_stages_s": stages},
     }
 
 
 def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] == "--timed-cli":
+        return timed_cli(sys.argv[3:], sys.argv[2])
     if common.worker_main(STEPS):
         return 0
     ap = common.base_args(__doc__.split("\n\n")[0])

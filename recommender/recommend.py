@@ -61,24 +61,30 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
             n: int = 3) -> list[list[dict[str, Any]]]:
     """For each recommended film, the watched films whose taste vectors point the same way
     (cosine similarity), with each one's share of the positive similarity mass."""
-    if len(watched) == 0:
+    if len(watched) == 0 or len(films) == 0:
         return [[] for _ in films]
     ff = np.asarray(model.film_factors)
     norms = model.film_norms
     w = ff[watched] / norms[watched, None]
     r = ff[films] / norms[films, None]
     sim = r @ w.T  # (recs, watched)
+    pos = np.clip(sim, 0, None)
+    totals = pos.sum(axis=1)
+    # per row: the n most similar watched films, ties to the lower position (as top_k)
+    best, _ = top_k_rows(sim, n)
+    picked = np.asarray(watched)[best]
+    ids = model.films.ids[picked].tolist()
+    titles = model.catalog.titles[picked].tolist()
+    sims = np.take_along_axis(sim, best, axis=1).tolist()
+    with np.errstate(invalid="ignore", divide="ignore"):  # rows with total 0 report share 0
+        shares = (np.take_along_axis(pos, best, axis=1) / totals[:, None]).tolist()
     out = []
-    for row in sim:
-        pos = np.clip(row, 0, None)
-        total = pos.sum()
-        best = top_k(row, n)  # = np.argsort(-row, kind="stable")[:n], without a full sort
+    for r_ids, r_titles, r_sims, r_shares, total in zip(ids, titles, sims, shares,
+                                                         totals.tolist(), strict=True):
         out.append([
-            {"film_id": str(model.films.ids[watched[j]]),
-             "title": str(model.catalog.titles[watched[j]]),
-             "similarity": round(float(row[j]), 4),
-             "share": round(float(pos[j] / total), 4) if total > 0 else 0.0}
-            for j in best
+            {"film_id": str(i), "title": str(t), "similarity": round(s, 4),
+             "share": round(sh, 4) if total > 0 else 0.0}
+            for i, t, s, sh in zip(r_ids, r_titles, r_sims, r_shares, strict=True)
         ])
     return out
 

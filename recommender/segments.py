@@ -53,9 +53,14 @@ def _kmeans_once(xn: NDArray[np.float32], k: int, rng: np.random.Generator, iter
         if it > 0 and np.array_equal(new, labels):
             break
         labels = new
-        sums = np.zeros_like(centers)
-        np.add.at(sums, labels, xn)
         counts = np.bincount(labels, minlength=k)
+        # per-cluster sums as a one-hot (k x n) CSR product: the same float32 sums in the same
+        # (row) order as np.add.at(sums, labels, xn), an order of magnitude faster
+        indptr = np.zeros(k + 1, np.int64)
+        np.cumsum(counts, out=indptr[1:])
+        onehot = sp.csr_matrix((np.ones(n, np.float32), np.argsort(labels, kind="stable"),
+                                indptr), shape=(k, n))
+        sums = np.asarray(onehot @ xn, dtype=np.float32)
         empty = counts == 0
         sums[~empty] /= counts[~empty, None]
         # re-seed an empty cluster with the point worst served by its centre
