@@ -73,6 +73,9 @@ def _kmeans_once(xn: NDArray[np.float32], k: int, rng: np.random.Generator, iter
     return labels, fit
 
 
+MIN_GENRE_SHARE = 0.05  # a label genre holds at least 5% of the segment's genre views
+
+
 def describe(
     labels: NDArray[np.int16],
     seen: sp.csr_matrix,
@@ -107,9 +110,11 @@ def describe(
                                 "share": float(sizes[s] / max(n_users, 1))}
         top: list[dict[str, Any]] = []
         if genres and seg_genre[s].sum() > 0:
-            lift = (seg_genre[s] / seg_genre[s].sum()) / np.maximum(all_genre / all_genre.sum(),
-                                                                    1e-12)
-            for g in np.argsort(-lift)[:n_genres]:
+            seg_share = seg_genre[s] / seg_genre[s].sum()
+            lift = seg_share / np.maximum(all_genre / all_genre.sum(), 1e-12)
+            # a label names genres the segment actually watches, not a niche it barely touches
+            lift = np.where(seg_share >= MIN_GENRE_SHARE, lift, 0.0)
+            for g in np.argsort(-lift, kind="stable")[:n_genres]:
                 if lift[g] > 1.0:
                     top.append({"genre": genres[g], "lift": round(float(lift[g]), 3)})
         share_seg = seg_film[s] / max(sizes[s], 1)
@@ -123,7 +128,10 @@ def describe(
             {"film_id": str(catalog.film_ids[i]), "title": str(catalog.titles[i]),
              "lift": round(float(film_lift[i]), 3)} for i in reps]
         if top:
-            info["label"] = " & ".join(t["genre"] for t in top[:2]) + " fans"
+            names = [t["genre"] for t in top]
+            info["label"] = " & ".join(names[:2]) + " fans"
+            if len(names) > 2:
+                info["_alt_label"] = ", ".join(names[:2]) + f" & {names[2]} fans"
         elif reps and catalog.titles[reps[0]]:
             info["label"] = f"Fans of {catalog.titles[reps[0]]}"
         else:
@@ -134,14 +142,18 @@ def describe(
 
 
 def _dedupe_labels(infos: list[dict[str, Any]]) -> None:
-    seen: dict[str, int] = {}
+    """Make labels unique: a clash first tries the three-genre label, then a number."""
+    used: dict[str, int] = {}
     for info in infos:
+        alt = info.pop("_alt_label", None)
         label = info["label"]
-        if label in seen:
-            seen[label] += 1
-            info["label"] = f"{label} ({seen[label]})"
-        else:
-            seen[label] = 1
+        if label in used and alt and alt not in used:
+            label = alt
+        if label in used:
+            used[label] += 1
+            label = f"{label} ({used[label]})"
+        used.setdefault(label, 1)
+        info["label"] = label
 
 
 def lift_table(
