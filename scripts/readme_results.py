@@ -1,0 +1,69 @@
+"""Copy the generated result tables into the README, so no figure there is typed by hand.
+
+    .venv/bin/python scripts/readme_results.py
+
+Each block between `<!-- results:NAME:start -->` and `<!-- results:NAME:end -->` markers is
+replaced by a part of a file that a benchmark script wrote under `benchmarks/results/`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def section(path: Path, heading: str) -> str:
+    """The body of the Markdown section ``heading`` (up to the next heading of any level)."""
+    text = path.read_text(encoding="utf-8")
+    m = re.search(rf"^#+ {re.escape(heading)}\s*$(.*?)(?=^#+ |\Z)", text, flags=re.M | re.S)
+    if not m:
+        raise SystemExit(f"{path}: no section {heading!r}")
+    return m.group(1).strip()
+
+
+def tables(path: Path) -> str:
+    """Every Markdown table in ``path`` (lines starting with '|'), blocks kept apart."""
+    blocks, current = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            current.append(line)
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    if current:
+        blocks.append("\n".join(current))
+    return "\n\n".join(blocks[:1])
+
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "quality-audience": lambda: section(RESULTS / "quality.md",
+                                        "Audience recall@100 (film -> users)"),
+    "quality-user": lambda: section(RESULTS / "quality.md", "User recall@20 (user -> films)"),
+    "quality-cold-start": lambda: section(RESULTS / "quality.md", "Cold start (time protocol: "
+                                          "films first seen after the cut-off)"),
+    "quality-verdict": lambda: section(RESULTS / "quality.md", "Verdict"),
+    "spark-agreement": lambda: tables(RESULTS / "spark_agreement.md"),
+    "bench-headline": lambda: (RESULTS / "headline.md").read_text(encoding="utf-8").strip(),
+}
+
+
+def main() -> None:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    for name, build in BLOCKS.items():
+        start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
+        if start not in text:
+            continue
+        body = build()
+        text = re.sub(re.escape(start) + ".*?" + re.escape(end),
+                      lambda _, b=body, s=start, e=end: f"{s}\n{b}\n{e}", text, flags=re.S)
+    readme.write_text(text, encoding="utf-8")
+    print(f"updated {readme}")
+
+
+if __name__ == "__main__":
+    main()
