@@ -69,7 +69,7 @@ def step_bare_fit(folder: str, params: dict[str, Any]) -> dict[str, Any]:
 
 STAGES = (
     ("data", "load", "load data (Parquet + catalog + users)"),
-    ("training", "confidence", "confidence matrices (BM25)"),
+    ("training", "confidence", "confidence matrix (weighting)"),
     ("training", "holdout_mask", "holdout split"),
     ("training", "fit_factors", "ALS fits (calibration split + warm refit)"),
     ("calibration", "measure", "tier calibration scoring"),

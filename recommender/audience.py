@@ -50,11 +50,16 @@ class AudiencePage:
 
     def rows(self) -> list[dict[str, Any]]:
         """JSON-ready rows: user_id, rank, score, percentile, tier, segment (no indices)."""
+        # .tolist() converts each column to Python ints/floats/strs in C (the same values
+        # int()/float() give element by element, several times faster)
         return [
-            {"user_id": u, "rank": int(r), "score": round(float(s), 6),
-             "percentile": round(float(p), 4), "tier": t, "segment": int(g)}
-            for u, r, s, p, t, g in zip(self.user_ids.tolist(), self.rank, self.score,
-                                        self.percentile, self.tier, self.segment, strict=True)
+            {"user_id": u, "rank": r, "score": round(s, 6), "percentile": round(p, 4),
+             "tier": t, "segment": g}
+            for u, r, s, p, t, g in zip(
+                np.asarray(self.user_ids).tolist(), np.asarray(self.rank, np.int64).tolist(),
+                np.asarray(self.score, np.float32).tolist(),
+                np.asarray(self.percentile, np.float64).tolist(), self.tier,
+                np.asarray(self.segment, np.int64).tolist(), strict=True)
         ]
 
     def to_json(self) -> dict[str, Any]:
