@@ -140,7 +140,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
                          exclude_seen=not args.include_seen, segment=args.segment,
                          filters=_filters(args.filter))
     if args.json:
-        print(json.dumps(page.to_json(), ensure_ascii=False))
+        print(json.dumps(page.to_json(), ensure_ascii=False, separators=(",", ":")))
         return 0
     f = model.film_index(args.film_id)
     title = model.catalog.titles[f] or args.film_id
@@ -204,7 +204,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         films = recommend_user(model, args.user, k=args.k)
         body = {"user_id": args.user, "films": films.rows(model)}
         if args.json:
-            print(json.dumps(body, ensure_ascii=False))
+            print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
             return 0
         print(f"Top {args.k} films for user {args.user}")
         _print_table(["rank", "film_id", "score", "title", "because you watched"], [

@@ -15,18 +15,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from recommender import artifact
-from service.app import create_app
-from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "http://127.0.0.1:8000"
 START, END = "<!-- http-examples:start -->", "<!-- http-examples:end -->"
 
 
-def trim(obj: Any, n: int = 2) -> Any:
+def trim(obj: Any, n: int = 3) -> Any:
     """Cut lists to their first ``n`` entries, noting how many were left out."""
     if isinstance(obj, list):
         head = [trim(x, n) for x in obj[:n]]
@@ -36,21 +32,37 @@ def trim(obj: Any, n: int = 2) -> Any:
     return obj
 
 
-def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data") -> None:
+def example_inputs(model_dir: str, data_dir: str) -> dict[str, Any]:
+    """Real ids from the demo data for the examples: a film, a title word, a user, lookalike
+    seeds (members of one planted taste group) and comparable films for a cold start."""
     model = artifact.load(model_dir)
     demo = json.loads((Path(data_dir) / "demo.json").read_text())
     film = demo["example_film_id"]
     title = str(model.catalog.titles[model.film_index(film)])
-    word = max(title.split(), key=len).lower()
     with open(Path(data_dir) / "groups.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     group = demo["groups"][0]
-    seeds = [r["user_id"] for r in rows if r["group"] == str(group["group"])][:5]
-    user = rows[0]["user_id"]
     comparable = [str(model.films.ids[i]) for i in range(model.n_films)
                   if set(str(model.catalog.genres[i]).split("|")) >= set(group["genres"])][:2]
-    lookalike = {"seed_user_ids": seeds, "k": 3}
-    cold = {"comparable_film_ids": comparable, "genres": group["genres"][:1], "k": 3}
+    return {
+        "film": film,
+        "word": max(title.split(), key=len).lower(),
+        "user": rows[0]["user_id"],
+        "lookalike": {"seed_user_ids": [r["user_id"] for r in rows
+                                        if r["group"] == str(group["group"])][:5], "k": 3},
+        "cold": {"comparable_film_ids": comparable, "genres": group["genres"][:1], "k": 3},
+    }
+
+
+def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data") -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    ex = example_inputs(model_dir, data_dir)
+    film, word, user, lookalike, cold = ex["film"], ex["word"], ex["user"], ex["lookalike"], \
+        ex["cold"]
     examples: list[tuple[str, str, str, dict[str, Any] | None, str]] = [
         ("Health and the served model", "GET", "/health", None, ""),
         ("Find a film", "GET", f"/films?query={word}&limit=3", None, ""),
@@ -78,7 +90,8 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
         START,
         "Responses below are real, produced from the demo model by "
         "`scripts/readme_examples.py`; long lists are cut to their first entries "
-        "(`\"... N more\"`). `model_version` carries the training time, so yours differs.",
+        "(`\"... N more\"`); untrimmed ones are byte for byte what the server sends. "
+        "`model_version` carries the training time, so yours differs.",
         "",
     ]
     with TestClient(create_app(Settings(model_path=model_dir))) as client:
@@ -95,7 +108,7 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
                 text = "\n".join(r.text.splitlines()[:4])
                 cmd = f"curl -s '{BASE}{path}' | head -4"
             else:
-                text = json.dumps(trim(r.json()), ensure_ascii=False)
+                text = json.dumps(trim(r.json()), ensure_ascii=False, separators=(",", ":"))
             out += ["```console", f"$ {cmd}", text, "```", ""]
         r = client.get("/metrics")
         lines = [x for x in r.text.splitlines() if x.startswith("recommender_http_requests_total")]

@@ -31,29 +31,18 @@ for _ in $(seq 1 150); do
 done
 
 "$BIN/python" - "$MODEL" "$DATA" "$BASE" <<'PY'
-import csv
 import json
 import sys
-from pathlib import Path
 
-from recommender import artifact
+sys.path.insert(0, "scripts")
+from readme_examples import example_inputs  # noqa: E402
 
 model_dir, data_dir, base = sys.argv[1:4]
-model = artifact.load(model_dir)
-demo = json.loads((Path(data_dir) / "demo.json").read_text())
-film = demo["example_film_id"]
-title = str(model.catalog.titles[model.film_index(film)])
-word = max(title.split(), key=len).lower()
-with open(Path(data_dir) / "groups.csv", newline="") as f:
-    rows = list(csv.DictReader(f))
-group = demo["groups"][0]
-seeds = [r["user_id"] for r in rows if r["group"] == str(group["group"])][:5]
-user = rows[0]["user_id"]
-comparable = [str(model.films.ids[i]) for i in range(model.n_films)
-              if set(str(model.catalog.genres[i]).split("|")) >= set(group["genres"])][:3]
+ex = example_inputs(model_dir, data_dir)
+film, word, user = ex["film"], ex["word"], ex["user"]
 json_h = "-H 'content-type: application/json'"
-lookalike = json.dumps({"seed_user_ids": seeds, "k": 5})
-cold = json.dumps({"comparable_film_ids": comparable, "genres": group["genres"][:1], "k": 5})
+lookalike = json.dumps(ex["lookalike"])
+cold = json.dumps(ex["cold"])
 print(f"""
 The demo model is served at {base}  (API docs: {base}/docs). Try:
 
