@@ -1,0 +1,49 @@
+"""The contract's promise that `audience --json` and `recommend --user ID --json` print exactly
+the JSON body of the matching HTTP endpoint, byte for byte."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.cli import main
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("contract") / "model")
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> TestClient:
+    with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
+        yield c
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    assert main(list(argv)) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_audience_json_is_the_http_body(client: TestClient, model_dir: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    film = client.get("/films?limit=1").json()["films"][0]["film_id"]
+    http = client.get(f"/films/{film}/audience", params={"k": 7, "offset": 3})
+    assert http.status_code == 200
+    cli = _cli(capsys, "audience", str(model_dir), film, "--k", "7", "--offset", "3", "--json")
+    assert cli == http.content.decode()
+
+
+def test_recommend_json_is_the_http_body(client: TestClient, model_dir: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    user = client.get(f"/films/{client.get('/films?limit=1').json()['films'][0]['film_id']}"
+                      "/audience?k=1").json()["users"][0]["user_id"]
+    http = client.get(f"/users/{user}/recommendations", params={"k": 5})
+    assert http.status_code == 200
+    cli = _cli(capsys, "recommend", str(model_dir), "--user", user, "--k", "5", "--json")
+    assert cli == http.content.decode()
