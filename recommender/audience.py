@@ -137,14 +137,16 @@ def rank_users(
     exclude: NDArray[np.integer] | None = None,
     mask: NDArray[np.bool_] | None = None,
     tiers: Tiers = DEFAULT_TIERS,
+    copy: bool = True,
 ) -> AudiencePage:
     """Rank users by ``scores`` (n_users,), dropping ``exclude`` users; one page of it.
 
     Ranks, percentiles and tiers are positions in the whole candidate ranking; a ``mask``
     (segment / attribute filter) selects which of those candidates the pages list.
+    ``copy=False`` lets the function overwrite a float32 ``scores`` the caller no longer needs.
     """
     check_k(k, offset)
-    scores = np.array(scores, dtype=np.float32)
+    scores = np.array(scores, dtype=np.float32) if copy else np.asarray(scores, np.float32)
     if exclude is not None and len(exclude):
         scores[exclude] = -np.inf
     n_cand = int(np.count_nonzero(scores > -np.inf))
@@ -186,7 +188,7 @@ def film_audience(
     return rank_users(
         model, film_scores(model, f), film_id, k, offset,
         exclude=model.film_viewers(f) if exclude_seen else None,
-        mask=candidate_mask(model, segment, filters), tiers=tiers,
+        mask=candidate_mask(model, segment, filters), tiers=tiers, copy=False,
     )
 
 
