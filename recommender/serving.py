@@ -27,6 +27,7 @@ to float32 rounding (a few units in the last place).
 from __future__ import annotations
 
 import itertools
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -171,6 +172,50 @@ class RankingCache:
             self._bytes = 0
 
 
+class BodyCache:
+    """A thread-safe LRU of rendered response bodies (bytes), bounded by bytes.
+
+    Lives on one ``Engine``, so every entry belongs to the model version that engine serves;
+    a reload builds a new engine and with it an empty cache. Keys are the request's
+    parameters after validation.
+    """
+
+    def __init__(self, max_bytes: int = 32 << 20) -> None:
+        self.max_bytes = max(0, int(max_bytes))
+        self._items: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: tuple[Any, ...], body: bytes) -> None:
+        if len(body) > self.max_bytes:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= len(old)
+            self._items[key] = body
+            self._bytes += len(body)
+            while self._bytes > self.max_bytes and self._items:
+                _, dropped = self._items.popitem(last=False)
+                self._bytes -= len(dropped)
+
+
+def render_json(obj: Any) -> bytes:
+    """JSON bytes exactly as FastAPI's ``JSONResponse`` renders them (compact, UTF-8)."""
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=None,
+                      separators=(",", ":")).encode("utf-8")
+
+
 # ------------------------------------------------------------------ micro-batching
 
 
@@ -291,6 +336,9 @@ class Engine:
         self.max_k = max_k
         self.depth = max(1, depth)
         self.cache = RankingCache(cache_bytes)
+        # rendered audience bodies: a repeated request (Zipf traffic) skips ranking, the
+        # response model and JSON encoding alike
+        self.bodies = BodyCache(cache_bytes // 2)
         self.batcher = MicroBatcher(model, max_batch, on_batch)
         self.on_cache = on_cache
         self.closed = False

@@ -47,3 +47,16 @@ def test_recommend_json_is_the_http_body(client: TestClient, model_dir: Path,
     assert http.status_code == 200
     cli = _cli(capsys, "recommend", str(model_dir), "--user", user, "--k", "5", "--json")
     assert cli == http.content.decode()
+
+
+def test_audience_body_is_its_response_model(client: TestClient) -> None:
+    """The audience route renders its body itself (and caches the bytes): they must be what
+    the declared response model would have produced, on a miss and on a hit."""
+    from service.schemas import Audience
+
+    film = client.get("/films?limit=1").json()["films"][0]["film_id"]
+    first = client.get(f"/films/{film}/audience", params={"k": 9})
+    again = client.get(f"/films/{film}/audience", params={"k": 9})
+    assert first.content == again.content
+    model = Audience.model_validate(first.json())
+    assert model.model_dump(mode="json") == first.json()

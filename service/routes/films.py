@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from recommender.audience import AudiencePage, audience_summary
 from recommender.errors import InvalidParameterError
 from recommender.recommend import similar_films
+from recommender.serving import render_json
 from service.deps import EngineDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
@@ -90,9 +91,17 @@ async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
 async def audience(
     film_id: str, engine: EngineDep, k: K = 100, offset: Offset = 0,
     exclude_seen: ExcludeSeen = True, segment: Segment = None, filters: Filters = [],  # noqa: B006
-) -> dict[str, Any]:
-    page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
-    return page.to_json()
+) -> Response:
+    # The body is the response model's JSON, rendered once per (model version, request) and
+    # kept in the engine's cache: repeated requests for the same page cost a dictionary look-up.
+    key = (film_id, k, offset, exclude_seen) if segment is None and not filters else None
+    body = engine.bodies.get(key) if key is not None else None
+    if body is None:
+        page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
+        body = render_json(page.to_json())
+        if key is not None:
+            engine.bodies.put(key, body)
+    return Response(body, media_type="application/json")
 
 
 CSV_COLUMNS = ["film_id", "user_id", "rank", "score", "percentile", "tier", "segment"]
