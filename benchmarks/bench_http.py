@@ -79,7 +79,8 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, kind: str, workers: int, model: Path | None = None) -> None:
+    def __init__(self, kind: str, workers: int, model: Path | None = None,
+                 env: dict[str, str] | None = None) -> None:
         self.kind, self.port = kind, free_port()
         cmd = [common.PYTHON, str(SCRIPT), "--serve", kind, "--port", str(self.port),
                "--workers", str(workers)]
@@ -89,7 +90,8 @@ class Server:
         t0 = time.perf_counter()
         self.proc = subprocess.Popen(cmd, cwd=common.BENCH_DIR, stdout=self.log,
                                      stderr=subprocess.STDOUT, start_new_session=True,
-                                     env=dict(os.environ, PYTHONPATH=str(common.ROOT)))
+                                     env=dict(os.environ, PYTHONPATH=str(common.ROOT),
+                                              **(env or {})))
         self.url = f"http://127.0.0.1:{self.port}"
         deadline = time.time() + 300
         while True:
@@ -252,7 +254,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def run(quick: bool, workers: int = 1, duration: int | None = None,
-        rounds: int | None = None) -> dict[str, Any]:
+        rounds: int | None = None, blas_threads: int | None = None) -> dict[str, Any]:
     from recommender import artifact
 
     wrk = ensure_wrk()
@@ -274,6 +276,9 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
     sample_film = str(films_by_pop[0])
     cells: list[dict[str, Any]] = []
     server_memory: list[dict[str, Any]] = []
+    # BLAS threads of the engine server (the trivial one does no linear algebra)
+    server_env = ({v: str(blas_threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                  "MKL_NUM_THREADS")} if blas_threads else {})
     trivial = Server("trivial", workers)
     try:
         for endpoint, (ids, ranked) in pools.items():
@@ -292,7 +297,7 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                         draws = (uniform_draws(rng, ids, n_draws) if traffic == "uniform"
                                  else zipf_draws(rng, ranked, n_draws))
                         efile = write_ids(ids_dir / f"{traffic}-{endpoint}.txt", draws)
-                        eng = Server("engine", workers, model_path)
+                        eng = Server("engine", workers, model_path, server_env)
                         try:
                             # fault the code paths in with a film outside the draws' control
                             warm_up(eng.url, "/films/" + urllib.parse.quote(sample_film, safe="")
@@ -332,6 +337,8 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
         "server": "service.server.serve(model, host='127.0.0.1', workers=W, "
                   "log_level='warning'); trivial: uvicorn.run(trivial_app) with the same options",
         "zipf_exponent": 1.0,
+        "engine_blas_threads": blas_threads or "default (one per core)",
+        "engine_server_env": server_env,
         "cells": cells,
         "engine_server_peak_rss_mb": max((x["peak_rss_mb"] for x in server_memory), default=None),
         "engine_server_rss_mb": common.median([x["rss_mb"] for x in server_memory])
@@ -347,9 +354,13 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--duration", type=int, help="seconds per cell")
     ap.add_argument("--rounds", type=int, help="rounds of (trivial, uniform, zipf) per cell")
+    ap.add_argument("--blas-threads", type=int,
+                    help="run the engine server with OPENBLAS_NUM_THREADS=N (results: "
+                         "http_blasN.json)")
     args = ap.parse_args()
-    common.write_result("http", run(args.quick, args.workers, args.duration, args.rounds),
-                        args.quick)
+    name = f"http_blas{args.blas_threads}" if args.blas_threads else "http"
+    common.write_result(name, run(args.quick, args.workers, args.duration, args.rounds,
+                                  args.blas_threads), args.quick)
     return 0
 
 
