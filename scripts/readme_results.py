@@ -8,6 +8,7 @@ replaced by a part of a file that a benchmark script wrote under `benchmarks/res
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +40,31 @@ def tables(path: Path) -> str:
     return "\n\n".join(blocks[:1])
 
 
+def scaling() -> str:
+    """Local-path memory and time measured at the ML-20M shape, extrapolated linearly to 10x
+    the interactions (ALS costs O(interactions x f^2 + (users + films) x f^3) per sweep and the
+    model folder grows with interactions and users, so 10x users and interactions is ~10x)."""
+    train = json.loads((RESULTS / "train.json").read_text(encoding="utf-8"))
+    query = json.loads((RESULTS / "query.json").read_text(encoding="utf-8"))
+    rows = [
+        ("`recommender train` peak memory", train["cli_train"]["peak_rss_mb_median"] / 1024,
+         "GiB"),
+        ("`recommender train` wall time", train["cli_train"]["wall_s"]["median"] / 60, "min"),
+        ("model folder on disk", query["model_bytes"] / 2**30, "GiB"),
+        ("server memory after loading the model (memory-mapped)",
+         query["rss_after_load_mb"] / 1024, "GiB"),
+        ("server peak memory while answering queries", query["peak_rss_queries_mb"] / 1024,
+         "GiB"),
+    ]
+    out = ["| local path | measured at 20M interactions | extrapolated to 200M |",
+           "|---|---|---|"]
+    for name, value, unit in rows:
+        out.append(f"| {name} | {value:.2f} {unit} | ~{10 * value:.1f} {unit} |")
+    return "\n".join(out)
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
+    "scaling": scaling,
     "quality-audience": lambda: section(RESULTS / "quality.md",
                                         "Audience recall@100 (film -> users)"),
     "quality-user": lambda: section(RESULTS / "quality.md", "User recall@20 (user -> films)"),
