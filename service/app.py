@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from threadpoolctl import threadpool_limits
 
 from recommender import __version__
 from service import errors
@@ -33,12 +34,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        service.startup()
+        # benchmarks/README.md: with 16 concurrent requests a 2-thread OpenBLAS served
+        # recommendations several times slower than one thread per worker
+        blas = threadpool_limits(settings.blas_threads, "blas") if settings.blas_threads else None
         try:
+            service.startup()
             yield
         finally:
             if service.engine is not None:
                 service.engine.close()
+            if blas is not None:
+                blas.restore_original_limits()
 
     app = FastAPI(title="Film audience engine", version=__version__, description=DESCRIPTION,
                   lifespan=lifespan)

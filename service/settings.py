@@ -25,5 +25,9 @@ class Settings(BaseSettings):
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
     cache_mb: float = Field(default=64.0, ge=0, description="memory for cached audience rankings")
     cache_depth: int = Field(default=1024, ge=1, description="users kept per cached film ranking")
+    blas_threads: int = Field(
+        default=1, ge=0,
+        description="BLAS threads per worker (0 = the library's default). Concurrent requests "
+                    "are parallel already; a multi-threaded BLAS under them thrashes")
     max_batch: int = Field(default=32, ge=1, le=1024,
                            description="most audience requests scored in one matrix product")
