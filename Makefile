@@ -5,7 +5,7 @@ DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev install-bench demo test lint bench bench-quality clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-spark clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,8 +33,20 @@ lint: install-dev
 test: lint
 	$(BIN)/python -m pytest
 
+bench: install-bench
+	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python scripts/readme_results.py
+
+bench-quick: install-bench
+	$(BIN)/python benchmarks/run_all.py --quick
+
 bench-quality: install-dev
 	$(BIN)/python benchmarks/quality.py
+	$(BIN)/python scripts/readme_results.py
+
+bench-spark: install-dev
+	$(BIN)/python benchmarks/spark_agreement.py --seeds 0,1
+	$(BIN)/python scripts/readme_results.py
 
 clean:
 	rm -rf build .pytest_cache .mypy_cache .ruff_cache
