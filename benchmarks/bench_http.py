@@ -284,8 +284,11 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
         for endpoint, (ids, ranked) in pools.items():
             prefix, suffix = ENDPOINTS[endpoint]
             for c in CONNECTIONS:
-                rounds: dict[str, list[dict[str, Any]]] = {"trivial": [], "uniform": [],
-                                                           "zipf": []}
+                # Zipf twice: on a fresh server (cold caches) and after a warm-up run; the
+                # recommendations endpoint has no cache, so only its cold cell is measured
+                kinds = (("uniform", "zipf", "zipf-warm") if endpoint == "audience"
+                         else ("uniform", "zipf"))
+                rounds: dict[str, list[dict[str, Any]]] = {k: [] for k in ("trivial", *kinds)}
                 for rnd in range(reps):
                     tfile = write_ids(ids_dir / f"trivial-{endpoint}.txt",
                                       uniform_draws(rng, ids, n_draws))
@@ -293,7 +296,7 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                     warm_up(trivial.url, prefix + str(ids[0]) + suffix)
                     rounds["trivial"].append(run_wrk(wrk, trivial.url, tfile, endpoint, c, dur,
                                                      cap))
-                    for traffic in ("uniform", "zipf"):
+                    for traffic in kinds:
                         draws = (uniform_draws(rng, ids, n_draws) if traffic == "uniform"
                                  else zipf_draws(rng, ranked, n_draws))
                         efile = write_ids(ids_dir / f"{traffic}-{endpoint}.txt", draws)
@@ -302,9 +305,22 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                             # fault the code paths in with a film outside the draws' control
                             warm_up(eng.url, "/films/" + urllib.parse.quote(sample_film, safe="")
                                     + "/audience?k=100", 2)
+                            if traffic == "zipf-warm":
+                                # a server that has been up a while: one unmeasured run of
+                                # other draws from the same distribution fills its caches
+                                wfile = write_ids(ids_dir / f"warm-{endpoint}.txt",
+                                                  zipf_draws(rng, ranked, n_draws))
+                                run_wrk(wrk, eng.url, wfile, endpoint, c, dur, cap)
+                            before = eng.metrics()
                             res = run_wrk(wrk, eng.url, efile, endpoint, c, dur, cap)
                             mem = eng.memory()
-                            res.update(server_metrics=eng.metrics(), server_memory=mem,
+                            after = eng.metrics()
+                            delta = {k: v - before.get(k, 0) for k, v in after.items()
+                                     if k != "mean_batch"}
+                            if delta.get("batches"):
+                                delta["mean_batch"] = round(
+                                    delta.get("batched_requests", 0) / delta["batches"], 2)
+                            res.update(server_metrics=delta, server_memory=mem,
                                        server_startup_s=eng.startup_s)
                             server_memory.append(mem)
                         finally:
@@ -313,7 +329,7 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                 base = summarise(rounds["trivial"])
                 cells.append({"server": "trivial", "endpoint": endpoint, "traffic": "any",
                               "connections": c, **base})
-                for traffic in ("uniform", "zipf"):
+                for traffic in kinds:
                     res = summarise(rounds[traffic])
                     res["rps_ratio_to_trivial"] = (round(res["rps"] / base["rps"], 3)
                                                    if base["rps"] else None)
