@@ -52,7 +52,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -560,22 +560,12 @@ def train_spark(
     driver). ``spark`` reuses a session; otherwise the active one or a new one on ``master``
     (stopped at the end if this call started it).
     """
-    config = (config or TrainConfig()).validate()
-    if config.model != "als":
-        raise InvalidParameterError(f"--engine spark trains ALS only (MLlib); got --model "
-                                    f"{config.model}")
-    show = sys.stderr.isatty() if progress is None else progress
-    created = False
-    if spark is None:
-        spark, created = get_session(master)
-    try:
-        _say(show, f"spark {spark.version}: reading {data} ...")
-        src = _read_source(spark, str(data), None if films is None else str(films),
-                           None if users is None else str(users))
-        return _train(spark, src, config, show, master)
-    finally:
-        if created:
-            spark.stop()
+    def source(session: SparkSession, show: bool) -> _Source:
+        _say(show, f"spark {session.version}: reading {data} ...")
+        return _read_source(session, str(data), None if films is None else str(films),
+                            None if users is None else str(users))
+
+    return _train_in_session(source, config, master, spark, progress)
 
 
 def train_spark_interactions(
@@ -588,6 +578,19 @@ def train_spark_interactions(
 ) -> Model:
     """``train_spark`` on interactions already in memory (e.g. an evaluation split's training
     part): they are handed to Spark as one Arrow table. The model's id order is Spark's."""
+    return _train_in_session(lambda session, _show: _source_from_interactions(session, data),
+                             config, master, spark, progress)
+
+
+def _train_in_session(
+    source: Callable[[SparkSession, bool], _Source],
+    config: TrainConfig | None,
+    master: str,
+    spark: SparkSession | None,
+    progress: bool | None,
+) -> Model:
+    """Validate ``config``, get a session (stopped at the end only if started here), build the
+    source in it and train."""
     config = (config or TrainConfig()).validate()
     if config.model != "als":
         raise InvalidParameterError(f"--engine spark trains ALS only (MLlib); got --model "
@@ -597,7 +600,7 @@ def train_spark_interactions(
     if spark is None:
         spark, created = get_session(master)
     try:
-        return _train(spark, _source_from_interactions(spark, data), config, show, master)
+        return _train(spark, source(spark, show), config, show, master)
     finally:
         if created:
             spark.stop()
