@@ -51,7 +51,9 @@ from recommender.model import Model
 from recommender.ranking import top_k
 from recommender.segments import lift_table
 
-DEFAULT_DEPTH = 1024
+# users ranked per cached film: covers the default page (k=100) and the next one; a deeper
+# page ranks again, twice as deep. Selecting 256 of 138k users costs half of selecting 1024.
+DEFAULT_DEPTH = 256
 
 # ------------------------------------------------------------------ ranking prefixes
 
@@ -214,6 +216,35 @@ def render_json(obj: Any) -> bytes:
     """JSON bytes exactly as FastAPI's ``JSONResponse`` renders them (compact, UTF-8)."""
     return json.dumps(obj, ensure_ascii=False, allow_nan=False, indent=None,
                       separators=(",", ":")).encode("utf-8")
+
+
+_json_str = json.encoder.encode_basestring  # how json.dumps(ensure_ascii=False) quotes a str
+
+
+def render_page(page: AudiencePage) -> bytes:
+    """``render_json(page.to_json())``, byte for byte, about three times faster.
+
+    An audience page is the one body rendered on every cache miss, and building 100 row
+    dicts only for ``json.dumps`` to take them apart again is most of its cost. Numbers are
+    written with ``repr`` as ``json`` writes them; a non-finite score or percentile (which
+    ``json.dumps(allow_nan=False)`` refuses) falls back to ``render_json`` and its error.
+    """
+    scores = np.asarray(page.score, np.float32)
+    pct = np.asarray(page.percentile, np.float64)
+    if not (np.isfinite(scores).all() and np.isfinite(pct).all()):
+        return render_json(page.to_json())
+    rows = ",".join([
+        f'{{"user_id":{_json_str(u)},"rank":{r!r},"score":{round(sc, 6)!r},'
+        f'"percentile":{round(p, 4)!r},"tier":{"null" if t is None else _json_str(t)},'
+        f'"segment":{g!r}}}'
+        for u, r, sc, p, t, g in zip(
+            np.asarray(page.user_ids).tolist(), np.asarray(page.rank, np.int64).tolist(),
+            scores.tolist(), pct.tolist(), page.tier,
+            np.asarray(page.segment, np.int64).tolist(), strict=True)
+    ])
+    film = "null" if page.film_id is None else _json_str(str(page.film_id))
+    return (f'{{"film_id":{film},"users":[{rows}],"total":{int(page.total)!r},'
+            f'"offset":{int(page.offset)!r},"k":{int(page.k)!r}}}').encode()
 
 
 # ------------------------------------------------------------------ micro-batching

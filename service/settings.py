@@ -24,10 +24,13 @@ class Settings(BaseSettings):
     max_search_limit: int = Field(default=1000, ge=1, description="largest limit of GET /films")
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
     cache_mb: float = Field(default=64.0, ge=0, description="memory for cached audience rankings")
-    cache_depth: int = Field(default=1024, ge=1, description="users kept per cached film ranking")
+    cache_depth: int = Field(default=256, ge=1, description="users kept per cached film ranking")
     blas_threads: int = Field(
         default=1, ge=0,
         description="BLAS threads per worker (0 = the library's default). Concurrent requests "
                     "are parallel already; a multi-threaded BLAS under them thrashes")
+    fast_path: bool = Field(
+        default=True, description="answer plain audience pages without FastAPI's routing "
+                                  "(same bytes; service/fastpath.py)")
     max_batch: int = Field(default=32, ge=1, le=1024,
                            description="most audience requests scored in one matrix product")

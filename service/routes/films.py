@@ -17,8 +17,9 @@ from starlette.concurrency import run_in_threadpool
 from recommender.audience import AudiencePage, audience_summary
 from recommender.errors import InvalidParameterError
 from recommender.recommend import similar_films
-from recommender.serving import render_json
+from recommender.serving import render_page
 from service.deps import EngineDep, SettingsDep
+from service.fastpath import INLINE_K, audience_body
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
     MAX_OFFSET,
@@ -30,9 +31,6 @@ from service.schemas import (
 )
 
 router = APIRouter(tags=["films"])
-
-# pages up to this size are answered on the event loop when cached (no threadpool hop)
-INLINE_K = 1000
 
 K = Annotated[int, Query(ge=1, description="page size (at most RECOMMENDER_MAX_K)")]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="ranks to skip")]
@@ -94,13 +92,12 @@ async def audience(
 ) -> Response:
     # The body is the response model's JSON, rendered once per (model version, request) and
     # kept in the engine's cache: repeated requests for the same page cost a dictionary look-up.
-    key = (film_id, k, offset, exclude_seen) if segment is None and not filters else None
-    body = engine.bodies.get(key) if key is not None else None
-    if body is None:
+    # service/fastpath.py answers most of these requests before they reach this route.
+    if segment is None and not filters:
+        body = await audience_body(engine, film_id, k, offset, exclude_seen)
+    else:
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
-        body = render_json(page.to_json())
-        if key is not None:
-            engine.bodies.put(key, body)
+        body = render_page(page)
     return Response(body, media_type="application/json")
 
 
