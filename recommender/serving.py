@@ -92,8 +92,8 @@ def rank_films(
     ``min(depth, n_cand)`` users, ordered as ``ranking.top_k`` orders them.
     """
     idx = np.asarray(films, np.int64)
-    uf = np.asarray(model.user_factors)
-    scores = np.asarray(model.film_factors[idx], np.float32) @ uf.T
+    scores = score_block(np.asarray(model.user_factors),
+                         np.asarray(model.film_factors[idx], np.float32))
     out: list[Ranking] = []
     for r, f in enumerate(idx.tolist()):
         row = scores[r]
@@ -102,6 +102,35 @@ def rank_films(
         n_cand = int(np.count_nonzero(row > -np.inf))
         order = top_k(row, depth)
         out.append(Ranking(order, row[order].copy(), n_cand))
+    return out
+
+
+# users per block of score_block: the block's (users x films) product stays in the L2 cache
+SCORE_CHUNK = 4096
+
+
+def score_block(user_factors: NDArray[np.float32], film_vectors: NDArray[np.float32]
+                ) -> NDArray[np.float32]:
+    """``film_vectors @ user_factors.T`` (films x users), computed block by block.
+
+    For a few films OpenBLAS's ``sgemm`` on the wide (films x f) @ (f x 138k) shape was 1.5-2x
+    slower than a (users x f) @ (f x films) product per block of users, transposed into
+    place while the block is in cache (``benchmarks/README.md``). The values are the same
+    float32 dot products.
+    """
+    uf = np.asarray(user_factors)
+    films = np.ascontiguousarray(film_vectors, dtype=np.float32)
+    n, b = uf.shape[0], films.shape[0]
+    if b == 1:
+        return np.asarray(uf @ films[0], np.float32)[None, :]
+    out = np.empty((b, n), np.float32)
+    ft = np.ascontiguousarray(films.T)
+    tmp = np.empty((min(SCORE_CHUNK, n), b), np.float32)
+    for start in range(0, n, SCORE_CHUNK):
+        stop = min(n, start + SCORE_CHUNK)
+        block = tmp[: stop - start]
+        np.matmul(uf[start:stop], ft, out=block)
+        out[:, start:stop] = block.T
     return out
 
 
