@@ -415,6 +415,13 @@ class Engine:
     def check_page(self, k: int, offset: int) -> None:
         check_k(k, offset, self.max_k)
 
+    def cached_body(self, key: tuple[Any, ...]) -> bytes | None:
+        """A rendered body from ``bodies`` (counted as a cache hit), or None."""
+        body = self.bodies.get(key)
+        if body is not None and self.on_cache is not None:
+            self.on_cache(True)
+        return body
+
     def cached_audience(
         self, film_id: str, k: int = 100, offset: int = 0, exclude_seen: bool = True
     ) -> AudiencePage | None:

@@ -47,7 +47,7 @@ async def audience_body(engine: Engine, film_id: str, k: int, offset: int,
     ranking on the event loop, scoring in the thread pool), rendered and cached. Raises the
     library's errors (unknown film, bad page) before anything is cached."""
     key = audience_key(film_id, k, offset, exclude_seen)
-    body = engine.bodies.get(key)
+    body = engine.cached_body(key)
     if body is not None:
         return body
     page = engine.cached_audience(film_id, k, offset, exclude_seen) if k <= INLINE_K else None

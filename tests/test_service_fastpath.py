@@ -116,3 +116,20 @@ def test_render_page_is_json_dumps_byte_for_byte() -> None:
                        total=1, offset=0, k=1)
     with pytest.raises(ValueError):
         render_page(nan)
+
+
+def _cache_counts(client: TestClient) -> dict[str, float]:
+    out = {}
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("recommender_audience_cache_total{"):
+            out["hit" if 'result="hit"' in line else "miss"] = float(line.rsplit(" ", 1)[1])
+    return out
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_each_plain_request_counts_one_cache_lookup(model_dir: Path, fast: bool) -> None:
+    with _client(model_dir, fast) as client:
+        client.get("/films/00005/audience?k=3")     # scored: a miss
+        client.get("/films/00005/audience?k=3")     # the same body: a hit
+        client.get("/films/00005/audience?k=4")     # another page of the cached ranking: a hit
+        assert _cache_counts(client) == {"hit": 2.0, "miss": 1.0}
