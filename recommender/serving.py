@@ -48,7 +48,7 @@ from recommender.audience import (
 from recommender.config import DEFAULT_TIERS
 from recommender.errors import InvalidParameterError
 from recommender.model import Model
-from recommender.ranking import top_k
+from recommender.ranking import top_k_rows
 from recommender.segments import lift_table
 
 # users ranked per cached film: covers the default page (k=100) and the next one; a deeper
@@ -94,15 +94,22 @@ def rank_films(
     idx = np.asarray(films, np.int64)
     scores = score_block(np.asarray(model.user_factors),
                          np.asarray(model.film_factors[idx], np.float32))
-    out: list[Ranking] = []
-    for r, f in enumerate(idx.tolist()):
-        row = scores[r]
-        if exclude_seen[r]:
-            row[model.film_viewers(f)] = -np.inf
-        n_cand = int(np.count_nonzero(row > -np.inf))
-        order = top_k(row, depth)
-        out.append(Ranking(order, row[order].copy(), n_cand))
-    return out
+    # the whole batch in a few numpy calls: each call releases and retakes the GIL, which the
+    # event loop holds most of the time under load
+    excl = np.flatnonzero(np.asarray(exclude_seen, bool))
+    if len(excl):
+        by_film = model.seen_by_film
+        indptr = np.asarray(by_film.indptr, np.int64)
+        lo, hi = indptr[idx[excl]], indptr[idx[excl] + 1]
+        lengths = hi - lo
+        spans = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        viewers = np.asarray(by_film.indices)[np.arange(int(lengths.sum())) + spans]
+        scores[np.repeat(excl, lengths), viewers] = -np.inf
+    n_cand = [int(np.count_nonzero(row > -np.inf)) for row in scores]  # 1-D counts are fast
+    order, counts = top_k_rows(scores, depth)
+    top = np.take_along_axis(scores, order, axis=1)
+    return [Ranking(order[r, :c].copy(), top[r, :c].copy(), n_cand[r])
+            for r, c in enumerate(counts.tolist())]
 
 
 # users per block of score_block: the block's (users x films) product stays in the L2 cache

@@ -55,6 +55,26 @@ def test_top_k_rows_equals_lexsort_per_row(seed: int, ties: bool) -> None:
             assert np.array_equal(idx[r, : counts[r]], full[:k])
 
 
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("excluded", [0.0, 0.5, 0.995])  # 0.995: too few left, exact fallback
+def test_top_k_rows_on_long_rows_equals_lexsort(ties: bool, excluded: float) -> None:
+    """Rows past the prefilter length take the candidate-set path; it must give the order of
+    a full sort per row, ties at the cut-off to the lower index included."""
+    rng = np.random.default_rng(11)
+    n = 30_000
+    scores = (rng.integers(-50, 50, size=(5, n)) if ties else rng.normal(size=(5, n))
+              ).astype(np.float32)
+    scores[rng.random(scores.shape) < excluded] = -np.inf
+    scores[2, :: 7] = scores[2].max()  # many ties at the very top of one row
+    for k in (1, 100, 256, 1000):
+        idx, counts = top_k_rows(scores, k)
+        for r in range(scores.shape[0]):
+            full = brute_order(scores[r], np.flatnonzero(scores[r] > -np.inf))
+            assert counts[r] == min(k, len(full))
+            assert np.array_equal(idx[r, : counts[r]], full[:k])
+            assert np.array_equal(idx[r, : counts[r]], top_k(scores[r], k))
+
+
 @pytest.mark.parametrize("n,picked", [(300, 40), (30_000, 400)])  # comparison / sort branch
 @pytest.mark.parametrize("ties", [False, True])
 def test_rank_of_is_position_in_full_order(ties: bool, n: int, picked: int) -> None:
