@@ -26,11 +26,14 @@ to float32 rounding (a few units in the last place).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -354,23 +357,85 @@ class MicroBatcher:
                     j.wakeup.set()
 
     def _compute(self, batch: list[_Job]) -> None:
-        unique: dict[tuple[int, bool], int] = {}
-        for j in batch:
-            key = (j.film, j.exclude_seen)
-            unique[key] = max(unique.get(key, 0), j.depth)
-        keys = list(unique)
-        # one product per distinct depth keeps each prefix exactly as deep as asked
-        by_depth: dict[int, list[tuple[int, bool]]] = {}
-        for key in keys:
-            by_depth.setdefault(unique[key], []).append(key)
-        results: dict[tuple[int, bool], Ranking] = {}
-        for depth, group in by_depth.items():
-            rankings = rank_films(self.model, [f for f, _ in group], [e for _, e in group], depth)
-            results.update(zip(group, rankings, strict=True))
-        for j in batch:
-            j.result = results[(j.film, j.exclude_seen)]
+        rankings = rank_requests(self.model, [(j.film, j.exclude_seen, j.depth) for j in batch])
+        for j, ranking in zip(batch, rankings, strict=True):
+            j.result = ranking
         if self.on_batch is not None:
             self.on_batch(len(batch))
+
+
+def rank_requests(model: Model, requests: Sequence[tuple[int, bool, int]]) -> list[Ranking]:
+    """The ranking of each (film, exclude_seen, depth) request: every distinct (film,
+    exclude_seen) is ranked once, as deep as its deepest request, with one product per depth
+    (so each prefix is exactly as deep as asked)."""
+    unique: dict[tuple[int, bool], int] = {}
+    for film, excl, depth in requests:
+        unique[(film, excl)] = max(unique.get((film, excl), 0), depth)
+    by_depth: dict[int, list[tuple[int, bool]]] = {}
+    for key, depth in unique.items():
+        by_depth.setdefault(depth, []).append(key)
+    results: dict[tuple[int, bool], Ranking] = {}
+    for depth, group in by_depth.items():
+        rankings = rank_films(model, [f for f, _ in group], [e for _, e in group], depth)
+        results.update(zip(group, rankings, strict=True))
+    return [results[(film, excl)] for film, excl, _ in requests]
+
+
+# one thread scores every batch of every engine: batches run one at a time anyway, and a
+# shared thread survives a reload (requests still running on the old engine finish on it)
+_SCORING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audience-batch")
+
+
+class AsyncBatcher:
+    """``MicroBatcher`` for callers on an asyncio event loop, without a thread per request.
+
+    Requests become futures on the loop. When none is being scored, a request is sent to the
+    scoring thread at once; requests arriving meanwhile wait, and all of them (up to
+    ``max_batch``) go in the next batch when the current one completes. A batch costs one
+    hand-off to the scoring thread and one back, whatever its size. Not thread-safe: every
+    call must come from the loop the batcher was made for (``Engine.audience_async`` keeps
+    one per loop).
+    """
+
+    def __init__(self, model: Model, loop: asyncio.AbstractEventLoop, max_batch: int = 32,
+                 on_batch: Callable[[int], None] | None = None) -> None:
+        self.model = model
+        self.loop = loop
+        self.max_batch = max(1, int(max_batch))
+        self.on_batch = on_batch
+        self._queue: list[tuple[int, bool, int, asyncio.Future[Ranking]]] = []
+        self._busy = False
+
+    async def rank(self, film: int, exclude_seen: bool, depth: int) -> Ranking:
+        future: asyncio.Future[Ranking] = self.loop.create_future()
+        self._queue.append((film, exclude_seen, depth, future))
+        if not self._busy:
+            self._dispatch()
+        return await future
+
+    def _dispatch(self) -> None:
+        batch = self._queue[: self.max_batch]
+        del self._queue[: self.max_batch]
+        self._busy = True
+        requests = [(f, e, d) for f, e, d, _ in batch]
+        done = self.loop.run_in_executor(_SCORING, rank_requests, self.model, requests)
+        done.add_done_callback(lambda outcome: self._finish(batch, outcome))
+
+    def _finish(self, batch: list[tuple[int, bool, int, asyncio.Future[Ranking]]],
+                outcome: asyncio.Future[list[Ranking]]) -> None:
+        error = outcome.exception()
+        for i, (_, _, _, future) in enumerate(batch):
+            if future.done():  # the caller went away (cancelled)
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(outcome.result()[i])
+        if self.on_batch is not None:
+            self.on_batch(len(batch))
+        self._busy = False
+        if self._queue:
+            self._dispatch()
 
 
 # ------------------------------------------------------------------ the engine
@@ -407,6 +472,8 @@ class Engine:
         # response model and JSON encoding alike
         self.bodies = BodyCache(cache_bytes // 2)
         self.batcher = MicroBatcher(model, max_batch, on_batch)
+        self._async_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
+                                                        AsyncBatcher] = weakref.WeakKeyDictionary()
         self.on_cache = on_cache
         self.closed = False
         self._film_counts: NDArray[np.int64] | None = None
@@ -470,6 +537,35 @@ class Engine:
             if not self.closed:
                 self.cache.put(key, ranking)
         return page_from_ranking(self.model, film_id, ranking, k, offset)
+
+    async def audience_async(
+        self, film_id: str, k: int = 100, offset: int = 0, exclude_seen: bool = True
+    ) -> AudiencePage:
+        """``audience`` without a segment or attribute filter, for a caller on an event loop:
+        a cached ranking answers at once; a miss waits for the loop's ``AsyncBatcher``."""
+        self.check_page(k, offset)
+        f = self.model.film_index(film_id)
+        key = (self.key, f, exclude_seen)
+        need = offset + k
+        ranking = self.cache.get(key)
+        hit = ranking is not None and ranking.covers(need)
+        if self.on_cache is not None:
+            self.on_cache(hit)
+        if ranking is None or not ranking.covers(need):
+            depth = max(self.depth, 1 << (need - 1).bit_length())
+            ranking = await self._async_batcher().rank(f, exclude_seen, depth)
+            if not self.closed:
+                self.cache.put(key, ranking)
+        return page_from_ranking(self.model, film_id, ranking, k, offset)
+
+    def _async_batcher(self) -> AsyncBatcher:
+        loop = asyncio.get_running_loop()
+        batcher = self._async_batchers.get(loop)
+        if batcher is None:
+            batcher = AsyncBatcher(self.model, loop, self.batcher.max_batch,
+                                   self.batcher.on_batch)
+            self._async_batchers[loop] = batcher
+        return batcher
 
     # -- catalog
 

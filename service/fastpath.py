@@ -27,7 +27,7 @@ from recommender.serving import Engine, render_page
 from service.schemas import MAX_OFFSET
 from service.state import ServiceState
 
-# pages up to this size are answered on the event loop when their ranking is cached
+# pages up to this size are built on the event loop (their ranking comes from the batcher)
 INLINE_K = 1000
 
 _UINT = re.compile(r"0|[1-9][0-9]{0,8}")
@@ -43,15 +43,17 @@ def audience_key(film_id: str, k: int, offset: int, exclude_seen: bool
 
 async def audience_body(engine: Engine, film_id: str, k: int, offset: int,
                         exclude_seen: bool) -> bytes:
-    """The JSON body of an unfiltered audience page: from the body cache, else ranked (cached
-    ranking on the event loop, scoring in the thread pool), rendered and cached. Raises the
-    library's errors (unknown film, bad page) before anything is cached."""
+    """The JSON body of an unfiltered audience page: from the body cache, else ranked (a
+    cached ranking on the event loop, scoring micro-batched on the scoring thread; very deep
+    pages in the thread pool), rendered and cached. Raises the library's errors (unknown
+    film, bad page) before anything is cached."""
     key = audience_key(film_id, k, offset, exclude_seen)
     body = engine.cached_body(key)
     if body is not None:
         return body
-    page = engine.cached_audience(film_id, k, offset, exclude_seen) if k <= INLINE_K else None
-    if page is None:
+    if k <= INLINE_K:  # scoring runs on the batcher's thread; the page is built here
+        page = await engine.audience_async(film_id, k, offset, exclude_seen)
+    else:
         page = await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen)
     body = render_page(page)
     engine.bodies.put(key, body)

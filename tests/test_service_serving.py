@@ -4,6 +4,7 @@ requests are coalesced into shared matrix products."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from pathlib import Path
@@ -162,6 +163,59 @@ def test_concurrent_requests_are_coalesced(model: Model, monkeypatch: pytest.Mon
     assert max(calls) > 1
     for film in films:
         assert_same_page(results[film], film_audience(model, film, 7))
+
+
+def test_async_requests_are_coalesced_and_exact(model: Model, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    real = serving.rank_requests
+
+    def slow_rank_requests(*args: Any, **kw: Any) -> list[Ranking]:
+        time.sleep(0.05)  # keep the first batch busy so the others queue up behind it
+        return real(*args, **kw)
+
+    monkeypatch.setattr(serving, "rank_requests", slow_rank_requests)
+    sizes: list[int] = []
+    engine = Engine(model, max_batch=5, on_batch=sizes.append)
+    films = model.films.ids[:12].tolist()
+
+    async def ask_all() -> list[AudiencePage]:
+        return await asyncio.gather(*(engine.audience_async(f, 7, 0, i % 3 != 0)
+                                      for i, f in enumerate(films)))
+
+    pages = asyncio.run(ask_all())
+    assert sizes[0] == 1 and max(sizes) == 5 and sum(sizes) == len(films)  # first alone
+    for i, (film, page) in enumerate(zip(films, pages, strict=True)):
+        assert_same_page(page, film_audience(model, film, 7, exclude_seen=i % 3 != 0))
+    # a second round is answered from the ranking cache, without a batch
+    again = asyncio.run(ask_all())
+    assert sum(sizes) == len(films)
+    for page, first in zip(again, pages, strict=True):
+        assert_same_page(page, first)
+
+
+def test_async_batch_failure_and_cancellation(model: Model, monkeypatch: pytest.MonkeyPatch
+                                              ) -> None:
+    engine = Engine(model)
+    monkeypatch.setattr(serving, "rank_requests", lambda *a, **k: 1 / 0)
+
+    async def failing() -> None:
+        with pytest.raises(ZeroDivisionError):
+            await engine.audience_async(model.films.ids[0], 5)
+
+    asyncio.run(failing())
+    monkeypatch.undo()
+
+    async def cancel_one() -> AudiencePage:
+        first = asyncio.ensure_future(engine.audience_async(model.films.ids[1], 5))
+        second = asyncio.ensure_future(engine.audience_async(model.films.ids[2], 5))
+        await asyncio.sleep(0)
+        first.cancel()
+        return await second
+
+    page = asyncio.run(cancel_one())  # the batcher is not stuck, and the other caller is served
+    assert_same_page(page, film_audience(model, model.films.ids[2], 5))
+    with pytest.raises(UnknownFilmError):
+        asyncio.run(engine.audience_async("no such film", 5))
 
 
 def test_a_failing_batch_fails_its_callers_only(model: Model, monkeypatch: pytest.MonkeyPatch
