@@ -53,6 +53,8 @@ class Model:
     calibration: dict[str, Any] = field(default_factory=dict)
     _film_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _user_norms: NDArray[np.float32] | None = field(default=None, repr=False)
+    _film_units: NDArray[np.float32] | None = field(default=None, repr=False)
+    _film_labels: tuple[list[str], list[str]] | None = field(default=None, repr=False)
 
     @property
     def n_users(self) -> int:
@@ -92,6 +94,24 @@ class Model:
             n = np.linalg.norm(self.film_factors, axis=1).astype(np.float32)
             self._film_norms = np.where(n > 0, n, 1).astype(np.float32)
         return self._film_norms
+
+    @property
+    def film_units(self) -> NDArray[np.float32]:
+        """Film factors divided by ``film_norms`` (unit length; all-zero rows stay zero), so
+        the cosine similarity of films i and j is ``film_units[i] @ film_units[j]``."""
+        if self._film_units is None:
+            ff = np.asarray(self.film_factors, np.float32)
+            self._film_units = np.ascontiguousarray(ff / self.film_norms[:, None], np.float32)
+        return self._film_units
+
+    @property
+    def film_labels(self) -> tuple[list[str], list[str]]:
+        """Every film's id and title (``films.ids``, ``catalog.titles``) as lists of ``str``:
+        responses index these instead of converting numpy strings item by item."""
+        if self._film_labels is None:
+            self._film_labels = (list(map(str, self.films.ids.tolist())),
+                                 list(map(str, self.catalog.titles.tolist())))
+        return self._film_labels
 
     @property
     def user_norms(self) -> NDArray[np.float32]:

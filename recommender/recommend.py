@@ -27,12 +27,16 @@ class FilmList:
     because: list[list[dict[str, Any]]] | None = None
 
     def rows(self, model: Model) -> list[dict[str, Any]]:
+        idx = self.film_idx
+        ids, titles = model.film_labels
+        cat = model.catalog
         out = []
-        for r, (f, s) in enumerate(zip(self.film_idx.tolist(), self.score, strict=True)):
+        for r, (f, s, year, genres) in enumerate(zip(
+                idx.tolist(), self.score.tolist(), cat.years[idx].tolist(),
+                cat.genres[idx].tolist(), strict=True)):
             row: dict[str, Any] = {
-                "film_id": str(model.films.ids[f]), "rank": r + 1, "score": round(float(s), 6),
-                "title": str(model.catalog.titles[f]), "year": int(model.catalog.years[f]) or None,
-                "genres": [g for g in str(model.catalog.genres[f]).split("|") if g],
+                "film_id": ids[f], "rank": r + 1, "score": round(s, 6), "title": titles[f],
+                "year": int(year) or None, "genres": [g for g in str(genres).split("|") if g],
             }
             if self.because is not None:
                 row["because"] = self.because[r]
@@ -57,39 +61,97 @@ def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = Non
     return np.linalg.solve(A, b).astype(np.float32)
 
 
+_ZERO = np.float32(0)
+_NEG_INF = np.float32(-np.inf)
+
+
+def _sorted_best(sim: NDArray[np.float32], n: int) -> NDArray[np.intp] | NDArray[np.int64]:
+    """The ``n`` best positions per row by sorting (score descending, position ascending)."""
+    if sim.shape[1] > 512:
+        return top_k_rows(sim, n)[0]
+    return (-sim).argsort(axis=1, kind="stable")[:, :n]
+
+
+def _best_per_row(sim: NDArray[np.float32], n: int) -> NDArray[np.intp] | NDArray[np.int64]:
+    """Per row of a block of finite values, the positions of its ``n`` largest entries, best first,
+    ties to the lower position: exactly ``np.argsort(-sim, axis=1, kind="stable")[:, :n]``
+    (and ``top_k_rows(sim, n)``: the two agree, see ``_sorted_best``).
+
+    For the usual few per row on rows past a few dozen, ``n`` passes of ``argmax`` (first
+    occurrence of the maximum, so ties go to the lower position) with each winner knocked
+    out to -inf: linear in the row length, and cheaper than a sort even on short rows.
+    """
+    rows, h = sim.shape
+    k = min(n, h)
+    if h <= 32 or not 1 <= k <= 8:
+        return _sorted_best(sim, n)
+    work = sim.copy()
+    every_row = np.arange(rows)
+    best = np.empty((rows, k), np.intp)
+    for j in range(k):
+        col = work.argmax(axis=1)
+        best[:, j] = col
+        if j + 1 < k:
+            work[every_row, col] = _NEG_INF
+    return best
+
+
+def _round_in_place(values: NDArray[np.float64], digits: int) -> None:
+    """Replace each entry ``v`` (a float32 value held in float64) with ``round(v, digits)``,
+    for ``digits`` <= 6.
+
+    Exact, not approximate: a float32 has a 24-bit significand and ``10**digits`` a 20-bit
+    one at most, so ``v * 10**digits`` is exact in float64; ``rint`` rounds it half to even
+    as ``round`` does; and the division by ``10**digits`` is the double nearest the decimal
+    result, which is what ``round`` returns (signed zeros, inf and NaN included).
+    """
+    scale = 10.0 ** digits
+    values *= scale
+    np.rint(values, out=values)
+    values /= scale
+
+
 def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.integer],
             n: int = 3) -> list[list[dict[str, Any]]]:
     """For each recommended film, the watched films whose taste vectors point the same way
     (cosine similarity), with each one's share of the positive similarity mass."""
+    # On the query path right after the film-matrix product, each numpy call costs a few
+    # microseconds of cold caches: this is written for few calls (methods, no Python-level
+    # helpers such as np.stack / take_along_axis / errstate), not for brevity.
     if len(watched) == 0 or len(films) == 0:
         return [[] for _ in films]
-    ff = np.asarray(model.film_factors)
-    norms = model.film_norms
-    w = ff[watched] / norms[watched, None]
-    r = ff[films] / norms[films, None]
-    sim = r @ w.T  # (recs, watched)
-    pos = np.clip(sim, 0, None)
-    totals = pos.sum(axis=1)
-    # per row: the n most similar watched films, ties to the lower position (as top_k);
-    # for the usual short histories one stable sort of the block beats a partition
-    if sim.shape[1] <= 512:
-        best = np.argsort(-sim, axis=1, kind="stable")[:, :n]
-    else:
-        best, _ = top_k_rows(sim, n)
-    picked = np.asarray(watched)[best]
-    ids = model.films.ids[picked].tolist()
-    titles = model.catalog.titles[picked].tolist()
-    sims = np.take_along_axis(sim, best, axis=1).tolist()
-    with np.errstate(invalid="ignore", divide="ignore"):  # rows with total 0 report share 0
-        shares = (np.take_along_axis(pos, best, axis=1) / totals[:, None]).tolist()
+    watched = np.asarray(watched)
+    units = model.film_units
+    sim = units.take(films, axis=0) @ units.take(watched, axis=0).T  # (recs, watched)
+    pos = np.maximum(sim, _ZERO)
+    totals = np.add.reduce(pos, axis=1)  # positive similarity mass per row
+    total_list = totals.tolist()
+    if any(t != t for t in total_list):  # NaN factors: the plain sort's NaN-last order
+        best = _sorted_best(sim, n)
+    else:  # no NaN: unit entries are at most ~1 in magnitude, so every similarity is finite
+        best = _best_per_row(sim, n)
+    rows, h = sim.shape
+    k = best.shape[1]
+    flat = best + np.arange(0, rows * h, h)[:, None]  # positions in sim.ravel()
+    picked = watched.take(best).tolist()
+    shares = pos.take(flat)
+    # rows with no positive mass report share 0 (below) and are left undivided
+    np.divide(shares, totals[:, None], out=shares, where=totals[:, None] > 0)
+    both = np.empty((2, rows, k))
+    both[0] = sim.take(flat)
+    both[1] = shares
+    _round_in_place(both, 4)
+    sims, share_list = both.tolist()
+    ids, titles = model.film_labels
     out = []
-    for r_ids, r_titles, r_sims, r_shares, total in zip(ids, titles, sims, shares,
-                                                         totals.tolist(), strict=True):
-        out.append([
-            {"film_id": str(i), "title": str(t), "similarity": round(s, 4),
-             "share": round(sh, 4) if total > 0 else 0.0}
-            for i, t, s, sh in zip(r_ids, r_titles, r_sims, r_shares, strict=True)
-        ])
+    for r_picked, r_sims, r_shares, total in zip(picked, sims, share_list, total_list,
+                                                 strict=True):
+        if total > 0:
+            out.append([{"film_id": ids[f], "title": titles[f], "similarity": s, "share": sh}
+                        for f, s, sh in zip(r_picked, r_sims, r_shares, strict=True)])
+        else:
+            out.append([{"film_id": ids[f], "title": titles[f], "similarity": s, "share": 0.0}
+                        for f, s in zip(r_picked, r_sims, strict=True)])
     return out
 
 
@@ -99,7 +161,9 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     check_k(k)
     u = model.user_index(user_id)
     watched = model.user_films(u)
-    scores = np.asarray(model.film_factors @ model.user_factors[u], np.float32)
+    # plain-ndarray views: a product of memory-mapped operands pays numpy.memmap's wrapping
+    ff = np.asarray(model.film_factors)
+    scores = np.asarray(ff @ np.asarray(model.user_factors)[u], np.float32)
     if exclude_seen:
         scores[watched] = -np.inf
     top = top_k(scores, k)

@@ -3,6 +3,8 @@ batch exports, against brute force."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from typing import Any
 
 import numpy as np
@@ -17,7 +19,10 @@ from recommender.errors import InvalidParameterError, UnknownFilmError, UnknownU
 from recommender.export import write_recommendations
 from recommender.model import Model
 from recommender.recommend import (
+    _best_per_row,
+    _round_in_place,
     batch_recommendations,
+    explain,
     fold_in,
     recommend_from_history,
     recommend_user,
@@ -94,6 +99,94 @@ def test_rows_and_because_lists_watched_films_only(model: Model) -> None:
             for b in because:
                 assert b["similarity"] == pytest.approx(sims[b["film_id"]], abs=1e-3)
                 assert 0 <= b["share"] <= 1
+
+
+def test_film_units_and_labels(tie_model: Model) -> None:
+    ff = np.array(tie_model.film_factors)
+    ff[[2, 5]] = 0  # zero taste vectors stay zero (their norm counts as 1)
+    m = dataclasses.replace(tie_model, film_factors=ff, _film_norms=None, _film_units=None,
+                            _film_labels=None)
+    norms = np.linalg.norm(ff, axis=1).astype(np.float32)
+    assert np.array_equal(m.film_units, ff / np.where(norms > 0, norms, 1)[:, None])
+    assert m.film_units.dtype == np.float32 and not m.film_units[[2, 5]].any()
+    unit = np.linalg.norm(m.film_units, axis=1)
+    np.testing.assert_allclose(unit[norms > 0], 1, rtol=1e-6)
+    ids, titles = m.film_labels
+    assert ids == [str(x) for x in m.films.ids]
+    assert titles == [f"Film {i}" for i in range(m.n_films)]
+    assert all(type(x) is str for x in ids + titles)
+
+
+def test_best_per_row_is_the_stable_descending_sort() -> None:
+    """Oracle: Python's stable sort by (-value, position); ties, +0.0 == -0.0, rows shorter
+    and longer than the cut-offs between the sort and the argmax passes."""
+    rng = np.random.default_rng(3)
+    for h in (1, 2, 3, 7, 32, 33, 90, 600):
+        for kind in ("normal", "ties", "zeros"):
+            sim = rng.normal(size=(6, h)).astype(np.float32)
+            if kind == "ties":
+                sim = np.round(sim).astype(np.float32)
+            elif kind == "zeros":
+                sim[rng.random(sim.shape) < 0.6] = 0.0
+                sim[rng.random(sim.shape) < 0.5] *= -1  # -0.0 among the zeros
+            for n in (1, 3, 8, 9):
+                want = [sorted(range(h), key=lambda j, row=row: (-row[j], j))[:n]
+                        for row in sim.tolist()]
+                assert _best_per_row(sim, n).tolist() == want
+
+
+def test_round_in_place_equals_round() -> None:
+    rng = np.random.default_rng(4)
+    halves = (np.arange(-4000, 4000) / 2.0 ** np.arange(12)[:, None]).ravel()  # exact ties
+    bits = rng.integers(0, 2**32, 20_000, dtype=np.uint64).astype(np.uint32).view(np.float32)
+    values = np.concatenate([rng.uniform(-1, 1, 20_000), halves, bits[np.isfinite(bits)],
+                             [0.0, -0.0, np.inf, -np.inf, 1e-45, -1e-45]]).astype(np.float32)
+    for digits in (4, 6):
+        got = values.astype(np.float64)
+        _round_in_place(got, digits)
+        want = [round(v, digits) for v in values.tolist()]
+        # compared as JSON text: -0.0 and 0.0 differ there
+        assert json.dumps(got.tolist()) == json.dumps(want)
+
+
+def reference_explain(m: Model, watched: NDArray[np.integer], films: NDArray[np.integer],
+                      n: int) -> list[list[dict[str, Any]]]:
+    """The explanation computed the plain way: normalised factors, a Python sort per film,
+    Python rounding, shares divided in float32."""
+    ff = np.asarray(m.film_factors)
+    norms = np.linalg.norm(ff, axis=1).astype(np.float32)
+    norms = np.where(norms > 0, norms, 1).astype(np.float32)
+    sim = (ff[films] / norms[films, None]) @ (ff[watched] / norms[watched, None]).T
+    totals = np.maximum(sim, 0).sum(axis=1)
+    out = []
+    for row, total in zip(sim, totals, strict=True):
+        best = sorted(range(len(watched)), key=lambda j, row=row: (-row[j], j))[:n]
+        out.append([{"film_id": str(m.films.ids[watched[j]]),
+                     "title": str(m.catalog.titles[watched[j]]),
+                     "similarity": round(float(row[j]), 4),
+                     "share": round(float(max(row[j], np.float32(0)) / total), 4)
+                     if total > 0 else 0.0} for j in best])
+    return out
+
+
+def test_explain_equals_reference() -> None:
+    """Histories short and long (the argmax path), repeated films and zero taste vectors
+    (exact ties, zero similarity, rows without positive mass), compared as JSON text."""
+    m = synthetic_model(n_users=20, n_films=700, seed=6, ties=True)
+    ff = np.array(m.film_factors)
+    ff[:40] = 0
+    m = dataclasses.replace(m, film_factors=ff)
+    rng = np.random.default_rng(7)
+    for h in (1, 2, 5, 40, 300):
+        for _ in range(3):
+            watched = rng.integers(m.n_films, size=h)
+            watched[: h // 3] = watched[0]  # the same film several times
+            films = np.concatenate([rng.integers(40, size=2), rng.integers(m.n_films, size=8)])
+            for n in (1, 3, 9):
+                got = explain(m, watched, films, n)
+                assert json.dumps(got) == json.dumps(reference_explain(m, watched, films, n))
+    assert explain(m, watched[:0], films) == [[]] * len(films)
+    assert explain(m, watched, films[:0]) == []
 
 
 def test_recommend_errors(model: Model) -> None:
