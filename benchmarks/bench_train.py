@@ -4,8 +4,8 @@ matrix with the same parameters, with peak memory and a breakdown of where the t
 
 The bare fit is ``implicit.cpu.als.AlternatingLeastSquares(...).fit(conf)`` on the BM25
 confidence matrix ``recommender train`` builds (same factors, regularization, alpha,
-iterations, seed; BLAS limited to one thread as implicit recommends), timed from the call to
-``fit`` to its return. Runs alternate baseline / engine so both sides see the same machine
+iterations, CG steps, seed; BLAS limited to one thread as implicit recommends), timed from the
+call to ``fit`` to its return. Runs alternate baseline / engine so both sides see the same machine
 load; medians are reported.
 """
 
@@ -28,8 +28,8 @@ SCRIPT = Path(__file__).resolve()
 # --------------------------------------------------------------------------------------------
 
 
-PARAM_NAMES = ("model", "factors", "iterations", "regularization", "alpha", "weighting",
-               "bm25_k1", "bm25_b", "seed", "segments", "holdout", "warm_iterations")
+PARAM_NAMES = ("model", "factors", "iterations", "regularization", "alpha", "cg_steps",
+               "weighting", "bm25_k1", "bm25_b", "seed", "segments", "holdout", "warm_iterations")
 
 
 def params_now(factors: int = 64, iterations: int = 15) -> dict[str, Any]:
@@ -59,6 +59,7 @@ def step_bare_fit(folder: str, params: dict[str, Any]) -> dict[str, Any]:
         als = AlternatingLeastSquares(factors=cfg.factors, regularization=cfg.regularization,
                                       alpha=cfg.alpha, iterations=cfg.iterations,
                                       random_state=cfg.seed, calculate_training_loss=False)
+        als.cg_steps = cfg.cg_steps
         t0 = time.perf_counter()
         als.fit(conf, show_progress=False,
                 callback=lambda it, elapsed, loss: per_iter.append(float(elapsed)))

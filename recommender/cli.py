@@ -83,8 +83,8 @@ def _train_config(args: argparse.Namespace) -> Any:
             raise DataError(args.config, f"expected a JSON object of training options ({e})"
                             ) from None
         base = loaded.get("params", loaded) if isinstance(loaded, dict) else {}
-    for name in ("model", "factors", "iterations", "regularization", "alpha", "weighting",
-                 "min_rating", "learning_rate", "seed", "segments", "holdout"):
+    for name in ("model", "factors", "iterations", "regularization", "alpha", "cg_steps",
+                 "weighting", "min_rating", "learning_rate", "seed", "segments", "holdout"):
         value = getattr(args, name)
         if value is not None:
             base[name] = value
@@ -284,6 +284,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--iterations", type=_positive_int)
     s.add_argument("--regularization", type=float)
     s.add_argument("--alpha", type=float)
+    s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
+                   help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
     s.add_argument("--weighting", choices=["binary", "rating", "log", "bm25"])
     s.add_argument("--min-rating", type=float, dest="min_rating")
     s.add_argument("--learning-rate", type=float, dest="learning_rate")

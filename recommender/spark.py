@@ -490,6 +490,7 @@ def spark_params(config: TrainConfig, n_users: int, n_films: int, nnz: int) -> d
         "implicitPrefs": True,
         "nonnegative": False,
         "seed": int(config.seed),
+        # config.cg_steps is not mapped: MLlib ALS solves each row exactly (no CG steps)
     }
 
 

@@ -29,10 +29,12 @@ def make_backend(config: TrainConfig, iterations: int | None = None) -> Any:
     if config.model == "als":
         from implicit.cpu.als import AlternatingLeastSquares
 
-        return AlternatingLeastSquares(
+        als = AlternatingLeastSquares(
             factors=config.factors, regularization=config.regularization, alpha=config.alpha,
             iterations=iters, random_state=config.seed, calculate_training_loss=False,
         )
+        als.cg_steps = config.cg_steps  # an attribute, not a constructor argument, in implicit
+        return als
     if config.model == "bpr":
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 

@@ -12,13 +12,19 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+import scipy.sparse as sp
 from helpers import synthetic_model
+from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
 
 from recommender import artifact
 from recommender.audience import audience_summary, film_audience
 from recommender.cli import main
+from recommender.config import TrainConfig
+from recommender.errors import InvalidParameterError
 from recommender.model import Model
 from recommender.recommend import recommend_user
+from recommender.training import fit_factors, make_backend
 
 
 @pytest.fixture(scope="module")
@@ -210,6 +216,54 @@ def test_recommend_bad_input(capsys: pytest.CaptureFixture[str], model_dir: Path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["users.txt"]
 
 
+# ------------------------------------------------------------------ training options
+
+
+def _exact_als_half(c: NDArray[np.float64], fixed: NDArray[np.float64], reg: float
+                    ) -> NDArray[np.float64]:
+    """Closed-form implicit-ALS rows for confidences ``c`` (rows x cols, 0 = unobserved):
+    (F'F + reg I + sum_i (c_i - 1) f_i f_i') x = sum_i c_i f_i."""
+    out = np.empty((c.shape[0], fixed.shape[1]))
+    for r in range(c.shape[0]):
+        obs = c[r] > 0
+        a = fixed.T @ fixed + reg * np.eye(fixed.shape[1])
+        a += (fixed[obs].T * (c[r, obs] - 1)) @ fixed[obs]
+        out[r] = np.linalg.solve(a, fixed[obs].T @ c[r, obs])
+    return out
+
+
+def test_cg_steps_reach_the_solver(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import implicit.cpu.als  # noqa: F401  (load its BLAS before limiting it)
+
+    with threadpool_limits(1, "blas"):
+        assert make_backend(TrainConfig(cg_steps=2)).cg_steps == 2
+    assert TrainConfig.from_dict(TrainConfig(cg_steps=1).to_dict()).cg_steps == 1
+    # one ALS sweep from fixed factors: with as many CG steps as factors, CG solves each row's
+    # 3x3 system exactly, so it equals the closed form; one CG step does not
+    rng = np.random.default_rng(3)
+    values = (rng.random((8, 6)) < 0.5).astype(np.float64)
+    values[:, 0] = 1.0
+    x0, y0 = rng.random((8, 3)), rng.random((6, 3))
+    cfg = dict(factors=3, regularization=0.5, alpha=3.0, weighting="binary")
+    x1 = _exact_als_half(3.0 * values, y0, 0.5)
+    y1 = _exact_als_half(3.0 * values.T, x1, 0.5)
+    init = (x0.astype(np.float32), y0.astype(np.float32))
+    matrix = sp.csr_matrix(values, dtype=np.float32)
+    for steps, exact in ((3, True), (2, False), (1, False)):
+        uf, ff = fit_factors(matrix, TrainConfig(cg_steps=steps, **cfg), init=init, iterations=1)
+        assert np.allclose(uf, x1, rtol=1e-3, atol=1e-4) is exact, steps
+        assert np.allclose(ff, y1, rtol=1e-3, atol=1e-4) is exact, steps
+    for bad in (0, 33):
+        with pytest.raises(InvalidParameterError, match=r"cg_steps must be in \[1, 32\]"):
+            TrainConfig(cg_steps=bad).validate()
+    data_file = tmp_path / "events.csv"
+    data_file.write_text("user_id,film_id\nu1,f1\nu2,f1\nu2,f2\n")
+    code, _, err = run(capsys, "train", "--data", data_file, "--out", tmp_path / "m",
+                       "--cg-steps", 33)
+    assert_bad_input(code, err, "cg_steps", "33")
+    assert not (tmp_path / "m").exists()
+
+
 # ------------------------------------------------------------------ end to end
 
 
@@ -220,7 +274,7 @@ def test_demo_train_audience_end_to_end(capsys: pytest.CaptureFixture[str],
                      "--interactions", 5000)
     assert code == 0
     code, out, _ = run(capsys, "train", "--data", data_dir, "--out", model_dir, "--factors", 16,
-                       "--iterations", 5, "--segments", 4)
+                       "--iterations", 5, "--segments", 4, "--cg-steps", 3)
     assert code == 0 and "trained" in out
     film = json.loads((data_dir / "demo.json").read_text())["example_film_id"]
     code, out, _ = run(capsys, "audience", model_dir, film, "--k", 5)
@@ -228,6 +282,7 @@ def test_demo_train_audience_end_to_end(capsys: pytest.CaptureFixture[str],
     m = artifact.load(model_dir)
     assert str(m.catalog.titles[m.film_index(film)]) in out
     assert m.meta["params"]["factors"] == 16 and m.segments.n == 4
+    assert m.meta["params"]["cg_steps"] == 3  # not the default (2): the option reached it
 
 
 def test_ml100k_train_audience_and_portrait(capsys: pytest.CaptureFixture[str],
