@@ -41,6 +41,7 @@ def step_point(folder: str, factors: int, iterations: int, n_films: int) -> dict
         als = AlternatingLeastSquares(factors=cfg.factors, regularization=cfg.regularization,
                                       alpha=cfg.alpha, iterations=cfg.iterations,
                                       random_state=cfg.seed, calculate_training_loss=False)
+        als.cg_steps = cfg.cg_steps  # a setting, not a constructor argument, in implicit 0.7
         t0 = time.perf_counter()
         als.fit(conf, show_progress=False)
         bare = time.perf_counter() - t0
