@@ -125,34 +125,27 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     sim = units.take(films, axis=0) @ units.take(watched, axis=0).T  # (recs, watched)
     pos = np.maximum(sim, _ZERO)
     totals = np.add.reduce(pos, axis=1)  # positive similarity mass per row
-    total_list = totals.tolist()
-    if any(t != t for t in total_list):  # NaN factors: the plain sort's NaN-last order
+    if any(t != t for t in totals.tolist()):  # NaN factors: the plain sort's NaN-last order
         best = _sorted_best(sim, n)
     else:  # no NaN: unit entries are at most ~1 in magnitude, so every similarity is finite
         best = _best_per_row(sim, n)
     rows, h = sim.shape
     k = best.shape[1]
+    if k == 0:
+        return [[] for _ in range(rows)]
     flat = best + np.arange(0, rows * h, h)[:, None]  # positions in sim.ravel()
-    picked = watched.take(best).tolist()
-    shares = pos.take(flat)
-    # rows with no positive mass report share 0 (below) and are left undivided
-    np.divide(shares, totals[:, None], out=shares, where=totals[:, None] > 0)
-    both = np.empty((2, rows, k))
+    both = np.zeros((2, rows, k))  # similarities, shares
     both[0] = sim.take(flat)
-    both[1] = shares
+    # float32 division as the scores are; rows with no positive mass keep share 0
+    mass = totals[:, None]
+    np.divide(pos.take(flat), mass, out=both[1], where=mass > 0, dtype=np.float32)
     _round_in_place(both, 4)
-    sims, share_list = both.tolist()
+    sims, shares = both.reshape(2, -1).tolist()
     ids, titles = model.film_labels
-    out = []
-    for r_picked, r_sims, r_shares, total in zip(picked, sims, share_list, total_list,
-                                                 strict=True):
-        if total > 0:
-            out.append([{"film_id": ids[f], "title": titles[f], "similarity": s, "share": sh}
-                        for f, s, sh in zip(r_picked, r_sims, r_shares, strict=True)])
-        else:
-            out.append([{"film_id": ids[f], "title": titles[f], "similarity": s, "share": 0.0}
-                        for f, s in zip(r_picked, r_sims, strict=True)])
-    return out
+    entries = [{"film_id": ids[f], "title": titles[f], "similarity": s, "share": sh}
+               for f, s, sh in zip(watched.take(best.ravel()).tolist(), sims, shares,
+                                   strict=True)]
+    return [entries[i:i + k] for i in range(0, rows * k, k)]
 
 
 def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool = True,

@@ -187,6 +187,7 @@ def test_explain_equals_reference() -> None:
                 assert json.dumps(got) == json.dumps(reference_explain(m, watched, films, n))
     assert explain(m, watched[:0], films) == [[]] * len(films)
     assert explain(m, watched, films[:0]) == []
+    assert explain(m, watched, films, 0) == [[]] * len(films)
 
 
 def test_recommend_errors(model: Model) -> None:
