@@ -24,7 +24,7 @@ from recommender.errors import (
     UnknownUserError,
 )
 from recommender.model import Model
-from recommender.ranking import rank_of, top_k, top_k_rows
+from recommender.ranking import rank_of, settle_top_k, settled_rank_of, top_k, top_k_rows
 from recommender.segments import lift_table
 
 Tiers = Sequence[tuple[str, float]]
@@ -138,31 +138,49 @@ def rank_users(
     mask: NDArray[np.bool_] | None = None,
     tiers: Tiers = DEFAULT_TIERS,
     copy: bool = True,
+    vector: NDArray[np.floating] | None = None,
 ) -> AudiencePage:
     """Rank users by ``scores`` (n_users,), dropping ``exclude`` users; one page of it.
 
     Ranks, percentiles and tiers are positions in the whole candidate ranking; a ``mask``
     (segment / attribute filter) selects which of those candidates the pages list.
     ``copy=False`` lets the function overwrite a float32 ``scores`` the caller no longer needs.
+    When ``scores`` are ``user_factors @ vector``, the page is settled on exact dot products
+    (``ranking.settle_top_k``, ``ranking.settled_rank_of``), so it is the same whichever BLAS
+    kernel, thread count or batch computed ``scores``: the CLI, a single request and a
+    batched or pre-computed ranking agree to the last digit.
     """
     check_k(k, offset)
     scores = np.array(scores, dtype=np.float32) if copy else np.asarray(scores, np.float32)
     if exclude is not None and len(exclude):
         scores[exclude] = -np.inf
     n_cand = int(np.count_nonzero(scores > -np.inf))
+    shown: NDArray[np.float32] | None = None
     if mask is None:
-        top = top_k(scores, offset + k)[offset:]
+        if vector is not None:
+            top, shown = settle_top_k(scores, offset + k, model.user_factors, vector,
+                                      model.score_slack(vector))
+            top, shown = top[offset:], shown[offset:]
+        else:
+            top = top_k(scores, offset + k)[offset:]
         ranks = np.arange(offset + 1, offset + 1 + len(top), dtype=np.int64)
         total = n_cand
     else:
         listed = np.where(mask, scores, -np.inf).astype(np.float32)
         total = int(np.count_nonzero(listed > -np.inf))
-        top = top_k(listed, offset + k)[offset:]
-        ranks = rank_of(scores, top)
+        if vector is not None:
+            slack = model.score_slack(vector)
+            top, shown = settle_top_k(listed, offset + k, model.user_factors, vector, slack)
+            top, shown = top[offset:], shown[offset:]
+            ranks = settled_rank_of(scores, top, shown, model.user_factors, vector, slack)
+        else:
+            top = top_k(listed, offset + k)[offset:]
+            ranks = rank_of(scores, top)
     percentile = 100.0 * (n_cand - ranks + 1) / max(n_cand, 1)
     return AudiencePage(
         film_id=film_id, user_idx=top, user_ids=model.users.to_ids(top), rank=ranks,
-        score=scores[top], percentile=percentile, tier=tier_of(ranks, n_cand, tiers),
+        score=scores[top] if shown is None else shown, percentile=percentile,
+        tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=total,
         offset=offset, k=k,
     )
@@ -189,6 +207,7 @@ def film_audience(
         model, film_scores(model, f), film_id, k, offset,
         exclude=model.film_viewers(f) if exclude_seen else None,
         mask=candidate_mask(model, segment, filters), tiers=tiers, copy=False,
+        vector=model.film_factors[f],
     )
 
 

@@ -55,6 +55,7 @@ class Model:
     _user_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _film_units: NDArray[np.float32] | None = field(default=None, repr=False)
     _film_labels: tuple[list[str], list[str]] | None = field(default=None, repr=False)
+    _max_user_norm: float | None = field(default=None, repr=False)
 
     @property
     def n_users(self) -> int:
@@ -119,3 +120,17 @@ class Model:
             n = np.linalg.norm(self.user_factors, axis=1).astype(np.float32)
             self._user_norms = np.where(n > 0, n, 1).astype(np.float32)
         return self._user_norms
+
+    @property
+    def max_user_norm(self) -> float:
+        """The largest user-factor norm (bounds BLAS rounding in audience scores)."""
+        if self._max_user_norm is None:
+            self._max_user_norm = float(self.user_norms.max()) if self.n_users else 0.0
+        return self._max_user_norm
+
+    def score_slack(self, vector: NDArray[np.floating]) -> float:
+        """``ranking.score_slack`` for ``user_factors @ vector``."""
+        from recommender.ranking import score_slack
+
+        return score_slack(int(self.user_factors.shape[1]), self.max_user_norm,
+                           float(np.linalg.norm(np.asarray(vector, np.float64))))

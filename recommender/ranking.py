@@ -53,7 +53,8 @@ def top_k(scores: NDArray[np.floating], k: int) -> NDArray[np.int64]:
         cand = _candidates(scores, k)
         if cand is not None:
             # candidates keep ascending index order, so ties still go to the lower index
-            return cand[top_k(scores[cand], k)].astype(np.int64)
+            # all finite or +inf: a stable sort keeps ties in ascending index order
+            return cand[np.argsort(-scores[cand], kind="stable")[:k]].astype(np.int64)
     if k < n:
         part = np.argpartition(-scores, k - 1)[:k]
         threshold = scores[part].min()
@@ -105,6 +106,73 @@ def _candidate_rows(scores: NDArray[np.floating], k: int
     picked, _ = top_k_rows(packed, k)
     # every row holds >= k finite candidates, so all k picks are real
     return np.take_along_axis(where, picked, axis=1), np.full(rows, k, np.int64)
+
+
+def exact_dots(rows: NDArray[np.floating], idx: NDArray[np.integer],
+               vector: NDArray[np.floating]) -> NDArray[np.float32]:
+    """``rows[idx] @ vector`` computed the same way whatever produced a first estimate: the
+    float32 products are exact in float64, numpy sums each row in a fixed order, and the sum
+    is rounded to float32. BLAS results depend on the kernel, the batch shape and the thread
+    count (a few units in the last place), so rankings are settled on these values."""
+    picked = np.asarray(rows[np.asarray(idx, np.int64)], np.float64)
+    return (picked * np.asarray(vector, np.float64)).sum(axis=1).astype(np.float32)
+
+
+def score_slack(n_factors: int, max_row_norm: float, vector_norm: float) -> float:
+    """A bound on |BLAS float32 dot product - exact dot product| for rows of at most
+    ``max_row_norm``: any summation order of ``n`` products errs by at most about
+    ``n * 2**-24 * sum|x_i y_i|`` <= ``n * 2**-24 * |x| |y|``; twice that, for margin."""
+    return 2.0 * max(n_factors, 1) * 2.0**-24 * max_row_norm * vector_norm
+
+
+def settle_top_k(scores: NDArray[np.floating], k: int, rows: NDArray[np.floating],
+                 vector: NDArray[np.floating], slack: float
+                 ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """The ``k`` best entries by ``exact_dots`` (ties to the lower index), and their exact
+    scores, given BLAS ``scores`` of ``rows @ vector`` that are within ``slack`` of them
+    (``-inf`` marks excluded entries).
+
+    Every entry of the exact top ``k`` has a BLAS score within ``2 * slack`` of the BLAS
+    k-th best, so only those few are scored exactly.
+    """
+    first = top_k(scores, k)
+    if len(first) == 0:
+        return first, np.zeros(0, np.float32)
+    if len(first) < k:  # every candidate is already in
+        pool = np.sort(first)
+    else:
+        pool = np.flatnonzero(scores >= scores[first[-1]] - 2 * slack)
+        pool = pool[scores[pool] > -np.inf]
+    exact = exact_dots(rows, pool, vector)
+    order = np.lexsort((pool, -exact))[:k]
+    return pool[order].astype(np.int64), exact[order]
+
+
+def settled_rank_of(scores: NDArray[np.floating], idx: NDArray[np.integer],
+                    exact: NDArray[np.float32], rows: NDArray[np.floating],
+                    vector: NDArray[np.floating], slack: float) -> NDArray[np.int64]:
+    """``rank_of`` by exact dot products: the 1-based rank of each entry ``idx`` (whose exact
+    scores are ``exact``) among all finite entries ordered by exact score, ties to the lower
+    index. ``scores`` are the BLAS estimates (within ``slack``); only entries whose estimate
+    is within ``slack`` of a ranked entry's exact score are scored exactly."""
+    idx = np.asarray(idx, np.int64)
+    if len(idx) == 0:
+        return np.zeros(0, np.int64)
+    e = np.asarray(exact, np.float32)
+    valid = np.flatnonzero(scores > -np.inf)
+    by_score = valid[np.argsort(scores[valid], kind="stable")]
+    sorted_scores = scores[by_score]
+    lo = np.searchsorted(sorted_scores, e - slack, side="left")
+    hi = np.searchsorted(sorted_scores, e + slack, side="right")
+    surely_higher = len(sorted_scores) - hi
+    lengths = hi - lo
+    band = by_score[np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+                    + np.arange(int(lengths.sum()))]
+    owner = np.repeat(np.arange(len(idx)), lengths)
+    band_exact = exact_dots(rows, band, vector)
+    higher = (band_exact > e[owner]) | ((band_exact == e[owner]) & (band < idx[owner]))
+    return (surely_higher + np.bincount(owner, weights=higher, minlength=len(idx)) + 1
+            ).astype(np.int64)
 
 
 def top_k_rows(scores: NDArray[np.floating], k: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:

@@ -30,6 +30,7 @@ import asyncio
 import itertools
 import json
 import threading
+import time
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -51,7 +52,7 @@ from recommender.audience import (
 from recommender.config import DEFAULT_TIERS
 from recommender.errors import InvalidParameterError
 from recommender.model import Model
-from recommender.ranking import top_k_rows
+from recommender.ranking import exact_dots, top_k_rows
 from recommender.segments import lift_table
 
 # users ranked per cached film: covers the default page (k=100) and the next one; a deeper
@@ -70,7 +71,7 @@ class Ranking:
     holds every candidate.
     """
 
-    order: NDArray[np.int64]
+    order: NDArray[np.integer]
     scores: NDArray[np.float32]
     n_cand: int
 
@@ -110,9 +111,24 @@ def rank_films(
         scores[np.repeat(excl, lengths), viewers] = -np.inf
     n_cand = [int(np.count_nonzero(row > -np.inf)) for row in scores]  # 1-D counts are fast
     order, counts = top_k_rows(scores, depth)
-    top = np.take_along_axis(scores, order, axis=1)
-    return [Ranking(order[r, :c].copy(), top[r, :c].copy(), n_cand[r])
-            for r, c in enumerate(counts.tolist())]
+    # settle each prefix on exact dot products, as audience.rank_users does, so a batched or
+    # pre-computed ranking is the one a single request (or the CLI) computes
+    uf = np.asarray(model.user_factors)
+    vectors = np.asarray(model.film_factors[idx], np.float32)
+    # int32 user indices halve a cached prefix (every warmed film must fit in the cache)
+    itype = np.int32 if model.n_users < 2**31 else np.int64
+    out: list[Ranking] = []
+    for r, c in enumerate(counts.tolist()):
+        row = scores[r]
+        if c < depth:  # every candidate is in the prefix
+            pool = np.sort(order[r, :c])
+        else:
+            slack = model.score_slack(vectors[r])
+            pool = np.flatnonzero(row >= row[order[r, c - 1]] - 2 * slack)
+        exact = exact_dots(uf, pool, vectors[r])
+        best = np.lexsort((pool, -exact))[:depth]
+        out.append(Ranking(pool[best].astype(itype), exact[best], n_cand[r]))
+    return out
 
 
 # users per block of score_block: the block's (users x films) product stays in the L2 cache
@@ -152,7 +168,7 @@ def page_from_ranking(
     page ``audience.film_audience`` returns (without segment or attribute filters)."""
     if not ranking.covers(offset + k):
         raise ValueError("ranking prefix too short for this page")
-    top = ranking.order[offset:offset + k]
+    top = ranking.order[offset:offset + k].astype(np.int64)
     ranks = np.arange(offset + 1, offset + 1 + len(top), dtype=np.int64)
     n_cand = ranking.n_cand
     return AudiencePage(
@@ -476,6 +492,8 @@ class Engine:
                                                         AsyncBatcher] = weakref.WeakKeyDictionary()
         self.on_cache = on_cache
         self.closed = False
+        self.warm_status: dict[str, Any] = {"state": "off", "films": 0,
+                                            "total": model.n_films, "seconds": 0.0}
         self._film_counts: NDArray[np.int64] | None = None
         self._titles_lower: list[str] | None = None
 
@@ -566,6 +584,44 @@ class Engine:
                                    self.batcher.on_batch)
             self._async_batchers[loop] = batcher
         return batcher
+
+    def warm_cache(self, batch: int = 32, fill: float = 0.9) -> int:
+        """Rank films' audiences (exclude-seen, ``depth`` deep) into the ranking cache, the
+        most-watched first, until every film is ranked or the next batch would fill the cache
+        past ``fill`` of its size (warming never evicts). Runs in the caller's thread and
+        stops early once the engine is closed; ``warm_status`` shows the progress. Returns
+        the number of films ranked. Answers stay exact: a cached prefix is the one a request
+        would have computed for this model.
+        """
+        order = np.argsort(-self.film_counts, kind="stable").tolist()
+        per_film = self.depth * 8 + 64  # int32 index + float32 score per user, and overhead
+        status = self.warm_status
+        status.update(state="running", films=0, total=len(order), seconds=0.0)
+        t0 = time.perf_counter()
+        done = 0
+        for start in range(0, len(order), batch):
+            if self.closed:
+                status["state"] = "stopped"
+                break
+            chunk = order[start:start + batch]
+            if self.cache.nbytes + per_film * len(chunk) > fill * self.cache.max_bytes:
+                status["state"] = "full"
+                break
+            rankings = rank_films(self.model, chunk, [True] * len(chunk), self.depth)
+            for f, ranking in zip(chunk, rankings, strict=True):
+                self.cache.put((self.key, f, True), ranking)
+            done += len(chunk)
+            status.update(films=done, seconds=round(time.perf_counter() - t0, 2))
+        else:
+            status["state"] = "done"
+        status["seconds"] = round(time.perf_counter() - t0, 2)
+        return done
+
+    def start_warming(self) -> threading.Thread:
+        """``warm_cache`` on a background (daemon) thread."""
+        thread = threading.Thread(target=self.warm_cache, name="audience-warm", daemon=True)
+        thread.start()
+        return thread
 
     # -- catalog
 

@@ -36,9 +36,19 @@ class ModelInfo(BaseModel):
     path: str = Field(description="the model folder being served")
 
 
+class CacheWarmth(BaseModel):
+    state: Literal["off", "running", "done", "full", "stopped"] = Field(
+        description="the background ranking of films' audiences after a load: off, running, "
+                    "done (every film), full (the cache is full) or stopped (model replaced)")
+    films: int = Field(description="films whose audience ranking is cached so far")
+    total: int = Field(description="films in the model")
+    seconds: float = Field(description="time spent so far")
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     model: ModelInfo
+    audience_cache: CacheWarmth
 
 
 # ------------------------------------------------------------------ catalog

@@ -29,6 +29,10 @@ class Settings(BaseSettings):
         default=1, ge=0,
         description="BLAS threads per worker (0 = the library's default). Concurrent requests "
                     "are parallel already; a multi-threaded BLAS under them thrashes")
+    warm_cache: bool = Field(
+        default=True, description="after (re)loading a model, rank the most-watched films' "
+                                  "audiences into the cache in the background, until every "
+                                  "film is ranked or the cache is 90% full")
     fast_path: bool = Field(
         default=True, description="answer plain audience pages without FastAPI's routing "
                                   "(same bytes; service/fastpath.py)")

@@ -42,6 +42,8 @@ class ServiceState:
         self.metrics.set_model(engine)
         if old is not None:
             old.close()
+        if self.settings.warm_cache:
+            engine.start_warming()
         return old
 
     def startup(self) -> None:

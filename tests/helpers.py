@@ -95,8 +95,12 @@ def brute_order(scores: NDArray[np.floating], candidates: NDArray[np.integer]) -
 
 def brute_audience(model: Model, f: int, exclude_seen: bool = True
                    ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    """The whole ranked audience of film ``f``: (user indices, scores), by brute force."""
-    scores = model.user_factors @ model.film_factors[f]
+    """The whole ranked audience of film ``f``: (user indices, scores), by brute force.
+
+    Scores are the exact dot products rounded to float32 (a float64 product), which is what
+    the engine settles its rankings on, whatever BLAS computed its first estimate."""
+    scores = (np.asarray(model.user_factors, np.float64)
+              @ np.asarray(model.film_factors[f], np.float64)).astype(np.float32)
     cand = np.arange(model.n_users)
     if exclude_seen:
         cand = cand[~dense_seen(model)[:, f]]

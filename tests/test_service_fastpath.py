@@ -26,7 +26,8 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _client(path: Path, fast: bool) -> TestClient:
-    return TestClient(create_app(Settings(model_path=str(path), fast_path=fast, max_k=500)))
+    return TestClient(create_app(Settings(model_path=str(path), fast_path=fast, max_k=500,
+                                          warm_cache=False)))
 
 
 @pytest.fixture(scope="module")

@@ -237,3 +237,28 @@ def test_load_engine_validates(tmp_path: Path) -> None:
     np.save(path / "film_factors.npy", uf)
     with pytest.raises(ArtifactError, match="film_factors holds NaN or infinite"):
         serving.load_engine(str(path))
+
+
+def test_warm_cache_ranks_every_film_exactly(model: Model) -> None:
+    """A warmed cache answers every film from memory, with the page a single request (and the
+    CLI) computes, to the last digit: prefixes are settled on exact dot products."""
+    hits: list[bool] = []
+    engine = Engine(model, depth=16, on_cache=hits.append)
+    assert engine.warm_cache(batch=7) == model.n_films
+    assert engine.warm_status["state"] == "done" and engine.warm_status["films"] == model.n_films
+    for film in model.films.ids.tolist():
+        page = engine.audience(film, 10, 3)
+        want = film_audience(model, film, 10, 3)
+        assert_same_page(page, want)
+        assert page.score.tobytes() == want.score.tobytes()
+    assert hits and all(hits)
+
+
+def test_warm_cache_stops_when_full_or_closed(model: Model) -> None:
+    engine = Engine(model, depth=16, cache_bytes=(16 * 8 + 64) * 10)
+    done = engine.warm_cache(batch=4)
+    assert engine.warm_status["state"] == "full" and 0 < done < model.n_films
+    assert len(engine.cache) == done  # warming never evicts
+    closed = Engine(model)
+    closed.close()
+    assert closed.warm_cache() == 0 and closed.warm_status["state"] == "stopped"

@@ -16,7 +16,8 @@ router = APIRouter(tags=["system"])
 
 @router.get("/health", response_model=Health, summary="Liveness and the served model")
 async def health(engine: EngineDep) -> dict[str, Any]:
-    return {"status": "ok", "model": {**model_info(engine.model), "path": engine.path}}
+    return {"status": "ok", "model": {**model_info(engine.model), "path": engine.path},
+            "audience_cache": dict(engine.warm_status)}
 
 
 @router.get("/segments", response_model=SegmentList, tags=["audiences"],
