@@ -5,12 +5,16 @@ concurrent connections for ``GET /films/{id}/audience?k=100`` and
 run.
 
 Ids are drawn two ways: **uniform** (a fresh random permutation of the whole catalog / user
-base per cell, so no id repeats within a cell until all have been asked and every request
-pays for scoring) and **Zipf** (exponent 1 over popularity rank: films by viewers, users by
-activity, like real traffic). Each engine cell starts a fresh server (empty ranking cache),
-so cells do not warm each other. The load generator is ``wrk`` (one thread, a Lua script
-reading ids from a file), a separate process on 127.0.0.1, bounded by duration and by a cap
-on requests. Server memory is read from ``/proc/<pid>/status`` after each cell.
+base per cell, so no id repeats within a cell until all have been asked) and **Zipf**
+(exponent 1 over popularity rank: films by viewers, users by activity, like real traffic).
+Audience cells run twice: on a freshly started server (*uniform*, *zipf*: its background
+cache warm-up has just begun, so most uniform requests are scored) and on a server whose
+warm-up has finished (*uniform-warm*, *zipf-warm*: every film's ranking is cached; one such
+server per round serves that round's warm cells, so its body cache carries over between
+them). Every other engine cell starts its own server. The load generator is ``wrk`` (one
+thread, a Lua script reading ids from a file), a separate process on 127.0.0.1, bounded by
+duration and by a cap on requests. Server memory is read from ``/proc/<pid>/status`` after
+each cell.
 """
 
 from __future__ import annotations
@@ -109,6 +113,17 @@ class Server:
                 raise common.WorkerError(f"{kind} server did not start; see {self.log.name}")
             time.sleep(0.2)
         self.startup_s = round(time.perf_counter() - t0, 2)
+
+    def wait_warm(self, timeout: float = 900) -> dict[str, Any]:
+        """Wait until the server's background cache warm-up has finished (``/health``)."""
+        t0 = time.perf_counter()
+        while True:
+            with urllib.request.urlopen(self.url + "/health", timeout=10) as r:
+                state: dict[str, Any] = json.loads(r.read()).get("audience_cache") or {}
+            if state.get("state") != "running" or time.perf_counter() - t0 > timeout:
+                state["waited_s"] = round(time.perf_counter() - t0, 1)
+                return state
+            time.sleep(0.5)
 
     def pids(self) -> list[int]:
         return [self.proc.pid, *common.children_of(self.proc.pid)]
@@ -280,14 +295,18 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
     server_env = ({v: str(blas_threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                                                   "MKL_NUM_THREADS")} if blas_threads else {})
     trivial = Server("trivial", workers)
+    # one engine server per round whose background cache warm-up has finished (every film's
+    # ranking cached), shared by that round's warm cells at every connection count
+    warmed: dict[int, Server] = {}
+    warm_state: list[dict[str, Any]] = []
     try:
         for endpoint, (ids, ranked) in pools.items():
             prefix, suffix = ENDPOINTS[endpoint]
             for c in CONNECTIONS:
-                # Zipf twice: on a fresh server (cold caches) and after a warm-up run; the
-                # recommendations endpoint has no cache, so only its cold cell is measured
-                kinds = (("uniform", "zipf", "zipf-warm") if endpoint == "audience"
-                         else ("uniform", "zipf"))
+                # the audience endpoint on a freshly started server (its cache warm-up just
+                # begun) and on a warmed one; the recommendations endpoint has no cache
+                kinds = (("uniform", "zipf", "uniform-warm", "zipf-warm")
+                         if endpoint == "audience" else ("uniform", "zipf"))
                 rounds: dict[str, list[dict[str, Any]]] = {k: [] for k in ("trivial", *kinds)}
                 for rnd in range(reps):
                     tfile = write_ids(ids_dir / f"trivial-{endpoint}.txt",
@@ -297,20 +316,22 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                     rounds["trivial"].append(run_wrk(wrk, trivial.url, tfile, endpoint, c, dur,
                                                      cap))
                     for traffic in kinds:
-                        draws = (uniform_draws(rng, ids, n_draws) if traffic == "uniform"
+                        draws = (uniform_draws(rng, ids, n_draws)
+                                 if traffic.startswith("uniform")
                                  else zipf_draws(rng, ranked, n_draws))
                         efile = write_ids(ids_dir / f"{traffic}-{endpoint}.txt", draws)
-                        eng = Server("engine", workers, model_path, server_env)
+                        warm = traffic.endswith("-warm")
+                        if warm and rnd not in warmed:
+                            warmed[rnd] = Server("engine", workers, model_path, server_env)
+                            state = warmed[rnd].wait_warm()
+                            common.log(f"http {shape.name}: warmed server {rnd + 1}: {state}")
+                            warm_state.append(state)
+                        eng = warmed[rnd] if warm else Server("engine", workers, model_path,
+                                                              server_env)
                         try:
                             # fault the code paths in with a film outside the draws' control
                             warm_up(eng.url, "/films/" + urllib.parse.quote(sample_film, safe="")
                                     + "/audience?k=100", 2)
-                            if traffic == "zipf-warm":
-                                # a server that has been up a while: one unmeasured run of
-                                # other draws from the same distribution fills its caches
-                                wfile = write_ids(ids_dir / f"warm-{endpoint}.txt",
-                                                  zipf_draws(rng, ranked, n_draws))
-                                run_wrk(wrk, eng.url, wfile, endpoint, c, dur, cap)
                             before = eng.metrics()
                             res = run_wrk(wrk, eng.url, efile, endpoint, c, dur, cap)
                             mem = eng.memory()
@@ -324,7 +345,8 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                                        server_startup_s=eng.startup_s)
                             server_memory.append(mem)
                         finally:
-                            eng.stop()
+                            if not warm:
+                                eng.stop()
                         rounds[traffic].append(res)
                 base = summarise(rounds["trivial"])
                 cells.append({"server": "trivial", "endpoint": endpoint, "traffic": "any",
@@ -341,6 +363,8 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
         trivial_mem = trivial.memory()
     finally:
         trivial.stop()
+        for server in warmed.values():
+            server.stop()
     return {
         "shape": vars(shape),
         "model": str(model_path.relative_to(common.ROOT)),
@@ -353,6 +377,7 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
         "server": "service.server.serve(model, host='127.0.0.1', workers=W, "
                   "log_level='warning'); trivial: uvicorn.run(trivial_app) with the same options",
         "zipf_exponent": 1.0,
+        "cache_warm_up": warm_state,
         "engine_blas_threads": blas_threads or "default (one per core)",
         "engine_server_env": server_env,
         "cells": cells,

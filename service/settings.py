@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     max_k: int = Field(default=10_000, ge=1, le=MAX_K, description="largest k (page size) accepted")
     max_search_limit: int = Field(default=1000, ge=1, description="largest limit of GET /films")
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
-    cache_mb: float = Field(default=64.0, ge=0, description="memory for cached audience rankings")
+    cache_mb: float = Field(default=128.0, ge=0,
+                            description="memory for cached audience rankings (and half as much "
+                                        "again for rendered bodies)")
     cache_depth: int = Field(default=256, ge=1, description="users kept per cached film ranking")
     blas_threads: int = Field(
         default=1, ge=0,
