@@ -52,8 +52,8 @@ def top_k(scores: NDArray[np.floating], k: int) -> NDArray[np.int64]:
     if k < n and n >= _PREFILTER_MIN_N:
         cand = _candidates(scores, k)
         if cand is not None:
-            # candidates keep ascending index order, so ties still go to the lower index
-            # all finite or +inf: a stable sort keeps ties in ascending index order
+            # candidates are in ascending index order and all finite (or +inf): a stable
+            # sort keeps ties in ascending index order
             return cand[np.argsort(-scores[cand], kind="stable")[:k]].astype(np.int64)
     if k < n:
         part = np.argpartition(-scores, k - 1)[:k]
@@ -135,14 +135,22 @@ def settle_top_k(scores: NDArray[np.floating], k: int, rows: NDArray[np.floating
     Every entry of the exact top ``k`` has a BLAS score within ``2 * slack`` of the BLAS
     k-th best, so only those few are scored exactly.
     """
-    first = top_k(scores, k)
+    n = scores.shape[0]
+    cand = _candidates(scores, k) if 0 < k < n and n >= _PREFILTER_MIN_N else None
+    if cand is not None:  # every entry >= some value below the k-th best, ascending
+        first = cand[np.argsort(-scores[cand], kind="stable")[:k]].astype(np.int64)
+    else:
+        first = top_k(scores, k)
     if len(first) == 0:
         return first, np.zeros(0, np.float32)
     if len(first) < k:  # every candidate is already in
         pool = np.sort(first)
     else:
-        pool = np.flatnonzero(scores >= scores[first[-1]] - 2 * slack)
-        pool = pool[scores[pool] > -np.inf]
+        floor = scores[first[-1]] - 2 * slack
+        if cand is not None and scores[cand].min() <= floor:
+            pool = cand[scores[cand] >= floor]  # the prefilter's set already holds them all
+        else:
+            pool = np.flatnonzero(scores >= floor)
     exact = exact_dots(rows, pool, vector)
     order = np.lexsort((pool, -exact))[:k]
     return pool[order].astype(np.int64), exact[order]

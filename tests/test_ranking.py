@@ -164,3 +164,35 @@ def test_measure_counts_ranks_into_bins_by_hand() -> None:
     assert cal["films_evaluated"] == 1
     assert calibration.conversion(cal, 0, 100) == pytest.approx(2 / 9)
     assert calibration.conversion(cal, 0, 25) == pytest.approx(1 / 3)  # ranks 1-3
+
+
+@pytest.mark.parametrize("n", [500, 30_000])  # plain and prefiltered paths
+@pytest.mark.parametrize("ties", [False, True])
+def test_settled_rankings_follow_exact_dot_products(n: int, ties: bool) -> None:
+    """settle_top_k / settled_rank_of order by the exact dot product (float64, rounded once),
+    ties to the lower index, whatever rounding the first (BLAS) scores carried."""
+    from recommender.ranking import exact_dots, score_slack, settle_top_k, settled_rank_of
+
+    rng = np.random.default_rng(5)
+    rows = (rng.integers(-3, 4, size=(n, 8)) if ties else rng.normal(size=(n, 8))
+            ).astype(np.float32)
+    vector = (rng.integers(-2, 3, 8) if ties else rng.normal(size=8)).astype(np.float32)
+    exact = (rows.astype(np.float64) @ vector.astype(np.float64)).astype(np.float32)
+    slack = score_slack(8, float(np.linalg.norm(rows, axis=1).max()),
+                        float(np.linalg.norm(vector)))
+    # first scores off by up to the bound, as another BLAS kernel could be
+    noisy = (exact + rng.uniform(-slack, slack, n)).astype(np.float32)
+    excluded = rng.random(n) < 0.2
+    noisy[excluded] = -np.inf
+    valid = np.flatnonzero(~excluded)
+    full = brute_order(exact, valid)
+    assert np.array_equal(exact_dots(rows, valid, vector), exact[valid])
+    for k in (1, 10, 100, len(valid) + 5):
+        top, scores = settle_top_k(noisy, k, rows, vector, slack)
+        assert np.array_equal(top, full[:k])
+        assert np.array_equal(scores, exact[full[:k]])
+    position = np.empty(n, np.int64)
+    position[full] = np.arange(1, len(full) + 1)
+    pick = rng.choice(valid, size=50, replace=False)
+    got = settled_rank_of(noisy, pick, exact[pick], rows, vector, slack)
+    assert np.array_equal(got, position[pick])
