@@ -23,10 +23,9 @@ from typing import Any
 
 import common
 
-SUITE = ("ingest", "train", "query", "http", "http_blas1", "scaling")
+SUITE = ("ingest", "train", "query", "http", "scaling")
 SCRIPTS = {"ingest": ["bench_ingest.py"], "train": ["bench_train.py"],
            "query": ["bench_query.py"], "http": ["bench_http.py"],
-           "http_blas1": ["bench_http.py", "--blas-threads", "1"],
            "scaling": ["bench_scaling.py"]}
 GIB = 1024.0
 
