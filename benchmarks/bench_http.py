@@ -11,10 +11,11 @@ Audience cells run twice: on a freshly started server (*uniform*, *zipf*: its ba
 cache warm-up has just begun, so most uniform requests are scored) and on a server whose
 warm-up has finished (*uniform-warm*, *zipf-warm*: every film's ranking is cached; one such
 server per round serves that round's warm cells, so its body cache carries over between
-them). Every other engine cell starts its own server. The load generator is ``wrk`` (one
-thread, a Lua script reading ids from a file), a separate process on 127.0.0.1, bounded by
-duration and by a cap on requests. Server memory is read from ``/proc/<pid>/status`` after
-each cell.
+them). Every other engine cell starts its own server; recommendation cells start measuring
+once that server's warm-up is over, since it only competes with them for the CPU. The load
+generator is ``wrk`` (one thread, a Lua script reading ids from a file), a separate process on
+127.0.0.1, bounded by duration and by a cap on requests. Server memory is read from
+``/proc/<pid>/status`` after each cell.
 """
 
 from __future__ import annotations
@@ -328,6 +329,10 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                             warm_state.append(state)
                         eng = warmed[rnd] if warm else Server("engine", workers, model_path,
                                                               server_env)
+                        if endpoint != "audience":
+                            # the audience cache warm-up only competes with this endpoint
+                            # for the CPU: measure it once the warm-up is over
+                            eng.wait_warm()
                         try:
                             # fault the code paths in with a film outside the draws' control
                             warm_up(eng.url, "/films/" + urllib.parse.quote(sample_film, safe="")

@@ -60,3 +60,18 @@ def test_audience_body_is_its_response_model(client: TestClient) -> None:
     assert first.content == again.content
     model = Audience.model_validate(first.json())
     assert model.model_dump(mode="json") == first.json()
+
+
+def test_recommendations_body_is_its_response_model(client: TestClient) -> None:
+    """The recommendations route renders its body itself: it must be what the declared
+    response model would have produced."""
+    from service.schemas import Recommendations
+
+    film = client.get("/films?limit=1").json()["films"][0]["film_id"]
+    user = client.get(f"/films/{film}/audience?k=1").json()["users"][0]["user_id"]
+    r = client.get(f"/users/{user}/recommendations", params={"k": 6})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    model = Recommendations.model_validate(r.json())
+    assert model.model_dump(mode="json") == r.json()
+    assert client.get("/users/nobody/recommendations").status_code == 404
+    assert client.get(f"/users/{user}/recommendations", params={"k": 0}).status_code == 422
