@@ -11,8 +11,9 @@ Audience cells run twice: on a freshly started server (*uniform*, *zipf*: its ba
 cache warm-up has just begun, so most uniform requests are scored) and on a server whose
 warm-up has finished (*uniform-warm*, *zipf-warm*: every film's ranking is cached; one such
 server per round serves that round's warm cells, so its body cache carries over between
-them). Every other engine cell starts its own server; recommendation cells start measuring
-once that server's warm-up is over, since it only competes with them for the CPU. The load
+them). Recommendation cells also run on the round's warmed server (that endpoint has no
+cache, and a warm-up in progress would only compete with it for the CPU). Every other engine
+cell starts its own server. The load
 generator is ``wrk`` (one thread, a Lua script reading ids from a file), a separate process on
 127.0.0.1, bounded by duration and by a cap on requests. Server memory is read from
 ``/proc/<pid>/status`` after each cell.
@@ -321,7 +322,9 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                                  if traffic.startswith("uniform")
                                  else zipf_draws(rng, ranked, n_draws))
                         efile = write_ids(ids_dir / f"{traffic}-{endpoint}.txt", draws)
-                        warm = traffic.endswith("-warm")
+                        # recommendations have no cache: they are measured on the round's
+                        # warmed server, whose warm-up would otherwise compete for the CPU
+                        warm = traffic.endswith("-warm") or endpoint != "audience"
                         if warm and rnd not in warmed:
                             warmed[rnd] = Server("engine", workers, model_path, server_env)
                             state = warmed[rnd].wait_warm()
@@ -329,10 +332,6 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                             warm_state.append(state)
                         eng = warmed[rnd] if warm else Server("engine", workers, model_path,
                                                               server_env)
-                        if endpoint != "audience":
-                            # the audience cache warm-up only competes with this endpoint
-                            # for the CPU: measure it once the warm-up is over
-                            eng.wait_warm()
                         try:
                             # fault the code paths in with a film outside the draws' control
                             warm_up(eng.url, "/films/" + urllib.parse.quote(sample_film, safe="")
