@@ -332,12 +332,13 @@ def machine_section(r: dict[str, dict[str, Any] | None]) -> str:
                      f"{b.get('num_threads')} threads)" for b in m.get("blas", [])) or "n/a"
     loads = {k: d["machine"].get("load_average_at_start") for k, d in r.items()
              if d and "machine" in d}
+    commits = {k: d["machine"].get("git_commit") for k, d in r.items() if d and "machine" in d}
     return "\n".join([
         f"- CPU: {m.get('cpu_model')}, {m.get('cores')} cores; {m.get('memory_gb')} GB RAM; "
         f"{m.get('os')}",
         f"- Python {m.get('python')}; " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
         f"- BLAS: {blas}; environment: {env}",
-        f"- git commit at measurement: {m.get('git_commit')}",
+        "- git commit at measurement: " + "; ".join(f"{k} {val}" for k, val in commits.items()),
         "- load average (1, 5, 15 min) when each benchmark started: "
         + "; ".join(f"{k} {val}" for k, val in loads.items()),
     ])
@@ -393,7 +394,8 @@ def render(quick: bool, run_status: dict[str, str] | None = None) -> Path:
     lines.append("")
     lines.append("Rows marked ↳ are the same target measured in another configuration "
                  "(BLAS limited to one thread, as a server under concurrent load should run; "
-                 "Zipf traffic on a freshly started server with empty caches); they are "
+                 "a freshly started server, whose background cache warm-up competes with the "
+                 "requests until it is done); they are "
                  "informative and not counted. Where a target is missed, the cause "
                  "and what was done about it are in [Analysis](#analysis).")
     lines.append("")
@@ -635,10 +637,10 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
         f"{fmt(get(q, 'batch_all_films_s'), 0, ' s')}.",
     ]
     if z and u:
-        warm = (" once its background cache warm-up has finished"
+        warm = (", once its background cache warm-up has finished,"
                 if u["traffic"] == "uniform-warm" else "")
         parts.append(
-            f"Over HTTP at 16 connections the audience endpoint serves{warm} "
+            f"Over HTTP at 16 connections{warm} the audience endpoint serves "
             f"{fmt(z['rps'], 0)} req/s under Zipf traffic "
             f"({100 * z['rps_ratio_to_trivial']:.0f}% "
             f"of a trivial FastAPI endpoint) and {fmt(u['rps'], 0)} req/s under uniform traffic "
