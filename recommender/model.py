@@ -56,6 +56,7 @@ class Model:
     _film_units: NDArray[np.float32] | None = field(default=None, repr=False)
     _film_labels: tuple[list[str], list[str]] | None = field(default=None, repr=False)
     _max_user_norm: float | None = field(default=None, repr=False)
+    _max_film_norm: float | None = field(default=None, repr=False)
 
     @property
     def n_users(self) -> int:
@@ -127,6 +128,13 @@ class Model:
         if self._max_user_norm is None:
             self._max_user_norm = float(self.user_norms.max()) if self.n_users else 0.0
         return self._max_user_norm
+
+    @property
+    def max_film_norm(self) -> float:
+        """The largest film-factor norm (bounds BLAS rounding in recommendation scores)."""
+        if self._max_film_norm is None:
+            self._max_film_norm = float(self.film_norms.max()) if self.n_films else 0.0
+        return self._max_film_norm
 
     def score_slack(self, vector: NDArray[np.floating]) -> float:
         """``ranking.score_slack`` for ``user_factors @ vector``."""

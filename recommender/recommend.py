@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from recommender.audience import check_k
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import Model
-from recommender.ranking import top_k, top_k_rows
+from recommender.ranking import score_slack, settle_top_k, top_k, top_k_rows
 
 
 @dataclass
@@ -156,12 +156,16 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     watched = model.user_films(u)
     # plain-ndarray views: a product of memory-mapped operands pays numpy.memmap's wrapping
     ff = np.asarray(model.film_factors)
-    scores = np.asarray(ff @ np.asarray(model.user_factors)[u], np.float32)
+    taste = np.asarray(model.user_factors)[u]
+    scores = np.asarray(ff @ taste, np.float32)
     if exclude_seen:
         scores[watched] = -np.inf
-    top = top_k(scores, k)
+    # settled on exact dot products, as audiences are: the same list whatever BLAS did
+    slack = score_slack(ff.shape[1], model.max_film_norm,
+                        float(np.linalg.norm(np.asarray(taste, np.float64))))
+    top, exact = settle_top_k(scores, k, ff, taste, slack)
     because = explain(model, watched, top, explain_n) if explain_n else None
-    return FilmList(user_id, top, scores[top], because)
+    return FilmList(user_id, top, exact, because)
 
 
 def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,

@@ -47,7 +47,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Model:
 
 def brute_recs(m: Model, u: int, exclude_seen: bool = True
                ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    scores = m.film_factors @ m.user_factors[u]
+    # exact dot products rounded once to float32, what the engine settles rankings on
+    scores = (np.asarray(m.film_factors, np.float64)
+              @ np.asarray(m.user_factors[u], np.float64)).astype(np.float32)
     cand = np.arange(m.n_films)
     if exclude_seen:
         cand = cand[~dense_seen(m)[u]]
