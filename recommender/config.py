@@ -23,18 +23,19 @@ class TrainConfig:
     # regularization 0.05 / alpha 2 reached 0.72 (worst 0.57). 128 factors score the same, so 64
     # keep one audience a 64-wide mat-vec; 25 iterations gain 0.7% on average (2.6% on ML-latest
     # time) for 67% more training time, so 15 stay. Against EASE: results/quality.md.
-    # Those rows ran implicit's 3 conjugate-gradient steps per solve; 2 steps score 0.998 of that
-    # on average (worst split 0.997; 0.998 / 0.996 with split seed 1) for 0.74-0.82x the time per
-    # ALS iteration (5M synthetic interactions, 64 factors, alternating runs; 1.03 vs 1.37 s on a
-    # quiet machine), so 2 it is. 1 step takes 0.53-0.57x but loses 5% on average (10% on one
-    # split).
+    # Those rows ran implicit's 3 conjugate-gradient steps per solve, and 3 stay the default. 2
+    # steps score 0.998 of 3 on the tuning splits (results/tuning.md, rows cg=) for 0.74-0.82x
+    # the time per ALS iteration on 5M synthetic interactions, but on quality.py's test split of
+    # ML-latest-small (time protocol) the engine's audience recall@100 fell from 0.696 to 0.655,
+    # and at the ML-20M shape the whole `recommender train` was no faster within this VM's
+    # run-to-run spread. `--cg-steps 2` is there for those who want the trade.
     model: str = "als"
     factors: int = 64
     iterations: int = 15
     regularization: float = 30.0
     alpha: float = 3.0
     # conjugate-gradient steps per least-squares solve (implicit's CPU ALS; ignored by Spark)
-    cg_steps: int = 2
+    cg_steps: int = 3
     weighting: str = "binary"
     bm25_k1: float = 1.2
     bm25_b: float = 0.75

@@ -274,7 +274,7 @@ def test_demo_train_audience_end_to_end(capsys: pytest.CaptureFixture[str],
                      "--interactions", 5000)
     assert code == 0
     code, out, _ = run(capsys, "train", "--data", data_dir, "--out", model_dir, "--factors", 16,
-                       "--iterations", 5, "--segments", 4, "--cg-steps", 3)
+                       "--iterations", 5, "--segments", 4, "--cg-steps", 2)
     assert code == 0 and "trained" in out
     film = json.loads((data_dir / "demo.json").read_text())["example_film_id"]
     code, out, _ = run(capsys, "audience", model_dir, film, "--k", 5)
@@ -282,7 +282,7 @@ def test_demo_train_audience_end_to_end(capsys: pytest.CaptureFixture[str],
     m = artifact.load(model_dir)
     assert str(m.catalog.titles[m.film_index(film)]) in out
     assert m.meta["params"]["factors"] == 16 and m.segments.n == 4
-    assert m.meta["params"]["cg_steps"] == 3  # not the default (2): the option reached it
+    assert m.meta["params"]["cg_steps"] == 2  # not the default (3): the option reached it
 
 
 def test_ml100k_train_audience_and_portrait(capsys: pytest.CaptureFixture[str],
