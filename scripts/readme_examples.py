@@ -97,7 +97,7 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
     ]
     with TestClient(create_app(Settings(model_path=model_dir))) as client:
         # the examples show a server that has finished its background cache warm-up
-        while client.get("/health").json()["audience_cache"]["state"] == "running":
+        while client.app.state.service.engine.warm_status["state"] == "running":
             time.sleep(0.05)
         for heading, method, path, body, kind in examples:
             r = client.request(method, path, json=body)
