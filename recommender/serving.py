@@ -542,18 +542,9 @@ class Engine:
         self.check_page(k, offset)
         if segment is not None or filters:
             return film_audience(self.model, film_id, k, offset, exclude_seen, segment, filters)
-        f = self.model.film_index(film_id)
-        key = (self.key, f, exclude_seen)
-        need = offset + k
-        ranking = self.cache.get(key)
-        hit = ranking is not None and ranking.covers(need)
-        if self.on_cache is not None:
-            self.on_cache(hit)
-        if ranking is None or not ranking.covers(need):
-            depth = max(self.depth, 1 << (need - 1).bit_length())
-            ranking = self.batcher.rank(f, exclude_seen, depth)
-            if not self.closed:
-                self.cache.put(key, ranking)
+        f, ranking, depth = self._lookup(film_id, k, offset, exclude_seen)
+        if ranking is None:
+            ranking = self._keep(f, exclude_seen, self.batcher.rank(f, exclude_seen, depth))
         return page_from_ranking(self.model, film_id, ranking, k, offset)
 
     async def audience_async(
@@ -561,20 +552,29 @@ class Engine:
     ) -> AudiencePage:
         """``audience`` without a segment or attribute filter, for a caller on an event loop:
         a cached ranking answers at once; a miss waits for the loop's ``AsyncBatcher``."""
+        f, ranking, depth = self._lookup(film_id, k, offset, exclude_seen)
+        if ranking is None:
+            ranking = self._keep(f, exclude_seen,
+                                 await self._async_batcher().rank(f, exclude_seen, depth))
+        return page_from_ranking(self.model, film_id, ranking, k, offset)
+
+    def _lookup(self, film_id: str, k: int, offset: int, exclude_seen: bool
+                ) -> tuple[int, Ranking | None, int]:
+        """Validate a page and look its ranking up (counted as a hit or a miss): (film index,
+        the cached ranking when it covers the page, else None; the depth to rank on a miss)."""
         self.check_page(k, offset)
         f = self.model.film_index(film_id)
-        key = (self.key, f, exclude_seen)
         need = offset + k
-        ranking = self.cache.get(key)
+        ranking = self.cache.get((self.key, f, exclude_seen))
         hit = ranking is not None and ranking.covers(need)
         if self.on_cache is not None:
             self.on_cache(hit)
-        if ranking is None or not ranking.covers(need):
-            depth = max(self.depth, 1 << (need - 1).bit_length())
-            ranking = await self._async_batcher().rank(f, exclude_seen, depth)
-            if not self.closed:
-                self.cache.put(key, ranking)
-        return page_from_ranking(self.model, film_id, ranking, k, offset)
+        return f, ranking if hit else None, max(self.depth, 1 << (need - 1).bit_length())
+
+    def _keep(self, f: int, exclude_seen: bool, ranking: Ranking) -> Ranking:
+        if not self.closed:
+            self.cache.put((self.key, f, exclude_seen), ranking)
+        return ranking
 
     def _async_batcher(self) -> AsyncBatcher:
         loop = asyncio.get_running_loop()
