@@ -13,10 +13,9 @@ warm-up has finished (*uniform-warm*, *zipf-warm*: every film's ranking is cache
 server per round serves that round's warm cells, so its body cache carries over between
 them). Recommendation cells also run on the round's warmed server (that endpoint has no
 cache, and a warm-up in progress would only compete with it for the CPU). Every other engine
-cell starts its own server. The load
-generator is ``wrk`` (one thread, a Lua script reading ids from a file), a separate process on
-127.0.0.1, bounded by duration and by a cap on requests. Server memory is read from
-``/proc/<pid>/status`` after each cell.
+cell starts its own server. The load generator is ``wrk`` (one thread, a Lua script reading
+ids from a file), a separate process on 127.0.0.1, bounded by duration and by a cap on
+requests. Server memory is read from ``/proc/<pid>/status`` after each cell.
 """
 
 from __future__ import annotations
