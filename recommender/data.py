@@ -731,7 +731,8 @@ def _sniff_header(p: Path) -> tuple[str, list[str]]:
     return delimiter, [n.strip() for n in names]
 
 
-def _canonical(name: str) -> str | None:
+def canonical_column(name: str) -> str | None:
+    """The canonical column a header name stands for (``COLUMN_ALIASES``), or None."""
     key = name.strip().lower()
     for canon, aliases in COLUMN_ALIASES.items():
         if key in aliases:
@@ -758,7 +759,7 @@ def _looks_numeric(fields: Sequence[str]) -> bool:
 
 def _interaction_columns(p: Path, names: list[str]) -> tuple[list[str], list[str]]:
     """Physical names for pyarrow (canonical where recognised) and the canonical ones found."""
-    canon = [_canonical(n) for n in names]
+    canon = [canonical_column(n) for n in names]
     physical = [c if c is not None else f"_column{i}" for i, c in enumerate(canon)]
     _check_unique_names(p, names, physical)
     missing = [c for c in (USER_ID, FILM_ID) if c not in canon]
@@ -829,7 +830,7 @@ def _load_parquet(p: Path) -> Interactions:
     except (pa.ArrowException, OSError) as e:
         raise DataError(str(p), f"not a readable Parquet file ({e}); expected Parquet with "
                         f"columns {_EXPECTED_HEADER}") from None
-    canon = [_canonical(n) for n in names]
+    canon = [canonical_column(n) for n in names]
     missing = [c for c in (USER_ID, FILM_ID) if c not in canon]
     _check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
     if missing:
@@ -882,7 +883,7 @@ def _read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
     """``film_id,title,year,genres`` CSV (or MovieLens ``movieId,title,genres``)."""
     delimiter, names = _sniff_header(p)
     canon = [n.strip().lower() for n in names]
-    canon = [FILM_ID if _canonical(n) == FILM_ID else n for n in canon]
+    canon = [FILM_ID if canonical_column(n) == FILM_ID else n for n in canon]
     if FILM_ID not in canon:
         raise DataError(str(p), "missing required column film_id; expected a header "
                         f"'film_id,title,year,genres'; found columns {_quoted(names)}", line=1)

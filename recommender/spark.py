@@ -215,16 +215,6 @@ def _local_path(path: str) -> Path:
     return Path(urlparse(path).path) if path.startswith("file:") else Path(path)
 
 
-def _canonical(name: str) -> str | None:
-    from recommender.data import COLUMN_ALIASES
-
-    key = name.strip().lower()
-    for canon, aliases in COLUMN_ALIASES.items():
-        if key in aliases:
-            return canon
-    return None
-
-
 def _read_source(spark: SparkSession, data: str, films: str | None, users: str | None
                  ) -> _Source:
     """Dataset folders (and the formats only the local readers know: ``.dat``, MovieLens
@@ -290,7 +280,9 @@ def _read_events(spark: SparkSession, path: str) -> tuple[DataFrame, bool, bool]
     except Exception as e:
         raise DataError(path, f"Spark could not read it ({_short(e)}); expected CSV with a "
                         f"header or Parquet, with columns {_EXPECTED}") from None
-    canon = [_canonical(n) for n in names]
+    from recommender.data import canonical_column
+
+    canon = [canonical_column(n) for n in names]
     picked: dict[str, str] = {}
     for n, c in zip(names, canon, strict=True):
         if c is None:
