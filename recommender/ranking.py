@@ -141,8 +141,18 @@ def settle_top_k(scores: NDArray[np.floating], k: int, rows: NDArray[np.floating
         first = cand[np.argsort(-scores[cand], kind="stable")[:k]].astype(np.int64)
     else:
         first = top_k(scores, k)
+    return settle_ranked(scores, first, k, rows, vector, slack, cand)
+
+
+def settle_ranked(scores: NDArray[np.floating], first: NDArray[np.integer], k: int,
+                  rows: NDArray[np.floating], vector: NDArray[np.floating], slack: float,
+                  cand: NDArray[np.intp] | None = None
+                  ) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+    """``settle_top_k`` given ``first``, the ``k`` best entries by the BLAS ``scores`` (fewer
+    when fewer are finite), and optionally a set ``cand`` known to hold every entry at or
+    above some value, in ascending order (the prefilter's)."""
     if len(first) == 0:
-        return first, np.zeros(0, np.float32)
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
     if len(first) < k:  # every candidate is already in
         pool = np.sort(first)
     else:

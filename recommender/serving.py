@@ -52,7 +52,7 @@ from recommender.audience import (
 from recommender.config import DEFAULT_TIERS
 from recommender.errors import InvalidParameterError
 from recommender.model import Model
-from recommender.ranking import exact_dots, top_k_rows
+from recommender.ranking import settle_ranked, top_k_rows
 from recommender.segments import lift_table
 
 # users ranked per cached film: covers the default page (k=100) and the next one; a deeper
@@ -119,15 +119,9 @@ def rank_films(
     itype = np.int32 if model.n_users < 2**31 else np.int64
     out: list[Ranking] = []
     for r, c in enumerate(counts.tolist()):
-        row = scores[r]
-        if c < depth:  # every candidate is in the prefix
-            pool = np.sort(order[r, :c])
-        else:
-            slack = model.score_slack(vectors[r])
-            pool = np.flatnonzero(row >= row[order[r, c - 1]] - 2 * slack)
-        exact = exact_dots(uf, pool, vectors[r])
-        best = np.lexsort((pool, -exact))[:depth]
-        out.append(Ranking(pool[best].astype(itype), exact[best], n_cand[r]))
+        top, exact = settle_ranked(scores[r], order[r, :c], depth, uf, vectors[r],
+                                   model.score_slack(vectors[r]))
+        out.append(Ranking(top.astype(itype), exact, n_cand[r]))
     return out
 
 
