@@ -22,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from recommender.audience import AudiencePage
 from recommender.errors import RecommenderError
 from recommender.serving import Engine, render_page
 from service.schemas import MAX_OFFSET
@@ -41,21 +42,26 @@ def audience_key(film_id: str, k: int, offset: int, exclude_seen: bool
     return (film_id, k, offset, exclude_seen)
 
 
+async def audience_page(engine: Engine, film_id: str, k: int, offset: int,
+                        exclude_seen: bool) -> AudiencePage:
+    """An unfiltered audience page: its ranking from the cache or the micro-batcher (scoring
+    on the batcher's thread), the page built on the event loop; very deep pages in the thread
+    pool."""
+    if k <= INLINE_K:
+        return await engine.audience_async(film_id, k, offset, exclude_seen)
+    return await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen)
+
+
 async def audience_body(engine: Engine, film_id: str, k: int, offset: int,
                         exclude_seen: bool) -> bytes:
-    """The JSON body of an unfiltered audience page: from the body cache, else ranked (a
-    cached ranking on the event loop, scoring micro-batched on the scoring thread; very deep
-    pages in the thread pool), rendered and cached. Raises the library's errors (unknown
+    """The JSON body of an unfiltered audience page: from the body cache, else
+    ``audience_page`` rendered and cached. Raises the library's errors (unknown
     film, bad page) before anything is cached."""
     key = audience_key(film_id, k, offset, exclude_seen)
     body = engine.cached_body(key)
     if body is not None:
         return body
-    if k <= INLINE_K:  # scoring runs on the batcher's thread; the page is built here
-        page = await engine.audience_async(film_id, k, offset, exclude_seen)
-    else:
-        page = await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen)
-    body = render_page(page)
+    body = render_page(await audience_page(engine, film_id, k, offset, exclude_seen))
     engine.bodies.put(key, body)
     return body
 

@@ -19,7 +19,7 @@ from recommender.errors import InvalidParameterError
 from recommender.recommend import similar_films
 from recommender.serving import render_page
 from service.deps import EngineDep, SettingsDep
-from service.fastpath import INLINE_K, audience_body
+from service.fastpath import audience_body, audience_page
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
     MAX_OFFSET,
@@ -74,13 +74,10 @@ async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
                          exclude_seen: bool, segment: int | None, filters: list[str]
                          ) -> AudiencePage:
     parsed = parse_filters(filters)
-    page = None
-    if segment is None and not parsed and k <= INLINE_K:
-        page = engine.cached_audience(film_id, k, offset, exclude_seen)
-    if page is None:
-        page = await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen,
-                                       segment, parsed)
-    return page
+    if segment is None and not parsed:
+        return await audience_page(engine, film_id, k, offset, exclude_seen)
+    return await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen,
+                                   segment, parsed)
 
 
 @router.get("/films/{film_id:path}/audience", response_model=Audience,
