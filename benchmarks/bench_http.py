@@ -138,8 +138,9 @@ class Server:
             hwm += st.get("VmHWM", 0) / 1024
         return {"rss_mb": round(rss, 1), "peak_rss_mb": round(hwm, 1)}
 
-    def metrics(self) -> dict[str, float]:
-        """Cache hits/misses and batch sizes from the engine's /metrics (empty if absent)."""
+    def metrics(self, endpoint: str = "audience") -> dict[str, float]:
+        """``endpoint``'s cache hits/misses and batch sizes from the engine's /metrics (empty
+        if absent)."""
         out: dict[str, float] = {}
         try:
             with urllib.request.urlopen(self.url + "/metrics", timeout=10) as r:
@@ -147,12 +148,12 @@ class Server:
         except OSError:
             return out
         for line in text.splitlines():
-            if line.startswith("recommender_audience_cache_total"):
+            if line.startswith(f"recommender_{endpoint}_cache_total"):
                 key = "cache_hits" if 'result="hit"' in line else "cache_misses"
                 out[key] = out.get(key, 0) + float(line.rsplit(" ", 1)[1])
-            elif line.startswith("recommender_audience_batch_size_sum"):
+            elif line.startswith(f"recommender_{endpoint}_batch_size_sum"):
                 out["batched_requests"] = float(line.rsplit(" ", 1)[1])
-            elif line.startswith("recommender_audience_batch_size_count"):
+            elif line.startswith(f"recommender_{endpoint}_batch_size_count"):
                 out["batches"] = float(line.rsplit(" ", 1)[1])
         if out.get("batches"):
             out["mean_batch"] = round(out.get("batched_requests", 0) / out["batches"], 2)
@@ -305,7 +306,7 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
             prefix, suffix = ENDPOINTS[endpoint]
             for c in CONNECTIONS:
                 # the audience endpoint on a freshly started server (its cache warm-up just
-                # begun) and on a warmed one; the recommendations endpoint has no cache
+                # begun) and on a warmed one; the recommendations endpoint has no warm-up
                 kinds = (("uniform", "zipf", "uniform-warm", "zipf-warm")
                          if endpoint == "audience" else ("uniform", "zipf"))
                 rounds: dict[str, list[dict[str, Any]]] = {k: [] for k in ("trivial", *kinds)}
@@ -321,8 +322,9 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                                  if traffic.startswith("uniform")
                                  else zipf_draws(rng, ranked, n_draws))
                         efile = write_ids(ids_dir / f"{traffic}-{endpoint}.txt", draws)
-                        # recommendations have no cache: they are measured on the round's
-                        # warmed server, whose warm-up would otherwise compete for the CPU
+                        # recommendations have no warm-up: they are measured on the round's
+                        # warmed server, whose warm-up would otherwise compete for the CPU (its
+                        # body cache carries over from cell to cell, as on a live server)
                         warm = traffic.endswith("-warm") or endpoint != "audience"
                         if warm and rnd not in warmed:
                             warmed[rnd] = Server("engine", workers, model_path, server_env)
@@ -335,10 +337,10 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                             # fault the code paths in with a film outside the draws' control
                             warm_up(eng.url, "/films/" + urllib.parse.quote(sample_film, safe="")
                                     + "/audience?k=100", 2)
-                            before = eng.metrics()
+                            before = eng.metrics(endpoint)
                             res = run_wrk(wrk, eng.url, efile, endpoint, c, dur, cap)
                             mem = eng.memory()
-                            after = eng.metrics()
+                            after = eng.metrics(endpoint)
                             delta = {k: v - before.get(k, 0) for k, v in after.items()
                                      if k != "mean_batch"}
                             if delta.get("batches"):

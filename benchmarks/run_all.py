@@ -135,9 +135,8 @@ def http_table(h: dict[str, Any]) -> str:
                     f"{100 * cell['rps_ratio_to_trivial']:.0f}%"
                     if cell.get("rps_ratio_to_trivial") is not None else "n/a",
                     f"{min(100.0, 100 * scored / cell['requests']):.0f}%"
-                    if endpoint == "audience" and scored is not None and cell["requests"]
-                    else "",
-                    fmt(mt.get("mean_batch"), 2) if endpoint == "audience" else ""])
+                    if scored is not None and cell["requests"] else "",
+                    fmt(mt.get("mean_batch"), 2)])
     return table(["Endpoint", "Traffic", "Conns", "Req/s", "p50 ms", "p99 ms", "Errors",
                   "Trivial req/s", "Trivial p50", "Trivial p99", "Req/s vs trivial",
                   "Scored (not cached)", "Mean batch"], hrows)
@@ -556,11 +555,12 @@ def render(quick: bool, run_status: dict[str, str] | None = None) -> Path:
             "body cache carries over between them; warm-up took "
             + ", ".join(f"{fmt(w.get('seconds'), 0, ' s')} ({w.get('state')})"
                         for w in hh.get("cache_warm_up") or []) + "). Recommendation cells also "
-            "run on the round's warmed server (that endpoint has no cache; a warm-up in "
-            "progress would only compete with it for the CPU). Every other engine cell starts "
-            "its own server. *Scored* is the share of requests "
-            "that went through the micro-batcher (the rest were answered from a cache), "
-            "from the server's /metrics; *mean batch* is requests per matrix product. "
+            "run on the round's warmed server (that endpoint has no warm-up, and one in "
+            "progress would only compete with it for the CPU); its cache of rendered "
+            "recommendation bodies carries over between those cells too. Every other engine "
+            "cell starts its own server. *Scored* is the share of requests that went through "
+            "a micro-batcher (the rest were answered from a cache), from the server's "
+            "/metrics; *mean batch* is requests per matrix product. "
             "Peak memory of a loaded engine "
             f"server: {fmt(hh.get('engine_server_peak_rss_mb'), 0, ' MB')} (trivial server: "
             f"{fmt(get(hh, 'trivial_server_memory', 'peak_rss_mb'), 0, ' MB')}). The load "

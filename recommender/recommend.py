@@ -13,7 +13,14 @@ from numpy.typing import NDArray
 from recommender.audience import check_k
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import Model
-from recommender.ranking import score_slack, settle_top_k, top_k, top_k_rows
+from recommender.ranking import (
+    score_block,
+    score_slack,
+    settle_ranked,
+    settle_top_k,
+    top_k,
+    top_k_rows,
+)
 
 
 @dataclass
@@ -166,6 +173,45 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     top, exact = settle_top_k(scores, k, ff, taste, slack)
     because = explain(model, watched, top, explain_n) if explain_n else None
     return FilmList(user_id, top, exact, because)
+
+
+def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
+                   explain_n: int = 3) -> list[FilmList]:
+    """``recommend_user`` for several (user index, k, exclude_seen) requests with one
+    (films x f) @ (f x users) product: the film matrix is read once for all of them, which is
+    what serving concurrent requests needs. Each list is the one ``recommend_user`` returns,
+    to the last digit: both are settled on exact dot products."""
+    if not requests:
+        return []
+    if len(requests) == 1:  # one mat-vec is faster than a one-column product
+        u, k, exclude_seen = requests[0]
+        return [recommend_user(model, str(model.users.ids[u]), k, exclude_seen, explain_n)]
+    for _, k, _ in requests:
+        check_k(k)
+    users = np.asarray([u for u, _, _ in requests], np.int64)
+    ff = np.asarray(model.film_factors)
+    tastes = np.asarray(model.user_factors)[users]
+    scores = score_block(ff, tastes)  # (users x films)
+    excl = np.flatnonzero([e for _, _, e in requests])
+    seen = model.seen
+    indptr = np.asarray(seen.indptr, np.int64)
+    lo, hi = indptr[users[excl]], indptr[users[excl] + 1]
+    lengths = hi - lo
+    if lengths.sum():
+        spans = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+        scores[np.repeat(excl, lengths),
+               np.asarray(seen.indices)[np.arange(int(lengths.sum())) + spans]] = -np.inf
+    first, counts = top_k_rows(scores, max(k for _, k, _ in requests))
+    norms = np.linalg.norm(np.asarray(tastes, np.float64), axis=1).tolist()
+    out = []
+    for r, (u, k, _) in enumerate(requests):
+        slack = score_slack(ff.shape[1], model.max_film_norm, norms[r])
+        top, exact = settle_ranked(scores[r], first[r, :min(k, int(counts[r]))], k, ff,
+                                   tastes[r], slack)
+        watched = model.user_films(int(u))
+        because = explain(model, watched, top, explain_n) if explain_n else None
+        out.append(FilmList(str(model.users.ids[u]), top, exact, because))
+    return out
 
 
 def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,

@@ -36,7 +36,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,7 +52,8 @@ from recommender.audience import (
 from recommender.config import DEFAULT_TIERS
 from recommender.errors import InvalidParameterError
 from recommender.model import Model
-from recommender.ranking import settle_ranked, top_k_rows
+from recommender.ranking import score_block, settle_ranked, top_k_rows
+from recommender.recommend import recommend_many, recommend_user
 from recommender.segments import lift_table
 
 # users ranked per cached film: covers the default page (k=100) and the next one; a deeper
@@ -122,35 +123,6 @@ def rank_films(
         top, exact = settle_ranked(scores[r], order[r, :c], depth, uf, vectors[r],
                                    model.score_slack(vectors[r]))
         out.append(Ranking(top.astype(itype), exact, n_cand[r]))
-    return out
-
-
-# users per block of score_block: the block's (users x films) product stays in the L2 cache
-SCORE_CHUNK = 4096
-
-
-def score_block(user_factors: NDArray[np.float32], film_vectors: NDArray[np.float32]
-                ) -> NDArray[np.float32]:
-    """``film_vectors @ user_factors.T`` (films x users), computed block by block.
-
-    For a few films OpenBLAS's ``sgemm`` on the wide (films x f) @ (f x 138k) shape was 1.5-2x
-    slower than a (users x f) @ (f x films) product per block of users, transposed into
-    place while the block is in cache (``benchmarks/README.md``). The values are the same
-    float32 dot products.
-    """
-    uf = np.asarray(user_factors)
-    films = np.ascontiguousarray(film_vectors, dtype=np.float32)
-    n, b = uf.shape[0], films.shape[0]
-    if b == 1:
-        return np.asarray(uf @ films[0], np.float32)[None, :]
-    out = np.empty((b, n), np.float32)
-    ft = np.ascontiguousarray(films.T)
-    tmp = np.empty((min(SCORE_CHUNK, n), b), np.float32)
-    for start in range(0, n, SCORE_CHUNK):
-        stop = min(n, start + SCORE_CHUNK)
-        block = tmp[: stop - start]
-        np.matmul(uf[start:stop], ft, out=block)
-        out[:, start:stop] = block.T
     return out
 
 
@@ -391,34 +363,38 @@ def rank_requests(model: Model, requests: Sequence[tuple[int, bool, int]]) -> li
     return [results[(film, excl)] for film, excl, _ in requests]
 
 
+Request = TypeVar("Request")
+Result = TypeVar("Result")
+
 # one thread scores every batch of every engine: batches run one at a time anyway, and a
 # shared thread survives a reload (requests still running on the old engine finish on it)
 _SCORING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="audience-batch")
 
 
-class AsyncBatcher:
+class AsyncBatcher(Generic[Request, Result]):
     """``MicroBatcher`` for callers on an asyncio event loop, without a thread per request.
 
-    Requests become futures on the loop. When none is being scored, a request is sent to the
+    Requests become futures on the loop. When none is being computed, a request is sent to the
     scoring thread at once; requests arriving meanwhile wait, and all of them (up to
     ``max_batch``) go in the next batch when the current one completes. A batch costs one
-    hand-off to the scoring thread and one back, whatever its size. Not thread-safe: every
-    call must come from the loop the batcher was made for (``Engine.audience_async`` keeps
-    one per loop).
+    hand-off to the scoring thread and one back, whatever its size: ``compute(requests)``
+    returns the result of each request. Not thread-safe: every call must come from the loop
+    the batcher was made for (``Engine`` keeps one per loop and kind of request).
     """
 
-    def __init__(self, model: Model, loop: asyncio.AbstractEventLoop, max_batch: int = 32,
+    def __init__(self, compute: Callable[[list[Request]], list[Result]],
+                 loop: asyncio.AbstractEventLoop, max_batch: int = 32,
                  on_batch: Callable[[int], None] | None = None) -> None:
-        self.model = model
+        self.compute = compute
         self.loop = loop
         self.max_batch = max(1, int(max_batch))
         self.on_batch = on_batch
-        self._queue: list[tuple[int, bool, int, asyncio.Future[Ranking]]] = []
+        self._queue: list[tuple[Request, asyncio.Future[Result]]] = []
         self._busy = False
 
-    async def rank(self, film: int, exclude_seen: bool, depth: int) -> Ranking:
-        future: asyncio.Future[Ranking] = self.loop.create_future()
-        self._queue.append((film, exclude_seen, depth, future))
+    async def submit(self, request: Request) -> Result:
+        future: asyncio.Future[Result] = self.loop.create_future()
+        self._queue.append((request, future))
         if not self._busy:
             self._dispatch()
         return await future
@@ -427,14 +403,13 @@ class AsyncBatcher:
         batch = self._queue[: self.max_batch]
         del self._queue[: self.max_batch]
         self._busy = True
-        requests = [(f, e, d) for f, e, d, _ in batch]
-        done = self.loop.run_in_executor(_SCORING, rank_requests, self.model, requests)
+        done = self.loop.run_in_executor(_SCORING, self.compute, [r for r, _ in batch])
         done.add_done_callback(lambda outcome: self._finish(batch, outcome))
 
-    def _finish(self, batch: list[tuple[int, bool, int, asyncio.Future[Ranking]]],
-                outcome: asyncio.Future[list[Ranking]]) -> None:
+    def _finish(self, batch: list[tuple[Request, asyncio.Future[Result]]],
+                outcome: asyncio.Future[list[Result]]) -> None:
         error = outcome.exception()
-        for i, (_, _, _, future) in enumerate(batch):
+        for i, (_, future) in enumerate(batch):
             if future.done():  # the caller went away (cancelled)
                 continue
             if error is not None:
@@ -446,6 +421,14 @@ class AsyncBatcher:
         self._busy = False
         if self._queue:
             self._dispatch()
+
+
+def recommendation_bodies(model: Model, requests: list[tuple[int, int, bool]]
+                          ) -> list[bytes]:
+    """The JSON body of each (user index, k, exclude_seen) recommendations request (as
+    ``Engine.recommendations_body`` renders it), scored together by ``recommend_many``."""
+    return [render_json({"user_id": films.user_id, "films": films.rows(model)})
+            for films in recommend_many(model, requests)]
 
 
 # ------------------------------------------------------------------ the engine
@@ -470,6 +453,8 @@ class Engine:
         max_batch: int = 32,
         on_batch: Callable[[int], None] | None = None,
         on_cache: Callable[[bool], None] | None = None,
+        on_recommendations_batch: Callable[[int], None] | None = None,
+        on_recommendations_cache: Callable[[bool], None] | None = None,
     ) -> None:
         self.model = model
         self.path = path
@@ -478,13 +463,16 @@ class Engine:
         self.max_k = max_k
         self.depth = max(1, depth)
         self.cache = RankingCache(cache_bytes)
-        # rendered audience bodies: a repeated request (Zipf traffic) skips ranking, the
-        # response model and JSON encoding alike
+        # rendered audience and recommendation bodies: a repeated request (Zipf traffic)
+        # skips ranking, the response model and JSON encoding alike
         self.bodies = BodyCache(cache_bytes // 2)
         self.batcher = MicroBatcher(model, max_batch, on_batch)
-        self._async_batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop,
-                                                        AsyncBatcher] = weakref.WeakKeyDictionary()
+        self._async_batchers: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, dict[str, AsyncBatcher[Any, Any]]
+        ] = weakref.WeakKeyDictionary()
         self.on_cache = on_cache
+        self.on_recommendations_batch = on_recommendations_batch
+        self.on_recommendations_cache = on_recommendations_cache
         self.closed = False
         self.warm_status: dict[str, Any] = {"state": "off", "films": 0,
                                             "total": model.n_films, "seconds": 0.0}
@@ -548,8 +536,8 @@ class Engine:
         a cached ranking answers at once; a miss waits for the loop's ``AsyncBatcher``."""
         f, ranking, depth = self._lookup(film_id, k, offset, exclude_seen)
         if ranking is None:
-            ranking = self._keep(f, exclude_seen,
-                                 await self._async_batcher().rank(f, exclude_seen, depth))
+            ranking = self._keep(f, exclude_seen, await self._async_batcher("audience").submit(
+                (f, exclude_seen, depth)))
         return page_from_ranking(self.model, film_id, ranking, k, offset)
 
     def _lookup(self, film_id: str, k: int, offset: int, exclude_seen: bool
@@ -570,13 +558,23 @@ class Engine:
             self.cache.put((self.key, f, exclude_seen), ranking)
         return ranking
 
-    def _async_batcher(self) -> AsyncBatcher:
+    def _async_batcher(self, kind: str) -> AsyncBatcher[Any, Any]:
+        """The running loop's batcher of ``kind``: "audience" (rankings, reported to
+        ``on_batch``) or "recommendations" (bodies)."""
         loop = asyncio.get_running_loop()
-        batcher = self._async_batchers.get(loop)
+        batchers = self._async_batchers.setdefault(loop, {})
+        batcher = batchers.get(kind)
         if batcher is None:
-            batcher = AsyncBatcher(self.model, loop, self.batcher.max_batch,
-                                   self.batcher.on_batch)
-            self._async_batchers[loop] = batcher
+            model = self.model
+            if kind == "audience":
+                # looked up at each batch, not bound here (tests replace it)
+                batcher = AsyncBatcher(lambda requests: rank_requests(model, requests), loop,
+                                       self.batcher.max_batch, self.batcher.on_batch)
+            else:
+                batcher = AsyncBatcher(lambda requests: recommendation_bodies(model, requests),
+                                       loop, self.batcher.max_batch,
+                                       self.on_recommendations_batch)
+            batchers[kind] = batcher
         return batcher
 
     def warm_cache(self, batch: int = 32, fill: float = 0.9) -> int:
@@ -616,6 +614,47 @@ class Engine:
         thread = threading.Thread(target=self.warm_cache, name="audience-warm", daemon=True)
         thread.start()
         return thread
+
+    # -- recommendations
+
+    def recommendations_body(self, user_id: str, k: int = 10, exclude_seen: bool = True
+                             ) -> bytes:
+        """The JSON body of a user's recommendations (``recommend.recommend_user`` with its
+        explanations, rendered as the HTTP response model renders it), kept in ``bodies``: a
+        returning user costs a look-up. Raises the library's errors (unknown user, bad
+        ``k``) before anything is cached."""
+        key = self._recommendations_key(user_id, k, exclude_seen)
+        body = self.bodies.get(key)
+        self._count_recommendations(body is not None)
+        if body is None:
+            films = recommend_user(self.model, user_id, k, exclude_seen=exclude_seen)
+            body = render_json({"user_id": user_id, "films": films.rows(self.model)})
+            self.bodies.put(key, body)
+        return body
+
+    def _recommendations_key(self, user_id: str, k: int, exclude_seen: bool
+                             ) -> tuple[str, str, int, bool]:
+        """The body-cache key of a recommendations request (after validating ``k``)."""
+        self.check_page(k, 0)
+        return ("recommendations", user_id, k, exclude_seen)
+
+    def _count_recommendations(self, hit: bool) -> None:
+        if self.on_recommendations_cache is not None:
+            self.on_recommendations_cache(hit)
+
+    async def recommendations_body_async(self, user_id: str, k: int = 10,
+                                         exclude_seen: bool = True) -> bytes:
+        """``recommendations_body`` for a caller on an event loop: a cached body answers at
+        once; a miss waits for the loop's recommendations batcher, which scores the users of
+        concurrent requests with one product."""
+        key = self._recommendations_key(user_id, k, exclude_seen)
+        body = self.bodies.get(key)
+        self._count_recommendations(body is not None)
+        if body is None:
+            u = self.model.user_index(user_id)
+            body = await self._async_batcher("recommendations").submit((u, k, exclude_seen))
+            self.bodies.put(key, body)
+        return body
 
     # -- catalog
 

@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_limits
 
 from recommender import __version__
 from service import errors
-from service.fastpath import AudienceFastPath
+from service.fastpath import FastPath
 from service.metrics import Metrics, MetricsMiddleware
 from service.routes import admin, audiences, films, system, users
 from service.settings import Settings
@@ -53,11 +53,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (system, films, users, audiences, admin):
         app.include_router(module.router)
-    # no route ahead of this one matches /films/{id}/audience (tests/test_service_fastpath.py)
+    # no route ahead of these two matches their paths (tests/test_service_fastpath.py)
     if settings.fast_path:
-        route = next(r for r in films.router.routes
-                     if getattr(r, "endpoint", None) is films.audience)
-        app.add_middleware(AudienceFastPath, service=service, route=route)
+        audience = next(r for r in films.router.routes
+                        if getattr(r, "endpoint", None) is films.audience)
+        recommendations = next(r for r in users.router.routes
+                               if getattr(r, "endpoint", None) is users.recommendations)
+        app.add_middleware(FastPath, service=service, audience=audience,
+                           recommendations=recommendations)
     app.add_middleware(MetricsMiddleware, metrics=metrics,
                        current_version=lambda: service.engine.version if service.engine else "")
     return app

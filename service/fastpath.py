@@ -1,15 +1,17 @@
-"""A direct lane for the hottest request, ``GET /films/{film_id}/audience``.
+"""Direct lanes for the two hottest requests, ``GET /films/{film_id}/audience`` and
+``GET /users/{user_id}/recommendations``.
 
-Campaign tools poll a film's audience page far more often than anything else, and the body is
-cached per model version, so a repeated request costs a dictionary look-up. Through FastAPI it
-also costs parameter parsing, dependency resolution and response building, several times the
-look-up itself (``benchmarks/README.md``). This pure ASGI layer sits between the metrics
-middleware and the app: when a request is a plain audience page, with only ``k``, ``offset`` and
-``exclude_seen`` given in their canonical spelling, it answers with the same bytes and headers
+Campaign tools poll a film's audience page far more often than anything else, and apps ask for
+a user's recommendations on every visit. Both bodies are cached per model version, so a repeated
+request costs a dictionary look-up; through FastAPI it also costs parameter parsing, dependency
+resolution, a hop to the thread pool and response building, several times the look-up itself
+(``benchmarks/README.md``). This pure ASGI layer sits between the metrics middleware and the
+app: when a request is a plain one, with only its page parameters (``k``, ``offset``,
+``exclude_seen``) given in their canonical spelling, it answers with the same bytes and headers
 the route would send. Anything else falls through to FastAPI untouched: other routes, other
 methods, a segment or attribute filter, an unusual spelling of a parameter (``k=+5``,
-``exclude_seen=True``), a repeated parameter, and every error (an unknown film, ``k`` over the
-limit), so validation and error bodies have one source, the route.
+``exclude_seen=True``), a repeated parameter, and every error (an unknown film or user, ``k``
+over the limit), so validation and error bodies have one source, the route.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from service.state import ServiceState
 
 # pages up to this size are built on the event loop (their ranking comes from the batcher)
 INLINE_K = 1000
+# recommendation lists up to this long go through the micro-batcher
+INLINE_RECOMMENDATIONS = 100
 
 _UINT = re.compile(r"0|[1-9][0-9]{0,8}")
 _BOOL = {"true": True, "false": False, "1": True, "0": False}
@@ -66,63 +70,110 @@ async def audience_body(engine: Engine, film_id: str, k: int, offset: int,
     return body
 
 
-def plain_page(query_string: bytes) -> tuple[int, int, bool] | None:
-    """(k, offset, exclude_seen) when the query is a plain page in canonical spelling
-    (defaults 100, 0, true), else None. Unknown parameters are ignored, as FastAPI does."""
-    k, offset, exclude_seen = 100, 0, True
+async def recommendations_body(engine: Engine, user_id: str, k: int, exclude_seen: bool
+                               ) -> bytes:
+    """``Engine.recommendations_body``: for the usual short lists from the body cache or the
+    recommendations micro-batcher (concurrent users scored with one product), for long ones in
+    the thread pool."""
+    if k <= INLINE_RECOMMENDATIONS:
+        return await engine.recommendations_body_async(user_id, k, exclude_seen)
+    return await run_in_threadpool(engine.recommendations_body, user_id, k, exclude_seen)
+
+
+def _canonical_query(query_string: bytes, defaults: dict[str, int | bool],
+                     maximum: dict[str, int]) -> dict[str, int | bool] | None:
+    """The query's values of the parameters in ``defaults`` (integers >= 0, ``k`` >= 1, no
+    larger than ``maximum``; booleans), when each is given at most once and in canonical
+    spelling and no filter is given; else None. Unknown parameters are ignored, as FastAPI
+    does."""
+    values = dict(defaults)
     seen: set[str] = set()
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
         if name in _FALL_THROUGH or name in seen:
             return None
         seen.add(name)
-        if name == "k":
-            if not _UINT.fullmatch(value) or value == "0":
-                return None
-            k = int(value)
-        elif name == "offset":
-            if not _UINT.fullmatch(value) or int(value) > MAX_OFFSET:
-                return None
-            offset = int(value)
-        elif name == "exclude_seen":
+        default = defaults.get(name)
+        if default is None:
+            continue
+        if isinstance(default, bool):
             if value not in _BOOL:
                 return None
-            exclude_seen = _BOOL[value]
-    return k, offset, exclude_seen
+            values[name] = _BOOL[value]
+        else:
+            if not _UINT.fullmatch(value) or (name == "k" and value == "0"):
+                return None
+            number = int(value)
+            if number > maximum.get(name, number):
+                return None
+            values[name] = number
+    return values
 
 
-class AudienceFastPath:
-    """Pure ASGI middleware; see the module docstring. ``route`` is the app's audience route
-    (its own ``matches`` decides which paths are audience requests and decodes the film id)."""
+def plain_page(query_string: bytes) -> tuple[int, int, bool] | None:
+    """(k, offset, exclude_seen) when the query is a plain audience page in canonical
+    spelling (defaults 100, 0, true), else None."""
+    v = _canonical_query(query_string, {"k": 100, "offset": 0, "exclude_seen": True},
+                         {"offset": MAX_OFFSET})
+    return None if v is None else (int(v["k"]), int(v["offset"]), bool(v["exclude_seen"]))
 
-    def __init__(self, app: ASGIApp, service: ServiceState, route: BaseRoute) -> None:
+
+def plain_recommendations(query_string: bytes) -> tuple[int, bool] | None:
+    """(k, exclude_seen) when the query is a plain recommendations request in canonical
+    spelling (defaults 10, true), else None."""
+    v = _canonical_query(query_string, {"k": 10, "exclude_seen": True}, {})
+    return None if v is None else (int(v["k"]), bool(v["exclude_seen"]))
+
+
+class FastPath:
+    """Pure ASGI middleware; see the module docstring. ``audience`` and ``recommendations``
+    are the app's two routes (their own ``matches`` decides which paths are theirs and decodes
+    the id)."""
+
+    def __init__(self, app: ASGIApp, service: ServiceState, audience: BaseRoute,
+                 recommendations: BaseRoute) -> None:
         self.app = app
         self.service = service
-        self.route = route
+        self.lanes = ((audience, "film_id"), (recommendations, "user_id"))
 
-    def _film_id(self, scope: Scope) -> str | None:
+    def _match(self, scope: Scope) -> tuple[BaseRoute, str] | None:
+        """(route, the id in its path) when ``scope`` is a GET of one of the lanes' routes."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
-        match, child = self.route.matches(scope)
-        if match is not Match.FULL:
+        for route, param in self.lanes:
+            match, child = route.matches(scope)
+            if match is Match.FULL:
+                value: Any = child.get("path_params", {}).get(param)
+                return (route, value) if isinstance(value, str) else None
+        return None
+
+    async def _body(self, engine: Engine, route: BaseRoute, id_: str, query: bytes
+                    ) -> bytes | None:
+        """The lane's body, or None when the request is not a plain one."""
+        if route is self.lanes[0][0]:
+            page = plain_page(query)
+            if page is None:
+                return None
+            k, offset, exclude_seen = page
+            engine.check_page(k, offset)
+            return await audience_body(engine, id_, k, offset, exclude_seen)
+        recs = plain_recommendations(query)
+        if recs is None:
             return None
-        film_id: Any = child.get("path_params", {}).get("film_id")
-        return film_id if isinstance(film_id, str) else None
+        return await recommendations_body(engine, id_, *recs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        film_id = self._film_id(scope)
+        matched = self._match(scope)
         engine = self.service.engine
-        page = plain_page(scope.get("query_string", b"")) if film_id is not None else None
-        if film_id is None or page is None or engine is None:
+        body = None
+        if matched is not None and engine is not None:
+            try:
+                body = await self._body(engine, *matched, scope.get("query_string", b""))
+            except RecommenderError:  # the route answers with its own error body
+                body = None
+        if body is None or engine is None or matched is None:
             await self.app(scope, receive, send)
             return
-        k, offset, exclude_seen = page
-        try:
-            engine.check_page(k, offset)
-            body = await audience_body(engine, film_id, k, offset, exclude_seen)
-        except RecommenderError:  # the route answers with its own error body
-            await self.app(scope, receive, send)
-            return
-        scope["route"] = self.route  # the metrics label, as routing would set it
+        scope["route"] = matched[0]  # the metrics label, as routing would set it
         scope.setdefault("state", {})["model_version"] = engine.version
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-length", str(len(body)).encode("latin-1")),

@@ -43,6 +43,13 @@ class Metrics:
         self.batch_size = Histogram("recommender_audience_batch_size",
                                     "Audience requests scored per matrix product",
                                     buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=r)
+        self.recommendations_cache = Counter(
+            "recommender_recommendations_cache",
+            "Recommendation body cache lookups (a miss is scored)", ["result"], registry=r)
+        self.recommendations_batch_size = Histogram(
+            "recommender_recommendations_batch_size",
+            "Recommendation requests scored per matrix product",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=r)
 
     def set_model(self, engine: Engine) -> None:
         self.model_info.clear()
@@ -55,6 +62,12 @@ class Metrics:
 
     def on_batch(self, size: int) -> None:
         self.batch_size.observe(size)
+
+    def on_recommendations_cache(self, hit: bool) -> None:
+        self.recommendations_cache.labels(result="hit" if hit else "miss").inc()
+
+    def on_recommendations_batch(self, size: int) -> None:
+        self.recommendations_batch_size.observe(size)
 
 
 def header_safe(value: str) -> str:

@@ -25,7 +25,8 @@ class Settings(BaseSettings):
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
     cache_mb: float = Field(default=128.0, ge=0,
                             description="memory for cached audience rankings (and half as much "
-                                        "again for rendered bodies)")
+                                        "again for rendered audience and recommendation "
+                                        "bodies)")
     cache_depth: int = Field(default=256, ge=1, description="users kept per cached film ranking")
     blas_threads: int = Field(
         default=1, ge=0,
@@ -36,7 +37,8 @@ class Settings(BaseSettings):
                                   "audiences into the cache in the background, until every "
                                   "film is ranked or the cache is 90% full")
     fast_path: bool = Field(
-        default=True, description="answer plain audience pages without FastAPI's routing "
-                                  "(same bytes; service/fastpath.py)")
+        default=True, description="answer plain audience pages and recommendation lists "
+                                  "without FastAPI's routing (same bytes; service/fastpath.py)")
     max_batch: int = Field(default=32, ge=1, le=1024,
-                           description="most audience requests scored in one matrix product")
+                           description="most audience (or recommendation) requests scored in one "
+                                       "matrix product")

@@ -34,7 +34,9 @@ class ServiceState:
         return load_engine(
             str(Path(path).expanduser()), max_k=s.max_k, cache_bytes=int(s.cache_mb * 2**20),
             depth=s.cache_depth, max_batch=s.max_batch, on_batch=self.metrics.on_batch,
-            on_cache=self.metrics.on_cache)
+            on_cache=self.metrics.on_cache,
+            on_recommendations_batch=self.metrics.on_recommendations_batch,
+            on_recommendations_cache=self.metrics.on_recommendations_cache)
 
     def install(self, engine: Engine) -> Engine | None:
         old, self.engine = self.engine, engine  # the atomic swap

@@ -25,6 +25,7 @@ from recommender.recommend import (
     explain,
     fold_in,
     recommend_from_history,
+    recommend_many,
     recommend_user,
     similar_films,
 )
@@ -73,6 +74,35 @@ def test_recommend_user_equals_brute_force(which: str, request: pytest.FixtureRe
         assert np.array_equal(top5.film_idx, order[:5])
         everything = recommend_user(m, uid, k=m.n_films, exclude_seen=False)
         assert np.array_equal(everything.film_idx, brute_recs(m, u, exclude_seen=False)[0])
+
+
+@pytest.fixture(scope="module")
+def wide_model() -> Model:
+    """More films than ``ranking``'s prefilter threshold, so batched rows take that path."""
+    return synthetic_model(n_users=24, n_films=21_000, seed=6, density=0.01)
+
+
+@pytest.mark.parametrize("which", ["model", "tie_model", "wide_model"])
+def test_recommend_many_equals_brute_force(which: str, request: pytest.FixtureRequest) -> None:
+    """Concurrent requests scored with one product give each user the brute-force list, and
+    the very list (explanations included) ``recommend_user`` gives."""
+    m: Model = request.getfixturevalue(which)
+    rng = np.random.default_rng(1)
+    for size in (1, 2, 7, 16):
+        requests = [(int(u), int(rng.integers(1, 30)), bool(rng.random() < 0.7))
+                    for u in rng.integers(m.n_users, size=size)]
+        got = recommend_many(m, requests)
+        assert len(got) == size
+        for (u, k, exclude_seen), films in zip(requests, got, strict=True):
+            order, scores = brute_recs(m, u, exclude_seen)
+            assert films.user_id == str(m.users.ids[u])
+            assert np.array_equal(films.film_idx, order[:k])
+            assert np.array_equal(films.score, scores[:k])
+            alone = recommend_user(m, str(m.users.ids[u]), k, exclude_seen)
+            assert films.rows(m) == alone.rows(m)
+    assert recommend_many(m, []) == []
+    with pytest.raises(InvalidParameterError):
+        recommend_many(m, [(0, 5, True), (1, 0, True)])
 
 
 def test_rows_and_because_lists_watched_films_only(model: Model) -> None:

@@ -29,6 +29,7 @@ from service_fixtures import (
 from recommender import artifact
 from recommender.audience import tier_bounds
 from recommender.model import Model
+from recommender.recommend import recommend_user
 from service.app import create_app
 from service.settings import Settings
 
@@ -482,6 +483,7 @@ def test_reload_swaps_in_a_new_model(reload_client: TestClient, model: Model,
     other = artifact.load(other_model_dir)
     assert other.version != model.version
     before = reload_client.get("/films/00004/audience", params={"k": 10}).json()
+    recs_before = reload_client.get("/users/u3/recommendations", params={"k": 4}).json()
     r = reload_client.post("/admin/reload", headers=auth(),
                            json={"model_path": str(other_model_dir)})
     assert r.status_code == 200, r.text
@@ -494,6 +496,12 @@ def test_reload_swaps_in_a_new_model(reload_client: TestClient, model: Model,
     users, _, _ = oracle_audience(other, "00004")
     assert [u["user_id"] for u in after.json()["users"]] == users[:10]  # not the cached one
     assert after.json() != before
+    recs = reload_client.get("/users/u3/recommendations", params={"k": 4})
+    assert recs.headers["X-Model-Version"] == other.version
+    want = recommend_user(other, "u3", 4)  # the new model's list, not the cached body
+    assert [f["film_id"] for f in recs.json()["films"]] == other.films.to_ids(
+        want.film_idx).tolist()
+    assert recs.json() != recs_before
     metrics = reload_client.get("/metrics").text
     assert f'recommender_model_info{{model_version="{other.version}"}} 1.0' in metrics
     assert model.version not in metrics.split("recommender_model_info")[-1]

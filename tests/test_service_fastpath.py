@@ -1,6 +1,6 @@
-"""The audience fast lane (service/fastpath.py) must be invisible: for any request it either
-answers exactly what the FastAPI route answers (status, body, headers) or leaves the request
-to the route. Oracle: the same app built with the fast path turned off."""
+"""The fast lanes (service/fastpath.py) must be invisible: for any request they either answer
+exactly what the FastAPI route answers (status, body, headers) or leave the request to the
+route. Oracle: the same app built with the fast path turned off."""
 
 from __future__ import annotations
 
@@ -11,12 +11,12 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
-from service_fixtures import ODD_FILM_ID, save_model
+from service_fixtures import ODD_FILM_ID, ODD_USER_ID, save_model
 
 from recommender.audience import AudiencePage
 from recommender.serving import render_json, render_page
 from service.app import create_app
-from service.fastpath import plain_page
+from service.fastpath import plain_page, plain_recommendations
 from service.settings import Settings
 
 
@@ -37,6 +37,7 @@ def clients(model_dir: Path) -> Iterator[tuple[TestClient, TestClient]]:
 
 
 FILM = quote(ODD_FILM_ID, safe="")
+USER = quote(ODD_USER_ID, safe="")
 REQUESTS = [
     "/films/00003/audience", f"/films/{FILM}/audience?k=7", "/films/00003/audience?k=5&offset=3",
     "/films/00003/audience?k=5&exclude_seen=false", "/films/00003/audience?exclude_seen=0&k=2",
@@ -48,6 +49,14 @@ REQUESTS = [
     "/films/00003/audience?segment=1&k=4", "/films/00003/audience?filter=region%3DR1&k=4",
     "/films/ghost/audience", "/films//audience", "/films/00003/audience/summary",
     "/films/00003/audience.csv?k=3", "/films/00003", "/films/a/b/audience?k=3",
+    "/users/u3/recommendations", f"/users/{USER}/recommendations?k=4",
+    "/users/u3/recommendations?k=5&exclude_seen=false", "/users/u3/recommendations?k=150",
+    "/users/u3/recommendations?exclude_seen=0&k=2&utm_source=app",
+    "/users/u3/recommendations?k=+5", "/users/u3/recommendations?k=5&k=6",
+    "/users/u3/recommendations?exclude_seen=no", "/users/u3/recommendations?k=0",
+    "/users/u3/recommendations?k=501", "/users/u3/recommendations?offset=2&k=3",
+    "/users/u3/recommendations?segment=1", "/users/ghost/recommendations",
+    "/users//recommendations", "/users/u3/recommendations/extra",
 ]
 
 
@@ -65,9 +74,9 @@ def test_fast_path_answers_exactly_as_the_route(clients: tuple[TestClient, TestC
 def test_head_and_post_are_left_to_the_route(clients: tuple[TestClient, TestClient]) -> None:
     fast, slow = clients
     for method in ("HEAD", "POST", "DELETE"):
-        a = fast.request(method, "/films/00003/audience")
-        b = slow.request(method, "/films/00003/audience")
-        assert (a.status_code, a.content) == (b.status_code, b.content)
+        for url in ("/films/00003/audience", "/users/u3/recommendations"):
+            a, b = fast.request(method, url), slow.request(method, url)
+            assert (a.status_code, a.content) == (b.status_code, b.content)
 
 
 def test_plain_pages_skip_the_route(model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,6 +97,40 @@ def test_plain_pages_skip_the_route(model_dir: Path, monkeypatch: pytest.MonkeyP
     assert 'route="/films/{film_id:path}/audience",status="200"' in metrics
 
 
+def test_plain_recommendations_skip_the_route(model_dir: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """As above for recommendations: with the engine method the route calls broken after the
+    lane is set up, a plain request is still answered by the lane (through the module-level
+    helper), while a non-canonical one reaches the broken route."""
+    import service.fastpath as fastpath
+    from recommender.serving import Engine
+
+    with _client(model_dir, True) as fast, _client(model_dir, False) as slow:
+        want = slow.get("/users/u5/recommendations?k=3").content
+        original = Engine.recommendations_body
+
+        def lane_only(engine: Engine, user_id: str, k: int, exclude_seen: bool) -> bytes:
+            return original(engine, user_id, k, exclude_seen)
+
+        def broken(*args: object, **kwargs: object) -> bytes:
+            raise AssertionError("the route was called")
+
+        calls: list[str] = []
+
+        async def counted(engine: Engine, user_id: str, k: int, exclude_seen: bool) -> bytes:
+            calls.append(user_id)
+            return lane_only(engine, user_id, k, exclude_seen)
+
+        monkeypatch.setattr(fastpath, "recommendations_body", counted)
+        monkeypatch.setattr(Engine, "recommendations_body", broken)
+        assert fast.get("/users/u5/recommendations?k=3").content == want
+        assert calls == ["u5"]
+        with pytest.raises(AssertionError, match="the route was called"):
+            fast.get("/users/u5/recommendations?k=03")
+        metrics = fast.get("/metrics").text
+    assert 'route="/users/{user_id:path}/recommendations",status="200"' in metrics
+
+
 def test_plain_page_parsing() -> None:
     assert plain_page(b"") == (100, 0, True)
     assert plain_page(b"k=7&offset=3&exclude_seen=false") == (7, 3, False)
@@ -95,6 +138,10 @@ def test_plain_page_parsing() -> None:
     for q in (b"k=0", b"k=-1", b"k=1e2", b"k=%2B5", b"offset=01", b"exclude_seen=TRUE",
               b"segment=1", b"filter=a%3Db", b"k=1&k=2", b"k="):
         assert plain_page(q) is None, q
+    assert plain_recommendations(b"") == (10, True)
+    assert plain_recommendations(b"k=25&exclude_seen=false&offset=3") == (25, False)
+    for q in (b"k=0", b"k=01", b"exclude_seen=on", b"k=1&k=1", b"segment=2"):
+        assert plain_recommendations(q) is None, q
 
 
 def test_render_page_is_json_dumps_byte_for_byte() -> None:
@@ -134,3 +181,23 @@ def test_each_plain_request_counts_one_cache_lookup(model_dir: Path, fast: bool)
         client.get("/films/00005/audience?k=3")     # the same body: a hit
         client.get("/films/00005/audience?k=4")     # another page of the cached ranking: a hit
         assert _cache_counts(client) == {"hit": 2.0, "miss": 1.0}
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_each_recommendations_request_counts_one_cache_lookup(model_dir: Path, fast: bool
+                                                              ) -> None:
+    with _client(model_dir, fast) as client:
+        client.get("/users/u7/recommendations?k=3")    # scored: a miss
+        client.get("/users/u7/recommendations?k=3")    # the same body: a hit
+        client.get("/users/u7/recommendations?k=4")    # another list: a miss
+        counts = {}
+        for line in client.get("/metrics").text.splitlines():
+            if line.startswith("recommender_recommendations_cache_total{"):
+                counts["hit" if 'result="hit"' in line else "miss"] = float(
+                    line.rsplit(" ", 1)[1])
+        assert counts == {"hit": 1.0, "miss": 2.0}
+        # the lane scores through the micro-batcher (a batch of one each time here); the
+        # route, in the thread pool, one request at a time
+        batches = [line for line in client.get("/metrics").text.splitlines()
+                   if line.startswith("recommender_recommendations_batch_size_count")]
+        assert batches == [f"recommender_recommendations_batch_size_count {2.0 if fast else 0.0}"]

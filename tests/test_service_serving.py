@@ -16,9 +16,22 @@ from service_fixtures import build_model, save_model
 
 import recommender.serving as serving
 from recommender.audience import AudiencePage, film_audience
-from recommender.errors import ArtifactError, InvalidParameterError, UnknownFilmError
+from recommender.errors import (
+    ArtifactError,
+    InvalidParameterError,
+    UnknownFilmError,
+    UnknownUserError,
+)
 from recommender.model import Model
-from recommender.serving import Engine, MicroBatcher, Ranking, RankingCache, rank_films
+from recommender.recommend import recommend_user
+from recommender.serving import (
+    Engine,
+    MicroBatcher,
+    Ranking,
+    RankingCache,
+    rank_films,
+    render_json,
+)
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +204,42 @@ def test_async_requests_are_coalesced_and_exact(model: Model, monkeypatch: pytes
     assert sum(sizes) == len(films)
     for page, first in zip(again, pages, strict=True):
         assert_same_page(page, first)
+
+
+def test_async_recommendations_are_coalesced_exact_and_cached(
+        model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = serving.recommendation_bodies
+
+    def slow_bodies(*args: Any, **kw: Any) -> list[bytes]:
+        time.sleep(0.05)  # keep the first batch busy so the others queue up behind it
+        return real(*args, **kw)
+
+    monkeypatch.setattr(serving, "recommendation_bodies", slow_bodies)
+    sizes: list[int] = []
+    lookups: list[bool] = []
+    engine = Engine(model, max_batch=5, on_recommendations_batch=sizes.append,
+                    on_recommendations_cache=lookups.append)
+    users = model.users.ids[:12].tolist()
+    asks = [(u, 3 + i % 4, i % 3 != 0) for i, u in enumerate(users)]
+
+    async def ask_all() -> list[bytes]:
+        return await asyncio.gather(*(engine.recommendations_body_async(u, k, e)
+                                      for u, k, e in asks))
+
+    bodies = asyncio.run(ask_all())
+    assert sizes[0] == 1 and max(sizes) == 5 and sum(sizes) == len(users)  # first alone
+    assert lookups == [False] * len(users)
+    for (u, k, e), body in zip(asks, bodies, strict=True):
+        films = recommend_user(model, u, k, exclude_seen=e)
+        assert body == render_json({"user_id": u, "films": films.rows(model)})
+        assert body == Engine(model).recommendations_body(u, k, e)  # the sync path's body
+    # a second round is answered from the body cache, without a batch
+    assert asyncio.run(ask_all()) == bodies
+    assert sum(sizes) == len(users) and lookups[len(users):] == [True] * len(users)
+    with pytest.raises(UnknownUserError):
+        asyncio.run(engine.recommendations_body_async("no such user", 5))
+    with pytest.raises(InvalidParameterError):
+        asyncio.run(engine.recommendations_body_async(users[0], 0))
 
 
 def test_async_batch_failure_and_cancellation(model: Model, monkeypatch: pytest.MonkeyPatch

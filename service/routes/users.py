@@ -6,8 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from recommender.recommend import recommend_user
-from recommender.serving import render_json
 from service.deps import EngineDep
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import Recommendations
@@ -24,9 +22,8 @@ def recommendations(
     k: Annotated[int, Query(ge=1, description="how many films")] = 10,
     exclude_seen: Annotated[bool, Query(description="leave out films already watched")] = True,
 ) -> Response:
-    engine.check_page(k, 0)
-    films = recommend_user(engine.model, user_id, k, exclude_seen=exclude_seen)
-    # rendered here, as the response model would render it (tests/test_contract.py): FastAPI's
-    # validation of the nested rows would cost more than computing them
-    return Response(render_json({"user_id": user_id, "films": films.rows(engine.model)}),
+    # rendered by the engine, as the response model would render it (tests/test_contract.py):
+    # FastAPI's validation of the nested rows would cost more than computing them.
+    # service/fastpath.py answers most of these requests before they reach this route.
+    return Response(engine.recommendations_body(user_id, k, exclude_seen),
                     media_type="application/json")
