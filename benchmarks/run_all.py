@@ -648,6 +648,13 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
             + (f"; a freshly started server, still warming, serves uniform traffic at "
                f"{fmt(uf['rps'], 0)} req/s ({100 * uf['rps_ratio_to_trivial']:.0f}%)."
                if uf and uf is not u else "."))
+    ru = http_cell(h, "engine", "recommendations", "uniform", 16)
+    rz = http_cell(h, "engine", "recommendations", "zipf", 16)
+    if ru and rz and ru.get("rps_ratio_to_trivial") and rz.get("rps_ratio_to_trivial"):
+        parts.append(
+            f"The recommendations endpoint (with explanations) serves {fmt(ru['rps'], 0)} "
+            f"req/s under uniform traffic ({100 * ru['rps_ratio_to_trivial']:.0f}%) and "
+            f"{fmt(rz['rps'], 0)} under Zipf traffic ({100 * rz['rps_ratio_to_trivial']:.0f}%).")
     parts.append(f"{passed} of {judged} targets met; details, baselines and the remaining gaps: "
                  "[benchmarks/README.md](benchmarks/README.md).")
     return " ".join(parts)
