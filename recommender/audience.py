@@ -24,7 +24,13 @@ from recommender.errors import (
     UnknownUserError,
 )
 from recommender.model import Model
-from recommender.ranking import rank_of, settle_top_k, settled_rank_of, top_k, top_k_rows
+from recommender.ranking import (
+    rank_of,
+    settle_top_k,
+    settled_rank_of,
+    settled_top_k_rows,
+    top_k,
+)
 from recommender.segments import lift_table
 
 Tiers = Sequence[tuple[str, float]]
@@ -360,17 +366,22 @@ def batch_audiences(
     """Top-``k`` audiences of many films, ``batch`` films per matrix product.
 
     Yields ``(films, users, scores, counts)`` per batch: ``users`` and ``scores`` are
-    (len(films), k); row r's first ``counts[r]`` entries are real.
+    (len(films), min(k, n_users)); row r's first ``counts[r]`` entries are real, and they are
+    ``film_audience``'s users and scores to the last digit (settled on exact dot products).
     """
     check_k(k)
-    uf_t = np.ascontiguousarray(np.asarray(model.user_factors).T)
+    uf = np.asarray(model.user_factors)
+    uf_t = np.ascontiguousarray(uf.T)
     all_films: NDArray[np.int64] = np.asarray(film_idx, np.int64)
     for start in range(0, len(all_films), batch):
         films = all_films[start:start + batch]
-        scores = np.asarray(model.film_factors[films]) @ uf_t
+        vectors = np.asarray(model.film_factors[films], np.float32)
+        scores = vectors @ uf_t
         if exclude_seen:
             sub = model.seen_by_film[films]
             rows = np.repeat(np.arange(len(films)), np.diff(sub.indptr))
             scores[rows, sub.indices] = -np.inf
-        users, counts = top_k_rows(scores, k)
-        yield films, users, np.take_along_axis(scores, users, axis=1), counts
+        # settled on exact dot products, as film_audience is: the same users and scores
+        slacks = np.array([model.score_slack(v) for v in vectors])
+        users, exact, counts = settled_top_k_rows(scores, k, uf, vectors, slacks)
+        yield films, users, exact, counts

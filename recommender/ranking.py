@@ -100,11 +100,16 @@ def top_k(scores: NDArray[np.floating], k: int) -> NDArray[np.int64]:
     return part[order].astype(np.int64)
 
 
+Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
+
+
 def _candidate_rows(scores: NDArray[np.floating], k: int
-                    ) -> tuple[NDArray[np.int64], NDArray[np.int64]] | None:
+                    ) -> tuple[NDArray[np.int64], NDArray[np.int64], Pairs] | None:
     """``top_k_rows`` of a long block through per-row candidate sets (see ``_candidates``),
     with a few numpy calls for the whole block rather than per row; None when a row's sample
-    gives no usable estimate (the caller then runs the exact full path).
+    gives no usable estimate (the caller then runs the exact full path). Also returns the
+    candidates, as (row, index) pairs sorted by row, then index: each row's set holds every
+    entry at or above some value below its k-th best.
 
     The candidates of each row are packed, in ascending index order, into a narrow
     ``-inf``-padded block, and the plain path selects within it: ties at the cut-off go to
@@ -135,7 +140,7 @@ def _candidate_rows(scores: NDArray[np.floating], k: int
     where[r, pos] = c
     picked, _ = top_k_rows(packed, k)
     # every row holds >= k finite candidates, so all k picks are real
-    return np.take_along_axis(where, picked, axis=1), np.full(rows, k, np.int64)
+    return np.take_along_axis(where, picked, axis=1), np.full(rows, k, np.int64), (r, c)
 
 
 def exact_dots(rows: NDArray[np.floating], idx: NDArray[np.integer],
@@ -196,6 +201,82 @@ def settle_ranked(scores: NDArray[np.floating], first: NDArray[np.integer], k: i
     return pool[order].astype(np.int64), exact[order]
 
 
+def settled_top_k_rows(scores: NDArray[np.floating], k: int, rows: NDArray[np.floating],
+                       vectors: NDArray[np.floating], slacks: NDArray[np.floating]
+                       ) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]:
+    """``top_k_rows`` of BLAS estimates ``scores`` of ``vectors @ rows.T``, settled on exact
+    dot products (``settle_rows``): per row the ``k`` best entries by exact score, their
+    exact scores and how many are real. On a long block the prefilter's candidates are
+    reused, so only a few entries per row are compared again."""
+    n_rows, n = scores.shape
+    width = min(k, n)
+    found = (_candidate_rows(scores, width)
+             if 0 < width < n and n >= _PREFILTER_MIN_N and n_rows > 0 else None)
+    if found is None:
+        first, counts = top_k_rows(scores, k)
+        return settle_rows(scores, first, counts, k, rows, vectors, slacks)
+    first, counts, cand = found
+    return settle_rows(scores, first, counts, k, rows, vectors, slacks, cand)
+
+
+def settle_rows(scores: NDArray[np.floating], first: NDArray[np.integer],
+                counts: NDArray[np.integer], k: int, rows: NDArray[np.floating],
+                vectors: NDArray[np.floating], slacks: NDArray[np.floating],
+                cand: Pairs | None = None
+                ) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]:
+    """``settle_ranked`` for every row of a block at once, in a few numpy calls.
+
+    ``scores`` (R x n) are BLAS estimates of ``vectors @ rows.T``, each row within
+    ``slacks[r]`` of the exact values (``-inf`` marks excluded entries); ``first`` and
+    ``counts`` are ``top_k_rows(scores, k)``. Returns ``(indices, exact, counts)``, each
+    block ``min(k, n)`` wide: per row its ``k`` best entries by ``exact_dots`` (ties to the
+    lower index), their exact scores, and how many are real; the rest of each row is
+    padding. Row ``r`` is exactly
+    ``settle_ranked(scores[r], first[r, :counts[r]], k, rows, vectors[r], slacks[r])``.
+    ``cand``: (row, index) pairs sorted by row then index, holding per row every entry at or
+    above some value (``_candidate_rows``); when that value is below every row's cut-off,
+    only the pairs are compared, not the whole block.
+    """
+    n_rows, n = scores.shape
+    counts = np.asarray(counts, np.int64)
+    # rows with k finite entries keep those within 2 * slack of their k-th estimate; shorter
+    # rows keep every finite entry
+    floor = np.full(n_rows, -np.inf, scores.dtype)
+    full = np.flatnonzero(counts >= k) if k > 0 else np.zeros(0, np.int64)
+    if len(full):
+        kth = np.asarray(first)[full, k - 1]
+        floor[full] = scores[full, kth] - (2 * np.asarray(slacks, np.float64)[full]).astype(
+            scores.dtype)
+    r = c = None
+    if cand is not None and len(full) == n_rows and len(cand[0]):
+        cr, cc = cand
+        values = scores[cr, cc]
+        starts = np.searchsorted(cr, np.arange(n_rows))
+        # each row's set holds every entry >= its smallest member: enough when that is at or
+        # below the row's cut-off (every row has candidates: _candidate_rows checks)
+        if (np.minimum.reduceat(values, starts) <= floor).all():
+            inside = values >= floor[cr]
+            r, c = cr[inside], cc[inside]
+    if r is None or c is None:
+        keep = scores >= floor[:, None]
+        keep &= scores > -np.inf
+        r, c = np.divmod(np.flatnonzero(keep), n)  # row-major: ascending index within a row
+    # exact_dots, pair by pair: the same float64 products and per-row sums
+    exact = (np.asarray(rows[c], np.float64) * np.asarray(vectors, np.float64)[r]
+             ).sum(axis=1).astype(np.float32)
+    order = np.lexsort((c, -exact, r))
+    r, c, exact = r[order], c[order], exact[order]
+    starts = np.searchsorted(r, np.arange(n_rows))
+    pos = np.arange(len(r)) - starts[r]
+    take = pos < k
+    width = max(min(k, n), 0)
+    out = np.zeros((n_rows, width), np.int64)
+    out_exact = np.full((n_rows, width), -np.inf, np.float32)
+    out[r[take], pos[take]] = c[take]
+    out_exact[r[take], pos[take]] = exact[take]
+    return out, out_exact, np.minimum(np.bincount(r, minlength=n_rows), width).astype(np.int64)
+
+
 def settled_rank_of(scores: NDArray[np.floating], idx: NDArray[np.integer],
                     exact: NDArray[np.float32], rows: NDArray[np.floating],
                     vector: NDArray[np.floating], slack: float) -> NDArray[np.int64]:
@@ -238,7 +319,7 @@ def top_k_rows(scores: NDArray[np.floating], k: int) -> tuple[NDArray[np.int64],
     if k < n and n >= _PREFILTER_MIN_N and rows > 0:
         found = _candidate_rows(scores, k)
         if found is not None:
-            return found
+            return found[0], found[1]
     if k < n:
         part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         threshold = np.take_along_axis(scores, part, axis=1).min(axis=1)

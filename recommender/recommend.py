@@ -16,8 +16,8 @@ from recommender.model import Model
 from recommender.ranking import (
     score_block,
     score_slack,
-    settle_ranked,
     settle_top_k,
+    settled_top_k_rows,
     top_k,
     top_k_rows,
 )
@@ -168,9 +168,7 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     if exclude_seen:
         scores[watched] = -np.inf
     # settled on exact dot products, as audiences are: the same list whatever BLAS did
-    slack = score_slack(ff.shape[1], model.max_film_norm,
-                        float(np.linalg.norm(np.asarray(taste, np.float64))))
-    top, exact = settle_top_k(scores, k, ff, taste, slack)
+    top, exact = settle_top_k(scores, k, ff, taste, float(_slacks(model, taste[None])[0]))
     because = explain(model, watched, top, explain_n) if explain_n else None
     return FilmList(user_id, top, exact, because)
 
@@ -201,17 +199,25 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
         spans = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
         scores[np.repeat(excl, lengths),
                np.asarray(seen.indices)[np.arange(int(lengths.sum())) + spans]] = -np.inf
-    first, counts = top_k_rows(scores, max(k for _, k, _ in requests))
-    norms = np.linalg.norm(np.asarray(tastes, np.float64), axis=1).tolist()
+    top, exact, counts = settled_top_k_rows(scores, max(k for _, k, _ in requests), ff,
+                                            tastes, _slacks(model, tastes))
     out = []
     for r, (u, k, _) in enumerate(requests):
-        slack = score_slack(ff.shape[1], model.max_film_norm, norms[r])
-        top, exact = settle_ranked(scores[r], first[r, :min(k, int(counts[r]))], k, ff,
-                                   tastes[r], slack)
-        watched = model.user_films(int(u))
-        because = explain(model, watched, top, explain_n) if explain_n else None
-        out.append(FilmList(str(model.users.ids[u]), top, exact, because))
+        films = top[r, :min(k, int(counts[r]))]
+        because = (explain(model, model.user_films(int(u)), films, explain_n) if explain_n
+                   else None)
+        out.append(FilmList(str(model.users.ids[u]), films, exact[r, :len(films)].copy(),
+                            because))
     return out
+
+
+def _slacks(model: Model, tastes: NDArray[np.floating]) -> NDArray[np.float64]:
+    """``ranking.score_slack`` of ``film_factors @ taste`` for each row of ``tastes``, as
+    ``recommend_user`` computes it."""
+    f = int(model.film_factors.shape[1])
+    return np.array([score_slack(f, model.max_film_norm,
+                                 float(np.linalg.norm(np.asarray(t, np.float64))))
+                     for t in tastes], np.float64)
 
 
 def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
@@ -245,17 +251,20 @@ def batch_recommendations(
 ) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]]:
     """Top-``k`` films of many users, ``batch`` users per matrix product.
 
-    Yields ``(users, films, scores, counts)``; row r's first ``counts[r]`` entries are real.
-    """
+    Yields ``(users, films, scores, counts)``; row r's first ``counts[r]`` entries are real,
+    and they are ``recommend_user``'s films and scores to the last digit."""
     check_k(k)
-    ff_t = np.ascontiguousarray(np.asarray(model.film_factors).T)
+    ff = np.asarray(model.film_factors)
+    ff_t = np.ascontiguousarray(ff.T)
     all_users: NDArray[np.int64] = np.asarray(user_idx, np.int64)
     for start in range(0, len(all_users), batch):
         users = all_users[start:start + batch]
-        scores = np.asarray(model.user_factors[users]) @ ff_t
+        tastes = np.asarray(model.user_factors[users], np.float32)
+        scores = tastes @ ff_t
         if exclude_seen:
             sub = model.seen[users]
             rows = np.repeat(np.arange(len(users)), np.diff(sub.indptr))
             scores[rows, sub.indices] = -np.inf
-        films, counts = top_k_rows(scores, k)
-        yield users, films, np.take_along_axis(scores, films, axis=1), counts
+        # settled on exact dot products, as recommend_user is: the same films and scores
+        films, exact, counts = settled_top_k_rows(scores, k, ff, tastes, _slacks(model, tastes))
+        yield users, films, exact, counts

@@ -52,7 +52,7 @@ from recommender.audience import (
 from recommender.config import DEFAULT_TIERS
 from recommender.errors import InvalidParameterError
 from recommender.model import Model
-from recommender.ranking import score_block, settle_ranked, top_k_rows
+from recommender.ranking import score_block, settled_top_k_rows
 from recommender.recommend import recommend_many, recommend_user
 from recommender.segments import lift_table
 
@@ -111,19 +111,16 @@ def rank_films(
         viewers = np.asarray(by_film.indices)[np.arange(int(lengths.sum())) + spans]
         scores[np.repeat(excl, lengths), viewers] = -np.inf
     n_cand = [int(np.count_nonzero(row > -np.inf)) for row in scores]  # 1-D counts are fast
-    order, counts = top_k_rows(scores, depth)
     # settle each prefix on exact dot products, as audience.rank_users does, so a batched or
     # pre-computed ranking is the one a single request (or the CLI) computes
     uf = np.asarray(model.user_factors)
     vectors = np.asarray(model.film_factors[idx], np.float32)
     # int32 user indices halve a cached prefix (every warmed film must fit in the cache)
     itype = np.int32 if model.n_users < 2**31 else np.int64
-    out: list[Ranking] = []
-    for r, c in enumerate(counts.tolist()):
-        top, exact = settle_ranked(scores[r], order[r, :c], depth, uf, vectors[r],
-                                   model.score_slack(vectors[r]))
-        out.append(Ranking(top.astype(itype), exact, n_cand[r]))
-    return out
+    slacks = np.array([model.score_slack(v) for v in vectors])
+    top, exact, got = settled_top_k_rows(scores, depth, uf, vectors, slacks)
+    return [Ranking(top[r, :c].astype(itype), exact[r, :c].copy(), n_cand[r])
+            for r, c in enumerate(got.tolist())]
 
 
 def page_from_ranking(

@@ -196,3 +196,38 @@ def test_settled_rankings_follow_exact_dot_products(n: int, ties: bool) -> None:
     pick = rng.choice(valid, size=50, replace=False)
     got = settled_rank_of(noisy, pick, exact[pick], rows, vector, slack)
     assert np.array_equal(got, position[pick])
+
+
+@pytest.mark.parametrize("n", [500, 30_000])  # plain and prefiltered top_k_rows paths
+@pytest.mark.parametrize("ties", [False, True])
+def test_settle_rows_equals_brute_force_per_row(n: int, ties: bool) -> None:
+    """settle_rows settles a whole block: each row by exact dot products (float64, rounded
+    once), ties to the lower index, whatever rounding each row's first scores carried."""
+    from recommender.ranking import score_slack, settle_rows, settled_top_k_rows
+
+    rng = np.random.default_rng(6)
+    rows = (rng.integers(-3, 4, size=(n, 8)) if ties else rng.normal(size=(n, 8))
+            ).astype(np.float32)
+    vectors = (rng.integers(-2, 3, (6, 8)) if ties else rng.normal(size=(6, 8))
+               ).astype(np.float32)
+    exact = (vectors.astype(np.float64) @ rows.astype(np.float64).T).astype(np.float32)
+    max_norm = float(np.linalg.norm(rows, axis=1).max())
+    slacks = np.array([score_slack(8, max_norm, float(np.linalg.norm(v))) for v in vectors])
+    noisy = (exact + rng.uniform(-1, 1, exact.shape) * slacks[:, None]).astype(np.float32)
+    noisy[rng.random(noisy.shape) < 0.2] = -np.inf
+    noisy[4, 3:] = -np.inf  # a row with fewer candidates than k
+    noisy[5] = -np.inf  # and one with none
+    for k in (1, 10, 100):
+        first, counts = top_k_rows(noisy, k)
+        # the whole-block comparison, and the prefilter's candidates (on long rows, when no
+        # row is short: the 5 full rows alone)
+        for got, got_exact, got_counts, picked in (
+                (*settle_rows(noisy, first, counts, k, rows, vectors, slacks), range(6)),
+                (*settled_top_k_rows(noisy, k, rows, vectors, slacks), range(6)),
+                (*settled_top_k_rows(noisy[:4], k, rows, vectors[:4], slacks[:4]), range(4))):
+            assert got.shape == got_exact.shape == (len(picked), k)
+            for r in picked:
+                want = brute_order(exact[r], np.flatnonzero(noisy[r] > -np.inf))[:k]
+                assert got_counts[r] == len(want)
+                assert np.array_equal(got[r, :len(want)], want)
+                assert np.array_equal(got_exact[r, :len(want)], exact[r, want])

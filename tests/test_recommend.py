@@ -289,8 +289,9 @@ def test_similar_films_equals_brute_force(model: Model, tie_model: Model) -> Non
                                                                          ].tolist()
 
 
-def test_batch_recommendations_equal_single_user(model: Model, tie_model: Model) -> None:
-    for m in (model, tie_model):
+def test_batch_recommendations_equal_single_user(model: Model, tie_model: Model,
+                                                wide_model: Model) -> None:
+    for m in (model, tie_model, wide_model):
         users = np.arange(m.n_users)
         done = []
         for batch_users, films, scores, counts in batch_recommendations(m, users, k=15, batch=32):
@@ -298,8 +299,7 @@ def test_batch_recommendations_equal_single_user(model: Model, tie_model: Model)
                 single = recommend_user(m, str(m.users.ids[u]), k=15, explain_n=0)
                 assert counts[r] == len(single.film_idx)
                 assert np.array_equal(films[r, : counts[r]], single.film_idx)
-                np.testing.assert_allclose(scores[r, : counts[r]], single.score, rtol=1e-6,
-                                           atol=1e-6)
+                assert np.array_equal(scores[r, : counts[r]], single.score)  # settled, exact
                 done.append(u)
         assert done == users.tolist()
 
