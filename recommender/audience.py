@@ -25,6 +25,7 @@ from recommender.errors import (
 )
 from recommender.model import Model
 from recommender.ranking import (
+    exclude_rows,
     rank_of,
     settle_top_k,
     settled_rank_of,
@@ -378,9 +379,7 @@ def batch_audiences(
         vectors = np.asarray(model.film_factors[films], np.float32)
         scores = vectors @ uf_t
         if exclude_seen:
-            sub = model.seen_by_film[films]
-            rows = np.repeat(np.arange(len(films)), np.diff(sub.indptr))
-            scores[rows, sub.indices] = -np.inf
+            exclude_rows(scores, model.seen_by_film, films, np.arange(len(films)))
         # settled on exact dot products, as film_audience is: the same users and scores
         slacks = np.array([model.score_slack(v) for v in vectors])
         users, exact, counts = settled_top_k_rows(scores, k, uf, vectors, slacks)

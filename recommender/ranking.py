@@ -7,6 +7,7 @@ reproducible (a brute-force ``lexsort`` gives the same order).
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from numpy.typing import NDArray
 
 # below this length a plain argpartition is as fast as pre-filtering
@@ -41,6 +42,25 @@ def score_block(rows: NDArray[np.float32], vectors: NDArray[np.float32]
         np.matmul(matrix[start:stop], vt, out=block)
         out[:, start:stop] = block.T
     return out
+
+
+def exclude_rows(scores: NDArray[np.floating], structure: sp.csr_matrix,
+                 keys: NDArray[np.integer], rows: NDArray[np.integer]) -> None:
+    """Set ``scores[r, structure[keys[r]].indices]`` to ``-inf`` for each row ``r`` in
+    ``rows``, in place and with a few numpy calls for the whole block: each score row belongs
+    to one row of ``structure`` (a film's viewers, a user's films) whose entries it excludes.
+    """
+    rows = np.asarray(rows, np.int64)
+    indptr = np.asarray(structure.indptr, np.int64)
+    picked = np.asarray(keys, np.int64)[rows]
+    lo, hi = indptr[picked], indptr[picked + 1]
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if total == 0:
+        return
+    spans = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    scores[np.repeat(rows, lengths),
+           np.asarray(structure.indices)[np.arange(total) + spans]] = -np.inf
 
 
 def _candidates(scores: NDArray[np.floating], k: int) -> NDArray[np.intp] | None:

@@ -14,6 +14,7 @@ from recommender.audience import check_k
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import Model
 from recommender.ranking import (
+    exclude_rows,
     score_block,
     score_slack,
     settle_top_k,
@@ -190,15 +191,7 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
     ff = np.asarray(model.film_factors)
     tastes = np.asarray(model.user_factors)[users]
     scores = score_block(ff, tastes)  # (users x films)
-    excl = np.flatnonzero([e for _, _, e in requests])
-    seen = model.seen
-    indptr = np.asarray(seen.indptr, np.int64)
-    lo, hi = indptr[users[excl]], indptr[users[excl] + 1]
-    lengths = hi - lo
-    if lengths.sum():
-        spans = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        scores[np.repeat(excl, lengths),
-               np.asarray(seen.indices)[np.arange(int(lengths.sum())) + spans]] = -np.inf
+    exclude_rows(scores, model.seen, users, np.flatnonzero([e for _, _, e in requests]))
     top, exact, counts = settled_top_k_rows(scores, max(k for _, k, _ in requests), ff,
                                             tastes, _slacks(model, tastes))
     out = []
@@ -262,9 +255,7 @@ def batch_recommendations(
         tastes = np.asarray(model.user_factors[users], np.float32)
         scores = tastes @ ff_t
         if exclude_seen:
-            sub = model.seen[users]
-            rows = np.repeat(np.arange(len(users)), np.diff(sub.indptr))
-            scores[rows, sub.indices] = -np.inf
+            exclude_rows(scores, model.seen, users, np.arange(len(users)))
         # settled on exact dot products, as recommend_user is: the same films and scores
         films, exact, counts = settled_top_k_rows(scores, k, ff, tastes, _slacks(model, tastes))
         yield users, films, exact, counts

@@ -52,7 +52,7 @@ from recommender.audience import (
 from recommender.config import DEFAULT_TIERS
 from recommender.errors import InvalidParameterError
 from recommender.model import Model
-from recommender.ranking import score_block, settled_top_k_rows
+from recommender.ranking import exclude_rows, score_block, settled_top_k_rows
 from recommender.recommend import recommend_many, recommend_user
 from recommender.segments import lift_table
 
@@ -101,15 +101,7 @@ def rank_films(
                          np.asarray(model.film_factors[idx], np.float32))
     # the whole batch in a few numpy calls: each call releases and retakes the GIL, which the
     # event loop holds most of the time under load
-    excl = np.flatnonzero(np.asarray(exclude_seen, bool))
-    if len(excl):
-        by_film = model.seen_by_film
-        indptr = np.asarray(by_film.indptr, np.int64)
-        lo, hi = indptr[idx[excl]], indptr[idx[excl] + 1]
-        lengths = hi - lo
-        spans = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
-        viewers = np.asarray(by_film.indices)[np.arange(int(lengths.sum())) + spans]
-        scores[np.repeat(excl, lengths), viewers] = -np.inf
+    exclude_rows(scores, model.seen_by_film, idx, np.flatnonzero(np.asarray(exclude_seen, bool)))
     n_cand = [int(np.count_nonzero(row > -np.inf)) for row in scores]  # 1-D counts are fast
     # settle each prefix on exact dot products, as audience.rank_users does, so a batched or
     # pre-computed ranking is the one a single request (or the CLI) computes

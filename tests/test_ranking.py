@@ -231,3 +231,21 @@ def test_settle_rows_equals_brute_force_per_row(n: int, ties: bool) -> None:
                 assert got_counts[r] == len(want)
                 assert np.array_equal(got[r, :len(want)], want)
                 assert np.array_equal(got_exact[r, :len(want)], exact[r, want])
+
+
+def test_exclude_rows_masks_each_rows_structure() -> None:
+    from recommender.ranking import exclude_rows
+
+    rng = np.random.default_rng(7)
+    dense = rng.random((9, 40)) < 0.3
+    dense[4] = False  # a key with nothing to exclude
+    structure = sp.csr_matrix(dense.astype(np.float32))
+    keys = np.array([3, 0, 4, 8, 3])
+    scores = rng.normal(size=(5, 40)).astype(np.float32)
+    want = scores.copy()
+    for r in (0, 2, 3):  # rows 1 and 4 keep everything
+        want[r, dense[keys[r]]] = -np.inf
+    exclude_rows(scores, structure, keys, np.array([0, 2, 3]))
+    assert np.array_equal(scores, want)
+    exclude_rows(scores, structure, keys, np.array([], np.int64))  # nothing asked: no change
+    assert np.array_equal(scores, want)
