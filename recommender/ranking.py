@@ -120,7 +120,8 @@ def top_k(scores: NDArray[np.floating], k: int) -> NDArray[np.int64]:
     return part[order].astype(np.int64)
 
 
-Pairs = tuple[NDArray[np.int64], NDArray[np.int64]]
+# (row, index) pairs sorted by row, then index, and the scores there
+Pairs = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.floating]]
 
 
 def _candidate_rows(scores: NDArray[np.floating], k: int
@@ -128,8 +129,8 @@ def _candidate_rows(scores: NDArray[np.floating], k: int
     """``top_k_rows`` of a long block through per-row candidate sets (see ``_candidates``),
     with a few numpy calls for the whole block rather than per row; None when a row's sample
     gives no usable estimate (the caller then runs the exact full path). Also returns the
-    candidates, as (row, index) pairs sorted by row, then index: each row's set holds every
-    entry at or above some value below its k-th best.
+    candidates, as (row, index) pairs sorted by row, then index, with their scores: each
+    row's set holds every entry at or above some value below its k-th best.
 
     The candidates of each row are packed, in ascending index order, into a narrow
     ``-inf``-padded block, and the plain path selects within it: ties at the cut-off go to
@@ -155,12 +156,13 @@ def _candidate_rows(scores: NDArray[np.floating], k: int
     pos = np.arange(len(r), dtype=np.int64) - starts[r]
     width = int(counts.max())
     packed = np.full((rows, width), -np.inf, dtype=scores.dtype)
-    packed[r, pos] = scores[r, c]
+    values = scores[r, c]
+    packed[r, pos] = values
     where = np.zeros((rows, width), np.int64)
     where[r, pos] = c
     picked, _ = top_k_rows(packed, k)
     # every row holds >= k finite candidates, so all k picks are real
-    return np.take_along_axis(where, picked, axis=1), np.full(rows, k, np.int64), (r, c)
+    return np.take_along_axis(where, picked, axis=1), np.full(rows, k, np.int64), (r, c, values)
 
 
 def exact_dots(rows: NDArray[np.floating], idx: NDArray[np.integer],
@@ -253,9 +255,9 @@ def settle_rows(scores: NDArray[np.floating], first: NDArray[np.integer],
     lower index), their exact scores, and how many are real; the rest of each row is
     padding. Row ``r`` is exactly
     ``settle_ranked(scores[r], first[r, :counts[r]], k, rows, vectors[r], slacks[r])``.
-    ``cand``: (row, index) pairs sorted by row then index, holding per row every entry at or
-    above some value (``_candidate_rows``); when that value is below every row's cut-off,
-    only the pairs are compared, not the whole block.
+    ``cand``: (row, index) pairs sorted by row then index, and their scores, holding per row
+    every entry at or above some value (``_candidate_rows``); when that value is below every
+    row's cut-off, only the pairs are compared, not the whole block.
     """
     n_rows, n = scores.shape
     counts = np.asarray(counts, np.int64)
@@ -269,8 +271,7 @@ def settle_rows(scores: NDArray[np.floating], first: NDArray[np.integer],
             scores.dtype)
     r = c = None
     if cand is not None and len(full) == n_rows and len(cand[0]):
-        cr, cc = cand
-        values = scores[cr, cc]
+        cr, cc, values = cand
         starts = np.searchsorted(cr, np.arange(n_rows))
         # each row's set holds every entry >= its smallest member: enough when that is at or
         # below the row's cut-off (every row has candidates: _candidate_rows checks)
@@ -284,7 +285,8 @@ def settle_rows(scores: NDArray[np.floating], first: NDArray[np.integer],
     # exact_dots, pair by pair: the same float64 products and per-row sums
     exact = (np.asarray(rows[c], np.float64) * np.asarray(vectors, np.float64)[r]
              ).sum(axis=1).astype(np.float32)
-    order = np.lexsort((c, -exact, r))
+    # stable: within a row, ties keep the pool's ascending index order
+    order = np.lexsort((-exact, r))
     r, c, exact = r[order], c[order], exact[order]
     starts = np.searchsorted(r, np.arange(n_rows))
     pos = np.arange(len(r)) - starts[r]
