@@ -17,6 +17,7 @@ over the limit), so validation and error bodies have one source, the route.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -124,6 +125,25 @@ def plain_recommendations(query_string: bytes) -> tuple[int, bool] | None:
     return None if v is None else (int(v["k"]), bool(v["exclude_seen"]))
 
 
+async def _audience_lane(engine: Engine, film_id: str, query: bytes) -> bytes | None:
+    page = plain_page(query)
+    if page is None:
+        return None
+    k, offset, exclude_seen = page
+    engine.check_page(k, offset)
+    return await audience_body(engine, film_id, k, offset, exclude_seen)
+
+
+async def _recommendations_lane(engine: Engine, user_id: str, query: bytes) -> bytes | None:
+    recs = plain_recommendations(query)
+    if recs is None:
+        return None
+    return await recommendations_body(engine, user_id, *recs)
+
+
+Lane = Callable[[Engine, str, bytes], Awaitable[bytes | None]]
+
+
 class FastPath:
     """Pure ASGI middleware; see the module docstring. ``audience`` and ``recommendations``
     are the app's two routes (their own ``matches`` decides which paths are theirs and decodes
@@ -133,41 +153,30 @@ class FastPath:
                  recommendations: BaseRoute) -> None:
         self.app = app
         self.service = service
-        self.lanes = ((audience, "film_id"), (recommendations, "user_id"))
+        # (route, its id parameter, the lane: the body of a plain request, else None)
+        self.lanes: tuple[tuple[BaseRoute, str, Lane], ...] = (
+            (audience, "film_id", _audience_lane),
+            (recommendations, "user_id", _recommendations_lane))
 
-    def _match(self, scope: Scope) -> tuple[BaseRoute, str] | None:
-        """(route, the id in its path) when ``scope`` is a GET of one of the lanes' routes."""
+    def _match(self, scope: Scope) -> tuple[BaseRoute, str, Lane] | None:
+        """(route, the id in its path, lane) when ``scope`` is a GET of a lane's route."""
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
-        for route, param in self.lanes:
+        for route, param, lane in self.lanes:
             match, child = route.matches(scope)
             if match is Match.FULL:
                 value: Any = child.get("path_params", {}).get(param)
-                return (route, value) if isinstance(value, str) else None
+                return (route, value, lane) if isinstance(value, str) else None
         return None
-
-    async def _body(self, engine: Engine, route: BaseRoute, id_: str, query: bytes
-                    ) -> bytes | None:
-        """The lane's body, or None when the request is not a plain one."""
-        if route is self.lanes[0][0]:
-            page = plain_page(query)
-            if page is None:
-                return None
-            k, offset, exclude_seen = page
-            engine.check_page(k, offset)
-            return await audience_body(engine, id_, k, offset, exclude_seen)
-        recs = plain_recommendations(query)
-        if recs is None:
-            return None
-        return await recommendations_body(engine, id_, *recs)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         matched = self._match(scope)
         engine = self.service.engine
         body = None
         if matched is not None and engine is not None:
+            _, id_, lane = matched
             try:
-                body = await self._body(engine, *matched, scope.get("query_string", b""))
+                body = await lane(engine, id_, scope.get("query_string", b""))
             except RecommenderError:  # the route answers with its own error body
                 body = None
         if body is None or engine is None or matched is None:
