@@ -798,8 +798,11 @@ def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: in
     n_parts = max(spark.sparkContext.defaultParallelism, math.ceil(n_users / users_per_partition))
     factors_df = spark.createDataFrame(factors_tab).repartition(n_parts)
     del factors_tab
-    ff_bc = spark.sparkContext.broadcast(
-        (np.ascontiguousarray(np.asarray(model.film_factors)[film_sel], np.float32), film_sel))
+    film_vectors = np.ascontiguousarray(np.asarray(model.film_factors)[film_sel], np.float32)
+    # each film's bound on |float32 product - exact dot product| (Model.score_slack), so that
+    # tasks can settle their rankings on exact dot products as the local engine does
+    slacks = np.array([model.score_slack(v) for v in film_vectors], np.float64)
+    ff_bc = spark.sparkContext.broadcast((film_vectors, film_sel, slacks))
     score_block = _block_scorer(ff_bc, k, rank_f, exclude_seen, film_chunk)
     _say(show, f"scoring {len(film_sel):,} films x {n_users:,} users in {n_parts} tasks ...")
     cand = factors_df.mapInArrow(score_block, "film_idx int, user_idx int, score float")
@@ -835,6 +838,13 @@ def _block_scorer(ff_bc: Any, k: int, rank_f: int, exclude_seen: bool, film_chun
                   ) -> Any:
     """The ``mapInArrow`` function: a running top-``k`` per film over one task's users.
 
+    The running top-k is kept by exact dot product (float64 products of the float32 factors,
+    summed per pair as ``ranking.exact_dots`` sums them, rounded once to float32), ties to the
+    lower user index, as the local engine settles its rankings: each chunk's float32 scores
+    only pick the few users within the film's rounding bound of its k-th best, which are
+    re-scored exactly. The exact top-k of all users is the exact top-k of the tasks' exact
+    top-ks, so the export lists the same users with the same scores as the local one.
+
     Defined as a closure so Spark ships it by value (executors need numpy and pyarrow, not
     this package).
     """
@@ -844,11 +854,13 @@ def _block_scorer(ff_bc: Any, k: int, rank_f: int, exclude_seen: bool, film_chun
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        ff, film_idx = ff_bc.value  # factors of the films to score, and their indices
+        # factors of the films to score, their indices and their float32 rounding bounds
+        ff, film_idx, slacks = ff_bc.value
         n_films = ff.shape[0]
         if n_films == 0:
             return
-        best_s = np.full((n_films, k), -np.inf, np.float32)
+        ff64 = np.asarray(ff, np.float64)
+        best_s = np.full((n_films, k), -np.inf, np.float32)  # exact scores
         best_u = np.full((n_films, k), -1, np.int64)
         for batch in batches:
             nb = batch.num_rows
@@ -867,23 +879,41 @@ def _block_scorer(ff_bc: Any, k: int, rank_f: int, exclude_seen: bool, film_chun
             scored = film_idx[pos] == seen_raw
             seen_films = pos[scored]
             seen_rows = np.repeat(np.arange(nb), lengths)[scored]
+            feats64 = np.asarray(feats, np.float64)
             for c0 in range(0, n_films, film_chunk):
                 c1 = min(n_films, c0 + film_chunk)
                 scores = ff[c0:c1] @ feats.T  # (films in chunk, users in batch)
                 if exclude_seen and len(seen_films):
                     sel = (seen_films >= c0) & (seen_films < c1)
                     scores[seen_films[sel] - c0, seen_rows[sel]] = -np.inf
-                cs = np.concatenate([best_s[c0:c1], scores], axis=1)
-                cu = np.concatenate([best_u[c0:c1], np.broadcast_to(uidx, scores.shape)],
-                                    axis=1)
-                if cs.shape[1] > k:
-                    part = np.argpartition(-cs, k - 1, axis=1)[:, :k]
-                    cs = np.take_along_axis(cs, part, axis=1)
-                    cu = np.take_along_axis(cu, part, axis=1)
-                best_s[c0:c1], best_u[c0:c1] = cs, cu
+                # the users that can be in a film's exact top k: within twice its bound of
+                # its k-th best float32 score (every finite one when there are fewer than k)
+                if scores.shape[1] > k:
+                    kth = -np.partition(-scores, k - 1, axis=1)[:, k - 1]
+                else:
+                    kth = np.full(c1 - c0, -np.inf, np.float32)
+                floor = np.where(np.isfinite(kth),
+                                 kth - (2 * slacks[c0:c1]).astype(np.float32), -np.inf)
+                keep = (scores >= floor[:, None].astype(np.float32)) & (scores > -np.inf)
+                r, c = np.nonzero(keep)
+                exact = (ff64[c0 + r] * feats64[c]).sum(axis=1).astype(np.float32)
+                # merge with the running top k: exact score descending, then user index
+                held = best_u[c0:c1] >= 0
+                hr, hc = np.nonzero(held)
+                rows = np.concatenate([hr, r])
+                users = np.concatenate([best_u[c0:c1][held], uidx[c]])
+                vals = np.concatenate([best_s[c0:c1][held], exact])
+                order = np.lexsort((users, -vals, rows))
+                rows, users, vals = rows[order], users[order], vals[order]
+                pos = np.arange(len(rows)) - np.searchsorted(rows, rows)
+                top = pos < k
+                best_s[c0:c1] = -np.inf
+                best_u[c0:c1] = -1
+                best_s[c0 + rows[top], pos[top]] = vals[top]
+                best_u[c0 + rows[top], pos[top]] = users[top]
         for c0 in range(0, n_films, film_chunk):
             s = best_s[c0:c0 + film_chunk]
-            real = s > -np.inf
+            real = best_u[c0:c0 + film_chunk] >= 0
             if not real.any():
                 continue
             rows = np.broadcast_to(film_idx[c0:c0 + s.shape[0]][:, None], s.shape)[real]
