@@ -20,8 +20,13 @@ How an audience request is answered (``Engine.audience``):
    recomputes a deeper one.
 
 Scores come from a matrix-matrix product rather than the matrix-vector product of
-``audience.film_scores``; both are exact float32 dot products of the same factors and agree
-to float32 rounding (a few units in the last place).
+``audience.film_scores``; the two differ in the last bits, so both rankings are settled on
+exact dot products (``ranking.settled_top_k_rows``, ``ranking.settle_top_k``) and agree to
+the last digit.
+
+Recommendations (``Engine.recommendations_body``) keep their rendered bodies in the same
+per-engine body cache; on an event loop a miss waits for a second micro-batcher, which scores
+the users of concurrent requests with one product (``recommend.recommend_many``).
 """
 
 from __future__ import annotations
