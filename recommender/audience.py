@@ -381,6 +381,6 @@ def batch_audiences(
         if exclude_seen:
             exclude_rows(scores, model.seen_by_film, films, np.arange(len(films)))
         # settled on exact dot products, as film_audience is: the same users and scores
-        slacks = np.array([model.score_slack(v) for v in vectors])
+        slacks = model.score_slacks(vectors)
         users, exact, counts = settled_top_k_rows(scores, k, uf, vectors, slacks)
         yield films, users, exact, counts

@@ -142,3 +142,11 @@ class Model:
 
         return score_slack(int(self.user_factors.shape[1]), self.max_user_norm,
                            float(np.linalg.norm(np.asarray(vector, np.float64))))
+
+    def score_slacks(self, vectors: NDArray[np.floating]) -> NDArray[np.float64]:
+        """``score_slack`` of each row of ``vectors`` (the bound is linear in the vector's
+        norm), in one vectorised step."""
+        from recommender.ranking import score_slack
+
+        norms = np.linalg.norm(np.asarray(vectors, np.float64), axis=1)
+        return score_slack(int(self.user_factors.shape[1]), self.max_user_norm, 1.0) * norms

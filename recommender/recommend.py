@@ -205,12 +205,10 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
 
 
 def _slacks(model: Model, tastes: NDArray[np.floating]) -> NDArray[np.float64]:
-    """``ranking.score_slack`` of ``film_factors @ taste`` for each row of ``tastes``, as
-    ``recommend_user`` computes it."""
-    f = int(model.film_factors.shape[1])
-    return np.array([score_slack(f, model.max_film_norm,
-                                 float(np.linalg.norm(np.asarray(t, np.float64))))
-                     for t in tastes], np.float64)
+    """``ranking.score_slack`` of ``film_factors @ taste`` for each row of ``tastes`` (the
+    bound is linear in the taste vector's norm), in one vectorised step."""
+    norms = np.linalg.norm(np.asarray(tastes, np.float64), axis=1)
+    return score_slack(int(model.film_factors.shape[1]), model.max_film_norm, 1.0) * norms
 
 
 def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,

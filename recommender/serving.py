@@ -114,7 +114,7 @@ def rank_films(
     vectors = np.asarray(model.film_factors[idx], np.float32)
     # int32 user indices halve a cached prefix (every warmed film must fit in the cache)
     itype = np.int32 if model.n_users < 2**31 else np.int64
-    slacks = np.array([model.score_slack(v) for v in vectors])
+    slacks = model.score_slacks(vectors)
     top, exact, got = settled_top_k_rows(scores, depth, uf, vectors, slacks)
     return [Ranking(top[r, :c].astype(itype), exact[r, :c].copy(), n_cand[r])
             for r, c in enumerate(got.tolist())]

@@ -801,7 +801,7 @@ def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: in
     film_vectors = np.ascontiguousarray(np.asarray(model.film_factors)[film_sel], np.float32)
     # each film's bound on |float32 product - exact dot product| (Model.score_slack), so that
     # tasks can settle their rankings on exact dot products as the local engine does
-    slacks = np.array([model.score_slack(v) for v in film_vectors], np.float64)
+    slacks = model.score_slacks(film_vectors)
     ff_bc = spark.sparkContext.broadcast((film_vectors, film_sel, slacks))
     score_block = _block_scorer(ff_bc, k, rank_f, exclude_seen, film_chunk)
     _say(show, f"scoring {len(film_sel):,} films x {n_users:,} users in {n_parts} tasks ...")
