@@ -202,7 +202,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     if args.user is not None and args.out is None:
         films = recommend_user(model, args.user, k=args.k)
-        body = {"user_id": args.user, "films": films.rows(model)}
+        body = films.to_json(model)
         if args.json:
             print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
             return 0

@@ -51,6 +51,10 @@ class FilmList:
             out.append(row)
         return out
 
+    def to_json(self, model: Model) -> dict[str, Any]:
+        """The recommendations body: ``user_id`` and the film ``rows``."""
+        return {"user_id": self.user_id, "films": self.rows(model)}
+
 
 def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
             ) -> NDArray[np.float32]:

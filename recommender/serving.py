@@ -421,8 +421,7 @@ def recommendation_bodies(model: Model, requests: list[tuple[int, int, bool]]
                           ) -> list[bytes]:
     """The JSON body of each (user index, k, exclude_seen) recommendations request (as
     ``Engine.recommendations_body`` renders it), scored together by ``recommend_many``."""
-    return [render_json({"user_id": films.user_id, "films": films.rows(model)})
-            for films in recommend_many(model, requests)]
+    return [render_json(films.to_json(model)) for films in recommend_many(model, requests)]
 
 
 # ------------------------------------------------------------------ the engine
@@ -617,33 +616,30 @@ class Engine:
         explanations, rendered as the HTTP response model renders it), kept in ``bodies``: a
         returning user costs a look-up. Raises the library's errors (unknown user, bad
         ``k``) before anything is cached."""
-        key = self._recommendations_key(user_id, k, exclude_seen)
-        body = self.bodies.get(key)
-        self._count_recommendations(body is not None)
+        key, body = self._cached_recommendations(user_id, k, exclude_seen)
         if body is None:
             films = recommend_user(self.model, user_id, k, exclude_seen=exclude_seen)
-            body = render_json({"user_id": user_id, "films": films.rows(self.model)})
+            body = render_json(films.to_json(self.model))
             self.bodies.put(key, body)
         return body
 
-    def _recommendations_key(self, user_id: str, k: int, exclude_seen: bool
-                             ) -> tuple[str, str, int, bool]:
-        """The body-cache key of a recommendations request (after validating ``k``)."""
+    def _cached_recommendations(self, user_id: str, k: int, exclude_seen: bool
+                                ) -> tuple[tuple[str, str, int, bool], bytes | None]:
+        """Validate ``k`` and look the body up (counted as a hit or a miss): (its body-cache
+        key, the cached body or None)."""
         self.check_page(k, 0)
-        return ("recommendations", user_id, k, exclude_seen)
-
-    def _count_recommendations(self, hit: bool) -> None:
+        key = ("recommendations", user_id, k, exclude_seen)
+        body = self.bodies.get(key)
         if self.on_recommendations_cache is not None:
-            self.on_recommendations_cache(hit)
+            self.on_recommendations_cache(body is not None)
+        return key, body
 
     async def recommendations_body_async(self, user_id: str, k: int = 10,
                                          exclude_seen: bool = True) -> bytes:
         """``recommendations_body`` for a caller on an event loop: a cached body answers at
         once; a miss waits for the loop's recommendations batcher, which scores the users of
         concurrent requests with one product."""
-        key = self._recommendations_key(user_id, k, exclude_seen)
-        body = self.bodies.get(key)
-        self._count_recommendations(body is not None)
+        key, body = self._cached_recommendations(user_id, k, exclude_seen)
         if body is None:
             u = self.model.user_index(user_id)
             body = await self._async_batcher("recommendations").submit((u, k, exclude_seen))
