@@ -12,7 +12,8 @@ cache warm-up has just begun, so most uniform requests are scored) and on a serv
 warm-up has finished (*uniform-warm*, *zipf-warm*: every film's ranking is cached; one such
 server per round serves that round's warm cells, so its body cache carries over between
 them). Recommendation cells also run on the round's warmed server (that endpoint has no
-cache, and a warm-up in progress would only compete with it for the CPU). Every other engine
+warm-up, and one in progress would only compete with it for the CPU; its cache of rendered
+bodies carries over between those cells too). Every other engine
 cell starts its own server. The load generator is ``wrk`` (one thread, a Lua script reading
 ids from a file), a separate process on 127.0.0.1, bounded by duration and by a cap on
 requests. Server memory is read from ``/proc/<pid>/status`` after each cell.

@@ -899,7 +899,7 @@ def _block_scorer(ff_bc: Any, k: int, rank_f: int, exclude_seen: bool, film_chun
                 exact = (ff64[c0 + r] * feats64[c]).sum(axis=1).astype(np.float32)
                 # merge with the running top k: exact score descending, then user index
                 held = best_u[c0:c1] >= 0
-                hr, hc = np.nonzero(held)
+                hr = np.nonzero(held)[0]
                 rows = np.concatenate([hr, r])
                 users = np.concatenate([best_u[c0:c1][held], uidx[c]])
                 vals = np.concatenate([best_s[c0:c1][held], exact])
