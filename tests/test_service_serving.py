@@ -178,15 +178,21 @@ def test_concurrent_requests_are_coalesced(model: Model, monkeypatch: pytest.Mon
         assert_same_page(results[film], film_audience(model, film, 7))
 
 
-def test_async_requests_are_coalesced_and_exact(model: Model, monkeypatch: pytest.MonkeyPatch
-                                                ) -> None:
-    real = serving.rank_requests
+def _slow_down(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make ``serving.<name>`` (a batch computation) sleep first, so the first batch stays
+    busy while the other requests queue up behind it."""
+    real = getattr(serving, name)
 
-    def slow_rank_requests(*args: Any, **kw: Any) -> list[Ranking]:
-        time.sleep(0.05)  # keep the first batch busy so the others queue up behind it
+    def slow(*args: Any, **kw: Any) -> Any:
+        time.sleep(0.05)
         return real(*args, **kw)
 
-    monkeypatch.setattr(serving, "rank_requests", slow_rank_requests)
+    monkeypatch.setattr(serving, name, slow)
+
+
+def test_async_requests_are_coalesced_and_exact(model: Model, monkeypatch: pytest.MonkeyPatch
+                                                ) -> None:
+    _slow_down(monkeypatch, "rank_requests")
     sizes: list[int] = []
     engine = Engine(model, max_batch=5, on_batch=sizes.append)
     films = model.films.ids[:12].tolist()
@@ -208,13 +214,7 @@ def test_async_requests_are_coalesced_and_exact(model: Model, monkeypatch: pytes
 
 def test_async_recommendations_are_coalesced_exact_and_cached(
         model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
-    real = serving.recommendation_bodies
-
-    def slow_bodies(*args: Any, **kw: Any) -> list[bytes]:
-        time.sleep(0.05)  # keep the first batch busy so the others queue up behind it
-        return real(*args, **kw)
-
-    monkeypatch.setattr(serving, "recommendation_bodies", slow_bodies)
+    _slow_down(monkeypatch, "recommendation_bodies")
     sizes: list[int] = []
     lookups: list[bool] = []
     engine = Engine(model, max_batch=5, on_recommendations_batch=sizes.append,
