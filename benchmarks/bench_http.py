@@ -273,7 +273,7 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
 
 def run(quick: bool, workers: int = 1, duration: int | None = None,
         rounds: int | None = None, blas_threads: int | None = None) -> dict[str, Any]:
-    from recommender import artifact
+    from recommender.model import artifact
 
     wrk = ensure_wrk()
     shape = common.main_shape(quick)

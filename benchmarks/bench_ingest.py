@@ -1,5 +1,5 @@
 """Ingestion: rows per second from CSV and from Parquet into the training matrix, with peak
-memory. Each run is a fresh process: ``data.load(file)`` (parse, validate, merge duplicates,
+memory. Each run is a fresh process: ``readers.load(file)`` (parse, validate, merge duplicates,
 index ids) then ``weighting.confidence`` (the BM25 users x films CSR that ALS fits).
 
 The baseline is the bare pyarrow read of the same file (``pyarrow.csv.read_csv`` /
@@ -22,8 +22,8 @@ def step_ingest(path: str) -> dict[str, Any]:
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    from recommender import data
-    from recommender.weighting import confidence
+    from recommender.io import readers
+    from recommender.model.weighting import confidence
 
     p = Path(path)
     t0 = time.perf_counter()
@@ -32,7 +32,7 @@ def step_ingest(path: str) -> dict[str, Any]:
     rows_raw = table.num_rows
     del table
     t1 = time.perf_counter()
-    inter = data.load(p)
+    inter = readers.load(p)
     t_load = time.perf_counter() - t1
     t2 = time.perf_counter()
     conf = confidence(inter)
@@ -45,11 +45,11 @@ def step_ingest(path: str) -> dict[str, Any]:
 
 def step_ingest_only(path: str) -> dict[str, Any]:
     """The engine's path alone (no bare read first), for a clean peak-memory figure."""
-    from recommender import data
-    from recommender.weighting import confidence
+    from recommender.io import readers
+    from recommender.model.weighting import confidence
 
     t0 = time.perf_counter()
-    inter = data.load(Path(path))
+    inter = readers.load(Path(path))
     conf = confidence(inter)
     return {"total_s": round(time.perf_counter() - t0, 3), "nnz": int(conf.nnz)}
 

@@ -26,8 +26,8 @@ SCRIPT = Path(__file__).resolve()
 
 
 def step_load(model: str) -> dict[str, Any]:
-    from recommender import artifact
-    from recommender.audience import film_audience
+    from recommender.model import artifact
+    from recommender.query.audience import film_audience
 
     t0 = time.perf_counter()
     m = artifact.load(model)
@@ -50,9 +50,9 @@ def step_queries(model: str, n_films: int, n_users: int, batch: bool, seed: int 
 
         with threadpool_limits(blas_threads, "blas"):
             return step_queries(model, n_films, n_users, batch, seed, None)
-    from recommender import artifact
-    from recommender.audience import batch_audiences, film_audience
-    from recommender.recommend import recommend_user
+    from recommender.model import artifact
+    from recommender.query.audience import batch_audiences, film_audience
+    from recommender.query.recommend import recommend_user
 
     m = artifact.load(model)
     uf, ff = m.user_factors, m.film_factors
@@ -134,7 +134,7 @@ def run(quick: bool, repeats: int | None = None) -> dict[str, Any]:
     common.log(f"query {shape.name}: audiences, recommendations (BLAS limited to 1 thread)")
     q1 = common.run_worker(SCRIPT, "queries", {
         "model": str(model), "n_films": n, "n_users": n, "batch": False, "blas_threads": 1})
-    from recommender.artifact import artifact_size
+    from recommender.model.artifact import artifact_size
 
     return {
         "shape": vars(shape),

@@ -28,14 +28,14 @@ def step_point(folder: str, factors: int, iterations: int, n_films: int) -> dict
     from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
-    from recommender import data
-    from recommender.audience import film_audience
-    from recommender.config import TrainConfig
-    from recommender.training import train
-    from recommender.weighting import confidence
+    from recommender.io import readers
+    from recommender.model.config import TrainConfig
+    from recommender.model.training import train
+    from recommender.model.weighting import confidence
+    from recommender.query.audience import film_audience
 
     cfg = TrainConfig(factors=factors, iterations=iterations)
-    inter = data.load(Path(folder) / "interactions.parquet")
+    inter = readers.load(Path(folder) / "interactions.parquet")
     conf = confidence(inter, cfg.weighting, cfg.bm25_k1, cfg.bm25_b)
     with threadpool_limits(1, "blas"):
         als = AlternatingLeastSquares(factors=cfg.factors, regularization=cfg.regularization,

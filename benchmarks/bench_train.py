@@ -35,7 +35,7 @@ PARAM_NAMES = ("model", "factors", "iterations", "regularization", "alpha", "cg_
 def params_now(factors: int = 64, iterations: int = 15) -> dict[str, Any]:
     """The engine's default training parameters (read once, passed to both sides, so a change
     of defaults in the tree during a run cannot make the two sides differ)."""
-    from recommender.config import TrainConfig
+    from recommender.model.config import TrainConfig
 
     d = TrainConfig(factors=factors, iterations=iterations).to_dict()
     return {k: d[k] for k in PARAM_NAMES}
@@ -46,12 +46,12 @@ def step_bare_fit(folder: str, params: dict[str, Any]) -> dict[str, Any]:
     from implicit.cpu.als import AlternatingLeastSquares
     from threadpoolctl import threadpool_limits
 
-    from recommender import data
-    from recommender.config import TrainConfig
-    from recommender.weighting import confidence
+    from recommender.io import readers
+    from recommender.model.config import TrainConfig
+    from recommender.model.weighting import confidence
 
     cfg = TrainConfig.from_dict(params)
-    inter = data.load(Path(folder) / "interactions.parquet")
+    inter = readers.load(Path(folder) / "interactions.parquet")
     conf = confidence(inter, cfg.weighting, cfg.bm25_k1, cfg.bm25_b)
     del inter
     per_iter: list[float] = []
@@ -69,14 +69,14 @@ def step_bare_fit(folder: str, params: dict[str, Any]) -> dict[str, Any]:
 
 
 STAGES = (
-    ("data", "load", "load data (Parquet + catalog + users)"),
-    ("training", "confidence", "confidence matrix (weighting)"),
-    ("training", "holdout_mask", "holdout split"),
-    ("training", "fit_factors", "ALS fits (calibration split + warm refit)"),
-    ("calibration", "measure", "tier calibration scoring"),
-    ("segments", "kmeans", "segments: k-means"),
-    ("segments", "describe", "segments: descriptions"),
-    ("artifact", "save", "save model folder"),
+    ("io.readers", "load", "load data (Parquet + catalog + users)"),
+    ("model.training", "confidence", "confidence matrix (weighting)"),
+    ("model.training", "holdout_mask", "holdout split"),
+    ("model.training", "fit_factors", "ALS fits (calibration split + warm refit)"),
+    ("model.calibration", "measure", "tier calibration scoring"),
+    ("model.segments", "kmeans", "segments: k-means"),
+    ("model.segments", "describe", "segments: descriptions"),
+    ("model.artifact", "save", "save model folder"),
 )
 
 
@@ -102,7 +102,8 @@ def timed_cli(argv: list[str], stages_out: str) -> int:
 
     for mod, name, label in STAGES:
         wrap(importlib.import_module(f"recommender.{mod}"), name, label)
-    from recommender import cli, training
+    from recommender import cli
+    from recommender.model import training
 
     train_fn = training.train
 

@@ -1,7 +1,7 @@
 """Quality report: the engine's default configuration against the baselines.
 
-Runs ``recommender.evaluate.evaluate`` (engine defaults, popularity, ItemKNN, ``implicit`` ALS
-defaults, EASE with its lambda chosen on a validation split) on MovieLens 100K,
+Runs ``recommender.evaluation.evaluate.evaluate`` (engine defaults, popularity, ItemKNN,
+``implicit`` ALS defaults, EASE with its lambda chosen on a validation split) on MovieLens 100K,
 MovieLens latest-small and FilmTrust under the random and the time protocols, and writes
 
 - ``benchmarks/results/quality.json``: every report in full;
@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from recommender import data
-from recommender.config import TrainConfig
 from recommender.errors import InvalidParameterError
-from recommender.evaluate import ENGINE, USER_K, evaluate, write_json
+from recommender.evaluation.evaluate import ENGINE, USER_K, evaluate, write_json
+from recommender.io import readers
+from recommender.model.config import TrainConfig
 
 HERE = Path(__file__).resolve().parent
 DATASETS = ("ml-100k", "ml-latest-small", "filmtrust")
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     reports: dict[str, dict[str, Any]] = {}
     for name in args.names:
-        interactions = data.load(Path(args.datasets) / name)
+        interactions = readers.load(Path(args.datasets) / name)
         reports[name] = {}
         for protocol in args.protocols:
             t0 = time.perf_counter()

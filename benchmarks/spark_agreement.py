@@ -1,10 +1,10 @@
 """Agreement of the Spark engine with the local engine on MovieLens 100K.
 
 Under the evaluation module's ``random`` protocol (seeded 80/20 split,
-``recommender.evaluate.make_split``), both engines train with the shipped defaults
+``recommender.evaluation.evaluate.make_split``), both engines train with the shipped defaults
 (``TrainConfig()``: tier-calibration holdout included) on the same training part and are scored
-by ``recommender.evaluate.score_split`` (audience recall@100 is the headline; NDCG, AUC and the
-user direction come along). The Spark model is trained by ``recommender.spark`` exactly as
+by ``recommender.evaluation.evaluate.score_split`` (audience recall@100 is the headline; NDCG, AUC
+and the user direction come along). The Spark model is trained by ``recommender.spark`` exactly as
 ``recommender train --engine spark`` does; its factors are re-aligned to the split's indices
 (Spark numbers ids its own way).
 
@@ -52,9 +52,9 @@ def export_check(local_model: Any, spark_model: Any, spark: Any, work: Path) -> 
     """Batch exports of both engines: columns, types, id formats, audience overlap."""
     import pyarrow.parquet as pq
 
-    from recommender import artifact
-    from recommender.export import write_audiences
-    from recommender.spark import batch_audiences_spark, read_audiences
+    from recommender.model import artifact
+    from recommender.query.export import write_audiences
+    from recommender.spark.engine import batch_audiences_spark, read_audiences
 
     lpath, spath = work / "local.parquet", work / "spark.parquet"
     t0 = time.perf_counter()
@@ -95,13 +95,13 @@ def export_check(local_model: Any, spark_model: Any, spark: Any, work: Path) -> 
 
 
 def run_seed(seed: int, spark: Any, work: Path, with_exports: bool) -> dict[str, Any]:
-    from recommender import data
-    from recommender.baselines import FactorScorer
-    from recommender.config import TrainConfig
-    from recommender.evaluate import Engine, make_split, score_split
-    from recommender.spark import train_spark_interactions
+    from recommender.evaluation.baselines import FactorScorer
+    from recommender.evaluation.evaluate import Engine, make_split, score_split
+    from recommender.io import readers
+    from recommender.model.config import TrainConfig
+    from recommender.spark.engine import train_spark_interactions
 
-    inter = data.load(DATASET)
+    inter = readers.load(DATASET)
     split = make_split(inter, "random", seed=seed)
     config = TrainConfig(seed=seed)
     common.log(f"seed {seed}: local engine")
@@ -197,7 +197,7 @@ def main() -> int:
         return 2
     import pyspark
 
-    from recommender.spark import get_session
+    from recommender.spark.engine import get_session
 
     spark, _ = get_session(args.master, {"spark.driver.memory": "2g"})
     runs = []

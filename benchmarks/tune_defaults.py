@@ -1,6 +1,6 @@
 """Choose the engine's default hyper-parameters across datasets (not per dataset).
 
-The same seeded sample of configurations (``recommender.evaluate.candidate_configs``) is
+The same seeded sample of configurations (``recommender.evaluation.evaluate.candidate_configs``) is
 fitted and scored on a validation split carved out of the *training* part of every
 dataset x protocol (the test parts are never touched). Each configuration's validation
 objective (mean of audience_recall@100 and user_recall@20) is divided by the best one on that
@@ -24,11 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from recommender import data
-from recommender.baselines import EASE
-from recommender.config import TrainConfig
 from recommender.errors import InvalidParameterError
-from recommender.evaluate import (
+from recommender.evaluation.baselines import EASE
+from recommender.evaluation.evaluate import (
     EASE_LAMBDAS,
     _Baseline,
     candidate_configs,
@@ -40,6 +38,8 @@ from recommender.evaluate import (
     validation_split,
     write_json,
 )
+from recommender.io import readers
+from recommender.model.config import TrainConfig
 
 HERE = Path(__file__).resolve().parent
 DATASETS = ("ml-100k", "ml-latest-small", "filmtrust")
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         configs = candidate_configs(args.trials, args.seed, base=PREVIOUS_DEFAULTS)
     runs: dict[str, Any] = {}
     for name in args.names:
-        interactions = data.load(Path(args.datasets) / name)
+        interactions = readers.load(Path(args.datasets) / name)
         for protocol in args.protocols:
             label = f"{name}/{protocol}"
             try:

@@ -54,7 +54,7 @@ def _filters(items: Sequence[str] | None) -> dict[str, list[str]]:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from recommender.demo import generate
+    from recommender.io.demo import generate
 
     out = generate(args.out_dir, seed=args.seed, n_users=args.users, n_films=args.films,
                    n_interactions=args.interactions, progress=sys.stderr.isatty())
@@ -63,7 +63,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_download(args: argparse.Namespace) -> int:
-    from recommender.download import download
+    from recommender.io.download import download
 
     path = download(args.name, Path(args.dest))
     print(f"{args.name} is ready in {path}")
@@ -71,7 +71,7 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def _train_config(args: argparse.Namespace) -> Any:
-    from recommender.config import TrainConfig
+    from recommender.model.config import TrainConfig
 
     base: dict[str, Any] = {}
     if args.config:
@@ -92,19 +92,20 @@ def _train_config(args: argparse.Namespace) -> Any:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from recommender import artifact, data
-    from recommender.training import train
+    from recommender.io import readers
+    from recommender.model import artifact
+    from recommender.model.training import train
 
     config = _train_config(args)
     engine = getattr(args, "engine", "local")
     t0 = time.perf_counter()
     if engine == "spark":
-        from recommender.spark import train_spark
+        from recommender.spark.engine import train_spark
 
         model = train_spark(args.data, config, films=args.films, users=args.users,
                             master=args.spark_master)
     else:
-        interactions = data.load(args.data, films=args.films, users=args.users)
+        interactions = readers.load(args.data, films=args.films, users=args.users)
         model = train(interactions, config)
     out = artifact.save(model, args.out)
     seconds = time.perf_counter() - t0
@@ -118,22 +119,19 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _load_model(path: str) -> Any:
-    from recommender import artifact
+    from recommender.model import artifact
 
     return artifact.load(path)
 
 
 def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
-    cells = [[str(c) for c in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for r in cells:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
+    from recommender.io.text import table_text
+
+    print(table_text(headers, rows))
 
 
 def cmd_audience(args: argparse.Namespace) -> int:
-    from recommender.audience import film_audience
+    from recommender.query.audience import film_audience
 
     model = _load_model(args.model)
     page = film_audience(model, args.film_id, k=args.k, offset=args.offset,
@@ -164,18 +162,18 @@ def cmd_audience(args: argparse.Namespace) -> int:
 
 
 def _read_ids(path: str) -> list[str]:
-    from recommender.data import read_id_list
+    from recommender.io.readers import read_id_list
 
     return read_id_list(path)
 
 
 def cmd_audiences(args: argparse.Namespace) -> int:
     from recommender.errors import UnknownFilmError
-    from recommender.export import output_format, write_audiences
+    from recommender.query.export import output_format, write_audiences
 
     output_format(args.out)
     if getattr(args, "engine", "local") == "spark":
-        from recommender.spark import batch_audiences_spark
+        from recommender.spark.engine import batch_audiences_spark
 
         film_ids = None if args.all else _read_ids(args.films)
         rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
@@ -196,8 +194,8 @@ def cmd_audiences(args: argparse.Namespace) -> int:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError, UnknownUserError
-    from recommender.export import write_recommendations
-    from recommender.recommend import recommend_user
+    from recommender.query.export import write_recommendations
+    from recommender.query.recommend import recommend_user
 
     model = _load_model(args.model)
     if args.user is not None and args.out is None:
@@ -227,14 +225,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from recommender.evaluate import cli_evaluate
+    from recommender.evaluation.evaluate import cli_evaluate
 
     result: int = cli_evaluate(args)
     return result
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from recommender.evaluate import cli_tune
+    from recommender.evaluation.evaluate import cli_tune
 
     result: int = cli_tune(args)
     return result

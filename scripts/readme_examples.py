@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from recommender import artifact
+from recommender.model import artifact
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "http://127.0.0.1:8000"

@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from recommender.serving import Engine
+from recommender.serving.engine import Engine
 from service.settings import Settings
 from service.state import ServiceState
 

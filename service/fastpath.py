@@ -25,9 +25,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from recommender.audience import AudiencePage
 from recommender.errors import RecommenderError
-from recommender.serving import Engine, render_page
+from recommender.query.audience import AudiencePage
+from recommender.serving.engine import Engine, render_page
 from service.schemas import MAX_OFFSET
 from service.state import ServiceState
 

@@ -18,7 +18,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
           log_level: str = "info") -> None:
     import uvicorn
 
-    from recommender.serving import load_engine
+    from recommender.serving.engine import load_engine
     from service.app import create_app
     from service.settings import Settings
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from recommender.audience import MAX_K
+from recommender.query.audience import MAX_K
 
 
 class Settings(BaseSettings):

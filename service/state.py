@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from recommender.errors import ArtifactError
-from recommender.serving import Engine, load_engine
+from recommender.serving.engine import Engine, load_engine
 from service.metrics import Metrics
 from service.settings import Settings
 

@@ -15,12 +15,13 @@ import pyarrow as pa
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender import data, demo
-from recommender.config import TrainConfig
-from recommender.dataset import Catalog, Interactions, UserTable
-from recommender.ids import IdMap
-from recommender.model import Model, Segments
-from recommender.training import FORMAT_VERSION, train
+from recommender.io import demo, readers
+from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.io.ids import IdMap
+from recommender.model.artifact import FORMAT_VERSION
+from recommender.model.config import TrainConfig
+from recommender.model.model import Model, Segments
+from recommender.model.training import train
 
 GENRES = ("Action", "Comedy", "Drama", "Horror", "Sci-Fi")
 REGIONS = ("North", "South", "East", "West")
@@ -156,7 +157,7 @@ def train_folder(folder: Path, **config: Any) -> Model:
     """Load a data folder and train a small model (config overrides TrainConfig fields)."""
     params: dict[str, Any] = {"factors": 32, "iterations": 8, "seed": 0}
     params.update(config)
-    return train(data.load(folder), TrainConfig(**params), progress=False)
+    return train(readers.load(folder), TrainConfig(**params), progress=False)
 
 
 def without_film(inter: Interactions, film_id: str) -> Interactions:

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from recommender import artifact
-from recommender.config import TrainConfig
-from recommender.dataset import Catalog, Interactions, UserTable
-from recommender.model import Model
-from recommender.training import train
+from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.model import artifact
+from recommender.model.config import TrainConfig
+from recommender.model.model import Model
+from recommender.model.training import train
 
 N_GROUPS = 4
 GENRES = [f"G{g}" for g in range(N_GROUPS)]

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from recommender.audience import cold_start_audience, lookalikes
 from recommender.errors import InvalidParameterError
+from recommender.query.audience import cold_start_audience, lookalikes
 from service.deps import EngineDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import Audience, ColdStartRequest, LookalikeAudience, LookalikeRequest

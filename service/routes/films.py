@@ -14,10 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from recommender.audience import AudiencePage, audience_summary
 from recommender.errors import InvalidParameterError
-from recommender.recommend import similar_films
-from recommender.serving import render_page
+from recommender.io.columns import AUDIENCE_COLUMNS
+from recommender.query.audience import AudiencePage, audience_summary
+from recommender.query.recommend import similar_films
+from recommender.serving.engine import render_page
 from service.deps import EngineDep, SettingsDep
 from service.fastpath import audience_body, audience_page
 from service.routes import INVALID, NOT_FOUND
@@ -98,7 +99,6 @@ async def audience(
     return Response(body, media_type="application/json")
 
 
-CSV_COLUMNS = ["film_id", "user_id", "rank", "score", "percentile", "tier", "segment"]
 
 
 def _safe_filename(film_id: str) -> str:
@@ -117,7 +117,7 @@ async def audience_csv(
     page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow(AUDIENCE_COLUMNS)
     for r in page.rows():
         writer.writerow([film_id, r["user_id"], r["rank"], r["score"], r["percentile"],
                          r["tier"] or "", r["segment"]])

@@ -1,0 +1,1 @@
+"""Offline evaluation: splits, metrics, baselines, tuning and reports."""

@@ -1,0 +1,100 @@
+"""Ranking metrics as pure functions of (rankings, held-out truth); they never touch a model.
+
+Every function works on a block of *queries* (rows). A query is a film in the audience
+direction (its candidates are users) and a user in the user direction (its candidates are
+films), so the same code scores both directions.
+
+Shapes: ``q`` queries, ``n`` candidates per query, ``k`` ranked slots.
+
+- ``top``: ``(q, k)`` int candidate indices, best first; only the first ``counts[r]`` entries of
+  row ``r`` are real (the rest are padding, as returned by
+  :func:`recommender.kernels.ranking.top_k_rows`).
+- ``truth``: ``(q, n)`` bool, the held-out positives of each query.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.stats
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+
+def hits_at_k(top: NDArray[np.integer], counts: NDArray[np.integer], truth: NDArray[np.bool_]
+              ) -> NDArray[np.bool_]:
+    """``(q, k)`` bool: whether the candidate in each ranked slot is a held-out positive
+    (padding slots are never hits)."""
+    top = np.asarray(top)
+    q, k = top.shape
+    real = np.arange(k)[None, :] < np.asarray(counts)[:, None]
+    safe = np.where(real, top, 0)
+    return np.asarray(truth)[np.arange(q)[:, None], safe] & real
+
+
+def recall_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> FloatArray:
+    """Hits in the top k / min(k, positives), per query (``nan`` where a query has none).
+
+    The min-normalisation makes 1.0 reachable when a query has fewer than k positives and
+    when it has more.
+    """
+    k = hits.shape[1]
+    n_rel = np.asarray(n_relevant, np.float64)
+    denom = np.minimum(n_rel, k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.where(denom > 0, hits.sum(axis=1) / denom, np.nan)
+    return out
+
+
+def ndcg_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> FloatArray:
+    """Binary-gain NDCG@k per query: sum of 1/log2(rank+1) over hits, divided by the same sum
+    over the ideal ranking (min(k, positives) hits at ranks 1..), ``nan`` without positives."""
+    k = hits.shape[1]
+    discount = 1.0 / np.log2(np.arange(2, k + 2))
+    dcg = hits.astype(np.float64) @ discount
+    ideal_cum = np.r_[0.0, np.cumsum(discount)]
+    n_ideal = np.minimum(np.asarray(n_relevant, np.int64), k)
+    idcg = ideal_cum[n_ideal]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.where(idcg > 0, dcg / np.where(idcg > 0, idcg, 1.0), np.nan)
+    return out
+
+
+def auc(scores: NDArray[np.floating], truth: NDArray[np.bool_], candidates: NDArray[np.bool_]
+        ) -> FloatArray:
+    """ROC AUC per query over its candidates: the probability that a random positive scores
+    above a random negative candidate, ties counting one half (Mann-Whitney U with mid-ranks).
+
+    ``scores`` ``(q, n)``; ``truth`` marks positives (they must be candidates); ``candidates``
+    marks who is ranked at all (non-candidates are ignored). ``nan`` where a query has no
+    positive or no negative candidate.
+    """
+    s = np.where(candidates, np.asarray(scores, np.float64), -np.inf)
+    # ascending mid-ranks; non-candidates are -inf and take the lowest ranks, shift them off
+    ranks = scipy.stats.rankdata(s, method="average", axis=1)
+    n_out = (~candidates).sum(axis=1)
+    pos = np.asarray(truth) & candidates
+    n_pos = pos.sum(axis=1).astype(np.float64)
+    n_neg = candidates.sum(axis=1) - n_pos
+    rank_sum = np.where(pos, ranks - n_out[:, None], 0.0).sum(axis=1)
+    u = rank_sum - n_pos * (n_pos + 1) / 2.0  # pairs (positive, negative) won by the positive
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.where((n_pos > 0) & (n_neg > 0), u / (n_pos * n_neg), np.nan)
+    return out
+
+
+def reach(top: NDArray[np.integer], counts: NDArray[np.integer], n_candidates: int) -> int:
+    """How many distinct candidates appear in any query's top k (e.g. distinct users that the
+    audiences of all films reach; higher means audiences are not all the same heavy users)."""
+    top = np.asarray(top)
+    real = np.arange(top.shape[1])[None, :] < np.asarray(counts)[:, None]
+    seen = np.zeros(n_candidates, bool)
+    seen[top[real]] = True
+    return int(seen.sum())
+
+
+def mean(values: FloatArray) -> float:
+    """Macro average over queries, ignoring ``nan`` (queries without positives)."""
+    v = np.asarray(values, np.float64)
+    v = v[~np.isnan(v)]
+    return float(v.mean()) if len(v) else float("nan")

@@ -1,0 +1,1 @@
+"""Reading interaction logs, catalogs and user tables; ids, demo data, downloads, column names."""

@@ -1,0 +1,65 @@
+"""Atomic writes: every file and folder the engine writes appears whole or not at all.
+
+Both helpers write beside the destination (same file system, so the final step is one
+``rename``) and clean up after any exception, ``KeyboardInterrupt`` included:
+
+- :func:`atomic_file` yields a temporary path; on success it replaces ``dest``.
+- :func:`atomic_dir` yields a temporary folder; on success it replaces ``dest``. An existing
+  ``dest`` is moved aside first and put back if the final rename fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
+    """Yield a temporary path beside ``dest`` (an empty file already there); when the block
+    ends without an exception, rename it to ``dest``; otherwise delete it."""
+    path = Path(dest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextmanager
+def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
+               mode: int | None = None) -> Iterator[Path]:
+    """Yield a temporary folder beside ``dest``; when the block ends without an exception it
+    replaces ``dest`` (which, if it exists, must be a folder: the caller decides whether it may
+    be overwritten). With ``create=False`` the yielded path does not exist yet, for writers
+    that insist on creating their own output folder (Spark). ``mode`` sets the new folder's
+    permissions (``mkdtemp`` makes it private)."""
+    path = Path(dest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    new, old = work / "new", work / "old"
+    try:
+        if create:
+            new.mkdir()
+        yield new
+        if mode is not None:
+            os.chmod(new, mode)
+        if path.exists():
+            os.replace(path, old)
+        try:
+            os.replace(new, path)
+        except BaseException:
+            if old.exists():
+                os.replace(old, path)  # put the previous folder back
+            raise
+    finally:
+        shutil.rmtree(work, ignore_errors=True)

@@ -1,0 +1,37 @@
+"""Every column name the engine reads or writes, and the column lists of its outputs.
+
+Nothing else spells these names as literals: readers, exports (local and Spark), the CSV
+route and the tests all import them from here.
+"""
+
+from __future__ import annotations
+
+# interactions
+USER_ID = "user_id"
+FILM_ID = "film_id"
+RATING = "rating"
+WEIGHT = "weight"
+TIMESTAMP = "timestamp"
+
+# canonical user attribute names (any other attribute a source has is kept as well)
+AGE_BAND = "age_band"
+GENDER = "gender"
+OCCUPATION = "occupation"
+REGION = "region"
+
+# the film catalog
+TITLE = "title"
+YEAR = "year"
+GENRES = "genres"
+
+# output rows
+RANK = "rank"
+SCORE = "score"
+PERCENTILE = "percentile"
+TIER = "tier"
+SEGMENT = "segment"
+
+AUDIENCE_COLUMNS = (FILM_ID, USER_ID, RANK, SCORE, PERCENTILE, TIER, SEGMENT)
+"""Columns of an audience export (``audiences``, Spark batch audiences, the CSV route)."""
+RECOMMEND_COLUMNS = (USER_ID, FILM_ID, RANK, SCORE, TITLE)
+"""Columns of a recommendations export (``recommend --all``)."""

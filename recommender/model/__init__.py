@@ -1,0 +1,1 @@
+"""The trained model: weighting, training, calibration, segments and the on-disk artifact."""

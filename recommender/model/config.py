@@ -1,0 +1,97 @@
+"""Training configuration and its defaults (the tuned ones, see README "Defaults")."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from recommender.errors import InvalidParameterError
+from recommender.model.weighting import check_scheme
+
+MODELS = ("als", "bpr", "lmf")
+DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("core", 1.0), ("extended", 4.0), ("broad", 15.0))
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run. Field names are the CLI's ``--`` options."""
+
+    # Defaults chosen across datasets, not per dataset: benchmarks/tune_defaults.py scores a grid
+    # on validation splits carved out of the training parts of ML-100K, ML-latest-small (random
+    # and time protocols) and FilmTrust (results/tuning.md). Binary confidence, regularization 30
+    # and alpha 3 reach 0.99 of the best objective on average (worst 0.965); the previous BM25 /
+    # regularization 0.05 / alpha 2 reached 0.72 (worst 0.57). 128 factors score the same, so 64
+    # keep one audience a 64-wide mat-vec; 25 iterations gain 0.7% on average (2.6% on ML-latest
+    # time) for 67% more training time, so 15 stay. Against EASE: results/quality.md.
+    # Those rows ran implicit's 3 conjugate-gradient steps per solve, and 3 stay the default. 2
+    # steps score 0.998 of 3 on the tuning splits (results/tuning.md, rows cg=) for 0.74-0.82x
+    # the time per ALS iteration on 5M synthetic interactions, but on quality.py's test split of
+    # ML-latest-small (time protocol) the engine's audience recall@100 fell from 0.696 to 0.655,
+    # and at the ML-20M shape the whole `recommender train` was no faster within this VM's
+    # run-to-run spread. `--cg-steps 2` is there for those who want the trade.
+    model: str = "als"
+    factors: int = 64
+    iterations: int = 15
+    regularization: float = 30.0
+    alpha: float = 3.0
+    # conjugate-gradient steps per least-squares solve (implicit's CPU ALS; ignored by Spark)
+    cg_steps: int = 3
+    weighting: str = "binary"
+    bm25_k1: float = 1.2
+    bm25_b: float = 0.75
+    min_rating: float | None = None
+    learning_rate: float = 0.05
+    seed: int = 0
+    segments: int = 10
+    # share of the training interactions held out to measure each tier's expected conversion
+    holdout: float = 0.1
+    warm_iterations: int = 2
+    tiers: tuple[tuple[str, float], ...] = field(default=DEFAULT_TIERS)
+
+    def validate(self) -> TrainConfig:
+        if self.model not in MODELS:
+            raise InvalidParameterError(f"model must be one of {', '.join(MODELS)}, "
+                                        f"got {self.model!r}")
+        check_scheme(self.weighting)
+        _in_range("factors", self.factors, 1, 4096)
+        _in_range("iterations", self.iterations, 1, 1000)
+        _in_range("cg_steps", self.cg_steps, 1, 32)
+        _in_range("segments", self.segments, 1, 1000)
+        _in_range("warm_iterations", self.warm_iterations, 0, 100)
+        if self.regularization < 0:
+            raise InvalidParameterError(f"regularization must be >= 0, got {self.regularization}")
+        if self.alpha <= 0:
+            raise InvalidParameterError(f"alpha must be > 0, got {self.alpha}")
+        if not 0 <= self.holdout < 0.9:
+            raise InvalidParameterError(f"holdout must be in [0, 0.9), got {self.holdout}")
+        check_tiers(self.tiers)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["tiers"] = [[name, pct] for name, pct in self.tiers]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in fields(cls)}
+        kwargs = {k: v for k, v in d.items() if k in known}
+        if "tiers" in kwargs:
+            kwargs["tiers"] = tuple((str(n), float(p)) for n, p in kwargs["tiers"])
+        return cls(**kwargs)
+
+
+def check_tiers(tiers: tuple[tuple[str, float], ...]) -> None:
+    """Tiers are (name, share of candidates in percent), outermost last; they sum to <= 100."""
+    if not tiers:
+        raise InvalidParameterError("at least one tier is needed")
+    total = sum(p for _, p in tiers)
+    if any(p <= 0 for _, p in tiers) or total > 100 + 1e-9:
+        raise InvalidParameterError(
+            f"tier shares must be > 0 and sum to at most 100%, got {[p for _, p in tiers]}"
+        )
+
+
+def _in_range(name: str, value: int, lo: int, hi: int) -> None:
+    if not lo <= value <= hi:
+        raise InvalidParameterError(f"{name} must be in [{lo}, {hi}], got {value}")

@@ -1,0 +1,152 @@
+"""``Model``: everything a trained engine needs to answer queries, as plain arrays.
+
+Factor matrices may be memory-mapped (read-only) when loaded from a model folder.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.errors import UnknownFilmError, UnknownUserError
+from recommender.io.dataset import Catalog, UserTable
+from recommender.io.ids import IdMap
+
+
+@dataclass
+class Segments:
+    """Audience segments: ``labels[user_idx]`` is the user's segment (0..n-1)."""
+
+    labels: NDArray[np.int16]
+    info: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.info)
+
+
+@dataclass
+class Model:
+    """A trained audience engine.
+
+    - ``user_factors``: (n_users, f) float32; ``film_factors``: (n_films, f) float32.
+      The score of user u for film i is ``user_factors[u] @ film_factors[i]``.
+    - ``seen``: users x films CSR of training interactions (structure only);
+      ``seen_by_film``: its films x users transpose, for excluding a film's viewers.
+    - ``calibration``: tier conversion measured on a held-out slice (see ``calibration.py``).
+    """
+
+    users: IdMap
+    films: IdMap
+    user_factors: NDArray[np.float32]
+    film_factors: NDArray[np.float32]
+    seen: sp.csr_matrix
+    seen_by_film: sp.csr_matrix
+    catalog: Catalog
+    user_table: UserTable
+    segments: Segments
+    meta: dict[str, Any] = field(default_factory=dict)
+    calibration: dict[str, Any] = field(default_factory=dict)
+    _film_norms: NDArray[np.float32] | None = field(default=None, repr=False)
+    _user_norms: NDArray[np.float32] | None = field(default=None, repr=False)
+    _film_units: NDArray[np.float32] | None = field(default=None, repr=False)
+    _film_labels: tuple[list[str], list[str]] | None = field(default=None, repr=False)
+    _max_user_norm: float | None = field(default=None, repr=False)
+    _max_film_norm: float | None = field(default=None, repr=False)
+
+    @property
+    def n_users(self) -> int:
+        return len(self.users)
+
+    @property
+    def n_films(self) -> int:
+        return len(self.films)
+
+    @property
+    def version(self) -> str:
+        return str(self.meta.get("model_version", ""))
+
+    def film_index(self, film_id: str) -> int:
+        return self.films.index_of(film_id, UnknownFilmError)
+
+    def user_index(self, user_id: str) -> int:
+        return self.users.index_of(user_id, UnknownUserError)
+
+    def film_viewers(self, film_idx: int) -> NDArray[np.int32]:
+        s, e = self.seen_by_film.indptr[film_idx], self.seen_by_film.indptr[film_idx + 1]
+        return np.asarray(self.seen_by_film.indices[s:e])
+
+    def user_films(self, user_idx: int) -> NDArray[np.int32]:
+        s, e = self.seen.indptr[user_idx], self.seen.indptr[user_idx + 1]
+        return np.asarray(self.seen.indices[s:e])
+
+    def film_counts(self) -> NDArray[np.int64]:
+        return np.diff(self.seen_by_film.indptr).astype(np.int64)
+
+    def user_counts(self) -> NDArray[np.int64]:
+        return np.diff(self.seen.indptr).astype(np.int64)
+
+    @property
+    def film_norms(self) -> NDArray[np.float32]:
+        if self._film_norms is None:
+            n = np.linalg.norm(self.film_factors, axis=1).astype(np.float32)
+            self._film_norms = np.where(n > 0, n, 1).astype(np.float32)
+        return self._film_norms
+
+    @property
+    def film_units(self) -> NDArray[np.float32]:
+        """Film factors divided by ``film_norms`` (unit length; all-zero rows stay zero), so
+        the cosine similarity of films i and j is ``film_units[i] @ film_units[j]``."""
+        if self._film_units is None:
+            ff = np.asarray(self.film_factors, np.float32)
+            self._film_units = np.ascontiguousarray(ff / self.film_norms[:, None], np.float32)
+        return self._film_units
+
+    @property
+    def film_labels(self) -> tuple[list[str], list[str]]:
+        """Every film's id and title (``films.ids``, ``catalog.titles``) as lists of ``str``:
+        responses index these instead of converting numpy strings item by item."""
+        if self._film_labels is None:
+            self._film_labels = (list(map(str, self.films.ids.tolist())),
+                                 list(map(str, self.catalog.titles.tolist())))
+        return self._film_labels
+
+    @property
+    def user_norms(self) -> NDArray[np.float32]:
+        if self._user_norms is None:
+            n = np.linalg.norm(self.user_factors, axis=1).astype(np.float32)
+            self._user_norms = np.where(n > 0, n, 1).astype(np.float32)
+        return self._user_norms
+
+    @property
+    def max_user_norm(self) -> float:
+        """The largest user-factor norm (bounds BLAS rounding in audience scores)."""
+        if self._max_user_norm is None:
+            self._max_user_norm = float(self.user_norms.max()) if self.n_users else 0.0
+        return self._max_user_norm
+
+    @property
+    def max_film_norm(self) -> float:
+        """The largest film-factor norm (bounds BLAS rounding in recommendation scores)."""
+        if self._max_film_norm is None:
+            self._max_film_norm = float(self.film_norms.max()) if self.n_films else 0.0
+        return self._max_film_norm
+
+    def score_slack(self, vector: NDArray[np.floating]) -> float:
+        """``ranking.score_slack`` for ``user_factors @ vector``."""
+        from recommender.kernels.ranking import score_slack
+
+        return score_slack(int(self.user_factors.shape[1]), self.max_user_norm,
+                           float(np.linalg.norm(np.asarray(vector, np.float64))))
+
+    def score_slacks(self, vectors: NDArray[np.floating]) -> NDArray[np.float64]:
+        """``score_slack`` of each row of ``vectors`` (the bound is linear in the vector's
+        norm), in one vectorised step."""
+        from recommender.kernels.ranking import score_slack
+
+        norms = np.linalg.norm(np.asarray(vectors, np.float64), axis=1)
+        return score_slack(int(self.user_factors.shape[1]), self.max_user_norm, 1.0) * norms

@@ -1,0 +1,193 @@
+"""``train(interactions, config) -> Model``: fit the factorisation, measure tier conversion,
+cluster users into segments."""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
+
+from recommender import __version__
+from recommender.errors import DataError
+from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.model import calibration, segments
+from recommender.model.artifact import FORMAT_VERSION
+from recommender.model.config import TrainConfig
+from recommender.model.model import Model, Segments
+from recommender.model.weighting import confidence, filter_min_rating
+
+
+def make_backend(config: TrainConfig, iterations: int | None = None) -> Any:
+    """The ``implicit`` model object for ``config`` (CPU backend)."""
+    iters = config.iterations if iterations is None else iterations
+    if config.model == "als":
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        als = AlternatingLeastSquares(
+            factors=config.factors, regularization=config.regularization, alpha=config.alpha,
+            iterations=iters, random_state=config.seed, calculate_training_loss=False,
+        )
+        als.cg_steps = config.cg_steps  # an attribute, not a constructor argument, in implicit
+        return als
+    if config.model == "bpr":
+        from implicit.cpu.bpr import BayesianPersonalizedRanking
+
+        return BayesianPersonalizedRanking(
+            factors=config.factors, learning_rate=config.learning_rate,
+            regularization=config.regularization, iterations=iters, random_state=config.seed,
+        )
+    from implicit.cpu.lmf import LogisticMatrixFactorization
+
+    return LogisticMatrixFactorization(
+        factors=config.factors, learning_rate=config.learning_rate,
+        regularization=config.regularization, iterations=iters, random_state=config.seed,
+    )
+
+
+def fit_factors(
+    matrix: sp.csr_matrix,
+    config: TrainConfig,
+    progress: bool = False,
+    init: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None,
+    iterations: int | None = None,
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """Fit on a users x films confidence CSR; returns (user_factors, film_factors) float32.
+
+    ``init`` warm-starts from existing factors (then ``iterations`` more sweeps run).
+    """
+    assert matrix.shape[0] >= 1 and matrix.format == "csr", "expected users x films CSR"
+    # import the backend (and the BLAS it links) first: threadpool_limits only limits the
+    # libraries already loaded when it is entered
+    import implicit.cpu.als  # noqa: F401
+
+    with threadpool_limits(1, "blas"):
+        backend = make_backend(config, iterations)
+        if init is not None:
+            backend.user_factors = np.array(init[0], dtype=np.float32)
+            backend.item_factors = np.array(init[1], dtype=np.float32)
+        backend.fit(matrix, show_progress=progress)
+    return (np.ascontiguousarray(backend.user_factors, dtype=np.float32),
+            np.ascontiguousarray(backend.item_factors, dtype=np.float32))
+
+
+def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool_]:
+    """True for the interactions held out for calibration: the latest ``share`` by timestamp,
+    or a seeded random ``share`` when the data has no timestamps."""
+    n = len(data)
+    k = int(round(n * share))
+    mask = np.zeros(n, bool)
+    if k == 0:
+        return mask
+    if data.timestamp is not None:
+        # the k latest by (timestamp, position). When (timestamp, position) packs into one
+        # int64 key, a partition finds them in O(n) instead of a full sort.
+        ts = np.asarray(data.timestamp, np.int64)
+        lo = int(ts.min())
+        if (int(ts.max()) - lo + 1) * n < 2**62:
+            key = (ts - lo) * n + np.arange(n, dtype=np.int64)
+            mask[np.argpartition(key, n - k)[n - k:]] = True
+            return mask
+        order = np.lexsort((np.arange(n), ts))
+    else:
+        order = np.random.default_rng(seed).permutation(n)
+    mask[order[n - k:]] = True
+    return mask
+
+
+def train(data: Interactions, config: TrainConfig | None = None, progress: bool | None = None
+          ) -> Model:
+    """Train a model on ``data``. ``progress`` defaults to whether stderr is a terminal."""
+    config = (config or TrainConfig()).validate()
+    show = sys.stderr.isatty() if progress is None else progress
+    t0 = time.perf_counter()
+    data = filter_min_rating(data, config.min_rating)
+    if len(data) == 0:
+        raise DataError(data.source, "no interactions left to train on"
+                        + (f" after --min-rating {config.min_rating}" if config.min_rating else ""))
+    conf = confidence(data, config.weighting, config.bm25_k1, config.bm25_b)
+    seen = data.to_csr()
+    calib: dict[str, Any] = {}
+    held = holdout_mask(data, config.holdout, config.seed)
+    if held.any() and (~held).any():
+        if show:
+            print("fitting on the calibration split ...", file=sys.stderr)
+        fit_part = data.subset(~held)
+        conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
+        uf, ff = fit_factors(conf_fit, config, show)
+        calib = calibration.measure(uf, ff, fit_part.to_csr().T.tocsr(),
+                                    data.subset(held).to_csr().T.tocsr(), seed=config.seed)
+        calib["holdout"] = ("latest" if data.timestamp is not None else "random") + \
+            f" {config.holdout:.0%} of training interactions"
+        if config.warm_iterations > 0:
+            if show:
+                print("refining on all interactions ...", file=sys.stderr)
+            uf, ff = fit_factors(conf, config, show, init=(uf, ff),
+                                 iterations=config.warm_iterations)
+    else:
+        uf, ff = fit_factors(conf, config, show)
+    catalog = (data.catalog.aligned_to(data.films) if data.catalog is not None
+               else Catalog(data.films.ids.copy(), np.full(data.n_films, "", dtype=str),
+                            np.zeros(data.n_films, np.int32), np.full(data.n_films, "", dtype=str)))
+    user_table = (data.user_table.aligned_to(data.users) if data.user_table is not None
+                  else UserTable(data.users.ids.copy(), {}))
+    labels = segments.kmeans(uf, config.segments, seed=config.seed)
+    seg = Segments(labels, segments.describe(labels, seen, catalog))
+    elapsed = time.perf_counter() - t0
+    meta = build_meta(data, config, elapsed)
+    return Model(
+        users=data.users, films=data.films, user_factors=uf, film_factors=ff,
+        seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
+        segments=seg, meta=meta, calibration=calib,
+    )
+
+
+def build_meta(data: Interactions, config: TrainConfig, seconds: float) -> dict[str, Any]:
+    import implicit
+    import pyarrow
+    import scipy
+
+    created = datetime.now(UTC)
+    fingerprint = data.fingerprint()
+    return {
+        "format_version": FORMAT_VERSION,
+        "model_version": f"{created:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}",
+        "model": config.model,
+        "params": config.to_dict(),
+        "data": {
+            "source": data.source,
+            "fingerprint": fingerprint,
+            "users": data.n_users,
+            "films": data.n_films,
+            "interactions": len(data),
+            "has_ratings": data.rating is not None,
+            "has_timestamps": data.timestamp is not None,
+        },
+        "created": created.isoformat(timespec="seconds"),
+        "training_seconds": round(seconds, 3),
+        "versions": {
+            "recommender": __version__,
+            "implicit": implicit.__version__,
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "pyarrow": pyarrow.__version__,
+            "python": sys.version.split()[0],
+        },
+    }
+
+
+class LocalTrainer:
+    """The in-process trainer (``implicit``): :func:`train` behind the ``Trainer`` interface."""
+
+    name = "local"
+
+    def __init__(self, progress: bool | None = False) -> None:
+        self.progress = progress
+
+    def fit(self, source: Interactions, config: TrainConfig | None = None) -> Model:
+        return train(source, config, progress=self.progress)

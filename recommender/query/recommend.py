@@ -1,0 +1,263 @@
+"""User -> films: recommendations (known users, or a new user from the films they watched),
+their explanations, comparable films, and batch recommendations."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.errors import InvalidParameterError, UnknownFilmError
+from recommender.kernels.ranking import (
+    exclude_rows,
+    score_block,
+    score_slack,
+    settle_top_k,
+    settled_top_k_rows,
+    top_k,
+    top_k_rows,
+)
+from recommender.model.model import Model
+from recommender.query.audience import check_k
+
+
+@dataclass
+class FilmList:
+    """Ranked films, aligned arrays; ``because`` lists per film the watched films that
+    contributed most (film_id, title, share of the score)."""
+
+    user_id: str | None
+    film_idx: NDArray[np.int64]
+    score: NDArray[np.float32]
+    because: list[list[dict[str, Any]]] | None = None
+
+    def rows(self, model: Model) -> list[dict[str, Any]]:
+        idx = self.film_idx
+        ids, titles = model.film_labels
+        cat = model.catalog
+        out = []
+        for r, (f, s, year, genres) in enumerate(zip(
+                idx.tolist(), self.score.tolist(), cat.years[idx].tolist(),
+                cat.genres[idx].tolist(), strict=True)):
+            row: dict[str, Any] = {
+                "film_id": ids[f], "rank": r + 1, "score": round(s, 6), "title": titles[f],
+                "year": int(year) or None, "genres": [g for g in str(genres).split("|") if g],
+            }
+            if self.because is not None:
+                row["because"] = self.because[r]
+            out.append(row)
+        return out
+
+    def to_json(self, model: Model) -> dict[str, Any]:
+        """The recommendations body: ``user_id`` and the film ``rows``."""
+        return {"user_id": self.user_id, "films": self.rows(model)}
+
+
+def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
+            ) -> NDArray[np.float32]:
+    """Taste vector of a user who is not in the model, from the films they watched.
+
+    One ALS half-step: argmin_u sum_i c_i (1 - u.y_i)^2 + sum_other (u.y_j)^2 + reg |u|^2
+    with c_i = 1 + alpha, solved in closed form (f x f system).
+    """
+    params = model.meta.get("params", {})
+    alpha = float(params.get("alpha", 1.0))
+    lam = float(params.get("regularization", 0.05)) if reg is None else reg
+    Y = np.asarray(model.film_factors, np.float64)
+    Yi = Y[np.asarray(film_idx)]
+    A = Y.T @ Y + alpha * (Yi.T @ Yi) + lam * np.eye(Y.shape[1])
+    b = (1 + alpha) * Yi.sum(axis=0)
+    return np.linalg.solve(A, b).astype(np.float32)
+
+
+_ZERO = np.float32(0)
+_NEG_INF = np.float32(-np.inf)
+
+
+def _sorted_best(sim: NDArray[np.float32], n: int) -> NDArray[np.intp] | NDArray[np.int64]:
+    """The ``n`` best positions per row by sorting (score descending, position ascending)."""
+    if sim.shape[1] > 512:
+        return top_k_rows(sim, n)[0]
+    return (-sim).argsort(axis=1, kind="stable")[:, :n]
+
+
+def _best_per_row(sim: NDArray[np.float32], n: int) -> NDArray[np.intp] | NDArray[np.int64]:
+    """Per row of a block of finite values, the positions of its ``n`` largest entries, best first,
+    ties to the lower position: exactly ``np.argsort(-sim, axis=1, kind="stable")[:, :n]``
+    (and ``top_k_rows(sim, n)``: the two agree, see ``_sorted_best``).
+
+    For the usual few per row on rows past a few dozen, ``n`` passes of ``argmax`` (first
+    occurrence of the maximum, so ties go to the lower position) with each winner knocked
+    out to -inf: linear in the row length, and cheaper than a sort even on short rows.
+    """
+    rows, h = sim.shape
+    k = min(n, h)
+    if h <= 32 or not 1 <= k <= 8:
+        return _sorted_best(sim, n)
+    work = sim.copy()
+    every_row = np.arange(rows)
+    best = np.empty((rows, k), np.intp)
+    for j in range(k):
+        col = work.argmax(axis=1)
+        best[:, j] = col
+        if j + 1 < k:
+            work[every_row, col] = _NEG_INF
+    return best
+
+
+def _round_in_place(values: NDArray[np.float64], digits: int) -> None:
+    """Replace each entry ``v`` (a float32 value held in float64) with ``round(v, digits)``,
+    for ``digits`` <= 6.
+
+    Exact, not approximate: a float32 has a 24-bit significand and ``10**digits`` a 20-bit
+    one at most, so ``v * 10**digits`` is exact in float64; ``rint`` rounds it half to even
+    as ``round`` does; and the division by ``10**digits`` is the double nearest the decimal
+    result, which is what ``round`` returns (signed zeros, inf and NaN included).
+    """
+    scale = 10.0 ** digits
+    values *= scale
+    np.rint(values, out=values)
+    values /= scale
+
+
+def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.integer],
+            n: int = 3) -> list[list[dict[str, Any]]]:
+    """For each recommended film, the watched films whose taste vectors point the same way
+    (cosine similarity), with each one's share of the positive similarity mass."""
+    # On the query path right after the film-matrix product, each numpy call costs a few
+    # microseconds of cold caches: this is written for few calls (methods, no Python-level
+    # helpers such as np.stack / take_along_axis / errstate), not for brevity.
+    if len(watched) == 0 or len(films) == 0:
+        return [[] for _ in films]
+    watched = np.asarray(watched)
+    units = model.film_units
+    sim = units.take(films, axis=0) @ units.take(watched, axis=0).T  # (recs, watched)
+    pos = np.maximum(sim, _ZERO)
+    totals = np.add.reduce(pos, axis=1)  # positive similarity mass per row
+    if any(t != t for t in totals.tolist()):  # NaN factors: the plain sort's NaN-last order
+        best = _sorted_best(sim, n)
+    else:  # no NaN: unit entries are at most ~1 in magnitude, so every similarity is finite
+        best = _best_per_row(sim, n)
+    rows, h = sim.shape
+    k = best.shape[1]
+    if k == 0:
+        return [[] for _ in range(rows)]
+    flat = best + np.arange(0, rows * h, h)[:, None]  # positions in sim.ravel()
+    both = np.zeros((2, rows, k))  # similarities, shares
+    both[0] = sim.take(flat)
+    # float32 division as the scores are; rows with no positive mass keep share 0
+    mass = totals[:, None]
+    np.divide(pos.take(flat), mass, out=both[1], where=mass > 0, dtype=np.float32)
+    _round_in_place(both, 4)
+    sims, shares = both.reshape(2, -1).tolist()
+    ids, titles = model.film_labels
+    entries = [{"film_id": ids[f], "title": titles[f], "similarity": s, "share": sh}
+               for f, s, sh in zip(watched.take(best.ravel()).tolist(), sims, shares,
+                                   strict=True)]
+    return [entries[i:i + k] for i in range(0, rows * k, k)]
+
+
+def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool = True,
+                   explain_n: int = 3) -> FilmList:
+    """Top-``k`` films for a known user, watched films excluded by default."""
+    check_k(k)
+    u = model.user_index(user_id)
+    watched = model.user_films(u)
+    # plain-ndarray views: a product of memory-mapped operands pays numpy.memmap's wrapping
+    ff = np.asarray(model.film_factors)
+    taste = np.asarray(model.user_factors)[u]
+    scores = np.asarray(ff @ taste, np.float32)
+    if exclude_seen:
+        scores[watched] = -np.inf
+    # settled on exact dot products, as audiences are: the same list whatever BLAS did
+    top, exact = settle_top_k(scores, k, ff, taste, float(_slacks(model, taste[None])[0]))
+    because = explain(model, watched, top, explain_n) if explain_n else None
+    return FilmList(user_id, top, exact, because)
+
+
+def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
+                   explain_n: int = 3) -> list[FilmList]:
+    """``recommend_user`` for several (user index, k, exclude_seen) requests with one
+    (films x f) @ (f x users) product: the film matrix is read once for all of them, which is
+    what serving concurrent requests needs. Each list is the one ``recommend_user`` returns,
+    to the last digit: both are settled on exact dot products."""
+    if not requests:
+        return []
+    if len(requests) == 1:  # one mat-vec is faster than a one-column product
+        u, k, exclude_seen = requests[0]
+        return [recommend_user(model, str(model.users.ids[u]), k, exclude_seen, explain_n)]
+    for _, k, _ in requests:
+        check_k(k)
+    users = np.asarray([u for u, _, _ in requests], np.int64)
+    ff = np.asarray(model.film_factors)
+    tastes = np.asarray(model.user_factors)[users]
+    scores = score_block(ff, tastes)  # (users x films)
+    exclude_rows(scores, model.seen, users, np.flatnonzero([e for _, _, e in requests]))
+    top, exact, counts = settled_top_k_rows(scores, max(k for _, k, _ in requests), ff,
+                                            tastes, _slacks(model, tastes))
+    out = []
+    for r, (u, k, _) in enumerate(requests):
+        films = top[r, :min(k, int(counts[r]))]
+        because = (explain(model, model.user_films(int(u)), films, explain_n) if explain_n
+                   else None)
+        out.append(FilmList(str(model.users.ids[u]), films, exact[r, :len(films)].copy(),
+                            because))
+    return out
+
+
+def _slacks(model: Model, tastes: NDArray[np.floating]) -> NDArray[np.float64]:
+    """``ranking.score_slack`` of ``film_factors @ taste`` for each row of ``tastes`` (the
+    bound is linear in the taste vector's norm), in one vectorised step."""
+    norms = np.linalg.norm(np.asarray(tastes, np.float64), axis=1)
+    return score_slack(int(model.film_factors.shape[1]), model.max_film_norm, 1.0) * norms
+
+
+def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
+                           explain_n: int = 3) -> FilmList:
+    """Top-``k`` films for a user unknown to the model, from the films they watched."""
+    check_k(k)
+    if not film_ids:
+        raise InvalidParameterError("give at least one watched film id")
+    watched = np.unique(model.films.to_index(film_ids, strict=True, error=UnknownFilmError))
+    scores = np.asarray(model.film_factors @ fold_in(model, watched), np.float32)
+    scores[watched] = -np.inf
+    top = top_k(scores, k)
+    because = explain(model, watched, top, explain_n) if explain_n else None
+    return FilmList(None, top, scores[top], because)
+
+
+def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
+    """Comparable films: cosine similarity of taste vectors, the film itself excluded."""
+    check_k(k)
+    f = model.film_index(film_id)
+    ff = np.asarray(model.film_factors)
+    scores = ((ff @ ff[f]) / (model.film_norms * model.film_norms[f])).astype(np.float32)
+    scores[f] = -np.inf
+    top = top_k(scores, k)
+    return FilmList(None, top, scores[top])
+
+
+def batch_recommendations(
+    model: Model, user_idx: NDArray[np.integer], k: int = 10, exclude_seen: bool = True,
+    batch: int = 1024,
+) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]]:
+    """Top-``k`` films of many users, ``batch`` users per matrix product.
+
+    Yields ``(users, films, scores, counts)``; row r's first ``counts[r]`` entries are real,
+    and they are ``recommend_user``'s films and scores to the last digit."""
+    check_k(k)
+    ff = np.asarray(model.film_factors)
+    ff_t = np.ascontiguousarray(ff.T)
+    all_users: NDArray[np.int64] = np.asarray(user_idx, np.int64)
+    for start in range(0, len(all_users), batch):
+        users = all_users[start:start + batch]
+        tastes = np.asarray(model.user_factors[users], np.float32)
+        scores = tastes @ ff_t
+        if exclude_seen:
+            exclude_rows(scores, model.seen, users, np.arange(len(users)))
+        # settled on exact dot products, as recommend_user is: the same films and scores
+        films, exact, counts = settled_top_k_rows(scores, k, ff, tastes, _slacks(model, tastes))
+        yield users, films, exact, counts

@@ -1,0 +1,1 @@
+"""Apache Spark training and batch audiences, writing the same model folder as the local engine."""

@@ -1,0 +1,314 @@
+"""The ``recommender`` console script, end to end and in-process (``cli.main``)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+import scipy.sparse as sp
+from helpers import synthetic_model
+from numpy.typing import NDArray
+from threadpoolctl import threadpool_limits
+
+from recommender.cli import main
+from recommender.errors import InvalidParameterError
+from recommender.model import artifact
+from recommender.model.config import TrainConfig
+from recommender.model.model import Model
+from recommender.model.training import fit_factors, make_backend
+from recommender.query.audience import audience_summary, film_audience
+from recommender.query.recommend import recommend_user
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return artifact.save(synthetic_model(n_users=150, n_films=25, seed=6),
+                         tmp_path_factory.mktemp("cli") / "model")
+
+
+@pytest.fixture(scope="module")
+def model(model_dir: Path) -> Model:
+    return artifact.load(model_dir)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_bad_input(code: int, err: str, *fragments: str) -> None:
+    assert code == 2
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in err, (fragment, err)
+
+
+def read_any(path: Path) -> pa.Table:
+    if path.suffix == ".parquet":
+        return pq.read_table(path)
+    strings = {c: pa.string() for c in ("film_id", "user_id", "tier", "title")}
+    return pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(column_types=strings))
+
+
+# ------------------------------------------------------------------ audience
+
+
+def test_audience_table(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                        model: Model) -> None:
+    fid = str(model.films.ids[3])
+    code, out, err = run(capsys, "audience", model_dir, fid, "--k", 5)
+    assert code == 0 and err == ""
+    assert "Film 3" in out and fid in out
+    page = film_audience(model, fid, k=5)
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("rank"))
+    body = lines[header + 2:]
+    assert len(body) == 5
+    for line, uid, rank in zip(body, page.user_ids, page.rank, strict=True):
+        cells = line.split()
+        assert cells[0] == str(rank) and cells[1] == uid
+
+
+def test_audience_json_equals_library(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                      model: Model) -> None:
+    fid = str(model.films.ids[0])  # "0001000": ids stay strings byte for byte
+    code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 5, "--json")
+    assert code == 0
+    body = json.loads(out)
+    assert body == film_audience(model, fid, k=5).to_json()
+    assert body["film_id"] == "0001000"
+    code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 4, "--offset", 6, "--json",
+                       "--segment", 1, "--filter", "region=North", "--filter", "region=East")
+    assert code == 0
+    want = film_audience(model, fid, k=4, offset=6, segment=1,
+                         filters={"region": ["North", "East"]}).to_json()
+    assert json.loads(out) == want
+    code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 3, "--json", "--include-seen")
+    assert json.loads(out) == film_audience(model, fid, k=3, exclude_seen=False).to_json()
+
+
+def test_audience_bad_input(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                            tmp_path: Path) -> None:
+    code, out, err = run(capsys, "audience", model_dir, "no-such-film", "--k", 5)
+    assert_bad_input(code, err, "no-such-film")
+    assert out == ""
+    code, _, err = run(capsys, "audience", tmp_path / "missing-model", "x")
+    assert_bad_input(code, err, "missing-model")
+    code, _, err = run(capsys, "audience", model_dir, "0001000", "--k", 0)
+    assert_bad_input(code, err, "--k")
+    code, _, err = run(capsys, "audience", model_dir, "0001000", "--filter", "nonsense")
+    assert_bad_input(code, err, "ATTRIBUTE=VALUE")
+    code, _, err = run(capsys, "audience", model_dir, "0001000", "--filter", "height=2m")
+    assert_bad_input(code, err, "height")
+    code, _, err = run(capsys, "audience", model_dir, "0001000", "--segment", 99)
+    assert_bad_input(code, err, "segment")
+
+
+# ------------------------------------------------------------------ audiences
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet"])
+def test_audiences_all(capsys: pytest.CaptureFixture[str], model_dir: Path, model: Model,
+                       tmp_path: Path, ext: str) -> None:
+    out_path = tmp_path / f"x.{ext}"
+    code, out, err = run(capsys, "audiences", model_dir, "--all", "--k", 3, "--out", out_path)
+    assert code == 0 and "wrote" in out
+    table = read_any(out_path)
+    assert table.column_names[:4] == ["film_id", "user_id", "rank", "score"]
+    assert table.num_rows == 3 * model.n_films
+    rows = table.to_pydict()
+    for f in (0, 24):
+        fid = str(model.films.ids[f])
+        page = film_audience(model, fid, k=3)
+        sel = [i for i, x in enumerate(rows["film_id"]) if x == fid]
+        assert [rows["user_id"][i] for i in sel] == page.user_ids.tolist()
+        assert [rows["rank"][i] for i in sel] == [1, 2, 3]
+    if ext == "csv":
+        with open(out_path, newline="") as fh:  # any CSV reader sees the contract header
+            assert next(csv.reader(fh))[:4] == ["film_id", "user_id", "rank", "score"]
+
+
+def test_audiences_film_list_and_errors(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                        model: Model, tmp_path: Path) -> None:
+    films = tmp_path / "films.txt"
+    films.write_text(f"{model.films.ids[2]}\n{model.films.ids[7]}\n")
+    out_path = tmp_path / "some.csv"
+    code, _, _ = run(capsys, "audiences", model_dir, "--films", films, "--k", 4, "--out",
+                     out_path)
+    assert code == 0
+    assert sorted(set(read_any(out_path).column("film_id").to_pylist())) == sorted(
+        [str(model.films.ids[2]), str(model.films.ids[7])])
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"{model.films.ids[2]}\nghost-film\n")
+    target = tmp_path / "never.csv"
+    code, out, err = run(capsys, "audiences", model_dir, "--films", bad, "--out", target)
+    assert_bad_input(code, err, "ghost-film")
+    assert not target.exists()
+    code, _, err = run(capsys, "audiences", model_dir, "--all", "--out", tmp_path / "x.xlsx")
+    assert_bad_input(code, err, "x.xlsx", ".csv")
+    assert not (tmp_path / "x.xlsx").exists()
+    code, _, err = run(capsys, "audiences", model_dir, "--all", "--out", tmp_path / "noext")
+    assert_bad_input(code, err, "noext")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.txt", "films.txt", "some.csv"]
+
+
+# ------------------------------------------------------------------ recommend
+
+
+def test_recommend_user(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                        model: Model) -> None:
+    uid = str(model.users.ids[10])
+    code, out, err = run(capsys, "recommend", model_dir, "--user", uid, "--k", 4)
+    assert code == 0 and err == ""
+    recs = recommend_user(model, uid, k=4)
+    for f in recs.film_idx:
+        assert str(model.films.ids[f]) in out and f"Film {f}" in out
+    code, out, _ = run(capsys, "recommend", model_dir, "--user", uid, "--k", 4, "--json")
+    assert code == 0
+    assert json.loads(out) == {"user_id": uid, "films": recs.rows(model)}
+
+
+@pytest.mark.parametrize("ext", ["csv", "parquet"])
+def test_recommend_users_and_all(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                 model: Model, tmp_path: Path, ext: str) -> None:
+    users = tmp_path / "users.txt"
+    chosen = [str(model.users.ids[i]) for i in (4, 99, 0)]
+    users.write_text("\n".join(chosen) + "\n")
+    out_path = tmp_path / f"r.{ext}"
+    code, _, _ = run(capsys, "recommend", model_dir, "--users", users, "--k", 5, "--out",
+                     out_path)
+    assert code == 0
+    table = read_any(out_path)
+    assert table.column_names[:4] == ["user_id", "film_id", "rank", "score"]
+    rows = table.to_pydict()
+    for uid in chosen:
+        sel = [i for i, x in enumerate(rows["user_id"]) if x == uid]
+        want = recommend_user(model, uid, k=5)
+        assert [rows["film_id"][i] for i in sel] == model.films.ids[want.film_idx].tolist()
+    all_path = tmp_path / f"all.{ext}"
+    code, _, _ = run(capsys, "recommend", model_dir, "--all", "--k", 2, "--out", all_path)
+    assert code == 0
+    assert read_any(all_path).num_rows == 2 * model.n_users
+
+
+def test_recommend_bad_input(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                             tmp_path: Path) -> None:
+    code, _, err = run(capsys, "recommend", model_dir, "--user", "nobody")
+    assert_bad_input(code, err, "nobody")
+    users = tmp_path / "users.txt"
+    users.write_text("user-0001\nnobody-2\n")
+    target = tmp_path / "r.csv"
+    code, _, err = run(capsys, "recommend", model_dir, "--users", users, "--out", target)
+    assert_bad_input(code, err, "nobody-2")
+    assert not target.exists()
+    code, _, err = run(capsys, "recommend", model_dir, "--all")
+    assert_bad_input(code, err, "--out")
+    code, _, err = run(capsys, "recommend", model_dir, "--all", "--out", tmp_path / "r.json")
+    assert_bad_input(code, err, "r.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["users.txt"]
+
+
+# ------------------------------------------------------------------ training options
+
+
+def _exact_als_half(c: NDArray[np.float64], fixed: NDArray[np.float64], reg: float
+                    ) -> NDArray[np.float64]:
+    """Closed-form implicit-ALS rows for confidences ``c`` (rows x cols, 0 = unobserved):
+    (F'F + reg I + sum_i (c_i - 1) f_i f_i') x = sum_i c_i f_i."""
+    out = np.empty((c.shape[0], fixed.shape[1]))
+    for r in range(c.shape[0]):
+        obs = c[r] > 0
+        a = fixed.T @ fixed + reg * np.eye(fixed.shape[1])
+        a += (fixed[obs].T * (c[r, obs] - 1)) @ fixed[obs]
+        out[r] = np.linalg.solve(a, fixed[obs].T @ c[r, obs])
+    return out
+
+
+def test_cg_steps_reach_the_solver(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    import implicit.cpu.als  # noqa: F401  (load its BLAS before limiting it)
+
+    with threadpool_limits(1, "blas"):
+        assert make_backend(TrainConfig(cg_steps=2)).cg_steps == 2
+    assert TrainConfig.from_dict(TrainConfig(cg_steps=1).to_dict()).cg_steps == 1
+    # one ALS sweep from fixed factors: with as many CG steps as factors, CG solves each row's
+    # 3x3 system exactly, so it equals the closed form; one CG step does not
+    rng = np.random.default_rng(3)
+    values = (rng.random((8, 6)) < 0.5).astype(np.float64)
+    values[:, 0] = 1.0
+    x0, y0 = rng.random((8, 3)), rng.random((6, 3))
+    cfg = dict(factors=3, regularization=0.5, alpha=3.0, weighting="binary")
+    x1 = _exact_als_half(3.0 * values, y0, 0.5)
+    y1 = _exact_als_half(3.0 * values.T, x1, 0.5)
+    init = (x0.astype(np.float32), y0.astype(np.float32))
+    matrix = sp.csr_matrix(values, dtype=np.float32)
+    for steps, exact in ((3, True), (2, False), (1, False)):
+        uf, ff = fit_factors(matrix, TrainConfig(cg_steps=steps, **cfg), init=init, iterations=1)
+        assert np.allclose(uf, x1, rtol=1e-3, atol=1e-4) is exact, steps
+        assert np.allclose(ff, y1, rtol=1e-3, atol=1e-4) is exact, steps
+    for bad in (0, 33):
+        with pytest.raises(InvalidParameterError, match=r"cg_steps must be in \[1, 32\]"):
+            TrainConfig(cg_steps=bad).validate()
+    data_file = tmp_path / "events.csv"
+    data_file.write_text("user_id,film_id\nu1,f1\nu2,f1\nu2,f2\n")
+    code, _, err = run(capsys, "train", "--data", data_file, "--out", tmp_path / "m",
+                       "--cg-steps", 33)
+    assert_bad_input(code, err, "cg_steps", "33")
+    assert not (tmp_path / "m").exists()
+
+
+# ------------------------------------------------------------------ end to end
+
+
+def test_demo_train_audience_end_to_end(capsys: pytest.CaptureFixture[str],
+                                        tmp_path: Path) -> None:
+    data_dir, model_dir = tmp_path / "demo", tmp_path / "model"
+    code, _, _ = run(capsys, "demo-data", data_dir, "--users", 400, "--films", 60,
+                     "--interactions", 5000)
+    assert code == 0
+    code, out, _ = run(capsys, "train", "--data", data_dir, "--out", model_dir, "--factors", 16,
+                       "--iterations", 5, "--segments", 4, "--cg-steps", 2)
+    assert code == 0 and "trained" in out
+    film = json.loads((data_dir / "demo.json").read_text())["example_film_id"]
+    code, out, _ = run(capsys, "audience", model_dir, film, "--k", 5)
+    assert code == 0
+    m = artifact.load(model_dir)
+    assert str(m.catalog.titles[m.film_index(film)]) in out
+    assert m.meta["params"]["factors"] == 16 and m.segments.n == 4
+    assert m.meta["params"]["cg_steps"] == 2  # not the default (3): the option reached it
+
+
+def test_ml100k_train_audience_and_portrait(capsys: pytest.CaptureFixture[str],
+                                            shared_datasets: Path, tmp_path: Path) -> None:
+    model_dir = tmp_path / "ml100k-model"
+    code, out, err = run(capsys, "train", "--data", shared_datasets / "ml-100k", "--out",
+                         model_dir, "--factors", 32, "--iterations", 8)
+    assert code == 0, err
+    assert "943 users" in out and "1,682 films" in out
+    code, out, _ = run(capsys, "audience", model_dir, "50", "--k", 5)  # film 50: Star Wars
+    assert code == 0 and "Star Wars" in out
+    m = artifact.load(model_dir)
+    summary = audience_summary(m, "50")
+    portrait = summary["portrait"]
+    assert {"age_band", "gender", "occupation", "region"} <= set(portrait)
+    for rows in portrait.values():
+        assert rows and all({"value", "count", "share", "base_share", "lift"} <= set(r)
+                            for r in rows)
+        assert sum(r["count"] for r in rows) == summary["tiers"][0]["size"]
+    assert {r["value"] for r in portrait["gender"]} == {"M", "F"}
+    gender = np.asarray(m.user_table.attributes["gender"])
+    share_f = next(r["base_share"] for r in portrait["gender"] if r["value"] == "F")
+    assert share_f == pytest.approx((gender == "F").mean(), abs=1e-4)  # 273 of 943 users
+    assert "administrator" in {r["value"] for r in portrait["occupation"]} | set(
+        m.user_table.attributes["occupation"].tolist())
+    code, out, _ = run(capsys, "audience", model_dir, "50", "--k", 3, "--filter", "gender=F",
+                       "--json")
+    body = json.loads(out)
+    assert all(gender[m.user_index(u["user_id"])] == "F" for u in body["users"])

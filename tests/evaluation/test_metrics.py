@@ -1,0 +1,107 @@
+"""Ranking metrics against values computed by hand (the arithmetic is in the comments)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from recommender.evaluation import metrics
+
+LOG2_3 = math.log2(3)
+
+
+def test_recall_and_ndcg_perfect_ranking() -> None:
+    # candidates 0..3, positives {0, 2}; ranking 2, 0, 1 -> hits at ranks 1 and 2
+    top = np.array([[2, 0, 1]])
+    truth = np.array([[True, False, True, False]])
+    hits = metrics.hits_at_k(top, np.array([3]), truth)
+    assert hits.tolist() == [[True, True, False]]
+    # recall = 2 hits / min(k=3, 2 positives) = 1
+    assert metrics.recall_at_k(hits, np.array([2]))[0] == pytest.approx(1.0)
+    # DCG = 1/log2(2) + 1/log2(3) = IDCG -> 1
+    assert metrics.ndcg_at_k(hits, np.array([2]))[0] == pytest.approx(1.0)
+
+
+def test_recall_and_ndcg_one_late_hit() -> None:
+    # ranking 1, 3, 0 with positives {0, 2}: one hit, at rank 3
+    top = np.array([[1, 3, 0]])
+    truth = np.array([[True, False, True, False]])
+    hits = metrics.hits_at_k(top, np.array([3]), truth)
+    assert hits.tolist() == [[False, False, True]]
+    # recall = 1 / min(3, 2) = 0.5
+    assert metrics.recall_at_k(hits, np.array([2]))[0] == pytest.approx(0.5)
+    # DCG = 1/log2(4) = 0.5 ; IDCG = 1 + 1/log2(3) = 1.63093 ; NDCG = 0.30657
+    assert metrics.ndcg_at_k(hits, np.array([2]))[0] == pytest.approx(0.5 / (1 + 1 / LOG2_3))
+    assert metrics.ndcg_at_k(hits, np.array([2]))[0] == pytest.approx(0.30657, abs=1e-5)
+
+
+def test_recall_is_normalised_by_min_of_k_and_positives() -> None:
+    # k = 2, three positives {0, 1, 2}; ranking 0, 3 -> 1 hit; recall = 1 / min(2, 3) = 0.5
+    top = np.array([[0, 3]])
+    truth = np.array([[True, True, True, False]])
+    hits = metrics.hits_at_k(top, np.array([2]), truth)
+    assert metrics.recall_at_k(hits, np.array([3]))[0] == pytest.approx(0.5)
+    # ideal: 2 hits in 2 slots: IDCG = 1 + 1/log2(3); DCG = 1 -> 0.61315
+    assert metrics.ndcg_at_k(hits, np.array([3]))[0] == pytest.approx(1 / (1 + 1 / LOG2_3))
+
+
+def test_padding_slots_are_never_hits_and_queries_without_positives_are_nan() -> None:
+    # only the first slot is real (count 1): candidate 2 in slot 2 is padding
+    top = np.array([[0, 2], [1, 0]])
+    truth = np.array([[True, False, True], [False, False, False]])
+    hits = metrics.hits_at_k(top, np.array([1, 2]), truth)
+    assert hits.tolist() == [[True, False], [False, False]]
+    rec = metrics.recall_at_k(hits, np.array([2, 0]))
+    assert rec[0] == pytest.approx(0.5) and math.isnan(rec[1])
+    assert math.isnan(metrics.ndcg_at_k(hits, np.array([2, 0]))[1])
+    # the macro mean skips the query with no positives
+    assert metrics.mean(rec) == pytest.approx(0.5)
+
+
+def test_auc_counts_won_pairs() -> None:
+    # scores 0.9 0.8 0.7 0.6 0.5, positives at 0.9 and 0.7:
+    # 0.9 beats all 3 negatives, 0.7 beats 0.6 and 0.5 but not 0.8 -> 5 of 6 pairs
+    scores = np.array([[0.9, 0.8, 0.7, 0.6, 0.5]])
+    truth = np.array([[True, False, True, False, False]])
+    cand = np.ones_like(truth)
+    assert metrics.auc(scores, truth, cand)[0] == pytest.approx(5 / 6)
+
+
+def test_auc_ties_count_half_and_non_candidates_are_ignored() -> None:
+    # positive 1.0 ties negative 1.0 (half a pair) and beats 0.0: 1.5 / 2
+    scores = np.array([[1.0, 1.0, 0.0], [0.1, 0.9, 0.5]])
+    truth = np.array([[True, False, False], [True, False, False]])
+    cand = np.array([[True, True, True], [True, False, True]])
+    out = metrics.auc(scores, truth, cand)
+    assert out[0] == pytest.approx(0.75)
+    # row 2: the 0.9 user is not a candidate; the only negative 0.5 beats the positive 0.1
+    assert out[1] == pytest.approx(0.0)
+
+
+def test_auc_matches_brute_force_pairs() -> None:
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 6, size=(20, 30)).astype(float)  # many ties
+    truth = rng.random((20, 30)) < 0.3
+    cand = truth | (rng.random((20, 30)) < 0.8)
+    got = metrics.auc(scores, truth, cand)
+    for r in range(20):
+        pos = scores[r][truth[r] & cand[r]]
+        neg = scores[r][~truth[r] & cand[r]]
+        if len(pos) == 0 or len(neg) == 0:
+            assert math.isnan(got[r])
+            continue
+        wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+        assert got[r] == pytest.approx(wins / (len(pos) * len(neg)))
+
+
+def test_auc_without_negatives_is_nan() -> None:
+    out = metrics.auc(np.array([[0.3, 0.2]]), np.array([[True, True]]), np.array([[True, True]]))
+    assert math.isnan(out[0])
+
+
+def test_reach_counts_distinct_real_candidates() -> None:
+    # query 1 reaches {0, 1}; query 2 reaches {1} (its slot 2 is padding) -> 2 distinct
+    top = np.array([[0, 1], [1, 2]])
+    assert metrics.reach(top, np.array([2, 1]), n_candidates=3) == 2

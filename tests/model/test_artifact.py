@@ -1,0 +1,278 @@
+"""The model folder: lossless round trip, read-only memory maps, clear errors on every kind
+of corruption, and atomic saves."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import demo_model, synthetic_model
+
+from recommender.errors import ArtifactError
+from recommender.model import artifact
+from recommender.model.model import Model
+from recommender.query.audience import audience_summary, film_audience
+from recommender.query.recommend import recommend_user
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return synthetic_model(n_users=200, n_films=40, seed=9)
+
+
+@pytest.fixture(scope="module")
+def saved(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return artifact.save(model, tmp_path_factory.mktemp("models") / "model")
+
+
+@pytest.fixture
+def copy(saved: Path, tmp_path: Path) -> Path:
+    """A writable copy of the saved model folder, to corrupt."""
+    dest = tmp_path / "m"
+    shutil.copytree(saved, dest)
+    return dest
+
+
+def assert_models_equal(a: Model, b: Model, extra_meta: dict[str, Any] | None = None) -> None:
+    assert a.users.ids.tolist() == b.users.ids.tolist()
+    assert a.films.ids.tolist() == b.films.ids.tolist()
+    assert np.array_equal(a.user_factors, b.user_factors)
+    assert np.array_equal(a.film_factors, b.film_factors)
+    assert a.user_factors.dtype == b.user_factors.dtype == np.float32
+    for name in ("seen", "seen_by_film"):
+        x, y = getattr(a, name), getattr(b, name)
+        assert x.shape == y.shape
+        assert np.array_equal(x.indptr, y.indptr) and np.array_equal(x.indices, y.indices)
+        assert (x != y).nnz == 0
+    for name in ("film_ids", "titles", "years", "genres"):
+        assert np.array_equal(getattr(a.catalog, name), getattr(b.catalog, name)), name
+    assert a.user_table.user_ids.tolist() == b.user_table.user_ids.tolist()
+    assert sorted(a.user_table.attributes) == sorted(b.user_table.attributes)
+    for name, values in a.user_table.attributes.items():
+        assert np.asarray(values).tolist() == np.asarray(b.user_table.attributes[name]).tolist()
+    assert np.array_equal(a.segments.labels, b.segments.labels)
+    assert a.segments.info == b.segments.info
+    assert a.calibration == b.calibration
+    assert b.meta == {**a.meta, **(extra_meta or {})}
+
+
+@pytest.mark.parametrize("mmap", [True, False])
+def test_round_trip_is_lossless(model: Model, saved: Path, mmap: bool) -> None:
+    loaded = artifact.load(saved, mmap=mmap)
+    assert_models_equal(model, loaded, {"user_attributes": ["age_band", "gender", "region"],
+                                        "factors": 8})
+    assert loaded.version == "test-0"
+
+
+def test_mmapped_arrays_are_read_only(saved: Path) -> None:
+    loaded = artifact.load(saved)
+    assert isinstance(loaded.user_factors, np.memmap)
+    assert isinstance(loaded.film_factors, np.memmap)
+    for arr in (loaded.user_factors, loaded.film_factors, loaded.seen.indices,
+                loaded.seen.indptr, loaded.seen_by_film.indices, loaded.segments.labels):
+        assert not arr.flags.writeable
+        base = arr  # a memory map or a view of one, never an in-memory copy
+        while not isinstance(base, np.memmap) and base.base is not None:
+            base = base.base
+        assert isinstance(base, np.memmap)
+    with pytest.raises(ValueError):
+        loaded.user_factors[0, 0] = 1.0
+    # queries work on the memory maps and do not try to write them
+    fid = str(loaded.films.ids[0])
+    page = film_audience(loaded, fid, k=10)
+    assert len(page.user_ids) == 10
+    audience_summary(loaded, fid)
+
+
+def test_every_file_loads_with_numpy_mmap_and_no_pickle(saved: Path) -> None:
+    for path in saved.glob("*.npy"):
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+        assert arr.dtype != object
+    for name in ("segments.json", "calibration.json"):
+        json.loads((saved / name).read_text())
+
+
+def test_trained_model_round_trip_answers_the_same(tmp_path_factory: pytest.TempPathFactory,
+                                                   tmp_path: Path) -> None:
+    _, m = demo_model(tmp_path_factory)
+    loaded = artifact.load(artifact.save(m, tmp_path / "demo-model"))
+    assert_models_equal(m, loaded, {"user_attributes": sorted(m.user_table.attributes),
+                                    "factors": 32})
+    assert artifact.artifact_size(tmp_path / "demo-model") > m.user_factors.nbytes
+    meta = json.loads((tmp_path / "demo-model" / "meta.json").read_text())
+    assert {"format_version", "model", "params", "data", "created", "versions"} <= set(meta)
+    assert meta["data"]["fingerprint"] and meta["data"]["users"] == m.n_users
+    for f in (0, 17, 99):
+        fid = str(m.films.ids[f])
+        assert film_audience(m, fid, k=20).to_json() == film_audience(loaded, fid, k=20).to_json()
+        assert audience_summary(m, fid) == audience_summary(loaded, fid)
+    uid = str(m.users.ids[5])
+    assert recommend_user(m, uid).rows(m) == recommend_user(loaded, uid).rows(loaded)
+
+
+# ------------------------------------------------------------------ corruption
+
+
+def expect_error(path: Path, *fragments: str) -> None:
+    for mmap in (True, False):
+        with pytest.raises(ArtifactError) as e:
+            artifact.load(path, mmap=mmap)
+        for fragment in fragments:
+            assert fragment in str(e.value), (fragment, str(e.value))
+
+
+def test_missing_folder_and_files(copy: Path, tmp_path: Path) -> None:
+    expect_error(tmp_path / "nowhere", "no such model folder")
+    (copy / "film_factors.npy").unlink()
+    expect_error(copy, "missing", "film_factors.npy")
+    (copy / "user_attr_region.npy").unlink()
+    expect_error(copy, "user_attr_region.npy")
+    (copy / "meta.json").unlink()
+    expect_error(copy, "meta.json")
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("{not json", "meta.json"),
+    ("", "meta.json"),
+    ("[1, 2]", "JSON object"),
+    ('{"format_version": 999}', "999"),
+    ('{"model": "als"}', "version"),
+])
+def test_bad_meta(copy: Path, text: str, fragment: str) -> None:
+    (copy / "meta.json").write_text(text)
+    expect_error(copy, fragment)
+
+
+def test_wrong_format_version_is_named(copy: Path) -> None:
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["format_version"] = meta["format_version"] + 1
+    (copy / "meta.json").write_text(json.dumps(meta))
+    expect_error(copy, "version", str(meta["format_version"]))
+
+
+@pytest.mark.parametrize("name", ["user_factors", "film_ids", "seen_indices", "user_segments"])
+def test_truncated_array(copy: Path, name: str) -> None:
+    path = copy / f"{name}.npy"
+    raw = path.read_bytes()
+    path.write_bytes(raw[: len(raw) - max(8, len(raw) // 3)])
+    expect_error(copy, f"{name}.npy")
+
+
+def test_garbage_array_file(copy: Path) -> None:
+    (copy / "film_factors.npy").write_bytes(b"this is not an npy file at all" * 10)
+    expect_error(copy, "film_factors.npy")
+
+
+@pytest.mark.parametrize("name,value", [
+    ("film_factors", np.zeros((39, 8), np.float32)),        # one film short
+    ("film_factors", np.zeros((40, 7), np.float32)),        # factor count disagrees
+    ("user_factors", np.zeros((200,), np.float32)),         # wrong rank
+    ("user_segments", np.zeros(199, np.int16)),
+    ("film_titles", np.array(["x"] * 41)),
+    ("seen_indptr", np.zeros(10, np.int32)),
+    ("seen_by_film_indices", np.zeros(3, np.int32)),
+    ("user_attr_gender", np.array(["F"] * 5)),
+])
+def test_inconsistent_shapes(copy: Path, name: str, value: np.ndarray) -> None:
+    np.save(copy / f"{name}.npy", value)
+    expect_error(copy, name)
+
+
+def test_inconsistent_contents(copy: Path, saved: Path) -> None:
+    np.save(copy / "user_segments.npy", np.full(200, 7, np.int16))
+    expect_error(copy, "segment")
+    shutil.copy(saved / "user_segments.npy", copy / "user_segments.npy")
+    ids = np.load(copy / "user_ids.npy")
+    ids[1] = ids[0]
+    np.save(copy / "user_ids.npy", ids)
+    expect_error(copy, "id")
+    shutil.copy(saved / "user_ids.npy", copy / "user_ids.npy")
+    indices = np.load(copy / "seen_indices.npy")
+    indices[0] = 40  # a film index past the last film
+    np.save(copy / "seen_indices.npy", indices)
+    expect_error(copy, "seen_indices")
+    shutil.copy(saved / "seen_indices.npy", copy / "seen_indices.npy")
+    (copy / "segments.json").write_text("{{{")
+    expect_error(copy, "segments")
+    shutil.copy(saved / "segments.json", copy / "segments.json")
+    artifact.load(copy)  # restored: loads again
+
+
+# ------------------------------------------------------------------ atomic saves
+
+
+def fail_on_nth_save(monkeypatch: pytest.MonkeyPatch, n: int) -> None:
+    real = np.save
+    calls = {"n": 0}
+
+    def flaky(*args: Any, **kwargs: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == n:
+            raise OSError("No space left on device")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(artifact.np, "save", flaky)
+
+
+def test_interrupted_save_leaves_nothing(model: Model, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    fail_on_nth_save(monkeypatch, 5)
+    with pytest.raises(OSError, match="No space"):
+        artifact.save(model, tmp_path / "new-model")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_save_keeps_previous_model(model: Model, saved: Path, tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = tmp_path / "model"
+    shutil.copytree(saved, dest)
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    other = synthetic_model(n_users=50, n_films=10, seed=3)
+    fail_on_nth_save(monkeypatch, 3)
+    with pytest.raises(OSError):
+        artifact.save(other, dest)
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    assert_models_equal(model, artifact.load(dest), {"user_attributes": ["age_band", "gender",
+                                                                         "region"], "factors": 8})
+    monkeypatch.undo()
+    # a complete save replaces it, leaving no temporary folder behind
+    artifact.save(other, dest)
+    assert artifact.load(dest).n_users == 50
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+
+
+def test_save_refuses_to_clobber_non_models(model: Model, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ArtifactError, match="not a folder"):
+        artifact.save(model, tmp_path / "file")
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "notes.txt").write_text("precious")
+    with pytest.raises(ArtifactError, match="not a model"):
+        artifact.save(model, tmp_path / "docs")
+    assert (tmp_path / "docs" / "notes.txt").read_text() == "precious"
+
+
+def test_failed_swap_restores_previous_model(model: Model, saved: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Even when renaming the new folder into place fails, the previous model stays."""
+    dest = tmp_path / "model"
+    shutil.copytree(saved, dest)
+    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    real = artifact.os.replace
+
+    def flaky(src: Any, dst: Any) -> None:
+        if Path(dst) == dest and Path(src).name.startswith(".model.tmp-"):
+            raise OSError("rename failed")
+        real(src, dst)
+
+    monkeypatch.setattr(artifact.os, "replace", flaky)
+    with pytest.raises(OSError, match="rename failed"):
+        artifact.save(synthetic_model(n_users=50, n_films=10, seed=3), dest)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["model"]
+    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before

@@ -1,0 +1,111 @@
+"""Audience segments: k-means on taste vectors recovers planted groups (adjusted Rand index,
+computed with numpy in helpers.ari), segment descriptions and lift tables."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from helpers import ari, demo_groups, demo_model
+
+from recommender.io.dataset import Catalog
+from recommender.model.model import Model
+from recommender.model.segments import describe, kmeans, lift_table
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Model]:
+    return demo_model(tmp_path_factory)
+
+
+def test_ari_oracle_on_known_values() -> None:
+    # values from the literature / scikit-learn's documentation examples
+    assert ari([0, 0, 1, 1], [0, 0, 1, 1]) == pytest.approx(1.0)
+    assert ari([0, 0, 1, 1], [1, 1, 0, 0]) == pytest.approx(1.0)  # label names do not matter
+    assert ari([0, 0, 1, 2], [0, 0, 1, 1]) == pytest.approx(0.5714285714285715)
+    assert ari([0, 0, 1, 1], [0, 1, 0, 1]) == pytest.approx(-0.5)
+    # by hand: index 2, expected 3 * 6 / 15 = 1.2, max (3 + 6) / 2 = 4.5 -> 0.8 / 3.3
+    assert ari(["a", "a", "b", "b", "c", "c"], [0, 0, 0, 1, 1, 1]) == pytest.approx(0.8 / 3.3)
+
+
+def test_kmeans_recovers_well_separated_clusters() -> None:
+    rng = np.random.default_rng(0)
+    centers = rng.normal(size=(5, 16)) * 4
+    truth = rng.integers(5, size=1000)
+    x = (centers[truth] + rng.normal(size=(1000, 16)) * 0.3).astype(np.float32)
+    x *= rng.uniform(0.2, 5.0, size=(1000, 1)).astype(np.float32)  # activity: only direction
+    labels = kmeans(x, 5, seed=1)
+    assert ari(labels, truth) == pytest.approx(1.0)
+    sizes = np.bincount(labels)
+    assert list(sizes) == sorted(sizes, reverse=True)  # segment 0 is the largest
+
+
+def test_learned_segments_recover_planted_taste_groups(demo: tuple[Any, Model]) -> None:
+    folder, m = demo
+    truth = demo_groups(folder, m)
+    labels = np.asarray(m.segments.labels)
+    assert m.segments.n == len(np.unique(labels)) == 8
+    score = ari(labels, truth)
+    shuffled = [ari(np.random.default_rng(s).permutation(labels), truth) for s in range(3)]
+    # Measured ARI with this setup (demo seed 7; factors 32, iterations 8, 8 segments, train
+    # seed 0): 0.977. Over train seeds 0-3 x demo seeds 7/11 it ranged 0.72-0.99, and over
+    # other k-means seeds down to 0.64 (one k-means++ start sometimes merges two groups and
+    # splits another). 0.6 sits below all of that and far above random labels, whose ARI
+    # is ~0 (measured |ARI| < 0.001 for shuffled labels).
+    assert score >= 0.6, score
+    assert max(abs(s) for s in shuffled) < 0.02
+    # most users of each planted group share one segment
+    purity = [Counter(labels[truth == g].tolist()).most_common(1)[0][1] / (truth == g).sum()
+              for g in np.unique(truth)]
+    assert np.median(purity) >= 0.8
+
+
+def test_segment_descriptions_match_planted_genres(demo: tuple[Any, Model]) -> None:
+    folder, m = demo
+    truth = demo_groups(folder, m)
+    labels = np.asarray(m.segments.labels)
+    manifest = json.loads((folder / "demo.json").read_text())
+    planted = {g["group"]: set(g["genres"]) for g in manifest["groups"]}
+    matches = 0
+    for info in m.segments.info:
+        s = info["segment"]
+        members = labels == s
+        assert info["size"] == int(members.sum())
+        assert info["share"] == pytest.approx(members.mean())
+        assert info["label"]
+        majority = Counter(truth[members].tolist()).most_common(1)[0][0]
+        top = {t["genre"] for t in info["top_genres"]}
+        assert all(t["lift"] > 1 for t in info["top_genres"])
+        matches += bool(top & planted[majority])
+        assert 1 <= len(info["representative_films"]) <= 5
+    assert len({i["label"] for i in m.segments.info}) == m.segments.n  # labels are unique
+    assert matches >= m.segments.n - 1
+
+
+def test_describe_by_hand() -> None:
+    # 4 users, 3 films; segment 0 = users 0, 1 (watch film 0, Horror); segment 1 = 2, 3
+    seen = sp.csr_matrix(np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]], np.float32))
+    catalog = Catalog(np.array(["a", "b", "c"]), np.array(["A", "B", "C"]),
+                      np.zeros(3, np.int32), np.array(["Horror", "Comedy", "Drama"]))
+    info = describe(np.array([0, 0, 1, 1], np.int16), seen, catalog)
+    assert [i["size"] for i in info] == [2, 2]
+    # segment 0: 3 views, 2 Horror -> share 2/3 vs 2/6 overall: lift 2
+    assert info[0]["top_genres"][0] == {"genre": "Horror", "lift": 2.0}
+    assert info[1]["top_genres"][0] == {"genre": "Drama", "lift": 2.0}
+    assert info[0]["representative_films"][0]["film_id"] == "a"
+    assert info[0]["label"] == "Horror fans"
+
+
+def test_lift_table_by_hand() -> None:
+    values = np.array(["F", "M", "M", "M", "F", "M", "M", "M"])
+    rows = lift_table(values, np.array([0, 4, 1]))
+    assert rows == [
+        {"value": "F", "count": 2, "share": round(2 / 3, 4), "base_share": 0.25,
+         "lift": round((2 / 3) / 0.25, 3)},
+        {"value": "M", "count": 1, "share": round(1 / 3, 4), "base_share": 0.75,
+         "lift": round((1 / 3) / 0.75, 3)},
+    ]
