@@ -1,6 +1,6 @@
 """Quality report: the engine's default configuration against the baselines.
 
-Runs ``recommender.evaluation.evaluate.evaluate`` (engine defaults, popularity, ItemKNN,
+Runs ``recommender.evaluation.runs.evaluate`` (engine defaults, popularity, ItemKNN,
 ``implicit`` ALS defaults, EASE with its lambda chosen on a validation split) on MovieLens 100K,
 MovieLens latest-small and FilmTrust under the random and the time protocols, and writes
 
@@ -24,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from recommender.errors import InvalidParameterError
-from recommender.evaluation.evaluate import ENGINE, USER_K, evaluate, write_json
+from recommender.evaluation.report import write_json
+from recommender.evaluation.runs import evaluate
+from recommender.evaluation.scoring import ENGINE, USER_K
 from recommender.io import readers
 from recommender.model.config import TrainConfig
 

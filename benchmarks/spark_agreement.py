@@ -1,12 +1,12 @@
 """Agreement of the Spark engine with the local engine on MovieLens 100K.
 
 Under the evaluation module's ``random`` protocol (seeded 80/20 split,
-``recommender.evaluation.evaluate.make_split``), both engines train with the shipped defaults
+``recommender.evaluation.splits.make_split``), both engines train with the shipped defaults
 (``TrainConfig()``: tier-calibration holdout included) on the same training part and are scored
-by ``recommender.evaluation.evaluate.score_split`` (audience recall@100 is the headline; NDCG, AUC
-and the user direction come along). The Spark model is trained by ``recommender.spark`` exactly as
-``recommender train --engine spark`` does; its factors are re-aligned to the split's indices
-(Spark numbers ids its own way).
+by ``recommender.evaluation.scoring.score_split`` (audience recall@100 is the headline; NDCG, AUC
+and the user direction come along). The Spark model is trained by
+``recommender.spark.training.SparkTrainer`` (the MLlib ALS of ``recommender train --engine
+spark``); its factors are re-aligned to the split's indices (Spark numbers ids its own way).
 
 It also batch-exports every film's top-100 audience with both engines (``write_audiences``
 and ``batch_audiences_spark``) and checks that the exports have the same columns, the same
@@ -35,26 +35,13 @@ K = 100
 TOLERANCE = 0.10
 
 
-def aligned_factors(model: Any, users_ids: np.ndarray, film_ids: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """The model's factors re-indexed to another id order (unknown ids get zero vectors)."""
-    out = []
-    for ids, idmap, factors in ((users_ids, model.users, model.user_factors),
-                                (film_ids, model.films, model.film_factors)):
-        pos = idmap.to_index(ids, strict=False)
-        arr = np.zeros((len(ids), factors.shape[1]), np.float32)
-        arr[pos >= 0] = np.asarray(factors)[pos[pos >= 0]]
-        out.append(arr)
-    return out[0], out[1]
-
-
 def export_check(local_model: Any, spark_model: Any, spark: Any, work: Path) -> dict[str, Any]:
     """Batch exports of both engines: columns, types, id formats, audience overlap."""
     import pyarrow.parquet as pq
 
     from recommender.model import artifact
     from recommender.query.export import write_audiences
-    from recommender.spark.engine import batch_audiences_spark, read_audiences
+    from recommender.spark.scoring import batch_audiences_spark, read_audiences
 
     lpath, spath = work / "local.parquet", work / "spark.parquet"
     t0 = time.perf_counter()
@@ -95,28 +82,31 @@ def export_check(local_model: Any, spark_model: Any, spark: Any, work: Path) -> 
 
 
 def run_seed(seed: int, spark: Any, work: Path, with_exports: bool) -> dict[str, Any]:
-    from recommender.evaluation.baselines import FactorScorer
-    from recommender.evaluation.evaluate import Engine, make_split, score_split
+    from recommender.evaluation.runs import EngineUnderTest
+    from recommender.evaluation.scoring import score_split
+    from recommender.evaluation.splits import make_split
     from recommender.io import readers
     from recommender.model.config import TrainConfig
-    from recommender.spark.engine import train_spark_interactions
+    from recommender.spark.training import SparkTrainer
 
     inter = readers.load(DATASET)
     split = make_split(inter, "random", seed=seed)
     config = TrainConfig(seed=seed)
     common.log(f"seed {seed}: local engine")
     t0 = time.perf_counter()
-    engine = Engine(config)
+    engine = EngineUnderTest(config)
     local_scorer = engine.fit_split(split)
     local_s = time.perf_counter() - t0
     local = score_split(local_scorer, split, k=K)
     common.log(f"seed {seed}: local audience_recall@{K} = {local[f'audience_recall@{K}']}; "
                "spark engine")
     t0 = time.perf_counter()
-    spark_model = train_spark_interactions(split.train, config, spark=spark, progress=False)
+    spark_engine = EngineUnderTest(config, trainer=SparkTrainer(spark=spark), name="spark")
+    remote_scorer = spark_engine.fit_split(split)  # factors re-aligned to the split's id order
     spark_s = time.perf_counter() - t0
-    uf, ff = aligned_factors(spark_model, split.train.users.ids, split.train.films.ids)
-    remote = score_split(FactorScorer(uf, ff), split, k=K)
+    assert spark_engine.model_ is not None
+    spark_model = spark_engine.model_
+    remote = score_split(remote_scorer, split, k=K)
     common.log(f"seed {seed}: spark audience_recall@{K} = {remote[f'audience_recall@{K}']}")
     lr, sr = local[f"audience_recall@{K}"], remote[f"audience_recall@{K}"]
     out: dict[str, Any] = {
@@ -147,9 +137,9 @@ def markdown(doc: dict[str, Any]) -> str:
     lines = [
         "# Spark engine vs local engine on MovieLens 100K",
         "",
-        f"Protocol: `random` 80/20 split of `evaluate.make_split`; both engines trained with "
+        f"Protocol: `random` 80/20 split of `splits.make_split`; both engines trained with "
         f"the default `TrainConfig` (tier-calibration holdout included) on the same training "
-        f"part; metrics from `evaluate.score_split`. Spark master `{doc['master']}`, "
+        f"part; metrics from `scoring.score_split`. Spark master `{doc['master']}`, "
         f"pyspark {doc['pyspark']}. Target: Spark audience recall@{K} within "
         f"{TOLERANCE:.0%} of the local engine's.",
         "",
@@ -197,7 +187,7 @@ def main() -> int:
         return 2
     import pyspark
 
-    from recommender.spark.engine import get_session
+    from recommender.spark.session import get_session
 
     spark, _ = get_session(args.master, {"spark.driver.memory": "2g"})
     runs = []

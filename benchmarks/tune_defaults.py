@@ -1,6 +1,6 @@
 """Choose the engine's default hyper-parameters across datasets (not per dataset).
 
-The same seeded sample of configurations (``recommender.evaluation.evaluate.candidate_configs``) is
+The same seeded sample of configurations (``recommender.evaluation.tuning.candidate_configs``) is
 fitted and scored on a validation split carved out of the *training* part of every
 dataset x protocol (the test parts are never touched). Each configuration's validation
 objective (mean of audience_recall@100 and user_recall@20) is divided by the best one on that
@@ -26,18 +26,11 @@ import numpy as np
 
 from recommender.errors import InvalidParameterError
 from recommender.evaluation.baselines import EASE
-from recommender.evaluation.evaluate import (
-    EASE_LAMBDAS,
-    _Baseline,
-    candidate_configs,
-    grid_configs,
-    make_split,
-    objective,
-    score_split,
-    validation_scores,
-    validation_split,
-    write_json,
-)
+from recommender.evaluation.report import write_json
+from recommender.evaluation.runs import EASE_LAMBDAS, BaselineUnderTest
+from recommender.evaluation.scoring import objective, score_split
+from recommender.evaluation.splits import make_split, validation_split
+from recommender.evaluation.tuning import candidate_configs, grid_configs, validation_scores
 from recommender.io import readers
 from recommender.model.config import TrainConfig
 
@@ -108,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
             for row, cfg in zip(rows, configs, strict=True):
                 row["params"]["cg_steps"] = cfg.cg_steps
             ease = {f"{lam:g}": round(objective(score_split(
-                _Baseline(EASE(lam), "ease").fit_split(val), val, args.k), args.k), 5)
+                BaselineUnderTest(EASE(lam), "ease").fit_split(val), val, args.k), args.k), 5)
                 for lam in EASE_LAMBDAS}
             runs[label] = {"trials": rows, "ease_validation_objective": ease,
                            "seconds": round(time.perf_counter() - t0, 1)}

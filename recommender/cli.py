@@ -11,43 +11,41 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from recommender.errors import RecommenderError
 
+if TYPE_CHECKING:  # the commands import what they need when they run
+    from recommender.model.config import TrainConfig
+    from recommender.model.model import Model
+
 EXIT_BAD_INPUT = 2
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
-    return value
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        return value
+
+    return parse
 
 
-def _nonneg_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
-    return value
+_positive_int = _int_at_least(1)
+_nonneg_int = _int_at_least(0)
 
 
-def _filters(items: Sequence[str] | None) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for item in items or []:
-        name, sep, value = item.partition("=")
-        if not sep or not name or not value:
-            raise argparse.ArgumentTypeError(f"--filter expects ATTRIBUTE=VALUE, got {item!r}")
-        out.setdefault(name, []).append(value)
-    return out
+def _print_json(body: Any) -> None:
+    """``body`` as the matching HTTP endpoint sends it (compact, UTF-8 text)."""
+    print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
 # ---------------------------------------------------------------- commands
@@ -70,7 +68,7 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_config(args: argparse.Namespace) -> Any:
+def _train_config(args: argparse.Namespace) -> TrainConfig:
     from recommender.model.config import TrainConfig
 
     base: dict[str, Any] = {}
@@ -100,7 +98,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     engine = getattr(args, "engine", "local")
     t0 = time.perf_counter()
     if engine == "spark":
-        from recommender.spark.engine import train_spark
+        from recommender.spark.training import train_spark
 
         model = train_spark(args.data, config, films=args.films, users=args.users,
                             master=args.spark_master)
@@ -118,7 +116,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_model(path: str) -> Any:
+def _load_model(path: str) -> Model:
     from recommender.model import artifact
 
     return artifact.load(path)
@@ -132,13 +130,15 @@ def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
 
 def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.query.audience import film_audience
+    from recommender.query.catalog import segment_labels
+    from recommender.query.filters import parse_filters
 
     model = _load_model(args.model)
     page = film_audience(model, args.film_id, k=args.k, offset=args.offset,
                          exclude_seen=not args.include_seen, segment=args.segment,
-                         filters=_filters(args.filter))
+                         filters=parse_filters(args.filter, "--filter"))
     if args.json:
-        print(json.dumps(page.to_json(), ensure_ascii=False, separators=(",", ":")))
+        _print_json(page.to_json())
         return 0
     f = model.film_index(args.film_id)
     title = model.catalog.titles[f] or args.film_id
@@ -149,8 +149,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
     print(f"{len(model.film_viewers(f)):,} users have watched it; ranking {page.total:,} "
           f"candidates{'' if args.include_seen else ' who have not'}; showing ranks "
           f"{args.offset + 1}-{args.offset + len(page.user_ids)}")
-    seg_names = [s.get("label", "") for s in model.segments.info]
-    attrs = [a for a in ("age_band", "gender", "region") if a in model.user_table.attributes]
+    seg_names = segment_labels(model)
+    attrs: list[str] = [a for a in ("age_band", "gender", "region")
+                        if a in model.user_table.attributes]
     rows = []
     for i, r in enumerate(page.rows()):
         u = page.user_idx[i]
@@ -173,7 +174,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
 
     output_format(args.out)
     if getattr(args, "engine", "local") == "spark":
-        from recommender.spark.engine import batch_audiences_spark
+        from recommender.spark.scoring import batch_audiences_spark
 
         film_ids = None if args.all else _read_ids(args.films)
         rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
@@ -202,7 +203,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         films = recommend_user(model, args.user, k=args.k)
         body = films.to_json(model)
         if args.json:
-            print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+            _print_json(body)
             return 0
         print(f"Top {args.k} films for user {args.user}")
         _print_table(["rank", "film_id", "score", "title", "because you watched"], [
@@ -225,14 +226,14 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from recommender.evaluation.evaluate import cli_evaluate
+    from recommender.evaluation.report import cli_evaluate
 
     result: int = cli_evaluate(args)
     return result
 
 
 def cmd_tune(args: argparse.Namespace) -> int:
-    from recommender.evaluation.evaluate import cli_tune
+    from recommender.evaluation.report import cli_tune
 
     result: int = cli_tune(args)
     return result

@@ -1,6 +1,8 @@
-"""``create_app(settings)``: the FastAPI app. The model folder is loaded (memory-mapped) once
-in the lifespan, so several workers share the factor matrices through the page cache.
-Nothing heavy happens at import time."""
+"""The FastAPI app, built by ``create_app(settings)``.
+
+The model folder is loaded (memory-mapped) once in the lifespan, so several workers share the
+factor matrices through the page cache. Nothing heavy happens at import time.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for module in (system, films, users, audiences, admin):
         app.include_router(module.router)
-    # no route ahead of these two matches their paths (tests/test_service_fastpath.py)
+    # no route ahead of these two matches their paths (tests/service/test_fastpath.py)
     if settings.fast_path:
         audience = next(r for r in films.router.routes
                         if getattr(r, "endpoint", None) is films.audience)

@@ -1,6 +1,8 @@
-"""Domain errors -> HTTP: unknown film/user -> 404 naming the id; bad parameters, unknown
-genres and invalid requests -> 422 with a sentence a person can act on. Only ``service/``
-maps errors to status codes."""
+"""Domain errors mapped to HTTP statuses, each with a sentence a person can act on.
+
+Unknown film/user -> 404 naming the id; bad parameters, unknown genres and invalid requests ->
+422. Only ``service/`` maps errors to status codes.
+"""
 
 from __future__ import annotations
 

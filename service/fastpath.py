@@ -1,17 +1,18 @@
-"""Direct lanes for the two hottest requests, ``GET /films/{film_id}/audience`` and
-``GET /users/{user_id}/recommendations``.
+"""Direct lanes for the two hottest requests, a film's audience and a user's recommendations.
 
-Campaign tools poll a film's audience page far more often than anything else, and apps ask for
-a user's recommendations on every visit. Both bodies are cached per model version, so a repeated
-request costs a dictionary look-up; through FastAPI it also costs parameter parsing, dependency
-resolution, a hop to the thread pool and response building, several times the look-up itself
-(``benchmarks/README.md``). This pure ASGI layer sits between the metrics middleware and the
-app: when a request is a plain one, with only its page parameters (``k``, ``offset``,
-``exclude_seen``) given in their canonical spelling, it answers with the same bytes and headers
-the route would send. Anything else falls through to FastAPI untouched: other routes, other
-methods, a segment or attribute filter, an unusual spelling of a parameter (``k=+5``,
-``exclude_seen=True``), a repeated parameter, and every error (an unknown film or user, ``k``
-over the limit), so validation and error bodies have one source, the route.
+``GET /films/{film_id}/audience`` and ``GET /users/{user_id}/recommendations``: campaign tools
+poll a film's audience page far more often than anything else, and apps ask for a user's
+recommendations on every visit. Both bodies are cached per model version (``body_cache``), so
+a repeated request costs a dictionary look-up; through FastAPI it also costs parameter parsing,
+dependency resolution, a hop to the thread pool and response building, several times the
+look-up itself (``benchmarks/README.md``). This pure ASGI layer sits between the metrics
+middleware and the app: when a request is a plain one, with only its page parameters (``k``,
+``offset``, ``exclude_seen``) given in their canonical spelling, it answers with the same
+bytes and headers the route would send. Anything else falls through to FastAPI untouched:
+other routes, other methods, a segment or attribute filter, an unusual spelling of a
+parameter (``k=+5``, ``exclude_seen=True``), a repeated parameter, and every error (an
+unknown film or user, ``k`` over the limit), so validation and error bodies have one source,
+the route. This module only matches requests and sends the bytes ``body_cache`` gives.
 """
 
 from __future__ import annotations
@@ -21,64 +22,18 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from recommender.errors import RecommenderError
-from recommender.query.audience import AudiencePage
-from recommender.serving.engine import Engine, render_page
+from recommender.serving.engine import Engine
+from service.body_cache import BodyCache, audience_body, recommendations_body_async
 from service.schemas import MAX_OFFSET
 from service.state import ServiceState
-
-# pages up to this size are built on the event loop (their ranking comes from the batcher)
-INLINE_K = 1000
-# recommendation lists up to this long go through the micro-batcher
-INLINE_RECOMMENDATIONS = 100
 
 _UINT = re.compile(r"0|[1-9][0-9]{0,8}")
 _BOOL = {"true": True, "false": False, "1": True, "0": False}
 _FALL_THROUGH = frozenset({"segment", "filter"})
-
-
-def audience_key(film_id: str, k: int, offset: int, exclude_seen: bool
-                 ) -> tuple[str, int, int, bool]:
-    """The body-cache key of an unfiltered audience page (after validation)."""
-    return (film_id, k, offset, exclude_seen)
-
-
-async def audience_page(engine: Engine, film_id: str, k: int, offset: int,
-                        exclude_seen: bool) -> AudiencePage:
-    """An unfiltered audience page: its ranking from the cache or the micro-batcher (scoring
-    on the batcher's thread), the page built on the event loop; very deep pages in the thread
-    pool."""
-    if k <= INLINE_K:
-        return await engine.audience_async(film_id, k, offset, exclude_seen)
-    return await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen)
-
-
-async def audience_body(engine: Engine, film_id: str, k: int, offset: int,
-                        exclude_seen: bool) -> bytes:
-    """The JSON body of an unfiltered audience page: from the body cache, else
-    ``audience_page`` rendered and cached. Raises the library's errors (unknown
-    film, bad page) before anything is cached."""
-    key = audience_key(film_id, k, offset, exclude_seen)
-    body = engine.cached_body(key)
-    if body is not None:
-        return body
-    body = render_page(await audience_page(engine, film_id, k, offset, exclude_seen))
-    engine.bodies.put(key, body)
-    return body
-
-
-async def recommendations_body(engine: Engine, user_id: str, k: int, exclude_seen: bool
-                               ) -> bytes:
-    """``Engine.recommendations_body``: for the usual short lists from the body cache or the
-    recommendations micro-batcher (concurrent users scored with one product), for long ones in
-    the thread pool."""
-    if k <= INLINE_RECOMMENDATIONS:
-        return await engine.recommendations_body_async(user_id, k, exclude_seen)
-    return await run_in_threadpool(engine.recommendations_body, user_id, k, exclude_seen)
 
 
 def _canonical_query(query_string: bytes, defaults: dict[str, int | bool],
@@ -125,23 +80,25 @@ def plain_recommendations(query_string: bytes) -> tuple[int, bool] | None:
     return None if v is None else (int(v["k"]), bool(v["exclude_seen"]))
 
 
-async def _audience_lane(engine: Engine, film_id: str, query: bytes) -> bytes | None:
+async def _audience_lane(bodies: BodyCache, engine: Engine, film_id: str, query: bytes
+                         ) -> bytes | None:
     page = plain_page(query)
     if page is None:
         return None
     k, offset, exclude_seen = page
     engine.check_page(k, offset)
-    return await audience_body(engine, film_id, k, offset, exclude_seen)
+    return await audience_body(bodies, engine, film_id, k, offset, exclude_seen)
 
 
-async def _recommendations_lane(engine: Engine, user_id: str, query: bytes) -> bytes | None:
+async def _recommendations_lane(bodies: BodyCache, engine: Engine, user_id: str, query: bytes
+                                ) -> bytes | None:
     recs = plain_recommendations(query)
     if recs is None:
         return None
-    return await recommendations_body(engine, user_id, *recs)
+    return await recommendations_body_async(bodies, engine, user_id, *recs)
 
 
-Lane = Callable[[Engine, str, bytes], Awaitable[bytes | None]]
+Lane = Callable[[BodyCache, Engine, str, bytes], Awaitable[bytes | None]]
 
 
 class FastPath:
@@ -176,7 +133,8 @@ class FastPath:
         if matched is not None and engine is not None:
             _, id_, lane = matched
             try:
-                body = await lane(engine, id_, scope.get("query_string", b""))
+                body = await lane(self.service.bodies, engine, id_,
+                                  scope.get("query_string", b""))
             except RecommenderError:  # the route answers with its own error body
                 body = None
         if body is None or engine is None or matched is None:

@@ -1,6 +1,8 @@
-"""Prometheus metrics (one registry per app, so tests can build several apps) and the ASGI
-middleware that times every request, labels it by route template and adds the
-``X-Model-Version`` header."""
+"""Prometheus metrics and the ASGI middleware that times and labels every request.
+
+One registry per app, so tests can build several apps. The middleware labels each request by
+its route template and adds the ``X-Model-Version`` header.
+"""
 
 from __future__ import annotations
 

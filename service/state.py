@@ -1,7 +1,8 @@
-"""What the app holds between requests: settings, metrics and the engine being served.
+"""What the app holds between requests: settings, metrics, the engine and the body cache.
 
 The engine is swapped as one reference; a request takes the reference once (``deps``) and
-finishes on that engine even if a reload replaces it meanwhile.
+finishes on that engine even if a reload replaces it meanwhile. Cached bodies are keyed by the
+engine's model key, so a request still running on a replaced engine never answers another's.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from recommender.errors import ArtifactError
 from recommender.serving.engine import Engine, load_engine
+from service.body_cache import BodyCache
 from service.metrics import Metrics
 from service.settings import Settings
 
@@ -21,10 +23,17 @@ class ReloadError(Exception):
 
 
 class ServiceState:
+    """The served engine, the rendered bodies cached for it, settings and metrics."""
+
     def __init__(self, settings: Settings, metrics: Metrics) -> None:
         self.settings = settings
         self.metrics = metrics
         self.engine: Engine | None = None
+        # rendered audience and recommendation bodies: half as much memory again as the
+        # engine's ranking cache
+        self.bodies = BodyCache(int(settings.cache_mb * 2**20) // 2,
+                                on_audience_hit=metrics.on_cache,
+                                on_recommendations=metrics.on_recommendations_cache)
         self.model_path: str | None = settings.model_path
         self._reload_lock = threading.Lock()
 
@@ -35,8 +44,7 @@ class ServiceState:
             str(Path(path).expanduser()), max_k=s.max_k, cache_bytes=int(s.cache_mb * 2**20),
             depth=s.cache_depth, max_batch=s.max_batch, on_batch=self.metrics.on_batch,
             on_cache=self.metrics.on_cache,
-            on_recommendations_batch=self.metrics.on_recommendations_batch,
-            on_recommendations_cache=self.metrics.on_recommendations_cache)
+            on_recommendations_batch=self.metrics.on_recommendations_batch)
 
     def install(self, engine: Engine) -> Engine | None:
         old, self.engine = self.engine, engine  # the atomic swap
@@ -44,6 +52,7 @@ class ServiceState:
         self.metrics.set_model(engine)
         if old is not None:
             old.close()
+        self.bodies.clear()  # the old engine's bodies can no longer be asked for
         if self.settings.warm_cache:
             engine.start_warming()
         return old

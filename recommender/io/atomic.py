@@ -41,15 +41,16 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     """Yield a temporary folder beside ``dest``; when the block ends without an exception it
     replaces ``dest`` (which, if it exists, must be a folder: the caller decides whether it may
     be overwritten). With ``create=False`` the yielded path does not exist yet, for writers
-    that insist on creating their own output folder (Spark). ``mode`` sets the new folder's
-    permissions (``mkdtemp`` makes it private)."""
+    that insist on creating their own output folder (Spark). The new folder is private
+    (``0o700``, as ``mkdtemp`` makes folders) unless ``mode`` sets its permissions."""
     path = Path(dest)
     path.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     new, old = work / "new", work / "old"
+    keep_work = False  # True only while the previous folder sits in ``work`` unrestored
     try:
         if create:
-            new.mkdir()
+            new.mkdir(mode=0o700)
         yield new
         if mode is not None:
             os.chmod(new, mode)
@@ -59,7 +60,10 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
             os.replace(new, path)
         except BaseException:
             if old.exists():
+                keep_work = True  # if putting it back fails too, never delete it
                 os.replace(old, path)  # put the previous folder back
+                keep_work = False
             raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep_work:
+            shutil.rmtree(work, ignore_errors=True)

@@ -18,11 +18,19 @@ AGE_BAND = "age_band"
 GENDER = "gender"
 OCCUPATION = "occupation"
 REGION = "region"
+# raw user attributes the readers derive ``age_band`` and ``region`` from (and keep)
+AGE = "age"
+ZIP = "zip"
 
 # the film catalog
 TITLE = "title"
 YEAR = "year"
 GENRES = "genres"
+
+INTERACTION_COLUMNS = (USER_ID, FILM_ID, RATING, WEIGHT, TIMESTAMP)
+"""Columns an interactions file may have (``user_id`` and ``film_id`` are required)."""
+CATALOG_COLUMNS = (FILM_ID, TITLE, YEAR, GENRES)
+"""Columns of a film catalog (``films.csv``; only ``film_id`` is required)."""
 
 # output rows
 RANK = "rank"

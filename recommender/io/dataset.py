@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender.io.ids import IdMap
+from recommender.io.ids import IdMap, UsersAndFilms
 
 AGE_BANDS = ((0, 18, "under 18"), (18, 25, "18-24"), (25, 35, "25-34"), (35, 45, "35-44"),
              (45, 55, "45-54"), (55, 65, "55-64"), (65, 200, "65+"))
@@ -81,7 +81,7 @@ class UserTable:
 
 
 @dataclass
-class Interactions:
+class Interactions(UsersAndFilms):
     """One row per distinct (user, film) pair, with index columns into ``users`` and ``films``.
 
     Duplicated (user, film) events are merged by ``from_columns``: ``weight`` is the sum of the
@@ -103,14 +103,6 @@ class Interactions:
 
     def __len__(self) -> int:
         return len(self.user_idx)
-
-    @property
-    def n_users(self) -> int:
-        return len(self.users)
-
-    @property
-    def n_films(self) -> int:
-        return len(self.films)
 
     @classmethod
     def from_columns(

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import sys
 import tempfile
 import urllib.error
@@ -29,6 +28,7 @@ from typing import BinaryIO
 from tqdm import tqdm
 
 from recommender.errors import DataError, InvalidParameterError
+from recommender.io.atomic import atomic_dir
 
 __all__ = ["DATASETS", "DatasetSpec", "download"]
 
@@ -58,37 +58,37 @@ _GROUPLENS = "https://files.grouplens.org/datasets/movielens"
 _ML_TERMS = ("research use; no commercial use without permission; cite Harper & Konstan 2015; "
              "see the README inside the archive")
 
-DATASETS: dict[str, DatasetSpec] = {
-    "ml-100k": DatasetSpec(
-        name="ml-100k",
-        url=f"{_GROUPLENS}/ml-100k.zip",
-        folder="ml-100k",
-        description="MovieLens 100K (1998): 100,000 ratings 1-5 by 943 users on 1,682 films, "
-                    "with user age, gender, occupation and zip code",
-        homepage="https://grouplens.org/datasets/movielens/100k/",
-        licence=_ML_TERMS + "; no redistribution without permission",
+def _movielens(name: str, page: str, description: str, licence: str,
+               md5: str | None = None) -> DatasetSpec:
+    """A GroupLens MovieLens archive: ``<name>.zip``, holding the folder ``<name>``."""
+    return DatasetSpec(name=name, url=f"{_GROUPLENS}/{name}.zip", folder=name,
+                       description=description,
+                       homepage=f"https://grouplens.org/datasets/movielens/{page}/",
+                       licence=f"{_ML_TERMS}; {licence}", md5=md5)
+
+
+DATASETS: dict[str, DatasetSpec] = {spec.name: spec for spec in (
+    _movielens(
+        "ml-100k", "100k",
+        "MovieLens 100K (1998): 100,000 ratings 1-5 by 943 users on 1,682 films, with user "
+        "age, gender, occupation and zip code",
+        "no redistribution without permission",
         md5="0e33842e24a9c977be4e0107933c0723",  # GroupLens ml-100k.zip.md5
     ),
-    "ml-1m": DatasetSpec(
-        name="ml-1m",
-        url=f"{_GROUPLENS}/ml-1m.zip",
-        folder="ml-1m",
-        description="MovieLens 1M (2003): 1,000,209 ratings 1-5 by 6,040 users on 3,706 films, "
-                    "with user gender, age band, occupation and zip code",
-        homepage="https://grouplens.org/datasets/movielens/1m/",
-        licence=_ML_TERMS + "; no redistribution without permission",
+    _movielens(
+        "ml-1m", "1m",
+        "MovieLens 1M (2003): 1,000,209 ratings 1-5 by 6,040 users on 3,706 films, with user "
+        "gender, age band, occupation and zip code",
+        "no redistribution without permission",
         md5="c4d9eecfca2ab87c1945afe126590906",  # GroupLens ml-1m.zip.md5
     ),
-    "ml-latest-small": DatasetSpec(
-        name="ml-latest-small",
-        url=f"{_GROUPLENS}/ml-latest-small.zip",
-        folder="ml-latest-small",
-        description="MovieLens latest-small (2018-09): 100,836 ratings 0.5-5 by 610 users on "
-                    "9,724 films, with genres",
-        homepage="https://grouplens.org/datasets/movielens/latest/",
-        licence=_ML_TERMS + "; redistribution allowed under the same terms",
+    _movielens(
+        "ml-latest-small", "latest",
+        "MovieLens latest-small (2018-09): 100,836 ratings 0.5-5 by 610 users on 9,724 films, "
+        "with genres",
+        "redistribution allowed under the same terms",
     ),
-    "movietweetings": DatasetSpec(
+    DatasetSpec(
         name="movietweetings",
         url="https://github.com/sidooms/MovieTweetings/archive/refs/heads/master.zip",
         folder="MovieTweetings-master/latest",
@@ -99,7 +99,7 @@ DATASETS: dict[str, DatasetSpec] = {
                 "CrowdRec 2013)",
         # a branch snapshot: its bytes change whenever the repository does, so no checksum
     ),
-}
+)}
 
 
 def download(
@@ -201,21 +201,15 @@ def _safe_members(zf: zipfile.ZipFile, url: str) -> list[zipfile.ZipInfo]:
 
 
 def _extract(archive: Path, dest: Path, spec: DatasetSpec, url: str) -> Path:
-    """Unpack into a temporary folder beside ``dest``, then rename it to ``dest``."""
-    tmp_dir = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".unpack", dir=dest.parent))
-    try:
+    """Unpack into a temporary folder beside ``dest`` that then replaces ``dest`` (absent or an
+    empty folder: checked by the caller)."""
+    with atomic_dir(dest) as tmp_dir:
         try:
             with zipfile.ZipFile(archive) as zf:
                 members = _safe_members(zf, url)
                 zf.extractall(tmp_dir, members=members)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError) as e:
             raise DataError(url, f"not a valid zip archive ({e}); expected a .zip file") from None
-        if dest.exists():  # an empty folder (checked by the caller)
-            dest.rmdir()
-        os.replace(tmp_dir, dest)
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
     inner = dest / spec.folder
     if inner.is_dir():
         return inner

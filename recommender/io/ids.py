@@ -73,3 +73,18 @@ class IdMap:
 
     def to_ids(self, indices: NDArray[np.integer]) -> NDArray[np.str_]:
         return self._ids[np.asarray(indices)]
+
+
+class UsersAndFilms:
+    """Mixin for tables indexed by a user and a film ``IdMap`` (interactions, the model)."""
+
+    users: IdMap
+    films: IdMap
+
+    @property
+    def n_users(self) -> int:
+        return len(self.users)
+
+    @property
+    def n_films(self) -> int:
+        return len(self.films)

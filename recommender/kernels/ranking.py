@@ -6,9 +6,13 @@ reproducible (a brute-force ``lexsort`` gives the same order).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:  # numpy only at run time: the module is shipped to Spark executors
+    import scipy.sparse as sp
 
 # below this length a plain argpartition is as fast as pre-filtering
 _PREFILTER_MIN_N = 20_000

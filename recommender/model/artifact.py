@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +33,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.errors import ArtifactError
+from recommender.io.atomic import atomic_dir
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
 from recommender.model.model import Model, Segments
@@ -57,11 +56,9 @@ def save(model: Model, path: str | os.PathLike[str]) -> Path:
     if dest.exists() and any(dest.iterdir()) and not (dest / META).exists():
         raise ArtifactError(f"{dest}: is a non-empty folder that is not a model; "
                             "refusing to overwrite it")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.tmp-", dir=dest.parent))
     # one index dtype for indptr and indices, so scipy wraps the memory-mapped arrays as they are
     idx = np.int32 if model.seen.nnz < 2**31 - 1 else np.int64
-    try:
+    with atomic_dir(dest) as tmp:
         arrays: dict[str, NDArray[Any]] = {
             "user_factors": np.ascontiguousarray(model.user_factors, np.float32),
             "film_factors": np.ascontiguousarray(model.film_factors, np.float32),
@@ -86,21 +83,6 @@ def save(model: Model, path: str | os.PathLike[str]) -> Path:
         meta["user_attributes"] = sorted(model.user_table.attributes)
         meta["factors"] = int(model.user_factors.shape[1])
         _write_json(tmp / META, meta)
-        if dest.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{dest.name}.old-", dir=dest.parent))
-            os.replace(dest, old / "model")
-            try:
-                os.replace(tmp, dest)
-            except BaseException:
-                os.replace(old / "model", dest)  # put the previous model back
-                shutil.rmtree(old, ignore_errors=True)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return dest
 
 

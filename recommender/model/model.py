@@ -14,7 +14,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import UnknownFilmError, UnknownUserError
 from recommender.io.dataset import Catalog, UserTable
-from recommender.io.ids import IdMap
+from recommender.io.ids import IdMap, UsersAndFilms
 
 
 @dataclass
@@ -30,7 +30,7 @@ class Segments:
 
 
 @dataclass
-class Model:
+class Model(UsersAndFilms):
     """A trained audience engine.
 
     - ``user_factors``: (n_users, f) float32; ``film_factors``: (n_films, f) float32.
@@ -59,14 +59,6 @@ class Model:
     _max_film_norm: float | None = field(default=None, repr=False)
 
     @property
-    def n_users(self) -> int:
-        return len(self.users)
-
-    @property
-    def n_films(self) -> int:
-        return len(self.films)
-
-    @property
     def version(self) -> str:
         return str(self.meta.get("model_version", ""))
 
@@ -93,8 +85,7 @@ class Model:
     @property
     def film_norms(self) -> NDArray[np.float32]:
         if self._film_norms is None:
-            n = np.linalg.norm(self.film_factors, axis=1).astype(np.float32)
-            self._film_norms = np.where(n > 0, n, 1).astype(np.float32)
+            self._film_norms = _row_norms(self.film_factors)
         return self._film_norms
 
     @property
@@ -118,8 +109,7 @@ class Model:
     @property
     def user_norms(self) -> NDArray[np.float32]:
         if self._user_norms is None:
-            n = np.linalg.norm(self.user_factors, axis=1).astype(np.float32)
-            self._user_norms = np.where(n > 0, n, 1).astype(np.float32)
+            self._user_norms = _row_norms(self.user_factors)
         return self._user_norms
 
     @property
@@ -150,3 +140,9 @@ class Model:
 
         norms = np.linalg.norm(np.asarray(vectors, np.float64), axis=1)
         return score_slack(int(self.user_factors.shape[1]), self.max_user_norm, 1.0) * norms
+
+
+def _row_norms(factors: NDArray[np.float32]) -> NDArray[np.float32]:
+    """Euclidean norm of each row, with all-zero rows given norm 1 (safe to divide by)."""
+    n = np.linalg.norm(factors, axis=1).astype(np.float32)
+    return np.where(n > 0, n, 1).astype(np.float32)

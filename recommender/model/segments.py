@@ -1,5 +1,8 @@
-"""Audience segments: users clustered on their taste vectors, labelled by the genres they
-over-index on; and the lift tables (segment split, demographic portrait) of a set of users."""
+"""Audience segments (users clustered on their taste vectors) and lift tables of a user set.
+
+Segments are labelled by the genres their members over-index on; the lift tables give the
+segment split and the demographic portrait of any set of users.
+"""
 
 from __future__ import annotations
 

@@ -1,5 +1,8 @@
-"""``train(interactions, config) -> Model``: fit the factorisation, measure tier conversion,
-cluster users into segments."""
+"""The local trainer: fit the factorisation, measure tier conversion, cluster users into segments.
+
+``train(interactions, config) -> Model``; :class:`LocalTrainer` is the same behind the
+``Trainer`` interface.
+"""
 
 from __future__ import annotations
 

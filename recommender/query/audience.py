@@ -1,6 +1,6 @@
-"""Film -> users: a film's ranked audience, its tiers, segment split and portrait; lookalikes;
-cold-start audiences; batch audiences of many films.
+"""Film -> users: a film's ranked audience and its tiers, summary, lookalikes and cold start.
 
+Also the segment split and demographic portrait of a tier, and batch audiences of many films.
 Every ranking is one matrix-vector (or matrix-matrix, for batches) product followed by
 ``argpartition``; there is no Python loop over users.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,18 +21,14 @@ from recommender.errors import (
     UnknownGenreError,
     UnknownUserError,
 )
-from recommender.kernels.ranking import (
-    exclude_rows,
-    rank_of,
-    settle_top_k,
-    settled_rank_of,
-    settled_top_k_rows,
-    top_k,
-)
+from recommender.kernels.ranking import rank_of, settle_top_k, settled_rank_of, top_k
 from recommender.model import calibration
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
+from recommender.query.blocks import Block, top_k_blocks
+from recommender.query.catalog import segment_split
+from recommender.query.filters import Filters, candidate_mask
 
 Tiers = Sequence[tuple[str, float]]
 MAX_K = 100_000
@@ -55,24 +51,38 @@ class AudiencePage:
     offset: int
     k: int
 
-    def rows(self) -> list[dict[str, Any]]:
-        """JSON-ready rows: user_id, rank, score, percentile, tier, segment (no indices)."""
+    # a row's fields, in order; ``columns`` holds the rules of their values (one source for
+    # ``rows``, hence ``to_json``, and for the service's byte renderer)
+    FIELDS: ClassVar[tuple[str, ...]] = ("user_id", "rank", "score", "percentile", "tier",
+                                         "segment")
+
+    def columns(self) -> list[list[Any]]:
+        """The rows' JSON values column by column, in ``FIELDS`` order: user ids, ranks,
+        scores rounded to 6 digits, percentiles rounded to 4, tiers (None: no tier) and
+        segments, as Python str / int / float / None (no indices)."""
         # .tolist() converts each column to Python ints/floats/strs in C (the same values
         # int()/float() give element by element, several times faster)
-        return [
-            {"user_id": u, "rank": r, "score": round(s, 6), "percentile": round(p, 4),
-             "tier": t, "segment": g}
-            for u, r, s, p, t, g in zip(
-                np.asarray(self.user_ids).tolist(), np.asarray(self.rank, np.int64).tolist(),
-                np.asarray(self.score, np.float32).tolist(),
-                np.asarray(self.percentile, np.float64).tolist(), self.tier,
-                np.asarray(self.segment, np.int64).tolist(), strict=True)
-        ]
+        return [np.asarray(self.user_ids).tolist(), np.asarray(self.rank, np.int64).tolist(),
+                [round(s, 6) for s in np.asarray(self.score, np.float32).tolist()],
+                [round(p, 4) for p in np.asarray(self.percentile, np.float64).tolist()],
+                list(self.tier), np.asarray(self.segment, np.int64).tolist()]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """JSON-ready rows: user_id, rank, score, percentile, tier, segment (no indices)."""
+        fields = self.FIELDS
+        return [dict(zip(fields, values, strict=True))
+                for values in zip(*self.columns(), strict=True)]
+
+    def body(self, users: Any) -> dict[str, Any]:
+        """The JSON object of the page with ``users`` in the place of its rows: film_id,
+        users, total, offset, k."""
+        film_id = None if self.film_id is None else str(self.film_id)
+        return {"film_id": film_id, "users": users, "total": self.total,
+                "offset": self.offset, "k": self.k}
 
     def to_json(self) -> dict[str, Any]:
-        film_id = None if self.film_id is None else str(self.film_id)
-        return {"film_id": film_id, "users": self.rows(), "total": self.total,
-                "offset": self.offset, "k": self.k}
+        """The page as the audience endpoint's JSON body (and ``audience --json``)."""
+        return self.body(self.rows())
 
 
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
@@ -106,33 +116,6 @@ def tier_of(ranks: NDArray[np.int64], total: int, tiers: Tiers = DEFAULT_TIERS
     pos = np.searchsorted(ends, ranks, side="left")
     names = [n for n, _, _ in bounds]
     return [names[p] if p < len(names) else None for p in pos.tolist()]
-
-
-def candidate_mask(
-    model: Model,
-    segment: int | None = None,
-    filters: Mapping[str, str | Sequence[str]] | None = None,
-) -> NDArray[np.bool_] | None:
-    """Users allowed by a segment and attribute filters (None when there is no filter).
-
-    ``filters`` maps an attribute name (e.g. ``region``, ``age_band``) to one value or a list.
-    """
-    mask: NDArray[np.bool_] | None = None
-    if segment is not None:
-        if not 0 <= segment < model.segments.n:
-            raise InvalidParameterError(
-                f"segment must be in [0, {model.segments.n - 1}], got {segment}")
-        mask = np.asarray(model.segments.labels) == segment
-    for name, wanted in (filters or {}).items():
-        attrs = model.user_table.attributes
-        if name not in attrs:
-            known = ", ".join(sorted(attrs)) or "none"
-            raise InvalidParameterError(
-                f"unknown user attribute {name!r}; this model has: {known}")
-        values = [wanted] if isinstance(wanted, str) else list(wanted)
-        m = np.isin(np.asarray(attrs[name]), values)
-        mask = m if mask is None else mask & m
-    return mask
 
 
 def rank_users(
@@ -205,7 +188,7 @@ def film_audience(
     offset: int = 0,
     exclude_seen: bool = True,
     segment: int | None = None,
-    filters: Mapping[str, str | Sequence[str]] | None = None,
+    filters: Filters | None = None,
     tiers: Tiers = DEFAULT_TIERS,
 ) -> AudiencePage:
     """The users most likely to watch ``film_id``, best first, ``offset``..``offset+k``."""
@@ -233,8 +216,6 @@ def audience_summary(
     last = max((e for _, _, e in bounds), default=0)
     order = top_k(scores, last)
     base = calibration.base_rate(model.calibration)
-    labels = np.asarray(model.segments.labels)
-    names = [str(s.get("label", f"Segment {i}")) for i, s in enumerate(model.segments.info)]
     tier_rows: list[dict[str, Any]] = []
     cum = 0.0
     for (name, start, end), (_, share) in zip(bounds, tiers, strict=True):
@@ -250,7 +231,7 @@ def audience_summary(
                              round(float(scores[members].max()), 6)] if len(members) else None),
             "expected_conversion": None if conv is None else round(conv, 5),
             "conversion_lift": None if conv is None or not base else round(conv / base, 3),
-            "segments": _segment_rows(labels, members, names),
+            "segments": segment_split(model, members),
         })
     core = order[: bounds[0][2]] if bounds else order[:0]
     portrait = {name: lift_table(values, core)
@@ -263,21 +244,12 @@ def audience_summary(
         "candidates": n_cand,
         "base_conversion": None if base is None else round(base, 5),
         "tiers": tier_rows,
-        "segments": _segment_rows(labels, order, names),
+        "segments": segment_split(model, order),
         "portrait": portrait,
     }
 
 
 PORTRAIT_ATTRIBUTES = ("age_band", "gender", "occupation", "region")
-
-
-def _segment_rows(labels: NDArray[np.int16], members: NDArray[np.int64], names: list[str]
-                  ) -> list[dict[str, Any]]:
-    rows = lift_table(labels, members)
-    for r in rows:
-        r["segment"] = int(r.pop("value"))
-        r["label"] = names[r["segment"]] if r["segment"] < len(names) else ""
-    return rows
 
 
 def lookalikes(
@@ -346,7 +318,7 @@ def cold_start_audience(
     k: int = 100,
     offset: int = 0,
     segment: int | None = None,
-    filters: Mapping[str, str | Sequence[str]] | None = None,
+    filters: Filters | None = None,
     tiers: Tiers = DEFAULT_TIERS,
 ) -> AudiencePage:
     """Audience of a new film from comparable titles and/or genres (same shape as a known
@@ -363,7 +335,7 @@ def batch_audiences(
     k: int = 100,
     exclude_seen: bool = True,
     batch: int = 256,
-) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]]:
+) -> Iterator[Block]:
     """Top-``k`` audiences of many films, ``batch`` films per matrix product.
 
     Yields ``(films, users, scores, counts)`` per batch: ``users`` and ``scores`` are
@@ -371,16 +343,5 @@ def batch_audiences(
     ``film_audience``'s users and scores to the last digit (settled on exact dot products).
     """
     check_k(k)
-    uf = np.asarray(model.user_factors)
-    uf_t = np.ascontiguousarray(uf.T)
-    all_films: NDArray[np.int64] = np.asarray(film_idx, np.int64)
-    for start in range(0, len(all_films), batch):
-        films = all_films[start:start + batch]
-        vectors = np.asarray(model.film_factors[films], np.float32)
-        scores = vectors @ uf_t
-        if exclude_seen:
-            exclude_rows(scores, model.seen_by_film, films, np.arange(len(films)))
-        # settled on exact dot products, as film_audience is: the same users and scores
-        slacks = model.score_slacks(vectors)
-        users, exact, counts = settled_top_k_rows(scores, k, uf, vectors, slacks)
-        yield films, users, exact, counts
+    yield from top_k_blocks(film_idx, model.film_factors, model.user_factors, model.seen_by_film,
+                            k, exclude_seen, batch, model.score_slacks)

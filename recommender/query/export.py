@@ -1,13 +1,15 @@
-"""Batch exports for campaign tools: every film's audience, every user's recommendations, as
-CSV or Parquet, written to a temporary file and renamed (never a partial file)."""
+"""Batch exports for campaign tools: every film's audience, every user's recommendations.
+
+CSV or Parquet, written through :func:`recommender.io.atomic.atomic_file` (never a partial file).
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -17,7 +19,9 @@ from numpy.typing import NDArray
 from tqdm import tqdm
 
 from recommender.errors import InvalidParameterError
+from recommender.io.atomic import atomic_file
 from recommender.io.columns import AUDIENCE_COLUMNS, RECOMMEND_COLUMNS
+from recommender.io.ids import IdMap
 from recommender.model.model import Model
 from recommender.query.audience import DEFAULT_TIERS, Tiers, batch_audiences, tier_bounds
 from recommender.query.recommend import batch_recommendations
@@ -37,34 +41,6 @@ def output_format(path: str | os.PathLike[str]) -> str:
     return suffix[1:]
 
 
-class _TableSink:
-    """Streams record batches into a CSV or Parquet file under a temporary name."""
-
-    def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self.path = path
-        self.format = output_format(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        os.close(fd)
-        self.tmp = Path(tmp)
-        self.writer: pq.ParquetWriter | pacsv.CSVWriter = (
-            pq.ParquetWriter(self.tmp, schema) if self.format == "parquet"
-            else pacsv.CSVWriter(self.tmp, schema, write_options=_csv_options()))
-
-    def write(self, table: pa.Table) -> None:
-        self.writer.write_table(table)
-
-    def commit(self) -> None:
-        self.writer.close()
-        os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            self.tmp.unlink(missing_ok=True)
-
-
 def _csv_options() -> pacsv.WriteOptions:
     """Plain header line (``film_id,user_id,...``); values quoted only where CSV needs it."""
     try:
@@ -73,26 +49,36 @@ def _csv_options() -> pacsv.WriteOptions:
         return pacsv.WriteOptions()
 
 
-def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa.Table]) -> int:
-    sink = _TableSink(Path(path), schema)
+def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa.Table],
+            bar: tqdm) -> int:
+    """Write ``tables`` to ``path`` as CSV or Parquet (by its suffix), atomically; returns rows.
+    ``bar`` (advanced by the producer of ``tables``) is closed when the writing ends."""
+    fmt = output_format(path)
     rows = 0
-    try:
-        for t in tables:
-            sink.write(t)
-            rows += t.num_rows
-    except BaseException:
-        sink.abort()
-        raise
-    sink.commit()
+    with bar, atomic_file(path) as tmp:
+        writer: pq.ParquetWriter | pacsv.CSVWriter = (
+            pq.ParquetWriter(tmp, schema) if fmt == "parquet"
+            else pacsv.CSVWriter(tmp, schema, write_options=_csv_options()))
+        with writer:
+            for t in tables:
+                writer.write_table(t)
+                rows += t.num_rows
     return rows
 
 
-def _flat(users: NDArray[np.int64], counts: NDArray[np.int64]
-          ) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
-    k = users.shape[1]
+def _ranked(keys: IdMap, items: IdMap, key_idx: NDArray[np.int64], item_idx: NDArray[np.int64],
+            scores: NDArray[np.float32], counts: NDArray[np.int64]
+            ) -> tuple[NDArray[np.bool_], NDArray[np.int64], list[Any]]:
+    """Flatten a block of top-k rows (``counts[i]`` real entries in row ``i``): the mask of
+    real entries, their 1-based ranks, and the four leading export columns (key id, item id,
+    rank as int32, score as float32)."""
+    k = item_idx.shape[1]
     valid = np.arange(k)[None, :] < counts[:, None]
-    ranks = np.broadcast_to(np.arange(1, k + 1), users.shape)[valid]
-    return valid, ranks
+    ranks = np.broadcast_to(np.arange(1, k + 1), item_idx.shape)[valid]
+    head = [keys.to_ids(np.broadcast_to(key_idx[:, None], item_idx.shape)[valid]),
+            items.to_ids(item_idx[valid]), ranks.astype(np.int32),
+            scores[valid].astype(np.float32)]
+    return valid, ranks, head
 
 
 def write_audiences(
@@ -107,34 +93,30 @@ def write_audiences(
     n_seen = model.film_counts()
     labels = np.asarray(model.segments.labels)
     schema = AUDIENCE_SCHEMA
+    bar = tqdm(total=len(film_idx), unit="film", disable=not show, file=sys.stderr)
 
     def tables() -> Iterator[pa.Table]:
-        bar = tqdm(total=len(film_idx), unit="film", disable=not show, file=sys.stderr)
         for films, users, scores, counts in batch_audiences(model, film_idx, k, exclude_seen,
                                                             batch):
-            valid, ranks = _flat(users, counts)
+            valid, ranks, head = _ranked(model.films, model.users, films, users, scores, counts)
             n_cand = model.n_users - (n_seen[films] if exclude_seen else np.zeros_like(films))
             n_cand_rows = np.broadcast_to(n_cand[:, None], users.shape)[valid]
             pct = 100.0 * (n_cand_rows - ranks + 1) / np.maximum(n_cand_rows, 1)
-            tier_idx = _tier_index(ranks, n_cand_rows, tiers)
+            tier_idx = tier_index(ranks, n_cand_rows, tiers)
             u = users[valid]
             yield pa.Table.from_arrays([  # in the order of AUDIENCE_COLUMNS
-                model.films.to_ids(np.broadcast_to(films[:, None], users.shape)[valid]),
-                model.users.to_ids(u),
-                ranks.astype(np.int32),
-                scores[valid].astype(np.float32),
+                *head,
                 np.round(pct, 4),
                 pa.array(names[tier_idx], pa.string()),
                 labels[u].astype(np.int16),
             ], schema=schema)
             bar.update(len(films))
-        bar.close()
 
-    return _stream(out, schema, tables())
+    return _stream(out, schema, tables(), bar)
 
 
-def _tier_index(ranks: NDArray[np.int64], totals: NDArray[np.int64], tiers: Tiers
-                ) -> NDArray[np.int64]:
+def tier_index(ranks: NDArray[np.int64], totals: NDArray[np.int64], tiers: Tiers
+               ) -> NDArray[np.int64]:
     """Index into ``tiers`` (``len(tiers)`` = no tier) of each (rank, total) pair, vectorised
     with the same boundaries as ``audience.tier_bounds``."""
     tier_bounds(1, tiers)  # validates the tier spec
@@ -153,22 +135,17 @@ def write_recommendations(
     output_format(out)
     show = sys.stderr.isatty() if progress is None else progress
     schema = RECOMMEND_SCHEMA
+    bar = tqdm(total=len(user_idx), unit="user", disable=not show, file=sys.stderr)
 
     def tables() -> Iterator[pa.Table]:
-        bar = tqdm(total=len(user_idx), unit="user", disable=not show, file=sys.stderr)
         for users, films, scores, counts in batch_recommendations(model, user_idx, k,
                                                                   exclude_seen, batch):
-            valid, ranks = _flat(films, counts)
-            f = films[valid]
+            valid, _, head = _ranked(model.users, model.films, users, films, scores, counts)
             yield pa.Table.from_arrays([  # in the order of RECOMMEND_COLUMNS
-                model.users.to_ids(np.broadcast_to(users[:, None], films.shape)[valid]),
-                model.films.to_ids(f),
-                ranks.astype(np.int32),
-                scores[valid].astype(np.float32),
-                np.asarray(model.catalog.titles)[f],
+                *head,
+                np.asarray(model.catalog.titles)[films[valid]],
             ], schema=schema)
             bar.update(len(users))
-        bar.close()
 
-    return _stream(out, schema, tables())
+    return _stream(out, schema, tables(), bar)
 

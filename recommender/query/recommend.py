@@ -1,5 +1,7 @@
-"""User -> films: recommendations (known users, or a new user from the films they watched),
-their explanations, comparable films, and batch recommendations."""
+"""User -> films: recommendations, their explanations, comparable films, batch lists.
+
+Recommendations are for known users, or for a new user from the films they watched.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +24,8 @@ from recommender.kernels.ranking import (
 )
 from recommender.model.model import Model
 from recommender.query.audience import check_k
+from recommender.query.blocks import Block, top_k_blocks
+from recommender.query.catalog import film_fields
 
 
 @dataclass
@@ -35,16 +39,14 @@ class FilmList:
     because: list[list[dict[str, Any]]] | None = None
 
     def rows(self, model: Model) -> list[dict[str, Any]]:
-        idx = self.film_idx
-        ids, titles = model.film_labels
-        cat = model.catalog
+        """JSON-ready rows: film_id, rank, score (rounded to 6 digits), title, year, genres,
+        and ``because`` when the list has explanations."""
         out = []
-        for r, (f, s, year, genres) in enumerate(zip(
-                idx.tolist(), self.score.tolist(), cat.years[idx].tolist(),
-                cat.genres[idx].tolist(), strict=True)):
+        for r, ((film_id, title, year, genres), s) in enumerate(zip(
+                film_fields(model, self.film_idx), self.score.tolist(), strict=True)):
             row: dict[str, Any] = {
-                "film_id": ids[f], "rank": r + 1, "score": round(s, 6), "title": titles[f],
-                "year": int(year) or None, "genres": [g for g in str(genres).split("|") if g],
+                "film_id": film_id, "rank": r + 1, "score": round(s, 6), "title": title,
+                "year": year, "genres": genres,
             }
             if self.because is not None:
                 row["because"] = self.because[r]
@@ -243,21 +245,11 @@ def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
 def batch_recommendations(
     model: Model, user_idx: NDArray[np.integer], k: int = 10, exclude_seen: bool = True,
     batch: int = 1024,
-) -> Iterator[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float32], NDArray[np.int64]]]:
+) -> Iterator[Block]:
     """Top-``k`` films of many users, ``batch`` users per matrix product.
 
     Yields ``(users, films, scores, counts)``; row r's first ``counts[r]`` entries are real,
     and they are ``recommend_user``'s films and scores to the last digit."""
     check_k(k)
-    ff = np.asarray(model.film_factors)
-    ff_t = np.ascontiguousarray(ff.T)
-    all_users: NDArray[np.int64] = np.asarray(user_idx, np.int64)
-    for start in range(0, len(all_users), batch):
-        users = all_users[start:start + batch]
-        tastes = np.asarray(model.user_factors[users], np.float32)
-        scores = tastes @ ff_t
-        if exclude_seen:
-            exclude_rows(scores, model.seen, users, np.arange(len(users)))
-        # settled on exact dot products, as recommend_user is: the same films and scores
-        films, exact, counts = settled_top_k_rows(scores, k, ff, tastes, _slacks(model, tastes))
-        yield users, films, exact, counts
+    yield from top_k_blocks(user_idx, model.user_factors, model.film_factors, model.seen, k,
+                            exclude_seen, batch, lambda tastes: _slacks(model, tastes))

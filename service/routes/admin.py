@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from recommender.serving.engine import model_info
+from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
 from service.routes import INVALID, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest

@@ -17,10 +17,11 @@ from starlette.concurrency import run_in_threadpool
 from recommender.errors import InvalidParameterError
 from recommender.io.columns import AUDIENCE_COLUMNS
 from recommender.query.audience import AudiencePage, audience_summary
+from recommender.query.filters import parse_filters
 from recommender.query.recommend import similar_films
-from recommender.serving.engine import render_page
-from service.deps import EngineDep, SettingsDep
-from service.fastpath import audience_body, audience_page
+from service.bodies import render_page
+from service.body_cache import audience_body, audience_page
+from service.deps import EngineDep, ServiceDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
     MAX_OFFSET,
@@ -40,16 +41,6 @@ Segment = Annotated[int | None, Query(ge=0, description="only users of this segm
 Filters = Annotated[list[str], Query(
     alias="filter", description="only users with this attribute, as ATTRIBUTE=VALUE "
                                 "(repeatable, e.g. filter=region=north)")]
-
-
-def parse_filters(items: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name or not value:
-            raise InvalidParameterError(f"filter expects ATTRIBUTE=VALUE, got {item!r}")
-        out.setdefault(name, []).append(value)
-    return out
 
 
 @router.get("/films", response_model=FilmSearch, responses=INVALID,
@@ -85,20 +76,18 @@ async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
             responses={**NOT_FOUND, **INVALID},
             summary="The film's audience: users ranked by how likely they are to watch it")
 async def audience(
-    film_id: str, engine: EngineDep, k: K = 100, offset: Offset = 0,
+    film_id: str, engine: EngineDep, service: ServiceDep, k: K = 100, offset: Offset = 0,
     exclude_seen: ExcludeSeen = True, segment: Segment = None, filters: Filters = [],  # noqa: B006
 ) -> Response:
     # The body is the response model's JSON, rendered once per (model version, request) and
-    # kept in the engine's cache: repeated requests for the same page cost a dictionary look-up.
-    # service/fastpath.py answers most of these requests before they reach this route.
+    # kept in the service's body cache: repeated requests for the same page cost a dictionary
+    # look-up. service/fastpath.py answers most of these requests before they reach this route.
     if segment is None and not filters:
-        body = await audience_body(engine, film_id, k, offset, exclude_seen)
+        body = await audience_body(service.bodies, engine, film_id, k, offset, exclude_seen)
     else:
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
         body = render_page(page)
     return Response(body, media_type="application/json")
-
-
 
 
 def _safe_filename(film_id: str) -> str:

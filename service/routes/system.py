@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from recommender.serving.engine import model_info, segments_table
+from recommender.query.catalog import model_info, segments_table
 from service.deps import EngineDep, ServiceDep
 from service.schemas import Health, SegmentList
 

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from service.deps import EngineDep
+from service.body_cache import recommendations_body
+from service.deps import EngineDep, ServiceDep
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import Recommendations
 
@@ -19,11 +20,12 @@ router = APIRouter(tags=["users"])
 def recommendations(
     user_id: str,
     engine: EngineDep,
+    service: ServiceDep,
     k: Annotated[int, Query(ge=1, description="how many films")] = 10,
     exclude_seen: Annotated[bool, Query(description="leave out films already watched")] = True,
 ) -> Response:
-    # rendered by the engine, as the response model would render it (tests/test_contract.py):
-    # FastAPI's validation of the nested rows would cost more than computing them.
+    # rendered as the response model would render it (tests/service/test_contract.py) and
+    # cached: FastAPI's validation of the nested rows would cost more than computing them.
     # service/fastpath.py answers most of these requests before they reach this route.
-    return Response(engine.recommendations_body(user_id, k, exclude_seen),
+    return Response(recommendations_body(service.bodies, engine, user_id, k, exclude_seen),
                     media_type="application/json")

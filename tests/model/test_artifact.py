@@ -4,6 +4,7 @@ of corruption, and atomic saves."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -263,14 +264,15 @@ def test_failed_swap_restores_previous_model(model: Model, saved: Path, tmp_path
     dest = tmp_path / "model"
     shutil.copytree(saved, dest)
     before = {p.name: p.read_bytes() for p in dest.iterdir()}
-    real = artifact.os.replace
+    real = os.replace
 
     def flaky(src: Any, dst: Any) -> None:
-        if Path(dst) == dest and Path(src).name.startswith(".model.tmp-"):
-            raise OSError("rename failed")
+        if Path(dst) == dest and Path(src).name == "new" and Path(src).parent.name.startswith(
+                ".model.tmp-"):
+            raise OSError("rename failed")  # the new folder's rename into place
         real(src, dst)
 
-    monkeypatch.setattr(artifact.os, "replace", flaky)
+    monkeypatch.setattr(os, "replace", flaky)
     with pytest.raises(OSError, match="rename failed"):
         artifact.save(synthetic_model(n_users=50, n_films=10, seed=3), dest)
     monkeypatch.undo()

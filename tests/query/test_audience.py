@@ -339,6 +339,27 @@ def test_json_body_has_contract_fields_and_no_indices(model: Model) -> None:
     assert "idx" not in json.dumps(body)
 
 
+def test_json_rows_follow_the_contract_rules_byte_for_byte(model: Model) -> None:
+    """Oracle: the body written out by hand from the page's arrays (field order; score
+    rounded to 6 digits, percentile to 4; no tier is null)."""
+    fid = str(model.films.ids[4])
+    tiers: set[str | None] = set()
+    for page in (film_audience(model, fid, k=9, offset=3),
+                 film_audience(model, fid, k=600, exclude_seen=False),
+                 lookalikes(model, [str(model.users.ids[0])], k=4)[0]):
+        users = [{"user_id": str(u), "rank": int(r), "score": round(float(s), 6),
+                  "percentile": round(float(p), 4), "tier": t, "segment": int(g)}
+                 for u, r, s, p, t, g in zip(page.user_ids, page.rank, page.score,
+                                             page.percentile, page.tier, page.segment,
+                                             strict=True)]
+        want = {"film_id": page.film_id, "users": users, "total": page.total,
+                "offset": page.offset, "k": page.k}
+        assert json.dumps(page.to_json()) == json.dumps(want)
+        assert page.rows() == users
+        tiers.update(page.tier)
+    assert {None, "core", "broad"} <= tiers  # rows with and without a tier were written
+
+
 # ------------------------------------------------------------------ lookalikes
 
 

@@ -133,6 +133,32 @@ def test_rows_and_because_lists_watched_films_only(model: Model) -> None:
                 assert 0 <= b["share"] <= 1
 
 
+def test_json_rows_follow_the_contract_rules_byte_for_byte(model: Model) -> None:
+    """Oracle: the body written out by hand from the catalog (field order; score rounded to
+    6 digits; year 0 is null; genres split on ``|``, empty ones dropped)."""
+    cat = dataclasses.replace(model.catalog, years=np.where(
+        np.arange(model.n_films) % 3 == 0, 0, model.catalog.years).astype(np.int32),
+        genres=np.array(["" if f % 4 == 0 else "A|B" if f % 4 == 1 else "C" for f in
+                         range(model.n_films)]))
+    m = dataclasses.replace(model, catalog=cat, _film_labels=None)
+    uid = str(m.users.ids[3])
+    for films in (recommend_user(m, uid, k=12), similar_films(m, str(m.films.ids[2]), k=5)):
+        rows = []
+        for r, (f, s) in enumerate(zip(films.film_idx.tolist(), films.score.tolist(),
+                                       strict=True)):
+            year = int(cat.years[f])
+            row: dict[str, Any] = {
+                "film_id": str(m.films.ids[f]), "rank": r + 1, "score": round(float(s), 6),
+                "title": str(cat.titles[f]), "year": year if year else None,
+                "genres": [g for g in str(cat.genres[f]).split("|") if g]}
+            if films.because is not None:
+                row["because"] = films.because[r]
+            rows.append(row)
+        want = {"user_id": films.user_id, "films": rows}
+        assert json.dumps(films.to_json(m)) == json.dumps(want)
+        assert any(r["year"] is None for r in rows) and any(r["genres"] == [] for r in rows)
+
+
 def test_film_units_and_labels(tie_model: Model) -> None:
     ff = np.array(tie_model.film_factors)
     ff[[2, 5]] = 0  # zero taste vectors stay zero (their norm counts as 1)

@@ -1,6 +1,6 @@
 """``recommender.serving.engine``: the cached, micro-batched audience path gives the library's
-answers (``audience.film_audience``), the cache is bounded and per model, and concurrent
-requests are coalesced into shared matrix products."""
+answers (``audience.film_audience``), the cache is per model, and concurrent requests are
+coalesced into shared matrix products."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from service_fixtures import build_model, save_model
 
+import recommender.serving.batching as batching
 import recommender.serving.engine as serving
 from recommender.errors import (
     ArtifactError,
@@ -23,15 +24,9 @@ from recommender.errors import (
 )
 from recommender.model.model import Model
 from recommender.query.audience import AudiencePage, film_audience
-from recommender.query.recommend import recommend_user
-from recommender.serving.engine import (
-    Engine,
-    MicroBatcher,
-    Ranking,
-    RankingCache,
-    rank_films,
-    render_json,
-)
+from recommender.query.recommend import FilmList, recommend_user
+from recommender.serving.engine import Engine
+from recommender.serving.rankings import Ranking
 
 
 @pytest.fixture(scope="module")
@@ -110,44 +105,9 @@ def test_deeper_pages_deepen_the_cached_prefix(model: Model) -> None:
     assert len(engine.cache.get(key).order) == 16  # type: ignore[union-attr]
 
 
-def test_lru_evicts_by_bytes() -> None:
-    def ranking(n: int) -> Ranking:
-        return Ranking(np.arange(n, dtype=np.int64), np.zeros(n, np.float32), n)
-
-    size = ranking(100).nbytes
-    cache = RankingCache(max_bytes=3 * size)
-    for f in range(3):
-        cache.put(("v", f, True), ranking(100))
-    cache.get(("v", 0, True))  # 0 is now the most recent; 1 is the oldest
-    cache.put(("v", 3, True), ranking(100))
-    assert cache.get(("v", 1, True)) is None
-    assert all(cache.get(("v", f, True)) is not None for f in (0, 2, 3))
-    assert cache.nbytes <= 3 * size
-    cache.put(("v", 0, True), ranking(10))  # a shallower prefix never replaces a deeper one
-    assert len(cache.get(("v", 0, True)).order) == 100  # type: ignore[union-attr]
-    cache.put(("v", 9, True), ranking(10_000))  # larger than the whole cache: not kept
-    assert cache.get(("v", 9, True)) is None
-    cache.clear()
-    assert len(cache) == 0 and cache.nbytes == 0
-
-
-def test_rank_films_matches_a_brute_force_lexsort(model: Model) -> None:
-    films = [model.film_index(f) for f in ("00004", "00009", "00010")]
-    got = rank_films(model, films, [True, False, True], depth=30)
-    for f, excl, r in zip(films, [True, False, True], got, strict=True):
-        scores = np.asarray(model.user_factors, np.float64) @ np.asarray(
-            model.film_factors[f], np.float64)
-        users = np.arange(model.n_users)
-        if excl:
-            users = np.setdiff1d(users, model.film_viewers(f))
-        order = users[np.lexsort((users, -scores[users]))]
-        assert r.n_cand == len(users)
-        assert r.order.tolist() == order[:30].tolist()
-
-
 def test_concurrent_requests_are_coalesced(model: Model, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
-    real = serving.rank_films
+    real = batching.rank_films
     calls: list[int] = []
 
     def slow_rank_films(*args: Any, **kw: Any) -> list[Ranking]:
@@ -155,7 +115,7 @@ def test_concurrent_requests_are_coalesced(model: Model, monkeypatch: pytest.Mon
         time.sleep(0.05)  # keep the first batch busy so the others queue up behind it
         return real(*args, **kw)
 
-    monkeypatch.setattr(serving, "rank_films", slow_rank_films)
+    monkeypatch.setattr(batching, "rank_films", slow_rank_films)
     sizes: list[int] = []
     engine = Engine(model, max_batch=64, on_batch=sizes.append)
     films = model.films.ids[:12].tolist()
@@ -212,34 +172,33 @@ def test_async_requests_are_coalesced_and_exact(model: Model, monkeypatch: pytes
         assert_same_page(page, first)
 
 
-def test_async_recommendations_are_coalesced_exact_and_cached(
+def test_async_recommendations_are_coalesced_and_exact(
         model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
-    _slow_down(monkeypatch, "recommendation_bodies")
+    _slow_down(monkeypatch, "recommend_many")
     sizes: list[int] = []
-    lookups: list[bool] = []
-    engine = Engine(model, max_batch=5, on_recommendations_batch=sizes.append,
-                    on_recommendations_cache=lookups.append)
+    engine = Engine(model, max_batch=5, on_recommendations_batch=sizes.append)
     users = model.users.ids[:12].tolist()
     asks = [(u, 3 + i % 4, i % 3 != 0) for i, u in enumerate(users)]
 
-    async def ask_all() -> list[bytes]:
-        return await asyncio.gather(*(engine.recommendations_body_async(u, k, e)
+    async def ask_all() -> list[FilmList]:
+        return await asyncio.gather(*(engine.recommendations_async(u, k, e)
                                       for u, k, e in asks))
 
-    bodies = asyncio.run(ask_all())
+    lists = asyncio.run(ask_all())
     assert sizes[0] == 1 and max(sizes) == 5 and sum(sizes) == len(users)  # first alone
-    assert lookups == [False] * len(users)
-    for (u, k, e), body in zip(asks, bodies, strict=True):
-        films = recommend_user(model, u, k, exclude_seen=e)
-        assert body == render_json({"user_id": u, "films": films.rows(model)})
-        assert body == Engine(model).recommendations_body(u, k, e)  # the sync path's body
-    # a second round is answered from the body cache, without a batch
-    assert asyncio.run(ask_all()) == bodies
-    assert sum(sizes) == len(users) and lookups[len(users):] == [True] * len(users)
+    for (u, k, e), films in zip(asks, lists, strict=True):
+        want = recommend_user(model, u, k, exclude_seen=e)
+        assert films.to_json(model) == want.to_json(model)
+        assert films.score.tobytes() == want.score.tobytes()
+        assert films.to_json(model) == engine.recommendations(u, k, e).to_json(model)
     with pytest.raises(UnknownUserError):
-        asyncio.run(engine.recommendations_body_async("no such user", 5))
+        asyncio.run(engine.recommendations_async("no such user", 5))
     with pytest.raises(InvalidParameterError):
-        asyncio.run(engine.recommendations_body_async(users[0], 0))
+        asyncio.run(engine.recommendations_async(users[0], 0))
+    with pytest.raises(InvalidParameterError):
+        engine.recommendations(users[0], 0)
+    with pytest.raises(InvalidParameterError):  # the engine's own max_k
+        Engine(model, max_k=4).recommendations(users[0], 5)
 
 
 def test_async_batch_failure_and_cancellation(model: Model, monkeypatch: pytest.MonkeyPatch
@@ -267,16 +226,6 @@ def test_async_batch_failure_and_cancellation(model: Model, monkeypatch: pytest.
         asyncio.run(engine.audience_async("no such film", 5))
 
 
-def test_a_failing_batch_fails_its_callers_only(model: Model, monkeypatch: pytest.MonkeyPatch
-                                                ) -> None:
-    batcher = MicroBatcher(model)
-    monkeypatch.setattr(serving, "rank_films", lambda *a, **k: 1 / 0)
-    with pytest.raises(ZeroDivisionError):
-        batcher.rank(0, True, 5)
-    monkeypatch.undo()
-    assert len(batcher.rank(0, True, 5).order) == 5  # the batcher is not stuck
-
-
 def test_load_engine_validates(tmp_path: Path) -> None:
     path = save_model(tmp_path / "m", seed=5)
     engine = serving.load_engine(str(path), max_k=20)
@@ -286,6 +235,18 @@ def test_load_engine_validates(tmp_path: Path) -> None:
     np.save(path / "film_factors.npy", uf)
     with pytest.raises(ArtifactError, match="film_factors holds NaN or infinite"):
         serving.load_engine(str(path))
+
+
+def test_load_engine_rejects_segment_labels_out_of_range(tmp_path: Path) -> None:
+    """Past segments.json (``artifact.load``'s check) or negative (``validate_model``'s)."""
+    path = save_model(tmp_path / "m", seed=5)
+    labels = np.load(path / "user_segments.npy")
+    for bad, why in ((99, "refers to segment 99"), (-1, "out of range of segments.json")):
+        changed = labels.copy()
+        changed[3] = bad
+        np.save(path / "user_segments.npy", changed)
+        with pytest.raises(ArtifactError, match=f"user_segments {why}"):
+            serving.load_engine(str(path))
 
 
 def test_warm_cache_ranks_every_film_exactly(model: Model) -> None:

@@ -1,4 +1,4 @@
-"""The fast lanes (service/fastpath.py) must be invisible: for any request they either answer
+"""The fast lanes (``service/fastpath.py``) must be invisible: for any request they either answer
 exactly what the FastAPI route answers (status, body, headers) or leave the request to the
 route. Oracle: the same app built with the fast path turned off."""
 
@@ -6,15 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from service_fixtures import ODD_FILM_ID, ODD_USER_ID, save_model
 
-from recommender.query.audience import AudiencePage
-from recommender.serving.engine import render_json, render_page
 from service.app import create_app
 from service.fastpath import plain_page, plain_recommendations
 from service.settings import Settings
@@ -99,30 +97,27 @@ def test_plain_pages_skip_the_route(model_dir: Path, monkeypatch: pytest.MonkeyP
 
 def test_plain_recommendations_skip_the_route(model_dir: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    """As above for recommendations: with the engine method the route calls broken after the
-    lane is set up, a plain request is still answered by the lane (through the module-level
-    helper), while a non-canonical one reaches the broken route."""
+    """As above for recommendations: with the route's body builder broken, a plain request is
+    still answered by the lane (through ``body_cache.recommendations_body_async``), while a
+    non-canonical one reaches the broken route."""
     import service.fastpath as fastpath
-    from recommender.serving.engine import Engine
+    import service.routes.users as users
+    from service.body_cache import recommendations_body_async
 
     with _client(model_dir, True) as fast, _client(model_dir, False) as slow:
         want = slow.get("/users/u5/recommendations?k=3").content
-        original = Engine.recommendations_body
-
-        def lane_only(engine: Engine, user_id: str, k: int, exclude_seen: bool) -> bytes:
-            return original(engine, user_id, k, exclude_seen)
 
         def broken(*args: object, **kwargs: object) -> bytes:
             raise AssertionError("the route was called")
 
         calls: list[str] = []
 
-        async def counted(engine: Engine, user_id: str, k: int, exclude_seen: bool) -> bytes:
-            calls.append(user_id)
-            return lane_only(engine, user_id, k, exclude_seen)
+        async def counted(*args: Any) -> bytes:
+            calls.append(args[2])
+            return await recommendations_body_async(*args)
 
-        monkeypatch.setattr(fastpath, "recommendations_body", counted)
-        monkeypatch.setattr(Engine, "recommendations_body", broken)
+        monkeypatch.setattr(fastpath, "recommendations_body_async", counted)
+        monkeypatch.setattr(users, "recommendations_body", broken)
         assert fast.get("/users/u5/recommendations?k=3").content == want
         assert calls == ["u5"]
         with pytest.raises(AssertionError, match="the route was called"):
@@ -142,28 +137,6 @@ def test_plain_page_parsing() -> None:
     assert plain_recommendations(b"k=25&exclude_seen=false&offset=3") == (25, False)
     for q in (b"k=0", b"k=01", b"exclude_seen=on", b"k=1&k=1", b"segment=2"):
         assert plain_recommendations(q) is None, q
-
-
-def test_render_page_is_json_dumps_byte_for_byte() -> None:
-    rng = np.random.default_rng(3)
-    odd = ["u1", "é/ü", 'q"uote', "back\\slash", "tab\tnl\n", "\x00\x1f", "😀", "</script>", ""]
-    for trial in range(50):
-        n = int(rng.integers(0, 12))
-        page = AudiencePage(
-            film_id=None if trial % 7 == 0 else odd[trial % len(odd)],
-            user_idx=np.arange(n, dtype=np.int64),
-            user_ids=np.array([odd[i % len(odd)] + str(i) for i in rng.integers(0, 99, n)]),
-            rank=np.arange(1, n + 1, dtype=np.int64) + trial,
-            score=(rng.standard_normal(n) * 10.0 ** rng.integers(-8, 4)).astype(np.float32),
-            percentile=rng.random(n) * 100, tier=[[None, "core", "broad"][i % 3] for i in range(n)],
-            segment=rng.integers(0, 10, n), total=int(rng.integers(0, 10**6)), offset=trial, k=n)
-        assert render_page(page) == render_json(page.to_json())
-    nan = AudiencePage(film_id="f", user_idx=np.zeros(1, np.int64), user_ids=np.array(["u"]),
-                       rank=np.ones(1, np.int64), score=np.array([np.nan], np.float32),
-                       percentile=np.ones(1), tier=[None], segment=np.zeros(1, np.int64),
-                       total=1, offset=0, k=1)
-    with pytest.raises(ValueError):
-        render_page(nan)
 
 
 def _cache_counts(client: TestClient) -> dict[str, float]:

@@ -1,0 +1,73 @@
+"""Formatting helpers for the benchmark report.
+
+Numbers, Markdown tables and sections, and lookups into the result JSON files (any of which
+may be missing, or lack a field).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+GIB = 1024.0
+
+
+def fmt(x: float | None, digits: int = 2, unit: str = "") -> str:
+    """A number with precision by magnitude (thousands separated) and a unit; n/a for None."""
+    if x is None:
+        return "n/a"
+    if abs(x) >= 1000:
+        s = f"{x:,.0f}"
+    elif abs(x) >= 100:
+        s = f"{x:.0f}"
+    elif abs(x) >= 10:
+        s = f"{x:.1f}"
+    else:
+        s = f"{x:.{digits}f}"
+    return s + unit
+
+
+def table(headers: list[str], rows: list[list[Any]]) -> str:
+    """A Markdown table."""
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def section(heading: str, *parts: str) -> str:
+    """A Markdown section: the heading, then each part, each followed by a blank line."""
+    return "\n".join([heading, "", *(["\n\n".join(parts)] if parts else []), ""])
+
+
+def status(ok: bool | None, variant: bool = False) -> str:
+    """A target's verdict: bold pass/miss, or in parentheses for an informative variant."""
+    if ok is None:
+        return "n/a"
+    if variant:
+        return "(pass)" if ok else "(miss)"
+    return "**pass**" if ok else "**miss**"
+
+
+def get(d: dict[str, Any] | None, *path: Any) -> Any:
+    """The value at ``path`` (keys and list indices) in ``d``, or None where any step is missing."""
+    cur: Any = d
+    for p in path:
+        if cur is None:
+            return None
+        if isinstance(cur, dict):
+            cur = cur.get(p)
+        elif isinstance(cur, list) and isinstance(p, int) and p < len(cur):
+            cur = cur[p]
+        else:
+            return None
+    return cur
+
+
+def http_cell(h: dict[str, Any] | None, server: str, endpoint: str, traffic: str, c: int
+              ) -> dict[str, Any] | None:
+    """The HTTP benchmark cell of this server, endpoint, traffic and connection count, or None."""
+    for cell in (h or {}).get("cells", []):
+        if (cell["server"], cell["endpoint"], cell["connections"]) == (server, endpoint, c) and \
+                (server == "trivial" or cell["traffic"] == traffic):
+            d: dict[str, Any] = cell
+            return d
+    return None

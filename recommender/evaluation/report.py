@@ -1,0 +1,111 @@
+"""Reports: the evaluation as a text table, JSON written atomically, and the CLI commands."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommender.evaluation.runs import evaluate
+from recommender.evaluation.scoring import ENGINE, headline
+from recommender.evaluation.tuning import tune
+from recommender.io.atomic import atomic_file
+from recommender.io.text import table_text
+
+
+def cli_evaluate(args: Any) -> int:
+    from recommender.io import readers as data_mod
+
+    interactions = data_mod.load(args.data)
+    report = evaluate(interactions, protocol=args.protocol, k=args.k,
+                      seed=getattr(args, "seed", 0))
+    print(format_report(report))
+    if getattr(args, "json_path", None):
+        write_json(report, args.json_path)
+        print(f"report written to {args.json_path}")
+    return 0
+
+
+def cli_tune(args: Any) -> int:
+    from recommender.io import readers as data_mod
+
+    interactions = data_mod.load(args.data)
+    result = tune(interactions, trials=args.trials, k=args.k, seed=args.seed)
+    write_json(result, args.out)
+    v, t = result["validation"], result["test"]
+    p = result["params"]
+    print(f"{len(result['trials'])} trials on a validation split of the training part "
+          f"({result['objective']})")
+    print(f"best: {p['weighting']} weighting, {p['factors']} factors, {p['iterations']} "
+          f"iterations, regularization {p['regularization']}, alpha {p['alpha']}"
+          + (f", bm25 k1 {p['bm25_k1']} b {p['bm25_b']}" if p["weighting"] == "bm25" else ""))
+    print(f"validation objective: best {v['best']['objective']:.4f}, "
+          f"defaults {v['defaults']['objective']:.4f}")
+    rows = [[name] + [_fmt(t[name][key]) for key in headline(args.k)] for name in t]
+    print(table_text(["test split"] + headline(args.k), rows))
+    print(f"configuration written to {args.out} (use: recommender train --config {args.out})")
+    return 0
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """The report as a plain-text table (one row per model, ratios to the engine)."""
+    k, uk = report["k"], report["user_k"]
+    keys = headline(k, uk) + [f"audience_reach@{k}", f"user_coverage@{uk}", "fit_seconds"]
+    s = report["split"]
+    lines = [f"{report['dataset']}: {report['protocol']} protocol, "
+             f"{s['train_interactions']:,} train / {s['test_interactions']:,} test interactions, "
+             f"{s['evaluated_users']:,} users, {s['known_films']:,} films "
+             f"({report['models'][ENGINE]['films_evaluated']} films with "
+             f"{report['min_viewers']}+ test viewers)"]
+    rows = []
+    for name, res in report["models"].items():
+        ratio = report["ratios_to_engine"].get(name, {})
+        rows.append([name] + [_fmt(res[key]) + (f" ({ratio[key]:.2f}x)" if key in ratio and
+                                                name != ENGINE else "") for key in keys])
+    lines.append(table_text(["model"] + keys, rows))
+    if "ease_lambda" in report:
+        lines.append(f"EASE lambda {report['ease_lambda']['chosen']:g} (chosen on a validation "
+                     "split of the training part)")
+    cs = report.get("cold_start")
+    if cs:
+        if "status" in cs:
+            lines.append(f"cold start: {cs['status']}")
+        else:
+            rk = f"audience_recall@{k}"
+            lines.append(f"cold start ({cs['films_evaluated']} new films): "
+                         + ", ".join(f"{n} {cs[n][rk]:.4f}" for n in
+                                     ("engine", "engine_genres_only", "popularity"))
+                         + f" ({rk})")
+    return "\n".join(lines)
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else f"{v:.4f}"
+    return str(v)
+
+
+def write_json(obj: Any, path: str | os.PathLike[str]) -> Path:
+    """Write ``obj`` as JSON atomically (temporary file, then rename): never half-written."""
+    p = Path(path)
+    with atomic_file(p) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(_clean(obj), fh, indent=2, sort_keys=False)
+        fh.write("\n")
+    return p
+
+
+def _clean(obj: Any) -> Any:
+    """NaN is not JSON: write null instead."""
+    if isinstance(obj, float):
+        return None if math.isnan(obj) else obj
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return _clean(obj.item())
+    return obj

@@ -1,0 +1,224 @@
+"""The engine and the baselines as models under test, and ``evaluate()``: all on one split.
+
+The engine is scored exactly as ``recommender train`` builds it (the local trainer), so the
+report measures the shipped defaults, tier-calibration holdout and warm refit included.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from tqdm import tqdm
+
+from recommender.errors import InvalidParameterError
+from recommender.evaluation.baselines import (
+    EASE,
+    FactorScorer,
+    ImplicitALS,
+    ItemKNN,
+    Popularity,
+    Scorer,
+    fold_in_als,
+)
+from recommender.evaluation.cold_start import cold_start_eval
+from recommender.evaluation.scoring import (
+    ENGINE,
+    MIN_VIEWERS,
+    USER_K,
+    objective,
+    objective_key,
+    ratios,
+    score_split,
+)
+from recommender.evaluation.splits import Split, make_split, validation_split
+from recommender.io.dataset import Interactions
+from recommender.model.config import TrainConfig
+from recommender.model.model import Model
+from recommender.model.trainer import Trainer
+from recommender.model.training import LocalTrainer, fit_factors, make_backend
+from recommender.model.weighting import confidence, filter_min_rating
+
+EASE_LAMBDAS = (5.0, 20.0, 50.0, 150.0, 500.0, 1500.0, 5000.0)
+
+
+class EngineUnderTest:
+    """The audience engine under ``config``, as a model under test (``name``, ``fit_split``).
+
+    ``pipeline=True`` builds the complete model through ``trainer`` (any ``Trainer``; default
+    ``LocalTrainer()``, i.e. ``training.train``: what ``recommender train`` ships, calibration
+    holdout and warm refit included) and keeps it in ``model_``; ``pipeline=False`` fits the
+    factors directly with ``implicit`` whatever the trainer (identical to the local trainer with
+    ``holdout=0``), which is what tuning uses for speed.
+    """
+
+    def __init__(self, config: TrainConfig | None = None, pipeline: bool = True,
+                 name: str = ENGINE, trainer: Trainer | None = None) -> None:
+        self.config = (config or TrainConfig()).validate()
+        self.pipeline = pipeline
+        self.name = name
+        self.trainer: Trainer = LocalTrainer() if trainer is None else trainer
+        self.model_: Model | None = None
+
+    def fit_split(self, split: Split) -> Scorer:
+        c = self.config
+        if self.pipeline:
+            self.model_ = self.trainer.fit(split.train, c)
+            uf, ff = factors_in_order(self.model_, split.train)
+        else:
+            conf = confidence(filter_min_rating(split.train, c.min_rating), c.weighting,
+                              c.bm25_k1, c.bm25_b)
+            uf, ff = fit_factors(conf, c)
+        if split.fold_in:
+            uf = self._fold_in(split, ff)
+        return FactorScorer(uf, ff)
+
+    def _fold_in(self, split: Split, film_factors: NDArray[np.float32]) -> NDArray[np.float32]:
+        c = self.config
+        if c.model != "als":
+            raise InvalidParameterError("the user protocol folds users in with an ALS "
+                                        f"half-step; model {c.model!r} has none")
+        # confidence of the fold-in rows, weighted with the training users' statistics too
+        both = replace(
+            split.train,
+            user_idx=np.r_[split.train.user_idx, split.history.user_idx],
+            film_idx=np.r_[split.train.film_idx, split.history.film_idx],
+            weight=np.r_[split.train.weight, split.history.weight],
+            rating=None if split.train.rating is None or split.history.rating is None
+            else np.r_[split.train.rating, split.history.rating],
+            timestamp=None,
+        )
+        conf = confidence(filter_min_rating(both, c.min_rating), c.weighting, c.bm25_k1,
+                          c.bm25_b)
+        backend = make_backend(c)
+        backend.item_factors = np.ascontiguousarray(film_factors, np.float32)
+        uf = np.zeros((split.train.n_users, film_factors.shape[1]), np.float32)
+        uf[split.users] = fold_in_als(backend, conf[split.users])
+        return uf
+
+
+def factors_in_order(model: Model, data: Interactions
+                     ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """``model``'s user and film factors re-indexed to ``data``'s id order: a trainer keeps
+    its own order (Spark's differs), a split indexes by the full data's id maps. Ids the model
+    does not know get zero vectors; when the orders already agree (the local trainer) the
+    factor arrays are returned as they are."""
+    out = []
+    for want, have, factors in ((data.users, model.users, model.user_factors),
+                                (data.films, model.films, model.film_factors)):
+        arr = np.asarray(factors)
+        if have is want or np.array_equal(have.ids, want.ids):
+            out.append(arr)
+            continue
+        pos = have.to_index(want.ids, strict=False)
+        aligned = np.zeros((len(want), arr.shape[1]), np.float32)
+        aligned[pos >= 0] = arr[pos[pos >= 0]]
+        out.append(aligned)
+    return out[0], out[1]
+
+
+class BaselineUnderTest:
+    """A :mod:`recommender.evaluation.baselines` model as a model under test: fitted on a split's
+    binary train matrix."""
+
+    def __init__(self, model: Any, name: str) -> None:
+        self.model = model
+        self.name = name
+
+    def fit_split(self, split: Split) -> Scorer:
+        self.model.fit(split.train.to_csr())
+        scorer: Scorer = self.model.scorer(split.history.to_csr() if split.fold_in else None)
+        return scorer
+
+
+def choose_ease_lambda(split: Split, k: int = 100, seed: int = 0,
+                       grid: Sequence[float] = EASE_LAMBDAS, user_k: int = USER_K
+                       ) -> tuple[float, dict[str, float]]:
+    """EASE's regularisation picked on a validation split carved out of ``split.train``."""
+    val = validation_split(split, seed)
+    scores: dict[str, float] = {}
+    for lam in grid:
+        scorer = BaselineUnderTest(EASE(lam), "ease").fit_split(val)
+        scores[f"{lam:g}"] = round(objective(score_split(scorer, val, k, user_k), k, user_k), 5)
+    best = max(grid, key=lambda lam: objective_key(scores[f"{lam:g}"]))
+    return float(best), scores
+
+
+def baselines(seed: int = 0, ease_lambda: float = 100.0) -> list[Any]:
+    """The four baselines ``evaluate`` compares the engine with, in report order."""
+    return [
+        BaselineUnderTest(Popularity(), "popularity"),
+        BaselineUnderTest(ItemKNN(), "itemknn"),
+        BaselineUnderTest(ImplicitALS(seed=seed), "als_defaults"),
+        BaselineUnderTest(EASE(ease_lambda), "ease"),
+    ]
+
+
+def evaluate(
+    data: Interactions,
+    protocol: str = "random",
+    k: int = 100,
+    seed: int = 0,
+    config: TrainConfig | None = None,
+    user_k: int = USER_K,
+    with_baselines: bool = True,
+    progress: bool | None = None,
+) -> dict[str, Any]:
+    """Evaluate the engine (``config``, default: the shipped defaults) and, unless
+    ``with_baselines`` is false, popularity, ItemKNN, ``implicit`` ALS defaults and EASE (its
+    lambda chosen on a validation split of the training part) on one split of ``data``.
+
+    Returns a JSON-ready report: the split's sizes, per-model metrics with fit seconds, and each
+    model's ratio to the engine on the headline metrics.
+    """
+    show = sys.stderr.isatty() if progress is None else progress
+    if not 1 <= k <= 100_000:
+        raise InvalidParameterError(f"k must be in [1, 100000], got {k}")
+    split = make_split(data, protocol, seed)
+    if len(split.test) == 0:
+        raise InvalidParameterError(f"the {protocol} split of {data.source or 'the data'} "
+                                    "leaves no test interactions on known users and films")
+    config = (config or TrainConfig()).validate()
+    engine = EngineUnderTest(replace(config, seed=seed) if config.seed != seed else config)
+    report: dict[str, Any] = {
+        "dataset": data.source,
+        "interactions": len(data),
+        "users": data.n_users,
+        "films": data.n_films,
+        "protocol": protocol,
+        "k": k,
+        "user_k": user_k,
+        "min_viewers": MIN_VIEWERS,
+        "seed": seed,
+        "split": split.describe(),
+        "engine_config": engine.config.to_dict(),
+        "models": {},
+    }
+    models: list[Any] = [engine]
+    bar = tqdm(total=1 + (5 if with_baselines else 0), desc=f"evaluate ({protocol})",
+               disable=not show, unit="model", file=sys.stderr)
+    if with_baselines:
+        lam, lam_scores = choose_ease_lambda(split, k, seed, user_k=user_k)
+        report["ease_lambda"] = {"chosen": lam, "validation_objective": lam_scores}
+        bar.update()
+        models += baselines(seed, lam)
+    for m in models:
+        bar.set_postfix_str(m.name)
+        t0 = time.perf_counter()
+        scorer = m.fit_split(split)
+        fit_s = time.perf_counter() - t0
+        res = score_split(scorer, split, k, user_k)
+        res["fit_seconds"] = round(fit_s, 3)
+        res["eval_seconds"] = round(time.perf_counter() - t0 - fit_s, 3)
+        report["models"][m.name] = res
+        bar.update()
+    bar.close()
+    report["ratios_to_engine"] = ratios(report["models"], k, user_k)
+    if protocol == "time" and engine.model_ is not None:
+        report["cold_start"] = cold_start_eval(engine.model_, split, k)
+    return report

@@ -1,0 +1,142 @@
+"""Hyper-parameter search for the engine on a validation split carved out of training."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+from recommender.errors import InvalidParameterError
+from recommender.evaluation.runs import EngineUnderTest
+from recommender.evaluation.scoring import (
+    USER_K,
+    headline,
+    objective,
+    objective_key,
+    score_split,
+)
+from recommender.evaluation.splits import Split, make_split, validation_split
+from recommender.io.dataset import Interactions
+from recommender.model.config import TrainConfig
+from recommender.model.weighting import SCHEMES
+
+SEARCH_SPACE: dict[str, tuple[Any, ...]] = {
+    "weighting": SCHEMES,
+    "factors": (32, 64, 128),
+    "regularization": (0.01, 0.05, 0.2, 1.0, 5.0),
+    "alpha": (0.5, 1.0, 2.0, 5.0, 10.0, 20.0),
+    "iterations": (10, 15, 25),
+    "bm25_k1": (0.6, 1.2, 2.0),
+    "bm25_b": (0.25, 0.75, 1.0),
+}
+
+
+def candidate_configs(trials: int, seed: int = 0, base: TrainConfig | None = None,
+                      space: dict[str, tuple[Any, ...]] | None = None) -> list[TrainConfig]:
+    """``trials`` distinct configurations: ``base`` (default: the current defaults) first, then
+    a seeded random sample of ``space`` (BM25's k1/b only vary under bm25 weighting)."""
+    base = (base or TrainConfig()).validate()
+    space = space or SEARCH_SPACE
+    rng = np.random.default_rng(seed)
+    out = [base]
+    keys = {_key(base)}
+    names = list(space)
+    grid_size = math.prod(len(v) for v in space.values())
+    for _ in range(50 * trials):
+        if len(out) >= trials or len(keys) >= grid_size:
+            break
+        params = {n: space[n][rng.integers(len(space[n]))] for n in names}
+        if params.get("weighting", base.weighting) != "bm25":
+            params["bm25_k1"], params["bm25_b"] = base.bm25_k1, base.bm25_b
+        params = {n: v.item() if isinstance(v, np.generic) else v for n, v in params.items()}
+        cfg = replace(base, **params).validate()
+        if _key(cfg) not in keys:
+            keys.add(_key(cfg))
+            out.append(cfg)
+    return out
+
+
+def grid_configs(space: dict[str, tuple[Any, ...]], base: TrainConfig | None = None
+                 ) -> list[TrainConfig]:
+    """Every combination of ``space`` (a full grid) applied to ``base``."""
+    base = (base or TrainConfig()).validate()
+    names = list(space)
+    out: list[TrainConfig] = []
+    keys: set[str] = set()
+    for values in itertools.product(*(space[n] for n in names)):
+        cfg = replace(base, **dict(zip(names, values, strict=True))).validate()
+        if _key(cfg) not in keys:
+            keys.add(_key(cfg))
+            out.append(cfg)
+    return out
+
+
+def _key(c: TrainConfig) -> str:
+    return json.dumps(c.to_dict(), sort_keys=True)
+
+
+def validation_scores(split: Split, configs: Sequence[TrainConfig], k: int = 100,
+                      user_k: int = USER_K, progress: bool = False) -> list[dict[str, Any]]:
+    """Each config fitted on ``split.train`` and scored on ``split.test`` (pass a validation
+    split here, never the test split)."""
+    rows = []
+    for cfg in tqdm(configs, desc="trials", disable=not progress, unit="trial", file=sys.stderr):
+        t0 = time.perf_counter()
+        res = score_split(EngineUnderTest(cfg, pipeline=False).fit_split(split), split, k, user_k)
+        rows.append({"params": _search_params(cfg),
+                     "objective": round(objective(res, k, user_k), 5),
+                     f"audience_recall@{k}": res[f"audience_recall@{k}"],
+                     f"user_recall@{user_k}": res[f"user_recall@{user_k}"],
+                     "seconds": round(time.perf_counter() - t0, 2)})
+    return rows
+
+
+def _search_params(c: TrainConfig) -> dict[str, Any]:
+    d = c.to_dict()
+    return {n: d[n] for n in ("model", *SEARCH_SPACE)}
+
+
+def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
+         protocol: str = "random", user_k: int = USER_K, progress: bool | None = None
+         ) -> dict[str, Any]:
+    """Search the engine's hyper-parameters for ``data``.
+
+    The data is split under ``protocol`` into train and test; a validation split is carved out
+    of the train part alone, every trial is fitted and scored there, and only the winner (and
+    the current defaults, for comparison) is then fitted on the whole train part and measured on
+    the test part, so the reported test numbers are an honest estimate. Returns a JSON-ready
+    dict whose ``params`` ``recommender train --config`` accepts.
+    """
+    show = sys.stderr.isatty() if progress is None else progress
+    if trials < 1:
+        raise InvalidParameterError(f"trials must be >= 1, got {trials}")
+    outer = make_split(data, protocol, seed)
+    val = validation_split(outer, seed)
+    configs = candidate_configs(trials, seed)
+    rows = validation_scores(val, configs, k, user_k, show)
+    best_i = max(range(len(rows)), key=lambda i: objective_key(rows[i]["objective"]))
+    best = configs[best_i]
+    test: dict[str, Any] = {}
+    for name, cfg in (("defaults", configs[0]), ("best", best)):
+        res = score_split(EngineUnderTest(cfg, pipeline=False).fit_split(outer), outer, k, user_k)
+        test[name] = {key: res[key] for key in headline(k, user_k)}
+    return {
+        "params": best.to_dict(),
+        "dataset": data.source,
+        "protocol": protocol,
+        "k": k,
+        "user_k": user_k,
+        "seed": seed,
+        "objective": f"mean of audience_recall@{k} and user_recall@{user_k} on validation",
+        "validation": {"best": rows[best_i], "defaults": rows[0]},
+        "test": test,
+        "trials": sorted(rows, key=lambda r: -objective_key(r["objective"])),
+    }

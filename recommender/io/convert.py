@@ -1,0 +1,232 @@
+"""Column conversion: arrow columns to checked ids, numbers and timestamps, then Interactions.
+
+Conversions are vectorised; a value that does not convert is found by bisection and reported
+with its line (or row) and what was expected.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from recommender.errors import DataError
+from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
+from recommender.io.dataset import Interactions
+from recommender.io.delimited import (
+    ConversionError,
+    CsvLocator,
+    Delimited,
+    Locator,
+    problem,
+    read_delimited,
+)
+
+
+def np_str(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.str_]:
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
+
+
+def value_of(arr: pa.Array, row: int) -> str:
+    v = arr[row].as_py()
+    return "" if v is None else str(v)
+
+
+def _first_failing(arr: pa.Array, convert: Callable[[pa.Array], object]) -> int | None:
+    """Index of the first element on which ``convert`` fails (bisection), or None."""
+    try:
+        convert(arr)
+        return None
+    except (pa.ArrowException, ValueError):
+        pass
+    lo, hi = 0, len(arr)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            convert(arr.slice(lo, mid - lo))
+            lo = mid
+        except (pa.ArrowException, ValueError):
+            hi = mid
+    return lo
+
+
+def _to_float(arr: pa.Array) -> pa.Array:
+    return pc.cast(arr, pa.float64())
+
+
+def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
+                 loc: Locator) -> NDArray[np.float64]:
+    """A numeric column (already numeric or strings) as float64, every value finite."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        bad = _first_failing(arr, _to_float)
+        if bad is not None:
+            value = value_of(arr, bad)
+            what = f"empty {name}" if not value.strip() else f"{name} {value!r} is not a number"
+            raise problem(path, loc, bad, f"{what}; expected a number")
+        arr = _to_float(arr)
+    elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or \
+            pa.types.is_decimal(arr.type):
+        arr = pc.cast(arr, pa.float64())
+    else:
+        raise DataError(str(path), f"column {name} has type {arr.type}; expected numbers")
+    if arr.null_count:
+        row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
+        raise problem(path, loc, row, f"empty {name}; expected a number")
+    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    finite = np.isfinite(values)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite)[0])
+        raise problem(path, loc, row, f"{name} {values[row]!r} is not a finite number; "
+                      "expected a number")
+    return values
+
+
+def _ts_int(arr: pa.Array) -> pa.Array:
+    return pc.cast(arr, pa.int64())
+
+
+def _ts_float(arr: pa.Array) -> pa.Array:
+    out = pc.cast(arr, pa.float64())
+    if out.null_count or not np.isfinite(out.to_numpy(zero_copy_only=False)).all():
+        raise ValueError("non-finite timestamp")
+    return pc.cast(pc.floor(out), pa.int64())
+
+
+def _ts_iso_naive(arr: pa.Array) -> pa.Array:
+    return pc.cast(pc.cast(arr, pa.timestamp("s")), pa.int64())
+
+
+def _ts_iso_zoned(arr: pa.Array) -> pa.Array:
+    return pc.cast(pc.cast(arr, pa.timestamp("s", tz="UTC")), pa.int64())
+
+
+def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
+                     loc: Locator) -> NDArray[np.int64]:
+    """Timestamps as int64 unix seconds: integers, decimal seconds (floored) or ISO 8601
+    strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
+    offset such as ``Z`` or ``+01:00`` is honoured)."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+        arr = pc.cast(pc.cast(arr, pa.timestamp("s", tz=getattr(arr.type, "tz", None))),
+                      pa.int64())
+    elif pa.types.is_floating(arr.type):
+        arr = pc.cast(pc.floor(arr), pa.int64())
+    elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        parsers = (_ts_int, _ts_float, _ts_iso_naive, _ts_iso_zoned)
+        firsts = []
+        for parse in parsers:
+            bad = _first_failing(arr, parse)
+            if bad is None:
+                arr = parse(arr)
+                break
+            firsts.append(bad)
+        else:
+            row = max(firsts)
+            value = value_of(arr, row)
+            what = "empty timestamp" if not value.strip() else f"timestamp {value!r} is not valid"
+            raise problem(path, loc, row, f"{what}; expected unix seconds or an ISO 8601 date "
+                          "such as 2020-01-31 or 2020-01-31T12:00:00Z")
+    elif not pa.types.is_integer(arr.type):
+        raise DataError(str(path), f"column timestamp has type {arr.type}; expected unix "
+                        "seconds or ISO 8601 dates")
+    if arr.null_count:
+        row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
+        raise problem(path, loc, row, "empty timestamp; expected unix seconds")
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
+               loc: Locator) -> pa.Array:
+    """An id column as a non-empty string array (ids are never reformatted)."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.dictionary_decode()
+    if pa.types.is_floating(arr.type):
+        raise DataError(str(path), f"column {name} holds floating-point numbers; store ids "
+                        "as strings (or integers)")
+    if not pa.types.is_string(arr.type):
+        try:
+            arr = pc.cast(arr, pa.string())
+        except pa.ArrowException as e:
+            raise DataError(str(path), f"column {name} has type {arr.type}; expected string "
+                            f"ids ({e})") from None
+    if arr.null_count:
+        row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
+        raise problem(path, loc, row, f"missing {name}; expected a non-empty id")
+    empty = pc.equal(pc.binary_length(arr), 0)
+    if pc.any(empty).as_py():
+        row = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
+        raise problem(path, loc, row, f"empty {name}; expected a non-empty id")
+    return arr
+
+
+def check_unique_ids(path: Path, ids: pa.Array, name: str, loc: Locator) -> None:
+    if len(pc.unique(ids)) == len(ids):
+        return
+    values = np_str(ids)
+    _, first = np.unique(values, return_index=True)
+    dup = np.ones(len(values), dtype=bool)
+    dup[first] = False
+    row = int(np.flatnonzero(dup)[0])
+    raise problem(path, loc, row, f"{name} {str(values[row])!r} is listed twice; expected one "
+                  "row per id")
+
+
+def year_from(col: pa.Array, pattern: str) -> pa.Array:
+    """The named group ``y`` of ``pattern`` in each string (null where it does not match)."""
+    return pc.struct_field(pc.extract_regex(col, pattern), "y")
+
+
+def years(*candidates: pa.Array) -> NDArray[np.int32]:
+    """First non-null candidate (decimal strings) per row as int32; 0 when none."""
+    merged = pc.coalesce(*candidates, pa.scalar("0"))
+    return np.asarray(pc.cast(merged, pa.int32()).to_numpy(zero_copy_only=False),
+                      dtype=np.int32)
+
+
+def ages(values: NDArray[np.str_]) -> NDArray[np.int64]:
+    """Ages in years; anything not a number -> -1 (unknown)."""
+    arr = pc.utf8_trim_whitespace(pa.array(values, pa.string()))
+    ok = pc.match_substring_regex(arr, r"^\d+(\.\d*)?$")
+    nums = pc.cast(pc.if_else(ok, arr, "-1"), pa.float64())
+    return np.asarray(nums.to_numpy(zero_copy_only=False), dtype=np.float64).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------------
+# Interactions
+# --------------------------------------------------------------------------------------------
+
+
+def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locator,
+          first_data_line: int | None) -> Interactions:
+    """Validate canonical columns and build ``Interactions`` (merging duplicates)."""
+    n = len(columns[USER_ID])
+    if n == 0:
+        raise DataError(str(path), "no interactions: expected at least one data line",
+                        line=first_data_line)
+    users = string_ids(path, columns[USER_ID], USER_ID, loc)
+    films = string_ids(path, columns[FILM_ID], FILM_ID, loc)
+    rating = float_column(path, columns[RATING], RATING, loc) if RATING in columns else None
+    weight = float_column(path, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns else None
+    ts = timestamp_column(path, columns[TIMESTAMP], loc) if TIMESTAMP in columns else None
+    return Interactions.from_columns(users, films, rating=rating, weight=weight, timestamp=ts,
+                                     source=str(path))
+
+
+def load_table(spec: Delimited, wanted: Sequence[str]) -> Interactions:
+    """Fast path: typed pyarrow read. Slow path (only after a conversion error): strings, then
+    per-column conversion that finds the offending line."""
+    fast = {USER_ID: pa.string(), FILM_ID: pa.string(), RATING: pa.float64(),
+            WEIGHT: pa.float64(), TIMESTAMP: pa.int64()}
+    loc = CsvLocator(spec.path, spec.header)
+    first_line = 2 if spec.header else 1
+    try:
+        table = read_delimited(spec, {c: fast[c] for c in wanted})
+    except ConversionError:
+        table = read_delimited(spec, {c: pa.string() for c in wanted})
+    return build(spec.path, {c: table.column(c) for c in wanted}, loc, first_line)

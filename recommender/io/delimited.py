@@ -1,0 +1,303 @@
+"""Delimited text read with pyarrow, and error messages that name the file, the line and the fix.
+
+The happy path is one multithreaded pyarrow read; the slower diagnostics (which line, which
+byte, which separator) run only once something is known to be wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from numpy.typing import NDArray
+
+from recommender.errors import DataError
+
+PathLike = str | os.PathLike[str]
+
+#: The interaction header the messages ask for (also when a catalog or user file is empty).
+EXPECTED_HEADER = "user_id,film_id[,rating][,weight][,timestamp]"
+_SEPARATOR_NAMES = {",": "','", "\t": "tab", ";": "';'", " ": "space", "|": "'|'", "::": "'::'"}
+
+
+@dataclass
+class Delimited:
+    """How to read one delimited file. ``data`` (if given) replaces the file's bytes but must
+    keep its line structure (the ``::`` -> one-character rewrite does)."""
+
+    path: Path
+    delimiter: str
+    names: list[str]
+    header: bool
+    quoting: bool = True
+    data: bytes | None = None
+    shown_separator: str | None = None  # how messages name the separator (default: delimiter)
+
+
+# --------------------------------------------------------------------------------------------
+# Places in the source
+# --------------------------------------------------------------------------------------------
+
+
+class Locator:
+    """Turns a 0-based data row into a place in the source for messages."""
+
+    def where(self, row: int) -> tuple[int | None, str]:
+        raise NotImplementedError
+
+
+class CsvLocator(Locator):
+    def __init__(self, path: Path, header: bool) -> None:
+        self.path, self.header = path, header
+
+    def where(self, row: int) -> tuple[int | None, str]:
+        return physical_line(self.path, row + int(self.header)), ""
+
+
+class RowLocator(Locator):
+    def where(self, row: int) -> tuple[int | None, str]:
+        return None, f"row {row + 1}: "
+
+
+def problem(path: Path, loc: Locator, row: int, message: str) -> DataError:
+    """``DataError`` about data row ``row`` (0-based), placed by ``loc``."""
+    line, prefix = loc.where(row)
+    return DataError(str(path), prefix + message, line=line)
+
+
+def _nonempty_lines(path: Path) -> NDArray[np.int64]:
+    """1-based numbers of the non-empty lines of a file (pyarrow skips empty lines)."""
+    b = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+    if b.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    nl = np.flatnonzero(b == 10)
+    starts = np.r_[0, nl + 1]
+    ends = np.r_[nl, b.size]
+    lengths = ends - starts
+    has_cr = (lengths > 0) & (b[np.maximum(ends - 1, 0)] == 13)
+    lengths = lengths - has_cr
+    return np.flatnonzero(lengths > 0).astype(np.int64) + 1
+
+
+def physical_line(path: Path, record: int) -> int:
+    """1-based line of the ``record``-th (0-based) non-empty line."""
+    lines = _nonempty_lines(path)
+    if record < len(lines):
+        return int(lines[record])
+    return int(lines[-1]) + 1 if len(lines) else 1
+
+
+def decode_error(path: Path, raw: bytes, e: UnicodeDecodeError) -> DataError:
+    """The undecodable byte of ``raw`` (line, byte offset, column) and how to fix the file."""
+    off = e.start
+    line = raw.count(b"\n", 0, off) + 1
+    col = off - (raw.rfind(b"\n", 0, off) + 1) + 1
+    return DataError(
+        str(path),
+        f"byte 0x{raw[off]:02x} at byte offset {off} (column {col}) is not valid UTF-8; "
+        "expected UTF-8 text. The file is probably latin-1 (ISO-8859-1) or Windows-1252: "
+        "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`",
+        line=line,
+    )
+
+
+def utf8_problem(path: Path) -> DataError:
+    raw = path.read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return decode_error(path, raw, e)
+    return DataError(str(path), "invalid UTF-8 text; expected UTF-8")
+
+
+def sep_name(sep: str) -> str:
+    return _SEPARATOR_NAMES.get(sep, repr(sep))
+
+
+# --------------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------------
+
+
+class ConversionError(Exception):
+    """A numeric column did not convert on the fast path."""
+
+
+def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
+    """Read the columns in ``types`` (by name) with pyarrow, multithreaded.
+
+    Raises ``DataError`` for malformed rows and undecodable bytes. Numeric conversion errors
+    are re-raised as ``ConversionError`` so the caller can take the slow, diagnosing path.
+    """
+    source: pa.NativeFile | str = (pa.BufferReader(spec.data) if spec.data is not None
+                                   else str(spec.path))
+    read_opts = pacsv.ReadOptions(column_names=spec.names, skip_rows=int(spec.header),
+                                  use_threads=True, block_size=1 << 24)
+    parse_opts = pacsv.ParseOptions(delimiter=spec.delimiter,
+                                    quote_char='"' if spec.quoting else False,
+                                    ignore_empty_lines=True)
+    convert_opts = pacsv.ConvertOptions(column_types=types, include_columns=list(types),
+                                        null_values=[""], strings_can_be_null=False,
+                                        quoted_strings_can_be_null=False)
+    try:
+        return pacsv.read_csv(source, read_options=read_opts, parse_options=parse_opts,
+                              convert_options=convert_opts)
+    except pa.ArrowInvalid as e:
+        msg = str(e)
+        if "UTF8" in msg or "UTF-8" in msg:
+            raise utf8_problem(spec.path) from None
+        if "CSV parse error" in msg:
+            raise _parse_problem(spec, msg) from None
+        if "conversion error" in msg:
+            raise ConversionError(msg) from None
+        raise DataError(str(spec.path), f"could not read the file: {msg}") from None
+    except (OSError, pa.ArrowException) as e:
+        raise DataError(str(spec.path), f"could not read the file: {e}") from None
+
+
+def _parse_problem(spec: Delimited, msg: str) -> DataError:
+    """Locate a row with the wrong number of fields (single-threaded re-read)."""
+    payload = spec.data if spec.data is not None else spec.path.read_bytes()
+    try:
+        payload.decode("utf-8")
+    except UnicodeDecodeError:
+        return utf8_problem(spec.path)  # pyarrow cannot show undecodable rows
+    bad: list[tuple[int | None, str, int, int]] = []
+
+    def handler(row: pacsv.InvalidRow) -> str:
+        bad.append((row.number, row.text, row.expected_columns, row.actual_columns))
+        return "error"
+
+    source: pa.NativeFile | str = (pa.BufferReader(spec.data) if spec.data is not None
+                                   else str(spec.path))
+    try:
+        pacsv.read_csv(
+            source,
+            read_options=pacsv.ReadOptions(column_names=spec.names, skip_rows=int(spec.header),
+                                           use_threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=spec.delimiter,
+                                             quote_char='"' if spec.quoting else False,
+                                             invalid_row_handler=handler),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string()
+                                                               for n in spec.names},
+                                                 include_columns=spec.names[:1]),
+        )
+    except pa.ArrowException:
+        pass
+    sep = sep_name(spec.shown_separator or spec.delimiter)
+    if not bad:
+        detail = msg.split(":", 1)[-1].strip()
+        return DataError(str(spec.path), f"malformed line ({detail}); expected "
+                         f"{len(spec.names)} fields separated by {sep}")
+    number, text, expected, actual = bad[0]
+    line = physical_line(spec.path, number - 1) if number else None
+    if spec.shown_separator is not None:
+        text = text.replace(spec.delimiter, spec.shown_separator)
+    hint = ""
+    if actual == 1:
+        for cand in (";", ",", "\t", "|", " "):
+            if cand != spec.delimiter and cand in text:
+                hint = f" — is the separator {sep_name(cand)}?"
+                break
+    return DataError(str(spec.path), f"expected {expected} fields separated by {sep}"
+                     f"{' (as in the header)' if spec.header else ''}; found {actual}: "
+                     f"{text[:200]!r}{hint}", line=line)
+
+
+# --------------------------------------------------------------------------------------------
+# Files with a header line
+# --------------------------------------------------------------------------------------------
+
+
+def existing_file(path: PathLike) -> Path:
+    p = Path(path)
+    if not p.exists():
+        raise DataError(str(p), "no such file")
+    if not p.is_file():
+        raise DataError(str(p), "expected a file, found a folder")
+    return p
+
+
+def sniff_header(p: Path) -> tuple[str, list[str]]:
+    """The delimiter (comma, tab or semicolon) and the header's field names."""
+    with open(p, "rb") as f:
+        head = f.read(1 << 16)
+    if not head.strip():
+        raise DataError(str(p), "the file is empty; expected a header line "
+                        f"'{EXPECTED_HEADER}' followed by data lines")
+    first = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]
+    if first.startswith(b"\xef\xbb\xbf"):
+        first = first[3:]
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        raise utf8_problem(p) from None
+    if not text.strip():
+        raise DataError(str(p), f"expected a header line '{EXPECTED_HEADER}'; found an empty "
+                        "line", line=1)
+    counts = {d: text.count(d) for d in (",", "\t", ";")}
+    delimiter = max(counts, key=lambda d: counts[d])
+    if counts[delimiter] == 0:
+        hint = ""
+        others = [c for c in ("|", "::", " ", ":") if c in text.strip()]
+        if others:
+            hint = f" — is the separator {sep_name(others[0])}?"
+        raise DataError(str(p), "expected columns separated by ',', tab or ';'; found a single "
+                        f"column {text!r}{hint}", line=1)
+    names = next(csv.reader([text], delimiter=delimiter))
+    return delimiter, [n.strip() for n in names]
+
+
+def quoted(names: Sequence[str]) -> str:
+    return ", ".join(repr(n) for n in names)
+
+
+def check_unique_names(p: Path, names: Sequence[str], canon: Sequence[str]) -> None:
+    """Raise when two header columns stand for the same (canonical) column."""
+    seen: dict[str, str] = {}
+    for orig, c in zip(names, canon, strict=True):
+        if c in seen:
+            raise DataError(str(p), f"columns {seen[c]!r} and {orig!r} both name {c}; expected "
+                            "each column once", line=1)
+        seen[c] = orig
+
+
+# --------------------------------------------------------------------------------------------
+# Files without a header: ``::`` separators, latin-1 text
+# --------------------------------------------------------------------------------------------
+
+
+def _free_delimiter(raw: bytes) -> str:
+    for cand in ("\x1f", "\x1e", "\x1d", "\x1c", "\t", "|"):
+        if cand.encode() not in raw:
+            return cand
+    raise DataError("", "no free delimiter character")  # pragma: no cover
+
+
+def dat_bytes(p: Path, raw: bytes | None = None) -> tuple[bytes, str, int]:
+    """The file's bytes with ``::`` replaced by a one-byte delimiter, that delimiter and the
+    number of fields on the first line."""
+    raw = p.read_bytes() if raw is None else raw
+    if not raw.strip():
+        raise DataError(str(p), "the file is empty; expected lines user::film::rating::timestamp")
+    delim = _free_delimiter(raw)
+    data = raw.replace(b"::", delim.encode())
+    first = data.lstrip(b"\r\n").split(b"\n", 1)[0]
+    return data, delim, first.count(delim.encode()) + 1
+
+
+def decode_text(p: Path) -> bytes:
+    """The file re-encoded as UTF-8 bytes: tried as UTF-8, then latin-1 (always decodes)."""
+    raw = p.read_bytes()
+    try:
+        raw.decode("utf-8")
+        return raw
+    except UnicodeDecodeError:
+        return raw.decode("latin-1").encode("utf-8")

@@ -1,0 +1,236 @@
+"""The project's own files: interactions as CSV/TSV or Parquet with a header, films.csv, users.csv.
+
+A project folder holds ``interactions.csv`` (or ``interactions.parquet``) and optionally
+``films.csv`` (``film_id,title,year,genres``) and ``users.csv`` (``user_id,<attributes>``).
+Headers are matched by name (case-insensitively; MovieLens ``userId,movieId`` accepted), so
+any single interactions file with a header is read here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from numpy.typing import NDArray
+
+from recommender.errors import DataError
+from recommender.io.columns import (
+    AGE,
+    AGE_BAND,
+    CATALOG_COLUMNS,
+    FILM_ID,
+    GENRES,
+    INTERACTION_COLUMNS,
+    RATING,
+    REGION,
+    TIMESTAMP,
+    TITLE,
+    USER_ID,
+    WEIGHT,
+    YEAR,
+    ZIP,
+)
+from recommender.io.convert import (
+    ages,
+    build,
+    check_unique_ids,
+    load_table,
+    np_str,
+    string_ids,
+    value_of,
+    year_from,
+    years,
+)
+from recommender.io.dataset import Catalog, Interactions, UserTable, age_band
+from recommender.io.delimited import (
+    EXPECTED_HEADER,
+    CsvLocator,
+    Delimited,
+    PathLike,
+    RowLocator,
+    check_unique_names,
+    existing_file,
+    problem,
+    quoted,
+    read_delimited,
+    sniff_header,
+)
+from recommender.io.public import YEAR_IN_TITLE, clean_genres, dedupe_catalog, zip_region
+
+#: Accepted header spellings (compared case-insensitively, surrounding spaces ignored).
+COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
+    USER_ID: (USER_ID, "userid", "user"),
+    FILM_ID: (FILM_ID, "filmid", "movie_id", "movieid", "item_id", "itemid", "film", "movie",
+              "item"),
+    RATING: (RATING,),
+    WEIGHT: (WEIGHT,),
+    TIMESTAMP: (TIMESTAMP, "rating_timestamp"),
+}
+_ZIP_COLUMNS = (ZIP, "zip_code", "zipcode", "zip-code")
+
+
+def canonical_column(name: str) -> str | None:
+    """The canonical column a header name stands for (``COLUMN_ALIASES``), or None."""
+    key = name.strip().lower()
+    for canon, aliases in COLUMN_ALIASES.items():
+        if key in aliases:
+            return canon
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# Interactions
+# --------------------------------------------------------------------------------------------
+
+
+def _looks_numeric(fields: Sequence[str]) -> bool:
+    return all(re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", f) for f in fields)
+
+
+def _interaction_columns(p: Path, names: list[str]) -> tuple[list[str], list[str]]:
+    """Physical names for pyarrow (canonical where recognised) and the canonical ones found."""
+    canon = [canonical_column(n) for n in names]
+    physical = [c if c is not None else f"_column{i}" for i, c in enumerate(canon)]
+    check_unique_names(p, names, physical)
+    missing = [c for c in (USER_ID, FILM_ID) if c not in canon]
+    if missing:
+        if _looks_numeric(names):
+            raise DataError(str(p), f"expected a header line '{EXPECTED_HEADER}'; the first "
+                            f"line {names!r} looks like data", line=1)
+        raise DataError(str(p), f"missing required column{'s' if len(missing) > 1 else ''} "
+                        f"{' and '.join(missing)}; expected columns {EXPECTED_HEADER} "
+                        f"(MovieLens userId,movieId also accepted); found columns "
+                        f"{quoted(names)}", line=1)
+    wanted = [c for c in INTERACTION_COLUMNS if c in canon]
+    return physical, wanted
+
+
+def load_csv(p: Path) -> Interactions:
+    """An interactions CSV/TSV with a header (delimiter sniffed: comma, tab or semicolon)."""
+    delimiter, names = sniff_header(p)
+    physical, wanted = _interaction_columns(p, names)
+    return load_table(Delimited(p, delimiter, physical, header=True), wanted)
+
+
+def load_parquet(p: Path) -> Interactions:
+    """An interactions Parquet file with the same column names as the CSV."""
+    try:
+        pf = pq.ParquetFile(p)
+        names = list(pf.schema_arrow.names)
+    except (pa.ArrowException, OSError) as e:
+        raise DataError(str(p), f"not a readable Parquet file ({e}); expected Parquet with "
+                        f"columns {EXPECTED_HEADER}") from None
+    canon = [canonical_column(n) for n in names]
+    missing = [c for c in (USER_ID, FILM_ID) if c not in canon]
+    check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
+    if missing:
+        raise DataError(str(p), f"missing required column{'s' if len(missing) > 1 else ''} "
+                        f"{' and '.join(missing)}; expected columns {EXPECTED_HEADER}; found "
+                        f"columns {quoted(names)}")
+    pick = {c: n for n, c in zip(names, canon, strict=True) if c is not None}
+    try:
+        table = pf.read(columns=list(pick.values()))
+    except (pa.ArrowException, OSError) as e:
+        raise DataError(str(p), f"could not read the Parquet file: {e}") from None
+    columns = {c: table.column(n) for c, n in pick.items()}
+    return build(p, columns, RowLocator(), None)
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog
+# --------------------------------------------------------------------------------------------
+
+
+def read_films(path: PathLike) -> Catalog:
+    """A film catalog CSV: header ``film_id,title,year,genres`` (``movieId`` accepted).
+
+    Only ``film_id`` is required. ``year`` is an integer (empty = 0 = unknown); without a
+    ``year`` column the year is parsed from a trailing ``(YYYY)`` in the title. ``genres`` is
+    ``|``-separated (``(no genres listed)`` = none). A film id listed twice is an error.
+    """
+    p = existing_file(path)
+    return read_catalog_csv(p, strict=True)
+
+
+def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
+    """``film_id,title,year,genres`` CSV (or MovieLens ``movieId,title,genres``). A film listed
+    twice is an error when ``strict``, else its first row is kept."""
+    delimiter, names = sniff_header(p)
+    canon = [n.strip().lower() for n in names]
+    canon = [FILM_ID if canonical_column(n) == FILM_ID else n for n in canon]
+    if FILM_ID not in canon:
+        raise DataError(str(p), "missing required column film_id; expected a header "
+                        f"'film_id,title,year,genres'; found columns {quoted(names)}", line=1)
+    physical = [c if c in CATALOG_COLUMNS else f"_column{i}" for i, c in enumerate(canon)]
+    check_unique_names(p, names, physical)
+    wanted = [c for c in CATALOG_COLUMNS if c in physical]
+    table = read_delimited(Delimited(p, delimiter, physical, header=True),
+                           {c: pa.string() for c in wanted})
+    loc = CsvLocator(p, True)
+    ids = string_ids(p, table.column(FILM_ID), FILM_ID, loc)
+    n = len(ids)
+    titles = (table.column(TITLE).combine_chunks() if TITLE in wanted
+              else pa.array([""] * n, pa.string()))
+    if YEAR in wanted:
+        year_col = pc.utf8_trim_whitespace(table.column(YEAR).combine_chunks())
+        ok = pc.match_substring_regex(year_col, r"^(\d{1,4})?$")
+        if not pc.all(ok).as_py():
+            row = int(np.flatnonzero(~ok.to_numpy(zero_copy_only=False))[0])
+            raise problem(p, loc, row, f"year {value_of(year_col, row)!r} is not a whole "
+                          "number; expected a year such as 1995 (empty = unknown)")
+        year = years(pc.if_else(pc.equal(year_col, ""), pa.scalar(None, pa.string()),
+                                year_col))
+    else:
+        year = years(year_from(titles, YEAR_IN_TITLE))
+    genres = (clean_genres(table.column(GENRES).combine_chunks()) if GENRES in wanted
+              else np.full(n, "", dtype=str))
+    cat = Catalog(np_str(ids), np_str(titles), year, genres)
+    if strict:
+        check_unique_ids(p, ids, FILM_ID, loc)
+        return cat
+    return dedupe_catalog(cat)
+
+
+# --------------------------------------------------------------------------------------------
+# User attributes
+# --------------------------------------------------------------------------------------------
+
+
+def read_users(path: PathLike) -> UserTable:
+    """A user-attribute CSV: header ``user_id,<attribute columns>`` (``userId`` accepted).
+
+    Every attribute is kept as a string column (names lower-cased). ``age_band`` is derived
+    from an ``age`` column and ``region`` from a ``zip`` column when they are absent
+    (see :func:`zip_region`). A user id listed twice is an error.
+    """
+    p = existing_file(path)
+    delimiter, names = sniff_header(p)
+    canon = [n.strip().lower().replace(" ", "_") for n in names]
+    if "userid" in canon and USER_ID not in canon:
+        canon[canon.index("userid")] = USER_ID
+    if USER_ID not in canon:
+        raise DataError(str(p), f"missing required column user_id; expected a header "
+                        f"'user_id,<attributes>'; found columns {quoted(names)}", line=1)
+    check_unique_names(p, names, canon)
+    table = read_delimited(Delimited(p, delimiter, canon, header=True),
+                           {c: pa.string() for c in canon})
+    ids = string_ids(p, table.column(USER_ID).combine_chunks(), USER_ID, CsvLocator(p, True))
+    check_unique_ids(p, ids, USER_ID, CsvLocator(p, True))
+    attrs = {c: np_str(table.column(c)) for c in canon if c != USER_ID}
+    return UserTable(np_str(ids), _derive_user_attributes(attrs))
+
+
+def _derive_user_attributes(attrs: dict[str, NDArray[np.str_]]) -> dict[str, NDArray[np.str_]]:
+    """Add ``age_band`` (from ``age``) and ``region`` (from ``zip``) when missing."""
+    out = dict(attrs)
+    if AGE_BAND not in out and AGE in out:
+        out[AGE_BAND] = age_band(ages(out[AGE]))
+    zip_col = next((c for c in _ZIP_COLUMNS if c in out), None)
+    if REGION not in out and zip_col is not None:
+        out[REGION] = zip_region(out[zip_col])
+    return out

@@ -1,0 +1,269 @@
+"""The public datasets' files: MovieLens 100K/1M/10M/latest, MovieTweetings and FilmTrust.
+
+Their rating files have no header (``u.data``: tabs, ``ratings.dat``: ``::``,
+``ratings.txt``: spaces); their catalogs and user tables use the codes and conventions
+decoded here (genre flags, ML-1M age and occupation codes, US ZIP codes, ``Title (year)``).
+The MovieLens latest ``ratings.csv`` and ``movies.csv`` have headers and are read as the
+project's own CSV files.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from recommender.errors import DataError
+from recommender.io.columns import (
+    AGE,
+    AGE_BAND,
+    FILM_ID,
+    GENDER,
+    GENRES,
+    OCCUPATION,
+    RATING,
+    REGION,
+    TIMESTAMP,
+    TITLE,
+    USER_ID,
+    ZIP,
+)
+from recommender.io.convert import ages, load_table, np_str, string_ids, year_from, years
+from recommender.io.dataset import Catalog, Interactions, UserTable, age_band
+from recommender.io.delimited import (
+    CsvLocator,
+    Delimited,
+    dat_bytes,
+    decode_text,
+    read_delimited,
+    sep_name,
+)
+
+#: First digit of a US ZIP code -> coarse region (the USPS national areas).
+ZIP_REGIONS: tuple[str, ...] = (
+    "New England",     # 0: CT MA ME NH NJ RI VT, PR VI
+    "Mid-Atlantic",    # 1: DE NY PA
+    "South Atlantic",  # 2: DC MD NC SC VA WV
+    "Southeast",       # 3: AL FL GA MS TN
+    "Great Lakes",     # 4: IN KY MI OH
+    "Upper Midwest",   # 5: IA MN MT ND SD WI
+    "Central",         # 6: IL KS MO NE
+    "South Central",   # 7: AR LA OK TX
+    "Mountain",        # 8: AZ CO ID NM NV UT WY
+    "Pacific",         # 9: AK CA HI OR WA
+)
+NON_US_REGION = "non-US"
+
+#: MovieLens 1M ``users.dat`` age codes (already bands; from the ML-1M README).
+ML1M_AGE_BANDS: dict[str, str] = {
+    "1": "under 18", "18": "18-24", "25": "25-34", "35": "35-44", "45": "45-49",
+    "50": "50-55", "56": "56+",
+}
+
+#: MovieLens 1M ``users.dat`` occupation codes (from the ML-1M README).
+ML1M_OCCUPATIONS: dict[str, str] = {
+    "0": "other", "1": "academic/educator", "2": "artist", "3": "clerical/admin",
+    "4": "college/grad student", "5": "customer service", "6": "doctor/health care",
+    "7": "executive/managerial", "8": "farmer", "9": "homemaker", "10": "K-12 student",
+    "11": "lawyer", "12": "programmer", "13": "retired", "14": "sales/marketing",
+    "15": "scientist", "16": "self-employed", "17": "technician/engineer",
+    "18": "tradesman/craftsman", "19": "unemployed", "20": "writer",
+}
+
+#: MovieLens 100K genre flag order (``u.genre``), used when ``u.genre`` is absent.
+ML100K_GENRES: tuple[str, ...] = (
+    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime",
+    "Documentary", "Drama", "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance",
+    "Sci-Fi", "Thriller", "War", "Western",
+)
+_NO_GENRES = ("(no genres listed)", "unknown")
+
+#: A year at the end of a title: "(1995)", "(2006-2007)".
+YEAR_IN_TITLE = r"\((?P<y>\d{4})(?:[-" + "\u2013" + r"]\d{0,4})?\)\s*$"
+
+
+def zip_region(zips: Sequence[str] | NDArray[np.str_]) -> NDArray[np.str_]:
+    """Coarse region of postal codes: a code starting with a digit is a US ZIP code and maps
+    by its first digit through ``ZIP_REGIONS``; any other non-empty code (e.g. Canadian
+    ``T8H1N``) is ``"non-US"``; an empty code is ``""`` (unknown)."""
+    z = np.char.strip(np.asarray(zips, dtype=str))
+    first = np.asarray([s[:1] for s in z.tolist()], dtype=str) if z.size else z
+    out = np.full(z.shape, NON_US_REGION, dtype=object)
+    for digit, region in enumerate(ZIP_REGIONS):
+        out[first == str(digit)] = region
+    out[first == ""] = ""
+    return out.astype(str)
+
+
+def clean_genres(col: pa.Array) -> NDArray[np.str_]:
+    """``|``-joined genres with the "no genres" markers turned into ``""``."""
+    g = np_str(col)
+    return np.where(np.isin(g, _NO_GENRES), "", g).astype(str)
+
+
+def dedupe_catalog(cat: Catalog) -> Catalog:
+    """The first row of each film id (public catalogs list a few films twice)."""
+    _, first = np.unique(cat.film_ids, return_index=True)
+    if len(first) == len(cat.film_ids):
+        return cat
+    keep = np.sort(first)
+    return Catalog(cat.film_ids[keep], cat.titles[keep], cat.years[keep], cat.genres[keep])
+
+
+# --------------------------------------------------------------------------------------------
+# Rating files
+# --------------------------------------------------------------------------------------------
+
+
+def _load_headerless(p: Path, delimiter: str, columns: Sequence[str]) -> Interactions:
+    """A rating file without a header whose fields are ``columns``, in that order."""
+    if not p.read_bytes()[:1 << 16].strip():
+        raise DataError(str(p), f"the file is empty; expected lines "
+                        f"{sep_name(delimiter).join(columns)}")
+    return load_table(Delimited(p, delimiter, list(columns), header=False), list(columns))
+
+
+def load_ml100k_ratings(p: Path) -> Interactions:
+    """MovieLens 100K ``u.data`` (and its splits ``u1.base`` ...): ``user film rating
+    timestamp``, tab-separated."""
+    return _load_headerless(p, "\t", (USER_ID, FILM_ID, RATING, TIMESTAMP))
+
+
+def load_filmtrust(p: Path) -> Interactions:
+    """FilmTrust ``ratings.txt``: ``user film rating``, space-separated."""
+    return _load_headerless(p, " ", (USER_ID, FILM_ID, RATING))
+
+
+def load_dat_ratings(p: Path) -> Interactions:
+    """``ratings.dat``: ``user::film[::rating[::timestamp]]`` (further fields are ignored)."""
+    data, delim, n_fields = dat_bytes(p)
+    if n_fields < 2:
+        raise DataError(str(p), "expected fields separated by '::' "
+                        "(user::film[::rating[::timestamp]]); found a single field", line=1)
+    columns = [USER_ID, FILM_ID, RATING, TIMESTAMP][:n_fields]
+    names = columns + [f"_column{i}" for i in range(len(columns), n_fields)]
+    spec = Delimited(p, delim, names, header=False, quoting=False, data=data,
+                     shown_separator="::")
+    return load_table(spec, columns)
+
+
+# --------------------------------------------------------------------------------------------
+# Catalogs
+# --------------------------------------------------------------------------------------------
+
+
+def _read_ml100k_genres(p: Path) -> list[str]:
+    if not p.is_file():
+        return list(ML100K_GENRES)
+    pairs = []
+    for line in p.read_bytes().decode("latin-1").splitlines():
+        if "|" in line:
+            name, _, idx = line.rpartition("|")
+            if idx.strip().isdigit():
+                pairs.append((int(idx), name))
+    return [name for _, name in sorted(pairs)] or list(ML100K_GENRES)
+
+
+def read_ml100k_items(p: Path, genre_file: Path) -> Catalog:
+    """``u.item``: ``id|title|release date|video release date|IMDb URL|19 genre flags``."""
+    genres = _read_ml100k_genres(genre_file)
+    names = [FILM_ID, TITLE, "release", "video", "url"] + [f"g{i}" for i in range(len(genres))]
+    data = decode_text(p)
+    spec = Delimited(p, "|", names, header=False, quoting=False, data=data)
+    table = read_delimited(spec, {c: pa.string() for c in names})
+    ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False))
+    titles = table.column(TITLE).combine_chunks()
+    year = years(year_from(table.column("release").combine_chunks(), r"(?P<y>\d{4})\s*$"),
+                 year_from(titles, YEAR_IN_TITLE))
+    joined = np.full(len(ids), "", dtype=object)
+    for i, genre in enumerate(genres):
+        if genre in _NO_GENRES:
+            continue
+        on = np_str(table.column(f"g{i}")) == "1"
+        joined[on] = np.where(joined[on] == "", genre, joined[on] + "|" + genre)
+    return dedupe_catalog(Catalog(np_str(ids), np_str(titles), year, joined.astype(str)))
+
+
+def read_movies_dat(p: Path) -> Catalog:
+    """``movies.dat``: ``id::Title (year)::Genre|Genre`` (UTF-8 or latin-1)."""
+    data, delim, n_fields = dat_bytes(p, decode_text(p))
+    names = [FILM_ID, TITLE, GENRES] + [f"_column{i}" for i in range(3, n_fields)]
+    names = names[:max(n_fields, 2)]
+    spec = Delimited(p, delim, names, header=False, quoting=False, data=data,
+                     shown_separator="::")
+    table = read_delimited(spec, {c: pa.string() for c in names if not c.startswith("_")})
+    ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False))
+    titles = table.column(TITLE).combine_chunks()
+    genres = (clean_genres(table.column(GENRES).combine_chunks()) if GENRES in names
+              else np.full(len(ids), "", dtype=str))
+    year = years(year_from(titles, YEAR_IN_TITLE))
+    return dedupe_catalog(Catalog(np_str(ids), np_str(titles), year, genres))
+
+
+# --------------------------------------------------------------------------------------------
+# User attributes
+# --------------------------------------------------------------------------------------------
+
+
+def read_ml100k_users(p: Path) -> UserTable:
+    """``u.user``: ``id|age|gender|occupation|zip``."""
+    names = [USER_ID, AGE, GENDER, OCCUPATION, ZIP]
+    spec = Delimited(p, "|", names, header=False, quoting=False, data=decode_text(p))
+    table = read_delimited(spec, {c: pa.string() for c in names})
+    ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False))
+    age = np_str(table.column(AGE))
+    zips = np_str(table.column(ZIP))
+    attrs = {
+        AGE_BAND: age_band(ages(age)),
+        GENDER: np_str(table.column(GENDER)),
+        OCCUPATION: np_str(table.column(OCCUPATION)),
+        REGION: zip_region(zips),
+        AGE: age,
+        ZIP: zips,
+    }
+    return UserTable(np_str(ids), attrs)
+
+
+def _lookup(values: NDArray[np.str_], table: dict[str, str], default: str | None) -> \
+        NDArray[np.str_]:
+    out = np.asarray(values, dtype=object).copy() if default is None else \
+        np.full(len(values), default, dtype=object)
+    for code, label in table.items():
+        out[values == code] = label
+    return out.astype(str)
+
+
+def read_users_dat(p: Path) -> UserTable | None:
+    """``users.dat``: ML-1M ``id::gender::age::occupation::zip`` or MovieTweetings
+    ``user_id::twitter_id``. Other layouts are skipped with a warning (attributed to the
+    caller of the function that called this one: ``load``)."""
+    data, delim, n_fields = dat_bytes(p, decode_text(p))
+    if n_fields == 5:
+        names = [USER_ID, GENDER, "age_code", "occupation_code", ZIP]
+    elif n_fields == 2:
+        names = [USER_ID, "twitter_id"]
+    else:
+        warnings.warn(f"{p}: {n_fields} fields per line; expected 5 (MovieLens 1M) or 2 "
+                      "(MovieTweetings); user attributes skipped", stacklevel=3)
+        return None
+    spec = Delimited(p, delim, names, header=False, quoting=False, data=data,
+                     shown_separator="::")
+    table = read_delimited(spec, {c: pa.string() for c in names})
+    ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False))
+    cols = {c: np_str(table.column(c)) for c in names if c != USER_ID}
+    if n_fields == 2:
+        return UserTable(np_str(ids), cols)
+    attrs = {
+        AGE_BAND: _lookup(cols["age_code"], ML1M_AGE_BANDS, "unknown"),
+        GENDER: cols[GENDER],
+        OCCUPATION: _lookup(cols["occupation_code"], ML1M_OCCUPATIONS, None),
+        REGION: zip_region(cols[ZIP]),
+        "age_code": cols["age_code"],
+        "occupation_code": cols["occupation_code"],
+        ZIP: cols[ZIP],
+    }
+    return UserTable(np_str(ids), attrs)

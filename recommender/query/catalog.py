@@ -1,0 +1,157 @@
+"""Catalog questions: film entries and search, a film's viewer statistics, the segments.
+
+Also the two rules every film row and every segment row share: how a film's catalog fields
+are shown (``film_fields``) and what a segment is called (``segment_labels``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.errors import InvalidParameterError, UnknownGenreError
+from recommender.model.model import Model
+from recommender.model.segments import lift_table
+
+FilmFields = tuple[str, str, int | None, list[str]]
+
+
+def film_fields(model: Model, films: NDArray[np.integer]) -> list[FilmFields]:
+    """(film_id, title, year, genres) of each film index in ``films``, JSON-ready: the year
+    is None when unknown (0), the genres a list (the catalog's ``|``-joined string split)."""
+    ids, titles = model.film_labels
+    cat = model.catalog
+    return [(ids[f], titles[f], int(year) or None, [g for g in str(genres).split("|") if g])
+            for f, year, genres in zip(films.tolist(), cat.years[films].tolist(),
+                                       cat.genres[films].tolist(), strict=True)]
+
+
+def film_rows(model: Model, films: NDArray[np.integer], counts: NDArray[np.int64]
+              ) -> list[dict[str, Any]]:
+    """The catalog entry of each film index in ``films``: id, title, year, genres, and its
+    number of viewers (``counts``: ``model.film_counts()``)."""
+    return [{"film_id": film_id, "title": title, "year": year, "genres": genres,
+             "viewers": int(counts[f])}
+            for f, (film_id, title, year, genres) in zip(
+                films.tolist(), film_fields(model, films), strict=True)]
+
+
+def film_row(model: Model, f: int, counts: NDArray[np.int64] | None = None) -> dict[str, Any]:
+    """The catalog entry of film index ``f`` (see ``film_rows``)."""
+    counts = model.film_counts() if counts is None else counts
+    return film_rows(model, np.array([f], np.int64), counts)[0]
+
+
+def search_films(
+    model: Model,
+    query: str = "",
+    limit: int = 20,
+    offset: int = 0,
+    genre: str | None = None,
+    titles_lower: list[str] | None = None,
+    counts: NDArray[np.int64] | None = None,
+) -> tuple[int, list[dict[str, Any]]]:
+    """Catalog search by title substring (case-insensitive) or exact film id, most watched
+    first (ties by film order). An empty query lists every film. Returns (total, page)."""
+    if limit < 1:
+        raise InvalidParameterError(f"limit must be >= 1, got {limit}")
+    if offset < 0:
+        raise InvalidParameterError(f"offset must be >= 0, got {offset}")
+    counts = model.film_counts() if counts is None else counts
+    n = model.n_films
+    mask = np.ones(n, bool)
+    q = query.strip().lower()
+    if q:
+        if titles_lower is None:
+            titles_lower = [t.lower() for t in model.catalog.titles.tolist()]
+        # a plain substring test: numpy's fixed-width strings would drop a NUL in the query
+        mask = np.fromiter((q in t for t in titles_lower), bool, count=n)
+        if query in model.films:
+            mask[model.film_index(query)] = True
+    if genre is not None:
+        vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
+        if genre.lower() not in vocab:
+            raise UnknownGenreError([genre])
+        wanted = vocab[genre.lower()]
+        in_genre = np.array([wanted in g.split("|") for g in model.catalog.genres.tolist()],
+                            dtype=bool)
+        mask &= in_genre
+    hits = np.flatnonzero(mask)
+    hits = hits[np.lexsort((hits, -counts[hits]))]
+    return len(hits), film_rows(model, hits[offset:offset + limit], counts)
+
+
+def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None
+                 ) -> dict[str, Any]:
+    """A catalog entry with its audience statistics: viewers (count, share of users,
+    popularity rank), how many candidates its audience ranks, and its viewers' segments."""
+    f = model.film_index(film_id)
+    counts = model.film_counts() if counts is None else counts
+    row = film_row(model, f, counts)
+    viewers = model.film_viewers(f)
+    row.update({
+        "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
+        "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,
+        "candidates": model.n_users - len(viewers),
+        "viewer_segments": segment_split(model, viewers),
+    })
+    return row
+
+
+# ------------------------------------------------------------------ segments
+
+
+def segment_labels(model: Model) -> list[str]:
+    """Each segment's label, by segment number ("Segment i" when segments.json has none)."""
+    return [str(s.get("label", f"Segment {i}")) for i, s in enumerate(model.segments.info)]
+
+
+def segment_split(model: Model, users: NDArray[np.integer]) -> list[dict[str, Any]]:
+    """How ``users`` spread over the segments, against all users, with lift (largest first):
+    count, share, base_share, lift, segment and label per segment."""
+    names = segment_labels(model)
+    rows = lift_table(np.asarray(model.segments.labels), np.asarray(users, np.int64))
+    for r in rows:
+        r["segment"] = int(r.pop("value"))
+        r["label"] = names[r["segment"]] if r["segment"] < len(names) else ""
+    return rows
+
+
+def segments_table(model: Model) -> list[dict[str, Any]]:
+    """The model's audience segments: id, label, size, share, top genres, representative films."""
+    return [{
+        "segment": int(s.get("segment", i)),
+        "label": label,
+        "size": int(s.get("size", 0)),
+        "share": round(float(s.get("share", 0.0)), 4),
+        "top_genres": list(s.get("top_genres", [])),
+        "representative_films": list(s.get("representative_films", [])),
+    } for i, (s, label) in enumerate(zip(model.segments.info, segment_labels(model),
+                                         strict=True))]
+
+
+# ------------------------------------------------------------------ the model
+
+
+def model_info(model: Model) -> dict[str, Any]:
+    """Metadata for ``/health``: version, model type and parameters, data counts."""
+    meta = model.meta
+    data = meta.get("data", {}) if isinstance(meta.get("data"), dict) else {}
+    return {
+        "model_version": model.version,
+        "model": str(meta.get("model", "")),
+        "format_version": meta.get("format_version"),
+        "created": meta.get("created"),
+        "users": model.n_users,
+        "films": model.n_films,
+        "interactions": int(model.seen.nnz),
+        "factors": int(model.user_factors.shape[1]),
+        "segments": model.segments.n,
+        "user_attributes": sorted(model.user_table.attributes),
+        "data_fingerprint": data.get("fingerprint"),
+        "data_source": data.get("source"),
+        "params": meta.get("params", {}) if isinstance(meta.get("params"), dict) else {},
+        "has_calibration": bool(model.calibration),
+    }

@@ -1,0 +1,269 @@
+"""Reading events into Spark: files and URIs, validation, merging duplicates, indexing ids."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from recommender.errors import DataError
+from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
+from recommender.io.dataset import Catalog, Interactions, UserTable
+
+if TYPE_CHECKING:
+    from pyspark.sql import Column, DataFrame, SparkSession
+
+_CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
+_PARQUET_SUFFIXES = (".parquet", ".pq")
+_EXPECTED = "user_id,film_id[,rating][,weight][,timestamp]"
+
+
+@dataclass
+class Source:
+    """Raw events in Spark: user_id, film_id (strings), weight (double), rating (double, when
+    present), timestamp (long, when present), _order (file order)."""
+
+    events: DataFrame
+    has_rating: bool
+    has_timestamp: bool
+    catalog: Catalog | None
+    user_table: UserTable | None
+    source: str
+
+
+def is_uri(path: str) -> bool:
+    scheme = urlparse(path).scheme
+    return len(scheme) > 1 and scheme != "file"
+
+
+def local_path(path: str) -> Path:
+    return Path(urlparse(path).path) if path.startswith("file:") else Path(path)
+
+
+def read_source(spark: SparkSession, data: str, films: str | None, users: str | None
+                ) -> Source:
+    """Dataset folders (and the formats only the local readers know: ``.dat``, MovieLens
+    ``u.data``, FilmTrust) go through ``recommender.io.readers.load`` on the driver; CSV and Parquet
+    files, Parquet folders and URIs are read by Spark."""
+    from recommender.io import readers
+
+    data = str(data)
+    if not is_uri(data):
+        p = local_path(data)
+        if not p.exists():
+            raise DataError(str(p), "no such file or folder")
+        spark_file = p.is_file() and p.name.lower().endswith(_CSV_SUFFIXES + _PARQUET_SUFFIXES)
+        parquet_dir = p.is_dir() and not _has_layout(p) and any(
+            q.suffix.lower() in _PARQUET_SUFFIXES for q in p.rglob("*"))
+        if not (spark_file or parquet_dir):
+            inter = readers.load(p, films=films, users=users)
+            return source_from_interactions(spark, inter)
+        data = str(p.resolve())
+    catalog = readers.read_films(films) if films else None
+    user_table = readers.read_users(users) if users else None
+    events, has_rating, has_ts = _read_events(spark, data)
+    return Source(events, has_rating, has_ts, catalog, user_table, data)
+
+
+def _has_layout(folder: Path) -> bool:
+    from recommender.io.readers import FOLDER_LAYOUTS
+
+    dirs = [folder] + [d for d in folder.iterdir() if d.is_dir()]
+    return any((d / f).is_file() for d in dirs for _, files in FOLDER_LAYOUTS for f in files)
+
+
+def source_from_interactions(spark: SparkSession, inter: Interactions) -> Source:
+    cols: dict[str, Any] = {
+        USER_ID: pa.array(inter.users.ids).take(pa.array(inter.user_idx)),
+        FILM_ID: pa.array(inter.films.ids).take(pa.array(inter.film_idx)),
+        WEIGHT: pa.array(inter.weight.astype(np.float64)),
+    }
+    if inter.rating is not None:
+        cols[RATING] = pa.array(inter.rating.astype(np.float64))
+    if inter.timestamp is not None:
+        cols[TIMESTAMP] = pa.array(inter.timestamp.astype(np.int64))
+    cols["_order"] = pa.array(np.arange(len(inter), dtype=np.int64))
+    events = spark.createDataFrame(pa.table(cols))
+    return Source(events, inter.rating is not None, inter.timestamp is not None,
+                   inter.catalog, inter.user_table, inter.source)
+
+
+def _read_events(spark: SparkSession, path: str) -> tuple[DataFrame, bool, bool]:
+    from pyspark.sql import functions as sf
+    from pyspark.sql import types as st
+
+    name = path.lower().rstrip("/")
+    try:
+        if name.endswith(_CSV_SUFFIXES):
+            sep = "\t" if ".tsv" in name else ","
+            raw = (spark.read.option("header", True).option("sep", sep)
+                   .option("inferSchema", False).option("mode", "FAILFAST")
+                   .option("encoding", "UTF-8").csv(path))
+        else:
+            raw = spark.read.parquet(path)
+        names = raw.columns
+    except Exception as e:
+        raise DataError(path, f"Spark could not read it ({_short(e)}); expected CSV with a "
+                        f"header or Parquet, with columns {_EXPECTED}") from None
+    from recommender.io.readers import canonical_column
+
+    canon = [canonical_column(n) for n in names]
+    picked: dict[str, str] = {}
+    for n, c in zip(names, canon, strict=True):
+        if c is None:
+            continue
+        if c in picked:
+            raise DataError(path, f"columns {picked[c]!r} and {n!r} both mean {c}; keep one")
+        picked[c] = n
+    missing = [c for c in (USER_ID, FILM_ID) if c not in picked]
+    if missing:
+        raise DataError(path, f"missing required column{'s' if len(missing) > 1 else ''} "
+                        f"{' and '.join(missing)}; expected columns {_EXPECTED}; found columns "
+                        f"{', '.join(repr(n) for n in names)}")
+    fields = {f.name: f.dataType for f in raw.schema.fields}
+    for c in (USER_ID, FILM_ID):
+        if isinstance(fields[picked[c]], st.FloatType | st.DoubleType):
+            raise DataError(path, f"column {c} holds floating-point numbers; store ids as "
+                            "strings (or integers)")
+
+    def col(c: str) -> Column:
+        return sf.col(f"`{picked[c]}`")
+
+    def as_double(c: str) -> Column:
+        return sf.expr(f"try_cast(try_cast(`{picked[c]}` as string) as double)")
+
+    select: dict[str, Column] = {
+        USER_ID: col(USER_ID).cast("string"),
+        FILM_ID: col(FILM_ID).cast("string"),
+        WEIGHT: as_double(WEIGHT) if WEIGHT in picked else sf.lit(1.0),
+    }
+    if RATING in picked:
+        select[RATING] = as_double(RATING)
+    if TIMESTAMP in picked:
+        select[TIMESTAMP] = sf.coalesce(
+            sf.floor(sf.expr(f"try_cast(try_cast(`{picked[TIMESTAMP]}` as string) as double)")),
+            sf.unix_timestamp(sf.expr(f"try_cast(try_cast(`{picked[TIMESTAMP]}` as string) "
+                                    "as timestamp)")),
+        ).cast("long")
+    numeric = [c for c in (RATING, WEIGHT, TIMESTAMP) if c in picked]
+    events = raw.select(*[v.alias(k) for k, v in select.items()],
+                        *[sf.expr(f"try_cast(`{picked[c]}` as string)").alias(f"_raw_{c}")
+                          for c in numeric])
+    _validate_events(events, path, picked)
+    events = (events.drop(*[f"_raw_{c}" for c in numeric])
+              .withColumn("_order", sf.monotonically_increasing_id()))
+    return events, RATING in picked, TIMESTAMP in picked
+
+
+def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> None:
+    """One pass over the data: empty ids, non-numeric numbers, unreadable timestamps."""
+    from pyspark.sql import functions as sf
+
+    checks: dict[str, tuple[Column, str]] = {
+        f"empty {USER_ID}": (sf.col(USER_ID).isNull() | (sf.length(USER_ID) == 0),
+                             "expected a non-empty id"),
+        f"empty {FILM_ID}": (sf.col(FILM_ID).isNull() | (sf.length(FILM_ID) == 0),
+                             "expected a non-empty id"),
+    }
+    for c in (RATING, WEIGHT):
+        if c in picked:
+            v = sf.col(c)
+            checks[f"bad {c}"] = (v.isNull() | sf.isnan(v) | (sf.abs(v) == float("inf")),
+                                  "expected a finite number")
+    if TIMESTAMP in picked:
+        checks["bad timestamp"] = (sf.col(TIMESTAMP).isNull(), "expected unix seconds or an ISO "
+                                   "8601 date such as 2020-01-31 or 2020-01-31T12:00:00Z")
+    aggs = [sf.count(sf.lit(1)).alias("_n")]
+    for i, (cond, _) in enumerate(checks.values()):
+        aggs.append(sf.sum(sf.when(cond, 1).otherwise(0)).alias(f"c{i}"))
+    try:
+        row = events.agg(*aggs).collect()[0]
+    except Exception as e:
+        raise DataError(path, f"Spark could not parse it ({_short(e)}); expected CSV with a "
+                        f"header or Parquet, with columns {_EXPECTED}") from None
+    if row["_n"] == 0:
+        raise DataError(path, "no interactions: expected at least one data row")
+    for i, (what, (cond, expected)) in enumerate(checks.items()):
+        n_bad = int(row[f"c{i}"] or 0)
+        if n_bad:
+            column = what.split(" ", 1)[1]
+            src = f"_raw_{column}" if column in picked and column not in (USER_ID, FILM_ID) \
+                else column
+            example = events.filter(cond).select(src).limit(1).collect()
+            shown = "" if not example or example[0][0] is None else f", e.g. {example[0][0]!r}"
+            raise DataError(path, f"{n_bad:,} row{'s' if n_bad > 1 else ''} with {what}"
+                            f"{shown}; {expected}")
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    return text[0][:300] if text else type(e).__name__
+
+
+def index_ids(events: DataFrame, column: str) -> tuple[DataFrame, NDArray[np.str_]]:
+    """Consecutive integer indices for the distinct values of ``column``, computed in Spark
+    (partition offsets + ``monotonically_increasing_id``, no single-partition window).
+
+    Returns a persisted DataFrame ``(id, idx)`` and the ids in index order (on the driver).
+    """
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as sf
+
+    spark = events.sparkSession
+    ids = (events.select(sf.col(column).alias("id")).distinct()
+           .select("id", sf.spark_partition_id().alias("_p"),
+                   sf.monotonically_increasing_id().alias("_m"))
+           .persist(StorageLevel.MEMORY_AND_DISK))
+    counts = sorted((int(r["_p"]), int(r["count"])) for r in ids.groupBy("_p").count().collect())
+    starts = np.cumsum([0] + [c for _, c in counts])[:-1]
+    offsets = spark.createDataFrame(
+        pa.table({"_p": pa.array([p for p, _ in counts], pa.int32()),
+                  "_off": pa.array(starts.astype(np.int64), pa.int64())}))
+    indexed = (ids.join(sf.broadcast(offsets), "_p")
+               .select("id", (sf.col("_off") + sf.col("_m")
+                              - sf.shiftleft(sf.col("_p").cast("long"), 33)).cast("int")
+                       .alias("idx"))
+               .persist(StorageLevel.MEMORY_AND_DISK))
+    table = indexed.toArrow()
+    n = table.num_rows
+    order = np.asarray(table.column("idx").to_numpy(), np.int64)
+    if n and not np.array_equal(np.sort(order), np.arange(n)):
+        raise RuntimeError(f"internal error: Spark id indexing of {column} is not consecutive")
+    out = np.empty(n, dtype=object)
+    out[order] = table.column("id").to_numpy(zero_copy_only=False)
+    ids.unpersist()
+    return indexed, out.astype(str)
+
+
+def merge_events(events: DataFrame, has_rating: bool, has_ts: bool) -> DataFrame:
+    """One row per (user_id, film_id), as ``Interactions.from_columns`` merges: weights
+    summed, the rating of the latest event (timestamp, then file order), the latest
+    timestamp."""
+    from pyspark.sql import functions as sf
+
+    latest = sf.struct(sf.coalesce(sf.col(TIMESTAMP), sf.lit(-(2**63))) if has_ts else sf.lit(0),
+                      sf.col("_order"))
+    aggs = [sf.sum(WEIGHT).alias(WEIGHT)]
+    if has_rating:
+        aggs.append(sf.max_by(RATING, latest).alias(RATING))
+    if has_ts:
+        aggs.append(sf.max(TIMESTAMP).alias(TIMESTAMP))
+    return events.groupBy(USER_ID, FILM_ID).agg(*aggs)
+
+
+def fingerprint(merged: DataFrame, n_users: int, n_films: int, nnz: int) -> str:
+    """An order-independent sha256 of the merged interactions (xor of per-row xxhash64)."""
+    from pyspark.sql import functions as sf
+
+    cols = [c for c in (USER_ID, FILM_ID, WEIGHT, RATING, TIMESTAMP) if c in merged.columns]
+    row = merged.agg(sf.bit_xor(sf.xxhash64(*cols)).alias("h"),
+                     sf.sum(sf.col(WEIGHT)).alias("w")).collect()[0]
+    text = f"{n_users}:{n_films}:{nnz}:{row['h']}:{row['w']!r}:{','.join(cols)}"
+    return hashlib.sha256(text.encode()).hexdigest()
+

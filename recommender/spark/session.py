@@ -1,0 +1,124 @@
+"""Starting Spark: the pyspark and Java checks with their install hints, and the session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from recommender.errors import RecommenderError
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+PYSPARK_INSTALL = "pip install '.[spark]'  (or: pip install 'pyspark>=4.0' 'pandas>=2.2,<3')"
+JAVA_INSTALL = ("install a Java runtime, version 17 or later (Debian/Ubuntu: "
+                "`sudo apt-get install default-jre-headless`), or set JAVA_HOME to one")
+
+
+class SparkUnavailableError(RecommenderError):
+    """``--engine spark`` cannot run here: pyspark or a Java runtime is missing."""
+
+
+def require_pyspark() -> None:
+    """Raise ``SparkUnavailableError`` (saying what to install) when pyspark is missing."""
+    try:
+        import pyspark  # noqa: F401
+        import pyspark.sql  # noqa: F401
+    except ImportError as e:
+        raise SparkUnavailableError(
+            f"--engine spark needs pyspark, which is not installed ({e}); install it with "
+            f"{PYSPARK_INSTALL}") from None
+
+
+def check_java() -> str:
+    """Path of the Java runtime Spark will start (``$JAVA_HOME/bin/java``, else ``java`` on
+    PATH); raises ``SparkUnavailableError`` saying what to install when there is none."""
+    home = os.environ.get("JAVA_HOME")
+    if home:
+        java = Path(home) / "bin" / "java"
+        if java.is_file() and os.access(java, os.X_OK):
+            return str(java)
+        raise SparkUnavailableError(
+            f"--engine spark needs a Java runtime, but JAVA_HOME={home} has no bin/java; "
+            f"fix JAVA_HOME or unset it, or {JAVA_INSTALL}")
+    found = shutil.which("java")
+    if found is None:
+        raise SparkUnavailableError(
+            f"--engine spark needs a Java runtime and none was found (no JAVA_HOME, no `java` "
+            f"on PATH); {JAVA_INSTALL}")
+    return found
+
+
+def _is_local_master(master: str) -> bool:
+    return master.startswith("local")
+
+
+def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
+                ) -> tuple[SparkSession, bool]:
+    """The active SparkSession (under ``spark-submit`` or in a notebook), else a new one on
+    ``master``. Returns ``(session, created)``; stop it only when ``created``.
+
+    Under ``spark-submit`` the master and resources come from ``spark-submit``'s options.
+    For a local master the driver binds to 127.0.0.1 and the Python workers use this
+    interpreter.
+    """
+    require_pyspark()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    under_submit = "PYSPARK_GATEWAY_PORT" in os.environ
+    if not under_submit:
+        check_java()
+    builder = SparkSession.builder.appName("recommender")
+    settings: dict[str, str] = {
+        "spark.sql.session.timeZone": "UTC",
+        "spark.ui.showConsoleProgress": "true" if sys.stderr.isatty() else "false",
+    }
+    if not under_submit:
+        builder = builder.master(master)
+        if _is_local_master(master):
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            settings.update({
+                "spark.driver.host": "127.0.0.1",
+                "spark.driver.bindAddress": "127.0.0.1",
+                "spark.sql.shuffle.partitions": str(max(4, 2 * (os.cpu_count() or 2))),
+                "spark.ui.enabled": "false",
+            })
+    settings.update(conf or {})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    try:
+        session = builder.getOrCreate()
+    except Exception as e:  # the JVM did not start (wrong Java version, no memory, ...)
+        raise SparkUnavailableError(f"could not start Spark on {master} ({e}); Spark 4 needs "
+                                    f"Java 17 or later: {JAVA_INSTALL}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    return session, True
+
+
+@contextmanager
+def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSession]:
+    """``spark`` when given, else ``get_session(master)``; a session started here is stopped
+    when the block ends, one that was handed in or already active is left running."""
+    created = False
+    if spark is None:
+        spark, created = get_session(master)
+    try:
+        yield spark
+    finally:
+        if created:
+            spark.stop()
+
+
+def say(show: bool, message: str) -> None:
+    """A progress line on stderr when ``show``."""
+    if show:
+        print(message, file=sys.stderr, flush=True)

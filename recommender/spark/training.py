@@ -1,0 +1,342 @@
+"""Training on Spark: weighting as column expressions, MLlib ALS, the Spark ``Trainer``."""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.errors import DataError, InvalidParameterError
+from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
+from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.io.ids import IdMap
+from recommender.model import calibration, segments
+from recommender.model.config import TrainConfig
+from recommender.model.model import Model, Segments
+from recommender.spark.reading import (
+    Source,
+    fingerprint,
+    index_ids,
+    merge_events,
+    read_source,
+    source_from_interactions,
+)
+from recommender.spark.session import say, session_scope
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+MODEL_NAME = "als-spark"
+# the smallest MLlib rating we feed (confidence just above 1, see ``spark_params``)
+_MIN_R = 1e-6
+
+
+def spark_confidence(df: DataFrame, config: TrainConfig, n_users: int, has_rating: bool
+                     ) -> DataFrame:
+    """``(u, f, value)``: ``recommender.model.weighting.confidence`` as Spark column expressions
+    (BM25 through per-film and per-user counts joined back), so the values are the local
+    engine's to float rounding."""
+    from pyspark.sql import functions as sf
+
+    scheme = config.weighting
+    if scheme == "rating":
+        src = sf.coalesce(sf.col(RATING), sf.col(WEIGHT)) if has_rating else sf.col(WEIGHT)
+        raw = sf.greatest(src, sf.lit(1e-3))
+    elif scheme == "log":
+        raw = sf.lit(1.0) + sf.log1p(sf.col(WEIGHT))
+    else:
+        raw = sf.lit(1.0)
+    out = df.select("u", "f", raw.cast("double").alias("value"))
+    if scheme != "bm25":
+        return out
+    k1, b = float(config.bm25_k1), float(config.bm25_b)
+    film_df = out.groupBy("f").agg(sf.count(sf.lit(1)).alias("_df"))
+    user_len = out.groupBy("u").agg(sf.sum("value").alias("_len"))
+    total = out.agg(sf.sum("value")).collect()[0][0] or 0.0
+    avg = max(float(total) / max(n_users, 1), 1e-12)
+    idf = sf.lit(math.log(max(n_users, 1))) - sf.log1p(sf.col("_df"))
+    length_norm = sf.lit(1.0 - b) + sf.lit(b) * sf.col("_len") / sf.lit(avg)
+    value = sf.col("value") * sf.lit(k1 + 1.0) / (sf.lit(k1) * length_norm + sf.col("value")) * idf
+    return (out.join(film_df, "f").join(user_len, "u")
+            .select("u", "f", sf.greatest(value, sf.lit(1e-3)).alias("value")))
+
+
+def spark_params(config: TrainConfig, n_users: int, n_films: int, nnz: int) -> dict[str, Any]:
+    """MLlib ALS parameters corresponding to the local engine's ``config``.
+
+    - **Confidence**: ``implicit`` uses ``c = alpha * value``; MLlib uses ``c = 1 + alpha * r``.
+      ``_fit`` feeds MLlib ``r = value - 1/alpha``, which gives exactly ``alpha * value``
+      (entries whose ``alpha * value`` is below 1 are clamped to a tiny positive ``r``, i.e.
+      ``c`` just above 1).
+    - **Regularisation**: MLlib scales ``regParam`` by each row's number of interactions
+      (ALS-WR, ``lambda_u = regParam * n_u``), ``implicit`` does not (``lambda_u =
+      regularization``). We pass ``regParam = regularization / mean interactions per user and
+      film``, so an average row gets the local engine's penalty (heavy users a larger one,
+      light users a smaller one).
+    - ``factors`` -> ``rank``, ``iterations`` -> ``maxIter``, ``seed`` -> ``seed``,
+      ``nonnegative=False``. Only ``--model als`` exists on Spark.
+    """
+    per_row = 2.0 * nnz / max(n_users + n_films, 1)
+    return {
+        "rank": int(config.factors),
+        "maxIter": int(config.iterations),
+        "regParam": float(config.regularization) / max(per_row, 1.0),
+        "alpha": float(config.alpha),
+        "implicitPrefs": True,
+        "nonnegative": False,
+        "seed": int(config.seed),
+        # config.cg_steps is not mapped: MLlib ALS solves each row exactly (no CG steps)
+    }
+
+
+def _fit(conf: DataFrame, params: dict[str, Any], n_users: int, n_films: int
+         ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """MLlib ALS on ``(u, f, value)``; returns (user_factors, film_factors) aligned to the
+    indices (rows without interactions are zero, as in the local engine)."""
+    from pyspark.ml.recommendation import ALS
+    from pyspark.sql import functions as sf
+
+    offset = 1.0 / params["alpha"]
+    ratings = conf.select(sf.col("u").cast("int").alias("u"), sf.col("f").cast("int").alias("f"),
+                          sf.greatest(sf.col("value") - sf.lit(offset), sf.lit(_MIN_R))
+                          .cast("float").alias("r"))
+    blocks = max(1, conf.sparkSession.sparkContext.defaultParallelism)
+    als = ALS(userCol="u", itemCol="f", ratingCol="r", coldStartStrategy="nan",
+              numUserBlocks=blocks, numItemBlocks=blocks, **params)
+    fitted = als.fit(ratings)
+    uf = _collect_factors(fitted.userFactors, n_users, params["rank"])
+    ff = _collect_factors(fitted.itemFactors, n_films, params["rank"])
+    return uf, ff
+
+
+def _collect_factors(df: DataFrame, n: int, rank: int) -> NDArray[np.float32]:
+    table = df.toArrow()
+    out = np.zeros((n, rank), np.float32)
+    if table.num_rows:
+        ids = np.asarray(table.column("id").to_numpy(), np.int64)
+        feats = table.column("features").combine_chunks().flatten()
+        out[ids] = np.asarray(feats.to_numpy(zero_copy_only=False), np.float32).reshape(-1, rank)
+    return out
+
+
+def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> DataFrame:
+    """``df`` with a boolean ``held`` column: the latest ``share`` of the interactions by
+    timestamp (cut at an approximate quantile), or a seeded random ``share``."""
+    from pyspark.sql import functions as sf
+
+    if share <= 0:
+        return df.withColumn("held", sf.lit(False))
+    if has_ts:
+        cut = df.approxQuantile(TIMESTAMP, [1.0 - share], 1e-4)
+        if cut:
+            return df.withColumn("held", sf.coalesce(sf.col(TIMESTAMP) > sf.lit(cut[0]),
+                                                    sf.lit(False)))
+    return df.withColumn("held", sf.rand(seed) < sf.lit(share))
+
+
+def train_spark(
+    data: str | os.PathLike[str],
+    config: TrainConfig | None = None,
+    films: str | os.PathLike[str] | None = None,
+    users: str | os.PathLike[str] | None = None,
+    master: str = "local[*]",
+    *,
+    spark: SparkSession | None = None,
+    progress: bool | None = None,
+) -> Model:
+    """Train MLlib implicit ALS on ``data`` (a CSV/Parquet file or URI, or a dataset folder)
+    and return a ``Model`` ready for ``artifact.save``, so ``serve``, ``audience`` and every
+    other command use it unchanged.
+
+    Reading, merging duplicated (user, film) events, indexing the string ids, weighting
+    (``spark_confidence``) and the ALS sweeps (``spark_params``) run in Spark; the factors, id
+    arrays and training interactions are then collected on the driver, which therefore needs
+    the memory of the model folder itself (factors + the seen CSR, 8 bytes per interaction).
+    Tier calibration: as locally, the latest ``holdout`` share (by timestamp, else a seeded
+    random share) is held out and a first model fitted on the rest measures each tier's
+    conversion (``recommender.model.calibration.measure`` on the driver). MLlib cannot
+    warm-start, so the final model is a second full fit on all interactions: training costs
+    two fits. ``holdout=0`` skips it; the model then has no calibration.
+
+    ``films``/``users`` are extra catalog / user-attribute CSVs (local files, read on the
+    driver). ``spark`` reuses a session; otherwise the active one or a new one on ``master``
+    (stopped at the end if this call started it).
+    """
+    def source(session: SparkSession, show: bool) -> Source:
+        say(show, f"spark {session.version}: reading {data} ...")
+        return read_source(session, str(data), None if films is None else str(films),
+                           None if users is None else str(users))
+
+    return _train_in_session(source, config, master, spark, progress)
+
+
+def train_spark_interactions(
+    data: Interactions,
+    config: TrainConfig | None = None,
+    master: str = "local[*]",
+    *,
+    spark: SparkSession | None = None,
+    progress: bool | None = None,
+) -> Model:
+    """``train_spark`` on interactions already in memory (e.g. an evaluation split's training
+    part): they are handed to Spark as one Arrow table. The model's id order is Spark's."""
+    return _train_in_session(lambda session, _show: source_from_interactions(session, data),
+                             config, master, spark, progress)
+
+
+def _train_in_session(
+    source: Callable[[SparkSession, bool], Source],
+    config: TrainConfig | None,
+    master: str,
+    spark: SparkSession | None,
+    progress: bool | None,
+) -> Model:
+    """Validate ``config``, get a session (stopped at the end only if started here), build the
+    source in it and train."""
+    config = (config or TrainConfig()).validate()
+    if config.model != "als":
+        raise InvalidParameterError(f"--engine spark trains ALS only (MLlib); got --model "
+                                    f"{config.model}")
+    show = sys.stderr.isatty() if progress is None else progress
+    with session_scope(spark, master) as session:
+        return _train(session, source(session, show), config, show, master)
+
+
+def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, master: str
+           ) -> Model:
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as sf
+
+    t0 = time.perf_counter()
+    merged = merge_events(src.events, src.has_rating, src.has_timestamp).persist(
+        StorageLevel.MEMORY_AND_DISK)
+    say(show, "indexing ids ...")
+    user_map, user_ids = index_ids(merged, USER_ID)
+    film_map, film_ids = index_ids(merged, FILM_ID)
+    n_users, n_films = len(user_ids), len(film_ids)
+    rest = [c for c in (WEIGHT, RATING, TIMESTAMP) if c in merged.columns]
+    if config.min_rating is not None and src.has_rating:
+        kept_str = merged.filter(sf.col(RATING).isNull() | sf.isnan(RATING)
+                                 | (sf.col(RATING) >= sf.lit(float(config.min_rating))))
+    else:
+        kept_str = merged
+    kept = (kept_str
+            .join(user_map.select(sf.col("id").alias(USER_ID), sf.col("idx").alias("u")), USER_ID)
+            .join(film_map.select(sf.col("id").alias(FILM_ID), sf.col("idx").alias("f")), FILM_ID)
+            .select("u", "f", *rest))
+    kept = _holdout(kept, config.holdout, config.seed, src.has_timestamp).persist(
+        StorageLevel.MEMORY_AND_DISK)
+    pairs = kept.select("u", "f", "held").toArrow()
+    nnz = pairs.num_rows
+    if nnz == 0:
+        raise DataError(src.source, "no interactions left to train on"
+                        + (f" after --min-rating {config.min_rating}" if config.min_rating
+                           else ""))
+    u = np.asarray(pairs.column("u").to_numpy(), np.int32)
+    f = np.asarray(pairs.column("f").to_numpy(), np.int32)
+    held = np.asarray(pairs.column("held").to_numpy(zero_copy_only=False), bool)
+    del pairs
+    seen = _csr(u, f, n_users, n_films)
+    params = spark_params(config, n_users, n_films, nnz)
+    calib: dict[str, Any] = {}
+    if held.any() and (~held).any():
+        say(show, "fitting MLlib ALS on the calibration split ...")
+        fit_part = kept.filter(~sf.col("held"))
+        conf_fit = spark_confidence(fit_part, config, n_users, src.has_rating)
+        uf, ff = _fit(conf_fit, params, n_users, n_films)
+        fit_by_film = _csr(f[~held], u[~held], n_films, n_users)
+        held_by_film = _csr(f[held], u[held], n_films, n_users)
+        calib = calibration.measure(uf, ff, fit_by_film, held_by_film, seed=config.seed)
+        calib["holdout"] = ("latest" if src.has_timestamp else "random") + \
+            f" {config.holdout:.0%} of training interactions"
+    say(show, f"fitting MLlib ALS ({config.factors} factors, {config.iterations} iterations) "
+               f"on {n_users:,} users x {n_films:,} films x {nnz:,} interactions ...")
+    conf = spark_confidence(kept, config, n_users, src.has_rating)
+    uf, ff = _fit(conf, params, n_users, n_films)
+    digest = fingerprint(kept_str, n_users, n_films, nnz)
+    kept.unpersist()
+    merged.unpersist()
+    user_map.unpersist()
+    film_map.unpersist()
+
+    users_map, films_map = IdMap(user_ids), IdMap(film_ids)
+    catalog = (src.catalog.aligned_to(films_map) if src.catalog is not None
+               else Catalog(films_map.ids.copy(), np.full(n_films, "", dtype=str),
+                            np.zeros(n_films, np.int32), np.full(n_films, "", dtype=str)))
+    user_table = (src.user_table.aligned_to(users_map) if src.user_table is not None
+                  else UserTable(users_map.ids.copy(), {}))
+    labels = segments.kmeans(uf, config.segments, seed=config.seed)
+    seg = Segments(labels, segments.describe(labels, seen, catalog))
+    meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
+                 params, spark, master)
+    return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
+                 seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
+                 segments=seg, meta=meta, calibration=calib)
+
+
+def _csr(rows: NDArray[np.int32], cols: NDArray[np.int32], n_rows: int, n_cols: int
+         ) -> sp.csr_matrix:
+    m = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n_rows, n_cols),
+                      dtype=np.float32)
+    m.sum_duplicates()
+    m.sort_indices()
+    return m
+
+
+def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds: float,
+          digest: str, nnz: int, params: dict[str, Any], spark: SparkSession,
+          master: str) -> dict[str, Any]:
+    import pyspark
+
+    from recommender.model.training import build_meta
+
+    empty = np.zeros(0, np.int32)
+    shim = Interactions(users=users, films=films, user_idx=empty, film_idx=empty,
+                        weight=np.zeros(0, np.float32),
+                        rating=np.zeros(0, np.float32) if src.has_rating else None,
+                        timestamp=np.zeros(0, np.int64) if src.has_timestamp else None,
+                        source=src.source)
+    meta = build_meta(shim, config, seconds)
+    stamp = meta["model_version"].rsplit("-", 1)[0]
+    meta["model_version"] = f"{stamp}-{digest[:8]}"
+    meta["model"] = MODEL_NAME
+    meta["data"].update(fingerprint=digest, interactions=int(nnz))
+    meta["engine"] = {
+        "name": "spark",
+        "master": spark.sparkContext.master or master,
+        "spark_version": spark.version,
+        "mllib_als": params,
+        "confidence": "MLlib rating r = max(value - 1/alpha, 1e-6), so 1 + alpha*r = "
+                      "alpha*value as in implicit",
+        "regularization": "regParam = regularization / mean interactions per user and film "
+                          "(MLlib scales it by each row's count)",
+    }
+    meta["versions"]["pyspark"] = pyspark.__version__
+    return meta
+
+
+
+
+class SparkTrainer:
+    """The Spark MLlib trainer: :func:`train_spark_interactions` behind the ``Trainer``
+    interface (``recommender.model.trainer``). A session handed in is reused and left running;
+    otherwise each ``fit`` uses the active session or starts one on ``master`` and stops it."""
+
+    name = "spark"
+
+    def __init__(self, master: str = "local[2]", progress: bool = False,
+                 spark: SparkSession | None = None) -> None:
+        self.master = master
+        self.progress = progress
+        self.spark = spark
+
+    def fit(self, source: Interactions, config: TrainConfig | None = None) -> Model:
+        return train_spark_interactions(source, config, self.master, spark=self.spark,
+                                        progress=self.progress)

@@ -1,0 +1,89 @@
+"""Splits: no leakage between train and test under every protocol, seeded, validation splits
+drawn from training alone."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from recommender.errors import InvalidParameterError
+from recommender.evaluation.splits import Split, make_split, validation_split
+from recommender.io.dataset import Interactions
+from recommender.io.ids import IdMap
+
+
+def _pairs(x: Interactions) -> set[tuple[int, int]]:
+    return set(zip(x.user_idx.tolist(), x.film_idx.tolist(), strict=True))
+
+
+def _check_known(split: Split) -> None:
+    train_users = set(split.train.user_idx.tolist())
+    train_films = set(split.train.film_idx.tolist())
+    assert set(split.test.film_idx.tolist()) <= train_films
+    assert set(split.films.tolist()) == train_films
+    assert not _pairs(split.test) & _pairs(split.history)
+    assert set(split.test.user_idx.tolist()) <= set(split.users.tolist())
+    if not split.fold_in:
+        assert set(split.users.tolist()) == train_users
+
+
+def test_random_split_has_no_leakage(demo_data: Interactions) -> None:
+    split = make_split(demo_data, "random", seed=1)
+    _check_known(split)
+    assert len(split.train) == len(demo_data) - round(0.2 * len(demo_data))
+    assert 0.15 * len(demo_data) < len(split.test) <= 0.2 * len(demo_data)
+    # seeded: the same seed gives the same split, another seed another one
+    assert _pairs(make_split(demo_data, "random", seed=1).test) == _pairs(split.test)
+    assert _pairs(make_split(demo_data, "random", seed=2).test) != _pairs(split.test)
+
+
+def test_time_split_respects_the_cutoff(demo_data: Interactions) -> None:
+    split = make_split(demo_data, "time")
+    _check_known(split)
+    assert split.cutoff is not None
+    assert split.train.timestamp is not None and split.test.timestamp is not None
+    assert split.train.timestamp.max() <= split.cutoff < split.test.timestamp.min()
+    assert np.mean(demo_data.timestamp <= split.cutoff) == pytest.approx(0.8, abs=0.01)
+    # films first seen after the cut-off go to the cold-start set, never to the test set
+    assert split.new_films is not None
+    assert not set(split.new_films.film_idx.tolist()) & set(split.train.film_idx.tolist())
+    assert split.new_films.timestamp is not None
+    assert split.new_films.timestamp.min() > split.cutoff
+
+
+def test_user_split_holds_users_out_of_training(demo_data: Interactions) -> None:
+    split = make_split(demo_data, "user", seed=0)
+    _check_known(split)
+    held = set(split.users.tolist())
+    assert split.fold_in
+    assert held and not held & set(split.train.user_idx.tolist())
+    assert set(split.history.user_idx.tolist()) == held
+    assert 0.1 * demo_data.n_users < len(held) <= 0.2 * demo_data.n_users
+
+
+def test_time_protocol_needs_timestamps(demo_data: Interactions) -> None:
+    from dataclasses import replace
+
+    with pytest.raises(InvalidParameterError, match="timestamps"):
+        make_split(replace(demo_data, timestamp=None), "time")
+    with pytest.raises(InvalidParameterError, match="protocol"):
+        make_split(demo_data, "leave-one-out")
+
+
+def test_duplicated_pairs_never_reach_the_test_set() -> None:
+    # hand-built rows where every (user, film) pair appears twice: whichever copy lands in
+    # the test part while the other is in training must be dropped
+    u = np.repeat(np.arange(40) % 8, 2).astype(np.int32)
+    f = np.repeat(np.arange(40) % 5, 2).astype(np.int32)
+    data = Interactions(IdMap([f"u{i}" for i in range(8)]), IdMap([f"f{i}" for i in range(5)]),
+                        u, f, np.ones(80, np.float32))
+    for seed in range(5):
+        split = make_split(data, "random", seed=seed)
+        assert not _pairs(split.test) & _pairs(split.train)
+
+
+def test_validation_split_only_sees_training(demo_data: Interactions) -> None:
+    split = make_split(demo_data, "random", seed=0)
+    val = validation_split(split)
+    assert _pairs(val.train) | _pairs(val.test) <= _pairs(split.train)
+    assert not _pairs(val.test) & _pairs(split.test)

@@ -1,0 +1,216 @@
+"""``recommender.io.atomic``: a destination appears whole or not at all, and nothing is left over.
+
+Each test looks at the real file system: what the destination holds afterwards and what else
+lies beside it (the helpers write their temporaries in the destination's folder).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from recommender.io import atomic
+from recommender.io.atomic import atomic_dir, atomic_file
+
+
+def beside(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {str(p.relative_to(folder)): p.read_text() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def fail_replace(monkeypatch: pytest.MonkeyPatch, when: Callable[[Path], bool]) -> list[Path]:
+    """Make ``os.replace`` raise for sources that ``when`` picks; returns the sources tried."""
+    real = os.replace
+    tried: list[Path] = []
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        tried.append(Path(src))
+        if when(Path(src)):
+            raise OSError("rename failed")
+        real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    return tried
+
+
+def old_folder(tmp_path: Path) -> Path:
+    dest = tmp_path / "out"
+    (dest / "sub").mkdir(parents=True)
+    (dest / "a.txt").write_text("old a")
+    (dest / "sub" / "b.txt").write_text("old b")
+    return dest
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic_file
+# ---------------------------------------------------------------------------------------------
+
+
+def test_file_new_destination(tmp_path: Path) -> None:
+    dest = tmp_path / "deep" / "er" / "out.csv"
+    with atomic_file(dest) as tmp:
+        assert tmp.parent == dest.parent and tmp.is_file() and tmp.read_bytes() == b""
+        assert tmp.name.startswith(".out.csv.") and tmp.name.endswith(".tmp")
+        assert not dest.exists()  # nothing at the destination until the block ends
+        tmp.write_text("new")
+    assert dest.read_text() == "new"
+    assert beside(dest.parent) == ["out.csv"]
+
+
+def test_file_replaces_existing(tmp_path: Path) -> None:
+    dest = tmp_path / "out.csv"
+    dest.write_text("old")
+    with atomic_file(dest, suffix=".part") as tmp:
+        assert tmp.name.endswith(".part")
+        tmp.write_text("new")
+        assert dest.read_text() == "old"
+    assert dest.read_text() == "new"
+    assert beside(tmp_path) == ["out.csv"]
+
+
+@pytest.mark.parametrize("error", [ValueError, KeyboardInterrupt])
+def test_file_error_in_block_keeps_old(tmp_path: Path, error: type[BaseException]) -> None:
+    dest = tmp_path / "out.csv"
+    dest.write_text("old")
+    with pytest.raises(error), atomic_file(dest) as tmp:
+        tmp.write_text("half")
+        raise error()
+    assert dest.read_text() == "old"
+    assert beside(tmp_path) == ["out.csv"]
+
+
+def test_file_error_in_block_leaves_nothing_when_new(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), atomic_file(tmp_path / "out.csv") as tmp:
+        tmp.write_text("half")
+        raise RuntimeError
+    assert beside(tmp_path) == []
+
+
+def test_file_failed_rename_keeps_old(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = tmp_path / "out.csv"
+    dest.write_text("old")
+    tried = fail_replace(monkeypatch, lambda src: True)
+    with pytest.raises(OSError, match="rename failed"), atomic_file(dest) as tmp:
+        tmp.write_text("new")
+    assert len(tried) == 1
+    assert dest.read_text() == "old"
+    assert beside(tmp_path) == ["out.csv"]
+
+
+# ---------------------------------------------------------------------------------------------
+# atomic_dir
+# ---------------------------------------------------------------------------------------------
+
+
+def test_dir_new_destination(tmp_path: Path) -> None:
+    dest = tmp_path / "deep" / "out"
+    with atomic_dir(dest) as tmp:
+        assert tmp.is_dir() and not any(tmp.iterdir())
+        assert tmp.parent.parent == dest.parent  # beside dest: the rename stays on one disk
+        assert not dest.exists()
+        (tmp / "a.txt").write_text("new a")
+    assert tree(dest) == {"a.txt": "new a"}
+    assert beside(dest.parent) == ["out"]
+
+
+def test_dir_replaces_existing(tmp_path: Path) -> None:
+    dest = old_folder(tmp_path)
+    with atomic_dir(dest) as tmp:
+        (tmp / "c.txt").write_text("new c")
+        assert tree(dest) == {"a.txt": "old a", "sub/b.txt": "old b"}  # untouched meanwhile
+    assert tree(dest) == {"c.txt": "new c"}  # replaced whole, not merged
+    assert beside(tmp_path) == ["out"]
+
+
+def test_dir_replaces_empty_folder(tmp_path: Path) -> None:
+    dest = tmp_path / "out"
+    dest.mkdir()
+    with atomic_dir(dest) as tmp:
+        (tmp / "a.txt").write_text("a")
+    assert tree(dest) == {"a.txt": "a"}
+    assert beside(tmp_path) == ["out"]
+
+
+@pytest.mark.parametrize("error", [OSError, KeyboardInterrupt])
+def test_dir_error_in_block_keeps_old(tmp_path: Path, error: type[BaseException]) -> None:
+    dest = old_folder(tmp_path)
+    with pytest.raises(error), atomic_dir(dest) as tmp:
+        (tmp / "a.txt").write_text("half")
+        raise error()
+    assert tree(dest) == {"a.txt": "old a", "sub/b.txt": "old b"}
+    assert beside(tmp_path) == ["out"]
+
+
+def test_dir_error_in_block_leaves_nothing_when_new(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError), atomic_dir(tmp_path / "out") as tmp:
+        (tmp / "a.txt").write_text("half")
+        raise RuntimeError
+    assert beside(tmp_path) == []
+
+
+def test_dir_failed_rename_restores_previous(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = old_folder(tmp_path)
+    tried = fail_replace(monkeypatch, lambda src: src.name == "new")
+    with pytest.raises(OSError, match="rename failed"), atomic_dir(dest) as tmp:
+        (tmp / "a.txt").write_text("new a")
+    # the previous folder was moved aside, the new one failed to move in, the old came back
+    assert [p.name for p in tried] == ["out", "new", "old"]
+    assert tree(dest) == {"a.txt": "old a", "sub/b.txt": "old b"}
+    assert beside(tmp_path) == ["out"]
+
+
+def test_dir_failed_rename_without_previous(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    fail_replace(monkeypatch, lambda src: src.name == "new")
+    with pytest.raises(OSError), atomic_dir(tmp_path / "out") as tmp:
+        (tmp / "a.txt").write_text("new a")
+    assert beside(tmp_path) == []
+
+
+def test_dir_previous_is_kept_when_it_cannot_be_put_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = old_folder(tmp_path)
+    fail_replace(monkeypatch, lambda src: src.name in ("new", "old"))
+    with pytest.raises(OSError), atomic_dir(dest) as tmp:
+        (tmp / "a.txt").write_text("new a")
+    assert not dest.exists()
+    [work] = beside(tmp_path)  # the previous folder is never deleted: it waits in the work folder
+    assert work.startswith(".out.tmp-")
+    assert tree(tmp_path / work / "old") == {"a.txt": "old a", "sub/b.txt": "old b"}
+
+
+def test_dir_create_false_yields_a_path_the_caller_creates(tmp_path: Path) -> None:
+    dest = old_folder(tmp_path)
+    with atomic_dir(dest, create=False) as tmp:
+        assert not tmp.exists() and tmp.parent.is_dir()
+        tmp.mkdir()
+        (tmp / "part-0.parquet").write_text("rows")
+    assert tree(dest) == {"part-0.parquet": "rows"}
+    assert beside(tmp_path) == ["out"]
+
+
+def test_dir_create_false_never_created_keeps_previous(tmp_path: Path) -> None:
+    dest = old_folder(tmp_path)
+    with pytest.raises(FileNotFoundError), atomic_dir(dest, create=False):
+        pass
+    assert tree(dest) == {"a.txt": "old a", "sub/b.txt": "old b"}
+    assert beside(tmp_path) == ["out"]
+
+
+def test_dir_mode(tmp_path: Path) -> None:
+    with atomic_dir(tmp_path / "private") as tmp:
+        (tmp / "a.txt").write_text("a")
+    with atomic_dir(tmp_path / "shared", mode=0o755) as tmp:
+        assert stat.S_IMODE(tmp.stat().st_mode) == 0o700  # private while being written
+        (tmp / "a.txt").write_text("a")
+    assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o700  # as mkdtemp makes it
+    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o755

@@ -1,0 +1,115 @@
+"""Delimited text and column conversion: sniffing, ids, timestamps and line-precise errors.
+
+Covers ``recommender.io.delimited`` and ``recommender.io.convert`` through ``load``; the oracle
+is hand-written: small files whose answers (values, line numbers, byte offsets) are known.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from reading_helpers import BASIC, data_error, pairs, write
+
+from recommender.io.readers import load
+
+# ---------------------------------------------------------------------------------------------
+# reading
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sep", [",", "\t", ";"])
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_delimiter_sniffed(tmp_path: Path, sep: str, newline: str) -> None:
+    text = BASIC.replace(",", sep)
+    inter = load(write(tmp_path / "events.txt", text, newline=newline))
+    assert pairs(inter)[("u1", "f1")] == (3.0, 2.0, 300)
+    assert inter.films.ids.tolist() == ["f1", "f2"]  # no stray "\r"
+
+
+def test_ids_are_kept_exactly(tmp_path: Path) -> None:
+    text = ("user_id,film_id,rating\n007,0104257,1\n7,104257,2\n1.0,1e3,3\nNA,null,4\n"
+            "\"0042\",\" x \",5\n")
+    inter = load(write(tmp_path / "ids.csv", text))
+    assert set(pairs(inter)) == {("007", "0104257"), ("7", "104257"), ("1.0", "1e3"),
+                                 ("NA", "null"), ("0042", " x ")}
+
+
+def test_iso_timestamps(tmp_path: Path) -> None:
+    text = ("user_id,film_id,timestamp\na,x,2020-01-01\nb,x,2020-01-01 00:00:10\n"
+            "c,x,1970-01-02\n")
+    inter = load(write(tmp_path / "iso.csv", text))
+    assert {k: v[2] for k, v in pairs(inter).items()} == {
+        ("a", "x"): 1577836800, ("b", "x"): 1577836810, ("c", "x"): 86400}
+    zoned = "user_id,film_id,timestamp\na,x,2020-01-01T01:00:00+01:00\nb,x,2020-01-01T00:00:05Z\n"
+    inter = load(write(tmp_path / "zoned.csv", zoned))
+    assert {k: v[2] for k, v in pairs(inter).items()} == {
+        ("a", "x"): 1577836800, ("b", "x"): 1577836805}
+
+
+# ---------------------------------------------------------------------------------------------
+# bad input: the file, the line and what was expected
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sep,name", [("|", "'|'"), (" ", "space")])
+def test_wrong_separator_in_header(tmp_path: Path, sep: str, name: str) -> None:
+    header = sep.join(["user_id", "film_id", "rating"])
+    err = data_error(write(tmp_path / "s.csv", f"{header}\n1{sep}2{sep}3\n"))
+    msg = str(err)
+    assert "s.csv, line 1" in msg
+    assert f"found a single column {header!r}" in msg
+    assert f"is the separator {name}?" in msg
+    assert "expected columns separated by ','" in msg
+
+
+@pytest.mark.parametrize("column,value", [("rating", "abc"), ("weight", "x1"),
+                                          ("timestamp", "yesterday")])
+def test_non_numeric_value(tmp_path: Path, column: str, value: str) -> None:
+    rows = {"rating": ["4", "5", value], "weight": ["1", "2", value],
+            "timestamp": ["10", "11", value]}[column]
+    # blank line 3 must be counted: the bad value sits on line 5
+    text = f"user_id,film_id,{column}\na,x,{rows[0]}\n\nb,x,{rows[1]}\nc,y,{rows[2]}\nd,z,1\n"
+    err = data_error(write(tmp_path / "bad.csv", text))
+    msg = str(err)
+    assert err.line == 5 and "bad.csv, line 5" in msg
+    assert repr(value) in msg and column in msg
+    assert "expected" in msg
+
+
+def test_empty_rating(tmp_path: Path) -> None:
+    err = data_error(write(tmp_path / "e.csv", "user_id,film_id,rating\na,x,1\nb,x,\n"))
+    assert "e.csv, line 3" in str(err) and "empty rating" in str(err)
+
+
+def test_nan_rating(tmp_path: Path) -> None:
+    err = data_error(write(tmp_path / "n.csv", "user_id,film_id,rating\na,x,1\nb,x,nan\n"))
+    assert "line 3" in str(err) and "finite" in str(err)
+
+
+def test_wrong_number_of_fields(tmp_path: Path) -> None:
+    err = data_error(write(tmp_path / "f.csv", "user_id,film_id,rating\n1,2,3\n\n4,5\n6,7,8\n"))
+    assert err.line == 4 and "f.csv, line 4" in str(err)
+    assert "expected 3 fields" in str(err) and "found 2" in str(err)
+
+
+def test_data_line_with_other_separator(tmp_path: Path) -> None:
+    err = data_error(write(tmp_path / "mixed.csv", "user_id,film_id,rating\n1,2,3\n4;5;6\n"))
+    assert "mixed.csv, line 3" in str(err) and "is the separator ';'?" in str(err)
+
+
+def test_undecodable_byte(tmp_path: Path) -> None:
+    p = tmp_path / "latin.csv"
+    p.write_bytes(b"user_id,film_id\nu1,f1\nu2,Am\xe9lie\n")
+    err = data_error(p)
+    msg = str(err)
+    assert "latin.csv, line 3" in msg
+    assert "byte offset 27" in msg and "0xe9" in msg
+    assert "UTF-8" in msg and "latin-1" in msg
+
+
+@pytest.mark.parametrize("column", ["user_id", "film_id"])
+def test_missing_id(tmp_path: Path, column: str) -> None:
+    row = ",x,1" if column == "user_id" else "a,,1"
+    err = data_error(write(tmp_path / "ids.csv", f"user_id,film_id,rating\na,x,1\n{row}\n"))
+    assert "ids.csv, line 3" in str(err) and f"empty {column}" in str(err)

@@ -1,0 +1,125 @@
+"""``recommender.query.catalog``: film entries, search, a film's viewer statistics, segments
+and model metadata, against oracles computed by hand from the model's arrays."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from helpers import dense_seen, synthetic_model
+
+from recommender.errors import InvalidParameterError, UnknownFilmError, UnknownGenreError
+from recommender.model.model import Model, Segments
+from recommender.query.catalog import (
+    film_details,
+    film_fields,
+    film_row,
+    model_info,
+    search_films,
+    segment_labels,
+    segment_split,
+    segments_table,
+)
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    m = synthetic_model(n_users=300, n_films=40, seed=5)
+    years = np.where(np.arange(m.n_films) % 5 == 0, 0, m.catalog.years).astype(np.int32)
+    genres = np.where(np.arange(m.n_films) % 7 == 0, "", m.catalog.genres)
+    return dataclasses.replace(m, catalog=dataclasses.replace(m.catalog, years=years,
+                                                              genres=genres))
+
+
+def test_film_fields_and_rows(model: Model) -> None:
+    counts = dense_seen(model).sum(axis=0)
+    films = np.array([0, 3, 7, 14, 39])
+    fields = film_fields(model, films)
+    for f, (film_id, title, year, genres) in zip(films.tolist(), fields, strict=True):
+        assert film_id == str(model.films.ids[f]) and title == f"Film {f}"
+        assert year == (None if f % 5 == 0 else int(model.catalog.years[f]))
+        assert genres == ([] if f % 7 == 0 else str(model.catalog.genres[f]).split("|"))
+        row = film_row(model, f)
+        assert list(row) == ["film_id", "title", "year", "genres", "viewers"]
+        assert row == {"film_id": film_id, "title": title, "year": year, "genres": genres,
+                       "viewers": int(counts[f])}
+
+
+def test_search_is_a_filter_sorted_by_viewers(model: Model) -> None:
+    counts = dense_seen(model).sum(axis=0)
+    titles = [str(t).lower() for t in model.catalog.titles]
+
+    def oracle(q: str, genre: str | None = None) -> list[str]:
+        hits = [f for f in range(model.n_films) if q.lower() in titles[f]
+                and (genre is None or genre in str(model.catalog.genres[f]).split("|"))]
+        hits.sort(key=lambda f: (-counts[f], f))
+        return [str(model.films.ids[f]) for f in hits]
+
+    for q, genre in (("", None), ("film 1", None), ("FILM 3", None), ("", "Drama"),
+                     ("1", "Comedy"), ("nothing like it", None)):
+        total, rows = search_films(model, q, limit=1000, genre=genre)
+        want = oracle(q, genre)
+        assert total == len(want) and [r["film_id"] for r in rows] == want
+        total, page = search_films(model, q, limit=3, offset=2, genre=genre.upper()
+                                   if genre else None)
+        assert total == len(want) and [r["film_id"] for r in page] == want[2:5]
+    exact = str(model.films.ids[12])
+    assert exact in [r["film_id"] for r in search_films(model, exact)[1]]
+    with pytest.raises(InvalidParameterError, match="limit must be >= 1"):
+        search_films(model, limit=0)
+    with pytest.raises(InvalidParameterError, match="offset must be >= 0"):
+        search_films(model, offset=-1)
+    with pytest.raises(UnknownGenreError, match="Opera"):
+        search_films(model, genre="Opera")
+
+
+def test_film_details_counts_viewers_and_their_segments(model: Model) -> None:
+    seen = dense_seen(model)
+    counts = seen.sum(axis=0)
+    labels = np.asarray(model.segments.labels)
+    f = 6
+    body = film_details(model, str(model.films.ids[f]))
+    viewers = np.flatnonzero(seen[:, f])
+    assert body["viewers"] == len(viewers)
+    assert body["viewer_share"] == round(len(viewers) / model.n_users, 6)
+    assert body["popularity_rank"] == int((counts > counts[f]).sum()) + 1
+    assert body["candidates"] == model.n_users - len(viewers)
+    split = {r["segment"]: r for r in body["viewer_segments"]}
+    for s in range(model.segments.n):
+        assert split[s]["count"] == int((labels[viewers] == s).sum())
+        assert split[s]["label"] == f"Segment {s}"
+    with pytest.raises(UnknownFilmError, match="nope"):
+        film_details(model, "nope")
+
+
+def test_segment_labels_split_and_table(model: Model) -> None:
+    info = [dict(s) for s in model.segments.info]
+    info[2]["label"] = "Night owls"
+    del info[1]["label"]  # a segments.json without a label: "Segment i"
+    m = dataclasses.replace(model, segments=Segments(model.segments.labels, info))
+    assert segment_labels(m) == ["Segment 0", "Segment 1", "Night owls", "Segment 3"]
+    labels = np.asarray(m.segments.labels)
+    users = np.flatnonzero(labels != 3)
+    rows = segment_split(m, users)
+    assert sorted(r["segment"] for r in rows) == [0, 1, 2, 3]
+    assert [r["lift"] for r in rows] == sorted((r["lift"] for r in rows), reverse=True)
+    for r in rows:
+        assert list(r) == ["count", "share", "base_share", "lift", "segment", "label"]
+        assert r["count"] == int((labels[users] == r["segment"]).sum())
+        assert r["label"] == segment_labels(m)[r["segment"]]
+    table = segments_table(m)
+    assert [t["label"] for t in table] == segment_labels(m)
+    assert [t["size"] for t in table] == np.bincount(labels).tolist()
+    assert all(list(t) == ["segment", "label", "size", "share", "top_genres",
+                           "representative_films"] for t in table)
+
+
+def test_model_info(model: Model) -> None:
+    info = model_info(model)
+    assert info["model_version"] == "test-0" and info["model"] == "als"
+    assert (info["users"], info["films"], info["factors"]) == (300, 40, 8)
+    assert info["interactions"] == int(dense_seen(model).sum())
+    assert info["user_attributes"] == ["age_band", "gender", "region"]
+    assert info["params"] == {"alpha": 2.0, "regularization": 0.05}
+    assert info["has_calibration"] is True and info["data_fingerprint"] is None

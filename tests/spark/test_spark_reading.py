@@ -1,0 +1,80 @@
+"""Reading events into Spark (``recommender.spark.reading``): duplicates merged as the local
+reader merges them, and errors that name the file and the problem."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+from spark_helpers import SMALL
+
+from recommender.errors import DataError
+from recommender.io import readers
+from recommender.io.dataset import Interactions
+
+pytestmark = pytest.mark.spark
+
+
+def _rows(inter: Interactions) -> dict[tuple[str, str], tuple[float, float | None, int | None]]:
+    u, f = inter.users.ids[inter.user_idx], inter.films.ids[inter.film_idx]
+    out = {}
+    for i in range(len(inter)):
+        out[(str(u[i]), str(f[i]))] = (
+            float(inter.weight[i]),
+            None if inter.rating is None else float(inter.rating[i]),
+            None if inter.timestamp is None else int(inter.timestamp[i]))
+    return out
+
+
+def _events_file(tmp_path: Path, fmt: str) -> Path:
+    """Events with duplicates (same pair re-watched, rating changed), leading-zero ids."""
+    rng = np.random.default_rng(5)
+    n = 400
+    users = np.array([f"{i:04d}" for i in rng.integers(0, 30, n)])
+    films = np.array([f"00{i:05d}" for i in rng.integers(0, 20, n)])
+    table = pa.table({
+        "user_id": users, "film_id": films,
+        "rating": rng.integers(1, 6, n).astype(np.float64),
+        "weight": rng.integers(1, 4, n).astype(np.float64),
+        "timestamp": rng.integers(1_000_000, 1_000_050, n),  # many ties on purpose
+    })
+    path = tmp_path / f"events.{fmt}"
+    if fmt == "csv":
+        pacsv.write_csv(table, path)
+    else:
+        pq.write_table(table, path)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_spark_reader_merges_events_like_the_local_reader(spark: Any, tmp_path: Path,
+                                                         fmt: str) -> None:
+    from recommender.spark.reading import merge_events, read_source
+
+    path = _events_file(tmp_path, fmt)
+    src = read_source(spark, str(path), None, None)
+    assert src.has_rating and src.has_timestamp
+    merged = merge_events(src.events, True, True).toArrow()
+    got = {(r["user_id"], r["film_id"]): (r["weight"], r["rating"], r["timestamp"])
+           for r in merged.to_pylist()}
+    assert got == _rows(readers.load(path))
+
+
+def test_spark_reader_errors_name_the_file_and_the_problem(spark: Any, tmp_path: Path) -> None:
+    from recommender.spark.training import train_spark
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user_id,film_id,rating\nu1,f1,4\nu2,f2,great\n")
+    with pytest.raises(DataError, match=r"bad\.csv.*1 row with bad rating, e\.g\. 'great'"):
+        train_spark(str(bad), SMALL, spark=spark)
+    nofilm = tmp_path / "nofilm.csv"
+    nofilm.write_text("user_id,title\nu1,f1\n")
+    with pytest.raises(DataError, match=r"nofilm\.csv.*missing required column film_id"):
+        train_spark(str(nofilm), SMALL, spark=spark)
+    with pytest.raises(DataError, match="no such file"):
+        train_spark(str(tmp_path / "absent.csv"), SMALL, spark=spark)

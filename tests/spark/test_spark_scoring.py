@@ -1,0 +1,199 @@
+"""Batch audiences in Spark (``recommender.spark.scoring``): the same rows as the local export
+to the last bit (ties included), the tiers read off the export's own tier index, executors
+that need no copy of this package, and the atomic write of the Parquet folder.
+
+Oracles: the local engine's exact batch export on the same factors; ``tier_bounds``."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from recommender.model import artifact
+from tests.service_fixtures import ODD_FILM_ID
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.mark.slow
+def test_spark_batch_audiences_equal_the_local_export(spark: Any, spark_model_dir: Path,
+                                                      tmp_path: Path) -> None:
+    from recommender.query.export import write_audiences
+    from recommender.spark.scoring import batch_audiences_spark, read_audiences
+
+    model = artifact.load(spark_model_dir)
+    k = 12
+    out = tmp_path / "audiences.parquet"
+    # small tasks and film chunks, so the running top-k merge across batches is exercised
+    rows = batch_audiences_spark(spark_model_dir, k, out, spark=spark, progress=False,
+                                 users_per_partition=50, film_chunk=7)
+    got = read_audiences(out)
+    write_audiences(model, np.arange(model.n_films), k, tmp_path / "local.parquet",
+                    progress=False)
+    want = pq.read_table(tmp_path / "local.parquet").sort_by(
+        [("film_id", "ascending"), ("rank", "ascending")])
+    assert rows == got.num_rows == want.num_rows
+    assert got.column_names == want.column_names == [
+        "film_id", "user_id", "rank", "score", "percentile", "tier", "segment"]
+    assert [f.type for f in got.schema] == [f.type for f in want.schema]
+    for name in ("film_id", "user_id", "rank", "tier", "segment"):
+        assert got.column(name).to_pylist() == want.column(name).to_pylist(), name
+    # both settled on exact dot products: the same scores to the last bit
+    assert np.array_equal(got.column("score").to_numpy(), want.column("score").to_numpy())
+    np.testing.assert_allclose(got.column("percentile").to_numpy(),
+                               want.column("percentile").to_numpy(), atol=1e-4)
+    # one partition folder per film; the odd film id survives the folder-name round trip
+    assert len([p for p in out.iterdir() if p.name.startswith("film_id=")]) == model.n_films
+    assert ODD_FILM_ID in set(got.column("film_id").to_pylist())
+    # seen users are excluded
+    seen = {(str(model.films.ids[f]), str(model.users.ids[u]))
+            for f, u in zip(*model.seen_by_film.nonzero(), strict=True)}
+    pairs = zip(got.column("film_id").to_pylist(), got.column("user_id").to_pylist(),
+                strict=True)
+    assert not any(p in seen for p in pairs)
+    # a subset of films (as `audiences --films FILE`): the same rows as the full export's
+    some = [ODD_FILM_ID, "00003", "00007"]
+    sub = tmp_path / "some.parquet"
+    batch_audiences_spark(spark_model_dir, 5, sub, films=some, spark=spark, progress=False)
+    got_sub = read_audiences(sub)
+    keep = [f in some and r <= 5 for f, r in zip(want.column("film_id").to_pylist(),
+                                                  want.column("rank").to_pylist(), strict=True)]
+    want_sub = want.filter(pa.array(keep))
+    assert got_sub.num_rows == want_sub.num_rows == 15
+    for name in ("film_id", "user_id", "rank", "tier"):
+        assert got_sub.column(name).to_pylist() == want_sub.column(name).to_pylist(), name
+
+
+def test_spark_batch_audiences_break_ties_as_the_local_export(spark: Any, tmp_path: Path
+                                                                ) -> None:
+    """Integer factors give heavily tied, exactly representable scores: across tasks and
+    film chunks the Spark export must pick and order tied users as the local export does
+    (score descending, then the lower user index)."""
+    from helpers import synthetic_model
+
+    from recommender.query.export import write_audiences
+    from recommender.spark.scoring import batch_audiences_spark, read_audiences
+
+    model = synthetic_model(n_users=230, n_films=17, seed=11, ties=True)
+    model_dir = tmp_path / "ties-model"
+    artifact.save(model, model_dir)
+    k = 9
+    batch_audiences_spark(model_dir, k, tmp_path / "spark.parquet", spark=spark, progress=False,
+                          users_per_partition=40, film_chunk=5)
+    got = read_audiences(tmp_path / "spark.parquet")
+    write_audiences(model, np.arange(model.n_films), k, tmp_path / "local.parquet",
+                    progress=False)
+    want = pq.read_table(tmp_path / "local.parquet").sort_by(
+        [("film_id", "ascending"), ("rank", "ascending")])
+    for name in ("film_id", "user_id", "rank", "score", "tier"):
+        assert got.column(name).to_pylist() == want.column(name).to_pylist(), name
+    # a second export replaces the first one whole, and leaves no temporary folder behind
+    rows = batch_audiences_spark(model_dir, 3, tmp_path / "spark.parquet", spark=spark,
+                                 progress=False)
+    got = read_audiences(tmp_path / "spark.parquet")
+    top3 = want.filter(pc.less_equal(want.column("rank"), 3))
+    assert rows == got.num_rows == top3.num_rows
+    assert got.column("user_id").to_pylist() == top3.column("user_id").to_pylist()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["local.parquet", "spark.parquet",
+                                                          "ties-model"]
+
+
+def test_spark_batch_audiences_need_a_parquet_path(tmp_path: Path) -> None:
+    from recommender.errors import InvalidParameterError
+    from recommender.spark.scoring import batch_audiences_spark
+
+    with pytest.raises(InvalidParameterError, match=r"\.parquet"):
+        batch_audiences_spark(tmp_path / "model", 10, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+
+def test_spark_output_refuses_to_replace_what_spark_did_not_write(tmp_path: Path) -> None:
+    from recommender.errors import InvalidParameterError
+    from recommender.spark.scoring import _write_partitioned
+
+    mine = tmp_path / "mine.parquet"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep me")
+    other = tmp_path / "other.parquet"
+    other.write_text("someone else's file")
+    for dest in (mine, other):
+        with pytest.raises(InvalidParameterError, match="refusing to overwrite"):
+            _write_partitioned(None, None, str(dest))  # refused before Spark is needed
+    assert (mine / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("k", [1, 4, 50])
+def test_tier_ends_are_the_local_tier_bounds(k: int) -> None:
+    """Per film, the last rank (up to k) of each tier, as ``tier_bounds`` places them for the
+    film's number of candidates; empty tiers included."""
+    from recommender.query.audience import tier_bounds
+    from recommender.spark.scoring import _tier_ends
+
+    tiers = (("core", 5.0), ("empty", 0.4), ("wide", 20.0), ("rest", 74.6))
+    n_cand = np.array([0, 1, 2, 3, 19, 20, 21, 99, 100, 101, 1234, 5000], np.int64)
+    got = _tier_ends(n_cand, k, tiers)
+    want = [[min(k, end) for _, _, end in tier_bounds(int(n), tiers)] for n in n_cand]
+    assert got.tolist() == want
+
+
+def test_block_scorer_runs_without_this_package(tmp_path: Path) -> None:
+    """The block scorer, pickled as Spark pickles it, runs where ``recommender`` cannot be
+    imported (a cluster's executors), and keeps each film's exact top-k of its users, ties to
+    the lower user index, whatever the order and grouping of the users it is handed."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]')")
+    from helpers import synthetic_model
+    from pyspark import cloudpickle
+
+    from recommender.spark.scoring import _block_scorer, shipped_by_value
+
+    model = synthetic_model(n_users=300, n_films=23, seed=5, ties=True)
+    films = np.array([0, 2, 3, 7, 8, 11, 12, 13, 20, 22], np.int64)
+    ff = np.ascontiguousarray(model.film_factors[films], np.float32)
+    k, rank_f = 6, ff.shape[1]
+    broadcast = types.SimpleNamespace(value=(ff, films, model.score_slacks(ff)))
+    with shipped_by_value():
+        blob = cloudpickle.dumps(_block_scorer(broadcast, k, rank_f, True, 4))
+    users = np.random.default_rng(0).permutation(model.n_users)
+    seen = model.seen
+    batches = [pa.RecordBatch.from_pydict({
+        "user_idx": pa.array(part.astype(np.int32)),
+        "features": pa.array(list(np.asarray(model.user_factors)[part]),
+                             pa.list_(pa.float32())),
+        "seen": pa.array([seen.indices[seen.indptr[u]:seen.indptr[u + 1]].astype(np.int32)
+                          for u in part], pa.list_(pa.int32())),
+    }) for part in np.array_split(users, 7)]
+    (tmp_path / "scorer.pkl").write_bytes(blob)
+    (tmp_path / "batches.pkl").write_bytes(pickle.dumps(batches))
+    code = (
+        "import pickle, sys\n"
+        "sys.modules['recommender'] = None  # importing this package fails from here on\n"
+        "scorer = pickle.loads(open('scorer.pkl', 'rb').read())\n"
+        "out = list(scorer(iter(pickle.loads(open('batches.pkl', 'rb').read()))))\n"
+        "open('out.pkl', 'wb').write(pickle.dumps(out))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    got = pa.Table.from_batches(pickle.loads((tmp_path / "out.pkl").read_bytes()))
+    # oracle: every unseen user's exact score (float64 products summed, rounded to float32)
+    exact = (np.asarray(model.user_factors, np.float64)[None, :, :]
+             * ff.astype(np.float64)[:, None, :]).sum(axis=2).astype(np.float32)
+    exact[np.asarray(model.seen_by_film[films].toarray() > 0)] = -np.inf
+    for row, film in enumerate(films):
+        order = np.lexsort((np.arange(model.n_users), -exact[row]))[:k]
+        mine = got.filter(pc.equal(got.column("film_idx"), film))
+        by_rank = np.lexsort((mine.column("user_idx").to_numpy(),
+                              -mine.column("score").to_numpy()))
+        assert mine.column("user_idx").to_numpy()[by_rank].tolist() == order.tolist()
+        assert np.array_equal(mine.column("score").to_numpy()[by_rank], exact[row, order])

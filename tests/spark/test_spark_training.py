@@ -1,0 +1,174 @@
+"""Training on Spark (``recommender.spark.training``): from CSV / Parquet / dataset folders into
+the same model folder as the local engine, served unchanged, and the ``Trainer`` interface.
+
+Oracles: the local readers and weighting (same merged interactions, same confidence values),
+planted taste groups (a film's audience comes from its group), and the HTTP service serving the
+folder unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from spark_helpers import SMALL, write_csvs
+
+from recommender.io.dataset import Interactions
+from recommender.model import artifact
+from recommender.model.config import TrainConfig
+from recommender.model.weighting import confidence
+from tests.service_fixtures import (
+    N_GROUPS,
+    ODD_FILM_ID,
+    group_of_film,
+    group_of_user,
+)
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.mark.slow
+def test_spark_model_folder_holds_the_data_and_planted_audiences(
+        spark_model_dir: Path, planted: Interactions) -> None:
+    model = artifact.load(spark_model_dir)
+    # ids are the source's strings, byte for byte (leading zeros, slash, unicode)
+    assert sorted(model.users.ids.tolist()) == sorted(planted.users.ids.tolist())
+    assert sorted(model.films.ids.tolist()) == sorted(planted.films.ids.tolist())
+    assert ODD_FILM_ID in model.films and "00000" in model.films
+    # the seen matrix is exactly the training interactions (re-indexed)
+    u = model.users.to_index(planted.users.ids[planted.user_idx])
+    f = model.films.to_index(planted.films.ids[planted.film_idx])
+    expected = np.zeros((model.n_users, model.n_films), bool)
+    expected[u, f] = True
+    assert np.array_equal(model.seen.toarray() > 0, expected)
+    assert np.array_equal(model.seen_by_film.toarray() > 0, expected.T)
+    # catalog and user attributes are aligned to the Spark id order
+    assert model.catalog.titles[model.film_index("00000")] == "The Matrix"
+    assert planted.user_table is not None
+    for name, values in planted.user_table.attributes.items():
+        want = values[planted.users.to_index(model.users.ids)]
+        assert np.array_equal(model.user_table.attributes[name], want)
+    assert model.meta["model"] == "als-spark"
+    assert model.meta["data"]["interactions"] == len(planted)
+    assert model.meta["engine"]["mllib_als"]["implicitPrefs"] is True
+    assert model.user_factors.shape == (len(planted.users), SMALL.factors)
+    # tier calibration was measured on a held-out slice
+    assert model.calibration["films_evaluated"] > 0
+    assert sum(model.calibration["hits"]) > 0
+    assert model.segments.n == N_GROUPS
+    # planted structure: a film's top audience comes from the film's taste group
+    from recommender.query.audience import film_audience
+
+    share = []
+    for film_id in model.films.ids.tolist():
+        page = film_audience(model, film_id, k=10)
+        groups = [group_of_user(uid) for uid in page.user_ids.tolist()]
+        share.append(np.mean(np.asarray(groups) == group_of_film(film_id)))
+    assert np.mean(share) > 0.9
+
+
+@pytest.mark.slow
+def test_spark_model_folder_serves_the_contract_endpoints(spark_model_dir: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    with TestClient(create_app(Settings(model_path=str(spark_model_dir)))) as client:
+        health = client.get("/health")
+        assert health.status_code == 200 and health.json()["model"]["model"] == "als-spark"
+        odd = quote(ODD_FILM_ID, safe="")
+        page = client.get(f"/films/{odd}/audience", params={"k": 5})
+        assert page.status_code == 200
+        body = page.json()
+        assert body["film_id"] == ODD_FILM_ID and len(body["users"]) == 5
+        assert [r["rank"] for r in body["users"]] == [1, 2, 3, 4, 5]
+        summary = client.get(f"/films/{odd}/audience/summary")
+        assert summary.status_code == 200
+        assert summary.json()["tiers"][0]["expected_conversion"] is not None
+        assert client.get("/users/u0/recommendations", params={"k": 3}).status_code == 200
+        assert client.get("/segments").status_code == 200
+        assert client.get("/films/no-such-film/audience").status_code == 404
+
+
+
+
+@pytest.mark.parametrize("scheme", ["bm25", "binary", "rating", "log"])
+def test_spark_confidence_equals_local_weighting(spark: Any, scheme: str) -> None:
+    from recommender.spark.training import spark_confidence
+
+    rng = np.random.default_rng(2)
+    n = 300
+    inter = Interactions.from_columns(
+        pa.array([f"u{i}" for i in rng.integers(0, 40, n)]),
+        pa.array([f"f{i}" for i in rng.integers(0, 25, n)]),
+        rating=rng.integers(1, 6, n).astype(np.float64),
+        weight=rng.integers(1, 5, n).astype(np.float64))
+    # a user with no interaction left (as after --min-rating) still counts in BM25's idf
+    inter = inter.subset(inter.user_idx != 0)
+    df = spark.createDataFrame(pa.table({
+        "u": inter.user_idx, "f": inter.film_idx,
+        "weight": inter.weight.astype(np.float64), "rating": inter.rating.astype(np.float64)}))
+    config = TrainConfig(weighting=scheme)
+    got = spark_confidence(df, config, inter.n_users, has_rating=True).toArrow()
+    mat = np.zeros((inter.n_users, inter.n_films))
+    mat[got.column("u").to_numpy(), got.column("f").to_numpy()] = got.column("value").to_numpy()
+    want = confidence(inter, scheme, config.bm25_k1, config.bm25_b).toarray()
+    np.testing.assert_allclose(mat, want, rtol=1e-5, atol=1e-6)
+
+
+# --------------------------------------------------------------------------------------------
+# The command line
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_cli_trains_on_spark_from_a_dataset_folder(spark: Any, planted: Interactions,
+                                                   tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from recommender.cli import main
+
+    folder = tmp_path / "dataset"
+    write_csvs(planted, folder)  # the project's folder layout, read by the local reader
+    out = tmp_path / "model"
+    code = main(["train", "--engine", "spark", "--spark-master", "local[2]", "--data",
+                 str(folder), "--out", str(out), "--factors", "4", "--iterations", "3",
+                 "--holdout", "0", "--segments", "2"])
+    assert code == 0, capsys.readouterr().err
+    model = artifact.load(out)
+    assert model.meta["model"] == "als-spark" and model.calibration == {}
+    assert model.catalog.titles[model.film_index("00000")] == "The Matrix"
+    capsys.readouterr()
+    assert main(["audience", str(out), ODD_FILM_ID, "--json", "--k", "3"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert [u["rank"] for u in body["users"]] == [1, 2, 3] and body["film_id"] == ODD_FILM_ID
+    ids = tmp_path / "films.txt"
+    ids.write_text(f"{ODD_FILM_ID}\n00003\n")
+    code = main(["audiences", str(out), "--engine", "spark", "--films", str(ids), "--k", "4",
+                 "--out", str(tmp_path / "some.parquet")])
+    assert code == 0, capsys.readouterr().err
+    from recommender.spark.scoring import read_audiences
+
+    table = read_audiences(tmp_path / "some.parquet")
+    assert table.num_rows == 8
+    assert sorted(set(table.column("film_id").to_pylist())) == ["00003", ODD_FILM_ID]
+    code = main(["train", "--engine", "spark", "--model", "bpr", "--data", str(folder),
+                 "--out", str(tmp_path / "bpr")])
+    assert code == 2 and "ALS only" in capsys.readouterr().err
+
+
+
+def test_spark_trainer_is_a_trainer() -> None:
+    """``SparkTrainer`` implements the ``Trainer`` interface (its fit runs in the contract
+    suite, ``tests/contracts``); the constructor only stores its settings."""
+    from recommender.model.trainer import Trainer
+    from recommender.spark.training import SparkTrainer
+
+    trainer = SparkTrainer()
+    assert isinstance(trainer, Trainer) and trainer.name == SparkTrainer.name == "spark"
+    assert (trainer.master, trainer.progress, trainer.spark) == ("local[2]", False, None)
