@@ -6,6 +6,10 @@ Both helpers write beside the destination (same file system, so the final step i
 - :func:`atomic_file` yields a temporary path; on success it replaces ``dest``.
 - :func:`atomic_dir` yields a temporary folder; on success it replaces ``dest``. An existing
   ``dest`` is moved aside first and put back if the final rename fails.
+
+What is being written stays private (``0o600`` / ``0o700``); what appears gets the permissions
+any other program's new file or folder would (``0o666`` / ``0o777`` less the process umask), so
+a teammate or a service account reads a model or an export exactly as the umask allows.
 """
 
 from __future__ import annotations
@@ -18,10 +22,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: the classic read-by-setting, restored at once
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
-    """Yield a temporary path beside ``dest`` (an empty file already there); when the block
-    ends without an exception, rename it to ``dest``; otherwise delete it."""
+    """Yield a temporary path beside ``dest`` (an empty private file already there); when the
+    block ends without an exception, give it the umask's permissions and rename it to
+    ``dest``; otherwise delete it."""
     path = Path(dest)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
@@ -29,6 +48,7 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     tmp = Path(name)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~umask())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
@@ -42,7 +62,8 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     replaces ``dest`` (which, if it exists, must be a folder: the caller decides whether it may
     be overwritten). With ``create=False`` the yielded path does not exist yet, for writers
     that insist on creating their own output folder (Spark). The new folder is private
-    (``0o700``, as ``mkdtemp`` makes folders) unless ``mode`` sets its permissions."""
+    while it is written and gets ``mode``, by default the umask's permissions
+    (``0o777`` less the umask), when it appears."""
     path = Path(dest)
     path.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
@@ -52,8 +73,7 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
         if create:
             new.mkdir(mode=0o700)
         yield new
-        if mode is not None:
-            os.chmod(new, mode)
+        os.chmod(new, 0o777 & ~umask() if mode is None else mode)
         if path.exists():
             os.replace(path, old)
         try:

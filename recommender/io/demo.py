@@ -216,8 +216,8 @@ def _rating_text(rating: NDArray[np.float64]) -> NDArray[np.str_]:
 
 def _write_folder(out: Path, films: Films, users: Users, inter: Viewings,
                   manifest: dict[str, Any]) -> None:
-    """Write the five files into a new folder that replaces ``out`` whole (mode 0o755)."""
-    with atomic_dir(out, mode=0o755) as tmp:
+    """Write the five files into a new folder that replaces ``out`` whole (umask permissions)."""
+    with atomic_dir(out) as tmp:
         _write_csv(tmp / INTERACTIONS_FILE, (USER_ID, FILM_ID, RATING, TIMESTAMP),
                    (users.ids[inter.user], films.ids[inter.film], _rating_text(inter.rating),
                     inter.timestamp))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from recommender.io import atomic
-from recommender.io.atomic import atomic_dir, atomic_file
+from recommender.io.atomic import atomic_dir, atomic_file, umask
 
 
 def beside(folder: Path) -> list[str]:
@@ -207,10 +207,24 @@ def test_dir_create_false_never_created_keeps_previous(tmp_path: Path) -> None:
 
 
 def test_dir_mode(tmp_path: Path) -> None:
-    with atomic_dir(tmp_path / "private") as tmp:
-        (tmp / "a.txt").write_text("a")
-    with atomic_dir(tmp_path / "shared", mode=0o755) as tmp:
+    with atomic_dir(tmp_path / "shared", mode=0o751) as tmp:
         assert stat.S_IMODE(tmp.stat().st_mode) == 0o700  # private while being written
         (tmp / "a.txt").write_text("a")
-    assert stat.S_IMODE((tmp_path / "private").stat().st_mode) == 0o700  # as mkdtemp makes it
-    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o755
+    assert stat.S_IMODE((tmp_path / "shared").stat().st_mode) == 0o751
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o027, 0o077])
+def test_new_files_and_folders_honour_the_umask(tmp_path: Path, mask: int) -> None:
+    previous = os.umask(mask)
+    try:
+        assert umask() == mask
+        with atomic_file(tmp_path / "f.csv") as tmp:
+            assert stat.S_IMODE(tmp.stat().st_mode) == 0o600  # private while being written
+            tmp.write_text("x")
+        with atomic_dir(tmp_path / "d") as tmp:
+            (tmp / "a.txt").write_text("a")
+    finally:
+        os.umask(previous)
+    # what `touch` and `mkdir` would have made under the same umask
+    assert stat.S_IMODE((tmp_path / "f.csv").stat().st_mode) == 0o666 & ~mask
+    assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o777 & ~mask

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +279,19 @@ def test_failed_swap_restores_previous_model(model: Model, saved: Path, tmp_path
     monkeypatch.undo()
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
     assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+
+
+def test_model_folder_and_exports_honour_the_umask(model: Model, tmp_path: Path) -> None:
+    """A teammate or a service account reads a model folder and an export as the umask allows
+    (they used to be owner-only whatever the umask)."""
+    from recommender.query.export import write_audiences
+
+    previous = os.umask(0o022)
+    try:
+        folder = artifact.save(model, tmp_path / "model")
+        write_audiences(model, np.arange(3), 5, tmp_path / "a.csv", progress=False)
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
+    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o644}
+    assert stat.S_IMODE((tmp_path / "a.csv").stat().st_mode) == 0o644
