@@ -347,7 +347,29 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.add_argument("--workers", type=_positive_int, default=1)
+    from dataclasses import asdict
+
+    from recommender.model.config import TrainConfig
+
+    config_defaults = asdict(TrainConfig())  # train's omitted options mean the config's value
+    for name, command in sub.choices.items():
+        _show_defaults(command, config_defaults if name == "train" else {})
     return p
+
+
+def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any]) -> None:
+    """Append ``(default: X)`` to the help of every option that has a default, so that
+    ``--help`` shows what an omitted option means (argparse's own formatter skips options
+    without a help text). ``fallback`` gives the value of options whose argparse default is
+    ``None`` because another layer fills them in (``train``: ``--config``, then
+    ``TrainConfig``)."""
+    for action in parser._actions:
+        value = fallback.get(action.dest) if action.default is None else action.default
+        if (not action.option_strings or value is None or value is False
+                or value == argparse.SUPPRESS or action.nargs == 0):
+            continue
+        shown = f"default: {value}".replace("%", "%%")
+        action.help = f"{action.help} ({shown})" if action.help else shown
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -312,3 +312,20 @@ def test_ml100k_train_audience_and_portrait(capsys: pytest.CaptureFixture[str],
                        "--json")
     body = json.loads(out)
     assert all(gender[m.user_index(u["user_id"])] == "F" for u in body["users"])
+
+
+def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
+    """An omitted option's meaning is in ``--help``: argparse defaults, and for ``train`` the
+    training configuration's defaults (read from ``TrainConfig``, the source ``train`` uses)."""
+    from dataclasses import asdict
+
+    from recommender.model.config import TrainConfig
+
+    assert main(["train", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    for name, value in asdict(TrainConfig()).items():
+        if value is not None and f"--{name.replace('_', '-')} " in text:
+            assert f"default: {value})" in text or f"default: {value} " in text, name
+    assert main(["audience", "--help"]) == 0
+    text = " ".join(capsys.readouterr().out.split())
+    assert "--k K default: 100" in text and "--offset OFFSET default: 0" in text
