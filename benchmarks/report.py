@@ -117,7 +117,7 @@ def ingestion_table(ing: dict[str, Any]) -> str:
                      f"{d['raw_rows_per_s'] / 1e6:.2f} M/s",
                      fmt(d["peak_rss_mb"] / GIB, 2, " GiB")])
     return table(["Format", "File", "Rows", "Into training matrix", "Rows/s",
-                  "of which `data.load`", "BM25 matrix", "Bare pyarrow read",
+                  "of which `readers.load`", "BM25 matrix", "Bare pyarrow read",
                   "Bare rows/s", "Peak memory"], rows)
 
 
@@ -127,7 +127,7 @@ def ingestion_section(ing: dict[str, Any] | None) -> str:
         return section("## Ingestion", "Not run.")
     return section(
         "## Ingestion", ingestion_table(ing),
-        f"`data.load(file)` parses, validates (every id and number, with line "
+        f"`readers.load(file)` parses, validates (every id and number, with line "
         f"numbers for errors), merges duplicate pairs and indexes ids; then "
         f"`weighting.confidence` builds the BM25 CSR. Median of {ing['repeats']} "
         "runs, each in a fresh process (warm OS page cache). The bare read is "

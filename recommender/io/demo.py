@@ -66,7 +66,7 @@ from recommender.io.demo_world import (
 )
 
 DEMO_MARKER = "demo.json"
-GENERATOR = "recommender.demo"
+GENERATOR = "recommender.demo"  # frozen: written into and checked in demo.json, not a path
 VERSION = 1
 
 INTERACTIONS_FILE = "interactions.csv"

@@ -65,6 +65,7 @@ def measure(
             edges = -(-np.arange(N_BINS + 1) * t // N_BINS)  # ceil(b * t / N_BINS)
             cands += np.diff(edges)
     return {
+        # a frozen output value written into calibration.json (not a module path to update)
         "method": "held-out slice of the training interactions; see recommender/calibration.py",
         "bins": N_BINS,
         "films_evaluated": int(len(films)),
