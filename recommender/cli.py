@@ -16,8 +16,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from recommender.errors import RecommenderError
+from recommender.io.columns import (
+    AGE_BAND,
+    GENDER,
+    PERCENTILE,
+    RANK,
+    REGION,
+    SCORE,
+    SEGMENT,
+    TIER,
+    USER_ID,
+)
 
 if TYPE_CHECKING:  # the commands import what they need when they run
+    from numpy.typing import NDArray
+
+    from recommender.io.ids import IdMap
     from recommender.model.config import TrainConfig
     from recommender.model.model import Model
 
@@ -134,9 +148,10 @@ def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.query.filters import parse_filters
 
     model = _load_model(args.model)
+    filters = parse_filters(args.filter, "--filter")
     page = film_audience(model, args.film_id, k=args.k, offset=args.offset,
                          exclude_seen=not args.include_seen, segment=args.segment,
-                         filters=parse_filters(args.filter, "--filter"))
+                         filters=filters)
     if args.json:
         _print_json(page.to_json())
         return 0
@@ -146,11 +161,18 @@ def cmd_audience(args: argparse.Namespace) -> int:
     genres = str(model.catalog.genres[f]).replace("|", ", ")
     print(f"Audience for {title}{f' ({year})' if year and str(year) not in title else ''}"
           f" [film {args.film_id}]{f' - {genres}' if genres else ''}")
-    print(f"{len(model.film_viewers(f)):,} users have watched it; ranking {page.total:,} "
-          f"candidates{'' if args.include_seen else ' who have not'}; showing ranks "
-          f"{args.offset + 1}-{args.offset + len(page.user_ids)}")
+    # an empty page (offset past the end) is what the HTTP route answers too (200, with
+    # ``total``); the header says so instead of a backwards rank range
+    filtered = args.segment is not None or bool(filters)
+    who = "" if args.include_seen else " who have not"
+    ranking = (f"ranking the candidates{who}" if filtered
+               else f"ranking {page.total:,} candidates{who}")
+    print(f"{len(model.film_viewers(f)):,} users have watched it; {ranking}; "
+          f"{page.shown_text(filtered)}")
+    if not len(page.user_idx):
+        return 0
     seg_names = segment_labels(model)
-    attrs: list[str] = [a for a in ("age_band", "gender", "region")
+    attrs: list[str] = [a for a in (AGE_BAND, GENDER, REGION)
                         if a in model.user_table.attributes]
     rows = []
     for i, r in enumerate(page.rows()):
@@ -158,7 +180,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
         rows.append([r["rank"], r["user_id"], f"{r['score']:.4f}", f"{r['percentile']:.2f}",
                      r["tier"] or "-", seg_names[r["segment"]]]
                     + [model.user_table.attributes[a][u] for a in attrs])
-    _print_table(["rank", "user_id", "score", "percentile", "tier", "segment"] + attrs, rows)
+    _print_table([RANK, USER_ID, SCORE, PERCENTILE, TIER, SEGMENT] + attrs, rows)
     return 0
 
 
@@ -168,8 +190,14 @@ def _read_ids(path: str) -> list[str]:
     return read_id_list(path)
 
 
+def _read_id_index(path: str, ids: IdMap, kind: str) -> NDArray[np.int64]:
+    """The indices of an id-list file's ids; an unknown id names the file and its line."""
+    from recommender.io.readers import read_id_list_index
+
+    return read_id_list_index(path, ids, kind)
+
+
 def cmd_audiences(args: argparse.Namespace) -> int:
-    from recommender.errors import UnknownFilmError
     from recommender.query.export import output_format, write_audiences
 
     output_format(args.out)
@@ -185,7 +213,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     if args.all:
         films = np.arange(model.n_films)
     else:
-        films = model.films.to_index(_read_ids(args.films), strict=True, error=UnknownFilmError)
+        films = _read_id_index(args.films, model.films, "film_id")
     t0 = time.perf_counter()
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen)
     print(f"wrote {rows:,} rows ({len(films):,} films x top {args.k}) to {args.out} "
@@ -216,8 +244,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.all:
         users = np.arange(model.n_users)
     else:
-        ids = [args.user] if args.user is not None else _read_ids(args.users)
-        users = model.users.to_index(ids, strict=True, error=UnknownUserError)
+        users = (model.users.to_index([args.user], strict=True, error=UnknownUserError)
+                 if args.user is not None else _read_id_index(args.users, model.users, "user_id"))
     t0 = time.perf_counter()
     rows = write_recommendations(model, users, args.k, args.out)
     print(f"wrote {rows:,} rows ({len(users):,} users x top {args.k}) to {args.out} "

@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from threadpoolctl import threadpool_limits
 
 from recommender import __version__
 from service import errors
+from service.deps import reject_unknown_query
 from service.fastpath import FastPath
 from service.metrics import Metrics, MetricsMiddleware
 from service.routes import admin, audiences, films, system, users
@@ -49,8 +50,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if blas is not None:
                 blas.restore_original_limits()
 
+    # every route rejects query parameters it does not declare (422 naming them); the check
+    # declares no parameter, so the OpenAPI schema does not show it
     app = FastAPI(title="Film audience engine", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan)
+                  lifespan=lifespan, dependencies=[Depends(reject_unknown_query)])
     app.state.service = service
     errors.install(app)
     for module in (system, films, users, audiences, admin):

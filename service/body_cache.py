@@ -47,6 +47,13 @@ class BodyCache(LRU[tuple[Any, ...], bytes]):
         self.on_recommendations = on_recommendations
 
 
+def _keep(bodies: BodyCache, engine: Engine, key: tuple[Any, ...], body: bytes) -> None:
+    """Cache ``body`` unless its engine was replaced meanwhile (a request that began before a
+    reload must not refill the emptied cache with bytes no key will ask for again)."""
+    if not engine.closed:
+        bodies.put(key, body)
+
+
 def audience_key(engine: Engine, film_id: str, k: int, offset: int, exclude_seen: bool
                  ) -> tuple[str, str, str, int, int, bool]:
     """The body-cache key of an unfiltered audience page (after validation)."""
@@ -81,7 +88,7 @@ async def audience_body(bodies: BodyCache, engine: Engine, film_id: str, k: int,
             bodies.on_audience_hit(True)
         return body
     body = render_page(await audience_page(engine, film_id, k, offset, exclude_seen))
-    bodies.put(key, body)
+    _keep(bodies, engine, key, body)
     return body
 
 
@@ -107,7 +114,7 @@ def recommendations_body(bodies: BodyCache, engine: Engine, user_id: str, k: int
     key, body = _cached_recommendations(bodies, engine, user_id, k, exclude_seen)
     if body is None:
         body = render_films(engine.recommendations(user_id, k, exclude_seen), engine.model)
-        bodies.put(key, body)
+        _keep(bodies, engine, key, body)
     return body
 
 
@@ -124,5 +131,5 @@ async def recommendations_body_async(bodies: BodyCache, engine: Engine, user_id:
     if body is None:
         films = await engine.recommendations_async(user_id, k, exclude_seen)
         body = render_films(films, engine.model)
-        bodies.put(key, body)
+        _keep(bodies, engine, key, body)
     return body

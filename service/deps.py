@@ -1,4 +1,6 @@
-"""Dependencies: the service state, the engine a request runs on, and admin authorization.
+"""Request dependencies: service state, the request's engine, admin auth, unknown-query check.
+
+The last one is app-wide: it rejects query parameters a route does not declare.
 
 They are ``async`` so that resolving them costs no threadpool hop.
 """
@@ -6,14 +8,21 @@ They are ``async`` so that resolving them costs no threadpool hop.
 from __future__ import annotations
 
 import hmac
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_flat_params
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AliasChoices
 
 from recommender.serving.engine import Engine
 from service.settings import Settings
 from service.state import ServiceState
+
+UNKNOWN_QUERY_PARAMETER = "unknown_query_parameter"  # the error type in the 422 body
 
 bearer = HTTPBearer(auto_error=False, description="the API key set in RECOMMENDER_API_KEY")
 
@@ -47,6 +56,84 @@ async def require_admin(
     if not hmac.compare_digest(token.encode(), key.get_secret_value().encode()):
         raise HTTPException(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
                             headers={"WWW-Authenticate": "Bearer"})
+
+
+def _request_names(field: Any) -> list[str]:
+    """The query keys FastAPI reads ``field`` (a ``ModelField``) from: its ``validation_alias``
+    (one name or ``AliasChoices``) when given, else its alias (the parameter's name unless
+    ``alias=`` is given); and the field's name where its model validates by name."""
+    chosen = field.field_info.validation_alias
+    if isinstance(chosen, str):
+        names = [chosen]
+    elif isinstance(chosen, AliasChoices) and all(isinstance(c, str) for c in chosen.choices):
+        names = [str(c) for c in chosen.choices]
+    else:
+        names = [field.alias]
+    config = getattr(field, "config", None) or {}
+    if config.get("validate_by_name") or config.get("populate_by_name"):
+        names.append(field.name)
+    return names
+
+
+def declared_query_names(dependant: Dependant) -> tuple[str, ...]:
+    """Every query parameter name ``dependant`` declares, its sub-dependencies' included, in
+    declaration order; a Pydantic model of query parameters counts as its fields."""
+    raw: list[Any] = []
+    stack, seen = [dependant], set[int]()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        raw += current.query_params
+        stack.extend(reversed(current.dependencies))
+    # get_flat_params expands query parameter models into their fields
+    fields = get_flat_params(Dependant(query_params=raw))
+    return tuple(dict.fromkeys(n for f in fields for n in _request_names(f)))
+
+
+# id(dependant) -> (dependant, its names); the dependant is kept so that its id is not reused
+# (there is one per route and inclusion; neither it nor APIRoute is hashable)
+_DECLARED: dict[int, tuple[Dependant, tuple[str, ...]]] = {}
+
+
+def _route_dependant(request: Request) -> Dependant | None:
+    """The dependant FastAPI solves for the matched route. ``scope["route"]`` is the route as
+    declared; FastAPI 0.16x runs a route included with ``include_router(dependencies=...)``
+    or ``FastAPI(dependencies=...)`` through an "effective" copy whose dependant holds those
+    dependencies (and their query parameters) too, so that one is used where present."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return None
+    effective = request.scope.get("fastapi", {}).get("effective_route_context")
+    dependant = getattr(effective, "dependant", None)
+    if isinstance(dependant, Dependant) and getattr(effective, "original_route", None) is route:
+        return dependant
+    return route.dependant
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """Added once to the whole app (``create_app``): a query parameter the matched route does
+    not declare is a 422 naming it and the accepted ones, not silently ignored. It declares no
+    parameter itself, so the OpenAPI schema is unchanged."""
+    dependant = _route_dependant(request) if request.query_params else None
+    if dependant is None:
+        return
+    cached = _DECLARED.get(id(dependant))
+    if cached is None:
+        cached = _DECLARED[id(dependant)] = (dependant, declared_query_names(dependant))
+    declared = cached[1]
+    unknown = [n for n in dict.fromkeys(request.query_params.keys()) if n not in declared]
+    if not unknown:
+        return
+    accepts = (f"this endpoint accepts: {', '.join(declared)}" if declared
+               else "this endpoint accepts no query parameters")
+    errors: list[dict[str, Any]] = [
+        {"type": UNKNOWN_QUERY_PARAMETER, "loc": ("query", name),
+         "msg": f"unknown query parameter {name!r}", "input": request.query_params[name]}
+        for name in unknown]
+    errors[-1]["msg"] += f" ({accepts})"
+    raise RequestValidationError(errors)
 
 
 ServiceDep = Annotated[ServiceState, Depends(get_service)]

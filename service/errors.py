@@ -1,7 +1,7 @@
 """Domain errors mapped to HTTP statuses, each with a sentence a person can act on.
 
-Unknown film/user -> 404 naming the id; bad parameters, unknown genres and invalid requests ->
-422. Only ``service/`` maps errors to status codes.
+Unknown film/user -> 404 naming the id; bad parameters, unknown genres, query parameters the
+route does not declare and invalid requests -> 422. Only ``service/`` maps errors to status codes.
 """
 
 from __future__ import annotations
@@ -56,6 +56,8 @@ def describe_validation_error(err: dict[str, Any]) -> str:
         reason = (err.get("ctx") or {}).get("error", "")
         return f"request body is not valid JSON ({reason})" if reason else \
             "request body is not valid JSON"
+    if kind == "unknown_query_parameter":  # service.deps.reject_unknown_query's own sentence
+        return str(err.get("msg", f"unknown {where}"))
     if kind == "missing":
         return f"{where} is required" if where != "request body" else \
             "a JSON request body is required"

@@ -10,9 +10,10 @@ middleware and the app: when a request is a plain one, with only its page parame
 ``offset``, ``exclude_seen``) given in their canonical spelling, it answers with the same
 bytes and headers the route would send. Anything else falls through to FastAPI untouched:
 other routes, other methods, a segment or attribute filter, an unusual spelling of a
-parameter (``k=+5``, ``exclude_seen=True``), a repeated parameter, and every error (an
-unknown film or user, ``k`` over the limit), so validation and error bodies have one source,
-the route. This module only matches requests and sends the bytes ``body_cache`` gives.
+parameter (``k=+5``, ``exclude_seen=True``), a repeated parameter, any other query parameter
+(the app answers 422 for one the route does not declare), and every error (an unknown film
+or user, ``k`` over the limit), so validation and error bodies have one source, the route.
+This module only matches requests and sends the bytes ``body_cache`` gives.
 """
 
 from __future__ import annotations
@@ -33,24 +34,21 @@ from service.state import ServiceState
 
 _UINT = re.compile(r"0|[1-9][0-9]{0,8}")
 _BOOL = {"true": True, "false": False, "1": True, "0": False}
-_FALL_THROUGH = frozenset({"segment", "filter"})
 
 
 def _canonical_query(query_string: bytes, defaults: dict[str, int | bool],
                      maximum: dict[str, int]) -> dict[str, int | bool] | None:
     """The query's values of the parameters in ``defaults`` (integers >= 0, ``k`` >= 1, no
     larger than ``maximum``; booleans), when each is given at most once and in canonical
-    spelling and no filter is given; else None. Unknown parameters are ignored, as FastAPI
-    does."""
+    spelling and no other parameter is given; else None (the route then answers, 422 for a
+    parameter it does not declare)."""
     values = dict(defaults)
     seen: set[str] = set()
     for name, value in parse_qsl(query_string.decode("latin-1"), keep_blank_values=True):
-        if name in _FALL_THROUGH or name in seen:
+        default = defaults.get(name)
+        if default is None or name in seen:
             return None
         seen.add(name)
-        default = defaults.get(name)
-        if default is None:
-            continue
         if isinstance(default, bool):
             if value not in _BOOL:
                 return None

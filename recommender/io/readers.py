@@ -65,6 +65,7 @@ from recommender.io.public import (
 
 __all__ = [
     "FOLDER_LAYOUTS",
+    "ID_LIST_HEADERS",
     "ML1M_AGE_BANDS",
     "ML1M_OCCUPATIONS",
     "ZIP_REGIONS",
@@ -72,6 +73,7 @@ __all__ = [
     "load",
     "read_films",
     "read_id_list",
+    "read_id_list_index",
     "read_users",
     "zip_region",
 ]
@@ -138,12 +140,12 @@ def load(
     return inter
 
 
-def read_id_list(path: PathLike) -> list[str]:
-    """Ids from a text file with one id per line (no header).
+#: A first line of an id list that is exactly one of these is a header, not an id.
+ID_LIST_HEADERS = ("film_id", "user_id", "movieId", "userId", "id")
 
-    Surrounding whitespace is stripped and blank lines are ignored; ids are otherwise kept
-    exactly. Raises ``DataError`` when the file is missing, not UTF-8 or holds no id.
-    """
+
+def _id_lines(path: PathLike) -> tuple[Path, list[tuple[int, str]]]:
+    """(1-based line number, id) of every id of an id list (see ``read_id_list``)."""
     p = Path(path)
     if not p.is_file():
         raise DataError(str(p), "no such file" if not p.exists() else "expected a file, "
@@ -153,10 +155,47 @@ def read_id_list(path: PathLike) -> list[str]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise decode_error(p, raw, e) from None
-    ids = [s for s in (line.strip() for line in text.splitlines()) if s]
-    if not ids:
+    lines = [(n, s) for n, s in enumerate((line.strip() for line in text.splitlines()),
+                                          start=1) if s]
+    if lines and lines[0][0] == 1 and lines[0][1] in ID_LIST_HEADERS:
+        lines = lines[1:]
+    if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
-    return ids
+    return p, lines
+
+
+def read_id_list(path: PathLike) -> list[str]:
+    """Ids from a text file with one id per line.
+
+    Surrounding whitespace is stripped and blank lines are ignored; ids are otherwise kept
+    exactly. A first line that is exactly a column name of ``ID_LIST_HEADERS`` (``film_id``,
+    ``user_id``, ``movieId``, ``userId``, ``id``) is a header and skipped. Raises
+    ``DataError`` when the file is missing, not UTF-8 or holds no id.
+    """
+    return [s for _, s in _id_lines(path)[1]]
+
+
+def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[np.int64]:
+    """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
+
+    Raises ``DataError`` naming the file and the line of the first id ``ids`` does not hold,
+    and how many of the file's ids are unknown (``kind`` names them, e.g. ``film_id``).
+    """
+    p, lines = _id_lines(path)
+    idx = ids.to_index([s for _, s in lines], strict=False)
+    missing = np.flatnonzero(idx < 0)
+    if len(missing):
+        line, first = lines[int(missing[0])]
+        unknown = [lines[int(i)][1] for i in missing]
+        if len(unknown) == 1:
+            count = f"1 of the file's {len(lines):,} ids is unknown"
+        else:
+            shown = ", ".join(repr(u) for u in unknown[:10])
+            more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+            count = (f"{len(unknown):,} of the file's {len(lines):,} ids are unknown: "
+                     f"{shown}{more}")
+        raise DataError(str(p), f"unknown {kind} {first!r} ({count})", line=line)
+    return idx
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from recommender.errors import (
     UnknownGenreError,
     UnknownUserError,
 )
+from recommender.io.columns import AGE_BAND, GENDER, OCCUPATION, REGION
 from recommender.kernels.ranking import rank_of, settle_top_k, settled_rank_of, top_k
 from recommender.model import calibration
 from recommender.model.config import DEFAULT_TIERS, check_tiers
@@ -83,6 +84,32 @@ class AudiencePage:
     def to_json(self) -> dict[str, Any]:
         """The page as the audience endpoint's JSON body (and ``audience --json``)."""
         return self.body(self.rows())
+
+    def shown_text(self, filtered: bool = False) -> str:
+        """What the page shows, in words, for a header line: ``showing ranks 11-20``; for a
+        ``filtered`` page (segment or attribute filter), whose rows are scattered over the
+        whole ranking, ``showing 2 users (global ranks 48-511) of 120 matching the filter``
+        (with ``matches 7-8, `` in the brackets past the first page); for a page past the
+        end, ``no users at ranks 5001+ (the ranking has 4,200 candidates)``."""
+        n, first = len(self.user_idx), self.offset + 1
+        if not filtered:
+            if n == 0:
+                return (f"no users at ranks {first}+ (the ranking has {self.total:,} "
+                        f"candidate{'' if self.total == 1 else 's'})")
+            return f"showing ranks {first}-{self.offset + n}"
+        if n == 0:
+            if self.total == 0:
+                return "no candidate matches the filter"
+            return (f"no users at matches {first}+ ({self.total:,} candidate"
+                    f"{' matches' if self.total == 1 else 's match'} the filter)")
+        ranks = np.asarray(self.rank, np.int64)
+        lo, hi = int(ranks.min()), int(ranks.max())
+        where = f"global rank {lo}" if lo == hi else f"global ranks {lo}-{hi}"
+        if self.offset:
+            where = (f"match {first}" if n == 1 else f"matches {first}-{self.offset + n}"
+                     ) + f", {where}"
+        return (f"showing {n} user{'' if n == 1 else 's'} ({where}) of {self.total:,} "
+                f"matching the filter")
 
 
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
@@ -249,7 +276,7 @@ def audience_summary(
     }
 
 
-PORTRAIT_ATTRIBUTES = ("age_band", "gender", "occupation", "region")
+PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
 
 
 def lookalikes(

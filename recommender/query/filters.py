@@ -1,7 +1,9 @@
 """Audience filters: which users a list may show, by segment and by user attribute.
 
 ``parse_filters`` reads the ``ATTRIBUTE=VALUE`` text both surfaces take (the CLI's
-``--filter``, the service's ``filter=``); ``candidate_mask`` turns filters into a user mask.
+``--filter``, the service's ``filter=``); ``candidate_mask`` turns filters into a user mask,
+after ``resolve_filters`` has matched every name and value to the model's spelling (ignoring
+case where that is unambiguous) or raised ``InvalidParameterError`` listing the valid ones.
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ from recommender.errors import InvalidParameterError
 from recommender.model.model import Model
 
 Filters = Mapping[str, str | Sequence[str]]
+
+#: how many valid names or values an error message lists before it only counts the rest
+SHOWN_VALUES = 20
 
 
 def parse_filters(items: Sequence[str] | None, name: str = "filter") -> dict[str, list[str]]:
@@ -33,6 +38,58 @@ def parse_filters(items: Sequence[str] | None, name: str = "filter") -> dict[str
     return out
 
 
+def _listing(values: Sequence[str], limit: int = SHOWN_VALUES) -> str:
+    """``values`` (already sorted) joined with ", "; past ``limit``, the first ``limit`` and a
+    count of the rest."""
+    shown = ", ".join(values[:limit]) or "none"
+    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+
+
+def _resolve(given: str, known: Sequence[str], what: str, options: str) -> str:
+    """``given`` itself when ``known`` holds it, else the one known value equal to it ignoring
+    case; otherwise ``InvalidParameterError`` naming it (``what``, a format with one ``{}``
+    for it) and listing ``known`` (sorted,
+    the first ``SHOWN_VALUES``) under ``options``."""
+    if given in known:
+        return given
+    folded = given.casefold()
+    matches = [v for v in known if v.casefold() == folded]
+    if len(matches) == 1:
+        return matches[0]
+    named = what.format(repr(given))
+    if matches:
+        reason = (f"{named} is ambiguous: it matches "
+                  f"{' and '.join(repr(v) for v in sorted(matches))} ignoring case")
+    else:
+        reason = f"unknown {named}"
+    raise InvalidParameterError(f"{reason}; {options}: {_listing(sorted(known))}")
+
+
+def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str]]:
+    """``filters`` with every attribute name and value spelled as the model spells it.
+
+    A name or value the model holds is kept; one that differs from exactly one known name or
+    value only by case is replaced by it (``region=north`` -> ``region=North``). Anything else
+    raises ``InvalidParameterError`` naming the attribute and the value and listing the valid
+    ones (sorted; the first ``SHOWN_VALUES`` and a count when there are more), so a misspelt
+    filter fails instead of selecting nobody.
+    """
+    attrs = model.user_table.attributes
+    out: dict[str, list[str]] = {}
+    for given_name, wanted in (filters or {}).items():
+        name = _resolve(given_name, list(attrs), "user attribute {}", "this model has")
+        values = [wanted] if isinstance(wanted, str) else list(wanted)
+        known: list[str] | None = None
+        resolved = out.setdefault(name, [])
+        for value in values:
+            if known is None:
+                # the values users have; "" marks a user without the attribute, not a value
+                known = [v for v in np.unique(np.asarray(attrs[name], dtype=str)).tolist() if v]
+            resolved.append(_resolve(value, known, "value {} for user attribute " + repr(name),
+                                     f"valid values of {name!r} are"))
+    return out
+
+
 def candidate_mask(
     model: Model,
     segment: int | None = None,
@@ -40,7 +97,9 @@ def candidate_mask(
 ) -> NDArray[np.bool_] | None:
     """Users allowed by a segment and attribute filters (None when there is no filter).
 
-    ``filters`` maps an attribute name (e.g. ``region``, ``age_band``) to one value or a list.
+    ``filters`` maps an attribute name (e.g. ``region``, ``age_band``) to one value or a list;
+    names and values are resolved by ``resolve_filters`` (case-insensitive where unambiguous,
+    else ``InvalidParameterError`` listing the valid ones).
     """
     mask: NDArray[np.bool_] | None = None
     if segment is not None:
@@ -48,13 +107,7 @@ def candidate_mask(
             raise InvalidParameterError(
                 f"segment must be in [0, {model.segments.n - 1}], got {segment}")
         mask = np.asarray(model.segments.labels) == segment
-    for name, wanted in (filters or {}).items():
-        attrs = model.user_table.attributes
-        if name not in attrs:
-            known = ", ".join(sorted(attrs)) or "none"
-            raise InvalidParameterError(
-                f"unknown user attribute {name!r}; this model has: {known}")
-        values = [wanted] if isinstance(wanted, str) else list(wanted)
-        m = np.isin(np.asarray(attrs[name]), values)
+    for name, values in resolve_filters(model, filters).items():
+        m = np.isin(np.asarray(model.user_table.attributes[name]), values)
         mask = m if mask is None else mask & m
     return mask

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from recommender.errors import InvalidParameterError
-from recommender.io.columns import AUDIENCE_COLUMNS
+from recommender.io.columns import AUDIENCE_COLUMNS, FILM_ID
 from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.filters import parse_filters
 from recommender.query.recommend import similar_films
@@ -108,8 +108,8 @@ async def audience_csv(
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(AUDIENCE_COLUMNS)
     for r in page.rows():
-        writer.writerow([film_id, r["user_id"], r["rank"], r["score"], r["percentile"],
-                         r["tier"] or "", r["segment"]])
+        row = {**r, FILM_ID: film_id}
+        writer.writerow(["" if row[c] is None else row[c] for c in AUDIENCE_COLUMNS])
     name = f"audience_{_safe_filename(film_id)}.csv"
     return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

@@ -329,3 +329,83 @@ def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audience", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     assert "--k K default: 100" in text and "--offset OFFSET default: 0" in text
+
+
+# ------------------------------------------------------------------ fail loudly (issue 19)
+
+
+def test_audience_filter_values_resolve_or_list_the_valid_ones(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, model: Model) -> None:
+    fid = str(model.films.ids[1])
+    code, out, err = run(capsys, "audience", model_dir, fid, "--k", 4, "--json",
+                         "--filter", "REGION=north", "--filter", "region=east")
+    assert code == 0 and err == ""
+    want = film_audience(model, fid, k=4, filters={"region": ["North", "East"]}).to_json()
+    assert json.loads(out) == want and want["total"] > 0
+    code, out, err = run(capsys, "audience", model_dir, fid, "--filter", "region=Nowhere")
+    assert code == 2 and out == ""
+    assert err == ("error: unknown value 'Nowhere' for user attribute 'region'; valid values "
+                   "of 'region' are: East, North, South, West\n")
+    code, out, err = run(capsys, "audience", model_dir, fid, "--filter", "shoe=42")
+    assert code == 2 and out == ""
+    assert err == ("error: unknown user attribute 'shoe'; this model has: age_band, gender, "
+                   "region\n")
+
+
+def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture[str],
+                                                   model_dir: Path, model: Model) -> None:
+    fid = str(model.films.ids[4])
+    total = film_audience(model, fid, k=1).total
+    code, out, err = run(capsys, "audience", model_dir, fid, "--offset", 5000)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[1].endswith(f"; ranking {total:,} candidates who have not; no users at ranks "
+                             f"5001+ (the ranking has {total:,} candidates)")
+    assert len(lines) == 2  # no empty table
+    code, out, _ = run(capsys, "audience", model_dir, fid, "--offset", 5000, "--json")
+    assert code == 0
+    assert json.loads(out) == film_audience(model, fid, k=100, offset=5000).to_json() == {
+        "film_id": fid, "users": [], "total": total, "offset": 5000, "k": 100}
+    page = film_audience(model, fid, k=3, offset=2, filters={"region": ["North"]})
+    code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 3, "--offset", 2,
+                       "--filter", "region=North")
+    assert code == 0
+    ranks = page.rank.tolist()
+    assert out.splitlines()[1].endswith(
+        f"; ranking the candidates who have not; showing 3 users (matches 3-5, global ranks "
+        f"{min(ranks)}-{max(ranks)}) of {page.total:,} matching the filter")
+    body = out.splitlines()[4:]
+    assert [int(line.split()[0]) for line in body] == ranks
+
+
+def test_id_files_skip_a_header_and_name_the_line_of_an_unknown_id(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, model: Model,
+        tmp_path: Path) -> None:
+    films = tmp_path / "films.txt"
+    films.write_text(f"film_id\n{model.films.ids[2]}\n\n{model.films.ids[7]}\n")
+    out_path = tmp_path / "a.csv"
+    code, _, err = run(capsys, "audiences", model_dir, "--films", films, "--k", 2, "--out",
+                       out_path)
+    assert code == 0 and err == ""
+    assert sorted(set(read_any(out_path).column("film_id").to_pylist())) == sorted(
+        [str(model.films.ids[2]), str(model.films.ids[7])])
+    bad = tmp_path / "bad.txt"
+    bad.write_text(f"movieId\n{model.films.ids[2]}\n\nghost-1\nghost-2\n")
+    code, out, err = run(capsys, "audiences", model_dir, "--films", bad, "--out",
+                         tmp_path / "never.csv")
+    assert code == 2 and out == ""
+    assert err == (f"error: {bad}, line 4: unknown film_id 'ghost-1' (2 of the file's 3 ids "
+                   f"are unknown: 'ghost-1', 'ghost-2')\n")
+    users = tmp_path / "users.txt"
+    users.write_text(f"user_id\n{model.users.ids[3]}\nnobody\n")
+    code, out, err = run(capsys, "recommend", model_dir, "--users", users, "--out",
+                         tmp_path / "r.csv")
+    assert code == 2 and out == ""
+    assert err == (f"error: {users}, line 3: unknown user_id 'nobody' (1 of the file's 2 ids "
+                   f"is unknown)\n")
+    users.write_text(f"userId\n{model.users.ids[3]}\n")
+    code, _, err = run(capsys, "recommend", model_dir, "--users", users, "--k", 2, "--out",
+                       tmp_path / "r.csv")
+    assert code == 0 and err == ""
+    assert read_any(tmp_path / "r.csv").column("user_id").to_pylist() == [
+        str(model.users.ids[3])] * 2

@@ -12,7 +12,8 @@ import pytest
 from reading_helpers import data_error, make_project, write
 
 from recommender.errors import DataError
-from recommender.io.readers import load, read_id_list
+from recommender.io.ids import IdMap
+from recommender.io.readers import ID_LIST_HEADERS, load, read_id_list, read_id_list_index
 
 # ---------------------------------------------------------------------------------------------
 # detection and dispatch
@@ -80,3 +81,35 @@ def test_read_id_list_errors(tmp_path: Path) -> None:
     (tmp_path / "bin.txt").write_bytes(b"a\nb\xff\n")
     with pytest.raises(DataError, match=r"bin.txt, line 2: .*byte offset 3"):
         read_id_list(tmp_path / "bin.txt")
+
+
+@pytest.mark.parametrize("header", ID_LIST_HEADERS)
+def test_read_id_list_skips_a_header_line(tmp_path: Path, header: str) -> None:
+    assert read_id_list(write(tmp_path / "h.txt", f"\ufeff{header}\n0104257\n7\n")) == [
+        "0104257", "7"]
+    # only as the first line, and only spelled exactly
+    assert read_id_list(write(tmp_path / "m.txt", f"7\n{header}\n")) == ["7", header]
+    assert read_id_list(write(tmp_path / "c.txt", f"{header.upper()}\n7\n")) == [
+        header.upper(), "7"]
+    with pytest.raises(DataError, match=r"only.txt: .*no id"):
+        read_id_list(write(tmp_path / "only.txt", f"{header}\n\n"))
+
+
+def test_read_id_list_index(tmp_path: Path) -> None:
+    ids = IdMap(["0104257", "7", "F 1", "id"])
+    p = write(tmp_path / "ids.txt", "film_id\n7\n\n 0104257\nF 1\n7\n")
+    assert read_id_list_index(p, ids, "film_id").tolist() == [1, 0, 2, 1]
+    one = write(tmp_path / "one.txt", "user_id\n7\n\n104257\nF 1\n")
+    with pytest.raises(DataError) as e:
+        read_id_list_index(one, ids, "user_id")
+    assert str(e.value) == (f"{one}, line 4: unknown user_id '104257' (1 of the file's 3 ids is "
+                            f"unknown)")
+    assert e.value.path == str(one) and e.value.line == 4
+    many = write(tmp_path / "many.txt", "7\n" + "".join(f"x{i}\n" for i in range(12)))
+    with pytest.raises(DataError) as e:
+        read_id_list_index(many, ids, "film_id")
+    shown = ", ".join(f"'x{i}'" for i in range(10))
+    assert str(e.value) == (f"{many}, line 2: unknown film_id 'x0' (12 of the file's 13 ids are "
+                            f"unknown: {shown} and 2 more)")
+    with pytest.raises(DataError, match="nope.txt: no such file"):
+        read_id_list_index(tmp_path / "nope.txt", ids)

@@ -298,8 +298,10 @@ def test_filter_errors(model: Model) -> None:
         film_audience(model, fid, segment=99)
     with pytest.raises(InvalidParameterError, match="shoe_size"):
         film_audience(model, fid, filters={"shoe_size": "42"})
-    empty = film_audience(model, fid, filters={"region": "Atlantis"})
-    assert empty.total == 0 and len(empty.user_ids) == 0
+    # a value no user has fails loudly (it used to select nobody), listing the valid values
+    with pytest.raises(InvalidParameterError, match="'Atlantis' for user attribute 'region'; "
+                                                    "valid values of 'region' are: East, "):
+        film_audience(model, fid, filters={"region": "Atlantis"})
 
 
 # ------------------------------------------------------------------ errors
@@ -628,3 +630,42 @@ def test_film_everyone_watched_has_an_empty_audience() -> None:
     assert film_audience(m, fid, k=40, exclude_seen=False).total == 30
     page, _ = lookalikes(m, m.users.ids.tolist(), k=5)
     assert page.total == 0
+
+
+# ------------------------------------------------------------------ what a page shows, in words
+
+
+def test_shown_text_of_plain_filtered_and_empty_pages(model: Model) -> None:
+    fid = str(model.films.ids[2])
+    page = film_audience(model, fid, k=5, offset=10)
+    assert page.shown_text() == "showing ranks 11-15"
+    past = film_audience(model, fid, k=5, offset=page.total + 100)
+    assert len(past.user_idx) == 0 and past.total == page.total
+    assert past.shown_text() == (f"no users at ranks {page.total + 101}+ (the ranking has "
+                                 f"{page.total:,} candidates)")
+    # a filtered page's rows are scattered over the whole ranking: say where
+    filtered = film_audience(model, fid, k=3, filters={"region": "North"})
+    ranks = filtered.rank.tolist()
+    assert len(ranks) == 3 and ranks != [1, 2, 3]
+    assert filtered.shown_text(filtered=True) == (
+        f"showing 3 users (global ranks {min(ranks)}-{max(ranks)}) of {filtered.total:,} "
+        f"matching the filter")
+    second = film_audience(model, fid, k=2, offset=3, segment=0)
+    r = second.rank.tolist()
+    assert second.shown_text(filtered=True) == (
+        f"showing 2 users (matches 4-5, global ranks {min(r)}-{max(r)}) of {second.total:,} "
+        f"matching the filter")
+    one = film_audience(model, fid, k=1, offset=1, filters={"region": "North"})
+    assert one.shown_text(filtered=True) == (
+        f"showing 1 user (match 2, global rank {int(one.rank[0])}) of {one.total:,} "
+        f"matching the filter")
+    beyond = film_audience(model, fid, k=3, offset=filtered.total, filters={"region": "North"})
+    assert beyond.shown_text(filtered=True) == (
+        f"no users at matches {filtered.total + 1}+ ({filtered.total:,} candidates match the "
+        f"filter)")
+    nobody = AudiencePage(film_id=fid, user_idx=np.zeros(0, np.int64),
+                          user_ids=np.zeros(0, str), rank=np.zeros(0, np.int64),
+                          score=np.zeros(0, np.float32), percentile=np.zeros(0), tier=[],
+                          segment=np.zeros(0, np.int64), total=0, offset=0, k=10)
+    assert nobody.shown_text(filtered=True) == "no candidate matches the filter"
+    assert nobody.shown_text() == "no users at ranks 1+ (the ranking has 0 candidates)"

@@ -10,7 +10,7 @@ from helpers import synthetic_model
 
 from recommender.errors import InvalidParameterError
 from recommender.model.model import Model
-from recommender.query.filters import candidate_mask, parse_filters
+from recommender.query.filters import candidate_mask, parse_filters, resolve_filters
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +48,59 @@ def test_candidate_mask_is_the_hand_built_mask(model: Model) -> None:
     with pytest.raises(InvalidParameterError, match="unknown user attribute 'shoe'; this "
                                                     "model has: age_band, "):
         candidate_mask(model, None, {"shoe": "42"})
+
+
+# ------------------------------------------------------------------ values that match nothing
+
+
+def test_values_resolve_case_insensitively_when_unambiguous(model: Model) -> None:
+    region = np.asarray(model.user_table.attributes["region"])
+    assert resolve_filters(model, {"region": ["north", "EAST"], "Gender": "f"}) == {
+        "region": ["North", "East"], "gender": ["F"]}
+    mask = candidate_mask(model, None, {"REGION": ["north", "East"]})
+    assert mask is not None and mask.tolist() == np.isin(region, ["North", "East"]).tolist()
+    # the same mask as the exact spelling, and exact spellings are kept as they are
+    exact = candidate_mask(model, None, {"region": ["North", "East"]})
+    assert exact is not None and exact.tolist() == mask.tolist()
+    assert resolve_filters(model, None) == {} and resolve_filters(model, {}) == {}
+
+
+def test_a_value_that_matches_nothing_lists_the_valid_values(model: Model) -> None:
+    with pytest.raises(InvalidParameterError) as e:
+        candidate_mask(model, None, {"region": ["North", "Nowhere"]})
+    assert str(e.value) == ("unknown value 'Nowhere' for user attribute 'region'; valid "
+                            "values of 'region' are: East, North, South, West")
+    with pytest.raises(InvalidParameterError) as e:
+        candidate_mask(model, 0, {"gender": "x"})
+    assert str(e.value) == ("unknown value 'x' for user attribute 'gender'; valid values of "
+                            "'gender' are: F, M")
+
+
+def test_an_unknown_attribute_lists_the_known_attributes(model: Model) -> None:
+    with pytest.raises(InvalidParameterError) as e:
+        candidate_mask(model, None, {"shoe": "42"})
+    assert str(e.value) == ("unknown user attribute 'shoe'; this model has: age_band, gender, "
+                            "region")
+
+
+def test_ambiguous_and_long_value_lists() -> None:
+    model = synthetic_model(n_users=60, n_films=5, seed=1)
+    attrs = model.user_table.attributes
+    n = len(model.users)
+    attrs["city"] = np.asarray([f"C{i % 25:02d}" for i in range(n)])
+    attrs["team"] = np.asarray((["North", "NORTH", "South", ""] * n)[:n])
+    assert resolve_filters(model, {"team": "south"}) == {"team": ["South"]}
+    assert resolve_filters(model, {"team": "NORTH"}) == {"team": ["NORTH"]}  # exact wins
+    with pytest.raises(InvalidParameterError) as e:
+        candidate_mask(model, None, {"team": "north"})
+    # a user without the attribute ("") is not a value
+    assert str(e.value) == ("value 'north' for user attribute 'team' is ambiguous: it matches "
+                            "'NORTH' and 'North' ignoring case; valid values of 'team' are: "
+                            "NORTH, North, South")
+    with pytest.raises(InvalidParameterError) as e:
+        candidate_mask(model, None, {"city": "C99"})
+    first = ", ".join(f"C{i:02d}" for i in range(20))
+    assert str(e.value) == (f"unknown value 'C99' for user attribute 'city'; valid values of "
+                            f"'city' are: {first} and 5 more")
+    mask = candidate_mask(model, None, {"city": "c03"})
+    assert mask is not None and mask.tolist() == (attrs["city"] == "C03").tolist()

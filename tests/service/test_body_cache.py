@@ -99,3 +99,18 @@ def test_a_reload_empties_the_body_cache(model_dir: Path) -> None:
     assert len(service.bodies) == 2
     service.reload()
     assert len(service.bodies) == 0 and service.engine is not old
+
+
+def test_a_closed_engine_does_not_refill_the_cache(model: Model) -> None:
+    """A request that began before a reload finishes with its (correct) body, but the body is
+    not cached: no key of the new engine could ever ask for it."""
+    bodies = BodyCache()
+    engine = Engine(model)
+    engine.close()
+    body = asyncio.run(audience_body(bodies, engine, "00004", 5, 0, True))
+    assert body == render_json(film_audience(model, "00004", 5, 0, True).to_json())
+    assert recommendations_body(bodies, engine, model.users.ids[0], 5, True)
+    assert len(bodies) == 0
+    live = Engine(model)
+    asyncio.run(audience_body(bodies, live, "00004", 5, 0, True))
+    assert len(bodies) == 1

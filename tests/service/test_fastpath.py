@@ -39,7 +39,7 @@ USER = quote(ODD_USER_ID, safe="")
 REQUESTS = [
     "/films/00003/audience", f"/films/{FILM}/audience?k=7", "/films/00003/audience?k=5&offset=3",
     "/films/00003/audience?k=5&exclude_seen=false", "/films/00003/audience?exclude_seen=0&k=2",
-    "/films/00003/audience?k=5&utm_source=mail",  # unknown parameters are ignored by both
+    "/films/00003/audience?k=5&utm_source=mail",  # unknown parameters: 422 from both
     "/films/00003/audience?k=+5", "/films/00003/audience?k=05", "/films/00003/audience?k=5&k=6",
     "/films/00003/audience?exclude_seen=True", "/films/00003/audience?exclude_seen=yes",
     "/films/00003/audience?k=0", "/films/00003/audience?k=501", "/films/00003/audience?k=abc",
@@ -129,13 +129,15 @@ def test_plain_recommendations_skip_the_route(model_dir: Path,
 def test_plain_page_parsing() -> None:
     assert plain_page(b"") == (100, 0, True)
     assert plain_page(b"k=7&offset=3&exclude_seen=false") == (7, 3, False)
-    assert plain_page(b"exclude_seen=1&x=%20") == (100, 0, True)
+    assert plain_page(b"exclude_seen=1&%6B=3") == (3, 0, True)  # k, percent-encoded
     for q in (b"k=0", b"k=-1", b"k=1e2", b"k=%2B5", b"offset=01", b"exclude_seen=TRUE",
-              b"segment=1", b"filter=a%3Db", b"k=1&k=2", b"k="):
+              b"segment=1", b"filter=a%3Db", b"k=1&k=2", b"k=", b"exclude_seen=1&x=%20",
+              b"k=5&limit=3", b"region=North", b"tier=extended", b"K=5", b"bogus", b"=1"):
         assert plain_page(q) is None, q
     assert plain_recommendations(b"") == (10, True)
-    assert plain_recommendations(b"k=25&exclude_seen=false&offset=3") == (25, False)
-    for q in (b"k=0", b"k=01", b"exclude_seen=on", b"k=1&k=1", b"segment=2"):
+    assert plain_recommendations(b"k=25&exclude_seen=false") == (25, False)
+    for q in (b"k=0", b"k=01", b"exclude_seen=on", b"k=1&k=1", b"segment=2",
+              b"k=25&exclude_seen=false&offset=3", b"bogus=1"):
         assert plain_recommendations(q) is None, q
 
 

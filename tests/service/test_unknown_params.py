@@ -1,0 +1,281 @@
+"""Query parameters a route does not declare are a 422 naming them (issue #19, "fail loudly"):
+on every endpoint, enumerated from the app's routes so a new one is covered automatically; in
+the service's 422 body shape; in the fast lane as in the route; while valid requests, repeated
+list parameters included, answer exactly as an app without the check does."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import pytest
+from fastapi import APIRouter, Depends, FastAPI, Query
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+from pydantic import AliasChoices, BaseModel
+from service_fixtures import save_model
+
+import service.app
+from service.app import create_app
+from service.deps import declared_query_names, reject_unknown_query
+from service.errors import install as install_errors
+from service.settings import Settings
+
+KEY = "s3cret-key"
+# a valid value for each path parameter the routes use; a route with a new one fails below
+PATH_VALUES = {"film_id": "00003", "user_id": "u3"}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("unknown-params") / "model")
+
+
+def _app(path: Path, fast: bool = True) -> Any:
+    return create_app(Settings(model_path=str(path), api_key=KEY, fast_path=fast,
+                               warm_cache=False))
+
+
+@pytest.fixture(scope="module")
+def clients(model_dir: Path) -> Iterator[tuple[TestClient, TestClient]]:
+    """(fast lane on, fast lane off)"""
+    with TestClient(_app(model_dir, True)) as fast, TestClient(_app(model_dir, False)) as slow:
+        yield fast, slow
+
+
+@pytest.fixture(scope="module")
+def unchecked(model_dir: Path) -> Iterator[TestClient]:
+    """The app as it was before the check: the app-wide dependency replaced by a no-op."""
+    async def nothing() -> None:
+        return None
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(service.app, "reject_unknown_query", nothing)
+    try:
+        app = _app(model_dir, False)
+    finally:
+        patch.undo()
+    with TestClient(app) as c:
+        yield c
+
+
+def api_routes() -> list[tuple[str, str, APIRoute]]:
+    """(method, concrete url, route) for every API route of the app, each path parameter
+    filled with a valid value."""
+    app = create_app(Settings(model_path="unused"))
+    out = []
+    for ctx in iter_route_contexts(app.routes):
+        route = ctx.original_route
+        if not isinstance(route, APIRoute):
+            continue  # /docs, /redoc, /openapi.json: FastAPI's own pages, not the API
+        path = ctx.path_format or route.path_format
+        names = re.findall(r"{(\w+)}", path)
+        missing = [n for n in names if n not in PATH_VALUES]
+        assert not missing, f"add a valid value for {missing} ({path}) to PATH_VALUES"
+        url = path.format(**PATH_VALUES)
+        out += [(method, url, route) for method in sorted(route.methods or ())]
+    return out
+
+
+ROUTES = api_routes()
+GETS = [(url, route) for method, url, route in ROUTES if method == "GET"]
+
+
+def test_the_routes_are_enumerated() -> None:
+    urls = {url for url, _ in GETS}
+    assert {"/health", "/segments", "/metrics", "/films", "/films/00003",
+            "/films/00003/audience", "/films/00003/audience.csv",
+            "/films/00003/audience/summary", "/films/00003/similar",
+            "/users/u3/recommendations"} <= urls
+    assert {url for method, url, _ in ROUTES if method == "POST"} == {
+        "/audiences/lookalike", "/audiences/cold-start", "/admin/reload"}
+
+
+def _check_422(r: Any, names: list[str], accepted: tuple[str, ...]) -> None:
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert set(body) == {"detail", "errors"}
+    detail = body["detail"]
+    for name in names:
+        assert f"unknown query parameter {name!r}" in detail, detail
+    if accepted:
+        assert f"(this endpoint accepts: {', '.join(accepted)})" in detail, detail
+    else:
+        assert "(this endpoint accepts no query parameters)" in detail, detail
+    assert [e["loc"] for e in body["errors"]] == [["query", n] for n in names]
+    assert {e["type"] for e in body["errors"]} == {"unknown_query_parameter"}
+    assert r.headers.get("X-Model-Version")
+
+
+@pytest.mark.parametrize("url, route", GETS, ids=[url for url, _ in GETS])
+def test_every_get_endpoint_rejects_an_unknown_parameter(
+        clients: tuple[TestClient, TestClient], url: str, route: APIRoute) -> None:
+    fast, slow = clients
+    accepted = declared_query_names(route.dependant)
+    for client in (fast, slow):
+        assert client.get(url).status_code == 200
+        _check_422(client.get(url, params={"bogus": "1"}), ["bogus"], accepted)
+        _check_422(client.get(url + "?bogus"), ["bogus"], accepted)  # no value at all
+        # a known parameter with a valid value does not rescue an unknown one
+        known = {"k": "2"} if "k" in accepted else {}
+        _check_422(client.get(url, params={**known, "zz": "1", "bogus": "2"}),
+                   ["zz", "bogus"], accepted)
+
+
+@pytest.mark.parametrize("method, url, body", [
+    ("POST", "/audiences/lookalike", {"seed_user_ids": ["u2"]}),
+    ("POST", "/audiences/cold-start", {"genres": ["G1"]}),
+])
+def test_post_endpoints_reject_an_unknown_parameter(clients: tuple[TestClient, TestClient],
+                                                    method: str, url: str,
+                                                    body: dict[str, Any]) -> None:
+    fast, _ = clients
+    assert fast.request(method, url, json=body).status_code == 200
+    _check_422(fast.request(method, url, json=body, params={"k": "3"}), ["k"], ())
+
+
+def test_admin_reload_rejects_an_unknown_parameter(model_dir: Path) -> None:
+    with TestClient(_app(model_dir)) as client:
+        auth = {"Authorization": f"Bearer {KEY}"}
+        _check_422(client.post("/admin/reload", headers=auth, params={"path": "x"}),
+                   ["path"], ())
+        assert client.post("/admin/reload", headers=auth).status_code == 200
+
+
+@pytest.mark.parametrize("url, params, unknown", [
+    ("/films/00003/audience", {"region": "North"}, "region"),
+    ("/films/00003/audience", {"tier": "extended"}, "tier"),
+    ("/films/00003/audience", {"limit": "3"}, "limit"),
+    ("/films/00003/audience", {"k": "3", "limit": "3"}, "limit"),
+    ("/films/00003/audience", {"K": "3"}, "K"),  # names are case-sensitive
+    ("/films/00003/audience.csv", {"region": "North"}, "region"),
+    ("/films/00003/audience/summary", {"filter": "region=North"}, "filter"),
+    ("/films/00003/audience/summary", {"segment": "1"}, "segment"),
+    ("/films/00003/similar", {"offset": "1"}, "offset"),
+    ("/users/u3/recommendations", {"offset": "1"}, "offset"),
+    ("/films", {"k": "3"}, "k"),
+])
+def test_the_issue_examples_are_422(clients: tuple[TestClient, TestClient],
+                                    unchecked: TestClient, url: str,
+                                    params: dict[str, str], unknown: str) -> None:
+    fast, slow = clients
+    assert unchecked.get(url, params=params).status_code == 200  # silently ignored before
+    a, b = fast.get(url, params=params), slow.get(url, params=params)
+    assert a.status_code == 422, a.text
+    assert f"unknown query parameter {unknown!r} (this endpoint accepts: " in a.json()["detail"]
+    assert (a.status_code, a.content, a.headers) == (b.status_code, b.content, b.headers)
+
+
+def test_the_accepted_list_names_the_audience_parameters(
+        clients: tuple[TestClient, TestClient]) -> None:
+    r = clients[0].get("/films/00003/audience", params={"limit": "3"})
+    assert r.json()["detail"] == ("unknown query parameter 'limit' (this endpoint accepts: "
+                                  "k, offset, exclude_seen, segment, filter)")
+    r = clients[0].get("/films/00003/audience/summary", params={"filter": "region=R0"})
+    assert r.json()["detail"] == ("unknown query parameter 'filter' (this endpoint accepts: "
+                                  "exclude_seen)")
+    r = clients[0].get("/health", params={"verbose": "1"})
+    assert r.json()["detail"] == ("unknown query parameter 'verbose' (this endpoint accepts "
+                                  "no query parameters)")
+
+
+VALID = [
+    "/health", "/segments", "/films", "/films?query=e&limit=3&offset=1&genre=G1",
+    "/films/00003", "/films/00003/audience", "/films/00003/audience?k=5&offset=2",
+    "/films/00003/audience?k=5&exclude_seen=false", "/films/00003/audience?%6B=4",
+    "/films/00003/audience?k=4&segment=1",
+    "/films/00003/audience?k=6&filter=region%3DR0&filter=region%3DR1",  # repeated list param
+    "/films/00003/audience?k=6&filter=region%3DR0&filter=age_band%3D18-24",
+    "/films/00003/audience.csv?k=3&filter=region%3DR0&filter=region%3DR2",
+    "/films/00003/audience/summary", "/films/00003/audience/summary?exclude_seen=false",
+    "/films/00003/similar?k=3", "/users/u3/recommendations?k=4&exclude_seen=false",
+    "/users/u3/recommendations",
+]
+
+
+@pytest.mark.parametrize("url", VALID)
+def test_valid_requests_answer_as_before(clients: tuple[TestClient, TestClient],
+                                         unchecked: TestClient, url: str) -> None:
+    fast, slow = clients
+    want = unchecked.get(url)
+    assert want.status_code == 200, want.text
+    for client in (fast, slow, fast):  # the fast lane twice: a miss, then a body-cache hit
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.text)
+        assert r.content == want.content, url
+        assert r.headers == want.headers, url
+
+
+@pytest.mark.parametrize("url", [
+    "/films/00003/audience?bogus=1", "/films/00003/audience?k=5&utm_source=mail",
+    "/films/00003/audience?k=5&limit=3", "/films/00003/audience?region=North",
+    "/films/00003/audience?=1", "/films/00003/audience?k=5&k%20=5",
+    "/films/00003/audience?exclude_seen=true&offset=0&k=1&Offset=1",
+    "/users/u3/recommendations?bogus=1", "/users/u3/recommendations?k=3&offset=1",
+    "/films/ghost/audience?bogus=1",  # the unknown parameter is reported before the film
+])
+def test_the_fast_lane_leaves_unknown_parameters_to_the_route(
+        clients: tuple[TestClient, TestClient], url: str) -> None:
+    fast, slow = clients
+    for _ in range(2):
+        a, b = fast.get(url), slow.get(url)
+        assert a.status_code == 422, (url, a.text)
+        assert (a.content, a.headers) == (b.content, b.headers), url
+
+
+def test_the_openapi_schema_does_not_show_the_check(unchecked: TestClient,
+                                                    clients: tuple[TestClient, TestClient]
+                                                    ) -> None:
+    want = unchecked.get("/openapi.json").content
+    assert clients[0].get("/openapi.json").content == want
+    assert clients[1].get("/openapi.json").content == want
+
+
+class _Page(BaseModel):
+    size: int = 1
+    cursor: str = ""
+
+
+async def _traced(trace: Annotated[str, Query()] = "") -> str:
+    return trace
+
+
+async def _tenant(tenant: Annotated[str, Query()] = "") -> None:
+    return None
+
+
+async def _region(region: Annotated[str, Query()] = "") -> None:
+    return None
+
+
+def test_the_names_are_those_fastapi_reads() -> None:
+    """Aliases, validation aliases, sub-dependencies, router- and include-level dependencies and
+    query parameter models, on a small app built like the service's."""
+    router = APIRouter(dependencies=[Depends(_tenant)])
+
+    @router.get("/a")
+    async def a(t: Annotated[str, Depends(_traced)], x: Annotated[str, Query(alias="x-y")] = "",
+                z: Annotated[str, Query(validation_alias=AliasChoices("zed", "zz"))] = "",
+                many: Annotated[list[str], Query()] = []) -> dict[str, str]:  # noqa: B006
+        return {}
+
+    @router.get("/b")
+    async def b(page: Annotated[_Page, Query()]) -> dict[str, str]:
+        return {}
+
+    app = FastAPI(dependencies=[Depends(reject_unknown_query)])
+    install_errors(app)
+    app.include_router(router, dependencies=[Depends(_region)])
+    client = TestClient(app)
+    ok = client.get("/a?x-y=1&zed=2&zz=3&trace=4&tenant=5&region=6&many=7&many=8")
+    assert ok.status_code == 200, ok.text
+    assert client.get("/b?size=2&cursor=c&tenant=1&region=2").status_code == 200
+    for url, unknown in (("/a?x=1", "x"), ("/a?z=1", "z"), ("/a?t=1", "t"), ("/b?page=1", "page")):
+        r = client.get(url)
+        assert r.status_code == 422, (url, r.text)
+        assert r.json()["errors"][0]["loc"] == ["query", unknown]
+    detail = client.get("/b?page=1").json()["detail"]
+    assert detail.startswith("unknown query parameter 'page' (this endpoint accepts: ")
+    assert all(n in detail for n in ("size", "cursor", "tenant", "region")), detail
