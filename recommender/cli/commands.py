@@ -1,7 +1,4 @@
-"""The ``recommender`` console script: argument parsing and printing only.
-
-Every command calls the library; domain errors become one line on stderr and exit code 2.
-"""
+"""The CLI's shared helpers and its original commands (data, training, audiences, serving)."""
 
 from __future__ import annotations
 
@@ -9,13 +6,12 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recommender.errors import RecommenderError
 from recommender.io.columns import (
     AGE_BAND,
     GENDER,
@@ -34,8 +30,6 @@ if TYPE_CHECKING:  # the commands import what they need when they run
     from recommender.io.ids import IdMap
     from recommender.model.config import TrainConfig
     from recommender.model.model import Model
-
-EXIT_BAD_INPUT = 2
 
 
 def _int_at_least(minimum: int) -> Callable[[str], int]:
@@ -272,152 +266,3 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     serve(args.model, host=args.host, port=args.port, workers=args.workers)
     return 0
-
-
-# ---------------------------------------------------------------- parser
-
-
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="recommender",
-        description="Film audience engine: who is the audience for this film?")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str
-            ) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
-        sp.set_defaults(func=fn)
-        return sp
-
-    s = add("demo-data", cmd_demo_data, "write the synthetic demo dataset to OUT_DIR")
-    s.add_argument("out_dir")
-    s.add_argument("--seed", type=int, default=7)
-    s.add_argument("--users", type=_positive_int, default=3000)
-    s.add_argument("--films", type=_positive_int, default=400)
-    s.add_argument("--interactions", type=_positive_int, default=100_000)
-
-    s = add("download", cmd_download, "download and verify a public dataset (needs internet)")
-    s.add_argument("name", help="ml-100k, ml-1m, ml-latest-small or movietweetings")
-    s.add_argument("dest")
-
-    s = add("train", cmd_train, "train a model on an interactions file or dataset folder")
-    s.add_argument("--data", required=True, help="interactions file or dataset folder")
-    s.add_argument("--out", required=True, help="model folder to write")
-    s.add_argument("--films", help="extra film catalog CSV (film_id,title,year,genres)")
-    s.add_argument("--users", help="extra user attributes CSV (user_id,...)")
-    s.add_argument("--config", help="JSON of training options (e.g. written by `tune`)")
-    s.add_argument("--model", choices=["als", "bpr", "lmf"])
-    s.add_argument("--factors", type=_positive_int)
-    s.add_argument("--iterations", type=_positive_int)
-    s.add_argument("--regularization", type=float)
-    s.add_argument("--alpha", type=float)
-    s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
-                   help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
-    s.add_argument("--weighting", choices=["binary", "rating", "log", "bm25"])
-    s.add_argument("--min-rating", type=float, dest="min_rating")
-    s.add_argument("--learning-rate", type=float, dest="learning_rate")
-    s.add_argument("--seed", type=int)
-    s.add_argument("--segments", type=_positive_int, help="number of audience segments")
-    s.add_argument("--holdout", type=float,
-                   help="share of interactions held out to measure tier conversion")
-    s.add_argument("--engine", choices=["local", "spark"], default="local")
-    s.add_argument("--spark-master", default="local[*]")
-
-    s = add("audience", cmd_audience, "print a film's ranked audience")
-    s.add_argument("model")
-    s.add_argument("film_id")
-    s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--offset", type=_nonneg_int, default=0)
-    s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
-    s.add_argument("--include-seen", action="store_true",
-                   help="keep users who already watched the film")
-    s.add_argument("--segment", type=int, help="only users of this segment")
-    s.add_argument("--filter", action="append", metavar="ATTR=VALUE",
-                   help="only users with this attribute value (repeatable)")
-
-    s = add("audiences", cmd_audiences, "export the audiences of many films")
-    s.add_argument("model")
-    g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--films", help="file with one film id per line")
-    g.add_argument("--all", action="store_true", help="every film in the model")
-    s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--out", required=True, help="PATH.csv or PATH.parquet")
-    s.add_argument("--include-seen", action="store_true")
-    s.add_argument("--engine", choices=["local", "spark"], default="local")
-    s.add_argument("--spark-master", default="local[*]")
-
-    s = add("recommend", cmd_recommend, "recommend films to users")
-    s.add_argument("model")
-    g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument("--user", help="one user id")
-    g.add_argument("--users", help="file with one user id per line")
-    g.add_argument("--all", action="store_true", help="every user in the model")
-    s.add_argument("--k", type=_positive_int, default=10)
-    s.add_argument("--out", help="PATH.csv or PATH.parquet")
-    s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
-
-    s = add("evaluate", cmd_evaluate, "evaluate the engine and baselines on a dataset")
-    s.add_argument("--data", required=True)
-    s.add_argument("--protocol", choices=["random", "time", "user"], default="random")
-    s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--json", dest="json_path", help="write the report as JSON to this path")
-    s.add_argument("--seed", type=int, default=0)
-
-    s = add("tune", cmd_tune, "search hyper-parameters on a validation split")
-    s.add_argument("--data", required=True)
-    s.add_argument("--out", default="tuned.json", help="where to write the best configuration")
-    s.add_argument("--trials", type=_positive_int, default=30)
-    s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--seed", type=int, default=0)
-
-    s = add("serve", cmd_serve, "serve a model over HTTP")
-    s.add_argument("model")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=_positive_int, default=1)
-    from dataclasses import asdict
-
-    from recommender.model.config import TrainConfig
-
-    config_defaults = asdict(TrainConfig())  # train's omitted options mean the config's value
-    for name, command in sub.choices.items():
-        _show_defaults(command, config_defaults if name == "train" else {})
-    return p
-
-
-def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any]) -> None:
-    """Append ``(default: X)`` to the help of every option that has a default, so that
-    ``--help`` shows what an omitted option means (argparse's own formatter skips options
-    without a help text). ``fallback`` gives the value of options whose argparse default is
-    ``None`` because another layer fills them in (``train``: ``--config``, then
-    ``TrainConfig``)."""
-    for action in parser._actions:
-        value = fallback.get(action.dest) if action.default is None else action.default
-        if (not action.option_strings or value is None or value is False
-                or value == argparse.SUPPRESS or action.nargs == 0):
-            continue
-        shown = f"default: {value}".replace("%", "%%")
-        action.help = f"{action.help} ({shown})" if action.help else shown
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # argparse: 2 on bad usage, 0 on --help
-        return int(e.code or 0)
-    try:
-        code: int = args.func(args)
-        return code
-    except (RecommenderError, argparse.ArgumentTypeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

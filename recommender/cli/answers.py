@@ -1,0 +1,247 @@
+"""The CLI commands for the HTTP service's other answers, each over the route's library call.
+
+``--json`` prints the body of the matching endpoint (``search``: ``GET /films``, ``summary``:
+``GET /films/{id}/audience/summary``, ``similar``: ``GET /films/{id}/similar``, ``lookalike``:
+``POST /audiences/lookalike``, ``cold-start``: ``POST /audiences/cold-start``, ``segments``:
+``GET /segments``); without it, the same answer as tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from recommender.cli.commands import (
+    _load_model,
+    _nonneg_int,
+    _positive_int,
+    _print_json,
+    _print_table,
+    _read_ids,
+)
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
+    from recommender.query.audience import AudiencePage
+
+# the service's defaults (service/settings.py): GET /films's largest limit, the longest seed list
+MAX_SEARCH_LIMIT = 1000
+MAX_SEED_USERS = 100_000
+
+Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+
+
+# The service sends its response model's dump of what the library returns: the same values, in
+# the model's field order, with its optional fields. These two helpers make the library's
+# answer that body where the two differ (tests/cli/test_cli_answers.py compares the bytes).
+_SEGMENT_SHARE = ("segment", "label", "count", "share", "base_share", "lift")
+
+
+def _summary_body(body: dict[str, Any]) -> dict[str, Any]:
+    """``audience_summary`` as ``AudienceSummary``: segment shares in the schema's order."""
+    def split(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: r[k] for k in _SEGMENT_SHARE} for r in rows]
+
+    return {**body, "tiers": [{**t, "segments": split(t["segments"])} for t in body["tiers"]],
+            "segments": split(body["segments"])}
+
+
+def _similar_body(film_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``GET /films/{id}/similar``'s body: each ``FilmHit`` with its ``because`` (null)."""
+    return {"film_id": film_id, "films": [{**r, "because": r.get("because")} for r in rows]}
+
+
+def _film_table(films: list[dict[str, Any]], ranked: bool) -> None:
+    head = ["rank", "film_id", "score"] if ranked else ["film_id", "viewers"]
+    _print_table(head + ["title", "year", "genres"], [
+        ([f["rank"], f["film_id"], f"{f['score']:.4f}"] if ranked
+         else [f["film_id"], f["viewers"]])
+        + [f["title"], f["year"] or "", ", ".join(f["genres"])] for f in films])
+
+
+def _page_table(model: Model, page: AudiencePage) -> None:
+    from recommender.query.catalog import segment_labels
+
+    names = segment_labels(model)
+    _print_table(["rank", "user_id", "score", "percentile", "tier", "segment"], [
+        [r["rank"], r["user_id"], f"{r['score']:.4f}", f"{r['percentile']:.2f}",
+         r["tier"] or "-", names[r["segment"]] if r["segment"] < len(names) else r["segment"]]
+        for r in page.rows()])
+
+
+def _split_table(rows: list[dict[str, Any]], key: str) -> None:
+    _print_table([key, "count", "share", "base_share", "lift"], [
+        [r["label"] if key == "segment" else r["value"], r["count"], f"{r['share']:.4f}",
+         f"{r['base_share']:.4f}", f"{r['lift']:.3f}"] for r in rows])
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from recommender.errors import InvalidParameterError
+    from recommender.query.catalog import search_films
+
+    if args.limit > MAX_SEARCH_LIMIT:
+        raise InvalidParameterError(f"limit must be in [1, {MAX_SEARCH_LIMIT}], got {args.limit}")
+    model = _load_model(args.model)
+    total, rows = search_films(model, args.query, args.limit, args.offset, args.genre)
+    if args.json:
+        _print_json({"query": args.query, "genre": args.genre, "total": total,
+                     "offset": args.offset, "limit": args.limit, "films": rows})
+        return 0
+    print(f"{total:,} films match {args.query!r}"
+          f"{f' in {args.genre}' if args.genre else ''}; showing {len(rows):,}")
+    if rows:
+        _film_table(rows, ranked=False)
+    return 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from recommender.query.audience import audience_summary
+
+    model = _load_model(args.model)
+    body = _summary_body(audience_summary(model, args.film_id,
+                                          exclude_seen=not args.include_seen))
+    if args.json:
+        _print_json(body)
+        return 0
+    print(f"Audience summary for {body['title'] or args.film_id} [film {args.film_id}]: "
+          f"{body['viewers']:,} viewers, {body['candidates']:,} candidates")
+
+    def num(v: Any, fmt: str) -> str:
+        return "-" if v is None else format(v, fmt)
+
+    _print_table(["tier", "share_pct", "size", "ranks", "scores", "conversion", "lift"], [
+        [t["tier"], t["share_pct"], t["size"],
+         "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
+         "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
+         num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
+        for t in body["tiers"]])
+    print("\nSegments of the ranked audience")
+    _split_table(body["segments"], "segment")
+    for attribute, rows in body["portrait"].items():
+        print(f"\nPortrait of the core tier: {attribute}")
+        _split_table(rows, attribute)
+    return 0
+
+
+def cmd_similar(args: argparse.Namespace) -> int:
+    from recommender.query.audience import check_k
+    from recommender.query.recommend import similar_films
+
+    check_k(args.k, 0)
+    model = _load_model(args.model)
+    films = similar_films(model, args.film_id, args.k)
+    body = _similar_body(args.film_id, films.rows(model))
+    if args.json:
+        _print_json(body)
+        return 0
+    print(f"Films similar to {args.film_id}")
+    _film_table(body["films"], ranked=True)
+    return 0
+
+
+def cmd_lookalike(args: argparse.Namespace) -> int:
+    from recommender.errors import InvalidParameterError
+    from recommender.query.audience import check_k, lookalikes
+
+    check_k(args.k, args.offset)
+    seeds = _read_ids(args.seeds)
+    if len(seeds) > MAX_SEED_USERS:
+        raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
+                                    f"got {len(seeds)}")
+    model = _load_model(args.model)
+    page, unknown = lookalikes(model, seeds, args.k, args.offset)
+    if args.json:
+        _print_json({**page.to_json(), "unknown_seed_ids": unknown})
+        return 0
+    print(f"Lookalikes of {len(seeds) - len(unknown):,} seed users; "
+          f"ranking {page.total:,} candidates")
+    if unknown:
+        print(f"skipped {len(unknown):,} unknown seed ids: {', '.join(unknown)}")
+    if len(page.user_idx):
+        _page_table(model, page)
+    return 0
+
+
+def cmd_cold_start(args: argparse.Namespace) -> int:
+    from recommender.query.audience import check_k, cold_start_audience
+
+    check_k(args.k, args.offset)
+    model = _load_model(args.model)
+    page = cold_start_audience(model, args.like or [], args.genre or [], args.k, args.offset,
+                               segment=args.segment)
+    if args.json:
+        _print_json(page.to_json())
+        return 0
+    like = ", ".join((args.like or []) + (args.genre or []))
+    print(f"Cold-start audience of a film like {like}; ranking {page.total:,} candidates")
+    if len(page.user_idx):
+        _page_table(model, page)
+    return 0
+
+
+def cmd_segments(args: argparse.Namespace) -> int:
+    from recommender.query.catalog import segments_table
+
+    model = _load_model(args.model)
+    rows = segments_table(model)
+    if args.json:
+        _print_json({"segments": rows})
+        return 0
+    _print_table(["segment", "label", "size", "share", "top_genres", "representative_films"], [
+        [s["segment"], s["label"], s["size"], f"{s['share']:.4f}",
+         ", ".join(f"{g['genre']} (lift {g['lift']:.2f})" for g in s["top_genres"]),
+         ", ".join(f["title"] or f["film_id"] for f in s["representative_films"][:3])]
+        for s in rows])
+    return 0
+
+
+def add_answer_commands(add: Add) -> None:
+    """Declare the commands above on the parser (``add`` makes one sub-command)."""
+    json_help = "print the HTTP endpoint's JSON body"
+
+    s = add("search", cmd_search, "search the catalog by title substring or exact film id")
+    s.add_argument("model")
+    s.add_argument("query", help="part of the title, any case; empty = all")
+    s.add_argument("--limit", "--k", dest="limit", type=_positive_int, default=20,
+                   help=f"page size (at most {MAX_SEARCH_LIMIT})")
+    s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--genre", help="only films of this genre")
+    s.add_argument("--json", action="store_true", help=json_help)
+
+    s = add("summary", cmd_summary,
+            "print a film's audience tiers, segment split and demographic portrait")
+    s.add_argument("model")
+    s.add_argument("film_id")
+    s.add_argument("--include-seen", action="store_true",
+                   help="keep users who already watched the film")
+    s.add_argument("--json", action="store_true", help=json_help)
+
+    s = add("similar", cmd_similar, "print the films most comparable to a film")
+    s.add_argument("model")
+    s.add_argument("film_id")
+    s.add_argument("--k", type=_positive_int, default=10)
+    s.add_argument("--json", action="store_true", help=json_help)
+
+    s = add("lookalike", cmd_lookalike, "print the users most like a seed list (seeds excluded)")
+    s.add_argument("model")
+    s.add_argument("--seeds", required=True, help="file with one seed user id per line")
+    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--json", action="store_true", help=json_help)
+
+    s = add("cold-start", cmd_cold_start,
+            "print the audience of a film with no history, from comparable films and genres")
+    s.add_argument("model")
+    s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID",
+                   help="films like the new one (repeatable)")
+    s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
+                   help="the new film's genres (repeatable)")
+    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--segment", type=_nonneg_int, help="only users of this segment")
+    s.add_argument("--json", action="store_true", help=json_help)
+
+    s = add("segments", cmd_segments, "print the model's audience segments")
+    s.add_argument("model")
+    s.add_argument("--json", action="store_true", help=json_help)

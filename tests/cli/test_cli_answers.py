@@ -1,0 +1,138 @@
+"""The CLI's answers that the HTTP service also gives (search, summary, similar, lookalike,
+cold start, segments): `--json` prints the endpoint's body byte for byte, unknown ids exit 2
+with one `error:` line, and the text form names what it found."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from service_fixtures import GENRES, ODD_FILM_ID, ODD_USER_ID, save_model
+
+from recommender.cli import main
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("answers") / "model")
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
+        yield c
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def same_body(capsys: pytest.CaptureFixture[str], http: Response, *argv: Any) -> None:
+    assert http.status_code == 200, http.text
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    assert out == http.content.decode() + "\n"
+
+
+def bad_input(capsys: pytest.CaptureFixture[str], *argv: Any) -> str:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+def test_search(client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    http = client.get("/films", params={"query": "é", "limit": 5})
+    same_body(capsys, http, "search", model_dir, "é", "--k", 5)
+    same_body(capsys, client.get("/films", params={"query": "", "limit": 3, "offset": 2,
+                                                   "genre": GENRES[1]}),
+              "search", model_dir, "", "--limit", 3, "--offset", 2, "--genre", GENRES[1])
+    code, out, _ = run(capsys, "search", model_dir, ODD_FILM_ID)
+    assert code == 0 and ODD_FILM_ID in out
+    assert "unknown genre" in bad_input(capsys, "search", model_dir, "", "--genre", "Nope")
+    assert "limit" in bad_input(capsys, "search", model_dir, "x", "--limit", 1001)
+
+
+def test_summary(client: TestClient, model_dir: Path,
+                 capsys: pytest.CaptureFixture[str]) -> None:
+    http = client.get(f"/films/{ODD_FILM_ID}/audience/summary")
+    same_body(capsys, http, "summary", model_dir, ODD_FILM_ID)
+    same_body(capsys, client.get("/films/00002/audience/summary",
+                                 params={"exclude_seen": "false"}),
+              "summary", model_dir, "00002", "--include-seen")
+    code, out, _ = run(capsys, "summary", model_dir, "00002")
+    body = http.json()
+    assert code == 0 and "core" in out
+    assert all(s["label"] in out for s in body["segments"])
+    assert "film" in bad_input(capsys, "summary", model_dir, "no such film")
+
+
+def test_similar(client: TestClient, model_dir: Path,
+                 capsys: pytest.CaptureFixture[str]) -> None:
+    http = client.get("/films/00004/similar", params={"k": 6})
+    same_body(capsys, http, "similar", model_dir, "00004", "--k", 6)
+    same_body(capsys, client.get(f"/films/{ODD_FILM_ID}/similar"),
+              "similar", model_dir, ODD_FILM_ID)
+    code, out, _ = run(capsys, "similar", model_dir, "00004", "--k", 6)
+    assert code == 0 and all(f["film_id"] in out for f in http.json()["films"])
+    assert "film" in bad_input(capsys, "similar", model_dir, "nope")
+
+
+def test_lookalike(client: TestClient, model_dir: Path, tmp_path: Path,
+                   capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = ["u4", "u8", ODD_USER_ID, "ghost"]
+    path = tmp_path / "seeds.txt"
+    path.write_text("user_id\n" + "\n".join(seeds) + "\n", encoding="utf-8")
+    http = client.post("/audiences/lookalike", json={"seed_user_ids": seeds, "k": 7,
+                                                     "offset": 2})
+    assert http.json()["unknown_seed_ids"] == ["ghost"]
+    same_body(capsys, http, "lookalike", model_dir, "--seeds", path, "--k", 7, "--offset", 2)
+    code, out, _ = run(capsys, "lookalike", model_dir, "--seeds", path, "--k", 7, "--offset", 2)
+    assert code == 0 and "ghost" in out
+    assert all(u["user_id"] in out for u in http.json()["users"])
+    ghosts = tmp_path / "ghosts.txt"
+    ghosts.write_text("ghost\nwraith\n", encoding="utf-8")
+    assert "user" in bad_input(capsys, "lookalike", model_dir, "--seeds", ghosts)
+    assert "missing.txt" in bad_input(capsys, "lookalike", model_dir, "--seeds",
+                                      tmp_path / "missing.txt")
+
+
+def test_cold_start(client: TestClient, model_dir: Path,
+                    capsys: pytest.CaptureFixture[str]) -> None:
+    http = client.post("/audiences/cold-start", json={
+        "comparable_film_ids": ["00002", ODD_FILM_ID], "genres": [GENRES[2]], "k": 5})
+    same_body(capsys, http, "cold-start", model_dir, "--like", "00002", "--like", ODD_FILM_ID,
+              "--genre", GENRES[2], "--k", 5)
+    same_body(capsys, client.post("/audiences/cold-start", json={
+        "genres": [GENRES[0], GENRES[3]], "k": 4, "offset": 3, "segment": 0}),
+        "cold-start", model_dir, "--genre", GENRES[0], GENRES[3], "--k", 4, "--offset", 3,
+        "--segment", 0)
+    code, out, _ = run(capsys, "cold-start", model_dir, "--like", "00002", "--k", 5)
+    assert code == 0
+    assert all(u["user_id"] in out for u in client.post("/audiences/cold-start", json={
+        "comparable_film_ids": ["00002"], "k": 5}).json()["users"])
+    assert "film" in bad_input(capsys, "cold-start", model_dir, "--like", "nope")
+
+
+def test_segments(client: TestClient, model_dir: Path,
+                  capsys: pytest.CaptureFixture[str]) -> None:
+    http = client.get("/segments")
+    same_body(capsys, http, "segments", model_dir)
+    code, out, _ = run(capsys, "segments", model_dir)
+    assert code == 0 and all(s["label"] in out for s in http.json()["segments"])
+
+
+def test_answers_share_the_audience_contract(model_dir: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert "model" in bad_input(capsys, "segments", tmp_path / "no-model")
+    code, _, err = run(capsys, "similar", model_dir, "00004", "--k", 0)
+    assert code == 2 and "--k" in err
