@@ -10,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # Rank of each room: a module may import its own room and rooms of a lower rank only.
-# Rooms of equal rank (serving, evaluation, spark) do not import one another.
+# Rooms of equal rank (serving, evaluation, spark; campaigns, distribution) do not import one another.
 RANK = {
     "": 0,  # the package root: errors, __version__
     "errors": 0,
@@ -21,7 +21,9 @@ RANK = {
     "serving": 5,
     "evaluation": 5,
     "spark": 5,
-    "cli": 6,
+    "campaigns": 6,  # slate planning, the campaign store, events and reports
+    "distribution": 6,  # demand by place and screen allocation
+    "cli": 7,
 }
 HTTP_PACKAGES = ("fastapi", "starlette", "uvicorn", "service")
 # The CLI is a surface beside the service: ``recommender serve`` starts it (lazily imported).

@@ -89,3 +89,27 @@ def conversion(calibration: dict[str, Any], lo_pct: float, hi_pct: float) -> flo
 def base_rate(calibration: dict[str, Any]) -> float | None:
     """Conversion of a random non-viewer: the whole ranking's hit rate."""
     return conversion(calibration, 0.0, 100.0)
+
+
+def p_at(calibration: dict[str, Any], film: int,
+         rank_fraction: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Probability that a candidate of ``film`` at ``rank_fraction`` (0 = best, < 1) watches it
+    within the calibration horizon (see ``horizon``); zeros when the model has no calibration.
+
+    The planner (campaigns) and the distribution forecast read probabilities only through this
+    function, so a better calibration replaces its body, never its callers.
+    """
+    frac = np.asarray(rank_fraction, np.float64)
+    if not calibration or not calibration.get("hits"):
+        return np.zeros(frac.shape, np.float64)
+    hits = np.asarray(calibration["hits"], np.float64)
+    cands = np.asarray(calibration["candidates"], np.float64)
+    rate = np.divide(hits, cands, out=np.zeros_like(hits), where=cands > 0)
+    idx = np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)
+    return rate[idx]
+
+
+def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
+    """What a probability from ``p_at`` covers: the span of the held-out slice behind it."""
+    return {"days": calibration.get("horizon_days"),
+            "description": "the span of the held-out slice of the training interactions"}

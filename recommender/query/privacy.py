@@ -1,0 +1,31 @@
+"""The minimum cell rule: no breakdown shows a group of fewer users than the minimum cell size."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from numpy.typing import NDArray
+
+MIN_CELL_ENV = "RECOMMENDER_MIN_CELL"
+DEFAULT_MIN_CELL = 10
+OTHER = "other"
+
+
+def min_cell_from_env(default: int = DEFAULT_MIN_CELL) -> int:
+    """``RECOMMENDER_MIN_CELL`` as an integer >= 1, else ``default``."""
+    raw = os.environ.get(MIN_CELL_ENV, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{MIN_CELL_ENV}={raw!r} is not an integer") from None
+    if value < 1:
+        raise ValueError(f"{MIN_CELL_ENV}={raw!r} must be at least 1")
+    return value
+
+
+def small_cells(counts: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
+    """True for the cells holding fewer than ``min_cell`` users (to be merged or suppressed)."""
+    return np.asarray(counts) < min_cell
