@@ -17,7 +17,7 @@ from service import errors
 from service.deps import reject_unknown_query
 from service.fastpath import FastPath
 from service.metrics import Metrics, MetricsMiddleware
-from service.routes import admin, audiences, films, system, users
+from service.routes import admin, audiences, docs, films, studio, system, users
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -53,9 +53,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # every route rejects query parameters it does not declare (422 naming them); the check
     # declares no parameter, so the OpenAPI schema does not show it
     app = FastAPI(title="Film audience engine", version=__version__, description=DESCRIPTION,
-                  lifespan=lifespan, dependencies=[Depends(reject_unknown_query)])
+                  lifespan=lifespan, dependencies=[Depends(reject_unknown_query)],
+                  docs_url=None, redoc_url=None)  # routes.docs serves them offline
     app.state.service = service
     errors.install(app)
+    docs.install(app)
+    studio.install(app)
     for module in (system, films, users, audiences, admin):
         app.include_router(module.router)
     # no route ahead of these two matches their paths (tests/service/test_fastpath.py)

@@ -1,0 +1,92 @@
+// The studio's only way to the engine: the public HTTP API, with the API key when one is set.
+
+const KEY = "recommender.studio.key";
+
+export class ApiError extends Error {
+  constructor(status, detail) {
+    super(detail);
+    this.status = status;
+  }
+}
+
+export function apiKey() {
+  return localStorage.getItem(KEY) || "";
+}
+
+export function setApiKey(value) {
+  if (value) localStorage.setItem(KEY, value);
+  else localStorage.removeItem(KEY);
+}
+
+function headers(extra) {
+  const h = { ...extra };
+  const key = apiKey();
+  if (key) {
+    h["X-API-Key"] = key;
+    h["Authorization"] = `Bearer ${key}`;
+  }
+  return h;
+}
+
+function detailOf(status, body) {
+  if (body && typeof body.detail === "string") return body.detail;
+  if (body && Array.isArray(body.detail)) {
+    return body.detail.map((d) => `${(d.loc || []).slice(1).join(".")}: ${d.msg}`).join("; ");
+  }
+  return `the server answered ${status}`;
+}
+
+async function send(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers: headers(options.headers) });
+  } catch (e) {
+    throw new ApiError(0, `the engine could not be reached (${e.message})`);
+  }
+  if (response.status === 401) {
+    window.dispatchEvent(new CustomEvent("studio:key-needed"));
+  }
+  if (!response.ok) {
+    let body = null;
+    try { body = await response.json(); } catch { body = null; }
+    throw new ApiError(response.status, detailOf(response.status, body));
+  }
+  return response;
+}
+
+export async function getJson(path) {
+  return (await send(path)).json();
+}
+
+export async function postJson(path, body) {
+  const r = await send(path, {
+    method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" },
+  });
+  return r.json();
+}
+
+export async function download(path, filename) {
+  const r = await send(path);
+  const blob = await r.blob();
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null || v === "") continue;
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
+    else q.append(k, String(v));
+  }
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+export const filmPath = (id) => `/films/${encodeURIComponent(id)}`;

@@ -1,0 +1,62 @@
+// The studio's router: one view per URL fragment, so every screen can be bookmarked and shared.
+
+import { apiKey, setApiKey } from "./api.js";
+import { build } from "./build.js";
+import { film, filmError } from "./film.js";
+import { overview, overviewError } from "./overview.js";
+import { search } from "./search.js";
+import { h, errorBox } from "./ui.js";
+
+// Screens beyond the four above: name -> render(view, rest, params).
+const extraRoutes = new Map();
+
+function parse() {
+  const raw = location.hash.replace(/^#\/?/, "");
+  const [path, qs] = raw.split("?");
+  const parts = path.split("/");
+  return { name: parts[0] || "overview", rest: parts.slice(1).join("/"), params: new URLSearchParams(qs || "") };
+}
+
+async function route() {
+  const view = document.getElementById("view");
+  const { name, rest, params } = parse();
+  document.title = "Audience Studio";
+  for (const a of document.querySelectorAll("nav a")) {
+    if (a.dataset.nav === name) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  }
+  view.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading…"));
+  try {
+    if (name === "overview") await overview(view).catch((e) => overviewError(view, e));
+    else if (name === "search") search(view, params);
+    else if (name === "film") {
+      const id = decodeURIComponent(rest);
+      await film(view, id, params).catch((e) => filmError(view, id, e));
+    } else if (name === "build") build(view);
+    else if (extraRoutes.has(name)) await extraRoutes.get(name)(view, rest, params);
+    else view.replaceChildren(h("h1", {}, "Not found"), errorBox(`no studio page “${name}”`));
+  } catch (e) {
+    view.replaceChildren(errorBox(e));
+  }
+}
+
+function keyDialog() {
+  const dialog = document.getElementById("key-dialog");
+  const input = document.getElementById("key-input");
+  document.getElementById("key-button").addEventListener("click", () => {
+    input.value = apiKey();
+    dialog.showModal();
+  });
+  dialog.addEventListener("close", () => {
+    if (dialog.returnValue === "save") setApiKey(input.value.trim());
+    if (dialog.returnValue === "clear") setApiKey("");
+    route();
+  });
+  window.addEventListener("studio:key-needed", () => {
+    if (!dialog.open) { input.value = ""; dialog.showModal(); }
+  });
+}
+
+window.addEventListener("hashchange", route);
+keyDialog();
+route();

@@ -1,0 +1,99 @@
+// Build an audience: lookalikes of a list of users; a new film's audience from comparables.
+
+import { getJson, postJson, query } from "./api.js";
+import { h, int, num, section, table, errorBox, linkToFilm } from "./ui.js";
+
+const USER_COLUMNS = [
+  { key: "rank", label: "Rank", num: true, format: int },
+  { key: "user_id", label: "User" },
+  { key: "score", label: "Score", num: true, format: (v) => num(v, 4) },
+  { key: "tier", label: "Ring", format: (v) => v || "–" },
+  { key: "segment", label: "Segment", num: true },
+];
+
+export function parseIds(text) {
+  const ids = text.split(/[\r\n,;\t]+/).map((s) => s.trim()).filter(Boolean);
+  return ids.length && /^user_?id$/i.test(ids[0]) ? ids.slice(1) : ids;
+}
+
+function lookalike() {
+  const ids = h("textarea", { id: "seed-ids", rows: 6, placeholder: "one user id per line" });
+  const file = h("input", { id: "seed-file", type: "file", accept: ".csv,.txt,text/plain" });
+  const k = h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 });
+  const out = h("div", { "aria-live": "polite" });
+  file.addEventListener("change", async () => {
+    if (file.files && file.files[0]) ids.value = await file.files[0].text();
+  });
+  async function run(e) {
+    e.preventDefault();
+    const seeds = parseIds(ids.value);
+    if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Finding lookalikes…"));
+    try {
+      const body = await postJson("/audiences/lookalike", { seed_user_ids: seeds, k: Number(k.value) });
+      out.replaceChildren(
+        body.unknown_seed_ids.length ? h("p", { class: "warning", id: "unknown-seeds" },
+          `${body.unknown_seed_ids.length} unknown id(s) skipped: ${body.unknown_seed_ids.join(", ")}`) : null,
+        h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown (${seeds.length} seeds).`),
+        table("Lookalike audience", USER_COLUMNS, body.users));
+    } catch (err) { out.replaceChildren(errorBox(err)); }
+  }
+  return section("Lookalikes",
+    h("form", { onsubmit: run },
+      h("label", { for: "seed-ids" }, "Seed user ids"), ids,
+      h("label", { for: "seed-file" }, "…or upload a file of ids"), file,
+      h("label", { for: "lookalike-k" }, "Audience size"), k,
+      h("button", { type: "submit" }, "Find lookalikes")), out);
+}
+
+function coldStart() {
+  const chosen = new Map();
+  const chips = h("ul", { class: "chips", "aria-label": "Comparable films" });
+  const find = h("input", { id: "comparable-search", type: "search", placeholder: "type a title" });
+  const found = h("ul", { class: "found" });
+  const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
+  const k = h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 });
+  const out = h("div", { "aria-live": "polite" });
+  const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
+    f.title, h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
+      onclick: () => { chosen.delete(f.film_id); drawChips(); } }, "×"))));
+  let timer = null;
+  find.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!find.value.trim()) { found.replaceChildren(); return; }
+      try {
+        const body = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
+        found.replaceChildren(...body.films.map((f) => h("li", {}, h("button", { type: "button",
+          class: "ghost", onclick: () => { chosen.set(f.film_id, f); drawChips(); } },
+        `Add ${f.title}${f.year ? ` (${f.year})` : ""}`))));
+      } catch (err) { found.replaceChildren(h("li", {}, errorBox(err))); }
+    }, 200);
+  });
+  async function run(e) {
+    e.preventDefault();
+    const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);
+    if (!chosen.size && !g.length) {
+      out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
+    }
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Ranking the audience…"));
+    try {
+      const body = await postJson("/audiences/cold-start",
+        { comparable_film_ids: [...chosen.keys()], genres: g, k: Number(k.value) });
+      out.replaceChildren(h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
+        table("Audience of the new film", USER_COLUMNS, body.users));
+    } catch (err) { out.replaceChildren(errorBox(err)); }
+  }
+  return section("A new film's audience",
+    h("form", { onsubmit: run },
+      h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,
+      h("label", { for: "cold-genres" }, "Genres (comma-separated)"), genres,
+      h("label", { for: "cold-k" }, "Audience size"), k,
+      h("button", { type: "submit" }, "Rank the audience")), out);
+}
+
+export function build(view) {
+  view.replaceChildren(h("h1", {}, "Build an audience"), h("div", { class: "grid" }, lookalike(), coldStart()));
+}
+
+export { linkToFilm };

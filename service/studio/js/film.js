@@ -1,0 +1,149 @@
+// A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
+
+import { download, filmPath, getJson, query } from "./api.js";
+import { h, int, pct, num, lift, section, table, liftBars, errorBox, linkToFilm } from "./ui.js";
+
+const PAGE = 25;
+const RINGS = ["core", "extended", "broad"];
+
+function card(film) {
+  return section("Film",
+    h("p", { class: "film-title" }, film.title, film.year ? ` (${film.year})` : ""),
+    h("dl", { class: "facts" },
+      h("dt", {}, "Film id"), h("dd", {}, film.film_id),
+      h("dt", {}, "Genres"), h("dd", {}, (film.genres || []).join(", ") || "–"),
+      h("dt", {}, "Viewers"), h("dd", {}, `${int(film.viewers)} users (${pct(film.viewer_share)} of all users)`),
+      h("dt", {}, "Popularity rank"), h("dd", {}, int(film.popularity_rank)),
+      h("dt", {}, "Candidates"), h("dd", {}, `${int(film.candidates)} users who have not watched it`)));
+}
+
+function funnel(summary) {
+  const horizon = summary.horizon && summary.horizon.days
+    ? ` within ${num(summary.horizon.days, 0)} days` : "";
+  const widest = Math.max(1, ...summary.tiers.map((t) => t.size));
+  return section("Audience funnel",
+    h("p", { class: "note" }, `Expected conversion: the share of a ring's users expected to watch the film${horizon}, `,
+      "measured on interactions held out from training. Base: a random candidate, ",
+      pct(summary.base_conversion, 2), "."),
+    h("ol", { class: "funnel" }, summary.tiers.map((t) => h("li", { "data-tier": t.tier },
+      h("span", { class: "ring-name" }, t.tier),
+      h("span", { class: "ring-bar", "aria-hidden": "true",
+        style: `width:${Math.max(4, (100 * t.size) / widest).toFixed(1)}%` }),
+      h("span", { class: "ring-facts" },
+        `${int(t.size)} users`, t.rank_range ? ` · ranks ${int(t.rank_range[0])}–${int(t.rank_range[1])}` : "",
+        ` · expected conversion ${pct(t.expected_conversion, 2)}`,
+        t.conversion_lift !== null ? ` (${lift(t.conversion_lift)} base)` : "")))));
+}
+
+function splits(summary) {
+  const segs = (summary.segments || []).map((s) => ({ label: s.label, lift: s.lift, count: s.count }));
+  const portrait = Object.entries(summary.portrait || {});
+  const over = summary.portrait_over ? ` (${summary.portrait_over})` : "";
+  return [
+    section("Segments in the audience",
+      h("p", { class: "note" }, "Lift: the segment's share of the rings against its share of all users."),
+      liftBars("Segment lift", segs)),
+    section(`Portrait${over}`,
+      h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users."),
+      portrait.length ? portrait.map(([attr, cells]) => h("div", { class: "portrait" },
+        h("h3", {}, attr),
+        liftBars(`${attr} lift`, cells.map((c) => ({ label: c.value, lift: c.lift, count: c.count })))))
+        : h("p", {}, "The data has no user attributes.")),
+  ];
+}
+
+function similar(body) {
+  return section("Comparable films", h("ol", {}, body.films.map((f) =>
+    h("li", {}, linkToFilm(f), f.year ? ` (${f.year})` : "", ` · similarity ${num(f.score)}`))));
+}
+
+function audienceTable(id, summary, segments, params) {
+  const state = {
+    tier: params.get("tier") || "", segment: params.get("segment") || "",
+    filter: params.get("filter") || "", offset: Number(params.get("offset") || 0),
+  };
+  const out = h("div", { "aria-live": "polite" });
+  const labels = new Map(segments.map((s) => [String(s.segment), s.label]));
+  const tierSel = h("select", { id: "tier" }, h("option", { value: "" }, "all rings"),
+    RINGS.map((r) => h("option", { value: r, selected: state.tier === r || undefined }, r)));
+  const segSel = h("select", { id: "segment" }, h("option", { value: "" }, "all segments"),
+    segments.map((s) => h("option", { value: String(s.segment),
+      selected: state.segment === String(s.segment) || undefined }, `${s.label} (${int(s.size)})`)));
+  const filterOptions = Object.entries(summary.portrait || {}).flatMap(([attr, cells]) =>
+    cells.map((c) => `${attr}=${c.value}`));
+  const filterSel = h("select", { id: "filter" }, h("option", { value: "" }, "no attribute filter"),
+    filterOptions.map((f) => h("option", { value: f, selected: state.filter === f || undefined }, f)));
+
+  const apiParams = (k, offset) => ({ k, offset, tier: state.tier, segment: state.segment,
+    filter: state.filter ? [state.filter] : [] });
+
+  async function load() {
+    const hash = `#/film/${encodeURIComponent(id)}${query({ ...state, offset: state.offset || "" })}`;
+    history.replaceState(null, "", hash);
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
+    try {
+      const body = await getJson(`${filmPath(id)}/audience${query(apiParams(PAGE, state.offset))}`);
+      const n = body.users.length;
+      const ring = state.tier ? summary.tiers.find((t) => t.tier === state.tier) : null;
+      const csvName = `audience_${id.replace(/[^A-Za-z0-9._-]+/g, "_")}`;
+      out.replaceChildren(
+        h("p", { id: "audience-status" }, n ? `Users ${state.offset + 1}–${state.offset + n} of ${int(body.total)}`
+          : `No user on this page (${int(body.total)} in all).`),
+        n ? table("The film's audience, best first", [
+          { key: "rank", label: "Rank", num: true, format: int },
+          { key: "user_id", label: "User" },
+          { key: "score", label: "Score", num: true, format: (v) => num(v, 4) },
+          { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
+          { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },
+          { key: "segment", label: "Segment", format: (v) => (v === null ? "–" : labels.get(String(v)) || v) },
+        ], body.users) : null,
+        h("div", { class: "pager" },
+          h("button", { type: "button", disabled: state.offset === 0 || undefined,
+            onclick: () => { state.offset = Math.max(0, state.offset - PAGE); load(); } }, "Previous"),
+          h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
+            onclick: () => { state.offset += PAGE; load(); } }, "Next"),
+          h("button", { type: "button", class: "ghost", id: "csv-shown",
+            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(PAGE, state.offset))}`,
+              `${csvName}.csv`) }, "Download this page (CSV)"),
+          h("button", { type: "button", class: "ghost", id: "csv-all",
+            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.max(1, body.total), 0))}`,
+              `${csvName}${state.tier ? `_${state.tier}` : ""}.csv`) },
+          ring ? `Download the whole ${ring.tier} ring (CSV)` : "Download the whole list (CSV)")));
+    } catch (e) {
+      out.replaceChildren(errorBox(e));
+    }
+  }
+  for (const [sel, key] of [[tierSel, "tier"], [segSel, "segment"], [filterSel, "filter"]]) {
+    sel.addEventListener("change", () => { state[key] = sel.value; state.offset = 0; load(); });
+  }
+  load();
+  return section("Audience",
+    h("div", { class: "row" }, h("label", { for: "tier" }, "Ring"), tierSel,
+      h("label", { for: "segment" }, "Segment"), segSel,
+      h("label", { for: "filter" }, "Attribute"), filterSel),
+    out);
+}
+
+export async function film(view, id, params) {
+  const p = filmPath(id);
+  const [detail, summary, sim, segs] = await Promise.all([
+    getJson(p), getJson(`${p}/audience/summary`), getJson(`${p}/similar?k=10`), getJson("/segments"),
+  ]);
+  document.title = `${detail.title} · Audience Studio`;
+  const extras = h("div", { id: "film-extras" });
+  view.replaceChildren(
+    h("h1", {}, detail.title),
+    h("div", { class: "grid" }, card(detail), funnel(summary)),
+    h("div", { class: "grid" }, ...splits(summary)),
+    extras,
+    similar(sim),
+    audienceTable(id, summary, segs.segments, params));
+  return extras;
+}
+
+export function filmError(view, id, e) {
+  view.replaceChildren(h("h1", {}, "Film not found"),
+    e.status === 404 ? h("div", { class: "error", role: "alert" },
+      `No film with id “${id}”: ${e.message}. `, h("a", { href: "#/search" }, "Search the catalog"), ".")
+      : errorBox(e));
+}

@@ -1,0 +1,43 @@
+// Overview: the served model and its segments.
+
+import { getJson } from "./api.js";
+import { h, int, pct, lift, section, table, errorBox } from "./ui.js";
+
+export async function overview(view) {
+  const [health, segs] = await Promise.all([getJson("/health"), getJson("/segments")]);
+  const m = health.model || {};
+  const params = m.params || m.chosen_params || {};
+  const facts = [
+    ["Model version", m.model_version], ["Trained", m.created], ["Data", m.data_source],
+    ["Users", int(m.users)], ["Films", int(m.films)], ["Interactions", int(m.interactions)],
+    ["Factors", m.factors], ["Segments", m.segments],
+  ];
+  const paramRows = Object.entries(params)
+    .filter(([, v]) => v === null || typeof v !== "object")
+    .map(([k, v]) => ({ name: k, value: v === null ? "–" : String(v) }));
+  view.replaceChildren(
+    h("h1", {}, "Overview"),
+    section("Served model",
+      h("dl", { class: "facts" }, facts.map(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "–")])),
+      paramRows.length ? table("Training parameters (from the model's meta.json)",
+        [{ key: "name", label: "Parameter" }, { key: "value", label: "Value" }], paramRows) : null),
+    section("Segments",
+      h("p", { class: "note" }, "Users grouped by taste (k-means on the model's user vectors). ",
+        "Lift: how much more the segment watches a genre than all users do."),
+      table(`${segs.segments.length} segments`, [
+        { key: "segment", label: "#", num: true },
+        { key: "label", label: "Label" },
+        { key: "size", label: "Users", num: true, format: int },
+        { key: "share", label: "Share of users", num: true, format: (v) => pct(v) },
+        { key: "top_genres", label: "Top genres (lift)",
+          format: (v) => (v || []).map((g) => `${g.genre} ${lift(g.lift)}`).join(", ") },
+        { key: "representative_films", label: "Representative films",
+          format: (v) => h("span", {}, (v || []).slice(0, 3).flatMap((f, i) => [
+            i ? ", " : "", h("a", { href: `#/film/${encodeURIComponent(f.film_id)}` }, f.title)])) },
+      ], segs.segments)),
+  );
+}
+
+export function overviewError(view, e) {
+  view.replaceChildren(h("h1", {}, "Overview"), errorBox(e));
+}

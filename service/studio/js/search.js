@@ -1,0 +1,57 @@
+// Find a film: search as you type, by title and genre.
+
+import { getJson, query } from "./api.js";
+import { h, int, table, errorBox, linkToFilm } from "./ui.js";
+
+const PAGE = 20;
+
+export function search(view, params) {
+  const q = h("input", { id: "q", type: "search", value: params.get("q") || "",
+    placeholder: "e.g. the godfather", autocomplete: "off" });
+  const genre = h("input", { id: "genre", type: "text", value: params.get("genre") || "",
+    placeholder: "any genre" });
+  const results = h("div", { id: "results", "aria-live": "polite" });
+  let offset = Number(params.get("offset") || 0);
+  let timer = null;
+  let seq = 0;
+
+  async function run() {
+    const mine = ++seq;
+    const state = { q: q.value.trim(), genre: genre.value.trim(), offset: offset || "" };
+    history.replaceState(null, "", `#/search${query(state)}`);
+    results.replaceChildren(h("p", { class: "loading", role: "status" }, "Searching…"));
+    try {
+      const body = await getJson(`/films${query({ query: state.q, genre: state.genre,
+        limit: PAGE, offset })}`);
+      if (mine !== seq) return;
+      const shown = body.films.length;
+      results.replaceChildren(
+        h("p", {}, shown ? `Films ${offset + 1}–${offset + shown} of ${int(body.total)}`
+          : `No film matches (${int(body.total)} in all).`),
+        shown ? table("Matching films", [
+          { key: "title", label: "Title", format: (v, r) => linkToFilm(r) },
+          { key: "year", label: "Year", num: true },
+          { key: "genres", label: "Genres", format: (v) => (v || []).join(", ") },
+          { key: "viewers", label: "Viewers", num: true, format: int },
+          { key: "film_id", label: "Film id" },
+        ], body.films) : null,
+        h("div", { class: "pager" },
+          h("button", { type: "button", disabled: offset === 0 || undefined,
+            onclick: () => { offset = Math.max(0, offset - PAGE); run(); } }, "Previous"),
+          h("button", { type: "button", disabled: offset + shown >= body.total || undefined,
+            onclick: () => { offset += PAGE; run(); } }, "Next")));
+    } catch (e) {
+      if (mine === seq) results.replaceChildren(errorBox(e));
+    }
+  }
+  const later = () => { offset = 0; clearTimeout(timer); timer = setTimeout(run, 200); };
+  q.addEventListener("input", later);
+  genre.addEventListener("input", later);
+  view.replaceChildren(
+    h("h1", {}, "Find a film"),
+    h("form", { class: "row", role: "search", onsubmit: (e) => { e.preventDefault(); run(); } },
+      h("label", { for: "q" }, "Title"), q, h("label", { for: "genre" }, "Genre"), genre),
+    results);
+  q.focus();
+  run();
+}

@@ -1,0 +1,65 @@
+// Small DOM helpers: elements, number formats, tables, lift bars, loading and error states.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (k === "text") el.textContent = v;
+    else el.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return el;
+}
+
+export const int = (x) => (x === null || x === undefined ? "–" : Number(x).toLocaleString("en"));
+export const pct = (x, digits = 1) =>
+  x === null || x === undefined ? "–" : `${(100 * x).toFixed(digits)}%`;
+export const num = (x, digits = 3) => (x === null || x === undefined ? "–" : Number(x).toFixed(digits));
+export const lift = (x) => (x === null || x === undefined ? "–" : `×${Number(x).toFixed(2)}`);
+
+export function loading(what) {
+  return h("p", { class: "loading", role: "status" }, `Loading ${what}…`);
+}
+
+export function errorBox(error) {
+  return h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
+    error && error.message ? error.message : String(error));
+}
+
+export function section(title, ...children) {
+  const id = `s-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
+}
+
+// columns: [{key, label, format?, num?}] ; rows: objects
+export function table(caption, columns, rows) {
+  return h("div", { class: "table-wrap" },
+    h("table", {},
+      h("caption", {}, caption),
+      h("thead", {}, h("tr", {}, columns.map((c) =>
+        h("th", { scope: "col", class: c.num ? "num" : "" }, c.label)))),
+      h("tbody", {}, rows.map((r) => h("tr", {}, columns.map((c) => {
+        const v = c.format ? c.format(r[c.key], r) : r[c.key];
+        return h("td", { class: c.num ? "num" : "" }, v === null || v === undefined ? "–" : v);
+      }))))));
+}
+
+// One bar per item, its length the lift against the whole user base (1 = no difference).
+export function liftBars(label, items, max = null) {
+  const top = max || Math.max(2, ...items.map((i) => i.lift || 0));
+  return h("ul", { class: "bars", "aria-label": label }, items.map((i) => h("li", {},
+    h("span", { class: "bar-label" }, i.label),
+    h("span", { class: "bar-track", "aria-hidden": "true" },
+      h("span", { class: `bar ${i.lift >= 1 ? "up" : "down"}`,
+        style: `width:${Math.min(100, (100 * (i.lift || 0)) / top).toFixed(1)}%` }),
+      h("span", { class: "bar-one", style: `left:${(100 / top).toFixed(1)}%` })),
+    h("span", { class: "bar-value" }, `${lift(i.lift)} · ${int(i.count)} users`))));
+}
+
+export function linkToFilm(film) {
+  return h("a", { href: `#/film/${encodeURIComponent(film.film_id)}` }, film.title || film.film_id);
+}

@@ -1,0 +1,132 @@
+"""Browser-test fixtures: the demo model served by a real ``recommender serve``, and Chromium.
+
+Chromium comes from Debian's packages (``apt-get install chromium``; ``.ci/run`` installs it),
+driven by Playwright with ``executable_path``; Playwright's own browser download is not used.
+Every page runs offline: a request to any host but the test server is aborted and recorded,
+so a page that needs the internet fails its test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("RECOMMENDER_TEST_CHROMIUM") or shutil.which("chromium") or ""
+VENDOR = Path(__file__).parent / "vendor"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _cli(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "recommender.cli", *args], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+@dataclass
+class Served:
+    """A running ``recommender serve`` on the demo model."""
+
+    base: str
+    model: Path
+    data: Path
+
+
+@pytest.fixture(scope="session")
+def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    root = tmp_path_factory.mktemp("studio")
+    data, model = root / "data", root / "model"
+    _cli("demo-data", str(data))
+    _cli("train", "--data", str(data), "--out", str(model))
+    port = _free_port()
+    env = {**os.environ, "RECOMMENDER_BLAS_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "recommender.cli", "serve", str(model),
+                             "--host", "127.0.0.1", "--port", str(port)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            if proc.poll() is not None:
+                err = proc.stderr.read().decode() if proc.stderr else ""
+                raise RuntimeError(f"recommender serve exited: {err[-2000:]}")
+            try:
+                urllib.request.urlopen(f"{base}/health", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("recommender serve did not become healthy in 30 s")
+        yield Served(base, model, data)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM:
+        pytest.skip("no chromium on PATH (apt-get install chromium; .ci/run installs it)")
+    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        yield b
+        b.close()
+
+
+@dataclass
+class Watched:
+    """A page with what went wrong on it: console errors and requests that left the server."""
+
+    page: Any
+    console_errors: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
+
+    def assert_clean(self) -> None:
+        assert not self.outside_requests, f"requests outside the server: {self.outside_requests}"
+        assert not self.console_errors, f"console errors: {self.console_errors}"
+
+    def axe(self) -> list[dict[str, Any]]:
+        """Serious and critical axe-core violations on the current page."""
+        self.page.add_script_tag(path=str(VENDOR / "axe.min.js"))
+        result = self.page.evaluate("async () => await axe.run()")
+        return [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+@pytest.fixture()
+def watched(browser: Any, served_demo: Served) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1366, "height": 800},
+                                  accept_downloads=True)
+    page = context.new_page()
+    w = Watched(page)
+
+    def route(r: Any) -> None:
+        if r.request.url.startswith(served_demo.base) or r.request.url.startswith("data:"):
+            r.continue_()
+        else:
+            w.outside_requests.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: w.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: w.console_errors.append(str(e)))
+    yield w
+    context.close()

@@ -1,0 +1,144 @@
+"""Audience Studio in a real browser: each screen shows the API's numbers, offline, accessibly."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import pytest
+
+
+def api(served: Any, path: str) -> Any:
+    with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
+        return json.loads(r.read())
+
+
+def api_text(served: Any, path: str) -> str:
+    with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
+        return r.read().decode("utf-8")
+
+
+@pytest.fixture(scope="module")
+def example_film(served_demo: Any) -> dict[str, Any]:
+    manifest = json.loads((served_demo.data / "demo.json").read_text())
+    film_id = manifest["example_film_id"]
+    return api(served_demo, f"/films/{urllib.parse.quote(film_id)}")
+
+
+def no_serious_axe(watched: Any) -> None:
+    found = watched.axe()
+    assert not found, [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]]) for v in found]
+
+
+def test_root_redirects_to_the_studio_overview(watched: Any, served_demo: Any) -> None:
+    page = watched.page
+    page.goto(served_demo.base + "/")
+    assert page.url.startswith(served_demo.base + "/studio/")
+    health = api(served_demo, "/health")
+    segments = api(served_demo, "/segments")["segments"]
+    page.wait_for_selector("text=Served model")
+    assert health["model"]["model_version"] in page.inner_text("main")
+    rows = page.locator("section[aria-labelledby='s-segments'] tbody tr")
+    assert rows.count() == len(segments)
+    for s in segments:
+        assert s["label"] in page.inner_text("section[aria-labelledby='s-segments']")
+    no_serious_axe(watched)
+    watched.assert_clean()
+
+
+def test_search_then_film_page_shows_the_api_numbers(watched: Any, served_demo: Any,
+                                                      example_film: dict[str, Any]) -> None:
+    page = watched.page
+    page.goto(served_demo.base + "/studio/#/search")
+    word = example_film["title"].split()[-1]
+    page.fill("#q", word.lower())
+    link = page.get_by_role("link", name=example_film["title"], exact=True)
+    link.first.wait_for(timeout=10_000)
+    no_serious_axe(watched)
+    link.first.click()
+    page.wait_for_selector("#audience-status")
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    assert fid in page.url  # the film page has its own URL
+    summary = api(served_demo, f"/films/{fid}/audience/summary")
+    funnel = page.locator("ol.funnel li")
+    assert funnel.count() == len(summary["tiers"])
+    for i, tier in enumerate(summary["tiers"]):
+        text = funnel.nth(i).inner_text().lower()
+        assert tier["tier"] in text
+        assert f"{tier['size']:,} users" in text
+        if tier["expected_conversion"] is not None:
+            assert f"{100 * tier['expected_conversion']:.2f}%" in text
+    segments_text = page.inner_text("section[aria-labelledby='s-segments-in-the-audience']")
+    for s in summary["segments"]:
+        assert s["label"] in segments_text
+    portrait = page.inner_text("main")
+    for attr in summary["portrait"]:
+        assert attr in portrait
+    # the audience table shows the API's first page, rank by rank
+    first = api(served_demo, f"/films/{fid}/audience?k=25&offset=0")
+    cells = page.locator("section[aria-labelledby='s-audience'] tbody tr td:nth-child(2)")
+    assert cells.all_inner_texts() == [u["user_id"] for u in first["users"]]
+    # the CSV of what is shown equals the API's CSV for the same page
+    with page.expect_download() as dl:
+        page.click("#csv-shown")
+    path = dl.value.path()
+    with open(path, encoding="utf-8") as f:
+        got = f.read()
+    assert got == api_text(served_demo, f"/films/{fid}/audience.csv?k=25&offset=0")
+    no_serious_axe(watched)
+    watched.assert_clean()
+
+
+def test_paging_the_audience_table(watched: Any, served_demo: Any,
+                                   example_film: dict[str, Any]) -> None:
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#audience-status")
+    page.get_by_role("button", name="Next").last.click()
+    page.wait_for_selector("text=Users 26–50")
+    second = api(served_demo, f"/films/{fid}/audience?k=25&offset=25")
+    cells = page.locator("section[aria-labelledby='s-audience'] tbody tr td:nth-child(2)")
+    assert cells.all_inner_texts() == [u["user_id"] for u in second["users"]]
+    assert "offset=25" in page.url  # a bookmark reopens the same page
+    watched.assert_clean()
+
+
+def test_unknown_film_url_says_so(watched: Any, served_demo: Any) -> None:
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/film/no-such-film")
+    page.wait_for_selector("[role=alert]")
+    text = page.inner_text("[role=alert]")
+    assert "no-such-film" in text
+    # the API's 404 is logged by the browser as a failed resource: that one is expected
+    watched.console_errors[:] = [e for e in watched.console_errors if "404" not in e]
+    watched.assert_clean()
+
+
+def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_demo: Any,
+                                                          example_film: dict[str, Any]) -> None:
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    seeds = [u["user_id"] for u in api(served_demo, f"/films/{fid}/audience?k=3")["users"]]
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#seed-ids", "user_id\n" + "\n".join(seeds + ["nobody-here"]))
+    page.fill("#lookalike-k", "10")
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#unknown-seeds")
+    assert "nobody-here" in page.inner_text("#unknown-seeds")
+    req = urllib.request.Request(
+        f"{served_demo.base}/audiences/lookalike", method="POST",
+        data=json.dumps({"seed_user_ids": seeds, "k": 10}).encode(),
+        headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        expected = [u["user_id"] for u in json.loads(r.read())["users"]]
+    table = page.locator("table:has(caption:text('Lookalike audience')) tbody tr td:nth-child(2)")
+    assert table.all_inner_texts() == expected
+    genre = example_film["genres"][0]
+    page.fill("#cold-genres", genre)
+    page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("table:has(caption:text('Audience of the new film'))")
+    no_serious_axe(watched)
+    watched.assert_clean()
