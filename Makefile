@@ -5,7 +5,7 @@ DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-spark clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-reliability bench-spark clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,9 +40,12 @@ bench: install-bench
 bench-quick: install-bench
 	$(BIN)/python benchmarks/run_all.py --quick
 
-bench-quality: install-dev
-	$(BIN)/python benchmarks/quality.py
+bench-quality: install-dev  # reduced run: make bench-quality QUALITY_ARGS="--variants full sparse5"
+	$(BIN)/python benchmarks/quality.py $(QUALITY_ARGS)
 	$(BIN)/python scripts/readme_results.py
+
+bench-reliability: install-bench  # quick: make bench-reliability RELIABILITY_ARGS=--quick
+	nice -n 10 $(BIN)/python benchmarks/bench_reliability.py $(RELIABILITY_ARGS)
 
 bench-spark: install-dev
 	$(BIN)/python benchmarks/spark_agreement.py --seeds 0,1

@@ -1,13 +1,21 @@
-"""Quality report: the engine's default configuration against the baselines.
+"""Quality report: the engine as `recommender train` ships it (tuning on) against the baselines.
 
-Runs ``recommender.evaluation.runs.evaluate`` (engine defaults, popularity, ItemKNN,
-``implicit`` ALS defaults, EASE with its lambda chosen on a validation split) on MovieLens 100K,
-MovieLens latest-small and FilmTrust under the random and the time protocols, and writes
+Runs ``recommender.evaluation.runs.evaluate`` (the tuned engine, the engine with ``--no-tune``,
+popularity, ItemKNN, ``implicit`` ALS defaults, EASE with its lambda chosen on a validation
+split) on MovieLens 100K, MovieLens latest-small and FilmTrust, as they are and in variants
+that stand in for other logs' shapes (``sparse5``: at most 5 interactions per user, a seeded
+random 5; ``rating10``: ratings moved to a 10-point scale with seeded jitter), under the random
+and the time protocols. Then:
 
-- ``benchmarks/results/quality.json``: every report in full;
-- ``benchmarks/results/quality.md``: the tables the README quotes.
+- leave-one-dataset-out: the ``--no-tune`` defaults (regularization, alpha, factors) chosen on
+  validation splits of the *other* datasets' training parts, scored on the held-out one;
+- EASE as factors: how much of EASE's quality a rank-r factorisation of its item-item matrix
+  keeps (could it be served through the engine's factor artifact?).
 
-    python benchmarks/quality.py [--datasets ../shared/datasets] [--protocols random time]
+Writes ``benchmarks/results/quality.json`` (every report in full) and ``quality.md``.
+
+    python benchmarks/quality.py [--datasets ../shared/datasets] [--variants full sparse5]
+        [--protocols random time] [--no-lodo] [--no-lowrank]
 
 FilmTrust has no timestamps: its time-protocol cells say so instead of inventing a split.
 """
@@ -15,172 +23,225 @@ FilmTrust has no timestamps: its time-protocol cells say so instead of inventing
 from __future__ import annotations
 
 import argparse
-import math
+import os
 import platform
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import scipy.linalg
+
 from recommender.errors import InvalidParameterError
+from recommender.evaluation.baselines import FactorScorer, binary
 from recommender.evaluation.report import write_json
 from recommender.evaluation.runs import evaluate
-from recommender.evaluation.scoring import ENGINE, USER_K
+from recommender.evaluation.scoring import ENGINE, USER_K, objective_key, score_split
+from recommender.evaluation.splits import make_split, validation_split
+from recommender.evaluation.tuning import grid_configs, validation_scores
 from recommender.io import readers
+from recommender.io.atomic import atomic_file
+from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from quality_report import markdown  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATASETS = ("ml-100k", "ml-latest-small", "filmtrust")
+VARIANTS = ("full", "sparse5", "rating10")
 PROTOCOLS = ("random", "time")
-MODELS = (ENGINE, "ease", "itemknn", "als_defaults", "popularity")
-LABELS = {ENGINE: "engine (default)", "ease": "EASE", "itemknn": "ItemKNN",
-          "als_defaults": "ALS (implicit defaults)", "popularity": "popularity"}
+NO_TUNE = "engine_no_tune"
+# the --no-tune candidates leave-one-dataset-out chooses among (the shipped default included)
+LODO_GRID: list[dict[str, tuple[Any, ...]]] = [
+    {"regularization": (10.0, 30.0, 100.0), "alpha": (1.0, 3.0, 10.0)},
+    {"factors": (32, 128)},
+]
+LOWRANK_RANKS = (64, 128, 256)
+LOWRANK_MAX_FILMS = 3000  # B is films x films dense: kept to the small catalogs here
+
+
+def variant(data: Interactions, name: str, seed: int) -> Interactions:
+    """``data`` as it is (``full``), with at most 5 interactions per user (``sparse5``), or
+    with its ratings on a 10-point scale (``rating10``)."""
+    rng = np.random.default_rng(seed)
+    if name == "full":
+        return data
+    if name == "sparse5":
+        order = np.lexsort((rng.random(len(data)), data.user_idx))
+        u = data.user_idx[order]
+        first = np.r_[0, np.flatnonzero(u[1:] != u[:-1]) + 1]
+        pos = np.arange(len(u)) - np.repeat(first, np.diff(np.r_[first, len(u)]))
+        keep = np.zeros(len(data), bool)
+        keep[order[pos < 5]] = True
+        return replace(data.subset(keep), source=f"{data.source} (sparse5)")
+    if name == "rating10":
+        if data.rating is None:
+            return data
+        r = data.rating.astype(np.float64)
+        scaled = 1 + 9 * (r - r.min()) / max(float(r.max() - r.min()), 1e-9)
+        jittered = np.clip(np.rint(scaled + rng.uniform(-1, 1, len(r))), 1, 10)
+        return replace(data, rating=jittered.astype(np.float32),
+                       source=f"{data.source} (rating10)")
+    raise SystemExit(f"unknown variant {name!r}")
+
+
+def run_reports(args: argparse.Namespace) -> dict[str, dict[str, dict[str, Any]]]:
+    reports: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in args.names:
+        base = readers.load(Path(args.datasets) / name)
+        for var in args.variants:
+            data = variant(base, var, args.seed)
+            key = name if var == "full" else f"{name} / {var}"
+            reports[key] = {}
+            for protocol in args.protocols:
+                t0 = time.perf_counter()
+                try:
+                    rep = evaluate(data, protocol, k=args.k, seed=args.seed, progress=False,
+                                   also=[(NO_TUNE, TrainConfig())])
+                except InvalidParameterError as e:
+                    status = ("n/a (no timestamps)" if data.timestamp is None
+                              and protocol == "time" else f"n/a ({e})")
+                    reports[key][protocol] = {"status": status}
+                    print(f"{key}/{protocol}: {status}", file=sys.stderr)
+                    continue
+                rep["variant"], rep["base_dataset"] = var, name
+                rep["seconds"] = round(time.perf_counter() - t0, 1)
+                reports[key][protocol] = rep
+                m = rep["models"]
+                print(f"{key}/{protocol}: audience_recall@{args.k} engine "
+                      f"{m[ENGINE][f'audience_recall@{args.k}']:.4f} EASE "
+                      f"{m['ease'][f'audience_recall@{args.k}']:.4f}; tuning "
+                      f"{rep['engine_tuning'].get('seconds')} s ({rep['seconds']} s)",
+                      file=sys.stderr)
+    return reports
+
+
+def lodo(args: argparse.Namespace) -> dict[str, Any]:
+    """Leave-one-dataset-out choice of the --no-tune defaults, scored on the held-out one."""
+    configs = [c for stage in LODO_GRID for c in grid_configs(stage)]
+    labels = [f"reg={c.regularization:g} a={c.alpha:g} f={c.factors}" for c in configs]
+    val: dict[str, dict[str, list[float]]] = {}
+    data_by_name = {n: readers.load(Path(args.datasets) / n) for n in args.names}
+    for name, data in data_by_name.items():
+        val[name] = {}
+        for protocol in args.protocols:
+            try:
+                split = make_split(data, protocol, args.seed)
+            except InvalidParameterError:
+                continue
+            rows = validation_scores(validation_split(split, args.seed), configs, args.k)
+            val[name][protocol] = [r["objective"] for r in rows]
+            print(f"lodo validation {name}/{protocol}: done", file=sys.stderr)
+    out: dict[str, Any] = {"configs": labels, "validation_objective": val, "held_out": {}}
+    for held, data in data_by_name.items():
+        rel = [np.asarray(v) / max(objective_key(max(v)), 1e-12)
+               for n, per in val.items() if n != held for v in per.values()]
+        mean_rel = np.mean(rel, axis=0)
+        best = int(np.argmax(mean_rel))
+        chosen = configs[best]
+        entry: dict[str, Any] = {"chosen": labels[best],
+                                 "mean_relative_on_others": round(float(mean_rel[best]), 4),
+                                 "params": chosen.to_dict(), "test": {}}
+        for protocol in args.protocols:
+            try:
+                rep = evaluate(data, protocol, k=args.k, seed=args.seed, config=chosen,
+                               with_baselines=False, progress=False)
+            except InvalidParameterError:
+                continue
+            entry["test"][protocol] = {m: rep["models"][ENGINE][m] for m in
+                                       (f"audience_recall@{args.k}", f"user_recall@{USER_K}")}
+        out["held_out"][held] = entry
+    return out
+
+
+def lowrank(args: argparse.Namespace, reports: dict[str, Any]) -> dict[str, Any]:
+    """EASE's item-item matrix B factorised at rank r (user vectors X U_r S_r, film vectors
+    V_r), scored against full EASE on the random split of each small catalog."""
+    out: dict[str, Any] = {}
+    for name in args.names:
+        rep = reports.get(name, {}).get("random", {})
+        if "models" not in rep:
+            continue
+        data = readers.load(Path(args.datasets) / name)
+        split = make_split(data, "random", args.seed)
+        X = binary(split.train.to_csr())
+        if X.shape[1] > LOWRANK_MAX_FILMS:
+            out[name] = {"status": f"skipped: {X.shape[1]} films > {LOWRANK_MAX_FILMS}"}
+            continue
+        lam = rep["ease_lambda"]["chosen"]
+        G = np.asarray((X.T @ X).toarray(), np.float64)
+        G[np.diag_indices_from(G)] += lam
+        P = scipy.linalg.inv(G)
+        B = -P / np.diag(P)[None, :]
+        np.fill_diagonal(B, 0.0)
+        U, S, Vt = np.linalg.svd(B)
+        out[name] = {"lambda": lam, "films": int(X.shape[1]), "ranks": {}}
+        for r in LOWRANK_RANKS:
+            uf = np.asarray(X @ (U[:, :r] * S[:r]), np.float32)
+            res = score_split(FactorScorer(uf, Vt[:r].T.astype(np.float32)), split, args.k)
+            out[name]["ranks"][str(r)] = {m: res[m] for m in (f"audience_recall@{args.k}",
+                                                            f"user_recall@{USER_K}")}
+        out[name]["full"] = {m: rep["models"]["ease"][m] for m in
+                             (f"audience_recall@{args.k}", f"user_recall@{USER_K}")}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--datasets", default=str(HERE.parents[1] / "shared" / "datasets"))
     ap.add_argument("--names", nargs="*", default=list(DATASETS))
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS))
     ap.add_argument("--protocols", nargs="*", default=list(PROTOCOLS))
     ap.add_argument("--k", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-lodo", action="store_true", help="skip leave-one-dataset-out")
+    ap.add_argument("--no-lowrank", action="store_true", help="skip EASE-as-factors")
     ap.add_argument("--out", default=str(HERE / "results" / "quality"))
+    ap.add_argument("--render-only", action="store_true",
+                    help="rewrite the .md from the existing .json (no measurement)")
     args = ap.parse_args(argv)
-    reports: dict[str, dict[str, Any]] = {}
-    for name in args.names:
-        interactions = readers.load(Path(args.datasets) / name)
-        reports[name] = {}
-        for protocol in args.protocols:
-            t0 = time.perf_counter()
-            try:
-                rep = evaluate(interactions, protocol, k=args.k, seed=args.seed)
-            except InvalidParameterError as e:
-                status = ("n/a (no timestamps)" if interactions.timestamp is None
-                          and protocol == "time" else f"n/a ({e})")
-                reports[name][protocol] = {"status": status}
-                print(f"{name}/{protocol}: {status}", file=sys.stderr)
-                continue
-            rep["seconds"] = round(time.perf_counter() - t0, 1)
-            reports[name][protocol] = rep
-            m = rep["models"]
-            print(f"{name}/{protocol}: audience_recall@{args.k} engine "
-                  f"{m[ENGINE][f'audience_recall@{args.k}']:.4f} EASE "
-                  f"{m['ease'][f'audience_recall@{args.k}']:.4f} ({rep['seconds']} s)",
-                  file=sys.stderr)
-    result = {
+    out = Path(args.out)
+    if args.render_only:
+        import json
+
+        write_markdown(json.loads(out.with_suffix(".json").read_text(encoding="utf-8")), out)
+        return 0
+    t0 = time.perf_counter()
+    reports = run_reports(args)
+    result: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
-        "generated_by": "benchmarks/quality.py",
-        "machine": f"{platform.machine()}, {platform.python_implementation()} "
-                   f"{platform.python_version()}",
-        "engine_defaults": TrainConfig().to_dict(),
+        "generated_by": "benchmarks/quality.py " + " ".join(argv or sys.argv[1:]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
+                   f"{platform.python_implementation()} {platform.python_version()}",
+        "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "engine_defaults": TrainConfig(tune=True).to_dict(),
         "k": args.k,
         "user_k": USER_K,
         "seed": args.seed,
+        "variants": args.variants,
+        "protocols": args.protocols,
         "reports": reports,
     }
-    out = Path(args.out)
+    if not args.no_lodo:
+        result["lodo"] = lodo(args)
+    if not args.no_lowrank:
+        result["ease_lowrank"] = lowrank(args, reports)
+    result["seconds"] = round(time.perf_counter() - t0, 1)
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     write_json(result, out.with_suffix(".json"))
-    md = markdown(result)
-    out.with_suffix(".md").write_text(md, encoding="utf-8")
-    print(md)
+    write_markdown(result, out)
     return 0
 
 
-def _f(x: Any) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "n/a"
-    return f"{x:.4f}" if isinstance(x, float) else str(x)
-
-
-def markdown(result: dict[str, Any]) -> str:
-    k, uk = result["k"], result["user_k"]
-    c = result["engine_defaults"]
-    lines = [
-        "# Quality report",
-        "",
-        f"Generated by `benchmarks/quality.py` ({result['generated']}). Seed {result['seed']}; "
-        f"audiences ranked over every known user who had not watched the film, for films with "
-        f"5+ test viewers; recall = hits / min(k, test viewers), macro-averaged.",
-        "",
-        f"Engine defaults: {c['model'].upper()}, {c['weighting']} weighting, {c['factors']} "
-        f"factors, {c['iterations']} iterations, regularization {c['regularization']}, alpha "
-        f"{c['alpha']} (built by `training.train`, tier-calibration holdout and warm refit "
-        "included). EASE's lambda is chosen on a validation split of the training part.",
-        "",
-    ]
-    for metric, title in ((f"audience_recall@{k}", f"Audience recall@{k} (film -> users)"),
-                          (f"user_recall@{uk}", f"User recall@{uk} (user -> films)")):
-        lines += [f"## {title}", "",
-                  "| dataset | protocol | " + " | ".join(LABELS[m] for m in MODELS)
-                  + " | engine / EASE |",
-                  "|---|---|" + "---|" * (len(MODELS) + 1)]
-        for name, per in result["reports"].items():
-            for protocol, rep in per.items():
-                if "status" in rep:
-                    lines.append(f"| {name} | {protocol} | " + " | ".join(
-                        [rep["status"]] * len(MODELS)) + " | n/a |")
-                    continue
-                m = rep["models"]
-                ratio = m[ENGINE][metric] / m["ease"][metric] if m["ease"][metric] else math.nan
-                lines.append(f"| {name} | {protocol} | " + " | ".join(
-                    _f(m[x][metric]) for x in MODELS) + f" | {_f(ratio)} |")
-        lines.append("")
-    lines += ["## Beyond accuracy and ranking quality", "",
-              f"| dataset | protocol | model | audience NDCG@{k} | audience AUC | "
-              f"users reached by all top-{k} audiences | user NDCG@{uk} | "
-              f"films recommended (top {uk}) | fit s |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for name, per in result["reports"].items():
-        for protocol, rep in per.items():
-            if "status" in rep:
-                continue
-            n_users = rep["split"]["evaluated_users"]
-            for x in MODELS:
-                r = rep["models"][x]
-                lines.append(
-                    f"| {name} | {protocol} | {LABELS[x]} | {_f(r[f'audience_ndcg@{k}'])} | "
-                    f"{_f(r['audience_auc'])} | {r[f'audience_reach@{k}']} / {n_users} | "
-                    f"{_f(r[f'user_ndcg@{uk}'])} | {r[f'user_coverage@{uk}']} | "
-                    f"{r['fit_seconds']:.1f} |")
-    lines += ["", "## Cold start (time protocol: films first seen after the cut-off)", "",
-              "| dataset | new films | engine: genres + comparable titles | engine: genres "
-              "only | popularity (users by activity) |", "|---|---|---|---|---|"]
-    for name, per in result["reports"].items():
-        rep = per.get("time", {})
-        cs = rep.get("cold_start")
-        if "status" in rep or cs is None:
-            lines.append(f"| {name} | {rep.get('status', 'n/a')} | | | |")
-        elif "status" in cs:
-            lines.append(f"| {name} | {cs['status']} | | | |")
-        else:
-            key = f"audience_recall@{k}"
-            lines.append(f"| {name} | {cs['films_evaluated']} | {_f(cs['engine'][key])} | "
-                         f"{_f(cs['engine_genres_only'][key])} | {_f(cs['popularity'][key])} |")
-    lines += ["", f"Cold-start cells are audience recall@{k}; comparable titles are read off the "
-              "catalog (10 known films by genre overlap and release year).", "",
-              "## Verdict", ""]
-    lines += verdict(result)
-    return "\n".join(lines) + "\n"
-
-
-def verdict(result: dict[str, Any]) -> list[str]:
-    k, uk = result["k"], result["user_k"]
-    out = []
-    for name, per in result["reports"].items():
-        for protocol, rep in per.items():
-            if "status" in rep:
-                out.append(f"- {name} / {protocol}: {rep['status']}.")
-                continue
-            m = rep["models"]
-            parts = []
-            for metric in (f"audience_recall@{k}", f"user_recall@{uk}"):
-                e, b = m[ENGINE][metric], m["ease"][metric]
-                gap = (e / b - 1) * 100 if b else math.nan
-                parts.append(f"{metric} {e:.4f} vs EASE {b:.4f} "
-                             + ("(at or above)" if e >= b else f"({gap:+.1f}%, short)"))
-            out.append(f"- {name} / {protocol}: " + "; ".join(parts) + ".")
-    return out
+def write_markdown(result: dict[str, Any], out: Path) -> None:
+    md = markdown(result)
+    with atomic_file(out.with_suffix(".md")) as tmp:
+        Path(tmp).write_text(md, encoding="utf-8")
+    print(md)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,8 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
         ("A cold-start audience for a film with no history", "POST", "/audiences/cold-start",
          cold, ""),
         ("Segments", "GET", "/segments", None, ""),
+        ("Where its audience is: expected viewers by region, and 40 screens shared out", "GET",
+         f"/films/{film}/distribution?by=region&screens=40", None, ""),
         ("Errors say what was wrong", "GET", f"/films/{film}/audience?k=0", None, ""),
         ("", "GET", "/films/nope/audience", None, ""),
     ]

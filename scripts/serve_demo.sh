@@ -44,7 +44,10 @@ json_h = "-H 'content-type: application/json'"
 lookalike = json.dumps(ex["lookalike"])
 cold = json.dumps(ex["cold"])
 print(f"""
-The demo model is served at {base}  (API docs: {base}/docs). Try:
+The demo model is served at {base}
+  Audience Studio (the web app):  {base}/studio/
+  API docs:                       {base}/docs
+Try:
 
   curl -s {base}/health
   curl -s '{base}/films?query={word}&limit=3'

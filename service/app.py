@@ -13,11 +13,17 @@ from fastapi import Depends, FastAPI
 from threadpoolctl import threadpool_limits
 
 from recommender import __version__
-from service import errors
+from service import errors, events_sync, schema_limits
+from service.access_log import export_log
+from service.auth import ReadKeys, admin_ring, read_ring
 from service.deps import reject_unknown_query
 from service.fastpath import FastPath
+from service.limits import Limits
 from service.metrics import Metrics, MetricsMiddleware
 from service.routes import admin, audiences, docs, films, studio, system, users
+from service.routes import campaigns as campaign_routes
+from service.routes import distribution as distribution_routes
+from service.routes import events as event_routes
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -26,8 +32,9 @@ broad) and expected conversion, segments, a demographic portrait, lookalikes and
 audiences; and the reverse, films for a user.
 
 Ids are strings. Errors are `{"detail": "..."}`: 404 for an unknown film or user, 422 for a
-bad parameter, 401 for a missing or wrong API key on `/admin/*`. Every response carries the
-served model's version in the `X-Model-Version` header."""
+bad parameter, 401 for a missing or wrong key, 403 for `/admin/*` when no admin key is
+configured. Every response carries the served model's version in the `X-Model-Version` header.
+Security (admin key, read keys, export log, pseudonymised exports): README "Security"."""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -42,11 +49,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # recommendations several times slower than one thread per worker
         blas = threadpool_limits(settings.blas_threads, "blas") if settings.blas_threads else None
         try:
+            sync = events_sync.attach(app, service)  # stored events follow every model
             service.startup()
+            sync.start()
             yield
         finally:
-            if service.engine is not None:
-                service.engine.close()
+            events_sync.detach(app)
+            service.shutdown()  # the model watcher, then the engine
             if blas is not None:
                 blas.restore_original_limits()
 
@@ -59,6 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     docs.install(app)
     studio.install(app)
+    # before the films router, whose /films/{film_id:path} would take /films/X/distribution
+    app.include_router(distribution_routes.router)
+    app.include_router(campaign_routes.router)
+    app.include_router(event_routes.router)
     for module in (system, films, users, audiences, admin):
         app.include_router(module.router)
     # no route ahead of these two matches their paths (tests/service/test_fastpath.py)
@@ -69,6 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                if getattr(r, "endpoint", None) is users.recommendations)
         app.add_middleware(FastPath, service=service, audience=audience,
                            recommendations=recommendations)
+    # read keys (service/auth.py) are checked before the fast path and before routing
+    read_keys = read_ring(settings.read_keys)
+    if read_keys:
+        app.add_middleware(ReadKeys, keys=read_keys,
+                           admin=admin_ring(settings.admin_key, settings.api_key),
+                           routes=app.router.routes)
+    app.state.export_log = export_log(settings.access_log)
+    schema_limits.install(app, settings, lambda: service.engine, read_keys=bool(read_keys))
+    # back-pressure (503 past max_in_flight, 413, 408) outside everything that scores
+    app.add_middleware(Limits, max_in_flight=settings.max_in_flight,
+                       max_body_bytes=settings.max_body_bytes,
+                       body_timeout=settings.timeout_request_body)
     app.add_middleware(MetricsMiddleware, metrics=metrics,
                        current_version=lambda: service.engine.version if service.engine else "")
     return app

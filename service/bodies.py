@@ -1,5 +1,8 @@
 """HTTP response bodies as bytes, exactly as FastAPI's ``JSONResponse`` would render them.
 
+Also the audience pages the body cache does not keep (``ring_page``) and the CSV download's
+text (``audience_csv_text``, the library's one audience CSV writer).
+
 The library's result objects own their JSON (``AudiencePage.to_json``, ``FilmList.to_json``:
 which fields, in which order, rounded how); this module only writes it out. ``render_page`` is
 the fast writer of the hottest body, an audience page: it reads the page's row values column
@@ -15,8 +18,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from recommender.model.model import Model
-from recommender.query.audience import AudiencePage
+from recommender.query.audience import AudiencePage, film_audience
+from recommender.query.export import audience_csv
+from recommender.query.filters import Filters
 from recommender.query.recommend import FilmList
+from recommender.query.render import resolve_with
+from recommender.serving.engine import Engine
 
 
 def render_json(obj: Any) -> bytes:
@@ -103,3 +110,22 @@ def render_page(page: AudiencePage) -> bytes:
     except ValueError:  # a non-finite number: the error json.dumps gives for the whole page
         return render_json(page.to_json())
     return _object(page.body(users)).encode("utf-8")
+
+
+def ring_page(engine: Engine, film_id: str, k: int, offset: int, exclude_seen: bool,
+              segment: str | int | None, filters: Filters | None, tier: str | None
+              ) -> AudiencePage:
+    """A page the body cache does not keep (a ring, a segment by number or label, attribute
+    filters): ``audience.film_audience`` after the service's page limits."""
+    engine.check_page(k, offset)
+    return film_audience(engine.model, film_id, k, offset, exclude_seen, segment, filters,
+                         tier=tier)
+
+
+def audience_csv_text(model: Model, page: AudiencePage, with_: Sequence[str] | None = None
+                      ) -> str:
+    """The CSV download of a page: ``export.audience_csv``, the text every audience CSV writes
+    (the CLI's ``audience --csv`` and the ``audiences`` files too), with the ``with_`` columns
+    (``render.resolve_with``: unknown names raise, listing the valid ones)."""
+    film = None if page.film_id is None else model.film_index(page.film_id)
+    return audience_csv(model, page, film, resolve_with(model, with_))

@@ -1,13 +1,14 @@
 """Request dependencies: service state, the request's engine, admin auth, unknown-query check.
 
-The last one is app-wide: it rejects query parameters a route does not declare.
+The last one is app-wide: it rejects query parameters a route does not declare. Read keys are
+checked before routing (``service/auth.py``), so a caller without one gets 401 before any of
+these run, and never learns a parameter name from the unknown-query check.
 
 They are ``async`` so that resolving them costs no threadpool hop.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
@@ -19,12 +20,14 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AliasChoices
 
 from recommender.serving.engine import Engine
+from service.auth import ADMIN_CLOSED, ADMIN_KEY_NEEDED, admin_ring
 from service.settings import Settings
 from service.state import ServiceState
 
 UNKNOWN_QUERY_PARAMETER = "unknown_query_parameter"  # the error type in the 422 body
 
-bearer = HTTPBearer(auto_error=False, description="the API key set in RECOMMENDER_API_KEY")
+bearer = HTTPBearer(auto_error=False, description="the admin key set in RECOMMENDER_ADMIN_KEY "
+                                                "(or RECOMMENDER_API_KEY)")
 
 
 async def get_service(request: Request) -> ServiceState:
@@ -49,13 +52,15 @@ async def require_admin(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
-    key = request.app.state.service.settings.api_key
-    if key is None:
-        return
-    token = credentials.credentials if credentials is not None else ""
-    if not hmac.compare_digest(token.encode(), key.get_secret_value().encode()):
-        raise HTTPException(401, "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                            headers={"WWW-Authenticate": "Bearer"})
+    """403 when no admin key is configured (the admin endpoints are closed), 401 when the
+    request does not carry it as a Bearer token (compared in constant time)."""
+    settings = request.app.state.service.settings
+    keys = admin_ring(settings.admin_key, settings.api_key)
+    if not keys:
+        raise HTTPException(403, ADMIN_CLOSED)
+    if keys.match(credentials.credentials if credentials is not None else None) is None:
+        raise HTTPException(401, ADMIN_KEY_NEEDED, headers={"WWW-Authenticate": "Bearer"})
+    request.state.key_id = "admin"
 
 
 def _request_names(field: Any) -> list[str]:

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recommender.errors import (
@@ -90,7 +91,12 @@ async def http_error(request: Request, exc: Exception) -> Response:
 
 
 async def not_found(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=404)
+    detail = str(exc)
+    service = getattr(request.app.state, "service", None)
+    if isinstance(exc, UnknownFilmError) and service is not None and service.engine is not None:
+        # adds the titles the id matches (a title search: off the event loop)
+        detail = await run_in_threadpool(service.engine.unknown_film_detail, exc)
+    return JSONResponse({"detail": detail}, status_code=404)
 
 
 async def unknown_genre(request: Request, exc: Exception) -> JSONResponse:

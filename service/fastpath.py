@@ -13,7 +13,10 @@ other routes, other methods, a segment or attribute filter, an unusual spelling 
 parameter (``k=+5``, ``exclude_seen=True``), a repeated parameter, any other query parameter
 (the app answers 422 for one the route does not declare), and every error (an unknown film
 or user, ``k`` over the limit), so validation and error bodies have one source, the route.
-This module only matches requests and sends the bytes ``body_cache`` gives.
+This module only matches requests and sends the bytes ``body_cache`` gives. When read keys are
+configured, ``service.auth.ReadKeys`` wraps this layer, so a request reaches a lane only with a
+valid key (tests/service/test_security.py); a pseudonymised page (``pseudonymize=true``) is not
+a plain request and goes to the route.
 """
 
 from __future__ import annotations

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 MAX_OFFSET = 2**31 - 1
+
+
+def _json_number(value: Any) -> Any:
+    """Request bodies take numbers as JSON numbers only, as their schema says (pydantic alone
+    would also take true/false and numbers written as text)."""
+    if isinstance(value, bool | str):
+        raise ValueError("should be a JSON number")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+#: a comparable film's weight: > 0 (the server checks it, 422 "must be positive numbers")
+Weight = Annotated[float, BeforeValidator(_json_number),
+                   WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
 
 
 class Error(BaseModel):
@@ -47,8 +61,12 @@ class CacheWarmth(BaseModel):
 
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
-    model: ModelInfo
+    model: ModelInfo | None = Field(description="the served model; null when read keys are "
+                                                "configured and the request carries none")
     audience_cache: CacheWarmth
+    tuning: dict[str, Any] | None = Field(
+        default=None, description="the hyper-parameter search inside train: status, what was "
+        "searched and chosen, validation objective, seconds (meta.json's tuning, no trial list)")
 
 
 # ------------------------------------------------------------------ catalog
@@ -99,12 +117,23 @@ class AudienceUser(BaseModel):
     segment: int = Field(description="the user's audience segment (see GET /segments)")
 
 
+class AudienceRing(BaseModel):
+    tier: str = Field(description="core, extended or broad")
+    rank_range: list[int] | None = Field(
+        description="[first, last] global rank of the ring; null if it is empty")
+    size: int = Field(description="candidates in the ring (before segment or attribute filters)")
+
+
 class Audience(BaseModel):
     film_id: str | None = Field(description="the film; null for lookalike and cold-start")
     users: list[AudienceUser]
-    total: int = Field(description="candidates ranked, over all pages")
+    total: int = Field(description="candidates ranked, over all pages (with tier=: the ring's "
+                                   "users that pass the filters)")
     offset: int
     k: int
+    ring: AudienceRing | None = Field(
+        None, description="with tier=: the ring the pages walk (offset 0 is its first user); "
+                          "null for the whole ranking")
 
 
 class LookalikeAudience(Audience):
@@ -112,26 +141,47 @@ class LookalikeAudience(Audience):
 
 
 class LookalikeRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    model_config = ConfigDict(extra="forbid")  # ids are strings (JSON numbers are refused)
 
     seed_user_ids: list[str] = Field(min_length=1, max_length=1_000_000,
-                                     description="users whose lookalikes to find")
-    k: int = Field(100, ge=1, description="page size")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
+                                     description="users whose lookalikes to find (at most "
+                                                 "RECOMMENDER_MAX_SEED_USERS)",
+                                     json_schema_extra={"x-maximum": "max_seed_users"})
+    k: JsonInt = Field(100, ge=1, description="page size",
+                       json_schema_extra={"x-maximum": "max_k"})
+    offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET)
+    tier: str | None = Field(None, description="only this ring (core, extended or broad; any "
+                                               "case): offset 0 is the ring's first user",
+                             json_schema_extra={"x-vocabulary": "tier"})
 
 
 class ColdStartRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    # at least one comparable film or one genre (the server says so too, 422)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["comparable_film_ids"],
+                   "properties": {"comparable_film_ids": {"minItems": 1, "minProperties": 1}}},
+                  {"required": ["genres"], "properties": {"genres": {"minItems": 1}}}]})
 
-    comparable_film_ids: list[str] | dict[str, float] = Field(
+    comparable_film_ids: list[str] | dict[str, Weight] = Field(
         default_factory=list,
         description="films like the new one: a list of ids, or {id: weight} with weights > 0")
     genres: list[str] = Field(default_factory=list,
-                              description="the new film's genres (each counts as one more "
-                                          "comparable: the mean of the genre's films)")
-    k: int = Field(100, ge=1, description="page size")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET)
-    segment: int | None = Field(None, ge=0, description="only users of this segment")
+                              description="the new film's genres, any case (each counts as one "
+                                          "more comparable: the mean of the genre's films)",
+                              json_schema_extra={"x-vocabulary": "genre"})
+    k: JsonInt = Field(100, ge=1, description="page size",
+                       json_schema_extra={"x-maximum": "max_k"})
+    offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET)
+    segment: Annotated[int, Field(ge=0), BeforeValidator(_json_number)] | None = Field(
+        None, description="only users of this segment",
+        json_schema_extra={"x-vocabulary": "segment"})
+    tier: str | None = Field(None, description="only this ring (core, extended or broad; any "
+                                               "case): offset 0 is the ring's first user",
+                             json_schema_extra={"x-vocabulary": "tier"})
+
+
+class SummarySegmentShare(SegmentShare):
+    size: int = Field(description="users in the segment (all of them, not only this group)")
 
 
 class TierSummary(BaseModel):
@@ -141,17 +191,27 @@ class TierSummary(BaseModel):
     rank_range: list[int] | None = Field(description="[first rank, last rank]; null if empty")
     score_range: list[float] | None = Field(description="[lowest, highest] score; null if empty")
     expected_conversion: float | None = Field(
-        description="share of the tier's users expected to watch, measured on held-out data")
+        description="share of the tier's users expected to watch within horizon.days: the "
+        "mean calibrated p over the tier's users, fitted on held-out data")
     conversion_lift: float | None = Field(description="expected_conversion / base_conversion")
-    segments: list[SegmentShare] = Field(description="the tier's segment split, by lift")
+    segments: list[SummarySegmentShare] = Field(
+        description="the tier's segment split, by lift (cells under min_cell left out)")
 
 
 class AttributeShare(BaseModel):
     value: str
     count: int
-    share: float = Field(description="share among the core tier (0-1)")
+    share: float = Field(description="share among the portrait's users (0-1)")
     base_share: float = Field(description="share among all users (0-1)")
     lift: float
+
+
+class PortraitScope(BaseModel):
+    tiers: list[str] = Field(description="the tiers pictured, or [\"all\"]: the whole ranking")
+    rank_range: list[int] | None = Field(description="[first, last] rank pictured")
+    users: int = Field(description="users pictured")
+    default: bool = Field(description="true when no tier was asked for (core + extended)")
+    note: str = Field(description="the same, in words")
 
 
 class AudienceSummary(BaseModel):
@@ -160,10 +220,22 @@ class AudienceSummary(BaseModel):
     viewers: int = Field(description="users who already watched it")
     candidates: int = Field(description="users ranked")
     base_conversion: float | None = Field(description="conversion of a random candidate")
+    horizon: dict[str, Any] | None = Field(
+        default=None, description="what the conversions cover: days (the held-out slice's "
+        "span) and a description of how to stretch them to another horizon")
     tiers: list[TierSummary]
-    segments: list[SegmentShare] = Field(description="segment split of all tiers together")
+    segments: list[SummarySegmentShare] = Field(
+        description="segment split of all tiers together (cells under min_cell left out)")
     portrait: dict[str, list[AttributeShare]] = Field(
-        description="per user attribute: the core tier against all users, with lift")
+        description="per user attribute: the users of portrait_scope (by default core + "
+                    "extended) against all users, with lift; cells under min_cell left out")
+    portrait_scope: PortraitScope | None = Field(None, description="what the portrait pictures")
+    min_cell: int | None = Field(
+        None, description="the minimum cell size (RECOMMENDER_MIN_CELL): a segment or "
+                          "portrait cell of fewer users is left out")
+    suppressed_cells: int | None = Field(
+        None, description="cells left out (under min_cell, or the smallest other one when "
+                          "only one would be, as it would be the total less the rest)")
 
 
 # ------------------------------------------------------------------ films for users
@@ -216,6 +288,12 @@ class SegmentInfo(BaseModel):
     label: str
     size: int
     share: float
+    films_per_user: float | None = Field(
+        None, description="median distinct films per member (null: a model trained before "
+                          "activity was recorded)")
+    activity: Literal["heavy", "light", "typical"] | None = Field(
+        None, description="heavy (light): at least 2x (at most half) the other segments' "
+                          "median films per user")
     top_genres: list[GenreLift]
     representative_films: list[RepresentativeFilm]
 

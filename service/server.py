@@ -3,15 +3,84 @@
 The model folder is checked before uvicorn starts, so a bad folder is a clear error (exit 2)
 rather than a failed worker. With several workers, uvicorn's factory mode imports
 ``service.app:create_app`` in each and the folder is passed through ``RECOMMENDER_MODEL_PATH``;
-each worker memory-maps the same files, so the factor matrices live once in the page cache.
+each worker memory-maps the same files, so the factor matrices live once in the page cache,
+and each follows the folder (``service.state``), so a reload or a new save reaches them all.
+
+Slow clients are cut by the connection's timeouts (``uvicorn_options``): an idle keep-alive
+connection after ``timeout_keep_alive`` seconds, and a connection whose request head (request
+line and headers) has not arrived ``timeout_request_head`` seconds after it opened or after
+its previous response, which uvicorn alone never cuts (``GuardedH11``); a body that does not
+arrive is answered 408 by ``service.limits``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 from pathlib import Path
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from recommender.errors import InvalidParameterError
+
+
+@functools.cache
+def _head_timeout() -> float:
+    from service.settings import Settings
+
+    return float(Settings().timeout_request_head)
+
+
+class GuardedH11(H11Protocol):
+    """uvicorn's h11 protocol, closing a connection whose request head is late.
+
+    ``head_timeout`` (seconds; default: ``RECOMMENDER_TIMEOUT_REQUEST_HEAD``) counts from the
+    connection's opening and from the end of each response."""
+
+    head_timeout: float | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_timer()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm_head_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_head_timer()
+        super().connection_lost(exc)
+
+    def _arm_head_timer(self) -> None:
+        self._cancel_head_timer()
+        timeout = self.head_timeout if self.head_timeout is not None else _head_timeout()
+        self._head_timer: asyncio.TimerHandle | None = self.loop.call_later(
+            timeout, self._head_late)
+
+    def _cancel_head_timer(self) -> None:
+        timer = getattr(self, "_head_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._head_timer = None
+
+    def _head_late(self) -> None:
+        self._head_timer = None
+        # still waiting for a request line and headers (IDLE: none of it parsed yet)
+        if self.conn.their_state is h11.IDLE and not self.transport.is_closing():
+            self.transport.close()
+
+
+def uvicorn_options(settings: Any) -> dict[str, Any]:
+    """The uvicorn settings that guard the server (``settings``: ``service.settings``)."""
+    return {
+        "http": GuardedH11,
+        "timeout_keep_alive": settings.timeout_keep_alive,
+        "timeout_graceful_shutdown": 30,
+        "h11_max_incomplete_event_size": 64 * 1024,  # a request head larger than this: 400
+    }
 
 
 def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
@@ -29,8 +98,10 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     path = str(Path(model_dir).resolve())
     load_engine(path)  # raises ArtifactError naming what is wrong
     os.environ["RECOMMENDER_MODEL_PATH"] = path
+    settings = Settings()
+    options = uvicorn_options(settings)
     if workers == 1:
-        uvicorn.run(create_app(Settings()), host=host, port=port, log_level=log_level)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
     else:
         uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level=log_level)
+                    workers=workers, log_level=log_level, **options)

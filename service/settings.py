@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recommender.query.audience import MAX_K
+from recommender.query.privacy import DEFAULT_MIN_CELL
 
 
 class Settings(BaseSettings):
@@ -20,6 +21,34 @@ class Settings(BaseSettings):
     model_path: str | None = Field(default=None, description="model folder to serve")
     api_key: SecretStr | None = Field(
         default=None, description="when set, admin endpoints need 'Authorization: Bearer <key>'")
+    # README "Security"; service/auth.py reads these
+    admin_key: SecretStr | None = Field(
+        default=None, description="admin key: without it (or api_key) /admin/* answers 403")
+    read_keys: SecretStr | None = Field(
+        default=None, description="comma-separated read keys, each KEY or ID:KEY; when set, "
+                                  "every data endpoint needs one (X-API-Key or Bearer)")
+    models_root: str | None = Field(
+        default=None, description="the folder a reload's model_path must be inside (without "
+                                  "it, a reload body may not name a model_path)")
+    access_log: str | None = Field(
+        default=None, description="JSON-lines file recording every export (off when unset)")
+    pseudonym_key: SecretStr | None = Field(
+        default=None, description="key of the HMAC that replaces user ids in exports asked "
+                                  "for with pseudonymize=true")
+    cinemas: str | None = Field(
+        default=None, description="cinemas.csv capping screen allocations by=cinema (default: "
+                                  "the model folder's cinemas.csv, else the training data's)")
+    store: str | None = Field(
+        default=None, description="campaign store: a database URL (sqlite:///..., "
+                                  "postgresql://...) or a SQLite file path (default: an "
+                                  "in-memory SQLite database, lost when the process ends)")
+    # closing the loop (service/routes/events.py, service/events_sync.py)
+    events_max_batch: int = Field(default=10_000, ge=1, le=1_000_000,
+                                  description="most events accepted in one POST /events")
+    events_poll: float = Field(
+        default=0.25, ge=0, description="seconds between two looks at the store's latest event "
+                                        "sequence (new events reach this worker's audiences and "
+                                        "recommendations at the next look); 0 = never look")
     max_k: int = Field(default=10_000, ge=1, le=MAX_K, description="largest k (page size) accepted")
     max_search_limit: int = Field(default=1000, ge=1, description="largest limit of GET /films")
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
@@ -39,6 +68,27 @@ class Settings(BaseSettings):
     fast_path: bool = Field(
         default=True, description="answer plain audience pages and recommendation lists "
                                   "without FastAPI's routing (same bytes; service/fastpath.py)")
+    min_cell: int = Field(default=DEFAULT_MIN_CELL, ge=1,
+                          description="minimum cell size: summary segment and portrait cells "
+                                      "of fewer users are left out (recommender.query.privacy)")
     max_batch: int = Field(default=32, ge=1, le=1024,
                            description="most audience (or recommendation) requests scored in one "
                                        "matrix product")
+    # reliability (service/state.py, service/limits.py, service/server.py; README "Model
+    # folders and reloads")
+    watch_interval: float = Field(
+        default=0.5, ge=0, description="seconds between two looks at what the model folder "
+                                       "holds (a new save or another worker's reload is "
+                                       "loaded at the next look); 0 = never look")
+    max_in_flight: int = Field(
+        default=256, ge=0, description="scoring requests one worker runs at once; past it a "
+                                       "request gets 503 with Retry-After (0 = no bound)")
+    max_body_bytes: int = Field(default=8 << 20, ge=1,
+                                description="largest request body accepted (bytes); 413 past it")
+    timeout_request_body: float = Field(
+        default=30.0, gt=0, description="seconds a request body may take to arrive; 408 past it")
+    timeout_request_head: float = Field(
+        default=10.0, gt=0, description="seconds a client may take to send a request's head "
+                                        "(line and headers); the connection is closed past it")
+    timeout_keep_alive: int = Field(
+        default=5, ge=1, description="seconds an idle keep-alive connection stays open")

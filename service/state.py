@@ -3,19 +3,34 @@
 The engine is swapped as one reference; a request takes the reference once (``deps``) and
 finishes on that engine even if a reload replaces it meanwhile. Cached bodies are keyed by the
 engine's model key, so a request still running on a replaced engine never answers another's.
+
+Every worker serves one model folder, ``MODEL`` (``recommender serve MODEL``), and follows it:
+a watcher thread looks every ``watch_interval`` seconds at what ``MODEL`` holds now
+(``layout.stamp``: one ``readlink`` and one ``stat``) and reloads when it changed. So a new
+``artifact.save`` to ``MODEL`` reaches every worker (and every replica serving the same
+folder), and ``POST /admin/reload`` with a ``model_path`` does not load that folder into one
+worker only: it publishes the model into ``MODEL`` (``artifact.publish``: checked, hard-linked
+in as a new version, ``current`` swapped), then reloads; the other workers see the new
+version at their next look. A version that fails to load (damaged on disk) is refused once,
+logged and counted, and the old model keeps serving.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from recommender.errors import ArtifactError
+from recommender.model import artifact, layout
 from recommender.serving.engine import Engine, load_engine
 from service.body_cache import BodyCache
 from service.metrics import Metrics
 from service.settings import Settings
+
+log = logging.getLogger("recommender.service")
 
 
 class ReloadError(Exception):
@@ -34,8 +49,15 @@ class ServiceState:
         self.bodies = BodyCache(int(settings.cache_mb * 2**20) // 2,
                                 on_audience_hit=metrics.on_cache,
                                 on_recommendations=metrics.on_recommendations_cache)
-        self.model_path: str | None = settings.model_path
+        self.model_path: str | None = (str(Path(settings.model_path).expanduser())
+                                       if settings.model_path else None)
+        self.stamp = ""          # what model_path held when the served engine was loaded
+        self._refused = ""       # a stamp that failed to load (not retried until it changes)
         self._reload_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._watcher: threading.Thread | None = None
+        # stored events applied to every installed engine (service/events_sync.py), when set
+        self.events: Any = None
 
     def load(self, path: str) -> Engine:
         """Load and fully validate a model folder (raises ``ArtifactError``)."""
@@ -47,8 +69,9 @@ class ServiceState:
             on_recommendations_batch=self.metrics.on_recommendations_batch)
 
     def install(self, engine: Engine) -> Engine | None:
+        if self.events is not None:
+            engine = self.events.overlaid(engine)
         old, self.engine = self.engine, engine  # the atomic swap
-        self.model_path = engine.path
         self.metrics.set_model(engine)
         if old is not None:
             old.close()
@@ -61,30 +84,91 @@ class ServiceState:
         if not self.model_path:
             raise ArtifactError("no model folder configured: set RECOMMENDER_MODEL_PATH or "
                                 "run 'recommender serve MODEL_DIR'")
+        self.stamp = layout.stamp(self.model_path)
         self.install(self.load(self.model_path))
+        if self.settings.watch_interval > 0:
+            self._watcher = threading.Thread(target=self._watch, name="model-watch",
+                                             daemon=True)
+            self._watcher.start()
+
+    def shutdown(self) -> None:
+        """Stop the watcher and close the engine."""
+        self._stop.set()
+        if self._watcher is not None:
+            self._watcher.join(timeout=10)
+        if self.engine is not None:
+            self.engine.close()
 
     def reload(self, path: str | None = None) -> tuple[str, Engine, float]:
-        """Load ``path`` (default: the folder being served), validate it, then swap it in.
+        """Make the served folder hold ``path``'s model (``artifact.publish``) when a path
+        other than the served folder is given, then load the served folder, validate it and
+        swap it in.
 
         Returns (previous version, new engine, seconds). On any failure raises
         ``ReloadError`` saying why, and the current engine keeps serving.
         """
+        result = self._reload(path, only_if_changed=False)
+        assert result is not None
+        return result
+
+    def check(self) -> bool:
+        """Reload if the served folder holds another model than the one loaded (a save, or
+        another worker's reload); True when it did. A version that fails to load is logged
+        and not tried again until the folder changes again."""
+        stamp = layout.stamp(self.model_path) if self.model_path else ""
+        if not stamp or stamp in (self.stamp, self._refused):
+            return False
+        try:
+            return self._reload(None, only_if_changed=True) is not None
+        except ReloadError as e:
+            self._refused = stamp
+            log.warning("the model folder changed but the new model was refused; "
+                        "still serving %s: %s",
+                        self.engine.version if self.engine else "none", e)
+            return False
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.settings.watch_interval):
+            try:
+                self.check()
+            except Exception:  # never let the watcher die
+                log.exception("model watcher")
+
+    def _reload(self, path: str | None, only_if_changed: bool
+                ) -> tuple[str, Engine, float] | None:
         with self._reload_lock:
-            previous = self.engine.version if self.engine is not None else ""
-            target = path if path is not None else self.model_path
-            if not target:
+            served = self.model_path
+            if not served:
                 raise ReloadError("no model folder configured")
+            if only_if_changed and layout.stamp(served) == self.stamp:
+                return None
+            previous = self.engine.version if self.engine is not None else ""
             t0 = time.perf_counter()
             try:
-                engine = self.load(target)
+                if path is not None and not _same_folder(path, served):
+                    artifact.publish(Path(path).expanduser(), served)
+                stamp = layout.stamp(served)
+                engine = self.load(served)
             except ArtifactError as e:
                 self.metrics.reloads.labels(result="error").inc()
                 raise ReloadError(str(e)) from None
+            except OSError as e:
+                self.metrics.reloads.labels(result="error").inc()
+                raise ReloadError("the served model folder could not take the new model "
+                                  f"({type(e).__name__}: {e.strerror or 'failed'})") from None
             except Exception as e:  # a corrupt folder can fail in many ways; never half-swap
                 self.metrics.reloads.labels(result="error").inc()
-                raise ReloadError(f"{target}: could not load the model "
+                raise ReloadError(f"{path or served}: could not load the model "
                                   f"({type(e).__name__}: {e})") from None
             seconds = time.perf_counter() - t0
+            self.stamp, self._refused = stamp, ""
             self.install(engine)
             self.metrics.reloads.labels(result="ok").inc()
             return previous, engine, seconds
+
+
+def _same_folder(a: str, b: str) -> bool:
+    try:
+        return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+    except OSError:
+        return False

@@ -14,9 +14,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from recommender.cli.answers import add_answer_commands
+from recommender.cli.campaigns import add_campaign_commands
 from recommender.cli.commands import (
     _nonneg_int,
     _positive_int,
+    add_pseudonym_options,
+    add_slice_options,
     cmd_audience,
     cmd_audiences,
     cmd_demo_data,
@@ -27,6 +30,8 @@ from recommender.cli.commands import (
     cmd_train,
     cmd_tune,
 )
+from recommender.cli.distribution import add_distribution_command
+from recommender.cli.events import add_event_commands
 from recommender.errors import RecommenderError
 
 EXIT_BAD_INPUT = 2
@@ -60,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("train", cmd_train, "train a model on an interactions file or dataset folder")
     s.add_argument("--data", required=True, help="interactions file or dataset folder")
+    s.add_argument("--events", metavar="STORE_URL",
+                   help="also train on the events of this campaign store (local engine)")
     s.add_argument("--out", required=True, help="model folder to write")
     s.add_argument("--films", help="extra film catalog CSV (film_id,title,year,genres)")
     s.add_argument("--users", help="extra user attributes CSV (user_id,...)")
@@ -78,6 +85,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--segments", type=_positive_int, help="number of audience segments")
     s.add_argument("--holdout", type=float,
                    help="share of interactions held out to measure tier conversion")
+    s.add_argument("--no-tune", action="store_true", dest="no_tune",
+                   help="train the given parameters as they are; by default regularization, "
+                        "alpha, weighting and factors not given here or in --config are chosen "
+                        "on a validation split of the training part (local engine only)")
     s.add_argument("--engine", choices=["local", "spark"], default="local")
     s.add_argument("--spark-master", default="local[*]")
 
@@ -89,9 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     s.add_argument("--include-seen", action="store_true",
                    help="keep users who already watched the film")
-    s.add_argument("--segment", type=int, help="only users of this segment")
-    s.add_argument("--filter", action="append", metavar="ATTR=VALUE",
-                   help="only users with this attribute value (repeatable)")
+    add_slice_options(s)
+    add_pseudonym_options(s)
+    s.add_argument("--csv", action="store_true",
+                   help="print the HTTP audience.csv download (the same text as `audiences`)")
 
     s = add("audiences", cmd_audiences, "export the audiences of many films")
     s.add_argument("model")
@@ -101,6 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--out", required=True, help="PATH.csv or PATH.parquet")
     s.add_argument("--include-seen", action="store_true")
+    add_slice_options(s, export=True)
+    add_pseudonym_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
     s.add_argument("--spark-master", default="local[*]")
 
@@ -129,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
 
     add_answer_commands(add)
+    add_distribution_command(add)
+    add_campaign_commands(add)
+    add_event_commands(add)
 
     s = add("serve", cmd_serve, "serve a model over HTTP")
     s.add_argument("model")

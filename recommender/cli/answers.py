@@ -18,7 +18,6 @@ from recommender.cli.commands import (
     _positive_int,
     _print_json,
     _print_table,
-    _read_ids,
 )
 
 if TYPE_CHECKING:
@@ -35,7 +34,7 @@ Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.Argumen
 # The service sends its response model's dump of what the library returns: the same values, in
 # the model's field order, with its optional fields. These two helpers make the library's
 # answer that body where the two differ (tests/cli/test_cli_answers.py compares the bytes).
-_SEGMENT_SHARE = ("segment", "label", "count", "share", "base_share", "lift")
+_SEGMENT_SHARE = ("segment", "label", "count", "share", "base_share", "lift", "size")
 
 
 def _summary_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -71,9 +70,11 @@ def _page_table(model: Model, page: AudiencePage) -> None:
 
 
 def _split_table(rows: list[dict[str, Any]], key: str) -> None:
-    _print_table([key, "count", "share", "base_share", "lift"], [
+    sized = key == "segment" and all("size" in r for r in rows)
+    _print_table([key, "count", "share", "base_share", "lift"] + ["size"] * sized, [
         [r["label"] if key == "segment" else r["value"], r["count"], f"{r['share']:.4f}",
-         f"{r['base_share']:.4f}", f"{r['lift']:.3f}"] for r in rows])
+         f"{r['base_share']:.4f}", f"{r['lift']:.3f}"] + ([r["size"]] if sized else [])
+        for r in rows])
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -97,10 +98,15 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from recommender.query.audience import audience_summary
+    from recommender.query.titles import known_film
 
     model = _load_model(args.model)
+    known_film(model, args.film_id)
+    from recommender.query.privacy import min_cell_from_env
+
     body = _summary_body(audience_summary(model, args.film_id,
-                                          exclude_seen=not args.include_seen))
+                                          exclude_seen=not args.include_seen,
+                                          tier=args.tier, min_cell=min_cell_from_env()))
     if args.json:
         _print_json(body)
         return 0
@@ -116,10 +122,12 @@ def cmd_summary(args: argparse.Namespace) -> int:
          "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
-    print("\nSegments of the ranked audience")
+    print(f"\nSegments of the ranked audience (cells of fewer than {body['min_cell']} users "
+          f"left out; {body['suppressed_cells']} cells left out in all)")
     _split_table(body["segments"], "segment")
+    print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
     for attribute, rows in body["portrait"].items():
-        print(f"\nPortrait of the core tier: {attribute}")
+        print(f"\nPortrait: {attribute}")
         _split_table(rows, attribute)
     return 0
 
@@ -127,9 +135,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
 def cmd_similar(args: argparse.Namespace) -> int:
     from recommender.query.audience import check_k
     from recommender.query.recommend import similar_films
+    from recommender.query.titles import known_film
 
     check_k(args.k, 0)
     model = _load_model(args.model)
+    known_film(model, args.film_id)
     films = similar_films(model, args.film_id, args.k)
     body = _similar_body(args.film_id, films.rows(model))
     if args.json:
@@ -142,15 +152,16 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 def cmd_lookalike(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
+    from recommender.io.readers import read_id_list
     from recommender.query.audience import check_k, lookalikes
 
     check_k(args.k, args.offset)
-    seeds = _read_ids(args.seeds)
+    seeds = read_id_list(args.seeds)  # a header line is skipped; problems name the file
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")
     model = _load_model(args.model)
-    page, unknown = lookalikes(model, seeds, args.k, args.offset)
+    page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
     if args.json:
         _print_json({**page.to_json(), "unknown_seed_ids": unknown})
         return 0
@@ -165,11 +176,13 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.query.audience import check_k, cold_start_audience
+    from recommender.query.titles import title_hints
 
     check_k(args.k, args.offset)
     model = _load_model(args.model)
-    page = cold_start_audience(model, args.like or [], args.genre or [], args.k, args.offset,
-                               segment=args.segment)
+    with title_hints(model):  # an unknown --like film lists the titles it matches
+        page = cold_start_audience(model, args.like or [], args.genre or [], args.k,
+                                   args.offset, segment=args.segment, tier=args.tier)
     if args.json:
         _print_json(page.to_json())
         return 0
@@ -200,9 +213,12 @@ def add_answer_commands(add: Add) -> None:
     """Declare the commands above on the parser (``add`` makes one sub-command)."""
     json_help = "print the HTTP endpoint's JSON body"
 
-    s = add("search", cmd_search, "search the catalog by title substring or exact film id")
+    s = add("search", cmd_search,
+            "search the catalog by title (typos, accents, articles and the year forgiven) "
+            "or exact film id, best match first")
     s.add_argument("model")
-    s.add_argument("query", help="part of the title, any case; empty = all")
+    s.add_argument("query", help="a title or part of one, any case, a year may follow "
+                                 "(\"godfather 1972\"); empty = all")
     s.add_argument("--limit", "--k", dest="limit", type=_positive_int, default=20,
                    help=f"page size (at most {MAX_SEARCH_LIMIT})")
     s.add_argument("--offset", type=_nonneg_int, default=0)
@@ -215,6 +231,9 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("film_id")
     s.add_argument("--include-seen", action="store_true",
                    help="keep users who already watched the film")
+    s.add_argument("--tier", metavar="core|extended|broad|all",
+                   help="whom the portrait pictures: one ring, adjacent rings joined by ',' or "
+                        "all (the whole ranking); default core + extended")
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = add("similar", cmd_similar, "print the films most comparable to a film")
@@ -228,6 +247,8 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--seeds", required=True, help="file with one seed user id per line")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--tier", metavar="core|extended|broad",
+                   help="only this ring (any case); the list starts at the ring's first user")
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = add("cold-start", cmd_cold_start,
@@ -240,6 +261,8 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_nonneg_int, default=0)
     s.add_argument("--segment", type=_nonneg_int, help="only users of this segment")
+    s.add_argument("--tier", metavar="core|extended|broad",
+                   help="only this ring (any case); the list starts at the ring's first user")
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = add("segments", cmd_segments, "print the model's audience segments")

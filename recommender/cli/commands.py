@@ -89,11 +89,17 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             raise DataError(args.config, f"expected a JSON object of training options ({e})"
                             ) from None
         base = loaded.get("params", loaded) if isinstance(loaded, dict) else {}
+    given = set(base)  # what --config sets is fixed: tuning leaves it as it is
     for name in ("model", "factors", "iterations", "regularization", "alpha", "cg_steps",
                  "weighting", "min_rating", "learning_rate", "seed", "segments", "holdout"):
         value = getattr(args, name)
         if value is not None:
             base[name] = value
+            given.add(name)
+    from recommender.model.config import TUNABLE
+
+    base["tune"] = not getattr(args, "no_tune", False)
+    base["fixed"] = sorted(given & set(TUNABLE))
     return TrainConfig.from_dict(base).validate()
 
 
@@ -105,6 +111,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = _train_config(args)
     engine = getattr(args, "engine", "local")
     t0 = time.perf_counter()
+    if engine == "spark" and getattr(args, "events", None):
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError("--events works with the local engine only")
     if engine == "spark":
         from recommender.spark.training import train_spark
 
@@ -112,11 +122,27 @@ def cmd_train(args: argparse.Namespace) -> int:
                             master=args.spark_master)
     else:
         interactions = readers.load(args.data, films=args.films, users=args.users)
+        events = None
+        if getattr(args, "events", None):  # the campaign store's events (closing the loop)
+            from recommender.campaigns.events import with_stored_events
+
+            interactions, events = with_stored_events(interactions, args.events)
         model = train(interactions, config)
+        if events is not None:
+            model.meta["events"] = events  # the overlay starts after events["through_seq"]
     out = artifact.save(model, args.out)
     seconds = time.perf_counter() - t0
     d = model.meta["data"]
     size = artifact.artifact_size(out)
+    tuned = model.meta.get("tuning", {})
+    if tuned.get("status") == "searched":
+        from recommender.model.config import TrainConfig
+
+        config = TrainConfig.from_dict(model.meta["params"])
+        print(f"tuning: {len(tuned['trials'])} trials in {tuned['seconds']:.1f} s chose "
+              + ", ".join(f"{n} {v}" for n, v in tuned["chosen"].items())
+              + f" (validation objective {tuned['validation']['chosen']['objective']}, "
+              f"starting point {tuned['validation']['start']['objective']})")
     print(f"trained {config.model.upper()} ({config.factors} factors, {config.iterations} "
           f"iterations, {config.weighting} weighting) on {d['users']:,} users x "
           f"{d['films']:,} films x {d['interactions']:,} interactions in {seconds:.1f} s")
@@ -136,20 +162,52 @@ def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
     print(table_text(headers, rows))
 
 
+def add_pseudonym_options(parser: argparse.ArgumentParser) -> None:
+    """``--pseudonymize`` and ``--pseudonym-key-file`` (README "Security")."""
+    parser.add_argument("--pseudonymize", action="store_true",
+                        help="write each user id as its keyed HMAC-SHA256 (p-<hex>), with the "
+                             "key in RECOMMENDER_PSEUDONYM_KEY or --pseudonym-key-file")
+    parser.add_argument("--pseudonym-key-file", dest="pseudonym_key_file", metavar="FILE",
+                        help="file holding the pseudonym key (with --pseudonymize)")
+
+
+def _pseudonymous(model: Model, args: argparse.Namespace) -> Model:
+    """``model`` with pseudonymised user ids when ``--pseudonymize`` was given."""
+    from recommender.errors import InvalidParameterError
+    from recommender.query.pseudonym import load_key, pseudonymous_users
+
+    key_file = getattr(args, "pseudonym_key_file", None)
+    if not getattr(args, "pseudonymize", False):
+        if key_file is not None:
+            raise InvalidParameterError("--pseudonym-key-file needs --pseudonymize")
+        return model
+    return pseudonymous_users(model, load_key(key_file))
+
+
 def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.query.audience import film_audience
-    from recommender.query.catalog import segment_labels
+    from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
+    from recommender.query.render import SEGMENT_LABEL, column_text, resolve_with
 
-    model = _load_model(args.model)
+    model = _pseudonymous(_load_model(args.model), args)
+    from recommender.query.titles import known_film
+
+    known_film(model, args.film_id)  # not an id: say which titles it matches
     filters = parse_filters(args.filter, "--filter")
+    tier = getattr(args, "tier", None)
+    given_with = getattr(args, "with_", None)
+    with_ = resolve_with(model, given_with)
     page = film_audience(model, args.film_id, k=args.k, offset=args.offset,
                          exclude_seen=not args.include_seen, segment=args.segment,
-                         filters=filters)
+                         filters=filters, tier=tier)
+    f = model.film_index(args.film_id)
     if args.json:
         _print_json(page.to_json())
         return 0
-    f = model.film_index(args.film_id)
+    if getattr(args, "csv", False):  # the HTTP audience.csv download, byte for byte
+        sys.stdout.write(audience_csv(model, page, f, with_))
+        return 0
     title = model.catalog.titles[f] or args.film_id
     year = int(model.catalog.years[f])
     genres = str(model.catalog.genres[f]).replace("|", ", ")
@@ -159,22 +217,28 @@ def cmd_audience(args: argparse.Namespace) -> int:
     # ``total``); the header says so instead of a backwards rank range
     filtered = args.segment is not None or bool(filters)
     who = "" if args.include_seen else " who have not"
+    n_cand = model.n_users - (0 if args.include_seen else len(model.film_viewers(f)))
     ranking = (f"ranking the candidates{who}" if filtered
-               else f"ranking {page.total:,} candidates{who}")
-    print(f"{len(model.film_viewers(f)):,} users have watched it; {ranking}; "
+               else f"ranking {n_cand:,} candidates{who}")
+    ring = ""
+    if page.ring is not None:
+        r = page.ring
+        ring = (f"{r['tier']} ring: ranks {r['rank_range'][0]}-{r['rank_range'][1]} "
+                f"({r['size']:,} users); " if r["rank_range"] else
+                f"{r['tier']} ring: empty; ")
+    print(f"{len(model.film_viewers(f)):,} users have watched it; {ranking}; {ring}"
           f"{page.shown_text(filtered)}")
     if not len(page.user_idx):
         return 0
-    seg_names = segment_labels(model)
-    attrs: list[str] = [a for a in (AGE_BAND, GENDER, REGION)
-                        if a in model.user_table.attributes]
-    rows = []
-    for i, r in enumerate(page.rows()):
-        u = page.user_idx[i]
-        rows.append([r["rank"], r["user_id"], f"{r['score']:.4f}", f"{r['percentile']:.2f}",
-                     r["tier"] or "-", seg_names[r["segment"]]]
-                    + [model.user_table.attributes[a][u] for a in attrs])
-    _print_table([RANK, USER_ID, SCORE, PERCENTILE, TIER, SEGMENT] + attrs, rows)
+    # the table shows the CSV's text (render.column_text) for the same values
+    extra = with_ if given_with is not None else [SEGMENT_LABEL] + [
+        a for a in (AGE_BAND, GENDER, REGION) if a in model.user_table.attributes]
+    table = audience_table(model, page, f, extra)
+    names = [RANK, USER_ID, SCORE, PERCENTILE, TIER, SEGMENT] + list(extra)
+    columns = [column_text(n, table.column(n).to_numpy(zero_copy_only=False)
+                           if n in (RANK, SCORE, PERCENTILE, SEGMENT)
+                           else table.column(n).to_pylist()) for n in names]
+    _print_table(names, [list(row) for row in zip(*columns, strict=True)])
     return 0
 
 
@@ -192,25 +256,41 @@ def _read_id_index(path: str, ids: IdMap, kind: str) -> NDArray[np.int64]:
 
 
 def cmd_audiences(args: argparse.Namespace) -> int:
+    from recommender.errors import InvalidParameterError
     from recommender.query.export import output_format, write_audiences
+    from recommender.query.filters import parse_filters
 
     output_format(args.out)
+    filters = parse_filters(getattr(args, "filter", None), "--filter")
+    tier, segment = getattr(args, "tier", None), getattr(args, "segment", None)
+    with_ = getattr(args, "with_", None)
     if getattr(args, "engine", "local") == "spark":
+        cuts = [name for name, v in (("--tier", tier), ("--segment", segment),
+                                     ("--filter", filters), ("--with", with_),
+                                     ("--pseudonymize", getattr(args, "pseudonymize", False)))
+                if v]
+        if cuts:
+            raise InvalidParameterError(f"{', '.join(cuts)} work with --engine local only "
+                                        f"(the Spark export writes whole top-k lists)")
         from recommender.spark.scoring import batch_audiences_spark
 
-        film_ids = None if args.all else _read_ids(args.films)
         rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
-                                     films=film_ids, exclude_seen=not args.include_seen)
+                                     films_file=None if args.all else args.films,
+                                     exclude_seen=not args.include_seen)
         print(f"wrote {rows:,} rows to {args.out}")
         return 0
-    model = _load_model(args.model)
+    model = _pseudonymous(_load_model(args.model), args)
     if args.all:
         films = np.arange(model.n_films)
     else:
         films = _read_id_index(args.films, model.films, "film_id")
     t0 = time.perf_counter()
-    rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen)
-    print(f"wrote {rows:,} rows ({len(films):,} films x top {args.k}) to {args.out} "
+    rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
+                           tier=tier, segment=segment, filters=filters, with_=with_)
+    cut = "".join([f", {tier} ring" if tier else "",
+                   f", segment {segment}" if segment is not None else "",
+                   "".join(f", {a}={'|'.join(v)}" for a, v in filters.items())])
+    print(f"wrote {rows:,} rows ({len(films):,} films x top {args.k}{cut}) to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0
 
@@ -266,3 +346,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     serve(args.model, host=args.host, port=args.port, workers=args.workers)
     return 0
+
+
+def add_slice_options(s: argparse.ArgumentParser, export: bool = False) -> None:
+    """The options that cut an audience (``audience``) or an export (``audiences``): one ring,
+    one segment, attribute filters, and the ``--with`` columns."""
+    what = "each film's rows" if export else "the list"
+    s.add_argument("--tier", metavar="core|extended|broad",
+                   help=f"only this ring (any case); {what} start at the ring's first user")
+    s.add_argument("--segment", metavar="N|LABEL",
+                   help="only users of this segment: its number or its label (any case; "
+                        "part of a label if it names one segment; see `segments`)")
+    s.add_argument("--filter", action="append", metavar="ATTR=VALUE",
+                   help="only users with this attribute value (repeatable; values of one "
+                        "attribute are alternatives)")
+    s.add_argument("--with", dest="with_", metavar="COLUMNS",
+                   help="extra columns, comma-separated: title, segment_label or user "
+                        "attributes (e.g. title,segment_label,region)")

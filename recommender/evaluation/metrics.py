@@ -18,32 +18,12 @@ import numpy as np
 import scipy.stats
 from numpy.typing import NDArray
 
+# the recall kernel lives in the model room, which tuning inside `train` uses too
+from recommender.model.validation import hits_at_k, recall_at_k
+
+__all__ = ["auc", "hits_at_k", "mean", "ndcg_at_k", "reach", "recall_at_k"]
+
 FloatArray = NDArray[np.float64]
-
-
-def hits_at_k(top: NDArray[np.integer], counts: NDArray[np.integer], truth: NDArray[np.bool_]
-              ) -> NDArray[np.bool_]:
-    """``(q, k)`` bool: whether the candidate in each ranked slot is a held-out positive
-    (padding slots are never hits)."""
-    top = np.asarray(top)
-    q, k = top.shape
-    real = np.arange(k)[None, :] < np.asarray(counts)[:, None]
-    safe = np.where(real, top, 0)
-    return np.asarray(truth)[np.arange(q)[:, None], safe] & real
-
-
-def recall_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> FloatArray:
-    """Hits in the top k / min(k, positives), per query (``nan`` where a query has none).
-
-    The min-normalisation makes 1.0 reachable when a query has fewer than k positives and
-    when it has more.
-    """
-    k = hits.shape[1]
-    n_rel = np.asarray(n_relevant, np.float64)
-    denom = np.minimum(n_rel, k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = np.where(denom > 0, hits.sum(axis=1) / denom, np.nan)
-    return out
 
 
 def ndcg_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> FloatArray:

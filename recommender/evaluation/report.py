@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from recommender.evaluation.runs import evaluate
-from recommender.evaluation.scoring import ENGINE, headline
+from recommender.evaluation.scoring import ENGINE, MIN_VIEWERS, USER_K, headline
 from recommender.evaluation.tuning import tune
 from recommender.io.atomic import atomic_file
 from recommender.io.text import table_text
@@ -47,6 +47,7 @@ def cli_tune(args: Any) -> int:
           f"defaults {v['defaults']['objective']:.4f}")
     rows = [[name] + [_fmt(t[name][key]) for key in headline(args.k)] for name in t]
     print(table_text(["test split"] + headline(args.k), rows))
+    print("\n".join(metric_notes(headline(args.k), args.k)))
     print(f"configuration written to {args.out} (use: recommender train --config {args.out})")
     return 0
 
@@ -67,6 +68,7 @@ def format_report(report: dict[str, Any]) -> str:
         rows.append([name] + [_fmt(res[key]) + (f" ({ratio[key]:.2f}x)" if key in ratio and
                                                 name != ENGINE else "") for key in keys])
     lines.append(table_text(["model"] + keys, rows))
+    lines += metric_notes(keys, k, uk, report["min_viewers"], ratios=True)
     if "ease_lambda" in report:
         lines.append(f"EASE lambda {report['ease_lambda']['chosen']:g} (chosen on a validation "
                      "split of the training part)")
@@ -81,6 +83,35 @@ def format_report(report: dict[str, Any]) -> str:
                                      ("engine", "engine_genres_only", "popularity"))
                          + f" ({rk})")
     return "\n".join(lines)
+
+
+def metric_notes(keys: list[str], k: int, user_k: int = USER_K,
+                 min_viewers: int = MIN_VIEWERS, ratios: bool = False) -> list[str]:
+    """One line per metric in ``keys`` saying what it measures (printed under its table)."""
+    notes = {
+        f"audience_recall@{k}": f"share of a film's held-out viewers found in its top {k} "
+        f"audience (hits / min({k}, held-out viewers)), averaged over films with "
+        f"{min_viewers}+ held-out viewers",
+        f"audience_ndcg@{k}": f"like audience_recall@{k}, but a viewer found near the top "
+        "counts more (1/log2(rank+1), 1.0 = every viewer ranked first)",
+        "audience_auc": "chance that a film's held-out viewer is ranked above a random "
+        "non-viewer (0.5 = random order, 1.0 = perfect), averaged over films",
+        f"user_recall@{user_k}": f"share of a user's held-out films found in their top "
+        f"{user_k} recommendations, averaged over users with a held-out film",
+        f"user_ndcg@{user_k}": f"like user_recall@{user_k}, but a film found near the top "
+        "counts more",
+        f"audience_reach@{k}": f"distinct users that appear in at least one film's top {k} "
+        "audience (higher: audiences are not all the same heavy viewers)",
+        f"user_coverage@{user_k}": f"distinct films recommended in at least one user's top "
+        f"{user_k} (higher: recommendations use more of the catalog)",
+        "fit_seconds": "wall-clock seconds to train the model on the training part",
+    }
+    width = max((len(key) for key in keys if key in notes), default=0)
+    lines = ["", "What the columns measure (held-out = the test part of the split):"]
+    lines += [f"  {key:<{width}}  {notes[key]}" for key in keys if key in notes]
+    if ratios:
+        lines.append(f"  {'(0.95x)':<{width}}  the model's value divided by the engine's")
+    return lines
 
 
 def _fmt(v: Any) -> str:

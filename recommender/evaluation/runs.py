@@ -64,12 +64,18 @@ class EngineUnderTest:
         self.name = name
         self.trainer: Trainer = LocalTrainer() if trainer is None else trainer
         self.model_: Model | None = None
+        self.fitted_config_ = self.config
 
     def fit_split(self, split: Split) -> Scorer:
         c = self.config
+        self.fitted_config_ = c
         if self.pipeline:
             self.model_ = self.trainer.fit(split.train, c)
             uf, ff = factors_in_order(self.model_, split.train)
+            params = self.model_.meta.get("params")
+            if c.tune and isinstance(params, dict):
+                # the parameters tuning chose: fold-in must use the same ones
+                self.fitted_config_ = TrainConfig.from_dict(params).validate()
         else:
             conf = confidence(filter_min_rating(split.train, c.min_rating), c.weighting,
                               c.bm25_k1, c.bm25_b)
@@ -79,7 +85,7 @@ class EngineUnderTest:
         return FactorScorer(uf, ff)
 
     def _fold_in(self, split: Split, film_factors: NDArray[np.float32]) -> NDArray[np.float32]:
-        c = self.config
+        c = self.fitted_config_
         if c.model != "als":
             raise InvalidParameterError("the user protocol folds users in with an ALS "
                                         f"half-step; model {c.model!r} has none")
@@ -168,11 +174,14 @@ def evaluate(
     user_k: int = USER_K,
     with_baselines: bool = True,
     progress: bool | None = None,
+    also: Sequence[tuple[str, TrainConfig]] = (),
 ) -> dict[str, Any]:
-    """Evaluate the engine (``config``, default: the shipped defaults) and, unless
+    """Evaluate the engine (``config``, default: what ``recommender train`` ships, tuning
+    inside the fit included) and, unless
     ``with_baselines`` is false, popularity, ItemKNN, ``implicit`` ALS defaults and EASE (its
     lambda chosen on a validation split of the training part) on one split of ``data``.
 
+    ``also`` adds engines under other configurations, as (name, config), scored the same way.
     Returns a JSON-ready report: the split's sizes, per-model metrics with fit seconds, and each
     model's ratio to the engine on the headline metrics.
     """
@@ -183,7 +192,7 @@ def evaluate(
     if len(split.test) == 0:
         raise InvalidParameterError(f"the {protocol} split of {data.source or 'the data'} "
                                     "leaves no test interactions on known users and films")
-    config = (config or TrainConfig()).validate()
+    config = (config or TrainConfig(tune=True)).validate()
     engine = EngineUnderTest(replace(config, seed=seed) if config.seed != seed else config)
     report: dict[str, Any] = {
         "dataset": data.source,
@@ -199,8 +208,9 @@ def evaluate(
         "engine_config": engine.config.to_dict(),
         "models": {},
     }
-    models: list[Any] = [engine]
-    bar = tqdm(total=1 + (5 if with_baselines else 0), desc=f"evaluate ({protocol})",
+    models: list[Any] = [engine] + [
+        EngineUnderTest(replace(c, seed=seed).validate(), name=n) for n, c in also]
+    bar = tqdm(total=len(models) + (5 if with_baselines else 0), desc=f"evaluate ({protocol})",
                disable=not show, unit="model", file=sys.stderr)
     if with_baselines:
         lam, lam_scores = choose_ease_lambda(split, k, seed, user_k=user_k)
@@ -219,6 +229,9 @@ def evaluate(
         bar.update()
     bar.close()
     report["ratios_to_engine"] = ratios(report["models"], k, user_k)
+    if engine.model_ is not None:
+        report["engine_tuning"] = engine.model_.meta.get("tuning", {})
+        report["engine_params"] = engine.model_.meta.get("params", {})
     if protocol == "time" and engine.model_ is not None:
         report["cold_start"] = cold_start_eval(engine.model_, split, k)
     return report

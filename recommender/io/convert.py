@@ -26,6 +26,10 @@ from recommender.io.delimited import (
     read_delimited,
 )
 
+#: The longest id accepted, in UTF-8 bytes: longer is a damaged file (an unclosed quote, a
+#: column of text read as ids), never an id.
+MAX_ID_BYTES = 1000
+
 
 def np_str(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.str_]:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
@@ -158,11 +162,38 @@ def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     if arr.null_count:
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"missing {name}; expected a non-empty id")
-    empty = pc.equal(pc.binary_length(arr), 0)
+    lengths = pc.binary_length(arr)
+    empty = pc.equal(lengths, 0)
     if pc.any(empty).as_py():
         row = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"empty {name}; expected a non-empty id")
+    if len(arr) and pc.max(lengths).as_py() > MAX_ID_BYTES:
+        row = int(np.flatnonzero(pc.greater(lengths, MAX_ID_BYTES).to_numpy(
+            zero_copy_only=False))[0])
+        raise problem(path, loc, row, f"{name} of {len(value_of(arr, row)):,} characters "
+                      f"({value_of(arr, row)[:20]!r}...); expected an id of at most "
+                      f"{MAX_ID_BYTES:,} bytes (is a quote left open, or a column misplaced?)")
+    nul = pc.match_substring(arr, "\x00")
+    if pc.any(nul).as_py():
+        row = int(np.flatnonzero(nul.to_numpy(zero_copy_only=False))[0])
+        raise problem(path, loc, row, f"{name} {value_of(arr, row)[:40]!r} holds a NUL byte; "
+                      "expected text ids")
     return arr
+
+
+#: First fields that make a first line a header (compared lower-cased).
+HEADER_WORDS = frozenset({"user_id", "userid", "user", "film_id", "filmid", "movie_id",
+                          "movieid", "item_id", "itemid", "id", "film", "movie", "item"})
+
+
+def refuse_header(path: Path, ids: pa.Array, expected: str) -> None:
+    """Raise when the first id of a file without a header is a column name: someone wrote a
+    header into a file whose format has none."""
+    first = value_of(ids, 0).strip().lower() if len(ids) else ""
+    if first in HEADER_WORDS:
+        raise problem(path, CsvLocator(path, False), 0,
+                      f"the first line looks like a header ({value_of(ids, 0)!r}); this file "
+                      f"has no header: expected lines {expected}")
 
 
 def check_unique_ids(path: Path, ids: pa.Array, name: str, loc: Locator) -> None:

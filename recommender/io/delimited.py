@@ -7,6 +7,7 @@ byte, which separator) run only once something is known to be wrong.
 from __future__ import annotations
 
 import csv
+import mmap
 import os
 import re
 from collections.abc import Sequence
@@ -94,8 +95,47 @@ def physical_line(path: Path, record: int) -> int:
     return int(lines[-1]) + 1 if len(lines) else 1
 
 
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
+    """What no text file the readers accept holds: a UTF-16 byte-order mark or a NUL byte
+    (the first one is named by line and column); None when ``raw`` has neither."""
+    if raw[:2] in _UTF16_BOMS:
+        return DataError(str(path), "the file is UTF-16 text (it starts with a UTF-16 "
+                         "byte-order mark); expected UTF-8: re-save it as UTF-8, e.g. "
+                         "`iconv -f utf-16 -t utf-8`", line=1)
+    off = raw.find(b"\x00")
+    if off < 0:
+        return None
+    head = bytes(raw[:off])
+    line = head.count(b"\n") + 1
+    col = off - (head.rfind(b"\n") + 1) + 1
+    return DataError(str(path), f"NUL byte (0x00) at byte offset {off} (column {col}); "
+                     "expected text, which never holds one: the file is binary, or UTF-16 "
+                     "without a byte-order mark", line=line)
+
+
+def check_text_file(path: Path) -> None:
+    """Raise ``text_problem``'s error for the file at ``path`` (memory-mapped: one fast scan,
+    no copy)."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                err = text_problem(path, mm)
+    except (OSError, ValueError):
+        return  # not mappable (a pipe, a special file): pyarrow reports what it finds
+    if err is not None:
+        raise err
+
+
 def decode_error(path: Path, raw: bytes, e: UnicodeDecodeError) -> DataError:
     """The undecodable byte of ``raw`` (line, byte offset, column) and how to fix the file."""
+    text = text_problem(path, raw)
+    if text is not None:
+        return text
     off = e.start
     line = raw.count(b"\n", 0, off) + 1
     col = off - (raw.rfind(b"\n", 0, off) + 1) + 1
@@ -136,6 +176,8 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
     Raises ``DataError`` for malformed rows and undecodable bytes. Numeric conversion errors
     are re-raised as ``ConversionError`` so the caller can take the slow, diagnosing path.
     """
+    if spec.data is None:
+        check_text_file(spec.path)
     source: pa.NativeFile | str = (pa.BufferReader(spec.data) if spec.data is not None
                                    else str(spec.path))
     read_opts = pacsv.ReadOptions(column_names=spec.names, skip_rows=int(spec.header),
@@ -157,6 +199,10 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
             raise _parse_problem(spec, msg) from None
         if "conversion error" in msg:
             raise ConversionError(msg) from None
+        if "Empty CSV file" in msg:
+            raise DataError(str(spec.path), f"the file is empty; expected lines of "
+                            f"{len(spec.names)} fields separated by "
+                            f"{sep_name(spec.shown_separator or spec.delimiter)}") from None
         raise DataError(str(spec.path), f"could not read the file: {msg}") from None
     except (OSError, pa.ArrowException) as e:
         raise DataError(str(spec.path), f"could not read the file: {e}") from None
@@ -274,11 +320,12 @@ def check_unique_names(p: Path, names: Sequence[str], canon: Sequence[str]) -> N
 # --------------------------------------------------------------------------------------------
 
 
-def _free_delimiter(raw: bytes) -> str:
+def _free_delimiter(p: Path, raw: bytes) -> str:
     for cand in ("\x1f", "\x1e", "\x1d", "\x1c", "\t", "|"):
         if cand.encode() not in raw:
             return cand
-    raise DataError("", "no free delimiter character")  # pragma: no cover
+    raise DataError(str(p), "the file holds every control character the '::' reader could "
+                    "use; expected text lines such as user::film::rating::timestamp")
 
 
 def dat_bytes(p: Path, raw: bytes | None = None) -> tuple[bytes, str, int]:
@@ -287,7 +334,10 @@ def dat_bytes(p: Path, raw: bytes | None = None) -> tuple[bytes, str, int]:
     raw = p.read_bytes() if raw is None else raw
     if not raw.strip():
         raise DataError(str(p), "the file is empty; expected lines user::film::rating::timestamp")
-    delim = _free_delimiter(raw)
+    err = text_problem(p, raw)
+    if err is not None:
+        raise err
+    delim = _free_delimiter(p, raw)
     data = raw.replace(b"::", delim.encode())
     first = data.lstrip(b"\r\n").split(b"\n", 1)[0]
     return data, delim, first.count(delim.encode()) + 1
@@ -296,6 +346,9 @@ def dat_bytes(p: Path, raw: bytes | None = None) -> tuple[bytes, str, int]:
 def decode_text(p: Path) -> bytes:
     """The file re-encoded as UTF-8 bytes: tried as UTF-8, then latin-1 (always decodes)."""
     raw = p.read_bytes()
+    err = text_problem(p, raw)
+    if err is not None:
+        raise err
     try:
         raw.decode("utf-8")
         return raw

@@ -1,9 +1,11 @@
 """Deterministic synthetic demo data with planted audience structure.
 
 ``generate`` writes a folder of CSV files that look like a small film-viewing log
-(``interactions.csv``, ``films.csv``, ``users.csv``) plus the ground truth that was planted
-in it (``groups.csv``: each user's taste group, ``demo.json``: the generator's parameters,
-each group's favoured genres and regional skew, and a film that makes a good demo).
+(``interactions.csv``, ``films.csv``, ``users.csv``), the cinemas its users go to
+(``cinemas.csv``: ``cinema_id,city,region,screens,seats``) plus the ground truth that was
+planted in it (``groups.csv``: each user's taste group, ``demo.json``: the generator's
+parameters, each group's favoured genres and regional skew, each region's favoured genres, and
+a film that makes a good demo).
 
 Planted structure:
 
@@ -15,7 +17,14 @@ Planted structure:
   with hundreds of views, many with 5-15); every user has at least ``MIN_PER_USER``
   distinct films and every film at least one viewer;
 * ratings are higher when the film matches the user's taste;
-* nobody watches a film before its release.
+* nobody watches a film before its release;
+* each region has 3-5 cities and each city one or more cinemas; a user's ``city`` lies in
+  their region and their ``cinema`` (most visited) in their city; each region favours one or
+  two genres, whose films are drawn ``REGIONAL_LIFT`` times as often there (``demo.json``:
+  ``places.regional_taste``), and ``LOCAL_SHARE`` of the films are local to one region, drawn
+  ``LOCAL_LIFT`` times as often there (``places.local_films``). The places come from their
+  own generator (:mod:`recommender.io.demo_places`), so the other streams did not change when
+  they were added.
 
 Everything is drawn from ``np.random.default_rng(seed)`` with vectorised numpy (loops only
 per group, per film title or per chunk of users), so the same seed gives the same bytes.
@@ -47,6 +56,16 @@ from recommender.io.columns import (
     TIMESTAMP,
     USER_ID,
 )
+from recommender.io.demo_places import (
+    Places,
+    assign_places,
+    local_films,
+    manifest_entry,
+    places_rng,
+    plan_places,
+    region_index,
+    region_lift,
+)
 from recommender.io.demo_viewing import (
     MIN_PER_USER,
     Viewings,
@@ -64,6 +83,8 @@ from recommender.io.demo_world import (
     max_groups,
     plan_groups,
 )
+from recommender.io.places import CINEMA, CINEMA_COLUMNS, CITY
+from recommender.io.places import CINEMAS_FILE as PLACES_CINEMAS_FILE
 
 DEMO_MARKER = "demo.json"
 GENERATOR = "recommender.demo"  # frozen: written into and checked in demo.json, not a path
@@ -73,6 +94,7 @@ INTERACTIONS_FILE = "interactions.csv"
 FILMS_FILE = "films.csv"
 USERS_FILE = "users.csv"
 GROUPS_FILE = "groups.csv"
+CINEMAS_FILE = PLACES_CINEMAS_FILE
 
 GROUP = "group"
 
@@ -99,14 +121,19 @@ def generate(
     _check_target(out)
     steps = tqdm(total=5, desc="demo data", disable=not progress, unit="step")
     rng = np.random.default_rng(seed)
+    place_rng = places_rng(seed)
+    places = plan_places(place_rng, n_users)
 
     groups = plan_groups(rng, n_groups)
     steps.update()
     films = make_films(rng, n_films)
     steps.update()
     users = make_users(rng, n_users, groups)
+    city, cinema = assign_places(place_rng, users, places)
+    home = local_films(place_rng, n_films)
     steps.update()
-    inter = make_viewings(rng, films, users, groups, n_interactions)
+    inter = make_viewings(rng, films, users, groups, n_interactions,
+                          region_lift(places, films.genres, home), region_index(users))
     steps.update()
 
     manifest: dict[str, Any] = {
@@ -130,8 +157,9 @@ def generate(
             for g in range(n_groups)
         ],
         "example_film_id": example_film(films, users, inter, n_groups),
+        "places": manifest_entry(places, films.ids, home),
     }
-    _write_folder(out, films, users, inter, manifest)
+    _write_folder(out, films, users, inter, manifest, places, (city, cinema))
     steps.update()
     steps.close()
     return out
@@ -215,8 +243,9 @@ def _rating_text(rating: NDArray[np.float64]) -> NDArray[np.str_]:
 
 
 def _write_folder(out: Path, films: Films, users: Users, inter: Viewings,
-                  manifest: dict[str, Any]) -> None:
-    """Write the five files into a new folder that replaces ``out`` whole (umask permissions)."""
+                  manifest: dict[str, Any], places: Places,
+                  user_places: tuple[NDArray[np.str_], NDArray[np.str_]]) -> None:
+    """Write the six files into a new folder that replaces ``out`` whole (umask permissions)."""
     with atomic_dir(out) as tmp:
         _write_csv(tmp / INTERACTIONS_FILE, (USER_ID, FILM_ID, RATING, TIMESTAMP),
                    (users.ids[inter.user], films.ids[inter.film], _rating_text(inter.rating),
@@ -226,8 +255,13 @@ def _write_folder(out: Path, films: Films, users: Users, inter: Viewings,
         _write_csv(tmp / FILMS_FILE, CATALOG_COLUMNS,
                    (films.ids[order], np.array([_csv_field(t) for t in films.titles])[order],
                     films.years[order], genres[order]))
-        _write_csv(tmp / USERS_FILE, (USER_ID, AGE, GENDER, OCCUPATION, REGION),
-                   (users.ids, users.age, users.gender, users.occupation, users.region))
+        _write_csv(tmp / USERS_FILE, (USER_ID, AGE, GENDER, OCCUPATION, REGION, CITY, CINEMA),
+                   (users.ids, users.age, users.gender, users.occupation, users.region,
+                    *user_places))
+        city = places.cinema_city
+        _write_csv(tmp / CINEMAS_FILE, CINEMA_COLUMNS,
+                   (places.cinema_ids, np.asarray(places.city_names)[city],
+                    np.asarray(REGIONS)[places.city_region[city]], places.screens, places.seats))
         _write_csv(tmp / GROUPS_FILE, (USER_ID, GROUP), (users.ids, users.group))
         (tmp / DEMO_MARKER).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
         _check_target(out)  # it may have appeared while we generated

@@ -89,12 +89,19 @@ def _activity(rng: np.random.Generator, n_users: int, total: int, cap: int) -> N
 
 
 def make_viewings(rng: np.random.Generator, films: Films, users: Users, groups: Groups,
-                  n_interactions: int) -> Viewings:
+                  n_interactions: int, region_lift: NDArray[np.float64] | None = None,
+                  user_region: NDArray[np.int64] | None = None) -> Viewings:
+    """The viewing log. ``region_lift`` (regions x films, with ``user_region`` each user's
+    region index) multiplies the sampling weights in each region: the planted regional taste.
+    It draws nothing from ``rng``, so the random stream is the same with or without it."""
     n_users, n_films = len(users), len(films)
     taste = taste_matrix(films.genres, groups.genres) * films.popularity
     taste /= taste.sum(axis=1, keepdims=True)
     pop = films.popularity / films.popularity.sum()
     log_p = np.log(TASTE_SHARE * taste + (1 - TASTE_SHARE) * pop)  # groups x films
+    lifted = region_lift is not None and user_region is not None
+    log_lift = np.log(region_lift) if region_lift is not None else np.zeros((1, n_films))
+    region = user_region if user_region is not None else np.zeros(n_users, np.int64)
 
     counts = _activity(rng, n_users, n_interactions, max_per_user(n_films))
     # Weighted sampling without replacement per user via Gumbel top-k, in chunks of users
@@ -109,6 +116,8 @@ def make_viewings(rng: np.random.Generator, films: Films, users: Users, groups: 
         kmax = int(k.max())
         # Gumbel noise as -log(Exp(1)): same distribution, a few times faster to draw
         keys = log_p[users.group[who]] - np.log(rng.standard_exponential((len(who), n_films)))
+        if lifted:
+            keys += log_lift[region[who]]
         if kmax < n_films:
             top = np.argpartition(-keys, kmax - 1, axis=1)[:, :kmax]
         else:

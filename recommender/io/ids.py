@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -29,6 +30,7 @@ class IdMap:
         self._arrow = arr
         self._ids: NDArray[np.str_] = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
         self._lookup: dict[str, int] | None = None
+        self._zeros: dict[str, list[str]] | None = None
 
     @property
     def ids(self) -> NDArray[np.str_]:
@@ -50,7 +52,7 @@ class IdMap:
         try:
             return self._dict()[external_id]
         except KeyError:
-            raise error([external_id]) from None
+            raise self.unknown(error, [external_id]) from None
 
     def to_index(
         self,
@@ -68,8 +70,41 @@ class IdMap:
         out = np.asarray(idx.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
         if strict and (out < 0).any():
             missing = np.asarray(query.to_numpy(zero_copy_only=False), dtype=str)[out < 0]
-            raise error(dict.fromkeys(missing.tolist()))
+            raise self.unknown(error, dict.fromkeys(missing.tolist()))
         return out
+
+    def same_but_zeros(self, external_id: str) -> list[str]:
+        """The known ids equal to ``external_id`` once leading zeros are stripped from both
+        ("0555612" for "555612", and the reverse), other than ``external_id`` itself."""
+        if self._zeros is None:  # built on the first unknown id: stripped -> zero-led ids
+            led = self._ids[np.strings.startswith(self._ids, "0")].tolist()
+            self._zeros = {}
+            for s in led:
+                self._zeros.setdefault(s.lstrip("0"), []).append(s)
+        stripped = external_id.lstrip("0")
+        near = ([stripped] if stripped in self else []) + self._zeros.get(stripped, [])
+        return [s for s in near if s != external_id]
+
+    def did_you_mean(self, external_ids: Iterable[str]) -> str:
+        """"; did you mean '0555612'?" for unknown ids that differ from known ones only by
+        leading zeros (the first 5), or ""."""
+        pairs = [(u, near) for u in itertools.islice(external_ids, 1000)
+                 for near in self.same_but_zeros(u)][:5]
+        if not pairs:
+            return ""
+        if len({u for u, _ in pairs}) == 1:
+            return "; did you mean " + " or ".join(repr(n) for _, n in pairs) + "?"
+        return "; did you mean " + ", ".join(f"{n!r} for {u!r}" for u, n in pairs) + "?"
+
+    def unknown(self, error: type[UnknownIdError], external_ids: Iterable[str]
+                ) -> UnknownIdError:
+        """``error`` naming ``external_ids``, with ``did_you_mean``'s hint."""
+        ids = list(external_ids)
+        e = error(ids)
+        hint = self.did_you_mean(ids)
+        if hint:
+            e.args = (f"{e}{hint}",)
+        return e
 
     def to_ids(self, indices: NDArray[np.integer]) -> NDArray[np.str_]:
         return self._ids[np.asarray(indices)]

@@ -119,6 +119,9 @@ def load_csv(p: Path) -> Interactions:
 
 def load_parquet(p: Path) -> Interactions:
     """An interactions Parquet file with the same column names as the CSV."""
+    if p.stat().st_size == 0:
+        raise DataError(str(p), f"the file is empty; expected Parquet with columns "
+                        f"{EXPECTED_HEADER}")
     try:
         pf = pq.ParquetFile(p)
         names = list(pf.schema_arrow.names)
@@ -174,6 +177,9 @@ def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
     loc = CsvLocator(p, True)
     ids = string_ids(p, table.column(FILM_ID), FILM_ID, loc)
     n = len(ids)
+    if n == 0:
+        raise DataError(str(p), "no films: expected at least one data line after the header",
+                        line=2)
     titles = (table.column(TITLE).combine_chunks() if TITLE in wanted
               else pa.array([""] * n, pa.string()))
     if YEAR in wanted:
@@ -220,6 +226,9 @@ def read_users(path: PathLike) -> UserTable:
     table = read_delimited(Delimited(p, delimiter, canon, header=True),
                            {c: pa.string() for c in canon})
     ids = string_ids(p, table.column(USER_ID).combine_chunks(), USER_ID, CsvLocator(p, True))
+    if len(ids) == 0:
+        raise DataError(str(p), "no users: expected at least one data line after the header",
+                        line=2)
     check_unique_ids(p, ids, USER_ID, CsvLocator(p, True))
     attrs = {c: np_str(table.column(c)) for c in canon if c != USER_ID}
     return UserTable(np_str(ids), _derive_user_attributes(attrs))

@@ -32,7 +32,16 @@ from recommender.io.columns import (
     USER_ID,
     ZIP,
 )
-from recommender.io.convert import ages, load_table, np_str, string_ids, year_from, years
+from recommender.io.convert import (
+    HEADER_WORDS,
+    ages,
+    load_table,
+    np_str,
+    refuse_header,
+    string_ids,
+    year_from,
+    years,
+)
 from recommender.io.dataset import Catalog, Interactions, UserTable, age_band
 from recommender.io.delimited import (
     CsvLocator,
@@ -42,6 +51,7 @@ from recommender.io.delimited import (
     read_delimited,
     sep_name,
 )
+from recommender.io.places import ZIP_ZONE
 
 #: First digit of a US ZIP code -> coarse region (the USPS national areas).
 ZIP_REGIONS: tuple[str, ...] = (
@@ -97,6 +107,16 @@ def zip_region(zips: Sequence[str] | NDArray[np.str_]) -> NDArray[np.str_]:
         out[first == str(digit)] = region
     out[first == ""] = ""
     return out.astype(str)
+
+
+def zip_zone(zips: Sequence[str] | NDArray[np.str_]) -> NDArray[np.str_]:
+    """The ``zip_zone`` place attribute: the first digit of a US ZIP code (``"0"``-``"9"``, the
+    USPS national area, the coarsest level of the ZIP system: ``ZIP_REGIONS`` names them);
+    ``"other"`` for a code that does not start with a digit (e.g. Canadian ``T8H1N``) or is
+    empty. A coarse place for the distribution forecast: ten zones over the whole US."""
+    z = np.char.strip(np.asarray(zips, dtype=str))
+    first = np.asarray([s[:1] for s in z.tolist()], dtype=str) if z.size else z
+    return np.where(np.isin(first, list("0123456789")), first, "other").astype(str)
 
 
 def clean_genres(col: pa.Array) -> NDArray[np.str_]:
@@ -176,6 +196,7 @@ def read_ml100k_items(p: Path, genre_file: Path) -> Catalog:
     spec = Delimited(p, "|", names, header=False, quoting=False, data=data)
     table = read_delimited(spec, {c: pa.string() for c in names})
     ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False))
+    refuse_header(p, ids, "id|title|release date|video release date|IMDb URL|genre flags")
     titles = table.column(TITLE).combine_chunks()
     year = years(year_from(table.column("release").combine_chunks(), r"(?P<y>\d{4})\s*$"),
                  year_from(titles, YEAR_IN_TITLE))
@@ -197,6 +218,7 @@ def read_movies_dat(p: Path) -> Catalog:
                      shown_separator="::")
     table = read_delimited(spec, {c: pa.string() for c in names if not c.startswith("_")})
     ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False))
+    refuse_header(p, ids, "id::Title (year)::Genre|Genre")
     titles = table.column(TITLE).combine_chunks()
     genres = (clean_genres(table.column(GENRES).combine_chunks()) if GENRES in names
               else np.full(len(ids), "", dtype=str))
@@ -215,6 +237,7 @@ def read_ml100k_users(p: Path) -> UserTable:
     spec = Delimited(p, "|", names, header=False, quoting=False, data=decode_text(p))
     table = read_delimited(spec, {c: pa.string() for c in names})
     ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False))
+    refuse_header(p, ids, "id|age|gender|occupation|zip")
     age = np_str(table.column(AGE))
     zips = np_str(table.column(ZIP))
     attrs = {
@@ -222,6 +245,7 @@ def read_ml100k_users(p: Path) -> UserTable:
         GENDER: np_str(table.column(GENDER)),
         OCCUPATION: np_str(table.column(OCCUPATION)),
         REGION: zip_region(zips),
+        ZIP_ZONE: zip_zone(zips),
         AGE: age,
         ZIP: zips,
     }
@@ -246,7 +270,16 @@ def read_users_dat(p: Path) -> UserTable | None:
         names = [USER_ID, GENDER, "age_code", "occupation_code", ZIP]
     elif n_fields == 2:
         names = [USER_ID, "twitter_id"]
+    elif n_fields == 1:
+        raise DataError(str(p), "expected fields separated by '::' (MovieLens 1M "
+                        "id::gender::age::occupation::zip or MovieTweetings id::twitter_id); "
+                        "found a single field", line=1)
     else:
+        first = data.lstrip(b"\r\n").split(delim.encode(), 1)[0].decode("utf-8", "replace")
+        if first.strip().lower() in HEADER_WORDS:
+            raise DataError(str(p), f"the first line looks like a header ({first!r}); this file "
+                            "has no header: expected lines id::gender::age::occupation::zip",
+                            line=1)
         warnings.warn(f"{p}: {n_fields} fields per line; expected 5 (MovieLens 1M) or 2 "
                       "(MovieTweetings); user attributes skipped", stacklevel=3)
         return None
@@ -254,6 +287,7 @@ def read_users_dat(p: Path) -> UserTable | None:
                      shown_separator="::")
     table = read_delimited(spec, {c: pa.string() for c in names})
     ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False))
+    refuse_header(p, ids, "::".join(names))
     cols = {c: np_str(table.column(c)) for c in names if c != USER_ID}
     if n_fields == 2:
         return UserTable(np_str(ids), cols)
@@ -262,6 +296,7 @@ def read_users_dat(p: Path) -> UserTable | None:
         GENDER: cols[GENDER],
         OCCUPATION: _lookup(cols["occupation_code"], ML1M_OCCUPATIONS, None),
         REGION: zip_region(cols[ZIP]),
+        ZIP_ZONE: zip_zone(cols[ZIP]),
         "age_code": cols["age_code"],
         "occupation_code": cols["occupation_code"],
         ZIP: cols[ZIP],

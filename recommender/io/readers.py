@@ -194,7 +194,8 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[
             more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
             count = (f"{len(unknown):,} of the file's {len(lines):,} ids are unknown: "
                      f"{shown}{more}")
-        raise DataError(str(p), f"unknown {kind} {first!r} ({count})", line=line)
+        raise DataError(str(p), f"unknown {kind} {first!r} ({count}){ids.did_you_mean([first])}",
+                        line=line)
     return idx
 
 

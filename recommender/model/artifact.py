@@ -1,9 +1,14 @@
-"""The model folder: ``save(model, path)`` and ``load(path)``.
+"""The model folder: ``save(model, path)``, ``load(path)`` and ``publish(src, path)``.
 
-Layout (no pickle; every array loads with ``numpy.load(..., mmap_mode="r")``)::
+A model folder holds versions (``layout``): ``MODEL/current`` links to
+``MODEL/versions/<n>-<model version>/``, a complete model; a save writes a new version and
+swaps the link, so the path always holds a complete model (``MODEL/meta.json`` links to the
+current version's, for readers of that file). One version holds (no pickle;
+every array loads with ``numpy.load(..., mmap_mode="r")``)::
 
     meta.json              format version, model + parameters, data fingerprint and counts,
-                           creation time, library versions, and the list of user attributes
+                           creation time, library versions, the list of user attributes, and
+                           ``files``: every other file's size and SHA-256
     user_factors.npy       (n_users, f) float32
     film_factors.npy       (n_films, f) float32
     user_ids.npy           (n_users,) unicode
@@ -14,32 +19,40 @@ Layout (no pickle; every array loads with ``numpy.load(..., mmap_mode="r")``)::
     user_attr_<name>.npy   one unicode array per user attribute, aligned to user_ids
     user_segments.npy      (n_users,) int16
     segments.json          segment descriptions
-    calibration.json       tier conversion counts (see calibration.py)
+    calibration.json       calibrated p: model, per-film counts, horizon (see calibration.py)
 
-Writes go to a temporary sibling folder that is renamed into place, so an interrupted save
-never leaves a broken model; an existing model at ``path`` is replaced only after the new one
-is complete.
+Every file is flushed to disk before the version becomes current, so a crash or a SIGKILL
+at any point leaves the previous model or the new one (tests/model/test_artifact_layout.py
+kills a save at every step). ``load`` checks every file against its recorded size and SHA-256
+(streamed, 1 MiB at a time) and refuses a folder altered on disk, naming the file; a flat
+folder (the files directly in ``MODEL``, written before versions) still loads, and one
+without ``files`` (written before checksums) loads unchecked.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.errors import ArtifactError
-from recommender.io.atomic import atomic_dir
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
+from recommender.model import layout
 from recommender.model.model import Model, Segments
 
 FORMAT_VERSION = 1  # the model folder layout; bump when a file or a field changes meaning
 META = "meta.json"
+FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
+CHUNK = 1 << 20  # bytes hashed at a time
 REQUIRED = (
     "user_factors.npy", "film_factors.npy", "user_ids.npy", "film_ids.npy",
     "seen_indptr.npy", "seen_indices.npy", "seen_by_film_indptr.npy",
@@ -48,17 +61,14 @@ REQUIRED = (
 )
 
 
-def save(model: Model, path: str | os.PathLike[str]) -> Path:
-    """Write ``model`` to the folder ``path`` atomically; returns the path."""
-    dest = Path(path)
-    if dest.exists() and not dest.is_dir():
-        raise ArtifactError(f"{dest}: exists and is not a folder")
-    if dest.exists() and any(dest.iterdir()) and not (dest / META).exists():
-        raise ArtifactError(f"{dest}: is a non-empty folder that is not a model; "
-                            "refusing to overwrite it")
+def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP) -> Path:
+    """Write ``model`` as a new version of the model folder ``path`` and make it the current
+    one (created if missing; a flat folder is migrated); returns the path. Keeps the newest
+    ``keep`` versions."""
+    dest = _writable(path)
     # one index dtype for indptr and indices, so scipy wraps the memory-mapped arrays as they are
     idx = np.int32 if model.seen.nnz < 2**31 - 1 else np.int64
-    with atomic_dir(dest) as tmp:
+    with layout.new_version(dest, model.version, _flat_files, keep, (META,)) as tmp:
         arrays: dict[str, NDArray[Any]] = {
             "user_factors": np.ascontiguousarray(model.user_factors, np.float32),
             "film_factors": np.ascontiguousarray(model.film_factors, np.float32),
@@ -75,37 +85,122 @@ def save(model: Model, path: str | os.PathLike[str]) -> Path:
         }
         for name, values in model.user_table.attributes.items():
             arrays[f"user_attr_{name}"] = np.asarray(values, dtype=str)
+        files: dict[str, dict[str, Any]] = {}
         for name, arr in arrays.items():
-            np.save(tmp / f"{name}.npy", arr, allow_pickle=False)
-        _write_json(tmp / "segments.json", model.segments.info)
-        _write_json(tmp / "calibration.json", model.calibration)
-        meta = dict(model.meta)
+            files[f"{name}.npy"] = _write(tmp / f"{name}.npy", _npy(arr))
+        files["segments.json"] = _write(tmp / "segments.json", _json(model.segments.info))
+        files["calibration.json"] = _write(tmp / "calibration.json", _json(model.calibration))
+        meta = {k: v for k, v in model.meta.items() if k != FILES}
         meta["user_attributes"] = sorted(model.user_table.attributes)
         meta["factors"] = int(model.user_factors.shape[1])
-        _write_json(tmp / META, meta)
+        meta[FILES] = files
+        _write(tmp / META, _json(meta))
     return dest
 
 
-def _write_json(path: Path, obj: Any) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump(obj, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
+            keep: int = layout.KEEP) -> Path:
+    """Make the model at ``src`` (a model folder, or one version of one) the current version
+    of the model folder ``path``: its files are checked (``load``), hard-linked into a new
+    version (copied across file systems), checked again there, and the version is swapped in
+    like a save. Returns the path. Raises ``ArtifactError`` when ``src`` is no valid model."""
+    dest = _writable(path)
+    folder = layout.resolve(src)
+    model = load(folder, mmap=True)
+    try:
+        recorded = json.loads((folder / META).read_text(encoding="utf-8")).get(FILES)
+    except (OSError, ValueError, AttributeError):
+        recorded = None
+    if not isinstance(recorded, dict):  # written before checksums: write it anew, with them
+        return save(model, dest, keep)
+    names = [META, *recorded]
+    with layout.new_version(dest, model.version, _flat_files, keep, (META,)) as tmp:
+        for name in names:
+            source = os.path.realpath(folder / name)
+            try:
+                os.link(source, tmp / name)
+            except OSError:  # another file system, or links not allowed: copy and flush
+                shutil.copyfile(source, tmp / name)
+                with open(tmp / name, "rb+") as f:
+                    os.fsync(f.fileno())
+            layout.step(f"linked {name}")
+        load(tmp, mmap=True)  # what was linked is what was checked (src may change meanwhile)
+    return dest
+
+
+def _writable(path: str | os.PathLike[str]) -> Path:
+    dest = Path(path)
+    if dest.exists() and not dest.is_dir():
+        raise ArtifactError(f"{dest}: exists and is not a folder")
+    if dest.is_dir() and not layout.owns(dest, META):
+        raise ArtifactError(f"{dest}: is a non-empty folder that is not a model; "
+                            "refusing to overwrite it")
+    return dest
+
+
+def _npy(arr: NDArray[Any]) -> Callable[[IO[bytes]], Any]:
+    return lambda f: np.save(f, arr, allow_pickle=False)
+
+
+def _json(obj: Any) -> Callable[[IO[bytes]], Any]:
+    text = json.dumps(obj, indent=1, ensure_ascii=False) + "\n"
+    return lambda f: f.write(text.encode("utf-8"))
+
+
+def _write(path: Path, fill: Callable[[IO[bytes]], Any]) -> dict[str, Any]:
+    """Write a file with ``fill``, flush it to disk; returns its size and SHA-256."""
+    with open(path, "wb") as f:
+        fill(f)
+        f.flush()
+        os.fsync(f.fileno())
+    layout.step(f"wrote {path.name}")
+    return {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
+
+
+def file_sha256(path: str | os.PathLike[str], chunk: int = CHUNK) -> str:
+    """The SHA-256 of a file, read ``chunk`` bytes at a time (hex)."""
+    digest = hashlib.sha256()
+    buf = bytearray(chunk)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(view):
+            digest.update(view[:n])
+    return digest.hexdigest()
+
+
+def _flat_files(root: Path) -> list[str]:
+    """The files of the flat layout (before versions) in ``root``, meta.json first."""
+    return [META, *REQUIRED, *sorted(p.name for p in root.glob("user_attr_*.npy"))]
 
 
 def artifact_size(path: str | os.PathLike[str]) -> int:
-    """Total bytes of the files in a model folder."""
-    return sum(p.stat().st_size for p in Path(path).iterdir() if p.is_file())
+    """Total bytes of the files of the model at ``path`` (its current version)."""
+    folder = layout.resolve(path)
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
 
-def load(path: str | os.PathLike[str], mmap: bool = True) -> Model:
-    """Load and validate a model folder. Large arrays are memory-mapped read-only by default.
+def load(path: str | os.PathLike[str], mmap: bool = True, verify: bool = True) -> Model:
+    """Load and validate a model folder (its current version, or a flat folder). Large arrays
+    are memory-mapped read-only by default.
 
     Raises ``ArtifactError`` naming what is wrong: a missing folder or file, an unreadable
-    or wrong-version ``meta.json``, or arrays whose shapes disagree.
+    or wrong-version ``meta.json``, a file whose size or SHA-256 differs from the one
+    ``meta.json`` recorded (unless ``verify=False``), or arrays whose shapes disagree. A
+    save that swaps the version while this reads makes it start again on the new one.
     """
-    src = Path(path)
+    for attempt in range(3):
+        folder = layout.resolve(path)
+        try:
+            return _load_folder(Path(path), folder, mmap, verify)
+        except ArtifactError:
+            if attempt == 2 or layout.resolve(path) == folder:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
     if not src.is_dir():
-        raise ArtifactError(f"{src}: no such model folder")
+        raise ArtifactError(f"{root}: no such model folder")
     try:
         meta = json.loads((src / META).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -123,6 +218,12 @@ def load(path: str | os.PathLike[str], mmap: bool = True) -> Model:
     missing = [f for f in needed if not (src / f).is_file()]
     if missing:
         raise ArtifactError(f"{src}: incomplete model folder, missing {', '.join(missing)}")
+    files = meta.pop(FILES, None)
+    if files is not None:
+        checked = _check_files(src, files, needed)
+        if verify:
+            for name, info in checked.items():
+                _verify(src / name, info)
     mode: Literal["r"] | None = "r" if mmap else None
 
     def arr(name: str) -> NDArray[Any]:
@@ -172,6 +273,41 @@ def load(path: str | os.PathLike[str], mmap: bool = True) -> Model:
         user_table=UserTable(np.asarray(user_ids, dtype=str), attributes),
         segments=Segments(labels, seg_info), meta=meta, calibration=calib,
     )
+
+
+def _check_files(src: Path, files: Any, needed: list[str]) -> dict[str, dict[str, Any]]:
+    """meta.json's ``files``, checked for form: every needed file listed, plain names."""
+    where = src / META
+    if not isinstance(files, dict) or not all(
+            isinstance(v, dict) and isinstance(v.get("sha256"), str)
+            and isinstance(v.get("bytes"), int) for v in files.values()):
+        raise ArtifactError(f"{where}: '{FILES}' must map each file name to its bytes and sha256")
+    for name in files:
+        if not name or name in (".", "..", META) or "/" in name or "\\" in name:
+            raise ArtifactError(f"{where}: '{FILES}' lists {name!r}, not a file of the folder")
+    unlisted = [f for f in needed if f not in files]
+    if unlisted:
+        raise ArtifactError(f"{where}: no checksum recorded for {', '.join(unlisted)}")
+    return files
+
+
+def _verify(path: Path, info: dict[str, Any]) -> None:
+    """Refuse a file whose size or SHA-256 is not the one recorded when it was saved."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ArtifactError(f"{path.parent}: incomplete model folder, missing "
+                            f"{path.name}") from None
+    if size != info["bytes"]:
+        raise ArtifactError(f"{path}: altered on disk since the model was saved ({size:,} "
+                            f"bytes, {info['bytes']:,} when saved; truncated or overwritten)")
+    try:
+        digest = file_sha256(path)
+    except OSError as e:
+        raise ArtifactError(f"{path}: unreadable ({e})") from None
+    if digest != info["sha256"]:
+        raise ArtifactError(f"{path}: altered on disk since the model was saved (its SHA-256 "
+                            f"is {digest[:16]}..., meta.json recorded {info['sha256'][:16]}...)")
 
 
 def _expect(src: Path, name: str, ok: bool, expected: str, got: Any) -> None:

@@ -1,25 +1,66 @@
-"""Expected conversion of each audience tier, measured on interactions held out from training.
+"""Calibrated probabilities: p(user watches film within the horizon) from rank and film features.
 
 How it is measured (also in the README): before the final fit, the latest ``holdout`` share of
 the training interactions (by timestamp; a seeded random share when the data has no
-timestamps) is set aside and a model is fitted on the rest. For a sample of films that have
-held-out viewers, every user who had not watched the film in the fitted part is ranked; each
-candidate falls in one of 1,000 rank bins (0.1% of the ranking each, bin 0 the best). We count,
-per bin, the candidates and the "hits" (candidates who watched the film in the held-out slice).
-A tier's expected conversion is hits / candidates over the bins it covers, summed over films:
-the share of the tier's users who went on to watch. The counts are stored in the model so any
-tier boundaries can be evaluated later at 0.1% resolution.
+timestamps) is set aside and a model is fitted on the rest. For a sample of films (drawn by
+popularity, never by outcome), every user known before the cut who had not watched the film
+is ranked; the "hits" are the candidates who watched it in the held-out slice. A logistic
+model of hit against the candidate's log rank fraction (piecewise linear), the film's
+popularity (log of its viewers per user before the cut) and momentum (log of its share of the
+latest window before the cut, as large as the held-out slice, against its share of all
+interactions), with their products, is fitted on those counts (binomial IRLS, lightly
+ridged). ``p_at`` evaluates it for a film with the features measured at the end of training
+(the window is then the held-out slice itself), forced non-increasing in rank.
+
+The horizon: ``p`` is the probability of watching within the held-out slice's span
+(``horizon_days``: last training timestamp minus the cut). ``scale`` stretches it to another
+horizon, ``1 - (1 - p) ** k(days)``, where k is the growth of known users' activity on known
+films over that many days against the horizon, measured on past cuts of the training data
+(``calibration_horizon.activity_curve``): an approximation that keeps the shape of p over ranks
+and ignores a film's own interest fading. Measured against later data in
+``benchmarks/bench_calibration.py``.
+
+The rank-bin hit and candidate counts (1,000 bins of 0.1%) are kept too: ``conversion`` and
+``base_rate`` read them for the whole-model view.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-N_BINS = 1000
+from recommender.model.calibration_fit import (
+    FEATURES,
+    KNOTS,
+    N_BINS,
+    bin_counts,
+    design,
+    film_features,
+    fit_isotonic_groups,
+    fit_logistic,
+    fit_table,
+    hit_ranks,
+    isotonic_group_curve,
+    isotonic_rates,
+)
+from recommender.model.calibration_horizon import (
+    activity_curve,
+    horizon_factor,
+    latest,
+    scale,
+    span_days,
+)
+
+__all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
+           "has_model", "horizon", "horizon_factor", "measure", "mean_p", "p_at", "scale"]
+GRID = 96    # points of the log-rank grid p_at evaluates on, per film
+METHOD = ("logistic in log rank fraction (piecewise linear), film popularity and momentum, "
+          "fitted on the held-out slice of the training interactions")
+Floats = NDArray[np.float64]
 
 
 def measure(
@@ -35,35 +76,13 @@ def measure(
 
     ``seen_by_film`` and ``heldout_by_film`` are films x users CSR matrices (structure only).
     """
-    n_films, n_users = seen_by_film.shape
     with_heldout = np.flatnonzero(np.diff(heldout_by_film.indptr) > 0)
     rng = np.random.default_rng(seed)
     films = (rng.choice(with_heldout, size=max_films, replace=False)
              if len(with_heldout) > max_films else with_heldout)
     films = np.sort(films)
-    hits = np.zeros(N_BINS, np.int64)
-    cands = np.zeros(N_BINS, np.int64)
-    for start in range(0, len(films), batch):
-        block = films[start:start + batch]
-        scores = film_factors[block] @ user_factors.T
-        sub_seen = seen_by_film[block]
-        rows = np.repeat(np.arange(len(block)), np.diff(sub_seen.indptr))
-        scores[rows, sub_seen.indices] = -np.inf
-        n_cand = n_users - np.diff(sub_seen.indptr)
-        sorted_desc = -np.sort(-scores, axis=1)
-        sub_held = heldout_by_film[block]
-        for r in range(len(block)):
-            t = int(n_cand[r])
-            if t <= 0:
-                continue
-            held = sub_held.indices[sub_held.indptr[r]:sub_held.indptr[r + 1]]
-            s = scores[r, held]
-            held_s = s[s > -np.inf]  # held-out rows already seen in the fit part are not hits
-            # rank = 1 + number of candidates scoring strictly higher
-            ranks = np.searchsorted(-sorted_desc[r, :t], -held_s, side="left") + 1
-            hits += np.bincount(((ranks - 1) * N_BINS) // t, minlength=N_BINS)
-            edges = -(-np.arange(N_BINS + 1) * t // N_BINS)  # ceil(b * t / N_BINS)
-            cands += np.diff(edges)
+    hits, cands = bin_counts(hit_ranks(user_factors, film_factors, seen_by_film,
+                                       heldout_by_film, films, None, batch))
     return {
         # a frozen output value written into calibration.json (not a module path to update)
         "method": "held-out slice of the training interactions; see recommender/calibration.py",
@@ -73,9 +92,130 @@ def measure(
         "candidates": cands.tolist(),
     }
 
+def calibrate(
+    user_factors: NDArray[np.float32],
+    film_factors: NDArray[np.float32],
+    fit_by_film: sp.csr_matrix,
+    heldout_by_film: sp.csr_matrix,
+    window_by_film: sp.csr_matrix | None = None,
+    horizon_days: float | None = None,
+    max_films: int | None = None,
+    seed: int = 0,
+    batch: int = 64,
+    horizon_curve: dict[str, Any] | None = None,
+    method: str = "logistic",
+) -> dict[str, Any]:
+    """Fit the calibrated ``p`` on the held-out slice; returns what ``calibration.json`` holds.
+
+    ``fit_by_film``: films x users structure of the interactions before the cut (the ones the
+    factors were fitted on); ``heldout_by_film``: the held-out slice; ``window_by_film``: the
+    latest interactions before the cut, as many as held out (None: no timestamps, so no
+    momentum); ``horizon_days``: the held-out slice's span (None: no timestamps);
+    ``horizon_curve``: see ``activity_curve``. ``max_films`` films are ranked (default: as many
+    as 50 million candidate scores allow, at least 600). ``method``: ``logistic`` (shipped) or
+    ``isotonic_groups`` (one isotonic rank curve per popularity x momentum tercile group).
+    """
+    n_films, n_users = fit_by_film.shape
+    fit_by_film = fit_by_film.tocsr()
+    heldout_by_film = heldout_by_film.tocsr()
+    n_fit = np.diff(fit_by_film.indptr)
+    known = np.bincount(fit_by_film.indices, minlength=n_users)[:n_users] > 0
+    total, held_total = int(fit_by_film.nnz), int(heldout_by_film.nnz)
+    w_fit = None if window_by_film is None else np.diff(window_by_film.tocsr().indptr)
+    w_total = 0 if window_by_film is None else int(window_by_film.nnz)
+    pop_c, mom_c = film_features(n_fit, w_fit, n_users, total, w_total)
+    eligible = np.flatnonzero(n_fit > 0)
+    rng = np.random.default_rng(seed)
+    if max_films is None:
+        max_films = max(600, int(5e7 // max(n_users, 1)))
+    if len(eligible) > max_films:  # drawn by popularity (a covariate), never by outcome
+        weight = np.sqrt(n_fit[eligible].astype(np.float64))
+        films = rng.choice(eligible, size=max_films, replace=False, p=weight / weight.sum())
+    else:
+        films = eligible
+    films = np.sort(films)
+    per_film = hit_ranks(user_factors, film_factors, fit_by_film, heldout_by_film, films,
+                          known, batch)
+    hits, cands = bin_counts(per_film)
+    X, h, c = fit_table(per_film, pop_c[films], mom_c[films])
+    coef = fit_logistic(X, h, c) if len(h) and h.sum() > 0 else None
+    model: dict[str, Any] | None = None if coef is None else {
+        "kind": "logistic",
+        "features": list(FEATURES),
+        "knots": [round(math.exp(k), 6) for k in KNOTS],
+        "coef": [float(b) for b in coef],
+    }
+    if model is not None and method == "isotonic_groups":
+        model = fit_isotonic_groups(per_film, pop_c[films], mom_c[films])
+    if model is not None:
+        model.update({"momentum": window_by_film is not None, "fit_rows": int(len(h)),
+                      "fit_hits": int(h.sum())})
+    # features at the end of training: every interaction, and the held-out slice as the window
+    full = (fit_by_film + heldout_by_film).tocsr()
+    full.sum_duplicates()
+    out: dict[str, Any] = {
+        "method": METHOD,
+        "bins": N_BINS,
+        "films_evaluated": int(len(films)),
+        "hits": hits.tolist(),
+        "candidates": cands.tolist(),
+        "horizon_days": None if horizon_days is None else round(float(horizon_days), 3),
+        "horizon_curve": horizon_curve,
+        "model": model,
+        "users": int(n_users),
+        "interactions": int(full.nnz),
+        "recent_interactions": held_total if window_by_film is not None else 0,
+        "film_viewers": np.diff(full.indptr).tolist(),
+        "film_recent": np.diff(heldout_by_film.indptr).tolist(),
+    }
+    return out
+
+
+def from_arrays(
+    user_factors: NDArray[np.float32],
+    film_factors: NDArray[np.float32],
+    user_idx: NDArray[np.integer],
+    film_idx: NDArray[np.integer],
+    timestamp: NDArray[np.integer] | None,
+    held: NDArray[np.bool_],
+    n_users: int,
+    n_films: int,
+    seed: int = 0,
+    method: str = "logistic",
+) -> dict[str, Any]:
+    """``calibrate`` from the training interactions as index arrays and the held-out mask
+    (factors fitted on the rows where ``held`` is false); the window and the horizon come
+    from ``timestamp`` (None: a random hold-out, no momentum, no span in days)."""
+    def by_film(mask: NDArray[np.bool_]) -> sp.csr_matrix:
+        m = sp.csr_matrix((np.ones(int(mask.sum()), np.float32),
+                           (np.asarray(film_idx)[mask], np.asarray(user_idx)[mask])),
+                          shape=(n_films, n_users))
+        m.sum_duplicates()
+        return m
+
+    window = days = curve = None
+    if timestamp is not None:
+        ts = np.asarray(timestamp, np.int64)
+        fit_rows = np.flatnonzero(~held)
+        recent = np.zeros(len(held), bool)
+        recent[fit_rows[latest(ts[fit_rows], int(held.sum()))]] = True
+        window = by_film(recent)
+        days = span_days(ts[held], int(ts.max()))
+        if days is not None:
+            curve = activity_curve(np.asarray(user_idx), np.asarray(film_idx), ts, n_users,
+                                   n_films, days)
+    return calibrate(user_factors, film_factors, by_film(~held), by_film(held), window, days,
+                     seed=seed, horizon_curve=curve, method=method)
+
+
+def has_model(calibration: dict[str, Any]) -> bool:
+    """Whether ``calibration`` holds a fitted probability model."""
+    return bool(calibration) and bool(calibration.get("model"))
+
 
 def conversion(calibration: dict[str, Any], lo_pct: float, hi_pct: float) -> float | None:
-    """Expected conversion of the ranking slice from ``lo_pct``% to ``hi_pct``% (0 = best)."""
+    """Held-out conversion of the ranking slice ``lo_pct``% to ``hi_pct``% (0 = best), over
+    every film measured (the whole-model view; a film's own figure comes from ``p_at``)."""
     if not calibration or not calibration.get("hits"):
         return None
     hits = np.asarray(calibration["hits"], np.int64)
@@ -91,25 +231,75 @@ def base_rate(calibration: dict[str, Any]) -> float | None:
     return conversion(calibration, 0.0, 100.0)
 
 
+def _bin_curve(calibration: dict[str, Any]) -> Floats:
+    """Non-increasing hit rate per rank bin (isotonic fit of the counts); for models trained
+    before the probability model existed."""
+    return isotonic_rates(np.asarray(calibration["hits"], np.float64),
+                          np.asarray(calibration["candidates"], np.float64))
+
+
 def p_at(calibration: dict[str, Any], film: int,
          rank_fraction: NDArray[np.float64]) -> NDArray[np.float64]:
     """Probability that a candidate of ``film`` at ``rank_fraction`` (0 = best, < 1) watches it
     within the calibration horizon (see ``horizon``); zeros when the model has no calibration.
 
-    The planner (campaigns) and the distribution forecast read probabilities only through this
-    function, so a better calibration replaces its body, never its callers.
+    Non-increasing in ``rank_fraction`` for a fixed film. The planner (campaigns) and the
+    distribution forecast read probabilities only through this function, so a better
+    calibration replaces its body, never its callers.
     """
-    frac = np.asarray(rank_fraction, np.float64)
-    if not calibration or not calibration.get("hits"):
+    frac = np.clip(np.asarray(rank_fraction, np.float64), 0.0, 1.0)
+    if not calibration:
         return np.zeros(frac.shape, np.float64)
-    hits = np.asarray(calibration["hits"], np.float64)
-    cands = np.asarray(calibration["candidates"], np.float64)
-    rate = np.divide(hits, cands, out=np.zeros_like(hits), where=cands > 0)
-    idx = np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)
-    return rate[idx]
+    model = calibration.get("model")
+    if not model:
+        if not calibration.get("hits"):
+            return np.zeros(frac.shape, np.float64)
+        rate = _bin_curve(calibration)
+        idx = np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)
+        return rate[idx]
+    n_users = int(calibration["users"])
+    viewers = int(calibration["film_viewers"][film])
+    recent = int(calibration["film_recent"][film]) if model.get("momentum") else None
+    pop, mom = film_features(np.array([viewers]), None if recent is None else np.array([recent]),
+                             n_users, int(calibration["interactions"]),
+                             int(calibration["recent_interactions"]))
+    t = max(n_users - viewers, 1)
+    if model.get("kind") == "isotonic_groups":
+        rate = isotonic_group_curve(model, float(pop[0]), float(mom[0]))
+        return rate[np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)]
+    grid = np.linspace(math.log(0.5 / t), 0.0, GRID)
+    z = design(grid, pop[0], mom[0]) @ np.asarray(model["coef"], np.float64)
+    z = np.minimum.accumulate(z)  # non-increasing in rank
+    zq = np.interp(np.log(frac + 0.5 / t), grid, z)
+    return 1.0 / (1.0 + np.exp(-zq))
 
+
+def mean_p(calibration: dict[str, Any], film: int, first: int, last: int, total: int
+           ) -> float | None:
+    """Mean ``p`` over ranks ``first``..``last`` (1-based) of ``total`` candidates; None
+    without calibration or for an empty range."""
+    if not (calibration and (calibration.get("model") or calibration.get("hits"))):
+        return None
+    if last < first or total <= 0:
+        return None
+    ranks = np.arange(first, last + 1, dtype=np.float64)
+    return float(p_at(calibration, film, (ranks - 1) / total).mean())
 
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     """What a probability from ``p_at`` covers: the span of the held-out slice behind it."""
-    return {"days": calibration.get("horizon_days"),
-            "description": "the span of the held-out slice of the training interactions"}
+    if not calibration or not (calibration.get("model") or calibration.get("hits")):
+        return {"days": None, "description": "no calibration in this model: every probability "
+                "is 0 (retrain with --holdout > 0)"}
+    days = calibration.get("horizon_days")
+    kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
+    if not days:
+        return {"days": None, "description": (
+            f"probability ({kind}) of watching within the held-out slice of the training "
+            "interactions, a random share (no timestamps), so it has no span in days")}
+    return {"days": days, "description": (
+        f"probability ({kind}) of watching within {days:g} days, the span of the held-out "
+        "slice (the latest training interactions); for a horizon of D days use "
+        "calibration.scale(p, calibration, D) = 1 - (1 - p) ** k(D), where k(D) is the "
+        "growth of known users' activity over D days measured on past cuts of the training "
+        "data (horizon_curve; past its last point it keeps its last pace): an approximation "
+        "that keeps the shape of p over ranks and ignores a film's own interest fading")}

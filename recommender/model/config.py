@@ -10,6 +10,8 @@ from recommender.model.weighting import check_scheme
 
 MODELS = ("als", "bpr", "lmf")
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("core", 1.0), ("extended", 4.0), ("broad", 15.0))
+# what tuning inside `train` may change (recommender/model/tuning.py); a name in ``fixed`` stays
+TUNABLE = ("regularization", "alpha", "weighting", "factors")
 
 
 @dataclass
@@ -47,6 +49,13 @@ class TrainConfig:
     holdout: float = 0.1
     warm_iterations: int = 2
     tiers: tuple[tuple[str, float], ...] = field(default=DEFAULT_TIERS)
+    # search TUNABLE on a validation split of the training part before fitting (tuning.py).
+    # Off for a configuration built in code, so that it trains exactly as written; the CLI's
+    # `train` turns it on unless --no-tune. The values above are the search's starting point.
+    tune: bool = False
+    # parameters the search leaves as they are (the CLI fills it from --config and the options
+    # given on the command line)
+    fixed: tuple[str, ...] = ()
 
     def validate(self) -> TrainConfig:
         if self.model not in MODELS:
@@ -65,11 +74,15 @@ class TrainConfig:
         if not 0 <= self.holdout < 0.9:
             raise InvalidParameterError(f"holdout must be in [0, 0.9), got {self.holdout}")
         check_tiers(self.tiers)
+        unknown = sorted(set(self.fixed) - {f.name for f in fields(self)})
+        if unknown:
+            raise InvalidParameterError(f"fixed names unknown parameters: {', '.join(unknown)}")
         return self
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["tiers"] = [[name, pct] for name, pct in self.tiers]
+        d["fixed"] = list(self.fixed)
         return d
 
     @classmethod
@@ -78,6 +91,8 @@ class TrainConfig:
         kwargs = {k: v for k, v in d.items() if k in known}
         if "tiers" in kwargs:
             kwargs["tiers"] = tuple((str(n), float(p)) for n, p in kwargs["tiers"])
+        if "fixed" in kwargs:
+            kwargs["fixed"] = tuple(str(n) for n in kwargs["fixed"])
         return cls(**kwargs)
 
 

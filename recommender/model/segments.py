@@ -1,7 +1,8 @@
 """Audience segments (users clustered on their taste vectors) and lift tables of a user set.
 
-Segments are labelled by the genres their members over-index on; the lift tables give the
-segment split and the demographic portrait of any set of users.
+Segments are labelled by what distinguishes them: their activity when it is far from the
+other segments' (heavy or light viewers), else the genres their members over-index on; the
+lift tables give the segment split and the demographic portrait of any set of users.
 """
 
 from __future__ import annotations
@@ -77,6 +78,9 @@ def _kmeans_once(xn: NDArray[np.float32], k: int, rng: np.random.Generator, iter
 
 
 MIN_GENRE_SHARE = 0.05  # a label genre holds at least 5% of the segment's genre views
+DISTINCT_LIFT = 1.25  # a genre names a segment only if the segment over-indexes on it this much
+HEAVY_RATIO = 2.0  # heavy viewers: median films per user >= 2x the other segments' median
+LIGHT_RATIO = 0.5  # light viewers: <= half of it
 
 
 def describe(
@@ -86,11 +90,13 @@ def describe(
     n_films: int = 5,
     n_genres: int = 3,
 ) -> list[dict[str, Any]]:
-    """Per segment: id, size, label, top genres (with lift) and representative films.
+    """Per segment: id, size, label, activity, top genres (with lift) and representative films.
 
     Genre lift = the segment's share of views in the genre / the whole base's share.
     A representative film is one the segment watches far more than the base does
-    (lift x share, among films watched by at least 2% of the segment).
+    (lift x share, among films watched by at least 2% of the segment). Activity is the
+    median number of distinct films per member (``films_per_user``), against the median user
+    (``activity_ratio``); labels come from ``label_segments``.
     """
     k = int(labels.max()) + 1 if len(labels) else 0
     n_users = seen.shape[0]
@@ -98,8 +104,10 @@ def describe(
         (np.ones(n_users, np.float32), (labels.astype(np.int64), np.arange(n_users))),
         shape=(k, n_users),
     )
-    seg_film = np.asarray((member @ (seen > 0).astype(np.float32)).todense())  # k x films
+    watched = (seen > 0).astype(np.float32)
+    seg_film = np.asarray((member @ watched).todense())  # k x films
     sizes = np.bincount(labels, minlength=k)
+    per_user = np.diff(sp.csr_matrix(watched).indptr)
     all_film = seg_film.sum(axis=0)
     genres = catalog.genre_vocabulary()
     genre_rows = [set(g.split("|")) if g else set() for g in catalog.genres.tolist()]
@@ -107,17 +115,21 @@ def describe(
                           ).reshape(len(genre_rows), len(genres))
     seg_genre = seg_film @ film_genre
     all_genre = all_film @ film_genre
+    overall = float(np.median(per_user)) if n_users else 0.0
     out: list[dict[str, Any]] = []
     for s in range(k):
         info: dict[str, Any] = {"segment": s, "size": int(sizes[s]),
                                 "share": float(sizes[s] / max(n_users, 1))}
+        members = per_user[np.asarray(labels) == s]
+        info["films_per_user"] = float(np.median(members)) if len(members) else 0.0
+        info["activity_ratio"] = round(info["films_per_user"] / overall, 3) if overall else 1.0
         top: list[dict[str, Any]] = []
         if genres and seg_genre[s].sum() > 0:
             seg_share = seg_genre[s] / seg_genre[s].sum()
             lift = seg_share / np.maximum(all_genre / all_genre.sum(), 1e-12)
             # a label names genres the segment actually watches, not a niche it barely touches
             lift = np.where(seg_share >= MIN_GENRE_SHARE, lift, 0.0)
-            for g in np.argsort(-lift, kind="stable")[:n_genres]:
+            for g in np.argsort(-lift, kind="stable")[:n_genres + 2]:
                 if lift[g] > 1.0:
                     top.append({"genre": genres[g], "lift": round(float(lift[g]), 3)})
         share_seg = seg_film[s] / max(sizes[s], 1)
@@ -126,37 +138,89 @@ def describe(
         eligible = share_seg >= 0.02
         score = np.where(eligible, film_lift * share_seg, -np.inf)
         reps = [int(i) for i in np.argsort(-score)[:n_films] if np.isfinite(score[i])]
-        info["top_genres"] = top
+        info["_genres"] = [t["genre"] for t in top if t["lift"] >= DISTINCT_LIFT]
+        info["top_genres"] = top[:n_genres]
         info["representative_films"] = [
             {"film_id": str(catalog.film_ids[i]), "title": str(catalog.titles[i]),
              "lift": round(float(film_lift[i]), 3)} for i in reps]
-        if top:
-            names = [t["genre"] for t in top]
-            info["label"] = " & ".join(names[:2]) + " fans"
-            if len(names) > 2:
-                info["_alt_label"] = ", ".join(names[:2]) + f" & {names[2]} fans"
-        elif reps and catalog.titles[reps[0]]:
-            info["label"] = f"Fans of {catalog.titles[reps[0]]}"
-        else:
-            info["label"] = f"Segment {s}"
         out.append(info)
-    _dedupe_labels(out)
+    label_segments(out)
     return out
 
 
-def _dedupe_labels(infos: list[dict[str, Any]]) -> None:
-    """Make labels unique: a clash first tries the three-genre label, then a number."""
-    used: dict[str, int] = {}
-    for info in infos:
-        alt = info.pop("_alt_label", None)
-        label = info["label"]
-        if label in used and alt and alt not in used:
-            label = alt
-        if label in used:
-            used[label] += 1
-            label = f"{label} ({used[label]})"
-        used.setdefault(label, 1)
-        info["label"] = label
+def activity_levels(films_per_user: list[float]) -> list[str]:
+    """``heavy``, ``light`` or ``typical`` per segment: a segment is heavy when its median
+    films per user is at least ``HEAVY_RATIO`` times the median of the other segments'
+    medians, light when at most ``LIGHT_RATIO`` times it."""
+    levels = []
+    for s, value in enumerate(films_per_user):
+        others = films_per_user[:s] + films_per_user[s + 1:]
+        ref = float(np.median(others)) if others else 0.0
+        if ref > 0 and value >= HEAVY_RATIO * ref:
+            levels.append("heavy")
+        elif ref > 0 and value <= LIGHT_RATIO * ref:
+            levels.append("light")
+        else:
+            levels.append("typical")
+    return levels
+
+
+def _candidates(info: dict[str, Any], level: str, title: str) -> list[tuple[Any, str]]:
+    """(key, label) candidates of one segment, best first; two labels with the same key say
+    the same thing (the same genres in another order), so a later segment moves on."""
+    genres: list[str] = info["_genres"]
+    n = info["films_per_user"]
+    activity = f"{n:.0f} films/user"
+    pairs = [(a, b) for i, a in enumerate(genres) for b in genres[i + 1:]]
+    out: list[tuple[Any, str]] = []
+    if level != "typical":
+        who = "Heavy viewers" if level == "heavy" else "Light viewers"
+        out += [((level, frozenset(p)), f"{who}: {' & '.join(p)}") for p in pairs[:3]]
+        out += [((level, frozenset([g])), f"{who}: {g}") for g in genres[:1]]
+        out.append(((level, n), f"{who} ({activity})"))
+        out += [((level, frozenset(genres[:3]), n), f"{who}: {', '.join(genres[:3])} "
+                                                    f"({activity})")]
+    else:
+        out += [(("fans", frozenset(p)), f"{' & '.join(p)} fans") for p in pairs[:3]]
+        if len(genres) >= 3:
+            out.append((("fans", frozenset(genres[:3])),
+                        f"{', '.join(genres[:2])} & {genres[2]} fans"))
+        out += [(("fans", frozenset([g])), f"{g} fans") for g in genres[:2]]
+        if title:
+            out.append((("title", title), f"Fans of {title}"))
+        out += [(("fans", frozenset(p), n), f"{' & '.join(p)} fans ({activity})")
+                for p in pairs[:1]]
+        out.append((("typical", n), f"Viewers of {activity}"))
+    return out
+
+
+def label_segments(infos: list[dict[str, Any]]) -> None:
+    """Give each segment (largest first) a unique label from what distinguishes it: its
+    activity level when far from the other segments' (``activity_levels``: "Heavy viewers
+    (140 films/user)", "Heavy viewers: Drama & Comedy"), else the genres it over-indexes on
+    (lift >= ``DISTINCT_LIFT``: "Drama & Comedy fans"). A label whose genres another segment
+    already has (in any order) gives way to the next distinguishing genre, then to the
+    activity level; the segment number is the last resort. Sets ``label`` and ``activity``."""
+    levels = activity_levels([float(i["films_per_user"]) for i in infos])
+    used: set[Any] = set()
+    labels: set[str] = set()
+    for info, level in zip(infos, levels, strict=True):
+        reps = info.get("representative_films") or []
+        title = str(reps[0]["title"]) if reps and reps[0].get("title") else ""
+        chosen = f"Segment {info['segment']}"
+        for key, label in _candidates(info, level, title):
+            if key not in used and label not in labels:
+                used.add(key)
+                chosen = label
+                break
+        else:
+            fallback = next((lab for _, lab in _candidates(info, level, title)), "")
+            if fallback and f"{fallback} (segment {info['segment']})" not in labels:
+                chosen = f"{fallback} (segment {info['segment']})"
+        labels.add(chosen)
+        info["label"] = chosen
+        info["activity"] = level
+        info.pop("_genres", None)
 
 
 def lift_table(

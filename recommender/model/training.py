@@ -113,18 +113,24 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     if len(data) == 0:
         raise DataError(data.source, "no interactions left to train on"
                         + (f" after --min-rating {config.min_rating}" if config.min_rating else ""))
+    held = holdout_mask(data, config.holdout, config.seed)
+    tuning: dict[str, Any] | None = None
+    if config.tune:
+        from recommender.model.tuning import tune
+
+        # the search sees the calibration fit's part only, never the calibration holdout
+        config, tuning = tune(data.subset(~held) if (~held).any() else data, config, show)
     conf = confidence(data, config.weighting, config.bm25_k1, config.bm25_b)
     seen = data.to_csr()
     calib: dict[str, Any] = {}
-    held = holdout_mask(data, config.holdout, config.seed)
     if held.any() and (~held).any():
         if show:
             print("fitting on the calibration split ...", file=sys.stderr)
         fit_part = data.subset(~held)
         conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
         uf, ff = fit_factors(conf_fit, config, show)
-        calib = calibration.measure(uf, ff, fit_part.to_csr().T.tocsr(),
-                                    data.subset(held).to_csr().T.tocsr(), seed=config.seed)
+        calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp,
+                                        held, data.n_users, data.n_films, seed=config.seed)
         calib["holdout"] = ("latest" if data.timestamp is not None else "random") + \
             f" {config.holdout:.0%} of training interactions"
         if config.warm_iterations > 0:
@@ -142,7 +148,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     labels = segments.kmeans(uf, config.segments, seed=config.seed)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
-    meta = build_meta(data, config, elapsed)
+    meta = build_meta(data, config, elapsed, tuning)
     return Model(
         users=data.users, films=data.films, user_factors=uf, film_factors=ff,
         seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
@@ -150,7 +156,10 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     )
 
 
-def build_meta(data: Interactions, config: TrainConfig, seconds: float) -> dict[str, Any]:
+def build_meta(data: Interactions, config: TrainConfig, seconds: float,
+               tuning: dict[str, Any] | None = None) -> dict[str, Any]:
+    """``meta.json``'s fields. ``tuning`` is ``tuning.tune``'s report; without one the meta says
+    why no search ran (tuning off, or a trainer that does not tune, such as Spark's)."""
     import implicit
     import pyarrow
     import scipy
@@ -173,6 +182,9 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float) -> dict[
         },
         "created": created.isoformat(timespec="seconds"),
         "training_seconds": round(seconds, 3),
+        "tuning": tuning if tuning is not None else {
+            "status": "not run: this trainer fits the given parameters as --no-tune does"
+            if config.tune else "off (--no-tune, or a configuration with tune false)"},
         "versions": {
             "recommender": __version__,
             "implicit": implicit.__version__,

@@ -7,10 +7,8 @@ Every ranking is one matrix-vector (or matrix-matrix, for batches) product follo
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,125 +22,29 @@ from recommender.errors import (
 from recommender.io.columns import AGE_BAND, GENDER, OCCUPATION, REGION
 from recommender.kernels.ranking import rank_of, settle_top_k, settled_rank_of, top_k
 from recommender.model import calibration
-from recommender.model.config import DEFAULT_TIERS, check_tiers
+from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import segment_split
 from recommender.query.filters import Filters, candidate_mask
+from recommender.query.pages import (
+    MAX_K,
+    AudiencePage,
+    Tiers,
+    check_k,
+    resolve_tier,
+    ring_info,
+    tier_bounds,
+    tier_of,
+)
+from recommender.query.privacy import DEFAULT_MIN_CELL, small_cells
+from recommender.query.render import percentiles
 
-Tiers = Sequence[tuple[str, float]]
-MAX_K = 100_000
-
-
-@dataclass
-class AudiencePage:
-    """One page of a ranked audience. Arrays are aligned; ``total`` counts every candidate
-    (after exclusions and filters), so pages can walk the whole ranking."""
-
-    film_id: str | None
-    user_idx: NDArray[np.int64]
-    user_ids: NDArray[np.str_]
-    rank: NDArray[np.int64]
-    score: NDArray[np.float32]
-    percentile: NDArray[np.float64]
-    tier: list[str | None]
-    segment: NDArray[np.int64]
-    total: int
-    offset: int
-    k: int
-
-    # a row's fields, in order; ``columns`` holds the rules of their values (one source for
-    # ``rows``, hence ``to_json``, and for the service's byte renderer)
-    FIELDS: ClassVar[tuple[str, ...]] = ("user_id", "rank", "score", "percentile", "tier",
-                                         "segment")
-
-    def columns(self) -> list[list[Any]]:
-        """The rows' JSON values column by column, in ``FIELDS`` order: user ids, ranks,
-        scores rounded to 6 digits, percentiles rounded to 4, tiers (None: no tier) and
-        segments, as Python str / int / float / None (no indices)."""
-        # .tolist() converts each column to Python ints/floats/strs in C (the same values
-        # int()/float() give element by element, several times faster)
-        return [np.asarray(self.user_ids).tolist(), np.asarray(self.rank, np.int64).tolist(),
-                [round(s, 6) for s in np.asarray(self.score, np.float32).tolist()],
-                [round(p, 4) for p in np.asarray(self.percentile, np.float64).tolist()],
-                list(self.tier), np.asarray(self.segment, np.int64).tolist()]
-
-    def rows(self) -> list[dict[str, Any]]:
-        """JSON-ready rows: user_id, rank, score, percentile, tier, segment (no indices)."""
-        fields = self.FIELDS
-        return [dict(zip(fields, values, strict=True))
-                for values in zip(*self.columns(), strict=True)]
-
-    def body(self, users: Any) -> dict[str, Any]:
-        """The JSON object of the page with ``users`` in the place of its rows: film_id,
-        users, total, offset, k."""
-        film_id = None if self.film_id is None else str(self.film_id)
-        return {"film_id": film_id, "users": users, "total": self.total,
-                "offset": self.offset, "k": self.k}
-
-    def to_json(self) -> dict[str, Any]:
-        """The page as the audience endpoint's JSON body (and ``audience --json``)."""
-        return self.body(self.rows())
-
-    def shown_text(self, filtered: bool = False) -> str:
-        """What the page shows, in words, for a header line: ``showing ranks 11-20``; for a
-        ``filtered`` page (segment or attribute filter), whose rows are scattered over the
-        whole ranking, ``showing 2 users (global ranks 48-511) of 120 matching the filter``
-        (with ``matches 7-8, `` in the brackets past the first page); for a page past the
-        end, ``no users at ranks 5001+ (the ranking has 4,200 candidates)``."""
-        n, first = len(self.user_idx), self.offset + 1
-        if not filtered:
-            if n == 0:
-                return (f"no users at ranks {first}+ (the ranking has {self.total:,} "
-                        f"candidate{'' if self.total == 1 else 's'})")
-            return f"showing ranks {first}-{self.offset + n}"
-        if n == 0:
-            if self.total == 0:
-                return "no candidate matches the filter"
-            return (f"no users at matches {first}+ ({self.total:,} candidate"
-                    f"{' matches' if self.total == 1 else 's match'} the filter)")
-        ranks = np.asarray(self.rank, np.int64)
-        lo, hi = int(ranks.min()), int(ranks.max())
-        where = f"global rank {lo}" if lo == hi else f"global ranks {lo}-{hi}"
-        if self.offset:
-            where = (f"match {first}" if n == 1 else f"matches {first}-{self.offset + n}"
-                     ) + f", {where}"
-        return (f"showing {n} user{'' if n == 1 else 's'} ({where}) of {self.total:,} "
-                f"matching the filter")
-
-
-def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
-    if not 1 <= k <= max_k:
-        raise InvalidParameterError(f"k must be in [1, {max_k}], got {k}")
-    if offset < 0:
-        raise InvalidParameterError(f"offset must be >= 0, got {offset}")
-
-
-def tier_bounds(total: int, tiers: Tiers = DEFAULT_TIERS) -> list[tuple[str, int, int]]:
-    """(name, first rank, last rank) of each tier among ``total`` ranked candidates.
-
-    Tier i ends at rank ceil(total x cumulative share / 100); a tier can be empty when the
-    audience is small. Ranks after the last tier belong to no tier.
-    """
-    check_tiers(tuple(tiers))
-    out: list[tuple[str, int, int]] = []
-    start, cum = 1, 0.0
-    for name, share in tiers:
-        cum += share
-        end = min(total, math.ceil(total * cum / 100 - 1e-9))
-        out.append((name, start, end))
-        start = max(start, end + 1)
-    return out
-
-
-def tier_of(ranks: NDArray[np.int64], total: int, tiers: Tiers = DEFAULT_TIERS
-            ) -> list[str | None]:
-    bounds = tier_bounds(total, tiers)
-    ends = np.array([e for _, _, e in bounds])
-    pos = np.searchsorted(ends, ranks, side="left")
-    names = [n for n, _, _ in bounds]
-    return [names[p] if p < len(names) else None for p in pos.tolist()]
+__all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
+           "batch_audiences", "check_k", "cold_start_audience", "cold_start_vector",
+           "film_audience", "film_scores", "lookalikes", "rank_users", "resolve_tier",
+           "ring_info", "tier_bounds", "tier_of"]
 
 
 def rank_users(
@@ -156,6 +58,7 @@ def rank_users(
     tiers: Tiers = DEFAULT_TIERS,
     copy: bool = True,
     vector: NDArray[np.floating] | None = None,
+    tier: str | None = None,
 ) -> AudiencePage:
     """Rank users by ``scores`` (n_users,), dropping ``exclude`` users; one page of it.
 
@@ -166,22 +69,46 @@ def rank_users(
     (``ranking.settle_top_k``, ``ranking.settled_rank_of``), so it is the same whichever BLAS
     kernel, thread count or batch computed ``scores``: the CLI, a single request and a
     batched or pre-computed ranking agree to the last digit.
+
+    ``tier`` (a tier name, any case) pages within that ring: offset 0 is the ring's first
+    user, ``total`` counts the ring's users (that pass the ``mask``), and ``ring`` gives the
+    ring's name, global rank range and size.
     """
     check_k(k, offset)
     scores = np.array(scores, dtype=np.float32) if copy else np.asarray(scores, np.float32)
     if exclude is not None and len(exclude):
         scores[exclude] = -np.inf
     n_cand = int(np.count_nonzero(scores > -np.inf))
+    ring, lead, stop = None, 0, n_cand  # the listed ranks: lead + 1 .. stop
+    if tier is not None:
+        ring = ring_info(resolve_tier(tier, tiers), n_cand, tiers)
+        if ring["rank_range"] is not None:
+            lead, stop = ring["rank_range"][0] - 1, ring["rank_range"][1]
+        else:
+            lead = stop = 0
+        if mask is not None:
+            in_ring = np.zeros(len(scores), bool)
+            if stop > lead:
+                order = (settle_top_k(scores, stop, model.user_factors, vector,
+                                      model.score_slack(vector))[0] if vector is not None
+                         else top_k(scores, stop))
+                in_ring[order[lead:stop]] = True
+            mask = mask & in_ring
     shown: NDArray[np.float32] | None = None
     if mask is None:
-        if vector is not None:
-            top, shown = settle_top_k(scores, offset + k, model.user_factors, vector,
+        first = lead + offset
+        want = max(0, min(k, stop - first))
+        if want == 0:
+            top = np.zeros(0, np.int64)
+            shown = None if vector is None else np.zeros(0, np.float32)
+        elif vector is not None:
+            top, shown = settle_top_k(scores, first + want, model.user_factors, vector,
                                       model.score_slack(vector))
-            top, shown = top[offset:], shown[offset:]
+            top, shown = top[first:], shown[first:]
         else:
-            top = top_k(scores, offset + k)[offset:]
-        ranks = np.arange(offset + 1, offset + 1 + len(top), dtype=np.int64)
-        total = n_cand
+            top = top_k(scores, first + want)[first:]
+        ranks = np.arange(first + 1, first + 1 + len(top), dtype=np.int64)
+        total = stop - lead
     else:
         listed = np.where(mask, scores, -np.inf).astype(np.float32)
         total = int(np.count_nonzero(listed > -np.inf))
@@ -193,13 +120,13 @@ def rank_users(
         else:
             top = top_k(listed, offset + k)[offset:]
             ranks = rank_of(scores, top)
-    percentile = 100.0 * (n_cand - ranks + 1) / max(n_cand, 1)
+    percentile = percentiles(ranks, n_cand)
     return AudiencePage(
         film_id=film_id, user_idx=top, user_ids=model.users.to_ids(top), rank=ranks,
         score=scores[top] if shown is None else shown, percentile=percentile,
         tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=total,
-        offset=offset, k=k,
+        offset=offset, k=k, ring=ring,
     )
 
 
@@ -214,25 +141,81 @@ def film_audience(
     k: int = 100,
     offset: int = 0,
     exclude_seen: bool = True,
-    segment: int | None = None,
+    segment: int | str | None = None,
     filters: Filters | None = None,
     tiers: Tiers = DEFAULT_TIERS,
+    tier: str | None = None,
 ) -> AudiencePage:
-    """The users most likely to watch ``film_id``, best first, ``offset``..``offset+k``."""
+    """The users most likely to watch ``film_id``, best first, ``offset``..``offset+k`` (of
+    one ring, with ``tier``; of one segment, by number or label, and attribute filters)."""
     f = model.film_index(film_id)
     return rank_users(
         model, film_scores(model, f), film_id, k, offset,
         exclude=model.film_viewers(f) if exclude_seen else None,
         mask=candidate_mask(model, segment, filters), tiers=tiers, copy=False,
-        vector=model.film_factors[f],
+        vector=model.film_factors[f], tier=tier,
     )
 
 
+def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
+                   ) -> dict[str, Any]:
+    """Which ranks a portrait describes: ``tier`` is one tier name, several joined by ``,``
+    or ``+`` (adjacent), ``all`` (the whole ranking) or None (the default: the first two
+    tiers, core + extended). ``{"tiers", "rank_range", "users", "default", "note"}``."""
+    names = [name for name, _ in tiers]
+    bounds = {name: (start, end) for name, start, end in tier_bounds(n_cand, tiers)}
+    if tier is not None and tier.strip().casefold() == "all":
+        chosen, lo, hi = ["all"], 1, n_cand
+    else:
+        given = (names[:2] if tier is None
+                 else [resolve_tier(t, tiers) for t in tier.replace("+", ",").split(",")
+                       if t.strip()])
+        if not given:
+            raise InvalidParameterError(f"tier must name a tier or 'all'; the tiers are: "
+                                        f"{', '.join(names)}")
+        chosen = [n for n in names if n in given]
+        pos = [names.index(n) for n in chosen]
+        if pos != list(range(pos[0], pos[-1] + 1)):
+            raise InvalidParameterError(f"portrait tiers must be adjacent rings, got "
+                                        f"{'+'.join(chosen)}; the tiers are: {', '.join(names)}")
+        lo, hi = bounds[chosen[0]][0], bounds[chosen[-1]][1]
+    users = max(0, hi - lo + 1)
+    what = "the whole ranking" if chosen == ["all"] else " + ".join(chosen) + (
+        " tiers" if len(chosen) > 1 else " tier")
+    note = (f"portrait of {what} ({users:,} users"
+            + (f", ranks {lo}-{hi}" if users else "") + ")"
+            + ("; the default, ?tier= (--tier) chooses a ring or all" if tier is None else ""))
+    return {"tiers": chosen, "rank_range": [lo, hi] if users else None, "users": users,
+            "default": tier is None, "note": note}
+
+
+def suppress_small(rows: list[dict[str, Any]], min_cell: int) -> tuple[list[dict[str, Any]],
+                                                                        int]:
+    """``rows`` (lift-table cells with a ``count``) without those holding some users but
+    fewer than ``min_cell`` (``privacy.small_cells``; an empty cell names nobody and stays),
+    and how many were left out. When that leaves out one cell only, the smallest other
+    non-empty cell goes too: the group's total is published, so a single hidden cell would
+    be that total less the shown ones."""
+    counts = np.array([r["count"] for r in rows], np.int64)
+    small = small_cells(counts, min_cell) & (counts > 0)
+    others = np.flatnonzero(~small & (counts > 0))
+    if int(small.sum()) == 1 and len(others):
+        small[others[np.argmin(counts[others])]] = True
+    return [r for r, s in zip(rows, small.tolist(), strict=True) if not s], int(small.sum())
+
+
 def audience_summary(
-    model: Model, film_id: str, tiers: Tiers = DEFAULT_TIERS, exclude_seen: bool = True
+    model: Model, film_id: str, tiers: Tiers = DEFAULT_TIERS, exclude_seen: bool = True,
+    tier: str | None = None, min_cell: int = DEFAULT_MIN_CELL,
 ) -> dict[str, Any]:
     """Tiers (size, rank and score range, expected conversion), the segment split of each tier
-    with lift, and the demographic portrait of the core tier against all users."""
+    with lift, and the demographic portrait of the ranks ``tier`` names (``portrait_scope``:
+    by default core + extended) against all users.
+
+    Every cell carries its count; a cell of fewer than ``min_cell`` users (segment splits and
+    portrait alike) is left out, and ``suppressed_cells`` counts them."""
+    if min_cell < 1:
+        raise InvalidParameterError(f"min_cell must be >= 1, got {min_cell}")
     f = model.film_index(film_id)
     scores = film_scores(model, f)
     viewers = model.film_viewers(f)
@@ -242,13 +225,13 @@ def audience_summary(
     bounds = tier_bounds(n_cand, tiers)
     last = max((e for _, _, e in bounds), default=0)
     order = top_k(scores, last)
-    base = calibration.base_rate(model.calibration)
+    # calibrated p (calibration.p_at) of this film, averaged over the ranks: all candidates
+    # for the base, each tier's ranks for its expected conversion (so it falls ring by ring)
+    base = calibration.mean_p(model.calibration, f, 1, n_cand, n_cand)
     tier_rows: list[dict[str, Any]] = []
-    cum = 0.0
     for (name, start, end), (_, share) in zip(bounds, tiers, strict=True):
         members = order[start - 1:end]
-        conv = calibration.conversion(model.calibration, cum, cum + share)
-        cum += share
+        conv = calibration.mean_p(model.calibration, f, start, end, n_cand)
         tier_rows.append({
             "tier": name,
             "share_pct": share,
@@ -258,21 +241,46 @@ def audience_summary(
                              round(float(scores[members].max()), 6)] if len(members) else None),
             "expected_conversion": None if conv is None else round(conv, 5),
             "conversion_lift": None if conv is None or not base else round(conv / base, 3),
-            "segments": segment_split(model, members),
+            "segments": [],  # filled below, with small cells suppressed
         })
-    core = order[: bounds[0][2]] if bounds else order[:0]
-    portrait = {name: lift_table(values, core)
-                for name, values in sorted(model.user_table.attributes.items())
-                if name in PORTRAIT_ATTRIBUTES}
+    scope = portrait_scope(tier, n_cand, tiers)
+    if scope["tiers"] == ["all"]:
+        pictured = np.flatnonzero(scores > -np.inf)
+    elif scope["rank_range"] is None:
+        pictured = order[:0]
+    else:
+        lo, hi = scope["rank_range"]
+        pictured = order[lo - 1:hi]
+    portrait: dict[str, list[dict[str, Any]]] = {}
+    suppressed = 0
+    for name, values in sorted(model.user_table.attributes.items()):
+        if name in PORTRAIT_ATTRIBUTES:
+            portrait[name], n = suppress_small(lift_table(values, pictured), min_cell)
+            suppressed += n
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
+
+    def split(users: NDArray[np.int64]) -> list[dict[str, Any]]:
+        nonlocal suppressed
+        rows, n = suppress_small(segment_split(model, users), min_cell)
+        suppressed += n
+        return [{**r, "size": int(sizes[r["segment"]])} for r in rows]
+
+    for row in tier_rows:
+        row["segments"] = split(order[row["rank_range"][0] - 1:row["rank_range"][1]]
+                                if row["rank_range"] else order[:0])
     return {
         "film_id": film_id,
         "title": str(model.catalog.titles[f]),
         "viewers": int(len(viewers)),
         "candidates": n_cand,
         "base_conversion": None if base is None else round(base, 5),
+        "horizon": calibration.horizon(model.calibration),
         "tiers": tier_rows,
-        "segments": segment_split(model, order),
+        "segments": split(order),
         "portrait": portrait,
+        "portrait_scope": scope,
+        "min_cell": min_cell,
+        "suppressed_cells": suppressed,
     }
 
 
@@ -281,7 +289,7 @@ PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
 
 def lookalikes(
     model: Model, seed_user_ids: Sequence[str], k: int = 100, offset: int = 0,
-    tiers: Tiers = DEFAULT_TIERS,
+    tiers: Tiers = DEFAULT_TIERS, tier: str | None = None,
 ) -> tuple[AudiencePage, list[str]]:
     """Users most like the seed list (cosine to the seeds' mean taste), seeds excluded.
 
@@ -298,7 +306,7 @@ def lookalikes(
     seed = (uf[known] / model.user_norms[known, None]).mean(axis=0)
     scores = (uf @ seed) / model.user_norms
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
-                      tiers=tiers)
+                      tiers=tiers, tier=tier)
     return page, unknown
 
 
@@ -344,16 +352,17 @@ def cold_start_audience(
     genres: Sequence[str] = (),
     k: int = 100,
     offset: int = 0,
-    segment: int | None = None,
+    segment: int | str | None = None,
     filters: Filters | None = None,
     tiers: Tiers = DEFAULT_TIERS,
+    tier: str | None = None,
 ) -> AudiencePage:
     """Audience of a new film from comparable titles and/or genres (same shape as a known
     film's audience; nobody has seen it, so nobody is excluded)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     return rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment, filters),
-                      tiers=tiers)
+                      tiers=tiers, tier=tier)
 
 
 def batch_audiences(

@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
+from recommender.query.titles import ID_MATCH, ranked, title_index
 
 FilmFields = tuple[str, str, int | None, list[str]]
 
@@ -53,33 +54,30 @@ def search_films(
     titles_lower: list[str] | None = None,
     counts: NDArray[np.int64] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
-    """Catalog search by title substring (case-insensitive) or exact film id, most watched
-    first (ties by film order). An empty query lists every film. Returns (total, page)."""
+    """Catalog search by title (``recommender.query.titles``: normalised titles, alternative
+    titles, the year, typo tolerance) or exact film id, best match first, then most watched,
+    then film order. An empty query lists every film, most watched first. Returns (total,
+    page). ``titles_lower`` is no longer used (the title index is kept per model)."""
     if limit < 1:
         raise InvalidParameterError(f"limit must be >= 1, got {limit}")
     if offset < 0:
         raise InvalidParameterError(f"offset must be >= 0, got {offset}")
     counts = model.film_counts() if counts is None else counts
     n = model.n_films
-    mask = np.ones(n, bool)
-    q = query.strip().lower()
-    if q:
-        if titles_lower is None:
-            titles_lower = [t.lower() for t in model.catalog.titles.tolist()]
-        # a plain substring test: numpy's fixed-width strings would drop a NUL in the query
-        mask = np.fromiter((q in t for t in titles_lower), bool, count=n)
+    scores = np.ones(n, np.float64)
+    if query.strip():
+        scores = title_index(model).scores(query)
         if query in model.films:
-            mask[model.film_index(query)] = True
+            scores[model.film_index(query)] = ID_MATCH
+    mask = None
     if genre is not None:
         vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
         if genre.lower() not in vocab:
             raise UnknownGenreError([genre])
         wanted = vocab[genre.lower()]
-        in_genre = np.array([wanted in g.split("|") for g in model.catalog.genres.tolist()],
-                            dtype=bool)
-        mask &= in_genre
-    hits = np.flatnonzero(mask)
-    hits = hits[np.lexsort((hits, -counts[hits]))]
+        mask = np.array([wanted in g.split("|") for g in model.catalog.genres.tolist()],
+                        dtype=bool)
+    hits = ranked(scores, counts, mask)
     return len(hits), film_rows(model, hits[offset:offset + limit], counts)
 
 
@@ -104,7 +102,11 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
 
 
 def segment_labels(model: Model) -> list[str]:
-    """Each segment's label, by segment number ("Segment i" when segments.json has none)."""
+    """Each segment's label, by segment number ("Segment i" when segments.json has none).
+
+    The one source of segment names: labels are chosen at training time
+    (``model.segments.label_segments``: activity level, then distinguishing genres, unique)
+    and stored in segments.json; every listing reads them here."""
     return [str(s.get("label", f"Segment {i}")) for i, s in enumerate(model.segments.info)]
 
 
@@ -120,12 +122,17 @@ def segment_split(model: Model, users: NDArray[np.integer]) -> list[dict[str, An
 
 
 def segments_table(model: Model) -> list[dict[str, Any]]:
-    """The model's audience segments: id, label, size, share, top genres, representative films."""
+    """The model's audience segments: id, label, size, share, activity (median distinct films
+    per member, and ``heavy``, ``light`` or ``typical``; None for models trained before it
+    was recorded), top genres, representative films."""
     return [{
         "segment": int(s.get("segment", i)),
         "label": label,
         "size": int(s.get("size", 0)),
         "share": round(float(s.get("share", 0.0)), 4),
+        "films_per_user": (None if s.get("films_per_user") is None
+                           else round(float(s["films_per_user"]), 1)),
+        "activity": s.get("activity"),
         "top_genres": list(s.get("top_genres", [])),
         "representative_films": list(s.get("representative_films", [])),
     } for i, (s, label) in enumerate(zip(model.segments.info, segment_labels(model),

@@ -1,18 +1,24 @@
 """Batch exports for campaign tools: every film's audience, every user's recommendations.
 
-CSV or Parquet, written through :func:`recommender.io.atomic.atomic_file` (never a partial file).
+CSV or Parquet, written through :func:`recommender.io.atomic.atomic_file` (never a partial file,
+permissions from the umask). An audience CSV, whichever writes it (``audiences``, the CLI's
+``audience --csv``, the HTTP ``audience.csv``), is text from :mod:`recommender.query.render`:
+the same value is the same text everywhere. Exports can be cut to one ring (``tier``), one
+segment and attribute filters, and carry ``--with`` columns (title, segment label, user
+attributes).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
@@ -20,11 +26,37 @@ from tqdm import tqdm
 
 from recommender.errors import InvalidParameterError
 from recommender.io.atomic import atomic_file
-from recommender.io.columns import AUDIENCE_COLUMNS, RECOMMEND_COLUMNS
+from recommender.io.columns import (
+    AUDIENCE_COLUMNS,
+    PERCENTILE,
+    RANK,
+    RECOMMEND_COLUMNS,
+    SCORE,
+    SEGMENT,
+)
+from recommender.io.csvsafe import safe_table
 from recommender.io.ids import IdMap
 from recommender.model.model import Model
-from recommender.query.audience import DEFAULT_TIERS, Tiers, batch_audiences, tier_bounds
+from recommender.query.audience import (
+    DEFAULT_TIERS,
+    AudiencePage,
+    Tiers,
+    batch_audiences,
+    film_scores,
+    rank_users,
+    resolve_tier,
+    tier_bounds,
+)
+from recommender.query.filters import Filters, candidate_mask
 from recommender.query.recommend import batch_recommendations
+from recommender.query.render import (
+    column_text,
+    csv_text,
+    percentile_values,
+    percentiles,
+    resolve_with,
+    with_columns,
+)
 
 AUDIENCE_SCHEMA = pa.schema(list(zip(AUDIENCE_COLUMNS, (
     pa.string(), pa.string(), pa.int32(), pa.float32(), pa.float64(), pa.string(), pa.int16()),
@@ -50,18 +82,26 @@ def _csv_options() -> pacsv.WriteOptions:
 
 
 def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa.Table],
-            bar: tqdm) -> int:
+            bar: tqdm, text_csv: bool = False) -> int:
     """Write ``tables`` to ``path`` as CSV or Parquet (by its suffix), atomically; returns rows.
-    ``bar`` (advanced by the producer of ``tables``) is closed when the writing ends."""
+    ``bar`` (advanced by the producer of ``tables``) is closed when the writing ends. With
+    ``text_csv`` a CSV is written through ``table_csv`` (the renderer's text)."""
     fmt = output_format(path)
     rows = 0
+    if fmt == "csv" and text_csv:
+        with bar, atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(",".join(schema.names) + "\n")  # names need no quoting
+            for t in tables:
+                fh.write(table_csv(t, header=False))
+                rows += t.num_rows
+        return rows
     with bar, atomic_file(path) as tmp:
         writer: pq.ParquetWriter | pacsv.CSVWriter = (
             pq.ParquetWriter(tmp, schema) if fmt == "parquet"
             else pacsv.CSVWriter(tmp, schema, write_options=_csv_options()))
         with writer:
-            for t in tables:
-                writer.write_table(t)
+            for t in tables:  # a CSV's text cells neutralised (csvsafe); Parquet's exact
+                writer.write_table(safe_table(t) if fmt == "csv" else t)
                 rows += t.num_rows
     return rows
 
@@ -81,19 +121,89 @@ def _ranked(keys: IdMap, items: IdMap, key_idx: NDArray[np.int64], item_idx: NDA
     return valid, ranks, head
 
 
+def audience_table(model: Model, page: AudiencePage, film: int | None,
+                   with_: Sequence[str] = ()) -> pa.Table:
+    """One page as export rows (``AUDIENCE_COLUMNS``, then the ``with_`` columns as text):
+    ``film`` is the film's index (None: an audience without a film, empty film_id)."""
+    n = len(page.user_idx)
+    film_id = "" if film is None else str(model.films.ids[film])
+    return pa.Table.from_arrays([
+        pa.array([film_id] * n, pa.string()), pa.array(page.user_ids.tolist(), pa.string()),
+        np.asarray(page.rank, np.int32), np.asarray(page.score, np.float32),
+        pa.array(percentile_values(page.percentile), pa.float64()),
+        pa.array(["" if t is None else t for t in page.tier], pa.string()),
+        np.asarray(page.segment, np.int16),
+        *[pa.array(c, pa.string()) for c in with_columns(model, with_, film, page.user_idx,
+                                                          page.segment)],
+    ], schema=_schema(with_))
+
+
+def audience_csv(model: Model, page: AudiencePage, film: int | None,
+                 with_: Sequence[str] = ()) -> str:
+    """One page as the CSV text every audience CSV writes (``table_csv``)."""
+    return table_csv(audience_table(model, page, film, with_))
+
+
+def table_csv(table: pa.Table, header: bool = True) -> str:
+    """Export rows as CSV text: ``score`` through ``render.column_text`` (rounded to 6
+    decimals), ``percentile`` (already rounded to 4 in export rows) as its ``repr``, integers
+    as digits, and every text column through ``csvsafe`` (a cell a spreadsheet would run as a
+    formula gets a leading ``'``); the header line too unless ``header`` is false."""
+    safe = safe_table(table)  # text columns only, vectorised in Arrow
+    columns: list[list[str]] = []
+    for name, column in zip(table.column_names, safe.columns, strict=True):
+        if name == SCORE:
+            columns.append(column_text(SCORE, column.to_numpy()))
+        elif name == PERCENTILE:
+            columns.append(list(map(repr, column.to_pylist())))
+        elif name in (RANK, SEGMENT):
+            columns.append(pc.cast(column, pa.string()).to_pylist())
+        else:
+            columns.append(column.to_pylist())
+    text = csv_text(table.column_names, columns)
+    return text if header else text.split("\n", 1)[1]
+
+
+def _schema(with_: Sequence[str]) -> pa.Schema:
+    schema = AUDIENCE_SCHEMA
+    for name in with_:
+        schema = schema.append(pa.field(name, pa.string()))
+    return schema
+
+
 def write_audiences(
     model: Model, film_idx: NDArray[np.integer], k: int, out: str | os.PathLike[str],
     exclude_seen: bool = True, tiers: Tiers = DEFAULT_TIERS, progress: bool | None = None,
-    batch: int = 256,
+    batch: int = 256, tier: str | None = None, segment: int | str | None = None,
+    filters: Filters | None = None, with_: Sequence[str] | str | None = None,
 ) -> int:
-    """Write the top-``k`` audience of each film to ``out``; returns the number of rows."""
+    """Write the top-``k`` audience of each film to ``out``; returns the number of rows.
+
+    With ``tier`` each film's rows are the first ``k`` users of that ring; with ``segment``
+    (number or label) or ``filters`` only matching users are listed (ranks stay global).
+    Those cuts rank film by film (``film_audience``), so a row is the ``audience`` command's
+    row. ``with_`` adds columns (``render.resolve_with``)."""
     output_format(out)
+    with_names = resolve_with(model, with_)
+    sliced = tier is not None or segment is not None or bool(filters)
+    # a bad segment, filter or tier fails before any file is opened
+    mask = candidate_mask(model, segment, filters) if sliced else None
+    ring = None if tier is None else resolve_tier(tier, tiers)
     show = sys.stderr.isatty() if progress is None else progress
     names = np.array([n for n, _ in tiers] + [""], dtype=object)
     n_seen = model.film_counts()
     labels = np.asarray(model.segments.labels)
-    schema = AUDIENCE_SCHEMA
+    schema = _schema(with_names)
     bar = tqdm(total=len(film_idx), unit="film", disable=not show, file=sys.stderr)
+
+    def sliced_tables() -> Iterator[pa.Table]:
+        for f in np.asarray(film_idx, np.int64).tolist():  # a loop over films, as the CLI's
+            page = rank_users(model, film_scores(model, f), str(model.films.ids[f]), k, 0,
+                              exclude=model.film_viewers(f) if exclude_seen else None,
+                              mask=mask, tiers=tiers, copy=False,
+                              vector=model.film_factors[f], tier=ring)
+            yield audience_table(model, page, f, with_names)
+            bar.update(1)
 
     def tables() -> Iterator[pa.Table]:
         for films, users, scores, counts in batch_audiences(model, film_idx, k, exclude_seen,
@@ -101,18 +211,21 @@ def write_audiences(
             valid, ranks, head = _ranked(model.films, model.users, films, users, scores, counts)
             n_cand = model.n_users - (n_seen[films] if exclude_seen else np.zeros_like(films))
             n_cand_rows = np.broadcast_to(n_cand[:, None], users.shape)[valid]
-            pct = 100.0 * (n_cand_rows - ranks + 1) / np.maximum(n_cand_rows, 1)
             tier_idx = tier_index(ranks, n_cand_rows, tiers)
             u = users[valid]
+            extra = with_columns(model, with_names,
+                                 np.broadcast_to(films[:, None], users.shape)[valid], u,
+                                 labels[u])
             yield pa.Table.from_arrays([  # in the order of AUDIENCE_COLUMNS
                 *head,
-                np.round(pct, 4),
+                pa.array(percentile_values(percentiles(ranks, n_cand_rows)), pa.float64()),
                 pa.array(names[tier_idx], pa.string()),
                 labels[u].astype(np.int16),
+                *[pa.array(c, pa.string()) for c in extra],
             ], schema=schema)
             bar.update(len(films))
 
-    return _stream(out, schema, tables(), bar)
+    return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True)
 
 
 def tier_index(ranks: NDArray[np.int64], totals: NDArray[np.int64], tiers: Tiers

@@ -1,4 +1,4 @@
-"""Audience filters: which users a list may show, by segment and by user attribute.
+"""Audience filters: which users a list may show, by segment (number or label) and attribute.
 
 ``parse_filters`` reads the ``ATTRIBUTE=VALUE`` text both surfaces take (the CLI's
 ``--filter``, the service's ``filter=``); ``candidate_mask`` turns filters into a user mask,
@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
 from recommender.model.model import Model
+from recommender.query.catalog import segment_labels
 
 Filters = Mapping[str, str | Sequence[str]]
 
@@ -90,23 +91,56 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
     return out
 
 
+def segment_listing(model: Model) -> str:
+    """Every segment as ``0: Label (582 users)``, joined with "; " (for error messages)."""
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
+    return "; ".join(f"{i}: {label} ({int(sizes[i]):,} users)"
+                     for i, label in enumerate(segment_labels(model)))
+
+
+def resolve_segment(model: Model, segment: int | str | None) -> int | None:
+    """A segment given by number (``3``, ``"3"``) or by label (``"heavy viewers (140
+    films/user)"``: equal ignoring case, or else the one label that contains the text ignoring
+    case) -> its number; None stays None. Anything else raises ``InvalidParameterError``
+    listing every segment with its number, label and size."""
+    if segment is None:
+        return None
+    n = model.segments.n
+    text = str(segment).strip()
+    if isinstance(segment, int) or text.lstrip("-").isdigit():
+        number = int(text)
+        if 0 <= number < n:
+            return number
+        raise InvalidParameterError(f"segment must be in [0, {n - 1}], got {number}; the "
+                                    f"segments are: {segment_listing(model)}")
+    labels = [label.casefold() for label in segment_labels(model)]
+    folded = text.casefold()
+    exact = [i for i, label in enumerate(labels) if label == folded]
+    partial = [i for i, label in enumerate(labels) if folded and folded in label]
+    found = exact or partial
+    if len(found) == 1:
+        return found[0]
+    reason = (f"segment {text!r} is ambiguous: it matches segments "
+              f"{', '.join(map(str, found))}" if found else f"unknown segment {text!r}")
+    raise InvalidParameterError(f"{reason}; give a number or a label: {segment_listing(model)}")
+
+
 def candidate_mask(
     model: Model,
-    segment: int | None = None,
+    segment: int | str | None = None,
     filters: Filters | None = None,
 ) -> NDArray[np.bool_] | None:
     """Users allowed by a segment and attribute filters (None when there is no filter).
 
-    ``filters`` maps an attribute name (e.g. ``region``, ``age_band``) to one value or a list;
-    names and values are resolved by ``resolve_filters`` (case-insensitive where unambiguous,
-    else ``InvalidParameterError`` listing the valid ones).
+    ``segment`` is a number or a label (``resolve_segment``). ``filters`` maps an attribute
+    name (e.g. ``region``, ``age_band``) to one value or a list; names and values are resolved
+    by ``resolve_filters`` (case-insensitive where unambiguous, else ``InvalidParameterError``
+    listing the valid ones).
     """
     mask: NDArray[np.bool_] | None = None
-    if segment is not None:
-        if not 0 <= segment < model.segments.n:
-            raise InvalidParameterError(
-                f"segment must be in [0, {model.segments.n - 1}], got {segment}")
-        mask = np.asarray(model.segments.labels) == segment
+    number = resolve_segment(model, segment)
+    if number is not None:
+        mask = np.asarray(model.segments.labels) == number
     for name, values in resolve_filters(model, filters).items():
         m = np.isin(np.asarray(model.user_table.attributes[name]), values)
         mask = m if mask is None else mask & m

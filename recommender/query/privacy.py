@@ -29,3 +29,19 @@ def min_cell_from_env(default: int = DEFAULT_MIN_CELL) -> int:
 def small_cells(counts: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
     """True for the cells holding fewer than ``min_cell`` users (to be merged or suppressed)."""
     return np.asarray(counts) < min_cell
+
+
+def merged_cells(counts: NDArray[np.int64], min_cell: int,
+                 always: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+    """The cells to merge into one ``"other"`` cell so that every cell shown holds at least
+    ``min_cell`` users: the small cells and those in ``always`` (e.g. a value already named
+    "other"), then, while the merged cell is non-empty but still small, the smallest remaining
+    cell too (lowest index first on ties). Everything is merged when the total is small."""
+    n = np.asarray(counts, np.int64)
+    merge = small_cells(n, min_cell)
+    if always is not None:
+        merge |= np.asarray(always, np.bool_)
+    while merge.any() and not merge.all() and 0 < n[merge].sum() < min_cell:
+        rest = np.flatnonzero(~merge)
+        merge[rest[int(np.argmin(n[rest]))]] = True
+    return merge

@@ -39,13 +39,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.errors import ArtifactError
+from recommender.errors import ArtifactError, UnknownFilmError
 from recommender.model import artifact
 from recommender.model.model import Model
 from recommender.query.audience import MAX_K, AudiencePage, check_k, film_audience
 from recommender.query.catalog import film_details, search_films
 from recommender.query.filters import Filters
 from recommender.query.recommend import FilmList, recommend_many, recommend_user
+from recommender.query.titles import with_title_hint
 from recommender.serving.batching import AsyncBatcher, MicroBatcher, rank_requests
 from recommender.serving.rankings import (
     DEFAULT_DEPTH,
@@ -80,7 +81,10 @@ class Engine:
         self.model = model
         self.path = path
         self.version = model.version
-        self.key = f"{self.version}#{next(_generation)}"
+        # the store's event sequence the model reflects (recommender/serving/overlay.py): part
+        # of every cache key, so a cached ranking or body is exact for (version, events)
+        self.events_seq = int((model.meta.get("overlay") or {}).get("seq", 0))
+        self.key = f"{self.version}+{self.events_seq}#{next(_generation)}"
         self.max_k = max_k
         self.depth = max(1, depth)
         self.cache = RankingCache(cache_bytes)
@@ -94,7 +98,6 @@ class Engine:
         self.warm_status: dict[str, Any] = {"state": "off", "films": 0,
                                             "total": model.n_films, "seconds": 0.0}
         self._film_counts: NDArray[np.int64] | None = None
-        self._titles_lower: list[str] | None = None
 
     def close(self) -> None:
         """Drop cached rankings (the engine still answers requests already holding it)."""
@@ -257,12 +260,15 @@ class Engine:
     def search_films(
         self, query: str = "", limit: int = 20, offset: int = 0, genre: str | None = None
     ) -> tuple[int, list[dict[str, Any]]]:
-        """Films whose title contains ``query`` (case-insensitive) or whose id equals it,
-        optionally in ``genre``; most watched first. Returns (total matches, one page)."""
-        if self._titles_lower is None:
-            self._titles_lower = [t.lower() for t in self.model.catalog.titles.tolist()]
-        return search_films(self.model, query, limit, offset, genre,
-                            titles_lower=self._titles_lower, counts=self.film_counts)
+        """``catalog.search_films`` on this engine's model: films whose title matches
+        ``query`` or whose id equals it, optionally in ``genre``; best match first, then most
+        watched. Returns (total matches, one page). The title index is built on the first
+        search and kept with the model."""
+        return search_films(self.model, query, limit, offset, genre, counts=self.film_counts)
+
+    def unknown_film_detail(self, error: UnknownFilmError) -> str:
+        """The message of an unknown film id, with the titles it matches (a 404's detail)."""
+        return str(with_title_hint(self.model, error))
 
     def film_details(self, film_id: str) -> dict[str, Any]:
         return film_details(self.model, film_id, counts=self.film_counts)

@@ -45,6 +45,7 @@ def batch_audiences_spark(
     master: str = "local[*]",
     *,
     films: Sequence[str] | None = None,
+    films_file: str | os.PathLike[str] | None = None,
     spark: SparkSession | None = None,
     exclude_seen: bool = True,
     tiers: Tiers = DEFAULT_TIERS,
@@ -54,7 +55,9 @@ def batch_audiences_spark(
 ) -> int:
     """Every film's top-``k`` audience computed in Spark, written to ``out`` (a ``.parquet``
     folder, partitioned by ``film_id``); returns the number of rows. ``films`` restricts it to
-    those film ids (unknown ids raise ``UnknownFilmError``).
+    those film ids (unknown ids raise ``UnknownFilmError``), ``films_file`` to the ids of an
+    id-list file (``readers.read_id_list``: an unknown id raises ``DataError`` naming the file
+    and its line, as the local export does).
 
     Same rows as ``recommender.query.export.write_audiences(model, all films, k, out)`` (rank
     order: score descending, then the user's position in the model): film factors are
@@ -73,10 +76,17 @@ def batch_audiences_spark(
     if not out_s.rstrip("/").lower().endswith(".parquet"):
         raise InvalidParameterError(f"{out_s}: --engine spark writes a Parquet folder "
                                     "partitioned by film_id; --out must end in .parquet")
+    if films is not None and films_file is not None:
+        raise InvalidParameterError("give films or films_file, not both")
     model = artifact.load(model_dir)
-    film_sel = (np.arange(model.n_films, dtype=np.int64) if films is None
-                else np.unique(model.films.to_index(list(films), strict=True,
-                                                    error=UnknownFilmError)))
+    if films_file is not None:
+        from recommender.io.readers import read_id_list_index
+
+        film_sel = np.unique(read_id_list_index(films_file, model.films, "film_id"))
+    else:
+        film_sel = (np.arange(model.n_films, dtype=np.int64) if films is None
+                    else np.unique(model.films.to_index(list(films), strict=True,
+                                                        error=UnknownFilmError)))
     show = sys.stderr.isatty() if progress is None else progress
     with session_scope(spark, master) as session:
         return _batch(session, model, film_sel, k, out_s, exclude_seen, tuple(tiers),

@@ -161,7 +161,7 @@ def train_spark(
     the memory of the model folder itself (factors + the seen CSR, 8 bytes per interaction).
     Tier calibration: as locally, the latest ``holdout`` share (by timestamp, else a seeded
     random share) is held out and a first model fitted on the rest measures each tier's
-    conversion (``recommender.model.calibration.measure`` on the driver). MLlib cannot
+    conversion (``recommender.model.calibration.from_arrays`` on the driver). MLlib cannot
     warm-start, so the final model is a second full fit on all interactions: training costs
     two fits. ``holdout=0`` skips it; the model then has no calibration.
 
@@ -233,7 +233,10 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
             .select("u", "f", *rest))
     kept = _holdout(kept, config.holdout, config.seed, src.has_timestamp).persist(
         StorageLevel.MEMORY_AND_DISK)
-    pairs = kept.select("u", "f", "held").toArrow()
+    with_ts = src.has_timestamp and TIMESTAMP in kept.columns
+    pairs = kept.select("u", "f", "held", *([sf.coalesce(sf.col(TIMESTAMP).cast("long"),
+                                                         sf.lit(0)).alias("ts")]
+                                            if with_ts else [])).toArrow()
     nnz = pairs.num_rows
     if nnz == 0:
         raise DataError(src.source, "no interactions left to train on"
@@ -242,6 +245,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     u = np.asarray(pairs.column("u").to_numpy(), np.int32)
     f = np.asarray(pairs.column("f").to_numpy(), np.int32)
     held = np.asarray(pairs.column("held").to_numpy(zero_copy_only=False), bool)
+    ts = np.asarray(pairs.column("ts").to_numpy(), np.int64) if with_ts else None
     del pairs
     seen = _csr(u, f, n_users, n_films)
     params = spark_params(config, n_users, n_films, nnz)
@@ -251,9 +255,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
         fit_part = kept.filter(~sf.col("held"))
         conf_fit = spark_confidence(fit_part, config, n_users, src.has_rating)
         uf, ff = _fit(conf_fit, params, n_users, n_films)
-        fit_by_film = _csr(f[~held], u[~held], n_films, n_users)
-        held_by_film = _csr(f[held], u[held], n_films, n_users)
-        calib = calibration.measure(uf, ff, fit_by_film, held_by_film, seed=config.seed)
+        calib = calibration.from_arrays(uf, ff, u, f, ts, held, n_users, n_films,
+                                        seed=config.seed)
         calib["holdout"] = ("latest" if src.has_timestamp else "random") + \
             f" {config.holdout:.0%} of training interactions"
     say(show, f"fitting MLlib ALS ({config.factors} factors, {config.iterations} iterations) "

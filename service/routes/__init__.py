@@ -12,3 +12,9 @@ INVALID: dict[int | str, dict[str, Any]] = {
     422: {"model": Error, "description": "invalid parameter (what was wrong, in detail)"}}
 UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
     401: {"model": Error, "description": "missing or wrong API key"}}
+ADMIN_CLOSED: dict[int | str, dict[str, Any]] = {
+    403: {"model": Error, "description": "no admin key is configured: the admin endpoints "
+                                         "are closed (detail says how to open them)"}}
+NO_PSEUDONYM_KEY: dict[int | str, dict[str, Any]] = {
+    403: {"model": Error, "description": "pseudonymize=true, but the server has no "
+                                         "RECOMMENDER_PSEUDONYM_KEY"}}

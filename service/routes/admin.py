@@ -1,11 +1,14 @@
 """``POST /admin/reload``: load a model folder fully, validate it, then swap it in atomically.
 
-Requests already running finish on the model they started with. The API key is checked
-before the body is read, so an unauthenticated caller always gets 401.
+Requests already running finish on the model they started with. The admin key is checked
+before the body is read, so an unauthenticated caller always gets 401 (403 while no admin key
+is configured). A ``model_path`` is accepted only inside ``RECOMMENDER_MODELS_ROOT`` (a relative
+one is taken from there); errors show paths relative to that root and never a path outside it.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
@@ -25,6 +28,9 @@ router = APIRouter(tags=["admin"])
 @router.post(
     "/admin/reload", response_model=Reloaded,
     responses={**UNAUTHORIZED, **INVALID,
+               403: {"model": Error, "description": "no admin key is configured (the admin "
+                                                    "endpoints are closed), or model_path is "
+                                                    "outside RECOMMENDER_MODELS_ROOT"},
                409: {"model": Error, "description": "the new model could not be loaded; the "
                                                     "old one keeps serving (detail says why)"}},
     openapi_extra={"requestBody": {"required": False, "content": {
@@ -40,12 +46,48 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
         except ValidationError as e:
             errors = [{**err, "loc": ("body", *err["loc"])} for err in e.errors()]
             raise RequestValidationError(errors) from None
+    target = inside_models_root(path, service.settings.models_root) if path is not None else None
     try:
-        previous, engine, seconds = await run_in_threadpool(service.reload, path)
+        previous, engine, seconds = await run_in_threadpool(service.reload, target)
     except ReloadError as e:
         current = service.engine.version if service.engine is not None else "none"
-        raise HTTPException(409, f"reload failed, still serving model {current}: {e}") from None
+        why = redact(str(e), target or service.model_path, service.settings.models_root)
+        raise HTTPException(409, f"reload failed, still serving model {current}: {why}"
+                            ) from None
     request.state.model_version = engine.version
     return {"status": "reloaded", "previous_version": previous,
             "model_version": engine.version, "seconds": round(seconds, 3),
             "model": {**model_info(engine.model), "path": engine.path}}
+
+
+def inside_models_root(given: str, root: str | None) -> str:
+    """The absolute folder ``given`` names (relative: from ``root``), after following links;
+    403 when no models root is configured or the folder is not inside it (the path is not
+    echoed)."""
+    if not root:
+        raise HTTPException(403, "a reload body may name a model_path only when the server "
+                                 "has a models root: set RECOMMENDER_MODELS_ROOT (a reload "
+                                 "without model_path reloads the served folder)")
+    base = Path(root).expanduser().resolve()
+    try:
+        resolved = (base / Path(given).expanduser()).resolve()
+    except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
+        resolved = None
+    if resolved is None or not resolved.is_relative_to(base):
+        raise HTTPException(403, "model_path must name a folder inside the models root "
+                                 "(RECOMMENDER_MODELS_ROOT)")
+    return str(resolved)
+
+
+def redact(message: str, target: str | None, root: str | None) -> str:
+    """``message`` with the reloaded folder shown relative to the models root (or as "the
+    served model folder" when it is outside it), so no server path outside the root leaks."""
+    base = Path(root).expanduser().resolve() if root else None
+    if target:
+        inside = base is not None and Path(target).is_relative_to(base)
+        shown = ("<models root>/" + str(Path(target).relative_to(base)) if inside and base
+                 else "the served model folder")
+        message = message.replace(str(target), shown)
+    if base is not None and base != Path(base.anchor):
+        message = message.replace(str(base) + "/", "<models root>/")
+    return message

@@ -24,7 +24,8 @@ def lookalike(body: LookalikeRequest, engine: EngineDep, settings: SettingsDep
     if len(body.seed_user_ids) > settings.max_seed_users:
         raise InvalidParameterError(f"seed_user_ids may hold at most {settings.max_seed_users} "
                                     f"ids, got {len(body.seed_user_ids)}")
-    page, unknown = lookalikes(engine.model, body.seed_user_ids, body.k, body.offset)
+    page, unknown = lookalikes(engine.model, body.seed_user_ids, body.k, body.offset,
+                               tier=body.tier)
     return {**page.to_json(), "unknown_seed_ids": unknown}
 
 
@@ -34,5 +35,5 @@ def lookalike(body: LookalikeRequest, engine: EngineDep, settings: SettingsDep
 def cold_start(body: ColdStartRequest, engine: EngineDep) -> dict[str, Any]:
     engine.check_page(body.k, body.offset)
     page = cold_start_audience(engine.model, body.comparable_film_ids, body.genres, body.k,
-                               body.offset, segment=body.segment)
+                               body.offset, segment=body.segment, tier=body.tier)
     return page.to_json()

@@ -6,23 +6,22 @@ is declared last so that the ``/audience``, ``/similar`` ... routes match first.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from recommender.errors import InvalidParameterError
-from recommender.io.columns import AUDIENCE_COLUMNS, FILM_ID
 from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.filters import parse_filters
+from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.recommend import similar_films
-from service.bodies import render_page
+from service.access_log import pseudonym_key, record_export
+from service.bodies import audience_csv_text, render_page, ring_page
 from service.body_cache import audience_body, audience_page
 from service.deps import EngineDep, ServiceDep, SettingsDep
-from service.routes import INVALID, NOT_FOUND
+from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import (
     MAX_OFFSET,
     Audience,
@@ -34,25 +33,44 @@ from service.schemas import (
 
 router = APIRouter(tags=["films"])
 
-K = Annotated[int, Query(ge=1, description="page size (at most RECOMMENDER_MAX_K)")]
+K = Annotated[int, Query(ge=1, description="page size (at most RECOMMENDER_MAX_K)",
+                         json_schema_extra={"x-maximum": "max_k"})]
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="ranks to skip")]
 ExcludeSeen = Annotated[bool, Query(description="leave out users who already watched it")]
-Segment = Annotated[int | None, Query(ge=0, description="only users of this segment")]
+Segment = Annotated[str | None, Query(description="only users of this segment: its number or "
+                                                  "its label (any case; GET /segments)",
+                                      json_schema_extra={"x-vocabulary": "segment"})]
+Tier = Annotated[str | None, Query(description="only this ring: core, extended or broad (any "
+                                               "case); offset 0 is the ring's first user",
+                                   json_schema_extra={"x-vocabulary": "tier"})]
+With = Annotated[list[str], Query(
+    alias="with", description="extra columns, comma-separated or repeated: title, "
+                              "segment_label or a user attribute (e.g. with=title,region)",
+    json_schema_extra={"x-vocabulary": "with"})]
 Filters = Annotated[list[str], Query(
     alias="filter", description="only users with this attribute, as ATTRIBUTE=VALUE "
-                                "(repeatable, e.g. filter=region=north)")]
+                                "(repeatable, e.g. filter=region=north)",
+    json_schema_extra={"x-vocabulary": "filter"})]
+Pseudonymize = Annotated[bool, Query(
+    description="replace user ids by their keyed HMAC-SHA256 (p-<hex>; the server's "
+                "RECOMMENDER_PSEUDONYM_KEY; 403 when it has none)")]
 
 
 @router.get("/films", response_model=FilmSearch, responses=INVALID,
-            summary="Search the catalog by title substring (or exact film id)")
+            summary="Search the catalog by title (typos, accents, articles and the year "
+                    "forgiven; best match first, then most watched) or exact film id")
 def search(
     engine: EngineDep,
     settings: SettingsDep,
-    query: Annotated[str, Query(description="part of the title, any case; empty = all",
+    query: Annotated[str, Query(description="a title or part of one, any case; a year may "
+                                            "follow (godfather 1972); empty = all",
                                 max_length=1000)] = "",
-    limit: Annotated[int, Query(ge=1, description="page size")] = 20,
+    limit: Annotated[int, Query(ge=1, description="page size (at most "
+                                                  "RECOMMENDER_MAX_SEARCH_LIMIT)",
+                                json_schema_extra={"x-maximum": "max_search_limit"})] = 20,
     offset: Offset = 0,
-    genre: Annotated[str | None, Query(description="only films of this genre")] = None,
+    genre: Annotated[str | None, Query(description="only films of this genre (any case)",
+                                       json_schema_extra={"x-vocabulary": "genre"})] = None,
 ) -> dict[str, Any]:
     if limit > settings.max_search_limit:
         raise InvalidParameterError(
@@ -63,29 +81,37 @@ def search(
 
 
 async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
-                         exclude_seen: bool, segment: int | None, filters: list[str]
-                         ) -> AudiencePage:
+                         exclude_seen: bool, segment: str | None, filters: list[str],
+                         tier: str | None = None) -> AudiencePage:
     parsed = parse_filters(filters)
-    if segment is None and not parsed:
+    if segment is None and not parsed and tier is None:
         return await audience_page(engine, film_id, k, offset, exclude_seen)
-    return await run_in_threadpool(engine.audience, film_id, k, offset, exclude_seen,
-                                   segment, parsed)
+    return await run_in_threadpool(ring_page, engine, film_id, k, offset, exclude_seen,
+                                   segment, parsed, tier)
 
 
 @router.get("/films/{film_id:path}/audience", response_model=Audience,
-            responses={**NOT_FOUND, **INVALID},
+            responses={**NOT_FOUND, **INVALID, **NO_PSEUDONYM_KEY},
             summary="The film's audience: users ranked by how likely they are to watch it")
 async def audience(
     film_id: str, engine: EngineDep, service: ServiceDep, k: K = 100, offset: Offset = 0,
     exclude_seen: ExcludeSeen = True, segment: Segment = None, filters: Filters = [],  # noqa: B006
+    pseudonymize: Pseudonymize = False, tier: Tier = None,
 ) -> Response:
+    if pseudonymize:  # a key is needed first; the cached bodies hold raw ids
+        key = pseudonym_key(service.settings)
+        page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
+                                    tier)
+        return Response(render_page(pseudonymize_page(page, key)),
+                        media_type="application/json")
     # The body is the response model's JSON, rendered once per (model version, request) and
     # kept in the service's body cache: repeated requests for the same page cost a dictionary
     # look-up. service/fastpath.py answers most of these requests before they reach this route.
-    if segment is None and not filters:
+    if segment is None and not filters and tier is None:
         body = await audience_body(service.bodies, engine, film_id, k, offset, exclude_seen)
     else:
-        page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
+        page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
+                                    tier)
         body = render_page(page)
     return Response(body, media_type="application/json")
 
@@ -97,30 +123,42 @@ def _safe_filename(film_id: str) -> str:
 @router.get("/films/{film_id:path}/audience.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}},
                              "description": "film_id,user_id,rank,score,percentile,tier,segment"},
-                       **NOT_FOUND, **INVALID},
+                       **NOT_FOUND, **INVALID, **NO_PSEUDONYM_KEY},
             summary="The film's audience as a CSV download")
 async def audience_csv(
-    film_id: str, engine: EngineDep, k: K = 100, offset: Offset = 0,
-    exclude_seen: ExcludeSeen = True, segment: Segment = None, filters: Filters = [],  # noqa: B006
+    request: Request, film_id: str, engine: EngineDep, settings: SettingsDep, k: K = 100,
+    offset: Offset = 0, exclude_seen: ExcludeSeen = True, segment: Segment = None,
+    filters: Filters = [], pseudonymize: Pseudonymize = False,  # noqa: B006
+    tier: Tier = None, with_: With = [],  # noqa: B006
 ) -> Response:
-    page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters)
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(AUDIENCE_COLUMNS)
-    for r in page.rows():
-        row = {**r, FILM_ID: film_id}
-        writer.writerow(["" if row[c] is None else row[c] for c in AUDIENCE_COLUMNS])
+    key = pseudonym_key(settings) if pseudonymize else None
+    page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
+                                tier)
+    if key is not None:
+        page = pseudonymize_page(page, key)
+    record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
+                  k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
+                  filters=filters or None, tier=tier, with_=with_ or None)
+    # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells)
+    text = await run_in_threadpool(audience_csv_text, engine.model, page, with_)
     name = f"audience_{_safe_filename(film_id)}.csv"
-    return Response(buf.getvalue(), media_type="text/csv; charset=utf-8",
+    return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.get("/films/{film_id:path}/audience/summary", response_model=AudienceSummary,
             responses={**NOT_FOUND, **INVALID},
             summary="Tiers with expected conversion, segment breakdown, demographic portrait")
-def summary(film_id: str, engine: EngineDep, exclude_seen: ExcludeSeen = True
+def summary(film_id: str, engine: EngineDep, settings: SettingsDep,
+            exclude_seen: ExcludeSeen = True,
+            tier: Annotated[str | None, Query(
+                description="whom the portrait pictures: core, extended, broad, several "
+                            "joined by ',' (adjacent rings) or all (the whole ranking); "
+                            "default core + extended",
+                json_schema_extra={"x-vocabulary": "tiers"})] = None,
             ) -> dict[str, Any]:
-    return audience_summary(engine.model, film_id, exclude_seen=exclude_seen)
+    return audience_summary(engine.model, film_id, exclude_seen=exclude_seen, tier=tier,
+                            min_cell=settings.min_cell)
 
 
 @router.get("/films/{film_id:path}/similar", response_model=SimilarFilms,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from recommender.model.tuning import summary as tuning_summary
 from recommender.query.catalog import model_info, segments_table
 from service.deps import EngineDep, ServiceDep
 from service.schemas import Health, SegmentList
@@ -15,9 +16,14 @@ router = APIRouter(tags=["system"])
 
 
 @router.get("/health", response_model=Health, summary="Liveness and the served model")
-async def health(engine: EngineDep) -> dict[str, Any]:
-    return {"status": "ok", "model": {**model_info(engine.model), "path": engine.path},
-            "audience_cache": dict(engine.warm_status)}
+async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
+    # open to all; with read keys configured, the model's details only for a caller with one
+    hidden = bool(request.app.state.service.settings.read_keys) and not getattr(
+        request.state, "key_id", None)
+    details = None if hidden else {**model_info(engine.model), "path": engine.path}
+    return {"status": "ok", "model": details,
+            "audience_cache": dict(engine.warm_status),
+            "tuning": None if hidden else tuning_summary(engine.model.meta)}
 
 
 @router.get("/segments", response_model=SegmentList, tags=["audiences"],

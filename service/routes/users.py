@@ -21,7 +21,8 @@ def recommendations(
     user_id: str,
     engine: EngineDep,
     service: ServiceDep,
-    k: Annotated[int, Query(ge=1, description="how many films")] = 10,
+    k: Annotated[int, Query(ge=1, description="how many films (at most RECOMMENDER_MAX_K)",
+                            json_schema_extra={"x-maximum": "max_k"})] = 10,
     exclude_seen: Annotated[bool, Query(description="leave out films already watched")] = True,
 ) -> Response:
     # rendered as the response model would render it (tests/service/test_contract.py) and

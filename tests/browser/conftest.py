@@ -55,7 +55,8 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     _cli("demo-data", str(data))
     _cli("train", "--data", str(data), "--out", str(model))
     port = _free_port()
-    env = {**os.environ, "RECOMMENDER_BLAS_THREADS": "1"}
+    env = {**os.environ, "RECOMMENDER_BLAS_THREADS": "1",
+           "RECOMMENDER_STORE": str(root / "campaigns.db")}
     proc = subprocess.Popen([sys.executable, "-m", "recommender.cli", "serve", str(model),
                              "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -81,7 +82,9 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             proc.kill()
 
 
-@pytest.fixture(scope="session")
+# module scope: while Playwright's sync API is open, the main thread has a running event loop,
+# and later tests that call asyncio.run() would fail
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM:
         pytest.skip("no chromium on PATH (apt-get install chromium; .ci/run installs it)")

@@ -142,3 +142,84 @@ def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_d
     page.wait_for_selector("table:has(caption:text('Audience of the new film'))")
     no_serious_axe(watched)
     watched.assert_clean()
+
+
+def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: Any,
+                                                     example_film: dict[str, Any]) -> None:
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#audience-status")
+    page.select_option("#tier", "extended")
+    expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&tier=extended")
+    page.wait_for_function(
+        "n => document.querySelector('#audience-status')?.textContent.includes(n)",
+        arg=f"of {expected['total']:,}")
+    cells = page.locator("section[aria-labelledby='s-audience'] tbody tr td:nth-child(2)")
+    assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
+    assert "tier=extended" in page.url
+    summary = api(served_demo, f"/films/{fid}/audience/summary?tier=extended")
+    ring = next(t for t in summary["tiers"] if t["tier"] == "extended")
+    segment = max(ring["segments"], key=lambda s: s["count"])  # a segment present in the ring
+    page.select_option("#segment", str(segment["segment"]))
+    expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&tier=extended"
+                                f"&segment={segment['segment']}")
+    page.wait_for_function(
+        "n => document.querySelector('#audience-status')?.textContent.includes(n)",
+        arg=f"of {expected['total']:,}")
+    assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
+    watched.assert_clean()
+
+
+def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
+                                         example_film: dict[str, Any]) -> None:
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#dist-total")
+    page.fill("#dist-screens", "40")
+    page.dispatch_event("#dist-screens", "change")
+    page.wait_for_selector("text=40 screens shared out")
+    body = api(served_demo, f"/films/{fid}/distribution?by=region&screens=40")
+    rows = page.locator("table:has(caption:text('Demand by region')) tbody tr")
+    assert rows.count() == len(body["places"])
+    for i, place in enumerate(body["places"]):
+        cells = rows.nth(i).locator("td").all_inner_texts()
+        assert cells[0] == place["place"]
+        assert cells[-1] == f"{place['screens']:,}"
+    assert sum(p["screens"] for p in body["places"]) == 40
+    watched.assert_clean()
+
+
+def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
+                                             example_film: dict[str, Any]) -> None:
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", example_film["title"].lower())
+    page.get_by_role("button", name=f"Add {example_film['title']}").first.click()
+    page.get_by_label(f"budget for {example_film['title']}").fill("40")
+    page.fill("#holdout", "0.25")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    plan_id = page.inner_text("#plan-totals dd >> nth=0")
+    stored = api(served_demo, f"/campaigns/{plan_id}")["summary"]
+    film = stored["films"][0]
+    assert film["film_id"] == example_film["film_id"] and film["budget"] == 40
+    assert f"{film['contacts']:,} target, {film['control']:,} control" in page.inner_text(
+        "#plan-totals")
+    with page.expect_download() as dl:
+        page.click("#plan-download")
+    with open(dl.value.path(), encoding="utf-8") as f:
+        assert f.read() == api_text(served_demo, f"/campaigns/{plan_id}/plan.csv")
+    no_serious_axe(watched)
+    page.get_by_role("link", name="Open this campaign").click()
+    page.wait_for_selector("text=Uplift against the control group")
+    report = api(served_demo, f"/campaigns/{plan_id}/report")
+    overall = page.locator("table:has(caption:text('Uplift against the control group')) "
+                           "tbody tr").first.locator("td").all_inner_texts()
+    assert overall[:3] == ["overall", f"{report['overall']['targets']:,}",
+                           f"{report['overall']['controls']:,}"]
+    page.goto(f"{served_demo.base}/studio/#/campaigns")
+    page.get_by_role("link", name=plan_id).wait_for()
+    no_serious_axe(watched)
+    watched.assert_clean()

@@ -244,7 +244,7 @@ def test_cg_steps_reach_the_solver(capsys: pytest.CaptureFixture[str], tmp_path:
     values = (rng.random((8, 6)) < 0.5).astype(np.float64)
     values[:, 0] = 1.0
     x0, y0 = rng.random((8, 3)), rng.random((6, 3))
-    cfg = dict(factors=3, regularization=0.5, alpha=3.0, weighting="binary")
+    cfg: dict[str, Any] = dict(factors=3, regularization=0.5, alpha=3.0, weighting="binary")
     x1 = _exact_als_half(3.0 * values, y0, 0.5)
     y1 = _exact_als_half(3.0 * values.T, x1, 0.5)
     init = (x0.astype(np.float32), y0.astype(np.float32))
@@ -295,13 +295,25 @@ def test_ml100k_train_audience_and_portrait(capsys: pytest.CaptureFixture[str],
     code, out, _ = run(capsys, "audience", model_dir, "50", "--k", 5)  # film 50: Star Wars
     assert code == 0 and "Star Wars" in out
     m = artifact.load(model_dir)
+    # every cell of the core tier alone (min_cell 1): counts add up to the tier
+    core = audience_summary(m, "50", tier="core", min_cell=1)
+    for rows in core["portrait"].values():
+        assert sum(r["count"] for r in rows) == core["tiers"][0]["size"]
+    # the default portrait: core + extended, and no cell of 1-9 users (the issue's
+    # "occupation entertainment: count 1, lift 13.1" on 4 users)
     summary = audience_summary(m, "50")
     portrait = summary["portrait"]
+    scope = summary["portrait_scope"]
+    assert scope["tiers"] == ["core", "extended"] and scope["default"]
+    assert scope["users"] == summary["tiers"][0]["size"] + summary["tiers"][1]["size"]
     assert {"age_band", "gender", "occupation", "region"} <= set(portrait)
     for rows in portrait.values():
-        assert rows and all({"value", "count", "share", "base_share", "lift"} <= set(r)
-                            for r in rows)
-        assert sum(r["count"] for r in rows) == summary["tiers"][0]["size"]
+        assert all({"value", "count", "share", "base_share", "lift"} <= set(r) for r in rows)
+        assert all(r["count"] == 0 or r["count"] >= summary["min_cell"] for r in rows)
+        assert sum(r["count"] for r in rows) <= scope["users"]
+    assert summary["suppressed_cells"] > 0
+    # the whole ranking (a few hundred users): both genders are shown
+    portrait = audience_summary(m, "50", tier="all")["portrait"]
     assert {r["value"] for r in portrait["gender"]} == {"M", "F"}
     gender = np.asarray(m.user_table.attributes["gender"])
     share_f = next(r["base_share"] for r in portrait["gender"] if r["value"] == "F")
@@ -365,7 +377,7 @@ def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "audience", model_dir, fid, "--offset", 5000, "--json")
     assert code == 0
     assert json.loads(out) == film_audience(model, fid, k=100, offset=5000).to_json() == {
-        "film_id": fid, "users": [], "total": total, "offset": 5000, "k": 100}
+        "film_id": fid, "users": [], "total": total, "offset": 5000, "k": 100, "ring": None}
     page = film_audience(model, fid, k=3, offset=2, filters={"region": ["North"]})
     code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 3, "--offset", 2,
                        "--filter", "region=North")
@@ -409,3 +421,91 @@ def test_id_files_skip_a_header_and_name_the_line_of_an_unknown_id(
     assert code == 0 and err == ""
     assert read_any(tmp_path / "r.csv").column("user_id").to_pylist() == [
         str(model.users.ids[3])] * 2
+
+
+# ------------------------------------------------------------------ rings, segments, --with
+
+
+def test_audience_ring_by_name(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                               model: Model) -> None:
+    fid = str(model.films.ids[5])
+    page = film_audience(model, fid, k=4, offset=2, tier="extended")
+    assert page.ring is not None
+    lo, hi = page.ring["rank_range"]
+    code, out, err = run(capsys, "audience", model_dir, fid, "--tier", "Extended", "--k", 4,
+                         "--offset", 2)
+    assert code == 0 and err == ""
+    header = out.splitlines()[1]
+    assert f"extended ring: ranks {lo}-{hi} ({page.ring['size']:,} users)" in header
+    n = len(page.user_idx)
+    assert n > 0 and header.endswith(
+        f"showing extended ring users 3-{2 + n} (ranks {lo + 2}-{lo + 1 + n})")
+    lines = out.splitlines()
+    body = lines[next(i for i, s in enumerate(lines) if s.startswith("rank")) + 2:]
+    assert [int(line.split()[0]) for line in body] == page.rank.tolist()
+    code, out, _ = run(capsys, "audience", model_dir, fid, "--tier", "extended", "--k", 4,
+                       "--offset", 2, "--json")
+    assert json.loads(out) == page.to_json()
+    code, _, err = run(capsys, "audience", model_dir, fid, "--tier", "outer")
+    assert_bad_input(code, err, "unknown tier 'outer'", "core, extended, broad")
+
+
+def test_segment_by_label_on_the_command_line(capsys: pytest.CaptureFixture[str],
+                                              model_dir: Path, model: Model,
+                                              tmp_path: Path) -> None:
+    fid = str(model.films.ids[6])
+    label = str(model.segments.info[1]["label"])  # "Segment 1"
+    code, out, _ = run(capsys, "audience", model_dir, fid, "--segment", label.upper(),
+                       "--k", 3, "--json")
+    assert code == 0
+    assert json.loads(out) == film_audience(model, fid, k=3, segment=1).to_json()
+    code, _, err = run(capsys, "audience", model_dir, fid, "--segment", "Segment 9")
+    assert_bad_input(code, err, "unknown segment 'Segment 9'", "0: Segment 0 (")
+    out_path = tmp_path / "cut.csv"
+    code, out, err = run(capsys, "audiences", model_dir, "--all", "--k", 5, "--out", out_path,
+                         "--tier", "broad", "--segment", "segment 1", "--filter",
+                         "region=north", "--with", "segment_label,region")
+    assert code == 0, err
+    assert "broad ring, segment segment 1, region=north" in out
+    rows = list(csv.DictReader(open(out_path, newline="", encoding="utf-8")))
+    assert rows and {r["tier"] for r in rows} == {"broad"}
+    assert {r["segment_label"] for r in rows} == {label} and {r["region"] for r in rows} == {
+        "North"}
+    for fid in sorted({r["film_id"] for r in rows})[:3]:
+        page = film_audience(model, fid, k=5, tier="broad", segment=1,
+                             filters={"region": "North"})
+        assert [r["user_id"] for r in rows if r["film_id"] == fid] == page.user_ids.tolist()
+
+
+def test_summary_tier_on_the_command_line(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                          model: Model,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    fid = str(model.films.ids[3])
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "3")
+    code, out, _ = run(capsys, "summary", model_dir, fid, "--tier", "all", "--json")
+    assert code == 0
+    body = json.loads(out)
+    want = audience_summary(model, fid, tier="all", min_cell=3)
+    assert body["portrait"] == want["portrait"] and body["min_cell"] == 3
+    assert body["portrait_scope"] == want["portrait_scope"]
+    code, out, _ = run(capsys, "summary", model_dir, fid)
+    assert code == 0 and "Portrait of core + extended tiers" in out
+    assert "cells of fewer than 3 users left out" in out
+
+
+def test_lookalike_and_cold_start_take_a_tier(capsys: pytest.CaptureFixture[str],
+                                              model_dir: Path, model: Model,
+                                              tmp_path: Path) -> None:
+    from recommender.query.audience import cold_start_audience, lookalikes
+
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("\n".join(str(u) for u in model.users.ids[:4]) + "\n")
+    code, out, _ = run(capsys, "lookalike", model_dir, "--seeds", seeds, "--tier", "broad",
+                       "--k", 5, "--json")
+    page, _ = lookalikes(model, [str(u) for u in model.users.ids[:4]], k=5, tier="broad")
+    assert code == 0 and json.loads(out) == {**page.to_json(), "unknown_seed_ids": []}
+    fid = str(model.films.ids[2])
+    code, out, _ = run(capsys, "cold-start", model_dir, "--like", fid, "--tier", "core",
+                       "--json")
+    assert code == 0
+    assert json.loads(out) == cold_start_audience(model, [fid], tier="core").to_json()

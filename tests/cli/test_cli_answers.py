@@ -136,3 +136,53 @@ def test_answers_share_the_audience_contract(model_dir: Path, tmp_path: Path,
     assert "model" in bad_input(capsys, "segments", tmp_path / "no-model")
     code, _, err = run(capsys, "similar", model_dir, "00004", "--k", 0)
     assert code == 2 and "--k" in err
+
+
+def test_search_finds_titles_the_way_people_type_them(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for query in ("the matrix", "matrix", "MATRIX", "matrx", "the matrix 1990"):
+        http = client.get("/films", params={"query": query, "limit": 3})
+        assert http.json()["films"][0]["title"] == "The Matrix", query
+        same_body(capsys, http, "search", model_dir, query, "--limit", 3)
+    http = client.get("/films", params={"query": "fabuleux destin damelie", "limit": 3})
+    assert http.json()["films"][0]["title"] == "Le Fabuleux Destin d'Amélie"
+    code, out, _ = run(capsys, "search", model_dir, "le fabuleux destin d amelie")
+    assert code == 0 and out.splitlines()[3].split()[0] == "00002"  # its first row
+
+
+def test_a_title_given_as_a_film_id_lists_the_titles_it_matches(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    hint = "unknown film_id 'the matrix'; it matches titles: 00000 The Matrix (1990)"
+    for argv in (("summary", model_dir, "the matrix"), ("similar", model_dir, "the matrix"),
+                 ("audience", model_dir, "the matrix", "--k", 3),
+                 ("cold-start", model_dir, "--like", "the matrix")):
+        line = bad_input(capsys, *argv)
+        assert line.startswith("error: " + hint), line
+    line = bad_input(capsys, "summary", model_dir, "Film 7 of G3")
+    listed = line.split("it matches titles: ")[1].split(", ")
+    assert len(listed) == 5 and listed[0] == "00007 Film 7 of G3 (1997)"
+    for path in ("/films/the matrix/audience", "/films/the matrix/audience/summary",
+                 "/films/the matrix/similar", "/films/the matrix"):
+        r = client.get(path)
+        assert r.status_code == 404 and r.json()["detail"].startswith(hint), path
+    assert client.get("/films/xyzzy/similar").json() == {"detail": "unknown film_id 'xyzzy'"}
+
+
+def test_ids_that_differ_by_leading_zeros_get_a_did_you_mean(
+        client: TestClient, model_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The model's film ids are "00000".."00059": "7" and "000007" mean "00007"."""
+    assert bad_input(capsys, "similar", model_dir, "7").endswith("did you mean '00007'?")
+    assert bad_input(capsys, "audience", model_dir, "000007").endswith(
+        "did you mean '00007'?")
+    r = client.get("/films/7/audience")
+    assert r.status_code == 404
+    assert r.json()["detail"].startswith("unknown film_id '7'; did you mean '00007'?")
+    films = tmp_path / "films.txt"
+    films.write_text("film_id\n00003\n12\n", encoding="utf-8")
+    for engine in ("local", "spark"):  # the spark path fails on the file before Spark starts
+        line = bad_input(capsys, "audiences", model_dir, "--films", films, "--engine", engine,
+                         "--out", tmp_path / f"{engine}.parquet")
+        assert line.startswith(f"error: {films}, line 3: unknown film_id '12'"), line
+        assert line.endswith("did you mean '00012'?"), line
+    assert not list(tmp_path.glob("*.parquet"))

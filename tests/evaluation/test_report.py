@@ -1,5 +1,6 @@
-"""Reports: ``write_json`` writes exactly ``json.dump``'s bytes (NaN as null) atomically, and the
-evaluate command reports bad input as exit 2 without a traceback."""
+"""Reports: ``write_json`` writes exactly ``json.dump``'s bytes (NaN as null) atomically, the
+evaluate command reports bad input as exit 2 without a traceback, and every column of the
+evaluate table is explained in one line under it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import numpy as np
 import pytest
 
 from recommender.cli import main
-from recommender.evaluation.report import write_json
+from recommender.evaluation.report import format_report, metric_notes, write_json
+from recommender.evaluation.scoring import ENGINE, headline, ratios
 
 
 def test_write_json_bytes_nan_as_null_and_nothing_left_behind(tmp_path: Path) -> None:
@@ -43,3 +45,25 @@ def test_evaluate_command_rejects_time_protocol_without_timestamps(
     assert main(["evaluate", "--data", str(path), "--protocol", "time"]) == 2
     err = capsys.readouterr().err
     assert "timestamps" in err and "Traceback" not in err
+
+
+def test_every_column_of_the_evaluate_table_is_explained_under_it() -> None:
+    k, uk = 50, 10
+    columns = headline(k, uk) + [f"audience_reach@{k}", f"user_coverage@{uk}", "fit_seconds"]
+    models = {name: {**{c: 0.5 for c in columns}, "films_evaluated": 3}
+              for name in (ENGINE, "popularity")}
+    report = {"k": k, "user_k": uk, "dataset": "d.csv", "protocol": "random", "min_viewers": 7,
+              "split": {"train_interactions": 10, "test_interactions": 5, "evaluated_users": 4,
+                        "known_films": 3},
+              "models": models, "ratios_to_engine": ratios(models, k, uk)}
+    lines = format_report(report).splitlines()
+    header = lines[1].split()
+    assert header == ["model"] + columns
+    notes = lines[lines.index("What the columns measure (held-out = the test part of the "
+                              "split):") + 1:]
+    explained = [n.split()[0] for n in notes]
+    assert explained == columns + ["(0.95x)"]
+    assert all(len(n.split(None, 1)[1]) > 20 for n in notes)  # a sentence, not a stub
+    assert f"top {k} audience" in notes[0] and "7+ held-out viewers" in notes[0]
+    assert f"top {uk} recommendations" in notes[3]
+    assert metric_notes(headline(k, uk), k, uk)[-1].split()[0] == f"user_ndcg@{uk}"

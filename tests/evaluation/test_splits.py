@@ -43,6 +43,7 @@ def test_time_split_respects_the_cutoff(demo_data: Interactions) -> None:
     assert split.cutoff is not None
     assert split.train.timestamp is not None and split.test.timestamp is not None
     assert split.train.timestamp.max() <= split.cutoff < split.test.timestamp.min()
+    assert demo_data.timestamp is not None
     assert np.mean(demo_data.timestamp <= split.cutoff) == pytest.approx(0.8, abs=0.01)
     # films first seen after the cut-off go to the cold-start set, never to the test set
     assert split.new_films is not None

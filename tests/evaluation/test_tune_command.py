@@ -11,6 +11,7 @@ import pytest
 
 from recommender.cli import main
 from recommender.evaluation.tuning import candidate_configs
+from recommender.model import artifact
 from recommender.model.config import TrainConfig
 
 
@@ -35,6 +36,6 @@ def test_tune_and_evaluate_commands(demo_dir: Path, tmp_path: Path,
     model_dir = tmp_path / "model"
     assert main(["train", "--data", str(demo_dir), "--config", str(out), "--out",
                  str(model_dir), "--segments", "2"]) == 0
-    meta = json.loads((model_dir / "meta.json").read_text())
+    meta = artifact.load(model_dir).meta
     assert meta["params"]["factors"] == tuned["params"]["factors"]
     capsys.readouterr()

@@ -20,7 +20,7 @@ from recommender.errors import InvalidParameterError
 from recommender.io import demo
 
 FILES = (demo.INTERACTIONS_FILE, demo.FILMS_FILE, demo.USERS_FILE, demo.GROUPS_FILE,
-         demo.DEMO_MARKER)
+         demo.DEMO_MARKER, demo.CINEMAS_FILE)
 SMALL: dict[str, Any] = {"n_users": 300, "n_films": 80, "n_interactions": 6000, "n_groups": 4}
 
 
@@ -69,12 +69,14 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 def test_files_and_headers(data: Demo) -> None:
     assert sorted(p.name for p in data.folder.iterdir()) == sorted(FILES)
-    heads = {name: (data.folder / name).read_text().splitlines()[0] for name in FILES[:4]}
+    names = [n for n in FILES if n != demo.DEMO_MARKER]
+    heads = {name: (data.folder / name).read_text().splitlines()[0] for name in names}
     assert heads == {
         demo.INTERACTIONS_FILE: "user_id,film_id,rating,timestamp",
         demo.FILMS_FILE: "film_id,title,year,genres",
-        demo.USERS_FILE: "user_id,age,gender,occupation,region",
+        demo.USERS_FILE: "user_id,age,gender,occupation,region,city,cinema",
         demo.GROUPS_FILE: "user_id,group",
+        demo.CINEMAS_FILE: "cinema_id,city,region,screens,seats",
     }
 
 

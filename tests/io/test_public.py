@@ -12,6 +12,8 @@ from pathlib import Path
 from reading_helpers import catalog_row, data_error, make_ml100k, pairs, user_row, write
 
 from recommender.io.columns import AGE_BAND, GENDER, OCCUPATION, REGION
+from recommender.io.places import ZIP_ZONE
+from recommender.io.public import zip_zone
 from recommender.io.readers import ML1M_OCCUPATIONS, ZIP_REGIONS, load, zip_region
 
 # ---------------------------------------------------------------------------------------------
@@ -50,8 +52,10 @@ def test_ml100k_folder(tmp_path: Path) -> None:
     assert catalog_row(inter, "2") == ("Misérables, Les (1995)", 1995, "Drama|Musical")
     assert catalog_row(inter, "3") == ("Something Odd", 1971, "")  # "unknown" genre = none
     assert user_row(inter, "1") == {AGE_BAND: "18-24", GENDER: "M", OCCUPATION: "technician",
-                                    REGION: "Mountain", "age": "24", "zip": "85711"}
+                                    REGION: "Mountain", "age": "24", "zip": "85711",
+                                    ZIP_ZONE: "8"}
     assert user_row(inter, "2")[REGION] == "non-US"
+    assert user_row(inter, "2")[ZIP_ZONE] == "other"
     assert user_row(inter, "2")[AGE_BAND] == "45-54"
     assert user_row(inter, "3")[AGE_BAND] == "under 18"
     assert user_row(inter, "3")[REGION] == "New England"
@@ -83,6 +87,7 @@ def test_ml1m_folder(tmp_path: Path) -> None:
                                                              "South Central")
     assert user_row(inter, "3")[REGION] == "non-US"
     assert user_row(inter, "3")[OCCUPATION] == ML1M_OCCUPATIONS["0"] == "other"
+    assert [user_row(inter, u)[ZIP_ZONE] for u in "123"] == ["4", "7", "other"]
 
 
 def test_movietweetings_folder(tmp_path: Path) -> None:
@@ -205,3 +210,13 @@ def test_real_filmtrust(shared_datasets: Path) -> None:
     assert (inter.n_users, inter.n_films, len(inter)) == (1508, 2071, 35494)
     assert float(inter.weight.sum()) == 35497.0
     assert inter.timestamp is None
+
+
+def test_zip_zone_is_the_first_digit() -> None:
+    zones = zip_zone(["85711", " 01002", "T8H1N", "", "9", "-123"])
+    assert zones.tolist() == ["8", "0", "other", "other", "9", "other"]
+    # the zone is the digit that also picks the coarse region
+    digits = [str(d) for d in range(10)]
+    assert [ZIP_REGIONS.index(r) for r in zip_region([d + "0000" for d in digits])] == list(
+        range(10))
+    assert zip_zone([d + "0000" for d in digits]).tolist() == digits

@@ -103,7 +103,7 @@ def test_read_id_list_index(tmp_path: Path) -> None:
     with pytest.raises(DataError) as e:
         read_id_list_index(one, ids, "user_id")
     assert str(e.value) == (f"{one}, line 4: unknown user_id '104257' (1 of the file's 3 ids is "
-                            f"unknown)")
+                            f"unknown); did you mean '0104257'?")
     assert e.value.path == str(one) and e.value.line == 4
     many = write(tmp_path / "many.txt", "7\n" + "".join(f"x{i}\n" for i in range(12)))
     with pytest.raises(DataError) as e:

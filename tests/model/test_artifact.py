@@ -1,5 +1,8 @@
 """The model folder: lossless round trip, read-only memory maps, clear errors on every kind
-of corruption, and atomic saves."""
+of corruption (with and without recorded checksums), and atomic saves.
+
+The versioned layout itself (kills at every step, migration, cleanup, checksums) is tested in
+``test_artifact_layout.py``."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ import pytest
 from helpers import demo_model, synthetic_model
 
 from recommender.errors import ArtifactError
-from recommender.model import artifact
+from recommender.model import artifact, layout
 from recommender.model.model import Model
 from recommender.query.audience import audience_summary, film_audience
 from recommender.query.recommend import recommend_user
@@ -31,11 +34,17 @@ def saved(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return artifact.save(model, tmp_path_factory.mktemp("models") / "model")
 
 
-@pytest.fixture
-def copy(saved: Path, tmp_path: Path) -> Path:
-    """A writable copy of the saved model folder, to corrupt."""
+@pytest.fixture(params=["checked", "unchecked"])
+def copy(saved: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Path:
+    """A writable flat copy of the saved model's files, to corrupt: "checked" keeps
+    meta.json's checksums (damage is caught by them), "unchecked" drops them, as a folder
+    written before checksums (damage is caught by the structural checks)."""
     dest = tmp_path / "m"
-    shutil.copytree(saved, dest)
+    shutil.copytree(layout.resolve(saved), dest)
+    if request.param == "unchecked":
+        meta = json.loads((dest / "meta.json").read_text())
+        del meta["files"]
+        (dest / "meta.json").write_text(json.dumps(meta))
     return dest
 
 
@@ -91,11 +100,13 @@ def test_mmapped_arrays_are_read_only(saved: Path) -> None:
 
 
 def test_every_file_loads_with_numpy_mmap_and_no_pickle(saved: Path) -> None:
-    for path in saved.glob("*.npy"):
+    folder = layout.resolve(saved)
+    assert folder != saved and len(list(folder.glob("*.npy"))) >= 14
+    for path in folder.glob("*.npy"):
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
         assert arr.dtype != object
     for name in ("segments.json", "calibration.json"):
-        json.loads((saved / name).read_text())
+        json.loads((folder / name).read_text())
 
 
 def test_trained_model_round_trip_answers_the_same(tmp_path_factory: pytest.TempPathFactory,
@@ -105,8 +116,9 @@ def test_trained_model_round_trip_answers_the_same(tmp_path_factory: pytest.Temp
     assert_models_equal(m, loaded, {"user_attributes": sorted(m.user_table.attributes),
                                     "factors": 32})
     assert artifact.artifact_size(tmp_path / "demo-model") > m.user_factors.nbytes
-    meta = json.loads((tmp_path / "demo-model" / "meta.json").read_text())
-    assert {"format_version", "model", "params", "data", "created", "versions"} <= set(meta)
+    meta = json.loads((layout.resolve(tmp_path / "demo-model") / "meta.json").read_text())
+    assert {"format_version", "model", "params", "data", "created", "versions",
+            "files"} <= set(meta)
     assert meta["data"]["fingerprint"] and meta["data"]["users"] == m.n_users
     for f in (0, 17, 99):
         fid = str(m.films.ids[f])
@@ -185,6 +197,7 @@ def test_inconsistent_shapes(copy: Path, name: str, value: np.ndarray) -> None:
 
 
 def test_inconsistent_contents(copy: Path, saved: Path) -> None:
+    saved = layout.resolve(saved)
     np.save(copy / "user_segments.npy", np.full(200, 7, np.int16))
     expect_error(copy, "segment")
     shutil.copy(saved / "user_segments.npy", copy / "user_segments.npy")
@@ -226,19 +239,26 @@ def test_interrupted_save_leaves_nothing(model: Model, tmp_path: Path,
     with pytest.raises(OSError, match="No space"):
         artifact.save(model, tmp_path / "new-model")
     assert list(tmp_path.iterdir()) == []
+    (tmp_path / "empty").mkdir()  # an empty folder it did not create stays, empty of models
+    fail_on_nth_save(monkeypatch, 5)
+    with pytest.raises(OSError, match="No space"):
+        artifact.save(model, tmp_path / "empty")
+    assert not layout.is_versioned(tmp_path / "empty")
+    assert layout.versions(tmp_path / "empty") == []
+    assert not list((tmp_path / "empty" / "versions").iterdir())
 
 
 def test_interrupted_save_keeps_previous_model(model: Model, saved: Path, tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     dest = tmp_path / "model"
-    shutil.copytree(saved, dest)
-    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    shutil.copytree(saved, dest, symlinks=True)
+    before = files_of(dest)
     other = synthetic_model(n_users=50, n_films=10, seed=3)
     fail_on_nth_save(monkeypatch, 3)
     with pytest.raises(OSError):
         artifact.save(other, dest)
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
-    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    assert files_of(dest) == before
     assert_models_equal(model, artifact.load(dest), {"user_attributes": ["age_band", "gender",
                                                                          "region"], "factors": 8})
     monkeypatch.undo()
@@ -246,6 +266,7 @@ def test_interrupted_save_keeps_previous_model(model: Model, saved: Path, tmp_pa
     artifact.save(other, dest)
     assert artifact.load(dest).n_users == 50
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
+    assert len(layout.versions(dest)) == 2  # the new one and the previous one
 
 
 def test_save_refuses_to_clobber_non_models(model: Model, tmp_path: Path) -> None:
@@ -259,18 +280,31 @@ def test_save_refuses_to_clobber_non_models(model: Model, tmp_path: Path) -> Non
     assert (tmp_path / "docs" / "notes.txt").read_text() == "precious"
 
 
+def files_of(root: Path) -> dict[str, bytes | str]:
+    """Every file (bytes) and link (target) under ``root``, by relative path."""
+    out: dict[str, bytes | str] = {}
+    for p in sorted(root.rglob("*")):
+        if p.name == ".lock":  # the writers' lock: always empty
+            continue
+        if p.is_symlink():
+            out[str(p.relative_to(root))] = os.readlink(p)
+        elif p.is_file():
+            out[str(p.relative_to(root))] = p.read_bytes()
+    return out
+
+
 def test_failed_swap_restores_previous_model(model: Model, saved: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Even when renaming the new folder into place fails, the previous model stays."""
+    """Even when swapping ``current`` to the new version fails, the previous model stays,
+    and nothing of the new one is left."""
     dest = tmp_path / "model"
-    shutil.copytree(saved, dest)
-    before = {p.name: p.read_bytes() for p in dest.iterdir()}
+    shutil.copytree(saved, dest, symlinks=True)
+    before = files_of(dest)
     real = os.replace
 
     def flaky(src: Any, dst: Any) -> None:
-        if Path(dst) == dest and Path(src).name == "new" and Path(src).parent.name.startswith(
-                ".model.tmp-"):
-            raise OSError("rename failed")  # the new folder's rename into place
+        if Path(dst) == dest / "current":
+            raise OSError("rename failed")  # the link's rename into place
         real(src, dst)
 
     monkeypatch.setattr(os, "replace", flaky)
@@ -278,7 +312,7 @@ def test_failed_swap_restores_previous_model(model: Model, saved: Path, tmp_path
         artifact.save(synthetic_model(n_users=50, n_films=10, seed=3), dest)
     monkeypatch.undo()
     assert [p.name for p in tmp_path.iterdir()] == ["model"]
-    assert {p.name: p.read_bytes() for p in dest.iterdir()} == before
+    assert files_of(dest) == before
 
 
 def test_model_folder_and_exports_honour_the_umask(model: Model, tmp_path: Path) -> None:
@@ -292,6 +326,8 @@ def test_model_folder_and_exports_honour_the_umask(model: Model, tmp_path: Path)
         write_audiences(model, np.arange(3), 5, tmp_path / "a.csv", progress=False)
     finally:
         os.umask(previous)
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
-    assert {stat.S_IMODE(p.stat().st_mode) for p in folder.iterdir()} == {0o644}
+    version = layout.resolve(folder)
+    for d in (folder, folder / "versions", version):
+        assert stat.S_IMODE(d.stat().st_mode) == 0o755
+    assert {stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()} == {0o644}
     assert stat.S_IMODE((tmp_path / "a.csv").stat().st_mode) == 0o644

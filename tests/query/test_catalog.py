@@ -21,6 +21,7 @@ from recommender.query.catalog import (
     segment_split,
     segments_table,
 )
+from recommender.query.titles import TitleIndex, known_film, title_index
 
 
 @pytest.fixture(scope="module")
@@ -46,32 +47,70 @@ def test_film_fields_and_rows(model: Model) -> None:
                        "viewers": int(counts[f])}
 
 
-def test_search_is_a_filter_sorted_by_viewers(model: Model) -> None:
+def test_search_ranks_by_match_then_viewers(model: Model) -> None:
+    """``search_films`` pages the title index's ranking (its scores are checked against a
+    plain-Python oracle in test_titles.py): score, then viewers, then film order; an exact
+    film id ranks first; the genre filter and an empty query (every film) keep that order."""
     counts = dense_seen(model).sum(axis=0)
-    titles = [str(t).lower() for t in model.catalog.titles]
+    titles = [str(t) for t in model.catalog.titles]
 
     def oracle(q: str, genre: str | None = None) -> list[str]:
-        hits = [f for f in range(model.n_films) if q.lower() in titles[f]
+        scores = (TitleIndex(titles, model.catalog.years).scores(q) if q.strip()
+                  else np.ones(model.n_films))
+        hits = [f for f in range(model.n_films) if scores[f] > 0
                 and (genre is None or genre in str(model.catalog.genres[f]).split("|"))]
-        hits.sort(key=lambda f: (-counts[f], f))
+        hits.sort(key=lambda f: (-scores[f], -counts[f], f))
         return [str(model.films.ids[f]) for f in hits]
 
     for q, genre in (("", None), ("film 1", None), ("FILM 3", None), ("", "Drama"),
-                     ("1", "Comedy"), ("nothing like it", None)):
+                     ("1", "Comedy"), ("nothing like it", None), ("flim 12", None)):
         total, rows = search_films(model, q, limit=1000, genre=genre)
         want = oracle(q, genre)
         assert total == len(want) and [r["film_id"] for r in rows] == want
         total, page = search_films(model, q, limit=3, offset=2, genre=genre.upper()
                                    if genre else None)
         assert total == len(want) and [r["film_id"] for r in page] == want[2:5]
+    # quality before popularity: "film 1" itself, then the titles it begins
+    first = [r["title"] for r in search_films(model, "film 1", limit=11)[1]]
+    assert first[0] == "Film 1" and sorted(first[1:]) == [f"Film {i}" for i in range(10, 20)]
+    assert search_films(model, "nothing like it") == (0, [])
     exact = str(model.films.ids[12])
-    assert exact in [r["film_id"] for r in search_films(model, exact)[1]]
+    assert search_films(model, exact)[1][0]["film_id"] == exact
     with pytest.raises(InvalidParameterError, match="limit must be >= 1"):
         search_films(model, limit=0)
     with pytest.raises(InvalidParameterError, match="offset must be >= 0"):
         search_films(model, offset=-1)
     with pytest.raises(UnknownGenreError, match="Opera"):
         search_films(model, genre="Opera")
+
+
+def test_search_index_is_built_once_per_model(model: Model) -> None:
+    index = title_index(model)
+    assert title_index(model) is index
+    other = dataclasses.replace(model)
+    assert title_index(other) is not index
+
+
+def test_unknown_film_hints(model: Model) -> None:
+    """An unknown film id that matches titles lists the best 5 (id, title, year); one that
+    differs from a known id only by leading zeros says which (``model.films.ids`` are
+    zero-padded: "0001000")."""
+    with pytest.raises(UnknownFilmError) as e:
+        known_film(model, "film 2")
+    message = str(e.value)
+    assert message.startswith("unknown film_id 'film 2'; it matches titles: ")
+    listed = message.split("it matches titles: ")[1].split(", ")
+    want = search_films(model, "film 2", limit=5)[1]
+    assert len(listed) == 5 and listed == [
+        f"{r['film_id']} {r['title']}" + (f" ({r['year']})" if r["year"] else "") for r in want]
+    assert known_film(model, str(model.films.ids[3])) == 3
+    with pytest.raises(UnknownFilmError) as e:
+        known_film(model, "xyzzy")
+    assert str(e.value) == "unknown film_id 'xyzzy'"
+    with pytest.raises(UnknownFilmError, match=r"did you mean '0001000'\?$"):
+        known_film(model, "1000")
+    with pytest.raises(UnknownFilmError, match=r"did you mean '0001037'\?$"):
+        model.film_index("00001037")
 
 
 def test_film_details_counts_viewers_and_their_segments(model: Model) -> None:
@@ -111,8 +150,8 @@ def test_segment_labels_split_and_table(model: Model) -> None:
     table = segments_table(m)
     assert [t["label"] for t in table] == segment_labels(m)
     assert [t["size"] for t in table] == np.bincount(labels).tolist()
-    assert all(list(t) == ["segment", "label", "size", "share", "top_genres",
-                           "representative_films"] for t in table)
+    assert all(list(t) == ["segment", "label", "size", "share", "films_per_user", "activity",
+                           "top_genres", "representative_films"] for t in table)
 
 
 def test_model_info(model: Model) -> None:

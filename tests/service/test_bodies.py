@@ -41,13 +41,18 @@ def test_render_page_is_json_dumps_byte_for_byte() -> None:
 
 
 def test_render_page_of_uniform_and_empty_columns() -> None:
-    for tier in (["core", "core"], [None, None]):  # a tier column of one kind only
+    tiers: list[list[str | None]] = [["core", "core"], [None, None]]
+    for tier in tiers:  # a tier column of one kind only
         page = _page("f", ["a", "b"], np.array([0.5, -0.0]), np.array([100.0, 50.0]), tier)
         assert render_page(page) == render_json(page.to_json())
     empty = _page(None, [], np.array([]), np.array([]), [], total=0)
     assert render_page(empty) == render_json(empty.to_json())
     assert json.loads(render_page(empty)) == {"film_id": None, "users": [], "total": 0,
-                                              "offset": 0, "k": 0}
+                                              "offset": 0, "k": 0, "ring": None}
+    ringed = _page("f", ["a"], np.array([0.5]), np.array([99.5]), ["extended"])
+    ringed.ring = {"tier": "extended", "rank_range": [3, 9], "size": 7}
+    assert render_page(ringed) == render_json(ringed.to_json())
+    assert json.loads(render_page(ringed))["ring"] == ringed.ring
 
 
 @pytest.mark.parametrize("score, percentile", [(np.nan, 1.0), (1.0, np.inf), (-np.inf, np.nan)])

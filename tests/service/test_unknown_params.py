@@ -146,7 +146,7 @@ def test_admin_reload_rejects_an_unknown_parameter(model_dir: Path) -> None:
 
 @pytest.mark.parametrize("url, params, unknown", [
     ("/films/00003/audience", {"region": "North"}, "region"),
-    ("/films/00003/audience", {"tier": "extended"}, "tier"),
+    ("/films/00003/audience", {"tiers": "extended"}, "tiers"),  # tier= is declared now
     ("/films/00003/audience", {"limit": "3"}, "limit"),
     ("/films/00003/audience", {"k": "3", "limit": "3"}, "limit"),
     ("/films/00003/audience", {"K": "3"}, "K"),  # names are case-sensitive
@@ -172,10 +172,11 @@ def test_the_accepted_list_names_the_audience_parameters(
         clients: tuple[TestClient, TestClient]) -> None:
     r = clients[0].get("/films/00003/audience", params={"limit": "3"})
     assert r.json()["detail"] == ("unknown query parameter 'limit' (this endpoint accepts: "
-                                  "k, offset, exclude_seen, segment, filter)")
+                                  "k, offset, exclude_seen, segment, filter, "
+                                  "pseudonymize, tier)")
     r = clients[0].get("/films/00003/audience/summary", params={"filter": "region=R0"})
     assert r.json()["detail"] == ("unknown query parameter 'filter' (this endpoint accepts: "
-                                  "exclude_seen)")
+                                  "exclude_seen, tier)")
     r = clients[0].get("/health", params={"verbose": "1"})
     assert r.json()["detail"] == ("unknown query parameter 'verbose' (this endpoint accepts "
                                   "no query parameters)")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ from recommender.errors import (
     UnknownFilmError,
     UnknownUserError,
 )
+from recommender.model import artifact
 from recommender.model.model import Model
 from recommender.query.audience import AudiencePage, film_audience
 from recommender.query.recommend import FilmList, recommend_user
@@ -230,9 +232,11 @@ def test_load_engine_validates(tmp_path: Path) -> None:
     path = save_model(tmp_path / "m", seed=5)
     engine = serving.load_engine(str(path), max_k=20)
     assert engine.path == str(path) and engine.max_k == 20
-    uf = np.load(path / "film_factors.npy")
-    uf[0, 0] = np.inf
-    np.save(path / "film_factors.npy", uf)
+    # saved through the artifact (file checksums valid), so the value check itself is reached
+    bad = artifact.load(path, mmap=False)
+    bad.film_factors = bad.film_factors.copy()
+    bad.film_factors[0, 0] = np.inf
+    artifact.save(bad, path)
     with pytest.raises(ArtifactError, match="film_factors holds NaN or infinite"):
         serving.load_engine(str(path))
 
@@ -240,11 +244,12 @@ def test_load_engine_validates(tmp_path: Path) -> None:
 def test_load_engine_rejects_segment_labels_out_of_range(tmp_path: Path) -> None:
     """Past segments.json (``artifact.load``'s check) or negative (``validate_model``'s)."""
     path = save_model(tmp_path / "m", seed=5)
-    labels = np.load(path / "user_segments.npy")
+    good = artifact.load(path, mmap=False)
     for bad, why in ((99, "refers to segment 99"), (-1, "out of range of segments.json")):
-        changed = labels.copy()
+        changed = np.array(good.segments.labels, copy=True)
         changed[3] = bad
-        np.save(path / "user_segments.npy", changed)
+        # saved through the artifact (file checksums valid), so the label checks are reached
+        artifact.save(replace(good, segments=replace(good.segments, labels=changed)), path)
         with pytest.raises(ArtifactError, match=f"user_segments {why}"):
             serving.load_engine(str(path))
 

@@ -2,13 +2,18 @@
 
 import { apiKey, setApiKey } from "./api.js";
 import { build } from "./build.js";
+import { campaigns } from "./campaigns.js";
 import { film, filmError } from "./film.js";
 import { overview, overviewError } from "./overview.js";
+import { plan } from "./plan.js";
 import { search } from "./search.js";
 import { h, errorBox } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
-const extraRoutes = new Map();
+const extraRoutes = new Map([
+  ["plan", (view) => plan(view)],
+  ["campaigns", (view, rest) => campaigns(view, rest)],
+]);
 
 function parse() {
   const raw = location.hash.replace(/^#\/?/, "");

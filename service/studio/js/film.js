@@ -1,9 +1,11 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
 import { download, filmPath, getJson, query } from "./api.js";
+import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, linkToFilm } from "./ui.js";
 
 const PAGE = 25;
+const MAX_ROWS = 10000; // the API's largest page (RECOMMENDER_MAX_K default); `recommender audiences` exports more
 const RINGS = ["core", "extended", "broad"];
 
 function card(film) {
@@ -38,13 +40,17 @@ function funnel(summary) {
 function splits(summary) {
   const segs = (summary.segments || []).map((s) => ({ label: s.label, lift: s.lift, count: s.count }));
   const portrait = Object.entries(summary.portrait || {});
-  const over = summary.portrait_over ? ` (${summary.portrait_over})` : "";
+  const scope = summary.portrait_scope;
+  const over = scope ? ` of the ${scope.tiers.join(" + ")} ring${scope.tiers.length > 1 ? "s" : ""}` +
+    (scope.users !== undefined ? `, ${int(scope.users)} users` : "") : "";
+  const hidden = summary.suppressed_cells
+    ? ` ${summary.suppressed_cells} cell(s) under ${summary.min_cell} users are not shown (privacy rule).` : "";
   return [
     section("Segments in the audience",
       h("p", { class: "note" }, "Lift: the segment's share of the rings against its share of all users."),
       liftBars("Segment lift", segs)),
     section(`Portrait${over}`,
-      h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users."),
+      h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden),
       portrait.length ? portrait.map(([attr, cells]) => h("div", { class: "portrait" },
         h("h3", {}, attr),
         liftBars(`${attr} lift`, cells.map((c) => ({ label: c.value, lift: c.lift, count: c.count })))))
@@ -106,9 +112,10 @@ function audienceTable(id, summary, segments, params) {
             onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(PAGE, state.offset))}`,
               `${csvName}.csv`) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
-            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.max(1, body.total), 0))}`,
+            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.min(MAX_ROWS, Math.max(1, body.total)), 0))}`,
               `${csvName}${state.tier ? `_${state.tier}` : ""}.csv`) },
-          ring ? `Download the whole ${ring.tier} ring (CSV)` : "Download the whole list (CSV)")));
+          ring ? `Download the whole ${ring.tier} ring (CSV)`
+            : body.total > MAX_ROWS ? `Download the first ${int(MAX_ROWS)} (CSV)` : "Download the whole list (CSV)")));
     } catch (e) {
       out.replaceChildren(errorBox(e));
     }
@@ -136,6 +143,7 @@ export async function film(view, id, params) {
     h("div", { class: "grid" }, card(detail), funnel(summary)),
     h("div", { class: "grid" }, ...splits(summary)),
     extras,
+    distributionSection(id, params),
     similar(sim),
     audienceTable(id, summary, segs.segments, params));
   return extras;

@@ -1,0 +1,151 @@
+"""Audience Studio in Chromium: page weight of its own files and time until the film page is usable.
+
+    python benchmarks/bench_studio.py [--repeats 15] [--screenshots docs/studio]
+
+Serves the demo model with ``recommender serve``, opens the film page in Debian's Chromium
+(driven by Playwright) with no internet (requests leaving the server are aborted), and measures,
+per load, the time from navigation start to the moment the audience funnel and the first row of
+the audience table are drawn (``performance.now()`` in the page). Writes
+``results/studio.{json,md}``. With ``--screenshots DIR`` it also saves one PNG per screen, the
+images the README shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import common
+
+STUDIO = common.ROOT / "service" / "studio"
+CHROMIUM = os.environ.get("RECOMMENDER_TEST_CHROMIUM") or shutil.which("chromium") or ""
+GOAL_MS = 1000.0
+WEIGHT_GOAL_KB = 300.0
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def page_weight() -> dict[str, Any]:
+    files = sorted(p for p in STUDIO.rglob("*") if p.is_file())
+    sizes = {str(p.relative_to(common.ROOT)): p.stat().st_size for p in files}
+    return {"files": sizes, "total_kb": round(sum(sizes.values()) / 1024, 1),
+            "goal_kb": WEIGHT_GOAL_KB}
+
+
+def serve_demo(root: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, Any]]:
+    data, model = root / "data", root / "model"
+    cli = [sys.executable, "-m", "recommender.cli"]
+    subprocess.run([*cli, "demo-data", str(data)], check=True, capture_output=True)
+    subprocess.run([*cli, "train", "--data", str(data), "--out", str(model)], check=True,
+                   capture_output=True)
+    port = _port()
+    proc = subprocess.Popen([*cli, "serve", str(model), "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    manifest = json.loads((data / "demo.json").read_text())
+    return proc, base, manifest
+
+
+def measure(base: str, film_id: str, repeats: int, shots: Path | None) -> list[float]:
+    from playwright.sync_api import sync_playwright
+
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    fid = urllib.parse.quote(film_id, safe="")
+    times: list[float] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+        for i in range(repeats):
+            ctx = browser.new_context(viewport={"width": 1366, "height": 900})
+            page = ctx.new_page()
+            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base)
+                       else r.abort())
+            page.goto(f"{base}/studio/#/film/{fid}")
+            page.wait_for_selector("ol.funnel li")
+            page.wait_for_selector("section[aria-labelledby='s-audience'] tbody tr")
+            times.append(float(page.evaluate("performance.now()")))
+            if shots is not None and i == 0:
+                shots.mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(shots / "film.png"), full_page=True)
+                for name, url, ready in [
+                    ("overview", "#/", "text=Served model"),
+                    ("search", "#/search?q=the", "table"),
+                    ("build", "#/build", "text=Lookalikes"),
+                ]:
+                    page.goto(f"{base}/studio/{url}")
+                    page.wait_for_selector(ready)
+                    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+            ctx.close()
+        browser.close()
+    return times
+
+
+def render_md(doc: dict[str, Any]) -> str:
+    t = doc["film_page_ms"]
+    w = doc["page_weight"]
+    load = doc["machine"].get("load_average_at_start")
+    return "\n".join([
+        "# Audience Studio in the browser",
+        "",
+        f"Measured by `benchmarks/bench_studio.py` on {doc['finished']} "
+        f"(Chromium {doc['chromium']}, load average {load}).",
+        "",
+        "| figure | measured | goal |",
+        "|---|---|---|",
+        f"| film page usable (funnel and table drawn), median of {t['n']} loads | "
+        f"{t['p50']:.0f} ms (p90 {t['p90']:.0f} ms) | ≤ {GOAL_MS:.0f} ms |",
+        f"| the studio's own files, uncompressed | {w['total_kb']:.1f} KB | "
+        f"≤ {WEIGHT_GOAL_KB:.0f} KB |",
+        "",
+        "Time runs from navigation start to the moment the audience funnel and the first row of "
+        "the audience table are in the page (`performance.now()`), on the demo model served by "
+        "`recommender serve` on this machine, each load in a fresh browser context.",
+        "",
+    ])
+
+
+def main() -> int:
+    ap = common.base_args(__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--screenshots", type=Path, default=None)
+    args = ap.parse_args()
+    if not CHROMIUM:
+        print("error: no chromium on PATH (apt-get install chromium)", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory() as tmp:
+        proc, base, manifest = serve_demo(Path(tmp))
+        try:
+            times = measure(base, manifest["example_film_id"], args.repeats, args.screenshots)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout
+    doc = {"film_page_ms": {**common.stats(times), "goal": GOAL_MS},
+           "page_weight": page_weight(), "chromium": version.strip()}
+    out = common.write_result("studio", doc, args.quick)
+    saved = json.loads(out.read_text())
+    out.with_suffix(".md").write_text(render_md(saved))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Slate planning: calibrated candidate probabilities, the exact allocation, waves, the store."""

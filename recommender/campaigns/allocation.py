@@ -1,0 +1,285 @@
+"""The exact contact allocation of a slate: a linear programme solved by column generation.
+
+The problem. ``weights[f, u]`` is the worth of contacting user ``u`` for film ``f`` (value x
+probability; NaN where the pair is not allowed: seen, opted out). Choose contacts
+``x[f, u] in {0, 1}`` to maximise ``sum weights * x`` subject to ``sum_u x[f, u] <= budget[f]``
+and ``sum_f x[f, u] <= cap``. The constraint matrix is the incidence matrix of a bipartite
+graph (films x users), hence totally unimodular: the linear relaxation has an integral optimal
+vertex, and a simplex solver (HiGHS, through ``scipy.optimize.linprog``) returns one. So the
+plan is exactly optimal, not a heuristic.
+
+Why a pool, and why pruning it keeps the optimum:
+
+1. *Top-K theorem.* Let ``K_f = budget_f + floor(sum_{g != f} budget_g / cap)`` and let
+   ``T_f`` be film f's ``K_f`` best eligible users by weight. Some optimal plan contacts, for
+   every film, only users of ``T_f``. Proof: take an optimal plan with a contact (f, u),
+   ``u`` outside ``T_f``. A user of ``T_f`` not contacted for f is either at its cap with
+   other films (at most ``floor(sum_{g != f} budget_g / cap)`` users can be) or free; f has
+   at most ``budget_f - 1`` contacts besides u, so some ``v`` in ``T_f`` is neither
+   contacted for f nor capped. Moving the contact from u to v keeps every budget and cap
+   and does not lower the objective (``weights[f, v] >= weights[f, u]``). Each move removes
+   one contact outside the pools, so finitely many moves give an optimal plan
+   inside them. So a film never needs more than ``K_f`` candidates (its first pool below
+   is capped at ``K_f``).
+2. *Column generation with a certificate.* The pool starts smaller still (each film's best
+   ``min(K_f, 2 budget_f + 64)`` users, or each user's ``cap + 1`` best films when that is
+   fewer pairs, as with many films and budgets the caps cannot absorb). After solving the
+   pool's LP, its film prices ``lambda`` and user prices ``mu`` price every pair outside
+   it: a pair with ``weights - lambda_f - mu_u > 0``
+   could improve the plan and joins the pool; the loop stops when none can. Then the dual
+   solution is feasible for the *whole* problem, and the dual function
+   ``D(lambda) = sum_f budget_f lambda_f + sum_u (sum of u's cap largest positive
+   weights[f, u] - lambda_f)`` (an upper bound on every plan, by weak duality) equals the
+   plan's objective: the pruning lost nothing, and ``upper_bound`` shows it on every run.
+   The loop also stops as soon as ``D(lambda)`` is within ``CERTIFIED`` (relative) of the
+   pool's optimum, which is the same certificate.
+
+``lambda_f`` is film f's dual price: the objective one more contact of its budget would add.
+
+Ties (equal weights, common when probabilities come from rank bins) are broken by an
+optional ``bonus`` (tiny, non-negative, e.g. favouring better ranks); the objective, the
+naive plan and the bound are reported in ``weights`` alone, so the bonus can cost at most
+``bonus.max() x contacts`` and the reported gap shows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.optimize import linprog
+
+from recommender.errors import RecommenderError
+
+MAX_ROUNDS = 60
+CERTIFIED = 1e-9  # relative duality gap at which the pool's plan is accepted as optimal
+USER_BLOCK = 65536  # users per block when evaluating the dual function
+
+
+@dataclass
+class Allocation:
+    """An optimal plan: contacts as (slate position, user index) pairs, best weight first
+    within each film; its objective, the LP upper bound and the film prices."""
+
+    film: NDArray[np.int64]
+    user: NDArray[np.int64]
+    objective: float
+    upper_bound: float
+    prices: NDArray[np.float64]
+    rounds: int
+    pool: int
+
+    @property
+    def gap(self) -> float:
+        """Relative optimality gap ``(upper_bound - objective) / upper_bound``; 0 when the two
+        differ by less than 1e-12 value units (e.g. both 0: a model without calibration)."""
+        if self.upper_bound - self.objective <= 1e-12:
+            return 0.0
+        return max(0.0, (self.upper_bound - self.objective) / self.upper_bound)
+
+
+def pool_bound(budgets: NDArray[np.int64], cap: int) -> NDArray[np.int64]:
+    """``K_f`` of the top-K theorem (module docstring): film f never needs more candidates."""
+    b = np.asarray(budgets, np.int64)
+    return b + (int(b.sum()) - b) // max(cap, 1)
+
+
+def dual_bound(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: int,
+               prices: NDArray[np.float64]) -> float:
+    """The LP dual function at film prices ``prices`` (>= 0): an upper bound on the objective
+    of every feasible plan (weak duality), whatever the prices."""
+    lam = np.maximum(np.asarray(prices, np.float64), 0.0)
+    total = float(np.dot(np.asarray(budgets, np.float64), lam))
+    n = weights.shape[1]
+    for start in range(0, n, USER_BLOCK):
+        r = weights[:, start:start + USER_BLOCK] - lam[:, None]
+        r = np.where(np.isnan(r), 0.0, np.maximum(r, 0.0))
+        if cap < r.shape[0]:
+            r = -np.partition(-r, cap - 1, axis=0)[:cap]
+        total += float(r.sum())
+    return total
+
+
+def top_eligible(row: NDArray[np.float64], k: int) -> NDArray[np.int64]:
+    """The ``k`` best eligible (non-NaN) users of one film's row, best first, ties by lower
+    user index."""
+    ok = np.flatnonzero(~np.isnan(row))
+    k = min(k, len(ok))
+    if k == 0:
+        return np.zeros(0, np.int64)
+    vals = row[ok]
+    if k < len(ok):
+        part = np.argpartition(-vals, k - 1)[:k]
+        # keep every user tied with the k-th so that the tie-break by index is exact
+        kth = vals[part].min()
+        part = np.flatnonzero(vals >= kth)
+    else:
+        part = np.arange(len(ok))
+    order = part[np.lexsort((ok[part], -vals[part]))][:k]
+    return ok[order].astype(np.int64)
+
+
+def naive_plan(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: int
+               ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each film's top-budget users independently, then the cap enforced by dropping each
+    user's lowest-weight contacts (ties: the later film in the slate is dropped)."""
+    films, users = [], []
+    for f in range(weights.shape[0]):
+        top = top_eligible(weights[f], int(budgets[f]))
+        films.append(np.full(len(top), f, np.int64))
+        users.append(top)
+    return enforce_cap(weights, np.concatenate(films or [np.zeros(0, np.int64)]),
+                       np.concatenate(users or [np.zeros(0, np.int64)]), cap)
+
+
+def enforce_cap(weights: NDArray[np.float64], film: NDArray[np.int64], user: NDArray[np.int64],
+                cap: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Keep each user's ``cap`` highest-weight contacts (ties: earlier film first)."""
+    order = np.lexsort((film, -weights[film, user], user))
+    f, u = film[order], user[order]
+    first = np.r_[0, np.flatnonzero(np.diff(u)) + 1]
+    run = np.arange(len(u)) - np.repeat(first, np.diff(np.r_[first, len(u)]))
+    keep = run < cap
+    return f[keep], u[keep]
+
+
+def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: int,
+             bonus: NDArray[np.float64] | None = None,
+             ranked: NDArray[np.float64] | None = None) -> Allocation:
+    """The optimal plan for ``weights`` (films x users, NaN = not allowed) under ``budgets``
+    (contacts per film) and ``cap`` (contacts per user); see the module docstring.
+    ``ranked`` is ``weights + bonus`` when the caller has it already (saves a copy)."""
+    weights = np.asarray(weights, np.float64)
+    n_films, n_users = weights.shape
+    budgets = np.asarray(budgets, np.int64)
+    solve_w = ranked if ranked is not None else (
+        weights if bonus is None else weights + bonus)
+    if n_films == 0 or cap <= 0 or int(budgets.sum()) == 0:
+        empty = np.zeros(0, np.int64)
+        return Allocation(empty, empty, 0.0, 0.0, np.zeros(n_films), 0, 0)
+    # allowed pairs with no worth can never raise the objective, but they fill budgets in
+    # rank order when the bonus says so; without a bonus they stay in the problem as well
+    in_pool = _initial_pool(solve_w, budgets, cap)
+    rounds = 0
+    while True:
+        rounds += 1
+        pf, pu = np.nonzero(in_pool)
+        x, lam, mu_pool, users_in = _solve_pool(solve_w[pf, pu], pf, pu, budgets, cap,
+                                                n_films)
+        # the certificate first: when the dual bound already meets the pool's optimum, no
+        # pair outside the pool can improve the plan (by more than the tolerance)
+        value = float(solve_w[pf, pu][x > 0.5].sum())
+        if dual_bound(solve_w, budgets, cap, lam) - value <= CERTIFIED * max(abs(value), 1e-300):
+            break
+        mu = np.zeros(n_users)
+        mu[users_in] = mu_pool
+        added = _price_out(solve_w, in_pool, lam, mu, budgets)
+        if added == 0 or rounds >= MAX_ROUNDS:
+            break
+    chosen = x > 0.5
+    film, user = pf[chosen], pu[chosen]
+    order = np.lexsort((user, -solve_w[film, user], film))
+    film, user = film[order], user[order]
+    _check_feasible(film, user, budgets, cap, weights)
+    objective = float(weights[film, user].sum())
+    bound = dual_bound(weights, budgets, cap, lam)
+    return Allocation(film, user, objective, max(bound, objective), lam, rounds,
+                      int(in_pool.sum()))
+
+
+def _initial_pool(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int
+                  ) -> NDArray[np.bool_]:
+    """The first pool (films x users mask), the smaller of two guesses: each film's
+    ``min(K_f, 2 budget + 64)`` best users (budgets tight against the users' caps), or each
+    user's ``cap + 1`` best films (many films, budgets mostly slack). Column generation adds
+    what either misses, so the choice changes the speed only."""
+    n_films, n_users = w.shape
+    limit = np.minimum(pool_bound(budgets, cap), 2 * budgets + 64)
+    in_pool = np.zeros(w.shape, bool)
+    per_user = min(cap + 1, n_films)
+    if per_user * n_users < int(limit[budgets > 0].sum()):
+        filled = np.where(np.isnan(w) | (budgets[:, None] == 0), -np.inf, w)
+        for start in range(0, n_users, USER_BLOCK):
+            block = filled[:, start:start + USER_BLOCK]
+            best = (np.argpartition(-block, per_user - 1, axis=0)[:per_user]
+                    if per_user < n_films else np.broadcast_to(
+                        np.arange(n_films)[:, None], block.shape))
+            cols = np.broadcast_to(np.arange(block.shape[1])[None, :], best.shape)
+            ok = np.isfinite(block[best, cols])
+            in_pool[best[ok], start + cols[ok]] = True
+        return in_pool
+    for f in range(n_films):
+        if budgets[f] > 0:
+            in_pool[f, top_eligible(w[f], int(limit[f]))] = True
+    return in_pool
+
+
+def _solve_pool(w: NDArray[np.float64], pf: NDArray[np.int64], pu: NDArray[np.int64],
+                budgets: NDArray[np.int64], cap: int, n_films: int
+                ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
+                           NDArray[np.int64]]:
+    """Solve the LP restricted to the pool's pairs with HiGHS's dual simplex (a vertex, hence
+    integral). Returns (x, film prices, user prices, the users whose cap row was kept)."""
+    k = len(w)
+    if k == 0:
+        return np.zeros(0), np.zeros(n_films), np.zeros(0), np.zeros(0, np.int64)
+    users, inverse, count = np.unique(pu, return_inverse=True, return_counts=True)
+    binding = count > cap  # a user in at most ``cap`` pool pairs can never exceed the cap
+    row_of_user = np.full(len(users), -1, np.int64)
+    row_of_user[binding] = np.arange(int(binding.sum()))
+    ur = row_of_user[inverse]
+    keep = ur >= 0
+    cols = np.arange(k)
+    a = sp.csr_matrix(
+        (np.ones(k + int(keep.sum())),
+         (np.r_[pf, n_films + ur[keep]], np.r_[cols, cols[keep]])),
+        shape=(n_films + int(binding.sum()), k))
+    b = np.r_[budgets.astype(np.float64), np.full(int(binding.sum()), float(cap))]
+    scale = max(float(np.abs(w).max()) if k else 1.0, 1e-300)
+    for method in ("highs-ipm", "highs-ds"):  # interior point with crossover: a vertex
+        res = linprog(-w / scale, A_ub=a, b_ub=b, bounds=(0, 1), method=method)
+        if res.status != 0:
+            raise RecommenderError(f"the allocation LP failed: {res.message}")
+        x = np.asarray(res.x, np.float64)
+        if not np.any((x > 1e-6) & (x < 1 - 1e-6)):
+            break
+    else:
+        raise RecommenderError("the allocation LP returned a fractional vertex; "
+                               "this should not happen for a bipartite problem")
+    duals = -np.asarray(res.ineqlin.marginals, np.float64) * scale
+    return x, np.maximum(duals[:n_films], 0.0), np.maximum(duals[n_films:], 0.0), \
+        users[binding].astype(np.int64)
+
+
+def _price_out(w: NDArray[np.float64], in_pool: NDArray[np.bool_], lam: NDArray[np.float64],
+               mu: NDArray[np.float64], budgets: NDArray[np.int64]) -> int:
+    """Add to the pool the pairs whose reduced profit ``w - lambda_f - mu_u`` is positive
+    (each film's ``budget + 64`` most profitable at most, per round); returns how many."""
+    scale = max(float(np.nanmax(np.abs(w))) if w.size and not np.isnan(w).all() else 1.0,
+                1e-300)
+    tol = 1e-7 * scale  # HiGHS's dual feasibility tolerance on the scaled problem
+    added = 0
+    for f in range(w.shape[0]):
+        if budgets[f] == 0:
+            continue
+        r = w[f] - lam[f] - mu
+        cand = np.flatnonzero((r > tol) & ~in_pool[f])  # NaN compares False: never allowed
+        if len(cand) == 0:
+            continue
+        limit = int(budgets[f]) + 64
+        if len(cand) > limit:
+            cand = cand[np.argpartition(-r[cand], limit - 1)[:limit]]
+        in_pool[f, cand] = True
+        added += len(cand)
+    return added
+
+
+def _check_feasible(film: NDArray[np.int64], user: NDArray[np.int64],
+                    budgets: NDArray[np.int64], cap: int, weights: NDArray[np.float64]) -> None:
+    per_film = np.bincount(film, minlength=len(budgets))
+    per_user = np.bincount(user) if len(user) else np.zeros(0, np.int64)
+    if (per_film > budgets).any() or (per_user > cap).any() or \
+            np.isnan(weights[film, user]).any():
+        raise RecommenderError("the allocation broke a budget, a cap or an exclusion")

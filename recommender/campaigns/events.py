@@ -1,0 +1,265 @@
+"""Events in the campaign store: what users did after a plan went out (tickets, views).
+
+An event is ``(event_id, user_id, film_id, timestamp, weight)``: ``timestamp`` in unix
+seconds, ``weight`` > 0 (1 = one ticket or view). ``record_events`` writes a checked batch in
+one transaction, committed before it returns (SQLite in WAL mode with ``synchronous=FULL``,
+PostgreSQL's own commit), so an acknowledged event survives a crash of the process. Each new
+event gets the next ``seq`` (monotone); ``event_id`` is unique, so a retried batch stores
+nothing twice (``ON CONFLICT DO NOTHING``). On PostgreSQL a transaction-level advisory lock
+serialises the writers, so sequence numbers become visible in their order and a reader that
+has seen ``seq`` N has seen every event up to N (the service's overlay relies on it).
+
+The tables are defined on the store's ``metadata`` and created by the store's migration step
+2 (``recommender.campaigns.store.MIGRATIONS``), which imports ``create_tables`` from here when
+it runs (so neither module imports the other at import time).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import sqlalchemy as sa
+from numpy.typing import NDArray
+from sqlalchemy.engine import Connection
+
+from recommender.campaigns.store import CampaignStore, metadata
+from recommender.errors import InvalidParameterError
+
+MAX_ID_LENGTH = 256
+EVENTS_LOCK = 0x65766E74  # "evnt": one lock id for every writer of events
+READ_CHUNK = 50_000
+
+_SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite: the rowid itself
+events = sa.Table(
+    "campaign_events", metadata,
+    sa.Column("seq", _SEQ, primary_key=True, autoincrement=True),
+    sa.Column("event_id", sa.String(MAX_ID_LENGTH), nullable=False, unique=True),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("film_id", sa.Text, nullable=False),
+    sa.Column("timestamp", sa.BigInteger, nullable=False),
+    sa.Column("weight", sa.Float(precision=53), nullable=False),
+    sa.Index("ix_campaign_events_film_user", "film_id", "user_id"),
+    sqlite_autoincrement=True,  # a sequence number is never reused, even after a delete
+)
+
+plan_links = sa.Table(
+    "campaign_plan_links", metadata,
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("campaign_plans.plan_id",
+                                                      ondelete="CASCADE"), primary_key=True),
+    sa.Column("previous_plan_id", sa.String(64), nullable=False, index=True),
+    sa.Column("sent_waves", sa.Integer, nullable=False),
+    sa.Column("events_seq", sa.BigInteger, nullable=False),
+)
+
+
+def create_tables(conn: Connection) -> None:
+    """Migration step 2: the events table and the links between successive plans."""
+    for table in (events, plan_links):
+        table.create(conn, checkfirst=True)
+
+
+@dataclass
+class EventBatch:
+    """Checked events as columns (every list the same length)."""
+
+    event_id: list[str]
+    user_id: list[str]
+    film_id: list[str]
+    timestamp: list[int]
+    weight: list[float]
+
+    def __len__(self) -> int:
+        return len(self.event_id)
+
+
+@dataclass
+class EventColumns:
+    """Stored events read back in ``seq`` order, as numpy columns."""
+
+    seq: NDArray[np.int64]
+    user_id: NDArray[np.str_]
+    film_id: NDArray[np.str_]
+    timestamp: NDArray[np.int64]
+    weight: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return len(self.seq)
+
+    @property
+    def last_seq(self) -> int:
+        return int(self.seq[-1]) if len(self.seq) else 0
+
+
+def _bad(i: int, event_id: object, reason: str) -> InvalidParameterError:
+    shown = f" (event_id {event_id!r})" if isinstance(event_id, str) and event_id else ""
+    return InvalidParameterError(f"events[{i}]{shown}: {reason}; nothing of this batch was "
+                                 "stored")
+
+
+def _check_id(i: int, eid: object, name: str, value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and name != "event_id":
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        raise _bad(i, eid, f"{name} must be a non-empty string, got {value!r}")
+    if len(value) > MAX_ID_LENGTH:
+        raise _bad(i, eid, f"{name} is longer than {MAX_ID_LENGTH} characters")
+    return value
+
+
+def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -> EventBatch:
+    """Check a batch of events (dicts with ``event_id``, ``user_id``, ``film_id``,
+    ``timestamp``, optional ``weight`` = 1); the first bad one raises
+    ``InvalidParameterError`` naming its index and event_id."""
+    if max_batch is not None and len(rows) > max_batch:
+        raise InvalidParameterError(f"a batch holds at most {max_batch} events, got "
+                                    f"{len(rows)}; send it in several batches")
+    out = EventBatch([], [], [], [], [])
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise _bad(i, None, f"expected an object, got {type(row).__name__}")
+        eid = row.get("event_id")
+        unknown = sorted(set(row) - {"event_id", "user_id", "film_id", "timestamp", "weight"})
+        if unknown:
+            raise _bad(i, eid, f"unknown field {unknown[0]!r}")
+        out.event_id.append(_check_id(i, eid, "event_id", eid))
+        out.user_id.append(_check_id(i, eid, "user_id", row.get("user_id")))
+        out.film_id.append(_check_id(i, eid, "film_id", row.get("film_id")))
+        ts = row.get("timestamp")
+        if not isinstance(ts, int) or isinstance(ts, bool) or not 0 <= ts < 2**53:
+            raise _bad(i, eid, f"timestamp must be whole unix seconds >= 0, got {ts!r}")
+        out.timestamp.append(ts)
+        w = row.get("weight", 1.0)
+        if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) \
+                or w <= 0:
+            raise _bad(i, eid, f"weight must be a finite number > 0, got {w!r}")
+        out.weight.append(float(w))
+    return out
+
+
+def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, int]:
+    """Write ``batch`` in one committed transaction; returns (events stored, duplicates
+    skipped: event_ids already stored or repeated in the batch, the store's sequence after
+    the commit)."""
+    if len(batch) == 0:
+        return 0, 0, max_sequence(store)
+    if store.dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(events)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(events)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(events.c.seq)
+    params = [{"event_id": e, "user_id": u, "film_id": f, "timestamp": t, "weight": w}
+              for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id,
+                                       batch.timestamp, batch.weight, strict=True)]
+    with store.engine.begin() as conn:
+        if store.dialect == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
+        stored = len(conn.execute(stmt, params).all())
+        seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
+                  .scalar_one())
+    return stored, len(batch) - stored, seq
+
+
+def max_sequence(store: CampaignStore) -> int:
+    """The sequence number of the latest stored event (0 when there is none): one index
+    look-up, cheap enough to poll."""
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
+                   .scalar_one())
+
+
+def count_events(store: CampaignStore) -> int:
+    with store.engine.connect() as conn:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(events)).scalar_one())
+
+
+def _columns(rows: list[Any]) -> EventColumns:
+    if not rows:
+        return EventColumns(np.zeros(0, np.int64), np.zeros(0, str), np.zeros(0, str),
+                            np.zeros(0, np.int64), np.zeros(0, np.float64))
+    seq, user, film, ts, w = zip(*rows, strict=True)
+    return EventColumns(np.asarray(seq, np.int64), np.asarray(user, str),
+                        np.asarray(film, str), np.asarray(ts, np.int64),
+                        np.asarray(w, np.float64))
+
+
+def iter_events(store: CampaignStore, after: int = 0, until: int | None = None,
+                films: Sequence[str] | None = None, since_ts: int | None = None,
+                chunk: int = READ_CHUNK) -> Iterator[EventColumns]:
+    """Stored events with ``after < seq <= until`` (optionally only ``films``, only at or
+    after ``since_ts``), in ``seq`` order, ``chunk`` at a time."""
+    c = events.c
+    query = sa.select(c.seq, c.user_id, c.film_id, c.timestamp, c.weight).where(c.seq > after)
+    if until is not None:
+        query = query.where(c.seq <= until)
+    if films is not None:
+        query = query.where(c.film_id.in_(list(films)))
+    if since_ts is not None:
+        query = query.where(c.timestamp >= since_ts)
+    query = query.order_by(c.seq)
+    with store.engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
+        for part in result.partitions(chunk):
+            yield _columns(list(part))
+
+
+def read_events(store: CampaignStore, after: int = 0, until: int | None = None,
+                films: Sequence[str] | None = None, since_ts: int | None = None
+                ) -> EventColumns:
+    """``iter_events`` gathered into one ``EventColumns``."""
+    parts = list(iter_events(store, after, until, films, since_ts))
+    if not parts:
+        return _columns([])
+    return EventColumns(*(np.concatenate([getattr(p, name) for p in parts]) for name in
+                          ("seq", "user_id", "film_id", "timestamp", "weight")))
+
+
+def events_table(cols: EventColumns) -> pa.Table:
+    """Events as an arrow table (``seq,user_id,film_id,timestamp,weight``)."""
+    return pa.table({"seq": pa.array(cols.seq, pa.int64()),
+                     "user_id": pa.array(cols.user_id.tolist(), pa.string()),
+                     "film_id": pa.array(cols.film_id.tolist(), pa.string()),
+                     "timestamp": pa.array(cols.timestamp, pa.int64()),
+                     "weight": pa.array(cols.weight, pa.float64())})
+
+
+def with_stored_events(data: Any, target: str) -> tuple[Any, dict[str, Any]]:
+    """``data`` (``Interactions``) plus every event of the store ``target``, merged as the
+    readers merge repeated (user, film) pairs (weights summed); returns it and what to record
+    in the model's ``meta["events"]`` (store, ``through_seq``, events). Events carry no
+    rating: where the data has ratings, an event gets the data's median rating."""
+    from recommender.campaigns.store import open_store
+    from recommender.io.dataset import Interactions
+
+    store = open_store(target)
+    try:
+        seq = max_sequence(store)
+        ev = read_events(store, until=seq)
+    finally:
+        store.close()
+    info = {"store": store.url, "through_seq": seq, "events": len(ev)}
+    if len(ev) == 0:
+        return data, info
+    users = pa.concat_arrays([pa.array(data.users.to_ids(data.user_idx).tolist(), pa.string()),
+                              pa.array(ev.user_id.tolist(), pa.string())])
+    films = pa.concat_arrays([pa.array(data.films.to_ids(data.film_idx).tolist(), pa.string()),
+                              pa.array(ev.film_id.tolist(), pa.string())])
+    rating = None if data.rating is None else np.r_[
+        np.asarray(data.rating, np.float64),
+        np.full(len(ev), float(np.median(data.rating)) if len(data) else 1.0)]
+    ts = None if data.timestamp is None else np.r_[np.asarray(data.timestamp, np.int64),
+                                                   ev.timestamp]
+    merged = Interactions.from_columns(
+        users, films, rating=rating, weight=np.r_[np.asarray(data.weight, np.float64),
+                                                  ev.weight],
+        timestamp=ts, catalog=data.catalog, user_table=data.user_table,
+        source=f"{data.source} + {len(ev)} events from {store.url}")
+    return merged, info

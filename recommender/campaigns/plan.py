@@ -1,0 +1,184 @@
+"""``plan_slate``: the public entry of the planner, from a slate to plan rows and a summary.
+
+Steps: every candidate's rank and calibrated ``p`` (``probabilities``); the worth of each
+allowed (film, user) pair, ``value x p`` (seen pairs and opted-out users not allowed); the
+exact allocation under budgets and the cap (``allocation``); waves and control groups
+(``waves``). The summary reports, per film and in total, contacts, control size, expected
+conversions and value, the film's dual price, the naive plan's objective, the LP upper bound
+and the optimality gap, each with its unit.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+from recommender.campaigns.allocation import allocate, naive_plan
+from recommender.campaigns.probabilities import slate_candidates
+from recommender.campaigns.slate import SlateFilm, check_slate
+from recommender.campaigns.waves import assign
+from recommender.errors import InvalidParameterError, UnknownFilmError
+from recommender.model import calibration
+from recommender.model.model import Model
+from recommender.serving.engine import Engine
+
+PLAN_COLUMNS = ("plan_id", "film_id", "user_id", "wave", "group", "rank", "p",
+                "expected_value")
+PLAN_SCHEMA = pa.schema([("plan_id", pa.string()), ("film_id", pa.string()),
+                         ("user_id", pa.string()), ("wave", pa.int16()), ("group", pa.string()),
+                         ("rank", pa.int32()), ("p", pa.float64()),
+                         ("expected_value", pa.float64())])
+TARGET, CONTROL = "target", "control"
+TIEBREAK = 1e-7  # the rank bonus that breaks ties in p, relative to the largest worth
+UNITS = {
+    "p": "probability that the user watches the film within the calibration horizon",
+    "expected_conversions": "users expected to watch within the horizon (sum of p)",
+    "expected_value": "value units (sum of value x p); value = worth of one conversion",
+    "dual_price": "value units one more contact of the film's budget would add",
+    "contacts": "target rows (users to contact)",
+    "control": "control rows (selected users held out, never contacted for the film)",
+}
+
+
+@dataclass
+class Plan:
+    """A planned slate: ``rows`` (``PLAN_COLUMNS``) and the ``summary`` (JSON-ready)."""
+
+    plan_id: str
+    rows: pa.Table
+    summary: dict[str, Any]
+
+
+def new_plan_id() -> str:
+    return "plan-" + uuid.uuid4().hex[:16]
+
+
+def check_options(cap: int, holdout: float, waves: int) -> None:
+    if cap < 1:
+        raise InvalidParameterError(f"cap must be >= 1 contact per user, got {cap}")
+    if not 0.0 <= holdout < 1.0:
+        raise InvalidParameterError(f"holdout must be a share in [0, 1), got {holdout}")
+    if waves < 1:
+        raise InvalidParameterError(f"waves must be >= 1, got {waves}")
+
+
+def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
+               holdout: float = 0.1, waves: int = 3, seed: int = 0,
+               exclude: list[str] | None = None, plan_id: str | None = None,
+               progress: bool | None = None) -> Plan:
+    """Plan ``slate`` on ``engine``'s model (see the module docstring).
+
+    Unknown films raise ``UnknownFilmError`` naming all of them; ids in ``exclude`` that the
+    model does not know are counted in the summary (they cannot be planned anyway)."""
+    model = engine.model if isinstance(engine, Engine) else engine
+    check_options(cap, holdout, waves)
+    check_slate(slate)
+    t0 = time.perf_counter()
+    film_ids = [f.film_id for f in slate]
+    films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
+    budgets = np.array([f.budget for f in slate], np.int64)
+    values = np.array([f.value for f in slate], np.float64)
+    exclude = list(exclude or [])
+    ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
+    ex_known = np.unique(ex_idx[ex_idx >= 0])
+    cands = slate_candidates(model, films, progress=progress)
+    weights = cands.p * values[:, None]
+    weights[:, ex_known] = np.nan
+    eligible = (~np.isnan(weights)).sum(axis=1)
+    top = float(np.nanmax(weights)) if np.isfinite(weights).any() else 0.0
+    ranked = weights + TIEBREAK * max(top, 1e-12) * (
+        1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
+    solved = allocate(weights, budgets, cap, ranked=ranked)
+    nf, nu = naive_plan(ranked, budgets, cap)
+    del ranked
+    t_solve = time.perf_counter() - t0
+    plan_id = plan_id or new_plan_id()
+    rank = cands.rank[solved.film, solved.user].astype(np.int64)
+    order, wave, control = assign(solved.film, rank, films, waves, holdout, seed)
+    f_pos, users = solved.film[order], solved.user[order]
+    p = cands.p[f_pos, users]
+    ev = p * values[f_pos]
+    rows = pa.Table.from_arrays([
+        pa.array(np.full(len(order), plan_id, object), pa.string()),
+        pa.array(np.asarray(film_ids, object)[f_pos], pa.string()),
+        pa.array(model.users.to_ids(users), pa.string()),
+        pa.array(wave, pa.int16()),
+        pa.array(np.where(control, CONTROL, TARGET).astype(object), pa.string()),
+        pa.array(rank[order].astype(np.int32), pa.int32()),
+        pa.array(p, pa.float64()),
+        pa.array(ev, pa.float64()),
+    ], schema=PLAN_SCHEMA)
+    summary = _summary(model, slate, films, budgets, values, eligible, f_pos, wave, control,
+                       p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
+                       len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
+    summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
+                   solve_seconds=round(t_solve, 3))
+    return Plan(plan_id, rows, summary)
+
+
+def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
+             budgets: NDArray[np.int64], values: NDArray[np.float64],
+             eligible: NDArray[np.int64], f_pos: NDArray[np.int64], wave: NDArray[np.int16],
+             control: NDArray[np.bool_], p: NDArray[np.float64], ev: NDArray[np.float64],
+             naive_w: NDArray[np.float64], naive_f: NDArray[np.int64], solved: Any, cap: int,
+             holdout: float, waves: int, seed: int, n_exclude: int, n_unknown: int
+             ) -> dict[str, Any]:
+    n = len(slate)
+    target = ~control
+    per = [np.bincount(f_pos, weights=w, minlength=n) for w in (
+        target.astype(float), control.astype(float), np.where(target, p, 0.0),
+        np.where(target, ev, 0.0), p * values[f_pos])]
+    contacts, ctrl, conv, value, selected_value = per
+    titles = model.catalog.titles
+    film_rows = []
+    for i, f in enumerate(slate):
+        mine = f_pos == i
+        waves_rows = [{"wave": int(w), "contacts": int((target & mine & (wave == w)).sum()),
+                       "control": int((control & mine & (wave == w)).sum())}
+                      for w in np.unique(wave[mine]).tolist()]
+        film_rows.append({
+            "film_id": f.film_id, "title": str(titles[films[i]]), "budget": int(budgets[i]),
+            "value": float(values[i]), "eligible_users": int(eligible[i]),
+            "budget_exceeds_eligible": bool(budgets[i] > eligible[i]),
+            "selected": int(mine.sum()), "contacts": int(contacts[i]),
+            "control": int(ctrl[i]), "expected_conversions": round(float(conv[i]), 6),
+            "expected_value": round(float(value[i]), 6),
+            "selected_expected_value": round(float(selected_value[i]), 6),
+            "dual_price": round(float(solved.prices[i]), 9), "waves": waves_rows})
+    naive_value = float(naive_w.sum())
+    return {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model_version": model.version,
+        "parameters": {"cap": cap, "holdout": holdout, "waves": waves, "seed": seed,
+                       "excluded_users": n_exclude, "excluded_unknown_users": n_unknown},
+        "horizon": calibration.horizon(model.calibration),
+        "units": UNITS,
+        "films": film_rows,
+        "totals": {"films": n, "budget": int(budgets.sum()), "selected": int(len(f_pos)),
+                   "contacts": int(target.sum()), "control": int(control.sum()),
+                   "expected_conversions": round(float(p[target].sum()), 6),
+                   "expected_value": round(float(ev[target].sum()), 6),
+                   "flagged_films": [r["film_id"] for r in film_rows
+                                     if r["budget_exceeds_eligible"]]},
+        "optimality": {
+            "objective": round(solved.objective, 6),
+            "lp_upper_bound": round(solved.upper_bound, 6),
+            "gap": solved.gap,
+            "source": "objective: sum of value x p over every selected user (targets and "
+                      "controls); lp_upper_bound: the LP dual function at the plan's film "
+                      "prices (HiGHS, column generation; recommender/campaigns/allocation.py)",
+            "rounds": solved.rounds, "pool_pairs": solved.pool},
+        "naive": {
+            "objective": round(naive_value, 6), "selected": int(len(naive_f)),
+            "planner_gain": (round(solved.objective / naive_value, 6)
+                             if naive_value > 0 else None),
+            "source": "each film's top-budget audience independently, cap enforced afterwards "
+                      "by dropping each user's lower-p contacts; same units as objective"},
+    }

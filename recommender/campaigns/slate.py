@@ -1,0 +1,102 @@
+"""A release slate: the films to promote, each with a contact budget and a conversion value.
+
+``SLATE.csv`` has the header ``film_id,budget`` and optionally ``value`` (worth of one
+conversion, default 1). Errors name the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from recommender.errors import DataError, InvalidParameterError
+
+MAX_SLATE_FILMS = 10_000
+
+
+@dataclass(frozen=True)
+class SlateFilm:
+    """One film of a slate: at most ``budget`` target contacts, each conversion worth
+    ``value``."""
+
+    film_id: str
+    budget: int
+    value: float = 1.0
+
+
+def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
+    """Reject an empty slate, a repeated film, a negative budget or a value that is not a
+    positive finite number."""
+    if not films:
+        raise InvalidParameterError("the slate holds no film")
+    if len(films) > MAX_SLATE_FILMS:
+        raise InvalidParameterError(f"a slate holds at most {MAX_SLATE_FILMS} films, "
+                                    f"got {len(films)}")
+    seen: set[str] = set()
+    for f in films:
+        if f.film_id in seen:
+            raise InvalidParameterError(f"film_id {f.film_id!r} appears twice in the slate")
+        seen.add(f.film_id)
+        if f.budget < 0:
+            raise InvalidParameterError(f"budget of {f.film_id!r} must be >= 0, got {f.budget}")
+        if not (math.isfinite(f.value) and f.value > 0):
+            raise InvalidParameterError(f"value of {f.film_id!r} must be a positive number, "
+                                        f"got {f.value}")
+    return films
+
+
+def read_slate(path: str | Path) -> list[SlateFilm]:
+    """Read ``SLATE.csv`` (see the module docstring)."""
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except OSError as e:
+        raise DataError(str(p), f"cannot read the slate ({e.strerror or e})") from None
+    except UnicodeDecodeError as e:
+        raise DataError(str(p), f"not UTF-8 text (byte offset {e.start})") from None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    header = next(rows, None)
+    names = [h.strip() for h in header] if header else []
+    if names[:2] != ["film_id", "budget"] or not set(names[2:]) <= {"value"} or \
+            len(names) > 3:
+        raise DataError(str(p), f"expected the header 'film_id,budget' or "
+                                f"'film_id,budget,value', got {','.join(names)!r}", line=1)
+    films: list[SlateFilm] = []
+    seen: dict[str, int] = {}
+    for line, row in enumerate(rows, start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(names):
+            raise DataError(str(p), f"expected {len(names)} fields ({','.join(names)}), "
+                                    f"got {len(row)}", line=line)
+        film_id = row[0]
+        if not film_id:
+            raise DataError(str(p), "film_id is empty", line=line)
+        if film_id in seen:
+            raise DataError(str(p), f"film_id {film_id!r} already on line {seen[film_id]}",
+                            line=line)
+        seen[film_id] = line
+        try:
+            budget = int(row[1].strip())
+        except ValueError:
+            raise DataError(str(p), f"budget must be a whole number, got {row[1]!r}",
+                            line=line) from None
+        if budget < 0:
+            raise DataError(str(p), f"budget must be >= 0, got {budget}", line=line)
+        value = 1.0
+        if len(names) == 3 and row[2].strip():
+            try:
+                value = float(row[2])
+            except ValueError:
+                value = math.nan
+            if not (math.isfinite(value) and value > 0):
+                raise DataError(str(p), f"value must be a positive number, got {row[2]!r}",
+                                line=line)
+        films.append(SlateFilm(film_id, budget, value))
+    if not films:
+        raise DataError(str(p), "the slate holds no film (expected one line per film after "
+                                "the header)")
+    return check_slate(films)

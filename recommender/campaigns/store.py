@@ -1,0 +1,245 @@
+"""The campaign store: plans and their rows in SQLite or PostgreSQL, through SQLAlchemy Core.
+
+``open_store(url)`` takes a database URL (``sqlite:///path/store.db``, ``postgresql://...``)
+or a plain file path (a SQLite file). SQLite runs in WAL mode (readers never wait for the
+writer) with a busy timeout; PostgreSQL lets several service replicas share one store.
+``sqlite://`` (no path) is an in-memory database that lives in one pooled connection, which
+callers take in turn (the service's default when no store is configured).
+
+The schema is created and migrated by the engine: ``schema_version`` records every applied
+step of ``MIGRATIONS``, an ordered list of ``(version, description, function)``; opening a
+store applies the missing steps in order, in one transaction (on PostgreSQL under an
+advisory lock, so replicas starting together migrate once). A later feature (events,
+campaign reports) adds its tables by appending a step; a step is never edited once released.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from recommender.errors import InvalidParameterError, UnknownIdError
+
+metadata = sa.MetaData()
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("applied_at", sa.Text, nullable=False),
+)
+
+plans = sa.Table(
+    "campaign_plans", metadata,
+    sa.Column("plan_id", sa.String(64), primary_key=True),
+    sa.Column("created", sa.Text, nullable=False),
+    sa.Column("model_version", sa.Text, nullable=False),
+    sa.Column("n_rows", sa.Integer, nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),  # JSON
+)
+
+plan_rows = sa.Table(
+    "campaign_plan_rows", metadata,
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("campaign_plans.plan_id",
+                                                      ondelete="CASCADE"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),  # the row's order
+    sa.Column("film_id", sa.Text, nullable=False),
+    sa.Column("user_id", sa.Text, nullable=False),
+    sa.Column("wave", sa.SmallInteger, nullable=False),
+    sa.Column("group_name", sa.String(16), nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("p", sa.Float(precision=53), nullable=False),
+    sa.Column("expected_value", sa.Float(precision=53), nullable=False),
+    sa.Index("ix_campaign_plan_rows_film", "plan_id", "film_id"),
+)
+
+
+def _create(*tables: sa.Table) -> Callable[[Connection], None]:
+    def step(conn: Connection) -> None:
+        for t in tables:
+            t.create(conn, checkfirst=True)
+    return step
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+    (1, "campaign plans and plan rows", _create(plans, plan_rows)),
+]
+
+
+def _events_step(conn: Connection) -> None:
+    from recommender.campaigns.events import create_tables  # defined there, on ``metadata``
+
+    create_tables(conn)
+
+
+MIGRATIONS.append((2, "events and plan links (closing the loop)", _events_step))
+ROW_CHUNK = 5000
+ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
+
+
+class UnknownPlanError(UnknownIdError):
+    kind = "plan_id"
+
+
+def store_url(target: str) -> str:
+    """A SQLAlchemy URL for ``target``: URLs pass through (``postgresql://`` gets the psycopg 3
+    driver), anything else is a SQLite file path."""
+    if "://" not in target:
+        if not target.strip():
+            raise InvalidParameterError("the campaign store needs a database URL or a file path")
+        return f"sqlite:///{Path(target).expanduser().resolve()}"
+    if target.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + target.split("://", 1)[1]
+    return target
+
+
+class CampaignStore:
+    """Plans and plan rows in one database (see the module docstring)."""
+
+    def __init__(self, target: str) -> None:
+        url = store_url(target)
+        try:
+            parsed = sa.engine.make_url(url)
+        except sa.exc.ArgumentError as e:
+            raise InvalidParameterError(f"not a database URL: {target!r} ({e})") from None
+        self.dialect = parsed.get_backend_name()
+        if self.dialect not in ("sqlite", "postgresql"):
+            raise InvalidParameterError(f"the campaign store supports sqlite:// and "
+                                        f"postgresql:// URLs, got {self.dialect}://")
+        kwargs: dict[str, Any] = {}
+        if self.dialect == "sqlite":
+            if parsed.database in (None, "", ":memory:"):
+                # one in-memory database lives in one connection: a pool of exactly that
+                # connection, so callers take turns and transactions never interleave
+                kwargs.update(poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=0,
+                              pool_timeout=60)
+            kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+            if parsed.database not in (None, "", ":memory:"):
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = sa.create_engine(parsed, **kwargs)
+        self.url = parsed.render_as_string(hide_password=True)
+        if self.dialect == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        try:
+            self.migrate()
+        except sa.exc.OperationalError as e:
+            raise InvalidParameterError(f"cannot open the campaign store {self.url}: "
+                                        f"{e.orig}") from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- schema
+
+    def version(self) -> int:
+        with self.engine.connect() as conn:
+            return _current_version(conn)
+
+    def migrate(self) -> int:
+        """Apply the missing steps of ``MIGRATIONS`` in order; returns the schema version."""
+        with self.engine.begin() as conn:
+            if self.dialect == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
+            schema_version.create(conn, checkfirst=True)
+            current = _current_version(conn)
+            for version, description, step in MIGRATIONS:
+                if version <= current:
+                    continue
+                step(conn)
+                conn.execute(schema_version.insert().values(
+                    version=version, description=description,
+                    applied_at=datetime.now(UTC).isoformat(timespec="seconds")))
+                current = version
+            return current
+
+    # -- plans
+
+    def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table) -> None:
+        """Store a plan and its rows in one transaction (all or nothing)."""
+        cols = rows.to_pydict()
+        n = rows.num_rows
+        with self.engine.begin() as conn:
+            conn.execute(plans.insert().values(
+                plan_id=plan_id, created=str(summary.get("created", "")),
+                model_version=str(summary.get("model_version", "")), n_rows=n,
+                summary=json.dumps(summary, ensure_ascii=False)))
+            for start in range(0, n, ROW_CHUNK):
+                stop = min(n, start + ROW_CHUNK)
+                conn.execute(plan_rows.insert(), [
+                    {"plan_id": plan_id, "seq": i, "film_id": cols["film_id"][i],
+                     "user_id": cols["user_id"][i], "wave": cols["wave"][i],
+                     "group_name": cols["group"][i], "rank": cols["rank"][i],
+                     "p": cols["p"][i], "expected_value": cols["expected_value"][i]}
+                    for i in range(start, stop)])
+
+    def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
+        """(number of plans, one page of them, newest first: id, created, model, rows, and
+        the summary's totals)."""
+        with self.engine.connect() as conn:
+            total = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar_one())
+            result = conn.execute(sa.select(plans).order_by(
+                plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset))
+            out = []
+            for r in result.mappings():
+                summary = json.loads(r["summary"])
+                out.append({"plan_id": r["plan_id"], "created": r["created"],
+                            "model_version": r["model_version"], "rows": r["n_rows"],
+                            "films": [f["film_id"] for f in summary.get("films", [])],
+                            "totals": summary.get("totals", {})})
+        return total, out
+
+    def summary(self, plan_id: str) -> dict[str, Any]:
+        """A stored plan's summary; ``UnknownPlanError`` when there is none."""
+        with self.engine.connect() as conn:
+            text = conn.execute(sa.select(plans.c.summary).where(
+                plans.c.plan_id == plan_id)).scalar_one_or_none()
+        if text is None:
+            raise UnknownPlanError([plan_id])
+        body: dict[str, Any] = json.loads(text)
+        return body
+
+    def iter_rows(self, plan_id: str, chunk: int = ROW_CHUNK) -> Iterator[pa.Table]:
+        """A stored plan's rows in their order, ``chunk`` rows per table (``PLAN_COLUMNS``),
+        read as a stream. ``UnknownPlanError`` (raised at once) when there is no such plan."""
+        self.summary(plan_id)
+        return self._stream(plan_id, chunk)
+
+    def _stream(self, plan_id: str, chunk: int) -> Iterator[pa.Table]:
+        from recommender.campaigns.plan import PLAN_SCHEMA
+
+        c = plan_rows.c
+        query = sa.select(c.plan_id, c.film_id, c.user_id, c.wave, c.group_name, c.rank, c.p,
+                          c.expected_value).where(c.plan_id == plan_id).order_by(c.seq)
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
+            for part in result.partitions(chunk):
+                yield pa.Table.from_arrays([pa.array(list(col), t) for col, t in zip(
+                    zip(*part, strict=True), PLAN_SCHEMA.types, strict=True)],
+                    schema=PLAN_SCHEMA)
+
+
+def _current_version(conn: Connection) -> int:
+    if not sa.inspect(conn).has_table(schema_version.name):
+        return 0
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema_version.c.version),
+                                                       0))).scalar_one())
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def open_store(target: str) -> CampaignStore:
+    """``CampaignStore(target)``: a URL or a SQLite file path, created and migrated."""
+    return CampaignStore(target)

@@ -1,0 +1,134 @@
+"""The ``plan`` command: plan a release slate into PLAN.csv|.parquet, a summary, and the store.
+
+``recommender plan MODEL_DIR --slate SLATE.csv --out PLAN.csv`` writes the plan rows
+(``plan_id,film_id,user_id,wave,group,rank,p,expected_value``), prints the summary as tables
+(every number with its unit), writes it as JSON with ``--summary``, and stores the plan in the
+campaign store given by ``--store URL`` or ``RECOMMENDER_STORE`` (not stored without either).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from recommender.cli.commands import _nonneg_int, _positive_int, _print_table
+
+Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a share in [0, 1), got {text!r}") from None
+    if not 0.0 <= value < 1.0:
+        raise argparse.ArgumentTypeError(f"expected a share in [0, 1), got {value}")
+    return value
+
+
+def add_campaign_commands(add: Add) -> None:
+    s = add("plan", cmd_plan, "plan a release slate: who to contact for which film, in waves, "
+                              "with control groups")
+    s.add_argument("model")
+    s.add_argument("--slate", required=False,
+                   help="SLATE.csv with the header film_id,budget[,value] (required unless "
+                        "--after)")
+    s.add_argument("--out", required=True, help="PLAN.csv or PLAN.parquet")
+    s.add_argument("--cap", type=_positive_int, default=1,
+                   help="target contacts per user over the campaign")
+    s.add_argument("--holdout", type=_share, default=0.1,
+                   help="share of each film's selected users held out as its control group")
+    s.add_argument("--waves", type=_positive_int, default=3,
+                   help="waves each film's selected users are released in, best first")
+    s.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the control draw")
+    s.add_argument("--exclude", help="file of user ids (one per line) never to plan (opt-outs)")
+    s.add_argument("--summary", help="write the summary as JSON to this path")
+    s.add_argument("--store", help="campaign store URL or SQLite file (default: "
+                                   "$RECOMMENDER_STORE; not stored when neither is set)")
+    s.add_argument("--engine", choices=["local"], default="local",
+                   help="where to solve (the Spark planner is not built yet)")
+    from recommender.cli.events import add_after_options
+
+    add_after_options(s)  # the next wave of a stored plan (recommender/cli/events.py)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    from recommender.campaigns.export import plan_format, write_plan
+    from recommender.campaigns.plan import plan_slate
+    from recommender.campaigns.slate import read_slate
+    from recommender.cli.commands import _load_model, _read_ids
+    from recommender.io.atomic import atomic_file
+
+    if getattr(args, "after", None):
+        from recommender.cli.events import cmd_plan_after
+
+        return cmd_plan_after(args)
+    if not args.slate:
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError("plan needs --slate SLATE.csv (or --after PLAN_ID)")
+    plan_format(args.out)
+    slate = read_slate(args.slate)
+    exclude = _read_ids(args.exclude) if args.exclude else []
+    target = args.store or os.environ.get("RECOMMENDER_STORE") or None
+    store = None
+    if target:
+        from recommender.campaigns.store import open_store
+
+        store = open_store(target)  # a bad URL fails before the work, not after
+    model = _load_model(args.model)
+    plan = plan_slate(model, slate, cap=args.cap, holdout=args.holdout, waves=args.waves,
+                      seed=args.seed, exclude=exclude)
+    rows = write_plan(plan.rows, args.out)
+    if args.summary:
+        with atomic_file(args.summary) as tmp:
+            tmp.write_text(json.dumps(plan.summary, ensure_ascii=False, indent=2) + "\n",
+                           encoding="utf-8")
+    if store is not None:
+        store.save_plan(plan.plan_id, plan.summary, plan.rows)
+        store.close()
+    print_summary(plan.summary)
+    where = f"; stored in {store.url}" if store is not None else \
+        " (not stored: pass --store URL or set RECOMMENDER_STORE)"
+    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{where}")
+    return 0
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The summary as tables, each number with its unit and where it comes from."""
+    horizon = summary.get("horizon") or {}
+    days = horizon.get("days")
+    span = f"{days:g} days" if isinstance(days, int | float) else "the calibration horizon"
+    print(f"Plan {summary['plan_id']} on model {summary['model_version']} (p = probability "
+          f"of watching within {span}, the calibration horizon; the summary's 'horizon' says "
+          "how it is measured)")
+    _print_table(
+        ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",
+         "control (users)", "expected conversions (users)", "expected value (value units)",
+         "dual price (value/contact)", "flag"],
+        [[f["film_id"], f["title"], f["budget"], f["eligible_users"], f["contacts"],
+          f["control"], f"{f['expected_conversions']:.2f}", f"{f['expected_value']:.2f}",
+          f"{f['dual_price']:.4f}",
+          "budget > eligible users" if f["budget_exceeds_eligible"] else ""]
+         for f in summary["films"]])
+    t, o, n = summary["totals"], summary["optimality"], summary["naive"]
+    gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
+    _print_table(["total", "value", "unit / source"], [
+        ["contacts", f"{t['contacts']:,}", "target rows (users to contact)"],
+        ["control", f"{t['control']:,}", "held-out rows, never contacted"],
+        ["expected conversions", f"{t['expected_conversions']:.2f}",
+         "users, sum of p over target rows"],
+        ["expected value", f"{t['expected_value']:.2f}", "value units over target rows"],
+        ["objective", f"{o['objective']:.4f}", "value units over every selected row "
+                                               "(targets and controls), what is maximised"],
+        ["LP upper bound", f"{o['lp_upper_bound']:.4f}", "value units, LP dual bound"],
+        ["optimality gap", f"{100 * o['gap']:.4f}%", "(bound - objective) / bound"],
+        ["naive plan objective", f"{n['objective']:.4f}",
+         "value units: each film's top-budget audience, cap enforced afterwards"],
+        ["planner / naive", gain, "ratio of the objectives"],
+    ])
+    sys.stdout.flush()

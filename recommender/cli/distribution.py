@@ -1,0 +1,132 @@
+"""``recommender distribution``: a film's expected demand by place and a screen allocation.
+
+``recommender distribution MODEL FILM_ID --by ATTR [--screens N] [--json]`` prints the body of
+``GET /films/{film_id}/distribution`` with ``--json``; ``--like``/``--genre`` without a film id
+give ``POST /distribution/cold-start``'s; ``--slate SLATE.csv --screens-per-cinema FILE``
+shares each cinema's screens among films opening together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+from collections.abc import Callable
+from typing import Any
+
+from recommender.cli.commands import _load_model, _positive_int, _print_json, _print_table
+
+Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+
+
+def cmd_distribution(args: argparse.Namespace) -> int:
+    from recommender.errors import InvalidParameterError
+
+    if args.slate or args.screens_per_cinema:
+        if not (args.slate and args.screens_per_cinema) or args.film_id:
+            raise InvalidParameterError(
+                "--slate and --screens-per-cinema go together, without a FILM_ID")
+        return _slate(args)
+    if args.out:
+        raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")
+    cold = bool(args.like or args.genre)
+    if bool(args.film_id) == cold:
+        raise InvalidParameterError(
+            "give a FILM_ID, or --like/--genre for a film with no history (not both)")
+    from recommender.distribution.demand import cold_start_demand, demand_by_place
+    from recommender.distribution.places import cinemas_for
+    from recommender.io.places import CINEMA
+
+    model = _load_model(args.model)
+    cinemas = (cinemas_for(model, args.model, args.cinemas)
+               if args.by.lower() == CINEMA and args.screens else None)
+    if cold:
+        body = cold_start_demand(model, args.like or [], args.genre or [], args.by,
+                                 args.screens, cinemas=cinemas)
+    else:
+        body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas)
+    if args.json:
+        _print_json(body)
+        return 0
+    _print_demand(body)
+    return 0
+
+
+def _print_demand(body: dict[str, Any]) -> None:
+    what = body["film_id"] or "a new film like " + ", ".join(
+        body["cold_start"]["comparable_film_ids"] + body["cold_start"]["genres"])
+    days = body["horizon"].get("days")
+    horizon = f"{days:.1f} days" if isinstance(days, int | float) else "the held-out slice"
+    print(f"Expected viewers of {what} by {body['by']}: {body['viewers']:,} viewers + "
+          f"{body['expected_new']:,.1f} expected new (users; calibration horizon: {horizon}); "
+          f"places under {body['min_cell']} users are merged into 'other' "
+          f"({body['merged_places']} merged)")
+    screens = body["screens"]
+    head = ["place", "users", "viewers", "expected_new", "expected_total", "share",
+            "index_vs_users", "index_vs_viewing"]
+    if screens is not None:
+        head += ["screens"] + (["capacity"] if screens["capacity"] is not None else [])
+
+    def shown(v: Any) -> Any:
+        return "-" if v is None else v
+
+    _print_table(head, [[f"{r[h]:.4f}" if h == "share" else shown(r[h]) for h in head]
+                        for r in body["places"]])
+    if screens is not None:
+        print(f"{screens['total']:,} screens shared out by expected_total (largest remainder"
+              + (f"; capped by {screens['capped_by']})" if screens["capped_by"] else ")"))
+
+
+def _slate(args: argparse.Namespace) -> int:
+    from recommender.distribution.slate import plan_slate, read_slate
+    from recommender.io.places import read_cinemas
+
+    films = read_slate(args.slate)
+    cinemas = read_cinemas(args.screens_per_cinema)
+    model = _load_model(args.model)
+    body = plan_slate(model, films, cinemas)
+    if args.out:
+        from recommender.io.atomic import atomic_file
+
+        with atomic_file(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(["cinema_id", "film_id", "screens", "expected_new"])
+            for r in body["allocation"]:
+                w.writerow([r["cinema_id"], r["film_id"], r["screens"],
+                            "" if r["expected_new"] is None else r["expected_new"]])
+    if args.json:
+        _print_json(body)
+        return 0
+    print(f"{body['screens']:,} screens of {body['cinemas']:,} cinemas shared among "
+          f"{len(films)} films by expected new viewers (objective {body['objective']:.3f})")
+    _print_table(["film_id", "min_screens", "max_screens", "screens", "expected_new"], [
+        [f["film_id"], f["min_screens"], "-" if f["max_screens"] is None else f["max_screens"],
+         f["screens"], f"{f['expected_new']:.1f}"] for f in body["films"]])
+    if args.out:
+        print(f"allocation written to {args.out}")
+    return 0
+
+
+def add_distribution_command(add: Add) -> None:
+    """Declare ``distribution`` on the parser (``add`` makes one sub-command)."""
+    from recommender.io.places import PLACE_ATTRIBUTES
+
+    s = add("distribution", cmd_distribution,
+            "a film's expected demand by place (region, city, cinema, zip_zone) and a screen "
+            "allocation; or a slate's screens per cinema")
+    s.add_argument("model")
+    s.add_argument("film_id", nargs="?", help="the film (omit with --like/--genre or --slate)")
+    s.add_argument("--by", default="region",
+                   help=f"place attribute: one of {', '.join(PLACE_ATTRIBUTES)}")
+    s.add_argument("--screens", type=_positive_int,
+                   help="screens (or showtimes) to share out by expected demand")
+    s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema (default: "
+                                     "the model folder's, else the training data's)")
+    s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID",
+                   help="a new film: films like it (repeatable)")
+    s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
+                   help="a new film: its genres (repeatable)")
+    s.add_argument("--slate", help="SLATE.csv: film_id[,min_screens,max_screens]")
+    s.add_argument("--screens-per-cinema", dest="screens_per_cinema",
+                   help="cinema_id,screens CSV (a cinemas.csv will do); with --slate")
+    s.add_argument("--out", help="with --slate: write the allocation to this CSV")
+    s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")

@@ -1,0 +1,213 @@
+"""A film's expected demand by place, and a screen allocation that follows it.
+
+For one film: every user who has not watched it is ranked by score; their probability of
+watching within the calibration horizon is ``calibration.p_at`` at their rank fraction
+(``(rank - 1) / candidates``, 0 = best). Summed by place (``np.bincount``), with the film's
+existing viewers, that gives each place's expected viewers; one matrix-vector product, one sort
+and two grouped sums, no loop over users. Places with fewer users than the minimum cell size
+(``RECOMMENDER_MIN_CELL``, default 10) are merged into ``"other"``.
+
+A film with no history (cold start) is scored with ``query.audience.cold_start_vector``; its
+probabilities use the calibration of the known film nearest to that vector (cosine).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.distribution.places import PlaceGroups, place_groups
+from recommender.distribution.screens import largest_remainder
+from recommender.errors import InvalidParameterError
+from recommender.io.places import CINEMA, CINEMAS_FILE, Cinemas
+from recommender.model import calibration
+from recommender.model.model import Model
+from recommender.query.audience import cold_start_vector
+from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
+
+MAX_SCREENS = 10_000_000
+UNITS = {
+    "users": "the model's users in the place",
+    "viewers": "users in the place who watched the film in the training data",
+    "expected_new": "users expected to watch it within the calibration horizon: the sum over "
+                    "the place's non-viewers of the probability measured for their rank "
+                    "(model calibration)",
+    "expected_total": "viewers + expected_new (users)",
+    "share": "the place's share of the film's expected_total over all places (0-1)",
+    "user_share": "the place's share of all users (0-1)",
+    "viewing_share": "the place's share of all training interactions (0-1)",
+    "index_vs_users": "100 * share / user_share (100 = as many as its users suggest)",
+    "index_vs_viewing": "100 * share / viewing_share (100 = as its past viewing suggests)",
+    "screens": "screens (or showtimes) allocated in proportion to expected_total, "
+               "largest remainder, capped by each cinema's screens when by=cinema and a "
+               "cinemas.csv is loaded",
+}
+
+
+def film_probabilities(model: Model, scores: NDArray[np.floating], film: int,
+                       viewers: NDArray[np.integer]) -> NDArray[np.float64]:
+    """Every user's probability of watching (0 for ``viewers``): ``calibration.p_at`` at the
+    rank fraction ``(rank - 1) / candidates`` of their score among the non-viewers, where
+    ``rank`` is 1 + the number of candidates scoring strictly higher (tied users share a rank,
+    as in the calibration's own measurement). One sort, O(n log n)."""
+    n = model.n_users
+    candidate = np.ones(n, np.bool_)
+    candidate[np.asarray(viewers, np.int64)] = False
+    cand = np.flatnonzero(candidate)
+    p = np.zeros(n, np.float64)
+    if len(cand) == 0:
+        return p
+    s = np.asarray(scores, np.float32)[cand]
+    order = np.argsort(-s)  # ties are settled below, so the sort need not be stable
+    desc = s[order]
+    run_start = np.arange(len(cand))
+    run_start[1:] = np.where(desc[1:] == desc[:-1], 0, run_start[1:])
+    rank0 = np.empty(len(cand), np.int64)
+    rank0[order] = np.maximum.accumulate(run_start)
+    p[cand] = calibration.p_at(model.calibration, film, rank0 / len(cand))
+    return p
+
+
+def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = None,
+                    min_cell: int | None = None, cinemas: Cinemas | None = None
+                    ) -> dict[str, Any]:
+    """The body of ``GET /films/{film_id}/distribution?by=...&screens=...``."""
+    f = model.film_index(film_id)
+    groups = place_groups(model, by)  # checks ``by`` before any work
+    check_screens(screens)
+    scores = np.asarray(model.user_factors @ np.asarray(model.film_factors[f]), np.float32)
+    viewers = model.film_viewers(f)
+    p = film_probabilities(model, scores, f, viewers)
+    body = _body(model, groups, p, viewers, screens, min_cell, cinemas)
+    return {"film_id": film_id, **body}
+
+
+def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[str],
+                      genres: Sequence[str], by: str, screens: int | None = None,
+                      min_cell: int | None = None, cinemas: Cinemas | None = None
+                      ) -> dict[str, Any]:
+    """The body of ``POST /distribution/cold-start``: the same breakdown for a film with no
+    history, from comparable films (ids, or ``{id: weight}``) and genres."""
+    groups = place_groups(model, by)
+    check_screens(screens)
+    p, stand_in = cold_start_probabilities(model, comparable, genres)
+    body = _body(model, groups, p, np.zeros(0, np.int64), screens, min_cell, cinemas)
+    ids = list(comparable) if not isinstance(comparable, Mapping) else list(comparable.keys())
+    return {"film_id": None, **body,
+            "cold_start": {"comparable_film_ids": [str(i) for i in ids],
+                           "genres": [str(g) for g in genres],
+                           "calibrated_as": str(model.films.ids[stand_in])}}
+
+
+def cold_start_probabilities(model: Model, comparable: Mapping[str, float] | Sequence[str],
+                             genres: Sequence[str]) -> tuple[NDArray[np.float64], int]:
+    """Every user's probability of watching a film with no history, and the index of the
+    known film nearest its taste vector (cosine), whose calibration ``p_at`` is asked for."""
+    vec = cold_start_vector(model, comparable, genres)
+    scores = np.asarray(model.user_factors @ vec, np.float32)
+    norm = float(np.linalg.norm(vec))
+    stand_in = int(np.argmax(model.film_units @ (vec / norm))) if norm > 0 else 0
+    return film_probabilities(model, scores, stand_in, np.zeros(0, np.int64)), stand_in
+
+
+def check_screens(screens: int | None) -> None:
+    if screens is not None and not 1 <= screens <= MAX_SCREENS:
+        raise InvalidParameterError(f"screens must be in [1, {MAX_SCREENS}], got {screens}")
+
+
+def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
+          viewers: NDArray[np.integer], screens: int | None, min_cell: int | None,
+          cinemas: Cinemas | None) -> dict[str, Any]:
+    try:
+        m = min_cell_from_env() if min_cell is None else int(min_cell)
+    except ValueError as e:
+        raise InvalidParameterError(f"the minimum cell size is misconfigured: {e}") from None
+    if m < 1:
+        raise InvalidParameterError(f"min_cell must be >= 1, got {m}")
+    k = len(groups.labels)
+    new = np.bincount(groups.codes, weights=p, minlength=k)
+    seen = np.bincount(groups.codes[np.asarray(viewers, np.int64)], minlength=k)
+    merge = merged_cells(groups.users, m, always=groups.labels == OTHER)
+    keep = np.flatnonzero(~merge)
+    labels = groups.labels[keep].tolist()
+    parts = [keep]
+    if merge.any():
+        labels.append(OTHER)
+        parts.append(np.flatnonzero(merge))
+
+    def pooled(values: NDArray[Any]) -> NDArray[np.float64]:
+        out = [np.asarray(values, np.float64)[keep]]
+        if merge.any():
+            out.append(np.asarray([np.asarray(values, np.float64)[merge].sum()]))
+        return np.concatenate(out)
+
+    users, viewing = pooled(groups.users), pooled(groups.viewing)
+    n_view, exp_new = pooled(seen), pooled(new)
+    total = n_view + exp_new
+    share = total / total.sum() if total.sum() > 0 else np.zeros(len(total))
+    user_share = users / users.sum()
+    viewing_share = viewing / viewing.sum() if viewing.sum() > 0 else np.zeros(len(total))
+    alloc, capacity, capped_by = _screens(groups, keep, merge, total, screens, cinemas)
+    # largest first; "other" last
+    order = np.lexsort((np.array(labels), -total))
+    if merge.any():
+        order = np.concatenate([order[order != len(labels) - 1], [len(labels) - 1]])
+    # the rows column by column (numpy rounding, .tolist()): no Python work per value
+    columns: dict[str, list[Any]] = {
+        "place": [labels[i] for i in order.tolist()],
+        "users": users[order].astype(np.int64).tolist(),
+        "viewers": n_view[order].astype(np.int64).tolist(),
+        "expected_new": np.round(exp_new[order], 3).tolist(),
+        "expected_total": np.round(total[order], 3).tolist(),
+        "share": np.round(share[order], 6).tolist(),
+        "user_share": np.round(user_share[order], 6).tolist(),
+        "viewing_share": np.round(viewing_share[order], 6).tolist(),
+        "index_vs_users": _index(share[order], user_share[order]),
+        "index_vs_viewing": _index(share[order], viewing_share[order]),
+        "screens": [None] * len(order) if alloc is None else alloc[order].tolist(),
+        "capacity": [None] * len(order) if capacity is None else capacity[order].tolist(),
+    }
+    rows = [dict(zip(columns, values, strict=True)) for values in zip(*columns.values(),
+                                                                       strict=True)]
+    return {
+        "by": groups.by,
+        "min_cell": m,
+        "merged_places": int(merge.sum()),
+        "users": int(users.sum()),
+        "viewers": int(n_view.sum()),
+        "expected_new": round(float(exp_new.sum()), 3),
+        "expected_total": round(float(total.sum()), 3),
+        "horizon": calibration.horizon(model.calibration),
+        "screens": None if screens is None else {
+            "total": int(screens), "capped_by": capped_by,
+            "capacity": None if capacity is None else int(capacity.sum())},
+        "places": rows,
+        "units": UNITS,
+    }
+
+
+def _index(share: NDArray[np.float64], base: NDArray[np.float64]) -> list[float | None]:
+    """100 * share / base, to 0.1; None where the base is 0."""
+    ok = base > 0
+    values = np.round(100.0 * share / np.where(ok, base, 1.0), 1).tolist()
+    return [v if k else None for v, k in zip(values, ok.tolist(), strict=True)]
+
+
+def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool_],
+             total: NDArray[np.float64], screens: int | None, cinemas: Cinemas | None
+             ) -> tuple[NDArray[np.int64] | None, NDArray[np.int64] | None, str | None]:
+    if screens is None:
+        return None, None, None
+    capacity: NDArray[np.int64] | None = None
+    capped_by = None
+    if groups.by == CINEMA and cinemas is not None:
+        per_label = cinemas.screens_of(groups.labels)
+        capacity = per_label[keep]
+        if merge.any():
+            capacity = np.concatenate([capacity, [per_label[merge].sum()]])
+        capped_by = (f"{CINEMAS_FILE}: {len(cinemas)} cinemas, "
+                     f"{int(cinemas.screens.sum())} screens")
+    return largest_remainder(total, screens, capacity), capacity, capped_by

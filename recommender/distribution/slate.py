@@ -1,0 +1,187 @@
+"""Films opening together: each cinema's screens shared among them by expected attendance.
+
+The slate (``SLATE.csv``) has the header ``film_id`` and optional ``min_screens`` and
+``max_screens``: the film's total screens over all cinemas (its release width; empty = no
+bound). The screens file (``--screens-per-cinema``) has ``cinema_id,screens`` (a
+``cinemas.csv`` will do). A film's expected attendance at a cinema is the expected number of
+new viewers (``demand.film_probabilities`` summed over the users whose most-visited cinema it
+is, the model's ``cinema`` attribute).
+
+The allocation is the exact optimum of a small integer programme (``scipy.optimize.milp``,
+HiGHS): integer screens ``x[c, j]`` with ``sum_j x[c, j] = screens[c]`` and each film's total
+within its bounds, minimising ``sum |x[c, j] - t[c, j]|``, where the target
+``t[c, j] = screens[c] * d[c, j] / sum_j d[c, j]`` shares the cinema's screens in proportion to
+the films' expected attendance ``d`` (equally when no film has any). Among allocations with the
+same deviation, screens go to the films with the larger share of the cinema's demand.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from recommender.distribution.demand import film_probabilities
+from recommender.distribution.places import place_groups
+from recommender.errors import DataError, InvalidParameterError, UnknownFilmError
+from recommender.io.places import CINEMA, Cinemas
+from recommender.model.model import Model
+from recommender.query.privacy import min_cell_from_env, small_cells
+
+SLATE_COLUMNS = ("film_id", "min_screens", "max_screens")
+TIE_BREAK = 1e-7  # per screen, times the film's share of the cinema's demand (<< any deviation)
+
+
+@dataclass(frozen=True)
+class SlateFilm:
+    """One film of a slate and its total screens' bounds (``None``: no maximum)."""
+
+    film_id: str
+    min_screens: int = 0
+    max_screens: int | None = None
+
+
+def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
+    """Read ``SLATE.csv`` (see the module docstring); ``DataError`` names the file and line."""
+    p = Path(path)
+    try:
+        rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+    except FileNotFoundError:
+        raise DataError(str(p), "no such file (expected a slate CSV with the header "
+                        f"{','.join(SLATE_COLUMNS)})") from None
+    except UnicodeDecodeError as e:
+        raise DataError(str(p), f"not UTF-8 text (byte {e.start})") from None
+    head = [h.strip().lower() for h in rows[0]] if rows else []
+    if "film_id" not in head:
+        raise DataError(str(p), f"the header must name film_id (expected "
+                        f"{','.join(SLATE_COLUMNS)})", line=1)
+    films: list[SlateFilm] = []
+    seen: set[str] = set()
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(head):
+            raise DataError(str(p), f"{len(row)} fields, expected {len(head)}", line=line)
+        cell = dict(zip(head, row, strict=True))
+        film = cell["film_id"]
+        if not film or film in seen:
+            raise DataError(str(p), f"{'an empty' if not film else 'a repeated'} film_id "
+                            f"{film!r}", line=line)
+        seen.add(film)
+        bounds: list[int | None] = []
+        for name in ("min_screens", "max_screens"):
+            raw = cell.get(name, "").strip()
+            if raw and not raw.isdigit():
+                raise DataError(str(p), f"{name} must be a whole number >= 0 or empty, got "
+                                f"{raw!r}", line=line)
+            bounds.append(int(raw) if raw else None)
+        lo, hi = bounds[0] or 0, bounds[1]
+        if hi is not None and hi < lo:
+            raise DataError(str(p), f"max_screens {hi} is below min_screens {lo}", line=line)
+        films.append(SlateFilm(film, lo, hi))
+    if not films:
+        raise DataError(str(p), "the slate lists no film", line=1)
+    return films
+
+
+def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_]
+                  ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """(cinemas x films expected new viewers, users per cinema) for the given cinema ids (0 for
+    a cinema no user names). One score, sort and grouped sum per film."""
+    groups = place_groups(model, CINEMA)
+    idx = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
+    order = np.argsort(groups.labels, kind="stable")
+    ids = np.asarray(cinema_ids, dtype=str)
+    pos = np.clip(np.searchsorted(groups.labels[order], ids), 0, len(order) - 1)
+    hit = groups.labels[order][pos] == ids
+    where = order[pos]
+    demand = np.zeros((len(ids), len(film_ids)))
+    for j, f in enumerate(np.asarray(idx).tolist()):
+        scores = model.user_factors @ np.asarray(model.film_factors[f])
+        p = film_probabilities(model, scores, f, model.film_viewers(f))
+        per_label = np.bincount(groups.codes, weights=p, minlength=len(groups.labels))
+        demand[:, j] = np.where(hit, per_label[where], 0.0)
+    return demand, np.where(hit, groups.users[where], 0).astype(np.int64)
+
+
+def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
+          lo: NDArray[np.int64], hi: NDArray[np.float64]) -> NDArray[np.int64]:
+    """The integer programme of the module docstring: cinemas x films screens."""
+    n_c, n_f = demand.shape
+    s = np.asarray(screens, np.float64)
+    if lo.sum() > s.sum():
+        raise InvalidParameterError(f"the films' min_screens add up to {int(lo.sum())}, more "
+                                    f"than the {int(s.sum())} screens available")
+    if hi.sum() < s.sum():
+        raise InvalidParameterError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
+                                    f"than the {int(s.sum())} screens to fill")
+    target = _targets(demand, screens).ravel()
+    n = n_c * n_f
+    eye = sp.identity(n, format="csr")
+    per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr")
+    per_film = sp.kron(np.ones((1, n_c)), sp.identity(n_f), format="csr")
+    zeros_c, zeros_f = sp.csr_matrix((n_c, n)), sp.csr_matrix((n_f, n))
+    a = sp.vstack([sp.hstack([per_cinema, zeros_c]), sp.hstack([per_film, zeros_f]),
+                   sp.hstack([eye, eye]), sp.hstack([-eye, eye])], format="csr")
+    lower = np.concatenate([s, lo.astype(np.float64), target, -target])
+    upper = np.concatenate([s, hi, np.full(2 * n, np.inf)])
+    # ties of the absolute deviation (a film at its bound leaves the others' excess screens
+    # free to go either way) go to the films with the larger share of the cinema's demand
+    row = demand.sum(axis=1, keepdims=True)
+    tie_break = -TIE_BREAK * np.where(row > 0, demand / np.where(row > 0, row, 1.0), 0.0)
+    cost = np.concatenate([tie_break.ravel(), np.ones(n)])
+    res = milp(cost, constraints=LinearConstraint(a, lower, upper),
+               integrality=np.concatenate([np.ones(n), np.zeros(n)]),
+               bounds=Bounds(np.zeros(2 * n), np.concatenate([np.repeat(s, n_f),
+                                                               np.full(n, np.inf)])))
+    if res.x is None:
+        raise InvalidParameterError(f"no allocation satisfies the slate's bounds ({res.message})")
+    return np.rint(res.x[:n]).astype(np.int64).reshape(n_c, n_f)
+
+
+def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
+               min_cell: int | None = None) -> dict[str, Any]:
+    """The slate's allocation: each cinema's screens among the films (see the module
+    docstring). Expected attendance is not shown for a cinema with fewer users than the
+    minimum cell size (``null``); its screens are still allocated."""
+    m = min_cell_from_env() if min_cell is None else int(min_cell)
+    ids = [f.film_id for f in films]
+    demand, users = cinema_demand(model, ids, cinemas.ids)
+    lo = np.array([f.min_screens for f in films], np.int64)
+    hi = np.array([np.inf if f.max_screens is None else f.max_screens for f in films])
+    x = solve(demand, cinemas.screens, lo, hi)
+    hidden = small_cells(users, m)
+    rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
+             "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
+            for c, j in zip(*np.nonzero(x), strict=True)]
+    return {
+        "films": [{"film_id": f.film_id, "min_screens": f.min_screens,
+                   "max_screens": f.max_screens, "screens": int(x[:, j].sum()),
+                   "expected_new": round(float(demand[:, j].sum()), 3)}
+                  for j, f in enumerate(films)],
+        "cinemas": len(cinemas),
+        "screens": int(cinemas.screens.sum()),
+        "min_cell": m,
+        "allocation": rows,
+        "units": {
+            "screens": "screens given to the film at the cinema",
+            "expected_new": "users of the cinema (their most visited) expected to watch the film "
+                            "within the calibration horizon (null: fewer users than min_cell)",
+            "objective": "total |screens - target| over cinemas and films, the target sharing "
+                         "each cinema's screens in proportion to expected_new",
+        },
+        "objective": round(float(np.abs(x - _targets(demand, cinemas.screens)).sum()), 6),
+    }
+
+
+def _targets(demand: NDArray[np.float64], screens: NDArray[np.int64]) -> NDArray[np.float64]:
+    row = demand.sum(axis=1, keepdims=True)
+    s = np.asarray(screens, np.float64)[:, None]
+    return np.where(row > 0, s * demand / np.where(row > 0, row, 1.0), s / demand.shape[1])

@@ -1,0 +1,101 @@
+"""CSV injection defence: text cells a spreadsheet would run as a formula are neutralised.
+
+Marketers open exported CSV files in spreadsheets, which treat a cell beginning with ``=``,
+``+``, ``-`` or ``@`` as a formula (and a leading tab or carriage return can hide one). As
+OWASP recommends ("CSV Injection"), every CSV writer passes its text cells (ids, titles,
+labels, names) through :func:`safe_cell` / :func:`safe_column` / :func:`safe_table`, which
+prefix such a cell with a single quote so the spreadsheet shows it as text. Numbers written
+as numbers (scores, ranks) are left alone; Parquet files keep the exact strings.
+
+A CSV cell that begins with one of these characters therefore reads back with one leading
+``'`` more than the id it came from; use Parquet where ids must round-trip byte for byte.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from typing import TextIO
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: first characters a spreadsheet may interpret (OWASP, CSV Injection)
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+QUOTE = "'"
+_PATTERN = "^[=+\\-@\t\r]"
+
+
+def is_dangerous(text: str) -> bool:
+    """Whether ``text`` would be neutralised."""
+    return text.startswith(DANGEROUS_FIRST)
+
+
+def safe_cell(text: str) -> str:
+    """``text``, with a leading ``'`` when it begins with ``= + - @``, a tab or a CR."""
+    return QUOTE + text if text.startswith(DANGEROUS_FIRST) else text
+
+
+def safe_column(values: Iterable[str]) -> list[str]:
+    """:func:`safe_cell` of each text cell of a column."""
+    return [QUOTE + v if v.startswith(DANGEROUS_FIRST) else v for v in values]
+
+
+def safe_row(values: Sequence[object]) -> list[object]:
+    """A row of mixed cells: strings through :func:`safe_cell`, anything else (numbers,
+    None) as it is."""
+    return [safe_cell(v) if isinstance(v, str) else v for v in values]
+
+
+def _safe_array(array: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    mask = pc.match_substring_regex(array, _PATTERN)
+    quoted = pc.binary_join_element_wise(pa.scalar(QUOTE, array.type), array,
+                                         pa.scalar("", array.type))
+    return pc.if_else(mask, quoted, array)
+
+
+def safe_table(table: pa.Table) -> pa.Table:
+    """``table`` with every string column neutralised (vectorised, in Arrow); other columns
+    and the schema unchanged. For CSV output only: Parquet keeps the exact strings."""
+    columns = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = _safe_array(column)
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=table.schema)
+
+
+class CsvWriter:
+    """``csv.writer`` with ``\\n`` line ends that also quotes a field holding a carriage
+    return (``csv`` quotes only the line terminator's characters, so a lone ``\\r`` in a cell
+    would otherwise end the row for most readers). Cells are written as given: neutralise text
+    cells with :func:`safe_column` first."""
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+        self._plain = csv.writer(out, lineterminator="\n")
+        self._buf = io.StringIO()
+        self._cr = csv.writer(self._buf, lineterminator="\r\n")  # quotes fields holding \r
+
+    def writerow(self, row: Sequence[object]) -> None:
+        if any(isinstance(cell, str) and "\r" in cell for cell in row):
+            self._buf.seek(0)
+            self._buf.truncate()
+            self._cr.writerow(row)
+            self._out.write(self._buf.getvalue()[:-2] + "\n")
+        else:
+            self._plain.writerow(row)
+
+    def writerows(self, rows: Iterable[Sequence[object]]) -> None:
+        rows = list(rows)
+        if any("\r" in cell for row in rows for cell in row if isinstance(cell, str)):
+            for row in rows:
+                self.writerow(row)
+        else:  # the common case, at the csv module's speed
+            self._plain.writerows(rows)
+
+
+def csv_writer(out: TextIO) -> CsvWriter:
+    """A CSV writer for ``out`` (see :class:`CsvWriter`)."""
+    return CsvWriter(out)

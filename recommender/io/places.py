@@ -1,0 +1,109 @@
+"""Where users are: the place attributes, and the cinema table (``cinemas.csv``) with its reader.
+
+A user attribute is a *place* when it names where a member watches: ``region``, ``city``,
+``cinema`` (the member's most-visited cinema) or ``zip_zone`` (the first digit of a US ZIP
+code, the USPS national area; see :mod:`recommender.io.public`). Demand is broken down and
+screens are shared out only by these attributes.
+
+``cinemas.csv`` has the header ``cinema_id,city,region,screens,seats``: one row per cinema,
+``screens`` and ``seats`` positive whole numbers (seats over all its screens).
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.errors import DataError
+from recommender.io.columns import REGION
+
+CITY = "city"
+CINEMA = "cinema"
+ZIP_ZONE = "zip_zone"
+PLACE_ATTRIBUTES: tuple[str, ...] = (REGION, CITY, CINEMA, ZIP_ZONE)
+"""User attributes that name a place (the ``by`` of a distribution)."""
+
+CINEMAS_FILE = "cinemas.csv"
+CINEMA_ID = "cinema_id"
+SCREENS = "screens"
+SEATS = "seats"
+CINEMA_COLUMNS: tuple[str, ...] = (CINEMA_ID, CITY, REGION, SCREENS, SEATS)
+
+
+@dataclass(frozen=True)
+class Cinemas:
+    """The cinema table, rows in file order: ids, city, region, screens and seats."""
+
+    ids: NDArray[np.str_]
+    city: NDArray[np.str_]
+    region: NDArray[np.str_]
+    screens: NDArray[np.int64]
+    seats: NDArray[np.int64]
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def screens_of(self, cinema_ids: NDArray[np.str_]) -> NDArray[np.int64]:
+        """Screens of each id in ``cinema_ids`` (0 for an id the table does not hold)."""
+        order = np.argsort(self.ids, kind="stable")
+        ids = np.asarray(cinema_ids, dtype=str)
+        pos = np.clip(np.searchsorted(self.ids[order], ids), 0, max(len(self.ids) - 1, 0))
+        if not len(self.ids):
+            return np.zeros(len(ids), np.int64)
+        hit = self.ids[order][pos] == ids
+        return np.where(hit, self.screens[order][pos], 0).astype(np.int64)
+
+
+def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
+    """Read a ``cinemas.csv`` (see the module docstring); ``DataError`` names the file, the
+    line and what was expected. ``screens`` and ``seats`` may be the only columns besides
+    ``cinema_id`` (``--screens-per-cinema`` files): a missing city or region reads as ""."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise DataError(str(p), "no such file (expected a cinemas CSV with the header "
+                        f"{','.join(CINEMA_COLUMNS)})") from None
+    except UnicodeDecodeError as e:
+        raise DataError(str(p), f"not UTF-8 text (byte {e.start})") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise DataError(str(p), f"empty file; expected the header {','.join(CINEMA_COLUMNS)}",
+                        line=1)
+    head = [h.strip().lower() for h in rows[0]]
+    if CINEMA_ID not in head or SCREENS not in head:
+        raise DataError(str(p), f"the header must name {CINEMA_ID} and {SCREENS} (expected "
+                        f"{','.join(CINEMA_COLUMNS)}); found {','.join(rows[0])}", line=1)
+    col = {name: head.index(name) for name in CINEMA_COLUMNS if name in head}
+    ids: list[str] = []
+    values: dict[str, list[str]] = {CITY: [], REGION: []}
+    numbers: dict[str, list[int]] = {SCREENS: [], SEATS: []}
+    seen: set[str] = set()
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != len(head):
+            raise DataError(str(p), f"{len(row)} fields, expected {len(head)}", line=line)
+        cid = row[col[CINEMA_ID]]
+        if not cid or cid in seen:
+            what = "an empty" if not cid else f"a repeated ({cid!r})"
+            raise DataError(str(p), f"{what} {CINEMA_ID}", line=line)
+        seen.add(cid)
+        ids.append(cid)
+        for name in (CITY, REGION):
+            values[name].append(row[col[name]] if name in col else "")
+        for name in (SCREENS, SEATS):
+            raw = row[col[name]].strip() if name in col else "0"
+            if not raw.isdigit() or (name == SCREENS and int(raw) < 1):
+                raise DataError(str(p), f"{name} must be a whole number"
+                                f"{' >= 1' if name == SCREENS else ''}, got {raw!r}", line=line)
+            numbers[name].append(int(raw))
+    return Cinemas(np.asarray(ids, dtype=str), np.asarray(values[CITY], dtype=str),
+                   np.asarray(values[REGION], dtype=str), np.asarray(numbers[SCREENS], np.int64),
+                   np.asarray(numbers[SEATS], np.int64), str(p))

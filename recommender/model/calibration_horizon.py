@@ -1,0 +1,109 @@
+"""The horizon of a calibrated probability, and stretching it to another number of days.
+
+``p`` covers the held-out slice's span (``span_days``). ``activity_curve`` measures, on past
+cuts of the training data, how known users' activity on known films grows with the horizon;
+``scale`` stretches ``p`` along it: ``1 - (1 - p) ** horizon_factor(days)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+CURVE_STEPS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0, 32.0)
+
+
+def activity_curve(user_idx: NDArray[np.integer], film_idx: NDArray[np.integer],
+                   timestamp: NDArray[np.integer], n_users: int, n_films: int, days: float,
+                   n_cuts: int = 12) -> dict[str, Any]:
+    """How known users' activity grows with the horizon, measured on past cuts of the data.
+
+    For cuts spread over the later half of the data, count the interactions, within D days
+    after the cut, of users already seen before it on films already seen before it;
+    ``ratio`` is that count at D against the count at ``days`` (the calibration horizon),
+    pooled over the cuts with D days of data after them, for D = ``days`` x ``CURVE_STEPS``
+    (those the data can measure). Users leave and new films take a share, so it grows more
+    slowly than D / days.
+    """
+    ts = np.asarray(timestamp, np.int64)
+    u = np.asarray(user_idx, np.int64)
+    f = np.asarray(film_idx, np.int64)
+    end = int(ts.max())
+    first = np.full(n_users, np.iinfo(np.int64).max)
+    np.minimum.at(first, u, ts)
+    film_first = np.full(n_films, np.iinfo(np.int64).max)
+    np.minimum.at(film_first, f, ts)
+    h = days * 86400.0
+    cuts = np.unique(np.quantile(ts, np.linspace(0.5, 1.0, n_cuts + 1)[:-1], method="lower"))
+    cuts = cuts[cuts + h <= end]
+    grid = np.asarray(CURVE_STEPS) * h
+    counts = np.zeros((len(cuts), len(grid)))
+    at_h = np.zeros(len(cuts))
+    valid = np.zeros((len(cuts), len(grid)), bool)
+    # the rows after the first cut, by time, with the time their user and film were both known
+    late = ts > (cuts.min() if len(cuts) else end)
+    order = np.argsort(ts[late], kind="stable")
+    ts_s = ts[late][order]
+    known_at = np.maximum(first[u[late]], film_first[f[late]])[order]
+    for i, c in enumerate(cuts.tolist()):  # one pass per cut (a dozen), vectorised inside
+        start = int(np.searchsorted(ts_s, c, side="right"))
+        cum = np.r_[0, np.cumsum(known_at[start:] <= c)]
+        stops = np.searchsorted(ts_s, c + np.r_[grid, h], side="right") - start
+        counts[i], at_h[i] = cum[stops[:-1]], cum[stops[-1]]
+        valid[i] = c + grid <= end
+    out_days, out_ratio = [], []
+    for j in range(len(grid)):
+        den = float(at_h[valid[:, j]].sum())
+        if den > 0:
+            out_days.append(round(float(grid[j] / 86400.0), 3))
+            out_ratio.append(float(counts[valid[:, j], j].sum()) / den)
+    ratio = np.maximum.accumulate(np.asarray(out_ratio)) if out_ratio else np.zeros(0)
+    return {"days": out_days, "ratio": [round(float(r), 4) for r in ratio],
+            "cuts": int(len(cuts))}
+
+
+def latest(timestamps: NDArray[np.integer], k: int) -> NDArray[np.bool_]:
+    """True for the ``k`` latest of ``timestamps`` (ties by position, later wins)."""
+    n = len(timestamps)
+    mask = np.zeros(n, bool)
+    if k > 0:
+        mask[np.lexsort((np.arange(n), np.asarray(timestamps, np.int64)))[n - max(k, 0):]] = True
+    return mask
+
+
+def span_days(held_timestamps: NDArray[np.integer], last_timestamp: int) -> float | None:
+    """The held-out slice's span in days: from its first timestamp to ``last_timestamp``."""
+    if len(held_timestamps) == 0:
+        return None
+    return max(float(last_timestamp - int(np.min(held_timestamps))) / 86400.0, 1.0 / 24)
+
+
+def horizon_factor(calibration: dict[str, Any], days: float) -> float | None:
+    """How many calibration horizons of known users' activity ``days`` amount to: the
+    measured ``horizon_curve`` ratio, interpolated; past its last point it grows at the pace
+    of its last step (or D / horizon_days without a curve). None without a horizon."""
+    h = calibration.get("horizon_days") if calibration else None
+    if not h:
+        return None
+    curve = calibration.get("horizon_curve") or {}
+    xs, ys = list(curve.get("days") or []), list(curve.get("ratio") or [])
+    if len(xs) < 2:
+        return float(days) / float(h)
+    if days <= xs[-1]:
+        return float(np.interp(days, [0.0, *xs], [0.0, *ys]))
+    slope = max((ys[-1] - ys[-2]) / max(xs[-1] - xs[-2], 1e-9), 0.0)
+    return ys[-1] + slope * (float(days) - xs[-1])
+
+
+def scale(p: NDArray[np.float64] | float, calibration: dict[str, Any], days: float
+          ) -> NDArray[np.float64]:
+    """``p`` stretched from the calibration horizon to ``days``:
+    ``1 - (1 - p) ** horizon_factor(days)`` (the daily rate follows known users' measured
+    activity); unchanged when the horizon is unknown."""
+    arr = np.asarray(p, np.float64)
+    k = horizon_factor(calibration, days)
+    if k is None:
+        return arr
+    return 1.0 - np.power(1.0 - np.clip(arr, 0.0, 1.0), k)

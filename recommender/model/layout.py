@@ -1,0 +1,278 @@
+"""Versioned model folders: complete versions under ``versions/`` and an atomically swapped link.
+
+Layout of a model folder ``MODEL`` (``artifact.save`` writes it)::
+
+    MODEL/current -> versions/000007-<model version>   a relative symbolic link
+    MODEL/meta.json -> current/meta.json               so MODEL/meta.json describes it
+    MODEL/versions/000007-<model version>/             one complete model (meta.json, *.npy)
+    MODEL/versions/000006-<model version>/             the previous one, kept for rollback
+    MODEL/.lock                                        held by a writer (``flock``) while saving
+
+A save writes a new version under a temporary name inside ``versions/``, flushes every file
+and the folder to disk, renames it to its final name, makes a new link beside ``current`` and
+renames it over ``current`` (one ``rename``: a reader sees the old target or the new one,
+never nothing). Leftovers of an interrupted save (temporary folders and links, versions beyond
+the newest ``keep``, the files of a flat folder written by an older version of this library
+and the ``.MODEL.tmp-*`` folders its saves left beside it) are removed by the next save.
+
+A flat folder (the files directly in ``MODEL``, the layout before versions) still loads, and
+a save over one migrates it without a gap: the version and ``current`` are written inside it
+while its files stay readable, and readers prefer ``current`` once it exists; only then are
+the flat files removed. A ``current`` that is a real folder (``shutil.copytree`` follows
+links) loads too, and is exchanged for a link atomically where Linux allows
+(``renameat2(RENAME_EXCHANGE)``).
+
+Nothing here knows what a model is: ``artifact`` decides which files a version holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from recommender.io.atomic import umask
+
+CURRENT = "current"
+VERSIONS = "versions"
+LOCK = ".lock"
+TMP_PREFIX = ".tmp-"            # a version being written, inside versions/
+LINK_PREFIX = f".{CURRENT}.tmp-"  # a link (or an exchanged folder) being swapped, in MODEL
+KEEP = 2                        # versions kept by default: the current one and the one before
+_VERSION_NAME = re.compile(r"(\d{6,})-[A-Za-z0-9._-]*")
+
+
+def step(label: str) -> None:
+    """Called between every two steps of a save that change the disk; tests replace it to
+    interrupt a save (``SIGKILL``) at each step in turn."""
+
+
+def resolve(path: str | os.PathLike[str]) -> Path:
+    """The folder that holds the files of the model at ``path`` now: the target of
+    ``path/current`` when there is one (read once, so a concurrent swap cannot mix two
+    versions), else ``path`` itself (a flat folder, or nothing)."""
+    root = Path(path)
+    link = root / CURRENT
+    try:
+        target = os.readlink(link)
+    except FileNotFoundError:
+        return root
+    except OSError:  # not a link: a copied folder, or ``path`` is not a folder
+        return link if link.is_dir() else root
+    return root / target
+
+
+def stamp(path: str | os.PathLike[str], meta: str = "meta.json") -> str:
+    """A cheap identity of what ``path`` serves now (two system calls): the resolved folder
+    and its ``meta`` file's inode and modification time; "" when there is none. It changes
+    with every save or switch, also of a flat folder replaced by an older library."""
+    folder = resolve(path)
+    try:
+        st = os.stat(folder / meta)
+    except OSError:
+        return ""
+    return f"{folder}|{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"
+
+
+def is_versioned(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` has a ``current`` (link or folder)."""
+    return os.path.lexists(Path(path) / CURRENT)
+
+
+def owns(path: Path, marker: str) -> bool:
+    """Whether the existing folder ``path`` may be written as a model folder: it is empty,
+    has a ``current`` or the flat layout's ``marker`` file, or holds only what an interrupted
+    first save leaves (``versions/``, the lock, a temporary link)."""
+    if is_versioned(path) or (path / marker).is_file():
+        return True
+    return all(p.name in (VERSIONS, LOCK) or p.name.startswith(LINK_PREFIX)
+               for p in path.iterdir())
+
+
+def fsync_dir(path: Path) -> None:
+    """Flush a folder's entries (new names, renames) to disk, where the system allows."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _locked(root: Path) -> Iterator[None]:
+    """Hold ``root/.lock`` exclusively (``flock``; released by the kernel if the writer dies),
+    so that two saves to one folder take turns and a save never cleans up another's work."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux
+        yield
+        return
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _label(text: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", text)[:64].strip("._")
+    return safe or "model"
+
+
+def versions(root: Path) -> list[Path]:
+    """The complete versions in ``root/versions``, oldest first."""
+    folder = root / VERSIONS
+    if not folder.is_dir():
+        return []
+    found = [(int(m.group(1)), p) for p in folder.iterdir()
+             if (m := _VERSION_NAME.fullmatch(p.name)) and p.is_dir() and not p.is_symlink()]
+    return [p for _, p in sorted(found)]
+
+
+def _rename_into(root: Path, tmp: Path, label: str) -> Path:
+    existing = versions(root)
+    seq = int(existing[-1].name.split("-", 1)[0]) + 1 if existing else 1
+    while True:
+        final = root / VERSIONS / f"{seq:06d}-{_label(label)}"
+        if not os.path.lexists(final):
+            os.rename(tmp, final)
+            fsync_dir(root / VERSIONS)
+            return final
+        seq += 1
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the names ``a`` and ``b`` in one step (Linux ``renameat2(RENAME_EXCHANGE)``);
+    False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError, TypeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(rc == 0)
+
+
+def _point(root: Path, version: Path) -> None:
+    """Make ``root/current`` point at ``version`` in one ``rename``."""
+    link = root / CURRENT
+    tmp_link = root / f"{LINK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+    os.symlink(os.path.relpath(version, root), tmp_link)
+    step("linked")
+    try:
+        if link.is_dir() and not link.is_symlink():  # a copied folder, not a link
+            if not _exchange(tmp_link, link):
+                # no atomic exchange here: a reader in the gap between these two renames
+                # finds no model and retries (artifact.load)
+                aside = Path(tempfile.mkdtemp(prefix=LINK_PREFIX, dir=root))
+                os.rename(link, aside / CURRENT)
+                os.replace(tmp_link, link)
+        else:
+            os.replace(tmp_link, link)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp_link.unlink()
+        raise
+    fsync_dir(root)
+    step("swapped")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+    step(f"removed {path.name}")
+
+
+def cleanup(root: Path, keep: int, flat_files: Callable[[Path], Iterable[str]]) -> None:
+    """Remove what earlier saves left: the flat layout's files (once ``current`` exists),
+    temporary versions and links, versions older than the newest ``keep`` (never the one
+    ``current`` points at) and the old layout's ``.MODEL.tmp-*`` folders beside ``root``.
+    Call with the lock held."""
+    if is_versioned(root):
+        for name in flat_files(root):  # meta.json first: the rest is no model without it
+            if (root / name).is_file() and not (root / name).is_symlink():
+                _remove(root / name)
+    for p in sorted(root.glob(f"{LINK_PREFIX}*")):
+        _remove(p)
+    for p in sorted((root / VERSIONS).glob(f"{TMP_PREFIX}*")):
+        _remove(p)
+    current = resolve(root).resolve()
+    complete = versions(root)
+    for p in complete[:max(0, len(complete) - max(1, keep))]:
+        if p.resolve() != current:
+            _remove(p)
+    for p in sorted(root.parent.glob(f".{root.name}.tmp-*")):  # the old atomic_dir's work
+        if p.is_dir() and {c.name for c in p.iterdir()} <= {"new", "old"}:
+            _remove(p)
+
+
+def expose(root: Path, names: Iterable[str]) -> None:
+    """Make ``root/<name>`` a link to ``current/<name>`` for each of ``names`` (one rename
+    each), so that a reader of ``MODEL/meta.json`` reads the current version's."""
+    for name in names:
+        link, target = root / name, f"{CURRENT}/{name}"
+        if link.is_symlink() and os.readlink(link) == target:
+            continue
+        tmp_link = root / f"{LINK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
+        os.symlink(target, tmp_link)
+        os.replace(tmp_link, link)
+        step(f"exposed {name}")
+
+
+@contextmanager
+def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[str]],
+                keep: int = KEEP, exposed: Iterable[str] = ()) -> Iterator[Path]:
+    """Yield an empty private folder inside ``root/versions``; when the block ends without
+    an exception it becomes the next version (named ``<sequence>-<label>``) and ``current``
+    points at it, leftovers are cleaned (``cleanup``) and ``exposed`` files are linked at the
+    top (``expose``). The caller writes (and
+    ``fsync``s) the files. On an exception the new version is removed and nothing else
+    changes (a ``root`` this call created is removed again)."""
+    created = not root.exists()
+    root.mkdir(parents=True, exist_ok=True)
+    (root / VERSIONS).mkdir(exist_ok=True)
+    swapped = False
+    try:
+        with _locked(root):
+            step("locked")
+            tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root / VERSIONS))
+            final = tmp
+            try:
+                yield tmp
+                os.chmod(tmp, 0o777 & ~umask())
+                fsync_dir(tmp)
+                step("written")
+                final = _rename_into(root, tmp, label)
+                step("renamed")
+                _point(root, final)
+                swapped = True
+            except BaseException:
+                shutil.rmtree(final, ignore_errors=True)
+                raise
+            with contextlib.suppress(OSError):  # the save is done; the next one retries
+                cleanup(root, keep, flat_files)
+                expose(root, exposed)
+    finally:
+        if created and not swapped:  # only empty folders and the lock: never another's work
+            with contextlib.suppress(OSError):
+                (root / VERSIONS).rmdir()
+                (root / LOCK).unlink()
+                root.rmdir()

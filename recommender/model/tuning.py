@@ -1,0 +1,266 @@
+"""Hyper-parameter search inside ``train``, within a budget that scales with the data.
+
+A validation split of the training part, and a staged search over the parameters that matter.
+
+The search (``tune``) runs on the part of the log that ``train`` fits the calibration model on,
+so neither the tier-calibration holdout nor any test data is seen. Its validation split is
+each user's latest ``VALIDATION_SHARE`` of interactions when they have timestamps and a seeded
+random share of each user's otherwise (per user, so that every user stays known: a global time
+cut leaves mostly users first seen after it). Each trial fits ALS on the rest and scores the
+mean of audience recall@100 and user recall@20 on the validation split
+(``validation.factor_recalls``; a NaN part is skipped).
+
+Stages, each starting from the best setting so far (the incumbent). A challenger replaces it
+only when its objective is higher by more than ``MARGIN`` standard errors of the incumbent's
+(the objective's sampling noise over films and users), so noise does not move the defaults:
+
+1. regularization x alpha on the grid ``REGULARIZATION x ALPHA`` (the starting values added);
+2. one step further (x3 or /3) wherever the best value sits on the grid's edge, while it helps;
+3. each other weighting scheme the log supports (``rating`` with ratings, ``log`` with repeat
+   views, ``bm25``), at the same alpha and at alpha scaled to the same mean confidence;
+4. the factor counts in ``FACTORS``.
+
+Budget: logs of up to ``FULL_SEARCH_INTERACTIONS`` are searched on every user. Larger logs are
+searched on a seeded sample of users (all of a sampled user's interactions) sized so the
+planned trials cost at most ``BUDGET_FITS`` fits of the whole training part, estimated as
+interactions x factors^1.3 per trial: at the ML-20M shape (138k users, 20M interactions) the
+sample is about 1M interactions and the search adds under one fit. Under sampling, films get
+fewer viewers than in the full log, so regularization chosen on the sample weighs relatively
+more there than on the full log; the report records the sample share.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.io.dataset import Interactions
+from recommender.model.config import TUNABLE, TrainConfig
+from recommender.model.training import fit_factors
+from recommender.model.validation import factor_recalls, per_user_latest
+from recommender.model.weighting import confidence
+
+VALIDATION_SHARE = 0.2
+REGULARIZATION = (10.0, 30.0, 100.0)
+ALPHA = (1.0, 3.0, 10.0)
+FACTORS = (32, 128)
+FULL_SEARCH_INTERACTIONS = 300_000
+BUDGET_FITS = 0.8
+MARGIN = 1.0  # standard errors a challenger must gain over the incumbent
+EDGE_STEPS = 2  # at most this many x3 (or /3) steps past a grid edge per parameter
+K, USER_K = 100, 20
+OBJECTIVE = (f"mean of audience_recall@{K} and user_recall@{USER_K} on the validation split "
+             "(recommender/model/validation.py)")
+
+
+def _schemes(data: Interactions, base: str) -> list[str]:
+    out = ["binary"]
+    if data.rating is not None:
+        out.append("rating")
+    if len(data) and float(np.max(data.weight)) > 1:
+        out.append("log")
+    out.append("bm25")
+    return [s for s in out if s != base]
+
+
+def planned_fits(config: TrainConfig, searchable: list[str], n_schemes: int) -> float:
+    """The planned trials' cost in fits of the starting configuration on the same data."""
+    grid = (len(REGULARIZATION) + 1 if "regularization" in searchable else 1) * \
+        (len(ALPHA) + 1 if "alpha" in searchable else 1)
+    edges = EDGE_STEPS * sum(n in searchable for n in ("regularization", "alpha"))
+    schemes = 2 * n_schemes + 2 if "weighting" in searchable else 0
+    factors = sum((f / config.factors) ** 1.3 for f in FACTORS) if "factors" in searchable else 0
+    return float(grid + edges + schemes + factors)
+
+
+def sample_share(n_interactions: int, planned: float) -> float:
+    """Share of users the search runs on: 1 for small logs, else the budget's share."""
+    if n_interactions <= FULL_SEARCH_INTERACTIONS:
+        return 1.0
+    return min(1.0, max(FULL_SEARCH_INTERACTIONS / n_interactions, BUDGET_FITS / planned))
+
+
+class _Search:
+    """Trials on one validation split, cached by their parameters."""
+
+    def __init__(self, train: Interactions, held: sp.csr_matrix, rows: np.ndarray,
+                 config: TrainConfig, progress: bool) -> None:
+        self.train, self.rows, self.config, self.progress = train, rows, config, progress
+        self.seen = train.to_csr()[rows]
+        self.held = held[rows]
+        self.conf: dict[str, sp.csr_matrix] = {}
+        self.trials: list[dict[str, Any]] = []
+        self.cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def confidence(self, scheme: str) -> sp.csr_matrix:
+        if scheme not in self.conf:
+            c = self.config
+            self.conf[scheme] = confidence(self.train, scheme, c.bm25_k1, c.bm25_b)[self.rows]
+        return self.conf[scheme]
+
+    def mean_confidence(self, scheme: str) -> float:
+        m = self.confidence(scheme)
+        return float(m.data.mean()) if m.nnz else 1.0
+
+    def run(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = tuple(params[n] for n in TUNABLE)
+        if key in self.cache:
+            return self.cache[key]
+        cfg = replace(self.config, **params)
+        t0 = time.perf_counter()
+        uf, ff = fit_factors(self.confidence(cfg.weighting), cfg)
+        aud, aud_se, usr, usr_se = factor_recalls(uf, ff, self.seen, self.held, K, USER_K,
+                                                  seed=cfg.seed)
+        parts = [(v, e) for v, e in ((aud, aud_se), (usr, usr_se)) if not math.isnan(v)]
+        se = math.sqrt(sum(e * e for _, e in parts if not math.isnan(e))) / max(len(parts), 1)
+        trial = {"params": dict(params),
+                 "objective": round(float(np.mean([v for v, _ in parts])), 5) if parts
+                 else float("nan"),
+                 "standard_error": round(se, 5),
+                 f"audience_recall@{K}": round(aud, 5), f"user_recall@{USER_K}": round(usr, 5),
+                 "seconds": round(time.perf_counter() - t0, 3)}
+        self.cache[key] = trial
+        self.trials.append(trial)
+        if self.progress:
+            print(f"tuning trial {len(self.trials)}: " + ", ".join(
+                f"{n} {v}" for n, v in params.items()) + f": objective {trial['objective']} "
+                f"({trial['seconds']:.1f} s)", file=sys.stderr)
+        return trial
+
+    def best(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run ``candidates`` in order. The first is the incumbent; the best of the others
+        replaces it if it scores more than ``MARGIN`` standard errors higher."""
+        results = [self.run(p) for p in candidates]
+        incumbent = results[0]
+        bar = _score(incumbent) + MARGIN * float(incumbent.get("standard_error") or 0.0)
+        challenger = max(results[1:], key=lambda t: (_score(t), -results.index(t)),
+                         default=incumbent)
+        return challenger if _score(challenger) > bar else incumbent
+
+
+def _score(trial: dict[str, Any]) -> float:
+    v = float(trial["objective"])
+    return -1.0 if math.isnan(v) else v
+
+
+def _grid(values: tuple[float, ...], start: float) -> list[float]:
+    return [start] + [v for v in values if v != start]
+
+
+def tune(data: Interactions, config: TrainConfig, progress: bool = False
+         ) -> tuple[TrainConfig, dict[str, Any]]:
+    """Search ``config``'s ``TUNABLE`` parameters not in ``config.fixed`` on ``data`` (the
+    training part only). Returns the chosen configuration and the report ``meta.json`` keeps."""
+    t0 = time.perf_counter()
+    searchable = [n for n in TUNABLE if n not in config.fixed]
+    report: dict[str, Any] = {"fixed": sorted(set(config.fixed) & set(TUNABLE))}
+    if config.model != "als":
+        return config, {**report, "status": f"not run: the search covers ALS, not {config.model}"}
+    if not searchable:
+        return config, {**report, "status": "not run: every tunable parameter is fixed"}
+    schemes = _schemes(data, config.weighting)
+    share = sample_share(len(data), planned_fits(config, searchable, len(schemes)))
+    rng = np.random.default_rng(config.seed)
+    if share < 1.0:
+        data = data.subset((rng.random(data.n_users) < share)[data.user_idx])
+    key = data.timestamp if data.timestamp is not None else \
+        np.random.default_rng(config.seed + 1).permutation(len(data))
+    val = per_user_latest(data.user_idx, np.asarray(key, np.int64), VALIDATION_SHARE)
+    if not val.any() or val.all():
+        return config, {**report, "status": "not run: too few interactions to validate on"}
+    train = data.subset(~val)
+    rows = np.flatnonzero(np.bincount(data.user_idx, minlength=data.n_users) > 0)
+    search = _Search(train, data.subset(val).to_csr(), rows, config, progress)
+    start = {n: getattr(config, n) for n in TUNABLE}
+    if progress:
+        print(f"tuning {', '.join(searchable)} on {len(rows):,} users x {len(data):,} "
+              f"interactions ({share:.0%} of users) ...", file=sys.stderr)
+
+    # 1. regularization x alpha
+    regs = _grid(REGULARIZATION, config.regularization) if "regularization" in searchable \
+        else [config.regularization]
+    alphas = _grid(ALPHA, config.alpha) if "alpha" in searchable else [config.alpha]
+    best = search.best([{**start, "regularization": r, "alpha": a}
+                        for r in regs for a in alphas])
+    # 2. one step past the grid's edge while it helps
+    for name, grid in (("regularization", regs), ("alpha", alphas)):
+        if name not in searchable:
+            continue
+        for _ in range(EDGE_STEPS):
+            value = best["params"][name]
+            if value == max(grid):
+                nxt = value * 3
+            elif value == min(grid):
+                nxt = value / 3
+            else:
+                break
+            grid = [*grid, nxt]
+            best = search.best([best["params"], {**best["params"], name: round(nxt, 6)}])
+    # 3. weighting schemes, alpha scaled to the same mean confidence, then alpha x3 and /3
+    if "weighting" in searchable:
+        p = best["params"]
+        ref = p["alpha"] * search.mean_confidence(p["weighting"])
+        options = [p]
+        for s in schemes:
+            options += [{**p, "weighting": s}, {**p, "weighting": s,
+                                                "alpha": _sig(ref / search.mean_confidence(s))}]
+        best = search.best(options)
+        if best["params"]["weighting"] != p["weighting"] and "alpha" in searchable:
+            q = best["params"]
+            best = search.best([q, {**q, "alpha": _sig(q["alpha"] * 3)},
+                                {**q, "alpha": _sig(q["alpha"] / 3)}])
+    # 4. factors
+    if "factors" in searchable:
+        p = best["params"]
+        best = search.best([p] + [{**p, "factors": f} for f in FACTORS if f != p["factors"]])
+
+    chosen = replace(config, **best["params"]).validate()
+    first = search.trials[0]
+    searched: dict[str, list[Any]] = {n: sorted({t["params"][n] for t in search.trials}, key=str)
+                                      for n in searchable}
+    report.update({
+        "status": "searched",
+        "searched": searched,
+        "chosen": dict(best["params"]),
+        "start": dict(start),
+        "objective": OBJECTIVE,
+        "validation": {
+            "split": ("latest" if data.timestamp is not None else "seeded random")
+            + f" {VALIDATION_SHARE:.0%} of each searched user's interactions",
+            "users": int(len(rows)),
+            "interactions": int(len(data)),
+            "user_share": round(share, 4),
+            "chosen": {k: v for k, v in best.items() if k != "params"},
+            "start": {k: v for k, v in first.items() if k != "params"},
+        },
+        "trials": search.trials,
+        "seconds": round(time.perf_counter() - t0, 3),
+    })
+    return chosen, report
+
+
+def _sig(x: float) -> float:
+    """``x`` rounded to 4 significant digits (a readable, exactly reproducible value)."""
+    return float(f"{x:.4g}")
+
+
+def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The search's outcome in a model's ``meta.json`` without the trial list (for /health):
+    status, what was searched and chosen, the validation objective and the seconds spent."""
+    t = meta.get("tuning")
+    if not isinstance(t, dict):
+        return None
+    keys = ("status", "fixed", "searched", "chosen", "seconds")
+    out = {k: t[k] for k in keys if k in t}
+    val = t.get("validation")
+    if isinstance(val, dict):
+        out["validation_objective"] = {k: val[k].get("objective") for k in ("chosen", "start")
+                                       if isinstance(val.get(k), dict)}
+        out["trials"] = len(t.get("trials", []))
+    return out

@@ -1,0 +1,144 @@
+"""Recall of factor models on a held-out slice: the metric kernel tuning and evaluation share.
+
+``hits_at_k`` and ``recall_at_k`` are the kernel (``recommender.evaluation.metrics`` imports
+them from here, since the model room cannot import the evaluation room). ``factor_recalls``
+scores users x films factors on a validation matrix in both directions, as
+``recommender.evaluation.scoring.score_split`` does on a test split: a film's audience ranks
+every candidate user who had not watched it in training (films with ``min_viewers``+ held-out
+viewers), a user's recommendations rank every candidate film they had not watched.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.kernels.ranking import top_k_rows
+
+FloatArray = NDArray[np.float64]
+
+
+def hits_at_k(top: NDArray[np.integer], counts: NDArray[np.integer], truth: NDArray[np.bool_]
+              ) -> NDArray[np.bool_]:
+    """``(q, k)`` bool: whether the candidate in each ranked slot is a held-out positive
+    (padding slots are never hits)."""
+    top = np.asarray(top)
+    q, k = top.shape
+    real = np.arange(k)[None, :] < np.asarray(counts)[:, None]
+    safe = np.where(real, top, 0)
+    return np.asarray(truth)[np.arange(q)[:, None], safe] & real
+
+
+def recall_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> FloatArray:
+    """Hits in the top k / min(k, positives), per query (``nan`` where a query has none).
+
+    The min-normalisation makes 1.0 reachable when a query has fewer than k positives and
+    when it has more.
+    """
+    k = hits.shape[1]
+    n_rel = np.asarray(n_relevant, np.float64)
+    denom = np.minimum(n_rel, k)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out: FloatArray = np.where(denom > 0, hits.sum(axis=1) / denom, np.nan)
+    return out
+
+
+def _mean_se(values: list[FloatArray]) -> tuple[float, float]:
+    """Mean over queries (NaN skipped) and its standard error (NaN with fewer than 2)."""
+    v = np.concatenate(values) if values else np.zeros(0)
+    v = v[~np.isnan(v)]
+    if not len(v):
+        return float("nan"), float("nan")
+    se = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")
+    return float(v.mean()), se
+
+
+def per_user_latest(user_idx: NDArray[np.integer], order_key: NDArray[np.integer],
+                    share: float) -> NDArray[np.bool_]:
+    """True for each user's last ``round(share x their interactions)`` by ``order_key``
+    (timestamps, or a seeded random key), ties by position: every user stays known."""
+    n = len(user_idx)
+    order = np.lexsort((np.arange(n), order_key, user_idx))
+    u = np.asarray(user_idx)[order]
+    counts = np.bincount(u)
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    from_end = (starts + counts)[u] - 1 - np.arange(n)
+    mask = np.zeros(n, bool)
+    mask[order[from_end < np.rint(share * counts[u])]] = True
+    return mask
+
+
+def factor_recalls(
+    user_factors: NDArray[np.float32],
+    film_factors: NDArray[np.float32],
+    seen: sp.csr_matrix,
+    held: sp.csr_matrix,
+    k: int = 100,
+    user_k: int = 20,
+    min_viewers: int = 5,
+    min_films: int = 100,
+    max_queries: int = 2000,
+    seed: int = 0,
+    block_cells: int = 4_000_000,
+) -> tuple[float, float, float, float]:
+    """(audience recall@k, its standard error, user recall@user_k, its standard error) of
+    ``user_factors @ film_factors.T`` on ``held`` (users x films, the held-out positives)
+    given ``seen`` (users x films, training).
+
+    Candidates are the users and films with a training interaction. Films with at least
+    ``min_viewers`` held-out viewers are scored (fewer, down to 2, where that leaves under
+    ``min_films`` films). At most ``max_queries``
+    films and users (a seeded sample) are scored, which bounds the cost on large logs.
+    """
+    rng = np.random.default_rng(seed)
+    seen = sp.csr_matrix(seen)
+    held = sp.csr_matrix(held)
+    users = np.flatnonzero(np.diff(seen.indptr) > 0)
+    films = np.flatnonzero(np.bincount(seen.indices, minlength=seen.shape[1]) > 0)
+    hist = seen[users][:, films]
+    test = held[users][:, films]
+    test.data[:] = 1
+    hist.data[:] = 1
+    uf = np.asarray(user_factors, np.float32)[users]
+    ff = np.asarray(film_factors, np.float32)[films]
+
+    def sample(candidates: NDArray[np.intp]) -> NDArray[np.intp]:
+        if len(candidates) <= max_queries:
+            return candidates
+        return np.sort(rng.choice(candidates, max_queries, replace=False))
+
+    # audience direction: queries are films, candidates the users
+    hist_f, test_f = hist.T.tocsr(), test.T.tocsr()
+    n_viewers = np.diff(test_f.indptr)
+    # a sparse log has few films with min_viewers held-out viewers: lower the bar (not below
+    # 2) until min_films films qualify, so the audience part averages over enough films
+    bar = min_viewers
+    while bar > 2 and int((n_viewers >= bar).sum()) < min_films:
+        bar -= 1
+    qf = sample(np.flatnonzero(n_viewers >= bar))
+    rec: list[FloatArray] = []
+    step = max(1, block_cells // max(len(users), 1))
+    for start in range(0, len(qf), step):
+        blk = qf[start:start + step]
+        scores = ff[blk] @ uf.T
+        scores[hist_f[blk].toarray() > 0] = -np.inf
+        top, counts = top_k_rows(scores, k)
+        hits = hits_at_k(top, counts, test_f[blk].toarray() > 0)
+        rec.append(recall_at_k(hits, n_viewers[blk]))
+    audience, audience_se = _mean_se(rec)
+
+    # user direction: queries are users, candidates the films
+    n_test = np.diff(test.indptr)
+    qu = sample(np.flatnonzero(n_test > 0))
+    rec = []
+    step = max(1, block_cells // max(len(films), 1))
+    for start in range(0, len(qu), step):
+        blk = qu[start:start + step]
+        scores = uf[blk] @ ff.T
+        scores[hist[blk].toarray() > 0] = -np.inf
+        top, counts = top_k_rows(scores, user_k)
+        hits = hits_at_k(top, counts, test[blk].toarray() > 0)
+        rec.append(recall_at_k(hits, n_test[blk]))
+    user, user_se = _mean_se(rec)
+    return audience, audience_se, user, user_se

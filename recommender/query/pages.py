@@ -1,0 +1,163 @@
+"""One page of a ranked audience, and the rings (tiers) of a ranking by rank and by name.
+
+A ring's bounds by rank (``tier_bounds``), each rank's tier (``tier_of``), a ring by name in
+any case (``resolve_tier``, ``ring_info``).
+
+Every audience (a film's, lookalikes, cold start) is returned as an ``AudiencePage``; its
+``columns`` are the JSON values of its rows, rounded by :mod:`recommender.query.render`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.errors import InvalidParameterError
+from recommender.model.config import DEFAULT_TIERS, check_tiers
+from recommender.query.render import percentile_values, score_values
+
+Tiers = Sequence[tuple[str, float]]
+MAX_K = 100_000
+
+
+@dataclass
+class AudiencePage:
+    """One page of a ranked audience. Arrays are aligned; ``total`` counts every candidate
+    (after exclusions and filters; within ``ring`` when one ring was asked for), so pages can
+    walk the whole ranking (or the ring)."""
+
+    film_id: str | None
+    user_idx: NDArray[np.int64]
+    user_ids: NDArray[np.str_]
+    rank: NDArray[np.int64]
+    score: NDArray[np.float32]
+    percentile: NDArray[np.float64]
+    tier: list[str | None]
+    segment: NDArray[np.int64]
+    total: int
+    offset: int
+    k: int
+    # the ring the page walks (``tier=``): {"tier", "rank_range", "size"}; None: the whole
+    # ranking
+    ring: dict[str, Any] | None = None
+
+    # a row's fields, in order; ``columns`` holds the rules of their values (one source for
+    # ``rows``, hence ``to_json``, and for the service's byte renderer)
+    FIELDS: ClassVar[tuple[str, ...]] = ("user_id", "rank", "score", "percentile", "tier",
+                                         "segment")
+
+    def columns(self) -> list[list[Any]]:
+        """The rows' JSON values column by column, in ``FIELDS`` order: user ids, ranks,
+        scores rounded to 6 digits, percentiles rounded to 4, tiers (None: no tier) and
+        segments, as Python str / int / float / None (no indices)."""
+        # .tolist() converts each column to Python ints/floats/strs in C (the same values
+        # int()/float() give element by element, several times faster)
+        return [np.asarray(self.user_ids).tolist(), np.asarray(self.rank, np.int64).tolist(),
+                score_values(self.score), percentile_values(self.percentile),
+                list(self.tier), np.asarray(self.segment, np.int64).tolist()]
+
+    def rows(self) -> list[dict[str, Any]]:
+        """JSON-ready rows: user_id, rank, score, percentile, tier, segment (no indices)."""
+        fields = self.FIELDS
+        return [dict(zip(fields, values, strict=True))
+                for values in zip(*self.columns(), strict=True)]
+
+    def body(self, users: Any) -> dict[str, Any]:
+        """The JSON object of the page with ``users`` in the place of its rows: film_id,
+        users, total, offset, k, ring."""
+        film_id = None if self.film_id is None else str(self.film_id)
+        return {"film_id": film_id, "users": users, "total": self.total,
+                "offset": self.offset, "k": self.k, "ring": self.ring}
+
+    def to_json(self) -> dict[str, Any]:
+        """The page as the audience endpoint's JSON body (and ``audience --json``)."""
+        return self.body(self.rows())
+
+    def shown_text(self, filtered: bool = False) -> str:
+        """What the page shows, in words, for a header line: ``showing ranks 11-20``; for a
+        ``filtered`` page (segment or attribute filter), whose rows are scattered over the
+        whole ranking, ``showing 2 users (global ranks 48-511) of 120 matching the filter``
+        (with ``matches 7-8, `` in the brackets past the first page); for a page past the
+        end, ``no users at ranks 5001+ (the ranking has 4,200 candidates)``."""
+        n, first = len(self.user_idx), self.offset + 1
+        if self.ring is not None and not filtered:
+            name, size = self.ring["tier"], self.ring["size"]
+            if n == 0:
+                return (f"no users at {name} ring users {first}+ (the ring has {size:,} "
+                        f"user{'' if size == 1 else 's'})")
+            lo, hi = int(self.rank[0]), int(self.rank[-1])
+            return f"showing {name} ring users {first}-{self.offset + n} (ranks {lo}-{hi})"
+        if not filtered:
+            if n == 0:
+                return (f"no users at ranks {first}+ (the ranking has {self.total:,} "
+                        f"candidate{'' if self.total == 1 else 's'})")
+            return f"showing ranks {first}-{self.offset + n}"
+        if n == 0:
+            if self.total == 0:
+                return "no candidate matches the filter"
+            return (f"no users at matches {first}+ ({self.total:,} candidate"
+                    f"{' matches' if self.total == 1 else 's match'} the filter)")
+        ranks = np.asarray(self.rank, np.int64)
+        lo, hi = int(ranks.min()), int(ranks.max())
+        where = f"global rank {lo}" if lo == hi else f"global ranks {lo}-{hi}"
+        if self.offset:
+            where = (f"match {first}" if n == 1 else f"matches {first}-{self.offset + n}"
+                     ) + f", {where}"
+        return (f"showing {n} user{'' if n == 1 else 's'} ({where}) of {self.total:,} "
+                f"matching the filter")
+
+
+def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
+    if not 1 <= k <= max_k:
+        raise InvalidParameterError(f"k must be in [1, {max_k}], got {k}")
+    if offset < 0:
+        raise InvalidParameterError(f"offset must be >= 0, got {offset}")
+
+
+def tier_bounds(total: int, tiers: Tiers = DEFAULT_TIERS) -> list[tuple[str, int, int]]:
+    """(name, first rank, last rank) of each tier among ``total`` ranked candidates.
+
+    Tier i ends at rank ceil(total x cumulative share / 100); a tier can be empty when the
+    audience is small. Ranks after the last tier belong to no tier.
+    """
+    check_tiers(tuple(tiers))
+    out: list[tuple[str, int, int]] = []
+    start, cum = 1, 0.0
+    for name, share in tiers:
+        cum += share
+        end = min(total, math.ceil(total * cum / 100 - 1e-9))
+        out.append((name, start, end))
+        start = max(start, end + 1)
+    return out
+
+
+def resolve_tier(tier: str, tiers: Tiers = DEFAULT_TIERS) -> str:
+    """The name of one of ``tiers`` given in any case; else ``InvalidParameterError`` listing
+    the tier names."""
+    names = [name for name, _ in tiers]
+    found = [name for name in names if name.casefold() == tier.strip().casefold()]
+    if len(found) != 1:
+        raise InvalidParameterError(f"unknown tier {tier!r}; the tiers are: {', '.join(names)}")
+    return found[0]
+
+
+def ring_info(name: str, total: int, tiers: Tiers = DEFAULT_TIERS) -> dict[str, Any]:
+    """``{"tier", "rank_range", "size"}`` of the ring ``name`` among ``total`` candidates
+    (``rank_range`` None when the ring is empty)."""
+    _, start, end = next(b for b in tier_bounds(total, tiers) if b[0] == name)
+    size = max(0, end - start + 1)
+    return {"tier": name, "rank_range": [start, end] if size else None, "size": size}
+
+
+def tier_of(ranks: NDArray[np.int64], total: int, tiers: Tiers = DEFAULT_TIERS
+            ) -> list[str | None]:
+    bounds = tier_bounds(total, tiers)
+    ends = np.array([e for _, _, e in bounds])
+    pos = np.searchsorted(ends, ranks, side="left")
+    names = [n for n, _, _ in bounds]
+    return [names[p] if p < len(names) else None for p in pos.tolist()]

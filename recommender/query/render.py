@@ -1,0 +1,153 @@
+"""One text for one value: how every audience column is written, whatever the format.
+
+The JSON bodies (``AudiencePage.columns``), the CLI's tables and CSV, the HTTP CSV download
+and the batch export files all take their values from here: a score is rounded to 6
+decimals and a percentile to 4 (Python's ``round``, the same double everywhere), and as text
+a number is its shortest ``repr`` (``0.857749``, ``100.0``), a user outside every tier is
+empty, an id is written byte for byte. ``--with`` columns (film title, segment label, user
+attributes) are resolved and filled here too.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from recommender.errors import InvalidParameterError
+from recommender.io.columns import (
+    FILM_ID,
+    PERCENTILE,
+    RANK,
+    SCORE,
+    SEGMENT,
+    TIER,
+    TITLE,
+    USER_ID,
+)
+from recommender.io.csvsafe import csv_writer
+from recommender.model.model import Model
+from recommender.query.catalog import segment_labels
+
+SCORE_DIGITS = 6
+PERCENTILE_DIGITS = 4
+SEGMENT_LABEL = "segment_label"
+#: ``--with`` columns every model has, before its user attributes
+BUILTIN_WITH = (TITLE, SEGMENT_LABEL)
+
+
+def score_values(scores: NDArray[np.floating] | Sequence[float]) -> list[float]:
+    """Scores as every output shows them: the float32 score rounded to 6 decimals."""
+    values = np.asarray(scores, np.float32).tolist()
+    return list(map(round, values, repeat(SCORE_DIGITS, len(values))))
+
+
+def percentile_values(percentiles: NDArray[np.floating] | Sequence[float]) -> list[float]:
+    """Percentiles as every output shows them: rounded to 4 decimals."""
+    values = np.asarray(percentiles, np.float64).tolist()
+    return list(map(round, values, repeat(PERCENTILE_DIGITS, len(values))))
+
+
+def percentiles(ranks: NDArray[np.integer], n_candidates: NDArray[np.integer] | int
+                ) -> NDArray[np.float64]:
+    """Percentile of each rank among ``n_candidates`` ranked candidates: in (0, 100], 100 for
+    rank 1 (the one formula of every output)."""
+    n = np.asarray(n_candidates, np.int64)
+    return np.asarray(100.0 * (n - np.asarray(ranks, np.int64) + 1) / np.maximum(n, 1),
+                      np.float64)
+
+
+def cell_text(value: Any) -> str:
+    """One already rounded value as text: None is empty, a float its shortest ``repr``, an
+    int its digits, a string itself."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def column_text(name: str, values: Any) -> list[str]:
+    """The text of one column of raw values (``score``: float32 scores, ``percentile``:
+    percentiles, rounded or not, ``tier``: names with None or "" for no tier, anything else
+    as is)."""
+    if name == SCORE:
+        return list(map(repr, score_values(values)))
+    if name == PERCENTILE:  # rounding a rounded value gives it back
+        return list(map(repr, percentile_values(values)))
+    if isinstance(values, np.ndarray):
+        values = values.tolist()
+    if name in (RANK, SEGMENT):
+        return list(map(str, map(int, values)))
+    if all(type(v) is str for v in values):
+        return list(values)
+    return list(map(cell_text, values))
+
+
+def csv_text(header: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
+    """A CSV document (header line, then one line per row; ``\\n`` line ends; a value quoted
+    only where CSV needs it) of text columns, as every CSV output writes it."""
+    buf = io.StringIO()
+    writer = csv_writer(buf)  # csv.writer, and a cell holding a CR is quoted too (csvsafe)
+    writer.writerow(header)
+    writer.writerows(zip(*columns, strict=True))
+    return buf.getvalue()
+
+
+def with_choices(model: Model) -> list[str]:
+    """The names ``--with`` (``?with=``) accepts on this model: title, segment_label and the
+    user attributes."""
+    return list(BUILTIN_WITH) + [a for a in sorted(model.user_table.attributes)
+                                 if a not in BUILTIN_WITH]
+
+
+def resolve_with(model: Model, names: Sequence[str] | str | None) -> list[str]:
+    """``names`` (a list, or comma-separated text; repeated names count once) checked against
+    ``with_choices`` ignoring case where that is unambiguous; an unknown one raises
+    ``InvalidParameterError`` listing the valid ones."""
+    if names is None:
+        return []
+    items = [names] if isinstance(names, str) else list(names)
+    wanted = [n.strip() for item in items for n in item.split(",") if n.strip()]
+    choices = with_choices(model)
+    out: list[str] = []
+    for name in wanted:
+        if name in choices:
+            out.append(name)
+            continue
+        folded = [c for c in choices if c.casefold() == name.casefold()]
+        if len(folded) != 1:
+            raise InvalidParameterError(f"unknown --with column {name!r}; valid columns are: "
+                                        f"{', '.join(choices)}")
+        out.append(folded[0])
+    fixed = (FILM_ID, USER_ID, RANK, SCORE, PERCENTILE, TIER, SEGMENT)
+    return [n for n in dict.fromkeys(out) if n not in fixed]
+
+
+def with_columns(model: Model, names: Sequence[str], films: NDArray[np.integer] | int | None,
+                 users: NDArray[np.integer], segments: NDArray[np.integer]) -> list[list[str]]:
+    """The text of each ``--with`` column (names from ``resolve_with``) for rows of user indices
+    ``users`` (in segments ``segments``) of films ``films`` (one film index for all rows, an
+    array aligned with the rows, or None for an audience without a film: empty titles)."""
+    out: list[list[str]] = []
+    users = np.asarray(users, np.int64)
+    for name in names:
+        if name == TITLE:
+            if films is None:
+                out.append([""] * len(users))
+            else:
+                idx = np.broadcast_to(np.asarray(films, np.int64), users.shape)
+                out.append(np.asarray(model.catalog.titles)[idx].astype(str).tolist())
+        elif name == SEGMENT_LABEL:
+            labels = np.array(segment_labels(model) + [""], dtype=object)
+            seg = np.asarray(segments, np.int64)
+            out.append(labels[np.where((seg >= 0) & (seg < len(labels) - 1), seg, -1)]
+                       .tolist())
+        else:
+            values = np.asarray(model.user_table.attributes[name])
+            out.append(values[users].astype(str).tolist())
+    return out

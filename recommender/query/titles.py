@@ -1,0 +1,399 @@
+"""Title search: normalised titles, ranked by match quality then popularity, typo tolerant.
+
+How a query meets a title (``TitleIndex.scores``):
+
+- Both are normalised alike (``normalise``): accents folded (Unicode NFKD), case and
+  punctuation ignored, ``&`` read as ``and``, apostrophes dropped ("Holland's" = "hollands").
+- A catalog title is split into its names (``title_names``): MovieLens writes alternative
+  titles in parentheses, "Seven (a.k.a. Se7en) (1995)" is "Seven" and "Se7en"; the trailing
+  year is dropped (the catalog's year is used instead); a trailing article is moved back to the
+  front ("Godfather, The" is "The Godfather", "Cité des enfants perdus, La" is "La Cité des
+  enfants perdus"). Each name is kept with and without its leading article, and with its
+  spaces removed ("spider man" = "spiderman").
+- Match levels, best first: the query is a whole name (``EXACT``), the start of one
+  (``PREFIX``), every word of the query is a word of a name, the last one possibly unfinished
+  (``WORDS``), the query appears inside a name (``INSIDE``), and typo tolerance (``FUZZY``:
+  1 + the character-trigram similarity, at least ``FUZZY_MIN``, in steps of 0.05). A leading
+  article of the query ("the", "a", "an") may be left out or added.
+- A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
+  that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
+  gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
+- Among equal levels the most watched film comes first (``search_films``).
+
+An index holds sorted name keys (exact and prefix matches are binary searches), a word x name
+and a trigram x name incidence matrix (a query costs one sparse row gather per word and
+trigram; the ``INSIDE`` test runs only on the names that hold every trigram of the query's
+words). It is built once per model (``title_index``) and needs titles and years only.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import threading
+import unicodedata
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.errors import UnknownFilmError
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
+
+ID_MATCH = 10.0
+EXACT = 6.0
+PREFIX = 5.0
+WORDS = 4.0
+INSIDE = 3.0
+FUZZY = 1.0
+FUZZY_MIN = 0.5  # the least trigram similarity that counts as a match
+YEAR_BONUS = 1.5
+AS_TYPED_BONUS = 0.1
+EXTRA_TRIGRAM_WEIGHT = 0.2  # how much a title's trigrams the query lacks lower similarity
+
+# articles MovieLens moves to the end ("Godfather, The", "Cité des enfants perdus, La")
+_ARTICLES = ("the", "a", "an", "le", "la", "les", "l'", "il", "el", "der", "die", "das",
+             "det", "den", "de", "lo", "los", "las", "un", "une", "una", "uno", "ein", "eine",
+             "gli")
+_TRAILING_ARTICLE = re.compile(
+    r"^(?P<body>.*\S)\s*,\s*(?P<article>" + "|".join(re.escape(a) for a in _ARTICLES)
+    + r")\s*$", re.IGNORECASE)
+_LEADING_ENGLISH = re.compile(r"^(the|a|an)\s+(?=\S)", re.IGNORECASE)
+_QUERY_ARTICLE = re.compile(r"^(the|a|an) (?=\S)")
+_YEAR_AT_END = re.compile(r"\s*\(\s*(\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\s*\)\s*$")
+_PARENTHESES_AT_END = re.compile(r"^(?P<rest>.*\S)\s*\((?P<alt>[^()]*)\)\s*$")
+_AKA = re.compile(r"^\s*(a\.?k\.?a\.?)\s+", re.IGNORECASE)
+_APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
+_NOT_WORD = re.compile(r"[\W_]+")
+_QUERY_YEAR = re.compile(r"^(?P<text>.*\S) (?P<year>(18[89]|19\d|20\d)\d)$")
+
+
+def normalise(text: str) -> str:
+    """``text`` as search compares it: accents folded, case folded, ``&`` as ``and``,
+    apostrophes dropped, any other run of punctuation or space one space."""
+    folded = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    folded = _APOSTROPHES.sub("", folded.replace("&", " and "))
+    return _NOT_WORD.sub(" ", folded).strip()
+
+
+def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
+    """The names of a catalog title as (with the article in front, without it), and the year
+    in its trailing parentheses (0 if none): "Seven (a.k.a. Se7en) (1995)" gives
+    ([("Seven", "Seven"), ("Se7en", "Se7en")], 1995); "Godfather, The (1972)" gives
+    ([("The Godfather", "Godfather")], 1972)."""
+    rest, year = title.strip(), 0
+    m = _YEAR_AT_END.search(rest)
+    if m and m.start() > 0:
+        rest, year = rest[:m.start()], int(m.group(1))
+    parts: list[str] = []
+    while (m := _PARENTHESES_AT_END.match(rest)) is not None:
+        parts.insert(0, _AKA.sub("", m.group("alt")))
+        rest = m.group("rest")
+    names = []
+    for name in [rest, *parts]:
+        m = _TRAILING_ARTICLE.match(name)
+        if m:
+            article, body = m.group("article"), m.group("body")
+            names.append((article + ("" if article.endswith("'") else " ") + body, body))
+        else:
+            names.append((name, _LEADING_ENGLISH.sub("", name)))
+    return names, year
+
+
+def _title_keys(title: str) -> tuple[list[str], int]:
+    """The normalised keys a title is searched by (see the module doc), and its year."""
+    names, year = title_names(title)
+    keys: list[str] = []
+    for front, bare in names:
+        keys += [normalise(front), normalise(bare)]
+    if len(names) > 1:  # every name together, for word matches across them
+        keys.append(" ".join(normalise(front) for front, _ in names))
+    return [k for k in dict.fromkeys(keys) if k] or [""], year
+
+
+def _trigram_codes(keys: Sequence[str]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The character trigrams of every key, as (key number, trigram code) pairs (not unique).
+
+    Each word is padded as ``"  word "`` (PostgreSQL's pg_trgm convention), so a word's start
+    weighs more than its middle; windows across two words are dropped. A code packs three
+    Unicode code points (21 bits each) into one integer."""
+    padded = ["  " + "   ".join(k.split()) + " " if k else "" for k in keys]
+    lengths = np.fromiter(map(len, padded), np.int64, count=len(padded))
+    points = np.frombuffer("".join(padded).encode("utf-32-le"), dtype="<u4").astype(np.int64)
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), lengths)
+    if len(points) < 3:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    a, b, c = points[:-2], points[1:-1], points[2:]
+    ok = (owner[:-2] == owner[2:]) & ~((b == 32) & (c == 32))
+    codes = (a << 42) | (b << 21) | c
+    return owner[:-2][ok], codes[ok]
+
+
+def _incidence(rows: NDArray[np.int64], cols: NDArray[np.int64], shape: tuple[int, int]
+               ) -> sp.csr_matrix:
+    m = sp.csr_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=shape)
+    m.sum_duplicates()
+    m.data[:] = 1
+    return m
+
+
+class TitleIndex:
+    """The search index of a list of titles (see the module doc); ``years[i]`` is title i's
+    year (0 = unknown: the year in the title's parentheses is used)."""
+
+    def __init__(self, titles: Sequence[str], years: Sequence[int] | NDArray[np.integer]
+                 ) -> None:
+        n = len(titles)
+        keys: list[str] = []
+        key_title: list[int] = []
+        parsed_years = np.zeros(n, np.int32)
+        for t, title in enumerate(titles):
+            title_keys, parsed_years[t] = _title_keys(str(title))
+            keys += title_keys
+            key_title += [t] * len(title_keys)
+        self.n = n
+        given = np.asarray(years, np.int32).reshape(-1)[:n] if n else np.zeros(0, np.int32)
+        self.years = np.where(given > 0, given, parsed_years).astype(np.int32)
+        self.keys = keys
+        self.key_title = np.asarray(key_title, np.int64)
+        self.starts = np.flatnonzero(np.r_[True, self.key_title[1:] != self.key_title[:-1]]
+                                     ) if n else np.zeros(0, np.int64)
+        self.key_bytes = np.array([k.encode("utf-8") for k in keys], dtype=np.bytes_)
+        # exact and prefix matches: binary search in the sorted keys, spaced and compact
+        both = keys + [k.replace(" ", "") for k in keys]
+        order = sorted(range(len(both)), key=both.__getitem__)
+        self.sorted_keys = [both[i] for i in order]
+        self.sorted_title = np.tile(self.key_title, 2)[np.asarray(order, np.int64)]
+        # word matches: a word x key incidence matrix
+        vocab: dict[str, int] = {}
+        w_rows: list[int] = []
+        w_cols: list[int] = []
+        for k, key in enumerate(keys):
+            for w in key.split():
+                w_rows.append(vocab.setdefault(w, len(vocab)))
+                w_cols.append(k)
+        self.words = sorted(vocab)
+        word_id = {w: i for i, w in enumerate(self.words)}
+        remap = np.array([word_id[w] for w in vocab], np.int64)
+        self.word_keys = _incidence(remap[np.asarray(w_rows, np.int64)],
+                                    np.asarray(w_cols, np.int64), (len(vocab), len(keys)))
+        # typo tolerance: a trigram x key incidence matrix
+        owner, codes = _trigram_codes(keys)
+        self.trigrams, inverse = np.unique(codes, return_inverse=True)
+        self.trigram_keys = _incidence(inverse.astype(np.int64), owner,
+                                       (len(self.trigrams), len(keys)))
+        self.key_trigrams = np.diff(self.trigram_keys.tocsc().indptr).astype(np.float64)
+
+    # -- matching
+
+    def _rows(self, m: sp.csr_matrix, rows: Sequence[int]) -> NDArray[np.int64]:
+        """The keys of the given rows of an incidence matrix, concatenated."""
+        if not len(rows):
+            return np.zeros(0, np.int64)
+        return np.concatenate([m.indices[m.indptr[r]:m.indptr[r + 1]] for r in rows]
+                              ).astype(np.int64)
+
+    def _fuzzy_levels(self, text: str) -> NDArray[np.float64]:
+        """Each key's ``FUZZY`` level for a normalised query (0 below ``FUZZY_MIN``).
+
+        The similarity is shared trigrams / (query trigrams + ``EXTRA_TRIGRAM_WEIGHT`` x the
+        key's trigrams the query lacks): a query trigram missing from a key counts fully, a
+        key trigram missing from the query a fifth (a partial title is not penalised much)."""
+        n_keys = len(self.keys)
+        level = np.zeros(n_keys, np.float64)
+        _, q_codes = _trigram_codes([text])
+        q_codes = np.unique(q_codes)
+        if not len(q_codes) or not len(self.trigrams):
+            return level
+        pos = np.searchsorted(self.trigrams, q_codes)
+        ok = pos < len(self.trigrams)
+        ok[ok] = self.trigrams[pos[ok]] == q_codes[ok]
+        shared = np.bincount(self._rows(self.trigram_keys, pos[ok].tolist()),
+                             minlength=n_keys).astype(np.float64)
+        sim = shared / (len(q_codes) + EXTRA_TRIGRAM_WEIGHT * (self.key_trigrams - shared))
+        close = sim >= FUZZY_MIN
+        level[close] = FUZZY + np.floor(sim[close] * 20 + 1e-9) / 20
+        return level
+
+    def _inside(self, text: str) -> NDArray[np.bool_]:
+        """Which keys hold ``text`` as a substring. Only keys holding every trigram inside
+        the query's words can (found from the trigram matrix), and only those are tested; a
+        query without such a trigram (every word under 3 letters) scans every key."""
+        _, codes = _trigram_codes([text])
+        low = (1 << 21) - 1
+        inner = np.unique(codes[((codes >> 42) != 32) & (((codes >> 21) & low) != 32)
+                                & ((codes & low) != 32)])
+        if not len(inner):
+            return np.asarray(np.strings.find(self.key_bytes, text.encode("utf-8")) >= 0)
+        out = np.zeros(len(self.keys), bool)
+        pos = np.searchsorted(self.trigrams, inner)
+        if (pos >= len(self.trigrams)).any() or (self.trigrams[pos] != inner).any():
+            return out  # a trigram no key has
+        held = np.bincount(self._rows(self.trigram_keys, pos.tolist()), minlength=len(out))
+        candidates = np.flatnonzero(held == len(inner))
+        keys = self.keys
+        out[candidates] = [text in keys[k] for k in candidates.tolist()]
+        return out
+
+    def _key_levels(self, text: str, fuzzy: bool) -> NDArray[np.float64]:
+        """Each key's match level for a normalised query (0 = no match): words, inside and,
+        when ``fuzzy``, trigram similarity."""
+        n_keys = len(self.keys)
+        level = np.zeros(n_keys, np.float64)
+        if not text:
+            return level
+        if fuzzy:
+            level = self._fuzzy_levels(text)
+        level[self._inside(text)] = INSIDE
+        # words: every query word a word of the key, the last one possibly unfinished
+        words = text.split()
+        *whole, last = words
+        hits = np.zeros(n_keys, np.int64)
+        need = 0
+        for w in dict.fromkeys(whole):
+            i = bisect.bisect_left(self.words, w)
+            found = i < len(self.words) and self.words[i] == w
+            hits += np.bincount(self._rows(self.word_keys, [i] if found else []),
+                                minlength=n_keys)
+            need += 1
+        lo = bisect.bisect_left(self.words, last)
+        hi = bisect.bisect_left(self.words, last + "\U0010ffff")
+        if hi > lo:
+            m = self.word_keys  # the words with this prefix are rows lo..hi-1, contiguous
+            has_prefix = np.zeros(n_keys, bool)
+            has_prefix[m.indices[m.indptr[lo]:m.indptr[hi]]] = True
+            hits += has_prefix
+        need += 1
+        level[hits == need] = np.maximum(level[hits == need], WORDS)
+        return level
+
+    def _levels(self, text: str) -> NDArray[np.float64]:
+        """Each title's best match level for a normalised query (0 = no match). A leading
+        article of the query may be left out; typos are looked for without it."""
+        if not text:
+            return np.zeros(self.n, np.float64)
+        forms = list(dict.fromkeys([text, _QUERY_ARTICLE.sub("", text)]))
+        key_level = self._key_levels(forms[-1], fuzzy=True)
+        if len(forms) > 1:
+            key_level = np.maximum(key_level, self._key_levels(forms[0], fuzzy=False))
+        title_level = (np.maximum.reduceat(key_level, self.starts) if self.n
+                       else np.zeros(0, np.float64))
+        for form in forms:
+            for q in dict.fromkeys((form, form.replace(" ", ""))):
+                lo = bisect.bisect_left(self.sorted_keys, q)
+                eq = bisect.bisect_right(self.sorted_keys, q)
+                hi = bisect.bisect_left(self.sorted_keys, q + "\U0010ffff")
+                np.maximum.at(title_level, self.sorted_title[eq:hi], PREFIX)
+                np.maximum.at(title_level, self.sorted_title[lo:eq], EXACT)
+        return title_level
+
+    def _text_scores(self, text: str) -> NDArray[np.float64]:
+        """``_levels``, and for a query ending in a year also read as title and year."""
+        score = self._levels(text)
+        m = _QUERY_YEAR.match(text)
+        if m:
+            score = np.where(score > 0, score + AS_TYPED_BONUS, 0.0)
+            by_year = self._levels(m.group("text"))
+            by_year += np.where((by_year > 0) & (self.years == int(m.group("year"))),
+                                YEAR_BONUS, 0.0)
+            score = np.maximum(score, by_year)
+        return score
+
+    def scores(self, query: str) -> NDArray[np.float64]:
+        """Each title's match score for ``query`` (0 = no match; higher is better). A query
+        written as MovieLens writes titles ("Godfather, The (1972)") is also read as
+        "the godfather 1972"."""
+        text = normalise(query)
+        score = self._text_scores(text)
+        names, year = title_names(query)
+        as_title = normalise(" ".join(front for front, _ in names)) + (f" {year}" if year
+                                                                       else "")
+        if as_title.strip() and as_title != text:
+            score = np.maximum(score, self._text_scores(as_title.strip()))
+        return score
+
+
+# -- one index per model
+
+_lock = threading.Lock()
+_indexes: dict[int, tuple[weakref.ref[Model], TitleIndex]] = {}
+
+
+def title_index(model: Model) -> TitleIndex:
+    """The model's title index, built on first use and kept while the model lives."""
+    with _lock:
+        entry = _indexes.get(id(model))
+        if entry is not None and entry[0]() is model:
+            return entry[1]
+    index = TitleIndex(model.film_labels[1], model.catalog.years)
+    with _lock:
+        for key in [k for k, (ref, _) in _indexes.items() if ref() is None]:
+            del _indexes[key]
+        _indexes[id(model)] = (weakref.ref(model), index)
+    return index
+
+
+# -- unknown film ids that are titles
+
+HINT_MATCHES = 5
+
+
+def title_hint(model: Model, film_id: str) -> str:
+    """"; it matches titles: ID TITLE (YEAR), ..." (the best ``HINT_MATCHES`` search hits)
+    for a film argument that is not an id, or "" when no title matches it."""
+    from recommender.query.catalog import film_fields, search_films
+
+    _, rows = search_films(model, film_id, limit=HINT_MATCHES)
+    if not rows:
+        return ""
+    fields = film_fields(model, np.array([model.film_index(r["film_id"]) for r in rows]))
+    shown = [f"{fid} {title}" + (f" ({year})" if year and str(year) not in title else "")
+             for fid, title, year, _ in fields]
+    return "; it matches titles: " + ", ".join(shown)
+
+
+def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
+    """``error`` with ``title_hint`` added when it names one film that is not a known id
+    written with more or fewer leading zeros (else ``error`` itself)."""
+    if len(error.ids) != 1 or model.films.same_but_zeros(error.ids[0]):
+        return error  # an id that differs by leading zeros already says "did you mean"
+    hint = title_hint(model, error.ids[0])
+    if not hint:
+        return error
+    hinted = UnknownFilmError(error.ids)
+    hinted.args = (f"{error}{hint}",)
+    return hinted
+
+
+def known_film(model: Model, film_id: str) -> int:
+    """The index of ``film_id``; an unknown id raises ``UnknownFilmError`` that lists the
+    titles it matches (``title_hint``)."""
+    try:
+        return model.film_index(film_id)
+    except UnknownFilmError as e:
+        raise with_title_hint(model, e) from None
+
+
+@contextmanager
+def title_hints(model: Model) -> Iterator[None]:
+    """Re-raise an ``UnknownFilmError`` of one film with the titles it matches."""
+    try:
+        yield
+    except UnknownFilmError as e:
+        raise with_title_hint(model, e) from None
+
+
+def ranked(scores: NDArray[np.float64], counts: NDArray[np.integer],
+           mask: NDArray[np.bool_] | None = None) -> NDArray[np.int64]:
+    """The matching titles (score > 0, and ``mask``) best first: score descending, then
+    ``counts`` (viewers) descending, then title order."""
+    ok = scores > 0 if mask is None else (scores > 0) & mask
+    hits = np.flatnonzero(ok)
+    return hits[np.lexsort((hits, -np.asarray(counts)[hits], -scores[hits]))]

@@ -1,0 +1,268 @@
+"""New interactions on top of a trained model, without retraining: the live overlay.
+
+An ``Overlay`` holds, for one base model, the events applied since it was trained: per user
+the extra films watched, and the users the model has never seen. ``Overlay.model()`` returns a
+*derived* ``Model`` in which
+
+- every extra (user, film) pair is part of ``seen`` and ``seen_by_film``, so audiences and
+  recommendations exclude it like any training interaction;
+- each user with new films has a refreshed taste vector, ``fold_in``: the least-squares step
+  ALS performs for one user against the fixed film factors (same regularization, alpha and
+  weighting as the model's training, ``meta["params"]``);
+- a user new to the model gets an index after the model's own (``n_users + j``) and an id from
+  the overlay's own id table (the base model's ``IdMap`` is never changed), a vector by
+  fold-in, a segment (the nearest segment mean) and empty attributes, and so appears in
+  audiences.
+
+The base model is never modified; the derived one shares its film side (factors, catalog,
+calibration) and copies the user side, so materialising costs O(users x factors + seen pairs)
+plus the fold-in of the users with events since the previous derived model (only those).
+
+Fold-in is implicit's ``recalculate_user`` (exact solve, not conjugate gradient), in numpy:
+with ``Y`` the film factors and ``c = alpha x value`` the confidence of each of the user's
+films, ``x = (YtY + reg I + sum_i (c_i - 1) y_i y_i^T)^-1 sum_i c_i y_i``, solved for a batch of
+users at once. Values follow the model's weighting; interactions the model was trained on count
+as one view each (the model keeps their structure, not their weight), which is exact for the
+binary and bm25 schemes (the default is binary). Models other than ALS are not refreshed: their
+new interactions are excluded, but vectors stay and new users get none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.io.dataset import UserTable
+from recommender.io.ids import IdMap
+from recommender.model.model import Model, Segments
+from recommender.serving.engine import Engine
+
+PAIRS_PER_CHUNK = 1 << 18  # padded (user, film) slots per fold-in step (bounds memory)
+
+
+def gram(film_factors: NDArray[np.floating]) -> NDArray[np.float64]:
+    """``YtY`` (factors x factors, float64): computed once per model."""
+    y = np.asarray(film_factors, np.float64)
+    return y.T @ y
+
+
+def fold_in(film_factors: NDArray[np.floating], confidence: sp.csr_matrix,
+            regularization: float, yty: NDArray[np.float64] | None = None
+            ) -> NDArray[np.float32]:
+    """The ALS user step for each row of ``confidence`` (users x films, alpha already applied,
+    positive values) against fixed ``film_factors``; returns (users, factors) float32. A row
+    with no film gets the zero vector, as in implicit."""
+    y = np.asarray(film_factors, np.float64)
+    f = y.shape[1]
+    yty = gram(y) if yty is None else yty
+    conf = sp.csr_matrix(confidence)
+    n = conf.shape[0]
+    out = np.zeros((n, f), np.float32)
+    lengths = np.diff(conf.indptr)
+    base = yty + regularization * np.eye(f)
+    # users by history length, in chunks whose padded histories fit PAIRS_PER_CHUNK: a chunk's
+    # users have similar lengths, so little of the padding is wasted
+    order = np.argsort(lengths, kind="stable")
+    sorted_len = np.maximum(lengths[order], 1)
+    start = 0
+    while start < n:
+        fits = np.arange(1, n - start + 1) * sorted_len[start:] <= PAIRS_PER_CHUNK
+        stop = start + max(1, int(np.flatnonzero(fits)[-1]) + 1 if fits.any() else 1)
+        rows = order[start:stop]
+        lens = lengths[rows]
+        pad = int(lens.max(initial=0))
+        if pad == 0:
+            start = stop
+            continue
+        # padded films (index 0, confidence 0 where there is no film: contributes nothing)
+        slot = np.arange(pad)[None, :] < lens[:, None]
+        idx = np.zeros((len(rows), pad), np.int64)
+        c = np.zeros((len(rows), pad))
+        pos = conf.indptr[rows][:, None] + np.arange(pad)[None, :]
+        idx[slot] = conf.indices[pos[slot]]
+        c[slot] = conf.data[pos[slot]]
+        yp = y[idx]                                          # (users, pad, f)
+        yt = yp.transpose(0, 2, 1)                           # batched matmuls (BLAS)
+        a = base[None] + yt @ (yp * np.where(slot, c - 1.0, 0.0)[..., None])
+        b = (yt @ c[..., None])[..., 0]
+        solved = np.linalg.solve(a, b[..., None])[..., 0]
+        out[rows] = np.where((lens > 0)[:, None], solved, 0.0).astype(np.float32)
+        start = stop
+    return out
+
+
+def confidence_of(model: Model, counts: sp.csr_matrix, seen: sp.csr_matrix
+                  ) -> sp.csr_matrix:
+    """Confidence (alpha applied) of ``counts`` (users x films, the summed weights of each
+    user's interactions) under the model's weighting; ``seen`` (all users) gives bm25 its
+    film frequencies and user lengths."""
+    params = model.meta.get("params", {})
+    scheme = str(params.get("weighting", "binary"))
+    alpha = float(params.get("alpha", 1.0))
+    c = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    if scheme == "log":
+        c.data = 1.0 + np.log1p(c.data)
+    elif scheme == "rating":
+        c.data = np.maximum(c.data, 1e-3)
+    else:
+        c.data = np.ones_like(c.data)
+    if scheme == "bm25":
+        k1, b = float(params.get("bm25_k1", 1.2)), float(params.get("bm25_b", 0.75))
+        n_users = seen.shape[0]
+        df = np.diff(sp.csc_matrix(seen).indptr).astype(np.float64)
+        idf = np.log(n_users) - np.log1p(df)
+        avg = seen.nnz / max(n_users, 1)
+        rows = np.repeat(np.arange(c.shape[0]), np.diff(c.indptr))
+        lengths = np.diff(c.indptr).astype(np.float64)
+        norm = (1.0 - b) + b * lengths[rows] / max(avg, 1e-12)
+        c.data = np.maximum(c.data * (k1 + 1.0) / (k1 * norm + c.data) * idf[c.indices], 1e-3)
+    c.data *= alpha
+    return c
+
+
+class Overlay:
+    """Events applied to one base model (see the module docstring). Not thread-safe: one
+    writer (the service's poller) applies and materialises."""
+
+    def __init__(self, base: Model, since: int = 0) -> None:
+        self.base = base
+        self.since = since            # events up to this sequence are in the base model
+        self.seq = since              # the last sequence number applied
+        self.new_ids: list[str] = []  # the overlay's id table: index n_users + j
+        self._new_map = IdMap(np.zeros(0, str))
+        self._u: list[NDArray[np.int64]] = []
+        self._f: list[NDArray[np.int64]] = []
+        self._w: list[NDArray[np.float64]] = []
+        self.applied = 0
+        self.unknown_film_events = 0
+        self._derived: Model | None = None
+        self._yty: NDArray[np.float64] | None = None
+        self._uf: NDArray[np.float32] | None = None      # vectors of the last derived model
+        self._dirty: list[NDArray[np.int64]] = []        # users with events since then
+        self.refresh_vectors = str(base.meta.get("model", "als")) == "als"
+
+    def apply(self, user_ids: NDArray[np.str_], film_ids: NDArray[np.str_],
+              weights: NDArray[np.floating], seq: int) -> None:
+        """Add events (aligned columns) up to sequence ``seq``. Events for films the model
+        does not know are counted and left for the next training."""
+        films = self.base.films.to_index(pa.array(np.asarray(film_ids, str)), strict=False)
+        known = films >= 0
+        self.unknown_film_events += int((~known).sum())
+        users_s = np.asarray(user_ids, str)[known]
+        users = self.base.users.to_index(pa.array(users_s), strict=False)
+        if self.refresh_vectors and (users < 0).any():
+            fresh = users_s[users < 0]
+            pos = self._new_map.to_index(pa.array(fresh), strict=False)
+            unseen = fresh[pos < 0]
+            if len(unseen):
+                uniq, first = np.unique(unseen, return_index=True)
+                self.new_ids.extend(uniq[np.argsort(first)].tolist())
+                self._new_map = IdMap(np.asarray(self.new_ids, str))
+                pos = self._new_map.to_index(pa.array(fresh), strict=False)
+            users[users < 0] = self.base.n_users + pos
+        ok = users >= 0
+        self._u.append(users[ok])
+        self._f.append(films[known][ok])
+        self._w.append(np.asarray(weights, np.float64)[known][ok])
+        self._dirty.append(users[ok])
+        self.applied += int(ok.sum())
+        self.seq = max(self.seq, int(seq))
+        self._derived = None
+
+    @property
+    def n_users(self) -> int:
+        return self.base.n_users + len(self.new_ids)
+
+    def describe(self) -> dict[str, Any]:
+        u = np.concatenate(self._u) if self._u else np.zeros(0, np.int64)
+        return {"base_model": self.base.version, "since_seq": self.since, "seq": self.seq,
+                "events_applied": self.applied, "users_refreshed": int(len(np.unique(u))),
+                "new_users": len(self.new_ids),
+                "events_for_unknown_films": self.unknown_film_events,
+                "vectors": "fold-in (ALS user step)" if self.refresh_vectors else
+                "unchanged (fold-in is the ALS step; this model is not ALS)"}
+
+    def model(self) -> Model:
+        """The derived model (cached until the next ``apply``); the base model itself when no
+        event applies."""
+        if self._derived is None:
+            self._derived = self._materialise() if self.applied else self.base
+        return self._derived
+
+    def _materialise(self) -> Model:
+        base = self.base
+        n_base, n = base.n_users, self.n_users
+        u, f, w = (np.concatenate(x) for x in (self._u, self._f, self._w))
+        extra = sp.csr_matrix((w, (u, f)), shape=(n, base.n_films), dtype=np.float64)
+        extra.sum_duplicates()
+        indptr = np.r_[np.asarray(base.seen.indptr, np.int64),
+                       np.full(n - n_base, base.seen.nnz, np.int64)]
+        old = sp.csr_matrix((np.ones(base.seen.nnz), np.asarray(base.seen.indices),
+                             indptr), shape=(n, base.n_films))
+        counts = (old + extra).tocsr()
+        counts.sort_indices()
+        seen = sp.csr_matrix((np.ones(counts.nnz, np.float32), counts.indices.copy(),
+                              counts.indptr.copy()), shape=counts.shape, dtype=np.float32)
+        uf = np.zeros((n, base.user_factors.shape[1]), np.float32)
+        if self._uf is None:
+            uf[:n_base] = base.user_factors
+        else:  # only users with events since the last derived model are folded in again
+            uf[:len(self._uf)] = self._uf
+        touched = np.unique(np.concatenate(self._dirty)) if self._dirty else u[:0]
+        self._dirty = []
+        if self.refresh_vectors and len(touched):
+            params = base.meta.get("params", {})
+            if self._yty is None:
+                self._yty = gram(base.film_factors)
+            conf = confidence_of(base, counts[touched], seen)
+            uf[touched] = fold_in(base.film_factors, conf,
+                                  float(params.get("regularization", 0.0)), self._yty)
+        self._uf = uf
+        users = (base.users if n == n_base else
+                 IdMap(pa.concat_arrays([pa.array(base.users.ids.tolist(), pa.string()),
+                                         pa.array(self.new_ids, pa.string())])))
+        meta = dict(base.meta)
+        meta["overlay"] = self.describe()
+        return replace(base, users=users, user_factors=uf, seen=seen,
+                       seen_by_film=seen.T.tocsr(), segments=self._segments(uf),
+                       user_table=self._user_table(users), meta=meta, _user_norms=None,
+                       _max_user_norm=None)
+
+    def _segments(self, uf: NDArray[np.float32]) -> Segments:
+        labels = np.asarray(self.base.segments.labels)
+        extra = len(uf) - len(labels)
+        if extra == 0:
+            return self.base.segments
+        k = int(labels.max()) + 1 if len(labels) else 1
+        base_uf = np.asarray(self.base.user_factors, np.float64)
+        sums = np.zeros((k, uf.shape[1]))
+        np.add.at(sums, labels.astype(np.int64), base_uf)
+        means = sums / np.maximum(np.bincount(labels, minlength=k), 1)[:, None]
+        new = uf[len(labels):].astype(np.float64)
+        dist = (new ** 2).sum(1)[:, None] - 2 * new @ means.T + (means ** 2).sum(1)[None, :]
+        nearest = np.argmin(dist, axis=1).astype(labels.dtype)
+        return Segments(np.r_[labels, nearest], self.base.segments.info)
+
+    def _user_table(self, users: IdMap) -> UserTable:
+        table = self.base.user_table
+        extra = len(users) - len(table.user_ids)
+        if extra == 0:
+            return table
+        attrs = {k: np.r_[np.asarray(v, str), np.full(extra, "", str)]
+                 for k, v in table.attributes.items()}
+        return UserTable(users.ids.copy(), attrs)
+
+
+def engine_with(engine: Engine, model: Model) -> Engine:
+    """A new engine serving ``model`` with ``engine``'s settings (a new cache key, so no
+    cached ranking or body of the old one answers for it)."""
+    return Engine(model, path=engine.path, max_k=engine.max_k,
+                  cache_bytes=engine.cache.max_bytes, depth=engine.depth,
+                  max_batch=engine.batcher.max_batch, on_batch=engine.batcher.on_batch,
+                  on_cache=engine.on_cache,
+                  on_recommendations_batch=engine.on_recommendations_batch)

@@ -1,0 +1,125 @@
+"""The export log: who downloaded which list of people, when, and how much of it.
+
+Every export (a film's audience as CSV, and any other route that hands out a list of users)
+calls :func:`record_export` before answering. A record names the caller by key id (the id
+of the read key it presented, ``admin`` for the admin key, ``anonymous`` when no read keys
+are configured), never by the key; what (method and route, film, the parameters that decide
+the rows: ``k``, ``offset``, filters, ring ...; whether ids were pseudonymised; how many
+rows); and when (UTC, ISO 8601).
+
+Records go to an :class:`ExportLog`: :class:`JsonLinesLog` appends one JSON object per line
+to the file named by ``RECOMMENDER_ACCESS_LOG`` (each record one ``write`` on a file opened
+with ``O_APPEND``, so several workers can share the file; created ``0o600``). Without that
+setting nothing is recorded (:class:`NoLog`). A campaign store can hold the same records
+later by implementing ``record``. If the log cannot be written the export is refused (503):
+an export that cannot be accounted for does not happen.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from fastapi import HTTPException, Request
+
+from recommender.errors import InvalidParameterError
+from recommender.query.pseudonym import check_key
+from service.settings import Settings
+
+ANONYMOUS = "anonymous"
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExportRecord:
+    """One export: ``time`` (UTC, ISO 8601), ``key_id``, ``endpoint`` ("GET /route/{x}"),
+    ``film_id`` (or None), ``params`` (what decides the rows), ``rows`` written (None when
+    streamed: not known before the answer starts), ``pseudonymized``."""
+
+    time: str
+    key_id: str
+    endpoint: str
+    film_id: str | None
+    params: dict[str, Any] = field(default_factory=dict)
+    rows: int | None = None
+    pseudonymized: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class ExportLog(Protocol):
+    def record(self, record: ExportRecord) -> None: ...
+
+
+class NoLog:
+    """Records nothing (``RECOMMENDER_ACCESS_LOG`` unset)."""
+
+    def record(self, record: ExportRecord) -> None:
+        return None
+
+
+class JsonLinesLog:
+    """Appends each record as one JSON line to ``path``."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+
+    def record(self, record: ExportRecord) -> None:
+        line = (json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
+                + "\n").encode("utf-8")
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
+
+
+def export_log(path: str | None) -> ExportLog:
+    return JsonLinesLog(path) if path else NoLog()
+
+
+def caller(request: Request) -> str:
+    """The key id the request was authenticated with (``service/auth.py``)."""
+    return str(getattr(request.state, "key_id", None) or ANONYMOUS)
+
+
+def record_export(request: Request, *, film_id: str | None = None, rows: int | None = None,
+                  pseudonymized: bool = False, **params: Any) -> ExportRecord:
+    """Record an export of the current request's route in the app's export log; 503 when
+    it cannot be written (the export is then not sent)."""
+    route = request.scope.get("route")
+    path = re.sub(r"\{(\w+):\w+\}", r"{\1}", getattr(route, "path", request.url.path))
+    record = ExportRecord(
+        time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        key_id=caller(request), endpoint=f"{request.method} {path}", film_id=film_id,
+        params={k: v for k, v in params.items() if v is not None}, rows=rows,
+        pseudonymized=pseudonymized)
+    log: ExportLog = getattr(request.app.state, "export_log", None) or NoLog()
+    try:
+        log.record(record)
+    except OSError as e:
+        logger.error("export refused: cannot write the export log: %s", e)
+        raise HTTPException(503, "exports are paused: the export log cannot be written; "
+                                 "the operator has been told in the server log") from None
+    return record
+
+
+def pseudonym_key(settings: Settings) -> bytes:
+    """The server's pseudonym key (``RECOMMENDER_PSEUDONYM_KEY``); 403 when it has none."""
+    if settings.pseudonym_key is None:
+        raise HTTPException(403, "pseudonymised exports are not enabled on this server: set "
+                                 "RECOMMENDER_PSEUDONYM_KEY (at least 16 bytes) to enable "
+                                 "pseudonymize=true")
+    try:
+        return check_key(settings.pseudonym_key.get_secret_value().encode("utf-8"))
+    except InvalidParameterError as e:
+        raise HTTPException(403, f"pseudonymised exports are not enabled: {e}") from None

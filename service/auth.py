@@ -1,0 +1,174 @@
+"""Keys: the admin key, read keys for every data endpoint, and the ASGI layer that checks them.
+
+``RECOMMENDER_ADMIN_KEY`` (or the older ``RECOMMENDER_API_KEY``; either works) opens
+``/admin/*``; without one the admin endpoints answer 403. ``RECOMMENDER_READ_KEYS`` is a
+comma-separated list of keys, each ``KEY`` or ``ID:KEY`` (the id names the key in the export
+log; without one the id is ``key-`` and 8 hex digits of the key's SHA-256), several at once so
+they can be rotated. When read keys are set, every data endpoint (every route in the OpenAPI
+schema but ``/health``, ``/metrics`` and ``/admin/*``) needs one, as ``X-API-Key: KEY`` or
+``Authorization: Bearer KEY``; the admin key is accepted there too (id ``admin``).
+
+:class:`ReadKeys` checks them before routing, so the fast path (``service/fastpath.py``),
+the unknown-parameter check and body parsing never run for a caller without a key: a caller
+without a key learns nothing but 401. Keys are compared with ``hmac.compare_digest`` against
+every configured key, and never logged or echoed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterator, Sequence
+
+from fastapi.routing import APIRoute
+from pydantic import SecretStr
+from starlette.routing import BaseRoute, Match, compile_path
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+#: data-free routes that stay open when read keys are set (``/health`` without model details)
+OPEN_PATHS = frozenset({"/health", "/metrics"})
+ADMIN_PREFIX = "/admin/"
+API_KEY_HEADER = "X-API-Key"
+READ_KEY_NEEDED = ("a read key is required: send 'X-API-Key: <key>' or "
+                   "'Authorization: Bearer <key>' (the keys are set in RECOMMENDER_READ_KEYS)")
+ADMIN_CLOSED = ("admin endpoints are closed: set RECOMMENDER_ADMIN_KEY on the server to "
+                "enable them, then send 'Authorization: Bearer <key>'")
+ADMIN_KEY_NEEDED = "missing or wrong API key: send 'Authorization: Bearer <key>'"
+
+
+def key_id(key: str) -> str:
+    """The id of a key given without one: ``key-`` and 8 hex digits of its SHA-256."""
+    return "key-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
+
+
+class KeyRing:
+    """Named keys; :meth:`match` finds the id of a presented key in constant time per key."""
+
+    def __init__(self, keys: Sequence[tuple[str, str]]) -> None:
+        self._keys = [(name, key.encode("utf-8")) for name, key in keys if key]
+
+    @classmethod
+    def parse(cls, text: str) -> KeyRing:
+        """``"KEY,ID:KEY,..."`` (blanks around items ignored; a key holding ``:`` must be
+        given with an id)."""
+        keys = []
+        for item in text.split(","):
+            item = item.strip()
+            if not item:
+                continue
+            name, sep, key = item.partition(":")
+            keys.append((name.strip(), key.strip()) if sep else (key_id(item), item))
+        return cls(keys)
+
+    def __bool__(self) -> bool:
+        return bool(self._keys)
+
+    def match(self, presented: str | None) -> str | None:
+        """The id of the key ``presented`` is, or None. Every key is compared (no early
+        exit), each with ``hmac.compare_digest``."""
+        if not presented:
+            return None
+        given = presented.encode("utf-8", "surrogateescape")
+        found = None
+        for name, key in self._keys:
+            if hmac.compare_digest(given, key) and found is None:
+                found = name
+        return found
+
+
+def _secret(value: SecretStr | None) -> str:
+    return value.get_secret_value() if value is not None else ""
+
+
+def admin_ring(admin_key: SecretStr | None, api_key: SecretStr | None) -> KeyRing:
+    """The admin keys: ``RECOMMENDER_ADMIN_KEY`` and the older ``RECOMMENDER_API_KEY``."""
+    return KeyRing([("admin", _secret(admin_key)), ("admin", _secret(api_key))])
+
+
+def read_ring(read_keys: SecretStr | None) -> KeyRing:
+    return KeyRing.parse(_secret(read_keys))
+
+
+def presented_key(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """The key in ``X-API-Key`` or in ``Authorization: Bearer``, from raw ASGI headers."""
+    bearer = None
+    for name, value in headers:
+        lower = name.lower()
+        if lower == b"x-api-key":
+            return value.decode("latin-1").strip()
+        if lower == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            if scheme.lower() == "bearer":
+                bearer = token.strip()
+    return bearer
+
+
+def is_protected(route: BaseRoute) -> bool:
+    """Whether read keys guard ``route``: a route of the OpenAPI schema, but not an open
+    one (``OPEN_PATHS``) nor an admin one (the admin key guards those)."""
+    return (isinstance(route, APIRoute) and route.include_in_schema
+            and route.path not in OPEN_PATHS and not route.path.startswith(ADMIN_PREFIX))
+
+
+def _api_routes(routes: Sequence[BaseRoute], prefix: str
+                ) -> Iterator[tuple[re.Pattern[str], bool]]:
+    """(full path regex, protected) of the API routes in ``routes``, included routers'
+    (FastAPI wraps each ``include_router`` in an object holding the router and its prefix)
+    walked in order."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            context = getattr(route, "include_context", None)
+            yield from _api_routes(inner.routes, prefix + getattr(context, "prefix", ""))
+        elif isinstance(route, APIRoute):
+            yield compile_path(prefix + route.path)[0], is_protected(route)
+
+
+class ReadKeys:
+    """Pure ASGI middleware: a request with a valid read (or admin) key carries its id in
+    ``scope["state"]["key_id"]``; one without is answered 401 unless its route is open (see
+    :func:`is_protected`; an unknown path counts as protected, so it reveals nothing)."""
+
+    def __init__(self, app: ASGIApp, keys: KeyRing, admin: KeyRing,
+                 routes: Sequence[BaseRoute]) -> None:
+        self.app = app
+        self.keys = keys
+        self.admin = admin
+        self.routes = routes  # the app's route list (routers included later are in it too)
+        self._routes_table: list[tuple[re.Pattern[str], bool]] | None = None
+
+    def _table(self) -> list[tuple[re.Pattern[str], bool]]:
+        """(path regex, protected) of every API route, in routing order (built on first use,
+        when every router is included)."""
+        if self._routes_table is None:
+            self._routes_table = list(_api_routes(self.routes, ""))
+        return self._routes_table
+
+    def _open(self, scope: Scope) -> bool:
+        path = scope.get("path", "")
+        for regex, protected in self._table():
+            if regex.match(path):
+                return not protected
+        # not an API route: open when another route (docs, static files) answers it
+        return any(not isinstance(r, APIRoute) and r.matches(scope)[0] is not Match.NONE
+                   for r in self.routes if type(r).__name__ in ("Route", "Mount"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = presented_key(scope.get("headers", []))
+        found = self.keys.match(given) or (self.admin.match(given) if given else None)
+        if found is not None:
+            scope.setdefault("state", {})["key_id"] = found
+        elif not self._open(scope):
+            body = json.dumps({"detail": READ_KEY_NEEDED}).encode()
+            await send({"type": "http.response.start", "status": 401, "headers": [
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+                (b"www-authenticate", b"Bearer")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)

@@ -1,0 +1,136 @@
+"""Each worker follows the campaign store's events: new events reach its served model quickly.
+
+``EventsSync`` keeps one ``recommender.serving.overlay.Overlay`` on the model the worker
+loaded. A thread looks at the store's latest event sequence every ``RECOMMENDER_EVENTS_POLL``
+seconds (one index look-up); when it moved, it reads the new events, applies them, and installs
+an engine on the derived model (``ServiceState.install``: the old engine's cached rankings and
+bodies are dropped, and the new engine's cache keys carry the event sequence). Workers and
+replicas read the store, never each other's memory, so every one of them reflects an
+acknowledged event within one poll plus the time to materialise the overlay.
+
+A (re)loaded model passes through ``overlaid`` first: the overlay is rebuilt on it from the
+events after the sequence its training folded in (``meta["events"]["through_seq"]``, written
+by ``recommender train --events``).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from recommender.campaigns.events import iter_events, max_sequence
+from recommender.campaigns.store import CampaignStore
+from recommender.serving.engine import Engine
+from recommender.serving.overlay import Overlay, engine_with
+from service.state import ServiceState
+
+log = logging.getLogger("recommender.service")
+
+
+class EventsSync:
+    """The poller of one worker (see the module docstring)."""
+
+    def __init__(self, service: ServiceState, store: CampaignStore, interval: float) -> None:
+        self.service = service
+        self.store = store
+        self.interval = interval
+        self.overlay: Overlay | None = None
+        self._ours: set[str] = set()   # keys of engines this sync built (not to re-wrap)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def applied(self) -> int:
+        return self.overlay.seq if self.overlay is not None else 0
+
+    def describe(self) -> dict[str, Any]:
+        return self.overlay.describe() if self.overlay is not None else {}
+
+    def overlaid(self, engine: Engine) -> Engine:
+        """``engine`` with the stored events applied: called for every engine the service
+        installs; an engine this sync built passes through unchanged."""
+        if engine.key in self._ours:
+            return engine
+        since = int((engine.model.meta.get("events") or {}).get("through_seq", 0))
+        overlay = Overlay(engine.model, since)
+        self._read(overlay)
+        self.overlay = overlay
+        return self._engine(engine, overlay)
+
+    def _read(self, overlay: Overlay) -> bool:
+        seen = False
+        for part in iter_events(self.store, after=overlay.seq):
+            overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
+            seen = True
+        return seen
+
+    def _engine(self, engine: Engine, overlay: Overlay) -> Engine:
+        if overlay.applied == 0 and overlay.seq == overlay.since:
+            return engine
+        new = engine_with(engine, overlay.model())
+        self._ours = {new.key}
+        return new
+
+    def poll(self) -> bool:
+        """Apply new events, if any; True when a new engine was installed."""
+        overlay = self.overlay
+        if overlay is None or max_sequence(self.store) <= overlay.seq:
+            return False
+        with self.service._reload_lock:  # never race a reload's install
+            if self.overlay is not overlay or self.service.engine is None:
+                return False
+            if not self._read(overlay):
+                return False
+            self.service.install(self._engine(self.service.engine, overlay))
+            return True
+
+    def wake(self) -> None:
+        """Look now (after this worker stored events), not at the next tick."""
+        self._wake.set()
+
+    def start(self) -> None:
+        if self.interval > 0:
+            self._thread = threading.Thread(target=self._run, name="events-sync", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                break
+            try:
+                self.poll()
+            except Exception:  # never let the poller die (a store restarting, a lock)
+                log.exception("events sync")
+
+
+def attach(app: Any, service: ServiceState) -> EventsSync:
+    """Open the app's campaign store (``RECOMMENDER_STORE``, else in memory) and make every
+    engine the service installs follow its events; call before ``service.startup()``."""
+    from recommender.campaigns.store import open_store
+    from service.routes.campaigns import DEFAULT_STORE
+
+    store = getattr(app.state, "campaign_store", None)
+    if store is None:
+        store = open_store(service.settings.store or DEFAULT_STORE)
+        app.state.campaign_store = store
+    sync = EventsSync(service, store, service.settings.events_poll)
+    service.events = sync
+    app.state.events_sync = sync
+    return sync
+
+
+def detach(app: Any) -> None:
+    """Stop the poller (the store is closed with the process)."""
+    sync: EventsSync | None = getattr(app.state, "events_sync", None)
+    if sync is not None:
+        sync.stop()

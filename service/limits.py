@@ -1,0 +1,117 @@
+"""Back-pressure: bounds on requests in flight, on body size and on body arrival time.
+
+Past the bound on requests in flight a request gets 503 and ``Retry-After``; a body over the
+size limit gets 413; a body that does not arrive in time gets 408.
+
+A pure ASGI middleware, just inside the metrics middleware (so refusals are counted and carry
+``X-Model-Version``) and outside everything that scores. Per worker: with ``--workers N`` the
+server holds up to N times ``max_in_flight`` requests. ``/health``, ``/metrics``, ``/admin/*``
+and the documentation are never refused for load, so a busy server still answers its
+monitoring and its operator.
+
+Slow clients are cut in two places: uvicorn's connection timeouts (``service.server``) for a
+request head that does not arrive and an idle keep-alive connection, and here for a body that
+does not arrive in ``timeout_request_body`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from fastapi import HTTPException  # FastAPI passes its own on while reading a body
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+EXEMPT = ("/health", "/metrics", "/admin/", "/docs", "/redoc", "/openapi.json", "/static/")
+
+
+class Limits:
+    """See the module docstring. ``max_in_flight=0`` means no bound. ``in_flight`` is the
+    number of bounded requests running now."""
+
+    def __init__(self, app: ASGIApp, max_in_flight: int, max_body_bytes: int,
+                 body_timeout: float, retry_after: int = 1) -> None:
+        self.app = app
+        self.max_in_flight = max_in_flight
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
+        self.retry_after = retry_after
+        self.in_flight = 0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = _content_length(scope)
+        if length is not None and length > self.max_body_bytes:
+            await _refuse(send, 413, f"request body of {length:,} bytes is over the limit of "
+                                     f"{self.max_body_bytes:,} bytes (RECOMMENDER_MAX_BODY_BYTES)",
+                          close=True)
+            return
+        path = str(scope.get("path", ""))
+        bounded = self.max_in_flight > 0 and not path.startswith(EXEMPT)
+        if bounded and self.in_flight >= self.max_in_flight:
+            await _refuse(send, 503, f"the server is busy ({self.in_flight} requests in flight, "
+                                     f"the limit is {self.max_in_flight}); retry after "
+                                     f"{self.retry_after} s",
+                          headers=[(b"retry-after", str(self.retry_after).encode())])
+            return
+        if bounded:
+            self.in_flight += 1
+        try:
+            await self.app(scope, self._guarded(receive), send)
+        finally:
+            if bounded:
+                self.in_flight -= 1
+
+    def _guarded(self, receive: Receive) -> Receive:
+        """``receive`` that counts body bytes (413 past the limit, for a body sent without a
+        Content-Length) and waits at most ``body_timeout`` for each part (408)."""
+        received = 0
+        done = False
+
+        async def guarded() -> Message:
+            nonlocal received, done
+            if done:  # the body is complete: the app is waiting for a disconnect
+                return await receive()
+            try:
+                message = await asyncio.wait_for(receive(), self.body_timeout)
+            except TimeoutError:
+                raise HTTPException(408, f"the request body did not arrive within "
+                                         f"{self.body_timeout:g} s",
+                                    headers={"Connection": "close"}) from None
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                done = not message.get("more_body", False)
+                if received > self.max_body_bytes:
+                    raise HTTPException(413, f"request body over the limit of "
+                                             f"{self.max_body_bytes:,} bytes "
+                                             "(RECOMMENDER_MAX_BODY_BYTES)",
+                                        headers={"Connection": "close"})
+            else:
+                done = True
+            return message
+
+        return guarded
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", []):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _refuse(send: Send, status: int, detail: str, close: bool = False,
+                  headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    extra = list(headers or [])
+    if close:
+        extra.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()), *extra]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,133 @@
+"""Campaign planning over HTTP: plan a slate, list stored plans, read a summary, stream rows.
+
+The plans live in the campaign store (``recommender.campaigns.store``) named by the
+``RECOMMENDER_STORE`` setting: a database URL (``sqlite:///...``, ``postgresql://...``) or a
+SQLite file path. Unset, the store is an in-memory SQLite database: plans last as long as the
+process (one worker), which suits a trial and never leaves files behind; set it to keep plans
+or to share them between workers and replicas. The store is opened on the first campaign
+request.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from recommender.campaigns.export import csv_chunks
+from recommender.campaigns.plan import plan_slate
+from recommender.campaigns.slate import MAX_SLATE_FILMS, SlateFilm
+from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store
+from recommender.errors import UnknownFilmError
+from service.access_log import record_export
+from service.deps import EngineDep
+from service.routes import INVALID
+from service.schemas import Error
+
+DEFAULT_STORE = "sqlite://"  # in memory; see the module docstring
+MAX_EXCLUDED = 10_000_000
+router = APIRouter(tags=["campaigns"])
+_open_lock = threading.Lock()
+NO_PLAN: dict[int | str, dict[str, Any]] = {
+    404: {"model": Error, "description": "unknown plan_id (named in detail)"}}
+
+
+class SlateFilmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    film_id: str = Field(min_length=1, description="the film to promote")
+    budget: int = Field(ge=0, description="most target contacts for this film")
+    value: float = Field(1.0, gt=0, allow_inf_nan=False,
+                         description="worth of one conversion (value units)")
+
+
+class PlanRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    films: list[SlateFilmIn] = Field(min_length=1, max_length=MAX_SLATE_FILMS,
+                                     description="the slate: each film once")
+    cap: int = Field(1, ge=1, le=1000, description="target contacts per user over the campaign")
+    holdout: float = Field(0.1, ge=0, lt=1,
+                           description="share of each film's selected users held out as control")
+    waves: int = Field(3, ge=1, le=1000, description="waves, best users first")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of the control draw")
+    exclude_user_ids: list[str] = Field(default_factory=list, max_length=MAX_EXCLUDED,
+                                        description="users never planned (opt-outs)")
+
+
+class PlanCreated(BaseModel):
+    plan_id: str
+    summary: dict[str, Any] = Field(description="per film and total: contacts, control, "
+                                                "expected conversions, dual price; the naive "
+                                                "plan; the LP bound and gap; units")
+
+
+class PlanList(BaseModel):
+    total: int
+    plans: list[dict[str, Any]]
+
+
+def campaign_store(request: Request) -> CampaignStore:
+    """The app's campaign store, opened (and migrated) on first use."""
+    state = request.app.state
+    store: CampaignStore | None = getattr(state, "campaign_store", None)
+    if store is None:
+        with _open_lock:
+            store = getattr(state, "campaign_store", None)
+            if store is None:
+                settings = request.app.state.service.settings
+                store = open_store(getattr(settings, "store", None) or DEFAULT_STORE)
+                state.campaign_store = store
+    return store
+
+
+@router.post("/campaigns/plan", response_model=PlanCreated, responses={**INVALID},
+             summary="Plan a release slate under budgets and a frequency cap, and store it")
+def plan(body: PlanRequest, request: Request, engine: EngineDep) -> dict[str, Any]:
+    store = campaign_store(request)
+    slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
+    try:
+        result = plan_slate(engine, slate, cap=body.cap, holdout=body.holdout,
+                            waves=body.waves, seed=body.seed, exclude=body.exclude_user_ids,
+                            progress=False)
+    except UnknownFilmError as e:  # a slate is a request body: its bad ids are 422
+        raise HTTPException(422, f"the slate names films this model does not know: {e}"
+                            ) from None
+    store.save_plan(result.plan_id, result.summary, result.rows)
+    return {"plan_id": result.plan_id, "summary": result.summary}
+
+
+@router.get("/campaigns", response_model=PlanList, responses={**INVALID},
+            summary="Stored plans, newest first")
+def list_plans(request: Request,
+               limit: Annotated[int, Query(ge=1, le=1000, description="plans per page")] = 100,
+               offset: Annotated[int, Query(ge=0, description="plans to skip")] = 0
+               ) -> dict[str, Any]:
+    total, plans = campaign_store(request).list_plans(limit, offset)
+    return {"total": total, "plans": plans}
+
+
+@router.get("/campaigns/{plan_id}", response_model=PlanCreated, responses={**NO_PLAN},
+            summary="One stored plan's summary")
+def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
+    try:
+        return {"plan_id": plan_id, "summary": campaign_store(request).summary(plan_id)}
+    except UnknownPlanError as e:
+        raise HTTPException(404, str(e)) from None
+
+
+@router.get("/campaigns/{plan_id}/plan.csv", response_class=StreamingResponse,
+            responses={200: {"content": {"text/csv": {}},
+                             "description": "plan_id,film_id,user_id,wave,group,rank,p,"
+                                            "expected_value"}, **NO_PLAN},
+            summary="One stored plan's rows as CSV, streamed")
+def plan_csv(plan_id: str, request: Request) -> StreamingResponse:
+    try:
+        tables = campaign_store(request).iter_rows(plan_id)
+    except UnknownPlanError as e:
+        raise HTTPException(404, str(e)) from None
+    record_export(request, plan_id=plan_id)  # the export log (service/access_log.py)
+    return StreamingResponse(csv_chunks(tables), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition":
+                                      f'attachment; filename="{plan_id}.csv"'})

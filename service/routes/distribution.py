@@ -1,0 +1,127 @@
+"""Smart distribution over HTTP: a film's expected demand by place and a screen allocation.
+
+Also for a film with no history. The bodies are ``recommender.distribution.demand``'s, sent as
+they are (``recommender distribution ... --json`` prints the same bytes).
+
+This router is included before the films router: ``/films/{film_id:path}`` would otherwise take
+``/films/X/distribution`` for a film id ``X/distribution``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from recommender.distribution.demand import MAX_SCREENS, cold_start_demand, demand_by_place
+from recommender.distribution.places import cinemas_for
+from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
+from service.deps import EngineDep, SettingsDep
+from service.routes import INVALID, NOT_FOUND
+from service.schemas import Weight, _json_number
+
+router = APIRouter(tags=["distribution"])
+
+BY_HELP = (f"the place attribute to break demand down by: one of {', '.join(PLACE_ATTRIBUTES)} "
+           "that the model's users have")
+SCREENS_HELP = ("screens (or showtimes) to share out in proportion to expected demand; capped "
+                "by each cinema's screens when by=cinema and a cinemas.csv is loaded")
+PLACE: dict[str, Any] = {"x-vocabulary": "place"}  # schema_limits: the place attributes
+By = Annotated[str, Query(description=BY_HELP, min_length=1, max_length=100,
+                          json_schema_extra=PLACE)]
+Screens = Annotated[int | None, Query(ge=1, le=MAX_SCREENS, description=SCREENS_HELP)]
+
+
+class PlaceDemand(BaseModel):
+    place: str = Field(description="the place; 'other' pools places under min_cell users")
+    users: int
+    viewers: int
+    expected_new: float
+    expected_total: float
+    share: float
+    user_share: float
+    viewing_share: float
+    index_vs_users: float | None
+    index_vs_viewing: float | None
+    screens: int | None = Field(description="screens allocated (null: none asked for)")
+    capacity: int | None = Field(description="the place's cinemas' screens (null: not capped)")
+
+
+class ScreenAllocation(BaseModel):
+    total: int
+    capped_by: str | None
+    capacity: int | None
+
+
+class ColdStartInput(BaseModel):
+    comparable_film_ids: list[str]
+    genres: list[str]
+    calibrated_as: str = Field(description="the known film nearest the new one, whose "
+                                           "calibration gives the probabilities")
+
+
+class Distribution(BaseModel):
+    film_id: str | None
+    by: str
+    min_cell: int = Field(description="places with fewer users are merged into 'other'")
+    merged_places: int
+    users: int
+    viewers: int
+    expected_new: float
+    expected_total: float
+    horizon: dict[str, object]
+    screens: ScreenAllocation | None
+    places: list[PlaceDemand]
+    units: dict[str, str] = Field(description="what each number counts, and its source")
+    cold_start: ColdStartInput | None = None
+
+
+class ColdStartDistributionRequest(BaseModel):
+    # at least one comparable film or one genre (the server says so too, 422)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "anyOf": [{"required": ["comparable_film_ids"],
+                   "properties": {"comparable_film_ids": {"minItems": 1, "minProperties": 1}}},
+                  {"required": ["genres"], "properties": {"genres": {"minItems": 1}}}]})
+
+    comparable_film_ids: list[str] | dict[str, Weight] = Field(
+        default_factory=list,
+        description="films like the new one: a list of ids, or {id: weight} with weights > 0")
+    genres: list[str] = Field(default_factory=list,
+                              description="the new film's genres, any case",
+                              json_schema_extra={"x-vocabulary": "genre"})
+    by: str = Field("region", min_length=1, max_length=100, description=BY_HELP,
+                    json_schema_extra=PLACE)
+    screens: Annotated[int, Field(ge=1, le=MAX_SCREENS), BeforeValidator(_json_number)] | None \
+        = Field(None, description=SCREENS_HELP)
+
+
+@router.get("/films/{film_id:path}/distribution", response_model=None,
+            responses={200: {"model": Distribution}, **NOT_FOUND, **INVALID},
+            summary="The film's expected demand by place, and a screen allocation")
+async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
+                       by: By = "region", screens: Screens = None) -> JSONResponse:
+    def work() -> JSONResponse:
+        cinemas = (cinemas_for(engine.model, engine.path, settings.cinemas)
+                   if by.lower() == CINEMA and screens else None)
+        return JSONResponse(demand_by_place(engine.model, film_id, by, screens,
+                                            cinemas=cinemas))
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/distribution/cold-start", response_model=None,
+             responses={200: {"model": Distribution}, **NOT_FOUND, **INVALID},
+             summary="Expected demand by place of a film with no history")
+async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
+                     settings: SettingsDep) -> JSONResponse:
+    def work() -> JSONResponse:
+        cinemas = (cinemas_for(engine.model, engine.path, settings.cinemas)
+                   if body.by.lower() == CINEMA and body.screens else None)
+        return JSONResponse(cold_start_demand(engine.model, body.comparable_film_ids,
+                                              body.genres, body.by, body.screens,
+                                              cinemas=cinemas))
+
+    return await run_in_threadpool(work)

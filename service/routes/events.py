@@ -1,0 +1,184 @@
+"""Closing the loop over HTTP: record events, report a campaign, plan its next wave.
+
+``POST /events`` writes a batch to the campaign store (``recommender.campaigns.events``) and
+answers only after the commit; a retried batch stores nothing twice. A malformed event rejects
+the whole batch with 422 naming its index and event_id, and nothing of it is stored. Every
+worker applies new events to its served model within ``RECOMMENDER_EVENTS_POLL`` seconds
+(``service/events_sync.py``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from recommender.campaigns.events import MAX_ID_LENGTH, EventBatch, max_sequence, record_events
+from recommender.campaigns.next_wave import plan_next_wave
+from recommender.campaigns.report import campaign_report
+from recommender.campaigns.store import UnknownPlanError
+from service.deps import EngineDep
+from service.errors import describe_validation_error
+from service.routes import INVALID
+from service.routes.campaigns import NO_PLAN, PlanCreated, campaign_store
+from service.schemas import Error
+
+
+class EventsRoute(APIRoute):
+    """A route whose body validation errors name the event (index and event_id)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except RequestValidationError as e:
+                return await _named(request, list(e.errors()))
+        return route
+
+
+async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
+    """422 whose detail names each bad event: ``events[3] (event_id 'e-17'): ...``."""
+    try:
+        body = json.loads(await request.body())
+        rows = body.get("events") if isinstance(body, dict) else None
+    except (ValueError, UnicodeDecodeError):
+        rows = None
+    sentences = []
+    for err in errors:
+        loc = list(err.get("loc", ()))
+        text = describe_validation_error(err)
+        if len(loc) >= 3 and loc[:2] == ["body", "events"] and isinstance(loc[2], int):
+            i = loc[2]
+            eid = rows[i].get("event_id") if isinstance(rows, list) and i < len(rows) and \
+                isinstance(rows[i], dict) else None
+            shown = f" (event_id {eid!r})" if isinstance(eid, str | int) else ""
+            text = f"events[{i}]{shown}: {text}"
+        sentences.append(text)
+    detail = "; ".join(sentences) + "; nothing of this batch was stored"
+    return JSONResponse({"detail": detail, "errors": [
+        {"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())], "msg": s,
+         "type": str(e.get("type", ""))} for e, s in zip(errors, sentences, strict=True)]},
+        status_code=422)
+
+
+router = APIRouter(tags=["events"], route_class=EventsRoute)
+
+
+class EventIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    event_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
+                          description="unique id of the event: a retry with the same id "
+                                      "stores nothing twice")
+    user_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
+                         description="the user (a user new to the model is folded in)")
+    film_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
+                         description="the film bought or watched")
+    timestamp: int = Field(ge=0, le=2**53 - 1, description="when, in unix seconds")
+    weight: float = Field(1.0, gt=0, allow_inf_nan=False,
+                          description="how much (1 = one ticket or view)")
+
+    @field_validator("timestamp", "weight", mode="before")
+    @classmethod
+    def _json_number(cls, value: Any) -> Any:
+        """JSON numbers only, as the schema says: not true/false, not "5" (3.0 is 3)."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"should be a JSON number, got {value!r}")
+        return value
+
+
+class EventsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    events: list[EventIn] = Field(
+        min_length=1, description="the batch (at most RECOMMENDER_EVENTS_MAX_BATCH events)",
+        json_schema_extra={"x-maximum": "events_max_batch"})
+
+
+class EventsStored(BaseModel):
+    stored: int = Field(description="events written by this request")
+    duplicates: int = Field(description="events whose event_id was already stored (or "
+                                        "repeated in the batch): not written again")
+    sequence: int = Field(description="the store's latest event sequence number after the "
+                                      "commit; every worker reflects it within "
+                                      "RECOMMENDER_EVENTS_POLL seconds")
+
+
+class EventsStatus(BaseModel):
+    sequence: int = Field(description="the store's latest event sequence number")
+    applied: int = Field(description="the sequence number this worker's served model reflects")
+    overlay: dict[str, Any] = Field(description="what this worker's overlay holds: users with "
+                                                "new events, new users, events applied")
+
+
+@router.post("/events", response_model=EventsStored, responses={**INVALID},
+             summary="Record a batch of events (tickets, views), durably, before answering")
+def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
+    settings = request.app.state.service.settings
+    if len(body.events) > settings.events_max_batch:
+        raise HTTPException(422, f"a batch holds at most {settings.events_max_batch} events "
+                                 f"(RECOMMENDER_EVENTS_MAX_BATCH), got {len(body.events)}; "
+                                 "nothing of this batch was stored")
+    ev = body.events
+    batch = EventBatch([e.event_id for e in ev], [e.user_id for e in ev],
+                       [e.film_id for e in ev], [e.timestamp for e in ev],
+                       [e.weight for e in ev])
+    stored, duplicates, seq = record_events(campaign_store(request), batch)
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None:
+        sync.wake()  # this worker looks at once; the others at their next poll
+    return {"stored": stored, "duplicates": duplicates, "sequence": seq}
+
+
+@router.get("/events/status", response_model=EventsStatus,
+            summary="The store's latest event sequence and the one this worker reflects")
+def events_status(request: Request) -> dict[str, Any]:
+    sync = getattr(request.app.state, "events_sync", None)
+    seq = max_sequence(campaign_store(request))
+    return {"sequence": seq, "applied": sync.applied if sync is not None else 0,
+            "overlay": sync.describe() if sync is not None else {}}
+
+
+@router.get("/campaigns/{plan_id}/report", responses={**NO_PLAN, **INVALID},
+            summary="What a plan did: conversions of targets against controls, uplift with "
+                    "95% intervals, predicted against observed")
+def report(plan_id: str, request: Request,
+           window_days: Annotated[float, Query(gt=0, le=3650, description=(
+               "count conversions this many days after the plan's start"))] = 30.0
+           ) -> dict[str, Any]:
+    try:
+        return campaign_report(campaign_store(request), plan_id, window_days)
+    except UnknownPlanError as e:
+        raise HTTPException(404, str(e)) from None
+
+
+class NextWaveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sent_waves: int = Field(1, ge=1, le=1000, description="waves of the plan that were sent "
+                                                          "(their targets count as contacted)")
+    waves: int | None = Field(None, ge=1, le=1000, description="waves of the new plan "
+                                                               "(default: the plan's unsent)")
+    holdout: float | None = Field(None, ge=0, lt=1, description="control share (default: the "
+                                                                "plan's)")
+    seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
+
+
+@router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
+             responses={**NO_PLAN, **INVALID, 503: {"model": Error}},
+             summary="Plan the next wave: each film's remaining budget on the refreshed model")
+def next_wave(plan_id: str, request: Request, engine: EngineDep,
+              body: NextWaveRequest | None = None) -> dict[str, Any]:
+    body = body or NextWaveRequest.model_validate({})
+    try:
+        plan = plan_next_wave(engine.model, campaign_store(request), plan_id,
+                              sent_waves=body.sent_waves, waves=body.waves,
+                              holdout=body.holdout, seed=body.seed, progress=False)
+    except UnknownPlanError as e:
+        raise HTTPException(404, str(e)) from None
+    return {"plan_id": plan.plan_id, "summary": plan.summary}

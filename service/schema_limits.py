@@ -1,0 +1,215 @@
+"""The OpenAPI schema as the contract: limits that depend on settings or on the served model.
+
+FastAPI writes the schema from the routes' declarations; some limits are only known when the
+app is built (``RECOMMENDER_MAX_K`` ...) or when a model is loaded (its genres, its user
+attributes and their values, its number of segments). A parameter or body field names such a
+limit with a marker in ``json_schema_extra``, and :func:`install` fills it in, per served
+model (the schema is rebuilt after a reload):
+
+- ``{"x-maximum": "max_k"}``: ``maximum`` (``maxItems`` on an array) = that setting;
+- ``{"x-vocabulary": "genre"}``: a ``pattern`` of the model's genres (any case, as the server
+  matches them); on an array it applies to the items;
+- ``{"x-vocabulary": "filter"}``: a ``pattern`` of ``ATTRIBUTE=VALUE`` over the model's
+  attributes and values (any case);
+- ``{"x-vocabulary": "segment"}``: ``maximum`` = the model's last segment id (numbers), and a
+  ``pattern`` of a segment's number or label (text);
+- ``{"x-vocabulary": "tier"}`` / ``"tiers"``: one tier name (any case) / adjacent tiers
+  joined by ``,`` or ``+``, or ``all``;
+- ``{"x-vocabulary": "with"}``: extra column names (``render.with_choices``) joined by ``,``.
+- ``{"x-vocabulary": "place"}``: one of the model's place attributes (``io.places``; any case).
+
+It also lists the statuses every route can answer: 422 (``{"detail", "errors"}``, the
+unknown-query-parameter check included) and 503 (no model loaded) on every operation, and,
+when read keys are configured, 401 and the key's security schemes on every data endpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI
+
+from recommender.io.places import PLACE_ATTRIBUTES
+from recommender.query.audience import DEFAULT_TIERS
+from recommender.query.catalog import segment_labels
+from recommender.query.render import with_choices
+from recommender.serving.engine import Engine
+from service.auth import ADMIN_PREFIX, API_KEY_HEADER, OPEN_PATHS, admin_ring
+from service.settings import Settings
+
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+_SYNTAX = set("\\^$.|?*+()[]{}/")
+_NEVER: dict[str, Any] = {"minLength": 1, "maxLength": 0}  # no string matches (no vocabulary)
+READ_SCHEMES = {
+    "ReadKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
+                "description": "a read key from RECOMMENDER_READ_KEYS"},
+    "ReadBearer": {"type": "http", "scheme": "bearer",
+                   "description": "a read key from RECOMMENDER_READ_KEYS, as a Bearer token"},
+}
+
+
+def any_case(text: str) -> str:
+    """A regular expression matching ``text`` exactly, each letter in either case."""
+    out = []
+    for ch in text:
+        lo, up = ch.lower(), ch.upper()
+        if lo != up and len(lo) == len(up) == 1:
+            out.append(f"[{lo}{up}]")
+        else:
+            out.append("\\" + ch if ch in _SYNTAX else ch)
+    return "".join(out)
+
+
+def one_of(texts: Sequence[str]) -> str:
+    return "(?:" + "|".join(any_case(t) for t in sorted(set(texts))) + ")"
+
+
+def unique_substrings(labels: Sequence[str], limit: int = 5000) -> list[str]:
+    """What names exactly one of ``labels`` as ``filters.resolve_segment`` matches them: a
+    label itself, or a text without surrounding blanks that exactly one label contains
+    (ignoring case); just the labels past ``limit`` texts."""
+    folded = [label.casefold() for label in labels]
+    texts = set(labels)
+    for label in folded:
+        for i in range(len(label)):
+            for j in range(i + 1, len(label) + 1):
+                part = label[i:j]
+                if (part == part.strip() and not part.lstrip("-").isdigit()
+                        and sum(part in f for f in folded) == 1):
+                    texts.add(part)
+                    if len(texts) > limit:
+                        return list(labels)
+    return sorted(texts)
+
+
+def _numbers_below(n: int) -> str:
+    """Decimal texts ``int()`` reads as 0 .. n-1 (leading zeros, ``-0`` included)."""
+    positive = [str(i) for i in range(1, n)]
+    return "(?:-?0+" + ("|0*(?:" + "|".join(positive) + ")" if positive else "") + ")"
+
+
+def adjacent_tiers(names: Sequence[str]) -> str:
+    """A pattern of what ``audience.portrait_scope`` accepts: ``all``, or tier names joined by
+    ``,`` or ``+`` (any case, blanks and empty parts ignored) that name adjacent tiers."""
+    def around(token: str) -> str:
+        return f"\\s*{token}\\s*"
+
+    options = []
+    for i in range(len(names)):
+        for j in range(i, len(names)):
+            tok = one_of(names[i:j + 1])
+            pre = f"(?:\\s*(?:{tok})?\\s*[,+])*"
+            post = f"(?:[,+]\\s*(?:{tok})?\\s*)*"
+            # every tier of the interval, in any order (each at least once)
+            for order in itertools.permutations(names[i:j + 1]):
+                options.append(pre + f"{post}[,+]".join(around(one_of([n])) for n in order)
+                               + post)
+    return "^(?:" + "|".join([around(any_case("all"))] + options) + ")$"
+
+
+def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
+    """The schema keywords of marker ``x-vocabulary: kind`` for ``engine``'s model."""
+    if engine is None:
+        return {}
+    model = engine.model
+    if kind == "genre":
+        genres = [g for g in model.catalog.genre_vocabulary() if g]
+        return {"pattern": f"^{one_of(genres)}$"} if genres else dict(_NEVER)
+    if kind == "filter":
+        attributes = model.user_table.attributes
+        parts = [f"{any_case(name)}={one_of([str(v) for v in set(values.tolist()) if v])}"
+                 for name, values in sorted(attributes.items())]
+        return {"pattern": "^(?:" + "|".join(parts) + ")$"} if parts else dict(_NEVER)
+    if kind == "segment":  # a number (integer fields) or a number or a label (text)
+        n = model.segments.n
+        labels = one_of(unique_substrings(segment_labels(model)))
+        return {"maximum": max(n - 1, 0),
+                "pattern": f"^\\s*(?:{_numbers_below(n)}|{labels})\\s*$"}
+    if kind == "tier":
+        return {"pattern": f"^\\s*{one_of([name for name, _ in DEFAULT_TIERS])}\\s*$"}
+    if kind == "with":  # extra columns: names joined by "," (blanks, empty parts ignored)
+        names = one_of(with_choices(model))
+        return {"pattern": f"^\\s*(?:{names})?\\s*(?:,\\s*(?:{names})?\\s*)*$"}
+    if kind == "tiers":
+        return {"pattern": adjacent_tiers([name for name, _ in DEFAULT_TIERS])}
+    if kind == "place":  # the distribution's ``by``
+        places = [a for a in PLACE_ATTRIBUTES if a in model.user_table.attributes]
+        return {"pattern": f"^{one_of(places)}$"} if places else dict(_NEVER)
+    raise ValueError(f"unknown x-vocabulary {kind!r}")
+
+
+def _fill(node: Any, settings: Settings, engine: Engine | None) -> None:
+    """Replace every marker under ``node`` (in place)."""
+    if isinstance(node, list):
+        for item in node:
+            _fill(item, settings, engine)
+        return
+    if not isinstance(node, dict):
+        return
+    limit = node.pop("x-maximum", None)
+    if limit is not None:
+        value = int(getattr(settings, limit))
+        node["maxItems" if node.get("type") == "array" else "maximum"] = value
+    kind = node.pop("x-vocabulary", None)
+    if kind is not None:
+        target = node["items"] if node.get("type") == "array" else node
+        target.update(vocabulary(engine, kind))
+    for value in node.values():
+        _fill(value, settings, engine)
+
+
+def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool) -> None:
+    admin_closed = not admin_ring(settings.admin_key, settings.api_key)
+    for path, item in schema.get("paths", {}).items():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses = op["responses"]
+            responses["422"] = {"description": "invalid request: a parameter out of range or "
+                                               "unknown, an undeclared query parameter or a "
+                                               "malformed body (detail says which)",
+                                "content": {"application/json": {"schema": ERROR_REF}}}
+            if path != "/metrics":
+                responses.setdefault("503", {
+                    "description": "the service cannot answer now (no model loaded)",
+                    "content": {"application/json": {"schema": ERROR_REF}}})
+            if path.startswith(ADMIN_PREFIX) and admin_closed:
+                op.pop("security", None)  # no key opens it: 403 whatever is sent
+            if read_keys and path not in OPEN_PATHS and not path.startswith(ADMIN_PREFIX):
+                responses["401"] = {"description": "missing or wrong read key",
+                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                op["security"] = [{name: []} for name in READ_SCHEMES]
+    components = schema.setdefault("components", {})
+    if read_keys:
+        components.setdefault("securitySchemes", {}).update(READ_SCHEMES)
+    if admin_closed and not any(
+            "security" in op for item in schema.get("paths", {}).values()
+            for op in item.values() if isinstance(op, dict)):
+        components.get("securitySchemes", {}).pop("HTTPBearer", None)
+    schemas = components.get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+
+
+def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | None],
+            read_keys: bool) -> None:
+    """Make ``app.openapi`` return the schema with every limit filled in for the engine
+    ``current()`` serves (rebuilt when it changes)."""
+    generate = app.openapi
+    cache: dict[str, Any] = {}
+
+    def openapi() -> dict[str, Any]:
+        engine = current()
+        if "schema" not in cache or cache.get("engine") is not engine:
+            app.openapi_schema = None
+            schema = copy.deepcopy(generate())
+            _fill(schema, settings, engine)
+            _statuses(schema, settings, read_keys)
+            cache.update(engine=engine, schema=schema)
+        result: dict[str, Any] = cache["schema"]
+        return result
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,99 @@
+// Campaigns: stored plans, their reports (uplift with 95% intervals per wave) and the next wave.
+
+import { getJson, postJson, query } from "./api.js";
+import { planSummary } from "./plan.js";
+import { h, int, num, pct, section, table, errorBox } from "./ui.js";
+
+const interval = (v) => (!v || v.estimate === undefined ? "–"
+  : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${pct(v.high, 2)}]`);
+
+// One horizontal interval per row on a shared axis: where the uplift may lie, and zero.
+function uplift_chart(rows) {
+  const svgNS = "http://www.w3.org/2000/svg";
+  const lows = rows.map((r) => r.absolute_uplift?.low ?? 0);
+  const highs = rows.map((r) => r.absolute_uplift?.high ?? 0);
+  const lo = Math.min(0, ...lows);
+  const hi = Math.max(0, ...highs);
+  const span = hi - lo || 1;
+  const W = 560; const rowH = 26; const left = 110;
+  const x = (v) => left + ((v - lo) / span) * (W - left - 20);
+  const svg = document.createElementNS(svgNS, "svg");
+  svg.setAttribute("viewBox", `0 0 ${W} ${rowH * rows.length + 24}`);
+  svg.setAttribute("role", "img");
+  svg.setAttribute("aria-label", "Absolute uplift with 95% intervals, per row of the table below");
+  svg.classList.add("chart");
+  const add = (tag, attrs, text) => {
+    const el = document.createElementNS(svgNS, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+    if (text) el.textContent = text;
+    svg.append(el);
+  };
+  add("line", { x1: x(0), x2: x(0), y1: 0, y2: rowH * rows.length, stroke: "#1c1f24" });
+  rows.forEach((r, i) => {
+    const y = rowH * i + rowH / 2;
+    add("text", { x: 4, y: y + 4, "font-size": 12 }, r.name);
+    const u = r.absolute_uplift;
+    if (!u || u.estimate === undefined) return;
+    add("line", { x1: x(u.low), x2: x(u.high), y1: y, y2: y, stroke: "#1f5fbf", "stroke-width": 4 });
+    if (u.estimate !== null) add("circle", { cx: x(u.estimate), cy: y, r: 5, fill: "#14213d" });
+  });
+  add("text", { x: x(0) + 4, y: rowH * rows.length + 16, "font-size": 11 }, "0 (no effect)");
+  return svg;
+}
+
+function reportView(report) {
+  const rows = [{ name: "overall", ...report.overall },
+    ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
+  const cols = [
+    { key: "name", label: "Group" },
+    { key: "targets", label: "Targets", num: true, format: int },
+    { key: "controls", label: "Controls", num: true, format: int },
+    { key: "target_conversions", label: "Target conversions", num: true, format: int },
+    { key: "control_conversions", label: "Control conversions", num: true, format: int },
+    { key: "target_rate", label: "Target rate [95%]", format: interval },
+    { key: "control_rate", label: "Control rate [95%]", format: interval },
+    { key: "absolute_uplift", label: "Absolute uplift [95%]", format: interval },
+    { key: "incremental_conversions", label: "Incremental conversions [95%]",
+      format: (v) => (!v || v.estimate === undefined ? "–" : `${num(v.estimate, 1)} [${num(v.low, 1)}, ${num(v.high, 1)}]`) },
+    { key: "predicted_target_conversions", label: "Predicted target conversions", num: true, format: (v) => num(v, 1) },
+  ];
+  return section("Report",
+    h("p", { class: "note" }, `${int(report.events_read)} events read; a conversion is an event for the film by the `,
+      `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. Intervals: ${report.method?.absolute_uplift || "95%"}.`),
+    uplift_chart(rows),
+    table("Uplift against the control group, overall and per wave", cols, rows),
+    table("Per film", cols, report.films.map((f) => ({ name: f.film_id, ...f }))));
+}
+
+async function detail(view, planId) {
+  const [plan, report] = await Promise.all([
+    getJson(`/campaigns/${encodeURIComponent(planId)}`),
+    getJson(`/campaigns/${encodeURIComponent(planId)}/report`).catch((e) => e),
+  ]);
+  const out = h("div", { "aria-live": "polite" });
+  const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
+    try {
+      const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`, {});
+      location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
+    } catch (e) { out.replaceChildren(errorBox(e)); }
+  } }, "Plan the next wave");
+  view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
+    section("Plan", ...planSummary(planId, plan.summary)),
+    report instanceof Error ? errorBox(report) : reportView(report),
+    section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
+      "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."), next, out));
+}
+
+export async function campaigns(view, rest) {
+  if (rest) { await detail(view, decodeURIComponent(rest)); return; }
+  const body = await getJson(`/campaigns${query({ limit: 100 })}`);
+  view.replaceChildren(h("h1", {}, "Campaigns"),
+    section("Stored plans", body.plans.length ? table(`${int(body.total)} plans, newest first`, [
+      { key: "plan_id", label: "Plan", format: (v) => h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v) },
+      { key: "created", label: "Created" },
+      { key: "films", label: "Films", format: (v) => (v || []).join(", ") },
+      { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
+      { key: "totals", label: "Expected conversions", num: true, format: (v) => num(v?.expected_conversions, 1) },
+    ], body.plans) : h("p", {}, "No plan yet. ", h("a", { href: "#/plan" }, "Plan a slate"), ".")));
+}

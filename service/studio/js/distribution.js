@@ -1,0 +1,48 @@
+// Demand by place for a film, with a screen allocation: a section of the film page.
+
+import { filmPath, getJson, query } from "./api.js";
+import { h, int, num, pct, section, table, errorBox } from "./ui.js";
+
+const PLACES = ["region", "city", "cinema"];
+
+export function distributionSection(id, params) {
+  const by = h("select", { id: "dist-by" }, PLACES.map((p) =>
+    h("option", { value: p, selected: (params.get("by") || "region") === p || undefined }, p)));
+  const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: 100000,
+    value: params.get("screens") || "", placeholder: "none" });
+  const out = h("div", { "aria-live": "polite" });
+  async function load() {
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
+    try {
+      const body = await getJson(`${filmPath(id)}/distribution${query({ by: by.value, screens: screens.value })}`);
+      const rows = body.places;
+      const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
+      out.replaceChildren(
+        h("p", { class: "note", id: "dist-total" },
+          `${int(body.viewers)} viewers so far, ${num(body.expected_new, 1)} more expected${horizon} `,
+          `(sum of calibrated probabilities over non-viewers). Places under ${body.min_cell} users `,
+          `are merged into “other” (${body.merged_places} merged).`,
+          body.screens ? ` ${int(body.screens.total)} screens shared out in proportion to expected demand` +
+            (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
+        table(`Demand by ${body.by}`, [
+          { key: "place", label: body.by },
+          { key: "users", label: "Users", num: true, format: int },
+          { key: "viewers", label: "Viewers", num: true, format: int },
+          { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
+          { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
+          { key: "share", label: "Share of demand", num: true, format: (v) => pct(v) },
+          { key: "index_vs_users", label: "Index vs users (100 = par)", num: true,
+            format: (v) => (v === null ? "–" : num(v, 0)) },
+          { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
+        ], rows));
+    } catch (e) {
+      out.replaceChildren(errorBox(e));
+    }
+  }
+  by.addEventListener("change", load);
+  screens.addEventListener("change", load);
+  load();
+  return section("Demand by place",
+    h("div", { class: "row" }, h("label", { for: "dist-by" }, "By"), by,
+      h("label", { for: "dist-screens" }, "Screens to share out"), screens), out);
+}

@@ -1,0 +1,102 @@
+// Plan a slate: films with budgets and values, a frequency cap, control share and waves.
+
+import { download, getJson, postJson, query } from "./api.js";
+import { h, int, num, pct, section, table, errorBox } from "./ui.js";
+
+const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
+
+export function planSummary(planId, summary) {
+  const t = summary.totals || {};
+  const o = summary.optimality || {};
+  const naive = summary.naive || {};
+  const horizon = summary.horizon && summary.horizon.days ? ` within ${num(summary.horizon.days, 0)} days` : "";
+  return [
+    h("dl", { class: "facts", id: "plan-totals" },
+      h("dt", {}, "Plan"), h("dd", {}, planId),
+      h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted)`),
+      h("dt", {}, "Expected conversions"), h("dd", {}, `${num(t.expected_conversions, 1)} users${horizon}`),
+      h("dt", {}, "Objective (value × p)"), h("dd", {}, `${num(o.objective, 2)}; LP bound ${num(o.lp_upper_bound, 2)}, gap ${pct(o.gap, 4)}`),
+      h("dt", {}, "Naive plan"), h("dd", {}, `${num(naive.objective, 2)} (each film's top audience alone, cap applied after); `,
+        `the planner gets ×${num(naive.planner_gain, 3)}`)),
+    table("Per film", [
+      { key: "title", label: "Film", format: filmLink },
+      { key: "budget", label: "Budget (contacts)", num: true, format: int },
+      { key: "eligible_users", label: "Eligible users", num: true, format: int },
+      { key: "contacts", label: "Contacts", num: true, format: int },
+      { key: "control", label: "Control", num: true, format: int },
+      { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, format: (v) => num(v, 1) },
+      { key: "dual_price", label: "Value of one more contact", num: true, format: (v) => num(v, 4) },
+      { key: "budget_exceeds_eligible", label: "Note",
+        format: (v) => (v ? "budget above the eligible users: planned in full" : "") },
+    ], summary.films || []),
+    h("button", { type: "button", class: "ghost", id: "plan-download",
+      onclick: () => download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`) },
+    "Download the plan (CSV)"),
+  ];
+}
+
+function slateRow(film, remove) {
+  const budget = h("input", { type: "number", min: 0, value: 100, "aria-label": `budget for ${film.title}` });
+  const value = h("input", { type: "number", min: 0.01, step: "any", value: 1, "aria-label": `value for ${film.title}` });
+  const row = h("tr", {}, h("td", {}, film.title), h("td", {}, budget), h("td", {}, value),
+    h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${film.title}`,
+      onclick: remove }, "×")));
+  return { row, read: () => ({ film_id: film.film_id, budget: Number(budget.value), value: Number(value.value) }) };
+}
+
+export function plan(view) {
+  const slate = new Map();
+  const body = h("tbody", {});
+  const find = h("input", { id: "slate-search", type: "search", placeholder: "type a title" });
+  const found = h("ul", { class: "found" });
+  const cap = h("input", { id: "cap", type: "number", min: 1, value: 1 });
+  const holdout = h("input", { id: "holdout", type: "number", min: 0, max: 0.9, step: 0.01, value: 0.1 });
+  const waves = h("input", { id: "waves", type: "number", min: 1, value: 3 });
+  const seed = h("input", { id: "seed", type: "number", min: 0, value: 0 });
+  const out = h("div", { "aria-live": "polite", id: "plan-result" });
+  const redraw = () => body.replaceChildren(...[...slate.values()].map((s) => s.row));
+  let timer = null;
+  find.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!find.value.trim()) { found.replaceChildren(); return; }
+      try {
+        const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
+        found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button", class: "ghost",
+          onclick: () => {
+            if (!slate.has(f.film_id)) slate.set(f.film_id, slateRow(f, () => { slate.delete(f.film_id); redraw(); }));
+            redraw();
+          } }, `Add ${f.title}${f.year ? ` (${f.year})` : ""}`))));
+      } catch (e) { found.replaceChildren(h("li", {}, errorBox(e))); }
+    }, 200);
+  });
+  async function run(e) {
+    e.preventDefault();
+    if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the slate…"));
+    try {
+      const r = await postJson("/campaigns/plan", {
+        films: [...slate.values()].map((s) => s.read()), cap: Number(cap.value),
+        holdout: Number(holdout.value), waves: Number(waves.value), seed: Number(seed.value),
+      });
+      out.replaceChildren(section("The plan", ...planSummary(r.plan_id, r.summary),
+        h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
+    } catch (err) { out.replaceChildren(errorBox(err)); }
+  }
+  view.replaceChildren(h("h1", {}, "Plan a slate"),
+    section("Slate",
+      h("p", { class: "note" }, "Each film gets at most its budget of contacts; each user at most the cap over the ",
+        "campaign. The planner maximises value × probability of watching over all contacts, exactly."),
+      h("form", { onsubmit: run },
+        h("label", { for: "slate-search" }, "Add a film"), find, found,
+        h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "Films in the slate"),
+          h("thead", {}, h("tr", {}, ["Film", "Budget (contacts)", "Value of one conversion", "Remove"].map((c) =>
+            h("th", { scope: "col" }, c)))), body)),
+        h("div", { class: "row" },
+          h("label", { for: "cap" }, "Cap per user"), cap,
+          h("label", { for: "holdout" }, "Control share"), holdout,
+          h("label", { for: "waves" }, "Waves"), waves,
+          h("label", { for: "seed" }, "Seed"), seed),
+        h("button", { type: "submit" }, "Plan"))),
+    out);
+}

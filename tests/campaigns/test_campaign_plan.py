@@ -1,0 +1,170 @@
+"""``plan_slate`` end to end on a small model, against independent oracles: brute-force
+audience ranks, ``p_at`` at those ranks, and HiGHS's MILP on the whole problem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import brute_audience, synthetic_model
+from test_campaign_allocation import milp_optimum
+
+from recommender.campaigns.plan import PLAN_COLUMNS, plan_slate
+from recommender.campaigns.probabilities import slate_candidates
+from recommender.campaigns.slate import SlateFilm
+from recommender.errors import InvalidParameterError, UnknownFilmError
+from recommender.model import calibration
+from recommender.model.model import Model
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return synthetic_model(n_users=300, n_films=30, seed=3)
+
+
+@pytest.fixture(scope="module")
+def tied_model() -> Model:
+    return synthetic_model(n_users=200, n_films=12, seed=4, ties=True)
+
+
+def oracle_weights(model: Model, slate: list[SlateFilm], exclude: list[str]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """value x p of every allowed pair and the ranks, from the brute-force audience."""
+    w = np.full((len(slate), model.n_users), np.nan)
+    ranks = np.zeros((len(slate), model.n_users), np.int64)
+    for i, s in enumerate(slate):
+        f = model.film_index(s.film_id)
+        order, _ = brute_audience(model, f)
+        ranks[i, order] = np.arange(1, len(order) + 1)
+        w[i, order] = s.value * calibration.p_at(model.calibration, f,
+                                                 np.arange(len(order)) / len(order))
+    for u in exclude:
+        if u in model.users:
+            w[:, model.user_index(u)] = np.nan
+    return w, ranks
+
+
+@pytest.mark.parametrize("which", ["model", "tied_model"])
+def test_ranks_and_p_are_the_audience_s(which: str, request: pytest.FixtureRequest) -> None:
+    m: Model = request.getfixturevalue(which)
+    films = np.array([0, 5, 7, m.n_films - 1])
+    cands = slate_candidates(m, films, block=3)
+    for i, f in enumerate(films.tolist()):
+        order, _ = brute_audience(m, f)
+        assert cands.n_candidates[i] == len(order)
+        assert (cands.rank[i, order] == np.arange(1, len(order) + 1)).all()
+        assert np.isnan(cands.p[i, m.film_viewers(f)]).all()
+        assert (cands.rank[i, m.film_viewers(f)] == 0).all()
+        expected = calibration.p_at(m.calibration, f, np.arange(len(order)) / len(order))
+        assert np.array_equal(cands.p[i, order], expected)
+
+
+@pytest.mark.parametrize(("cap", "seed"), [(1, 0), (2, 1), (3, 2)])
+def test_plan_is_optimal_and_respects_every_constraint(model: Model, cap: int, seed: int
+                                                       ) -> None:
+    rng = np.random.default_rng(seed)
+    films = rng.choice(model.n_films, 5, replace=False)
+    slate = [SlateFilm(str(model.films.ids[f]), int(rng.integers(5, 90)),
+                       float(rng.choice([1.0, 2.5, 0.5]))) for f in films]
+    exclude = [str(u) for u in model.users.ids[rng.choice(model.n_users, 25, replace=False)]]
+    plan = plan_slate(model, slate, cap=cap, holdout=0.2, waves=3, seed=seed,
+                      exclude=[*exclude, "not-a-user"])
+    rows = plan.rows.to_pydict()
+    assert plan.rows.column_names == list(PLAN_COLUMNS)
+    assert set(rows["plan_id"]) == {plan.plan_id}
+    w, ranks = oracle_weights(model, slate, exclude)
+    pos = {s.film_id: i for i, s in enumerate(slate)}
+    fi = np.array([pos[f] for f in rows["film_id"]])
+    ui = model.users.to_index(rows["user_id"])
+    target = np.array(rows["group"]) == "target"
+    assert set(rows["group"]) <= {"target", "control"}
+    # nobody seen, nobody excluded, nobody twice for a film
+    assert not np.isnan(w[fi, ui]).any()
+    assert len(set(zip(fi.tolist(), ui.tolist(), strict=True))) == len(fi)
+    # budgets (targets and controls together fit) and the cap on target contacts
+    assert (np.bincount(fi, minlength=len(slate)) <= [s.budget for s in slate]).all()
+    assert np.bincount(ui[target]).max() <= cap
+    # rank, p and expected value are the audience's
+    assert (np.array(rows["rank"]) == ranks[fi, ui]).all()
+    assert np.allclose(np.array(rows["expected_value"]), w[fi, ui], rtol=1e-12)
+    assert np.allclose(np.array(rows["p"]) * [slate[i].value for i in fi], w[fi, ui])
+    # optimal: the selected users reach the whole problem's optimum (within the issue's 0.1%)
+    best = milp_optimum(w, np.array([s.budget for s in slate]), cap)
+    objective = float(w[fi, ui].sum())
+    assert objective >= best * (1 - 1e-3)
+    s = plan.summary
+    assert s["optimality"]["objective"] == pytest.approx(objective, rel=1e-6)
+    assert s["optimality"]["lp_upper_bound"] >= best * (1 - 1e-6)
+    assert s["optimality"]["gap"] < 1e-3
+    assert s["naive"]["objective"] <= objective + 1e-9
+    assert s["parameters"]["excluded_unknown_users"] == 1
+    # waves: best ranks first within each film; controls stratified per wave
+    for i in range(len(slate)):
+        mine = fi == i
+        wv, rk = np.array(rows["wave"])[mine], np.array(rows["rank"])[mine]
+        assert (np.diff(rk) > 0).all() and (np.diff(wv) >= 0).all()
+        for wave in np.unique(wv):
+            m = int((wv == wave).sum())
+            assert int((~target[mine][wv == wave]).sum()) == int(np.floor(0.2 * m + 0.5))
+        f_sum = s["films"][i]
+        assert f_sum["contacts"] == int(target[mine].sum())
+        assert f_sum["control"] == int((~target[mine]).sum())
+        assert f_sum["expected_conversions"] == pytest.approx(
+            float(np.array(rows["p"])[mine & target].sum()), abs=1e-5)
+    assert s["totals"]["contacts"] == int(target.sum())
+
+
+def test_ties_and_budgets_beyond_the_eligible_users(tied_model: Model) -> None:
+    m = tied_model
+    slate = [SlateFilm(str(m.films.ids[0]), 10_000), SlateFilm(str(m.films.ids[3]), 40)]
+    plan = plan_slate(m, slate, cap=2, holdout=0.0, waves=2, seed=0)
+    rows = plan.rows.to_pydict()
+    first = [f["budget_exceeds_eligible"] for f in plan.summary["films"]]
+    assert first == [True, False] and plan.summary["totals"]["flagged_films"] == [slate[0].film_id]
+    eligible = m.n_users - len(np.unique(m.film_viewers(0)))
+    assert rows["film_id"].count(slate[0].film_id) == eligible  # planned in full
+    assert rows["film_id"].count(slate[1].film_id) == 40
+    w, _ = oracle_weights(m, slate, [])
+    fi = np.array([0 if f == slate[0].film_id else 1 for f in rows["film_id"]])
+    ui = m.users.to_index(rows["user_id"])
+    best = milp_optimum(w, np.array([10_000, 40]), 2)
+    assert float(w[fi, ui].sum()) >= best * (1 - 1e-3)
+
+
+def test_same_seed_same_plan_other_seed_other_controls(model: Model) -> None:
+    slate = [SlateFilm(str(model.films.ids[i]), 60) for i in (1, 2)]
+    a = plan_slate(model, slate, seed=11, plan_id="a").rows
+    b = plan_slate(model, slate, seed=11, plan_id="a").rows
+    c = plan_slate(model, slate, seed=12, plan_id="a").rows
+    assert a.equals(b)
+    assert a.column("user_id").equals(c.column("user_id"))  # the same selection...
+    assert a.column("group").to_pylist() != c.column("group").to_pylist()  # ...other controls
+
+
+def test_bad_input(model: Model) -> None:
+    with pytest.raises(UnknownFilmError) as e:
+        plan_slate(model, [SlateFilm("nope-1", 3), SlateFilm(str(model.films.ids[0]), 3),
+                           SlateFilm("nope-2", 1)])
+    assert "nope-1" in str(e.value) and "nope-2" in str(e.value)
+    good = [SlateFilm(str(model.films.ids[0]), 3)]
+    cases: list[tuple[dict[str, Any], str]] = [({"cap": 0}, "cap"), ({"holdout": 1.0}, "holdout"),
+                          ({"waves": 0}, "waves")]
+    for kwargs, match in cases:
+        with pytest.raises(InvalidParameterError, match=match):
+            plan_slate(model, good, **kwargs)
+    with pytest.raises(InvalidParameterError, match="twice"):
+        plan_slate(model, good + good)
+    with pytest.raises(InvalidParameterError, match="no film"):
+        plan_slate(model, [])
+
+
+def test_without_calibration_budgets_fill_in_rank_order() -> None:
+    """p is 0 everywhere without calibration: every plan is optimal, and the planner still
+    fills each budget with the film's best-ranked users (the tie-break)."""
+    m = synthetic_model(n_users=120, n_films=10, seed=2)
+    m.calibration = {}
+    plan = plan_slate(m, [SlateFilm(str(m.films.ids[0]), 20)], cap=1, holdout=0.0)
+    assert plan.rows.column("rank").to_pylist() == list(range(1, 21))
+    assert plan.summary["optimality"]["gap"] == 0.0
+    assert plan.summary["totals"]["expected_conversions"] == 0.0

@@ -1,0 +1,131 @@
+"""The campaign store on SQLite and PostgreSQL: migrations, round trips, streaming, errors."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import sqlalchemy as sa
+
+from recommender.campaigns import store as store_mod
+from recommender.campaigns.export import csv_chunks, write_plan
+from recommender.campaigns.plan import PLAN_SCHEMA
+from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store, store_url
+from recommender.errors import InvalidParameterError
+
+
+def fake_rows(plan_id: str, n: int, seed: int = 0) -> pa.Table:
+    """Rows with awkward ids (leading zeros, unicode, commas, quotes) and exact floats."""
+    rng = np.random.default_rng(seed)
+    users = [f"0{i}é,\"x\"" for i in range(n)]
+    return pa.Table.from_arrays([
+        pa.array([plan_id] * n), pa.array([f"00{i % 3}" for i in range(n)]),
+        pa.array(users), pa.array((np.arange(n) % 3 + 1).astype(np.int16)),
+        pa.array(["target" if i % 5 else "control" for i in range(n)]),
+        pa.array(np.arange(1, n + 1, dtype=np.int32)), pa.array(rng.random(n)),
+        pa.array(rng.random(n) * 3.7)], schema=PLAN_SCHEMA)
+
+
+def test_round_trip(store_target: str) -> None:
+    st = open_store(store_target)
+    try:
+        assert st.version() == store_mod.MIGRATIONS[-1][0]
+        rows = fake_rows("plan-a", 12_345)
+        summary = {"created": "2026-01-01T00:00:00+00:00", "model_version": "m1",
+                   "films": [{"film_id": "000"}], "totals": {"contacts": 9876}, "é": "ü"}
+        st.save_plan("plan-a", summary, rows)
+        st.save_plan("plan-b", {**summary, "created": "2026-02-01T00:00:00+00:00"},
+                     fake_rows("plan-b", 0))
+        assert st.summary("plan-a") == summary
+        back = pa.concat_tables(list(st.iter_rows("plan-a", chunk=1000)))
+        assert back.equals(rows)  # every value, byte for byte and bit for bit
+        assert list(st.iter_rows("plan-b")) == []
+        total, plans = st.list_plans()
+        assert total == 2 and [p["plan_id"] for p in plans] == ["plan-b", "plan-a"]
+        assert plans[1]["rows"] == 12_345 and plans[1]["totals"] == {"contacts": 9876}
+        assert st.list_plans(limit=1, offset=1)[1][0]["plan_id"] == "plan-a"
+        with pytest.raises(UnknownPlanError, match="nope"):
+            st.summary("nope")
+        with pytest.raises(UnknownPlanError):
+            st.iter_rows("nope")
+        with pytest.raises(sa.exc.IntegrityError):  # a plan id is stored once
+            st.save_plan("plan-a", summary, rows.slice(0, 3))
+        assert st.summary("plan-a") == summary  # the failed save left nothing behind
+        assert pa.concat_tables(list(st.iter_rows("plan-a"))).num_rows == 12_345
+    finally:
+        st.close()
+    again = open_store(store_target)  # reopening migrates nothing and keeps the data
+    try:
+        assert again.version() == store_mod.MIGRATIONS[-1][0]
+        assert again.list_plans()[0] == 2
+        with again.engine.connect() as conn:
+            steps = conn.execute(sa.select(store_mod.schema_version.c.version)).scalars().all()
+        assert steps == [v for v, _, _ in store_mod.MIGRATIONS]
+    finally:
+        again.close()
+
+
+def test_csv_from_the_store_equals_the_file(store_target: str, tmp_path: Path) -> None:
+    rows = fake_rows("plan-c", 2_500, seed=3)
+    st = open_store(store_target)
+    try:
+        st.save_plan("plan-c", {"created": "x", "model_version": "m"}, rows)
+        streamed = b"".join(csv_chunks(st.iter_rows("plan-c", chunk=999)))
+    finally:
+        st.close()
+    write_plan(rows, tmp_path / "plan.csv")
+    assert streamed == (tmp_path / "plan.csv").read_bytes()
+    assert streamed.splitlines()[0] == b"plan_id,film_id,user_id,wave,group,rank,p,expected_value"
+
+
+def test_a_later_migration_is_applied_once_in_order(store_target: str,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    st = open_store(store_target)
+    st.save_plan("plan-d", {"created": "x", "model_version": "m"}, fake_rows("plan-d", 10))
+    st.close()
+    events = sa.Table("test_events", sa.MetaData(),
+                      sa.Column("event_id", sa.String(64), primary_key=True))
+    calls: list[int] = []
+
+    def step(conn: sa.Connection) -> None:
+        calls.append(1)
+        events.create(conn)
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [*store_mod.MIGRATIONS,
+                                                  (99, "test events", step)])
+    st = CampaignStore(store_target)
+    st2 = CampaignStore(store_target)  # a second opener finds the schema current
+    try:
+        assert calls == [1] and st.version() == 99 == st2.version()
+        assert sa.inspect(st.engine).has_table("test_events")
+        assert st.summary("plan-d")["model_version"] == "m"
+    finally:
+        st.close()
+        st2.close()
+
+
+def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "store.db"
+    open_store(str(path)).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_urls() -> None:
+    assert store_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert store_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert store_url("rel/x.db").startswith("sqlite:////") and store_url("rel/x.db").endswith(
+        "rel/x.db")
+    with pytest.raises(InvalidParameterError, match="supports sqlite"):
+        open_store("mysql://u@h/db")
+    with pytest.raises(InvalidParameterError, match="URL or a file path"):
+        open_store("  ")
+    memory = open_store("sqlite://")  # in memory: one database shared by the pool
+    try:
+        memory.save_plan("p", {"created": "x", "model_version": "m"}, fake_rows("p", 3))
+        assert memory.list_plans()[0] == 1
+    finally:
+        memory.close()

@@ -1,0 +1,119 @@
+"""POST /events over HTTP: stored before the answer, retries harmless, a bad event rejects its
+batch naming it; and the events reach the served audiences and recommendations."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from helpers import brute_audience
+from service_fixtures import ODD_USER_ID, save_model
+
+from recommender.campaigns.events import count_events
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("events-http") / "model")
+
+
+@pytest.fixture()
+def client(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        events_poll=0.05, events_max_batch=50, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def ev(i: int, user: str, film: str) -> dict[str, Any]:
+    return {"event_id": f"ev-{i}", "user_id": user, "film_id": film,
+            "timestamp": 1_700_000_000 + i}
+
+
+def wait_applied(client: TestClient, seq: int) -> dict[str, Any]:
+    deadline = time.monotonic() + 30  # a liveness bound, not a timing assertion
+    while True:
+        status: dict[str, Any] = client.get("/events/status").json()
+        if status["applied"] >= seq or time.monotonic() > deadline:
+            return status
+        time.sleep(0.02)
+
+
+def test_post_is_durable_idempotent_and_all_or_nothing(client: TestClient) -> None:
+    body = {"events": [ev(i, "u5", "00003") for i in range(3)]}
+    r = client.post("/events", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["stored"] == 3 and r.json()["duplicates"] == 0
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    assert count_events(store) == 3, "stored before the acknowledgement"
+    again = client.post("/events", json=body).json()
+    assert (again["stored"], again["duplicates"]) == (0, 3) and count_events(store) == 3
+    bad = {"events": [ev(10, "u1", "00001"), ev(11, "u1", "00001"),
+                      {**ev(12, "u1", "00001"), "weight": -2}]}
+    r = client.post("/events", json=bad)
+    assert r.status_code == 422
+    assert "events[2] (event_id 'ev-12')" in r.json()["detail"]
+    assert "nothing of this batch was stored" in r.json()["detail"]
+    missing = {"events": [ev(13, "u1", "00001"), {"event_id": "ev-14", "user_id": "u1"}]}
+    r = client.post("/events", json=missing)
+    assert r.status_code == 422 and "events[1] (event_id 'ev-14')" in r.json()["detail"]
+    assert count_events(store) == 3
+    r = client.post("/events", json={"events": [ev(i, "u1", "00001") for i in range(51)]})
+    assert r.status_code == 422 and "at most 50" in r.json()["detail"]
+    assert count_events(store) == 3
+
+
+def test_events_reach_audiences_and_recommendations(client: TestClient, model_dir: Path
+                                                    ) -> None:
+    model = artifact.load(model_dir)
+    film = "00004"
+    f = model.film_index(film)
+    k = model.n_users
+    before = client.get(f"/films/{film}/audience", params={"k": k}).json()
+    top_user = before["users"][0]["user_id"]
+    recs = client.get(f"/users/{quote(top_user, safe='')}/recommendations",
+                      params={"k": 60}).json()
+    assert film in [x["film_id"] for x in recs["films"]]
+    new_user = "brand/new ü"
+    assert client.get(f"/users/{quote(new_user, safe='')}/recommendations").status_code == 404
+    body = {"events": [ev(100, top_user, film)] + [
+        ev(101 + j, new_user, fid) for j, fid in enumerate(["00000", "00008", "00012"])]}
+    seq = client.post("/events", json=body).json()["sequence"]
+    status = wait_applied(client, seq)
+    assert status["applied"] >= seq and status["overlay"]["new_users"] == 1
+    after = client.get(f"/films/{film}/audience", params={"k": k}).json()
+    ids = [u["user_id"] for u in after["users"]]
+    assert top_user not in ids and new_user in ids
+    # the page is the brute-force ranking of the derived model (vectors refreshed)
+    derived = client.app.state.service.engine.model  # type: ignore[attr-defined]
+    order, _ = brute_audience(derived, f)
+    assert ids == derived.users.to_ids(order[:k]).tolist()
+    assert after["total"] == before["total"]  # one viewer more, one user more
+    recs = client.get(f"/users/{quote(top_user, safe='')}/recommendations",
+                      params={"k": 60}).json()
+    assert film not in [x["film_id"] for x in recs["films"]]
+    new_recs = client.get(f"/users/{quote(new_user, safe='')}/recommendations").json()
+    assert len(new_recs["films"]) == 10
+    assert not {"00000", "00008", "00012"} & {x["film_id"] for x in new_recs["films"]}
+    # the new user's taste: films of the planted group of 00000/00008/00012 (group 0)
+    assert np.mean([int(x["film_id"]) % 4 == 0 for x in new_recs["films"]
+                    if x["film_id"][0] == "0"]) > 0.5
+    assert client.get("/health").headers["x-model-version"] == model.version
+    assert ODD_USER_ID in derived.users
+
+
+def test_no_store_setting_keeps_events_in_memory(model_dir: Path) -> None:
+    with TestClient(create_app(Settings(model_path=str(model_dir), events_poll=0.05,
+                                        warm_cache=False))) as c:
+        r = c.post("/events", json={"events": [ev(1, "u2", "00003")]})
+        assert r.status_code == 200 and r.json()["sequence"] == 1
+        assert wait_applied(c, 1)["applied"] == 1

@@ -1,0 +1,128 @@
+"""Events in the campaign store (SQLite and PostgreSQL): durable, idempotent, all or nothing,
+in sequence; and events files imported with line-precise errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import sqlalchemy as sa
+
+from recommender.campaigns.event_file import read_event_file
+from recommender.campaigns.events import (
+    check_events,
+    count_events,
+    events,
+    max_sequence,
+    read_events,
+    record_events,
+)
+from recommender.campaigns.store import open_store
+from recommender.cli import main
+from recommender.errors import DataError, InvalidParameterError
+
+
+def rows(n: int, prefix: str = "e", start: int = 0) -> list[dict[str, object]]:
+    return [{"event_id": f"{prefix}{i}", "user_id": f"u{i % 7}", "film_id": f"f{i % 3}",
+             "timestamp": 1_700_000_000 + i, "weight": 1 + i % 2} for i in range(start, n)]
+
+
+def test_record_is_idempotent_and_in_sequence(store_target: str) -> None:
+    store = open_store(store_target)
+    assert store.version() >= 2 and max_sequence(store) == 0
+    assert record_events(store, check_events(rows(50))) == (50, 0, 50)
+    # a retry of an overlapping batch stores only what is new, and nothing twice
+    stored, dup, seq = record_events(store, check_events(rows(80, start=40)))
+    assert (stored, dup) == (30, 10) and count_events(store) == 80
+    back = read_events(store)
+    # monotone, not dense: a skipped duplicate may use up a number
+    assert seq == max_sequence(store) == back.seq[-1] and (np.diff(back.seq) > 0).all()
+    assert back.seq[:50].tolist() == list(range(1, 51))
+    assert back.user_id[:3].tolist() == ["u0", "u1", "u2"]
+    assert back.weight[:2].tolist() == [1.0, 2.0]
+    assert len(read_events(store, after=int(back.seq[69]))) == 10
+    assert read_events(store, films=["f1"], since_ts=1_700_000_070).film_id.tolist() == \
+        ["f1"] * 4  # 70, 73, 76, 79
+    # a repeated id inside one batch is one event
+    assert record_events(store, check_events([rows(1, "z")[0]] * 2))[:2] == (1, 1)
+    store.close()
+
+
+def test_a_malformed_event_rejects_its_batch(store_target: str) -> None:
+    store = open_store(store_target)
+    bad = rows(5)
+    bad[3] = {**bad[3], "weight": 0}
+    with pytest.raises(InvalidParameterError, match=r"events\[3\] \(event_id 'e3'\): weight"):
+        record_events(store, check_events(bad))
+    assert count_events(store) == 0
+    for field, value in (("timestamp", -1), ("timestamp", 1.5), ("user_id", ""),
+                         ("film_id", None), ("weight", float("nan"))):
+        broken = rows(2)
+        broken[1] = {**broken[1], field: value}
+        with pytest.raises(InvalidParameterError, match=rf"events\[1\].*{field}"):
+            check_events(broken)
+    with pytest.raises(InvalidParameterError, match="at most 3 events"):
+        check_events(rows(4), max_batch=3)
+    store.close()
+
+
+def test_a_failed_transaction_stores_nothing(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s.db"))
+    with pytest.raises(sa.exc.IntegrityError), store.engine.begin() as conn:
+        conn.execute(events.insert(), [{"event_id": "a", "user_id": "u", "film_id": "f",
+                                        "timestamp": 1, "weight": 1.0},
+                                       {"event_id": "b", "user_id": None, "film_id": "f",
+                                        "timestamp": 1, "weight": 1.0}])
+    assert count_events(store) == 0
+    with store.engine.connect() as conn:  # durable commits: WAL with synchronous=FULL
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_event_files_csv_and_parquet(tmp_path: Path) -> None:
+    csv = tmp_path / "ev.csv"
+    csv.write_text("userId,movieId,timestamp,weight\nu1,0042,2024-01-02,2\n"
+                   "u1,0042,2024-01-02,2\nu2,7,2023-11-14 22:13:20,1\n")
+    batch = read_event_file(csv)
+    assert batch.user_id == ["u1", "u1", "u2"] and batch.film_id == ["0042", "0042", "7"]
+    assert batch.timestamp[0] == 1704153600 and batch.weight == [2.0, 2.0, 1.0]
+    assert len(set(batch.event_id)) == 3, "identical rows are two events"
+    assert read_event_file(csv).event_id == batch.event_id, "ids are deterministic"
+    pq.write_table(pa.table({"user_id": ["a"], "film_id": ["b"], "timestamp": [5],
+                             "event_id": ["x-1"]}), tmp_path / "ev.parquet")
+    p = read_event_file(tmp_path / "ev.parquet")
+    assert p.event_id == ["x-1"] and p.weight == [1.0]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("user_id,film_id,timestamp\nu1,f1,5\nu2,f2,yesterday\n")
+    with pytest.raises(DataError, match="line 3.*timestamp 'yesterday'"):
+        read_event_file(bad)
+    (tmp_path / "nots.csv").write_text("user_id,film_id\nu1,f1\n")
+    with pytest.raises(DataError, match="missing column timestamp"):
+        read_event_file(tmp_path / "nots.csv")
+    (tmp_path / "w.csv").write_text("user_id,film_id,timestamp,weight\nu,f,1,1\nu,f,1,-2\n")
+    with pytest.raises(DataError, match="line 3.*weight"):
+        read_event_file(tmp_path / "w.csv")
+
+
+def test_cli_import_twice_stores_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    f = tmp_path / "ev.csv"
+    f.write_text("user_id,film_id,timestamp\n" +
+                 "".join(f"u{i},f{i % 5},{1000 + i}\n" for i in range(25)))
+    store = str(tmp_path / "store.db")
+    assert main(["events", "import", "--store", store, str(f), "--batch", "10"]) == 0
+    assert "stored 25, already stored 0" in capsys.readouterr().out
+    assert main(["events", "import", "--store", store, str(f)]) == 0
+    assert "stored 0, already stored 25" in capsys.readouterr().out
+    s = open_store(store)
+    assert count_events(s) == 25 and np.array_equal(read_events(s).timestamp,
+                                                   np.arange(1000, 1025))
+    (tmp_path / "bad.csv").write_text("user_id,film_id,timestamp\nu,,1\n")
+    assert main(["events", "import", "--store", store, str(tmp_path / "bad.csv")]) == 2
+    assert "line 2" in capsys.readouterr().err
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    assert main(["events", "import", str(f)]) == 2
+    assert "no campaign store" in capsys.readouterr().err

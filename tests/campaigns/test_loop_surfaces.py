@@ -1,0 +1,126 @@
+"""The loop over HTTP and from the command line: plan, record responses, report, next wave;
+and `train --events` folding the store's events into the next model."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.campaigns.events import read_events
+from recommender.campaigns.report import campaign_report
+from recommender.campaigns.store import open_store
+from recommender.cli import main
+from recommender.io import demo
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("loop-surfaces") / "model")
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "s.db"),
+                        events_poll=0.05, warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        body = {"films": [{"film_id": "00003", "budget": 40}, {"film_id": "00005", "budget": 30}],
+                "waves": 2, "holdout": 0.25, "seed": 1}
+        plan_id = client.post("/campaigns/plan", json=body).json()["plan_id"]
+        rows = _rows(client.get(f"/campaigns/{plan_id}/plan.csv").text)
+        w1 = [r for r in rows if r["wave"] == "1" and r["film_id"] == "00003"]
+        w2 = [r for r in rows if r["wave"] == "2" and r["film_id"] == "00003"]
+        targets = [r["user_id"] for r in w1 if r["group"] == "target"]
+        controls = [r["user_id"] for r in w1 if r["group"] == "control"]
+        now = int(time.time()) + 5
+        buyers = targets[:5] + controls[:1]
+        events = [{"event_id": f"r-{i}", "user_id": u, "film_id": "00003", "timestamp": now}
+                  for i, u in enumerate(buyers + [w2[0]["user_id"]])]
+        seq = client.post("/events", json={"events": events}).json()["sequence"]
+        report = client.get(f"/campaigns/{plan_id}/report", params={"window_days": 7}).json()
+        film = next(f for f in report["films"] if f["film_id"] == "00003")
+        wave1 = film["waves"][0]
+        assert (wave1["targets"], wave1["target_conversions"]) == (len(targets), 5)
+        assert (wave1["controls"], wave1["control_conversions"]) == (len(controls), 1)
+        assert film["waves"][1]["target_conversions"] + \
+            film["waves"][1]["control_conversions"] == 1
+        assert wave1["absolute_uplift"]["low"] < wave1["absolute_uplift"]["high"]
+        assert client.get("/campaigns/plan-nope/report").status_code == 404
+        deadline = time.monotonic() + 30
+        while client.get("/events/status").json()["applied"] < seq and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
+        r = client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1, "seed": 4})
+        assert r.status_code == 200, r.text
+        nxt = r.json()
+        assert nxt["summary"]["previous_plan_id"] == plan_id
+        assert nxt["summary"]["events_seq"] >= seq
+        new_rows = _rows(client.get(f"/campaigns/{nxt['plan_id']}/plan.csv").text)
+        again = {(r["film_id"], r["user_id"]) for r in new_rows}
+        assert ("00003", w2[0]["user_id"]) not in again, "an organic buyer is out"
+        assert not {("00003", u) for u in targets + controls} & again
+        budget = {f["film_id"]: f["budget"] for f in nxt["summary"]["films"]}
+        assert budget["00003"] == 40 - len(targets) - len(controls)
+        assert client.post("/campaigns/plan-nope/next").status_code == 404
+
+
+def test_the_loop_from_the_command_line(model_dir: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    store = str(tmp_path / "s.db")
+    (tmp_path / "slate.csv").write_text("film_id,budget\n00003,40\n00005,30\n")
+    assert main(["plan", str(model_dir), "--slate", str(tmp_path / "slate.csv"), "--out",
+                 str(tmp_path / "p.csv"), "--store", store, "--waves", "2"]) == 0
+    plan_id = capsys.readouterr().out.rsplit("rows of plan ", 1)[1].split()[0]
+    rows = _rows((tmp_path / "p.csv").read_text())
+    targets = [r for r in rows if r["wave"] == "1" and r["group"] == "target"]
+    now = int(time.time()) + 5
+    (tmp_path / "ev.csv").write_text("user_id,film_id,timestamp\n" + "".join(
+        f"{r['user_id']},{r['film_id']},{now}\n" for r in targets[:4]))
+    assert main(["events", "import", "--store", store, str(tmp_path / "ev.csv")]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "report", plan_id, "--store", store, "--window-days", "7",
+                 "--json"]) == 0
+    body: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert body == campaign_report(open_store(store), plan_id, 7.0)
+    assert body["waves"][0]["target_conversions"] == 4
+    assert main(["campaign", "report", plan_id, "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert "absolute uplift [95%]" in out and "Newcombe" in out
+    assert main(["plan", str(model_dir), "--after", plan_id, "--store", store, "--out",
+                 str(tmp_path / "next.csv")]) == 0
+    assert "next wave of " + plan_id in capsys.readouterr().out
+    nxt = _rows((tmp_path / "next.csv").read_text())
+    assert nxt and not {(r["film_id"], r["user_id"]) for r in targets} & \
+        {(r["film_id"], r["user_id"]) for r in nxt}
+    assert main(["plan", str(model_dir), "--out", str(tmp_path / "x.csv")]) == 2
+    assert main(["campaign", "report", "plan-none", "--store", store]) == 2
+
+
+def test_train_folds_in_the_stored_events(tmp_path: Path) -> None:
+    folder = demo.generate(tmp_path / "data", seed=5, n_users=150, n_films=40,
+                           n_interactions=1200)
+    store = str(tmp_path / "s.db")
+    ids = [line.split(",")[0] for line in (folder / "films.csv").read_text().splitlines()[1:4]]
+    (tmp_path / "ev.csv").write_text("user_id,film_id,timestamp\n" + "".join(
+        f"fresh-user,{f},1700000000\n" for f in ids))
+    assert main(["events", "import", "--store", store, str(tmp_path / "ev.csv")]) == 0
+    assert main(["train", "--data", str(folder), "--out", str(tmp_path / "m"), "--events",
+                 store, "--no-tune", "--factors", "8", "--iterations", "3"]) == 0
+    model = artifact.load(tmp_path / "m")
+    seq = int(read_events(open_store(store)).seq[-1])
+    assert model.meta["events"]["through_seq"] == seq and model.meta["events"]["events"] == 3
+    assert sorted(model.films.to_ids(model.user_films(model.user_index("fresh-user")))) == \
+        sorted(ids)

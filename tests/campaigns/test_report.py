@@ -1,0 +1,147 @@
+"""The campaign report: its intervals against independent oracles, their coverage of a planted
+uplift, and the counts of a stored plan against hand-computed conversions."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from scipy.optimize import brentq
+
+from recommender.campaigns.events import check_events, record_events
+from recommender.campaigns.plan import PLAN_SCHEMA
+from recommender.campaigns.report import (
+    Z95,
+    campaign_report,
+    compute_report,
+    group_stats,
+    katz,
+    newcombe,
+    wilson,
+)
+from recommender.campaigns.store import UnknownPlanError, open_store
+
+
+def wilson_by_roots(x: int, n: int) -> tuple[float, float]:
+    """The Wilson bounds as the roots of |x/n - pi| = z sqrt(pi (1 - pi) / n)."""
+    p = x / n
+
+    def g(pi: float) -> float:
+        return (p - pi) ** 2 - Z95 ** 2 * pi * (1 - pi) / n
+
+    low = 0.0 if x == 0 else brentq(g, 1e-15, min(p, 1 - 1e-12), xtol=1e-14)
+    high = 1.0 if x == n else brentq(g, max(p, 1e-12), 1 - 1e-15, xtol=1e-14)
+    return low, high
+
+
+@pytest.mark.parametrize("x,n", [(0, 10), (3, 10), (10, 10), (56, 70), (48, 80), (1, 2000)])
+def test_wilson_matches_its_definition(x: int, n: int) -> None:
+    assert np.allclose(wilson(x, n), wilson_by_roots(x, n), atol=1e-9)
+    if x == 0:
+        assert math.isclose(wilson(x, n)[1], Z95 ** 2 / (n + Z95 ** 2))  # by hand
+
+
+def test_newcombe_and_katz_from_their_definitions() -> None:
+    (l1, u1), (l2, u2) = wilson_by_roots(56, 70), wilson_by_roots(48, 80)
+    p1, p2 = 56 / 70, 48 / 80
+    d, lo, hi = newcombe(56, 70, 48, 80)
+    assert math.isclose(d, p1 - p2)
+    assert math.isclose(lo, d - math.hypot(p1 - l1, u2 - p2), abs_tol=1e-9)
+    assert math.isclose(hi, d + math.hypot(u1 - p1, p2 - l2), abs_tol=1e-9)
+    est, klo, khi = katz(30, 100, 20, 100)
+    se = math.sqrt(1 / 30 - 1 / 100 + 1 / 20 - 1 / 100)
+    assert math.isclose(est or 0, 0.5)
+    assert math.isclose(klo, 1.5 * math.exp(-Z95 * se) - 1) and \
+        math.isclose(khi, 1.5 * math.exp(Z95 * se) - 1)
+    est, klo, khi = katz(4, 50, 0, 5)  # no control conversion: no estimate, finite interval
+    assert est is None and math.isfinite(klo) and math.isfinite(khi) and klo < khi
+
+
+def test_small_groups_get_wide_intervals_never_a_bare_point() -> None:
+    small = group_stats(n_t=6, x_t=2, n_c=2, x_c=0, p_t=0.5, p_c=0.1)
+    up = small["absolute_uplift"]
+    assert up["high"] - up["low"] > 0.6 and up["low"] < up["estimate"] < up["high"]
+    none = group_stats(n_t=6, x_t=2, n_c=0, x_c=0, p_t=0.5, p_c=0.0)
+    assert none["absolute_uplift"] is None and "no control group" in none["no_estimate"]
+    assert none["control_rate"] is None and none["target_rate"]["low"] < 1 / 3
+
+
+def planted_rows(rng: np.random.Generator, n_t: int, n_c: int, p_t: float, p_c: float
+                 ) -> tuple[pa.Table, np.ndarray]:
+    n = n_t + n_c
+    group = np.r_[np.full(n_t, "target"), np.full(n_c, "control")]
+    conv = np.r_[rng.random(n_t) < p_t, rng.random(n_c) < p_c]
+    rows = pa.Table.from_arrays([
+        pa.array(["plan-x"] * n), pa.array(["f1"] * n),
+        pa.array([f"u{i}" for i in range(n)]), pa.array(np.ones(n, np.int16)),
+        pa.array(group.tolist()), pa.array(np.arange(1, n + 1, dtype=np.int32)),
+        pa.array(np.full(n, p_c)), pa.array(np.full(n, p_c))], schema=PLAN_SCHEMA)
+    return rows, conv
+
+
+def test_the_interval_covers_the_planted_uplift_about_95_percent_of_the_time() -> None:
+    runs, truth = 300, 0.12 - 0.07
+    covered = rel_covered = 0
+    for seed in range(runs):
+        rows, conv = planted_rows(np.random.default_rng(seed), 400, 150, 0.12, 0.07)
+        block = compute_report(rows, conv)["overall"]
+        up, rel = block["absolute_uplift"], block["relative_uplift"]
+        covered += up["low"] <= truth <= up["high"]
+        rel_covered += rel["low"] <= 0.12 / 0.07 - 1 <= rel["high"]
+        inc = block["incremental_conversions"]
+        assert math.isclose(inc["estimate"], round(400 * up["estimate"], 3), abs_tol=2e-3)
+    sd = math.sqrt(0.95 * 0.05 / runs)
+    assert 0.95 - 3 * sd <= covered / runs <= 1.0, covered / runs
+    assert 0.95 - 3 * sd <= rel_covered / runs <= 1.0, rel_covered / runs
+
+
+def test_report_of_a_stored_plan(tmp_path: Path) -> None:
+    store = open_store(str(tmp_path / "s.db"))
+    created = "2024-03-01T00:00:00+00:00"
+    start = int(datetime(2024, 3, 1, tzinfo=UTC).timestamp())
+    users = [f"u{i}" for i in range(8)]
+    rows = pa.Table.from_arrays([
+        pa.array(["plan-a"] * 8), pa.array(["A"] * 4 + ["B"] * 4), pa.array(users),
+        pa.array(np.array([1, 1, 2, 2, 1, 1, 1, 2], np.int16)),
+        pa.array(["target", "control", "target", "target", "target", "target", "control",
+                  "control"]),
+        pa.array(np.arange(1, 9, dtype=np.int32)), pa.array(np.full(8, 0.25)),
+        pa.array(np.full(8, 0.25))], schema=PLAN_SCHEMA)
+    summary = {"created": created, "model_version": "m1", "films": [
+        {"film_id": "A", "title": "Film A"}, {"film_id": "B", "title": "Film B"}],
+        "horizon": {"days": 14}}
+    store.save_plan("plan-a", summary, rows)
+    day = 86_400
+    record_events(store, check_events([
+        {"event_id": "1", "user_id": "u0", "film_id": "A", "timestamp": start + day},
+        {"event_id": "2", "user_id": "u0", "film_id": "A", "timestamp": start + 2 * day},
+        {"event_id": "3", "user_id": "u1", "film_id": "A", "timestamp": start + 3 * day},
+        {"event_id": "4", "user_id": "u2", "film_id": "A", "timestamp": start - 1},
+        {"event_id": "5", "user_id": "u3", "film_id": "A", "timestamp": start + 40 * day},
+        {"event_id": "6", "user_id": "u4", "film_id": "A", "timestamp": start + day},
+        {"event_id": "7", "user_id": "u5", "film_id": "B", "timestamp": start + 5 * day},
+    ]))
+    body = campaign_report(store, "plan-a", window_days=30)
+    a, b = body["films"]
+    assert (a["film_id"], a["title"], b["film_id"]) == ("A", "Film A", "B")
+    # A: targets u0 (converted), u2 (before start), u3 (after the window); control u1 converted
+    assert (a["targets"], a["target_conversions"], a["controls"], a["control_conversions"]) \
+        == (3, 1, 1, 1)
+    # B: targets u4 (an event for A only), u5 (converted); controls u6, u7
+    assert (b["targets"], b["target_conversions"], b["controls"], b["control_conversions"]) \
+        == (2, 1, 2, 0)
+    o = body["overall"]
+    assert (o["targets"], o["target_conversions"], o["controls"], o["control_conversions"]) \
+        == (5, 2, 3, 1)
+    assert o["predicted_target_conversions"] == 1.25
+    assert [w["wave"] for w in body["waves"]] == [1, 2] and body["waves"][1]["targets"] == 2
+    assert [(w["wave"], w["targets"]) for w in a["waves"]] == [(1, 1), (2, 2)]
+    assert "Newcombe" in body["method"]["absolute_uplift"]
+    longer = campaign_report(store, "plan-a", window_days=60)["films"][0]
+    assert longer["target_conversions"] == 2
+    with pytest.raises(UnknownPlanError):
+        campaign_report(store, "plan-none")

@@ -1,0 +1,117 @@
+"""``recommender plan``: files written, summary printed and stored, bad input exits 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from service_fixtures import ODD_FILM_ID, ODD_USER_ID, save_model
+
+from recommender.campaigns.store import open_store
+from recommender.cli import main
+from recommender.model import artifact
+from recommender.model.model import Model
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("plan") / "model")
+
+
+@pytest.fixture(scope="module")
+def model(model_dir: Path) -> Model:
+    return artifact.load(model_dir)
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def slate_file(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "slate.csv"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_plan_writes_rows_summary_and_store(model_dir: Path, model: Model, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    slate = slate_file(tmp_path, f"film_id,budget,value\n00000,30,2\n{ODD_FILM_ID},25,\n"
+                                 "00002,500,1\n")
+    exclude = tmp_path / "optout.txt"
+    exclude.write_text(f"{ODD_USER_ID}\nu3\n", encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    code, out, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
+                         tmp_path / "plan.csv", "--cap", 2, "--holdout", 0.2, "--waves", 2,
+                         "--seed", 5, "--exclude", exclude, "--summary",
+                         tmp_path / "summary.json", "--store", store)
+    assert code == 0, err
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    with open(tmp_path / "plan.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["plan_id", "film_id", "user_id", "wave", "group", "rank", "p",
+                             "expected_value"]
+    assert {r["plan_id"] for r in rows} == {summary["plan_id"]}
+    assert {r["film_id"] for r in rows} == {"00000", ODD_FILM_ID, "00002"}  # zeros kept
+    assert not {ODD_USER_ID, "u3"} & {r["user_id"] for r in rows}
+    targets: dict[str, int] = {}
+    for r in rows:
+        if r["group"] == "target":
+            targets[r["user_id"]] = targets.get(r["user_id"], 0) + 1
+    assert max(targets.values()) <= 2
+    assert sum(r["film_id"] == "00000" for r in rows) <= 30
+    eligible = next(f for f in summary["films"] if f["film_id"] == "00002")["eligible_users"]
+    assert summary["totals"]["flagged_films"] == ["00002"] and eligible < 500
+    # the table: every number with its unit, the flag, where the plan went
+    for fragment in ("expected conversions (users)", "dual price (value/contact)",
+                     "budget > eligible users", "LP upper bound", "naive plan objective",
+                     "probability of watching within", f"stored in sqlite:///{tmp_path}"):
+        assert fragment in out, fragment
+    st = open_store(store)
+    try:
+        assert st.summary(summary["plan_id"]) == summary
+        stored = [t.to_pylist() for t in st.iter_rows(summary["plan_id"])]
+    finally:
+        st.close()
+    assert sum(map(len, stored)) == len(rows)
+    # Parquet: the same rows
+    code, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
+                       tmp_path / "plan.parquet", "--cap", 2, "--holdout", 0.2, "--waves", 2,
+                       "--seed", 5, "--exclude", exclude)
+    assert code == 0, err
+    table = pq.read_table(tmp_path / "plan.parquet")
+    assert table.column_names == list(rows[0])
+    assert table.column("user_id").to_pylist() == [r["user_id"] for r in rows]
+    assert table.column("group").to_pylist() == [r["group"] for r in rows]
+
+
+def test_plan_bad_input_exits_2_without_output(model_dir: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "plan.csv"
+    cases = [
+        ("film_id,budget\n00000,x\n", [], ["slate.csv, line 2", "whole number"]),
+        ("film_id,budget\nnope,3\n00000,1\nalso-nope,2\n", [], ["nope", "also-nope"]),
+        ("film_id,budget\n00000,3\n", ["--cap", "0"], ["--cap"]),
+        ("film_id,budget\n00000,3\n", ["--holdout", "1.5"], ["--holdout"]),
+        ("film_id,budget\n00000,3\n", ["--exclude", str(tmp_path / "none.txt")],
+         ["none.txt"]),
+        ("film_id,budget\n00000,3\n", ["--store", "mysql://x/y"], ["sqlite"]),
+    ]
+    for text, extra, fragments in cases:
+        slate = slate_file(tmp_path, text)
+        code, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--out", out, *extra)
+        assert code == 2, (text, extra, err)
+        assert "Traceback" not in err
+        for fragment in fragments:
+            assert fragment in err, (fragment, err)
+        assert not out.exists()
+    code, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
+                       tmp_path / "plan.txt")
+    assert code == 2 and ".csv or .parquet" in err

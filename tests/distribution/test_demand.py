@@ -1,0 +1,203 @@
+"""A film's demand by place (``recommender.distribution.demand``) on a synthetic model: the
+numbers against a brute-force recomputation, the sums, the minimum cell rule, the screens,
+bad input, and the cold start."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import brute_order, dense_seen, synthetic_model
+
+from recommender.distribution.demand import (
+    cold_start_demand,
+    demand_by_place,
+    film_probabilities,
+)
+from recommender.errors import InvalidParameterError, UnknownFilmError
+from recommender.io.places import Cinemas
+from recommender.model import calibration
+from recommender.model.model import Model
+from recommender.query.audience import cold_start_vector
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    m = synthetic_model(n_users=400, n_films=40, seed=3)
+    rng = np.random.default_rng(5)
+    # a cinema per user (some with few users), a city, and a non-place attribute
+    sizes = [60, 60, 50, 50, 40, 40, 30, 30, 20, 9, 6, 3, 2]
+    cinema = np.repeat([f"c{i:02d}" for i in range(len(sizes))], sizes)[:400]
+    m.user_table.attributes["cinema"] = rng.permutation(cinema).astype(str)
+    m.user_table.attributes["city"] = np.where(np.arange(400) % 7 == 0, "", "Big").astype(str)
+    return m
+
+
+def brute(model: Model, f: int, by: str) -> dict[str, dict[str, float]]:
+    """Each place's users, viewers and expected new viewers, recomputed user by user."""
+    scores = (np.asarray(model.user_factors, np.float64)
+              @ np.asarray(model.film_factors[f], np.float64)).astype(np.float32)
+    seen = dense_seen(model)[:, f]
+    cand = np.flatnonzero(~seen)
+    # rank - 1 = the number of candidates scoring strictly higher (ties share a rank)
+    higher = np.array([(scores[cand] > scores[u]).sum() for u in cand.tolist()])
+    p = calibration.p_at(model.calibration, f, higher / len(cand))
+    out: dict[str, dict[str, float]] = {}
+    values = model.user_table.attributes[by]
+    for u in range(model.n_users):
+        row = out.setdefault(str(values[u]) or "unknown", {"users": 0, "viewers": 0, "new": 0.0})
+        row["users"] += 1
+        row["viewers"] += int(seen[u])
+    for i, u in enumerate(cand.tolist()):
+        out[str(values[u]) or "unknown"]["new"] += float(p[i])
+    return out
+
+
+def test_tied_scores_share_a_rank() -> None:
+    """With small integer factors many scores tie; tied users get the same probability, that
+    of 1 + the number of candidates scoring strictly higher."""
+    model = synthetic_model(n_users=300, n_films=10, ties=True, seed=1)
+    scores = (model.user_factors @ model.film_factors[2]).astype(np.float32)
+    cand = np.flatnonzero(~dense_seen(model)[:, 2])
+    assert len(np.unique(scores[cand])) < len(cand) / 3  # plenty of ties
+    p = film_probabilities(model, scores, 2, model.film_viewers(2))
+    higher = np.array([(scores[cand] > scores[u]).sum() for u in cand.tolist()])
+    assert np.array_equal(p[cand], calibration.p_at(model.calibration, 2, higher / len(cand)))
+    assert (p[dense_seen(model)[:, 2]] == 0).all()
+
+
+def rows(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {r["place"]: r for r in body["places"]}
+
+
+@pytest.mark.parametrize("f", [0, 7, 23])
+def test_numbers_match_brute_force_and_add_up(model: Model, f: int) -> None:
+    film = str(model.films.ids[f])
+    body = demand_by_place(model, film, "region", min_cell=1)
+    truth = brute(model, f, "region")
+    got = rows(body)
+    assert set(got) == set(truth)
+    for place, t in truth.items():
+        r = got[place]
+        assert (r["users"], r["viewers"]) == (t["users"], t["viewers"])
+        assert r["expected_new"] == pytest.approx(t["new"], abs=2e-3)
+        assert r["expected_total"] == pytest.approx(t["viewers"] + t["new"], abs=2e-3)
+    assert body["users"] == model.n_users == sum(r["users"] for r in body["places"])
+    assert body["viewers"] == len(model.film_viewers(f))
+    assert sum(r["expected_total"] for r in body["places"]) == pytest.approx(
+        body["expected_total"], abs=0.01)
+    for key in ("share", "user_share", "viewing_share"):
+        assert sum(r[key] for r in body["places"]) == pytest.approx(1.0, abs=1e-5)
+    viewing = np.bincount(np.unique(model.user_table.attributes["region"],
+                                    return_inverse=True)[1], weights=model.user_counts())
+    for r in body["places"]:
+        assert r["index_vs_users"] == pytest.approx(100 * r["share"] / r["user_share"], abs=0.1)
+        assert r["index_vs_viewing"] == pytest.approx(100 * r["share"] / r["viewing_share"],
+                                                      abs=0.1)
+    assert sorted(r["viewing_share"] for r in body["places"]) == pytest.approx(
+        sorted(viewing / viewing.sum()), abs=1e-6)
+    totals = [r["expected_total"] for r in body["places"]]
+    assert totals == sorted(totals, reverse=True)
+    assert body["screens"] is None and all(r["screens"] is None for r in body["places"])
+
+
+def test_min_cell_merges_small_places_into_other(model: Model) -> None:
+    film = str(model.films.ids[4])
+    full = rows(demand_by_place(model, film, "cinema", min_cell=1))
+    body = demand_by_place(model, film, "cinema", min_cell=10)
+    got = rows(body)
+    assert body["min_cell"] == 10
+    small = {p for p, r in full.items() if r["users"] < 10}
+    assert small == {"c09", "c10", "c11", "c12"}
+    # 9 + 6 + 3 + 2 = 20 users: enough, so no named place joins them
+    assert body["merged_places"] == 4 and set(got) == set(full) - small | {"other"}
+    other = got["other"]
+    assert other["users"] == sum(full[p]["users"] for p in small) == 20
+    assert other["viewers"] == sum(full[p]["viewers"] for p in small)
+    assert other["expected_new"] == pytest.approx(sum(full[p]["expected_new"] for p in small),
+                                                  abs=2e-3)
+    assert body["places"][-1]["place"] == "other"
+    assert all(r["users"] >= 10 for r in body["places"])
+    # a larger cell size pools more; the merged cell grows until it is itself large enough
+    big = demand_by_place(model, film, "cinema", min_cell=45)
+    assert all(r["users"] >= 45 for r in big["places"])
+    assert sum(r["users"] for r in big["places"]) == model.n_users
+
+
+def test_min_cell_from_the_environment(model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    film = str(model.films.ids[4])
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "35")
+    body = demand_by_place(model, film, "cinema")
+    assert body["min_cell"] == 35 and all(r["users"] >= 35 for r in body["places"])
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "lots")
+    with pytest.raises(InvalidParameterError, match="RECOMMENDER_MIN_CELL"):
+        demand_by_place(model, film, "cinema")
+
+
+def test_empty_place_value_is_unknown(model: Model) -> None:
+    got = rows(demand_by_place(model, str(model.films.ids[2]), "city", min_cell=1))
+    assert set(got) == {"Big", "unknown"} and got["unknown"]["users"] == 58
+
+
+def test_screens_sum_to_n_and_follow_demand(model: Model) -> None:
+    body = demand_by_place(model, str(model.films.ids[9]), "region", screens=17)
+    places = body["places"]
+    assert sum(r["screens"] for r in places) == 17
+    assert body["screens"] == {"total": 17, "capped_by": None, "capacity": None}
+    for r in places:  # largest remainder: each within one screen of its exact quota
+        assert abs(r["screens"] - 17 * r["share"]) < 1.0 + 1e-6
+
+
+def test_screens_capped_by_cinemas(model: Model) -> None:
+    ids = np.array([f"c{i:02d}" for i in range(13)] + ["c99"])
+    screens = np.array([2, 1, 3, 1, 2, 2, 1, 1, 1, 4, 1, 1, 1, 9], np.int64)
+    table = Cinemas(ids, np.full(14, "Big"), np.full(14, "North"), screens, screens * 100)
+    film = str(model.films.ids[1])
+    body = demand_by_place(model, film, "cinema", screens=15, cinemas=table, min_cell=10)
+    got = rows(body)
+    assert sum(r["screens"] for r in body["places"]) == 15
+    assert all(r["screens"] <= r["capacity"] for r in body["places"])
+    assert got["other"]["capacity"] == 4 + 1 + 1 + 1  # c09..c12 pooled; c99 has no users
+    assert body["screens"]["capacity"] == sum(r["capacity"] for r in body["places"]) == 21
+    assert body["screens"]["capped_by"].startswith("cinemas.csv: 14 cinemas")
+    with pytest.raises(InvalidParameterError, match="screens=22 is more than the 21 screens"):
+        demand_by_place(model, film, "cinema", screens=22, cinemas=table, min_cell=10)
+
+
+@pytest.mark.parametrize(("by", "screens", "message"), [
+    ("shoe_size", None, "'shoe_size' is not a user attribute of this model; its place "
+                        "attributes are: region, city, cinema"),
+    ("gender", None, "'gender' is not a place attribute"),
+    ("zip_zone", None, "this model's users have no 'zip_zone' attribute"),
+    ("region", 0, r"screens must be in \[1, "),
+])
+def test_bad_input(model: Model, by: str, screens: int | None, message: str) -> None:
+    with pytest.raises(InvalidParameterError, match=message):
+        demand_by_place(model, str(model.films.ids[0]), by, screens)
+
+
+def test_unknown_film(model: Model) -> None:
+    with pytest.raises(UnknownFilmError):
+        demand_by_place(model, "no such film", "region")
+
+
+def test_cold_start(model: Model) -> None:
+    like = [str(model.films.ids[3]), str(model.films.ids[5])]
+    body = cold_start_demand(model, like, ["Drama"], "region", screens=6, min_cell=1)
+    assert body["film_id"] is None and body["viewers"] == 0
+    assert body["cold_start"]["comparable_film_ids"] == like
+    assert body["cold_start"]["genres"] == ["Drama"]
+    # the same numbers by hand: scores from the cold-start vector, every user a candidate,
+    # probabilities of the known film nearest the vector
+    vec = cold_start_vector(model, like, ["Drama"]).astype(np.float64)
+    stand_in = int(np.argmax(model.film_units.astype(np.float64) @ (vec / np.linalg.norm(vec))))
+    assert body["cold_start"]["calibrated_as"] == str(model.films.ids[stand_in])
+    scores = (np.asarray(model.user_factors, np.float64) @ vec).astype(np.float32)
+    order = brute_order(scores, np.arange(model.n_users))
+    p = calibration.p_at(model.calibration, stand_in, np.arange(model.n_users) / model.n_users)
+    regions = model.user_table.attributes["region"]
+    for r in body["places"]:
+        assert r["expected_new"] == pytest.approx(float(p[regions[order] == r["place"]].sum()),
+                                                  abs=2e-3)
+    assert sum(r["screens"] for r in body["places"]) == 6

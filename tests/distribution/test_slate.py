@@ -1,0 +1,108 @@
+"""A slate's screens per cinema (``recommender.distribution.slate``): the integer programme
+against brute-force enumeration, the bounds, the files, and the body on a synthetic model."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import synthetic_model
+
+from recommender.distribution.slate import SlateFilm, plan_slate, read_slate, solve
+from recommender.errors import DataError, InvalidParameterError
+from recommender.io.places import Cinemas
+
+
+def brute(demand: np.ndarray, screens: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+    """The least total |x - target| over every allocation that fills each cinema exactly and
+    keeps each film's total within its bounds."""
+    n_c, n_f = demand.shape
+    row = demand.sum(axis=1, keepdims=True)
+    target = np.where(row > 0, screens[:, None] * demand / np.where(row > 0, row, 1),
+                      screens[:, None] / n_f)
+    per_cinema = [[a for a in itertools.product(range(s + 1), repeat=n_f) if sum(a) == s]
+                  for s in screens.tolist()]
+    best = np.inf
+    for choice in itertools.product(*per_cinema):
+        x = np.array(choice)
+        totals = x.sum(axis=0)
+        if (totals >= lo).all() and (totals <= hi).all():
+            best = min(best, float(np.abs(x - target).sum()))
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_solver_matches_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n_c, n_f = int(rng.integers(2, 4)), int(rng.integers(2, 4))
+    demand = rng.gamma(1.0, 3.0, size=(n_c, n_f)) * (rng.random((n_c, n_f)) > 0.2)
+    screens = rng.integers(1, 5, size=n_c)
+    lo = rng.integers(0, 3, size=n_f)
+    hi = lo + rng.integers(1, 6, size=n_f)
+    if lo.sum() > screens.sum() or hi.sum() < screens.sum():
+        with pytest.raises(InvalidParameterError):
+            solve(demand, screens, lo, hi.astype(float))
+        return
+    x = solve(demand, screens, lo, hi.astype(float))
+    assert (x.sum(axis=1) == screens).all()
+    assert (x.sum(axis=0) >= lo).all() and (x.sum(axis=0) <= hi).all()
+    row = demand.sum(axis=1, keepdims=True)
+    target = np.where(row > 0, screens[:, None] * demand / np.where(row > 0, row, 1),
+                      screens[:, None] / n_f)
+    assert float(np.abs(x - target).sum()) == pytest.approx(brute(demand, screens, lo, hi),
+                                                            abs=1e-6)
+
+
+def test_bounds_that_cannot_hold() -> None:
+    d = np.ones((2, 2))
+    with pytest.raises(InvalidParameterError, match="min_screens add up to 7, more than the 4"):
+        solve(d, np.array([2, 2]), np.array([4, 3]), np.array([9.0, 9.0]))
+    with pytest.raises(InvalidParameterError, match="max_screens add up to 2, fewer than the 4"):
+        solve(d, np.array([2, 2]), np.array([0, 0]), np.array([1.0, 1.0]))
+
+
+def test_read_slate(tmp_path: Path) -> None:
+    p = tmp_path / "slate.csv"
+    p.write_text("film_id,min_screens,max_screens\n007,2,\nA B,,5\n")
+    assert read_slate(p) == [SlateFilm("007", 2, None), SlateFilm("A B", 0, 5)]
+    p.write_text("film_id\nx\n")
+    assert read_slate(p) == [SlateFilm("x")]
+    for text, message in [("id\nx\n", "line 1.*film_id"),
+                          ("film_id,min_screens\nx,-1\n", "line 2.*whole number"),
+                          ("film_id,min_screens,max_screens\nx,3,2\n", "line 2.*below"),
+                          ("film_id\nx\nx\n", "line 3.*repeated"),
+                          ("film_id\n", "no film")]:
+        p.write_text(text)
+        with pytest.raises(DataError, match=message):
+            read_slate(p)
+
+
+def test_plan_slate_on_a_model() -> None:
+    model = synthetic_model(n_users=300, n_films=20, seed=2)
+    cinema = np.array(["c1"] * 150 + ["c2"] * 140 + ["c3"] * 10)
+    model.user_table.attributes["cinema"] = cinema
+    cinemas = Cinemas(np.array(["c1", "c2", "c3", "c4"]), np.full(4, ""), np.full(4, ""),
+                      np.array([4, 3, 2, 1]), np.array([400, 300, 200, 100]))
+    films = [SlateFilm(str(model.films.ids[0]), 2, None),
+             SlateFilm(str(model.films.ids[1]), 0, 4), SlateFilm(str(model.films.ids[2]))]
+    body = plan_slate(model, films, cinemas, min_cell=20)
+    assert body["screens"] == 10 and body["cinemas"] == 4
+    per_cinema: dict[str, int] = {}
+    for r in body["allocation"]:
+        per_cinema[r["cinema_id"]] = per_cinema.get(r["cinema_id"], 0) + r["screens"]
+        # c3 has 10 users (< min_cell 20) and c4 none: their attendance is not shown
+        assert (r["expected_new"] is None) == (r["cinema_id"] in ("c3", "c4"))
+    assert per_cinema == {"c1": 4, "c2": 3, "c3": 2, "c4": 1}
+    totals = {f["film_id"]: f["screens"] for f in body["films"]}
+    assert totals[films[0].film_id] >= 2 and totals[films[1].film_id] <= 4
+    assert sum(totals.values()) == 10
+
+
+def test_ties_go_to_the_film_in_demand() -> None:
+    # targets 6, 3, 1; the second film may have none, so its 3 screens can go to the first or
+    # the third at the same deviation (3): they go to the first, the one in demand
+    x = solve(np.array([[6.0, 3.0, 1.0]]), np.array([10]), np.zeros(3, np.int64),
+              np.array([np.inf, 0.0, np.inf]))
+    assert x.tolist() == [[9, 0, 1]]

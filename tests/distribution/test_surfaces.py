@@ -1,0 +1,148 @@
+"""The distribution's HTTP routes and CLI command: `--json` prints the HTTP body byte for byte,
+bad input is a 422 / exit 2 with one sentence, and the slate command writes its allocation."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import GENRES, ODD_FILM_ID, save_model
+
+from recommender.cli import main
+from service.app import create_app
+from service.routes.distribution import Distribution
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("distribution") / "model")
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
+        yield c
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_film_distribution_cli_equals_http(client: TestClient, model_dir: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("00007", {"by": "region"}), (ODD_FILM_ID, {"by": "region", "screens": 11})]
+    for film, params in cases:
+        http = client.get(f"/films/{film}/distribution", params=params)
+        assert http.status_code == 200, http.text
+        Distribution.model_validate(http.json())  # the documented schema
+        argv: list[Any] = ["distribution", model_dir, film, "--by", params["by"], "--json"]
+        if "screens" in params:
+            argv += ["--screens", params["screens"]]
+        code, out, err = run(capsys, *argv)
+        assert code == 0, err
+        assert out == http.content.decode() + "\n"
+    body = http.json()
+    assert body["film_id"] == ODD_FILM_ID
+    assert sum(r["screens"] for r in body["places"]) == 11
+    code, out, _ = run(capsys, "distribution", model_dir, film, "--by", "region", "--screens", 11)
+    assert code == 0 and "region" in out and "11 screens" in out
+
+
+def test_cold_start_cli_equals_http(client: TestClient, model_dir: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    http = client.post("/distribution/cold-start", json={
+        "comparable_film_ids": ["00004", "00008"], "genres": [GENRES[0]], "by": "region",
+        "screens": 5})
+    assert http.status_code == 200, http.text
+    Distribution.model_validate(http.json())
+    code, out, err = run(capsys, "distribution", model_dir, "--like", "00004", "00008",
+                         "--genre", GENRES[0], "--screens", 5, "--json")
+    assert code == 0, err
+    assert out == http.content.decode() + "\n"
+    assert http.json()["cold_start"]["comparable_film_ids"] == ["00004", "00008"]
+
+
+@pytest.mark.parametrize(("params", "sentence"), [
+    ({"by": "gender"}, "by='gender' is not a place attribute"),
+    ({"by": "planet"}, "by='planet' is not a user attribute of this model"),
+    ({"by": "city"}, "this model's users have no 'city' attribute"),
+])
+def test_bad_attribute_is_422_and_exit_2(client: TestClient, model_dir: Path,
+                                         capsys: pytest.CaptureFixture[str],
+                                         params: dict[str, str], sentence: str) -> None:
+    http = client.get("/films/00003/distribution", params=params)
+    assert http.status_code == 422 and sentence in http.json()["detail"]
+    code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", params["by"])
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == [f"error: {http.json()['detail']}"]
+
+
+def test_bad_screens_and_unknown_film(client: TestClient, model_dir: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in (0, -3):
+        r = client.get("/films/00003/distribution", params={"screens": bad})
+        assert r.status_code == 422 and "screens" in r.json()["detail"]
+        code, _, err = run(capsys, "distribution", model_dir, "00003", "--screens", bad)
+        assert code == 2 and "screens" in err
+    r = client.get("/films/nope/distribution")
+    assert r.status_code == 404 and "nope" in r.json()["detail"]
+    code, _, err = run(capsys, "distribution", model_dir, "nope")
+    assert code == 2 and "nope" in err
+    r = client.post("/distribution/cold-start", json={"by": "region"})
+    assert r.status_code == 422
+    code, _, err = run(capsys, "distribution", model_dir)
+    assert code == 2 and "FILM_ID" in err
+    r = client.get("/films/00003/distribution", params={"by": "region", "k": 3})
+    assert r.status_code == 422 and "'k'" in r.json()["detail"]
+
+
+def test_slate_command(model_dir: Path, tmp_path: Path,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    # the service model has no cinema attribute: the slate needs one
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,min_screens,max_screens\n00001,1,\n00002,,3\n")
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\nc1,3\nc2,2\n")
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                         "--screens-per-cinema", screens)
+    assert code == 2 and "no 'cinema' attribute" in err
+    code, _, err = run(capsys, "distribution", model_dir, "--slate", slate)
+    assert code == 2 and "--screens-per-cinema" in err
+
+
+def test_slate_command_writes_the_allocation(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+    from service_fixtures import build_model
+
+    from recommender.model import artifact
+
+    model = build_model()
+    model.user_table.attributes["cinema"] = np.where(
+        np.arange(model.n_users) % 3 == 0, "c1", "c2").astype(str)
+    folder = artifact.save(model, tmp_path / "model")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,min_screens,max_screens\n00003,1,\n00002,,3\n00005,,\n")
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\nc1,3\nc2,4\n")
+    out_csv = tmp_path / "alloc.csv"
+    code, out, err = run(capsys, "distribution", folder, "--slate", slate,
+                         "--screens-per-cinema", screens, "--out", out_csv)
+    assert code == 0, err
+    assert "7 screens of 2 cinemas" in out
+    with open(out_csv, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    per_cinema: dict[str, int] = {}
+    for r in rows:
+        per_cinema[r["cinema_id"]] = per_cinema.get(r["cinema_id"], 0) + int(r["screens"])
+    assert per_cinema == {"c1": 3, "c2": 4}
+    assert sum(int(r["screens"]) for r in rows if r["film_id"] == "00003") >= 1
+    assert sum(int(r["screens"]) for r in rows if r["film_id"] == "00002") <= 3

@@ -1,0 +1,84 @@
+"""Malformed input files for every reader: each is refused with a ``DataError`` naming the file
+and the line of the damage, and ``recommender train`` exits 2 and writes nothing.
+
+The corpus (``bad_files.py``) plants each kind of damage at a known place of a small valid file
+of each format, so the expected line is known independently of the readers: the third data
+line for damage inside a line, the last line for a truncated file, line 1 for a wrong encoding
+or separator. ``benchmarks/bench_reliability.py`` runs the same corpus through the CLI, with the
+headers-only file at ten million lines.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+from bad_files import FORMATS, KINDS, SKIPPED, all_cases, expected_line, write_case
+
+from recommender.cli import main
+from recommender.errors import DataError
+from recommender.io import readers
+
+
+def test_the_corpus_is_complete() -> None:
+    """Every kind is applied to every format, except the stated impossibilities."""
+    cases = set(all_cases())
+    for f in FORMATS:
+        for k in KINDS:
+            assert ((f, k) in cases) != ((f, k) in SKIPPED), (f, k)
+    assert len(cases) >= 120
+
+
+@pytest.mark.parametrize(("fmt", "kind"), all_cases())
+def test_every_bad_file_is_refused_naming_file_and_line(tmp_path: Path, fmt: str,
+                                                         kind: str) -> None:
+    case = write_case(tmp_path / "case", fmt, kind, lines=2000)
+    assert case is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a damaged file is refused, not skipped with a warning
+        with pytest.raises(DataError) as info:
+            readers.load(case.data)
+    e = info.value
+    assert Path(e.path) == case.bad, str(e)
+    line = expected_line(fmt, kind, case.bad)
+    if line is not None:
+        assert e.line == line, str(e)
+    elif fmt == "parquet" and kind in ("nul_bytes", "huge_field"):
+        assert e.reason.startswith("row 3: "), str(e)  # Parquet has rows, not lines
+    elif kind == "empty":
+        assert "empty" in e.reason, str(e)
+    elif fmt != "parquet":
+        assert e.line is not None, str(e)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_train_exits_2_and_writes_nothing(tmp_path: Path, kind: str,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """One format per kind (rotating through them), through the CLI's entry point."""
+    names = [f for f in FORMATS if (f, kind) not in SKIPPED]
+    fmt = names[sorted(KINDS).index(kind) % len(names)]
+    case = write_case(tmp_path / "case", fmt, kind)
+    assert case is not None
+    out = tmp_path / "model"
+    assert main(["train", "--data", str(case.data), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and str(case.bad) in err, err
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["case"]
+
+
+def test_the_command_itself_exits_2(tmp_path: Path) -> None:
+    """A real ``recommender train`` process: exit status 2, one line on stderr."""
+    case = write_case(tmp_path / "case", "csv", "nul_bytes")
+    assert case is not None
+    out = tmp_path / "model"
+    proc = subprocess.run([sys.executable, "-m", "recommender.cli", "train", "--data",
+                           str(case.data), "--out", str(out)], capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"error: {case.bad}, line 4: NUL byte (0x00) at byte offset 70 (column 2); expected "
+        "text, which never holds one: the file is binary, or UTF-16 without a byte-order mark"]
+    assert not out.exists()

@@ -1,0 +1,216 @@
+"""Rings by name (``tier=``), segments by label, and summaries over a chosen ring with small cells
+suppressed.
+
+Oracles: the brute-force ranking (helpers.brute_audience), the simple-loop tier of each rank
+(helpers.tier_names), and attribute / segment counts recomputed with ``np.unique`` on the
+pictured users.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import brute_audience, percentile, synthetic_model, tier_names
+from numpy.typing import NDArray
+
+from recommender.errors import InvalidParameterError
+from recommender.model.config import DEFAULT_TIERS
+from recommender.model.model import Model
+from recommender.query.audience import (
+    audience_summary,
+    cold_start_audience,
+    film_audience,
+    lookalikes,
+)
+from recommender.query.filters import resolve_segment
+
+NAMES = [name for name, _ in DEFAULT_TIERS]
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    m = synthetic_model(n_users=1500, n_films=30, seed=3)
+    labels = ["Heavy viewers (140 films/user)", "Drama & Comedy fans", "Horror fans",
+              "Fans of Film 3"]
+    for info, label in zip(m.segments.info, labels, strict=True):
+        info["label"] = label
+    return m
+
+
+def ring_of(total: int, name: str) -> tuple[int, int]:
+    """(first, last) rank of a ring, from the simple loop over every rank."""
+    ranks = [r + 1 for r, t in enumerate(tier_names(total, DEFAULT_TIERS)) if t == name]
+    return (ranks[0], ranks[-1]) if ranks else (0, -1)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_ring_pages_within_itself(model: Model, name: str) -> None:
+    f = 5
+    fid = str(model.films.ids[f])
+    order, scores = brute_audience(model, f)
+    total = len(order)
+    first, last = ring_of(total, name)
+    size = last - first + 1
+    page = film_audience(model, fid, k=10**5, tier=name.upper())  # any case
+    assert page.ring == {"tier": name, "rank_range": [first, last], "size": size}
+    assert page.total == size and page.offset == 0
+    assert page.user_idx.tolist() == order[first - 1:last].tolist()
+    assert page.rank.tolist() == list(range(first, last + 1))
+    assert np.allclose(page.percentile, percentile(page.rank, total))
+    assert np.array_equal(page.score, scores[first - 1:last])
+    assert set(page.tier) == {name}
+    # offset 0 is the ring's first user; pages walk the ring and stop at its end
+    paged = film_audience(model, fid, k=4, offset=3, tier=name)
+    assert paged.rank.tolist() == list(range(first + 3, min(first + 7, last + 1)))
+    assert paged.to_json()["ring"] == page.ring and paged.to_json()["offset"] == 3
+    past = film_audience(model, fid, k=5, offset=size, tier=name)
+    assert len(past.user_idx) == 0 and past.total == size
+    assert f"the ring has {size:,} users" in past.shown_text()
+    assert paged.shown_text().startswith(f"showing {name} ring users 4-")
+
+
+def test_a_ring_with_a_segment_and_a_filter(model: Model) -> None:
+    f = 8
+    fid = str(model.films.ids[f])
+    order, _ = brute_audience(model, f)
+    first, last = ring_of(len(order), "broad")
+    ring = order[first - 1:last]
+    rank = {int(u): r for r, u in enumerate(order.tolist(), start=1)}
+    labels = np.asarray(model.segments.labels)
+    region = np.asarray(model.user_table.attributes["region"])
+    want = [u for u in ring.tolist() if labels[u] == 2 and region[u] == "North"]
+    page = film_audience(model, fid, k=1000, tier="broad", segment="horror FANS",
+                         filters={"region": ["north"]})
+    assert page.user_idx.tolist() == want and page.total == len(want)
+    assert page.rank.tolist() == [rank[u] for u in want]  # ranks stay global
+    assert set(page.tier) == {"broad"} and page.ring is not None
+    assert page.ring["size"] == last - first + 1
+    second = film_audience(model, fid, k=2, offset=1, tier="broad", segment=2,
+                           filters={"region": "North"})
+    assert second.user_idx.tolist() == want[1:3]
+
+
+def test_unknown_tier_lists_the_tiers(model: Model) -> None:
+    with pytest.raises(InvalidParameterError, match="core, extended, broad"):
+        film_audience(model, str(model.films.ids[0]), tier="outer")
+    with pytest.raises(InvalidParameterError, match="unknown tier 'all'"):
+        film_audience(model, str(model.films.ids[0]), tier="all")
+
+
+def test_lookalikes_and_cold_start_take_a_ring(model: Model) -> None:
+    seeds = [str(u) for u in model.users.ids[:5]]
+    whole, _ = lookalikes(model, seeds, k=10**5)
+    ring, _ = lookalikes(model, seeds, k=10**5, tier="extended")
+    first, last = ring_of(whole.total, "extended")
+    assert ring.user_idx.tolist() == whole.user_idx[first - 1:last].tolist()
+    fid = str(model.films.ids[1])
+    whole = cold_start_audience(model, [fid], k=10**5)
+    ring = cold_start_audience(model, [fid], k=10**5, tier="core")
+    first, last = ring_of(whole.total, "core")
+    assert ring.user_idx.tolist() == whole.user_idx[first - 1:last].tolist()
+
+
+def test_segments_by_number_or_label(model: Model) -> None:
+    assert resolve_segment(model, None) is None
+    assert resolve_segment(model, 2) == resolve_segment(model, "2") == 2
+    assert resolve_segment(model, "drama & comedy fans") == 1  # any case
+    assert resolve_segment(model, "heavy") == 0  # part of one label
+    assert resolve_segment(model, "Fans of Film 3") == 3
+    sizes = np.bincount(np.asarray(model.segments.labels))
+    with pytest.raises(InvalidParameterError) as e:
+        resolve_segment(model, "romance")
+    message = str(e.value)
+    assert "unknown segment 'romance'" in message
+    for i, info in enumerate(model.segments.info):  # each segment, its label and its size
+        assert f"{i}: {info['label']} ({sizes[i]:,} users)" in message
+    with pytest.raises(InvalidParameterError, match="ambiguous: it matches segments 1, 2, 3"):
+        resolve_segment(model, "fans")
+    with pytest.raises(InvalidParameterError, match=r"segment must be in \[0, 3\], got 9"):
+        resolve_segment(model, 9)
+
+
+# ------------------------------------------------------------------ summaries
+
+
+def cells(values: NDArray[Any], users: NDArray[np.int64]) -> dict[str, int]:
+    """How many of ``users`` have each value (values nobody has are left out)."""
+    uniq, counts = np.unique(values[users], return_counts=True)
+    return dict(zip(uniq.tolist(), counts.tolist(), strict=True))
+
+
+def shown_cells(counts: dict[str, int], min_cell: int) -> tuple[dict[str, int], int]:
+    """The cells a summary may show, by the rule written out plainly: cells of 1..min_cell-1
+    users are hidden; if that hides exactly one, the smallest other non-empty one goes too."""
+    hidden = {v for v, c in counts.items() if 0 < c < min_cell}
+    if len(hidden) == 1:
+        rest = sorted((c, v) for v, c in counts.items() if v not in hidden and c > 0)
+        if rest:
+            hidden.add(rest[0][1])
+    return {v: c for v, c in counts.items() if v not in hidden}, len(hidden)
+
+
+@pytest.mark.parametrize("tier, names", [(None, ["core", "extended"]), ("broad", ["broad"]),
+                                         ("core+extended", ["core", "extended"]),
+                                         ("extended,broad", ["extended", "broad"]),
+                                         ("all", ["all"])])
+@pytest.mark.parametrize("min_cell", [1, 10, 40])
+def test_portrait_of_a_chosen_ring_with_small_cells_suppressed(
+        model: Model, tier: str | None, names: list[str], min_cell: int) -> None:
+    f = 11
+    fid = str(model.films.ids[f])
+    order, _ = brute_audience(model, f)
+    total = len(order)
+    if names == ["all"]:
+        first, last = 1, total
+    else:
+        first, last = ring_of(total, names[0])[0], ring_of(total, names[-1])[1]
+    pictured = order[first - 1:last]
+    s = audience_summary(model, fid, tier=tier, min_cell=min_cell)
+    scope = s["portrait_scope"]
+    assert scope["tiers"] == names and scope["rank_range"] == [first, last]
+    assert scope["users"] == len(pictured) and scope["default"] == (tier is None)
+    assert str(len(pictured)) in scope["note"]
+    assert s["min_cell"] == min_cell
+    suppressed = 0
+    for attribute, rows in s["portrait"].items():
+        values = np.asarray(model.user_table.attributes[attribute])
+        want, hidden = shown_cells(cells(values, pictured), min_cell)
+        suppressed += hidden
+        got = {r["value"]: r["count"] for r in rows if r["count"] > 0}
+        assert got == want, attribute
+        for r in rows:  # every cell with its count, share and lift against all users
+            assert r["share"] == pytest.approx(r["count"] / len(pictured), abs=1e-4)
+    # the segment split of each tier and of the whole ranking follows the same rule
+    labels = np.asarray(model.segments.labels)
+    sizes = np.bincount(labels)
+    lo = 1
+    for row in s["tiers"]:
+        if row["rank_range"]:
+            users = order[row["rank_range"][0] - 1:row["rank_range"][1]]
+            lo = max(lo, row["rank_range"][1])
+        else:
+            users = order[:0]
+        want, hidden = shown_cells({str(k): v for k, v in cells(labels, users).items()},
+                                   min_cell)
+        suppressed += hidden
+        assert {str(r["segment"]): r["count"] for r in row["segments"] if r["count"]} == want
+        assert all(r["size"] == sizes[r["segment"]] for r in row["segments"])
+    want, hidden = shown_cells({str(k): v for k, v in cells(labels, order[:lo]).items()},
+                               min_cell)
+    suppressed += hidden
+    assert {str(r["segment"]): r["count"] for r in s["segments"] if r["count"]} == want
+    assert s["suppressed_cells"] == suppressed
+    if min_cell == 1:
+        assert suppressed == 0
+
+
+def test_summary_refuses_a_bad_scope(model: Model) -> None:
+    fid = str(model.films.ids[0])
+    with pytest.raises(InvalidParameterError, match="core, extended, broad"):
+        audience_summary(model, fid, tier="inner")
+    with pytest.raises(InvalidParameterError, match="adjacent"):
+        audience_summary(model, fid, tier="core,broad")
+    with pytest.raises(InvalidParameterError, match="min_cell"):
+        audience_summary(model, fid, min_cell=0)

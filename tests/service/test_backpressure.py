@@ -1,0 +1,191 @@
+"""Back-pressure instead of collapse: 503 with Retry-After past the bound on requests in
+flight, 413 for a body over the size limit, 408 for a body that does not arrive, and slow or
+idle connections closed by the server's connection timeouts (a real uvicorn server in a
+thread, with ``service.server``'s options)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.server import GuardedH11, uvicorn_options
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("pressure") / "model", seed=3)
+
+
+def settings(model_dir: Path, **kw: Any) -> Settings:
+    return Settings(model_path=str(model_dir), warm_cache=False, watch_interval=0, **kw)
+
+
+def test_requests_past_the_bound_get_503_with_retry_after(model_dir: Path) -> None:
+    release = threading.Event()
+    entered = threading.Semaphore(0)
+    with TestClient(create_app(settings(model_dir, max_in_flight=2))) as client:
+        engine = client.app.state.service.engine  # type: ignore[attr-defined]
+        real = engine.audience_async
+
+        async def held(*args: Any, **kwargs: Any) -> Any:
+            entered.release()
+            while not release.is_set():
+                await asyncio.sleep(0.01)
+            return await real(*args, **kwargs)
+
+        engine.audience_async = held
+        results: list[int] = []
+        threads = [threading.Thread(target=lambda f=f: results.append(client.get(
+            f"/films/{f}/audience", params={"k": 5}).status_code)) for f in ("00004", "00008")]
+        for t in threads:
+            t.start()
+        try:
+            for _ in threads:  # both are in flight, held
+                assert entered.acquire(timeout=60)
+            busy = client.get("/films/00012/audience", params={"k": 5})
+            assert busy.status_code == 503
+            assert busy.headers["Retry-After"] == "1"
+            assert "busy (2 requests in flight, the limit is 2)" in busy.json()["detail"]
+            assert busy.headers["X-Model-Version"]
+            # monitoring and the operator are never refused for load
+            assert client.get("/health").status_code == 200
+            assert client.get("/metrics").status_code == 200
+        finally:
+            release.set()
+            for t in threads:
+                t.join()
+        assert results == [200, 200]
+        assert client.get("/films/00012/audience", params={"k": 5}).status_code == 200
+        assert 'status="503"' in client.get("/metrics").text
+
+
+def test_bodies_over_the_limit_get_413(model_dir: Path) -> None:
+    with TestClient(create_app(settings(model_dir, max_body_bytes=2000))) as client:
+        small = json.dumps({"seed_user_ids": ["u3", "u5"], "k": 5})
+        assert client.post("/audiences/lookalike", content=small,
+                           headers={"Content-Type": "application/json"}).status_code == 200
+        big = json.dumps({"seed_user_ids": ["u3"] * 500, "k": 5})
+        assert len(big) > 2000
+        r = client.post("/audiences/lookalike", content=big,
+                        headers={"Content-Type": "application/json"})
+        assert r.status_code == 413 and "over the limit of 2,000 bytes" in r.json()["detail"]
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+            data = big.encode()
+            for i in range(0, len(data), 300):
+                yield data[i:i + 300]
+
+        r = client.post("/audiences/lookalike", content=chunks(),
+                        headers={"Content-Type": "application/json"})
+        assert r.status_code == 413 and "over the limit" in r.json()["detail"]
+
+
+def test_a_body_that_does_not_arrive_gets_408(model_dir: Path) -> None:
+    app = create_app(settings(model_dir, timeout_request_body=0.2))
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(3600)  # a client that never sends its body
+        return {}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/audiences/lookalike",
+             "raw_path": b"/audiences/lookalike", "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"application/json"), (b"content-length", b"50")],
+             "http_version": "1.1", "scheme": "http", "client": ("127.0.0.1", 1),
+             "server": ("127.0.0.1", 80)}
+    with TestClient(app):  # the lifespan has loaded the model
+        asyncio.run(asyncio.wait_for(app(scope, receive, send), 60))
+    start = sent[0]
+    assert start["status"] == 408
+    assert (b"connection", b"close") in start["headers"]
+    assert b"did not arrive within 0.2 s" in b"".join(m.get("body", b"") for m in sent)
+
+
+# ------------------------------------------------------------------ slow clients (uvicorn)
+
+
+class QuickHead(GuardedH11):
+    head_timeout = 1.5  # longer than the keep-alive timeout (1 s), so that one cuts idle
+
+
+@pytest.fixture(scope="module")
+def live_server(model_dir: Path) -> Iterator[int]:
+    conf = settings(model_dir, timeout_keep_alive=1)
+    options = {**uvicorn_options(conf), "http": QuickHead}
+    assert uvicorn_options(conf)["http"] is GuardedH11
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    server = uvicorn.Server(uvicorn.Config(create_app(conf), host="127.0.0.1", port=port,
+                                           log_level="warning", **options))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+def closed_by_server(sock: socket.socket, trickle: bytes = b"", within: float = 20.0) -> bytes:
+    """Read until the server closes the connection (sending ``trickle`` one byte every 0.1 s
+    meanwhile); returns what it sent. Fails if it is still open after ``within`` seconds."""
+    sock.settimeout(0.1)
+    got = b""
+    deadline = time.monotonic() + within
+    i = 0
+    while time.monotonic() < deadline:
+        if i < len(trickle):
+            try:
+                sock.sendall(trickle[i:i + 1])
+            except OSError:
+                return got
+            i += 1
+        try:
+            data = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except OSError:
+            return got
+        if not data:
+            return got
+        got += data
+    pytest.fail(f"the connection is still open after {within} s")
+
+
+def test_a_client_that_sends_nothing_is_cut(live_server: int) -> None:
+    with socket.create_connection(("127.0.0.1", live_server)) as sock:
+        assert closed_by_server(sock) == b""
+
+
+def test_a_client_trickling_its_headers_is_cut(live_server: int) -> None:
+    head = b"GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 400
+    with socket.create_connection(("127.0.0.1", live_server)) as sock:
+        assert closed_by_server(sock, trickle=head) == b""
+
+
+def test_an_idle_keep_alive_connection_is_cut_after_its_answer(live_server: int) -> None:
+    with socket.create_connection(("127.0.0.1", live_server)) as sock:
+        sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = closed_by_server(sock)
+    assert answer.startswith(b"HTTP/1.1 200 ")

@@ -1,0 +1,196 @@
+"""Reloads follow the served folder: a save to it, or an admin reload of another folder (which
+publishes into it), is picked up by every app serving that folder; a damaged version is
+refused and the old model keeps serving.
+
+Two apps on one folder stand for two workers (the real ``--workers 2`` server is in
+``test_workers.py``). ``watch_interval=0`` here, and ``ServiceState.check`` is called by hand,
+so nothing depends on timing; one test runs the watcher thread itself.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from service_fixtures import build_model
+
+from recommender.model import artifact, layout
+from recommender.model.model import Model
+from recommender.query.audience import film_audience
+from service.app import create_app
+from service.settings import Settings
+
+KEY = "admin-key"
+FILM = "00004"
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two trained models saved as model folders (the templates copied by each test)."""
+    base = tmp_path_factory.mktemp("reload")
+    return {name: artifact.save(build_model(seed), base / name)
+            for name, seed in (("a", 0), ("b", 1))}
+
+
+@pytest.fixture(scope="module")
+def loaded(models: dict[str, Path]) -> dict[str, Model]:
+    return {name: artifact.load(path) for name, path in models.items()}
+
+
+@pytest.fixture()
+def root(models: dict[str, Path], tmp_path: Path) -> Path:
+    """A models root holding ``served`` (model a) and ``b``."""
+    for name, target in (("a", "served"), ("b", "b")):
+        shutil.copytree(models[name], tmp_path / target, symlinks=True)
+    return tmp_path
+
+
+def app_for(root: Path, **kw: Any) -> TestClient:
+    settings = Settings(model_path=str(root / "served"), admin_key=SecretStr(KEY),
+                        models_root=str(root), warm_cache=False, **{"watch_interval": 0, **kw})
+    return TestClient(create_app(settings))
+
+
+@pytest.fixture()
+def workers(root: Path) -> Iterator[list[TestClient]]:
+    with ExitStack() as stack:
+        yield [stack.enter_context(app_for(root)) for _ in range(2)]
+
+
+def state(client: TestClient) -> Any:
+    return client.app.state.service  # type: ignore[attr-defined]
+
+
+def answer(client: TestClient) -> tuple[str, list[str]]:
+    """(X-Model-Version, the audience's user ids) of one request."""
+    r = client.get(f"/films/{FILM}/audience", params={"k": 8})
+    assert r.status_code == 200, r.text
+    return r.headers["X-Model-Version"], [u["user_id"] for u in r.json()["users"]]
+
+
+def expected(model: Model) -> tuple[str, list[str]]:
+    return model.version, film_audience(model, FILM, k=8).user_ids.tolist()
+
+
+def errors_counted(client: TestClient) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith('recommender_model_reloads_total{result="error"}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_a_save_to_the_served_folder_reaches_every_app(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model]) -> None:
+    assert all(answer(w) == expected(loaded["a"]) for w in workers)
+    assert not any(state(w).check() for w in workers)  # nothing changed
+    artifact.save(loaded["b"], root / "served")
+    assert all(state(w).check() for w in workers)
+    assert all(answer(w) == expected(loaded["b"]) for w in workers)
+    assert not any(state(w).check() for w in workers)
+
+
+def test_an_admin_reload_publishes_into_the_served_folder(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model]) -> None:
+    first, second = workers
+    before = layout.resolve(root / "served")
+    r = first.post("/admin/reload", json={"model_path": "b"},
+                   headers={"Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 200, r.text
+    assert r.json()["model_version"] == r.headers["X-Model-Version"] == loaded["b"].version
+    assert answer(first) == expected(loaded["b"])
+    # the served folder now holds b as a new version: the other worker follows it
+    assert layout.resolve(root / "served") != before
+    assert answer(second) == expected(loaded["a"])
+    assert state(second).check()
+    assert answer(second) == expected(loaded["b"])
+    assert not state(first).check()  # the worker that reloaded is current already
+    # a reload without a path reloads the served folder, which holds b now
+    again = second.post("/admin/reload", headers={"Authorization": f"Bearer {KEY}"})
+    assert again.status_code == 200 and again.json()["model_version"] == loaded["b"].version
+    # a restart serves what the folder holds
+    with app_for(root) as restarted:
+        assert answer(restarted) == expected(loaded["b"])
+
+
+def test_a_damaged_version_is_refused_and_the_old_model_keeps_serving(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model]) -> None:
+    first, second = workers
+    # damage b's folder on disk: an admin reload of it is refused, the served folder unchanged
+    damaged = layout.resolve(root / "b") / "user_factors.npy"
+    raw = bytearray(damaged.read_bytes())
+    raw[-5] ^= 0x10
+    damaged.write_bytes(bytes(raw))
+    stamp = layout.stamp(root / "served")
+    r = first.post("/admin/reload", json={"model_path": "b"},
+                   headers={"Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 409, r.text
+    assert "user_factors.npy: altered on disk" in r.json()["detail"]
+    assert f"still serving model {loaded['a'].version}" in r.json()["detail"]
+    assert layout.stamp(root / "served") == stamp
+    # a damaged new version of the served folder itself: each app refuses it once, logs it
+    artifact.save(loaded["b"], root / "served")
+    (layout.resolve(root / "served") / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
+    for w in workers:
+        assert not state(w).check()
+        assert not state(w).check()  # not tried again until the folder changes
+        assert answer(w) == expected(loaded["a"])
+        assert first.get("/health").status_code == 200
+    assert errors_counted(second) == 1.0
+    artifact.save(loaded["b"], root / "served")  # a good save is taken at once
+    assert all(state(w).check() for w in workers)
+    assert all(answer(w) == expected(loaded["b"]) for w in workers)
+
+
+def test_the_watcher_thread_follows_the_folder(root: Path, loaded: dict[str, Model]) -> None:
+    with app_for(root, watch_interval=0.05) as client:
+        assert answer(client) == expected(loaded["a"])
+        artifact.save(loaded["b"], root / "served")
+        deadline = time.monotonic() + 30  # generous: the watcher looks every 0.05 s
+        while answer(client)[0] != loaded["b"].version and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert answer(client) == expected(loaded["b"])
+        watcher = state(client)._watcher
+        assert watcher is not None and watcher.is_alive()
+    assert not watcher.is_alive()  # stopped with the app
+
+
+def test_a_flat_served_folder_is_migrated_by_a_reload(
+        models: dict[str, Path], tmp_path: Path, loaded: dict[str, Model]) -> None:
+    """A folder written before versions serves, and an admin reload of another model turns it
+    into a versioned folder without a moment without a model."""
+    shutil.copytree(layout.resolve(models["a"]), tmp_path / "served")
+    shutil.copytree(models["b"], tmp_path / "b", symlinks=True)
+    with app_for(tmp_path) as client:
+        assert answer(client) == expected(loaded["a"])
+        r = client.post("/admin/reload", json={"model_path": "b"},
+                        headers={"Authorization": f"Bearer {KEY}"})
+        assert r.status_code == 200, r.text
+        assert answer(client) == expected(loaded["b"])
+    assert layout.is_versioned(tmp_path / "served")
+    assert (tmp_path / "served" / "meta.json").is_symlink()  # to current/meta.json
+
+
+def test_a_served_folder_that_cannot_take_the_model_is_a_409(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only served folder (simulated: root ignores permissions) refuses the publish;
+    the answer names no server path and the old model keeps serving."""
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(root / "served" / "versions"))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refuse)
+    r = workers[0].post("/admin/reload", json={"model_path": "b"},
+                        headers={"Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 409, r.text
+    detail = r.json()["detail"]
+    assert "could not take the new model (PermissionError: Permission denied)" in detail
+    assert str(root) not in detail
+    assert answer(workers[0]) == expected(loaded["a"])

@@ -1,0 +1,140 @@
+"""The OpenAPI schema is the contract: Schemathesis, with every check on, against a real
+``recommender serve`` on the service-test model finds nothing.
+
+Schemathesis reads ``/openapi.json`` and sends requests valid by it (each must be accepted:
+2xx, or 404 for an id the model does not know) and invalid by it (each must be refused), and
+checks every response's status, content type, headers and body against what the schema lists.
+So every limit the server enforces must be in the schema, and every status it answers must be
+listed with its body. It runs over whatever routes the app has (nothing here names one), once
+with the server open (no keys) and once locked (read keys, admin key, models root, pseudonym
+key), with a bounded number of generated examples per operation so it stays well under a
+minute. ``benchmarks/bench_reliability.py`` runs it longer.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import schemathesis
+from schemathesis.engine import Status, events
+from service_fixtures import save_model
+
+READ_KEY = "schema-test-read-key"
+ADMIN_KEY = "schema-test-admin-key"
+#: generated examples per operation and phase (its coverage phase's boundary cases come on top)
+EXAMPLES = int(os.environ.get("SCHEMA_TEST_EXAMPLES", "5"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _serve(model_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    script = shutil.which("recommender", path=str(Path(sys.executable).parent))
+    cmd = ([script] if script else [sys.executable, "-m", "recommender.cli"]) + [
+        "serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port)]
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env={**clean, **env}, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            pytest.fail(f"server exited with {proc.returncode}:\n{err}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return proc, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    _stop(proc)
+    pytest.fail("server did not become healthy in 60 s")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("schema-models")
+    save_model(root / "model", seed=3)
+    return root
+
+
+CONFIGS: dict[str, dict[str, str]] = {
+    "open": {},
+    "locked": {"RECOMMENDER_READ_KEYS": f"tester:{READ_KEY}",
+               "RECOMMENDER_ADMIN_KEY": ADMIN_KEY,
+               "RECOMMENDER_PSEUDONYM_KEY": "schema-test-pseudonym-key"},
+}
+HEADERS: dict[str, dict[str, str]] = {
+    "open": {},
+    "locked": {"X-API-Key": READ_KEY, "Authorization": f"Bearer {ADMIN_KEY}"},
+}
+
+
+@pytest.fixture(scope="module", params=sorted(CONFIGS))
+def served(request: pytest.FixtureRequest, models_root: Path) -> Iterator[tuple[str, str]]:
+    env = dict(CONFIGS[request.param])
+    if env:
+        env["RECOMMENDER_MODELS_ROOT"] = str(models_root)
+    proc, base = _serve(models_root / "model", env)
+    try:
+        yield request.param, base
+    finally:
+        _stop(proc)
+
+
+def run_schemathesis(base: str, headers: dict[str, str], examples: int, seed: int = 1
+                     ) -> tuple[int, dict[tuple[str, str], str]]:
+    """Schemathesis' engine (what ``schemathesis run`` does: explicit examples, coverage,
+    fuzzing and stateful phases, every check, valid and invalid data) against ``base``.
+    Returns (requests sent, {(operation, check): first failure with its curl})."""
+    config = schemathesis.Config.from_dict({
+        "seed": seed, "headers": headers,
+        "generation": {"mode": "all", "max-examples": examples}})
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json", config=config)
+    requests, failures = 0, {}
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):
+            recorder = event.recorder
+            requests += len(recorder.interactions)
+            for nodes in recorder.checks.values():
+                for node in nodes:
+                    info = node.failure_info
+                    if node.status == Status.FAILURE and info is not None:
+                        failures.setdefault(
+                            (recorder.label, node.name),
+                            f"{info.failure.title}: {info.failure.message}\n{info.code_sample}")
+        elif isinstance(event, events.NonFatalError | events.FatalError):
+            failures.setdefault((getattr(event, "label", "engine"), "error"),
+                                str(getattr(event, "info", event)))
+    return requests, failures
+
+
+def test_every_response_matches_the_schema(served: tuple[str, str]) -> None:
+    name, base = served
+    requests, failures = run_schemathesis(base, HEADERS[name], EXAMPLES)
+    assert requests > 100  # the schema was read and exercised
+    assert not failures, "\n\n".join(f"{op} [{check}]\n{text}"
+                                       for (op, check), text in sorted(failures.items()))

@@ -1,0 +1,257 @@
+"""Access control: the admin door is closed unless a key opens it, a reload stays inside the
+models root and never echoes a path outside it, read keys guard every data endpoint (the fast
+path included) while /health stays open without model details, and an unauthenticated caller
+learns nothing but 401."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import ODD_FILM_ID, save_model
+
+from recommender.model import artifact
+from service.app import create_app
+from service.auth import KeyRing, key_id
+from service.settings import Settings
+
+ADMIN = "admin-secret-0123456789"
+READ_A, READ_B = "read-key-alpha-0001", "read-key-beta-0002"
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models root holding two model folders."""
+    base = tmp_path_factory.mktemp("models-root")
+    save_model(base / "current", seed=0)
+    save_model(base / "next", seed=1)
+    return base
+
+
+def client(root: Path, **kw: Any) -> TestClient:
+    return TestClient(create_app(Settings(model_path=str(root / "current"), **kw)))
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+# ------------------------------------------------------------------ admin
+
+
+def test_admin_is_closed_without_a_key(root: Path) -> None:
+    with client(root) as c:
+        for headers in ({}, bearer("anything"), bearer(ADMIN)):
+            r = c.post("/admin/reload", headers=headers, json={"model_path": "next"})
+            assert r.status_code == 403, r.text
+            assert "RECOMMENDER_ADMIN_KEY" in r.json()["detail"]
+        assert c.get("/health").json()["model"]["path"] == str(root / "current")
+
+
+@pytest.mark.parametrize("setting", ["admin_key", "api_key"])
+def test_admin_key_or_the_old_api_key_opens_it(root: Path, setting: str) -> None:
+    with client(root, **{setting: ADMIN}) as c:
+        for headers in ({}, bearer("wrong"), {"Authorization": ADMIN}, {"X-API-Key": ADMIN}):
+            r = c.post("/admin/reload", headers=headers)
+            assert r.status_code == 401, (headers, r.text)
+            assert r.headers["WWW-Authenticate"] == "Bearer"
+        assert c.post("/admin/reload", headers=bearer(ADMIN)).status_code == 200
+
+
+def test_both_admin_keys_work_when_both_are_set(root: Path) -> None:
+    with client(root, admin_key=ADMIN, api_key="legacy-key-0123456") as c:
+        for key in (ADMIN, "legacy-key-0123456"):
+            assert c.post("/admin/reload", headers=bearer(key)).status_code == 200
+
+
+# ------------------------------------------------------------------ models root
+
+
+def test_model_path_needs_a_models_root(root: Path) -> None:
+    with client(root, admin_key=ADMIN) as c:
+        r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": str(root / "next")})
+        assert r.status_code == 403
+        assert "RECOMMENDER_MODELS_ROOT" in r.json()["detail"]
+        assert str(root) not in r.text
+
+
+def test_model_path_inside_the_root_only(root: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(root / "next", outside)
+    link = root / "escape"
+    if not link.exists():
+        link.symlink_to(outside, target_is_directory=True)
+    with client(root, admin_key=ADMIN, models_root=str(root)) as c:
+        version = c.get("/health").json()["model"]["model_version"]
+        for given in (str(outside), "../" + outside.name, "escape", str(link), "/etc",
+                      "next/../../" + outside.name):
+            r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": given})
+            assert r.status_code == 403, (given, r.text)
+            assert "models root" in r.json()["detail"]
+            assert str(tmp_path) not in r.text and "elsewhere" not in r.text
+            assert c.get("/health").json()["model"]["model_version"] == version
+        # relative to the root, or absolute inside it
+        for given in ("next", str(root / "next")):
+            r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": given})
+            assert r.status_code == 200, r.text
+            assert r.json()["model_version"] == artifact.load(root / "next").version
+
+
+def test_failed_reload_shows_paths_relative_to_the_root(root: Path) -> None:
+    (root / "empty").mkdir(exist_ok=True)
+    with client(root, admin_key=ADMIN, models_root=str(root)) as c:
+        for given in ("missing", "empty"):
+            r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": given})
+            assert r.status_code == 409, r.text
+            detail = r.json()["detail"]
+            assert f"<models root>/{given}" in detail and str(root) not in detail, detail
+
+
+# ------------------------------------------------------------------ read keys
+
+
+def test_key_ring_parses_ids_and_rotation() -> None:
+    ring = KeyRing.parse(f" ci:{READ_A} , {READ_B},, ")
+    assert ring.match(READ_A) == "ci"
+    assert ring.match(READ_B) == key_id(READ_B) and key_id(READ_B).startswith("key-")
+    assert READ_B not in key_id(READ_B)
+    for wrong in ("", None, READ_A[:-1], READ_A + "x", "ci", f"ci:{READ_A}"):
+        assert ring.match(wrong) is None
+    assert not KeyRing.parse(" , ")
+
+
+@pytest.fixture(scope="module")
+def locked(root: Path) -> Iterator[TestClient]:
+    with client(root, read_keys=f"ci:{READ_A},{READ_B}", admin_key=ADMIN) as c:
+        yield c
+
+
+def data_requests(c: TestClient) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """A request for every operation of the schema (ids filled with a known film and user)."""
+    spec = c.get("/openapi.json").json()
+    out = []
+    for path, item in spec["paths"].items():
+        for method in item:
+            url = (path.replace("{film_id}", quote(ODD_FILM_ID, safe=""))
+                   .replace("{user_id}", "u3").replace("{plan_id}", "p1"))
+            out.append((method.upper(), url, {} if method == "post" else None))
+    return out
+
+
+def test_every_data_endpoint_needs_a_read_key(locked: TestClient) -> None:
+    requests = data_requests(locked)
+    assert len(requests) >= 12
+    protected = 0
+    for method, url, body in requests:
+        if url in ("/health", "/metrics") or url.startswith("/admin/"):
+            continue
+        protected += 1
+        for headers in ({}, {"X-API-Key": "nope"}, bearer("nope"), {"X-API-Key": ""},
+                        {"Authorization": READ_A}):
+            r = locked.request(method, url, headers=headers, json=body)
+            assert r.status_code == 401, (method, url, headers, r.status_code)
+            assert "read key" in r.json()["detail"] and READ_A not in r.text
+        for headers in ({"X-API-Key": READ_A}, bearer(READ_B), {"x-api-key": READ_B}):
+            r = locked.request(method, url, headers=headers, json=body)
+            assert r.status_code != 401, (method, url, r.text)
+    assert protected >= 9
+    # the admin key reads too; unknown paths reveal nothing
+    assert locked.get("/segments", headers=bearer(ADMIN)).status_code == 200
+    assert locked.get("/no/such/thing").status_code == 401
+
+
+def test_health_is_open_without_model_details(locked: TestClient, root: Path) -> None:
+    anonymous = locked.get("/health")
+    assert anonymous.status_code == 200
+    body = anonymous.json()
+    assert body["status"] == "ok" and body["model"] is None
+    assert str(root) not in anonymous.text
+    known = locked.get("/health", headers={"X-API-Key": READ_A}).json()
+    assert known["model"]["path"] == str(root / "current")
+    for open_path in ("/metrics", "/openapi.json", "/docs"):
+        assert locked.get(open_path).status_code == 200, open_path
+
+
+def test_unauthenticated_callers_learn_nothing_but_401(locked: TestClient) -> None:
+    # neither undeclared parameter names nor body validation reach them
+    r = locked.get("/segments", params={"nosuch": "1"})
+    assert r.status_code == 401 and "nosuch" not in r.text
+    r = locked.post("/audiences/lookalike", content=b"{not json")
+    assert r.status_code == 401
+    r = locked.get("/films/00004/audience", params={"k": "-5", "nosuch": "1"})
+    assert r.status_code == 401 and "nosuch" not in r.text
+    # with a key, the same requests get the usual answers
+    key = {"X-API-Key": READ_A}
+    assert locked.get("/segments", params={"nosuch": "1"}, headers=key).status_code == 422
+    assert locked.post("/audiences/lookalike", content=b"{not json",
+                       headers=key).status_code == 422
+
+
+def test_the_fast_path_checks_the_key_too(locked: TestClient) -> None:
+    url = "/films/00004/audience?k=5"
+    key = {"X-API-Key": READ_A}
+    first = locked.get(url, headers=key)
+    assert first.status_code == 200
+    # the body is now cached: the fast lane answers plain requests without routing
+    for _ in range(2):
+        assert locked.get(url, headers=key).content == first.content
+        r = locked.get(url)
+        assert r.status_code == 401 and b"user_id" not in r.content
+        assert locked.get(url, headers={"X-API-Key": READ_A + "x"}).status_code == 401
+    recs = "/users/u3/recommendations?k=3"
+    assert locked.get(recs, headers=bearer(READ_B)).status_code == 200
+    assert locked.get(recs).status_code == 401
+    metrics = locked.get("/metrics").text
+    assert "recommender_" in metrics
+
+
+def test_keys_are_never_logged_or_echoed(root: Path, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with client(root, read_keys=f"ci:{READ_A}", admin_key=ADMIN) as c:
+        texts = [c.get("/segments", headers={"X-API-Key": READ_A}).text,
+                 c.get("/segments", headers={"X-API-Key": READ_A + "-wrong"}).text,
+                 c.post("/admin/reload", headers=bearer(ADMIN + "x")).text,
+                 c.post("/admin/reload", headers=bearer(ADMIN)).text,
+                 c.get("/openapi.json").text]
+    for secret in (READ_A, ADMIN):
+        assert all(secret not in t for t in texts)
+        assert secret not in caplog.text
+
+
+def test_schema_declares_the_keys_when_they_are_configured(locked: TestClient, root: Path
+                                                           ) -> None:
+    spec = locked.get("/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["ReadKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key",
+                                  "description": schemes["ReadKey"]["description"]}
+    films = spec["paths"]["/films/{film_id}/audience"]["get"]
+    assert "401" in films["responses"] and films["security"]
+    assert "security" not in spec["paths"]["/health"]["get"]
+    admin = spec["paths"]["/admin/reload"]["post"]
+    assert {"401", "403", "409", "422"} <= set(admin["responses"])
+    with client(root) as open_:
+        spec = open_.get("/openapi.json").json()
+    assert "401" not in spec["paths"]["/films/{film_id}/audience"]["get"]["responses"]
+    # no key can open a closed admin door, so the schema asks for none
+    assert "security" not in spec["paths"]["/admin/reload"]["post"]
+
+
+def test_server_env_settings(monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+    for name, value in (("RECOMMENDER_READ_KEYS", f"env:{READ_A}"),
+                        ("RECOMMENDER_ADMIN_KEY", ADMIN),
+                        ("RECOMMENDER_MODELS_ROOT", str(root))):
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("RECOMMENDER_MODEL_PATH", str(root / "current"))
+    with TestClient(create_app()) as c:
+        assert c.get("/segments").status_code == 401
+        assert c.get("/segments", headers={"X-API-Key": READ_A}).status_code == 200
+        r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": "next"})
+        assert r.status_code == 200, r.text
+    assert os.environ["RECOMMENDER_READ_KEYS"].startswith("env:")

@@ -1,0 +1,178 @@
+"""Exports over HTTP: every audience download is in the export log (who by key id, what,
+when; never the key), ``pseudonymize=true`` replaces user ids by their keyed HMAC (403 when
+the server has no key), and a CSV download neutralises cells a spreadsheet would run."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+from security_fixtures import HOSTILE_FILM, HOSTILE_TITLE, HOSTILE_USERS, hostile_model
+from service_fixtures import ODD_FILM_ID
+
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+READ = "export-read-key-0001"
+PSEUDO = "export-pseudonym-key-0123456789"
+
+
+def oracle(user_id: str, key: str = PSEUDO) -> str:
+    return "p-" + hmac.new(key.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+
+
+def owasp(text: str) -> str:
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return artifact.save(hostile_model(), tmp_path_factory.mktemp("hostile") / "model")
+
+
+@pytest.fixture()
+def log_path(tmp_path: Path) -> Path:
+    return tmp_path / "exports.jsonl"
+
+
+def make(model_dir: Path, **kw: Any) -> TestClient:
+    return TestClient(create_app(Settings(model_path=str(model_dir), **kw)))
+
+
+@pytest.fixture()
+def locked(model_dir: Path, log_path: Path) -> Iterator[TestClient]:
+    with make(model_dir, read_keys=f"crm:{READ}", access_log=str(log_path),
+              pseudonym_key=PSEUDO) as c:
+        yield c
+
+
+def records(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def read_csv(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_each_download_is_logged_by_key_id(locked: TestClient, log_path: Path) -> None:
+    key = {"X-API-Key": READ}
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    r = locked.get("/films/00004/audience.csv", params={"k": 7, "offset": 2}, headers=key)
+    assert r.status_code == 200
+    film = quote(ODD_FILM_ID, safe="")
+    r2 = locked.get(f"/films/{film}/audience.csv", params={"filter": "region=R1"},
+                    headers={"Authorization": f"Bearer {READ}"})
+    assert r2.status_code == 200
+    assert locked.get("/films/00004/audience.csv").status_code == 401  # not an export
+    assert locked.get("/films/nosuch/audience.csv", headers=key).status_code == 404
+    first, second = records(log_path)
+    assert first["key_id"] == "crm" == second["key_id"]
+    assert first["endpoint"] == "GET /films/{film_id}/audience.csv"
+    assert first["film_id"] == "00004" and second["film_id"] == ODD_FILM_ID
+    assert first["params"]["k"] == 7 and first["params"]["offset"] == 2
+    assert second["params"]["filters"] == ["region=R1"]
+    assert first["rows"] == len(read_csv(r.text)) == 7
+    assert first["pseudonymized"] is False
+    when = datetime.fromisoformat(first["time"].replace("Z", "+00:00"))
+    assert before <= when <= datetime.now(UTC)
+    text = log_path.read_text()
+    assert READ not in text and PSEUDO not in text
+    assert oct(os.stat(log_path).st_mode & 0o777) == oct(0o600)
+
+
+def test_no_log_without_the_setting(model_dir: Path, tmp_path: Path) -> None:
+    with make(model_dir) as c:
+        assert c.get("/films/00004/audience.csv").status_code == 200
+    assert not list(tmp_path.iterdir())
+
+
+def test_an_unwritable_log_stops_the_export(model_dir: Path, tmp_path: Path) -> None:
+    with make(model_dir, access_log=str(tmp_path / "no-such-dir" / "log.jsonl")) as c:
+        r = c.get("/films/00004/audience.csv")
+    assert r.status_code == 503 and "export log" in r.json()["detail"]
+    assert "user_id" not in r.text and str(tmp_path) not in r.text
+
+
+def test_pseudonymized_json_and_csv(locked: TestClient, log_path: Path) -> None:
+    key = {"X-API-Key": READ}
+    plain = locked.get("/films/00004/audience", params={"k": 12}, headers=key).json()
+    hidden = locked.get("/films/00004/audience", params={"k": 12, "pseudonymize": "true"},
+                        headers=key)
+    assert hidden.status_code == 200
+    body = hidden.json()
+    assert [u["user_id"] for u in body["users"]] == [oracle(u["user_id"])
+                                                     for u in plain["users"]]
+    assert [u["rank"] for u in body["users"]] == [u["rank"] for u in plain["users"]]
+    assert body["total"] == plain["total"]
+    again = locked.get("/films/00004/audience", params={"k": 12, "pseudonymize": "true"},
+                       headers=key).json()
+    assert again == body  # stable per key
+    # the plain page is still plain (no cache mixes them up)
+    assert locked.get("/films/00004/audience", params={"k": 12}, headers=key).json() == plain
+    rows = read_csv(locked.get("/films/00004/audience.csv",
+                               params={"k": 12, "pseudonymize": "true"}, headers=key).text)
+    assert [r["user_id"] for r in rows] == [oracle(u["user_id"]) for u in plain["users"]]
+    assert records(log_path)[-1]["pseudonymized"] is True
+
+
+def test_pseudonymize_needs_a_server_key(model_dir: Path) -> None:
+    with make(model_dir) as c:
+        for url in ("/films/00004/audience", "/films/00004/audience.csv"):
+            r = c.get(url, params={"pseudonymize": "true"})
+            assert r.status_code == 403, r.text
+            assert "RECOMMENDER_PSEUDONYM_KEY" in r.json()["detail"]
+    with make(model_dir, pseudonym_key="short") as c:
+        assert c.get("/films/00004/audience", params={"pseudonymize": "1"}).status_code == 403
+
+
+def test_csv_download_neutralises_hostile_ids_and_titles(model_dir: Path) -> None:
+    model = hostile_model()
+    n = model.n_users
+    with make(model_dir, max_k=n) as c:
+        film = quote(HOSTILE_FILM, safe="")
+        r = c.get(f"/films/{film}/audience.csv",
+                  params={"k": n, "exclude_seen": "false", "with": "title"})
+        assert r.status_code == 200, r.text
+        rows = read_csv(r.text)
+        page = c.get(f"/films/{film}/audience", params={"k": n, "exclude_seen": "false"})
+        raw = [u["user_id"] for u in page.json()["users"]]
+        titled = read_csv(c.get(f"/films/{quote(str(model.films.ids[3]))}/audience.csv",
+                                params={"k": 3, "with": "title"}).text)
+    assert len(rows) == len(raw) == n
+    assert set(HOSTILE_USERS) <= set(raw)  # JSON keeps the exact ids
+    assert [r["user_id"] for r in rows] == [owasp(u) for u in raw]
+    assert {r["film_id"] for r in rows} == {owasp(HOSTILE_FILM)}
+    assert {r["title"] for r in titled} == {owasp(HOSTILE_TITLE)}
+    for row in rows:
+        for column, cell in row.items():
+            assert cell[:1] not in {"=", "+", "@", "\t", "\r"} or column in ("score",), cell
+
+
+def test_plan_downloads_are_logged_and_neutralised(locked: TestClient, log_path: Path) -> None:
+    key = {"X-API-Key": READ}
+    paths = locked.get("/openapi.json").json()["paths"]
+    if "/campaigns/{plan_id}/plan.csv" not in paths:
+        pytest.skip("no plan downloads in this app")
+    film = hostile_model().films.ids[2]  # HOSTILE_FILM
+    r = locked.post("/campaigns/plan", headers=key,
+                    json={"films": [{"film_id": str(film), "budget": 5}], "waves": 1})
+    assert r.status_code == 200, r.text
+    plan_id = r.json()["plan_id"]
+    text = locked.get(f"/campaigns/{plan_id}/plan.csv", headers=key).text
+    rows = read_csv(text)
+    assert rows and {row["film_id"] for row in rows} == {owasp(HOSTILE_FILM)}
+    last = records(log_path)[-1]
+    assert last["endpoint"] == "GET /campaigns/{plan_id}/plan.csv"
+    assert last["params"] == {"plan_id": plan_id} and last["key_id"] == "crm"
