@@ -397,8 +397,8 @@ def section_schemathesis(args: argparse.Namespace) -> dict[str, Any]:
         by_check = Counter(check for (_, check) in failures)
         runs[name] = {"requests": requests, "seconds": round(seconds, 1),
                       "failures": len(failures), "failures_by_check": dict(by_check),
-                      "failure_examples": [f"{op} [{check}]: {text[:300]}" for (op, check), text
-                                           in sorted(failures.items())[:5]]}
+                      "failure_examples": [f"{op} [{check}]: {text[:1200]}" for (op, check),
+                                           text in sorted(failures.items())[:10]]}
     return {"model": demo.described(), "examples_per_operation": examples, "seed": 7,
             "runs": runs, "load_average_after": [round(x, 2) for x in os.getloadavg()]}
 
@@ -523,7 +523,7 @@ def fault_sigkill(demo: Demo, seconds: float) -> dict[str, Any]:
             "restart_to_healthy_s": round(marks["healthy"] - marks["restart"], 2),
             "kill_to_first_200_s": (round(first_ok - marks["kill"], 2)
                                     if first_ok is not None else None),
-            "errors_before_kill": sum(x[2] != 200 for x in before),
+            "errors_before_kill": sum(x[2] != 200 for x in before),  # in flight at the kill
             "failed_during_outage": sum(x[2] != 200 for x in check.responses
                                         if marks["kill"] - 30 <= x[0] < marks["healthy"]),
             "errors_after_healthy": sum(x[2] != 200 for x in after),
@@ -666,17 +666,24 @@ def section_bad_files(args: argparse.Namespace) -> dict[str, Any]:
             lines = err.strip().splitlines()
             first = lines[0] if lines else ""
             base = kind.split()[0]
-            want = expected_line(fmt, base, case.bad) if base in KINDS else None
-            if kind.startswith("headers_only"):
-                want = 2
-            named_line = f", line {want}:" in first if want is not None else (
-                ", line " in first or ": row " in first or "empty" in first)
+            want = expected_line(fmt, base, case.bad)
+            if want is not None:
+                named_line = f", line {want}:" in first
+            elif base == "empty":
+                named_line = "the file is empty" in first
+            elif fmt == "parquet":  # rows, not lines: named where one row is at fault
+                named_line = ": row 3: " in first if base in ("nul_bytes", "huge_field") \
+                    else True
+            else:
+                named_line = ", line " in first
             rows.append({"format": fmt, "kind": kind, "exit": rc,
                          "names_file": str(case.bad) in first, "names_line": named_line,
                          "expected_line": want, "one_line": len(lines) == 1,
                          "wrote_out": wrote, "seconds": round(secs, 2),
                          "bytes": case.bad.stat().st_size,
                          "message": first.replace(str(work) + "/", "")[:400]})
+        out_dir = work / "out"
+        leftovers = sorted(x.name for x in out_dir.iterdir()) if out_dir.exists() else []
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ok = [r for r in rows if r["exit"] == 2 and r["names_file"] and r["names_line"]
@@ -684,7 +691,7 @@ def section_bad_files(args: argparse.Namespace) -> dict[str, Any]:
     return {"formats": list(FORMATS), "kinds": list(KINDS),
             "skipped": [f"{f} x {k}: {why}" for (f, k), why in sorted(SKIPPED.items())],
             "cases": len(rows), "passed": len(ok), "failed": [r for r in rows if r not in ok],
-            "rows": rows, "many_lines": many,
+            "rows": rows, "many_lines": many, "out_folder_leftovers": leftovers,
             "load_average_after": [round(x, 2) for x in os.getloadavg()]}
 
 
@@ -714,9 +721,18 @@ def render_schemathesis(r: dict[str, Any]) -> list[str]:
         by = ", ".join(f"{k}: {v}" for k, v in run["failures_by_check"].items()) or "none"
         lines.append(f"| {name} | {run['requests']:,} | {run['failures']} | {by} | "
                      f"{run['seconds']} | {_met(run['failures'] == 0)} |")
+    if any(run["failures"] for run in r["runs"].values()):
+        lines += ["", "Missed: Schemathesis found requests where the schema and the server "
+                  "disagree (the first line of each below; the full text with its curl is in "
+                  "`reliability.json`). A `positive_data_acceptance` failure is a request valid "
+                  "by the schema that the server refused; `negative_data_rejection` one invalid "
+                  "by the schema that it accepted; `error` a failure of Schemathesis itself "
+                  "(here: Hypothesis could not generate data for the operation fast enough).",
+                  ""]
     for name, run in r["runs"].items():
         for ex in run["failure_examples"]:
-            lines.append(f"\n- {name}: `{ex}`")
+            first = ex.splitlines()[0] if ex else ""
+            lines.append(f"- {name}: `{first[:300]}`")
     return lines + ["", f"Load average after: {r['load_average_after']}.", ""]
 
 
@@ -795,7 +811,8 @@ def render_faults(r: dict[str, Any]) -> list[str]:
         f"| SIGKILL of the server under load (16 connections), restarted at once | restart "
         f"to healthy | {k['restart_to_healthy_s']} s | |",
         f"| | kill to the first 200 | {k['kill_to_first_200_s']} s | |",
-        f"| | requests failed while down | {k['failed_during_outage']} | (expected) |",
+        f"| | requests failed from the kill to healthy (the {k['errors_before_kill']} in "
+        f"flight at the kill included) | {k['failed_during_outage']} | (expected) |",
         f"| | errors once healthy | {k['errors_after_healthy']} of "
         f"{k['requests_after_healthy']:,} | 0: {_met(k['errors_after_healthy'] == 0)} |",
         f"| reload to a model folder damaged on disk ({d['damage']}) | reload answer | "
@@ -836,7 +853,10 @@ def render_bad_files(r: dict[str, Any]) -> list[str]:
         "| figure | value | goal |", "|---|---:|---|",
         f"| cases | {r['cases']} | |",
         f"| exit 2, one line naming the file and the planted line, nothing written | "
-        f"{r['passed']} of {r['cases']} | all: {_met(r['passed'] == r['cases'])} |", ""]
+        f"{r['passed']} of {r['cases']} | all: {_met(r['passed'] == r['cases'])} |",
+        f"| anything left where the models would have gone (temporary folders included) | "
+        f"{r['out_folder_leftovers'] or 'nothing'} | nothing: "
+        f"{_met(not r['out_folder_leftovers'])} |", ""]
     for row in r["rows"]:
         if row["kind"].startswith(("headers_only (", "huge_field (")):
             lines.append(f"- {row['kind']} ({row['bytes'] / 1e6:,.1f} MB): exit {row['exit']} "
@@ -883,8 +903,10 @@ def main() -> None:
     ap.add_argument("--minutes", type=float, help="soak: minutes (10; --quick 1)")
     ap.add_argument("--schema-examples", type=int, dest="schema_examples",
                     help="schemathesis: examples per operation and phase (25; --quick 5)")
+    ap.add_argument("--render", action="store_true",
+                    help="only write the MD again from the JSON (no measurement)")
     args = ap.parse_args()
-    chosen = args.section or list(SECTIONS)
+    chosen = [] if args.render else (args.section or list(SECTIONS))
     previous = read_result(NAME, args.quick) or {}
     sections = dict(previous.get("sections", {}))
     try:
@@ -894,7 +916,9 @@ def main() -> None:
             write_result(NAME, {"sections": sections}, args.quick)  # keep what is done
     finally:
         Demo.cleanup()
-    out = write_result(NAME, {"sections": sections}, args.quick)
+    if not args.render:
+        write_result(NAME, {"sections": sections}, args.quick)
+    out = results_dir(args.quick) / f"{NAME}.json"
     doc = read_result(NAME, args.quick) or {}
     md = results_dir(args.quick) / f"{NAME}.md"
     md.write_text(render(doc))

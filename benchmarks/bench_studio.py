@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -53,7 +54,8 @@ def serve_demo(root: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, Any]
     subprocess.run([*cli, "train", "--data", str(data), "--out", str(model)], check=True,
                    capture_output=True)
     port = _port()
-    proc = subprocess.Popen([*cli, "serve", str(model), "--port", str(port)],
+    env = {**os.environ, "RECOMMENDER_STORE": str(root / "campaigns.db")}
+    proc = subprocess.Popen([*cli, "serve", str(model), "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
@@ -94,9 +96,25 @@ def measure(base: str, film_id: str, repeats: int, shots: Path | None) -> list[f
                     page.goto(f"{base}/studio/{url}")
                     page.wait_for_selector(ready)
                     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+                plan_screens(page, base, shots)
             ctx.close()
         browser.close()
     return times
+
+
+def plan_screens(page: Any, base: str, shots: Path) -> None:
+    """Plan a two-film slate in the studio, then open its campaign page."""
+    page.goto(f"{base}/studio/#/plan")
+    for word in ("painted", "carnival"):
+        page.fill("#slate-search", word)
+        page.locator("ul.found button", has_text=re.compile(word, re.I)).first.click()
+    page.fill("#holdout", "0.2")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    page.screenshot(path=str(shots / "plan.png"), full_page=True)
+    page.get_by_role("link", name="Open this campaign").click()
+    page.wait_for_selector("text=Uplift against the control group")
+    page.screenshot(path=str(shots / "campaign.png"), full_page=True)
 
 
 def render_md(doc: dict[str, Any]) -> str:

@@ -9,7 +9,6 @@ shares each cinema's screens among films opening together.
 from __future__ import annotations
 
 import argparse
-import csv
 from collections.abc import Callable
 from typing import Any
 
@@ -86,9 +85,10 @@ def _slate(args: argparse.Namespace) -> int:
     body = plan_slate(model, films, cinemas)
     if args.out:
         from recommender.io.atomic import atomic_file
+        from recommender.io.csvsafe import csv_writer
 
         with atomic_file(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            w = csv.writer(fh, lineterminator="\n")
+            w = csv_writer(fh)  # ids neutralised against spreadsheet formulas
             w.writerow(["cinema_id", "film_id", "screens", "expected_new"])
             for r in body["allocation"]:
                 w.writerow([r["cinema_id"], r["film_id"], r["screens"],

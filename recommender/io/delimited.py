@@ -181,7 +181,7 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
     source: pa.NativeFile | str = (pa.BufferReader(spec.data) if spec.data is not None
                                    else str(spec.path))
     read_opts = pacsv.ReadOptions(column_names=spec.names, skip_rows=int(spec.header),
-                                  use_threads=True, block_size=1 << 24)
+                                  use_threads=True, block_size=_BLOCK)
     parse_opts = pacsv.ParseOptions(delimiter=spec.delimiter,
                                     quote_char='"' if spec.quoting else False,
                                     ignore_empty_lines=True)
@@ -199,6 +199,8 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
             raise _parse_problem(spec, msg) from None
         if "conversion error" in msg:
             raise ConversionError(msg) from None
+        if "straddling object" in msg:
+            raise _long_line(spec) from None
         if "Empty CSV file" in msg:
             raise DataError(str(spec.path), f"the file is empty; expected lines of "
                             f"{len(spec.names)} fields separated by "
@@ -206,6 +208,23 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
         raise DataError(str(spec.path), f"could not read the file: {msg}") from None
     except (OSError, pa.ArrowException) as e:
         raise DataError(str(spec.path), f"could not read the file: {e}") from None
+
+
+_BLOCK = 1 << 24  # pyarrow's read block: a line longer than that cannot be read
+
+
+def _long_line(spec: Delimited) -> DataError:
+    """The first line longer than pyarrow's read block (no id, title or number is that long)."""
+    payload = spec.data if spec.data is not None else spec.path.read_bytes()
+    b = np.frombuffer(payload, dtype=np.uint8)
+    ends = np.r_[np.flatnonzero(b == 10), b.size]
+    lengths = np.diff(np.r_[-1, ends]) - 1
+    long = np.flatnonzero(lengths > _BLOCK)
+    row = int(long[0]) if len(long) else int(np.argmax(lengths))
+    return DataError(str(spec.path), f"a line of {int(lengths[row]) / 2**20:,.1f} MiB; expected "
+                     f"lines of at most {_BLOCK >> 20} MiB (no id, title or number is that long: "
+                     "is a quote left open, or is this not a delimited text file?)",
+                     line=row + 1)
 
 
 def _parse_problem(spec: Delimited, msg: str) -> DataError:

@@ -2,15 +2,20 @@
 
 The plans live in the campaign store (``recommender.campaigns.store``) named by the
 ``RECOMMENDER_STORE`` setting: a database URL (``sqlite:///...``, ``postgresql://...``) or a
-SQLite file path. Unset, the store is an in-memory SQLite database: plans last as long as the
-process (one worker), which suits a trial and never leaves files behind; set it to keep plans
-or to share them between workers and replicas. The store is opened on the first campaign
-request.
+SQLite file path. Unset, it is the SQLite file ``<MODEL>.campaigns.db`` beside the served model
+folder, so plans and events survive a restart and every worker serving that folder shares them
+(``store_target``); only when that place cannot be written is it an in-memory database, which
+lasts as long as the process, and the log says so. Replicas on several hosts share a
+PostgreSQL store. The store is opened at startup.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import threading
+from collections import Counter
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -24,10 +29,29 @@ from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_st
 from recommender.errors import UnknownFilmError
 from service.access_log import record_export
 from service.deps import EngineDep
-from service.routes import INVALID
+from service.routes import INVALID, NOT_FOUND
 from service.schemas import Error
 
-DEFAULT_STORE = "sqlite://"  # in memory; see the module docstring
+DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
+log = logging.getLogger("recommender.service")
+
+
+def store_target(settings: Any) -> str:
+    """The campaign store the service opens: ``RECOMMENDER_STORE``, else the SQLite file
+    ``<MODEL>.campaigns.db`` beside the served model folder, else (that folder's parent cannot
+    be written) an in-memory database."""
+    if getattr(settings, "store", None):
+        return str(settings.store)
+    model = getattr(settings, "model_path", None)
+    if model:
+        folder = Path(model).resolve()
+        target = folder.with_name(folder.name + ".campaigns.db")
+        if os.access(target.parent, os.W_OK) and (not target.exists()
+                                                  or os.access(target, os.W_OK)):
+            return str(target)
+        log.warning("campaign store: %s is not writable; plans and events are kept in memory "
+                    "for this process only (set RECOMMENDER_STORE)", target.parent)
+    return DEFAULT_STORE
 MAX_EXCLUDED = 10_000_000
 router = APIRouter(tags=["campaigns"])
 _open_lock = threading.Lock()
@@ -77,22 +101,27 @@ def campaign_store(request: Request) -> CampaignStore:
             store = getattr(state, "campaign_store", None)
             if store is None:
                 settings = request.app.state.service.settings
-                store = open_store(getattr(settings, "store", None) or DEFAULT_STORE)
+                store = open_store(store_target(settings))
                 state.campaign_store = store
     return store
 
 
-@router.post("/campaigns/plan", response_model=PlanCreated, responses={**INVALID},
+@router.post("/campaigns/plan", response_model=PlanCreated, responses={
+    **INVALID, **NOT_FOUND, 409: {"model": Error, "description": "the slate names a film twice "
+                                  "(a rule JSON Schema cannot state; detail names the film)"}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
 def plan(body: PlanRequest, request: Request, engine: EngineDep) -> dict[str, Any]:
+    twice = next((f for f, n in Counter(f.film_id for f in body.films).items() if n > 1), None)
+    if twice is not None:
+        raise HTTPException(409, f"film_id {twice!r} appears twice in the slate")
     store = campaign_store(request)
     slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
     try:
         result = plan_slate(engine, slate, cap=body.cap, holdout=body.holdout,
                             waves=body.waves, seed=body.seed, exclude=body.exclude_user_ids,
                             progress=False)
-    except UnknownFilmError as e:  # a slate is a request body: its bad ids are 422
-        raise HTTPException(422, f"the slate names films this model does not know: {e}"
+    except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's promise)
+        raise HTTPException(404, f"the slate names films this model does not know: {e}"
                             ) from None
     store.save_plan(result.plan_id, result.summary, result.rows)
     return {"plan_id": result.plan_id, "summary": result.summary}

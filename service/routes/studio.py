@@ -1,4 +1,4 @@
-"""Audience Studio, the marketers' web app: static files served at /studio, and / redirects there."""
+"""Audience Studio, the marketers' web app: static files at /studio, and / redirects there."""
 
 from __future__ import annotations
 

@@ -16,7 +16,15 @@ import warnings
 from pathlib import Path
 
 import pytest
-from bad_files import FORMATS, KINDS, SKIPPED, all_cases, expected_line, write_case
+from bad_files import (
+    FORMATS,
+    KINDS,
+    SKIPPED,
+    all_cases,
+    expected_line,
+    k_huge_field,
+    write_case,
+)
 
 from recommender.cli import main
 from recommender.errors import DataError
@@ -82,3 +90,13 @@ def test_the_command_itself_exits_2(tmp_path: Path) -> None:
         f"error: {case.bad}, line 4: NUL byte (0x00) at byte offset 70 (column 2); expected "
         "text, which never holds one: the file is binary, or UTF-16 without a byte-order mark"]
     assert not out.exists()
+
+
+def test_a_line_longer_than_the_read_block_is_named(tmp_path: Path) -> None:
+    """A 40 MiB field (pyarrow reads 16 MiB blocks; a line over two of them it cannot place)."""
+    case = write_case(tmp_path / "case", "csv", "huge_field")
+    assert case is not None
+    case.bad.write_bytes(k_huge_field(FORMATS["csv"], 0, size=40 << 20) or b"")
+    with pytest.raises(DataError) as info:
+        readers.load(case.data)
+    assert info.value.line == 4 and "40.0 MiB" in info.value.reason, str(info.value)
