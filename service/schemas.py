@@ -140,6 +140,12 @@ class LookalikeAudience(Audience):
     unknown_seed_ids: list[str] = Field(description="seed ids the model does not know (skipped)")
 
 
+class ColdStartAudience(Audience):
+    unknown_film_ids: list[str] = Field(
+        description="comparable film ids the model does not know (skipped; all unknown and no "
+                    "genre -> 404)")
+
+
 class LookalikeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")  # ids are strings (JSON numbers are refused)
 
@@ -172,8 +178,9 @@ class ColdStartRequest(BaseModel):
     k: JsonInt = Field(100, ge=1, description="page size",
                        json_schema_extra={"x-maximum": "max_k"})
     offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET)
-    segment: Annotated[int, Field(ge=0), BeforeValidator(_json_number)] | None = Field(
-        None, description="only users of this segment",
+    segment: Annotated[int, Field(ge=0), BeforeValidator(_json_number)] | str | None = Field(
+        None, description="only users of this segment: its number or its label (any case; "
+                          "GET /segments)",
         json_schema_extra={"x-vocabulary": "segment"})
     tier: str | None = Field(None, description="only this ring (core, extended or broad; any "
                                                "case): offset 0 is the ring's first user",

@@ -1,14 +1,16 @@
 """The CLI commands for the HTTP service's other answers, each over the route's library call.
 
 ``--json`` prints the body of the matching endpoint (``search``: ``GET /films``, ``summary``:
-``GET /films/{id}/audience/summary``, ``similar``: ``GET /films/{id}/similar``, ``lookalike``:
-``POST /audiences/lookalike``, ``cold-start``: ``POST /audiences/cold-start``, ``segments``:
-``GET /segments``); without it, the same answer as tables.
+``GET /films/{id}/audience/summary``, ``film``: ``GET /films/{id}``, ``similar``:
+``GET /films/{id}/similar``, ``lookalike``: ``POST /audiences/lookalike``, ``cold-start``:
+``POST /audiences/cold-start``, ``segments``: ``GET /segments``); without it, the same answer
+as tables.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +18,6 @@ from recommender.cli.commands import (
     _load_model,
     _nonneg_int,
     _positive_int,
-    _print_json,
     _print_table,
 )
 
@@ -29,6 +30,15 @@ MAX_SEARCH_LIMIT = 1000
 MAX_SEED_USERS = 100_000
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+
+
+def print_body(body: Any) -> None:
+    """``body`` as a route with a response model sends it: FastAPI writes those through
+    pydantic's JSON serializer, whose floats differ from ``json.dumps``'s in their exponents
+    (``5e-6``, ``0.00001``, not ``5e-06``, ``1e-05``); compact, UTF-8 text."""
+    import pydantic_core
+
+    sys.stdout.write(pydantic_core.to_json(body).decode() + "\n")
 
 
 # The service sends its response model's dump of what the library returns: the same values, in
@@ -86,7 +96,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     total, rows = search_films(model, args.query, args.limit, args.offset, args.genre)
     if args.json:
-        _print_json({"query": args.query, "genre": args.genre, "total": total,
+        print_body({"query": args.query, "genre": args.genre, "total": total,
                      "offset": args.offset, "limit": args.limit, "films": rows})
         return 0
     print(f"{total:,} films match {args.query!r}"
@@ -108,7 +118,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
                                           exclude_seen=not args.include_seen,
                                           tier=args.tier, min_cell=min_cell_from_env()))
     if args.json:
-        _print_json(body)
+        print_body(body)
         return 0
     print(f"Audience summary for {body['title'] or args.film_id} [film {args.film_id}]: "
           f"{body['viewers']:,} viewers, {body['candidates']:,} candidates")
@@ -116,12 +126,21 @@ def cmd_summary(args: argparse.Namespace) -> int:
     def num(v: Any, fmt: str) -> str:
         return "-" if v is None else format(v, fmt)
 
-    _print_table(["tier", "share_pct", "size", "ranks", "scores", "conversion", "lift"], [
+    horizon = body.get("horizon") or {}
+    days = horizon.get("days")
+    within = f"within {days:g} days" if isinstance(days, int | float) else "(no calibration)"
+    _print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
+                  "lift"], [
         [t["tier"], t["share_pct"], t["size"],
          "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
          "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
+    if isinstance(days, int | float):
+        base = body.get("base_conversion")
+        print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
+              "lift = conversion / that of a random candidate"
+              + (f" ({base:.5f})" if isinstance(base, int | float) else ""))
     print(f"\nSegments of the ranked audience (cells of fewer than {body['min_cell']} users "
           f"left out; {body['suppressed_cells']} cells left out in all)")
     _split_table(body["segments"], "segment")
@@ -129,6 +148,32 @@ def cmd_summary(args: argparse.Namespace) -> int:
     for attribute, rows in body["portrait"].items():
         print(f"\nPortrait: {attribute}")
         _split_table(rows, attribute)
+    return 0
+
+
+def cmd_film(args: argparse.Namespace) -> int:
+    from recommender.query.catalog import film_details
+    from recommender.query.titles import known_film
+
+    model = _load_model(args.model)
+    known_film(model, args.film_id)
+    raw = film_details(model, args.film_id)
+    shares = _SEGMENT_SHARE[:-1]  # FilmDetail's SegmentShare: no size
+    body = {**raw, "viewer_segments": [{k: r[k] for k in shares}
+                                       for r in raw["viewer_segments"]]}
+    if args.json:
+        print_body(body)
+        return 0
+    year = f" ({body['year']})" if body["year"] else ""
+    print(f"{body['title'] or body['film_id']}{year} [film {body['film_id']}]: "
+          f"{', '.join(body['genres']) or 'no genre'}")
+    _print_table(["fact", "value", "unit / source"], [
+        ["viewers", f"{body['viewers']:,}", "users who watched it in the training data"],
+        ["viewer share", f"{body['viewer_share']:.4f}", "share of all users (0-1)"],
+        ["popularity rank", f"{body['popularity_rank']:,}", "1 = the most watched film"],
+        ["candidates", f"{body['candidates']:,}", "users its audience ranks (not seen it)"]])
+    print("\nIts viewers' segments (share of its viewers against all users)")
+    _split_table(body["viewer_segments"], "segment")
     return 0
 
 
@@ -143,7 +188,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     films = similar_films(model, args.film_id, args.k)
     body = _similar_body(args.film_id, films.rows(model))
     if args.json:
-        _print_json(body)
+        print_body(body)
         return 0
     print(f"Films similar to {args.film_id}")
     _film_table(body["films"], ranked=True)
@@ -163,7 +208,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
     if args.json:
-        _print_json({**page.to_json(), "unknown_seed_ids": unknown})
+        print_body({**page.to_json(), "unknown_seed_ids": unknown})
         return 0
     print(f"Lookalikes of {len(seeds) - len(unknown):,} seed users; "
           f"ranking {page.total:,} candidates")
@@ -175,18 +220,23 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
 
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
-    from recommender.query.audience import check_k, cold_start_audience
-    from recommender.query.titles import title_hints
+    from recommender.errors import UnknownFilmError
+    from recommender.query.audience import check_k, cold_start_page
+    from recommender.query.titles import title_hints, with_title_hint
 
     check_k(args.k, args.offset)
     model = _load_model(args.model)
-    with title_hints(model):  # an unknown --like film lists the titles it matches
-        page = cold_start_audience(model, args.like or [], args.genre or [], args.k,
-                                   args.offset, segment=args.segment, tier=args.tier)
+    with title_hints(model):  # every --like film unknown: the titles the one given matches
+        page, unknown = cold_start_page(model, args.like or [], args.genre or [], args.k,
+                                        args.offset, segment=args.segment, tier=args.tier)
+    for film_id in unknown:  # skipped, as lookalike skips unknown seeds: said on stderr
+        error = model.films.unknown(UnknownFilmError, [film_id])
+        hinted = with_title_hint(model, error) if isinstance(error, UnknownFilmError) else error
+        print(f"skipped {hinted}", file=sys.stderr)
     if args.json:
-        _print_json(page.to_json())
+        print_body({**page.to_json(), "unknown_film_ids": unknown})
         return 0
-    like = ", ".join((args.like or []) + (args.genre or []))
+    like = ", ".join([f for f in args.like or [] if f not in unknown] + (args.genre or []))
     print(f"Cold-start audience of a film like {like}; ranking {page.total:,} candidates")
     if len(page.user_idx):
         _page_table(model, page)
@@ -199,7 +249,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     rows = segments_table(model)
     if args.json:
-        _print_json({"segments": rows})
+        print_body({"segments": rows})
         return 0
     _print_table(["segment", "label", "size", "share", "top_genres", "representative_films"], [
         [s["segment"], s["label"], s["size"], f"{s['share']:.4f}",
@@ -236,6 +286,11 @@ def add_answer_commands(add: Add) -> None:
                         "all (the whole ranking); default core + extended")
     s.add_argument("--json", action="store_true", help=json_help)
 
+    s = add("film", cmd_film, "print a film's catalog entry and its viewers' statistics")
+    s.add_argument("model")
+    s.add_argument("film_id")
+    s.add_argument("--json", action="store_true", help=json_help)
+
     s = add("similar", cmd_similar, "print the films most comparable to a film")
     s.add_argument("model")
     s.add_argument("film_id")
@@ -255,12 +310,15 @@ def add_answer_commands(add: Add) -> None:
             "print the audience of a film with no history, from comparable films and genres")
     s.add_argument("model")
     s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID",
-                   help="films like the new one (repeatable)")
+                   help="films like the new one (repeatable; unknown ids are skipped and "
+                        "listed, an error only when no film or genre is left)")
     s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
                    help="the new film's genres (repeatable)")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_nonneg_int, default=0)
-    s.add_argument("--segment", type=_nonneg_int, help="only users of this segment")
+    s.add_argument("--segment", metavar="N|LABEL",
+                   help="only users of this segment: its number or its label (any case; part "
+                        "of a label if it names one segment; see `segments`)")
     s.add_argument("--tier", metavar="core|extended|broad",
                    help="only this ring (any case); the list starts at the ring's first user")
     s.add_argument("--json", action="store_true", help=json_help)

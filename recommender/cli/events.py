@@ -3,25 +3,28 @@
 ``recommender events import --store URL FILE`` records an events file (CSV/Parquet, see
 ``recommender.campaigns.event_file``) in batches, each committed before the next;
 ``recommender campaign report PLAN_ID --store URL [--window-days D] [--json]`` prints what a
-plan did against its control group; ``recommender plan MODEL --after PLAN_ID --store URL
---out NEXT.csv`` (handled here for ``plan``) plans the next wave on the model refreshed with
-the store's events.
+plan did against its control group; ``campaign list`` and ``campaign show PLAN_ID [--csv]``
+print the stored plans and one plan's summary (or rows); ``--json`` prints the body of the
+matching HTTP endpoint (``GET /campaigns``, ``GET /campaigns/{plan_id}``,
+``GET /campaigns/{plan_id}/report``), and ``--csv`` the bytes of ``plan.csv``;
+``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv`` (handled here for
+``plan``) plans the next wave on the model refreshed with the store's events.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
 from typing import Any
 
-from recommender.cli.commands import _positive_int, _print_table
+from recommender.cli.commands import _nonneg_int, _positive_int, _print_json, _print_table
 from recommender.errors import InvalidParameterError
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 IMPORT_BATCH = 10_000
+MAX_PLAN_PAGE = 1000  # GET /campaigns's largest limit
 
 
 def _store(args: argparse.Namespace) -> Any:
@@ -56,9 +59,10 @@ def add_event_commands(add: Add) -> None:
     i.add_argument("--batch", type=_positive_int, default=IMPORT_BATCH,
                    help="events per committed transaction")
 
-    s = add("campaign", cmd_campaign, "report what a stored campaign plan did")
+    s = add("campaign", cmd_campaign, "list stored campaign plans, show one, report what it "
+                                      "did")
     sub = s.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
-    r = sub.add_parser("report", help="targets against controls: conversions, uplift with 95% "
+    r = sub.add_parser("report", help="targets against controls: conversions, uplift with 95%% "
                                       "intervals, predicted against observed",
                        description="report a plan: conversions of targets against controls")
     r.add_argument("plan_id")
@@ -67,6 +71,23 @@ def add_event_commands(add: Add) -> None:
     r.add_argument("--window-days", type=_days, default=30.0, dest="window_days",
                    help="count conversions this many days after the plan's start")
     r.add_argument("--json", action="store_true", help="print the HTTP report's JSON body")
+    store_help = "campaign store URL or SQLite file (default: $RECOMMENDER_STORE)"
+    a = sub.add_parser("list", help="the stored plans, newest first",
+                       description="the stored plans, newest first (GET /campaigns)")
+    a.add_argument("--store", help=store_help)
+    a.add_argument("--limit", type=_positive_int, default=100,
+                   help=f"plans per page (at most {MAX_PLAN_PAGE})")
+    a.add_argument("--offset", type=_nonneg_int, default=0, help="plans to skip")
+    a.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
+    w = sub.add_parser("show", help="one stored plan's summary, or its rows with --csv",
+                       description="one stored plan's summary (GET /campaigns/{plan_id}), or "
+                                   "its rows as CSV (GET /campaigns/{plan_id}/plan.csv)")
+    w.add_argument("plan_id")
+    w.add_argument("--store", help=store_help)
+    g = w.add_mutually_exclusive_group()
+    g.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
+    g.add_argument("--csv", action="store_true",
+                   help="print the plan's rows: the HTTP plan.csv download, byte for byte")
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -99,13 +120,19 @@ def _pct(block: dict[str, Any] | None, scale: float = 100.0, unit: str = "%") ->
 
 
 def cmd_campaign(args: argparse.Namespace) -> int:
+    if args.campaign_command == "list":
+        return _campaign_list(args)
+    if args.campaign_command == "show":
+        return _campaign_show(args)
     from recommender.campaigns.report import campaign_report
 
     store = _store(args)
-    body = campaign_report(store, args.plan_id, args.window_days)
-    store.close()
-    if args.json:
-        print(json.dumps(body, ensure_ascii=False))
+    try:
+        body = campaign_report(store, args.plan_id, args.window_days)
+    finally:
+        store.close()
+    if args.json:  # the route has no response model: FastAPI's json.dumps, as here
+        _print_json(body)
         return 0
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
           f"= events for the film by the user within {args.window_days:g} days of the plan's "
@@ -132,6 +159,60 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                   "predicted / observed (targets)"], rows)
     print("intervals: " + "; ".join(f"{k}: {v}" for k, v in body["method"].items()
                                     if k.endswith("uplift")))
+    return 0
+
+
+def _campaign_list(args: argparse.Namespace) -> int:
+    from recommender.cli.answers import print_body
+
+    if args.limit > MAX_PLAN_PAGE:
+        raise InvalidParameterError(f"--limit must be in [1, {MAX_PLAN_PAGE}], "
+                                    f"got {args.limit}")
+    store = _store(args)
+    try:
+        total, plans = store.list_plans(args.limit, args.offset)
+    finally:
+        store.close()
+    if args.json:
+        print_body({"total": total, "plans": plans})
+        return 0
+    print(f"{total:,} stored plans in {store.url}; showing {len(plans):,} from number "
+          f"{args.offset + 1:,}, newest first")
+    if plans:
+        _print_table(["plan_id", "created", "model_version", "rows", "films",
+                      "contacts (users)", "expected conversions (users)"],
+                     [[p["plan_id"], p["created"], p["model_version"], p["rows"],
+                       ", ".join(p["films"]), p["totals"].get("contacts", ""),
+                       _num(p["totals"].get("expected_conversions"))] for p in plans])
+    return 0
+
+
+def _num(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, int | float) else ""
+
+
+def _campaign_show(args: argparse.Namespace) -> int:
+    from recommender.cli.answers import print_body
+
+    store = _store(args)
+    try:
+        if args.csv:
+            from recommender.campaigns.export import csv_chunks
+
+            out = sys.stdout.buffer
+            for chunk in csv_chunks(store.iter_rows(args.plan_id)):
+                out.write(chunk)
+            out.flush()
+            return 0
+        summary = store.summary(args.plan_id)
+    finally:
+        store.close()
+    if args.json:
+        print_body({"plan_id": args.plan_id, "summary": summary})
+        return 0
+    from recommender.cli.campaigns import print_summary
+
+    print_summary(summary)
     return 0
 
 

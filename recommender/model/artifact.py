@@ -179,6 +179,11 @@ def artifact_size(path: str | os.PathLike[str]) -> int:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
 
+# loads that a save overtook start again on the new version; saves that follow one another
+# faster than a load (a slow disk, a busy machine) get this many tries
+LOAD_ATTEMPTS = 20
+
+
 def load(path: str | os.PathLike[str], mmap: bool = True, verify: bool = True) -> Model:
     """Load and validate a model folder (its current version, or a flat folder). Large arrays
     are memory-mapped read-only by default.
@@ -188,12 +193,13 @@ def load(path: str | os.PathLike[str], mmap: bool = True, verify: bool = True) -
     ``meta.json`` recorded (unless ``verify=False``), or arrays whose shapes disagree. A
     save that swaps the version while this reads makes it start again on the new one.
     """
-    for attempt in range(3):
+    for attempt in range(LOAD_ATTEMPTS):
         folder = layout.resolve(path)
         try:
             return _load_folder(Path(path), folder, mmap, verify)
         except ArtifactError:
-            if attempt == 2 or layout.resolve(path) == folder:
+            # an error only counts when the version did not change under the read
+            if attempt == LOAD_ATTEMPTS - 1 or layout.resolve(path) == folder:
                 raise
     raise AssertionError("unreachable")
 

@@ -42,7 +42,8 @@ from recommender.query.privacy import DEFAULT_MIN_CELL, small_cells
 from recommender.query.render import percentiles
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
-           "batch_audiences", "check_k", "cold_start_audience", "cold_start_vector",
+           "batch_audiences", "check_k", "cold_start_audience", "cold_start_page",
+           "cold_start_vector", "known_comparables",
            "film_audience", "film_scores", "lookalikes", "rank_users", "resolve_tier",
            "ring_info", "tier_bounds", "tier_of"]
 
@@ -363,6 +364,46 @@ def cold_start_audience(
     scores = np.asarray(model.user_factors @ vec, np.float32)
     return rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment, filters),
                       tiers=tiers, tier=tier)
+
+
+def known_comparables(
+    model: Model, comparable: Mapping[str, float] | Sequence[str] = (),
+) -> tuple[dict[str, float], list[str]]:
+    """The comparable films the model knows (id -> weight, 1 for a list) and the ids it does
+    not know, in the order given (as ``lookalikes`` splits its seeds). Weights are checked
+    first, unknown films' included."""
+    weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
+                                                                                    1.0)
+    if any(not np.isfinite(w) or w <= 0 for w in weights.values()):
+        raise InvalidParameterError("comparable film weights must be positive numbers")
+    ids = list(comparable)
+    idx = model.films.to_index(ids, strict=False).tolist() if ids else []
+    unknown = [f for f, i in zip(ids, idx, strict=True) if i < 0]
+    missing = set(unknown)
+    return {f: w for f, w in weights.items() if f not in missing}, unknown
+
+
+def cold_start_page(
+    model: Model,
+    comparable: Mapping[str, float] | Sequence[str] = (),
+    genres: Sequence[str] = (),
+    k: int = 100,
+    offset: int = 0,
+    segment: int | str | None = None,
+    filters: Filters | None = None,
+    tiers: Tiers = DEFAULT_TIERS,
+    tier: str | None = None,
+) -> tuple[AudiencePage, list[str]]:
+    """``cold_start_audience`` over the comparable films the model knows: returns the page and
+    the unknown comparable film ids (skipped, as ``lookalikes`` skips unknown seeds). Fails
+    (``UnknownFilmError``) only when nothing known remains: every comparable film unknown and
+    no genre given."""
+    known, unknown = known_comparables(model, comparable)
+    if unknown and not known and not genres:
+        raise model.films.unknown(UnknownFilmError, dict.fromkeys(unknown))
+    page = cold_start_audience(model, known, genres, k, offset, segment=segment,
+                               filters=filters, tiers=tiers, tier=tier)
+    return page, unknown
 
 
 def batch_audiences(

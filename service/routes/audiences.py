@@ -7,10 +7,15 @@ from typing import Any
 from fastapi import APIRouter
 
 from recommender.errors import InvalidParameterError
-from recommender.query.audience import cold_start_audience, lookalikes
+from recommender.query.audience import cold_start_page, lookalikes
 from service.deps import EngineDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
-from service.schemas import Audience, ColdStartRequest, LookalikeAudience, LookalikeRequest
+from service.schemas import (
+    ColdStartAudience,
+    ColdStartRequest,
+    LookalikeAudience,
+    LookalikeRequest,
+)
 
 router = APIRouter(tags=["audiences"])
 
@@ -29,11 +34,12 @@ def lookalike(body: LookalikeRequest, engine: EngineDep, settings: SettingsDep
     return {**page.to_json(), "unknown_seed_ids": unknown}
 
 
-@router.post("/audiences/cold-start", response_model=Audience,
+@router.post("/audiences/cold-start", response_model=ColdStartAudience,
              responses={**NOT_FOUND, **INVALID},
-             summary="The audience of a film with no history, from comparable films and genres")
+             summary="The audience of a film with no history, from comparable films and genres "
+                     "(unknown comparable films skipped and listed)")
 def cold_start(body: ColdStartRequest, engine: EngineDep) -> dict[str, Any]:
     engine.check_page(body.k, body.offset)
-    page = cold_start_audience(engine.model, body.comparable_film_ids, body.genres, body.k,
-                               body.offset, segment=body.segment, tier=body.tier)
-    return page.to_json()
+    page, unknown = cold_start_page(engine.model, body.comparable_film_ids, body.genres,
+                                    body.k, body.offset, segment=body.segment, tier=body.tier)
+    return {**page.to_json(), "unknown_film_ids": unknown}

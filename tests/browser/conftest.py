@@ -48,15 +48,10 @@ class Served:
     data: Path
 
 
-@pytest.fixture(scope="session")
-def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    root = tmp_path_factory.mktemp("studio")
-    data, model = root / "data", root / "model"
-    _cli("demo-data", str(data))
-    _cli("train", "--data", str(data), "--out", str(model))
+def _serve(model: Path, data: Path, root: Path, **env_extra: str) -> Iterator[Served]:
     port = _free_port()
     env = {**os.environ, "RECOMMENDER_BLAS_THREADS": "1",
-           "RECOMMENDER_STORE": str(root / "campaigns.db")}
+           "RECOMMENDER_STORE": str(root / "campaigns.db"), **env_extra}
     proc = subprocess.Popen([sys.executable, "-m", "recommender.cli", "serve", str(model),
                              "--host", "127.0.0.1", "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -80,6 +75,39 @@ def served_demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def demo_folders(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """(model, data, scratch folder): the demo trained as ``make demo`` does."""
+    root = tmp_path_factory.mktemp("studio")
+    data, model = root / "data", root / "model"
+    _cli("demo-data", str(data))
+    _cli("train", "--data", str(data), "--out", str(model))
+    return model, data, root
+
+
+@pytest.fixture(scope="session")
+def served_demo(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
+    model, data, root = demo_folders
+    yield from _serve(model, data, root)
+
+
+READ_KEY = "studio-read-key-0123"
+
+
+@pytest.fixture(scope="session")
+def read_key() -> str:
+    return READ_KEY
+
+
+@pytest.fixture(scope="module")
+def served_locked(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
+    """The same model behind a read key (RECOMMENDER_READ_KEYS)."""
+    model, data, root = demo_folders
+    locked = root / "locked"
+    locked.mkdir(exist_ok=True)
+    yield from _serve(model, data, locked, RECOMMENDER_READ_KEYS=f"studio:{READ_KEY}")
 
 
 # module scope: while Playwright's sync API is open, the main thread has a running event loop,
@@ -115,14 +143,14 @@ class Watched:
 
 
 @pytest.fixture()
-def watched(browser: Any, served_demo: Served) -> Iterator[Watched]:
+def watched(browser: Any) -> Iterator[Watched]:
     context = browser.new_context(viewport={"width": 1366, "height": 800},
                                   accept_downloads=True)
     page = context.new_page()
     w = Watched(page)
 
     def route(r: Any) -> None:
-        if r.request.url.startswith(served_demo.base) or r.request.url.startswith("data:"):
+        if r.request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
             r.continue_()
         else:
             w.outside_requests.append(r.request.url)

@@ -219,7 +219,56 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
                            "tbody tr").first.locator("td").all_inner_texts()
     assert overall[:3] == ["overall", f"{report['overall']['targets']:,}",
                            f"{report['overall']['controls']:,}"]
+    page.fill("#sent-waves", "1")
+    page.click("#next-wave")
+    page.wait_for_function("id => !location.hash.includes(id)", arg=plan_id)
+    page.wait_for_selector("#plan-totals")
+    next_id = page.inner_text("#plan-totals dd >> nth=0")
+    assert next_id != plan_id
+    assert api(served_demo, f"/campaigns/{next_id}")["plan_id"] == next_id
     page.goto(f"{served_demo.base}/studio/#/campaigns")
     page.get_by_role("link", name=plan_id).wait_for()
+    page.get_by_role("link", name=next_id).wait_for()
     no_serious_axe(watched)
     watched.assert_clean()
+
+
+def test_the_studio_asks_for_a_read_key_and_sends_it(watched: Any, served_locked: Any,
+                                                     read_key: str) -> None:
+    page = watched.page
+    page.goto(f"{served_locked.base}/studio/")
+    dialog = page.locator("#key-dialog")
+    dialog.wait_for(state="visible")  # the API answered 401: the studio asks for the key
+    page.fill("#key-input", read_key)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=Served model")
+    req = urllib.request.Request(f"{served_locked.base}/segments",
+                                 headers={"X-API-Key": read_key})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        labels = [s["label"] for s in json.loads(r.read())["segments"]]
+    text = page.inner_text("section[aria-labelledby='s-segments']")
+    assert all(label in text for label in labels)
+    # the refusals before the key was given are the only errors in the console
+    assert all("401" in e for e in watched.console_errors), watched.console_errors
+    watched.console_errors.clear()
+    watched.assert_clean()
+
+
+@pytest.mark.parametrize("width, height", [(768, 1024), (1280, 800)])
+def test_screens_fit_a_tablet_and_a_laptop(browser: Any, served_demo: Any,
+                                           example_film: dict[str, Any],
+                                           width: int, height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    try:
+        for hash_, ready in [("#/", "text=Served model"),
+                             (f"#/film/{fid}", "#audience-status"),
+                             ("#/build", "text=Lookalikes"), ("#/plan", "#slate-search")]:
+            page.goto(f"{served_demo.base}/studio/{hash_}")
+            page.wait_for_selector(ready)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{hash_} scrolls sideways by {overflow}px at {width}px"
+    finally:
+        context.close()

@@ -71,10 +71,13 @@ async function detail(view, planId) {
     getJson(`/campaigns/${encodeURIComponent(planId)}/report`).catch((e) => e),
   ]);
   const out = h("div", { "aria-live": "polite" });
+  const waves = (plan.summary.parameters || {}).waves || 1;
+  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: waves, value: 1 });
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     try {
-      const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`, {});
+      const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
+        { sent_waves: Number(sent.value) });
       location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); }
   } }, "Plan the next wave");
@@ -82,7 +85,9 @@ async function detail(view, planId) {
     section("Plan", ...planSummary(planId, plan.summary)),
     report instanceof Error ? errorBox(report) : reportView(report),
     section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
-      "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."), next, out));
+      "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
+      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves})`), sent),
+      next, out));
 }
 
 export async function campaigns(view, rest) {

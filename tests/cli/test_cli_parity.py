@@ -1,0 +1,195 @@
+"""Every HTTP answer has a CLI command with the same body: the HTTP app and the CLI run on the
+same model folder and the same SQLite campaign store, and `--json` (or `--csv`) prints the
+endpoint's bytes. Nothing is excluded from the comparisons: no field of these bodies changes
+between two reads of the same store. The film answers are compared on a service whose store
+holds no events: the service folds stored events into the model it serves, the CLI reads the
+saved model folder."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from service_fixtures import GENRES, ODD_FILM_ID, save_model
+
+from recommender.cli import main
+from recommender.query.catalog import segment_labels
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("parity") / "model")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return str(tmp_path_factory.mktemp("parity-store") / "campaigns.db")
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path, store: str) -> Iterator[TestClient]:
+    settings = Settings(model_path=str(model_dir), store=store, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def answers(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """A service on the same model with a store of its own, which never receives events."""
+    store = str(tmp_path_factory.mktemp("parity-answers") / "campaigns.db")
+    settings = Settings(model_path=str(model_dir), store=store, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def same_body(capsys: pytest.CaptureFixture[str], http: Response, *argv: Any) -> str:
+    """The CLI's `--json` output is the HTTP body, byte for byte; returns its stderr."""
+    assert http.status_code == 200, http.text
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    assert out == http.content.decode() + "\n"
+    return err
+
+
+def bad_input(capsys: pytest.CaptureFixture[str], *argv: Any) -> str:
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == "", (code, out, err)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def plans(model_dir: Path, store: str, client: TestClient,
+          tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Two stored plans (one from the CLI, one over HTTP) and a few responses to the first."""
+    folder = tmp_path_factory.mktemp("parity-plan")
+    (folder / "slate.csv").write_text("film_id,budget\n00003,30\n00005,20\n", encoding="utf-8")
+    assert main(["plan", str(model_dir), "--slate", str(folder / "slate.csv"), "--out",
+                 str(folder / "p.csv"), "--store", store, "--waves", "2",
+                 "--holdout", "0.25"]) == 0
+    first = client.get("/campaigns").json()["plans"][0]["plan_id"]
+    second = client.post("/campaigns/plan", json={
+        "films": [{"film_id": "00004", "budget": 10}], "waves": 1}).json()["plan_id"]
+    rows = client.get(f"/campaigns/{first}/plan.csv").text.splitlines()[1:]
+    now = int(time.time())
+    events = [{"event_id": f"e{i}", "user_id": line.split(",")[2].strip('"'),
+               "film_id": "00003", "timestamp": now}
+              for i, line in enumerate(r for r in rows if ",00003," in r or '"00003"' in r)
+              if i < 6]
+    assert client.post("/events", json={"events": events}).status_code == 200
+    return [first, second]
+
+
+def test_campaign_list_and_show(client: TestClient, store: str, plans: list[str],
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    listing = client.get("/campaigns")
+    assert sorted(p["plan_id"] for p in listing.json()["plans"]) == sorted(plans)
+    same_body(capsys, listing, "campaign", "list", "--store", store)
+    same_body(capsys, client.get("/campaigns", params={"limit": 1, "offset": 1}),
+              "campaign", "list", "--store", store, "--limit", 1, "--offset", 1)
+    for plan_id in plans:
+        same_body(capsys, client.get(f"/campaigns/{plan_id}"),
+                  "campaign", "show", plan_id, "--store", store)
+    code, out, _ = run(capsys, "campaign", "list", "--store", store)
+    assert code == 0 and all(p in out for p in plans) and "2 stored plans" in out
+    code, out, _ = run(capsys, "campaign", "show", plans[0], "--store", store)
+    assert code == 0 and plans[0] in out and "expected conversions (users)" in out
+    assert client.get("/campaigns/plan-nope").status_code == 404
+    assert "plan-nope" in bad_input(capsys, "campaign", "show", "plan-nope", "--store", store)
+    assert "limit" in bad_input(capsys, "campaign", "list", "--store", store, "--limit", 1001)
+
+
+def test_campaign_rows_csv(client: TestClient, store: str, plans: list[str],
+                           capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+    for plan_id in plans:
+        http = client.get(f"/campaigns/{plan_id}/plan.csv")
+        assert http.status_code == 200
+        assert main(["campaign", "show", plan_id, "--store", store, "--csv"]) == 0
+        out = capsysbinary.readouterr().out
+        assert out == http.content and out.count(b"\n") > 1
+
+
+def test_campaign_report(client: TestClient, store: str, plans: list[str],
+                         capsys: pytest.CaptureFixture[str]) -> None:
+    for days in ("30", "0.5"):
+        http = client.get(f"/campaigns/{plans[0]}/report", params={"window_days": days})
+        assert http.json()["overall"]["target_conversions"] > 0
+        same_body(capsys, http, "campaign", "report", plans[0], "--store", store,
+                  "--window-days", days)
+    assert client.get("/campaigns/plan-nope/report").status_code == 404
+    assert "plan-nope" in bad_input(capsys, "campaign", "report", "plan-nope", "--store", store)
+
+
+def test_film_detail(answers: TestClient, model_dir: Path,
+                     capsys: pytest.CaptureFixture[str]) -> None:
+    for film in (ODD_FILM_ID, "00004"):
+        http = answers.get(f"/films/{film}")
+        same_body(capsys, http, "film", model_dir, film)
+        code, out, _ = run(capsys, "film", model_dir, film)
+        assert code == 0 and http.json()["title"] in out
+        assert all(s["label"] in out for s in http.json()["viewer_segments"])
+    line = bad_input(capsys, "film", model_dir, "the matrix")
+    assert "it matches titles: 00000 The Matrix" in line
+
+
+def test_cold_start_skips_unknown_films(answers: TestClient, model_dir: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    body = {"comparable_film_ids": ["00002", "ghost", "the matrix"], "k": 6}
+    http = answers.post("/audiences/cold-start", json=body)
+    assert http.json()["unknown_film_ids"] == ["ghost", "the matrix"]
+    known = answers.post("/audiences/cold-start", json={"comparable_film_ids": ["00002"],
+                                                       "k": 6}).json()
+    assert {**known, "unknown_film_ids": ["ghost", "the matrix"]} == http.json()
+    err = same_body(capsys, http, "cold-start", model_dir, "--like", "00002", "ghost",
+                    "the matrix", "--k", 6)
+    lines = err.strip().splitlines()
+    assert lines[0] == "skipped unknown film_id 'ghost'"
+    assert lines[1].startswith("skipped unknown film_id 'the matrix'; it matches titles: "
+                               "00000 The Matrix")
+    code, out, err = run(capsys, "cold-start", model_dir, "--like", "00002", "ghost", "--k", 6)
+    assert code == 0 and "ghost" in err and all(u["user_id"] in out for u in known["users"])
+    # nothing known but a genre: the genre alone, the films still named
+    genres = answers.post("/audiences/cold-start", json={"comparable_film_ids": ["ghost"],
+                                                        "genres": [GENRES[1]], "k": 4})
+    assert genres.json()["unknown_film_ids"] == ["ghost"]
+    same_body(capsys, genres, "cold-start", model_dir, "--like", "ghost", "--genre",
+              GENRES[1], "--k", 4)
+    # nothing known at all: 404 and exit 2, as before
+    r = answers.post("/audiences/cold-start", json={"comparable_film_ids": ["ghost", "wraith"]})
+    assert r.status_code == 404 and "ghost" in r.json()["detail"]
+    assert "ghost" in bad_input(capsys, "cold-start", model_dir, "--like", "ghost", "wraith")
+
+
+def test_cold_start_segment_by_label(answers: TestClient, model_dir: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    from recommender.model import artifact
+
+    labels = segment_labels(artifact.load(model_dir))
+    by_number = answers.post("/audiences/cold-start", json={"genres": [GENRES[0]], "k": 5,
+                                                           "segment": 1})
+    for given in (labels[1], labels[1].upper(), "1"):
+        http = answers.post("/audiences/cold-start", json={"genres": [GENRES[0]], "k": 5,
+                                                          "segment": given})
+        assert http.json() == by_number.json(), given
+        same_body(capsys, http, "cold-start", model_dir, "--genre", GENRES[0], "--k", 5,
+                  "--segment", given)
+    r = answers.post("/audiences/cold-start", json={"genres": [GENRES[0]], "segment": "nope"})
+    assert r.status_code == 422 and labels[0] in r.json()["detail"]
+    line = bad_input(capsys, "cold-start", model_dir, "--genre", GENRES[0], "--segment", "nope")
+    assert line == f"error: {r.json()['detail']}"
+    r = answers.post("/audiences/cold-start", json={"genres": [GENRES[0]], "segment": True})
+    assert r.status_code == 422
