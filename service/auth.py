@@ -5,8 +5,15 @@
 comma-separated list of keys, each ``KEY`` or ``ID:KEY`` (the id names the key in the export
 log; without one the id is ``key-`` and 8 hex digits of the key's SHA-256), several at once so
 they can be rotated. When read keys are set, every data endpoint (every route in the OpenAPI
-schema but ``/health``, ``/metrics`` and ``/admin/*``) needs one, as ``X-API-Key: KEY`` or
+schema but ``/health``, ``/metrics`` and ``/admin/*``, and the schema ``/openapi.json`` itself,
+which names the model's genres, segments and places) needs one, as ``X-API-Key: KEY`` or
 ``Authorization: Bearer KEY``; the admin key is accepted there too (id ``admin``).
+
+The endpoints that write to the campaign store (``WRITE_PATHS``: events, a new plan, a next
+wave) take a write key (``RECOMMENDER_WRITE_KEYS``, same format) or the admin key as soon as
+any read or write key is configured: a read key there is 403, so a key handed to a reporting
+tool cannot change what the engine serves. With no key configured at all the service is open,
+writes included (a trial on a laptop).
 
 :class:`ReadKeys` checks them before routing, so the fast path (``service/fastpath.py``),
 the unknown-parameter check and body parsing never run for a caller without a key: a caller
@@ -36,6 +43,12 @@ READ_KEY_NEEDED = ("a read key is required: send 'X-API-Key: <key>' or "
 ADMIN_CLOSED = ("admin endpoints are closed: set RECOMMENDER_ADMIN_KEY on the server to "
                 "enable them, then send 'Authorization: Bearer <key>'")
 ADMIN_KEY_NEEDED = "missing or wrong API key: send 'Authorization: Bearer <key>'"
+WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a write key "
+                    "(RECOMMENDER_WRITE_KEYS) or the admin key, not a read key")
+#: routes that write to the campaign store (POST only)
+WRITE_PATHS = frozenset({"/events", "/campaigns/plan", "/campaigns/{plan_id}/next"})
+SCHEMA_PATH = "/openapi.json"
+OPEN, READ, WRITE = "open", "read", "write"
 
 
 def key_id(key: str) -> str:
@@ -91,18 +104,28 @@ def read_ring(read_keys: SecretStr | None) -> KeyRing:
     return KeyRing.parse(_secret(read_keys))
 
 
-def presented_key(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
-    """The key in ``X-API-Key`` or in ``Authorization: Bearer``, from raw ASGI headers."""
-    bearer = None
+def write_ring(write_keys: SecretStr | None) -> KeyRing:
+    return KeyRing.parse(_secret(write_keys))
+
+
+def presented_keys(headers: Sequence[tuple[bytes, bytes]]) -> list[str]:
+    """The keys in ``X-API-Key`` and in ``Authorization: Bearer``, from raw ASGI headers."""
+    keys = []
     for name, value in headers:
         lower = name.lower()
         if lower == b"x-api-key":
-            return value.decode("latin-1").strip()
-        if lower == b"authorization":
+            keys.append(value.decode("latin-1").strip())
+        elif lower == b"authorization":
             scheme, _, token = value.decode("latin-1").partition(" ")
             if scheme.lower() == "bearer":
-                bearer = token.strip()
-    return bearer
+                keys.append(token.strip())
+    return [k for k in keys if k]
+
+
+def presented_key(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """The key in ``X-API-Key``, else in ``Authorization: Bearer``, from raw ASGI headers."""
+    keys = presented_keys(headers)
+    return keys[0] if keys else None
 
 
 def is_protected(route: BaseRoute) -> bool:
@@ -112,63 +135,96 @@ def is_protected(route: BaseRoute) -> bool:
             and route.path not in OPEN_PATHS and not route.path.startswith(ADMIN_PREFIX))
 
 
+def _kind(route: APIRoute, path: str) -> str:
+    if path in WRITE_PATHS and "POST" in (route.methods or ()):
+        return WRITE
+    return READ if is_protected(route) else OPEN
+
+
 def _api_routes(routes: Sequence[BaseRoute], prefix: str
-                ) -> Iterator[tuple[re.Pattern[str], bool]]:
-    """(full path regex, protected) of the API routes in ``routes``, included routers'
-    (FastAPI wraps each ``include_router`` in an object holding the router and its prefix)
-    walked in order."""
+                ) -> Iterator[tuple[re.Pattern[str], str]]:
+    """(full path regex, kind: open, read or write) of the API routes in ``routes``, included
+    routers' (FastAPI wraps each ``include_router`` in an object holding the router and its
+    prefix) walked in order."""
     for route in routes:
         inner = getattr(route, "original_router", None)
         if inner is not None:
             context = getattr(route, "include_context", None)
             yield from _api_routes(inner.routes, prefix + getattr(context, "prefix", ""))
         elif isinstance(route, APIRoute):
-            yield compile_path(prefix + route.path)[0], is_protected(route)
+            yield compile_path(prefix + route.path)[0], _kind(route, prefix + route.path)
 
 
 class ReadKeys:
-    """Pure ASGI middleware: a request with a valid read (or admin) key carries its id in
-    ``scope["state"]["key_id"]``; one without is answered 401 unless its route is open (see
-    :func:`is_protected`; an unknown path counts as protected, so it reveals nothing)."""
+    """Pure ASGI middleware: a request with a valid key carries its id in
+    ``scope["state"]["key_id"]``; one without is answered 401 unless its route is open, and a
+    read key on a write route is answered 403 (see the module docstring; an unknown path
+    counts as protected, so it reveals nothing)."""
 
     def __init__(self, app: ASGIApp, keys: KeyRing, admin: KeyRing,
-                 routes: Sequence[BaseRoute]) -> None:
+                 routes: Sequence[BaseRoute], write: KeyRing | None = None) -> None:
         self.app = app
         self.keys = keys
         self.admin = admin
+        self.write = write if write is not None else KeyRing([])
         self.routes = routes  # the app's route list (routers included later are in it too)
-        self._routes_table: list[tuple[re.Pattern[str], bool]] | None = None
+        self._routes_table: list[tuple[re.Pattern[str], str]] | None = None
 
-    def _table(self) -> list[tuple[re.Pattern[str], bool]]:
-        """(path regex, protected) of every API route, in routing order (built on first use,
+    def _table(self) -> list[tuple[re.Pattern[str], str]]:
+        """(path regex, kind) of every API route, in routing order (built on first use,
         when every router is included)."""
         if self._routes_table is None:
             self._routes_table = list(_api_routes(self.routes, ""))
         return self._routes_table
 
-    def _open(self, scope: Scope) -> bool:
+    def _kind(self, scope: Scope) -> str:
         path = scope.get("path", "")
-        for regex, protected in self._table():
+        if path == SCHEMA_PATH:
+            return READ
+        for regex, kind in self._table():
             if regex.match(path):
-                return not protected
+                return kind
         # not an API route: open when another route (docs, static files) answers it
-        return any(not isinstance(r, APIRoute) and r.matches(scope)[0] is not Match.NONE
-                   for r in self.routes if type(r).__name__ in ("Route", "Mount"))
+        answered = any(not isinstance(r, APIRoute) and r.matches(scope)[0] is not Match.NONE
+                       for r in self.routes if type(r).__name__ in ("Route", "Mount"))
+        return OPEN if answered else READ
+
+    def _match(self, given: list[str], *rings: KeyRing) -> str | None:
+        for key in given:
+            for ring in rings:
+                found = ring.match(key)
+                if found is not None:
+                    return found
+        return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = presented_key(scope.get("headers", []))
-        found = self.keys.match(given) or (self.admin.match(given) if given else None)
+        given = presented_keys(scope.get("headers", []))
+        kind = self._kind(scope)
+        if kind == WRITE and scope.get("method") == "POST":
+            found = self._match(given, self.write, self.admin)
+            if found is None:
+                read = self._match(given, self.keys)
+                await _refuse(send, 403 if read else 401,
+                              WRITE_KEY_NEEDED if read else READ_KEY_NEEDED)
+                return
+        else:
+            found = self._match(given, self.keys, self.write, self.admin)
+            if found is None and kind != OPEN and self.keys:
+                await _refuse(send, 401, READ_KEY_NEEDED)
+                return
         if found is not None:
             scope.setdefault("state", {})["key_id"] = found
-        elif not self._open(scope):
-            body = json.dumps({"detail": READ_KEY_NEEDED}).encode()
-            await send({"type": "http.response.start", "status": 401, "headers": [
-                (b"content-length", str(len(body)).encode()),
-                (b"content-type", b"application/json"),
-                (b"www-authenticate", b"Bearer")]})
-            await send({"type": "http.response.body", "body": body})
-            return
         await self.app(scope, receive, send)
+
+
+async def _refuse(send: Send, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-length", str(len(body)).encode()),
+               (b"content-type", b"application/json")]
+    if status == 401:
+        headers.append((b"www-authenticate", b"Bearer"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

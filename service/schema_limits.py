@@ -37,7 +37,7 @@ from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import segment_labels
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
-from service.auth import ADMIN_PREFIX, API_KEY_HEADER, OPEN_PATHS, admin_ring
+from service.auth import ADMIN_PREFIX, API_KEY_HEADER, OPEN_PATHS, WRITE_PATHS, admin_ring
 from service.settings import Settings
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -161,7 +161,8 @@ def _fill(node: Any, settings: Settings, engine: Engine | None) -> None:
         _fill(value, settings, engine)
 
 
-def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool) -> None:
+def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
+              write_keys: bool = False) -> None:
     admin_closed = not admin_ring(settings.admin_key, settings.api_key)
     for path, item in schema.get("paths", {}).items():
         for op in item.values():
@@ -182,8 +183,15 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool) -> No
                 responses["401"] = {"description": "missing or wrong read key",
                                     "content": {"application/json": {"schema": ERROR_REF}}}
                 op["security"] = [{name: []} for name in READ_SCHEMES]
+            if write_keys and path in WRITE_PATHS:
+                responses["401"] = {"description": "missing or wrong key",
+                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                responses["403"] = {"description": "a read key: this endpoint needs a write "
+                                                   "key or the admin key",
+                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                op["security"] = [{name: []} for name in READ_SCHEMES]
     components = schema.setdefault("components", {})
-    if read_keys:
+    if read_keys or write_keys:
         components.setdefault("securitySchemes", {}).update(READ_SCHEMES)
     if admin_closed and not any(
             "security" in op for item in schema.get("paths", {}).values()
@@ -195,7 +203,7 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool) -> No
 
 
 def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | None],
-            read_keys: bool) -> None:
+            read_keys: bool, write_keys: bool = False) -> None:
     """Make ``app.openapi`` return the schema with every limit filled in for the engine
     ``current()`` serves (rebuilt when it changes)."""
     generate = app.openapi
@@ -207,7 +215,7 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
             app.openapi_schema = None
             schema = copy.deepcopy(generate())
             _fill(schema, settings, engine)
-            _statuses(schema, settings, read_keys)
+            _statuses(schema, settings, read_keys, write_keys)
             cache.update(engine=engine, schema=schema)
         result: dict[str, Any] = cache["schema"]
         return result

@@ -27,6 +27,11 @@ class Settings(BaseSettings):
     read_keys: SecretStr | None = Field(
         default=None, description="comma-separated read keys, each KEY or ID:KEY; when set, "
                                   "every data endpoint needs one (X-API-Key or Bearer)")
+    write_keys: SecretStr | None = Field(
+        default=None, description="comma-separated write keys, each KEY or ID:KEY, for the "
+                                  "endpoints that write to the campaign store (events, plans, "
+                                  "next waves); once any read or write key is set, those need a "
+                                  "write key or the admin key")
     models_root: str | None = Field(
         default=None, description="the folder a reload's model_path must be inside (without "
                                   "it, a reload body may not name a model_path)")

@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # Rank of each room: a module may import its own room and rooms of a lower rank only.
-# Rooms of equal rank (serving, evaluation, spark; campaigns, distribution) do not import one another.
+# Rooms of equal rank (serving, evaluation, spark; campaigns, distribution) never import
+# one another.
 RANK = {
     "": 0,  # the package root: errors, __version__
     "errors": 0,

@@ -2,10 +2,11 @@
 
 Columns: ``user_id,film_id`` (MovieLens ``userId,movieId`` accepted), ``timestamp`` (unix
 seconds or ISO 8601, required: a conversion is counted by its time), optional ``weight``
-(default 1) and optional ``event_id``. Without ``event_id`` each row gets a deterministic one,
-``file:<sha256 of the row's fields>:<n>`` (the row's n-th repeat in the file), so importing
-the same file twice stores nothing twice. The readers of ``recommender.io`` convert and check
-the columns; every problem names the file and the line (CSV) or row (Parquet).
+(default 1; a number in ``(0, MAX_WEIGHT]``) and optional ``event_id``. Without ``event_id``
+each row gets a deterministic one, ``file:<sha256 of the row's fields>:<n>`` (the row's n-th
+repeat in the file), so importing the same file twice stores nothing twice. The readers of
+``recommender.io`` convert and check the columns; every problem names the file and the line
+(CSV) or row (Parquet).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recommender.campaigns.events import MAX_ID_LENGTH, EventBatch
+from recommender.campaigns.events import MAX_ID_LENGTH, MAX_WEIGHT, EventBatch
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
@@ -80,9 +81,11 @@ def read_event_file(path: str | Path) -> EventBatch:
                       "expected unix seconds >= 0")
     weight = (float_column(p, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns
               else np.ones(n))
-    if (weight <= 0).any():
-        row = int(np.flatnonzero(weight <= 0)[0])
-        raise problem(p, loc, row, f"weight {weight[row]!r} must be > 0")
+    bad = ~(np.isfinite(weight) & (weight > 0) & (weight <= MAX_WEIGHT))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise problem(p, loc, row, f"weight {float(weight[row])!r} must be a number in "
+                                   f"(0, {MAX_WEIGHT:g}]")
     u, f = users.to_pylist(), films.to_pylist()
     for name, values in ((USER_ID, u), (FILM_ID, f)):
         long = [i for i, v in enumerate(values) if len(v) > MAX_ID_LENGTH]

@@ -1,11 +1,13 @@
 """Events in the campaign store: what users did after a plan went out (tickets, views).
 
 An event is ``(event_id, user_id, film_id, timestamp, weight)``: ``timestamp`` in unix
-seconds, ``weight`` > 0 (1 = one ticket or view). ``record_events`` writes a checked batch in
-one transaction, committed before it returns (SQLite in WAL mode with ``synchronous=FULL``,
-PostgreSQL's own commit), so an acknowledged event survives a crash of the process. Each new
-event gets the next ``seq`` (monotone); ``event_id`` is unique, so a retried batch stores
-nothing twice (``ON CONFLICT DO NOTHING``). On PostgreSQL a transaction-level advisory lock
+seconds, ``0 < weight <= MAX_WEIGHT`` (1 = one ticket or view). ``record_events`` writes a
+checked batch in one transaction, committed before it returns (SQLite in WAL mode with
+``synchronous=FULL``, PostgreSQL's own commit), so an acknowledged event survives a crash of
+the process. Each new event gets the next ``seq`` (monotone); ``event_id`` is unique, so a
+retried batch stores nothing twice (``ON CONFLICT DO NOTHING``), while an ``event_id`` reused
+with a different payload (user, film, timestamp or weight) is an ``EventConflictError`` and
+the whole batch is rolled back. On PostgreSQL a transaction-level advisory lock
 serialises the writers, so sequence numbers become visible in their order and a reader that
 has seen ``seq`` N has seen every event up to N (the service's overlay relies on it).
 
@@ -31,6 +33,7 @@ from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
 
 MAX_ID_LENGTH = 256
+MAX_WEIGHT = 1e6  # the largest weight of one event (a bound that keeps fold-in finite)
 EVENTS_LOCK = 0x65766E74  # "evnt": one lock id for every writer of events
 READ_CHUNK = 50_000
 
@@ -95,6 +98,21 @@ class EventColumns:
         return int(self.seq[-1]) if len(self.seq) else 0
 
 
+class EventConflictError(InvalidParameterError):
+    """An ``event_id`` already stored (or repeated in its batch) with a different payload."""
+
+    def __init__(self, event_id: str, stored: tuple[Any, ...], sent: tuple[Any, ...]) -> None:
+        self.event_id = event_id
+
+        def shown(row: tuple[Any, ...]) -> str:
+            return (f"user_id {row[0]!r}, film_id {row[1]!r}, timestamp {row[2]}, "
+                    f"weight {row[3]:g}")
+        super().__init__(f"event_id {event_id!r} is already recorded with a different payload "
+                         f"({shown(stored)}; this batch sends {shown(sent)}): an event_id names "
+                         "one event, so a retry must repeat it exactly; nothing of this batch "
+                         "was stored")
+
+
 def _bad(i: int, event_id: object, reason: str) -> InvalidParameterError:
     shown = f" (event_id {event_id!r})" if isinstance(event_id, str) and event_id else ""
     return InvalidParameterError(f"events[{i}]{shown}: {reason}; nothing of this batch was "
@@ -135,18 +153,67 @@ def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -
         out.timestamp.append(ts)
         w = row.get("weight", 1.0)
         if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) \
-                or w <= 0:
-            raise _bad(i, eid, f"weight must be a finite number > 0, got {w!r}")
+                or not 0 < w <= MAX_WEIGHT:
+            raise _bad(i, eid, f"weight must be a number in (0, {MAX_WEIGHT:g}], got {w!r}")
         out.weight.append(float(w))
     return out
 
 
+def _check_weights(batch: EventBatch) -> None:
+    w = np.asarray(batch.weight, np.float64)
+    bad = ~(np.isfinite(w) & (w > 0) & (w <= MAX_WEIGHT))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise _bad(i, batch.event_id[i], f"weight must be a number in (0, {MAX_WEIGHT:g}], "
+                                         f"got {batch.weight[i]!r}")
+
+
+def _payloads(batch: EventBatch) -> dict[str, list[tuple[Any, ...]]]:
+    out: dict[str, list[tuple[Any, ...]]] = {}
+    for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id, batch.timestamp,
+                             batch.weight, strict=True):
+        out.setdefault(e, []).append((u, f, int(t), float(w)))
+    return out
+
+
+def _conflict(conn: Connection, batch: EventBatch, ids: set[str]) -> None:
+    """Raise ``EventConflictError`` for the first event of ``batch`` whose id is among ``ids``
+    and whose payload differs from the stored one (or from its first copy in the batch)."""
+    sent = _payloads(batch)
+    stored: dict[str, tuple[Any, ...]] = {}
+    wanted = sorted(ids)
+    c = events.c
+    for start in range(0, len(wanted), 500):
+        for r in conn.execute(sa.select(c.event_id, c.user_id, c.film_id, c.timestamp,
+                                        c.weight).where(c.event_id.in_(
+                                            wanted[start:start + 500]))):
+            stored[str(r[0])] = (str(r[1]), str(r[2]), int(r[3]), float(r[4]))
+    for eid in batch.event_id:
+        if eid not in ids:
+            continue
+        first = stored.get(eid, sent[eid][0])
+        for row in sent[eid]:
+            if row != first:
+                raise EventConflictError(eid, first, row)
+
+
+def find_conflicts(store: CampaignStore, batch: EventBatch) -> None:
+    """``EventConflictError`` when an event of ``batch`` reuses a stored event_id (or one of the
+    batch's own) with a different payload; writes nothing (an importer checks a whole file
+    before its first committed chunk)."""
+    with store.engine.connect() as conn:
+        _conflict(conn, batch, set(batch.event_id))
+
+
 def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, int]:
     """Write ``batch`` in one committed transaction; returns (events stored, duplicates
-    skipped: event_ids already stored or repeated in the batch, the store's sequence after
-    the commit)."""
+    skipped: identical copies of events already stored or repeated in the batch, the store's
+    sequence after the commit). An event_id reused with a different payload raises
+    ``EventConflictError`` and nothing of the batch is stored; a weight outside
+    ``(0, MAX_WEIGHT]`` raises ``InvalidParameterError``."""
     if len(batch) == 0:
         return 0, 0, max_sequence(store)
+    _check_weights(batch)
     if store.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
@@ -155,14 +222,22 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
         stmt = sqlite_insert(events)
-    stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(events.c.seq)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(
+        events.c.event_id)
     params = [{"event_id": e, "user_id": u, "film_id": f, "timestamp": t, "weight": w}
               for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id,
                                        batch.timestamp, batch.weight, strict=True)]
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
-        stored = len(conn.execute(stmt, params).all())
+        written = [str(r[0]) for r in conn.execute(stmt, params).all()]
+        stored = len(written)
+        if stored < len(batch):  # the writer's lock is held: the stored rows are final
+            counts: dict[str, int] = {}
+            for e in batch.event_id:
+                counts[e] = counts.get(e, 0) + 1
+            _conflict(conn, batch, {e for e, k in counts.items() if k > 1} |
+                      (set(counts) - set(written)))  # raises: the transaction rolls back
         seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
                   .scalar_one())
     return stored, len(batch) - stored, seq

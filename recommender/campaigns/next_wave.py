@@ -1,7 +1,8 @@
 """The next wave: re-plan each film's remaining budget on the refreshed model.
 
 ``plan_next_wave(model, store, plan_id, sent_waves)`` takes a stored plan whose first
-``sent_waves`` waves went out and plans what is left:
+``sent_waves`` waves went out (1 to the plan's waves; more is an ``InvalidParameterError``)
+and plans what is left:
 
 - each film's budget becomes its budget minus the rows of the sent waves (targets and
   controls: the planner's budgets count both);
@@ -78,9 +79,13 @@ def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves:
     params = summary.get("parameters", {})
     if sent_waves < 1:
         raise InvalidParameterError(f"sent_waves must be >= 1, got {sent_waves}")
+    planned_waves = int(params.get("waves", 1))
+    if sent_waves > planned_waves:
+        raise InvalidParameterError(
+            f"sent_waves must be at most the {planned_waves} wave"
+            f"{'s' if planned_waves != 1 else ''} of plan {plan_id}, got {sent_waves}")
     cap = int(params.get("cap", 1))
     holdout = float(params.get("holdout", 0.1)) if holdout is None else holdout
-    planned_waves = int(params.get("waves", 1))
     waves = max(1, planned_waves - sent_waves) if waves is None else waves
     sent = _sent_rows(store, chain(store, plan_id, sent_waves))
     film = np.asarray(sent.column("film_id").to_numpy(zero_copy_only=False), str)

@@ -9,7 +9,13 @@ Statistics in Medicine 1998: built from the two Wilson intervals), the relative 
 ``rate_target / rate_control - 1`` with a Katz log interval (0.5 added to every cell of the 2x2
 table when a count is 0), incremental conversions ``targets x absolute uplift`` (interval
 scaled the same way), and predicted against observed conversions (the sum of the plan's ``p``,
-the probability of watching within the calibration horizon without a contact).
+the probability of watching within the calibration horizon without a contact, stretched to the
+report's window by ``calibration.scale``: ``1 - (1 - p) ** k``, k the horizon factor of the
+window).
+
+Only the waves that were sent count: ``sent_waves`` (waves 1..N; default: the ``sent_waves``
+of the latest next wave planned after this plan, else every wave of the plan); the rows of
+later waves were never contacted, and counting them would dilute the uplift.
 
 Small groups get wide intervals; a group with no user gets no estimate and says why, never a
 bare point.
@@ -23,10 +29,13 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import sqlalchemy as sa
 from numpy.typing import NDArray
 
-from recommender.campaigns.events import read_events
+from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.store import CampaignStore
+from recommender.errors import InvalidParameterError
+from recommender.model.calibration import horizon_factor, scale
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 DAY = 86_400
@@ -37,8 +46,9 @@ METHOD = {
     "relative_uplift": "rate_target / rate_control - 1; 95% interval: Katz log interval of the "
                        "ratio (0.5 added to every cell when a count is 0)",
     "incremental_conversions": "targets x absolute uplift (interval scaled alike)",
-    "predicted_conversions": "sum of the plan's p: probability of watching within the "
-                             "calibration horizon without a contact",
+    "predicted_conversions": "sum of the plan's p (probability of watching within the "
+                             "calibration horizon without a contact), each p stretched to the "
+                             "window: 1 - (1 - p) ** k (calibration.scale; see 'predicted')",
     "conversion": "an event for the row's film by the row's user in [start, start + window)",
 }
 
@@ -148,15 +158,78 @@ def plan_start(summary: dict[str, Any]) -> int:
     return int(datetime.fromisoformat(str(summary["created"])).timestamp())
 
 
+def next_wave_link(store: CampaignStore, plan_id: str) -> tuple[str, int] | None:
+    """(next plan, its ``sent_waves``) of the latest next wave planned after ``plan_id`` (the
+    largest ``sent_waves`` among them), or None."""
+    c = plan_links.c
+    with store.engine.connect() as conn:
+        row = conn.execute(sa.select(c.plan_id, c.sent_waves).where(
+            c.previous_plan_id == plan_id).order_by(c.sent_waves.desc(), c.plan_id.desc())
+            .limit(1)).first()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
+def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
+                   max_wave: int, sent_waves: int | None) -> tuple[int, int, str]:
+    """(sent waves N, the plan's waves, where N comes from) for a report; N beyond the plan's
+    waves or below 1 is an ``InvalidParameterError``."""
+    planned = int((summary.get("parameters") or {}).get("waves") or 0) or max(max_wave, 1)
+    if sent_waves is None:
+        link = next_wave_link(store, plan_id)
+        if link is not None and 1 <= link[1] <= planned:
+            return link[1], planned, (f"the next wave {link[0]} was planned after {link[1]} "
+                                      "sent wave" + ("s" if link[1] != 1 else ""))
+        return planned, planned, (f"default: all {planned} wave{'s' if planned != 1 else ''} "
+                                  "of the plan (pass sent_waves when later waves were not sent)")
+    if not 1 <= sent_waves <= planned:
+        raise InvalidParameterError(
+            f"sent_waves must be in [1, {planned}] (the waves of plan {plan_id}), got "
+            f"{sent_waves}")
+    return sent_waves, planned, "given"
+
+
+def predicted_scaling(horizon: dict[str, Any], window_days: float
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(the calibration ``scale`` reads, what the body says about it) for the plan's
+    ``horizon`` (its summary's) and the report's window."""
+    days = horizon.get("days")
+    curve = horizon.get("curve") or horizon.get("horizon_curve")
+    cal = {"horizon_days": days, "horizon_curve": curve}
+    k = horizon_factor(cal, window_days) if days else None
+    if k is None:
+        how = ("not scaled: the plan's probabilities have no horizon in days, so predicted "
+               "conversions cover the calibration's held-out slice, whatever the window")
+    elif curve:
+        how = (f"each p stretched from {days:g} to {window_days:g} days: 1 - (1 - p) ** k, "
+               f"k = {k:.4g} from the measured activity curve (calibration.scale)")
+    else:
+        how = (f"each p stretched from {days:g} to {window_days:g} days: 1 - (1 - p) ** k, "
+               f"k = window / horizon = {k:.4g} (calibration.scale; the plan's summary holds "
+               "no activity curve, so activity is taken as even over time)")
+    return cal, {"horizon_days": days, "window_days": window_days,
+                 "factor": None if k is None else round(k, 6), "scaling": how}
+
+
 def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,
-                    start: int | None = None) -> dict[str, Any]:
-    """The report of a stored plan (see the module docstring); ``UnknownPlanError`` when
-    there is no such plan."""
+                    start: int | None = None, sent_waves: int | None = None
+                    ) -> dict[str, Any]:
+    """The report of a stored plan's sent waves (see the module docstring);
+    ``UnknownPlanError`` when there is no such plan, ``InvalidParameterError`` for
+    ``sent_waves`` outside 1..the plan's waves."""
     summary = store.summary(plan_id)
     parts = list(store.iter_rows(plan_id))
     from recommender.campaigns.plan import PLAN_SCHEMA
 
     rows = pa.concat_tables(parts) if parts else PLAN_SCHEMA.empty_table()
+    wave = np.asarray(rows.column("wave").to_numpy(), np.int64)
+    sent, planned, sent_source = included_waves(store, plan_id, summary,
+                                                int(wave.max(initial=0)), sent_waves)
+    rows = rows.filter(pa.array(wave <= sent))
+    horizon = summary.get("horizon") or {}
+    cal, predicted = predicted_scaling(horizon, window_days)
+    p_window = scale(np.asarray(rows.column("p").to_numpy(), np.float64), cal, window_days)
+    rows = rows.set_column(rows.schema.get_field_index("p"), "p",
+                           pa.array(p_window, rows.schema.field("p").type))
     begin = plan_start(summary) if start is None else int(start)
     end = begin + int(round(window_days * DAY))
     films = [f["film_id"] for f in summary.get("films", [])]
@@ -167,15 +240,20 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:
         block["title"] = titles.get(block["film_id"], "")
-    horizon = summary.get("horizon") or {}
     return {"plan_id": plan_id, "model_version": summary.get("model_version", ""),
             "start": begin, "end": end, "window_days": window_days,
             "events_read": 0 if ev is None else len(ev),
-            "horizon": horizon, "method": METHOD,
+            "sent_waves": sent, "plan_waves": planned,
+            "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
+            "horizon": horizon, "predicted": predicted, "method": METHOD,
             "units": {"targets": "plan rows contacted", "controls": "plan rows held out",
                       "conversions": "rows converted (users)", "rates": "share of rows",
                       "start": "unix seconds (the plan's created time)",
                       "end": "unix seconds (start + window)"},
-            "note": "predicted conversions cover the calibration horizon "
-                    f"({horizon.get('days')} days); the window is {window_days:g} days",
+            "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
+                    f"predicted conversions: {predicted['scaling']}",
             **body}
+
+
+def _waves_text(n: int) -> str:
+    return "1" if n == 1 else f"1-{n}"

@@ -182,6 +182,9 @@ class CampaignStore:
     def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """(number of plans, one page of them, newest first: id, created, model, rows, and
         the summary's totals)."""
+        if not (1 <= limit <= 2**31 - 1 and 0 <= offset <= 2**31 - 1):
+            raise InvalidParameterError(f"limit must be in [1, {2**31 - 1}] and offset in "
+                                        f"[0, {2**31 - 1}], got limit {limit}, offset {offset}")
         with self.engine.connect() as conn:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar_one())
             result = conn.execute(sa.select(plans).order_by(

@@ -9,6 +9,7 @@ segments).
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -169,6 +170,10 @@ def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any]) ->
     ``None`` because another layer fills them in (``train``: ``--config``, then
     ``TrainConfig``)."""
     for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):  # `events import`, `campaign list`
+            for child in action.choices.values():
+                _show_defaults(child, {})
+            continue
         value = fallback.get(action.dest) if action.default is None else action.default
         if (not action.option_strings or value is None or value is False
                 or value == argparse.SUPPRESS or action.nargs == 0):
@@ -194,6 +199,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as e:  # the machine, not the input (a full disk): one sentence, no traceback
+        what = "no space left on the device" if e.errno == errno.ENOSPC else (e.strerror or str(e))
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"error: {what}{where}; no output was left half-written (files are written under "
+              "a temporary name and renamed only once complete)", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

@@ -70,13 +70,17 @@ def _film_table(films: list[dict[str, Any]], ranked: bool) -> None:
 
 
 def _page_table(model: Model, page: AudiencePage) -> None:
+    """The page's users as ``audience`` prints them: each column's text is the CSV's
+    (``render.column_text``: the same digits, an empty tier beyond the last ring)."""
+    from recommender.io.columns import PERCENTILE, RANK, SCORE, SEGMENT, TIER, USER_ID
     from recommender.query.catalog import segment_labels
+    from recommender.query.render import SEGMENT_LABEL, column_text
 
-    names = segment_labels(model)
-    _print_table(["rank", "user_id", "score", "percentile", "tier", "segment"], [
-        [r["rank"], r["user_id"], f"{r['score']:.4f}", f"{r['percentile']:.2f}",
-         r["tier"] or "-", names[r["segment"]] if r["segment"] < len(names) else r["segment"]]
-        for r in page.rows()])
+    labels = segment_labels(model)
+    names = [RANK, USER_ID, SCORE, PERCENTILE, TIER, SEGMENT]
+    columns = [column_text(n, getattr(page, {USER_ID: "user_ids"}.get(n, n))) for n in names]
+    columns.append([labels[s] if s < len(labels) else "" for s in page.segment.tolist()])
+    _print_table(names + [SEGMENT_LABEL], [list(row) for row in zip(*columns, strict=True)])
 
 
 def _split_table(rows: list[dict[str, Any]], key: str) -> None:
@@ -128,7 +132,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     horizon = body.get("horizon") or {}
     days = horizon.get("days")
-    within = f"within {days:g} days" if isinstance(days, int | float) else "(no calibration)"
+    within = (f"within {days:g} days" if isinstance(days, int | float)
+              else "(horizon below)" if horizon.get("description") else "(no calibration)")
     _print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
                   "lift"], [
         [t["tier"], t["share_pct"], t["size"],
@@ -136,7 +141,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
          "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
-    if isinstance(days, int | float):
+    if horizon.get("description"):
         base = body.get("base_conversion")
         print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
               "lift = conversion / that of a random candidate"
@@ -147,7 +152,11 @@ def cmd_summary(args: argparse.Namespace) -> int:
     print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
     for attribute, rows in body["portrait"].items():
         print(f"\nPortrait: {attribute}")
-        _split_table(rows, attribute)
+        if rows:
+            _split_table(rows, attribute)
+        else:
+            print(f"every {attribute} cell left out: fewer than {body['min_cell']} users, or "
+                  "the one that would reveal a lone small cell")
     return 0
 
 

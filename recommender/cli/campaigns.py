@@ -102,10 +102,10 @@ def print_summary(summary: dict[str, Any]) -> None:
     """The summary as tables, each number with its unit and where it comes from."""
     horizon = summary.get("horizon") or {}
     days = horizon.get("days")
-    span = f"{days:g} days" if isinstance(days, int | float) else "the calibration horizon"
+    span = f"{days:g} days, the calibration horizon" if isinstance(days, int | float) \
+        else "the calibration horizon"
     print(f"Plan {summary['plan_id']} on model {summary['model_version']} (p = probability "
-          f"of watching within {span}, the calibration horizon; the summary's 'horizon' says "
-          "how it is measured)")
+          f"of watching within {span}; the summary's 'horizon' says how it is measured)")
     _print_table(
         ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",
          "control (users)", "expected conversions (users)", "expected value (value units)",

@@ -130,7 +130,10 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train(interactions, config)
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]
-    out = artifact.save(model, args.out)
+    from recommender.io.places import CINEMAS_FILE, cinemas_beside
+
+    cinemas = cinemas_beside(args.data)  # the model carries its cinema table (distribution)
+    out = artifact.save(model, args.out, extra={CINEMAS_FILE: cinemas} if cinemas else None)
     seconds = time.perf_counter() - t0
     d = model.meta["data"]
     size = artifact.artifact_size(out)

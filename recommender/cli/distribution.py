@@ -9,6 +9,7 @@ shares each cinema's screens among films opening together.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,9 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                                  args.screens, cinemas=cinemas)
     else:
         body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas)
+    warning = (body["screens"] or {}).get("warning")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         _print_json(body)
         return 0
@@ -70,6 +74,13 @@ def _print_demand(body: dict[str, Any]) -> None:
 
     _print_table(head, [[f"{r[h]:.4f}" if h == "share" else shown(r[h]) for h in head]
                         for r in body["places"]])
+    nowhere = body["users_without_place"]
+    if nowhere["users"]:
+        demand = ("" if nowhere["expected_total"] is None
+                  else f": {nowhere['viewers']:,} viewers + {nowhere['expected_new']:,.1f} "
+                       "expected new")
+        print(f"{nowhere['users']:,} users have no {body['by']} and are in no place above"
+              f"{demand} (users)")
     if screens is not None:
         print(f"{screens['total']:,} screens shared out by expected_total (largest remainder"
               + (f"; capped by {screens['capped_by']})" if screens["capped_by"] else ")"))
@@ -97,7 +108,8 @@ def _slate(args: argparse.Namespace) -> int:
         _print_json(body)
         return 0
     print(f"{body['screens']:,} screens of {body['cinemas']:,} cinemas shared among "
-          f"{len(films)} films by expected new viewers (objective {body['objective']:.3f})")
+          f"{len(films)} films by expected new viewers (total deviation from the "
+          f"demand-proportional targets: {body['objective']:.3f} screens)")
     _print_table(["film_id", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], f["min_screens"], "-" if f["max_screens"] is None else f["max_screens"],
          f["screens"], f"{f['expected_new']:.1f}"] for f in body["films"]])

@@ -27,13 +27,27 @@ IMPORT_BATCH = 10_000
 MAX_PLAN_PAGE = 1000  # GET /campaigns's largest limit
 
 
-def _store(args: argparse.Namespace) -> Any:
-    from recommender.campaigns.store import open_store
+def _store(args: argparse.Namespace, create: bool = True) -> Any:
+    """The campaign store of ``--store`` or ``RECOMMENDER_STORE``; a reader (``create`` False)
+    never creates a missing SQLite file."""
+    from recommender.campaigns.store import open_store, store_url
 
     target = args.store or os.environ.get("RECOMMENDER_STORE")
     if not target:
         raise InvalidParameterError("no campaign store: pass --store URL or set "
                                     "RECOMMENDER_STORE")
+    if not create:
+        import sqlalchemy as sa
+
+        try:
+            url = sa.engine.make_url(store_url(target))
+        except sa.exc.ArgumentError:
+            url = None  # open_store says why
+        if url is not None and url.get_backend_name() == "sqlite" and \
+                url.database not in (None, "", ":memory:") and \
+                not os.path.exists(url.database):
+            raise InvalidParameterError(f"no campaign store at {url.database}: the file does "
+                                        "not exist (plan with --store to create one)")
     return open_store(target)
 
 
@@ -70,6 +84,9 @@ def add_event_commands(add: Add) -> None:
                                    "$RECOMMENDER_STORE)")
     r.add_argument("--window-days", type=_days, default=30.0, dest="window_days",
                    help="count conversions this many days after the plan's start")
+    r.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
+                   help="waves 1..N of the plan that were sent: only they are reported "
+                        "(default: the sent waves of a next wave planned after it, else all)")
     r.add_argument("--json", action="store_true", help="print the HTTP report's JSON body")
     store_help = "campaign store URL or SQLite file (default: $RECOMMENDER_STORE)"
     a = sub.add_parser("list", help="the stored plans, newest first",
@@ -92,10 +109,11 @@ def add_event_commands(add: Add) -> None:
 
 def cmd_events(args: argparse.Namespace) -> int:
     from recommender.campaigns.event_file import read_event_file
-    from recommender.campaigns.events import EventBatch, record_events
+    from recommender.campaigns.events import EventBatch, find_conflicts, record_events
 
     store = _store(args)
     batch = read_event_file(args.file)
+    find_conflicts(store, batch)  # a reused event_id fails before the first chunk commits
     stored = duplicates = seq = 0
     n = len(batch)
     for start in range(0, n, args.batch):
@@ -126,9 +144,10 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         return _campaign_show(args)
     from recommender.campaigns.report import campaign_report
 
-    store = _store(args)
+    store = _store(args, create=False)
     try:
-        body = campaign_report(store, args.plan_id, args.window_days)
+        body = campaign_report(store, args.plan_id, args.window_days,
+                               sent_waves=args.sent_waves)
     finally:
         store.close()
     if args.json:  # the route has no response model: FastAPI's json.dumps, as here
@@ -137,6 +156,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
           f"= events for the film by the user within {args.window_days:g} days of the plan's "
           f"start (unix {body['start']}); {body['events_read']:,} events read")
+    print(body["note"])
 
     def row(name: str, b: dict[str, Any]) -> list[Any]:
         rate = b["target_rate"], b["control_rate"]
@@ -168,7 +188,7 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if args.limit > MAX_PLAN_PAGE:
         raise InvalidParameterError(f"--limit must be in [1, {MAX_PLAN_PAGE}], "
                                     f"got {args.limit}")
-    store = _store(args)
+    store = _store(args, create=False)
     try:
         total, plans = store.list_plans(args.limit, args.offset)
     finally:
@@ -194,7 +214,7 @@ def _num(value: Any) -> str:
 def _campaign_show(args: argparse.Namespace) -> int:
     from recommender.cli.answers import print_body
 
-    store = _store(args)
+    store = _store(args, create=False)
     try:
         if args.csv:
             from recommender.campaigns.export import csv_chunks
@@ -235,7 +255,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     from recommender.cli.commands import _load_model
 
     plan_format(args.out)
-    store = _store(args)
+    store = _store(args, create=False)
     model = refreshed_model(_load_model(args.model), store)
     plan = plan_next_wave(model, store, args.after, sent_waves=args.sent_waves,
                           waves=args.next_waves, seed=args.seed)

@@ -5,7 +5,10 @@ watching within the calibration horizon is ``calibration.p_at`` at their rank fr
 (``(rank - 1) / candidates``, 0 = best). Summed by place (``np.bincount``), with the film's
 existing viewers, that gives each place's expected viewers; one matrix-vector product, one sort
 and two grouped sums, no loop over users. Places with fewer users than the minimum cell size
-(``RECOMMENDER_MIN_CELL``, default 10) are merged into ``"other"``.
+(``RECOMMENDER_MIN_CELL``, default 10) are merged into ``"other"``. Users with no value of
+the attribute are in no place: they are counted apart (``users_without_place``, with their
+viewers and expected demand), never merged with a real place, and the shares, the indices and
+the screens cover the places only.
 
 A film with no history (cold start) is scored with ``query.audience.cold_start_vector``; its
 probabilities use the calibration of the known film nearest to that vector (cosine).
@@ -44,6 +47,12 @@ UNITS = {
     "screens": "screens (or showtimes) allocated in proportion to expected_total, "
                "largest remainder, capped by each cinema's screens when by=cinema and a "
                "cinemas.csv is loaded",
+    "totals": "the body's users, viewers, expected_new and expected_total are sums over the "
+              "places (users with a place only)",
+    "users_without_place": "users with no value of the attribute (e.g. new users from campaign "
+                           "events, with no attributes), counted apart and not in any place; "
+                           "their viewers and expected demand (users) are null when they are "
+                           "fewer than min_cell",
 }
 
 
@@ -128,8 +137,10 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     if m < 1:
         raise InvalidParameterError(f"min_cell must be >= 1, got {m}")
     k = len(groups.labels)
-    new = np.bincount(groups.codes, weights=p, minlength=k)
-    seen = np.bincount(groups.codes[np.asarray(viewers, np.int64)], minlength=k)
+    new_all = groups.per_place(weights=p)
+    seen_all = groups.per_place(np.asarray(viewers, np.int64))
+    new, seen = new_all[:k], seen_all[:k]
+    nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m)
     merge = merged_cells(groups.users, m, always=groups.labels == OTHER)
     keep = np.flatnonzero(~merge)
     labels = groups.labels[keep].tolist()
@@ -148,9 +159,10 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     n_view, exp_new = pooled(seen), pooled(new)
     total = n_view + exp_new
     share = total / total.sum() if total.sum() > 0 else np.zeros(len(total))
-    user_share = users / users.sum()
+    user_share = users / users.sum() if users.sum() > 0 else np.zeros(len(total))
     viewing_share = viewing / viewing.sum() if viewing.sum() > 0 else np.zeros(len(total))
-    alloc, capacity, capped_by = _screens(groups, keep, merge, total, screens, cinemas)
+    alloc, capacity, capped_by, warning = _screens(groups, keep, merge, total, screens,
+                                                   cinemas)
     # largest first; "other" last
     order = np.lexsort((np.array(labels), -total))
     if merge.any():
@@ -183,8 +195,9 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
         "horizon": calibration.horizon(model.calibration),
         "screens": None if screens is None else {
             "total": int(screens), "capped_by": capped_by,
-            "capacity": None if capacity is None else int(capacity.sum())},
+            "capacity": None if capacity is None else int(capacity.sum()), "warning": warning},
         "places": rows,
+        "users_without_place": nowhere,
         "units": UNITS,
     }
 
@@ -196,13 +209,31 @@ def _index(share: NDArray[np.float64], base: NDArray[np.float64]) -> list[float 
     return [v if k else None for v, k in zip(values, ok.tolist(), strict=True)]
 
 
+def _without_place(users: int, viewers: float, expected_new: float, min_cell: int
+                   ) -> dict[str, Any]:
+    """The users with no place value, apart from the breakdown (figures hidden under
+    ``min_cell`` users, as for any cell)."""
+    hide = users < min_cell
+    return {"users": int(users),
+            "viewers": None if hide else int(viewers),
+            "expected_new": None if hide else round(float(expected_new), 3),
+            "expected_total": None if hide else round(float(viewers + expected_new), 3)}
+
+
+NO_CINEMAS = ("no cinema table (cinemas.csv) was found for this model, so the allocation is "
+              "not capped by each cinema's screens: give one with --cinemas (the service: "
+              "RECOMMENDER_CINEMAS), or retrain from a data folder holding cinemas.csv")
+
+
 def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool_],
              total: NDArray[np.float64], screens: int | None, cinemas: Cinemas | None
-             ) -> tuple[NDArray[np.int64] | None, NDArray[np.int64] | None, str | None]:
+             ) -> tuple[NDArray[np.int64] | None, NDArray[np.int64] | None, str | None,
+                        str | None]:
     if screens is None:
-        return None, None, None
+        return None, None, None, None
     capacity: NDArray[np.int64] | None = None
     capped_by = None
+    warning = NO_CINEMAS if groups.by == CINEMA and cinemas is None else None
     if groups.by == CINEMA and cinemas is not None:
         per_label = cinemas.screens_of(groups.labels)
         capacity = per_label[keep]
@@ -210,4 +241,4 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])
         capped_by = (f"{CINEMAS_FILE}: {len(cinemas)} cinemas, "
                      f"{int(cinemas.screens.sum())} screens")
-    return largest_remainder(total, screens, capacity), capacity, capped_by
+    return largest_remainder(total, screens, capacity), capacity, capped_by, warning

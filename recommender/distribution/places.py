@@ -3,17 +3,24 @@
 ``place_groups(model, by)`` checks ``by`` (a place attribute the model's users have) and codes
 every user by its value once per model and attribute (kept while the model lives), with each
 place's users and training interactions, so a film's demand by place is one ``np.bincount``.
+A user whose value is empty (e.g. one who arrived through campaign events, with no attributes)
+is in no place: coded ``len(labels)``, counted apart, never pooled with a real place.
 
-``cinemas_for(...)`` finds the ``cinemas.csv`` that caps ``by=cinema`` allocations: the file
-given (``--cinemas`` / ``RECOMMENDER_CINEMAS``), else ``cinemas.csv`` in the model folder,
-else ``cinemas.csv`` beside the training data (the folder named in the model's
-``meta.json``, ``data.source``), else none (allocations are not capped). Training does not
-copy the file into the model folder: copy it there to ship a model with its cinemas.
+``cinemas_for(...)`` finds the ``cinemas.csv`` that caps ``by=cinema`` allocations, first
+found of: the file given (``--cinemas`` / ``RECOMMENDER_CINEMAS``); the model's own copy
+(``recommender train`` copies the data folder's ``cinemas.csv`` into the model version, with
+its checksum, so it travels with the model); ``cinemas.csv`` in the model folder (copied there
+by hand); and, for models trained before that copy, ``cinemas.csv`` beside the training data
+named in ``meta.json``'s ``data.source`` (without the `` + N events from ...`` suffix of a
+model trained with ``--events``); a relative source is taken from the current working
+directory, as training took it. None found: allocations are not capped, and the answer says
+so (``screens.warning``).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 import weakref
 from dataclasses import dataclass
@@ -24,21 +31,31 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMAS_FILE, PLACE_ATTRIBUTES, Cinemas, read_cinemas
+from recommender.model import layout
 from recommender.model.model import Model
-
-UNKNOWN = "unknown"
-"""The label of users whose place attribute is empty."""
 
 
 @dataclass(frozen=True)
 class PlaceGroups:
-    """Users coded by one place attribute: ``labels[codes[u]]`` is user u's place."""
+    """Users coded by one place attribute: ``labels[codes[u]]`` is user u's place, and
+    ``codes[u] == len(labels)`` for a user without one (``unplaced_users`` of them, with
+    ``unplaced_viewing`` training interactions). ``users`` and ``viewing`` are per place."""
 
     by: str
     labels: NDArray[np.str_]
     codes: NDArray[np.intp]
     users: NDArray[np.int64]
     viewing: NDArray[np.int64]
+    unplaced_users: int = 0
+    unplaced_viewing: int = 0
+
+    def per_place(self, users: NDArray[np.integer] | None = None,
+                  weights: NDArray[np.floating] | None = None) -> NDArray[np.float64]:
+        """Counts (or ``weights`` summed) per place over ``users`` (default all), then the
+        users without a place in one last slot: ``len(labels) + 1`` values."""
+        codes = self.codes if users is None else self.codes[np.asarray(users, np.int64)]
+        return np.bincount(codes, weights=weights, minlength=len(self.labels) + 1
+                           ).astype(np.float64)
 
 
 _CACHE: dict[tuple[int, str], tuple[weakref.ref[Model], PlaceGroups]] = {}
@@ -79,14 +96,20 @@ def place_groups(model: Model, by: str) -> PlaceGroups:
             return hit[1]
     values = np.asarray(model.user_table.attributes[by], dtype=str)
     labels, codes = np.unique(values, return_inverse=True)
-    labels = np.where(labels == "", UNKNOWN, labels).astype(str)
-    users = np.bincount(codes, minlength=len(labels)).astype(np.int64)
-    viewing = np.bincount(codes, weights=model.user_counts(),
-                          minlength=len(labels)).astype(np.int64)
-    groups = PlaceGroups(by, labels, codes.astype(np.intp), users, viewing)
+    codes = codes.astype(np.intp).ravel()
+    blank = np.char.strip(labels) == ""
+    if blank.any():  # users without a place: recode them to the slot after the places
+        new_code = np.cumsum(~blank) - 1
+        new_code[blank] = int((~blank).sum())
+        labels, codes = labels[~blank], new_code[codes].astype(np.intp)
+    k = len(labels)
+    users = np.bincount(codes, minlength=k + 1).astype(np.int64)
+    viewing = np.bincount(codes, weights=model.user_counts(), minlength=k + 1).astype(np.int64)
+    groups = PlaceGroups(by, labels.astype(str), codes, users[:k], viewing[:k],
+                         int(users[k]), int(viewing[k]))
     with _LOCK:
-        for k in [k for k, (ref, _) in _CACHE.items() if ref() is None]:
-            del _CACHE[k]
+        for gone in [g for g, (ref, _) in _CACHE.items() if ref() is None]:
+            del _CACHE[gone]
         _CACHE[key] = (weakref.ref(model), groups)
     return groups
 
@@ -99,12 +122,7 @@ def cinemas_for(model: Model, model_path: str | os.PathLike[str] | None = None,
     """The cinema table for ``model`` (see the module docstring), read once per file version."""
     path: Path | None = Path(explicit) if explicit else None
     if path is None:
-        candidates = [Path(model_path) / CINEMAS_FILE] if model_path else []
-        source = str((model.meta.get("data") or {}).get("source") or "")
-        if source:
-            src = Path(source)
-            candidates.append((src if src.is_dir() else src.parent) / CINEMAS_FILE)
-        path = next((c for c in candidates if c.is_file()), None)
+        path = next((c for c in cinema_candidates(model, model_path) if c.is_file()), None)
         if path is None:
             return None
     try:
@@ -120,3 +138,21 @@ def cinemas_for(model: Model, model_path: str | os.PathLike[str] | None = None,
             _CINEMAS.clear()  # one table at a time: a new version replaces the old
             _CINEMAS[key] = hit
     return hit
+
+
+def cinema_candidates(model: Model, model_path: str | os.PathLike[str] | None = None
+                      ) -> list[Path]:
+    """Where ``cinemas_for`` looks, in order, when no file is given (module docstring)."""
+    out: list[Path] = []
+    if model_path:
+        try:
+            out.append(layout.resolve(model_path) / CINEMAS_FILE)  # the copy made at training
+        except (OSError, ValueError):
+            pass
+        out.append(Path(model_path) / CINEMAS_FILE)
+    source = str((model.meta.get("data") or {}).get("source") or "")
+    source = re.sub(r" \+ \d+ events from .*$", "", source, flags=re.S).strip()
+    if source:
+        src = Path(source)
+        out.append((src if src.is_dir() else src.parent) / CINEMAS_FILE)
+    return list(dict.fromkeys(out))

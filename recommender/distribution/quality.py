@@ -88,7 +88,7 @@ def _genre_share(model: Model, groups: PlaceGroups, genres: set[str],
     same = np.array([bool(s & genres) for s in genre_sets]) if genres else \
         np.ones(model.n_films, np.bool_)
     views = model.seen_by_film[np.flatnonzero(same)].indices
-    return _share(np.bincount(groups.codes[views], minlength=len(groups.labels)))
+    return _share(groups.per_place(views)[:len(groups.labels)])
 
 
 def _compare(model: Model, by: str, film_ids: NDArray[np.str_], test_users: NDArray[np.str_],
@@ -107,8 +107,7 @@ def _compare(model: Model, by: str, film_ids: NDArray[np.str_], test_users: NDAr
     corr: dict[str, list[float]] = {}
     for film in films.tolist():
         start = int(np.searchsorted(f, film))
-        realised = _share(np.bincount(groups.codes[u[start:start + per_film[film]]],
-                                      minlength=k))
+        realised = _share(groups.per_place(u[start:start + per_film[film]])[:k])
         shares = {**forecasts(film), **fixed,
                   "genre_viewing": _genre_share(model, groups, genres_of(film), genre_sets)}
         for name, s in shares.items():
@@ -145,8 +144,8 @@ def forecast_quality(model: Model, by: str, test_users: NDArray[np.str_],
     def forecasts(film: int) -> dict[str, NDArray[np.float64]]:
         scores = model.user_factors @ np.asarray(model.film_factors[film])
         p = film_probabilities(model, scores, film, model.film_viewers(film))
-        past = np.bincount(groups.codes[model.film_viewers(film)], minlength=k)
-        new = np.bincount(groups.codes, weights=p, minlength=k)
+        past = groups.per_place(model.film_viewers(film))[:k]
+        new = groups.per_place(weights=p)[:k]
         return {"forecast": _share(new + past), "forecast_new": _share(new),
                 "film_viewers": _share(past)}
 
@@ -172,7 +171,7 @@ def cold_start_quality(model: Model, by: str, test_users: NDArray[np.str_],
 
     def forecasts(film: int) -> dict[str, NDArray[np.float64]]:
         p, _ = cold_start_probabilities(model, (), film_genres[film])
-        return {"forecast": _share(np.bincount(groups.codes, weights=p, minlength=k))}
+        return {"forecast": _share(groups.per_place(weights=p)[:k])}
 
     return _compare(model, by, film_ids, test_users, test_films, min_new, max_films,
                     lambda film: set(film_genres[film]), forecasts)

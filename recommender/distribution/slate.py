@@ -106,7 +106,7 @@ def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_
     for j, f in enumerate(np.asarray(idx).tolist()):
         scores = model.user_factors @ np.asarray(model.film_factors[f])
         p = film_probabilities(model, scores, f, model.film_viewers(f))
-        per_label = np.bincount(groups.codes, weights=p, minlength=len(groups.labels))
+        per_label = groups.per_place(weights=p)  # the last slot: users without a cinema
         demand[:, j] = np.where(hit, per_label[where], 0.0)
     return demand, np.where(hit, groups.users[where], 0).astype(np.int64)
 
@@ -171,11 +171,18 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "min_cell": m,
         "allocation": rows,
         "units": {
-            "screens": "screens given to the film at the cinema",
+            "screens": "screens given to the film at the cinema (allocation rows); at the top, "
+                       "all the cinemas' screens",
             "expected_new": "users of the cinema (their most visited) expected to watch the film "
                             "within the calibration horizon (null: fewer users than min_cell)",
-            "objective": "total |screens - target| over cinemas and films, the target sharing "
-                         "each cinema's screens in proportion to expected_new",
+            "objective": "screens: the total absolute deviation sum |screens - target| over "
+                         "cinemas and films (0 = every film gets exactly its target), the "
+                         "target sharing each cinema's screens in proportion to expected_new",
+            "films.screens": "screens given to the film over all cinemas",
+            "films.expected_new": "users expected to watch the film within the calibration "
+                                  "horizon, over all cinemas' users",
+            "cinemas": "cinemas in the screens file",
+            "min_cell": "users: a cinema with fewer has its expected_new hidden (null)",
         },
         "objective": round(float(np.abs(x - _targets(demand, cinemas.screens)).sum()), 6),
     }

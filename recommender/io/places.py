@@ -107,3 +107,15 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     return Cinemas(np.asarray(ids, dtype=str), np.asarray(values[CITY], dtype=str),
                    np.asarray(values[REGION], dtype=str), np.asarray(numbers[SCREENS], np.int64),
                    np.asarray(numbers[SEATS], np.int64), str(p))
+
+
+def cinemas_beside(data: str | os.PathLike[str]) -> Path | None:
+    """The ``cinemas.csv`` of the training data ``data`` (in the folder, or beside the file),
+    read once to check it (``DataError`` names the file and line); None when there is none.
+    ``recommender train`` copies it into the model."""
+    d = Path(data)
+    path = (d if d.is_dir() else d.parent) / CINEMAS_FILE
+    if not path.is_file():
+        return None
+    read_cinemas(path)
+    return path.resolve()

@@ -20,6 +20,9 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
     user_segments.npy      (n_users,) int16
     segments.json          segment descriptions
     calibration.json       calibrated p: model, per-film counts, horizon (see calibration.py)
+    cinemas.csv            optional (``save(..., extra=...)``): the training data's cinema
+                           table, copied by ``recommender train``; checked and published as
+                           any other file
 
 Every file is flushed to disk before the version becomes current, so a crash or a SIGKILL
 at any point leaves the previous model or the new one (tests/model/test_artifact_layout.py
@@ -61,10 +64,11 @@ REQUIRED = (
 )
 
 
-def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP) -> Path:
+def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
+         extra: dict[str, Path] | None = None) -> Path:
     """Write ``model`` as a new version of the model folder ``path`` and make it the current
     one (created if missing; a flat folder is migrated); returns the path. Keeps the newest
-    ``keep`` versions."""
+    ``keep`` versions. ``extra`` ({file name: source file}) copies files into the version."""
     dest = _writable(path)
     # one index dtype for indptr and indices, so scipy wraps the memory-mapped arrays as they are
     idx = np.int32 if model.seen.nnz < 2**31 - 1 else np.int64
@@ -90,6 +94,10 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP) ->
             files[f"{name}.npy"] = _write(tmp / f"{name}.npy", _npy(arr))
         files["segments.json"] = _write(tmp / "segments.json", _json(model.segments.info))
         files["calibration.json"] = _write(tmp / "calibration.json", _json(model.calibration))
+        for name, source in (extra or {}).items():
+            if name in files or name == META or Path(name).name != name:
+                raise ArtifactError(f"{name!r} cannot be added to a model folder")
+            files[name] = _write(tmp / name, _bytes(source.read_bytes()))
         meta = {k: v for k, v in model.meta.items() if k != FILES}
         meta["user_attributes"] = sorted(model.user_table.attributes)
         meta["factors"] = int(model.user_factors.shape[1])
@@ -140,6 +148,10 @@ def _writable(path: str | os.PathLike[str]) -> Path:
 
 def _npy(arr: NDArray[Any]) -> Callable[[IO[bytes]], Any]:
     return lambda f: np.save(f, arr, allow_pickle=False)
+
+
+def _bytes(data: bytes) -> Callable[[IO[bytes]], Any]:
+    return lambda f: f.write(data)
 
 
 def _json(obj: Any) -> Callable[[IO[bytes]], Any]:

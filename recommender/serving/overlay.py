@@ -24,11 +24,14 @@ films, ``x = (YtY + reg I + sum_i (c_i - 1) y_i y_i^T)^-1 sum_i c_i y_i``, solve
 users at once. Values follow the model's weighting; interactions the model was trained on count
 as one view each (the model keeps their structure, not their weight), which is exact for the
 binary and bm25 schemes (the default is binary). Models other than ALS are not refreshed: their
-new interactions are excluded, but vectors stay and new users get none.
+new interactions are excluded, but vectors stay and new users get none. A fold-in that comes
+out non-finite (absurd weights) is refused: the user keeps their previous vector (a new user
+the zero vector), it is counted in ``describe()`` and logged once per overlay.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
@@ -42,6 +45,7 @@ from recommender.io.ids import IdMap
 from recommender.model.model import Model, Segments
 from recommender.serving.engine import Engine
 
+log = logging.getLogger(__name__)
 PAIRS_PER_CHUNK = 1 << 18  # padded (user, film) slots per fold-in step (bounds memory)
 
 
@@ -145,6 +149,7 @@ class Overlay:
         self._uf: NDArray[np.float32] | None = None      # vectors of the last derived model
         self._dirty: list[NDArray[np.int64]] = []        # users with events since then
         self.refresh_vectors = str(base.meta.get("model", "als")) == "als"
+        self.refused_vectors = 0                         # non-finite fold-ins not installed
 
     def apply(self, user_ids: NDArray[np.str_], film_ids: NDArray[np.str_],
               weights: NDArray[np.floating], seq: int) -> None:
@@ -184,6 +189,7 @@ class Overlay:
                 "events_applied": self.applied, "users_refreshed": int(len(np.unique(u))),
                 "new_users": len(self.new_ids),
                 "events_for_unknown_films": self.unknown_film_events,
+                "non_finite_vectors_refused": self.refused_vectors,
                 "vectors": "fold-in (ALS user step)" if self.refresh_vectors else
                 "unchanged (fold-in is the ALS step; this model is not ALS)"}
 
@@ -220,8 +226,18 @@ class Overlay:
             if self._yty is None:
                 self._yty = gram(base.film_factors)
             conf = confidence_of(base, counts[touched], seen)
-            uf[touched] = fold_in(base.film_factors, conf,
-                                  float(params.get("regularization", 0.0)), self._yty)
+            # a row with a non-finite confidence would poison its solve: left out, refused
+            bad_rows = np.unique(np.repeat(np.arange(len(touched)), np.diff(conf.indptr))[
+                ~np.isfinite(conf.data)])
+            conf.data[~np.isfinite(conf.data)] = 0.0
+            conf.eliminate_zeros()
+            with np.errstate(all="ignore"):
+                fresh = fold_in(base.film_factors, conf,
+                                float(params.get("regularization", 0.0)), self._yty)
+            finite: NDArray[np.bool_] = np.asarray(np.isfinite(fresh).all(axis=1), bool)
+            finite[bad_rows] = False
+            uf[touched[finite]] = fresh[finite]
+            self._refuse(int((~finite).sum()), np.asarray(touched[~finite], np.int64))
         self._uf = uf
         users = (base.users if n == n_base else
                  IdMap(pa.concat_arrays([pa.array(base.users.ids.tolist(), pa.string()),
@@ -232,6 +248,16 @@ class Overlay:
                        seen_by_film=seen.T.tocsr(), segments=self._segments(uf),
                        user_table=self._user_table(users), meta=meta, _user_norms=None,
                        _max_user_norm=None)
+
+    def _refuse(self, n: int, users: NDArray[np.int64]) -> None:
+        """Count (and log, the first time) fold-ins refused for being non-finite."""
+        if n == 0:
+            return
+        if self.refused_vectors == 0:
+            log.warning("fold-in gave a non-finite taste vector for %d user(s) (first: index "
+                        "%d); their previous vectors are kept (logged once per overlay)", n,
+                        int(users[0]))
+        self.refused_vectors += n
 
     def _segments(self, uf: NDArray[np.float32]) -> Segments:
         labels = np.asarray(self.base.segments.labels)

@@ -30,7 +30,7 @@ from recommender.errors import UnknownFilmError
 from service.access_log import record_export
 from service.deps import EngineDep
 from service.routes import INVALID, NOT_FOUND
-from service.schemas import Error
+from service.schemas import MAX_OFFSET, Error
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -131,7 +131,7 @@ def plan(body: PlanRequest, request: Request, engine: EngineDep) -> dict[str, An
             summary="Stored plans, newest first")
 def list_plans(request: Request,
                limit: Annotated[int, Query(ge=1, le=1000, description="plans per page")] = 100,
-               offset: Annotated[int, Query(ge=0, description="plans to skip")] = 0
+               offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="plans to skip")] = 0
                ) -> dict[str, Any]:
     total, plans = campaign_store(request).list_plans(limit, offset)
     return {"total": total, "plans": plans}

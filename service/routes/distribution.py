@@ -52,8 +52,18 @@ class PlaceDemand(BaseModel):
 
 class ScreenAllocation(BaseModel):
     total: int
-    capped_by: str | None
+    capped_by: str | None = Field(description="the cinema table that capped the allocation "
+                                              "(null: not capped)")
     capacity: int | None
+    warning: str | None = Field(None, description="by=cinema without a cinema table: the "
+                                                  "allocation is not capped, and why")
+
+
+class WithoutPlace(BaseModel):
+    users: int = Field(description="users with no value of the attribute, in no place")
+    viewers: int | None = Field(description="null under min_cell users")
+    expected_new: float | None
+    expected_total: float | None
 
 
 class ColdStartInput(BaseModel):
@@ -75,6 +85,8 @@ class Distribution(BaseModel):
     horizon: dict[str, object]
     screens: ScreenAllocation | None
     places: list[PlaceDemand]
+    users_without_place: WithoutPlace = Field(description="users outside the breakdown: no "
+                                                          "place value, never merged into one")
     units: dict[str, str] = Field(description="what each number counts, and its source")
     cold_start: ColdStartInput | None = None
 

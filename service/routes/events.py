@@ -19,7 +19,14 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from recommender.campaigns.events import MAX_ID_LENGTH, EventBatch, max_sequence, record_events
+from recommender.campaigns.events import (
+    MAX_ID_LENGTH,
+    MAX_WEIGHT,
+    EventBatch,
+    EventConflictError,
+    max_sequence,
+    record_events,
+)
 from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import UnknownPlanError
@@ -82,7 +89,7 @@ class EventIn(BaseModel):
     film_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
                          description="the film bought or watched")
     timestamp: int = Field(ge=0, le=2**53 - 1, description="when, in unix seconds")
-    weight: float = Field(1.0, gt=0, allow_inf_nan=False,
+    weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much (1 = one ticket or view)")
 
     @field_validator("timestamp", "weight", mode="before")
@@ -117,7 +124,9 @@ class EventsStatus(BaseModel):
                                                 "new events, new users, events applied")
 
 
-@router.post("/events", response_model=EventsStored, responses={**INVALID},
+@router.post("/events", response_model=EventsStored, responses={
+    **INVALID, 409: {"model": Error, "description": "an event_id already recorded with a "
+                     "different payload: nothing of the batch was stored"}},
              summary="Record a batch of events (tickets, views), durably, before answering")
 def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     settings = request.app.state.service.settings
@@ -129,7 +138,10 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     batch = EventBatch([e.event_id for e in ev], [e.user_id for e in ev],
                        [e.film_id for e in ev], [e.timestamp for e in ev],
                        [e.weight for e in ev])
-    stored, duplicates, seq = record_events(campaign_store(request), batch)
+    try:
+        stored, duplicates, seq = record_events(campaign_store(request), batch)
+    except EventConflictError as e:
+        raise HTTPException(409, str(e)) from None
     sync = getattr(request.app.state, "events_sync", None)
     if sync is not None:
         sync.wake()  # this worker looks at once; the others at their next poll
@@ -150,10 +162,15 @@ def events_status(request: Request) -> dict[str, Any]:
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
            window_days: Annotated[float, Query(gt=0, le=3650, description=(
-               "count conversions this many days after the plan's start"))] = 30.0
+               "count conversions this many days after the plan's start"))] = 30.0,
+           sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
+               "waves 1..N of the plan that were sent: only they are reported (default: "
+               "the sent_waves of a next wave planned after it, else all the plan's "
+               "waves)"))] = None
            ) -> dict[str, Any]:
     try:
-        return campaign_report(campaign_store(request), plan_id, window_days)
+        return campaign_report(campaign_store(request), plan_id, window_days,
+                               sent_waves=sent_waves)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
 

@@ -137,7 +137,12 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
     o = body["overall"]
     assert (o["targets"], o["target_conversions"], o["controls"], o["control_conversions"]) \
         == (5, 2, 3, 1)
-    assert o["predicted_target_conversions"] == 1.25
+    # five targets at p = 0.25 over the 14-day horizon, stretched to 30 days (k = 30 / 14
+    # without an activity curve): 5 x (1 - 0.75 ** (30 / 14)), by hand
+    assert math.isclose(o["predicted_target_conversions"], 5 * (1 - 0.75 ** (30 / 14)),
+                        abs_tol=1e-4)
+    assert body["predicted"]["horizon_days"] == 14 and "14 to 30 days" in body["note"]
+    assert math.isclose(body["predicted"]["factor"], 30 / 14, rel_tol=1e-5)
     assert [w["wave"] for w in body["waves"]] == [1, 2] and body["waves"][1]["targets"] == 2
     assert [(w["wave"], w["targets"]) for w in a["waves"]] == [(1, 1), (2, 2)]
     assert "Newcombe" in body["method"]["absolute_uplift"]

@@ -508,4 +508,5 @@ def test_lookalike_and_cold_start_take_a_tier(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(capsys, "cold-start", model_dir, "--like", fid, "--tier", "core",
                        "--json")
     assert code == 0
-    assert json.loads(out) == cold_start_audience(model, [fid], tier="core").to_json()
+    assert json.loads(out) == {**cold_start_audience(model, [fid], tier="core").to_json(),
+                               "unknown_film_ids": []}

@@ -72,6 +72,10 @@ def test_summary(client: TestClient, model_dir: Path,
     code, out, _ = run(capsys, "summary", model_dir, "00002")
     body = http.json()
     assert code == 0 and "core" in out
+    # the probability horizon is printed next to the expected conversions
+    days, text = body["horizon"]["days"], body["horizon"]["description"]
+    assert (f"conversion within {days:g} days" if days else "conversion (horizon below)") in out
+    assert f"conversion = the tier's mean {text.split(';')[0]}" in out
     assert all(s["label"] in out for s in body["segments"])
     assert "film" in bad_input(capsys, "summary", model_dir, "no such film")
 

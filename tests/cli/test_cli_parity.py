@@ -111,6 +111,8 @@ def test_campaign_list_and_show(client: TestClient, store: str, plans: list[str]
     assert client.get("/campaigns/plan-nope").status_code == 404
     assert "plan-nope" in bad_input(capsys, "campaign", "show", "plan-nope", "--store", store)
     assert "limit" in bad_input(capsys, "campaign", "list", "--store", store, "--limit", 1001)
+    code, out, _ = run(capsys, "campaign", "list", "--help")  # a sub-command's defaults too
+    assert code == 0 and "(default: 100)" in out and "(default: 0)" in out
 
 
 def test_campaign_rows_csv(client: TestClient, store: str, plans: list[str],
@@ -193,3 +195,60 @@ def test_cold_start_segment_by_label(answers: TestClient, model_dir: Path,
     assert line == f"error: {r.json()['detail']}"
     r = answers.post("/audiences/cold-start", json={"genres": [GENRES[0]], "segment": True})
     assert r.status_code == 422
+
+
+def test_print_body_writes_floats_as_a_response_model_route_does(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The answers' routes return dicts through a response model, which FastAPI writes with
+    pydantic's serializer: `0.000039`, `5e-7`, where `json.dumps` writes `3.9e-05`, `5e-07`
+    (a cold-start page of the demo model holds such scores)."""
+    import json
+
+    from fastapi import FastAPI
+    from pydantic import BaseModel
+
+    from recommender.cli.answers import print_body
+
+    class Body(BaseModel):
+        values: list[float]
+        extra: dict[str, Any]
+
+    app = FastAPI()
+    body = {"values": [3.9e-05, 5e-07, 0.1, 100.0, 1e16, 1 / 3],
+            "extra": {"gap": 7.772020123969161e-08, "é": [1e-5]}}
+
+    @app.get("/x", response_model=Body)
+    def x() -> dict[str, Any]:
+        return body
+
+    http = TestClient(app).get("/x").content.decode()
+    print_body(body)
+    assert capsys.readouterr().out == http + "\n"
+    assert json.dumps(body, separators=(",", ":"), ensure_ascii=False) != http  # the trap
+
+
+def test_cold_start_and_lookalike_tables_write_values_as_the_csv(
+        answers: TestClient, model_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The text tables of cold-start and lookalike show each value as the JSON body and the
+    audience CSV write it (render.column_text): a beyond-the-rings user's tier is empty."""
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("u4\nu8\n", encoding="utf-8")
+    for argv, http in (
+            (["cold-start", model_dir, "--genre", GENRES[2], "--k", 3, "--offset", 150],
+             answers.post("/audiences/cold-start", json={"genres": [GENRES[2]], "k": 3,
+                                                         "offset": 150})),
+            (["lookalike", model_dir, "--seeds", seeds, "--k", 3],
+             answers.post("/audiences/lookalike", json={"seed_user_ids": ["u4", "u8"],
+                                                        "k": 3}))):
+        code, out, _ = run(capsys, *argv)
+        assert code == 0
+        lines = out.splitlines()
+        head = lines.index(next(x for x in lines if x.startswith("rank")))
+        rows = [x.split() for x in lines[head + 2:]]
+        users = http.json()["users"]
+        assert len(rows) == len(users) == 3
+        for row, user in zip(rows, users, strict=True):
+            assert row[:4] == [str(user["rank"]), user["user_id"], repr(user["score"]),
+                               repr(user["percentile"])]
+            assert (row[4] == user["tier"]) if user["tier"] else row[4] == str(user["segment"])

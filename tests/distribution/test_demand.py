@@ -11,6 +11,7 @@ import pytest
 from helpers import brute_order, dense_seen, synthetic_model
 
 from recommender.distribution.demand import (
+    NO_CINEMAS,
     cold_start_demand,
     demand_by_place,
     film_probabilities,
@@ -46,11 +47,11 @@ def brute(model: Model, f: int, by: str) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     values = model.user_table.attributes[by]
     for u in range(model.n_users):
-        row = out.setdefault(str(values[u]) or "unknown", {"users": 0, "viewers": 0, "new": 0.0})
+        row = out.setdefault(str(values[u]), {"users": 0, "viewers": 0, "new": 0.0})
         row["users"] += 1
         row["viewers"] += int(seen[u])
     for i, u in enumerate(cand.tolist()):
-        out[str(values[u]) or "unknown"]["new"] += float(p[i])
+        out[str(values[u])]["new"] += float(p[i])
     return out
 
 
@@ -135,16 +136,55 @@ def test_min_cell_from_the_environment(model: Model, monkeypatch: pytest.MonkeyP
         demand_by_place(model, film, "cinema")
 
 
-def test_empty_place_value_is_unknown(model: Model) -> None:
-    got = rows(demand_by_place(model, str(model.films.ids[2]), "city", min_cell=1))
-    assert set(got) == {"Big", "unknown"} and got["unknown"]["users"] == 58
+def test_users_without_a_place_are_apart_and_never_merged() -> None:
+    # the review's case: a handful of users without a region (new users from events) next to
+    # real regions; they used to form a tiny "unknown" cell that the minimum cell rule merged
+    # with the smallest real region, swallowing it into "other"
+    m = synthetic_model(n_users=200, n_films=30, seed=8)
+    sizes = {"North": 100, "East": 60, "South": 36, "": 4}
+    values = np.repeat(list(sizes), list(sizes.values()))
+    m.user_table.attributes["region"] = np.random.default_rng(2).permutation(values).astype(str)
+    f = 3
+    truth = brute(m, f, "region")
+    body = demand_by_place(m, str(m.films.ids[f]), "region", min_cell=10)
+    got = rows(body)
+    assert set(got) == {"North", "East", "South"} and body["merged_places"] == 0
+    for place, row in got.items():
+        assert row["users"] == truth[place]["users"] == sizes[place]
+        assert row["viewers"] == truth[place]["viewers"]
+        assert row["expected_new"] == pytest.approx(truth[place]["new"], abs=1e-3)
+    assert body["users"] == 196 and sum(r["share"] for r in body["places"]) == pytest.approx(1)
+    # 4 users: counted, their figures hidden like any cell under min_cell
+    assert body["users_without_place"] == {"users": 4, "viewers": None, "expected_new": None,
+                                           "expected_total": None}
+    shown = demand_by_place(m, str(m.films.ids[f]), "region", min_cell=3)["users_without_place"]
+    assert shown["users"] == 4 and shown["viewers"] == truth[""]["viewers"]
+    assert shown["expected_new"] == pytest.approx(truth[""]["new"], abs=1e-3)
+    assert shown["expected_total"] == pytest.approx(truth[""]["viewers"] + truth[""]["new"],
+                                                    abs=2e-3)
+    # a real small place is still merged, and only with real places
+    small = demand_by_place(m, str(m.films.ids[f]), "region", min_cell=40)
+    assert {r["place"]: r["users"] for r in small["places"]} == {"North": 100,
+                                                                  "other": 60 + 36}
+    assert small["users_without_place"]["users"] == 4
+    # screens go to the places only
+    alloc = demand_by_place(m, str(m.films.ids[f]), "region", screens=7, min_cell=10)
+    assert sum(r["screens"] for r in alloc["places"]) == 7
+
+
+def test_cinema_screens_without_a_table_say_so(model: Model) -> None:
+    body = demand_by_place(model, str(model.films.ids[1]), "cinema", screens=15)
+    assert body["screens"]["capped_by"] is None and body["screens"]["capacity"] is None
+    assert body["screens"]["warning"] == NO_CINEMAS
+    assert sum(r["screens"] for r in body["places"]) == 15
 
 
 def test_screens_sum_to_n_and_follow_demand(model: Model) -> None:
     body = demand_by_place(model, str(model.films.ids[9]), "region", screens=17)
     places = body["places"]
     assert sum(r["screens"] for r in places) == 17
-    assert body["screens"] == {"total": 17, "capped_by": None, "capacity": None}
+    assert body["screens"] == {"total": 17, "capped_by": None, "capacity": None,
+                               "warning": None}  # caps (and their absence) by cinema only
     for r in places:  # largest remainder: each within one screen of its exact quota
         assert abs(r["screens"] - 17 * r["share"]) < 1.0 + 1e-6
 

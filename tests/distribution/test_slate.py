@@ -98,6 +98,18 @@ def test_plan_slate_on_a_model() -> None:
     totals = {f["film_id"]: f["screens"] for f in body["films"]}
     assert totals[films[0].film_id] >= 2 and totals[films[1].film_id] <= 4
     assert sum(totals.values()) == 10
+    # every number has a unit: the objective is in screens, and equals the deviation from the
+    # demand-proportional targets recomputed from the rows
+    numeric = {k for k, v in body.items() if isinstance(v, int | float)}
+    assert numeric <= set(body["units"]) and body["units"]["objective"].startswith("screens:")
+    assert {f"films.{k}" for k in ("screens", "expected_new")} <= set(body["units"])
+    demand = {(r["cinema_id"], r["film_id"]): r["expected_new"] for r in body["allocation"]}
+    shown = [c for c in ("c1", "c2") if all((c, f.film_id) in demand for f in films)]
+    assert shown  # c1 and c2 show their demand; the objective covers them and c3, c4 too
+    assert body["objective"] >= sum(
+        abs(r["screens"] - dict(c1=4, c2=3)[r["cinema_id"]] * r["expected_new"]
+            / sum(demand[(r["cinema_id"], f.film_id)] for f in films))
+        for r in body["allocation"] if r["cinema_id"] in shown) - 1e-3
 
 
 def test_ties_go_to_the_film_in_demand() -> None:

@@ -114,7 +114,9 @@ def run_schemathesis(base: str, headers: dict[str, str], examples: int, seed: in
         "seed": seed, "headers": headers,
         "generation": {"mode": "all", "max-examples": examples},
         "phases": {"stateful": {"enabled": stateful}}})
-    schema = schemathesis.openapi.from_url(f"{base}/openapi.json", config=config)
+    # with read keys the schema itself needs a key (it names the model's vocabularies)
+    schema = schemathesis.openapi.from_url(f"{base}/openapi.json", config=config,
+                                           headers=headers)
     requests, failures = 0, {}
     for event in schemathesis.engine.from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished | events.FuzzScenarioFinished):

@@ -135,7 +135,7 @@ def locked(root: Path) -> Iterator[TestClient]:
 
 def data_requests(c: TestClient) -> list[tuple[str, str, dict[str, Any] | None]]:
     """A request for every operation of the schema (ids filled with a known film and user)."""
-    spec = c.get("/openapi.json").json()
+    spec = c.get("/openapi.json", headers={"X-API-Key": READ_A}).json()
     out = []
     for path, item in spec["paths"].items():
         for method in item:
@@ -175,8 +175,10 @@ def test_health_is_open_without_model_details(locked: TestClient, root: Path) ->
     assert str(root) not in anonymous.text
     known = locked.get("/health", headers={"X-API-Key": READ_A}).json()
     assert known["model"]["path"] == str(root / "current")
-    for open_path in ("/metrics", "/openapi.json", "/docs"):
+    for open_path in ("/metrics", "/docs", "/redoc", "/studio/"):
         assert locked.get(open_path).status_code == 200, open_path
+    # the schema names the model's genres, segments and places: it needs a key
+    assert locked.get("/openapi.json").status_code == 401
 
 
 def test_unauthenticated_callers_learn_nothing_but_401(locked: TestClient) -> None:
@@ -227,7 +229,8 @@ def test_keys_are_never_logged_or_echoed(root: Path, caplog: pytest.LogCaptureFi
 
 def test_schema_declares_the_keys_when_they_are_configured(locked: TestClient, root: Path
                                                            ) -> None:
-    spec = locked.get("/openapi.json").json()
+    assert locked.get("/openapi.json").status_code == 401  # it names the model's vocabularies
+    spec = locked.get("/openapi.json", headers={"X-API-Key": READ_A}).json()
     schemes = spec["components"]["securitySchemes"]
     assert schemes["ReadKey"] == {"type": "apiKey", "in": "header", "name": "X-API-Key",
                                   "description": schemes["ReadKey"]["description"]}
@@ -236,6 +239,7 @@ def test_schema_declares_the_keys_when_they_are_configured(locked: TestClient, r
     assert "security" not in spec["paths"]["/health"]["get"]
     admin = spec["paths"]["/admin/reload"]["post"]
     assert {"401", "403", "409", "422"} <= set(admin["responses"])
+    assert {"401", "403"} <= set(spec["paths"]["/events"]["post"]["responses"])
     with client(root) as open_:
         spec = open_.get("/openapi.json").json()
     assert "401" not in spec["paths"]["/films/{film_id}/audience"]["get"]["responses"]
@@ -255,3 +259,32 @@ def test_server_env_settings(monkeypatch: pytest.MonkeyPatch, root: Path) -> Non
         r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": "next"})
         assert r.status_code == 200, r.text
     assert os.environ["RECOMMENDER_READ_KEYS"].startswith("env:")
+
+
+WRITE = "write-key-gamma-0003"
+
+
+def test_writes_need_a_write_key_once_keys_are_set(root: Path, tmp_path: Path) -> None:
+    """A read key reads but cannot write to the campaign store (events, plans, next waves);
+    a write key or the admin key can; with no key configured at all, writes stay open."""
+    event = {"events": [{"event_id": "e1", "user_id": "u3", "film_id": "00004",
+                         "timestamp": 1_700_000_000, "weight": 1.0}]}
+    plan = {"films": [{"film_id": "00004", "budget": 3}]}
+    store = str(tmp_path / "store.db")
+    with client(root, read_keys=f"ci:{READ_A}", write_keys=f"ingest:{WRITE}",
+                admin_key=ADMIN, store=store) as c:
+        for url, body in (("/events", event), ("/campaigns/plan", plan)):
+            assert c.post(url, json=body).status_code == 401
+            r = c.post(url, json=body, headers={"X-API-Key": READ_A})
+            assert r.status_code == 403 and "write key" in r.json()["detail"], r.text
+            assert c.post(url, json=body, headers={"X-API-Key": WRITE}).status_code == 200
+            assert c.post(url, json=body, headers=bearer(ADMIN)).status_code == 200
+        assert c.get("/campaigns", headers={"X-API-Key": READ_A}).status_code == 200
+        assert c.get("/campaigns", headers={"X-API-Key": WRITE}).status_code == 200
+    # write keys alone: reads stay open, writes need the key
+    with client(root, write_keys=WRITE, store=str(tmp_path / "store2.db")) as c:
+        assert c.get("/segments").status_code == 200
+        assert c.post("/events", json=event).status_code == 401
+        assert c.post("/events", json=event, headers={"X-API-Key": WRITE}).status_code == 200
+    with client(root, store=str(tmp_path / "store3.db")) as c:
+        assert c.post("/events", json=event).status_code == 200

@@ -26,6 +26,7 @@ from service.app import create_app
 from service.settings import Settings
 
 READ = "export-read-key-0001"
+WRITE = "export-write-key-0001"  # plans are written to the store: a write key makes them
 PSEUDO = "export-pseudonym-key-0123456789"
 
 
@@ -53,8 +54,8 @@ def make(model_dir: Path, **kw: Any) -> TestClient:
 
 @pytest.fixture()
 def locked(model_dir: Path, log_path: Path) -> Iterator[TestClient]:
-    with make(model_dir, read_keys=f"crm:{READ}", access_log=str(log_path),
-              pseudonym_key=PSEUDO) as c:
+    with make(model_dir, read_keys=f"crm:{READ}", write_keys=f"planner:{WRITE}",
+              access_log=str(log_path), pseudonym_key=PSEUDO) as c:
         yield c
 
 
@@ -162,11 +163,11 @@ def test_csv_download_neutralises_hostile_ids_and_titles(model_dir: Path) -> Non
 
 def test_plan_downloads_are_logged_and_neutralised(locked: TestClient, log_path: Path) -> None:
     key = {"X-API-Key": READ}
-    paths = locked.get("/openapi.json").json()["paths"]
+    paths = locked.get("/openapi.json", headers=key).json()["paths"]
     if "/campaigns/{plan_id}/plan.csv" not in paths:
         pytest.skip("no plan downloads in this app")
     film = hostile_model().films.ids[2]  # HOSTILE_FILM
-    r = locked.post("/campaigns/plan", headers=key,
+    r = locked.post("/campaigns/plan", headers={"X-API-Key": WRITE},
                     json={"films": [{"film_id": str(film), "budget": 5}], "waves": 1})
     assert r.status_code == 200, r.text
     plan_id = r.json()["plan_id"]

@@ -9,13 +9,14 @@ export class ApiError extends Error {
   }
 }
 
+// kept for this browser tab only (sessionStorage): a key to personal data does not outlive it
 export function apiKey() {
-  return localStorage.getItem(KEY) || "";
+  return sessionStorage.getItem(KEY) || "";
 }
 
 export function setApiKey(value) {
-  if (value) localStorage.setItem(KEY, value);
-  else localStorage.removeItem(KEY);
+  if (value) sessionStorage.setItem(KEY, value);
+  else sessionStorage.removeItem(KEY);
 }
 
 function headers(extra) {

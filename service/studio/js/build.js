@@ -80,7 +80,11 @@ function coldStart() {
     try {
       const body = await postJson("/audiences/cold-start",
         { comparable_film_ids: [...chosen.keys()], genres: g, k: Number(k.value) });
-      out.replaceChildren(h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
+      const unknown = body.unknown_film_ids || [];
+      out.replaceChildren(
+        unknown.length ? h("p", { class: "warning", id: "unknown-films" },
+          `${unknown.length} unknown film id(s) skipped: ${unknown.join(", ")}`) : null,
+        h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         table("Audience of the new film", USER_COLUMNS, body.users));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }

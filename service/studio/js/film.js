@@ -150,6 +150,10 @@ export async function film(view, id, params) {
 }
 
 export function filmError(view, id, e) {
+  if (e.status === 401 || e.status === 403) {
+    view.replaceChildren(h("h1", {}, "A key is needed"), errorBox(e));
+    return;
+  }
   view.replaceChildren(h("h1", {}, "Film not found"),
     e.status === 404 ? h("div", { class: "error", role: "alert" },
       `No film with id “${id}”: ${e.message}. `, h("a", { href: "#/search" }, "Search the catalog"), ".")

@@ -1,0 +1,36 @@
+"""A full disk while exporting: one sentence and exit 2, no traceback, no file left behind.
+
+The disk is made "full" by making the export's row writer fail with ENOSPC after the header
+line reached the temporary file, which is what a write on a full device raises."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import synthetic_model
+
+import recommender.query.export as export
+from recommender.cli import main
+from recommender.model import artifact
+
+
+def test_a_full_disk_leaves_no_partial_export(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    model_dir = artifact.save(synthetic_model(n_users=60, n_films=12, seed=3), tmp_path / "m")
+    out = tmp_path / "exports" / "audiences.csv"
+
+    def full(*args: Any, **kwargs: Any) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(export, "table_csv", full)
+    code = main(["audiences", str(model_dir), "--all", "--k", "3", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "Traceback" not in err and "no space left on the device" in err
+    assert err.strip().count("\n") == 0, err  # one sentence
+    leftovers = list(out.parent.iterdir()) if out.parent.exists() else []
+    assert leftovers == [], leftovers

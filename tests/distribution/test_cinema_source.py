@@ -1,0 +1,90 @@
+"""Where a model's cinema table comes from: training copies the data folder's cinemas.csv into
+the model, so the caps hold from any working directory and after a publish; a model without a
+table says so (``screens.warning``, and on stderr) instead of silently not capping."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recommender.cli import main
+from recommender.distribution.demand import NO_CINEMAS
+from recommender.distribution.places import cinemas_for
+from recommender.io import demo
+from recommender.model import artifact, layout
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    root = tmp_path_factory.mktemp("cinema-source")
+    demo.generate(root / "data", n_users=300, n_films=60, n_interactions=4000)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)  # the data path is relative, as in `recommender train --data build/...`
+        assert main(["train", "--data", "data", "--out", "model", "--factors", "8",
+                     "--iterations", "3", "--segments", "3", "--no-tune"]) == 0
+    (root / "elsewhere").mkdir()
+    data = root / "data"
+    capacity = sum(int(line.split(",")[3]) for line in
+                   (data / demo.CINEMAS_FILE).read_text().splitlines()[1:] if line)
+    return {"root": root, "model": root / "model", "data": data, "capacity": capacity,
+            "film": demo.read_manifest(data)["example_film_id"]}
+
+
+def distribution(capsys: pytest.CaptureFixture[str], model: Path, film: str, screens: int
+                 ) -> tuple[int, dict[str, Any] | None, str]:
+    code = main(["distribution", str(model), film, "--by", "cinema", "--screens", str(screens),
+                 "--json"])
+    out, err = capsys.readouterr()
+    return code, json.loads(out) if code == 0 else None, err
+
+
+def test_training_copies_the_cinemas_into_the_model(trained: dict[str, Any]) -> None:
+    version = layout.resolve(trained["model"])
+    copy = version / demo.CINEMAS_FILE
+    assert copy.read_bytes() == (trained["data"] / demo.CINEMAS_FILE).read_bytes()
+    recorded = json.loads((version / "meta.json").read_text())["files"]
+    assert recorded[demo.CINEMAS_FILE]["bytes"] == copy.stat().st_size
+    # a publish (what the service's reload does) carries it to the served folder
+    served = artifact.publish(trained["model"], trained["root"] / "served")
+    assert (layout.resolve(served) / demo.CINEMAS_FILE).read_bytes() == copy.read_bytes()
+
+
+def test_caps_hold_from_another_working_directory(trained: dict[str, Any],
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(trained["root"] / "elsewhere")  # "data" does not resolve from here
+    code, _, err = distribution(capsys, trained["model"], trained["film"],
+                                trained["capacity"] + 1)
+    assert code == 2 and f"more than the {trained['capacity']} screens" in err
+    code, body, err = distribution(capsys, trained["model"], trained["film"], 40)
+    assert code == 0 and body is not None and "warning" not in err
+    assert body["screens"]["capped_by"].startswith(demo.CINEMAS_FILE + ": ")
+    assert body["screens"]["capacity"] == trained["capacity"]
+    assert body["screens"]["warning"] is None
+
+
+def test_older_models_find_the_data_folder_or_say_they_cannot(
+        trained: dict[str, Any], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a model saved without the copy (as before), trained with --events: data.source is
+    # "data + N events from ...", relative to the folder training ran in
+    model = artifact.load(trained["model"])
+    model.meta["data"] = {**model.meta["data"],
+                          "source": "data + 97 events from sqlite:///campaigns.db"}
+    old = artifact.save(model, trained["root"] / "old-model")
+    assert not (layout.resolve(old) / demo.CINEMAS_FILE).exists()
+    monkeypatch.chdir(trained["root"])
+    table = cinemas_for(artifact.load(old), old)
+    assert table is not None and int(table.screens.sum()) == trained["capacity"]
+    code, _, err = distribution(capsys, old, trained["film"], trained["capacity"] + 1)
+    assert code == 2 and "more than the" in err
+    monkeypatch.chdir(trained["root"] / "elsewhere")
+    code, body, err = distribution(capsys, old, trained["film"], trained["capacity"] + 1)
+    assert code == 0 and body is not None
+    assert body["screens"]["capped_by"] is None and body["screens"]["capacity"] is None
+    assert body["screens"]["warning"] == NO_CINEMAS
+    assert err.strip() == f"warning: {NO_CINEMAS}"
+    assert sum(p["screens"] for p in body["places"]) == trained["capacity"] + 1

@@ -1,0 +1,80 @@
+"""The forecast-quality figures in the README and in benchmarks/results/distribution.md are the
+ones in distribution.json (rendered by ``bench_distribution.py --render``, never typed), with
+the rank correlation and the new-viewers-only forecast beside the mean absolute error."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results" / "distribution.json"
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    saved = list(sys.path)  # the script puts benchmarks/ on the path for its helpers
+    try:
+        spec = importlib.util.spec_from_file_location("bench_distribution",
+                                                      ROOT / "benchmarks" / "bench_distribution.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path[:] = saved
+    return module
+
+
+@pytest.fixture(scope="module")
+def res() -> dict[str, Any]:
+    if not RESULTS.is_file():
+        pytest.skip("no benchmarks/results/distribution.json")
+    return dict(json.loads(RESULTS.read_text(encoding="utf-8")))
+
+
+def block(text: str, start: str, end: str) -> str:
+    m = re.search(re.escape(start) + r"\n(.*?)\n" + re.escape(end), text, flags=re.S)
+    assert m, "the README has no distribution results block"
+    return m.group(1)
+
+
+def test_readme_block_is_rendered_from_the_json(bench: ModuleType, res: dict[str, Any]) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert block(readme, bench.README_START, bench.README_END) == "\n".join(bench.summary(res))
+    md = (ROOT / "benchmarks" / "results" / "distribution.md").read_text(encoding="utf-8")
+    assert md == bench.markdown(res)
+
+
+def test_summary_shows_both_measures_for_every_method(bench: ModuleType,
+                                                     res: dict[str, Any]) -> None:
+    lines = bench.summary(res)
+    table = [line for line in lines if line.startswith("| ")]
+    head, rows = table[0], table[2:]
+    runs = [(q, attr) for q in res["quality"] for attr in q["by"]]
+    assert head.count(": MAE") == head.count(": Spearman") == len(runs)
+    assert [r.split(" | ")[0][2:] for r in rows] == [bench.SHORT[m] for m in bench.ROWS]
+    # every figure is the JSON's, rounded; the best of each column is bold
+    for i, m in enumerate(bench.ROWS):
+        cells = [c.strip().strip("*") for c in rows[i].strip("| ").split(" | ")[1:]]
+        for j, (q, attr) in enumerate(runs):
+            k = q["by"][attr]["known_films"]
+            assert cells[2 * j] == f"{k['mae'][m]:.4f}"
+            assert cells[2 * j + 1] == f"{k['spearman'][m]:.3f}"
+    verdicts = [line for line in lines if line.startswith("- ")]
+    assert len(verdicts) == len(runs)
+    for line, (q, attr) in zip(verdicts, runs, strict=True):
+        k = q["by"][attr]["known_films"]
+        rho = k["spearman"]
+        better = all(rho[m] < rho["forecast"] for m in ("users", "past_viewing",
+                                                         "genre_viewing"))
+        assert ("ranks the places better than all three baselines" in line) == better
+        assert ("forecast beats all three baselines on MAE" in line) == all(
+            k["mae"][m] > k["mae"]["forecast"] for m in ("users", "past_viewing",
+                                                          "genre_viewing"))
