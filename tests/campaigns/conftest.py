@@ -17,7 +17,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -76,12 +76,11 @@ def postgres_url() -> Iterator[str]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A fresh, empty store location: a SQLite file, or a new database in the session's
-    PostgreSQL."""
-    if request.param == "sqlite":
-        return str(tmp_path / "store.db")
+def new_store(request: pytest.FixtureRequest, kind: str, folder: Path) -> str:
+    """A fresh, empty store location of ``kind``: a SQLite file in ``folder``, or a new
+    database in the session's PostgreSQL (skipped, with the reason, where there is none)."""
+    if kind == "sqlite":
+        return str(folder / "store.db")
     import psycopg
 
     url: str = request.getfixturevalue("postgres_url")
@@ -90,3 +89,16 @@ def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         conn.execute(f"CREATE DATABASE {name}")
     base, _, query = url.partition("?")
     return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="session")
+def make_store(request: pytest.FixtureRequest) -> Callable[[str, Path], str]:
+    """``make_store(kind, folder)``: ``new_store`` for module-scoped fixtures."""
+    return lambda kind, folder: new_store(request, kind, folder)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty store location: a SQLite file, or a new database in the session's
+    PostgreSQL."""
+    return new_store(request, request.param, tmp_path)

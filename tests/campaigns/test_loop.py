@@ -5,6 +5,7 @@ better next wave than the stale one."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Model]:
     return folder, train_folder(folder, factors=16, iterations=6, segments=4)
 
 
-@pytest.fixture(scope="module")
-def loop(world: tuple[Path, Model], tmp_path_factory: pytest.TempPathFactory
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def loop(world: tuple[Path, Model], tmp_path_factory: pytest.TempPathFactory,
+         request: pytest.FixtureRequest, make_store: Callable[[str, Path], str]
          ) -> dict[str, Any]:
+    """The whole loop (plan, send, responses, report, next wave), on each kind of store."""
     folder, model = world
     # mid-popular films: their fans have not all watched them yet
     films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[30:36]].tolist()
-    store = open_store(str(tmp_path_factory.mktemp("loop-store") / "s.db"))
+    store = open_store(make_store(request.param, tmp_path_factory.mktemp("loop-store")))
     out = run_loop(folder, model, store, [SlateFilm(f, 60) for f in films], newcomers=30,
                    seed=0)
     out["store"] = store
