@@ -1,11 +1,12 @@
 """The export log: who downloaded which list of people, when, and how much of it.
 
-Every export (a film's audience as CSV, and any other route that hands out a list of users)
-calls :func:`record_export` before answering. A record names the caller by key id (the id
-of the read key it presented, ``admin`` for the admin key, ``anonymous`` when no read keys
-are configured), never by the key; what (method and route, film, the parameters that decide
-the rows: ``k``, ``offset``, filters, ring ...; whether ids were pseudonymised; how many
-rows); and when (UTC, ISO 8601).
+Every route that hands out a list of users calls :func:`record_export` before answering: a
+film's audience (JSON page, also when ``service/fastpath.py`` answers it, and CSV), lookalike
+and cold-start audiences, and a stored plan's rows (``plan.csv``). A record names the caller
+by key id (the id of the read key it presented, ``admin`` for the admin key, ``anonymous``
+when no read keys are configured), never by the key; what (method and route, film, the
+parameters that decide the rows: ``k``, ``offset``, filters, ring ...; whether ids were
+pseudonymised; how many rows, counted before the answer is sent); and when (UTC, ISO 8601).
 
 Records go to an :class:`ExportLog`: :class:`JsonLinesLog` appends one JSON object per line
 to the file named by ``RECOMMENDER_ACCESS_LOG`` (each record one ``write`` on a file opened
@@ -87,6 +88,37 @@ def export_log(path: str | None) -> ExportLog:
     return JsonLinesLog(path) if path else NoLog()
 
 
+def endpoint_name(method: str, route_path: str) -> str:
+    """``GET /films/{film_id}/audience`` from a route's path (converters dropped)."""
+    return f"{method} " + re.sub(r"\{(\w+):\w+\}", r"{\1}", route_path)
+
+
+def write_record(log: ExportLog, *, key_id: str, endpoint: str, film_id: str | None,
+                 rows: int | None, pseudonymized: bool, params: dict[str, Any]
+                 ) -> ExportRecord:
+    """Build a record stamped now and write it to ``log`` (``OSError`` when it cannot)."""
+    record = ExportRecord(
+        time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        key_id=key_id, endpoint=endpoint, film_id=film_id,
+        params={k: v for k, v in params.items() if v is not None}, rows=rows,
+        pseudonymized=pseudonymized)
+    log.record(record)
+    return record
+
+
+def active_log(app: Any) -> ExportLog | None:
+    """The app's export log, or None when nothing is recorded (one attribute look-up: the
+    fast path asks this on every audience page)."""
+    log = getattr(getattr(app, "state", None), "export_log", None)
+    return None if log is None or isinstance(log, NoLog) else log
+
+
+def page_rows(body: bytes) -> int:
+    """Rows of a rendered audience page body: its ``"user_id":`` keys (inside a JSON string
+    every quote is escaped, so no id can imitate one)."""
+    return body.count(b'"user_id":')
+
+
 def caller(request: Request) -> str:
     """The key id the request was authenticated with (``service/auth.py``)."""
     return str(getattr(request.state, "key_id", None) or ANONYMOUS)
@@ -97,20 +129,17 @@ def record_export(request: Request, *, film_id: str | None = None, rows: int | N
     """Record an export of the current request's route in the app's export log; 503 when
     it cannot be written (the export is then not sent)."""
     route = request.scope.get("route")
-    path = re.sub(r"\{(\w+):\w+\}", r"{\1}", getattr(route, "path", request.url.path))
-    record = ExportRecord(
-        time=datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        key_id=caller(request), endpoint=f"{request.method} {path}", film_id=film_id,
-        params={k: v for k, v in params.items() if v is not None}, rows=rows,
-        pseudonymized=pseudonymized)
     log: ExportLog = getattr(request.app.state, "export_log", None) or NoLog()
     try:
-        log.record(record)
+        return write_record(log, key_id=caller(request),
+                            endpoint=endpoint_name(request.method,
+                                                   getattr(route, "path", request.url.path)),
+                            film_id=film_id, rows=rows, pseudonymized=pseudonymized,
+                            params=params)
     except OSError as e:
         logger.error("export refused: cannot write the export log: %s", e)
         raise HTTPException(503, "exports are paused: the export log cannot be written; "
                                  "the operator has been told in the server log") from None
-    return record
 
 
 def pseudonym_key(settings: Settings) -> bytes:

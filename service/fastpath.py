@@ -16,7 +16,11 @@ or user, ``k`` over the limit), so validation and error bodies have one source, 
 This module only matches requests and sends the bytes ``body_cache`` gives. When read keys are
 configured, ``service.auth.ReadKeys`` wraps this layer, so a request reaches a lane only with a
 valid key (tests/service/test_security.py); a pseudonymised page (``pseudonymize=true``) is not
-a plain request and goes to the route.
+a plain request and goes to the route. When an export log is configured
+(``RECOMMENDER_ACCESS_LOG``) the audience lane records each page it answers there, as the route
+would (``service/access_log.py``): one record write, the same cost the route pays, and without
+a log the lane pays one attribute look-up; a log that cannot be written sends the request to
+the route, which refuses it with 503.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from recommender.errors import RecommenderError
 from recommender.serving.engine import Engine
+from service.access_log import ANONYMOUS, active_log, endpoint_name, page_rows, write_record
 from service.body_cache import BodyCache, audience_body, recommendations_body_async
 from service.schemas import MAX_OFFSET
 from service.state import ServiceState
@@ -99,6 +104,24 @@ async def _recommendations_lane(bodies: BodyCache, engine: Engine, user_id: str,
     return await recommendations_body_async(bodies, engine, user_id, *recs)
 
 
+def _logged(log: Any, scope: Scope, route: BaseRoute, film_id: str, body: bytes) -> bool:
+    """Record the audience page ``body`` in the export log as the route would; False when
+    the log cannot be written."""
+    page = plain_page(scope.get("query_string", b""))
+    if page is None:  # never: the lane answered, so the query was plain
+        return False
+    k, offset, exclude_seen = page
+    key_id = scope.get("state", {}).get("key_id") or ANONYMOUS
+    try:
+        write_record(log, key_id=str(key_id),
+                     endpoint=endpoint_name("GET", str(getattr(route, "path", ""))),
+                     film_id=film_id, rows=page_rows(body), pseudonymized=False,
+                     params={"k": k, "offset": offset, "exclude_seen": exclude_seen})
+    except OSError:
+        return False
+    return True
+
+
 Lane = Callable[[BodyCache, Engine, str, bytes], Awaitable[bytes | None]]
 
 
@@ -138,6 +161,10 @@ class FastPath:
                                   scope.get("query_string", b""))
             except RecommenderError:  # the route answers with its own error body
                 body = None
+        if body is not None and matched is not None and matched[2] is _audience_lane:
+            log = active_log(scope.get("app"))
+            if log is not None and not _logged(log, scope, matched[0], matched[1], body):
+                body = None  # the route answers (503: the log cannot be written)
         if body is None or engine is None or matched is None:
             await self.app(scope, receive, send)
             return

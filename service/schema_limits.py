@@ -19,7 +19,8 @@ model (the schema is rebuilt after a reload):
 - ``{"x-vocabulary": "place"}``: one of the model's place attributes (``io.places``; any case).
 
 It also lists the statuses every route can answer: 422 (``{"detail", "errors"}``, the
-unknown-query-parameter check included) and 503 (no model loaded) on every operation, and,
+unknown-query-parameter check included) and 503 (no model loaded) on every operation, 413
+and 408 (``service/limits.py``) on every operation with a request body, and,
 when read keys are configured, 401 and the key's security schemes on every data endpoint.
 """
 
@@ -176,6 +177,14 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             if path != "/metrics":
                 responses.setdefault("503", {
                     "description": "the service cannot answer now (no model loaded)",
+                    "content": {"application/json": {"schema": ERROR_REF}}})
+            if "requestBody" in op:  # service/limits.py reads bodies under two bounds
+                responses.setdefault("413", {
+                    "description": "request body over RECOMMENDER_MAX_BODY_BYTES",
+                    "content": {"application/json": {"schema": ERROR_REF}}})
+                responses.setdefault("408", {
+                    "description": "the request body did not arrive within "
+                                   "RECOMMENDER_TIMEOUT_REQUEST_BODY seconds",
                     "content": {"application/json": {"schema": ERROR_REF}}})
             if path.startswith(ADMIN_PREFIX) and admin_closed:
                 op.pop("security", None)  # no key opens it: 403 whatever is sent

@@ -2,6 +2,9 @@
 
 Both render through pyarrow's CSV writer with the same options, so a plan downloaded from
 ``GET /campaigns/{plan_id}/plan.csv`` has the bytes of ``recommender plan --out PLAN.csv``.
+Given a pseudonym key, both replace each ``user_id`` by its keyed HMAC
+(``recommender.query.pseudonym``, the function the audience exports use), each distinct id
+hashed once per table.
 """
 
 from __future__ import annotations
@@ -9,7 +12,9 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Iterator
+from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -18,6 +23,7 @@ from recommender.campaigns.plan import PLAN_SCHEMA
 from recommender.errors import InvalidParameterError
 from recommender.io.atomic import atomic_file
 from recommender.io.csvsafe import safe_table
+from recommender.query.pseudonym import pseudonyms
 
 
 def plan_format(path: str | os.PathLike[str]) -> str:
@@ -36,10 +42,34 @@ def _options(header: bool) -> pacsv.WriteOptions:
         return pacsv.WriteOptions(include_header=header)
 
 
-def csv_chunks(tables: Iterable[pa.Table]) -> Iterator[bytes]:
-    """CSV bytes of ``tables`` (``PLAN_SCHEMA``): the header, then each table's rows."""
+def pseudonymous_rows(table: pa.Table, key: bytes) -> pa.Table:
+    """``table`` with each ``user_id`` replaced by its pseudonym (one HMAC per distinct id,
+    spread back to the rows by one numpy take)."""
+    ids = np.asarray(table.column("user_id").to_pylist(), dtype=object)
+    if len(ids) == 0:
+        return table
+    distinct, where = np.unique(ids, return_inverse=True)
+    hidden = np.asarray(pseudonyms(distinct.tolist(), key), dtype=object)[where.reshape(-1)]
+    i = table.schema.get_field_index("user_id")
+    return table.set_column(i, table.schema.field(i), pa.array(hidden.tolist(), pa.string()))
+
+
+def plan_rows_count(summary: dict[str, Any]) -> int | None:
+    """Rows of a stored plan from its summary: every row is a target or a control row."""
+    totals = summary.get("totals") or {}
+    try:
+        return int(totals["contacts"]) + int(totals["control"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def csv_chunks(tables: Iterable[pa.Table], key: bytes | None = None) -> Iterator[bytes]:
+    """CSV bytes of ``tables`` (``PLAN_SCHEMA``): the header, then each table's rows; user
+    ids pseudonymised under ``key`` when one is given."""
     first = True
     for table in tables:
+        if key is not None:
+            table = pseudonymous_rows(table, key)
         buf = io.BytesIO()
         pacsv.write_csv(safe_table(table), buf, _options(first))  # formula-safe text cells
         first = False
@@ -50,16 +80,17 @@ def csv_chunks(tables: Iterable[pa.Table]) -> Iterator[bytes]:
         yield buf.getvalue()
 
 
-def write_plan(rows: pa.Table, path: str | os.PathLike[str]) -> int:
-    """Write the plan's rows to ``path`` (CSV or Parquet by suffix), atomically; returns the
-    number of rows."""
+def write_plan(rows: pa.Table, path: str | os.PathLike[str], key: bytes | None = None
+               ) -> int:
+    """Write the plan's rows to ``path`` (CSV or Parquet by suffix), atomically, user ids
+    pseudonymised under ``key`` when one is given; returns the number of rows."""
     fmt = plan_format(path)
     with atomic_file(path) as tmp:
         if fmt == "parquet":
-            pq.write_table(rows, tmp)
+            pq.write_table(rows if key is None else pseudonymous_rows(rows, key), tmp)
         else:
             with open(tmp, "wb") as f:
-                for chunk in csv_chunks(pa.Table.from_batches([b], schema=PLAN_SCHEMA)
-                                        for b in rows.to_batches(max_chunksize=65536)):
+                for chunk in csv_chunks((pa.Table.from_batches([b], schema=PLAN_SCHEMA)
+                                         for b in rows.to_batches(max_chunksize=65536)), key):
                     f.write(chunk)
     return rows.num_rows

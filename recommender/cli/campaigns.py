@@ -15,7 +15,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from recommender.cli.commands import _nonneg_int, _positive_int, _print_table
+from recommender.cli.commands import (
+    _nonneg_int,
+    _positive_int,
+    _print_table,
+    add_pseudonym_options,
+)
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
@@ -51,9 +56,24 @@ def add_campaign_commands(add: Add) -> None:
                                    "$RECOMMENDER_STORE; not stored when neither is set)")
     s.add_argument("--engine", choices=["local"], default="local",
                    help="where to solve (the Spark planner is not built yet)")
+    add_pseudonym_options(s)  # user ids in --out as keyed HMACs (README "Security")
     from recommender.cli.events import add_after_options
 
     add_after_options(s)  # the next wave of a stored plan (recommender/cli/events.py)
+
+
+def pseudonym_key(args: argparse.Namespace) -> bytes | None:
+    """The pseudonym key when ``--pseudonymize`` was given (``InvalidParameterError``, exit 2,
+    without one), else None; read before any work is done."""
+    from recommender.errors import InvalidParameterError
+    from recommender.query.pseudonym import load_key
+
+    key_file = getattr(args, "pseudonym_key_file", None)
+    if not getattr(args, "pseudonymize", False):
+        if key_file is not None:
+            raise InvalidParameterError("--pseudonym-key-file needs --pseudonymize")
+        return None
+    return load_key(key_file)
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -72,6 +92,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         raise InvalidParameterError("plan needs --slate SLATE.csv (or --after PLAN_ID)")
     plan_format(args.out)
+    key = pseudonym_key(args)
     slate = read_slate(args.slate)
     exclude = _read_ids(args.exclude) if args.exclude else []
     target = args.store or os.environ.get("RECOMMENDER_STORE") or None
@@ -83,7 +104,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     model = _load_model(args.model)
     plan = plan_slate(model, slate, cap=args.cap, holdout=args.holdout, waves=args.waves,
                       seed=args.seed, exclude=exclude)
-    rows = write_plan(plan.rows, args.out)
+    rows = write_plan(plan.rows, args.out, key)
     if args.summary:
         with atomic_file(args.summary) as tmp:
             tmp.write_text(json.dumps(plan.summary, ensure_ascii=False, indent=2) + "\n",
@@ -94,7 +115,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     print_summary(plan.summary)
     where = f"; stored in {store.url}" if store is not None else \
         " (not stored: pass --store URL or set RECOMMENDER_STORE)"
-    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{where}")
+    hidden = " (user ids pseudonymised)" if key is not None else ""
+    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{hidden}{where}")
     return 0
 
 

@@ -105,6 +105,9 @@ def add_event_commands(add: Add) -> None:
     g.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     g.add_argument("--csv", action="store_true",
                    help="print the plan's rows: the HTTP plan.csv download, byte for byte")
+    from recommender.cli.commands import add_pseudonym_options
+
+    add_pseudonym_options(w)  # with --csv: plan.csv?pseudonymize=true
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -213,14 +216,19 @@ def _num(value: Any) -> str:
 
 def _campaign_show(args: argparse.Namespace) -> int:
     from recommender.cli.answers import print_body
+    from recommender.cli.campaigns import pseudonym_key
 
+    key = pseudonym_key(args)
+    if key is not None and not args.csv:
+        raise InvalidParameterError("--pseudonymize applies to --csv (the summary names no "
+                                    "user)")
     store = _store(args, create=False)
     try:
         if args.csv:
             from recommender.campaigns.export import csv_chunks
 
             out = sys.stdout.buffer
-            for chunk in csv_chunks(store.iter_rows(args.plan_id)):
+            for chunk in csv_chunks(store.iter_rows(args.plan_id), key):
                 out.write(chunk)
             out.flush()
             return 0
@@ -251,15 +259,16 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     """``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv``."""
     from recommender.campaigns.export import plan_format, write_plan
     from recommender.campaigns.next_wave import plan_next_wave, refreshed_model
-    from recommender.cli.campaigns import print_summary
+    from recommender.cli.campaigns import print_summary, pseudonym_key
     from recommender.cli.commands import _load_model
 
     plan_format(args.out)
+    key = pseudonym_key(args)
     store = _store(args, create=False)
     model = refreshed_model(_load_model(args.model), store)
     plan = plan_next_wave(model, store, args.after, sent_waves=args.sent_waves,
                           waves=args.next_waves, seed=args.seed)
-    rows = write_plan(plan.rows, args.out)
+    rows = write_plan(plan.rows, args.out, key)
     print_summary(plan.summary)
     ex = plan.summary["excluded"]
     print(f"next wave of {args.after} (waves 1..{args.sent_waves} sent): "

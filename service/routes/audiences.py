@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from recommender.errors import InvalidParameterError
 from recommender.query.audience import cold_start_page, lookalikes
+from service.access_log import record_export
 from service.deps import EngineDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
@@ -23,14 +24,16 @@ router = APIRouter(tags=["audiences"])
 @router.post("/audiences/lookalike", response_model=LookalikeAudience,
              responses={**NOT_FOUND, **INVALID},
              summary="The users most like a seed list (the seeds excluded)")
-def lookalike(body: LookalikeRequest, engine: EngineDep, settings: SettingsDep
-              ) -> dict[str, Any]:
+def lookalike(body: LookalikeRequest, request: Request, engine: EngineDep,
+              settings: SettingsDep) -> dict[str, Any]:
     engine.check_page(body.k, body.offset)
     if len(body.seed_user_ids) > settings.max_seed_users:
         raise InvalidParameterError(f"seed_user_ids may hold at most {settings.max_seed_users} "
                                     f"ids, got {len(body.seed_user_ids)}")
     page, unknown = lookalikes(engine.model, body.seed_user_ids, body.k, body.offset,
                                tier=body.tier)
+    record_export(request, rows=len(page.user_ids), k=body.k, offset=body.offset,
+                  tier=body.tier, seed_users=len(body.seed_user_ids))  # the export log
     return {**page.to_json(), "unknown_seed_ids": unknown}
 
 
@@ -38,8 +41,12 @@ def lookalike(body: LookalikeRequest, engine: EngineDep, settings: SettingsDep
              responses={**NOT_FOUND, **INVALID},
              summary="The audience of a film with no history, from comparable films and genres "
                      "(unknown comparable films skipped and listed)")
-def cold_start(body: ColdStartRequest, engine: EngineDep) -> dict[str, Any]:
+def cold_start(body: ColdStartRequest, request: Request, engine: EngineDep
+               ) -> dict[str, Any]:
     engine.check_page(body.k, body.offset)
     page, unknown = cold_start_page(engine.model, body.comparable_film_ids, body.genres,
                                     body.k, body.offset, segment=body.segment, tier=body.tier)
+    record_export(request, rows=len(page.user_ids), k=body.k, offset=body.offset,
+                  comparable_film_ids=body.comparable_film_ids or None,
+                  genres=body.genres or None, segment=body.segment, tier=body.tier)
     return {**page.to_json(), "unknown_film_ids": unknown}

@@ -22,14 +22,14 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from recommender.campaigns.export import csv_chunks
+from recommender.campaigns.export import csv_chunks, plan_rows_count
 from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.slate import MAX_SLATE_FILMS, SlateFilm
 from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store
 from recommender.errors import UnknownFilmError
-from service.access_log import record_export
+from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
-from service.routes import INVALID, NOT_FOUND
+from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import MAX_OFFSET, Error
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
@@ -149,14 +149,24 @@ def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
 @router.get("/campaigns/{plan_id}/plan.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}},
                              "description": "plan_id,film_id,user_id,wave,group,rank,p,"
-                                            "expected_value"}, **NO_PLAN},
+                                            "expected_value"}, **NO_PLAN, **NO_PSEUDONYM_KEY},
             summary="One stored plan's rows as CSV, streamed")
-def plan_csv(plan_id: str, request: Request) -> StreamingResponse:
+def plan_csv(plan_id: str, request: Request,
+             pseudonymize: Annotated[bool, Query(
+                 description="replace user ids by their keyed HMAC-SHA256 (p-<hex>; the "
+                             "server's RECOMMENDER_PSEUDONYM_KEY, as the audience exports; "
+                             "403 when it has none)")] = False,
+             ) -> StreamingResponse:
+    key = pseudonym_key(request.app.state.service.settings) if pseudonymize else None
+    store = campaign_store(request)
     try:
-        tables = campaign_store(request).iter_rows(plan_id)
+        summary = store.summary(plan_id)
+        tables = store.iter_rows(plan_id)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
-    record_export(request, plan_id=plan_id)  # the export log (service/access_log.py)
-    return StreamingResponse(csv_chunks(tables), media_type="text/csv; charset=utf-8",
+    # the export log (service/access_log.py)
+    record_export(request, rows=plan_rows_count(summary), pseudonymized=key is not None,
+                  plan_id=plan_id)
+    return StreamingResponse(csv_chunks(tables, key), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition":
                                       f'attachment; filename="{plan_id}.csv"'})

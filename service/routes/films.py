@@ -17,7 +17,7 @@ from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.filters import parse_filters
 from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.recommend import similar_films
-from service.access_log import pseudonym_key, record_export
+from service.access_log import page_rows, pseudonym_key, record_export
 from service.bodies import audience_csv_text, render_page, ring_page
 from service.body_cache import audience_body, audience_page
 from service.deps import EngineDep, ServiceDep, SettingsDep
@@ -94,16 +94,23 @@ async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,
             responses={**NOT_FOUND, **INVALID, **NO_PSEUDONYM_KEY},
             summary="The film's audience: users ranked by how likely they are to watch it")
 async def audience(
-    film_id: str, engine: EngineDep, service: ServiceDep, k: K = 100, offset: Offset = 0,
-    exclude_seen: ExcludeSeen = True, segment: Segment = None, filters: Filters = [],  # noqa: B006
-    pseudonymize: Pseudonymize = False, tier: Tier = None,
+    request: Request, film_id: str, engine: EngineDep, service: ServiceDep, k: K = 100,
+    offset: Offset = 0, exclude_seen: ExcludeSeen = True, segment: Segment = None,
+    filters: Filters = [], pseudonymize: Pseudonymize = False,  # noqa: B006
+    tier: Tier = None,
 ) -> Response:
+    def logged(body: bytes) -> Response:  # the export log (service/access_log.py)
+        record_export(request, film_id=film_id, rows=page_rows(body),
+                      pseudonymized=pseudonymize, k=k, offset=offset,
+                      exclude_seen=exclude_seen, segment=segment, filters=filters or None,
+                      tier=tier)
+        return Response(body, media_type="application/json")
+
     if pseudonymize:  # a key is needed first; the cached bodies hold raw ids
         key = pseudonym_key(service.settings)
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
                                     tier)
-        return Response(render_page(pseudonymize_page(page, key)),
-                        media_type="application/json")
+        return logged(render_page(pseudonymize_page(page, key)))
     # The body is the response model's JSON, rendered once per (model version, request) and
     # kept in the service's body cache: repeated requests for the same page cost a dictionary
     # look-up. service/fastpath.py answers most of these requests before they reach this route.
@@ -113,7 +120,7 @@ async def audience(
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
                                     tier)
         body = render_page(page)
-    return Response(body, media_type="application/json")
+    return logged(body)
 
 
 def _safe_filename(film_id: str) -> str:

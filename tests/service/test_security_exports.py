@@ -177,3 +177,113 @@ def test_plan_downloads_are_logged_and_neutralised(locked: TestClient, log_path:
     last = records(log_path)[-1]
     assert last["endpoint"] == "GET /campaigns/{plan_id}/plan.csv"
     assert last["params"] == {"plan_id": plan_id} and last["key_id"] == "crm"
+
+
+def test_every_user_list_is_logged_with_its_rows(model_dir: Path, log_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audience JSON page (answered by the fast path and by the route alike), lookalike
+    and cold start each leave one record whose ``rows`` is the number of users sent."""
+    import service.routes.films as films
+
+    key = {"X-API-Key": READ}
+    settings = dict(read_keys=f"crm:{READ}", access_log=str(log_path),
+                    pseudonym_key=PSEUDO)
+    with make(model_dir, fast_path=False, **settings) as slow:
+        routed = slow.get("/films/00004/audience", params={"k": 9, "offset": 1}, headers=key)
+    with make(model_dir, fast_path=True, **settings) as fast:
+        def broken(*args: object, **kwargs: object) -> bytes:
+            raise AssertionError("the route was called")
+
+        monkeypatch.setattr(films, "audience_body", broken)  # only the fast path can answer
+        lane = fast.get("/films/00004/audience?k=9&offset=1", headers=key)
+        monkeypatch.undo()
+        filtered = fast.get("/films/00004/audience", params={"k": 5, "filter": "region=R1"},
+                            headers=key)
+        hidden = fast.get("/films/00004/audience", params={"k": 3, "pseudonymize": "true"},
+                          headers=key)
+        seeds = [u["user_id"] for u in routed.json()["users"][:3]]
+        look = fast.post("/audiences/lookalike", json={"seed_user_ids": seeds, "k": 6},
+                         headers=key)
+        cold = fast.post("/audiences/cold-start",
+                         json={"comparable_film_ids": ["00004"], "k": 4, "offset": 2},
+                         headers=key)
+        assert fast.get("/films/nosuch/audience", headers=key).status_code == 404
+    for r in (routed, lane, filtered, hidden, look, cold):
+        assert r.status_code == 200, r.text
+    assert lane.content == routed.content
+    got = records(log_path)
+    assert [g["endpoint"] for g in got] == ["GET /films/{film_id}/audience"] * 4 + [
+        "POST /audiences/lookalike", "POST /audiences/cold-start"]
+    assert [g["rows"] for g in got] == [len(r.json()["users"]) for r in
+                                        (routed, lane, filtered, hidden, look, cold)]
+    assert got[0]["rows"] == 9 and got[2]["params"]["filters"] == ["region=R1"]
+    by_route, by_lane = ({k: v for k, v in g.items() if k != "time"} for g in got[:2])
+    assert by_route == by_lane  # the fast path writes what the route writes
+    assert by_lane["key_id"] == "crm" and by_lane["film_id"] == "00004"
+    assert by_lane["params"] == {"k": 9, "offset": 1, "exclude_seen": True}
+    assert got[3]["pseudonymized"] is True and got[3]["rows"] == 3
+    assert got[4]["params"] == {"k": 6, "offset": 0, "seed_users": 3}
+    assert got[4]["film_id"] is None and got[4]["key_id"] == "crm"
+    assert got[5]["params"]["comparable_film_ids"] == ["00004"]
+    assert got[5]["params"]["offset"] == 2 and got[5]["rows"] == 4
+    assert READ not in log_path.read_text()
+
+
+def test_an_unwritable_log_stops_the_fast_path_too(model_dir: Path, tmp_path: Path) -> None:
+    with make(model_dir, fast_path=True,
+              access_log=str(tmp_path / "no-such-dir" / "log.jsonl")) as c:
+        r = c.get("/films/00004/audience?k=3")
+    assert r.status_code == 503 and "export log" in r.json()["detail"]
+
+
+def _plan(client: TestClient) -> str:
+    film = hostile_model().films.ids[0]
+    r = client.post("/campaigns/plan", headers={"X-API-Key": WRITE},
+                    json={"films": [{"film_id": str(film), "budget": 8}], "waves": 2})
+    assert r.status_code == 200, r.text
+    return str(r.json()["plan_id"])
+
+
+def test_pseudonymized_plan_download(locked: TestClient, log_path: Path) -> None:
+    key = {"X-API-Key": READ}
+    plan_id = _plan(locked)
+    plain = read_csv(locked.get(f"/campaigns/{plan_id}/plan.csv", headers=key).text)
+    r = locked.get(f"/campaigns/{plan_id}/plan.csv", params={"pseudonymize": "true"},
+                   headers=key)
+    assert r.status_code == 200, r.text
+    hidden = read_csv(r.text)
+    assert len(plain) == len(hidden) > 0
+    # the same HMAC as the audience exports, every other column untouched
+    assert [h["user_id"] for h in hidden] == [oracle(p["user_id"]) for p in plain]
+    assert [{**h, "user_id": ""} for h in hidden] == [{**p, "user_id": ""} for p in plain]
+    audience = locked.get("/films/00000/audience.csv", headers=key,
+                          params={"k": 500, "exclude_seen": "false", "pseudonymize": "true"})
+    assert {h["user_id"] for h in hidden} <= {row["user_id"] for row in read_csv(audience.text)}
+    first, second = [g for g in records(log_path)
+                     if g["endpoint"] == "GET /campaigns/{plan_id}/plan.csv"]
+    assert first["rows"] == second["rows"] == len(plain)
+    assert (first["pseudonymized"], second["pseudonymized"]) == (False, True)
+
+
+def test_pseudonymized_plan_download_needs_a_server_key(model_dir: Path) -> None:
+    with make(model_dir) as c:
+        plan_id = _plan(c)
+        r = c.get(f"/campaigns/{plan_id}/plan.csv", params={"pseudonymize": "true"})
+        assert r.status_code == 403 and "RECOMMENDER_PSEUDONYM_KEY" in r.json()["detail"]
+        assert "user_id" not in r.text
+
+
+def test_schema_lists_413_and_408_on_every_request_body(locked: TestClient) -> None:
+    paths = locked.get("/openapi.json", headers={"X-API-Key": READ}).json()["paths"]
+    with_body = [(p, m, op) for p, item in paths.items() for m, op in item.items()
+                 if isinstance(op, dict) and "requestBody" in op]
+    assert {p for p, _, _ in with_body} >= {"/audiences/lookalike", "/audiences/cold-start"}
+    for path, method, op in with_body:
+        for status in ("413", "408"):
+            body = op["responses"][status]["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+    r = locked.post("/audiences/lookalike", headers={"X-API-Key": READ},
+                    content=b"x" * (9 << 20))
+    assert r.status_code == 413 and "detail" in r.json()
+    assert not [op for item in paths.values() for op in item.values()
+                if isinstance(op, dict) and "requestBody" not in op and "413" in op["responses"]]
