@@ -37,3 +37,12 @@ def test_tests_mirror_the_library() -> None:
              if p.is_dir() and (p / "__init__.py").exists()}
     missing = sorted(r for r in rooms if not any((ROOT / "tests" / r).glob("test_*.py")))
     assert not missing, f"rooms of recommender/ without tests/<room>/test_*.py: {missing}"
+
+
+def test_test_file_names_are_unique() -> None:
+    """pytest imports test files by base name (the test folders are not packages): two
+    ``test_report.py`` in different rooms stop the whole collection."""
+    seen: dict[str, list[str]] = {}
+    for path in sorted((ROOT / "tests").rglob("test_*.py")):
+        seen.setdefault(path.name, []).append(str(path.relative_to(ROOT)))
+    assert not {n: p for n, p in seen.items() if len(p) > 1}
