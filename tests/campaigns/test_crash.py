@@ -4,11 +4,8 @@ no acknowledged event and stores none twice (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from servers import start_server
 from service_fixtures import save_model
 
 from recommender.campaigns.events import events, read_events
@@ -25,35 +23,10 @@ from recommender.campaigns.store import open_store
 BATCH = 40
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(model_dir: Path, store: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    script = shutil.which("recommender", path=str(Path(sys.executable).parent))
-    cmd = ([script] if script else [sys.executable, "-m", "recommender.cli"]) + [
-        "serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port)]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
-    env.update(RECOMMENDER_STORE=store, RECOMMENDER_EVENTS_POLL="0.1",
-               RECOMMENDER_WARM_CACHE="false")
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            pytest.fail(f"server exited with {proc.returncode}:\n{err}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    os.killpg(proc.pid, signal.SIGKILL)
-    pytest.fail("server did not become healthy in 60 s")
+    return start_server(model_dir, clean=True, env={
+        "RECOMMENDER_STORE": store, "RECOMMENDER_EVENTS_POLL": "0.1",
+        "RECOMMENDER_WARM_CACHE": "false"})
 
 
 def _batch(k: int) -> dict[str, Any]:

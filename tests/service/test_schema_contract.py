@@ -14,19 +14,14 @@ minute. ``benchmarks/bench_reliability.py`` runs it longer.
 from __future__ import annotations
 
 import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import schemathesis
 from schemathesis.engine import Status, events
+from servers import start_server, stop_server
 from service_fixtures import save_model
 
 READ_KEY = "schema-test-read-key"
@@ -35,43 +30,11 @@ ADMIN_KEY = "schema-test-admin-key"
 EXAMPLES = int(os.environ.get("SCHEMA_TEST_EXAMPLES", "3"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _serve(model_dir: Path, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    script = shutil.which("recommender", path=str(Path(sys.executable).parent))
-    cmd = ([script] if script else [sys.executable, "-m", "recommender.cli"]) + [
-        "serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port)]
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("RECOMMENDER_")}
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            env={**clean, **env}, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            err = proc.stderr.read().decode() if proc.stderr else ""
-            pytest.fail(f"server exited with {proc.returncode}:\n{err}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    _stop(proc)
-    pytest.fail("server did not become healthy in 60 s")
+    return start_server(model_dir, clean=True, env=env)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+_stop = stop_server
 
 
 @pytest.fixture(scope="module")

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from servers import start_server
+from servers import stop_server as stop
 from service_fixtures import ODD_FILM_ID, save_model
 
 from recommender.cli import main
@@ -26,49 +21,6 @@ from recommender.model import artifact
 @pytest.fixture(scope="module")
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return save_model(tmp_path_factory.mktemp("server") / "model", seed=6)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def recommender_command() -> list[str]:
-    script = shutil.which("recommender", path=str(Path(sys.executable).parent))
-    return [script] if script else [sys.executable, "-m", "recommender.cli"]
-
-
-def start_server(model_dir: Path, workers: int, env: dict[str, str] | None = None
-                 ) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    cmd = recommender_command() + ["serve", str(model_dir), "--host", "127.0.0.1", "--port",
-                                   str(port), "--workers", str(workers)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})}, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            pytest.fail(f"server exited with {proc.returncode}:\n{out}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    stop(proc)
-    pytest.fail("server did not become healthy in 60 s")
-
-
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)  # the server and its workers, nothing else
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 @pytest.fixture()

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,6 +21,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
+from servers import free_port, serve_command, stop_server
 from service_fixtures import save_model
 
 from recommender.model import artifact, layout
@@ -34,12 +32,6 @@ pytestmark = [pytest.mark.slow,
 
 KEY = "workers-admin-key"
 FILMS = ("00004", "00013")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +45,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(root: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    script = shutil.which("recommender", path=str(Path(sys.executable).parent))
-    cmd = [script] if script else [sys.executable, "-m", "recommender.cli"]
+    cmd = serve_command()
     port = free_port()
     env = {**os.environ, "RECOMMENDER_ADMIN_KEY": KEY, "RECOMMENDER_MODELS_ROOT": str(root),
            "RECOMMENDER_WARM_CACHE": "false", "RECOMMENDER_WATCH_INTERVAL": "0.5"}
@@ -71,13 +62,7 @@ def server(root: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
             time.sleep(0.2)
         yield base, proc
     finally:
-        if proc.poll() is None:  # the server and its workers, nothing else
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        stop_server(proc)  # the server and its workers, nothing else
 
 
 def healthy(base: str) -> bool:
