@@ -54,8 +54,11 @@ def add_campaign_commands(add: Add) -> None:
     s.add_argument("--summary", help="write the summary as JSON to this path")
     s.add_argument("--store", help="campaign store URL or SQLite file (default: "
                                    "$RECOMMENDER_STORE; not stored when neither is set)")
-    s.add_argument("--engine", choices=["local"], default="local",
-                   help="where to solve (the Spark planner is not built yet)")
+    s.add_argument("--engine", choices=["local", "spark"], default="local",
+                   help="where to solve: local (exact LP) or spark (one dual price per film, "
+                        "recommender/campaigns/spark_plan.py)")
+    s.add_argument("--spark-master", default="local[*]",
+                   help="Spark master for --engine spark (ignored under spark-submit)")
     add_pseudonym_options(s)  # user ids in --out as keyed HMACs (README "Security")
     from recommender.cli.events import add_after_options
 
@@ -102,8 +105,15 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         store = open_store(target)  # a bad URL fails before the work, not after
     model = _load_model(args.model)
-    plan = plan_slate(model, slate, cap=args.cap, holdout=args.holdout, waves=args.waves,
-                      seed=args.seed, exclude=exclude)
+    if getattr(args, "engine", "local") == "spark":
+        from recommender.campaigns.spark_plan import plan_slate_spark
+
+        plan = plan_slate_spark(model, slate, cap=args.cap, holdout=args.holdout,
+                                waves=args.waves, seed=args.seed, exclude=exclude,
+                                master=args.spark_master)
+    else:
+        plan = plan_slate(model, slate, cap=args.cap, holdout=args.holdout, waves=args.waves,
+                          seed=args.seed, exclude=exclude)
     rows = write_plan(plan.rows, args.out, key)
     if args.summary:
         with atomic_file(args.summary) as tmp:
