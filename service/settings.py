@@ -45,8 +45,9 @@ class Settings(BaseSettings):
                                   "the model folder's cinemas.csv, else the training data's)")
     store: str | None = Field(
         default=None, description="campaign store: a database URL (sqlite:///..., "
-                                  "postgresql://...) or a SQLite file path (default: an "
-                                  "in-memory SQLite database, lost when the process ends)")
+                                  "postgresql://...) or a SQLite file path (default: the "
+                                  "SQLite file <MODEL>.campaigns.db beside the served model "
+                                  "folder; in memory only where that cannot be written)")
     # closing the loop (service/routes/events.py, service/events_sync.py)
     events_max_batch: int = Field(default=10_000, ge=1, le=1_000_000,
                                   description="most events accepted in one POST /events")
