@@ -161,7 +161,10 @@ class LookalikeRequest(BaseModel):
                              json_schema_extra={"x-vocabulary": "tier"})
 
 
-class ColdStartRequest(BaseModel):
+class NewFilm(BaseModel):
+    """A film with no history, described by comparable films and/or genres (the body of a
+    cold-start audience and of a cold-start distribution)."""
+
     # at least one comparable film or one genre (the server says so too, 422)
     model_config = ConfigDict(extra="forbid", json_schema_extra={
         "anyOf": [{"required": ["comparable_film_ids"],
@@ -175,6 +178,9 @@ class ColdStartRequest(BaseModel):
                               description="the new film's genres, any case (each counts as one "
                                           "more comparable: the mean of the genre's films)",
                               json_schema_extra={"x-vocabulary": "genre"})
+
+
+class ColdStartRequest(NewFilm):
     k: JsonInt = Field(100, ge=1, description="page size",
                        json_schema_extra={"x-maximum": "max_k"})
     offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -105,22 +106,31 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     f_pos, users = solved.film[order], solved.user[order]
     p = cands.p[f_pos, users]
     ev = p * values[f_pos]
-    rows = pa.Table.from_arrays([
-        pa.array(np.full(len(order), plan_id, object), pa.string()),
-        pa.array(np.asarray(film_ids, object)[f_pos], pa.string()),
-        pa.array(model.users.to_ids(users), pa.string()),
-        pa.array(wave, pa.int16()),
-        pa.array(np.where(control, CONTROL, TARGET).astype(object), pa.string()),
-        pa.array(rank[order].astype(np.int32), pa.int32()),
-        pa.array(p, pa.float64()),
-        pa.array(ev, pa.float64()),
-    ], schema=PLAN_SCHEMA)
+    rows = plan_rows(model, plan_id, film_ids, f_pos, users, wave, control, rank[order], p, ev)
     summary = _summary(model, slate, films, budgets, values, eligible, f_pos, wave, control,
                        p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
                    solve_seconds=round(t_solve, 3))
     return Plan(plan_id, rows, summary)
+
+
+def plan_rows(model: Model, plan_id: str, film_ids: Sequence[str], f_pos: NDArray[np.int64],
+              users: NDArray[np.int64], wave: NDArray[Any], control: NDArray[np.bool_],
+              rank: NDArray[np.int64], p: NDArray[np.float64], ev: NDArray[np.float64]
+              ) -> pa.Table:
+    """The plan's rows (``PLAN_SCHEMA``), one per selected (film position, user index), in
+    the order given; the local and the Spark planner both write them here."""
+    return pa.Table.from_arrays([
+        pa.array(np.full(len(f_pos), plan_id, object), pa.string()),
+        pa.array(np.asarray(film_ids, object)[f_pos], pa.string()),
+        pa.array(model.users.to_ids(users), pa.string()),
+        pa.array(wave, pa.int16()),
+        pa.array(np.where(control, CONTROL, TARGET).astype(object), pa.string()),
+        pa.array(rank.astype(np.int32), pa.int32()),
+        pa.array(p, pa.float64()),
+        pa.array(ev, pa.float64()),
+    ], schema=PLAN_SCHEMA)
 
 
 def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],

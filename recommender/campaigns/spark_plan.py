@@ -49,14 +49,12 @@ from numpy.typing import NDArray
 from recommender.campaigns import spark_kernels as kern
 from recommender.campaigns.allocation import Allocation, allocate, pool_bound
 from recommender.campaigns.plan import (
-    CONTROL,
-    PLAN_SCHEMA,
-    TARGET,
     TIEBREAK,
     Plan,
     _summary,
     check_options,
     new_plan_id,
+    plan_rows,
 )
 from recommender.campaigns.slate import SlateFilm, check_slate
 from recommender.campaigns.waves import assign
@@ -145,16 +143,8 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     f_pos, users = film_s[order], user_s[order]
     p = cols["p"][sel][order]
     ev = p * values[f_pos]
-    table_rows = pa.Table.from_arrays([
-        pa.array(np.full(len(order), plan_id, object), pa.string()),
-        pa.array(np.asarray(film_ids, object)[f_pos], pa.string()),
-        pa.array(model.users.to_ids(users), pa.string()),
-        pa.array(wave, pa.int16()),
-        pa.array(np.where(control, CONTROL, TARGET).astype(object), pa.string()),
-        pa.array(rank[order].astype(np.int32), pa.int32()),
-        pa.array(p, pa.float64()),
-        pa.array(ev, pa.float64()),
-    ], schema=PLAN_SCHEMA)
+    table_rows = plan_rows(model, plan_id, film_ids, f_pos, users, wave, control, rank[order],
+                           p, ev)
     summary = _summary(model, slate, films, budgets, values, eligible, f_pos, wave, control,
                        p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))

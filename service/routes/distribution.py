@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, Field
 from starlette.concurrency import run_in_threadpool
 
 from recommender.distribution.demand import MAX_SCREENS, cold_start_demand, demand_by_place
@@ -21,7 +21,7 @@ from recommender.distribution.places import cinemas_for
 from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
 from service.deps import EngineDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
-from service.schemas import Weight, _json_number
+from service.schemas import NewFilm, _json_number
 
 router = APIRouter(tags=["distribution"])
 
@@ -91,19 +91,7 @@ class Distribution(BaseModel):
     cold_start: ColdStartInput | None = None
 
 
-class ColdStartDistributionRequest(BaseModel):
-    # at least one comparable film or one genre (the server says so too, 422)
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "anyOf": [{"required": ["comparable_film_ids"],
-                   "properties": {"comparable_film_ids": {"minItems": 1, "minProperties": 1}}},
-                  {"required": ["genres"], "properties": {"genres": {"minItems": 1}}}]})
-
-    comparable_film_ids: list[str] | dict[str, Weight] = Field(
-        default_factory=list,
-        description="films like the new one: a list of ids, or {id: weight} with weights > 0")
-    genres: list[str] = Field(default_factory=list,
-                              description="the new film's genres, any case",
-                              json_schema_extra={"x-vocabulary": "genre"})
+class ColdStartDistributionRequest(NewFilm):
     by: str = Field("region", min_length=1, max_length=100, description=BY_HELP,
                     json_schema_extra=PLACE)
     screens: Annotated[int, Field(ge=1, le=MAX_SCREENS), BeforeValidator(_json_number)] | None \
