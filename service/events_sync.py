@@ -40,10 +40,14 @@ class EventsSync:
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
+        self._seq_of: dict[str, int] = {}
 
     @property
     def applied(self) -> int:
-        return self.overlay.seq if self.overlay is not None else 0
+        """The last event sequence the engine now serving reflects (not the overlay's, which
+        moves on before the engine holding it is installed)."""
+        engine = self.service.engine
+        return self._seq_of.get(engine.key, 0) if engine is not None else 0
 
     def describe(self) -> dict[str, Any]:
         return self.overlay.describe() if self.overlay is not None else {}
@@ -68,9 +72,12 @@ class EventsSync:
 
     def _engine(self, engine: Engine, overlay: Overlay) -> Engine:
         if overlay.applied == 0 and overlay.seq == overlay.since:
-            return engine
-        new = engine_with(engine, overlay.model())
-        self._ours = {new.key}
+            new = engine
+        else:
+            new = engine_with(engine, overlay.model())
+            self._ours = {new.key}
+        # the sequence each recent engine reflects (the serving one and the one being installed)
+        self._seq_of = {**dict(list(self._seq_of.items())[-1:]), new.key: overlay.seq}
         return new
 
     def poll(self) -> bool:

@@ -147,6 +147,11 @@ class CampaignStore:
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
+            elif self.dialect == "sqlite":
+                # take the write lock before looking: the driver would run the DDL below
+                # outside a transaction, and two workers opening a new file together would
+                # both create the tables (the second waits here, then sees them)
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
             schema_version.create(conn, checkfirst=True)
             current = _current_version(conn)
             for version, description, step in MIGRATIONS:

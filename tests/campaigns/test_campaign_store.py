@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -129,3 +130,29 @@ def test_urls() -> None:
         assert memory.list_plans()[0] == 1
     finally:
         memory.close()
+
+
+def _open_version(path: str, out: Any) -> None:
+    try:
+        out.put(open_store(path).version())
+    except Exception as e:  # reported to the parent
+        out.put(repr(e))
+
+
+def test_workers_opening_a_new_sqlite_store_together_migrate_once(tmp_path: Path) -> None:
+    """Several service workers start on a store file that does not exist yet: every one opens
+    it (none fails on a table another created in between), and the schema is applied once."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    for trial in range(3):
+        path = str(tmp_path / f"race-{trial}.db")
+        out = ctx.Queue()
+        procs = [ctx.Process(target=_open_version, args=(path, out)) for _ in range(5)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        got = [out.get(timeout=10) for _ in procs]
+        assert all(isinstance(v, int) and v == got[0] for v in got), got
+        assert open_store(path).version() == got[0]
