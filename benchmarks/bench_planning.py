@@ -9,7 +9,7 @@
    afterwards by dropping each user's lower-p contacts) and the popularity plan (each film's
    budget goes to the most active eligible users, by training interactions; same cap rule).
    Predicted conversions are the sum of ``p`` over the contacts: within the calibration
-   horizon (``p_at``) and stretched to the test period (``calibration.p_within``).
+   horizon (``p_at``) and stretched to the test period (``calibration.scale``).
 2. **Scale**: a synthetic model of the MovieLens-20M shape (138,493 users x 26,744 films x
    64 factors; the slate films have 5k-60k viewers; one calibration curve), planned with
    20 and 200 films, budget 5% of users each, cap 2, each in a fresh process: wall time and
@@ -86,11 +86,9 @@ def real_dataset(path: Path, seed: int = 0) -> dict[str, Any]:
     cands = slate_candidates(model, films, progress=False)
     frac = cands.rank_fraction()
     stretched = np.full_like(cands.p, np.nan)
-    within = getattr(calibration, "p_within", None)  # absent: the horizon's p, unstretched
-    for i, f in enumerate(films.tolist()):
+    for i in range(len(films)):
         ok_u = ~np.isnan(frac[i])
-        stretched[i, ok_u] = (within(model.calibration, f, frac[i, ok_u], test_days)
-                              if within else cands.p[i, ok_u])
+        stretched[i, ok_u] = calibration.scale(cands.p[i, ok_u], model.calibration, test_days)
     # the planner's own tie-break (better rank first among equal p) for the naive plan too
     ranked = cands.p + 1e-7 * np.nanmax(cands.p) * (1 - np.nan_to_num(frac, nan=1.0))
     rows = plan.rows.to_pydict()
@@ -206,7 +204,11 @@ def markdown(result: dict[str, Any]) -> str:
     lines = ["# Slate planning", "",
              f"Load average at start: {result['machine']['load_average_at_start']} (a 2-core "
              "VM shared with other jobs: times are noisy). Produced by "
-             "`nice -n 10 python benchmarks/bench_planning.py`.", "",
+             "`nice -n 10 python benchmarks/bench_planning.py`."
+             + "".join(f" The {part} rows are kept from an earlier run (load average at its "
+                       f"start {facts.get('load_average_at_start') if facts else 'unknown'})."
+                       for part, facts in result.get("kept_from_previous_run", {}).items()),
+             "",
              "## Realised value on the time protocol", "",
              f"Top {N_FILMS} films by test-period viewers, budget {SHARE:.0%} of users each, "
              f"cap {CAP}, no control group. Realised = target contacts who watched their film "
@@ -265,8 +267,9 @@ def markdown(result: dict[str, Any]) -> str:
                      f"{p['naive']['realised_conversions']} and "
                      f"{p['popularity']['realised_conversions']} users).")
     lines += ["", "The predicted columns use the calibration shipped at the time of the run "
-              "(`calibration.p_at`, and `calibration.p_within` for the test period); they are "
-              "the calibration work's to improve, the planner reads p only through them."]
+              "(`calibration.p_at`, and `calibration.scale` to stretch it to the test period); "
+              "they are the calibration work's to improve, the planner reads p only through "
+              "them."]
     return "\n".join(lines) + "\n"
 
 
@@ -282,6 +285,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-real", action="store_true")
     args = ap.parse_args(argv)
     result: dict[str, Any] = {"machine": common.machine_facts(), "real": [], "scale": []}
+    previous = common.RESULTS_DIR / "planning.json"
+    if (args.skip_real or args.skip_scale) and previous.exists():
+        import json
+
+        # a skipped part keeps the previous run's rows, with that run's machine facts beside
+        old = json.loads(previous.read_text())
+        for part, skipped in (("real", args.skip_real), ("scale", args.skip_scale)):
+            if skipped:
+                result[part] = old.get(part, [])
+                result.setdefault("kept_from_previous_run", {})[part] = old.get(
+                    "kept_from_previous_run", {}).get(part, old.get("machine"))
     if not args.skip_real:
         for name in DATASETS:
             path = Path(args.datasets) / name
