@@ -139,6 +139,7 @@ def run_dataset(path: Path, seed: int) -> dict[str, Any]:
         "dataset": path.name,
         "users": model.n_users, "films": model.n_films,
         "train_interactions": len(split.train), "test_interactions": int(test.nnz),
+        "test_users": int(len(np.unique(test.indices))),
         "cutoff_timestamp": split.cutoff,
         "calibration_horizon_days": hor["days"],
         "horizon": hor["description"],
@@ -267,7 +268,9 @@ def markdown(result: dict[str, Any]) -> str:
         lines += [f"## {rep['dataset']}", "",
                   f"{rep['users']:,} users x {rep['films']:,} films, "
                   f"{rep['train_interactions']:,} training and {rep['test_interactions']:,} "
-                  f"test interactions; calibration horizon {rep['calibration_horizon_days']} "
+                  f"test interactions (by {rep.get('test_users', 'n/a')} users); "
+                  "calibration horizon "
+                  f"{rep['calibration_horizon_days']} "
                   f"days (the held-out slice), test period {rep['test_period_days']} days; "
                   f"{rep['films_selected']} films with {MIN_TEST_VIEWERS}+ test viewers. "
                   f"Summary expected_conversion vs mean p over the tier: max |diff| "

@@ -35,6 +35,15 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
         fmt(None if peak is None else peak / GIB, 2, " GiB"),
         f"bare fit {fmt(None if get(tr, 'bare_fit_64', 'peak_rss_mb') is None else get(tr, 'bare_fit_64', 'peak_rss_mb') / GIB, 2, ' GiB')}",  # noqa: E501
         None if peak is None else peak <= 6 * GIB)
+    tuned = get(tr, "tuned_train", "ratio_to_no_tune")
+    if tuned is not None:
+        add("`recommender train` (tuning on) / `train --no-tune`", "≤ 2×", tuned,
+            fmt(tuned, 2, "×"), f"--no-tune {fmt(wall, 1, ' s')}", tuned <= 2)
+        tpeak = get(tr, "tuned_train", "peak_rss_mb")
+        add("`recommender train` (tuning on) peak memory", "≤ 6 GiB", tpeak,
+            fmt(None if tpeak is None else tpeak / GIB, 2, " GiB"),
+            f"--no-tune {fmt(None if peak is None else peak / GIB, 2, ' GiB')}",
+            None if tpeak is None else tpeak <= 6 * GIB)
     csv_s = get(ing, "csv", "total_s", "median")
     add("Ingest the 20M-row CSV into the training matrix", "≤ 20 s", csv_s, fmt(csv_s, 1, " s"),
         f"bare pyarrow CSV read {fmt(get(ing, 'csv', 'raw_read_s', 'median'), 1, ' s')}",
