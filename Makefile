@@ -41,6 +41,7 @@ bench-quick: install-bench
 	$(BIN)/python benchmarks/run_all.py --quick
 
 bench-quality: install-dev  # reduced run: make bench-quality QUALITY_ARGS="--variants full sparse5"
+	$(BIN)/python benchmarks/bench_calibration.py > /dev/null
 	$(BIN)/python benchmarks/quality.py $(QUALITY_ARGS)
 	$(BIN)/python scripts/readme_results.py
 

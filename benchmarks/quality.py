@@ -238,7 +238,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def write_markdown(result: dict[str, Any], out: Path) -> None:
-    md = markdown(result)
+    import json
+
+    # the calibration section reads benchmarks/bench_calibration.py's result beside this one
+    cal_path = out.parent / "calibration.json"
+    cal = json.loads(cal_path.read_text(encoding="utf-8")) if cal_path.is_file() else None
+    md = markdown(result, cal)
     with atomic_file(out.with_suffix(".md")) as tmp:
         Path(tmp).write_text(md, encoding="utf-8")
     print(md)

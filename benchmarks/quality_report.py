@@ -50,7 +50,7 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def markdown(result: dict[str, Any]) -> str:
+def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) -> str:
     k, uk = result["k"], result["user_k"]
     c = result["engine_defaults"]
     lines = [
@@ -123,7 +123,9 @@ def markdown(result: dict[str, Any]) -> str:
             key = f"audience_recall@{k}"
             lines.append(f"| {name} | {cs['films_evaluated']} | {_f(cs['engine'][key])} | "
                          f"{_f(cs['engine_genres_only'][key])} | {_f(cs['popularity'][key])} |")
-    lines += ["", f"Cold-start cells are audience recall@{k}.", "", "## Verdict", ""]
+    lines += ["", f"Cold-start cells are audience recall@{k}.", ""]
+    lines += calibration_section(calibration)
+    lines += ["## Verdict", ""]
     lines += verdict(result, rows)
     return "\n".join(lines) + "\n"
 
@@ -214,3 +216,53 @@ def verdict(result: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
     met = sum(t["met"] for t in rows)
     n = sum(t["measured"] for t in rows)
     return [f"- {met} of {n} measured target rows met; the others:"] + out
+
+
+def calibration_section(cal: dict[str, Any] | None) -> list[str]:
+    """Calibration of the shipped p on the time protocol, from ``calibration.json``
+    (``benchmarks/bench_calibration.py``): per tier and per decile, ECE and the two floors."""
+    if not cal:
+        return []
+    lo, hi = cal["goal_realised_over_predicted"]
+    lines = ["## Calibration of p (time protocol)", "",
+             f"From `{cal['generated_by']}` ({cal['generated']}); the full report, with four "
+             "other ways of getting p, is [calibration.md](calibration.md). p is the shipped "
+             "per-film model's, stretched from the calibration horizon to the test period; "
+             "realised = the share of a tier's candidates who watched the film in the test "
+             f"period. Goal: realised / predicted within {lo}-{hi} for every tier. The floors "
+             "are measured from the data, not from a model: a perfectly calibrated p under the "
+             "same film selection (outcomes drawn from p itself), and the true tier rates of "
+             "the test period's first half predicting its second half's.", ""]
+    for rep in cal["datasets"]:
+        lines += [f"### {rep['dataset']}", "",
+                  f"Calibration horizon {rep['calibration_horizon_days']} days, test period "
+                  f"{rep['test_period_days']} days, {rep['test_interactions']:,} test "
+                  f"interactions by {rep.get('test_users', 'n/a')} users.", ""]
+        for view, per in rep["views"].items():
+            shipped = next(iter(per.values()))
+            tiers = [row["tier"] for row in shipped["tiers"]]
+            lines += [f"{view}:", "", "| | " + " | ".join(tiers) + " | ECE |",
+                      "|---|" + "---|" * (len(tiers) + 1)]
+            cells = []
+            for row in shipped["tiers"]:
+                r = row["realised_over_predicted"]
+                flag = "" if r is None or lo <= r <= hi else " **miss**"
+                cells.append(f"{_f(row['predicted_conversions'], 1)} / "
+                             f"{row['realised_conversions']} ({_f(r, 3)}){flag}")
+            lines.append("| predicted / realised conversions (ratio) | " + " | ".join(cells)
+                         + f" | {_f(shipped['ece'], 5)} |")
+            floors = rep.get("floors", {}).get(view, {})
+            for key, label in (("selection", "floor: perfectly calibrated p, same selection"),
+                               ("period", "floor: first half of the test predicting the "
+                                "second")):
+                if key in floors:
+                    lines.append(f"| {label} | " + " | ".join(_f(v, 3) for v in floors[key])
+                                 + " | |")
+            lines += ["", "| decile of p | p range | predicted | realised | ratio |",
+                      "|---|---|---|---|---|"]
+            for d in shipped["deciles"]:
+                lines.append(f"| {d['decile']} | {_f(d['p_range'][0], 5)}-"
+                             f"{_f(d['p_range'][1], 5)} | {_f(d['predicted'], 5)} | "
+                             f"{_f(d['realised'], 5)} | {_f(d['realised_over_predicted'], 2)} |")
+            lines.append("")
+    return lines
