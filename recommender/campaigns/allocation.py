@@ -34,7 +34,7 @@ Why a pool, and why pruning it keeps the optimum:
    The loop also stops as soon as ``D(lambda)`` is within ``CERTIFIED`` (relative) of the
    pool's optimum, which is the same certificate.
 
-``lambda_f`` is film f's dual price: the objective one more contact of its budget would add.
+``lambda_f`` is film f's dual price: the objective one more unit of its row limit would add.
 
 Ties (equal weights, common when probabilities come from rank bins) are broken by an
 optional ``bonus`` (tiny, non-negative, e.g. favouring better ranks); the objective, the

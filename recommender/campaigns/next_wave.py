@@ -4,8 +4,9 @@
 ``sent_waves`` waves went out (1 to the plan's waves; more is an ``InvalidParameterError``)
 and plans what is left:
 
-- each film's budget becomes its budget minus the rows of the sent waves (targets and
-  controls: the planner's budgets count both);
+- each film's budget becomes its budget minus the target rows of the sent waves (a budget
+  counts contacts; the sent waves' controls did not spend it, and the new plan draws its own
+  control group on top of the remaining budget);
 - a (film, user) pair already contacted, or held out as a control in a sent wave, anywhere in
   the chain of plans (``campaign_plan_links``), is not planned again for that film (controls
   stay uncontacted so the earlier waves stay measurable); users who converted are out through
@@ -93,8 +94,8 @@ def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves:
     is_target = np.asarray(sent.column("group").to_numpy(zero_copy_only=False), str) == TARGET
     mine = _rows_of(store, plan_id, sent_waves)
     slate = []
-    for f in summary.get("films", []):
-        used = int(((mine[0] == f["film_id"]) & mine[1]).sum())
+    for f in summary.get("films", []):  # targets of the sent waves spend the budget
+        used = int(((mine[0] == f["film_id"]) & mine[1] & mine[2]).sum())
         slate.append(SlateFilm(f["film_id"], max(0, int(f["budget"]) - used),
                                float(f.get("value", 1.0))))
     contacts_u, contacts_n = np.unique(user[is_target], return_counts=True)
@@ -118,13 +119,14 @@ def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves:
 
 
 def _rows_of(store: CampaignStore, plan_id: str, sent_waves: int
-             ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """(film id, is in a sent wave) of every row of ``plan_id``."""
+             ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(film id, is in a sent wave, is a target) of every row of ``plan_id``."""
     parts = list(store.iter_rows(plan_id))
     t = pa.concat_tables(parts) if parts else PLAN_SCHEMA.empty_table()
     film = np.asarray(t.column("film_id").to_numpy(zero_copy_only=False), str)
     sent = np.asarray(t.column("wave").to_numpy(), np.int64) <= sent_waves
-    return film, sent
+    target = np.asarray(t.column("group").to_numpy(zero_copy_only=False), str) == TARGET
+    return film, sent, target
 
 
 def _with_pairs_seen(model: Model, film_ids: np.ndarray[Any, Any],

@@ -2,10 +2,16 @@
 
 Steps: every candidate's rank and calibrated ``p`` (``probabilities``); the worth of each
 allowed (film, user) pair, ``value x p`` (seen pairs and opted-out users not allowed); the
-exact allocation under budgets and the cap (``allocation``); waves and control groups
-(``waves``). The summary reports, per film and in total, contacts, control size, expected
-conversions and value, the film's dual price, the naive plan's objective, the LP upper bound
-and the optimality gap, each with its unit.
+exact allocation under the films' selection sizes and the cap (``allocation``); waves and
+control groups (``waves``). A film's budget counts its target rows (contacts): the allocation
+selects at most ``waves.selection_size(budget)`` users of the film, the most whose waves
+leave at most ``budget`` targets once each wave's control share is drawn, so the control group
+comes on top of the budget. The cap row of the allocation counts every selected row of a user,
+target or control (a user is selected for at most ``cap`` films); it is stricter than the cap
+on target contacts alone, so the plan stays feasible. The summary reports, per film and in
+total, the budget, the selection size, contacts, control size, expected conversions and value,
+the film's dual price, the naive plan's objective, the LP upper bound and the optimality gap,
+each with its unit.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from numpy.typing import NDArray
 from recommender.campaigns.allocation import allocate, naive_plan
 from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.slate import SlateFilm, check_slate
-from recommender.campaigns.waves import assign
+from recommender.campaigns.waves import assign, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import calibration
 from recommender.model.model import Model
@@ -42,8 +48,17 @@ UNITS = {
     "p": "probability that the user watches the film within the calibration horizon",
     "expected_conversions": "users expected to watch within the horizon (sum of p)",
     "expected_value": "value units (sum of value x p); value = worth of one conversion",
-    "dual_price": "value units one more contact of the film's budget would add",
-    "contacts": "target rows (users to contact)",
+    "dual_price": "value units one more selected user of the film (its selected_limit + 1, "
+                  "target or control) would add; a contact of budget buys about "
+                  "1 / (1 - holdout) selected users",
+    "budget": "target rows (contacts) the film may have; its control group comes on top",
+    "selected_limit": "most selected rows of the film (targets and controls): the largest "
+                      "selection whose waves leave at most budget targets after each wave's "
+                      "floor(holdout x size + 1/2) controls",
+    "budget_exceeds_eligible": "selected_limit > eligible users: the film has fewer users "
+                               "than its budget and control group call for (contacts may "
+                               "fall short of the budget)",
+    "contacts": "target rows (users to contact); at most the budget",
     "control": "control rows (selected users held out, never contacted for the film)",
 }
 
@@ -96,8 +111,9 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     top = float(np.nanmax(weights)) if np.isfinite(weights).any() else 0.0
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
-    solved = allocate(weights, budgets, cap, ranked=ranked)
-    nf, nu = naive_plan(ranked, budgets, cap)
+    limits = selection_sizes(budgets, waves, holdout)  # targets <= budget, controls on top
+    solved = allocate(weights, limits, cap, ranked=ranked)
+    nf, nu = naive_plan(ranked, limits, cap)
     del ranked
     t_solve = time.perf_counter() - t0
     plan_id = plan_id or new_plan_id()
@@ -107,8 +123,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     p = cands.p[f_pos, users]
     ev = p * values[f_pos]
     rows = plan_rows(model, plan_id, film_ids, f_pos, users, wave, control, rank[order], p, ev)
-    summary = _summary(model, slate, films, budgets, values, eligible, f_pos, wave, control,
-                       p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
+    summary = _summary(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
+                       control, p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
                    solve_seconds=round(t_solve, 3))
@@ -134,9 +150,10 @@ def plan_rows(model: Model, plan_id: str, film_ids: Sequence[str], f_pos: NDArra
 
 
 def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
-             budgets: NDArray[np.int64], values: NDArray[np.float64],
-             eligible: NDArray[np.int64], f_pos: NDArray[np.int64], wave: NDArray[np.int16],
-             control: NDArray[np.bool_], p: NDArray[np.float64], ev: NDArray[np.float64],
+             budgets: NDArray[np.int64], limits: NDArray[np.int64],
+             values: NDArray[np.float64], eligible: NDArray[np.int64],
+             f_pos: NDArray[np.int64], wave: NDArray[np.int16], control: NDArray[np.bool_],
+             p: NDArray[np.float64], ev: NDArray[np.float64],
              naive_w: NDArray[np.float64], naive_f: NDArray[np.int64], solved: Any, cap: int,
              holdout: float, waves: int, seed: int, n_exclude: int, n_unknown: int
              ) -> dict[str, Any]:
@@ -155,8 +172,9 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
                       for w in np.unique(wave[mine]).tolist()]
         film_rows.append({
             "film_id": f.film_id, "title": str(titles[films[i]]), "budget": int(budgets[i]),
+            "selected_limit": int(limits[i]),
             "value": float(values[i]), "eligible_users": int(eligible[i]),
-            "budget_exceeds_eligible": bool(budgets[i] > eligible[i]),
+            "budget_exceeds_eligible": bool(limits[i] > eligible[i]),
             "selected": int(mine.sum()), "contacts": int(contacts[i]),
             "control": int(ctrl[i]), "expected_conversions": round(float(conv[i]), 6),
             "expected_value": round(float(value[i]), 6),
@@ -172,7 +190,8 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
                     "curve": model.calibration.get("horizon_curve")},  # report scales p
         "units": UNITS,
         "films": film_rows,
-        "totals": {"films": n, "budget": int(budgets.sum()), "selected": int(len(f_pos)),
+        "totals": {"films": n, "budget": int(budgets.sum()),
+                   "selected_limit": int(limits.sum()), "selected": int(len(f_pos)),
                    "contacts": int(target.sum()), "control": int(control.sum()),
                    "expected_conversions": round(float(p[target].sum()), 6),
                    "expected_value": round(float(ev[target].sum()), 6),
@@ -190,6 +209,7 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
             "objective": round(naive_value, 6), "selected": int(len(naive_f)),
             "planner_gain": (round(solved.objective / naive_value, 6)
                              if naive_value > 0 else None),
-            "source": "each film's top-budget audience independently, cap enforced afterwards "
-                      "by dropping each user's lower-p contacts; same units as objective"},
+            "source": "each film's top selected_limit audience (budget targets and their "
+                      "controls) independently, cap enforced afterwards by dropping each "
+                      "user's lower-p contacts; same units as objective"},
     }

@@ -27,7 +27,9 @@ fixed prices each user's choice is independent (the ``cap`` films of largest pos
    number at most users x (cap + EXTRA) per round). Waves and control groups are the local
    ``waves.assign``.
 
-The tie-break, objective, naive plan and summary are the local planner's
+The films' limits are the local planner's: a budget counts target rows, so every step above
+works with ``waves.selection_size(budget)`` selected users per film (the control group on top
+of the budget). The tie-break, objective, naive plan and summary are the local planner's
 (``recommender.campaigns.plan``); the summary says ``engine: spark`` and reports the gap
 against the dual bound (and the local LP optimum when the slate is small enough to solve
 locally).
@@ -57,7 +59,7 @@ from recommender.campaigns.plan import (
     plan_rows,
 )
 from recommender.campaigns.slate import SlateFilm, check_slate
-from recommender.campaigns.waves import assign
+from recommender.campaigns.waves import assign, selection_sizes
 from recommender.errors import UnknownFilmError
 from recommender.model import calibration
 from recommender.model.model import Model
@@ -103,6 +105,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     film_ids = [f.film_id for f in slate]
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
     budgets = np.array([f.budget for f in slate], np.int64)
+    limits = selection_sizes(budgets, waves, holdout)  # selected rows: targets <= budget
     values = np.array([f.value for f in slate], np.float64)
     exclude = list(exclude or [])
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
@@ -111,8 +114,8 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                        for f in films], np.int64)
     eligible = n_cand - np.array([len(ex_known) - int(np.isin(
         ex_known, model.film_viewers(int(f))).sum()) for f in films], np.int64)
-    keep_rank = np.minimum(pool_bound(budgets, cap) + len(ex_known), n_cand)
-    keep_rank[budgets == 0] = 0
+    keep_rank = np.minimum(pool_bound(limits, cap) + len(ex_known), n_cand)
+    keep_rank[limits == 0] = 0
     tables = [calibration.p_at(model.calibration, int(f), np.arange(k) / max(int(n), 1))
               for f, k, n in zip(films.tolist(), keep_rank.tolist(), n_cand.tolist(),
                                  strict=True)]
@@ -124,10 +127,10 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
         rows = _candidates(session, model, films, keep_rank, (
             table, offsets, values, n_cand, bonus, ex_known), users_per_partition, show)
         try:
-            lam, bound, n_rounds, pool = _prices(rows, budgets, cap, rounds, show)
-            chosen, solved, bound = _master(rows, lam, bound, budgets, cap, model.n_users,
+            lam, bound, n_rounds, pool = _prices(rows, limits, cap, rounds, show)
+            chosen, solved, bound = _master(rows, lam, bound, limits, cap, model.n_users,
                                             show)
-            naive = _naive_rows(session, rows, budgets, len(ex_known), cap)
+            naive = _naive_rows(session, rows, limits, len(ex_known), cap)
         finally:
             rows.unpersist()
     solved.rounds += n_rounds
@@ -145,8 +148,8 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     ev = p * values[f_pos]
     table_rows = plan_rows(model, plan_id, film_ids, f_pos, users, wave, control, rank[order],
                            p, ev)
-    summary = _summary(model, slate, films, budgets, values, eligible, f_pos, wave, control,
-                       p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
+    summary = _summary(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
+                       control, p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary["engine"] = "spark"
     summary["optimality"]["source"] = (
@@ -155,22 +158,23 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
         "per film, evaluated by Spark: an upper bound on every plan; "
         "recommender/campaigns/spark_plan.py)")
     summary["optimality"]["local_lp_optimum"] = _local_optimum(
-        model, slate, cap, exclude, local_check)
+        model, slate, cap, holdout, waves, exclude, local_check)
     summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
                    solve_seconds=round(t_solve, 3))
     return Plan(plan_id, table_rows, summary)
 
 
-def _local_optimum(model: Model, slate: list[SlateFilm], cap: int, exclude: list[str],
-                   limit: int) -> dict[str, Any]:
-    """The local exact planner's objective when films x users is at most ``limit``."""
+def _local_optimum(model: Model, slate: list[SlateFilm], cap: int, holdout: float,
+                   waves: int, exclude: list[str], limit: int) -> dict[str, Any]:
+    """The local exact planner's objective when films x users is at most ``limit`` (with the
+    same holdout and waves, which set the films' selection sizes)."""
     size = len(slate) * model.n_users
     if size > limit:
         return {"objective": None, "note": f"not computed: {size:,} film x user pairs > "
                                            f"{limit:,} (too large to solve on the driver)"}
     from recommender.campaigns.plan import plan_slate
 
-    local = plan_slate(model, slate, cap=cap, holdout=0.0, waves=1, exclude=exclude,
+    local = plan_slate(model, slate, cap=cap, holdout=holdout, waves=waves, exclude=exclude,
                        progress=False)
     return {"objective": local.summary["optimality"]["objective"],
             "note": "value units: the local exact LP planner (HiGHS) on the same slate"}

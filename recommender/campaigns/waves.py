@@ -6,6 +6,10 @@ every wave ``round(holdout x wave size)`` users drawn at random form the control
 contacted for that film), so the control group has the wave's share in every wave: stratified
 by wave, and so by rank. The draw is seeded by ``(seed, film)``: the same seed gives the same
 groups, another seed other groups, and a film's groups do not depend on the rest of the slate.
+
+A film's budget counts its target rows (contacts); the control group comes on top of it.
+``selection_size`` turns a budget into the number of users to select: the largest ``n`` whose
+waves leave at most ``budget`` targets (``target_rows``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,51 @@ def wave_of(n: int, waves: int) -> NDArray[np.int16]:
     sizes = np.full(waves, base, np.int64)
     sizes[:extra] += 1
     return np.repeat(np.arange(1, waves + 1, dtype=np.int16), sizes)
+
+
+def target_rows(n: NDArray[np.int64] | int, waves: int, holdout: float) -> NDArray[np.int64]:
+    """Target rows ``assign`` leaves among ``n`` selected users of one film (elementwise):
+    ``n`` minus ``floor(holdout x size + 1/2)`` controls in each wave of ``wave_of(n, waves)``.
+    It never decreases as ``n`` grows (by 0 or 1 per user)."""
+    n = np.asarray(n, np.int64)
+    w = np.maximum(1, np.minimum(max(int(waves), 1), np.maximum(n, 1)))
+    base, extra = np.divmod(n, w)
+    if holdout <= 0:
+        return n.copy()
+
+    def controls(size: NDArray[np.int64]) -> NDArray[np.int64]:
+        return np.floor(holdout * size + 0.5).astype(np.int64)  # as ``control_mask``
+
+    return np.asarray(n - extra * controls(base + 1) - (w - extra) * controls(base), np.int64)
+
+
+def selection_size(budget: int, waves: int, holdout: float) -> int:
+    """The most users a film with ``budget`` target contacts may select, its control group
+    included: the largest ``n`` with ``target_rows(n) <= budget`` (0 for a budget of 0: a film
+    without contacts has no control group either)."""
+    return int(selection_sizes(np.array([budget], np.int64), waves, holdout)[0])
+
+
+def selection_sizes(budgets: NDArray[np.int64], waves: int, holdout: float
+                    ) -> NDArray[np.int64]:
+    """``selection_size`` of every budget: a bisection on ``target_rows`` (non-decreasing),
+    all budgets at once, between ``budget`` and ``(budget + waves / 2) / (1 - holdout) + 2``
+    (``target_rows(n) >= (1 - holdout) n - waves / 2``, as each wave's controls are at most
+    ``holdout x size + 1/2``)."""
+    b = np.asarray(budgets, np.int64)
+    if holdout <= 0:
+        return b.copy()
+    lo = b.copy()  # target_rows(lo) <= lo = budget
+    hi = np.floor((b + 0.5 * max(int(waves), 1)) / (1.0 - holdout)).astype(np.int64) + 2
+    while True:  # invariant: target_rows(lo) <= budget < target_rows(hi)
+        open_ = hi - lo > 1
+        if not open_.any():
+            break
+        mid = (lo + hi) // 2
+        ok = target_rows(mid, waves, holdout) <= b
+        lo = np.where(open_ & ok, mid, lo)
+        hi = np.where(open_ & ~ok, mid, hi)
+    return np.where(b > 0, lo, 0)
 
 
 def control_mask(wave: NDArray[np.int16], holdout: float, seed: int, film: int

@@ -141,11 +141,11 @@ def print_summary(summary: dict[str, Any]) -> None:
     _print_table(
         ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",
          "control (users)", "expected conversions (users)", "expected value (value units)",
-         "dual price (value/contact)", "flag"],
+         "dual price (value/selected user)", "flag"],
         [[f["film_id"], f["title"], f["budget"], f["eligible_users"], f["contacts"],
           f["control"], f"{f['expected_conversions']:.2f}", f"{f['expected_value']:.2f}",
           f"{f['dual_price']:.4f}",
-          "budget > eligible users" if f["budget_exceeds_eligible"] else ""]
+          "budget + control > eligible users" if f["budget_exceeds_eligible"] else ""]
          for f in summary["films"]])
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
@@ -160,7 +160,8 @@ def print_summary(summary: dict[str, Any]) -> None:
         ["LP upper bound", f"{o['lp_upper_bound']:.4f}", "value units, LP dual bound"],
         ["optimality gap", f"{100 * o['gap']:.4f}%", "(bound - objective) / bound"],
         ["naive plan objective", f"{n['objective']:.4f}",
-         "value units: each film's top-budget audience, cap enforced afterwards"],
+         "value units: each film's top selected_limit audience, cap enforced "
+         "afterwards"],
         ["planner / naive", gain, "ratio of the objectives"],
     ])
     sys.stdout.flush()

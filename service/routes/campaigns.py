@@ -62,7 +62,8 @@ NO_PLAN: dict[int | str, dict[str, Any]] = {
 class SlateFilmIn(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     film_id: str = Field(min_length=1, description="the film to promote")
-    budget: int = Field(ge=0, description="most target contacts for this film")
+    budget: int = Field(ge=0, description="most target contacts for this film; its control "
+                                          "group (holdout) is drawn on top of the budget")
     value: float = Field(1.0, gt=0, allow_inf_nan=False,
                          description="worth of one conversion (value units)")
 

@@ -188,7 +188,8 @@ class NextWaveRequest(BaseModel):
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
              responses={**NO_PLAN, **INVALID, 503: {"model": Error}},
-             summary="Plan the next wave: each film's remaining budget on the refreshed model")
+             summary="Plan the next wave: each film's remaining budget (budget minus the "
+                     "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, engine: EngineDep,
               body: NextWaveRequest | None = None) -> dict[str, Any]:
     body = body or NextWaveRequest.model_validate({})

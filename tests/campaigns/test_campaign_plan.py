@@ -1,5 +1,7 @@
 """``plan_slate`` end to end on a small model, against independent oracles: brute-force
-audience ranks, ``p_at`` at those ranks, and HiGHS's MILP on the whole problem."""
+audience ranks, ``p_at`` at those ranks, the brute-force budget rule (a budget counts target
+rows, the control group on top: ``campaign_oracles``) and HiGHS's MILP on the whole problem
+with those selection sizes."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from campaign_oracles import brute_selection_size, brute_targets
 from helpers import brute_audience, synthetic_model
 from test_campaign_allocation import milp_optimum
 
@@ -21,6 +24,18 @@ from recommender.model.model import Model
 @pytest.fixture(scope="module")
 def model() -> Model:
     return synthetic_model(n_users=300, n_films=30, seed=3)
+
+
+@pytest.fixture(scope="module")
+def positive_model() -> Model:
+    """The same kind of model with a hit rate above 0 in every rank bin: every eligible user
+    has a positive worth, so a film's selection fills up to its eligible users (pairs of
+    worth 0 only fill budgets through the rank tie-break, which the plan may leave out)."""
+    m = synthetic_model(n_users=300, n_films=30, seed=3)
+    hits = np.round(20 * np.exp(-np.arange(1000) / 60)).astype(np.int64) + 1
+    m.calibration = {"bins": 1000, "hits": hits.tolist(),
+                     "candidates": np.full(1000, 50, np.int64).tolist()}
+    return m
 
 
 @pytest.fixture(scope="module")
@@ -82,15 +97,18 @@ def test_plan_is_optimal_and_respects_every_constraint(model: Model, cap: int, s
     # nobody seen, nobody excluded, nobody twice for a film
     assert not np.isnan(w[fi, ui]).any()
     assert len(set(zip(fi.tolist(), ui.tolist(), strict=True))) == len(fi)
-    # budgets (targets and controls together fit) and the cap on target contacts
-    assert (np.bincount(fi, minlength=len(slate)) <= [s.budget for s in slate]).all()
+    # budgets count targets (controls on top, within the selection size) and the cap
+    limits = np.array([brute_selection_size(s.budget, 3, 0.2) for s in slate])
+    assert (np.bincount(fi[target], minlength=len(slate)) <= [s.budget for s in slate]).all()
+    assert (np.bincount(fi, minlength=len(slate)) <= limits).all()
     assert np.bincount(ui[target]).max() <= cap
+    assert np.bincount(ui).max() <= cap  # the cap row counts every selected row
     # rank, p and expected value are the audience's
     assert (np.array(rows["rank"]) == ranks[fi, ui]).all()
     assert np.allclose(np.array(rows["expected_value"]), w[fi, ui], rtol=1e-12)
     assert np.allclose(np.array(rows["p"]) * [slate[i].value for i in fi], w[fi, ui])
     # optimal: the selected users reach the whole problem's optimum (within the issue's 0.1%)
-    best = milp_optimum(w, np.array([s.budget for s in slate]), cap)
+    best = milp_optimum(w, limits, cap)
     objective = float(w[fi, ui].sum())
     assert objective >= best * (1 - 1e-3)
     s = plan.summary
@@ -109,6 +127,8 @@ def test_plan_is_optimal_and_respects_every_constraint(model: Model, cap: int, s
             assert int((~target[mine][wv == wave]).sum()) == int(np.floor(0.2 * m + 0.5))
         f_sum = s["films"][i]
         assert f_sum["contacts"] == int(target[mine].sum())
+        assert f_sum["contacts"] == brute_targets(int(mine.sum()), 3, 0.2)
+        assert (f_sum["budget"], f_sum["selected_limit"]) == (slate[i].budget, limits[i])
         assert f_sum["control"] == int((~target[mine]).sum())
         assert f_sum["expected_conversions"] == pytest.approx(
             float(np.array(rows["p"])[mine & target].sum()), abs=1e-5)
@@ -128,8 +148,73 @@ def test_ties_and_budgets_beyond_the_eligible_users(tied_model: Model) -> None:
     w, _ = oracle_weights(m, slate, [])
     fi = np.array([0 if f == slate[0].film_id else 1 for f in rows["film_id"]])
     ui = m.users.to_index(rows["user_id"])
-    best = milp_optimum(w, np.array([10_000, 40]), 2)
+    best = milp_optimum(w, np.array([10_000, 40]), 2)  # holdout 0: selection = budget
     assert float(w[fi, ui].sum()) >= best * (1 - 1e-3)
+
+
+def _targets_and_controls(plan_rows: dict[str, list[Any]], film_id: str
+                          ) -> tuple[int, list[tuple[int, int]]]:
+    """(target rows, [(wave size, controls) per wave]) of one film's rows."""
+    mine = np.array(plan_rows["film_id"]) == film_id
+    wave = np.array(plan_rows["wave"])[mine]
+    control = np.array(plan_rows["group"])[mine] == "control"
+    return int((~control).sum()), [(int((wave == w).sum()), int(control[wave == w].sum()))
+                                   for w in np.unique(wave).tolist()]
+
+
+def test_a_budget_buys_contacts_and_the_control_group_comes_on_top(positive_model: Model
+                                                                   ) -> None:
+    """Holdout 0.1 and a budget of 100 on a film with plenty of eligible users: exactly 100
+    targets, and round-half-up controls in each of the 3 waves on top of them."""
+    m = positive_model
+    eligible = m.n_users - np.array([len(np.unique(m.film_viewers(f)))
+                                     for f in range(m.n_films)])
+    f = int(np.argmax(eligible))
+    assert eligible[f] >= 150
+    film = str(m.films.ids[f])
+    plan = plan_slate(m, [SlateFilm(film, 100)], cap=1, holdout=0.1, waves=3, seed=7)
+    targets, per_wave = _targets_and_controls(plan.rows.to_pydict(), film)
+    assert targets == 100
+    assert len(per_wave) == 3
+    for size, controls in per_wave:
+        assert controls == int(np.floor(0.1 * size + 0.5))
+    selected = sum(size for size, _ in per_wave)
+    assert selected - sum(c for _, c in per_wave) == 100 and selected > 100
+    assert selected == brute_selection_size(100, 3, 0.1)
+    row = plan.summary["films"][0]
+    assert (row["budget"], row["contacts"], row["selected"]) == (100, 100, selected)
+    assert row["selected_limit"] == selected and row["budget_exceeds_eligible"] is False
+    assert plan.summary["totals"]["contacts"] == 100
+
+
+@pytest.mark.parametrize(("holdout", "waves"), [(0.0, 1), (0.1, 3), (0.25, 2), (0.5, 4),
+                                                (0.1, 500)])
+def test_targets_are_the_budget_or_what_the_eligible_users_allow(
+        positive_model: Model, holdout: float, waves: int) -> None:
+    """With a cap no user can reach, each film's targets are min(budget, the targets its
+    eligible users leave when all are selected), and a film is flagged exactly when its
+    selection size exceeds its eligible users (budget 0 and 1 included)."""
+    m = positive_model
+    films = [3, 8, 15, 21, 27]
+    eligible = [m.n_users - len(np.unique(m.film_viewers(f))) for f in films]
+    budgets = [0, 1, eligible[2] - 2, int(eligible[3] * 0.6), eligible[4] + 5]
+    slate = [SlateFilm(str(m.films.ids[f]), b) for f, b in zip(films, budgets, strict=True)]
+    plan = plan_slate(m, slate, cap=len(slate), holdout=holdout, waves=waves, seed=1)
+    rows = plan.rows.to_pydict()
+    for i, s in enumerate(slate):
+        targets, per_wave = _targets_and_controls(rows, s.film_id)
+        assert targets == min(s.budget, brute_targets(eligible[i], waves, holdout))
+        assert all(c == int(np.floor(holdout * size + 0.5)) for size, c in per_wave)
+        limit = brute_selection_size(s.budget, waves, holdout)
+        assert sum(size for size, _ in per_wave) == min(limit, eligible[i])
+        row = plan.summary["films"][i]
+        assert (row["contacts"], row["selected_limit"]) == (targets, limit)
+        assert row["budget_exceeds_eligible"] == (limit > eligible[i])
+    flagged = plan.summary["totals"]["flagged_films"]
+    assert flagged == [s.film_id for i, s in enumerate(slate)
+                       if brute_selection_size(s.budget, waves, holdout) > eligible[i]]
+    if holdout > 0 and waves <= 4:  # budget < eligible users, but not with its controls
+        assert slate[2].film_id in flagged
 
 
 def test_same_seed_same_plan_other_seed_other_controls(model: Model) -> None:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from campaign_oracles import brute_selection_sizes, brute_targets
 from scipy.stats import chisquare
 
-from recommender.campaigns.waves import assign, control_mask, wave_of
+from recommender.campaigns.waves import (
+    assign,
+    control_mask,
+    selection_size,
+    selection_sizes,
+    target_rows,
+    wave_of,
+)
+
+HOLDOUTS = (0.0, 0.01, 0.05, 0.1, 0.2, 0.25, 1 / 3, 0.45, 0.5, 0.55, 0.75, 0.9)
 
 
 @pytest.mark.parametrize(("n", "waves"), [(0, 3), (1, 3), (2, 3), (10, 3), (11, 4), (100, 7)])
@@ -57,3 +67,49 @@ def test_assign_orders_by_film_then_rank() -> None:
     assert rank[order].tolist() == [1, 3, 9, 2, 4, 5, 7]
     assert wave.tolist() == [1, 1, 2, 1, 1, 2, 2]
     assert not control.any()
+
+
+@pytest.mark.parametrize("waves", [1, 2, 3, 5, 17, 1000])
+def test_target_rows_are_what_assign_leaves(waves: int) -> None:
+    """``target_rows(n)`` against ``assign`` itself (its real control draw) and the brute
+    force, for every ``n`` up to 300 including ``waves`` larger than ``n``; it never
+    decreases."""
+    ns = np.arange(301)
+    for holdout in HOLDOUTS:
+        got = target_rows(ns, waves, holdout)
+        assert (np.diff(got) >= 0).all() and (np.diff(got) <= 1).all()
+        for n in (*range(0, 40), 97, 150, 299, 300):
+            assert got[n] == brute_targets(n, waves, holdout)
+            _, _, control = assign(np.zeros(n, np.int64), np.arange(n), np.array([7]), waves,
+                                   holdout, seed=n)
+            assert int((~control).sum()) == got[n]
+
+
+@pytest.mark.parametrize("waves", [1, 2, 3, 4, 7, 17, 1000])
+def test_selection_size_is_the_largest_within_budget(waves: int) -> None:
+    """Exact against the brute force for every budget 0..120 and many holdouts (0 included,
+    ``waves`` larger than the selection included), one call for all budgets and one each."""
+    budgets = np.arange(121)
+    for holdout in HOLDOUTS:
+        want = brute_selection_sizes(budgets.tolist(), waves, holdout)
+        assert selection_sizes(budgets, waves, holdout).tolist() == want
+        for b in (0, 1, 2, 7, 120):
+            assert selection_size(b, waves, holdout) == want[b]
+        assert want[0] == 0  # no contacts, no control group
+        for b, n in zip(budgets.tolist()[1:], want[1:], strict=True):
+            # targets take every value: the budget is spent exactly, one more user is over it
+            assert brute_targets(n, waves, holdout) == b
+            assert brute_targets(n + 1, waves, holdout) == b + 1
+    assert selection_sizes(np.zeros(0, np.int64), 3, 0.1).tolist() == []
+
+
+def test_selection_size_of_large_budgets() -> None:
+    """Large budgets (a bisection, not a scan): within budget, one more user over it."""
+    for budget in (10**4 + 3, 123_457, 5 * 10**6, 2 * 10**9):
+        for waves in (1, 3, 8):
+            for holdout in (0.0, 0.1, 0.3, 0.9):
+                n = selection_size(budget, waves, holdout)
+                assert target_rows(n, waves, holdout) == budget
+                assert target_rows(n + 1, waves, holdout) == budget + 1
+                assert brute_targets(n, waves, holdout) == budget
+                assert brute_targets(n + 1, waves, holdout) == budget + 1

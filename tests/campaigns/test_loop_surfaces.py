@@ -45,6 +45,11 @@ def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
         w2 = [r for r in rows if r["wave"] == "2" and r["film_id"] == "00003"]
         targets = [r["user_id"] for r in w1 if r["group"] == "target"]
         controls = [r["user_id"] for r in w1 if r["group"] == "control"]
+        first = client.get(f"/campaigns/{plan_id}").json()["summary"]
+        for f in first["films"]:  # a budget counts target rows; the controls come on top
+            mine = [r for r in rows if r["film_id"] == f["film_id"]]
+            assert f["contacts"] == sum(r["group"] == "target" for r in mine) <= f["budget"]
+            assert f["selected"] == len(mine) <= f["selected_limit"]
         now = int(time.time()) + 5
         buyers = targets[:5] + controls[:1]
         events = [{"event_id": f"r-{i}", "user_id": u, "film_id": "00003", "timestamp": now}
@@ -73,7 +78,10 @@ def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
         assert ("00003", w2[0]["user_id"]) not in again, "an organic buyer is out"
         assert not {("00003", u) for u in targets + controls} & again
         budget = {f["film_id"]: f["budget"] for f in nxt["summary"]["films"]}
-        assert budget["00003"] == 40 - len(targets) - len(controls)
+        assert budget["00003"] == 40 - len(targets)  # controls do not spend the budget
+        for f in nxt["summary"]["films"]:
+            assert f["contacts"] == sum(r["group"] == "target" for r in new_rows
+                                        if r["film_id"] == f["film_id"]) <= f["budget"]
         assert client.post("/campaigns/plan-nope/next").status_code == 404
 
 

@@ -66,12 +66,15 @@ def test_plan_writes_rows_summary_and_store(model_dir: Path, model: Model, tmp_p
         if r["group"] == "target":
             targets[r["user_id"]] = targets.get(r["user_id"], 0) + 1
     assert max(targets.values()) <= 2
-    assert sum(r["film_id"] == "00000" for r in rows) <= 30
+    # a budget counts target rows; the control group comes on top, within the selection size
+    assert sum(r["film_id"] == "00000" and r["group"] == "target" for r in rows) <= 30
+    f0 = next(f for f in summary["films"] if f["film_id"] == "00000")
+    assert sum(r["film_id"] == "00000" for r in rows) == f0["selected"] <= f0["selected_limit"]
     eligible = next(f for f in summary["films"] if f["film_id"] == "00002")["eligible_users"]
     assert summary["totals"]["flagged_films"] == ["00002"] and eligible < 500
     # the table: every number with its unit, the flag, where the plan went
-    for fragment in ("expected conversions (users)", "dual price (value/contact)",
-                     "budget > eligible users", "LP upper bound", "naive plan objective",
+    for fragment in ("expected conversions (users)", "dual price (value/selected user)",
+                     "budget + control > eligible users", "LP upper bound", "naive plan objective",
                      "probability of watching within", f"stored in sqlite:///{tmp_path}"):
         assert fragment in out, fragment
     st = open_store(store)

@@ -1,8 +1,10 @@
 """The Spark planner (``recommender.campaigns.spark_plan``) against the local exact planner:
-every budget, cap, seen and opt-out exclusion respected exactly, each row's rank and ``p``
-those of the local candidates, and the objective within 0.5% of the local LP optimum.
+every budget (target rows; the control group on top, within the film's selection size), cap,
+seen and opt-out exclusion respected exactly, each row's rank and ``p`` those of the local
+candidates, and the objective within 0.5% of the local LP optimum.
 
-Oracles: ``plan_slate`` (HiGHS, exact) and ``slate_candidates`` on the same model."""
+Oracles: ``plan_slate`` (HiGHS, exact), ``slate_candidates`` on the same model and the
+brute-force budget rule (``campaign_oracles``)."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from campaign_oracles import brute_selection_size, brute_targets
 from helpers import synthetic_model
 from service_fixtures import build_model, save_model
 
@@ -39,9 +42,12 @@ def check_plan(model: Model, slate: list[SlateFilm], cap: int, exclude: list[str
     films = [str(f) for f in got.rows.column("film_id").to_pylist()]
     users = [str(u) for u in got.rows.column("user_id").to_pylist()]
     groups = got.rows.column("group").to_pylist()
-    # budgets (every selected row, targets and controls, counts) and the cap, exactly
+    # budgets count target rows, the controls come on top within the selection size
+    targets = [f for f, g in zip(films, groups, strict=True) if g == "target"]
     for s in slate:
-        assert films.count(s.film_id) <= s.budget
+        selected = films.count(s.film_id)
+        assert targets.count(s.film_id) == brute_targets(selected, 2, 0.2) <= s.budget
+        assert selected <= brute_selection_size(s.budget, 2, 0.2)
     per_user: dict[str, int] = {}
     for u in users:
         per_user[u] = per_user.get(u, 0) + 1
@@ -71,6 +77,10 @@ def check_plan(model: Model, slate: list[SlateFilm], cap: int, exclude: list[str
         want.summary["naive"]["objective"], rel=1e-9)
     totals = got.summary["totals"]
     assert totals["contacts"] + totals["control"] == got.rows.num_rows
+    # the same budgets, selection sizes, eligible users and flags as the local planner
+    keys = ("film_id", "budget", "selected_limit", "budget_exceeds_eligible", "eligible_users")
+    assert [{k: f[k] for k in keys} for f in got.summary["films"]] == \
+        [{k: f[k] for k in keys} for f in want.summary["films"]]
 
 
 def test_spark_plan_on_a_trained_model(spark: Any) -> None:

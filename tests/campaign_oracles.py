@@ -1,0 +1,35 @@
+"""Brute-force oracles of the campaign planner's budget rule, shared by the campaign tests.
+
+A film's budget counts target rows; the planner may select the largest ``n`` users whose waves
+(``waves`` slices as equal as possible, the earlier ones larger) leave at most ``budget``
+targets once ``floor(holdout x size + 1/2)`` controls are drawn in each wave. Written from that
+rule alone, without the library's ``waves`` module."""
+
+from __future__ import annotations
+
+import math
+
+
+def brute_targets(n: int, waves: int, holdout: float) -> int:
+    """Target rows among ``n`` selected users, wave by wave."""
+    k = max(1, min(waves, max(n, 1)))
+    sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
+    return sum(s - int(math.floor(holdout * s + 0.5)) for s in sizes)
+
+
+def brute_selection_sizes(budgets: list[int], waves: int, holdout: float) -> list[int]:
+    """For each budget, the largest ``n`` with ``brute_targets(n) <= budget`` (0 for a budget
+    of 0), by one scan up to a size whose targets certainly exceed every budget (each wave
+    holds at most ``holdout x size + 1/2`` controls, so targets >= (1 - holdout) n - waves / 2,
+    and with ``n`` users there are at most ``n`` waves)."""
+    if not budgets:
+        return []
+    top = int((max(budgets) + min(waves, 10**9) / 2) / (1.0 - holdout)) + 2
+    targets = [brute_targets(n, waves, holdout) for n in range(top + 1)]
+    assert targets[top] > max(budgets)
+    return [0 if b == 0 else max(n for n, t in enumerate(targets) if t <= b) for b in budgets]
+
+
+def brute_selection_size(budget: int, waves: int, holdout: float) -> int:
+    """``brute_selection_sizes`` of one budget."""
+    return brute_selection_sizes([budget], waves, holdout)[0]
