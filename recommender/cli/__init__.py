@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--users", help="extra user attributes CSV (user_id,...)")
     s.add_argument("--config", help="JSON of training options (e.g. written by `tune`)")
     s.add_argument("--model", choices=["als", "bpr", "lmf"])
+    s.add_argument("--family", choices=["als", "ease"],
+                   help="model family: als (the --model factorisation) or ease (factorised "
+                        "EASE at rank --factors); by default the validation chooses")
+    s.add_argument("--ease-lambda", type=float, dest="ease_lambda",
+                   help="EASE regularisation (family ease)")
     s.add_argument("--factors", type=_positive_int)
     s.add_argument("--iterations", type=_positive_int)
     s.add_argument("--regularization", type=float)

@@ -90,16 +90,17 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
                             ) from None
         base = loaded.get("params", loaded) if isinstance(loaded, dict) else {}
     given = set(base)  # what --config sets is fixed: tuning leaves it as it is
-    for name in ("model", "factors", "iterations", "regularization", "alpha", "cg_steps",
-                 "weighting", "min_rating", "learning_rate", "seed", "segments", "holdout"):
+    for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
+                 "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
+                 "segments", "holdout"):
         value = getattr(args, name)
         if value is not None:
             base[name] = value
             given.add(name)
-    from recommender.model.config import TUNABLE
+    from recommender.model.config import FAMILY_TUNABLE, TUNABLE
 
     base["tune"] = not getattr(args, "no_tune", False)
-    base["fixed"] = sorted(given & set(TUNABLE))
+    base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE})
     return TrainConfig.from_dict(base).validate()
 
 
@@ -115,6 +116,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         from recommender.errors import InvalidParameterError
 
         raise InvalidParameterError("--events works with the local engine only")
+    if engine == "spark" and config.family != "als":
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError(f"--family {config.family} works with the local engine "
+                                    "only (Spark fits ALS)")
     if engine == "spark":
         from recommender.spark.training import train_spark
 
@@ -146,8 +152,14 @@ def cmd_train(args: argparse.Namespace) -> int:
               + ", ".join(f"{n} {v}" for n, v in tuned["chosen"].items())
               + f" (validation objective {tuned['validation']['chosen']['objective']}, "
               f"starting point {tuned['validation']['start']['objective']})")
-    print(f"trained {config.model.upper()} ({config.factors} factors, {config.iterations} "
-          f"iterations, {config.weighting} weighting) on {d['users']:,} users x "
+        family = tuned.get("family")
+        if isinstance(family, dict) and "reason" in family:
+            print(f"family: {family.get('chosen')} ({family['reason']})")
+    rank = int(model.user_factors.shape[1])  # EASE: at most the directions the data has
+    what = (f"EASE (rank {rank}, lambda {config.ease_lambda:g}" if config.family == "ease"
+            else f"{config.model.upper()} ({config.factors} factors, {config.iterations} "
+            "iterations")
+    print(f"trained {what}, {config.weighting} weighting) on {d['users']:,} users x "
           f"{d['films']:,} films x {d['interactions']:,} interactions in {seconds:.1f} s")
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
     return 0

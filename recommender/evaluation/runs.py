@@ -86,7 +86,7 @@ class EngineUnderTest:
 
     def _fold_in(self, split: Split, film_factors: NDArray[np.float32]) -> NDArray[np.float32]:
         c = self.fitted_config_
-        if c.model != "als":
+        if c.model != "als" and c.family != "ease":
             raise InvalidParameterError("the user protocol folds users in with an ALS "
                                         f"half-step; model {c.model!r} has none")
         # confidence of the fold-in rows, weighted with the training users' statistics too
@@ -101,6 +101,16 @@ class EngineUnderTest:
         )
         conf = confidence(filter_min_rating(both, c.min_rating), c.weighting, c.bm25_k1,
                           c.bm25_b)
+        if c.family == "ease":  # EASE folds in by its projection (recommender/model/foldin.py)
+            model = self.model_
+            if model is None or model.fold_in_projection is None:
+                raise InvalidParameterError("the user protocol folds EASE users in with the "
+                                            "trained model's projection; there is none")
+            proj = factors_in_order(replace(model, film_factors=model.fold_in_projection),
+                                    split.train)[1]
+            uf = np.zeros((split.train.n_users, proj.shape[1]), np.float32)
+            uf[split.users] = np.asarray(conf[split.users] @ np.asarray(proj, np.float64))
+            return uf
         backend = make_backend(c)
         backend.item_factors = np.ascontiguousarray(film_factors, np.float32)
         uf = np.zeros((split.train.n_users, film_factors.shape[1]), np.float32)

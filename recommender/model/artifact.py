@@ -20,6 +20,10 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
     user_segments.npy      (n_users,) int16
     segments.json          segment descriptions
     calibration.json       calibrated p: model, per-film counts, horizon (see calibration.py)
+    fold_in_projection.npy (n_films, f) float32, EASE family only (``model.fold_in_projection``):
+                           a user's confidence row times it is the user's vector; absent for
+                           ALS (and in every folder written before families), required when
+                           ``params.family`` is "ease"
     cinemas.csv            optional (``save(..., extra=...)``): the training data's cinema
                            table, copied by ``recommender train``; checked and published as
                            any other file
@@ -56,6 +60,7 @@ FORMAT_VERSION = 1  # the model folder layout; bump when a file or a field chang
 META = "meta.json"
 FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
 CHUNK = 1 << 20  # bytes hashed at a time
+PROJECTION = "fold_in_projection"  # optional array (EASE family): films x factors
 REQUIRED = (
     "user_factors.npy", "film_factors.npy", "user_ids.npy", "film_ids.npy",
     "seen_indptr.npy", "seen_indices.npy", "seen_by_film_indptr.npy",
@@ -89,6 +94,8 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
         }
         for name, values in model.user_table.attributes.items():
             arrays[f"user_attr_{name}"] = np.asarray(values, dtype=str)
+        if model.fold_in_projection is not None:
+            arrays[PROJECTION] = np.ascontiguousarray(model.fold_in_projection, np.float32)
         files: dict[str, dict[str, Any]] = {}
         for name, arr in arrays.items():
             files[f"{name}.npy"] = _write(tmp / f"{name}.npy", _npy(arr))
@@ -233,6 +240,10 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
                             f"(expected {FORMAT_VERSION}); retrain with this version")
     attrs = [str(a) for a in meta.get("user_attributes", [])]
     needed = list(REQUIRED) + [f"user_attr_{a}.npy" for a in attrs]
+    family = meta.get("params", {}).get("family", "als") if isinstance(
+        meta.get("params"), dict) else "als"
+    if family == "ease":
+        needed.append(f"{PROJECTION}.npy")
     missing = [f for f in needed if not (src / f).is_file()]
     if missing:
         raise ArtifactError(f"{src}: incomplete model folder, missing {', '.join(missing)}")
@@ -265,6 +276,13 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
     titles, years, genres = arr("film_titles"), arr("film_years"), arr("film_genres")
     for name, column in (("film_titles", titles), ("film_years", years), ("film_genres", genres)):
         _expect(src, name, column.shape == (n_films,), f"({n_films},)", column.shape)
+    projection = None
+    # listed in meta.json's files (an unlisted stray file is not part of the model)
+    if family == "ease" or (f"{PROJECTION}.npy" in files if isinstance(files, dict)
+                            else (src / f"{PROJECTION}.npy").is_file()):
+        projection = arr(PROJECTION)
+        _expect(src, PROJECTION, projection.shape == ff.shape, f"{tuple(ff.shape)}",
+                projection.shape)
     labels = arr("user_segments")
     _expect(src, "user_segments", labels.shape == (n_users,), f"({n_users},)", labels.shape)
     attributes: dict[str, NDArray[np.str_]] = {}
@@ -290,6 +308,7 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         catalog=Catalog(np.asarray(film_ids, dtype=str), titles, years, genres),
         user_table=UserTable(np.asarray(user_ids, dtype=str), attributes),
         segments=Segments(labels, seg_info), meta=meta, calibration=calib,
+        fold_in_projection=projection,
     )
 
 

@@ -9,9 +9,14 @@ from recommender.errors import InvalidParameterError
 from recommender.model.weighting import check_scheme
 
 MODELS = ("als", "bpr", "lmf")
+# model families: "als" fits ``model`` (implicit), "ease" the factorised EASE (ease.py) at rank
+# ``factors`` and regularisation ``ease_lambda``
+FAMILIES = ("als", "ease")
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("core", 1.0), ("extended", 4.0), ("broad", 15.0))
 # what tuning inside `train` may change (recommender/model/tuning.py); a name in ``fixed`` stays
 TUNABLE = ("regularization", "alpha", "weighting", "factors")
+# what the family stage of that search may change (a name in ``fixed`` stays)
+FAMILY_TUNABLE = ("family", "ease_lambda")
 
 
 @dataclass
@@ -56,11 +61,24 @@ class TrainConfig:
     # parameters the search leaves as they are (the CLI fills it from --config and the options
     # given on the command line)
     fixed: tuple[str, ...] = ()
+    # "ease": the factorised EASE (recommender/model/ease.py) instead of ``model``; ``factors``
+    # is then its rank, ``ease_lambda`` its regularisation, ``weighting`` builds its X, and
+    # alpha, regularization, iterations and cg_steps are not used. Lambda 300 is the middle
+    # of tuning's EASE_LAMBDA grid: on validation splits of the shared datasets the best
+    # lambda was 300-1000 on the full logs and 30-1000 on the 5-per-user variants; `train`
+    # searches it per log unless --no-tune or --ease-lambda.
+    family: str = "als"
+    ease_lambda: float = 300.0
 
     def validate(self) -> TrainConfig:
         if self.model not in MODELS:
             raise InvalidParameterError(f"model must be one of {', '.join(MODELS)}, "
                                         f"got {self.model!r}")
+        if self.family not in FAMILIES:
+            raise InvalidParameterError(f"family must be one of {', '.join(FAMILIES)}, "
+                                        f"got {self.family!r}")
+        if not self.ease_lambda > 0:
+            raise InvalidParameterError(f"ease_lambda must be > 0, got {self.ease_lambda}")
         check_scheme(self.weighting)
         _in_range("factors", self.factors, 1, 4096)
         _in_range("iterations", self.iterations, 1, 1000)

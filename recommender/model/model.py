@@ -38,6 +38,8 @@ class Model(UsersAndFilms):
     - ``seen``: users x films CSR of training interactions (structure only);
       ``seen_by_film``: its films x users transpose, for excluding a film's viewers.
     - ``calibration``: tier conversion measured on a held-out slice (see ``calibration.py``).
+    - ``fold_in_projection``: (n_films, f) float32 for the EASE family (``ease.py``): a user's
+      confidence row ``x`` has the vector ``x @ fold_in_projection``; ``None`` for ALS.
     """
 
     users: IdMap
@@ -51,6 +53,7 @@ class Model(UsersAndFilms):
     segments: Segments
     meta: dict[str, Any] = field(default_factory=dict)
     calibration: dict[str, Any] = field(default_factory=dict)
+    fold_in_projection: NDArray[np.float32] | None = None
     _film_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _user_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _film_units: NDArray[np.float32] | None = field(default=None, repr=False)
@@ -61,6 +64,13 @@ class Model(UsersAndFilms):
     @property
     def version(self) -> str:
         return str(self.meta.get("model_version", ""))
+
+    @property
+    def family(self) -> str:
+        """The model family (``config.FAMILIES``): ``meta["params"]["family"]``, "als" for
+        models trained before families."""
+        params = self.meta.get("params")
+        return str(params.get("family", "als")) if isinstance(params, dict) else "als"
 
     def film_index(self, film_id: str) -> int:
         return self.films.index_of(film_id, UnknownFilmError)

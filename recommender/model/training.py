@@ -1,5 +1,9 @@
 """The local trainer: fit the factorisation, measure tier conversion, cluster users into segments.
 
+The factorisation is ``config.family``'s: ALS (``implicit``, ``fit_factors``) or the
+factorised EASE (``recommender.model.ease``, ``fit_ease``), whose factors answer every query
+the same way and whose fold-in projection the model keeps.
+
 ``train(interactions, config) -> Model``; :class:`LocalTrainer` is the same behind the
 ``Trainer`` interface.
 """
@@ -19,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from recommender import __version__
 from recommender.errors import DataError
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.model import calibration, segments
+from recommender.model import calibration, ease, segments
 from recommender.model.artifact import FORMAT_VERSION
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model, Segments
@@ -79,6 +83,26 @@ def fit_factors(
             np.ascontiguousarray(backend.item_factors, dtype=np.float32))
 
 
+def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False
+             ) -> ease.EaseFactors:
+    """The factorised EASE of a users x films confidence CSR at rank ``config.factors`` and
+    regularisation ``config.ease_lambda`` (``recommender.model.ease.fit``)."""
+    if progress:
+        print(f"fitting EASE (rank {config.factors}, lambda {config.ease_lambda:g}) on "
+              f"{matrix.shape[0]:,} users x {matrix.shape[1]:,} films ...", file=sys.stderr)
+    return ease.fit(matrix, config.factors, config.ease_lambda, seed=config.seed)
+
+
+def _fit(matrix: sp.csr_matrix, config: TrainConfig, progress: bool
+         ) -> tuple[NDArray[np.float32], NDArray[np.float32], ease.EaseFactors | None]:
+    """(user factors, film factors, the EASE fit or None) of ``config``'s family."""
+    if config.family == "ease":
+        fitted = fit_ease(matrix, config, progress)
+        return fitted.user_factors, fitted.film_factors, fitted
+    uf, ff = fit_factors(matrix, config, progress)
+    return uf, ff, None
+
+
 def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool_]:
     """True for the interactions held out for calibration: the latest ``share`` by timestamp,
     or a seeded random ``share`` when the data has no timestamps."""
@@ -128,18 +152,20 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
             print("fitting on the calibration split ...", file=sys.stderr)
         fit_part = data.subset(~held)
         conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
-        uf, ff = fit_factors(conf_fit, config, show)
+        uf, ff, fitted = _fit(conf_fit, config, show)
         calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp,
                                         held, data.n_users, data.n_films, seed=config.seed)
         calib["holdout"] = ("latest" if data.timestamp is not None else "random") + \
             f" {config.holdout:.0%} of training interactions"
-        if config.warm_iterations > 0:
+        if config.family == "ease":  # one decomposition on all interactions, no warm start
+            uf, ff, fitted = _fit(conf, config, show)
+        elif config.warm_iterations > 0:
             if show:
                 print("refining on all interactions ...", file=sys.stderr)
             uf, ff = fit_factors(conf, config, show, init=(uf, ff),
                                  iterations=config.warm_iterations)
     else:
-        uf, ff = fit_factors(conf, config, show)
+        uf, ff, fitted = _fit(conf, config, show)
     catalog = (data.catalog.aligned_to(data.films) if data.catalog is not None
                else Catalog(data.films.ids.copy(), np.full(data.n_films, "", dtype=str),
                             np.zeros(data.n_films, np.int32), np.full(data.n_films, "", dtype=str)))
@@ -149,10 +175,15 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning)
+    if fitted is not None:
+        meta["ease"] = {"rank": int(uf.shape[1]), "lambda": config.ease_lambda,
+                        "decomposition": fitted.method,
+                        "confidence": f"{config.weighting} weighting, no alpha"}
     return Model(
         users=data.users, films=data.films, user_factors=uf, film_factors=ff,
         seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
         segments=seg, meta=meta, calibration=calib,
+        fold_in_projection=None if fitted is None else fitted.projection,
     )
 
 
@@ -169,7 +200,7 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
     return {
         "format_version": FORMAT_VERSION,
         "model_version": f"{created:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}",
-        "model": config.model,
+        "model": "ease" if config.family == "ease" else config.model,
         "params": config.to_dict(),
         "data": {
             "source": data.source,

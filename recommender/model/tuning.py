@@ -6,7 +6,7 @@ The search (``tune``) runs on the part of the log that ``train`` fits the calibr
 so neither the tier-calibration holdout nor any test data is seen. Its validation split is
 each user's latest ``VALIDATION_SHARE`` of interactions when they have timestamps and a seeded
 random share of each user's otherwise (per user, so that every user stays known: a global time
-cut leaves mostly users first seen after it). Each trial fits ALS on the rest and scores the
+cut leaves mostly users first seen after it). Each trial fits a model on the rest and scores the
 mean of audience recall@100 and user recall@20 on the validation split
 (``validation.factor_recalls``; a NaN part is skipped).
 
@@ -18,15 +18,28 @@ only when its objective is higher by more than ``MARGIN`` standard errors of the
 2. one step further (x3 or /3) wherever the best value sits on the grid's edge, while it helps;
 3. each other weighting scheme the log supports (``rating`` with ratings, ``log`` with repeat
    views, ``bm25``), at the same alpha and at alpha scaled to the same mean confidence;
-4. the factor counts in ``FACTORS``.
+4. the factor counts in ``FACTORS``;
+5. the model family: the factorised EASE (``ease.py``, its X the starting weighting's
+   confidence) at the chosen factor count as its rank and at ``EASE_RANK_FACTOR`` times it,
+   for each lambda in ``EASE_LAMBDA`` (plus one x3 or /3 step past an edge while it helps).
+   The wider rank is tried where it is cheap (a catalog of up to ``ease.MAX_DENSE_FILMS``
+   films, or a log searched whole); one decomposition at the widest rank serves every rank
+   and lambda. The best EASE trial (by the same rule, from the starting lambda at the first
+   rank) replaces the tuned ALS only when it beats it by more than ``MARGIN`` standard errors;
+   ``report["family"]`` records what was tried, both objectives, the choice and the reason.
+   The stage is skipped when ``family`` is fixed to ALS, when regularization or alpha are
+   fixed (options only ALS reads: the caller asked for ALS), or for a rank whose EASE fit on
+   the whole log would pass ``ease.MAX_WORK_BYTES``. With ``family`` fixed to EASE, stages
+   1-4 are skipped and stage 5 tunes lambda and rank.
 
 Budget: logs of up to ``FULL_SEARCH_INTERACTIONS`` are searched on every user. Larger logs are
 searched on a seeded sample of users (all of a sampled user's interactions) sized so the
 planned trials cost at most ``BUDGET_FITS`` fits of the whole training part, estimated as
-interactions x factors^1.3 per trial: at the ML-20M shape (138k users, 20M interactions) the
-sample is about 1M interactions and the search adds under one fit. Under sampling, films get
-fewer viewers than in the full log, so regularization chosen on the sample weighs relatively
-more there than on the full log; the report records the sample share.
+interactions x factors^1.3 per trial (an EASE rank as ``EASE_COST_FITS``): at the ML-20M
+shape (138k users, 20M interactions) the sample is about 1M interactions and the search adds
+under one fit. Under sampling, films get fewer viewers than in the full log, so regularization
+chosen on the sample weighs relatively more there than on the full log; the report records the
+sample share.
 """
 
 from __future__ import annotations
@@ -41,7 +54,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from recommender.io.dataset import Interactions
-from recommender.model.config import TUNABLE, TrainConfig
+from recommender.model import ease
+from recommender.model.config import FAMILY_TUNABLE, TUNABLE, TrainConfig
 from recommender.model.training import fit_factors
 from recommender.model.validation import factor_recalls, per_user_latest
 from recommender.model.weighting import confidence
@@ -55,6 +69,9 @@ BUDGET_FITS = 0.8
 MARGIN = 1.0  # standard errors a challenger must gain over the incumbent
 EDGE_STEPS = 2  # at most this many x3 (or /3) steps past a grid edge per parameter
 K, USER_K = 100, 20
+EASE_LAMBDA = (10.0, 30.0, 100.0, 300.0, 1000.0)
+EASE_RANK_FACTOR = 4  # the second EASE rank: this many times the chosen factor count
+EASE_COST_FITS = 0.5  # planned cost of one EASE rank (decomposition + lambdas), in fits
 OBJECTIVE = (f"mean of audience_recall@{K} and user_recall@{USER_K} on the validation split "
              "(recommender/model/validation.py)")
 
@@ -69,14 +86,16 @@ def _schemes(data: Interactions, base: str) -> list[str]:
     return [s for s in out if s != base]
 
 
-def planned_fits(config: TrainConfig, searchable: list[str], n_schemes: int) -> float:
-    """The planned trials' cost in fits of the starting configuration on the same data."""
+def planned_fits(config: TrainConfig, searchable: list[str], n_schemes: int,
+                 ease_ranks: int = 0) -> float:
+    """The planned trials' cost in fits of the starting configuration on the same data
+    (``ease_ranks``: EASE decompositions of the family stage)."""
     grid = (len(REGULARIZATION) + 1 if "regularization" in searchable else 1) * \
         (len(ALPHA) + 1 if "alpha" in searchable else 1)
     edges = EDGE_STEPS * sum(n in searchable for n in ("regularization", "alpha"))
     schemes = 2 * n_schemes + 2 if "weighting" in searchable else 0
     factors = sum((f / config.factors) ** 1.3 for f in FACTORS) if "factors" in searchable else 0
-    return float(grid + edges + schemes + factors)
+    return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks)
 
 
 def sample_share(n_interactions: int, planned: float) -> float:
@@ -97,6 +116,8 @@ class _Search:
         self.conf: dict[str, sp.csr_matrix] = {}
         self.trials: list[dict[str, Any]] = []
         self.cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self.spectra: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.ease_rank = config.factors  # the widest EASE rank the family stage will try
 
     def confidence(self, scheme: str) -> sp.csr_matrix:
         if scheme not in self.conf:
@@ -108,13 +129,28 @@ class _Search:
         m = self.confidence(scheme)
         return float(m.data.mean()) if m.nnz else 1.0
 
+    def factors(self, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+        """(user factors, film factors) of ``cfg`` on the search's training part."""
+        x = self.confidence(cfg.weighting)
+        if cfg.family != "ease":
+            return fit_factors(x, cfg)
+        x64 = sp.csr_matrix(x, dtype=np.float64)
+        if cfg.weighting not in self.spectra:
+            # one decomposition at the widest rank serves every rank (its leading directions)
+            # and every lambda
+            self.spectra[cfg.weighting] = ease.spectrum(
+                x64, max(self.ease_rank, cfg.factors), cfg.seed)
+        s2, v = self.spectra[cfg.weighting]
+        fitted = ease.factorise(x64, s2[:cfg.factors], v[:, :cfg.factors], cfg.ease_lambda)
+        return fitted.user_factors, fitted.film_factors
+
     def run(self, params: dict[str, Any]) -> dict[str, Any]:
-        key = tuple(params[n] for n in TUNABLE)
+        key = tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE))
         if key in self.cache:
             return self.cache[key]
-        cfg = replace(self.config, **params)
+        cfg = replace(self.config, **{"family": "als", **params})
         t0 = time.perf_counter()
-        uf, ff = fit_factors(self.confidence(cfg.weighting), cfg)
+        uf, ff = self.factors(cfg)
         aud, aud_se, usr, usr_se = factor_recalls(uf, ff, self.seen, self.held, K, USER_K,
                                                   seed=cfg.seed)
         parts = [(v, e) for v, e in ((aud, aud_se), (usr, usr_se)) if not math.isnan(v)]
@@ -156,16 +192,25 @@ def _grid(values: tuple[float, ...], start: float) -> list[float]:
 def tune(data: Interactions, config: TrainConfig, progress: bool = False
          ) -> tuple[TrainConfig, dict[str, Any]]:
     """Search ``config``'s ``TUNABLE`` parameters not in ``config.fixed`` on ``data`` (the
-    training part only). Returns the chosen configuration and the report ``meta.json`` keeps."""
+    training part only), then the model family (stage 5). Returns the chosen configuration
+    and the report ``meta.json`` keeps."""
     t0 = time.perf_counter()
     searchable = [n for n in TUNABLE if n not in config.fixed]
     report: dict[str, Any] = {"fixed": sorted(set(config.fixed) & set(TUNABLE))}
-    if config.model != "als":
+    fixed = set(config.fixed)
+    ease_only = "family" in fixed and config.family == "ease"
+    family_stage = ease_only or ("family" not in fixed and config.family == "als"
+                                 and not fixed & {"regularization", "alpha"})
+    if config.model != "als" and not ease_only:
         return config, {**report, "status": f"not run: the search covers ALS, not {config.model}"}
-    if not searchable:
+    ease_searchable = [n for n in ("ease_lambda", "factors") if n not in fixed]
+    if not (ease_searchable if ease_only else searchable or family_stage):
         return config, {**report, "status": "not run: every tunable parameter is fixed"}
     schemes = _schemes(data, config.weighting)
-    share = sample_share(len(data), planned_fits(config, searchable, len(schemes)))
+    n_ranks = (1 + ("factors" not in fixed)) if family_stage else 0
+    share = sample_share(len(data), planned_fits(config, [] if ease_only else searchable,
+                                                 0 if ease_only else len(schemes), n_ranks))
+    full_shape = (data.n_users, data.n_films)
     rng = np.random.default_rng(config.seed)
     if share < 1.0:
         data = data.subset((rng.random(data.n_users) < share)[data.user_idx])
@@ -179,9 +224,50 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     search = _Search(train, data.subset(val).to_csr(), rows, config, progress)
     start = {n: getattr(config, n) for n in TUNABLE}
     if progress:
-        print(f"tuning {', '.join(searchable)} on {len(rows):,} users x {len(data):,} "
+        what = ease_searchable if ease_only else searchable + ["family"] * family_stage
+        print(f"tuning {', '.join(what)} on {len(rows):,} users x {len(data):,} "
               f"interactions ({share:.0%} of users) ...", file=sys.stderr)
+    best = None if ease_only else _als_stages(search, config, searchable, schemes, start)
+    family: dict[str, Any] = {"chosen": config.family,
+                              "reason": "fixed (--family or --config)" if "family" in fixed
+                              else "not searched: regularization or alpha is fixed, which "
+                              "only ALS reads"}
+    if family_stage:
+        best, family = _family_stage(search, config, best, start, full_shape)
 
+    assert best is not None
+    params = {**best["params"], "family": best["params"].get("family", "als")}
+    chosen = replace(config, **params).validate()
+    first = search.trials[0]
+    als_trials = [t for t in search.trials if "family" not in t["params"]]
+    searched: dict[str, list[Any]] = {
+        n: sorted({t["params"][n] for t in als_trials}, key=str)
+        for n in ([] if ease_only else searchable)}
+    report.update({
+        "status": "searched",
+        "searched": searched,
+        "chosen": {n: getattr(chosen, n) for n in TUNABLE},
+        "start": dict(start),
+        "family": family,
+        "objective": OBJECTIVE,
+        "validation": {
+            "split": ("latest" if data.timestamp is not None else "seeded random")
+            + f" {VALIDATION_SHARE:.0%} of each searched user's interactions",
+            "users": int(len(rows)),
+            "interactions": int(len(data)),
+            "user_share": round(share, 4),
+            "chosen": {k: v for k, v in best.items() if k != "params"},
+            "start": {k: v for k, v in first.items() if k != "params"},
+        },
+        "trials": search.trials,
+        "seconds": round(time.perf_counter() - t0, 3),
+    })
+    return chosen, report
+
+
+def _als_stages(search: _Search, config: TrainConfig, searchable: list[str],
+                schemes: list[str], start: dict[str, Any]) -> dict[str, Any]:
+    """Stages 1-4 (ALS's parameters); returns the best ALS trial."""
     # 1. regularization x alpha
     regs = _grid(REGULARIZATION, config.regularization) if "regularization" in searchable \
         else [config.regularization]
@@ -190,18 +276,8 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
                         for r in regs for a in alphas])
     # 2. one step past the grid's edge while it helps
     for name, grid in (("regularization", regs), ("alpha", alphas)):
-        if name not in searchable:
-            continue
-        for _ in range(EDGE_STEPS):
-            value = best["params"][name]
-            if value == max(grid):
-                nxt = value * 3
-            elif value == min(grid):
-                nxt = value / 3
-            else:
-                break
-            grid = [*grid, nxt]
-            best = search.best([best["params"], {**best["params"], name: round(nxt, 6)}])
+        if name in searchable:
+            best = _edge_steps(search, best, name, grid)
     # 3. weighting schemes, alpha scaled to the same mean confidence, then alpha x3 and /3
     if "weighting" in searchable:
         p = best["params"]
@@ -219,30 +295,82 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     if "factors" in searchable:
         p = best["params"]
         best = search.best([p] + [{**p, "factors": f} for f in FACTORS if f != p["factors"]])
+    return best
 
-    chosen = replace(config, **best["params"]).validate()
-    first = search.trials[0]
-    searched: dict[str, list[Any]] = {n: sorted({t["params"][n] for t in search.trials}, key=str)
-                                      for n in searchable}
-    report.update({
-        "status": "searched",
-        "searched": searched,
-        "chosen": dict(best["params"]),
-        "start": dict(start),
-        "objective": OBJECTIVE,
-        "validation": {
-            "split": ("latest" if data.timestamp is not None else "seeded random")
-            + f" {VALIDATION_SHARE:.0%} of each searched user's interactions",
-            "users": int(len(rows)),
-            "interactions": int(len(data)),
-            "user_share": round(share, 4),
-            "chosen": {k: v for k, v in best.items() if k != "params"},
-            "start": {k: v for k, v in first.items() if k != "params"},
-        },
-        "trials": search.trials,
-        "seconds": round(time.perf_counter() - t0, 3),
-    })
-    return chosen, report
+
+def _edge_steps(search: _Search, best: dict[str, Any], name: str, grid: list[float]
+                ) -> dict[str, Any]:
+    """Up to ``EDGE_STEPS`` x3 (or /3) steps of ``name`` past the edge of ``grid`` while the
+    step wins by the margin rule."""
+    for _ in range(EDGE_STEPS):
+        value = best["params"][name]
+        if value == max(grid):
+            nxt = value * 3
+        elif value == min(grid):
+            nxt = value / 3
+        else:
+            break
+        grid = [*grid, nxt]
+        best = search.best([best["params"], {**best["params"], name: round(nxt, 6)}])
+    return best
+
+
+def _family_stage(search: _Search, config: TrainConfig, als: dict[str, Any] | None,
+                  start: dict[str, Any], shape: tuple[int, int]
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stage 5: EASE's lambda x rank against the tuned ALS trial ``als`` (None: EASE only).
+    Returns the winning trial and the ``family`` report."""
+    fixed = set(config.fixed)
+    base = {**(als["params"] if als is not None else start), "weighting": config.weighting,
+            "family": "ease"}
+    first = int(base["factors"])
+    # the wider rank where it is cheap: a catalog the exact decomposition covers (one serves
+    # every rank), or a log small enough to be searched whole; not at the ML-20M shape
+    wide = min(EASE_RANK_FACTOR * first, 4096)
+    cheap = ease.work_bytes(*shape, wide)[0] == "dense" or \
+        len(search.train) <= FULL_SEARCH_INTERACTIONS
+    ranks = [first] + ([wide] if "factors" not in fixed and cheap else [])
+    if "factors" not in fixed:  # a rank past the catalog is full rank: try it once
+        ranks = [min(r, shape[1]) for r in ranks]
+    too_big = [r for r in ranks if ease.work_bytes(*shape, r)[1] > ease.MAX_WORK_BYTES]
+    ranks = list(dict.fromkeys(r for r in ranks if r not in too_big))
+    report: dict[str, Any] = {"searched": {"ease_lambda": [], "factors": ranks}}
+    if too_big:
+        report["skipped_ranks"] = {str(r): f"an EASE fit on {shape[0]:,} users x {shape[1]:,} "
+                                   f"films would need over {ease.MAX_WORK_BYTES >> 30} GiB"
+                                   for r in too_big}
+    if not ranks:
+        if als is None:  # EASE was asked for: say why it cannot be fitted
+            ease.check_size(*shape, too_big[0])
+            raise AssertionError("unreachable")
+        return als, {**report, "chosen": "als",
+                     "reason": "EASE skipped: too large for its memory limit at every rank"}
+    lambdas = [config.ease_lambda] if "ease_lambda" in fixed else \
+        _grid(EASE_LAMBDA, config.ease_lambda)
+    search.ease_rank = max(ranks)
+    best = search.best([{**base, "factors": r, "ease_lambda": lam}
+                        for r in ranks for lam in lambdas])
+    if "ease_lambda" not in fixed:
+        best = _edge_steps(search, best, "ease_lambda", lambdas)
+    tried = [t for t in search.trials if t["params"].get("family") == "ease"]
+    report["searched"]["ease_lambda"] = sorted({t["params"]["ease_lambda"] for t in tried})
+    summary_of = {"params": best["params"], "objective": best["objective"],
+                  "standard_error": best["standard_error"]}
+    report["ease"] = summary_of
+    if als is None:
+        return best, {**report, "chosen": "ease", "reason": "fixed (--family or --config)"}
+    report["als"] = {"params": als["params"], "objective": als["objective"],
+                     "standard_error": als["standard_error"]}
+    se = float(als.get("standard_error") or 0.0)
+    gain = _score(best) - _score(als)
+    if gain > MARGIN * se:
+        return best, {**report, "chosen": "ease", "reason": (
+            f"EASE's validation objective {best['objective']} beats the tuned ALS's "
+            f"{als['objective']} by {gain:.4g}, more than {MARGIN:g} standard error(s) "
+            f"({se:.4g})")}
+    return als, {**report, "chosen": "als", "reason": (
+        f"EASE's best validation objective {best['objective']} does not beat the tuned ALS's "
+        f"{als['objective']} by more than {MARGIN:g} standard error(s) ({se:.4g})")}
 
 
 def _sig(x: float) -> float:
@@ -258,6 +386,9 @@ def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
         return None
     keys = ("status", "fixed", "searched", "chosen", "seconds")
     out = {k: t[k] for k in keys if k in t}
+    fam = t.get("family")
+    if isinstance(fam, dict):
+        out["family"] = {k: fam[k] for k in ("chosen", "reason") if k in fam}
     val = t.get("validation")
     if isinstance(val, dict):
         out["validation_objective"] = {k: val[k].get("objective") for k in ("chosen", "start")

@@ -22,6 +22,7 @@ from recommender.kernels.ranking import (
     top_k,
     top_k_rows,
 )
+from recommender.model.foldin import fold_in_history
 from recommender.model.model import Model
 from recommender.query.audience import check_k
 from recommender.query.blocks import Block, top_k_blocks
@@ -60,19 +61,10 @@ class FilmList:
 
 def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
             ) -> NDArray[np.float32]:
-    """Taste vector of a user who is not in the model, from the films they watched.
-
-    One ALS half-step: argmin_u sum_i c_i (1 - u.y_i)^2 + sum_other (u.y_j)^2 + reg |u|^2
-    with c_i = 1 + alpha, solved in closed form (f x f system).
-    """
-    params = model.meta.get("params", {})
-    alpha = float(params.get("alpha", 1.0))
-    lam = float(params.get("regularization", 0.05)) if reg is None else reg
-    Y = np.asarray(model.film_factors, np.float64)
-    Yi = Y[np.asarray(film_idx)]
-    A = Y.T @ Y + alpha * (Yi.T @ Yi) + lam * np.eye(Y.shape[1])
-    b = (1 + alpha) * Yi.sum(axis=0)
-    return np.linalg.solve(A, b).astype(np.float32)
+    """Taste vector of a user who is not in the model, from the films they watched:
+    ``recommender.model.foldin.fold_in_history`` (ALS: one ALS half-step with c_i = 1 + alpha,
+    solved in closed form; EASE: the linear fold-in projection)."""
+    return fold_in_history(model, film_idx, reg)
 
 
 _ZERO = np.float32(0)

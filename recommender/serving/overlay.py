@@ -8,7 +8,8 @@ the extra films watched, and the users the model has never seen. ``Overlay.model
   recommendations exclude it like any training interaction;
 - each user with new films has a refreshed taste vector, ``fold_in``: the least-squares step
   ALS performs for one user against the fixed film factors (same regularization, alpha and
-  weighting as the model's training, ``meta["params"]``);
+  weighting as the model's training, ``meta["params"]``), or for an EASE model the linear map
+  of the user's confidence row by its ``fold_in_projection`` (``recommender.model.foldin``);
 - a user new to the model gets an index after the model's own (``n_users + j``) and an id from
   the overlay's own id table (the base model's ``IdMap`` is never changed), a vector by
   fold-in, a segment (the nearest segment mean) and empty attributes, and so appears in
@@ -23,10 +24,10 @@ with ``Y`` the film factors and ``c = alpha x value`` the confidence of each of 
 films, ``x = (YtY + reg I + sum_i (c_i - 1) y_i y_i^T)^-1 sum_i c_i y_i``, solved for a batch of
 users at once. Values follow the model's weighting; interactions the model was trained on count
 as one view each (the model keeps their structure, not their weight), which is exact for the
-binary and bm25 schemes (the default is binary). Models other than ALS are not refreshed: their
-new interactions are excluded, but vectors stay and new users get none. A fold-in that comes
-out non-finite (absurd weights) is refused: the user keeps their previous vector (a new user
-the zero vector), it is counted in ``describe()`` and logged once per overlay.
+binary and bm25 schemes (the default is binary). Models other than ALS and EASE (BPR, LMF) are
+not refreshed: their new interactions are excluded, but vectors stay and new users get none.
+A fold-in that comes out non-finite (absurd weights) is refused: the user keeps their previous
+vector (a new user the zero vector), it is counted in ``describe()`` and logged once per overlay.
 """
 
 from __future__ import annotations
@@ -42,91 +43,16 @@ from numpy.typing import NDArray
 
 from recommender.io.dataset import UserTable
 from recommender.io.ids import IdMap
+from recommender.model import foldin
+from recommender.model.foldin import PAIRS_PER_CHUNK, confidence_of, gram
+from recommender.model.foldin import als_fold_in as fold_in
 from recommender.model.model import Model, Segments
 from recommender.serving.engine import Engine
 
 log = logging.getLogger(__name__)
-PAIRS_PER_CHUNK = 1 << 18  # padded (user, film) slots per fold-in step (bounds memory)
-
-
-def gram(film_factors: NDArray[np.floating]) -> NDArray[np.float64]:
-    """``YtY`` (factors x factors, float64): computed once per model."""
-    y = np.asarray(film_factors, np.float64)
-    return y.T @ y
-
-
-def fold_in(film_factors: NDArray[np.floating], confidence: sp.csr_matrix,
-            regularization: float, yty: NDArray[np.float64] | None = None
-            ) -> NDArray[np.float32]:
-    """The ALS user step for each row of ``confidence`` (users x films, alpha already applied,
-    positive values) against fixed ``film_factors``; returns (users, factors) float32. A row
-    with no film gets the zero vector, as in implicit."""
-    y = np.asarray(film_factors, np.float64)
-    f = y.shape[1]
-    yty = gram(y) if yty is None else yty
-    conf = sp.csr_matrix(confidence)
-    n = conf.shape[0]
-    out = np.zeros((n, f), np.float32)
-    lengths = np.diff(conf.indptr)
-    base = yty + regularization * np.eye(f)
-    # users by history length, in chunks whose padded histories fit PAIRS_PER_CHUNK: a chunk's
-    # users have similar lengths, so little of the padding is wasted
-    order = np.argsort(lengths, kind="stable")
-    sorted_len = np.maximum(lengths[order], 1)
-    start = 0
-    while start < n:
-        fits = np.arange(1, n - start + 1) * sorted_len[start:] <= PAIRS_PER_CHUNK
-        stop = start + max(1, int(np.flatnonzero(fits)[-1]) + 1 if fits.any() else 1)
-        rows = order[start:stop]
-        lens = lengths[rows]
-        pad = int(lens.max(initial=0))
-        if pad == 0:
-            start = stop
-            continue
-        # padded films (index 0, confidence 0 where there is no film: contributes nothing)
-        slot = np.arange(pad)[None, :] < lens[:, None]
-        idx = np.zeros((len(rows), pad), np.int64)
-        c = np.zeros((len(rows), pad))
-        pos = conf.indptr[rows][:, None] + np.arange(pad)[None, :]
-        idx[slot] = conf.indices[pos[slot]]
-        c[slot] = conf.data[pos[slot]]
-        yp = y[idx]                                          # (users, pad, f)
-        yt = yp.transpose(0, 2, 1)                           # batched matmuls (BLAS)
-        a = base[None] + yt @ (yp * np.where(slot, c - 1.0, 0.0)[..., None])
-        b = (yt @ c[..., None])[..., 0]
-        solved = np.linalg.solve(a, b[..., None])[..., 0]
-        out[rows] = np.where((lens > 0)[:, None], solved, 0.0).astype(np.float32)
-        start = stop
-    return out
-
-
-def confidence_of(model: Model, counts: sp.csr_matrix, seen: sp.csr_matrix
-                  ) -> sp.csr_matrix:
-    """Confidence (alpha applied) of ``counts`` (users x films, the summed weights of each
-    user's interactions) under the model's weighting; ``seen`` (all users) gives bm25 its
-    film frequencies and user lengths."""
-    params = model.meta.get("params", {})
-    scheme = str(params.get("weighting", "binary"))
-    alpha = float(params.get("alpha", 1.0))
-    c = sp.csr_matrix(counts, dtype=np.float64, copy=True)
-    if scheme == "log":
-        c.data = 1.0 + np.log1p(c.data)
-    elif scheme == "rating":
-        c.data = np.maximum(c.data, 1e-3)
-    else:
-        c.data = np.ones_like(c.data)
-    if scheme == "bm25":
-        k1, b = float(params.get("bm25_k1", 1.2)), float(params.get("bm25_b", 0.75))
-        n_users = seen.shape[0]
-        df = np.diff(sp.csc_matrix(seen).indptr).astype(np.float64)
-        idf = np.log(n_users) - np.log1p(df)
-        avg = seen.nnz / max(n_users, 1)
-        rows = np.repeat(np.arange(c.shape[0]), np.diff(c.indptr))
-        lengths = np.diff(c.indptr).astype(np.float64)
-        norm = (1.0 - b) + b * lengths[rows] / max(avg, 1e-12)
-        c.data = np.maximum(c.data * (k1 + 1.0) / (k1 * norm + c.data) * idf[c.indices], 1e-3)
-    c.data *= alpha
-    return c
+# the ALS step, its Gram matrix and the confidence of counts live in the model room
+# (recommender/model/foldin.py), which dispatches on the model family; re-exported here
+__all__ = ["PAIRS_PER_CHUNK", "Overlay", "confidence_of", "engine_with", "fold_in", "gram"]
 
 
 class Overlay:
@@ -148,7 +74,7 @@ class Overlay:
         self._yty: NDArray[np.float64] | None = None
         self._uf: NDArray[np.float32] | None = None      # vectors of the last derived model
         self._dirty: list[NDArray[np.int64]] = []        # users with events since then
-        self.refresh_vectors = str(base.meta.get("model", "als")) == "als"
+        self.refresh_vectors = foldin.can_fold_in(base)
         self.refused_vectors = 0                         # non-finite fold-ins not installed
 
     def apply(self, user_ids: NDArray[np.str_], film_ids: NDArray[np.str_],
@@ -190,8 +116,9 @@ class Overlay:
                 "new_users": len(self.new_ids),
                 "events_for_unknown_films": self.unknown_film_events,
                 "non_finite_vectors_refused": self.refused_vectors,
-                "vectors": "fold-in (ALS user step)" if self.refresh_vectors else
-                "unchanged (fold-in is the ALS step; this model is not ALS)"}
+                "vectors": ("fold-in (EASE projection)" if self.base.family == "ease" else
+                            "fold-in (ALS user step)") if self.refresh_vectors else
+                "unchanged (fold-in is the ALS or EASE step; this model is neither)"}
 
     def model(self) -> Model:
         """The derived model (cached until the next ``apply``); the base model itself when no
@@ -222,8 +149,7 @@ class Overlay:
         touched = np.unique(np.concatenate(self._dirty)) if self._dirty else u[:0]
         self._dirty = []
         if self.refresh_vectors and len(touched):
-            params = base.meta.get("params", {})
-            if self._yty is None:
+            if self._yty is None and base.family == "als":
                 self._yty = gram(base.film_factors)
             conf = confidence_of(base, counts[touched], seen)
             # a row with a non-finite confidence would poison its solve: left out, refused
@@ -232,8 +158,7 @@ class Overlay:
             conf.data[~np.isfinite(conf.data)] = 0.0
             conf.eliminate_zeros()
             with np.errstate(all="ignore"):
-                fresh = fold_in(base.film_factors, conf,
-                                float(params.get("regularization", 0.0)), self._yty)
+                fresh = foldin.fold_in(base, conf, self._yty)
             finite: NDArray[np.bool_] = np.asarray(np.isfinite(fresh).all(axis=1), bool)
             finite[bad_rows] = False
             uf[touched[finite]] = fresh[finite]

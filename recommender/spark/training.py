@@ -204,6 +204,9 @@ def _train_in_session(
     if config.model != "als":
         raise InvalidParameterError(f"--engine spark trains ALS only (MLlib); got --model "
                                     f"{config.model}")
+    if config.family != "als":
+        raise InvalidParameterError(f"--engine spark trains the ALS family only (MLlib); got "
+                                    f"--family {config.family}")
     show = sys.stderr.isatty() if progress is None else progress
     with session_scope(spark, master) as session:
         return _train(session, source(session, show), config, show, master)

@@ -172,3 +172,14 @@ def test_spark_trainer_is_a_trainer() -> None:
     trainer = SparkTrainer()
     assert isinstance(trainer, Trainer) and trainer.name == SparkTrainer.name == "spark"
     assert (trainer.master, trainer.progress, trainer.spark) == ("local[2]", False, None)
+
+
+def test_spark_refuses_the_ease_family_before_starting(planted: Interactions) -> None:
+    """MLlib fits ALS only: a config asking for the EASE family is refused with the reason,
+    before any session starts (a model tagged "ease" without its fold-in projection would not
+    load)."""
+    from recommender.errors import InvalidParameterError
+    from recommender.spark.training import train_spark_interactions
+
+    with pytest.raises(InvalidParameterError, match="ALS family only"):
+        train_spark_interactions(planted, TrainConfig(family="ease"), spark=None)

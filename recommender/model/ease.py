@@ -1,0 +1,145 @@
+"""EASE (Steck 2019) in factorised form: user and film factors whose dot products are its scores.
+
+EASE's item-item weights are ``B = I - P / diag(P)`` with ``P = (X^T X + lam I)^-1`` (X the
+users x films confidence, binary by default), and the score of a film f a user has not watched
+is ``-(x_u P)_f / P_ff``. With the singular value decomposition ``X = U S V^T``,
+``P = (1/lam) (I - V diag(w) V^T)`` with ``w = s^2 / (s^2 + lam)``, so that score is
+
+    (x_u V diag(w)) . (V_f / d_f),    d_f = lam P_ff = 1 - sum_k V_fk^2 w_k
+
+i.e. ``user_factors = X V diag(w)`` and ``film_factors = V / d[:, None]``: exactly EASE when
+every direction with s > 0 is kept, an approximation of it when only the ``rank`` strongest are
+(the same shape as ALS's factors, so every query of the engine answers unchanged; scores of
+films a user has already watched are not EASE's, and the engine excludes those films). Folding
+a user in is the linear map ``x_u -> x_u @ projection`` with ``projection = V diag(w)`` (films x
+rank): exact, no solve.
+
+Decomposition: catalogs of up to ``MAX_DENSE_FILMS`` films, or a rank of at least half the
+catalog, use the exact eigendecomposition of the films x films Gram matrix ``X^T X`` (1.6 s at
+2,048 films, 13 s at 4,096 on one core of this VM); otherwise a seeded randomised subspace
+iteration on it (``POWER_ITERATIONS`` passes over X with rank + oversampling vectors: 7 s at
+rank 64 on 4.6M interactions x 27k films, one core). Memory: the dense path holds about 3 films
+x films float64 matrices (0.4 GB at 4,096 films), the randomised one about 3 (users + films)
+x (rank + oversampling) float64 matrices (1.4 GiB at rank 256 on the ML-20M shape), besides two
+float64 copies of X (12 bytes per interaction each); a fit whose dense arrays would need more
+than ``MAX_WORK_BYTES`` (2 GiB) is refused with ``InvalidParameterError`` before anything is
+allocated (use ALS, or a lower rank): every direction of more than about 9,000 films, rank 64
+above about 930k users + films, rank 256 above about 230k.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.errors import InvalidParameterError
+
+MAX_DENSE_FILMS = 2048      # exact eigendecomposition up to this many films
+MAX_WORK_BYTES = 2 << 30    # working memory a fit may take (its main float64 arrays)
+POWER_ITERATIONS = 6        # subspace-iteration passes of the randomised path
+MIN_OVERSAMPLING = 16       # extra vectors the randomised path carries (at least; rank / 2)
+RELATIVE_TOLERANCE = 1e-10  # directions with s^2 below this share of the largest are dropped
+
+
+@dataclass(frozen=True)
+class EaseFactors:
+    """A factorised EASE fit: ``user_factors @ film_factors.T`` are its scores; a user's
+    confidence row ``x`` folds in as ``x @ projection``. ``singular_values`` are X's."""
+
+    user_factors: NDArray[np.float32]
+    film_factors: NDArray[np.float32]
+    projection: NDArray[np.float32]
+    singular_values: NDArray[np.float64]
+    method: str
+
+
+def work_bytes(n_users: int, n_films: int, rank: int) -> tuple[str, int]:
+    """The decomposition ``fit`` would use for this shape and its working memory in bytes."""
+    if n_films <= MAX_DENSE_FILMS or 2 * rank >= n_films:
+        return "dense", 3 * 8 * n_films * n_films + 8 * n_users * min(rank, n_films)
+    width = rank + max(MIN_OVERSAMPLING, rank // 2)
+    return "randomised", 3 * 8 * (n_users + n_films) * width
+
+
+def check_size(n_users: int, n_films: int, rank: int) -> None:
+    """Raise ``InvalidParameterError`` when a fit of this shape would need more than
+    ``MAX_WORK_BYTES``."""
+    method, need = work_bytes(n_users, n_films, rank)
+    if need > MAX_WORK_BYTES:
+        what = (f"every direction of {n_films:,} films" if method == "dense"
+                else f"rank {rank} on {n_users:,} users x {n_films:,} films")
+        raise InvalidParameterError(
+            f"EASE with {what} needs about {need / 2**30:.1f} GiB of working memory, over the "
+            f"{MAX_WORK_BYTES / 2**30:.0f} GiB limit; use a lower rank (--factors) or ALS")
+
+
+def fit(matrix: sp.spmatrix, rank: int, lam: float, seed: int = 0) -> EaseFactors:
+    """Factorised EASE of the users x films confidence ``matrix`` at ``rank`` and
+    regularisation ``lam`` (> 0). Deterministic for a given ``seed``. Factors are float32;
+    the rank may come out lower than asked when X has fewer non-zero singular values."""
+    if lam <= 0:
+        raise InvalidParameterError(f"EASE lambda must be > 0, got {lam}")
+    if rank < 1:
+        raise InvalidParameterError(f"EASE rank must be >= 1, got {rank}")
+    x = sp.csr_matrix(matrix, dtype=np.float64)
+    n_users, n_films = x.shape
+    check_size(n_users, n_films, rank)
+    s2, v = spectrum(x, rank, seed)
+    return factorise(x, s2, v, lam, work_bytes(n_users, n_films, rank)[0])
+
+
+def factorise(x: sp.csr_matrix, s2: NDArray[np.float64], v: NDArray[np.float64], lam: float,
+              method: str = "given") -> EaseFactors:
+    """The factors of EASE at ``lam`` from ``spectrum(x, ...)`` (one decomposition serves
+    every lambda, which is how tuning tries several)."""
+    if lam <= 0:
+        raise InvalidParameterError(f"EASE lambda must be > 0, got {lam}")
+    w = s2 / (s2 + lam)
+    d = 1.0 - (v * v) @ w
+    # d > 0: lam P_ff >= lam / (s_max^2 + lam) in exact arithmetic; guard rounding only
+    d = np.maximum(d, np.finfo(np.float64).eps)
+    projection = v * w[None, :]
+    users = np.asarray(x @ projection)
+    return EaseFactors(
+        user_factors=np.ascontiguousarray(users, np.float32),
+        film_factors=np.ascontiguousarray(v / d[:, None], np.float32),
+        projection=np.ascontiguousarray(projection, np.float32),
+        singular_values=np.sqrt(s2), method=method)
+
+
+def spectrum(x: sp.csr_matrix, rank: int, seed: int = 0
+             ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(s^2, V): the squared singular values of ``x`` (descending) and its right singular
+    vectors (films x r), the ``rank`` strongest with s^2 > 0 (at least one column)."""
+    n_users, n_films = x.shape
+    if work_bytes(n_users, n_films, rank)[0] == "dense":
+        gram = np.asarray((x.T @ x).toarray(), np.float64)
+        vals, vecs = scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False)
+        order = np.argsort(-vals, kind="stable")[:min(rank, n_films)]
+        s2, v = vals[order], vecs[:, order]
+    else:
+        s2, v = _subspace(x, rank, seed)
+    s2 = np.maximum(s2, 0.0)
+    keep = s2 > RELATIVE_TOLERANCE * max(float(s2.max(initial=0.0)), 1e-300)
+    keep[0] = True
+    return s2[keep], np.ascontiguousarray(v[:, keep])
+
+
+def _subspace(x: sp.csr_matrix, rank: int, seed: int
+              ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The top ``rank`` eigenpairs of ``X^T X`` by seeded subspace iteration (Halko et al.
+    2011, algorithm 4.4) and a Rayleigh-Ritz step."""
+    n_films = x.shape[1]
+    width = min(n_films, rank + max(MIN_OVERSAMPLING, rank // 2))
+    q = np.random.default_rng(seed).standard_normal((n_films, width))
+    xt = x.T.tocsr()
+    for _ in range(POWER_ITERATIONS):
+        q, _r = np.linalg.qr(np.asarray(xt @ np.asarray(x @ q)))
+    xq = np.asarray(x @ q)
+    vals, vecs = np.linalg.eigh(xq.T @ xq)
+    order = np.argsort(-vals, kind="stable")[:rank]
+    return vals[order], q @ vecs[:, order]

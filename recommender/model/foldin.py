@@ -1,0 +1,164 @@
+"""Fold-in: the taste vector of a user from their films, for every model family.
+
+One entry point per use, each dispatching on ``model.family``:
+
+- ``fold_in(model, confidence)``: vectors for rows of confidence (users x films, as
+  ``confidence_of`` gives them); the live overlay's refresh of users with new events.
+  ALS: the exact user step of implicit's ``recalculate_user`` (``als_fold_in``). EASE: the
+  linear map ``confidence @ model.fold_in_projection`` (``ease.py``), which gives a training
+  user exactly their trained vector.
+- ``fold_in_history(model, film_idx)``: one user from the films they watched (one view each);
+  recommendations for a user the model does not know. ALS: the closed-form half-step with
+  ``c_i = 1 + alpha``. EASE: the same linear map on the row's confidence.
+
+ALS reads ``alpha`` and ``regularization`` from ``meta["params"]``; EASE reads neither (its
+confidence is the weighting's values, without alpha, as in training).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.errors import ArtifactError
+from recommender.model.model import Model
+
+PAIRS_PER_CHUNK = 1 << 18  # padded (user, film) slots per ALS fold-in step (bounds memory)
+
+
+def can_fold_in(model: Model) -> bool:
+    """Whether ``fold_in`` gives this model's users vectors: ALS models (``implicit`` ALS,
+    the default) and EASE models; BPR and LMF have no user step."""
+    if model.family == "ease":
+        return True
+    return str(model.meta.get("model", "als")) == "als"
+
+
+def gram(film_factors: NDArray[np.floating]) -> NDArray[np.float64]:
+    """``YtY`` (factors x factors, float64): computed once per model."""
+    y = np.asarray(film_factors, np.float64)
+    return y.T @ y
+
+
+def fold_in(model: Model, confidence: sp.csr_matrix,
+            yty: NDArray[np.float64] | None = None) -> NDArray[np.float32]:
+    """Vectors (users x factors, float32) for the rows of ``confidence`` (``confidence_of``:
+    the model's weighting, alpha applied for ALS). ``yty`` caches ALS's ``gram``."""
+    if model.family == "ease":
+        return _ease(model, confidence)
+    params = model.meta.get("params", {})
+    return als_fold_in(model.film_factors, confidence,
+                       float(params.get("regularization", 0.0)), yty)
+
+
+def fold_in_history(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
+                    ) -> NDArray[np.float32]:
+    """Taste vector (factors,) of a user who is not in the model, from the films they watched
+    (one view each).
+
+    ALS: one ALS half-step, argmin_u sum_i c_i (1 - u.y_i)^2 + sum_other (u.y_j)^2 + reg |u|^2
+    with c_i = 1 + alpha, solved in closed form (f x f system); ``reg`` overrides the model's
+    regularization. EASE: ``x @ fold_in_projection`` with x the weighting's confidence of one
+    view of each film (``reg`` does not apply).
+    """
+    films = np.asarray(film_idx)
+    params = model.meta.get("params", {})
+    if model.family == "ease":
+        row = sp.csr_matrix((np.ones(len(films)), (np.zeros(len(films), np.int64), films)),
+                            shape=(1, model.n_films))
+        row.sum_duplicates()
+        return _ease(model, confidence_of(model, row, model.seen))[0]
+    alpha = float(params.get("alpha", 1.0))
+    lam = float(params.get("regularization", 0.05)) if reg is None else reg
+    Y = np.asarray(model.film_factors, np.float64)
+    Yi = Y[films]
+    A = Y.T @ Y + alpha * (Yi.T @ Yi) + lam * np.eye(Y.shape[1])
+    b = (1 + alpha) * Yi.sum(axis=0)
+    return np.linalg.solve(A, b).astype(np.float32)
+
+
+def _ease(model: Model, confidence: sp.csr_matrix) -> NDArray[np.float32]:
+    if model.fold_in_projection is None:
+        raise ArtifactError("this EASE model has no fold_in_projection to fold users in with")
+    proj = np.asarray(model.fold_in_projection, np.float64)
+    out = np.asarray(sp.csr_matrix(confidence, dtype=np.float64) @ proj)
+    return np.ascontiguousarray(out, np.float32)
+
+
+def confidence_of(model: Model, counts: sp.csr_matrix, seen: sp.csr_matrix
+                  ) -> sp.csr_matrix:
+    """Confidence of ``counts`` (users x films, the summed weights of each user's
+    interactions) under the model's weighting, alpha applied for ALS (EASE's X has none);
+    ``seen`` (all users) gives bm25 its film frequencies and user lengths."""
+    params = model.meta.get("params", {})
+    scheme = str(params.get("weighting", "binary"))
+    alpha = float(params.get("alpha", 1.0)) if model.family == "als" else 1.0
+    c = sp.csr_matrix(counts, dtype=np.float64, copy=True)
+    if scheme == "log":
+        c.data = 1.0 + np.log1p(c.data)
+    elif scheme == "rating":
+        c.data = np.maximum(c.data, 1e-3)
+    else:
+        c.data = np.ones_like(c.data)
+    if scheme == "bm25":
+        k1, b = float(params.get("bm25_k1", 1.2)), float(params.get("bm25_b", 0.75))
+        n_users = seen.shape[0]
+        df = np.diff(sp.csc_matrix(seen).indptr).astype(np.float64)
+        idf = np.log(n_users) - np.log1p(df)
+        avg = seen.nnz / max(n_users, 1)
+        rows = np.repeat(np.arange(c.shape[0]), np.diff(c.indptr))
+        lengths = np.diff(c.indptr).astype(np.float64)
+        norm = (1.0 - b) + b * lengths[rows] / max(avg, 1e-12)
+        c.data = np.maximum(c.data * (k1 + 1.0) / (k1 * norm + c.data) * idf[c.indices], 1e-3)
+    c.data *= alpha
+    return c
+
+
+def als_fold_in(film_factors: NDArray[np.floating], confidence: sp.csr_matrix,
+                regularization: float, yty: NDArray[np.float64] | None = None
+                ) -> NDArray[np.float32]:
+    """The ALS user step for each row of ``confidence`` (users x films, alpha already applied,
+    positive values) against fixed ``film_factors``; returns (users, factors) float32. A row
+    with no film gets the zero vector, as in implicit.
+
+    implicit's ``recalculate_user`` (exact solve, not conjugate gradient), in numpy: with ``Y``
+    the film factors and ``c`` the confidence of each of the user's films,
+    ``x = (YtY + reg I + sum_i (c_i - 1) y_i y_i^T)^-1 sum_i c_i y_i``, for a batch of users."""
+    y = np.asarray(film_factors, np.float64)
+    f = y.shape[1]
+    yty = gram(y) if yty is None else yty
+    conf = sp.csr_matrix(confidence)
+    n = conf.shape[0]
+    out = np.zeros((n, f), np.float32)
+    lengths = np.diff(conf.indptr)
+    base = yty + regularization * np.eye(f)
+    # users by history length, in chunks whose padded histories fit PAIRS_PER_CHUNK: a chunk's
+    # users have similar lengths, so little of the padding is wasted
+    order = np.argsort(lengths, kind="stable")
+    sorted_len = np.maximum(lengths[order], 1)
+    start = 0
+    while start < n:
+        fits = np.arange(1, n - start + 1) * sorted_len[start:] <= PAIRS_PER_CHUNK
+        stop = start + max(1, int(np.flatnonzero(fits)[-1]) + 1 if fits.any() else 1)
+        rows = order[start:stop]
+        lens = lengths[rows]
+        pad = int(lens.max(initial=0))
+        if pad == 0:
+            start = stop
+            continue
+        # padded films (index 0, confidence 0 where there is no film: contributes nothing)
+        slot = np.arange(pad)[None, :] < lens[:, None]
+        idx = np.zeros((len(rows), pad), np.int64)
+        c = np.zeros((len(rows), pad))
+        pos = conf.indptr[rows][:, None] + np.arange(pad)[None, :]
+        idx[slot] = conf.indices[pos[slot]]
+        c[slot] = conf.data[pos[slot]]
+        yp = y[idx]                                          # (users, pad, f)
+        yt = yp.transpose(0, 2, 1)                           # batched matmuls (BLAS)
+        a = base[None] + yt @ (yp * np.where(slot, c - 1.0, 0.0)[..., None])
+        b = (yt @ c[..., None])[..., 0]
+        solved = np.linalg.solve(a, b[..., None])[..., 0]
+        out[rows] = np.where((lens > 0)[:, None], solved, 0.0).astype(np.float32)
+        start = stop
+    return out
