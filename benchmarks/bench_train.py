@@ -74,7 +74,7 @@ STAGES = (
     ("model.training", "confidence", "confidence matrix (weighting)"),
     ("model.training", "holdout_mask", "holdout split"),
     ("model.training", "fit_factors", "ALS fits (calibration split + warm refit)"),
-    ("model.calibration", "measure", "tier calibration scoring"),
+    ("model.calibration", "from_arrays", "tier calibration (p model, horizon curve)"),
     ("model.segments", "kmeans", "segments: k-means"),
     ("model.segments", "describe", "segments: descriptions"),
     ("model.artifact", "save", "save model folder"),
