@@ -17,6 +17,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+MAX_SELECTION = 2**40  # the largest budget selection sizes are computed for (users)
+
 
 def wave_of(n: int, waves: int) -> NDArray[np.int16]:
     """Wave (1-based) of each of ``n`` users sorted best first: ``waves`` slices whose sizes
@@ -57,11 +59,14 @@ def selection_sizes(budgets: NDArray[np.int64], waves: int, holdout: float
     all budgets at once, between ``budget`` and ``(budget + waves / 2) / (1 - holdout) + 2``
     (``target_rows(n) >= (1 - holdout) n - waves / 2``, as each wave's controls are at most
     ``holdout x size + 1/2``)."""
-    b = np.asarray(budgets, np.int64)
+    # a budget past MAX_SELECTION users selects as if it were that (no log has more users),
+    # and the upper end stays below 2**53 (exact in float64), so nothing overflows
+    b = np.minimum(np.asarray(budgets, np.int64), MAX_SELECTION)
     if holdout <= 0:
         return b.copy()
     lo = b.copy()  # target_rows(lo) <= lo = budget
-    hi = np.floor((b + 0.5 * max(int(waves), 1)) / (1.0 - holdout)).astype(np.int64) + 2
+    hi = np.minimum(np.floor((b + 0.5 * max(int(waves), 1)) / (1.0 - holdout)),
+                    float(2**52)).astype(np.int64) + 2
     while True:  # invariant: target_rows(lo) <= budget < target_rows(hi)
         open_ = hi - lo > 1
         if not open_.any():

@@ -77,6 +77,9 @@ class EngineUnderTest:
                 # the parameters tuning chose: fold-in must use the same ones
                 self.fitted_config_ = TrainConfig.from_dict(params).validate()
         else:
+            if c.family != "als":
+                raise InvalidParameterError("the bare factor fit (pipeline=False) is ALS only; "
+                                            f"family {c.family!r} trains through the pipeline")
             conf = confidence(filter_min_rating(split.train, c.min_rating), c.weighting,
                               c.bm25_k1, c.bm25_b)
             uf, ff = fit_factors(conf, c)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -77,8 +78,9 @@ class TrainConfig:
         if self.family not in FAMILIES:
             raise InvalidParameterError(f"family must be one of {', '.join(FAMILIES)}, "
                                         f"got {self.family!r}")
-        if not self.ease_lambda > 0:
-            raise InvalidParameterError(f"ease_lambda must be > 0, got {self.ease_lambda}")
+        if not (math.isfinite(self.ease_lambda) and self.ease_lambda > 0):
+            raise InvalidParameterError(f"ease_lambda (--ease-lambda) must be a finite number "
+                                        f"> 0, got {self.ease_lambda}")
         check_scheme(self.weighting)
         _in_range("factors", self.factors, 1, 4096)
         _in_range("iterations", self.iterations, 1, 1000)

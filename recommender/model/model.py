@@ -100,11 +100,20 @@ class Model(UsersAndFilms):
 
     @property
     def film_units(self) -> NDArray[np.float32]:
-        """Film factors divided by ``film_norms`` (unit length; all-zero rows stay zero), so
-        the cosine similarity of films i and j is ``film_units[i] @ film_units[j]``."""
+        """Films' taste vectors at unit length (all-zero rows stay zero), so the cosine
+        similarity of films i and j is ``film_units[i] @ film_units[j]``: the film factors for
+        ALS; for EASE the rows of ``fold_in_projection`` (V diag(w): the film's direction in
+        the users' space, weighted as EASE shrinks it), since its film factors V / d are
+        orthogonal at full rank and their cosines say nothing about the films."""
         if self._film_units is None:
-            ff = np.asarray(self.film_factors, np.float32)
-            self._film_units = np.ascontiguousarray(ff / self.film_norms[:, None], np.float32)
+            if self.fold_in_projection is None:
+                ff = np.asarray(self.film_factors, np.float32)
+                self._film_units = np.ascontiguousarray(ff / self.film_norms[:, None],
+                                                        np.float32)
+            else:
+                pr = np.asarray(self.fold_in_projection, np.float32)
+                self._film_units = np.ascontiguousarray(pr / _row_norms(pr)[:, None],
+                                                        np.float32)
         return self._film_units
 
     @property

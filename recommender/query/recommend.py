@@ -224,11 +224,16 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
 
 
 def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
-    """Comparable films: cosine similarity of taste vectors, the film itself excluded."""
+    """Comparable films: cosine similarity of taste vectors (``Model.film_units``), the film
+    itself excluded."""
     check_k(k)
     f = model.film_index(film_id)
-    ff = np.asarray(model.film_factors)
-    scores = ((ff @ ff[f]) / (model.film_norms * model.film_norms[f])).astype(np.float32)
+    if model.fold_in_projection is not None:  # EASE: the projection's rows, see film_units
+        units = model.film_units
+        scores = np.asarray(units @ units[f], np.float32)
+    else:
+        ff = np.asarray(model.film_factors)
+        scores = ((ff @ ff[f]) / (model.film_norms * model.film_norms[f])).astype(np.float32)
     scores[f] = -np.inf
     top = top_k(scores, k)
     return FilmList(None, top, scores[top])

@@ -253,3 +253,16 @@ def test_without_calibration_budgets_fill_in_rank_order() -> None:
     assert plan.rows.column("rank").to_pylist() == list(range(1, 21))
     assert plan.summary["optimality"]["gap"] == 0.0
     assert plan.summary["totals"]["expected_conversions"] == 0.0
+
+
+@pytest.mark.parametrize(("budget", "holdout"), [(10**9, 1 - 1e-12), (2**62, 0.5),
+                                                 (2**63 - 1, 0.1)])
+def test_huge_budgets_and_holdouts_near_one_plan_every_eligible_user(
+        model: Model, budget: int, holdout: float) -> None:
+    """A budget past any user count (or a holdout that needs an enormous selection) plans every
+    eligible user once and is flagged, instead of overflowing the selection size."""
+    film = str(model.films.ids[0])
+    plan = plan_slate(model, [SlateFilm(film, budget)], cap=1, holdout=holdout, waves=3)
+    row = plan.summary["films"][0]
+    assert row["budget_exceeds_eligible"] and row["selected_limit"] > row["eligible_users"]
+    assert row["selected"] == row["eligible_users"] == plan.rows.num_rows
