@@ -15,6 +15,7 @@ import pyarrow as pa
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommender.cli import main as cli_main
 from recommender.io import demo, readers
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.ids import IdMap
@@ -194,3 +195,11 @@ def demo_groups(folder: Path, model: Model) -> NDArray[np.int64]:
     """Planted taste group of every user, aligned to the model's user indices."""
     groups = demo.read_groups(folder)
     return np.array([groups[u] for u in model.users.ids.tolist()])
+
+
+def run_cli(capsys: Any, *argv: Any) -> tuple[int, str, str]:
+    """Run ``recommender`` in-process with ``argv`` (each item as a string); returns the exit
+    code and what it wrote to stdout and stderr (``capsys``: pytest's capture fixture)."""
+    code = cli_main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err

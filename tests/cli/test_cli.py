@@ -13,6 +13,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 import scipy.sparse as sp
+from helpers import run_cli as run
 from helpers import synthetic_model
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
@@ -36,12 +37,6 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def model(model_dir: Path) -> Model:
     return artifact.load(model_dir)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def assert_bad_input(code: int, err: str, *fragments: str) -> None:

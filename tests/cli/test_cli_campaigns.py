@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import run_cli as run
 from service_fixtures import ODD_FILM_ID, ODD_USER_ID, save_model
 
 from recommender.campaigns.store import open_store
-from recommender.cli import main
 from recommender.model import artifact
 from recommender.model.model import Model
 
@@ -25,12 +24,6 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def model(model_dir: Path) -> Model:
     return artifact.load(model_dir)
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def slate_file(tmp_path: Path, text: str) -> Path:

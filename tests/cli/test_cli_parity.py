@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import run_cli as run
 from httpx import Response
 from service_fixtures import GENRES, ODD_FILM_ID, save_model
 
@@ -47,12 +48,6 @@ def answers(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     settings = Settings(model_path=str(model_dir), store=store, warm_cache=False)
     with TestClient(create_app(settings)) as c:
         yield c
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def same_body(capsys: pytest.CaptureFixture[str], http: Response, *argv: Any) -> str:

@@ -8,13 +8,11 @@ import hashlib
 import hmac
 import io
 from pathlib import Path
-from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import run_cli as run
 from service_fixtures import save_model
-
-from recommender.cli import main
 
 KEY = "cli-plan-pseudonym-key-0123456789"
 
@@ -26,12 +24,6 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def oracle(user_id: str, key: str = KEY) -> str:
     return "p-" + hmac.new(key.encode(), user_id.encode(), hashlib.sha256).hexdigest()
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def rows(text: str) -> list[dict[str, str]]:

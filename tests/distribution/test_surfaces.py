@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from helpers import run_cli as run
 from service_fixtures import GENRES, ODD_FILM_ID, save_model
 
-from recommender.cli import main
 from service.app import create_app
 from service.routes.distribution import Distribution
 from service.settings import Settings
@@ -27,12 +27,6 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def client(model_dir: Path) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
         yield c
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_film_distribution_cli_equals_http(client: TestClient, model_dir: Path,

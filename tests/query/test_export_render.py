@@ -22,9 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 from fastapi.testclient import TestClient
 from helpers import brute_audience
+from helpers import run_cli as run
 from service_fixtures import ODD_FILM_ID, save_model
 
-from recommender.cli import main
 from recommender.errors import InvalidParameterError
 from recommender.model import artifact
 from recommender.model.model import Model
@@ -51,12 +51,6 @@ def model(model_dir: Path) -> Model:
 def client(model_dir: Path) -> Iterator[TestClient]:
     with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
         yield c
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: Any) -> tuple[int, str, str]:
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def rows_of(text: str) -> list[dict[str, str]]:
