@@ -117,28 +117,27 @@ def factor_recalls(
     while bar > 2 and int((n_viewers >= bar).sum()) < min_films:
         bar -= 1
     qf = sample(np.flatnonzero(n_viewers >= bar))
-    rec: list[FloatArray] = []
-    step = max(1, block_cells // max(len(users), 1))
-    for start in range(0, len(qf), step):
-        blk = qf[start:start + step]
-        scores = ff[blk] @ uf.T
-        scores[hist_f[blk].toarray() > 0] = -np.inf
-        top, counts = top_k_rows(scores, k)
-        hits = hits_at_k(top, counts, test_f[blk].toarray() > 0)
-        rec.append(recall_at_k(hits, n_viewers[blk]))
-    audience, audience_se = _mean_se(rec)
+    audience, audience_se = _direction_recall(ff, uf, hist_f, test_f, qf, k, block_cells)
 
     # user direction: queries are users, candidates the films
-    n_test = np.diff(test.indptr)
-    qu = sample(np.flatnonzero(n_test > 0))
-    rec = []
-    step = max(1, block_cells // max(len(films), 1))
-    for start in range(0, len(qu), step):
-        blk = qu[start:start + step]
-        scores = uf[blk] @ ff.T
-        scores[hist[blk].toarray() > 0] = -np.inf
-        top, counts = top_k_rows(scores, user_k)
-        hits = hits_at_k(top, counts, test[blk].toarray() > 0)
-        rec.append(recall_at_k(hits, n_test[blk]))
-    user, user_se = _mean_se(rec)
+    qu = sample(np.flatnonzero(np.diff(test.indptr) > 0))
+    user, user_se = _direction_recall(uf, ff, hist, test, qu, user_k, block_cells)
     return audience, audience_se, user, user_se
+
+
+def _direction_recall(query_factors: NDArray[np.float32], cand_factors: NDArray[np.float32],
+                      hist: sp.csr_matrix, test: sp.csr_matrix, queries: NDArray[np.intp],
+                      k: int, block_cells: int) -> tuple[float, float]:
+    """Mean recall@k (and its standard error) of the ``queries`` rows (query x candidate
+    ``hist`` excluded, ``test`` the positives), scored in blocks of about ``block_cells``."""
+    n_pos = np.diff(test.indptr)
+    rec: list[FloatArray] = []
+    step = max(1, block_cells // max(len(cand_factors), 1))
+    for start in range(0, len(queries), step):
+        blk = queries[start:start + step]
+        scores = query_factors[blk] @ cand_factors.T
+        scores[hist[blk].toarray() > 0] = -np.inf
+        top, counts = top_k_rows(scores, k)
+        hits = hits_at_k(top, counts, test[blk].toarray() > 0)
+        rec.append(recall_at_k(hits, n_pos[blk]))
+    return _mean_se(rec)
