@@ -56,41 +56,12 @@ from recommender.model.calibration_horizon import (
 )
 
 __all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
-           "has_model", "horizon", "horizon_factor", "measure", "mean_p", "p_at", "scale"]
+           "has_model", "horizon", "horizon_factor", "mean_p", "p_at", "scale"]
 GRID = 96    # points of the log-rank grid p_at evaluates on, per film
 METHOD = ("logistic in log rank fraction (piecewise linear), film popularity and momentum, "
           "fitted on the held-out slice of the training interactions")
 Floats = NDArray[np.float64]
 
-
-def measure(
-    user_factors: NDArray[np.float32],
-    film_factors: NDArray[np.float32],
-    seen_by_film: sp.csr_matrix,
-    heldout_by_film: sp.csr_matrix,
-    max_films: int = 600,
-    seed: int = 0,
-    batch: int = 64,
-) -> dict[str, Any]:
-    """Rank-bin hit and candidate counts over a sample of films with held-out viewers.
-
-    ``seen_by_film`` and ``heldout_by_film`` are films x users CSR matrices (structure only).
-    """
-    with_heldout = np.flatnonzero(np.diff(heldout_by_film.indptr) > 0)
-    rng = np.random.default_rng(seed)
-    films = (rng.choice(with_heldout, size=max_films, replace=False)
-             if len(with_heldout) > max_films else with_heldout)
-    films = np.sort(films)
-    hits, cands = bin_counts(hit_ranks(user_factors, film_factors, seen_by_film,
-                                       heldout_by_film, films, None, batch))
-    return {
-        # a frozen output value written into calibration.json (not a module path to update)
-        "method": "held-out slice of the training interactions; see recommender/calibration.py",
-        "bins": N_BINS,
-        "films_evaluated": int(len(films)),
-        "hits": hits.tolist(),
-        "candidates": cands.tolist(),
-    }
 
 def calibrate(
     user_factors: NDArray[np.float32],

@@ -13,6 +13,7 @@ from helpers import brute_order, tier_names
 from recommender.errors import InvalidParameterError
 from recommender.kernels.ranking import rank_of, top_k, top_k_rows
 from recommender.model import calibration
+from recommender.model.calibration_fit import bin_counts, hit_ranks
 from recommender.model.config import DEFAULT_TIERS
 from recommender.query.audience import check_k, tier_bounds, tier_of
 
@@ -145,15 +146,16 @@ def test_conversion_against_hand_computed_bins() -> None:
     assert calibration.conversion(empty, 0, 1) is None
 
 
-def test_measure_counts_ranks_into_bins_by_hand() -> None:
+def test_held_out_ranks_count_into_bins_by_hand() -> None:
     # one film, ten users; user i scores 10 - i; user 0 watched it in the fitted part
     uf = (10 - np.arange(10, dtype=np.float32))[:, None]
     ff = np.ones((1, 1), np.float32)
     seen = sp.csr_matrix(np.array([[1, 0, 0, 0, 0, 0, 0, 0, 0, 0]], np.float32))
     # held out: users 3 and 7 are hits; user 0 is held out too but was already seen
     held = sp.csr_matrix(np.array([[1, 0, 0, 1, 0, 0, 0, 1, 0, 0]], np.float32))
-    cal = calibration.measure(uf, ff, seen, held)
-    hits, cands = np.array(cal["hits"]), np.array(cal["candidates"])
+    per_film = hit_ranks(uf, ff, seen, held, np.array([0]), None, 64)
+    hits, cands = bin_counts(per_film)
+    cal = {"hits": hits.tolist(), "candidates": cands.tolist()}
     # 9 candidates (users 1..9) ranked 1..9; rank r falls in bin floor((r - 1) * 1000 / 9)
     expected_cands = np.zeros(1000, np.int64)
     expected_cands[[(r - 1) * 1000 // 9 for r in range(1, 10)]] = 1
@@ -161,7 +163,7 @@ def test_measure_counts_ranks_into_bins_by_hand() -> None:
     expected_hits = np.zeros(1000, np.int64)
     expected_hits[[(3 - 1) * 1000 // 9, (7 - 1) * 1000 // 9]] = 1  # ranks 3 and 7
     assert np.array_equal(hits, expected_hits)
-    assert cal["films_evaluated"] == 1
+    assert len(per_film) == 1
     assert calibration.conversion(cal, 0, 100) == pytest.approx(2 / 9)
     assert calibration.conversion(cal, 0, 25) == pytest.approx(1 / 3)  # ranks 1-3
 
