@@ -44,6 +44,7 @@ from recommender.io.atomic import atomic_file
 from recommender.io.dataset import Interactions
 from recommender.model import calibration
 from recommender.model.config import DEFAULT_TIERS, TrainConfig
+from recommender.model.model import Model
 from recommender.model.training import fit_factors, holdout_mask, train
 from recommender.model.weighting import confidence, filter_min_rating
 from recommender.query.audience import audience_summary, tier_bounds
@@ -66,6 +67,21 @@ def compact(part: Interactions) -> Interactions:
         catalog=part.catalog, user_table=part.user_table, source=part.source)
 
 
+def test_matrix(model: Model, data: Interactions, test: Interactions,
+                keep: NDArray[np.bool_] | None = None) -> sp.csr_matrix:
+    """Films x users (the model's indices, 1 per pair) of the ``test`` rows (``keep``: a mask
+    over them) whose user and film the model knows; ``data`` holds the ids ``test`` indexes."""
+    tu = model.users.to_index(data.users.ids[test.user_idx], strict=False)
+    tf = model.films.to_index(data.films.ids[test.film_idx], strict=False)
+    ok = (tu >= 0) & (tf >= 0)
+    if keep is not None:
+        ok &= keep
+    m = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (tf[ok], tu[ok])),
+                      shape=(model.n_films, model.n_users))
+    m.sum_duplicates()
+    return m
+
+
 def run_dataset(path: Path, seed: int) -> dict[str, Any]:
     t0 = time.perf_counter()
     data = readers.load(path)
@@ -79,18 +95,11 @@ def run_dataset(path: Path, seed: int) -> dict[str, Any]:
     hor = calibration.horizon(cal)
     print(f"{path.name}: trained in {time.perf_counter() - t0:.1f} s; calibration horizon "
           f"{hor['days']} days, test period {test_days:.1f} days", file=sys.stderr)
-    tu = model.users.to_index(data.users.ids[split.test.user_idx], strict=False)
-    tf = model.films.to_index(data.films.ids[split.test.film_idx], strict=False)
-    ok = (tu >= 0) & (tf >= 0)
-    test = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (tf[ok], tu[ok])),
-                         shape=(model.n_films, model.n_users))
-    test.sum_duplicates()
+    test = test_matrix(model, data, split.test)
     # the first half of the test period (by time), for the period-to-period floor
     t_ts = np.asarray(split.test.timestamp, np.int64)
-    early = ok & (t_ts <= split.cutoff + (int(data.timestamp.max()) - split.cutoff) // 2)
-    first = sp.csr_matrix((np.ones(int(early.sum()), np.float32), (tf[early], tu[early])),
-                          shape=(model.n_films, model.n_users))
-    first.sum_duplicates()
+    first = test_matrix(model, data, split.test,
+                        t_ts <= split.cutoff + (int(data.timestamp.max()) - split.cutoff) // 2)
     before = {k: v for k, v in cal.items() if k != "model"}
     flat = {k: v for k, v in cal.items() if k != "horizon_curve"}
     uf, ff = np.asarray(model.user_factors), np.asarray(model.film_factors)

@@ -32,11 +32,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
+from bench_calibration import compact, test_matrix  # noqa: E402
 
 from recommender.campaigns.allocation import enforce_cap, naive_plan  # noqa: E402
 from recommender.campaigns.plan import plan_slate  # noqa: E402
@@ -53,7 +53,6 @@ N_FILMS, SHARE, CAP = 10, 0.05, 1
 def real_dataset(path: Path, seed: int = 0) -> dict[str, Any]:
     from recommender.evaluation.splits import time_split
     from recommender.io import readers
-    from recommender.io.dataset import Interactions
     from recommender.model.config import TrainConfig
     from recommender.model.training import train
 
@@ -62,19 +61,9 @@ def real_dataset(path: Path, seed: int = 0) -> dict[str, Any]:
     split = time_split(data)
     assert split.cutoff is not None and data.timestamp is not None
     test_days = float(int(data.timestamp.max()) - split.cutoff) / 86400.0
-    part = split.train
-    train_data = Interactions.from_columns(
-        pa.array(part.users.ids[part.user_idx]), pa.array(part.films.ids[part.film_idx]),
-        rating=part.rating, weight=part.weight, timestamp=part.timestamp,
-        catalog=part.catalog, user_table=part.user_table, source=part.source)
-    model = train(train_data, TrainConfig(seed=seed), progress=False)
+    model = train(compact(split.train), TrainConfig(seed=seed), progress=False)
     common.log(f"{path.name}: trained in {time.perf_counter() - t0:.1f} s")
-    tu = model.users.to_index(data.users.ids[split.test.user_idx], strict=False)
-    tf = model.films.to_index(data.films.ids[split.test.film_idx], strict=False)
-    ok = (tu >= 0) & (tf >= 0)
-    test = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (tf[ok], tu[ok])),
-                         shape=(model.n_films, model.n_users))
-    test.sum_duplicates()
+    test = test_matrix(model, data, split.test)
     watched = test.copy()
     watched.data[:] = 1
     films = np.argsort(-np.diff(test.indptr), kind="stable")[:N_FILMS]
