@@ -141,6 +141,30 @@ def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_d
     page.get_by_role("button", name="Rank the audience").click()
     page.wait_for_selector("table:has(caption:text('Audience of the new film'))")
     no_serious_axe(watched)
+    # a comparable film picked by title (the picker the slate planner shares) joins the genre
+    page.fill("#comparable-search", example_film["title"].lower())
+    page.get_by_role("button", name=f"Add {example_film['title']}").first.click()
+    chip = f"ul[aria-label='Comparable films'] li:has-text('{example_film['title']}')"
+    page.wait_for_selector(chip)
+    page.get_by_role("button", name="Rank the audience").click()
+    req = urllib.request.Request(
+        f"{served_demo.base}/audiences/cold-start", method="POST",
+        data=json.dumps({"comparable_film_ids": [example_film["film_id"]], "genres": [genre],
+                         "k": 100}).encode(), headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        cold = [u["user_id"] for u in json.loads(r.read())["users"]]
+    cells = page.locator("table:has(caption:text('Audience of the new film')) tbody tr "
+                         "td:nth-child(2)")
+    page.wait_for_function(
+        """want => {
+          const t = [...document.querySelectorAll("table")].find(
+            (x) => x.caption && x.caption.innerText.includes("Audience of the new film"));
+          if (!t) return false;
+          const got = [...t.querySelectorAll("tbody tr td:nth-child(2)")].slice(0, 10)
+            .map((td) => td.innerText);
+          return JSON.stringify(got) === JSON.stringify(want);
+        }""", arg=cold[:10])
+    assert cells.all_inner_texts()[:10] == cold[:10]
     watched.assert_clean()
 
 

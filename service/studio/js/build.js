@@ -1,7 +1,8 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
-import { getJson, postJson, query } from "./api.js";
+import { postJson } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm } from "./ui.js";
+import { filmPicker } from "./search.js";
 
 const USER_COLUMNS = [
   { key: "rank", label: "Rank", num: true, format: int },
@@ -57,19 +58,7 @@ function coldStart() {
   const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
     f.title, h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
       onclick: () => { chosen.delete(f.film_id); drawChips(); } }, "×"))));
-  let timer = null;
-  find.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      if (!find.value.trim()) { found.replaceChildren(); return; }
-      try {
-        const body = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
-        found.replaceChildren(...body.films.map((f) => h("li", {}, h("button", { type: "button",
-          class: "ghost", onclick: () => { chosen.set(f.film_id, f); drawChips(); } },
-        `Add ${f.title}${f.year ? ` (${f.year})` : ""}`))));
-      } catch (err) { found.replaceChildren(h("li", {}, errorBox(err))); }
-    }, 200);
-  });
+  filmPicker(find, found, (f) => { chosen.set(f.film_id, f); drawChips(); });
   async function run(e) {
     e.preventDefault();
     const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);

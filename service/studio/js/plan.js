@@ -1,7 +1,8 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
-import { download, getJson, postJson, query } from "./api.js";
+import { download, postJson } from "./api.js";
 import { h, int, num, pct, section, table, errorBox } from "./ui.js";
+import { filmPicker } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
 
@@ -55,20 +56,9 @@ export function plan(view) {
   const seed = h("input", { id: "seed", type: "number", min: 0, value: 0 });
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
   const redraw = () => body.replaceChildren(...[...slate.values()].map((s) => s.row));
-  let timer = null;
-  find.addEventListener("input", () => {
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      if (!find.value.trim()) { found.replaceChildren(); return; }
-      try {
-        const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
-        found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button", class: "ghost",
-          onclick: () => {
-            if (!slate.has(f.film_id)) slate.set(f.film_id, slateRow(f, () => { slate.delete(f.film_id); redraw(); }));
-            redraw();
-          } }, `Add ${f.title}${f.year ? ` (${f.year})` : ""}`))));
-      } catch (e) { found.replaceChildren(h("li", {}, errorBox(e))); }
-    }, 200);
+  filmPicker(find, found, (f) => {
+    if (!slate.has(f.film_id)) slate.set(f.film_id, slateRow(f, () => { slate.delete(f.film_id); redraw(); }));
+    redraw();
   });
   async function run(e) {
     e.preventDefault();

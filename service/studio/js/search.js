@@ -55,3 +55,21 @@ export function search(view, params) {
   q.focus();
   run();
 }
+
+/** Film suggestions as the user types into `find` (debounced 200 ms, the 5 best title
+    matches), shown in the list `found` as "Add <title> (<year>)" buttons; a click hands the
+    film to `onPick`. The slate planner and the new-film builder both pick films this way. */
+export function filmPicker(find, found, onPick) {
+  let timer = null;
+  find.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(async () => {
+      if (!find.value.trim()) { found.replaceChildren(); return; }
+      try {
+        const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
+        found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
+          class: "ghost", onclick: () => onPick(f) }, `Add ${f.title}${f.year ? ` (${f.year})` : ""}`))));
+      } catch (e) { found.replaceChildren(h("li", {}, errorBox(e))); }
+    }, 200);
+  });
+}
