@@ -273,6 +273,7 @@ def markdown(result: dict[str, Any]) -> str:
              "rate in the second half of the test period from the first half's (totals "
              "matched): how much the true tier shape moves from one period to the next, which "
              "no model fitted on an earlier period can beat.", ""]
+    lines += summary_lines(result)
     for rep in result["datasets"]:
         lines += [f"## {rep['dataset']}", "",
                   f"{rep['users']:,} users x {rep['films']:,} films, "
@@ -321,6 +322,33 @@ def markdown(result: dict[str, Any]) -> str:
                              f"| {_f(d['realised_over_predicted'], 2)} |")
             lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    """The ``## Summary`` section: per dataset and view, the shipped model's realised /
+    predicted per tier and the two floors (the README quotes it)."""
+    lo, hi = GOAL
+    lines = ["## Summary", "",
+             f"Realised / predicted per tier ({', '.join(TIER_NAMES)}) for the shipped p; goal "
+             f"{lo}-{hi}. Floors: a perfectly calibrated p under the same selection, and the "
+             "test period's first half predicting its second half.", "",
+             "| dataset | view | shipped p | floor: calibrated p | floor: period to period "
+             "| later conversions by |", "|---|---|---|---|---|---|"]
+    for rep in result["datasets"]:
+        for view, per in rep["views"].items():
+            shipped = per[VARIANTS[0]]["tiers"]
+            floors = rep.get("floors", {}).get(view, {})
+
+            def cells(values: list[Any]) -> str:
+                return " / ".join(_f(v, 2) for v in values)
+
+            lines.append(
+                f"| {rep['dataset']} | {view} | "
+                f"{cells([r['realised_over_predicted'] for r in shipped])} | "
+                f"{cells(floors['selection']) if 'selection' in floors else 'n/a (no selection)'}"
+                f" | {cells(floors['period']) if 'period' in floors else 'n/a'} | "
+                f"{rep.get('test_users', 'n/a')} users |")
+    return lines + [""]
 
 
 def _f(x: Any, digits: int = 4) -> str:

@@ -72,6 +72,8 @@ BLOCKS: dict[str, Callable[[], str]] = {
                                           "films first seen after the cut-off)"),
     "quality-verdict": lambda: section(RESULTS / "quality.md", "Verdict"),
     "spark-agreement": lambda: tables(RESULTS / "spark_agreement.md"),
+    "planning-targets": lambda: section(RESULTS / "planning.md", "Targets (issue 14)"),
+    "calibration-summary": lambda: section(RESULTS / "calibration.md", "Summary"),
     "bench-headline": lambda: (RESULTS / "headline.md").read_text(encoding="utf-8").strip(),
 }
 
