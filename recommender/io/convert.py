@@ -181,6 +181,24 @@ def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     return arr
 
 
+def interaction_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
+                    loc: Locator) -> pa.Array:
+    """An interaction id column for ``Interactions.from_columns``: integer ids come back
+    dictionary-encoded (the distinct integers written as strings, in order of first
+    appearance, and one code per row), which skips writing millions of repeated ids as text;
+    any other column as ``string_ids`` checks it. The ids are the same strings either way."""
+    if not pa.types.is_integer(col.type):
+        return string_ids(path, col, name, loc)
+    if col.null_count:
+        nulls = pc.is_null(col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col)
+        row = int(np.flatnonzero(nulls.to_numpy(zero_copy_only=False))[0])
+        raise problem(path, loc, row, f"missing {name}; expected a non-empty id")
+    enc = pc.dictionary_encode(col)
+    if isinstance(enc, pa.ChunkedArray):
+        enc = enc.combine_chunks()
+    return pa.DictionaryArray.from_arrays(enc.indices, enc.dictionary.cast(pa.string()))
+
+
 #: First fields that make a first line a header (compared lower-cased).
 HEADER_WORDS = frozenset({"user_id", "userid", "user", "film_id", "filmid", "movie_id",
                           "movieid", "item_id", "itemid", "id", "film", "movie", "item"})
@@ -240,8 +258,8 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
     if n == 0:
         raise DataError(str(path), "no interactions: expected at least one data line",
                         line=first_data_line)
-    users = string_ids(path, columns[USER_ID], USER_ID, loc)
-    films = string_ids(path, columns[FILM_ID], FILM_ID, loc)
+    users = interaction_ids(path, columns[USER_ID], USER_ID, loc)
+    films = interaction_ids(path, columns[FILM_ID], FILM_ID, loc)
     rating = float_column(path, columns[RATING], RATING, loc) if RATING in columns else None
     weight = float_column(path, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns else None
     ts = timestamp_column(path, columns[TIMESTAMP], loc) if TIMESTAMP in columns else None

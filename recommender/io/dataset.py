@@ -123,7 +123,6 @@ class Interactions(UsersAndFilms):
         u_codes, users = _encode(user_ids)
         f_codes, films = _encode(film_ids)
         n = len(u_codes)
-        w = np.ones(n, dtype=np.float64) if weight is None else np.asarray(weight, np.float64)
         key = u_codes.astype(np.int64) * max(len(films), 1) + f_codes
         ts = None if timestamp is None else np.asarray(timestamp, dtype=np.int64)
         # order by (key, timestamp, file position). A stable sort on the key alone gives
@@ -131,20 +130,30 @@ class Interactions(UsersAndFilms):
         # it is several times faster than the three-key lexsort on millions of rows.
         order = np.argsort(key, kind="stable")
         key_s = key[order]
-        if ts is not None and n > 1 and bool((key_s[1:] == key_s[:-1]).any()):
-            order = np.lexsort((np.arange(n), ts, key))
-            key_s = key[order]
-        starts = np.flatnonzero(np.r_[True, key_s[1:] != key_s[:-1]]) if n else np.zeros(0, int)
-        last = np.r_[starts[1:], n] - 1 if n else np.zeros(0, int)
-        merged_w = np.add.reduceat(w[order], starts) if n else np.zeros(0)
+        del key
+        new_key = key_s[1:] != key_s[:-1]
+        if ts is not None and n > 1 and not bool(new_key.all()):
+            order = np.lexsort((np.arange(n), ts, u_codes.astype(np.int64)
+                                * max(len(films), 1) + f_codes))
+        if bool(new_key.all()):  # no repeated (user, film): every row is its own interaction
+            first = last = order
+            merged_w = (np.ones(n, np.float32) if weight is None
+                        else np.asarray(weight, np.float32)[order])
+        else:
+            starts = np.flatnonzero(np.r_[True, new_key])
+            first, last = order[starts], order[np.r_[starts[1:], n] - 1]
+            merged_w = (np.diff(np.r_[starts, n]).astype(np.float32) if weight is None
+                        else np.add.reduceat(np.asarray(weight, np.float64)[order], starts
+                                             ).astype(np.float32))
+        del key_s, new_key
         return cls(
             users=users,
             films=films,
-            user_idx=u_codes[order[starts]].astype(np.int32),
-            film_idx=f_codes[order[starts]].astype(np.int32),
-            weight=merged_w.astype(np.float32),
-            rating=None if rating is None else np.asarray(rating, np.float32)[order[last]],
-            timestamp=None if ts is None else ts[order[last]],
+            user_idx=u_codes[first].astype(np.int32),
+            film_idx=f_codes[first].astype(np.int32),
+            weight=merged_w,
+            rating=None if rating is None else np.asarray(rating, np.float32)[last],
+            timestamp=None if ts is None else ts[last],
             catalog=catalog,
             user_table=user_table,
             source=source,
@@ -194,7 +203,16 @@ class Interactions(UsersAndFilms):
 
 
 def _encode(ids: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.int64], IdMap]:
+    """(one code per row, the distinct ids in order of first appearance). A dictionary array
+    with distinct entries is re-coded on its integer codes (its unused entries dropped)."""
     arr = ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids
+    if pa.types.is_dictionary(arr.type) and arr.null_count == 0:
+        values = arr.dictionary.cast(pa.string())
+        if len(pc.unique(values)) == len(values):
+            enc = pc.dictionary_encode(arr.indices)
+            codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
+            return codes, IdMap(values.take(enc.dictionary))
+        arr = arr.dictionary_decode()
     enc = pc.dictionary_encode(arr.cast(pa.string()))
     codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     return codes, IdMap(enc.dictionary)

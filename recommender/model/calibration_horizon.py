@@ -28,8 +28,8 @@ def activity_curve(user_idx: NDArray[np.integer], film_idx: NDArray[np.integer],
     slowly than D / days.
     """
     ts = np.asarray(timestamp, np.int64)
-    u = np.asarray(user_idx, np.int64)
-    f = np.asarray(film_idx, np.int64)
+    u = np.asarray(user_idx)
+    f = np.asarray(film_idx)
     end = int(ts.max())
     first = np.full(n_users, np.iinfo(np.int64).max)
     np.minimum.at(first, u, ts)
@@ -42,16 +42,28 @@ def activity_curve(user_idx: NDArray[np.integer], film_idx: NDArray[np.integer],
     counts = np.zeros((len(cuts), len(grid)))
     at_h = np.zeros(len(cuts))
     valid = np.zeros((len(cuts), len(grid)), bool)
-    # the rows after the first cut, by time, with the time their user and film were both known
+    # the rows after the first cut
     late = ts > (cuts.min() if len(cuts) else end)
-    order = np.argsort(ts[late], kind="stable")
-    ts_s = ts[late][order]
-    known_at = np.maximum(first[u[late]], film_first[f[late]])[order]
-    for i, c in enumerate(cuts.tolist()):  # one pass per cut (a dozen), vectorised inside
-        start = int(np.searchsorted(ts_s, c, side="right"))
-        cum = np.r_[0, np.cumsum(known_at[start:] <= c)]
-        stops = np.searchsorted(ts_s, c + np.r_[grid, h], side="right") - start
-        counts[i], at_h[i] = cum[stops[:-1]], cum[stops[-1]]
+    # one 2-D histogram instead of a sort: rows by (how many cuts precede known_at, how many
+    # thresholds precede the timestamp), thresholds being every cut and cut + horizon
+    edges = np.unique(np.r_[cuts.astype(np.float64),
+                            (cuts[:, None] + np.r_[grid, h][None, :]).ravel()])
+    width = len(edges) + 1
+    # cuts before the time a row's user and film were both known: the later of the two counts
+    # (searchsorted is monotone), found per user and per film instead of per row
+    known_bin = np.maximum(np.searchsorted(cuts, first, side="left")[u[late]],
+                           np.searchsorted(cuts, film_first, side="left")[f[late]])
+    hist = np.bincount(known_bin * width
+                       + np.searchsorted(edges, ts[late], side="left"),
+                       minlength=(len(cuts) + 1) * width).reshape(len(cuts) + 1, width)
+    # cum[i, b]: rows known by cut i (known_at <= cuts[i]) with fewer than b thresholds < ts
+    cum = np.zeros((len(cuts) + 1, width + 1), np.int64)
+    np.cumsum(np.cumsum(hist, axis=0), axis=1, out=cum[:, 1:])
+    for i, c in enumerate(cuts.tolist()):  # rows with c < ts <= c + D: thresholds (c, c + D]
+        lo = int(np.searchsorted(edges, float(c))) + 1
+        hi = np.searchsorted(edges, c + np.r_[grid, h]) + 1
+        row = cum[i, hi] - cum[i, lo]
+        counts[i], at_h[i] = row[:-1], row[-1]
         valid[i] = c + grid <= end
     out_days, out_ratio = [], []
     for j in range(len(grid)):
@@ -72,14 +84,12 @@ def latest(timestamps: NDArray[np.integer], k: int) -> NDArray[np.bool_]:
         return mask
     k = min(k, n)
     ts = np.asarray(timestamps, np.int64)
-    lo = int(ts.min())
-    if (int(ts.max()) - lo + 1) * n < 2**62:
-        # (timestamp, position) packed into one int64 key: a partition finds the k largest in
-        # O(n), the same rows as the sort below
-        key = (ts - lo) * n + np.arange(n, dtype=np.int64)
-        mask[np.argpartition(key, n - k)[n - k:]] = True
-        return mask
-    mask[np.lexsort((np.arange(n), ts))[n - k:]] = True
+    # the k-th largest timestamp (a partition, O(n)): every later row is in, and of the rows
+    # at that timestamp, the last ones by position fill the rest
+    t_k = np.partition(ts, n - k)[n - k]
+    np.greater(ts, t_k, out=mask)
+    tied = np.flatnonzero(ts == t_k)
+    mask[tied[len(tied) - (k - int(np.count_nonzero(mask))):]] = True
     return mask
 
 

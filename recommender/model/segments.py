@@ -15,6 +15,10 @@ from numpy.typing import NDArray
 
 from recommender.io.dataset import Catalog
 
+#: Above this many users the k-means starts run on a seeded sample of this size, and only
+#: the best start's centres are refined on every user.
+KMEANS_SAMPLE = 20_000
+
 
 def kmeans(
     x: NDArray[np.float32], k: int, seed: int = 0, iterations: int = 30, n_init: int = 4
@@ -23,26 +27,35 @@ def kmeans(
     returns labels 0..k-1, numbered by segment size, largest first.
 
     Rows are L2-normalised first, so users cluster by the direction of their taste, not by
-    how much they watch. The start with the highest total cosine to its centres wins.
+    how much they watch. The start with the highest total cosine to its centres wins; on more
+    than ``KMEANS_SAMPLE`` rows the starts compete on a seeded sample and the winner's
+    centres are then refined on every row.
     """
     n = x.shape[0]
     k = max(1, min(k, n))
     norms = np.linalg.norm(x, axis=1, keepdims=True)
     xn = (x / np.where(norms > 0, norms, 1)).astype(np.float32)
     rng = np.random.default_rng(seed)
-    best_labels, best_fit = np.zeros(n, np.int64), -np.inf
+    sample = (np.sort(rng.choice(n, KMEANS_SAMPLE, replace=False)) if n > KMEANS_SAMPLE
+              else None)
+    xs = xn if sample is None else xn[sample]
+    best_centers, best_labels, best_fit = None, np.zeros(n, np.int64), -np.inf
     for _ in range(max(1, n_init)):
-        labels, fit = _kmeans_once(xn, k, rng, iterations)
+        centers, labels, fit = _lloyd(xs, _seed_centers(xs, k, rng), iterations)
         if fit > best_fit:
-            best_labels, best_fit = labels, fit
+            best_centers, best_labels, best_fit = centers, labels, fit
+    if sample is not None and best_centers is not None:
+        _, best_labels, _ = _lloyd(xn, best_centers, iterations)
     order = np.argsort(-np.bincount(best_labels, minlength=k), kind="stable")
     remap = np.empty(k, np.int64)
     remap[order] = np.arange(k)
     return remap[best_labels].astype(np.int16)
 
 
-def _kmeans_once(xn: NDArray[np.float32], k: int, rng: np.random.Generator, iterations: int
-                 ) -> tuple[NDArray[np.int64], float]:
+def _seed_centers(xn: NDArray[np.float32], k: int, rng: np.random.Generator
+                  ) -> NDArray[np.float32]:
+    """k-means++ seeding: each next centre drawn with probability proportional to the squared
+    distance to the nearest centre so far."""
     n = xn.shape[0]
     centers = np.empty((k, xn.shape[1]), np.float32)
     centers[0] = xn[rng.integers(n)]
@@ -51,6 +64,14 @@ def _kmeans_once(xn: NDArray[np.float32], k: int, rng: np.random.Generator, iter
         d2 = np.minimum(d2, ((xn - centers[c - 1]) ** 2).sum(axis=1))
         p = d2 / d2.sum() if d2.sum() > 0 else None
         centers[c] = xn[rng.choice(n, p=p)]
+    return centers
+
+
+def _lloyd(xn: NDArray[np.float32], centers: NDArray[np.float32], iterations: int
+           ) -> tuple[NDArray[np.float32], NDArray[np.int64], float]:
+    """Lloyd iterations from ``centers`` on unit rows (assign by cosine, re-centre, project
+    to the sphere); returns (centres, labels, total cosine of the rows to their centres)."""
+    n, k = xn.shape[0], centers.shape[0]
     labels = np.zeros(n, np.int64)
     for it in range(iterations):
         new = np.argmax(xn @ centers.T, axis=1)
@@ -74,7 +95,7 @@ def _kmeans_once(xn: NDArray[np.float32], k: int, rng: np.random.Generator, iter
         cn = np.linalg.norm(sums, axis=1, keepdims=True)
         centers = (sums / np.where(cn > 0, cn, 1)).astype(np.float32)
     fit = float((xn * centers[labels]).sum())
-    return labels, fit
+    return centers, labels, fit
 
 
 MIN_GENRE_SHARE = 0.05  # a label genre holds at least 5% of the segment's genre views

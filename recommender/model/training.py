@@ -25,6 +25,7 @@ from recommender.errors import DataError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import calibration, ease, segments
 from recommender.model.artifact import FORMAT_VERSION
+from recommender.model.calibration_horizon import latest
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model, Segments
 from recommender.model.weighting import confidence, filter_min_rating
@@ -108,22 +109,12 @@ def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool
     or a seeded random ``share`` when the data has no timestamps."""
     n = len(data)
     k = int(round(n * share))
-    mask = np.zeros(n, bool)
     if k == 0:
-        return mask
+        return np.zeros(n, bool)
     if data.timestamp is not None:
-        # the k latest by (timestamp, position). When (timestamp, position) packs into one
-        # int64 key, a partition finds them in O(n) instead of a full sort.
-        ts = np.asarray(data.timestamp, np.int64)
-        lo = int(ts.min())
-        if (int(ts.max()) - lo + 1) * n < 2**62:
-            key = (ts - lo) * n + np.arange(n, dtype=np.int64)
-            mask[np.argpartition(key, n - k)[n - k:]] = True
-            return mask
-        order = np.lexsort((np.arange(n), ts))
-    else:
-        order = np.random.default_rng(seed).permutation(n)
-    mask[order[n - k:]] = True
+        return latest(data.timestamp, k)
+    mask = np.zeros(n, bool)
+    mask[np.random.default_rng(seed).permutation(n)[n - k:]] = True
     return mask
 
 

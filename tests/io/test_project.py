@@ -77,6 +77,36 @@ def test_parquet(tmp_path: Path) -> None:
     assert set(pairs(load(tmp_path / "int_ids.parquet"))) == {("1", "10"), ("2", "10")}
 
 
+def test_integer_id_parquet_equals_the_same_ids_as_strings(tmp_path: Path) -> None:
+    """Integer ids take a dictionary path (no per-row text); the result must be identical to
+    the same ids stored as strings: order of first appearance, merges, every column."""
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    n = 400
+    users = rng.integers(-3, 30, n)  # negative ids, repeated (user, film) pairs
+    films = rng.integers(10**12, 10**12 + 25, n)
+    cols = {"rating": pa.array(rng.integers(1, 6, n).astype(float)),
+            "weight": pa.array(rng.uniform(0.5, 2.0, n)),
+            "timestamp": pa.array(rng.integers(0, 20, n), pa.int64())}
+    as_int = pa.table({"user_id": pa.array(users), "film_id": pa.array(films), **cols})
+    as_str = pa.table({"user_id": pa.array(users.astype(str)),
+                       "film_id": pa.array(films.astype(str)), **cols})
+    pq.write_table(as_int, tmp_path / "int.parquet", row_group_size=64)  # several chunks
+    pq.write_table(as_str, tmp_path / "str.parquet")
+    a, b = load(tmp_path / "int.parquet"), load(tmp_path / "str.parquet")
+    assert a.users.ids.tolist() == b.users.ids.tolist()
+    assert a.films.ids.tolist() == b.films.ids.tolist()
+    for name in ("user_idx", "film_idx", "weight", "rating", "timestamp"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert pairs(a) == pairs(b) and len(a) < n  # duplicates merged the same way
+
+    pq.write_table(pa.table({"user_id": pa.array([1, None, 3]), "film_id": pa.array([1, 2, 3])}),
+                   tmp_path / "null.parquet")
+    err = data_error(tmp_path / "null.parquet")
+    assert "row 2" in str(err) and "missing user_id" in str(err)
+
+
 # ---------------------------------------------------------------------------------------------
 # folders, catalogs and user attributes
 # ---------------------------------------------------------------------------------------------
