@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -104,6 +105,13 @@ def _fit(matrix: sp.csr_matrix, config: TrainConfig, progress: bool
     return uf, ff, None
 
 
+def calibration_sweeps(config: TrainConfig) -> int:
+    """Sweeps of the fit on the calibration split: ``iterations`` less the warm refit's
+    ``warm_iterations`` on all interactions (at least one), so that the final model gets
+    ``iterations`` sweeps in all, as a single fit would."""
+    return max(1, config.iterations - config.warm_iterations)
+
+
 def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool_]:
     """True for the interactions held out for calibration: the latest ``share`` by timestamp,
     or a seeded random ``share`` when the data has no timestamps."""
@@ -143,14 +151,17 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
             print("fitting on the calibration split ...", file=sys.stderr)
         fit_part = data.subset(~held)
         conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
-        uf, ff, fitted = _fit(conf_fit, config, show)
+        # ALS: `iterations` counts every sweep the final model gets, the warm refit's included
+        warm = config.family != "ease" and config.warm_iterations > 0
+        uf, ff, fitted = _fit(conf_fit, replace(config, iterations=calibration_sweeps(config))
+                              if warm else config, show)
         calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp,
                                         held, data.n_users, data.n_films, seed=config.seed)
         calib["holdout"] = ("latest" if data.timestamp is not None else "random") + \
             f" {config.holdout:.0%} of training interactions"
         if config.family == "ease":  # one decomposition on all interactions, no warm start
             uf, ff, fitted = _fit(conf, config, show)
-        elif config.warm_iterations > 0:
+        elif warm:
             if show:
                 print("refining on all interactions ...", file=sys.stderr)
             uf, ff = fit_factors(conf, config, show, init=(uf, ff),

@@ -1,0 +1,47 @@
+"""``train``'s ALS sweeps: the fit on the calibration split runs ``iterations`` less the warm
+refit's ``warm_iterations``, so the final model gets ``iterations`` sweeps in all; checked by
+redoing the two fits by hand with ``implicit``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from recommender.io.dataset import Interactions
+from recommender.model.config import TrainConfig
+from recommender.model.training import (
+    calibration_sweeps,
+    fit_factors,
+    holdout_mask,
+    train,
+)
+from recommender.model.weighting import confidence
+
+
+def _log() -> Interactions:
+    rng = np.random.default_rng(11)
+    n = 3000
+    users = np.char.add("u", rng.integers(0, 150, n).astype(str))
+    films = np.char.add("f", rng.zipf(1.6, n).clip(1, 120).astype(str))
+    return Interactions.from_columns(pa.array(users), pa.array(films),
+                                     timestamp=rng.integers(0, 10**6, n))
+
+
+def test_the_final_model_gets_iterations_sweeps_in_all() -> None:
+    data = _log()
+    cfg = TrainConfig(factors=6, iterations=7, warm_iterations=2, regularization=1.0,
+                      alpha=2.0, segments=3)
+    model = train(data, cfg, progress=False)
+    held = holdout_mask(data, cfg.holdout, cfg.seed)
+    part = data.subset(~held)
+    uf, ff = fit_factors(confidence(part, cfg.weighting), TrainConfig(
+        **{**cfg.__dict__, "iterations": 5}))
+    uf, ff = fit_factors(confidence(data, cfg.weighting), cfg, init=(uf, ff), iterations=2)
+    assert np.allclose(model.user_factors, uf, atol=1e-6)
+    assert np.allclose(model.film_factors, ff, atol=1e-6)
+
+
+def test_calibration_sweeps_keep_at_least_one() -> None:
+    assert calibration_sweeps(TrainConfig(iterations=15, warm_iterations=2)) == 13
+    assert calibration_sweeps(TrainConfig(iterations=2, warm_iterations=2)) == 1
+    assert calibration_sweeps(TrainConfig(iterations=5, warm_iterations=0)) == 5
