@@ -74,6 +74,8 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "spark-agreement": lambda: tables(RESULTS / "spark_agreement.md"),
     "planning-targets": lambda: section(RESULTS / "planning.md", "Targets (issue 14)"),
     "calibration-summary": lambda: section(RESULTS / "calibration.md", "Summary"),
+    "distribution-timing": lambda: section(RESULTS / "distribution.md",
+                                           "Timing: one film's distribution"),
     "bench-headline": lambda: (RESULTS / "headline.md").read_text(encoding="utf-8").strip(),
 }
 
