@@ -45,7 +45,7 @@ from recommender.io.dataset import Interactions
 from recommender.model import calibration
 from recommender.model.config import DEFAULT_TIERS, TrainConfig
 from recommender.model.model import Model
-from recommender.model.training import fit_factors, holdout_mask, train
+from recommender.model.training import calibration_fit_config, fit_factors, holdout_mask, train
 from recommender.model.weighting import confidence, filter_min_rating
 from recommender.query.audience import audience_summary, tier_bounds
 
@@ -214,7 +214,7 @@ def isotonic_groups(data: Interactions, config: TrainConfig) -> dict[str, Any]:
     held = holdout_mask(data, config.holdout, config.seed)
     fit_part = data.subset(~held)
     uf, ff = fit_factors(confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b),
-                         config)
+                         calibration_fit_config(config))
     return calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp, held,
                                    data.n_users, data.n_films, seed=config.seed,
                                    method="isotonic_groups")

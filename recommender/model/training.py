@@ -105,11 +105,14 @@ def _fit(matrix: sp.csr_matrix, config: TrainConfig, progress: bool
     return uf, ff, None
 
 
-def calibration_sweeps(config: TrainConfig) -> int:
-    """Sweeps of the fit on the calibration split: ``iterations`` less the warm refit's
-    ``warm_iterations`` on all interactions (at least one), so that the final model gets
-    ``iterations`` sweeps in all, as a single fit would."""
-    return max(1, config.iterations - config.warm_iterations)
+def calibration_fit_config(config: TrainConfig) -> TrainConfig:
+    """The configuration of the fit on the calibration split. With a warm refit (ALS and the
+    other ``implicit`` models), it runs ``iterations`` less the refit's ``warm_iterations``
+    sweeps (at least one), so that the final model gets ``iterations`` sweeps in all, as a
+    single fit would; EASE fits once more on everything, so its configuration is unchanged."""
+    if config.family == "ease" or config.warm_iterations <= 0:
+        return config
+    return replace(config, iterations=max(1, config.iterations - config.warm_iterations))
 
 
 def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool_]:
@@ -151,17 +154,14 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
             print("fitting on the calibration split ...", file=sys.stderr)
         fit_part = data.subset(~held)
         conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
-        # ALS: `iterations` counts every sweep the final model gets, the warm refit's included
-        warm = config.family != "ease" and config.warm_iterations > 0
-        uf, ff, fitted = _fit(conf_fit, replace(config, iterations=calibration_sweeps(config))
-                              if warm else config, show)
+        uf, ff, fitted = _fit(conf_fit, calibration_fit_config(config), show)
         calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp,
                                         held, data.n_users, data.n_films, seed=config.seed)
         calib["holdout"] = ("latest" if data.timestamp is not None else "random") + \
             f" {config.holdout:.0%} of training interactions"
         if config.family == "ease":  # one decomposition on all interactions, no warm start
             uf, ff, fitted = _fit(conf, config, show)
-        elif warm:
+        elif config.warm_iterations > 0:
             if show:
                 print("refining on all interactions ...", file=sys.stderr)
             uf, ff = fit_factors(conf, config, show, init=(uf, ff),

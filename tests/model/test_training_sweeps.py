@@ -10,7 +10,7 @@ import pyarrow as pa
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from recommender.model.training import (
-    calibration_sweeps,
+    calibration_fit_config,
     fit_factors,
     holdout_mask,
     train,
@@ -35,13 +35,17 @@ def test_the_final_model_gets_iterations_sweeps_in_all() -> None:
     held = holdout_mask(data, cfg.holdout, cfg.seed)
     part = data.subset(~held)
     uf, ff = fit_factors(confidence(part, cfg.weighting), TrainConfig(
-        **{**cfg.__dict__, "iterations": 5}))
+        **{**cfg.__dict__, "iterations": 5}))  # 7 sweeps less the refit's 2
     uf, ff = fit_factors(confidence(data, cfg.weighting), cfg, init=(uf, ff), iterations=2)
     assert np.allclose(model.user_factors, uf, atol=1e-6)
     assert np.allclose(model.film_factors, ff, atol=1e-6)
 
 
-def test_calibration_sweeps_keep_at_least_one() -> None:
-    assert calibration_sweeps(TrainConfig(iterations=15, warm_iterations=2)) == 13
-    assert calibration_sweeps(TrainConfig(iterations=2, warm_iterations=2)) == 1
-    assert calibration_sweeps(TrainConfig(iterations=5, warm_iterations=0)) == 5
+def test_calibration_fit_config_keeps_at_least_one_sweep() -> None:
+    def sweeps(**kw: object) -> int:
+        return calibration_fit_config(TrainConfig(**kw)).iterations  # type: ignore[arg-type]
+
+    assert sweeps(iterations=15, warm_iterations=2) == 13
+    assert sweeps(iterations=2, warm_iterations=2) == 1
+    assert sweeps(iterations=5, warm_iterations=0) == 5
+    assert sweeps(iterations=15, warm_iterations=2, family="ease") == 15  # no warm refit
