@@ -132,10 +132,11 @@ class Interactions(UsersAndFilms):
         key_s = key[order]
         del key
         new_key = key_s[1:] != key_s[:-1]
-        if ts is not None and n > 1 and not bool(new_key.all()):
+        distinct = bool(new_key.all())  # no (user, film) pair repeats: no merge needed
+        if ts is not None and not distinct:
             order = np.lexsort((np.arange(n), ts, u_codes.astype(np.int64)
                                 * max(len(films), 1) + f_codes))
-        if bool(new_key.all()):  # no repeated (user, film): every row is its own interaction
+        if distinct:
             first = last = order
             merged_w = (np.ones(n, np.float32) if weight is None
                         else np.asarray(weight, np.float32)[order])
