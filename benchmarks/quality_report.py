@@ -41,13 +41,50 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             ratio = e / b if measured else math.nan
             target = TIME_AUDIENCE_TARGET if (protocol == "time"
                                               and metric.startswith("audience")) else 1.0
+            lo, hi = (rep.get("engine_ratio_intervals", {}).get(best, {}).get(metric)
+                      or [None, None])
             out.append({"dataset": name, "protocol": protocol, "metric": metric,
                         "engine": e, "no_tune": m[NO_TUNE][metric], "best": best,
                         "best_value": b, "ratio": ratio, "target": target,
+                        "low": lo, "high": hi,
                         "measured": measured, "met": measured and bool(ratio >= target),
                         "queries": m[ENGINE]["films_evaluated" if metric.startswith("audience")
                                              else "users_evaluated"]})
     return out
+
+
+def noise(t: dict[str, Any]) -> str | None:
+    """Where a measured row's 95% interval lies against its target: ``"beyond"`` (the whole
+    interval on the ratio's side of the target), ``"within"`` (it contains the target), or
+    None when the report has no interval for the row."""
+    lo, hi = t.get("low"), t.get("high")
+    if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
+        return None
+    return "within" if lo < t["target"] <= hi else "beyond"
+
+
+def verdict_cell(t: dict[str, Any]) -> str:
+    if not t["measured"]:
+        return "n/a (nothing to score)"
+    side = noise(t)
+    if t["met"]:
+        return "yes (within noise)" if side == "within" else "yes"
+    return "no (within noise)" if side == "within" else "**no**"
+
+
+def counts_line(rows: list[dict[str, Any]]) -> str:
+    """How many measured rows meet their target, and how many of each side lie within
+    sampling noise of it."""
+    measured = [t for t in rows if t["measured"]]
+    met = [t for t in measured if t["met"]]
+    missed = [t for t in measured if not t["met"]]
+    line = f"{len(met)} of {len(measured)} measured target rows met"
+    if any(noise(t) for t in measured):
+        line += (f" ({sum(noise(t) == 'within' for t in met)} of them within sampling noise of "
+                 f"the target); of the {len(missed)} misses, "
+                 f"{sum(noise(t) == 'within' for t in missed)} lie within sampling noise and "
+                 f"{sum(noise(t) == 'beyond' for t in missed)} fall short beyond it")
+    return line
 
 
 def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) -> str:
@@ -76,20 +113,26 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
         "`queries` is how many films (audience rows: films with 5+ test viewers) or users "
         "(user rows) the figure averages over: the sparse5 variants of these small datasets "
         "rest on few films, so their audience figures move by whole films.", "",
+        "`95% interval` is the ratio's 95% confidence interval over those queries (the delta "
+        "method on the paired per-query recalls of the engine and that baseline, "
+        "`recommender.evaluation.metrics.paired_ratio_interval`): it measures which queries "
+        "the split happened to test, not the variation between seeds, splits or training "
+        "runs, and the best baseline is picked on the same test figures, which favours it. "
+        "`within noise` marks a row whose interval contains the target: its verdict could "
+        "go either way on another sample of films or users.", "",
         "| dataset | protocol | metric | queries | engine (tuned) | engine (--no-tune) | best "
-        "baseline | ratio | target | met |", "|---|---|---|---|---|---|---|---|---|---|"]
+        "baseline | ratio | 95% interval | target | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|"]
     rows = targets(result)
     for t in rows:
-        verdict_cell = ("n/a (nothing to score)" if not t["measured"]
-                        else "yes" if t["met"] else "**no**")
+        interval = (f"{t['low']:.3f}-{t['high']:.3f}x" if noise(t) is not None else "n/a")
         lines.append(f"| {t['dataset']} | {t['protocol']} | {t['metric']} | {t['queries']} | "
                      f"{_f(t['engine'])} | {_f(t['no_tune'])} | {LABELS[t['best']]} "
-                     f"{_f(t['best_value'])} | {_f(t['ratio'], 3)}x | {t['target']:.2f}x | "
-                     f"{verdict_cell} |")
-    met = sum(t["met"] for t in rows)
+                     f"{_f(t['best_value'])} | {_f(t['ratio'], 3)}x | {interval} | "
+                     f"{t['target']:.2f}x | {verdict_cell(t)} |")
     n = sum(t["measured"] for t in rows)
-    lines += ["", f"{met} of {n} measured target rows met ({len(rows) - n} rows have no film "
-              "with 5+ test viewers).", ""]
+    lines += ["", f"{counts_line(rows)} ({len(rows) - n} rows have no film with 5+ test "
+              "viewers).", ""]
     for metric, title in ((f"audience_recall@{k}", f"Audience recall@{k} (film -> users)"),
                           (f"user_recall@{uk}", f"User recall@{uk} (user -> films)")):
         lines += [f"## {title}", "",
@@ -210,12 +253,15 @@ def verdict(result: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
     out = []
     for t in rows:
         if t["measured"] and not t["met"]:
+            side = noise(t)
+            where = ("" if side is None else
+                     f" (95% interval {t['low']:.3f}-{t['high']:.3f}x: "
+                     + ("within sampling noise of it)" if side == "within"
+                        else "short of it beyond sampling noise)"))
             out.append(f"- {t['dataset']} / {t['protocol']}: {t['metric']} {_f(t['engine'])} "
                        f"vs {LABELS[t['best']]} {_f(t['best_value'])}, "
-                       f"{_f(t['ratio'], 3)}x, below the {t['target']:.2f}x target.")
-    met = sum(t["met"] for t in rows)
-    n = sum(t["measured"] for t in rows)
-    return [f"- {met} of {n} measured target rows met; the others:"] + out
+                       f"{_f(t['ratio'], 3)}x, below the {t['target']:.2f}x target{where}.")
+    return [f"- {counts_line(rows)}; the misses:"] + out
 
 
 def calibration_section(cal: dict[str, Any] | None) -> list[str]:

@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 # the recall kernel lives in the model room, which tuning inside `train` uses too
 from recommender.model.validation import hits_at_k, recall_at_k
 
-__all__ = ["auc", "hits_at_k", "mean", "ndcg_at_k", "reach", "recall_at_k"]
+__all__ = ["auc", "hits_at_k", "mean", "ndcg_at_k", "paired_ratio_interval", "reach",
+           "recall_at_k"]
 
 FloatArray = NDArray[np.float64]
 
@@ -78,3 +79,34 @@ def mean(values: FloatArray) -> float:
     v = np.asarray(values, np.float64)
     v = v[~np.isnan(v)]
     return float(v.mean()) if len(v) else float("nan")
+
+
+Z_95 = 1.959963984540054  # the standard normal's 97.5th percentile
+
+
+def paired_ratio_interval(a: FloatArray, b: FloatArray, z: float = Z_95
+                          ) -> tuple[float, float, float]:
+    """(ratio, low, high): ``R = mean(a) / mean(b)`` over queries scored by both models, and
+    its confidence interval (95% by default) by the delta method on the paired differences.
+
+    ``a`` and ``b`` are the same queries' values under two models (``nan`` where a query has
+    nothing to score, dropped from both). The ratio's standard error is
+    ``se = sd(a - R b) / (sqrt(n) mean(b))``: sampling noise over queries, pairing included
+    (two models that miss on the same queries vary together). The interval is taken on the
+    log scale, ``R exp(-+ z se / R)``, so it stays positive for non-negative metrics however
+    few the queries (where it is wide). All three are ``nan`` with fewer than two queries or
+    when ``mean(a)`` or ``mean(b)`` is 0.
+    """
+    a = np.asarray(a, np.float64)
+    b = np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"paired values need one shape, got {a.shape} and {b.shape}")
+    keep = ~(np.isnan(a) | np.isnan(b))
+    a, b = a[keep], b[keep]
+    n = len(a)
+    if n < 2 or a.mean() == 0 or b.mean() == 0:
+        return float("nan"), float("nan"), float("nan")
+    ratio = float(a.mean() / b.mean())
+    se = float(np.std(a - ratio * b, ddof=1) / (np.sqrt(n) * b.mean()))
+    spread = float(np.exp(z * se / ratio))
+    return ratio, ratio / spread, ratio * spread

@@ -69,6 +69,13 @@ def format_report(report: dict[str, Any]) -> str:
                                                 name != ENGINE else "") for key in keys])
     lines.append(table_text(["model"] + keys, rows))
     lines += metric_notes(keys, k, uk, report["min_viewers"], ratios=True)
+    intervals = report.get("engine_ratio_intervals") or {}
+    if intervals:
+        lines.append("engine / model, 95% interval over the films or users tested (paired "
+                     "per-query recalls; an interval containing 1 is a tie within noise):")
+        for name, per in intervals.items():
+            lines.append(f"  {name}: " + ", ".join(
+                f"{metric} {_fmt(lo)}-{_fmt(hi)}x" for metric, (lo, hi) in per.items()))
     if "ease_lambda" in report:
         lines.append(f"EASE lambda {report['ease_lambda']['chosen']:g} (chosen on a validation "
                      "split of the training part)")

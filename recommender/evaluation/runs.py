@@ -31,6 +31,7 @@ from recommender.evaluation.scoring import (
     ENGINE,
     MIN_VIEWERS,
     USER_K,
+    engine_ratio_intervals,
     objective,
     objective_key,
     ratios,
@@ -230,18 +231,21 @@ def evaluate(
         report["ease_lambda"] = {"chosen": lam, "validation_objective": lam_scores}
         bar.update()
         models += baselines(seed, lam)
+    per_query: dict[str, dict[str, NDArray[np.float64]]] = {}
     for m in models:
         bar.set_postfix_str(m.name)
         t0 = time.perf_counter()
         scorer = m.fit_split(split)
         fit_s = time.perf_counter() - t0
-        res = score_split(scorer, split, k, user_k)
+        per_query[m.name] = {}
+        res = score_split(scorer, split, k, user_k, per_query=per_query[m.name])
         res["fit_seconds"] = round(fit_s, 3)
         res["eval_seconds"] = round(time.perf_counter() - t0 - fit_s, 3)
         report["models"][m.name] = res
         bar.update()
     bar.close()
     report["ratios_to_engine"] = ratios(report["models"], k, user_k)
+    report["engine_ratio_intervals"] = engine_ratio_intervals(per_query)
     if engine.model_ is not None:
         report["engine_tuning"] = engine.model_.meta.get("tuning", {})
         report["engine_params"] = engine.model_.meta.get("params", {})

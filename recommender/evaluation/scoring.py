@@ -29,8 +29,14 @@ ENGINE = "engine"  # the engine's name in reports; ratios are taken to it
 
 
 def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K,
-                min_viewers: int = MIN_VIEWERS, block_cells: int = 4_000_000) -> dict[str, Any]:
-    """Audience- and user-direction metrics of ``scorer`` on ``split`` (see the module doc)."""
+                min_viewers: int = MIN_VIEWERS, block_cells: int = 4_000_000,
+                per_query: dict[str, NDArray[np.float64]] | None = None) -> dict[str, Any]:
+    """Audience- and user-direction metrics of ``scorer`` on ``split`` (see the module doc).
+
+    ``per_query``, when given, receives each recall's per-query values under the metric's name,
+    in index order, over the queries its mean averages (films with ``min_viewers``+ test
+    viewers, users with a test film): the split decides them, not the scorer, so two models'
+    values on one split pair up query by query."""
     users, films = split.users, split.films
     hist = split.history.to_csr()[users][:, films]  # evaluated users x known films
     test = split.test.to_csr()[users][:, films]
@@ -59,6 +65,8 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
             ndcg.append(metrics.ndcg_at_k(hits, n_viewers[blk[sel]]))
             auc_v.append(metrics.auc(scores[sel], truth, ~seen[sel]))
     out[f"audience_recall@{k}"] = _avg(rec)
+    if per_query is not None:
+        per_query[f"audience_recall@{k}"] = np.concatenate(rec) if rec else np.zeros(0)
     out[f"audience_ndcg@{k}"] = _avg(ndcg)
     out["audience_auc"] = _avg(auc_v)
     out[f"audience_reach@{k}"] = int(reached.sum())
@@ -84,6 +92,8 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
             rec.append(metrics.recall_at_k(hits, n_test[blk[sel]]))
             ndcg.append(metrics.ndcg_at_k(hits, n_test[blk[sel]]))
     out[f"user_recall@{user_k}"] = _avg(rec)
+    if per_query is not None:
+        per_query[f"user_recall@{user_k}"] = np.concatenate(rec) if rec else np.zeros(0)
     out[f"user_ndcg@{user_k}"] = _avg(ndcg)
     out[f"user_coverage@{user_k}"] = int(covered.sum())
     out["users_evaluated"] = int((n_test > 0).sum())
@@ -121,6 +131,27 @@ def ratios(models: dict[str, dict[str, Any]], k: int, user_k: int = USER_K
             a, b = res.get(key, float("nan")), base.get(key, float("nan"))
             out[name][key] = round(a / b, 4) if b and not math.isnan(a) and not math.isnan(b) \
                 else float("nan")
+    return out
+
+
+def engine_ratio_intervals(per_query: dict[str, dict[str, NDArray[np.float64]]]
+                           ) -> dict[str, dict[str, list[float]]]:
+    """For each model other than the engine, and each metric ``score_split`` gave per query:
+    the 95% interval ``[low, high]`` of engine / model (``metrics.paired_ratio_interval``,
+    rounded to 4 digits; ``nan`` where it cannot be estimated). The engine's own values are
+    the first of each pair, so an interval above 1 says the engine wins beyond sampling noise
+    over these queries."""
+    base = per_query.get(ENGINE)
+    if base is None:
+        return {}
+    out: dict[str, dict[str, list[float]]] = {}
+    for name, values in per_query.items():
+        if name == ENGINE:
+            continue
+        out[name] = {}
+        for metric, own in values.items():
+            _, lo, hi = metrics.paired_ratio_interval(base[metric], own)
+            out[name][metric] = [round(lo, 4), round(hi, 4)]
     return out
 
 

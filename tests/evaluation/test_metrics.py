@@ -105,3 +105,56 @@ def test_reach_counts_distinct_real_candidates() -> None:
     # query 1 reaches {0, 1}; query 2 reaches {1} (its slot 2 is padding) -> 2 distinct
     top = np.array([[0, 1], [1, 2]])
     assert metrics.reach(top, np.array([2, 1]), n_candidates=3) == 2
+
+
+def test_paired_ratio_interval_of_equal_models_is_a_point() -> None:
+    a = np.array([0.2, 0.5, 1.0, 0.0, np.nan])
+    assert metrics.paired_ratio_interval(a, a.copy()) == (1.0, 1.0, 1.0)
+
+
+def test_paired_ratio_interval_edge_cases() -> None:
+    nan3 = metrics.paired_ratio_interval(np.array([0.5]), np.array([0.4]))
+    assert all(math.isnan(x) for x in nan3)  # one query: no spread to estimate
+    nan3 = metrics.paired_ratio_interval(np.array([0.5, 0.1]), np.zeros(2))
+    assert all(math.isnan(x) for x in nan3)  # the baseline scores nothing
+    # nan in either model drops the query from both
+    r, lo, hi = metrics.paired_ratio_interval(np.array([1.0, 0.0, 9.0]),
+                                              np.array([0.5, 0.5, np.nan]))
+    assert r == pytest.approx(1.0) and lo < 1.0 < hi
+    # few queries: a wide interval, but on the ratio's own side of 0 (log scale)
+    r, lo, hi = metrics.paired_ratio_interval(np.array([1.0, 0, 0, 0, 0]),
+                                              np.array([0, 0, 0, 0, 1.0]))
+    assert r == 1.0 and 0 < lo < 0.2 and hi > 5 and lo * hi == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="one shape"):
+        metrics.paired_ratio_interval(np.zeros(3), np.zeros(4))
+
+
+def test_paired_ratio_interval_agrees_with_a_bootstrap() -> None:
+    # correlated per-query recalls of two models: the delta-method interval against the
+    # percentile bootstrap (resampling queries with both models' values together)
+    rng = np.random.default_rng(7)
+    base = rng.beta(2, 5, 3000)
+    a = np.clip(base + rng.normal(0.01, 0.05, 3000), 0, 1)
+    b = np.clip(base + rng.normal(0.0, 0.05, 3000), 0, 1)
+    r, lo, hi = metrics.paired_ratio_interval(a, b)
+    idx = rng.integers(0, 3000, (4000, 3000))
+    boot = a[idx].mean(axis=1) / b[idx].mean(axis=1)
+    blo, bhi = np.quantile(boot, [0.025, 0.975])
+    assert r == pytest.approx(a.mean() / b.mean())
+    assert lo == pytest.approx(blo, abs=0.1 * (bhi - blo))
+    assert hi == pytest.approx(bhi, abs=0.1 * (bhi - blo))
+
+
+def test_paired_ratio_interval_covers_the_true_ratio_95_times_in_100() -> None:
+    # 1,000 replications of 400 queries whose true mean ratio is 1.1: the interval must
+    # contain 1.1 about 95% of the time (binomial sd 0.7%, so 93-97% is about 3 sd).
+    # b hits with p 0.3; a copies b on 90% of queries and hits with p 0.6 on the others,
+    # so E[a] = 0.9 x 0.3 + 0.1 x 0.6 = 0.33 = 1.1 x E[b]
+    rng = np.random.default_rng(11)
+    hits = 0
+    for _ in range(1000):
+        b = rng.binomial(1, 0.3, 400).astype(float)
+        a = np.where(rng.random(400) < 0.9, b, rng.binomial(1, 0.6, 400))
+        _, lo, hi = metrics.paired_ratio_interval(a, b)
+        hits += lo <= 1.1 <= hi
+    assert 930 <= hits <= 970

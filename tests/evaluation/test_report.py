@@ -67,3 +67,20 @@ def test_every_column_of_the_evaluate_table_is_explained_under_it() -> None:
     assert f"top {k} audience" in notes[0] and "7+ held-out viewers" in notes[0]
     assert f"top {uk} recommendations" in notes[3]
     assert metric_notes(headline(k, uk), k, uk)[-1].split()[0] == f"user_ndcg@{uk}"
+
+
+def test_the_evaluate_text_gives_each_baselines_interval() -> None:
+    k, uk = 20, 20
+    columns = headline(k, uk) + [f"audience_reach@{k}", f"user_coverage@{uk}", "fit_seconds"]
+    models = {name: {**{c: 0.5 for c in columns}, "films_evaluated": 3}
+              for name in (ENGINE, "popularity")}
+    report = {"k": k, "user_k": uk, "dataset": "d.csv", "protocol": "random", "min_viewers": 5,
+              "split": {"train_interactions": 10, "test_interactions": 5, "evaluated_users": 4,
+                        "known_films": 3},
+              "models": models, "ratios_to_engine": ratios(models, k, uk),
+              "engine_ratio_intervals": {"popularity": {f"audience_recall@{k}": [0.9, 1.2],
+                                                        f"user_recall@{uk}": [1.05, 1.3]}}}
+    text = format_report(report)
+    assert "engine / model, 95% interval" in text
+    assert (f"  popularity: audience_recall@{k} 0.9000-1.2000x, user_recall@{uk} "
+            "1.0500-1.3000x") in text.splitlines()

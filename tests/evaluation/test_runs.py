@@ -86,6 +86,12 @@ def test_evaluate_end_to_end_beats_popularity(demo_dir: Path, tmp_path: Path,
     r = report["ratios_to_engine"]["ease"]["audience_recall@20"]
     assert r == pytest.approx(models["ease"]["audience_recall@20"]
                               / models[ENGINE]["audience_recall@20"], rel=1e-3)
+    # engine / model intervals for every baseline, around the ratio the means give
+    for name in ("popularity", "itemknn", "als_defaults", "ease"):
+        for metric in ("audience_recall@20", "user_recall@20"):
+            lo, hi = report["engine_ratio_intervals"][name][metric]
+            ratio = models[ENGINE][metric] / models[name][metric]
+            assert lo <= ratio <= hi and hi - lo > 0
     assert report["ease_lambda"]["chosen"] in [float(x) for x in
                                                report["ease_lambda"]["validation_objective"]]
 

@@ -39,7 +39,14 @@ def test_score_split_with_an_oracle_and_its_opposite(demo_data: Interactions) ->
     # only users and films known in training were ever scored
     assert oracle.users == set(split.train.user_idx.tolist())
     assert oracle.films <= set(split.train.film_idx.tolist())
-    worst = score_split(_Recorder(split, -1.0), split, k=10, user_k=5)
+    per_query: dict[str, NDArray[np.float64]] = {}
+    worst = score_split(_Recorder(split, -1.0), split, k=10, user_k=5, per_query=per_query)
+    # the per-query values are the queries the means average: films with 5+ test viewers,
+    # users with a test film
+    assert len(per_query["audience_recall@10"]) == worst["films_evaluated"]
+    assert len(per_query["user_recall@5"]) == worst["users_evaluated"]
+    for key in per_query:
+        assert round(float(per_query[key].mean()), 5) == worst[key]
     assert worst["audience_auc"] == pytest.approx(0.0)
     assert worst["audience_recall@10"] < 0.2
     assert res["films_evaluated"] == int((np.bincount(split.test.film_idx) >= 5).sum())
