@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -47,16 +48,25 @@ def test_evaluate_command_rejects_time_protocol_without_timestamps(
     assert "timestamps" in err and "Traceback" not in err
 
 
+def _columns(k: int, uk: int) -> list[str]:
+    return headline(k, uk) + [f"audience_reach@{k}", f"user_coverage@{uk}", "fit_seconds"]
+
+
+def _report(k: int, uk: int, min_viewers: int) -> dict[str, Any]:
+    """An evaluate report of the engine and popularity, every figure 0.5."""
+    models = {name: {**{c: 0.5 for c in _columns(k, uk)}, "films_evaluated": 3}
+              for name in (ENGINE, "popularity")}
+    return {"k": k, "user_k": uk, "dataset": "d.csv", "protocol": "random",
+            "min_viewers": min_viewers,
+            "split": {"train_interactions": 10, "test_interactions": 5, "evaluated_users": 4,
+                      "known_films": 3},
+            "models": models, "ratios_to_engine": ratios(models, k, uk)}
+
+
 def test_every_column_of_the_evaluate_table_is_explained_under_it() -> None:
     k, uk = 50, 10
-    columns = headline(k, uk) + [f"audience_reach@{k}", f"user_coverage@{uk}", "fit_seconds"]
-    models = {name: {**{c: 0.5 for c in columns}, "films_evaluated": 3}
-              for name in (ENGINE, "popularity")}
-    report = {"k": k, "user_k": uk, "dataset": "d.csv", "protocol": "random", "min_viewers": 7,
-              "split": {"train_interactions": 10, "test_interactions": 5, "evaluated_users": 4,
-                        "known_films": 3},
-              "models": models, "ratios_to_engine": ratios(models, k, uk)}
-    lines = format_report(report).splitlines()
+    columns = _columns(k, uk)
+    lines = format_report(_report(k, uk, 7)).splitlines()
     header = lines[1].split()
     assert header == ["model"] + columns
     notes = lines[lines.index("What the columns measure (held-out = the test part of the "
@@ -71,13 +81,7 @@ def test_every_column_of_the_evaluate_table_is_explained_under_it() -> None:
 
 def test_the_evaluate_text_gives_each_baselines_interval() -> None:
     k, uk = 20, 20
-    columns = headline(k, uk) + [f"audience_reach@{k}", f"user_coverage@{uk}", "fit_seconds"]
-    models = {name: {**{c: 0.5 for c in columns}, "films_evaluated": 3}
-              for name in (ENGINE, "popularity")}
-    report = {"k": k, "user_k": uk, "dataset": "d.csv", "protocol": "random", "min_viewers": 5,
-              "split": {"train_interactions": 10, "test_interactions": 5, "evaluated_users": 4,
-                        "known_films": 3},
-              "models": models, "ratios_to_engine": ratios(models, k, uk),
+    report = {**_report(k, uk, 5),
               "engine_ratio_intervals": {"popularity": {f"audience_recall@{k}": [0.9, 1.2],
                                                         f"user_recall@{uk}": [1.05, 1.3]}}}
     text = format_report(report)
