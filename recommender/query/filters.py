@@ -8,6 +8,7 @@ case where that is unambiguous) or raised ``InvalidParameterError`` listing the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -107,7 +108,9 @@ def resolve_segment(model: Model, segment: int | str | None) -> int | None:
         return None
     n = model.segments.n
     text = str(segment).strip()
-    if isinstance(segment, int) or text.lstrip("-").isdigit():
+    # ASCII digits only: str.isdigit also takes "²" and a lstrip("-") takes "--1", and int()
+    # refuses both
+    if isinstance(segment, int) or re.fullmatch(r"-?[0-9]+", text):
         number = int(text)
         if 0 <= number < n:
             return number

@@ -104,3 +104,14 @@ def test_ambiguous_and_long_value_lists() -> None:
                             f"'city' are: {first} and 5 more")
     mask = candidate_mask(model, None, {"city": "c03"})
     assert mask is not None and mask.tolist() == (attrs["city"] == "C03").tolist()
+
+
+@pytest.mark.parametrize("text", ["--1", "²", "-²", "1²", "٣"])
+def test_a_segment_that_only_looks_numeric_is_an_unknown_label(model: Model,
+                                                                 text: str) -> None:
+    # str.isdigit takes "²" and "٣", lstrip("-") takes "--1"; int() refuses them all
+    with pytest.raises(InvalidParameterError) as e:
+        candidate_mask(model, text)
+    assert str(e.value).startswith(f"unknown segment {text!r}; give a number or a label: 0: ")
+    mask = candidate_mask(model, " 1 ")
+    assert mask is not None and mask.tolist() == (np.asarray(model.segments.labels) == 1).tolist()
