@@ -92,6 +92,16 @@ class EventIn(BaseModel):
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much (1 = one ticket or view)")
 
+    @field_validator("event_id", "user_id", "film_id")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        """A NUL byte is refused as training and ``events import`` refuse it
+        (``recommender.io.convert.string_ids``): numpy drops trailing NULs, so ``"u1\\x00"``
+        would merge with ``"u1"``."""
+        if "\x00" in value:
+            raise ValueError("holds a NUL byte; expected text ids")
+        return value
+
     @field_validator("timestamp", "weight", mode="before")
     @classmethod
     def _json_number(cls, value: Any) -> Any:

@@ -1,0 +1,55 @@
+"""Bad input the service once answered with a 500 or let through: each is a 422 naming the
+field, and nothing of a refused events batch is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.campaigns.events import count_events
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("bad-input-http")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+@pytest.mark.parametrize("segment", ["--1", "²", "-²", "٣"])
+def test_a_segment_that_only_looks_numeric_is_a_422(client: TestClient, segment: str) -> None:
+    r = client.get("/films/00004/audience", params={"segment": segment})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(f"unknown segment {segment!r}; give a number or a "
+                                         "label: 0: ")
+    r = client.post("/audiences/cold-start", json={"genres": ["G1"], "segment": segment})
+    assert r.status_code == 422, r.text
+    assert f"unknown segment {segment!r}" in r.json()["detail"]
+    ok = client.get("/films/00004/audience", params={"segment": "1"})
+    assert ok.status_code == 200 and ok.json()["users"]
+
+
+def _event(i: int, **kw: str) -> dict[str, Any]:
+    return {"event_id": f"nul-{i}", "user_id": "u5", "film_id": "00003",
+            "timestamp": 1_700_000_000 + i, **kw}
+
+
+@pytest.mark.parametrize("field", ["user_id", "film_id", "event_id"])
+def test_an_event_id_with_a_nul_byte_is_a_422(client: TestClient, field: str) -> None:
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    before = count_events(store)
+    # numpy drops trailing NULs: "u5\x00" would have become user "u5"
+    r = client.post("/events", json={"events": [_event(1), _event(2, **{field: "u5\x00"})]})
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert "events[1]" in detail and field in detail and "holds a NUL byte" in detail, detail
+    assert "nothing of this batch was stored" in detail
+    assert count_events(store) == before
