@@ -31,7 +31,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from recommender.distribution.demand import film_probabilities
 from recommender.distribution.places import place_groups
 from recommender.errors import DataError, InvalidParameterError, UnknownFilmError
-from recommender.io.places import CINEMA, Cinemas
+from recommender.io.places import CINEMA, MAX_COUNT, Cinemas, duplicate_columns, whole_count
 from recommender.model.model import Model
 from recommender.query.privacy import min_cell_from_env, small_cells
 
@@ -62,6 +62,11 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     if "film_id" not in head:
         raise DataError(str(p), f"the header must name film_id (expected "
                         f"{','.join(SLATE_COLUMNS)})", line=1)
+    unknown = [h for h in head if h not in SLATE_COLUMNS]
+    if unknown:  # a typo (max_screen) would silently drop the bound
+        raise DataError(str(p), f"unknown column {unknown[0]!r} in the header (expected "
+                        f"{','.join(SLATE_COLUMNS)}; only film_id is required)", line=1)
+    duplicate_columns(p, head)
     films: list[SlateFilm] = []
     seen: set[str] = set()
     for line, row in enumerate(rows[1:], start=2):
@@ -78,10 +83,11 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
         bounds: list[int | None] = []
         for name in ("min_screens", "max_screens"):
             raw = cell.get(name, "").strip()
-            if raw and not raw.isdigit():
-                raise DataError(str(p), f"{name} must be a whole number >= 0 or empty, got "
-                                f"{raw!r}", line=line)
-            bounds.append(int(raw) if raw else None)
+            value = whole_count(raw) if raw else None
+            if raw and value is None:
+                raise DataError(str(p), f"{name} must be a whole number from 0 to {MAX_COUNT} "
+                                f"or empty, got {raw!r}", line=line)
+            bounds.append(value)
         lo, hi = bounds[0] or 0, bounds[1]
         if hi is not None and hi < lo:
             raise DataError(str(p), f"max_screens {hi} is below min_screens {lo}", line=line)

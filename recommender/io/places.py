@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,25 @@ CINEMA_ID = "cinema_id"
 SCREENS = "screens"
 SEATS = "seats"
 CINEMA_COLUMNS: tuple[str, ...] = (CINEMA_ID, CITY, REGION, SCREENS, SEATS)
+MAX_COUNT = 2**31 - 1
+"""The most screens (or seats) a file may give one cinema or one film."""
+
+
+def whole_count(text: str) -> int | None:
+    """``text`` as a whole number in ``[0, MAX_COUNT]`` (ASCII digits only: ``str.isdigit``
+    also takes ``"²"``, which ``int`` refuses), else None."""
+    if not re.fullmatch(r"[0-9]+", text) or len(text) > len(str(MAX_COUNT)):
+        return None
+    value = int(text)
+    return value if value <= MAX_COUNT else None
+
+
+def duplicate_columns(path: Path, head: list[str]) -> None:
+    """``DataError`` (line 1) when a header names a column twice (which one would count?)."""
+    twice = sorted({h for h in head if head.count(h) > 1})
+    if twice:
+        raise DataError(str(path), f"the header names the column {twice[0]!r} more than once",
+                        line=1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +100,7 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     if CINEMA_ID not in head or SCREENS not in head:
         raise DataError(str(p), f"the header must name {CINEMA_ID} and {SCREENS} (expected "
                         f"{','.join(CINEMA_COLUMNS)}); found {','.join(rows[0])}", line=1)
+    duplicate_columns(p, head)
     col = {name: head.index(name) for name in CINEMA_COLUMNS if name in head}
     ids: list[str] = []
     values: dict[str, list[str]] = {CITY: [], REGION: []}
@@ -100,10 +121,14 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
             values[name].append(row[col[name]] if name in col else "")
         for name in (SCREENS, SEATS):
             raw = row[col[name]].strip() if name in col else "0"
-            if not raw.isdigit() or (name == SCREENS and int(raw) < 1):
+            value = whole_count(raw)
+            if value is None or (name == SCREENS and value < 1):
                 raise DataError(str(p), f"{name} must be a whole number"
-                                f"{' >= 1' if name == SCREENS else ''}, got {raw!r}", line=line)
-            numbers[name].append(int(raw))
+                                f"{' >= 1' if name == SCREENS else ''} and at most "
+                                f"{MAX_COUNT}, got {raw!r}", line=line)
+            numbers[name].append(value)
+    if not ids:
+        raise DataError(str(p), "the file lists no cinema (only a header)", line=1)
     return Cinemas(np.asarray(ids, dtype=str), np.asarray(values[CITY], dtype=str),
                    np.asarray(values[REGION], dtype=str), np.asarray(numbers[SCREENS], np.int64),
                    np.asarray(numbers[SEATS], np.int64), str(p))

@@ -73,10 +73,24 @@ def test_read_slate(tmp_path: Path) -> None:
                           ("film_id,min_screens\nx,-1\n", "line 2.*whole number"),
                           ("film_id,min_screens,max_screens\nx,3,2\n", "line 2.*below"),
                           ("film_id\nx\nx\n", "line 3.*repeated"),
-                          ("film_id\n", "no film")]:
+                          ("film_id\n", "no film"),
+                          # superscript digits pass str.isdigit; int() refused them
+                          ("film_id,min_screens\nx,\u00b2\n", r"line 2.*from 0 to 2147483647"),
+                          ("film_id,max_screens\nx,99999999999999999999\n",
+                           r"line 2: max_screens must be a whole number from 0 to 2147483647 "
+                           r"or empty, got '99999999999999999999'"),
+                          ("film_id,max_screens\nx,2147483648\n", "line 2.*got '2147483648'"),
+                          # a typo used to drop the bound silently
+                          ("film_id,max_screen\nx,3\n", r"line 1: unknown column 'max_screen'"),
+                          ("film_id,max_screens,max_screens\nx,3,9\n",
+                           r"line 1: the header names the column 'max_screens' more than once"),
+                          ("film_id,film_id\nx,x\n", "line 1.*'film_id' more than once")]:
         p.write_text(text)
-        with pytest.raises(DataError, match=message):
+        with pytest.raises(DataError, match=message) as e:
             read_slate(p)
+        assert str(e.value).startswith(f"{p}, line ")
+    p.write_text("film_id,max_screens\nx,2147483647\n")
+    assert read_slate(p) == [SlateFilm("x", 0, 2**31 - 1)]
 
 
 def test_plan_slate_on_a_model() -> None:

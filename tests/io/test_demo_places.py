@@ -4,6 +4,7 @@ cinema, the planted regional taste, and the other random streams left as they we
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,22 @@ def test_read_cinemas_errors(tmp_path: Path) -> None:
         read_cinemas(bad)
     with pytest.raises(DataError, match="no such file"):
         read_cinemas(tmp_path / "missing.csv")
+    for text, message in [
+            ("cinema_id,screens\nc1,\u00b2\n", "line 2: screens must be a whole number >= 1 and "
+                                              "at most 2147483647, got '\u00b2'$"),
+            ("cinema_id,screens\nc1,99999999999999999999\n", "line 2: screens must be a whole "
+                                                             "number >= 1 and at most"),
+            ("cinema_id,screens,seats\nc1,2,\u00b3\n", "line 2: seats must be a whole number"),
+            ("cinema_id,screens\nc1,2147483648\n", "line 2.*got '2147483648'"),
+            ("cinema_id,screens\n", "line 1: the file lists no cinema"),
+            ("cinema_id,screens,screens\nc1,2,3\n", "line 1: the header names the column "
+                                                    "'screens' more than once")]:
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(DataError) as e:
+            read_cinemas(bad)
+        assert re.match(re.escape(f"{bad}, ") + message, str(e.value)), str(e.value)
+    bad.write_text("cinema_id,screens\nc1,2147483647\n")
+    assert read_cinemas(bad).screens.tolist() == [2**31 - 1]
     ok = tmp_path / "s.csv"
     ok.write_text("cinema_id,screens\nc1,3\nc2,1\n")
     table = read_cinemas(ok)
