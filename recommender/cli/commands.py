@@ -121,13 +121,17 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         raise InvalidParameterError(f"--family {config.family} works with the local engine "
                                     "only (Spark fits ALS)")
+    from recommender.io.places import CINEMAS_FILE, cinemas_beside
+
     if engine == "spark":
         from recommender.spark.training import train_spark
 
+        cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
         model = train_spark(args.data, config, films=args.films, users=args.users,
                             master=args.spark_master)
     else:
         interactions = readers.load(args.data, films=args.films, users=args.users)
+        cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
         events = None
         if getattr(args, "events", None):  # the campaign store's events (closing the loop)
             from recommender.campaigns.events import with_stored_events
@@ -136,9 +140,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train(interactions, config)
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]
-    from recommender.io.places import CINEMAS_FILE, cinemas_beside
-
-    cinemas = cinemas_beside(args.data)  # the model carries its cinema table (distribution)
+    # the model carries its cinema table (distribution)
     out = artifact.save(model, args.out, extra={CINEMAS_FILE: cinemas} if cinemas else None)
     seconds = time.perf_counter() - t0
     d = model.meta["data"]

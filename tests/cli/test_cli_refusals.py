@@ -1,0 +1,55 @@
+"""The CLI refuses bad input early and in one line (exit 2, no traceback): a bad cinemas.csv
+before the training run, conflicting output options instead of ignoring one, and an offset
+past the bound the HTTP service puts on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli as run
+from helpers import synthetic_model
+
+import recommender.model.training
+from recommender.model import artifact
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return artifact.save(synthetic_model(n_users=120, n_films=20, seed=3),
+                         tmp_path_factory.mktemp("refusals") / "model")
+
+
+def assert_refused(code: int, err: str, *fragments: str) -> None:
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
+    for fragment in fragments:
+        assert fragment in err, (fragment, err)
+
+
+# ------------------------------------------------------------------ train
+
+
+def test_a_bad_cinemas_file_fails_before_the_training_run(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    rows = [f"u{u},f{(u * 7 + i) % 15},4,{1_700_000_000 + i}" for u in range(30)
+            for i in range(6)]
+    (data / "interactions.csv").write_text("user_id,film_id,rating,timestamp\n"
+                                           + "\n".join(rows) + "\n")
+    (data / "cinemas.csv").write_text("cinema_id,city,region,screens,seats\n"
+                                      "c1,A,North,2,100\nc2,A,North,two,100\n")
+    calls: list[Any] = []
+
+    def train(*args: Any, **kw: Any) -> Any:
+        calls.append(args)
+        raise AssertionError("the training ran before the cinemas file was checked")
+
+    monkeypatch.setattr(recommender.model.training, "train", train)
+    code, _, err = run(capsys, "train", "--data", data, "--out", tmp_path / "model",
+                       "--no-tune", "--iterations", 1)
+    assert_refused(code, err, f"{data / 'cinemas.csv'}, line 3: screens must be a whole number")
+    assert calls == [] and not (tmp_path / "model").exists()
