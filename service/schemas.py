@@ -6,7 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-MAX_OFFSET = 2**31 - 1
+from recommender.query.limits import MAX_OFFSET  # the CLI's --offset takes the same bound
+
+__all__ = ["MAX_OFFSET"]
 
 
 def _json_number(value: Any) -> Any:

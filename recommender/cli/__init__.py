@@ -17,7 +17,7 @@ from typing import Any
 from recommender.cli.answers import add_answer_commands
 from recommender.cli.campaigns import add_campaign_commands
 from recommender.cli.commands import (
-    _nonneg_int,
+    _offset,
     _positive_int,
     add_pseudonym_options,
     add_slice_options,
@@ -102,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("film_id")
     s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     s.add_argument("--include-seen", action="store_true",
                    help="keep users who already watched the film")

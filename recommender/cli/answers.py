@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from recommender.cli.commands import (
     _load_model,
-    _nonneg_int,
+    _offset,
     _positive_int,
     _print_table,
 )
@@ -280,7 +280,7 @@ def add_answer_commands(add: Add) -> None:
                                  "(\"godfather 1972\"); empty = all")
     s.add_argument("--limit", "--k", dest="limit", type=_positive_int, default=20,
                    help=f"page size (at most {MAX_SEARCH_LIMIT})")
-    s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--genre", help="only films of this genre")
     s.add_argument("--json", action="store_true", help=json_help)
 
@@ -310,7 +310,7 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("model")
     s.add_argument("--seeds", required=True, help="file with one seed user id per line")
     s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--tier", metavar="core|extended|broad",
                    help="only this ring (any case); the list starts at the ring's first user")
     s.add_argument("--json", action="store_true", help=json_help)
@@ -324,7 +324,7 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
                    help="the new film's genres (repeatable)")
     s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--offset", type=_nonneg_int, default=0)
+    s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--segment", metavar="N|LABEL",
                    help="only users of this segment: its number or its label (any case; part "
                         "of a label if it names one segment; see `segments`)")

@@ -23,6 +23,7 @@ from recommender.io.columns import (
     TIER,
     USER_ID,
 )
+from recommender.query.limits import MAX_OFFSET
 
 if TYPE_CHECKING:  # the commands import what they need when they run
     from numpy.typing import NDArray
@@ -32,8 +33,8 @@ if TYPE_CHECKING:  # the commands import what they need when they run
     from recommender.model.model import Model
 
 
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    """An argparse ``type``: a whole number >= ``minimum``."""
+def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number >= ``minimum`` (and <= ``maximum`` if given)."""
 
     def parse(text: str) -> int:
         try:
@@ -42,6 +43,9 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"expected a number >= {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"expected a number in [{minimum}, {maximum}], "
+                                             f"got {value}")
         return value
 
     return parse
@@ -49,6 +53,7 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
 
 _positive_int = _int_at_least(1)
 _nonneg_int = _int_at_least(0)
+_offset = _int_at_least(0, MAX_OFFSET)  # the bound the HTTP service puts on offset
 
 
 def _print_json(body: Any) -> None:

@@ -13,6 +13,8 @@ from helpers import synthetic_model
 
 import recommender.model.training
 from recommender.model import artifact
+from recommender.query.limits import MAX_OFFSET
+from service.schemas import MAX_OFFSET as HTTP_MAX_OFFSET
 
 
 @pytest.fixture(scope="module")
@@ -22,10 +24,13 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def assert_refused(code: int, err: str, *fragments: str) -> None:
+    """Exit 2 and one error line (after argparse's usage, for its own errors) naming it all."""
     assert code == 2, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) <= 2, err
+    assert "Traceback" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert "error: " in last, err
     for fragment in fragments:
-        assert fragment in err, (fragment, err)
+        assert fragment in last, (fragment, err)
 
 
 # ------------------------------------------------------------------ train
@@ -53,3 +58,30 @@ def test_a_bad_cinemas_file_fails_before_the_training_run(
                        "--no-tune", "--iterations", 1)
     assert_refused(code, err, f"{data / 'cinemas.csv'}, line 3: screens must be a whole number")
     assert calls == [] and not (tmp_path / "model").exists()
+
+
+# ------------------------------------------------------------------ --offset
+
+
+def _offset_commands(model_dir: Path, tmp_path: Path) -> dict[str, list[Any]]:
+    model = artifact.load(model_dir)
+    film, user = str(model.films.ids[0]), str(model.users.ids[0])
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(user + "\n")
+    return {"audience": ["audience", model_dir, film, "--k", 2],
+            "search": ["search", model_dir, ""],
+            "lookalike": ["lookalike", model_dir, "--seeds", seeds, "--k", 2],
+            "cold-start": ["cold-start", model_dir, "--like", film, "--k", 2]}
+
+
+@pytest.mark.parametrize("command", ["audience", "search", "lookalike", "cold-start"])
+def test_offset_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                        tmp_path: Path, command: str) -> None:
+    assert MAX_OFFSET == HTTP_MAX_OFFSET == 2**31 - 1  # one constant, used by both surfaces
+    argv = _offset_commands(model_dir, tmp_path)[command]
+    code, _, err = run(capsys, *argv, "--offset", MAX_OFFSET, "--json")
+    assert code == 0, err  # the largest offset: an empty page, as over HTTP
+    for big in (MAX_OFFSET + 1, 99999999999999999999):
+        code, _, err = run(capsys, *argv, "--offset", big)
+        assert_refused(code, err, "argument --offset: expected a number in [0, 2147483647], "
+                                  f"got {big}")

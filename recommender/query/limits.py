@@ -1,0 +1,9 @@
+"""Bounds the CLI and the service share for paging through answers (one definition of each).
+
+Kept free of heavy imports: the CLI's argument parser reads them before any command runs.
+"""
+
+from __future__ import annotations
+
+MAX_OFFSET = 2**31 - 1
+"""The most ranks (or rows) a page may skip: ``offset`` over HTTP, ``--offset`` on the CLI."""
