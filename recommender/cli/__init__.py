@@ -103,13 +103,16 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("film_id")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
-    s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
+    output = s.add_mutually_exclusive_group()  # one output format: none is ignored
+    output.add_argument("--json", action="store_true",
+                        help="print the HTTP endpoint's JSON body")
     s.add_argument("--include-seen", action="store_true",
                    help="keep users who already watched the film")
     add_slice_options(s)
     add_pseudonym_options(s)
-    s.add_argument("--csv", action="store_true",
-                   help="print the HTTP audience.csv download (the same text as `audiences`)")
+    output.add_argument("--csv", action="store_true",
+                        help="print the HTTP audience.csv download (the same text as "
+                             "`audiences`)")
 
     s = add("audiences", cmd_audiences, "export the audiences of many films")
     s.add_argument("model")
@@ -131,8 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--users", help="file with one user id per line")
     g.add_argument("--all", action="store_true", help="every user in the model")
     s.add_argument("--k", type=_positive_int, default=10)
-    s.add_argument("--out", help="PATH.csv or PATH.parquet")
-    s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
+    output = s.add_mutually_exclusive_group()  # a file or the JSON body: neither is ignored
+    output.add_argument("--out", help="PATH.csv or PATH.parquet")
+    output.add_argument("--json", action="store_true",
+                        help="print the HTTP endpoint's JSON body (one --user)")
 
     s = add("evaluate", cmd_evaluate, "evaluate the engine and baselines on a dataset")
     s.add_argument("--data", required=True)

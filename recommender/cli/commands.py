@@ -212,13 +212,20 @@ def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.query.filters import parse_filters
     from recommender.query.render import SEGMENT_LABEL, column_text, resolve_with
 
+    given_with = getattr(args, "with_", None)
+    if args.json and given_with is not None:
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            "--with adds columns to the table and to --csv; --json prints the HTTP endpoint's "
+            "body, whose fields are fixed (GET /films/{film_id}/audience takes no with): "
+            "drop --with or --json")
     model = _pseudonymous(_load_model(args.model), args)
     from recommender.query.titles import known_film
 
     known_film(model, args.film_id)  # not an id: say which titles it matches
     filters = parse_filters(args.filter, "--filter")
     tier = getattr(args, "tier", None)
-    given_with = getattr(args, "with_", None)
     with_ = resolve_with(model, given_with)
     page = film_audience(model, args.film_id, k=args.k, offset=args.offset,
                          exclude_seen=not args.include_seen, segment=args.segment,
@@ -322,6 +329,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from recommender.query.export import write_recommendations
     from recommender.query.recommend import recommend_user
 
+    if args.json and args.user is None:
+        raise InvalidParameterError("--json prints the HTTP body of one --user's "
+                                    "recommendations; --users and --all write --out "
+                                    "PATH.csv|PATH.parquet")
     model = _load_model(args.model)
     if args.user is not None and args.out is None:
         films = recommend_user(model, args.user, k=args.k)

@@ -4,6 +4,7 @@ past the bound the HTTP service puts on it."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -85,3 +86,44 @@ def test_offset_is_bounded_as_over_http(capsys: pytest.CaptureFixture[str], mode
         code, _, err = run(capsys, *argv, "--offset", big)
         assert_refused(code, err, "argument --offset: expected a number in [0, 2147483647], "
                                   f"got {big}")
+
+
+# ------------------------------------------------------------------ output options
+
+
+def test_audience_takes_one_output_format(capsys: pytest.CaptureFixture[str],
+                                          model_dir: Path) -> None:
+    film = str(artifact.load(model_dir).films.ids[0])
+    code, _, err = run(capsys, "audience", model_dir, film, "--json", "--csv")
+    assert_refused(code, err, "argument --csv: not allowed with argument --json")
+    code, _, err = run(capsys, "audience", model_dir, film, "--csv", "--json")
+    assert_refused(code, err, "argument --json: not allowed with argument --csv")
+    code, _, err = run(capsys, "audience", model_dir, film, "--json", "--with", "title,region")
+    assert_refused(code, err, "--with adds columns to the table and to --csv; --json prints",
+                   "drop --with or --json")
+    # each alone still answers: --with reaches the CSV, --json the HTTP body
+    code, out, err = run(capsys, "audience", model_dir, film, "--k", 3, "--csv", "--with",
+                         "title,region")
+    assert code == 0, err
+    assert out.splitlines()[0].split(",")[-2:] == ["title", "region"]
+    code, out, err = run(capsys, "audience", model_dir, film, "--k", 3, "--json")
+    assert code == 0 and len(json.loads(out)["users"]) == 3, err
+
+
+def test_recommend_writes_a_file_or_prints_json_not_both(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, tmp_path: Path) -> None:
+    user = str(artifact.load(model_dir).users.ids[0])
+    out_file = tmp_path / "recs.csv"
+    code, _, err = run(capsys, "recommend", model_dir, "--user", user, "--json", "--out",
+                       out_file)
+    assert_refused(code, err, "argument --out: not allowed with argument --json")
+    assert not out_file.exists()
+    users = tmp_path / "users.txt"
+    users.write_text(user + "\n")
+    for who in (["--users", users], ["--all"]):
+        code, _, err = run(capsys, "recommend", model_dir, *who, "--json")
+        assert_refused(code, err, "--json prints the HTTP body of one --user's")
+    code, out, err = run(capsys, "recommend", model_dir, "--user", user, "--k", 2, "--json")
+    assert code == 0 and len(json.loads(out)["films"]) == 2, err
+    code, _, err = run(capsys, "recommend", model_dir, "--user", user, "--out", out_file)
+    assert code == 0 and out_file.read_text().count("\n") > 1, err
