@@ -3,9 +3,11 @@
 The problem. ``weights[f, u]`` is the worth of contacting user ``u`` for film ``f`` (value x
 probability; NaN where the pair is not allowed: seen, opted out). Choose contacts
 ``x[f, u] in {0, 1}`` to maximise ``sum weights * x`` subject to ``sum_u x[f, u] <= budget[f]``
-and ``sum_f x[f, u] <= cap``. The constraint matrix is the incidence matrix of a bipartite
-graph (films x users), hence totally unimodular: the linear relaxation has an integral optimal
-vertex, and a simplex solver (HiGHS, through ``scipy.optimize.linprog``) returns one. So the
+and ``sum_f x[f, u] <= cap`` (``cap`` one number for every user, or each user's own: the next
+wave of a campaign gives a partly contacted user only what is left). The constraint matrix
+is the incidence matrix of a bipartite graph (films x users), hence totally unimodular (with
+any integer right-hand side, per-user caps included): the linear relaxation has an integral
+optimal vertex, and a simplex solver (HiGHS, through ``scipy.optimize.linprog``) returns one. So the
 plan is exactly optimal, not a heuristic.
 
 Why a pool, and why pruning it keeps the optimum:
@@ -80,24 +82,50 @@ class Allocation:
         return max(0.0, (self.upper_bound - self.objective) / self.upper_bound)
 
 
-def pool_bound(budgets: NDArray[np.int64], cap: int) -> NDArray[np.int64]:
-    """``K_f`` of the top-K theorem (module docstring): film f never needs more candidates."""
+Caps = int | NDArray[np.int64]  # one cap for every user, or each user's own
+
+
+def _min_cap(cap: Caps) -> int:
+    """The smallest positive cap (the theorem's divisor: a user capped by other films used at
+    least this many of their budgets), 1 when none is positive."""
+    c = np.asarray(cap, np.int64)
+    c = c[c > 0] if c.ndim else (c if c > 0 else np.zeros(0, np.int64))
+    return max(int(c.min()), 1) if c.size else 1
+
+
+def _max_cap(cap: Caps) -> int:
+    return max(int(np.max(cap)), 0) if np.size(cap) else 0
+
+
+def pool_bound(budgets: NDArray[np.int64], cap: Caps) -> NDArray[np.int64]:
+    """``K_f`` of the top-K theorem (module docstring): film f never needs more candidates.
+    With per-user caps the divisor is the smallest positive cap (a capped-out user took at
+    least that many contacts of other films)."""
     b = np.asarray(budgets, np.int64)
-    return b + (int(b.sum()) - b) // max(cap, 1)
+    return b + (int(b.sum()) - b) // _min_cap(cap)
 
 
-def dual_bound(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: int,
+def dual_bound(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps,
                prices: NDArray[np.float64]) -> float:
     """The LP dual function at film prices ``prices`` (>= 0): an upper bound on the objective
     of every feasible plan (weak duality), whatever the prices."""
     lam = np.maximum(np.asarray(prices, np.float64), 0.0)
     total = float(np.dot(np.asarray(budgets, np.float64), lam))
+    # a film with no budget takes no contact whatever its weights: its price can be as high
+    # as needed at no cost (budget x price = 0), so its pairs add nothing to the bound
+    closed = np.asarray(budgets) <= 0
     n = weights.shape[1]
+    top = _max_cap(cap)
+    per_user = np.ndim(cap) > 0
     for start in range(0, n, USER_BLOCK):
         r = weights[:, start:start + USER_BLOCK] - lam[:, None]
-        r = np.where(np.isnan(r), 0.0, np.maximum(r, 0.0))
-        if cap < r.shape[0]:
-            r = -np.partition(-r, cap - 1, axis=0)[:cap]
+        r = np.where(np.isnan(r) | closed[:, None], 0.0, np.maximum(r, 0.0))
+        if top < r.shape[0]:
+            r = -np.partition(-r, top - 1, axis=0)[:top] if top > 0 else r[:0]
+        if per_user:  # each user's own cap largest: sorted, then the first cap_u rows
+            r = -np.sort(-r, axis=0)
+            own = np.asarray(cap, np.int64)[start:start + USER_BLOCK]
+            r = np.where(np.arange(r.shape[0])[:, None] < own[None, :], r, 0.0)
         total += float(r.sum())
     return total
 
@@ -121,7 +149,7 @@ def top_eligible(row: NDArray[np.float64], k: int) -> NDArray[np.int64]:
     return ok[order].astype(np.int64)
 
 
-def naive_plan(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: int
+def naive_plan(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
                ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """Each film's top-budget users independently, then the cap enforced by dropping each
     user's lowest-weight contacts (ties: the later film in the slate is dropped)."""
@@ -135,28 +163,44 @@ def naive_plan(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: in
 
 
 def enforce_cap(weights: NDArray[np.float64], film: NDArray[np.int64], user: NDArray[np.int64],
-                cap: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
-    """Keep each user's ``cap`` highest-weight contacts (ties: earlier film first)."""
+                cap: Caps) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Keep each user's ``cap`` (or own cap) highest-weight contacts (ties: earlier film
+    first)."""
     order = np.lexsort((film, -weights[film, user], user))
     f, u = film[order], user[order]
     first = np.r_[0, np.flatnonzero(np.diff(u)) + 1]
     run = np.arange(len(u)) - np.repeat(first, np.diff(np.r_[first, len(u)]))
-    keep = run < cap
+    keep = run < (np.asarray(cap, np.int64)[u] if np.ndim(cap) else cap)
     return f[keep], u[keep]
 
 
-def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: int,
+def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps,
              bonus: NDArray[np.float64] | None = None,
              ranked: NDArray[np.float64] | None = None) -> Allocation:
     """The optimal plan for ``weights`` (films x users, NaN = not allowed) under ``budgets``
-    (contacts per film) and ``cap`` (contacts per user); see the module docstring.
+    (contacts per film) and ``cap`` (contacts per user: one number, or one per user);
+    see the module docstring.
     ``ranked`` is ``weights + bonus`` when the caller has it already (saves a copy)."""
     weights = np.asarray(weights, np.float64)
     n_films, n_users = weights.shape
     budgets = np.asarray(budgets, np.int64)
+    if np.ndim(cap):
+        cap = np.asarray(cap, np.int64)
+        if cap.shape != (n_users,) or (cap < 0).any():
+            raise ValueError(f"per-user caps need one non-negative cap per user ({n_users}), "
+                             f"got shape {cap.shape}")
+        if (cap == 0).any():  # no room left: not allowed at all (the pruning theorem needs it)
+            zero = cap == 0
+            if ranked is None:
+                ranked = weights if bonus is None else weights + bonus
+            ranked = np.array(ranked, np.float64)  # a copy: the caller's array stays as it is
+            ranked[:, zero] = np.nan
+            weights = weights.copy()
+            weights[:, zero] = np.nan
+            bonus = None
     solve_w = ranked if ranked is not None else (
         weights if bonus is None else weights + bonus)
-    if n_films == 0 or cap <= 0 or int(budgets.sum()) == 0:
+    if n_films == 0 or _max_cap(cap) <= 0 or int(budgets.sum()) == 0:
         empty = np.zeros(0, np.int64)
         return Allocation(empty, empty, 0.0, 0.0, np.zeros(n_films), 0, 0)
     # allowed pairs with no worth can never raise the objective, but they fill budgets in
@@ -189,7 +233,7 @@ def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: int,
                       int(in_pool.sum()))
 
 
-def _initial_pool(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int
+def _initial_pool(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
                   ) -> NDArray[np.bool_]:
     """The first pool (films x users mask), the smaller of two guesses: each film's
     ``min(K_f, 2 budget + 64)`` best users (budgets tight against the users' caps), or each
@@ -198,7 +242,7 @@ def _initial_pool(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int
     n_films, n_users = w.shape
     limit = np.minimum(pool_bound(budgets, cap), 2 * budgets + 64)
     in_pool = np.zeros(w.shape, bool)
-    per_user = min(cap + 1, n_films)
+    per_user = min(_max_cap(cap) + 1, n_films)
     if per_user * n_users < int(limit[budgets > 0].sum()):
         filled = np.where(np.isnan(w) | (budgets[:, None] == 0), -np.inf, w)
         for start in range(0, n_users, USER_BLOCK):
@@ -217,7 +261,7 @@ def _initial_pool(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int
 
 
 def _solve_pool(w: NDArray[np.float64], pf: NDArray[np.int64], pu: NDArray[np.int64],
-                budgets: NDArray[np.int64], cap: int, n_films: int
+                budgets: NDArray[np.int64], cap: Caps, n_films: int
                 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
                            NDArray[np.int64]]:
     """Solve the LP restricted to the pool's pairs with HiGHS's dual simplex (a vertex, hence
@@ -226,7 +270,8 @@ def _solve_pool(w: NDArray[np.float64], pf: NDArray[np.int64], pu: NDArray[np.in
     if k == 0:
         return np.zeros(0), np.zeros(n_films), np.zeros(0), np.zeros(0, np.int64)
     users, inverse, count = np.unique(pu, return_inverse=True, return_counts=True)
-    binding = count > cap  # a user in at most ``cap`` pool pairs can never exceed the cap
+    own = np.asarray(cap, np.int64)[users] if np.ndim(cap) else np.full(len(users), cap)
+    binding = count > own  # a user in at most ``cap`` pool pairs can never exceed the cap
     row_of_user = np.full(len(users), -1, np.int64)
     row_of_user[binding] = np.arange(int(binding.sum()))
     ur = row_of_user[inverse]
@@ -236,7 +281,7 @@ def _solve_pool(w: NDArray[np.float64], pf: NDArray[np.int64], pu: NDArray[np.in
         (np.ones(k + int(keep.sum())),
          (np.r_[pf, n_films + ur[keep]], np.r_[cols, cols[keep]])),
         shape=(n_films + int(binding.sum()), k))
-    b = np.r_[budgets.astype(np.float64), np.full(int(binding.sum()), float(cap))]
+    b = np.r_[budgets.astype(np.float64), own[binding].astype(np.float64)]
     scale = max(float(np.abs(w).max()) if k else 1.0, 1e-300)
     for method in ("highs-ipm", "highs-ds"):  # interior point with crossover: a vertex
         res = linprog(-w / scale, A_ub=a, b_ub=b, bounds=(0, 1), method=method)
@@ -277,9 +322,10 @@ def _price_out(w: NDArray[np.float64], in_pool: NDArray[np.bool_], lam: NDArray[
 
 
 def _check_feasible(film: NDArray[np.int64], user: NDArray[np.int64],
-                    budgets: NDArray[np.int64], cap: int, weights: NDArray[np.float64]) -> None:
+                    budgets: NDArray[np.int64], cap: Caps, weights: NDArray[np.float64]) -> None:
     per_film = np.bincount(film, minlength=len(budgets))
     per_user = np.bincount(user) if len(user) else np.zeros(0, np.int64)
-    if (per_film > budgets).any() or (per_user > cap).any() or \
+    own = np.asarray(cap, np.int64)[:len(per_user)] if np.ndim(cap) else cap
+    if (per_film > budgets).any() or (per_user > own).any() or \
             np.isnan(weights[film, user]).any():
         raise RecommenderError("the allocation broke a budget, a cap or an exclusion")

@@ -86,11 +86,18 @@ def write_plan(rows: pa.Table, path: str | os.PathLike[str], key: bytes | None =
     pseudonymised under ``key`` when one is given; returns the number of rows."""
     fmt = plan_format(path)
     with atomic_file(path) as tmp:
-        if fmt == "parquet":
-            pq.write_table(rows if key is None else pseudonymous_rows(rows, key), tmp)
-        else:
-            with open(tmp, "wb") as f:
-                for chunk in csv_chunks((pa.Table.from_batches([b], schema=PLAN_SCHEMA)
-                                         for b in rows.to_batches(max_chunksize=65536)), key):
-                    f.write(chunk)
+        write_plan_to(rows, tmp, fmt, key)
     return rows.num_rows
+
+
+def write_plan_to(rows: pa.Table, tmp: str | os.PathLike[str], fmt: str,
+                  key: bytes | None = None) -> None:
+    """Write the plan's rows to the file ``tmp`` as ``fmt`` (``csv`` or ``parquet``), not
+    atomically: for a caller that puts several files in place together."""
+    if fmt == "parquet":
+        pq.write_table(rows if key is None else pseudonymous_rows(rows, key), tmp)
+    else:
+        with open(tmp, "wb") as f:
+            for chunk in csv_chunks((pa.Table.from_batches([b], schema=PLAN_SCHEMA)
+                                     for b in rows.to_batches(max_chunksize=65536)), key):
+                f.write(chunk)

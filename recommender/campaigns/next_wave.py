@@ -11,12 +11,17 @@ and plans what is left:
   the chain of plans (``campaign_plan_links``), is not planned again for that film (controls
   stay uncontacted so the earlier waves stay measurable); users who converted are out through
   the model (their events are seen interactions of the refreshed model);
-- users whose target contacts over the chain reached the cap are out; with a cap above 1 a
-  partly contacted user keeps only the contacts left under the cap (their best ``p`` first);
+- the cap counts every selected row of a user over the chain's sent waves, target or
+  control, as in the first plan: users who reached it are out, and a partly selected user
+  (a cap above 1) enters the allocation with only what is left of it (per-user caps of
+  ``allocation.allocate``), so the new plan is still exactly optimal;
+- users opted out of any plan of the chain (``CampaignStore.excluded``), and ``exclude``
+  given now, are never planned; the new plan stores the union, so later waves keep it;
 - scores and probabilities come from ``model``, which the caller refreshes with the store's
   events (``refreshed_model``: the serving overlay, fold-in included);
 - a new control group is drawn with ``seed``, and the new plan is stored with a link to the
-  previous one.
+  previous one, in one transaction (``NextWave.save``; ``prepare_next_wave`` plans without
+  storing, so a caller can write its files first).
 
 Excluded pairs are planned as if seen, so the ranks (and so ``p``) of the other candidates
 are taken among the pairs still allowed.
@@ -24,7 +29,8 @@ are taken among the pairs still allowed.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -72,10 +78,35 @@ def _sent_rows(store: CampaignStore, links: list[tuple[str, int]]) -> pa.Table:
     return pa.concat_tables(parts) if parts else PLAN_SCHEMA.empty_table()
 
 
+@dataclass
+class NextWave:
+    """A planned next wave, not yet stored: the ``plan`` and its users opted out."""
+
+    plan: Plan
+    opted_out: list[str]
+
+    def save(self, store: CampaignStore) -> None:
+        """Store the plan, its opt-outs and its link to the previous plan, all or nothing."""
+        s = self.plan.summary
+        store.save_plan(self.plan.plan_id, s, self.plan.rows, excluded=self.opted_out,
+                        link={"previous_plan_id": s["previous_plan_id"],
+                              "sent_waves": s["sent_waves"], "events_seq": s["events_seq"]})
+
+
 def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves: int = 1,
                    waves: int | None = None, holdout: float | None = None, seed: int = 1,
-                   progress: bool | None = None) -> Plan:
+                   exclude: Sequence[str] = (), progress: bool | None = None) -> Plan:
     """Plan and store the next wave of ``plan_id`` (see the module docstring)."""
+    nxt = prepare_next_wave(model, store, plan_id, sent_waves, waves, holdout, seed, exclude,
+                            progress)
+    nxt.save(store)
+    return nxt.plan
+
+
+def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves: int = 1,
+                      waves: int | None = None, holdout: float | None = None, seed: int = 1,
+                      exclude: Sequence[str] = (), progress: bool | None = None) -> NextWave:
+    """Plan the next wave of ``plan_id`` without storing it (see the module docstring)."""
     summary = store.summary(plan_id)
     params = summary.get("parameters", {})
     if sent_waves < 1:
@@ -88,7 +119,9 @@ def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves:
     cap = int(params.get("cap", 1))
     holdout = float(params.get("holdout", 0.1)) if holdout is None else holdout
     waves = max(1, planned_waves - sent_waves) if waves is None else waves
-    sent = _sent_rows(store, chain(store, plan_id, sent_waves))
+    links = chain(store, plan_id, sent_waves)
+    sent = _sent_rows(store, links)
+    opted_out = sorted({u for pid, _ in links for u in store.excluded(pid)} | set(exclude))
     film = np.asarray(sent.column("film_id").to_numpy(zero_copy_only=False), str)
     user = np.asarray(sent.column("user_id").to_numpy(zero_copy_only=False), str)
     is_target = np.asarray(sent.column("group").to_numpy(zero_copy_only=False), str) == TARGET
@@ -98,24 +131,23 @@ def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves:
         used = int(((mine[0] == f["film_id"]) & mine[1] & mine[2]).sum())
         slate.append(SlateFilm(f["film_id"], max(0, int(f["budget"]) - used),
                                float(f.get("value", 1.0))))
-    contacts_u, contacts_n = np.unique(user[is_target], return_counts=True)
-    at_cap = contacts_u[contacts_n >= cap].tolist()
+    # the cap counts every selected row of a user, target or control, as the first plan's
+    selected_u, selected_n = np.unique(user, return_counts=True)
+    at_cap = selected_u[selected_n >= cap].tolist()
+    caps = np.full(len(model.users), cap, np.int64)
+    idx = model.users.to_index(pa.array(selected_u.tolist(), pa.string()), strict=False)
+    caps[idx[idx >= 0]] = np.maximum(cap - selected_n[idx >= 0], 0)
     planning = _with_pairs_seen(model, film, user)
     plan = plan_slate(planning, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
-                      exclude=at_cap, progress=progress)
-    rows, trimmed = _trim_to_cap(plan.rows, contacts_u, contacts_n, cap)
+                      exclude=at_cap + opted_out, progress=progress, user_caps=caps)
     seq = int((model.meta.get("overlay") or {}).get("seq", 0)) or max_sequence(store)
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
                         excluded={"pairs_contacted": int(is_target.sum()),
                                   "pairs_held_out": int((~is_target).sum()),
                                   "users_at_cap": len(at_cap),
-                                  "rows_trimmed_for_cap": trimmed})
-    plan = Plan(plan.plan_id, rows, plan.summary)
-    store.save_plan(plan.plan_id, plan.summary, plan.rows)
-    with store.engine.begin() as conn:
-        conn.execute(plan_links.insert().values(plan_id=plan.plan_id, previous_plan_id=plan_id,
-                                                sent_waves=sent_waves, events_seq=seq))
-    return plan
+                                  "users_opted_out": len(opted_out),
+                                  "users_partly_capped": int(((caps > 0) & (caps < cap)).sum())})
+    return NextWave(plan, opted_out)
 
 
 def _rows_of(store: CampaignStore, plan_id: str, sent_waves: int
@@ -143,24 +175,3 @@ def _with_pairs_seen(model: Model, film_ids: np.ndarray[Any, Any],
     seen.data[:] = 1.0
     seen.sort_indices()
     return replace(model, seen=seen, seen_by_film=seen.T.tocsr())
-
-
-def _trim_to_cap(rows: pa.Table, contacted: np.ndarray[Any, Any],
-                 counts: np.ndarray[Any, Any], cap: int) -> tuple[pa.Table, int]:
-    """Drop target rows past each user's remaining contacts (``cap`` minus ``counts`` for the
-    users in ``contacted``, sorted), lowest ``p`` first; returns (rows, rows dropped)."""
-    if len(contacted) == 0 or rows.num_rows == 0:
-        return rows, 0
-    user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)
-    target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == TARGET
-    p = np.asarray(rows.column("p").to_numpy(), np.float64)
-    pos = np.minimum(np.searchsorted(contacted, user), len(contacted) - 1)
-    left = cap - np.where(contacted[pos] == user, counts[pos], 0).astype(np.int64)
-    order = np.lexsort((-p, user))
-    first = np.r_[0, np.flatnonzero(user[order][1:] != user[order][:-1]) + 1]
-    cum = np.cumsum(target[order].astype(np.int64))
-    starts = np.repeat(first, np.diff(np.r_[first, len(order)]))
-    run = cum - np.r_[0, cum][starts]  # targets so far within the user's rows (inclusive)
-    keep = np.ones(len(order), bool)
-    keep[order] = ~(target[order] & (run > left[order]))
-    return rows.filter(pa.array(keep)), int((~keep).sum())

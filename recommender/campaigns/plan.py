@@ -88,11 +88,14 @@ def check_options(cap: int, holdout: float, waves: int) -> None:
 def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                holdout: float = 0.1, waves: int = 3, seed: int = 0,
                exclude: list[str] | None = None, plan_id: str | None = None,
-               progress: bool | None = None) -> Plan:
+               progress: bool | None = None,
+               user_caps: NDArray[np.int64] | None = None) -> Plan:
     """Plan ``slate`` on ``engine``'s model (see the module docstring).
 
     Unknown films raise ``UnknownFilmError`` naming all of them; ids in ``exclude`` that the
-    model does not know are counted in the summary (they cannot be planned anyway)."""
+    model does not know are counted in the summary (they cannot be planned anyway).
+    ``user_caps`` (one per model user, at most ``cap``) replaces ``cap`` in the allocation:
+    a next wave gives each user what the sent waves left of the campaign's cap."""
     model = engine.model if isinstance(engine, Engine) else engine
     check_options(cap, holdout, waves)
     check_slate(slate)
@@ -112,8 +115,9 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
     limits = selection_sizes(budgets, waves, holdout)  # targets <= budget, controls on top
-    solved = allocate(weights, limits, cap, ranked=ranked)
-    nf, nu = naive_plan(ranked, limits, cap)
+    caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)
+    solved = allocate(weights, limits, caps, ranked=ranked)
+    nf, nu = naive_plan(ranked, limits, caps)
     del ranked
     t_solve = time.perf_counter() - t0
     plan_id = plan_id or new_plan_id()

@@ -15,6 +15,9 @@ from pathlib import Path
 from recommender.errors import DataError, InvalidParameterError
 
 MAX_SLATE_FILMS = 10_000
+# the largest budget (contacts): far past any user count, and a full slate's total stays a
+# 64-bit integer (10,000 x 2^48 < 2^63)
+MAX_BUDGET = 2**48
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,9 @@ def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
         if f.film_id in seen:
             raise InvalidParameterError(f"film_id {f.film_id!r} appears twice in the slate")
         seen.add(f.film_id)
-        if f.budget < 0:
-            raise InvalidParameterError(f"budget of {f.film_id!r} must be >= 0, got {f.budget}")
+        if not 0 <= f.budget <= MAX_BUDGET:
+            raise InvalidParameterError(f"budget of {f.film_id!r} must be in [0, {MAX_BUDGET}] "
+                                        f"(2^48 contacts), got {f.budget}")
         if not (math.isfinite(f.value) and f.value > 0):
             raise InvalidParameterError(f"value of {f.film_id!r} must be a positive number, "
                                         f"got {f.value}")
@@ -84,8 +88,9 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         except ValueError:
             raise DataError(str(p), f"budget must be a whole number, got {row[1]!r}",
                             line=line) from None
-        if budget < 0:
-            raise DataError(str(p), f"budget must be >= 0, got {budget}", line=line)
+        if not 0 <= budget <= MAX_BUDGET:
+            raise DataError(str(p), f"budget must be in [0, {MAX_BUDGET}] (2^48 contacts), "
+                                    f"got {budget}", line=line)
         value = 1.0
         if len(names) == 3 and row[2].strip():
             try:

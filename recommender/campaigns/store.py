@@ -16,7 +16,7 @@ campaign reports) adds its tables by appending a step; a step is never edited on
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,15 @@ def _events_step(conn: Connection) -> None:
 
 
 MIGRATIONS.append((2, "events and plan links (closing the loop)", _events_step))
+
+plan_exclusions = sa.Table(
+    "campaign_plan_exclusions", metadata,
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("campaign_plans.plan_id",
+                                                      ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.Text, primary_key=True),
+)
+MIGRATIONS.append((3, "each plan's opted-out users (honoured by its next waves)",
+                   _create(plan_exclusions)))
 ROW_CHUNK = 5000
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
@@ -129,7 +138,7 @@ class CampaignStore:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
             self.migrate()
-        except sa.exc.OperationalError as e:
+        except sa.exc.DatabaseError as e:  # OperationalError too: no such folder, locked...
             raise InvalidParameterError(f"cannot open the campaign store {self.url}: "
                                         f"{e.orig}") from None
 
@@ -166,15 +175,28 @@ class CampaignStore:
 
     # -- plans
 
-    def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table) -> None:
-        """Store a plan and its rows in one transaction (all or nothing)."""
+    def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table,
+                  excluded: Sequence[str] = (), link: dict[str, Any] | None = None) -> None:
+        """Store a plan, its rows, its opted-out users (``excluded``: its next waves never
+        plan them) and, for a next wave, its ``link`` to the previous plan
+        (``previous_plan_id``, ``sent_waves``, ``events_seq``), in one transaction (all or
+        nothing)."""
+        from recommender.campaigns.events import plan_links  # step 2's table, defined there
+
         cols = rows.to_pydict()
         n = rows.num_rows
+        opted_out = sorted(set(excluded))
         with self.engine.begin() as conn:
             conn.execute(plans.insert().values(
                 plan_id=plan_id, created=str(summary.get("created", "")),
                 model_version=str(summary.get("model_version", "")), n_rows=n,
                 summary=json.dumps(summary, ensure_ascii=False)))
+            if link is not None:
+                conn.execute(plan_links.insert().values(plan_id=plan_id, **link))
+            for start in range(0, len(opted_out), ROW_CHUNK):
+                conn.execute(plan_exclusions.insert(), [
+                    {"plan_id": plan_id, "user_id": u}
+                    for u in opted_out[start:start + ROW_CHUNK]])
             for start in range(0, n, ROW_CHUNK):
                 stop = min(n, start + ROW_CHUNK)
                 conn.execute(plan_rows.insert(), [
@@ -212,6 +234,14 @@ class CampaignStore:
             raise UnknownPlanError([plan_id])
         body: dict[str, Any] = json.loads(text)
         return body
+
+    def excluded(self, plan_id: str) -> list[str]:
+        """The users ``plan_id`` was told never to plan (its opt-outs), sorted."""
+        with self.engine.connect() as conn:
+            return [str(u) for u in conn.execute(
+                sa.select(plan_exclusions.c.user_id).where(
+                    plan_exclusions.c.plan_id == plan_id).order_by(
+                    plan_exclusions.c.user_id)).scalars()]
 
     def iter_rows(self, plan_id: str, chunk: int = ROW_CHUNK) -> Iterator[pa.Table]:
         """A stored plan's rows in their order, ``chunk`` rows per table (``PLAN_COLUMNS``),

@@ -13,6 +13,8 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from recommender.cli.commands import (
@@ -35,6 +37,14 @@ def _share(text: str) -> float:
     return value
 
 
+DEFAULTS: dict[str, Any] = {"cap": 1, "holdout": 0.1, "waves": 3, "engine": "local"}
+# options a next wave (--after) takes from the stored plan, with what to use instead
+NOT_AFTER = {"slate": "the next wave plans the stored plan's films and remaining budgets",
+             "cap": "the campaign's cap is the stored plan's",
+             "waves": "use --next-waves",
+             "engine": "next waves are planned locally"}
+
+
 def add_campaign_commands(add: Add) -> None:
     s = add("plan", cmd_plan, "plan a release slate: who to contact for which film, in waves, "
                               "with control groups")
@@ -43,18 +53,20 @@ def add_campaign_commands(add: Add) -> None:
                    help="SLATE.csv with the header film_id,budget[,value] (required unless "
                         "--after)")
     s.add_argument("--out", required=True, help="PLAN.csv or PLAN.parquet")
-    s.add_argument("--cap", type=_positive_int, default=1,
-                   help="target contacts per user over the campaign")
-    s.add_argument("--holdout", type=_share, default=0.1,
-                   help="share of each film's selected users held out as its control group")
-    s.add_argument("--waves", type=_positive_int, default=3,
-                   help="waves each film's selected users are released in, best first")
+    s.add_argument("--cap", type=_positive_int,
+                   help=f"target contacts per user over the campaign (default {DEFAULTS['cap']})")
+    s.add_argument("--holdout", type=_share,
+                   help="share of each film's selected users held out as its control group "
+                        f"(default {DEFAULTS['holdout']}; with --after: the plan's)")
+    s.add_argument("--waves", type=_positive_int,
+                   help="waves each film's selected users are released in, best first "
+                        f"(default {DEFAULTS['waves']})")
     s.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the control draw")
     s.add_argument("--exclude", help="file of user ids (one per line) never to plan (opt-outs)")
     s.add_argument("--summary", help="write the summary as JSON to this path")
     s.add_argument("--store", help="campaign store URL or SQLite file (default: "
                                    "$RECOMMENDER_STORE; not stored when neither is set)")
-    s.add_argument("--engine", choices=["local", "spark"], default="local",
+    s.add_argument("--engine", choices=["local", "spark"],
                    help="where to solve: local (exact LP) or spark (one dual price per film, "
                         "recommender/campaigns/spark_plan.py)")
     s.add_argument("--spark-master", default="local[*]",
@@ -80,19 +92,28 @@ def pseudonym_key(args: argparse.Namespace) -> bytes | None:
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
-    from recommender.campaigns.export import plan_format, write_plan
+    from recommender.campaigns.export import plan_format
     from recommender.campaigns.plan import plan_slate
     from recommender.campaigns.slate import read_slate
     from recommender.cli.commands import _load_model, _read_ids
-    from recommender.io.atomic import atomic_file
+    from recommender.errors import InvalidParameterError
 
     if getattr(args, "after", None):
         from recommender.cli.events import cmd_plan_after
 
+        given = [n for n in NOT_AFTER if getattr(args, n, None) is not None]
+        if given:
+            raise InvalidParameterError("with --after: " + "; ".join(
+                f"--{n} does not apply ({NOT_AFTER[n]})" for n in given))
         return cmd_plan_after(args)
+    after_only = [o for o, n in (("--sent-waves", "sent_waves"), ("--next-waves", "next_waves"))
+                  if getattr(args, n, None) is not None]
+    if after_only:
+        raise InvalidParameterError(f"{' and '.join(after_only)} only apply with --after PLAN_ID")
+    for name, value in DEFAULTS.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
     if not args.slate:
-        from recommender.errors import InvalidParameterError
-
         raise InvalidParameterError("plan needs --slate SLATE.csv (or --after PLAN_ID)")
     plan_format(args.out)
     key = pseudonym_key(args)
@@ -114,20 +135,39 @@ def cmd_plan(args: argparse.Namespace) -> int:
     else:
         plan = plan_slate(model, slate, cap=args.cap, holdout=args.holdout, waves=args.waves,
                           seed=args.seed, exclude=exclude)
-    rows = write_plan(plan.rows, args.out, key)
-    if args.summary:
-        with atomic_file(args.summary) as tmp:
-            tmp.write_text(json.dumps(plan.summary, ensure_ascii=False, indent=2) + "\n",
-                           encoding="utf-8")
-    if store is not None:
-        store.save_plan(plan.plan_id, plan.summary, plan.rows)
-        store.close()
+    def commit() -> None:
+        if store is not None:
+            store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude)
+            store.close()
+
+    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key, commit)
     print_summary(plan.summary)
     where = f"; stored in {store.url}" if store is not None else \
         " (not stored: pass --store URL or set RECOMMENDER_STORE)"
     hidden = " (user ids pseudonymised)" if key is not None else ""
     print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{hidden}{where}")
     return 0
+
+
+def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: str | None,
+                  key: bytes | None, commit: Callable[[], None]) -> int:
+    """Write the plan rows to ``out`` and the summary to ``summary_path`` (when given) as
+    temporary files, run ``commit`` (storing the plan), then put the files in place: a
+    failure before that leaves no file and nothing stored. Returns the rows written."""
+    from recommender.campaigns.export import plan_format, write_plan_to
+    from recommender.errors import InvalidParameterError
+    from recommender.io.atomic import atomic_file
+
+    for option, path in (("--out", out), ("--summary", summary_path)):
+        if path and Path(path).is_dir():  # the one rename that fails after a good write
+            raise InvalidParameterError(f"{option} {path} is a folder; give a file path")
+    with ExitStack() as files:
+        write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key)
+        if summary_path:
+            files.enter_context(atomic_file(summary_path)).write_text(
+                json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        commit()
+    return int(rows.num_rows)
 
 
 def print_summary(summary: dict[str, Any]) -> None:

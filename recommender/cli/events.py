@@ -249,31 +249,36 @@ def add_after_options(s: argparse.ArgumentParser) -> None:
     s.add_argument("--after", metavar="PLAN_ID",
                    help="plan the next wave of this stored plan on the model refreshed with "
                         "the store's events (no --slate: its films and remaining budgets)")
-    s.add_argument("--sent-waves", type=_positive_int, default=1, dest="sent_waves",
-                   help="with --after: the waves of that plan that were sent")
+    s.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
+                   help="with --after: the waves of that plan that were sent (default 1)")
     s.add_argument("--next-waves", type=_positive_int, dest="next_waves",
                    help="with --after: waves of the new plan (default: the unsent ones)")
 
 
 def cmd_plan_after(args: argparse.Namespace) -> int:
     """``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv``."""
-    from recommender.campaigns.export import plan_format, write_plan
-    from recommender.campaigns.next_wave import plan_next_wave, refreshed_model
-    from recommender.cli.campaigns import print_summary, pseudonym_key
-    from recommender.cli.commands import _load_model
+    from recommender.campaigns.export import plan_format
+    from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
+    from recommender.cli.campaigns import print_summary, pseudonym_key, write_outputs
+    from recommender.cli.commands import _load_model, _read_ids
 
     plan_format(args.out)
     key = pseudonym_key(args)
+    exclude = _read_ids(args.exclude) if args.exclude else []
     store = _store(args, create=False)
     model = refreshed_model(_load_model(args.model), store)
-    plan = plan_next_wave(model, store, args.after, sent_waves=args.sent_waves,
-                          waves=args.next_waves, seed=args.seed)
-    rows = write_plan(plan.rows, args.out, key)
+    sent = args.sent_waves or 1
+    nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,
+                            holdout=args.holdout, seed=args.seed, exclude=exclude)
+    plan = nxt.plan
+    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
+                         lambda: nxt.save(store))
     print_summary(plan.summary)
     ex = plan.summary["excluded"]
-    print(f"next wave of {args.after} (waves 1..{args.sent_waves} sent): "
+    print(f"next wave of {args.after} (waves 1..{sent} sent): "
           f"{ex['pairs_contacted']:,} pairs contacted and {ex['pairs_held_out']:,} held out "
-          f"not planned again, {ex['users_at_cap']:,} users at the cap; model refreshed "
+          f"not planned again, {ex['users_at_cap']:,} users at the cap, "
+          f"{ex['users_opted_out']:,} opted out; model refreshed "
           f"with the store's events up to sequence {plan.summary['events_seq']:,}")
     print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}; stored in {store.url}")
     store.close()

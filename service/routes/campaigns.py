@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from recommender.campaigns.export import csv_chunks, plan_rows_count
 from recommender.campaigns.plan import plan_slate
-from recommender.campaigns.slate import MAX_SLATE_FILMS, SlateFilm
+from recommender.campaigns.slate import MAX_BUDGET, MAX_SLATE_FILMS, SlateFilm
 from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store
 from recommender.errors import UnknownFilmError
 from service.access_log import pseudonym_key, record_export
@@ -62,8 +62,9 @@ NO_PLAN: dict[int | str, dict[str, Any]] = {
 class SlateFilmIn(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     film_id: str = Field(min_length=1, description="the film to promote")
-    budget: int = Field(ge=0, description="most target contacts for this film; its control "
-                                          "group (holdout) is drawn on top of the budget")
+    budget: int = Field(ge=0, le=MAX_BUDGET,
+                        description="most target contacts for this film; its control "
+                                    "group (holdout) is drawn on top of the budget")
     value: float = Field(1.0, gt=0, allow_inf_nan=False,
                          description="worth of one conversion (value units)")
 
@@ -124,7 +125,8 @@ def plan(body: PlanRequest, request: Request, engine: EngineDep) -> dict[str, An
     except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's promise)
         raise HTTPException(404, f"the slate names films this model does not know: {e}"
                             ) from None
-    store.save_plan(result.plan_id, result.summary, result.rows)
+    store.save_plan(result.plan_id, result.summary, result.rows,
+                    excluded=body.exclude_user_ids)
     return {"plan_id": result.plan_id, "summary": result.summary}
 
 

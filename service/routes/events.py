@@ -33,7 +33,7 @@ from recommender.campaigns.store import UnknownPlanError
 from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.routes import INVALID
-from service.routes.campaigns import NO_PLAN, PlanCreated, campaign_store
+from service.routes.campaigns import MAX_EXCLUDED, NO_PLAN, PlanCreated, campaign_store
 from service.schemas import Error
 
 
@@ -194,6 +194,10 @@ class NextWaveRequest(BaseModel):
     holdout: float | None = Field(None, ge=0, lt=1, description="control share (default: the "
                                                                 "plan's)")
     seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
+    exclude_user_ids: list[str] = Field(default_factory=list, max_length=MAX_EXCLUDED,
+                                        description="users never planned (opt-outs), on top "
+                                                    "of those every earlier plan of the "
+                                                    "campaign was given")
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
@@ -206,7 +210,8 @@ def next_wave(plan_id: str, request: Request, engine: EngineDep,
     try:
         plan = plan_next_wave(engine.model, campaign_store(request), plan_id,
                               sent_waves=body.sent_waves, waves=body.waves,
-                              holdout=body.holdout, seed=body.seed, progress=False)
+                              holdout=body.holdout, seed=body.seed,
+                              exclude=body.exclude_user_ids, progress=False)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     return {"plan_id": plan.plan_id, "summary": plan.summary}

@@ -31,8 +31,8 @@ def instance(seed: int, n_films: int, n_users: int, ties: bool = False, blocked:
     return w, budgets, cap
 
 
-def milp_optimum(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int,
-                 integral: bool = True) -> float:
+def milp_optimum(w: NDArray[np.float64], budgets: NDArray[np.int64],
+                 cap: int | NDArray[np.int64], integral: bool = True) -> float:
     """The optimum of the whole, unpruned problem by HiGHS's MILP (or its LP relaxation)."""
     n_films, n_users = w.shape
     f, u = np.nonzero(~np.isnan(w))
@@ -41,7 +41,7 @@ def milp_optimum(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int,
     k = len(f)
     a = sp.vstack([sp.csr_matrix((np.ones(k), (f, np.arange(k))), shape=(n_films, k)),
                    sp.csr_matrix((np.ones(k), (u, np.arange(k))), shape=(n_users, k))])
-    ub = np.r_[budgets, np.full(n_users, cap)].astype(float)
+    ub = np.r_[budgets, np.broadcast_to(cap, n_users)].astype(float)
     res = milp(-w[f, u], constraints=LinearConstraint(a, -np.inf, ub),
                integrality=np.ones(k) if integral else np.zeros(k), bounds=Bounds(0, 1))
     assert res.status == 0
@@ -60,10 +60,12 @@ def brute_optimum(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int) 
 
 
 def check_feasible(alloc_film: NDArray[np.int64], alloc_user: NDArray[np.int64],
-                   w: NDArray[np.float64], budgets: NDArray[np.int64], cap: int) -> None:
+                   w: NDArray[np.float64], budgets: NDArray[np.int64],
+                   cap: int | NDArray[np.int64]) -> None:
     assert (np.bincount(alloc_film, minlength=len(budgets)) <= budgets).all()
     if len(alloc_user):
-        assert np.bincount(alloc_user).max() <= cap
+        per_user = np.bincount(alloc_user, minlength=w.shape[1])
+        assert (per_user <= np.broadcast_to(cap, w.shape[1])).all()
     assert not np.isnan(w[alloc_film, alloc_user]).any()
     assert len(set(zip(alloc_film.tolist(), alloc_user.tolist(), strict=True))) == len(alloc_film)
 
@@ -95,6 +97,40 @@ def test_matches_the_unpruned_milp(seed: int) -> None:
     assert a.upper_bound >= lp - 1e-7 * max(lp, 1)
     assert a.upper_bound == pytest.approx(lp, rel=1e-6, abs=1e-9)
     assert a.gap < 1e-6
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_per_user_caps_match_the_unpruned_milp(seed: int) -> None:
+    # each user's own cap (0 included: no room left), as a next wave gives: the optimum of
+    # the whole problem with those caps, the bound at that optimum, the naive plan under them
+    rng = np.random.default_rng(500 + seed)
+    w, budgets, cap = instance(seed, int(rng.integers(2, 7)), int(rng.integers(20, 120)),
+                               ties=seed % 3 == 0)
+    caps = rng.integers(0, cap + 1, w.shape[1])
+    a = allocate(w, budgets, caps)
+    check_feasible(a.film, a.user, w, budgets, caps)
+    assert a.objective == pytest.approx(milp_optimum(w, budgets, caps), rel=1e-7, abs=1e-9)
+    assert a.upper_bound == pytest.approx(milp_optimum(w, budgets, caps, integral=False),
+                                          rel=1e-6, abs=1e-9)
+    nf, nu = naive_plan(w, budgets, caps)
+    check_feasible(nf, nu, w, budgets, caps)
+    lam = rng.random(len(budgets))
+    assert dual_bound(w, budgets, caps, lam) >= a.objective - 1e-9
+    # every cap at the same value is the scalar cap
+    same = allocate(w, budgets, np.full(w.shape[1], cap))
+    assert same.objective == pytest.approx(allocate(w, budgets, cap).objective, rel=1e-12)
+    with pytest.raises(ValueError, match="one non-negative cap per user"):
+        allocate(w, budgets, caps[:-1])
+
+
+def test_a_film_without_budget_leaves_the_bound_tight() -> None:
+    # a zero budget closes the film: its weights must not enter the dual bound (the bound
+    # was loose by that film's best weights, and the reported gap with it)
+    w, budgets, cap = instance(3, 4, 60, blocked=0.0)
+    budgets = np.array([20, 0, 15, 10])
+    a = allocate(w, budgets, cap)
+    lp = milp_optimum(w, budgets, cap, integral=False)
+    assert a.upper_bound == pytest.approx(lp, rel=1e-6) and a.gap < 1e-6
 
 
 def test_budgets_larger_than_the_pool_are_planned_in_full() -> None:

@@ -15,7 +15,7 @@ from test_campaign_allocation import milp_optimum
 
 from recommender.campaigns.plan import PLAN_COLUMNS, plan_slate
 from recommender.campaigns.probabilities import slate_candidates
-from recommender.campaigns.slate import SlateFilm
+from recommender.campaigns.slate import MAX_BUDGET, SlateFilm
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import calibration
 from recommender.model.model import Model
@@ -242,6 +242,9 @@ def test_bad_input(model: Model) -> None:
         plan_slate(model, good + good)
     with pytest.raises(InvalidParameterError, match="no film"):
         plan_slate(model, [])
+    film = str(model.films.ids[0])
+    with pytest.raises(InvalidParameterError, match=r"budget .* must be in \[0, "):
+        plan_slate(model, [SlateFilm(film, MAX_BUDGET + 1)])  # 10^20 overflowed int64
 
 
 def test_without_calibration_budgets_fill_in_rank_order() -> None:
@@ -255,8 +258,8 @@ def test_without_calibration_budgets_fill_in_rank_order() -> None:
     assert plan.summary["totals"]["expected_conversions"] == 0.0
 
 
-@pytest.mark.parametrize(("budget", "holdout"), [(10**9, 1 - 1e-12), (2**62, 0.5),
-                                                 (2**63 - 1, 0.1)])
+@pytest.mark.parametrize(("budget", "holdout"), [(10**9, 1 - 1e-12), (2**40 + 1, 0.5),
+                                                 (MAX_BUDGET, 0.1)])
 def test_huge_budgets_and_holdouts_near_one_plan_every_eligible_user(
         model: Model, budget: int, holdout: float) -> None:
     """A budget past any user count (or a holdout that needs an enormous selection) plans every

@@ -16,8 +16,8 @@ import pytest
 from campaign_oracles import brute_selection_size
 from helpers import train_folder
 
-from recommender.campaigns.next_wave import _trim_to_cap, chain
-from recommender.campaigns.plan import PLAN_SCHEMA
+from recommender.campaigns.next_wave import chain, plan_next_wave
+from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.simulate import coverage, run_loop
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
@@ -112,14 +112,45 @@ def test_the_next_wave_leaves_out_contacts_and_controls(loop: dict[str, Any]) ->
     assert not users & contacted, "cap 1: a contacted user is not contacted again"
 
 
-def test_cap_trimming_keeps_each_user_under_the_cap() -> None:
-    rows = pa.Table.from_pydict({
-        "plan_id": ["p"] * 5, "film_id": ["a", "b", "c", "a", "b"],
-        "user_id": ["u1", "u1", "u1", "u2", "u2"], "wave": [1] * 5,
-        "group": ["target", "target", "control", "target", "target"],
-        "rank": [1, 2, 3, 4, 5], "p": [0.1, 0.3, 0.9, 0.2, 0.1],
-        "expected_value": [0.0] * 5}, schema=PLAN_SCHEMA)
-    # cap 3: u1 has 2 contacts already (1 left), u2 none
-    kept, dropped = _trim_to_cap(rows, np.array(["u1"]), np.array([2]), 3)
-    assert dropped == 1
-    assert _pairs(kept) == {("b", "u1"), ("c", "u1"), ("a", "u2"), ("b", "u2")}
+def test_next_waves_keep_the_cap_exact_and_every_opt_out(world: tuple[Path, Model],
+                                                         tmp_path: Path) -> None:
+    """Cap 2: a partly selected user enters the next wave with what is left of the cap (rows
+    of the sent wave, targets and controls, count), the remaining budgets are spent in full
+    (nothing trimmed after the solve), and users opted out of the first plan stay out of
+    every later wave without being named again."""
+    _, model = world
+    films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[30:34]].tolist()
+    slate = [SlateFilm(f, 60) for f in films]
+    store = open_store(str(tmp_path / "s.db"))
+    # users the planner wants (selected by an unrestricted plan) are the ones to opt out
+    free = plan_slate(model, slate, cap=2, holdout=0.2, waves=2, seed=1)
+    opted = sorted(set(free.rows.column("user_id").to_pylist()))[:15]
+    first = plan_slate(model, slate, cap=2, holdout=0.2, waves=2, seed=1, exclude=opted)
+    store.save_plan(first.plan_id, first.summary, first.rows, excluded=opted)
+    assert store.excluded(first.plan_id) == opted
+    nxt = plan_next_wave(model, store, first.plan_id, sent_waves=1, seed=2)
+    third = plan_next_wave(model, store, nxt.plan_id, sent_waves=1, seed=3)
+    sent1 = first.rows.filter(pc.equal(first.rows.column("wave"), 1)).to_pydict()
+    sent2 = nxt.rows.filter(pc.equal(nxt.rows.column("wave"), 1)).to_pydict()
+    for later in (nxt.rows, third.rows):
+        assert not set(later.column("user_id").to_pylist()) & set(opted)
+    per_user: dict[str, int] = {}
+    for u in sent1["user_id"] + nxt.rows.column("user_id").to_pylist():
+        per_user[u] = per_user.get(u, 0) + 1
+    assert max(per_user.values()) <= 2
+    assert any(n == 1 for n in per_user.values())  # partly used caps occurred
+    nxt_rows = nxt.rows.to_pydict()
+    for f in nxt.summary["films"]:
+        sent_targets = sum(1 for x, g in zip(sent1["film_id"], sent1["group"], strict=True)
+                           if x == f["film_id"] and g == "target")
+        assert f["budget"] == 60 - sent_targets
+        targets = sum(1 for x, g in zip(nxt_rows["film_id"], nxt_rows["group"], strict=True)
+                      if x == f["film_id"] and g == "target")
+        assert targets == f["contacts"] == f["budget"]  # spent in full, summary = rows
+    assert nxt.summary["excluded"]["users_opted_out"] == 15
+    assert nxt.summary["excluded"]["users_partly_capped"] > 0
+    per_user3: dict[str, int] = {}
+    for u in sent1["user_id"] + sent2["user_id"] + third.rows.column("user_id").to_pylist():
+        per_user3[u] = per_user3.get(u, 0) + 1
+    assert max(per_user3.values()) <= 2
+    assert store.excluded(third.plan_id) == opted

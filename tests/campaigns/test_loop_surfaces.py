@@ -68,14 +68,20 @@ def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
         while client.get("/events/status").json()["applied"] < seq and \
                 time.monotonic() < deadline:
             time.sleep(0.02)
-        r = client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1, "seed": 4})
+        opted = w2[1]["user_id"]  # in the plan's unsent wave: the next wave would pick them
+        r = client.post(f"/campaigns/{plan_id}/next",
+                        json={"sent_waves": 1, "seed": 4, "exclude_user_ids": [opted]})
         assert r.status_code == 200, r.text
         nxt = r.json()
+        assert nxt["summary"]["excluded"]["users_opted_out"] == 1
         assert nxt["summary"]["previous_plan_id"] == plan_id
         assert nxt["summary"]["events_seq"] >= seq
         new_rows = _rows(client.get(f"/campaigns/{nxt['plan_id']}/plan.csv").text)
         again = {(r["film_id"], r["user_id"]) for r in new_rows}
         assert ("00003", w2[0]["user_id"]) not in again, "an organic buyer is out"
+        assert opted not in {u for _, u in again}, "an opt-out is never planned"
+        huge = {"films": [{"film_id": "00003", "budget": 2**63}]}
+        assert client.post("/campaigns/plan", json=huge).status_code == 422
         assert not {("00003", u) for u in targets + controls} & again
         budget = {f["film_id"]: f["budget"] for f in nxt["summary"]["films"]}
         assert budget["00003"] == 40 - len(targets)  # controls do not spend the budget
@@ -132,3 +138,44 @@ def test_train_folds_in_the_stored_events(tmp_path: Path) -> None:
     assert model.meta["events"]["through_seq"] == seq and model.meta["events"]["events"] == 3
     assert sorted(model.films.to_ids(model.user_films(model.user_index("fresh-user")))) == \
         sorted(ids)
+
+
+def test_plan_options_and_failures_from_the_command_line(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A next wave refuses the options it takes from the stored plan, honours --summary and
+    --exclude; a failing output leaves no file and stores nothing; a store that is not a
+    database is a clear error."""
+    store = str(tmp_path / "s.db")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00003,40\n00005,30\n")
+    out = tmp_path / "p.csv"
+    # --summary cannot be written: neither the plan file nor the stored plan appears
+    (tmp_path / "adir").mkdir()
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--store", store, "--summary", str(tmp_path / "adir")]) == 2
+    assert not out.exists() and open_store(store).list_plans()[0] == 0
+    capsys.readouterr()
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--store", store, "--waves", "2"]) == 0
+    plan_id = capsys.readouterr().out.rsplit("rows of plan ", 1)[1].split()[0]
+    wave2 = [r["user_id"] for r in _rows(out.read_text()) if r["wave"] == "2"]
+    after = ["plan", str(model_dir), "--after", plan_id, "--store", store, "--out",
+             str(tmp_path / "n.csv")]
+    for extra, word in ((["--cap", "2"], "--cap"), (["--slate", str(slate)], "--slate"),
+                        (["--waves", "2"], "--next-waves"), (["--engine", "spark"], "--engine")):
+        assert main(after + extra) == 2
+        assert word in capsys.readouterr().err
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--sent-waves", "1"]) == 2
+    assert "--sent-waves only apply with --after" in capsys.readouterr().err
+    (tmp_path / "optout.txt").write_text("\n".join(wave2[:3]) + "\n")
+    summary = tmp_path / "n.json"
+    assert main(after + ["--summary", str(summary), "--exclude",
+                         str(tmp_path / "optout.txt")]) == 0
+    body = json.loads(summary.read_text())
+    assert body["excluded"]["users_opted_out"] == 3 and body["previous_plan_id"] == plan_id
+    nxt = {r["user_id"] for r in _rows((tmp_path / "n.csv").read_text())}
+    assert nxt and not nxt & set(wave2[:3])
+    assert open_store(store).excluded(body["plan_id"]) == sorted(wave2[:3])
+    assert main(["campaign", "list", "--store", str(slate)]) == 2
+    assert "cannot open the campaign store" in capsys.readouterr().err
