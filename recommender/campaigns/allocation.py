@@ -189,8 +189,11 @@ def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
         if cap.shape != (n_users,) or (cap < 0).any():
             raise ValueError(f"per-user caps need one non-negative cap per user ({n_users}), "
                              f"got shape {cap.shape}")
-        if (cap == 0).any():  # no room left: not allowed at all (the pruning theorem needs it)
-            zero = cap == 0
+        zero = cap == 0
+        closed = np.isnan(weights[:, zero]).all() and (
+            ranked is None or bool(np.isnan(ranked[:, zero]).all()))
+        if zero.any() and not closed:  # no room left: not allowed at all (the pruning
+            # theorem needs it); a next wave has NaN-ed them already and copies nothing
             if ranked is None:
                 ranked = weights if bonus is None else weights + bonus
             ranked = np.array(ranked, np.float64)  # a copy: the caller's array stays as it is

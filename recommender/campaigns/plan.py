@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from recommender.campaigns.allocation import allocate, naive_plan
 from recommender.campaigns.probabilities import slate_candidates
-from recommender.campaigns.slate import SlateFilm, check_slate
+from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
 from recommender.campaigns.waves import assign, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import calibration
@@ -76,13 +76,16 @@ def new_plan_id() -> str:
     return "plan-" + uuid.uuid4().hex[:16]
 
 
-def check_options(cap: int, holdout: float, waves: int) -> None:
-    if cap < 1:
-        raise InvalidParameterError(f"cap must be >= 1 contact per user, got {cap}")
+def check_options(cap: int, holdout: float, waves: int, seed: int = 0) -> None:
+    if not 1 <= cap <= MAX_CAP:
+        raise InvalidParameterError(f"cap must be in [1, {MAX_CAP}] contacts per user, "
+                                    f"got {cap}")
     if not 0.0 <= holdout < 1.0:
         raise InvalidParameterError(f"holdout must be a share in [0, 1), got {holdout}")
-    if waves < 1:
-        raise InvalidParameterError(f"waves must be >= 1, got {waves}")
+    if not 1 <= waves <= MAX_WAVES:
+        raise InvalidParameterError(f"waves must be in [1, {MAX_WAVES}], got {waves}")
+    if not 0 <= seed <= MAX_SEED:
+        raise InvalidParameterError(f"seed must be in [0, {MAX_SEED}], got {seed}")
 
 
 def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
@@ -97,7 +100,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     ``user_caps`` (one per model user, at most ``cap``) replaces ``cap`` in the allocation:
     a next wave gives each user what the sent waves left of the campaign's cap."""
     model = engine.model if isinstance(engine, Engine) else engine
-    check_options(cap, holdout, waves)
+    check_options(cap, holdout, waves, seed)
     check_slate(slate)
     t0 = time.perf_counter()
     film_ids = [f.film_id for f in slate]
@@ -105,6 +108,10 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     budgets = np.array([f.budget for f in slate], np.int64)
     values = np.array([f.value for f in slate], np.float64)
     exclude = list(exclude or [])
+    bad = next((u for u in exclude if "\x00" in u), None)
+    if bad is not None:  # no store keeps it (PostgreSQL text refuses NUL), nor does training
+        raise InvalidParameterError(f"opt-out user_id {bad!r} holds a NUL byte; expected "
+                                    "text ids")
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
     ex_known = np.unique(ex_idx[ex_idx >= 0])
     cands = slate_candidates(model, films, progress=progress)
@@ -116,8 +123,11 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
     limits = selection_sizes(budgets, waves, holdout)  # targets <= budget, controls on top
     caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)
-    solved = allocate(weights, limits, caps, ranked=ranked)
-    nf, nu = naive_plan(ranked, limits, caps)
+    # no film can select more users than the model has: the solver's sums stay 64-bit
+    # integers whatever the budgets (a selection size reaches 2^52 at a holdout near 1)
+    solvable = np.minimum(limits, len(model.users))
+    solved = allocate(weights, solvable, caps, ranked=ranked)
+    nf, nu = naive_plan(ranked, solvable, caps)
     del ranked
     t_solve = time.perf_counter() - t0
     plan_id = plan_id or new_plan_id()
@@ -195,7 +205,8 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
         "units": UNITS,
         "films": film_rows,
         "totals": {"films": n, "budget": int(budgets.sum()),
-                   "selected_limit": int(limits.sum()), "selected": int(len(f_pos)),
+                   "selected_limit": sum(int(x) for x in limits),  # Python ints: no wrap
+                   "selected": int(len(f_pos)),
                    "contacts": int(target.sum()), "control": int(control.sum()),
                    "expected_conversions": round(float(p[target].sum()), 6),
                    "expected_value": round(float(ev[target].sum()), 6),

@@ -18,6 +18,9 @@ MAX_SLATE_FILMS = 10_000
 # the largest budget (contacts): far past any user count, and a full slate's total stays a
 # 64-bit integer (10,000 x 2^48 < 2^63)
 MAX_BUDGET = 2**48
+MAX_CAP = 1000  # contacts per user over a campaign
+MAX_WAVES = 1000
+MAX_SEED = 2**32 - 1  # the control draw uses 32 bits of the seed: larger ones would repeat
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES
 from recommender.cli.commands import (
-    _nonneg_int,
-    _positive_int,
+    _int_at_least,
     _print_table,
     add_pseudonym_options,
 )
@@ -53,15 +53,16 @@ def add_campaign_commands(add: Add) -> None:
                    help="SLATE.csv with the header film_id,budget[,value] (required unless "
                         "--after)")
     s.add_argument("--out", required=True, help="PLAN.csv or PLAN.parquet")
-    s.add_argument("--cap", type=_positive_int,
+    s.add_argument("--cap", type=_int_at_least(1, MAX_CAP),
                    help=f"target contacts per user over the campaign (default {DEFAULTS['cap']})")
     s.add_argument("--holdout", type=_share,
                    help="share of each film's selected users held out as its control group "
                         f"(default {DEFAULTS['holdout']}; with --after: the plan's)")
-    s.add_argument("--waves", type=_positive_int,
+    s.add_argument("--waves", type=_int_at_least(1, MAX_WAVES),
                    help="waves each film's selected users are released in, best first "
                         f"(default {DEFAULTS['waves']})")
-    s.add_argument("--seed", type=_nonneg_int, default=0, help="seed of the control draw")
+    s.add_argument("--seed", type=_int_at_least(0, MAX_SEED), default=0,
+                   help="seed of the control draw")
     s.add_argument("--exclude", help="file of user ids (one per line) never to plan (opt-outs)")
     s.add_argument("--summary", help="write the summary as JSON to this path")
     s.add_argument("--store", help="campaign store URL or SQLite file (default: "
@@ -161,6 +162,8 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
     for option, path in (("--out", out), ("--summary", summary_path)):
         if path and Path(path).is_dir():  # the one rename that fails after a good write
             raise InvalidParameterError(f"{option} {path} is a folder; give a file path")
+    if summary_path and Path(summary_path).resolve() == Path(out).resolve():
+        raise InvalidParameterError(f"--out and --summary name the same file ({out})")
     with ExitStack() as files:
         write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key)
         if summary_path:

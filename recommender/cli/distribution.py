@@ -113,6 +113,11 @@ def _slate(args: argparse.Namespace) -> int:
     _print_table(["film_id", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], f["min_screens"], "-" if f["max_screens"] is None else f["max_screens"],
          f["screens"], f"{f['expected_new']:.1f}"] for f in body["films"]])
+    lost = body["cinemas_without_users"]
+    if lost:
+        shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")
+        print(f"note: {len(lost):,} cinemas of {args.screens_per_cinema} are named by no user "
+              f"(their screens are shared equally; check the ids): {shown}")
     if args.out:
         print(f"allocation written to {args.out}")
     return 0

@@ -19,7 +19,14 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from recommender.cli.commands import _nonneg_int, _positive_int, _print_json, _print_table
+from recommender.campaigns.slate import MAX_WAVES
+from recommender.cli.commands import (
+    _int_at_least,
+    _nonneg_int,
+    _positive_int,
+    _print_json,
+    _print_table,
+)
 from recommender.errors import InvalidParameterError
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -251,7 +258,7 @@ def add_after_options(s: argparse.ArgumentParser) -> None:
                         "the store's events (no --slate: its films and remaining budgets)")
     s.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
                    help="with --after: the waves of that plan that were sent (default 1)")
-    s.add_argument("--next-waves", type=_positive_int, dest="next_waves",
+    s.add_argument("--next-waves", type=_int_at_least(1, MAX_WAVES), dest="next_waves",
                    help="with --after: waves of the new plan (default: the unsent ones)")
 
 

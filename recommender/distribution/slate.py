@@ -12,7 +12,11 @@ HiGHS): integer screens ``x[c, j]`` with ``sum_j x[c, j] = screens[c]`` and each
 within its bounds, minimising ``sum |x[c, j] - t[c, j]|``, where the target
 ``t[c, j] = screens[c] * d[c, j] / sum_j d[c, j]`` shares the cinema's screens in proportion to
 the films' expected attendance ``d`` (equally when no film has any). Among allocations with the
-same deviation, screens go to the films with the larger share of the cinema's demand.
+same deviation, screens go to the films with the larger share of the cinema's demand. The
+films are solved in the order of their ids, so the allocation does not depend on the order
+the slate lists them in (at a cinema without demand, e.g. one no user names, every split of
+its screens deviates the same). The answer lists the cinemas of the
+screens file that no user names (``cinemas_without_users``): a typo in an id shows there.
 """
 
 from __future__ import annotations
@@ -162,7 +166,9 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     demand, users = cinema_demand(model, ids, cinemas.ids)
     lo = np.array([f.min_screens for f in films], np.int64)
     hi = np.array([np.inf if f.max_screens is None else f.max_screens for f in films])
-    x = solve(demand, cinemas.screens, lo, hi)
+    by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
+    x = np.empty((len(cinemas.ids), len(ids)), np.int64)
+    x[:, by_id] = solve(demand[:, by_id], cinemas.screens, lo[by_id], hi[by_id])
     hidden = small_cells(users, m)
     rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
@@ -173,6 +179,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                    "expected_new": round(float(demand[:, j].sum()), 3)}
                   for j, f in enumerate(films)],
         "cinemas": len(cinemas),
+        "cinemas_without_users": [str(c) for c in np.asarray(cinemas.ids)[users == 0]],
         "screens": int(cinemas.screens.sum()),
         "min_cell": m,
         "allocation": rows,
@@ -188,6 +195,9 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
             "films.expected_new": "users expected to watch the film within the calibration "
                                   "horizon, over all cinemas' users",
             "cinemas": "cinemas in the screens file",
+            "cinemas_without_users": "cinemas of the screens file that no user names as "
+                                     "their most visited (a typo in an id shows here): "
+                                     "their screens are shared equally",
             "min_cell": "users: a cinema with fewer has its expected_new hidden (null)",
         },
         "objective": round(float(np.abs(x - _targets(demand, cinemas.screens)).sum()), 6),

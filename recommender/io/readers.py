@@ -144,8 +144,11 @@ def load(
 ID_LIST_HEADERS = ("film_id", "user_id", "movieId", "userId", "id")
 
 
-def _id_lines(path: PathLike) -> tuple[Path, list[tuple[int, str]]]:
-    """(1-based line number, id) of every id of an id list (see ``read_id_list``)."""
+def _id_lines(path: PathLike, exact: dict[int, str] | None = None
+              ) -> tuple[Path, list[tuple[int, str]]]:
+    """(1-based line number, id) of every id of an id list (see ``read_id_list``);
+    ``exact``, when given, receives each such line as written (no line ending) where it
+    differs from its stripped id."""
     p = Path(path)
     if not p.is_file():
         raise DataError(str(p), "no such file" if not p.exists() else "expected a file, "
@@ -155,8 +158,10 @@ def _id_lines(path: PathLike) -> tuple[Path, list[tuple[int, str]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise decode_error(p, raw, e) from None
-    lines = [(n, s) for n, s in enumerate((line.strip() for line in text.splitlines()),
-                                          start=1) if s]
+    raw_lines = text.splitlines()
+    lines = [(n, s) for n, s in enumerate((line.strip() for line in raw_lines), start=1) if s]
+    if exact is not None:
+        exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     if lines and lines[0][0] == 1 and lines[0][1] in ID_LIST_HEADERS:
         lines = lines[1:]
     if not lines:
@@ -178,11 +183,17 @@ def read_id_list(path: PathLike) -> list[str]:
 def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[np.int64]:
     """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
 
-    Raises ``DataError`` naming the file and the line of the first id ``ids`` does not hold,
-    and how many of the file's ids are unknown (``kind`` names them, e.g. ``film_id``).
+    An id that ``ids`` holds with surrounding spaces (ids are kept byte for byte) is found by
+    its line as written when the stripped line is unknown. Raises ``DataError`` naming the
+    file and the line of the first id ``ids`` does not hold, and how many of the file's ids
+    are unknown (``kind`` names them, e.g. ``film_id``).
     """
-    p, lines = _id_lines(path)
+    exact: dict[int, str] = {}
+    p, lines = _id_lines(path, exact)
     idx = ids.to_index([s for _, s in lines], strict=False)
+    retry = [i for i in np.flatnonzero(idx < 0).tolist() if lines[i][0] in exact]
+    if retry:
+        idx[retry] = ids.to_index([exact[lines[i][0]] for i in retry], strict=False)
     missing = np.flatnonzero(idx < 0)
     if len(missing):
         line, first = lines[int(missing[0])]

@@ -24,7 +24,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from recommender.campaigns.export import csv_chunks, plan_rows_count
 from recommender.campaigns.plan import plan_slate
-from recommender.campaigns.slate import MAX_BUDGET, MAX_SLATE_FILMS, SlateFilm
+from recommender.campaigns.slate import (
+    MAX_BUDGET,
+    MAX_CAP,
+    MAX_SEED,
+    MAX_SLATE_FILMS,
+    MAX_WAVES,
+    SlateFilm,
+)
 from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store
 from recommender.errors import UnknownFilmError
 from service.access_log import pseudonym_key, record_export
@@ -73,11 +80,12 @@ class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     films: list[SlateFilmIn] = Field(min_length=1, max_length=MAX_SLATE_FILMS,
                                      description="the slate: each film once")
-    cap: int = Field(1, ge=1, le=1000, description="target contacts per user over the campaign")
+    cap: int = Field(1, ge=1, le=MAX_CAP,
+                     description="target contacts per user over the campaign")
     holdout: float = Field(0.1, ge=0, lt=1,
                            description="share of each film's selected users held out as control")
-    waves: int = Field(3, ge=1, le=1000, description="waves, best users first")
-    seed: int = Field(0, ge=0, le=2**32 - 1, description="seed of the control draw")
+    waves: int = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
+    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw")
     exclude_user_ids: list[str] = Field(default_factory=list, max_length=MAX_EXCLUDED,
                                         description="users never planned (opt-outs)")
 

@@ -233,8 +233,10 @@ def test_bad_input(model: Model) -> None:
                            SlateFilm("nope-2", 1)])
     assert "nope-1" in str(e.value) and "nope-2" in str(e.value)
     good = [SlateFilm(str(model.films.ids[0]), 3)]
-    cases: list[tuple[dict[str, Any], str]] = [({"cap": 0}, "cap"), ({"holdout": 1.0}, "holdout"),
-                          ({"waves": 0}, "waves")]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"cap": 0}, "cap"), ({"cap": 1001}, "cap"), ({"holdout": 1.0}, "holdout"),
+        ({"waves": 0}, "waves"), ({"waves": 1001}, "waves"), ({"seed": 2**32}, "seed"),
+        ({"seed": -1}, "seed")]
     for kwargs, match in cases:
         with pytest.raises(InvalidParameterError, match=match):
             plan_slate(model, good, **kwargs)
@@ -245,6 +247,20 @@ def test_bad_input(model: Model) -> None:
     film = str(model.films.ids[0])
     with pytest.raises(InvalidParameterError, match=r"budget .* must be in \[0, "):
         plan_slate(model, [SlateFilm(film, MAX_BUDGET + 1)])  # 10^20 overflowed int64
+    with pytest.raises(InvalidParameterError, match="NUL byte"):
+        plan_slate(model, good, exclude=["ok", "bad\x00id"])  # PostgreSQL cannot store it
+
+
+def test_the_largest_budgets_on_a_large_slate_do_not_overflow() -> None:
+    # selection sizes reach 2^52 at a holdout near 1; 2,100 of them summed past 2^63
+    many = synthetic_model(n_users=60, n_films=2100, seed=5)
+    slate = [SlateFilm(str(f), MAX_BUDGET) for f in many.films.ids]
+    plan = plan_slate(many, slate, cap=1, holdout=0.9999, waves=1)
+    totals = plan.summary["totals"]
+    assert totals["selected_limit"] == sum(f["selected_limit"] for f in plan.summary["films"])
+    assert totals["selected_limit"] > 2**63  # exact, no wrap
+    users = plan.rows.column("user_id").to_pylist()
+    assert len(users) == len(set(users)) <= 60  # cap 1: each user once
 
 
 def test_without_calibration_budgets_fill_in_rank_order() -> None:

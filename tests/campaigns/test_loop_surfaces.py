@@ -154,7 +154,9 @@ def test_plan_options_and_failures_from_the_command_line(
     assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
                  "--store", store, "--summary", str(tmp_path / "adir")]) == 2
     assert not out.exists() and open_store(store).list_plans()[0] == 0
-    capsys.readouterr()
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--store", store, "--summary", str(out)]) == 2
+    assert "name the same file" in capsys.readouterr().err and not out.exists()
     assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
                  "--store", store, "--waves", "2"]) == 0
     plan_id = capsys.readouterr().out.rsplit("rows of plan ", 1)[1].split()[0]
@@ -165,6 +167,11 @@ def test_plan_options_and_failures_from_the_command_line(
                         (["--waves", "2"], "--next-waves"), (["--engine", "spark"], "--engine")):
         assert main(after + extra) == 2
         assert word in capsys.readouterr().err
+    for option, value in (("--waves", "1001"), ("--cap", "1001"), ("--seed", str(2**32))):
+        # the bounds HTTP has (1000, 2^32 - 1)
+        assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out), option,
+                     value]) == 2
+        assert "expected a number in [" in capsys.readouterr().err
     assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
                  "--sent-waves", "1"]) == 2
     assert "--sent-waves only apply with --after" in capsys.readouterr().err

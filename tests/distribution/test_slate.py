@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -103,6 +104,7 @@ def test_plan_slate_on_a_model() -> None:
              SlateFilm(str(model.films.ids[1]), 0, 4), SlateFilm(str(model.films.ids[2]))]
     body = plan_slate(model, films, cinemas, min_cell=20)
     assert body["screens"] == 10 and body["cinemas"] == 4
+    assert body["cinemas_without_users"] == ["c4"]  # named by no user: a typo would show
     per_cinema: dict[str, int] = {}
     for r in body["allocation"]:
         per_cinema[r["cinema_id"]] = per_cinema.get(r["cinema_id"], 0) + r["screens"]
@@ -132,3 +134,23 @@ def test_ties_go_to_the_film_in_demand() -> None:
     x = solve(np.array([[6.0, 3.0, 1.0]]), np.array([10]), np.zeros(3, np.int64),
               np.array([np.inf, 0.0, np.inf]))
     assert x.tolist() == [[9, 0, 1]]
+
+
+def test_cinemas_without_demand_do_not_depend_on_the_slate_order() -> None:
+    # cinemas no user names have no demand: any split of their screens deviates the same,
+    # and the one given does not depend on the order the slate lists the films in
+    model = synthetic_model(n_users=120, n_films=10, seed=4)
+    model.user_table.attributes["cinema"] = np.array(["c1"] * 120)
+    cinemas = Cinemas(np.array(["c1", "zz1", "zz2"]), np.full(3, ""), np.full(3, ""),
+                      np.array([3, 4, 3]), np.array([300, 400, 300]))
+    films = [SlateFilm(str(f)) for f in model.films.ids[:3]]
+    one = plan_slate(model, films, cinemas)
+    other = plan_slate(model, films[::-1], cinemas)
+
+    def cells(body: dict[str, Any]) -> set[tuple[str, str, int]]:
+        return {(r["cinema_id"], r["film_id"], r["screens"]) for r in body["allocation"]}
+    assert cells(one) == cells(other)
+    assert one["cinemas_without_users"] == ["zz1", "zz2"]
+    for c, total in (("zz1", 4), ("zz2", 3)):  # an equal split, give or take the odd screen
+        got = [n for cc, _, n in cells(one) if cc == c]
+        assert sum(got) == total and max(got) - min(got) <= 1 and len(got) == 3

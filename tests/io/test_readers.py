@@ -113,3 +113,8 @@ def test_read_id_list_index(tmp_path: Path) -> None:
                             f"unknown: {shown} and 2 more)")
     with pytest.raises(DataError, match="nope.txt: no such file"):
         read_id_list_index(tmp_path / "nope.txt", ids)
+    # ids kept byte for byte: one the model holds with spaces is found by its line as written
+    # (the stripped form first, so ' 7' still means '7'), Windows line endings included
+    padded = IdMap([" pad ", "7", "  sp"])
+    p = write(tmp_path / "pad.txt", " pad \r\n 7\r\n  sp\r\n")
+    assert read_id_list_index(p, padded, "film_id").tolist() == [0, 1, 2]
