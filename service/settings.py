@@ -7,7 +7,7 @@ and the serving knobs below.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recommender.query.audience import MAX_K
@@ -98,3 +98,26 @@ class Settings(BaseSettings):
                                         "(line and headers); the connection is closed past it")
     timeout_keep_alive: int = Field(
         default=5, ge=1, description="seconds an idle keep-alive connection stays open")
+
+    @field_validator("read_keys", "write_keys")
+    @classmethod
+    def _keys_are_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """A key setting that is set must hold keys: ``crm:`` (its variable unset when the
+        setting was written) or only blanks would leave every endpoint open while the operator
+        believes it closed, so the service refuses to start and says which id is empty (never
+        a key)."""
+        if value is None:
+            return value
+        name = f"RECOMMENDER_{(info.field_name or '').upper()}"
+        items = [item.strip() for item in value.get_secret_value().split(",")]
+        empty = [item.partition(":")[0].strip() or "(no id)" for item in items
+                 if item and item.partition(":")[1] and not item.partition(":")[2].strip()]
+        if empty:
+            raise ValueError(f"{name} gives no key for {', '.join(repr(e) for e in empty)} "
+                             "(is the variable it comes from set?); refusing to start with "
+                             "the endpoints open")
+        if not any(items):
+            raise ValueError(f"{name} is set but holds no key; unset it to serve without keys, "
+                             "or give keys (KEY or ID:KEY, comma-separated)")
+        return value
+

@@ -146,6 +146,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
               "lift = conversion / that of a random candidate"
               + (f" ({base:.5f})" if isinstance(base, int | float) else ""))
+    if args.include_seen:
+        print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
+              "the chance that a user who has not watched it will")
     print(f"\nSegments of the ranked audience (cells of fewer than {body['min_cell']} users "
           f"left out; {body['suppressed_cells']} cells left out in all)")
     _split_table(body["segments"], "segment")

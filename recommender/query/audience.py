@@ -38,7 +38,7 @@ from recommender.query.pages import (
     tier_bounds,
     tier_of,
 )
-from recommender.query.privacy import DEFAULT_MIN_CELL, small_cells
+from recommender.query.privacy import DEFAULT_MIN_CELL, small_cells, table_suppression
 from recommender.query.render import percentiles
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
@@ -225,21 +225,30 @@ def audience_summary(
     n_cand = int(np.count_nonzero(scores > -np.inf))
     bounds = tier_bounds(n_cand, tiers)
     last = max((e for _, _, e in bounds), default=0)
-    order = top_k(scores, last)
+    # settled on exact dot products, as the audience pages are: the same members and the
+    # same score ranges to the last digit
+    vector = model.film_factors[f]
+    order, exact = settle_top_k(scores, last, model.user_factors, vector,
+                                model.score_slack(vector))
     # calibrated p (calibration.p_at) of this film, averaged over the ranks: all candidates
     # for the base, each tier's ranks for its expected conversion (so it falls ring by ring)
-    base = calibration.mean_p(model.calibration, f, 1, n_cand, n_cand)
+    # p is for users who have not watched the film: with its viewers ranked in, there is no
+    # conversion to expect (they converted already), so none is given
+    base = calibration.mean_p(model.calibration, f, 1, n_cand, n_cand) if exclude_seen \
+        else None
     tier_rows: list[dict[str, Any]] = []
     for (name, start, end), (_, share) in zip(bounds, tiers, strict=True):
         members = order[start - 1:end]
-        conv = calibration.mean_p(model.calibration, f, start, end, n_cand)
+        conv = (calibration.mean_p(model.calibration, f, start, end, n_cand) if exclude_seen
+                else None)
         tier_rows.append({
             "tier": name,
             "share_pct": share,
             "size": int(len(members)),
             "rank_range": [int(start), int(end)] if len(members) else None,
-            "score_range": ([round(float(scores[members].min()), 6),
-                             round(float(scores[members].max()), 6)] if len(members) else None),
+            "score_range": ([round(float(exact[start - 1:end].min()), 6),
+                             round(float(exact[start - 1:end].max()), 6)]
+                            if len(members) else None),
             "expected_conversion": None if conv is None else round(conv, 5),
             "conversion_lift": None if conv is None or not base else round(conv / base, 3),
             "segments": [],  # filled below, with small cells suppressed
@@ -259,16 +268,21 @@ def audience_summary(
             portrait[name], n = suppress_small(lift_table(values, pictured), min_cell)
             suppressed += n
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
-
-    def split(users: NDArray[np.int64]) -> list[dict[str, Any]]:
-        nonlocal suppressed
-        rows, n = suppress_small(segment_split(model, users), min_cell)
-        suppressed += n
-        return [{**r, "size": int(sizes[r["segment"]])} for r in rows]
-
-    for row in tier_rows:
-        row["segments"] = split(order[row["rank_range"][0] - 1:row["rank_range"][1]]
-                                if row["rank_range"] else order[:0])
+    # the tiers' segment splits and the overall one (their sum): hidden together, so no
+    # hidden cell is a published total less the shown cells, down a tier or across a segment
+    splits = [segment_split(model, order[r["rank_range"][0] - 1:r["rank_range"][1]]
+                            if r["rank_range"] else order[:0]) for r in tier_rows]
+    splits.append(segment_split(model, order))
+    counts = np.zeros((model.segments.n, len(splits)), np.int64)
+    for j, rows in enumerate(splits):
+        for r in rows:
+            counts[r["segment"], j] = r["count"]
+    hidden = table_suppression(counts, min_cell)
+    suppressed += int(hidden.sum())
+    shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows
+              if not hidden[r["segment"], j]] for j, rows in enumerate(splits)]
+    for row, rows in zip(tier_rows, shown, strict=False):
+        row["segments"] = rows
     return {
         "film_id": film_id,
         "title": str(model.catalog.titles[f]),
@@ -277,7 +291,7 @@ def audience_summary(
         "base_conversion": None if base is None else round(base, 5),
         "horizon": calibration.horizon(model.calibration),
         "tiers": tier_rows,
-        "segments": split(order),
+        "segments": shown[-1],
         "portrait": portrait,
         "portrait_scope": scope,
         "min_cell": min_cell,

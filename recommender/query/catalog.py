@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
+from recommender.query.privacy import min_cell_from_env, table_suppression
 from recommender.query.titles import ID_MATCH, ranked, title_index
 
 FilmFields = tuple[str, str, int | None, list[str]]
@@ -81,19 +82,25 @@ def search_films(
     return len(hits), film_rows(model, hits[offset:offset + limit], counts)
 
 
-def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None
-                 ) -> dict[str, Any]:
+def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None,
+                 min_cell: int | None = None) -> dict[str, Any]:
     """A catalog entry with its audience statistics: viewers (count, share of users,
-    popularity rank), how many candidates its audience ranks, and its viewers' segments."""
+    popularity rank), how many candidates its audience ranks, and its viewers' segments:
+    a segment of fewer than ``min_cell`` viewers (default ``RECOMMENDER_MIN_CELL``) is left
+    out, with the next smallest when it would be the only one (the viewer count is
+    published), as in the audience summary."""
     f = model.film_index(film_id)
     counts = model.film_counts() if counts is None else counts
     row = film_row(model, f, counts)
     viewers = model.film_viewers(f)
+    split = segment_split(model, viewers)
+    hidden = table_suppression(np.array([[r["count"]] for r in split], np.int64).reshape(-1, 1),
+                               min_cell_from_env() if min_cell is None else min_cell)[:, 0]
     row.update({
         "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
         "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,
         "candidates": model.n_users - len(viewers),
-        "viewer_segments": segment_split(model, viewers),
+        "viewer_segments": [r for r, h in zip(split, hidden.tolist(), strict=True) if not h],
     })
     return row
 

@@ -45,3 +45,27 @@ def merged_cells(counts: NDArray[np.int64], min_cell: int,
         rest = np.flatnonzero(~merge)
         merge[rest[int(np.argmin(n[rest]))]] = True
     return merge
+
+
+def table_suppression(counts: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
+    """Which cells of a groups x parts table to hide, when every column's total and every
+    row's total are published too (e.g. segments x tiers, whose rows add up to the overall
+    split): the non-empty cells under ``min_cell``, then, until no column or row holds
+    exactly one hidden cell, the smallest other non-empty cell of each such column or row
+    (lowest index on ties). A single hidden cell would be its total less the shown ones.
+    A line whose one non-empty cell is small stays its own total (there is nothing to hide
+    with it): such a cell says no more than the published total already does."""
+    n = np.asarray(counts, np.int64)
+    hide = small_cells(n, min_cell) & (n > 0)
+    changed = True
+    while changed:
+        changed = False
+        for lines, view in ((n.T, hide.T), (n, hide)):  # columns, then rows
+            for i in range(lines.shape[0]):
+                if int(view[i].sum()) != 1:
+                    continue
+                others = np.flatnonzero(~view[i] & (lines[i] > 0))
+                if len(others):
+                    view[i, others[np.argmin(lines[i, others])]] = True
+                    changed = True
+    return hide

@@ -74,10 +74,18 @@ _NOT_WORD = re.compile(r"[\W_]+")
 _QUERY_YEAR = re.compile(r"^(?P<text>.*\S) (?P<year>(18[89]|19\d|20\d)\d)$")
 
 
+# letters that Unicode does not decompose into a base letter and an accent, as people type
+# them on a keyboard without them (casefold turns ß into ss already)
+_LETTERS = str.maketrans({"ø": "o", "Ø": "o", "ł": "l", "Ł": "l", "æ": "ae", "Æ": "ae",
+                          "œ": "oe", "Œ": "oe", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d",
+                          "þ": "th", "Þ": "th", "ı": "i", "ħ": "h", "Ħ": "h"})
+
+
 def normalise(text: str) -> str:
-    """``text`` as search compares it: accents folded, case folded, ``&`` as ``and``,
-    apostrophes dropped, any other run of punctuation or space one space."""
-    folded = unicodedata.normalize("NFKD", text)
+    """``text`` as search compares it: accents folded (and the letters of ``_LETTERS``
+    spelt out: ø as o, æ as ae, ł as l...), case folded, ``&`` as ``and``, apostrophes
+    dropped, any other run of punctuation or space one space."""
+    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
     folded = _APOSTROPHES.sub("", folded.replace("&", " and "))
     return _NOT_WORD.sub(" ", folded).strip()

@@ -270,8 +270,8 @@ class Engine:
         """The message of an unknown film id, with the titles it matches (a 404's detail)."""
         return str(with_title_hint(self.model, error))
 
-    def film_details(self, film_id: str) -> dict[str, Any]:
-        return film_details(self.model, film_id, counts=self.film_counts)
+    def film_details(self, film_id: str, min_cell: int | None = None) -> dict[str, Any]:
+        return film_details(self.model, film_id, counts=self.film_counts, min_cell=min_cell)
 
 
 def load_engine(path: str, **kwargs: Any) -> Engine:

@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
 from service.routes import INVALID, UNAUTHORIZED
@@ -69,11 +70,16 @@ def inside_models_root(given: str, root: str | None) -> str:
                                  "has a models root: set RECOMMENDER_MODELS_ROOT (a reload "
                                  "without model_path reloads the served folder)")
     base = Path(root).expanduser().resolve()
+    resolved: Path | None
     try:
         resolved = (base / Path(given).expanduser()).resolve()
+        # the files a model folder serves sit behind its ``current`` link: that must stay
+        # inside the root too, or a link planted in the root would load a model from outside
+        serves: Path | None = layout.resolve(resolved).resolve()
     except (OSError, RuntimeError, ValueError):  # a link loop, a NUL byte
-        resolved = None
-    if resolved is None or not resolved.is_relative_to(base):
+        resolved = serves = None
+    if resolved is None or serves is None or not resolved.is_relative_to(base) \
+            or not serves.is_relative_to(base):
         raise HTTPException(403, "model_path must name a folder inside the models root "
                                  "(RECOMMENDER_MODELS_ROOT)")
     return str(resolved)

@@ -107,7 +107,7 @@ async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
         cinemas = (cinemas_for(engine.model, engine.path, settings.cinemas)
                    if by.lower() == CINEMA and screens else None)
         return JSONResponse(demand_by_place(engine.model, film_id, by, screens,
-                                            cinemas=cinemas))
+                                            min_cell=settings.min_cell, cinemas=cinemas))
 
     return await run_in_threadpool(work)
 
@@ -122,6 +122,6 @@ async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
                    if body.by.lower() == CINEMA and body.screens else None)
         return JSONResponse(cold_start_demand(engine.model, body.comparable_film_ids,
                                               body.genres, body.by, body.screens,
-                                              cinemas=cinemas))
+                                              min_cell=settings.min_cell, cinemas=cinemas))
 
     return await run_in_threadpool(work)

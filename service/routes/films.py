@@ -143,11 +143,12 @@ async def audience_csv(
                                 tier)
     if key is not None:
         page = pseudonymize_page(page, key)
+    # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells); an
+    # unknown with= column fails here, before the export is logged
+    text = await run_in_threadpool(audience_csv_text, engine.model, page, with_)
     record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
                   k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
-                  filters=filters or None, tier=tier, with_=with_ or None)
-    # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells)
-    text = await run_in_threadpool(audience_csv_text, engine.model, page, with_)
+                  filters=filters or None, tier=tier, **{"with": with_ or None})
     name = f"audience_{_safe_filename(film_id)}.csv"
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -178,5 +179,5 @@ def similar(film_id: str, engine: EngineDep, k: K = 10) -> dict[str, Any]:
 
 @router.get("/films/{film_id:path}", response_model=FilmDetail, responses=NOT_FOUND,
             summary="A catalog entry and its audience statistics")
-def film(film_id: str, engine: EngineDep) -> dict[str, Any]:
-    return engine.film_details(film_id)
+def film(film_id: str, engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
+    return engine.film_details(film_id, min_cell=settings.min_cell)

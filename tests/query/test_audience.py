@@ -253,6 +253,36 @@ def test_summary_custom_tiers(model: Model) -> None:
     assert sum(r["size"] for r in s["tiers"]) == page.total  # shares sum to 100%
 
 
+def test_summary_score_ranges_are_the_ring_pages_scores(demo: tuple[Any, Model]) -> None:
+    # the summary ranks on exact dot products as pages do: each ring's score range is the
+    # min and max of that ring's page, to the printed digit (BLAS scores differed in the 6th)
+    _, m = demo
+    for f in range(0, m.n_films, max(1, m.n_films // 25)):
+        fid = str(m.films.ids[f])
+        for row in audience_summary(m, fid)["tiers"]:
+            if not row["size"]:
+                continue
+            page = film_audience(m, fid, k=row["size"], tier=row["tier"])
+            assert row["score_range"] == [round(float(page.score.min()), 6),
+                                          round(float(page.score.max()), 6)], (fid, row)
+            assert page.rank[0] == row["rank_range"][0]
+
+
+def test_summary_with_viewers_ranked_in_expects_no_conversion(demo: tuple[Any, Model]) -> None:
+    # p is the chance that a user who has not watched the film will: with its viewers ranked
+    # in, the rings hold users who converted already, so no conversion is claimed for them
+    _, m = demo
+    fid = str(m.films.ids[int(np.argmax(m.film_counts()))])
+    plain = audience_summary(m, fid)
+    seen = audience_summary(m, fid, exclude_seen=False)
+    assert plain["base_conversion"] is not None
+    assert all(r["expected_conversion"] is not None for r in plain["tiers"])
+    assert seen["base_conversion"] is None
+    assert all(r["expected_conversion"] is None and r["conversion_lift"] is None
+               for r in seen["tiers"])
+    assert seen["candidates"] == plain["candidates"] + seen["viewers"]
+
+
 def test_expected_conversion_falls_from_core_to_broad_on_demo(demo: tuple[Any, Model]) -> None:
     folder, m = demo
     assert m.calibration["films_evaluated"] > 50

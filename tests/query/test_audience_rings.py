@@ -182,25 +182,37 @@ def test_portrait_of_a_chosen_ring_with_small_cells_suppressed(
         assert got == want, attribute
         for r in rows:  # every cell with its count, share and lift against all users
             assert r["share"] == pytest.approx(r["count"] / len(pictured), abs=1e-4)
-    # the segment split of each tier and of the whole ranking follows the same rule
+    # the segment splits of the tiers and of the whole ranking (their sum) are hidden
+    # together: every shown cell is the true count and not small, every small non-empty
+    # cell is hidden, and no tier, no overall split and no segment across them holds
+    # exactly one hidden cell (it would be the published total less the shown cells)
     labels = np.asarray(model.segments.labels)
     sizes = np.bincount(labels)
     lo = 1
+    columns = []
     for row in s["tiers"]:
         if row["rank_range"]:
             users = order[row["rank_range"][0] - 1:row["rank_range"][1]]
             lo = max(lo, row["rank_range"][1])
         else:
             users = order[:0]
-        want, hidden = shown_cells({str(k): v for k, v in cells(labels, users).items()},
-                                   min_cell)
-        suppressed += hidden
-        assert {str(r["segment"]): r["count"] for r in row["segments"] if r["count"]} == want
+        columns.append((cells(labels, users), row["segments"]))
         assert all(r["size"] == sizes[r["segment"]] for r in row["segments"])
-    want, hidden = shown_cells({str(k): v for k, v in cells(labels, order[:lo]).items()},
-                               min_cell)
-    suppressed += hidden
-    assert {str(r["segment"]): r["count"] for r in s["segments"] if r["count"]} == want
+    columns.append((cells(labels, order[:lo]), s["segments"]))
+    hidden_at: dict[tuple[int, int], bool] = {}
+    for j, (truth, rows) in enumerate(columns):
+        shown = {int(r["segment"]): r["count"] for r in rows if r["count"]}
+        for seg, n in truth.items():
+            if n == 0:
+                continue
+            hidden_at[(int(seg), j)] = int(seg) not in shown
+            if int(seg) in shown:
+                assert shown[int(seg)] == n and n >= min_cell
+        suppressed += sum(hidden_at[(int(k), j)] for k, n in truth.items() if n)
+    for key in ({(j,) for _, j in hidden_at} | {(seg, None) for seg, _ in hidden_at}):
+        line = [h for (seg, j), h in hidden_at.items()
+                if (key[1:] == (None,) and seg == key[0]) or (len(key) == 1 and j == key[0])]
+        assert sum(line) != 1, key
     assert s["suppressed_cells"] == suppressed
     if min_cell == 1:
         assert suppressed == 0

@@ -118,7 +118,7 @@ def test_film_details_counts_viewers_and_their_segments(model: Model) -> None:
     counts = seen.sum(axis=0)
     labels = np.asarray(model.segments.labels)
     f = 6
-    body = film_details(model, str(model.films.ids[f]))
+    body = film_details(model, str(model.films.ids[f]), min_cell=1)
     viewers = np.flatnonzero(seen[:, f])
     assert body["viewers"] == len(viewers)
     assert body["viewer_share"] == round(len(viewers) / model.n_users, 6)
@@ -130,6 +130,16 @@ def test_film_details_counts_viewers_and_their_segments(model: Model) -> None:
         assert split[s]["label"] == f"Segment {s}"
     with pytest.raises(UnknownFilmError, match="nope"):
         film_details(model, "nope")
+    # segments of fewer viewers than min_cell are left out, with the next smallest when one
+    # would be alone (the viewer count is published): shown cells are the true counts
+    truth = {s: int((labels[viewers] == s).sum()) for s in range(model.segments.n)}
+    bar = sorted(n for n in truth.values() if n)[1] + 1  # two non-empty cells under it
+    shown = {r["segment"]: r["count"]
+             for r in film_details(model, str(model.films.ids[f]), min_cell=bar)[
+                 "viewer_segments"] if r["count"]}
+    assert shown and all(truth[s] == n >= bar for s, n in shown.items())
+    hidden = [s for s, n in truth.items() if n and s not in shown]
+    assert len(hidden) >= 2 and all(truth[s] < bar for s in hidden[:2])
 
 
 def test_segment_labels_split_and_table(model: Model) -> None:

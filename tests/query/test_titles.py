@@ -31,6 +31,12 @@ from recommender.query.titles import TitleIndex, normalise, ranked, title_names
     ("Spider-Man 2", "spider man 2"),
     ("Straße", "strasse"),
     ("Ｔｏｋｙｏ", "tokyo"),  # full-width letters fold (NFKD)
+    # letters with no decomposition, spelt as people type them without the key
+    ("Smørrebrød", "smorrebrod"),
+    ("Łódź Story", "lodz story"),
+    ("Æon Flux", "aeon flux"),
+    ("Cœur", "coeur"),
+    ("Þór", "thor"),
     ("__--!!", ""),
 ])
 def test_normalise(text: str, want: str) -> None:

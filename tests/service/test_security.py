@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 from service_fixtures import ODD_FILM_ID, save_model
 
-from recommender.model import artifact
+from recommender.model import artifact, layout
 from service.app import create_app
 from service.auth import KeyRing, key_id
 from service.settings import Settings
@@ -88,10 +88,16 @@ def test_model_path_inside_the_root_only(root: Path, tmp_path: Path) -> None:
     link = root / "escape"
     if not link.exists():
         link.symlink_to(outside, target_is_directory=True)
+    # a folder inside the root whose ``current`` link (what it serves) points outside
+    sneaky = root / "sneaky"
+    if not sneaky.exists():
+        sneaky.mkdir()
+        (sneaky / "current").symlink_to(layout.resolve(outside).resolve(),
+                                        target_is_directory=True)
     with client(root, admin_key=ADMIN, models_root=str(root)) as c:
         version = c.get("/health").json()["model"]["model_version"]
         for given in (str(outside), "../" + outside.name, "escape", str(link), "/etc",
-                      "next/../../" + outside.name):
+                      "next/../../" + outside.name, "sneaky"):
             r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": given})
             assert r.status_code == 403, (given, r.text)
             assert "models root" in r.json()["detail"]

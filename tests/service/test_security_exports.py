@@ -287,3 +287,26 @@ def test_schema_lists_413_and_408_on_every_request_body(locked: TestClient) -> N
     assert r.status_code == 413 and "detail" in r.json()
     assert not [op for item in paths.values() for op in item.values()
                 if isinstance(op, dict) and "requestBody" not in op and "413" in op["responses"]]
+
+
+def test_a_refused_export_is_not_logged(model_dir: Path, log_path: Path) -> None:
+    # an unknown with= column is refused (422) before anything is sent or logged
+    key = {"X-API-Key": READ}
+    with make(model_dir, read_keys=f"crm:{READ}", access_log=str(log_path)) as c:
+        bad = c.get("/films/00004/audience.csv", params={"k": 5, "with": "bogus"},
+                    headers=key)
+        good = c.get("/films/00004/audience.csv", params={"k": 5, "with": "title"},
+                     headers=key)
+    assert bad.status_code == 422 and good.status_code == 200
+    got = records(log_path)
+    assert len(got) == 1 and got[0]["rows"] == 5 and got[0]["params"]["with"] == ["title"]
+
+
+@pytest.mark.parametrize("setting", ["crm:", "crm:,studio:", " , ", "crm: ", ""])
+@pytest.mark.parametrize("name", ["read_keys", "write_keys"])
+def test_key_settings_without_keys_refuse_to_start(setting: str, name: str) -> None:
+    # RECOMMENDER_READ_KEYS=crm:$KEY with $KEY unset left every endpoint open, silently
+    with pytest.raises(ValueError, match=f"RECOMMENDER_{name.upper()}") as e:
+        Settings(**{name: setting})
+    assert "refusing to start" in str(e.value) or "holds no key" in str(e.value)
+    Settings(**{name: "crm:k1, k2"})  # keys, with or without an id, still start
