@@ -15,8 +15,9 @@ from recommender.query.privacy import DEFAULT_MIN_CELL
 
 
 class Settings(BaseSettings):
+    # hide_input_in_errors: a refused setting's error never repeats its value (keys)
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", protected_namespaces=(),
-                                      extra="ignore")
+                                      extra="ignore", hide_input_in_errors=True)
 
     model_path: str | None = Field(default=None, description="model folder to serve")
     api_key: SecretStr | None = Field(

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import scipy.sparse as sp
 from numpy.typing import NDArray
+from scipy.optimize import linprog
 
 from recommender.cli import main as cli_main
 from recommender.io import demo, readers
@@ -203,3 +204,33 @@ def run_cli(capsys: Any, *argv: Any) -> tuple[int, str, str]:
     code = cli_main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def determined(table: NDArray[np.int64], hide: NDArray[np.bool_], row_sums: bool
+               ) -> list[tuple[int, int]]:
+    """The hidden cells the published numbers pin down: shown cells (zeros included), each
+    column's total and, with ``row_sums``, each row's last cell as the sum of the others.
+    A cell is pinned when its least and greatest value under those equations agree (free
+    variables: non-negativity is not used)."""
+    rows, cols = table.shape
+    hidden = [(r, c) for r in range(rows) for c in range(cols) if hide[r, c]]
+    pos = {cell: i for i, cell in enumerate(hidden)}
+    a, b = [], []
+    for c in range(cols):
+        a.append([1.0 if cell[1] == c else 0.0 for cell in hidden])
+        b.append(float(sum(table[r, c] for r in range(rows) if hide[r, c])))
+    if row_sums and cols > 1:
+        for r in range(rows):
+            a.append([(-1.0 if c == cols - 1 else 1.0) if rr == r else 0.0
+                      for rr, c in hidden])
+            b.append(float(sum((-1 if c == cols - 1 else 1) * table[r, c]
+                               for c in range(cols) if hide[r, c])))
+    out = []
+    for cell, i in pos.items():
+        goal = np.zeros(len(hidden))
+        goal[i] = 1.0
+        low = linprog(goal, A_eq=a, b_eq=b, bounds=(None, None))
+        high = linprog(-goal, A_eq=a, b_eq=b, bounds=(None, None))
+        if low.status == 0 and high.status == 0 and abs(low.fun + high.fun) < 1e-6:
+            out.append(cell)
+    return out

@@ -169,14 +169,23 @@ def _candidate_rows(scores: NDArray[np.floating], k: int
     return np.take_along_axis(where, picked, axis=1), np.full(rows, k, np.int64), (r, c, values)
 
 
+EXACT_BLOCK_CELLS = 1 << 21  # float64 cells exact_dots holds at once (16 MiB a temporary)
+
+
 def exact_dots(rows: NDArray[np.floating], idx: NDArray[np.integer],
                vector: NDArray[np.floating]) -> NDArray[np.float32]:
     """``rows[idx] @ vector`` computed the same way whatever produced a first estimate: the
     float32 products are exact in float64, numpy sums each row in a fixed order, and the sum
     is rounded to float32. BLAS results depend on the kernel, the batch shape and the thread
     count (a few units in the last place), so rankings are settled on these values."""
-    picked = np.asarray(rows[np.asarray(idx, np.int64)], np.float64)
-    return (picked * np.asarray(vector, np.float64)).sum(axis=1).astype(np.float32)
+    idx = np.asarray(idx, np.int64)
+    v = np.asarray(vector, np.float64)
+    out = np.empty(len(idx), np.float32)
+    step = max(1, EXACT_BLOCK_CELLS // max(len(v), 1))  # bounded float64 temporaries
+    for start in range(0, len(idx), step):
+        picked = np.asarray(rows[idx[start:start + step]], np.float64)
+        out[start:start + step] = (picked * v).sum(axis=1)
+    return out
 
 
 def score_slack(n_factors: int, max_row_norm: float, vector_norm: float) -> float:

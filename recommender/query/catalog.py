@@ -94,8 +94,9 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
     row = film_row(model, f, counts)
     viewers = model.film_viewers(f)
     split = segment_split(model, viewers)
-    hidden = table_suppression(np.array([[r["count"]] for r in split], np.int64).reshape(-1, 1),
-                               min_cell_from_env() if min_cell is None else min_cell)[:, 0]
+    hidden = table_suppression(np.array([r["count"] for r in split], np.int64).reshape(-1, 1),
+                               min_cell_from_env() if min_cell is None else min_cell,
+                               last_is_row_sum=False)[:, 0]
     row.update({
         "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
         "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,

@@ -10,9 +10,11 @@ attributes).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,11 +83,20 @@ def _csv_options() -> pacsv.WriteOptions:
         return pacsv.WriteOptions()
 
 
+def export_context(model: Model, **params: Any) -> dict[str, Any]:
+    """What a Parquet export records about itself (its schema metadata, key ``recommender``):
+    the model version, when it was written, and the parameters that cut it."""
+    return {"model_version": model.version,
+            "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+            "parameters": {k: v for k, v in params.items() if v is not None}}
+
+
 def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa.Table],
-            bar: tqdm, text_csv: bool = False) -> int:
+            bar: tqdm, text_csv: bool = False, context: dict[str, Any] | None = None) -> int:
     """Write ``tables`` to ``path`` as CSV or Parquet (by its suffix), atomically; returns rows.
     ``bar`` (advanced by the producer of ``tables``) is closed when the writing ends. With
-    ``text_csv`` a CSV is written through ``table_csv`` (the renderer's text)."""
+    ``text_csv`` a CSV is written through ``table_csv`` (the renderer's text). A Parquet file
+    keeps ``context`` (``export_context``) as JSON in its schema metadata."""
     fmt = output_format(path)
     rows = 0
     if fmt == "csv" and text_csv:
@@ -97,7 +108,9 @@ def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa
         return rows
     with bar, atomic_file(path) as tmp:
         writer: pq.ParquetWriter | pacsv.CSVWriter = (
-            pq.ParquetWriter(tmp, schema) if fmt == "parquet"
+            pq.ParquetWriter(tmp, schema if context is None else schema.with_metadata(
+                {b"recommender": json.dumps(context, ensure_ascii=False).encode("utf-8")}))
+            if fmt == "parquet"
             else pacsv.CSVWriter(tmp, schema, write_options=_csv_options()))
         with writer:
             for t in tables:  # a CSV's text cells neutralised (csvsafe); Parquet's exact
@@ -225,7 +238,12 @@ def write_audiences(
             ], schema=schema)
             bar.update(len(films))
 
-    return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True)
+    cut = {name: v if isinstance(v, str) else list(v) for name, v in (filters or {}).items()}
+    context = export_context(model, kind="audiences", k=k, exclude_seen=exclude_seen,
+                             tier=tier, segment=segment, filters=cut or None,
+                             with_columns=list(with_names) or None, films=len(film_idx))
+    return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True,
+                   context=context)
 
 
 def tier_index(ranks: NDArray[np.int64], totals: NDArray[np.int64], tiers: Tiers
@@ -260,5 +278,7 @@ def write_recommendations(
             ], schema=schema)
             bar.update(len(users))
 
-    return _stream(out, schema, tables(), bar)
+    return _stream(out, schema, tables(), bar,
+                   context=export_context(model, kind="recommendations", k=k,
+                                          exclude_seen=exclude_seen, users=len(user_idx)))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import numpy as np
+import scipy.linalg
 from numpy.typing import NDArray
 
 MIN_CELL_ENV = "RECOMMENDER_MIN_CELL"
@@ -47,25 +48,43 @@ def merged_cells(counts: NDArray[np.int64], min_cell: int,
     return merge
 
 
-def table_suppression(counts: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
-    """Which cells of a groups x parts table to hide, when every column's total and every
-    row's total are published too (e.g. segments x tiers, whose rows add up to the overall
-    split): the non-empty cells under ``min_cell``, then, until no column or row holds
-    exactly one hidden cell, the smallest other non-empty cell of each such column or row
-    (lowest index on ties). A single hidden cell would be its total less the shown ones.
-    A line whose one non-empty cell is small stays its own total (there is nothing to hide
-    with it): such a cell says no more than the published total already does."""
+def table_suppression(counts: NDArray[np.int64], min_cell: int,
+                      last_is_row_sum: bool = True) -> NDArray[np.bool_]:
+    """Which cells of a groups x parts table to hide, when every column's total is published
+    too and (``last_is_row_sum``) the last column is each row's sum of the others (segments
+    x tiers, then the overall split). First the non-empty cells under ``min_cell``; then,
+    while the published numbers (the shown cells, zeros included, and those sums) still
+    determine some hidden cell exactly, one more cell of that cell's row or column, the
+    smallest first (an empty one before any other; lowest index on ties), so that no hidden
+    cell can be worked out by any combination of additions and subtractions. A hidden cell
+    is determined when every solution of the published equations gives it the same value:
+    its coordinate is zero in the null space of their matrix over the hidden cells. Bounds
+    from counts being non-negative are not considered."""
     n = np.asarray(counts, np.int64)
     hide = small_cells(n, min_cell) & (n > 0)
-    changed = True
-    while changed:
-        changed = False
-        for lines, view in ((n.T, hide.T), (n, hide)):  # columns, then rows
-            for i in range(lines.shape[0]):
-                if int(view[i].sum()) != 1:
-                    continue
-                others = np.flatnonzero(~view[i] & (lines[i] > 0))
-                if len(others):
-                    view[i, others[np.argmin(lines[i, others])]] = True
-                    changed = True
+    rows, cols = n.shape
+    while hide.any():
+        cells = np.flatnonzero(hide.ravel())
+        where = {int(c): i for i, c in enumerate(cells)}
+        eqs = [[where[r * cols + c] for r in range(rows) if hide[r, c]] for c in range(cols)]
+        if last_is_row_sum and cols > 1:  # sum of the parts less the last, per row
+            eqs += [[where[r * cols + c] for c in range(cols) if hide[r, c]]
+                    for r in range(rows)]
+        a = np.zeros((len(eqs), len(cells)))
+        for e, members in enumerate(eqs):
+            for m in members:
+                a[e, m] = -1.0 if last_is_row_sum and cols > 1 and e >= cols and \
+                    cells[m] % cols == cols - 1 else 1.0
+        free = scipy.linalg.null_space(a) if a.size else np.eye(len(cells))
+        fixed = np.flatnonzero(np.abs(free).max(axis=1, initial=0.0) < 1e-9)
+        options: list[tuple[int, int]] = []
+        for k in fixed.tolist():  # the first pinned cell that has a line left to hide in
+            r, c = divmod(int(cells[k]), cols)
+            line = [(r, j) for j in range(cols)] + [(i, c) for i in range(rows)]
+            options = [(int(n[i, j]), i * cols + j) for i, j in line if not hide[i, j]]
+            if options:
+                break
+        if not options:  # pinned only by published totals themselves
+            break
+        hide.ravel()[min(options)[1]] = True
     return hide

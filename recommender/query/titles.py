@@ -85,7 +85,8 @@ def normalise(text: str) -> str:
     """``text`` as search compares it: accents folded (and the letters of ``_LETTERS``
     spelt out: ø as o, æ as ae, ł as l...), case folded, ``&`` as ``and``, apostrophes
     dropped, any other run of punctuation or space one space."""
-    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS))
+    # after NFKD, so that a letter with an accent on top (ǿ, ǽ) is spelt out as well
+    folded = unicodedata.normalize("NFKD", text).translate(_LETTERS)
     folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
     folded = _APOSTROPHES.sub("", folded.replace("&", " and "))
     return _NOT_WORD.sub(" ", folded).strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import stat
 from collections.abc import Iterator
@@ -147,6 +148,13 @@ def test_exports_cut_by_ring_segment_and_filter(model: Model, tmp_path: Path) ->
                            filters={"region": [r.lower() for r in regions]}, with_=["region"])
     table = pq.read_table(out).to_pydict()
     assert rows == len(table["user_id"])
+    # the file carries its context: the model and the parameters that cut it
+    context = json.loads(pq.read_schema(out).metadata[b"recommender"])
+    assert context["model_version"] == model.version and context["exported"]
+    assert context["parameters"] == {
+        "kind": "audiences", "k": 1000, "exclude_seen": True, "tier": "broad",
+        "segment": label, "filters": {"region": [r.lower() for r in regions]},
+        "with_columns": ["region"], "films": len(films)}
     for f in films.tolist():
         order, _ = brute_audience(model, f)
         total = len(order)

@@ -356,3 +356,11 @@ def test_write_recommendations_equals_single_user(model: Model, tmp_path: Any, e
         if "title" in got:
             assert [got["title"][i] for i in sel] == [f"Film {f}" for f in single.film_idx]
     assert sorted(p.name for p in tmp_path.iterdir()) == [out.name]
+    if ext == "parquet":  # the file says where it came from
+        import json
+
+        import pyarrow.parquet as pq
+        context = json.loads(pq.read_schema(out).metadata[b"recommender"])
+        assert context["model_version"] == model.version
+        assert context["parameters"] == {"kind": "recommendations", "k": 6,
+                                         "exclude_seen": True, "users": 4}

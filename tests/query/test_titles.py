@@ -37,6 +37,7 @@ from recommender.query.titles import TitleIndex, normalise, ranked, title_names
     ("Æon Flux", "aeon flux"),
     ("Cœur", "coeur"),
     ("Þór", "thor"),
+    ("Sǿren Ǽsir", "soren aesir"),  # with an accent on top too
     ("__--!!", ""),
 ])
 def test_normalise(text: str, want: str) -> None:

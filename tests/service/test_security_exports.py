@@ -310,3 +310,6 @@ def test_key_settings_without_keys_refuse_to_start(setting: str, name: str) -> N
         Settings(**{name: setting})
     assert "refusing to start" in str(e.value) or "holds no key" in str(e.value)
     Settings(**{name: "crm:k1, k2"})  # keys, with or without an id, still start
+    with pytest.raises(ValueError) as e:  # the error never repeats the other keys
+        Settings(**{name: "crm:SECRETK1,ops:"})
+    assert "'ops'" in str(e.value) and "SECRETK1" not in str(e.value)
