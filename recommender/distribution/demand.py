@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.distribution.places import PlaceGroups, place_groups
+from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
 from recommender.distribution.screens import largest_remainder
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMA, CINEMAS_FILE, Cinemas
@@ -141,7 +141,9 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     seen_all = groups.per_place(np.asarray(viewers, np.int64))
     new, seen = new_all[:k], seen_all[:k]
     nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m)
-    merge = merged_cells(groups.users, m, always=groups.labels == OTHER)
+    # small places pooled, and more where another breakdown's total would undo the pooling
+    merge = nested_merge(model, groups, merged_cells(groups.users, m,
+                                                     always=groups.labels == OTHER), m)
     keep = np.flatnonzero(~merge)
     labels = groups.labels[keep].tolist()
     parts = [keep]

@@ -156,3 +156,58 @@ def cinema_candidates(model: Model, model_path: str | os.PathLike[str] | None = 
         src = Path(source)
         out.append((src if src.is_dir() else src.parent) / CINEMAS_FILE)
     return list(dict.fromkeys(out))
+
+
+_NESTED: dict[tuple[int, str, int, bytes], tuple[weakref.ref[Model], NDArray[np.bool_]]] = {}
+
+
+def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], min_cell: int
+                 ) -> NDArray[np.bool_]:
+    """``merge`` (the places of ``groups`` pooled into "other") grown so that another place
+    attribute's breakdown cannot undo it: a place all of whose users share one value of
+    another attribute (a city within its region, a cinema within its city) is nested in it,
+    and that value's total less its shown nested places would be the merged ones. Wherever
+    the merged places nested in one value hold some users but fewer than ``min_cell``, the
+    smallest other place nested there is merged too, until none does. It depends on the
+    model, the attribute and ``min_cell`` only, so it is kept while the model lives."""
+    merge = np.asarray(merge, bool)
+    key = (id(model), groups.by, int(min_cell), merge.tobytes())
+    with _LOCK:
+        hit = _NESTED.get(key)
+        if hit is not None and hit[0]() is model:
+            return hit[1].copy()
+    out = merge.copy()
+    k = len(groups.labels)
+    placed = groups.codes < k
+    parents = []  # per other place attribute: each place's one parent value, or -1
+    for attr in place_attributes(model):
+        if attr == groups.by:
+            continue
+        other = place_groups(model, attr)
+        n = len(other.labels)
+        lo = np.full(k, n, np.int64)
+        hi = np.full(k, -1, np.int64)
+        np.minimum.at(lo, groups.codes[placed], other.codes[placed])
+        np.maximum.at(hi, groups.codes[placed], other.codes[placed])
+        parents.append((np.where((lo == hi) & (lo < n), lo, -1), n))  # code n: no value
+    changed = True
+    while changed:  # a place merged for one attribute may leave another's total short
+        changed = False
+        for parent, n in parents:
+            nested = parent >= 0
+            while True:
+                pooled = np.bincount(parent[nested & out], weights=groups.users[nested & out],
+                                     minlength=n)
+                grown = False
+                for p in np.flatnonzero((pooled > 0) & (pooled < min_cell)).tolist():
+                    options = np.flatnonzero(nested & ~out & (parent == p))
+                    if len(options):
+                        out[options[np.argmin(groups.users[options])]] = True
+                        grown = changed = True
+                if not grown:
+                    break
+    with _LOCK:
+        for gone in [g for g, (ref, _) in _NESTED.items() if ref() is None]:
+            del _NESTED[gone]
+        _NESTED[key] = (weakref.ref(model), out)
+    return out.copy()

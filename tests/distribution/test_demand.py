@@ -241,3 +241,28 @@ def test_cold_start(model: Model) -> None:
         assert r["expected_new"] == pytest.approx(float(p[regions[order] == r["place"]].sum()),
                                                   abs=2e-3)
     assert sum(r["screens"] for r in body["places"]) == 6
+
+
+def test_merged_places_stay_merged_under_a_coarser_breakdown() -> None:
+    # cities nest in regions: North = N1 (60) + N2 (40) + Tiny (3); South = S1 (50) + S2 (45)
+    # + Small (4) + the rest. By city, Tiny and Small pool into "other" (7 users, and more
+    # until 10); by region, North less its shown cities must not give Tiny's 3 users
+    m = synthetic_model(n_users=400, n_films=20, seed=8)
+    city = np.repeat(["N1", "N2", "Tiny", "S1", "S2", "Small", "S3"],
+                     [60, 40, 3, 50, 45, 4, 198]).astype(str)
+    region = np.where(np.isin(city, ["N1", "N2", "Tiny"]), "North", "South").astype(str)
+    order = np.random.default_rng(1).permutation(400)
+    m.user_table.attributes["city"], m.user_table.attributes["region"] = city[order], \
+        region[order]
+    film = str(m.films.ids[3])
+    by_city = rows(demand_by_place(m, film, "city", min_cell=10))
+    by_region = rows(demand_by_place(m, film, "region", min_cell=10))
+    assert {"Tiny", "Small"}.isdisjoint(by_city) and "other" in by_city
+    for name, cities in (("North", ["N1", "N2", "Tiny"]), ("South", ["S1", "S2", "Small", "S3"])):
+        shown = [c for c in cities if c in by_city]
+        # what the two answers leave for the region's pooled cities: none, or not few
+        left = by_region[name]["users"] - sum(by_city[c]["users"] for c in shown)
+        assert left == 0 or left >= 10, (name, left)
+    # 7 pooled users are too few, so the smallest named city (S2, 45) joins first; North's
+    # pooled part (Tiny, 3) is still small, so its smallest other city (N2, 40) joins too
+    assert {"N2", "S2"}.isdisjoint(by_city) and by_city["other"]["users"] == 3 + 4 + 45 + 40
