@@ -33,6 +33,9 @@ from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
 
 MAX_ID_LENGTH = 256
+# unix seconds up to the year 5138: a larger value is milliseconds (or nano-) by mistake, and
+# an event that far ahead would never fall in a report's window
+MAX_TIMESTAMP = 10**11
 MAX_WEIGHT = 1e6  # the largest weight of one event (a bound that keeps fold-in finite)
 EVENTS_LOCK = 0x65766E74  # "evnt": one lock id for every writer of events
 READ_CHUNK = 50_000
@@ -129,6 +132,10 @@ def _check_id(i: int, eid: object, name: str, value: object) -> str:
     return value
 
 
+def _is_ms(ts: object) -> bool:
+    return isinstance(ts, int) and MAX_TIMESTAMP < ts <= 1000 * MAX_TIMESTAMP
+
+
 def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -> EventBatch:
     """Check a batch of events (dicts with ``event_id``, ``user_id``, ``film_id``,
     ``timestamp``, optional ``weight`` = 1); the first bad one raises
@@ -148,8 +155,10 @@ def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -
         out.user_id.append(_check_id(i, eid, "user_id", row.get("user_id")))
         out.film_id.append(_check_id(i, eid, "film_id", row.get("film_id")))
         ts = row.get("timestamp")
-        if not isinstance(ts, int) or isinstance(ts, bool) or not 0 <= ts < 2**53:
-            raise _bad(i, eid, f"timestamp must be whole unix seconds >= 0, got {ts!r}")
+        if not isinstance(ts, int) or isinstance(ts, bool) or not 0 <= ts <= MAX_TIMESTAMP:
+            raise _bad(i, eid, f"timestamp must be whole unix seconds in [0, {MAX_TIMESTAMP}]"
+                               f"{' (this looks like milliseconds)' if _is_ms(ts) else ''}, "
+                               f"got {ts!r}")
         out.timestamp.append(ts)
         w = row.get("weight", 1.0)
         if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) \

@@ -24,7 +24,6 @@ from recommender.cli.commands import (
     _int_at_least,
     _nonneg_int,
     _positive_int,
-    _print_json,
     _print_table,
 )
 from recommender.errors import InvalidParameterError
@@ -160,8 +159,10 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                                sent_waves=args.sent_waves)
     finally:
         store.close()
-    if args.json:  # the route has no response model: FastAPI's json.dumps, as here
-        _print_json(body)
+    if args.json:  # the HTTP body's bytes (FastAPI serialises the route's dict its own way)
+        from recommender.cli.answers import print_body
+
+        print_body(body)
         return 0
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
           f"= events for the film by the user within {args.window_days:g} days of the plan's "

@@ -115,7 +115,14 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
     offset such as ``Z`` or ``+01:00`` is honoured)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
+    if pa.types.is_timestamp(arr.type) and arr.type.unit != "s":
+        # ms / us / ns (pandas writes ns): floored to whole seconds, as decimal seconds are
+        # (a safe cast refused any value that is not a whole second)
+        per_second = {"ms": 10**3, "us": 10**6, "ns": 10**9}[arr.type.unit]
+        raw = pc.cast(arr, pa.int64())
+        arr = pa.array(np.floor_divide(raw.fill_null(0).to_numpy(), per_second),
+                       mask=raw.is_null().to_numpy(zero_copy_only=False))
+    elif pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
         arr = pc.cast(pc.cast(arr, pa.timestamp("s", tz=getattr(arr.type, "tz", None))),
                       pa.int64())
     elif pa.types.is_floating(arr.type):

@@ -77,14 +77,17 @@ def table_suppression(counts: NDArray[np.int64], min_cell: int,
                     cells[m] % cols == cols - 1 else 1.0
         free = scipy.linalg.null_space(a) if a.size else np.eye(len(cells))
         fixed = np.flatnonzero(np.abs(free).max(axis=1, initial=0.0) < 1e-9)
-        options: list[tuple[int, int]] = []
+        options: list[tuple[int, int, int]] = []
         for k in fixed.tolist():  # the first pinned cell that has a line left to hide in
             r, c = divmod(int(cells[k]), cols)
             line = [(r, j) for j in range(cols)] + [(i, c) for i in range(rows)]
-            options = [(int(n[i, j]), i * cols + j) for i, j in line if not hide[i, j]]
+            # the row-sum column's cells first (the parts' splits are what a reader wants:
+            # the sum is theirs), then the smallest count
+            options = [(int(not (last_is_row_sum and j == cols - 1)), int(n[i, j]),
+                        i * cols + j) for i, j in line if not hide[i, j]]
             if options:
                 break
         if not options:  # pinned only by published totals themselves
             break
-        hide.ravel()[min(options)[1]] = True
+        hide.ravel()[min(options)[2]] = True
     return hide

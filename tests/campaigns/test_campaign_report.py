@@ -59,6 +59,16 @@ def test_newcombe_and_katz_from_their_definitions() -> None:
         math.isclose(khi, 1.5 * math.exp(Z95 * se) - 1)
     est, klo, khi = katz(4, 50, 0, 5)  # no control conversion: no estimate, finite interval
     assert est is None and math.isfinite(klo) and math.isfinite(khi) and klo < khi
+    # everyone converted in both groups: a cell of the 2x2 table is 0 (non-converted), so
+    # 0.5 goes to every cell too; without it the interval was the bare point [0, 0]
+    est, klo, khi = katz(2, 2, 3, 3)
+    rr = (2.5 / 3) / (3.5 / 4)
+    se = math.sqrt(1 / 2.5 - 1 / 3 + 1 / 3.5 - 1 / 4)
+    assert est is not None and math.isclose(est, rr - 1) and klo < est < khi
+    assert math.isclose(klo, rr * math.exp(-Z95 * se) - 1)
+    # no target conversion: the estimate comes from the same corrected table, inside it
+    est, klo, khi = katz(0, 335, 2, 2)
+    assert est is not None and klo <= est <= khi
 
 
 def test_small_groups_get_wide_intervals_never_a_bare_point() -> None:

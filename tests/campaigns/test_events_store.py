@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
@@ -58,7 +59,8 @@ def test_a_malformed_event_rejects_its_batch(store_target: str) -> None:
     with pytest.raises(InvalidParameterError, match=r"events\[3\] \(event_id 'e3'\): weight"):
         record_events(store, check_events(bad))
     assert count_events(store) == 0
-    for field, value in (("timestamp", -1), ("timestamp", 1.5), ("user_id", ""),
+    for field, value in (("timestamp", -1), ("timestamp", 1.5), ("timestamp", 1_700_000_000_000),
+                         ("user_id", ""),
                          ("film_id", None), ("weight", float("nan"))):
         broken = rows(2)
         broken[1] = {**broken[1], field: value}
@@ -105,6 +107,24 @@ def test_event_files_csv_and_parquet(tmp_path: Path) -> None:
     (tmp_path / "w.csv").write_text("user_id,film_id,timestamp,weight\nu,f,1,1\nu,f,1,-2\n")
     with pytest.raises(DataError, match="line 3.*weight"):
         read_event_file(tmp_path / "w.csv")
+    # pandas writes timestamp[ns]: fractions of a second are floored, as decimal seconds are
+    # (a safe cast refused them), nulls still named by row
+    ns = pa.array([1_700_000_000_250_000_000, 1_700_000_001_999_999_999, -1], pa.int64())
+    pq.write_table(pa.table({"user_id": ["a", "b", "c"], "film_id": ["f"] * 3,
+                             "timestamp": pc.cast(ns, pa.timestamp("ns"))}),
+                   tmp_path / "ns.parquet")
+    with pytest.raises(DataError, match="before 1970"):  # the last one is 1969-12-31
+        read_event_file(tmp_path / "ns.parquet")
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f"] * 2,
+                             "timestamp": pc.cast(pa.array([1_700_000_000_250,
+                                                            1_700_000_001_999]),
+                                                  pa.timestamp("ms"))}),
+                   tmp_path / "ms.parquet")
+    assert read_event_file(tmp_path / "ms.parquet").timestamp == [1_700_000_000, 1_700_000_001]
+    # milliseconds as plain numbers: past the year 5138, refused with the likely cause
+    (tmp_path / "msnum.csv").write_text("user_id,film_id,timestamp\nu,f,1700000000000\n")
+    with pytest.raises(DataError, match="line 2.*milliseconds"):
+        read_event_file(tmp_path / "msnum.csv")
 
 
 def test_cli_import_twice_stores_once(tmp_path: Path, capsys: pytest.CaptureFixture[str],
