@@ -296,3 +296,26 @@ def test_screens_fit_a_tablet_and_a_laptop(browser: Any, served_demo: Any,
             assert overflow <= 0, f"{hash_} scrolls sideways by {overflow}px at {width}px"
     finally:
         context.close()
+
+
+def test_a_slow_page_left_behind_does_not_take_the_screen_back(
+        watched: Any, served_demo: Any, example_film: dict[str, Any]) -> None:
+    # the film page's answers come 1.5 s late; the user goes to Overview at once: when they
+    # arrive, Overview stays, and the address stays #/overview (no rewrite from the old page)
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.add_init_script("""
+      const real = window.fetch;
+      window.fetch = async (url, init) => {
+        if (String(url).includes("/films/")) await new Promise((r) => setTimeout(r, 1500));
+        return real(url, init);
+      };""")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_timeout(200)
+    page.evaluate("location.hash = '#/overview'")
+    page.wait_for_selector("text=Served model")
+    page.wait_for_timeout(2500)  # the film's answers have all come back by now
+    assert "Served model" in page.inner_text("main")
+    assert example_film["title"] not in page.inner_text("h1")
+    assert page.url.endswith("#/overview")
+    watched.assert_clean()

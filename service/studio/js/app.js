@@ -23,7 +23,12 @@ function parse() {
 }
 
 async function route() {
-  const view = document.getElementById("view");
+  // each route renders into a page of its own: a view still loading when the user moves on
+  // keeps writing into a page no longer shown (its late answers cannot cover the new one),
+  // and `page.isConnected` tells it so (no history rewrite from a page no longer shown)
+  const holder = document.getElementById("view");
+  const view = h("div", { class: "page" });
+  holder.replaceChildren(view);
   const { name, rest, params } = parse();
   document.title = "Audience Studio";
   for (const a of document.querySelectorAll("nav a")) {
@@ -53,15 +58,29 @@ function keyDialog() {
     dialog.showModal();
   });
   dialog.addEventListener("close", () => {
+    // re-render only when the key changed (Escape or cancel keeps the page and its unsaved
+    // work, and does not reopen the dialog through a page that needs the key)
+    const before = apiKey();
     if (dialog.returnValue === "save") setApiKey(input.value.trim());
     if (dialog.returnValue === "clear") setApiKey("");
-    route();
+    dialog.returnValue = "";
+    if (apiKey() !== before) route();
   });
   window.addEventListener("studio:key-needed", () => {
     if (!dialog.open) { input.value = ""; dialog.showModal(); }
   });
 }
 
+function skipLink() {
+  // "Skip to content" moves the focus to the page without touching the URL fragment (the
+  // router owns it: #view would be a page named "view")
+  document.querySelector("a.skip").addEventListener("click", (e) => {
+    e.preventDefault();
+    document.getElementById("view").focus();
+  });
+}
+
 window.addEventListener("hashchange", route);
 keyDialog();
+skipLink();
 route();

@@ -12,7 +12,35 @@ const USER_COLUMNS = [
   { key: "segment", label: "Segment", num: true },
 ];
 
+/** The cells of one CSV line (quotes and doubled quotes as in RFC 4180). */
+function csvCells(line) {
+  const out = [];
+  let cell = "", quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") { out.push(cell); cell = ""; }
+    else cell += c;
+  }
+  out.push(cell);
+  return out;
+}
+
+/** User ids from pasted text or a file: a CSV whose header has a user_id column (an
+    audience export, say) gives that column; otherwise ids one per line, or separated by
+    commas, semicolons or tabs, a first "user_id" line skipped. */
 export function parseIds(text) {
+  const lines = text.split(/\r?\n/).filter((l) => l.trim());
+  const header = lines.length ? csvCells(lines[0]).map((c) => c.trim().toLowerCase()) : [];
+  const col = header.length > 1 ? header.findIndex((c) => /^user_?id$/.test(c)) : -1;
+  if (col >= 0) {
+    return lines.slice(1).map((l) => csvCells(l)[col]).filter((v) => v !== undefined && v !== "")
+      .map((v) => v.replace(/^'(?=[=+\-@\t\r])/, ""));  // the CSV-safety prefix of exports
+  }
   const ids = text.split(/[\r\n,;\t]+/).map((s) => s.trim()).filter(Boolean);
   return ids.length && /^user_?id$/i.test(ids[0]) ? ids.slice(1) : ids;
 }

@@ -55,7 +55,8 @@ function reportView(report) {
     { key: "absolute_uplift", label: "Absolute uplift [95%]", format: interval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
       format: (v) => (!v || v.estimate === undefined ? "–" : `${num(v.estimate, 1)} [${num(v.low, 1)}, ${num(v.high, 1)}]`) },
-    { key: "predicted_target_conversions", label: "Predicted target conversions", num: true, format: (v) => num(v, 1) },
+    { key: "predicted_target_conversions", label: `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
+      num: true, format: (v) => num(v, 1) },
   ];
   return section("Report",
     h("p", { class: "note" }, `${int(report.events_read)} events read; a conversion is an event for the film by the `,

@@ -11,10 +11,13 @@ export function distributionSection(id, params) {
   const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: 100000,
     value: params.get("screens") || "", placeholder: "none" });
   const out = h("div", { "aria-live": "polite" });
+  let seq = 0;
   async function load() {
+    const mine = ++seq;  // only the latest choice paints (a slow earlier answer is dropped)
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
       const body = await getJson(`${filmPath(id)}/distribution${query({ by: by.value, screens: screens.value })}`);
+      if (mine !== seq) return;
       const rows = body.places;
       const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
       out.replaceChildren(
@@ -36,7 +39,7 @@ export function distributionSection(id, params) {
           { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
         ], rows));
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      if (mine === seq) out.replaceChildren(errorBox(e));
     }
   }
   by.addEventListener("change", load);

@@ -60,7 +60,7 @@ function splits(summary) {
 
 function similar(body) {
   return section("Comparable films", h("ol", {}, body.films.map((f) =>
-    h("li", {}, linkToFilm(f), f.year ? ` (${f.year})` : "", ` · similarity ${num(f.score)}`))));
+    h("li", {}, linkToFilm(f), f.year ? ` (${f.year})` : "", ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
 }
 
 function audienceTable(id, summary, segments, params) {
@@ -83,12 +83,15 @@ function audienceTable(id, summary, segments, params) {
   const apiParams = (k, offset) => ({ k, offset, tier: state.tier, segment: state.segment,
     filter: state.filter ? [state.filter] : [] });
 
+  let seq = 0;
   async function load() {
+    const mine = ++seq;  // only the latest load paints (a slow earlier answer is dropped)
     const hash = `#/film/${encodeURIComponent(id)}${query({ ...state, offset: state.offset || "" })}`;
-    history.replaceState(null, "", hash);
+    if (out.isConnected) history.replaceState(null, "", hash);  // not from a page left behind
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
       const body = await getJson(`${filmPath(id)}/audience${query(apiParams(PAGE, state.offset))}`);
+      if (mine !== seq) return;
       const n = body.users.length;
       const ring = state.tier ? summary.tiers.find((t) => t.tier === state.tier) : null;
       const csvName = `audience_${id.replace(/[^A-Za-z0-9._-]+/g, "_")}`;
@@ -98,7 +101,7 @@ function audienceTable(id, summary, segments, params) {
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },
           { key: "user_id", label: "User" },
-          { key: "score", label: "Score", num: true, format: (v) => num(v, 4) },
+          { key: "score", label: "Score (model affinity, not a probability)", num: true, format: (v) => num(v, 4) },
           { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
           { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },
           { key: "segment", label: "Segment", format: (v) => (v === null ? "–" : labels.get(String(v)) || v) },
@@ -110,14 +113,14 @@ function audienceTable(id, summary, segments, params) {
             onclick: () => { state.offset += PAGE; load(); } }, "Next"),
           h("button", { type: "button", class: "ghost", id: "csv-shown",
             onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(PAGE, state.offset))}`,
-              `${csvName}.csv`) }, "Download this page (CSV)"),
+              `${csvName}.csv`).catch((e) => out.append(errorBox(e))) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
             onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.min(MAX_ROWS, Math.max(1, body.total)), 0))}`,
-              `${csvName}${state.tier ? `_${state.tier}` : ""}.csv`) },
-          ring ? `Download the whole ${ring.tier} ring (CSV)`
-            : body.total > MAX_ROWS ? `Download the first ${int(MAX_ROWS)} (CSV)` : "Download the whole list (CSV)")));
+              `${csvName}${state.tier ? `_${state.tier}` : ""}.csv`).catch((e) => out.append(errorBox(e))) },
+          body.total > MAX_ROWS ? `Download the first ${int(MAX_ROWS)} (CSV)`
+            : ring ? `Download the whole ${ring.tier} ring (CSV)` : "Download the whole list (CSV)")));
     } catch (e) {
-      out.replaceChildren(errorBox(e));
+      if (mine === seq) out.replaceChildren(errorBox(e));
     }
   }
   for (const [sel, key] of [[tierSel, "tier"], [segSel, "segment"], [filterSel, "filter"]]) {

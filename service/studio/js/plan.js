@@ -26,12 +26,13 @@ export function planSummary(planId, summary) {
       { key: "contacts", label: "Contacts", num: true, format: int },
       { key: "control", label: "Control", num: true, format: int },
       { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, format: (v) => num(v, 1) },
-      { key: "dual_price", label: "Value of one more selected user", num: true, format: (v) => num(v, 4) },
+      { key: "dual_price", label: "Value of one more selected user (value units)", num: true, format: (v) => num(v, 4) },
       { key: "budget_exceeds_eligible", label: "Note",
         format: (v) => (v ? "budget and its control group above the eligible users: planned in full" : "") },
     ], summary.films || []),
     h("button", { type: "button", class: "ghost", id: "plan-download",
-      onclick: () => download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`) },
+      onclick: (e) => download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`)
+        .catch((err) => e.target.after(errorBox(err))) },
     "Download the plan (CSV)"),
   ];
 }

@@ -11,11 +11,13 @@ export function search(view, params) {
   const genre = h("input", { id: "genre", type: "text", value: params.get("genre") || "",
     placeholder: "any genre" });
   const results = h("div", { id: "results", "aria-live": "polite" });
-  let offset = Number(params.get("offset") || 0);
+  const asked = Number.parseInt(params.get("offset") || "0", 10);
+  let offset = Number.isFinite(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored
   let timer = null;
   let seq = 0;
 
   async function run() {
+    if (!view.isConnected) { clearTimeout(timer); return; }  // the user has moved on
     const mine = ++seq;
     const state = { q: q.value.trim(), genre: genre.value.trim(), offset: offset || "" };
     history.replaceState(null, "", `#/search${query(state)}`);
@@ -61,15 +63,18 @@ export function search(view, params) {
     film to `onPick`. The slate planner and the new-film builder both pick films this way. */
 export function filmPicker(find, found, onPick) {
   let timer = null;
+  let seq = 0;
   find.addEventListener("input", () => {
     clearTimeout(timer);
+    const mine = ++seq;  // only the answer to what is typed now is shown
+    if (!find.value.trim()) { found.replaceChildren(); return; }
     timer = setTimeout(async () => {
-      if (!find.value.trim()) { found.replaceChildren(); return; }
       try {
         const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
+        if (mine !== seq) return;
         found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
           class: "ghost", onclick: () => onPick(f) }, `Add ${f.title}${f.year ? ` (${f.year})` : ""}`))));
-      } catch (e) { found.replaceChildren(h("li", {}, errorBox(e))); }
+      } catch (e) { if (mine === seq) found.replaceChildren(h("li", {}, errorBox(e))); }
     }, 200);
   });
 }
