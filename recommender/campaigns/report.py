@@ -8,11 +8,11 @@ conversions and rates (each with a 95% Wilson score interval), the absolute upli
 Statistics in Medicine 1998: built from the two Wilson intervals), the relative uplift
 ``rate_target / rate_control - 1`` with a Katz log interval (0.5 added to every cell of the 2x2
 table when a cell is 0: no conversion, or every member converted; the estimate then comes from
-the same corrected table, so it lies inside its interval), incremental conversions ``targets x absolute uplift`` (interval
-scaled the same way), and predicted against observed conversions (the sum of the plan's ``p``,
-the probability of watching within the calibration horizon without a contact, stretched to the
-report's window by ``calibration.scale``: ``1 - (1 - p) ** k``, k the horizon factor of the
-window).
+the same corrected table, so it lies inside its interval), incremental conversions
+``targets x absolute uplift`` (interval scaled the same way), and predicted against observed
+conversions (the sum of the plan's ``p``, the probability of watching within the calibration
+horizon without a contact, stretched to the report's window by ``calibration.scale``:
+``1 - (1 - p) ** k``, k the horizon factor of the window).
 
 Only the waves that were sent count: ``sent_waves`` (waves 1..N; default: the ``sent_waves``
 of the latest next wave planned after this plan, else every wave of the plan); the rows of
