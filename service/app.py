@@ -20,6 +20,7 @@ from service.deps import reject_unknown_query
 from service.fastpath import FastPath
 from service.limits import Limits
 from service.metrics import Metrics, MetricsMiddleware
+from service.raw_ids import RawFilmIds
 from service.routes import admin, audiences, docs, films, studio, system, users
 from service.routes import campaigns as campaign_routes
 from service.routes import distribution as distribution_routes
@@ -82,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                if getattr(r, "endpoint", None) is users.recommendations)
         app.add_middleware(FastPath, service=service, audience=audience,
                            recommendations=recommendations)
+    # an id ending like a film route's suffix, its slash encoded (service/raw_ids.py): sorted
+    # out before the fast path and the router, which both see the decoded path
+    app.add_middleware(RawFilmIds)
     # read keys (service/auth.py) are checked before the fast path and before routing
     read_keys, write_keys = read_ring(settings.read_keys), write_ring(settings.write_keys)
     if read_keys or write_keys:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from recommender.errors import InvalidParameterError
@@ -21,6 +21,7 @@ from service.access_log import page_rows, pseudonym_key, record_export
 from service.bodies import audience_csv_text, render_page, ring_page
 from service.body_cache import audience_body, audience_page
 from service.deps import EngineDep, ServiceDep, SettingsDep
+from service.raw_ids import DETAIL_PATH, SCOPE_KEY
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import (
     MAX_OFFSET,
@@ -181,3 +182,13 @@ def similar(film_id: str, engine: EngineDep, k: K = 10) -> dict[str, Any]:
             summary="A catalog entry and its audience statistics")
 def film(film_id: str, engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
     return engine.film_details(film_id, min_cell=settings.min_cell)
+
+
+@router.get(DETAIL_PATH, response_model=FilmDetail, include_in_schema=False)
+def film_by_raw_id(request: Request, engine: EngineDep, settings: SettingsDep
+                   ) -> dict[str, Any]:
+    """``film`` for an id that ends like a film route's suffix (``service/raw_ids.py``)."""
+    film_id = request.scope.get(SCOPE_KEY)
+    if not isinstance(film_id, str):
+        raise HTTPException(404, "Not Found")
+    return film(film_id, engine, settings)

@@ -71,8 +71,9 @@ def api_routes() -> list[tuple[str, str, APIRoute]]:
     out = []
     for ctx in iter_route_contexts(app.routes):
         route = ctx.original_route
-        if not isinstance(route, APIRoute):
-            continue  # /docs, /redoc, /openapi.json: FastAPI's own pages, not the API
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue  # /docs, /redoc, /openapi.json: FastAPI's own pages, not the API; a
+            # private path (service/raw_ids.py) is reached only through a public one
         path = ctx.path_format or route.path_format
         names = re.findall(r"{(\w+)}", path)
         missing = [n for n in names if n not in PATH_VALUES]
