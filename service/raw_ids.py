@@ -1,12 +1,12 @@
-"""Film ids that end like a sub-resource of a film (``heat/similar``), asked for with the slash
-encoded: ``GET /films/heat%2Fsimilar`` is that film's detail, not film ``heat``'s similar films.
+"""Film ids that end like a film route's suffix, read from the raw path before routing.
 
-The server decodes ``%2F`` before routing, so the path alone cannot tell the two apart; the raw
-path can. This pure ASGI layer sits outside the fast path and the router: a GET whose raw path
-is ``/films/<one segment holding an encoded slash>``, decoding to an id that ends in a film
-route's suffix, goes to the film detail route under a private path (``DETAIL_PATH``) with the id
-in the scope. Everything else passes untouched (an id sent with literal slashes is read as the
-routes read it, as before).
+``GET /films/heat%2Fsimilar`` (a film whose id is ``heat/similar``, its slash encoded) is that
+film's detail, not film ``heat``'s similar films. The server decodes ``%2F`` before routing,
+so the path alone cannot tell the two apart; the raw path can. This pure ASGI layer sits
+outside the fast path and the router: a GET whose raw path is ``/films/<one segment holding
+an encoded slash>``, decoding to an id that ends in a film route's suffix, goes to the film
+detail route under a private path (``DETAIL_PATH``) with the id in the scope. Everything else
+passes untouched (an id sent with literal slashes is read as the routes read it, as before).
 """
 
 from __future__ import annotations

@@ -31,11 +31,12 @@ from sqlalchemy.engine import Connection
 
 from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
+from recommender.io import convert
 
 MAX_ID_LENGTH = 256
-# unix seconds up to the year 5138: a larger value is milliseconds (or nano-) by mistake, and
-# an event that far ahead would never fall in a report's window
-MAX_TIMESTAMP = 10**11
+# unix seconds up to the year 5138 (as for training logs): a larger value is milliseconds by
+# mistake, and an event that far ahead would never fall in a report's window
+MAX_TIMESTAMP = convert.MAX_TIMESTAMP
 MAX_WEIGHT = 1e6  # the largest weight of one event (a bound that keeps fold-in finite)
 EVENTS_LOCK = 0x65766E74  # "evnt": one lock id for every writer of events
 READ_CHUNK = 50_000

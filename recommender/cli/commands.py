@@ -93,7 +93,25 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
             raise DataError(args.config, f"expected a JSON object of training options ({e})"
                             ) from None
-        base = loaded.get("params", loaded) if isinstance(loaded, dict) else {}
+        found = loaded.get("params", loaded) if isinstance(loaded, dict) else None
+        from recommender.errors import DataError
+        from recommender.model.config import TrainConfig as Config
+
+        if not isinstance(found, dict):
+            got = type(found if isinstance(loaded, dict) else loaded).__name__
+            raise DataError(args.config, f"expected a JSON object of training options, got {got}")
+        base = found
+        known = set(Config.__dataclass_fields__)
+        unknown = sorted(set(base) - known)
+        if unknown:  # a misspelt option would be ignored silently
+            raise DataError(args.config, f"unknown training option {unknown[0]!r}; the options "
+                                         f"are: {', '.join(sorted(known))}")
+        try:
+            if "tiers" in base:
+                base["tiers"] = [(str(n), float(p)) for n, p in base["tiers"]]
+        except (TypeError, ValueError):
+            raise DataError(args.config, "tiers must be a list of [name, percent] pairs, got "
+                                         f"{base['tiers']!r}") from None
     given = set(base)  # what --config sets is fixed: tuning leaves it as it is
     for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
                  "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
@@ -128,6 +146,12 @@ def cmd_train(args: argparse.Namespace) -> int:
                                     "only (Spark fits ALS)")
     from recommender.io.places import CINEMAS_FILE, cinemas_beside
 
+    # what would fail after the training run fails before it: the --out folder, the store
+    artifact.check_destination(args.out)
+    if getattr(args, "events", None):
+        from recommender.cli.events import _store
+
+        _store(argparse.Namespace(store=args.events), create=False).close()  # never created
     if engine == "spark":
         from recommender.spark.training import train_spark
 

@@ -85,9 +85,13 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     finite = np.isfinite(values)
     if not finite.all():
         row = int(np.flatnonzero(~finite)[0])
-        raise problem(path, loc, row, f"{name} {values[row]!r} is not a finite number; "
+        raise problem(path, loc, row, f"{name} {float(values[row])} is not a finite number; "
                       "expected a number")
     return values
+
+
+# unix seconds up to the year 5138: past it, a log's timestamps are milliseconds (or finer)
+MAX_TIMESTAMP = 10**11
 
 
 def _ts_int(arr: pa.Array) -> pa.Array:
@@ -102,11 +106,25 @@ def _ts_float(arr: pa.Array) -> pa.Array:
 
 
 def _ts_iso_naive(arr: pa.Array) -> pa.Array:
-    return pc.cast(pc.cast(arr, pa.timestamp("s")), pa.int64())
+    # parsed at microseconds, then floored: 2020-01-31T12:00:00.500 is a valid time (what
+    # JavaScript's toISOString and pandas write), and fractions are floored as decimal
+    # seconds are (microseconds reach years far past any log; nanoseconds stop at 2262)
+    return _floor_to_seconds(pc.cast(arr, pa.timestamp("us")))
 
 
 def _ts_iso_zoned(arr: pa.Array) -> pa.Array:
-    return pc.cast(pc.cast(arr, pa.timestamp("s", tz="UTC")), pa.int64())
+    return _floor_to_seconds(pc.cast(arr, pa.timestamp("us", tz="UTC")))
+
+
+def _floor_to_seconds(arr: pa.Array) -> pa.Array:
+    """Timestamps of any unit as int64 unix seconds, fractions floored, nulls kept."""
+    unit = getattr(arr.type, "unit", "s")
+    raw = pc.cast(arr, pa.int64())
+    if unit == "s":
+        return raw
+    per_second = {"ms": 10**3, "us": 10**6, "ns": 10**9}[unit]
+    return pa.array(np.floor_divide(raw.fill_null(0).to_numpy(), per_second),
+                    mask=raw.is_null().to_numpy(zero_copy_only=False))
 
 
 def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
@@ -115,18 +133,26 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
     offset such as ``Z`` or ``+01:00`` is honoured)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_timestamp(arr.type) and arr.type.unit != "s":
+    if pa.types.is_timestamp(arr.type):
         # ms / us / ns (pandas writes ns): floored to whole seconds, as decimal seconds are
         # (a safe cast refused any value that is not a whole second)
-        per_second = {"ms": 10**3, "us": 10**6, "ns": 10**9}[arr.type.unit]
-        raw = pc.cast(arr, pa.int64())
-        arr = pa.array(np.floor_divide(raw.fill_null(0).to_numpy(), per_second),
-                       mask=raw.is_null().to_numpy(zero_copy_only=False))
-    elif pa.types.is_timestamp(arr.type) or pa.types.is_date(arr.type):
-        arr = pc.cast(pc.cast(arr, pa.timestamp("s", tz=getattr(arr.type, "tz", None))),
-                      pa.int64())
+        arr = _floor_to_seconds(arr)
+    elif pa.types.is_date(arr.type):
+        arr = pc.cast(pc.cast(arr, pa.timestamp("s")), pa.int64())
     elif pa.types.is_floating(arr.type):
+        values = arr.to_numpy(zero_copy_only=False)
+        bad = ~np.isfinite(values) & ~pc.is_null(arr).to_numpy(zero_copy_only=False)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise problem(path, loc, row, f"timestamp {float(values[row])} is not a finite "
+                          "number; expected unix seconds")
         arr = pc.cast(pc.floor(arr), pa.int64())
+    elif pa.types.is_unsigned_integer(arr.type):
+        big = pc.greater(arr, pa.scalar(MAX_TIMESTAMP, arr.type)).to_numpy(zero_copy_only=False)
+        if bool(np.any(big)):  # past int64: it would wrap to a negative number
+            row = int(np.flatnonzero(big)[0])
+            raise problem(path, loc, row, f"timestamp {arr[row].as_py()} is past the year "
+                          "5138; expected unix seconds")
     elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         parsers = (_ts_int, _ts_float, _ts_iso_naive, _ts_iso_zoned)
         firsts = []
@@ -148,7 +174,13 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     if arr.null_count:
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
-    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+    out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
+    late = out > MAX_TIMESTAMP
+    if late.any():  # milliseconds by mistake: every horizon would come out 1000x too long
+        row = int(np.flatnonzero(late)[0])
+        raise problem(path, loc, row, f"timestamp {int(out[row])} is past the year 5138: "
+                      "expected unix seconds (milliseconds? divide by 1000)")
+    return out
 
 
 def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
@@ -269,6 +301,10 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
     films = interaction_ids(path, columns[FILM_ID], FILM_ID, loc)
     rating = float_column(path, columns[RATING], RATING, loc) if RATING in columns else None
     weight = float_column(path, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns else None
+    if weight is not None and (weight < 0).any():  # log weighting and ALS need >= 0
+        row = int(np.flatnonzero(weight < 0)[0])
+        raise problem(path, loc, row, f"weight {float(weight[row]):g} is negative; expected "
+                      "a number >= 0 (views, minutes...)")
     ts = timestamp_column(path, columns[TIMESTAMP], loc) if TIMESTAMP in columns else None
     return Interactions.from_columns(users, films, rating=rating, weight=weight, timestamp=ts,
                                      source=str(path))

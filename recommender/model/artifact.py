@@ -143,6 +143,12 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
     return dest
 
 
+def check_destination(path: str | os.PathLike[str]) -> Path:
+    """``ArtifactError`` now when ``save`` would refuse ``path`` (a file, or a non-empty
+    folder that is not a model): a command checks it before hours of training."""
+    return _writable(path)
+
+
 def _writable(path: str | os.PathLike[str]) -> Path:
     dest = Path(path)
     if dest.exists() and not dest.is_dir():

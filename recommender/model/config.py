@@ -81,6 +81,7 @@ class TrainConfig:
         if not (math.isfinite(self.ease_lambda) and self.ease_lambda > 0):
             raise InvalidParameterError(f"ease_lambda (--ease-lambda) must be a finite number "
                                         f"> 0, got {self.ease_lambda}")
+        self._check_types()
         check_scheme(self.weighting)
         _in_range("factors", self.factors, 1, 4096)
         _in_range("iterations", self.iterations, 1, 1000)
@@ -91,6 +92,8 @@ class TrainConfig:
             raise InvalidParameterError(f"regularization must be >= 0, got {self.regularization}")
         if self.alpha <= 0:
             raise InvalidParameterError(f"alpha must be > 0, got {self.alpha}")
+        if self.learning_rate <= 0:
+            raise InvalidParameterError(f"learning_rate must be > 0, got {self.learning_rate}")
         if not 0 <= self.holdout < 0.9:
             raise InvalidParameterError(f"holdout must be in [0, 0.9), got {self.holdout}")
         check_tiers(self.tiers)
@@ -98,6 +101,23 @@ class TrainConfig:
         if unknown:
             raise InvalidParameterError(f"fixed names unknown parameters: {', '.join(unknown)}")
         return self
+
+    def _check_types(self) -> None:
+        """Each simple option of its declared type, numbers finite (a JSON ``--config`` can
+        hold a string, 8.7 factors or NaN; each once crashed deep in the fit)."""
+        for f in fields(self):
+            value, kind = getattr(self, f.name), str(f.type)
+            if kind.endswith("| None") and value is None:
+                continue
+            kind = kind.removesuffix(" | None")
+            number = isinstance(value, int | float) and not isinstance(value, bool)
+            ok = {"int": isinstance(value, int) and not isinstance(value, bool),
+                  "float": number and math.isfinite(value),
+                  "str": isinstance(value, str), "bool": isinstance(value, bool)}.get(kind, True)
+            if not ok:
+                want = {"int": "a whole number", "float": "a finite number",
+                        "str": "text", "bool": "true or false"}[kind]
+                raise InvalidParameterError(f"{f.name} must be {want}, got {value!r}")
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -102,8 +102,11 @@ def _read_events(spark: SparkSession, path: str) -> tuple[DataFrame, bool, bool]
     try:
         if name.endswith(_CSV_SUFFIXES):
             sep = "\t" if ".tsv" in name else ","
+            # a quote inside a quoted field is doubled (RFC 4180, as the local reader and
+            # every CSV writer here have it), not escaped with a backslash (Spark's default)
             raw = (spark.read.option("header", True).option("sep", sep)
                    .option("inferSchema", False).option("mode", "FAILFAST")
+                   .option("quote", '"').option("escape", '"')
                    .option("encoding", "UTF-8").csv(path))
         else:
             raw = spark.read.parquet(path)

@@ -36,7 +36,10 @@ def _events_file(tmp_path: Path, fmt: str) -> Path:
     rng = np.random.default_rng(5)
     n = 400
     users = np.array([f"{i:04d}" for i in rng.integers(0, 30, n)])
+    # ids a CSV writer quotes: a comma, a doubled quote (RFC 4180), a backslash, unicode
+    users[:4] = ["a,b", 'u"1', "c\\d", "é ü"]
     films = np.array([f"00{i:05d}" for i in rng.integers(0, 20, n)])
+    films[4:6] = ['say "hi"', "tt/0042 é"]
     table = pa.table({
         "user_id": users, "film_id": films,
         "rating": rng.integers(1, 6, n).astype(np.float64),

@@ -1,0 +1,68 @@
+"""Training options that are not numbers, not finite or not options at all: each is refused
+with exit 2 naming it, before any work (each once crashed deep in the fit or was ignored)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+
+from recommender.errors import InvalidParameterError
+from recommender.model.config import TrainConfig
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    ({"factors": "64"}, "factors must be a whole number"),
+    ({"factors": 8.7}, "factors must be a whole number"),
+    ({"regularization": float("nan")}, "regularization must be a finite number"),
+    ({"alpha": float("inf")}, "alpha must be a finite number"),
+    ({"tune": "yes"}, "tune must be true or false"),
+    ({"learning_rate": -1.0}, "learning_rate must be > 0"),
+])
+def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
+                                                    words: str) -> None:
+    with pytest.raises(InvalidParameterError, match=words):
+        TrainConfig(**options).validate()  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("body", "words"), [
+    ([1, 2], "expected a JSON object of training options, got list"),
+    ({"factor": 8}, "unknown training option 'factor'"),
+    ({"tiers": [["core", "x"]]}, "tiers must be a list of [name, percent] pairs"),
+    ({"factors": "64"}, "factors must be a whole number"),
+])
+def test_a_bad_config_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             body: object, words: str) -> None:
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(body))
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--config", config)
+    assert code == 2 and words in err and "Traceback" not in err
+    assert not (tmp_path / "m").exists()
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--regularization", "nan")
+    assert code == 2 and "regularization must be a finite number" in err
+
+
+def test_what_would_fail_after_training_fails_before_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import recommender.model.training as training
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained before checking")
+
+    monkeypatch.setattr(training, "train", no_training)
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("mine")
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out", notes)
+    assert code == 2 and "not a model" in err
+    missing = tmp_path / "nostore.db"
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--events", missing)
+    assert code == 2 and "no campaign store" in err and not missing.exists()

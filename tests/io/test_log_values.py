@@ -1,0 +1,56 @@
+"""Values of an interaction log that used to crash training or pass silently: fractional ISO
+times, non-finite or wrapping Parquet timestamps, milliseconds, negative weights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from recommender.errors import DataError
+from recommender.io import readers
+
+
+def csv(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "log.csv"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_iso_times_with_fractions_are_floored(tmp_path: Path) -> None:
+    # what JavaScript's toISOString and pandas write; decimal seconds are floored the same way
+    data = readers.load(csv(tmp_path, "user_id,film_id,timestamp\n"
+                                      "u1,f1,2020-01-31T12:00:00.999Z\nu2,f1,2020-01-31T12:00:01Z\n"))
+    assert sorted(data.timestamp.tolist()) == [1580472000, 1580472001]
+    naive = readers.load(csv(tmp_path, "user_id,film_id,timestamp\n"
+                                       "u1,f1,2020-01-31 12:00:00.500000\nu2,f1,2300-01-01\n"))
+    assert sorted(naive.timestamp.tolist()) == [1580472000, 10413792000]
+
+
+@pytest.mark.parametrize(("values", "words"), [
+    ([1.5, float("nan")], "row 2: timestamp nan is not a finite number"),
+    ([1.5, float("inf")], "row 2: timestamp inf is not a finite number"),
+])
+def test_parquet_timestamps_that_cannot_be_seconds(tmp_path: Path, values: list[float],
+                                                   words: str) -> None:
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": values}), path)
+    with pytest.raises(DataError, match=words):
+        readers.load(path)
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": pa.array([5, 2**63 + 5], pa.uint64())}), path)
+    with pytest.raises(DataError, match="row 2: timestamp 9223372036854775813 is past"):
+        readers.load(path)  # it wrapped to a negative number
+
+
+def test_milliseconds_and_negative_weights_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"line 3: timestamp 1700000000000 .*milliseconds"):
+        readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,1700000000\n"
+                                   "u2,f1,1700000000000\n"))
+    with pytest.raises(DataError, match="line 3: weight -5 is negative"):
+        readers.load(csv(tmp_path, "user_id,film_id,weight\nu1,f1,2\nu2,f1,-5\n"))
+    assert readers.load(csv(tmp_path, "user_id,film_id,weight\nu1,f1,2\nu2,f1,0\n")) \
+        .weight.tolist()
