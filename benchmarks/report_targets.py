@@ -120,7 +120,7 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
         "segments) "
         f"takes {fmt(get(tr, 'cli_train', 'wall_s', 'median'), 0, ' s')} "
         f"({fmt(get(tr, 'ratio_cli_to_bare'), 2, '×')} a bare `implicit` fit on the same "
-        f"matrix) in {fmt((get(tr, 'cli_train', 'peak_rss_mb') or 0) / GIB, 1, ' GiB')}"
+        f"matrix) in {fmt(_gib(get(tr, 'cli_train', 'peak_rss_mb')), 1, ' GiB')}"
         + (f", and with tuning on (the default) "
            f"{fmt(get(tr, 'tuned_train', 'wall_s', 'median'), 0, ' s')} "
            f"({fmt(get(tr, 'tuned_train', 'ratio_to_no_tune'), 2, '×')} `--no-tune`, the search "
@@ -156,3 +156,8 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
     parts.append(f"{passed} of {judged} targets met; details, baselines and the remaining gaps: "
                  "[benchmarks/README.md](benchmarks/README.md).")
     return " ".join(parts)
+
+
+def _gib(mb: float | None) -> float | None:
+    """Megabytes as GiB, None (shown n/a) when there is no figure."""
+    return None if mb is None else mb / GIB

@@ -87,7 +87,12 @@ def main() -> None:
         start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
         if start not in text:
             continue
-        body = build()
+        try:
+            body = build()
+        except FileNotFoundError as e:  # a partial results folder: say which file, change nothing
+            raise SystemExit(f"README block {name!r} needs {e.filename}, which is missing: run "
+                             "the benchmark that writes it (benchmarks/README.md); the README "
+                             "was not changed") from None
         text = re.sub(re.escape(start) + ".*?" + re.escape(end),
                       lambda _, b=body, s=start, e=end: f"{s}\n{b}\n{e}", text, flags=re.S)
     readme.write_text(text, encoding="utf-8")

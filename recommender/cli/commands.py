@@ -122,7 +122,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             given.add(name)
     from recommender.model.config import FAMILY_TUNABLE, TUNABLE
 
-    base["tune"] = not getattr(args, "no_tune", False)
+    # --no-tune wins; otherwise a config's own "tune" stands (true by default)
+    base["tune"] = False if getattr(args, "no_tune", False) else bool(base.get("tune", True))
     base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE})
     return TrainConfig.from_dict(base).validate()
 
@@ -320,7 +321,9 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     if getattr(args, "engine", "local") == "spark":
         cuts = [name for name, v in (("--tier", tier), ("--segment", segment),
                                      ("--filter", filters), ("--with", with_),
-                                     ("--pseudonymize", getattr(args, "pseudonymize", False)))
+                                     ("--pseudonymize", getattr(args, "pseudonymize", False)),
+                                     ("--pseudonym-key-file",
+                                      getattr(args, "pseudonym_key_file", None)))
                 if v]
         if cuts:
             raise InvalidParameterError(f"{', '.join(cuts)} work with --engine local only "

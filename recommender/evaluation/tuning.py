@@ -122,6 +122,11 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
     val = validation_split(outer, seed)
     configs = candidate_configs(trials, seed)
     rows = validation_scores(val, configs, k, user_k, show)
+    if all(math.isnan(r["objective"]) for r in rows):
+        raise InvalidParameterError(
+            f"the validation split of {data.source or 'the data'} leaves nothing to measure "
+            "(no film with enough held-out viewers, no user with a held-out film): too few "
+            "interactions to tune on")
     best_i = max(range(len(rows)), key=lambda i: objective_key(rows[i]["objective"]))
     best = configs[best_i]
     test: dict[str, Any] = {}

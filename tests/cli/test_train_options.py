@@ -66,3 +66,31 @@ def test_what_would_fail_after_training_fails_before_it(
     code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                            tmp_path / "m", "--events", missing)
     assert code == 2 and "no campaign store" in err and not missing.exists()
+
+
+def test_tune_false_in_a_config_turns_tuning_off(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    rows = "".join(f"u{u},f{(u * 7 + j) % 30}\n" for u in range(60) for j in range(8))
+    (tmp_path / "log.csv").write_text("user_id,film_id\n" + rows)
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"tune": False, "factors": 4, "iterations": 2,
+                                  "segments": 2}))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--config", config)
+    assert code == 0, err
+    meta = json.loads(next((tmp_path / "m").rglob("meta.json")).read_text())
+    assert meta["params"]["tune"] is False and meta.get("tuning", {}).get("status") != "searched"
+
+
+def test_nothing_to_measure_and_spark_cuts_exit_2(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "one.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\nu3,f2\n")
+    code, _, err = run_cli(capsys, "tune", "--data", tmp_path / "one.csv", "--trials", 2,
+                           "--k", 5, "--out", tmp_path / "t.json")
+    assert code == 2 and not (tmp_path / "t.json").exists()
+    assert "nothing to measure" in err or "no test interactions" in err
+    key = tmp_path / "key.txt"
+    key.write_text("k" * 32)
+    code, _, err = run_cli(capsys, "audiences", tmp_path / "model", "--engine", "spark", "--all",
+                           "--out", tmp_path / "a.parquet", "--pseudonym-key-file", key)
+    assert code == 2 and "--pseudonym-key-file" in err and "local only" in err
