@@ -223,6 +223,9 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     """The report of a stored plan's sent waves (see the module docstring);
     ``UnknownPlanError`` when there is no such plan, ``InvalidParameterError`` for
     ``sent_waves`` outside 1..the plan's waves."""
+    if not (math.isfinite(window_days) and round(window_days * DAY) >= 1):
+        raise InvalidParameterError(f"window_days must cover at least one second (timestamps "
+                                    f"are whole seconds), got {window_days}")
     summary = store.summary(plan_id)
     parts = list(store.iter_rows(plan_id))
     from recommender.campaigns.plan import PLAN_SCHEMA

@@ -139,11 +139,23 @@ def dedupe_catalog(cat: Catalog) -> Catalog:
 # --------------------------------------------------------------------------------------------
 
 
+def _refuse_header_line(p: Path, data: bytes, delimiter: str, expected: str) -> None:
+    """Raise when the first line of a rating format without a header starts with a column
+    name (``user_id``, ``userId``...): it would be read as an interaction."""
+    first = data.lstrip(b"\r\n").split(b"\n", 1)[0].split(delimiter.encode(), 1)[0]
+    field = first.decode("utf-8", "replace").lstrip("\ufeff").strip()
+    if field.lower() in HEADER_WORDS:
+        raise DataError(str(p), f"the first line looks like a header ({field!r}); this format "
+                        f"has no header: expected lines {expected}", line=1)
+
+
 def _load_headerless(p: Path, delimiter: str, columns: Sequence[str]) -> Interactions:
     """A rating file without a header whose fields are ``columns``, in that order."""
-    if not p.read_bytes()[:1 << 16].strip():
-        raise DataError(str(p), f"the file is empty; expected lines "
-                        f"{sep_name(delimiter).join(columns)}")
+    head = p.read_bytes()[:1 << 16]
+    expected = f"{' '.join(columns)} ({sep_name(delimiter)}-separated)"
+    if not head.strip():
+        raise DataError(str(p), f"the file is empty; expected lines {expected}")
+    _refuse_header_line(p, head, delimiter, expected)
     return load_table(Delimited(p, delimiter, list(columns), header=False), list(columns))
 
 
@@ -165,6 +177,7 @@ def load_dat_ratings(p: Path) -> Interactions:
         raise DataError(str(p), "expected fields separated by '::' "
                         "(user::film[::rating[::timestamp]]); found a single field", line=1)
     columns = [USER_ID, FILM_ID, RATING, TIMESTAMP][:n_fields]
+    _refuse_header_line(p, data, delim, "user::film[::rating[::timestamp]]")
     names = columns + [f"_column{i}" for i in range(len(columns), n_fields)]
     spec = Delimited(p, delim, names, header=False, quoting=False, data=data,
                      shown_separator="::")

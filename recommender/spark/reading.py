@@ -205,8 +205,18 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> No
 
 
 def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return text[0][:300] if text else type(e).__name__
+    """The reason of a Spark failure in one line: its error class where Spark names one
+    (the first line of a Py4J error only names the Java call), else the first line."""
+    text = str(e).strip()
+    if "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text:
+        return ("a malformed CSV record, e.g. a quoted field that spans lines, which Spark "
+                "reads only line by line; the local engine reads it, or convert the file to "
+                "Parquet")
+    for line in text.splitlines():
+        if "[" in line and "]" in line and line.split("[", 1)[1].split("]", 1)[0].isupper():
+            return line.strip()[:300]  # Spark's [ERROR_CLASS] message
+    lines = text.splitlines()
+    return lines[0][:300] if lines else type(e).__name__
 
 
 def index_ids(events: DataFrame, column: str) -> tuple[DataFrame, NDArray[np.str_]]:

@@ -114,6 +114,9 @@ def test_predicted_conversions_follow_the_window(tmp_path: Path) -> None:
     assert math.isclose(flat["overall"]["predicted_target_conversions"],
                         4 * (1 - 0.8 ** 2.5), abs_tol=1e-4)
     assert "window / horizon" in flat["predicted"]["scaling"]
+    # a window under half a second rounds to no second at all: refused, not an empty report
+    with pytest.raises(InvalidParameterError, match="at least one second"):
+        campaign_report(store, "plan-a", window_days=1e-9)
 
 
 def test_a_reused_event_id_with_another_payload_is_a_conflict(store_target: str) -> None:

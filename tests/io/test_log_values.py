@@ -54,3 +54,17 @@ def test_milliseconds_and_negative_weights_are_refused(tmp_path: Path) -> None:
         readers.load(csv(tmp_path, "user_id,film_id,weight\nu1,f1,2\nu2,f1,-5\n"))
     assert readers.load(csv(tmp_path, "user_id,film_id,weight\nu1,f1,2\nu2,f1,0\n")) \
         .weight.tolist()
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("ratings.dat", "user_id::film_id\n1::2\n3::4\n"),
+    ("ratings.dat", "UserID::MovieID::Rating::Timestamp\n1::2::5::100\n"),
+    ("u.data", "userId\tmovieId\trating\ttimestamp\n1\t2\t3\t4\n"),
+])
+def test_a_header_in_a_format_without_one_is_refused(tmp_path: Path, name: str,
+                                                     text: str) -> None:
+    # it was read as an interaction: the user "user_id" watched the film "film_id"
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(DataError, match="line 1: the first line looks like a header"):
+        readers.load(path)

@@ -81,3 +81,9 @@ def test_spark_reader_errors_name_the_file_and_the_problem(spark: Any, tmp_path:
         train_spark(str(nofilm), SMALL, spark=spark)
     with pytest.raises(DataError, match="no such file"):
         train_spark(str(tmp_path / "absent.csv"), SMALL, spark=spark)
+    # a quoted field spanning lines: the local reader takes it, Spark's line reader cannot;
+    # the message says so (it quoted the Java call, "An error occurred while calling o109")
+    multi = tmp_path / "multi.csv"
+    multi.write_text('user_id,film_id\nu1,"f\n1"\nu2,f2\n')
+    with pytest.raises(DataError, match=r"multi\.csv.*malformed CSV record.*spans lines"):
+        train_spark(str(multi), SMALL, spark=spark)
