@@ -123,7 +123,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     from recommender.model.config import FAMILY_TUNABLE, TUNABLE
 
     # --no-tune wins; otherwise a config's own "tune" stands (true by default)
-    base["tune"] = False if getattr(args, "no_tune", False) else bool(base.get("tune", True))
+    base["tune"] = False if getattr(args, "no_tune", False) else base.get("tune", True)
     base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE})
     return TrainConfig.from_dict(base).validate()
 

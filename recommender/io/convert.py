@@ -116,6 +116,15 @@ def _ts_iso_zoned(arr: pa.Array) -> pa.Array:
     return _floor_to_seconds(pc.cast(arr, pa.timestamp("us", tz="UTC")))
 
 
+def _ts_iso_naive_ns(arr: pa.Array) -> pa.Array:
+    # nine-digit fractions (pandas with nanoseconds), for times 1677-2262 that ns can hold
+    return _floor_to_seconds(pc.cast(arr, pa.timestamp("ns")))
+
+
+def _ts_iso_zoned_ns(arr: pa.Array) -> pa.Array:
+    return _floor_to_seconds(pc.cast(arr, pa.timestamp("ns", tz="UTC")))
+
+
 def _floor_to_seconds(arr: pa.Array) -> pa.Array:
     """Timestamps of any unit as int64 unix seconds, fractions floored, nulls kept."""
     unit = getattr(arr.type, "unit", "s")
@@ -146,15 +155,22 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
             row = int(np.flatnonzero(bad)[0])
             raise problem(path, loc, row, f"timestamp {float(values[row])} is not a finite "
                           "number; expected unix seconds")
+        late = np.nan_to_num(values, nan=0.0) > MAX_TIMESTAMP
+        if late.any():  # before the cast, which cannot hold it
+            row = int(np.flatnonzero(late)[0])
+            raise problem(path, loc, row, f"timestamp {float(values[row]):g} is past the year "
+                          "5138: expected unix seconds (milliseconds? divide by 1000)")
         arr = pc.cast(pc.floor(arr), pa.int64())
     elif pa.types.is_unsigned_integer(arr.type):
-        big = pc.greater(arr, pa.scalar(MAX_TIMESTAMP, arr.type)).to_numpy(zero_copy_only=False)
+        big = pc.greater(pc.cast(arr, pa.uint64()), pa.scalar(MAX_TIMESTAMP, pa.uint64())
+                         ).to_numpy(zero_copy_only=False)
         if bool(np.any(big)):  # past int64: it would wrap to a negative number
             row = int(np.flatnonzero(big)[0])
             raise problem(path, loc, row, f"timestamp {arr[row].as_py()} is past the year "
                           "5138; expected unix seconds")
     elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        parsers = (_ts_int, _ts_float, _ts_iso_naive, _ts_iso_zoned)
+        parsers = (_ts_int, _ts_float, _ts_iso_naive, _ts_iso_zoned, _ts_iso_naive_ns,
+                   _ts_iso_zoned_ns)
         firsts = []
         for parse in parsers:
             bad = _first_failing(arr, parse)

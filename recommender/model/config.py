@@ -72,6 +72,7 @@ class TrainConfig:
     ease_lambda: float = 300.0
 
     def validate(self) -> TrainConfig:
+        self._check_types()  # first: the checks below compare and take isfinite of values
         if self.model not in MODELS:
             raise InvalidParameterError(f"model must be one of {', '.join(MODELS)}, "
                                         f"got {self.model!r}")
@@ -81,7 +82,6 @@ class TrainConfig:
         if not (math.isfinite(self.ease_lambda) and self.ease_lambda > 0):
             raise InvalidParameterError(f"ease_lambda (--ease-lambda) must be a finite number "
                                         f"> 0, got {self.ease_lambda}")
-        self._check_types()
         check_scheme(self.weighting)
         _in_range("factors", self.factors, 1, 4096)
         _in_range("iterations", self.iterations, 1, 1000)

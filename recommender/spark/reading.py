@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
+from recommender.io.convert import MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
 
 if TYPE_CHECKING:
@@ -179,9 +180,14 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> No
             v = sf.col(c)
             checks[f"bad {c}"] = (v.isNull() | sf.isnan(v) | (sf.abs(v) == float("inf")),
                                   "expected a finite number")
+    if WEIGHT in picked:  # as the local reader: log weighting and ALS need >= 0
+        checks["negative weight"] = (sf.col(WEIGHT) < 0, "expected a number >= 0")
     if TIMESTAMP in picked:
         checks["bad timestamp"] = (sf.col(TIMESTAMP).isNull(), "expected unix seconds or an ISO "
                                    "8601 date such as 2020-01-31 or 2020-01-31T12:00:00Z")
+        checks["late timestamp"] = (  # "<what> <column>": the column names the example
+            sf.col(TIMESTAMP) > MAX_TIMESTAMP,
+            "expected unix seconds up to the year 5138 (milliseconds? divide by 1000)")
     aggs = [sf.count(sf.lit(1)).alias("_n")]
     for i, (cond, _) in enumerate(checks.values()):
         aggs.append(sf.sum(sf.when(cond, 1).otherwise(0)).alias(f"c{i}"))

@@ -171,8 +171,9 @@ def events_status(request: Request) -> dict[str, Any]:
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
-           window_days: Annotated[float, Query(gt=0, le=3650, description=(
-               "count conversions this many days after the plan's start"))] = 30.0,
+           window_days: Annotated[float, Query(ge=1 / 86400, le=3650, description=(
+               "count conversions this many days after the plan's start (at least one "
+               "second: timestamps are whole seconds)"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
                "waves 1..N of the plan that were sent: only they are reported (default: "
                "the sent_waves of a next wave planned after it, else all the plan's "

@@ -32,6 +32,9 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     ({"factor": 8}, "unknown training option 'factor'"),
     ({"tiers": [["core", "x"]]}, "tiers must be a list of [name, percent] pairs"),
     ({"factors": "64"}, "factors must be a whole number"),
+    ({"ease_lambda": "300"}, "ease_lambda must be a finite number"),
+    ({"ease_lambda": None}, "ease_lambda must be a finite number"),
+    ({"tune": "false"}, "tune must be true or false"),
 ])
 def test_a_bad_config_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              body: object, words: str) -> None:

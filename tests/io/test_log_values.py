@@ -27,6 +27,9 @@ def test_iso_times_with_fractions_are_floored(tmp_path: Path) -> None:
     naive = readers.load(csv(tmp_path, "user_id,film_id,timestamp\n"
                                        "u1,f1,2020-01-31 12:00:00.500000\nu2,f1,2300-01-01\n"))
     assert sorted(naive.timestamp.tolist()) == [1580472000, 10413792000]
+    nano = readers.load(csv(tmp_path, "user_id,film_id,timestamp\n"
+                                      "u1,f1,2020-01-31 12:00:00.123456789\n"))
+    assert nano.timestamp.tolist() == [1580472000]  # nine digits: pandas with nanoseconds
 
 
 @pytest.mark.parametrize(("values", "words"), [
@@ -44,6 +47,13 @@ def test_parquet_timestamps_that_cannot_be_seconds(tmp_path: Path, values: list[
                              "timestamp": pa.array([5, 2**63 + 5], pa.uint64())}), path)
     with pytest.raises(DataError, match="row 2: timestamp 9223372036854775813 is past"):
         readers.load(path)  # it wrapped to a negative number
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": [1.0, 1e19]}), path)
+    with pytest.raises(DataError, match="row 2: timestamp 1e[+]19 is past the year 5138"):
+        readers.load(path)  # the cast to int64 could not hold it
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": pa.array([1_600_000_000, 5], pa.uint32())}), path)
+    assert sorted(readers.load(path).timestamp.tolist()) == [5, 1_600_000_000]  # narrow ints
 
 
 def test_milliseconds_and_negative_weights_are_refused(tmp_path: Path) -> None:

@@ -81,6 +81,15 @@ def test_spark_reader_errors_name_the_file_and_the_problem(spark: Any, tmp_path:
         train_spark(str(nofilm), SMALL, spark=spark)
     with pytest.raises(DataError, match="no such file"):
         train_spark(str(tmp_path / "absent.csv"), SMALL, spark=spark)
+    # the local reader's rules: weights >= 0, unix seconds (not milliseconds)
+    neg = tmp_path / "neg.csv"
+    neg.write_text("user_id,film_id,weight,timestamp\nu1,f1,2,5\nu2,f2,-5,5\n")
+    with pytest.raises(DataError, match=r"neg\.csv.*1 row with negative weight"):
+        train_spark(str(neg), SMALL, spark=spark)
+    ms = tmp_path / "ms.csv"
+    ms.write_text("user_id,film_id,timestamp\nu1,f1,1700000000000\nu2,f2,5\n")
+    with pytest.raises(DataError, match=r"ms\.csv.*1 row with late timestamp.*milliseconds"):
+        train_spark(str(ms), SMALL, spark=spark)
     # a quoted field spanning lines: the local reader takes it, Spark's line reader cannot;
     # the message says so (it quoted the Java call, "An error occurred while calling o109")
     multi = tmp_path / "multi.csv"
