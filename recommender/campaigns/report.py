@@ -25,6 +25,7 @@ bare point.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -113,7 +114,8 @@ def group_stats(n_t: int, x_t: int, n_c: int, x_c: int, p_t: float, p_c: float
         out["relative_uplift"] = _interval(*katz(x_t, n_t, x_c, n_c))
         out["incremental_conversions"] = _interval(n_t * d, n_t * lo, n_t * hi, 3)
     else:
-        why = "no control group" if not n_c else "no targets"
+        why = ("nobody selected (no eligible user, or no budget left)" if not n_t and not n_c
+               else "no control group" if not n_c else "no targets")
         for name in ("absolute_uplift", "relative_uplift", "incremental_conversions"):
             out[name] = None
         out["no_estimate"] = f"{why}: uplift cannot be measured"
@@ -127,9 +129,11 @@ def _block(mask: NDArray[np.bool_], target: NDArray[np.bool_], conv: NDArray[np.
                        float(p[t].sum()), float(p[c].sum()))
 
 
-def compute_report(rows: pa.Table, converted: NDArray[np.bool_]) -> dict[str, Any]:
+def compute_report(rows: pa.Table, converted: NDArray[np.bool_],
+                   films: Sequence[str] = ()) -> dict[str, Any]:
     """Per film, per wave, per (film, wave) and overall blocks for plan ``rows``
-    (``PLAN_SCHEMA``) whose conversions are ``converted`` (aligned to the rows)."""
+    (``PLAN_SCHEMA``) whose conversions are ``converted`` (aligned to the rows). ``films``
+    (the plan's slate) keeps a film with no row in the report, saying why it has nothing."""
     film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)
     wave = np.asarray(rows.column("wave").to_numpy(), np.int64)
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
@@ -137,7 +141,7 @@ def compute_report(rows: pa.Table, converted: NDArray[np.bool_]) -> dict[str, An
     conv = np.asarray(converted, bool)
     everything = np.ones(len(film), bool)
     films_out = []
-    for f in dict.fromkeys(film.tolist()):  # one block per film, in plan order
+    for f in dict.fromkeys([*film.tolist(), *films]):  # a block per film, in plan order
         mine = film == f
         films_out.append({"film_id": f, **_block(mine, target, conv, p), "waves": [
             {"wave": int(w), **_block(mine & (wave == w), target, conv, p)}
@@ -246,7 +250,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     ev = read_events(store, films=films, since_ts=begin) if films else None
     conv = (conversions(rows, ev.user_id, ev.film_id, ev.timestamp, begin, end)
             if ev is not None else np.zeros(rows.num_rows, bool))
-    body = compute_report(rows, conv)
+    body = compute_report(rows, conv, films)
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:
         block["title"] = titles.get(block["film_id"], "")

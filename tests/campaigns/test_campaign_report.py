@@ -122,7 +122,8 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
         pa.array(np.arange(1, 9, dtype=np.int32)), pa.array(np.full(8, 0.25)),
         pa.array(np.full(8, 0.25))], schema=PLAN_SCHEMA)
     summary = {"created": created, "model_version": "m1", "films": [
-        {"film_id": "A", "title": "Film A"}, {"film_id": "B", "title": "Film B"}],
+        {"film_id": "A", "title": "Film A"}, {"film_id": "B", "title": "Film B"},
+        {"film_id": "C", "title": "Film C"}],  # C: nobody selected (no row at all)
         "horizon": {"days": 14}}
     store.save_plan("plan-a", summary, rows)
     day = 86_400
@@ -136,8 +137,11 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
         {"event_id": "7", "user_id": "u5", "film_id": "B", "timestamp": start + 5 * day},
     ]))
     body = campaign_report(store, "plan-a", window_days=30)
-    a, b = body["films"]
+    a, b, c = body["films"]
     assert (a["film_id"], a["title"], b["film_id"]) == ("A", "Film A", "B")
+    # a film of the slate with no row keeps its block, saying why it has nothing
+    assert (c["film_id"], c["title"], c["targets"], c["controls"]) == ("C", "Film C", 0, 0)
+    assert c["no_estimate"].startswith("nobody selected") and c["waves"] == []
     # A: targets u0 (converted), u2 (before start), u3 (after the window); control u1 converted
     assert (a["targets"], a["target_conversions"], a["controls"], a["control_conversions"]) \
         == (3, 1, 1, 1)

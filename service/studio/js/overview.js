@@ -8,7 +8,7 @@ export async function overview(view) {
   const m = health.model || {};
   const params = m.params || m.chosen_params || {};
   const facts = [
-    ["Model version", m.model_version], ["Trained", m.created], ["Data", m.data_source],
+    ["Model version", m.model_version], ["Trained", m.created], ["Data", dataName(m.data_source)],
     ["Users", int(m.users)], ["Films", int(m.films)], ["Interactions", int(m.interactions)],
     ["Factors", m.factors], ["Segments", m.segments],
   ];
@@ -40,4 +40,13 @@ export async function overview(view) {
 
 export function overviewError(view, e) {
   view.replaceChildren(h("h1", {}, "Overview"), errorBox(e));
+}
+
+/** The training data's file or folder name, without the server's path to it (a marketer
+    needs the name; the server's layout is not theirs to read). */
+function dataName(source) {
+  if (!source) return "–";
+  const [path, ...rest] = String(source).split(" + ");  // "... + N events from ..."
+  const name = path.replace(/[\\/]+$/, "").split(/[\\/]/).pop() || path;
+  return [name, ...rest.map((r) => r.replace(/ from .*$/, ""))].join(" + ");  // no store URL
 }
