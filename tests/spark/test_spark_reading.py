@@ -3,6 +3,7 @@ reader merges them, and errors that name the file and the problem."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -68,31 +69,29 @@ def test_spark_reader_merges_events_like_the_local_reader(spark: Any, tmp_path: 
     assert got == _rows(readers.load(path))
 
 
+# (file, text, what the error says): each names the file and the problem
+BAD_FILES = [
+    ("bad.csv", "user_id,film_id,rating\nu1,f1,4\nu2,f2,great\n",
+     r"1 row with bad rating, e\.g\. 'great'"),
+    ("nofilm.csv", "user_id,title\nu1,f1\n", "missing required column film_id"),
+    # the local reader's rules: weights >= 0, unix seconds (not milliseconds)
+    ("neg.csv", "user_id,film_id,weight,timestamp\nu1,f1,2,5\nu2,f2,-5,5\n",
+     "1 row with negative weight"),
+    ("ms.csv", "user_id,film_id,timestamp\nu1,f1,1700000000000\nu2,f2,5\n",
+     "1 row with late timestamp.*milliseconds"),
+    # a quoted field spanning lines: the local reader takes it, Spark's line reader cannot;
+    # the message says so (it quoted the Java call, "An error occurred while calling o109")
+    ("multi.csv", 'user_id,film_id\nu1,"f\n1"\nu2,f2\n', "malformed CSV record.*spans lines"),
+]
+
+
 def test_spark_reader_errors_name_the_file_and_the_problem(spark: Any, tmp_path: Path) -> None:
     from recommender.spark.training import train_spark
 
-    bad = tmp_path / "bad.csv"
-    bad.write_text("user_id,film_id,rating\nu1,f1,4\nu2,f2,great\n")
-    with pytest.raises(DataError, match=r"bad\.csv.*1 row with bad rating, e\.g\. 'great'"):
-        train_spark(str(bad), SMALL, spark=spark)
-    nofilm = tmp_path / "nofilm.csv"
-    nofilm.write_text("user_id,title\nu1,f1\n")
-    with pytest.raises(DataError, match=r"nofilm\.csv.*missing required column film_id"):
-        train_spark(str(nofilm), SMALL, spark=spark)
+    for name, text, words in BAD_FILES:
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(DataError, match=re.escape(name) + ".*" + words):
+            train_spark(str(path), SMALL, spark=spark)
     with pytest.raises(DataError, match="no such file"):
         train_spark(str(tmp_path / "absent.csv"), SMALL, spark=spark)
-    # the local reader's rules: weights >= 0, unix seconds (not milliseconds)
-    neg = tmp_path / "neg.csv"
-    neg.write_text("user_id,film_id,weight,timestamp\nu1,f1,2,5\nu2,f2,-5,5\n")
-    with pytest.raises(DataError, match=r"neg\.csv.*1 row with negative weight"):
-        train_spark(str(neg), SMALL, spark=spark)
-    ms = tmp_path / "ms.csv"
-    ms.write_text("user_id,film_id,timestamp\nu1,f1,1700000000000\nu2,f2,5\n")
-    with pytest.raises(DataError, match=r"ms\.csv.*1 row with late timestamp.*milliseconds"):
-        train_spark(str(ms), SMALL, spark=spark)
-    # a quoted field spanning lines: the local reader takes it, Spark's line reader cannot;
-    # the message says so (it quoted the Java call, "An error occurred while calling o109")
-    multi = tmp_path / "multi.csv"
-    multi.write_text('user_id,film_id\nu1,"f\n1"\nu2,f2\n')
-    with pytest.raises(DataError, match=r"multi\.csv.*malformed CSV record.*spans lines"):
-        train_spark(str(multi), SMALL, spark=spark)
