@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recommender.campaigns.events import MAX_ID_LENGTH, MAX_TIMESTAMP, MAX_WEIGHT, EventBatch
+from recommender.campaigns.events import MAX_ID_LENGTH, MAX_WEIGHT, EventBatch
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
@@ -79,10 +79,6 @@ def read_event_file(path: str | Path) -> EventBatch:
     if (ts < 0).any():
         raise problem(p, loc, int(np.flatnonzero(ts < 0)[0]), "timestamp before 1970; "
                       "expected unix seconds >= 0")
-    if (ts > MAX_TIMESTAMP).any():
-        row = int(np.flatnonzero(ts > MAX_TIMESTAMP)[0])
-        raise problem(p, loc, row, f"timestamp {int(ts[row])} is past the year 5138: expected "
-                      "unix seconds (milliseconds? divide by 1000)")
     weight = (float_column(p, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns
               else np.ones(n))
     bad = ~(np.isfinite(weight) & (weight > 0) & (weight <= MAX_WEIGHT))

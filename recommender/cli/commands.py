@@ -86,22 +86,19 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
     base: dict[str, Any] = {}
     if args.config:
+        from recommender.errors import DataError
+
         try:
             loaded = json.loads(Path(args.config).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            from recommender.errors import DataError
-
             raise DataError(args.config, f"expected a JSON object of training options ({e})"
                             ) from None
         found = loaded.get("params", loaded) if isinstance(loaded, dict) else None
-        from recommender.errors import DataError
-        from recommender.model.config import TrainConfig as Config
-
         if not isinstance(found, dict):
             got = type(found if isinstance(loaded, dict) else loaded).__name__
             raise DataError(args.config, f"expected a JSON object of training options, got {got}")
         base = found
-        known = set(Config.__dataclass_fields__)
+        known = set(TrainConfig.__dataclass_fields__)
         unknown = sorted(set(base) - known)
         if unknown:  # a misspelt option would be ignored silently
             raise DataError(args.config, f"unknown training option {unknown[0]!r}; the options "
@@ -153,15 +150,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         from recommender.cli.events import _store
 
         _store(argparse.Namespace(store=args.events), create=False).close()  # never created
+    cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
     if engine == "spark":
         from recommender.spark.training import train_spark
 
-        cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
         model = train_spark(args.data, config, films=args.films, users=args.users,
                             master=args.spark_master)
     else:
         interactions = readers.load(args.data, films=args.films, users=args.users)
-        cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
         events = None
         if getattr(args, "events", None):  # the campaign store's events (closing the loop)
             from recommender.campaigns.events import with_stored_events

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -105,24 +106,17 @@ def _ts_float(arr: pa.Array) -> pa.Array:
     return pc.cast(pc.floor(out), pa.int64())
 
 
-def _ts_iso_naive(arr: pa.Array) -> pa.Array:
-    # parsed at microseconds, then floored: 2020-01-31T12:00:00.500 is a valid time (what
-    # JavaScript's toISOString and pandas write), and fractions are floored as decimal
-    # seconds are (microseconds reach years far past any log; nanoseconds stop at 2262)
-    return _floor_to_seconds(pc.cast(arr, pa.timestamp("us")))
+def _ts_iso(unit: str, tz: str | None) -> Callable[[pa.Array], pa.Array]:
+    """An ISO 8601 parser at ``unit`` (naive times read as UTC when ``tz`` is None), floored
+    to whole seconds: 2020-01-31T12:00:00.500 is a valid time (what JavaScript's toISOString
+    and pandas write), and fractions are floored as decimal seconds are."""
+    return lambda arr: _floor_to_seconds(pc.cast(arr, pa.timestamp(unit, tz=tz)))
 
 
-def _ts_iso_zoned(arr: pa.Array) -> pa.Array:
-    return _floor_to_seconds(pc.cast(arr, pa.timestamp("us", tz="UTC")))
-
-
-def _ts_iso_naive_ns(arr: pa.Array) -> pa.Array:
-    # nine-digit fractions (pandas with nanoseconds), for times 1677-2262 that ns can hold
-    return _floor_to_seconds(pc.cast(arr, pa.timestamp("ns")))
-
-
-def _ts_iso_zoned_ns(arr: pa.Array) -> pa.Array:
-    return _floor_to_seconds(pc.cast(arr, pa.timestamp("ns", tz="UTC")))
+# microseconds reach years far past any log; nanoseconds (pandas' nine-digit fractions) stop
+# at 2262, so they are tried last
+_ISO_PARSERS = (_ts_iso("us", None), _ts_iso("us", "UTC"), _ts_iso("ns", None),
+                _ts_iso("ns", "UTC"))
 
 
 def _floor_to_seconds(arr: pa.Array) -> pa.Array:
@@ -155,22 +149,13 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
             row = int(np.flatnonzero(bad)[0])
             raise problem(path, loc, row, f"timestamp {float(values[row])} is not a finite "
                           "number; expected unix seconds")
-        late = np.nan_to_num(values, nan=0.0) > MAX_TIMESTAMP
-        if late.any():  # before the cast, which cannot hold it
-            row = int(np.flatnonzero(late)[0])
-            raise problem(path, loc, row, f"timestamp {float(values[row]):g} is past the year "
-                          "5138: expected unix seconds (milliseconds? divide by 1000)")
+        _refuse_late(path, loc, np.nan_to_num(values, nan=0.0), "g")  # before the cast
         arr = pc.cast(pc.floor(arr), pa.int64())
     elif pa.types.is_unsigned_integer(arr.type):
-        big = pc.greater(pc.cast(arr, pa.uint64()), pa.scalar(MAX_TIMESTAMP, pa.uint64())
-                         ).to_numpy(zero_copy_only=False)
-        if bool(np.any(big)):  # past int64: it would wrap to a negative number
-            row = int(np.flatnonzero(big)[0])
-            raise problem(path, loc, row, f"timestamp {arr[row].as_py()} is past the year "
-                          "5138; expected unix seconds")
+        # before the cast to int64, where a value past it would wrap to a negative number
+        _refuse_late(path, loc, pc.cast(arr, pa.uint64()).to_numpy(zero_copy_only=False), "d")
     elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        parsers = (_ts_int, _ts_float, _ts_iso_naive, _ts_iso_zoned, _ts_iso_naive_ns,
-                   _ts_iso_zoned_ns)
+        parsers = (_ts_int, _ts_float, *_ISO_PARSERS)
         firsts = []
         for parse in parsers:
             bad = _first_failing(arr, parse)
@@ -191,12 +176,18 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
     out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
-    late = out > MAX_TIMESTAMP
-    if late.any():  # milliseconds by mistake: every horizon would come out 1000x too long
-        row = int(np.flatnonzero(late)[0])
-        raise problem(path, loc, row, f"timestamp {int(out[row])} is past the year 5138: "
-                      "expected unix seconds (milliseconds? divide by 1000)")
+    _refuse_late(path, loc, out, "d")
     return out
+
+
+def _refuse_late(path: Path, loc: Locator, seconds: NDArray[Any], shown: str) -> None:
+    """Raise naming the first value past ``MAX_TIMESTAMP`` (``shown``: its format): such a
+    log holds milliseconds by mistake, and every horizon would come out 1000x too long."""
+    late = seconds > MAX_TIMESTAMP
+    if late.any():
+        row = int(np.flatnonzero(late)[0])
+        raise problem(path, loc, row, f"timestamp {seconds[row]:{shown}} is past the year "
+                      "5138: expected unix seconds (milliseconds? divide by 1000)")
 
 
 def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,

@@ -140,13 +140,10 @@ def dedupe_catalog(cat: Catalog) -> Catalog:
 
 
 def _refuse_header_line(p: Path, data: bytes, delimiter: str, expected: str) -> None:
-    """Raise when the first line of a rating format without a header starts with a column
-    name (``user_id``, ``userId``...): it would be read as an interaction."""
+    """``refuse_header`` on the first field of a rating file's first line (read before the
+    file is parsed: a header there would be read as an interaction)."""
     first = data.lstrip(b"\r\n").split(b"\n", 1)[0].split(delimiter.encode(), 1)[0]
-    field = first.decode("utf-8", "replace").lstrip("\ufeff").strip()
-    if field.lower() in HEADER_WORDS:
-        raise DataError(str(p), f"the first line looks like a header ({field!r}); this format "
-                        f"has no header: expected lines {expected}", line=1)
+    refuse_header(p, pa.array([first.decode("utf-8", "replace").lstrip("\ufeff")]), expected)
 
 
 def _load_headerless(p: Path, delimiter: str, columns: Sequence[str]) -> Interactions:

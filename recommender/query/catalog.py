@@ -87,8 +87,9 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
     """A catalog entry with its audience statistics: viewers (count, share of users,
     popularity rank), how many candidates its audience ranks, and its viewers' segments:
     a segment of fewer than ``min_cell`` viewers (default ``RECOMMENDER_MIN_CELL``) is left
-    out, with the next smallest when it would be the only one (the viewer count is
-    published), as in the audience summary."""
+    out, with another (an empty one first, else the smallest) when it would be the only one,
+    since the viewer count is published (``privacy.table_suppression``, as the summary's
+    segment splits)."""
     f = model.film_index(film_id)
     counts = model.film_counts() if counts is None else counts
     row = film_row(model, f, counts)
