@@ -135,24 +135,26 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     config = (config or TrainConfig()).validate()
     show = sys.stderr.isatty() if progress is None else progress
     t0 = time.perf_counter()
-    data = filter_min_rating(data, config.min_rating)
-    if len(data) == 0:
+    # --min-rating keeps low ratings out of the fit only: a film a user rated low is still a
+    # film they watched (never in its audience), and watching is what conversion counts
+    liked = filter_min_rating(data, config.min_rating)
+    if len(liked) == 0:
         raise DataError(data.source, "no interactions left to train on"
                         + (f" after --min-rating {config.min_rating}" if config.min_rating else ""))
     held = holdout_mask(data, config.holdout, config.seed)
+    fit_part = filter_min_rating(data.subset(~held), config.min_rating)
     tuning: dict[str, Any] | None = None
     if config.tune:
         from recommender.model.tuning import tune
 
         # the search sees the calibration fit's part only, never the calibration holdout
-        config, tuning = tune(data.subset(~held) if (~held).any() else data, config, show)
-    conf = confidence(data, config.weighting, config.bm25_k1, config.bm25_b)
+        config, tuning = tune(fit_part if len(fit_part) else liked, config, show)
+    conf = confidence(liked, config.weighting, config.bm25_k1, config.bm25_b)
     seen = data.to_csr()
     calib: dict[str, Any] = {}
-    if held.any() and (~held).any():
+    if held.any() and len(fit_part):
         if show:
             print("fitting on the calibration split ...", file=sys.stderr)
-        fit_part = data.subset(~held)
         conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
         uf, ff, fitted = _fit(conf_fit, calibration_fit_config(config), show)
         calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp,
@@ -176,7 +178,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     labels = segments.kmeans(uf, config.segments, seed=config.seed)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
-    meta = build_meta(data, config, elapsed, tuning)
+    meta = build_meta(data, config, elapsed, tuning, fitted=len(liked))
     if fitted is not None:
         meta["ease"] = {"rank": int(uf.shape[1]), "lambda": config.ease_lambda,
                         "decomposition": fitted.method,
@@ -190,9 +192,12 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
 
 
 def build_meta(data: Interactions, config: TrainConfig, seconds: float,
-               tuning: dict[str, Any] | None = None) -> dict[str, Any]:
+               tuning: dict[str, Any] | None = None, fitted: int | None = None
+               ) -> dict[str, Any]:
     """``meta.json``'s fields. ``tuning`` is ``tuning.tune``'s report; without one the meta says
-    why no search ran (tuning off, or a trainer that does not tune, such as Spark's)."""
+    why no search ran (tuning off, or a trainer that does not tune, such as Spark's).
+    ``fitted``: the interactions the factors were fitted on, when ``--min-rating`` left out
+    some of ``data``'s (recorded as ``interactions_fitted``)."""
     import implicit
     import pyarrow
     import scipy
@@ -210,6 +215,8 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
             "users": data.n_users,
             "films": data.n_films,
             "interactions": len(data),
+            **({"interactions_fitted": fitted} if fitted is not None and fitted != len(data)
+               else {}),
             "has_ratings": data.rating is not None,
             "has_timestamps": data.timestamp is not None,
         },

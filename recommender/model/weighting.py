@@ -11,7 +11,8 @@ Schemes (values before the model's ``alpha`` scaling):
 The tuned default is ``binary`` (see ``config.py`` and ``benchmarks/results/tuning.md``).
 
 ``min_rating`` drops interactions rated below it before weighting (films a user disliked are
-then not evidence that they are its audience).
+then not evidence that they are its audience). Only the fit reads the filtered interactions:
+``training.train`` keeps every watch in the model's seen matrix and its calibration holdout.
 """
 
 from __future__ import annotations

@@ -225,37 +225,40 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     film_map, film_ids = index_ids(merged, FILM_ID)
     n_users, n_films = len(user_ids), len(film_ids)
     rest = [c for c in (WEIGHT, RATING, TIMESTAMP) if c in merged.columns]
-    if config.min_rating is not None and src.has_rating:
-        kept_str = merged.filter(sf.col(RATING).isNull() | sf.isnan(RATING)
-                                 | (sf.col(RATING) >= sf.lit(float(config.min_rating))))
-    else:
-        kept_str = merged
-    kept = (kept_str
+    # --min-rating keeps low ratings out of the fit only: a film a user rated low is still a
+    # film they watched (never in its audience), and watching is what conversion counts
+    liked = (sf.col(RATING).isNull() | sf.isnan(RATING)
+             | (sf.col(RATING) >= sf.lit(float(config.min_rating)))) \
+        if config.min_rating is not None and src.has_rating else sf.lit(True)
+    kept = (merged
             .join(user_map.select(sf.col("id").alias(USER_ID), sf.col("idx").alias("u")), USER_ID)
             .join(film_map.select(sf.col("id").alias(FILM_ID), sf.col("idx").alias("f")), FILM_ID)
-            .select("u", "f", *rest))
+            .select("u", "f", *rest, liked.alias("liked")))
     kept = _holdout(kept, config.holdout, config.seed, src.has_timestamp).persist(
         StorageLevel.MEMORY_AND_DISK)
     with_ts = src.has_timestamp and TIMESTAMP in kept.columns
-    pairs = kept.select("u", "f", "held", *([sf.coalesce(sf.col(TIMESTAMP).cast("long"),
-                                                         sf.lit(0)).alias("ts")]
-                                            if with_ts else [])).toArrow()
+    pairs = kept.select("u", "f", "held", "liked",
+                        *([sf.coalesce(sf.col(TIMESTAMP).cast("long"), sf.lit(0)).alias("ts")]
+                          if with_ts else [])).toArrow()
     nnz = pairs.num_rows
-    if nnz == 0:
-        raise DataError(src.source, "no interactions left to train on"
-                        + (f" after --min-rating {config.min_rating}" if config.min_rating
-                           else ""))
     u = np.asarray(pairs.column("u").to_numpy(), np.int32)
     f = np.asarray(pairs.column("f").to_numpy(), np.int32)
     held = np.asarray(pairs.column("held").to_numpy(zero_copy_only=False), bool)
+    liked_rows = np.asarray(pairs.column("liked").to_numpy(zero_copy_only=False), bool)
+    n_liked, n_fit = int(liked_rows.sum()), int((liked_rows & ~held).sum())
     ts = np.asarray(pairs.column("ts").to_numpy(), np.int64) if with_ts else None
     del pairs
+    if n_liked == 0:
+        raise DataError(src.source, "no interactions left to train on"
+                        + (f" after --min-rating {config.min_rating}" if config.min_rating
+                           else ""))
     seen = _csr(u, f, n_users, n_films)
-    params = spark_params(config, n_users, n_films, nnz)
+    params = spark_params(config, n_users, n_films, n_liked)
+    fitted = kept.filter(sf.col("liked"))
     calib: dict[str, Any] = {}
-    if held.any() and (~held).any():
+    if held.any() and n_fit:
         say(show, "fitting MLlib ALS on the calibration split ...")
-        fit_part = kept.filter(~sf.col("held"))
+        fit_part = fitted.filter(~sf.col("held"))
         conf_fit = spark_confidence(fit_part, config, n_users, src.has_rating)
         uf, ff = _fit(conf_fit, params, n_users, n_films)
         calib = calibration.from_arrays(uf, ff, u, f, ts, held, n_users, n_films,
@@ -263,10 +266,10 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
         calib["holdout"] = ("latest" if src.has_timestamp else "random") + \
             f" {config.holdout:.0%} of training interactions"
     say(show, f"fitting MLlib ALS ({config.factors} factors, {config.iterations} iterations) "
-               f"on {n_users:,} users x {n_films:,} films x {nnz:,} interactions ...")
-    conf = spark_confidence(kept, config, n_users, src.has_rating)
+               f"on {n_users:,} users x {n_films:,} films x {n_liked:,} interactions ...")
+    conf = spark_confidence(fitted, config, n_users, src.has_rating)
     uf, ff = _fit(conf, params, n_users, n_films)
-    digest = fingerprint(kept_str, n_users, n_films, nnz)
+    digest = fingerprint(merged, n_users, n_films, nnz)
     kept.unpersist()
     merged.unpersist()
     user_map.unpersist()
@@ -281,7 +284,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     labels = segments.kmeans(uf, config.segments, seed=config.seed)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
-                 params, spark, master)
+                 n_liked, params, spark, master)
     return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
                  seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
                  segments=seg, meta=meta, calibration=calib)
@@ -297,7 +300,7 @@ def _csr(rows: NDArray[np.int32], cols: NDArray[np.int32], n_rows: int, n_cols: 
 
 
 def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds: float,
-          digest: str, nnz: int, params: dict[str, Any], spark: SparkSession,
+          digest: str, nnz: int, n_liked: int, params: dict[str, Any], spark: SparkSession,
           master: str) -> dict[str, Any]:
     import pyspark
 
@@ -314,6 +317,8 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
     meta["model_version"] = f"{stamp}-{digest[:8]}"
     meta["model"] = MODEL_NAME
     meta["data"].update(fingerprint=digest, interactions=int(nnz))
+    if n_liked != nnz:
+        meta["data"]["interactions_fitted"] = int(n_liked)
     meta["engine"] = {
         "name": "spark",
         "master": spark.sparkContext.master or master,

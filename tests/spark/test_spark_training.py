@@ -183,3 +183,33 @@ def test_spark_refuses_the_ease_family_before_starting(planted: Interactions) ->
 
     with pytest.raises(InvalidParameterError, match="ALS family only"):
         train_spark_interactions(planted, TrainConfig(family="ease"), spark=None)
+
+
+@pytest.mark.slow
+def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
+        spark: Any, planted: Interactions, tmp_path: Path) -> None:
+    """``--min-rating`` leaves low ratings out of MLlib's fit only, as on the local engine:
+    they stay watches, so their viewers are never in those films' audiences. Oracle: the
+    planted ratings."""
+    import pyarrow.csv as pacsv
+
+    from recommender.query.audience import film_audience
+    from recommender.spark.training import train_spark
+
+    low = np.random.default_rng(5).random(len(planted)) < 1 / 3
+    users = planted.users.ids[planted.user_idx]
+    films = planted.films.ids[planted.film_idx]
+    path = tmp_path / "rated.csv"
+    pacsv.write_csv(pa.table({"user_id": users, "film_id": films,
+                              "rating": np.where(low, 1.0, 4.0)}), path)
+    model = train_spark(str(path), TrainConfig(factors=4, iterations=2, segments=2, holdout=0.2,
+                                               seed=1, min_rating=3.0), spark=spark,
+                        progress=False)
+    assert model.seen.nnz == len(planted)
+    assert model.meta["data"]["interactions"] == len(planted)
+    assert model.meta["data"]["interactions_fitted"] == int((~low).sum())
+    assert model.calibration["interactions"] == len(planted)
+    for film_id in sorted(set(films[low].tolist()))[:10]:
+        listed = set(np.asarray(film_audience(model, film_id, k=model.n_users).user_ids).tolist())
+        disliked = set(users[low & (films == film_id)].tolist())
+        assert disliked and not listed & disliked, film_id

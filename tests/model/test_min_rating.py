@@ -1,0 +1,83 @@
+"""``--min-rating`` keeps low ratings out of the fit only: a film a user rated low is still a
+film they watched, so they are never in its audience, and the model folder says how many
+interactions were fitted.
+
+Oracles: the planted ratings (every low-rated pair is known), and a model trained on the liked
+interactions alone (same factors: low ratings never reach the fit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from recommender.errors import DataError
+from recommender.io.dataset import Interactions
+from recommender.model.config import TrainConfig
+from recommender.model.training import train
+from recommender.query.audience import film_audience
+from tests.service_fixtures import build_interactions
+
+CONFIG = TrainConfig(factors=6, iterations=4, segments=2, holdout=0.0, tune=False, seed=2)
+
+
+def rated(seed: int = 4) -> tuple[Interactions, np.ndarray]:
+    """The planted log with a rating per interaction: 1 (disliked) for a seeded third of them,
+    5 otherwise; and the mask of the low ones."""
+    base = build_interactions(n_users=120, n_films=40, per_user=10, seed=seed)
+    low = np.random.default_rng(seed).random(len(base)) < 1 / 3
+    rating = np.where(low, 1.0, 5.0)
+    data = Interactions.from_columns(
+        pa.array(base.users.ids[base.user_idx]), pa.array(base.films.ids[base.film_idx]),
+        rating=rating, catalog=base.catalog, user_table=base.user_table, source="rated")
+    # from_columns keeps the rows' order when no pair repeats: the mask still lines up
+    assert np.array_equal(data.films.ids[data.film_idx], base.films.ids[base.film_idx])
+    return data, low
+
+
+def test_a_film_rated_low_keeps_its_viewer_out_of_its_audience() -> None:
+    data, low = rated()
+    model = train(data, replace(CONFIG, min_rating=3.0), progress=False)
+    # every interaction is a watch, the low ones included
+    assert model.seen.nnz == len(data)
+    for f in np.unique(data.film_idx[low]):
+        film_id = str(data.films.ids[f])
+        page = film_audience(model, film_id, k=model.n_users)
+        listed = set(np.asarray(page.user_ids).tolist())
+        disliked = set(data.users.ids[data.user_idx[low & (data.film_idx == f)]].tolist())
+        assert disliked and not listed & disliked, film_id
+    assert model.meta["data"]["interactions"] == len(data)
+    assert model.meta["data"]["interactions_fitted"] == int((~low).sum())
+
+
+def test_low_ratings_never_reach_the_fit() -> None:
+    data, low = rated()
+    with_filter = train(data, replace(CONFIG, min_rating=3.0), progress=False)
+    liked = data.subset(~low)
+    alone = train(liked, CONFIG, progress=False)
+    assert np.array_equal(with_filter.user_factors, alone.user_factors)
+    assert np.array_equal(with_filter.film_factors, alone.film_factors)
+    assert "interactions_fitted" not in alone.meta["data"]
+
+
+def test_calibration_counts_every_watch_in_its_holdout() -> None:
+    """The calibration holdout is the log's (not the liked part's): the same seeded rows are
+    held out whatever ``--min-rating`` says, and the films' viewers the probabilities read
+    count every watch."""
+    data, _ = rated()
+    cfg = replace(CONFIG, holdout=0.2)
+    plain = train(data, cfg, progress=False).calibration
+    filtered = train(data, replace(cfg, min_rating=3.0), progress=False).calibration
+    assert plain and filtered
+    assert filtered["holdout"] == plain["holdout"]
+    assert filtered["interactions"] == plain["interactions"] == len(data)
+    assert filtered["film_viewers"] == plain["film_viewers"]
+
+
+def test_nothing_liked_is_a_data_error() -> None:
+    data, _ = rated()
+    with pytest.raises(DataError, match="after --min-rating 6"):
+        train(data, replace(CONFIG, min_rating=6.0), progress=False)
