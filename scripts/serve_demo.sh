@@ -61,7 +61,9 @@ Try:
   curl -s -X POST {base}/audiences/cold-start {json_h} -d '{cold}'
   curl -s {base}/segments
   curl -s {base}/metrics | grep '^recommender_http_requests_total'
-  curl -s -X POST {base}/admin/reload       # add -H 'Authorization: Bearer KEY' when RECOMMENDER_API_KEY is set
+  # reload the model: admin endpoints stay closed (403) until the server is started with
+  # RECOMMENDER_ADMIN_KEY set, e.g. RECOMMENDER_ADMIN_KEY=$KEY make demo, then:
+  curl -s -X POST {base}/admin/reload -H "Authorization: Bearer $KEY"
 
 Press Ctrl-C to stop the server.
 """, flush=True)

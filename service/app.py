@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             events_sync.detach(app)
             service.shutdown()  # the model watcher, then the engine
+            metrics.close()
             if blas is not None:
                 blas.restore_original_limits()
 

@@ -2,15 +2,24 @@
 
 One registry per app, so tests can build several apps. The middleware labels each request by
 its route template and adds the ``X-Model-Version`` header.
+
+Several workers (``recommender serve --workers N``): ``service.server`` points
+``PROMETHEUS_MULTIPROC_DIR`` at a fresh folder before the workers start, so each worker's
+values live in files there and ``exposition`` sums the counters and histograms of every
+worker (a scrape reaches one worker but reports them all); the model gauges give the largest
+value over live workers, so during a reload both versions read 1 until every worker has
+switched.
 """
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,6 +29,12 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
                    5.0, 10.0)
 UNMATCHED = "<unmatched>"
 VERSION_HEADER = "X-Model-Version"
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+
+def multiprocess() -> bool:
+    """Whether this process shares its metrics with other workers through files."""
+    return bool(os.environ.get(MULTIPROC_DIR))
 
 
 class Metrics:
@@ -33,11 +48,12 @@ class Metrics:
                                  buckets=LATENCY_BUCKETS, registry=r)
         self.model_info = Gauge("recommender_model_info",
                                 "The model being served (value 1, version in the label)",
-                                ["model_version"], registry=r)
+                                ["model_version"], registry=r, multiprocess_mode="livemax")
         self.model_users = Gauge("recommender_model_users", "Users in the served model",
-                                 registry=r)
+                                 registry=r, multiprocess_mode="livemax")
         self.model_films = Gauge("recommender_model_films", "Films in the served model",
-                                 registry=r)
+                                 registry=r, multiprocess_mode="livemax")
+        self.version: str | None = None
         self.reloads = Counter("recommender_model_reloads", "Model reloads by result",
                                ["result"], registry=r)
         self.cache = Counter("recommender_audience_cache", "Audience ranking cache lookups",
@@ -54,7 +70,11 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=r)
 
     def set_model(self, engine: Engine) -> None:
-        self.model_info.clear()
+        if self.version is not None and self.version != engine.version:
+            # set to 0, not removed: with several workers the value lives in a file that
+            # clear() would leave at 1
+            self.model_info.labels(model_version=self.version).set(0)
+        self.version = engine.version
         self.model_info.labels(model_version=engine.version).set(1)
         self.model_users.set(engine.model.n_users)
         self.model_films.set(engine.model.n_films)
@@ -70,6 +90,20 @@ class Metrics:
 
     def on_recommendations_batch(self, size: int) -> None:
         self.recommendations_batch_size.observe(size)
+
+
+    def exposition(self) -> bytes:
+        """The text a scrape gets: this app's registry, or every worker's values."""
+        if not multiprocess():
+            return bytes(generate_latest(self.registry))
+        merged = CollectorRegistry()
+        MultiProcessCollector(merged)
+        return bytes(generate_latest(merged))
+
+    def close(self) -> None:
+        """At a worker's exit: its live gauges stop counting."""
+        if multiprocess():
+            mark_process_dead(os.getpid())
 
 
 def header_safe(value: str) -> str:

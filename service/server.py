@@ -5,6 +5,8 @@ rather than a failed worker. With several workers, uvicorn's factory mode import
 ``service.app:create_app`` in each and the folder is passed through ``RECOMMENDER_MODEL_PATH``;
 each worker memory-maps the same files, so the factor matrices live once in the page cache,
 and each follows the folder (``service.state``), so a reload or a new save reaches them all.
+Their metrics are shared through a fresh folder (``service.metrics``), so ``/metrics`` counts
+every worker's requests whichever worker answers the scrape.
 
 Slow clients are cut by the connection's timeouts (``uvicorn_options``): an idle keep-alive
 connection after ``timeout_keep_alive`` seconds, and a connection whose request head (request
@@ -102,6 +104,19 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     options = uvicorn_options(settings)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
-    else:
+        return
+    import shutil
+    import tempfile
+
+    from service.metrics import MULTIPROC_DIR
+
+    # the workers keep their metrics in files here, so /metrics reports every worker
+    # (service.metrics); a fresh folder, removed at exit, so no old run's counts are summed
+    shared = tempfile.mkdtemp(prefix="recommender-metrics-")
+    os.environ[MULTIPROC_DIR] = shared
+    try:
         uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level=log_level, **options)
+    finally:
+        os.environ.pop(MULTIPROC_DIR, None)
+        shutil.rmtree(shared, ignore_errors=True)

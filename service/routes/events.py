@@ -38,10 +38,14 @@ from service.schemas import Error
 
 
 class EventsRoute(APIRoute):
-    """A route whose body validation errors name the event (index and event_id)."""
+    """A route whose body validation errors name the event (index and event_id): ``POST
+    /events`` only; the router's other routes (report, next wave) store no batch and answer
+    the service's usual 422."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
+        if self.path != "/events":
+            return handler
 
         async def route(request: Request) -> Response:
             try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from recommender.model.tuning import summary as tuning_summary
 from recommender.query.catalog import model_info, segments_table
@@ -36,4 +36,4 @@ async def segments(engine: EngineDep) -> dict[str, Any]:
             response_class=Response,
             responses={200: {"content": {"text/plain": {}}, "description": "metrics"}})
 def metrics(service: ServiceDep) -> Response:
-    return Response(generate_latest(service.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    return Response(service.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)

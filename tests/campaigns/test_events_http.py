@@ -70,6 +70,10 @@ def test_post_is_durable_idempotent_and_all_or_nothing(client: TestClient) -> No
     r = client.post("/events", json={"events": [ev(i, "u1", "00001") for i in range(51)]})
     assert r.status_code == 422 and "at most 50" in r.json()["detail"]
     assert count_events(store) == 3
+    # the router's other routes store no batch: their 422s do not say they did not store one
+    for r in (client.get("/campaigns/nope/report?window_days=-1"),
+              client.post("/campaigns/nope/next", json={"sent_waves": -1})):
+        assert r.status_code == 422 and "batch" not in r.json()["detail"], r.text
 
 
 def test_events_reach_audiences_and_recommendations(client: TestClient, model_dir: Path

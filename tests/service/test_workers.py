@@ -180,3 +180,29 @@ def test_a_reload_reaches_every_worker(server: tuple[str, subprocess.Popen[bytes
     assert len({v for _, v in clients.log}) == 2
     print(f"every response new {lag_reload:.2f} s after the reload answered, "
           f"{lag_save:.2f} s after the save (watch interval 0.5 s)")
+
+
+def test_metrics_count_every_workers_requests(server: tuple[str, subprocess.Popen[bytes]]
+                                              ) -> None:
+    """A scrape reaches one worker but reports the requests of both: every scrape (each on a
+    fresh connection, so both workers answer some) counts exactly the requests sent to a
+    route no other test calls, and only the served version reads 1."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    base, _ = server
+    sent = 40
+    for _ in range(sent):  # fresh connections: the kernel spreads them over both workers
+        assert httpx.get(f"{base}/segments", timeout=30).status_code == 200
+    served = httpx.get(f"{base}/health", timeout=30).headers["x-model-version"]
+    for _ in range(6):
+        text = httpx.get(f"{base}/metrics", timeout=30).text
+        counts, versions = 0.0, {}
+        for family in text_string_to_metric_families(text):
+            for s in family.samples:
+                if s.name == "recommender_http_requests_total" and \
+                        s.labels.get("route") == "/segments":
+                    counts += s.value
+                if s.name == "recommender_model_info":
+                    versions[s.labels["model_version"]] = s.value
+        assert counts == sent
+        assert versions.get(served) == 1 and sum(versions.values()) == 1, versions
