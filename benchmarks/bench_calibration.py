@@ -210,9 +210,8 @@ def period_floor(y_first: NDArray[np.bool_], y: NDArray[np.bool_], tiers: NDArra
 def isotonic_groups(data: Interactions, config: TrainConfig) -> dict[str, Any]:
     """The alternative calibration on the same hold-out as ``train``'s: the fit part's factors
     (as ``train`` fits them), then ``calibrate(method="isotonic_groups")``."""
-    data = filter_min_rating(data, config.min_rating)
-    held = holdout_mask(data, config.holdout, config.seed)
-    fit_part = data.subset(~held)
+    held = holdout_mask(data, config.holdout, config.seed)  # over every watch, as train does
+    fit_part = filter_min_rating(data.subset(~held), config.min_rating)
     uf, ff = fit_factors(confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b),
                          calibration_fit_config(config))
     return calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp, held,

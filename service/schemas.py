@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
-from recommender.query.limits import MAX_OFFSET  # the CLI's --offset takes the same bound
+from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 
 __all__ = ["MAX_OFFSET"]
 
@@ -282,6 +282,21 @@ class SimilarFilms(BaseModel):
 class Recommendations(BaseModel):
     user_id: str
     films: list[FilmHit]
+
+
+class WatchedRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # ids are strings (JSON numbers are refused)
+
+    film_ids: list[str] = Field(min_length=1, max_length=MAX_WATCHED,
+                                description=f"films the viewer watched (at most {MAX_WATCHED:,})")
+    k: JsonInt = Field(10, ge=1, description="how many films (at most RECOMMENDER_MAX_K)",
+                       json_schema_extra={"x-maximum": "max_k"})
+
+
+class WatchedRecommendations(BaseModel):
+    films: list[FilmHit]
+    unknown_film_ids: list[str] = Field(description="watched film ids the model does not know "
+                                                    "(skipped; all unknown -> 404)")
 
 
 # ------------------------------------------------------------------ segments and admin

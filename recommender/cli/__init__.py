@@ -133,6 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--user", help="one user id")
     g.add_argument("--users", help="file with one user id per line")
     g.add_argument("--all", action="store_true", help="every user in the model")
+    g.add_argument("--watched", metavar="FILE",
+                   help="a viewer the model does not know: file with the films they watched, "
+                        "one id per line (unknown ids skipped and named)")
     s.add_argument("--k", type=_positive_int, default=10)
     output = s.add_mutually_exclusive_group()  # a file or the JSON body: neither is ignored
     output.add_argument("--out", help="PATH.csv or PATH.parquet")

@@ -109,7 +109,14 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         except (TypeError, ValueError):
             raise DataError(args.config, "tiers must be a list of [name, percent] pairs, got "
                                          f"{base['tiers']!r}") from None
+        from recommender.errors import InvalidParameterError
+
+        try:  # the file's own values, so that an error names the file
+            TrainConfig.from_dict(base).validate()
+        except InvalidParameterError as e:
+            raise DataError(args.config, str(e)) from None
     given = set(base)  # what --config sets is fixed: tuning leaves it as it is
+    typed = set()
     for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
                  "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
                  "segments", "holdout"):
@@ -117,6 +124,15 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         if value is not None:
             base[name] = value
             given.add(name)
+            typed.add(name)
+    als_only = sorted(typed & {"regularization", "alpha", "iterations", "cg_steps",
+                               "learning_rate"})
+    if base.get("family") == "ease" and als_only:  # not silently ignored
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--family ease does not read {', '.join('--' + n.replace('_', '-') for n in als_only)}"
+            " (options of ALS): EASE has --ease-lambda, and --factors as its rank")
     from recommender.model.config import FAMILY_TUNABLE, TUNABLE
 
     # --no-tune wins; otherwise a config's own "tune" stands (true by default)
@@ -176,8 +192,11 @@ def cmd_train(args: argparse.Namespace) -> int:
         from recommender.model.config import TrainConfig
 
         config = TrainConfig.from_dict(model.meta["params"])
+        chosen = tuned["chosen"]
+        ease = chosen.get("family") == "ease"  # EASE reads neither regularization nor alpha
         print(f"tuning: {len(tuned['trials'])} trials in {tuned['seconds']:.1f} s chose "
-              + ", ".join(f"{n} {v}" for n, v in tuned["chosen"].items())
+              + ", ".join(f"{n} {v}" for n, v in chosen.items()
+                          if not (ease and n in ("regularization", "alpha")))
               + f" (validation objective {tuned['validation']['chosen']['objective']}, "
               f"starting point {tuned['validation']['start']['objective']})")
         family = tuned.get("family")
@@ -187,8 +206,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     what = (f"EASE (rank {rank}, lambda {config.ease_lambda:g}" if config.family == "ease"
             else f"{config.model.upper()} ({config.factors} factors, {config.iterations} "
             "iterations")
+    fitted = (f" ({d['interactions_fitted']:,} fitted: ratings below --min-rating "
+              f"{config.min_rating:g} are left out of the fit)"
+              if "interactions_fitted" in d and config.min_rating is not None else "")
     print(f"trained {what}, {config.weighting} weighting) on {d['users']:,} users x "
-          f"{d['films']:,} films x {d['interactions']:,} interactions in {seconds:.1f} s")
+          f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
+          f"{seconds:.1f} s")
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
     return 0
 
@@ -352,6 +375,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from recommender.query.export import write_recommendations
     from recommender.query.recommend import recommend_user
 
+    if getattr(args, "watched", None):
+        return _recommend_watched(args)
     if args.json and args.user is None:
         raise InvalidParameterError("--json prints the HTTP body of one --user's "
                                     "recommendations; --users and --all write --out "
@@ -380,6 +405,36 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     rows = write_recommendations(model, users, args.k, args.out)
     print(f"wrote {rows:,} rows ({len(users):,} users x top {args.k}) to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _recommend_watched(args: argparse.Namespace) -> int:
+    """``recommend --watched FILE``: ``POST /recommendations``'s answer (``--json``: its body)."""
+    from recommender.errors import InvalidParameterError
+    from recommender.io.readers import read_id_list
+    from recommender.query.recommend import recommend_for_watched
+
+    if args.out is not None:
+        raise InvalidParameterError("--watched prints one viewer's films (a table, or --json); "
+                                    "--out writes --users or --all")
+    watched = read_id_list(args.watched)
+    model = _load_model(args.model)
+    films, unknown = recommend_for_watched(model, watched, k=args.k)
+    rows = films.rows(model)
+    if args.json:
+        _print_json({"films": rows, "unknown_film_ids": unknown})
+        return 0
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:10])
+        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+        print(f"note: {len(unknown):,} of the {len(watched):,} watched film ids are unknown to "
+              f"the model and skipped: {shown}{more}", file=sys.stderr)
+    known = len(set(watched) - set(unknown))
+    print(f"Top {args.k} films for a viewer of {known:,} known films")
+    _print_table(["rank", "film_id", "score", "title", "because you watched"], [
+        [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
+         ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
+        for r in rows])
     return 0
 
 

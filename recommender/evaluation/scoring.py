@@ -22,6 +22,7 @@ from recommender.evaluation import metrics
 from recommender.evaluation.baselines import Scorer
 from recommender.evaluation.splits import Split
 from recommender.kernels.ranking import top_k_rows
+from recommender.model.validation import combined
 
 MIN_VIEWERS = 5
 USER_K = 20
@@ -107,10 +108,10 @@ def _avg(parts: list[NDArray[np.float64]]) -> float:
 
 
 def objective(result: dict[str, Any], k: int, user_k: int = USER_K) -> float:
-    """What tuning maximises: the mean of audience recall@k and user recall@user_k."""
+    """What tuning maximises: the geometric mean of audience recall@k and user recall@user_k
+    (``recommender.model.validation.combined``; a NaN direction is skipped)."""
     a, u = result[f"audience_recall@{k}"], result[f"user_recall@{user_k}"]
-    vals = [v for v in (a, u) if not math.isnan(v)]
-    return float(np.mean(vals)) if vals else float("nan")
+    return combined([(a, float("nan")), (u, float("nan"))])[0]
 
 
 def headline(k: int, user_k: int = USER_K) -> list[str]:

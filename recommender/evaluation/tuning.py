@@ -31,8 +31,9 @@ from recommender.model.weighting import SCHEMES
 SEARCH_SPACE: dict[str, tuple[Any, ...]] = {
     "weighting": SCHEMES,
     "factors": (32, 64, 128),
-    "regularization": (0.01, 0.05, 0.2, 1.0, 5.0),
-    "alpha": (0.5, 1.0, 2.0, 5.0, 10.0, 20.0),
+    # around the defaults (30, 3) and train's own grid (model/tuning.py), a step past each edge
+    "regularization": (3.0, 10.0, 30.0, 100.0, 300.0),
+    "alpha": (0.3, 1.0, 3.0, 10.0, 30.0),
     "iterations": (10, 15, 25),
     "bm25_k1": (0.6, 1.2, 2.0),
     "bm25_b": (0.25, 0.75, 1.0),
@@ -140,7 +141,8 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
         "k": k,
         "user_k": user_k,
         "seed": seed,
-        "objective": f"mean of audience_recall@{k} and user_recall@{user_k} on validation",
+        "objective": f"geometric mean of audience_recall@{k} and user_recall@{user_k} on "
+                     "validation",
         "validation": {"best": rows[best_i], "defaults": rows[0]},
         "test": test,
         "trials": sorted(rows, key=lambda r: -objective_key(r["objective"])),

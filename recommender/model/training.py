@@ -137,6 +137,9 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     t0 = time.perf_counter()
     # --min-rating keeps low ratings out of the fit only: a film a user rated low is still a
     # film they watched (never in its audience), and watching is what conversion counts
+    if config.min_rating is not None and data.rating is None:
+        raise DataError(data.source, f"--min-rating {config.min_rating:g} needs ratings, and "
+                                     "this log has none (no rating column)")
     liked = filter_min_rating(data, config.min_rating)
     if len(liked) == 0:
         raise DataError(data.source, "no interactions left to train on"
@@ -148,7 +151,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         from recommender.model.tuning import tune
 
         # the search sees the calibration fit's part only, never the calibration holdout
-        config, tuning = tune(fit_part if len(fit_part) else liked, config, show)
+        # every watch: the search fits on the liked ones only, as below
+        config, tuning = tune(data.subset(~held) if len(fit_part) else data, config, show)
     conf = confidence(liked, config.weighting, config.bm25_k1, config.bm25_b)
     seen = data.to_csr()
     calib: dict[str, Any] = {}

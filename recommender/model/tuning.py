@@ -7,8 +7,10 @@ so neither the tier-calibration holdout nor any test data is seen. Its validatio
 each user's latest ``VALIDATION_SHARE`` of interactions when they have timestamps and a seeded
 random share of each user's otherwise (per user, so that every user stays known: a global time
 cut leaves mostly users first seen after it). Each trial fits a model on the rest and scores the
-mean of audience recall@100 and user recall@20 on the validation split
-(``validation.factor_recalls``; a NaN part is skipped).
+geometric mean of audience recall@100 and user recall@20 on the validation split
+(``validation.factor_recalls``, ``validation.combined``; a NaN part is skipped): a relative
+gain in either direction counts the same, as in the quality targets, where an arithmetic mean
+lets the larger recall (the user direction on sparse logs) decide alone.
 
 Stages, each starting from the best setting so far (the incumbent). A challenger replaces it
 only when its objective is higher by more than ``MARGIN`` standard errors of the incumbent's
@@ -57,8 +59,8 @@ from recommender.io.dataset import Interactions
 from recommender.model import ease
 from recommender.model.config import FAMILY_TUNABLE, TUNABLE, TrainConfig
 from recommender.model.training import fit_factors
-from recommender.model.validation import factor_recalls, per_user_latest
-from recommender.model.weighting import confidence
+from recommender.model.validation import combined, factor_recalls, per_user_latest
+from recommender.model.weighting import confidence, filter_min_rating
 
 VALIDATION_SHARE = 0.2
 REGULARIZATION = (10.0, 30.0, 100.0)
@@ -72,8 +74,8 @@ K, USER_K = 100, 20
 EASE_LAMBDA = (10.0, 30.0, 100.0, 300.0, 1000.0)
 EASE_RANK_FACTOR = 4  # the second EASE rank: this many times the chosen factor count
 EASE_COST_FITS = 0.5  # planned cost of one EASE rank (decomposition + lambdas), in fits
-OBJECTIVE = (f"mean of audience_recall@{K} and user_recall@{USER_K} on the validation split "
-             "(recommender/model/validation.py)")
+OBJECTIVE = (f"geometric mean of audience_recall@{K} and user_recall@{USER_K} on the validation "
+             "split (recommender/model/validation.py)")
 
 
 def _schemes(data: Interactions, base: str) -> list[str]:
@@ -120,9 +122,12 @@ class _Search:
         self.ease_rank = config.factors  # the widest EASE rank the family stage will try
 
     def confidence(self, scheme: str) -> sp.csr_matrix:
+        """The fit's input: ``--min-rating`` leaves low ratings out of it, while ``seen`` and
+        ``held`` keep every watch (as ``training.train`` does: a film rated low is watched)."""
         if scheme not in self.conf:
             c = self.config
-            self.conf[scheme] = confidence(self.train, scheme, c.bm25_k1, c.bm25_b)[self.rows]
+            liked = filter_min_rating(self.train, c.min_rating)
+            self.conf[scheme] = confidence(liked, scheme, c.bm25_k1, c.bm25_b)[self.rows]
         return self.conf[scheme]
 
     def mean_confidence(self, scheme: str) -> float:
@@ -153,12 +158,10 @@ class _Search:
         uf, ff = self.factors(cfg)
         aud, aud_se, usr, usr_se = factor_recalls(uf, ff, self.seen, self.held, K, USER_K,
                                                   seed=cfg.seed)
-        parts = [(v, e) for v, e in ((aud, aud_se), (usr, usr_se)) if not math.isnan(v)]
-        se = math.sqrt(sum(e * e for _, e in parts if not math.isnan(e))) / max(len(parts), 1)
+        value, se = combined([(aud, aud_se), (usr, usr_se)])
         trial = {"params": dict(params),
-                 "objective": round(float(np.mean([v for v, _ in parts])), 5) if parts
-                 else float("nan"),
-                 "standard_error": round(se, 5),
+                 "objective": round(value, 5),
+                 "standard_error": round(se, 5) if not math.isnan(se) else 0.0,
                  f"audience_recall@{K}": round(aud, 5), f"user_recall@{USER_K}": round(usr, 5),
                  "seconds": round(time.perf_counter() - t0, 3)}
         self.cache[key] = trial
@@ -236,6 +239,10 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
         best, family = _family_stage(search, config, best, start, full_shape)
 
     assert best is not None
+    if math.isnan(float(best["objective"])):  # e.g. one user: no held-out film or user
+        return config, {**report, "status": "not run: the validation split leaves nothing to "
+                        "measure (no film with held-out viewers, no user with held-out films)",
+                        "trials": len(search.trials)}
     params = {**best["params"], "family": best["params"].get("family", "als")}
     chosen = replace(config, **params).validate()
     first = search.trials[0]
@@ -246,7 +253,9 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     report.update({
         "status": "searched",
         "searched": searched,
-        "chosen": {n: getattr(chosen, n) for n in TUNABLE},
+        "chosen": {n: getattr(chosen, n) for n in TUNABLE} | (
+            {"family": "ease", "ease_lambda": chosen.ease_lambda}
+            if chosen.family == "ease" else {}),
         "start": dict(start),
         "family": family,
         "objective": OBJECTIVE,
@@ -283,9 +292,10 @@ def _als_stages(search: _Search, config: TrainConfig, searchable: list[str],
         p = best["params"]
         ref = p["alpha"] * search.mean_confidence(p["weighting"])
         options = [p]
-        for s in schemes:
-            options += [{**p, "weighting": s}, {**p, "weighting": s,
-                                                "alpha": _sig(ref / search.mean_confidence(s))}]
+        for s in schemes:  # a fixed alpha stays as given
+            options += [{**p, "weighting": s}] + ([{
+                **p, "weighting": s, "alpha": _sig(ref / search.mean_confidence(s))}]
+                if "alpha" in searchable else [])
         best = search.best(options)
         if best["params"]["weighting"] != p["weighting"] and "alpha" in searchable:
             q = best["params"]

@@ -44,6 +44,25 @@ def recall_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> Flo
     return out
 
 
+ZERO_GUARD = 1e-3  # added to each recall before the geometric mean, so a zero does not hide the
+                  # other direction (a log where no film has held-out viewers in the top k)
+
+
+def combined(parts: list[tuple[float, float]]) -> tuple[float, float]:
+    """The tuning objective from ``(recall, standard error)`` per direction: the geometric mean
+    of the recalls that are not NaN (each plus ``ZERO_GUARD``, which is then taken off), so a
+    relative change in either direction weighs the same (the targets are ratios; an arithmetic
+    mean lets the larger recall, usually the user direction, decide alone), and its standard
+    error by the delta method on the log scale (the directions' errors taken as independent).
+    ``(nan, nan)`` when no recall is known."""
+    known = [(v + ZERO_GUARD, e) for v, e in parts if not np.isnan(v)]
+    if not known:
+        return float("nan"), float("nan")
+    g = float(np.exp(np.mean([np.log(v) for v, _ in known])))
+    rel = np.sqrt(sum((e / v) ** 2 for v, e in known if not np.isnan(e))) / len(known)
+    return g - ZERO_GUARD, float(g * rel)
+
+
 def _mean_se(values: list[FloatArray]) -> tuple[float, float]:
     """Mean over queries (NaN skipped) and its standard error (NaN with fewer than 2)."""
     v = np.concatenate(values) if values else np.zeros(0)

@@ -7,3 +7,7 @@ from __future__ import annotations
 
 MAX_OFFSET = 2**31 - 1
 """The most ranks (or rows) a page may skip: ``offset`` over HTTP, ``--offset`` on the CLI."""
+
+MAX_WATCHED = 10_000
+"""The most films a watch list may name (``recommend --watched``, ``POST /recommendations``):
+more than any viewer's history, and a bound on the fold-in's work per request."""

@@ -27,6 +27,7 @@ from recommender.model.model import Model
 from recommender.query.audience import check_k
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import film_fields
+from recommender.query.limits import MAX_WATCHED
 
 
 @dataclass
@@ -221,6 +222,25 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
     top = top_k(scores, k)
     because = explain(model, watched, top, explain_n) if explain_n else None
     return FilmList(None, top, scores[top], because)
+
+
+def recommend_for_watched(model: Model, film_ids: Sequence[str], k: int = 10,
+                          explain_n: int = 3) -> tuple[FilmList, list[str]]:
+    """``recommend_from_history`` for a watch list that may hold ids the model does not know:
+    those are skipped and returned (in their order, once each), as lookalikes skip unknown
+    seeds. Fails (``UnknownFilmError``) only when no id is known."""
+    check_k(k)
+    if not film_ids:
+        raise InvalidParameterError("give at least one watched film id")
+    if len(film_ids) > MAX_WATCHED:
+        raise InvalidParameterError(f"a watch list may name at most {MAX_WATCHED:,} films, got "
+                                    f"{len(film_ids):,}")
+    idx = model.films.to_index(list(film_ids), strict=False)
+    unknown = list(dict.fromkeys(str(i) for i, j in zip(film_ids, idx, strict=True) if j < 0))
+    known = [str(i) for i, j in zip(film_ids, idx, strict=True) if j >= 0]
+    if not known:
+        raise model.films.unknown(UnknownFilmError, unknown)
+    return recommend_from_history(model, known, k, explain_n), unknown
 
 
 def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:

@@ -225,6 +225,9 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     film_map, film_ids = index_ids(merged, FILM_ID)
     n_users, n_films = len(user_ids), len(film_ids)
     rest = [c for c in (WEIGHT, RATING, TIMESTAMP) if c in merged.columns]
+    if config.min_rating is not None and not src.has_rating:
+        raise DataError(src.source, f"--min-rating {config.min_rating:g} needs ratings, and "
+                                    "this log has none (no rating column)")
     # --min-rating keeps low ratings out of the fit only: a film a user rated low is still a
     # film they watched (never in its audience), and watching is what conversion counts
     liked = (sf.col(RATING).isNull() | sf.isnan(RATING)

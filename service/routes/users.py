@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from recommender.query.recommend import recommend_for_watched
 from service.body_cache import recommendations_body
 from service.deps import EngineDep, ServiceDep
 from service.routes import INVALID, NOT_FOUND
-from service.schemas import Recommendations
+from service.schemas import Recommendations, WatchedRecommendations, WatchedRequest
 
 router = APIRouter(tags=["users"])
 
@@ -30,3 +31,13 @@ def recommendations(
     # service/fastpath.py answers most of these requests before they reach this route.
     return Response(recommendations_body(service.bodies, engine, user_id, k, exclude_seen),
                     media_type="application/json")
+
+
+@router.post("/recommendations", response_model=WatchedRecommendations,
+             responses={**NOT_FOUND, **INVALID},
+             summary="Films for a viewer the model does not know, from the films they watched "
+                     "(unknown film ids skipped and listed)")
+def recommendations_for_watched(body: WatchedRequest, engine: EngineDep) -> dict[str, Any]:
+    engine.check_page(body.k, 0)
+    films, unknown = recommend_for_watched(engine.model, body.film_ids, body.k)
+    return {"films": films.rows(engine.model), "unknown_film_ids": unknown}

@@ -44,6 +44,7 @@ def test_a_bad_config_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.Capt
     code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                            tmp_path / "m", "--config", config)
     assert code == 2 and words in err and "Traceback" not in err
+    assert str(config) in err, "the message names the file"
     assert not (tmp_path / "m").exists()
     code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                            tmp_path / "m", "--regularization", "nan")

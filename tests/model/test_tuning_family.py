@@ -82,6 +82,7 @@ def test_item_item_structure_is_given_to_ease(quick: TrainConfig) -> None:
     assert params["factors"] == fam["ease"]["params"]["factors"] == model.user_factors.shape[1]
     assert model.fold_in_projection is not None
     assert t["validation"]["chosen"]["objective"] == fam["ease"]["objective"]
+    assert t["chosen"]["family"] == "ease" and t["chosen"]["ease_lambda"] == params["ease_lambda"]
     assert tuning.summary(model.meta)["family"]["chosen"] == "ease"  # type: ignore[index]
 
 

@@ -1,0 +1,145 @@
+"""What tuning inside ``train`` leaves as given: a fixed alpha is never rescaled, ``--min-rating``
+films stay watched in the validation ranking, a log with nothing to measure is not "searched",
+and options a model family does not read are refused rather than ignored.
+
+Oracles: the trials' own parameters; the seen matrix the validation ranking receives against
+the planted low ratings; the JSON standard (no NaN tokens in meta.json).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+import scipy.sparse as sp
+from helpers import run_cli
+from test_tuning import planted_groups
+
+from recommender.errors import DataError
+from recommender.io.dataset import Interactions
+from recommender.model import layout, tuning
+from recommender.model.config import TrainConfig
+from recommender.model.training import train
+
+QUICK = TrainConfig(factors=8, iterations=4, segments=2, tune=True)
+
+
+def rated(low_share: float = 0.3, seed: int = 3) -> tuple[Interactions, np.ndarray]:
+    """The planted groups with ratings: a seeded ``low_share`` rated 1, the rest 5."""
+    base = planted_groups(seed=seed)
+    low = np.random.default_rng(seed).random(len(base)) < low_share
+    data = Interactions.from_columns(
+        pa.array(base.users.ids[base.user_idx]), pa.array(base.films.ids[base.film_idx]),
+        rating=np.where(low, 1.0, 5.0), source="rated")
+    assert np.array_equal(data.films.ids[data.film_idx], base.films.ids[base.film_idx])
+    return data, low
+
+
+def test_a_fixed_alpha_is_never_rescaled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weighting stage tries each scheme at the same alpha only when alpha is fixed (it
+    used to add a rescaled alpha too, and could choose it)."""
+    monkeypatch.setattr(tuning, "FACTORS", ())
+    data, _ = rated()
+    cfg = replace(QUICK, alpha=3.0, fixed=("alpha", "factors"))
+    chosen, report = tuning.tune(data, cfg)
+    assert report["status"] == "searched"
+    assert {t["params"]["alpha"] for t in report["trials"]} == {3.0}
+    assert len({t["params"]["weighting"] for t in report["trials"]}) > 1
+    assert chosen.alpha == 3.0
+
+
+def test_min_rating_films_stay_watched_in_the_validation_ranking(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The search fits on the liked interactions, but the validation ranking it scores never
+    offers a user a film they rated low (nor puts them in its audience): every training
+    interaction, low ones included, is in the seen matrix it is given."""
+    monkeypatch.setattr(tuning, "FACTORS", ())
+    data, low = rated()
+    seen_given: list[sp.csr_matrix] = []
+    real = tuning.factor_recalls
+
+    def spy(uf: Any, ff: Any, seen: sp.csr_matrix, held: sp.csr_matrix, *a: Any, **k: Any
+            ) -> tuple[float, float, float, float]:
+        seen_given.append(seen)
+        return real(uf, ff, seen, held, *a, **k)
+
+    fitted_on: list[int] = []
+    real_fit = tuning.fit_factors
+
+    def fit_spy(x: sp.csr_matrix, *a: Any, **k: Any) -> Any:
+        fitted_on.append(int(x.nnz))
+        return real_fit(x, *a, **k)
+
+    monkeypatch.setattr(tuning, "factor_recalls", spy)
+    monkeypatch.setattr(tuning, "fit_factors", fit_spy)
+    cfg = replace(QUICK, min_rating=3.0, fixed=("factors", "weighting"))
+    # train hands the search every watch of its fit part (here all: no calibration holdout)
+    given: list[int] = []
+    real_tune = tuning.tune
+
+    def tune_spy(d: Interactions, c: TrainConfig, progress: bool = False) -> Any:
+        given.append(len(d))
+        return real_tune(d, c, progress)
+
+    monkeypatch.setattr(tuning, "tune", tune_spy)
+    train(data, replace(cfg, holdout=0.0), progress=False)
+    assert given == [len(data)]
+    seen = seen_given[0]
+    # the search's validation split, as tune draws it for a log without timestamps
+    key = np.random.default_rng(cfg.seed + 1).permutation(len(data)).astype(np.int64)
+    held = tuning.per_user_latest(data.user_idx, key, tuning.VALIDATION_SHARE)
+    training_low = low & ~held
+    assert training_low.any()
+    rows = np.flatnonzero(np.bincount(data.user_idx, minlength=data.n_users) > 0)
+    at = np.searchsorted(rows, data.user_idx[training_low])
+    assert np.all(seen[at, data.film_idx[training_low]] > 0)
+    assert seen.nnz == int((~held).sum())
+    assert set(fitted_on) == {int((~low & ~held).sum())}, "the fit reads the liked ones only"
+
+
+def test_a_log_with_nothing_to_measure_is_not_searched(tmp_path: Path) -> None:
+    """One user: no film has held-out viewers among other users, so every objective is NaN;
+    the search says so and meta.json stays standard JSON."""
+    films = [f"f{i}" for i in range(30)]
+    data = Interactions.from_columns(pa.array(["u1"] * 30), pa.array(films), source="one")
+    _, report = tuning.tune(data, QUICK)
+    assert report["status"].startswith("not run: the validation split leaves nothing")
+    log = tmp_path / "one.csv"
+    log.write_text("user_id,film_id\n" + "".join(f"u1,{f}\n" for f in films))
+    out = tmp_path / "model"
+    from recommender.cli import main
+
+    assert main(["train", "--data", str(log), "--out", str(out), "--factors", "4",
+                 "--segments", "1"]) == 0
+
+    def no_nan(word: str) -> None:
+        raise AssertionError(f"meta.json holds {word}")
+
+    text = (layout.resolve(out) / "meta.json").read_text(encoding="utf-8")
+    assert json.loads(text, parse_constant=no_nan)["tuning"]["status"].startswith("not run")
+
+
+def test_min_rating_needs_ratings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data = planted_groups()
+    with pytest.raises(DataError, match="--min-rating 4 needs ratings"):
+        train(data, replace(QUICK, tune=False, min_rating=4.0), progress=False)
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
+                           "--min-rating", "4")
+    assert code == 2 and "needs ratings" in err and not (tmp_path / "m").exists()
+
+
+def test_ease_refuses_options_only_als_reads(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
+                           "--family", "ease", "--alpha", "7", "--iterations", "3")
+    assert code == 2 and "--family ease does not read --alpha, --iterations" in err
+    assert not (tmp_path / "m").exists()
