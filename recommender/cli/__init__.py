@@ -41,6 +41,36 @@ EXIT_BAD_INPUT = 2
 # ---------------------------------------------------------------- parser
 
 
+def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
+    """The options that set how a model is trained (``train``; ``evaluate`` trains the
+    engine it scores with them, its own ``--seed`` seeding the split and the fit)."""
+    s.add_argument("--config", help="JSON of training options (e.g. written by `tune`)")
+    s.add_argument("--model", choices=["als", "bpr", "lmf"])
+    s.add_argument("--family", choices=["als", "ease"],
+                   help="model family: als (the --model factorisation) or ease (factorised "
+                        "EASE at rank --factors); by default the validation chooses")
+    s.add_argument("--ease-lambda", type=float, dest="ease_lambda",
+                   help="EASE regularisation (family ease)")
+    s.add_argument("--factors", type=_positive_int)
+    s.add_argument("--iterations", type=_positive_int)
+    s.add_argument("--regularization", type=float)
+    s.add_argument("--alpha", type=float)
+    s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
+                   help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
+    s.add_argument("--weighting", choices=["binary", "rating", "log", "bm25"])
+    s.add_argument("--min-rating", type=float, dest="min_rating")
+    s.add_argument("--learning-rate", type=float, dest="learning_rate")
+    if seed:
+        s.add_argument("--seed", type=int)
+    s.add_argument("--segments", type=_positive_int, help="number of audience segments")
+    s.add_argument("--holdout", type=float,
+                   help="share of interactions held out to measure tier conversion")
+    s.add_argument("--no-tune", action="store_true", dest="no_tune",
+                   help="train the given parameters as they are; by default regularization, "
+                        "alpha, weighting and factors not given here or in --config are chosen "
+                        "on a validation split of the training part (local engine only)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="recommender",
@@ -71,30 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", required=True, help="model folder to write")
     s.add_argument("--films", help="extra film catalog CSV (film_id,title,year,genres)")
     s.add_argument("--users", help="extra user attributes CSV (user_id,...)")
-    s.add_argument("--config", help="JSON of training options (e.g. written by `tune`)")
-    s.add_argument("--model", choices=["als", "bpr", "lmf"])
-    s.add_argument("--family", choices=["als", "ease"],
-                   help="model family: als (the --model factorisation) or ease (factorised "
-                        "EASE at rank --factors); by default the validation chooses")
-    s.add_argument("--ease-lambda", type=float, dest="ease_lambda",
-                   help="EASE regularisation (family ease)")
-    s.add_argument("--factors", type=_positive_int)
-    s.add_argument("--iterations", type=_positive_int)
-    s.add_argument("--regularization", type=float)
-    s.add_argument("--alpha", type=float)
-    s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
-                   help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
-    s.add_argument("--weighting", choices=["binary", "rating", "log", "bm25"])
-    s.add_argument("--min-rating", type=float, dest="min_rating")
-    s.add_argument("--learning-rate", type=float, dest="learning_rate")
-    s.add_argument("--seed", type=int)
-    s.add_argument("--segments", type=_positive_int, help="number of audience segments")
-    s.add_argument("--holdout", type=float,
-                   help="share of interactions held out to measure tier conversion")
-    s.add_argument("--no-tune", action="store_true", dest="no_tune",
-                   help="train the given parameters as they are; by default regularization, "
-                        "alpha, weighting and factors not given here or in --config are chosen "
-                        "on a validation split of the training part (local engine only)")
+    add_training_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
     s.add_argument("--spark-master", default="local[*]")
 
@@ -148,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--json", dest="json_path", help="write the report as JSON to this path")
     s.add_argument("--seed", type=int, default=0)
+    add_training_options(s, seed=False)
 
     s = add("tune", cmd_tune, "search hyper-parameters on a validation split")
     s.add_argument("--data", required=True)

@@ -85,7 +85,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     from recommender.model.config import TrainConfig
 
     base: dict[str, Any] = {}
-    if args.config:
+    if getattr(args, "config", None):
         from recommender.errors import DataError
 
         try:
@@ -120,7 +120,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
                  "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
                  "segments", "holdout"):
-        value = getattr(args, name)
+        value = getattr(args, name, None)
         if value is not None:
             base[name] = value
             given.add(name)
@@ -441,7 +441,8 @@ def _recommend_watched(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recommender.evaluation.report import cli_evaluate
 
-    result: int = cli_evaluate(args)
+    # the engine under test is trained as `train` would with the same options
+    result: int = cli_evaluate(args, _train_config(args))
     return result
 
 

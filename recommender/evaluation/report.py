@@ -15,14 +15,17 @@ from recommender.evaluation.scoring import ENGINE, MIN_VIEWERS, USER_K, headline
 from recommender.evaluation.tuning import tune
 from recommender.io.atomic import atomic_file
 from recommender.io.text import table_text
+from recommender.model.config import TrainConfig
 
 
-def cli_evaluate(args: Any) -> int:
+def cli_evaluate(args: Any, config: TrainConfig | None = None) -> int:
+    """``recommender evaluate``: the engine trained with ``config`` (default: what ``train``
+    ships) and the baselines on one split of ``--data``."""
     from recommender.io import readers as data_mod
 
     interactions = data_mod.load(args.data)
     report = evaluate(interactions, protocol=args.protocol, k=args.k,
-                      seed=getattr(args, "seed", 0))
+                      seed=getattr(args, "seed", 0), config=config)
     print(format_report(report))
     if getattr(args, "json_path", None):
         write_json(report, args.json_path)
@@ -68,6 +71,11 @@ def format_report(report: dict[str, Any]) -> str:
         rows.append([name] + [_fmt(res[key]) + (f" ({ratio[key]:.2f}x)" if key in ratio and
                                                 name != ENGINE else "") for key in keys])
     lines.append(table_text(["model"] + keys, rows))
+    known = s.get("known_users")
+    if known is not None and 2 * k >= known:
+        lines.append(f"note: k = {k} is at least half of the {known:,} users an audience ranks, "
+                     f"so audience_recall@{k} is near 1 for any model and says little; use a "
+                     "smaller --k")
     lines += metric_notes(keys, k, uk, report["min_viewers"], ratios=True)
     intervals = report.get("engine_ratio_intervals") or {}
     if intervals:

@@ -60,6 +60,9 @@ class Split:
             "test_interactions": len(self.test),
             "evaluated_users": len(self.users),
             "known_films": len(self.films),
+            # the users an audience ranks: every user with a training interaction
+            "known_users": int((np.bincount(self.train.user_idx, minlength=self.train.n_users)
+                                > 0).sum()),
         }
         if self.fold_in:
             out["fold_in_interactions"] = len(self.history)

@@ -88,3 +88,51 @@ def test_the_evaluate_text_gives_each_baselines_interval() -> None:
     assert "engine / model, 95% interval" in text
     assert (f"  popularity: audience_recall@{k} 0.9000-1.2000x, user_recall@{uk} "
             "1.0500-1.3000x") in text.splitlines()
+
+
+def test_evaluate_trains_the_engine_with_trains_options(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``evaluate`` takes ``train``'s options (``--config``, ``--family``, ``--min-rating``,
+    ``--no-tune``...), so the model it scores is the one ``train`` would ship with them; its
+    ``--seed`` seeds both. An option EASE does not read is refused as ``train`` refuses it."""
+    import recommender.evaluation.report as report_mod
+    from recommender.model.config import TrainConfig
+
+    seen: list[TrainConfig] = []
+
+    class Captured(Exception):
+        pass
+
+    def capture(*args: object, config: TrainConfig | None = None, **kwargs: object) -> None:
+        assert config is not None
+        seen.append(config)
+        raise Captured
+
+    monkeypatch.setattr(report_mod, "evaluate", capture)
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id,rating\nu1,f1,4\nu2,f1,2\n")
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"ease_lambda": 100.0}))
+    with pytest.raises(Captured):
+        main(["evaluate", "--data", str(log), "--family", "ease", "--min-rating", "3",
+              "--config", str(cfg), "--seed", "4"])
+    c = seen[-1]
+    assert (c.family, c.min_rating, c.ease_lambda, c.seed, c.tune) == ("ease", 3.0, 100.0, 4,
+                                                                       True)
+    assert set(c.fixed) == {"family", "ease_lambda"}
+    with pytest.raises(Captured):
+        main(["evaluate", "--data", str(log), "--no-tune"])
+    assert seen[-1] == TrainConfig(tune=False, seed=0)
+    assert main(["evaluate", "--data", str(log), "--family", "ease", "--alpha", "3"]) == 2
+    assert "--family ease does not read --alpha" in capsys.readouterr().err
+
+
+def test_the_text_warns_when_k_covers_the_ranked_users() -> None:
+    """With as many users to rank as 2k, any model's top k holds most viewers."""
+    k, uk = 50, 10
+    small = _report(k, uk, 5)
+    small["split"] = {**small["split"], "known_users": 80}
+    assert "is at least half of the 80 users an audience ranks" in format_report(small)
+    large = {**small, "split": {**small["split"], "known_users": 5000}}
+    assert "at least half" not in format_report(large)
