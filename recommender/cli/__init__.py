@@ -180,7 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     config_defaults = asdict(TrainConfig())  # train's omitted options mean the config's value
     for name, command in sub.choices.items():
-        _show_defaults(command, config_defaults if name == "train" else {})
+        _show_defaults(command, config_defaults if name in ("train", "evaluate") else {})
     return p
 
 
