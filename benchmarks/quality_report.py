@@ -173,6 +173,14 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
     return "\n".join(lines) + "\n"
 
 
+def _chosen(ch: dict[str, Any]) -> str:
+    """The chosen setting in a few words: EASE's rank and lambda, or ALS's parameters."""
+    if ch.get("family") == "ease":
+        return f"EASE, {ch['weighting']}, rank {ch['factors']}, lambda {ch['ease_lambda']:g}"
+    return (f"{ch['weighting']}, f={ch['factors']}, reg={ch['regularization']:g}, "
+            f"a={ch['alpha']:g}")
+
+
 def tuning_section(result: dict[str, Any]) -> list[str]:
     lines = ["## Tuning time and choices", "",
              "Seconds on this machine; `one fit` is the whole `--no-tune` train (calibration "
@@ -194,8 +202,7 @@ def tuning_section(result: dict[str, Any]) -> list[str]:
         lines.append(
             f"| {name} | {protocol} | {len(t['trials'])} | {v['users']} "
             f"({v['user_share']:.0%}) | {t['seconds']:.1f} | {m[ENGINE]['fit_seconds']:.1f} | "
-            f"{one:.1f} | {t['seconds'] / one if one else math.nan:.1f}x | {ch['weighting']}, "
-            f"f={ch['factors']}, reg={ch['regularization']:g}, a={ch['alpha']:g} | "
+            f"{one:.1f} | {t['seconds'] / one if one else math.nan:.1f}x | {_chosen(ch)} | "
             f"{_f(v['chosen']['objective'])} ({_f(v['start']['objective'])}) |")
     return lines + [""]
 

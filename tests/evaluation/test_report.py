@@ -101,27 +101,27 @@ def test_evaluate_trains_the_engine_with_trains_options(
 
     seen: list[TrainConfig] = []
 
-    class Captured(Exception):
+    class CapturedError(Exception):
         pass
 
     def capture(*args: object, config: TrainConfig | None = None, **kwargs: object) -> None:
         assert config is not None
         seen.append(config)
-        raise Captured
+        raise CapturedError
 
     monkeypatch.setattr(report_mod, "evaluate", capture)
     log = tmp_path / "log.csv"
     log.write_text("user_id,film_id,rating\nu1,f1,4\nu2,f1,2\n")
     cfg = tmp_path / "cfg.json"
     cfg.write_text(json.dumps({"ease_lambda": 100.0}))
-    with pytest.raises(Captured):
+    with pytest.raises(CapturedError):
         main(["evaluate", "--data", str(log), "--family", "ease", "--min-rating", "3",
               "--config", str(cfg), "--seed", "4"])
     c = seen[-1]
     assert (c.family, c.min_rating, c.ease_lambda, c.seed, c.tune) == ("ease", 3.0, 100.0, 4,
                                                                        True)
     assert set(c.fixed) == {"family", "ease_lambda"}
-    with pytest.raises(Captured):
+    with pytest.raises(CapturedError):
         main(["evaluate", "--data", str(log), "--no-tune"])
     assert seen[-1] == TrainConfig(tune=False, seed=0)
     assert main(["evaluate", "--data", str(log), "--family", "ease", "--alpha", "3"]) == 2
