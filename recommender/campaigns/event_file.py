@@ -64,7 +64,7 @@ def read_event_file(path: str | Path) -> EventBatch:
         table = read_delimited(Delimited(p, delimiter, physical, header=True),
                                {c: pa.string() for c in wanted})
         columns = {c: table.column(c) for c in wanted}
-        loc = CsvLocator(p, True)
+        loc = CsvLocator(p, True, delimiter=delimiter)
     missing = [c for c in (USER_ID, FILM_ID, TIMESTAMP) if c not in columns]
     if missing:
         raise DataError(str(p), f"missing column{'s' if len(missing) > 1 else ''} "

@@ -322,7 +322,7 @@ def load_table(spec: Delimited, wanted: Sequence[str]) -> Interactions:
     per-column conversion that finds the offending line."""
     fast = {USER_ID: pa.string(), FILM_ID: pa.string(), RATING: pa.float64(),
             WEIGHT: pa.float64(), TIMESTAMP: pa.int64()}
-    loc = CsvLocator(spec.path, spec.header)
+    loc = CsvLocator(spec.path, spec.header, spec.quoting, spec.delimiter)
     first_line = 2 if spec.header else 1
     try:
         table = read_delimited(spec, {c: fast[c] for c in wanted})

@@ -7,6 +7,7 @@ byte, which separator) run only once something is known to be wrong.
 from __future__ import annotations
 
 import csv
+import io
 import mmap
 import os
 import re
@@ -55,11 +56,18 @@ class Locator:
 
 
 class CsvLocator(Locator):
-    def __init__(self, path: Path, header: bool) -> None:
+    """Data row -> the line it starts on, counting lines as an editor does: a quoted field
+    may span lines (``quoting``; its quotes open after ``delimiter``), and a line may end in
+    LF, CRLF or CR alone, as the reader accepts."""
+
+    def __init__(self, path: Path, header: bool, quoting: bool = True,
+                 delimiter: str = ",") -> None:
         self.path, self.header = path, header
+        self.quoting, self.delimiter = quoting, delimiter
 
     def where(self, row: int) -> tuple[int | None, str]:
-        return physical_line(self.path, row + int(self.header)), ""
+        return physical_line(self.path, row + int(self.header), self.quoting,
+                             self.delimiter), ""
 
 
 class RowLocator(Locator):
@@ -73,23 +81,51 @@ def problem(path: Path, loc: Locator, row: int, message: str) -> DataError:
     return DataError(str(path), prefix + message, line=line)
 
 
-def _nonempty_lines(path: Path) -> NDArray[np.int64]:
-    """1-based numbers of the non-empty lines of a file (pyarrow skips empty lines)."""
-    b = np.frombuffer(path.read_bytes(), dtype=np.uint8)
+def _nonempty_lines(raw: bytes) -> NDArray[np.int64]:
+    """1-based numbers of the non-empty lines of ``raw`` (pyarrow skips empty lines); a line
+    ends in LF, CRLF or a CR alone."""
+    b = np.frombuffer(raw, dtype=np.uint8)
     if b.size == 0:
         return np.zeros(0, dtype=np.int64)
-    nl = np.flatnonzero(b == 10)
-    starts = np.r_[0, nl + 1]
-    ends = np.r_[nl, b.size]
-    lengths = ends - starts
-    has_cr = (lengths > 0) & (b[np.maximum(ends - 1, 0)] == 13)
-    lengths = lengths - has_cr
+    lf, cr = b == 10, b == 13
+    ends = np.flatnonzero(lf | (cr & ~np.r_[lf[1:], False]))  # CR of a CRLF is not an end
+    starts = np.r_[0, ends + 1]
+    stops = np.r_[ends, b.size]
+    lengths = stops - starts
+    crlf = (lengths > 0) & (b[np.maximum(stops - 1, 0)] == 13) & (stops < b.size)
+    lengths = lengths - crlf
     return np.flatnonzero(lengths > 0).astype(np.int64) + 1
 
 
-def physical_line(path: Path, record: int) -> int:
-    """1-based line of the ``record``-th (0-based) non-empty line."""
-    lines = _nonempty_lines(path)
+def _record_line(raw: bytes, record: int, delimiter: str) -> int:
+    """1-based line the ``record``-th (0-based) non-empty record starts on, reading quoted
+    fields as pyarrow does (a quote opens a field only at its start; ``""`` inside is one
+    quote); Python's csv module, so it runs on the error path only."""
+    text = raw.decode("utf-8", errors="replace")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter[:1] or ",",
+                        strict=False)
+    seen, lines_read = -1, 0
+    try:
+        for fields in reader:
+            first = lines_read + 1
+            lines_read = reader.line_num
+            if not fields:  # an empty line: pyarrow skips it
+                continue
+            seen += 1
+            if seen == record:
+                return first
+    except csv.Error:  # a quote left open at the end: the record starts after the last one
+        pass
+    return lines_read + 1
+
+
+def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str = ","
+                  ) -> int:
+    """1-based line the ``record``-th (0-based) non-empty record of ``path`` starts on."""
+    raw = path.read_bytes()
+    if quoting and b'"' in raw:  # a quoted field may span lines
+        return _record_line(raw, record, delimiter)
+    lines = _nonempty_lines(raw)
     if record < len(lines):
         return int(lines[record])
     return int(lines[-1]) + 1 if len(lines) else 1
@@ -262,7 +298,7 @@ def _parse_problem(spec: Delimited, msg: str) -> DataError:
         return DataError(str(spec.path), f"malformed line ({detail}); expected "
                          f"{len(spec.names)} fields separated by {sep}")
     number, text, expected, actual = bad[0]
-    line = physical_line(spec.path, number - 1) if number else None
+    line = physical_line(spec.path, number - 1, spec.quoting, spec.delimiter) if number else None
     if spec.shown_separator is not None:
         text = text.replace(spec.delimiter, spec.shown_separator)
     hint = ""

@@ -174,7 +174,7 @@ def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
     wanted = [c for c in CATALOG_COLUMNS if c in physical]
     table = read_delimited(Delimited(p, delimiter, physical, header=True),
                            {c: pa.string() for c in wanted})
-    loc = CsvLocator(p, True)
+    loc = CsvLocator(p, True, delimiter=delimiter)
     ids = string_ids(p, table.column(FILM_ID), FILM_ID, loc)
     n = len(ids)
     if n == 0:
@@ -225,11 +225,12 @@ def read_users(path: PathLike) -> UserTable:
     check_unique_names(p, names, canon)
     table = read_delimited(Delimited(p, delimiter, canon, header=True),
                            {c: pa.string() for c in canon})
-    ids = string_ids(p, table.column(USER_ID).combine_chunks(), USER_ID, CsvLocator(p, True))
+    loc = CsvLocator(p, True, delimiter=delimiter)
+    ids = string_ids(p, table.column(USER_ID).combine_chunks(), USER_ID, loc)
     if len(ids) == 0:
         raise DataError(str(p), "no users: expected at least one data line after the header",
                         line=2)
-    check_unique_ids(p, ids, USER_ID, CsvLocator(p, True))
+    check_unique_ids(p, ids, USER_ID, loc)
     attrs = {c: np_str(table.column(c)) for c in canon if c != USER_ID}
     return UserTable(np_str(ids), _derive_user_attributes(attrs))
 

@@ -205,7 +205,7 @@ def read_ml100k_items(p: Path, genre_file: Path) -> Catalog:
     data = decode_text(p)
     spec = Delimited(p, "|", names, header=False, quoting=False, data=data)
     table = read_delimited(spec, {c: pa.string() for c in names})
-    ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False))
+    ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False, quoting=False))
     refuse_header(p, ids, "id|title|release date|video release date|IMDb URL|genre flags")
     titles = table.column(TITLE).combine_chunks()
     year = years(year_from(table.column("release").combine_chunks(), r"(?P<y>\d{4})\s*$"),
@@ -227,7 +227,7 @@ def read_movies_dat(p: Path) -> Catalog:
     spec = Delimited(p, delim, names, header=False, quoting=False, data=data,
                      shown_separator="::")
     table = read_delimited(spec, {c: pa.string() for c in names if not c.startswith("_")})
-    ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False))
+    ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False, quoting=False))
     refuse_header(p, ids, "id::Title (year)::Genre|Genre")
     titles = table.column(TITLE).combine_chunks()
     genres = (clean_genres(table.column(GENRES).combine_chunks()) if GENRES in names
@@ -246,7 +246,7 @@ def read_ml100k_users(p: Path) -> UserTable:
     names = [USER_ID, AGE, GENDER, OCCUPATION, ZIP]
     spec = Delimited(p, "|", names, header=False, quoting=False, data=decode_text(p))
     table = read_delimited(spec, {c: pa.string() for c in names})
-    ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False))
+    ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False, quoting=False))
     refuse_header(p, ids, "id|age|gender|occupation|zip")
     age = np_str(table.column(AGE))
     zips = np_str(table.column(ZIP))
@@ -296,7 +296,7 @@ def read_users_dat(p: Path) -> UserTable | None:
     spec = Delimited(p, delim, names, header=False, quoting=False, data=data,
                      shown_separator="::")
     table = read_delimited(spec, {c: pa.string() for c in names})
-    ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False))
+    ids = string_ids(p, table.column(USER_ID), USER_ID, CsvLocator(p, False, quoting=False))
     refuse_header(p, ids, "::".join(names))
     cols = {c: np_str(table.column(c)) for c in names if c != USER_ID}
     if n_fields == 2:

@@ -113,3 +113,23 @@ def test_missing_id(tmp_path: Path, column: str) -> None:
     row = ",x,1" if column == "user_id" else "a,,1"
     err = data_error(write(tmp_path / "ids.csv", f"user_id,film_id,rating\na,x,1\n{row}\n"))
     assert "ids.csv, line 3" in str(err) and f"empty {column}" in str(err)
+
+
+@pytest.mark.parametrize(("name", "text", "line"), [
+    # a quoted id spanning two lines: the bad rating two records later is on line 5
+    ("quoted.csv", 'user_id,film_id,rating\n"a\nb",x,1\nc,y,2\nd,z,abc\n', 5),
+    # a doubled quote inside a quoted field does not close it
+    ("doubled.csv", 'user_id,film_id,rating\n"a""\nb",x,1\nd,z,abc\n', 4),
+    # lines ended by CR alone (old Mac text): line 3, not line 1
+    ("cr.csv", "user_id,film_id,rating\ra,x,1\rd,z,abc\r", 3),
+    # CRLF and a blank line
+    ("crlf.csv", "user_id,film_id,rating\r\na,x,1\r\n\r\nd,z,abc\r\n", 4),
+    # a quote inside an unquoted field is a character, as pyarrow reads it
+    ("inch.csv", 'user_id,film_id,rating\na,5" reel,1\nd,z,abc\n', 3),
+])
+def test_lines_are_counted_as_an_editor_shows_them(tmp_path: Path, name: str, text: str,
+                                                   line: int) -> None:
+    """The line named is where the record starts in an editor, whatever spans or ends the
+    lines before it (a quoted field over two lines used to shift every later line by one)."""
+    err = data_error(write(tmp_path / name, text))
+    assert err.line == line and f"{name}, line {line}" in str(err), str(err)
