@@ -4,16 +4,19 @@ One registry per app, so tests can build several apps. The middleware labels eac
 its route template and adds the ``X-Model-Version`` header.
 
 Several workers (``recommender serve --workers N``): ``service.server`` points
-``PROMETHEUS_MULTIPROC_DIR`` at a fresh folder before the workers start, so each worker's
-values live in files there and ``exposition`` sums the counters and histograms of every
-worker (a scrape reaches one worker but reports them all); the model gauges give the largest
-value over live workers, so during a reload both versions read 1 until every worker has
-switched.
+``PROMETHEUS_MULTIPROC_DIR`` at a fresh folder before the workers start (and sets
+``SHARED_FLAG``), so each worker's values live in files there and ``exposition`` sums the
+counters and histograms of every worker (a scrape reaches one worker but reports them all);
+the model gauges give the largest value over live workers, so during a reload both versions
+read 1 until every worker has switched. A worker that died without shutting down (killed,
+restarted by uvicorn) is found by its pid at the next scrape and its gauges stop counting.
+A single-worker server reports its own registry, whatever ``PROMETHEUS_MULTIPROC_DIR`` says.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -30,11 +33,37 @@ LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0
 UNMATCHED = "<unmatched>"
 VERSION_HEADER = "X-Model-Version"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+SHARED_FLAG = "RECOMMENDER_METRICS_SHARED"  # set by service.server for --workers N
+_LIVE_FILE = re.compile(r"^gauge_live[a-z]*_(\d+)\.db$")
 
 
 def multiprocess() -> bool:
-    """Whether this process shares its metrics with other workers through files."""
-    return bool(os.environ.get(MULTIPROC_DIR))
+    """Whether this process shares its metrics with the other workers of one server."""
+    return bool(os.environ.get(SHARED_FLAG)) and bool(os.environ.get(MULTIPROC_DIR))
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def reap_dead_workers(folder: str) -> list[int]:
+    """Stop counting the live gauges of workers whose process is gone (a worker killed
+    without its shutdown, which ``Metrics.close`` would have done); returns their pids."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    dead = sorted({int(m.group(1)) for n in names if (m := _LIVE_FILE.match(n))
+                   and not pid_alive(int(m.group(1)))})
+    for pid in dead:
+        mark_process_dead(pid, folder)
+    return dead
 
 
 class Metrics:
@@ -71,9 +100,12 @@ class Metrics:
 
     def set_model(self, engine: Engine) -> None:
         if self.version is not None and self.version != engine.version:
-            # set to 0, not removed: with several workers the value lives in a file that
-            # clear() would leave at 1
-            self.model_info.labels(model_version=self.version).set(0)
+            if multiprocess():
+                # set to 0, not removed: the value lives in a file that clear() would leave
+                # at 1
+                self.model_info.labels(model_version=self.version).set(0)
+            else:
+                self.model_info.clear()
         self.version = engine.version
         self.model_info.labels(model_version=engine.version).set(1)
         self.model_users.set(engine.model.n_users)
@@ -96,6 +128,7 @@ class Metrics:
         """The text a scrape gets: this app's registry, or every worker's values."""
         if not multiprocess():
             return bytes(generate_latest(self.registry))
+        reap_dead_workers(os.environ[MULTIPROC_DIR])
         merged = CollectorRegistry()
         MultiProcessCollector(merged)
         return bytes(generate_latest(merged))

@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -105,18 +107,36 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
         return
-    import shutil
-    import tempfile
-
-    from service.metrics import MULTIPROC_DIR
+    from service.metrics import MULTIPROC_DIR, SHARED_FLAG
 
     # the workers keep their metrics in files here, so /metrics reports every worker
     # (service.metrics); a fresh folder, removed at exit, so no old run's counts are summed
-    shared = tempfile.mkdtemp(prefix="recommender-metrics-")
-    os.environ[MULTIPROC_DIR] = shared
+    shared = metrics_folder()
+    before = {name: os.environ.get(name) for name in (MULTIPROC_DIR, SHARED_FLAG)}
+    os.environ[MULTIPROC_DIR], os.environ[SHARED_FLAG] = shared, "1"
     try:
         uvicorn.run("service.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level=log_level, **options)
     finally:
-        os.environ.pop(MULTIPROC_DIR, None)
+        for name, value in before.items():  # a folder the user had set is theirs again
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
         shutil.rmtree(shared, ignore_errors=True)
+
+
+METRICS_PREFIX = "recommender-metrics-"
+
+
+def metrics_folder() -> str:
+    """A fresh folder for the workers' metrics, named for this server's pid; folders left by
+    servers that were killed before they could remove theirs (their pid is gone) go first."""
+    from service.metrics import pid_alive
+
+    root = Path(tempfile.gettempdir())
+    for old in root.glob(f"{METRICS_PREFIX}*-*"):
+        pid = old.name[len(METRICS_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")

@@ -125,14 +125,21 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             base[name] = value
             given.add(name)
             typed.add(name)
-    als_only = sorted(typed & {"regularization", "alpha", "iterations", "cg_steps",
+    def flags(names: list[str]) -> str:
+        return ", ".join("--" + n.replace("_", "-") for n in names)
+
+    als_only = sorted(typed & {"model", "regularization", "alpha", "iterations", "cg_steps",
                                "learning_rate"})
     if base.get("family") == "ease" and als_only:  # not silently ignored
         from recommender.errors import InvalidParameterError
 
         raise InvalidParameterError(
-            f"--family ease does not read {', '.join('--' + n.replace('_', '-') for n in als_only)}"
-            " (options of ALS): EASE has --ease-lambda, and --factors as its rank")
+            f"--family ease does not read {flags(als_only)} (options of ALS): EASE has "
+            "--ease-lambda, and --factors as its rank")
+    if base.get("family") == "als" and "ease_lambda" in typed:
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError("--family als does not read --ease-lambda (EASE's option)")
     from recommender.model.config import FAMILY_TUNABLE, TUNABLE
 
     # --no-tune wins; otherwise a config's own "tune" stands (true by default)
@@ -411,26 +418,32 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 def _recommend_watched(args: argparse.Namespace) -> int:
     """``recommend --watched FILE``: ``POST /recommendations``'s answer (``--json``: its body)."""
     from recommender.errors import InvalidParameterError
-    from recommender.io.readers import read_id_list
+    from recommender.io.readers import read_id_list_as_known
     from recommender.query.recommend import recommend_for_watched
 
     if args.out is not None:
         raise InvalidParameterError("--watched prints one viewer's films (a table, or --json); "
                                     "--out writes --users or --all")
-    watched = read_id_list(args.watched)
     model = _load_model(args.model)
+    watched = read_id_list_as_known(args.watched, model.films)
     films, unknown = recommend_for_watched(model, watched, k=args.k)
     rows = films.rows(model)
     if args.json:
         _print_json({"films": rows, "unknown_film_ids": unknown})
         return 0
+    distinct = set(watched)
     if unknown:
         shown = ", ".join(repr(u) for u in unknown[:10])
         more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
-        print(f"note: {len(unknown):,} of the {len(watched):,} watched film ids are unknown to "
-              f"the model and skipped: {shown}{more}", file=sys.stderr)
-    known = len(set(watched) - set(unknown))
-    print(f"Top {args.k} films for a viewer of {known:,} known films")
+        print(f"note: {len(unknown):,} of the {len(distinct):,} watched film ids are unknown "
+              f"to the model and skipped: {shown}{more}", file=sys.stderr)
+    known = len(distinct - set(unknown))
+    if not rows:
+        print(f"No film to recommend: the {known:,} known films watched are every film the "
+              "model holds")
+        return 0
+    print(f"Top {len(rows)} films for a viewer of {known:,} known films"
+          + (f" (asked for {args.k}; no other film is left)" if len(rows) < args.k else ""))
     _print_table(["rank", "film_id", "score", "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]

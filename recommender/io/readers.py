@@ -180,6 +180,23 @@ def read_id_list(path: PathLike) -> list[str]:
     return [s for _, s in _id_lines(path)[1]]
 
 
+def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
+    """``read_id_list``'s ids, each as ``ids`` holds it: the line as written (spaces kept)
+    where only that form is known, as ``read_id_list_index`` finds it; unknown ids stay
+    stripped, for the caller to name."""
+    exact: dict[int, str] = {}
+    _, lines = _id_lines(path, exact)
+    out = [s for _, s in lines]
+    idx = ids.to_index(out, strict=False)
+    retry = [i for i in np.flatnonzero(idx < 0).tolist() if lines[i][0] in exact]
+    if retry:
+        found = ids.to_index([exact[lines[i][0]] for i in retry], strict=False)
+        for i, j in zip(retry, found.tolist(), strict=True):
+            if j >= 0:
+                out[i] = exact[lines[i][0]]
+    return out
+
+
 def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[np.int64]:
     """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
 

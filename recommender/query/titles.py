@@ -356,9 +356,12 @@ HINT_MATCHES = 5
 
 def title_hint(model: Model, film_id: str) -> str:
     """"; it matches titles: ID TITLE (YEAR), ..." (the best ``HINT_MATCHES`` search hits)
-    for a film argument that is not an id, or "" when no title matches it."""
+    for a film argument that is not an id, or "" when no title matches it (a blank argument
+    matches none: the search would list any film)."""
     from recommender.query.catalog import film_fields, search_films
 
+    if not film_id.strip():
+        return ""
     _, rows = search_films(model, film_id, limit=HINT_MATCHES)
     if not rows:
         return ""

@@ -143,3 +143,16 @@ def test_ease_refuses_options_only_als_reads(tmp_path: Path,
                            "--family", "ease", "--alpha", "7", "--iterations", "3")
     assert code == 2 and "--family ease does not read --alpha, --iterations" in err
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(("options", "words"), [
+    (["--family", "ease", "--model", "bpr"], "--family ease does not read --model"),
+    (["--family", "als", "--ease-lambda", "5"], "--family als does not read --ease-lambda"),
+])
+def test_a_family_refuses_the_other_familys_options(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
+        words: str) -> None:
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m", *options)
+    assert code == 2 and words in err

@@ -97,3 +97,36 @@ def test_the_cli_prints_the_http_body(client: TestClient, model_dir: Path, tmp_p
     (tmp_path / "none.txt").write_text("nope\n")
     code, _, err = run_cli(capsys, "recommend", model_dir, "--watched", tmp_path / "none.txt")
     assert code == 2 and "unknown film_id 'nope'" in err
+
+
+def test_the_cli_finds_ids_kept_with_their_spaces(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """An id the model holds with surrounding spaces (ids are kept byte for byte) is found by
+    its line as written, as ``--users`` finds it and as the HTTP body names it; a blank id
+    gets no title suggestions (a search for nothing lists any film)."""
+    import pyarrow as pa
+
+    from recommender.io.dataset import Interactions
+    from recommender.model.config import TrainConfig
+    from recommender.model.training import train
+
+    films = [" f1 ", "f2", "f3", "f4"] * 6
+    users = [f"u{i // 4}" for i in range(len(films))]
+    model = train(Interactions.from_columns(pa.array(users), pa.array(films), source="spaced"),
+                  TrainConfig(factors=2, iterations=2, segments=1, holdout=0.0, tune=False),
+                  progress=False)
+    folder = artifact.save(model, tmp_path / "model")
+    path = tmp_path / "w.txt"
+    path.write_text(" f1 \nf1\nf2\n")
+    code, out, err = run_cli(capsys, "recommend", folder, "--watched", path, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert body["unknown_film_ids"] == ["f1"]
+    assert {f["film_id"] for f in body["films"]} == {"f3", "f4"}
+    assert all({b["film_id"] for b in f["because"]} <= {" f1 ", "f2"} for f in body["films"])
+    code, out, err = run_cli(capsys, "recommend", folder, "--watched", path, "--k", "5")
+    assert code == 0 and "Top 2 films" in out and "asked for 5" in out
+    assert "1 of the 3 watched film ids are unknown" in err
+    with TestClient(create_app(Settings(model_path=str(folder), warm_cache=False))) as c:
+        r = c.post("/recommendations", json={"film_ids": [""]})
+        assert r.status_code == 404 and "matches titles" not in r.json()["detail"]

@@ -187,14 +187,25 @@ def test_spark_refuses_the_ease_family_before_starting(planted: Interactions) ->
 
 @pytest.mark.slow
 def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
-        spark: Any, planted: Interactions, tmp_path: Path) -> None:
+        spark: Any, planted: Interactions, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """``--min-rating`` leaves low ratings out of MLlib's fit only, as on the local engine:
-    they stay watches, so their viewers are never in those films' audiences. Oracle: the
-    planted ratings."""
+    they stay watches, so their viewers are never in those films' audiences. Oracles: the
+    planted ratings, and the rows each MLlib fit is given."""
     import pyarrow.csv as pacsv
 
+    import recommender.spark.training as spark_training
     from recommender.query.audience import film_audience
     from recommender.spark.training import train_spark
+
+    fitted_rows: list[int] = []
+    real_fit = spark_training._fit
+
+    def spy(conf: Any, *args: Any) -> Any:
+        fitted_rows.append(int(conf.count()))
+        return real_fit(conf, *args)
+
+    monkeypatch.setattr(spark_training, "_fit", spy)
 
     low = np.random.default_rng(5).random(len(planted)) < 1 / 3
     users = planted.users.ids[planted.user_idx]
@@ -209,6 +220,9 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
     assert model.meta["data"]["interactions"] == len(planted)
     assert model.meta["data"]["interactions_fitted"] == int((~low).sum())
     assert model.calibration["interactions"] == len(planted)
+    # the calibration fit, then the final one: liked ratings only
+    assert len(fitted_rows) == 2 and fitted_rows[1] == int((~low).sum())
+    assert fitted_rows[0] < fitted_rows[1]
     for film_id in sorted(set(films[low].tolist()))[:10]:
         listed = set(np.asarray(film_audience(model, film_id, k=model.n_users).user_ids).tolist())
         disliked = set(users[low & (films == film_id)].tolist())

@@ -1,0 +1,86 @@
+"""The metrics of several workers, without starting them: a worker killed without its shutdown
+stops counting in the live gauges, folders left by a killed server are removed, a single
+worker reports its own registry whatever ``PROMETHEUS_MULTIPROC_DIR`` says, and a reload
+leaves one model version in the gauge. (The real ``--workers 2`` server is in
+``test_workers.py``.)
+
+Oracles: the files prometheus_client keeps per pid, a pid known to be gone (a finished child
+process), and the request count a test made.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
+from service_fixtures import save_model
+
+from service import server
+from service.app import create_app
+from service.metrics import MULTIPROC_DIR, SHARED_FLAG, Metrics, reap_dead_workers
+from service.settings import Settings
+
+
+def gone_pid() -> int:
+    """The pid of a process that has exited."""
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_killed_workers_live_gauges_stop_counting(tmp_path: Path) -> None:
+    dead, me = gone_pid(), os.getpid()
+    for name in (f"gauge_livemax_{dead}.db", f"gauge_livemax_{me}.db", f"counter_{dead}.db"):
+        (tmp_path / name).write_bytes(b"")
+    assert reap_dead_workers(str(tmp_path)) == [dead]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    # its requests still count; its gauges (the model it served) no longer do
+    assert left == [f"counter_{dead}.db", f"gauge_livemax_{me}.db"]
+
+
+def test_a_killed_servers_folder_is_removed_at_the_next_start() -> None:
+    root = Path(tempfile.gettempdir())
+    stale = root / f"{server.METRICS_PREFIX}{gone_pid()}-abc"
+    stale.mkdir()
+    fresh = Path(server.metrics_folder())
+    try:
+        assert not stale.exists()
+        assert fresh.name.startswith(f"{server.METRICS_PREFIX}{os.getpid()}-")
+    finally:
+        fresh.rmdir()
+
+
+def counts(text: str, route: str) -> float:
+    return sum(s.value for f in text_string_to_metric_families(text) for s in f.samples
+               if s.name == "recommender_http_requests_total" and s.labels.get("route") == route)
+
+
+def test_one_worker_reports_its_own_registry(tmp_path_factory: pytest.TempPathFactory,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``PROMETHEUS_MULTIPROC_DIR`` the user set (without ``--workers``) does not turn the
+    scrape into a merge of the folder's files (old runs' counts, or none of this one's)."""
+    model = save_model(tmp_path_factory.mktemp("one-worker") / "model")
+    monkeypatch.setenv(MULTIPROC_DIR, str(tmp_path_factory.mktemp("user-folder")))
+    monkeypatch.delenv(SHARED_FLAG, raising=False)
+    with TestClient(create_app(Settings(model_path=str(model), warm_cache=False))) as c:
+        for _ in range(3):
+            assert c.get("/segments").status_code == 200
+        assert counts(c.get("/metrics").text, "/segments") == 3
+
+
+def test_a_reload_leaves_one_version_in_the_gauge() -> None:
+    metrics = Metrics()
+    for version in ("v1", "v2", "v3"):
+        metrics.set_model(SimpleNamespace(version=version,  # type: ignore[arg-type]
+                                          model=SimpleNamespace(n_users=5, n_films=2)))
+    versions = {s.labels["model_version"]: s.value
+                for f in text_string_to_metric_families(metrics.exposition().decode())
+                for s in f.samples if s.name == "recommender_model_info"}
+    assert versions == {"v3": 1.0}
