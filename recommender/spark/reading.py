@@ -68,8 +68,18 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
         data = str(p.resolve())
     catalog = readers.read_films(films) if films else None
     user_table = readers.read_users(users) if users else None
-    events, has_rating, has_ts = _read_events(spark, data)
+    try:
+        events, has_rating, has_ts = _read_events(spark, data)
+    except MalformedCsvError:
+        # a quoted field spans lines: Spark's line reader cannot split such a file, its
+        # multi-line reader can (one task per file, so it is tried second)
+        events, has_rating, has_ts = _read_events(spark, data, multiline=True)
     return Source(events, has_rating, has_ts, catalog, user_table, data)
+
+
+class MalformedCsvError(DataError):
+    """A CSV record Spark's line-by-line reader cannot parse (``_read_events`` then reads
+    the file again with ``multiLine``)."""
 
 
 def _has_layout(folder: Path) -> bool:
@@ -95,7 +105,8 @@ def source_from_interactions(spark: SparkSession, inter: Interactions) -> Source
                    inter.catalog, inter.user_table, inter.source)
 
 
-def _read_events(spark: SparkSession, path: str) -> tuple[DataFrame, bool, bool]:
+def _read_events(spark: SparkSession, path: str, multiline: bool = False
+                 ) -> tuple[DataFrame, bool, bool]:
     from pyspark.sql import functions as sf
     from pyspark.sql import types as st
 
@@ -108,6 +119,7 @@ def _read_events(spark: SparkSession, path: str) -> tuple[DataFrame, bool, bool]
             raw = (spark.read.option("header", True).option("sep", sep)
                    .option("inferSchema", False).option("mode", "FAILFAST")
                    .option("quote", '"').option("escape", '"')
+                   .option("multiLine", multiline)
                    .option("encoding", "UTF-8").csv(path))
         else:
             raw = spark.read.parquet(path)
@@ -159,13 +171,14 @@ def _read_events(spark: SparkSession, path: str) -> tuple[DataFrame, bool, bool]
     events = raw.select(*[v.alias(k) for k, v in select.items()],
                         *[sf.expr(f"try_cast(`{picked[c]}` as string)").alias(f"_raw_{c}")
                           for c in numeric])
-    _validate_events(events, path, picked)
+    _validate_events(events, path, picked, multiline)
     events = (events.drop(*[f"_raw_{c}" for c in numeric])
               .withColumn("_order", sf.monotonically_increasing_id()))
     return events, RATING in picked, TIMESTAMP in picked
 
 
-def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> None:
+def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
+                     multiline: bool = False) -> None:
     """One pass over the data: empty ids, non-numeric numbers, unreadable timestamps."""
     from pyspark.sql import functions as sf
 
@@ -194,8 +207,9 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> No
     try:
         row = events.agg(*aggs).collect()[0]
     except Exception as e:
-        raise DataError(path, f"Spark could not parse it ({_short(e)}); expected CSV with a "
-                        f"header or Parquet, with columns {_EXPECTED}") from None
+        error = MalformedCsvError if _malformed(e) and not multiline else DataError
+        raise error(path, f"Spark could not parse it ({_short(e)}); expected CSV with a "
+                    f"header or Parquet, with columns {_EXPECTED}") from None
     if row["_n"] == 0:
         raise DataError(path, "no interactions: expected at least one data row")
     for i, (what, (cond, expected)) in enumerate(checks.items()):
@@ -210,14 +224,19 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> No
                             f"{shown}; {expected}")
 
 
+def _malformed(e: BaseException) -> bool:
+    text = str(e)
+    return "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text
+
+
 def _short(e: BaseException) -> str:
     """The reason of a Spark failure in one line: its error class where Spark names one
     (the first line of a Py4J error only names the Java call), else the first line."""
     text = str(e).strip()
-    if "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text:
-        return ("a malformed CSV record, e.g. a quoted field that spans lines, which Spark "
-                "reads only line by line; the local engine reads it, or convert the file to "
-                "Parquet")
+    if _malformed(e):
+        return ("a malformed CSV record: a field or quote Spark's CSV reader cannot parse "
+                "even reading quoted fields across lines; the local engine may read it, or "
+                "convert the file to Parquet")
     for line in text.splitlines():
         if "[" in line and "]" in line and line.split("[", 1)[1].split("]", 1)[0].isupper():
             return line.strip()[:300]  # Spark's [ERROR_CLASS] message
