@@ -25,14 +25,12 @@ from recommender.cli.commands import (
     cmd_audiences,
     cmd_demo_data,
     cmd_download,
-    cmd_evaluate,
     cmd_recommend,
     cmd_serve,
-    cmd_train,
-    cmd_tune,
 )
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
+from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import RecommenderError
 
 EXIT_BAD_INPUT = 2

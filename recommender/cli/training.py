@@ -1,0 +1,173 @@
+"""The CLI's training commands: ``train``, ``evaluate`` and ``tune``.
+
+``evaluate`` trains the engine it scores with ``train``'s options; ``_train_config`` is the one
+place those options become a ``TrainConfig``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the commands import what they need when they run
+    from recommender.model.config import TrainConfig
+
+
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    from recommender.model.config import TrainConfig
+
+    base: dict[str, Any] = {}
+    if getattr(args, "config", None):
+        from recommender.errors import DataError
+
+        try:
+            loaded = json.loads(Path(args.config).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise DataError(args.config, f"expected a JSON object of training options ({e})"
+                            ) from None
+        found = loaded.get("params", loaded) if isinstance(loaded, dict) else None
+        if not isinstance(found, dict):
+            got = type(found if isinstance(loaded, dict) else loaded).__name__
+            raise DataError(args.config, f"expected a JSON object of training options, got {got}")
+        base = found
+        known = set(TrainConfig.__dataclass_fields__)
+        unknown = sorted(set(base) - known)
+        if unknown:  # a misspelt option would be ignored silently
+            raise DataError(args.config, f"unknown training option {unknown[0]!r}; the options "
+                                         f"are: {', '.join(sorted(known))}")
+        try:
+            if "tiers" in base:
+                base["tiers"] = [(str(n), float(p)) for n, p in base["tiers"]]
+        except (TypeError, ValueError):
+            raise DataError(args.config, "tiers must be a list of [name, percent] pairs, got "
+                                         f"{base['tiers']!r}") from None
+        from recommender.errors import InvalidParameterError
+
+        try:  # the file's own values, so that an error names the file
+            TrainConfig.from_dict(base).validate()
+        except InvalidParameterError as e:
+            raise DataError(args.config, str(e)) from None
+    given = set(base)  # what --config sets is fixed: tuning leaves it as it is
+    typed = set()
+    for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
+                 "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
+                 "segments", "holdout"):
+        value = getattr(args, name, None)
+        if value is not None:
+            base[name] = value
+            given.add(name)
+            typed.add(name)
+    def flags(names: list[str]) -> str:
+        return ", ".join("--" + n.replace("_", "-") for n in names)
+
+    als_only = sorted(typed & {"model", "regularization", "alpha", "iterations", "cg_steps",
+                               "learning_rate"})
+    if base.get("family") == "ease" and als_only:  # not silently ignored
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--family ease does not read {flags(als_only)} (options of ALS): EASE has "
+            "--ease-lambda, and --factors as its rank")
+    if base.get("family") == "als" and "ease_lambda" in typed:
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError("--family als does not read --ease-lambda (EASE's option)")
+    from recommender.model.config import FAMILY_TUNABLE, TUNABLE
+
+    # --no-tune wins; otherwise a config's own "tune" stands (true by default)
+    base["tune"] = False if getattr(args, "no_tune", False) else base.get("tune", True)
+    base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE})
+    return TrainConfig.from_dict(base).validate()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from recommender.io import readers
+    from recommender.model import artifact
+    from recommender.model.training import train
+
+    config = _train_config(args)
+    engine = getattr(args, "engine", "local")
+    t0 = time.perf_counter()
+    if engine == "spark" and getattr(args, "events", None):
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError("--events works with the local engine only")
+    if engine == "spark" and config.family != "als":
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError(f"--family {config.family} works with the local engine "
+                                    "only (Spark fits ALS)")
+    from recommender.io.places import CINEMAS_FILE, cinemas_beside
+
+    # what would fail after the training run fails before it: the --out folder, the store
+    artifact.check_destination(args.out)
+    if getattr(args, "events", None):
+        from recommender.cli.events import _store
+
+        _store(argparse.Namespace(store=args.events), create=False).close()  # never created
+    cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
+    if engine == "spark":
+        from recommender.spark.training import train_spark
+
+        model = train_spark(args.data, config, films=args.films, users=args.users,
+                            master=args.spark_master)
+    else:
+        interactions = readers.load(args.data, films=args.films, users=args.users)
+        events = None
+        if getattr(args, "events", None):  # the campaign store's events (closing the loop)
+            from recommender.campaigns.events import with_stored_events
+
+            interactions, events = with_stored_events(interactions, args.events)
+        model = train(interactions, config)
+        if events is not None:
+            model.meta["events"] = events  # the overlay starts after events["through_seq"]
+    # the model carries its cinema table (distribution)
+    out = artifact.save(model, args.out, extra={CINEMAS_FILE: cinemas} if cinemas else None)
+    seconds = time.perf_counter() - t0
+    d = model.meta["data"]
+    size = artifact.artifact_size(out)
+    tuned = model.meta.get("tuning", {})
+    if tuned.get("status") == "searched":
+        from recommender.model.config import TrainConfig
+
+        config = TrainConfig.from_dict(model.meta["params"])
+        chosen = tuned["chosen"]
+        ease = chosen.get("family") == "ease"  # EASE reads neither regularization nor alpha
+        print(f"tuning: {len(tuned['trials'])} trials in {tuned['seconds']:.1f} s chose "
+              + ", ".join(f"{n} {v}" for n, v in chosen.items()
+                          if not (ease and n in ("regularization", "alpha")))
+              + f" (validation objective {tuned['validation']['chosen']['objective']}, "
+              f"starting point {tuned['validation']['start']['objective']})")
+        family = tuned.get("family")
+        if isinstance(family, dict) and "reason" in family:
+            print(f"family: {family.get('chosen')} ({family['reason']})")
+    rank = int(model.user_factors.shape[1])  # EASE: at most the directions the data has
+    what = (f"EASE (rank {rank}, lambda {config.ease_lambda:g}" if config.family == "ease"
+            else f"{config.model.upper()} ({config.factors} factors, {config.iterations} "
+            "iterations")
+    fitted = (f" ({d['interactions_fitted']:,} fitted: ratings below --min-rating "
+              f"{config.min_rating:g} are left out of the fit)"
+              if "interactions_fitted" in d and config.min_rating is not None else "")
+    print(f"trained {what}, {config.weighting} weighting) on {d['users']:,} users x "
+          f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
+          f"{seconds:.1f} s")
+    print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from recommender.evaluation.report import cli_evaluate
+
+    # the engine under test is trained as `train` would with the same options
+    result: int = cli_evaluate(args, _train_config(args))
+    return result
+
+
+def cmd_tune(args: argparse.Namespace) -> int:
+    from recommender.evaluation.report import cli_tune
+
+    result: int = cli_tune(args)
+    return result
