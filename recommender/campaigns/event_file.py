@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recommender.campaigns.events import MAX_ID_LENGTH, MAX_WEIGHT, EventBatch
+from recommender.campaigns.events import MAX_ID_LENGTH, MAX_WEIGHT, EventBatch, first_future
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
@@ -93,8 +93,14 @@ def read_event_file(path: str | Path) -> EventBatch:
             raise problem(p, loc, long[0], f"{name} longer than {MAX_ID_LENGTH} characters")
     if EVENT_ID in columns:
         ids = string_ids(p, columns[EVENT_ID], EVENT_ID, loc).to_pylist()
+        long = [i for i, v in enumerate(ids) if len(v) > MAX_ID_LENGTH]
+        if long:
+            raise problem(p, loc, long[0], f"{EVENT_ID} longer than {MAX_ID_LENGTH} characters")
     else:
         ids = _derived_ids(u, f, ts.tolist(), weight.tolist())
+    late = first_future(ts)
+    if late is not None:
+        raise problem(p, loc, *late)
     return EventBatch(ids, u, f, ts.tolist(), weight.tolist())
 
 

@@ -19,6 +19,7 @@ it runs (so neither module imports the other at import time).
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,7 @@ MAX_ID_LENGTH = 256
 # mistake, and an event that far ahead would never fall in a report's window
 MAX_TIMESTAMP = convert.MAX_TIMESTAMP
 MAX_WEIGHT = 1e6  # the largest weight of one event (a bound that keeps fold-in finite)
+FUTURE_SLACK = 86_400  # seconds past the receiving clock an event may be dated (clock skew)
 EVENTS_LOCK = 0x65766E74  # "evnt": one lock id for every writer of events
 READ_CHUNK = 50_000
 
@@ -169,7 +171,41 @@ def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -
     return out
 
 
-def _check_weights(batch: EventBatch) -> None:
+def check_not_future(batch: EventBatch, now: float | None = None) -> None:
+    """Refuse an event dated more than ``FUTURE_SLACK`` seconds after ``now`` (default: this
+    clock), naming it: a purchase has happened, and a date decades ahead (a clock or unit
+    bug) would stretch the calibration horizon of a model trained with ``--events``. (The
+    response simulation, ``simulate.py``, dates events inside a campaign window on purpose
+    and records them without this check.)"""
+    found = first_future(batch.timestamp, now)
+    if found is not None:
+        raise _bad(found[0], batch.event_id[found[0]], found[1])
+
+
+def first_future(timestamps: Sequence[int] | NDArray[np.integer], now: float | None = None
+                 ) -> tuple[int, str] | None:
+    """(position, reason) of the first timestamp more than ``FUTURE_SLACK`` seconds after
+    ``now`` (default: this clock), or None."""
+    limit = (time.time() if now is None else now) + FUTURE_SLACK
+    ts = np.asarray(timestamps, np.int64)
+    late = np.flatnonzero(ts > limit)
+    if not len(late):
+        return None
+    i = int(late[0])
+    return i, (f"timestamp {int(ts[i])} is in the future (after {int(limit)}, this clock "
+               "plus one day); expected when the event happened, in unix seconds")
+
+
+def _check_values(batch: EventBatch) -> None:
+    """Weights in ``(0, MAX_WEIGHT]`` and timestamps in ``[0, MAX_TIMESTAMP]`` (unix seconds,
+    as the readers take them), whatever path the batch came by."""
+    ts = np.asarray(batch.timestamp, np.float64)
+    bad_ts = ~((ts >= 0) & (ts <= MAX_TIMESTAMP))
+    if bad_ts.any():
+        i = int(np.flatnonzero(bad_ts)[0])
+        ms = " (this looks like milliseconds)" if _is_ms(batch.timestamp[i]) else ""
+        raise _bad(i, batch.event_id[i], f"timestamp must be whole unix seconds in "
+                                         f"[0, {MAX_TIMESTAMP}]{ms}, got {batch.timestamp[i]!r}")
     w = np.asarray(batch.weight, np.float64)
     bad = ~(np.isfinite(w) & (w > 0) & (w <= MAX_WEIGHT))
     if bad.any():
@@ -223,7 +259,7 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
     ``(0, MAX_WEIGHT]`` raises ``InvalidParameterError``."""
     if len(batch) == 0:
         return 0, 0, max_sequence(store)
-    _check_weights(batch)
+    _check_values(batch)
     if store.dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 

@@ -21,15 +21,18 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from recommender.campaigns.events import (
     MAX_ID_LENGTH,
+    MAX_TIMESTAMP,
     MAX_WEIGHT,
     EventBatch,
     EventConflictError,
+    check_not_future,
     max_sequence,
     record_events,
 )
 from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import UnknownPlanError
+from recommender.errors import InvalidParameterError
 from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.routes import INVALID
@@ -92,7 +95,9 @@ class EventIn(BaseModel):
                          description="the user (a user new to the model is folded in)")
     film_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
                          description="the film bought or watched")
-    timestamp: int = Field(ge=0, le=2**53 - 1, description="when, in unix seconds")
+    timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
+                           description="when, in unix seconds (at most one day ahead of the "
+                                       "server's clock)")
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much (1 = one ticket or view)")
 
@@ -152,6 +157,10 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     batch = EventBatch([e.event_id for e in ev], [e.user_id for e in ev],
                        [e.film_id for e in ev], [e.timestamp for e in ev],
                        [e.weight for e in ev])
+    try:
+        check_not_future(batch)
+    except InvalidParameterError as e:
+        raise HTTPException(422, f"{e}; nothing of this batch was stored") from None
     try:
         stored, duplicates, seq = record_events(campaign_store(request), batch)
     except EventConflictError as e:

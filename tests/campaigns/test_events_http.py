@@ -70,6 +70,12 @@ def test_post_is_durable_idempotent_and_all_or_nothing(client: TestClient) -> No
     r = client.post("/events", json={"events": [ev(i, "u1", "00001") for i in range(51)]})
     assert r.status_code == 422 and "at most 50" in r.json()["detail"]
     assert count_events(store) == 3
+    # a timestamp in milliseconds, or decades ahead of the server's clock
+    for ts in (1_700_000_000_000, int(time.time()) + 10**9):
+        r = client.post("/events", json={"events": [{**ev(20, "u1", "00001"), "timestamp": ts}]})
+        assert r.status_code == 422 and "timestamp" in r.json()["detail"], r.text
+        assert "nothing of this batch was stored" in r.json()["detail"]
+    assert count_events(store) == 3
     # the router's other routes store no batch: their 422s do not say they did not store one
     for r in (client.get("/campaigns/nope/report?window_days=-1"),
               client.post("/campaigns/nope/next", json={"sent_waves": -1})):

@@ -146,3 +146,33 @@ def test_cli_import_twice_stores_once(tmp_path: Path, capsys: pytest.CaptureFixt
     monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
     assert main(["events", "import", str(f)]) == 2
     assert "no campaign store" in capsys.readouterr().err
+
+
+def test_every_path_in_refuses_milliseconds_and_the_future(tmp_path: Path) -> None:
+    """A timestamp in milliseconds or decades ahead (a clock or unit bug) would stretch the
+    calibration horizon of a model trained with ``--events``: the library refuses the first
+    whatever the path, HTTP and files refuse both, naming the event or the line. The slack is
+    one day past this clock."""
+    import time
+
+    from recommender.campaigns.events import EventBatch, check_not_future
+
+    store = open_store(str(tmp_path / "s.db"))
+    ms = EventBatch(["a"], ["u"], ["f"], [1_700_000_000_000], [1.0])
+    with pytest.raises(InvalidParameterError, match=r"event_id 'a'.*looks like milliseconds"):
+        record_events(store, ms)
+    now = int(time.time())
+    ahead = EventBatch(["b", "c"], ["u", "u"], ["f", "f"], [now, now + 2 * 86_400], [1.0, 1.0])
+    with pytest.raises(InvalidParameterError, match=r"event_id 'c'.*in the future"):
+        check_not_future(ahead)
+    check_not_future(EventBatch(["d"], ["u"], ["f"], [now + 3600], [1.0]))  # clock skew: fine
+    assert count_events(store) == 0
+    late = tmp_path / "late.csv"
+    late.write_text(f"user_id,film_id,timestamp\nu1,f1,{now}\nu2,f2,{now + 10**9}\n")
+    with pytest.raises(DataError, match="late.csv, line 3.*in the future"):
+        read_event_file(late)
+    long = tmp_path / "long.csv"
+    long.write_text(f"event_id,user_id,film_id,timestamp\n{'e' * 300},u1,f1,5\n")
+    with pytest.raises(DataError, match="long.csv, line 2.*event_id longer than 256"):
+        read_event_file(long)
+    store.close()
