@@ -10,7 +10,8 @@ acknowledged event within one poll plus the time to materialise the overlay.
 
 A (re)loaded model passes through ``overlaid`` first: the overlay is rebuilt on it from the
 events after the sequence its training folded in (``meta["events"]["through_seq"]``, written
-by ``recommender train --events``).
+by ``recommender train --events``), when its training read this store; a model trained on
+another store's events takes every event of this one (``events.trained_through``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import logging
 import threading
 from typing import Any
 
-from recommender.campaigns.events import iter_events, max_sequence
+from recommender.campaigns.events import iter_events, max_sequence, trained_through
 from recommender.campaigns.store import CampaignStore
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
@@ -57,7 +58,7 @@ class EventsSync:
         installs; an engine this sync built passes through unchanged."""
         if engine.key in self._ours:
             return engine
-        since = int((engine.model.meta.get("events") or {}).get("through_seq", 0))
+        since = trained_through(engine.model.meta, self.store)
         overlay = Overlay(engine.model, since)
         self._read(overlay)
         self.overlay = overlay

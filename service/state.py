@@ -37,6 +37,11 @@ class ReloadError(Exception):
     """The new model could not be loaded; the old one keeps serving."""
 
 
+class RetryableReloadError(ReloadError):
+    """The new model loaded, but something outside its folder failed (reading the campaign
+    store's events): the old one keeps serving and the watcher tries again."""
+
+
 class ServiceState:
     """The served engine, the rendered bodies cached for it, settings and metrics."""
 
@@ -120,6 +125,11 @@ class ServiceState:
             return False
         try:
             return self._reload(None, only_if_changed=True) is not None
+        except RetryableReloadError as e:  # not refused: the next check tries again
+            log.warning("the model folder changed but the new model could not be installed "
+                        "yet; still serving %s: %s",
+                        self.engine.version if self.engine else "none", e)
+            return False
         except ReloadError as e:
             self._refused = stamp
             log.warning("the model folder changed but the new model was refused; "
@@ -161,8 +171,17 @@ class ServiceState:
                 raise ReloadError(f"{path or served}: could not load the model "
                                   f"({type(e).__name__}: {e})") from None
             seconds = time.perf_counter() - t0
+            try:
+                self.install(engine)
+            except Exception as e:  # the stored events could not be read: nothing swapped
+                engine.close()
+                self.metrics.reloads.labels(result="error").inc()
+                raise RetryableReloadError(
+                    f"the new model loaded, but the campaign store's events could not be "
+                    f"applied to it ({type(e).__name__}: {e}); it is tried again") from None
+            # only now: a failed install leaves the stamp as it was, so the folder is checked
+            # again (before, this worker kept the old model until the folder changed again)
             self.stamp, self._refused = stamp, ""
-            self.install(engine)
             self.metrics.reloads.labels(result="ok").inc()
             return previous, engine, seconds
 

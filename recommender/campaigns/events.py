@@ -22,6 +22,7 @@ import math
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -350,6 +351,34 @@ def events_table(cols: EventColumns) -> pa.Table:
                      "film_id": pa.array(cols.film_id.tolist(), pa.string()),
                      "timestamp": pa.array(cols.timestamp, pa.int64()),
                      "weight": pa.array(cols.weight, pa.float64())})
+
+
+def trained_through(meta: dict[str, Any], store: CampaignStore) -> int:
+    """The last sequence of ``store`` a model's training folded in (``meta["events"]``, from
+    ``train --events``): 0 when it was trained without events or on another store's (their
+    sequence numbers say nothing about this one, whose events are then all new)."""
+    info = meta.get("events") or {}
+    if not isinstance(info, dict) or not info.get("through_seq"):
+        return 0
+    return int(info["through_seq"]) if same_store(str(info.get("store", "")), store) else 0
+
+
+def same_store(url: str, store: CampaignStore) -> bool:
+    """Whether ``url`` (as a model recorded it) names ``store``: the same URL, or for SQLite
+    the same file however the path was spelt."""
+    if url == store.url:
+        return True
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return False
+    if store.dialect != "sqlite" or parsed.get_backend_name() != "sqlite" or \
+            not parsed.database or not store.engine.url.database:
+        return False
+    try:
+        return Path(parsed.database).resolve() == Path(store.engine.url.database).resolve()
+    except OSError:
+        return False
 
 
 def with_stored_events(data: Any, target: str) -> tuple[Any, dict[str, Any]]:

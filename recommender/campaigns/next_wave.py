@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from recommender.campaigns.events import iter_events, max_sequence, plan_links
+from recommender.campaigns.events import iter_events, max_sequence, plan_links, trained_through
 from recommender.campaigns.plan import PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
@@ -51,7 +51,7 @@ from recommender.serving.overlay import Overlay
 def refreshed_model(model: Model, store: CampaignStore) -> Model:
     """``model`` with the store's events after its training (``meta["events"]``) applied:
     new interactions seen, taste vectors folded in, new users added."""
-    since = int((model.meta.get("events") or {}).get("through_seq", 0))
+    since = trained_through(model.meta, store)
     overlay = Overlay(model, since)
     for part in iter_events(store, after=since):
         overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)

@@ -127,6 +127,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
         store = open_store(target)  # a bad URL fails before the work, not after
     model = _load_model(args.model)
+    if store is not None:
+        from recommender.campaigns.next_wave import refreshed_model
+
+        # as the service plans: the store's events after the model's training are watches
+        # (no one is planned a film they have bought since), new users are known
+        model = refreshed_model(model, store)
     if getattr(args, "engine", "local") == "spark":
         from recommender.campaigns.spark_plan import plan_slate_spark
 

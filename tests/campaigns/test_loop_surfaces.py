@@ -104,6 +104,13 @@ def test_the_loop_from_the_command_line(model_dir: Path, tmp_path: Path,
     (tmp_path / "ev.csv").write_text("user_id,film_id,timestamp\n" + "".join(
         f"{r['user_id']},{r['film_id']},{now}\n" for r in targets[:4]))
     assert main(["events", "import", "--store", store, str(tmp_path / "ev.csv")]) == 0
+    # a new plan saved to this store plans on its events, as the service does: no one is
+    # planned a film they have bought since the model was trained
+    assert main(["plan", str(model_dir), "--slate", str(tmp_path / "slate.csv"), "--out",
+                 str(tmp_path / "fresh.csv"), "--store", store, "--waves", "2"]) == 0
+    fresh = {(r["film_id"], r["user_id"]) for r in _rows((tmp_path / "fresh.csv").read_text())}
+    bought = {(r["film_id"], r["user_id"]) for r in targets[:4]}
+    assert fresh and not fresh & bought
     capsys.readouterr()
     assert main(["campaign", "report", plan_id, "--store", store, "--window-days", "7",
                  "--json"]) == 0
@@ -138,6 +145,20 @@ def test_train_folds_in_the_stored_events(tmp_path: Path) -> None:
     assert model.meta["events"]["through_seq"] == seq and model.meta["events"]["events"] == 3
     assert sorted(model.films.to_ids(model.user_films(model.user_index("fresh-user")))) == \
         sorted(ids)
+    # its through_seq counts in the store it read (however the path is spelt), not another
+    from recommender.campaigns.events import trained_through
+    from recommender.campaigns.next_wave import refreshed_model
+
+    assert trained_through(model.meta, open_store(store)) == seq
+    assert trained_through(model.meta, open_store(f"sqlite:///{tmp_path}/./s.db")) == seq
+    other = open_store(str(tmp_path / "other.db"))
+    assert trained_through(model.meta, other) == 0
+    (tmp_path / "ev2.csv").write_text("user_id,film_id,timestamp\nnewcomer,"
+                                      f"{ids[0]},1700000000\n")
+    assert main(["events", "import", "--store", str(tmp_path / "other.db"),
+                 str(tmp_path / "ev2.csv")]) == 0
+    # the other store's first event (sequence 1 <= through_seq) is not skipped
+    assert "newcomer" in refreshed_model(model, other).users
 
 
 def test_plan_options_and_failures_from_the_command_line(

@@ -1,0 +1,48 @@
+"""A reload whose new model loads but whose stored events cannot be read (the campaign store
+is briefly unreachable): the old model keeps serving, the failure is counted, and the next
+check installs the new model, rather than this worker serving the old one until the folder
+changes again.
+
+Oracles: the served version against the folder's, and the reload counter.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+import service.events_sync as events_sync
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+
+def test_a_failed_event_read_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                        ) -> None:
+    served = save_model(tmp_path / "served", seed=1)
+    other = save_model(tmp_path / "other", seed=2)
+    settings = Settings(model_path=str(served), store=str(tmp_path / "s.db"), warm_cache=False,
+                        watch_interval=0, events_poll=0)
+    with TestClient(create_app(settings)) as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        first = service.engine.version
+        artifact.publish(other, served)
+        real = events_sync.iter_events
+        calls = {"n": 0}
+
+        def flaky(*args: object, **kwargs: object) -> object:
+            calls["n"] += 1
+            if calls["n"] == 1:
+                raise OSError("the store is unreachable")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(events_sync, "iter_events", flaky)
+        assert service.check() is False
+        assert service.engine.version == first  # nothing half-swapped
+        errors = service.metrics.reloads.labels(result="error")._value.get()
+        assert errors == 1
+        assert service.check() is True  # tried again: the store answers now
+        assert service.engine.version == artifact.load(other).version != first
