@@ -23,10 +23,12 @@ Fold-in is implicit's ``recalculate_user`` (exact solve, not conjugate gradient)
 with ``Y`` the film factors and ``c = alpha x value`` the confidence of each of the user's
 films, ``x = (YtY + reg I + sum_i (c_i - 1) y_i y_i^T)^-1 sum_i c_i y_i``, solved for a batch of
 users at once. Values follow the model's weighting; interactions the model was trained on count
-as one view each (the model keeps their structure, not their weight), which is exact for the
-binary and bm25 schemes (the default is binary). EASE is linear in the confidence, so a known
-user's vector is the trained one plus the projection of what the events change: the trained
-part stays exact under every scheme. Models other than ALS and EASE (BPR, LMF) are
+as one view each (the model keeps their structure, not their weight). So a known user's
+vector is the trained one plus what the events change: the fold-in of the user's rows with
+the events less the fold-in of the same rows without them. The trained part stays as trained
+under every scheme (a rating-weighted vector is not replaced by a one-view-each one); for
+EASE, linear in the confidence, this is exact; for ALS the change is the difference of two
+user steps. A new user's vector is the fold-in itself. Models other than ALS and EASE (BPR, LMF) are
 not refreshed: their new interactions are excluded, but vectors stay and new users get none.
 A fold-in that comes out non-finite (absurd weights) is refused: the user keeps their previous
 vector (a new user the zero vector), it is counted in ``describe()`` and logged once per overlay.
@@ -161,13 +163,16 @@ class Overlay:
             conf.eliminate_zeros()
             with np.errstate(all="ignore"):
                 fresh = foldin.fold_in(base, conf, self._yty)
-                if base.family == "ease":
-                    # EASE is linear in the confidence: keep each trained vector and add what
-                    # the events change, so the trained part stays exact under any weighting
-                    # (the rebuilt rows count a trained interaction as one view)
-                    fresh -= foldin.fold_in(base, confidence_of(base, old[touched], seen))
-                    known = touched < n_base
-                    fresh[known] += base.user_factors[touched[known]]
+                # a known user keeps the trained vector plus what the events change: the
+                # rebuilt rows count a trained interaction as one view (the model keeps which
+                # films, not their ratings), so folding them alone would replace a
+                # rating-weighted vector by a binary one. Exact for EASE (linear in the
+                # confidence); for ALS the change is the difference of two user steps
+                known = touched < n_base
+                if known.any():
+                    before = foldin.fold_in(base, confidence_of(base, old[touched[known]], seen),
+                                            self._yty)
+                    fresh[known] += base.user_factors[touched[known]] - before
             finite: NDArray[np.bool_] = np.asarray(np.isfinite(fresh).all(axis=1), bool)
             finite[bad_rows] = False
             uf[touched[finite]] = fresh[finite]

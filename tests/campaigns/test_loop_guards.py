@@ -164,12 +164,16 @@ def test_the_overlay_refuses_a_non_finite_vector(caplog: pytest.LogCaptureFixtur
     derived = overlay.model()
     assert np.array_equal(derived.user_factors[1], model.user_factors[1]), "old vector kept"
     assert np.isfinite(derived.user_factors).all()
-    # user 2 is folded in as usual: the direct fold-in of its counts
-    counts = sp.lil_matrix(model.seen[2], dtype=np.float64)
+    # user 2 is refreshed as usual: its trained vector plus the fold-in of its counts with the
+    # event less the fold-in without it
+    base = sp.csr_matrix(model.seen[2], dtype=np.float64)
+    counts = sp.lil_matrix(base)
     counts[0, 1] = counts[0, 1] + 2.0
     counts = sp.csr_matrix(counts)
     seen = derived.seen
-    expect = fold_in(model.film_factors, confidence_of(model, counts, seen), 0.05)[0]
+    expect = model.user_factors[2] \
+        + fold_in(model.film_factors, confidence_of(model, counts, seen), 0.05)[0] \
+        - fold_in(model.film_factors, confidence_of(model, base, seen), 0.05)[0]
     assert np.allclose(derived.user_factors[2], expect, atol=1e-5)
     overlay.apply(np.array(["user-0001"]), np.array(["0001074"]), np.array([1.0]), 3)
     overlay.model()

@@ -87,10 +87,13 @@ def test_new_interactions_are_excluded_and_the_vector_refreshed(model: Model) ->
     recs = engine.recommendations(uid, k=derived.n_films)
     assert f not in recs.film_idx.tolist()
     assert model.seen[u].nnz + len(recs.film_idx) == model.n_films - 1
-    # the refreshed vector is the ALS step over the user's films (binary, alpha, reg)
-    films = derived.user_films(u)
+    # the refreshed vector is the trained one plus what the event changes: the ALS step over
+    # the user's films with it less the step without it (binary, alpha, reg)
+    films, before = derived.user_films(u), model.user_films(u)
     alpha, reg = model.meta["params"]["alpha"], model.meta["params"]["regularization"]
-    expected = normal_equations(model.film_factors, films, np.full(len(films), alpha), reg)
+    step = normal_equations(model.film_factors, films, np.full(len(films), alpha), reg)
+    step_before = normal_equations(model.film_factors, before, np.full(len(before), alpha), reg)
+    expected = model.user_factors[u] + step - step_before
     assert np.allclose(derived.user_factors[u], expected, rtol=1e-4, atol=1e-5)
     others = np.setdiff1d(np.arange(model.n_users), [u])
     assert np.array_equal(derived.user_factors[others], model.user_factors[others])
@@ -147,3 +150,17 @@ def test_applying_in_steps_equals_applying_at_once(model: Model) -> None:
     assert stepped.users.ids.tolist() == once.users.ids.tolist()
     assert np.array_equal(stepped.user_factors, once.user_factors)
     assert (stepped.seen != once.seen).nnz == 0
+
+
+def test_the_trained_part_of_a_vector_is_kept() -> None:
+    """A known user's vector is the trained one plus what the events change, never a re-fold
+    of their rows alone (which would turn a rating-weighted vector into a one-view-each one):
+    under binary weighting a repeat view of a film already watched changes no confidence, so
+    the vector stays exactly as trained (the trained factors here are not an ALS step of the
+    rows, so a re-fold would move them)."""
+    model = synthetic_model(n_users=60, n_films=20, seed=4)
+    assert model.meta["params"].get("weighting", "binary") == "binary"
+    u = 5
+    f = int(model.user_films(u)[0])
+    derived = _overlay(model, [(str(model.users.ids[u]), str(model.films.ids[f]), 1.0)]).model()
+    assert np.array_equal(derived.user_factors[u], model.user_factors[u])
