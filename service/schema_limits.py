@@ -7,6 +7,8 @@ limit with a marker in ``json_schema_extra``, and :func:`install` fills it in, p
 model (the schema is rebuilt after a reload):
 
 - ``{"x-maximum": "max_k"}``: ``maximum`` (``maxItems`` on an array) = that setting;
+  ``{"x-maximum": "event_time"}``: this clock plus ``events.FUTURE_SLACK`` when the schema is
+  built (the server's own bound only grows after that, so what the schema allows is accepted);
 - ``{"x-vocabulary": "genre"}``: a ``pattern`` of the model's genres (any case, as the server
   matches them); on an array it applies to the items;
 - ``{"x-vocabulary": "filter"}``: a ``pattern`` of ``ATTRIBUTE=VALUE`` over the model's
@@ -50,6 +52,18 @@ READ_SCHEMES = {
     "ReadBearer": {"type": "http", "scheme": "bearer",
                    "description": "a read key from RECOMMENDER_READ_KEYS, as a Bearer token"},
 }
+
+
+EVENT_TIME = "event_time"
+
+
+def event_time_limit() -> int:
+    """The latest event timestamp ``POST /events`` takes now (``events.check_not_future``)."""
+    import time
+
+    from recommender.campaigns.events import FUTURE_SLACK, MAX_TIMESTAMP
+
+    return min(int(time.time()) + FUTURE_SLACK, MAX_TIMESTAMP)
 
 
 def any_case(text: str) -> str:
@@ -152,7 +166,7 @@ def _fill(node: Any, settings: Settings, engine: Engine | None) -> None:
         return
     limit = node.pop("x-maximum", None)
     if limit is not None:
-        value = int(getattr(settings, limit))
+        value = event_time_limit() if limit == EVENT_TIME else int(getattr(settings, limit))
         node["maxItems" if node.get("type") == "array" else "maximum"] = value
     kind = node.pop("x-vocabulary", None)
     if kind is not None:

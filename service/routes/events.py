@@ -84,6 +84,7 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
 
 
 router = APIRouter(tags=["events"], route_class=EventsRoute)
+MAX_UNKNOWN_SHOWN = 100
 
 
 class EventIn(BaseModel):
@@ -97,7 +98,8 @@ class EventIn(BaseModel):
                          description="the film bought or watched")
     timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
                            description="when, in unix seconds (at most one day ahead of the "
-                                       "server's clock)")
+                                       "server's clock)",
+                           json_schema_extra={"x-maximum": "event_time"})
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much (1 = one ticket or view)")
 
@@ -134,6 +136,11 @@ class EventsStored(BaseModel):
     sequence: int = Field(description="the store's latest event sequence number after the "
                                       "commit; every worker reflects it within "
                                       "RECOMMENDER_EVENTS_POLL seconds")
+    unknown_film_ids: list[str] = Field(
+        description=f"film ids of the batch the served model does not know (at most "
+                    f"{MAX_UNKNOWN_SHOWN}, in batch order): stored, and counted in "
+                    "/events/status, but they change no audience until a model trained "
+                    "with --events knows the film (a typo, or a film new to the catalog)")
 
 
 class EventsStatus(BaseModel):
@@ -168,7 +175,13 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     sync = getattr(request.app.state, "events_sync", None)
     if sync is not None:
         sync.wake()  # this worker looks at once; the others at their next poll
-    return {"stored": stored, "duplicates": duplicates, "sequence": seq}
+    engine = request.app.state.service.engine
+    films = list(dict.fromkeys(batch.film_id))
+    unknown = [] if engine is None else [
+        f for f, i in zip(films, engine.model.films.to_index(films, strict=False), strict=True)
+        if i < 0][:MAX_UNKNOWN_SHOWN]
+    return {"stored": stored, "duplicates": duplicates, "sequence": seq,
+            "unknown_film_ids": unknown}
 
 
 @router.get("/events/status", response_model=EventsStatus,

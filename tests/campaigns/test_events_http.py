@@ -53,6 +53,7 @@ def test_post_is_durable_idempotent_and_all_or_nothing(client: TestClient) -> No
     r = client.post("/events", json=body)
     assert r.status_code == 200, r.text
     assert r.json()["stored"] == 3 and r.json()["duplicates"] == 0
+    assert r.json()["unknown_film_ids"] == []
     store = client.app.state.campaign_store  # type: ignore[attr-defined]
     assert count_events(store) == 3, "stored before the acknowledgement"
     again = client.post("/events", json=body).json()
@@ -70,12 +71,17 @@ def test_post_is_durable_idempotent_and_all_or_nothing(client: TestClient) -> No
     r = client.post("/events", json={"events": [ev(i, "u1", "00001") for i in range(51)]})
     assert r.status_code == 422 and "at most 50" in r.json()["detail"]
     assert count_events(store) == 3
+    # a film the model does not know is stored and named in the answer, once
+    r = client.post("/events", json={"events": [ev(30, "u1", "NOPE"), ev(31, "u2", "NOPE"),
+                                                ev(32, "u2", "00003")]})
+    assert r.status_code == 200 and r.json()["unknown_film_ids"] == ["NOPE"]
+    assert count_events(store) == 6
     # a timestamp in milliseconds, or decades ahead of the server's clock
     for ts in (1_700_000_000_000, int(time.time()) + 10**9):
         r = client.post("/events", json={"events": [{**ev(20, "u1", "00001"), "timestamp": ts}]})
         assert r.status_code == 422 and "timestamp" in r.json()["detail"], r.text
         assert "nothing of this batch was stored" in r.json()["detail"]
-    assert count_events(store) == 3
+    assert count_events(store) == 6
     # the router's other routes store no batch: their 422s do not say they did not store one
     for r in (client.get("/campaigns/nope/report?window_days=-1"),
               client.post("/campaigns/nope/next", json={"sent_waves": -1})):
