@@ -84,12 +84,17 @@ class EventsSync:
     def poll(self) -> bool:
         """Apply new events, if any; True when a new engine was installed."""
         overlay = self.overlay
-        if overlay is None or max_sequence(self.store) <= overlay.seq:
+        if overlay is None:
+            return False
+        # events the overlay holds but no installed engine reflects: a read that failed after
+        # applying part of what it read (installed now, even if nothing newer arrived)
+        pending = self.applied != overlay.seq
+        if not pending and max_sequence(self.store) <= overlay.seq:
             return False
         with self.service._reload_lock:  # never race a reload's install
             if self.overlay is not overlay or self.service.engine is None:
                 return False
-            if not self._read(overlay):
+            if not self._read(overlay) and self.applied == overlay.seq:
                 return False
             self.service.install(self._engine(self.service.engine, overlay))
             return True

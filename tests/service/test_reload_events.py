@@ -46,3 +46,34 @@ def test_a_failed_event_read_is_retried(tmp_path: Path, monkeypatch: pytest.Monk
         assert errors == 1
         assert service.check() is True  # tried again: the store answers now
         assert service.engine.version == artifact.load(other).version != first
+
+
+def test_events_read_before_a_failure_are_installed_at_the_next_poll(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read that fails after applying part of what it read (the store's connection drops
+    between two parts) must not leave those events applied in the overlay but served by no
+    engine: the next poll installs them even when nothing newer has arrived."""
+    from recommender.campaigns.events import EventBatch, record_events
+
+    served = save_model(tmp_path / "served", seed=1)
+    settings = Settings(model_path=str(served), store=str(tmp_path / "s.db"), warm_cache=False,
+                        watch_interval=0, events_poll=0)
+    with TestClient(create_app(settings)) as client:
+        service = client.app.state.service  # type: ignore[attr-defined]
+        sync = client.app.state.events_sync  # type: ignore[attr-defined]
+        store = client.app.state.campaign_store  # type: ignore[attr-defined]
+        film = str(service.engine.model.films.ids[0])
+        record_events(store, EventBatch(["e1"], ["newcomer"], [film], [1_700_000_000], [1.0]))
+        real = events_sync.iter_events
+
+        def drops(*args: object, **kwargs: object) -> object:
+            yield from real(*args, **kwargs)
+            raise OSError("the connection dropped")
+
+        monkeypatch.setattr(events_sync, "iter_events", drops)
+        with pytest.raises(OSError):
+            sync.poll()
+        assert "newcomer" not in service.engine.model.users
+        monkeypatch.setattr(events_sync, "iter_events", real)
+        assert sync.poll() is True  # nothing newer in the store, but the event is installed
+        assert "newcomer" in service.engine.model.users and sync.applied == 1
