@@ -8,7 +8,8 @@ model (the schema is rebuilt after a reload):
 
 - ``{"x-maximum": "max_k"}``: ``maximum`` (``maxItems`` on an array) = that setting;
   ``{"x-maximum": "event_time"}``: this clock plus ``events.FUTURE_SLACK`` when the schema is
-  built (the server's own bound only grows after that, so what the schema allows is accepted);
+  built (the server's own bound only grows after that, so what the schema allows is accepted;
+  the schema is rebuilt every ``REBUILD_SECONDS``, so an event of now stays inside it);
 - ``{"x-vocabulary": "genre"}``: a ``pattern`` of the model's genres (any case, as the server
   matches them); on an array it applies to the items;
 - ``{"x-vocabulary": "filter"}``: a ``pattern`` of ``ATTRIBUTE=VALUE`` over the model's
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -55,12 +57,11 @@ READ_SCHEMES = {
 
 
 EVENT_TIME = "event_time"
+REBUILD_SECONDS = 43_200  # half of events.FUTURE_SLACK: the schema's event_time stays ahead
 
 
 def event_time_limit() -> int:
     """The latest event timestamp ``POST /events`` takes now (``events.check_not_future``)."""
-    import time
-
     from recommender.campaigns.events import FUTURE_SLACK, MAX_TIMESTAMP
 
     return min(int(time.time()) + FUTURE_SLACK, MAX_TIMESTAMP)
@@ -234,12 +235,15 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
 
     def openapi() -> dict[str, Any]:
         engine = current()
-        if "schema" not in cache or cache.get("engine") is not engine:
+        # rebuilt at least every half of FUTURE_SLACK too: its event_time maximum (the clock
+        # plus the slack when built) must stay ahead of the clock
+        stale = time.monotonic() - cache.get("built", 0.0) > REBUILD_SECONDS
+        if "schema" not in cache or cache.get("engine") is not engine or stale:
             app.openapi_schema = None
             schema = copy.deepcopy(generate())
             _fill(schema, settings, engine)
             _statuses(schema, settings, read_keys, write_keys)
-            cache.update(engine=engine, schema=schema)
+            cache.update(engine=engine, schema=schema, built=time.monotonic())
         result: dict[str, Any] = cache["schema"]
         return result
 

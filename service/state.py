@@ -58,6 +58,8 @@ class ServiceState:
                                        if settings.model_path else None)
         self.stamp = ""          # what model_path held when the served engine was loaded
         self._refused = ""       # a stamp that failed to load (not retried until it changes)
+        self._backoff = 0.0      # seconds to wait after a reload whose events read failed
+        self._backoff_until = 0.0
         self._reload_lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
@@ -74,8 +76,13 @@ class ServiceState:
             on_recommendations_batch=self.metrics.on_recommendations_batch)
 
     def install(self, engine: Engine) -> Engine | None:
-        if self.events is not None:
-            engine = self.events.overlaid(engine)
+        return self._swap(self._with_events(engine))
+
+    def _with_events(self, engine: Engine) -> Engine:
+        """``engine`` with the stored events applied (reads the campaign store: may fail)."""
+        return self.events.overlaid(engine) if self.events is not None else engine
+
+    def _swap(self, engine: Engine) -> Engine | None:
         old, self.engine = self.engine, engine  # the atomic swap
         self.metrics.set_model(engine)
         if old is not None:
@@ -116,12 +123,21 @@ class ServiceState:
         assert result is not None
         return result
 
+    def _next_backoff(self) -> float:
+        """Double the wait after each failed events read (from the watch interval, at most
+        a minute): a store that is down is not hammered with full model loads."""
+        base = max(self.settings.watch_interval, 0.1)
+        self._backoff = min(60.0, self._backoff * 2 if self._backoff else base)
+        return self._backoff
+
     def check(self) -> bool:
         """Reload if the served folder holds another model than the one loaded (a save, or
         another worker's reload); True when it did. A version that fails to load is logged
         and not tried again until the folder changes again."""
         stamp = layout.stamp(self.model_path) if self.model_path else ""
         if not stamp or stamp in (self.stamp, self._refused):
+            return False
+        if time.monotonic() < self._backoff_until:  # the store failed lately: not yet
             return False
         try:
             return self._reload(None, only_if_changed=True) is not None
@@ -172,18 +188,23 @@ class ServiceState:
                                   f"({type(e).__name__}: {e})") from None
             seconds = time.perf_counter() - t0
             try:
-                self.install(engine)
+                ready = self._with_events(engine)
             except Exception as e:  # the stored events could not be read: nothing swapped
                 engine.close()
                 self.metrics.reloads.labels(result="error").inc()
+                self._backoff_until = time.monotonic() + self._next_backoff()
+                reason = str(e).splitlines()[0][:200] if str(e) else ""
                 raise RetryableReloadError(
                     f"the new model loaded, but the campaign store's events could not be "
-                    f"applied to it ({type(e).__name__}: {e}); it is tried again") from None
+                    f"read ({type(e).__name__}: {reason}); the served folder is checked "
+                    "again (by the watcher, or the next reload)") from None
+            self._backoff, self._backoff_until = 0.0, 0.0
+            self._swap(ready)
             # only now: a failed install leaves the stamp as it was, so the folder is checked
             # again (before, this worker kept the old model until the folder changed again)
             self.stamp, self._refused = stamp, ""
             self.metrics.reloads.labels(result="ok").inc()
-            return previous, engine, seconds
+            return previous, ready, seconds
 
 
 def _same_folder(a: str, b: str) -> bool:

@@ -356,11 +356,17 @@ def events_table(cols: EventColumns) -> pa.Table:
 def trained_through(meta: dict[str, Any], store: CampaignStore) -> int:
     """The last sequence of ``store`` a model's training folded in (``meta["events"]``, from
     ``train --events``): 0 when it was trained without events or on another store's (their
-    sequence numbers say nothing about this one, whose events are then all new)."""
+    sequence numbers say nothing about this one, whose events are then all new). The store is
+    recognised by its own id (``CampaignStore.store_id``); a model trained before stores had
+    one is matched by URL (``same_store``)."""
     info = meta.get("events") or {}
     if not isinstance(info, dict) or not info.get("through_seq"):
         return 0
-    return int(info["through_seq"]) if same_store(str(info.get("store", "")), store) else 0
+    if info.get("store_id"):
+        mine = info["store_id"] == store.store_id()
+    else:
+        mine = same_store(str(info.get("store", "")), store)
+    return int(info["through_seq"]) if mine else 0
 
 
 def same_store(url: str, store: CampaignStore) -> bool:
@@ -393,9 +399,10 @@ def with_stored_events(data: Any, target: str) -> tuple[Any, dict[str, Any]]:
     try:
         seq = max_sequence(store)
         ev = read_events(store, until=seq)
+        store_id = store.store_id()
     finally:
         store.close()
-    info = {"store": store.url, "through_seq": seq, "events": len(ev)}
+    info = {"store": store.url, "store_id": store_id, "through_seq": seq, "events": len(ev)}
     if len(ev) == 0:
         return data, info
     users = pa.concat_arrays([pa.array(data.users.to_ids(data.user_idx).tolist(), pa.string()),

@@ -16,6 +16,7 @@ campaign reports) adds its tables by appending a step; a step is never edited on
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,6 +90,23 @@ plan_exclusions = sa.Table(
 )
 MIGRATIONS.append((3, "each plan's opted-out users (honoured by its next waves)",
                    _create(plan_exclusions)))
+
+store_info = sa.Table(
+    "campaign_store_info", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+
+def _identity_step(conn: Connection) -> None:
+    """The store's own id: a model trained with its events records it, so the overlay knows
+    the store it is served with is that one, however its URL is written."""
+    store_info.create(conn, checkfirst=True)
+    conn.execute(store_info.insert().values(key="store_id", value=uuid.uuid4().hex))
+
+
+MIGRATIONS.append((4, "the store's own id (which store a model's events came from)",
+                   _identity_step))
 ROW_CHUNK = 5000
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
@@ -134,6 +152,7 @@ class CampaignStore:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = sa.create_engine(parsed, **kwargs)
         self.url = parsed.render_as_string(hide_password=True)
+        self._store_id: str | None = None
         if self.dialect == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
@@ -146,6 +165,14 @@ class CampaignStore:
         self.engine.dispose()
 
     # -- schema
+
+    def store_id(self) -> str:
+        """This database's own id (migration 4), the same whatever URL opened it."""
+        if self._store_id is None:
+            with self.engine.connect() as conn:
+                self._store_id = str(conn.execute(sa.select(store_info.c.value).where(
+                    store_info.c.key == "store_id")).scalar_one())
+        return self._store_id
 
     def version(self) -> int:
         with self.engine.connect() as conn:

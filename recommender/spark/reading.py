@@ -68,13 +68,25 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
         data = str(p.resolve())
     catalog = readers.read_films(films) if films else None
     user_table = readers.read_users(users) if users else None
+    csv = data.lower().rstrip("/").endswith(_CSV_SUFFIXES)
+    # a quoted field that spans lines: Spark's line reader splits it into broken rows (in a
+    # column nobody reads it may even pass), its multi-line reader does not (one task per
+    # file). A local file is scanned for one; a URI is read line by line first and again
+    # with the multi-line reader when that fails
+    from recommender.io.delimited import quoted_line_break
+
+    multiline = csv and not is_uri(data) and quoted_line_break(local_path(data))
     try:
-        events, has_rating, has_ts = _read_events(spark, data)
-    except MalformedCsvError:
-        # a quoted field spans lines: Spark's line reader cannot split such a file, its
-        # multi-line reader can (one task per file, so it is tried second)
-        events, has_rating, has_ts = _read_events(spark, data, multiline=True)
+        events, has_rating, has_ts = _read_events(spark, data, multiline=multiline)
+    except DataError as first:
+        if not csv or multiline:
+            raise
+        try:
+            events, has_rating, has_ts = _read_events(spark, data, multiline=True)
+        except DataError:
+            raise first from None
     return Source(events, has_rating, has_ts, catalog, user_table, data)
+
 
 
 class MalformedCsvError(DataError):

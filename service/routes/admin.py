@@ -21,7 +21,9 @@ from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
 from service.routes import INVALID, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
-from service.state import ReloadError
+from service.state import ReloadError, RetryableReloadError
+
+RETRY_AFTER_SECONDS = 5
 
 router = APIRouter(tags=["admin"])
 
@@ -33,7 +35,11 @@ router = APIRouter(tags=["admin"])
                                                     "endpoints are closed), or model_path is "
                                                     "outside RECOMMENDER_MODELS_ROOT"},
                409: {"model": Error, "description": "the new model could not be loaded; the "
-                                                    "old one keeps serving (detail says why)"}},
+                                                    "old one keeps serving (detail says why)"},
+               503: {"model": Error, "description": "the new model loaded but the campaign "
+                                                    "store's events could not be read; the "
+                                                    "old one keeps serving: retry (see "
+                                                    "Retry-After)"}},
     openapi_extra={"requestBody": {"required": False, "content": {
         "application/json": {"schema": ReloadRequest.model_json_schema()}}}},
     summary="Reload the model from disk without downtime",
@@ -50,6 +56,10 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
     target = inside_models_root(path, service.settings.models_root) if path is not None else None
     try:
         previous, engine, seconds = await run_in_threadpool(service.reload, target)
+    except RetryableReloadError as e:
+        current = service.engine.version if service.engine is not None else "none"
+        raise HTTPException(503, f"reload not done, still serving model {current}: {e}",
+                            headers={"Retry-After": str(RETRY_AFTER_SECONDS)}) from None
     except ReloadError as e:
         current = service.engine.version if service.engine is not None else "none"
         why = redact(str(e), target or service.model_path, service.settings.models_root)

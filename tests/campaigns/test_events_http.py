@@ -133,3 +133,23 @@ def test_no_store_setting_keeps_events_in_memory(model_dir: Path) -> None:
         r = c.post("/events", json={"events": [ev(1, "u2", "00003")]})
         assert r.status_code == 200 and r.json()["sequence"] == 1
         assert wait_applied(c, 1)["applied"] == 1
+
+
+def test_the_schema_keeps_todays_events_valid(client: TestClient,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The schema's timestamp maximum is the clock plus a day when it is built; it is rebuilt
+    every half day, so on a server up for days an event of now stays schema-valid."""
+    import service.schema_limits as schema_limits
+
+    def maximum() -> int:
+        body = client.get("/openapi.json").json()
+        return int(body["components"]["schemas"]["EventIn"]["properties"]["timestamp"]
+                   ["maximum"])
+
+    now = time.time()
+    assert now < maximum() <= now + 86_400 + 60
+    later = now + 3 * 86_400
+    monotonic = time.monotonic() + 3 * 86_400
+    monkeypatch.setattr(schema_limits.time, "monotonic", lambda: monotonic)
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert maximum() > later

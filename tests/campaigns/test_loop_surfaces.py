@@ -130,7 +130,8 @@ def test_the_loop_from_the_command_line(model_dir: Path, tmp_path: Path,
     assert main(["campaign", "report", "plan-none", "--store", store]) == 2
 
 
-def test_train_folds_in_the_stored_events(tmp_path: Path) -> None:
+def test_train_folds_in_the_stored_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
     folder = demo.generate(tmp_path / "data", seed=5, n_users=150, n_films=40,
                            n_interactions=1200)
     store = str(tmp_path / "s.db")
@@ -159,6 +160,18 @@ def test_train_folds_in_the_stored_events(tmp_path: Path) -> None:
                  str(tmp_path / "ev2.csv")]) == 0
     # the other store's first event (sequence 1 <= through_seq) is not skipped
     assert "newcomer" in refreshed_model(model, other).users
+    # a store is known by its own id, not its URL: the same relative URL from another folder
+    # is another store
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    assert main(["events", "import", "--store", "sqlite:///rel.db", str(tmp_path / "ev.csv")]) == 0
+    assert main(["train", "--data", str(folder), "--out", str(tmp_path / "m2"), "--events",
+                 "sqlite:///rel.db", "--no-tune", "--factors", "8", "--iterations", "3"]) == 0
+    m2 = artifact.load(tmp_path / "m2")
+    assert trained_through(m2.meta, open_store("sqlite:///rel.db")) == 3
+    monkeypatch.chdir(tmp_path / "b")
+    assert trained_through(m2.meta, open_store("sqlite:///rel.db")) == 0
 
 
 def test_plan_options_and_failures_from_the_command_line(

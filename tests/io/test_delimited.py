@@ -133,3 +133,25 @@ def test_lines_are_counted_as_an_editor_shows_them(tmp_path: Path, name: str, te
     lines before it (a quoted field over two lines used to shift every later line by one)."""
     err = data_error(write(tmp_path / name, text))
     assert err.line == line and f"{name}, line {line}" in str(err), str(err)
+
+
+@pytest.mark.parametrize(("text", "spans"), [
+    (b'user_id,film_id\nu1,"f\n1"\n', True),
+    (b'user_id,film_id\nu1,"f1"\nu2,f2\n', False),
+    (b'user_id,film_id,note\nu1,f1,"a""b\r\nc"\n', True),
+    (b'user_id,film_id\r\nu1,"x"\r\n', False),
+])
+def test_a_quoted_line_break_is_found_across_blocks_and_gzip(tmp_path: Path, text: bytes,
+                                                             spans: bool) -> None:
+    """The scan that sends a file to Spark's multi-line reader (and line numbers to the slow,
+    exact count): quote parity carried from block to block, gzip read through."""
+    import gzip
+
+    from recommender.io.delimited import quoted_line_break
+
+    plain, packed = tmp_path / "x.csv", tmp_path / "x.csv.gz"
+    plain.write_bytes(text)
+    packed.write_bytes(gzip.compress(text))
+    for chunk in (3, 7, 1 << 20):
+        assert quoted_line_break(plain, chunk) is spans
+        assert quoted_line_break(packed, chunk) is spans

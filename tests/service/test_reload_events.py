@@ -8,6 +8,7 @@ Oracles: the served version against the folder's, and the reload counter.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
 import service.events_sync as events_sync
+import service.state as state
 from recommender.model import artifact
 from service.app import create_app
 from service.settings import Settings
@@ -44,8 +46,33 @@ def test_a_failed_event_read_is_retried(tmp_path: Path, monkeypatch: pytest.Monk
         assert service.engine.version == first  # nothing half-swapped
         errors = service.metrics.reloads.labels(result="error")._value.get()
         assert errors == 1
-        assert service.check() is True  # tried again: the store answers now
+        # not at once (a store that is down is not hammered with full model loads)...
+        assert service.check() is False and calls["n"] == 1
+        # ...but after the back-off, and the store answers now
+        later = time.monotonic() + 120
+        monkeypatch.setattr(state.time, "monotonic", lambda: later)
+        assert service.check() is True
         assert service.engine.version == artifact.load(other).version != first
+
+
+def test_an_explicit_reload_says_retry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POST /admin/reload`` when the store's events cannot be read: 503 with Retry-After
+    (the model itself is fine: not the 409 of a model that cannot be loaded), the old model
+    still serving, and no database internals in the detail."""
+    served = save_model(tmp_path / "served", seed=1)
+    settings = Settings(model_path=str(served), store=str(tmp_path / "s.db"), warm_cache=False,
+                        watch_interval=0, events_poll=0, admin_key="k")
+    with TestClient(create_app(settings)) as client:
+        first = client.app.state.service.engine.version  # type: ignore[attr-defined]
+
+        def down(*args: object, **kwargs: object) -> object:
+            raise OSError("could not connect\n[SQL: SELECT secret]")
+
+        monkeypatch.setattr(events_sync, "iter_events", down)
+        r = client.post("/admin/reload", headers={"Authorization": "Bearer k"})
+        assert r.status_code == 503 and r.headers["retry-after"] == "5", r.text
+        assert "still serving model " + first in r.json()["detail"]
+        assert "SQL" not in r.json()["detail"]
 
 
 def test_events_read_before_a_failure_are_installed_at_the_next_poll(

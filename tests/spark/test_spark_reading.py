@@ -100,6 +100,13 @@ def test_spark_reads_quoted_fields_that_span_lines(spark: Any, tmp_path: Path) -
     want = sorted(zip(local.users.ids[local.user_idx].tolist(),
                       local.films.ids[local.film_idx].tolist(), strict=True))
     assert got == want == sorted([("u1", "f\n1"), ("u2", "f2"), ("u\n3", 'a "b"')])
+    # in a column nobody reads, before the rating: the line reader's broken rows would pass
+    # as bad ratings or empty ids; the file is read whole instead
+    note = tmp_path / "note.csv"
+    note.write_text('user_id,film_id,note,rating\nu1,f1,"two\nlines",4\nu2,f2,x,3\n')
+    events = read_source(spark, str(note), None, None).events.toArrow()
+    assert sorted(zip(events.column("user_id").to_pylist(), events.column("rating").to_pylist(),
+                      strict=True)) == [("u1", 4.0), ("u2", 3.0)]
 
 
 def test_spark_reader_errors_name_the_file_and_the_problem(spark: Any, tmp_path: Path) -> None:
