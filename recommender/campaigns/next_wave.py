@@ -85,21 +85,25 @@ class NextWave:
     plan: Plan
     opted_out: list[str]
 
-    def save(self, store: CampaignStore) -> None:
-        """Store the plan, its opt-outs and its link to the previous plan, all or nothing."""
+    def save(self, store: CampaignStore, key: tuple[str, str] | None = None) -> None:
+        """Store the plan, its opt-outs, its link to the previous plan and the request's
+        idempotency ``key`` (``CampaignStore.save_plan``), all or nothing."""
         s = self.plan.summary
         store.save_plan(self.plan.plan_id, s, self.plan.rows, excluded=self.opted_out,
                         link={"previous_plan_id": s["previous_plan_id"],
-                              "sent_waves": s["sent_waves"], "events_seq": s["events_seq"]})
+                              "sent_waves": s["sent_waves"], "events_seq": s["events_seq"]},
+                        key=key)
 
 
 def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves: int = 1,
                    waves: int | None = None, holdout: float | None = None, seed: int = 1,
-                   exclude: Sequence[str] = (), progress: bool | None = None) -> Plan:
-    """Plan and store the next wave of ``plan_id`` (see the module docstring)."""
+                   exclude: Sequence[str] = (), progress: bool | None = None,
+                   key: tuple[str, str] | None = None) -> Plan:
+    """Plan and store the next wave of ``plan_id`` (see the module docstring) under the
+    request's idempotency ``key``, when given."""
     nxt = prepare_next_wave(model, store, plan_id, sent_waves, waves, holdout, seed, exclude,
                             progress)
-    nxt.save(store)
+    nxt.save(store, key)
     return nxt.plan
 
 

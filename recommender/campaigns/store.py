@@ -107,6 +107,16 @@ def _identity_step(conn: Connection) -> None:
 
 MIGRATIONS.append((4, "the store's own id (which store a model's events came from)",
                    _identity_step))
+
+idempotency = sa.Table(
+    "campaign_idempotency", metadata,
+    sa.Column("key", sa.String(256), primary_key=True),
+    sa.Column("request_sha256", sa.String(64), nullable=False),
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("campaign_plans.plan_id",
+                                                      ondelete="CASCADE"), nullable=False),
+)
+MIGRATIONS.append((5, "idempotency keys of plan requests (a retry gets the stored plan)",
+                   _create(idempotency)))
 ROW_CHUNK = 5000
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
@@ -203,11 +213,14 @@ class CampaignStore:
     # -- plans
 
     def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table,
-                  excluded: Sequence[str] = (), link: dict[str, Any] | None = None) -> None:
+                  excluded: Sequence[str] = (), link: dict[str, Any] | None = None,
+                  key: tuple[str, str] | None = None) -> None:
         """Store a plan, its rows, its opted-out users (``excluded``: its next waves never
-        plan them) and, for a next wave, its ``link`` to the previous plan
-        (``previous_plan_id``, ``sent_waves``, ``events_seq``), in one transaction (all or
-        nothing)."""
+        plan them), for a next wave its ``link`` to the previous plan (``previous_plan_id``,
+        ``sent_waves``, ``events_seq``), and the request's idempotency ``key`` (key, sha256
+        of the request), in one transaction (all or nothing). A key stored already raises
+        ``sqlalchemy.exc.IntegrityError`` and stores nothing (``plan_for_key`` finds the
+        plan that has it)."""
         from recommender.campaigns.events import plan_links  # step 2's table, defined there
 
         cols = rows.to_pydict()
@@ -220,6 +233,9 @@ class CampaignStore:
                 summary=json.dumps(summary, ensure_ascii=False)))
             if link is not None:
                 conn.execute(plan_links.insert().values(plan_id=plan_id, **link))
+            if key is not None:
+                conn.execute(idempotency.insert().values(key=key[0], request_sha256=key[1],
+                                                         plan_id=plan_id))
             for start in range(0, len(opted_out), ROW_CHUNK):
                 conn.execute(plan_exclusions.insert(), [
                     {"plan_id": plan_id, "user_id": u}
@@ -232,6 +248,13 @@ class CampaignStore:
                      "group_name": cols["group"][i], "rank": cols["rank"][i],
                      "p": cols["p"][i], "expected_value": cols["expected_value"][i]}
                     for i in range(start, stop)])
+
+    def plan_for_key(self, key: str) -> tuple[str, str] | None:
+        """(plan id, sha256 of its request) stored under idempotency ``key``, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(idempotency.c.plan_id, idempotency.c.request_sha256)
+                               .where(idempotency.c.key == key)).first()
+        return None if row is None else (str(row[0]), str(row[1]))
 
     def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """(number of plans, one page of them, newest first: id, created, model, rows, and

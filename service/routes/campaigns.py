@@ -36,6 +36,7 @@ from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_st
 from recommender.errors import UnknownFilmError
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
+from service.idempotency import IdempotencyKey, replay, request_key, save_once
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import MAX_OFFSET, Error
 
@@ -117,14 +118,20 @@ def campaign_store(request: Request) -> CampaignStore:
 
 
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
-    **INVALID, **NOT_FOUND, 409: {"model": Error, "description": "the slate names a film twice "
-                                  "(a rule JSON Schema cannot state; detail names the film)"}},
+    **INVALID, **NOT_FOUND, 409: {"model": Error, "description": (
+        "the slate names a film twice (a rule JSON Schema cannot state; detail names the "
+        "film), or the Idempotency-Key was used for another request")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
-def plan(body: PlanRequest, request: Request, engine: EngineDep) -> dict[str, Any]:
+def plan(body: PlanRequest, request: Request, engine: EngineDep,
+         idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     twice = next((f for f, n in Counter(f.film_id for f in body.films).items() if n > 1), None)
     if twice is not None:
         raise HTTPException(409, f"film_id {twice!r} appears twice in the slate")
     store = campaign_store(request)
+    key = request_key(idempotency_key, "POST /campaigns/plan", {}, body)
+    stored = replay(store, key)
+    if stored is not None:  # a retry: the plan its first try stored
+        return stored
     slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
     try:
         result = plan_slate(engine, slate, cap=body.cap, holdout=body.holdout,
@@ -133,9 +140,13 @@ def plan(body: PlanRequest, request: Request, engine: EngineDep) -> dict[str, An
     except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's promise)
         raise HTTPException(404, f"the slate names films this model does not know: {e}"
                             ) from None
-    store.save_plan(result.plan_id, result.summary, result.rows,
-                    excluded=body.exclude_user_ids)
-    return {"plan_id": result.plan_id, "summary": result.summary}
+
+    def save() -> dict[str, Any]:
+        store.save_plan(result.plan_id, result.summary, result.rows,
+                        excluded=body.exclude_user_ids, key=key)
+        return {"plan_id": result.plan_id, "summary": result.summary}
+
+    return save_once(store, key, save)
 
 
 @router.get("/campaigns", response_model=PlanList, responses={**INVALID},

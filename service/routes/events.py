@@ -35,6 +35,7 @@ from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError
 from service.deps import EngineDep
 from service.errors import describe_validation_error
+from service.idempotency import IdempotencyKey, replay, request_key, save_once
 from service.routes import INVALID
 from service.routes.campaigns import MAX_EXCLUDED, NO_PLAN, PlanCreated, campaign_store
 from service.schemas import Error
@@ -228,17 +229,29 @@ class NextWaveRequest(BaseModel):
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
-             responses={**NO_PLAN, **INVALID, 503: {"model": Error}},
+             responses={**NO_PLAN, **INVALID, 503: {"model": Error}, 409: {
+                 "model": Error, "description": "the Idempotency-Key was used for another "
+                 "request"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, engine: EngineDep,
-              body: NextWaveRequest | None = None) -> dict[str, Any]:
+              body: NextWaveRequest | None = None,
+              idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     body = body or NextWaveRequest.model_validate({})
+    store = campaign_store(request)
+    key = request_key(idempotency_key, "POST /campaigns/{plan_id}/next", {"plan_id": plan_id},
+                      body)
+    stored = replay(store, key)
+    if stored is not None:  # a retry: the next wave its first try stored
+        return stored
+
+    def save() -> dict[str, Any]:
+        plan = plan_next_wave(engine.model, store, plan_id, sent_waves=body.sent_waves,
+                              waves=body.waves, holdout=body.holdout, seed=body.seed,
+                              exclude=body.exclude_user_ids, progress=False, key=key)
+        return {"plan_id": plan.plan_id, "summary": plan.summary}
+
     try:
-        plan = plan_next_wave(engine.model, campaign_store(request), plan_id,
-                              sent_waves=body.sent_waves, waves=body.waves,
-                              holdout=body.holdout, seed=body.seed,
-                              exclude=body.exclude_user_ids, progress=False)
+        return save_once(store, key, save)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
-    return {"plan_id": plan.plan_id, "summary": plan.summary}

@@ -90,3 +90,57 @@ def test_errors(client: TestClient) -> None:
         assert r.status_code == 404 and "plan-missing" in r.json()["detail"], (path, r.text)
     assert client.get(f"/campaigns/{quote('a b/é', safe='')}").status_code == 404
     assert client.get("/campaigns?limit=0").status_code == 422
+
+
+def test_a_retried_request_with_its_key_gets_the_stored_plan(client: TestClient) -> None:
+    """A client that timed out sends the same request with the same ``Idempotency-Key``: it
+    gets the plan its first try stored (same id, same summary), and the store holds one plan;
+    the key on another request is a 409; a malformed key is a 422. The same for next waves."""
+    before = client.get("/campaigns").json()["total"]
+    key = {"Idempotency-Key": "slate-2026-12-01/a"}
+    first = client.post("/campaigns/plan", json=BODY, headers=key)
+    again = client.post("/campaigns/plan", json=BODY, headers=key)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert client.get("/campaigns").json()["total"] == before + 1
+    other = client.post("/campaigns/plan", json={**BODY, "seed": 4}, headers=key)
+    assert other.status_code == 409 and first.json()["plan_id"] in other.json()["detail"]
+    bad = client.post("/campaigns/plan", json=BODY, headers={"Idempotency-Key": "has space"})
+    assert bad.status_code == 422
+    # without a key, two requests are two plans
+    plain = [client.post("/campaigns/plan", json=BODY).json()["plan_id"] for _ in range(2)]
+    assert plain[0] != plain[1]
+    # a next wave: once per key, and the key is scoped to the request it came with
+    parent = first.json()["plan_id"]
+    nkey = {"Idempotency-Key": "next-1"}
+    n1 = client.post(f"/campaigns/{parent}/next", json={"sent_waves": 1}, headers=nkey)
+    n2 = client.post(f"/campaigns/{parent}/next", json={"sent_waves": 1}, headers=nkey)
+    assert n1.status_code == 200, n1.text
+    assert n2.json() == n1.json() and n1.json()["plan_id"] != parent
+    assert client.post(f"/campaigns/{plain[0]}/next", json={"sent_waves": 1},
+                       headers=nkey).status_code == 409
+    assert client.post("/campaigns/plan", json=BODY, headers=nkey).status_code == 409
+
+
+def test_twins_racing_with_one_key_store_one_plan(tmp_path: Path) -> None:
+    """Two copies of a request both plan; the second to commit finds the key taken, stores
+    nothing, and answers the first's plan (the key is written in the plan's transaction)."""
+    import pyarrow as pa
+
+    from recommender.campaigns.plan import PLAN_SCHEMA
+    from recommender.campaigns.store import UnknownPlanError, open_store
+    from service.idempotency import save_once
+
+    store = open_store(str(tmp_path / "s.db"))
+    empty = pa.Table.from_pylist([], schema=PLAN_SCHEMA)
+    key = ("twin", "0" * 64)
+    store.save_plan("plan-a", {"created": "now", "model_version": "m"}, empty, key=key)
+
+    def second() -> dict[str, Any]:
+        store.save_plan("plan-b", {"created": "now", "model_version": "m"}, empty, key=key)
+        return {"plan_id": "plan-b"}
+
+    assert save_once(store, key, second)["plan_id"] == "plan-a"
+    with pytest.raises(UnknownPlanError):
+        store.summary("plan-b")
+    store.close()

@@ -1,0 +1,67 @@
+"""``Idempotency-Key`` on the requests that create a plan: a retry gets the stored plan back.
+
+A client that times out on ``POST /campaigns/plan`` or ``POST /campaigns/{id}/next`` cannot tell
+whether the plan was stored; sent again with the same key, the request answers the plan stored
+under it (200, the same body) instead of planning a second one. The key is kept with the plan
+in the campaign store (``CampaignStore.save_plan``, in the plan's own transaction), with the
+sha256 of the request (route, path and body as validated): the same key on another request is
+a 409. Two twins racing both plan, one commits; the other finds the key taken and answers the
+stored plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Header, HTTPException
+from pydantic import BaseModel
+
+from recommender.campaigns.store import CampaignStore
+
+HEADER = "Idempotency-Key"
+IdempotencyKey = Annotated[str | None, Header(
+    alias=HEADER, min_length=1, max_length=255, pattern=r"^[!-~]+$",
+    description="any unique text (printable ASCII, no spaces): a retry with the same key gets "
+                "the plan stored under it instead of a second plan")]
+
+
+def request_key(key: str | None, route: str, path: dict[str, Any], body: BaseModel
+                ) -> tuple[str, str] | None:
+    """(key, sha256 of the request) when the client sent a key, else None."""
+    if key is None:
+        return None
+    payload = json.dumps({"route": route, "path": path, "body": body.model_dump(mode="json")},
+                         sort_keys=True, ensure_ascii=False)
+    return key, hashlib.sha256(payload.encode()).hexdigest()
+
+
+def replay(store: CampaignStore, key: tuple[str, str] | None) -> dict[str, Any] | None:
+    """The body of the plan stored under ``key``; None when there is none; 409 when the key
+    was used for another request."""
+    if key is None:
+        return None
+    found = store.plan_for_key(key[0])
+    if found is None:
+        return None
+    plan_id, digest = found
+    if digest != key[1]:
+        raise HTTPException(409, f"{HEADER} {key[0]!r} was used for another request (plan "
+                                 f"{plan_id}); send a new key with a new request")
+    return {"plan_id": plan_id, "summary": store.summary(plan_id)}
+
+
+def save_once(store: CampaignStore, key: tuple[str, str] | None,
+              save: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """``save()`` (which stores the plan under ``key``), or, when a twin request stored one
+    under the same key first, that plan."""
+    try:
+        return save()
+    except sa.exc.IntegrityError:
+        stored = replay(store, key)
+        if stored is None:
+            raise
+        return stored
