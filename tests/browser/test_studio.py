@@ -231,6 +231,12 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     assert film["film_id"] == example_film["film_id"] and film["budget"] == 40
     assert f"{film['contacts']:,} target, {film['control']:,} control" in page.inner_text(
         "#plan-totals")
+    # a second click on the same slate (or a retry) gets the same plan, not a second one
+    total = api(served_demo, "/campaigns")["total"]
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    assert page.inner_text("#plan-totals dd >> nth=0") == plan_id
+    assert api(served_demo, "/campaigns")["total"] == total
     with page.expect_download() as dl:
         page.click("#plan-download")
     with open(dl.value.path(), encoding="utf-8") as f:

@@ -59,9 +59,24 @@ export async function getJson(path) {
   return (await send(path)).json();
 }
 
-export async function postJson(path, body) {
+// one per page load: with the request's own hash it makes an Idempotency-Key, so a second
+// click (or a retry) of the same request gets the plan the first stored, not a second plan
+const PAGE_NONCE = Math.random().toString(36).slice(2, 12);
+
+function hashText(text) {  // FNV-1a, 32 bits, as hex: enough to tell requests apart on one page
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i += 1) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16);
+}
+
+export async function postJson(path, body, { once = false } = {}) {
+  const text = JSON.stringify(body);
+  const extra = once ? { "Idempotency-Key": `studio-${PAGE_NONCE}-${hashText(path + text)}` } : {};
   const r = await send(path, {
-    method: "POST", body: JSON.stringify(body), headers: { "content-type": "application/json" },
+    method: "POST", body: text, headers: { "content-type": "application/json", ...extra },
   });
   return r.json();
 }

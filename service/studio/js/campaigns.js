@@ -78,7 +78,7 @@ async function detail(view, planId) {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     try {
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
-        { sent_waves: Number(sent.value) });
+        { sent_waves: Number(sent.value) }, { once: true });
       location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); }
   } }, "Plan the next wave");

@@ -69,7 +69,7 @@ export function plan(view) {
       const r = await postJson("/campaigns/plan", {
         films: [...slate.values()].map((s) => s.read()), cap: Number(cap.value),
         holdout: Number(holdout.value), waves: Number(waves.value), seed: Number(seed.value),
-      });
+      }, { once: true });
       out.replaceChildren(section("The plan", ...planSummary(r.plan_id, r.summary),
         h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
     } catch (err) { out.replaceChildren(errorBox(err)); }
