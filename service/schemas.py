@@ -284,6 +284,12 @@ class Recommendations(BaseModel):
     films: list[FilmHit]
 
 
+class UserAttributes(BaseModel):
+    attributes: dict[str, list[str]] = Field(
+        description="each user attribute of the model and its values, sorted: what "
+                    "?filter=ATTRIBUTE=VALUE takes (any case)")
+
+
 class WatchedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")  # ids are strings (JSON numbers are refused)
 

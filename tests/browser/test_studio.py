@@ -192,6 +192,21 @@ def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: 
         "n => document.querySelector('#audience-status')?.textContent.includes(n)",
         arg=f"of {expected['total']:,}")
     assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
+    # the attribute filter offers every value (GET /users/attributes), not only the values the
+    # portrait shows; the rarest value of the attributes cuts the table as the API does
+    attributes = api(served_demo, "/users/attributes")["attributes"]
+    offered = page.locator("#filter option").all_inner_texts()[1:]
+    assert offered == [f"{a}={v}" for a, values in attributes.items() for v in values]
+    page.select_option("#tier", "")
+    page.select_option("#segment", "")
+    last = offered[-1]
+    page.select_option("#filter", last)
+    expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&filter="
+                                f"{urllib.parse.quote(last)}")
+    page.wait_for_function(
+        "n => document.querySelector('#audience-status')?.textContent.includes(n)",
+        arg=f"of {expected['total']:,}")
+    assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
     watched.assert_clean()
 
 

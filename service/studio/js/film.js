@@ -63,7 +63,7 @@ function similar(body) {
     h("li", {}, linkToFilm(f), f.year ? ` (${f.year})` : "", ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
 }
 
-function audienceTable(id, summary, segments, params) {
+function audienceTable(id, summary, segments, attributes, params) {
   const state = {
     tier: params.get("tier") || "", segment: params.get("segment") || "",
     filter: params.get("filter") || "", offset: Number(params.get("offset") || 0),
@@ -75,8 +75,10 @@ function audienceTable(id, summary, segments, params) {
   const segSel = h("select", { id: "segment" }, h("option", { value: "" }, "all segments"),
     segments.map((s) => h("option", { value: String(s.segment),
       selected: state.segment === String(s.segment) || undefined }, `${s.label} (${int(s.size)})`)));
-  const filterOptions = Object.entries(summary.portrait || {}).flatMap(([attr, cells]) =>
-    cells.map((c) => `${attr}=${c.value}`));
+  // every value of every attribute (GET /users/attributes), not only those the portrait shows:
+  // a small city is hidden from the portrait's counts, yet its audience can be listed
+  const filterOptions = Object.entries(attributes || {}).flatMap(([attr, values]) =>
+    values.map((v) => `${attr}=${v}`));
   const filterSel = h("select", { id: "filter" }, h("option", { value: "" }, "no attribute filter"),
     filterOptions.map((f) => h("option", { value: f, selected: state.filter === f || undefined }, f)));
 
@@ -136,8 +138,9 @@ function audienceTable(id, summary, segments, params) {
 
 export async function film(view, id, params) {
   const p = filmPath(id);
-  const [detail, summary, sim, segs] = await Promise.all([
+  const [detail, summary, sim, segs, attrs] = await Promise.all([
     getJson(p), getJson(`${p}/audience/summary`), getJson(`${p}/similar?k=10`), getJson("/segments"),
+    getJson("/users/attributes"),
   ]);
   document.title = `${detail.title} · Audience Studio`;
   const extras = h("div", { id: "film-extras" });
@@ -148,7 +151,7 @@ export async function film(view, id, params) {
     extras,
     distributionSection(id, params),
     similar(sim),
-    audienceTable(id, summary, segs.segments, params));
+    audienceTable(id, summary, segs.segments, attrs.attributes, params));
   return extras;
 }
 
