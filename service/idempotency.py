@@ -6,7 +6,8 @@ under it (200, the same body) instead of planning a second one. The key is kept 
 in the campaign store (``CampaignStore.save_plan``, in the plan's own transaction), with the
 sha256 of the request (route, path and body as validated): the same key on another request is
 a 409. Two twins racing both plan, one commits; the other finds the key taken and answers the
-stored plan.
+stored plan. A stored plan's answer carries ``Idempotent-Replayed: true``. Keys are shared by
+every caller of the store: use unique ones (a UUID).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import BaseModel
 from recommender.campaigns.store import CampaignStore
 
 HEADER = "Idempotency-Key"
+REPLAYED = "Idempotent-Replayed"  # "true" on an answer that is a stored plan, not a new one
 IdempotencyKey = Annotated[str | None, Header(
     alias=HEADER, min_length=1, max_length=255, pattern=r"^[!-~]+$",
     description="any unique text (printable ASCII, no spaces): a retry with the same key gets "

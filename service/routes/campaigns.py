@@ -18,7 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,7 +36,7 @@ from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_st
 from recommender.errors import UnknownFilmError
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
-from service.idempotency import IdempotencyKey, replay, request_key, save_once
+from service.idempotency import REPLAYED, IdempotencyKey, replay, request_key, save_once
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import MAX_OFFSET, Error
 
@@ -122,7 +122,7 @@ def campaign_store(request: Request) -> CampaignStore:
         "the slate names a film twice (a rule JSON Schema cannot state; detail names the "
         "film), or the Idempotency-Key was used for another request")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
-def plan(body: PlanRequest, request: Request, engine: EngineDep,
+def plan(body: PlanRequest, request: Request, response: Response, engine: EngineDep,
          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     twice = next((f for f, n in Counter(f.film_id for f in body.films).items() if n > 1), None)
     if twice is not None:
@@ -131,6 +131,7 @@ def plan(body: PlanRequest, request: Request, engine: EngineDep,
     key = request_key(idempotency_key, "POST /campaigns/plan", {}, body)
     stored = replay(store, key)
     if stored is not None:  # a retry: the plan its first try stored
+        response.headers[REPLAYED] = "true"
         return stored
     slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
     try:
@@ -146,7 +147,10 @@ def plan(body: PlanRequest, request: Request, engine: EngineDep,
                         excluded=body.exclude_user_ids, key=key)
         return {"plan_id": result.plan_id, "summary": result.summary}
 
-    return save_once(store, key, save)
+    answer = save_once(store, key, save)
+    if answer["plan_id"] != result.plan_id:  # a twin request stored its plan first
+        response.headers[REPLAYED] = "true"
+    return answer
 
 
 @router.get("/campaigns", response_model=PlanList, responses={**INVALID},

@@ -35,7 +35,7 @@ from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError
 from service.deps import EngineDep
 from service.errors import describe_validation_error
-from service.idempotency import IdempotencyKey, replay, request_key, save_once
+from service.idempotency import REPLAYED, IdempotencyKey, replay, request_key, save_once
 from service.routes import INVALID
 from service.routes.campaigns import MAX_EXCLUDED, NO_PLAN, PlanCreated, campaign_store
 from service.schemas import Error
@@ -234,7 +234,7 @@ class NextWaveRequest(BaseModel):
                  "request"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
-def next_wave(plan_id: str, request: Request, engine: EngineDep,
+def next_wave(plan_id: str, request: Request, response: Response, engine: EngineDep,
               body: NextWaveRequest | None = None,
               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     body = body or NextWaveRequest.model_validate({})
@@ -243,15 +243,21 @@ def next_wave(plan_id: str, request: Request, engine: EngineDep,
                       body)
     stored = replay(store, key)
     if stored is not None:  # a retry: the next wave its first try stored
+        response.headers[REPLAYED] = "true"
         return stored
+    made: list[str] = []
 
     def save() -> dict[str, Any]:
         plan = plan_next_wave(engine.model, store, plan_id, sent_waves=body.sent_waves,
                               waves=body.waves, holdout=body.holdout, seed=body.seed,
                               exclude=body.exclude_user_ids, progress=False, key=key)
+        made.append(plan.plan_id)
         return {"plan_id": plan.plan_id, "summary": plan.summary}
 
     try:
-        return save_once(store, key, save)
+        answer = save_once(store, key, save)
+        if answer["plan_id"] not in made:  # a twin request stored its next wave first
+            response.headers[REPLAYED] = "true"
+        return answer
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None

@@ -246,12 +246,20 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     assert film["film_id"] == example_film["film_id"] and film["budget"] == 40
     assert f"{film['contacts']:,} target, {film['control']:,} control" in page.inner_text(
         "#plan-totals")
-    # a second click on the same slate (or a retry) gets the same plan, not a second one
+    # a double click stores one plan (both requests carry one Idempotency-Key while the first
+    # is unanswered); a deliberate click after an answer plans again
     total = api(served_demo, "/campaigns")["total"]
-    page.get_by_role("button", name="Plan", exact=True).click()
+    # both clicks in one task: the second surely comes before the first is answered
+    page.evaluate("""() => {
+      const plan = [...document.querySelectorAll("button")].find((b) => b.textContent === "Plan");
+      plan.click();
+      plan.click();
+    }""")
     page.wait_for_selector("#plan-totals")
-    assert page.inner_text("#plan-totals dd >> nth=0") == plan_id
-    assert api(served_demo, "/campaigns")["total"] == total
+    page.wait_for_function("() => !document.querySelector('#plan-result .loading')")
+    twice = page.inner_text("#plan-totals dd >> nth=0")
+    assert twice != plan_id and api(served_demo, "/campaigns")["total"] == total + 1
+    plan_id = twice  # the plan the page shows now
     with page.expect_download() as dl:
         page.click("#plan-download")
     with open(dl.value.path(), encoding="utf-8") as f:

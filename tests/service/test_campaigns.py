@@ -102,6 +102,8 @@ def test_a_retried_request_with_its_key_gets_the_stored_plan(client: TestClient)
     again = client.post("/campaigns/plan", json=BODY, headers=key)
     assert first.status_code == again.status_code == 200, again.text
     assert again.json() == first.json()
+    assert "idempotent-replayed" not in first.headers
+    assert again.headers["idempotent-replayed"] == "true"
     assert client.get("/campaigns").json()["total"] == before + 1
     other = client.post("/campaigns/plan", json={**BODY, "seed": 4}, headers=key)
     assert other.status_code == 409 and first.json()["plan_id"] in other.json()["detail"]
@@ -117,6 +119,7 @@ def test_a_retried_request_with_its_key_gets_the_stored_plan(client: TestClient)
     n2 = client.post(f"/campaigns/{parent}/next", json={"sent_waves": 1}, headers=nkey)
     assert n1.status_code == 200, n1.text
     assert n2.json() == n1.json() and n1.json()["plan_id"] != parent
+    assert n2.headers["idempotent-replayed"] == "true"
     assert client.post(f"/campaigns/{plain[0]}/next", json={"sent_waves": 1},
                        headers=nkey).status_code == 409
     assert client.post("/campaigns/plan", json=BODY, headers=nkey).status_code == 409

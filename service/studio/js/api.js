@@ -59,26 +59,46 @@ export async function getJson(path) {
   return (await send(path)).json();
 }
 
-// one per page load: with the request's own hash it makes an Idempotency-Key, so a second
-// click (or a retry) of the same request gets the plan the first stored, not a second plan
-const PAGE_NONCE = Math.random().toString(36).slice(2, 12);
+// Idempotency-Keys of requests not yet answered with success, by request: a second click
+// while one runs, a retry after an error (or after reloading the page: kept for the tab's
+// session) sends the same key and gets the plan the first stored; once a request has
+// succeeded its key is dropped, so a deliberate new click plans again (new events, a new model)
+const PENDING = "studio-pending-keys";
 
-function hashText(text) {  // FNV-1a, 32 bits, as hex: enough to tell requests apart on one page
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16);
+function pendingKeys() {
+  try { return JSON.parse(sessionStorage.getItem(PENDING) || "{}"); } catch { return {}; }
+}
+
+function keepPending(keys) {
+  try { sessionStorage.setItem(PENDING, JSON.stringify(keys)); } catch { /* storage off */ }
+}
+
+function newKey() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);  // available outside secure contexts too
+  return `studio-${Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("")}`;
 }
 
 export async function postJson(path, body, { once = false } = {}) {
   const text = JSON.stringify(body);
-  const extra = once ? { "Idempotency-Key": `studio-${PAGE_NONCE}-${hashText(path + text)}` } : {};
+  const request = `${path} ${text}`;
+  let extra = {};
+  if (once) {
+    const keys = pendingKeys();
+    keys[request] = keys[request] || newKey();
+    keepPending(keys);
+    extra = { "Idempotency-Key": keys[request] };
+  }
   const r = await send(path, {
     method: "POST", body: text, headers: { "content-type": "application/json", ...extra },
   });
-  return r.json();
+  const answer = await r.json();
+  if (once) {
+    const keys = pendingKeys();
+    delete keys[request];
+    keepPending(keys);
+  }
+  return answer;
 }
 
 export async function download(path, filename) {
