@@ -61,10 +61,12 @@ REBUILD_SECONDS = 43_200  # half of events.FUTURE_SLACK: the schema's event_time
 
 
 def event_time_limit() -> int:
-    """The latest event timestamp ``POST /events`` takes now (``events.check_not_future``)."""
+    """The latest event timestamp ``POST /events`` takes now (``events.check_not_future``),
+    rounded down to the hour: still inside the server's bound, and the same in every schema
+    built within the hour (apps and workers started together publish one schema)."""
     from recommender.campaigns.events import FUTURE_SLACK, MAX_TIMESTAMP
 
-    return min(int(time.time()) + FUTURE_SLACK, MAX_TIMESTAMP)
+    return min((int(time.time()) + FUTURE_SLACK) // 3600 * 3600, MAX_TIMESTAMP)
 
 
 def any_case(text: str) -> str:
