@@ -121,8 +121,7 @@ def _record_line(raw: bytes, record: int, delimiter: str) -> int:
 
 
 def _breaks_in_quotes(block: bytes, odd: bool) -> tuple[bool, bool]:
-    """(a line break of ``block`` falls inside double quotes, the quote parity after it),
-    given the parity ``odd`` before it: a vectorised pass (uint8 work arrays)."""
+    """(a line break of ``block`` lies inside double quotes, the quote parity after it)."""
     if b'"' not in block:
         return odd and (b"\n" in block or b"\r" in block), odd
     b = np.frombuffer(block, np.uint8)
@@ -130,6 +129,16 @@ def _breaks_in_quotes(block: bytes, odd: bool) -> tuple[bool, bool]:
     quotes[0] ^= odd  # carry the parity of what came before
     parity = np.bitwise_xor.accumulate(quotes).view(bool)
     return bool(((b == 10) | (b == 13))[parity].any()), bool(parity[-1])
+
+
+def _quoted_break_in(raw: bytes, chunk: int = 1 << 24) -> bool:
+    """``quoted_line_break`` of bytes in memory, block by block (bounded work arrays)."""
+    odd = False
+    for start in range(0, len(raw), chunk):
+        found, odd = _breaks_in_quotes(raw[start:start + chunk], odd)
+        if found:
+            return True
+    return False
 
 
 def quoted_line_break(path: Path, chunk: int = 1 << 24) -> bool:
@@ -153,7 +162,7 @@ def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str 
                   ) -> int:
     """1-based line the ``record``-th (0-based) non-empty record of ``path`` starts on."""
     raw = path.read_bytes()
-    if quoting and _breaks_in_quotes(raw, False)[0]:  # a quoted field spans lines
+    if quoting and _quoted_break_in(raw):  # a quoted field spans lines
         return _record_line(raw, record, delimiter)
     lines = _nonempty_lines(raw)
     if record < len(lines):
