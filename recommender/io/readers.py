@@ -180,21 +180,30 @@ def read_id_list(path: PathLike) -> list[str]:
     return [s for _, s in _id_lines(path)[1]]
 
 
-def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
-    """``read_id_list``'s ids, each as ``ids`` holds it: the line as written (spaces kept)
-    where only that form is known, as ``read_id_list_index`` finds it; unknown ids stay
-    stripped, for the caller to name."""
+def _id_list_as_known(path: PathLike, ids: IdMap
+                     ) -> tuple[Path, list[tuple[int, str]], list[str], NDArray[np.int64]]:
+    """(file, its (line, id) pairs, each id as ``ids`` holds it, their indices; -1 unknown).
+    An id that ``ids`` holds with surrounding spaces (ids are kept byte for byte) is found by
+    its line as written when the stripped line is unknown; unknown ids stay stripped."""
     exact: dict[int, str] = {}
-    _, lines = _id_lines(path, exact)
-    out = [s for _, s in lines]
-    idx = ids.to_index(out, strict=False)
+    p, lines = _id_lines(path, exact)
+    forms = [s for _, s in lines]
+    idx = ids.to_index(forms, strict=False)
     retry = [i for i in np.flatnonzero(idx < 0).tolist() if lines[i][0] in exact]
     if retry:
         found = ids.to_index([exact[lines[i][0]] for i in retry], strict=False)
+        idx[retry] = found
         for i, j in zip(retry, found.tolist(), strict=True):
             if j >= 0:
-                out[i] = exact[lines[i][0]]
-    return out
+                forms[i] = exact[lines[i][0]]
+    return p, lines, forms, idx
+
+
+def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
+    """``read_id_list``'s ids, each as ``ids`` holds it (``_id_list_as_known``): the line as
+    written where only that form is known; unknown ids stay stripped, for the caller to
+    name."""
+    return _id_list_as_known(path, ids)[2]
 
 
 def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[np.int64]:
@@ -205,12 +214,7 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[
     file and the line of the first id ``ids`` does not hold, and how many of the file's ids
     are unknown (``kind`` names them, e.g. ``film_id``).
     """
-    exact: dict[int, str] = {}
-    p, lines = _id_lines(path, exact)
-    idx = ids.to_index([s for _, s in lines], strict=False)
-    retry = [i for i in np.flatnonzero(idx < 0).tolist() if lines[i][0] in exact]
-    if retry:
-        idx[retry] = ids.to_index([exact[lines[i][0]] for i in retry], strict=False)
+    p, lines, _, idx = _id_list_as_known(path, ids)
     missing = np.flatnonzero(idx < 0)
     if len(missing):
         line, first = lines[int(missing[0])]
