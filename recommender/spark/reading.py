@@ -88,12 +88,6 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     return Source(events, has_rating, has_ts, catalog, user_table, data)
 
 
-
-class MalformedCsvError(DataError):
-    """A CSV record Spark's line-by-line reader cannot parse (``_read_events`` then reads
-    the file again with ``multiLine``)."""
-
-
 def _has_layout(folder: Path) -> bool:
     from recommender.io.readers import FOLDER_LAYOUTS
 
@@ -183,14 +177,13 @@ def _read_events(spark: SparkSession, path: str, multiline: bool = False
     events = raw.select(*[v.alias(k) for k, v in select.items()],
                         *[sf.expr(f"try_cast(`{picked[c]}` as string)").alias(f"_raw_{c}")
                           for c in numeric])
-    _validate_events(events, path, picked, multiline)
+    _validate_events(events, path, picked)
     events = (events.drop(*[f"_raw_{c}" for c in numeric])
               .withColumn("_order", sf.monotonically_increasing_id()))
     return events, RATING in picked, TIMESTAMP in picked
 
 
-def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
-                     multiline: bool = False) -> None:
+def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> None:
     """One pass over the data: empty ids, non-numeric numbers, unreadable timestamps."""
     from pyspark.sql import functions as sf
 
@@ -219,9 +212,8 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
     try:
         row = events.agg(*aggs).collect()[0]
     except Exception as e:
-        error = MalformedCsvError if _malformed(e) and not multiline else DataError
-        raise error(path, f"Spark could not parse it ({_short(e)}); expected CSV with a "
-                    f"header or Parquet, with columns {_EXPECTED}") from None
+        raise DataError(path, f"Spark could not parse it ({_short(e)}); expected CSV with a "
+                        f"header or Parquet, with columns {_EXPECTED}") from None
     if row["_n"] == 0:
         raise DataError(path, "no interactions: expected at least one data row")
     for i, (what, (cond, expected)) in enumerate(checks.items()):
@@ -236,16 +228,11 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
                             f"{shown}; {expected}")
 
 
-def _malformed(e: BaseException) -> bool:
-    text = str(e)
-    return "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text
-
-
 def _short(e: BaseException) -> str:
     """The reason of a Spark failure in one line: its error class where Spark names one
     (the first line of a Py4J error only names the Java call), else the first line."""
     text = str(e).strip()
-    if _malformed(e):
+    if "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text:
         return ("a malformed CSV record: a field or quote Spark's CSV reader cannot parse "
                 "even reading quoted fields across lines; the local engine may read it, or "
                 "convert the file to Parquet")
