@@ -87,17 +87,13 @@ def read_event_file(path: str | Path) -> EventBatch:
         raise problem(p, loc, row, f"weight {float(weight[row])!r} must be a number in "
                                    f"(0, {MAX_WEIGHT:g}]")
     u, f = users.to_pylist(), films.to_pylist()
-    for name, values in ((USER_ID, u), (FILM_ID, f)):
+    given = string_ids(p, columns[EVENT_ID], EVENT_ID, loc).to_pylist() \
+        if EVENT_ID in columns else None
+    for name, values in ((USER_ID, u), (FILM_ID, f), (EVENT_ID, given or [])):
         long = [i for i, v in enumerate(values) if len(v) > MAX_ID_LENGTH]
         if long:
             raise problem(p, loc, long[0], f"{name} longer than {MAX_ID_LENGTH} characters")
-    if EVENT_ID in columns:
-        ids = string_ids(p, columns[EVENT_ID], EVENT_ID, loc).to_pylist()
-        long = [i for i, v in enumerate(ids) if len(v) > MAX_ID_LENGTH]
-        if long:
-            raise problem(p, loc, long[0], f"{EVENT_ID} longer than {MAX_ID_LENGTH} characters")
-    else:
-        ids = _derived_ids(u, f, ts.tolist(), weight.tolist())
+    ids = given if given is not None else _derived_ids(u, f, ts.tolist(), weight.tolist())
     late = first_future(ts)
     if late is not None:
         raise problem(p, loc, *late)

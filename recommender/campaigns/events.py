@@ -136,8 +136,12 @@ def _check_id(i: int, eid: object, name: str, value: object) -> str:
     return value
 
 
-def _is_ms(ts: object) -> bool:
-    return isinstance(ts, int) and MAX_TIMESTAMP < ts <= 1000 * MAX_TIMESTAMP
+def _bad_timestamp(ts: object) -> str:
+    """The reason a timestamp outside whole unix seconds in ``[0, MAX_TIMESTAMP]`` is refused
+    (one text for ``check_events`` and ``record_events``)."""
+    ms = isinstance(ts, int) and MAX_TIMESTAMP < ts <= 1000 * MAX_TIMESTAMP
+    return (f"timestamp must be whole unix seconds in [0, {MAX_TIMESTAMP}]"
+            f"{' (this looks like milliseconds)' if ms else ''}, got {ts!r}")
 
 
 def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -> EventBatch:
@@ -160,9 +164,7 @@ def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -
         out.film_id.append(_check_id(i, eid, "film_id", row.get("film_id")))
         ts = row.get("timestamp")
         if not isinstance(ts, int) or isinstance(ts, bool) or not 0 <= ts <= MAX_TIMESTAMP:
-            raise _bad(i, eid, f"timestamp must be whole unix seconds in [0, {MAX_TIMESTAMP}]"
-                               f"{' (this looks like milliseconds)' if _is_ms(ts) else ''}, "
-                               f"got {ts!r}")
+            raise _bad(i, eid, _bad_timestamp(ts))
         out.timestamp.append(ts)
         w = row.get("weight", 1.0)
         if isinstance(w, bool) or not isinstance(w, int | float) or not math.isfinite(w) \
@@ -204,9 +206,7 @@ def _check_values(batch: EventBatch) -> None:
     bad_ts = ~((ts >= 0) & (ts <= MAX_TIMESTAMP))
     if bad_ts.any():
         i = int(np.flatnonzero(bad_ts)[0])
-        ms = " (this looks like milliseconds)" if _is_ms(batch.timestamp[i]) else ""
-        raise _bad(i, batch.event_id[i], f"timestamp must be whole unix seconds in "
-                                         f"[0, {MAX_TIMESTAMP}]{ms}, got {batch.timestamp[i]!r}")
+        raise _bad(i, batch.event_id[i], _bad_timestamp(batch.timestamp[i]))
     w = np.asarray(batch.weight, np.float64)
     bad = ~(np.isfinite(w) & (w > 0) & (w <= MAX_WEIGHT))
     if bad.any():
