@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Header, HTTPException
+from fastapi import Header, HTTPException, Response
 from pydantic import BaseModel
 
 from recommender.campaigns.store import CampaignStore
@@ -56,14 +56,18 @@ def replay(store: CampaignStore, key: tuple[str, str] | None) -> dict[str, Any] 
     return {"plan_id": plan_id, "summary": store.summary(plan_id)}
 
 
-def save_once(store: CampaignStore, key: tuple[str, str] | None,
-              save: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """``save()`` (which stores the plan under ``key``), or, when a twin request stored one
-    under the same key first, that plan."""
-    try:
-        return save()
-    except sa.exc.IntegrityError:
-        stored = replay(store, key)
-        if stored is None:
-            raise
-        return stored
+def plan_once(store: CampaignStore, key: tuple[str, str] | None, response: Response,
+              make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The plan stored under ``key`` (a retry), else ``make()``, which plans and stores the
+    plan under ``key``; when a twin request stored one under the same key first, that plan.
+    A stored plan's answer is marked ``Idempotent-Replayed: true``."""
+    stored = replay(store, key)
+    if stored is None:
+        try:
+            return make()
+        except sa.exc.IntegrityError:
+            stored = replay(store, key)
+            if stored is None:
+                raise
+    response.headers[REPLAYED] = "true"
+    return stored

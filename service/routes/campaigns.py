@@ -36,7 +36,7 @@ from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_st
 from recommender.errors import UnknownFilmError
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
-from service.idempotency import REPLAYED, IdempotencyKey, replay, request_key, save_once
+from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import MAX_OFFSET, Error
 
@@ -129,28 +129,21 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
         raise HTTPException(409, f"film_id {twice!r} appears twice in the slate")
     store = campaign_store(request)
     key = request_key(idempotency_key, "POST /campaigns/plan", {}, body)
-    stored = replay(store, key)
-    if stored is not None:  # a retry: the plan its first try stored
-        response.headers[REPLAYED] = "true"
-        return stored
-    slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
-    try:
-        result = plan_slate(engine, slate, cap=body.cap, holdout=body.holdout,
-                            waves=body.waves, seed=body.seed, exclude=body.exclude_user_ids,
-                            progress=False)
-    except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's promise)
-        raise HTTPException(404, f"the slate names films this model does not know: {e}"
-                            ) from None
 
-    def save() -> dict[str, Any]:
+    def make() -> dict[str, Any]:
+        slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
+        try:
+            result = plan_slate(engine, slate, cap=body.cap, holdout=body.holdout,
+                                waves=body.waves, seed=body.seed,
+                                exclude=body.exclude_user_ids, progress=False)
+        except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's)
+            raise HTTPException(404, f"the slate names films this model does not know: {e}"
+                                ) from None
         store.save_plan(result.plan_id, result.summary, result.rows,
                         excluded=body.exclude_user_ids, key=key)
         return {"plan_id": result.plan_id, "summary": result.summary}
 
-    answer = save_once(store, key, save)
-    if answer["plan_id"] != result.plan_id:  # a twin request stored its plan first
-        response.headers[REPLAYED] = "true"
-    return answer
+    return plan_once(store, key, response, make)
 
 
 @router.get("/campaigns", response_model=PlanList, responses={**INVALID},

@@ -35,7 +35,7 @@ from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError
 from service.deps import EngineDep
 from service.errors import describe_validation_error
-from service.idempotency import REPLAYED, IdempotencyKey, replay, request_key, save_once
+from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.routes import INVALID
 from service.routes.campaigns import MAX_EXCLUDED, NO_PLAN, PlanCreated, campaign_store
 from service.schemas import Error
@@ -241,23 +241,14 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
     store = campaign_store(request)
     key = request_key(idempotency_key, "POST /campaigns/{plan_id}/next", {"plan_id": plan_id},
                       body)
-    stored = replay(store, key)
-    if stored is not None:  # a retry: the next wave its first try stored
-        response.headers[REPLAYED] = "true"
-        return stored
-    made: list[str] = []
 
-    def save() -> dict[str, Any]:
+    def make() -> dict[str, Any]:
         plan = plan_next_wave(engine.model, store, plan_id, sent_waves=body.sent_waves,
                               waves=body.waves, holdout=body.holdout, seed=body.seed,
                               exclude=body.exclude_user_ids, progress=False, key=key)
-        made.append(plan.plan_id)
         return {"plan_id": plan.plan_id, "summary": plan.summary}
 
     try:
-        answer = save_once(store, key, save)
-        if answer["plan_id"] not in made:  # a twin request stored its next wave first
-            response.headers[REPLAYED] = "true"
-        return answer
+        return plan_once(store, key, response, make)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None

@@ -129,10 +129,11 @@ def test_twins_racing_with_one_key_store_one_plan(tmp_path: Path) -> None:
     """Two copies of a request both plan; the second to commit finds the key taken, stores
     nothing, and answers the first's plan (the key is written in the plan's transaction)."""
     import pyarrow as pa
+    from fastapi import Response
 
     from recommender.campaigns.plan import PLAN_SCHEMA
     from recommender.campaigns.store import UnknownPlanError, open_store
-    from service.idempotency import save_once
+    from service.idempotency import REPLAYED, plan_once
 
     store = open_store(str(tmp_path / "s.db"))
     empty = pa.Table.from_pylist([], schema=PLAN_SCHEMA)
@@ -143,7 +144,9 @@ def test_twins_racing_with_one_key_store_one_plan(tmp_path: Path) -> None:
         store.save_plan("plan-b", {"created": "now", "model_version": "m"}, empty, key=key)
         return {"plan_id": "plan-b"}
 
-    assert save_once(store, key, second)["plan_id"] == "plan-a"
+    response = Response()
+    assert plan_once(store, key, response, second)["plan_id"] == "plan-a"
+    assert response.headers[REPLAYED] == "true"
     with pytest.raises(UnknownPlanError):
         store.summary("plan-b")
     store.close()
