@@ -123,7 +123,6 @@ class Metrics:
     def on_recommendations_batch(self, size: int) -> None:
         self.recommendations_batch_size.observe(size)
 
-
     def exposition(self) -> bytes:
         """The text a scrape gets: this app's registry, or every worker's values."""
         if not multiprocess():

@@ -145,14 +145,15 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         raise DataError(data.source, "no interactions left to train on"
                         + (f" after --min-rating {config.min_rating}" if config.min_rating else ""))
     held = holdout_mask(data, config.holdout, config.seed)
-    fit_part = filter_min_rating(data.subset(~held), config.min_rating)
+    watched_fit = data.subset(~held)  # every watch of the calibration fit's part
+    fit_part = filter_min_rating(watched_fit, config.min_rating)
     tuning: dict[str, Any] | None = None
     if config.tune:
         from recommender.model.tuning import tune
 
         # the search sees the calibration fit's part only, never the calibration holdout
         # every watch: the search fits on the liked ones only, as below
-        config, tuning = tune(data.subset(~held) if len(fit_part) else data, config, show)
+        config, tuning = tune(watched_fit if len(fit_part) else data, config, show)
     conf = confidence(liked, config.weighting, config.bm25_k1, config.bm25_b)
     seen = data.to_csr()
     calib: dict[str, Any] = {}
