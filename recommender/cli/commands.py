@@ -253,10 +253,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             _print_json(body)
             return 0
         print(f"Top {args.k} films for user {args.user}")
-        _print_table(["rank", "film_id", "score", "title", "because you watched"], [
-            [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
-             ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
-            for r in body["films"]])
+        _print_films(body["films"])
         return 0
     if args.out is None:
         raise InvalidParameterError("--users and --all need --out PATH.csv|PATH.parquet")
@@ -301,11 +298,16 @@ def _recommend_watched(args: argparse.Namespace) -> int:
         return 0
     print(f"Top {len(rows)} films for a viewer of {known:,} known films"
           + (f" (asked for {args.k}; no other film is left)" if len(rows) < args.k else ""))
+    _print_films(rows)
+    return 0
+
+
+def _print_films(rows: list[dict[str, Any]]) -> None:
+    """Recommended films as a table, with the two watched films that explain each most."""
     _print_table(["rank", "film_id", "score", "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
         for r in rows])
-    return 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
