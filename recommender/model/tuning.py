@@ -113,6 +113,9 @@ class _Search:
     def __init__(self, train: Interactions, held: sp.csr_matrix, rows: np.ndarray,
                  config: TrainConfig, progress: bool) -> None:
         self.train, self.rows, self.config, self.progress = train, rows, config, progress
+        # the fit's input: --min-rating leaves low ratings out of it, while ``seen`` and
+        # ``held`` keep every watch (as training.train does: a film rated low is watched)
+        self.liked = filter_min_rating(train, config.min_rating)
         self.seen = train.to_csr()[rows]
         self.held = held[rows]
         self.conf: dict[str, sp.csr_matrix] = {}
@@ -122,12 +125,10 @@ class _Search:
         self.ease_rank = config.factors  # the widest EASE rank the family stage will try
 
     def confidence(self, scheme: str) -> sp.csr_matrix:
-        """The fit's input: ``--min-rating`` leaves low ratings out of it, while ``seen`` and
-        ``held`` keep every watch (as ``training.train`` does: a film rated low is watched)."""
+        """The fit's input under ``scheme``: the liked interactions' confidence."""
         if scheme not in self.conf:
             c = self.config
-            liked = filter_min_rating(self.train, c.min_rating)
-            self.conf[scheme] = confidence(liked, scheme, c.bm25_k1, c.bm25_b)[self.rows]
+            self.conf[scheme] = confidence(self.liked, scheme, c.bm25_k1, c.bm25_b)[self.rows]
         return self.conf[scheme]
 
     def mean_confidence(self, scheme: str) -> float:
