@@ -16,15 +16,17 @@ rank): exact, no solve.
 
 Decomposition: catalogs of up to ``MAX_DENSE_FILMS`` films, or a rank of at least half the
 catalog, use the exact eigendecomposition of the films x films Gram matrix ``X^T X`` (1.6 s at
-2,048 films, 13 s at 4,096 on one core of this VM); otherwise a seeded randomised subspace
-iteration on it (``POWER_ITERATIONS`` passes over X with rank + oversampling vectors: 7 s at
-rank 64 on 4.6M interactions x 27k films, one core). Memory: the dense path holds about 3 films
-x films float64 matrices (0.4 GB at 4,096 films), the randomised one about 3 (users + films)
-x (rank + oversampling) float64 matrices (1.4 GiB at rank 256 on the ML-20M shape), besides two
-float64 copies of X (12 bytes per interaction each); a fit whose dense arrays would need more
-than ``MAX_WORK_BYTES`` (2 GiB) is refused with ``InvalidParameterError`` before anything is
-allocated (use ALS, or a lower rank): every direction of more than about 9,000 films, rank 64
-above about 930k users + films, rank 256 above about 230k.
+2,048 films, 13 s at 4,096 on one core of this VM); logs with fewer users than films, and up to
+``MAX_DENSE_FILMS`` of them, that of the users x users ``X X^T`` (exact too); otherwise a
+seeded randomised subspace iteration on it (``POWER_ITERATIONS`` passes over X with rank +
+oversampling vectors: 7 s at rank 64 on 4.6M interactions x 27k films, one core). Memory: the
+dense path holds about 3 films x films float64 matrices (0.4 GB at 4,096 films), the randomised
+one about 3 (users + films) x (rank + oversampling) float64 matrices (1.4 GiB at rank 256 on
+the ML-20M shape), besides two float64 copies of X (12 bytes per interaction each); a fit whose
+dense arrays would need more than ``MAX_WORK_BYTES`` (2 GiB) is refused with
+``InvalidParameterError`` before anything is allocated (use ALS, or a lower rank): every
+direction of more than about 9,000 films, rank 64 above about 930k users + films, rank 256
+above about 230k.
 """
 
 from __future__ import annotations
@@ -58,11 +60,20 @@ class EaseFactors:
 
 
 def work_bytes(n_users: int, n_films: int, rank: int) -> tuple[str, int]:
-    """The decomposition ``fit`` would use for this shape and its working memory in bytes."""
+    """The decomposition ``fit`` would use for this shape and its working memory in bytes:
+    ``dense`` (the films x films Gram matrix), ``dense-users`` (the users x users one, when
+    there are fewer users than films and few enough of them) or ``randomised``."""
+    if n_users < n_films and n_users <= MAX_DENSE_FILMS:
+        return "dense-users", 3 * 8 * n_users * n_users + 2 * 8 * n_films * min(rank, n_users)
     if n_films <= MAX_DENSE_FILMS or 2 * rank >= n_films:
         return "dense", 3 * 8 * n_films * n_films + 8 * n_users * min(rank, n_films)
     width = rank + max(MIN_OVERSAMPLING, rank // 2)
     return "randomised", 3 * 8 * (n_users + n_films) * width
+
+
+def exact(n_users: int, n_films: int, rank: int) -> bool:
+    """Whether a fit of this shape decomposes exactly (not by the randomised iteration)."""
+    return work_bytes(n_users, n_films, rank)[0] != "randomised"
 
 
 def check_size(n_users: int, n_films: int, rank: int) -> None:
@@ -116,17 +127,36 @@ def spectrum(x: sp.csr_matrix, rank: int, seed: int = 0
     """(s^2, V): the squared singular values of ``x`` (descending) and its right singular
     vectors (films x r), the ``rank`` strongest with s^2 > 0 (at least one column)."""
     n_users, n_films = x.shape
-    if work_bytes(n_users, n_films, rank)[0] == "dense":
+    method = work_bytes(n_users, n_films, rank)[0]
+    if method == "dense":
         gram = np.asarray((x.T @ x).toarray(), np.float64)
         vals, vecs = scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False)
         order = np.argsort(-vals, kind="stable")[:min(rank, n_films)]
         s2, v = vals[order], vecs[:, order]
+    elif method == "dense-users":
+        s2, v = _user_gram(x, rank)
     else:
         s2, v = _subspace(x, rank, seed)
-    s2 = np.maximum(s2, 0.0)
-    keep = s2 > RELATIVE_TOLERANCE * max(float(s2.max(initial=0.0)), 1e-300)
+    keep = _kept(s2)
+    return np.maximum(s2[keep], 0.0), np.ascontiguousarray(v[:, keep])
+
+
+def _kept(s2: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """The directions kept: s^2 above ``RELATIVE_TOLERANCE`` of the largest (the first always)."""
+    keep = np.maximum(s2, 0.0) > RELATIVE_TOLERANCE * max(float(s2.max(initial=0.0)), 1e-300)
     keep[0] = True
-    return s2[keep], np.ascontiguousarray(v[:, keep])
+    return keep
+
+
+def _user_gram(x: sp.csr_matrix, rank: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """The top ``rank`` eigenpairs of ``X^T X`` from those of the users x users ``X X^T``
+    (``X X^T u = s^2 u`` gives ``v = X^T u / s``): exact, and cheap when users are few."""
+    gram = np.asarray((x @ x.T).toarray(), np.float64)
+    vals, vecs = scipy.linalg.eigh(gram, overwrite_a=True, check_finite=False)
+    order = np.argsort(-vals, kind="stable")[:min(rank, x.shape[0])]
+    order = order[_kept(vals[order])]
+    s2 = np.maximum(vals[order], 1e-300)
+    return s2, np.asarray(x.T @ vecs[:, order]) / np.sqrt(s2)[None, :]
 
 
 def _subspace(x: sp.csr_matrix, rank: int, seed: int

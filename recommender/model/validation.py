@@ -63,10 +63,33 @@ def combined(parts: list[tuple[float, float]]) -> tuple[float, float]:
     return g - ZERO_GUARD, float(g * rel)
 
 
-def _mean_se(values: list[FloatArray]) -> tuple[float, float]:
+def paired_log_gain(challenger: list[FloatArray], incumbent: list[FloatArray]
+                    ) -> tuple[float, float]:
+    """How much higher ``challenger``'s objective is than ``incumbent``'s, as the log of their
+    ratio, and the standard error of that log ratio, from the per-query recalls of each
+    direction (``query_recalls``; the same queries for both, NaN where a query
+    has no held-out positive). The error is paired: both models answered the same queries, so
+    what the split happened to hold out (which films, which users) cancels, and it is much
+    smaller than either objective's own (delta method: the log of each direction's mean, the
+    directions averaged as in ``combined``). ``(0, 0)`` when no query is scored."""
+    gains: list[float] = []
+    var = 0.0
+    for c, i in zip(challenger, incumbent, strict=True):
+        ok = ~(np.isnan(c) | np.isnan(i))
+        if not ok.any():
+            continue
+        mc, mi = float(c[ok].mean()) + ZERO_GUARD, float(i[ok].mean()) + ZERO_GUARD
+        gains.append(np.log(mc) - np.log(mi))
+        if ok.sum() > 1:  # each query's share of the log-ratio's change
+            var += float((c[ok] / mc - i[ok] / mi).var(ddof=1)) / int(ok.sum())
+    if not gains:
+        return 0.0, 0.0
+    return float(np.mean(gains)), float(np.sqrt(var)) / len(gains)
+
+
+def mean_se(values: FloatArray) -> tuple[float, float]:
     """Mean over queries (NaN skipped) and its standard error (NaN with fewer than 2)."""
-    v = np.concatenate(values) if values else np.zeros(0)
-    v = v[~np.isnan(v)]
+    v = values[~np.isnan(values)]
     if not len(v):
         return float("nan"), float("nan")
     se = float(v.std(ddof=1) / np.sqrt(len(v))) if len(v) > 1 else float("nan")
@@ -103,7 +126,28 @@ def factor_recalls(
 ) -> tuple[float, float, float, float]:
     """(audience recall@k, its standard error, user recall@user_k, its standard error) of
     ``user_factors @ film_factors.T`` on ``held`` (users x films, the held-out positives)
-    given ``seen`` (users x films, training).
+    given ``seen`` (users x films, training): the means of ``query_recalls``."""
+    audience, user = query_recalls(user_factors, film_factors, seen, held, k, user_k,
+                                   min_viewers, min_films, max_queries, seed, block_cells)
+    return (*mean_se(audience), *mean_se(user))
+
+
+def query_recalls(
+    user_factors: NDArray[np.float32],
+    film_factors: NDArray[np.float32],
+    seen: sp.csr_matrix,
+    held: sp.csr_matrix,
+    k: int = 100,
+    user_k: int = 20,
+    min_viewers: int = 5,
+    min_films: int = 100,
+    max_queries: int = 2000,
+    seed: int = 0,
+    block_cells: int = 4_000_000,
+) -> tuple[FloatArray, FloatArray]:
+    """(per-film audience recall@k, per-user recall@user_k) of ``user_factors @
+    film_factors.T`` on ``held`` given ``seen``: the same queries, in the same order, for any
+    factors (they depend on ``seen``, ``held`` and ``seed`` only), so two models' arrays pair.
 
     Candidates are the users and films with a training interaction. Films with at least
     ``min_viewers`` held-out viewers are scored (fewer, down to 2, where that leaves under
@@ -136,19 +180,18 @@ def factor_recalls(
     while bar > 2 and int((n_viewers >= bar).sum()) < min_films:
         bar -= 1
     qf = sample(np.flatnonzero(n_viewers >= bar))
-    audience, audience_se = _direction_recall(ff, uf, hist_f, test_f, qf, k, block_cells)
+    audience = _direction_recall(ff, uf, hist_f, test_f, qf, k, block_cells)
 
     # user direction: queries are users, candidates the films
     qu = sample(np.flatnonzero(np.diff(test.indptr) > 0))
-    user, user_se = _direction_recall(uf, ff, hist, test, qu, user_k, block_cells)
-    return audience, audience_se, user, user_se
+    return audience, _direction_recall(uf, ff, hist, test, qu, user_k, block_cells)
 
 
 def _direction_recall(query_factors: NDArray[np.float32], cand_factors: NDArray[np.float32],
                       hist: sp.csr_matrix, test: sp.csr_matrix, queries: NDArray[np.intp],
-                      k: int, block_cells: int) -> tuple[float, float]:
-    """Mean recall@k (and its standard error) of the ``queries`` rows (query x candidate
-    ``hist`` excluded, ``test`` the positives), scored in blocks of about ``block_cells``."""
+                      k: int, block_cells: int) -> FloatArray:
+    """Recall@k of each of the ``queries`` rows (query x candidate ``hist`` excluded, ``test``
+    the positives), scored in blocks of about ``block_cells``."""
     n_pos = np.diff(test.indptr)
     rec: list[FloatArray] = []
     step = max(1, block_cells // max(len(cand_factors), 1))
@@ -159,4 +202,4 @@ def _direction_recall(query_factors: NDArray[np.float32], cand_factors: NDArray[
         top, counts = top_k_rows(scores, k)
         hits = hits_at_k(top, counts, test[blk].toarray() > 0)
         rec.append(recall_at_k(hits, n_pos[blk]))
-    return _mean_se(rec)
+    return np.concatenate(rec) if rec else np.zeros(0)

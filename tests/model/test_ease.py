@@ -96,7 +96,8 @@ def test_fits_are_deterministic_and_drop_empty_directions(
 
 def test_a_fit_too_large_is_refused_before_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(InvalidParameterError, match="GiB"):
-        ease.check_size(1_000, 40_000, 40_000)  # every direction of 40k films: 38 GB
+        ease.check_size(50_000, 40_000, 40_000)  # every direction of 40k films: 38 GB
+    ease.check_size(1_000, 40_000, 40_000)  # ... but 1,000 users span at most 1,000
     with pytest.raises(InvalidParameterError, match="lower rank"):
         ease.check_size(10_000_000, 30_000, 4096)
     ease.check_size(138_000, 27_000, 256)  # the ML-20M shape at rank 256 fits
@@ -105,3 +106,21 @@ def test_a_fit_too_large_is_refused_before_it_starts(monkeypatch: pytest.MonkeyP
         ease.fit(sp.csr_matrix(random_log()), 8, 1.0)
     with pytest.raises(InvalidParameterError):
         ease.fit(sp.csr_matrix(random_log()), 8, 0.0)
+
+
+def test_fewer_users_than_films_decompose_exactly_through_the_users_gram() -> None:
+    """60 users x 200 films: the users x users Gram matrix gives every direction, and the
+    scores are Steck's closed form on the films x films one."""
+    x = random_log(seed=6, n_users=60, n_films=200, density=0.1)
+    assert ease.work_bytes(60, 200, 60)[0] == "dense-users"
+    assert ease.exact(60, 200, 60) and not ease.exact(60_000, 200_000, 64)
+    fit = ease.fit(sp.csr_matrix(x), rank=60, lam=10.0)
+    assert fit.method == "dense-users" and fit.user_factors.shape[1] <= 60
+    want = dense_ease(x, 10.0)
+    got = fit.user_factors.astype(np.float64) @ fit.film_factors.T.astype(np.float64)
+    unseen = x == 0
+    np.testing.assert_allclose(got[unseen], want[unseen], atol=2e-5 * np.abs(want).max())
+    # the right singular vectors are orthonormal, as the films Gram's eigenvectors are
+    s2, v = ease.spectrum(sp.csr_matrix(x), 60)
+    np.testing.assert_allclose(v.T @ v, np.eye(v.shape[1]), atol=1e-8)
+    np.testing.assert_allclose(np.sort(s2)[::-1], s2)

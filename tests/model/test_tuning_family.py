@@ -5,6 +5,7 @@ family or ALS-only options bound what is searched."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -15,6 +16,7 @@ from recommender.io.dataset import Interactions
 from recommender.model import tuning
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
+from recommender.model.validation import ZERO_GUARD
 
 
 def pairs_log(seed: int = 0, n_users: int = 600, n_pairs: int = 100, per_user: int = 3
@@ -49,9 +51,15 @@ def groups_log(seed: int = 0, n_users: int = 240, n_films: int = 80, groups: int
 def check_margin_rule(report: dict[str, Any]) -> None:
     """The recorded choice is the margin rule applied to the recorded objectives."""
     fam = report["family"]
-    als, ease = fam["als"], fam["ease"]
+    als, ease, paired = fam["als"], fam["ease"], fam["paired"]
     adopt = ease["objective"] - als["objective"] > tuning.MARGIN * als["standard_error"]
     assert fam["chosen"] == ("ease" if adopt else "als")
+    # the paired log gain (recorded, not the rule) is that of the recorded objectives (up to
+    # their rounding), and its error is below the objective's own (relative) error
+    g = ZERO_GUARD
+    assert paired["log_gain"] == pytest.approx(
+        math.log((ease["objective"] + g) / (als["objective"] + g)), abs=2e-3)
+    assert 0 < paired["standard_error"] < als["standard_error"] / als["objective"]
     tried = [t for t in report["trials"] if t["params"].get("family") == "ease"]
     assert ease["objective"] in {t["objective"] for t in tried}
     assert sorted({t["params"]["ease_lambda"] for t in tried}) == \
@@ -102,7 +110,8 @@ def test_a_fixed_family_or_als_options_bound_the_search(quick: TrainConfig) -> N
     cfg, rep = tuning.tune(data, replace(quick, family="ease", fixed=("family",)))
     assert cfg.family == "ease" and rep["status"] == "searched"
     assert all(t["params"].get("family") == "ease" for t in rep["trials"])
-    assert rep["family"]["searched"]["factors"] == [16, 16 * tuning.EASE_RANK_FACTOR]
+    # the starting rank, EASE_RANK_FACTOR times it, and every direction (80 films < 120 users)
+    assert rep["family"]["searched"]["factors"] == [16, 16 * tuning.EASE_RANK_FACTOR, 80]
     assert rep["searched"] == {}
     # family fixed to ALS, or regularization given: no EASE trial
     for fixed in (("family",), ("regularization",)):

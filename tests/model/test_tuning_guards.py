@@ -61,10 +61,10 @@ def test_min_rating_films_stay_watched_in_the_validation_ranking(
     monkeypatch.setattr(tuning, "FACTORS", ())
     data, low = rated()
     seen_given: list[sp.csr_matrix] = []
-    real = tuning.factor_recalls
+    real = tuning.query_recalls
 
     def spy(uf: Any, ff: Any, seen: sp.csr_matrix, held: sp.csr_matrix, *a: Any, **k: Any
-            ) -> tuple[float, float, float, float]:
+            ) -> Any:
         seen_given.append(seen)
         return real(uf, ff, seen, held, *a, **k)
 
@@ -75,7 +75,7 @@ def test_min_rating_films_stay_watched_in_the_validation_ranking(
         fitted_on.append(int(x.nnz))
         return real_fit(x, *a, **k)
 
-    monkeypatch.setattr(tuning, "factor_recalls", spy)
+    monkeypatch.setattr(tuning, "query_recalls", spy)
     monkeypatch.setattr(tuning, "fit_factors", fit_spy)
     cfg = replace(QUICK, min_rating=3.0, fixed=("factors", "weighting"))
     # train hands the search every watch of its fit part (here all: no calibration holdout)
