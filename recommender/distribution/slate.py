@@ -33,11 +33,11 @@ from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from recommender.distribution.demand import film_probabilities
-from recommender.distribution.places import place_groups
+from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
 from recommender.errors import DataError, InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, MAX_COUNT, Cinemas, duplicate_columns, whole_count
 from recommender.model.model import Model
-from recommender.query.privacy import min_cell_from_env, small_cells
+from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
 SLATE_COLUMNS = ("film_id", "min_screens", "max_screens")
 TIE_BREAK = 1e-7  # per screen, times the film's share of the cinema's demand (<< any deviation)
@@ -105,20 +105,38 @@ def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_
                   ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """(cinemas x films expected new viewers, users per cinema) for the given cinema ids (0 for
     a cinema no user names). One score, sort and grouped sum per film."""
-    groups = place_groups(model, CINEMA)
+    groups, where, hit = _cinema_slots(model, cinema_ids)
     idx = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
-    order = np.argsort(groups.labels, kind="stable")
-    ids = np.asarray(cinema_ids, dtype=str)
-    pos = np.clip(np.searchsorted(groups.labels[order], ids), 0, len(order) - 1)
-    hit = groups.labels[order][pos] == ids
-    where = order[pos]
-    demand = np.zeros((len(ids), len(film_ids)))
+    demand = np.zeros((len(where), len(film_ids)))
     for j, f in enumerate(np.asarray(idx).tolist()):
         scores = model.user_factors @ np.asarray(model.film_factors[f])
         p = film_probabilities(model, scores, f, model.film_viewers(f))
         per_label = groups.per_place(weights=p)  # the last slot: users without a cinema
         demand[:, j] = np.where(hit, per_label[where], 0.0)
     return demand, np.where(hit, groups.users[where], 0).astype(np.int64)
+
+
+def pooled_cinemas(model: Model, cinema_ids: NDArray[np.str_], min_cell: int
+                   ) -> NDArray[np.bool_]:
+    """True for the given cinemas whose figures a film's breakdown by cinema pools into
+    "other" (``demand.place_breakdown``: the small ones, the smallest others until the pool
+    holds ``min_cell`` users, and more where a city's total would undo it) and for those no
+    user names: the slate hides the same ones, so that no two answers differ by one cinema."""
+    groups, where, hit = _cinema_slots(model, cinema_ids)
+    merge = nested_merge(model, groups, merged_cells(groups.users, min_cell,
+                                                     always=groups.labels == OTHER), min_cell)
+    return ~hit | merge[where]
+
+
+def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
+                  ) -> tuple[PlaceGroups, NDArray[np.intp], NDArray[np.bool_]]:
+    """The users' cinema groups, each given cinema's slot in them and whether a user names it."""
+    groups = place_groups(model, CINEMA)
+    order = np.argsort(groups.labels, kind="stable")
+    ids = np.asarray(cinema_ids, dtype=str)
+    pos = np.clip(np.searchsorted(groups.labels[order], ids), 0, len(order) - 1)
+    hit = (groups.labels[order][pos] == ids) if len(order) else np.zeros(len(ids), bool)
+    return groups, order[pos] if len(order) else np.zeros(len(ids), np.intp), hit
 
 
 def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
@@ -169,14 +187,15 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
     x[:, by_id] = solve(demand[:, by_id], cinemas.screens, lo[by_id], hi[by_id])
-    hidden = small_cells(users, m)
+    hidden = pooled_cinemas(model, cinemas.ids, m)
     rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
             for c, j in zip(*np.nonzero(x), strict=True)]
     return {
         "films": [{"film_id": f.film_id, "min_screens": f.min_screens,
                    "max_screens": f.max_screens, "screens": int(x[:, j].sum()),
-                   "expected_new": round(float(demand[:, j].sum()), 3)}
+                   "expected_new": round(float(demand[~hidden, j].sum()), 3),
+                   "expected_new_hidden_cinemas": int(hidden[users > 0].sum())}
                   for j, f in enumerate(films)],
         "cinemas": len(cinemas),
         "cinemas_without_users": [str(c) for c in np.asarray(cinemas.ids)[users == 0]],
@@ -193,12 +212,18 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                          "target sharing each cinema's screens in proportion to expected_new",
             "films.screens": "screens given to the film over all cinemas",
             "films.expected_new": "users expected to watch the film within the calibration "
-                                  "horizon, over all cinemas' users",
+                                  "horizon, over the users of the cinemas whose figures are "
+                                  "shown (a hidden cinema's are left out of the total too, "
+                                  "so that the total less the rows is not its figure)",
+            "films.expected_new_hidden_cinemas": "cinemas with users whose figures are hidden "
+                                                 "and left out of expected_new",
             "cinemas": "cinemas in the screens file",
             "cinemas_without_users": "cinemas of the screens file that no user names as "
                                      "their most visited (a typo in an id shows here): "
                                      "their screens are shared equally",
-            "min_cell": "users: a cinema with fewer has its expected_new hidden (null)",
+            "min_cell": "users: a cinema with fewer has its expected_new hidden (null), and so "
+                        "have the cinemas a film's breakdown by cinema pools with it into "
+                        "\"other\"",
         },
         "objective": round(float(np.abs(x - _targets(demand, cinemas.screens)).sum()), 6),
     }

@@ -196,8 +196,12 @@ def suppress_small(rows: list[dict[str, Any]], min_cell: int) -> tuple[list[dict
     fewer than ``min_cell`` (``privacy.small_cells``; an empty cell names nobody and stays),
     and how many were left out. When that leaves out one cell only, the smallest other
     non-empty cell goes too: the group's total is published, so a single hidden cell would
-    be that total less the shown ones."""
+    be that total less the shown ones. When the group itself holds fewer than ``min_cell``
+    users, every cell goes, empty ones included: with one value shared by all, the others'
+    zeros would give it away (the group's size is published)."""
     counts = np.array([r["count"] for r in rows], np.int64)
+    if 0 < int(counts.sum()) < min_cell:
+        return [], len(rows)
     small = small_cells(counts, min_cell) & (counts > 0)
     others = np.flatnonzero(~small & (counts > 0))
     if int(small.sum()) == 1 and len(others):

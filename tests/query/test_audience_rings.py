@@ -140,9 +140,13 @@ def cells(values: NDArray[Any], users: NDArray[np.int64]) -> dict[str, int]:
     return dict(zip(uniq.tolist(), counts.tolist(), strict=True))
 
 
-def shown_cells(counts: dict[str, int], min_cell: int) -> tuple[dict[str, int], int]:
-    """The cells a summary may show, by the rule written out plainly: cells of 1..min_cell-1
+def shown_cells(counts: dict[str, int], min_cell: int, n_values: int
+                ) -> tuple[dict[str, int], int]:
+    """The cells a summary may show, by the rule written out plainly: a group of fewer than
+    min_cell users shows none of its ``n_values`` cells; otherwise cells of 1..min_cell-1
     users are hidden; if that hides exactly one, the smallest other non-empty one goes too."""
+    if 0 < sum(counts.values()) < min_cell:
+        return {}, n_values
     hidden = {v for v, c in counts.items() if 0 < c < min_cell}
     if len(hidden) == 1:
         rest = sorted((c, v) for v, c in counts.items() if v not in hidden and c > 0)
@@ -176,7 +180,8 @@ def test_portrait_of_a_chosen_ring_with_small_cells_suppressed(
     suppressed = 0
     for attribute, rows in s["portrait"].items():
         values = np.asarray(model.user_table.attributes[attribute])
-        want, hidden = shown_cells(cells(values, pictured), min_cell)
+        want, hidden = shown_cells(cells(values, pictured), min_cell, len(np.unique(values)))
+        assert hidden != 1  # one hidden cell would be the group's size less the shown ones
         suppressed += hidden
         got = {r["value"]: r["count"] for r in rows if r["count"] > 0}
         assert got == want, attribute
@@ -227,3 +232,24 @@ def test_summary_refuses_a_bad_scope(model: Model) -> None:
         audience_summary(model, fid, tier="core,broad")
     with pytest.raises(InvalidParameterError, match="min_cell"):
         audience_summary(model, fid, min_cell=0)
+
+
+def test_a_small_group_sharing_one_value_shows_no_cell() -> None:
+    """All the core users of a film are women and there are fewer than min_cell of them: the
+    portrait once hid the one non-empty cell and showed the others' zeros, so the published
+    group size gave the hidden count (all 9 core users of ML-100K film 29 were men)."""
+    m = synthetic_model(n_users=400, n_films=12, seed=4)
+    f = 3
+    order, _ = brute_audience(m, f)
+    core = order[:ring_of(len(order), "core")[1]]
+    assert 0 < len(core) < 10
+    gender = np.array(["M", "X"] * (m.n_users // 2), dtype=object)
+    gender[core] = "F"
+    m.user_table.attributes["gender"] = gender.astype(str)
+    s = audience_summary(m, str(m.films.ids[f]), tier="core", min_cell=10)
+    assert s["portrait_scope"]["users"] == len(core)
+    assert s["portrait"]["gender"] == [] and s["suppressed_cells"] >= 3
+    # a group of min_cell or more shows its cells as before
+    s = audience_summary(m, str(m.films.ids[f]), tier="all", min_cell=10)
+    # F (fewer than 10 outside the core) is hidden with its partner, the smaller of M and X
+    assert len(s["portrait"]["gender"]) == 1
