@@ -25,9 +25,22 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         if not (args.slate and args.screens_per_cinema) or args.film_id:
             raise InvalidParameterError(
                 "--slate and --screens-per-cinema go together, without a FILM_ID")
+        unused = [o for o, v in (("--by", args.by), ("--screens", args.screens),
+                                 ("--cinemas", args.cinemas), ("--like", args.like),
+                                 ("--genre", args.genre)) if v]
+        if unused:
+            raise InvalidParameterError(
+                f"{', '.join(unused)}: not used with --slate, which shares every cinema of "
+                "--screens-per-cinema among the slate's films (drop them, or leave out --slate "
+                "for one film's breakdown)")
         return _slate(args)
     if args.out:
         raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")
+    args.by = args.by or "region"
+    if args.cinemas and not (args.by.lower() == "cinema" and args.screens):
+        raise InvalidParameterError(
+            "--cinemas caps --screens by each cinema's screens, with --by cinema; without "
+            "both it is not read")
     cold = bool(args.like or args.genre)
     if bool(args.film_id) == cold:
         raise InvalidParameterError(
@@ -132,8 +145,8 @@ def add_distribution_command(add: Add) -> None:
             "allocation; or a slate's screens per cinema")
     s.add_argument("model")
     s.add_argument("film_id", nargs="?", help="the film (omit with --like/--genre or --slate)")
-    s.add_argument("--by", default="region",
-                   help=f"place attribute: one of {', '.join(PLACE_ATTRIBUTES)}")
+    s.add_argument("--by", help=f"place attribute: one of {', '.join(PLACE_ATTRIBUTES)} "
+                                "(default region)")
     s.add_argument("--screens", type=_positive_int,
                    help="screens (or showtimes) to share out by expected demand")
     s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema (default: "

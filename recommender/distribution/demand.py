@@ -17,6 +17,7 @@ probabilities use the calibration of the known film nearest to that vector (cosi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -241,6 +242,10 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         capacity = per_label[keep]
         if merge.any():
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])
-        capped_by = (f"{CINEMAS_FILE}: {len(cinemas)} cinemas, "
-                     f"{int(cinemas.screens.sum())} screens")
+        named = np.isin(cinemas.ids, groups.labels)
+        idle = "" if named.all() else (
+            f"; {int(cinemas.screens[~named].sum())} screens of {int((~named).sum())} "
+            f"cinema{'s' if (~named).sum() != 1 else ''} no user names cannot be used")
+        capped_by = (f"{Path(cinemas.source).name or CINEMAS_FILE}: {len(cinemas)} cinemas, "
+                     f"{int(cinemas.screens.sum())} screens{idle}")
     return largest_remainder(total, screens, capacity), capacity, capped_by, warning

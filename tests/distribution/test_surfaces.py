@@ -140,3 +140,23 @@ def test_slate_command_writes_the_allocation(tmp_path: Path,
     assert per_cinema == {"c1": 3, "c2": 4}
     assert sum(int(r["screens"]) for r in rows if r["film_id"] == "00003") >= 1
     assert sum(int(r["screens"]) for r in rows if r["film_id"] == "00002") <= 3
+
+
+def test_options_a_mode_does_not_read_are_refused(model_dir: Path, tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """--by, --screens, --like, --genre and --cinemas with --slate, and --cinemas without
+    --by cinema --screens, were accepted and ignored (exit 0); a missing --cinemas file was
+    never opened."""
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id\n00001\n")
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\nc1,3\n")
+    for extra in (["--by", "city"], ["--screens", "5"], ["--like", "00002"],
+                  ["--genre", "Drama"], ["--cinemas", "/nonexistent.csv"]):
+        code, _, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                           "--screens-per-cinema", screens, *extra)
+        assert code == 2 and f"{extra[0]}: not used with --slate" in err, (extra, err)
+    for extra in (["--by", "region"], ["--by", "cinema"], ["--screens", "4"]):
+        code, _, err = run(capsys, "distribution", model_dir, "00001",
+                           "--cinemas", "/nonexistent.csv", *extra)
+        assert code == 2 and "--cinemas caps --screens" in err, (extra, err)
