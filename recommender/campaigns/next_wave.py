@@ -144,6 +144,12 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     planning = _with_pairs_seen(model, film, user)
     plan = plan_slate(planning, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
                       exclude=at_cap + opted_out, progress=progress, user_caps=caps)
+    # the parameters name the opt-outs, as the first plan's do: users at the cap are counted
+    # apart (excluded.users_at_cap), though the solve leaves them out alike
+    known = model.users.to_index(pa.array(opted_out, pa.string()), strict=False) \
+        if opted_out else np.zeros(0, np.int64)
+    plan.summary["parameters"].update(excluded_users=len(opted_out),
+                                      excluded_unknown_users=int((known < 0).sum()))
     seq = int((model.meta.get("overlay") or {}).get("seq", 0)) or max_sequence(store)
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
                         excluded={"pairs_contacted": int(is_target.sum()),

@@ -107,7 +107,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
     budgets = np.array([f.budget for f in slate], np.int64)
     values = np.array([f.value for f in slate], np.float64)
-    exclude = list(exclude or [])
+    exclude = list(dict.fromkeys(exclude or []))  # each opt-out once, in the order given
     bad = next((u for u in exclude if "\x00" in u), None)
     if bad is not None:  # no store keeps it (PostgreSQL text refuses NUL), nor does training
         raise InvalidParameterError(f"opt-out user_id {bad!r} holds a NUL byte; expected "

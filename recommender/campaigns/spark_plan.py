@@ -107,7 +107,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     budgets = np.array([f.budget for f in slate], np.int64)
     limits = selection_sizes(budgets, waves, holdout)  # selected rows: targets <= budget
     values = np.array([f.value for f in slate], np.float64)
-    exclude = list(exclude or [])
+    exclude = list(dict.fromkeys(exclude or []))  # each opt-out once, in the order given
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
     ex_known = np.unique(ex_idx[ex_idx >= 0]).astype(np.int64)
     n_cand = np.array([model.n_users - len(np.unique(model.film_viewers(int(f))))

@@ -37,7 +37,7 @@ def _share(text: str) -> float:
     return value
 
 
-DEFAULTS: dict[str, Any] = {"cap": 1, "holdout": 0.1, "waves": 3, "engine": "local"}
+DEFAULTS: dict[str, Any] = {"cap": 1, "holdout": 0.1, "waves": 3, "engine": "local", "seed": 0}
 # options a next wave (--after) takes from the stored plan, with what to use instead
 NOT_AFTER = {"slate": "the next wave plans the stored plan's films and remaining budgets",
              "cap": "the campaign's cap is the stored plan's",
@@ -61,8 +61,9 @@ def add_campaign_commands(add: Add) -> None:
     s.add_argument("--waves", type=_int_at_least(1, MAX_WAVES),
                    help="waves each film's selected users are released in, best first "
                         f"(default {DEFAULTS['waves']})")
-    s.add_argument("--seed", type=_int_at_least(0, MAX_SEED), default=0,
-                   help="seed of the control draw")
+    s.add_argument("--seed", type=_int_at_least(0, MAX_SEED),
+                   help="seed of the control draw (default 0; with --after 1, a new draw, as "
+                        "POST /campaigns/{plan_id}/next)")
     s.add_argument("--exclude", help="file of user ids (one per line) never to plan (opt-outs)")
     s.add_argument("--summary", help="write the summary as JSON to this path")
     s.add_argument("--store", help="campaign store URL or SQLite file (default: "

@@ -277,7 +277,8 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     model = refreshed_model(_load_model(args.model), store)
     sent = args.sent_waves or 1
     nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,
-                            holdout=args.holdout, seed=args.seed, exclude=exclude)
+                            holdout=args.holdout, exclude=exclude,
+                            **({} if args.seed is None else {"seed": args.seed}))
     plan = nxt.plan
     rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
                          lambda: nxt.save(store))

@@ -154,3 +154,13 @@ def test_next_waves_keep_the_cap_exact_and_every_opt_out(world: tuple[Path, Mode
         per_user3[u] = per_user3.get(u, 0) + 1
     assert max(per_user3.values()) <= 2
     assert store.excluded(third.plan_id) == opted
+
+
+def test_an_opt_out_named_twice_counts_once(world: tuple[Path, Model]) -> None:
+    _, model = world
+    film = str(model.films.ids[0])
+    u = str(model.users.ids[0])
+    plan = plan_slate(model, [SlateFilm(film, 5)], exclude=[u, "nobody", u, "nobody"])
+    assert plan.summary["parameters"]["excluded_users"] == 2
+    assert plan.summary["parameters"]["excluded_unknown_users"] == 1
+    assert u not in plan.rows.column("user_id").to_pylist()

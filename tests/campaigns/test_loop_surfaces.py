@@ -209,12 +209,18 @@ def test_plan_options_and_failures_from_the_command_line(
     assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
                  "--sent-waves", "1"]) == 2
     assert "--sent-waves only apply with --after" in capsys.readouterr().err
-    (tmp_path / "optout.txt").write_text("\n".join(wave2[:3]) + "\n")
+    # an opt-out named twice counts once; users at the cap are not counted as opted out
+    (tmp_path / "optout.txt").write_text("\n".join(wave2[:3] + wave2[:1]) + "\n")
     summary = tmp_path / "n.json"
     assert main(after + ["--summary", str(summary), "--exclude",
                          str(tmp_path / "optout.txt")]) == 0
     body = json.loads(summary.read_text())
     assert body["excluded"]["users_opted_out"] == 3 and body["previous_plan_id"] == plan_id
+    assert body["excluded"]["users_at_cap"] > 0
+    assert body["parameters"]["excluded_users"] == 3
+    assert body["parameters"]["excluded_unknown_users"] == 0
+    # the next wave's default seed is the HTTP route's (1: a new control draw), not 0
+    assert body["parameters"]["seed"] == 1
     nxt = {r["user_id"] for r in _rows((tmp_path / "n.csv").read_text())}
     assert nxt and not nxt & set(wave2[:3])
     assert open_store(store).excluded(body["plan_id"]) == sorted(wave2[:3])
