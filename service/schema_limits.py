@@ -54,6 +54,15 @@ READ_SCHEMES = {
     "ReadBearer": {"type": "http", "scheme": "bearer",
                    "description": "a read key from RECOMMENDER_READ_KEYS, as a Bearer token"},
 }
+# the writes to the campaign store (auth.WRITE_PATHS) take a write key or the admin key
+WRITE_SCHEMES = {
+    "WriteKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
+                 "description": "a write key from RECOMMENDER_WRITE_KEYS, or the admin key "
+                                "(a read key is 403)"},
+    "WriteBearer": {"type": "http", "scheme": "bearer",
+                    "description": "a write key from RECOMMENDER_WRITE_KEYS, or the admin key, "
+                                   "as a Bearer token (a read key is 403)"},
+}
 
 
 EVENT_TIME = "event_time"
@@ -215,10 +224,13 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                 responses["403"] = {"description": "a read key: this endpoint needs a write "
                                                    "key or the admin key",
                                     "content": {"application/json": {"schema": ERROR_REF}}}
-                op["security"] = [{name: []} for name in READ_SCHEMES]
+                op["security"] = [{name: []} for name in WRITE_SCHEMES]
     components = schema.setdefault("components", {})
     if read_keys or write_keys:
-        components.setdefault("securitySchemes", {}).update(READ_SCHEMES)
+        schemes = components.setdefault("securitySchemes", {})
+        schemes.update(WRITE_SCHEMES)
+        if read_keys:
+            schemes.update(READ_SCHEMES)
     if admin_closed and not any(
             "security" in op for item in schema.get("paths", {}).values()
             for op in item.values() if isinstance(op, dict)):

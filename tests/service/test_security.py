@@ -246,6 +246,12 @@ def test_schema_declares_the_keys_when_they_are_configured(locked: TestClient, r
     admin = spec["paths"]["/admin/reload"]["post"]
     assert {"401", "403", "409", "422"} <= set(admin["responses"])
     assert {"401", "403"} <= set(spec["paths"]["/events"]["post"]["responses"])
+    # the writes declare the write key (or the admin key), which a read key is not
+    for path in ("/events", "/campaigns/plan", "/campaigns/{plan_id}/next"):
+        assert spec["paths"][path]["post"]["security"] == [{"WriteKey": []},
+                                                            {"WriteBearer": []}], path
+    assert schemes["WriteKey"]["name"] == "X-API-Key" and "write key" in \
+        schemes["WriteKey"]["description"]
     with client(root) as open_:
         spec = open_.get("/openapi.json").json()
     assert "401" not in spec["paths"]["/films/{film_id}/audience"]["get"]["responses"]
