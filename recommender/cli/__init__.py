@@ -31,9 +31,10 @@ from recommender.cli.commands import (
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
-from recommender.errors import RecommenderError
+from recommender.errors import InvalidParameterError, RecommenderError
 
 EXIT_BAD_INPUT = 2
+SPARK_MASTER = "local[*]"  # --spark-master's default (a local Spark session)
 
 
 # ---------------------------------------------------------------- parser
@@ -101,7 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--users", help="extra user attributes CSV (user_id,...)")
     add_training_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
-    s.add_argument("--spark-master", default="local[*]")
+    s.add_argument("--spark-master", help="Spark master for --engine spark (default "
+                                          f"{SPARK_MASTER})")
 
     s = add("audience", cmd_audience, "print a film's ranked audience")
     s.add_argument("model")
@@ -130,7 +132,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_slice_options(s, export=True)
     add_pseudonym_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
-    s.add_argument("--spark-master", default="local[*]")
+    s.add_argument("--spark-master", help="Spark master for --engine spark (default "
+                                          f"{SPARK_MASTER})")
 
     s = add("recommend", cmd_recommend, "recommend films to users")
     s.add_argument("model")
@@ -208,6 +211,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:  # argparse: 2 on bad usage, 0 on --help
         return int(e.code or 0)
     try:
+        if getattr(args, "spark_master", None) is not None and \
+                getattr(args, "engine", None) != "spark":
+            raise InvalidParameterError("--spark-master applies with --engine spark only")
+        if hasattr(args, "spark_master") and args.spark_master is None:
+            args.spark_master = SPARK_MASTER
         code: int = args.func(args)
         return code
     except (RecommenderError, argparse.ArgumentTypeError) as e:

@@ -71,8 +71,9 @@ def add_campaign_commands(add: Add) -> None:
     s.add_argument("--engine", choices=["local", "spark"],
                    help="where to solve: local (exact LP) or spark (one dual price per film, "
                         "recommender/campaigns/spark_plan.py)")
-    s.add_argument("--spark-master", default="local[*]",
-                   help="Spark master for --engine spark (ignored under spark-submit)")
+    s.add_argument("--spark-master",
+                   help="Spark master for --engine spark (default local[*]; ignored under "
+                        "spark-submit)")
     add_pseudonym_options(s)  # user ids in --out as keyed HMACs (README "Security")
     from recommender.cli.events import add_after_options
 

@@ -71,6 +71,15 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         raise InvalidParameterError(
             f"--family ease does not read {flags(als_only)} (options of ALS): EASE has "
             "--ease-lambda, and --factors as its rank")
+    unread = {"als": {"learning_rate"}, "bpr": {"alpha", "cg_steps"},
+              "lmf": {"alpha", "cg_steps"}}.get(str(base.get("model", "als")), set()) & typed
+    if base.get("family") != "ease" and unread:
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            f"--model {base.get('model', 'als')} does not read {flags(sorted(unread))}"
+            + (": --learning-rate is BPR's and LMF's" if "learning_rate" in unread
+               else ": --alpha and --cg-steps are ALS's"))
     if base.get("family") == "als" and "ease_lambda" in typed:
         from recommender.errors import InvalidParameterError
 

@@ -97,6 +97,14 @@ class TrainConfig:
         if not 0 <= self.holdout < 0.9:
             raise InvalidParameterError(f"holdout must be in [0, 0.9), got {self.holdout}")
         check_tiers(self.tiers)
+        if tuple(self.tiers) != tuple(DEFAULT_TIERS):
+            # every surface (audience pages, summaries, exports, the Studio, the contract)
+            # names the rings core, extended and broad at these shares: a model's own would be
+            # recorded and then ignored
+            raise InvalidParameterError(
+                "tiers cannot be set: the rings are " + ", ".join(
+                    f"{n} {p:g}%" for n, p in DEFAULT_TIERS) + " of the ranked candidates on "
+                f"every surface; got {[[n, p] for n, p in self.tiers]}")
         unknown = sorted(set(self.fixed) - {f.name for f in fields(self)})
         if unknown:
             raise InvalidParameterError(f"fixed names unknown parameters: {', '.join(unknown)}")

@@ -1,0 +1,57 @@
+"""Options the chosen mode would not read are refused (exit 2, the reason), never recorded
+and ignored: ring sizes in --config, an option of another --model, --spark-master without
+--engine spark."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from recommender.cli import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def test_ring_sizes_cannot_be_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """They were saved in meta.json while every query used core/extended/broad 1/4/15%."""
+    cfg = tmp_path / "t.json"
+    cfg.write_text(json.dumps({"tiers": [["vip", 2], ["warm", 8], ["cool", 20]]}))
+    code, err = run(capsys, "train", "--data", str(tmp_path / "none"), "--out",
+                    str(tmp_path / "m"), "--config", str(cfg))
+    assert code == 2 and "tiers cannot be set" in err and str(cfg) in err
+    assert not (tmp_path / "m").exists()
+    cfg.write_text(json.dumps({"tiers": [["core", 1], ["extended", 4], ["broad", 15]]}))
+    code, err = run(capsys, "train", "--data", str(tmp_path / "none"), "--out",
+                    str(tmp_path / "m"), "--config", str(cfg))
+    assert "tiers" not in err  # the rings as they are: accepted (the data is what fails)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--learning-rate", "0.5"], "--model als does not read --learning-rate"),
+    (["--model", "bpr", "--alpha", "40"], "--model bpr does not read --alpha"),
+    (["--model", "lmf", "--cg-steps", "5"], "--model lmf does not read --cg-steps"),
+])
+def test_an_option_of_another_model_is_refused(tmp_path: Path, argv: list[str], message: str,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    code, err = run(capsys, "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"),
+                    "--no-tune", *argv)
+    assert code == 2 and message in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--data", "d", "--out", "m", "--spark-master", "yarn"],
+    ["audiences", "m", "--all", "--out", "a.csv", "--spark-master", "yarn"],
+    ["plan", "m", "--slate", "s.csv", "--out", "p.csv", "--spark-master", "yarn"],
+])
+def test_spark_master_needs_the_spark_engine(argv: list[str], tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, err = run(capsys, *argv)
+    assert code == 2 and "--spark-master applies with --engine spark only" in err
+    assert list(tmp_path.iterdir()) == []
