@@ -131,10 +131,7 @@ def check_screens(screens: int | None) -> None:
 def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
           viewers: NDArray[np.integer], screens: int | None, min_cell: int | None,
           cinemas: Cinemas | None) -> dict[str, Any]:
-    try:
-        m = min_cell_from_env() if min_cell is None else int(min_cell)
-    except ValueError as e:
-        raise InvalidParameterError(f"the minimum cell size is misconfigured: {e}") from None
+    m = min_cell_from_env() if min_cell is None else int(min_cell)
     if m < 1:
         raise InvalidParameterError(f"min_cell must be >= 1, got {m}")
     k = len(groups.labels)

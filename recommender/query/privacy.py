@@ -8,22 +8,27 @@ import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
+from recommender.errors import InvalidParameterError
+
 MIN_CELL_ENV = "RECOMMENDER_MIN_CELL"
 DEFAULT_MIN_CELL = 10
 OTHER = "other"
 
 
 def min_cell_from_env(default: int = DEFAULT_MIN_CELL) -> int:
-    """``RECOMMENDER_MIN_CELL`` as an integer >= 1, else ``default``."""
+    """``RECOMMENDER_MIN_CELL`` as an integer >= 1, else ``default``
+    (``InvalidParameterError``, a ``ValueError``, for any other value)."""
     raw = os.environ.get(MIN_CELL_ENV, "").strip()
     if not raw:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{MIN_CELL_ENV}={raw!r} is not an integer") from None
+        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
+                                    f"{raw!r} is not a whole number") from None
     if value < 1:
-        raise ValueError(f"{MIN_CELL_ENV}={raw!r} must be at least 1")
+        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
+                                    f"{raw!r} must be at least 1")
     return value
 
 

@@ -3,6 +3,8 @@ an independent oracle: linear programmes that bound each hidden cell by the publ
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from helpers import determined
@@ -41,3 +43,23 @@ def test_random_tables_leave_no_hidden_cell_determined() -> None:
         tiers[rng.random(tiers.shape) < 0.2] = 0
         check(np.c_[tiers, tiers.sum(axis=1)])
         check(tiers[:, :1], row_sums=False)  # one column, its total published
+
+
+@pytest.mark.parametrize("raw", ["abc", "0", "-5", "1.5"])
+def test_a_bad_minimum_cell_is_one_line_and_exit_2(raw: str, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``summary`` and ``film`` ended in a ValueError traceback (exit 1)."""
+    from helpers import synthetic_model
+
+    from recommender.cli import main
+    from recommender.model import artifact
+
+    model = synthetic_model(n_users=60, n_films=8, seed=1)
+    folder = artifact.save(model, tmp_path / "m")
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", raw)
+    for command in ("summary", "film"):
+        assert main([command, str(folder), str(model.films.ids[1])]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: the minimum cell size is misconfigured: "
+                              f"RECOMMENDER_MIN_CELL={raw!r}") and "Traceback" not in err
