@@ -32,6 +32,7 @@ datasets' own files), ``delimited`` (pyarrow reading and the line-precise messag
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -150,10 +151,15 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
     ``exact``, when given, receives each such line as written (no line ending) where it
     differs from its stripped id."""
     p = Path(path)
-    if not p.is_file():
-        raise DataError(str(p), "no such file" if not p.exists() else "expected a file, "
-                        "found a folder")
-    raw = p.read_bytes()
+    if str(path) == "-":  # standard input (a pipe)
+        raw = sys.stdin.buffer.read()
+        p = Path("<stdin>")
+    elif p.is_dir():
+        raise DataError(str(p), "expected a file, found a folder")
+    elif not p.exists():
+        raise DataError(str(p), "no such file")
+    else:  # a file, or a pipe such as /dev/stdin or a shell's <(...)
+        raw = p.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -164,6 +170,10 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     if lines and lines[0][0] == 1 and lines[0][1] in ID_LIST_HEADERS:
         lines = lines[1:]
+    first: dict[str, int] = {}  # an id named twice is read once, at its first line
+    for n, s in lines:
+        first.setdefault(s, n)
+    lines = [(n, s) for s, n in first.items()]
     if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
     return p, lines
@@ -173,9 +183,11 @@ def read_id_list(path: PathLike) -> list[str]:
     """Ids from a text file with one id per line.
 
     Surrounding whitespace is stripped and blank lines are ignored; ids are otherwise kept
-    exactly. A first line that is exactly a column name of ``ID_LIST_HEADERS`` (``film_id``,
-    ``user_id``, ``movieId``, ``userId``, ``id``) is a header and skipped. Raises
-    ``DataError`` when the file is missing, not UTF-8 or holds no id.
+    exactly, and an id repeated is read once (at its first line). ``-`` reads standard input;
+    a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A first line that is
+    exactly a column name of ``ID_LIST_HEADERS`` (``film_id``, ``user_id``, ``movieId``,
+    ``userId``, ``id``) is a header and skipped. Raises ``DataError`` when the file is missing,
+    not UTF-8 or holds no id.
     """
     return [s for _, s in _id_lines(path)[1]]
 

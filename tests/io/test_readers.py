@@ -98,7 +98,7 @@ def test_read_id_list_skips_a_header_line(tmp_path: Path, header: str) -> None:
 def test_read_id_list_index(tmp_path: Path) -> None:
     ids = IdMap(["0104257", "7", "F 1", "id"])
     p = write(tmp_path / "ids.txt", "film_id\n7\n\n 0104257\nF 1\n7\n")
-    assert read_id_list_index(p, ids, "film_id").tolist() == [1, 0, 2, 1]
+    assert read_id_list_index(p, ids, "film_id").tolist() == [1, 0, 2]  # 7 twice: once
     one = write(tmp_path / "one.txt", "user_id\n7\n\n104257\nF 1\n")
     with pytest.raises(DataError) as e:
         read_id_list_index(one, ids, "user_id")
@@ -118,3 +118,29 @@ def test_read_id_list_index(tmp_path: Path) -> None:
     padded = IdMap([" pad ", "7", "  sp"])
     p = write(tmp_path / "pad.txt", " pad \r\n 7\r\n  sp\r\n")
     assert read_id_list_index(p, padded, "film_id").tolist() == [0, 1, 2]
+
+
+def test_an_id_list_from_a_pipe_or_standard_input(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pipe (/dev/stdin, a shell's <(...)) was "expected a file, found a folder"; ``-``
+    was "no such file"."""
+    import io
+    import os
+
+    r, w = os.pipe()
+    os.write(w, b"u1\nu2\nu1\n")
+    os.close(w)
+    try:
+        assert read_id_list(f"/dev/fd/{r}") == ["u1", "u2"]
+    finally:
+        os.close(r)
+
+    class Stdin:
+        buffer = io.BytesIO(b"user_id\nu3\n u3 \n")
+
+    monkeypatch.setattr("sys.stdin", Stdin())
+    assert read_id_list("-") == ["u3"]
+    with pytest.raises(DataError, match="found a folder"):
+        read_id_list(tmp_path)
+    with pytest.raises(DataError, match="no such file"):
+        read_id_list(tmp_path / "none.txt")
