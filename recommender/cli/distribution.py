@@ -33,6 +33,9 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                 f"{', '.join(unused)}: not used with --slate, which shares every cinema of "
                 "--screens-per-cinema among the slate's films (drop them, or leave out --slate "
                 "for one film's breakdown)")
+        if args.out and not str(args.out).lower().endswith(".csv"):
+            raise InvalidParameterError(f"--out writes the allocation as CSV: name a .csv "
+                                        f"file, got {args.out}")
         return _slate(args)
     if args.out:
         raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -163,6 +164,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"trained {what}, {config.weighting} weighting) on {d['users']:,} users x "
           f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
           f"{seconds:.1f} s")
+    segs = model.meta.get("segments")
+    if isinstance(segs, dict):
+        print(f"note: {segs['found']:,} segments, not the {segs['asked']:,} asked for: k-means "
+              "finds at most one per user, and drops the empty ones", file=sys.stderr)
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
     return 0
 

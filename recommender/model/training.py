@@ -184,6 +184,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked))
+    if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
+        meta["segments"] = {"asked": config.segments, "found": int(seg.n)}
     if fitted is not None:
         meta["ease"] = {"rank": int(uf.shape[1]), "lambda": config.ease_lambda,
                         "decomposition": fitted.method,

@@ -55,3 +55,21 @@ def test_spark_master_needs_the_spark_engine(argv: list[str], tmp_path: Path,
     code, err = run(capsys, *argv)
     assert code == 2 and "--spark-master applies with --engine spark only" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fewer_segments_than_asked_are_said(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """--segments 1000 on 60 users gave about 60 segments, no word, and meta.json said 1000."""
+    from recommender.io import demo
+    from recommender.model import artifact
+
+    data = demo.generate(tmp_path / "d", seed=1, n_users=60, n_films=20, n_interactions=300,
+                         n_groups=3)
+    code = main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--no-tune",
+                 "--segments", "1000", "--factors", "8", "--iterations", "2"])
+    err = capsys.readouterr().err
+    model = artifact.load(tmp_path / "m")
+    found = model.segments.n
+    assert code == 0 and found <= 60
+    assert model.meta["segments"] == {"asked": 1000, "found": found}
+    assert f"note: {found} segments, not the 1,000 asked for" in err
