@@ -145,6 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a viewer the model does not know: file with the films they watched, "
                         "one id per line (unknown ids skipped and named)")
     s.add_argument("--k", type=_positive_int, default=10)
+    s.add_argument("--include-seen", action="store_true",
+                   help="keep the films a user already watched (?exclude_seen=false)")
     output = s.add_mutually_exclusive_group()  # a file or the JSON body: neither is ignored
     output.add_argument("--out", help="PATH.csv or PATH.parquet")
     output.add_argument("--json", action="store_true",

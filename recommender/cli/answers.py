@@ -231,6 +231,34 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     return 0
 
 
+def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str, float]:
+    """``--like`` values: film ids, or ``FILM_ID=WEIGHT`` (as the HTTP body's
+    ``{"film_id": weight}``; an id the model holds as written, ``=`` and all, stays an id).
+    Weights default to 1; a weight that is not a positive number is refused."""
+    from recommender.errors import InvalidParameterError
+
+    likes = likes or []
+    known = model.films.to_index(likes, strict=False) >= 0 if likes else []
+    pairs: dict[str, float] = {}
+    weighted = False
+    for token, is_id in zip(likes, known, strict=True):
+        film, sep, raw = token.rpartition("=")
+        if is_id or not sep:
+            pairs.setdefault(token, 1.0)
+            continue
+        try:
+            weight = float(raw)
+        except ValueError:
+            raise InvalidParameterError(f"--like {token!r}: the weight after '=' must be a "
+                                        "number") from None
+        if not (weight > 0 and weight < float("inf")):
+            raise InvalidParameterError(f"--like {token!r}: the weight must be a positive "
+                                        "number")
+        pairs[film] = weight
+        weighted = True
+    return pairs if weighted else list(pairs)
+
+
 def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.errors import UnknownFilmError
     from recommender.query.audience import check_k, cold_start_page
@@ -238,8 +266,9 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
 
     check_k(args.k, args.offset)
     model = _load_model(args.model)
+    likes = weighted_likes(model, args.like)
     with title_hints(model):  # every --like film unknown: the titles the one given matches
-        page, unknown = cold_start_page(model, args.like or [], args.genre or [], args.k,
+        page, unknown = cold_start_page(model, likes, args.genre or [], args.k,
                                         args.offset, segment=args.segment, tier=args.tier)
     for film_id in unknown:  # skipped, as lookalike skips unknown seeds: said on stderr
         error = model.films.unknown(UnknownFilmError, [film_id])
@@ -248,10 +277,49 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     if args.json:
         print_body({**page.to_json(), "unknown_film_ids": unknown})
         return 0
-    like = ", ".join([f for f in args.like or [] if f not in unknown] + (args.genre or []))
+    like = ", ".join([f for f in likes if f not in unknown] + (args.genre or []))
     print(f"Cold-start audience of a film like {like}; ranking {page.total:,} candidates")
     if len(page.user_idx):
         _page_table(model, page)
+    return 0
+
+
+def cmd_attributes(args: argparse.Namespace) -> int:
+    from recommender.query.catalog import user_attributes
+
+    body = user_attributes(_load_model(args.model))
+    if args.json:
+        print_body(body)
+        return 0
+    if not body["attributes"]:
+        print("The model's users have no attributes (no users file was given to train)")
+    _print_table(["attribute", "values", "count"], [
+        [name, ", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
+                                         if len(values) > 12 else ""), len(values)]
+        for name, values in body["attributes"].items()])
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from recommender.model.tuning import summary as tuning_summary
+    from recommender.query.catalog import model_info
+
+    model = _load_model(args.model)
+    info = {**model_info(model), "path": args.model}
+    body = {"model": info, "tuning": tuning_summary(model.meta)}
+    if args.json:
+        print_body(body)
+        return 0
+    print(f"model {info['model_version']} ({info['model']}, {info['factors']} factors, "
+          f"created {info['created']}) at {args.model}")
+    print(f"{info['users']:,} users x {info['films']:,} films x {info['interactions']:,} "
+          f"interactions from {info['data_source']}; {info['segments']} segments; user "
+          f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
+          f"{'yes' if info['has_calibration'] else 'no'}")
+    print("parameters: " + ", ".join(f"{k} {v}" for k, v in info["params"].items()))
+    tuning = tuning_summary(model.meta) or {}
+    print(f"tuning: {tuning.get('status', 'not recorded')}"
+          + (f"; chosen {tuning['chosen']}" if "chosen" in tuning else ""))
     return 0
 
 
@@ -318,12 +386,24 @@ def add_answer_commands(add: Add) -> None:
                    help="only this ring (any case); the list starts at the ring's first user")
     s.add_argument("--json", action="store_true", help=json_help)
 
+    s = add("attributes", cmd_attributes,
+            "print the user attributes audiences can be filtered by, and their values")
+    s.add_argument("model")
+    s.add_argument("--json", action="store_true", help=json_help)
+
+    s = add("info", cmd_info, "print the model's version, parameters, data and tuning "
+                              "(GET /health's model and tuning)")
+    s.add_argument("model")
+    s.add_argument("--json", action="store_true",
+                   help="print /health's model and tuning as JSON")
+
     s = add("cold-start", cmd_cold_start,
             "print the audience of a film with no history, from comparable films and genres")
     s.add_argument("model")
-    s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID",
-                   help="films like the new one (repeatable; unknown ids are skipped and "
-                        "listed, an error only when no film or genre is left)")
+    s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID[=WEIGHT]",
+                   help="films like the new one, each with an optional weight (default 1; "
+                        "repeatable; unknown ids are skipped and listed, an error only when "
+                        "no film or genre is left)")
     s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
                    help="the new film's genres (repeatable)")
     s.add_argument("--k", type=_positive_int, default=100)

@@ -240,19 +240,26 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     from recommender.query.recommend import recommend_user
 
     if getattr(args, "watched", None):
+        if args.include_seen:
+            raise InvalidParameterError("--include-seen keeps a known user's watched films; "
+                                        "--watched recommends beyond the films given")
         return _recommend_watched(args)
+    exclude_seen = not args.include_seen
     if args.json and args.user is None:
         raise InvalidParameterError("--json prints the HTTP body of one --user's "
                                     "recommendations; --users and --all write --out "
                                     "PATH.csv|PATH.parquet")
     model = _load_model(args.model)
     if args.user is not None and args.out is None:
-        films = recommend_user(model, args.user, k=args.k)
+        films = recommend_user(model, args.user, k=args.k, exclude_seen=exclude_seen)
         body = films.to_json(model)
         if args.json:
             _print_json(body)
             return 0
-        print(f"Top {args.k} films for user {args.user}")
+        n = len(body["films"])
+        print(f"Top {n:,} films for user {args.user}"
+              + (f" (asked for {args.k:,}; no other film is left)" if n < args.k else "")
+              + ("; watched films included" if not exclude_seen else ""))
         _print_films(body["films"])
         return 0
     if args.out is None:
@@ -263,7 +270,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         users = (model.users.to_index([args.user], strict=True, error=UnknownUserError)
                  if args.user is not None else _read_id_index(args.users, model.users, "user_id"))
     t0 = time.perf_counter()
-    rows = write_recommendations(model, users, args.k, args.out)
+    rows = write_recommendations(model, users, args.k, args.out, exclude_seen=exclude_seen)
     print(f"wrote {rows:,} rows ({len(users):,} users x top {args.k}) to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0

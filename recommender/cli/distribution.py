@@ -48,6 +48,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     if bool(args.film_id) == cold:
         raise InvalidParameterError(
             "give a FILM_ID, or --like/--genre for a film with no history (not both)")
+    from recommender.cli.answers import weighted_likes
     from recommender.distribution.demand import cold_start_demand, demand_by_place
     from recommender.distribution.places import cinemas_for
     from recommender.io.places import CINEMA
@@ -56,8 +57,8 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     cinemas = (cinemas_for(model, args.model, args.cinemas)
                if args.by.lower() == CINEMA and args.screens else None)
     if cold:
-        body = cold_start_demand(model, args.like or [], args.genre or [], args.by,
-                                 args.screens, cinemas=cinemas)
+        body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
+                                 args.by, args.screens, cinemas=cinemas)
     else:
         body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas)
     warning = (body["screens"] or {}).get("warning")
@@ -154,8 +155,9 @@ def add_distribution_command(add: Add) -> None:
                    help="screens (or showtimes) to share out by expected demand")
     s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema (default: "
                                      "the model folder's, else the training data's)")
-    s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID",
-                   help="a new film: films like it (repeatable)")
+    s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID[=WEIGHT]",
+                   help="a new film: films like it, each with an optional weight (default 1; "
+                        "repeatable)")
     s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
                    help="a new film: its genres (repeatable)")
     s.add_argument("--slate", help="SLATE.csv: film_id[,min_screens,max_screens]")

@@ -151,6 +151,13 @@ def segments_table(model: Model) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ the model
 
 
+def user_attributes(model: Model) -> dict[str, Any]:
+    """``GET /users/attributes``: every user attribute and its values, sorted (no counts,
+    as the schema's filter vocabulary lists them)."""
+    return {"attributes": {name: sorted({str(v) for v in values.tolist() if str(v)})
+                           for name, values in sorted(model.user_table.attributes.items())}}
+
+
 def model_info(model: Model) -> dict[str, Any]:
     """Metadata for ``/health``: version, model type and parameters, data counts."""
     meta = model.meta

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from recommender.query.catalog import user_attributes as attributes_of
 from recommender.query.recommend import recommend_for_watched
 from service.body_cache import recommendations_body
 from service.deps import EngineDep, ServiceDep
@@ -23,9 +24,7 @@ router = APIRouter(tags=["users"])
 @router.get("/users/attributes", response_model=UserAttributes,
             summary="The user attributes audiences can be filtered by, and their values")
 def user_attributes(engine: EngineDep) -> dict[str, Any]:
-    # the values only, no counts (as the schema's filter vocabulary already lists them)
-    return {"attributes": {name: sorted({str(v) for v in values.tolist() if str(v)})
-                           for name, values in sorted(engine.model.user_table.attributes.items())}}
+    return attributes_of(engine.model)
 
 
 @router.get("/users/{user_id:path}/recommendations", response_model=Recommendations,

@@ -4,6 +4,7 @@ with one `error:` line, and the text form names what it found."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -120,6 +121,12 @@ def test_cold_start(client: TestClient, model_dir: Path,
     assert all(u["user_id"] in out for u in client.post("/audiences/cold-start", json={
         "comparable_film_ids": ["00002"], "k": 5}).json()["users"])
     assert "film" in bad_input(capsys, "cold-start", model_dir, "--like", "nope")
+    # weighted comparables, as the HTTP body's {"film_id": weight} (the CLI had no way)
+    same_body(capsys, client.post("/audiences/cold-start", json={
+        "comparable_film_ids": {"00002": 3.0, ODD_FILM_ID: 1.0, "00004": 0.5}, "k": 5}),
+        "cold-start", model_dir, "--like", "00002=3", ODD_FILM_ID, "00004=0.5", "--k", 5)
+    for bad in ("00002=0", "00002=-1", "00002=x", "00002=inf"):
+        assert "weight" in bad_input(capsys, "cold-start", model_dir, "--like", bad)
 
 
 def test_segments(client: TestClient, model_dir: Path,
@@ -185,3 +192,22 @@ def test_ids_that_differ_by_leading_zeros_get_a_did_you_mean(
         assert line.startswith(f"error: {films}, line 3: unknown film_id '12'"), line
         assert line.endswith("did you mean '00012'?"), line
     assert not list(tmp_path.glob("*.parquet"))
+
+
+def test_attributes_and_info(client: TestClient, model_dir: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI had no way to list the attribute values audiences filter by, nor /health's
+    model and tuning."""
+    same_body(capsys, client.get("/users/attributes"), "attributes", model_dir)
+    code, out, _ = run(capsys, "attributes", model_dir)
+    assert code == 0
+    for name, values in client.get("/users/attributes").json()["attributes"].items():
+        assert name in out and values[0] in out
+    health = client.get("/health").json()
+    code, out, _ = run(capsys, "info", model_dir, "--json")
+    body = json.loads(out)
+    assert code == 0 and body["tuning"] == health["tuning"]
+    assert {k: v for k, v in body["model"].items() if k != "path"} == \
+        {k: v for k, v in health["model"].items() if k != "path"}
+    code, out, _ = run(capsys, "info", model_dir)
+    assert code == 0 and health["model"]["model_version"] in out

@@ -47,6 +47,12 @@ def test_recommend_json_is_the_http_body(client: TestClient, model_dir: Path,
     assert http.status_code == 200
     cli = _cli(capsys, "recommend", str(model_dir), "--user", user, "--k", "5", "--json")
     assert cli == http.content.decode()
+    # watched films kept: ?exclude_seen=false and --include-seen (the CLI had no such option)
+    http = client.get(f"/users/{user}/recommendations",
+                      params={"k": 5, "exclude_seen": "false"})
+    cli = _cli(capsys, "recommend", str(model_dir), "--user", user, "--k", "5", "--json",
+               "--include-seen")
+    assert cli == http.content.decode()
 
 
 def test_audience_body_is_its_response_model(client: TestClient) -> None:
