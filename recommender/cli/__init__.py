@@ -230,9 +230,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as e:  # the machine, not the input (a full disk): one sentence, no traceback
         what = "no space left on the device" if e.errno == errno.ENOSPC else (e.strerror or str(e))
-        where = f" ({e.filename})" if e.filename else ""
-        print(f"error: {what}{where}; no output was left half-written (files are written under "
-              "a temporary name and renamed only once complete)", file=sys.stderr)
+        if e.filename:
+            print(f"error: {what} ({e.filename}); no output was left half-written (files are "
+                  "written under a temporary name and renamed only once complete)",
+                  file=sys.stderr)
+        else:  # standard output, or a stream without a name
+            print(f"error: {what} (writing the output)", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -98,7 +98,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.plan import plan_slate
     from recommender.campaigns.slate import read_slate
-    from recommender.cli.commands import _load_model, _read_ids
+    from recommender.cli.commands import _load_model, _read_ids, not_an_input
     from recommender.errors import InvalidParameterError
 
     if getattr(args, "after", None):
@@ -119,6 +119,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if not args.slate:
         raise InvalidParameterError("plan needs --slate SLATE.csv (or --after PLAN_ID)")
     plan_format(args.out)
+    for out in (args.out, args.summary):
+        not_an_input(out, args.slate, args.exclude)
     key = pseudonym_key(args)
     slate = read_slate(args.slate)
     exclude = _read_ids(args.exclude) if args.exclude else []

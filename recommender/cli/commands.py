@@ -179,6 +179,21 @@ def cmd_audience(args: argparse.Namespace) -> int:
     return 0
 
 
+def not_an_input(out: str | None, *inputs: str | None) -> None:
+    """Refuse an output path that names one of the command's input files: the output would
+    replace it (a slate or an id list lost to its own plan or export)."""
+    import os
+
+    from recommender.errors import InvalidParameterError
+
+    if not out or not os.path.exists(out):
+        return
+    for given in inputs:
+        if given and given != "-" and os.path.exists(given) and os.path.samefile(out, given):
+            raise InvalidParameterError(f"the output {out} is the input {given}: it would be "
+                                        "replaced; write the output elsewhere")
+
+
 def _read_ids(path: str) -> list[str]:
     from recommender.io.readers import read_id_list
 
@@ -198,6 +213,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     from recommender.query.filters import parse_filters
 
     output_format(args.out)
+    not_an_input(args.out, args.films)
     filters = parse_filters(getattr(args, "filter", None), "--filter")
     tier, segment = getattr(args, "tier", None), getattr(args, "segment", None)
     with_ = getattr(args, "with_", None)
@@ -264,6 +280,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise InvalidParameterError("--users and --all need --out PATH.csv|PATH.parquet")
+    not_an_input(args.out, args.users)
     if args.all:
         users = np.arange(model.n_users)
     else:

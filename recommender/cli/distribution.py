@@ -13,7 +13,13 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from recommender.cli.commands import _load_model, _positive_int, _print_json, _print_table
+from recommender.cli.commands import (
+    _load_model,
+    _positive_int,
+    _print_json,
+    _print_table,
+    not_an_input,
+)
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
@@ -36,6 +42,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         if args.out and not str(args.out).lower().endswith(".csv"):
             raise InvalidParameterError(f"--out writes the allocation as CSV: name a .csv "
                                         f"file, got {args.out}")
+        not_an_input(args.out, args.slate, args.screens_per_cinema)
         return _slate(args)
     if args.out:
         raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")

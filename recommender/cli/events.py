@@ -268,9 +268,11 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
     from recommender.cli.campaigns import print_summary, pseudonym_key, write_outputs
-    from recommender.cli.commands import _load_model, _read_ids
+    from recommender.cli.commands import _load_model, _read_ids, not_an_input
 
     plan_format(args.out)
+    for out in (args.out, args.summary):
+        not_an_input(out, args.exclude)
     key = pseudonym_key(args)
     exclude = _read_ids(args.exclude) if args.exclude else []
     store = _store(args, create=False)

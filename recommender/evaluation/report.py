@@ -22,7 +22,10 @@ def cli_evaluate(args: Any, config: TrainConfig | None = None) -> int:
     """``recommender evaluate``: the engine trained with ``config`` (default: what ``train``
     ships) and the baselines on one split of ``--data``."""
     from recommender.io import readers as data_mod
+    from recommender.io.atomic import check_writable
 
+    if getattr(args, "json_path", None):  # not after the whole run
+        check_writable(args.json_path)
     interactions = data_mod.load(args.data)
     report = evaluate(interactions, protocol=args.protocol, k=args.k,
                       seed=getattr(args, "seed", 0), config=config)
@@ -35,7 +38,10 @@ def cli_evaluate(args: Any, config: TrainConfig | None = None) -> int:
 
 def cli_tune(args: Any) -> int:
     from recommender.io import readers as data_mod
+    from recommender.io.atomic import check_writable
 
+    if getattr(args, "json_path", None):  # not after the whole run
+        check_writable(args.json_path)
     interactions = data_mod.load(args.data)
     result = tune(interactions, trials=args.trials, k=args.k, seed=args.seed)
     write_json(result, args.out)

@@ -14,6 +14,7 @@ a teammate or a service account reads a model or an export exactly as the umask 
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -36,14 +37,33 @@ def umask() -> int:
     return mask
 
 
+def check_writable(dest: str | os.PathLike[str]) -> None:
+    """Raise ``OSError`` naming ``dest`` when a file could not be written there (a folder in
+    the way, or a folder that cannot be written): what would fail after a long run fails
+    before it."""
+    path = Path(dest)
+    if path.is_dir():
+        raise OSError(errno.EISDIR, "a folder is in the way of the file", str(path))
+    parent = path.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent  # the nearest folder that exists: where the rest is created
+    if not parent.is_dir():
+        raise OSError(errno.ENOTDIR, f"{parent} is a file, not a folder", str(path))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OSError(errno.EACCES, "Permission denied", str(path))
+
+
 @contextmanager
 def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``dest`` (an empty private file already there); when the
     block ends without an exception, give it the umask's permissions and rename it to
     ``dest``; otherwise delete it."""
     path = Path(dest)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    except OSError as e:  # named by the path asked for, not the hidden temporary one
+        raise OSError(e.errno, e.strerror, str(path)) from None
     os.close(fd)
     tmp = Path(name)
     try:

@@ -1,0 +1,61 @@
+"""Output paths: an output that names the command's own input is refused (the input would be
+replaced), a permission error names the path given (not the hidden temporary file), an
+unwritable --json fails before the run, and a failed standard output does not speak of
+temporary files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import synthetic_model
+
+from recommender.cli import main
+from recommender.model import artifact
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return artifact.save(synthetic_model(n_users=80, n_films=10, seed=2),
+                         tmp_path_factory.mktemp("paths") / "m")
+
+
+def test_an_output_naming_its_input_is_refused(model_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    films = tmp_path / "films.csv"
+    films.write_text("00001\n00002\n")
+    assert main(["audiences", str(model_dir), "--films", str(films), "--out", str(films)]) == 2
+    assert "is the input" in capsys.readouterr().err
+    assert films.read_text() == "00001\n00002\n"
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00001,5\n")
+    for extra in (["--out", str(slate)], ["--out", str(tmp_path / "p.csv"), "--summary",
+                                          str(slate)]):
+        assert main(["plan", str(model_dir), "--slate", str(slate), *extra]) == 2
+        assert "is the input" in capsys.readouterr().err
+        assert slate.read_text() == "film_id,budget\n00001,5\n"
+    users = tmp_path / "users.csv"
+    users.write_text("u1\n")
+    assert main(["recommend", str(model_dir), "--users", str(users), "--out", str(users)]) == 2
+    assert users.read_text() == "u1\n"
+
+
+def test_a_write_error_names_the_path_given(model_dir: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A file where a folder should be (root is not stopped by permissions, this is)."""
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    out = blocker / "x.csv"
+    assert main(["audiences", str(model_dir), "--all", "--k", "2", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert str(out) in err and ".tmp" not in err
+    assert main(["evaluate", "--data", str(tmp_path / "none"), "--json",
+                 str(blocker / "r.json")]) == 2
+    err = capsys.readouterr().err
+    assert "r.json" in err and "no such" not in err  # refused before the data is read
+
+
+def test_a_folder_in_the_way_of_evaluate_json(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--data", str(tmp_path / "none"), "--json", str(tmp_path)]) == 2
+    assert "a folder is in the way" in capsys.readouterr().err
