@@ -48,7 +48,16 @@ class UnknownUserError(UnknownIdError):
 
 
 class UnknownGenreError(UnknownIdError):
+    """Unknown genres; ``known`` (the model's genres) is named in the message when given."""
+
     kind = "genre"
+
+    def __init__(self, ids: Iterable[str], known: Iterable[str] | None = None) -> None:
+        super().__init__(ids)
+        if known is not None:
+            names = list(known)
+            self.args = (f"{self.args[0]}; this model's genres are: "
+                         f"{', '.join(names) or 'none'}",)
 
 
 class InvalidParameterError(RecommenderError, ValueError):

@@ -100,12 +100,8 @@ async def not_found(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def unknown_genre(request: Request, exc: Exception) -> JSONResponse:
-    detail = str(exc)
-    service = getattr(request.app.state, "service", None)
-    if service is not None and service.engine is not None:
-        known = service.engine.model.catalog.genre_vocabulary()
-        detail += f"; this model's genres are: {', '.join(known) or 'none'}"
-    return JSONResponse({"detail": detail}, status_code=422)
+    # the library's message names the model's genres (the CLI's says the same)
+    return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
 async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:

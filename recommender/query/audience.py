@@ -351,12 +351,12 @@ def cold_start_vector(
         ws.extend(weights.values())
     if genres:
         vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
-        unknown = [g for g in genres if g.lower() not in vocab]
+        unknown = [g for g in genres if g.strip().lower() not in vocab]  # any case, spaces
         if unknown:
-            raise UnknownGenreError(unknown)
+            raise UnknownGenreError(unknown, model.catalog.genre_vocabulary())
         split = [set(s.split("|")) for s in model.catalog.genres.tolist()]
         for g in genres:
-            members = np.array([vocab[g.lower()] in row for row in split])
+            members = np.array([vocab[g.strip().lower()] in row for row in split])
             vecs.append(np.asarray(model.film_factors[members]).mean(axis=0, keepdims=True))
             ws.append(1.0)
     stacked = np.vstack(vecs)

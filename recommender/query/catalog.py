@@ -73,9 +73,9 @@ def search_films(
     mask = None
     if genre is not None:
         vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
-        if genre.lower() not in vocab:
-            raise UnknownGenreError([genre])
-        wanted = vocab[genre.lower()]
+        if genre.strip().lower() not in vocab:  # any case, spaces around ignored
+            raise UnknownGenreError([genre], model.catalog.genre_vocabulary())
+        wanted = vocab[genre.strip().lower()]
         mask = np.array([wanted in g.split("|") for g in model.catalog.genres.tolist()],
                         dtype=bool)
     hits = ranked(scores, counts, mask)

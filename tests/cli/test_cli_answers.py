@@ -53,7 +53,16 @@ def test_search(client: TestClient, model_dir: Path, capsys: pytest.CaptureFixtu
               "search", model_dir, "", "--limit", 3, "--offset", 2, "--genre", GENRES[1])
     code, out, _ = run(capsys, "search", model_dir, ODD_FILM_ID)
     assert code == 0 and ODD_FILM_ID in out
-    assert "unknown genre" in bad_input(capsys, "search", model_dir, "", "--genre", "Nope")
+    # the CLI names the model's genres as HTTP does (it said only "unknown genre 'Nope'")
+    message = bad_input(capsys, "search", model_dir, "", "--genre", "Nope")
+    http = client.get("/films", params={"query": "", "genre": "Nope"})
+    assert http.status_code == 422 and message == "error: " + http.json()["detail"]
+    assert f"this model's genres are: {GENRES[0]}" in message
+    # spaces around a genre are ignored, as around a segment
+    code, out, _ = run(capsys, "search", model_dir, "", "--limit", 3, "--genre",
+                       f" {GENRES[1].lower()} ", "--json")
+    assert code == 0 and json.loads(out)["films"] == client.get("/films", params={
+        "query": "", "limit": 3, "genre": GENRES[1]}).json()["films"]
     assert "limit" in bad_input(capsys, "search", model_dir, "x", "--limit", 1001)
 
 
