@@ -302,9 +302,12 @@ def _recommend_watched(args: argparse.Namespace) -> int:
     if args.out is not None:
         raise InvalidParameterError("--watched prints one viewer's films (a table, or --json); "
                                     "--out writes --users or --all")
+    from recommender.query.titles import title_hints
+
     model = _load_model(args.model)
     watched = read_id_list_as_known(args.watched, model.films)
-    films, unknown = recommend_for_watched(model, watched, k=args.k)
+    with title_hints(model):  # every id unknown: the titles the one given matches
+        films, unknown = recommend_for_watched(model, watched, k=args.k)
     rows = films.rows(model)
     if args.json:
         _print_json({"films": rows, "unknown_film_ids": unknown})

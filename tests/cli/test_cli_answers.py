@@ -168,9 +168,14 @@ def test_search_finds_titles_the_way_people_type_them(
 def test_a_title_given_as_a_film_id_lists_the_titles_it_matches(
         client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hint = "unknown film_id 'the matrix'; it matches titles: 00000 The Matrix (1990)"
+    watched = model_dir.parent / "watched-title.txt"
+    watched.write_text("the matrix\n")
     for argv in (("summary", model_dir, "the matrix"), ("similar", model_dir, "the matrix"),
                  ("audience", model_dir, "the matrix", "--k", 3),
-                 ("cold-start", model_dir, "--like", "the matrix")):
+                 ("cold-start", model_dir, "--like", "the matrix"),
+                 # these two said only "unknown film_id"
+                 ("distribution", model_dir, "the matrix"),
+                 ("recommend", model_dir, "--watched", watched)):
         line = bad_input(capsys, *argv)
         assert line.startswith("error: " + hint), line
     line = bad_input(capsys, "summary", model_dir, "Film 7 of G3")
