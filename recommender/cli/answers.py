@@ -224,8 +224,9 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
         return 0
     print(f"Lookalikes of {len(seeds) - len(unknown):,} seed users; "
           f"ranking {page.total:,} candidates")
-    if unknown:
-        print(f"skipped {len(unknown):,} unknown seed ids: {', '.join(unknown)}")
+    if unknown:  # on stderr, as cold-start's skipped films
+        print(f"skipped {len(unknown):,} unknown seed ids: {', '.join(unknown)}",
+              file=sys.stderr)
     if len(page.user_idx):
         _page_table(model, page)
     return 0

@@ -347,9 +347,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def add_slice_options(s: argparse.ArgumentParser, export: bool = False) -> None:
     """The options that cut an audience (``audience``) or an export (``audiences``): one ring,
     one segment, attribute filters, and the ``--with`` columns."""
-    what = "each film's rows" if export else "the list"
+    what = "each film's rows start" if export else "the list starts"
     s.add_argument("--tier", metavar="core|extended|broad",
-                   help=f"only this ring (any case); {what} start at the ring's first user")
+                   help=f"only this ring (any case); {what} at the ring's first user")
     s.add_argument("--segment", metavar="N|LABEL",
                    help="only users of this segment: its number or its label (any case; "
                         "part of a label if it names one segment; see `segments`)")

@@ -278,7 +278,7 @@ def write_recommendations(
             ], schema=schema)
             bar.update(len(users))
 
-    return _stream(out, schema, tables(), bar,
+    return _stream(out, schema, tables(), bar, text_csv=True,  # as audience exports read
                    context=export_context(model, kind="recommendations", k=k,
                                           exclude_seen=exclude_seen, users=len(user_idx)))
 
