@@ -9,21 +9,38 @@ This router is included before the films router: ``/films/{film_id:path}`` would
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, Field
 from starlette.concurrency import run_in_threadpool
 
 from recommender.distribution.demand import MAX_SCREENS, cold_start_demand, demand_by_place
 from recommender.distribution.places import cinemas_for
-from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
+from recommender.errors import DataError
+from recommender.io.places import CINEMA, PLACE_ATTRIBUTES, Cinemas
 from service.deps import EngineDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import NewFilm, _json_number
 
 router = APIRouter(tags=["distribution"])
+log = logging.getLogger("recommender.service")
+UNREADABLE_CINEMAS = ("the server's cinema table (RECOMMENDER_CINEMAS, or the model's "
+                      "cinemas.csv) cannot be read; the server log says why")
+
+
+def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinemas | None:
+    """The cinema table capping ``by=cinema`` screens, or None. A table the server cannot read
+    is the server's fault, not the request's: 503, its path and line in the log only."""
+    if by.lower() != CINEMA or not screens:
+        return None
+    try:
+        return cinemas_for(engine.model, engine.path, settings.cinemas)
+    except DataError as e:
+        log.error("cinema table unreadable: %s", e)
+        raise HTTPException(503, UNREADABLE_CINEMAS) from None
 
 BY_HELP = (f"the place attribute to break demand down by: one of {', '.join(PLACE_ATTRIBUTES)} "
            "that the model's users have")
@@ -104,8 +121,7 @@ class ColdStartDistributionRequest(NewFilm):
 async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
                        by: By = "region", screens: Screens = None) -> JSONResponse:
     def work() -> JSONResponse:
-        cinemas = (cinemas_for(engine.model, engine.path, settings.cinemas)
-                   if by.lower() == CINEMA and screens else None)
+        cinemas = _cinemas(engine, settings, by, screens)
         return JSONResponse(demand_by_place(engine.model, film_id, by, screens,
                                             min_cell=settings.min_cell, cinemas=cinemas))
 
@@ -118,8 +134,7 @@ async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
 async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
                      settings: SettingsDep) -> JSONResponse:
     def work() -> JSONResponse:
-        cinemas = (cinemas_for(engine.model, engine.path, settings.cinemas)
-                   if body.by.lower() == CINEMA and body.screens else None)
+        cinemas = _cinemas(engine, settings, body.by, body.screens)
         return JSONResponse(cold_start_demand(engine.model, body.comparable_film_ids,
                                               body.genres, body.by, body.screens,
                                               min_cell=settings.min_cell, cinemas=cinemas))

@@ -88,3 +88,28 @@ def test_older_models_find_the_data_folder_or_say_they_cannot(
     assert body["screens"]["warning"] == NO_CINEMAS
     assert err.strip() == f"warning: {NO_CINEMAS}"
     assert sum(p["screens"] for p in body["places"]) == trained["capacity"] + 1
+
+
+def test_an_unreadable_server_table_is_503_without_its_path(
+        trained: dict[str, Any], tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A bad RECOMMENDER_CINEMAS is the server's fault: it was a 422 naming the server's path
+    and line to the caller."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    bad = tmp_path / "badcin.csv"
+    bad.write_text("cinema_id,city,region,screens,seats\nc1,A,B,notanumber,10\n")
+    settings = Settings(model_path=str(trained["model"]), cinemas=str(bad))
+    with TestClient(create_app(settings)) as c:
+        for r in (c.get(f"/films/{trained['film']}/distribution",
+                        params={"by": "cinema", "screens": 5}),
+                  c.post("/distribution/cold-start", json={
+                      "comparable_film_ids": [trained["film"]], "by": "cinema",
+                      "screens": 5})):
+            assert r.status_code == 503, r.text
+            assert str(tmp_path) not in r.text and "server log" in r.json()["detail"]
+        assert c.get(f"/films/{trained['film']}/distribution",
+                     params={"by": "region", "screens": 5}).status_code == 200
+    assert "badcin.csv, line 2" in caplog.text
