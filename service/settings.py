@@ -120,5 +120,29 @@ class Settings(BaseSettings):
         if not any(items):
             raise ValueError(f"{name} is set but holds no key; unset it to serve without keys, "
                              "or give keys (KEY or ID:KEY, comma-separated)")
+        for item in items:
+            _printable_ascii(name, item.partition(":")[2] if item.partition(":")[1] else item,
+                             item.partition(":")[0] if item.partition(":")[1] else None)
         return value
+
+    @field_validator("admin_key", "api_key")
+    @classmethod
+    def _admin_key_is_ascii(cls, value: SecretStr | None, info: ValidationInfo
+                            ) -> SecretStr | None:
+        if value is not None:
+            _printable_ascii(f"RECOMMENDER_{(info.field_name or '').upper()}",
+                             value.get_secret_value().strip(), None)
+        return value
+
+
+def _printable_ascii(setting: str, key: str, key_id: str | None) -> None:
+    """A key a client can send: printable ASCII without spaces. HTTP headers carry bytes, and a
+    client's UTF-8 ``é`` never equals what the server holds, so such a key could never be
+    matched (every request refused, with no word why); the message names the id, never the
+    key."""
+    if key and not all(33 <= ord(c) <= 126 for c in key):
+        which = f"the key of {key_id!r}" if key_id else "a key"
+        raise ValueError(f"{setting}: {which} holds a character outside printable ASCII (or a "
+                         "space); a client's header could never match it: use letters, digits "
+                         "and punctuation only")
 

@@ -313,3 +313,14 @@ def test_key_settings_without_keys_refuse_to_start(setting: str, name: str) -> N
     with pytest.raises(ValueError) as e:  # the error never repeats the other keys
         Settings(**{name: "crm:SECRETK1,ops:"})
     assert "'ops'" in str(e.value) and "SECRETK1" not in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["read_keys", "write_keys", "admin_key"])
+def test_a_key_no_client_could_send_refuses_to_start(name: str) -> None:
+    """A non-ASCII key could never match (headers are bytes; the server decodes them as
+    latin-1): every request was refused without a word why."""
+    value = "clé-SECRET9" if name == "admin_key" else "crm:clé-SECRET9"
+    with pytest.raises(ValueError, match=f"RECOMMENDER_{name.upper()}.*printable ASCII") as e:
+        Settings(**{name: value})
+    assert "SECRET9" not in str(e.value)
+    Settings(**{name: "plain-Key_0.9~!"})
