@@ -85,7 +85,8 @@ async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
         # FastAPI's answer to a body that is not even text: malformed JSON like any other
-        return JSONResponse({"detail": "request body is not valid JSON (it is not UTF-8 text)"},
+        return JSONResponse({"detail": "request body could not be read as JSON (it is not UTF-8 "
+                                       "text, or it is nested too deeply)"},
                             status_code=422)
     return await http_exception_handler(request, exc)
 
