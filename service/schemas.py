@@ -20,6 +20,7 @@ def _json_number(value: Any) -> Any:
 
 
 JsonInt = Annotated[int, BeforeValidator(_json_number)]
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
 #: a comparable film's weight: > 0 (the server checks it, 422 "must be positive numbers")
 Weight = Annotated[float, BeforeValidator(_json_number),
                    WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,11 +87,11 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
             raise DataError(str(p), f"film_id {film_id!r} already on line {seen[film_id]}",
                             line=line)
         seen[film_id] = line
-        try:
-            budget = int(row[1].strip())
-        except ValueError:
-            raise DataError(str(p), f"budget must be a whole number, got {row[1]!r}",
-                            line=line) from None
+        digits = row[1].strip()
+        if not re.fullmatch(r"[0-9]+", digits):  # int() also takes "1_000", "+5" and "²"
+            raise DataError(str(p), f"budget must be a whole number (digits only), got "
+                                    f"{row[1]!r}", line=line)
+        budget = int(digits)
         if not 0 <= budget <= MAX_BUDGET:
             raise DataError(str(p), f"budget must be in [0, {MAX_BUDGET}] (2^48 contacts), "
                                     f"got {budget}", line=line)

@@ -38,7 +38,7 @@ from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
-from service.schemas import MAX_OFFSET, Error
+from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -70,10 +70,10 @@ NO_PLAN: dict[int | str, dict[str, Any]] = {
 class SlateFilmIn(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     film_id: str = Field(min_length=1, description="the film to promote")
-    budget: int = Field(ge=0, le=MAX_BUDGET,
+    budget: JsonInt = Field(ge=0, le=MAX_BUDGET,
                         description="most target contacts for this film; its control "
                                     "group (holdout) is drawn on top of the budget")
-    value: float = Field(1.0, gt=0, allow_inf_nan=False,
+    value: JsonFloat = Field(1.0, gt=0, allow_inf_nan=False,
                          description="worth of one conversion (value units)")
 
 
@@ -81,12 +81,12 @@ class PlanRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     films: list[SlateFilmIn] = Field(min_length=1, max_length=MAX_SLATE_FILMS,
                                      description="the slate: each film once")
-    cap: int = Field(1, ge=1, le=MAX_CAP,
+    cap: JsonInt = Field(1, ge=1, le=MAX_CAP,
                      description="target contacts per user over the campaign")
-    holdout: float = Field(0.1, ge=0, lt=1,
+    holdout: JsonFloat = Field(0.1, ge=0, lt=1,
                            description="share of each film's selected users held out as control")
-    waves: int = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
-    seed: int = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw")
+    waves: JsonInt = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
+    seed: JsonInt = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw")
     exclude_user_ids: list[str] = Field(default_factory=list, max_length=MAX_EXCLUDED,
                                         description="users never planned (opt-outs)")
 

@@ -38,7 +38,7 @@ from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.routes import INVALID
 from service.routes.campaigns import MAX_EXCLUDED, NO_PLAN, PlanCreated, campaign_store
-from service.schemas import Error
+from service.schemas import Error, JsonInt, _json_number
 
 
 class EventsRoute(APIRoute):
@@ -215,17 +215,22 @@ def report(plan_id: str, request: Request,
 
 class NextWaveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    sent_waves: int = Field(1, ge=1, le=1000, description="waves of the plan that were sent "
+    sent_waves: JsonInt = Field(1, ge=1, le=1000, description="waves of the plan that were sent "
                                                           "(their targets count as contacted)")
     waves: int | None = Field(None, ge=1, le=1000, description="waves of the new plan "
                                                                "(default: the plan's unsent)")
     holdout: float | None = Field(None, ge=0, lt=1, description="control share (default: the "
                                                                 "plan's)")
-    seed: int = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
+    seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
     exclude_user_ids: list[str] = Field(default_factory=list, max_length=MAX_EXCLUDED,
                                         description="users never planned (opt-outs), on top "
                                                     "of those every earlier plan of the "
                                                     "campaign was given")
+
+    @field_validator("waves", "holdout", mode="before")
+    @classmethod
+    def _numbers_as_numbers(cls, value: Any) -> Any:
+        return _json_number(value)  # "3" or true are not numbers, as the schema says
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,

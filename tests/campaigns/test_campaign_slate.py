@@ -27,7 +27,11 @@ def test_reads_ids_byte_for_byte(tmp_path: Path) -> None:
     ("film,budget\n1,2\n", 1, "expected the header"),
     ("film_id,budget,value,extra\n1,2,3,4\n", 1, "expected the header"),
     ("film_id,budget\n1,2\n2,x\n", 3, "whole number"),
-    ("film_id,budget\n1,2\n2,-1\n", 3, "must be in [0, "),
+    # int() takes these: 1,000 contacts from "1_000", a sign, a superscript
+    ("film_id,budget\n1,1_000\n", 2, "whole number (digits only)"),
+    ("film_id,budget\n1,+5\n", 2, "whole number (digits only)"),
+    ("film_id,budget\n1,\u00b2\n", 2, "whole number (digits only)"),
+    ("film_id,budget\n1,2\n2,-1\n", 3, "whole number (digits only)"),
     ("film_id,budget\n1,99999999999999999999\n", 2, "(2^48 contacts)"),
     ("film_id,budget,value\n1,2,0\n", 2, "positive number"),
     ("film_id,budget,value\n1,2,nan\n", 2, "positive number"),

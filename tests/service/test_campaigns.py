@@ -76,7 +76,11 @@ def test_errors(client: TestClient) -> None:
                 {"cap": 0}, {"holdout": 1.0}, {"waves": 0}, {"films": []}, {"seed": -1},
                 {"films": [{"film_id": "00000", "budget": -1}]},
                 {"films": [{"film_id": "00000", "budget": 1, "value": 0}]},
-                {"surprise": 1}]
+                {"surprise": 1},
+                # numbers written as text (or true) are not JSON numbers, as the schema says
+                {"films": [{"film_id": "00000", "budget": "5"}]},
+                {"films": [{"film_id": "00000", "budget": 5, "value": "2"}]},
+                {"cap": "2"}, {"holdout": "0.1"}, {"waves": True}, {"seed": "1"}]
     for bad in bads:
         r = client.post("/campaigns/plan", json={**BODY, **bad})
         assert r.status_code == 422, (bad, r.text)
