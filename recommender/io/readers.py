@@ -170,10 +170,13 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     if lines and lines[0][0] == 1 and lines[0][1] in ID_LIST_HEADERS:
         lines = lines[1:]
-    first: dict[str, int] = {}  # an id named twice is read once, at its first line
-    for n, s in lines:
-        first.setdefault(s, n)
-    lines = [(n, s) for s, n in first.items()]
+    # a line repeated as written is read once, at its first place (" f1 " and "f1" may be two
+    # ids: ids are kept byte for byte, and a model may hold the spaced one)
+    first: dict[str, int] = {}
+    for n, _ in lines:
+        first.setdefault(raw_lines[n - 1], n)
+    kept = set(first.values())
+    lines = [(n, s) for n, s in lines if n in kept]
     if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
     return p, lines
@@ -183,11 +186,11 @@ def read_id_list(path: PathLike) -> list[str]:
     """Ids from a text file with one id per line.
 
     Surrounding whitespace is stripped and blank lines are ignored; ids are otherwise kept
-    exactly, and an id repeated is read once (at its first line). ``-`` reads standard input;
-    a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A first line that is
-    exactly a column name of ``ID_LIST_HEADERS`` (``film_id``, ``user_id``, ``movieId``,
-    ``userId``, ``id``) is a header and skipped. Raises ``DataError`` when the file is missing,
-    not UTF-8 or holds no id.
+    exactly, and a line repeated as written is read once (at its first place). ``-`` reads
+    standard input; a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A
+    first line that is exactly a column name of ``ID_LIST_HEADERS`` (``film_id``,
+    ``user_id``, ``movieId``, ``userId``, ``id``) is a header and skipped. Raises
+    ``DataError`` when the file is missing, not UTF-8 or holds no id.
     """
     return [s for _, s in _id_lines(path)[1]]
 

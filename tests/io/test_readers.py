@@ -136,7 +136,7 @@ def test_an_id_list_from_a_pipe_or_standard_input(tmp_path: Path,
         os.close(r)
 
     class Stdin:
-        buffer = io.BytesIO(b"user_id\nu3\n u3 \n")
+        buffer = io.BytesIO(b"user_id\nu3\nu3\n")
 
     monkeypatch.setattr("sys.stdin", Stdin())
     assert read_id_list("-") == ["u3"]
