@@ -17,6 +17,7 @@ from typing import Any
 from recommender.cli.answers import add_answer_commands
 from recommender.cli.campaigns import add_campaign_commands
 from recommender.cli.commands import (
+    STORE_HELP,
     _offset,
     _positive_int,
     add_pseudonym_options,
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("audience", cmd_audience, "print a film's ranked audience")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("film_id")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
@@ -123,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("audiences", cmd_audiences, "export the audiences of many films")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--films", help="file with one film id per line")
     g.add_argument("--all", action="store_true", help="every film in the model")
@@ -137,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("recommend", cmd_recommend, "recommend films to users")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--user", help="one user id")
     g.add_argument("--users", help="file with one user id per line")

@@ -15,10 +15,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from recommender.cli.commands import (
+    STORE_HELP,
     _load_model,
     _offset,
     _positive_int,
     _print_table,
+    answer_model,
 )
 
 if TYPE_CHECKING:
@@ -114,7 +116,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     from recommender.query.audience import audience_summary
     from recommender.query.titles import known_film
 
-    model = _load_model(args.model)
+    model = answer_model(args)
     known_film(model, args.film_id)
     from recommender.query.privacy import min_cell_from_env
 
@@ -167,7 +169,7 @@ def cmd_film(args: argparse.Namespace) -> int:
     from recommender.query.catalog import film_details
     from recommender.query.titles import known_film
 
-    model = _load_model(args.model)
+    model = answer_model(args)
     known_film(model, args.film_id)
     raw = film_details(model, args.film_id)
     shares = _SEGMENT_SHARE[:-1]  # FilmDetail's SegmentShare: no size
@@ -217,7 +219,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")
-    model = _load_model(args.model)
+    model = answer_model(args)
     page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
     if args.json:
         print_body({**page.to_json(), "unknown_seed_ids": unknown})
@@ -266,7 +268,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.query.titles import title_hints, with_title_hint
 
     check_k(args.k, args.offset)
-    model = _load_model(args.model)
+    model = answer_model(args)
     likes = weighted_likes(model, args.like)
     with title_hints(model):  # every --like film unknown: the titles the one given matches
         page, unknown = cold_start_page(model, likes, args.genre or [], args.k,
@@ -359,6 +361,7 @@ def add_answer_commands(add: Add) -> None:
     s = add("summary", cmd_summary,
             "print a film's audience tiers, segment split and demographic portrait")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("film_id")
     s.add_argument("--include-seen", action="store_true",
                    help="keep users who already watched the film")
@@ -369,6 +372,7 @@ def add_answer_commands(add: Add) -> None:
 
     s = add("film", cmd_film, "print a film's catalog entry and its viewers' statistics")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("film_id")
     s.add_argument("--json", action="store_true", help=json_help)
 
@@ -380,6 +384,7 @@ def add_answer_commands(add: Add) -> None:
 
     s = add("lookalike", cmd_lookalike, "print the users most like a seed list (seeds excluded)")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--seeds", required=True, help="file with one seed user id per line")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
@@ -401,6 +406,7 @@ def add_answer_commands(add: Add) -> None:
     s = add("cold-start", cmd_cold_start,
             "print the audience of a film with no history, from comparable films and genres")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID[=WEIGHT]",
                    help="films like the new one, each with an optional weight (default 1; "
                         "repeatable; unknown ids are skipped and listed, an error only when "

@@ -86,6 +86,38 @@ def _load_model(path: str) -> Model:
     return artifact.load(path)
 
 
+STORE_HELP = ("campaign store URL or SQLite file whose events the answer includes, as the "
+              "service's does (default: $RECOMMENDER_STORE; none: the model as trained)")
+
+
+def answer_model(args: argparse.Namespace) -> Model:
+    """The model an answer is computed on: ``args.model`` with the events of the campaign
+    store (``--store``, else ``RECOMMENDER_STORE``) recorded after its training applied, as
+    the service applies them, so that ``--json`` prints the service's body. A store named by
+    the environment only that does not exist yet holds no event: the model as trained."""
+    import os
+
+    model = _load_model(args.model)
+    given = getattr(args, "store", None)
+    target = given or os.environ.get("RECOMMENDER_STORE")
+    if not target:
+        return model
+    from recommender.campaigns.next_wave import refreshed_model
+    from recommender.cli.events import _store
+    from recommender.errors import InvalidParameterError
+
+    try:
+        store = _store(argparse.Namespace(store=target), create=False)
+    except InvalidParameterError:
+        if given:
+            raise
+        return model  # $RECOMMENDER_STORE's SQLite file is not there: no event yet
+    try:
+        return refreshed_model(model, store)
+    finally:
+        store.close()
+
+
 def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
     from recommender.io.text import table_text
 
@@ -128,7 +160,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
             "--with adds columns to the table and to --csv; --json prints the HTTP endpoint's "
             "body, whose fields are fixed (GET /films/{film_id}/audience takes no with): "
             "drop --with or --json")
-    model = _pseudonymous(_load_model(args.model), args)
+    model = _pseudonymous(answer_model(args), args)
     from recommender.query.titles import known_film
 
     known_film(model, args.film_id)  # not an id: say which titles it matches
@@ -219,6 +251,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     with_ = getattr(args, "with_", None)
     if getattr(args, "engine", "local") == "spark":
         cuts = [name for name, v in (("--tier", tier), ("--segment", segment),
+                                     ("--store", getattr(args, "store", None)),
                                      ("--filter", filters), ("--with", with_),
                                      ("--pseudonymize", getattr(args, "pseudonymize", False)),
                                      ("--pseudonym-key-file",
@@ -234,7 +267,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                                      exclude_seen=not args.include_seen)
         print(f"wrote {rows:,} rows to {args.out}")
         return 0
-    model = _pseudonymous(_load_model(args.model), args)
+    model = _pseudonymous(answer_model(args), args)
     if args.all:
         films = np.arange(model.n_films)
     else:
@@ -265,7 +298,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--json prints the HTTP body of one --user's "
                                     "recommendations; --users and --all write --out "
                                     "PATH.csv|PATH.parquet")
-    model = _load_model(args.model)
+    model = answer_model(args)
     if args.user is not None and args.out is None:
         films = recommend_user(model, args.user, k=args.k, exclude_seen=exclude_seen)
         body = films.to_json(model)
@@ -304,7 +337,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
                                     "--out writes --users or --all")
     from recommender.query.titles import title_hints
 
-    model = _load_model(args.model)
+    model = answer_model(args)
     watched = read_id_list_as_known(args.watched, model.films)
     with title_hints(model):  # every id unknown: the titles the one given matches
         films, unknown = recommend_for_watched(model, watched, k=args.k)

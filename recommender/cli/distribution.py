@@ -14,10 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from recommender.cli.commands import (
-    _load_model,
+    STORE_HELP,
     _positive_int,
     _print_json,
     _print_table,
+    answer_model,
     not_an_input,
 )
 
@@ -60,7 +61,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     from recommender.distribution.places import cinemas_for
     from recommender.io.places import CINEMA
 
-    model = _load_model(args.model)
+    model = answer_model(args)
     cinemas = (cinemas_for(model, args.model, args.cinemas)
                if args.by.lower() == CINEMA and args.screens else None)
     if cold:
@@ -119,7 +120,7 @@ def _slate(args: argparse.Namespace) -> int:
 
     films = read_slate(args.slate)
     cinemas = read_cinemas(args.screens_per_cinema)
-    model = _load_model(args.model)
+    model = answer_model(args)
     body = plan_slate(model, films, cinemas)
     if args.out:
         from recommender.io.atomic import atomic_file
@@ -158,6 +159,7 @@ def add_distribution_command(add: Add) -> None:
             "a film's expected demand by place (region, city, cinema, zip_zone) and a screen "
             "allocation; or a slate's screens per cinema")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("film_id", nargs="?", help="the film (omit with --like/--genre or --slate)")
     s.add_argument("--by", help=f"place attribute: one of {', '.join(PLACE_ATTRIBUTES)} "
                                 "(default region)")

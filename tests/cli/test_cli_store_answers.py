@@ -1,0 +1,73 @@
+"""Answers from the command line include the campaign store's events, as the service's do:
+``--store`` (or ``RECOMMENDER_STORE``) gives the same bodies as the service serving that store.
+Before, the CLI answered from the model as trained, so ``--json`` and HTTP differed once
+events were recorded (viewers, exclusions, new users)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.cli import main
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("store-answers") / "model")
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return out
+
+
+def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    store = str(tmp_path / "s.db")
+    settings = Settings(model_path=str(model_dir), store=store, events_poll=0.05,
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        users = [u["user_id"] for u in client.get("/films/00003/audience",
+                                                  params={"k": 6}).json()["users"]]
+        now = int(time.time())
+        events = [{"event_id": f"e{i}", "user_id": u, "film_id": "00003", "timestamp": now}
+                  for i, u in enumerate(users[:4] + ["newcomer-1"])]
+        seq = client.post("/events", json={"events": events}).json()["sequence"]
+        deadline = time.monotonic() + 30
+        while client.get("/events/status").json()["applied"] < seq and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
+        asks = [
+            ("/films/00003/audience?k=8", ["audience", "00003", "--k", "8"]),
+            ("/films/00003/audience/summary", ["summary", "00003"]),
+            ("/films/00003", ["film", "00003"]),
+            (f"/users/{users[0]}/recommendations?k=5", ["recommend", "--user", users[0],
+                                                        "--k", "5"]),
+            ("/films/00003/distribution?by=region", ["distribution", "00003"]),
+        ]
+        bodies = {path: client.get(path).text for path, _ in asks}
+    bare = cli(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
+    assert bare.strip() != bodies["/films/00003/audience?k=8"]  # the events change it
+    for path, argv in asks:
+        out = cli(capsys, argv[0], str(model_dir), *argv[1:], "--json", "--store", store)
+        assert out.strip() == bodies[path], path
+    # the same from the environment, as the service reads it
+    monkeypatch.setenv("RECOMMENDER_STORE", store)
+    out = cli(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
+    assert out.strip() == bodies["/films/00003/audience?k=8"]
+    # a store named by the environment that does not exist yet has no event; one given by
+    # --store that does not exist is a mistake
+    monkeypatch.setenv("RECOMMENDER_STORE", str(tmp_path / "none.db"))
+    assert cli(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json") == bare
+    assert not (tmp_path / "none.db").exists()
+    assert main(["audience", str(model_dir), "00003", "--store", str(tmp_path / "typo.db")]) == 2
+    assert "no campaign store" in capsys.readouterr().err
