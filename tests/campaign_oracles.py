@@ -2,26 +2,38 @@
 
 A film's budget counts target rows; the planner may select the largest ``n`` users whose waves
 (``waves`` slices as equal as possible, the earlier ones larger) leave at most ``budget``
-targets once ``floor(holdout x size + 1/2)`` controls are drawn in each wave. Written from that
-rule alone, without the library's ``waves`` module."""
+targets once the controls are drawn: the first ``w`` waves together hold
+``floor(holdout x their users + 1/2)`` of them. Written from that rule alone, wave by wave,
+without the library's ``waves`` module."""
 
 from __future__ import annotations
 
 import math
 
 
+def brute_wave_controls(sizes: list[int], holdout: float) -> list[int]:
+    """Controls of each wave of ``sizes`` users: the first ``w`` waves together hold
+    ``floor(holdout x their users + 1/2)``."""
+    out, before = [], 0
+    for s in sizes:
+        upto = int(math.floor(holdout * (before + s) + 0.5)) if holdout > 0 else 0
+        done = int(math.floor(holdout * before + 0.5)) if holdout > 0 else 0
+        out.append(upto - done)
+        before += s
+    return out
+
+
 def brute_targets(n: int, waves: int, holdout: float) -> int:
     """Target rows among ``n`` selected users, wave by wave."""
     k = max(1, min(waves, max(n, 1)))
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    return sum(s - int(math.floor(holdout * s + 0.5)) for s in sizes)
+    return n - sum(brute_wave_controls(sizes, holdout))
 
 
 def brute_selection_sizes(budgets: list[int], waves: int, holdout: float) -> list[int]:
     """For each budget, the largest ``n`` with ``brute_targets(n) <= budget`` (0 for a budget
-    of 0), by one scan up to a size whose targets certainly exceed every budget (each wave
-    holds at most ``holdout x size + 1/2`` controls, so targets >= (1 - holdout) n - waves / 2,
-    and with ``n`` users there are at most ``n`` waves)."""
+    of 0), by one scan up to a size whose targets certainly exceed every budget (the waves
+    hold at most ``holdout x n + 1/2`` controls in all, so targets >= (1 - holdout) n - 1/2)."""
     if not budgets:
         return []
     top = int((max(budgets) + min(waves, 10**9) / 2) / (1.0 - holdout)) + 2

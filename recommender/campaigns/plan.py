@@ -53,8 +53,8 @@ UNITS = {
                   "1 / (1 - holdout) selected users",
     "budget": "target rows (contacts) the film may have; its control group comes on top",
     "selected_limit": "most selected rows of the film (targets and controls): the largest "
-                      "selection whose waves leave at most budget targets after each wave's "
-                      "floor(holdout x size + 1/2) controls",
+                      "selection that leaves at most budget targets after its "
+                      "floor(holdout x selected + 1/2) controls (shared among the waves)",
     "budget_exceeds_eligible": "selected_limit > eligible users: the film has fewer users "
                                "than its budget and control group call for (contacts may "
                                "fall short of the budget)",

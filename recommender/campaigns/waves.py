@@ -2,10 +2,14 @@
 
 A film's selected users, sorted by their rank in its audience, are cut into ``waves``
 consecutive slices as equal as possible (wave 1, the core ring, gets the extra users), and in
-every wave ``round(holdout x wave size)`` users drawn at random form the control group (never
-contacted for that film), so the control group has the wave's share in every wave: stratified
-by wave, and so by rank. The draw is seeded by ``(seed, film)``: the same seed gives the same
-groups, another seed other groups, and a film's groups do not depend on the rest of the slate.
+every wave users drawn at random form the control group (never contacted for that film): the
+first ``w`` waves together hold ``round(holdout x their users)`` controls (``floor(x + 1/2)``),
+so each wave holds its share to within one user and the film's control group is ``round(holdout
+x selected)`` whatever the wave sizes: stratified by wave, and so by rank. (Rounding each wave
+on its own gave waves of one or two users none, or only, controls: a holdout of 0.5 over 1,000
+waves held out 98% of the selected users.) The draw is seeded by ``(seed, film)``: the same
+seed gives the same groups, another seed other groups, and a film's groups do not depend on the
+rest of the slate.
 
 A film's budget counts its target rows (contacts); the control group comes on top of it.
 ``selection_size`` turns a budget into the number of users to select: the largest ``n`` whose
@@ -30,20 +34,20 @@ def wave_of(n: int, waves: int) -> NDArray[np.int16]:
     return np.repeat(np.arange(1, waves + 1, dtype=np.int16), sizes)
 
 
+def controls_upto(users: NDArray[np.int64] | int, holdout: float) -> NDArray[np.int64]:
+    """Controls among the first ``users`` selected users (the waves up to a cut):
+    ``floor(holdout x users + 1/2)``; a wave's are the difference at its two ends."""
+    if holdout <= 0:
+        return np.zeros_like(np.asarray(users, np.int64))
+    return np.floor(holdout * np.asarray(users, np.float64) + 0.5).astype(np.int64)
+
+
 def target_rows(n: NDArray[np.int64] | int, waves: int, holdout: float) -> NDArray[np.int64]:
     """Target rows ``assign`` leaves among ``n`` selected users of one film (elementwise):
-    ``n`` minus ``floor(holdout x size + 1/2)`` controls in each wave of ``wave_of(n, waves)``.
-    It never decreases as ``n`` grows (by 0 or 1 per user)."""
+    ``n`` minus its ``controls_upto(n)`` controls, whatever ``waves`` (the waves' controls add
+    up to it). It never decreases as ``n`` grows (by 0 or 1 per user)."""
     n = np.asarray(n, np.int64)
-    w = np.maximum(1, np.minimum(max(int(waves), 1), np.maximum(n, 1)))
-    base, extra = np.divmod(n, w)
-    if holdout <= 0:
-        return n.copy()
-
-    def controls(size: NDArray[np.int64]) -> NDArray[np.int64]:
-        return np.floor(holdout * size + 0.5).astype(np.int64)  # as ``control_mask``
-
-    return np.asarray(n - extra * controls(base + 1) - (w - extra) * controls(base), np.int64)
+    return np.asarray(n - controls_upto(n, holdout), np.int64)
 
 
 def selection_size(budget: int, waves: int, holdout: float) -> int:
@@ -57,8 +61,8 @@ def selection_sizes(budgets: NDArray[np.int64], waves: int, holdout: float
                     ) -> NDArray[np.int64]:
     """``selection_size`` of every budget: a bisection on ``target_rows`` (non-decreasing),
     all budgets at once, between ``budget`` and ``(budget + waves / 2) / (1 - holdout) + 2``
-    (``target_rows(n) >= (1 - holdout) n - waves / 2``, as each wave's controls are at most
-    ``holdout x size + 1/2``)."""
+    (``target_rows(n) >= (1 - holdout) n - 1/2``, as the controls are at most
+    ``holdout x n + 1/2``)."""
     # a budget past MAX_SELECTION users selects as if it were that (no log has more users),
     # and the upper end stays below 2**53 (exact in float64), so nothing overflows
     b = np.minimum(np.asarray(budgets, np.int64), MAX_SELECTION)
@@ -80,8 +84,8 @@ def selection_sizes(budgets: NDArray[np.int64], waves: int, holdout: float
 
 def control_mask(wave: NDArray[np.int16], holdout: float, seed: int, film: int
                  ) -> NDArray[np.bool_]:
-    """True for the users drawn into the control group: in each wave,
-    ``floor(holdout x size + 1/2)`` of its users, uniformly at random."""
+    """True for the users drawn into the control group: in each wave, ``controls_upto`` at
+    its end less at its start of its users, uniformly at random."""
     rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(film)]))
     out = np.zeros(len(wave), bool)
     if holdout <= 0 or len(wave) == 0:
@@ -89,7 +93,7 @@ def control_mask(wave: NDArray[np.int16], holdout: float, seed: int, film: int
     starts = np.r_[0, np.flatnonzero(np.diff(wave)) + 1]
     ends = np.r_[starts[1:], len(wave)]
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):  # one draw per wave
-        k = int(np.floor(holdout * (e - s) + 0.5))
+        k = int(controls_upto(e, holdout) - controls_upto(s, holdout))
         if k:
             out[s + rng.choice(e - s, size=k, replace=False)] = True
     return out

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from campaign_oracles import brute_selection_size, brute_targets
+from campaign_oracles import brute_selection_size, brute_targets, brute_wave_controls
 from helpers import brute_audience, synthetic_model
 from test_campaign_allocation import milp_optimum
 
@@ -122,9 +122,9 @@ def test_plan_is_optimal_and_respects_every_constraint(model: Model, cap: int, s
         mine = fi == i
         wv, rk = np.array(rows["wave"])[mine], np.array(rows["rank"])[mine]
         assert (np.diff(rk) > 0).all() and (np.diff(wv) >= 0).all()
-        for wave in np.unique(wv):
-            m = int((wv == wave).sum())
-            assert int((~target[mine][wv == wave]).sum()) == int(np.floor(0.2 * m + 0.5))
+        waves_of = np.unique(wv)
+        assert [int((~target[mine][wv == w]).sum()) for w in waves_of] == brute_wave_controls(
+            [int((wv == w).sum()) for w in waves_of], 0.2)
         f_sum = s["films"][i]
         assert f_sum["contacts"] == int(target[mine].sum())
         assert f_sum["contacts"] == brute_targets(int(mine.sum()), 3, 0.2)
@@ -165,7 +165,7 @@ def _targets_and_controls(plan_rows: dict[str, list[Any]], film_id: str
 def test_a_budget_buys_contacts_and_the_control_group_comes_on_top(positive_model: Model
                                                                    ) -> None:
     """Holdout 0.1 and a budget of 100 on a film with plenty of eligible users: exactly 100
-    targets, and round-half-up controls in each of the 3 waves on top of them."""
+    targets, and round-half-up controls (of the waves so far) in the 3 waves on top of them."""
     m = positive_model
     eligible = m.n_users - np.array([len(np.unique(m.film_viewers(f)))
                                      for f in range(m.n_films)])
@@ -176,8 +176,7 @@ def test_a_budget_buys_contacts_and_the_control_group_comes_on_top(positive_mode
     targets, per_wave = _targets_and_controls(plan.rows.to_pydict(), film)
     assert targets == 100
     assert len(per_wave) == 3
-    for size, controls in per_wave:
-        assert controls == int(np.floor(0.1 * size + 0.5))
+    assert [c for _, c in per_wave] == brute_wave_controls([n for n, _ in per_wave], 0.1)
     selected = sum(size for size, _ in per_wave)
     assert selected - sum(c for _, c in per_wave) == 100 and selected > 100
     assert selected == brute_selection_size(100, 3, 0.1)
@@ -204,7 +203,8 @@ def test_targets_are_the_budget_or_what_the_eligible_users_allow(
     for i, s in enumerate(slate):
         targets, per_wave = _targets_and_controls(rows, s.film_id)
         assert targets == min(s.budget, brute_targets(eligible[i], waves, holdout))
-        assert all(c == int(np.floor(holdout * size + 0.5)) for size, c in per_wave)
+        assert [c for _, c in per_wave] == brute_wave_controls([n for n, _ in per_wave],
+                                                              holdout)
         limit = brute_selection_size(s.budget, waves, holdout)
         assert sum(size for size, _ in per_wave) == min(limit, eligible[i])
         row = plan.summary["films"][i]

@@ -34,13 +34,27 @@ def test_control_share_per_wave_and_seeding() -> None:
     wave = wave_of(101, 3)  # 34, 34, 33
     for holdout in (0.0, 0.1, 0.25, 0.5):
         c = control_mask(wave, holdout, seed=4, film=9)
-        for w in (1, 2, 3):
-            m = int((wave == w).sum())
-            assert int(c[wave == w].sum()) == int(np.floor(holdout * m + 0.5))
+        upto = 0
+        for w in (1, 2, 3):  # the first w waves hold round(holdout x their users) controls
+            upto += int((wave == w).sum())
+            assert int(c[wave <= w].sum()) == int(np.floor(holdout * upto + 0.5))
+            m = int((wave == w).sum())  # so each wave its share to within one user
+            assert abs(int(c[wave == w].sum()) - holdout * m) <= 1
     a = control_mask(wave, 0.2, seed=4, film=9)
     assert (a == control_mask(wave, 0.2, seed=4, film=9)).all()  # reproducible
     assert (a != control_mask(wave, 0.2, seed=5, film=9)).any()  # another seed, other users
     assert (a != control_mask(wave, 0.2, seed=4, film=10)).any()  # films draw independently
+
+
+@pytest.mark.parametrize("holdout", [0.1, 0.5, 0.9])
+def test_tiny_waves_keep_the_control_share(holdout: float) -> None:
+    """1,000 waves of 1-2 users: rounding each wave on its own held out every user at 0.5
+    (20 targets among 1,020 selected) and none at 0.1; the share is now the holdout's."""
+    for n in (7, 20, 1020):
+        c = control_mask(wave_of(n, 1000), holdout, seed=1, film=3)
+        assert int(c.sum()) == int(np.floor(holdout * n + 0.5))
+    n = selection_size(20, 1000, holdout)
+    assert n - int(np.floor(holdout * n + 0.5)) == 20 and n <= 20.5 / (1 - holdout) + 1
 
 
 def test_control_draw_is_uniform_within_each_wave() -> None:
