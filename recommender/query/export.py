@@ -49,7 +49,12 @@ from recommender.query.audience import (
     resolve_tier,
     tier_bounds,
 )
-from recommender.query.filters import Filters, candidate_mask
+from recommender.query.filters import (
+    Filters,
+    candidate_mask,
+    resolve_filters,
+    resolve_segment,
+)
 from recommender.query.recommend import batch_recommendations
 from recommender.query.render import (
     column_text,
@@ -88,6 +93,7 @@ def export_context(model: Model, **params: Any) -> dict[str, Any]:
     the model version, when it was written, and the parameters that cut it."""
     return {"model_version": model.version,
             "exported": datetime.now(UTC).isoformat(timespec="seconds"),
+            "pseudonymized": bool(model.meta.get("pseudonymized")),  # user ids as p-<HMAC>
             "parameters": {k: v for k, v in params.items() if v is not None}}
 
 
@@ -238,9 +244,14 @@ def write_audiences(
             ], schema=schema)
             bar.update(len(films))
 
-    cut = {name: v if isinstance(v, str) else list(v) for name, v in (filters or {}).items()}
+    # what was chosen, not what was typed: a partial label names another segment after a
+    # retrain, and "north" is the model's "North"
+    cut = resolve_filters(model, filters)
+    seg = resolve_segment(model, segment)
     context = export_context(model, kind="audiences", k=k, exclude_seen=exclude_seen,
-                             tier=tier, segment=segment, filters=cut or None,
+                             tier=ring, filters=cut or None,
+                             segment=None if seg is None else {
+                                 "number": seg, "label": model.segments.info[seg]["label"]},
                              with_columns=list(with_names) or None, films=len(film_idx))
     return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True,
                    context=context)

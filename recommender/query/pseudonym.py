@@ -102,4 +102,5 @@ def pseudonymous_users(model: ModelT, key: bytes) -> ModelT:
     breaks are unchanged."""
     users: IdMap = model.users  # type: ignore[attr-defined]
     pseudonymous = IdMap(pseudonym_table(users.ids.tolist(), key))
-    return dataclasses.replace(model, users=pseudonymous)  # type: ignore[type-var]
+    meta = {**getattr(model, "meta", {}), "pseudonymized": True}  # exports say so
+    return dataclasses.replace(model, users=pseudonymous, meta=meta)  # type: ignore[type-var]

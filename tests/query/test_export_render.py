@@ -148,13 +148,21 @@ def test_exports_cut_by_ring_segment_and_filter(model: Model, tmp_path: Path) ->
                            filters={"region": [r.lower() for r in regions]}, with_=["region"])
     table = pq.read_table(out).to_pydict()
     assert rows == len(table["user_id"])
-    # the file carries its context: the model and the parameters that cut it
+    # the file carries its context: the model and the parameters that cut it, as chosen (a
+    # segment by number and label, values as the model spells them), not as typed
     context = json.loads(pq.read_schema(out).metadata[b"recommender"])
     assert context["model_version"] == model.version and context["exported"]
+    assert context["pseudonymized"] is False
     assert context["parameters"] == {
         "kind": "audiences", "k": 1000, "exclude_seen": True, "tier": "broad",
-        "segment": label, "filters": {"region": [r.lower() for r in regions]},
+        "segment": {"number": seg, "label": model.segments.info[seg]["label"]},
+        "filters": {"region": list(regions)},
         "with_columns": ["region"], "films": len(films)}
+    from recommender.query.pseudonym import pseudonymous_users
+
+    hidden = tmp_path / "p.parquet"
+    write_audiences(pseudonymous_users(model, b"k" * 32), films, 5, hidden)
+    assert json.loads(pq.read_schema(hidden).metadata[b"recommender"])["pseudonymized"] is True
     for f in films.tolist():
         order, _ = brute_audience(model, f)
         total = len(order)
