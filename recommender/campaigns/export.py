@@ -10,6 +10,7 @@ hashed once per table.
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -91,11 +92,22 @@ def write_plan(rows: pa.Table, path: str | os.PathLike[str], key: bytes | None =
 
 
 def write_plan_to(rows: pa.Table, tmp: str | os.PathLike[str], fmt: str,
-                  key: bytes | None = None) -> None:
+                  key: bytes | None = None, summary: dict[str, Any] | None = None) -> None:
     """Write the plan's rows to the file ``tmp`` as ``fmt`` (``csv`` or ``parquet``), not
-    atomically: for a caller that puts several files in place together."""
+    atomically: for a caller that puts several files in place together. A Parquet file keeps
+    the plan's context from ``summary`` (plan id, model version, parameters, whether user ids
+    are pseudonyms) as JSON in its schema metadata (key ``recommender``), as audience exports
+    do."""
     if fmt == "parquet":
-        pq.write_table(rows if key is None else pseudonymous_rows(rows, key), tmp)
+        table = rows if key is None else pseudonymous_rows(rows, key)
+        if summary is not None:
+            context = {"kind": "plan", "pseudonymized": key is not None,
+                       **{k: summary.get(k) for k in ("plan_id", "model_version", "created",
+                                                       "parameters", "previous_plan_id")
+                          if summary.get(k) is not None}}
+            table = table.replace_schema_metadata(
+                {b"recommender": json.dumps(context, ensure_ascii=False).encode("utf-8")})
+        pq.write_table(table, tmp)
     else:
         with open(tmp, "wb") as f:
             for chunk in csv_chunks((pa.Table.from_batches([b], schema=PLAN_SCHEMA)

@@ -175,7 +175,8 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
     if summary_path and Path(summary_path).resolve() == Path(out).resolve():
         raise InvalidParameterError(f"--out and --summary name the same file ({out})")
     with ExitStack() as files:
-        write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key)
+        write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key,
+                      summary)
         if summary_path:
             files.enter_context(atomic_file(summary_path)).write_text(
                 json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -59,3 +59,24 @@ def test_a_folder_in_the_way_of_evaluate_json(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate", "--data", str(tmp_path / "none"), "--json", str(tmp_path)]) == 2
     assert "a folder is in the way" in capsys.readouterr().err
+
+
+def test_a_parquet_plan_carries_its_context(model_dir: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A plan written as Parquet had no metadata at all (audience exports had theirs)."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    film = str(artifact.load(model_dir).films.ids[0])
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{film},5\n")
+    out = tmp_path / "p.parquet"
+    summary = tmp_path / "s.json"
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--summary", str(summary)]) == 0
+    body = json.loads(summary.read_text())
+    context = json.loads(pq.read_schema(out).metadata[b"recommender"])
+    assert context == {"kind": "plan", "pseudonymized": False, "plan_id": body["plan_id"],
+                       "model_version": body["model_version"], "created": body["created"],
+                       "parameters": body["parameters"]}
