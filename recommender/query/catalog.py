@@ -68,8 +68,9 @@ def search_films(
     scores = np.ones(n, np.float64)
     if query.strip():
         scores = title_index(model).scores(query)
-        if query in model.films:
-            scores[model.film_index(query)] = ID_MATCH
+        for given in dict.fromkeys((query, query.strip())):  # an id pasted with a space
+            if given in model.films:
+                scores[model.film_index(given)] = ID_MATCH
     mask = None
     if genre is not None:
         vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}

@@ -55,6 +55,9 @@ FUZZY = 1.0
 FUZZY_MIN = 0.5  # the least trigram similarity that counts as a match
 YEAR_BONUS = 1.5
 AS_TYPED_BONUS = 0.1
+# a query matched only with its spaces taken out ("e t" as "et": E.T., and Eternal Sunshine)
+# ranks below one matched as typed
+COMPACT_PENALTY = 0.5
 EXTRA_TRIGRAM_WEIGHT = 0.2  # how much a title's trigrams the query lacks lower similarity
 
 # articles MovieLens moves to the end ("Godfather, The", "Cité des enfants perdus, La")
@@ -116,14 +119,22 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
     return names, year
 
 
+# a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
+# letters: they are words too ("I, Robot", "V for Vendetta", "X-Men")
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
+
+
 def _title_keys(title: str) -> tuple[list[str], int]:
-    """The normalised keys a title is searched by (see the module doc), and its year."""
+    """The normalised keys a title is searched by (see the module doc), and its year; a key
+    with a Roman numeral of a sequel is also given with it in digits ("part ii": "part 2")."""
     names, year = title_names(title)
     keys: list[str] = []
     for front, bare in names:
         keys += [normalise(front), normalise(bare)]
     if len(names) > 1:  # every name together, for word matches across them
         keys.append(" ".join(normalise(front) for front, _ in names))
+    keys += [_ROMAN_WORD.sub(lambda m: _ROMAN[m.group(1)], k) for k in keys]
     return [k for k in dict.fromkeys(keys) if k] or [""], year
 
 
@@ -296,11 +307,12 @@ class TitleIndex:
                        else np.zeros(0, np.float64))
         for form in forms:
             for q in dict.fromkeys((form, form.replace(" ", ""))):
+                less = COMPACT_PENALTY if q != form else 0.0
                 lo = bisect.bisect_left(self.sorted_keys, q)
                 eq = bisect.bisect_right(self.sorted_keys, q)
                 hi = bisect.bisect_left(self.sorted_keys, q + "\U0010ffff")
-                np.maximum.at(title_level, self.sorted_title[eq:hi], PREFIX)
-                np.maximum.at(title_level, self.sorted_title[lo:eq], EXACT)
+                np.maximum.at(title_level, self.sorted_title[eq:hi], PREFIX - less)
+                np.maximum.at(title_level, self.sorted_title[lo:eq], EXACT - less)
         return title_level
 
     def _text_scores(self, text: str) -> NDArray[np.float64]:

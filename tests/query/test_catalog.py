@@ -76,6 +76,7 @@ def test_search_ranks_by_match_then_viewers(model: Model) -> None:
     assert search_films(model, "nothing like it") == (0, [])
     exact = str(model.films.ids[12])
     assert search_films(model, exact)[1][0]["film_id"] == exact
+    assert search_films(model, f" {exact}\t")[1][0]["film_id"] == exact  # pasted with spaces
     with pytest.raises(InvalidParameterError, match="limit must be >= 1"):
         search_films(model, limit=0)
     with pytest.raises(InvalidParameterError, match="offset must be >= 0"):
