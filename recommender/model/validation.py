@@ -10,6 +10,8 @@ viewers), a user's recommendations rank every candidate film they had not watche
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -111,24 +113,12 @@ def per_user_latest(user_idx: NDArray[np.integer], order_key: NDArray[np.integer
     return mask
 
 
-def factor_recalls(
-    user_factors: NDArray[np.float32],
-    film_factors: NDArray[np.float32],
-    seen: sp.csr_matrix,
-    held: sp.csr_matrix,
-    k: int = 100,
-    user_k: int = 20,
-    min_viewers: int = 5,
-    min_films: int = 100,
-    max_queries: int = 2000,
-    seed: int = 0,
-    block_cells: int = 4_000_000,
-) -> tuple[float, float, float, float]:
+def factor_recalls(*args: Any, **kwargs: Any) -> tuple[float, float, float, float]:
     """(audience recall@k, its standard error, user recall@user_k, its standard error) of
     ``user_factors @ film_factors.T`` on ``held`` (users x films, the held-out positives)
-    given ``seen`` (users x films, training): the means of ``query_recalls``."""
-    audience, user = query_recalls(user_factors, film_factors, seen, held, k, user_k,
-                                   min_viewers, min_films, max_queries, seed, block_cells)
+    given ``seen`` (users x films, training): the means of ``query_recalls``, which takes the
+    same arguments."""
+    audience, user = query_recalls(*args, **kwargs)
     return (*mean_se(audience), *mean_se(user))
 
 
