@@ -120,18 +120,18 @@ class Settings(BaseSettings):
         if not any(items):
             raise ValueError(f"{name} is set but holds no key; unset it to serve without keys, "
                              "or give keys (KEY or ID:KEY, comma-separated)")
-        for item in items:
-            _printable_ascii(name, item.partition(":")[2] if item.partition(":")[1] else item,
-                             item.partition(":")[0] if item.partition(":")[1] else None)
+        for item in items:  # "ID: KEY" is read as KEY (auth.KeyRing strips both parts)
+            key_id, sep, key = item.partition(":")
+            _printable_ascii(name, key.strip() if sep else item, key_id.strip() if sep else None)
         return value
 
     @field_validator("admin_key", "api_key")
     @classmethod
     def _admin_key_is_ascii(cls, value: SecretStr | None, info: ValidationInfo
                             ) -> SecretStr | None:
-        if value is not None:
+        if value is not None:  # as given: the admin ring compares the key unstripped
             _printable_ascii(f"RECOMMENDER_{(info.field_name or '').upper()}",
-                             value.get_secret_value().strip(), None)
+                             value.get_secret_value(), None)
         return value
 
 

@@ -140,7 +140,7 @@ def store_url(target: str) -> str:
 class CampaignStore:
     """Plans and plan rows in one database (see the module docstring)."""
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, read_only: bool = False) -> None:
         url = store_url(target)
         try:
             parsed = sa.engine.make_url(url)
@@ -158,7 +158,7 @@ class CampaignStore:
                 kwargs.update(poolclass=sa.pool.QueuePool, pool_size=1, max_overflow=0,
                               pool_timeout=60)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-            if parsed.database not in (None, "", ":memory:"):
+            if parsed.database not in (None, "", ":memory:") and not read_only:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = sa.create_engine(parsed, **kwargs)
         self.url = parsed.render_as_string(hide_password=True)
@@ -166,10 +166,23 @@ class CampaignStore:
         if self.dialect == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
-            self.migrate()
+            if read_only:  # a reader takes no write lock and writes no schema
+                self._check_current()
+            else:
+                self.migrate()
         except sa.exc.DatabaseError as e:  # OperationalError too: no such folder, locked...
             raise InvalidParameterError(f"cannot open the campaign store {self.url}: "
                                         f"{e.orig}") from None
+
+    def _check_current(self) -> None:
+        """For a reader: the schema must be this engine's (``migrate`` is a writer's)."""
+        version, latest = self.version(), MIGRATIONS[-1][0]
+        if version < latest:
+            raise InvalidParameterError(
+                f"the campaign store {self.url} is at schema version {version}, not {latest}"
+                + (" (it holds no campaign store)" if version == 0 else "")
+                + ": a command that writes to it (plan, events import) or the service "
+                  "migrates it")
 
     def close(self) -> None:
         self.engine.dispose()
@@ -328,6 +341,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def open_store(target: str) -> CampaignStore:
-    """``CampaignStore(target)``: a URL or a SQLite file path, created and migrated."""
-    return CampaignStore(target)
+def open_store(target: str, read_only: bool = False) -> CampaignStore:
+    """``CampaignStore(target)``: a URL or a SQLite file path, created and migrated (with
+    ``read_only``, neither: its schema must be current)."""
+    return CampaignStore(target, read_only)

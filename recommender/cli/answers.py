@@ -99,7 +99,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if args.limit > MAX_SEARCH_LIMIT:
         raise InvalidParameterError(f"limit must be in [1, {MAX_SEARCH_LIMIT}], got {args.limit}")
-    model = _load_model(args.model)
+    model = answer_model(args)
     total, rows = search_films(model, args.query, args.limit, args.offset, args.genre)
     if args.json:
         print_body({"query": args.query, "genre": args.genre, "total": total,
@@ -307,7 +307,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from recommender.model.tuning import summary as tuning_summary
     from recommender.query.catalog import model_info
 
-    model = _load_model(args.model)
+    model = answer_model(args)
     info = {**model_info(model), "path": args.model}
     body = {"model": info, "tuning": tuning_summary(model.meta)}
     if args.json:
@@ -350,6 +350,7 @@ def add_answer_commands(add: Add) -> None:
             "search the catalog by title (typos, accents, articles and the year forgiven) "
             "or exact film id, best match first")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("query", help="a title or part of one, any case, a year may follow "
                                  "(\"godfather 1972\"); empty = all")
     s.add_argument("--limit", "--k", dest="limit", type=_positive_int, default=20,
@@ -400,6 +401,7 @@ def add_answer_commands(add: Add) -> None:
     s = add("info", cmd_info, "print the model's version, parameters, data and tuning "
                               "(GET /health's model and tuning)")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--json", action="store_true",
                    help="print /health's model and tuning as JSON")
 

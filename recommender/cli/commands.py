@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -95,23 +96,19 @@ def answer_model(args: argparse.Namespace) -> Model:
     store (``--store``, else ``RECOMMENDER_STORE``) recorded after its training applied, as
     the service applies them, so that ``--json`` prints the service's body. A store named by
     the environment only that does not exist yet holds no event: the model as trained."""
-    import os
-
     model = _load_model(args.model)
     given = getattr(args, "store", None)
     target = given or os.environ.get("RECOMMENDER_STORE")
     if not target:
         return model
     from recommender.campaigns.next_wave import refreshed_model
-    from recommender.cli.events import _store
-    from recommender.errors import InvalidParameterError
+    from recommender.cli.events import _store, missing_sqlite
 
-    try:
-        store = _store(argparse.Namespace(store=target), create=False)
-    except InvalidParameterError:
-        if given:
-            raise
-        return model  # $RECOMMENDER_STORE's SQLite file is not there: no event yet
+    if not given and missing_sqlite(target) is not None:
+        return model  # $RECOMMENDER_STORE's SQLite file is not there yet: no event
+    # any other failure is said (a store that cannot be read is not "no events"); a reader
+    # neither migrates the store nor takes its write lock
+    store = _store(argparse.Namespace(store=target), create=False, read_only=True)
     try:
         return refreshed_model(model, store)
     finally:
@@ -214,8 +211,6 @@ def cmd_audience(args: argparse.Namespace) -> int:
 def not_an_input(out: str | None, *inputs: str | None) -> None:
     """Refuse an output path that names one of the command's input files: the output would
     replace it (a slate or an id list lost to its own plan or export)."""
-    import os
-
     from recommender.errors import InvalidParameterError
 
     if not out or not os.path.exists(out):
@@ -261,6 +256,11 @@ def cmd_audiences(args: argparse.Namespace) -> int:
             raise InvalidParameterError(f"{', '.join(cuts)} work with --engine local only "
                                         f"(the Spark export writes whole top-k lists)")
         from recommender.spark.scoring import batch_audiences_spark
+
+        if os.environ.get("RECOMMENDER_STORE"):  # --store is refused above; the variable
+            print("note: the Spark export answers from the model as trained; the events of "
+                  "$RECOMMENDER_STORE are not included (the local export includes them)",
+                  file=sys.stderr)
 
         rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
                                      films_file=None if args.all else args.films,

@@ -33,28 +33,37 @@ IMPORT_BATCH = 10_000
 MAX_PLAN_PAGE = 1000  # GET /campaigns's largest limit
 
 
-def _store(args: argparse.Namespace, create: bool = True) -> Any:
+def missing_sqlite(target: str) -> str | None:
+    """The file of a SQLite store ``target`` names when that file does not exist, else None."""
+    import sqlalchemy as sa
+
+    from recommender.campaigns.store import store_url
+
+    try:
+        url = sa.engine.make_url(store_url(target))
+    except sa.exc.ArgumentError:
+        return None  # open_store says why
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+            and not os.path.exists(url.database):
+        return str(url.database)
+    return None
+
+
+def _store(args: argparse.Namespace, create: bool = True, read_only: bool = False) -> Any:
     """The campaign store of ``--store`` or ``RECOMMENDER_STORE``; a reader (``create`` False)
-    never creates a missing SQLite file."""
-    from recommender.campaigns.store import open_store, store_url
+    never creates a missing SQLite file, and with ``read_only`` neither migrates it nor
+    takes its write lock."""
+    from recommender.campaigns.store import open_store
 
     target = args.store or os.environ.get("RECOMMENDER_STORE")
     if not target:
         raise InvalidParameterError("no campaign store: pass --store URL or set "
                                     "RECOMMENDER_STORE")
-    if not create:
-        import sqlalchemy as sa
-
-        try:
-            url = sa.engine.make_url(store_url(target))
-        except sa.exc.ArgumentError:
-            url = None  # open_store says why
-        if url is not None and url.get_backend_name() == "sqlite" and \
-                url.database not in (None, "", ":memory:") and \
-                not os.path.exists(url.database):
-            raise InvalidParameterError(f"no campaign store at {url.database}: the file does "
-                                        "not exist (plan with --store to create one)")
-    return open_store(target)
+    missing = None if create else missing_sqlite(target)
+    if missing is not None:
+        raise InvalidParameterError(f"no campaign store at {missing}: the file does not "
+                                    "exist (plan with --store to create one)")
+    return open_store(target, read_only=read_only)
 
 
 def _days(text: str) -> float:

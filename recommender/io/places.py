@@ -92,6 +92,10 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
                         f"{','.join(CINEMA_COLUMNS)})") from None
     except UnicodeDecodeError as e:
         raise DataError(str(p), f"not UTF-8 text (byte {e.start})") from None
+    except IsADirectoryError:
+        raise DataError(str(p), "expected a cinemas CSV, found a folder") from None
+    except OSError as e:  # no permission, an I/O error: said, as any input problem is
+        raise DataError(str(p), f"cannot be read ({e.strerror or e})") from None
     rows = list(csv.reader(text.splitlines()))
     if not rows:
         raise DataError(str(p), f"empty file; expected the header {','.join(CINEMA_COLUMNS)}",

@@ -170,13 +170,6 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     if lines and lines[0][0] == 1 and lines[0][1] in ID_LIST_HEADERS:
         lines = lines[1:]
-    # a line repeated as written is read once, at its first place (" f1 " and "f1" may be two
-    # ids: ids are kept byte for byte, and a model may hold the spaced one)
-    first: dict[str, int] = {}
-    for n, _ in lines:
-        first.setdefault(raw_lines[n - 1], n)
-    kept = set(first.values())
-    lines = [(n, s) for n, s in lines if n in kept]
     if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
     return p, lines
@@ -186,13 +179,13 @@ def read_id_list(path: PathLike) -> list[str]:
     """Ids from a text file with one id per line.
 
     Surrounding whitespace is stripped and blank lines are ignored; ids are otherwise kept
-    exactly, and a line repeated as written is read once (at its first place). ``-`` reads
-    standard input; a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A
+    exactly, and an id repeated is read once (at its first line). ``-`` reads standard
+    input; a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A
     first line that is exactly a column name of ``ID_LIST_HEADERS`` (``film_id``,
     ``user_id``, ``movieId``, ``userId``, ``id``) is a header and skipped. Raises
     ``DataError`` when the file is missing, not UTF-8 or holds no id.
     """
-    return [s for _, s in _id_lines(path)[1]]
+    return list(dict.fromkeys(s for _, s in _id_lines(path)[1]))  # each id once
 
 
 def _id_list_as_known(path: PathLike, ids: IdMap
@@ -211,7 +204,13 @@ def _id_list_as_known(path: PathLike, ids: IdMap
         for i, j in zip(retry, found.tolist(), strict=True):
             if j >= 0:
                 forms[i] = exact[lines[i][0]]
-    return p, lines, forms, idx
+    # each id once, at its first line, as the model holds it (" u1" and "u1" are one id when
+    # the model holds "u1" only, two when it holds both)
+    first: dict[str, int] = {}
+    for i, form in enumerate(forms):
+        first.setdefault(form, i)
+    keep = list(first.values())  # increasing: in file order
+    return p, [lines[i] for i in keep], [forms[i] for i in keep], idx[keep]
 
 
 def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:

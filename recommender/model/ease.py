@@ -20,13 +20,13 @@ catalog, use the exact eigendecomposition of the films x films Gram matrix ``X^T
 ``MAX_DENSE_FILMS`` of them, that of the users x users ``X X^T`` (exact too); otherwise a
 seeded randomised subspace iteration on it (``POWER_ITERATIONS`` passes over X with rank +
 oversampling vectors: 7 s at rank 64 on 4.6M interactions x 27k films, one core). Memory: the
-dense path holds about 3 films x films float64 matrices (0.4 GB at 4,096 films), the randomised
-one about 3 (users + films) x (rank + oversampling) float64 matrices (1.4 GiB at rank 256 on
-the ML-20M shape), besides two float64 copies of X (12 bytes per interaction each); a fit whose
-dense arrays would need more than ``MAX_WORK_BYTES`` (2 GiB) is refused with
-``InvalidParameterError`` before anything is allocated (use ALS, or a lower rank): every
-direction of more than about 9,000 films, rank 64 above about 930k users + films, rank 256
-above about 230k.
+dense path holds about 3 films x films float64 matrices (0.4 GB at 4,096 films), the users' one
+3 users x users and 4 films x rank float64 matrices, the randomised one about 3 (users + films)
+x (rank + oversampling) float64 matrices (1.4 GiB at rank 256 on the ML-20M shape), besides two
+float64 copies of X (12 bytes per interaction each); a fit whose dense arrays would need more
+than ``MAX_WORK_BYTES`` (2 GiB) is refused with ``InvalidParameterError`` before anything is
+allocated (use ALS, or a lower rank): every direction of more than about 9,000 films, rank 64
+above about 930k users + films, rank 256 above about 230k.
 """
 
 from __future__ import annotations
@@ -64,7 +64,9 @@ def work_bytes(n_users: int, n_films: int, rank: int) -> tuple[str, int]:
     ``dense`` (the films x films Gram matrix), ``dense-users`` (the users x users one, when
     there are fewer users than films and few enough of them) or ``randomised``."""
     if n_users < n_films and n_users <= MAX_DENSE_FILMS:
-        return "dense-users", 3 * 8 * n_users * n_users + 2 * 8 * n_films * min(rank, n_users)
+        # the Gram matrix and its eigenvectors, then up to four films x rank float64 arrays
+        # at once (X^T U and its scaling, V's copy, then factorise's V^2, projection, V / d)
+        return "dense-users", 3 * 8 * n_users * n_users + 4 * 8 * n_films * min(rank, n_users)
     if n_films <= MAX_DENSE_FILMS or 2 * rank >= n_films:
         return "dense", 3 * 8 * n_films * n_films + 8 * n_users * min(rank, n_films)
     width = rank + max(MIN_OVERSAMPLING, rank // 2)

@@ -113,3 +113,9 @@ def test_an_unreadable_server_table_is_503_without_its_path(
         assert c.get(f"/films/{trained['film']}/distribution",
                      params={"by": "region", "screens": 5}).status_code == 200
     assert "badcin.csv, line 2" in caplog.text
+    # a folder where the table should be was a 500
+    settings = Settings(model_path=str(trained["model"]), cinemas=str(tmp_path))
+    with TestClient(create_app(settings)) as c:
+        r = c.get(f"/films/{trained['film']}/distribution", params={"by": "cinema",
+                                                                    "screens": 5})
+        assert r.status_code == 503 and str(tmp_path) not in r.text

@@ -13,7 +13,13 @@ from reading_helpers import data_error, make_project, write
 
 from recommender.errors import DataError
 from recommender.io.ids import IdMap
-from recommender.io.readers import ID_LIST_HEADERS, load, read_id_list, read_id_list_index
+from recommender.io.readers import (
+    ID_LIST_HEADERS,
+    load,
+    read_id_list,
+    read_id_list_as_known,
+    read_id_list_index,
+)
 
 # ---------------------------------------------------------------------------------------------
 # detection and dispatch
@@ -99,6 +105,15 @@ def test_read_id_list_index(tmp_path: Path) -> None:
     ids = IdMap(["0104257", "7", "F 1", "id"])
     p = write(tmp_path / "ids.txt", "film_id\n7\n\n 0104257\nF 1\n7\n")
     assert read_id_list_index(p, ids, "film_id").tolist() == [1, 0, 2]  # 7 twice: once
+    # an id repeated with other spaces around it is the same id, read once
+    spaced = write(tmp_path / "spaced.txt", "7\n7 \n\t7\n")
+    assert read_id_list_index(spaced, ids, "film_id").tolist() == [1]
+    assert read_id_list(spaced) == ["7"]
+    # a model that holds an id only with its spaces finds it by the line as written; the
+    # bare id beside it is another (unknown) id
+    spaced_only = IdMap([" u1", "u2"])
+    assert read_id_list_as_known(write(tmp_path / "b.txt", " u1\nu1\n u1\n"),
+                                 spaced_only) == [" u1", "u1"]
     one = write(tmp_path / "one.txt", "user_id\n7\n\n104257\nF 1\n")
     with pytest.raises(DataError) as e:
         read_id_list_index(one, ids, "user_id")

@@ -324,3 +324,8 @@ def test_a_key_no_client_could_send_refuses_to_start(name: str) -> None:
         Settings(**{name: value})
     assert "SECRET9" not in str(e.value)
     Settings(**{name: "plain-Key_0.9~!"})
+    if name != "admin_key":  # "ID: KEY" (a space after the colon) is KEY, as it always was
+        Settings(**{name: "crm: abc123, bi: def456"})
+    else:  # a trailing newline (a key file read as is) could never match a Bearer token
+        with pytest.raises(ValueError, match="printable ASCII"):
+            Settings(admin_key="s3cret\n")
