@@ -163,8 +163,9 @@ class CampaignStore:
         self.engine: Engine = sa.create_engine(parsed, **kwargs)
         self.url = parsed.render_as_string(hide_password=True)
         self._store_id: str | None = None
-        if self.dialect == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        if self.dialect == "sqlite":  # a reader leaves the journal mode as it is (a write)
+            sa.event.listen(self.engine, "connect",
+                            _sqlite_read_pragmas if read_only else _sqlite_pragmas)
         try:
             if read_only:  # a reader takes no write lock and writes no schema
                 self._check_current()
@@ -336,6 +337,12 @@ def _current_version(conn: Connection) -> int:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
+    _sqlite_read_pragmas(dbapi_conn, _record)
+
+
+def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()

@@ -71,3 +71,21 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
     assert not (tmp_path / "none.db").exists()
     assert main(["audience", str(model_dir), "00003", "--store", str(tmp_path / "typo.db")]) == 2
     assert "no campaign store" in capsys.readouterr().err
+
+
+def test_a_store_that_cannot_be_read_is_said(model_dir: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bad $RECOMMENDER_STORE fell back to the model as trained without a word; and an
+    answer migrated the store (writing its schema into an empty file) under its write lock."""
+    not_a_db = tmp_path / "notadb.csv"
+    not_a_db.write_text("user_id,film_id\nu1,f1\n")
+    monkeypatch.setenv("RECOMMENDER_STORE", str(not_a_db))
+    assert main(["audience", str(model_dir), "00003", "--k", "3"]) == 2
+    assert "campaign store" in capsys.readouterr().err
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    monkeypatch.delenv("RECOMMENDER_STORE")
+    assert main(["audience", str(model_dir), "00003", "--k", "3", "--store", str(empty)]) == 2
+    assert "holds no campaign store" in capsys.readouterr().err
+    assert empty.stat().st_size == 0  # a reader writes no schema
