@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 
 
-def brute_wave_controls(sizes: list[int], holdout: float) -> list[int]:
+def brute_wave_controls(sizes: list[int], holdout: float, before: int = 0) -> list[int]:
     """Controls of each wave of ``sizes`` users: the first ``w`` waves together hold
-    ``floor(holdout x their users + 1/2)``."""
-    out, before = [], 0
+    ``floor(holdout x their users + 1/2)``, counting ``before`` users selected earlier (a next
+    wave continues the sent waves' rounding) and less their controls."""
+    out = []
     for s in sizes:
         upto = int(math.floor(holdout * (before + s) + 0.5)) if holdout > 0 else 0
         done = int(math.floor(holdout * before + 0.5)) if holdout > 0 else 0
@@ -23,21 +24,22 @@ def brute_wave_controls(sizes: list[int], holdout: float) -> list[int]:
     return out
 
 
-def brute_targets(n: int, waves: int, holdout: float) -> int:
-    """Target rows among ``n`` selected users, wave by wave."""
+def brute_targets(n: int, waves: int, holdout: float, before: int = 0) -> int:
+    """Target rows among ``n`` selected users, wave by wave (``before``: see above)."""
     k = max(1, min(waves, max(n, 1)))
     sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
-    return n - sum(brute_wave_controls(sizes, holdout))
+    return n - sum(brute_wave_controls(sizes, holdout, before))
 
 
-def brute_selection_sizes(budgets: list[int], waves: int, holdout: float) -> list[int]:
+def brute_selection_sizes(budgets: list[int], waves: int, holdout: float, before: int = 0
+                          ) -> list[int]:
     """For each budget, the largest ``n`` with ``brute_targets(n) <= budget`` (0 for a budget
     of 0), by one scan up to a size whose targets certainly exceed every budget (the waves
     hold at most ``holdout x n + 1/2`` controls in all, so targets >= (1 - holdout) n - 1/2)."""
     if not budgets:
         return []
-    top = int((max(budgets) + min(waves, 10**9) / 2) / (1.0 - holdout)) + 2
-    targets = [brute_targets(n, waves, holdout) for n in range(top + 1)]
+    top = int((max(budgets) + 1 + min(waves, 10**9) / 2) / (1.0 - holdout)) + 2
+    targets = [brute_targets(n, waves, holdout, before) for n in range(top + 1)]
     assert targets[top] > max(budgets)
     return [0 if b == 0 else max(n for n, t in enumerate(targets) if t <= b) for b in budgets]
 

@@ -142,8 +142,12 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     idx = model.users.to_index(pa.array(selected_u.tolist(), pa.string()), strict=False)
     caps[idx[idx >= 0]] = np.maximum(cap - selected_n[idx >= 0], 0)
     planning = _with_pairs_seen(model, film, user)
+    # each film's users the sent waves selected (targets and controls, over the chain): the
+    # new plan's controls continue their rounding, so the campaign holds out its share
+    offsets = np.array([int((film == f.film_id).sum()) for f in slate], np.int64)
     plan = plan_slate(planning, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
-                      exclude=at_cap + opted_out, progress=progress, user_caps=caps)
+                      exclude=at_cap + opted_out, progress=progress, user_caps=caps,
+                      control_offsets=offsets)
     # the parameters name the opt-outs, as the first plan's do: users at the cap are counted
     # apart (excluded.users_at_cap), though the solve leaves them out alike
     known = model.users.to_index(pa.array(opted_out, pa.string()), strict=False) \

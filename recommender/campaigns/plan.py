@@ -54,7 +54,8 @@ UNITS = {
     "budget": "target rows (contacts) the film may have; its control group comes on top",
     "selected_limit": "most selected rows of the film (targets and controls): the largest "
                       "selection that leaves at most budget targets after its "
-                      "floor(holdout x selected + 1/2) controls (shared among the waves)",
+                      "floor(holdout x selected + 1/2) controls (shared among the waves; a "
+                      "next wave continues the rounding of the campaign's sent waves)",
     "budget_exceeds_eligible": "selected_limit > eligible users: the film has fewer users "
                                "than its budget and control group call for (contacts may "
                                "fall short of the budget)",
@@ -92,13 +93,16 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                holdout: float = 0.1, waves: int = 3, seed: int = 0,
                exclude: list[str] | None = None, plan_id: str | None = None,
                progress: bool | None = None,
-               user_caps: NDArray[np.int64] | None = None) -> Plan:
+               user_caps: NDArray[np.int64] | None = None,
+               control_offsets: NDArray[np.int64] | None = None) -> Plan:
     """Plan ``slate`` on ``engine``'s model (see the module docstring).
 
     Unknown films raise ``UnknownFilmError`` naming all of them; ids in ``exclude`` that the
     model does not know are counted in the summary (they cannot be planned anyway).
     ``user_caps`` (one per model user, at most ``cap``) replaces ``cap`` in the allocation:
-    a next wave gives each user what the sent waves left of the campaign's cap."""
+    a next wave gives each user what the sent waves left of the campaign's cap, and
+    ``control_offsets`` (one per slate film) the film's users the sent waves selected, so its
+    control group continues their rounding (``waves.target_rows``)."""
     model = engine.model if isinstance(engine, Engine) else engine
     check_options(cap, holdout, waves, seed)
     check_slate(slate)
@@ -121,7 +125,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     top = float(np.nanmax(weights)) if np.isfinite(weights).any() else 0.0
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
-    limits = selection_sizes(budgets, waves, holdout)  # targets <= budget, controls on top
+    # targets <= budget, controls on top
+    limits = selection_sizes(budgets, waves, holdout, control_offsets)
     caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)
     # no film can select more users than the model has: the solver's sums stay 64-bit
     # integers whatever the budgets (a selection size reaches 2^52 at a holdout near 1)
@@ -132,7 +137,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     t_solve = time.perf_counter() - t0
     plan_id = plan_id or new_plan_id()
     rank = cands.rank[solved.film, solved.user].astype(np.int64)
-    order, wave, control = assign(solved.film, rank, films, waves, holdout, seed)
+    order, wave, control = assign(solved.film, rank, films, waves, holdout, seed,
+                                  control_offsets)
     f_pos, users = solved.film[order], solved.user[order]
     p = cands.p[f_pos, users]
     ev = p * values[f_pos]

@@ -42,50 +42,57 @@ def controls_upto(users: NDArray[np.int64] | int, holdout: float) -> NDArray[np.
     return np.floor(holdout * np.asarray(users, np.float64) + 0.5).astype(np.int64)
 
 
-def target_rows(n: NDArray[np.int64] | int, waves: int, holdout: float) -> NDArray[np.int64]:
+def target_rows(n: NDArray[np.int64] | int, waves: int, holdout: float,
+                offset: NDArray[np.int64] | int = 0) -> NDArray[np.int64]:
     """Target rows ``assign`` leaves among ``n`` selected users of one film (elementwise):
-    ``n`` minus its ``controls_upto(n)`` controls, whatever ``waves`` (the waves' controls add
-    up to it). It never decreases as ``n`` grows (by 0 or 1 per user)."""
+    ``n`` minus its controls, ``controls_upto(offset + n) - controls_upto(offset)``, whatever
+    ``waves`` (the waves' controls add up to it). ``offset``: the film's users the campaign
+    selected in the sent waves of earlier plans (a next wave continues their rounding, so the
+    campaign's control group stays ``round(holdout x selected)`` however it is sent). It never
+    decreases as ``n`` grows (by 0 or 1 per user)."""
     n = np.asarray(n, np.int64)
-    return np.asarray(n - controls_upto(n, holdout), np.int64)
+    o = np.asarray(offset, np.int64)
+    return np.asarray(n - (controls_upto(o + n, holdout) - controls_upto(o, holdout)), np.int64)
 
 
-def selection_size(budget: int, waves: int, holdout: float) -> int:
+def selection_size(budget: int, waves: int, holdout: float, offset: int = 0) -> int:
     """The most users a film with ``budget`` target contacts may select, its control group
-    included: the largest ``n`` with ``target_rows(n) <= budget`` (0 for a budget of 0: a film
-    without contacts has no control group either)."""
-    return int(selection_sizes(np.array([budget], np.int64), waves, holdout)[0])
+    included: the largest ``n`` with ``target_rows(n, offset=offset) <= budget`` (0 for a
+    budget of 0: a film without contacts has no control group either)."""
+    return int(selection_sizes(np.array([budget], np.int64), waves, holdout,
+                               np.array([offset], np.int64))[0])
 
 
-def selection_sizes(budgets: NDArray[np.int64], waves: int, holdout: float
-                    ) -> NDArray[np.int64]:
-    """``selection_size`` of every budget: a bisection on ``target_rows`` (non-decreasing),
-    all budgets at once, between ``budget`` and ``(budget + waves / 2) / (1 - holdout) + 2``
-    (``target_rows(n) >= (1 - holdout) n - 1/2``, as the controls are at most
-    ``holdout x n + 1/2``)."""
+def selection_sizes(budgets: NDArray[np.int64], waves: int, holdout: float,
+                    offsets: NDArray[np.int64] | None = None) -> NDArray[np.int64]:
+    """``selection_size`` of every budget (``offsets``: each film's, default 0): a bisection
+    on ``target_rows`` (non-decreasing), all budgets at once, between ``budget`` and
+    ``(budget + 1) / (1 - holdout) + 2`` (``target_rows(n) >= (1 - holdout) n - 1``, as the
+    controls are at most ``holdout x n + 1``)."""
     # a budget past MAX_SELECTION users selects as if it were that (no log has more users),
     # and the upper end stays below 2**53 (exact in float64), so nothing overflows
     b = np.minimum(np.asarray(budgets, np.int64), MAX_SELECTION)
+    o = np.zeros(len(b), np.int64) if offsets is None else np.asarray(offsets, np.int64)
     if holdout <= 0:
         return b.copy()
     lo = b.copy()  # target_rows(lo) <= lo = budget
-    hi = np.minimum(np.floor((b + 0.5 * max(int(waves), 1)) / (1.0 - holdout)),
-                    float(2**52)).astype(np.int64) + 2
+    hi = np.minimum(np.floor((b + 1.0) / (1.0 - holdout)), float(2**52)).astype(np.int64) + 2
     while True:  # invariant: target_rows(lo) <= budget < target_rows(hi)
         open_ = hi - lo > 1
         if not open_.any():
             break
         mid = (lo + hi) // 2
-        ok = target_rows(mid, waves, holdout) <= b
+        ok = target_rows(mid, waves, holdout, o) <= b
         lo = np.where(open_ & ok, mid, lo)
         hi = np.where(open_ & ~ok, mid, hi)
     return np.where(b > 0, lo, 0)
 
 
-def control_mask(wave: NDArray[np.int16], holdout: float, seed: int, film: int
-                 ) -> NDArray[np.bool_]:
+def control_mask(wave: NDArray[np.int16], holdout: float, seed: int, film: int,
+                 offset: int = 0) -> NDArray[np.bool_]:
     """True for the users drawn into the control group: in each wave, ``controls_upto`` at
-    its end less at its start of its users, uniformly at random."""
+    its end less at its start of its users (counted after the film's ``offset``, see
+    ``target_rows``), uniformly at random."""
     rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(film)]))
     out = np.zeros(len(wave), bool)
     if holdout <= 0 or len(wave) == 0:
@@ -93,19 +100,20 @@ def control_mask(wave: NDArray[np.int16], holdout: float, seed: int, film: int
     starts = np.r_[0, np.flatnonzero(np.diff(wave)) + 1]
     ends = np.r_[starts[1:], len(wave)]
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):  # one draw per wave
-        k = int(controls_upto(e, holdout) - controls_upto(s, holdout))
+        k = int(controls_upto(offset + e, holdout) - controls_upto(offset + s, holdout))
         if k:
             out[s + rng.choice(e - s, size=k, replace=False)] = True
     return out
 
 
 def assign(film_pos: NDArray[np.int64], rank: NDArray[np.int64], films: NDArray[np.int64],
-           waves: int, holdout: float, seed: int
+           waves: int, holdout: float, seed: int, offsets: NDArray[np.int64] | None = None
            ) -> tuple[NDArray[np.int64], NDArray[np.int16], NDArray[np.bool_]]:
     """Order selected contacts by (film, rank) and give each a wave and a group.
 
-    ``film_pos`` indexes ``films`` (the slate's film indices, used in the seed). Returns
-    (the order, wave, control) with ``wave`` and ``control`` aligned to the ordered rows."""
+    ``film_pos`` indexes ``films`` (the slate's film indices, used in the seed) and
+    ``offsets`` (each film's ``target_rows`` offset, default 0). Returns (the order, wave,
+    control) with ``wave`` and ``control`` aligned to the ordered rows."""
     order = np.lexsort((rank, film_pos))
     fp = film_pos[order]
     wave = np.zeros(len(order), np.int16)
@@ -114,5 +122,6 @@ def assign(film_pos: NDArray[np.int64], rank: NDArray[np.int64], films: NDArray[
     ends = np.r_[starts[1:], len(fp)] if len(fp) else np.zeros(0, np.int64)
     for s, e in zip(starts.tolist(), ends.tolist(), strict=True):  # one pass per film
         wave[s:e] = wave_of(e - s, waves)
-        control[s:e] = control_mask(wave[s:e], holdout, seed, int(films[fp[s]]))
+        control[s:e] = control_mask(wave[s:e], holdout, seed, int(films[fp[s]]),
+                                    0 if offsets is None else int(offsets[fp[s]]))
     return order, wave, control

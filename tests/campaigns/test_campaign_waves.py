@@ -127,3 +127,19 @@ def test_selection_size_of_large_budgets() -> None:
                 assert target_rows(n + 1, waves, holdout) == budget + 1
                 assert brute_targets(n, waves, holdout) == budget
                 assert brute_targets(n + 1, waves, holdout) == budget + 1
+
+
+@pytest.mark.parametrize("before", [0, 1, 7, 40])
+def test_a_next_wave_continues_the_rounding(before: int) -> None:
+    """``offset`` users selected by sent waves: the new plan's controls are what rounding
+    over the campaign adds, and its selection sizes are the brute force's."""
+    for holdout in (0.1, 0.5, 0.9):
+        ns = np.arange(60)
+        got = target_rows(ns, 4, holdout, before)
+        assert got.tolist() == [brute_targets(int(n), 4, holdout, before) for n in ns]
+        budgets = np.arange(25)
+        want = brute_selection_sizes(budgets.tolist(), 4, holdout, before)
+        assert selection_sizes(budgets, 4, holdout, np.full(25, before)).tolist() == want
+        c = control_mask(wave_of(23, 5), holdout, seed=2, film=1, offset=before)
+        assert int(c.sum()) == (int(np.floor(holdout * (before + 23) + 0.5))
+                                - int(np.floor(holdout * before + 0.5)))

@@ -164,3 +164,25 @@ def test_an_opt_out_named_twice_counts_once(world: tuple[Path, Model]) -> None:
     assert plan.summary["parameters"]["excluded_users"] == 2
     assert plan.summary["parameters"]["excluded_unknown_users"] == 1
     assert u not in plan.rows.column("user_id").to_pylist()
+
+
+def test_a_campaign_sent_wave_by_wave_holds_out_its_share(world: tuple[Path, Model],
+                                                          tmp_path: Path) -> None:
+    """Budget 10, holdout 0.5, 10 waves, sent one wave at a time through next waves: each
+    plan rounded its controls from zero, so the campaign held out 20 controls for 10 targets
+    (67%); continuing the rounding over the sent waves keeps it at round(0.5 x selected)."""
+    _, model = world
+    film = str(model.films.ids[np.argsort(model.film_counts(), kind="stable")[40]])
+    store = open_store(str(tmp_path / "s.db"))
+    plan = plan_slate(model, [SlateFilm(film, 10)], cap=1, holdout=0.5, waves=10, seed=1)
+    store.save_plan(plan.plan_id, plan.summary, plan.rows)
+    sent = []
+    for step in range(12):
+        first = plan.rows.filter(pc.equal(plan.rows.column("wave"), 1)).to_pydict()
+        sent += first["group"]
+        if sum(g == "target" for g in sent) >= 10:
+            break
+        plan = plan_next_wave(model, store, plan.plan_id, sent_waves=1, seed=2 + step)
+    targets, controls = sent.count("target"), sent.count("control")
+    assert targets == 10
+    assert controls == math.floor(0.5 * (targets + controls) + 0.5)
