@@ -7,6 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 STUDIO_DIR = Path(__file__).resolve().parents[1] / "studio"
 
@@ -30,7 +32,18 @@ async def studio() -> FileResponse:
                         headers={"Cache-Control": "no-cache"})
 
 
+class RevalidatedFiles(StaticFiles):
+    """Static files the browser checks before each use (``Cache-Control: no-cache``: a 304
+    while the ETag holds). The modules' URLs carry no version, so heuristic caching kept an
+    upgrade's old modules beside its new ones, or all of them old after a reload."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
 def install(app: FastAPI) -> None:
     """Serve the studio's files on ``app`` (every number they show comes from the public API)."""
-    app.mount("/studio/assets", StaticFiles(directory=STUDIO_DIR), name="studio")
+    app.mount("/studio/assets", RevalidatedFiles(directory=STUDIO_DIR), name="studio")
     app.include_router(router)

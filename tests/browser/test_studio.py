@@ -165,6 +165,8 @@ def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_d
           return JSON.stringify(got) === JSON.stringify(want);
         }""", arg=cold[:10])
     assert cells.all_inner_texts()[:10] == cold[:10]
+    # no unknown film: the warning's place was written as the text "null"
+    assert "null" not in page.inner_text("main")
     watched.assert_clean()
 
 
@@ -234,8 +236,14 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
                                              example_film: dict[str, Any]) -> None:
     page = watched.page
     page.goto(f"{served_demo.base}/studio/#/plan")
+    # Enter in the search box picks the first film found; it stored a plan (the box sits in
+    # the plan's form)
+    before = api(served_demo, "/campaigns")["total"]
     page.fill("#slate-search", example_film["title"].lower())
-    page.get_by_role("button", name=f"Add {example_film['title']}").first.click()
+    page.get_by_role("button", name=f"Add {example_film['title']}").first.wait_for()
+    page.press("#slate-search", "Enter")
+    page.get_by_label(f"budget for {example_film['title']}").wait_for()
+    assert api(served_demo, "/campaigns")["total"] == before
     page.get_by_label(f"budget for {example_film['title']}").fill("40")
     page.fill("#holdout", "0.25")
     page.get_by_role("button", name="Plan", exact=True).click()
@@ -272,7 +280,17 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
                            "tbody tr").first.locator("td").all_inner_texts()
     assert overall[:3] == ["overall", f"{report['overall']['targets']:,}",
                            f"{report['overall']['controls']:,}"]
+    assert page.input_value("#sent-waves") == str(report["sent_waves"])  # the server's default
+    # the report counts the waves said to be sent (it counted every wave of the plan)
     page.fill("#sent-waves", "1")
+    page.dispatch_event("#sent-waves", "change")
+    page.wait_for_selector("caption:text('(the first 1 sent)')")
+    one = api(served_demo, f"/campaigns/{plan_id}/report?sent_waves=1")
+    overall = page.locator("table:has(caption:text('Uplift against the control group')) "
+                           "tbody tr").first.locator("td").all_inner_texts()
+    assert overall[:3] == ["overall", f"{one['overall']['targets']:,}",
+                           f"{one['overall']['controls']:,}"]
+    assert one["overall"]["targets"] < report["overall"]["targets"]
     page.click("#next-wave")
     page.wait_for_function("id => !location.hash.includes(id)", arg=plan_id)
     page.wait_for_selector("#plan-totals")

@@ -82,3 +82,15 @@ def test_recommendations_body_is_its_response_model(client: TestClient) -> None:
     assert model.model_dump(mode="json") == r.json()
     assert client.get("/users/nobody/recommendations").status_code == 404
     assert client.get(f"/users/{user}/recommendations", params={"k": 0}).status_code == 422
+
+
+def test_studio_files_are_revalidated(client: TestClient) -> None:
+    """The modules' URLs carry no version: without Cache-Control the browser's heuristic
+    caching ran an upgrade's old modules (or a mix) after a reload."""
+    page = client.get("/studio/")
+    assert page.headers["cache-control"] == "no-cache"
+    first = client.get("/studio/assets/js/app.js")
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache"
+    again = client.get("/studio/assets/js/app.js",
+                       headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304  # revalidation is cheap

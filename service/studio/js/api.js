@@ -125,4 +125,9 @@ export function query(params) {
   return s ? `?${s}` : "";
 }
 
-export const filmPath = (id) => `/films/${encodeURIComponent(id)}`;
+// a path segment that is exactly "." or ".." would be collapsed by the browser: its dots go
+// encoded (the server decodes them back)
+export const filmPath = (id) => {
+  const seg = encodeURIComponent(id);
+  return `/films/${seg === "." || seg === ".." ? seg.replace(/\./g, "%2E") : seg}`;
+};

@@ -62,7 +62,7 @@ function lookalike() {
       const body = await postJson("/audiences/lookalike", { seed_user_ids: seeds, k: Number(k.value) });
       out.replaceChildren(
         body.unknown_seed_ids.length ? h("p", { class: "warning", id: "unknown-seeds" },
-          `${body.unknown_seed_ids.length} unknown id(s) skipped: ${body.unknown_seed_ids.join(", ")}`) : null,
+          `${body.unknown_seed_ids.length} unknown id(s) skipped: ${body.unknown_seed_ids.join(", ")}`) : "",
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown (${seeds.length} seeds).`),
         table("Lookalike audience", USER_COLUMNS, body.users));
     } catch (err) { out.replaceChildren(errorBox(err)); }
@@ -100,7 +100,7 @@ function coldStart() {
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
         unknown.length ? h("p", { class: "warning", id: "unknown-films" },
-          `${unknown.length} unknown film id(s) skipped: ${unknown.join(", ")}`) : null,
+          `${unknown.length} unknown film id(s) skipped: ${unknown.join(", ")}`) : "",
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         table("Audience of the new film", USER_COLUMNS, body.users));
     } catch (err) { out.replaceChildren(errorBox(err)); }

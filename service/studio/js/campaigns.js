@@ -61,34 +61,47 @@ function reportView(report) {
   return section("Report",
     h("p", { class: "note" }, `${int(report.events_read)} events read; a conversion is an event for the film by the `,
       `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. Intervals: ${report.method?.absolute_uplift || "95%"}.`),
+    report.note ? h("p", { class: "note", id: "report-note" }, report.note) : null,
     uplift_chart(rows),
-    table("Uplift against the control group, overall and per wave", cols, rows),
-    table("Per film", cols, report.films.map((f) => ({ name: f.film_id, ...f }))));
+    table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
+    table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
 }
 
 async function detail(view, planId) {
-  const [plan, report] = await Promise.all([
-    getJson(`/campaigns/${encodeURIComponent(planId)}`),
-    getJson(`/campaigns/${encodeURIComponent(planId)}/report`).catch((e) => e),
-  ]);
+  const plan = await getJson(`/campaigns/${encodeURIComponent(planId)}`);
   const out = h("div", { "aria-live": "polite" });
   const waves = (plan.summary.parameters || {}).waves || 1;
   const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: waves, value: 1 });
+  // the report covers the waves sent (later waves' users were never contacted: counting
+  // them would dilute the uplift); the same number plans the next wave
+  const reportBox = h("div", { id: "report", "aria-live": "polite" });
+  const sentWaves = () => Math.min(waves, Math.max(1, Math.floor(Number(sent.value)) || 1));
+  // first the server's default (the sent waves of a next wave planned after this plan, else
+  // all), shown in the field; then the waves the marketer says were sent
+  const loadReport = async (given) => {
+    reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
+    const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given })}`)
+      .catch((e) => e);
+    if (!(report instanceof Error) && given === undefined) sent.value = report.sent_waves;
+    reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
+  };
+  sent.addEventListener("change", () => loadReport(sentWaves()));
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     try {
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
-        { sent_waves: Number(sent.value) }, { once: true });
+        { sent_waves: sentWaves() }, { once: true });
       location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); }
   } }, "Plan the next wave");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
-    section("Plan", ...planSummary(planId, plan.summary)),
-    report instanceof Error ? errorBox(report) : reportView(report),
+    section("Plan", ...planSummary(planId, plan.summary),
+      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent)),
+    reportBox,
     section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
-      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves})`), sent),
       next, out));
+  await loadReport(undefined);
 }
 
 export async function campaigns(view, rest) {

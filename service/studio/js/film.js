@@ -43,11 +43,16 @@ function splits(summary) {
   const scope = summary.portrait_scope;
   const over = scope ? ` of the ${scope.tiers.join(" + ")} ring${scope.tiers.length > 1 ? "s" : ""}` +
     (scope.users !== undefined ? `, ${int(scope.users)} users` : "") : "";
+  // the privacy rule hides more than the small cells: said as it is, so a missing value is
+  // not read as "nobody" (a large cell can be hidden with a small one)
   const hidden = summary.suppressed_cells
-    ? ` ${summary.suppressed_cells} cell(s) under ${summary.min_cell} users are not shown (privacy rule).` : "";
+    ? ` ${summary.suppressed_cells} cell(s) are hidden by the privacy rule: those under ${summary.min_cell} users, ` +
+      "and beside them the next smallest wherever a hidden one could otherwise be worked out from the totals " +
+      "(so a value left out is not a value with no user)." : "";
   return [
     section("Segments in the audience",
-      h("p", { class: "note" }, "Lift: the segment's share of the rings against its share of all users."),
+      h("p", { class: "note" }, "Lift: the segment's share of the rings against its share of all users.",
+        hidden ? " Segments hidden by the privacy rule are left out of this list." : ""),
       liftBars("Segment lift", segs)),
     section(`Portrait${over}`,
       h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden),
@@ -64,9 +69,16 @@ function similar(body) {
 }
 
 function audienceTable(id, summary, segments, attributes, params) {
+  // what a bookmark or a typed URL holds is checked against what this model offers: a value
+  // it no longer has is dropped (it would 422 on every change), a bad offset is 0
+  const offset = Number(params.get("offset") || 0);
+  const known = (v, options) => (options.includes(v) ? v : "");
   const state = {
-    tier: params.get("tier") || "", segment: params.get("segment") || "",
-    filter: params.get("filter") || "", offset: Number(params.get("offset") || 0),
+    tier: known(params.get("tier") || "", RINGS),
+    segment: known(params.get("segment") || "", segments.map((s) => String(s.segment))),
+    filter: known(params.get("filter") || "", Object.entries(attributes || {}).flatMap(([a, vs]) =>
+      vs.map((v) => `${a}=${v}`))),
+    offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
   };
   const out = h("div", { "aria-live": "polite" });
   const labels = new Map(segments.map((s) => [String(s.segment), s.label]));
@@ -97,6 +109,10 @@ function audienceTable(id, summary, segments, attributes, params) {
       const n = body.users.length;
       const ring = state.tier ? summary.tiers.find((t) => t.tier === state.tier) : null;
       const csvName = `audience_${id.replace(/[^A-Za-z0-9._-]+/g, "_")}`;
+      // a file and a label that say which cut they hold (ring, segment, filter; page)
+      const cut = [state.tier, state.segment && `segment${state.segment}`, state.filter].filter(Boolean).join("_");
+      const filtered = state.segment || state.filter ? " that pass the segment and filter" : "";
+      const dlError = h("div", { id: "download-error" });  // one error at a time, not a pile
       out.replaceChildren(
         h("p", { id: "audience-status" }, n ? `Users ${state.offset + 1}–${state.offset + n} of ${int(body.total)}`
           : `No user on this page (${int(body.total)} in all).`),
@@ -107,7 +123,7 @@ function audienceTable(id, summary, segments, attributes, params) {
           { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
           { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },
           { key: "segment", label: "Segment", format: (v) => (v === null ? "–" : labels.get(String(v)) || v) },
-        ], body.users) : null,
+        ], body.users) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: state.offset === 0 || undefined,
             onclick: () => { state.offset = Math.max(0, state.offset - PAGE); load(); } }, "Previous"),
@@ -115,12 +131,15 @@ function audienceTable(id, summary, segments, attributes, params) {
             onclick: () => { state.offset += PAGE; load(); } }, "Next"),
           h("button", { type: "button", class: "ghost", id: "csv-shown",
             onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(PAGE, state.offset))}`,
-              `${csvName}.csv`).catch((e) => out.append(errorBox(e))) }, "Download this page (CSV)"),
+              `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}_from${state.offset + 1}.csv`)
+              .catch((e) => dlError.replaceChildren(errorBox(e))) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
             onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.min(MAX_ROWS, Math.max(1, body.total)), 0))}`,
-              `${csvName}${state.tier ? `_${state.tier}` : ""}.csv`).catch((e) => out.append(errorBox(e))) },
+              `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}.csv`)
+              .catch((e) => dlError.replaceChildren(errorBox(e))) },
           body.total > MAX_ROWS ? `Download the first ${int(MAX_ROWS)} (CSV)`
-            : ring ? `Download the whole ${ring.tier} ring (CSV)` : "Download the whole list (CSV)")));
+            : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`)),
+        dlError);
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));
     }

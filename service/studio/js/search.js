@@ -36,7 +36,7 @@ export function search(view, params) {
           { key: "genres", label: "Genres", format: (v) => (v || []).join(", ") },
           { key: "viewers", label: "Viewers", num: true, format: int },
           { key: "film_id", label: "Film id" },
-        ], body.films) : null,
+        ], body.films) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: offset === 0 || undefined,
             onclick: () => { offset = Math.max(0, offset - PAGE); run(); } }, "Previous"),
@@ -64,6 +64,13 @@ export function search(view, params) {
 export function filmPicker(find, found, onPick) {
   let timer = null;
   let seq = 0;
+  // Enter picks the first film found; it never submits the form the box sits in (a plan)
+  find.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    e.preventDefault();
+    const first = found.querySelector("button");
+    if (first) first.click();
+  });
   find.addEventListener("input", () => {
     clearTimeout(timer);
     const mine = ++seq;  // only the answer to what is typed now is shown
