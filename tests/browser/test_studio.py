@@ -212,6 +212,35 @@ def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: 
     watched.assert_clean()
 
 
+def test_a_new_model_under_the_page_is_said(watched: Any, served_demo: Any,
+                                            example_film: dict[str, Any]) -> None:
+    """A reload on the server renumbers and relabels segments: the page kept showing the old
+    model's labels on the new model's rows. An answer from another model version now puts up
+    a notice, and redrawing takes it away (the server's reload is stood in for by rewriting
+    one answer's X-Model-Version)."""
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#audience-status")
+    assert page.locator("#model-changed").count() == 0
+
+    def newer(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response,
+                      headers={**response.headers, "x-model-version": "20990101T000000Z-new"})
+
+    page.route("**/*", newer)  # from now on every answer comes from the "new" model
+    page.select_option("#tier", "core")
+    page.wait_for_selector("#model-changed")
+    assert "20990101T000000Z-new" in page.inner_text("#model-changed")
+    page.get_by_role("button", name="Redraw with the new model").click()
+    page.wait_for_selector("#audience-status")
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#model-changed").count() == 0
+    page.unroute("**/*")
+    watched.assert_clean()
+
+
 def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
                                          example_film: dict[str, Any]) -> None:
     page = watched.page

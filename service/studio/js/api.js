@@ -37,6 +37,8 @@ function detailOf(status, body) {
   return `the server answered ${status}`;
 }
 
+let modelVersion = null;  // the served model's version, as the last answer gave it
+
 async function send(path, options = {}) {
   let response;
   try {
@@ -46,6 +48,15 @@ async function send(path, options = {}) {
   }
   if (response.status === 401) {
     window.dispatchEvent(new CustomEvent("studio:key-needed"));
+  }
+  // a reload on the server (a new model) changes segment numbers and labels under a page
+  // drawn with the old ones: say so, once per new version
+  const version = response.headers.get("X-Model-Version");
+  if (version) {
+    if (modelVersion && version !== modelVersion) {
+      window.dispatchEvent(new CustomEvent("studio:model-changed", { detail: version }));
+    }
+    modelVersion = version;
   }
   if (!response.ok) {
     let body = null;

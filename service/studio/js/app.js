@@ -22,7 +22,19 @@ function parse() {
   return { name: parts[0] || "overview", rest: parts.slice(1).join("/"), params: new URLSearchParams(qs || "") };
 }
 
+// the served model changed under the page: its segments, labels and numbers are the old
+// model's until the page is drawn again
+window.addEventListener("studio:model-changed", (e) => {
+  const holder = document.getElementById("view");
+  const banner = h("div", { class: "warning", role: "alert", id: "model-changed" },
+    `The served model changed (now ${e.detail}): this page shows the previous model's segments and numbers. `,
+    h("button", { type: "button", onclick: () => route() }, "Redraw with the new model"));
+  document.getElementById("model-changed")?.remove();
+  holder.before(banner);
+});
+
 async function route() {
+  document.getElementById("model-changed")?.remove();
   // each route renders into a page of its own: a view still loading when the user moves on
   // keeps writing into a page no longer shown (its late answers cannot cover the new one),
   // and `page.isConnected` tells it so (no history rewrite from a page no longer shown)
