@@ -94,6 +94,7 @@ def served_demo(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
 
 
 READ_KEY = "studio-read-key-0123"
+WRITE_KEY = "studio-write-key-0002"
 
 
 @pytest.fixture(scope="session")
@@ -101,13 +102,19 @@ def read_key() -> str:
     return READ_KEY
 
 
+@pytest.fixture(scope="session")
+def write_key() -> str:
+    return WRITE_KEY
+
+
 @pytest.fixture(scope="module")
 def served_locked(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
-    """The same model behind a read key (RECOMMENDER_READ_KEYS)."""
+    """The same model behind a read key (RECOMMENDER_READ_KEYS), plans behind a write key."""
     model, data, root = demo_folders
     locked = root / "locked"
     locked.mkdir(exist_ok=True)
-    yield from _serve(model, data, locked, RECOMMENDER_READ_KEYS=f"studio:{READ_KEY}")
+    yield from _serve(model, data, locked, RECOMMENDER_READ_KEYS=f"studio:{READ_KEY}",
+                      RECOMMENDER_WRITE_KEYS=f"planner:{WRITE_KEY}")
 
 
 # module scope: while Playwright's sync API is open, the main thread has a running event loop,

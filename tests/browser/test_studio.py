@@ -339,6 +339,13 @@ def test_the_studio_asks_for_a_read_key_and_sends_it(watched: Any, served_locked
     page.goto(f"{served_locked.base}/studio/")
     dialog = page.locator("#key-dialog")
     dialog.wait_for(state="visible")  # the API answered 401: the studio asks for the key
+    assert page.inner_text("#key-message") == ""  # no key was sent: nothing was refused
+    # a wrong key is said to be refused (the dialog came back empty, without a word)
+    page.fill("#key-input", read_key + "-typo")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_function("() => document.querySelector('#key-message').textContent")
+    assert "refused this key" in page.inner_text("#key-message")
+    dialog.wait_for(state="visible")
     page.fill("#key-input", read_key)
     page.get_by_role("button", name="Save").click()
     page.wait_for_selector("text=Served model")
@@ -350,6 +357,33 @@ def test_the_studio_asks_for_a_read_key_and_sends_it(watched: Any, served_locked
     assert all(label in text for label in labels)
     # the refusals before the key was given are the only errors in the console
     assert all("401" in e for e in watched.console_errors), watched.console_errors
+    watched.console_errors.clear()
+    watched.assert_clean()
+
+
+def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: Any,
+                                                 read_key: str, write_key: str,
+                                                 example_film: dict[str, Any]) -> None:
+    """With a read key, Plan is refused (a write key is needed); entering the write key
+    re-drew the page and emptied the slate. The slate now stays, and Plan then works."""
+    page = watched.page
+    page.goto(f"{served_locked.base}/studio/#/plan")
+    page.click("#key-button")  # the planner fetches nothing before a search: no 401 yet
+    page.fill("#key-input", read_key)
+    page.get_by_role("button", name="Save").click()
+    page.fill("#slate-search", example_film["title"].lower())
+    page.get_by_role("button", name=f"Add {example_film['title']}").first.click()
+    page.get_by_label(f"budget for {example_film['title']}").fill("7")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("text=needs a write key")
+    page.click("#key-button")
+    page.fill("#key-input", write_key)
+    page.get_by_role("button", name="Save").click()
+    assert page.get_by_label(f"budget for {example_film['title']}").input_value() == "7"
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    assert all(("401" in e or "403" in e) for e in watched.console_errors), \
+        watched.console_errors
     watched.console_errors.clear()
     watched.assert_clean()
 

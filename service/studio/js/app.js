@@ -65,21 +65,29 @@ async function route() {
 function keyDialog() {
   const dialog = document.getElementById("key-dialog");
   const input = document.getElementById("key-input");
+  const message = document.getElementById("key-message");
   document.getElementById("key-button").addEventListener("click", () => {
     input.value = apiKey();
+    message.textContent = "";
     dialog.showModal();
   });
   dialog.addEventListener("close", () => {
     // re-render only when the key changed (Escape or cancel keeps the page and its unsaved
-    // work, and does not reopen the dialog through a page that needs the key)
+    // work, and does not reopen the dialog through a page that needs the key); a form page
+    // (a slate being planned, an audience being built) keeps what was entered: its next
+    // request sends the new key
     const before = apiKey();
     if (dialog.returnValue === "save") setApiKey(input.value.trim());
     if (dialog.returnValue === "clear") setApiKey("");
     dialog.returnValue = "";
-    if (apiKey() !== before) route();
+    if (apiKey() !== before && !["plan", "build"].includes(parse().name)) route();
   });
   window.addEventListener("studio:key-needed", () => {
-    if (!dialog.open) { input.value = ""; dialog.showModal(); }
+    if (dialog.open) return;
+    // a key was sent and refused: say so (the server's words are the same for none and wrong)
+    message.textContent = apiKey() ? "The server refused this key: check it, or ask for a key that reads this data." : "";
+    input.value = "";
+    dialog.showModal();
   });
 }
 
