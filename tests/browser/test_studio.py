@@ -91,6 +91,24 @@ def test_search_then_film_page_shows_the_api_numbers(watched: Any, served_demo: 
     watched.assert_clean()
 
 
+def test_a_genre_is_searched_once_entered(watched: Any, served_demo: Any,
+                                         example_film: dict[str, Any]) -> None:
+    """Typing a genre searched at every pause: "S", "Sc"... each answered 422 (console
+    errors, an error box flashing)."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/search")
+    page.wait_for_selector("#results p")
+    genre = example_film["genres"][0]
+    page.click("#genre")
+    page.keyboard.type(genre, delay=250)  # pauses longer than the title's debounce
+    page.press("#genre", "Enter")
+    want = api(served_demo, f"/films?query=&genre={urllib.parse.quote(genre)}&limit=20")
+    page.wait_for_function("n => document.querySelector('#results p')?.textContent"
+                           ".includes(n)", arg=f"of {want['total']:,}")
+    assert f"genre={urllib.parse.quote(genre)}" in page.url
+    watched.assert_clean()
+
+
 def test_paging_the_audience_table(watched: Any, served_demo: Any,
                                    example_film: dict[str, Any]) -> None:
     page = watched.page

@@ -1,4 +1,4 @@
-// Find a film: search as you type, by title and genre.
+// Find a film: search as you type by title; by genre once the genre is entered.
 
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, linkToFilm } from "./ui.js";
@@ -48,7 +48,9 @@ export function search(view, params) {
   }
   const later = () => { offset = 0; clearTimeout(timer); timer = setTimeout(run, 200); };
   q.addEventListener("input", later);
-  genre.addEventListener("input", later);
+  // a genre is a whole word, not a prefix: searched when it is complete (Enter, or leaving
+  // the field), not at every pause in typing ("S", "Sc"... were each a 422)
+  genre.addEventListener("change", later);
   view.replaceChildren(
     h("h1", {}, "Find a film"),
     h("form", { class: "row", role: "search", onsubmit: (e) => { e.preventDefault(); run(); } },
