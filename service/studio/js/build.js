@@ -1,6 +1,6 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
-import { postJson } from "./api.js";
+import { getJson, postJson } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm } from "./ui.js";
 import { filmPicker } from "./search.js";
 
@@ -9,8 +9,9 @@ const USER_COLUMNS = [
   { key: "user_id", label: "User" },
   { key: "score", label: "Score", num: true, format: (v) => num(v, 4) },
   { key: "tier", label: "Ring", format: (v) => v || "–" },
-  { key: "segment", label: "Segment", num: true },
+  { key: "segment", label: "Segment", format: (v) => (labels.has(String(v)) ? `${v} · ${labels.get(String(v))}` : v) },
 ];
+const labels = new Map();  // segment number -> label (GET /segments), as the film page shows them
 
 /** The cells of one CSV line (quotes and doubled quotes as in RFC 4180). */
 function csvCells(line) {
@@ -115,6 +116,11 @@ function coldStart() {
 
 export function build(view) {
   view.replaceChildren(h("h1", {}, "Build an audience"), h("div", { class: "grid" }, lookalike(), coldStart()));
+  // labels for the tables to come (a table drawn before they arrive shows the numbers)
+  getJson("/segments").then((body) => {
+    labels.clear();
+    for (const seg of body.segments) labels.set(String(seg.segment), seg.label);
+  }).catch(() => {});
 }
 
 export { linkToFilm };
