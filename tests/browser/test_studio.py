@@ -283,6 +283,16 @@ def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
         assert cells[0] == place["place"]
         assert cells[-1] == f"{place['screens']:,}"
     assert sum(p["screens"] for p in body["places"]) == 40
+    # the choices are in the bookmark, beside the audience table's (they were lost on reload,
+    # and the table's ring choice rewrote the URL without them)
+    page.select_option("#dist-by", "city")
+    page.wait_for_selector("table:has(caption:text('Demand by city'))")
+    page.select_option("#tier", "core")
+    page.wait_for_function("() => location.hash.includes('tier=core')")
+    assert "by=city" in page.url and "screens=40" in page.url
+    page.reload()
+    page.wait_for_selector("table:has(caption:text('Demand by city'))")
+    assert page.input_value("#dist-screens") == "40" and page.input_value("#tier") == "core"
     watched.assert_clean()
 
 

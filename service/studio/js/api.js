@@ -142,3 +142,18 @@ export const filmPath = (id) => {
   const seg = encodeURIComponent(id);
   return `/films/${seg === "." || seg === ".." ? seg.replace(/\./g, "%2E") : seg}`;
 };
+
+/** Put ``changes`` into the query of the page's URL fragment (an empty value removes its
+    key), keeping the other keys: two sections of one page (the audience table, demand by
+    place) each keep their own choices in a bookmark. */
+export function setHashParams(changes) {
+  const [path, qs] = location.hash.split("?");
+  const params = new URLSearchParams(qs || "");
+  for (const [k, v] of Object.entries(changes)) {
+    params.delete(k);
+    if (Array.isArray(v)) v.forEach((x) => params.append(k, x));
+    else if (v !== undefined && v !== null && v !== "") params.set(k, String(v));
+  }
+  const q = params.toString();
+  history.replaceState(null, "", q ? `${path}?${q}` : path);
+}

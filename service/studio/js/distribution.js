@@ -1,6 +1,6 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
-import { filmPath, getJson, query } from "./api.js";
+import { filmPath, getJson, query, setHashParams } from "./api.js";
 import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 
 const PLACES = ["region", "city", "cinema"];
@@ -14,6 +14,9 @@ export function distributionSection(id, params) {
   let seq = 0;
   async function load() {
     const mine = ++seq;  // only the latest choice paints (a slow earlier answer is dropped)
+    if (out.isConnected) {  // the choices in the bookmark (the default place left out)
+      setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value });
+    }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
       const body = await getJson(`${filmPath(id)}/distribution${query({ by: by.value, screens: screens.value })}`);

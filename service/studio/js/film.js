@@ -1,6 +1,6 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { download, filmPath, getJson, query } from "./api.js";
+import { download, filmPath, getJson, query, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, linkToFilm } from "./ui.js";
 
@@ -100,8 +100,8 @@ function audienceTable(id, summary, segments, attributes, params) {
   let seq = 0;
   async function load() {
     const mine = ++seq;  // only the latest load paints (a slow earlier answer is dropped)
-    const hash = `#/film/${encodeURIComponent(id)}${query({ ...state, offset: state.offset || "" })}`;
-    if (out.isConnected) history.replaceState(null, "", hash);  // not from a page left behind
+    // not from a page left behind; demand by place keeps its own keys (by, screens)
+    if (out.isConnected) setHashParams({ ...state, offset: state.offset || "" });
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
       const body = await getJson(`${filmPath(id)}/audience${query(apiParams(PAGE, state.offset))}`);
