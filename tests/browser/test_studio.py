@@ -369,6 +369,36 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     watched.assert_clean()
 
 
+def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: Any) -> None:
+    """The list asked for the newest 100 plans and had no pager. The server's answer is
+    stood in for (250 plans) to page without planning 250 times."""
+    page = watched.page
+    asked: list[str] = []
+
+    def plans(route: Any) -> None:
+        asked.append(route.request.url)
+        query = urllib.parse.parse_qs(urllib.parse.urlparse(route.request.url).query)
+        offset = int(query.get("offset", ["0"])[0])
+        body = {"total": 250, "offset": offset, "limit": 100, "plans": [
+            {"plan_id": f"plan-{i:03d}", "created": "2026-12-01T00:00:00+00:00",
+             "films": ["f1"], "totals": {"contacts": 1, "expected_conversions": 0.1}}
+            for i in range(offset, min(offset + 100, 250))]}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    page.route("**/campaigns?*", plans)
+    page.goto(f"{served_demo.base}/studio/#/campaigns")
+    page.wait_for_selector("text=Plans 1–100 of 250")
+    page.get_by_role("button", name="Older").click()
+    page.wait_for_selector("text=Plans 101–200 of 250")
+    page.get_by_role("link", name="plan-150").wait_for()
+    assert "offset=100" in asked[-1] and "offset=100" in page.url
+    page.get_by_role("button", name="Older").click()
+    page.wait_for_selector("text=Plans 201–250 of 250")
+    assert page.get_by_role("button", name="Older").is_disabled()
+    page.unroute("**/campaigns?*")
+    watched.assert_clean()
+
+
 def test_the_studio_asks_for_a_read_key_and_sends_it(watched: Any, served_locked: Any,
                                                      read_key: str) -> None:
     page = watched.page

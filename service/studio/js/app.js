@@ -12,7 +12,7 @@ import { h, errorBox } from "./ui.js";
 // Screens beyond the four above: name -> render(view, rest, params).
 const extraRoutes = new Map([
   ["plan", (view) => plan(view)],
-  ["campaigns", (view, rest) => campaigns(view, rest)],
+  ["campaigns", (view, rest, params) => campaigns(view, rest, params)],
 ]);
 
 function parse() {

@@ -104,11 +104,23 @@ async function detail(view, planId) {
   await loadReport(undefined);
 }
 
-export async function campaigns(view, rest) {
+const LIST_PAGE = 100;
+
+export async function campaigns(view, rest, params) {
   if (rest) { await detail(view, decodeURIComponent(rest)); return; }
-  const body = await getJson(`/campaigns${query({ limit: 100 })}`);
+  const asked = Number.parseInt((params && params.get("offset")) || "0", 10);
+  const offset = Number.isFinite(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored
+  const body = await getJson(`/campaigns${query({ limit: LIST_PAGE, offset })}`);
+  const page = (o) => { location.hash = `#/campaigns${query({ offset: o || "" })}`; };
+  // every plan can be reached: the list used to stop at the newest 100
+  const pager = body.total > LIST_PAGE ? h("div", { class: "pager" },
+    h("button", { type: "button", disabled: offset === 0 || undefined,
+      onclick: () => page(Math.max(0, offset - LIST_PAGE)) }, "Newer"),
+    h("button", { type: "button", disabled: offset + body.plans.length >= body.total || undefined,
+      onclick: () => page(offset + LIST_PAGE) }, "Older")) : "";
   view.replaceChildren(h("h1", {}, "Campaigns"),
-    section("Stored plans", body.plans.length ? table(`${int(body.total)} plans, newest first`, [
+    section("Stored plans", pager, body.plans.length ? table(
+      `Plans ${int(offset + 1)}–${int(offset + body.plans.length)} of ${int(body.total)}, newest first`, [
       { key: "plan_id", label: "Plan", format: (v) => h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v) },
       { key: "created", label: "Created" },
       { key: "films", label: "Films", format: (v) => (v || []).join(", ") },
