@@ -198,16 +198,21 @@ def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_d
 def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: Any,
                                                      example_film: dict[str, Any]) -> None:
     page = watched.page
+
+    def table_is(expected: dict[str, Any]) -> None:
+        """The table shows the API's page once the status line counts its total."""
+        page.wait_for_function(
+            "n => document.querySelector('#audience-status')?.textContent.includes(n)",
+            arg=f"of {expected['total']:,}")
+        cells = page.locator("section[aria-labelledby='s-audience'] tbody tr td:nth-child(2)")
+        assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
+
     fid = urllib.parse.quote(example_film["film_id"], safe="")
     page.goto(f"{served_demo.base}/studio/#/film/{fid}")
     page.wait_for_selector("#audience-status")
     page.select_option("#tier", "extended")
     expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&tier=extended")
-    page.wait_for_function(
-        "n => document.querySelector('#audience-status')?.textContent.includes(n)",
-        arg=f"of {expected['total']:,}")
-    cells = page.locator("section[aria-labelledby='s-audience'] tbody tr td:nth-child(2)")
-    assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
+    table_is(expected)
     assert "tier=extended" in page.url
     # a segment present in the ring: the first listed user's (the summary may hide small
     # cells of the ring's segment split)
@@ -215,10 +220,7 @@ def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: 
     page.select_option("#segment", str(segment))
     expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&tier=extended"
                                 f"&segment={segment}")
-    page.wait_for_function(
-        "n => document.querySelector('#audience-status')?.textContent.includes(n)",
-        arg=f"of {expected['total']:,}")
-    assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
+    table_is(expected)
     # the attribute filter offers every value (GET /users/attributes), not only the values the
     # portrait shows; the rarest value of the attributes cuts the table as the API does
     attributes = api(served_demo, "/users/attributes")["attributes"]
@@ -230,10 +232,7 @@ def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: 
     page.select_option("#filter", last)
     expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&filter="
                                 f"{urllib.parse.quote(last)}")
-    page.wait_for_function(
-        "n => document.querySelector('#audience-status')?.textContent.includes(n)",
-        arg=f"of {expected['total']:,}")
-    assert cells.all_inner_texts() == [u["user_id"] for u in expected["users"]]
+    table_is(expected)
     watched.assert_clean()
 
 

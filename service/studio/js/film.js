@@ -111,6 +111,7 @@ function audienceTable(id, summary, segments, attributes, params) {
       const csvName = `audience_${id.replace(/[^A-Za-z0-9._-]+/g, "_")}`;
       // a file and a label that say which cut they hold (ring, segment, filter; page)
       const cut = [state.tier, state.segment && `segment${state.segment}`, state.filter].filter(Boolean).join("_");
+      const fileName = `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}`;
       const filtered = state.segment || state.filter ? " that pass the segment and filter" : "";
       const dlError = h("div", { id: "download-error" });  // one error at a time, not a pile
       out.replaceChildren(
@@ -131,11 +132,11 @@ function audienceTable(id, summary, segments, attributes, params) {
             onclick: () => { state.offset += PAGE; load(); } }, "Next"),
           h("button", { type: "button", class: "ghost", id: "csv-shown",
             onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(PAGE, state.offset))}`,
-              `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}_from${state.offset + 1}.csv`)
+              `${fileName}_from${state.offset + 1}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
             onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.min(MAX_ROWS, Math.max(1, body.total)), 0))}`,
-              `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}.csv`)
+              `${fileName}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) },
           body.total > MAX_ROWS ? `Download the first ${int(MAX_ROWS)} (CSV)`
             : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`)),
