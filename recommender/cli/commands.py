@@ -298,6 +298,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--json prints the HTTP body of one --user's "
                                     "recommendations; --users and --all write --out "
                                     "PATH.csv|PATH.parquet")
+    not_an_input(args.out, args.users)  # before the model and the store are read
     model = answer_model(args)
     if args.user is not None and args.out is None:
         films = recommend_user(model, args.user, k=args.k, exclude_seen=exclude_seen)
@@ -313,7 +314,6 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise InvalidParameterError("--users and --all need --out PATH.csv|PATH.parquet")
-    not_an_input(args.out, args.users)
     if args.all:
         users = np.arange(model.n_users)
     else:
