@@ -168,12 +168,12 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
     if tier is not None and tier.strip().casefold() == "all":
         chosen, lo, hi = ["all"], 1, n_cand
     else:
-        given = (names[:2] if tier is None
-                 else [resolve_tier(t, tiers) for t in tier.replace("+", ",").split(",")
-                       if t.strip()])
-        if not given:
-            raise InvalidParameterError(f"tier must name a tier or 'all'; the tiers are: "
-                                        f"{', '.join(names)}")
+        parts = [] if tier is None else [t.strip() for t in tier.replace("+", ",").split(",")]
+        if "" in parts:  # "core," is a slip, not "core"
+            raise InvalidParameterError(f"tier {tier!r} has an empty name; give a tier, "
+                                        "adjacent tiers joined by ',' or 'all'; the tiers "
+                                        f"are: {', '.join(names)}")
+        given = names[:2] if tier is None else [resolve_tier(t, tiers) for t in parts]
         chosen = [n for n in names if n in given]
         pos = [names.index(n) for n in chosen]
         if pos != list(range(pos[0], pos[-1] + 1)):

@@ -230,6 +230,11 @@ def test_summary_refuses_a_bad_scope(model: Model) -> None:
         audience_summary(model, fid, tier="inner")
     with pytest.raises(InvalidParameterError, match="adjacent"):
         audience_summary(model, fid, tier="core,broad")
+    for slip in ("core,", ",core", "core,,extended", " + core"):  # not read as "core"
+        with pytest.raises(InvalidParameterError, match="empty name"):
+            audience_summary(model, fid, tier=slip)
+    joined = audience_summary(model, fid, tier=" Core + extended ")["portrait_scope"]
+    assert joined["tiers"] == ["core", "extended"]
     with pytest.raises(InvalidParameterError, match="min_cell"):
         audience_summary(model, fid, min_cell=0)
 
