@@ -62,6 +62,11 @@ class CacheWarmth(BaseModel):
     seconds: float = Field(description="time spent so far")
 
 
+class ServiceLimits(BaseModel):
+    max_k: int = Field(description="the largest page (k) a list endpoint accepts "
+                                   "(RECOMMENDER_MAX_K)")
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     model: ModelInfo | None = Field(description="the served model; null when read keys are "
@@ -70,6 +75,7 @@ class Health(BaseModel):
     tuning: dict[str, Any] | None = Field(
         default=None, description="the hyper-parameter search inside train: status, what was "
         "searched and chosen, validation objective, seconds (meta.json's tuning, no trial list)")
+    limits: ServiceLimits
 
 
 # ------------------------------------------------------------------ catalog

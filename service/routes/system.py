@@ -23,7 +23,8 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     details = None if hidden else {**model_info(engine.model), "path": engine.path}
     return {"status": "ok", "model": details,
             "audience_cache": dict(engine.warm_status),
-            "tuning": None if hidden else tuning_summary(engine.model.meta)}
+            "tuning": None if hidden else tuning_summary(engine.model.meta),
+            "limits": {"max_k": request.app.state.service.settings.max_k}}
 
 
 @router.get("/segments", response_model=SegmentList, tags=["audiences"],

@@ -117,6 +117,18 @@ def served_locked(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
                       RECOMMENDER_WRITE_KEYS=f"planner:{WRITE_KEY}")
 
 
+SMALL_MAX_K = 30  # above the Studio's page of 25, below the demo's example film's audience
+
+
+@pytest.fixture(scope="module")
+def served_small_k(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
+    """The demo model behind a server whose largest page is ``SMALL_MAX_K``."""
+    model, data, root = demo_folders
+    own = root / "small-k"
+    own.mkdir(exist_ok=True)
+    yield from _serve(model, data, own, RECOMMENDER_MAX_K=str(SMALL_MAX_K))
+
+
 # module scope: while Playwright's sync API is open, the main thread has a running event loop,
 # and later tests that call asyncio.run() would fail
 @pytest.fixture(scope="module")

@@ -70,6 +70,17 @@ export async function getJson(path) {
   return (await send(path)).json();
 }
 
+// the server's limits (/health's limits: max_k, RECOMMENDER_MAX_K), asked once per page load;
+// a failed ask is asked again next time, and answers {} meanwhile
+let limits = null;
+export function serverLimits() {
+  if (!limits) {
+    limits = getJson("/health").then((body) => body.limits || {})
+      .catch(() => { limits = null; return {}; });
+  }
+  return limits;
+}
+
 // Idempotency-Keys of requests not yet answered with success, by request: a second click
 // while one runs, a retry after an error (or after reloading the page: kept for the tab's
 // session) sends the same key and gets the plan the first stored; once a request has

@@ -1,11 +1,11 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { download, filmPath, getJson, query, setHashParams } from "./api.js";
+import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, linkToFilm } from "./ui.js";
 
 const PAGE = 25;
-const MAX_ROWS = 10000; // the API's largest page (RECOMMENDER_MAX_K default); `recommender audiences` exports more
+const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
 const RINGS = ["core", "extended", "broad"];
 
 function card(film) {
@@ -104,8 +104,10 @@ function audienceTable(id, summary, segments, attributes, params) {
     if (out.isConnected) setHashParams({ ...state, offset: state.offset || "" });
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
-      const body = await getJson(`${filmPath(id)}/audience${query(apiParams(PAGE, state.offset))}`);
+      const [body, limits] = await Promise.all([
+        getJson(`${filmPath(id)}/audience${query(apiParams(PAGE, state.offset))}`), serverLimits()]);
       if (mine !== seq) return;
+      const maxRows = limits.max_k || MAX_ROWS;  // the server's largest page
       const n = body.users.length;
       const ring = state.tier ? summary.tiers.find((t) => t.tier === state.tier) : null;
       const csvName = `audience_${id.replace(/[^A-Za-z0-9._-]+/g, "_")}`;
@@ -135,10 +137,10 @@ function audienceTable(id, summary, segments, attributes, params) {
               `${fileName}_from${state.offset + 1}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
-            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.min(MAX_ROWS, Math.max(1, body.total)), 0))}`,
+            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.min(maxRows, Math.max(1, body.total)), 0))}`,
               `${fileName}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) },
-          body.total > MAX_ROWS ? `Download the first ${int(MAX_ROWS)} (CSV)`
+          body.total > maxRows ? `Download the first ${int(maxRows)} (CSV)`
             : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`)),
         dlError);
     } catch (e) {

@@ -1,0 +1,38 @@
+"""The Studio follows the server's own limits (``/health``'s ``limits``), not the defaults."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+from typing import Any
+
+MAX_K = 30  # conftest's SMALL_MAX_K: the largest page of served_small_k
+
+
+def _get(served: Any, path: str) -> bytes:
+    with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
+        return bytes(r.read())
+
+
+def test_download_the_whole_list_is_cut_at_the_servers_largest_page(
+        watched: Any, served_small_k: Any) -> None:
+    """The button said "Download all N" and asked for min(N, 10,000) rows whatever the
+    server's RECOMMENDER_MAX_K: a server set lower answered 422, one set higher was cut at
+    10,000."""
+    assert json.loads(_get(served_small_k, "/health"))["limits"] == {"max_k": MAX_K}
+    manifest = json.loads((served_small_k.data / "demo.json").read_text())
+    fid = urllib.parse.quote(manifest["example_film_id"], safe="")
+    total = json.loads(_get(served_small_k, f"/films/{fid}/audience?k=1"))["total"]
+    assert total > MAX_K
+    page = watched.page
+    page.goto(f"{served_small_k.base}/studio/#/film/{fid}")
+    button = page.locator("#csv-all")
+    button.wait_for()
+    assert button.inner_text() == f"Download the first {MAX_K} (CSV)"
+    with page.expect_download() as dl:
+        button.click()
+    with open(dl.value.path(), encoding="utf-8") as f:
+        got = f.read()
+    assert got == _get(served_small_k, f"/films/{fid}/audience.csv?k={MAX_K}&offset=0").decode()
+    watched.assert_clean()
