@@ -107,6 +107,9 @@ def add_event_commands(add: Add) -> None:
     a = sub.add_parser("list", help="the stored plans, newest first",
                        description="the stored plans, newest first (GET /campaigns)")
     a.add_argument("--store", help=store_help)
+    a.add_argument("--model", metavar="MODEL",
+                   help="a model folder: each plan's films are named by its titles (the "
+                        "body's titles), as GET /campaigns does with the served model")
     a.add_argument("--limit", type=_positive_int, default=100,
                    help=f"plans per page (at most {MAX_PLAN_PAGE})")
     a.add_argument("--offset", type=_nonneg_int, default=0, help="plans to skip")
@@ -208,11 +211,19 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if args.limit > MAX_PLAN_PAGE:
         raise InvalidParameterError(f"--limit must be in [1, {MAX_PLAN_PAGE}], "
                                     f"got {args.limit}")
+    model = None
+    if args.model is not None:  # read first: a bad folder fails before the store is opened
+        from recommender.model import artifact
+        from recommender.query.catalog import name_plan_films
+
+        model = artifact.load(args.model)
     store = _store(args, create=False)
     try:
         total, plans = store.list_plans(args.limit, args.offset)
     finally:
         store.close()
+    if model is not None:
+        name_plan_films(model, plans)
     if args.json:
         print_body({"total": total, "plans": plans})
         return 0
@@ -222,7 +233,9 @@ def _campaign_list(args: argparse.Namespace) -> int:
         _print_table(["plan_id", "created", "model_version", "rows", "films",
                       "contacts (users)", "expected conversions (users)"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
-                       ", ".join(p["films"]), p["totals"].get("contacts", ""),
+                       ", ".join(f"{p['titles'][f]} ({f})" if p.get("titles", {}).get(f)
+                                 else f for f in p["films"]),
+                       p["totals"].get("contacts", ""),
                        _num(p["totals"].get("expected_conversions"))] for p in plans])
     return 0
 

@@ -111,6 +111,19 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
 # ------------------------------------------------------------------ segments
 
 
+def name_plan_films(model: Model, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``plans`` (stored plans' list entries), each with ``titles``: its ``films`` mapped to
+    ``model``'s titles ('' for a film the model does not know). Changes the dicts in place."""
+    ids_titles = model.film_labels[1]
+    for p in plans:
+        named = [str(f) for f in p.get("films") or []]
+        idx = model.films.to_index(named, strict=False) if named \
+            else np.zeros(0, np.int64)
+        p["titles"] = {f: (ids_titles[i] if i >= 0 else "")
+                       for f, i in zip(named, idx, strict=True)}
+    return plans
+
+
 def segment_labels(model: Model) -> list[str]:
     """Each segment's label, by segment number ("Segment i" when segments.json has none).
 

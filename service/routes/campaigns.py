@@ -34,6 +34,7 @@ from recommender.campaigns.slate import (
 )
 from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store
 from recommender.errors import UnknownFilmError
+from recommender.query.catalog import name_plan_films
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
@@ -100,7 +101,9 @@ class PlanCreated(BaseModel):
 
 class PlanList(BaseModel):
     total: int
-    plans: list[dict[str, Any]]
+    plans: list[dict[str, Any]] = Field(description="newest first; each plan's ``titles`` maps "
+                                        "its film ids to the served model's titles ('' for a "
+                                        "film the model does not know)")
 
 
 def campaign_store(request: Request) -> CampaignStore:
@@ -148,12 +151,12 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
 
 @router.get("/campaigns", response_model=PlanList, responses={**INVALID},
             summary="Stored plans, newest first")
-def list_plans(request: Request,
+def list_plans(request: Request, engine: EngineDep,
                limit: Annotated[int, Query(ge=1, le=1000, description="plans per page")] = 100,
                offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="plans to skip")] = 0
                ) -> dict[str, Any]:
     total, plans = campaign_store(request).list_plans(limit, offset)
-    return {"total": total, "plans": plans}
+    return {"total": total, "plans": name_plan_films(engine.model, plans)}
 
 
 @router.get("/campaigns/{plan_id}", response_model=PlanCreated, responses={**NO_PLAN},

@@ -380,7 +380,8 @@ def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: 
         offset = int(query.get("offset", ["0"])[0])
         body = {"total": 250, "offset": offset, "limit": 100, "plans": [
             {"plan_id": f"plan-{i:03d}", "created": "2026-12-01T00:00:00+00:00",
-             "films": ["f1"], "totals": {"contacts": 1, "expected_conversions": 0.1}}
+             "films": ["f1", "f2"], "titles": {"f1": f"Title {i}", "f2": ""},
+             "totals": {"contacts": 1, "expected_conversions": 0.1}}
             for i in range(offset, min(offset + 100, 250))]}
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
@@ -390,6 +391,9 @@ def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: 
     page.get_by_role("button", name="Older").click()
     page.wait_for_selector("text=Plans 101–200 of 250")
     page.get_by_role("link", name="plan-150").wait_for()
+    # films by title where the served model knows them (the list showed bare ids)
+    row = page.locator("tr", has=page.get_by_role("link", name="plan-150"))
+    assert "Title 150 (f1), f2" in row.inner_text()
     assert "offset=100" in asked[-1] and "offset=100" in page.url
     page.get_by_role("button", name="Older").click()
     page.wait_for_selector("text=Plans 201–250 of 250")

@@ -49,6 +49,9 @@ def test_plan_list_summary_and_csv(client: TestClient, model_dir: Path, tmp_path
     assert f2["selected"] == f2["eligible_users"] < 1000
     listed = client.get("/campaigns").json()
     assert listed["total"] >= 1 and plan_id in [p["plan_id"] for p in listed["plans"]]
+    mine = next(p for p in listed["plans"] if p["plan_id"] == plan_id)
+    assert mine["titles"] == {f["film_id"]: client.get(
+        f"/films/{quote(f['film_id'], safe='')}").json()["title"] for f in FILMS}
     assert client.get(f"/campaigns/{plan_id}").json() == {"plan_id": plan_id,
                                                           "summary": summary}
     csv = client.get(f"/campaigns/{plan_id}/plan.csv")

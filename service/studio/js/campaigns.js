@@ -123,7 +123,10 @@ export async function campaigns(view, rest, params) {
       `Plans ${int(offset + 1)}–${int(offset + body.plans.length)} of ${int(body.total)}, newest first`, [
       { key: "plan_id", label: "Plan", format: (v) => h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v) },
       { key: "created", label: "Created" },
-      { key: "films", label: "Films", format: (v) => (v || []).join(", ") },
+      { key: "films", label: "Films", format: (v, row) => (v || []).map((f) => {
+        const title = row.titles && row.titles[f];
+        return title ? `${title} (${f})` : f;
+      }).join(", ") },
       { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
       { key: "totals", label: "Expected conversions", num: true, format: (v) => num(v?.expected_conversions, 1) },
     ], body.plans) : h("p", {}, "No plan yet. ", h("a", { href: "#/plan" }, "Plan a slate"), ".")));
