@@ -192,6 +192,10 @@ def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_d
     assert cells.all_inner_texts()[:10] == cold[:10]
     # no unknown film: the warning's place was written as the text "null"
     assert "null" not in page.inner_text("main")
+    # removing the chip keeps a keyboard user in the form (focus went to the page's top)
+    page.get_by_role("button", name=f"remove {example_film['title']}").click()
+    page.wait_for_selector(chip, state="detached")
+    assert page.evaluate("document.activeElement.id") == "comparable-search"
     watched.assert_clean()
 
 
@@ -451,6 +455,9 @@ def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: An
     assert page.get_by_label(f"budget for {example_film['title']}").input_value() == "7"
     page.get_by_role("button", name="Plan", exact=True).click()
     page.wait_for_selector("#plan-totals")
+    # removing the slate's only film leaves the focus in the film search, not at the top
+    page.get_by_role("button", name=f"remove {example_film['title']}").click()
+    assert page.evaluate("document.activeElement.id") == "slate-search"
     assert all(("401" in e or "403" in e) for e in watched.console_errors), \
         watched.console_errors
     watched.console_errors.clear()

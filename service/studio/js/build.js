@@ -1,7 +1,7 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { getJson, postJson } from "./api.js";
-import { h, int, num, section, table, errorBox, linkToFilm } from "./ui.js";
+import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval } from "./ui.js";
 import { filmPicker } from "./search.js";
 
 const USER_COLUMNS = [
@@ -86,7 +86,10 @@ function coldStart() {
   const out = h("div", { "aria-live": "polite" });
   const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
     f.title, h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
-      onclick: () => { chosen.delete(f.film_id); drawChips(); } }, "×"))));
+      onclick: () => {
+        const at = [...chosen.keys()].indexOf(f.film_id);
+        chosen.delete(f.film_id); drawChips(); refocusAfterRemoval(chips, at, find);
+      } }, "×"))));
   filmPicker(find, found, (f) => { chosen.set(f.film_id, f); drawChips(); });
   async function run(e) {
     e.preventDefault();

@@ -1,7 +1,7 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, section, table, errorBox } from "./ui.js";
+import { h, int, num, pct, section, table, errorBox, refocusAfterRemoval } from "./ui.js";
 import { filmPicker } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -58,7 +58,12 @@ export function plan(view) {
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
   const redraw = () => body.replaceChildren(...[...slate.values()].map((s) => s.row));
   filmPicker(find, found, (f) => {
-    if (!slate.has(f.film_id)) slate.set(f.film_id, slateRow(f, () => { slate.delete(f.film_id); redraw(); }));
+    if (!slate.has(f.film_id)) {
+      slate.set(f.film_id, slateRow(f, () => {
+        const at = [...slate.keys()].indexOf(f.film_id);
+        slate.delete(f.film_id); redraw(); refocusAfterRemoval(body, at, find);
+      }));
+    }
     redraw();
   });
   async function run(e) {

@@ -21,6 +21,14 @@ export const pct = (x, digits = 1) =>
 export const num = (x, digits = 3) => (x === null || x === undefined ? "–" : Number(x).toFixed(digits));
 export const lift = (x) => (x === null || x === undefined ? "–" : `×${Number(x).toFixed(2)}`);
 
+// after removing item `index` of a list of remove buttons, focus moves to the button now at
+// that place (or the last), else to `fallback`: the removed button took the focus with it,
+// leaving a keyboard user at the top of the page
+export function refocusAfterRemoval(container, index, fallback) {
+  const buttons = container.querySelectorAll("button");
+  (buttons[Math.min(index, buttons.length - 1)] || fallback).focus();
+}
+
 export function loading(what) {
   return h("p", { class: "loading", role: "status" }, `Loading ${what}…`);
 }
