@@ -213,7 +213,8 @@ def isotonic_groups(data: Interactions, config: TrainConfig) -> dict[str, Any]:
     held = holdout_mask(data, config.holdout, config.seed)  # over every watch, as train does
     fit_part = filter_min_rating(data.subset(~held), config.min_rating)
     uf, ff = fit_factors(confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b),
-                         calibration_fit_config(config))
+                         calibration_fit_config(config, len(filter_min_rating(
+                             data, config.min_rating))))
     return calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp, held,
                                    data.n_users, data.n_films, seed=config.seed,
                                    method="isotonic_groups")

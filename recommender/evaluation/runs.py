@@ -1,7 +1,7 @@
 """The engine and the baselines as models under test, and ``evaluate()``: all on one split.
 
 The engine is scored exactly as ``recommender train`` builds it (the local trainer), so the
-report measures the shipped defaults, tier-calibration holdout and warm refit included.
+report measures the shipped defaults, tier-calibration holdout and final refit included.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ class EngineUnderTest:
 
     ``pipeline=True`` builds the complete model through ``trainer`` (any ``Trainer``; default
     ``LocalTrainer()``, i.e. ``training.train``: what ``recommender train`` ships, calibration
-    holdout and warm refit included) and keeps it in ``model_``; ``pipeline=False`` fits the
+    holdout and final refit included) and keeps it in ``model_``; ``pipeline=False`` fits the
     factors directly with ``implicit`` whatever the trainer (identical to the local trainer with
     ``holdout=0``), which is what tuning uses for speed.
     """

@@ -53,7 +53,12 @@ class TrainConfig:
     segments: int = 10
     # share of the training interactions held out to measure each tier's expected conversion
     holdout: float = 0.1
-    warm_iterations: int = 2
+    # the final fit on all interactions after the calibration fit: None (automatic) fits it
+    # afresh with ``iterations`` sweeps on logs of up to training.FRESH_REFIT_INTERACTIONS
+    # and warm-starts training.WARM_ITERATIONS sweeps from the calibration fit above that
+    # (which then runs that many fewer); a number forces the warm refit with that many sweeps
+    # (0: the calibration fit is the model)
+    warm_iterations: int | None = None
     tiers: tuple[tuple[str, float], ...] = field(default=DEFAULT_TIERS)
     # search TUNABLE on a validation split of the training part before fitting (tuning.py).
     # Off for a configuration built in code, so that it trains exactly as written; the CLI's
@@ -87,7 +92,8 @@ class TrainConfig:
         _in_range("iterations", self.iterations, 1, 1000)
         _in_range("cg_steps", self.cg_steps, 1, 32)
         _in_range("segments", self.segments, 1, 1000)
-        _in_range("warm_iterations", self.warm_iterations, 0, 100)
+        if self.warm_iterations is not None:
+            _in_range("warm_iterations", self.warm_iterations, 0, 100)
         if self.regularization < 0:
             raise InvalidParameterError(f"regularization must be >= 0, got {self.regularization}")
         if self.alpha <= 0:

@@ -1,6 +1,6 @@
-"""``train``'s ALS sweeps: the fit on the calibration split runs ``iterations`` less the warm
-refit's ``warm_iterations``, so the final model gets ``iterations`` sweeps in all; checked by
-redoing the two fits by hand with ``implicit``."""
+"""``train``'s ALS sweeps: before a warm refit the fit on the calibration split runs
+``iterations`` less the refit's sweeps, so the final model gets ``iterations`` sweeps in all; a
+small log is refitted afresh; checked by redoing the fits by hand with ``implicit``."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pyarrow as pa
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from recommender.model.training import (
+    FRESH_REFIT_INTERACTIONS,
+    WARM_ITERATIONS,
     calibration_fit_config,
     fit_factors,
     holdout_mask,
@@ -42,10 +44,32 @@ def test_the_final_model_gets_iterations_sweeps_in_all() -> None:
 
 
 def test_calibration_fit_config_keeps_at_least_one_sweep() -> None:
-    def sweeps(**kw: object) -> int:
-        return calibration_fit_config(TrainConfig(**kw)).iterations  # type: ignore[arg-type]
+    def sweeps(n: int = 10**8, **kw: object) -> int:
+        return calibration_fit_config(TrainConfig(**kw), n).iterations  # type: ignore[arg-type]
 
     assert sweeps(iterations=15, warm_iterations=2) == 13
     assert sweeps(iterations=2, warm_iterations=2) == 1
     assert sweeps(iterations=5, warm_iterations=0) == 5
     assert sweeps(iterations=15, warm_iterations=2, family="ease") == 15  # no warm refit
+    # automatic: a fresh refit (every sweep in both fits) up to the size limit, then 2 warm
+    assert sweeps(FRESH_REFIT_INTERACTIONS, iterations=15) == 15
+    assert sweeps(FRESH_REFIT_INTERACTIONS + 1, iterations=15) == 15 - WARM_ITERATIONS
+    assert sweeps(10, iterations=15, warm_iterations=2) == 13  # a number forces the warm refit
+
+
+def test_a_small_log_is_refitted_afresh_on_all_interactions() -> None:
+    """With ``warm_iterations`` automatic, a small log's model is one fit on all interactions
+    (what tuning validated), not 2 sweeps warm-started from the calibration fit; checked
+    against ``implicit`` fitted by hand, and the calibration still comes from the held-out
+    slice's fit."""
+    data = _log()
+    cfg = TrainConfig(factors=6, iterations=7, regularization=1.0, alpha=2.0, segments=3)
+    assert cfg.warm_iterations is None and len(data) <= FRESH_REFIT_INTERACTIONS
+    model = train(data, cfg, progress=False)
+    uf, ff = fit_factors(confidence(data, cfg.weighting), cfg)
+    assert np.allclose(model.user_factors, uf, atol=1e-6)
+    assert np.allclose(model.film_factors, ff, atol=1e-6)
+    assert model.meta["refit"].startswith("fresh") and model.calibration
+    warm = train(data, TrainConfig(**{**cfg.__dict__, "warm_iterations": 2}), progress=False)
+    assert warm.meta["refit"].startswith("warm: 2 sweep")
+    assert not np.allclose(warm.user_factors, uf, atol=1e-3)
