@@ -73,7 +73,7 @@ STAGES = (
     ("io.readers", "load", "load data (Parquet + catalog + users)"),
     ("model.training", "confidence", "confidence matrix (weighting)"),
     ("model.training", "holdout_mask", "holdout split"),
-    ("model.training", "fit_factors", "ALS fits (calibration split + warm refit)"),
+    ("model.training", "fit_factors", "ALS fits (calibration split + final refit)"),
     ("model.calibration", "from_arrays", "tier calibration (p model, horizon curve)"),
     ("model.segments", "kmeans", "segments: k-means"),
     ("model.segments", "describe", "segments: descriptions"),

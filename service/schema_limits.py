@@ -120,7 +120,8 @@ def _numbers_below(n: int) -> str:
 
 def adjacent_tiers(names: Sequence[str]) -> str:
     """A pattern of what ``audience.portrait_scope`` accepts: ``all``, or tier names joined by
-    ``,`` or ``+`` (any case, blanks and empty parts ignored) that name adjacent tiers."""
+    ``,`` or ``+`` (any case, blanks around them ignored, no empty part) that name adjacent
+    tiers."""
     def around(token: str) -> str:
         return f"\\s*{token}\\s*"
 
@@ -128,8 +129,8 @@ def adjacent_tiers(names: Sequence[str]) -> str:
     for i in range(len(names)):
         for j in range(i, len(names)):
             tok = one_of(names[i:j + 1])
-            pre = f"(?:\\s*(?:{tok})?\\s*[,+])*"
-            post = f"(?:[,+]\\s*(?:{tok})?\\s*)*"
+            pre = f"(?:{around(tok)}[,+])*"
+            post = f"(?:[,+]{around(tok)})*"
             # every tier of the interval, in any order (each at least once)
             for order in itertools.permutations(names[i:j + 1]):
                 options.append(pre + f"{post}[,+]".join(around(one_of([n])) for n in order)

@@ -50,6 +50,9 @@ class ModelInfo(BaseModel):
     data_source: str | None = Field(description="where the training data came from")
     params: dict[str, Any] = Field(description="training parameters")
     has_calibration: bool = Field(description="whether tiers carry expected conversion")
+    refit: str | None = Field(default=None, description="how the final model was fitted after "
+                              "the calibration fit (meta.json's refit; null for a model "
+                              "trained before it was recorded)")
     path: str = Field(description="the model folder being served")
 
 

@@ -320,6 +320,7 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
           f"{'yes' if info['has_calibration'] else 'no'}")
     print("parameters: " + ", ".join(f"{k} {v}" for k, v in info["params"].items()))
+    print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
     tuning = tuning_summary(model.meta) or {}
     print(f"tuning: {tuning.get('status', 'not recorded')}"
           + (f"; chosen {tuning['chosen']}" if "chosen" in tuning else ""))

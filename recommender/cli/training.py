@@ -164,6 +164,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"trained {what}, {config.weighting} weighting) on {d['users']:,} users x "
           f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
           f"{seconds:.1f} s")
+    if model.meta.get("refit"):
+        print(f"final fit: {model.meta['refit']}")
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
         print(f"note: {segs['found']:,} segments, not the {segs['asked']:,} asked for: k-means "

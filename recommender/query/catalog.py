@@ -113,14 +113,15 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
 
 def name_plan_films(model: Model, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``plans`` (stored plans' list entries), each with ``titles``: its ``films`` mapped to
-    ``model``'s titles ('' for a film the model does not know). Changes the dicts in place."""
-    ids_titles = model.film_labels[1]
-    for p in plans:
-        named = [str(f) for f in p.get("films") or []]
-        idx = model.films.to_index(named, strict=False) if named \
-            else np.zeros(0, np.int64)
-        p["titles"] = {f: (ids_titles[i] if i >= 0 else "")
-                       for f, i in zip(named, idx, strict=True)}
+    ``model``'s titles ('' for a film the model does not know). Changes the dicts in place;
+    one id look-up for the whole page."""
+    named = [[str(f) for f in p.get("films") or []] for p in plans]
+    every = [f for films in named for f in films]
+    idx = model.films.to_index(every, strict=False) if every else np.zeros(0, np.int64)
+    titles = model.film_labels[1]
+    found = {f: (titles[i] if i >= 0 else "") for f, i in zip(every, idx.tolist(), strict=True)}
+    for p, films in zip(plans, named, strict=True):
+        p["titles"] = {f: found[f] for f in films}
     return plans
 
 
@@ -191,4 +192,7 @@ def model_info(model: Model) -> dict[str, Any]:
         "data_source": data.get("source"),
         "params": meta.get("params", {}) if isinstance(meta.get("params"), dict) else {},
         "has_calibration": bool(model.calibration),
+        # how the final model was fitted after the calibration fit (None: a model trained
+        # before meta.json recorded it)
+        "refit": str(meta["refit"]) if meta.get("refit") is not None else None,
     }

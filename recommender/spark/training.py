@@ -207,6 +207,10 @@ def _train_in_session(
     if config.family != "als":
         raise InvalidParameterError(f"--engine spark trains the ALS family only (MLlib); got "
                                     f"--family {config.family}")
+    if config.warm_iterations is not None:  # not silently ignored
+        raise InvalidParameterError(
+            f"--engine spark does not read warm_iterations ({config.warm_iterations}): MLlib "
+            "cannot warm-start, so the final model is always a second fit on all interactions")
     show = sys.stderr.isatty() if progress is None else progress
     with session_scope(spark, master) as session:
         return _train(session, source(session, show), config, show, master)
@@ -333,6 +337,9 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
                           "(MLlib scales it by each row's count)",
     }
     meta["versions"]["pyspark"] = pyspark.__version__
+    meta["refit"] = ("fresh: a second fit on all interactions (MLlib cannot warm-start)"
+                     if config.holdout > 0 else
+                     "none: no calibration holdout, one fit on all interactions")
     return meta
 
 

@@ -117,7 +117,7 @@ def served_locked(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
                       RECOMMENDER_WRITE_KEYS=f"planner:{WRITE_KEY}")
 
 
-SMALL_MAX_K = 30  # above the Studio's page of 25, below the demo's example film's audience
+SMALL_MAX_K = 20  # below the Studio's page of 25 and the demo's example film's audience
 
 
 @pytest.fixture(scope="module")

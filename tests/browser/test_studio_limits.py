@@ -7,7 +7,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-MAX_K = 30  # conftest's SMALL_MAX_K: the largest page of served_small_k
+MAX_K = 20  # conftest's SMALL_MAX_K: the largest page of served_small_k
 
 
 def _get(served: Any, path: str) -> bytes:
@@ -29,10 +29,25 @@ def test_download_the_whole_list_is_cut_at_the_servers_largest_page(
     page.goto(f"{served_small_k.base}/studio/#/film/{fid}")
     button = page.locator("#csv-all")
     button.wait_for()
+    # the table's page is cut too: a page of 25 was refused (422) and no table showed
+    assert page.inner_text("#audience-status") == f"Users 1–{MAX_K} of {total:,}"
     assert button.inner_text() == f"Download the first {MAX_K} (CSV)"
     with page.expect_download() as dl:
         button.click()
     with open(dl.value.path(), encoding="utf-8") as f:
         got = f.read()
     assert got == _get(served_small_k, f"/films/{fid}/audience.csv?k={MAX_K}&offset=0").decode()
+    watched.assert_clean()
+
+
+def test_audience_sizes_are_held_to_the_servers_largest_page(
+        watched: Any, served_small_k: Any) -> None:
+    """The lookalike and new-film forms sent k=100 whatever the server's RECOMMENDER_MAX_K
+    (answered 422), and their inputs stopped at 10,000 whatever it allowed."""
+    page = watched.page
+    page.goto(f"{served_small_k.base}/studio/#/build")
+    for box in ("#lookalike-k", "#cold-k"):
+        page.wait_for_function("([sel, most]) => document.querySelector(sel)?.max === most",
+                               arg=[box, str(MAX_K)])
+        assert page.input_value(box) == str(MAX_K)
     watched.assert_clean()

@@ -226,3 +226,4 @@ def test_attributes_and_info(client: TestClient, model_dir: Path,
         {k: v for k, v in health["model"].items() if k != "path"}
     code, out, _ = run(capsys, "info", model_dir)
     assert code == 0 and health["model"]["model_version"] in out
+    assert f"final fit: {health['model']['refit'] or 'not recorded'}" in out

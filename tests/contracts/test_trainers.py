@@ -37,7 +37,7 @@ ODD_USER_IDS = ["007", "7", "a b", "é/ü ß", "1e3"]
 ODD_FILM_IDS = ["007", "7", "tt 0042/é"]
 # small and quick; regularization 1 because the default (30, for real catalogs) flattens the
 # factors of a 36-film one, and calibration needs a fitted model worth measuring
-CONFIG = TrainConfig(factors=8, iterations=5, warm_iterations=1, regularization=1.0,
+CONFIG = TrainConfig(factors=8, iterations=5, regularization=1.0,
                      segments=N_GROUPS, holdout=0.2, seed=3)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,9 +20,10 @@ import pytest
 from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
+from recommender.errors import InvalidParameterError
 from recommender.model import artifact
 from recommender.model.model import Model
-from recommender.query.audience import film_audience, lookalikes
+from recommender.query.audience import film_audience, lookalikes, portrait_scope
 from service.app import create_app
 from service.fastpath import plain_page
 from service.settings import Settings
@@ -164,3 +166,25 @@ def test_summary_pictures_the_chosen_ring(clients: tuple[TestClient, TestClient]
 def test_min_cell_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECOMMENDER_MIN_CELL", "25")
     assert Settings(model_path="unused").min_cell == 25
+
+
+def test_the_schemas_tier_pattern_accepts_what_the_summary_accepts(
+        clients: tuple[TestClient, TestClient]) -> None:
+    """The ``tier`` pattern in /openapi.json against ``portrait_scope`` itself, over every
+    join of up to three pieces: a client validating against the schema sends exactly what the
+    server takes (the pattern let "core," through after the server began refusing it)."""
+    fast, _ = clients
+    spec = fast.get("/openapi.json").json()
+    params = spec["paths"]["/films/{film_id}/audience/summary"]["get"]["parameters"]
+    pattern = next(p for p in params if p["name"] == "tier")["schema"]["pattern"]
+    pieces = ["core", "EXTENDED", " broad ", "all", "inner", ""]
+    texts = {""} | {a + s + b + t + c for a in pieces for b in pieces for c in pieces
+                    for s in (",", "+") for t in (",", "+", "")}
+    assert len(texts) > 400
+    for text in sorted(texts):
+        try:
+            portrait_scope(text, 1000)
+            takes = True
+        except InvalidParameterError:
+            takes = False
+        assert (re.fullmatch(pattern, text) is not None) == takes, repr(text)

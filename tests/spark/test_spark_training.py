@@ -183,6 +183,9 @@ def test_spark_refuses_the_ease_family_before_starting(planted: Interactions) ->
 
     with pytest.raises(InvalidParameterError, match="ALS family only"):
         train_spark_interactions(planted, TrainConfig(family="ease"), spark=None)
+    # nor can MLlib warm-start: a warm refit asked for in a --config is refused, not ignored
+    with pytest.raises(InvalidParameterError, match="warm_iterations"):
+        train_spark_interactions(planted, TrainConfig(warm_iterations=2), spark=None)
 
 
 @pytest.mark.slow

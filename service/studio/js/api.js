@@ -73,6 +73,16 @@ export async function getJson(path) {
 // the server's limits (/health's limits: max_k, RECOMMENDER_MAX_K), asked once per page load;
 // a failed ask is asked again next time, and answers {} meanwhile
 let limits = null;
+// a k input (lookalikes, a new film's audience) held to the server's largest page
+export function capToServer(input) {
+  serverLimits().then(({ max_k: most }) => {
+    if (!most) return;
+    input.max = most;
+    if (Number(input.value) > most) input.value = most;
+  });
+  return input;
+}
+
 export function serverLimits() {
   if (!limits) {
     limits = getJson("/health").then((body) => body.limits || {})

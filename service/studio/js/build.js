@@ -1,6 +1,6 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
-import { getJson, postJson } from "./api.js";
+import { capToServer, getJson, postJson } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval } from "./ui.js";
 import { filmPicker } from "./search.js";
 
@@ -49,7 +49,7 @@ export function parseIds(text) {
 function lookalike() {
   const ids = h("textarea", { id: "seed-ids", rows: 6, placeholder: "one user id per line" });
   const file = h("input", { id: "seed-file", type: "file", accept: ".csv,.txt,text/plain" });
-  const k = h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 });
+  const k = capToServer(h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 }));
   const out = h("div", { "aria-live": "polite" });
   file.addEventListener("change", async () => {
     if (file.files && file.files[0]) ids.value = await file.files[0].text();
@@ -82,7 +82,7 @@ function coldStart() {
   const find = h("input", { id: "comparable-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
-  const k = h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 });
+  const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 }));
   const out = h("div", { "aria-live": "polite" });
   const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
     f.title, h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,

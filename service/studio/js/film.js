@@ -104,10 +104,10 @@ function audienceTable(id, summary, segments, attributes, params) {
     if (out.isConnected) setHashParams({ ...state, offset: state.offset || "" });
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
-      const [body, limits] = await Promise.all([
-        getJson(`${filmPath(id)}/audience${query(apiParams(PAGE, state.offset))}`), serverLimits()]);
+      const maxRows = (await serverLimits()).max_k || MAX_ROWS;  // the server's largest page
+      const size = Math.min(PAGE, maxRows);  // a server set below 25 answered every page 422
+      const body = await getJson(`${filmPath(id)}/audience${query(apiParams(size, state.offset))}`);
       if (mine !== seq) return;
-      const maxRows = limits.max_k || MAX_ROWS;  // the server's largest page
       const n = body.users.length;
       const ring = state.tier ? summary.tiers.find((t) => t.tier === state.tier) : null;
       const csvName = `audience_${id.replace(/[^A-Za-z0-9._-]+/g, "_")}`;
@@ -129,11 +129,11 @@ function audienceTable(id, summary, segments, attributes, params) {
         ], body.users) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: state.offset === 0 || undefined,
-            onclick: () => { state.offset = Math.max(0, state.offset - PAGE); load(); } }, "Previous"),
+            onclick: () => { state.offset = Math.max(0, state.offset - size); load(); } }, "Previous"),
           h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
-            onclick: () => { state.offset += PAGE; load(); } }, "Next"),
+            onclick: () => { state.offset += size; load(); } }, "Next"),
           h("button", { type: "button", class: "ghost", id: "csv-shown",
-            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(PAGE, state.offset))}`,
+            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(size, state.offset))}`,
               `${fileName}_from${state.offset + 1}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
