@@ -5,7 +5,7 @@ DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-reliability bench-spark clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -43,6 +43,16 @@ bench-quick: install-bench
 bench-quality: install-dev  # reduced run: make bench-quality QUALITY_ARGS="--variants full sparse5"
 	$(BIN)/python benchmarks/bench_calibration.py > /dev/null
 	$(BIN)/python benchmarks/quality.py $(QUALITY_ARGS)
+	$(BIN)/python scripts/readme_results.py
+
+bench-unseen:  # UNSEEN=DIR holding movietweetings/ratings.dat and movies.dat (README)
+	@test -n "$(UNSEEN)" && test -f "$(UNSEEN)/movietweetings/ratings.dat" && \
+	test -f "$(UNSEEN)/movietweetings/movies.dat" || { echo "make bench-unseen needs \
+	UNSEEN=DIR with DIR/movietweetings/ratings.dat and movies.dat (README, 'On a log nobody \
+	tuned on')" >&2; exit 2; }
+	$(MAKE) install-dev
+	$(BIN)/python benchmarks/quality.py --datasets "$(UNSEEN)" --names movietweetings \
+	    --variants full sparse5 --no-lodo --no-lowrank --out benchmarks/results/quality_unseen
 	$(BIN)/python scripts/readme_results.py
 
 bench-reliability: install-bench  # quick: make bench-reliability RELIABILITY_ARGS=--quick

@@ -89,10 +89,16 @@ def variant(data: Interactions, name: str, seed: int) -> Interactions:
     raise SystemExit(f"unknown variant {name!r}")
 
 
-def run_reports(args: argparse.Namespace) -> dict[str, dict[str, dict[str, Any]]]:
+def run_reports(args: argparse.Namespace, seen: dict[str, dict[str, Any]] | None = None
+                ) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every dataset x variant x protocol report; ``seen`` receives each dataset's shape and
+    fingerprint (which copy of the data the figures come from)."""
     reports: dict[str, dict[str, dict[str, Any]]] = {}
     for name in args.names:
         base = readers.load(Path(args.datasets) / name)
+        if seen is not None:
+            seen[name] = {"users": base.n_users, "films": base.n_films,
+                          "interactions": len(base), "fingerprint": base.fingerprint()}
         for var in args.variants:
             data = variant(base, var, args.seed)
             key = name if var == "full" else f"{name} / {var}"
@@ -211,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         write_markdown(json.loads(out.with_suffix(".json").read_text(encoding="utf-8")), out)
         return 0
     t0 = time.perf_counter()
-    reports = run_reports(args)
+    data: dict[str, dict[str, Any]] = {}
+    reports = run_reports(args, data)
     result: dict[str, Any] = {
         "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "generated_by": "benchmarks/quality.py " + " ".join(argv or sys.argv[1:]),
@@ -225,6 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "variants": args.variants,
         "protocols": args.protocols,
         "reports": reports,
+        "data": data,
     }
     if not args.no_lodo:
         result["lodo"] = lodo(args)
@@ -243,6 +251,11 @@ def write_markdown(result: dict[str, Any], out: Path) -> None:
     # the calibration section reads benchmarks/bench_calibration.py's result beside this one
     cal_path = out.parent / "calibration.json"
     cal = json.loads(cal_path.read_text(encoding="utf-8")) if cal_path.is_file() else None
+    if cal is not None:  # only the datasets this report ran (another run's are not its own)
+        names = {r.get("base_dataset", n) for n, per in result["reports"].items()
+                 for r in per.values()} | set(result["reports"])
+        cal = {**cal, "datasets": [d for d in cal["datasets"] if d["dataset"] in names]}
+        cal = cal if cal["datasets"] else None
     md = markdown(result, cal)
     with atomic_file(out.with_suffix(".md")) as tmp:
         Path(tmp).write_text(md, encoding="utf-8")

@@ -102,11 +102,12 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
         "`recommender/model/tuning.py` runs inside the fit on the training part of each split "
         f"(never on its test part), starting from {c['weighting']} weighting, {c['factors']} "
         f"factors, regularization {c['regularization']}, alpha {c['alpha']}, then the "
-        "tier-calibration holdout and warm refit. **engine (--no-tune)** trains those starting "
+        "tier-calibration holdout and final refit. **engine (--no-tune)** trains those starting "
         "values as they are. EASE's lambda is chosen on a validation split of the training "
         "part. Variants run here: " + ", ".join(f"`{v}`" for v in result["variants"])
         + " (`sparse5` keeps a seeded random 5 interactions per user; `rating10` moves ratings "
         "to a 10-point scale with seeded jitter; `full` is the dataset as it is).", "",
+        *_data_line(result),
         "## Targets", "",
         f"Target: the tuned engine >= 1.0x the best baseline on every row, >= "
         f"{TIME_AUDIENCE_TARGET}x on audience recall under the time protocol.", "",
@@ -184,7 +185,7 @@ def _chosen(ch: dict[str, Any]) -> str:
 def tuning_section(result: dict[str, Any]) -> list[str]:
     lines = ["## Tuning time and choices", "",
              "Seconds on this machine; `one fit` is the whole `--no-tune` train (calibration "
-             "fit, warm refit, segments) in the same run.", "",
+             "fit, final refit, segments) in the same run.", "",
              "| dataset | protocol | trials | users searched | tuning s | tuned train s | one "
              "fit (--no-tune) s | tuning / one fit | chosen | validation objective chosen "
              "(start) |", "|---|---|---|---|---|---|---|---|---|---|"]
@@ -269,6 +270,18 @@ def verdict(result: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
                        f"vs {LABELS[t['best']]} {_f(t['best_value'])}, "
                        f"{_f(t['ratio'], 3)}x, below the {t['target']:.2f}x target{where}.")
     return [f"- {counts_line(rows)}; the misses:"] + out
+
+
+def _data_line(result: dict[str, Any]) -> list[str]:
+    """The datasets as read (shape and the first 12 hex digits of ``Interactions.fingerprint``,
+    which identify the copy); empty for a result written before they were recorded."""
+    data = result.get("data")
+    if not data:
+        return []
+    return ["Data as read: " + "; ".join(
+        f"{name}: {d['users']:,} users x {d['films']:,} films, {d['interactions']:,} "
+        f"interactions (fingerprint {d['fingerprint'][:12]})" for name, d in data.items())
+        + ".", ""]
 
 
 def calibration_section(cal: dict[str, Any] | None) -> list[str]:

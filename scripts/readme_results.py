@@ -71,6 +71,10 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "quality-cold-start": lambda: section(RESULTS / "quality.md", "Cold start (time protocol: "
                                           "films first seen after the cut-off)"),
     "quality-verdict": lambda: section(RESULTS / "quality.md", "Verdict"),
+    "quality-unseen": lambda: tables(RESULTS / "quality_unseen.md"),
+    "quality-unseen-verdict": lambda: section(RESULTS / "quality_unseen.md", "Verdict"),
+    "quality-unseen-before-verdict": lambda: section(RESULTS / "quality_unseen_before.md",
+                                                     "Verdict"),
     "spark-agreement": lambda: tables(RESULTS / "spark_agreement.md"),
     "planning-targets": lambda: section(RESULTS / "planning.md", "Targets (issue 14)"),
     "calibration-summary": lambda: section(RESULTS / "calibration.md", "Summary"),
