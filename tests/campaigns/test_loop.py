@@ -71,9 +71,30 @@ def test_the_report_recovers_the_planted_uplift(loop: dict[str, Any]) -> None:
     assert share >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / draws), share
 
 
-def test_the_refreshed_model_plans_a_better_next_wave(loop: dict[str, Any]) -> None:
-    e = loop["expected_conversions"]
-    assert e["next_refreshed"] > e["next_stale"], e
+@pytest.fixture(scope="module")
+def other_worlds(world: tuple[Path, Model], tmp_path_factory: pytest.TempPathFactory
+                 ) -> list[dict[str, float]]:
+    """The loop's expected conversions for two more seeds of the simulation (wave responses,
+    newcomers, control draws), on SQLite stores of their own."""
+    folder, model = world
+    films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[30:36]].tolist()
+    out = []
+    for seed in (1, 2):
+        store = open_store(str(tmp_path_factory.mktemp(f"loop-seed{seed}") / "s.db"))
+        out.append(run_loop(folder, model, store, [SlateFilm(f, BUDGET) for f in films],
+                            newcomers=30, seed=seed)["expected_conversions"])
+    return out
+
+
+def test_the_refreshed_model_plans_a_better_next_wave(loop: dict[str, Any],
+                                                      other_worlds: list[dict[str, float]]
+                                                      ) -> None:
+    """Under the planted truth, the next wave planned on the refreshed model converts more
+    than the one planned on the stale model, summed over three seeded simulations: in one
+    world the two can come within a hundredth of a conversion of each other (seed 0 does),
+    so a single seed tests luck, not the claim."""
+    runs = [loop["expected_conversions"], *other_worlds]
+    assert sum(e["next_refreshed"] for e in runs) > sum(e["next_stale"] for e in runs), runs
     truth = loop["truth"]
     fresh, stale = loop["fresh_rows"], loop["stale_rows"]
 
