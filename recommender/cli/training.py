@@ -166,6 +166,11 @@ def cmd_train(args: argparse.Namespace) -> int:
           f"{seconds:.1f} s")
     if model.meta.get("refit"):
         print(f"final fit: {model.meta['refit']}")
+    unliked = model.meta.get("films_without_liked")
+    if isinstance(unliked, dict):
+        n = int(unliked["count"])
+        print(f"warning: {n:,} film{'s have' if n != 1 else ' has'} no rating at or above "
+              f"--min-rating {config.min_rating:g}: {unliked['note']}", file=sys.stderr)
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
         print(f"note: {segs['found']:,} segments, not the {segs['asked']:,} asked for: k-means "

@@ -213,6 +213,14 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked))
     meta["refit"] = refit
+    unliked = unliked_films(data, liked)
+    if unliked:  # --min-rating left them nothing to fit: their taste vectors are zero
+        meta["films_without_liked"] = {
+            "count": unliked, "min_rating": config.min_rating,
+            "note": "every viewer rated these films below min_rating, so their taste vectors "
+                    "are zero: every candidate scores 0 and their audiences and comparable "
+                    "films come out in no meaningful order (a cold-start audience by genre "
+                    "ranks them)"}
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n)}
     if fitted is not None:
@@ -225,6 +233,16 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         segments=seg, meta=meta, calibration=calib,
         fold_in_projection=None if fitted is None else fitted.projection,
     )
+
+
+def unliked_films(data: Interactions, liked: Interactions) -> int:
+    """How many of ``data``'s films have no interaction left in ``liked`` (``--min-rating``
+    took every one of theirs out of the fit)."""
+    if len(liked) == len(data):
+        return 0
+    watched = np.bincount(data.film_idx, minlength=data.n_films) > 0
+    kept = np.bincount(liked.film_idx, minlength=data.n_films) > 0
+    return int((watched & ~kept).sum())
 
 
 def build_meta(data: Interactions, config: TrainConfig, seconds: float,

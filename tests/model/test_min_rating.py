@@ -9,10 +9,12 @@ interactions alone (same factors: low ratings never reach the fit).
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from helpers import run_cli
 
 from recommender.errors import DataError
 from recommender.io.dataset import Interactions
@@ -81,3 +83,36 @@ def test_nothing_liked_is_a_data_error() -> None:
     data, _ = rated()
     with pytest.raises(DataError, match="after --min-rating 6"):
         train(data, replace(CONFIG, min_rating=6.0), progress=False)
+
+
+def test_films_left_without_a_liked_rating_are_counted_and_said() -> None:
+    """A film every viewer rated below ``--min-rating`` gets a zero taste vector, so its
+    audience comes out in no meaningful order; training records how many such films there are
+    (the oracle: the planted ratings) instead of saying nothing."""
+    data, low = rated(seed=5)
+    films = data.films.ids[data.film_idx]
+    disliked = films[0]
+    rating = np.where(films == disliked, 1.0, data.rating)  # every viewer rated it low
+    data = Interactions.from_columns(pa.array(data.users.ids[data.user_idx]), pa.array(films),
+                                     rating=rating, catalog=data.catalog,
+                                     user_table=data.user_table, source="rated")
+    liked_films = set(films[rating >= 3.0].tolist())
+    want = sorted(set(films.tolist()) - liked_films)
+    assert disliked in want
+    model = train(data, replace(CONFIG, min_rating=3.0), progress=False)
+    assert model.meta["films_without_liked"]["count"] == len(want)
+    for f in want:
+        assert not model.film_factors[model.film_index(f)].any()
+    assert "films_without_liked" not in train(data, CONFIG, progress=False).meta
+
+
+def test_train_warns_of_films_left_without_a_liked_rating(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rows = ["user_id,film_id,rating"] + [f"u{u},f{f},{5 if f else 1}"
+                                         for u in range(30) for f in range(6) if (u + f) % 3]
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
+                             "--min-rating", 3, "--no-tune", "--factors", 4, "--segments", 2)
+    assert code == 0, err
+    assert "warning: 1 film has no rating at or above --min-rating 3" in err
