@@ -128,6 +128,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
         return 0
     print(f"Audience summary for {body['title'] or args.film_id} [film {args.film_id}]: "
           f"{body['viewers']:,} viewers, {body['candidates']:,} candidates")
+    if body.get("note"):
+        print(f"warning: {body['note']}")
 
     def num(v: Any, fmt: str) -> str:
         return "-" if v is None else format(v, fmt)

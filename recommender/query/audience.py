@@ -300,10 +300,14 @@ def audience_summary(
         "portrait_scope": scope,
         "min_cell": min_cell,
         "suppressed_cells": suppressed,
+        "note": None if vector.any() else UNRANKED,
     }
 
 
 PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
+UNRANKED = ("the film's taste vector is zero (every viewer rated it below the model's "
+            "min_rating): every candidate scores 0, so its rings hold users in no meaningful "
+            "order and their conversions say nothing of them; rank it by genre (cold start)")
 
 
 def lookalikes(

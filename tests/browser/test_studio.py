@@ -505,3 +505,28 @@ def test_a_slow_page_left_behind_does_not_take_the_screen_back(
     assert example_film["title"] not in page.inner_text("h1")
     assert page.url.endswith("#/overview")
     watched.assert_clean()
+
+
+def test_a_film_that_cannot_be_ranked_says_so(watched: Any, served_demo: Any,
+                                              example_film: dict[str, Any]) -> None:
+    """A summary with a ``note`` (a zero taste vector under --min-rating, which the demo model
+    has not: the server's answer is stood in for, with the note added) shows it above the
+    rings, whose order and conversions mean nothing then."""
+    page = watched.page
+    note = "the film's taste vector is zero (stood in)"
+
+    def with_note(route: Any) -> None:
+        body = route.fetch().json()
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({**body, "note": note}))
+
+    page.route("**/audience/summary*", with_note)
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#unranked")
+    assert page.inner_text("#unranked") == f"This film cannot be ranked: {note}."
+    page.unroute("**/audience/summary*")
+    page.reload()
+    page.wait_for_selector("#audience-status")
+    assert page.locator("#unranked").count() == 0  # a ranked film: no such line
+    watched.assert_clean()

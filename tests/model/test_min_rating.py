@@ -20,7 +20,7 @@ from recommender.errors import DataError
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
-from recommender.query.audience import film_audience
+from recommender.query.audience import audience_summary, film_audience
 from tests.service_fixtures import build_interactions
 
 CONFIG = TrainConfig(factors=6, iterations=4, segments=2, holdout=0.0, tune=False, seed=2)
@@ -103,6 +103,10 @@ def test_films_left_without_a_liked_rating_are_counted_and_said() -> None:
     assert model.meta["films_without_liked"]["count"] == len(want)
     for f in want:
         assert not model.film_factors[model.film_index(f)].any()
+    # the film's summary says its rings are in no meaningful order; a ranked film's does not
+    assert "zero" in audience_summary(model, disliked, min_cell=1)["note"]
+    ranked = sorted(liked_films)[0]
+    assert audience_summary(model, ranked, min_cell=1)["note"] is None
     assert "films_without_liked" not in train(data, CONFIG, progress=False).meta
 
 

@@ -24,6 +24,7 @@ function funnel(summary) {
     ? ` within ${num(summary.horizon.days, 0)} days` : "";
   const widest = Math.max(1, ...summary.tiers.map((t) => t.size));
   return section("Audience funnel",
+    summary.note ? h("p", { class: "warning", id: "unranked" }, `This film cannot be ranked: ${summary.note}.`) : "",
     h("p", { class: "note" }, `Expected conversion: the share of a ring's users expected to watch the film${horizon}, `,
       "measured on interactions held out from training. Base: a random candidate, ",
       pct(summary.base_conversion, 2), "."),
