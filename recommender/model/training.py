@@ -178,6 +178,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     conf = confidence(liked, config.weighting, config.bm25_k1, config.bm25_b)
     seen = data.to_csr()
     calib: dict[str, Any] = {}
+    final = liked
     if held.any() and len(fit_part):
         if show:
             print("fitting on the calibration split ...", file=sys.stderr)
@@ -200,6 +201,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
                 uf, ff = fit_factors(conf, config, show, init=(uf, ff), iterations=warm)
             refit = (f"warm: {warm} sweep(s) on all interactions from the calibration fit"
                      if warm > 0 else "none: the calibration fit is the model")
+            final = liked if warm > 0 else fit_part  # what the model's factors were fitted on
     else:
         uf, ff, fitted = _fit(conf, config, show)
         refit = "none: no calibration holdout, one fit on all interactions"
@@ -213,14 +215,14 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked))
     meta["refit"] = refit
-    unliked = unliked_films(data, liked)
-    if unliked:  # --min-rating left them nothing to fit: their taste vectors are zero
+    unliked = unliked_films(data, final)
+    if unliked:  # --min-rating (or the holdout) left them nothing to fit
         meta["films_without_liked"] = {
             "count": unliked, "min_rating": config.min_rating,
-            "note": "every viewer rated these films below min_rating, so their taste vectors "
-                    "are zero: every candidate scores 0 and their audiences and comparable "
-                    "films come out in no meaningful order (a cold-start audience by genre "
-                    "ranks them)"}
+            "note": "no rating of these films at or above min_rating reached the fit, so their "
+                    "taste vectors hold nothing learned of them: their audiences and "
+                    "comparable films are in no meaningful order (a cold-start audience by "
+                    "genre ranks them)"}
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n)}
     if fitted is not None:
@@ -235,13 +237,14 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     )
 
 
-def unliked_films(data: Interactions, liked: Interactions) -> int:
-    """How many of ``data``'s films have no interaction left in ``liked`` (``--min-rating``
-    took every one of theirs out of the fit)."""
-    if len(liked) == len(data):
+def unliked_films(data: Interactions, fitted: Interactions) -> int:
+    """How many of ``data``'s films have no interaction in ``fitted`` (what the model's
+    factors were fitted on: ``--min-rating``, and with ``warm_iterations`` 0 the calibration
+    holdout too, took every one of theirs out)."""
+    if len(fitted) == len(data):
         return 0
     watched = np.bincount(data.film_idx, minlength=data.n_films) > 0
-    kept = np.bincount(liked.film_idx, minlength=data.n_films) > 0
+    kept = np.bincount(fitted.film_idx, minlength=data.n_films) > 0
     return int((watched & ~kept).sum())
 
 

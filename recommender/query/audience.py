@@ -300,14 +300,15 @@ def audience_summary(
         "portrait_scope": scope,
         "min_cell": min_cell,
         "suppressed_cells": suppressed,
-        "note": None if vector.any() else UNRANKED,
+        "note": UNRANKED if n_cand > 1 and np.ptp(scores[scores > -np.inf]) == 0 else None,
     }
 
 
 PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
-UNRANKED = ("the film's taste vector is zero (every viewer rated it below the model's "
-            "min_rating): every candidate scores 0, so its rings hold users in no meaningful "
-            "order and their conversions say nothing of them; rank it by genre (cold start)")
+UNRANKED = ("every candidate scores the same for this film (nothing fitted ties it to the "
+            "others, e.g. every viewer rated it below the model's min_rating): its rings hold "
+            "users in no meaningful order and their conversions say nothing of them; rank it "
+            "by genre (cold start)")
 
 
 def lookalikes(

@@ -195,4 +195,7 @@ def model_info(model: Model) -> dict[str, Any]:
         # how the final model was fitted after the calibration fit (None: a model trained
         # before meta.json recorded it)
         "refit": str(meta["refit"]) if meta.get("refit") is not None else None,
+        # films --min-rating left nothing to fit (their audiences are in no meaningful order)
+        "films_without_liked": int(unliked["count"]) if isinstance(
+            unliked := meta.get("films_without_liked"), dict) else None,
     }
