@@ -54,9 +54,9 @@ class ModelInfo(BaseModel):
                               "the calibration fit (meta.json's refit; null for a model "
                               "trained before it was recorded)")
     films_without_liked: int | None = Field(
-        default=None, description="films with no rating at or above min_rating in the fit "
-        "(their audiences are in no meaningful order; meta.json's films_without_liked); null "
-        "when there are none or it was not recorded")
+        default=None, description="films without an interaction in the fit (none rated at "
+        "or above min_rating; their audiences are in no meaningful order; meta.json's "
+        "films_without_liked); null when there are none or it was not recorded")
     path: str = Field(description="the model folder being served")
 
 

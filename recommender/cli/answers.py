@@ -324,8 +324,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     print("parameters: " + ", ".join(f"{k} {v}" for k, v in info["params"].items()))
     print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
     if info["films_without_liked"]:
-        print(f"warning: {info['films_without_liked']:,} films have no rating at or above "
-              "min_rating in the fit: their audiences are in no meaningful order")
+        print(f"warning: {info['films_without_liked']:,} film(s) without an interaction in "
+              "the fit (meta.json's films_without_liked): their audiences are in no "
+              "meaningful order")
     tuning = tuning_summary(model.meta) or {}
     print(f"tuning: {tuning.get('status', 'not recorded')}"
           + (f"; chosen {tuning['chosen']}" if "chosen" in tuning else ""))

@@ -169,9 +169,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):
         n = int(unliked["count"])
-        print(f"warning: {n:,} film{'s' if n != 1 else ''} without a rating at or above "
-              f"min_rating {config.min_rating:g} in the fit: {unliked['note']}",
-              file=sys.stderr)
+        rated = ("" if config.min_rating is None
+                 else f" rated at or above min_rating {config.min_rating:g}")
+        print(f"warning: {n:,} film{'s' if n != 1 else ''} without an interaction{rated} in "
+              f"the fit: {unliked['note']}", file=sys.stderr)
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
         print(f"note: {segs['found']:,} segments, not the {segs['asked']:,} asked for: k-means "

@@ -219,10 +219,11 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     if unliked:  # --min-rating (or the holdout) left them nothing to fit
         meta["films_without_liked"] = {
             "count": unliked, "min_rating": config.min_rating,
-            "note": "no rating of these films at or above min_rating reached the fit, so their "
-                    "taste vectors hold nothing learned of them: their audiences and "
-                    "comparable films are in no meaningful order (a cold-start audience by "
-                    "genre ranks them)"}
+            "note": "no interaction of these films (none rated at or above min_rating, or "
+                    "with warm_iterations 0 only held-out ones) reached the fit, so their taste "
+                    "vectors hold nothing learned of them: their audiences and comparable "
+                    "films are in no meaningful order (a cold-start audience by genre ranks "
+                    "them)"}
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n)}
     if fitted is not None:

@@ -121,7 +121,7 @@ def test_train_warns_of_films_left_without_a_liked_rating(
     code, out, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
                              "--min-rating", 3, "--no-tune", "--factors", 4, "--segments", 2)
     assert code == 0, err
-    assert "warning: 1 film without a rating at or above min_rating 3 in the fit" in err
+    assert "warning: 1 film without an interaction rated at or above min_rating 3 in the fit" in err
 
 
 def test_the_count_follows_what_the_model_was_fitted_on() -> None:
@@ -142,3 +142,20 @@ def test_the_count_follows_what_the_model_was_fitted_on() -> None:
     assert not model.film_factors[model.film_index("late")].any()
     zero = int((~model.film_factors.any(axis=1)).sum())
     assert model.meta["films_without_liked"]["count"] == zero
+
+
+def test_a_film_only_in_the_holdout_is_said_without_min_rating(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With ``warm_iterations`` 0 and no ``--min-rating``, a film seen only in the calibration
+    holdout has nothing fitted either; the warning once formatted the absent min_rating."""
+    rows = ["user_id,film_id,timestamp"] + [f"u{u},f{f},{u * 10 + f}" for u in range(30)
+                                            for f in range(6) if (u + f) % 3]
+    rows.append("u0,late,100000")
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    config = tmp_path / "cfg.json"
+    config.write_text('{"warm_iterations": 0}', encoding="utf-8")
+    code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m", "--config",
+                           config, "--no-tune", "--factors", 4, "--segments", 2)
+    assert code == 0, err
+    assert "warning: 1 film without an interaction in the fit" in err
