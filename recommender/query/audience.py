@@ -16,7 +16,6 @@ from numpy.typing import NDArray
 from recommender.errors import (
     InvalidParameterError,
     UnknownFilmError,
-    UnknownGenreError,
     UnknownUserError,
 )
 from recommender.io.columns import AGE_BAND, GENDER, OCCUPATION, REGION
@@ -26,7 +25,7 @@ from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.blocks import Block, top_k_blocks
-from recommender.query.catalog import segment_split
+from recommender.query.catalog import genre_members, segment_split
 from recommender.query.filters import Filters, candidate_mask
 from recommender.query.pages import (
     MAX_K,
@@ -355,13 +354,7 @@ def cold_start_vector(
         vecs.append(np.asarray(model.film_factors[idx]))
         ws.extend(weights.values())
     if genres:
-        vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
-        unknown = [g for g in genres if g.strip().lower() not in vocab]  # any case, spaces
-        if unknown:
-            raise UnknownGenreError(unknown, model.catalog.genre_vocabulary())
-        split = [set(s.split("|")) for s in model.catalog.genres.tolist()]
-        for g in genres:
-            members = np.array([vocab[g.strip().lower()] in row for row in split])
+        for members in genre_members(model, genres):
             vecs.append(np.asarray(model.film_factors[members]).mean(axis=0, keepdims=True))
             ws.append(1.0)
     stacked = np.vstack(vecs)

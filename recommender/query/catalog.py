@@ -6,6 +6,7 @@ are shown (``film_fields``) and what a segment is called (``segment_labels``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -71,16 +72,22 @@ def search_films(
         for given in dict.fromkeys((query, query.strip())):  # an id pasted with a space
             if given in model.films:
                 scores[model.film_index(given)] = ID_MATCH
-    mask = None
-    if genre is not None:
-        vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
-        if genre.strip().lower() not in vocab:  # any case, spaces around ignored
-            raise UnknownGenreError([genre], model.catalog.genre_vocabulary())
-        wanted = vocab[genre.strip().lower()]
-        mask = np.array([wanted in g.split("|") for g in model.catalog.genres.tolist()],
-                        dtype=bool)
+    mask = None if genre is None else genre_members(model, [genre])[0]
     hits = ranked(scores, counts, mask)
     return len(hits), film_rows(model, hits[offset:offset + limit], counts)
+
+
+def genre_members(model: Model, genres: Sequence[str]) -> list[NDArray[np.bool_]]:
+    """For each of ``genres`` (any case, spaces around ignored), which of ``model``'s films
+    have it; ``UnknownGenreError`` names every genre the model lacks, and the model's."""
+    known = model.catalog.genre_vocabulary()
+    vocab = {g.lower(): g for g in known}
+    unknown = [g for g in genres if g.strip().lower() not in vocab]
+    if unknown:
+        raise UnknownGenreError(unknown, known)
+    split = [set(s.split("|")) for s in model.catalog.genres.tolist()]
+    return [np.array([vocab[g.strip().lower()] in row for row in split], dtype=bool)
+            for g in genres]
 
 
 def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None,
