@@ -8,7 +8,7 @@ each user's latest ``VALIDATION_SHARE`` of interactions when they have timestamp
 random share of each user's otherwise (per user, so that every user stays known: a global time
 cut leaves mostly users first seen after it). Each trial fits a model on the rest and scores the
 geometric mean of audience recall@100 and user recall@20 on the validation split
-(``validation.factor_recalls``, ``validation.combined``; a NaN part is skipped): a relative
+(``validation.query_recalls``, ``validation.combined``; a NaN part is skipped): a relative
 gain in either direction counts the same, as in the quality targets, where an arithmetic mean
 lets the larger recall (the user direction on sparse logs) decide alone.
 

@@ -1,16 +1,15 @@
 """Recall of factor models on a held-out slice: the metric kernel tuning and evaluation share.
 
 ``hits_at_k`` and ``recall_at_k`` are the kernel (``recommender.evaluation.metrics`` imports
-them from here, since the model room cannot import the evaluation room). ``factor_recalls``
-scores users x films factors on a validation matrix in both directions, as
-``recommender.evaluation.scoring.score_split`` does on a test split: a film's audience ranks
-every candidate user who had not watched it in training (films with ``min_viewers``+ held-out
-viewers), a user's recommendations rank every candidate film they had not watched.
+them from here, since the model room cannot import the evaluation room). ``query_recalls``
+scores users x films factors on a validation matrix in both directions (per query; ``mean_se``
+averages them), as ``recommender.evaluation.scoring.score_split`` does on a test split: a
+film's audience ranks every candidate user who had not watched it in training (films with
+``min_viewers``+ held-out viewers), a user's recommendations rank every candidate film they had
+not watched.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -111,15 +110,6 @@ def per_user_latest(user_idx: NDArray[np.integer], order_key: NDArray[np.integer
     mask = np.zeros(n, bool)
     mask[order[from_end < np.rint(share * counts[u])]] = True
     return mask
-
-
-def factor_recalls(*args: Any, **kwargs: Any) -> tuple[float, float, float, float]:
-    """(audience recall@k, its standard error, user recall@user_k, its standard error) of
-    ``user_factors @ film_factors.T`` on ``held`` (users x films, the held-out positives)
-    given ``seen`` (users x films, training): the means of ``query_recalls``, which takes the
-    same arguments."""
-    audience, user = query_recalls(*args, **kwargs)
-    return (*mean_se(audience), *mean_se(user))
 
 
 def query_recalls(

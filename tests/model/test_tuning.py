@@ -28,7 +28,7 @@ from recommender.model.tuning import (
     summary,
     tune,
 )
-from recommender.model.validation import factor_recalls
+from recommender.model.validation import mean_se, query_recalls
 from recommender.model.weighting import confidence
 
 SMALL = TrainConfig(factors=8, iterations=6, segments=2, tune=True, fixed=("factors",))
@@ -60,8 +60,8 @@ def fresh_objective(model: Any, fresh: Interactions) -> float:
     ok = (u >= 0) & (f >= 0)
     held = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (u[ok], f[ok])),
                          shape=model.seen.shape)
-    aud, _, usr, _ = factor_recalls(model.user_factors, model.film_factors, model.seen, held)
-    return (aud + usr) / 2
+    audience, user = query_recalls(model.user_factors, model.film_factors, model.seen, held)
+    return (mean_se(audience)[0] + mean_se(user)[0]) / 2
 
 
 @pytest.fixture(scope="module")
