@@ -17,7 +17,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from recommender.campaigns.events import (
     MAX_ID_LENGTH,
@@ -217,20 +217,16 @@ class NextWaveRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sent_waves: JsonInt = Field(1, ge=1, le=1000, description="waves of the plan that were sent "
                                                           "(their targets count as contacted)")
-    waves: int | None = Field(None, ge=1, le=1000, description="waves of the new plan "
-                                                               "(default: the plan's unsent)")
-    holdout: float | None = Field(None, ge=0, lt=1, description="control share (default: the "
-                                                                "plan's)")
+    # "3" or true are not numbers, as the schema says (None, the default, passes)
+    waves: Annotated[int | None, BeforeValidator(_json_number)] = Field(
+        None, ge=1, le=1000, description="waves of the new plan (default: the plan's unsent)")
+    holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
+        None, ge=0, lt=1, description="control share (default: the plan's)")
     seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
     exclude_user_ids: list[str] = Field(default_factory=list, max_length=MAX_EXCLUDED,
                                         description="users never planned (opt-outs), on top "
                                                     "of those every earlier plan of the "
                                                     "campaign was given")
-
-    @field_validator("waves", "holdout", mode="before")
-    @classmethod
-    def _numbers_as_numbers(cls, value: Any) -> Any:
-        return _json_number(value)  # "3" or true are not numbers, as the schema says
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
