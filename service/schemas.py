@@ -266,8 +266,9 @@ class AudienceSummary(BaseModel):
         None, description="cells left out (under min_cell, or the smallest other one when "
                           "only one would be, as it would be the total less the rest)")
     note: str | None = Field(
-        None, description="set when the film cannot be ranked (a zero taste vector: every "
-                          "viewer rated it below the model's min_rating), saying why")
+        None, description="set when the film cannot be ranked (every candidate scores the "
+                          "same, e.g. every viewer rated it below the model's min_rating), "
+                          "saying why")
 
 
 # ------------------------------------------------------------------ films for users

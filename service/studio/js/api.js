@@ -73,6 +73,14 @@ export async function getJson(path) {
 // the server's limits (/health's limits: max_k, RECOMMENDER_MAX_K), asked once per page load;
 // a failed ask is asked again next time, and answers {} meanwhile
 let limits = null;
+export function serverLimits() {
+  if (!limits) {
+    limits = getJson("/health").then((body) => body.limits || {})
+      .catch(() => { limits = null; return {}; });
+  }
+  return limits;
+}
+
 // a k input (lookalikes, a new film's audience) held to the server's largest page
 export function capToServer(input) {
   serverLimits().then(({ max_k: most }) => {
@@ -81,14 +89,6 @@ export function capToServer(input) {
     if (Number(input.value) > most) input.value = most;
   });
   return input;
-}
-
-export function serverLimits() {
-  if (!limits) {
-    limits = getJson("/health").then((body) => body.limits || {})
-      .catch(() => { limits = null; return {}; });
-  }
-  return limits;
 }
 
 // Idempotency-Keys of requests not yet answered with success, by request: a second click
