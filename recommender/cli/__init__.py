@@ -51,6 +51,9 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
                         "EASE at rank --factors); by default the validation chooses")
     s.add_argument("--ease-lambda", type=float, dest="ease_lambda",
                    help="EASE regularisation (family ease)")
+    s.add_argument("--popularity", type=float,
+                   help="weight of the popularity prior in recommendations (0: none; "
+                        "by default the validation chooses)")
     s.add_argument("--factors", type=_positive_int)
     s.add_argument("--iterations", type=_positive_int)
     s.add_argument("--regularization", type=float)
@@ -67,8 +70,9 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
                    help="share of interactions held out to measure tier conversion")
     s.add_argument("--no-tune", action="store_true", dest="no_tune",
                    help="train the given parameters as they are; by default regularization, "
-                        "alpha, weighting and factors not given here or in --config are chosen "
-                        "on a validation split of the training part (local engine only)")
+                        "alpha, weighting, factors, the family and the popularity weight not "
+                        "given here or in --config are chosen on a validation split of the "
+                        "training part (local engine only)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,7 +55,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     typed = set()
     for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
                  "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
-                 "segments", "holdout"):
+                 "segments", "holdout", "popularity"):
         value = getattr(args, name, None)
         if value is not None:
             base[name] = value
@@ -85,11 +85,11 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         from recommender.errors import InvalidParameterError
 
         raise InvalidParameterError("--family als does not read --ease-lambda (EASE's option)")
-    from recommender.model.config import FAMILY_TUNABLE, TUNABLE
+    from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
 
     # --no-tune wins; otherwise a config's own "tune" stands (true by default)
     base["tune"] = False if getattr(args, "no_tune", False) else base.get("tune", True)
-    base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE})
+    base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})
     return TrainConfig.from_dict(base).validate()
 
 
@@ -151,9 +151,10 @@ def cmd_train(args: argparse.Namespace) -> int:
                           if not (ease and n in ("regularization", "alpha")))
               + f" (validation objective {tuned['validation']['chosen']['objective']}, "
               f"starting point {tuned['validation']['start']['objective']})")
-        family = tuned.get("family")
-        if isinstance(family, dict) and "reason" in family:
-            print(f"family: {family.get('chosen')} ({family['reason']})")
+        for stage in ("family", "popularity"):
+            found = tuned.get(stage)
+            if isinstance(found, dict) and "reason" in found:
+                print(f"{stage}: {found.get('chosen')} ({found['reason']})")
     rank = int(model.user_factors.shape[1])  # EASE: at most the directions the data has
     what = (f"EASE (rank {rank}, lambda {config.ease_lambda:g}" if config.family == "ease"
             else f"{config.model.upper()} ({config.factors} factors, {config.iterations} "
@@ -161,6 +162,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     fitted = (f" ({d['interactions_fitted']:,} fitted: ratings below --min-rating "
               f"{config.min_rating:g} are left out of the fit)"
               if "interactions_fitted" in d and config.min_rating is not None else "")
+    if config.popularity > 0:
+        what += f", popularity prior weight {config.popularity:g}"
     print(f"trained {what}, {config.weighting} weighting) on {d['users']:,} users x "
           f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
           f"{seconds:.1f} s")

@@ -41,6 +41,7 @@ from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model
+from recommender.model.prior import with_prior
 from recommender.model.trainer import Trainer
 from recommender.model.training import LocalTrainer, fit_factors, make_backend
 from recommender.model.weighting import confidence, filter_min_rating
@@ -70,9 +71,14 @@ class EngineUnderTest:
     def fit_split(self, split: Split) -> Scorer:
         c = self.config
         self.fitted_config_ = c
+        film_prior = None
         if self.pipeline:
             self.model_ = self.trainer.fit(split.train, c)
             uf, ff = factors_in_order(self.model_, split.train)
+            if self.model_.film_prior is not None:  # in the split's film order, as ff
+                film_prior = factors_in_order(replace(
+                    self.model_, film_factors=np.asarray(self.model_.film_prior)[:, None]),
+                    split.train)[1][:, 0]
             params = self.model_.meta.get("params")
             if c.tune and isinstance(params, dict):
                 # the parameters tuning chose: fold-in must use the same ones
@@ -86,7 +92,8 @@ class EngineUnderTest:
             uf, ff = fit_factors(conf, c)
         if split.fold_in:
             uf = self._fold_in(split, ff)
-        return FactorScorer(uf, ff)
+        # the popularity prior adds to the user -> films scores as the model's do (prior.py)
+        return FactorScorer(*with_prior(uf, ff, film_prior))
 
     def _fold_in(self, split: Split, film_factors: NDArray[np.float32]) -> NDArray[np.float32]:
         c = self.fitted_config_

@@ -24,6 +24,8 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
                            a user's confidence row times it is the user's vector; absent for
                            ALS (and in every folder written before families), required when
                            ``params.family`` is "ease"
+    film_prior.npy         (n_films,) float32, the popularity prior (``model.film_prior``,
+                           ``prior.py``): present and required when ``params.popularity`` > 0
     cinemas.csv            optional (``save(..., extra=...)``): the training data's cinema
                            table, copied by ``recommender train``; checked and published as
                            any other file
@@ -61,6 +63,7 @@ META = "meta.json"
 FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
 CHUNK = 1 << 20  # bytes hashed at a time
 PROJECTION = "fold_in_projection"  # optional array (EASE family): films x factors
+PRIOR = "film_prior"  # optional array (a popularity weight > 0): one value per film
 REQUIRED = (
     "user_factors.npy", "film_factors.npy", "user_ids.npy", "film_ids.npy",
     "seen_indptr.npy", "seen_indices.npy", "seen_by_film_indptr.npy",
@@ -96,6 +99,8 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
             arrays[f"user_attr_{name}"] = np.asarray(values, dtype=str)
         if model.fold_in_projection is not None:
             arrays[PROJECTION] = np.ascontiguousarray(model.fold_in_projection, np.float32)
+        if model.film_prior is not None:
+            arrays[PRIOR] = np.ascontiguousarray(model.film_prior, np.float32)
         files: dict[str, dict[str, Any]] = {}
         for name, arr in arrays.items():
             files[f"{name}.npy"] = _write(tmp / f"{name}.npy", _npy(arr))
@@ -250,6 +255,8 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         meta.get("params"), dict) else "als"
     if family == "ease":
         needed.append(f"{PROJECTION}.npy")
+    if _popularity(meta) > 0:
+        needed.append(f"{PRIOR}.npy")
     missing = [f for f in needed if not (src / f).is_file()]
     if missing:
         raise ArtifactError(f"{src}: incomplete model folder, missing {', '.join(missing)}")
@@ -289,6 +296,12 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         projection = arr(PROJECTION)
         _expect(src, PROJECTION, projection.shape == ff.shape, f"{tuple(ff.shape)}",
                 projection.shape)
+    prior = None
+    if _popularity(meta) > 0:
+        prior = arr(PRIOR)
+        _expect(src, PRIOR, prior.shape == (n_films,) and prior.dtype == np.float32
+                and bool(np.isfinite(prior).all()), f"({n_films},) finite float32",
+                f"{prior.shape} {prior.dtype}")
     labels = arr("user_segments")
     _expect(src, "user_segments", labels.shape == (n_users,), f"({n_users},)", labels.shape)
     attributes: dict[str, NDArray[np.str_]] = {}
@@ -314,8 +327,15 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         catalog=Catalog(np.asarray(film_ids, dtype=str), titles, years, genres),
         user_table=UserTable(np.asarray(user_ids, dtype=str), attributes),
         segments=Segments(labels, seg_info), meta=meta, calibration=calib,
-        fold_in_projection=projection,
+        fold_in_projection=projection, film_prior=prior,
     )
+
+
+def _popularity(meta: dict[str, Any]) -> float:
+    """``params.popularity`` of ``meta`` (0 when absent: models written before the prior)."""
+    params = meta.get("params")
+    value = params.get("popularity", 0) if isinstance(params, dict) else 0
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
 
 def _check_files(src: Path, files: Any, needed: list[str]) -> dict[str, dict[str, Any]]:

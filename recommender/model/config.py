@@ -18,6 +18,8 @@ DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("core", 1.0), ("extended", 4.0)
 TUNABLE = ("regularization", "alpha", "weighting", "factors")
 # what the family stage of that search may change (a name in ``fixed`` stays)
 FAMILY_TUNABLE = ("family", "ease_lambda")
+# what its last stage may change: the popularity prior's weight (prior.py)
+PRIOR_TUNABLE = ("popularity",)
 
 
 @dataclass
@@ -75,6 +77,10 @@ class TrainConfig:
     # searches it per log unless --no-tune or --ease-lambda.
     family: str = "als"
     ease_lambda: float = 300.0
+    # the popularity prior's weight (recommender/model/prior.py): 0 adds none; > 0 adds a
+    # per-film term to users' scores of films (recommendations only; audiences are unchanged).
+    # `train` searches it per log (tuning's last stage) unless --no-tune or --popularity.
+    popularity: float = 0.0
 
     def validate(self) -> TrainConfig:
         self._check_types()  # first: the checks below compare and take isfinite of values
@@ -87,6 +93,9 @@ class TrainConfig:
         if not (math.isfinite(self.ease_lambda) and self.ease_lambda > 0):
             raise InvalidParameterError(f"ease_lambda (--ease-lambda) must be a finite number "
                                         f"> 0, got {self.ease_lambda}")
+        if not (math.isfinite(self.popularity) and 0 <= self.popularity <= 100):
+            raise InvalidParameterError(f"popularity (--popularity) must be a number in "
+                                        f"[0, 100], got {self.popularity}")
         check_scheme(self.weighting)
         _in_range("factors", self.factors, 1, 4096)
         _in_range("iterations", self.iterations, 1, 1000)

@@ -40,6 +40,9 @@ class Model(UsersAndFilms):
     - ``calibration``: tier conversion measured on a held-out slice (see ``calibration.py``).
     - ``fold_in_projection``: (n_films, f) float32 for the EASE family (``ease.py``): a user's
       confidence row ``x`` has the vector ``x @ fold_in_projection``; ``None`` for ALS.
+    - ``film_prior``: (n_films,) float32, the popularity prior (``prior.py``) added to every
+      user's score of each film in the user -> films direction only (``rec_films``,
+      ``rec_tastes``); ``None`` without one.
     """
 
     users: IdMap
@@ -54,6 +57,9 @@ class Model(UsersAndFilms):
     meta: dict[str, Any] = field(default_factory=dict)
     calibration: dict[str, Any] = field(default_factory=dict)
     fold_in_projection: NDArray[np.float32] | None = None
+    film_prior: NDArray[np.float32] | None = None
+    _rec_films: NDArray[np.float32] | None = field(default=None, repr=False)
+    _max_rec_film_norm: float | None = field(default=None, repr=False)
     _film_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _user_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _film_units: NDArray[np.float32] | None = field(default=None, repr=False)
@@ -144,6 +150,37 @@ class Model(UsersAndFilms):
         if self._max_film_norm is None:
             self._max_film_norm = float(self.film_norms.max()) if self.n_films else 0.0
         return self._max_film_norm
+
+    @property
+    def rec_films(self) -> NDArray[np.float32]:
+        """The film side of user -> films scores: ``film_factors``, with the prior as one more
+        column when there is one (``rec_tastes`` adds the users' column of ones)."""
+        if self.film_prior is None:
+            return np.asarray(self.film_factors)
+        if self._rec_films is None:
+            self._rec_films = np.ascontiguousarray(
+                np.c_[np.asarray(self.film_factors, np.float32),
+                      np.asarray(self.film_prior, np.float32)])
+        return self._rec_films
+
+    def rec_tastes(self, tastes: NDArray[np.floating]) -> NDArray[np.float32]:
+        """Taste vectors (one, or rows) as the user side of user -> films scores: with a
+        trailing 1 when the model has a prior, so ``rec_films @ taste`` adds it."""
+        t = np.asarray(tastes, np.float32)
+        if self.film_prior is None:
+            return t
+        ones = np.ones(t.shape[:-1] + (1,), np.float32)
+        return np.ascontiguousarray(np.concatenate([t, ones], axis=-1))
+
+    @property
+    def max_rec_film_norm(self) -> float:
+        """The largest row norm of ``rec_films`` (bounds BLAS rounding in recommendations)."""
+        if self.film_prior is None:
+            return self.max_film_norm
+        if self._max_rec_film_norm is None:
+            self._max_rec_film_norm = (float(_row_norms(self.rec_films).max())
+                                       if self.n_films else 0.0)
+        return self._max_rec_film_norm
 
     def score_slack(self, vector: NDArray[np.floating]) -> float:
         """``ranking.score_slack`` for ``user_factors @ vector``."""

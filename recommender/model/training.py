@@ -24,7 +24,7 @@ from threadpoolctl import threadpool_limits
 from recommender import __version__
 from recommender.errors import DataError
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.model import calibration, ease, segments
+from recommender.model import calibration, ease, prior, segments
 from recommender.model.artifact import FORMAT_VERSION
 from recommender.model.calibration_horizon import latest
 from recommender.model.config import TrainConfig
@@ -235,6 +235,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
         segments=seg, meta=meta, calibration=calib,
         fold_in_projection=None if fitted is None else fitted.projection,
+        film_prior=prior.film_prior(np.bincount(final.film_idx, minlength=data.n_films),
+                                    uf, ff, config.popularity, config.seed),
     )
 
 

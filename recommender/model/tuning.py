@@ -40,7 +40,10 @@ choice:
    The stage is skipped when ``family`` is fixed to ALS, when regularization or alpha are
    fixed (options only ALS reads: the caller asked for ALS), or for a rank whose EASE fit on
    the whole log would pass ``ease.MAX_WORK_BYTES``. With ``family`` fixed to EASE, stages
-   1-4 are skipped and stage 5 tunes lambda and rank.
+   1-4 are skipped and stage 5 tunes lambda and rank;
+6. the popularity prior's weight (``prior.py``) on the chosen setting: one more fit, scored
+   with each weight in ``prior.WEIGHTS`` added (the term moves the user direction only); the
+   best replaces no prior by the same rule. Skipped when ``popularity`` is fixed.
 
 Budget: logs of up to ``FULL_SEARCH_INTERACTIONS`` are searched on every user. Larger logs are
 searched on a seeded sample of users (all of a sampled user's interactions) sized so the
@@ -61,20 +64,12 @@ from dataclasses import replace
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from recommender.io.dataset import Interactions
-from recommender.model import ease
-from recommender.model.config import FAMILY_TUNABLE, TUNABLE, TrainConfig
-from recommender.model.training import fit_factors
-from recommender.model.validation import (
-    combined,
-    mean_se,
-    paired_log_gain,
-    per_user_latest,
-    query_recalls,
-)
-from recommender.model.weighting import confidence, filter_min_rating
+from recommender.model import ease, prior
+from recommender.model.config import TUNABLE, TrainConfig
+from recommender.model.trials import MARGIN, USER_K, K, Search, score
+from recommender.model.validation import per_user_latest
 
 VALIDATION_SHARE = 0.2
 REGULARIZATION = (10.0, 30.0, 100.0)
@@ -82,9 +77,7 @@ ALPHA = (1.0, 3.0, 10.0)
 FACTORS = (32, 128)
 FULL_SEARCH_INTERACTIONS = 300_000
 BUDGET_FITS = 0.8
-MARGIN = 1.0  # standard errors a challenger must gain over the incumbent
 EDGE_STEPS = 2  # at most this many x3 (or /3) steps past a grid edge per parameter
-K, USER_K = 100, 20
 EASE_LAMBDA = (10.0, 30.0, 100.0, 300.0, 1000.0)
 EASE_RANK_FACTOR = 4  # the second EASE rank: this many times the chosen factor count
 EASE_COST_FITS = 0.5  # planned cost of one EASE rank (decomposition + lambdas), in fits
@@ -103,15 +96,15 @@ def _schemes(data: Interactions, base: str) -> list[str]:
 
 
 def planned_fits(config: TrainConfig, searchable: list[str], n_schemes: int,
-                 ease_ranks: int = 0) -> float:
+                 ease_ranks: int = 0, prior_stage: bool = False) -> float:
     """The planned trials' cost in fits of the starting configuration on the same data
-    (``ease_ranks``: EASE decompositions of the family stage)."""
+    (``ease_ranks``: EASE decompositions of the family stage; ``prior_stage``: stage 6's fit)."""
     grid = (len(REGULARIZATION) + 1 if "regularization" in searchable else 1) * \
         (len(ALPHA) + 1 if "alpha" in searchable else 1)
     edges = EDGE_STEPS * sum(n in searchable for n in ("regularization", "alpha"))
     schemes = 2 * n_schemes + 2 if "weighting" in searchable else 0
     factors = sum((f / config.factors) ** 1.3 for f in FACTORS) if "factors" in searchable else 0
-    return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks)
+    return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks + prior_stage)
 
 
 def sample_share(n_interactions: int, planned: float) -> float:
@@ -119,101 +112,6 @@ def sample_share(n_interactions: int, planned: float) -> float:
     if n_interactions <= FULL_SEARCH_INTERACTIONS:
         return 1.0
     return min(1.0, max(FULL_SEARCH_INTERACTIONS / n_interactions, BUDGET_FITS / planned))
-
-
-class _Search:
-    """Trials on one validation split, cached by their parameters."""
-
-    def __init__(self, train: Interactions, held: sp.csr_matrix, rows: np.ndarray,
-                 config: TrainConfig, progress: bool) -> None:
-        self.train, self.rows, self.config, self.progress = train, rows, config, progress
-        # the fit's input: --min-rating leaves low ratings out of it, while ``seen`` and
-        # ``held`` keep every watch (as training.train does: a film rated low is watched)
-        self.liked = filter_min_rating(train, config.min_rating)
-        self.seen = train.to_csr()[rows]
-        self.held = held[rows]
-        self.conf: dict[str, sp.csr_matrix] = {}
-        self.trials: list[dict[str, Any]] = []
-        self.cache: dict[tuple[Any, ...], dict[str, Any]] = {}
-        # each trial's per-query recalls (audience, user), by id(trial): the paired margin
-        self.queries: dict[int, list[np.ndarray]] = {}
-        self.spectra: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self.ease_rank = config.factors  # the widest EASE rank the family stage will try
-
-    def confidence(self, scheme: str) -> sp.csr_matrix:
-        """The fit's input under ``scheme``: the liked interactions' confidence."""
-        if scheme not in self.conf:
-            c = self.config
-            self.conf[scheme] = confidence(self.liked, scheme, c.bm25_k1, c.bm25_b)[self.rows]
-        return self.conf[scheme]
-
-    def mean_confidence(self, scheme: str) -> float:
-        m = self.confidence(scheme)
-        return float(m.data.mean()) if m.nnz else 1.0
-
-    def factors(self, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-        """(user factors, film factors) of ``cfg`` on the search's training part."""
-        x = self.confidence(cfg.weighting)
-        if cfg.family != "ease":
-            return fit_factors(x, cfg)
-        x64 = sp.csr_matrix(x, dtype=np.float64)
-        if cfg.weighting not in self.spectra:
-            # one decomposition at the widest rank serves every rank (its leading directions)
-            # and every lambda
-            self.spectra[cfg.weighting] = ease.spectrum(
-                x64, max(self.ease_rank, cfg.factors), cfg.seed)
-        s2, v = self.spectra[cfg.weighting]
-        fitted = ease.factorise(x64, s2[:cfg.factors], v[:, :cfg.factors], cfg.ease_lambda)
-        return fitted.user_factors, fitted.film_factors
-
-    def run(self, params: dict[str, Any]) -> dict[str, Any]:
-        key = tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE))
-        if key in self.cache:
-            return self.cache[key]
-        cfg = replace(self.config, **{"family": "als", **params})
-        t0 = time.perf_counter()
-        uf, ff = self.factors(cfg)
-        per_query = list(query_recalls(uf, ff, self.seen, self.held, K, USER_K, seed=cfg.seed))
-        (aud, aud_se), (usr, usr_se) = (mean_se(q) for q in per_query)
-        value, se = combined([(aud, aud_se), (usr, usr_se)])
-        trial = {"params": dict(params),
-                 "objective": round(value, 5),
-                 "standard_error": round(se, 5) if not math.isnan(se) else 0.0,
-                 f"audience_recall@{K}": round(aud, 5), f"user_recall@{USER_K}": round(usr, 5),
-                 "seconds": round(time.perf_counter() - t0, 3)}
-        self.cache[key] = trial
-        self.queries[id(trial)] = per_query
-        self.trials.append(trial)
-        if self.progress:
-            print(f"tuning trial {len(self.trials)}: " + ", ".join(
-                f"{n} {v}" for n, v in params.items()) + f": objective {trial['objective']} "
-                f"({trial['seconds']:.1f} s)", file=sys.stderr)
-        return trial
-
-    def gain(self, challenger: dict[str, Any], incumbent: dict[str, Any]) -> tuple[float, float]:
-        """``paired_log_gain`` of two trials: the log of their objectives' ratio and its
-        paired standard error."""
-        return paired_log_gain(self.queries[id(challenger)], self.queries[id(incumbent)])
-
-    def wins(self, challenger: dict[str, Any], incumbent: dict[str, Any]) -> bool:
-        """The margin rule: ``challenger``'s objective is higher than ``incumbent``'s by more
-        than ``MARGIN`` of the incumbent's standard errors."""
-        bar = _score(incumbent) + MARGIN * float(incumbent.get("standard_error") or 0.0)
-        return _score(challenger) > bar
-
-    def best(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
-        """Run ``candidates`` in order. The first is the incumbent; the best of the others
-        replaces it if it wins by the margin rule."""
-        results = [self.run(p) for p in candidates]
-        incumbent = results[0]
-        challenger = max(results[1:], key=lambda t: (_score(t), -results.index(t)),
-                         default=incumbent)
-        return challenger if self.wins(challenger, incumbent) else incumbent
-
-
-def _score(trial: dict[str, Any]) -> float:
-    v = float(trial["objective"])
-    return -1.0 if math.isnan(v) else v
 
 
 def _grid(values: tuple[float, ...], start: float) -> list[float]:
@@ -242,8 +140,10 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     free_rank = "factors" not in fixed  # the wider rank, and every direction where exact
     n_ranks = (1 + free_rank * (1 + (min(full_shape) <= ease.MAX_DENSE_FILMS))
                if family_stage else 0)
+    prior_stage = "popularity" not in fixed
     share = sample_share(len(data), planned_fits(config, [] if ease_only else searchable,
-                                                 0 if ease_only else len(schemes), n_ranks))
+                                                 0 if ease_only else len(schemes), n_ranks,
+                                                 prior_stage))
     rng = np.random.default_rng(config.seed)
     if share < 1.0:
         data = data.subset((rng.random(data.n_users) < share)[data.user_idx])
@@ -254,8 +154,8 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
         return config, {**report, "status": "not run: too few interactions to validate on"}
     train = data.subset(~val)
     rows = np.flatnonzero(np.bincount(data.user_idx, minlength=data.n_users) > 0)
-    search = _Search(train, data.subset(val).to_csr(), rows, config, progress)
-    start = {n: getattr(config, n) for n in TUNABLE}
+    search = Search(train, data.subset(val).to_csr(), rows, config, progress)
+    start = {n: getattr(config, n) for n in (*TUNABLE, "popularity")}
     if progress:
         what = ease_searchable if ease_only else searchable + ["family"] * family_stage
         print(f"tuning {', '.join(what)} on {len(rows):,} users x {len(data):,} "
@@ -267,8 +167,12 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
                               "only ALS reads"}
     if family_stage:
         best, family = _family_stage(search, config, best, start, full_shape)
-
     assert best is not None
+    popularity: dict[str, Any] = {"chosen": config.popularity,
+                                  "reason": "fixed (--popularity or --config)"}
+    if prior_stage:
+        best, popularity = _prior_stage(search, best)
+
     if math.isnan(float(best["objective"])):  # e.g. one user: no held-out film or user
         return config, {**report, "status": "not run: the validation split leaves nothing to "
                         "measure (no film with held-out viewers, no user with held-out films)",
@@ -285,9 +189,10 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
         "searched": searched,
         "chosen": {n: getattr(chosen, n) for n in TUNABLE} | (
             {"family": "ease", "ease_lambda": chosen.ease_lambda}
-            if chosen.family == "ease" else {}),
+            if chosen.family == "ease" else {}) | {"popularity": chosen.popularity},
         "start": dict(start),
         "family": family,
+        "popularity": popularity,
         "objective": OBJECTIVE,
         "validation": {
             "split": ("latest" if data.timestamp is not None else "seeded random")
@@ -304,7 +209,7 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     return chosen, report
 
 
-def _als_stages(search: _Search, config: TrainConfig, searchable: list[str],
+def _als_stages(search: Search, config: TrainConfig, searchable: list[str],
                 schemes: list[str], start: dict[str, Any]) -> dict[str, Any]:
     """Stages 1-4 (ALS's parameters); returns the best ALS trial."""
     # 1. regularization x alpha
@@ -338,7 +243,7 @@ def _als_stages(search: _Search, config: TrainConfig, searchable: list[str],
     return best
 
 
-def _edge_steps(search: _Search, best: dict[str, Any], name: str, grid: list[float]
+def _edge_steps(search: Search, best: dict[str, Any], name: str, grid: list[float]
                 ) -> dict[str, Any]:
     """Up to ``EDGE_STEPS`` x3 (or /3) steps of ``name`` past the edge of ``grid`` while the
     step wins by the margin rule."""
@@ -355,7 +260,7 @@ def _edge_steps(search: _Search, best: dict[str, Any], name: str, grid: list[flo
     return best
 
 
-def _family_stage(search: _Search, config: TrainConfig, als: dict[str, Any] | None,
+def _family_stage(search: Search, config: TrainConfig, als: dict[str, Any] | None,
                   start: dict[str, Any], shape: tuple[int, int]
                   ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Stage 5: EASE's lambda x rank against the tuned ALS trial ``als`` (None: EASE only).
@@ -419,6 +324,28 @@ def _family_stage(search: _Search, config: TrainConfig, als: dict[str, Any] | No
         f"{paired}")}
 
 
+def _prior_stage(search: Search, best: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Stage 6: the popularity prior's weights on ``best``'s setting (refitted once; the
+    starting weight is ``best``'s own). Returns the winning trial and the ``popularity``
+    report."""
+    own = search.config.popularity
+    params = {**best["params"], "popularity": own}
+    fitted = search.factors(replace(search.config, **{"family": "als", **params}))
+    trials = [search.run({**params, "popularity": w}, fitted)
+              for w in (0.0, *prior.WEIGHTS) if w != own]
+    top = max(trials, key=lambda t: (score(t), -trials.index(t)))
+    won = search.wins(top, best)
+    user = f"user_recall@{USER_K}"
+    return (top if won else best), {
+        "searched": sorted({own, 0.0, *prior.WEIGHTS}),
+        "chosen": top["params"]["popularity"] if won else own,
+        "reason": f"weight {top['params']['popularity']:g}: validation objective "
+        f"{top['objective']} ({user} {top[user]}) against {best['objective']} ({user} "
+        f"{best[user]}) at weight {own:g}; " + ("it wins" if won else "it does not win")
+        + f" by more than {MARGIN:g} standard error(s) of the latter "
+        f"({float(best.get('standard_error') or 0):.4g})"}
+
+
 def _sig(x: float) -> float:
     """``x`` rounded to 4 significant digits (a readable, exactly reproducible value)."""
     return float(f"{x:.4g}")
@@ -432,9 +359,10 @@ def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
         return None
     keys = ("status", "fixed", "searched", "chosen", "seconds")
     out = {k: t[k] for k in keys if k in t}
-    fam = t.get("family")
-    if isinstance(fam, dict):
-        out["family"] = {k: fam[k] for k in ("chosen", "reason") if k in fam}
+    for stage in ("family", "popularity"):
+        found = t.get(stage)
+        if isinstance(found, dict):
+            out[stage] = {k: found[k] for k in ("chosen", "reason") if k in found}
     val = t.get("validation")
     if isinstance(val, dict):
         out["validation_objective"] = {k: val[k].get("objective") for k in ("chosen", "start")

@@ -26,11 +26,14 @@ def top_k_blocks(
     exclude_seen: bool,
     batch: int,
     slacks: Callable[[NDArray[np.float32]], NDArray[np.float64]],
+    as_query: Callable[[NDArray[np.float32]], NDArray[np.float32]] | None = None,
 ) -> Iterator[Block]:
     """The ``k`` best targets of each query (rows of ``query_factors``), ``batch`` queries per
     ``(batch x f) @ (f x targets)`` product.
 
     ``seen`` is queries x targets: with ``exclude_seen`` a query's seen targets are left out.
+    ``as_query`` maps a block's rows of ``query_factors`` to the vectors scored (the model's
+    ``rec_tastes``, which adds the popularity prior's column); as they are by default.
     ``slacks(vectors)`` bounds the float rounding of each query vector's scores. Yields
     ``(queries, targets, scores, counts)`` per block: ``targets`` and ``scores`` are
     (len(queries), min(k, n_targets)), best first; row r's first ``counts[r]`` entries are
@@ -43,6 +46,8 @@ def top_k_blocks(
     for start in range(0, len(every), batch):
         rows = every[start:start + batch]
         vectors = np.asarray(query_factors[rows], np.float32)
+        if as_query is not None:
+            vectors = as_query(vectors)
         scores = vectors @ targets_t
         if exclude_seen:
             exclude_rows(scores, seen, rows, np.arange(len(rows)))

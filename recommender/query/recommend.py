@@ -161,9 +161,10 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     check_k(k)
     u = model.user_index(user_id)
     watched = model.user_films(u)
-    # plain-ndarray views: a product of memory-mapped operands pays numpy.memmap's wrapping
-    ff = np.asarray(model.film_factors)
-    taste = np.asarray(model.user_factors)[u]
+    # plain-ndarray views: a product of memory-mapped operands pays numpy.memmap's wrapping;
+    # the film side carries the popularity prior, if any (Model.rec_films)
+    ff = model.rec_films
+    taste = model.rec_tastes(np.asarray(model.user_factors)[u])
     scores = np.asarray(ff @ taste, np.float32)
     if exclude_seen:
         scores[watched] = -np.inf
@@ -187,8 +188,8 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
     for _, k, _ in requests:
         check_k(k)
     users = np.asarray([u for u, _, _ in requests], np.int64)
-    ff = np.asarray(model.film_factors)
-    tastes = np.asarray(model.user_factors)[users]
+    ff = model.rec_films
+    tastes = model.rec_tastes(np.asarray(model.user_factors)[users])
     scores = score_block(ff, tastes)  # (users x films)
     exclude_rows(scores, model.seen, users, np.flatnonzero([e for _, _, e in requests]))
     top, exact, counts = settled_top_k_rows(scores, max(k for _, k, _ in requests), ff,
@@ -204,10 +205,10 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
 
 
 def _slacks(model: Model, tastes: NDArray[np.floating]) -> NDArray[np.float64]:
-    """``ranking.score_slack`` of ``film_factors @ taste`` for each row of ``tastes`` (the
-    bound is linear in the taste vector's norm), in one vectorised step."""
+    """``ranking.score_slack`` of ``rec_films @ taste`` for each row of ``tastes`` (rows of
+    ``Model.rec_tastes``; the bound is linear in the taste vector's norm), in one step."""
     norms = np.linalg.norm(np.asarray(tastes, np.float64), axis=1)
-    return score_slack(int(model.film_factors.shape[1]), model.max_film_norm, 1.0) * norms
+    return score_slack(int(model.rec_films.shape[1]), model.max_rec_film_norm, 1.0) * norms
 
 
 def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
@@ -217,7 +218,8 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
     if not film_ids:
         raise InvalidParameterError("give at least one watched film id")
     watched = np.unique(model.films.to_index(film_ids, strict=True, error=UnknownFilmError))
-    scores = np.asarray(model.film_factors @ fold_in(model, watched), np.float32)
+    scores = np.asarray(model.rec_films @ model.rec_tastes(fold_in(model, watched)),
+                        np.float32)
     scores[watched] = -np.inf
     top = top_k(scores, k)
     because = explain(model, watched, top, explain_n) if explain_n else None
@@ -268,5 +270,6 @@ def batch_recommendations(
     Yields ``(users, films, scores, counts)``; row r's first ``counts[r]`` entries are real,
     and they are ``recommend_user``'s films and scores to the last digit."""
     check_k(k)
-    yield from top_k_blocks(user_idx, model.user_factors, model.film_factors, model.seen, k,
-                            exclude_seen, batch, lambda tastes: _slacks(model, tastes))
+    yield from top_k_blocks(user_idx, model.user_factors, model.rec_films, model.seen, k,
+                            exclude_seen, batch, lambda tastes: _slacks(model, tastes),
+                            model.rec_tastes)

@@ -17,7 +17,7 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.ids import IdMap
-from recommender.model import calibration, segments
+from recommender.model import calibration, prior, segments
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model, Segments
 from recommender.spark.reading import (
@@ -292,9 +292,11 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
                  n_liked, params, spark, master)
+    counts = np.bincount(f[liked_rows], minlength=n_films)  # the final fit's interactions
     return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
                  seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
-                 segments=seg, meta=meta, calibration=calib)
+                 segments=seg, meta=meta, calibration=calib,
+                 film_prior=prior.film_prior(counts, uf, ff, config.popularity, config.seed))
 
 
 def _csr(rows: NDArray[np.int32], cols: NDArray[np.int32], n_rows: int, n_cols: int

@@ -108,7 +108,8 @@ def test_tuning_finds_the_planted_best_region(planted: Interactions,
     assert chosen.factors == 8 and "factors" not in report["searched"]
     assert report["fixed"] == ["factors"]
     assert set(report["searched"]) == {"regularization", "alpha", "weighting"}
-    assert report["chosen"] == {n: getattr(chosen, n) for n in TUNABLE}
+    assert report["chosen"] == {n: getattr(chosen, n) for n in TUNABLE} | {
+        "popularity": chosen.popularity}
 
 
 def test_tuning_is_deterministic_under_a_seed(planted: Interactions,

@@ -99,7 +99,8 @@ def test_low_rank_structure_stays_with_als(quick: TrainConfig) -> None:
     check_margin_rule(report)
     assert report["family"]["chosen"] == "als" and chosen.family == "als"
     assert "does not beat" in report["family"]["reason"]
-    assert report["chosen"] == {n: getattr(chosen, n) for n in tuning.TUNABLE}
+    assert report["chosen"] == {n: getattr(chosen, n) for n in tuning.TUNABLE} | {
+        "popularity": chosen.popularity}
 
 
 def test_a_fixed_family_or_als_options_bound_the_search(quick: TrainConfig) -> None:

@@ -22,7 +22,7 @@ from test_tuning import planted_groups
 
 from recommender.errors import DataError
 from recommender.io.dataset import Interactions
-from recommender.model import layout, tuning
+from recommender.model import layout, trials, tuning
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
 
@@ -61,7 +61,7 @@ def test_min_rating_films_stay_watched_in_the_validation_ranking(
     monkeypatch.setattr(tuning, "FACTORS", ())
     data, low = rated()
     seen_given: list[sp.csr_matrix] = []
-    real = tuning.query_recalls
+    real = trials.query_recalls
 
     def spy(uf: Any, ff: Any, seen: sp.csr_matrix, held: sp.csr_matrix, *a: Any, **k: Any
             ) -> Any:
@@ -69,14 +69,14 @@ def test_min_rating_films_stay_watched_in_the_validation_ranking(
         return real(uf, ff, seen, held, *a, **k)
 
     fitted_on: list[int] = []
-    real_fit = tuning.fit_factors
+    real_fit = trials.fit_factors
 
     def fit_spy(x: sp.csr_matrix, *a: Any, **k: Any) -> Any:
         fitted_on.append(int(x.nnz))
         return real_fit(x, *a, **k)
 
-    monkeypatch.setattr(tuning, "query_recalls", spy)
-    monkeypatch.setattr(tuning, "fit_factors", fit_spy)
+    monkeypatch.setattr(trials, "query_recalls", spy)
+    monkeypatch.setattr(trials, "fit_factors", fit_spy)
     cfg = replace(QUICK, min_rating=3.0, fixed=("factors", "weighting"))
     # train hands the search every watch of its fit part (here all: no calibration holdout)
     given: list[int] = []

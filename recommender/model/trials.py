@@ -1,0 +1,128 @@
+"""The search's trials: fits on one validation split, scored, cached and compared.
+
+``tuning.py`` runs the stages; a ``Search`` runs each trial (a fit of the parameters on the
+split's training part, scored by ``validation.query_recalls`` on its held-out part) and
+applies the margin rule between two.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from recommender.io.dataset import Interactions
+from recommender.model import ease, prior
+from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
+from recommender.model.training import fit_factors
+from recommender.model.validation import combined, mean_se, paired_log_gain, query_recalls
+from recommender.model.weighting import confidence, filter_min_rating
+
+MARGIN = 1.0  # standard errors a challenger must gain over the incumbent
+K, USER_K = 100, 20
+
+
+class Search:
+    """Trials on one validation split, cached by their parameters."""
+
+    def __init__(self, train: Interactions, held: sp.csr_matrix, rows: np.ndarray,
+                 config: TrainConfig, progress: bool) -> None:
+        self.train, self.rows, self.config, self.progress = train, rows, config, progress
+        # the fit's input: --min-rating leaves low ratings out of it, while ``seen`` and
+        # ``held`` keep every watch (as training.train does: a film rated low is watched)
+        self.liked = filter_min_rating(train, config.min_rating)
+        self.seen = train.to_csr()[rows]
+        self.held = held[rows]
+        self.conf: dict[str, sp.csr_matrix] = {}
+        self.trials: list[dict[str, Any]] = []
+        self.cache: dict[tuple[Any, ...], dict[str, Any]] = {}
+        # each film's fitted interactions on this training part (the popularity prior's n)
+        self.counts = np.bincount(self.liked.film_idx, minlength=train.n_films)
+        # each trial's per-query recalls (audience, user), by id(trial): the paired margin
+        self.queries: dict[int, list[np.ndarray]] = {}
+        self.spectra: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self.ease_rank = config.factors  # the widest EASE rank the family stage will try
+
+    def confidence(self, scheme: str) -> sp.csr_matrix:
+        """The fit's input under ``scheme``: the liked interactions' confidence."""
+        if scheme not in self.conf:
+            c = self.config
+            self.conf[scheme] = confidence(self.liked, scheme, c.bm25_k1, c.bm25_b)[self.rows]
+        return self.conf[scheme]
+
+    def mean_confidence(self, scheme: str) -> float:
+        m = self.confidence(scheme)
+        return float(m.data.mean()) if m.nnz else 1.0
+
+    def factors(self, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
+        """(user factors, film factors) of ``cfg`` on the search's training part."""
+        x = self.confidence(cfg.weighting)
+        if cfg.family != "ease":
+            return fit_factors(x, cfg)
+        x64 = sp.csr_matrix(x, dtype=np.float64)
+        if cfg.weighting not in self.spectra:
+            # one decomposition at the widest rank serves every rank (its leading directions)
+            # and every lambda
+            self.spectra[cfg.weighting] = ease.spectrum(
+                x64, max(self.ease_rank, cfg.factors), cfg.seed)
+        s2, v = self.spectra[cfg.weighting]
+        fitted = ease.factorise(x64, s2[:cfg.factors], v[:, :cfg.factors], cfg.ease_lambda)
+        return fitted.user_factors, fitted.film_factors
+
+    def run(self, params: dict[str, Any],
+            fitted: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
+        """The trial of ``params`` (cached); ``fitted``: its factors, when already fitted."""
+        key = tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE))
+        if key in self.cache:
+            return self.cache[key]
+        cfg = replace(self.config, **{"family": "als", **params})
+        t0 = time.perf_counter()
+        uf, ff = self.factors(cfg) if fitted is None else fitted
+        uf, ff = prior.with_prior(uf, ff, prior.film_prior(
+            self.counts, uf, ff, cfg.popularity, cfg.seed))
+        per_query = list(query_recalls(uf, ff, self.seen, self.held, K, USER_K, seed=cfg.seed))
+        (aud, aud_se), (usr, usr_se) = (mean_se(q) for q in per_query)
+        value, se = combined([(aud, aud_se), (usr, usr_se)])
+        trial = {"params": dict(params),
+                 "objective": round(value, 5),
+                 "standard_error": round(se, 5) if not math.isnan(se) else 0.0,
+                 f"audience_recall@{K}": round(aud, 5), f"user_recall@{USER_K}": round(usr, 5),
+                 "seconds": round(time.perf_counter() - t0, 3)}
+        self.cache[key] = trial
+        self.queries[id(trial)] = per_query
+        self.trials.append(trial)
+        if self.progress:
+            print(f"tuning trial {len(self.trials)}: " + ", ".join(
+                f"{n} {v}" for n, v in params.items()) + f": objective {trial['objective']} "
+                f"({trial['seconds']:.1f} s)", file=sys.stderr)
+        return trial
+
+    def gain(self, challenger: dict[str, Any], incumbent: dict[str, Any]) -> tuple[float, float]:
+        """``paired_log_gain`` of two trials: the log of their objectives' ratio and its
+        paired standard error."""
+        return paired_log_gain(self.queries[id(challenger)], self.queries[id(incumbent)])
+
+    def wins(self, challenger: dict[str, Any], incumbent: dict[str, Any]) -> bool:
+        """The margin rule: ``challenger``'s objective is higher than ``incumbent``'s by more
+        than ``MARGIN`` of the incumbent's standard errors."""
+        bar = score(incumbent) + MARGIN * float(incumbent.get("standard_error") or 0.0)
+        return score(challenger) > bar
+
+    def best(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+        """Run ``candidates`` in order. The first is the incumbent; the best of the others
+        replaces it if it wins by the margin rule."""
+        results = [self.run(p) for p in candidates]
+        incumbent = results[0]
+        challenger = max(results[1:], key=lambda t: (score(t), -results.index(t)),
+                         default=incumbent)
+        return challenger if self.wins(challenger, incumbent) else incumbent
+
+
+def score(trial: dict[str, Any]) -> float:
+    v = float(trial["objective"])
+    return -1.0 if math.isnan(v) else v
