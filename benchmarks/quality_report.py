@@ -175,11 +175,14 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
 
 
 def _chosen(ch: dict[str, Any]) -> str:
-    """The chosen setting in a few words: EASE's rank and lambda, or ALS's parameters."""
+    """The chosen setting in a few words: EASE's rank and lambda, or ALS's parameters, and
+    the popularity prior's weight when there is one."""
+    prior = f", popularity {ch['popularity']:g}" if ch.get("popularity") else ""
     if ch.get("family") == "ease":
-        return f"EASE, {ch['weighting']}, rank {ch['factors']}, lambda {ch['ease_lambda']:g}"
+        return (f"EASE, {ch['weighting']}, rank {ch['factors']}, lambda {ch['ease_lambda']:g}"
+                + prior)
     return (f"{ch['weighting']}, f={ch['factors']}, reg={ch['regularization']:g}, "
-            f"a={ch['alpha']:g}")
+            f"a={ch['alpha']:g}" + prior)
 
 
 def tuning_section(result: dict[str, Any]) -> list[str]:
