@@ -162,9 +162,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     fitted = (f" ({d['interactions_fitted']:,} fitted: ratings below --min-rating "
               f"{config.min_rating:g} are left out of the fit)"
               if "interactions_fitted" in d and config.min_rating is not None else "")
-    if config.popularity > 0:
-        what += f", popularity prior weight {config.popularity:g}"
-    print(f"trained {what}, {config.weighting} weighting) on {d['users']:,} users x "
+    prior = (f" with a popularity prior (weight {config.popularity:g})"
+             if config.popularity > 0 else "")
+    print(f"trained {what}, {config.weighting} weighting){prior} on {d['users']:,} users x "
           f"{d['films']:,} films x {d['interactions']:,} interactions{fitted} in "
           f"{seconds:.1f} s")
     if model.meta.get("refit"):

@@ -41,6 +41,7 @@ from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model
+from recommender.model.prior import film_prior as film_prior_of
 from recommender.model.prior import with_prior
 from recommender.model.trainer import Trainer
 from recommender.model.training import LocalTrainer, fit_factors, make_backend
@@ -87,9 +88,11 @@ class EngineUnderTest:
             if c.family != "als":
                 raise InvalidParameterError("the bare factor fit (pipeline=False) is ALS only; "
                                             f"family {c.family!r} trains through the pipeline")
-            conf = confidence(filter_min_rating(split.train, c.min_rating), c.weighting,
-                              c.bm25_k1, c.bm25_b)
-            uf, ff = fit_factors(conf, c)
+            liked = filter_min_rating(split.train, c.min_rating)
+            uf, ff = fit_factors(confidence(liked, c.weighting, c.bm25_k1, c.bm25_b), c)
+            # the prior as train computes it (the fitted interactions' counts, these factors)
+            film_prior = film_prior_of(np.bincount(liked.film_idx, minlength=liked.n_films),
+                                       uf, ff, c.popularity, c.seed)
         if split.fold_in:
             uf = self._fold_in(split, ff)
         # the popularity prior adds to the user -> films scores as the model's do (prior.py)

@@ -121,26 +121,27 @@ def _grid(values: tuple[float, ...], start: float) -> list[float]:
 def tune(data: Interactions, config: TrainConfig, progress: bool = False
          ) -> tuple[TrainConfig, dict[str, Any]]:
     """Search ``config``'s ``TUNABLE`` parameters not in ``config.fixed`` on ``data`` (the
-    training part only), then the model family (stage 5). Returns the chosen configuration
-    and the report ``meta.json`` keeps."""
+    training part only), then the model family (stage 5) and the popularity prior's weight
+    (stage 6, which runs even when every other parameter is fixed). Returns the chosen
+    configuration and the report ``meta.json`` keeps."""
     t0 = time.perf_counter()
     searchable = [n for n in TUNABLE if n not in config.fixed]
-    report: dict[str, Any] = {"fixed": sorted(set(config.fixed) & set(TUNABLE))}
+    report: dict[str, Any] = {"fixed": sorted(set(config.fixed) & {*TUNABLE, "popularity"})}
     fixed = set(config.fixed)
+    prior_stage = "popularity" not in fixed
     ease_only = "family" in fixed and config.family == "ease"
     family_stage = ease_only or ("family" not in fixed and config.family == "als"
                                  and not fixed & {"regularization", "alpha"})
     if config.model != "als" and not ease_only:
         return config, {**report, "status": f"not run: the search covers ALS, not {config.model}"}
     ease_searchable = [n for n in ("ease_lambda", "factors") if n not in fixed]
-    if not (ease_searchable if ease_only else searchable or family_stage):
+    if not (ease_searchable if ease_only else searchable or family_stage) and not prior_stage:
         return config, {**report, "status": "not run: every tunable parameter is fixed"}
     schemes = _schemes(data, config.weighting)
     full_shape = (data.n_users, data.n_films)
     free_rank = "factors" not in fixed  # the wider rank, and every direction where exact
     n_ranks = (1 + free_rank * (1 + (min(full_shape) <= ease.MAX_DENSE_FILMS))
                if family_stage else 0)
-    prior_stage = "popularity" not in fixed
     share = sample_share(len(data), planned_fits(config, [] if ease_only else searchable,
                                                  0 if ease_only else len(schemes), n_ranks,
                                                  prior_stage))

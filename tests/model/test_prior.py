@@ -15,9 +15,12 @@ import scipy.sparse as sp
 
 from recommender.cli import main
 from recommender.errors import ArtifactError
+from recommender.evaluation.baselines import FactorScorer
+from recommender.evaluation.runs import EngineUnderTest
+from recommender.evaluation.splits import make_split
 from recommender.io.dataset import Interactions
 from recommender.model import artifact, prior
-from recommender.model.config import TrainConfig
+from recommender.model.config import TUNABLE, TrainConfig
 from recommender.model.model import Model
 from recommender.model.training import train
 from recommender.model.tuning import tune
@@ -151,12 +154,12 @@ def test_the_cli_option_fixes_and_checks_the_weight(log: Interactions, tmp_path:
     assert main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--factors", "8",
                  "--iterations", "4", "--segments", "2", "--popularity", "0.5"]) == 0
     out = capsys.readouterr().out
-    assert "popularity prior weight 0.5" in out
+    assert "with a popularity prior (weight 0.5)" in out
     model = artifact.load(tmp_path / "m")
     assert model.meta["params"]["popularity"] == 0.5 and model.film_prior is not None
-    # given, it is fixed: the search leaves it as it is
-    assert "popularity" in model.meta["tuning"]["fixed"] or \
-        model.meta["tuning"]["popularity"]["reason"].startswith("fixed")
+    # given, it is fixed: the search leaves it as it is, and says so
+    assert "popularity" in model.meta["tuning"]["fixed"]
+    assert model.meta["tuning"]["popularity"]["reason"].startswith("fixed")
 
 
 def _user_recall(model: Model, fresh: Interactions) -> float:
@@ -184,3 +187,23 @@ def test_tuning_chooses_a_prior_where_popularity_predicts(log: Interactions) -> 
     # a fixed weight is not searched
     fixed, rep = tune(log, replace(SMALL, tune=True, fixed=("factors", "popularity")))
     assert fixed.popularity == 0.0 and rep["popularity"]["reason"].startswith("fixed")
+    # and the weight is searched when every other parameter is given (a `tune --out` file or
+    # an older model's meta.json as --config)
+    given = replace(cfg, tune=True, popularity=0.0, fixed=TUNABLE)
+    only, rep = tune(log, given)
+    assert rep["status"] == "searched" and only.popularity == cfg.popularity
+    assert {n: getattr(only, n) for n in TUNABLE} == {n: getattr(cfg, n) for n in TUNABLE}
+    _, none = tune(log, replace(given, fixed=(*TUNABLE, "popularity")))
+    assert none["status"].startswith("not run")
+
+
+def test_the_bare_fit_under_evaluation_adds_the_prior(log: Interactions) -> None:
+    split = make_split(log, "random", 0)
+    cfg = replace(SMALL, popularity=1.0)
+    bare = EngineUnderTest(cfg, pipeline=False).fit_split(split)
+    plain = EngineUnderTest(replace(cfg, popularity=0.0), pipeline=False).fit_split(split)
+    assert isinstance(bare, FactorScorer) and isinstance(plain, FactorScorer)
+    assert bare.film_factors.shape[1] == plain.film_factors.shape[1] + 1
+    want = prior.film_prior(np.bincount(split.train.film_idx, minlength=split.train.n_films),
+                            plain.user_factors, plain.film_factors, 1.0)
+    np.testing.assert_array_equal(bare.film_factors[:, -1], want)

@@ -183,7 +183,8 @@ def test_train_records_the_search_and_health_shows_it(
 
 
 def test_a_fully_fixed_or_non_als_config_is_not_searched(planted: Interactions) -> None:
-    cfg, rep = tune(planted, TrainConfig(tune=True, fixed=TUNABLE))
-    assert cfg == TrainConfig(tune=True, fixed=TUNABLE) and rep["status"].startswith("not run")
+    every = (*TUNABLE, "popularity")
+    cfg, rep = tune(planted, TrainConfig(tune=True, fixed=every))
+    assert cfg == TrainConfig(tune=True, fixed=every) and rep["status"].startswith("not run")
     cfg, rep = tune(planted, TrainConfig(tune=True, model="bpr"))
     assert cfg.model == "bpr" and rep["status"].startswith("not run")

@@ -120,9 +120,15 @@ def test_a_fixed_family_or_als_options_bound_the_search(quick: TrainConfig) -> N
         assert cfg.family == "als"
         assert not any(t["params"].get("family") == "ease" for t in rep["trials"])
         assert rep["family"]["chosen"] == "als" and "reason" in rep["family"]
-    # everything EASE could search is fixed: nothing to do
+    # everything EASE could search is fixed: the popularity weight alone, on one EASE trial
     cfg, rep = tuning.tune(data, replace(quick, family="ease",
                                          fixed=("family", "ease_lambda", "factors")))
+    assert rep["status"] == "searched" and cfg.family == "ease"
+    assert {t["params"]["factors"] for t in rep["trials"]} == {quick.factors}
+    assert {t["params"]["popularity"] for t in rep["trials"]} == set(rep["popularity"]["searched"])
+    # and with the weight given too: nothing to do
+    cfg, rep = tuning.tune(data, replace(quick, family="ease", fixed=(
+        "family", "ease_lambda", "factors", "popularity")))
     assert rep["status"].startswith("not run")
 
 
