@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 WEIGHTS = (0.1, 0.3, 1.0, 3.0)  # tuning's grid (0, no prior, is the incumbent)
 SCALE_USERS = 2000  # users sampled (seeded) to measure the typical best score
+BLOCK = 256  # users per product when measuring it
 
 
 def score_scale(user_factors: NDArray[np.floating], film_factors: NDArray[np.floating],
@@ -36,7 +37,10 @@ def score_scale(user_factors: NDArray[np.floating], film_factors: NDArray[np.flo
         return 1.0
     if len(live) > SCALE_USERS:
         live = np.sort(np.random.default_rng(seed).choice(live, SCALE_USERS, replace=False))
-    best = (uf[live] @ np.asarray(film_factors, np.float32).T).max(axis=1)
+    ff_t = np.ascontiguousarray(np.asarray(film_factors, np.float32).T)
+    # in blocks of users: a block x films product stays small on a large catalog
+    best = np.concatenate([(uf[live[i:i + BLOCK]] @ ff_t).max(axis=1)
+                           for i in range(0, len(live), BLOCK)])
     scale = float(np.mean(np.abs(best), dtype=np.float64))
     return scale if scale > 0 and np.isfinite(scale) else 1.0
 
