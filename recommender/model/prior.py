@@ -7,10 +7,19 @@ rows). The prior adds ``film_prior[i]`` to every user's score of film i:
 
     film_prior[i] = weight x scale x log(1 + n_i) / log(1 + max_j n_j)
 
-where ``n_i`` is film i's fitted interactions and ``scale`` the factor model's typical best
-score (the mean over users of their highest film score), so ``weight`` means the same on any
-log and for either family. Tuning chooses the weight on its validation split
-(``tuning.py``, stage 6; 0, no prior, unless a weight wins by the margin rule).
+where ``n_i`` counts film i's recent fitted interactions (``film_counts``: with timestamps,
+those in the latest ``holdout`` share of the log, the period tier calibration measures
+conversion over, so the prior is what is popular now; every one without timestamps) and
+``scale`` is the factor model's typical best score (the mean over users of their highest film
+score), so ``weight`` means the same on any log and for either family. Tuning chooses the
+weight on its validation split (``tuning.py``, stage 6; 0, no prior, unless a weight wins by
+the margin rule).
+
+Why recent: a log's all-time counts favour the films that were popular over its whole span,
+while what a user watches next is drawn from what is watched now: on the MovieTweetings
+snapshot's 5-per-user variant under the time protocol (``make bench-unseen``), a prior on
+all-time counts lowered the engine's user recall on the later period (README, "On a log
+nobody tuned on").
 
 A film's audience is unchanged: the term is one constant across the users of one film. Only
 the user -> films direction reads it (``Model.rec_films``, ``Model.rec_tastes``); taste
@@ -22,9 +31,22 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from recommender.model.calibration_horizon import latest
+
 WEIGHTS = (0.1, 0.3, 1.0, 3.0)  # tuning's grid (0, no prior, is the incumbent)
 SCALE_USERS = 2000  # users sampled (seeded) to measure the typical best score
 BLOCK = 256  # users per product when measuring it
+
+
+def film_counts(film_idx: NDArray[np.integer], timestamp: NDArray[np.integer] | None,
+                n_films: int, share: float) -> NDArray[np.int64]:
+    """Each film's interactions among ``film_idx``: with ``timestamp``, only the latest
+    ``share`` of them (at least one; ties by position, as the calibration holdout); all of them
+    without timestamps or with ``share`` 0."""
+    idx = np.asarray(film_idx)
+    if timestamp is not None and share > 0 and len(idx):
+        idx = idx[latest(np.asarray(timestamp), max(1, int(round(share * len(idx)))))]
+    return np.bincount(idx, minlength=n_films).astype(np.int64)
 
 
 def score_scale(user_factors: NDArray[np.floating], film_factors: NDArray[np.floating],

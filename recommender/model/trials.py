@@ -41,8 +41,9 @@ class Search:
         self.conf: dict[str, sp.csr_matrix] = {}
         self.trials: list[dict[str, Any]] = []
         self.cache: dict[tuple[Any, ...], dict[str, Any]] = {}
-        # each film's fitted interactions on this training part (the popularity prior's n)
-        self.counts = np.bincount(self.liked.film_idx, minlength=train.n_films)
+        # each film's recent fitted interactions on this training part (the prior's n)
+        self.counts = prior.film_counts(self.liked.film_idx, self.liked.timestamp,
+                                        train.n_films, config.holdout)
         # each trial's per-query recalls (audience, user), by id(trial): the paired margin
         self.queries: dict[int, list[np.ndarray]] = {}
         self.spectra: dict[str, tuple[np.ndarray, np.ndarray]] = {}

@@ -292,7 +292,9 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
                  n_liked, params, spark, master)
-    counts = np.bincount(f[liked_rows], minlength=n_films)  # the final fit's interactions
+    # the final fit's interactions (with timestamps, the recent ones: prior.film_counts)
+    counts = prior.film_counts(f[liked_rows], None if ts is None else ts[liked_rows], n_films,
+                               config.holdout)
     return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
                  seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
                  segments=seg, meta=meta, calibration=calib,

@@ -207,3 +207,24 @@ def test_the_bare_fit_under_evaluation_adds_the_prior(log: Interactions) -> None
     want = prior.film_prior(np.bincount(split.train.film_idx, minlength=split.train.n_films),
                             plain.user_factors, plain.film_factors, 1.0)
     np.testing.assert_array_equal(bare.film_factors[:, -1], want)
+
+
+def test_with_timestamps_the_prior_counts_the_recent_interactions() -> None:
+    films = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2, 1])
+    stamps = np.array([1, 2, 3, 4, 9, 9, 5, 6, 7, 10])
+    # the latest 30% (3 of 10): film 1 at 9 (second by position), film 1 at 10, film 1 at 9
+    np.testing.assert_array_equal(prior.film_counts(films, stamps, 4, 0.3), [0, 3, 0, 0])
+    np.testing.assert_array_equal(prior.film_counts(films, stamps, 4, 0.5), [0, 3, 2, 0])
+    # without timestamps, or with no holdout share: every interaction
+    np.testing.assert_array_equal(prior.film_counts(films, None, 4, 0.3), [4, 3, 3, 0])
+    np.testing.assert_array_equal(prior.film_counts(films, stamps, 4, 0.0), [4, 3, 3, 0])
+
+
+def test_train_counts_the_latest_holdout_share(log: Interactions) -> None:
+    stamped = replace(log, timestamp=np.arange(len(log), dtype=np.int64) * 60)
+    m = train(stamped, replace(SMALL, popularity=1.0), progress=False)
+    counts = prior.film_counts(stamped.film_idx, stamped.timestamp, stamped.n_films, 0.1)
+    assert counts.sum() == round(0.1 * len(stamped))
+    want = prior.film_prior(counts, m.user_factors, m.film_factors, 1.0)
+    assert want is not None and m.film_prior is not None
+    np.testing.assert_array_equal(m.film_prior, want)
