@@ -30,6 +30,8 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
+from recommender.model.prior import with_prior
+
 Index = NDArray[np.int64]
 
 
@@ -40,15 +42,27 @@ class Scorer(Protocol):
 
 
 class FactorScorer:
-    """score = user_factors @ film_factors.T (the engine's own scoring)."""
+    """score = user_factors @ film_factors.T (the engine's own scoring), plus ``film_prior``
+    (the popularity prior, ``recommender.model.prior``) in the user direction only:
+    ``audience_score`` ranks a film's users by the factors alone, as audiences do."""
 
-    def __init__(self, user_factors: NDArray[np.float32], film_factors: NDArray[np.float32]
-                 ) -> None:
+    def __init__(self, user_factors: NDArray[np.float32], film_factors: NDArray[np.float32],
+                 film_prior: NDArray[np.float32] | None = None) -> None:
         self.user_factors = np.ascontiguousarray(user_factors, np.float32)
         self.film_factors = np.ascontiguousarray(film_factors, np.float32)
+        self.film_prior = None if film_prior is None else np.asarray(film_prior, np.float32)
+
+    def audience_score(self, users: Index, films: Index) -> NDArray[np.float32]:
+        out: NDArray[np.float32] = self.user_factors[users] @ self.film_factors[films].T
+        return out
 
     def score(self, users: Index, films: Index) -> NDArray[np.float32]:
-        out: NDArray[np.float32] = self.user_factors[users] @ self.film_factors[films].T
+        if self.film_prior is None:
+            return self.audience_score(users, films)
+        # as recommendations score: a column of ones against the prior, one product
+        uf, ff = with_prior(self.user_factors[users], self.film_factors[films],
+                            self.film_prior[films])
+        out: NDArray[np.float32] = uf @ ff.T
         return out
 
 

@@ -41,7 +41,7 @@ from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model
-from recommender.model.prior import film_counts, with_prior
+from recommender.model.prior import film_counts
 from recommender.model.prior import film_prior as film_prior_of
 from recommender.model.trainer import Trainer
 from recommender.model.training import LocalTrainer, fit_factors, make_backend
@@ -97,7 +97,7 @@ class EngineUnderTest:
         if split.fold_in:
             uf = self._fold_in(split, ff)
         # the popularity prior adds to the user -> films scores as the model's do (prior.py)
-        return FactorScorer(*with_prior(uf, ff, film_prior))
+        return FactorScorer(uf, ff, film_prior)
 
     def _fold_in(self, split: Split, film_factors: NDArray[np.float32]) -> NDArray[np.float32]:
         c = self.fitted_config_

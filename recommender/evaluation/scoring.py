@@ -49,10 +49,12 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
     n_viewers = np.diff(test_f.indptr)
     rec, ndcg, auc_v = [], [], []
     reached = np.zeros(len(users), bool)
+    # a scorer may rank audiences without what it adds to recommendations (the engine's prior)
+    audience_score = getattr(scorer, "audience_score", scorer.score)
     step = max(1, block_cells // max(len(users), 1))
     for start in range(0, len(films), step):
         blk = np.arange(start, min(start + step, len(films)))
-        scores = scorer.score(users, films[blk]).T.astype(np.float32)
+        scores = audience_score(users, films[blk]).T.astype(np.float32)
         seen = hist_f[blk].toarray() > 0
         scores[seen] = -np.inf
         top, counts = top_k_rows(scores, k)

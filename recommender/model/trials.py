@@ -84,9 +84,9 @@ class Search:
         cfg = replace(self.config, **{"family": "als", **params})
         t0 = time.perf_counter()
         uf, ff = self.factors(cfg) if fitted is None else fitted
-        uf, ff = prior.with_prior(uf, ff, prior.film_prior(
-            self.counts, uf, ff, cfg.popularity, cfg.seed))
-        per_query = list(query_recalls(uf, ff, self.seen, self.held, K, USER_K, seed=cfg.seed))
+        film_prior = prior.film_prior(self.counts, uf, ff, cfg.popularity, cfg.seed)
+        per_query = list(query_recalls(uf, ff, self.seen, self.held, K, USER_K, seed=cfg.seed,
+                                       film_prior=film_prior))
         (aud, aud_se), (usr, usr_se) = (mean_se(q) for q in per_query)
         value, se = combined([(aud, aud_se), (usr, usr_se)])
         trial = {"params": dict(params),

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.kernels.ranking import top_k_rows
+from recommender.model.prior import with_prior
 
 FloatArray = NDArray[np.float64]
 
@@ -124,6 +125,7 @@ def query_recalls(
     max_queries: int = 2000,
     seed: int = 0,
     block_cells: int = 4_000_000,
+    film_prior: NDArray[np.float32] | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """(per-film audience recall@k, per-user recall@user_k) of ``user_factors @
     film_factors.T`` on ``held`` given ``seen``: the same queries, in the same order, for any
@@ -133,6 +135,8 @@ def query_recalls(
     ``min_viewers`` held-out viewers are scored (fewer, down to 2, where that leaves under
     ``min_films`` films). At most ``max_queries``
     films and users (a seeded sample) are scored, which bounds the cost on large logs.
+    ``film_prior`` (``prior.py``) is added to the user direction's scores only, as
+    recommendations add it; audiences rank by the factors alone, as the engine's do.
     """
     rng = np.random.default_rng(seed)
     seen = sp.csr_matrix(seen)
@@ -162,8 +166,11 @@ def query_recalls(
     qf = sample(np.flatnonzero(n_viewers >= bar))
     audience = _direction_recall(ff, uf, hist_f, test_f, qf, k, block_cells)
 
-    # user direction: queries are users, candidates the films
+    # user direction: queries are users, candidates the films (with the popularity prior, as
+    # recommendations add it: a column of ones against the prior)
     qu = sample(np.flatnonzero(np.diff(test.indptr) > 0))
+    if film_prior is not None:
+        uf, ff = with_prior(uf, ff, np.asarray(film_prior, np.float32)[films])
     return audience, _direction_recall(uf, ff, hist, test, qu, user_k, block_cells)
 
 

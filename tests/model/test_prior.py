@@ -17,6 +17,7 @@ from recommender.cli import main
 from recommender.errors import ArtifactError
 from recommender.evaluation.baselines import FactorScorer
 from recommender.evaluation.runs import EngineUnderTest
+from recommender.evaluation.scoring import score_split
 from recommender.evaluation.splits import make_split
 from recommender.io.dataset import Interactions
 from recommender.model import artifact, prior
@@ -169,8 +170,8 @@ def _user_recall(model: Model, fresh: Interactions) -> float:
     ok = (u >= 0) & (f >= 0)
     held = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (u[ok], f[ok])),
                          shape=model.seen.shape)
-    uf, ff = prior.with_prior(model.user_factors, model.film_factors, model.film_prior)
-    return mean_se(query_recalls(uf, ff, model.seen, held)[1])[0]
+    return mean_se(query_recalls(model.user_factors, model.film_factors, model.seen, held,
+                                 film_prior=model.film_prior)[1])[0]
 
 
 def test_tuning_chooses_a_prior_where_popularity_predicts(log: Interactions) -> None:
@@ -203,10 +204,17 @@ def test_the_bare_fit_under_evaluation_adds_the_prior(log: Interactions) -> None
     bare = EngineUnderTest(cfg, pipeline=False).fit_split(split)
     plain = EngineUnderTest(replace(cfg, popularity=0.0), pipeline=False).fit_split(split)
     assert isinstance(bare, FactorScorer) and isinstance(plain, FactorScorer)
-    assert bare.film_factors.shape[1] == plain.film_factors.shape[1] + 1
+    np.testing.assert_array_equal(bare.film_factors, plain.film_factors)
     want = prior.film_prior(np.bincount(split.train.film_idx, minlength=split.train.n_films),
                             plain.user_factors, plain.film_factors, 1.0)
-    np.testing.assert_array_equal(bare.film_factors[:, -1], want)
+    assert bare.film_prior is not None and plain.film_prior is None
+    np.testing.assert_array_equal(bare.film_prior, want)
+    # audiences are ranked without it (as the engine's are), recommendations with it
+    with_it, without = score_split(bare, split), score_split(plain, split)
+    assert with_it["audience_recall@100"] == without["audience_recall@100"]
+    users, films = split.users[:5], split.films
+    np.testing.assert_allclose(bare.score(users, films),
+                               plain.score(users, films) + want[films], rtol=1e-5, atol=1e-6)
 
 
 def test_with_timestamps_the_prior_counts_the_recent_interactions() -> None:
