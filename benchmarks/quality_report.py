@@ -150,6 +150,7 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
             lines.append(f"| {name} | {protocol} | " + " | ".join(
                 _f(m[x][metric]) for x in MODELS) + f" | {_f(t['ratio'], 3)}x |")
         lines.append("")
+    lines += coverage_section(result)
     lines += tuning_section(result)
     lines += lodo_section(result)
     lines += lowrank_section(result)
@@ -172,6 +173,31 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
     lines += ["## Verdict", ""]
     lines += verdict(result, rows)
     return "\n".join(lines) + "\n"
+
+
+def coverage_section(result: dict[str, Any]) -> list[str]:
+    """How many distinct films the users' top lists hold together (``user_coverage@k``): what
+    accuracy may cost, a popularity prior above all (README, "A popularity prior")."""
+    uk = result["user_k"]
+    key = f"user_coverage@{uk}"
+    lines = [f"## Recommendation coverage (distinct films in all users' top {uk})", "",
+             "Not a target: a model that recommends the same few films to everyone can score "
+             "well on recall and still show most of the catalog to nobody. `prior` is the "
+             "popularity weight the tuned engine chose.", "",
+             "| dataset | protocol | known films | prior | " + " | ".join(LABELS[x] for x in MODELS)
+             + " |", "|---|---|---|---|" + "---|" * len(MODELS)]
+    for name, protocol, rep in _rows(result):
+        if "status" in rep:
+            continue
+        m = rep["models"]
+        if any(key not in m[x] for x in MODELS):
+            continue
+        weight = (rep.get("engine_tuning") or {}).get("chosen", {}).get("popularity", 0.0)
+        films = rep.get("split", {}).get("known_films")
+        lines.append(f"| {name} | {protocol} | {'' if films is None else f'{films:,}'} | "
+                     f"{weight:g} | "
+                     + " | ".join(f"{m[x][key]:,}" for x in MODELS) + " |")
+    return [*lines, ""]
 
 
 def _chosen(ch: dict[str, Any]) -> str:
