@@ -98,13 +98,16 @@ def _schemes(data: Interactions, base: str) -> list[str]:
 def planned_fits(config: TrainConfig, searchable: list[str], n_schemes: int,
                  ease_ranks: int = 0, prior_stage: bool = False) -> float:
     """The planned trials' cost in fits of the starting configuration on the same data
-    (``ease_ranks``: EASE decompositions of the family stage; ``prior_stage``: stage 6's fit)."""
+    (``ease_ranks``: EASE decompositions of the family stage; ``prior_stage``: stage 6's fit,
+    of the chosen setting, costed at the largest factor count the search may choose)."""
     grid = (len(REGULARIZATION) + 1 if "regularization" in searchable else 1) * \
         (len(ALPHA) + 1 if "alpha" in searchable else 1)
     edges = EDGE_STEPS * sum(n in searchable for n in ("regularization", "alpha"))
     schemes = 2 * n_schemes + 2 if "weighting" in searchable else 0
     factors = sum((f / config.factors) ** 1.3 for f in FACTORS) if "factors" in searchable else 0
-    return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks + prior_stage)
+    widest = max((*FACTORS, config.factors)) if "factors" in searchable else config.factors
+    prior = max(1.0, (widest / config.factors) ** 1.3) if prior_stage else 0.0
+    return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks + prior)
 
 
 def sample_share(n_interactions: int, planned: float) -> float:

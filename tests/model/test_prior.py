@@ -236,3 +236,15 @@ def test_train_counts_the_latest_holdout_share(log: Interactions) -> None:
     want = prior.film_prior(counts, m.user_factors, m.film_factors, 1.0)
     assert want is not None and m.film_prior is not None
     np.testing.assert_array_equal(m.film_prior, want)
+
+
+def test_the_budget_counts_the_prior_stage_at_the_widest_setting() -> None:
+    from recommender.model import tuning
+
+    base = tuning.planned_fits(TrainConfig(), list(TUNABLE), 3)
+    with_prior = tuning.planned_fits(TrainConfig(), list(TUNABLE), 3, prior_stage=True)
+    assert with_prior == pytest.approx(base + (max((*tuning.FACTORS, 64)) / 64) ** 1.3)
+    fixed = tuning.planned_fits(TrainConfig(), ["alpha"], 0, prior_stage=True)
+    assert fixed == pytest.approx(tuning.planned_fits(TrainConfig(), ["alpha"], 0) + 1.0)
+    share = tuning.sample_share(18_000_000, with_prior)  # the ML-20M shape's training part
+    assert share * with_prior <= tuning.BUDGET_FITS
