@@ -39,10 +39,9 @@ from recommender.evaluation.scoring import (
 )
 from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
+from recommender.model import prior
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model
-from recommender.model.prior import film_counts
-from recommender.model.prior import film_prior as film_prior_of
 from recommender.model.trainer import Trainer
 from recommender.model.training import LocalTrainer, fit_factors, make_backend
 from recommender.model.weighting import confidence, filter_min_rating
@@ -91,9 +90,7 @@ class EngineUnderTest:
             liked = filter_min_rating(split.train, c.min_rating)
             uf, ff = fit_factors(confidence(liked, c.weighting, c.bm25_k1, c.bm25_b), c)
             # the prior as train computes it (the fitted interactions' counts, these factors)
-            film_prior = film_prior_of(film_counts(liked.film_idx, liked.timestamp,
-                                                   liked.n_films, c.holdout),
-                                       uf, ff, c.popularity, c.seed)
+            film_prior = prior.of_fit(liked.film_idx, liked.timestamp, liked.n_films, uf, ff, c)
         if split.fold_in:
             uf = self._fold_in(split, ff)
         # the popularity prior adds to the user -> films scores as the model's do (prior.py)

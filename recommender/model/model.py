@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 from recommender.errors import UnknownFilmError, UnknownUserError
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap, UsersAndFilms
+from recommender.model.prior import with_column, with_ones
 
 
 @dataclass
@@ -158,19 +159,15 @@ class Model(UsersAndFilms):
         if self.film_prior is None:
             return np.asarray(self.film_factors)
         if self._rec_films is None:
-            self._rec_films = np.ascontiguousarray(
-                np.c_[np.asarray(self.film_factors, np.float32),
-                      np.asarray(self.film_prior, np.float32)])
+            self._rec_films = with_column(self.film_factors, self.film_prior)
         return self._rec_films
 
     def rec_tastes(self, tastes: NDArray[np.floating]) -> NDArray[np.float32]:
         """Taste vectors (one, or rows) as the user side of user -> films scores: with a
         trailing 1 when the model has a prior, so ``rec_films @ taste`` adds it."""
-        t = np.asarray(tastes, np.float32)
         if self.film_prior is None:
-            return t
-        ones = np.ones(t.shape[:-1] + (1,), np.float32)
-        return np.ascontiguousarray(np.concatenate([t, ones], axis=-1))
+            return np.asarray(tastes, np.float32)
+        return with_ones(tastes)
 
     @property
     def max_rec_film_norm(self) -> float:

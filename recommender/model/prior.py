@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.model.calibration_horizon import latest
+from recommender.model.config import TrainConfig
 
 WEIGHTS = (0.1, 0.3, 1.0, 3.0)  # tuning's grid (0, no prior, is the incumbent)
 SCALE_USERS = 2000  # users sampled (seeded) to measure the typical best score
@@ -68,17 +69,45 @@ def score_scale(user_factors: NDArray[np.floating], film_factors: NDArray[np.flo
 
 
 def film_prior(counts: NDArray[np.integer], user_factors: NDArray[np.floating],
-               film_factors: NDArray[np.floating], weight: float, seed: int = 0
-               ) -> NDArray[np.float32] | None:
+               film_factors: NDArray[np.floating], weight: float, seed: int = 0,
+               scale: float | None = None) -> NDArray[np.float32] | None:
     """Each film's prior for ``weight`` (module docstring), or None for weight 0 (no prior).
-    ``counts``: each film's fitted interactions."""
+    ``counts``: each film's fitted interactions; ``scale``: ``score_scale`` of the factors,
+    when already measured."""
     if weight <= 0:
         return None
     n = np.log1p(np.asarray(counts, np.float64))
     top = float(n.max()) if len(n) else 0.0
     share = n / top if top > 0 else np.zeros_like(n)
-    scale = score_scale(user_factors, film_factors, seed)
+    if scale is None:
+        scale = score_scale(user_factors, film_factors, seed)
     return np.ascontiguousarray(weight * scale * share, np.float32)
+
+
+def of_fit(film_idx: NDArray[np.integer], timestamp: NDArray[np.integer] | None, n_films: int,
+           user_factors: NDArray[np.floating], film_factors: NDArray[np.floating],
+           config: TrainConfig) -> NDArray[np.float32] | None:
+    """The prior ``config`` asks for (its ``popularity`` weight, counts over its ``holdout``
+    share) of factors fitted on the interactions ``film_idx`` (at ``timestamp``); None, and
+    nothing counted, without one."""
+    if config.popularity <= 0:
+        return None
+    return film_prior(film_counts(film_idx, timestamp, n_films, config.holdout),
+                      user_factors, film_factors, config.popularity, config.seed)
+
+
+def with_ones(tastes: NDArray[np.floating]) -> NDArray[np.float32]:
+    """Taste vectors (one, or rows) with a trailing 1: the users' side of the prior."""
+    t = np.asarray(tastes, np.float32)
+    return np.ascontiguousarray(
+        np.concatenate([t, np.ones(t.shape[:-1] + (1,), np.float32)], axis=-1))
+
+
+def with_column(film_factors: NDArray[np.floating], prior: NDArray[np.floating]
+                ) -> NDArray[np.float32]:
+    """Film factors with the prior as one more column: the films' side of the prior."""
+    return np.ascontiguousarray(np.c_[np.asarray(film_factors, np.float32),
+                                      np.asarray(prior, np.float32)])
 
 
 def with_prior(user_factors: NDArray[np.floating], film_factors: NDArray[np.floating],
@@ -86,9 +115,6 @@ def with_prior(user_factors: NDArray[np.floating], film_factors: NDArray[np.floa
                ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """(user factors, film factors) whose products are the scores with ``prior`` added: a
     column of ones on the users' side and the prior on the films' (unchanged for None)."""
-    uf = np.asarray(user_factors, np.float32)
-    ff = np.asarray(film_factors, np.float32)
     if prior is None:
-        return uf, ff
-    return (np.ascontiguousarray(np.c_[uf, np.ones(len(uf), np.float32)]),
-            np.ascontiguousarray(np.c_[ff, np.asarray(prior, np.float32)]))
+        return np.asarray(user_factors, np.float32), np.asarray(film_factors, np.float32)
+    return with_ones(user_factors), with_column(film_factors, prior)

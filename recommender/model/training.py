@@ -235,9 +235,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
         segments=seg, meta=meta, calibration=calib,
         fold_in_projection=None if fitted is None else fitted.projection,
-        film_prior=prior.film_prior(
-            prior.film_counts(final.film_idx, final.timestamp, data.n_films, config.holdout),
-            uf, ff, config.popularity, config.seed),
+        film_prior=prior.of_fit(final.film_idx, final.timestamp, data.n_films, uf, ff, config),
     )
 
 

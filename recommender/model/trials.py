@@ -76,15 +76,17 @@ class Search:
         return fitted.user_factors, fitted.film_factors
 
     def run(self, params: dict[str, Any],
-            fitted: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, Any]:
-        """The trial of ``params`` (cached); ``fitted``: its factors, when already fitted."""
+            fitted: tuple[np.ndarray, np.ndarray] | None = None,
+            scale: float | None = None) -> dict[str, Any]:
+        """The trial of ``params`` (cached); ``fitted``: its factors, when already fitted, and
+        ``scale`` their ``prior.score_scale``, when already measured."""
         key = tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE))
         if key in self.cache:
             return self.cache[key]
         cfg = replace(self.config, **{"family": "als", **params})
         t0 = time.perf_counter()
         uf, ff = self.factors(cfg) if fitted is None else fitted
-        film_prior = prior.film_prior(self.counts, uf, ff, cfg.popularity, cfg.seed)
+        film_prior = prior.film_prior(self.counts, uf, ff, cfg.popularity, cfg.seed, scale)
         per_query = list(query_recalls(uf, ff, self.seen, self.held, K, USER_K, seed=cfg.seed,
                                        film_prior=film_prior))
         (aud, aud_se), (usr, usr_se) = (mean_se(q) for q in per_query)

@@ -106,8 +106,8 @@ def planned_fits(config: TrainConfig, searchable: list[str], n_schemes: int,
     schemes = 2 * n_schemes + 2 if "weighting" in searchable else 0
     factors = sum((f / config.factors) ** 1.3 for f in FACTORS) if "factors" in searchable else 0
     widest = max((*FACTORS, config.factors)) if "factors" in searchable else config.factors
-    prior = max(1.0, (widest / config.factors) ** 1.3) if prior_stage else 0.0
-    return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks + prior)
+    stage6 = max(1.0, (widest / config.factors) ** 1.3) if prior_stage else 0.0
+    return float(grid + edges + schemes + factors + EASE_COST_FITS * ease_ranks + stage6)
 
 
 def sample_share(n_interactions: int, planned: float) -> float:
@@ -335,7 +335,8 @@ def _prior_stage(search: Search, best: dict[str, Any]) -> tuple[dict[str, Any], 
     own = search.config.popularity
     params = {**best["params"], "popularity": own}
     fitted = search.factors(replace(search.config, **{"family": "als", **params}))
-    trials = [search.run({**params, "popularity": w}, fitted)
+    scale = prior.score_scale(*fitted, search.config.seed)  # one measure serves every weight
+    trials = [search.run({**params, "popularity": w}, fitted, scale)
               for w in (0.0, *prior.WEIGHTS) if w != own]
     top = max(trials, key=lambda t: (score(t), -trials.index(t)))
     won = search.wins(top, best)

@@ -292,13 +292,12 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
                  n_liked, params, spark, master)
-    # the final fit's interactions (with timestamps, the recent ones: prior.film_counts)
-    counts = prior.film_counts(f[liked_rows], None if ts is None else ts[liked_rows], n_films,
-                               config.holdout)
     return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
                  seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
                  segments=seg, meta=meta, calibration=calib,
-                 film_prior=prior.film_prior(counts, uf, ff, config.popularity, config.seed))
+                 # over the final fit's interactions, as the local trainer's
+                 film_prior=prior.of_fit(f[liked_rows], None if ts is None else ts[liked_rows],
+                                         n_films, uf, ff, config))
 
 
 def _csr(rows: NDArray[np.int32], cols: NDArray[np.int32], n_rows: int, n_cols: int
