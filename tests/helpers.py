@@ -20,7 +20,7 @@ from recommender.cli import main as cli_main
 from recommender.io import demo, readers
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.ids import IdMap
-from recommender.model.artifact import FORMAT_VERSION
+from recommender.model.artifact import format_version
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model, Segments
 from recommender.model.training import train
@@ -75,12 +75,13 @@ def synthetic_model(
     # calibration counts: 1000 bins, hit rate falling with the bin
     cands = np.full(1000, 50, np.int64)
     hits = np.round(20 * np.exp(-np.arange(1000) / 60)).astype(np.int64)
+    params = {"alpha": 2.0, "regularization": 0.05}
     return Model(
         users=IdMap(user_ids), films=IdMap(film_ids), user_factors=uf, film_factors=ff,
         seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog,
         user_table=UserTable(user_ids.copy(), attrs), segments=Segments(labels, info),
-        meta={"format_version": FORMAT_VERSION, "model_version": "test-0", "model": "als",
-              "params": {"alpha": 2.0, "regularization": 0.05}},
+        meta={"format_version": format_version(params), "model_version": "test-0",
+              "model": "als", "params": params},
         calibration={"bins": 1000, "hits": hits.tolist(), "candidates": cands.tolist()},
     )
 

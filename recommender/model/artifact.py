@@ -58,7 +58,13 @@ from recommender.io.ids import IdMap
 from recommender.model import layout
 from recommender.model.model import Model, Segments
 
-FORMAT_VERSION = 1  # the model folder layout; bump when a file or a field changes meaning
+# the model folder layout; bump when a file or a field changes meaning. A folder records the
+# oldest version that reads it fully (``format_version``), so an older worker refuses a folder
+# it would serve differently rather than dropping what it does not know:
+#   1: the layout below without film_prior.npy
+#   2: film_prior.npy (a popularity weight > 0), which a version-1 reader would ignore
+FORMAT_VERSION = 2
+READABLE_VERSIONS = tuple(range(1, FORMAT_VERSION + 1))
 META = "meta.json"
 FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
 CHUNK = 1 << 20  # bytes hashed at a time
@@ -246,9 +252,10 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
     if not isinstance(meta, dict):
         raise ArtifactError(f"{src / META}: expected a JSON object")
     version = meta.get("format_version")
-    if version != FORMAT_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
         raise ArtifactError(f"{src}: model format version {version!r} is not supported "
-                            f"(expected {FORMAT_VERSION}); retrain with this version")
+                            f"(this version reads {', '.join(map(str, READABLE_VERSIONS))}); "
+                            "retrain with this version")
     attrs = [str(a) for a in meta.get("user_attributes", [])]
     needed = list(REQUIRED) + [f"user_attr_{a}.npy" for a in attrs]
     family = meta.get("params", {}).get("family", "als") if isinstance(
@@ -329,6 +336,12 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         segments=Segments(labels, seg_info), meta=meta, calibration=calib,
         fold_in_projection=projection, film_prior=prior,
     )
+
+
+def format_version(params: dict[str, Any]) -> int:
+    """The oldest format that reads a folder trained with ``params`` fully: 2 with a popularity
+    prior, 1 without (so workers older than the prior still load such a folder)."""
+    return 2 if _popularity({"params": params}) > 0 else 1
 
 
 def _popularity(meta: dict[str, Any]) -> float:

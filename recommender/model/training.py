@@ -25,7 +25,7 @@ from recommender import __version__
 from recommender.errors import DataError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import calibration, ease, prior, segments
-from recommender.model.artifact import FORMAT_VERSION
+from recommender.model.artifact import format_version
 from recommender.model.calibration_horizon import latest
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model, Segments
@@ -263,11 +263,12 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
 
     created = datetime.now(UTC)
     fingerprint = data.fingerprint()
+    params = config.to_dict()
     return {
-        "format_version": FORMAT_VERSION,
+        "format_version": format_version(params),
         "model_version": f"{created:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}",
         "model": "ease" if config.family == "ease" else config.model,
-        "params": config.to_dict(),
+        "params": params,
         "data": {
             "source": data.source,
             "fingerprint": fingerprint,

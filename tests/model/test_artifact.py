@@ -163,9 +163,10 @@ def test_bad_meta(copy: Path, text: str, fragment: str) -> None:
 
 def test_wrong_format_version_is_named(copy: Path) -> None:
     meta = json.loads((copy / "meta.json").read_text())
-    meta["format_version"] = meta["format_version"] + 1
-    (copy / "meta.json").write_text(json.dumps(meta))
-    expect_error(copy, "version", str(meta["format_version"]))
+    for version in (max(artifact.READABLE_VERSIONS) + 1, 0, True, "1"):
+        meta["format_version"] = version
+        (copy / "meta.json").write_text(json.dumps(meta))
+        expect_error(copy, "version", repr(version))
 
 
 @pytest.mark.parametrize("name", ["user_factors", "film_ids", "seen_indices", "user_segments"])

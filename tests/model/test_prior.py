@@ -143,6 +143,18 @@ def test_the_model_folder_keeps_the_prior(with_prior: Model, tmp_path: Path) -> 
         artifact.load(out)
 
 
+def test_a_folder_with_a_prior_is_one_an_older_worker_refuses(
+        log: Interactions, with_prior: Model, tmp_path: Path) -> None:
+    # a reader of format 1 (before the prior) would load film_prior.npy's folder and serve
+    # recommendations without it; format 2 makes it refuse. A folder without a prior stays 1.
+    plain = train(log, replace(SMALL, tune=False), progress=False)
+    assert with_prior.meta["format_version"] == 2 and plain.meta["format_version"] == 1
+    for model, name in ((with_prior, "p"), (plain, "q")):
+        assert artifact.load(artifact.save(model, tmp_path / name)).meta["format_version"] \
+            == model.meta["format_version"]
+    assert artifact.READABLE_VERSIONS == (1, 2)
+
+
 def test_the_cli_option_fixes_and_checks_the_weight(log: Interactions, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     data = tmp_path / "log.csv"

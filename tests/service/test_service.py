@@ -529,8 +529,8 @@ def test_reload_of_a_missing_or_corrupt_folder_keeps_serving(
     shutil.copytree(model_dir, weird_meta)
     meta_path = layout.resolve(weird_meta) / "meta.json"
     meta = meta_path.read_text().replace('"user_attributes": [', '"x": [')
-    meta_path.write_text(meta.replace('"format_version": 1', '"format_version": 1, '
-                                                            '"user_attributes": 7'))
+    meta_path.write_text(meta.replace('"format_version": ', '"user_attributes": 7, '
+                                                            '"format_version": ', 1))
     nan = tmp_path / "nan"
     shutil.copytree(model_dir, nan)
     uf = np.load(layout.resolve(nan) / "user_factors.npy")
