@@ -104,7 +104,11 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
         f"factors, regularization {c['regularization']}, alpha {c['alpha']}, then the "
         "tier-calibration holdout and final refit. **engine (--no-tune)** trains those starting "
         "values as they are. EASE's lambda is chosen on a validation split of the training "
-        "part. Variants run here: " + ", ".join(f"`{v}`" for v in result["variants"])
+        "part drawn as the test split is (a seeded random 20% under the random protocol, a "
+        "global time cut under the time protocol), while the engine's search, which never knows "
+        "the protocol, validates on each user's latest 20% whenever the log has timestamps: "
+        "under the random protocol the baseline's validation resembles its test and the "
+        "engine's does not. Variants run here: " + ", ".join(f"`{v}`" for v in result["variants"])
         + " (`sparse5` keeps a seeded random 5 interactions per user; `rating10` moves ratings "
         "to a 10-point scale with seeded jitter; `full` is the dataset as it is).", "",
         *_data_line(result),
