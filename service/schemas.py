@@ -297,9 +297,15 @@ class SimilarFilms(BaseModel):
     films: list[FilmHit] = Field(description="by cosine similarity of taste vectors")
 
 
+TASTE_NOTE = ("why the list is not a ranking by taste: the viewer has no fitted taste "
+              "(nothing they watched was fitted), so the films are in catalog order, or by the "
+              "popularity prior alone when the model has one; null otherwise")
+
+
 class Recommendations(BaseModel):
     user_id: str
     films: list[FilmHit]
+    note: str | None = Field(description=TASTE_NOTE)
 
 
 class UserAttributes(BaseModel):
@@ -321,6 +327,7 @@ class WatchedRecommendations(BaseModel):
     films: list[FilmHit]
     unknown_film_ids: list[str] = Field(description="watched film ids the model does not know "
                                                     "(skipped; all unknown -> 404)")
+    note: str | None = Field(description=TASTE_NOTE)
 
 
 # ------------------------------------------------------------------ segments and admin

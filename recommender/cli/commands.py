@@ -310,6 +310,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         print(f"Top {n:,} films for user {args.user}"
               + (f" (asked for {args.k:,}; no other film is left)" if n < args.k else "")
               + ("; watched films included" if not exclude_seen else ""))
+        if body["note"]:
+            print(f"warning: {body['note']}")
         _print_films(body["films"])
         return 0
     if args.out is None:
@@ -341,9 +343,10 @@ def _recommend_watched(args: argparse.Namespace) -> int:
     watched = read_id_list_as_known(args.watched, model.films)
     with title_hints(model):  # every id unknown: the titles the one given matches
         films, unknown = recommend_for_watched(model, watched, k=args.k)
-    rows = films.rows(model)
+    body = films.watched_json(model, unknown)
+    rows = body["films"]
     if args.json:
-        _print_json({"films": rows, "unknown_film_ids": unknown})
+        _print_json(body)
         return 0
     distinct = set(watched)
     if unknown:
@@ -358,6 +361,8 @@ def _recommend_watched(args: argparse.Namespace) -> int:
         return 0
     print(f"Top {len(rows)} films for a viewer of {known:,} known films"
           + (f" (asked for {args.k}; no other film is left)" if len(rows) < args.k else ""))
+    if body["note"]:
+        print(f"warning: {body['note']}")
     _print_films(rows)
     return 0
 

@@ -39,6 +39,7 @@ class FilmList:
     film_idx: NDArray[np.int64]
     score: NDArray[np.float32]
     because: list[list[dict[str, Any]]] | None = None
+    note: str | None = None  # what the list cannot say (``taste_note``), None when nothing
 
     def rows(self, model: Model) -> list[dict[str, Any]]:
         """JSON-ready rows: film_id, rank, score (rounded to 6 digits), title, year, genres,
@@ -56,8 +57,30 @@ class FilmList:
         return out
 
     def to_json(self, model: Model) -> dict[str, Any]:
-        """The recommendations body: ``user_id`` and the film ``rows``."""
-        return {"user_id": self.user_id, "films": self.rows(model)}
+        """The recommendations body: ``user_id``, the film ``rows`` and the ``note``."""
+        return {"user_id": self.user_id, "films": self.rows(model), "note": self.note}
+
+    def watched_json(self, model: Model, unknown: list[str]) -> dict[str, Any]:
+        """The body of recommendations from a watch list (``recommend_for_watched``): the
+        film ``rows``, the ``unknown`` ids skipped and the ``note``."""
+        return {"films": self.rows(model), "unknown_film_ids": unknown, "note": self.note}
+
+
+NO_TASTE = ("no taste was fitted for this viewer (nothing they watched was fitted, e.g. "
+            "none of their ratings reaches the model's min_rating, or every film they watched "
+            "has nothing fitted)")
+UNRANKED_FILMS = NO_TASTE + (": every film scores the same, so the list is in catalog order, "
+                             "not a ranking, and its scores say nothing")
+BY_POPULARITY = NO_TASTE + ": the list ranks films by the popularity prior alone"
+
+
+def taste_note(model: Model, tastes: NDArray[np.floating]) -> list[str | None]:
+    """The note of each row of ``tastes`` (user factors, before ``Model.rec_tastes``): a zero
+    taste ranks nothing (``UNRANKED_FILMS``), or only by the popularity prior when the model
+    has one (``BY_POPULARITY``); None for every other taste."""
+    empty = ~np.asarray(tastes).any(axis=-1)
+    note = BY_POPULARITY if model.film_prior is not None else UNRANKED_FILMS
+    return [note if e else None for e in np.atleast_1d(empty).tolist()]
 
 
 def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
@@ -164,14 +187,15 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     # plain-ndarray views: a product of memory-mapped operands pays numpy.memmap's wrapping;
     # the film side carries the popularity prior, if any (Model.rec_films)
     ff = model.rec_films
-    taste = model.rec_tastes(np.asarray(model.user_factors)[u])
+    raw = np.asarray(model.user_factors)[u]
+    taste = model.rec_tastes(raw)
     scores = np.asarray(ff @ taste, np.float32)
     if exclude_seen:
         scores[watched] = -np.inf
     # settled on exact dot products, as audiences are: the same list whatever BLAS did
     top, exact = settle_top_k(scores, k, ff, taste, float(_slacks(model, taste[None])[0]))
     because = explain(model, watched, top, explain_n) if explain_n else None
-    return FilmList(user_id, top, exact, because)
+    return FilmList(user_id, top, exact, because, taste_note(model, raw)[0])
 
 
 def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
@@ -189,7 +213,9 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
         check_k(k)
     users = np.asarray([u for u, _, _ in requests], np.int64)
     ff = model.rec_films
-    tastes = model.rec_tastes(np.asarray(model.user_factors)[users])
+    raw = np.asarray(model.user_factors)[users]
+    notes = taste_note(model, raw)
+    tastes = model.rec_tastes(raw)
     scores = score_block(ff, tastes)  # (users x films)
     exclude_rows(scores, model.seen, users, np.flatnonzero([e for _, _, e in requests]))
     top, exact, counts = settled_top_k_rows(scores, max(k for _, k, _ in requests), ff,
@@ -200,7 +226,7 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
         because = (explain(model, model.user_films(int(u)), films, explain_n) if explain_n
                    else None)
         out.append(FilmList(str(model.users.ids[u]), films, exact[r, :len(films)].copy(),
-                            because))
+                            because, notes[r]))
     return out
 
 
@@ -218,12 +244,12 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
     if not film_ids:
         raise InvalidParameterError("give at least one watched film id")
     watched = np.unique(model.films.to_index(film_ids, strict=True, error=UnknownFilmError))
-    scores = np.asarray(model.rec_films @ model.rec_tastes(fold_in(model, watched)),
-                        np.float32)
+    raw = fold_in(model, watched)
+    scores = np.asarray(model.rec_films @ model.rec_tastes(raw), np.float32)
     scores[watched] = -np.inf
     top = top_k(scores, k)
     because = explain(model, watched, top, explain_n) if explain_n else None
-    return FilmList(None, top, scores[top], because)
+    return FilmList(None, top, scores[top], because, taste_note(model, raw)[0])
 
 
 def recommend_for_watched(model: Model, film_ids: Sequence[str], k: int = 10,

@@ -52,4 +52,4 @@ def recommendations(
 def recommendations_for_watched(body: WatchedRequest, engine: EngineDep) -> dict[str, Any]:
     engine.check_page(body.k, 0)
     films, unknown = recommend_for_watched(engine.model, body.film_ids, body.k)
-    return {"films": films.rows(engine.model), "unknown_film_ids": unknown}
+    return films.watched_json(engine.model, unknown)

@@ -168,7 +168,7 @@ def test_recommend_user(capsys: pytest.CaptureFixture[str], model_dir: Path,
         assert str(model.films.ids[f]) in out and f"Film {f}" in out
     code, out, _ = run(capsys, "recommend", model_dir, "--user", uid, "--k", 4, "--json")
     assert code == 0
-    assert json.loads(out) == {"user_id": uid, "films": recs.rows(model)}
+    assert json.loads(out) == recs.to_json(model) and recs.note is None
 
 
 @pytest.mark.parametrize("ext", ["csv", "parquet"])

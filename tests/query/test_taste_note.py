@@ -1,0 +1,111 @@
+"""A viewer with no fitted taste (every rating below ``--min-rating``, or a watch list of films
+with nothing fitted) is told so: their recommendations carry a ``note``, on the library, HTTP
+and the CLI alike, instead of a list in catalog order that looks like a ranking.
+
+Oracles: the planted ratings (the viewer's every rating is low), the model's own zero vector,
+a brute-force order of the popularity prior, and the CLI's ``--json`` against the HTTP body.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli
+
+from recommender.io.dataset import Interactions
+from recommender.model import artifact
+from recommender.model.config import TrainConfig
+from recommender.model.model import Model
+from recommender.model.training import train
+from recommender.query.recommend import (
+    BY_POPULARITY,
+    UNRANKED_FILMS,
+    recommend_for_watched,
+    recommend_many,
+    recommend_user,
+)
+from service.app import create_app
+from service.settings import Settings
+from tests.service_fixtures import build_interactions
+
+CONFIG = TrainConfig(factors=6, iterations=4, segments=2, holdout=0.0, tune=False, seed=2,
+                     min_rating=3.0)
+LOW = "lowly"  # the viewer whose every rating is below min_rating
+ONLY_LOW = ("x1", "x2")  # films only LOW watched: nothing fitted either
+
+
+def log() -> Interactions:
+    base = build_interactions(n_users=80, n_films=30, per_user=8, seed=3)
+    users = np.r_[base.users.ids[base.user_idx], [LOW] * 5]
+    films = np.r_[base.films.ids[base.film_idx], base.films.ids[:3], list(ONLY_LOW)]
+    rating = np.r_[np.full(len(base), 5.0), np.full(5, 1.0)]
+    return Interactions.from_columns(pa.array(users), pa.array(films), rating=rating,
+                                     source="taste-note")
+
+
+@pytest.fixture(scope="module")
+def plain() -> Model:
+    return train(log(), CONFIG, progress=False)
+
+
+@pytest.fixture(scope="module")
+def with_prior() -> Model:
+    return train(log(), replace(CONFIG, popularity=1.0), progress=False)
+
+
+def test_a_viewer_with_nothing_fitted_is_told_the_list_is_no_ranking(plain: Model) -> None:
+    u = plain.user_index(LOW)
+    assert not plain.user_factors[u].any()  # nothing of theirs reached the fit
+    films = recommend_user(plain, LOW, k=5)
+    assert films.note == UNRANKED_FILMS and not films.score.any()
+    others = [str(i) for i in plain.users.ids[:20] if i != LOW]
+    assert all(recommend_user(plain, o, k=5).note is None for o in others)
+    # the batched path (concurrent HTTP requests) says the same of the same users
+    many = recommend_many(plain, [(plain.user_index(i), 5, True) for i in [LOW, *others]])
+    assert [m.note for m in many] == [UNRANKED_FILMS] + [None] * len(others)
+    assert films.to_json(plain)["note"] == UNRANKED_FILMS
+
+
+def test_with_a_prior_the_list_is_by_popularity_and_says_so(with_prior: Model) -> None:
+    films = recommend_user(with_prior, LOW, k=8)
+    assert films.note == BY_POPULARITY
+    prior = np.asarray(with_prior.film_prior, np.float64)
+    candidates = np.setdiff1d(np.arange(with_prior.n_films),
+                              with_prior.user_films(with_prior.user_index(LOW)))
+    # brute force: the prior alone, ties in catalog order
+    order = candidates[np.lexsort((candidates, -prior[candidates]))][:8]
+    assert films.film_idx.tolist() == order.tolist()
+
+
+def test_a_watch_list_of_films_with_nothing_fitted_is_said(plain: Model) -> None:
+    films, unknown = recommend_for_watched(plain, list(ONLY_LOW), k=5)
+    assert unknown == [] and films.note == UNRANKED_FILMS
+    fitted = [str(plain.films.ids[f]) for f in range(3)]
+    assert recommend_for_watched(plain, fitted, k=5)[0].note is None
+
+
+def test_http_and_the_cli_carry_the_note(plain: Model, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    folder = artifact.save(plain, tmp_path / "m")
+    with TestClient(create_app(Settings(model_path=str(folder), warm_cache=False))) as client:
+        body = client.get(f"/users/{LOW}/recommendations", params={"k": 4}).json()
+        assert body["note"] == UNRANKED_FILMS
+        other = str(plain.users.ids[0])
+        assert client.get(f"/users/{other}/recommendations").json()["note"] is None
+        watched = client.post("/recommendations", json={"film_ids": list(ONLY_LOW), "k": 4})
+        assert watched.json()["note"] == UNRANKED_FILMS
+    code, out, err = run_cli(capsys, "recommend", folder, "--user", LOW, "--k", 4, "--json")
+    assert code == 0, err
+    assert json.loads(out) == body
+    code, out, _ = run_cli(capsys, "recommend", folder, "--user", LOW, "--k", 4)
+    assert code == 0 and f"warning: {UNRANKED_FILMS}" in out
+    ids = tmp_path / "watched.txt"
+    ids.write_text("\n".join(ONLY_LOW) + "\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "recommend", folder, "--watched", ids, "--k", 4, "--json")
+    assert code == 0 and json.loads(out) == watched.json()
