@@ -150,6 +150,10 @@ class Audience(BaseModel):
     ring: AudienceRing | None = Field(
         None, description="with tier=: the ring the pages walk (offset 0 is its first user); "
                           "null for the whole ranking")
+    note: str | None = Field(
+        description="why the ranking is in no meaningful order: every candidate scores the "
+                    "same (nothing fitted ties the film, or the seeds or comparable films, to "
+                    "the users), so users come in index order; null for a ranking by score")
 
 
 class LookalikeAudience(Audience):
@@ -295,6 +299,10 @@ class FilmHit(BaseModel):
 class SimilarFilms(BaseModel):
     film_id: str
     films: list[FilmHit] = Field(description="by cosine similarity of taste vectors")
+    note: str | None = Field(
+        description="why the list is not by similarity: nothing fitted ties the film to the "
+                    "others, so every film is as similar and the list is in catalog order; "
+                    "null otherwise")
 
 
 TASTE_NOTE = ("why the list is not a ranking by taste: the viewer has no fitted taste "

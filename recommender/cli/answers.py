@@ -58,11 +58,6 @@ def _summary_body(body: dict[str, Any]) -> dict[str, Any]:
             "segments": split(body["segments"])}
 
 
-def _similar_body(film_id: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """``GET /films/{id}/similar``'s body: each ``FilmHit`` with its ``because`` (null)."""
-    return {"film_id": film_id, "films": [{**r, "because": r.get("because")} for r in rows]}
-
-
 def _film_table(films: list[dict[str, Any]], ranked: bool) -> None:
     head = ["rank", "film_id", "score"] if ranked else ["film_id", "viewers"]
     _print_table(head + ["title", "year", "genres"], [
@@ -72,8 +67,11 @@ def _film_table(films: list[dict[str, Any]], ranked: bool) -> None:
 
 
 def _page_table(model: Model, page: AudiencePage) -> None:
-    """The page's users as ``audience`` prints them: each column's text is the CSV's
-    (``render.column_text``: the same digits, an empty tier beyond the last ring)."""
+    """The page's users as ``audience`` prints them (after its note, when the ranking is in
+    no meaningful order): each column's text is the CSV's (``render.column_text``: the same
+    digits, an empty tier beyond the last ring)."""
+    if page.note:
+        print(f"warning: {page.note}")
     from recommender.io.columns import PERCENTILE, RANK, SCORE, SEGMENT, TIER, USER_ID
     from recommender.query.catalog import segment_labels
     from recommender.query.render import SEGMENT_LABEL, column_text
@@ -201,12 +199,13 @@ def cmd_similar(args: argparse.Namespace) -> int:
     check_k(args.k, 0)
     model = _load_model(args.model)
     known_film(model, args.film_id)
-    films = similar_films(model, args.film_id, args.k)
-    body = _similar_body(args.film_id, films.rows(model))
+    body = similar_films(model, args.film_id, args.k).similar_json(model, args.film_id)
     if args.json:
         print_body(body)
         return 0
     print(f"Films similar to {args.film_id}")
+    if body["note"]:
+        print(f"warning: {body['note']}")
     _film_table(body["films"], ranked=True)
     return 0
 

@@ -172,6 +172,8 @@ def cmd_audience(args: argparse.Namespace) -> int:
         _print_json(page.to_json())
         return 0
     if getattr(args, "csv", False):  # the HTTP audience.csv download, byte for byte
+        if page.note:  # the CSV has no place for it
+            print(f"warning: {page.note}", file=sys.stderr)
         sys.stdout.write(audience_csv(model, page, f, with_))
         return 0
     title = model.catalog.titles[f] or args.film_id
@@ -194,6 +196,8 @@ def cmd_audience(args: argparse.Namespace) -> int:
                 f"{r['tier']} ring: empty; ")
     print(f"{len(model.film_viewers(f)):,} users have watched it; {ranking}; {ring}"
           f"{page.shown_text(filtered)}")
+    if page.note:
+        print(f"warning: {page.note}")
     if not len(page.user_idx):
         return 0
     # the table shows the CSV's text (render.column_text) for the same values

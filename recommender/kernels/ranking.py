@@ -390,3 +390,13 @@ def rank_of(scores: NDArray[np.floating], idx: NDArray[np.integer]) -> NDArray[n
     position = np.arange(len(scores))[None, :]
     tied_before = ((scores[None, :] == s[:, None]) & (position < idx[:, None])).sum(axis=1)
     return (higher + tied_before + 1).astype(np.int64)
+
+
+def tied_rows(scores: NDArray[np.floating]) -> NDArray[np.bool_]:
+    """Whether every candidate of each row (of the last axis: its scores above -inf) scores the
+    same, with two candidates or more: such a ranking is in index order, not by score. A
+    scalar ``bool_`` for one row."""
+    live = scores > -np.inf
+    top = np.max(scores, axis=-1)
+    low = np.min(scores, axis=-1, where=live, initial=np.inf)
+    return np.asarray((top == low) & (np.count_nonzero(live, axis=-1) > 1))

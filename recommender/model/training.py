@@ -215,15 +215,9 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked))
     meta["refit"] = refit
-    unliked = unliked_films(data, final)
+    unliked = unliked_films(data.film_idx, final.film_idx, data.n_films)
     if unliked:  # --min-rating (or the holdout) left them nothing to fit
-        meta["films_without_liked"] = {
-            "count": unliked, "min_rating": config.min_rating,
-            "note": "no interaction of these films (none rated at or above min_rating, or "
-                    "with warm_iterations 0 only held-out ones) reached the fit, so their taste "
-                    "vectors hold nothing learned of them: their audiences and comparable "
-                    "films are in no meaningful order (a cold-start audience by genre ranks "
-                    "them)"}
+        meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n)}
     if fitted is not None:
@@ -239,15 +233,27 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     )
 
 
-def unliked_films(data: Interactions, fitted: Interactions) -> int:
-    """How many of ``data``'s films have no interaction in ``fitted`` (what the model's
-    factors were fitted on: ``--min-rating``, and with ``warm_iterations`` 0 the calibration
-    holdout too, took every one of theirs out)."""
-    if len(fitted) == len(data):
+def unliked_films(films: NDArray[np.integer], fitted: NDArray[np.integer], n_films: int
+                  ) -> int:
+    """How many of the films of the log's interactions (``films``, film indices) have none
+    in ``fitted`` (the film indices of what the model's factors were fitted on:
+    ``--min-rating``, and with ``warm_iterations`` 0 the calibration holdout too, took every
+    one of theirs out)."""
+    if len(fitted) == len(films):
         return 0
-    watched = np.bincount(data.film_idx, minlength=data.n_films) > 0
-    kept = np.bincount(fitted.film_idx, minlength=data.n_films) > 0
+    watched = np.bincount(films, minlength=n_films) > 0
+    kept = np.bincount(fitted, minlength=n_films) > 0
     return int((watched & ~kept).sum())
+
+
+def unliked_meta(count: int, min_rating: float | None) -> dict[str, Any]:
+    """``meta.json``'s ``films_without_liked`` for ``count`` such films (both trainers)."""
+    return {"count": count, "min_rating": min_rating,
+            "note": "no interaction of these films (none rated at or above min_rating, or "
+                    "with warm_iterations 0 only held-out ones) reached the fit, so their taste "
+                    "vectors hold nothing learned of them: their audiences and comparable "
+                    "films are in no meaningful order (a cold-start audience by genre ranks "
+                    "them)"}
 
 
 def build_meta(data: Interactions, config: TrainConfig, seconds: float,

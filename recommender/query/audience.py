@@ -34,6 +34,7 @@ from recommender.query.pages import (
     check_k,
     resolve_tier,
     ring_info,
+    tie_note,
     tier_bounds,
     tier_of,
 )
@@ -126,7 +127,7 @@ def rank_users(
         score=scores[top] if shown is None else shown, percentile=percentile,
         tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=total,
-        offset=offset, k=k, ring=ring,
+        offset=offset, k=k, ring=ring, note=tie_note(scores, film_id),
     )
 
 
@@ -299,15 +300,11 @@ def audience_summary(
         "portrait_scope": scope,
         "min_cell": min_cell,
         "suppressed_cells": suppressed,
-        "note": UNRANKED if n_cand > 1 and np.ptp(scores[scores > -np.inf]) == 0 else None,
+        "note": tie_note(scores, film_id),
     }
 
 
 PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
-UNRANKED = ("every candidate scores the same for this film (nothing fitted ties it to the "
-            "others, e.g. every viewer rated it below the model's min_rating): its rings hold "
-            "users in no meaningful order and their conversions say nothing of them; rank it "
-            "by genre (cold start)")
 
 
 def lookalikes(

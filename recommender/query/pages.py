@@ -18,11 +18,28 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
+from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.query.render import percentile_values, score_values
 
 Tiers = Sequence[tuple[str, float]]
 MAX_K = 100_000
+UNRANKED = ("every candidate scores the same for this film (nothing fitted ties it to the "
+            "others, e.g. every viewer rated it below the model's min_rating): its rings hold "
+            "users in no meaningful order and their conversions say nothing of them; rank it "
+            "by genre (cold start)")
+UNRANKED_QUERY = ("every candidate scores the same (nothing fitted ties the seed users or the "
+                  "comparable films and genres to the others): the users are in no meaningful "
+                  "order and the rings' conversions say nothing of them")
+
+
+def tie_note(scores: NDArray[np.floating], film_id: str | None) -> str | None:
+    """The note of a ranking whose candidates (``scores`` above -inf) all score the same:
+    ``UNRANKED`` for a film's audience, ``UNRANKED_QUERY`` for lookalikes and cold start
+    (``film_id`` None); None for a ranking by score."""
+    if not tied_rows(scores):
+        return None
+    return UNRANKED if film_id is not None else UNRANKED_QUERY
 
 
 @dataclass
@@ -45,6 +62,9 @@ class AudiencePage:
     # the ring the page walks (``tier=``): {"tier", "rank_range", "size"}; None: the whole
     # ranking
     ring: dict[str, Any] | None = None
+    # why the ranking is in no meaningful order (every candidate scores the same); None when
+    # it is ranked (``tie_note``)
+    note: str | None = None
 
     # a row's fields, in order; ``columns`` holds the rules of their values (one source for
     # ``rows``, hence ``to_json``, and for the service's byte renderer)
@@ -69,10 +89,10 @@ class AudiencePage:
 
     def body(self, users: Any) -> dict[str, Any]:
         """The JSON object of the page with ``users`` in the place of its rows: film_id,
-        users, total, offset, k, ring."""
+        users, total, offset, k, ring, note."""
         film_id = None if self.film_id is None else str(self.film_id)
         return {"film_id": film_id, "users": users, "total": self.total,
-                "offset": self.offset, "k": self.k, "ring": self.ring}
+                "offset": self.offset, "k": self.k, "ring": self.ring, "note": self.note}
 
     def to_json(self) -> dict[str, Any]:
         """The page as the audience endpoint's JSON body (and ``audience --json``)."""

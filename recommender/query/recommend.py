@@ -19,6 +19,7 @@ from recommender.kernels.ranking import (
     score_slack,
     settle_top_k,
     settled_top_k_rows,
+    tied_rows,
     top_k,
     top_k_rows,
 )
@@ -60,6 +61,12 @@ class FilmList:
         """The recommendations body: ``user_id``, the film ``rows`` and the ``note``."""
         return {"user_id": self.user_id, "films": self.rows(model), "note": self.note}
 
+    def similar_json(self, model: Model, film_id: str) -> dict[str, Any]:
+        """``GET /films/{id}/similar``'s body (``similar_films``): ``film_id``, the film
+        ``rows`` (``because`` null: a comparable film has no reasons) and the ``note``."""
+        return {"film_id": film_id, "films": [{**r, "because": None} for r in self.rows(model)],
+                "note": self.note}
+
     def watched_json(self, model: Model, unknown: list[str]) -> dict[str, Any]:
         """The body of recommendations from a watch list (``recommend_for_watched``): the
         film ``rows``, the ``unknown`` ids skipped and the ``note``."""
@@ -72,6 +79,9 @@ NO_TASTE = ("no taste was fitted for this viewer (nothing they watched was fitte
 UNRANKED_FILMS = NO_TASTE + (": every film scores the same, so the list is in catalog order, "
                              "not a ranking, and its scores say nothing")
 BY_POPULARITY = NO_TASTE + ": the list ranks films by the popularity prior alone"
+NOT_SIMILAR = ("nothing fitted ties this film to the others (e.g. every viewer rated it below "
+               "the model's min_rating): every film is as similar to it, so the list is in "
+               "catalog order, not by similarity")
 
 
 def taste_note(model: Model, tastes: NDArray[np.floating]) -> list[str | None]:
@@ -284,7 +294,7 @@ def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
         scores = ((ff @ ff[f]) / (model.film_norms * model.film_norms[f])).astype(np.float32)
     scores[f] = -np.inf
     top = top_k(scores, k)
-    return FilmList(None, top, scores[top])
+    return FilmList(None, top, scores[top], note=NOT_SIMILAR if tied_rows(scores) else None)
 
 
 def batch_recommendations(

@@ -15,10 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.kernels.ranking import exclude_rows, score_block, settled_top_k_rows
+from recommender.kernels.ranking import exclude_rows, score_block, settled_top_k_rows, tied_rows
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.audience import AudiencePage, Tiers, tier_of
+from recommender.query.pages import UNRANKED
 from recommender.serving.lru import LRU
 
 # users ranked per cached film: covers the default page (k=100) and the next one; a deeper
@@ -31,13 +32,15 @@ class Ranking:
     """The best ``len(order)`` candidates of one film, best first.
 
     ``order``: user indices; ``scores``: their scores; ``n_cand``: how many users were ranked
-    (all users, minus the film's viewers when ``exclude_seen``). ``complete`` when the prefix
+    (all users, minus the film's viewers when ``exclude_seen``); ``tied``: every candidate
+    scores the same (``ranking.tied_rows``: the page's note). ``complete`` when the prefix
     holds every candidate.
     """
 
     order: NDArray[np.integer]
     scores: NDArray[np.float32]
     n_cand: int
+    tied: bool = False
 
     @property
     def complete(self) -> bool:
@@ -66,6 +69,7 @@ def rank_films(
     # event loop holds most of the time under load
     exclude_rows(scores, model.seen_by_film, idx, np.flatnonzero(np.asarray(exclude_seen, bool)))
     n_cand = [int(np.count_nonzero(row > -np.inf)) for row in scores]  # 1-D counts are fast
+    tied = tied_rows(scores).tolist()
     # settle each prefix on exact dot products, as audience.rank_users does, so a batched or
     # pre-computed ranking is the one a single request (or the CLI) computes
     uf = np.asarray(model.user_factors)
@@ -74,7 +78,7 @@ def rank_films(
     itype = np.int32 if model.n_users < 2**31 else np.int64
     slacks = model.score_slacks(vectors)
     top, exact, got = settled_top_k_rows(scores, depth, uf, vectors, slacks)
-    return [Ranking(top[r, :c].astype(itype), exact[r, :c].copy(), n_cand[r])
+    return [Ranking(top[r, :c].astype(itype), exact[r, :c].copy(), n_cand[r], tied[r])
             for r, c in enumerate(got.tolist())]
 
 
@@ -95,7 +99,7 @@ def page_from_ranking(
         percentile=100.0 * (n_cand - ranks + 1) / max(n_cand, 1),
         tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=n_cand,
-        offset=offset, k=k,
+        offset=offset, k=k, note=UNRANKED if ranking.tied else None,
     )
 
 

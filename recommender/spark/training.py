@@ -292,6 +292,12 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
                  n_liked, params, spark, master)
+    from recommender.model.training import unliked_films, unliked_meta
+
+    # the final fit is on every liked interaction (MLlib refits fresh), as the local count
+    unliked = unliked_films(f, f[liked_rows], n_films)
+    if unliked:
+        meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
     return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
                  seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
                  segments=seg, meta=meta, calibration=calib,

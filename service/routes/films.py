@@ -174,8 +174,7 @@ def summary(film_id: str, engine: EngineDep, settings: SettingsDep,
             responses={**NOT_FOUND, **INVALID}, summary="Comparable films")
 def similar(film_id: str, engine: EngineDep, k: K = 10) -> dict[str, Any]:
     engine.check_page(k, 0)
-    films = similar_films(engine.model, film_id, k)
-    return {"film_id": film_id, "films": films.rows(engine.model)}
+    return similar_films(engine.model, film_id, k).similar_json(engine.model, film_id)
 
 
 @router.get("/films/{film_id:path}", response_model=FilmDetail, responses=NOT_FOUND,

@@ -507,6 +507,37 @@ def test_a_slow_page_left_behind_does_not_take_the_screen_back(
     watched.assert_clean()
 
 
+def test_unranked_lookalikes_and_cold_start_say_so(watched: Any, served_demo: Any,
+                                                   example_film: dict[str, Any]) -> None:
+    """A lookalike or cold-start page with a ``note`` (seeds or comparable films with nothing
+    fitted, which the demo model has not: the answer is stood in for, with the note added)
+    shows it above the users, whose order means nothing then; a ranked page shows none."""
+    page = watched.page
+    note = "every candidate scores the same (stood in)"
+
+    def with_note(route: Any) -> None:
+        body = route.fetch().json()
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({**body, "note": note}))
+
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    seeds = [u["user_id"] for u in api(served_demo, f"/films/{fid}/audience?k=3")["users"]]
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#seed-ids", "\n".join(seeds))
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("table:has(caption:text('Lookalike audience'))")
+    assert page.locator("#lookalike-unranked").count() == 0  # ranked: no such line
+    page.route("**/audiences/*", with_note)
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-unranked")
+    assert page.inner_text("#lookalike-unranked") == f"These users are not ranked: {note}."
+    page.fill("#cold-genres", example_film["genres"][0])
+    page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("#cold-unranked")
+    assert page.inner_text("#cold-unranked") == f"These users are not ranked: {note}."
+    watched.assert_clean()
+
+
 def test_a_film_that_cannot_be_ranked_says_so(watched: Any, served_demo: Any,
                                               example_film: dict[str, Any]) -> None:
     """A summary with a ``note`` (a zero taste vector under --min-rating, which the demo model

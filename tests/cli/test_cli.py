@@ -372,7 +372,8 @@ def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "audience", model_dir, fid, "--offset", 5000, "--json")
     assert code == 0
     assert json.loads(out) == film_audience(model, fid, k=100, offset=5000).to_json() == {
-        "film_id": fid, "users": [], "total": total, "offset": 5000, "k": 100, "ring": None}
+        "film_id": fid, "users": [], "total": total, "offset": 5000, "k": 100, "ring": None,
+        "note": None}
     page = film_audience(model, fid, k=3, offset=2, filters={"region": ["North"]})
     code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 3, "--offset", 2,
                        "--filter", "region=North")

@@ -213,6 +213,8 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
     low = np.random.default_rng(5).random(len(planted)) < 1 / 3
     users = planted.users.ids[planted.user_idx]
     films = planted.films.ids[planted.film_idx]
+    low |= films == films[0]  # a film every viewer rated low: nothing of it is fitted
+    unliked = sorted(set(films.tolist()) - set(films[~low].tolist()))
     path = tmp_path / "rated.csv"
     pacsv.write_csv(pa.table({"user_id": users, "film_id": films,
                               "rating": np.where(low, 1.0, 4.0)}), path)
@@ -226,6 +228,11 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
     # the calibration fit, then the final one: liked ratings only
     assert len(fitted_rows) == 2 and fitted_rows[1] == int((~low).sum())
     assert fitted_rows[0] < fitted_rows[1]
+    # counted as the local trainer counts them (they were not, on Spark)
+    assert films[0] in unliked
+    assert model.meta["films_without_liked"]["count"] == len(unliked)
+    for film_id in unliked:
+        assert not model.film_factors[model.film_index(film_id)].any()
     for film_id in sorted(set(films[low].tolist()))[:10]:
         listed = set(np.asarray(film_audience(model, film_id, k=model.n_users).user_ids).tolist())
         disliked = set(users[low & (films == film_id)].tolist())

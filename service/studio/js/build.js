@@ -46,6 +46,11 @@ export function parseIds(text) {
   return ids.length && /^user_?id$/i.test(ids[0]) ? ids.slice(1) : ids;
 }
 
+/** The page's note, when every candidate scores the same (the users are in no order). */
+function unranked(body, id) {
+  return body.note ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
+}
+
 function lookalike() {
   const ids = h("textarea", { id: "seed-ids", rows: 6, placeholder: "one user id per line" });
   const file = h("input", { id: "seed-file", type: "file", accept: ".csv,.txt,text/plain" });
@@ -64,6 +69,7 @@ function lookalike() {
       out.replaceChildren(
         body.unknown_seed_ids.length ? h("p", { class: "warning", id: "unknown-seeds" },
           `${body.unknown_seed_ids.length} unknown id(s) skipped: ${body.unknown_seed_ids.join(", ")}`) : "",
+        unranked(body, "lookalike-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown (${seeds.length} seeds).`),
         table("Lookalike audience", USER_COLUMNS, body.users));
     } catch (err) { out.replaceChildren(errorBox(err)); }
@@ -105,6 +111,7 @@ function coldStart() {
       out.replaceChildren(
         unknown.length ? h("p", { class: "warning", id: "unknown-films" },
           `${unknown.length} unknown film id(s) skipped: ${unknown.join(", ")}`) : "",
+        unranked(body, "cold-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         table("Audience of the new film", USER_COLUMNS, body.users));
     } catch (err) { out.replaceChildren(errorBox(err)); }

@@ -1,9 +1,12 @@
-"""A viewer with no fitted taste (every rating below ``--min-rating``, or a watch list of films
-with nothing fitted) is told so: their recommendations carry a ``note``, on the library, HTTP
-and the CLI alike, instead of a list in catalog order that looks like a ranking.
+"""Answers with nothing fitted behind them say so instead of passing index order off as a
+ranking. A viewer with no fitted taste (every rating below ``--min-rating``, or a watch list of
+films with nothing fitted) gets recommendations with a ``note``; a film with nothing fitted, or
+lookalikes and cold start from such seeds and films, get audience pages with one. On the
+library, the serving cache, HTTP and the CLI alike.
 
-Oracles: the planted ratings (the viewer's every rating is low), the model's own zero vector,
-a brute-force order of the popularity prior, and the CLI's ``--json`` against the HTTP body.
+Oracles: the planted ratings (the viewer's every rating is low, two films only they watched),
+the model's own zero vectors, a brute-force order of the popularity prior, and the CLI's
+``--json`` against the HTTP body.
 """
 
 from __future__ import annotations
@@ -23,13 +26,18 @@ from recommender.model import artifact
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model
 from recommender.model.training import train
+from recommender.query.audience import cold_start_audience, film_audience, lookalikes
+from recommender.query.pages import UNRANKED, UNRANKED_QUERY
 from recommender.query.recommend import (
     BY_POPULARITY,
+    NOT_SIMILAR,
     UNRANKED_FILMS,
     recommend_for_watched,
     recommend_many,
     recommend_user,
+    similar_films,
 )
+from recommender.serving.engine import Engine
 from service.app import create_app
 from service.settings import Settings
 from tests.service_fixtures import build_interactions
@@ -109,3 +117,68 @@ def test_http_and_the_cli_carry_the_note(plain: Model, tmp_path: Path,
     ids.write_text("\n".join(ONLY_LOW) + "\n", encoding="utf-8")
     code, out, _ = run_cli(capsys, "recommend", folder, "--watched", ids, "--k", 4, "--json")
     assert code == 0 and json.loads(out) == watched.json()
+
+
+def test_a_film_with_nothing_fitted_has_an_unranked_audience(plain: Model) -> None:
+    x = ONLY_LOW[0]
+    assert not plain.film_factors[plain.film_index(x)].any()
+    page = film_audience(plain, x, k=10)
+    assert page.note == UNRANKED and page.to_json()["note"] == UNRANKED
+    assert len(set(page.score.tolist())) == 1  # what the note says: one score for all
+    ranked = str(plain.films.ids[0])
+    assert film_audience(plain, ranked, k=10).note is None
+    # the serving cache's pages (cut from batched ranking prefixes) say the same
+    engine = Engine(plain)
+    assert engine.audience(x, k=10).note == UNRANKED
+    assert engine.audience(ranked, k=10).note is None
+    assert engine.cached_audience(x, k=5) is not None and engine.cached_audience(x, k=5).note \
+        == UNRANKED
+    # a filtered page is ranked the same way
+    assert film_audience(plain, x, k=10, segment=0).note == UNRANKED
+
+
+def test_lookalikes_and_cold_start_from_nothing_fitted_say_so(plain: Model) -> None:
+    page, unknown = lookalikes(plain, [LOW], k=10)
+    assert unknown == [] and page.note == UNRANKED_QUERY
+    assert lookalikes(plain, [str(plain.users.ids[0])], k=10)[0].note is None
+    assert cold_start_audience(plain, list(ONLY_LOW), k=10).note == UNRANKED_QUERY
+    assert cold_start_audience(plain, [str(plain.films.ids[0])], k=10).note is None
+
+
+def test_the_audience_page_note_over_http_and_the_cli(plain: Model, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    folder = artifact.save(plain, tmp_path / "m")
+    x = ONLY_LOW[0]
+    with TestClient(create_app(Settings(model_path=str(folder), warm_cache=True))) as client:
+        body = client.get(f"/films/{x}/audience", params={"k": 5}).json()
+        assert body["note"] == UNRANKED
+        ranked = str(plain.films.ids[0])
+        assert client.get(f"/films/{ranked}/audience", params={"k": 5}).json()["note"] is None
+        look = client.post("/audiences/lookalike", json={"seed_user_ids": [LOW], "k": 5})
+        assert look.json()["note"] == UNRANKED_QUERY
+    code, out, err = run_cli(capsys, "audience", folder, x, "--k", 5, "--json")
+    assert code == 0, err
+    assert json.loads(out) == body
+    code, out, _ = run_cli(capsys, "audience", folder, x, "--k", 5)
+    assert code == 0 and f"warning: {UNRANKED}" in out
+    code, out, err = run_cli(capsys, "audience", folder, x, "--k", 5, "--csv")
+    assert code == 0 and f"warning: {UNRANKED}" in err and "warning" not in out
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(LOW + "\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "lookalike", folder, "--seeds", seeds, "--k", 5)
+    assert code == 0 and f"warning: {UNRANKED_QUERY}" in out
+
+
+def test_comparable_films_of_a_film_with_nothing_fitted_say_so(
+        plain: Model, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    x = ONLY_LOW[0]
+    films = similar_films(plain, x, k=5)
+    assert films.note == NOT_SIMILAR and len(set(films.score.tolist())) == 1
+    assert similar_films(plain, str(plain.films.ids[0]), k=5).note is None
+    folder = artifact.save(plain, tmp_path / "m")
+    with TestClient(create_app(Settings(model_path=str(folder), warm_cache=False))) as client:
+        body = client.get(f"/films/{x}/similar", params={"k": 5}).json()
+    assert body["note"] == NOT_SIMILAR
+    code, out, err = run_cli(capsys, "similar", folder, x, "--k", 5, "--json")
+    assert code == 0, err
+    assert json.loads(out) == body
