@@ -251,3 +251,34 @@ def test_exclude_rows_masks_each_rows_structure() -> None:
     assert np.array_equal(scores, want)
     exclude_rows(scores, structure, keys, np.array([], np.int64))  # nothing asked: no change
     assert np.array_equal(scores, want)
+
+
+def test_tied_rows_against_a_plain_count_of_distinct_scores() -> None:
+    """``tied_rows`` (a head read first, whole rows only when the head is tied) against the
+    plain definition: two or more finite candidates and one distinct value among them."""
+    from recommender.kernels.ranking import TIE_HEAD, tied_rows
+
+    rng = np.random.default_rng(3)
+    rows = []
+    for case in range(60):
+        n = int(rng.integers(1, 3 * TIE_HEAD))
+        row = np.round(rng.standard_normal(n), 1).astype(np.float32)
+        if case % 3 == 0:
+            row[:] = np.float32(0.5)  # tied
+        if case % 4 == 0:
+            row[rng.random(n) < 0.7] = -np.inf  # excluded viewers
+        if case % 5 == 0:
+            row[:min(n, TIE_HEAD + 3)] = -np.inf  # a head with no candidate at all
+        if case % 7 == 0 and n > TIE_HEAD + 1:
+            row[:] = np.float32(1.0)
+            row[-1] = np.float32(2.0)  # tied head, one different score past it
+        rows.append(row)
+    for row in rows:
+        live = row[row > -np.inf]
+        want = len(live) > 1 and len(set(live.tolist())) == 1
+        assert bool(tied_rows(row)) == want, row
+    width = max(len(r) for r in rows)
+    block = np.full((len(rows), width), -np.inf, np.float32)
+    for i, r in enumerate(rows):
+        block[i, :len(r)] = r
+    assert tied_rows(block).tolist() == [bool(tied_rows(r)) for r in rows]
