@@ -81,6 +81,21 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             f"--model {base.get('model', 'als')} does not read {flags(sorted(unread))}"
             + (": --learning-rate is BPR's and LMF's" if "learning_rate" in unread
                else ": --alpha and --cg-steps are ALS's"))
+    from_file = set(base) - typed  # what --config set (an older meta.json's params too)
+    # a value the model does not read, moved off its default in the file: refused as the
+    # option is (a meta.json records every option at its default, so reusing one still works)
+    defaults = TrainConfig()
+    off_default = sorted(
+        n for n in {"als": {"learning_rate"}, "bpr": {"alpha", "cg_steps"},
+                    "lmf": {"alpha", "cg_steps"}}.get(str(base.get("model", "als")), set())
+        & from_file if base.get("family") != "ease" and base[n] != getattr(defaults, n))
+    if off_default:
+        from recommender.errors import DataError
+
+        raise DataError(args.config, f"model {base.get('model', 'als')} does not read "
+                        + ", ".join(f"{n} ({base[n]!r})" for n in off_default)
+                        + "; leave it out, or at its default "
+                        + ", ".join(f"{n} {getattr(defaults, n)!r}" for n in off_default))
     if base.get("family") == "als" and "ease_lambda" in typed:
         from recommender.errors import InvalidParameterError
 

@@ -35,6 +35,9 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     ({"ease_lambda": "300"}, "ease_lambda must be a finite number"),
     ({"ease_lambda": None}, "ease_lambda must be a finite number"),
     ({"tune": "false"}, "tune must be true or false"),
+    # a value the model does not read, off its default (it was recorded and ignored)
+    ({"learning_rate": 0.2}, "model als does not read learning_rate (0.2)"),
+    ({"model": "bpr", "alpha": 9.0}, "model bpr does not read alpha (9.0)"),
 ])
 def test_a_bad_config_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              body: object, words: str) -> None:
@@ -98,3 +101,18 @@ def test_nothing_to_measure_and_spark_cuts_exit_2(tmp_path: Path,
     code, _, err = run_cli(capsys, "audiences", tmp_path / "model", "--engine", "spark", "--all",
                            "--out", tmp_path / "a.parquet", "--pseudonym-key-file", key)
     assert code == 2 and "--pseudonym-key-file" in err and "local only" in err
+
+
+def test_a_meta_json_with_every_option_at_its_default_is_still_a_config(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An earlier model's ``meta.json`` records every option, those the model does not read
+    at their defaults: it stays usable as ``--config``, for ALS and for BPR."""
+    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(40) for j in range(4)]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    for model in ("als", "bpr"):
+        config = tmp_path / f"{model}.json"
+        config.write_text(json.dumps({"params": {**TrainConfig(model=model).to_dict(),
+                                                 "factors": 4, "segments": 2}}))
+        code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                               tmp_path / model, "--config", config, "--no-tune")
+        assert code == 0, err
