@@ -75,6 +75,8 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     warning = (body["screens"] or {}).get("warning")
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
+    if body["note"]:  # the film (or its comparables) has nothing fitted
+        print(f"warning: {body['note']}", file=sys.stderr)
     if args.json:
         _print_json(body)
         return 0

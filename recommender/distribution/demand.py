@@ -27,18 +27,24 @@ from recommender.distribution.places import PlaceGroups, nested_merge, place_gro
 from recommender.distribution.screens import largest_remainder
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMA, CINEMAS_FILE, Cinemas
+from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.audience import cold_start_vector
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
+UNRANKED_DEMAND = ("every candidate scores the same for this film (nothing fitted ties it, or "
+                   "its comparable films, to the users): each non-viewer is given the film's "
+                   "mean probability, so the places' expected_new follow their user counts, "
+                   "not a taste for the film")
 UNITS = {
     "users": "the model's users in the place",
     "viewers": "users in the place who watched the film in the training data",
     "expected_new": "users expected to watch it within the calibration horizon: the sum over "
                     "the place's non-viewers of the probability measured for their rank "
-                    "(model calibration)",
+                    "(model calibration; users with equal scores share the mean over the "
+                    "ranks they span)",
     "expected_total": "viewers + expected_new (users)",
     "share": "the place's share of the film's expected_total over all places (0-1)",
     "user_share": "the place's share of all users (0-1)",
@@ -60,9 +66,11 @@ UNITS = {
 def film_probabilities(model: Model, scores: NDArray[np.floating], film: int,
                        viewers: NDArray[np.integer]) -> NDArray[np.float64]:
     """Every user's probability of watching (0 for ``viewers``): ``calibration.p_at`` at the
-    rank fraction ``(rank - 1) / candidates`` of their score among the non-viewers, where
-    ``rank`` is 1 + the number of candidates scoring strictly higher (tied users share a rank,
-    as in the calibration's own measurement). One sort, O(n log n)."""
+    rank fraction ``(rank - 1) / candidates`` of their score among the non-viewers. Users who
+    tie share the mean of ``p`` over the ranks their run spans: their order among themselves
+    is arbitrary, so none of them is owed the run's first rank (a film whose candidates all
+    tie, nothing fitted, gets its mean ``p`` everywhere, not its best). One sort, O(n log n).
+    """
     n = model.n_users
     candidate = np.ones(n, np.bool_)
     candidate[np.asarray(viewers, np.int64)] = False
@@ -73,12 +81,21 @@ def film_probabilities(model: Model, scores: NDArray[np.floating], film: int,
     s = np.asarray(scores, np.float32)[cand]
     order = np.argsort(-s)  # ties are settled below, so the sort need not be stable
     desc = s[order]
-    run_start = np.arange(len(cand))
-    run_start[1:] = np.where(desc[1:] == desc[:-1], 0, run_start[1:])
-    rank0 = np.empty(len(cand), np.int64)
-    rank0[order] = np.maximum.accumulate(run_start)
-    p[cand] = calibration.p_at(model.calibration, film, rank0 / len(cand))
+    by_rank = calibration.p_at(model.calibration, film, np.arange(len(cand)) / len(cand))
+    # runs of equal scores in ``desc``: each position takes its run's mean p (cumulative sums)
+    starts = np.flatnonzero(np.r_[True, desc[1:] != desc[:-1]])
+    ends = np.r_[starts[1:], len(cand)]
+    sums = np.r_[0.0, np.cumsum(by_rank)]
+    run_mean = (sums[ends] - sums[starts]) / (ends - starts)
+    p[cand[order]] = np.repeat(run_mean, ends - starts)
     return p
+
+
+def tie_note(scores: NDArray[np.floating], viewers: NDArray[np.integer]) -> str | None:
+    """``UNRANKED_DEMAND`` when every non-viewer scores the same (``ranking.tied_rows``)."""
+    live = np.asarray(scores, np.float32).copy()
+    live[np.asarray(viewers, np.int64)] = -np.inf
+    return UNRANKED_DEMAND if tied_rows(live) else None
 
 
 def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = None,
@@ -92,7 +109,7 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     viewers = model.film_viewers(f)
     p = film_probabilities(model, scores, f, viewers)
     body = _body(model, groups, p, viewers, screens, min_cell, cinemas)
-    return {"film_id": film_id, **body}
+    return {"film_id": film_id, **body, "note": tie_note(scores, viewers)}
 
 
 def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[str],
@@ -103,24 +120,35 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     history, from comparable films (ids, or ``{id: weight}``) and genres."""
     groups = place_groups(model, by)
     check_screens(screens)
-    p, stand_in = cold_start_probabilities(model, comparable, genres)
-    body = _body(model, groups, p, np.zeros(0, np.int64), screens, min_cell, cinemas)
+    scores, stand_in = cold_start_scores(model, comparable, genres)
+    nobody = np.zeros(0, np.int64)
+    p = film_probabilities(model, scores, stand_in, nobody)
+    body = _body(model, groups, p, nobody, screens, min_cell, cinemas)
     ids = list(comparable) if not isinstance(comparable, Mapping) else list(comparable.keys())
     return {"film_id": None, **body,
             "cold_start": {"comparable_film_ids": [str(i) for i in ids],
                            "genres": [str(g) for g in genres],
-                           "calibrated_as": str(model.films.ids[stand_in])}}
+                           "calibrated_as": str(model.films.ids[stand_in])},
+            "note": tie_note(scores, nobody)}
 
 
 def cold_start_probabilities(model: Model, comparable: Mapping[str, float] | Sequence[str],
                              genres: Sequence[str]) -> tuple[NDArray[np.float64], int]:
     """Every user's probability of watching a film with no history, and the index of the
     known film nearest its taste vector (cosine), whose calibration ``p_at`` is asked for."""
+    scores, stand_in = cold_start_scores(model, comparable, genres)
+    return film_probabilities(model, scores, stand_in, np.zeros(0, np.int64)), stand_in
+
+
+def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[str],
+                      genres: Sequence[str]) -> tuple[NDArray[np.float32], int]:
+    """Every user's score of a film with no history (``cold_start_vector``), and the index of
+    the known film nearest that vector (cosine): the film whose calibration stands in."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     norm = float(np.linalg.norm(vec))
     stand_in = int(np.argmax(model.film_units @ (vec / norm))) if norm > 0 else 0
-    return film_probabilities(model, scores, stand_in, np.zeros(0, np.int64)), stand_in
+    return scores, stand_in
 
 
 def check_screens(screens: int | None) -> None:

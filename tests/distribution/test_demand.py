@@ -41,9 +41,7 @@ def brute(model: Model, f: int, by: str) -> dict[str, dict[str, float]]:
               @ np.asarray(model.film_factors[f], np.float64)).astype(np.float32)
     seen = dense_seen(model)[:, f]
     cand = np.flatnonzero(~seen)
-    # rank - 1 = the number of candidates scoring strictly higher (ties share a rank)
-    higher = np.array([(scores[cand] > scores[u]).sum() for u in cand.tolist()])
-    p = calibration.p_at(model.calibration, f, higher / len(cand))
+    p = run_mean_p(model, f, scores, cand)
     out: dict[str, dict[str, float]] = {}
     values = model.user_table.attributes[by]
     for u in range(model.n_users):
@@ -55,17 +53,52 @@ def brute(model: Model, f: int, by: str) -> dict[str, dict[str, float]]:
     return out
 
 
-def test_tied_scores_share_a_rank() -> None:
-    """With small integer factors many scores tie; tied users get the same probability, that
-    of 1 + the number of candidates scoring strictly higher."""
+def run_mean_p(model: Model, f: int, scores: Any, cand: Any) -> Any:
+    """Each candidate's probability, user by user: the mean of ``p_at`` over the ranks its
+    run of equal scores spans (1 + the candidates scoring strictly higher, to that plus the
+    run's length), so tied users share it and none is owed the run's first rank."""
+    n = len(cand)
+    out = []
+    for u in cand.tolist():
+        higher = int((scores[cand] > scores[u]).sum())
+        equal = int((scores[cand] == scores[u]).sum())
+        ranks = np.arange(higher, higher + equal) / n
+        out.append(float(calibration.p_at(model.calibration, f, ranks).mean()))
+    return np.array(out)
+
+
+def test_tied_scores_share_their_runs_mean_probability() -> None:
+    """With small integer factors many scores tie; tied users get the same probability, the
+    mean over the ranks their run spans (before, the run's first rank: a film with nothing
+    fitted, every candidate tied, got its best probability for every user)."""
     model = synthetic_model(n_users=300, n_films=10, ties=True, seed=1)
     scores = (model.user_factors @ model.film_factors[2]).astype(np.float32)
     cand = np.flatnonzero(~dense_seen(model)[:, 2])
     assert len(np.unique(scores[cand])) < len(cand) / 3  # plenty of ties
     p = film_probabilities(model, scores, 2, model.film_viewers(2))
-    higher = np.array([(scores[cand] > scores[u]).sum() for u in cand.tolist()])
-    assert np.array_equal(p[cand], calibration.p_at(model.calibration, 2, higher / len(cand)))
+    np.testing.assert_allclose(p[cand], run_mean_p(model, 2, scores, cand), rtol=1e-12)
     assert (p[dense_seen(model)[:, 2]] == 0).all()
+    # the total is what an untied ranking would expect: the sum of p over every rank
+    by_rank = calibration.p_at(model.calibration, 2, np.arange(len(cand)) / len(cand))
+    assert p.sum() == pytest.approx(by_rank.sum(), rel=1e-12)
+
+
+def test_a_film_with_nothing_fitted_expects_its_mean_everywhere_and_says_so(
+        model: Model) -> None:
+    zero = Model(**{**model.__dict__, "film_factors": np.asarray(model.film_factors).copy()})
+    zero.film_factors[5] = 0.0
+    film = str(zero.films.ids[5])
+    body = demand_by_place(zero, film, "region", min_cell=1)
+    assert body["note"] is not None and "scores the same" in body["note"]
+    cand = np.flatnonzero(~dense_seen(zero)[:, 5])
+    mean = calibration.p_at(zero.calibration, 5, np.arange(len(cand)) / len(cand)).mean()
+    assert body["expected_new"] == pytest.approx(mean * len(cand), abs=1e-3)
+    # each place's expected_new follows its candidates alone
+    for place, row in rows(body).items():
+        users = zero.user_table.attributes["region"] == place
+        n = int((users & ~dense_seen(zero)[:, 5]).sum())
+        assert row["expected_new"] == pytest.approx(mean * n, abs=1e-3)
+    assert demand_by_place(model, film, "region", min_cell=1)["note"] is None
 
 
 def rows(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
