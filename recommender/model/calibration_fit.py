@@ -29,7 +29,10 @@ def hit_ranks(user_factors: NDArray[np.float32], film_factors: NDArray[np.float3
                seen_by_film: sp.csr_matrix, heldout_by_film: sp.csr_matrix,
                films: NDArray[np.int64], known: NDArray[np.bool_] | None, batch: int
                ) -> list[tuple[int, NDArray[np.int64]]]:
-    """Per film: (candidates t, 1-based ranks of its held-out viewers among them)."""
+    """Per film: (candidates t, 1-based ranks of its held-out viewers among them). A film
+    whose candidates all score the same (nothing fitted: a zero taste vector) has no ranking
+    to measure: it counts as (0, no ranks), where its held-out viewers would all have taken
+    rank 1 and inflated the best ranks' rate."""
     unknown = None if known is None else np.flatnonzero(~known)
     out: list[tuple[int, NDArray[np.int64]]] = []
     for start in range(0, len(films), batch):
@@ -45,6 +48,9 @@ def hit_ranks(user_factors: NDArray[np.float32], film_factors: NDArray[np.float3
         sub_held = heldout_by_film[block]
         for r in range(len(block)):
             t = int(n_cand[r])
+            if t > 1 and sorted_desc[r, 0] == sorted_desc[r, t - 1]:  # every candidate tied
+                out.append((0, np.zeros(0, np.int64)))
+                continue
             held = sub_held.indices[sub_held.indptr[r]:sub_held.indptr[r + 1]]
             s = scores[r, held]
             held_s = s[s > -np.inf]  # held-out rows already seen in the fit part are not hits

@@ -168,6 +168,22 @@ def test_held_out_ranks_count_into_bins_by_hand() -> None:
     assert calibration.conversion(cal, 0, 25) == pytest.approx(1 / 3)  # ranks 1-3
 
 
+def test_a_film_whose_candidates_all_tie_is_not_measured() -> None:
+    """A zero film vector (nothing fitted) ties every candidate: its held-out viewers would
+    all take rank 1, as if the model had ranked them first. It counts as no candidates, so
+    the best ranks' hit rate is that of the ranked film alone (the oracle: counted by hand)."""
+    uf = (10 - np.arange(10, dtype=np.float32))[:, None]
+    ff = np.array([[1.0], [0.0]], np.float32)  # film 1: nothing fitted
+    seen = sp.csr_matrix(np.zeros((2, 10), np.float32))
+    held = sp.csr_matrix(np.array([[0, 0, 1, 0, 0, 0, 0, 0, 0, 0],
+                                   [0, 0, 0, 0, 0, 1, 1, 1, 0, 0]], np.float32))
+    per_film = hit_ranks(uf, ff, seen, held, np.array([0, 1]), None, 64)
+    assert per_film[0][0] == 10 and per_film[0][1].tolist() == [3]
+    assert per_film[1][0] == 0 and len(per_film[1][1]) == 0
+    hits, cands = bin_counts(per_film)
+    assert hits.sum() == 1 and cands.sum() == 10  # the ranked film only
+
+
 @pytest.mark.parametrize("n", [500, 30_000])  # plain and prefiltered paths
 @pytest.mark.parametrize("ties", [False, True])
 def test_settled_rankings_follow_exact_dot_products(n: int, ties: bool) -> None:
