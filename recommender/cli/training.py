@@ -92,10 +92,16 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     if off_default:
         from recommender.errors import DataError
 
+        values = ", ".join(f"{n} ({base[n]!r})" for n in off_default)
+        fix = ("; leave it out, or at its default "
+               + ", ".join(f"{n} {getattr(defaults, n)!r}" for n in off_default))
+        if "model" in typed:  # the command line chose the model the file's value does not fit
+            from recommender.errors import InvalidParameterError
+
+            raise InvalidParameterError(f"--model {base['model']} does not read {values} "
+                                        f"from --config {args.config}" + fix)
         raise DataError(args.config, f"model {base.get('model', 'als')} does not read "
-                        + ", ".join(f"{n} ({base[n]!r})" for n in off_default)
-                        + "; leave it out, or at its default "
-                        + ", ".join(f"{n} {getattr(defaults, n)!r}" for n in off_default))
+                        + values + fix)
     if base.get("family") == "als" and "ease_lambda" in typed:
         from recommender.errors import InvalidParameterError
 

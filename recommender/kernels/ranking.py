@@ -393,22 +393,27 @@ def rank_of(scores: NDArray[np.floating], idx: NDArray[np.integer]) -> NDArray[n
 
 
 def tied_rows(scores: NDArray[np.floating]) -> NDArray[np.bool_]:
-    """Whether every candidate of each row (of the last axis: its scores above -inf) scores the
-    same, with two candidates or more: such a ranking is in index order, not by score. A
-    scalar ``bool_`` for one row.
+    """Whether every candidate of each row (of a 1-D or 2-D array's last axis: its scores
+    above -inf; NaN is no candidate) scores the same, with two candidates or more: such a
+    ranking is in index order, not by score. A scalar ``bool_`` for one row.
 
     A ranked row is told apart by its first ``TIE_HEAD`` scores (two candidates that differ);
     only the others (tied there, or with fewer candidates there) are read whole."""
-    rows = np.atleast_2d(scores)
+    rows = np.atleast_2d(np.asarray(scores))
+    if not np.issubdtype(rows.dtype, np.floating):
+        rows = rows.astype(np.float64)
     out = np.zeros(len(rows), bool)
-    head = rows[:, :TIE_HEAD]
-    open_ = ~(np.max(head, axis=1) > np.min(head, axis=1, where=head > -np.inf,
-                                              initial=np.inf))
-    for r in np.flatnonzero(open_).tolist():  # rare: a tied head (or few candidates in it)
-        row = rows[r]
-        live = row > -np.inf
-        out[r] = (np.count_nonzero(live) > 1
-                  and np.max(row) == np.min(row, where=live, initial=np.inf))
+    if rows.shape[-1]:
+        head = rows[:, :TIE_HEAD]
+        live = head > -np.inf
+        open_ = ~(np.max(head, axis=1, where=live, initial=-np.inf)
+                  > np.min(head, axis=1, where=live, initial=np.inf))
+        for r in np.flatnonzero(open_).tolist():  # rare: a tied head (or few candidates in it)
+            row = rows[r]
+            live_r = row > -np.inf
+            out[r] = (np.count_nonzero(live_r) > 1
+                      and np.max(row, where=live_r, initial=-np.inf)
+                      == np.min(row, where=live_r, initial=np.inf))
     return out if np.ndim(scores) > 1 else out[0]
 
 

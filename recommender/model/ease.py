@@ -111,6 +111,12 @@ def factorise(x: sp.csr_matrix, s2: NDArray[np.float64], v: NDArray[np.float64],
     every lambda, which is how tuning tries several)."""
     if lam <= 0:
         raise InvalidParameterError(f"EASE lambda must be > 0, got {lam}")
+    # a film with no interaction has B's row and column at 0 in exact EASE; the decomposition
+    # leaves rounding noise there (norms ~1e-17), which unit-length cosines and tie checks
+    # would read as a direction
+    empty = np.bincount(x.indices, weights=x.data != 0, minlength=x.shape[1]) == 0
+    if empty.any():
+        v = np.where(empty[:, None], 0.0, v)
     w = s2 / (s2 + lam)
     d = 1.0 - (v * v) @ w
     # d > 0: lam P_ff >= lam / (s_max^2 + lam) in exact arithmetic; guard rounding only

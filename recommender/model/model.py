@@ -79,6 +79,19 @@ class Model(UsersAndFilms):
         params = self.meta.get("params")
         return str(params.get("family", "als")) if isinstance(params, dict) else "als"
 
+    @property
+    def bias_columns(self) -> int:
+        """Trailing factor columns that carry bias terms, not taste: ``implicit``'s BPR adds
+        one (users 1, films their bias), LMF two (users [1, bias], films [bias, 1])."""
+        return {"bpr": 1, "lmf": 2}.get(str(self.meta.get("model", "als")), 0)
+
+    def nothing_fitted(self, rows: NDArray[np.floating]) -> NDArray[np.bool_]:
+        """For each row of user or film factors (one row, or a matrix of them): whether its
+        taste part, the bias columns aside, is zero: nothing of that user or film was fitted,
+        so it ranks nothing (or only by bias, or the prior)."""
+        rows = np.asarray(rows)
+        return np.asarray(~rows[..., :rows.shape[-1] - self.bias_columns].any(axis=-1))
+
     def film_index(self, film_id: str) -> int:
         return self.films.index_of(film_id, UnknownFilmError)
 

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
 from recommender import __version__
-from recommender.errors import DataError
+from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import calibration, ease, prior, segments
 from recommender.model.artifact import format_version
@@ -79,13 +79,19 @@ def fit_factors(
     # import the backend (and the BLAS it links) first: threadpool_limits only limits the
     # libraries already loaded when it is entered
     import implicit.cpu.als  # noqa: F401
+    from implicit.recommender_base import ModelFitError
 
     with threadpool_limits(1, "blas"):
         backend = make_backend(config, iterations)
         if init is not None:
             backend.user_factors = np.array(init[0], dtype=np.float32)
             backend.item_factors = np.array(init[1], dtype=np.float32)
-        backend.fit(matrix, show_progress=progress)
+        try:
+            backend.fit(matrix, show_progress=progress)
+        except ModelFitError as e:  # implicit's check for NaN factors: a diverged fit
+            raise InvalidParameterError(
+                f"the {config.model} fit diverged ({e}): lower --learning-rate (BPR, LMF) or "
+                "raise --regularization") from None
     return (np.ascontiguousarray(backend.user_factors, dtype=np.float32),
             np.ascontiguousarray(backend.item_factors, dtype=np.float32))
 

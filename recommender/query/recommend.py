@@ -79,6 +79,7 @@ NO_TASTE = ("no taste was fitted for this viewer (nothing they watched was fitte
 UNRANKED_FILMS = NO_TASTE + (": every film scores the same, so the list is in catalog order, "
                              "not a ranking, and its scores say nothing")
 BY_POPULARITY = NO_TASTE + ": the list ranks films by the popularity prior alone"
+BY_BIAS = NO_TASTE + ": the list ranks films by the model's film bias alone"
 NOT_SIMILAR = ("nothing fitted ties this film to the others (e.g. every viewer rated it below "
                "the model's min_rating): every film is as similar to it, so the list is in "
                "catalog order, not by similarity")
@@ -86,11 +87,22 @@ NOT_SIMILAR = ("nothing fitted ties this film to the others (e.g. every viewer r
 
 def taste_note(model: Model, tastes: NDArray[np.floating]) -> list[str | None]:
     """The note of each row of ``tastes`` (user factors, before ``Model.rec_tastes``): a zero
-    taste ranks nothing (``UNRANKED_FILMS``), or only by the popularity prior when the model
-    has one (``BY_POPULARITY``); None for every other taste."""
-    empty = ~np.asarray(tastes).any(axis=-1)
-    note = BY_POPULARITY if model.film_prior is not None else UNRANKED_FILMS
+    taste (its bias columns aside, ``Model.bias_columns``) ranks nothing
+    (``UNRANKED_FILMS``), or only by the films' bias (``BY_BIAS``) or the popularity prior
+    (``BY_POPULARITY``) when the model has one; None for every other taste."""
+    empty = model.nothing_fitted(tastes)
+    note = (BY_BIAS if model.bias_columns else
+            BY_POPULARITY if model.film_prior is not None else UNRANKED_FILMS)
     return [note if e else None for e in np.atleast_1d(empty).tolist()]
+
+
+def _reasons(model: Model, watched: NDArray[np.integer], films: NDArray[np.integer],
+             explain_n: int, note: str | None) -> list[list[dict[str, Any]]] | None:
+    """``explain``'s reasons, or none for a list whose ``note`` says no taste ranked it: the
+    watched films did not bring those films (empty lists; None without explanations)."""
+    if not explain_n:
+        return None
+    return [[] for _ in films] if note else explain(model, watched, films, explain_n)
 
 
 def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
@@ -204,8 +216,8 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
         scores[watched] = -np.inf
     # settled on exact dot products, as audiences are: the same list whatever BLAS did
     top, exact = settle_top_k(scores, k, ff, taste, float(_slacks(model, taste[None])[0]))
-    because = explain(model, watched, top, explain_n) if explain_n else None
-    return FilmList(user_id, top, exact, because, taste_note(model, raw)[0])
+    note = taste_note(model, raw)[0]
+    return FilmList(user_id, top, exact, _reasons(model, watched, top, explain_n, note), note)
 
 
 def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
@@ -233,8 +245,7 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
     out = []
     for r, (u, k, _) in enumerate(requests):
         films = top[r, :min(k, int(counts[r]))]
-        because = (explain(model, model.user_films(int(u)), films, explain_n) if explain_n
-                   else None)
+        because = _reasons(model, model.user_films(int(u)), films, explain_n, notes[r])
         out.append(FilmList(str(model.users.ids[u]), films, exact[r, :len(films)].copy(),
                             because, notes[r]))
     return out
@@ -258,8 +269,8 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
     scores = np.asarray(model.rec_films @ model.rec_tastes(raw), np.float32)
     scores[watched] = -np.inf
     top = top_k(scores, k)
-    because = explain(model, watched, top, explain_n) if explain_n else None
-    return FilmList(None, top, scores[top], because, taste_note(model, raw)[0])
+    note = taste_note(model, raw)[0]
+    return FilmList(None, top, scores[top], _reasons(model, watched, top, explain_n, note), note)
 
 
 def recommend_for_watched(model: Model, film_ids: Sequence[str], k: int = 10,

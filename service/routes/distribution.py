@@ -106,7 +106,7 @@ class Distribution(BaseModel):
                                                           "place value, never merged into one")
     units: dict[str, str] = Field(description="what each number counts, and its source")
     cold_start: ColdStartInput | None = None
-    note: str | None = Field(None, description="why expected_new follows user counts: every "
+    note: str | None = Field(description="why expected_new follows user counts: every "
                                                "candidate scores the same (nothing fitted), so "
                                                "each gets the film's mean probability; null "
                                                "for a ranked film")

@@ -552,12 +552,17 @@ def test_a_film_that_cannot_be_ranked_says_so(watched: Any, served_demo: Any,
                       body=json.dumps({**body, "note": note}))
 
     page.route("**/audience/summary*", with_note)
+    page.route("**/similar*", with_note)  # its comparable films carry one too
     fid = urllib.parse.quote(example_film["film_id"], safe="")
     page.goto(f"{served_demo.base}/studio/#/film/{fid}")
     page.wait_for_selector("#unranked")
     assert page.inner_text("#unranked") == f"This film cannot be ranked: {note}."
+    page.wait_for_selector("#similar-unranked")
+    assert page.inner_text("#similar-unranked") == f"Not by similarity: {note}."
     page.unroute("**/audience/summary*")
+    page.unroute("**/similar*")
     page.reload()
     page.wait_for_selector("#audience-status")
     assert page.locator("#unranked").count() == 0  # a ranked film: no such line
+    assert page.locator("#similar-unranked").count() == 0
     watched.assert_clean()

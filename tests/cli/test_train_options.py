@@ -116,3 +116,36 @@ def test_a_meta_json_with_every_option_at_its_default_is_still_a_config(
         code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                                tmp_path / model, "--config", config, "--no-tune")
         assert code == 0, err
+
+
+def test_a_model_typed_against_a_config_names_the_option(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--model bpr`` with a tuned ALS ``meta.json`` (alpha 2.658, which BPR does not read):
+    the command line chose the model, so the message names ``--model``, not the file alone."""
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    config = tmp_path / "meta.json"
+    config.write_text(json.dumps({"params": {**TrainConfig().to_dict(), "alpha": 2.658}}))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--config", config, "--model", "bpr", "--no-tune")
+    assert code == 2 and "--model bpr does not read alpha (2.658) from --config" in err
+
+
+def test_a_diverged_fit_is_an_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """implicit raises its own ModelFitError on NaN factors (BPR at a large learning rate
+    did): a traceback before, an error line saying what to change now."""
+    from implicit.recommender_base import ModelFitError
+
+    import recommender.model.training as training
+
+    class Diverging:
+        def fit(self, *args: object, **kwargs: object) -> None:
+            raise ModelFitError("NaN encountered in factors")
+
+    monkeypatch.setattr(training, "make_backend", lambda *a, **k: Diverging())
+    rows = ["user_id,film_id"] + [f"u{u},f{(u + j) % 9}" for u in range(20) for j in range(3)]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--model", "bpr", "--no-tune")
+    assert code == 2 and "the bpr fit diverged" in err and "Traceback" not in err
+    assert not (tmp_path / "m").exists()

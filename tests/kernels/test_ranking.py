@@ -298,3 +298,9 @@ def test_tied_rows_against_a_plain_count_of_distinct_scores() -> None:
     for i, r in enumerate(rows):
         block[i, :len(r)] = r
     assert tied_rows(block).tolist() == [bool(tied_rows(r)) for r in rows]
+    # NaN is no candidate; no score at all is no tie; integers are scores too
+    assert tied_rows(np.array([np.nan, 1, 1], np.float32))
+    assert tied_rows(np.r_[np.full(TIE_HEAD, np.nan), np.ones(10)])
+    assert not tied_rows(np.array([np.nan, 1, 2]))
+    assert not tied_rows(np.zeros(0, np.float32)) and not tied_rows(np.zeros((2, 0))).any()
+    assert tied_rows(np.array([3, 3, 3])) and not tied_rows(np.array([3, 4]))

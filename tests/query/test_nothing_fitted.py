@@ -29,6 +29,7 @@ from recommender.model.training import train
 from recommender.query.audience import cold_start_audience, film_audience, lookalikes
 from recommender.query.pages import UNRANKED, UNRANKED_QUERY
 from recommender.query.recommend import (
+    BY_BIAS,
     BY_POPULARITY,
     NOT_SIMILAR,
     UNRANKED_FILMS,
@@ -78,6 +79,9 @@ def test_a_viewer_with_nothing_fitted_is_told_the_list_is_no_ranking(plain: Mode
     many = recommend_many(plain, [(plain.user_index(i), 5, True) for i in [LOW, *others]])
     assert [m.note for m in many] == [UNRANKED_FILMS] + [None] * len(others)
     assert films.to_json(plain)["note"] == UNRANKED_FILMS
+    # no reasons: the watched films did not bring these films (they were brought by nothing)
+    assert films.because == [[] for _ in films.film_idx] and many[0].because == films.because
+    assert all(recommend_user(plain, o, k=5).because[0] for o in others[:3])
 
 
 def test_with_a_prior_the_list_is_by_popularity_and_says_so(with_prior: Model) -> None:
@@ -182,3 +186,36 @@ def test_comparable_films_of_a_film_with_nothing_fitted_say_so(
     code, out, err = run_cli(capsys, "similar", folder, x, "--k", 5, "--json")
     assert code == 0, err
     assert json.loads(out) == body
+
+
+@pytest.mark.parametrize("family", ["ease", "bpr", "lmf"])
+def test_the_other_models_say_so_too(family: str) -> None:
+    """EASE leaves films with no fitted interaction at exact zero (its decomposition left
+    noise of norm ~1e-17 there, which passed for a direction: no note, and cosines of 0.3 for
+    comparable films); BPR's and LMF's bias columns are no taste (a user with nothing fitted
+    is [0, ..., 1] there: the note keyed on a zero row never came)."""
+    config = (replace(CONFIG, family="ease", factors=8) if family == "ease"
+              else replace(CONFIG, model=family, iterations=3))
+    model = train(log(), config, progress=False)
+    x = ONLY_LOW[0]
+    assert model.nothing_fitted(model.film_factors[model.film_index(x)])
+    assert model.nothing_fitted(model.user_factors[model.user_index(LOW)])
+    assert not model.nothing_fitted(model.user_factors[:50]).any()
+    want = BY_BIAS if family in ("bpr", "lmf") else UNRANKED_FILMS
+    assert recommend_user(model, LOW, k=5).note == want
+    assert recommend_user(model, str(model.users.ids[0]), k=5).note is None
+    if family != "lmf":  # LMF ranks a film with nothing fitted by each user's own bias
+        assert film_audience(model, x, k=5).note == UNRANKED
+        assert similar_films(model, x, k=5).note == NOT_SIMILAR
+    if family == "ease":
+        assert not model.film_factors[model.film_index(x)].any()
+        assert not np.asarray(model.fold_in_projection)[model.film_index(x)].any()
+
+
+def test_exports_warn_of_rows_with_nothing_fitted(plain: Model, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    folder = artifact.save(plain, tmp_path / "m")
+    code, _, err = run_cli(capsys, "recommend", folder, "--all", "--out", tmp_path / "r.csv")
+    assert code == 0 and "warning: 1 of the 81 users have no fitted taste" in err
+    code, _, err = run_cli(capsys, "audiences", folder, "--all", "--out", tmp_path / "a.csv")
+    assert code == 0 and f"warning: {len(ONLY_LOW)} of the 32 films have nothing fitted" in err

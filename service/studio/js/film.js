@@ -65,8 +65,10 @@ function splits(summary) {
 }
 
 function similar(body) {
-  return section("Comparable films", h("ol", {}, body.films.map((f) =>
-    h("li", {}, linkToFilm(f), f.year ? ` (${f.year})` : "", ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
+  return section("Comparable films",
+    body.note ? h("p", { class: "warning", id: "similar-unranked" }, `Not by similarity: ${body.note}.`) : "",
+    h("ol", {}, body.films.map((f) =>
+      h("li", {}, linkToFilm(f), f.year ? ` (${f.year})` : "", ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
 }
 
 function audienceTable(id, summary, segments, attributes, params) {
