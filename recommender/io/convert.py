@@ -113,10 +113,30 @@ def _ts_iso(unit: str, tz: str | None) -> Callable[[pa.Array], pa.Array]:
     return lambda arr: _floor_to_seconds(pc.cast(arr, pa.timestamp(unit, tz=tz)))
 
 
+# a time of day followed by a zone designator (Z or an offset); a bare date's "-31" is none
+_ZONED = r"[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+
+
+def _ts_iso_mixed(unit: str) -> Callable[[pa.Array], pa.Array]:
+    """``_ts_iso`` for a column that mixes naive and zoned times (a log appended to by two
+    systems): the zoned ones honour their offset, the naive ones are read as UTC, as each
+    is alone."""
+    def parse(arr: pa.Array) -> pa.Array:
+        zoned = pc.fill_null(pc.match_substring_regex(arr, _ZONED), False)
+        zoned_np = zoned.to_numpy(zero_copy_only=False)
+        out = np.zeros(len(arr), np.int64)
+        for rows, tz in ((np.flatnonzero(zoned_np), "UTC"), (np.flatnonzero(~zoned_np), None)):
+            if len(rows):
+                part = _ts_iso(unit, tz)(arr.take(pa.array(rows)))
+                out[rows] = np.asarray(part.fill_null(0).to_numpy(zero_copy_only=False))
+        return pa.array(out, mask=pc.is_null(arr).to_numpy(zero_copy_only=False))
+    return parse
+
+
 # microseconds reach years far past any log; nanoseconds (pandas' nine-digit fractions) stop
-# at 2262, so they are tried last
+# at 2262, so they are tried last; a column mixing naive and zoned times after those
 _ISO_PARSERS = (_ts_iso("us", None), _ts_iso("us", "UTC"), _ts_iso("ns", None),
-                _ts_iso("ns", "UTC"))
+                _ts_iso("ns", "UTC"), _ts_iso_mixed("us"), _ts_iso_mixed("ns"))
 
 
 def _floor_to_seconds(arr: pa.Array) -> pa.Array:
@@ -134,7 +154,7 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
                      loc: Locator) -> NDArray[np.int64]:
     """Timestamps as int64 unix seconds: integers, decimal seconds (floored) or ISO 8601
     strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
-    offset such as ``Z`` or ``+01:00`` is honoured)."""
+    offset such as ``Z`` or ``+01:00`` is honoured, in one column together too)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_timestamp(arr.type):
         # ms / us / ns (pandas writes ns): floored to whole seconds, as decimal seconds are

@@ -32,6 +32,25 @@ def test_iso_times_with_fractions_are_floored(tmp_path: Path) -> None:
     assert nano.timestamp.tolist() == [1580472000]  # nine digits: pandas with nanoseconds
 
 
+def test_naive_and_zoned_times_in_one_column(tmp_path: Path) -> None:
+    """A log appended to by two systems mixes naive and zoned ISO times: it was refused; now
+    each is read as it would be alone (naive as UTC, an offset honoured). Oracle: the unix
+    seconds of each time, by hand."""
+    data = readers.load(csv(tmp_path, "user_id,film_id,timestamp\n"
+                                      "u1,f1,2020-01-31T12:00:00Z\n"
+                                      "u2,f1,2020-01-31 13:00:00\n"
+                                      "u3,f2,2020-01-31T14:00:00+01:00\n"
+                                      "u4,f2,2020-02-01\n"
+                                      "u5,f3,2020-01-31T12:00:00.5\n"))
+    by_user = dict(zip(data.users.ids[data.user_idx].tolist(), data.timestamp.tolist(),
+                       strict=True))
+    assert by_user == {"u1": 1580472000, "u2": 1580475600, "u3": 1580475600,
+                       "u4": 1580515200, "u5": 1580472000}
+    with pytest.raises(DataError, match="line 3: timestamp '2020-13-31 13:00:00' is not valid"):
+        readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,2020-01-31T12:00:00Z\n"
+                                   "u2,f1,2020-13-31 13:00:00\n"))
+
+
 @pytest.mark.parametrize(("values", "words"), [
     ([1.5, float("nan")], "row 2: timestamp nan is not a finite number"),
     ([1.5, float("inf")], "row 2: timestamp inf is not a finite number"),
