@@ -112,6 +112,25 @@ def brute_audience(model: Model, f: int, exclude_seen: bool = True
     return order, scores[order]
 
 
+def tie_mean_p(model: Model, f: int, desc: NDArray[np.floating]) -> NDArray[np.float64]:
+    """The calibrated p of candidates ranked best first with scores ``desc``, by brute force:
+    ``p_at`` of each rank, then, over every run of equal scores, the run's mean (users who
+    tie share one p, whatever the index order put first)."""
+    from recommender.model import calibration
+
+    n = len(desc)
+    p = calibration.p_at(model.calibration, f, np.arange(n) / max(n, 1))
+    out = p.copy()
+    i = 0
+    while i < n:
+        j = i
+        while j + 1 < n and desc[j + 1] == desc[i]:
+            j += 1
+        out[i:j + 1] = p[i:j + 1].mean()
+        i = j + 1
+    return out
+
+
 def percentile(rank: NDArray[np.integer], total: int) -> NDArray[np.float64]:
     return 100.0 * (total - np.asarray(rank) + 1) / total
 

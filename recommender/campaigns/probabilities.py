@@ -4,7 +4,8 @@ For each film, every user who has not watched it is ranked exactly as the film's
 ranks them (the exact dot product rounded to float32, best first, ties by lower user index,
 so ``rank`` here is the ``rank`` of ``GET /films/{id}/audience``), and ``p`` is
 ``calibration.p_at`` at the rank fraction ``(rank - 1) / candidates``: the probability that the
-user watches the film within the calibration horizon (``calibration.horizon``). Films are
+user watches the film within the calibration horizon (``calibration.horizon``); users whose
+scores tie share the mean p over their run's ranks (``calibration.p_in_order``). Films are
 scored a block at a time with one ``(users x f) @ (f x block)`` product.
 """
 
@@ -68,7 +69,10 @@ def slate_candidates(model: Model, films: NDArray[np.integer], block: int = 16,
                 cand = np.ones(n_users, bool)
                 cand[viewers] = False
                 rank[i, cand] = ranks[r, cand]
-                p[i, cand] = calibration.p_at(model.calibration, int(f),
-                                              (ranks[r, cand] - 1) / max(total, 1))
+                # candidates come first in ``order`` (viewers score -inf); users who tie
+                # share the mean p of their run's ranks, as the distribution forecast does
+                best_first = order[r, :total]
+                p[i, best_first] = calibration.p_in_order(model.calibration, int(f),
+                                                          scores[r, best_first])
             bar.update(len(chunk))
     return SlateCandidates(chosen, p, rank, n_cand)

@@ -143,6 +143,9 @@ def _slate(args: argparse.Namespace) -> int:
     _print_table(["film_id", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], f["min_screens"], "-" if f["max_screens"] is None else f["max_screens"],
          f["screens"], f"{f['expected_new']:.1f}"] for f in body["films"]])
+    for f in body["films"]:
+        if f["note"]:  # nothing fitted: its demand follows user counts
+            print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
     lost = body["cinemas_without_users"]
     if lost:
         shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")

@@ -34,10 +34,10 @@ from recommender.query.audience import cold_start_vector
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
-UNRANKED_DEMAND = ("every candidate scores the same for this film (nothing fitted ties it, or "
-                   "its comparable films, to the users): each non-viewer is given the film's "
-                   "mean probability, so the places' expected_new follow their user counts, "
-                   "not a taste for the film")
+UNRANKED_DEMAND = ("nothing fitted ties this film, or its comparable films, to the users: "
+                   "every candidate scores the same (or, in BPR and LMF, by bias alone), so "
+                   "users who tie are given the film's mean probability and the places' "
+                   "expected_new follow their user counts, not a taste for the film")
 UNITS = {
     "users": "the model's users in the place",
     "viewers": "users in the place who watched the film in the training data",
@@ -79,20 +79,17 @@ def film_probabilities(model: Model, scores: NDArray[np.floating], film: int,
     if len(cand) == 0:
         return p
     s = np.asarray(scores, np.float32)[cand]
-    order = np.argsort(-s)  # ties are settled below, so the sort need not be stable
-    desc = s[order]
-    by_rank = calibration.p_at(model.calibration, film, np.arange(len(cand)) / len(cand))
-    # runs of equal scores in ``desc``: each position takes its run's mean p (cumulative sums)
-    starts = np.flatnonzero(np.r_[True, desc[1:] != desc[:-1]])
-    ends = np.r_[starts[1:], len(cand)]
-    sums = np.r_[0.0, np.cumsum(by_rank)]
-    run_mean = (sums[ends] - sums[starts]) / (ends - starts)
-    p[cand[order]] = np.repeat(run_mean, ends - starts)
+    order = np.argsort(-s)  # ties share their run's mean p, so the sort need not be stable
+    p[cand[order]] = calibration.p_in_order(model.calibration, film, s[order])
     return p
 
 
-def tie_note(scores: NDArray[np.floating], viewers: NDArray[np.integer]) -> str | None:
-    """``UNRANKED_DEMAND`` when every non-viewer scores the same (``ranking.tied_rows``)."""
+def tie_note(scores: NDArray[np.floating], viewers: NDArray[np.integer], unfitted: bool
+             ) -> str | None:
+    """``UNRANKED_DEMAND`` when every non-viewer scores the same (``ranking.tied_rows``) or
+    the film's vector has nothing fitted (``unfitted``: ``Model.nothing_fitted``)."""
+    if unfitted:
+        return UNRANKED_DEMAND
     live = np.asarray(scores, np.float32).copy()
     live[np.asarray(viewers, np.int64)] = -np.inf
     return UNRANKED_DEMAND if tied_rows(live) else None
@@ -109,7 +106,8 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     viewers = model.film_viewers(f)
     p = film_probabilities(model, scores, f, viewers)
     body = _body(model, groups, p, viewers, screens, min_cell, cinemas)
-    return {"film_id": film_id, **body, "note": tie_note(scores, viewers)}
+    return {"film_id": film_id, **body,
+            "note": tie_note(scores, viewers, bool(model.nothing_fitted(model.film_factors[f])))}
 
 
 def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[str],
@@ -129,7 +127,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
             "cold_start": {"comparable_film_ids": [str(i) for i in ids],
                            "genres": [str(g) for g in genres],
                            "calibrated_as": str(model.films.ids[stand_in])},
-            "note": tie_note(scores, nobody)}
+            "note": tie_note(scores, nobody, False)}
 
 
 def cold_start_probabilities(model: Model, comparable: Mapping[str, float] | Sequence[str],

@@ -32,7 +32,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from recommender.distribution.demand import film_probabilities
+from recommender.distribution.demand import film_probabilities, tie_note
 from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
 from recommender.errors import DataError, InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, MAX_COUNT, Cinemas, duplicate_columns, whole_count
@@ -102,18 +102,22 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
 
 
 def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_]
-                  ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """(cinemas x films expected new viewers, users per cinema) for the given cinema ids (0 for
-    a cinema no user names). One score, sort and grouped sum per film."""
+                  ) -> tuple[NDArray[np.float64], NDArray[np.int64], list[str | None]]:
+    """(cinemas x films expected new viewers, users per cinema, each film's note) for the
+    given cinema ids (0 for a cinema no user names); a film's note says its demand follows
+    user counts, not taste (``demand.tie_note``). One score, sort and grouped sum per film."""
     groups, where, hit = _cinema_slots(model, cinema_ids)
     idx = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
     demand = np.zeros((len(where), len(film_ids)))
+    notes: list[str | None] = []
     for j, f in enumerate(np.asarray(idx).tolist()):
         scores = model.user_factors @ np.asarray(model.film_factors[f])
-        p = film_probabilities(model, scores, f, model.film_viewers(f))
+        viewers = model.film_viewers(f)
+        p = film_probabilities(model, scores, f, viewers)
         per_label = groups.per_place(weights=p)  # the last slot: users without a cinema
         demand[:, j] = np.where(hit, per_label[where], 0.0)
-    return demand, np.where(hit, groups.users[where], 0).astype(np.int64)
+        notes.append(tie_note(scores, viewers, bool(model.nothing_fitted(model.film_factors[f]))))
+    return demand, np.where(hit, groups.users[where], 0).astype(np.int64), notes
 
 
 def pooled_cinemas(model: Model, cinema_ids: NDArray[np.str_], min_cell: int
@@ -181,7 +185,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     minimum cell size (``null``); its screens are still allocated."""
     m = min_cell_from_env() if min_cell is None else int(min_cell)
     ids = [f.film_id for f in films]
-    demand, users = cinema_demand(model, ids, cinemas.ids)
+    demand, users, notes = cinema_demand(model, ids, cinemas.ids)
     lo = np.array([f.min_screens for f in films], np.int64)
     hi = np.array([np.inf if f.max_screens is None else f.max_screens for f in films])
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
@@ -195,7 +199,8 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "films": [{"film_id": f.film_id, "min_screens": f.min_screens,
                    "max_screens": f.max_screens, "screens": int(x[:, j].sum()),
                    "expected_new": round(float(demand[~hidden, j].sum()), 3),
-                   "expected_new_hidden_cinemas": int(hidden[users > 0].sum())}
+                   "expected_new_hidden_cinemas": int(hidden[users > 0].sum()),
+                   "note": notes[j]}
                   for j, f in enumerate(films)],
         "cinemas": len(cinemas),
         "cinemas_without_users": [str(c) for c in np.asarray(cinemas.ids)[users == 0]],

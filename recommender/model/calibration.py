@@ -127,7 +127,8 @@ def calibrate(
     out: dict[str, Any] = {
         "method": METHOD,
         "bins": N_BINS,
-        "films_evaluated": int(len(films)),
+        # films with a ranking measured (hit_ranks leaves out those whose candidates all tie)
+        "films_evaluated": int(sum(t > 0 for t, _ in per_film)),
         "hits": hits.tolist(),
         "candidates": cands.tolist(),
         "horizon_days": None if horizon_days is None else round(float(horizon_days), 3),
@@ -243,6 +244,24 @@ def p_at(calibration: dict[str, Any], film: int,
     z = np.minimum.accumulate(z)  # non-increasing in rank
     zq = np.interp(np.log(frac + 0.5 / t), grid, z)
     return 1.0 / (1.0 + np.exp(-zq))
+
+
+def p_in_order(calibration: dict[str, Any], film: int, desc: NDArray[np.floating]
+               ) -> NDArray[np.float64]:
+    """``p_at`` for a film's candidates sorted best first (``desc``: their scores, in that
+    order): position i's p is that of rank fraction i / n, except that users with equal
+    scores share the mean p over the ranks their run spans, since their order among
+    themselves is arbitrary (a film whose candidates all tie gets its mean p everywhere)."""
+    n = len(desc)
+    by_rank = p_at(calibration, film, np.arange(n) / max(n, 1))
+    if n < 2:
+        return by_rank
+    starts = np.flatnonzero(np.r_[True, desc[1:] != desc[:-1]])
+    if len(starts) == n:  # no tie: the usual case
+        return by_rank
+    ends = np.r_[starts[1:], n]
+    sums = np.r_[0.0, np.cumsum(by_rank)]
+    return np.repeat((sums[ends] - sums[starts]) / (ends - starts), ends - starts)
 
 
 def mean_p(calibration: dict[str, Any], film: int, first: int, last: int, total: int

@@ -127,7 +127,8 @@ def rank_users(
         score=scores[top] if shown is None else shown, percentile=percentile,
         tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=total,
-        offset=offset, k=k, ring=ring, note=tie_note(scores, film_id),
+        offset=offset, k=k, ring=ring,
+        note=tie_note(scores, film_id, vector is not None and bool(model.nothing_fitted(vector))),
     )
 
 
@@ -300,7 +301,7 @@ def audience_summary(
         "portrait_scope": scope,
         "min_cell": min_cell,
         "suppressed_cells": suppressed,
-        "note": tie_note(scores, film_id),
+        "note": tie_note(scores, film_id, bool(model.nothing_fitted(model.film_factors[f]))),
     }
 
 

@@ -24,20 +24,23 @@ from recommender.query.render import percentile_values, score_values
 
 Tiers = Sequence[tuple[str, float]]
 MAX_K = 100_000
-UNRANKED = ("every candidate scores the same for this film (nothing fitted ties it to the "
-            "others, e.g. every viewer rated it below the model's min_rating): its rings hold "
-            "users in no meaningful order and their conversions say nothing of them; rank it "
-            "by genre (cold start)")
+UNRANKED = ("nothing fitted ties this film to the users (e.g. every viewer rated it below the "
+            "model's min_rating): every candidate scores the same (or, in BPR and LMF, by "
+            "their own bias alone), so its rings hold users in no meaningful order and their "
+            "conversions say nothing of them; rank it by genre (cold start)")
 UNRANKED_QUERY = ("every candidate scores the same (nothing fitted ties the seed users or the "
                   "comparable films and genres to the others): the users are in no meaningful "
                   "order and the rings' conversions say nothing of them")
 
 
-def tie_note(scores: NDArray[np.floating], film_id: str | None) -> str | None:
-    """The note of a ranking whose candidates (``scores`` above -inf) all score the same:
-    ``UNRANKED`` for a film's audience, ``UNRANKED_QUERY`` for lookalikes and cold start
-    (``film_id`` None); None for a ranking by score."""
-    if not tied_rows(scores):
+def tie_note(scores: NDArray[np.floating], film_id: str | None, unfitted: bool = False
+             ) -> str | None:
+    """The note of a ranking in no meaningful order: its candidates (``scores`` above -inf)
+    all score the same, or its vector has nothing fitted (``unfitted``:
+    ``Model.nothing_fitted``, which sees past BPR's and LMF's bias columns). ``UNRANKED`` for
+    a film's audience, ``UNRANKED_QUERY`` for lookalikes and cold start (``film_id`` None);
+    None for a ranking by score."""
+    if not unfitted and not tied_rows(scores):
         return None
     return UNRANKED if film_id is not None else UNRANKED_QUERY
 

@@ -90,10 +90,15 @@ def taste_note(model: Model, tastes: NDArray[np.floating]) -> list[str | None]:
     taste (its bias columns aside, ``Model.bias_columns``) ranks nothing
     (``UNRANKED_FILMS``), or only by the films' bias (``BY_BIAS``) or the popularity prior
     (``BY_POPULARITY``) when the model has one; None for every other taste."""
-    empty = model.nothing_fitted(tastes)
-    note = (BY_BIAS if model.bias_columns else
-            BY_POPULARITY if model.film_prior is not None else UNRANKED_FILMS)
-    return [note if e else None for e in np.atleast_1d(empty).tolist()]
+    tastes = np.asarray(tastes)
+    empty = np.atleast_1d(model.nothing_fitted(tastes)).tolist()
+    # a bias column in use ranks by the films' bias (a vector folded in from a history of
+    # films with nothing fitted is zero there too: then nothing ranks it)
+    biased = np.atleast_1d(tastes[..., tastes.shape[-1] - model.bias_columns:].any(axis=-1)
+                           if model.bias_columns else np.zeros(len(empty), bool)).tolist()
+    plain = BY_POPULARITY if model.film_prior is not None else UNRANKED_FILMS
+    return [None if not e else BY_BIAS if b else plain
+            for e, b in zip(empty, biased, strict=True)]
 
 
 def _reasons(model: Model, watched: NDArray[np.integer], films: NDArray[np.integer],
@@ -270,6 +275,9 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
     scores[watched] = -np.inf
     top = top_k(scores, k)
     note = taste_note(model, raw)[0]
+    if note is None and model.nothing_fitted(model.film_factors[watched]).all():
+        # LMF's fold-in of bias-only films is no zero vector, yet no taste either
+        note = BY_BIAS if model.bias_columns else UNRANKED_FILMS
     return FilmList(None, top, scores[top], _reasons(model, watched, top, explain_n, note), note)
 
 
@@ -305,7 +313,8 @@ def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
         scores = ((ff @ ff[f]) / (model.film_norms * model.film_norms[f])).astype(np.float32)
     scores[f] = -np.inf
     top = top_k(scores, k)
-    return FilmList(None, top, scores[top], note=NOT_SIMILAR if tied_rows(scores) else None)
+    unranked = tied_rows(scores) or bool(model.nothing_fitted(model.film_factors[f]))
+    return FilmList(None, top, scores[top], note=NOT_SIMILAR if unranked else None)
 
 
 def batch_recommendations(

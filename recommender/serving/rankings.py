@@ -33,7 +33,8 @@ class Ranking:
 
     ``order``: user indices; ``scores``: their scores; ``n_cand``: how many users were ranked
     (all users, minus the film's viewers when ``exclude_seen``); ``tied``: every candidate
-    scores the same (``ranking.tied_rows``: the page's note). ``complete`` when the prefix
+    scores the same (``ranking.tied_rows``), or the film has nothing fitted
+    (``Model.nothing_fitted``): the page's note. ``complete`` when the prefix
     holds every candidate.
     """
 
@@ -69,7 +70,7 @@ def rank_films(
     # event loop holds most of the time under load
     exclude_rows(scores, model.seen_by_film, idx, np.flatnonzero(np.asarray(exclude_seen, bool)))
     n_cand = [int(np.count_nonzero(row > -np.inf)) for row in scores]  # 1-D counts are fast
-    tied = tied_rows(scores).tolist()
+    tied = (tied_rows(scores) | model.nothing_fitted(model.film_factors[idx])).tolist()
     # settle each prefix on exact dot products, as audience.rank_users does, so a batched or
     # pre-computed ranking is the one a single request (or the CLI) computes
     uf = np.asarray(model.user_factors)

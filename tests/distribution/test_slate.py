@@ -187,3 +187,23 @@ def test_no_hidden_cinema_figure_is_a_difference_of_published_ones(min_cell: int
         assert f["expected_new"] == pytest.approx(sum(by_place[c] for c in shown_all),
                                                   abs=5e-3)
         assert f["expected_new_hidden_cinemas"] == len(pooled)
+
+
+def test_a_slate_film_with_nothing_fitted_carries_the_note() -> None:
+    """A film whose vector has nothing fitted shares screens by user counts, not taste: its
+    slate row says so (the CLI prints it on stderr); the others carry none. Its expected new
+    viewers are its mean p times its candidates, as the distribution breakdown gives."""
+    model = synthetic_model(n_users=300, n_films=20, seed=2)
+    model.user_table.attributes["cinema"] = np.array(["c1"] * 150 + ["c2"] * 150)
+    model.film_factors = np.asarray(model.film_factors).copy()
+    model.film_factors[1] = 0.0
+    cinemas = Cinemas(np.array(["c1", "c2"]), np.full(2, ""), np.full(2, ""),
+                      np.array([3, 3]), np.array([300, 300]))
+    films = [SlateFilm(str(model.films.ids[j])) for j in range(3)]
+    body = plan_slate(model, films, cinemas, min_cell=1)
+    notes = [f["note"] for f in body["films"]]
+    assert notes[1] is not None and "nothing fitted" in notes[1]
+    assert notes[0] is None and notes[2] is None
+    breakdown = demand_by_place(model, films[1].film_id, "cinema", min_cell=1)
+    assert breakdown["note"] == notes[1]
+    assert body["films"][1]["expected_new"] == pytest.approx(breakdown["expected_new"], abs=2e-3)
