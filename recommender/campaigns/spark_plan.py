@@ -7,8 +7,10 @@ fixed prices each user's choice is independent (the ``cap`` films of largest pos
 1. *Candidates.* Executors score their users against the slate's film factors (broadcast;
    the exact dot product rounded to float32, as ``probabilities.slate_candidates``), leaving
    out seen films; a per-film window (score descending, user index ascending) gives each
-   candidate the rank of the local planner, so its ``p`` is ``calibration.p_at`` at the same
-   rank fraction, read off a per-film table computed on the driver. Only ranks up to
+   candidate the rank of the local planner, so its ``p`` is the local planner's, read off a
+   per-film table computed on the driver (``rank_table``: ``calibration.p_at`` at the rank
+   fraction, users who tie sharing their run's mean, which takes the driver one score and
+   sort of each slate film). Only ranks up to
    ``K_f`` (the top-K theorem of ``allocation``, plus the number of opted-out users) are
    kept: an optimal plan lies among them, so the pruning is exact.
 2. *Prices.* A few rounds of coordinate pricing (all films at once, as in Ant Financial's
@@ -116,9 +118,8 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
         ex_known, model.film_viewers(int(f))).sum()) for f in films], np.int64)
     keep_rank = np.minimum(pool_bound(limits, cap) + len(ex_known), n_cand)
     keep_rank[limits == 0] = 0
-    tables = [calibration.p_at(model.calibration, int(f), np.arange(k) / max(int(n), 1))
-              for f, k, n in zip(films.tolist(), keep_rank.tolist(), n_cand.tolist(),
-                                 strict=True)]
+    tables = [rank_table(model, int(f), int(k)) for f, k in zip(films.tolist(),
+                                                                keep_rank.tolist(), strict=True)]
     offsets = np.r_[0, np.cumsum(keep_rank)[:-1]].astype(np.int64)
     table = np.concatenate(tables) if tables else np.zeros(0)
     top = max([float(values[i] * t[0]) for i, t in enumerate(tables) if len(t)] or [0.0])
@@ -178,6 +179,19 @@ def _local_optimum(model: Model, slate: list[SlateFilm], cap: int, holdout: floa
                        progress=False)
     return {"objective": local.summary["optimality"]["objective"],
             "note": "value units: the local exact LP planner (HiGHS) on the same slate"}
+
+
+def rank_table(model: Model, film: int, keep: int) -> NDArray[np.float64]:
+    """``p`` of the film's best ``keep`` ranks, as the local planner gives them: users who
+    tie share their run's mean p (``calibration.p_in_order``), so the driver sorts the
+    film's scores (the exact dot product rounded to float32, as the executors score them)."""
+    if keep == 0:
+        return np.zeros(0)
+    scores = (np.asarray(model.user_factors, np.float64)
+              @ np.asarray(model.film_factors[film], np.float64)).astype(np.float32)
+    scores[model.film_viewers(film)] = -np.inf
+    desc = -np.sort(-scores[scores > -np.inf])
+    return calibration.p_in_order(model.calibration, film, desc)[:keep]
 
 
 def _candidates(spark: SparkSession, model: Model, films: NDArray[np.int64],

@@ -16,6 +16,9 @@ FAMILIES = ("als", "ease")
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("core", 1.0), ("extended", 4.0), ("broad", 15.0))
 # what tuning inside `train` may change (recommender/model/tuning.py); a name in ``fixed`` stays
 TUNABLE = ("regularization", "alpha", "weighting", "factors")
+# regularization for the gradient-step models when none is given: implicit's own defaults
+# (ALS's 30 scaled their factors to ~1e-6 on the demo data: every score tied, one segment)
+MODEL_REGULARIZATION = {"bpr": 0.01, "lmf": 0.6}
 # what the family stage of that search may change (a name in ``fixed`` stays)
 FAMILY_TUNABLE = ("family", "ease_lambda")
 # what its last stage may change: the popularity prior's weight (prior.py)
@@ -42,7 +45,7 @@ class TrainConfig:
     model: str = "als"
     factors: int = 64
     iterations: int = 15
-    regularization: float = 30.0
+    regularization: float = 30.0  # ALS's; the CLI gives BPR and LMF MODEL_REGULARIZATION
     alpha: float = 3.0
     # conjugate-gradient steps per least-squares solve (implicit's CPU ALS; ignored by Spark)
     cg_steps: int = 3
