@@ -61,12 +61,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             base[name] = value
             given.add(name)
             typed.add(name)
-    from recommender.model.config import MODEL_REGULARIZATION
-
-    model_default = MODEL_REGULARIZATION.get(str(base.get("model", "als")))
-    if model_default is not None and "regularization" not in given:
-        base["regularization"] = model_default  # not ALS's 30, which drowns their steps
-
     def flags(names: list[str]) -> str:
         return ", ".join("--" + n.replace("_", "-") for n in names)
 

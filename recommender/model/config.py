@@ -16,9 +16,13 @@ FAMILIES = ("als", "ease")
 DEFAULT_TIERS: tuple[tuple[str, float], ...] = (("core", 1.0), ("extended", 4.0), ("broad", 15.0))
 # what tuning inside `train` may change (recommender/model/tuning.py); a name in ``fixed`` stays
 TUNABLE = ("regularization", "alpha", "weighting", "factors")
-# regularization for the gradient-step models when none is given: implicit's own defaults
-# (ALS's 30 scaled their factors to ~1e-6 on the demo data: every score tied, one segment)
-MODEL_REGULARIZATION = {"bpr": 0.01, "lmf": 0.6}
+# regularization when none is given, per model: the gradient-step models take implicit's own
+# defaults (ALS's 30 scaled their factors to ~1e-6 on the demo data: every score tied, one
+# segment)
+MODEL_REGULARIZATION = {"als": 30.0, "bpr": 0.01, "lmf": 0.6}
+# TrainConfig's regularization default: a marker (compared by identity, so a NaN given is still
+# refused) that __post_init__ replaces with MODEL_REGULARIZATION[model]
+_PER_MODEL = float("nan")
 # what the family stage of that search may change (a name in ``fixed`` stays)
 FAMILY_TUNABLE = ("family", "ease_lambda")
 # what its last stage may change: the popularity prior's weight (prior.py)
@@ -45,7 +49,7 @@ class TrainConfig:
     model: str = "als"
     factors: int = 64
     iterations: int = 15
-    regularization: float = 30.0  # ALS's; the CLI gives BPR and LMF MODEL_REGULARIZATION
+    regularization: float = _PER_MODEL  # MODEL_REGULARIZATION[model] when not given
     alpha: float = 3.0
     # conjugate-gradient steps per least-squares solve (implicit's CPU ALS; ignored by Spark)
     cg_steps: int = 3
@@ -84,6 +88,11 @@ class TrainConfig:
     # per-film term to users' scores of films (recommendations only; audiences are unchanged).
     # `train` searches it per log (tuning's last stage) unless --no-tune or --popularity.
     popularity: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.regularization is _PER_MODEL:
+            self.regularization = MODEL_REGULARIZATION.get(
+                self.model if isinstance(self.model, str) else "als", 30.0)
 
     def validate(self) -> TrainConfig:
         self._check_types()  # first: the checks below compare and take isfinite of values

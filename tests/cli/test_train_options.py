@@ -174,3 +174,18 @@ def test_bpr_and_lmf_take_their_own_regularization_by_default(
                            "--no-tune", "--factors", 4, "--segments", 2)
     assert code == 0, err
     assert artifact.load(tmp_path / "given").meta["params"]["regularization"] == 5
+
+
+def test_the_library_config_takes_each_models_regularization() -> None:
+    """The same default reaches a TrainConfig built in code (it gave BPR ALS's 30 while only
+    the CLI applied BPR's own); a value given stands, and a NaN given is still refused."""
+    from recommender.errors import InvalidParameterError
+    from recommender.model.config import MODEL_REGULARIZATION, TrainConfig
+
+    for model in ("als", "bpr", "lmf"):
+        assert TrainConfig(model=model).regularization == MODEL_REGULARIZATION[model]
+        assert TrainConfig.from_dict({"model": model}).regularization == \
+            MODEL_REGULARIZATION[model]
+    assert TrainConfig(model="bpr", regularization=30.0).regularization == 30.0
+    with pytest.raises(InvalidParameterError, match="regularization"):
+        TrainConfig(regularization=float("nan")).validate()
