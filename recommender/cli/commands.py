@@ -280,9 +280,10 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)
     unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
-    if unfitted:  # the file has no place for the note their audience pages carry
+    if unfitted:  # a row has no place for the note their audience pages carry
         print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
-              "taste vector): their rows rank users in no meaningful order", file=sys.stderr)
+              "taste vector): their rows rank users in no meaningful order (a Parquet "
+              "export's context lists them: nothing_fitted_films)", file=sys.stderr)
     cut = "".join([f", {tier} ring" if tier else "",
                    f", segment {segment}" if segment is not None else "",
                    "".join(f", {a}={'|'.join(v)}" for a, v in filters.items())])
@@ -332,12 +333,13 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     rows = write_recommendations(model, users, args.k, args.out, exclude_seen=exclude_seen)
     unfitted = int(model.nothing_fitted(model.user_factors[users]).sum())
-    if unfitted:  # the file has no place for the note their recommendations carry
+    if unfitted:  # a row has no place for the note their recommendations carry
         order = ("by the films' bias alone" if model.bias_columns else
                  "by the popularity prior alone" if model.film_prior is not None else
                  "in catalog order")
         print(f"warning: {unfitted:,} of the {len(users):,} users have no fitted taste (a zero "
-              f"taste vector): their rows are {order}", file=sys.stderr)
+              f"taste vector): their rows are {order} (a Parquet export's context lists "
+              "them: nothing_fitted_users)", file=sys.stderr)
     print(f"wrote {rows:,} rows ({len(users):,} users x top {args.k}) to {args.out} "
           f"in {time.perf_counter() - t0:.1f} s")
     return 0

@@ -253,6 +253,10 @@ def write_audiences(
                              segment=None if seg is None else {
                                  "number": seg, "label": model.segments.info[seg]["label"]},
                              with_columns=list(with_names) or None, films=len(film_idx))
+    # the note their audience pages carry, which a row has no place for: these films' rows
+    # hold users in no meaningful order (Model.nothing_fitted)
+    context["nothing_fitted_films"] = unfitted_ids(model, model.film_factors, film_idx,
+                                                   model.films)
     return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True,
                    context=context)
 
@@ -289,7 +293,18 @@ def write_recommendations(
             ], schema=schema)
             bar.update(len(users))
 
+    context = export_context(model, kind="recommendations", k=k, exclude_seen=exclude_seen,
+                             users=len(user_idx))
+    # users whose lists say nothing of their taste (their recommendations' note)
+    context["nothing_fitted_users"] = unfitted_ids(model, model.user_factors, user_idx,
+                                                   model.users)
     return _stream(out, schema, tables(), bar, text_csv=True,  # as audience exports read
-                   context=export_context(model, kind="recommendations", k=k,
-                                          exclude_seen=exclude_seen, users=len(user_idx)))
+                   context=context)
+
+
+def unfitted_ids(model: Model, factors: NDArray[np.floating], idx: NDArray[np.integer],
+                 ids: IdMap) -> list[str]:
+    """The ids, in ``idx``'s order, of the rows of ``factors`` that have nothing fitted."""
+    idx = np.asarray(idx, np.int64)
+    return [str(i) for i in ids.ids[idx[model.nothing_fitted(factors[idx])]]]
 

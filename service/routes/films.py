@@ -130,7 +130,11 @@ def _safe_filename(film_id: str) -> str:
 
 @router.get("/films/{film_id:path}/audience.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}},
-                             "description": "film_id,user_id,rank,score,percentile,tier,segment"},
+                             "description": "film_id,user_id,rank,score,percentile,tier,segment",
+                             "headers": {"X-Audience-Note": {
+                                 "description": "the page's note, when its users are in no "
+                                                "meaningful order (the JSON page's note)",
+                                 "schema": {"type": "string"}}}},
                        **NOT_FOUND, **INVALID, **NO_PSEUDONYM_KEY},
             summary="The film's audience as a CSV download")
 async def audience_csv(
@@ -151,8 +155,10 @@ async def audience_csv(
                   k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
                   filters=filters or None, tier=tier, **{"with": with_ or None})
     name = f"audience_{_safe_filename(film_id)}.csv"
-    return Response(text, media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if page.note:  # the page's note (users in no meaningful order), which a row cannot carry
+        headers["X-Audience-Note"] = page.note
+    return Response(text, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.get("/films/{film_id:path}/audience/summary", response_model=AudienceSummary,

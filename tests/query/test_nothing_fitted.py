@@ -160,6 +160,11 @@ def test_the_audience_page_note_over_http_and_the_cli(plain: Model, tmp_path: Pa
         assert client.get(f"/films/{ranked}/audience", params={"k": 5}).json()["note"] is None
         look = client.post("/audiences/lookalike", json={"seed_user_ids": [LOW], "k": 5})
         assert look.json()["note"] == UNRANKED_QUERY
+        # the CSV download carries the note in a header (a row has no place for it)
+        csv = client.get(f"/films/{x}/audience.csv", params={"k": 5})
+        assert csv.status_code == 200 and csv.headers["x-audience-note"] == UNRANKED
+        ranked_csv = client.get(f"/films/{ranked}/audience.csv", params={"k": 5})
+        assert "x-audience-note" not in ranked_csv.headers
     code, out, err = run_cli(capsys, "audience", folder, x, "--k", 5, "--json")
     assert code == 0, err
     assert json.loads(out) == body
@@ -225,6 +230,27 @@ def test_exports_warn_of_rows_with_nothing_fitted(plain: Model, tmp_path: Path,
     assert code == 0 and "warning: 1 of the 81 users have no fitted taste" in err
     code, _, err = run_cli(capsys, "audiences", folder, "--all", "--out", tmp_path / "a.csv")
     assert code == 0 and f"warning: {len(ONLY_LOW)} of the 32 films have nothing fitted" in err
+    # a Parquet export names them in its context, against the model's own zero vectors
+    import pyarrow.parquet as pq
+
+    def context(path: Path) -> dict[str, object]:
+        return json.loads(pq.read_schema(path).metadata[b"recommender"])  # type: ignore[no-any-return]
+
+    unfitted_films = [str(f) for f in plain.films.ids
+                      if not plain.film_factors[plain.film_index(str(f))].any()]
+    assert sorted(unfitted_films) == sorted(ONLY_LOW)
+    code, _, err = run_cli(capsys, "audiences", folder, "--all", "--out", tmp_path / "a.parquet")
+    assert code == 0 and "nothing_fitted_films" in err
+    assert context(tmp_path / "a.parquet")["nothing_fitted_films"] == unfitted_films
+    code, _, err = run_cli(capsys, "recommend", folder, "--all", "--out", tmp_path / "r.parquet")
+    assert code == 0 and "nothing_fitted_users" in err
+    assert context(tmp_path / "r.parquet")["nothing_fitted_users"] == [LOW]
+    films = tmp_path / "films.txt"  # a ranked film alone: an empty list
+    films.write_text(str(plain.films.ids[0]) + "\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "audiences", folder, "--films", films, "--out",
+                           tmp_path / "b.parquet")
+    assert code == 0 and "warning" not in err
+    assert context(tmp_path / "b.parquet")["nothing_fitted_films"] == []
 
 
 def test_the_planner_gives_a_film_with_nothing_fitted_its_mean_p(plain: Model) -> None:
