@@ -51,3 +51,40 @@ def test_audience_sizes_are_held_to_the_servers_largest_page(
                                arg=[box, str(MAX_K)])
         assert page.input_value(box) == str(MAX_K)
     watched.assert_clean()
+
+
+def test_a_limit_lowered_under_a_drawn_page_is_announced(
+        watched: Any, served_small_k: Any) -> None:
+    """The Studio read the server's limits once per page load: a server restarted with a
+    lower RECOMMENDER_MAX_K answered the page's old sizes 422 until the page was reloaded.
+    Here the page's first read of /health answers a stale 1,000 (the server before its
+    restart); the refused page makes the Studio ask again, say so, and redraw at 20."""
+    manifest = json.loads((served_small_k.data / "demo.json").read_text())
+    fid = urllib.parse.quote(manifest["example_film_id"], safe="")
+    total = json.loads(_get(served_small_k, f"/films/{fid}/audience?k=1"))["total"]
+    page = watched.page
+    stale = {"left": 1}
+
+    def health(route: Any) -> None:
+        if not stale["left"]:
+            route.fallback()
+            return
+        stale["left"] -= 1
+        real = route.fetch()
+        body = real.json()
+        body["limits"] = {"max_k": 1000}
+        route.fulfill(response=real, json=body)
+
+    page.route("**/health", health)
+    page.goto(f"{served_small_k.base}/studio/#/film/{fid}")
+    notice = page.locator("#limits-changed")
+    notice.wait_for()
+    assert "at most 20 rows per request" in notice.inner_text()
+    # before the redraw the page asked for 25 rows and was refused
+    assert page.locator("#csv-all").count() == 0
+    notice.get_by_role("button", name="Redraw with the new limit").click()
+    page.locator("#csv-all").wait_for()
+    assert page.inner_text("#audience-status") == f"Users 1–{MAX_K} of {total:,}"
+    assert page.inner_text("#csv-all") == f"Download the first {MAX_K} (CSV)"
+    assert page.locator("#limits-changed").count() == 0
+    assert not watched.outside_requests

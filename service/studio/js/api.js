@@ -54,9 +54,16 @@ async function send(path, options = {}) {
   const version = response.headers.get("X-Model-Version");
   if (version) {
     if (modelVersion && version !== modelVersion) {
+      limits = null;  // a restarted server may have other limits: asked again when next used
       window.dispatchEvent(new CustomEvent("studio:model-changed", { detail: version }));
     }
     modelVersion = version;
+  }
+  // a refused size may mean the server was restarted with a lower RECOMMENDER_MAX_K: ask
+  // again (serverLimits says when the limit changed)
+  if (response.status === 422 && path !== "/health" && limits) {
+    limits = null;
+    serverLimits();
   }
   if (!response.ok) {
     let body = null;
@@ -70,13 +77,23 @@ export async function getJson(path) {
   return (await send(path)).json();
 }
 
-// the server's limits (/health's limits: max_k, RECOMMENDER_MAX_K), asked once per page load;
-// a failed ask is asked again next time, and answers {} meanwhile
+// the server's limits (/health's limits: max_k, RECOMMENDER_MAX_K), asked once per page load
+// and again after a refused request (422) or a new model; a failed ask is asked again next
+// time, and answers {} meanwhile. A limit that changed under a drawn page is announced
+// (studio:limits-changed, its detail the new max_k): the page's sizes are the old ones
 let limits = null;
+let knownMaxK = null;
 export function serverLimits() {
   if (!limits) {
-    limits = getJson("/health").then((body) => body.limits || {})
-      .catch(() => { limits = null; return {}; });
+    limits = getJson("/health").then((body) => {
+      const got = body.limits || {};
+      const most = got.max_k ?? null;
+      if (knownMaxK !== null && most !== null && most !== knownMaxK) {
+        window.dispatchEvent(new CustomEvent("studio:limits-changed", { detail: most }));
+      }
+      if (most !== null) knownMaxK = most;
+      return got;
+    }).catch(() => { limits = null; return {}; });
   }
   return limits;
 }

@@ -22,19 +22,29 @@ function parse() {
   return { name: parts[0] || "overview", rest: parts.slice(1).join("/"), params: new URLSearchParams(qs || "") };
 }
 
+// a notice above the page with a button that draws it again (one notice of each kind)
+function redrawNotice(id, text, label) {
+  const banner = h("div", { class: "warning", role: "alert", id }, text,
+    h("button", { type: "button", onclick: () => route() }, label));
+  document.getElementById(id)?.remove();
+  document.getElementById("view").before(banner);
+}
+
 // the served model changed under the page: its segments, labels and numbers are the old
 // model's until the page is drawn again
-window.addEventListener("studio:model-changed", (e) => {
-  const holder = document.getElementById("view");
-  const banner = h("div", { class: "warning", role: "alert", id: "model-changed" },
-    `The served model changed (now ${e.detail}): this page shows the previous model's segments and numbers. `,
-    h("button", { type: "button", onclick: () => route() }, "Redraw with the new model"));
-  document.getElementById("model-changed")?.remove();
-  holder.before(banner);
-});
+window.addEventListener("studio:model-changed", (e) => redrawNotice("model-changed",
+  `The served model changed (now ${e.detail}): this page shows the previous model's segments and numbers. `,
+  "Redraw with the new model"));
+
+// the server's largest page changed (a restart with another RECOMMENDER_MAX_K): the page's
+// sizes and download buttons were drawn for the old one
+window.addEventListener("studio:limits-changed", (e) => redrawNotice("limits-changed",
+  `The server now answers at most ${Number(e.detail).toLocaleString("en-US")} rows per request: this page was drawn for its previous limit. `,
+  "Redraw with the new limit"));
 
 async function route() {
   document.getElementById("model-changed")?.remove();
+  document.getElementById("limits-changed")?.remove();
   // each route renders into a page of its own: a view still loading when the user moves on
   // keeps writing into a page no longer shown (its late answers cannot cover the new one),
   // and `page.isConnected` tells it so (no history rewrite from a page no longer shown)
