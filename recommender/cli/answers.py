@@ -232,6 +232,8 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if len(page.user_idx):
         _page_table(model, page)
+    elif page.note:  # an empty page's ranking is still in no meaningful order
+        print(f"warning: {page.note}")
     return 0
 
 
@@ -285,6 +287,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     print(f"Cold-start audience of a film like {like}; ranking {page.total:,} candidates")
     if len(page.user_idx):
         _page_table(model, page)
+    elif page.note:  # an empty page's ranking is still in no meaningful order
+        print(f"warning: {page.note}")
     return 0
 
 

@@ -238,6 +238,18 @@ def _read_id_index(path: str, ids: IdMap, kind: str) -> NDArray[np.int64]:
     return read_id_list_index(path, ids, kind)
 
 
+def _warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = False) -> None:
+    """Say on stderr how many of the exported ``films`` have nothing fitted: a row has no
+    place for the note their audience pages carry."""
+    unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
+    if unfitted:
+        where = ("" if spark else " (a Parquet export's context lists them: "
+                 "nothing_fitted_films)")
+        print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
+              f"taste vector): their rows rank users in no meaningful order{where}",
+              file=sys.stderr)
+
+
 def cmd_audiences(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
     from recommender.query.export import output_format, write_audiences
@@ -269,6 +281,9 @@ def cmd_audiences(args: argparse.Namespace) -> int:
         rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
                                      films_file=None if args.all else args.films,
                                      exclude_seen=not args.include_seen)
+        served = _load_model(args.model)  # its factors, for the warning the local export gives
+        _warn_unfitted_films(served, np.arange(served.n_films) if args.all else
+                             _read_id_index(args.films, served.films, "film_id"), spark=True)
         print(f"wrote {rows:,} rows to {args.out}")
         return 0
     model = _pseudonymous(answer_model(args), args)
@@ -279,11 +294,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)
-    unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
-    if unfitted:  # a row has no place for the note their audience pages carry
-        print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
-              "taste vector): their rows rank users in no meaningful order (a Parquet "
-              "export's context lists them: nothing_fitted_films)", file=sys.stderr)
+    _warn_unfitted_films(model, films)
     cut = "".join([f", {tier} ring" if tier else "",
                    f", segment {segment}" if segment is not None else "",
                    "".join(f", {a}={'|'.join(v)}" for a, v in filters.items())])

@@ -118,7 +118,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     history, from comparable films (ids, or ``{id: weight}``) and genres."""
     groups = place_groups(model, by)
     check_screens(screens)
-    scores, stand_in = cold_start_scores(model, comparable, genres)
+    scores, stand_in, unfitted = cold_start_scores(model, comparable, genres)
     nobody = np.zeros(0, np.int64)
     p = film_probabilities(model, scores, stand_in, nobody)
     body = _body(model, groups, p, nobody, screens, min_cell, cinemas)
@@ -127,26 +127,28 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
             "cold_start": {"comparable_film_ids": [str(i) for i in ids],
                            "genres": [str(g) for g in genres],
                            "calibrated_as": str(model.films.ids[stand_in])},
-            "note": tie_note(scores, nobody, False)}
+            "note": tie_note(scores, nobody, unfitted)}
 
 
 def cold_start_probabilities(model: Model, comparable: Mapping[str, float] | Sequence[str],
                              genres: Sequence[str]) -> tuple[NDArray[np.float64], int]:
     """Every user's probability of watching a film with no history, and the index of the
     known film nearest its taste vector (cosine), whose calibration ``p_at`` is asked for."""
-    scores, stand_in = cold_start_scores(model, comparable, genres)
+    scores, stand_in, _ = cold_start_scores(model, comparable, genres)
     return film_probabilities(model, scores, stand_in, np.zeros(0, np.int64)), stand_in
 
 
 def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[str],
-                      genres: Sequence[str]) -> tuple[NDArray[np.float32], int]:
-    """Every user's score of a film with no history (``cold_start_vector``), and the index of
-    the known film nearest that vector (cosine): the film whose calibration stands in."""
+                      genres: Sequence[str]) -> tuple[NDArray[np.float32], int, bool]:
+    """Every user's score of a film with no history (``cold_start_vector``), the index of
+    the known film nearest that vector (cosine): the film whose calibration stands in, and
+    whether the vector has nothing fitted (``Model.nothing_fitted``: its comparable films
+    have none; BPR's and LMF's bias columns then order the users, not taste)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     norm = float(np.linalg.norm(vec))
     stand_in = int(np.argmax(model.film_units @ (vec / norm))) if norm > 0 else 0
-    return scores, stand_in
+    return scores, stand_in, bool(model.nothing_fitted(vec))
 
 
 def check_screens(screens: int | None) -> None:

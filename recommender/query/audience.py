@@ -60,6 +60,7 @@ def rank_users(
     copy: bool = True,
     vector: NDArray[np.floating] | None = None,
     tier: str | None = None,
+    unfitted: bool = False,
 ) -> AudiencePage:
     """Rank users by ``scores`` (n_users,), dropping ``exclude`` users; one page of it.
 
@@ -74,6 +75,10 @@ def rank_users(
     ``tier`` (a tier name, any case) pages within that ring: offset 0 is the ring's first
     user, ``total`` counts the ring's users (that pass the ``mask``), and ``ring`` gives the
     ring's name, global rank range and size.
+
+    ``unfitted`` says the scores come from a query with nothing fitted (lookalike seeds, cold
+    start's comparable films), which BPR's and LMF's bias columns order without a tie: the
+    page then carries the note, as one from a ``vector`` with nothing fitted does.
     """
     check_k(k, offset)
     scores = np.array(scores, dtype=np.float32) if copy else np.asarray(scores, np.float32)
@@ -128,7 +133,8 @@ def rank_users(
         tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=total,
         offset=offset, k=k, ring=ring,
-        note=tie_note(scores, film_id, vector is not None and bool(model.nothing_fitted(vector))),
+        note=tie_note(scores, film_id, unfitted or (
+            vector is not None and bool(model.nothing_fitted(vector)))),
     )
 
 
@@ -327,7 +333,7 @@ def lookalikes(
     seed = (uf[known] / model.user_norms[known, None]).mean(axis=0)
     scores = (uf @ seed) / model.user_norms
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
-                      tiers=tiers, tier=tier)
+                      tiers=tiers, tier=tier, unfitted=bool(model.nothing_fitted(uf[known]).all()))
     return page, unknown
 
 
@@ -377,7 +383,7 @@ def cold_start_audience(
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     return rank_users(model, scores, None, k, offset, mask=candidate_mask(model, segment, filters),
-                      tiers=tiers, tier=tier)
+                      tiers=tiers, tier=tier, unfitted=bool(model.nothing_fitted(vec)))
 
 
 def known_comparables(

@@ -21,9 +21,10 @@ import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli
 
-from recommender.io.dataset import Interactions
+from recommender.distribution.demand import UNRANKED_DEMAND, cold_start_demand
+from recommender.io.dataset import Interactions, UserTable
 from recommender.model import artifact
-from recommender.model.config import TrainConfig
+from recommender.model.config import MODEL_REGULARIZATION, TrainConfig
 from recommender.model.model import Model
 from recommender.model.training import train
 from recommender.query.audience import cold_start_audience, film_audience, lookalikes
@@ -54,8 +55,10 @@ def log() -> Interactions:
     users = np.r_[base.users.ids[base.user_idx], [LOW] * 5]
     films = np.r_[base.films.ids[base.film_idx], base.films.ids[:3], list(ONLY_LOW)]
     rating = np.r_[np.full(len(base), 5.0), np.full(5, 1.0)]
+    ids = np.r_[base.users.ids, [LOW]].astype(str)  # a region each, for distribution
+    table = UserTable(ids, {"region": np.array([f"R{i % 3}" for i in range(len(ids))])})
     return Interactions.from_columns(pa.array(users), pa.array(films), rating=rating,
-                                     source="taste-note")
+                                     user_table=table, source="taste-note")
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +179,11 @@ def test_the_audience_page_note_over_http_and_the_cli(plain: Model, tmp_path: Pa
     seeds.write_text(LOW + "\n", encoding="utf-8")
     code, out, _ = run_cli(capsys, "lookalike", folder, "--seeds", seeds, "--k", 5)
     assert code == 0 and f"warning: {UNRANKED_QUERY}" in out
+    # a page past the last user still says so (the table, and the note, were skipped)
+    code, out, _ = run_cli(capsys, "lookalike", folder, "--seeds", seeds, "--offset", 500)
+    assert code == 0 and f"warning: {UNRANKED_QUERY}" in out
+    code, out, _ = run_cli(capsys, "cold-start", folder, "--like", x, "--offset", 500)
+    assert code == 0 and f"warning: {UNRANKED_QUERY}" in out
 
 
 def test_comparable_films_of_a_film_with_nothing_fitted_say_so(
@@ -199,9 +207,14 @@ def test_the_other_models_say_so_too(family: str) -> None:
     noise of norm ~1e-17 there, which passed for a direction: no note, and cosines of 0.3 for
     comparable films); BPR's and LMF's bias columns are no taste (a user with nothing fitted
     is [0, ..., 1] there: the note keyed on a zero row never came)."""
+    # replace() keeps CONFIG's regularization (ALS's 30, which leaves BPR degenerate): the
+    # model's own is given with it
     config = (replace(CONFIG, family="ease", factors=8) if family == "ease"
-              else replace(CONFIG, model=family, iterations=3))
+              else replace(CONFIG, model=family, iterations=3,
+                           regularization=MODEL_REGULARIZATION[family]))
     model = train(log(), config, progress=False)
+    if family == "bpr":  # a ranking model, not a degenerate one: its fitted films' audiences
+        assert not any(film_audience(model, str(f), k=5).note for f in model.films.ids[:20])
     x = ONLY_LOW[0]
     assert model.nothing_fitted(model.film_factors[model.film_index(x)])
     assert model.nothing_fitted(model.user_factors[model.user_index(LOW)])
@@ -218,6 +231,16 @@ def test_the_other_models_say_so_too(family: str) -> None:
     watched, _ = recommend_for_watched(model, list(ONLY_LOW), k=5)
     tied = len(set(watched.score.tolist())) == 1
     assert watched.note == (UNRANKED_FILMS if tied else BY_BIAS)
+    # lookalikes of a seed and cold start from films with nothing fitted: BPR and LMF order
+    # them by bias, no tie, and no ranking either (the note came only from a tie)
+    page, _ = lookalikes(model, [LOW], k=5)
+    assert page.note == UNRANKED_QUERY
+    assert cold_start_audience(model, list(ONLY_LOW), k=5).note == UNRANKED_QUERY
+    assert cold_start_demand(model, list(ONLY_LOW), [], by="region")["note"] == UNRANKED_DEMAND
+    fitted = [str(f) for f in model.films.ids[:3]]
+    assert lookalikes(model, [str(model.users.ids[0])], k=5)[0].note is None
+    assert cold_start_audience(model, fitted, k=5).note is None
+    assert cold_start_demand(model, fitted, [], by="region")["note"] is None
     if family == "ease":
         assert not model.film_factors[model.film_index(x)].any()
         assert not np.asarray(model.fold_in_projection)[model.film_index(x)].any()

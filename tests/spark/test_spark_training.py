@@ -190,8 +190,8 @@ def test_spark_refuses_the_ease_family_before_starting(planted: Interactions) ->
 
 @pytest.mark.slow
 def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
-        spark: Any, planted: Interactions, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        spark: Any, planted: Interactions, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
     """``--min-rating`` leaves low ratings out of MLlib's fit only, as on the local engine:
     they stay watches, so their viewers are never in those films' audiences. Oracles: the
     planted ratings, and the rows each MLlib fit is given."""
@@ -237,3 +237,14 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
         listed = set(np.asarray(film_audience(model, film_id, k=model.n_users).user_ids).tolist())
         disliked = set(users[low & (films == film_id)].tolist())
         assert disliked and not listed & disliked, film_id
+    # the Spark export says how many of its films have nothing fitted, as the local one does
+    from recommender.cli import main
+
+    folder = artifact.save(model, tmp_path / "model")
+    capsys.readouterr()
+    code = main(["audiences", str(folder), "--engine", "spark", "--all", "--k", "2",
+                 "--out", str(tmp_path / "all.parquet")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (f"warning: {len(unliked):,} of the {model.n_films:,} films have nothing fitted"
+            in err)
