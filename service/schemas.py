@@ -153,7 +153,8 @@ class Audience(BaseModel):
     note: str | None = Field(
         description="why the ranking is in no meaningful order: every candidate scores the "
                     "same (nothing fitted ties the film, or the seeds or comparable films, to "
-                    "the users), so users come in index order; null for a ranking by score")
+                    "the users), so users come in index order, or (BPR, LMF) by their own bias "
+                    "alone; null for a ranking by score")
 
 
 class LookalikeAudience(Audience):
@@ -307,7 +308,7 @@ class SimilarFilms(BaseModel):
 
 TASTE_NOTE = ("why the list is not a ranking by taste: the viewer has no fitted taste "
               "(nothing they watched was fitted), so the films are in catalog order, or by the "
-              "popularity prior alone when the model has one; null otherwise")
+              "popularity prior or (BPR, LMF) the films' bias alone; null otherwise")
 
 
 class Recommendations(BaseModel):

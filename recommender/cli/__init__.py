@@ -56,8 +56,11 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
                         "by default the validation chooses)")
     s.add_argument("--factors", type=_positive_int)
     s.add_argument("--iterations", type=_positive_int)
+    from recommender.model.config import MODEL_REGULARIZATION
+
+    per_model = "; ".join(f"{v:g} for {m.upper()}" for m, v in MODEL_REGULARIZATION.items())
     s.add_argument("--regularization", type=float,
-                   help="L2 regularization (default 30 for ALS; 0.01 for BPR and 0.6 for LMF, "
+                   help=f"L2 regularization (default {per_model}: BPR's and LMF's are "
                         "implicit's own)")
     s.add_argument("--alpha", type=float)
     s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
@@ -192,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     from recommender.model.config import TrainConfig
 
     config_defaults = asdict(TrainConfig())  # train's omitted options mean the config's value
+    del config_defaults["regularization"]  # per model: its help says so
     for name, command in sub.choices.items():
         _show_defaults(command, config_defaults if name in ("train", "evaluate") else {})
     return p

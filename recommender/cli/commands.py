@@ -345,9 +345,11 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     rows = write_recommendations(model, users, args.k, args.out, exclude_seen=exclude_seen)
     unfitted = int(model.nothing_fitted(model.user_factors[users]).sum())
     if unfitted:  # a row has no place for the note their recommendations carry
-        order = ("by the films' bias alone" if model.bias_columns else
-                 "by the popularity prior alone" if model.film_prior is not None else
-                 "in catalog order")
+        prior = model.film_prior is not None
+        order = ("by the films' bias and the popularity prior alone"
+                 if model.bias_columns and prior else
+                 "by the films' bias alone" if model.bias_columns else
+                 "by the popularity prior alone" if prior else "in catalog order")
         print(f"warning: {unfitted:,} of the {len(users):,} users have no fitted taste (a zero "
               f"taste vector): their rows are {order} (a Parquet export's context lists "
               "them: nothing_fitted_users)", file=sys.stderr)

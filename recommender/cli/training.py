@@ -52,6 +52,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         except InvalidParameterError as e:
             raise DataError(args.config, str(e)) from None
     given = set(base)  # what --config sets is fixed: tuning leaves it as it is
+    file_model = base.get("model")  # before the command line's --model replaces it
     typed = set()
     for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
                  "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
@@ -102,6 +103,20 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
                                         f"from --config {args.config}" + fix)
         raise DataError(args.config, f"model {base.get('model', 'als')} does not read "
                         + values + fix)
+    if ("model" in typed and file_model is not None and file_model != base["model"]
+            and "regularization" in base and "regularization" not in typed
+            and base.get("family") != "ease"):
+        # a meta.json records its model's regularization (ALS's 30 leaves BPR's vectors near
+        # 0; BPR's 0.01 under-regularizes ALS): not carried to another model unasked
+        from recommender.errors import InvalidParameterError
+        from recommender.model.config import MODEL_REGULARIZATION
+
+        raise InvalidParameterError(
+            f"--model {base['model']} with --config {args.config}, a {file_model} "
+            f"configuration: its regularization ({base['regularization']!r}) is {file_model}'s; "
+            f"give --regularization (the default for {base['model']} is "
+            f"{MODEL_REGULARIZATION.get(str(base['model']), 30.0)!r}), or use a config without "
+            "regularization")
     if base.get("family") == "als" and "ease_lambda" in typed:
         from recommender.errors import InvalidParameterError
 

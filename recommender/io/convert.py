@@ -114,7 +114,7 @@ def _ts_iso(unit: str, tz: str | None) -> Callable[[pa.Array], pa.Array]:
 
 
 # a time of day followed by a zone designator (Z or an offset); a bare date's "-31" is none
-_ZONED = r"[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+_ZONED = r"[T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
 
 
 def _ts_iso_mixed(unit: str) -> Callable[[pa.Array], pa.Array]:

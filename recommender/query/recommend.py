@@ -80,6 +80,8 @@ UNRANKED_FILMS = NO_TASTE + (": every film scores the same, so the list is in ca
                              "not a ranking, and its scores say nothing")
 BY_POPULARITY = NO_TASTE + ": the list ranks films by the popularity prior alone"
 BY_BIAS = NO_TASTE + ": the list ranks films by the model's film bias alone"
+BY_BIAS_AND_POPULARITY = NO_TASTE + (": the list ranks films by the model's film bias and the "
+                                     "popularity prior alone")
 NOT_SIMILAR = ("nothing fitted ties this film to the others (e.g. every viewer rated it below "
                "the model's min_rating): every film is as similar to it, so the list is in "
                "catalog order, not by similarity")
@@ -88,16 +90,19 @@ NOT_SIMILAR = ("nothing fitted ties this film to the others (e.g. every viewer r
 def taste_note(model: Model, tastes: NDArray[np.floating]) -> list[str | None]:
     """The note of each row of ``tastes`` (user factors, before ``Model.rec_tastes``): a zero
     taste (its bias columns aside, ``Model.bias_columns``) ranks nothing
-    (``UNRANKED_FILMS``), or only by the films' bias (``BY_BIAS``) or the popularity prior
-    (``BY_POPULARITY``) when the model has one; None for every other taste."""
+    (``UNRANKED_FILMS``), or only by the films' bias (``BY_BIAS``; with the prior,
+    ``BY_BIAS_AND_POPULARITY``) or the popularity prior (``BY_POPULARITY``) when the model has
+    one; None for every other taste."""
     tastes = np.asarray(tastes)
     empty = np.atleast_1d(model.nothing_fitted(tastes)).tolist()
     # a bias column in use ranks by the films' bias (a vector folded in from a history of
     # films with nothing fitted is zero there too: then nothing ranks it)
     biased = np.atleast_1d(tastes[..., tastes.shape[-1] - model.bias_columns:].any(axis=-1)
                            if model.bias_columns else np.zeros(len(empty), bool)).tolist()
-    plain = BY_POPULARITY if model.film_prior is not None else UNRANKED_FILMS
-    return [None if not e else BY_BIAS if b else plain
+    prior = model.film_prior is not None
+    plain = BY_POPULARITY if prior else UNRANKED_FILMS
+    by_bias = BY_BIAS_AND_POPULARITY if prior else BY_BIAS
+    return [None if not e else by_bias if b else plain
             for e, b in zip(empty, biased, strict=True)]
 
 

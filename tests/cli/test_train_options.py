@@ -10,6 +10,7 @@ import pytest
 from helpers import run_cli
 
 from recommender.errors import InvalidParameterError
+from recommender.model import artifact
 from recommender.model.config import TrainConfig
 
 
@@ -156,7 +157,6 @@ def test_bpr_and_lmf_take_their_own_regularization_by_default(
     """ALS's default regularization (30) left BPR's taste vectors at ~1e-6 on the demo data:
     every score tied and k-means found one segment. Without --regularization, BPR and LMF
     take implicit's defaults; a value given (command line or --config) stands."""
-    from recommender.model import artifact
     from recommender.model.config import MODEL_REGULARIZATION
 
     rows = ["user_id,film_id"] + [f"u{u},f{(u % 4) * 5 + j}" for u in range(60) for j in range(5)]
@@ -189,3 +189,30 @@ def test_the_library_config_takes_each_models_regularization() -> None:
     assert TrainConfig(model="bpr", regularization=30.0).regularization == 30.0
     with pytest.raises(InvalidParameterError, match="regularization"):
         TrainConfig(regularization=float("nan")).validate()
+
+
+def test_a_model_typed_against_another_models_config_needs_its_regularization(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An ALS meta.json records regularization 30: ``--model bpr`` with it trained BPR at 30
+    (its vectors near 0), fixed against tuning. The file's value is not carried to another
+    model unasked; ``--regularization`` settles it, and a config naming no model is taken as
+    written."""
+    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(40) for j in range(4)]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    config = tmp_path / "als.json"
+    config.write_text(json.dumps({"params": {**TrainConfig().to_dict(), "factors": 4,
+                                             "segments": 2}}))
+    args = ("train", "--data", tmp_path / "log.csv", "--config", config, "--no-tune")
+    code, _, err = run_cli(capsys, *args, "--out", tmp_path / "m", "--model", "bpr")
+    assert code == 2 and "its regularization (30.0) is als's" in err and "0.01" in err
+    assert not (tmp_path / "m").exists()
+    code, _, err = run_cli(capsys, *args, "--out", tmp_path / "m", "--model", "bpr",
+                           "--regularization", 0.05)
+    assert code == 0, err
+    assert artifact.load(tmp_path / "m").meta["params"]["regularization"] == 0.05
+    bare = tmp_path / "bare.json"  # no model named: its regularization is the user's
+    bare.write_text(json.dumps({"regularization": 0.02, "factors": 4, "segments": 2}))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--config", bare,
+                           "--no-tune", "--out", tmp_path / "b", "--model", "bpr")
+    assert code == 0, err
+    assert artifact.load(tmp_path / "b").meta["params"]["regularization"] == 0.02

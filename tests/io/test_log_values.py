@@ -41,11 +41,14 @@ def test_naive_and_zoned_times_in_one_column(tmp_path: Path) -> None:
                                       "u2,f1,2020-01-31 13:00:00\n"
                                       "u3,f2,2020-01-31T14:00:00+01:00\n"
                                       "u4,f2,2020-02-01\n"
-                                      "u5,f3,2020-01-31T12:00:00.5\n"))
+                                      "u5,f3,2020-01-31T12:00:00.5\n"
+                                      "u6,f3,2020-01-31T15+02\n"
+                                      "u7,f3,2020-01-31T12Z\n"))
     by_user = dict(zip(data.users.ids[data.user_idx].tolist(), data.timestamp.tolist(),
                        strict=True))
     assert by_user == {"u1": 1580472000, "u2": 1580475600, "u3": 1580475600,
-                       "u4": 1580515200, "u5": 1580472000}
+                       "u4": 1580515200, "u5": 1580472000, "u6": 1580475600,
+                       "u7": 1580472000}  # an hour alone with its zone too
     with pytest.raises(DataError, match="line 3: timestamp '2020-13-31 13:00:00' is not valid"):
         readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,2020-01-31T12:00:00Z\n"
                                    "u2,f1,2020-13-31 13:00:00\n"))

@@ -31,6 +31,7 @@ from recommender.query.audience import cold_start_audience, film_audience, looka
 from recommender.query.pages import UNRANKED, UNRANKED_QUERY
 from recommender.query.recommend import (
     BY_BIAS,
+    BY_BIAS_AND_POPULARITY,
     BY_POPULARITY,
     NOT_SIMILAR,
     UNRANKED_FILMS,
@@ -274,6 +275,22 @@ def test_exports_warn_of_rows_with_nothing_fitted(plain: Model, tmp_path: Path,
                            tmp_path / "b.parquet")
     assert code == 0 and "warning" not in err
     assert context(tmp_path / "b.parquet")["nothing_fitted_films"] == []
+
+
+def test_bias_and_prior_together_are_named_together() -> None:
+    """A BPR model with a popularity prior ranks a viewer with nothing fitted by the films'
+    bias and the prior: the note named the bias alone. Oracle: the list is the order of bias
+    plus the prior's term, by brute force."""
+    model = train(log(), replace(CONFIG, model="bpr", iterations=3, popularity=1.0,
+                                 regularization=MODEL_REGULARIZATION["bpr"]), progress=False)
+    assert model.film_prior is not None
+    films = recommend_user(model, LOW, k=5)
+    assert films.note == BY_BIAS_AND_POPULARITY
+    taste = np.asarray(model.rec_tastes(model.user_factors[[model.user_index(LOW)]]))[0]
+    scores = np.asarray(model.rec_films, np.float64) @ taste
+    seen = set(model.user_films(model.user_index(LOW)).tolist())
+    expected = [f for f in np.argsort(-scores, kind="stable").tolist() if f not in seen][:5]
+    assert films.film_idx.tolist() == expected
 
 
 def test_the_planner_gives_a_film_with_nothing_fitted_its_mean_p(plain: Model) -> None:
