@@ -507,6 +507,16 @@ def test_a_slow_page_left_behind_does_not_take_the_screen_back(
     watched.assert_clean()
 
 
+def _noted(note: str) -> Any:
+    """A route handler that answers the server's body with ``note`` added (a stand-in for an
+    answer the demo model never gives)."""
+    def with_note(route: Any) -> None:
+        body = route.fetch().json()
+        route.fulfill(status=200, content_type="application/json",
+                      body=json.dumps({**body, "note": note}))
+    return with_note
+
+
 def test_unranked_lookalikes_and_cold_start_say_so(watched: Any, served_demo: Any,
                                                    example_film: dict[str, Any]) -> None:
     """A lookalike or cold-start page with a ``note`` (seeds or comparable films with nothing
@@ -514,11 +524,7 @@ def test_unranked_lookalikes_and_cold_start_say_so(watched: Any, served_demo: An
     shows it above the users, whose order means nothing then; a ranked page shows none."""
     page = watched.page
     note = "every candidate scores the same (stood in)"
-
-    def with_note(route: Any) -> None:
-        body = route.fetch().json()
-        route.fulfill(status=200, content_type="application/json",
-                      body=json.dumps({**body, "note": note}))
+    with_note = _noted(note)
 
     fid = urllib.parse.quote(example_film["film_id"], safe="")
     seeds = [u["user_id"] for u in api(served_demo, f"/films/{fid}/audience?k=3")["users"]]
@@ -545,11 +551,7 @@ def test_a_film_that_cannot_be_ranked_says_so(watched: Any, served_demo: Any,
     rings, whose order and conversions mean nothing then."""
     page = watched.page
     note = "the film's taste vector is zero (stood in)"
-
-    def with_note(route: Any) -> None:
-        body = route.fetch().json()
-        route.fulfill(status=200, content_type="application/json",
-                      body=json.dumps({**body, "note": note}))
+    with_note = _noted(note)
 
     page.route("**/audience/summary*", with_note)
     page.route("**/similar*", with_note)  # its comparable films carry one too
