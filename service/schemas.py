@@ -153,8 +153,9 @@ class Audience(BaseModel):
     note: str | None = Field(
         description="why the ranking is in no meaningful order: every candidate scores the "
                     "same (nothing fitted ties the film, or the seeds or comparable films, to "
-                    "the users), so users come in index order, or (BPR, LMF) by their own bias "
-                    "alone; null for a ranking by score")
+                    "the users), so users come in index order, or (BPR, LMF) in an order that "
+                    "is not taste (a user's own bias, or the length of their vector); null for "
+                    "a ranking by score")
 
 
 class LookalikeAudience(Audience):

@@ -278,12 +278,16 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                   "$RECOMMENDER_STORE are not included (the local export includes them)",
                   file=sys.stderr)
 
+        # the ids read once (standard input or a pipe cannot be read twice), before Spark
+        # starts; the factors also give the warning the local export gives
+        served = _load_model(args.model)
+        chosen = (np.arange(served.n_films) if args.all
+                  else _read_id_index(args.films, served.films, "film_id"))
         rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
-                                     films_file=None if args.all else args.films,
+                                     films=None if args.all else
+                                     [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)
-        served = _load_model(args.model)  # its factors, for the warning the local export gives
-        _warn_unfitted_films(served, np.arange(served.n_films) if args.all else
-                             _read_id_index(args.films, served.films, "film_id"), spark=True)
+        _warn_unfitted_films(served, chosen, spark=True)
         print(f"wrote {rows:,} rows to {args.out}")
         return 0
     model = _pseudonymous(answer_model(args), args)

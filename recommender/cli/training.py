@@ -112,8 +112,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         from recommender.model.config import MODEL_REGULARIZATION
 
         raise InvalidParameterError(
-            f"--model {base['model']} with --config {args.config}, a {file_model} "
-            f"configuration: its regularization ({base['regularization']!r}) is {file_model}'s; "
+            f"--model {base['model']} with --config {args.config}, a configuration for model "
+            f"{file_model}: its regularization ({base['regularization']!r}) is {file_model}'s; "
             f"give --regularization (the default for {base['model']} is "
             f"{MODEL_REGULARIZATION.get(str(base['model']), 30.0)!r}), or use a config without "
             "regularization")

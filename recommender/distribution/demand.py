@@ -143,7 +143,7 @@ def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[s
     """Every user's score of a film with no history (``cold_start_vector``), the index of
     the known film nearest that vector (cosine): the film whose calibration stands in, and
     whether the vector has nothing fitted (``Model.nothing_fitted``: its comparable films
-    have none; BPR's and LMF's bias columns then order the users, not taste)."""
+    have none; under LMF the users' own bias then orders them, without a tie)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     norm = float(np.linalg.norm(vec))

@@ -77,8 +77,10 @@ def rank_users(
     ring's name, global rank range and size.
 
     ``unfitted`` says the scores come from a query with nothing fitted (lookalike seeds, cold
-    start's comparable films), which BPR's and LMF's bias columns order without a tie: the
-    page then carries the note, as one from a ``vector`` with nothing fitted does.
+    start's comparable films), whose scores need not tie under BPR and LMF (LMF's cold start
+    orders users by their own bias; their lookalikes, by the inverse length of each user's
+    vector): the page then carries the note, as one from a ``vector`` with nothing fitted
+    does.
     """
     check_k(k, offset)
     scores = np.array(scores, dtype=np.float32) if copy else np.asarray(scores, np.float32)

@@ -302,9 +302,19 @@ def write_recommendations(
                    context=context)
 
 
+# ids a Parquet context lists by name (a footer of millions of ids grows past what readers
+# accept: pyarrow refuses a footer of about 200 MB, 6M ids)
+LISTED_IDS = 10_000
+
+
 def unfitted_ids(model: Model, factors: NDArray[np.floating], idx: NDArray[np.integer],
-                 ids: IdMap) -> list[str]:
-    """The ids, in ``idx``'s order, of the rows of ``factors`` that have nothing fitted."""
+                 ids: IdMap, chunk: int = 65_536) -> dict[str, Any]:
+    """``{"count", "ids"}``: how many rows of ``factors`` (those of ``idx``) have nothing
+    fitted, and the first ``LISTED_IDS`` of their ids in ``idx``'s order; read ``chunk`` rows
+    at a time (not a copy of every row)."""
     idx = np.asarray(idx, np.int64)
-    return [str(i) for i in ids.ids[idx[model.nothing_fitted(factors[idx])]]]
+    found = np.concatenate([np.zeros(0, np.int64)] + [
+        part[model.nothing_fitted(factors[part])]
+        for part in (idx[i:i + chunk] for i in range(0, len(idx), chunk))])
+    return {"count": len(found), "ids": [str(i) for i in ids.ids[found[:LISTED_IDS]]]}
 

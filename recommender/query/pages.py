@@ -25,12 +25,14 @@ from recommender.query.render import percentile_values, score_values
 Tiers = Sequence[tuple[str, float]]
 MAX_K = 100_000
 UNRANKED = ("nothing fitted ties this film to the users (e.g. every viewer rated it below the "
-            "model's min_rating): every candidate scores the same (or, in BPR and LMF, by "
-            "their own bias alone), so its rings hold users in no meaningful order and their "
+            "model's min_rating): every candidate scores the same (or, in LMF, by their own "
+            "bias alone), so its rings hold users in no meaningful order and their "
             "conversions say nothing of them; rank it by genre (cold start)")
-UNRANKED_QUERY = ("every candidate scores the same (nothing fitted ties the seed users or the "
-                  "comparable films and genres to the others): the users are in no meaningful "
-                  "order and the rings' conversions say nothing of them")
+UNRANKED_QUERY = ("nothing fitted ties the seed users or the comparable films and genres to the "
+                  "others: every candidate scores the same, or by something other than taste "
+                  "(in BPR and LMF, a user's own bias or the length of their vector), so the "
+                  "users are in no meaningful order and the rings' conversions say nothing of "
+                  "them")
 
 
 def tie_note(scores: NDArray[np.floating], film_id: str | None, unfitted: bool = False

@@ -232,8 +232,9 @@ def test_the_other_models_say_so_too(family: str) -> None:
     watched, _ = recommend_for_watched(model, list(ONLY_LOW), k=5)
     tied = len(set(watched.score.tolist())) == 1
     assert watched.note == (UNRANKED_FILMS if tied else BY_BIAS)
-    # lookalikes of a seed and cold start from films with nothing fitted: BPR and LMF order
-    # them by bias, no tie, and no ranking either (the note came only from a tie)
+    # lookalikes of a seed and cold start from films with nothing fitted: under BPR and LMF
+    # the lookalikes come by the inverse length of each user's vector and LMF's cold start by
+    # the users' own bias, no tie, and no ranking either (the note came only from a tie)
     page, _ = lookalikes(model, [LOW], k=5)
     assert page.note == UNRANKED_QUERY
     assert cold_start_audience(model, list(ONLY_LOW), k=5).note == UNRANKED_QUERY
@@ -248,7 +249,8 @@ def test_the_other_models_say_so_too(family: str) -> None:
 
 
 def test_exports_warn_of_rows_with_nothing_fitted(plain: Model, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     folder = artifact.save(plain, tmp_path / "m")
     code, _, err = run_cli(capsys, "recommend", folder, "--all", "--out", tmp_path / "r.csv")
     assert code == 0 and "warning: 1 of the 81 users have no fitted taste" in err
@@ -265,16 +267,25 @@ def test_exports_warn_of_rows_with_nothing_fitted(plain: Model, tmp_path: Path,
     assert sorted(unfitted_films) == sorted(ONLY_LOW)
     code, _, err = run_cli(capsys, "audiences", folder, "--all", "--out", tmp_path / "a.parquet")
     assert code == 0 and "nothing_fitted_films" in err
-    assert context(tmp_path / "a.parquet")["nothing_fitted_films"] == unfitted_films
+    assert context(tmp_path / "a.parquet")["nothing_fitted_films"] == {
+        "count": len(unfitted_films), "ids": unfitted_films}
     code, _, err = run_cli(capsys, "recommend", folder, "--all", "--out", tmp_path / "r.parquet")
     assert code == 0 and "nothing_fitted_users" in err
-    assert context(tmp_path / "r.parquet")["nothing_fitted_users"] == [LOW]
+    assert context(tmp_path / "r.parquet")["nothing_fitted_users"] == {"count": 1, "ids": [LOW]}
     films = tmp_path / "films.txt"  # a ranked film alone: an empty list
     films.write_text(str(plain.films.ids[0]) + "\n", encoding="utf-8")
     code, _, err = run_cli(capsys, "audiences", folder, "--films", films, "--out",
                            tmp_path / "b.parquet")
     assert code == 0 and "warning" not in err
-    assert context(tmp_path / "b.parquet")["nothing_fitted_films"] == []
+    assert context(tmp_path / "b.parquet")["nothing_fitted_films"] == {"count": 0, "ids": []}
+    # the listed ids stop at LISTED_IDS (a footer of millions could not be read back); the
+    # count does not; read in chunks, the same rows as at once
+    from recommender.query import export
+
+    monkeypatch.setattr(export, "LISTED_IDS", 1)
+    every = np.arange(plain.n_films)
+    got = export.unfitted_ids(plain, plain.film_factors, every, plain.films, chunk=5)
+    assert got == {"count": len(unfitted_films), "ids": unfitted_films[:1]}
 
 
 def test_bias_and_prior_together_are_named_together() -> None:

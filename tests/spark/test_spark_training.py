@@ -248,3 +248,16 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
     assert code == 0, err
     assert (f"warning: {len(unliked):,} of the {model.n_films:,} films have nothing fitted"
             in err)
+    # ids from standard input, which can be read once only (a second read for the warning
+    # found none and failed the command after the export was written)
+    import io
+
+    class Stdin:
+        buffer = io.BytesIO(f"{unliked[0]}\n{films[~low][0]}\n".encode())
+
+    monkeypatch.setattr("sys.stdin", Stdin())
+    code = main(["audiences", str(folder), "--engine", "spark", "--films", "-", "--k", "2",
+                 "--out", str(tmp_path / "two.parquet")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "warning: 1 of the 2 films have nothing fitted" in err and "wrote 4 rows" in out

@@ -52,16 +52,18 @@ async function send(path, options = {}) {
   // a reload on the server (a new model) changes segment numbers and labels under a page
   // drawn with the old ones: say so, once per new version
   const version = response.headers.get("X-Model-Version");
+  // a refused size, or a new model (a restarted server), may come with another
+  // RECOMMENDER_MAX_K: the limits are asked again at once (serverLimits says when they
+  // changed), so a page drawn after this answer is drawn for the new ones
+  let reask = response.status === 422;
   if (version) {
     if (modelVersion && version !== modelVersion) {
-      limits = null;  // a restarted server may have other limits: asked again when next used
+      reask = true;
       window.dispatchEvent(new CustomEvent("studio:model-changed", { detail: version }));
     }
     modelVersion = version;
   }
-  // a refused size may mean the server was restarted with a lower RECOMMENDER_MAX_K: ask
-  // again (serverLimits says when the limit changed)
-  if (response.status === 422 && path !== "/health" && limits) {
+  if (reask && path !== "/health" && limits) {
     limits = null;
     serverLimits();
   }
