@@ -103,20 +103,25 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
                                         f"from --config {args.config}" + fix)
         raise DataError(args.config, f"model {base.get('model', 'als')} does not read "
                         + values + fix)
+    # a meta.json records its model's values (ALS's regularization 30 leaves BPR's vectors
+    # near 0; BPR's learning rate 0.05 leaves LMF at chance): not carried to another model
+    # unasked, where they differ from that model's own (a value the file's model does not
+    # read, such as ALS's recorded learning rate, is no choice of it)
+    own = TrainConfig(model=str(base.get("model", "als")))
+    per_model = [n for n in ("regularization", "learning_rate")
+                 if n in base and n not in typed and base[n] != getattr(own, n)
+                 and (n != "learning_rate" or {file_model, base.get("model")} <= {"bpr", "lmf"})]
     if ("model" in typed and file_model is not None and file_model != base["model"]
-            and "regularization" in base and "regularization" not in typed
-            and base.get("family") != "ease"):
-        # a meta.json records its model's regularization (ALS's 30 leaves BPR's vectors near
-        # 0; BPR's 0.01 under-regularizes ALS): not carried to another model unasked
+            and per_model and base.get("family") != "ease"):
         from recommender.errors import InvalidParameterError
-        from recommender.model.config import MODEL_REGULARIZATION
 
         raise InvalidParameterError(
             f"--model {base['model']} with --config {args.config}, a configuration for model "
-            f"{file_model}: its regularization ({base['regularization']!r}) is {file_model}'s; "
-            f"give --regularization (the default for {base['model']} is "
-            f"{MODEL_REGULARIZATION.get(str(base['model']), 30.0)!r}), or use a config without "
-            "regularization")
+            f"{file_model}: its " + " and ".join(f"{n} ({base[n]!r})" for n in per_model)
+            + f" {'is' if len(per_model) == 1 else 'are'} {file_model}'s; give "
+            + " and ".join(f"--{n.replace('_', '-')} (the default for {base['model']} is "
+                           f"{getattr(own, n)!r})" for n in per_model)
+            + ", or use a config without them")
     if base.get("family") == "als" and "ease_lambda" in typed:
         from recommender.errors import InvalidParameterError
 

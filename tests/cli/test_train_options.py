@@ -180,10 +180,11 @@ def test_the_library_config_takes_each_models_regularization() -> None:
     """The same default reaches a TrainConfig built in code (it gave BPR ALS's 30 while only
     the CLI applied BPR's own); a value given stands, and a NaN given is still refused."""
     from recommender.errors import InvalidParameterError
-    from recommender.model.config import MODEL_REGULARIZATION, TrainConfig
+    from recommender.model.config import MODEL_LEARNING_RATE, MODEL_REGULARIZATION, TrainConfig
 
     for model in ("als", "bpr", "lmf"):
         assert TrainConfig(model=model).regularization == MODEL_REGULARIZATION[model]
+        assert TrainConfig(model=model).learning_rate == MODEL_LEARNING_RATE[model]
         assert TrainConfig.from_dict({"model": model}).regularization == \
             MODEL_REGULARIZATION[model]
     assert TrainConfig(model="bpr", regularization=30.0).regularization == 30.0
@@ -210,6 +211,13 @@ def test_a_model_typed_against_another_models_config_needs_its_regularization(
                            "--regularization", 0.05)
     assert code == 0, err
     assert artifact.load(tmp_path / "m").meta["params"]["regularization"] == 0.05
+    bpr = tmp_path / "bpr.json"  # BPR's learning rate 0.05 left LMF at chance: not carried
+    bpr.write_text(json.dumps({"params": {**TrainConfig(model="bpr").to_dict(), "factors": 4,
+                                          "segments": 2}}))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--config", bpr,
+                           "--no-tune", "--out", tmp_path / "l", "--model", "lmf")
+    assert code == 2 and "regularization (0.01) and learning_rate (0.05) are bpr's" in err
+    assert "--learning-rate (the default for lmf is 1.0)" in err
     bare = tmp_path / "bare.json"  # no model named: its regularization is the user's
     bare.write_text(json.dumps({"regularization": 0.02, "factors": 4, "segments": 2}))
     code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--config", bare,
