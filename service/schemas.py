@@ -43,7 +43,8 @@ class ModelInfo(BaseModel):
     users: int = Field(description="users the model knows")
     films: int = Field(description="films the model knows")
     interactions: int = Field(description="distinct (user, film) training interactions")
-    factors: int = Field(description="length of the taste vectors")
+    factors: int = Field(description="length of the taste vectors, as trained (BPR's and LMF's "
+                                     "bias columns aside)")
     segments: int = Field(description="number of audience segments")
     user_attributes: list[str] = Field(description="user attributes available for portraits")
     data_fingerprint: str | None = Field(description="sha256 of the training interactions")

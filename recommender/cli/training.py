@@ -17,6 +17,13 @@ if TYPE_CHECKING:  # the commands import what they need when they run
     from recommender.model.config import TrainConfig
 
 
+# options each model does not read (refused when given, or moved off their default in a
+# --config): BPR samples the films a user watched, whatever their weight
+UNREAD: dict[str, set[str]] = {"als": {"learning_rate"},
+                               "bpr": {"alpha", "cg_steps", "weighting", "bm25_k1", "bm25_b"},
+                               "lmf": {"alpha", "cg_steps"}}
+
+
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     from recommender.model.config import TrainConfig
 
@@ -73,23 +80,32 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         raise InvalidParameterError(
             f"--family ease does not read {flags(als_only)} (options of ALS): EASE has "
             "--ease-lambda, and --factors as its rank")
-    unread = {"als": {"learning_rate"}, "bpr": {"alpha", "cg_steps"},
-              "lmf": {"alpha", "cg_steps"}}.get(str(base.get("model", "als")), set()) & typed
+    model_reads_not = UNREAD.get(str(base.get("model", "als")), set())
+    unread = model_reads_not & typed
     if base.get("family") != "ease" and unread:
         from recommender.errors import InvalidParameterError
 
+        why = {"learning_rate": "--learning-rate is BPR's and LMF's",
+               "alpha": "--alpha and --cg-steps are ALS's",
+               "cg_steps": "--alpha and --cg-steps are ALS's",
+               "weighting": "BPR learns from which films a user watched, not how much "
+                            "(--min-rating still chooses which count)"}
         raise InvalidParameterError(
-            f"--model {base.get('model', 'als')} does not read {flags(sorted(unread))}"
-            + (": --learning-rate is BPR's and LMF's" if "learning_rate" in unread
-               else ": --alpha and --cg-steps are ALS's"))
+            f"--model {base.get('model', 'als')} does not read {flags(sorted(unread))}: "
+            + "; ".join(dict.fromkeys(why[n] for n in sorted(unread))))
+    if (base.get("family") == "ease" and "model" not in typed
+            and base.get("model", "als") != "als"):  # a BPR or LMF meta.json
+        from recommender.errors import DataError
+
+        raise DataError(args.config, f"family ease does not read model "
+                                     f"({base['model']!r}): leave it out, or at \"als\"")
     from_file = set(base) - typed  # what --config set (an older meta.json's params too)
     # a value the model does not read, moved off its default in the file: refused as the
     # option is (a meta.json records every option at its default, so reusing one still works)
     defaults = TrainConfig()
     off_default = sorted(
-        n for n in {"als": {"learning_rate"}, "bpr": {"alpha", "cg_steps"},
-                    "lmf": {"alpha", "cg_steps"}}.get(str(base.get("model", "als")), set())
-        & from_file if base.get("family") != "ease" and base[n] != getattr(defaults, n))
+        n for n in model_reads_not & from_file
+        if base.get("family") != "ease" and base[n] != getattr(defaults, n))
     if off_default:
         from recommender.errors import DataError
 

@@ -118,7 +118,7 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
             files[name] = _write(tmp / name, _bytes(source.read_bytes()))
         meta = {k: v for k, v in model.meta.items() if k != FILES}
         meta["user_attributes"] = sorted(model.user_table.attributes)
-        meta["factors"] = int(model.user_factors.shape[1])
+        meta["factors"] = int(model.user_factors.shape[1]) - model.bias_columns  # as trained
         meta[FILES] = files
         _write(tmp / META, _json(meta))
     return dest

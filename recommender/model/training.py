@@ -52,9 +52,12 @@ def make_backend(config: TrainConfig, iterations: int | None = None) -> Any:
     if config.model == "bpr":
         from implicit.cpu.bpr import BayesianPersonalizedRanking
 
+        # one thread: implicit's BPR samples in parallel, so its fit is reproducible under a
+        # seed only on one (two fits with --seed 0 differed by up to 0.16 in a factor)
         return BayesianPersonalizedRanking(
             factors=config.factors, learning_rate=config.learning_rate,
             regularization=config.regularization, iterations=iters, random_state=config.seed,
+            num_threads=1,
         )
     from implicit.cpu.lmf import LogisticMatrixFactorization
 

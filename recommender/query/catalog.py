@@ -192,7 +192,7 @@ def model_info(model: Model) -> dict[str, Any]:
         "users": model.n_users,
         "films": model.n_films,
         "interactions": int(model.seen.nnz),
-        "factors": int(model.user_factors.shape[1]),
+        "factors": int(model.user_factors.shape[1]) - model.bias_columns,  # the trained ones
         "segments": model.segments.n,
         "user_attributes": sorted(model.user_table.attributes),
         "data_fingerprint": data.get("fingerprint"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from helpers import run_cli
 
@@ -39,6 +40,8 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     # a value the model does not read, off its default (it was recorded and ignored)
     ({"learning_rate": 0.2}, "model als does not read learning_rate (0.2)"),
     ({"model": "bpr", "alpha": 9.0}, "model bpr does not read alpha (9.0)"),
+    ({"model": "bpr", "weighting": "bm25"}, "model bpr does not read weighting ('bm25')"),
+    ({"family": "ease", "model": "bpr"}, "family ease does not read model ('bpr')"),
 ])
 def test_a_bad_config_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              body: object, words: str) -> None:
@@ -224,3 +227,29 @@ def test_a_model_typed_against_another_models_config_needs_its_regularization(
                            "--no-tune", "--out", tmp_path / "b", "--model", "bpr")
     assert code == 0, err
     assert artifact.load(tmp_path / "b").meta["params"]["regularization"] == 0.02
+
+
+def test_bpr_refuses_a_weighting_it_would_not_read(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """BPR samples the films a user watched, whatever their weight: a --weighting was
+    accepted and recorded though the fit came out the same. Oracle: two fits of the same
+    rated log, binary and by rating, are identical; the option is refused."""
+    import pyarrow as pa
+
+    from recommender.io.dataset import Interactions
+    from recommender.model.training import train
+
+    rng = np.random.default_rng(1)
+    users = [f"u{u}" for u in range(80) for _ in range(6)]
+    films = [f"f{f}" for f in rng.integers(0, 25, len(users))]
+    data = Interactions.from_columns(pa.array(users), pa.array(films),
+                                     rating=rng.integers(1, 6, len(users)).astype(float))
+    fits = [train(data, TrainConfig(model="bpr", factors=4, iterations=5, segments=2,
+                                    holdout=0.0, weighting=w), progress=False)
+            for w in ("binary", "rating")]
+    assert np.array_equal(fits[0].film_factors, fits[1].film_factors)
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--model", "bpr", "--weighting", "log")
+    assert code == 2 and "--model bpr does not read --weighting" in err
+    assert "not how much" in err

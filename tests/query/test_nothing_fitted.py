@@ -214,6 +214,9 @@ def test_the_other_models_say_so_too(family: str) -> None:
               else replace(CONFIG, model=family, iterations=3,
                            regularization=MODEL_REGULARIZATION[family]))
     model = train(log(), config, progress=False)
+    from recommender.query.catalog import model_info
+
+    assert model_info(model)["factors"] == config.factors  # not counting bias columns
     if family == "bpr":  # a ranking model, not a degenerate one: its fitted films' audiences
         assert not any(film_audience(model, str(f), k=5).note for f in model.films.ids[:20])
     x = ONLY_LOW[0]
