@@ -249,11 +249,14 @@ def audience_summary(
     # conversion to expect (they converted already), so none is given
     base = calibration.mean_p(model.calibration, f, 1, n_cand, n_cand) if exclude_seen \
         else None
+    # a ranking in no meaningful order: every ring expects the film's mean p, as the planner
+    # and distribution give users who tie (calibration.p_in_order), not its best ranks' rates
+    note = tie_note(scores, film_id, bool(model.nothing_fitted(vector)))
     tier_rows: list[dict[str, Any]] = []
     for (name, start, end), (_, share) in zip(bounds, tiers, strict=True):
         members = order[start - 1:end]
-        conv = (calibration.mean_p(model.calibration, f, start, end, n_cand) if exclude_seen
-                else None)
+        conv = (None if not exclude_seen else base if note is not None and len(members)
+                else calibration.mean_p(model.calibration, f, start, end, n_cand))
         tier_rows.append({
             "tier": name,
             "share_pct": share,
@@ -309,7 +312,7 @@ def audience_summary(
         "portrait_scope": scope,
         "min_cell": min_cell,
         "suppressed_cells": suppressed,
-        "note": tie_note(scores, film_id, bool(model.nothing_fitted(model.film_factors[f]))),
+        "note": note,
     }
 
 

@@ -27,7 +27,12 @@ from recommender.model import artifact
 from recommender.model.config import MODEL_REGULARIZATION, TrainConfig
 from recommender.model.model import Model
 from recommender.model.training import train
-from recommender.query.audience import cold_start_audience, film_audience, lookalikes
+from recommender.query.audience import (
+    audience_summary,
+    cold_start_audience,
+    film_audience,
+    lookalikes,
+)
 from recommender.query.pages import UNRANKED, UNRANKED_QUERY
 from recommender.query.recommend import (
     BY_BIAS,
@@ -143,6 +148,29 @@ def test_a_film_with_nothing_fitted_has_an_unranked_audience(plain: Model) -> No
         == UNRANKED
     # a filtered page is ranked the same way
     assert film_audience(plain, x, k=10, segment=0).note == UNRANKED
+
+
+def test_the_summary_of_a_film_with_nothing_fitted_expects_its_mean_p_in_every_ring() -> None:
+    """Its rings held users in no meaningful order, yet expected their ranks' rates: core
+    4.4x the base on ML-100K at --min-rating 4, where the planner and distribution give every
+    such user the film's mean p. Oracle: the mean over every candidate of
+    calibration.p_in_order on the (all equal) scores."""
+    from recommender.model import calibration
+
+    model = train(log(), replace(CONFIG, holdout=0.2), progress=False)
+    x = ONLY_LOW[0]
+    f = model.film_index(x)
+    body = audience_summary(model, x)
+    assert body["note"] == UNRANKED
+    n = body["candidates"]
+    mean = float(calibration.p_in_order(model.calibration, f, np.zeros(n)).mean())
+    assert mean > 0 and body["base_conversion"] == round(mean, 5)
+    for tier in body["tiers"]:
+        assert tier["expected_conversion"] == round(mean, 5)
+        assert tier["conversion_lift"] == 1.0
+    # what the rings expected before: their ranks' rates, far from the mean here
+    assert calibration.mean_p(model.calibration, f, 1, 1, n) > 1.5 * mean
+    assert audience_summary(model, str(model.films.ids[0]))["note"] is None
 
 
 def test_lookalikes_and_cold_start_from_nothing_fitted_say_so(plain: Model) -> None:
