@@ -38,10 +38,12 @@ Why a pool, and why pruning it keeps the optimum:
 
 ``lambda_f`` is film f's dual price: the objective one more unit of its row limit would add.
 
-Ties (equal weights, common when probabilities come from rank bins) are broken by an
-optional ``bonus`` (tiny, non-negative, e.g. favouring better ranks); the objective, the
-naive plan and the bound are reported in ``weights`` alone, so the bonus can cost at most
-``bonus.max() x contacts`` and the reported gap shows it.
+Ties (equal weights, common when probabilities come from rank bins or flat calibration
+curves) are broken by an optional ``bonus`` (tiny, non-negative, e.g. favouring better
+ranks). A bonus that small is below the solver's tolerance, so after solving each film's
+contacts of equal weight are exchanged for the users the bonus prefers among those with room
+under their cap (``_ties_by_bonus``); an exchange of equal weights keeps the plan optimal.
+The objective, the naive plan and the bound are reported in ``weights`` alone.
 """
 
 from __future__ import annotations
@@ -174,6 +176,42 @@ def enforce_cap(weights: NDArray[np.float64], film: NDArray[np.int64], user: NDA
     return f[keep], u[keep]
 
 
+def _ties_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
+                   weights: NDArray[np.float64], ranked: NDArray[np.float64], cap: Caps
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The plan with each film's contacts of equal weight given to the users ``ranked``
+    prefers (the bonus: better ranks) among those with room under their cap. The solver
+    returns any optimal vertex within its tolerance, and a bonus of 1e-7 of the largest worth
+    is far below it, so tied users came in arbitrary order (a film's core ring left out for
+    users of the same p further down). Exchanging a contact for one of equal weight keeps
+    every budget, every cap and the objective: the plan stays optimal. Films in turn; within
+    a film only the weights shared by contacted and uncontacted users are revisited."""
+    n_films, n_users = weights.shape
+    caps = np.broadcast_to(np.asarray(cap, np.int64), (n_users,))
+    count = np.bincount(user, minlength=n_users)
+    films_out, users_out = [], []
+    for f in range(n_films):
+        mine = user[film == f]
+        row = weights[f]
+        # only uncontacted users as worthy as the least contacted one can share a weight
+        # (one pass over the row; NaN compares false)
+        near = np.flatnonzero(row >= row[mine].min()) if len(mine) else mine
+        shared = np.intersect1d(row[mine], row[near[~np.isin(near, mine)]])
+        for w in shared.tolist():
+            group = np.flatnonzero(row == w)
+            held = np.isin(group, mine)
+            room = held | (count[group] < caps[group])
+            pick = group[room][np.argsort(-ranked[f, group[room]], kind="stable")
+                               [:int(held.sum())]]
+            dropped, taken = np.setdiff1d(group[held], pick), np.setdiff1d(pick, group[held])
+            count[dropped] -= 1
+            count[taken] += 1
+            mine = np.concatenate([np.setdiff1d(mine, dropped), taken])
+        films_out.append(np.full(len(mine), f, np.int64))
+        users_out.append(mine.astype(np.int64))
+    return np.concatenate(films_out), np.concatenate(users_out)
+
+
 def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps,
              bonus: NDArray[np.float64] | None = None,
              ranked: NDArray[np.float64] | None = None) -> Allocation:
@@ -227,6 +265,8 @@ def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
             break
     chosen = x > 0.5
     film, user = pf[chosen], pu[chosen]
+    if solve_w is not weights:
+        film, user = _ties_by_bonus(film, user, weights, solve_w, cap)
     order = np.lexsort((user, -solve_w[film, user], film))
     film, user = film[order], user[order]
     _check_feasible(film, user, budgets, cap, weights)
