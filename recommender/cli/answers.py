@@ -178,7 +178,9 @@ def cmd_film(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    year = f" ({body['year']})" if body["year"] else ""
+    # a year the title already carries ("Toy Story (1995)") is not said twice
+    year = (f" ({body['year']})" if body["year"] and f"({body['year']})" not in body["title"]
+            else "")
     print(f"{body['title'] or body['film_id']}{year} [film {body['film_id']}]: "
           f"{', '.join(body['genres']) or 'no genre'}")
     _print_table(["fact", "value", "unit / source"], [

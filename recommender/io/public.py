@@ -208,8 +208,10 @@ def read_ml100k_items(p: Path, genre_file: Path) -> Catalog:
     ids = string_ids(p, table.column(FILM_ID), FILM_ID, CsvLocator(p, False, quoting=False))
     refuse_header(p, ids, "id|title|release date|video release date|IMDb URL|genre flags")
     titles = table.column(TITLE).combine_chunks()
-    year = years(year_from(table.column("release").combine_chunks(), r"(?P<y>\d{4})\s*$"),
-                 year_from(titles, YEAR_IN_TITLE))
+    # the title's year is the film's; the release date is often a re-release's (Return of
+    # the Jedi (1983) is dated 14-Mar-1997), so it only fills in a title without a year
+    year = years(year_from(titles, YEAR_IN_TITLE),
+                 year_from(table.column("release").combine_chunks(), r"(?P<y>\d{4})\s*$"))
     joined = np.full(len(ids), "", dtype=object)
     for i, genre in enumerate(genres):
         if genre in _NO_GENRES:

@@ -256,3 +256,19 @@ def test_cold_start_and_lookalike_tables_write_values_as_the_csv(
             assert row[:4] == [str(user["rank"]), user["user_id"], repr(user["score"]),
                                repr(user["percentile"])]
             assert (row[4] == user["tier"]) if user["tier"] else row[4] == str(user["segment"])
+
+
+def test_a_year_in_the_title_is_not_said_twice(tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """``film`` printed "Toy Story (1995) (1995)" for MovieLens titles, which carry their
+    year; a title without one still gets it (from the release date)."""
+    from tests.io.reading_helpers import make_ml100k
+
+    data = make_ml100k(tmp_path / "ml-100k")
+    code, _, err = run(capsys, "train", "--data", data, "--out", tmp_path / "m", "--no-tune",
+                       "--factors", 2, "--segments", 1, "--holdout", 0)
+    assert code == 0, err
+    code, out, _ = run(capsys, "film", tmp_path / "m", "1")
+    assert code == 0 and out.splitlines()[0].startswith("Toy Story (1995) [film 1]:")
+    code, out, _ = run(capsys, "film", tmp_path / "m", "3")
+    assert code == 0 and out.splitlines()[0].startswith("Something Odd (1971) [film 3]:")

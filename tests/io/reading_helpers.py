@@ -76,7 +76,7 @@ def make_ml100k(folder: Path) -> Path:
         f"1|Toy Story (1995)|01-Jan-1995||http://x|{flags(3, 4, 5)}\n"
         f"2|Misérables, Les (1995)|||http://y|{flags(8, 12)}\n"
         f"3|Something Odd|01-Jan-1971||http://z|{flags(0)}\n"
-        f"4|Never Rated (1990)|||http://w|{flags(1)}\n"), encoding="latin-1")
+        f"4|Never Rated (1990)|14-Mar-1997||http://w|{flags(1)}\n"), encoding="latin-1")
     write(folder / "u.genre", U_GENRE)
     write(folder / "u.user", "1|24|M|technician|85711\n2|53|F|other|T8H1N\n"
           "3|17|M|student|02139\n")

@@ -51,6 +51,7 @@ def test_ml100k_folder(tmp_path: Path) -> None:
     assert catalog_row(inter, "1") == ("Toy Story (1995)", 1995, "Animation|Children's|Comedy")
     assert catalog_row(inter, "2") == ("Misérables, Les (1995)", 1995, "Drama|Musical")
     assert catalog_row(inter, "3") == ("Something Odd", 1971, "")  # "unknown" genre = none
+    assert catalog_row(inter, "4")[1] == 1990  # the title's year, not a re-release's date
     assert user_row(inter, "1") == {AGE_BAND: "18-24", GENDER: "M", OCCUPATION: "technician",
                                     REGION: "Mountain", "age": "24", "zip": "85711",
                                     ZIP_ZONE: "8"}
@@ -173,6 +174,7 @@ def test_real_ml100k(shared_datasets: Path) -> None:
     assert float(inter.rating.sum()) == sum(int(r[2]) for r in rows)
     assert catalog_row(inter, "1") == ("Toy Story (1995)", 1995, "Animation|Children's|Comedy")
     assert catalog_row(inter, "543")[0] == "Misérables, Les (1995)"  # latin-1 decoded
+    assert catalog_row(inter, "181")[:2] == ("Return of the Jedi (1983)", 1983)  # dated 1997
     assert inter.user_table is not None
     for attr in (AGE_BAND, GENDER, OCCUPATION, REGION):
         assert attr in inter.user_table.attributes
