@@ -52,6 +52,23 @@ def kmeans(
     return remap[best_labels].astype(np.int16)
 
 
+def _unit(x: NDArray[np.floating]) -> NDArray[np.float64]:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return np.asarray(x, np.float64) / np.where(norms > 0, norms, 1)
+
+
+def assign(new: NDArray[np.floating], trained: NDArray[np.floating],
+           labels: NDArray[np.integer]) -> NDArray[np.int64]:
+    """The segment of each row of ``new`` by ``kmeans``'s own rule: argmax cosine to the
+    centres, the normalised means of the ``trained`` rows' unit vectors under ``labels`` (the
+    centres the clustering ended on). A row of zeros gets segment 0."""
+    labels = np.asarray(labels, np.int64)
+    k = int(labels.max()) + 1 if len(labels) else 1
+    sums = np.zeros((k, trained.shape[1]))
+    np.add.at(sums, labels, _unit(trained))
+    return np.argmax(_unit(new) @ _unit(sums).T, axis=1).astype(np.int64)
+
+
 def _seed_centers(xn: NDArray[np.float32], k: int, rng: np.random.Generator
                   ) -> NDArray[np.float32]:
     """k-means++ seeding: each next centre drawn with probability proportional to the squared

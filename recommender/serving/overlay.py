@@ -12,8 +12,8 @@ the extra films watched, and the users the model has never seen. ``Overlay.model
   of the user's confidence row by its ``fold_in_projection`` (``recommender.model.foldin``);
 - a user new to the model gets an index after the model's own (``n_users + j``) and an id from
   the overlay's own id table (the base model's ``IdMap`` is never changed), a vector by
-  fold-in, a segment (the nearest segment mean) and empty attributes, and so appears in
-  audiences.
+  fold-in, a segment (the nearest centre by cosine, as training assigns) and empty
+  attributes, and so appears in audiences.
 
 The base model is never modified; the derived one shares its film side (factors, catalog,
 calibration) and copies the user side, so materialising costs O(users x factors + seen pairs)
@@ -30,6 +30,7 @@ under every scheme (a rating-weighted vector is not replaced by a one-view-each 
 EASE, linear in the confidence, this is exact; for ALS the change is the difference of two
 user steps. A new user's vector is the fold-in itself. Models other than ALS and EASE (BPR, LMF) are
 not refreshed: their new interactions are excluded, but vectors stay and new users get none.
+Such users' events are counted (``events_for_unknown_users``), and ``POST /events`` names them.
 A fold-in that comes out non-finite (absurd weights) is refused: the user keeps their previous
 vector (a new user the zero vector), it is counted in ``describe()`` and logged once per overlay.
 """
@@ -47,7 +48,7 @@ from numpy.typing import NDArray
 
 from recommender.io.dataset import UserTable
 from recommender.io.ids import IdMap
-from recommender.model import foldin
+from recommender.model import foldin, segments
 from recommender.model.foldin import PAIRS_PER_CHUNK, confidence_of, gram
 from recommender.model.foldin import als_fold_in as fold_in
 from recommender.model.model import Model, Segments
@@ -74,6 +75,7 @@ class Overlay:
         self._w: list[NDArray[np.float64]] = []
         self.applied = 0
         self.unknown_film_events = 0
+        self.unknown_user_events = 0  # BPR, LMF: no fold-in, so a new user cannot be served
         self._derived: Model | None = None
         self._yty: NDArray[np.float64] | None = None
         self._uf: NDArray[np.float32] | None = None      # vectors of the last derived model
@@ -101,6 +103,7 @@ class Overlay:
                 pos = self._new_map.to_index(pa.array(fresh), strict=False)
             users[users < 0] = self.base.n_users + pos
         ok = users >= 0
+        self.unknown_user_events += int((~ok).sum())
         self._u.append(users[ok])
         self._f.append(films[known][ok])
         self._w.append(np.asarray(weights, np.float64)[known][ok])
@@ -116,9 +119,11 @@ class Overlay:
     def describe(self) -> dict[str, Any]:
         u = np.concatenate(self._u) if self._u else np.zeros(0, np.int64)
         return {"base_model": self.base.version, "since_seq": self.since, "seq": self.seq,
-                "events_applied": self.applied, "users_refreshed": int(len(np.unique(u))),
+                "events_applied": self.applied,
+                "users_refreshed": int(len(np.unique(u))) if self.refresh_vectors else 0,
                 "new_users": len(self.new_ids),
                 "events_for_unknown_films": self.unknown_film_events,
+                "events_for_unknown_users": self.unknown_user_events,
                 "non_finite_vectors_refused": self.refused_vectors,
                 "vectors": ("fold-in (EASE projection)" if self.base.family == "ease" else
                             "fold-in (ALS user step)") if self.refresh_vectors else
@@ -203,15 +208,11 @@ class Overlay:
         extra = len(uf) - len(labels)
         if extra == 0:
             return self.base.segments
-        k = int(labels.max()) + 1 if len(labels) else 1
-        base_uf = np.asarray(self.base.user_factors, np.float64)
-        sums = np.zeros((k, uf.shape[1]))
-        np.add.at(sums, labels.astype(np.int64), base_uf)
-        means = sums / np.maximum(np.bincount(labels, minlength=k), 1)[:, None]
-        new = uf[len(labels):].astype(np.float64)
-        dist = (new ** 2).sum(1)[:, None] - 2 * new @ means.T + (means ** 2).sum(1)[None, :]
-        nearest = np.argmin(dist, axis=1).astype(labels.dtype)
-        return Segments(np.r_[labels, nearest], self.base.segments.info)
+        # training's own rule (spherical k-means: the nearest centre by cosine), not the
+        # Euclidean distance to raw means, which put 7% (ALS) to 23% (EASE) of users with a
+        # trained user's very history in another segment
+        nearest = segments.assign(uf[len(labels):], self.base.user_factors, labels)
+        return Segments(np.r_[labels, nearest.astype(labels.dtype)], self.base.segments.info)
 
     def _user_table(self, users: IdMap) -> UserTable:
         table = self.base.user_table

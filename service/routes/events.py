@@ -33,6 +33,7 @@ from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError
+from recommender.model.foldin import can_fold_in
 from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
@@ -94,7 +95,8 @@ class EventIn(BaseModel):
                           description="unique id of the event: a retry with the same id "
                                       "stores nothing twice")
     user_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
-                         description="the user (a user new to the model is folded in)")
+                         description="the user (a user new to the model is folded in under "
+                                     "ALS and EASE; BPR and LMF fold no user in)")
     film_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
                          description="the film bought or watched")
     timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
@@ -142,6 +144,13 @@ class EventsStored(BaseModel):
                     f"{MAX_UNKNOWN_SHOWN}, in batch order): stored, and counted in "
                     "/events/status, but they change no audience until a model trained "
                     "with --events knows the film (a typo, or a film new to the catalog)")
+    unknown_user_ids: list[str] = Field(
+        default_factory=list,
+        description=f"user ids of the batch the served model does not know and cannot fold in "
+                    f"(at most {MAX_UNKNOWN_SHOWN}, in batch order; a BPR or LMF model has no "
+                    "user step): stored, and counted in /events/status, but they change no "
+                    "answer until a model trained with --events knows the user; empty under "
+                    "ALS and EASE, which fold new users in")
 
 
 class EventsStatus(BaseModel):
@@ -181,8 +190,13 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     unknown = [] if engine is None else [
         f for f, i in zip(films, engine.model.films.to_index(films, strict=False), strict=True)
         if i < 0][:MAX_UNKNOWN_SHOWN]
+    users: list[str] = []
+    if engine is not None and not can_fold_in(engine.model):
+        ids = list(dict.fromkeys(batch.user_id))
+        users = [u for u, i in zip(ids, engine.model.users.to_index(ids, strict=False),
+                                   strict=True) if i < 0][:MAX_UNKNOWN_SHOWN]
     return {"stored": stored, "duplicates": duplicates, "sequence": seq,
-            "unknown_film_ids": unknown}
+            "unknown_film_ids": unknown, "unknown_user_ids": users}
 
 
 @router.get("/events/status", response_model=EventsStatus,

@@ -153,3 +153,37 @@ def test_the_schema_keeps_todays_events_valid(client: TestClient,
     monkeypatch.setattr(schema_limits.time, "monotonic", lambda: monotonic)
     monkeypatch.setattr(time, "time", lambda: later)
     assert maximum() > later
+
+
+@pytest.mark.parametrize("family", ["bpr", "als"])
+def test_events_of_users_a_model_cannot_fold_in_are_named_and_counted(
+        family: str, tmp_path: Path) -> None:
+    """BPR and LMF have no user step: a new user's events were acknowledged (200, stored),
+    then dropped without a trace (events_applied 0, new_users 0, no count anywhere), and the
+    status said users were refreshed. The answer now names such users and the status counts
+    their events; under ALS the new user is folded in and nobody is named."""
+    from recommender.model.config import TrainConfig
+    from recommender.model.training import train
+    from tests.service_fixtures import build_interactions
+
+    model = train(build_interactions(n_users=60, n_films=20, per_user=6, seed=2),
+                  TrainConfig(model=family, factors=4, iterations=5, segments=2, holdout=0.0),
+                  progress=False)
+    folder = artifact.save(model, tmp_path / "model")
+    known, film = str(model.users.ids[0]), str(model.films.ids[0])
+    settings = Settings(model_path=str(folder), store=str(tmp_path / "store.db"),
+                        events_poll=0.05, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        r = c.post("/events", json={"events": [ev(i, "newbie", film) for i in range(3)]
+                                    + [ev(9, known, str(model.films.ids[1]))]})
+        assert r.status_code == 200 and r.json()["stored"] == 4
+        overlay = wait_applied(c, r.json()["sequence"])["overlay"]
+    if family == "bpr":
+        assert r.json()["unknown_user_ids"] == ["newbie"]
+        assert overlay["events_for_unknown_users"] == 3 and overlay["new_users"] == 0
+        assert overlay["events_applied"] == 1 and overlay["users_refreshed"] == 0
+        assert overlay["vectors"].startswith("unchanged")
+    else:
+        assert r.json()["unknown_user_ids"] == []
+        assert overlay["events_for_unknown_users"] == 0 and overlay["new_users"] == 1
+        assert overlay["events_applied"] == 4 and overlay["users_refreshed"] == 2
