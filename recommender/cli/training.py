@@ -241,9 +241,26 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _not_the_data(out: str | None, data: str) -> None:
+    """Refuse a report or configuration path that would replace the log it reads: the file
+    given as --data, or a file already in the --data folder (it was overwritten, exit 0)."""
+    from recommender.cli.commands import not_an_input
+    from recommender.errors import InvalidParameterError
+
+    if not out:
+        return
+    not_an_input(out, data)
+    folder = Path(data)
+    if folder.is_dir() and Path(out).exists() and \
+            Path(out).resolve().is_relative_to(folder.resolve()):
+        raise InvalidParameterError(f"the output {out} is a file of the --data folder {data}: "
+                                    "it would be replaced; write the output elsewhere")
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from recommender.evaluation.report import cli_evaluate
 
+    _not_the_data(getattr(args, "json_path", None), args.data)
     # the engine under test is trained as `train` would with the same options
     result: int = cli_evaluate(args, _train_config(args))
     return result
@@ -252,5 +269,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_tune(args: argparse.Namespace) -> int:
     from recommender.evaluation.report import cli_tune
 
+    _not_the_data(args.out, args.data)
     result: int = cli_tune(args)
     return result

@@ -40,8 +40,7 @@ def cli_tune(args: Any) -> int:
     from recommender.io import readers as data_mod
     from recommender.io.atomic import check_writable
 
-    if getattr(args, "json_path", None):  # not after the whole run
-        check_writable(args.json_path)
+    check_writable(args.out)  # not after the whole search
     interactions = data_mod.load(args.data)
     result = tune(interactions, trials=args.trials, k=args.k, seed=args.seed)
     write_json(result, args.out)

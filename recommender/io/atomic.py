@@ -69,7 +69,12 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     try:
         yield tmp
         os.chmod(tmp, 0o666 & ~umask())
-        os.replace(tmp, path)
+        try:
+            os.replace(tmp, path)
+        except OSError as e:  # a folder in the way: named by the path asked for
+            if e.errno is None:
+                raise
+            raise OSError(e.errno, e.strerror, str(path)) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

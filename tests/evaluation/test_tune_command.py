@@ -39,3 +39,30 @@ def test_tune_and_evaluate_commands(demo_dir: Path, tmp_path: Path,
     meta = artifact.load(model_dir).meta
     assert meta["params"]["factors"] == tuned["params"]["factors"]
     capsys.readouterr()
+
+
+def test_an_output_that_would_replace_the_log_is_refused_first(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``tune --out LOG`` and ``evaluate --json LOG`` replaced the log they read with JSON
+    (exit 0); ``tune --out FOLDER`` failed after the whole search, naming a hidden temporary
+    file. Each is refused before any work, the log left byte for byte."""
+    log = tmp_path / "log.csv"
+    text = "user_id,film_id\n" + "".join(f"u{u},f{(u * 3 + j) % 11}\n"
+                                         for u in range(30) for j in range(4))
+    log.write_text(text)
+    for args in (["tune", "--data", str(log), "--out", str(log), "--trials", "2"],
+                 ["evaluate", "--data", str(log), "--json", str(log)]):
+        assert main(args) == 2
+        assert "it would be replaced" in capsys.readouterr().err
+        assert log.read_text() == text
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "interactions.csv").write_text(text)
+    assert main(["tune", "--data", str(folder), "--out", str(folder / "interactions.csv"),
+                 "--trials", "2"]) == 2
+    assert "a file of the --data folder" in capsys.readouterr().err
+    (tmp_path / "adir").mkdir()
+    assert main(["tune", "--data", str(log), "--out", str(tmp_path / "adir"),
+                 "--trials", "2"]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "adir") in err and ".tmp" not in err and "trials" not in err
