@@ -138,6 +138,11 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             + " and ".join(f"--{n.replace('_', '-')} (the default for {base['model']} is "
                            f"{getattr(own, n)!r})" for n in per_model)
             + ", or use a config without them")
+    if typed & {"model", "iterations", "cg_steps", "learning_rate"} and "family" not in given:
+        # an option only ALS (or BPR, LMF) reads, typed: the family stage may not swap in
+        # EASE, which would ignore it (--family ease with it is refused above)
+        base["family"] = "als"
+        given.add("family")
     if base.get("family") == "als" and "ease_lambda" in typed:
         from recommender.errors import InvalidParameterError
 

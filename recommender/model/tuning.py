@@ -166,7 +166,9 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
               f"interactions ({share:.0%} of users) ...", file=sys.stderr)
     best = None if ease_only else _als_stages(search, config, searchable, schemes, start)
     family: dict[str, Any] = {"chosen": config.family,
-                              "reason": "fixed (--family or --config)" if "family" in fixed
+                              "reason": "fixed (--family, --config, or an option only ALS "
+                                        "reads: --model, --iterations, --cg-steps)"
+                              if "family" in fixed
                               else "not searched: regularization or alpha is fixed, which "
                               "only ALS reads"}
     if family_stage:

@@ -253,3 +253,19 @@ def test_bpr_refuses_a_weighting_it_would_not_read(
                            tmp_path / "m", "--model", "bpr", "--weighting", "log")
     assert code == 2 and "--model bpr does not read --weighting" in err
     assert "not how much" in err
+
+
+def test_an_als_option_typed_keeps_the_family_stage_from_swapping_in_ease(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--iterations 1 --cg-steps 1`` typed, tuning could still choose EASE, which reads
+    neither (meta.json then recorded them beside family ease, without a word); --family ease
+    with them is refused. Typed, they now fix the family to ALS, and the report says why."""
+    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(60) for j in range(5)]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--iterations", 2, "--cg-steps", 1, "--factors", 4,
+                           "--segments", 2)
+    assert code == 0, err
+    meta = artifact.load(tmp_path / "m").meta
+    assert meta["params"]["family"] == "als" and meta["tuning"]["family"]["chosen"] == "als"
+    assert "--iterations" in meta["tuning"]["family"]["reason"]
