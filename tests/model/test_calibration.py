@@ -112,6 +112,31 @@ def test_p_is_non_increasing_in_rank_for_every_film(planted: Planted) -> None:
     assert not np.all(np.diff(z) <= 0)  # the raw curve does rise: the envelope did the work
 
 
+def test_a_curve_that_rises_with_rank_keeps_its_mean_rate(planted: Planted) -> None:
+    """A log where new, light users convert most can fit a curve that rises with rank. The
+    running minimum clamped it to its best rank's value (p about 1e-24 at every rank where
+    1.3% converted); the isotonic fit pools it. Oracle: a curve rising throughout pools into
+    one block, the mean of its p over the grid weighted by the ranks each point stands for;
+    a falling curve is left exactly as it was."""
+    rising = json.loads(json.dumps(planted.cal))
+    f = 3
+    coef = np.zeros(len(rising["model"]["coef"]))
+    coef[0], coef[1] = -4.0, 1.0  # z = -4 + log rank fraction: rises with rank
+    rising["model"]["coef"] = coef.tolist()
+    rising["model"]["momentum"] = False
+    t = max(int(rising["users"]) - int(rising["film_viewers"][f]), 1)
+    grid = np.linspace(math.log(0.5 / t), 0.0, calibration.GRID)
+    p_grid = 1.0 / (1.0 + np.exp(-(-4.0 + grid)))
+    pooled = float((p_grid * np.exp(grid)).sum() / np.exp(grid).sum())
+    p = calibration.p_at(rising, f, np.array([0.0, 0.3, 0.99]))
+    assert np.allclose(p, pooled, rtol=1e-9) and pooled > 0.005
+    falling = json.loads(json.dumps(rising))
+    falling["model"]["coef"][1] = -1.0  # z = -4 - log rank fraction: falls, left as fitted
+    fr = np.array([0.0, 0.3, 0.99])
+    z = -4.0 - np.interp(np.log(fr + 0.5 / t), grid, grid)
+    assert np.allclose(calibration.p_at(falling, f, fr), 1.0 / (1.0 + np.exp(-z)), rtol=1e-12)
+
+
 def test_calibrated_p_recovers_the_planted_curve(planted: Planted) -> None:
     cal = _serving_view(planted)
     assert cal["model"]["fit_hits"] == planted.held.nnz
