@@ -241,19 +241,24 @@ def p_at(calibration: dict[str, Any], film: int,
         return rate[np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)]
     grid = np.linspace(math.log(0.5 / t), 0.0, GRID)
     z = design(grid, pop[0], mom[0]) @ np.asarray(model["coef"], np.float64)
-    if (np.diff(z) > 0).any():
-        z = _non_increasing(z, grid)
+    peak = int(np.argmax(z))
+    if peak > 0:  # it rises from the best rank to its peak: that stretch is pooled
+        z = np.r_[_non_increasing(z[:peak + 1], grid[:peak + 1]), z[peak + 1:]]
+    z = np.minimum.accumulate(z)  # non-increasing in rank: a rise after the peak is cut
     zq = np.interp(np.log(frac + 0.5 / t), grid, z)
     return 1.0 / (1.0 + np.exp(-zq))
 
 
 def _non_increasing(z: NDArray[np.float64], grid: NDArray[np.float64]) -> NDArray[np.float64]:
-    """The closest non-increasing curve to a logit curve ``z`` that rises with rank somewhere
+    """The closest non-increasing curve to a logit curve ``z`` that rises from the best rank
     (a log where new, light users convert most): isotonic regression of its probabilities,
     each grid point weighted by the share of ranks it stands for (the grid is uniform in log
-    rank, so that share grows as the rank fraction, ``exp(grid)``). It keeps the curve's mean
-    rate over the ranks; a running minimum clamped a rising curve to its best rank's value,
-    so every rank got about 1e-24 where 1.3% of candidates converted."""
+    rank, so that share grows as the rank fraction, ``exp(grid)``). It keeps the stretch's
+    mean rate; the running minimum alone clamped such a curve to its best rank's value, so
+    every rank got about 1e-24 where 1.3% of candidates converted. A rise after the curve's
+    peak (the fitted tail turning up) is still cut by the running minimum, which the
+    calibration benchmark measures as the better rule there (the pooled tail over-predicted
+    the ranks beyond the broad ring on ML-100K: realised / predicted 0.66 against 0.95)."""
     from scipy.optimize import isotonic_regression
 
     p = 1.0 / (1.0 + np.exp(-z))
