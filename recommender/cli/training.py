@@ -238,10 +238,15 @@ def cmd_train(args: argparse.Namespace) -> int:
                  else f" rated at or above min_rating {config.min_rating:g}")
         print(f"warning: {n:,} film{'s' if n != 1 else ''} without an interaction{rated} in "
               f"the fit: {unliked['note']}", file=sys.stderr)
+    if config.holdout > 0 and not model.calibration:
+        print("warning: no tier conversion was measured: the calibration holdout (--holdout "
+              f"{config.holdout:g}) left nothing to fit before it (no interaction rated at or "
+              "above --min-rating); rings and plans give p 0", file=sys.stderr)
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
         print(f"note: {segs['found']:,} segments, not the {segs['asked']:,} asked for: k-means "
-              "finds at most one per user, and drops the empty ones", file=sys.stderr)
+              "finds at most one per distinct taste direction (users whose vectors point the "
+              "same way share one), and drops the empty ones", file=sys.stderr)
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
     return 0
 

@@ -159,6 +159,12 @@ def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool
     return mask
 
 
+# the final fit's account when the calibration holdout leaves the fit before it nothing
+NOTHING_BEFORE_HOLDOUT = ("none: the calibration holdout left no interaction rated at or above "
+                          "min_rating to fit before it, so no tier conversion was measured; "
+                          "one fit on all interactions")
+
+
 def train(data: Interactions, config: TrainConfig | None = None, progress: bool | None = None
           ) -> Model:
     """Train a model on ``data``. ``progress`` defaults to whether stderr is a terminal."""
@@ -213,7 +219,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
             final = liked if warm > 0 else fit_part  # what the model's factors were fitted on
     else:
         uf, ff, fitted = _fit(conf, config, show)
-        refit = "none: no calibration holdout, one fit on all interactions"
+        refit = ("none: no calibration holdout, one fit on all interactions" if not held.any()
+                 else NOTHING_BEFORE_HOLDOUT)
     catalog = (data.catalog.aligned_to(data.films) if data.catalog is not None
                else Catalog(data.films.ids.copy(), np.full(data.n_films, "", dtype=str),
                             np.zeros(data.n_films, np.int32), np.full(data.n_films, "", dtype=str)))

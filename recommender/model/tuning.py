@@ -159,6 +159,9 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     train = data.subset(~val)
     rows = np.flatnonzero(np.bincount(data.user_idx, minlength=data.n_users) > 0)
     search = Search(train, data.subset(val).to_csr(), rows, config, progress)
+    if len(search.liked) == 0:  # every trial would fit nothing and score its tie order
+        return config, {**report, "status": "not run: no interaction of the search's training "
+                                            "part is rated at or above min_rating"}
     start = {n: getattr(config, n) for n in (*TUNABLE, "popularity")}
     if progress:
         what = ease_searchable if ease_only else searchable + ["family"] * family_stage

@@ -292,7 +292,10 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
                  n_liked, params, spark, master)
-    from recommender.model.training import unliked_films, unliked_meta
+    from recommender.model.training import NOTHING_BEFORE_HOLDOUT, unliked_films, unliked_meta
+
+    if held.any() and not n_fit:
+        meta["refit"] = NOTHING_BEFORE_HOLDOUT
 
     # the final fit is on every liked interaction (MLlib refits fresh), as the local count
     unliked = unliked_films(f, f[liked_rows], n_films)

@@ -269,3 +269,25 @@ def test_an_als_option_typed_keeps_the_family_stage_from_swapping_in_ease(
     meta = artifact.load(tmp_path / "m").meta
     assert meta["params"]["family"] == "als" and meta["tuning"]["family"]["chosen"] == "als"
     assert "--iterations" in meta["tuning"]["family"]["reason"]
+
+
+def test_nothing_liked_before_the_holdout_is_said_and_not_searched(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every liked rating among the latest ones: the search's training part and the
+    calibration fit's part hold nothing at or above --min-rating. Tuning reported "searched"
+    over 23 trials that all fitted nothing (one objective, the tie order), and the model
+    shipped without tier conversion while meta.json said there was no holdout. Oracle: the
+    planted log (liked ratings only at its latest timestamps)."""
+    rows = ["user_id,film_id,rating,timestamp"]
+    for u in range(40):
+        rows += [f"u{u},f{(u + j) % 12},1,{1000 + j}" for j in range(8)]
+        if u % 2:  # half the users' latest rating is liked: 20 of 340, inside the 10%
+            rows.append(f"u{u},f{(u + 9) % 12},5,{5000 + u}")
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    code, out, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                             tmp_path / "m", "--min-rating", 3, "--factors", 4, "--segments", 2)
+    assert code == 0, err
+    meta = artifact.load(tmp_path / "m").meta
+    assert meta["tuning"]["status"].startswith("not run: no interaction of the search's")
+    assert "no tier conversion was measured" in err
+    assert meta["refit"].startswith("none: the calibration holdout left no interaction")
