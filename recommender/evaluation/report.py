@@ -74,7 +74,9 @@ def format_report(report: dict[str, Any]) -> str:
     for name, res in report["models"].items():
         ratio = report["ratios_to_engine"].get(name, {})
         rows.append([name] + [_fmt(res[key]) + (f" ({ratio[key]:.2f}x)" if key in ratio and
-                                                name != ENGINE else "") for key in keys])
+                                                name != ENGINE and ratio[key] is not None
+                                                and not math.isnan(ratio[key]) else "")
+                              for key in keys])
     lines.append(table_text(["model"] + keys, rows))
     known = s.get("known_users")
     if known is not None and 2 * k >= known:
@@ -88,7 +90,8 @@ def format_report(report: dict[str, Any]) -> str:
                      "per-query recalls; an interval containing 1 is a tie within noise):")
         for name, per in intervals.items():
             lines.append(f"  {name}: " + ", ".join(
-                f"{metric} {_fmt(lo)}-{_fmt(hi)}x" for metric, (lo, hi) in per.items()))
+                f"{metric} {_fmt(lo)}-{_fmt(hi)}x" if _fmt(lo) != "-" else f"{metric} -"
+                for metric, (lo, hi) in per.items()))
     if "ease_lambda" in report:
         lines.append(f"EASE lambda {report['ease_lambda']['chosen']:g} (chosen on a validation "
                      "split of the training part)")
@@ -135,8 +138,12 @@ def metric_notes(keys: list[str], k: int, user_k: int = USER_K,
 
 
 def _fmt(v: Any) -> str:
+    """A value of a report table; "-" where there is none (no film or user qualified: NaN,
+    which the JSON writes as null), not "nan"."""
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
     if isinstance(v, float):
-        return "nan" if math.isnan(v) else f"{v:.4f}"
+        return f"{v:.4f}"
     return str(v)
 
 

@@ -216,8 +216,9 @@ def _candidates(info: dict[str, Any], level: str, title: str) -> list[tuple[Any,
         out += [((level, frozenset(p)), f"{who}: {' & '.join(p)}") for p in pairs[:3]]
         out += [((level, frozenset([g])), f"{who}: {g}") for g in genres[:1]]
         out.append(((level, n), f"{who} ({activity})"))
-        out += [((level, frozenset(genres[:3]), n), f"{who}: {', '.join(genres[:3])} "
-                                                    f"({activity})")]
+        if genres:  # none: "Light viewers:  (1 films/user)" said nothing the line above did
+            out += [((level, frozenset(genres[:3]), n), f"{who}: {', '.join(genres[:3])} "
+                                                        f"({activity})")]
     else:
         out += [(("fans", frozenset(p)), f"{' & '.join(p)} fans") for p in pairs[:3]]
         if len(genres) >= 3:

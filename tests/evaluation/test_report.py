@@ -136,3 +136,14 @@ def test_the_text_warns_when_k_covers_the_ranked_users() -> None:
     assert "is at least half of the 80 users an audience ranks" in format_report(small)
     large = {**small, "split": {**small["split"], "known_users": 5000}}
     assert "at least half" not in format_report(large)
+
+
+def test_a_metric_no_film_qualifies_for_prints_a_dash_not_nan(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No film with 5+ test viewers: the text table printed "nan (nanx)" and "nan-nanx"
+    intervals where the JSON writes null."""
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu1,f2\nu2,f1\nu2,f3\n")
+    assert main(["evaluate", "--data", str(tmp_path / "log.csv")]) == 0
+    out = capsys.readouterr().out
+    assert "nan" not in out.lower().replace("ndcg", "")
+    assert "engine        -" in out
