@@ -184,32 +184,44 @@ def _ties_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
     returns any optimal vertex within its tolerance, and a bonus of 1e-7 of the largest worth
     is far below it, so tied users came in arbitrary order (a film's core ring left out for
     users of the same p further down). Exchanging a contact for one of equal weight keeps
-    every budget, every cap and the objective: the plan stays optimal. Films in turn; within
-    a film only the weights shared by contacted and uncontacted users are revisited."""
+    every budget, every cap and the objective: the plan stays optimal. Films in turn, again
+    until no exchange is left (one film's exchange can free a user another film prefers;
+    each exchange raises the total bonus, so it ends); within a film only the weights shared
+    by contacted and uncontacted users are revisited, grouped in one pass."""
     n_films, n_users = weights.shape
     caps = np.broadcast_to(np.asarray(cap, np.int64), (n_users,))
     count = np.bincount(user, minlength=n_users)
-    films_out, users_out = [], []
-    for f in range(n_films):
-        mine = user[film == f]
-        row = weights[f]
-        # only uncontacted users as worthy as the least contacted one can share a weight
-        # (one pass over the row; NaN compares false)
-        near = np.flatnonzero(row >= row[mine].min()) if len(mine) else mine
-        shared = np.intersect1d(row[mine], row[near[~np.isin(near, mine)]])
-        for w in shared.tolist():
-            group = np.flatnonzero(row == w)
-            held = np.isin(group, mine)
-            room = held | (count[group] < caps[group])
-            pick = group[room][np.argsort(-ranked[f, group[room]], kind="stable")
-                               [:int(held.sum())]]
-            dropped, taken = np.setdiff1d(group[held], pick), np.setdiff1d(pick, group[held])
-            count[dropped] -= 1
-            count[taken] += 1
-            mine = np.concatenate([np.setdiff1d(mine, dropped), taken])
-        films_out.append(np.full(len(mine), f, np.int64))
-        users_out.append(mine.astype(np.int64))
-    return np.concatenate(films_out), np.concatenate(users_out)
+    held = [user[film == f] for f in range(n_films)]
+    changed = True
+    while changed:
+        changed = False
+        for f in range(n_films):
+            mine = held[f]
+            if not len(mine):
+                continue
+            row = weights[f]
+            # only users as worthy as the least contacted one can share a weight with a
+            # contact (one pass over the row; NaN compares false)
+            near = np.flatnonzero(row >= row[mine].min())
+            levels, inverse = np.unique(row[near], return_inverse=True)
+            is_mine = np.isin(near, mine)
+            shared = np.intersect1d(inverse[is_mine], inverse[~is_mine])
+            for j in shared.tolist():
+                group, in_mine = near[inverse == j], is_mine[inverse == j]
+                room = in_mine | (count[group] < caps[group])
+                pick = group[room][np.argsort(-ranked[f, group[room]], kind="stable")
+                                   [:int(in_mine.sum())]]
+                dropped = np.setdiff1d(group[in_mine], pick)
+                if not len(dropped):
+                    continue
+                taken = np.setdiff1d(pick, group[in_mine])
+                count[dropped] -= 1
+                count[taken] += 1
+                mine = np.concatenate([np.setdiff1d(mine, dropped), taken])
+                changed = True
+            held[f] = mine
+    return (np.concatenate([np.full(len(h), f, np.int64) for f, h in enumerate(held)]),
+            np.concatenate([h.astype(np.int64) for h in held]))
 
 
 def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps,

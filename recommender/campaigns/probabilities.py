@@ -72,7 +72,10 @@ def slate_candidates(model: Model, films: NDArray[np.integer], block: int = 16,
                 # candidates come first in ``order`` (viewers score -inf); users who tie
                 # share the mean p of their run's ranks, as the distribution forecast does
                 best_first = order[r, :total]
-                p[i, best_first] = calibration.p_in_order(model.calibration, int(f),
-                                                          scores[r, best_first])
+                # a film with nothing fitted: its order means nothing even where scores
+                # differ (LMF: each user's own bias), so all its candidates tie
+                desc = (np.zeros(total) if model.nothing_fitted(model.film_factors[f])
+                        else scores[r, best_first])
+                p[i, best_first] = calibration.p_in_order(model.calibration, int(f), desc)
             bar.update(len(chunk))
     return SlateCandidates(chosen, p, rank, n_cand)

@@ -67,7 +67,12 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
                    help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
     s.add_argument("--weighting", choices=["binary", "rating", "log", "bm25"])
     s.add_argument("--min-rating", type=float, dest="min_rating")
-    s.add_argument("--learning-rate", type=float, dest="learning_rate")
+    from recommender.model.config import MODEL_LEARNING_RATE
+
+    rates = "; ".join(f"{v:g} for {m.upper()}" for m, v in MODEL_LEARNING_RATE.items()
+                      if m != "als")
+    s.add_argument("--learning-rate", type=float, dest="learning_rate",
+                   help=f"BPR's and LMF's step size (default {rates}; ALS does not read it)")
     if seed:
         s.add_argument("--seed", type=int)
     s.add_argument("--segments", type=_positive_int, help="number of audience segments")
@@ -195,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     from recommender.model.config import TrainConfig
 
     config_defaults = asdict(TrainConfig())  # train's omitted options mean the config's value
-    del config_defaults["regularization"]  # per model: its help says so
+    for per_model in ("regularization", "learning_rate"):  # per model: their help says so
+        del config_defaults[per_model]
     for name, command in sub.choices.items():
         _show_defaults(command, config_defaults if name in ("train", "evaluate") else {})
     return p

@@ -178,8 +178,9 @@ def cmd_film(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    # a year the title already carries ("Toy Story (1995)") is not said twice
-    year = (f" ({body['year']})" if body["year"] and f"({body['year']})" not in body["title"]
+    # a year the title already carries ("Toy Story (1995)", "Death Note (2006-2007)") is not
+    # said twice (the audience command's rule)
+    year = (f" ({body['year']})" if body["year"] and str(body["year"]) not in body["title"]
             else "")
     print(f"{body['title'] or body['film_id']}{year} [film {body['film_id']}]: "
           f"{', '.join(body['genres']) or 'no genre'}")

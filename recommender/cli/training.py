@@ -124,6 +124,13 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     # unasked, where they differ from that model's own (a value the file's model does not
     # read, such as ALS's recorded learning rate, is no choice of it)
     own = TrainConfig(model=str(base.get("model", "als")))
+    if ("model" in typed and file_model is not None and file_model != base["model"]
+            and "learning_rate" in base and "learning_rate" not in typed
+            and file_model not in ("bpr", "lmf")):
+        # the file's model does not read it (a recorded default): the typed model's own
+        # applies (ALS's recorded 0.05 left LMF at chance)
+        del base["learning_rate"]
+        given.discard("learning_rate")
     per_model = [n for n in ("regularization", "learning_rate")
                  if n in base and n not in typed and base[n] != getattr(own, n)
                  and (n != "learning_rate" or {file_model, base.get("model")} <= {"bpr", "lmf"})]
@@ -238,7 +245,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                  else f" rated at or above min_rating {config.min_rating:g}")
         print(f"warning: {n:,} film{'s' if n != 1 else ''} without an interaction{rated} in "
               f"the fit: {unliked['note']}", file=sys.stderr)
-    if config.holdout > 0 and not model.calibration:
+    from recommender.model.training import NOTHING_BEFORE_HOLDOUT
+
+    if model.meta.get("refit") == NOTHING_BEFORE_HOLDOUT:
         print("warning: no tier conversion was measured: the calibration holdout (--holdout "
               f"{config.holdout:g}) left nothing to fit before it (no interaction rated at or "
               "above --min-rating); rings and plans give p 0", file=sys.stderr)
@@ -253,7 +262,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _not_the_data(out: str | None, data: str) -> None:
     """Refuse a report or configuration path that would replace the log it reads: the file
-    given as --data, or a file already in the --data folder (it was overwritten, exit 0)."""
+    given as --data (it was overwritten, exit 0), or any path in the --data folder (a file of
+    its layout replaced, or a new users.csv the next load reads as the folder's)."""
     from recommender.cli.commands import not_an_input
     from recommender.errors import InvalidParameterError
 
@@ -261,10 +271,9 @@ def _not_the_data(out: str | None, data: str) -> None:
         return
     not_an_input(out, data)
     folder = Path(data)
-    if folder.is_dir() and Path(out).exists() and \
-            Path(out).resolve().is_relative_to(folder.resolve()):
-        raise InvalidParameterError(f"the output {out} is a file of the --data folder {data}: "
-                                    "it would be replaced; write the output elsewhere")
+    if folder.is_dir() and Path(out).resolve().is_relative_to(folder.resolve()):
+        raise InvalidParameterError(f"the output {out} is in the --data folder {data}: the "
+                                    "folder is the log; write the output elsewhere")
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:

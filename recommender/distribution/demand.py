@@ -64,7 +64,8 @@ UNITS = {
 
 
 def film_probabilities(model: Model, scores: NDArray[np.floating], film: int,
-                       viewers: NDArray[np.integer]) -> NDArray[np.float64]:
+                       viewers: NDArray[np.integer], unfitted: bool = False
+                       ) -> NDArray[np.float64]:
     """Every user's probability of watching (0 for ``viewers``): ``calibration.p_at`` at the
     rank fraction ``(rank - 1) / candidates`` of their score among the non-viewers. Users who
     tie share the mean of ``p`` over the ranks their run spans: their order among themselves
@@ -78,7 +79,9 @@ def film_probabilities(model: Model, scores: NDArray[np.floating], film: int,
     p = np.zeros(n, np.float64)
     if len(cand) == 0:
         return p
-    s = np.asarray(scores, np.float32)[cand]
+    # ``unfitted``: the scores come from nothing fitted (``Model.nothing_fitted``), whose
+    # order means nothing even where they differ (LMF: each user's own bias): one tie
+    s = np.zeros(len(cand), np.float32) if unfitted else np.asarray(scores, np.float32)[cand]
     order = np.argsort(-s)  # ties share their run's mean p, so the sort need not be stable
     p[cand[order]] = calibration.p_in_order(model.calibration, film, s[order])
     return p
@@ -104,10 +107,10 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     check_screens(screens)
     scores = np.asarray(model.user_factors @ np.asarray(model.film_factors[f]), np.float32)
     viewers = model.film_viewers(f)
-    p = film_probabilities(model, scores, f, viewers)
+    unfitted = bool(model.nothing_fitted(model.film_factors[f]))
+    p = film_probabilities(model, scores, f, viewers, unfitted)
     body = _body(model, groups, p, viewers, screens, min_cell, cinemas)
-    return {"film_id": film_id, **body,
-            "note": tie_note(scores, viewers, bool(model.nothing_fitted(model.film_factors[f])))}
+    return {"film_id": film_id, **body, "note": tie_note(scores, viewers, unfitted)}
 
 
 def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[str],
@@ -120,7 +123,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     check_screens(screens)
     scores, stand_in, unfitted = cold_start_scores(model, comparable, genres)
     nobody = np.zeros(0, np.int64)
-    p = film_probabilities(model, scores, stand_in, nobody)
+    p = film_probabilities(model, scores, stand_in, nobody, unfitted)
     body = _body(model, groups, p, nobody, screens, min_cell, cinemas)
     ids = list(comparable) if not isinstance(comparable, Mapping) else list(comparable.keys())
     return {"film_id": None, **body,
@@ -134,8 +137,8 @@ def cold_start_probabilities(model: Model, comparable: Mapping[str, float] | Seq
                              genres: Sequence[str]) -> tuple[NDArray[np.float64], int]:
     """Every user's probability of watching a film with no history, and the index of the
     known film nearest its taste vector (cosine), whose calibration ``p_at`` is asked for."""
-    scores, stand_in, _ = cold_start_scores(model, comparable, genres)
-    return film_probabilities(model, scores, stand_in, np.zeros(0, np.int64)), stand_in
+    scores, stand_in, unfitted = cold_start_scores(model, comparable, genres)
+    return film_probabilities(model, scores, stand_in, np.zeros(0, np.int64), unfitted), stand_in
 
 
 def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[str],

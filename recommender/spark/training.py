@@ -296,6 +296,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
 
     if held.any() and not n_fit:
         meta["refit"] = NOTHING_BEFORE_HOLDOUT
+    elif not held.any():  # a log too small for the holdout to draw anything
+        meta["refit"] = "none: no calibration holdout, one fit on all interactions"
 
     # the final fit is on every liked interaction (MLlib refits fresh), as the local count
     unliked = unliked_films(f, f[liked_rows], n_films)

@@ -96,7 +96,8 @@ class EventIn(BaseModel):
                                       "stores nothing twice")
     user_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
                          description="the user (a user new to the model is folded in under "
-                                     "ALS and EASE; BPR and LMF fold no user in)")
+                                     "ALS and EASE trained locally; BPR, LMF and a Spark-trained "
+                                     "model fold no user in)")
     film_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
                          description="the film bought or watched")
     timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
@@ -147,10 +148,10 @@ class EventsStored(BaseModel):
     unknown_user_ids: list[str] = Field(
         default_factory=list,
         description=f"user ids of the batch the served model does not know and cannot fold in "
-                    f"(at most {MAX_UNKNOWN_SHOWN}, in batch order; a BPR or LMF model has no "
-                    "user step): stored, and counted in /events/status, but they change no "
-                    "answer until a model trained with --events knows the user; empty under "
-                    "ALS and EASE, which fold new users in")
+                    f"(at most {MAX_UNKNOWN_SHOWN}, in batch order; BPR, LMF and a Spark-trained "
+                    "model fold no user in): stored, and counted in /events/status, but they "
+                    "change no answer until a model trained with --events knows the user; "
+                    "empty under ALS and EASE trained locally, which fold new users in")
 
 
 class EventsStatus(BaseModel):

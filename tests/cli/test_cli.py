@@ -331,11 +331,12 @@ def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["train", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     for name, value in asdict(TrainConfig()).items():
-        if name == "regularization":  # per model, each named in the option's own help
-            from recommender.model.config import MODEL_REGULARIZATION
+        if name in ("regularization", "learning_rate"):  # per model, in the option's help
+            from recommender.model.config import MODEL_LEARNING_RATE, MODEL_REGULARIZATION
 
-            assert all(f"{v:g} for {m.upper()}" in text
-                       for m, v in MODEL_REGULARIZATION.items()), text
+            per_model = (MODEL_REGULARIZATION if name == "regularization"
+                         else {m: v for m, v in MODEL_LEARNING_RATE.items() if m != "als"})
+            assert all(f"{v:g} for {m.upper()}" in text for m, v in per_model.items()), text
         elif value is not None and f"--{name.replace('_', '-')} " in text:
             assert f"default: {value})" in text or f"default: {value} " in text, name
     assert main(["audience", "--help"]) == 0

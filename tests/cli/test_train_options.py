@@ -214,6 +214,12 @@ def test_a_model_typed_against_another_models_config_needs_its_regularization(
                            "--regularization", 0.05)
     assert code == 0, err
     assert artifact.load(tmp_path / "m").meta["params"]["regularization"] == 0.05
+    # an ALS config's recorded learning rate (ALS does not read it) is not LMF's: LMF trains
+    # at its own 1.0 (0.05 ranked at chance)
+    code, _, err = run_cli(capsys, *args, "--out", tmp_path / "lm", "--model", "lmf",
+                           "--regularization", 0.6)
+    assert code == 0, err
+    assert artifact.load(tmp_path / "lm").meta["params"]["learning_rate"] == 1.0
     bpr = tmp_path / "bpr.json"  # BPR's learning rate 0.05 left LMF at chance: not carried
     bpr.write_text(json.dumps({"params": {**TrainConfig(model="bpr").to_dict(), "factors": 4,
                                           "segments": 2}}))
@@ -291,3 +297,9 @@ def test_nothing_liked_before_the_holdout_is_said_and_not_searched(
     assert meta["tuning"]["status"].startswith("not run: no interaction of the search's")
     assert "no tier conversion was measured" in err
     assert meta["refit"].startswith("none: the calibration holdout left no interaction")
+    # a log too small for the holdout to draw anything: no such warning (it said so wrongly)
+    (tmp_path / "tiny.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\nu1,f2\nu3,f2\n")
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "tiny.csv", "--out",
+                           tmp_path / "t", "--no-tune", "--factors", 2, "--segments", 1)
+    assert code == 0, err
+    assert "no tier conversion" not in err

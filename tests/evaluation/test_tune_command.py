@@ -58,9 +58,11 @@ def test_an_output_that_would_replace_the_log_is_refused_first(
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "interactions.csv").write_text(text)
-    assert main(["tune", "--data", str(folder), "--out", str(folder / "interactions.csv"),
-                 "--trials", "2"]) == 2
-    assert "a file of the --data folder" in capsys.readouterr().err
+    for name in ("interactions.csv", "users.csv"):  # a file of it, or one it would read
+        assert main(["tune", "--data", str(folder), "--out", str(folder / name),
+                     "--trials", "2"]) == 2
+        assert "is in the --data folder" in capsys.readouterr().err
+    assert sorted(p.name for p in folder.iterdir()) == ["interactions.csv"]
     (tmp_path / "adir").mkdir()
     assert main(["tune", "--data", str(log), "--out", str(tmp_path / "adir"),
                  "--trials", "2"]) == 2
