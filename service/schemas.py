@@ -47,6 +47,9 @@ class ModelInfo(BaseModel):
                                      "bias columns aside)")
     segments: int = Field(description="number of audience segments")
     user_attributes: list[str] = Field(description="user attributes available for portraits")
+    place_attributes: list[str] = Field(
+        default_factory=list,
+        description="the user attributes demand by place (distribution) can break down by")
     data_fingerprint: str | None = Field(description="sha256 of the training interactions")
     data_source: str | None = Field(description="where the training data came from")
     params: dict[str, Any] = Field(description="training parameters")

@@ -43,6 +43,10 @@ PLAN_SCHEMA = pa.schema([("plan_id", pa.string()), ("film_id", pa.string()),
                          ("rank", pa.int32()), ("p", pa.float64()),
                          ("expected_value", pa.float64())])
 TARGET, CONTROL = "target", "control"
+# a slate film's note when nothing fitted ties it to the users (Model.nothing_fitted)
+UNRANKED_PLAN = ("nothing fitted ties this film to the users (e.g. every viewer rated it below "
+                 "the model's min_rating): its contacts are in no meaningful order, each "
+                 "expected at the film's mean p")
 TIEBREAK = 1e-7  # the rank bonus that breaks ties in p, relative to the largest worth
 UNITS = {
     "p": "probability that the user watches the film within the calibration horizon",
@@ -199,7 +203,9 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
             "control": int(ctrl[i]), "expected_conversions": round(float(conv[i]), 6),
             "expected_value": round(float(value[i]), 6),
             "selected_expected_value": round(float(selected_value[i]), 6),
-            "dual_price": round(float(solved.prices[i]), 9), "waves": waves_rows})
+            "dual_price": round(float(solved.prices[i]), 9), "waves": waves_rows,
+            "note": UNRANKED_PLAN if model.nothing_fitted(model.film_factors[films[i]])
+            else None})
     naive_value = float(naive_w.sum())
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -201,6 +201,9 @@ def print_summary(summary: dict[str, Any]) -> None:
           f"{f['dual_price']:.4f}",
           "budget + control > eligible users" if f["budget_exceeds_eligible"] else ""]
          for f in summary["films"]])
+    for f in summary["films"]:
+        if f.get("note"):  # a film with nothing fitted: its contacts are in no order
+            print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
     _print_table(["total", "value", "unit / source"], [

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
+from recommender.io.places import PLACE_ATTRIBUTES
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.privacy import min_cell_from_env, table_suppression
@@ -195,6 +196,7 @@ def model_info(model: Model) -> dict[str, Any]:
         "factors": int(model.user_factors.shape[1]) - model.bias_columns,  # the trained ones
         "segments": model.segments.n,
         "user_attributes": sorted(model.user_table.attributes),
+        "place_attributes": [a for a in PLACE_ATTRIBUTES if a in model.user_table.attributes],
         "data_fingerprint": data.get("fingerprint"),
         "data_source": data.get("source"),
         "params": meta.get("params", {}) if isinstance(meta.get("params"), dict) else {},

@@ -349,6 +349,14 @@ def test_the_planner_gives_a_film_with_nothing_fitted_its_mean_p(plain: Model) -
     n = int(cands.n_candidates[0])
     mean = calibration.p_at(plain.calibration, f, np.arange(n) / n).mean()
     assert len(p) == n and np.allclose(p, mean)
+    # and the plan's row for it says so (the Studio's Note column shows it)
+    from recommender.campaigns.plan import UNRANKED_PLAN, plan_slate
+    from recommender.campaigns.slate import SlateFilm
+
+    ranked = str(plain.films.ids[0])
+    plan = plan_slate(plain, [SlateFilm(ONLY_LOW[0], 5), SlateFilm(ranked, 5)], cap=2,
+                      holdout=0.0, progress=False)
+    assert [row["note"] for row in plan.summary["films"]] == [UNRANKED_PLAN, None]
 
 
 def test_under_lmf_a_film_with_nothing_fitted_gets_its_mean_p_everywhere() -> None:

@@ -3,19 +3,39 @@
 import { filmPath, getJson, query, setHashParams } from "./api.js";
 import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 
-const PLACES = ["region", "city", "cinema"];
+// the model's place attributes (/health's model.place_attributes), asked once per page load
+let places = null;
+function placeAttributes() {
+  if (!places) {
+    places = getJson("/health").then((body) => (body.model && body.model.place_attributes) || [])
+      .catch(() => { places = null; return []; });
+  }
+  return places;
+}
 
 export function distributionSection(id, params) {
-  const by = h("select", { id: "dist-by" }, PLACES.map((p) =>
-    h("option", { value: p, selected: (params.get("by") || "region") === p || undefined }, p)));
+  // filled from the model's own place attributes: a fixed region/city/cinema list offered
+  // places a model lacks (a 422 on choosing one) and hid one it has (zip_zone)
+  const by = h("select", { id: "dist-by" });
+  const wanted = params.get("by") || "";
   const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: 100000,
     value: params.get("screens") || "", placeholder: "none" });
   const out = h("div", { "aria-live": "polite" });
   let seq = 0;
   async function load() {
     const mine = ++seq;  // only the latest choice paints (a slow earlier answer is dropped)
-    if (out.isConnected) {  // the choices in the bookmark (the default place left out)
-      setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value });
+    if (!by.options.length) {
+      const found = await placeAttributes();
+      if (mine !== seq) return;
+      if (!found.length) {
+        out.replaceChildren(h("p", { class: "note", id: "dist-none" },
+          "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
+        return;
+      }
+      by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === wanted || undefined }, p)));
+    }
+    if (out.isConnected) {  // the choices in the bookmark (the first place left out)
+      setHashParams({ by: by.value === by.options[0].value ? "" : by.value, screens: screens.value });
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
@@ -24,6 +44,7 @@ export function distributionSection(id, params) {
       const rows = body.places;
       const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
       out.replaceChildren(
+        body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
         h("p", { class: "note", id: "dist-total" },
           `${int(body.viewers)} viewers so far, ${num(body.expected_new, 1)} more expected${horizon} `,
           `(sum of calibrated probabilities over non-viewers). Places under ${body.min_cell} users `,

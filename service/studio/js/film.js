@@ -2,7 +2,8 @@
 
 import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
-import { h, int, pct, num, lift, section, table, liftBars, errorBox, linkToFilm } from "./ui.js";
+import { h, int, pct, num, lift, section, table, liftBars, errorBox, linkToFilm, titleWithYear,
+  yearSuffix } from "./ui.js";
 
 const PAGE = 25;
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
@@ -10,7 +11,7 @@ const RINGS = ["core", "extended", "broad"];
 
 function card(film) {
   return section("Film",
-    h("p", { class: "film-title" }, film.title, film.year ? ` (${film.year})` : ""),
+    h("p", { class: "film-title" }, titleWithYear(film.title, film.year)),
     h("dl", { class: "facts" },
       h("dt", {}, "Film id"), h("dd", {}, film.film_id),
       h("dt", {}, "Genres"), h("dd", {}, (film.genres || []).join(", ") || "–"),
@@ -68,7 +69,7 @@ function similar(body) {
   return section("Comparable films",
     body.note ? h("p", { class: "warning", id: "similar-unranked" }, `Not by similarity: ${body.note}.`) : "",
     h("ol", {}, body.films.map((f) =>
-      h("li", {}, linkToFilm(f), f.year ? ` (${f.year})` : "", ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
+      h("li", {}, linkToFilm(f), yearSuffix(f.title, f.year), ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
 }
 
 function audienceTable(id, summary, segments, attributes, params) {
@@ -120,6 +121,8 @@ function audienceTable(id, summary, segments, attributes, params) {
       const filtered = state.segment || state.filter ? " that pass the segment and filter" : "";
       const dlError = h("div", { id: "download-error" });  // one error at a time, not a pile
       out.replaceChildren(
+        // the page's own note: its users are in no meaningful order ("best first" is not so)
+        body.note ? h("p", { class: "warning", id: "audience-unranked" }, `These users are not ranked: ${body.note}.`) : "",
         h("p", { id: "audience-status" }, n ? `Users ${state.offset + 1}–${state.offset + n} of ${int(body.total)}`
           : `No user on this page (${int(body.total)} in all).`),
         n ? table("The film's audience, best first", [

@@ -28,7 +28,8 @@ export function planSummary(planId, summary) {
       { key: "expected_conversions", label: `Expected conversions${horizon}`, num: true, format: (v) => num(v, 1) },
       { key: "dual_price", label: "Value of one more selected user (value units)", num: true, format: (v) => num(v, 4) },
       { key: "budget_exceeds_eligible", label: "Note",
-        format: (v) => (v ? "budget and its control group above the eligible users: planned in full" : "") },
+        format: (v, row) => [v ? "budget and its control group above the eligible users: planned in full" : "",
+          row.note || ""].filter(Boolean).join("; ") },
     ], summary.films || []),
     h("button", { type: "button", class: "ghost", id: "plan-download",
       onclick: (e) => download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`)

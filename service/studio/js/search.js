@@ -1,7 +1,7 @@
 // Find a film: search as you type by title; by genre once the genre is entered.
 
 import { getJson, query } from "./api.js";
-import { h, int, table, errorBox, linkToFilm } from "./ui.js";
+import { h, int, table, errorBox, linkToFilm, titleWithYear } from "./ui.js";
 
 const PAGE = 20;
 
@@ -82,7 +82,7 @@ export function filmPicker(find, found, onPick) {
         const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
         if (mine !== seq) return;
         found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
-          class: "ghost", onclick: () => onPick(f) }, `Add ${f.title}${f.year ? ` (${f.year})` : ""}`))));
+          class: "ghost", onclick: () => onPick(f) }, `Add ${titleWithYear(f.title, f.year)}`))));
       } catch (e) { if (mine === seq) found.replaceChildren(h("li", {}, errorBox(e))); }
     }, 200);
   });

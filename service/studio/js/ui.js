@@ -68,6 +68,15 @@ export function liftBars(label, items, max = null) {
     h("span", { class: "bar-value" }, `${lift(i.lift)} · ${int(i.count)} users`))));
 }
 
+// " (year)" after a film's title, unless the title carries it already ("Toy Story (1995)")
+export function yearSuffix(title, year) {
+  return year && !String(title || "").includes(String(year)) ? ` (${year})` : "";
+}
+
+export function titleWithYear(title, year) {
+  return `${title}${yearSuffix(title, year)}`;
+}
+
 export function linkToFilm(film) {
   return h("a", { href: `#/film/${encodeURIComponent(film.film_id)}` }, film.title || film.film_id);
 }
