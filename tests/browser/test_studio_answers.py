@@ -94,3 +94,41 @@ def test_a_plans_film_row_shows_its_note(watched: Any, served_demo: Any) -> None
     page.wait_for_selector("#plan-totals")
     assert note in page.inner_text("#plan-result")
     assert not watched.outside_requests
+
+
+def test_the_overview_names_the_model_and_hides_options_it_does_not_read(
+        watched: Any, served_demo: Any) -> None:
+    """The overview never named the model (an EASE model's table said model = als, with
+    iterations and regularization EASE never reads) nor the films with nothing fitted. An
+    EASE model is stood in for on /health."""
+    page = watched.page
+
+    def as_ease(body: dict[str, Any]) -> dict[str, Any]:
+        params = {**body["model"]["params"], "family": "ease"}
+        return {**body, "model": {**body["model"], "params": params,
+                                  "films_without_liked": 7}}
+
+    page.route("**/health", _amended(as_ease))
+    page.goto(f"{served_demo.base}/studio/#/overview")
+    page.wait_for_selector("text=Served model")
+    facts = page.inner_text("dl.facts")
+    assert "EASE (item-item)" in facts and "Rank" in facts
+    assert "Films with nothing fitted" in facts and "7 (their audiences" in facts
+    shown = {line.split("\t")[0] for line in
+             page.inner_text("section:has-text('Training parameters') tbody").splitlines()}
+    assert "ease_lambda" in shown and "factors" in shown
+    assert not shown & {"model", "iterations", "regularization", "alpha", "cg_steps"}
+    assert not watched.outside_requests
+
+
+def test_the_lookalike_line_counts_known_seeds_once(watched: Any, served_demo: Any) -> None:
+    """Seeds "a, nobody, a" were counted as 3 seeds while the page said one id was skipped."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    seed = _api(served_demo, f"/films/{fid}/audience?k=1")["users"][0]["user_id"]
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#seed-ids", f"{seed}\nnobody-at-all\n{seed}")
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#unknown-seeds")
+    assert "(1 known seeds)" in page.inner_text("section:has-text('Lookalikes')")
+    assert not watched.outside_requests

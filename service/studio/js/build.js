@@ -70,7 +70,8 @@ function lookalike() {
         body.unknown_seed_ids.length ? h("p", { class: "warning", id: "unknown-seeds" },
           `${body.unknown_seed_ids.length} unknown id(s) skipped: ${body.unknown_seed_ids.join(", ")}`) : "",
         unranked(body, "lookalike-unranked"),
-        h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown (${seeds.length} seeds).`),
+        h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
+          `(${int(new Set(seeds.filter((s) => !body.unknown_seed_ids.includes(s))).size)} known seeds).`),
         table("Lookalike audience", USER_COLUMNS, body.users));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }

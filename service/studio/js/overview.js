@@ -7,12 +7,24 @@ export async function overview(view) {
   const [health, segs] = await Promise.all([getJson("/health"), getJson("/segments")]);
   const m = health.model || {};
   const params = m.params || m.chosen_params || {};
+  const family = params.family === "ease" ? "ease" : (m.model || params.model || "");
+  const kind = { als: "ALS (implicit feedback)", "als-spark": "ALS (Spark MLlib)",
+    bpr: "BPR", lmf: "logistic MF (LMF)", ease: "EASE (item-item)" }[family] || family;
+  const unliked = m.films_without_liked;
   const facts = [
-    ["Model version", m.model_version], ["Trained", m.created], ["Data", dataName(m.data_source)],
+    ["Model version", m.model_version], ["Model", kind],
+    ["Trained", m.created], ["Data", dataName(m.data_source)],
     ["Users", int(m.users)], ["Films", int(m.films)], ["Interactions", int(m.interactions)],
-    ["Factors", m.factors], ["Segments", m.segments],
+    [family === "ease" ? "Rank" : "Factors", m.factors], ["Segments", m.segments],
+    ...(unliked ? [["Films with nothing fitted", `${int(unliked)} (their audiences are in no meaningful order)`]] : []),
   ];
+  // the options this model reads (a meta.json records every option, read or not)
+  const unread = { als: ["learning_rate"], "als-spark": ["learning_rate", "cg_steps"],
+    bpr: ["alpha", "cg_steps", "weighting", "bm25_k1", "bm25_b"], lmf: ["alpha", "cg_steps"],
+    ease: ["model", "iterations", "regularization", "alpha", "cg_steps", "learning_rate",
+      "warm_iterations"] }[family] || [];
   const paramRows = Object.entries(params)
+    .filter(([k]) => !unread.includes(k))
     .filter(([, v]) => v === null || typeof v !== "object")
     .map(([k, v]) => ({ name: k, value: v === null ? "–" : String(v) }));
   view.replaceChildren(
