@@ -132,3 +132,21 @@ def test_the_lookalike_line_counts_known_seeds_once(watched: Any, served_demo: A
     page.wait_for_selector("#unknown-seeds")
     assert "(1 known seeds)" in page.inner_text("section:has-text('Lookalikes')")
     assert not watched.outside_requests
+
+
+def test_a_portrait_attribute_with_every_value_hidden_says_so(
+        watched: Any, served_demo: Any) -> None:
+    """A two-valued attribute often has every value hidden by the privacy rule: its heading
+    stood bare, with nothing under it."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+
+    def hide_gender(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "portrait": {**body["portrait"], "gender": []}}
+
+    page.route(f"**/films/{fid}/audience/summary*", _amended(hide_gender))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    block = page.locator(".portrait:has(h3:text-is('gender'))")
+    block.wait_for()
+    assert "Every value is hidden by the privacy rule." in block.inner_text()
+    assert not watched.outside_requests

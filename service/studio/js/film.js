@@ -60,7 +60,8 @@ function splits(summary) {
       h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden),
       portrait.length ? portrait.map(([attr, cells]) => h("div", { class: "portrait" },
         h("h3", {}, attr),
-        liftBars(`${attr} lift`, cells.map((c) => ({ label: c.value, lift: c.lift, count: c.count })))))
+        cells.length ? liftBars(`${attr} lift`, cells.map((c) => ({ label: c.value, lift: c.lift, count: c.count })))
+          : h("p", { class: "note" }, "Every value is hidden by the privacy rule.")))
         : h("p", {}, "The data has no user attributes.")),
   ];
 }
