@@ -169,24 +169,24 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
     raise ValueError(f"unknown x-vocabulary {kind!r}")
 
 
-def _fill(node: Any, settings: Settings, engine: Engine | None) -> None:
-    """Replace every marker under ``node`` (in place)."""
+def _fill(node: Any, settings: Settings, engine: Engine | None, event_max: int) -> None:
+    """Replace every marker under ``node`` (in place); ``event_max`` is the event_time one."""
     if isinstance(node, list):
         for item in node:
-            _fill(item, settings, engine)
+            _fill(item, settings, engine, event_max)
         return
     if not isinstance(node, dict):
         return
     limit = node.pop("x-maximum", None)
     if limit is not None:
-        value = event_time_limit() if limit == EVENT_TIME else int(getattr(settings, limit))
+        value = event_max if limit == EVENT_TIME else int(getattr(settings, limit))
         node["maxItems" if node.get("type") == "array" else "maximum"] = value
     kind = node.pop("x-vocabulary", None)
     if kind is not None:
         target = node["items"] if node.get("type") == "array" else node
         target.update(vocabulary(engine, kind))
     for value in node.values():
-        _fill(value, settings, engine)
+        _fill(value, settings, engine, event_max)
 
 
 def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
@@ -256,7 +256,12 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
         if "schema" not in cache or cache.get("engine") is not engine or stale:
             app.openapi_schema = None
             schema = copy.deepcopy(generate())
-            _fill(schema, settings, engine)
+            # the event_time maximum published, which POST /events then holds to: the
+            # server's own bound (the clock plus FUTURE_SLACK) is up to a day past it, and a
+            # client that validates against the schema must not be refused less than it is
+            event_max = event_time_limit()
+            app.state.event_time_max = event_max
+            _fill(schema, settings, engine, event_max)
             _statuses(schema, settings, read_keys, write_keys)
             cache.update(engine=engine, schema=schema, built=time.monotonic())
         result: dict[str, Any] = cache["schema"]

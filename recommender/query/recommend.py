@@ -307,12 +307,18 @@ def recommend_for_watched(model: Model, film_ids: Sequence[str], k: int = 10,
 
 def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
     """Comparable films: cosine similarity of taste vectors (``Model.film_units``), the film
-    itself excluded."""
+    itself excluded. BPR's and LMF's bias columns are not taste and are left out (LMF's
+    made a film with nothing fitted 1.0 similar to another by bias alone)."""
     check_k(k)
     f = model.film_index(film_id)
     if model.fold_in_projection is not None:  # EASE: the projection's rows, see film_units
         units = model.film_units
         scores = np.asarray(units @ units[f], np.float32)
+    elif model.bias_columns:
+        taste = np.asarray(model.film_factors, np.float64)[:, :-model.bias_columns]
+        norms = np.linalg.norm(taste, axis=1)
+        scores = ((taste @ taste[f]) / np.where(norms * norms[f] > 0, norms * norms[f], 1.0)
+                  ).astype(np.float32)
     else:
         ff = np.asarray(model.film_factors)
         scores = ((ff @ ff[f]) / (model.film_norms * model.film_norms[f])).astype(np.float32)

@@ -95,8 +95,11 @@ class PlanRequest(BaseModel):
 class PlanCreated(BaseModel):
     plan_id: str
     summary: dict[str, Any] = Field(description="per film and total: contacts, control, "
-                                                "expected conversions, dual price; the naive "
-                                                "plan; the LP bound and gap; units")
+                                                "expected conversions, dual price, and a film's "
+                                                "note when nothing fitted orders its contacts "
+                                                "(null otherwise; absent from plans stored "
+                                                "before it); the naive plan; the LP bound and "
+                                                "gap; units")
 
 
 class PlanList(BaseModel):

@@ -39,6 +39,7 @@ from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.routes import INVALID
 from service.routes.campaigns import MAX_EXCLUDED, NO_PLAN, PlanCreated, campaign_store
+from service.schema_limits import event_time_limit
 from service.schemas import Error, JsonInt, _json_number
 
 
@@ -158,7 +159,10 @@ class EventsStatus(BaseModel):
     sequence: int = Field(description="the store's latest event sequence number")
     applied: int = Field(description="the sequence number this worker's served model reflects")
     overlay: dict[str, Any] = Field(description="what this worker's overlay holds: users with "
-                                                "new events, new users, events applied")
+                                                "new events, new users, events applied, events "
+                                                "for films and for users the model cannot "
+                                                "serve (events_for_unknown_films, "
+                                                "events_for_unknown_users)")
 
 
 @router.post("/events", response_model=EventsStored, responses={
@@ -179,6 +183,13 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
         check_not_future(batch)
     except InvalidParameterError as e:
         raise HTTPException(422, f"{e}; nothing of this batch was stored") from None
+    # the maximum the schema publishes (the clock plus a day, to the hour, when it was built)
+    published = getattr(request.app.state, "event_time_max", None) or event_time_limit()
+    late = next((i for i, e in enumerate(ev) if e.timestamp > published), None)
+    if late is not None:
+        raise HTTPException(422, f"events[{late}] (event_id {ev[late].event_id!r}): timestamp "
+                                 f"{ev[late].timestamp} is past the schema's maximum "
+                                 f"{published}; nothing of this batch was stored")
     try:
         stored, duplicates, seq = record_events(campaign_store(request), batch)
     except EventConflictError as e:

@@ -150,3 +150,21 @@ def test_a_portrait_attribute_with_every_value_hidden_says_so(
     block.wait_for()
     assert "Every value is hidden by the privacy rule." in block.inner_text()
     assert not watched.outside_requests
+
+
+def test_demand_by_place_says_when_the_places_cannot_be_read(
+        watched: Any, served_demo: Any) -> None:
+    """/health failing, or showing no model to this caller, was taken for "this model's users
+    have no place attribute" (and the empty answer kept for the page load)."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    page.route("**/health", _amended(lambda b: {**b, "model": None}))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("section:has-text('Demand by place') .error")
+    text = page.inner_text("section:has-text('Demand by place')")
+    assert "could not be read" in text and "no place attribute" not in text
+    page.unroute("**/health")
+    page.fill("#dist-screens", "10")
+    page.dispatch_event("#dist-screens", "change")
+    page.wait_for_selector("#dist-total")  # asked again, and now read
+    assert not watched.outside_requests

@@ -187,3 +187,17 @@ def test_events_of_users_a_model_cannot_fold_in_are_named_and_counted(
         assert r.json()["unknown_user_ids"] == []
         assert overlay["events_for_unknown_users"] == 0 and overlay["new_users"] == 1
         assert overlay["events_applied"] == 4 and overlay["users_refreshed"] == 2
+
+
+def test_an_event_past_the_schemas_maximum_is_refused(client: TestClient) -> None:
+    """The schema publishes the latest timestamp as the clock plus a day rounded down to the
+    hour, when it was built; the server took anything up to the clock plus a day, so a client
+    validating against the schema saw the server accept what the schema forbids (Schemathesis:
+    negative data accepted). The server now holds to the published maximum."""
+    schema = client.get("/openapi.json").json()
+    top = schema["components"]["schemas"]["EventIn"]["properties"]["timestamp"]["maximum"]
+    assert top >= time.time() + 12 * 3600  # an event dated now is well inside it
+    r = client.post("/events", json={"events": [{**ev(90, "u1", "00001"), "timestamp": top + 1}]})
+    assert r.status_code == 422 and "past the schema's maximum" in r.json()["detail"]
+    r = client.post("/events", json={"events": [{**ev(91, "u1", "00001"), "timestamp": top}]})
+    assert r.status_code == 200, r.text

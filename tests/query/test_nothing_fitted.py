@@ -258,6 +258,16 @@ def test_the_other_models_say_so_too(family: str) -> None:
     assert film_audience(model, x, k=5).note == UNRANKED
     assert Engine(model).audience(x, k=5).note == UNRANKED
     assert similar_films(model, x, k=5).note == NOT_SIMILAR
+    if family in ("bpr", "lmf"):  # comparable films by taste, the bias columns left out
+        films = similar_films(model, x, k=5)
+        assert len(set(films.score.tolist())) == 1  # LMF's bias made one 1.0 similar
+        f0 = str(model.films.ids[0])
+        taste = np.asarray(model.film_factors, np.float64)[:, :-model.bias_columns]
+        norms = np.linalg.norm(taste, axis=1)  # films with nothing fitted: 0, not NaN
+        cos = np.where(norms > 0, taste @ taste[0], 0.0) / np.where(norms > 0, norms, 1.0) \
+            / norms[0]
+        got = similar_films(model, f0, k=3)
+        assert np.allclose(got.score, np.sort(np.delete(cos, 0))[::-1][:3], atol=1e-5)
     # a vector folded in from films with nothing fitted: the note says what ranks the list
     # (BPR's fold-in leaves the bias column at 0 too: then nothing does)
     watched, _ = recommend_for_watched(model, list(ONLY_LOW), k=5)

@@ -4,14 +4,20 @@ import { filmPath, getJson, query, setHashParams } from "./api.js";
 import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 
 // the model's place attributes (/health's model.place_attributes), asked once per page load
+// and again for a new model; null when /health could not say (a failed request, or no model
+// shown to this caller), which is not cached
 let places = null;
 function placeAttributes() {
   if (!places) {
-    places = getJson("/health").then((body) => (body.model && body.model.place_attributes) || [])
-      .catch(() => { places = null; return []; });
+    places = getJson("/health").then((body) => {
+      const found = body.model && body.model.place_attributes;
+      if (!Array.isArray(found)) places = null;
+      return Array.isArray(found) ? found : null;
+    }).catch(() => { places = null; return null; });
   }
   return places;
 }
+window.addEventListener("studio:model-changed", () => { places = null; });
 
 export function distributionSection(id, params) {
   // filled from the model's own place attributes: a fixed region/city/cinema list offered
@@ -27,6 +33,10 @@ export function distributionSection(id, params) {
     if (!by.options.length) {
       const found = await placeAttributes();
       if (mine !== seq) return;
+      if (found === null) {
+        out.replaceChildren(errorBox("the model's place attributes could not be read from /health; change a choice to try again"));
+        return;
+      }
       if (!found.length) {
         out.replaceChildren(h("p", { class: "note", id: "dist-none" },
           "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
