@@ -99,6 +99,13 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
         raise DataError(args.config, f"family ease does not read model "
                                      f"({base['model']!r}): leave it out, or at \"als\"")
+    if ("model" in typed and file_model in ("bpr", "lmf") and file_model != base["model"]
+            and base["model"] == "als" and "learning_rate" in base
+            and "learning_rate" not in typed):
+        # the other model's recorded step size, which ALS does not read: dropped, not refused
+        # (the refusal offered no way out: --learning-rate is refused for ALS too)
+        del base["learning_rate"]
+        given.discard("learning_rate")
     from_file = set(base) - typed  # what --config set (an older meta.json's params too)
     # a value the model does not read, moved off its default in the file: refused as the
     # option is (a meta.json records every option at its default, so reusing one still works)

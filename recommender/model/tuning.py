@@ -46,13 +46,15 @@ choice:
    best replaces no prior by the same rule. Skipped when ``popularity`` is fixed.
 
 Budget: logs of up to ``FULL_SEARCH_INTERACTIONS`` are searched on every user. Larger logs are
-searched on a seeded sample of users (all of a sampled user's interactions) sized so the
-planned trials cost at most ``BUDGET_FITS`` fits of the whole training part, estimated as
-interactions x factors^1.3 per trial (an EASE rank as ``EASE_COST_FITS``): at the ML-20M
-shape (138k users, 20M interactions) the sample is about 1M interactions and the search adds
-under one fit. Under sampling, films get fewer viewers than in the full log, so regularization
-chosen on the sample weighs relatively more there than on the full log; the report records the
-sample share.
+searched on a seeded sample of users (all of a sampled user's interactions): the larger of
+``FULL_SEARCH_INTERACTIONS`` interactions and the share that keeps the planned trials to
+``BUDGET_FITS`` fits of the whole training part, estimated as interactions x factors^1.3 per
+trial (an EASE rank as ``EASE_COST_FITS``). That share takes over from about 12M interactions
+(about 32 planned fits); below it the search costs several fits of the whole log. At the
+ML-20M shape (138k users, 20M interactions) the search adds under one fit
+(``benchmarks/results/train.json`` records the sample). Under sampling, films get fewer
+viewers than in the full log, so regularization chosen on the sample weighs relatively more
+there than on the full log; the report records the sample share.
 """
 
 from __future__ import annotations

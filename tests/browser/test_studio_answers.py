@@ -118,6 +118,13 @@ def test_the_overview_names_the_model_and_hides_options_it_does_not_read(
              page.inner_text("section:has-text('Training parameters') tbody").splitlines()}
     assert "ease_lambda" in shown and "factors" in shown
     assert not shown & {"model", "iterations", "regularization", "alpha", "cg_steps"}
+    plain = page.context.new_page()  # the demo's own ALS model: EASE's lambda is not its
+    plain.goto(f"{served_demo.base}/studio/#/overview")
+    plain.wait_for_selector("text=Served model")
+    own = {line.split("\t")[0] for line in
+           plain.inner_text("section:has-text('Training parameters') tbody").splitlines()}
+    assert "regularization" in own and not own & {"ease_lambda", "learning_rate"}
+    plain.close()
     assert not watched.outside_requests
 
 

@@ -57,8 +57,8 @@ def test_a_limit_lowered_under_a_drawn_page_is_announced(
         watched: Any, served_small_k: Any) -> None:
     """The Studio read the server's limits once per page load: a server restarted with a
     lower RECOMMENDER_MAX_K answered the page's old sizes 422 until the page was reloaded.
-    Here the page's first read of /health answers a stale 1,000 (the server before its
-    restart); the refused page makes the Studio ask again, say so, and redraw at 20."""
+    Here every read of /health before the refused page answers a stale 1,000 (the server
+    before its restart); the refused page makes the Studio ask again, say so, and redraw at 20."""
     manifest = json.loads((served_small_k.data / "demo.json").read_text())
     fid = urllib.parse.quote(manifest["example_film_id"], safe="")
     total = json.loads(_get(served_small_k, f"/films/{fid}/audience?k=1"))["total"]

@@ -227,6 +227,16 @@ def test_a_model_typed_against_another_models_config_needs_its_regularization(
                            "--no-tune", "--out", tmp_path / "l", "--model", "lmf")
     assert code == 2 and "regularization (0.01) and learning_rate (0.05) are bpr's" in err
     assert "--learning-rate (the default for lmf is 1.0)" in err
+    # the reverse: an LMF meta.json with --model als (ALS reads no learning rate): the file's
+    # 1.0 is dropped, not refused (the refusal left no way out: --learning-rate is refused too)
+    lmf = tmp_path / "lmf.json"
+    lmf.write_text(json.dumps({"params": {**TrainConfig(model="lmf").to_dict(), "factors": 4,
+                                          "segments": 2}}))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--config", lmf,
+                           "--no-tune", "--out", tmp_path / "a", "--model", "als",
+                           "--regularization", 30)
+    assert code == 0, err
+    assert artifact.load(tmp_path / "a").meta["params"]["learning_rate"] == 0.05
     bare = tmp_path / "bare.json"  # no model named: its regularization is the user's
     bare.write_text(json.dumps({"regularization": 0.02, "factors": 4, "segments": 2}))
     code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--config", bare,

@@ -34,7 +34,7 @@ export function distributionSection(id, params) {
       const found = await placeAttributes();
       if (mine !== seq) return;
       if (found === null) {
-        out.replaceChildren(errorBox("the model's place attributes could not be read from /health; change a choice to try again"));
+        out.replaceChildren(errorBox("the model's place attributes could not be read from /health; change the screens or reload the page to try again"));
         return;
       }
       if (!found.length) {
@@ -44,8 +44,8 @@ export function distributionSection(id, params) {
       }
       by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === wanted || undefined }, p)));
     }
-    if (out.isConnected) {  // the choices in the bookmark (the first place left out)
-      setHashParams({ by: by.value === by.options[0].value ? "" : by.value, screens: screens.value });
+    if (out.isConnected) {  // the choices in the bookmark (the server's default, region, left out)
+      setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value });
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {

@@ -12,15 +12,17 @@ export async function overview(view) {
     bpr: "BPR", lmf: "logistic MF (LMF)", ease: "EASE (item-item)" }[family] || family;
   const unliked = m.films_without_liked;
   const facts = [
-    ["Model version", m.model_version], ["Model", kind],
+    ["Model version", m.model_version], ["Model", kind || "–"],
     ["Trained", m.created], ["Data", dataName(m.data_source)],
     ["Users", int(m.users)], ["Films", int(m.films)], ["Interactions", int(m.interactions)],
     [family === "ease" ? "Rank" : "Factors", m.factors], ["Segments", m.segments],
     ...(unliked ? [["Films with nothing fitted", `${int(unliked)} (their audiences are in no meaningful order)`]] : []),
   ];
   // the options this model reads (a meta.json records every option, read or not)
-  const unread = { als: ["learning_rate"], "als-spark": ["learning_rate", "cg_steps"],
-    bpr: ["alpha", "cg_steps", "weighting", "bm25_k1", "bm25_b"], lmf: ["alpha", "cg_steps"],
+  const unread = { als: ["learning_rate", "ease_lambda"],
+    "als-spark": ["learning_rate", "cg_steps", "ease_lambda", "family", "tune", "fixed"],
+    bpr: ["alpha", "cg_steps", "weighting", "bm25_k1", "bm25_b", "ease_lambda"],
+    lmf: ["alpha", "cg_steps", "ease_lambda"],
     ease: ["model", "iterations", "regularization", "alpha", "cg_steps", "learning_rate",
       "warm_iterations"] }[family] || [];
   const paramRows = Object.entries(params)
