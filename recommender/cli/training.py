@@ -99,11 +99,14 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
         raise DataError(args.config, f"family ease does not read model "
                                      f"({base['model']!r}): leave it out, or at \"als\"")
-    if ("model" in typed and file_model in ("bpr", "lmf") and file_model != base["model"]
-            and base["model"] == "als" and "learning_rate" in base
-            and "learning_rate" not in typed):
-        # the other model's recorded step size, which ALS does not read: dropped, not refused
-        # (the refusal offered no way out: --learning-rate is refused for ALS too)
+    steps = ("bpr", "lmf")  # the models that read a learning rate
+    if ("model" in typed and file_model is not None and file_model != base["model"]
+            and "learning_rate" in base and "learning_rate" not in typed
+            and (file_model in steps) != (base["model"] in steps)):
+        # a learning rate one of the two models does not read: ALS's recorded 0.05 is no
+        # choice of it (it left LMF at chance), and LMF's 1.0 is nothing to ALS (refusing it
+        # offered no way out: --learning-rate is refused for ALS too); the typed model's own
+        # default applies
         del base["learning_rate"]
         given.discard("learning_rate")
     from_file = set(base) - typed  # what --config set (an older meta.json's params too)
@@ -131,16 +134,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     # unasked, where they differ from that model's own (a value the file's model does not
     # read, such as ALS's recorded learning rate, is no choice of it)
     own = TrainConfig(model=str(base.get("model", "als")))
-    if ("model" in typed and file_model is not None and file_model != base["model"]
-            and "learning_rate" in base and "learning_rate" not in typed
-            and file_model not in ("bpr", "lmf")):
-        # the file's model does not read it (a recorded default): the typed model's own
-        # applies (ALS's recorded 0.05 left LMF at chance)
-        del base["learning_rate"]
-        given.discard("learning_rate")
     per_model = [n for n in ("regularization", "learning_rate")
-                 if n in base and n not in typed and base[n] != getattr(own, n)
-                 and (n != "learning_rate" or {file_model, base.get("model")} <= {"bpr", "lmf"})]
+                 if n in base and n not in typed and base[n] != getattr(own, n)]
     if ("model" in typed and file_model is not None and file_model != base["model"]
             and per_model and base.get("family") != "ease"):
         from recommender.errors import InvalidParameterError

@@ -113,11 +113,11 @@ def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_
     for j, f in enumerate(np.asarray(idx).tolist()):
         scores = model.user_factors @ np.asarray(model.film_factors[f])
         viewers = model.film_viewers(f)
-        p = film_probabilities(model, scores, f, viewers,
-                               bool(model.nothing_fitted(model.film_factors[f])))
+        unfitted = bool(model.nothing_fitted(model.film_factors[f]))
+        p = film_probabilities(model, scores, f, viewers, unfitted)
         per_label = groups.per_place(weights=p)  # the last slot: users without a cinema
         demand[:, j] = np.where(hit, per_label[where], 0.0)
-        notes.append(tie_note(scores, viewers, bool(model.nothing_fitted(model.film_factors[f]))))
+        notes.append(tie_note(scores, viewers, unfitted))
     return demand, np.where(hit, groups.users[where], 0).astype(np.int64), notes
 
 
