@@ -387,13 +387,17 @@ def same_store(url: str, store: CampaignStore) -> bool:
         return False
 
 
-def with_stored_events(data: Any, target: str) -> tuple[Any, dict[str, Any]]:
+def with_stored_events(data: Any, target: str, min_rating: float | None = None
+                       ) -> tuple[Any, dict[str, Any]]:
     """``data`` (``Interactions``) plus every event of the store ``target``, merged as the
     readers merge repeated (user, film) pairs (weights summed); returns it and what to record
     in the model's ``meta["events"]`` (store, ``through_seq``, events). Events carry no
-    rating: where the data has ratings, an event gets the data's median rating."""
+    rating: where the data has ratings, an event on a pair the data rates keeps that rating,
+    and one on a new pair gets ``weighting.event_rating`` (the median, raised to
+    ``min_rating``: a view is never left out of the fit as disliked); ``event_ratings``."""
     from recommender.campaigns.store import open_store
     from recommender.io.dataset import Interactions
+    from recommender.model.weighting import event_ratings
 
     store = open_store(target)
     try:
@@ -409,9 +413,9 @@ def with_stored_events(data: Any, target: str) -> tuple[Any, dict[str, Any]]:
                               pa.array(ev.user_id.tolist(), pa.string())])
     films = pa.concat_arrays([pa.array(data.films.to_ids(data.film_idx).tolist(), pa.string()),
                               pa.array(ev.film_id.tolist(), pa.string())])
-    rating = None if data.rating is None else np.r_[
-        np.asarray(data.rating, np.float64),
-        np.full(len(ev), float(np.median(data.rating)) if len(data) else 1.0)]
+    events_rated = event_ratings(data, ev.user_id, ev.film_id, min_rating)
+    rating = None if events_rated is None else np.r_[np.asarray(data.rating, np.float64),
+                                                     events_rated]
     ts = None if data.timestamp is None else np.r_[np.asarray(data.timestamp, np.int64),
                                                    ev.timestamp]
     merged = Interactions.from_columns(
@@ -420,3 +424,4 @@ def with_stored_events(data: Any, target: str) -> tuple[Any, dict[str, Any]]:
         timestamp=ts, catalog=data.catalog, user_table=data.user_table,
         source=f"{data.source} + {len(ev)} events from {store.url}")
     return merged, info
+

@@ -201,7 +201,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         if getattr(args, "events", None):  # the campaign store's events (closing the loop)
             from recommender.campaigns.events import with_stored_events
 
-            interactions, events = with_stored_events(interactions, args.events)
+            interactions, events = with_stored_events(interactions, args.events,
+                                                      config.min_rating)
         model = train(interactions, config)
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]

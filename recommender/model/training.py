@@ -29,7 +29,7 @@ from recommender.model.artifact import format_version
 from recommender.model.calibration_horizon import latest
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model, Segments
-from recommender.model.weighting import confidence, filter_min_rating
+from recommender.model.weighting import confidence, event_rating, filter_min_rating
 
 # the final fit after the calibration fit (``warm_sweeps``): afresh on logs of up to this many
 # fitted interactions (a fit of seconds), else warm-started for this many sweeps
@@ -301,6 +301,9 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
                else {}),
             "has_ratings": data.rating is not None,
             "has_timestamps": data.timestamp is not None,
+            # what a recorded event's new pair stands for under the rating scheme (overlay)
+            **({"event_rating": event_rating(data.rating, config.min_rating)}
+               if data.rating is not None and len(data.rating) else {}),
         },
         "created": created.isoformat(timespec="seconds"),
         "training_seconds": round(seconds, 3),

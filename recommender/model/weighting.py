@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 import numpy as np
+import pyarrow as pa
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
@@ -44,6 +45,47 @@ def filter_min_rating(data: Interactions, min_rating: float | None) -> Interacti
         return data
     keep = ~(data.rating < min_rating)
     return data.subset(keep)
+
+
+def event_rating(rating: NDArray[np.floating] | None, min_rating: float | None
+                 ) -> float | None:
+    """The rating a recorded event (a view with no rating) stands for, in a log of ``rating``:
+    the log's median, raised to ``min_rating`` when that is higher, so that a view is never
+    left out of the fit as disliked; None when the log has no ratings. ``train --events``
+    gives it to each stored event on a (user, film) pair the log does not rate, and
+    ``meta["data"]["event_rating"]`` records it for the live overlay, which values new
+    pairs the same way under the ``rating`` scheme."""
+    if rating is None:
+        return None
+    r = np.asarray(rating, np.float64)
+    fill = float(np.median(r)) if len(r) else 1.0
+    return fill if min_rating is None else max(fill, float(min_rating))
+
+
+def event_ratings(data: Interactions, user_ids: NDArray[np.str_], film_ids: NDArray[np.str_],
+                  min_rating: float | None) -> NDArray[np.float64] | None:
+    """The rating of each recorded event (aligned ``user_ids``, ``film_ids``) merged into
+    ``data``: its pair's own rating where ``data`` rates the pair (merging keeps the latest
+    event's rating, which must not replace the user's own), else ``event_rating``; None when
+    ``data`` has no ratings."""
+    fill = event_rating(data.rating, min_rating)
+    if fill is None or data.rating is None:
+        return None
+    u = np.asarray(data.users.to_index(pa.array(np.asarray(user_ids, str)), strict=False),
+                   np.int64)
+    f = np.asarray(data.films.to_index(pa.array(np.asarray(film_ids, str)), strict=False),
+                   np.int64)
+    out = np.full(len(u), fill, np.float64)
+    known = np.flatnonzero((u >= 0) & (f >= 0))
+    if not len(known) or not len(data):
+        return out
+    keys = np.asarray(data.user_idx, np.int64) * data.n_films + np.asarray(data.film_idx)
+    order = np.argsort(keys, kind="stable")
+    want = u[known] * data.n_films + f[known]
+    pos = np.minimum(np.searchsorted(keys[order], want), len(keys) - 1)
+    hit = keys[order][pos] == want
+    out[known[hit]] = np.asarray(data.rating, np.float64)[order[pos[hit]]]
+    return out
 
 
 def raw_values(data: Interactions, scheme: str) -> NDArray[np.float32]:

@@ -23,7 +23,10 @@ Fold-in is implicit's ``recalculate_user`` (exact solve, not conjugate gradient)
 with ``Y`` the film factors and ``c = alpha x value`` the confidence of each of the user's
 films, ``x = (YtY + reg I + sum_i (c_i - 1) y_i y_i^T)^-1 sum_i c_i y_i``, solved for a batch of
 users at once. Values follow the model's weighting; interactions the model was trained on count
-as one view each (the model keeps their structure, not their weight). So a known user's
+as one view each (the model keeps their structure, not their weight). Under the ``rating``
+scheme an event carries no rating: it is valued as ``train --events`` values it (a new pair at
+the ``event_rating`` training recorded, the log's median raised to ``min_rating``; a pair the
+user rated is unchanged), so folding events in and retraining on them agree. So a known user's
 vector is the trained one plus what the events change: the fold-in of the user's rows with
 the events less the fold-in of the same rows without them. The trained part stays as trained
 under every scheme (a rating-weighted vector is not replaced by a one-view-each one); for
@@ -146,6 +149,11 @@ class Overlay:
                        np.full(n - n_base, base.seen.nnz, np.int64)]
         old = sp.csr_matrix((np.ones(base.seen.nnz), np.asarray(base.seen.indices),
                              indptr), shape=(n, base.n_films))
+        fill = _event_rating(base)
+        if fill is not None:  # rated as train --events rates them: a new pair at the fill,
+            extra.data[:] = fill  # a pair the user rated keeps its rating (no change)
+            extra = (extra - extra.multiply(old)).tocsr()
+            extra.eliminate_zeros()
         counts = (old + extra).tocsr()
         counts.sort_indices()
         seen = sp.csr_matrix((np.ones(counts.nnz, np.float32), counts.indices.copy(),
@@ -232,3 +240,14 @@ def engine_with(engine: Engine, model: Model) -> Engine:
                   max_batch=engine.batcher.max_batch, on_batch=engine.batcher.on_batch,
                   on_cache=engine.on_cache,
                   on_recommendations_batch=engine.on_recommendations_batch)
+
+
+def _event_rating(model: Model) -> float | None:
+    """The value of an event's new (user, film) pair under the ``rating`` scheme: the
+    ``event_rating`` training recorded (``weighting.event_rating``, what ``train --events``
+    gives the same event); None under other schemes, or for a model that recorded none
+    (trained before it was recorded, or on a log without ratings: the events' weights)."""
+    if str(model.meta.get("params", {}).get("weighting")) != "rating":
+        return None
+    value = model.meta.get("data", {}).get("event_rating")
+    return float(value) if isinstance(value, int | float) else None

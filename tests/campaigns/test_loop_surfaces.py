@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from service_fixtures import save_model
@@ -172,6 +173,36 @@ def test_train_folds_in_the_stored_events(tmp_path: Path, monkeypatch: pytest.Mo
     assert trained_through(m2.meta, open_store("sqlite:///rel.db")) == 3
     monkeypatch.chdir(tmp_path / "b")
     assert trained_through(m2.meta, open_store("sqlite:///rel.db")) == 0
+
+
+def test_train_events_are_never_left_out_as_disliked(tmp_path: Path) -> None:
+    """Events carry no rating: under --min-rating above the log's median, a stored event on a
+    new pair is fitted (it stood for the median and was dropped as disliked, so a user known
+    only by events got a zero vector), and one on a pair the user rated keeps their rating
+    (merging took the event's). Oracle: the log's own counts, read from the CSV."""
+    folder = demo.generate(tmp_path / "data", seed=5, n_users=150, n_films=40,
+                           n_interactions=1200)
+    rows = list(csv.DictReader((folder / "interactions.csv").open()))
+    ratings = sorted(float(r["rating"]) for r in rows)
+    low = next(r for r in rows if float(r["rating"]) < 2.5)  # rated, and below the cut
+    cut = 4.5
+    assert ratings[len(ratings) // 2] < cut
+    rated = {(r["user_id"], r["film_id"]) for r in rows}
+    new_films = [r["film_id"] for r in csv.DictReader((folder / "films.csv").open())][:3]
+    store = str(tmp_path / "s.db")
+    (tmp_path / "ev.csv").write_text("user_id,film_id,timestamp\n" + "".join(
+        f"fresh-user,{f},1780000000\n" for f in new_films)
+        + f"{low['user_id']},{low['film_id']},1780000000\n")
+    assert main(["events", "import", "--store", store, str(tmp_path / "ev.csv")]) == 0
+    assert main(["train", "--data", str(folder), "--out", str(tmp_path / "m"), "--events",
+                 store, "--no-tune", "--factors", "8", "--iterations", "3",
+                 "--min-rating", str(cut)]) == 0
+    model = artifact.load(tmp_path / "m")
+    liked = {(r["user_id"], r["film_id"]) for r in rows if float(r["rating"]) >= cut}
+    fresh = {("fresh-user", f) for f in new_films} - rated
+    assert model.meta["data"]["interactions_fitted"] == len(liked | fresh)
+    assert model.meta["data"]["event_rating"] == cut
+    assert np.abs(model.user_factors[model.user_index("fresh-user")]).sum() > 0
 
 
 def test_plan_options_and_failures_from_the_command_line(

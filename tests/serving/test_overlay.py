@@ -185,3 +185,29 @@ def test_a_new_user_with_a_trained_users_history_joins_that_users_segment() -> N
     assert np.allclose(derived.user_factors[clones], model.user_factors, atol=1e-5)
     same = np.asarray(derived.segments.labels)[clones] == np.asarray(model.segments.labels)
     assert same.mean() >= 0.99, f"{(~same).sum()} of {len(same)} clones in another segment"
+
+
+def test_rating_weighting_values_an_event_as_train_events_does(model: Model) -> None:
+    """Under the rating scheme an event carries no rating: a new pair counts at the
+    ``event_rating`` training recorded (what ``train --events`` gives it), not at its weight
+    of one view (a rating of 1, the lowest); a pair the user rated is unchanged, as retraining
+    keeps their rating. Oracle: the ALS step written out at that confidence."""
+    model.meta["params"] = {**model.meta["params"], "weighting": "rating"}
+    model.meta["data"] = {**model.meta.get("data", {}), "event_rating": 4.0}
+    alpha, reg = model.meta["params"]["alpha"], model.meta["params"]["regularization"]
+    films = [1, 4, 9]
+    derived = _overlay(model, [("rater", str(model.films.ids[i]), 1.0) for i in films]).model()
+    expected = normal_equations(model.film_factors, np.array(films),
+                                np.full(len(films), alpha * 4.0), reg)
+    assert np.allclose(derived.user_factors[model.n_users], expected, rtol=1e-4, atol=1e-5)
+    u = int(np.flatnonzero(np.diff(model.seen.indptr))[0])
+    rated = int(model.user_films(u)[0])
+    again = _overlay(model, [(str(model.users.ids[u]), str(model.films.ids[rated]), 3.0)]
+                     ).model()
+    assert np.array_equal(again.user_factors[u], model.user_factors[u])
+    # a model that recorded no event_rating (trained before it was) keeps the event's weight
+    del model.meta["data"]["event_rating"]
+    old = _overlay(model, [("rater", str(model.films.ids[i]), 1.0) for i in films]).model()
+    expected = normal_equations(model.film_factors, np.array(films),
+                                np.full(len(films), alpha * 1.0), reg)
+    assert np.allclose(old.user_factors[model.n_users], expected, rtol=1e-4, atol=1e-5)
