@@ -10,9 +10,15 @@ is, the model's ``cinema`` attribute).
 The allocation is the exact optimum of a small integer programme (``scipy.optimize.milp``,
 HiGHS): integer screens ``x[c, j]`` with ``sum_j x[c, j] = screens[c]`` and each film's total
 within its bounds, minimising ``sum |x[c, j] - t[c, j]|``, where the target
-``t[c, j] = screens[c] * d[c, j] / sum_j d[c, j]`` shares the cinema's screens in proportion to
-the films' expected attendance ``d`` (equally when no film has any). Among allocations with the
-same deviation, screens go to the films with the larger share of the cinema's demand. The
+``t[c, j] = screens[c] * w[j] d[c, j] / sum_k w[k] d[c, k]`` shares the cinema's screens in
+proportion to the films' expected attendance ``d`` (equally when no film has any). ``w`` is 1
+but for a film its bounds hold back: its demand is scaled by one factor at every cinema until
+its total target meets the bound (``_weights``, iterative proportional fitting), so a capped
+film's spare screens go to the others in proportion to their demand. (Against the unscaled
+targets every spare screen deviates alike, and the cheapest place for it was a film whose
+target rounds to nothing: a film of 3 expected viewers took one screen at every cinema.)
+Among allocations with the same deviation, screens go to the films with the larger share of
+the cinema's demand. The
 films are solved in the order of their ids, so the allocation does not depend on the order
 the slate lists them in (at a cinema without demand, e.g. one no user names, every split of
 its screens deviates the same). The answer lists the cinemas of the
@@ -41,6 +47,8 @@ from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
 SLATE_COLUMNS = ("film_id", "min_screens", "max_screens")
 TIE_BREAK = 1e-7  # per screen, times the film's share of the cinema's demand (<< any deviation)
+WEIGHT_ROUNDS = 500  # iterative proportional fitting of the bounded films' demand factors
+WEIGHT_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -155,7 +163,7 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     if hi.sum() < s.sum():
         raise InvalidParameterError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
                                     f"than the {int(s.sum())} screens to fill")
-    target = _targets(demand, screens).ravel()
+    target = _targets(demand, screens, _weights(demand, screens, lo, hi)).ravel()
     n = n_c * n_f
     eye = sp.identity(n, format="csr")
     per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr")
@@ -215,7 +223,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                             "within the calibration horizon (null: fewer users than min_cell)",
             "objective": "screens: the total absolute deviation sum |screens - target| over "
                          "cinemas and films (0 = every film gets exactly its target), the "
-                         "target sharing each cinema's screens in proportion to expected_new",
+                         "target sharing each cinema's screens in proportion to expected_new "
+                         "(a film held to its min_screens or max_screens has its expected_new "
+                         "scaled by one factor at every cinema until its targets meet the "
+                         "bound)",
             "films.screens": "screens given to the film over all cinemas",
             "films.expected_new": "users expected to watch the film within the calibration "
                                   "horizon, over the users of the cinemas whose figures are "
@@ -231,11 +242,45 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                         "have the cinemas a film's breakdown by cinema pools with it into "
                         "\"other\"",
         },
-        "objective": round(float(np.abs(x - _targets(demand, cinemas.screens)).sum()), 6),
+        "objective": round(float(np.abs(x - _targets(
+            demand, cinemas.screens, _weights(demand, cinemas.screens, lo, hi))).sum()), 6),
     }
 
 
-def _targets(demand: NDArray[np.float64], screens: NDArray[np.int64]) -> NDArray[np.float64]:
-    row = demand.sum(axis=1, keepdims=True)
+def _targets(demand: NDArray[np.float64], screens: NDArray[np.int64],
+             weights: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+    """Each cinema's screens shared in proportion to ``weights`` x demand (equally, by
+    ``weights``, at a cinema without demand)."""
+    w = np.ones(demand.shape[1]) if weights is None else np.asarray(weights, np.float64)
+    dw = demand * w
+    row = dw.sum(axis=1, keepdims=True)
     s = np.asarray(screens, np.float64)[:, None]
-    return np.where(row > 0, s * demand / np.where(row > 0, row, 1.0), s / demand.shape[1])
+    equal = s * w / max(float(w.sum()), 1e-300)
+    return np.where(row > 0, s * dw / np.where(row > 0, row, 1.0), equal)
+
+
+def _weights(demand: NDArray[np.float64], screens: NDArray[np.int64],
+             lo: NDArray[np.int64], hi: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The factor of each film's demand that holds its total target within its bounds: 1
+    for a film the bounds leave alone, else found by iterative proportional fitting (a film
+    over its maximum or under its minimum is scaled by bound / total, one back away from
+    its bound toward 1 as far as the bound allows). A bound no factor can meet (a capped
+    film alone in demand at more screens than its cap) is left to the integer programme."""
+    w = np.ones(demand.shape[1])
+    lo_f, hi_f = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
+    for _ in range(WEIGHT_ROUNDS):
+        total = _targets(demand, screens, w).sum(axis=0)
+        live = total > 0
+        ratio = np.ones_like(w)
+        over, under = live & (total > hi_f), live & (total < lo_f)
+        ratio[over] = hi_f[over] / total[over]
+        ratio[under] = lo_f[under] / total[under]
+        # a film held back earlier whose bound no longer binds moves back toward 1
+        back = live & ~over & ~under & (w != 1.0)
+        room = np.where(w < 1.0, np.minimum(hi_f / np.where(live, total, 1.0), 1.0 / w),
+                        np.maximum(lo_f / np.where(live, total, 1.0), 1.0 / w))
+        ratio[back] = room[back]
+        if np.all(np.abs(ratio - 1.0) <= WEIGHT_TOLERANCE):
+            break
+        w = np.clip(w * ratio, 1e-12, 1e12)
+    return w

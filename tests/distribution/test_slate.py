@@ -12,18 +12,22 @@ import pytest
 from helpers import synthetic_model
 
 from recommender.distribution.demand import demand_by_place
-from recommender.distribution.slate import SlateFilm, plan_slate, read_slate, solve
+from recommender.distribution.slate import (
+    SlateFilm,
+    _targets,
+    _weights,
+    plan_slate,
+    read_slate,
+    solve,
+)
 from recommender.errors import DataError, InvalidParameterError
 from recommender.io.places import Cinemas
 
 
-def brute(demand: np.ndarray, screens: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
+def brute(target: np.ndarray, screens: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> float:
     """The least total |x - target| over every allocation that fills each cinema exactly and
     keeps each film's total within its bounds."""
-    n_c, n_f = demand.shape
-    row = demand.sum(axis=1, keepdims=True)
-    target = np.where(row > 0, screens[:, None] * demand / np.where(row > 0, row, 1),
-                      screens[:, None] / n_f)
+    n_f = target.shape[1]
     per_cinema = [[a for a in itertools.product(range(s + 1), repeat=n_f) if sum(a) == s]
                   for s in screens.tolist()]
     best = np.inf
@@ -50,11 +54,49 @@ def test_solver_matches_brute_force(seed: int) -> None:
     x = solve(demand, screens, lo, hi.astype(float))
     assert (x.sum(axis=1) == screens).all()
     assert (x.sum(axis=0) >= lo).all() and (x.sum(axis=0) <= hi).all()
-    row = demand.sum(axis=1, keepdims=True)
-    target = np.where(row > 0, screens[:, None] * demand / np.where(row > 0, row, 1),
-                      screens[:, None] / n_f)
-    assert float(np.abs(x - target).sum()) == pytest.approx(brute(demand, screens, lo, hi),
+    w = _weights(demand, screens, lo, hi.astype(float))
+    target = _targets(demand, screens, w)
+    # the targets: each cinema's screens in proportion to w x demand (equally by w without
+    # demand), and w is 1 but for a film whose total target sits on one of its bounds
+    dw = demand * w
+    row = dw.sum(axis=1, keepdims=True)
+    share = np.where(row > 0, dw / np.where(row > 0, row, 1), w / w.sum())
+    assert np.allclose(target, screens[:, None] * share)
+    totals = target.sum(axis=0)
+    held = ~np.isclose(w, 1.0)
+    assert np.all(np.isclose(totals[held], lo[held]) | np.isclose(totals[held], hi[held])
+                  | (totals[held] < lo[held]) | (totals[held] > hi[held]))
+    assert float(np.abs(x - target).sum()) == pytest.approx(brute(target, screens, lo, hi),
                                                             abs=1e-6)
+
+
+def test_a_capped_films_spare_screens_go_in_proportion_to_demand() -> None:
+    """A film held to its cap has its demand scaled by one factor at every cinema: the
+    factor is the root of its total target = cap, found here by bisection, and the others
+    share the rest in proportion to their demand. Against unscaled targets every spare screen
+    deviated alike, and the film whose targets round to nothing took one at each cinema."""
+    rng = np.random.default_rng(3)
+    n_c = 12
+    demand = np.column_stack([rng.uniform(40, 60, n_c), rng.uniform(1, 2, n_c),
+                              rng.uniform(25, 35, n_c)])
+    screens = np.full(n_c, 6)
+    cap = 20
+    lo, hi = np.zeros(3, np.int64), np.array([cap, np.inf, np.inf])
+    x = solve(demand, screens, lo, hi)
+    assert x[:, 0].sum() == cap
+
+    def capped_total(f: float) -> float:
+        d = demand * np.array([f, 1.0, 1.0])
+        return float((screens * d[:, 0] / d.sum(axis=1)).sum())
+    a, b = 1e-9, 1.0
+    for _ in range(200):
+        a, b = (a, (a + b) / 2) if capped_total((a + b) / 2) > cap else ((a + b) / 2, b)
+    d = demand * np.array([a, 1.0, 1.0])
+    expected = screens[:, None] * d / d.sum(axis=1, keepdims=True)
+    assert np.allclose(_targets(demand, screens, _weights(demand, screens, lo, hi)), expected,
+                       atol=1e-6)
+    small = expected[:, 1].sum()  # about 1.6 screens in all
+    assert x[:, 1].sum() <= np.ceil(small) + 1 < n_c
 
 
 def test_bounds_that_cannot_hold() -> None:

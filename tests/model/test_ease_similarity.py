@@ -46,7 +46,8 @@ def test_similar_films_are_the_shrunk_gram_cosine_not_orthogonal_factors() -> No
 def test_overlay_keeps_trained_ease_vectors_exact_under_rating_weighting() -> None:
     """Rating weighting: the rebuilt rows count a trained interaction as one view, but EASE is
     linear, so a refreshed vector is the trained one plus the new event's confidence times the
-    projection; oracle: the rating-weighted confidence row with the event, times it."""
+    projection; oracle: the rating-weighted confidence row with the event (at the log's median
+    rating), times it."""
     rng = np.random.default_rng(3)
     base = small_log(1)
     ratings = rng.integers(1, 6, len(base)).astype(np.float32)
@@ -63,7 +64,10 @@ def test_overlay_keeps_trained_ease_vectors_exact_under_rating_weighting() -> No
     derived = ov.model()
     conf = confidence(data, "rating").toarray()
     row = np.asarray(conf[u], np.float64)
-    row[new_film] = 4.0  # the event's weight is its rating-scheme confidence
+    # an event carries no rating: its new pair counts at the log's median rating, as
+    # train --events rates it (the event's weight, 4 views, is no rating)
+    assert m.meta["data"]["event_rating"] == float(np.median(ratings))
+    row[new_film] = float(np.median(ratings))
     proj = np.asarray(m.fold_in_projection, np.float64)
     want = row @ proj
     np.testing.assert_allclose(derived.user_factors[u], want, rtol=1e-4,
