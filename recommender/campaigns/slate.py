@@ -10,7 +10,7 @@ import csv
 import io
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from recommender.errors import DataError, InvalidParameterError
@@ -32,6 +32,7 @@ class SlateFilm:
     film_id: str
     budget: int
     value: float = 1.0
+    line: int = field(default=0, compare=False)  # its line in the slate file (0: none)
 
 
 def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
@@ -104,7 +105,7 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
             if not (math.isfinite(value) and value > 0):
                 raise DataError(str(p), f"value must be a positive number, got {row[2]!r}",
                                 line=line)
-        films.append(SlateFilm(film_id, budget, value))
+        films.append(SlateFilm(film_id, budget, value, line))
     if not films:
         raise DataError(str(p), "the slate holds no film (expected one line per film after "
                                 "the header)")

@@ -228,8 +228,10 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     if args.json:
         print_body({**page.to_json(), "unknown_seed_ids": unknown})
         return 0
-    print(f"Lookalikes of {len(seeds) - len(unknown):,} seed users; "
-          f"ranking {page.total:,} candidates")
+    skipped = set(unknown)
+    n_seeds = len({s for s in seeds if s not in skipped})
+    print(f"Lookalikes of {n_seeds:,} seed users; ranking {model.n_users - n_seeds:,} "
+          f"candidates; {page.ring_text()}{page.shown_text()}")
     if unknown:  # on stderr, as cold-start's skipped films
         print(f"skipped {len(unknown):,} unknown seed ids: {', '.join(unknown)}",
               file=sys.stderr)
@@ -287,7 +289,10 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
         print_body({**page.to_json(), "unknown_film_ids": unknown})
         return 0
     like = ", ".join([f for f in likes if f not in unknown] + (args.genre or []))
-    print(f"Cold-start audience of a film like {like}; ranking {page.total:,} candidates")
+    segment = args.segment is not None
+    print(f"Cold-start audience of a film like {like}; ranking "
+          f"{'the' if segment else f'{model.n_users:,}'} candidates; {page.ring_text()}"
+          f"{page.shown_text(segment)}")
     if len(page.user_idx):
         _page_table(model, page)
     elif page.note:  # an empty page's ranking is still in no meaningful order

@@ -98,7 +98,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.plan import plan_slate
     from recommender.campaigns.slate import read_slate
-    from recommender.cli.commands import _load_model, _read_ids, not_an_input
+    from recommender.cli.commands import (
+        _load_model,
+        _read_ids,
+        not_an_input,
+        slate_films_known,
+        warn_unknown_opt_outs,
+    )
     from recommender.errors import InvalidParameterError
 
     if getattr(args, "after", None):
@@ -137,6 +143,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         # as the service plans: the store's events after the model's training are watches
         # (no one is planned a film they have bought since), new users are known
         model = refreshed_model(model, store)
+    slate_films_known(model, args.slate, slate)
+    warn_unknown_opt_outs(model, exclude, args.exclude)
     if getattr(args, "engine", "local") == "spark":
         from recommender.campaigns.spark_plan import plan_slate_spark
 

@@ -20,6 +20,7 @@ from recommender.cli.commands import (
     _print_table,
     answer_model,
     not_an_input,
+    slate_films_known,
 )
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -123,6 +124,7 @@ def _slate(args: argparse.Namespace) -> int:
     films = read_slate(args.slate)
     cinemas = read_cinemas(args.screens_per_cinema)
     model = answer_model(args)
+    slate_films_known(model, args.slate, films)
     body = plan_slate(model, films, cinemas)
     if args.out:
         from recommender.io.atomic import atomic_file

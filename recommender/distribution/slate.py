@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ class SlateFilm:
     film_id: str
     min_screens: int = 0
     max_screens: int | None = None
+    line: int = field(default=0, compare=False)  # its line in the slate file (0: none)
 
 
 def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
@@ -103,7 +104,7 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
         lo, hi = bounds[0] or 0, bounds[1]
         if hi is not None and hi < lo:
             raise DataError(str(p), f"max_screens {hi} is below min_screens {lo}", line=line)
-        films.append(SlateFilm(film, lo, hi))
+        films.append(SlateFilm(film, lo, hi, line))
     if not films:
         raise DataError(str(p), "the slate lists no film", line=1)
     return films

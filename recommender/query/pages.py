@@ -136,6 +136,17 @@ class AudiencePage:
         return (f"showing {n} user{'' if n == 1 else 's'} ({where}) of {self.total:,} "
                 f"matching the filter")
 
+    def ring_text(self) -> str:
+        """The ring the page walks, for a header line (``core ring: ranks 1-21 (21 users); ``),
+        empty for the whole ranking."""
+        r = self.ring
+        if r is None:
+            return ""
+        if not r["rank_range"]:
+            return f"{r['tier']} ring: empty; "
+        return (f"{r['tier']} ring: ranks {r['rank_range'][0]}-{r['rank_range'][1]} "
+                f"({r['size']:,} users); ")
+
 
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
     if not 1 <= k <= max_k:

@@ -109,6 +109,17 @@ def test_lookalike(client: TestClient, model_dir: Path, tmp_path: Path,
                          2)
     assert code == 0 and "skipped 1 unknown seed ids: ghost" in err  # on stderr, as cold-start
     assert all(u["user_id"] in out for u in http.json()["users"])
+    # the header counts every candidate (all users but the 3 known seeds) and names the ring
+    # the page walks, with its ranks (it printed the ring's size as the candidates)
+    ring = client.post("/audiences/lookalike", json={"seed_user_ids": seeds, "k": 2,
+                                                     "tier": "extended"}).json()["ring"]
+    n_users = client.get("/health").json()["model"]["users"]
+    code, out, _ = run(capsys, "lookalike", model_dir, "--seeds", path, "--k", 2, "--tier",
+                       "extended")
+    lo, hi = ring["rank_range"]
+    assert code == 0 and (f"ranking {n_users - 3:,} candidates; extended ring: ranks "
+                          f"{lo}-{hi} ({ring['size']:,} users); showing extended ring users "
+                          f"1-2 (ranks {lo}-{lo + 1})") in out
     ghosts = tmp_path / "ghosts.txt"
     ghosts.write_text("ghost\nwraith\n", encoding="utf-8")
     assert "user" in bad_input(capsys, "lookalike", model_dir, "--seeds", ghosts)
@@ -128,6 +139,13 @@ def test_cold_start(client: TestClient, model_dir: Path,
         "--segment", 0)
     code, out, _ = run(capsys, "cold-start", model_dir, "--like", "00002", "--k", 5)
     assert code == 0
+    # a segment's page: its users are scattered over the whole ranking, the header says so
+    body = client.post("/audiences/cold-start", json={"genres": [GENRES[0]], "k": 2,
+                                                      "segment": 0}).json()
+    code, seg_out, _ = run(capsys, "cold-start", model_dir, "--genre", GENRES[0], "--k", 2,
+                           "--segment", 0)
+    assert code == 0 and "ranking the candidates; showing 2 users (global ranks" in seg_out
+    assert f"of {body['total']:,} matching the filter" in seg_out
     assert all(u["user_id"] in out for u in client.post("/audiences/cold-start", json={
         "comparable_film_ids": ["00002"], "k": 5}).json()["users"])
     assert "film" in bad_input(capsys, "cold-start", model_dir, "--like", "nope")

@@ -39,7 +39,7 @@ def test_plan_writes_rows_summary_and_store(model_dir: Path, model: Model, tmp_p
     slate = slate_file(tmp_path, f"film_id,budget,value\n00000,30,2\n{ODD_FILM_ID},25,\n"
                                  "00002,500,1\n")
     exclude = tmp_path / "optout.txt"
-    exclude.write_text(f"{ODD_USER_ID}\nu3\n", encoding="utf-8")
+    exclude.write_text(f"{ODD_USER_ID}\nu3\nu3-typo\n", encoding="utf-8")
     store = f"sqlite:///{tmp_path / 'store.db'}"
     code, out, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
                          tmp_path / "plan.csv", "--cap", 2, "--holdout", 0.2, "--waves", 2,
@@ -47,6 +47,9 @@ def test_plan_writes_rows_summary_and_store(model_dir: Path, model: Model, tmp_p
                          tmp_path / "summary.json", "--store", store)
     assert code == 0, err
     summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    # an opt-out id the model does not know is named on stderr, not only counted
+    assert summary["parameters"]["excluded_unknown_users"] == 1
+    assert "1 opt-out id in" in err and "'u3-typo'" in err
     with open(tmp_path / "plan.csv", newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert list(rows[0]) == ["plan_id", "film_id", "user_id", "wave", "group", "rank", "p",
@@ -93,7 +96,9 @@ def test_plan_bad_input_exits_2_without_output(model_dir: Path, tmp_path: Path,
     out = tmp_path / "plan.csv"
     cases = [
         ("film_id,budget\n00000,x\n", [], ["slate.csv, line 2", "whole number"]),
-        ("film_id,budget\nnope,3\n00000,1\nalso-nope,2\n", [], ["nope", "also-nope"]),
+        # an unknown film names the file and its line, as every other slate error does
+        ("film_id,budget\nnope,3\n00000,1\n\nalso-nope,2\n", [],
+         ["slate.csv, line 2: unknown film_id 'nope'", "'also-nope' on line 5"]),
         ("film_id,budget\n00000,3\n", ["--cap", "0"], ["--cap"]),
         ("film_id,budget\n00000,3\n", ["--holdout", "1.5"], ["--holdout"]),
         ("film_id,budget\n00000,3\n", ["--exclude", str(tmp_path / "none.txt")],

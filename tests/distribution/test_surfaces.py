@@ -102,7 +102,7 @@ def test_slate_command(model_dir: Path, tmp_path: Path,
                        capsys: pytest.CaptureFixture[str]) -> None:
     # the service model has no cinema attribute: the slate needs one
     slate = tmp_path / "slate.csv"
-    slate.write_text("film_id,min_screens,max_screens\n00001,1,\n00002,,3\n")
+    slate.write_text("film_id,min_screens,max_screens\n00000,1,\n00002,,3\n")
     screens = tmp_path / "screens.csv"
     screens.write_text("cinema_id,screens\nc1,3\nc2,2\n")
     code, out, err = run(capsys, "distribution", model_dir, "--slate", slate,
@@ -140,6 +140,13 @@ def test_slate_command_writes_the_allocation(tmp_path: Path,
     assert per_cinema == {"c1": 3, "c2": 4}
     assert sum(int(r["screens"]) for r in rows if r["film_id"] == "00003") >= 1
     assert sum(int(r["screens"]) for r in rows if r["film_id"] == "00002") <= 3
+    # an unknown film names the slate's file and line, as its other errors do
+    slate.write_text("film_id,min_screens,max_screens\n00003,1,\nnope,,3\n")
+    out_csv.unlink()
+    code, _, err = run(capsys, "distribution", folder, "--slate", slate,
+                       "--screens-per-cinema", screens, "--out", out_csv)
+    assert code == 2 and "slate.csv, line 3: unknown film_id 'nope'" in err
+    assert not out_csv.exists()
 
 
 def test_options_a_mode_does_not_read_are_refused(model_dir: Path, tmp_path: Path,
