@@ -22,6 +22,8 @@ from recommender.cli.commands import (
     _print_table,
     answer_model,
 )
+from recommender.cli.printing import SEGMENT_SHARE, print_body, split_table
+from recommender.cli.summary import cmd_summary
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -32,30 +34,6 @@ MAX_SEARCH_LIMIT = 1000
 MAX_SEED_USERS = 100_000
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
-
-
-def print_body(body: Any) -> None:
-    """``body`` as a route with a response model sends it: FastAPI writes those through
-    pydantic's JSON serializer, whose floats differ from ``json.dumps``'s in their exponents
-    (``5e-6``, ``0.00001``, not ``5e-06``, ``1e-05``); compact, UTF-8 text."""
-    import pydantic_core
-
-    sys.stdout.write(pydantic_core.to_json(body).decode() + "\n")
-
-
-# The service sends its response model's dump of what the library returns: the same values, in
-# the model's field order, with its optional fields. These two helpers make the library's
-# answer that body where the two differ (tests/cli/test_cli_answers.py compares the bytes).
-_SEGMENT_SHARE = ("segment", "label", "count", "share", "base_share", "lift", "size")
-
-
-def _summary_body(body: dict[str, Any]) -> dict[str, Any]:
-    """``audience_summary`` as ``AudienceSummary``: segment shares in the schema's order."""
-    def split(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return [{k: r[k] for k in _SEGMENT_SHARE} for r in rows]
-
-    return {**body, "tiers": [{**t, "segments": split(t["segments"])} for t in body["tiers"]],
-            "segments": split(body["segments"])}
 
 
 def _film_table(films: list[dict[str, Any]], ranked: bool) -> None:
@@ -83,14 +61,6 @@ def _page_table(model: Model, page: AudiencePage) -> None:
     _print_table(names + [SEGMENT_LABEL], [list(row) for row in zip(*columns, strict=True)])
 
 
-def _split_table(rows: list[dict[str, Any]], key: str) -> None:
-    sized = key == "segment" and all("size" in r for r in rows)
-    _print_table([key, "count", "share", "base_share", "lift"] + ["size"] * sized, [
-        [r["label"] if key == "segment" else r["value"], r["count"], f"{r['share']:.4f}",
-         f"{r['base_share']:.4f}", f"{r['lift']:.3f}"] + ([r["size"]] if sized else [])
-        for r in rows])
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
     from recommender.query.catalog import search_films
@@ -110,61 +80,6 @@ def cmd_search(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_summary(args: argparse.Namespace) -> int:
-    from recommender.query.audience import audience_summary
-    from recommender.query.titles import known_film
-
-    model = answer_model(args)
-    known_film(model, args.film_id)
-    from recommender.query.privacy import min_cell_from_env
-
-    body = _summary_body(audience_summary(model, args.film_id,
-                                          exclude_seen=not args.include_seen,
-                                          tier=args.tier, min_cell=min_cell_from_env()))
-    if args.json:
-        print_body(body)
-        return 0
-    print(f"Audience summary for {body['title'] or args.film_id} [film {args.film_id}]: "
-          f"{body['viewers']:,} viewers, {body['candidates']:,} candidates")
-    if body.get("note"):
-        print(f"warning: {body['note']}")
-
-    def num(v: Any, fmt: str) -> str:
-        return "-" if v is None else format(v, fmt)
-
-    horizon = body.get("horizon") or {}
-    days = horizon.get("days")
-    within = (f"within {days:g} days" if isinstance(days, int | float)
-              else "(horizon below)" if horizon.get("description") else "(no calibration)")
-    _print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
-                  "lift"], [
-        [t["tier"], t["share_pct"], t["size"],
-         "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
-         "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
-         num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
-        for t in body["tiers"]])
-    if horizon.get("description"):
-        base = body.get("base_conversion")
-        print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
-              "lift = conversion / that of a random candidate"
-              + (f" ({base:.5f})" if isinstance(base, int | float) else ""))
-    if args.include_seen:
-        print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
-              "the chance that a user who has not watched it will")
-    print(f"\nSegments of the ranked audience (cells of fewer than {body['min_cell']} users "
-          f"left out; {body['suppressed_cells']} cells left out in all)")
-    _split_table(body["segments"], "segment")
-    print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
-    for attribute, rows in body["portrait"].items():
-        print(f"\nPortrait: {attribute}")
-        if rows:
-            _split_table(rows, attribute)
-        else:
-            print(f"every {attribute} cell left out: fewer than {body['min_cell']} users, or "
-                  "the one that would reveal a lone small cell")
-    return 0
-
-
 def cmd_film(args: argparse.Namespace) -> int:
     from recommender.query.catalog import film_details
     from recommender.query.titles import known_film
@@ -172,7 +87,7 @@ def cmd_film(args: argparse.Namespace) -> int:
     model = answer_model(args)
     known_film(model, args.film_id)
     raw = film_details(model, args.film_id)
-    shares = _SEGMENT_SHARE[:-1]  # FilmDetail's SegmentShare: no size
+    shares = SEGMENT_SHARE[:-1]  # FilmDetail's SegmentShare: no size
     body = {**raw, "viewer_segments": [{k: r[k] for k in shares}
                                        for r in raw["viewer_segments"]]}
     if args.json:
@@ -190,7 +105,7 @@ def cmd_film(args: argparse.Namespace) -> int:
         ["popularity rank", f"{body['popularity_rank']:,}", "1 = the most watched film"],
         ["candidates", f"{body['candidates']:,}", "users its audience ranks (not seen it)"]])
     print("\nIts viewers' segments (share of its viewers against all users)")
-    _split_table(body["viewer_segments"], "segment")
+    split_table(body["viewer_segments"], "segment")
     return 0
 
 

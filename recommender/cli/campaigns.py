@@ -98,12 +98,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.plan import plan_slate
     from recommender.campaigns.slate import read_slate
+    from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
     from recommender.cli.commands import (
         _load_model,
         _read_ids,
         not_an_input,
-        slate_films_known,
-        warn_unknown_opt_outs,
     )
     from recommender.errors import InvalidParameterError
 

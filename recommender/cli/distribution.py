@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+from recommender.cli.checks import slate_films_known
 from recommender.cli.commands import (
     STORE_HELP,
     _positive_int,
@@ -20,7 +21,6 @@ from recommender.cli.commands import (
     _print_table,
     answer_model,
     not_an_input,
-    slate_films_known,
 )
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]

@@ -172,7 +172,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:  # the HTTP body's bytes (FastAPI serialises the route's dict its own way)
-        from recommender.cli.answers import print_body
+        from recommender.cli.printing import print_body
 
         print_body(body)
         return 0
@@ -206,7 +206,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
 
 def _campaign_list(args: argparse.Namespace) -> int:
-    from recommender.cli.answers import print_body
+    from recommender.cli.printing import print_body
 
     if args.limit > MAX_PLAN_PAGE:
         raise InvalidParameterError(f"--limit must be in [1, {MAX_PLAN_PAGE}], "
@@ -245,8 +245,8 @@ def _num(value: Any) -> str:
 
 
 def _campaign_show(args: argparse.Namespace) -> int:
-    from recommender.cli.answers import print_body
     from recommender.cli.campaigns import pseudonym_key
+    from recommender.cli.printing import print_body
 
     key = pseudonym_key(args)
     if key is not None and not args.csv:

@@ -492,7 +492,7 @@ def test_summary_tier_on_the_command_line(capsys: pytest.CaptureFixture[str], mo
     assert body["portrait_scope"] == want["portrait_scope"]
     code, out, _ = run(capsys, "summary", model_dir, fid)
     assert code == 0 and "Portrait of core + extended tiers" in out
-    assert "cells of fewer than 3 users left out" in out
+    assert "left out, fewer than 3 users or a cell that would reveal one" in out
 
 
 def test_lookalike_and_cold_start_take_a_tier(capsys: pytest.CaptureFixture[str],

@@ -82,6 +82,22 @@ def test_summary(client: TestClient, model_dir: Path,
     assert f"conversion = the tier's mean {text.split(';')[0]}" in out
     shown = client.get("/films/00002/audience/summary").json()["segments"]
     assert shown and all(s["label"] in out for s in shown)  # the printed film's own split
+    # the segments ring by ring: each row holds the body's count of every ring and of all
+    # ('-' where privacy left the cell out); the overall cells go first, so printing only them
+    # hid the segments most in the audience
+    full = client.get("/films/00002/audience/summary").json()
+    rings = [t for t in full["tiers"] if t["rank_range"] is not None]
+    table = out.split("Segments of the ranked audience")[1].split("\nlift (all)")[0]
+    lines = table.splitlines()[3:]
+    for seg in {r["segment"] for t in rings for r in t["segments"]} | {
+            r["segment"] for r in full["segments"]}:
+        label = next(r["label"] for part in [*(t["segments"] for t in rings), full["segments"]]
+                     for r in part if r["segment"] == seg)
+        cells = next(line for line in lines if line.startswith(label + " ")
+                     )[len(label):].split()
+        want = [next((f"{r['count']:,}" for r in part if r["segment"] == seg), "-")
+                for part in [*(t["segments"] for t in rings), full["segments"]]]
+        assert cells[:len(want)] == want, (label, cells, want)
     assert "film" in bad_input(capsys, "summary", model_dir, "no such film")
 
 

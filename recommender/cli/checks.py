@@ -1,0 +1,45 @@
+"""Checks of the CLI's input files against the model: slates' films and opt-out lists."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
+
+
+def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
+    """Refuse a slate (``films``: ``SlateFilm``s read from ``path``, each with its ``line``)
+    naming a film the model does not know, with the file and line of each such film and,
+    for one, the titles it matches."""
+    from recommender.errors import DataError, UnknownFilmError
+    from recommender.query.titles import with_title_hint
+
+    idx = model.films.to_index([f.film_id for f in films], strict=False)
+    unknown = [f for f, i in zip(films, idx.tolist(), strict=True) if i < 0]
+    if not unknown:
+        return
+    error = model.films.unknown(UnknownFilmError, [unknown[0].film_id])
+    first = with_title_hint(model, error) if isinstance(error, UnknownFilmError) else error
+    more = "".join(f"; unknown film_id {f.film_id!r} on line {f.line}" for f in unknown[1:5])
+    rest = f"; and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+    raise DataError(path, f"{first}{more}{rest}", line=unknown[0].line or None)
+
+
+def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) -> None:
+    """Say on stderr which opt-out ids (``--exclude``, read from ``path``) the model does not
+    know: a typo there leaves the person it meant in the plan (the plan summary only counts
+    them, ``excluded_unknown_users``)."""
+    if not exclude:
+        return
+    idx = model.users.to_index(exclude, strict=False)
+    unknown = list(dict.fromkeys(u for u, i in zip(exclude, idx.tolist(), strict=True)
+                                 if i < 0))
+    if unknown:
+        shown = ", ".join(repr(u) for u in unknown[:10])
+        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+        print(f"warning: {len(unknown):,} opt-out id{'' if len(unknown) == 1 else 's'} in "
+              f"{path} {'is' if len(unknown) == 1 else 'are'} not a user of the model (a typo "
+              f"would leave the person it meant in the plan): {shown}{more}", file=sys.stderr)

@@ -1,0 +1,107 @@
+"""The CLI's audience summary of a film: rings, conversion, segments ring by ring, portrait.
+
+``--json`` prints the body of ``GET /films/{id}/audience/summary``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from recommender.cli.commands import _print_table, answer_model
+from recommender.cli.printing import SEGMENT_SHARE, print_body, split_table
+
+
+def summary_body(body: dict[str, Any]) -> dict[str, Any]:
+    """``audience_summary`` as ``AudienceSummary``: segment shares in the schema's order."""
+    def split(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: r[k] for k in SEGMENT_SHARE} for r in rows]
+
+    return {**body, "tiers": [{**t, "segments": split(t["segments"])} for t in body["tiers"]],
+            "segments": split(body["segments"])}
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from recommender.query.audience import audience_summary
+    from recommender.query.titles import known_film
+
+    model = answer_model(args)
+    known_film(model, args.film_id)
+    from recommender.query.privacy import min_cell_from_env
+
+    body = summary_body(audience_summary(model, args.film_id,
+                                          exclude_seen=not args.include_seen,
+                                          tier=args.tier, min_cell=min_cell_from_env()))
+    if args.json:
+        print_body(body)
+        return 0
+    print(f"Audience summary for {body['title'] or args.film_id} [film {args.film_id}]: "
+          f"{body['viewers']:,} viewers, {body['candidates']:,} candidates")
+    if body.get("note"):
+        print(f"warning: {body['note']}")
+
+    def num(v: Any, fmt: str) -> str:
+        return "-" if v is None else format(v, fmt)
+
+    horizon = body.get("horizon") or {}
+    days = horizon.get("days")
+    within = (f"within {days:g} days" if isinstance(days, int | float)
+              else "(horizon below)" if horizon.get("description") else "(no calibration)")
+    _print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
+                  "lift"], [
+        [t["tier"], t["share_pct"], t["size"],
+         "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
+         "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
+         num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
+        for t in body["tiers"]])
+    if horizon.get("description"):
+        base = body.get("base_conversion")
+        print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
+              "lift = conversion / that of a random candidate"
+              + (f" ({base:.5f})" if isinstance(base, int | float) else ""))
+    if args.include_seen:
+        print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
+              "the chance that a user who has not watched it will")
+    segment_rings(body)
+    print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
+    for attribute, rows in body["portrait"].items():
+        print(f"\nPortrait: {attribute}")
+        if rows:
+            split_table(rows, attribute)
+        else:
+            print(f"every {attribute} cell left out: fewer than {body['min_cell']} users, or "
+                  "the one that would reveal a lone small cell")
+    return 0
+
+
+def segment_rings(body: dict[str, Any]) -> None:
+    """The summary's segments of the ranked audience, ring by ring and in all: the cells
+    privacy leaves out show as ``-`` (the overall ones go first, so that the rings' splits
+    stay: printing only the overall table showed the segments least in the audience)."""
+    rings = [t for t in body["tiers"] if t["rank_range"] is not None]
+    if not rings:
+        return
+    last = max(t["rank_range"][1] for t in rings)
+    size = sum(int(t["size"]) for t in rings)
+    print(f"\nSegments of the ranked audience: the {size:,} users of the "
+          f"{', '.join(t['tier'] for t in rings)} ring{'s' * (len(rings) > 1)} (ranks 1-{last}), "
+          f"users per ring and in all; '-': left out, fewer than {body['min_cell']} users or a "
+          f"cell that would reveal one ({body['suppressed_cells']} cells left out in all)")
+    cells = [{r["segment"]: r for r in t["segments"]} for t in rings]
+    overall = {r["segment"]: r for r in body["segments"]}
+    labels = {r["segment"]: r["label"] for part in [*cells, overall] for r in part.values()}
+    sizes = {r["segment"]: r.get("size") for part in [*cells, overall] for r in part.values()}
+
+    def order(seg: int) -> tuple[int, int]:  # the most in the audience (as far as shown) first
+        shown = sum(c[seg]["count"] for c in cells if seg in c)
+        return -max(overall[seg]["count"] if seg in overall else 0, shown), seg
+
+    def text(row: dict[str, Any] | None) -> str:
+        return "-" if row is None else f"{row['count']:,}"
+
+    _print_table(["segment", *(t["tier"] for t in rings), "all", "lift (all)", "size"], [
+        [labels[seg], *(text(c.get(seg)) for c in cells), text(overall.get(seg)),
+         "-" if seg not in overall else f"{overall[seg]['lift']:.3f}",
+         "-" if sizes[seg] is None else f"{sizes[seg]:,}"]
+        for seg in sorted(labels, key=order)])
+    print("lift (all) = the segment's share of the ranked audience / its share of all "
+          "users; size = the segment's users")
