@@ -97,7 +97,9 @@ class FilmSummary(BaseModel):
     title: str = Field(description="title ('' when the catalog has none)")
     year: int | None = Field(description="release year, null when unknown")
     genres: list[str]
-    viewers: int = Field(description="users who watched it in the training data")
+    viewers: int = Field(description="users who watched it in the training data or in the "
+                                     "campaign store's events recorded since (when the "
+                                     "service reads a store)")
 
 
 class FilmSearch(BaseModel):

@@ -99,8 +99,10 @@ def cmd_film(args: argparse.Namespace) -> int:
             else "")
     print(f"{body['title'] or body['film_id']}{year} [film {body['film_id']}]: "
           f"{', '.join(body['genres']) or 'no genre'}")
+    applied = int(model.meta.get("overlay", {}).get("events_applied", 0))
+    since = f" or in the store's {applied:,} events since" if applied else ""
     _print_table(["fact", "value", "unit / source"], [
-        ["viewers", f"{body['viewers']:,}", "users who watched it in the training data"],
+        ["viewers", f"{body['viewers']:,}", f"users who watched it in the training data{since}"],
         ["viewer share", f"{body['viewer_share']:.4f}", "share of all users (0-1)"],
         ["popularity rank", f"{body['popularity_rank']:,}", "1 = the most watched film"],
         ["candidates", f"{body['candidates']:,}", "users its audience ranks (not seen it)"]])

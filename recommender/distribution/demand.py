@@ -40,7 +40,8 @@ UNRANKED_DEMAND = ("nothing fitted ties this film, or its comparable films, to t
                    "expected_new follow their user counts, not a taste for the film")
 UNITS = {
     "users": "the model's users in the place",
-    "viewers": "users in the place who watched the film in the training data",
+    "viewers": "users in the place who watched the film in the training data or in the "
+               "campaign store's events recorded since (when the answer reads a store)",
     "expected_new": "users expected to watch it within the calibration horizon: the sum over "
                     "the place's non-viewers of the probability measured for their rank "
                     "(model calibration; users with equal scores share the mean over the "
