@@ -128,4 +128,4 @@ def audience_csv_text(model: Model, page: AudiencePage, with_: Sequence[str] | N
     (the CLI's ``audience --csv`` and the ``audiences`` files too), with the ``with_`` columns
     (``render.resolve_with``: unknown names raise, listing the valid ones)."""
     film = None if page.film_id is None else model.film_index(page.film_id)
-    return audience_csv(model, page, film, resolve_with(model, with_))
+    return audience_csv(model, page, film, resolve_with(model, with_, "with"))

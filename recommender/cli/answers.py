@@ -249,7 +249,10 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"interactions from {info['data_source']}; {info['segments']} segments; user "
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
           f"{'yes' if info['has_calibration'] else 'no'}")
-    print("parameters: " + ", ".join(f"{k} {v}" for k, v in info["params"].items()))
+    print("parameters: " + ", ".join(
+        f"tiers ({' / '.join(f'{n} {plain(p)}' for n, p in v)}, % of the candidates)"
+        if k == "tiers" and isinstance(v, list) else f"{k} {plain(v)}"
+        for k, v in info["params"].items()))
     print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
     if info["films_without_liked"]:
         print(f"warning: {info['films_without_liked']:,} film(s) without an interaction in "
@@ -257,8 +260,21 @@ def cmd_info(args: argparse.Namespace) -> int:
               "meaningful order")
     tuning = tuning_summary(model.meta) or {}
     print(f"tuning: {tuning.get('status', 'not recorded')}"
-          + (f"; chosen {tuning['chosen']}" if "chosen" in tuning else ""))
+          + (f"; chosen {plain(tuning['chosen'])}" if "chosen" in tuning else ""))
     return 0
+
+
+def plain(value: Any) -> str:
+    """A parameter's value as text for people: ``-`` for none, lists and pairs without
+    brackets or quotes (``core 1, extended 4``), mappings as ``name value`` pairs."""
+    if value is None:
+        return "-"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {plain(v)}" for k, v in value.items()) or "-"
+    if isinstance(value, list | tuple):
+        return ", ".join(plain(v) if not isinstance(v, list | tuple) else
+                         " ".join(plain(x) for x in v) for v in value) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def cmd_segments(args: argparse.Namespace) -> int:

@@ -105,10 +105,12 @@ def with_choices(model: Model) -> list[str]:
                                  if a not in BUILTIN_WITH]
 
 
-def resolve_with(model: Model, names: Sequence[str] | str | None) -> list[str]:
+def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = "--with"
+                 ) -> list[str]:
     """``names`` (a list, or comma-separated text; repeated names count once) checked against
     ``with_choices`` ignoring case where that is unambiguous; an unknown one raises
-    ``InvalidParameterError`` listing the valid ones."""
+    ``InvalidParameterError`` listing the valid ones, naming the ``option`` as the caller
+    spells it (``with`` over HTTP)."""
     if names is None:
         return []
     items = [names] if isinstance(names, str) else list(names)
@@ -121,7 +123,7 @@ def resolve_with(model: Model, names: Sequence[str] | str | None) -> list[str]:
             continue
         folded = [c for c in choices if c.casefold() == name.casefold()]
         if len(folded) != 1:
-            raise InvalidParameterError(f"unknown --with column {name!r}; valid columns are: "
+            raise InvalidParameterError(f"unknown {option} column {name!r}; valid columns are: "
                                         f"{', '.join(choices)}")
         out.append(folded[0])
     fixed = (FILM_ID, USER_ID, RANK, SCORE, PERCENTILE, TIER, SEGMENT)

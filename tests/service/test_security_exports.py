@@ -298,6 +298,8 @@ def test_a_refused_export_is_not_logged(model_dir: Path, log_path: Path) -> None
         good = c.get("/films/00004/audience.csv", params={"k": 5, "with": "title"},
                      headers=key)
     assert bad.status_code == 422 and good.status_code == 200
+    # the error names the parameter as an HTTP caller spells it, not the CLI's --with
+    assert "unknown with column 'bogus'" in bad.json()["detail"]
     got = records(log_path)
     assert len(got) == 1 and got[0]["rows"] == 5 and got[0]["params"]["with"] == ["title"]
 
