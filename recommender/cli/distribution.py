@@ -140,8 +140,9 @@ def _slate(args: argparse.Namespace) -> int:
         _print_json(body)
         return 0
     print(f"{body['screens']:,} screens of {body['cinemas']:,} cinemas shared among "
-          f"{len(films)} films by expected new viewers (total deviation from the "
-          f"demand-proportional targets: {body['objective']:.3f} screens)")
+          f"{len(films)} films by expected new viewers (total deviation from the targets, "
+          "each cinema's screens in proportion to demand with a film held to a bound scaled "
+          f"to it: {body['objective']:.3f} screens)")
     _print_table(["film_id", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], f["min_screens"], "-" if f["max_screens"] is None else f["max_screens"],
          f["screens"], f"{f['expected_new']:.1f}"] for f in body["films"]])

@@ -60,7 +60,8 @@ UNITS = {
     "users_without_place": "users with no value of the attribute (e.g. new users from campaign "
                            "events, with no attributes), counted apart and not in any place; "
                            "their viewers and expected demand (users) are null when they are "
-                           "fewer than min_cell",
+                           "fewer than min_cell (their viewers are still the film's viewers "
+                           "less the places' total: README, Privacy by default)",
 }
 
 
@@ -193,6 +194,12 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     share = total / total.sum() if total.sum() > 0 else np.zeros(len(total))
     user_share = users / users.sum() if users.sum() > 0 else np.zeros(len(total))
     viewing_share = viewing / viewing.sum() if viewing.sum() > 0 else np.zeros(len(total))
+    if screens is not None and not total.sum() > 0:
+        told = calibration.horizon(model.calibration)
+        why = "" if told["days"] is not None or "no calibration" not in told["description"] \
+            else f" ({told['description']})"
+        raise InvalidParameterError("there is no expected demand to share screens by: the "
+                                    f"film has no viewers and no expected new viewers{why}")
     alloc, capacity, capped_by, warning = _screens(groups, keep, merge, total, screens,
                                                    cinemas)
     # largest first; "other" last
@@ -277,4 +284,10 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             f"cinema{'s' if (~named).sum() != 1 else ''} no user names cannot be used")
         capped_by = (f"{Path(cinemas.source).name or CINEMAS_FILE}: {len(cinemas)} cinemas, "
                      f"{int(cinemas.screens.sum())} screens{idle}")
+        if int(capacity.sum()) < screens:  # say where the table's other screens are
+            first = "" if named.all() else f", e.g. {str(cinemas.ids[~named][0])!r}"
+            raise InvalidParameterError(
+                f"screens={screens} is more than the {int(capacity.sum())} screens of the "
+                f"cinemas users name ({capped_by}{first}; cinema ids are compared exactly, "
+                "spaces included)")
     return largest_remainder(total, screens, capacity), capacity, capped_by, warning

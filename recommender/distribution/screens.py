@@ -55,7 +55,9 @@ def largest_remainder(weights: NDArray[np.floating], total: int,
         floor = np.floor(quota)
         alloc[free] += floor[free].astype(np.int64)
         left = remaining - int(floor[free].sum())
-        frac = np.where(free, quota - floor, -1.0)
+        # rounded, so that remainders equal in exact arithmetic tie (1/3 computed two ways
+        # differs in its last bit) and the documented tie rule decides, not float noise
+        frac = np.round(np.where(free, quota - floor, -1.0), 9)
         order = np.lexsort((np.arange(n), -w, -frac))
         alloc[order[:left]] += 1
     return alloc

@@ -27,7 +27,6 @@ screens file that no user names (``cinemas_without_users``): a typo in an id sho
 
 from __future__ import annotations
 
-import csv
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,14 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from recommender.distribution.demand import film_probabilities, tie_note
 from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
 from recommender.errors import DataError, InvalidParameterError, UnknownFilmError
-from recommender.io.places import CINEMA, MAX_COUNT, Cinemas, duplicate_columns, whole_count
+from recommender.io.places import (
+    CINEMA,
+    MAX_COUNT,
+    Cinemas,
+    csv_records,
+    duplicate_columns,
+    whole_count,
+)
 from recommender.model.model import Model
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
@@ -65,12 +71,13 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     """Read ``SLATE.csv`` (see the module docstring); ``DataError`` names the file and line."""
     p = Path(path)
     try:
-        rows = list(csv.reader(p.read_text(encoding="utf-8-sig").splitlines()))
+        records = csv_records(p.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DataError(str(p), "no such file (expected a slate CSV with the header "
                         f"{','.join(SLATE_COLUMNS)})") from None
     except UnicodeDecodeError as e:
         raise DataError(str(p), f"not UTF-8 text (byte {e.start})") from None
+    rows = [row for _, row in records]
     head = [h.strip().lower() for h in rows[0]] if rows else []
     if "film_id" not in head:
         raise DataError(str(p), f"the header must name film_id (expected "
@@ -82,7 +89,7 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     duplicate_columns(p, head)
     films: list[SlateFilm] = []
     seen: set[str] = set()
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in records[1:]:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(head):

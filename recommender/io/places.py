@@ -12,6 +12,7 @@ screens are shared out only by these attributes.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 from dataclasses import dataclass
@@ -96,7 +97,8 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
         raise DataError(str(p), "expected a cinemas CSV, found a folder") from None
     except OSError as e:  # no permission, an I/O error: said, as any input problem is
         raise DataError(str(p), f"cannot be read ({e.strerror or e})") from None
-    rows = list(csv.reader(text.splitlines()))
+    records = csv_records(text)
+    rows = [row for _, row in records]
     if not rows:
         raise DataError(str(p), f"empty file; expected the header {','.join(CINEMA_COLUMNS)}",
                         line=1)
@@ -110,7 +112,7 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     values: dict[str, list[str]] = {CITY: [], REGION: []}
     numbers: dict[str, list[int]] = {SCREENS: [], SEATS: []}
     seen: set[str] = set()
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in records[1:]:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(head):
@@ -136,6 +138,19 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     return Cinemas(np.asarray(ids, dtype=str), np.asarray(values[CITY], dtype=str),
                    np.asarray(values[REGION], dtype=str), np.asarray(numbers[SCREENS], np.int64),
                    np.asarray(numbers[SEATS], np.int64), str(p))
+
+
+def csv_records(text: str) -> list[tuple[int, list[str]]]:
+    """The CSV records of ``text``, each with the file line it starts on. Records end at
+    ``\\n`` or ``\\r\\n`` outside quotes only (``str.splitlines`` also splits at U+2028,
+    U+0085 and other Unicode breaks, refusing a valid row, and lost a quoted newline)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    for row in reader:
+        out.append((start, row))
+        start = reader.line_num + 1
+    return out
 
 
 def cinemas_beside(data: str | os.PathLike[str]) -> Path | None:

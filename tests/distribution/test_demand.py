@@ -235,8 +235,12 @@ def test_screens_capped_by_cinemas(model: Model) -> None:
     assert body["screens"]["capacity"] == sum(r["capacity"] for r in body["places"]) == 21
     assert body["screens"]["capped_by"] == (
         "cinemas.csv: 14 cinemas, 30 screens; 9 screens of 1 cinema no user names cannot be used")
-    with pytest.raises(InvalidParameterError, match="screens=22 is more than the 21 screens"):
+    with pytest.raises(InvalidParameterError, match="screens=22 is more than the 21 screens"
+                       ) as refused:
         demand_by_place(model, film, "cinema", screens=22, cinemas=table, min_cell=10)
+    # the table's other screens are named: an id no user names (a typo, a stray space)
+    assert "9 screens of 1 cinema no user names" in str(refused.value)
+    assert "e.g. 'c99'" in str(refused.value)
 
 
 @pytest.mark.parametrize(("by", "screens", "message"), [
@@ -275,6 +279,12 @@ def test_cold_start(model: Model) -> None:
         assert r["expected_new"] == pytest.approx(float(p[regions[order] == r["place"]].sum()),
                                                   abs=2e-3)
     assert sum(r["screens"] for r in body["places"]) == 6
+    # a model without calibration (--holdout 0) expects no new viewer: the refusal says why
+    from dataclasses import replace
+
+    bare = replace(model, calibration={})
+    with pytest.raises(InvalidParameterError, match="no expected new viewers .no calibration"):
+        cold_start_demand(bare, like, ["Drama"], "region", screens=6, min_cell=1)
 
 
 def test_merged_places_stay_merged_under_a_coarser_breakdown() -> None:

@@ -70,6 +70,13 @@ def test_matches_exact_fractions_and_caps_hold(seed: int) -> None:
         assert got.sum() == total and (got <= caps).all() and (got >= 0).all()
 
 
+def test_exact_ties_follow_the_tie_rule_not_float_noise() -> None:
+    # remainders equal in exact arithmetic (1/3 each) came out unequal in their last bit, so
+    # float noise, not "larger weight, then lower index", gave the odd screens
+    for w, total in (([4, 4, 1], 3), ([2, 1, 10, 3, 2], 10), ([3, 3, 3], 2), ([7, 7, 1], 5)):
+        assert largest_remainder(np.array(w, float) / 2, total).tolist() == _oracle(w, total)
+
+
 def test_caps_brute_force_is_closest_to_quotas() -> None:
     """With caps, no other capped allocation is closer (in total absolute deviation) to the
     demand-proportional quotas by more than rounding (each place within one of its share)."""

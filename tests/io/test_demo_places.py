@@ -123,3 +123,14 @@ def test_read_cinemas_errors(tmp_path: Path) -> None:
     ok.write_text("cinema_id,screens\nc1,3\nc2,1\n")
     table = read_cinemas(ok)
     assert table.screens.tolist() == [3, 1] and table.city.tolist() == ["", ""]
+    # records end at a newline outside quotes only: a city holding U+2028 was split into two
+    # short rows (a valid file refused), and a quoted newline in an id was dropped
+    odd = tmp_path / "odd.csv"
+    odd.write_text('cinema_id,city,screens\nc1,Saint\u2028Ouen,3\n"c\n2",B,1\nc3,C,x\n',
+                   encoding="utf-8", newline="")
+    with pytest.raises(DataError, match=r"line 5: screens must be a whole number"):
+        read_cinemas(odd)  # the line the record starts on, past the quoted newline
+    odd.write_text('cinema_id,city,screens\nc1,Saint\u2028Ouen,3\n"c\n2",B,1\n',
+                   encoding="utf-8", newline="")
+    table = read_cinemas(odd)
+    assert table.ids.tolist() == ["c1", "c\n2"] and table.city.tolist() == ["Saint\u2028Ouen", "B"]
