@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 import sqlalchemy as sa
 
-from recommender.campaigns.events import iter_events, max_sequence, plan_links, trained_through
+from recommender.campaigns.events import iter_events, plan_links, trained_through
 from recommender.campaigns.plan import PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
@@ -154,7 +154,10 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         if opted_out else np.zeros(0, np.int64)
     plan.summary["parameters"].update(excluded_users=len(opted_out),
                                       excluded_unknown_users=int((known < 0).sum()))
-    seq = int((model.meta.get("overlay") or {}).get("seq", 0)) or max_sequence(store)
+    # the events the model reflects: its overlay's, else those its training folded in (the
+    # store's latest would claim events a lagging model has not applied)
+    overlay = model.meta.get("overlay") or {}
+    seq = int(overlay["seq"]) if "seq" in overlay else trained_through(model.meta, store)
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
                         excluded={"pairs_contacted": int(is_target.sum()),
                                   "pairs_held_out": int((~is_target).sum()),

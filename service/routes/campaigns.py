@@ -35,6 +35,7 @@ from recommender.campaigns.slate import (
 from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store
 from recommender.errors import UnknownFilmError
 from recommender.query.catalog import name_plan_films
+from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
@@ -109,6 +110,17 @@ class PlanList(BaseModel):
                                         "film the model does not know)")
 
 
+def caught_up(request: Request, engine: Engine) -> Engine:
+    """The engine to plan on: this worker's, with every event stored so far applied. Another
+    worker's ``POST /events`` reaches this one at its next poll; a plan made before it would
+    contact users who have just bought the film, so the store is read now."""
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is None:
+        return engine
+    sync.poll()
+    return request.app.state.service.engine or engine
+
+
 def campaign_store(request: Request) -> CampaignStore:
     """The app's campaign store, opened (and migrated) on first use."""
     state = request.app.state
@@ -139,7 +151,8 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
     def make() -> dict[str, Any]:
         slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
         try:
-            result = plan_slate(engine, slate, cap=body.cap, holdout=body.holdout,
+            result = plan_slate(caught_up(request, engine), slate, cap=body.cap,
+                                holdout=body.holdout,
                                 waves=body.waves, seed=body.seed,
                                 exclude=body.exclude_user_ids, progress=False)
         except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's)

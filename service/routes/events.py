@@ -38,7 +38,13 @@ from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.routes import INVALID
-from service.routes.campaigns import MAX_EXCLUDED, NO_PLAN, PlanCreated, campaign_store
+from service.routes.campaigns import (
+    MAX_EXCLUDED,
+    NO_PLAN,
+    PlanCreated,
+    campaign_store,
+    caught_up,
+)
 from service.schema_limits import event_time_limit
 from service.schemas import Error, JsonInt, _json_number
 
@@ -181,8 +187,8 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
                        [e.weight for e in ev])
     try:
         check_not_future(batch)
-    except InvalidParameterError as e:
-        raise HTTPException(422, f"{e}; nothing of this batch was stored") from None
+    except InvalidParameterError as e:  # its text says nothing of the batch was stored
+        raise HTTPException(422, str(e)) from None
     # the maximum the schema publishes (the clock plus a day, to the hour, when it was built)
     published = getattr(request.app.state, "event_time_max", None) or event_time_limit()
     late = next((i for i, e in enumerate(ev) if e.timestamp > published), None)
@@ -270,7 +276,8 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
                       body)
 
     def make() -> dict[str, Any]:
-        plan = plan_next_wave(engine.model, store, plan_id, sent_waves=body.sent_waves,
+        plan = plan_next_wave(caught_up(request, engine).model, store, plan_id,
+                              sent_waves=body.sent_waves,
                               waves=body.waves, holdout=body.holdout, seed=body.seed,
                               exclude=body.exclude_user_ids, progress=False, key=key)
         return {"plan_id": plan.plan_id, "summary": plan.summary}

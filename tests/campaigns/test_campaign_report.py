@@ -64,11 +64,17 @@ def test_newcombe_and_katz_from_their_definitions() -> None:
     est, klo, khi = katz(2, 2, 3, 3)
     rr = (2.5 / 3) / (3.5 / 4)
     se = math.sqrt(1 / 2.5 - 1 / 3 + 1 / 3.5 - 1 / 4)
-    assert est is not None and math.isclose(est, rr - 1) and klo < est < khi
+    assert est == 0.0 and klo < est < khi  # the observed ratio: equal rates, no uplift
     assert math.isclose(klo, rr * math.exp(-Z95 * se) - 1)
-    # no target conversion: the estimate comes from the same corrected table, inside it
+    # the estimate has the absolute uplift's sign: 32/33 against 4/4 is a fall of 3.03%
+    # (the corrected table's estimate was +6.2%)
+    est, klo, khi = katz(32, 33, 4, 4)
+    assert est is not None and math.isclose(est, 32 / 33 - 1) and klo < est < khi
+    d, _, _ = newcombe(32, 33, 4, 4)
+    assert (est < 0) == (d < 0)
+    # no target conversion: the observed ratio is 0 (-100%), and the interval holds it
     est, klo, khi = katz(0, 335, 2, 2)
-    assert est is not None and klo <= est <= khi
+    assert est == -1.0 and klo == est < khi
 
 
 def test_small_groups_get_wide_intervals_never_a_bare_point() -> None:

@@ -80,7 +80,7 @@ def test_post_is_durable_idempotent_and_all_or_nothing(client: TestClient) -> No
     for ts in (1_700_000_000_000, int(time.time()) + 10**9):
         r = client.post("/events", json={"events": [{**ev(20, "u1", "00001"), "timestamp": ts}]})
         assert r.status_code == 422 and "timestamp" in r.json()["detail"], r.text
-        assert "nothing of this batch was stored" in r.json()["detail"]
+        assert r.json()["detail"].count("nothing of this batch was stored") == 1, r.text
     assert count_events(store) == 6
     # the router's other routes store no batch: their 422s do not say they did not store one
     for r in (client.get("/campaigns/nope/report?window_days=-1"),

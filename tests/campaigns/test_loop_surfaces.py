@@ -92,6 +92,37 @@ def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
         assert client.post("/campaigns/plan-nope/next").status_code == 404
 
 
+def test_another_workers_events_reach_a_plan_at_once(model_dir: Path, tmp_path: Path
+                                                    ) -> None:
+    """Two workers (two apps on one store, neither polling in the test's time): events posted
+    to one, then a next wave and a plan on the other. They planned on the second worker's
+    engine as its last poll left it, so the users who had just bought the film were planned
+    it again; the plan now reads the store first, and records the sequence its model saw."""
+    store = str(tmp_path / "s.db")
+    one, two = (TestClient(create_app(Settings(model_path=str(model_dir), store=store,
+                                               events_poll=3600, warm_cache=False)))
+                for _ in range(2))
+    with one, two:
+        body = {"films": [{"film_id": "00003", "budget": 40}], "waves": 2, "holdout": 0.25,
+                "seed": 1}
+        plan_id = one.post("/campaigns/plan", json=body).json()["plan_id"]
+        rows = _rows(one.get(f"/campaigns/{plan_id}/plan.csv").text)
+        unsent = [r["user_id"] for r in rows if r["wave"] == "2"]
+        now = int(time.time())
+        seq = one.post("/events", json={"events": [
+            {"event_id": f"b-{i}", "user_id": u, "film_id": "00003", "timestamp": now}
+            for i, u in enumerate(unsent)]}).json()["sequence"]
+        assert two.get("/events/status").json()["applied"] < seq  # not polled since
+        nxt = two.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1}).json()
+        again = {r["user_id"] for r in _rows(two.get(
+            f"/campaigns/{nxt['plan_id']}/plan.csv").text) if r["film_id"] == "00003"}
+        assert not set(unsent) & again, "a buyer of the film was planned it again"
+        assert nxt["summary"]["events_seq"] == seq
+        fresh = two.post("/campaigns/plan", json={**body, "seed": 2}).json()["plan_id"]
+        planned = {r["user_id"] for r in _rows(two.get(f"/campaigns/{fresh}/plan.csv").text)}
+        assert not set(unsent) & planned
+
+
 def test_the_loop_from_the_command_line(model_dir: Path, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     store = str(tmp_path / "s.db")
