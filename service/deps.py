@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
@@ -25,6 +26,7 @@ from service.settings import Settings
 from service.state import ServiceState
 
 UNKNOWN_QUERY_PARAMETER = "unknown_query_parameter"  # the error type in the 422 body
+REPEATED_QUERY_PARAMETER = "repeated_query_parameter"  # one that takes a single value, twice
 
 bearer = HTTPBearer(auto_error=False, description="the admin key set in RECOMMENDER_ADMIN_KEY "
                                                 "(or RECOMMENDER_API_KEY)")
@@ -83,6 +85,18 @@ def _request_names(field: Any) -> list[str]:
 def declared_query_names(dependant: Dependant) -> tuple[str, ...]:
     """Every query parameter name ``dependant`` declares, its sub-dependencies' included, in
     declaration order; a Pydantic model of query parameters counts as its fields."""
+    return tuple(dict.fromkeys(n for f in _query_fields(dependant) for n in _request_names(f)))
+
+
+def repeatable_query_names(dependant: Dependant) -> frozenset[str]:
+    """The declared query parameters that take several values (a list: ``filter``, ``with``);
+    any other given twice would keep only its last value."""
+    return frozenset(n for f in _query_fields(dependant)
+                     if field_annotation_is_sequence(f.field_info.annotation)
+                     for n in _request_names(f))
+
+
+def _query_fields(dependant: Dependant) -> list[Any]:
     raw: list[Any] = []
     stack, seen = [dependant], set[int]()
     while stack:
@@ -93,13 +107,13 @@ def declared_query_names(dependant: Dependant) -> tuple[str, ...]:
         raw += current.query_params
         stack.extend(reversed(current.dependencies))
     # get_flat_params expands query parameter models into their fields
-    fields = get_flat_params(Dependant(query_params=raw))
-    return tuple(dict.fromkeys(n for f in fields for n in _request_names(f)))
+    return list(get_flat_params(Dependant(query_params=raw)))
 
 
-# id(dependant) -> (dependant, its names); the dependant is kept so that its id is not reused
-# (there is one per route and inclusion; neither it nor APIRoute is hashable)
-_DECLARED: dict[int, tuple[Dependant, tuple[str, ...]]] = {}
+# id(dependant) -> (dependant, its names, those that take several values); the dependant is
+# kept so that its id is not reused (there is one per route and inclusion; neither it nor
+# APIRoute is hashable)
+_DECLARED: dict[int, tuple[Dependant, tuple[str, ...], frozenset[str]]] = {}
 
 
 def _route_dependant(request: Request) -> Dependant | None:
@@ -119,17 +133,29 @@ def _route_dependant(request: Request) -> Dependant | None:
 
 async def reject_unknown_query(request: Request) -> None:
     """Added once to the whole app (``create_app``): a query parameter the matched route does
-    not declare is a 422 naming it and the accepted ones, not silently ignored. It declares no
-    parameter itself, so the OpenAPI schema is unchanged."""
+    not declare is a 422 naming it and the accepted ones, not silently ignored; so is one
+    that takes a single value given twice (``pseudonymize=true&pseudonymize=false`` kept the
+    last and sent raw ids). It declares no parameter itself, so the OpenAPI schema is
+    unchanged."""
     dependant = _route_dependant(request) if request.query_params else None
     if dependant is None:
         return
     cached = _DECLARED.get(id(dependant))
     if cached is None:
-        cached = _DECLARED[id(dependant)] = (dependant, declared_query_names(dependant))
-    declared = cached[1]
+        cached = _DECLARED[id(dependant)] = (dependant, declared_query_names(dependant),
+                                             repeatable_query_names(dependant))
+    declared, repeatable = cached[1], cached[2]
     unknown = [n for n in dict.fromkeys(request.query_params.keys()) if n not in declared]
     if not unknown:
+        twice = [n for n in dict.fromkeys(request.query_params.keys())
+                 if n not in repeatable and len(request.query_params.getlist(n)) > 1]
+        if twice:
+            raise RequestValidationError([
+                {"type": REPEATED_QUERY_PARAMETER, "loc": ("query", name),
+                 "msg": f"takes one value and was given "
+                        f"{len(request.query_params.getlist(name))} (only the last would "
+                        "count): give it once", "input": request.query_params.getlist(name)}
+                for name in twice])
         return
     accepts = (f"this endpoint accepts: {', '.join(declared)}" if declared
                else "this endpoint accepts no query parameters")

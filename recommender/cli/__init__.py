@@ -85,8 +85,33 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
                         "training part (local engine only)")
 
 
+class _Once(argparse._StoreAction):
+    """argparse's ``store``, refusing an option given twice: the last value would silently
+    replace the first (``--exclude A --exclude B`` contacted A's opted-out users)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        given: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        if self.dest in given and self.option_strings:
+            names = "/".join(self.option_strings)
+            parser.error(f"argument {names}: given twice; give it once (only the last value "
+                         "would count)")
+        given.add(self.dest)
+        super().__call__(parser, namespace, values, option_string)
+
+
+class _Parser(argparse.ArgumentParser):
+    """The CLI's parser: an option that takes one value may be given once (``_Once``); its
+    sub-command parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _Once)
+        self.register("action", "store", _Once)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = _Parser(
         prog="recommender",
         description="Film audience engine: who is the audience for this film?")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -365,6 +365,11 @@ def _recommend_watched(args: argparse.Namespace) -> int:
     if args.out is not None:
         raise InvalidParameterError("--watched prints one viewer's films (a table, or --json); "
                                     "--out writes --users or --all")
+    if getattr(args, "store", None):
+        raise InvalidParameterError("--store applies the campaign store's events to known "
+                                    "users; a --watched list is a viewer the model does not "
+                                    "know and reads only the films, which events do not "
+                                    "change: drop --store")
     from recommender.query.titles import title_hints
 
     model = answer_model(args)

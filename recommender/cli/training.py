@@ -152,14 +152,19 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         # EASE, which would ignore it (--family ease with it is refused above)
         base["family"] = "als"
         given.add("family")
-    if base.get("family") == "als" and "ease_lambda" in typed:
-        from recommender.errors import InvalidParameterError
-
-        raise InvalidParameterError("--family als does not read --ease-lambda (EASE's option)")
-    from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
-
     # --no-tune wins; otherwise a config's own "tune" stands (true by default)
     base["tune"] = False if getattr(args, "no_tune", False) else base.get("tune", True)
+    if "ease_lambda" in typed and base.get("family") != "ease" and (
+            base.get("family") == "als" or not base["tune"]):
+        from recommender.errors import InvalidParameterError
+
+        raise InvalidParameterError(
+            "--family als does not read --ease-lambda (EASE's option)"
+            if base.get("family") == "als" else
+            "--ease-lambda is EASE's option, and without tuning the family is ALS, which does "
+            "not read it: add --family ease, or drop --no-tune to let the validation choose")
+    from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
+
     base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})
     return TrainConfig.from_dict(base).validate()
 

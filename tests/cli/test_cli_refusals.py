@@ -127,3 +127,37 @@ def test_recommend_writes_a_file_or_prints_json_not_both(
     assert code == 0 and len(json.loads(out)["films"]) == 2, err
     code, _, err = run(capsys, "recommend", model_dir, "--user", user, "--out", out_file)
     assert code == 0 and out_file.read_text().count("\n") > 1, err
+
+
+def test_an_option_given_twice_is_refused(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                          tmp_path: Path) -> None:
+    """argparse keeps the last of a repeated option: `--exclude A --exclude B` contacted A's
+    opted-out users, `--tier core --tier broad` listed the broad ring. Any option that takes
+    one value, given twice, is now refused; those that take several still do."""
+    model = artifact.load(model_dir)
+    film, user = str(model.films.ids[1]), str(model.users.ids[0])
+    slate, a, b = tmp_path / "slate.csv", tmp_path / "a.txt", tmp_path / "b.txt"
+    slate.write_text(f"film_id,budget\n{film},5\n")
+    a.write_text(f"{user}\n")
+    b.write_text(f"{model.users.ids[1]}\n")
+    out = tmp_path / "plan.csv"
+    for argv, option in (
+            (["plan", model_dir, "--slate", slate, "--out", out, "--exclude", a, "--exclude",
+              b], "--exclude"),
+            (["audience", model_dir, film, "--tier", "core", "--tier", "broad"], "--tier"),
+            (["audience", model_dir, film, "--k", 3, "--k", 4], "--k"),
+            (["recommend", model_dir, "--user", user, "--k", 3, "--k", 5], "--k")):
+        code, _, err = run(capsys, *argv)
+        assert_refused(code, err, f"argument {option}: given twice")
+        assert not out.exists()
+    code, _, err = run(capsys, "search", model_dir, "film", "--limit", 3, "--k", 4)
+    assert_refused(code, err, "argument --limit/--k: given twice")
+    code, out_text, err = run(capsys, "audience", model_dir, film, "--k", 3, "--filter",
+                              "region=North", "--filter", "region=South")
+    assert code == 0, err  # --filter takes several (alternatives)
+    # a watch list reads film vectors only, which the store's events do not change
+    watched = tmp_path / "watched.txt"
+    watched.write_text(f"{film}\n")
+    code, _, err = run(capsys, "recommend", model_dir, "--watched", watched, "--store",
+                       tmp_path / "s.db")
+    assert_refused(code, err, "--store applies the campaign store's events to known users")

@@ -148,6 +148,8 @@ def test_ease_refuses_options_only_als_reads(tmp_path: Path,
 @pytest.mark.parametrize(("options", "words"), [
     (["--family", "ease", "--model", "bpr"], "--family ease does not read --model"),
     (["--family", "als", "--ease-lambda", "5"], "--family als does not read --ease-lambda"),
+    # without tuning the family is ALS: the lambda was recorded as fixed and never read
+    (["--no-tune", "--ease-lambda", "5"], "without tuning the family is ALS"),
 ])
 def test_a_family_refuses_the_other_familys_options(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
