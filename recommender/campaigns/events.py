@@ -392,9 +392,10 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
     """``data`` (``Interactions``) plus every event of the store ``target``, merged as the
     readers merge repeated (user, film) pairs (weights summed); returns it and what to record
     in the model's ``meta["events"]`` (store, ``through_seq``, events). Events carry no
-    rating: where the data has ratings, an event on a pair the data rates keeps that rating,
-    and one on a new pair gets ``weighting.event_rating`` (the median, raised to
-    ``min_rating``: a view is never left out of the fit as disliked); ``event_ratings``."""
+    rating: where the data has ratings, an event on a pair the data rates keeps that rating
+    (below ``min_rating`` the pair stays out of the fit), and one on a new pair gets
+    ``weighting.event_rating`` (the median, raised to ``min_rating``: a new view is never left
+    out of the fit as disliked); ``event_ratings``."""
     from recommender.campaigns.store import open_store
     from recommender.io.dataset import Interactions
     from recommender.model.weighting import event_ratings

@@ -6,14 +6,13 @@ conversion, default 1). Errors name the file and the line.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from recommender.errors import DataError, InvalidParameterError
+from recommender.io.places import csv_records
 
 MAX_SLATE_FILMS = 10_000
 # the largest budget (contacts): far past any user count, and a full slate's total stays a
@@ -66,8 +65,8 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         raise DataError(str(p), f"cannot read the slate ({e.strerror or e})") from None
     except UnicodeDecodeError as e:
         raise DataError(str(p), f"not UTF-8 text (byte offset {e.start})") from None
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
+    records = csv_records(text, p)  # each row with the line it starts on
+    header = records[0][1] if records else None
     names = [h.strip() for h in header] if header else []
     if names[:2] != ["film_id", "budget"] or not set(names[2:]) <= {"value"} or \
             len(names) > 3:
@@ -75,7 +74,7 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
                                 f"'film_id,budget,value', got {','.join(names)!r}", line=1)
     films: list[SlateFilm] = []
     seen: dict[str, int] = {}
-    for line, row in enumerate(rows, start=2):
+    for line, row in records[1:]:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(names):

@@ -154,15 +154,22 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         given.add("family")
     # --no-tune wins; otherwise a config's own "tune" stands (true by default)
     base["tune"] = False if getattr(args, "no_tune", False) else base.get("tune", True)
-    if "ease_lambda" in typed and base.get("family") != "ease" and (
+    # EASE's lambda where the family is ALS: typed, or in a hand-written config (a meta.json
+    # names its family), it would be recorded as fixed and never read
+    lam = "--ease-lambda" if "ease_lambda" in typed else (
+        f"ease_lambda ({base['ease_lambda']!r}) in --config {args.config}"
+        if "ease_lambda" in base and "family" not in base else None)
+    if lam is not None and base.get("family") != "ease" and (
             base.get("family") == "als" or not base["tune"]):
         from recommender.errors import InvalidParameterError
 
+        untuned = ("--no-tune" if getattr(args, "no_tune", False)
+                   else f"the config's \"tune\": false ({args.config})")
         raise InvalidParameterError(
-            "--family als does not read --ease-lambda (EASE's option)"
+            f"--family als does not read {lam} (EASE's option)"
             if base.get("family") == "als" else
-            "--ease-lambda is EASE's option, and without tuning the family is ALS, which does "
-            "not read it: add --family ease, or drop --no-tune to let the validation choose")
+            f"{lam} is EASE's option, and without tuning ({untuned}) the family is ALS, which "
+            "does not read it: add --family ease, or tune to let the validation choose")
     from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
 
     base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})

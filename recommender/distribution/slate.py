@@ -11,12 +11,15 @@ The allocation is the exact optimum of a small integer programme (``scipy.optimi
 HiGHS): integer screens ``x[c, j]`` with ``sum_j x[c, j] = screens[c]`` and each film's total
 within its bounds, minimising ``sum |x[c, j] - t[c, j]|``, where the target
 ``t[c, j] = screens[c] * w[j] d[c, j] / sum_k w[k] d[c, k]`` shares the cinema's screens in
-proportion to the films' expected attendance ``d`` (equally when no film has any). ``w`` is 1
-but for a film its bounds hold back: its demand is scaled by one factor at every cinema until
-its total target meets the bound (``_weights``, iterative proportional fitting), so a capped
-film's spare screens go to the others in proportion to their demand. (Against the unscaled
-targets every spare screen deviates alike, and the cheapest place for it was a film whose
-target rounds to nothing: a film of 3 expected viewers took one screen at every cinema.)
+proportion to the films' expected attendance ``d`` (by ``w`` alone when no film has any).
+``w`` is 1 but for a film its bounds hold back: its demand is scaled by one factor at every
+cinema until its total target meets the bound (``_weights``, iterative proportional
+fitting), so a capped film's spare screens go to the others in proportion to their demand,
+and a capped film gets exactly its cap (a bound, not a target: its thin targets would round
+to nothing). (Against
+the unscaled targets every spare screen deviates alike, and the cheapest place for it was a
+film whose target rounds to nothing: a film of 3 expected viewers took one screen at every
+cinema.)
 Among allocations with the same deviation, screens go to the films with the larger share of
 the cinema's demand. The
 films are solved in the order of their ids, so the allocation does not depend on the order
@@ -71,7 +74,7 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     """Read ``SLATE.csv`` (see the module docstring); ``DataError`` names the file and line."""
     p = Path(path)
     try:
-        records = csv_records(p.read_text(encoding="utf-8-sig"))
+        records = csv_records(p.read_text(encoding="utf-8-sig"), p)
     except FileNotFoundError:
         raise DataError(str(p), "no such file (expected a slate CSV with the header "
                         f"{','.join(SLATE_COLUMNS)})") from None
@@ -171,7 +174,14 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     if hi.sum() < s.sum():
         raise InvalidParameterError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
                                     f"than the {int(s.sum())} screens to fill")
-    target = _targets(demand, screens, _weights(demand, screens, lo, hi)).ravel()
+    w = _weights(demand, screens, lo, hi)
+    target = _targets(demand, screens, w).ravel()
+    # a film its cap holds back gets its cap: spread thin, its targets round to nothing at
+    # every cinema (a cap of 4 over 10 cinemas gave it 0 screens)
+    held = (w < 1.0) & np.isfinite(hi)
+    lo_held = np.where(held, np.maximum(lo, np.asarray(hi, np.float64)), lo).astype(np.int64)
+    if lo_held.sum() <= s.sum():
+        lo = lo_held
     n = n_c * n_f
     eye = sp.identity(n, format="csr")
     per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr")
@@ -245,7 +255,8 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
             "cinemas": "cinemas in the screens file",
             "cinemas_without_users": "cinemas of the screens file that no user names as "
                                      "their most visited (a typo in an id shows here): "
-                                     "their screens are shared equally",
+                                     "their screens are shared equally (less to a film its "
+                                     "max_screens holds back)",
             "min_cell": "users: a cinema with fewer has its expected_new hidden (null), and so "
                         "have the cinemas a film's breakdown by cinema pools with it into "
                         "\"other\"",

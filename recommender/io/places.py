@@ -97,7 +97,7 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
         raise DataError(str(p), "expected a cinemas CSV, found a folder") from None
     except OSError as e:  # no permission, an I/O error: said, as any input problem is
         raise DataError(str(p), f"cannot be read ({e.strerror or e})") from None
-    records = csv_records(text)
+    records = csv_records(text, p)
     rows = [row for _, row in records]
     if not rows:
         raise DataError(str(p), f"empty file; expected the header {','.join(CINEMA_COLUMNS)}",
@@ -140,16 +140,22 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
                    np.asarray(numbers[SEATS], np.int64), str(p))
 
 
-def csv_records(text: str) -> list[tuple[int, list[str]]]:
-    """The CSV records of ``text``, each with the file line it starts on. Records end at
-    ``\\n`` or ``\\r\\n`` outside quotes only (``str.splitlines`` also splits at U+2028,
-    U+0085 and other Unicode breaks, refusing a valid row, and lost a quoted newline)."""
+def csv_records(text: str, path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:
+    """The CSV records of ``text`` (read from ``path``), each with the file line it starts on.
+    Records end at a line break outside quotes only: ``\\n``, ``\\r\\n`` or a lone ``\\r``
+    (``str.splitlines`` also split at U+2028, U+0085 and other Unicode breaks, refusing a
+    valid row, and lost a quoted newline). Text the csv module cannot read (a quote left open
+    over more than its field limit) is ``DataError`` naming the line."""
     reader = csv.reader(io.StringIO(text, newline=""))
     out: list[tuple[int, list[str]]] = []
     start = 1
-    for row in reader:
-        out.append((start, row))
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        raise DataError(str(path), f"not readable as CSV from here on ({e}; a quote left "
+                                   "open?)", line=start) from None
     return out
 
 

@@ -20,6 +20,7 @@ from recommender.io.ids import IdMap
 from recommender.model import calibration, prior, segments
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model, Segments
+from recommender.model.weighting import event_rating
 from recommender.spark.reading import (
     Source,
     fingerprint,
@@ -246,7 +247,14 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     with_ts = src.has_timestamp and TIMESTAMP in kept.columns
     pairs = kept.select("u", "f", "held", "liked",
                         *([sf.coalesce(sf.col(TIMESTAMP).cast("long"), sf.lit(0)).alias("ts")]
-                          if with_ts else [])).toArrow()
+                          if with_ts else []),
+                        # float, as the local reader holds ratings: the same median
+                        *([sf.col(RATING).cast("float").alias("r")]
+                          if src.has_rating and RATING in kept.columns else [])).toArrow()
+    rated = (np.asarray(pairs.column("r").to_numpy(zero_copy_only=False), np.float64)
+             if "r" in pairs.column_names else None)
+    fill = None if rated is None else event_rating(rated[~np.isnan(rated)], config.min_rating)
+    del rated
     nnz = pairs.num_rows
     u = np.asarray(pairs.column("u").to_numpy(), np.int32)
     f = np.asarray(pairs.column("f").to_numpy(), np.int32)
@@ -292,6 +300,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
                  n_liked, params, spark, master)
+    if fill is not None:  # what a recorded event's new pair stands for (the overlay)
+        meta["data"]["event_rating"] = fill
     from recommender.model.training import NOTHING_BEFORE_HOLDOUT, unliked_films, unliked_meta
 
     if held.any() and not n_fit:

@@ -99,6 +99,8 @@ def test_plan_bad_input_exits_2_without_output(model_dir: Path, tmp_path: Path,
         # an unknown film names the file and its line, as every other slate error does
         ("film_id,budget\nnope,3\n00000,1\n\nalso-nope,2\n", [],
          ["slate.csv, line 2: unknown film_id 'nope'", "'also-nope' on line 5"]),
+        # a quoted newline is one record over two lines: later lines are counted as lines
+        ('film_id,budget\n"no\npe",3\nalso-nope,2\n', [], ["'also-nope' on line 4"]),
         ("film_id,budget\n00000,3\n", ["--cap", "0"], ["--cap"]),
         ("film_id,budget\n00000,3\n", ["--holdout", "1.5"], ["--holdout"]),
         ("film_id,budget\n00000,3\n", ["--exclude", str(tmp_path / "none.txt")],

@@ -66,8 +66,19 @@ def test_solver_matches_brute_force(seed: int) -> None:
     held = ~np.isclose(w, 1.0)
     assert np.all(np.isclose(totals[held], lo[held]) | np.isclose(totals[held], hi[held])
                   | (totals[held] < lo[held]) | (totals[held] > hi[held]))
-    assert float(np.abs(x - target).sum()) == pytest.approx(brute(target, screens, lo, hi),
-                                                            abs=1e-6)
+    # a film its cap holds back (w < 1) gets exactly its cap, a bound, not a thin target
+    capped = (w < 1.0) & np.isfinite(hi)
+    lo_eff = np.where(capped, hi, lo) if np.where(capped, hi, lo).sum() <= screens.sum() else lo
+    assert (x.sum(axis=0)[capped] == hi[capped]).all() or lo_eff is lo
+    assert float(np.abs(x - target).sum()) == pytest.approx(
+        brute(target, screens, lo_eff, hi), abs=1e-6)
+
+
+def test_a_capped_film_gets_its_cap_not_thin_targets() -> None:
+    """Two films of equal demand at 10 cinemas of 5 screens, one capped at 4: its scaled
+    targets (0.4 a cinema) rounded to nothing everywhere, so the cap gave it 0 screens."""
+    x = solve(np.ones((10, 2)), np.full(10, 5), np.zeros(2, np.int64), np.array([4.0, np.inf]))
+    assert x[:, 0].sum() == 4 and x[:, 1].sum() == 46
 
 
 def test_a_capped_films_spare_screens_go_in_proportion_to_demand() -> None:

@@ -134,3 +134,8 @@ def test_read_cinemas_errors(tmp_path: Path) -> None:
                    encoding="utf-8", newline="")
     table = read_cinemas(odd)
     assert table.ids.tolist() == ["c1", "c\n2"] and table.city.tolist() == ["Saint\u2028Ouen", "B"]
+    # a quote left open past the csv module's field limit: an error naming the line, not a
+    # traceback
+    odd.write_text('cinema_id,screens\nc1,3\nc2,"' + "x" * 200_000 + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"line 3: not readable as CSV from here on"):
+        read_cinemas(odd)

@@ -149,7 +149,7 @@ def test_ease_refuses_options_only_als_reads(tmp_path: Path,
     (["--family", "ease", "--model", "bpr"], "--family ease does not read --model"),
     (["--family", "als", "--ease-lambda", "5"], "--family als does not read --ease-lambda"),
     # without tuning the family is ALS: the lambda was recorded as fixed and never read
-    (["--no-tune", "--ease-lambda", "5"], "without tuning the family is ALS"),
+    (["--no-tune", "--ease-lambda", "5"], "without tuning (--no-tune) the family is ALS"),
 ])
 def test_a_family_refuses_the_other_familys_options(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
@@ -158,3 +158,17 @@ def test_a_family_refuses_the_other_familys_options(
     log.write_text("user_id,film_id\nu1,f1\nu2,f1\n")
     code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m", *options)
     assert code == 2 and words in err
+
+
+def test_a_hand_written_configs_ease_lambda_without_tuning_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A config with "tune": false and an ease_lambda but no family fitted ALS and recorded
+    the lambda as fixed; a meta.json (which names its family) is still taken as written."""
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    config = tmp_path / "cfg.json"
+    config.write_text('{"tune": false, "ease_lambda": 100}')
+    code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
+                           "--config", config)
+    assert code == 2 and "ease_lambda (100) in --config" in err
+    assert "the config's \"tune\": false" in err and not (tmp_path / "m").exists()

@@ -224,6 +224,10 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
     assert model.seen.nnz == len(planted)
     assert model.meta["data"]["interactions"] == len(planted)
     assert model.meta["data"]["interactions_fitted"] == int((~low).sum())
+    # what a recorded event's new pair stands for in the overlay, as the local trainer
+    # records it: the ratings' median raised to --min-rating
+    assert model.meta["data"]["event_rating"] == max(float(np.median(np.where(low, 1.0, 4.0))),
+                                                     3.0)
     assert model.calibration["interactions"] == len(planted)
     # the calibration fit, then the final one: liked ratings only
     assert len(fitted_rows) == 2 and fitted_rows[1] == int((~low).sum())
