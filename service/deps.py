@@ -9,10 +9,10 @@ They are ``async`` so that resolving them costs no threadpool hop.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import types
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from fastapi import Depends, HTTPException, Request
-from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
@@ -92,8 +92,16 @@ def repeatable_query_names(dependant: Dependant) -> frozenset[str]:
     """The declared query parameters that take several values (a list: ``filter``, ``with``);
     any other given twice would keep only its last value."""
     return frozenset(n for f in _query_fields(dependant)
-                     if field_annotation_is_sequence(f.field_info.annotation)
-                     for n in _request_names(f))
+                     if _takes_several(f.field_info.annotation) for n in _request_names(f))
+
+
+def _takes_several(annotation: Any) -> bool:
+    """Whether a parameter of this type holds several values (a list, tuple or set, maybe
+    optional or annotated): FastAPI reads every occurrence of such a query key."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType, Annotated):
+        return any(_takes_several(a) for a in get_args(annotation) if a is not type(None))
+    return (origin or annotation) in (list, tuple, set, frozenset)
 
 
 def _query_fields(dependant: Dependant) -> list[Any]:
