@@ -287,16 +287,22 @@ class AudienceSummary(BaseModel):
 
 
 class Because(BaseModel):
-    film_id: str
+    film_id: str = Field(description="a film the user watched")
     title: str
-    similarity: float
-    share: float
+    similarity: float = Field(description="cosine of the two films' taste vectors (-1 to 1; "
+                                          "1 = the same direction)")
+    share: float = Field(description="this film's part of the positive similarity summed over "
+                                     "every film the user watched (0-1): with many watched "
+                                     "films each share is small")
 
 
 class FilmHit(BaseModel):
     film_id: str
     rank: int
-    score: float
+    score: float = Field(description="the model's raw score, for ordering only: the dot "
+                                     "product of taste vectors for recommendations (plus the "
+                                     "popularity prior, if any; not comparable between users "
+                                     "or with a watch list's), the cosine for similar films")
     title: str
     year: int | None
     genres: list[str]

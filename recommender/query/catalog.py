@@ -72,7 +72,8 @@ def search_films(
         scores = title_index(model).scores(query)
         for given in dict.fromkeys((query, query.strip())):  # an id pasted with a space
             if given in model.films:
-                scores[model.film_index(given)] = ID_MATCH
+                i = model.film_index(given)
+                scores[i] = max(scores[i], ID_MATCH)
     mask = None if genre is None else genre_members(model, [genre])[0]
     hits = ranked(scores, counts, mask)
     return len(hits), film_rows(model, hits[offset:offset + limit], counts)

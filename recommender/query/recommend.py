@@ -185,6 +185,11 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     watched = np.asarray(watched)
     units = model.film_units
     sim = units.take(films, axis=0) @ units.take(watched, axis=0).T  # (recs, watched)
+    # a watched film recommended again (exclude_seen false) is no reason for itself: below
+    # every cosine, so it is chosen last, and dropped below
+    itself = np.asarray(films)[:, None] == watched
+    if itself.any():
+        sim[itself] = -2.0
     pos = np.maximum(sim, _ZERO)
     totals = np.add.reduce(pos, axis=1)  # positive similarity mass per row
     if any(t != t for t in totals.tolist()):  # NaN factors: the plain sort's NaN-last order
@@ -207,7 +212,10 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     entries = [{"film_id": ids[f], "title": titles[f], "similarity": s, "share": sh}
                for f, s, sh in zip(watched.take(best.ravel()).tolist(), sims, shares,
                                    strict=True)]
-    return [entries[i:i + k] for i in range(0, rows * k, k)]
+    out = [entries[i:i + k] for i in range(0, rows * k, k)]
+    if itself.any():
+        out = [[e for e in row if e["similarity"] > -2.0] for row in out]
+    return out
 
 
 def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool = True,

@@ -18,6 +18,10 @@ How a query meets a title (``TitleIndex.scores``):
 - A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
+- A sequel's Roman numeral in the query is read in digits ("toy story ii" as "toy story 2"),
+  as titles are also keyed; a query that is only a year also lists that year's films (at
+  ``WORDS``); a query equal to a film id ranks that film at ``ID_MATCH``, below titles that
+  are or start with the query (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
 
 An index holds sorted name keys (exact and prefix matches are binary searches), a word x name
@@ -46,7 +50,10 @@ from recommender.errors import UnknownFilmError
 if TYPE_CHECKING:
     from recommender.model.model import Model
 
-ID_MATCH = 10.0
+# a query equal to a film's id: below a title that is or starts with it (MovieLens ids are
+# small numbers: "2001" is Lethal Weapon 2's id and the start of 2001: A Space Odyssey), above
+# the rest (an id that matches no title, as the demo's, still comes first)
+ID_MATCH = 4.5
 EXACT = 6.0
 PREFIX = 5.0
 WORDS = 4.0
@@ -75,6 +82,7 @@ _AKA = re.compile(r"^\s*(a\.?k\.?a\.?)\s+", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _NOT_WORD = re.compile(r"[\W_]+")
 _QUERY_YEAR = re.compile(r"^(?P<text>.*\S) (?P<year>(18[89]|19\d|20\d)\d)$")
+_ONLY_YEAR = re.compile(r"^(18[89]|19\d|20\d)\d$")
 
 
 # letters that Unicode does not decompose into a base letter and an accent, as people type
@@ -123,6 +131,13 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
 # letters: they are words too ("I, Robot", "V for Vendetta", "X-Men")
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
+
+
+def _numerals_as_digits(text: str) -> str:
+    """A normalised query with a sequel's Roman numerals in digits ("toy story ii": "toy story
+    2"), as every title key is also given: typed as numerals, the numeral was an unfinished
+    word ("ii" the start of "iii") and Toy Story ranked above Toy Story 2."""
+    return _ROMAN_WORD.sub(lambda m: _ROMAN[m.group(1)], text)
 
 
 def _title_keys(title: str) -> tuple[list[str], int]:
@@ -316,8 +331,11 @@ class TitleIndex:
         return title_level
 
     def _text_scores(self, text: str) -> NDArray[np.float64]:
-        """``_levels``, and for a query ending in a year also read as title and year."""
+        """``_levels``, and for a query ending in a year also read as title and year; a query
+        that is only a year also lists that year's films (at ``WORDS``)."""
         score = self._levels(text)
+        if _ONLY_YEAR.match(text):
+            score = np.maximum(score, np.where(self.years == int(text), WORDS, 0.0))
         m = _QUERY_YEAR.match(text)
         if m:
             score = np.where(score > 0, score + AS_TYPED_BONUS, 0.0)
@@ -331,11 +349,11 @@ class TitleIndex:
         """Each title's match score for ``query`` (0 = no match; higher is better). A query
         written as MovieLens writes titles ("Godfather, The (1972)") is also read as
         "the godfather 1972"."""
-        text = normalise(query)
+        text = _numerals_as_digits(normalise(query))
         score = self._text_scores(text)
         names, year = title_names(query)
-        as_title = normalise(" ".join(front for front, _ in names)) + (f" {year}" if year
-                                                                       else "")
+        as_title = _numerals_as_digits(normalise(" ".join(front for front, _ in names))) + (
+            f" {year}" if year else "")
         if as_title.strip() and as_title != text:
             score = np.maximum(score, self._text_scores(as_title.strip()))
         return score

@@ -133,6 +133,27 @@ def test_rows_and_because_lists_watched_films_only(model: Model) -> None:
                 assert 0 <= b["share"] <= 1
 
 
+def test_a_watched_film_recommended_again_is_not_its_own_reason(model: Model) -> None:
+    """With exclude_seen false a watched film can be recommended; it was explained by itself
+    (similarity 1.0). The reasons are the other watched films, most similar first."""
+    ff = np.asarray(model.film_factors, np.float64)
+    unit = ff / np.linalg.norm(ff, axis=1, keepdims=True)
+    for u in (0, 7, 150):
+        recs = recommend_user(model, str(model.users.ids[u]), k=20, exclude_seen=False)
+        watched = model.user_films(u)
+        again = [(r, f) for r, f in zip(recs.rows(model), recs.film_idx.tolist(), strict=True)
+                 if f in set(watched.tolist())]
+        for r, f in again:
+            others = [w for w in watched.tolist() if w != f]
+            assert r["film_id"] not in {b["film_id"] for b in r["because"]}
+            assert len(r["because"]) == min(3, len(others))
+            best = sorted((float(unit[f] @ unit[w]) for w in others), reverse=True)[:3]
+            assert [b["similarity"] for b in r["because"]] == pytest.approx(best, abs=1e-3)
+    assert any(f in set(model.user_films(u).tolist())
+               for u in (0, 7, 150) for f in recommend_user(
+                   model, str(model.users.ids[u]), k=20, exclude_seen=False).film_idx.tolist())
+
+
 def test_json_rows_follow_the_contract_rules_byte_for_byte(model: Model) -> None:
     """Oracle: the body written out by hand from the catalog (field order; score rounded to
     6 digits; year 0 is null; genres split on ``|``, empty ones dropped)."""
@@ -215,10 +236,12 @@ def reference_explain(m: Model, watched: NDArray[np.integer], films: NDArray[np.
     norms = np.linalg.norm(ff, axis=1).astype(np.float32)
     norms = np.where(norms > 0, norms, 1).astype(np.float32)
     sim = (ff[films] / norms[films, None]) @ (ff[watched] / norms[watched, None]).T
-    totals = np.maximum(sim, 0).sum(axis=1)
     out = []
-    for row, total in zip(sim, totals, strict=True):
-        best = sorted(range(len(watched)), key=lambda j, row=row: (-row[j], j))[:n]
+    for film, row in zip(films.tolist(), sim, strict=True):
+        # a watched film recommended again is no reason for itself
+        others = [j for j in range(len(watched)) if watched[j] != film]
+        total = np.float32(sum(max(row[j], np.float32(0)) for j in others))
+        best = sorted(others, key=lambda j, row=row: (-row[j], j))[:n]
         out.append([{"film_id": str(m.films.ids[watched[j]]),
                      "title": str(m.catalog.titles[watched[j]]),
                      "similarity": round(float(row[j]), 4),

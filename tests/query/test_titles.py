@@ -136,6 +136,10 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
             return [0.0] * len(titles)
         score = levels(q)
         words = q.split()
+        if len(words) == 1 and len(q) == 4 and q.isdigit() and 1880 <= int(q) <= 2099:
+            # a year alone: that year's films too, at the level of a match of every word
+            score = [max(s, search.WORDS if (years[i] or keys_of(titles[i])[1]) == int(q)
+                         else 0.0) for i, s in enumerate(score)]
         if len(words) > 1 and len(words[-1]) == 4 and words[-1].isdigit() \
                 and 1880 <= int(words[-1]) <= 2099:
             y = int(words[-1])
@@ -146,10 +150,14 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
                                                                            strict=True))]
         return score
 
-    text = normalise(query)
+    def digits(q: str) -> str:  # a sequel's numeral as typed is read in digits
+        return " ".join(roman.get(w, w) for w in q.split())
+
+    text = digits(normalise(query))
     score = text_scores(text)
     names, year = title_names(query)
-    as_title = (normalise(" ".join(f for f, _ in names)) + (f" {year}" if year else "")).strip()
+    as_title = (digits(normalise(" ".join(f for f, _ in names)))
+                + (f" {year}" if year else "")).strip()
     if as_title and as_title != text:
         score = [max(a, b) for a, b in zip(score, text_scores(as_title), strict=True)]
     return np.asarray(score)
@@ -183,7 +191,8 @@ def small_index() -> TitleIndex:
     "beautiful", "the", "a", "amelie", "AMÉLIE", "painted circut", "the painted", "runner",
     "zoes", "xyzzy", "e", "2049", "   ",
     "E.T.", "e t", "et", "jurassic park 3", "jurassic park iii", "godfather 2",
-    "godfather part ii", "x men", "xmen", "v for vendetta", "vendetta",
+    "godfather part ii", "x men", "xmen", "v for vendetta", "vendetta", "jurassic park ii",
+    "godfather ii", "2011", "2019", "1972",
 ])
 def test_index_scores_match_the_oracle(small_index: TitleIndex, query: str) -> None:
     want = oracle(ORACLE_TITLES, ORACLE_YEARS, query)
@@ -349,3 +358,26 @@ def test_what_people_type_ranks_first(small_index: TitleIndex, query: str, first
     s = small_index.scores(query)
     best = ORACLE_TITLES.index(first)
     assert s[best] > max(np.delete(s, best))
+
+
+def test_sequel_numerals_and_years_as_people_type_them() -> None:
+    """"toy story ii" ranked Toy Story (more viewers) above Toy Story 2: the query's numeral
+    was an unfinished word, so "ii" also began "iii"; it is now read in digits, as titles are
+    also keyed. A year alone lists that year's films; an id equal to the query ranks below a
+    title that starts with it ("2001" was Lethal Weapon 2, MovieLens id 2001)."""
+    titles = ["Toy Story (1995)", "Toy Story 2 (1999)", "Toy Story 3 (2010)",
+              "Back to the Future (1985)", "Back to the Future Part II (1989)",
+              "Back to the Future Part III (1990)", "Braveheart (1995)",
+              "2001: A Space Odyssey (1968)"]
+    counts = np.array([215, 97, 55, 171, 87, 88, 237, 109])
+    index = TitleIndex(titles, [0] * len(titles))
+
+    def first(query: str) -> str:
+        return titles[int(ranked(index.scores(query), counts)[0])]
+    assert first("toy story ii") == "Toy Story 2 (1999)"
+    assert first("toy story iii") == "Toy Story 3 (2010)"
+    assert first("back to the future ii") == "Back to the Future Part II (1989)"
+    assert first("back to the future part iii") == "Back to the Future Part III (1990)"
+    year = [titles[int(i)] for i in ranked(index.scores("1995"), counts)]
+    assert year == ["Braveheart (1995)", "Toy Story (1995)"]
+    assert index.scores("2001")[7] == search.PREFIX > search.ID_MATCH > search.WORDS
