@@ -175,3 +175,74 @@ def test_demand_by_place_says_when_the_places_cannot_be_read(
     page.dispatch_event("#dist-screens", "change")
     page.wait_for_selector("#dist-total")  # asked again, and now read
     assert not watched.outside_requests
+
+
+def _post(served: Any, path: str, body: dict[str, Any]) -> Any:
+    req = urllib.request.Request(f"{served.base}{path}", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return json.loads(r.read())
+
+
+def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
+                                                         served_demo: Any) -> None:
+    """A cleared field was read as Number("") = 0: a cleared control share stored a campaign
+    that can never be measured, whose report then showed "–" without the API's reason; a
+    waves-sent box of 0 stayed on show while 1 counted; the report's note called the rates'
+    intervals Newcombe's, and the relative uplift was never shown."""
+    page = watched.page
+    _, film = _film(served_demo)
+    before = _api(served_demo, "/campaigns")["total"]
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.click()
+    page.get_by_label(f"budget for {film['title']}").fill("10")
+    page.fill("#holdout", "")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    assert page.evaluate("() => document.querySelector('#holdout').matches(':invalid')")
+    page.wait_for_timeout(300)
+    assert _api(served_demo, "/campaigns")["total"] == before  # nothing planned or stored
+    # a campaign without controls (planned over the API): the report says why no uplift
+    plan_id = _post(served_demo, "/campaigns/plan", {
+        "films": [{"film_id": film["film_id"], "budget": 10}], "holdout": 0,
+        "waves": 2})["plan_id"]
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{urllib.parse.quote(plan_id)}")
+    page.wait_for_selector("text=Uplift against the control group")
+    report = _api(served_demo, f"/campaigns/{urllib.parse.quote(plan_id)}/report")
+    assert report["overall"]["no_estimate"] in page.inner_text("#report")
+    assert "Relative uplift [95%]" in page.inner_text("#report")
+    note = page.inner_text("#report .note")
+    assert f"Rates: {report['method']['rates']}" in note
+    assert f"Relative uplift: {report['method']['relative_uplift']}" in note
+    page.fill("#sent-waves", "0")
+    page.dispatch_event("#sent-waves", "change")
+    page.wait_for_selector("caption:text('(the first 1 sent)')")
+    assert page.input_value("#sent-waves") == "1"  # the number counted, on show
+    # a page past the last one says so (it said "No plan yet" with plans stored)
+    page.goto(f"{served_demo.base}/studio/#/campaigns?offset=100000")
+    page.wait_for_selector("text=past the last page")
+    assert not watched.outside_requests
+
+
+def test_demand_by_place_counts_users_without_a_place(watched: Any, served_demo: Any) -> None:
+    """The film card's viewers counted users with no place (new users from events); the rows
+    do not, and the page never said so (the totals differed by them), nor showed the API's
+    screens warning. Stood in: a body with such users and a warning."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    warning = "no cinema table was found (stood in)"
+
+    def unplaced(b: dict[str, Any]) -> dict[str, Any]:
+        return {**b, "users_without_place": {"users": 3, "viewers": None, "expected_new": None,
+                                             "expected_total": None},
+                "screens": {**(b.get("screens") or {"total": 10, "capped_by": None,
+                                                     "capacity": None}),
+                            "warning": warning}}
+
+    page.route(f"**/films/{fid}/distribution?*", _amended(unplaced))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#dist-unplaced")
+    text = page.inner_text("#dist-unplaced")
+    assert text.startswith("3 users have no ") and "are in no row" in text
+    assert page.inner_text("#dist-screens-warning") == warning
+    assert not watched.outside_requests

@@ -53,14 +53,20 @@ function reportView(report) {
     { key: "target_rate", label: "Target rate [95%]", format: interval },
     { key: "control_rate", label: "Control rate [95%]", format: interval },
     { key: "absolute_uplift", label: "Absolute uplift [95%]", format: interval },
+    { key: "relative_uplift", label: "Relative uplift [95%]", format: interval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
       format: (v) => (!v || v.estimate === undefined ? "–" : `${num(v.estimate, 1)} [${num(v.low, 1)}, ${num(v.high, 1)}]`) },
     { key: "predicted_target_conversions", label: `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
       num: true, format: (v) => num(v, 1) },
+    // why a row has no uplift (no control group, nobody selected): it showed only "–"
+    { key: "no_estimate", label: "No estimate because", format: (v) => v || "" },
   ];
+  const method = report.method || {};
   return section("Report",
     h("p", { class: "note" }, `${int(report.events_read)} events read; a conversion is an event for the film by the `,
-      `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. Intervals: ${report.method?.absolute_uplift || "95%"}.`),
+      `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. `,
+      `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
+      `Relative uplift: ${method.relative_uplift || "95% interval"}.`),
     report.note ? h("p", { class: "note", id: "report-note" }, report.note) : null,
     uplift_chart(rows),
     table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
@@ -75,7 +81,12 @@ async function detail(view, planId) {
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
   const reportBox = h("div", { id: "report", "aria-live": "polite" });
-  const sentWaves = () => Math.min(waves, Math.max(1, Math.floor(Number(sent.value)) || 1));
+  // the number used is written back to the box: 0 or 5 of 3 stayed on show while 1 or 3 counted
+  const sentWaves = () => {
+    const used = Math.min(waves, Math.max(1, Math.floor(Number(sent.value)) || 1));
+    sent.value = used;
+    return used;
+  };
   // first the server's default (the sent waves of a next wave planned after this plan, else
   // all), shown in the field; then the waves the marketer says were sent
   const loadReport = async (given) => {
@@ -129,5 +140,9 @@ export async function campaigns(view, rest, params) {
       }).join(", ") },
       { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
       { key: "totals", label: "Expected conversions", num: true, format: (v) => num(v?.expected_conversions, 1) },
-    ], body.plans) : h("p", {}, "No plan yet. ", h("a", { href: "#/plan" }, "Plan a slate"), ".")));
+    ], body.plans) : body.total > 0
+      // past the last page (a bookmark): plans exist, this page holds none
+      ? h("p", {}, `No plan on this page: ${int(body.total)} in all, past the last page. `,
+        h("a", { href: "#/campaigns" }, "Back to the newest"), ".")
+      : h("p", {}, "No plan yet. ", h("a", { href: "#/plan" }, "Plan a slate"), ".")));
 }

@@ -61,6 +61,17 @@ export function distributionSection(id, params) {
           `are merged into “other” (${body.merged_places} merged).`,
           body.screens ? ` ${int(body.screens.total)} screens shared out in proportion to expected demand` +
             (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
+        // users with no value of the attribute are in no row: the film card's viewers count
+        // them, these rows do not (the two totals differed without a word)
+        body.users_without_place && body.users_without_place.users
+          ? h("p", { class: "note", id: "dist-unplaced" },
+            `${int(body.users_without_place.users)} users have no ${body.by} and are in no row` +
+            (body.users_without_place.viewers === null
+              ? ` (fewer than ${body.min_cell}: their figures are not shown).`
+              : `: ${int(body.users_without_place.viewers)} viewers, ${num(body.users_without_place.expected_new, 1)} more expected.`))
+          : "",
+        body.screens && body.screens.warning
+          ? h("p", { class: "warning", id: "dist-screens-warning" }, body.screens.warning) : "",
         table(`Demand by ${body.by}`, [
           { key: "place", label: body.by },
           { key: "users", label: "Users", num: true, format: int },

@@ -39,8 +39,9 @@ export function planSummary(planId, summary) {
 }
 
 function slateRow(film, remove) {
-  const budget = h("input", { type: "number", min: 0, value: 100, "aria-label": `budget for ${film.title}` });
-  const value = h("input", { type: "number", min: 0.01, step: "any", value: 1, "aria-label": `value for ${film.title}` });
+  // required: a cleared field read as Number("") planned the film with 0 contacts, silently
+  const budget = h("input", { type: "number", min: 0, step: 1, required: true, value: 100, "aria-label": `budget for ${film.title}` });
+  const value = h("input", { type: "number", min: 0.01, step: "any", required: true, value: 1, "aria-label": `value for ${film.title}` });
   const row = h("tr", {}, h("td", {}, film.title), h("td", {}, budget), h("td", {}, value),
     h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${film.title}`,
       onclick: remove }, "×")));
@@ -52,10 +53,12 @@ export function plan(view) {
   const body = h("tbody", {});
   const find = h("input", { id: "slate-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
-  const cap = h("input", { id: "cap", type: "number", min: 1, value: 1 });
-  const holdout = h("input", { id: "holdout", type: "number", min: 0, max: 0.9, step: 0.01, value: 0.1 });
-  const waves = h("input", { id: "waves", type: "number", min: 1, value: 3 });
-  const seed = h("input", { id: "seed", type: "number", min: 0, value: 0 });
+  // every field required: a cleared control share was sent as 0 (a campaign that can never be
+  // measured), a cleared cap or waves as 0 (refused for a value the user never typed)
+  const cap = h("input", { id: "cap", type: "number", min: 1, step: 1, required: true, value: 1 });
+  const holdout = h("input", { id: "holdout", type: "number", min: 0, max: 0.9, step: 0.01, required: true, value: 0.1 });
+  const waves = h("input", { id: "waves", type: "number", min: 1, step: 1, required: true, value: 3 });
+  const seed = h("input", { id: "seed", type: "number", min: 0, step: 1, required: true, value: 0 });
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
   const redraw = () => body.replaceChildren(...[...slate.values()].map((s) => s.row));
   filmPicker(find, found, (f) => {
