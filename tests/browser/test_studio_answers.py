@@ -246,3 +246,23 @@ def test_demand_by_place_counts_users_without_a_place(watched: Any, served_demo:
     assert text.startswith("3 users have no ") and "are in no row" in text
     assert page.inner_text("#dist-screens-warning") == warning
     assert not watched.outside_requests
+
+
+def test_small_things_a_marketer_reads(watched: Any, served_demo: Any) -> None:
+    """The overview listed BM25's constants for a model whose weighting never reads them; a
+    search page past the last said "No film matches (194 in all)"; a "%" typed after #/film/
+    gave "URI malformed" instead of saying no film has that id."""
+    page = watched.page
+    health = _api(served_demo, "/health")
+    assert health["model"]["params"]["weighting"] != "bm25"
+    page.goto(f"{served_demo.base}/studio/#/overview")
+    page.wait_for_selector("text=Served model")
+    page.wait_for_selector("td:text-is('weighting')")
+    assert page.locator("td:text-is('bm25_k1')").count() == 0
+    total = _api(served_demo, "/films?query=the&limit=1")["total"]
+    page.goto(f"{served_demo.base}/studio/#/search?q=the&offset=100000")
+    page.wait_for_selector(f"text=No film on this page: {total:,} match, past the last page.")
+    page.goto(f"{served_demo.base}/studio/#/film/%")
+    page.wait_for_selector("text=No film with id")
+    assert "URI malformed" not in page.inner_text("body")
+    assert not watched.outside_requests

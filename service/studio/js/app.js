@@ -62,7 +62,8 @@ async function route() {
     if (name === "overview") await overview(view).catch((e) => overviewError(view, e));
     else if (name === "search") search(view, params);
     else if (name === "film") {
-      const id = decodeURIComponent(rest);
+      let id = rest;  // a malformed escape ("%" typed in the address) is read as written
+      try { id = decodeURIComponent(rest); } catch { /* URIError: keep the text */ }
       await film(view, id, params).catch((e) => filmError(view, id, e));
     } else if (name === "build") build(view);
     else if (extraRoutes.has(name)) await extraRoutes.get(name)(view, rest, params);

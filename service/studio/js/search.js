@@ -29,7 +29,8 @@ export function search(view, params) {
       const shown = body.films.length;
       results.replaceChildren(
         h("p", {}, shown ? `Films ${offset + 1}–${offset + shown} of ${int(body.total)}`
-          : `No film matches (${int(body.total)} in all).`),
+          : body.total > 0 ? `No film on this page: ${int(body.total)} match, past the last page.`
+            : "No film matches."),
         shown ? table("Matching films", [
           { key: "title", label: "Title", format: (v, r) => linkToFilm(r) },
           { key: "year", label: "Year", num: true },
