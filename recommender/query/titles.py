@@ -13,8 +13,9 @@ How a query meets a title (``TitleIndex.scores``):
 - Match levels, best first: the query is a whole name (``EXACT``), the start of one
   (``PREFIX``), every word of the query is a word of a name, the last one possibly unfinished
   (``WORDS``), the query appears inside a name (``INSIDE``), and typo tolerance (``FUZZY``:
-  1 + the character-trigram similarity, at least ``FUZZY_MIN``, in steps of 0.05). A leading
-  article of the query ("the", "a", "an") may be left out or added.
+  1 + the character-trigram similarity, at least ``FUZZY_MIN``, in steps of 0.05; one edit
+  in a short word, which breaks most of its trigrams: ``typos.py``). A leading article of the
+  query ("the", "a", "an") may be left out or added.
 - A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
@@ -46,6 +47,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.errors import UnknownFilmError
+from recommender.query.typos import typo_levels
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -309,9 +311,10 @@ class TitleIndex:
         level[hits == need] = np.maximum(level[hits == need], WORDS)
         return level
 
-    def _levels(self, text: str) -> NDArray[np.float64]:
+    def _levels(self, text: str, typos: bool = True) -> NDArray[np.float64]:
         """Each title's best match level for a normalised query (0 = no match). A leading
-        article of the query may be left out; typos are looked for without it."""
+        article of the query may be left out; typos are looked for without it (``typos``:
+        also one edit in a word no title has, ``typos.typo_levels``)."""
         if not text:
             return np.zeros(self.n, np.float64)
         forms = list(dict.fromkeys([text, _QUERY_ARTICLE.sub("", text)]))
@@ -328,6 +331,8 @@ class TitleIndex:
                 hi = bisect.bisect_left(self.sorted_keys, q + "\U0010ffff")
                 np.maximum.at(title_level, self.sorted_title[eq:hi], PREFIX - less)
                 np.maximum.at(title_level, self.sorted_title[lo:eq], EXACT - less)
+        if typos:
+            title_level = np.maximum(title_level, typo_levels(self, forms[-1]))
         return title_level
 
     def _text_scores(self, text: str) -> NDArray[np.float64]:
