@@ -406,6 +406,10 @@ def _print_films(rows: list[dict[str, Any]]) -> None:
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
         for r in rows])
+    if rows:
+        print("score: the model's raw score, for ordering only (not comparable between users); "
+              "because: the two watched films whose taste vectors point most the same way "
+              "(--json: three, with their cosine similarity and share)")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -166,6 +166,8 @@ def test_recommend_user(capsys: pytest.CaptureFixture[str], model_dir: Path,
     recs = recommend_user(model, uid, k=4)
     for f in recs.film_idx:
         assert str(model.films.ids[f]) in out and f"Film {f}" in out
+    # the table says what its score and reasons are (it printed a bare "score")
+    assert "score: the model's raw score, for ordering only" in out
     code, out, _ = run(capsys, "recommend", model_dir, "--user", uid, "--k", 4, "--json")
     assert code == 0
     assert json.loads(out) == recs.to_json(model) and recs.note is None
