@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import edit_distance
 from numpy.typing import NDArray
 
 from recommender.io import readers
@@ -122,16 +123,6 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
 
     vocab = sorted({w for t in titles for k in keys_of(t)[0] for w in k.split()})
 
-    def distance(a: str, b: str) -> int:  # optimal string alignment (adjacent swaps count 1)
-        d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
-        for i in range(1, len(a) + 1):
-            for j in range(1, len(b) + 1):
-                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
-                              d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
-                if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-        return d[len(a)][len(b)]
-
     def levels(q: str, typos: bool = True) -> list[float]:
         bare = q[len(q.split()[0]) + 1:] if q.split()[0:1] in (["the"], ["a"], ["an"]) \
             and len(q.split()) > 1 else q
@@ -150,7 +141,7 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
         if not typos or not unknown or len(unknown) > 2 or \
                 any(len(words[i]) < 3 for i in unknown):
             return out
-        options = [[v for v in vocab if distance(words[i], v) == 1][:8] for i in unknown]
+        options = [[v for v in vocab if edit_distance(words[i], v) == 1][:8] for i in unknown]
         if not all(options):
             return out
         for combo in list(itertools.product(*options))[:16]:

@@ -4,21 +4,10 @@ index against a brute-force edit distance, and short titles found with a typo.""
 from __future__ import annotations
 
 import numpy as np
+from helpers import edit_distance as distance
 
 from recommender.query.titles import TitleIndex, ranked
 from recommender.query.typos import Neighbours, one_edit
-
-
-def distance(a: str, b: str) -> int:
-    """Optimal string alignment distance (insert, delete, replace, swap neighbours)."""
-    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1,
-                          d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    return d[len(a)][len(b)]
 
 
 def test_one_edit_and_the_neighbours_match_brute_force() -> None:
