@@ -158,6 +158,17 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     # store's latest would claim events a lagging model has not applied)
     overlay = model.meta.get("overlay") or {}
     seq = int(overlay["seq"]) if "seq" in overlay else trained_through(model.meta, store)
+    # next waves already planned from this plan: each plans the same remaining budget, so
+    # sending two would spend it twice (re-planning is allowed: one of them is sent)
+    with store.engine.connect() as conn:
+        earlier = sorted(str(r[0]) for r in conn.execute(
+            sa.select(plan_links.c.plan_id).where(plan_links.c.previous_plan_id == plan_id)))
+    if earlier:
+        plan.summary["warning"] = (
+            f"plan {plan_id} already has {len(earlier)} next wave"
+            f"{'s' if len(earlier) > 1 else ''} ({', '.join(earlier[:5])}"
+            f"{', ...' if len(earlier) > 5 else ''}): each plans the same remaining budget, "
+            "so send only one of them")
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
                         excluded={"pairs_contacted": int(is_target.sum()),
                                   "pairs_held_out": int((~is_target).sum()),

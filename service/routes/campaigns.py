@@ -100,7 +100,9 @@ class PlanCreated(BaseModel):
                                                 "note when nothing fitted orders its contacts "
                                                 "(null otherwise; absent from plans stored "
                                                 "before it); the naive plan; the LP bound and "
-                                                "gap; units")
+                                                "gap; units; for a next wave, a warning "
+                                                "when the plan already has one (each plans "
+                                                "the same remaining budget)")
 
 
 class PlanList(BaseModel):

@@ -117,7 +117,11 @@ def test_another_workers_events_reach_a_plan_at_once(model_dir: Path, tmp_path: 
         again = {r["user_id"] for r in _rows(two.get(
             f"/campaigns/{nxt['plan_id']}/plan.csv").text) if r["film_id"] == "00003"}
         assert not set(unsent) & again, "a buyer of the film was planned it again"
-        assert nxt["summary"]["events_seq"] == seq
+        assert nxt["summary"]["events_seq"] == seq and "warning" not in nxt["summary"]
+        # a second next wave of the same plan plans the same remaining budget: it says so
+        again_plan = one.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1}).json()
+        assert nxt["plan_id"] in again_plan["summary"]["warning"]
+        assert "send only one of them" in again_plan["summary"]["warning"]
         fresh = two.post("/campaigns/plan", json={**body, "seed": 2}).json()["plan_id"]
         planned = {r["user_id"] for r in _rows(two.get(f"/campaigns/{fresh}/plan.csv").text)}
         assert not set(unsent) & planned
