@@ -5,6 +5,7 @@ a title that carries its year is not followed by it again. Answers the demo mode
 
 from __future__ import annotations
 
+import csv
 import json
 import urllib.parse
 import urllib.request
@@ -265,4 +266,39 @@ def test_small_things_a_marketer_reads(watched: Any, served_demo: Any) -> None:
     page.goto(f"{served_demo.base}/studio/#/film/%")
     page.wait_for_selector("text=No film with id")
     assert "URI malformed" not in page.inner_text("body")
+    assert not watched.outside_requests
+
+
+def test_a_built_audience_pages_and_downloads(watched: Any, served_demo: Any) -> None:
+    """Lookalikes of 10,000 drew one table of 2,999 rows, and there was no way to take the
+    audience away: 25 rows a page now, and every row as a CSV (the server's audience.csv
+    columns and its spreadsheet-safety rule, and the segment label)."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    seeds = [u["user_id"] for u in _api(served_demo, f"/films/{fid}/audience?k=3")["users"]]
+    body = _post(served_demo, "/audiences/lookalike", {"seed_user_ids": seeds, "k": 60})
+    labels = {s["segment"]: s["label"] for s in _api(served_demo, "/segments")["segments"]}
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#seed-ids", "\n".join(seeds))
+    page.fill("#lookalike-k", "60")
+    page.get_by_role("button", name="Find lookalikes").click()
+    rows = "#lookalike-users tbody tr td:nth-child(2)"
+    page.wait_for_selector(rows)
+    ids = [u["user_id"] for u in body["users"]]
+    assert page.locator(rows).all_inner_texts() == ids[:25]
+    page.locator("#lookalike-users").get_by_role("button", name="Next").click()
+    page.wait_for_function("n => document.querySelector('#lookalike-users caption')"
+                           ".innerText.includes('users 26–50 of 60')", arg=60)
+    assert page.locator(rows).all_inner_texts() == ids[25:50]
+    with page.expect_download() as dl:
+        page.locator("#lookalike-users").get_by_role("button",
+                                                     name="Download these 60 users (CSV)").click()
+    with open(dl.value.path(), encoding="utf-8", newline="") as f:
+        got = list(csv.reader(f))
+    assert got[0] == ["user_id", "rank", "score", "percentile", "tier", "segment",
+                      "segment_label"]
+    safe = ("'" + u if u[:1] in ("=", "+", "-", "@", "\t", "\r") else u for u in ids)
+    assert [r[0] for r in got[1:]] == list(safe)
+    assert [float(r[2]) for r in got[1:]] == [u["score"] for u in body["users"]]
+    assert [r[6] for r in got[1:]] == [labels[u["segment"]] for u in body["users"]]
     assert not watched.outside_requests

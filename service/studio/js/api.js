@@ -154,7 +154,11 @@ export async function postJson(path, body, { once = false } = {}) {
 
 export async function download(path, filename) {
   const r = await send(path);
-  const blob = await r.blob();
+  saveBlob(await r.blob(), filename);
+}
+
+/** Offer ``blob`` to the browser as the file ``filename``. */
+export function saveBlob(blob, filename) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement("a");
   a.href = url;

@@ -1,6 +1,6 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
-import { capToServer, getJson, postJson } from "./api.js";
+import { capToServer, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval } from "./ui.js";
 import { filmPicker } from "./search.js";
 
@@ -52,6 +52,41 @@ export function parseIds(text) {
   return ids.length && /^user_?id$/i.test(ids[0]) ? ids.slice(1) : ids;
 }
 
+const PAGE = 25;
+
+// a text cell a spreadsheet would run as a formula gets a leading quote, as every server CSV
+// does (recommender/io/csvsafe.py); then RFC 4180 quoting
+const csvCell = (v) => {
+  const text = v === null || v === undefined ? "" : String(v);
+  const safe = typeof v === "string" && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+/** The users 25 at a time (10,000 rows drew one table), and all of them as a CSV download
+    (the audience could not be taken away): the columns of the server's audience.csv, and
+    the segment's label. */
+function pagedUsers(caption, users, filename, id) {
+  let at = 0;
+  const box = h("div", { id });
+  const draw = () => box.replaceChildren(
+    table(`${caption}: users ${int(at + 1)}–${int(Math.min(at + PAGE, users.length))} of ${int(users.length)}`,
+      USER_COLUMNS, users.slice(at, at + PAGE)),
+    users.length > PAGE ? h("div", { class: "pager" },
+      h("button", { type: "button", disabled: at === 0 || undefined,
+        onclick: () => { at = Math.max(0, at - PAGE); draw(); } }, "Previous"),
+      h("button", { type: "button", disabled: at + PAGE >= users.length || undefined,
+        onclick: () => { at += PAGE; draw(); } }, "Next")) : "",
+    h("button", { type: "button", class: "ghost", onclick: () => {
+      const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
+      const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
+        u.segment, labels.get(String(u.segment)) || ""].map(csvCell).join(","));
+      saveBlob(new Blob([[head.join(","), ...lines].join("\r\n") + "\r\n"],
+        { type: "text/csv" }), filename);
+    } }, `Download these ${int(users.length)} users (CSV)`));
+  draw();
+  return box;
+}
+
 /** The page's note, when every candidate scores the same (the users are in no order). */
 function unranked(body, id) {
   return body.note ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
@@ -78,7 +113,7 @@ function lookalike() {
         unranked(body, "lookalike-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
-        table("Lookalike audience", USER_COLUMNS, body.users));
+        pagedUsers("Lookalike audience", body.users, "lookalikes.csv", "lookalike-users"));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
   return section("Lookalikes",
@@ -120,7 +155,8 @@ function coldStart() {
           `${unknown.length} unknown film id(s) skipped: ${unknown.join(", ")}`) : "",
         unranked(body, "cold-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
-        table("Audience of the new film", USER_COLUMNS, body.users));
+        pagedUsers("Audience of the new film", body.users, "new-film-audience.csv",
+          "cold-users"));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
   return section("A new film's audience",
