@@ -302,3 +302,27 @@ def test_a_built_audience_pages_and_downloads(watched: Any, served_demo: Any) ->
     assert [float(r[2]) for r in got[1:]] == [u["score"] for u in body["users"]]
     assert [r[6] for r in got[1:]] == [labels[u["segment"]] for u in body["users"]]
     assert not watched.outside_requests
+
+
+def test_the_film_page_tidies_its_bookmark_and_names_its_segments_scope(
+        watched: Any, served_demo: Any) -> None:
+    """Settings a bookmark gave that the page could not use stayed in the address; the
+    segments section covered every ring while the portrait covered two, without a word; a
+    film picked for a slate left its title and the suggestions in place."""
+    page = watched.page
+    fid, film = _film(served_demo)
+    summary = _api(served_demo, f"/films/{fid}/audience/summary")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}?offset=-3&tier=bogus&segment=99")
+    page.wait_for_selector("#segments-scope")
+    page.wait_for_function("() => !location.hash.includes('bogus')")
+    assert "segment=99" not in page.evaluate("location.hash")
+    rings = [t for t in summary["tiers"] if t["rank_range"]]
+    users = sum(t["size"] for t in rings)
+    assert f"({users:,} users)" in page.inner_text("#segments-scope")
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.click()
+    page.get_by_label(f"budget for {film['title']}").wait_for()
+    assert page.input_value("#slate-search") == ""
+    assert page.locator("ul.found li").count() == 0
+    assert not watched.outside_requests

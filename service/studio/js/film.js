@@ -51,9 +51,14 @@ function splits(summary) {
     ? ` ${summary.suppressed_cells} cell(s) are hidden by the privacy rule: those under ${summary.min_cell} users, ` +
       "and beside them the next smallest wherever a hidden one could otherwise be worked out from the totals " +
       "(so a value left out is not a value with no user)." : "";
+  // the segments cover every ring (the portrait its own scope): said, as the counts differ
+  const rings = (summary.tiers || []).filter((t) => t.rank_range);
+  const ringUsers = rings.reduce((n, t) => n + t.size, 0);
+  const segScope = rings.length ? ` The segments cover the ${rings.map((t) => t.tier).join(", ")} ring` +
+    `${rings.length > 1 ? "s" : ""} (${int(ringUsers)} users).` : "";
   return [
     section("Segments in the audience",
-      h("p", { class: "note" }, "Lift: the segment's share of the rings against its share of all users.",
+      h("p", { class: "note", id: "segments-scope" }, `Lift: the segment's share of the rings against its share of all users.${segScope}`,
         hidden ? " Segments hidden by the privacy rule are left out of this list." : ""),
       liftBars("Segment lift", segs)),
     section(`Portrait${over}`,
@@ -105,8 +110,10 @@ function audienceTable(id, summary, segments, attributes, params) {
   let seq = 0;
   async function load() {
     const mine = ++seq;  // only the latest load paints (a slow earlier answer is dropped)
-    // not from a page left behind; demand by place keeps its own keys (by, screens)
-    if (out.isConnected) setHashParams({ ...state, offset: state.offset || "" });
+    // not from a page left behind; demand by place keeps its own keys (by, screens). The
+    // first load runs while the page is drawn (not yet attached): it rewrites the bookmark
+    // too, so settings it could not use (tier=bogus) leave the address
+    if (out.isConnected || mine === 1) setHashParams({ ...state, offset: state.offset || "" });
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
       const maxRows = (await serverLimits()).max_k || MAX_ROWS;  // the server's largest page

@@ -82,8 +82,10 @@ export function filmPicker(find, found, onPick) {
       try {
         const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
         if (mine !== seq) return;
+        // a film picked: the box and the list are cleared for the next one (they stayed)
         found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
-          class: "ghost", onclick: () => onPick(f) }, `Add ${titleWithYear(f.title, f.year)}`))));
+          class: "ghost", onclick: () => { onPick(f); find.value = ""; found.replaceChildren(); find.focus(); } },
+          `Add ${titleWithYear(f.title, f.year)}`))));
       } catch (e) { if (mine === seq) found.replaceChildren(h("li", {}, errorBox(e))); }
     }, 200);
   });
