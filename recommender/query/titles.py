@@ -19,10 +19,11 @@ How a query meets a title (``TitleIndex.scores``):
 - A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
-- A sequel's Roman numeral in the query is read in digits ("toy story ii" as "toy story 2"),
-  as titles are also keyed; a query that is only a year also lists that year's films (at
-  ``WORDS``); a query equal to a film id ranks that film at ``ID_MATCH``, below titles that
-  are or start with the query (``search_films``).
+- A sequel's Roman numeral or a number word (two to twenty) in the query is read in digits
+  ("toy story ii" as "toy story 2", "ocean's eleven" as "oceans 11"), as titles are also
+  keyed; a query that is only a year also lists that year's films (at ``WORDS``); a query
+  equal to a film id ranks that film at ``ID_MATCH``, below titles that are or start with
+  the query (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
 
 An index holds sorted name keys (exact and prefix matches are binary searches), a word x name
@@ -131,7 +132,11 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
 
 # a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
 # letters: they are words too ("I, Robot", "V for Vendetta", "X-Men")
-_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+          # and a number written as a word ("ocean's 11" is Ocean's Eleven); "one" stays a word
+          **{w: str(n) for n, w in enumerate(
+              "two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+              "fifteen sixteen seventeen eighteen nineteen twenty".split(), start=2)}}
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
 
 

@@ -82,7 +82,11 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
     """The scores the module doc describes, one title and one key at a time in plain Python
     (sets of trigrams, ``str`` tests), independent of the index's matrices and sorting."""
 
-    roman = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+    roman = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
+             "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+             "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12",
+             "thirteen": "13", "fourteen": "14", "fifteen": "15", "sixteen": "16",
+             "seventeen": "17", "eighteen": "18", "nineteen": "19", "twenty": "20"}
 
     def keys_of(title: str) -> tuple[list[str], int]:
         names, year = title_names(title)
@@ -215,7 +219,8 @@ def small_index() -> TitleIndex:
     "E.T.", "e t", "et", "jurassic park 3", "jurassic park iii", "godfather 2",
     "godfather part ii", "x men", "xmen", "v for vendetta", "vendetta", "jurassic park ii",
     "godfather ii", "2011", "2019", "1972", "vendeta", "blade runenr", "godfahter 1972",
-    "the paintde circuit", "jurasic prak", "amelei", "hrad", "xman",
+    "the paintde circuit", "jurasic prak", "amelei", "hrad", "xman", "se7en 1995", "7",
+    "the seven", "seven 1995",
 ])
 def test_index_scores_match_the_oracle(small_index: TitleIndex, query: str) -> None:
     want = oracle(ORACLE_TITLES, ORACLE_YEARS, query)
@@ -404,3 +409,9 @@ def test_sequel_numerals_and_years_as_people_type_them() -> None:
     year = [titles[int(i)] for i in ranked(index.scores("1995"), counts)]
     assert year == ["Braveheart (1995)", "Toy Story (1995)"]
     assert index.scores("2001")[7] == search.PREFIX > search.ID_MATCH > search.WORDS
+    # a number typed in digits finds it written as a word, and back
+    eleven = TitleIndex(["Oceans (Océans) (2009)", "Ocean's Eleven (2001)", "Seven (1995)"],
+                        [0, 0, 0])
+    views = np.array([1, 119, 203])
+    for typed, want in (("ocean's 11", 1), ("oceans eleven", 1), ("7", 2), ("seven", 2)):
+        assert int(ranked(eleven.scores(typed), views)[0]) == want, typed
