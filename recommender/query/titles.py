@@ -130,10 +130,9 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
     return names, year
 
 
-# a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
-# letters: they are words too ("I, Robot", "V for Vendetta", "X-Men")
+# a sequel's Roman numeral as people type it ("godfather 2"; I, V and X stay letters: "I,
+# Robot", "V for Vendetta"), and a number word ("ocean's 11"; "one" stays a word)
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
-          # and a number written as a word ("ocean's 11" is Ocean's Eleven); "one" stays a word
           **{w: str(n) for n, w in enumerate(
               "two three four five six seven eight nine ten eleven twelve thirteen fourteen "
               "fifteen sixteen seventeen eighteen nineteen twenty".split(), start=2)}}
