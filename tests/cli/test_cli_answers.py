@@ -261,3 +261,8 @@ def test_attributes_and_info(client: TestClient, model_dir: Path,
     code, out, _ = run(capsys, "info", model_dir)
     assert code == 0 and health["model"]["model_version"] in out
     assert f"final fit: {health['model']['refit'] or 'not recorded'}" in out
+    # parameters as text for people: no Python None, brackets or quotes (they were reprs)
+    params = next(line for line in out.splitlines() if line.startswith("parameters: "))
+    assert not any(c in params for c in "[]{}'") and "None" not in params
+    tiers = ", ".join(f"{n} {p:g}" for n, p in health["model"]["params"]["tiers"])
+    assert f"tiers ({tiers.replace(', ', ' / ')}, % of the candidates)" in params

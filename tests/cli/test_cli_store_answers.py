@@ -60,6 +60,11 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
     for path, argv in asks:
         out = cli(capsys, argv[0], str(model_dir), *argv[1:], "--json", "--store", store)
         assert out.strip() == bodies[path], path
+    # the film table's viewers say they count the store's events too (they said "in the
+    # training data" while counting them)
+    table = cli(capsys, "film", str(model_dir), "00003", "--store", store)
+    assert "users who watched it in the training data or in the store's 5 events since" \
+        in table
     # the same from the environment, as the service reads it
     monkeypatch.setenv("RECOMMENDER_STORE", store)
     out = cli(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
