@@ -19,11 +19,10 @@ How a query meets a title (``TitleIndex.scores``):
 - A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
-- A sequel's Roman numeral or a number word (two to twenty) in the query is read in digits
-  ("toy story ii" as "toy story 2", "ocean's eleven" as "oceans 11"), as titles are also
-  keyed; a query that is only a year also lists that year's films (at ``WORDS``); a query
-  equal to a film id ranks that film at ``ID_MATCH``, below titles that are or start with
-  the query (``search_films``).
+- A sequel's Roman numeral in the query is read in digits ("toy story ii" as "toy story
+  2"), as titles are also keyed; a query that is only a year also lists that year's films
+  (at ``WORDS``); a query equal to a film id ranks that film at ``ID_MATCH``, below a title
+  that is the query and above one that starts with it (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
 
 An index holds sorted name keys (exact and prefix matches are binary searches), a word x name
@@ -53,10 +52,10 @@ from recommender.query.typos import typo_levels
 if TYPE_CHECKING:
     from recommender.model.model import Model
 
-# a query equal to a film's id: below a title that is or starts with it (MovieLens ids are
-# small numbers: "2001" is Lethal Weapon 2's id and the start of 2001: A Space Odyssey), above
-# the rest (an id that matches no title, as the demo's, still comes first)
-ID_MATCH = 4.5
+# a query equal to a film's id: below a title that is the query ("1984"), above one that
+# starts with it (a pasted id is found first: at 4.5, MovieLens id 1, Toy Story, came 61st
+# for "1"; "2001" gives Lethal Weapon 2, id 2001, then 2001: A Space Odyssey)
+ID_MATCH = 5.5
 EXACT = 6.0
 PREFIX = 5.0
 WORDS = 4.0
@@ -130,12 +129,10 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
     return names, year
 
 
-# a sequel's Roman numeral as people type it ("godfather 2"; I, V and X stay letters: "I,
-# Robot", "V for Vendetta"), and a number word ("ocean's 11"; "one" stays a word)
-_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9",
-          **{w: str(n) for n, w in enumerate(
-              "two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-              "fifteen sixteen seventeen eighteen nineteen twenty".split(), start=2)}}
+# a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
+# letters: they are words too ("I, Robot", "V for Vendetta", "X-Men"). Number words are not
+# read as digits: "three" became a prefix "3" and ranked 300 first, "six" lost Sixth Sense
+_ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
 
 

@@ -6,7 +6,7 @@ other films. ``typo_levels`` reads each query word that no title has (the last o
 be the start of a title word) as every title word at Damerau-Levenshtein distance 1 (one
 letter inserted, deleted, replaced, or two neighbours swapped), at most ``MAX_CANDIDATES``
 per word in alphabetical order and ``MAX_QUERIES`` corrected queries, for at most
-``MAX_TYPO_WORDS`` such words of ``MIN_LENGTH`` letters or more. A title that a corrected
+``MAX_TYPO_WORDS`` such words of ``MIN_LENGTH`` to ``MAX_LENGTH`` letters. A title that a corrected
 query matches as words, a prefix or whole (``titles.WORDS`` and up) scores ``TYPO`` plus a
 tenth of that level: above every trigram match, below a match of the query as typed.
 
@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 MIN_LENGTH = 3
+MAX_LENGTH = 40
 MAX_TYPO_WORDS = 2
 MAX_CANDIDATES = 8
 MAX_QUERIES = 16
@@ -85,8 +86,8 @@ def typo_levels(index: Any, text: str) -> NDArray[np.float64]:
         return i == len(words) - 1 and at < len(vocab) and vocab[at].startswith(w)
     unknown = [i for i in range(len(words)) if not known(i)]
     if not unknown or len(unknown) > MAX_TYPO_WORDS or \
-            any(len(words[i]) < MIN_LENGTH for i in unknown):
-        return out
+            any(not MIN_LENGTH <= len(words[i]) <= MAX_LENGTH for i in unknown):
+        return out  # a word past MAX_LENGTH is no title word mistyped (and costs its square)
     near: Neighbours | None = getattr(index, "_neighbours", None)
     if near is None:
         near = Neighbours(vocab)

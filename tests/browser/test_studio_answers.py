@@ -219,6 +219,12 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
     page.dispatch_event("#sent-waves", "change")
     page.wait_for_selector("caption:text('(the first 1 sent)')")
     assert page.input_value("#sent-waves") == "1"  # the number counted, on show
+    # a second next wave of the plan says that each plans the same remaining budget
+    first = _post(served_demo, f"/campaigns/{urllib.parse.quote(plan_id)}/next",
+                  {"sent_waves": 1})["plan_id"]
+    page.click("#next-wave")
+    page.wait_for_selector("#plan-warning")
+    assert first in page.inner_text("#plan-warning")
     # a page past the last one says so (it said "No plan yet" with plans stored)
     page.goto(f"{served_demo.base}/studio/#/campaigns?offset=100000")
     page.wait_for_selector("text=past the last page")

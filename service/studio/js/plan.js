@@ -12,6 +12,8 @@ export function planSummary(planId, summary) {
   const naive = summary.naive || {};
   const horizon = summary.horizon && summary.horizon.days ? ` within ${num(summary.horizon.days, 0)} days` : "";
   return [
+    // a second next wave of one plan: each plans the same remaining budget (send only one)
+    summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",
     h("dl", { class: "facts", id: "plan-totals" },
       h("dt", {}, "Plan"), h("dd", {}, planId),
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted)`),
