@@ -425,4 +425,3 @@ def with_stored_events(data: Any, target: str, min_rating: float | None = None
         timestamp=ts, catalog=data.catalog, user_table=data.user_table,
         source=f"{data.source} + {len(ev)} events from {store.url}")
     return merged, info
-

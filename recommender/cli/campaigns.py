@@ -99,11 +99,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.plan import plan_slate
     from recommender.campaigns.slate import read_slate
     from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
-    from recommender.cli.commands import (
-        _load_model,
-        _read_ids,
-        not_an_input,
-    )
+    from recommender.cli.commands import _load_model, _read_ids, not_an_input
     from recommender.errors import InvalidParameterError
 
     if getattr(args, "after", None):
@@ -211,6 +207,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     for f in summary["films"]:
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
+    if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
+        print(f"warning: {summary['warning']}", file=sys.stderr)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
     _print_table(["total", "value", "unit / source"], [

@@ -307,8 +307,6 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
                          lambda: nxt.save(store))
     print_summary(plan.summary)
-    if plan.summary.get("warning"):
-        print(f"warning: {plan.summary['warning']}", file=sys.stderr)
     ex = plan.summary["excluded"]
     print(f"next wave of {args.after} (waves 1..{sent} sent): "
           f"{ex['pairs_contacted']:,} pairs contacted and {ex['pairs_held_out']:,} held out "

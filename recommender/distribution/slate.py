@@ -16,16 +16,14 @@ proportion to the films' expected attendance ``d`` (by ``w`` alone when no film 
 cinema until its total target meets the bound (``_weights``, iterative proportional
 fitting), so a capped film's spare screens go to the others in proportion to their demand,
 and a capped film gets exactly its cap (a bound, not a target: its thin targets would round
-to nothing). (Against
-the unscaled targets every spare screen deviates alike, and the cheapest place for it was a
-film whose target rounds to nothing: a film of 3 expected viewers took one screen at every
-cinema.)
-Among allocations with the same deviation, screens go to the films with the larger share of
-the cinema's demand. The
-films are solved in the order of their ids, so the allocation does not depend on the order
-the slate lists them in (at a cinema without demand, e.g. one no user names, every split of
-its screens deviates the same). The answer lists the cinemas of the
-screens file that no user names (``cinemas_without_users``): a typo in an id shows there.
+to nothing). (Against the unscaled targets every spare screen deviates alike, and the
+cheapest place for it was a film whose target rounds to nothing: a film of 3 expected
+viewers took one screen at every cinema.) Among allocations with the same deviation, screens
+go to the films with the larger share of the cinema's demand. The films are solved in the
+order of their ids, so the allocation does not depend on the order the slate lists them in
+(at a cinema without demand, e.g. one no user names, every split of its screens deviates
+the same). The answer lists the cinemas of the screens file that no user names
+(``cinemas_without_users``): a typo in an id shows there.
 """
 
 from __future__ import annotations
@@ -164,8 +162,10 @@ def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
 
 
 def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
-          lo: NDArray[np.int64], hi: NDArray[np.float64]) -> NDArray[np.int64]:
-    """The integer programme of the module docstring: cinemas x films screens."""
+          lo: NDArray[np.int64], hi: NDArray[np.float64],
+          weights: NDArray[np.float64] | None = None) -> NDArray[np.int64]:
+    """The integer programme of the module docstring: cinemas x films screens (``weights``:
+    the films' demand factors, ``_weights``, when the caller has them)."""
     n_c, n_f = demand.shape
     s = np.asarray(screens, np.float64)
     if lo.sum() > s.sum():
@@ -174,7 +174,7 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     if hi.sum() < s.sum():
         raise InvalidParameterError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
                                     f"than the {int(s.sum())} screens to fill")
-    w = _weights(demand, screens, lo, hi)
+    w = _weights(demand, screens, lo, hi) if weights is None else weights
     target = _targets(demand, screens, w).ravel()
     # a film its cap holds back gets its cap: spread thin, its targets round to nothing at
     # every cinema (a cap of 4 over 10 cinemas gave it 0 screens)
@@ -215,9 +215,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     demand, users, notes = cinema_demand(model, ids, cinemas.ids)
     lo = np.array([f.min_screens for f in films], np.int64)
     hi = np.array([np.inf if f.max_screens is None else f.max_screens for f in films])
+    w = _weights(demand, cinemas.screens, lo, hi)  # per film: the order does not matter
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
-    x[:, by_id] = solve(demand[:, by_id], cinemas.screens, lo[by_id], hi[by_id])
+    x[:, by_id] = solve(demand[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id])
     hidden = pooled_cinemas(model, cinemas.ids, m)
     rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
@@ -261,8 +262,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                         "have the cinemas a film's breakdown by cinema pools with it into "
                         "\"other\"",
         },
-        "objective": round(float(np.abs(x - _targets(
-            demand, cinemas.screens, _weights(demand, cinemas.screens, lo, hi))).sum()), 6),
+        "objective": round(float(np.abs(x - _targets(demand, cinemas.screens, w)).sum()), 6),
     }
 
 

@@ -52,10 +52,9 @@ def event_rating(rating: NDArray[np.floating] | None, min_rating: float | None
     """The rating a recorded event (a view with no rating) stands for, in a log of ``rating``:
     the log's median, raised to ``min_rating`` when that is higher, so that a view of a film
     the user never rated is never left out of the fit as disliked; None when the log has no
-    ratings. ``train --events``
-    gives it to each stored event on a (user, film) pair the log does not rate, and
-    ``meta["data"]["event_rating"]`` records it for the live overlay, which values new
-    pairs the same way under the ``rating`` scheme."""
+    ratings. ``train --events`` gives it to each stored event on a (user, film) pair the log
+    does not rate, and ``meta["data"]["event_rating"]`` records it for the live overlay,
+    which values new pairs the same way under the ``rating`` scheme."""
     if rating is None:
         return None
     r = np.asarray(rating, np.float64)

@@ -188,7 +188,8 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     # a watched film recommended again (exclude_seen false) is no reason for itself: below
     # every cosine, so it is chosen last, and dropped below
     itself = np.asarray(films)[:, None] == watched
-    if itself.any():
+    again = bool(itself.any())
+    if again:
         sim[itself] = -2.0
     pos = np.maximum(sim, _ZERO)
     totals = np.add.reduce(pos, axis=1)  # positive similarity mass per row
@@ -213,7 +214,7 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
                for f, s, sh in zip(watched.take(best.ravel()).tolist(), sims, shares,
                                    strict=True)]
     out = [entries[i:i + k] for i in range(0, rows * k, k)]
-    if itself.any():
+    if again:
         out = [[e for e in row if e["similarity"] > -2.0] for row in out]
     return out
 

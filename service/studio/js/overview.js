@@ -26,9 +26,9 @@ export async function overview(view) {
     ease: ["model", "iterations", "regularization", "alpha", "cg_steps", "learning_rate",
       "warm_iterations"] }[family] || [];
   // BM25's constants are read only under bm25 weighting
-  const bm25 = params.weighting === "bm25" ? [] : ["bm25_k1", "bm25_b"];
+  if (params.weighting !== "bm25") unread.push("bm25_k1", "bm25_b");
   const paramRows = Object.entries(params)
-    .filter(([k]) => !unread.includes(k) && !bm25.includes(k))
+    .filter(([k]) => !unread.includes(k))
     .filter(([, v]) => v === null || typeof v !== "object")
     .map(([k, v]) => ({ name: k, value: v === null ? "–" : String(v) }));
   view.replaceChildren(
