@@ -20,7 +20,8 @@ How a query meets a title (``TitleIndex.scores``):
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
 - A sequel's Roman numeral in the query is read in digits ("toy story ii" as "toy story
-  2"), as titles are also keyed; a query that is only a year also lists that year's films
+  2"), as titles are also keyed, with their number words in digits too ("ocean's 11" finds
+  Ocean's Eleven); a query that is only a year also lists that year's films
   (at ``WORDS``); a query equal to a film id ranks that film at ``ID_MATCH``, below a title
   that is the query and above one that starts with it (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
@@ -130,10 +131,14 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
 
 
 # a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
-# letters: they are words too ("I, Robot", "V for Vendetta", "X-Men"). Number words are not
-# read as digits: "three" became a prefix "3" and ranked 300 first, "six" lost Sixth Sense
+# letters: they are words too ("I, Robot", "X-Men"). A query's number words are not read as
+# digits ("three" became a prefix "3" and ranked 300 first, "six" lost Sixth Sense)
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
+_WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+          "fifteen sixteen seventeen eighteen nineteen twenty").split()
+_AS_DIGITS = {**_ROMAN, **{word: str(n) for n, word in enumerate(_WORDS, start=2)}}
+_DIGIT_WORD = re.compile(r"\b(" + "|".join(sorted(_AS_DIGITS, key=len, reverse=True)) + r")\b")
 
 
 def _numerals_as_digits(text: str) -> str:
@@ -145,14 +150,14 @@ def _numerals_as_digits(text: str) -> str:
 
 def _title_keys(title: str) -> tuple[list[str], int]:
     """The normalised keys a title is searched by (see the module doc), and its year; a key
-    with a Roman numeral of a sequel is also given with it in digits ("part ii": "part 2")."""
+    with a Roman numeral or a number word is also given in digits ("ii": "2", "eleven": "11")."""
     names, year = title_names(title)
     keys: list[str] = []
     for front, bare in names:
         keys += [normalise(front), normalise(bare)]
     if len(names) > 1:  # every name together, for word matches across them
         keys.append(" ".join(normalise(front) for front, _ in names))
-    keys += [_ROMAN_WORD.sub(lambda m: _ROMAN[m.group(1)], k) for k in keys]
+    keys += [_DIGIT_WORD.sub(lambda m: _AS_DIGITS[m.group(1)], k) for k in keys]
     return [k for k in dict.fromkeys(keys) if k] or [""], year
 
 
@@ -233,10 +238,8 @@ class TitleIndex:
 
     def _rows(self, m: sp.csr_matrix, rows: Sequence[int]) -> NDArray[np.int64]:
         """The keys of the given rows of an incidence matrix, concatenated."""
-        if not len(rows):
-            return np.zeros(0, np.int64)
         return np.concatenate([m.indices[m.indptr[r]:m.indptr[r + 1]] for r in rows]
-                              ).astype(np.int64)
+                              + [np.zeros(0, np.int64)]).astype(np.int64)
 
     def _fuzzy_levels(self, text: str) -> NDArray[np.float64]:
         """Each key's ``FUZZY`` level for a normalised query (0 below ``FUZZY_MIN``).

@@ -83,13 +83,17 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
     (sets of trigrams, ``str`` tests), independent of the index's matrices and sorting."""
 
     roman = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
+    words = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+             "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+             "nineteen", "twenty"]  # a title's number words are keyed in digits too
+    as_digits = roman | {w: str(n) for n, w in enumerate(words, start=2)}
 
     def keys_of(title: str) -> tuple[list[str], int]:
         names, year = title_names(title)
         keys = [normalise(f) for f, _ in names] + [normalise(b) for _, b in names]
         if len(names) > 1:
             keys.append(" ".join(normalise(f) for f, _ in names))
-        keys += [" ".join(roman.get(w, w) for w in k.split()) for k in keys]  # sequels
+        keys += [" ".join(as_digits.get(w, w) for w in k.split()) for k in keys]  # sequels
         return [k for k in keys if k], year
 
     def trigrams(text: str) -> set[str]:
@@ -194,6 +198,7 @@ ORACLE_TITLES = [
     "Amélie", "Amelie Returns", "The Painted Circuit", "The Painted Station", "", "Zoë's Film",
     "E.T. the Extra-Terrestrial (1982)", "Eternal Sunshine of the Spotless Mind (2004)",
     "Jurassic Park (1993)", "Jurassic Park III (2001)", "X-Men (2000)", "V for Vendetta",
+    "Ocean's Eleven (2001)", "Three Kings (1999)", "300 (2007)",
 ]
 ORACLE_YEARS = [0] * len(ORACLE_TITLES)
 ORACLE_YEARS[7] = 2011
@@ -216,7 +221,7 @@ def small_index() -> TitleIndex:
     "godfather part ii", "x men", "xmen", "v for vendetta", "vendetta", "jurassic park ii",
     "godfather ii", "2011", "2019", "1972", "vendeta", "blade runenr", "godfahter 1972",
     "the paintde circuit", "jurasic prak", "amelei", "hrad", "xman", "se7en 1995", "7",
-    "the seven", "seven 1995",
+    "the seven", "seven 1995", "7 1995", "ocean's 11", "oceans eleven", "three", "3",
 ])
 def test_index_scores_match_the_oracle(small_index: TitleIndex, query: str) -> None:
     want = oracle(ORACLE_TITLES, ORACLE_YEARS, query)
@@ -412,3 +417,17 @@ def test_sequel_numerals_and_years_as_people_type_them() -> None:
     views = np.array([80, 20, 10])
     for typed, want in (("three", 1), ("the six", 2)):
         assert int(ranked(words.scores(typed), views)[0]) == want, typed
+
+
+def test_a_titles_number_words_are_found_in_digits() -> None:
+    # "ocean's 11" finds Ocean's Eleven (the title's words are keyed in digits too), while a
+    # query's number words are still read as typed ("three" finds The Three Musketeers)
+    titles = ["Ocean's Eleven (2001)", "Ocean's Twelve (2004)", "300 (2007)",
+              "Three Musketeers, The (1993)", "Se7en (1995)", "Twelve Monkeys (1995)"]
+    index = TitleIndex(titles, [0] * len(titles))
+    views = np.array([50, 40, 80, 20, 10, 30])
+    for typed, want in (("ocean's 11", 0), ("oceans 12", 1), ("12 monkeys", 5),
+                        ("three", 3), ("3 musketeers", 3), ("300", 2), ("ocean's eleven", 0)):
+        assert titles[int(ranked(index.scores(typed), views)[0])] == titles[want], typed
+    # the digit key does not make "3" a word of 300 or of Se7en
+    assert index.scores("3 musketeers")[[2, 4]].tolist() == [0.0, 0.0]
