@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
 
@@ -21,6 +21,21 @@ def _json_number(value: Any) -> Any:
 
 JsonInt = Annotated[int, BeforeValidator(_json_number)]
 JsonFloat = Annotated[float, BeforeValidator(_json_number)]
+
+
+def _utf8(value: str) -> str:
+    """An id UTF-8 can carry: JSON's ``"\\ud800"`` (an unpaired surrogate) reads as a Python
+    string that no id column can hold (it was a 500 where ids are looked up)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("holds an unpaired surrogate (\\ud800-\\udfff), which is not "
+                         "text; expected valid Unicode") from None
+    return value
+
+
+#: an id in a request body (user or film): any text UTF-8 can carry
+Id = Annotated[str, AfterValidator(_utf8)]
 #: a comparable film's weight: > 0 (the server checks it, 422 "must be positive numbers")
 Weight = Annotated[float, BeforeValidator(_json_number),
                    WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
@@ -177,7 +192,7 @@ class ColdStartAudience(Audience):
 class LookalikeRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")  # ids are strings (JSON numbers are refused)
 
-    seed_user_ids: list[str] = Field(min_length=1, max_length=1_000_000,
+    seed_user_ids: list[Id] = Field(min_length=1, max_length=1_000_000,
                                      description="users whose lookalikes to find (at most "
                                                  "RECOMMENDER_MAX_SEED_USERS)",
                                      json_schema_extra={"x-maximum": "max_seed_users"})
@@ -199,7 +214,7 @@ class NewFilm(BaseModel):
                    "properties": {"comparable_film_ids": {"minItems": 1, "minProperties": 1}}},
                   {"required": ["genres"], "properties": {"genres": {"minItems": 1}}}]})
 
-    comparable_film_ids: list[str] | dict[str, Weight] = Field(
+    comparable_film_ids: list[Id] | dict[Id, Weight] = Field(
         default_factory=list,
         description="films like the new one: a list of ids, or {id: weight} with weights > 0")
     genres: list[str] = Field(default_factory=list,
@@ -339,7 +354,7 @@ class UserAttributes(BaseModel):
 class WatchedRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")  # ids are strings (JSON numbers are refused)
 
-    film_ids: list[str] = Field(min_length=1, max_length=MAX_WATCHED,
+    film_ids: list[Id] = Field(min_length=1, max_length=MAX_WATCHED,
                                 description=f"films the viewer watched (at most {MAX_WATCHED:,})")
     k: JsonInt = Field(10, ge=1, description="how many films (at most RECOMMENDER_MAX_K)",
                        json_schema_extra={"x-maximum": "max_k"})

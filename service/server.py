@@ -93,7 +93,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
 
     from recommender.serving.engine import load_engine
     from service.app import create_app
-    from service.settings import Settings
+    from service.settings import from_environment
 
     if not 0 <= port <= 65535:
         raise InvalidParameterError(f"port must be in [0, 65535], got {port}")
@@ -102,7 +102,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     path = str(Path(model_dir).resolve())
     load_engine(path)  # raises ArtifactError naming what is wrong
     os.environ["RECOMMENDER_MODEL_PATH"] = path
-    settings = Settings()
+    settings = from_environment()  # a refused setting: one message, exit 2
     options = uvicorn_options(settings)
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)

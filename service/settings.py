@@ -7,9 +7,10 @@ and the serving knobs below.
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from recommender.errors import InvalidParameterError
 from recommender.query.audience import MAX_K
 from recommender.query.privacy import DEFAULT_MIN_CELL
 
@@ -146,3 +147,18 @@ def _printable_ascii(setting: str, key: str, key_id: str | None) -> None:
                          "space); a client's header could never match it: use letters, digits "
                          "and punctuation only")
 
+
+
+def from_environment() -> Settings:
+    """The settings from the environment, or ``InvalidParameterError`` naming each refused
+    variable and why in one message (never its value: it may be a key), where pydantic's
+    error is a traceback to an operator."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        reasons = []
+        for err in e.errors():
+            name = "RECOMMENDER_" + "_".join(str(part) for part in err["loc"]).upper()
+            why = str(err["msg"]).removeprefix("Value error, ")
+            reasons.append(why if why.startswith(name) else f"{name}: {why}")
+        raise InvalidParameterError("refused setting: " + "; ".join(reasons)) from None

@@ -46,7 +46,7 @@ from service.routes.campaigns import (
     caught_up,
 )
 from service.schema_limits import event_time_limit
-from service.schemas import Error, JsonInt, _json_number
+from service.schemas import Error, Id, JsonInt, _json_number
 
 
 class EventsRoute(APIRoute):
@@ -255,7 +255,7 @@ class NextWaveRequest(BaseModel):
     holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
         None, ge=0, lt=1, description="control share (default: the plan's)")
     seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
-    exclude_user_ids: list[str] = Field(default_factory=list, max_length=MAX_EXCLUDED,
+    exclude_user_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXCLUDED,
                                         description="users never planned (opt-outs), on top "
                                                     "of those every earlier plan of the "
                                                     "campaign was given")

@@ -60,3 +60,20 @@ def test_serve_refuses_a_bad_model_folder(tmp_path: Path, capsys: pytest.Capture
                                           ) -> None:
     assert main(["serve", str(tmp_path / "missing")]) == 2
     assert "no such model folder" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("env", "said"), [
+    ({"RECOMMENDER_ADMIN_KEY": "the secret"}, "RECOMMENDER_ADMIN_KEY: a key holds a character"),
+    ({"RECOMMENDER_MIN_CELL": "abc"}, "RECOMMENDER_MIN_CELL: Input should be a valid integer"),
+    ({"RECOMMENDER_READ_KEYS": "crm:"}, "RECOMMENDER_READ_KEYS gives no key for 'crm'"),
+])
+def test_serve_refuses_a_bad_setting_in_one_line(model_dir: Path, env: dict[str, str], said: str,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # it was a pydantic traceback and exit 1; the value is never shown (it may be a key)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", str(model_dir), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "the secret" not in err
