@@ -18,6 +18,7 @@ arrive is answered 408 by ``service.limits``.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import os
 import shutil
@@ -87,6 +88,26 @@ def uvicorn_options(settings: Any) -> dict[str, Any]:
     }
 
 
+#: the engine's own log lines (reloads, refused versions, the events overlay): uvicorn's
+#: configuration, plus a time, a level and the worker's pid for them
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with a handler for the ``recommender`` loggers (they
+    went to Python's last-resort handler: warnings only, with no time or level)."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config["formatters"]["recommender"] = {"format": LOG_FORMAT}
+    config["handlers"]["recommender"] = {"formatter": "recommender",
+                                         "class": "logging.StreamHandler",
+                                         "stream": "ext://sys.stderr"}
+    config["loggers"]["recommender"] = {"handlers": ["recommender"], "level": "INFO",
+                                        "propagate": False}
+    return dict(config)
+
+
 def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           log_level: str = "info") -> None:
     import uvicorn
@@ -103,7 +124,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     load_engine(path)  # raises ArtifactError naming what is wrong
     os.environ["RECOMMENDER_MODEL_PATH"] = path
     settings = from_environment()  # a refused setting: one message, exit 2
-    options = uvicorn_options(settings)
+    options = {**uvicorn_options(settings), "log_config": log_config()}
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
         return

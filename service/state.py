@@ -97,11 +97,37 @@ class ServiceState:
             raise ArtifactError("no model folder configured: set RECOMMENDER_MODEL_PATH or "
                                 "run 'recommender serve MODEL_DIR'")
         self.stamp = layout.stamp(self.model_path)
-        self.install(self.load(self.model_path))
+        try:
+            engine = self.load(self.model_path)
+        except ArtifactError as e:
+            engine = self._fallback(e)
+        self.install(engine)
         if self.settings.watch_interval > 0:
             self._watcher = threading.Thread(target=self._watch, name="model-watch",
                                              daemon=True)
             self._watcher.start()
+
+    def _fallback(self, refused: ArtifactError) -> Engine:
+        """The newest other version of the served folder that loads, for a worker started
+        while ``current`` holds a version the others refused: a worker that uvicorn restarts
+        (after a crash or an out-of-memory kill) would otherwise fail to start, and uvicorn
+        then stops every worker. ``current`` stays refused until the folder changes again,
+        as in ``check``. With no version that loads, ``refused`` is raised."""
+        assert self.model_path is not None
+        root = Path(self.model_path)
+        current = layout.resolve(root).resolve()
+        for version in reversed(layout.versions(root)):
+            if version.resolve() == current:
+                continue
+            try:
+                engine = self.load(str(version))
+            except ArtifactError:
+                continue
+            self._refused, self.stamp = self.stamp, layout.stamp(version)
+            log.warning("the served folder's current model was refused (%s); serving the newest "
+                        "version that loads, %s, until the folder changes", refused, version.name)
+            return engine
+        raise refused
 
     def shutdown(self) -> None:
         """Stop the watcher and close the engine."""
@@ -204,6 +230,9 @@ class ServiceState:
             # again (before, this worker kept the old model until the folder changed again)
             self.stamp, self._refused = stamp, ""
             self.metrics.reloads.labels(result="ok").inc()
+            log.info("%s: now serving model %s (was %s), loaded in %.2f s",
+                     "the model folder changed" if only_if_changed else "reload", ready.version,
+                     previous or "none", seconds)
             return previous, ready, seconds
 
 

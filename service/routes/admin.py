@@ -8,6 +8,7 @@ one is taken from there); errors show paths relative to that root and never a pa
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from service.deps import AdminDep, ServiceDep
 from service.routes import INVALID, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
 from service.state import ReloadError, RetryableReloadError
+
+log = logging.getLogger("recommender.service")
 
 RETRY_AFTER_SECONDS = 5
 
@@ -63,6 +66,7 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
     except ReloadError as e:
         current = service.engine.version if service.engine is not None else "none"
         why = redact(str(e), target or service.model_path, service.settings.models_root)
+        log.warning("admin reload refused, still serving model %s: %s", current, why)
         raise HTTPException(409, f"reload failed, still serving model {current}: {why}"
                             ) from None
     request.state.model_version = engine.version

@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from service_fixtures import build_model
 
+from recommender.errors import ArtifactError
 from recommender.model import artifact, layout
 from recommender.model.model import Model
 from recommender.query.audience import film_audience
@@ -194,3 +195,22 @@ def test_a_served_folder_that_cannot_take_the_model_is_a_409(
     assert "could not take the new model (PermissionError: Permission denied)" in detail
     assert str(root) not in detail
     assert answer(workers[0]) == expected(loaded["a"])
+
+
+def test_a_worker_started_on_a_refused_version_serves_the_newest_that_loads(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model]) -> None:
+    # the running workers refuse a damaged save; a worker started then (uvicorn restarts a
+    # crashed one) failed to start, and uvicorn stopped every worker
+    artifact.save(loaded["b"], root / "served")
+    (layout.resolve(root / "served") / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
+    assert not any(state(w).check() for w in workers)
+    with app_for(root) as restarted:
+        assert answer(restarted) == expected(loaded["a"])
+        assert not state(restarted).check()  # the damaged current is not tried again
+        artifact.save(loaded["b"], root / "served")  # until the folder changes
+        assert state(restarted).check() and answer(restarted) == expected(loaded["b"])
+    # with no version that loads, the start still fails, naming what is wrong
+    for version in layout.versions(root / "served"):
+        (version / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
+    with pytest.raises(ArtifactError, match="film_ids.npy"), app_for(root):
+        pass
