@@ -132,15 +132,16 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 def cmd_lookalike(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
-    from recommender.io.readers import read_id_list
+    from recommender.io.readers import read_id_list_as_known
     from recommender.query.audience import check_k, lookalikes
 
     check_k(args.k, args.offset)
-    seeds = read_id_list(args.seeds)  # a header line is skipped; problems name the file
+    model = answer_model(args)
+    # a header line is skipped, problems name the file; a line as written, else stripped
+    seeds = read_id_list_as_known(args.seeds, model.users)
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")
-    model = answer_model(args)
     page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
     if args.json:
         print_body({**page.to_json(), "unknown_seed_ids": unknown})

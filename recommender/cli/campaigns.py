@@ -124,7 +124,6 @@ def cmd_plan(args: argparse.Namespace) -> int:
         not_an_input(out, args.slate, args.exclude)
     key = pseudonym_key(args)
     slate = read_slate(args.slate)
-    exclude = _read_ids(args.exclude) if args.exclude else []
     target = args.store or os.environ.get("RECOMMENDER_STORE") or None
     store = None
     if target:
@@ -139,6 +138,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         # (no one is planned a film they have bought since), new users are known
         model = refreshed_model(model, store)
     slate_films_known(model, args.slate, slate)
+    exclude = _read_ids(args.exclude, model.users) if args.exclude else []
     warn_unknown_opt_outs(model, exclude, args.exclude)
     if getattr(args, "engine", "local") == "spark":
         from recommender.campaigns.spark_plan import plan_slate_spark

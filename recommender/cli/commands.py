@@ -219,10 +219,12 @@ def not_an_input(out: str | None, *inputs: str | None) -> None:
                                         "replaced; write the output elsewhere")
 
 
-def _read_ids(path: str) -> list[str]:
-    from recommender.io.readers import read_id_list
+def _read_ids(path: str, ids: IdMap) -> list[str]:
+    """An id-list file's ids, each as ``ids`` holds it: a line as written, else stripped
+    (``readers.read_id_list_as_known``; unknown ids stay stripped, for the caller to name)."""
+    from recommender.io.readers import read_id_list_as_known
 
-    return read_id_list(path)
+    return read_id_list_as_known(path, ids)
 
 
 def _read_id_index(path: str, ids: IdMap, kind: str) -> NDArray[np.int64]:

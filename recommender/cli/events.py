@@ -296,9 +296,9 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     for out in (args.out, args.summary):
         not_an_input(out, args.exclude)
     key = pseudonym_key(args)
-    exclude = _read_ids(args.exclude) if args.exclude else []
     store = _store(args, create=False)
     model = refreshed_model(_load_model(args.model), store)
+    exclude = _read_ids(args.exclude, model.users) if args.exclude else []
     sent = args.sent_waves or 1
     nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,
                             holdout=args.holdout, exclude=exclude,

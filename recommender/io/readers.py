@@ -191,19 +191,18 @@ def read_id_list(path: PathLike) -> list[str]:
 def _id_list_as_known(path: PathLike, ids: IdMap
                      ) -> tuple[Path, list[tuple[int, str]], list[str], NDArray[np.int64]]:
     """(file, its (line, id) pairs, each id as ``ids`` holds it, their indices; -1 unknown).
-    An id that ``ids`` holds with surrounding spaces (ids are kept byte for byte) is found by
-    its line as written when the stripped line is unknown; unknown ids stay stripped."""
+    Ids are kept byte for byte: a line is looked up as written first, and stripped of its
+    surrounding spaces only when ``ids`` does not hold it as written (so a line " a" is user
+    " a" when the model holds it, even beside "a"); unknown ids stay stripped."""
     exact: dict[int, str] = {}
     p, lines = _id_lines(path, exact)
-    forms = [s for _, s in lines]
+    forms = [exact.get(n, s) for n, s in lines]
     idx = ids.to_index(forms, strict=False)
     retry = [i for i in np.flatnonzero(idx < 0).tolist() if lines[i][0] in exact]
     if retry:
-        found = ids.to_index([exact[lines[i][0]] for i in retry], strict=False)
-        idx[retry] = found
-        for i, j in zip(retry, found.tolist(), strict=True):
-            if j >= 0:
-                forms[i] = exact[lines[i][0]]
+        idx[retry] = ids.to_index([lines[i][1] for i in retry], strict=False)
+        for i in retry:
+            forms[i] = lines[i][1]
     # each id once, at its first line, as the model holds it (" u1" and "u1" are one id when
     # the model holds "u1" only, two when it holds both)
     first: dict[str, int] = {}
@@ -215,7 +214,7 @@ def _id_list_as_known(path: PathLike, ids: IdMap
 
 def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
     """``read_id_list``'s ids, each as ``ids`` holds it (``_id_list_as_known``): the line as
-    written where only that form is known; unknown ids stay stripped, for the caller to
+    written where ``ids`` holds it, else stripped; unknown ids stay stripped, for the caller to
     name."""
     return _id_list_as_known(path, ids)[2]
 
@@ -223,8 +222,8 @@ def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
 def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[np.int64]:
     """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
 
-    An id that ``ids`` holds with surrounding spaces (ids are kept byte for byte) is found by
-    its line as written when the stripped line is unknown. Raises ``DataError`` naming the
+    A line is looked up as written first, then stripped (``_id_list_as_known``: ids are kept
+    byte for byte). Raises ``DataError`` naming the
     file and the line of the first id ``ids`` does not hold, and how many of the file's ids
     are unknown (``kind`` names them, e.g. ``film_id``).
     """

@@ -118,3 +118,36 @@ def test_plan_bad_input_exits_2_without_output(model_dir: Path, tmp_path: Path,
     code, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
                        tmp_path / "plan.txt")
     assert code == 2 and ".csv or .parquet" in err
+
+
+def test_an_opt_out_is_the_id_as_written(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    # a model holding both ' a' and 'a' (ids are kept byte for byte): the line ' a' opts out
+    # ' a'. The line was stripped first, so 'a' (another person) left the plan and ' a' stayed
+    import pyarrow as pa
+
+    from recommender.io.dataset import Interactions
+    from recommender.model.config import TrainConfig
+    from recommender.model.training import train
+
+    users = [u for u in ("a", " a", "b", "c", "d", "e") for _ in range(3)]
+    films = [f"f{(i * 7 + j) % 9}" for i in range(6) for j in range(3)]
+    model = train(Interactions.from_columns(pa.array(users), pa.array(films), source="spaced"),
+                  TrainConfig(factors=2, iterations=2, segments=1, holdout=0.0, tune=False),
+                  progress=False)
+    folder = artifact.save(model, tmp_path / "model")
+    slate = slate_file(tmp_path, "film_id,budget\n" + "".join(f"f{i},6\n" for i in range(9)))
+    exclude = tmp_path / "optout.txt"
+    exclude.write_text(" a\n", encoding="utf-8")
+    code, _, err = run(capsys, "plan", folder, "--slate", slate, "--out", tmp_path / "p.csv",
+                       "--cap", 9, "--holdout", 0, "--waves", 1, "--exclude", exclude)
+    assert code == 0, err
+    with open(tmp_path / "p.csv", newline="", encoding="utf-8") as f:
+        planned = {r["user_id"] for r in csv.DictReader(f)}
+    assert " a" not in planned and "a" in planned, planned
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(" a\n", encoding="utf-8")
+    code, out, err = run(capsys, "lookalike", folder, "--seeds", seeds, "--json", "--k", 10)
+    assert code == 0, err
+    ranked = [u["user_id"] for u in json.loads(out)["users"]]
+    assert " a" not in ranked and "a" in ranked, ranked

@@ -129,10 +129,16 @@ def test_read_id_list_index(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="nope.txt: no such file"):
         read_id_list_index(tmp_path / "nope.txt", ids)
     # ids kept byte for byte: one the model holds with spaces is found by its line as written
-    # (the stripped form first, so ' 7' still means '7'), Windows line endings included
+    # (' 7' still means '7' when the model holds no ' 7'), Windows line endings included
     padded = IdMap([" pad ", "7", "  sp"])
     p = write(tmp_path / "pad.txt", " pad \r\n 7\r\n  sp\r\n")
     assert read_id_list_index(p, padded, "film_id").tolist() == [0, 1, 2]
+    # a model holding both ' a' and 'a': each line is the id it is as written (a line ' a'
+    # was stripped to 'a' first, so an opted-out ' a' stayed in a plan and 'a' left it)
+    both = IdMap(["a", " a", "b"])
+    p = write(tmp_path / "both.txt", " a\nb \na\n")
+    assert read_id_list_index(p, both, "user_id").tolist() == [1, 2, 0]
+    assert read_id_list_as_known(p, both) == [" a", "b", "a"]
 
 
 def test_an_id_list_from_a_pipe_or_standard_input(tmp_path: Path,
