@@ -208,9 +208,13 @@ def cmd_audience(args: argparse.Namespace) -> int:
 
 def not_an_input(out: str | None, *inputs: str | None) -> None:
     """Refuse an output path that names one of the command's input files: the output would
-    replace it (a slate or an id list lost to its own plan or export)."""
+    replace it (a slate or an id list lost to its own plan or export), or that lies inside a
+    model folder (``atomic.not_in_a_model``)."""
     from recommender.errors import InvalidParameterError
+    from recommender.io.atomic import not_in_a_model
 
+    if out:
+        not_in_a_model(out)
     if not out or not os.path.exists(out):
         return
     for given in inputs:

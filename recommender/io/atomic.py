@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from recommender.errors import InvalidParameterError
+
 
 def umask() -> int:
     """The process umask, read without changing it where the system allows (Linux)."""
@@ -37,11 +39,40 @@ def umask() -> int:
     return mask
 
 
+def _model_folder(folder: Path) -> Path | None:
+    """The model folder that ``folder`` (links followed) is or lies in: the nearest one
+    holding a ``current`` link and ``versions/``, or a model's own files (``meta.json``
+    beside ``user_factors.npy``); None otherwise."""
+    try:
+        real = folder.resolve()
+    except OSError:
+        return None
+    for candidate in (real, *real.parents):
+        if ((candidate / "current").is_symlink() and (candidate / "versions").is_dir()) or (
+                (candidate / "meta.json").is_file()
+                and (candidate / "user_factors.npy").is_file()):
+            return candidate
+    return None
+
+
+def not_in_a_model(dest: str | os.PathLike[str]) -> None:
+    """Refuse (``InvalidParameterError``) an output inside a model folder: a file written
+    there may replace one of the model's (an export named ``MODEL/current/seen.npy`` left a
+    model that no longer loads) or the ``meta.json`` link."""
+    path = Path(dest)
+    folder = _model_folder(path.parent)
+    if folder is not None:
+        raise InvalidParameterError(f"the output {path} is inside the model folder {folder}; "
+                                    "a file written there could alter the model: write the "
+                                    "output elsewhere")
+
+
 def check_writable(dest: str | os.PathLike[str]) -> None:
     """Raise ``OSError`` naming ``dest`` when a file could not be written there (a folder in
-    the way, or a folder that cannot be written): what would fail after a long run fails
-    before it."""
+    the way, or a folder that cannot be written), and ``not_in_a_model``'s error inside a
+    model folder: what would fail after a long run fails before it."""
     path = Path(dest)
+    not_in_a_model(path)
     if path.is_dir():
         raise OSError(errno.EISDIR, "a folder is in the way of the file", str(path))
     parent = path.parent
@@ -59,6 +90,7 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     block ends without an exception, give it the umask's permissions and rename it to
     ``dest``; otherwise delete it."""
     path = Path(dest)
+    not_in_a_model(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)

@@ -151,3 +151,29 @@ def test_an_opt_out_is_the_id_as_written(tmp_path: Path,
     assert code == 0, err
     ranked = [u["user_id"] for u in json.loads(out)["users"]]
     assert " a" not in ranked and "a" in ranked, ranked
+
+
+@pytest.mark.parametrize("inside", ["current/cinemas.csv", "x.csv", "versions/x.csv",
+                                    "current/sub/x.csv"])
+def test_an_export_inside_the_model_folder_is_refused(model: Model, tmp_path: Path,
+                                                      inside: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # an export named MODEL/current/<a model file> replaced it: the model no longer loaded
+    folder = artifact.save(model, tmp_path / "m")
+    films = tmp_path / "films.txt"
+    films.write_text("00003\n", encoding="utf-8")
+    for argv in (["audiences", folder, "--films", films, "--k", 3],
+                 ["recommend", folder, "--all", "--k", 3]):
+        code, _, err = run(capsys, *argv, "--out", folder / inside)
+        assert code == 2 and "is inside the model folder" in err, err
+    # a flat model folder too, and the model still loads
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for f in artifact.layout.resolve(folder).iterdir():
+        (flat / f.name).write_bytes(f.read_bytes())
+    code, _, err = run(capsys, "audiences", flat, "--films", films, "--out", flat / "a.csv")
+    assert code == 2 and "is inside the model folder" in err, err
+    assert artifact.load(folder).version == artifact.load(flat).version == model.version
+    code, _, err = run(capsys, "audiences", folder, "--films", films, "--k", 3,
+                       "--out", tmp_path / "a.csv")
+    assert code == 0, err
