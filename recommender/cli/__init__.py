@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from recommender.cli.answers import add_answer_commands
@@ -251,6 +253,31 @@ def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any]) ->
         action.help = f"{action.help} ({shown})" if action.help else shown
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a job's time limit, a container stopping), raised in the main thread
+    so that every ``with`` block cleans up as on Ctrl-C: an export's temporary file was left
+    behind, since Python's default SIGTERM ends the process at once."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextmanager
+def _terminable() -> Iterator[None]:
+    """SIGTERM raises ``Terminated`` while the block runs (the handler before is restored);
+    off the main thread, where no handler can be set, nothing changes."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -263,7 +290,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InvalidParameterError("--spark-master applies with --engine spark only")
         if hasattr(args, "spark_master") and args.spark_master is None:
             args.spark_master = SPARK_MASTER
-        code: int = args.func(args)
+        with _terminable():
+            code: int = args.func(args)
         return code
     except (RecommenderError, argparse.ArgumentTypeError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -271,6 +299,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:
         return 0
     except OSError as e:  # the machine, not the input (a full disk): one sentence, no traceback

@@ -14,7 +14,9 @@ a teammate or a service account reads a model or an export exactly as the umask 
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import glob
 import os
 import shutil
 import tempfile
@@ -93,7 +95,8 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     not_in_a_model(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=suffix,
+                                    dir=path.parent)
     except OSError as e:  # named by the path asked for, not the hidden temporary one
         raise OSError(e.errno, e.strerror, str(path)) from None
     os.close(fd)
@@ -110,6 +113,28 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    _sweep(path, suffix)
+
+
+def _sweep(path: Path, suffix: str) -> None:
+    """Remove the temporary files of earlier writes to ``path`` whose process is gone (killed
+    with SIGKILL, or the machine stopped): their names carry the writer's pid, and a live
+    writer's file is never touched."""
+    for old in path.parent.glob(f".{glob.escape(path.name)}.*-*{glob.escape(suffix)}"):
+        pid = old.name[len(path.name) + 2:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            with contextlib.suppress(OSError):
+                old.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
 
 
 @contextmanager

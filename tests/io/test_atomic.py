@@ -228,3 +228,55 @@ def test_new_files_and_folders_honour_the_umask(tmp_path: Path, mask: int) -> No
     # what `touch` and `mkdir` would have made under the same umask
     assert stat.S_IMODE((tmp_path / "f.csv").stat().st_mode) == 0o666 & ~mask
     assert stat.S_IMODE((tmp_path / "d").stat().st_mode) == 0o777 & ~mask
+
+
+def test_a_dead_writers_temporary_file_is_swept(tmp_path: Path) -> None:
+    # a writer killed with SIGKILL leaves its temporary file; the next write to the same path
+    # removes it when its process is gone, and never a live writer's
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    dest = tmp_path / "a.csv"
+    dead = tmp_path / f".a.csv.{gone}-x1y2z3.tmp"
+    live = tmp_path / f".a.csv.{os.getppid()}-x1y2z3.tmp"
+    other = tmp_path / f".b.csv.{gone}-x1y2z3.tmp"
+    for p in (dead, live, other):
+        p.write_text("partial")
+    with atomic_file(dest) as tmp:
+        assert tmp.name.startswith(f".a.csv.{os.getpid()}-")
+        tmp.write_text("whole")
+    assert dest.read_text() == "whole"
+    assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_sigterm_cleans_up_like_ctrl_c(tmp_path: Path) -> None:
+    # Python's default SIGTERM ended the process at once: the export's temporary file stayed
+    import subprocess
+    import sys
+
+    script = """
+import os, signal, sys, time
+import recommender.query.export as export
+from recommender.cli import main
+from recommender.io.atomic import atomic_file
+
+def slow(model, films, k, out, **kw):
+    with atomic_file(out) as tmp:
+        tmp.write_text("partial")
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(30)
+    return 0
+
+export.write_audiences = slow
+sys.exit(main(["audiences", sys.argv[1], "--all", "--out", sys.argv[2]]))
+"""
+    from service_fixtures import save_model
+
+    model = save_model(tmp_path / "model")
+    out = tmp_path / "out" / "a.csv"
+    r = subprocess.run([sys.executable, "-c", script, str(model), str(out)],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 143 and "terminated" in r.stderr, (r.returncode, r.stderr)
+    assert list(out.parent.iterdir()) == []
