@@ -7,8 +7,10 @@ labels, names) through :func:`safe_cell` / :func:`safe_column` / :func:`safe_tab
 prefix such a cell with a single quote so the spreadsheet shows it as text. Numbers written
 as numbers (scores, ranks) are left alone; Parquet files keep the exact strings.
 
-A CSV cell that begins with one of these characters therefore reads back with one leading
-``'`` more than the id it came from; use Parquet where ids must round-trip byte for byte.
+A cell that begins with ``'`` itself is prefixed too, so the rule can be undone: every text
+cell of our CSV files that begins with ``'`` carries exactly one added quote
+(:func:`original_cell` removes it). Without that, users ``-1`` and ``'-1`` both came out as
+``'-1``: two people in one. Parquet needs no undoing.
 """
 
 from __future__ import annotations
@@ -24,7 +26,9 @@ import pyarrow.compute as pc
 #: first characters a spreadsheet may interpret (OWASP, CSV Injection)
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
-_PATTERN = "^[=+\\-@\t\r]"
+#: first characters that get the quote: the dangerous ones, and the quote itself (reversible)
+PREFIXED_FIRST = (*DANGEROUS_FIRST, QUOTE)
+_PATTERN = "^[=+\\-@\t\r']"
 
 
 def is_dangerous(text: str) -> bool:
@@ -33,13 +37,18 @@ def is_dangerous(text: str) -> bool:
 
 
 def safe_cell(text: str) -> str:
-    """``text``, with a leading ``'`` when it begins with ``= + - @``, a tab or a CR."""
-    return QUOTE + text if text.startswith(DANGEROUS_FIRST) else text
+    """``text``, with a leading ``'`` when it begins with ``= + - @``, a tab, a CR or ``'``."""
+    return QUOTE + text if text.startswith(PREFIXED_FIRST) else text
+
+
+def original_cell(text: str) -> str:
+    """The text a CSV cell of ours came from: :func:`safe_cell` undone."""
+    return text[1:] if text.startswith(QUOTE) else text
 
 
 def safe_column(values: Iterable[str]) -> list[str]:
     """:func:`safe_cell` of each text cell of a column."""
-    return [QUOTE + v if v.startswith(DANGEROUS_FIRST) else v for v in values]
+    return [QUOTE + v if v.startswith(PREFIXED_FIRST) else v for v in values]
 
 
 def safe_row(values: Sequence[object]) -> list[object]:

@@ -18,6 +18,7 @@ from security_fixtures import HOSTILE_FILM, HOSTILE_TITLE, HOSTILE_USERS, hostil
 from recommender.io.csvsafe import (
     DANGEROUS_FIRST,
     is_dangerous,
+    original_cell,
     safe_cell,
     safe_column,
     safe_row,
@@ -30,25 +31,28 @@ HOSTILE = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+2", "-3-4", "@SUM(A1:A9)", "
 
 
 def owasp(text: str) -> str:
-    """OWASP's rule, independently: quote a cell whose first character is = + - @ TAB CR."""
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+    """OWASP's rule, independently: quote a cell whose first character is = + - @ TAB CR,
+    and (so that the rule can be undone) one that begins with a quote."""
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r", "'"} else text
 
 
 def test_dangerous_first_characters() -> None:
     assert set(DANGEROUS_FIRST) == {"=", "+", "-", "@", "\t", "\r"}
     for text in HOSTILE:
         assert safe_cell(text) == owasp(text)
-        assert is_dangerous(text) == (owasp(text) != text)
+        assert is_dangerous(text) == (owasp(text) != text and not text.startswith("'"))
     assert safe_column(HOSTILE) == [owasp(t) for t in HOSTILE]
     assert safe_row(["=x", 3, -1.5, None, "ok"]) == ["'=x", 3, -1.5, None, "ok"]
 
 
 @settings(deadline=None, max_examples=60)
 @given(st.lists(st.text(max_size=12)))
-def test_column_matches_the_rule_and_is_idempotent(texts: list[str]) -> None:
+def test_column_matches_the_rule_and_can_be_undone(texts: list[str]) -> None:
     once = safe_column(texts)
     assert once == [owasp(t) for t in texts]
-    assert safe_column(once) == once  # a neutralised cell starts with a quote: left alone
+    # undone cell by cell: two different ids never share a cell ('-1' and "'-1" were one)
+    assert [original_cell(t) for t in once] == texts
+    assert len(set(once)) == len(set(texts))
 
 
 @settings(deadline=None, max_examples=60)

@@ -46,7 +46,7 @@ export function parseIds(text) {
   const col = header.length > 1 ? header.findIndex((c) => /^user_?id$/.test(c)) : -1;
   if (col >= 0) {
     return lines.slice(1).map((l) => csvCells(l)[col]).filter((v) => v !== undefined && v !== "")
-      .map((v) => v.replace(/^'(?=[=+\-@\t\r])/, ""));  // the CSV-safety prefix of exports
+      .map((v) => v.replace(/^'/, ""));  // the CSV-safety prefix of exports (csvsafe.py)
   }
   const ids = text.split(/[\r\n,;\t]+/).map((s) => s.trim()).filter(Boolean);
   return ids.length && /^user_?id$/i.test(ids[0]) ? ids.slice(1) : ids;
@@ -54,11 +54,12 @@ export function parseIds(text) {
 
 const PAGE = 25;
 
-// a text cell a spreadsheet would run as a formula gets a leading quote, as every server CSV
-// does (recommender/io/csvsafe.py); then RFC 4180 quoting
+// a text cell a spreadsheet would run as a formula, or one that begins with a quote (so the
+// rule can be undone), gets a leading quote, as every server CSV does
+// (recommender/io/csvsafe.py); then RFC 4180 quoting
 const csvCell = (v) => {
   const text = v === null || v === undefined ? "" : String(v);
-  const safe = typeof v === "string" && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const safe = typeof v === "string" && /^[=+\-@\t\r']/.test(text) ? `'${text}` : text;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
