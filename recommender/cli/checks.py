@@ -43,3 +43,25 @@ def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) ->
         print(f"warning: {len(unknown):,} opt-out id{'' if len(unknown) == 1 else 's'} in "
               f"{path} {'is' if len(unknown) == 1 else 'are'} not a user of the model (a typo "
               f"would leave the person it meant in the plan): {shown}{more}", file=sys.stderr)
+
+
+def metadata_matches(model: Model, users: str | None, films: str | None) -> None:
+    """Say how many ids of a ``--users`` (``--films``) file are users (films) of the trained
+    log, and warn when none is: such a file was taken without a word, and the attributes it
+    should have given were missing only later (a portrait, a filter, a distribution)."""
+    from recommender.io.readers import read_films, read_users
+
+    for path, kind, ids, known in (
+            (users, "user", lambda p: read_users(p).user_ids, model.users),
+            (films, "film", lambda p: read_films(p).film_ids, model.films)):
+        if not path:
+            continue
+        given = ids(path)
+        matched = int((known.to_index(given, strict=False) >= 0).sum())
+        line = (f"{path}: {matched:,} of its {len(given):,} {kind} ids are {kind}s of the log "
+                f"({matched / max(len(known), 1):.1%} of its {len(known):,} {kind}s)")
+        if matched:
+            print(line)
+        else:
+            print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
+                  "dropped leading zeros, 007 read as 7)?", file=sys.stderr)

@@ -177,6 +177,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from recommender.cli.checks import metadata_matches
     from recommender.io import readers
     from recommender.model import artifact
     from recommender.model.training import train
@@ -253,6 +254,7 @@ def cmd_train(args: argparse.Namespace) -> int:
           f"{seconds:.1f} s")
     if model.meta.get("refit"):
         print(f"final fit: {model.meta['refit']}")
+    metadata_matches(model, args.users, args.films)
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):
         n = int(unliked["count"])

@@ -313,3 +313,21 @@ def test_nothing_liked_before_the_holdout_is_said_and_not_searched(
                            tmp_path / "t", "--no-tune", "--factors", 2, "--segments", 1)
     assert code == 0, err
     assert "no tier conversion" not in err
+
+
+def test_a_users_or_films_file_that_matches_no_id_is_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a users.csv whose ids a spreadsheet rewrote (007 as 7) was taken without a word; its
+    # attributes were found missing only later, in a portrait or a distribution
+    rows = "".join(f"{u:03d},f{(u * 7 + j) % 30}\n" for u in range(60) for j in range(8))
+    (tmp_path / "log.csv").write_text("user_id,film_id\n" + rows)
+    (tmp_path / "users.csv").write_text("user_id,region\n7,North\n8,South\n")
+    (tmp_path / "films.csv").write_text("film_id,title\nf1,One\nf2,Two\nnope,None\n")
+    code, out, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                             tmp_path / "m", "--users", tmp_path / "users.csv", "--films",
+                             tmp_path / "films.csv", "--no-tune", "--factors", 4)
+    assert code == 0, err
+    assert (f"warning: {tmp_path / 'users.csv'}: 0 of its 2 user ids are users of the log "
+            "(0.0% of its 60 users)") in err and "leading zeros" in err
+    assert (f"{tmp_path / 'films.csv'}: 2 of its 3 film ids are films of the log (6.7% of its "
+            "30 films)") in out
