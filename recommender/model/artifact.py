@@ -86,7 +86,8 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
     dest = _writable(path)
     # one index dtype for indptr and indices, so scipy wraps the memory-mapped arrays as they are
     idx = np.int32 if model.seen.nnz < 2**31 - 1 else np.int64
-    with layout.new_version(dest, model.version, _flat_files, keep, (META,)) as tmp:
+    with layout.new_version(dest, model.version, _flat_files, keep, (META,),
+                            looks_complete) as tmp:
         arrays: dict[str, NDArray[Any]] = {
             "user_factors": np.ascontiguousarray(model.user_factors, np.float32),
             "film_factors": np.ascontiguousarray(model.film_factors, np.float32),
@@ -140,7 +141,8 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
     if not isinstance(recorded, dict):  # written before checksums: write it anew, with them
         return save(model, dest, keep)
     names = [META, *recorded]
-    with layout.new_version(dest, model.version, _flat_files, keep, (META,)) as tmp:
+    with layout.new_version(dest, model.version, _flat_files, keep, (META,),
+                            looks_complete) as tmp:
         for name in names:
             source = os.path.realpath(folder / name)
             try:
@@ -152,6 +154,20 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
             layout.step(f"linked {name}")
         load(tmp, mmap=True)  # what was linked is what was checked (src may change meanwhile)
     return dest
+
+
+def looks_complete(version: Path) -> bool:
+    """Whether a version folder reads as whole, cheaply (what retention counts as a version to
+    roll back to): its ``meta.json`` is readable, of a format this library reads, and every
+    file it lists is there with the size recorded (``load`` also checks the SHA-256)."""
+    try:
+        meta = json.loads((version / META).read_text(encoding="utf-8"))
+        files = meta[FILES]
+        return (meta.get("format_version") in READABLE_VERSIONS and isinstance(files, dict)
+                and all((version / name).stat().st_size == info["bytes"]
+                        for name, info in files.items()))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def check_destination(path: str | os.PathLike[str]) -> Path:

@@ -201,11 +201,14 @@ def _remove(path: Path) -> None:
     step(f"removed {path.name}")
 
 
-def cleanup(root: Path, keep: int, flat_files: Callable[[Path], Iterable[str]]) -> None:
+def cleanup(root: Path, keep: int, flat_files: Callable[[Path], Iterable[str]],
+            sound: Callable[[Path], bool] | None = None) -> None:
     """Remove what earlier saves left: the flat layout's files (once ``current`` exists),
-    temporary versions and links, versions older than the newest ``keep`` (never the one
+    temporary versions and links, versions beyond the newest ``keep`` (never the one
     ``current`` points at) and the old layout's ``.MODEL.tmp-*`` folders beside ``root``.
-    Call with the lock held."""
+    With ``sound``, only versions it passes count toward ``keep``: a damaged one is kept
+    beside them, not in place of the last one that loads (the rollback). Call with the lock
+    held."""
     if is_versioned(root):
         for name in flat_files(root):  # meta.json first: the rest is no model without it
             if (root / name).is_file() and not (root / name).is_symlink():
@@ -216,9 +219,14 @@ def cleanup(root: Path, keep: int, flat_files: Callable[[Path], Iterable[str]]) 
         _remove(p)
     current = resolve(root).resolve()
     complete = versions(root)
-    for p in complete[:max(0, len(complete) - max(1, keep))]:
-        if p.resolve() != current:
+    room = max(1, keep) - any(p.resolve() == current for p in complete)
+    for p in reversed(complete):  # newest first
+        if p.resolve() == current:
+            continue
+        if room <= 0:
             _remove(p)
+        elif sound is None or sound(p):
+            room -= 1
     for p in sorted(root.parent.glob(f".{root.name}.tmp-*")):  # the old atomic_dir's work
         if p.is_dir() and {c.name for c in p.iterdir()} <= {"new", "old"}:
             _remove(p)
@@ -239,10 +247,12 @@ def expose(root: Path, names: Iterable[str]) -> None:
 
 @contextmanager
 def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[str]],
-                keep: int = KEEP, exposed: Iterable[str] = ()) -> Iterator[Path]:
+                keep: int = KEEP, exposed: Iterable[str] = (),
+                sound: Callable[[Path], bool] | None = None) -> Iterator[Path]:
     """Yield an empty private folder inside ``root/versions``; when the block ends without
     an exception it becomes the next version (named ``<sequence>-<label>``) and ``current``
-    points at it, leftovers are cleaned (``cleanup``) and ``exposed`` files are linked at the
+    points at it, leftovers are cleaned (``cleanup``, with ``sound``) and ``exposed`` files
+    are linked at the
     top (``expose``). The caller writes (and
     ``fsync``s) the files. On an exception the new version is removed and nothing else
     changes (a ``root`` this call created is removed again)."""
@@ -268,7 +278,7 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
                 shutil.rmtree(final, ignore_errors=True)
                 raise
             with contextlib.suppress(OSError):  # the save is done; the next one retries
-                cleanup(root, keep, flat_files)
+                cleanup(root, keep, flat_files, sound)
                 expose(root, exposed)
     finally:
         if created and not swapped:  # only empty folders and the lock: never another's work

@@ -392,3 +392,21 @@ def test_readers_during_saves_always_get_a_complete_model(old: Model, new: Model
         stop.set()
         thread.join()
     assert not errors and loads > 0
+
+
+def test_a_damaged_version_does_not_take_the_rollbacks_place(old: Model, new: Model,
+                                                             tmp_path: Path) -> None:
+    # current held a damaged version when a new one was saved: the two newest were kept, the
+    # damaged one as the "rollback", and the last version that loads was deleted
+    root = tmp_path / "m"
+    artifact.save(old, root)
+    artifact.save(new, root)
+    good, damaged = layout.versions(root)
+    with open(damaged / "user_factors.npy", "r+b") as f:
+        f.truncate(10)
+    artifact.save(new, root)
+    names = [v.name for v in layout.versions(root)]
+    assert names[:2] == [good.name, damaged.name] and len(names) == 3
+    assert same(artifact.load(good), old)
+    artifact.save(old, root)  # the next save: one sound version besides current, as before
+    assert [v.name for v in layout.versions(root)] == [names[2], layout.resolve(root).name]
