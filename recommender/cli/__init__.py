@@ -43,9 +43,11 @@ SPARK_MASTER = "local[*]"  # --spark-master's default (a local Spark session)
 # ---------------------------------------------------------------- parser
 
 
-def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
+def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
+                         segments: bool = True) -> None:
     """The options that set how a model is trained (``train``; ``evaluate`` trains the
-    engine it scores with them, its own ``--seed`` seeding the split and the fit)."""
+    engine it scores with them, its own ``--seed`` seeding the split and the fit, and without
+    ``--segments``: segments move no recall it reports)."""
     s.add_argument("--config", help="JSON of training options (e.g. written by `tune`)")
     s.add_argument("--model", choices=["als", "bpr", "lmf"])
     s.add_argument("--family", choices=["als", "ease"],
@@ -77,7 +79,8 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True) -> None:
                    help=f"BPR's and LMF's step size (default {rates}; ALS does not read it)")
     if seed:
         s.add_argument("--seed", type=int)
-    s.add_argument("--segments", type=_positive_int, help="number of audience segments")
+    if segments:
+        s.add_argument("--segments", type=_positive_int, help="number of audience segments")
     s.add_argument("--holdout", type=float,
                    help="share of interactions held out to measure tier conversion")
     s.add_argument("--no-tune", action="store_true", dest="no_tune",
@@ -203,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--json", dest="json_path", help="write the report as JSON to this path")
     s.add_argument("--seed", type=int, default=0)
-    add_training_options(s, seed=False)
+    add_training_options(s, seed=False, segments=False)
 
     s = add("tune", cmd_tune, "search hyper-parameters on a validation split")
     s.add_argument("--data", required=True)

@@ -73,3 +73,14 @@ def test_fewer_segments_than_asked_are_said(tmp_path: Path,
     assert code == 0 and found <= 60
     assert model.meta["segments"] == {"asked": 1000, "found": found}
     assert f"note: {found} segments, not the 1,000 asked for" in err
+
+
+def test_spark_cg_steps_and_evaluate_segments_are_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Spark's ALS has no conjugate-gradient steps: --cg-steps was accepted and dropped, and
+    # evaluate's --segments moved no figure it reports while its report recorded it
+    code, err = run(capsys, "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"),
+                    "--engine", "spark", "--cg-steps", "2")
+    assert code == 2 and "--cg-steps works with the local engine only" in err
+    code, err = run(capsys, "evaluate", "--data", str(tmp_path), "--segments", "3")
+    assert code == 2 and "unrecognized arguments: --segments 3" in err
