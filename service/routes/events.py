@@ -96,17 +96,21 @@ router = APIRouter(tags=["events"], route_class=EventsRoute)
 MAX_UNKNOWN_SHOWN = 100
 
 
+#: the schema says what ``EventIn._no_nul`` refuses (the validator gives the message)
+NO_NUL: dict[str, Any] = {"pattern": "^[^\\u0000]*$"}
+
+
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     event_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
                           description="unique id of the event: a retry with the same id "
-                                      "stores nothing twice")
+                                      "stores nothing twice", json_schema_extra=NO_NUL)
     user_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
                          description="the user (a user new to the model is folded in under "
                                      "ALS and EASE trained locally; BPR, LMF and a Spark-trained "
-                                     "model fold no user in)")
+                                     "model fold no user in)", json_schema_extra=NO_NUL)
     film_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
-                         description="the film bought or watched")
+                         description="the film bought or watched", json_schema_extra=NO_NUL)
     timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
                            description="when, in unix seconds (at most one day ahead of the "
                                        "server's clock)",
