@@ -22,7 +22,15 @@ from recommender.cli.commands import (
     _print_table,
     answer_model,
 )
-from recommender.cli.printing import SEGMENT_SHARE, print_body, split_table
+from recommender.cli.printing import (
+    COLD_START_SCORE,
+    LOOKALIKE_SCORE,
+    SEGMENT_SHARE,
+    hidden_text,
+    print_body,
+    rank_legend,
+    split_table,
+)
 from recommender.cli.summary import cmd_summary
 
 if TYPE_CHECKING:
@@ -44,10 +52,10 @@ def _film_table(films: list[dict[str, Any]], ranked: bool) -> None:
         + [f["title"], f["year"] or "", ", ".join(f["genres"])] for f in films])
 
 
-def _page_table(model: Model, page: AudiencePage) -> None:
+def _page_table(model: Model, page: AudiencePage, score: str) -> None:
     """The page's users as ``audience`` prints them (after its note, when the ranking is in
     no meaningful order): each column's text is the CSV's (``render.column_text``: the same
-    digits, an empty tier beyond the last ring)."""
+    digits, an empty tier beyond the last ring); under it, the legend of ``score``."""
     if page.note:
         print(f"warning: {page.note}")
     from recommender.io.columns import PERCENTILE, RANK, SCORE, SEGMENT, TIER, USER_ID
@@ -59,6 +67,7 @@ def _page_table(model: Model, page: AudiencePage) -> None:
     columns = [column_text(n, getattr(page, {USER_ID: "user_ids"}.get(n, n))) for n in names]
     columns.append([labels[s] if s < len(labels) else "" for s in page.segment.tolist()])
     _print_table(names + [SEGMENT_LABEL], [list(row) for row in zip(*columns, strict=True)])
+    rank_legend(score)
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -108,6 +117,19 @@ def cmd_film(args: argparse.Namespace) -> int:
         ["candidates", f"{body['candidates']:,}", "users its audience ranks (not seen it)"]])
     print("\nIts viewers' segments (share of its viewers against all users)")
     split_table(body["viewer_segments"], "segment")
+    # film_details leaves small segments out without saying so (the body has no field for
+    # it): their count is the model's segments less the shown ones, their viewers the rest
+    import numpy as np
+
+    from recommender.query.privacy import min_cell_from_env
+
+    segments = len(np.unique(np.asarray(model.segments.labels)))
+    hidden = segments - len(body["viewer_segments"])
+    if hidden:
+        rest = body["viewers"] - sum(r["count"] for r in body["viewer_segments"])
+        print(hidden_text(hidden, "segments", rest, "viewers", min_cell_from_env()))
+    print("share: the segment's share of its viewers (0-1); base_share: its share of all users "
+          "(0-1); lift = share / base_share")
     return 0
 
 
@@ -127,6 +149,9 @@ def cmd_similar(args: argparse.Namespace) -> int:
     if body["note"]:
         print(f"warning: {body['note']}")
     _film_table(body["films"], ranked=True)
+    if body["films"]:
+        print(f"score: the cosine similarity of the film's taste vector to film "
+              f"{args.film_id}'s (-1 to 1, 1 = the same taste)")
     return 0
 
 
@@ -154,7 +179,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
         print(f"skipped {len(unknown):,} unknown seed ids: {', '.join(unknown)}",
               file=sys.stderr)
     if len(page.user_idx):
-        _page_table(model, page)
+        _page_table(model, page, LOOKALIKE_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order
         print(f"warning: {page.note}")
     return 0
@@ -212,7 +237,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
           f"{'the' if segment else f'{model.n_users:,}'} candidates; {page.ring_text()}"
           f"{page.shown_text(segment)}")
     if len(page.user_idx):
-        _page_table(model, page)
+        _page_table(model, page, COLD_START_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order
         print(f"warning: {page.note}")
     return 0

@@ -203,6 +203,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
                            if n in (RANK, SCORE, PERCENTILE, SEGMENT)
                            else table.column(n).to_pylist()) for n in names]
     _print_table(names, [list(row) for row in zip(*columns, strict=True)])
+    from recommender.cli.printing import AUDIENCE_SCORE, rank_legend
+
+    rank_legend(AUDIENCE_SCORE)
     return 0
 
 

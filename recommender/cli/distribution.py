@@ -105,6 +105,9 @@ def _print_demand(body: dict[str, Any]) -> None:
 
     _print_table(head, [[f"{r[h]:.4f}" if h == "share" else shown(r[h]) for h in head]
                         for r in body["places"]])
+    units = body["units"]  # the JSON's, word for word
+    print("; ".join(f"{h}: {units[h]}" for h in ("share", "index_vs_users", "index_vs_viewing"))
+          + f"; user_share: {units['user_share']}; viewing_share: {units['viewing_share']}")
     nowhere = body["users_without_place"]
     if nowhere["users"]:
         demand = ("" if nowhere["expected_total"] is None

@@ -29,3 +29,31 @@ def split_table(rows: list[dict[str, Any]], key: str) -> None:
         [r["label"] if key == "segment" else r["value"], r["count"], f"{r['share']:.4f}",
          f"{r['base_share']:.4f}", f"{r['lift']:.3f}"] + ([r["size"]] if sized else [])
         for r in rows])
+
+
+# what a ranked table's score is, command by command (recommender.query.audience and
+# recommend.similar_films compute them); the percentile is render.percentiles'
+AUDIENCE_SCORE = ("the model's raw score, the dot product of the user's and the film's taste "
+                  "vectors, for ordering only (not comparable between films)")
+LOOKALIKE_SCORE = ("the mean cosine similarity of the user's taste vector to the seed users' "
+                   "(-1 to 1, 1 = the same taste)")
+COLD_START_SCORE = ("the dot product of the user's taste vector and the new film's (the "
+                    "weighted mean of its comparable films' vectors, a genre counting as the "
+                    "mean of its films'), for ordering only")
+PERCENTILE_TEXT = "in (0, 100] among the ranked candidates, 100 = best"
+
+
+def rank_legend(score: str) -> None:
+    """The legend line under a table of ranked users: what its score and percentile are."""
+    print(f"score: {score}; percentile: {PERCENTILE_TEXT}")
+
+
+def hidden_text(cells: int, what: str, people: int, who: str, min_cell: int) -> str:
+    """Why ``cells`` cells (``what``: "gender values", "segments") holding ``people`` users
+    (``who``: "users", "viewers") in all are not shown: the minimum cell rule
+    (``recommender.query.privacy``), and where its size is set."""
+    from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
+
+    return (f"hidden: {cells:,} {what} ({people:,} {who} in all), each of fewer than "
+            f"{min_cell} {who} or hidden with one so that it is not the total less the shown "
+            f"ones (the minimum cell size: ${MIN_CELL_ENV}, default {DEFAULT_MIN_CELL})")

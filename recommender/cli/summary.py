@@ -5,10 +5,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.cli.commands import _print_table, answer_model
-from recommender.cli.printing import SEGMENT_SHARE, print_body, split_table
+from recommender.cli.printing import SEGMENT_SHARE, hidden_text, print_body, split_table
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
 
 
 def summary_body(body: dict[str, Any]) -> dict[str, Any]:
@@ -63,14 +66,38 @@ def cmd_summary(args: argparse.Namespace) -> int:
               "the chance that a user who has not watched it will")
     segment_rings(body)
     print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
+    portrait_tables(model, body)
+    return 0
+
+
+def portrait_tables(model: Model, body: dict[str, Any]) -> None:
+    """The portrait, one table per attribute, each saying how many of the attribute's values
+    the minimum cell rule left out (``audience.suppress_small``: the body counts them only
+    with the segments', in ``suppressed_cells``): the model's values less the shown ones,
+    holding the pictured users less the shown counts; then the legend of the columns."""
+    import numpy as np
+
+    from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
+
+    pictured, min_cell = body["portrait_scope"]["users"], body["min_cell"]
     for attribute, rows in body["portrait"].items():
         print(f"\nPortrait: {attribute}")
+        values = len(np.unique(np.asarray(model.user_table.attributes[attribute])))
         if rows:
             split_table(rows, attribute)
+            if values > len(rows):
+                print(hidden_text(values - len(rows), f"{attribute} values",
+                                  pictured - sum(r["count"] for r in rows), "users", min_cell))
+        elif 0 < pictured < min_cell:  # one value shared by all: the others' zeros say it
+            print(f"hidden: every {attribute} value ({values:,} values): the portrait pictures "
+                  f"{pictured:,} users, fewer than {min_cell} (the minimum cell size: "
+                  f"${MIN_CELL_ENV}, default {DEFAULT_MIN_CELL})")
         else:
-            print(f"every {attribute} cell left out: fewer than {body['min_cell']} users, or "
-                  "the one that would reveal a lone small cell")
-    return 0
+            print(hidden_text(values, f"{attribute} values, every one", pictured, "users",
+                              min_cell))
+    if any(body["portrait"].values()):
+        print("\nshare: the value's share of the pictured users (0-1); base_share: its share "
+              "of all users (0-1); lift = share / base_share")
 
 
 def segment_rings(body: dict[str, Any]) -> None:

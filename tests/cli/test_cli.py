@@ -65,8 +65,9 @@ def test_audience_table(capsys: pytest.CaptureFixture[str], model_dir: Path,
     page = film_audience(model, fid, k=5)
     lines = out.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("rank"))
-    body = lines[header + 2:]
+    body = lines[header + 2:-1]
     assert len(body) == 5
+    assert lines[-1].startswith("score: the model's raw score, the dot product")  # the legend
     for line, uid, rank in zip(body, page.user_ids, page.rank, strict=True):
         cells = line.split()
         assert cells[0] == str(rank) and cells[1] == uid
@@ -390,7 +391,7 @@ def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture
     assert out.splitlines()[1].endswith(
         f"; ranking the candidates who have not; showing 3 users (matches 3-5, global ranks "
         f"{min(ranks)}-{max(ranks)}) of {page.total:,} matching the filter")
-    body = out.splitlines()[4:]
+    body = out.splitlines()[4:-1]  # the last line: the score's legend
     assert [int(line.split()[0]) for line in body] == ranks
 
 
@@ -445,7 +446,7 @@ def test_audience_ring_by_name(capsys: pytest.CaptureFixture[str], model_dir: Pa
     assert n > 0 and header.endswith(
         f"showing extended ring users 3-{2 + n} (ranks {lo + 2}-{lo + 1 + n})")
     lines = out.splitlines()
-    body = lines[next(i for i, s in enumerate(lines) if s.startswith("rank")) + 2:]
+    body = lines[next(i for i, s in enumerate(lines) if s.startswith("rank")) + 2:-1]
     assert [int(line.split()[0]) for line in body] == page.rank.tolist()
     code, out, _ = run(capsys, "audience", model_dir, fid, "--tier", "extended", "--k", 4,
                        "--offset", 2, "--json")

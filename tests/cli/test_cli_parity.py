@@ -249,7 +249,8 @@ def test_cold_start_and_lookalike_tables_write_values_as_the_csv(
         assert code == 0
         lines = out.splitlines()
         head = lines.index(next(x for x in lines if x.startswith("rank")))
-        rows = [x.split() for x in lines[head + 2:]]
+        rows = [x.split() for x in lines[head + 2:-1]]  # the last line: the legend
+        assert lines[-1].startswith("score: ") and "percentile: in (0, 100]" in lines[-1]
         users = http.json()["users"]
         assert len(rows) == len(users) == 3
         for row, user in zip(rows, users, strict=True):

@@ -1,0 +1,156 @@
+"""The CLI's tables say what their numbers are: each ranked table's score and percentile has a
+legend true to the model's arrays, and a breakdown says how many cells the minimum cell rule
+hides (house rule: every number a person reads has a unit and a source)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import run_cli as run
+from helpers import synthetic_model
+
+from recommender.model import artifact
+from recommender.model.model import Model, Segments
+
+PERCENTILE = "percentile: in (0, 100] among the ranked candidates, 100 = best"
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Model, str]:
+    """A model whose first film has, among its candidates, 3 users of gender X and 15 of
+    gender F (the rest M), and among its viewers 3 of segment 0, the rest of segment 1 and
+    none of segments 2 and 3: with the default minimum cell (10), the whole ranking's
+    portrait hides X and then F (a lone hidden cell would be the total less the shown ones),
+    and the film's viewer segments hide segment 0 and then an empty one (segment 2)."""
+    m = synthetic_model(n_users=300, n_films=20, seed=3)
+    f = 0
+    viewers = np.asarray(m.seen_by_film[f].indices, np.int64)
+    assert len(viewers) >= 16  # segment 1 keeps at least 10 viewers
+    candidates = np.setdiff1d(np.arange(m.n_users), viewers)
+    gender = np.full(m.n_users, "M", dtype="<U1")
+    gender[candidates[:3]], gender[candidates[3:18]] = "X", "F"
+    m.user_table.attributes["gender"] = gender
+    labels = np.asarray(m.segments.labels, np.int16).copy()
+    labels[viewers] = 1
+    labels[viewers[:3]] = 0
+    info = [{**s, "size": int((labels == s["segment"]).sum())} for s in m.segments.info]
+    m.segments = Segments(labels, info)
+    path = artifact.save(m, tmp_path_factory.mktemp("legends") / "model")
+    return path, artifact.load(path), str(m.films.ids[f])
+
+
+def first_row(out: str) -> list[str]:
+    """The cells of a table's rank 1 row (ids and numbers hold no spaces)."""
+    return next(line.split() for line in out.splitlines() if line.split()[:1] == ["1"])
+
+
+def test_audience_score_is_the_dot_product(planted: tuple[Path, Model, str],
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    path, m, film = planted
+    code, out, err = run(capsys, "audience", path, film, "--k", 3)
+    assert code == 0, err
+    user, score = first_row(out)[1:3]
+    expected = float(m.user_factors[m.user_index(user)] @ m.film_factors[m.film_index(film)])
+    assert float(score) == pytest.approx(expected, abs=2e-6)
+    assert out.splitlines()[-1] == (
+        "score: the model's raw score, the dot product of the user's and the film's taste "
+        f"vectors, for ordering only (not comparable between films); {PERCENTILE}")
+
+
+def test_lookalike_score_is_the_mean_cosine_to_the_seeds(
+        planted: tuple[Path, Model, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path, m, _ = planted
+    seeds = [str(u) for u in m.users.ids[[4, 9, 30]]]
+    (tmp_path / "seeds.txt").write_text("\n".join(seeds) + "\n")
+    code, out, err = run(capsys, "lookalike", path, "--seeds", tmp_path / "seeds.txt", "--k", 3)
+    assert code == 0, err
+    user, score = first_row(out)[1:3]
+    uf = np.asarray(m.user_factors, np.float64)
+    u = uf[m.user_index(user)]
+    cosines = [u @ uf[m.user_index(s)] / np.linalg.norm(u) / np.linalg.norm(uf[m.user_index(s)])
+               for s in seeds]
+    assert float(score) == pytest.approx(float(np.mean(cosines)), abs=2e-6)
+    assert out.splitlines()[-1] == (
+        "score: the mean cosine similarity of the user's taste vector to the seed users' "
+        f"(-1 to 1, 1 = the same taste); {PERCENTILE}")
+
+
+def test_cold_start_score_is_the_dot_product_with_the_weighted_mean(
+        planted: tuple[Path, Model, str], capsys: pytest.CaptureFixture[str]) -> None:
+    path, m, _ = planted
+    a, b = (str(i) for i in m.films.ids[[2, 5]])
+    code, out, err = run(capsys, "cold-start", path, "--like", a, f"{b}=3", "--k", 3)
+    assert code == 0, err
+    user, score = first_row(out)[1:3]
+    ff = np.asarray(m.film_factors, np.float64)
+    vector = (ff[m.film_index(a)] + 3 * ff[m.film_index(b)]) / 4
+    expected = float(np.asarray(m.user_factors, np.float64)[m.user_index(user)] @ vector)
+    assert float(score) == pytest.approx(expected, abs=2e-6)
+    assert out.splitlines()[-1].startswith(
+        "score: the dot product of the user's taste vector and the new film's (the weighted "
+        "mean of its comparable films' vectors")
+    assert out.splitlines()[-1].endswith(f"for ordering only; {PERCENTILE}")
+
+
+def test_similar_score_is_the_cosine_between_films(planted: tuple[Path, Model, str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path, m, film = planted
+    code, out, err = run(capsys, "similar", path, film, "--k", 3)
+    assert code == 0, err
+    other, score = first_row(out)[1:3]
+    ff = np.asarray(m.film_factors, np.float64)
+    x, y = ff[m.film_index(film)], ff[m.film_index(other)]
+    assert float(score) == pytest.approx(x @ y / np.linalg.norm(x) / np.linalg.norm(y),
+                                         abs=1e-4)
+    assert out.splitlines()[-1] == (f"score: the cosine similarity of the film's taste vector "
+                                    f"to film {film}'s (-1 to 1, 1 = the same taste)")
+
+
+def test_summary_portrait_says_what_it_hides(planted: tuple[Path, Model, str],
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path, _, film = planted
+    code, out, err = run(capsys, "summary", path, film, "--tier", "all")
+    assert code == 0, err
+    gender = out.split("Portrait: gender\n")[1].split("\n\n")[0].splitlines()
+    assert [line.split()[0] for line in gender[2:-1]] == ["M"]  # X and F left out
+    assert gender[-1] == (
+        "hidden: 2 gender values (18 users in all), each of fewer than 10 users or hidden "
+        "with one so that it is not the total less the shown ones (the minimum cell size: "
+        "$RECOMMENDER_MIN_CELL, default 10)")
+    assert out.splitlines()[-1] == (
+        "share: the value's share of the pictured users (0-1); base_share: its share of all "
+        "users (0-1); lift = share / base_share")
+
+
+def test_film_says_how_many_viewers_its_hidden_segments_hold(
+        planted: tuple[Path, Model, str], capsys: pytest.CaptureFixture[str]) -> None:
+    path, m, film = planted
+    code, out, err = run(capsys, "film", path, film)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[-2] == (
+        "hidden: 2 segments (3 viewers in all), each of fewer than 10 viewers or hidden with "
+        "one so that it is not the total less the shown ones (the minimum cell size: "
+        "$RECOMMENDER_MIN_CELL, default 10)")
+    # the JSON stays the endpoint's body: no new field
+    code, body_text, _ = run(capsys, "film", path, film, "--json")
+    body = json.loads(body_text)
+    assert [r["segment"] for r in body["viewer_segments"]] == [1, 3]
+    assert "hidden" not in body_text and "min_cell" not in body
+
+
+def test_distribution_prints_the_units_of_its_json(planted: tuple[Path, Model, str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    path, _, film = planted
+    code, out, err = run(capsys, "distribution", path, film, "--by", "region", "--json")
+    assert code == 0, err
+    units = json.loads(out)["units"]
+    code, out, err = run(capsys, "distribution", path, film, "--by", "region")
+    assert code == 0, err
+    for column in ("share", "index_vs_users", "index_vs_viewing", "user_share",
+                   "viewing_share"):
+        assert f"{column}: {units[column]}" in out
