@@ -32,7 +32,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         from recommender.errors import DataError
 
         try:
-            loaded = json.loads(Path(args.config).read_text(encoding="utf-8"))
+            loaded = json.loads(Path(args.config).read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as e:
             raise DataError(args.config, f"expected a JSON object of training options ({e})"
                             ) from None

@@ -174,8 +174,13 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
 
 def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
-    """What no text file the readers accept holds: a UTF-16 byte-order mark or a NUL byte
-    (the first one is named by line and column); None when ``raw`` has neither."""
+    """What no text file the readers accept holds: gzip's magic number, a UTF-16 byte-order
+    mark or a NUL byte (the first one is named by line and column); None when ``raw`` has
+    none."""
+    if raw[:2] == b"\x1f\x8b":  # gzip's magic number
+        return DataError(str(path), "the file is gzip-compressed; expected plain text: "
+                         "decompress it first (`gunzip`), or train with --engine spark, "
+                         "which reads .csv.gz", line=1)
     if raw[:2] in _UTF16_BOMS:
         return DataError(str(path), "the file is UTF-16 text (it starts with a UTF-16 "
                          "byte-order mark); expected UTF-8: re-save it as UTF-8, e.g. "
