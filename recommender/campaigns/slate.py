@@ -1,7 +1,9 @@
 """A release slate: the films to promote, each with a contact budget and a conversion value.
 
 ``SLATE.csv`` has the header ``film_id,budget`` and optionally ``value`` (worth of one
-conversion, default 1). Errors name the file and the line.
+conversion, default 1), in any case; a file whose header holds ``;`` or tabs and no comma
+is read with that separator (a spreadsheet's export where the comma is the decimal mark).
+Errors name the file and the line.
 """
 
 from __future__ import annotations
@@ -65,9 +67,12 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         raise DataError(str(p), f"cannot read the slate ({e.strerror or e})") from None
     except UnicodeDecodeError as e:
         raise DataError(str(p), f"not UTF-8 text (byte offset {e.start})") from None
-    records = csv_records(text, p)  # each row with the line it starts on
+    first = text.split("\n", 1)[0]
+    # a spreadsheet saved with ';' (where ',' is the decimal mark) or tabs is read as such
+    delimiter = next((d for d in (";", "\t") if d in first and "," not in first), ",")
+    records = csv_records(text, p, delimiter)  # each row with the line it starts on
     header = records[0][1] if records else None
-    names = [h.strip() for h in header] if header else []
+    names = [h.strip().lower() for h in header] if header else []  # 'Film_ID' is film_id
     if names[:2] != ["film_id", "budget"] or not set(names[2:]) <= {"value"} or \
             len(names) > 3:
         raise DataError(str(p), f"expected the header 'film_id,budget' or "

@@ -140,13 +140,14 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
                    np.asarray(numbers[SEATS], np.int64), str(p))
 
 
-def csv_records(text: str, path: str | os.PathLike[str]) -> list[tuple[int, list[str]]]:
+def csv_records(text: str, path: str | os.PathLike[str], delimiter: str = ","
+                ) -> list[tuple[int, list[str]]]:
     """The CSV records of ``text`` (read from ``path``), each with the file line it starts on.
     Records end at a line break outside quotes only: ``\\n``, ``\\r\\n`` or a lone ``\\r``
     (``str.splitlines`` also split at U+2028, U+0085 and other Unicode breaks, refusing a
     valid row, and lost a quoted newline). Text the csv module cannot read (a quote left open
     over more than its field limit) is ``DataError`` naming the line."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     out: list[tuple[int, list[str]]] = []
     start = 1
     try:

@@ -53,3 +53,15 @@ def test_unreadable_and_empty(tmp_path: Path) -> None:
         read_slate(write(tmp_path, b"film_id,budget\n\xff,1\n"))
     with pytest.raises(DataError, match="cannot read"):
         read_slate(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize("text", ["Film_ID,Budget,Value\n0042,3,2.5\n",
+                                  "film_id;budget;value\n0042;3;2.5\n",
+                                  "FILM_ID\tBUDGET\tVALUE\n0042\t3\t2.5\n"])
+def test_a_spreadsheets_slate_is_read(tmp_path: Path, text: str) -> None:
+    # the header in another case, or ';' or tabs as the separator, was refused, where the
+    # interaction readers take them
+    p = tmp_path / "slate.csv"
+    p.write_text(text, encoding="utf-8")
+    (film,) = read_slate(p)
+    assert (film.film_id, film.budget, film.value) == ("0042", 3, 2.5)
