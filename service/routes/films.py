@@ -154,7 +154,11 @@ async def audience_csv(
     record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
                   k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
                   filters=filters or None, tier=tier, **{"with": with_ or None})
-    name = f"audience_{_safe_filename(film_id)}.csv"
+    # the file says which cut it holds, as the Studio names it: ring, segment, filters, page
+    cut = [tier or "", f"segment{segment}" if segment is not None else "", *filters,
+           f"from{offset + 1}" if offset else ""]
+    name = "_".join(_safe_filename(part) for part in ["audience", film_id, *cut] if part)
+    name = f"{name[:160]}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if page.note:  # the page's note (users in no meaningful order), which a row cannot carry
         headers["X-Audience-Note"] = page.note

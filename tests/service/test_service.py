@@ -234,7 +234,14 @@ def test_audience_csv_download(client: TestClient, model: Model) -> None:
     r = client.get(f"/films/{url_id(ODD_FILM_ID)}/audience.csv", params={"k": 25})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
-    assert r.headers["content-disposition"].startswith("attachment; filename=\"audience_")
+    assert r.headers["content-disposition"] == 'attachment; filename="audience_tt_0042_.csv"'
+    # a cut says which it is in its file name, as the Studio names it (every cut was
+    # audience_<film>.csv)
+    cut = client.get("/films/00008/audience.csv", params={
+        "k": 5, "offset": 5, "tier": "broad", "segment": 1, "filter": "region=R0"})
+    assert cut.status_code == 200, cut.text
+    assert cut.headers["content-disposition"] == (
+        'attachment; filename="audience_00008_broad_segment1_region_R0_from6.csv"')
     rows = list(csv.DictReader(io.StringIO(r.text)))
     js = client.get(f"/films/{url_id(ODD_FILM_ID)}/audience", params={"k": 25}).json()
     assert list(rows[0]) == ["film_id", "user_id", "rank", "score", "percentile", "tier",
