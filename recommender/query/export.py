@@ -35,6 +35,7 @@ from recommender.io.columns import (
     RECOMMEND_COLUMNS,
     SCORE,
     SEGMENT,
+    TIER,
 )
 from recommender.io.csvsafe import safe_table
 from recommender.io.ids import IdMap
@@ -97,6 +98,17 @@ def export_context(model: Model, **params: Any) -> dict[str, Any]:
             "parameters": {k: v for k, v in params.items() if v is not None}}
 
 
+def _null_tiers(table: pa.Table) -> pa.Table:
+    """``table`` with a Parquet file's "no tier" as null, as JSON gives it (a CSV cell can
+    only be empty): ``tier IS NULL`` finds the users beyond the last ring."""
+    if TIER not in table.column_names:
+        return table
+    column = table.column(TIER)
+    empty = pc.equal(column, "")
+    return table.set_column(table.column_names.index(TIER), TIER,
+                            pc.if_else(empty, pa.scalar(None, column.type), column))
+
+
 def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa.Table],
             bar: tqdm, text_csv: bool = False, context: dict[str, Any] | None = None) -> int:
     """Write ``tables`` to ``path`` as CSV or Parquet (by its suffix), atomically; returns rows.
@@ -120,7 +132,7 @@ def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa
             else pacsv.CSVWriter(tmp, schema, write_options=_csv_options()))
         with writer:
             for t in tables:  # a CSV's text cells neutralised (csvsafe); Parquet's exact
-                writer.write_table(safe_table(t) if fmt == "csv" else t)
+                writer.write_table(safe_table(t) if fmt == "csv" else _null_tiers(t))
                 rows += t.num_rows
     return rows
 

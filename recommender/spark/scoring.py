@@ -156,7 +156,8 @@ def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: in
         SCORE: sf.col(SCORE),
         PERCENTILE: sf.bround(sf.lit(100.0) * (cand_col - rank_col + 1)
                               / sf.greatest(cand_col, sf.lit(1)), 4),
-        TIER: sf.coalesce(names[tier_pos], sf.lit("")),  # never null
+        # beyond the last ring: null, as the local Parquet export and JSON give it
+        TIER: sf.when(tier_pos < sf.lit(len(tiers)), names[tier_pos]),
         SEGMENT: sf.col(SEGMENT),
     }
     result = (top.join(sf.broadcast(films_df) if n_films <= 1_000_000 else films_df, "film_idx")
