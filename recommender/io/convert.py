@@ -137,6 +137,8 @@ def _ts_iso_mixed(unit: str) -> Callable[[pa.Array], pa.Array]:
 # at 2262, so they are tried last; a column mixing naive and zoned times after those
 _ISO_PARSERS = (_ts_iso("us", None), _ts_iso("us", "UTC"), _ts_iso("ns", None),
                 _ts_iso("ns", "UTC"), _ts_iso_mixed("us"), _ts_iso_mixed("ns"))
+#: what each of (_ts_int, _ts_float, *_ISO_PARSERS) reads, for an error's words
+_FORMS = ("unix seconds", "decimal unix seconds", *["ISO 8601 times"] * len(_ISO_PARSERS))
 
 
 def _floor_to_seconds(arr: pa.Array) -> pa.Array:
@@ -187,6 +189,13 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
             row = max(firsts)
             value = value_of(arr, row)
             what = "empty timestamp" if not value.strip() else f"timestamp {value!r} is not valid"
+            # a value valid alone, past rows of another form: the column mixes forms
+            before = _FORMS[firsts.index(row)]
+            alone = [form for parse, form in zip(parsers, _FORMS, strict=True)
+                     if value.strip() and _first_failing(pa.array([value]), parse) is None]
+            if alone and alone[0] != before:
+                what = (f"timestamp {value!r} is written as {alone[0]}, while the rows before "
+                        f"it are written as {before}: a column holds one form")
             raise problem(path, loc, row, f"{what}; expected unix seconds or an ISO 8601 date "
                           "such as 2020-01-31 or 2020-01-31T12:00:00Z")
     elif not pa.types.is_integer(arr.type):

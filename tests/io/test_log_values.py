@@ -54,6 +54,20 @@ def test_naive_and_zoned_times_in_one_column(tmp_path: Path) -> None:
                                    "u2,f1,2020-13-31 13:00:00\n"))
 
 
+@pytest.mark.parametrize(("rows", "words"), [
+    ("1620000000\n2020-01-31", "line 3: timestamp '2020-01-31' is written as ISO 8601 times, "
+                               "while the rows before it are written as unix seconds"),
+    ("2020-01-31\n1620000000.9", "line 3: timestamp '1620000000.9' is written as decimal unix "
+                                 "seconds, while the rows before it are written as ISO 8601"),
+    ("1620000000\nbanana", "line 3: timestamp 'banana' is not valid; expected"),
+])
+def test_a_column_that_mixes_forms_says_so(tmp_path: Path, rows: str, words: str) -> None:
+    # the message blamed a valid value ("timestamp '2020-01-31' is not valid")
+    a, b = rows.split("\n")
+    with pytest.raises(DataError, match=words):
+        readers.load(csv(tmp_path, f"user_id,film_id,timestamp\nu1,f1,{a}\nu2,f2,{b}\n"))
+
+
 @pytest.mark.parametrize(("values", "words"), [
     ([1.5, float("nan")], "row 2: timestamp nan is not a finite number"),
     ([1.5, float("inf")], "row 2: timestamp inf is not a finite number"),
