@@ -200,11 +200,19 @@ def _json(obj: Any) -> Callable[[IO[bytes]], Any]:
 
 
 def _write(path: Path, fill: Callable[[IO[bytes]], Any]) -> dict[str, Any]:
-    """Write a file with ``fill``, flush it to disk; returns its size and SHA-256."""
-    with open(path, "wb") as f:
-        fill(f)
-        f.flush()
-        os.fsync(f.fileno())
+    """Write a file with ``fill``, flush it to disk; returns its size and SHA-256. An error
+    without a file name (numpy's short write on a full disk: "192000 requested and 30688
+    written") is raised naming ``path``."""
+    try:
+        with open(path, "wb") as f:
+            fill(f)
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        if e.filename:
+            raise
+        raise OSError(e.errno, e.strerror or f"could not write the whole file ({e}): the disk "
+                      "is full, or a quota was reached", str(path)) from None
     layout.step(f"wrote {path.name}")
     return {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
 

@@ -410,3 +410,18 @@ def test_a_damaged_version_does_not_take_the_rollbacks_place(old: Model, new: Mo
     assert same(artifact.load(good), old)
     artifact.save(old, root)  # the next save: one sound version besides current, as before
     assert [v.name for v in layout.versions(root)] == [names[2], layout.resolve(root).name]
+
+
+def test_a_short_write_names_the_file(old: Model, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # numpy's short write on a full disk has no errno and no file name: train printed
+    # "error: 192000 requested and 30688 written (writing the output)"
+    def short(*args: object, **kw: object) -> None:
+        raise OSError("192000 requested and 30688 written")
+
+    monkeypatch.setattr(np, "save", short)
+    with pytest.raises(OSError) as e:
+        artifact.save(old, tmp_path / "m")
+    assert e.value.filename and e.value.filename.endswith(".npy")
+    assert "the disk is full" in str(e.value) and "192000 requested" in str(e.value)
+    assert not (tmp_path / "m").exists()
