@@ -9,6 +9,7 @@ segments).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import signal
 import sys
@@ -293,7 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InvalidParameterError("--spark-master applies with --engine spark only")
         if hasattr(args, "spark_master") and args.spark_master is None:
             args.spark_master = SPARK_MASTER
-        with _terminable():
+        # not around Spark: raised inside py4j's socket read, it left the JVM writing and the
+        # session's stop() failing (Python's own SIGTERM ends such a run at once)
+        spark = getattr(args, "engine", None) == "spark"
+        with contextlib.nullcontext() if spark else _terminable():
             code: int = args.func(args)
         return code
     except (RecommenderError, argparse.ArgumentTypeError) as e:

@@ -189,11 +189,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         from recommender.errors import InvalidParameterError
 
         raise InvalidParameterError("--events works with the local engine only")
-    if engine == "spark" and getattr(args, "cg_steps", None) is not None:
-        from recommender.errors import InvalidParameterError
-
-        raise InvalidParameterError("--cg-steps works with the local engine only (Spark's ALS "
-                                    "solves each least-squares step exactly)")
     if engine == "spark" and config.family != "als":
         from recommender.errors import InvalidParameterError
 

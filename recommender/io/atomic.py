@@ -17,8 +17,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import glob
+import json
 import os
+import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,19 +45,31 @@ def umask() -> int:
 
 
 def _model_folder(folder: Path) -> Path | None:
-    """The model folder that ``folder`` (links followed) is or lies in: the nearest one
-    holding a ``current`` link and ``versions/``, or a model's own files (``meta.json``
-    beside ``user_factors.npy``); None otherwise."""
+    """The model folder that ``folder`` (links followed) is or lies in: the nearest one that
+    holds a model's own files (``_holds_a_model``), or a ``current`` link to such a folder
+    beside ``versions/``; None otherwise."""
     try:
         real = folder.resolve()
     except OSError:
         return None
     for candidate in (real, *real.parents):
-        if ((candidate / "current").is_symlink() and (candidate / "versions").is_dir()) or (
-                (candidate / "meta.json").is_file()
-                and (candidate / "user_factors.npy").is_file()):
+        if _holds_a_model(candidate) or (
+                (candidate / "current").is_symlink() and (candidate / "versions").is_dir()
+                and _holds_a_model(candidate / "current")):
             return candidate
     return None
+
+
+def _holds_a_model(folder: Path) -> bool:
+    """A model's own files: ``user_factors.npy`` beside a ``meta.json`` that names a model
+    format (a deploy layout's ``current`` and ``versions/`` alone is not one)."""
+    if not (folder / "user_factors.npy").is_file():
+        return False
+    try:
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "format_version" in meta and "model_version" in meta
 
 
 def not_in_a_model(dest: str | os.PathLike[str]) -> None:
@@ -95,8 +110,8 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     not_in_a_model(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=suffix,
-                                    dir=path.parent)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}-",
+                                    suffix=suffix, dir=path.parent)
     except OSError as e:  # named by the path asked for, not the hidden temporary one
         raise OSError(e.errno, e.strerror, str(path)) from None
     os.close(fd)
@@ -116,13 +131,22 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     _sweep(path, suffix)
 
 
+#: this machine in a temporary file's name: a writer on another host (a shared volume, a
+#: container) has a pid this machine cannot check, and its files are never swept here
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
+
+
 def _sweep(path: Path, suffix: str) -> None:
-    """Remove the temporary files of earlier writes to ``path`` whose process is gone (killed
-    with SIGKILL, or the machine stopped): their names carry the writer's pid, and a live
-    writer's file is never touched."""
-    for old in path.parent.glob(f".{glob.escape(path.name)}.*-*{glob.escape(suffix)}"):
-        pid = old.name[len(path.name) + 2:].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+    """Remove the temporary files of earlier writes to ``path`` on this machine whose process
+    is gone (killed with SIGKILL, or the machine stopped): their names carry the host and the
+    writer's pid (``.NAME.HOST-PID-XXXXXXXX.tmp``, matched exactly, so another output whose
+    name starts with this one's is not taken for it), and a live writer's file is never
+    touched."""
+    mine = re.compile(rf"\.{re.escape(path.name)}\.{_HOST}-(\d+)-[a-z0-9_]{{8}}"
+                      rf"{re.escape(suffix)}")
+    for old in path.parent.glob(f".{glob.escape(path.name)}.{_HOST}-*"):
+        m = mine.fullmatch(old.name)
+        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
             with contextlib.suppress(OSError):
                 old.unlink()
 

@@ -212,6 +212,10 @@ def _train_in_session(
         raise InvalidParameterError(
             f"--engine spark does not read warm_iterations ({config.warm_iterations}): MLlib "
             "cannot warm-start, so the final model is always a second fit on all interactions")
+    if config.cg_steps != TrainConfig().cg_steps:  # not silently ignored either
+        raise InvalidParameterError(
+            f"--engine spark does not read cg_steps ({config.cg_steps}): MLlib's ALS solves "
+            "each least-squares step exactly (--cg-steps is the local engine's)")
     show = sys.stderr.isatty() if progress is None else progress
     with session_scope(spark, master) as session:
         return _train(session, source(session, show), config, show, master)

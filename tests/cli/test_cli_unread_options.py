@@ -81,6 +81,11 @@ def test_spark_cg_steps_and_evaluate_segments_are_refused(
     # evaluate's --segments moved no figure it reports while its report recorded it
     code, err = run(capsys, "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"),
                     "--engine", "spark", "--cg-steps", "2")
-    assert code == 2 and "--cg-steps works with the local engine only" in err
+    assert code == 2 and "does not read cg_steps (2)" in err
+    config = tmp_path / "c.json"
+    config.write_text(json.dumps({"cg_steps": 2}))
+    code, err = run(capsys, "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"),
+                    "--engine", "spark", "--config", str(config))
+    assert code == 2 and "does not read cg_steps (2)" in err
     code, err = run(capsys, "evaluate", "--data", str(tmp_path), "--segments", "3")
     assert code == 2 and "unrecognized arguments: --segments 3" in err

@@ -238,17 +238,22 @@ def test_a_dead_writers_temporary_file_is_swept(tmp_path: Path) -> None:
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True, check=True).stdout.strip()
+    host = atomic._HOST
     dest = tmp_path / "a.csv"
-    dead = tmp_path / f".a.csv.{gone}-x1y2z3.tmp"
-    live = tmp_path / f".a.csv.{os.getppid()}-x1y2z3.tmp"
-    other = tmp_path / f".b.csv.{gone}-x1y2z3.tmp"
-    for p in (dead, live, other):
+    dead = tmp_path / f".a.csv.{host}-{gone}-x1y2z3ab.tmp"
+    live = tmp_path / f".a.csv.{host}-{os.getppid()}-x1y2z3ab.tmp"
+    other = tmp_path / f".b.csv.{host}-{gone}-x1y2z3ab.tmp"
+    # another output whose name starts with this one's: 2024 is no pid of its writer
+    longer = tmp_path / f".a.csv.2024-05-01.csv.{host}-{os.getppid()}-x1y2z3ab.tmp"
+    elsewhere = tmp_path / f".a.csv.otherhost-{gone}-x1y2z3ab.tmp"  # a pid we cannot check
+    for p in (dead, live, other, longer, elsewhere):
         p.write_text("partial")
     with atomic_file(dest) as tmp:
-        assert tmp.name.startswith(f".a.csv.{os.getpid()}-")
+        assert tmp.name.startswith(f".a.csv.{host}-{os.getpid()}-")
         tmp.write_text("whole")
     assert dest.read_text() == "whole"
-    assert not dead.exists() and live.exists() and other.exists()
+    assert not dead.exists()
+    assert live.exists() and other.exists() and longer.exists() and elsewhere.exists()
 
 
 def test_sigterm_cleans_up_like_ctrl_c(tmp_path: Path) -> None:
@@ -280,3 +285,40 @@ sys.exit(main(["audiences", sys.argv[1], "--all", "--out", sys.argv[2]]))
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 143 and "terminated" in r.stderr, (r.returncode, r.stderr)
     assert list(out.parent.iterdir()) == []
+
+
+def test_only_a_model_folder_refuses_outputs(tmp_path: Path) -> None:
+    # a deploy layout (a current link beside versions/) is no model folder; one whose current
+    # holds a model's files is, and so is a flat model folder, at any depth below it
+    from recommender.errors import InvalidParameterError
+
+    app = tmp_path / "srv" / "app"
+    (app / "versions" / "1.0").mkdir(parents=True)
+    (app / "current").symlink_to("versions/1.0")
+    atomic.not_in_a_model(app / "exports" / "aud.csv")
+    (app / "versions" / "1.0" / "user_factors.npy").write_bytes(b"")
+    (app / "versions" / "1.0" / "meta.json").write_text('{"format_version": 2, '
+                                                        '"model_version": "v"}')
+    for inside in (app / "x.csv", app / "current" / "sub" / "x.csv", app / "versions" / "x.csv"):
+        with pytest.raises(InvalidParameterError, match="is inside the model folder"):
+            atomic.not_in_a_model(inside)
+    (app / "versions" / "1.0" / "meta.json").write_text('{"name": "not a model"}')
+    atomic.not_in_a_model(app / "x.csv")
+
+
+@pytest.mark.parametrize(("engine", "ours"), [("local", True), ("spark", False)])
+def test_sigterm_is_ours_except_around_spark(engine: str, ours: bool,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    # raised inside py4j's socket read, SIGTERM left the JVM writing and stop() failing
+    import signal
+
+    import recommender.cli as cli
+
+    seen = []
+    monkeypatch.setattr(cli, "cmd_audiences",
+                        lambda args: seen.append(signal.getsignal(signal.SIGTERM)) or 0)
+    before = signal.getsignal(signal.SIGTERM)
+    argv = ["audiences", "m", "--all", "--out", "a.parquet", "--engine", engine]
+    assert cli.main(argv) == 0
+    assert (seen[0] is cli._on_sigterm) == ours
+    assert signal.getsignal(signal.SIGTERM) is before
