@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recommender.errors import DataError, InvalidParameterError
-from recommender.io.places import csv_records
+from recommender.io.places import csv_records, delimiter_of
 
 MAX_SLATE_FILMS = 10_000
 # the largest budget (contacts): far past any user count, and a full slate's total stays a
@@ -67,9 +67,7 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         raise DataError(str(p), f"cannot read the slate ({e.strerror or e})") from None
     except UnicodeDecodeError as e:
         raise DataError(str(p), f"not UTF-8 text (byte offset {e.start})") from None
-    first = text.split("\n", 1)[0]
-    # a spreadsheet saved with ';' (where ',' is the decimal mark) or tabs is read as such
-    delimiter = next((d for d in (";", "\t") if d in first and "," not in first), ",")
+    delimiter = delimiter_of(text)  # ';' where the comma is the decimal mark, or tabs
     records = csv_records(text, p, delimiter)  # each row with the line it starts on
     header = records[0][1] if records else None
     names = [h.strip().lower() for h in header] if header else []  # 'Film_ID' is film_id
@@ -102,8 +100,9 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
                                     f"got {budget}", line=line)
         value = 1.0
         if len(names) == 3 and row[2].strip():
+            written = row[2].replace(",", ".") if delimiter != "," else row[2]  # "2,5": 2.5
             try:
-                value = float(row[2])
+                value = float(written)
             except ValueError:
                 value = math.nan
             if not (math.isfinite(value) and value > 0):

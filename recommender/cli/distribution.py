@@ -131,14 +131,14 @@ def _slate(args: argparse.Namespace) -> int:
     body = plan_slate(model, films, cinemas)
     if args.out:
         from recommender.io.atomic import atomic_file
-        from recommender.io.csvsafe import csv_writer
+        from recommender.io.csvsafe import csv_writer, safe_row
 
         with atomic_file(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            w = csv_writer(fh)  # ids neutralised against spreadsheet formulas
+            w = csv_writer(fh)
             w.writerow(["cinema_id", "film_id", "screens", "expected_new"])
-            for r in body["allocation"]:
-                w.writerow([r["cinema_id"], r["film_id"], r["screens"],
-                            "" if r["expected_new"] is None else r["expected_new"]])
+            for r in body["allocation"]:  # ids neutralised against spreadsheet formulas
+                w.writerow(safe_row([r["cinema_id"], r["film_id"], r["screens"],
+                                     "" if r["expected_new"] is None else r["expected_new"]]))
     if args.json:
         _print_json(body)
         return 0

@@ -63,8 +63,7 @@ class CsvLocator(Locator):
 
     def __init__(self, path: Path, header: bool, quoting: bool = True,
                  delimiter: str = ",") -> None:
-        self.path, self.header = path, header
-        self.quoting, self.delimiter = quoting, delimiter
+        self.path, self.header, self.quoting, self.delimiter = path, header, quoting, delimiter
 
     def where(self, row: int) -> tuple[int | None, str]:
         return physical_line(self.path, row + int(self.header), self.quoting,
@@ -85,8 +84,7 @@ def problem(path: Path, loc: Locator, row: int, message: str) -> DataError:
 def _nonempty_lines(raw: bytes) -> NDArray[np.int64]:
     """1-based numbers of the non-empty lines of ``raw`` (pyarrow skips empty lines); a line
     ends in LF, CRLF or a CR alone."""
-    b = np.frombuffer(raw, dtype=np.uint8)
-    if b.size == 0:
+    if not (b := np.frombuffer(raw, dtype=np.uint8)).size:
         return np.zeros(0, dtype=np.int64)
     lf, cr = b == 10, b == 13
     ends = np.flatnonzero(lf | (cr & ~np.r_[lf[1:], False]))  # CR of a CRLF is not an end
@@ -170,21 +168,18 @@ def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str 
     return int(lines[-1]) + 1 if len(lines) else 1
 
 
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_UTF16 = ("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8: "
+          "re-save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8`")
+_FIRST_BYTES = {b"\xff\xfe": _UTF16, b"\xfe\xff": _UTF16, b"\x1f\x8b": (
+    "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`), or "
+    "train with --engine spark, which reads .csv.gz")}
 
 
 def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
     """What no text file the readers accept holds: gzip's magic number, a UTF-16 byte-order
-    mark or a NUL byte (the first one is named by line and column); None when ``raw`` has
-    none."""
-    if raw[:2] == b"\x1f\x8b":  # gzip's magic number
-        return DataError(str(path), "the file is gzip-compressed; expected plain text: "
-                         "decompress it first (`gunzip`), or train with --engine spark, "
-                         "which reads .csv.gz", line=1)
-    if raw[:2] in _UTF16_BOMS:
-        return DataError(str(path), "the file is UTF-16 text (it starts with a UTF-16 "
-                         "byte-order mark); expected UTF-8: re-save it as UTF-8, e.g. "
-                         "`iconv -f utf-16 -t utf-8`", line=1)
+    mark or a NUL byte (the first one is named by line and column); None for none."""
+    if bytes(raw[:2]) in _FIRST_BYTES:
+        return DataError(str(path), _FIRST_BYTES[bytes(raw[:2])], line=1)
     off = raw.find(b"\x00")
     if off < 0:
         return None

@@ -140,14 +140,23 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
                    np.asarray(numbers[SEATS], np.int64), str(p))
 
 
-def csv_records(text: str, path: str | os.PathLike[str], delimiter: str = ","
+def delimiter_of(text: str) -> str:
+    """The separator of a small CSV of ours (a slate, cinemas): ``,``, or ``;`` or a tab when
+    the first line holds one and no comma (a spreadsheet's export where the comma is the
+    decimal mark)."""
+    first = text.split("\n", 1)[0]
+    return next((d for d in (";", "\t") if d in first and "," not in first), ",")
+
+
+def csv_records(text: str, path: str | os.PathLike[str], delimiter: str | None = None
                 ) -> list[tuple[int, list[str]]]:
     """The CSV records of ``text`` (read from ``path``), each with the file line it starts on.
     Records end at a line break outside quotes only: ``\\n``, ``\\r\\n`` or a lone ``\\r``
     (``str.splitlines`` also split at U+2028, U+0085 and other Unicode breaks, refusing a
-    valid row, and lost a quoted newline). Text the csv module cannot read (a quote left open
-    over more than its field limit) is ``DataError`` naming the line."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    valid row, and lost a quoted newline). ``delimiter`` by default: ``delimiter_of``. Text
+    the csv module cannot read (a quote left open over more than its field limit) is
+    ``DataError`` naming the line."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or delimiter_of(text))
     out: list[tuple[int, list[str]]] = []
     start = 1
     try:

@@ -260,3 +260,17 @@ def test_a_slate_film_with_nothing_fitted_carries_the_note() -> None:
     breakdown = demand_by_place(model, films[1].film_id, "cinema", min_cell=1)
     assert breakdown["note"] == notes[1]
     assert body["films"][1]["expected_new"] == pytest.approx(breakdown["expected_new"], abs=2e-3)
+
+
+def test_a_spreadsheets_slate_and_cinemas_with_semicolons(tmp_path: Path) -> None:
+    # a ';'-separated export (where the comma is the decimal mark) was refused: "the header
+    # must name film_id"
+    from recommender.io.places import read_cinemas
+
+    slate = tmp_path / "slate.csv"
+    slate.write_text("Film_ID;Min_Screens;Max_Screens\n0042;1;3\n", encoding="utf-8")
+    assert read_slate(slate) == [SlateFilm("0042", 1, 3)]
+    cinemas = tmp_path / "cinemas.csv"
+    cinemas.write_text("cinema_id;screens\nc1;4\nc2;2\n", encoding="utf-8")
+    got = read_cinemas(cinemas)
+    assert list(got.ids) == ["c1", "c2"] and list(got.screens) == [4, 2]
