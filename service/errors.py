@@ -36,7 +36,14 @@ def _location(loc: Sequence[Any]) -> str:
         return "request body"
     name = ""
     for part in rest:
-        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else str(part))
+        if isinstance(part, str) and part == "[key]":  # a mapping's key, not its value
+            name += " (a key)"
+            continue
+        if isinstance(part, str) and "[" in part:  # a union member's tag: "dict[str,...]"
+            continue
+        # a key that is no text (an unpaired surrogate) is shown escaped, not garbled
+        text = str(part).encode("utf-8", "backslashreplace").decode("utf-8")
+        name += f"[{part}]" if isinstance(part, int) else (f".{text}" if name else text)
     return f"{_WHERE.get(kind, kind)} '{name}'" if name else _WHERE.get(kind, kind)
 
 

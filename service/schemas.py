@@ -36,6 +36,21 @@ def _utf8(value: str) -> str:
 
 #: an id in a request body (user or film): any text UTF-8 can carry
 Id = Annotated[str, AfterValidator(_utf8)]
+#: the schema's word for "no NUL byte" (the validators give the message)
+NO_NUL: dict[str, Any] = {"pattern": "^[^\\u0000]*$"}
+
+
+def _no_nul(value: str) -> str:
+    """A NUL byte is refused as training and ``events import`` refuse it
+    (``recommender.io.convert.string_ids``): numpy drops trailing NULs, so ``"u1\\x00"``
+    would merge with ``"u1"`` (and an error message naming it would name "u1")."""
+    if "\x00" in value:
+        raise ValueError("holds a NUL byte; expected text ids")
+    return value
+
+
+#: an id that is stored or planned (an event's, an opt-out, a slate's film): no NUL byte
+StoredId = Annotated[Id, AfterValidator(_no_nul), Field(json_schema_extra=NO_NUL)]
 #: a comparable film's weight: > 0 (the server checks it, 422 "must be positive numbers")
 Weight = Annotated[float, BeforeValidator(_json_number),
                    WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]

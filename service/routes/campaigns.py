@@ -40,7 +40,7 @@ from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
-from service.schemas import MAX_OFFSET, Error, Id, JsonFloat, JsonInt
+from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -71,7 +71,7 @@ NO_PLAN: dict[int | str, dict[str, Any]] = {
 
 class SlateFilmIn(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
-    film_id: str = Field(min_length=1, description="the film to promote")
+    film_id: StoredId = Field(min_length=1, description="the film to promote")
     budget: JsonInt = Field(ge=0, le=MAX_BUDGET,
                         description="most target contacts for this film; its control "
                                     "group (holdout) is drawn on top of the budget")
@@ -89,8 +89,8 @@ class PlanRequest(BaseModel):
                            description="share of each film's selected users held out as control")
     waves: JsonInt = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
     seed: JsonInt = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw")
-    exclude_user_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXCLUDED,
-                                        description="users never planned (opt-outs)")
+    exclude_user_ids: list[StoredId] = Field(default_factory=list, max_length=MAX_EXCLUDED,
+                                             description="users never planned (opt-outs)")
 
 
 class PlanCreated(BaseModel):

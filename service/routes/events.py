@@ -46,7 +46,7 @@ from service.routes.campaigns import (
     caught_up,
 )
 from service.schema_limits import event_time_limit
-from service.schemas import Error, Id, JsonInt, _json_number
+from service.schemas import Error, JsonInt, StoredId, _json_number
 
 
 class EventsRoute(APIRoute):
@@ -96,37 +96,24 @@ router = APIRouter(tags=["events"], route_class=EventsRoute)
 MAX_UNKNOWN_SHOWN = 100
 
 
-#: the schema says what ``EventIn._no_nul`` refuses (the validator gives the message)
-NO_NUL: dict[str, Any] = {"pattern": "^[^\\u0000]*$"}
-
-
 class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    event_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
-                          description="unique id of the event: a retry with the same id "
-                                      "stores nothing twice", json_schema_extra=NO_NUL)
-    user_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
-                         description="the user (a user new to the model is folded in under "
-                                     "ALS and EASE trained locally; BPR, LMF and a Spark-trained "
-                                     "model fold no user in)", json_schema_extra=NO_NUL)
-    film_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH,
-                         description="the film bought or watched", json_schema_extra=NO_NUL)
+    # ids: text without a NUL byte (schemas.StoredId: numpy drops trailing NULs)
+    event_id: StoredId = Field(min_length=1, max_length=MAX_ID_LENGTH,
+                               description="unique id of the event: a retry with the same id "
+                                           "stores nothing twice")
+    user_id: StoredId = Field(min_length=1, max_length=MAX_ID_LENGTH,
+                              description="the user (a user new to the model is folded in "
+                                          "under ALS and EASE trained locally; BPR, LMF and a "
+                                          "Spark-trained model fold no user in)")
+    film_id: StoredId = Field(min_length=1, max_length=MAX_ID_LENGTH,
+                              description="the film bought or watched")
     timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
                            description="when, in unix seconds (at most one day ahead of the "
                                        "server's clock)",
                            json_schema_extra={"x-maximum": "event_time"})
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much (1 = one ticket or view)")
-
-    @field_validator("event_id", "user_id", "film_id")
-    @classmethod
-    def _no_nul(cls, value: str) -> str:
-        """A NUL byte is refused as training and ``events import`` refuse it
-        (``recommender.io.convert.string_ids``): numpy drops trailing NULs, so ``"u1\\x00"``
-        would merge with ``"u1"``."""
-        if "\x00" in value:
-            raise ValueError("holds a NUL byte; expected text ids")
-        return value
 
     @field_validator("timestamp", "weight", mode="before")
     @classmethod
@@ -259,10 +246,10 @@ class NextWaveRequest(BaseModel):
     holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
         None, ge=0, lt=1, description="control share (default: the plan's)")
     seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
-    exclude_user_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXCLUDED,
-                                        description="users never planned (opt-outs), on top "
-                                                    "of those every earlier plan of the "
-                                                    "campaign was given")
+    exclude_user_ids: list[StoredId] = Field(
+        default_factory=list, max_length=MAX_EXCLUDED,
+        description="users never planned (opt-outs), on top of those every earlier plan of the "
+                    "campaign was given")
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,

@@ -86,3 +86,17 @@ def test_an_unpaired_surrogate_in_a_body_is_a_422(client: TestClient, path: str,
     detail = r.json()["detail"]
     # an id says why; a vocabulary word (tier, genre, segment) is an unknown one
     assert any(why in detail for why in ("unpaired surrogate", "unicode", "unknown")), detail
+
+
+def test_a_nul_byte_in_a_plans_ids_is_a_422_the_schema_states(client: TestClient) -> None:
+    # an opt-out's NUL was refused while /openapi.json allowed it; a slate film's was a 404
+    # naming another film ("unknown film_id '00003'": numpy had dropped the NUL)
+    for body in ({"films": [{"film_id": "00003", "budget": 5}], "exclude_user_ids": ["u5\0"]},
+                 {"films": [{"film_id": "00003\0", "budget": 5}]}):
+        r = client.post("/campaigns/plan", json=body)
+        assert r.status_code == 422 and "holds a NUL byte" in r.json()["detail"], r.text
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    nul = "^[^\\u0000]*$"
+    assert schemas["PlanRequest"]["properties"]["exclude_user_ids"]["items"]["pattern"] == nul
+    assert schemas["NextWaveRequest"]["properties"]["exclude_user_ids"]["items"]["pattern"] == nul
+    assert schemas["SlateFilmIn"]["properties"]["film_id"]["pattern"] == nul
