@@ -82,8 +82,9 @@ class ModelInfo(BaseModel):
         description="the user attributes demand by place (distribution) can break down by")
     data_fingerprint: str | None = Field(
         description="sha256 of the training interactions as read, in their order (the same "
-                    "rows in another order give another, and another fit; a Spark-trained "
-                    "model's does not depend on the order)")
+                    "rows in another order give another, and another fit); a Spark-trained "
+                    "model's is computed otherwise, independent of the order and of the "
+                    "cluster, so the two engines never give the same one")
     data_source: str | None = Field(description="where the training data came from")
     params: dict[str, Any] = Field(description="training parameters")
     has_calibration: bool = Field(description="whether tiers carry expected conversion")

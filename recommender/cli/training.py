@@ -159,11 +159,12 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     lam = "--ease-lambda" if "ease_lambda" in typed else (
         f"ease_lambda ({base['ease_lambda']!r}) in --config {args.config}"
         if "ease_lambda" in base and "family" not in base else None)
+    spark = getattr(args, "engine", "local") == "spark"  # it fits ALS, untuned
     if lam is not None and base.get("family") != "ease" and (
-            base.get("family") == "als" or not base["tune"]):
+            base.get("family") == "als" or not base["tune"] or spark):
         from recommender.errors import InvalidParameterError
 
-        untuned = ("--no-tune" if getattr(args, "no_tune", False)
+        untuned = ("--engine spark" if spark else "--no-tune" if getattr(args, "no_tune", False)
                    else f"the config's \"tune\": false ({args.config})")
         raise InvalidParameterError(
             f"--family als does not read {lam} (EASE's option)"

@@ -137,16 +137,22 @@ _HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:32] or "host"
 
 
 def _sweep(path: Path, suffix: str) -> None:
-    """Remove the temporary files of earlier writes to ``path`` on this machine whose process
-    is gone (killed with SIGKILL, or the machine stopped): their names carry the host and the
-    writer's pid (``.NAME.HOST-PID-XXXXXXXX.tmp``, matched exactly, so another output whose
-    name starts with this one's is not taken for it), and a live writer's file is never
-    touched."""
-    mine = re.compile(rf"\.{re.escape(path.name)}\.{_HOST}-(\d+)-[a-z0-9_]{{8}}"
+    """Remove the temporary files (``atomic_dir``: work folders) of earlier writes to
+    ``path`` on this machine whose process is gone (killed with SIGKILL, or the machine
+    stopped): their names carry the host and the writer's pid (``.NAME.HOST-PID-XXXXXXXX.tmp``,
+    ``.NAME.HOST-PID-tmp-XXXXXXXX``, matched exactly, so another output whose name starts with
+    this one's is not taken for it); a live writer's are never touched, nor a work folder
+    holding the previous ``path`` it had moved aside."""
+    mine = re.compile(rf"\.{re.escape(path.name)}\.{_HOST}-(\d+)-(tmp-)?[a-z0-9_]{{8}}"
                       rf"{re.escape(suffix)}")
     for old in path.parent.glob(f".{glob.escape(path.name)}.{_HOST}-*"):
         m = mine.fullmatch(old.name)
-        if m and int(m.group(1)) != os.getpid() and not _alive(int(m.group(1))):
+        if not m or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
+            continue
+        if old.is_dir() and not old.is_symlink():  # atomic_dir's work
+            if not (old / "old").exists():  # never a previous folder it had moved aside
+                shutil.rmtree(old, ignore_errors=True)
+        else:
             with contextlib.suppress(OSError):
                 old.unlink()
 
@@ -172,7 +178,8 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     (``0o777`` less the umask), when it appears."""
     path = Path(dest)
     path.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}-tmp-",
+                                 dir=path.parent))
     new, old = work / "new", work / "old"
     keep_work = False  # True only while the previous folder sits in ``work`` unrestored
     try:
@@ -193,3 +200,4 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     finally:
         if not keep_work:
             shutil.rmtree(work, ignore_errors=True)
+    _sweep(path, "")  # the work folders of writers killed outright (SIGKILL)

@@ -295,12 +295,17 @@ def merge_events(events: DataFrame, has_rating: bool, has_ts: bool) -> DataFrame
 
 
 def fingerprint(merged: DataFrame, n_users: int, n_films: int, nnz: int) -> str:
-    """An order-independent sha256 of the merged interactions (xor of per-row xxhash64)."""
+    """An order-independent sha256 of the merged interactions (xor of per-row xxhash64). A
+    weight counts to 6 decimals: a merged pair's summed weight, and the total, are float sums
+    whose last bits follow how Spark partitioned them (the fingerprint changed with the
+    number of cores)."""
     from pyspark.sql import functions as sf
 
     cols = [c for c in (USER_ID, FILM_ID, WEIGHT, RATING, TIMESTAMP) if c in merged.columns]
-    row = merged.agg(sf.bit_xor(sf.xxhash64(*cols)).alias("h"),
-                     sf.sum(sf.col(WEIGHT)).alias("w")).collect()[0]
+    micro = sf.round(sf.col(WEIGHT) * sf.lit(1e6)).cast("long")
+    hashed = [micro if c == WEIGHT else sf.col(c) for c in cols]
+    row = merged.agg(sf.bit_xor(sf.xxhash64(*hashed)).alias("h"),
+                     sf.sum(micro).alias("w")).collect()[0]
     text = f"{n_users}:{n_films}:{nnz}:{row['h']}:{row['w']!r}:{','.join(cols)}"
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -87,6 +87,7 @@ def batch_audiences_spark(
         film_sel = (np.arange(model.n_films, dtype=np.int64) if films is None
                     else np.unique(model.films.to_index(list(films), strict=True,
                                                         error=UnknownFilmError)))
+    _partition_names_fit(model, film_sel)
     show = sys.stderr.isatty() if progress is None else progress
     with session_scope(spark, master) as session:
         return _batch(session, model, film_sel, k, out_s, exclude_seen, tuple(tiers),
@@ -304,8 +305,30 @@ def _write_partitioned(spark: SparkSession, df: DataFrame, out: str) -> int:
                                     "refusing to overwrite it")
     with atomic_dir(dest, create=False) as tmp:
         df.write.partitionBy(FILM_ID).parquet(tmp.as_uri())
-        rows = int(spark.read.parquet(tmp.as_uri()).count())
+        # no row at all (every user saw every film): Spark writes only _SUCCESS, which it
+        # cannot read back ("unable to infer schema"); the local export says 0 rows
+        rows = (int(spark.read.parquet(tmp.as_uri()).count())
+                if any(tmp.rglob("*.parquet")) else 0)
     return rows
+
+
+#: the most bytes of a folder name (ext4, xfs, APFS...): ``film_id=<escaped id>``
+MAX_NAME_BYTES = 255
+_ESCAPED = set('"#%\'*/:=?\\\x7f{[]^') | {chr(c) for c in range(1, 32)}
+
+
+def _partition_names_fit(model: Model, films: NDArray[np.int64]) -> None:
+    """Refuse, before Spark starts, a film whose partition folder name (``film_id=`` and the
+    id as Hive escapes it: ``%XX`` for each character of ``_ESCAPED``) would pass
+    ``MAX_NAME_BYTES``: Spark's write failed on it midway (the local export writes it)."""
+    for fid in map(str, model.films.ids[films]):
+        size = len(f"{FILM_ID}=".encode()) + sum(
+            3 if c in _ESCAPED else len(c.encode("utf-8")) for c in fid)
+        if size > MAX_NAME_BYTES:
+            raise InvalidParameterError(
+                f"film_id {fid[:40]!r}... makes a {size}-byte partition folder name, past the "
+                f"file system's {MAX_NAME_BYTES}: export it with the local engine (no "
+                "--engine spark), which writes one file")
 
 
 def read_audiences(path: str | os.PathLike[str]) -> pa.Table:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator
@@ -58,6 +59,20 @@ def _is_local_master(master: str) -> bool:
     return master.startswith("local")
 
 
+#: the master URLs Spark takes (its "Master URLs" page); checked before the JVM starts
+_MASTER = re.compile(r"local(\[(\*|[1-9]\d*)(,[1-9]\d*)?\])?|local-cluster\[\d+,\d+,\d+\]"
+                     r"|(spark|mesos|k8s)://\S+|yarn")
+
+
+def check_master(master: str) -> None:
+    """Refuse a master URL Spark does not take (``SparkUnavailableError`` saying the forms):
+    each such one ended in a JVM stack trace and a hint to install Java."""
+    if not _MASTER.fullmatch(master):
+        raise SparkUnavailableError(
+            f"--spark-master {master!r} is not a Spark master URL; expected local, local[N], "
+            "local[*], spark://HOST:PORT, yarn or k8s://HOST:PORT")
+
+
 def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
                 ) -> tuple[SparkSession, bool]:
     """The active SparkSession (under ``spark-submit`` or in a notebook), else a new one on
@@ -75,6 +90,7 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
         return active, False
     under_submit = "PYSPARK_GATEWAY_PORT" in os.environ
     if not under_submit:
+        check_master(master)
         check_java()
     builder = SparkSession.builder.appName("recommender")
     settings: dict[str, str] = {
@@ -98,8 +114,12 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
     try:
         session = builder.getOrCreate()
     except Exception as e:  # the JVM did not start (wrong Java version, no memory, ...)
-        raise SparkUnavailableError(f"could not start Spark on {master} ({e}); Spark 4 needs "
-                                    f"Java 17 or later: {JAVA_INSTALL}") from None
+        said = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
+        java = "Java gateway" in str(e) or "JAVA_HOME" in str(e)  # the JVM itself failed
+        hint = (f"Spark 4 needs Java 17 or later: {JAVA_INSTALL}" if java
+                else f"is the master {master!r} reachable?")
+        raise SparkUnavailableError(f"could not start Spark on {master} ({said}); {hint}"
+                                    ) from None
     session.sparkContext.setLogLevel("ERROR")
     return session, True
 

@@ -89,3 +89,6 @@ def test_spark_cg_steps_and_evaluate_segments_are_refused(
     assert code == 2 and "does not read cg_steps (2)" in err
     code, err = run(capsys, "evaluate", "--data", str(tmp_path), "--segments", "3")
     assert code == 2 and "unrecognized arguments: --segments 3" in err
+    code, err = run(capsys, "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"),
+                    "--engine", "spark", "--ease-lambda", "100")
+    assert code == 2 and "without tuning (--engine spark) the family is ALS" in err

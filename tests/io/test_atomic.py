@@ -184,7 +184,7 @@ def test_dir_previous_is_kept_when_it_cannot_be_put_back(
         (tmp / "a.txt").write_text("new a")
     assert not dest.exists()
     [work] = beside(tmp_path)  # the previous folder is never deleted: it waits in the work folder
-    assert work.startswith(".out.tmp-")
+    assert work.startswith(f".out.{atomic._HOST}-{os.getpid()}-tmp-")
     assert tree(tmp_path / work / "old") == {"a.txt": "old a", "sub/b.txt": "old b"}
 
 
@@ -322,3 +322,23 @@ def test_sigterm_is_ours_except_around_spark(engine: str, ours: bool,
     assert cli.main(argv) == 0
     assert (seen[0] is cli._on_sigterm) == ours
     assert signal.getsignal(signal.SIGTERM) is before
+
+
+def test_a_dead_writers_work_folder_is_swept(tmp_path: Path) -> None:
+    # a Spark export killed outright left .NAME.tmp-*/ for good; a dead writer's work folder
+    # goes with the next write to the same path, unless it holds the previous output
+    import subprocess
+    import sys
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    host = atomic._HOST
+    dead = tmp_path / f".out.{host}-{gone}-tmp-abcd1234"
+    (dead / "new").mkdir(parents=True)
+    kept = tmp_path / f".out.{host}-{gone}-tmp-efgh5678"
+    (kept / "old").mkdir(parents=True)  # the previous output, moved aside and never put back
+    live = tmp_path / f".out.{host}-{os.getppid()}-tmp-ijkl9012"
+    live.mkdir()
+    with atomic_dir(tmp_path / "out") as tmp:
+        (tmp / "a.txt").write_text("a")
+    assert not dead.exists() and kept.exists() and live.exists()

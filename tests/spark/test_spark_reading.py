@@ -119,3 +119,16 @@ def test_spark_reader_errors_name_the_file_and_the_problem(spark: Any, tmp_path:
             train_spark(str(path), SMALL, spark=spark)
     with pytest.raises(DataError, match="no such file"):
         train_spark(str(tmp_path / "absent.csv"), SMALL, spark=spark)
+
+
+def test_the_fingerprint_does_not_follow_the_partitioning(spark: Any) -> None:
+    # summed float weights differ in their last bits with the order Spark adds them in: the
+    # fingerprint (and the model version) changed with the number of cores
+    from recommender.spark.reading import fingerprint
+
+    rows = [(f"u{i % 97}", f"f{i % 89}", 0.1 + (i % 7) / 3.0) for i in range(5000)]
+    df = spark.createDataFrame(rows, "user_id string, film_id string, weight double")
+    merged = df.groupBy("user_id", "film_id").sum("weight").withColumnRenamed(
+        "sum(weight)", "weight")
+    prints = {fingerprint(merged.repartition(n), 97, 89, merged.count()) for n in (1, 3, 8)}
+    assert len(prints) == 1

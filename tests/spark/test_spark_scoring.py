@@ -197,3 +197,24 @@ def test_block_scorer_runs_without_this_package(tmp_path: Path) -> None:
                               -mine.column("score").to_numpy()))
         assert mine.column("user_idx").to_numpy()[by_rank].tolist() == order.tolist()
         assert np.array_equal(mine.column("score").to_numpy()[by_rank], exact[row, order])
+
+
+def test_an_export_with_no_row_writes_zero_rows(spark: Any, tmp_path: Path) -> None:
+    # every user saw every film: Spark wrote only _SUCCESS and reading it back to count the
+    # rows failed ("unable to infer schema"), exit 1; the local export says 0 rows
+    import pyarrow as pa
+
+    from recommender.io.dataset import Interactions
+    from recommender.model.config import TrainConfig
+    from recommender.model.training import train
+    from recommender.spark.scoring import batch_audiences_spark
+
+    users = [f"u{u}" for u in range(12) for _ in range(3)]
+    films = [f"f{f}" for _ in range(12) for f in range(3)]
+    model = train(Interactions.from_columns(pa.array(users), pa.array(films), source="full"),
+                  TrainConfig(factors=2, iterations=2, segments=1, holdout=0.0, tune=False),
+                  progress=False)
+    folder = artifact.save(model, tmp_path / "m")
+    out = tmp_path / "none.parquet"
+    assert batch_audiences_spark(folder, 5, out, spark=spark, progress=False) == 0
+    assert out.is_dir() and (out / "_SUCCESS").exists()

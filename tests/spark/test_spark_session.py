@@ -77,3 +77,34 @@ def _tiny_model() -> Any:
     inter = build_interactions(n_users=20, n_films=8, per_user=4)
     return train(inter, TrainConfig(factors=2, iterations=1, segments=2, holdout=0),
                  progress=False)
+
+
+@pytest.mark.parametrize("master", ["nonsense", "local[0]", "local[x]", "spark:/h:1", ""])
+def test_a_bad_master_is_refused_before_the_jvm(master: str) -> None:
+    # each one started the JVM, printed its stack trace and blamed Java
+    from recommender.spark.session import SparkUnavailableError, check_master
+
+    with pytest.raises(SparkUnavailableError, match="is not a Spark master URL"):
+        check_master(master)
+    for good in ("local", "local[2]", "local[*]", "local[4,2]", "spark://h:7077", "yarn",
+                 "k8s://https://h:443", "local-cluster[2,1,1024]"):
+        check_master(good)
+
+
+def test_a_film_id_too_long_for_a_partition_folder_is_refused(tmp_path: Path) -> None:
+    # Spark's write failed midway on it ([TASK_WRITE_FAILED]); Hive escapes '/' as %2F
+    import numpy as np
+
+    from recommender.errors import InvalidParameterError
+    from recommender.spark.scoring import _partition_names_fit
+    from tests.helpers import synthetic_model
+
+    model = synthetic_model(n_users=20, n_films=3, seed=0)
+    from recommender.io.ids import IdMap
+
+    model.films = IdMap(["a" * 247, "/" * 82, "é" * 123])  # 255, 254 and 254 bytes: fit
+    _partition_names_fit(model, np.arange(3))
+    for too_long in ("a" * 248, "/" * 83, "é" * 124):
+        model.films = IdMap([too_long, "b", "c"])
+        with pytest.raises(InvalidParameterError, match="partition folder name"):
+            _partition_names_fit(model, np.arange(3))
