@@ -6,6 +6,7 @@ route does not declare and invalid requests -> 422. Only ``service/`` maps error
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -23,6 +24,8 @@ from recommender.errors import (
     UnknownGenreError,
     UnknownUserError,
 )
+
+log = logging.getLogger("recommender.service")
 
 _WHERE = {"query": "query parameter", "path": "path parameter", "header": "header",
           "cookie": "cookie", "body": "body field"}
@@ -116,6 +119,22 @@ async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
+#: seconds a client waits before retrying a request the campaign store could not serve
+STORE_RETRY_AFTER = 5
+
+
+async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """503 with ``Retry-After`` when the campaign store cannot be reached, is locked past its
+    timeout or has no free connection: the request can be retried as it is (it was a
+    plain-text 500). The reason goes to the log (it may name the database's host)."""
+    log.warning("campaign store unavailable for %s %s: %s", request.method, request.url.path,
+                str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+    return JSONResponse({"detail": "the campaign store is unavailable (down, locked or out of "
+                                   f"connections); nothing was changed: retry in "
+                                   f"{STORE_RETRY_AFTER} s"},
+                        status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER)})
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
@@ -124,3 +143,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownGenreError, unknown_genre)
     app.add_exception_handler(InvalidParameterError, bad_parameter)
     app.add_exception_handler(RecommenderError, bad_parameter)
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+    app.add_exception_handler(OperationalError, store_unavailable)
+    app.add_exception_handler(PoolTimeout, store_unavailable)

@@ -115,15 +115,25 @@ class EventsSync:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
+        failures = 0  # in a row: the wait doubles (to a minute) and one line is logged
         while not self._stop.is_set():
-            self._wake.wait(self.interval)
+            self._wake.wait(min(60.0, self.interval * 2 ** min(failures, 10)))
             self._wake.clear()
             if self._stop.is_set():
                 break
             try:
                 self.poll()
-            except Exception:  # never let the poller die (a store restarting, a lock)
-                log.exception("events sync")
+            except Exception as e:  # never let the poller die (a store restarting, a lock)
+                if not failures:  # once per outage: a traceback 4 times a second filled logs
+                    log.warning("events sync: the campaign store cannot be read (%s: %s); "
+                                "retrying, less often while it lasts", type(e).__name__,
+                                str(e).splitlines()[0][:300] if str(e) else "", exc_info=True)
+                failures += 1
+                continue
+            if failures:
+                log.warning("events sync: the campaign store is read again after %d failed "
+                            "polls", failures)
+            failures = 0
 
 
 def attach(app: Any, service: ServiceState) -> EventsSync:

@@ -18,3 +18,8 @@ ADMIN_CLOSED: dict[int | str, dict[str, Any]] = {
 NO_PSEUDONYM_KEY: dict[int | str, dict[str, Any]] = {
     403: {"model": Error, "description": "pseudonymize=true, but the server has no "
                                          "RECOMMENDER_PSEUDONYM_KEY"}}
+STORE_DOWN: dict[int | str, dict[str, Any]] = {
+    503: {"model": Error, "description": "the campaign store is unavailable (down, locked or "
+                                         "out of connections): nothing was changed; retry "
+                                         "after Retry-After seconds",
+          "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}

@@ -39,7 +39,7 @@ from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
-from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
+from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
@@ -138,7 +138,7 @@ def campaign_store(request: Request) -> CampaignStore:
 
 
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
-    **INVALID, **NOT_FOUND, 409: {"model": Error, "description": (
+    **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
         "the slate names a film twice (a rule JSON Schema cannot state; detail names the "
         "film), or the Idempotency-Key was used for another request")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
@@ -167,7 +167,7 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
     return plan_once(store, key, response, make)
 
 
-@router.get("/campaigns", response_model=PlanList, responses={**INVALID},
+@router.get("/campaigns", response_model=PlanList, responses={**INVALID, **STORE_DOWN},
             summary="Stored plans, newest first")
 def list_plans(request: Request, engine: EngineDep,
                limit: Annotated[int, Query(ge=1, le=1000, description="plans per page")] = 100,
@@ -177,7 +177,8 @@ def list_plans(request: Request, engine: EngineDep,
     return {"total": total, "plans": name_plan_films(engine.model, plans)}
 
 
-@router.get("/campaigns/{plan_id}", response_model=PlanCreated, responses={**NO_PLAN},
+@router.get("/campaigns/{plan_id}", response_model=PlanCreated,
+            responses={**NO_PLAN, **STORE_DOWN},
             summary="One stored plan's summary")
 def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
     try:
@@ -189,7 +190,8 @@ def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
 @router.get("/campaigns/{plan_id}/plan.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}},
                              "description": "plan_id,film_id,user_id,wave,group,rank,p,"
-                                            "expected_value"}, **NO_PLAN, **NO_PSEUDONYM_KEY},
+                                            "expected_value"}, **NO_PLAN, **NO_PSEUDONYM_KEY,
+                       **STORE_DOWN},
             summary="One stored plan's rows as CSV, streamed")
 def plan_csv(plan_id: str, request: Request,
              pseudonymize: Annotated[bool, Query(

@@ -37,7 +37,7 @@ from recommender.model.foldin import can_fold_in
 from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
-from service.routes import INVALID
+from service.routes import INVALID, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
     NO_PLAN,
@@ -163,8 +163,9 @@ class EventsStatus(BaseModel):
 
 
 @router.post("/events", response_model=EventsStored, responses={
-    **INVALID, 409: {"model": Error, "description": "an event_id already recorded with a "
-                     "different payload: nothing of the batch was stored"}},
+    **INVALID, **STORE_DOWN, 409: {"model": Error, "description": "an event_id already "
+                                   "recorded with a different payload: nothing of the batch "
+                                   "was stored"}},
              summary="Record a batch of events (tickets, views), durably, before answering")
 def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     settings = request.app.state.service.settings
@@ -208,7 +209,7 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
             "unknown_film_ids": unknown, "unknown_user_ids": users}
 
 
-@router.get("/events/status", response_model=EventsStatus,
+@router.get("/events/status", response_model=EventsStatus, responses={**STORE_DOWN},
             summary="The store's latest event sequence and the one this worker reflects")
 def events_status(request: Request) -> dict[str, Any]:
     sync = getattr(request.app.state, "events_sync", None)
@@ -217,7 +218,7 @@ def events_status(request: Request) -> dict[str, Any]:
             "overlay": sync.describe() if sync is not None else {}}
 
 
-@router.get("/campaigns/{plan_id}/report", responses={**NO_PLAN, **INVALID},
+@router.get("/campaigns/{plan_id}/report", responses={**NO_PLAN, **INVALID, **STORE_DOWN},
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
@@ -253,7 +254,7 @@ class NextWaveRequest(BaseModel):
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
-             responses={**NO_PLAN, **INVALID, 503: {"model": Error}, 409: {
+             responses={**NO_PLAN, **INVALID, **STORE_DOWN, 409: {
                  "model": Error, "description": "the Idempotency-Key was used for another "
                  "request"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "

@@ -100,3 +100,26 @@ def test_a_nul_byte_in_a_plans_ids_is_a_422_the_schema_states(client: TestClient
     assert schemas["PlanRequest"]["properties"]["exclude_user_ids"]["items"]["pattern"] == nul
     assert schemas["NextWaveRequest"]["properties"]["exclude_user_ids"]["items"]["pattern"] == nul
     assert schemas["SlateFilmIn"]["properties"]["film_id"]["pattern"] == nul
+
+
+def test_a_store_that_cannot_be_reached_is_a_503_to_retry(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    # every store route answered a plain-text 500 while PostgreSQL was down (or SQLite locked)
+    import sqlalchemy as sa
+
+    root = tmp_path_factory.mktemp("store-down")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+        store.engine = sa.create_engine(f"sqlite:///{root / 'gone' / 'no.db'}")  # cannot open
+        for method, path, body in (("GET", "/campaigns", None), ("GET", "/events/status", None),
+                                   ("POST", "/events", {"events": [_event(9)]})):
+            r = c.request(method, path, json=body)
+            assert r.status_code == 503, (path, r.status_code, r.text)
+            assert r.headers["Retry-After"] == "5"
+            assert r.json()["detail"].startswith("the campaign store is unavailable")
+        assert c.get("/films/00004/audience", params={"k": 3}).status_code == 200
+        schema = c.get("/openapi.json").json()["paths"]
+        assert "503" in schema["/campaigns/plan"]["post"]["responses"]
+        assert "503" in schema["/events"]["post"]["responses"]
