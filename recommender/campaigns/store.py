@@ -314,17 +314,29 @@ class CampaignStore:
         return self._stream(plan_id, chunk)
 
     def _stream(self, plan_id: str, chunk: int) -> Iterator[pa.Table]:
+        """Each chunk read on its own short connection, after the last ``seq`` read (a plan's
+        rows never change): a client that stops reading holds no connection. One held across
+        the yields kept a pooled connection, and on PostgreSQL an open transaction, for as
+        long as the client took; 16 stalled downloads left a worker's store out of
+        connections for minutes."""
         from recommender.campaigns.plan import PLAN_SCHEMA
 
         c = plan_rows.c
-        query = sa.select(c.plan_id, c.film_id, c.user_id, c.wave, c.group_name, c.rank, c.p,
-                          c.expected_value).where(c.plan_id == plan_id).order_by(c.seq)
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=chunk).execute(query)
-            for part in result.partitions(chunk):
-                yield pa.Table.from_arrays([pa.array(list(col), t) for col, t in zip(
-                    zip(*part, strict=True), PLAN_SCHEMA.types, strict=True)],
-                    schema=PLAN_SCHEMA)
+        last = -1
+        while True:
+            query = sa.select(c.seq, c.plan_id, c.film_id, c.user_id, c.wave, c.group_name,
+                              c.rank, c.p, c.expected_value).where(
+                c.plan_id == plan_id, c.seq > last).order_by(c.seq).limit(chunk)
+            with self.engine.connect() as conn:
+                part = conn.execute(query).all()
+            if not part:
+                return
+            last = int(part[-1][0])
+            yield pa.Table.from_arrays([pa.array(list(col), t) for col, t in zip(
+                list(zip(*part, strict=True))[1:], PLAN_SCHEMA.types, strict=True)],
+                schema=PLAN_SCHEMA)
+            if len(part) < chunk:
+                return
 
 
 def _current_version(conn: Connection) -> int:

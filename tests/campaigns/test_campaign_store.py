@@ -43,6 +43,12 @@ def test_round_trip(store_target: str) -> None:
         assert st.summary("plan-a") == summary
         back = pa.concat_tables(list(st.iter_rows("plan-a", chunk=1000)))
         assert back.equals(rows)  # every value, byte for byte and bit for bit
+        # a reader that stops between chunks holds no connection (a stalled plan.csv
+        # download held one, and an open transaction, for as long as it stalled)
+        stalled = st.iter_rows("plan-a", chunk=1000)
+        next(stalled)
+        assert st.engine.pool.checkedout() == 0
+        assert pa.concat_tables([*stalled]).num_rows == 12_345 - 1000
         assert list(st.iter_rows("plan-b")) == []
         total, plans = st.list_plans()
         assert total == 2 and [p["plan_id"] for p in plans] == ["plan-b", "plan-a"]
