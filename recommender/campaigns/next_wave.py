@@ -87,12 +87,31 @@ class NextWave:
 
     def save(self, store: CampaignStore, key: tuple[str, str] | None = None) -> None:
         """Store the plan, its opt-outs, its link to the previous plan and the request's
-        idempotency ``key`` (``CampaignStore.save_plan``), all or nothing."""
+        idempotency ``key`` (``CampaignStore.save_plan``), all or nothing. The next waves
+        the previous plan has when it is stored (one planned meanwhile, on another replica,
+        too) are named in the summary's warning (``with_warning``)."""
         s = self.plan.summary
-        store.save_plan(self.plan.plan_id, s, self.plan.rows, excluded=self.opted_out,
-                        link={"previous_plan_id": s["previous_plan_id"],
-                              "sent_waves": s["sent_waves"], "events_seq": s["events_seq"]},
-                        key=key)
+        stored = store.save_plan(
+            self.plan.plan_id, s, self.plan.rows, excluded=self.opted_out,
+            link={"previous_plan_id": s["previous_plan_id"], "sent_waves": s["sent_waves"],
+                  "events_seq": s["events_seq"]},
+            key=key, amend=lambda summary, earlier: with_warning(
+                summary, str(s["previous_plan_id"]), earlier))
+        self.plan.summary.update(stored)
+
+
+def with_warning(summary: dict[str, Any], plan_id: str, earlier: Sequence[str]
+                 ) -> dict[str, Any]:
+    """``summary`` with a warning naming ``earlier``, the next waves ``plan_id`` already has
+    (``summary`` itself when there is none): each plans the same remaining budget, so sending
+    two would spend it twice (re-planning is allowed: one of them is sent)."""
+    if not earlier:
+        return summary
+    return {**summary, "warning": (
+        f"plan {plan_id} already has {len(earlier)} next wave"
+        f"{'s' if len(earlier) > 1 else ''} ({', '.join(earlier[:5])}"
+        f"{', ...' if len(earlier) > 5 else ''}): each plans the same remaining budget, "
+        "so send only one of them")}
 
 
 def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves: int = 1,
@@ -158,17 +177,11 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     # store's latest would claim events a lagging model has not applied)
     overlay = model.meta.get("overlay") or {}
     seq = int(overlay["seq"]) if "seq" in overlay else trained_through(model.meta, store)
-    # next waves already planned from this plan: each plans the same remaining budget, so
-    # sending two would spend it twice (re-planning is allowed: one of them is sent)
+    # next waves already planned from this plan (read again when it is stored: NextWave.save)
     with store.engine.connect() as conn:
         earlier = sorted(str(r[0]) for r in conn.execute(
             sa.select(plan_links.c.plan_id).where(plan_links.c.previous_plan_id == plan_id)))
-    if earlier:
-        plan.summary["warning"] = (
-            f"plan {plan_id} already has {len(earlier)} next wave"
-            f"{'s' if len(earlier) > 1 else ''} ({', '.join(earlier[:5])}"
-            f"{', ...' if len(earlier) > 5 else ''}): each plans the same remaining budget, "
-            "so send only one of them")
+    plan.summary.update(with_warning(plan.summary, plan_id, earlier))
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
                         excluded={"pairs_contacted": int(is_target.sum()),
                                   "pairs_held_out": int((~is_target).sum()),

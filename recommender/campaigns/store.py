@@ -228,19 +228,36 @@ class CampaignStore:
 
     def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table,
                   excluded: Sequence[str] = (), link: dict[str, Any] | None = None,
-                  key: tuple[str, str] | None = None) -> None:
+                  key: tuple[str, str] | None = None,
+                  amend: Callable[[dict[str, Any], list[str]], dict[str, Any]] | None = None
+                  ) -> dict[str, Any]:
         """Store a plan, its rows, its opted-out users (``excluded``: its next waves never
         plan them), for a next wave its ``link`` to the previous plan (``previous_plan_id``,
         ``sent_waves``, ``events_seq``), and the request's idempotency ``key`` (key, sha256
-        of the request), in one transaction (all or nothing). A key stored already raises
-        ``sqlalchemy.exc.IntegrityError`` and stores nothing (``plan_for_key`` finds the
-        plan that has it)."""
+        of the request), in one transaction (all or nothing); returns the summary stored.
+        A key stored already raises ``sqlalchemy.exc.IntegrityError`` and stores nothing
+        (``plan_for_key`` finds the plan that has it).
+
+        A next wave first takes the previous plan's row for writing (a no-op update: a row
+        lock on PostgreSQL, the write lock on SQLite), so next waves of one plan are stored
+        one after the other, then reads the next waves it has already; ``amend(summary,
+        those ids)`` gives the summary to store (two next waves planned at once on two
+        replicas had each missed the other)."""
         from recommender.campaigns.events import plan_links  # step 2's table, defined there
 
         cols = rows.to_pydict()
         n = rows.num_rows
         opted_out = sorted(set(excluded))
         with self.engine.begin() as conn:
+            if link is not None:
+                previous = link["previous_plan_id"]
+                conn.execute(plans.update().where(plans.c.plan_id == previous).values(
+                    n_rows=plans.c.n_rows))
+                earlier = sorted(str(r[0]) for r in conn.execute(
+                    sa.select(plan_links.c.plan_id).where(
+                        plan_links.c.previous_plan_id == previous)))
+                if amend is not None:
+                    summary = amend(summary, earlier)
             conn.execute(plans.insert().values(
                 plan_id=plan_id, created=str(summary.get("created", "")),
                 model_version=str(summary.get("model_version", "")), n_rows=n,
@@ -262,6 +279,7 @@ class CampaignStore:
                      "group_name": cols["group"][i], "rank": cols["rank"][i],
                      "p": cols["p"][i], "expected_value": cols["expected_value"][i]}
                     for i in range(start, stop)])
+        return summary
 
     def plan_for_key(self, key: str) -> tuple[str, str] | None:
         """(plan id, sha256 of its request) stored under idempotency ``key``, or None."""

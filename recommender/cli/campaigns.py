@@ -180,10 +180,14 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
     with ExitStack() as files:
         write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key,
                       summary)
-        if summary_path:
-            files.enter_context(atomic_file(summary_path)).write_text(
-                json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp = files.enter_context(atomic_file(summary_path)) if summary_path else None
+        if tmp is not None:
+            tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
+                           encoding="utf-8")
         commit()
+        if tmp is not None:  # as stored: storing may add a warning (a next wave's twin)
+            tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
+                           encoding="utf-8")
     return int(rows.num_rows)
 
 

@@ -207,3 +207,28 @@ def test_a_campaign_sent_wave_by_wave_holds_out_its_share(world: tuple[Path, Mod
     targets, controls = sent.count("target"), sent.count("control")
     assert targets == 10
     assert controls == math.floor(0.5 * (targets + controls) + 0.5)
+
+
+def test_two_next_waves_planned_at_once_are_told_of_each_other(
+        world: tuple[Path, Model], tmp_path: Path) -> None:
+    # planned at the same moment on two replicas, each checked for earlier next waves before
+    # the other was stored: both came back without the warning; storing reads them again
+    from recommender.campaigns.next_wave import prepare_next_wave
+
+    _, model = world
+    film = str(model.films.ids[np.argsort(model.film_counts(), kind="stable")[40]])
+    store = open_store(str(tmp_path / "s.db"))
+    plan = plan_slate(model, [SlateFilm(film, 10)], cap=1, holdout=0.2, waves=3, seed=1)
+    store.save_plan(plan.plan_id, plan.summary, plan.rows)
+    first = prepare_next_wave(model, store, plan.plan_id, sent_waves=1)
+    second = prepare_next_wave(model, store, plan.plan_id, sent_waves=1, seed=2)
+    assert "warning" not in first.plan.summary and "warning" not in second.plan.summary
+    first.save(store)
+    second.save(store)
+    assert "warning" not in first.plan.summary
+    told = second.plan.summary["warning"]
+    assert told.startswith(f"plan {plan.plan_id} already has 1 next wave ("
+                           f"{first.plan.plan_id})")
+    assert store.summary(second.plan.plan_id)["warning"] == told  # as stored
+    third = plan_next_wave(model, store, plan.plan_id, sent_waves=1, seed=3)
+    assert "already has 2 next waves" in third.summary["warning"]
