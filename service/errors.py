@@ -7,6 +7,7 @@ route does not declare and invalid requests -> 422. Only ``service/`` maps error
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,6 +27,9 @@ from recommender.errors import (
 )
 
 log = logging.getLogger("recommender.service")
+#: how pydantic names a union's member in an error's location (not a field or key)
+_UNION_TAG = re.compile(r"(list|dict|tuple|set|function-\w+|json-or-python|nullable)\[.*\]"
+                        r"|str|int|float|bool|none")
 
 _WHERE = {"query": "query parameter", "path": "path parameter", "header": "header",
           "cookie": "cookie", "body": "body field"}
@@ -42,10 +46,9 @@ def _location(loc: Sequence[Any]) -> str:
         if isinstance(part, str) and part == "[key]":  # a mapping's key, not its value
             name += " (a key)"
             continue
-        if isinstance(part, str) and "[" in part:  # a union member's tag: "dict[str,...]"
+        if isinstance(part, str) and _UNION_TAG.fullmatch(part):  # "dict[str,...]", "str"
             continue
-        # a key that is no text (an unpaired surrogate) is shown escaped, not garbled
-        text = str(part).encode("utf-8", "backslashreplace").decode("utf-8")
+        text = str(part)
         name += f"[{part}]" if isinstance(part, int) else (f".{text}" if name else text)
     return f"{_WHERE.get(kind, kind)} '{name}'" if name else _WHERE.get(kind, kind)
 

@@ -170,7 +170,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             f"--family als does not read {lam} (EASE's option)"
             if base.get("family") == "als" else
             f"{lam} is EASE's option, and without tuning ({untuned}) the family is ALS, which "
-            "does not read it: add --family ease, or tune to let the validation choose")
+            "does not read it: " + ("leave it out (Spark fits ALS only)" if spark else
+                                    "add --family ease, or tune to let the validation choose"))
     from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
 
     base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})

@@ -144,7 +144,7 @@ def delimiter_of(text: str) -> str:
     """The separator of a small CSV of ours (a slate, cinemas): ``,``, or ``;`` or a tab when
     the first line holds one and no comma (a spreadsheet's export where the comma is the
     decimal mark)."""
-    first = text.split("\n", 1)[0]
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]  # any line ending (a Mac's CR)
     return next((d for d in (";", "\t") if d in first and "," not in first), ",")
 
 

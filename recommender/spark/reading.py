@@ -302,7 +302,7 @@ def fingerprint(merged: DataFrame, n_users: int, n_films: int, nnz: int) -> str:
     from pyspark.sql import functions as sf
 
     cols = [c for c in (USER_ID, FILM_ID, WEIGHT, RATING, TIMESTAMP) if c in merged.columns]
-    micro = sf.round(sf.col(WEIGHT) * sf.lit(1e6)).cast("long")
+    micro = sf.round(sf.col(WEIGHT), 6).cast("decimal(38,6)")  # exact, and no overflow
     hashed = [micro if c == WEIGHT else sf.col(c) for c in cols]
     row = merged.agg(sf.bit_xor(sf.xxhash64(*hashed)).alias("h"),
                      sf.sum(micro).alias("w")).collect()[0]

@@ -297,7 +297,12 @@ def _write_partitioned(spark: SparkSession, df: DataFrame, out: str) -> int:
     """Write ``df`` as Parquet partitioned by film_id; local folders atomically."""
     if is_uri(out):
         df.write.mode("overwrite").partitionBy(FILM_ID).parquet(out)
-        return int(spark.read.parquet(out).count())
+        try:
+            return int(spark.read.parquet(out).count())
+        except Exception as e:  # only _SUCCESS: no row to read back (as below)
+            if "UNABLE_TO_INFER_SCHEMA" in str(e):
+                return 0
+            raise
     dest = local_path(out).resolve()
     if dest.exists() and not (dest.is_dir() and ((dest / "_SUCCESS").exists()
                                                  or not any(dest.iterdir()))):

@@ -60,8 +60,8 @@ def _is_local_master(master: str) -> bool:
 
 
 #: the master URLs Spark takes (its "Master URLs" page); checked before the JVM starts
-_MASTER = re.compile(r"local(\[(\*|[1-9]\d*)(,[1-9]\d*)?\])?|local-cluster\[\d+,\d+,\d+\]"
-                     r"|(spark|mesos|k8s)://\S+|yarn")
+_MASTER = re.compile(r"local(\[(\*|0*[1-9]\d*)(\s*,\s*\d+)?\])?"
+                     r"|local-cluster\[\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\]|(spark|k8s)://\S+|yarn")
 
 
 def check_master(master: str) -> None:

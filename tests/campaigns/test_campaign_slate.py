@@ -58,6 +58,7 @@ def test_unreadable_and_empty(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text", ["Film_ID,Budget,Value\n0042,3,2.5\n",
                                   "film_id;budget;value\n0042;3;2.5\n",
                                   "film_id;budget;value\n0042;3;2,5\n",
+                                  "film_id;budget;value\r0042;3;2,5\r",  # a Mac's CR
                                   "FILM_ID\tBUDGET\tVALUE\n0042\t3\t2.5\n"])
 def test_a_spreadsheets_slate_is_read(tmp_path: Path, text: str) -> None:
     # the header in another case, or ';' or tabs as the separator, was refused, where the

@@ -123,3 +123,16 @@ def test_a_store_that_cannot_be_reached_is_a_503_to_retry(
         schema = c.get("/openapi.json").json()["paths"]
         assert "503" in schema["/campaigns/plan"]["post"]["responses"]
         assert "503" in schema["/events"]["post"]["responses"]
+
+
+def test_an_error_names_the_field_not_pydantics_union_member(client: TestClient) -> None:
+    # a field or key holding '[' lost its name; a union member's tag was shown as a field
+    r = client.post("/campaigns/plan", json={"films": [{"film_id": "00003", "budget": 5}],
+                                             "exclude_user_ids[]": ["u1"]})
+    assert "body field 'exclude_user_ids[]' is not a known field" in r.json()["detail"]
+    r = client.post("/audiences/cold-start",
+                    json={"comparable_film_ids": {"Alien [1979]": "heavy"}})
+    assert "body field 'comparable_film_ids.Alien [1979]'" in r.json()["detail"], r.text
+    r = client.post("/audiences/cold-start", json={"genres": ["G1"], "segment": 1.5})
+    assert r.status_code == 422 and "segment.str" not in r.json()["detail"], r.text
+    assert "dict[" not in r.text and "function-after" not in r.text

@@ -127,8 +127,9 @@ def test_the_fingerprint_does_not_follow_the_partitioning(spark: Any) -> None:
     from recommender.spark.reading import fingerprint
 
     rows = [(f"u{i % 97}", f"f{i % 89}", 0.1 + (i % 7) / 3.0) for i in range(5000)]
+    rows.append(("u-big", "f-big", 2e13))  # past a long's range once in millionths
     df = spark.createDataFrame(rows, "user_id string, film_id string, weight double")
     merged = df.groupBy("user_id", "film_id").sum("weight").withColumnRenamed(
         "sum(weight)", "weight")
-    prints = {fingerprint(merged.repartition(n), 97, 89, merged.count()) for n in (1, 3, 8)}
+    prints = {fingerprint(merged.repartition(n), 98, 90, merged.count()) for n in (1, 3, 8)}
     assert len(prints) == 1

@@ -79,7 +79,8 @@ def _tiny_model() -> Any:
                  progress=False)
 
 
-@pytest.mark.parametrize("master", ["nonsense", "local[0]", "local[x]", "spark:/h:1", ""])
+@pytest.mark.parametrize("master", ["nonsense", "local[0]", "local[x]", "spark:/h:1", "",
+                                    "mesos://h:5050"])
 def test_a_bad_master_is_refused_before_the_jvm(master: str) -> None:
     # each one started the JVM, printed its stack trace and blamed Java
     from recommender.spark.session import SparkUnavailableError, check_master
@@ -87,7 +88,8 @@ def test_a_bad_master_is_refused_before_the_jvm(master: str) -> None:
     with pytest.raises(SparkUnavailableError, match="is not a Spark master URL"):
         check_master(master)
     for good in ("local", "local[2]", "local[*]", "local[4,2]", "spark://h:7077", "yarn",
-                 "k8s://https://h:443", "local-cluster[2,1,1024]"):
+                 "k8s://https://h:443", "local-cluster[2,1,1024]", "local[2, 1]", "local[04]",
+                 "local-cluster[2, 1, 1024]", "spark://h1:7077,h2:7077"):
         check_master(good)
 
 
