@@ -26,6 +26,7 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from recommender.io.atomic import pid_alive
 from recommender.serving.engine import Engine
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
@@ -40,16 +41,6 @@ _LIVE_FILE = re.compile(r"^gauge_live[a-z]*_(\d+)\.db$")
 def multiprocess() -> bool:
     """Whether this process shares its metrics with the other workers of one server."""
     return bool(os.environ.get(SHARED_FLAG)) and bool(os.environ.get(MULTIPROC_DIR))
-
-
-def pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process: alive
-        return True
-    return True
 
 
 def reap_dead_workers(folder: str) -> list[int]:

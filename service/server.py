@@ -153,7 +153,7 @@ METRICS_PREFIX = "recommender-metrics-"
 def metrics_folder() -> str:
     """A fresh folder for the workers' metrics, named for this server's pid; folders left by
     servers that were killed before they could remove theirs (their pid is gone) go first."""
-    from service.metrics import pid_alive
+    from recommender.io.atomic import pid_alive
 
     root = Path(tempfile.gettempdir())
     for old in root.glob(f"{METRICS_PREFIX}*-*"):

@@ -148,7 +148,7 @@ def _sweep(path: Path, suffix: str) -> None:
                       rf"{re.escape(suffix)}")
     for old in path.parent.glob(f".{glob.escape(path.name)}.{_HOST}-*"):
         m = mine.fullmatch(old.name)
-        if not m or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
+        if not m or int(m.group(1)) == os.getpid() or pid_alive(int(m.group(1))):
             continue
         if old.is_dir() and not old.is_symlink():  # atomic_dir's work
             if not (old / "old").exists():  # never a previous folder it had moved aside
@@ -158,7 +158,8 @@ def _sweep(path: Path, suffix: str) -> None:
                 old.unlink()
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
