@@ -128,13 +128,15 @@ STORE_RETRY_AFTER = 5
 
 async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     """503 with ``Retry-After`` when the campaign store cannot be reached, is locked past its
-    timeout or has no free connection: the request can be retried as it is (it was a
-    plain-text 500). The reason goes to the log (it may name the database's host)."""
+    timeout or has no free connection: a retry with the same event ids or Idempotency-Key
+    stores nothing twice (it was a plain-text 500). The reason goes to the log (it may name
+    the database's host)."""
     log.warning("campaign store unavailable for %s %s: %s", request.method, request.url.path,
                 str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
     return JSONResponse({"detail": "the campaign store is unavailable (down, locked or out of "
-                                   f"connections); nothing was changed: retry in "
-                                   f"{STORE_RETRY_AFTER} s"},
+                                   f"connections): retry in {STORE_RETRY_AFTER} s (with the "
+                                   "same event ids, or the same Idempotency-Key for a plan, "
+                                   "a retry stores nothing twice)"},
                         status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER)})
 
 

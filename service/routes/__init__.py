@@ -20,6 +20,7 @@ NO_PSEUDONYM_KEY: dict[int | str, dict[str, Any]] = {
                                          "RECOMMENDER_PSEUDONYM_KEY"}}
 STORE_DOWN: dict[int | str, dict[str, Any]] = {
     503: {"model": Error, "description": "the campaign store is unavailable (down, locked or "
-                                         "out of connections): nothing was changed; retry "
-                                         "after Retry-After seconds",
+                                         "out of connections): retry after Retry-After "
+                                         "seconds (same event ids or Idempotency-Key: nothing "
+                                         "is stored twice)",
           "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}
