@@ -6,6 +6,10 @@ import sys
 from typing import Any
 
 from recommender.cli.commands import _print_table
+from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
+
+#: where the minimum cell size of a hidden-cells line comes from
+MIN_CELL_SOURCE = f"(the minimum cell size: ${MIN_CELL_ENV}, default {DEFAULT_MIN_CELL})"
 
 # The service sends its response model's dump of what the library returns: the same values, in
 # the model's field order, with its optional fields. ``SEGMENT_SHARE`` is that order for a
@@ -52,8 +56,7 @@ def hidden_text(cells: int, what: str, people: int, who: str, min_cell: int) -> 
     """Why ``cells`` cells (``what``: "gender values", "segments") holding ``people`` users
     (``who``: "users", "viewers") in all are not shown: the minimum cell rule
     (``recommender.query.privacy``), and where its size is set."""
-    from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
-
     return (f"hidden: {cells:,} {what} ({people:,} {who} in all), each of fewer than "
             f"{min_cell} {who} or hidden with one so that it is not the total less the shown "
-            f"ones (the minimum cell size: ${MIN_CELL_ENV}, default {DEFAULT_MIN_CELL})")
+            f"ones {MIN_CELL_SOURCE}")
+

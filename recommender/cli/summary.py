@@ -8,7 +8,13 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from recommender.cli.commands import _print_table, answer_model
-from recommender.cli.printing import SEGMENT_SHARE, hidden_text, print_body, split_table
+from recommender.cli.printing import (
+    MIN_CELL_SOURCE,
+    SEGMENT_SHARE,
+    hidden_text,
+    print_body,
+    split_table,
+)
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -77,8 +83,6 @@ def portrait_tables(model: Model, body: dict[str, Any]) -> None:
     holding the pictured users less the shown counts; then the legend of the columns."""
     import numpy as np
 
-    from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
-
     pictured, min_cell = body["portrait_scope"]["users"], body["min_cell"]
     for attribute, rows in body["portrait"].items():
         print(f"\nPortrait: {attribute}")
@@ -90,8 +94,7 @@ def portrait_tables(model: Model, body: dict[str, Any]) -> None:
                                   pictured - sum(r["count"] for r in rows), "users", min_cell))
         elif 0 < pictured < min_cell:  # one value shared by all: the others' zeros say it
             print(f"hidden: every {attribute} value ({values:,} values): the portrait pictures "
-                  f"{pictured:,} users, fewer than {min_cell} (the minimum cell size: "
-                  f"${MIN_CELL_ENV}, default {DEFAULT_MIN_CELL})")
+                  f"{pictured:,} users, fewer than {min_cell} {MIN_CELL_SOURCE}")
         else:
             print(hidden_text(values, f"{attribute} values, every one", pictured, "users",
                               min_cell))
