@@ -74,6 +74,67 @@ def test_solver_matches_brute_force(seed: int) -> None:
         brute(target, screens, lo_eff, hi), abs=1e-6)
 
 
+def absolute_value_milp(target: np.ndarray, screens: np.ndarray, lo: np.ndarray,
+                        hi: np.ndarray) -> float:
+    """The least total |x - target| by the textbook integer programme: whole x, one
+    continuous deviation e >= |x - target| per cell (an oracle written apart from ``solve``)."""
+    import scipy.sparse as sp
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
+    n_c, n_f = target.shape
+    n = n_c * n_f
+    eye = sp.identity(n, format="csr")
+    rows = sp.kron(sp.identity(n_c), np.ones((1, n_f)))
+    cols = sp.kron(np.ones((1, n_c)), sp.identity(n_f))
+    a = sp.vstack([sp.hstack([rows, sp.csr_matrix((n_c, n))]),
+                   sp.hstack([cols, sp.csr_matrix((n_f, n))]),
+                   sp.hstack([eye, eye]), sp.hstack([-eye, eye])], format="csr")
+    t = target.ravel()
+    res = milp(np.concatenate([np.zeros(n), np.ones(n)]),
+               constraints=LinearConstraint(a, np.concatenate([screens, lo, t, -t]),
+                                            np.concatenate([screens, hi, np.full(2 * n, np.inf)])),
+               integrality=np.concatenate([np.ones(n), np.zeros(n)]),
+               bounds=Bounds(0, np.inf), options={"mip_rel_gap": 0})
+    assert res.x is not None
+    return float(res.fun)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_solver_matches_the_textbook_integer_programme(seed: int) -> None:
+    # larger than brute force reaches: 40 cinemas x 5 films, some films bounded
+    rng = np.random.default_rng(100 + seed)
+    demand = rng.gamma(0.7, 3.0, size=(40, 5)) * (rng.random((40, 5)) > 0.3)
+    screens = rng.integers(1, 12, size=40)
+    lo = np.array([0, 0, int(screens.sum() // 4), 0, 0], np.int64)
+    hi = np.array([np.inf, float(screens.sum() // 10), np.inf, np.inf, 3.0])
+    x = solve(demand, screens, lo, hi)
+    assert (x >= 0).all() and (x.sum(axis=1) == screens).all()
+    assert (x.sum(axis=0) >= lo).all() and (x.sum(axis=0) <= hi).all()
+    w = _weights(demand, screens, lo, hi)
+    target = _targets(demand, screens, w)
+    capped = (w < 1.0) & np.isfinite(hi)
+    lo_eff = np.where(capped, hi, lo) if np.where(capped, hi, lo).sum() <= screens.sum() else lo
+    assert float(np.abs(x - target).sum()) == pytest.approx(
+        absolute_value_milp(target, screens, lo_eff, hi), abs=1e-6)
+
+
+def test_without_bounds_each_cinema_takes_its_largest_remainders() -> None:
+    # no film bounded: the programme splits by cinema, where floor(target) plus one screen to
+    # each of the largest fractional parts is optimal (2,000 cinemas x 12 films)
+    rng = np.random.default_rng(7)
+    demand = rng.gamma(0.7, 3.0, size=(2000, 12))
+    screens = rng.integers(1, 25, size=2000)
+    x = solve(demand, screens, np.zeros(12, np.int64), np.full(12, np.inf))
+    target = _targets(demand, screens)
+    floor = np.floor(target)
+    left = (screens - floor.sum(axis=1)).astype(int)
+    frac = np.sort(target - floor, axis=1)[:, ::-1]
+    # at the floor a cell deviates by its fractional part f; one more screen makes it 1 - f
+    best = frac.sum(axis=1) + left - 2 * np.array([frac[c, :k].sum() for c, k in enumerate(left)])
+    assert (x.sum(axis=1) == screens).all()
+    assert float(np.abs(x - target).sum()) == pytest.approx(float(best.sum()), abs=1e-6)
+
+
 def test_a_capped_film_gets_its_cap_not_thin_targets() -> None:
     """Two films of equal demand at 10 cinemas of 5 screens, one capped at 4: its scaled
     targets (0.4 a cinema) rounded to nothing everywhere, so the cap gave it 0 screens."""
