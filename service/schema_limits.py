@@ -20,6 +20,9 @@ model (the schema is rebuilt after a reload):
   joined by ``,`` or ``+``, or ``all``;
 - ``{"x-vocabulary": "with"}``: extra column names (``render.with_choices``) joined by ``,``.
 - ``{"x-vocabulary": "place"}``: one of the model's place attributes (``io.places``; any case).
+- ``{"x-vocabulary": "slate-film"}``: a slate's film id, none valid when the model's users
+  have no ``cinema`` attribute; ``{"x-vocabulary": "slate"}`` on a slate's screens request:
+  ``cinemas`` is required (not null) when the server has no cinema table it can read.
 
 It also lists the statuses every route can answer: 422 (``{"detail", "errors"}``, the
 unknown-query-parameter check included) and 503 (no model loaded) on every operation, 413
@@ -37,7 +40,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from recommender.io.places import PLACE_ATTRIBUTES
+from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
 from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import segment_labels
 from recommender.query.render import with_choices
@@ -163,6 +166,8 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
         return {"pattern": f"^\\s*(?:{names})?\\s*(?:,\\s*(?:{names})?\\s*)*$"}
     if kind == "tiers":
         return {"pattern": adjacent_tiers([name for name, _ in DEFAULT_TIERS])}
+    if kind == "slate-film":  # screens are shared among films only by the users' cinemas
+        return {} if CINEMA in model.user_table.attributes else dict(_NEVER)
     if kind == "place":  # the distribution's ``by``
         places = [a for a in PLACE_ATTRIBUTES if a in model.user_table.attributes]
         return {"pattern": f"^{one_of(places)}$"} if places else dict(_NEVER)
@@ -182,11 +187,36 @@ def _fill(node: Any, settings: Settings, engine: Engine | None, event_max: int) 
         value = event_max if limit == EVENT_TIME else int(getattr(settings, limit))
         node["maxItems" if node.get("type") == "array" else "maximum"] = value
     kind = node.pop("x-vocabulary", None)
-    if kind is not None:
+    if kind == "slate":
+        _slate(node, settings, engine)
+    elif kind is not None:
         target = node["items"] if node.get("type") == "array" else node
         target.update(vocabulary(engine, kind))
     for value in node.values():
         _fill(value, settings, engine, event_max)
+
+
+def _slate(node: dict[str, Any], settings: Settings, engine: Engine | None) -> None:
+    """The ``x-vocabulary: slate`` request (module docstring): what the served model and the
+    server's cinema table allow."""
+    if engine is None:
+        return
+    from recommender.distribution.places import cinemas_for
+    from recommender.errors import RecommenderError
+
+    props = node.get("properties", {})
+    try:
+        table = cinemas_for(engine.model, engine.path, settings.cinemas)
+    except (RecommenderError, OSError):
+        table = None
+    if table is None and "cinemas" in props:
+        given = props["cinemas"]
+        props["cinemas"] = next((b for b in given.get("anyOf", []) if b.get("type") == "array"),
+                                given)
+        for key in ("description", "title"):
+            if key in given:
+                props["cinemas"][key] = given[key]
+        node["required"] = sorted({*node.get("required", []), "cinemas"})
 
 
 def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,

@@ -7,6 +7,7 @@ ids include awkward characters (slashes, unicode, spaces) so the HTTP layer is e
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -83,8 +84,14 @@ def build_model(seed: int = 0, factors: int = 8, **kwargs: int) -> Model:
     return train(data, config, progress=False)
 
 
-def save_model(path: Path, seed: int = 0) -> Path:
-    return artifact.save(build_model(seed), path)
+def save_model(path: Path, seed: int = 0, cinemas: Sequence[str] = ()) -> Path:
+    """The service-test model saved to ``path``; ``cinemas``: user i's cinema attribute is
+    ``cinemas[i % len(cinemas)]`` (none by default)."""
+    model = build_model(seed)
+    if cinemas:
+        labels = np.asarray(list(cinemas), dtype=str)
+        model.user_table.attributes["cinema"] = labels[np.arange(model.n_users) % len(labels)]
+    return artifact.save(model, path)
 
 
 def group_of_film(film_id: str) -> int:

@@ -2,8 +2,9 @@
 
 ``recommender distribution MODEL FILM_ID --by ATTR [--screens N] [--json]`` prints the body of
 ``GET /films/{film_id}/distribution`` with ``--json``; ``--like``/``--genre`` without a film id
-give ``POST /distribution/cold-start``'s; ``--slate SLATE.csv --screens-per-cinema FILE``
-shares each cinema's screens among films opening together.
+give ``POST /distribution/cold-start``'s; ``--slate SLATE.csv [--screens-per-cinema FILE]``
+shares each cinema's screens among films opening together (``POST /distribution/slate``'s body
+with ``--json``; without a screens file, the model's cinema table, as the server's default).
 """
 
 from __future__ import annotations
@@ -30,21 +31,22 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
 
     if args.slate or args.screens_per_cinema:
-        if not (args.slate and args.screens_per_cinema) or args.film_id:
+        if not args.slate or args.film_id:
             raise InvalidParameterError(
-                "--slate and --screens-per-cinema go together, without a FILM_ID")
+                "--screens-per-cinema goes with --slate, without a FILM_ID")
         unused = [o for o, v in (("--by", args.by), ("--screens", args.screens),
                                  ("--cinemas", args.cinemas), ("--like", args.like),
                                  ("--genre", args.genre)) if v]
         if unused:
             raise InvalidParameterError(
                 f"{', '.join(unused)}: not used with --slate, which shares every cinema of "
-                "--screens-per-cinema among the slate's films (drop them, or leave out --slate "
-                "for one film's breakdown)")
+                "--screens-per-cinema (or of the model's cinema table) among the slate's films "
+                "(drop them, or leave out --slate for one film's breakdown)")
         if args.out and not str(args.out).lower().endswith(".csv"):
             raise InvalidParameterError(f"--out writes the allocation as CSV: name a .csv "
                                         f"file, got {args.out}")
-        not_an_input(args.out, args.slate, args.screens_per_cinema)
+        not_an_input(args.out, args.slate, *([args.screens_per_cinema]
+                                             if args.screens_per_cinema else []))
         return _slate(args)
     if args.out:
         raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")
@@ -122,11 +124,20 @@ def _print_demand(body: dict[str, Any]) -> None:
 
 def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate import plan_slate, read_slate
+    from recommender.errors import InvalidParameterError
     from recommender.io.places import read_cinemas
 
     films = read_slate(args.slate)
-    cinemas = read_cinemas(args.screens_per_cinema)
+    cinemas = read_cinemas(args.screens_per_cinema) if args.screens_per_cinema else None
     model = answer_model(args)
+    if cinemas is None:  # the model's table, as POST /distribution/slate without cinemas
+        from recommender.distribution.places import cinemas_for
+
+        cinemas = cinemas_for(model, args.model)
+        if cinemas is None:
+            raise InvalidParameterError(
+                "--slate needs --screens-per-cinema FILE (cinema_id,screens): the model has "
+                "no cinema table (a cinemas.csv in the model folder or its training data)")
     slate_films_known(model, args.slate, films)
     body = plan_slate(model, films, cinemas)
     if args.out:
@@ -155,7 +166,7 @@ def _slate(args: argparse.Namespace) -> int:
     lost = body["cinemas_without_users"]
     if lost:
         shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")
-        print(f"note: {len(lost):,} cinemas of {args.screens_per_cinema} are named by no user "
+        print(f"note: {len(lost):,} cinemas of {cinemas.source} are named by no user "
               f"(their screens are shared equally; check the ids): {shown}")
     if args.out:
         print(f"allocation written to {args.out}")
@@ -185,6 +196,7 @@ def add_distribution_command(add: Add) -> None:
                    help="a new film: its genres (repeatable)")
     s.add_argument("--slate", help="SLATE.csv: film_id[,min_screens,max_screens]")
     s.add_argument("--screens-per-cinema", dest="screens_per_cinema",
-                   help="cinema_id,screens CSV (a cinemas.csv will do); with --slate")
+                   help="cinema_id,screens CSV (a cinemas.csv will do); with --slate (default: "
+                        "the model folder's cinema table, else the training data's)")
     s.add_argument("--out", help="with --slate: write the allocation to this CSV")
     s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")

@@ -60,6 +60,11 @@ WEIGHT_ROUNDS = 500  # iterative proportional fitting of the bounded films' dema
 WEIGHT_TOLERANCE = 1e-9
 
 
+class InfeasibleSlateError(InvalidParameterError):
+    """The films' screen bounds cannot hold with the cinemas' screens (a rule between fields
+    that a request's schema cannot state: HTTP answers it 409)."""
+
+
 @dataclass(frozen=True)
 class SlateFilm:
     """One film of a slate and its total screens' bounds (``None``: no maximum)."""
@@ -171,10 +176,10 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     n_c, n_f = demand.shape
     s = np.asarray(screens, np.float64)
     if lo.sum() > s.sum():
-        raise InvalidParameterError(f"the films' min_screens add up to {int(lo.sum())}, more "
+        raise InfeasibleSlateError(f"the films' min_screens add up to {int(lo.sum())}, more "
                                     f"than the {int(s.sum())} screens available")
     if hi.sum() < s.sum():
-        raise InvalidParameterError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
+        raise InfeasibleSlateError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
                                     f"than the {int(s.sum())} screens to fill")
     w = _weights(demand, screens, lo, hi) if weights is None else weights
     target = _targets(demand, screens, w).ravel()
@@ -213,7 +218,7 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
                   options={"primal_feasibility_tolerance": 1e-10,
                            "dual_feasibility_tolerance": 1e-10})
     if res.x is None:
-        raise InvalidParameterError(f"no allocation satisfies the slate's bounds ({res.message})")
+        raise InfeasibleSlateError(f"no allocation satisfies the slate's bounds ({res.message})")
     x = res.x.reshape(3, n).sum(axis=0)
     return np.rint(x).astype(np.int64).reshape(n_c, n_f)
 

@@ -1,6 +1,7 @@
 """Smart distribution over HTTP: a film's expected demand by place and a screen allocation.
 
-Also for a film with no history. The bodies are ``recommender.distribution.demand``'s, sent as
+Also for a film with no history, and for a slate opening together (each cinema's screens
+shared among its films). The bodies are ``recommender.distribution.demand``'s, sent as
 they are (``recommender distribution ... --json`` prints the same bytes).
 
 This router is included before the films router: ``/films/{film_id:path}`` would otherwise take
@@ -10,20 +11,23 @@ This router is included before the films router: ``/films/{film_id:path}`` would
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from typing import Annotated, Any
 
+import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from recommender.distribution.demand import MAX_SCREENS, cold_start_demand, demand_by_place
 from recommender.distribution.places import cinemas_for
+from recommender.distribution.slate import InfeasibleSlateError, SlateFilm, plan_slate
 from recommender.errors import DataError
-from recommender.io.places import CINEMA, PLACE_ATTRIBUTES, Cinemas
+from recommender.io.places import CINEMA, MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from service.deps import EngineDep, SettingsDep
 from service.routes import INVALID, NOT_FOUND
-from service.schemas import NewFilm, _json_number
+from service.schemas import Error, JsonInt, NewFilm, StoredId, _json_number
 
 router = APIRouter(tags=["distribution"])
 log = logging.getLogger("recommender.service")
@@ -144,3 +148,124 @@ async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
                                               min_cell=settings.min_cell, cinemas=cinemas))
 
     return await run_in_threadpool(work)
+
+
+MAX_SLATE_FILMS = 50
+MAX_SLATE_CINEMAS = 4_000
+"""Films and cinemas one request may send: at most 200,000 cells, three variables each in the
+programme (the server's own cinema table and the CLI, a batch tool, have no such limit)."""
+
+
+class OpeningFilm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    film_id: StoredId = Field(min_length=1, description="a film opening with the others (the "
+                                                        "model's users must name a cinema)",
+                              json_schema_extra={"x-vocabulary": "slate-film"})
+    min_screens: JsonInt = Field(0, ge=0, le=MAX_COUNT,
+                                 description="the film's fewest screens over all cinemas")
+    max_screens: Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_json_number)] \
+        | None = Field(None, description="the film's most screens over all cinemas (null: no "
+                                         "bound; at least min_screens)")
+
+
+class CinemaScreens(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    cinema_id: StoredId = Field(min_length=1, description="a cinema, as the users' cinema "
+                                                          "attribute names it")
+    screens: JsonInt = Field(ge=1, le=MAX_COUNT, description="its screens to fill")
+
+
+class SlateScreensRequest(BaseModel):
+    # cinemas is required where the server has no cinema table (schema_limits)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"x-vocabulary": "slate"})
+    films: list[OpeningFilm] = Field(min_length=1, max_length=MAX_SLATE_FILMS,
+                                     description="the films opening together, each once")
+    cinemas: list[CinemaScreens] | None = Field(
+        None, min_length=1, max_length=MAX_SLATE_CINEMAS,
+        description="each cinema's screens, each cinema once (null: the server's cinema table, "
+                    "RECOMMENDER_CINEMAS or the model's cinemas.csv)")
+
+
+class OpeningFilmScreens(BaseModel):
+    film_id: str
+    min_screens: int
+    max_screens: int | None
+    screens: int = Field(description="screens given to the film over all cinemas")
+    expected_new: float = Field(description="users expected to watch the film within the "
+                                            "calibration horizon, over the cinemas shown")
+    expected_new_hidden_cinemas: int
+    note: str | None = Field(description="why the film's demand follows user counts (nothing "
+                                         "fitted); null for a ranked film")
+
+
+class SlateScreensRow(BaseModel):
+    cinema_id: str
+    film_id: str
+    screens: int
+    expected_new: float | None = Field(description="null: the cinema has fewer users than "
+                                                   "min_cell")
+
+
+class SlateScreens(BaseModel):
+    films: list[OpeningFilmScreens]
+    cinemas: int
+    cinemas_without_users: list[str]
+    screens: int
+    min_cell: int
+    allocation: list[SlateScreensRow] = Field(description="one row per cinema and film given "
+                                                          "screens")
+    units: dict[str, str] = Field(description="what each number counts, and its source")
+    objective: float
+
+
+@router.post("/distribution/slate", response_model=None,
+             responses={200: {"model": SlateScreens}, **NOT_FOUND, **INVALID, 409: {
+                 "model": Error, "description": "the body names a film or a cinema twice, a "
+                                                "film's max_screens is below its min_screens, "
+                                                "or the films' bounds cannot hold with the "
+                                                "cinemas' screens (rules JSON Schema cannot "
+                                                "state; detail says which)"},
+                 503: {"model": Error, "description": UNREADABLE_CINEMAS}},
+             summary="Each cinema's screens shared among the films opening together")
+async def slate(body: SlateScreensRequest, engine: EngineDep,
+                settings: SettingsDep) -> JSONResponse:
+    for what, ids in (("film_id", [f.film_id for f in body.films]),
+                      ("cinema_id", [c.cinema_id for c in body.cinemas or []])):
+        twice = next((i for i, n in Counter(ids).items() if n > 1), None)
+        if twice is not None:
+            raise HTTPException(409, f"{what} {twice!r} appears twice in the body")
+    for f in body.films:
+        if f.max_screens is not None and f.max_screens < f.min_screens:
+            raise HTTPException(409, f"film {f.film_id!r}: max_screens {f.max_screens} is "
+                                     f"below min_screens {f.min_screens}")
+
+    def work() -> JSONResponse:
+        cinemas = _slate_cinemas(engine, settings, body.cinemas)
+        films = [SlateFilm(f.film_id, f.min_screens, f.max_screens) for f in body.films]
+        try:
+            return JSONResponse(plan_slate(engine.model, films, cinemas,
+                                           min_cell=settings.min_cell))
+        except InfeasibleSlateError as e:
+            raise HTTPException(409, str(e)) from None
+
+    return await run_in_threadpool(work)
+
+
+def _slate_cinemas(engine: Any, settings: Any, given: list[CinemaScreens] | None) -> Cinemas:
+    """The body's cinemas, else the server's table (503 when it cannot be read, 422 when there
+    is none)."""
+    if given is not None:
+        ids = np.asarray([c.cinema_id for c in given], dtype=str)
+        blank = np.full(len(ids), "", dtype=str)
+        return Cinemas(ids, blank, blank, np.asarray([c.screens for c in given], np.int64),
+                       np.zeros(len(ids), np.int64), "the request body")
+    try:
+        table = cinemas_for(engine.model, engine.path, settings.cinemas)
+    except DataError as e:
+        log.error("cinema table unreadable: %s", e)
+        raise HTTPException(503, UNREADABLE_CINEMAS) from None
+    if table is None:
+        raise HTTPException(422, "the server has no cinema table (RECOMMENDER_CINEMAS, or a "
+                                 "cinemas.csv in the model folder): send cinemas, each with "
+                                 "its screens")
+    return table

@@ -68,6 +68,9 @@ SURROGATE_BODIES = [  # '@' stands for LONE
     ("/audiences/cold-start", '{"genres": ["G1"], "segment": @}'),
     ("/recommendations", '{"film_ids": [@]}'),
     ("/distribution/cold-start", '{"comparable_film_ids": [@], "by": "city"}'),
+    ("/distribution/slate", '{"films": [{"film_id": @}]}'),
+    ("/distribution/slate", '{"films": [{"film_id": "00003"}], '
+                            '"cinemas": [{"cinema_id": @, "screens": 2}]}'),
     ("/campaigns/plan", '{"films": [{"film_id": "00003", "budget": 5}], '
                         '"exclude_user_ids": [@]}'),
     ("/campaigns/plan", '{"films": [{"film_id": @, "budget": 5}]}'),

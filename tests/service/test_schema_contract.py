@@ -40,7 +40,7 @@ _stop = stop_server
 @pytest.fixture(scope="module")
 def models_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("schema-models")
-    save_model(root / "model", seed=3)
+    save_model(root / "model", seed=3, cinemas=["c1", "c2"])  # a slate's screens can be shared
     return root
 
 

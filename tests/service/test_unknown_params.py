@@ -95,7 +95,8 @@ def test_the_routes_are_enumerated() -> None:
             "/users/u3/recommendations"} <= urls
     assert {url for method, url, _ in ROUTES if method == "POST"} >= {
         "/audiences/lookalike", "/audiences/cold-start", "/admin/reload", "/campaigns/plan",
-        "/campaigns/plan-none/next", "/events", "/distribution/cold-start"}
+        "/campaigns/plan-none/next", "/events", "/distribution/cold-start",
+        "/distribution/slate"}
 
 
 def _check_422(r: Any, names: list[str], accepted: tuple[str, ...]) -> None:

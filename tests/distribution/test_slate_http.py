@@ -1,0 +1,143 @@
+"""``POST /distribution/slate``: the body equals ``recommender distribution --slate --json``
+byte for byte, with the body's cinemas or the model's table, and bad input is said."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli as run
+from service_fixtures import ODD_FILM_ID, save_model
+
+from recommender.model import layout
+from service.app import create_app
+from service.routes.distribution import MAX_SLATE_CINEMAS, SlateScreens
+from service.settings import Settings
+
+CINEMAS = {"c1": 3, "=c2": 4, "c 3": 2}  # a formula-like id and one with a space, as written
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = save_model(tmp_path_factory.mktemp("slate") / "model", cinemas=list(CINEMAS))
+    # the model's own cinema table (train copies the data's), one cinema no user names
+    (layout.resolve(folder) / "cinemas.csv").write_text(
+        "cinema_id,city,region,screens,seats\n" + "".join(
+            f"{c},X,Y,{n},100\n" for c, n in {**CINEMAS, "c9": 1}.items()))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(model_path=str(model_dir)))) as c:
+        yield c
+
+
+FILMS = [{"film_id": "00003", "min_screens": 1}, {"film_id": "00002", "max_screens": 3},
+         {"film_id": ODD_FILM_ID}]
+
+
+def _slate_file(tmp_path: Path) -> Path:
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,min_screens,max_screens\n00003,1,\n00002,,3\n"
+                     f"{ODD_FILM_ID},,\n", encoding="utf-8")
+    return slate
+
+
+def test_the_body_equals_the_cli_json(client: TestClient, model_dir: Path, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    slate = _slate_file(tmp_path)
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\n" + "".join(f"{c},{n}\n" for c, n in CINEMAS.items()))
+    given = [{"cinema_id": c, "screens": n} for c, n in CINEMAS.items()]
+    for body_cinemas, argv in ((given, ["--screens-per-cinema", screens]), (None, [])):
+        http = client.post("/distribution/slate", json={"films": FILMS, "cinemas": body_cinemas})
+        assert http.status_code == 200, http.text
+        SlateScreens.model_validate(http.json())  # the documented schema
+        code, out, err = run(capsys, "distribution", model_dir, "--slate", slate, *argv,
+                             "--json")
+        assert code == 0, err
+        assert out == http.content.decode() + "\n"
+    body = http.json()  # the model's table: its screens, and the cinema no user names
+    assert body["cinemas"] == 4 and body["screens"] == 10
+    assert body["cinemas_without_users"] == ["c9"]
+    per_cinema: dict[str, int] = {}
+    for r in body["allocation"]:
+        per_cinema[r["cinema_id"]] = per_cinema.get(r["cinema_id"], 0) + r["screens"]
+    assert per_cinema == {**CINEMAS, "c9": 1}  # every screen filled, ids byte for byte
+    totals = {f["film_id"]: f["screens"] for f in body["films"]}
+    assert totals["00003"] >= 1 and totals["00002"] <= 3 and sum(totals.values()) == 10
+
+
+def test_the_cli_names_the_table_it_used(model_dir: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path))
+    assert code == 0, err
+    assert "10 screens of 4 cinemas" in out
+    assert "1 cinemas of " in out and "cinemas.csv are named by no user" in out and "c9" in out
+
+
+def _post(client: TestClient, body: dict[str, Any]) -> Any:
+    return client.post("/distribution/slate", content=json.dumps(body),
+                       headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize(("body", "status", "words"), [
+    ({"films": [{"film_id": "00003"}, {"film_id": "00003"}]}, 409,
+     "film_id '00003' appears twice"),
+    ({"films": [{"film_id": "00003"}], "cinemas": [{"cinema_id": "c1", "screens": 1},
+                                                   {"cinema_id": "c1", "screens": 2}]}, 409,
+     "cinema_id 'c1' appears twice"),
+    ({"films": [{"film_id": "00003", "min_screens": 4, "max_screens": 2}]}, 409,
+     "max_screens 2 is below min_screens 4"),
+    ({"films": [{"film_id": "nope"}]}, 404, "nope"),
+    ({"films": [{"film_id": "00003", "min_screens": 11}]}, 409,
+     "min_screens add up to 11, more than the 10 screens"),
+    ({"films": [{"film_id": "00003", "max_screens": 9}]}, 409,
+     "max_screens add up to 9, fewer than the 10 screens"),
+    ({"films": [{"film_id": "00003"}], "cinemas": []}, 422, "cinemas"),
+    ({"films": [{"film_id": "00003"}], "cinemas": [{"cinema_id": "c1", "screens": 0}]}, 422,
+     "screens"),
+    ({"films": []}, 422, "films"),
+])
+def test_bad_bodies_are_said(client: TestClient, body: dict[str, Any], status: int,
+                             words: str) -> None:
+    r = _post(client, body)
+    assert r.status_code == status, r.text
+    assert words in r.json()["detail"]
+
+
+def test_the_schema_says_what_the_model_and_the_table_allow(client: TestClient,
+                                                          tmp_path: Path) -> None:
+    # with a cinema attribute and a table: any film id, cinemas optional
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "maxLength" not in schemas["OpeningFilm"]["properties"]["film_id"]
+    assert "cinemas" not in schemas["SlateScreensRequest"].get("required", [])
+    assert schemas["SlateScreensRequest"]["properties"]["cinemas"]["anyOf"][0]["maxItems"] \
+        == MAX_SLATE_CINEMAS
+    folder = save_model(tmp_path / "plain")  # no cinema attribute, no table
+    with TestClient(create_app(Settings(model_path=str(folder)))) as c:
+        schemas = c.get("/openapi.json").json()["components"]["schemas"]
+    film = schemas["OpeningFilm"]["properties"]["film_id"]
+    assert film["minLength"] > film["maxLength"]  # no film id is valid
+    assert "cinemas" in schemas["SlateScreensRequest"]["required"]
+    assert schemas["SlateScreensRequest"]["properties"]["cinemas"]["type"] == "array"
+
+
+def test_without_a_cinema_table_or_attribute(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    folder = save_model(tmp_path / "plain")  # no cinema attribute, no table
+    slate = _slate_file(tmp_path)
+    with TestClient(create_app(Settings(model_path=str(folder)))) as c:
+        r = _post(c, {"films": FILMS})
+        assert r.status_code == 422 and "the server has no cinema table" in r.json()["detail"]
+        r = _post(c, {"films": FILMS, "cinemas": [{"cinema_id": "c1", "screens": 2}]})
+        assert r.status_code == 422 and "no 'cinema' attribute" in r.json()["detail"]
+    code, out, err = run(capsys, "distribution", folder, "--slate", slate)
+    assert code == 2 and out == "" and "--slate needs --screens-per-cinema" in err
+    code, _, err = run(capsys, "distribution", folder, "--screens-per-cinema", slate)
+    assert code == 2 and "--screens-per-cinema goes with --slate" in err
