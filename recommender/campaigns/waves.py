@@ -1,7 +1,8 @@
 """Waves and control groups: selected users released best first, a random share held out.
 
 A film's selected users, sorted by their rank in its audience, are cut into ``waves``
-consecutive slices as equal as possible (wave 1, the core ring, gets the extra users), and in
+consecutive slices as equal as possible (wave 1, the best-ranked users, gets the extra users;
+waves are not the audience's tiers), and in
 every wave users drawn at random form the control group (never contacted for that film): the
 first ``w`` waves together hold ``round(holdout x their users)`` controls (``floor(x + 1/2)``),
 so each wave holds its share to within one user and the film's control group is ``round(holdout
