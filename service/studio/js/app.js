@@ -3,6 +3,7 @@
 import { apiKey, setApiKey } from "./api.js";
 import { build } from "./build.js";
 import { campaigns } from "./campaigns.js";
+import { distribute } from "./distribute.js";
 import { film, filmError } from "./film.js";
 import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
@@ -13,6 +14,7 @@ import { h, errorBox } from "./ui.js";
 const extraRoutes = new Map([
   ["plan", (view) => plan(view)],
   ["campaigns", (view, rest, params) => campaigns(view, rest, params)],
+  ["distribute", (view) => distribute(view)],
 ]);
 
 function parse() {
@@ -91,7 +93,7 @@ function keyDialog() {
     if (dialog.returnValue === "save") setApiKey(input.value.trim());
     if (dialog.returnValue === "clear") setApiKey("");
     dialog.returnValue = "";
-    if (apiKey() !== before && !["plan", "build"].includes(parse().name)) route();
+    if (apiKey() !== before && !["plan", "build", "distribute"].includes(parse().name)) route();
   });
   window.addEventListener("studio:key-needed", () => {
     if (dialog.open) return;

@@ -1,7 +1,7 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { capToServer, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval } from "./ui.js";
+import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval, csvCell, csvCells } from "./ui.js";
 import { filmPicker } from "./search.js";
 
 const USER_COLUMNS = [
@@ -12,24 +12,6 @@ const USER_COLUMNS = [
   { key: "segment", label: "Segment", format: (v) => (labels.has(String(v)) ? `${v} · ${labels.get(String(v))}` : v) },
 ];
 const labels = new Map();  // segment number -> label (GET /segments), as the film page shows them
-
-/** The cells of one CSV line (quotes and doubled quotes as in RFC 4180). */
-function csvCells(line) {
-  const out = [];
-  let cell = "", quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quoted) {
-      if (c === '"' && line[i + 1] === '"') { cell += '"'; i++; }
-      else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") { out.push(cell); cell = ""; }
-    else cell += c;
-  }
-  out.push(cell);
-  return out;
-}
 
 /** User ids from pasted text or a file: a CSV whose header has a user_id column (an
     audience export, say) gives that column; otherwise ids one per line, or separated by
@@ -53,15 +35,6 @@ export function parseIds(text) {
 }
 
 const PAGE = 25;
-
-// a text cell a spreadsheet would run as a formula, or one that begins with a quote (so the
-// rule can be undone), gets a leading quote, as every server CSV does
-// (recommender/io/csvsafe.py); then RFC 4180 quoting
-const csvCell = (v) => {
-  const text = v === null || v === undefined ? "" : String(v);
-  const safe = typeof v === "string" && /^[=+\-@\t\r']/.test(text) ? `'${text}` : text;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /** The users 25 at a time (10,000 rows drew one table), and all of them as a CSV download
     (the audience could not be taken away): the columns of the server's audience.csv, and

@@ -7,7 +7,7 @@ import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 // and again for a new model; null when /health could not say (a failed request, or no model
 // shown to this caller), which is not cached
 let places = null;
-function placeAttributes() {
+export function placeAttributes() {
   if (!places) {
     places = getJson("/health").then((body) => {
       const found = body.model && body.model.place_attributes;
@@ -18,6 +18,44 @@ function placeAttributes() {
   return places;
 }
 window.addEventListener("studio:model-changed", () => { places = null; });
+
+/** The nodes showing a demand body (GET /films/{id}/distribution or POST
+    /distribution/cold-start): totals, notes and the table by place. */
+export function demandView(body) {
+  const rows = body.places;
+  const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
+  return [
+    body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
+    h("p", { class: "note", id: "dist-total" },
+      `${int(body.viewers)} viewers so far, ${num(body.expected_new, 1)} more expected${horizon} `,
+      `(sum of calibrated probabilities over non-viewers). Places under ${body.min_cell} users `,
+      `are merged into “other” (${body.merged_places} merged).`,
+      body.screens ? ` ${int(body.screens.total)} screens shared out in proportion to expected demand` +
+        (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
+    // users with no value of the attribute are in no row: the film card's viewers count
+    // them, these rows do not (the two totals differed without a word)
+    body.users_without_place && body.users_without_place.users
+      ? h("p", { class: "note", id: "dist-unplaced" },
+        `${int(body.users_without_place.users)} users have no ${body.by} and are in no row` +
+        (body.users_without_place.viewers === null
+          ? ` (fewer than ${body.min_cell}: their figures are not shown).`
+          : `: ${int(body.users_without_place.viewers)} viewers, ${num(body.users_without_place.expected_new, 1)} more expected.`))
+      : "",
+    body.screens && body.screens.warning
+      ? h("p", { class: "warning", id: "dist-screens-warning" }, body.screens.warning) : "",
+    table(`Demand by ${body.by}`, [
+      { key: "place", label: body.by },
+      { key: "users", label: "Users", num: true, format: int },
+      { key: "viewers", label: "Viewers", num: true, format: int },
+      { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
+      { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
+      { key: "share", label: "Share of demand", num: true, format: (v) => pct(v) },
+      { key: "index_vs_users", label: "Index vs users (100 = par)", num: true,
+        format: (v) => (v === null ? "–" : num(v, 0)) },
+      { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
+    ], rows)
+  ];
+}
 
 export function distributionSection(id, params) {
   // filled from the model's own place attributes: a fixed region/city/cinema list offered
@@ -51,38 +89,7 @@ export function distributionSection(id, params) {
     try {
       const body = await getJson(`${filmPath(id)}/distribution${query({ by: by.value, screens: screens.value })}`);
       if (mine !== seq) return;
-      const rows = body.places;
-      const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
-      out.replaceChildren(
-        body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
-        h("p", { class: "note", id: "dist-total" },
-          `${int(body.viewers)} viewers so far, ${num(body.expected_new, 1)} more expected${horizon} `,
-          `(sum of calibrated probabilities over non-viewers). Places under ${body.min_cell} users `,
-          `are merged into “other” (${body.merged_places} merged).`,
-          body.screens ? ` ${int(body.screens.total)} screens shared out in proportion to expected demand` +
-            (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
-        // users with no value of the attribute are in no row: the film card's viewers count
-        // them, these rows do not (the two totals differed without a word)
-        body.users_without_place && body.users_without_place.users
-          ? h("p", { class: "note", id: "dist-unplaced" },
-            `${int(body.users_without_place.users)} users have no ${body.by} and are in no row` +
-            (body.users_without_place.viewers === null
-              ? ` (fewer than ${body.min_cell}: their figures are not shown).`
-              : `: ${int(body.users_without_place.viewers)} viewers, ${num(body.users_without_place.expected_new, 1)} more expected.`))
-          : "",
-        body.screens && body.screens.warning
-          ? h("p", { class: "warning", id: "dist-screens-warning" }, body.screens.warning) : "",
-        table(`Demand by ${body.by}`, [
-          { key: "place", label: body.by },
-          { key: "users", label: "Users", num: true, format: int },
-          { key: "viewers", label: "Viewers", num: true, format: int },
-          { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
-          { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
-          { key: "share", label: "Share of demand", num: true, format: (v) => pct(v) },
-          { key: "index_vs_users", label: "Index vs users (100 = par)", num: true,
-            format: (v) => (v === null ? "–" : num(v, 0)) },
-          { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
-        ], rows));
+      out.replaceChildren(...demandView(body));
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));
     }

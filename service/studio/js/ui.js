@@ -1,4 +1,4 @@
-// Small DOM helpers: elements, number formats, tables, lift bars, loading and error states.
+// Small DOM helpers: elements, number formats, tables, lift bars, loading and error states, CSV cells.
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -80,3 +80,32 @@ export function titleWithYear(title, year) {
 export function linkToFilm(film) {
   return h("a", { href: `#/film/${encodeURIComponent(film.film_id)}` }, film.title || film.film_id);
 }
+
+// a text cell a spreadsheet would run as a formula, or one that begins with a quote (so the
+// rule can be undone), gets a leading quote, as every server CSV does
+// (recommender/io/csvsafe.py); then RFC 4180 quoting
+export const csvCell = (v) => {
+  const text = v === null || v === undefined ? "" : String(v);
+  const safe = typeof v === "string" && /^[=+\-@\t\r']/.test(text) ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+};
+
+
+/** The cells of one CSV line (quotes and doubled quotes as in RFC 4180). */
+export function csvCells(line, sep = ",") {
+  const out = [];
+  let cell = "", quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') { cell += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === sep) { out.push(cell); cell = ""; }
+    else cell += c;
+  }
+  out.push(cell);
+  return out;
+}
+

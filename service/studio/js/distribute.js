@@ -1,0 +1,208 @@
+// Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
+
+import { postJson, saveBlob } from "./api.js";
+import { h, int, num, section, table, errorBox, refocusAfterRemoval, csvCell, csvCells,
+  titleWithYear } from "./ui.js";
+import { filmPicker } from "./search.js";
+import { demandView, placeAttributes } from "./distribution.js";
+
+const PAGE = 25;
+
+/** Cinemas from pasted `cinema_id,screens` lines (a cinemas.csv will do: its header names
+    the two columns), split as the server reads a screens file: by commas, or by semicolons
+    or tabs when the first line holds one and no comma. Ids are kept as written. Returns
+    {cinemas} or {error} naming the line; no text at all gives {cinemas: null} (the server's
+    table). */
+export function parseCinemas(text) {
+  const lines = text.split(/\r\n|\r|\n/);
+  if (!lines.some((l) => l.trim())) return { cinemas: null };
+  const first = lines.find((l) => l.trim());
+  const sep = [";", "\t"].find((d) => first.includes(d) && !first.includes(",")) || ",";
+  let idCol = 0, screensCol = 1, start = 0;
+  const head = csvCells(first, sep).map((c) => c.trim().toLowerCase());
+  if (head.includes("cinema_id") || head.includes("screens")) {
+    idCol = head.indexOf("cinema_id");
+    screensCol = head.indexOf("screens");
+    if (idCol < 0 || screensCol < 0) return { error: "line 1: the header must name cinema_id and screens" };
+    start = lines.indexOf(first) + 1;
+  }
+  const cinemas = [];
+  const seen = new Set();
+  for (let i = start; i < lines.length; i++) {
+    if (!lines[i].trim()) continue;
+    const cells = csvCells(lines[i], sep);
+    const id = cells[idCol] === undefined ? "" : cells[idCol];
+    const raw = (cells[screensCol] || "").trim();
+    if (!id) return { error: `line ${i + 1}: no cinema_id` };
+    if (seen.has(id)) return { error: `line ${i + 1}: cinema ${id} is listed twice` };
+    if (!/^[0-9]+$/.test(raw) || Number(raw) < 1) {
+      return { error: `line ${i + 1}: screens must be a whole number of at least 1, got “${raw}”` };
+    }
+    seen.add(id);
+    cinemas.push({ cinema_id: id, screens: Number(raw) });
+  }
+  return cinemas.length ? { cinemas } : { error: "the cinemas list only a header" };
+}
+
+function newFilm() {
+  const chosen = new Map();
+  const chips = h("ul", { class: "chips", "aria-label": "Comparable films" });
+  const find = h("input", { id: "dnew-search", type: "search", placeholder: "type a title" });
+  const found = h("ul", { class: "found" });
+  const genres = h("input", { id: "dnew-genres", type: "text", placeholder: "e.g. Drama, Thriller" });
+  const by = h("select", { id: "dnew-by" });
+  const screens = h("input", { id: "dnew-screens", type: "number", min: 1, max: 10000000, step: 1, placeholder: "none" });
+  const out = h("div", { "aria-live": "polite", id: "dnew-result" });
+  const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
+    titleWithYear(f.title, f.year), h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
+      onclick: () => {
+        const at = [...chosen.keys()].indexOf(f.film_id);
+        chosen.delete(f.film_id); drawChips(); refocusAfterRemoval(chips, at, find);
+      } }, "×"))));
+  filmPicker(find, found, (f) => { chosen.set(f.film_id, f); drawChips(); });
+  placeAttributes().then((places) => {
+    if (places === null) out.replaceChildren(errorBox("the model's place attributes could not be read from /health; reload the page to try again"));
+    else if (!places.length) out.replaceChildren(h("p", { class: "note" }, "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
+    else by.replaceChildren(...places.map((p) => h("option", { value: p }, p)));
+  });
+  async function run(e) {
+    e.preventDefault();
+    const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);
+    if (!chosen.size && !g.length) {
+      out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
+    }
+    if (!by.value) { out.replaceChildren(errorBox("this model has no place to break demand down by")); return; }
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
+    try {
+      const body = await postJson("/distribution/cold-start", {
+        comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
+        ...(screens.value ? { screens: Number(screens.value) } : {}) });
+      const calibrated = body.cold_start && body.cold_start.calibrated_as;
+      out.replaceChildren(
+        calibrated ? h("p", { class: "note", id: "dnew-calibrated" },
+          `Probabilities from the calibration of the known film nearest the new one (${calibrated}).`) : "",
+        ...demandView(body));
+    } catch (err) { out.replaceChildren(errorBox(err)); }
+  }
+  return section("A new film: demand by place",
+    h("p", { class: "note" }, "Expected new viewers in each place for a film with no history, from films like it and its genres; ",
+      "optionally a number of screens shared out in proportion."),
+    h("form", { onsubmit: run },
+      h("label", { for: "dnew-search" }, "Comparable films"), find, found, chips,
+      h("label", { for: "dnew-genres" }, "Genres (comma-separated)"), genres,
+      h("div", { class: "row" }, h("label", { for: "dnew-by" }, "By"), by,
+        h("label", { for: "dnew-screens" }, "Screens to share out"), screens),
+      h("button", { type: "submit" }, "Forecast demand")), out);
+}
+
+function slateRow(film, remove) {
+  const label = titleWithYear(film.title, film.year);
+  const lo = h("input", { type: "number", min: 0, step: 1, value: 0, required: true, "aria-label": `fewest screens for ${film.title}` });
+  const hi = h("input", { type: "number", min: 0, step: 1, placeholder: "no limit", "aria-label": `most screens for ${film.title}` });
+  const row = h("tr", {}, h("td", {}, label), h("td", {}, lo), h("td", {}, hi),
+    h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${film.title}`, onclick: remove }, "×")));
+  return { row, label, read: () => ({ film_id: film.film_id, min_screens: Number(lo.value),
+    max_screens: hi.value === "" ? null : Number(hi.value) }) };
+}
+
+/** One row per cinema, one column per film, 25 cinemas a page. */
+function pivot(body, titles) {
+  const films = body.films.map((f) => f.film_id);
+  const byCinema = new Map();
+  for (const r of body.allocation) {
+    if (!byCinema.has(r.cinema_id)) byCinema.set(r.cinema_id, { cinema_id: r.cinema_id });
+    byCinema.get(r.cinema_id)[`f:${r.film_id}`] = r.screens;
+  }
+  const rows = [...byCinema.values()];
+  const columns = [{ key: "cinema_id", label: "Cinema" },
+    ...films.map((id) => ({ key: `f:${id}`, label: titles.get(id) || id, num: true, format: (v) => int(v || 0) }))];
+  let at = 0;
+  const box = h("div", { id: "dslate-cinemas" });
+  const draw = () => box.replaceChildren(
+    table(`Screens per cinema: cinemas ${int(at + 1)}–${int(Math.min(at + PAGE, rows.length))} of ${int(rows.length)}`,
+      columns, rows.slice(at, at + PAGE)),
+    rows.length > PAGE ? h("div", { class: "pager" },
+      h("button", { type: "button", disabled: at === 0 || undefined, onclick: () => { at = Math.max(0, at - PAGE); draw(); } }, "Previous"),
+      h("button", { type: "button", disabled: at + PAGE >= rows.length || undefined, onclick: () => { at += PAGE; draw(); } }, "Next")) : "");
+  draw();
+  return box;
+}
+
+function slateResult(body, titles) {
+  const lost = body.cinemas_without_users || [];
+  return [
+    h("p", { class: "note", id: "dslate-total" },
+      `${int(body.screens)} screens of ${int(body.cinemas)} cinema${body.cinemas === 1 ? "" : "s"} shared among ${body.films.length} film${body.films.length === 1 ? "" : "s"}, `,
+      "each cinema's screens as close as possible to its share of the films' expected new viewers among its users ",
+      `(total deviation from those targets: ${num(body.objective, 2)} screens). `,
+      `A cinema with fewer than ${body.min_cell} users has its figures hidden (–).`),
+    lost.length ? h("p", { class: "warning", id: "dslate-lost" },
+      `${int(lost.length)} ${lost.length === 1 ? "cinema is" : "cinemas are"} named by no user (their screens are shared equally; check the ids): `,
+      lost.slice(0, 10).join(", ") + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",
+    table("Per film", [
+      { key: "film_id", label: "Film", format: (v) => h("a", { href: `#/film/${encodeURIComponent(v)}` }, titles.get(v) || v) },
+      { key: "min_screens", label: "Fewest screens", num: true, format: int },
+      { key: "max_screens", label: "Most screens", num: true, format: (v) => (v === null ? "no limit" : int(v)) },
+      { key: "screens", label: "Screens given", num: true, format: int },
+      { key: "expected_new", label: "Expected new viewers (calibration horizon, cinemas shown)", num: true, format: (v) => num(v, 1) },
+      { key: "note", label: "Note", format: (v) => (v ? `Not a taste for the film: ${v}` : "") },
+    ], body.films),
+    pivot(body, titles),
+    h("button", { type: "button", class: "ghost", id: "dslate-download", onclick: () => {
+      // the columns of `recommender distribution --slate --out`
+      const lines = body.allocation.map((r) => [r.cinema_id, r.film_id, r.screens,
+        r.expected_new === null ? "" : r.expected_new].map(csvCell).join(","));
+      saveBlob(new Blob([["cinema_id,film_id,screens,expected_new", ...lines].join("\r\n") + "\r\n"],
+        { type: "text/csv" }), "allocation.csv");
+    } }, `Download the allocation (${int(body.allocation.length)} rows, CSV)`),
+  ];
+}
+
+function slate() {
+  const films = new Map();
+  const body = h("tbody", {});
+  const find = h("input", { id: "dslate-search", type: "search", placeholder: "type a title" });
+  const found = h("ul", { class: "found" });
+  const cinemas = h("textarea", { id: "dslate-cinemas-text", rows: 5,
+    placeholder: "cinema_id,screens — one cinema per line (a cinemas.csv will do)" });
+  const out = h("div", { "aria-live": "polite", id: "dslate-result" });
+  const redraw = () => body.replaceChildren(...[...films.values()].map((s) => s.row));
+  filmPicker(find, found, (f) => {
+    if (!films.has(f.film_id)) {
+      films.set(f.film_id, slateRow(f, () => {
+        const at = [...films.keys()].indexOf(f.film_id);
+        films.delete(f.film_id); redraw(); refocusAfterRemoval(body, at, find);
+      }));
+    }
+    redraw();
+  });
+  async function run(e) {
+    e.preventDefault();
+    if (!films.size) { out.replaceChildren(errorBox("add at least one film")); return; }
+    const parsed = parseCinemas(cinemas.value);
+    if (parsed.error) { out.replaceChildren(errorBox(`cinemas, ${parsed.error}`)); return; }
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Sharing out the screens…"));
+    try {
+      const answer = await postJson("/distribution/slate", {
+        films: [...films.values()].map((s) => s.read()),
+        ...(parsed.cinemas ? { cinemas: parsed.cinemas } : {}) });
+      const titles = new Map([...films.entries()].map(([id, s]) => [id, s.label]));
+      out.replaceChildren(...slateResult(answer, titles));
+    } catch (err) { out.replaceChildren(errorBox(err)); }
+  }
+  return section("Films opening together: screens per cinema",
+    h("p", { class: "note" }, "Each cinema's screens are shared among the films in proportion to the films' expected new viewers ",
+      "among its users (those who name it as their cinema), exactly, within each film's fewest and most screens over all cinemas."),
+    h("form", { onsubmit: run },
+      h("label", { for: "dslate-search" }, "Add a film"), find, found,
+      h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "Films in the slate"),
+        h("thead", {}, h("tr", {}, ["Film", "Fewest screens", "Most screens", "Remove"].map((c) =>
+          h("th", { scope: "col" }, c)))), body)),
+      h("label", { for: "dslate-cinemas-text" }, "Cinemas and their screens (leave empty for the server's cinema table)"),
+      cinemas,
+      h("button", { type: "submit" }, "Share out the screens")), out);
+}
+
+export function distribute(view) {
+  view.replaceChildren(h("h1", {}, "Distribute"), newFilm(), slate());
+}

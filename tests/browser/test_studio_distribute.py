@@ -1,0 +1,125 @@
+"""Audience Studio's Distribute page in a real browser: a new film's demand by place and a
+slate's screens per cinema show the API's answers to the same bodies, and download them."""
+
+from __future__ import annotations
+
+import csv
+import json
+import urllib.parse
+import urllib.request
+from typing import Any
+
+import pytest
+
+
+def api(served: Any, path: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{served.base}{path}", data=data,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as r:
+        return json.loads(r.read())
+
+
+@pytest.fixture(scope="module")
+def two_films(served_demo: Any) -> list[dict[str, Any]]:
+    manifest = json.loads((served_demo.data / "demo.json").read_text())
+    first = api(served_demo, f"/films/{urllib.parse.quote(manifest['example_film_id'])}")
+    titles = api(served_demo, "/films?query=the&limit=50")["films"]
+    counts: dict[str, int] = {}
+    for f in titles:
+        counts[f["title"]] = counts.get(f["title"], 0) + 1
+    second = next(f for f in titles if f["film_id"] != first["film_id"]
+                  and counts[f["title"]] == 1 and first["title"] not in f["title"]
+                  and f["title"] not in first["title"])
+    return [first, second]
+
+
+def add_film(page: Any, box: str, film: dict[str, Any]) -> None:
+    page.fill(box, film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
+    page.press(box, "Enter")
+
+
+def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
+                                        two_films: list[dict[str, Any]]) -> None:
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    first, second = two_films
+    for film in two_films:
+        add_film(page, "#dslate-search", film)
+    page.get_by_label(f"fewest screens for {first['title']}").fill("20")
+    page.get_by_label(f"most screens for {second['title']}").fill("40")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    want = api(served_demo, "/distribution/slate", {"films": [
+        {"film_id": first["film_id"], "min_screens": 20, "max_screens": None},
+        {"film_id": second["film_id"], "min_screens": 0, "max_screens": 40}]})
+    assert (f"{want['screens']:,} screens of {want['cinemas']:,} cinemas shared among 2 films"
+            in page.inner_text("#dslate-total"))
+    for film, got in zip(two_films, want["films"], strict=True):
+        row = page.locator("tr", has=page.get_by_role("link", name=film["title"]))
+        cells = row.first.locator("td").all_inner_texts()
+        assert cells[3] == f"{got['screens']:,}" and cells[4] == f"{got['expected_new']:.1f}"
+    # the first page of cinemas: each row holds the API's screens per film
+    screens: dict[str, dict[str, int]] = {}
+    for r in want["allocation"]:
+        screens.setdefault(r["cinema_id"], {})[r["film_id"]] = r["screens"]
+    rows = page.locator("#dslate-cinemas tbody tr")
+    assert rows.count() == min(25, len(screens))
+    for i in range(rows.count()):
+        cinema, *counts = rows.nth(i).locator("td").all_inner_texts()
+        assert counts == [f"{screens[cinema].get(f['film_id'], 0):,}" for f in two_films]
+    # the download: the CLI's --out columns, every row of the API's allocation
+    with page.expect_download() as caught:
+        page.click("#dslate-download")
+    path = caught.value.path()
+    with open(path, newline="", encoding="utf-8") as fh:
+        got_rows = list(csv.DictReader(fh))
+    assert [(r["cinema_id"], r["film_id"], int(r["screens"])) for r in got_rows] == [
+        (r["cinema_id"], r["film_id"], r["screens"]) for r in want["allocation"]]
+    found = watched.axe()  # no serious accessibility finding on the filled page
+    assert not found, [(v["id"], v["help"]) for v in found]
+    watched.assert_clean()
+
+
+def test_pasted_cinemas_and_a_new_films_demand(watched: Any, served_demo: Any,
+                                                two_films: list[dict[str, Any]]) -> None:
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    first = two_films[0]
+    add_film(page, "#dslate-search", first)
+    # a spreadsheet's export: semicolons; a cinema id no user names is said
+    page.fill("#dslate-cinemas-text", "cinema_id;screens\nc001;3\n")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    page.fill("#dslate-cinemas-text", "cinema_id;screens\nc001;3\nnowhere;2\n")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-lost")
+    assert "nowhere" in page.inner_text("#dslate-lost")
+    want = api(served_demo, "/distribution/slate", {
+        "films": [{"film_id": first["film_id"]}],
+        "cinemas": [{"cinema_id": "c001", "screens": 3}, {"cinema_id": "nowhere", "screens": 2}]})
+    assert "5 screens of 2 cinemas" in page.inner_text("#dslate-total")
+    assert want["cinemas_without_users"] == ["nowhere"]
+    # a line the server would refuse is said before any request, with its line
+    page.fill("#dslate-cinemas-text", "c001,3\nc002,many\n")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("text=line 2: screens must be a whole number")
+    # a new film: comparable film and genre, by city with screens
+    add_film(page, "#dnew-search", first)
+    genre = first["genres"][0]
+    page.fill("#dnew-genres", genre)
+    page.select_option("#dnew-by", "city")
+    page.fill("#dnew-screens", "30")
+    page.get_by_role("button", name="Forecast demand").click()
+    page.wait_for_selector("#dist-total")
+    body = api(served_demo, "/distribution/cold-start", {
+        "comparable_film_ids": [first["film_id"]], "genres": [genre], "by": "city",
+        "screens": 30})
+    assert f"{body['expected_new']:.1f} more expected" in page.inner_text("#dist-total")
+    assert body["cold_start"]["calibrated_as"] in page.inner_text("#dnew-calibrated")
+    table = page.locator("#dnew-result table")
+    assert table.locator("tbody tr").count() == len(body["places"])
+    assert sum(int(t.replace(",", "")) for t in
+               table.locator("tbody tr td:last-child").all_inner_texts()) == 30
+    watched.assert_clean()
