@@ -140,11 +140,11 @@ def attach(app: Any, service: ServiceState) -> EventsSync:
     """Open the app's campaign store (``routes.campaigns.store_target``) and make every
     engine the service installs follow its events; call before ``service.startup()``."""
     from recommender.campaigns.store import open_store
-    from service.routes.campaigns import store_target
+    from service.routes.campaigns import store_pool, store_target
 
     store = getattr(app.state, "campaign_store", None)
     if store is None:
-        store = open_store(store_target(service.settings))
+        store = open_store(store_target(service.settings), pool=store_pool(service.settings))
         app.state.campaign_store = store
     sync = EventsSync(service, store, service.settings.events_poll)
     service.events = sync

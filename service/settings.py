@@ -50,6 +50,15 @@ class Settings(BaseSettings):
                                   "postgresql://...) or a SQLite file path (default: the "
                                   "SQLite file <MODEL>.campaigns.db beside the served model "
                                   "folder; in memory only where that cannot be written)")
+    store_pool_size: int = Field(default=5, ge=1, le=1000,
+                                 description="connections each worker keeps open to the campaign "
+                                             "store (twice: its routes and its events poller)")
+    store_pool_overflow: int = Field(default=10, ge=0, le=1000,
+                                     description="connections a worker may open beyond "
+                                                 "store_pool_size at a peak")
+    store_pool_timeout: float = Field(default=30.0, gt=0, le=3600,
+                                      description="seconds a request waits for a store "
+                                                  "connection before a 503 (Retry-After)")
     # closing the loop (service/routes/events.py, service/events_sync.py)
     events_max_batch: int = Field(default=10_000, ge=1, le=1_000_000,
                                   description="most events accepted in one POST /events")

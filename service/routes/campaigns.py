@@ -32,7 +32,7 @@ from recommender.campaigns.slate import (
     MAX_WAVES,
     SlateFilm,
 )
-from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store
+from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
 from recommender.errors import UnknownFilmError
 from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
@@ -44,6 +44,12 @@ from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
+
+
+def store_pool(settings: Any) -> StorePool:
+    """The connection pool of each store a worker opens (``RECOMMENDER_STORE_POOL_*``)."""
+    return StorePool(settings.store_pool_size, settings.store_pool_overflow,
+                     settings.store_pool_timeout)
 
 
 def store_target(settings: Any) -> str:
@@ -132,7 +138,7 @@ def campaign_store(request: Request) -> CampaignStore:
             store = getattr(state, "campaign_store", None)
             if store is None:
                 settings = request.app.state.service.settings
-                store = open_store(store_target(settings))
+                store = open_store(store_target(settings), pool=store_pool(settings))
                 state.campaign_store = store
     return store
 

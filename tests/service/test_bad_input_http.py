@@ -128,6 +128,30 @@ def test_a_store_that_cannot_be_reached_is_a_503_to_retry(
         assert "503" in schema["/events"]["post"]["responses"]
 
 
+def test_the_store_pool_is_the_operators_to_size(tmp_path_factory: pytest.TempPathFactory,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    # the pool was SQLAlchemy's fixed 5 (+10) per store: RECOMMENDER_STORE_POOL_* size it,
+    # and a request that waits past the timeout for a connection is a 503 to retry
+    root = tmp_path_factory.mktemp("store-pool")
+    monkeypatch.setenv("RECOMMENDER_STORE_POOL_SIZE", "2")
+    monkeypatch.setenv("RECOMMENDER_STORE_POOL_OVERFLOW", "0")
+    monkeypatch.setenv("RECOMMENDER_STORE_POOL_TIMEOUT", "0.5")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        assert c.get("/campaigns").status_code == 200
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+        assert store.engine.pool.size() == 2
+        held = [store.engine.connect() for _ in range(2)]  # every connection taken
+        try:
+            r = c.get("/campaigns")
+            assert r.status_code == 503 and r.headers["Retry-After"] == "5", r.text
+        finally:
+            for conn in held:
+                conn.close()
+        assert c.get("/campaigns").status_code == 200
+
+
 def test_an_error_names_the_field_not_pydantics_union_member(client: TestClient) -> None:
     # a field or key holding '[' lost its name; a union member's tag was shown as a field
     r = client.post("/campaigns/plan", json={"films": [{"film_id": "00003", "budget": 5}],
