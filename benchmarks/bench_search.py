@@ -5,9 +5,10 @@ The catalog is the real MovieLens latest-small and 100K titles (read in place fr
 ../shared/datasets when present; nothing is copied) topped up with the demo's synthetic titles
 (``demo_world.make_films``) to 27,278; viewers are Zipf-like (exponent 1). The engine's query
 (``TitleIndex.scores`` then ``ranked``, what ``search_films`` does before cutting a page) is
-timed for each query kind (exact title, article moved, partial, all words, year, typo, short,
-no match); the baseline, in the same run on the same titles, is the search this replaced: a
-case-insensitive substring test of every title (a Python ``in`` per title) sorted by viewers.
+timed for each query kind (exact title, article moved, partial, all words, year, typo, two
+typos in one word, short, no match); the baseline, in the same run on the same titles, is the
+search this replaced: a case-insensitive substring test of every title (a Python ``in`` per
+title) sorted by viewers.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ QUERIES: dict[str, tuple[str, str | None]] = {
     "title and year": ("godfather 1972", "Godfather, The (1972)"),
     "typo": ("godfater", "Godfather, The (1972)"),
     "typo, two words": ("painted circut", "The Painted Circuit"),
+    "two typos in a word": ("shwashenk", "Shawshank Redemption, The (1994)"),
     "accents dropped": ("cite des enfants perdus",
                         "City of Lost Children, The (Cité des enfants perdus, La) (1995)"),
     "one letter": ("e", None),
     "no match": ("qwxzv jjkq", None),
+    "no match, long word": ("qwxzvjjkqp", None),
 }
 
 

@@ -14,8 +14,8 @@ How a query meets a title (``TitleIndex.scores``):
   (``PREFIX``), every word of the query is a word of a name, the last one possibly unfinished
   (``WORDS``), the query appears inside a name (``INSIDE``), and typo tolerance (``FUZZY``:
   1 + the character-trigram similarity, at least ``FUZZY_MIN``, in steps of 0.05; one edit
-  in a short word, which breaks most of its trigrams: ``typos.py``). A leading article of the
-  query ("the", "a", "an") may be left out or added.
+  in a short word, which breaks most of its trigrams, or two in a long one: ``typos.py``). A
+  leading article of the query ("the", "a", "an") may be left out or added.
 - A query ending in a year ("godfather 1972") is also read as a title and a year: a film of
   that year gains ``YEAR_BONUS`` levels; read with the number as a word of the title, a match
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).

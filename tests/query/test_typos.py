@@ -1,13 +1,13 @@
-"""One typo in a title word (``recommender.query.typos``): the edit test and the deletion
-index against a brute-force edit distance, and short titles found with a typo."""
+"""Typos in title words (``recommender.query.typos``): the edit tests and the deletion indexes
+against a brute-force edit distance, short titles found with a typo, and long words with two."""
 
 from __future__ import annotations
 
 import numpy as np
 from helpers import edit_distance as distance
 
-from recommender.query.titles import TitleIndex, ranked
-from recommender.query.typos import Neighbours, one_edit
+from recommender.query.titles import FUZZY, PREFIX, TitleIndex, ranked
+from recommender.query.typos import LONG_WORD, TYPO_2, Neighbours, edit_distance, one_edit
 
 
 def test_one_edit_and_the_neighbours_match_brute_force() -> None:
@@ -38,3 +38,48 @@ def test_short_titles_are_found_with_one_typo() -> None:
         assert titles[int(ranked(index.scores(typed), counts)[0])] == want, typed
     # a word as typed still beats a typo's reading: "seve" is Seve's whole title
     assert titles[int(ranked(index.scores("seve"), counts)[0])] == "Seve (2014)"
+
+
+def test_edit_distance_and_the_two_edit_neighbours_match_brute_force() -> None:
+    rng = np.random.default_rng(1)
+    letters = list("abcd")
+    words = sorted({"".join(rng.choice(letters, size=int(rng.integers(3, 11))))
+                    for _ in range(600)})
+    near = Neighbours(words)
+    for _ in range(200):
+        q = "".join(rng.choice(letters, size=int(rng.integers(LONG_WORD, 11))))
+        assert near.near(q, 2) == [w for w in words if distance(q, w) == 2], q
+        for w in words[:30]:
+            assert edit_distance(q, w, 2) == min(distance(q, w), 3), (q, w)
+            assert edit_distance(q, w, 1) == min(distance(q, w), 2), (q, w)
+
+
+def test_two_typos_in_a_long_word_rank_below_one_and_below_the_word_as_typed() -> None:
+    """A word of 8 letters or more with two typos found nothing ("shwashenk": Shawshank's
+    trigrams are mostly broken, and no title word is one edit away). It is now read as the
+    title words two edits away, scored below any one-edit reading and above trigram matches;
+    a shorter word still allows one edit only."""
+    titles = ["Shawshank Redemption, The (1994)", "Paradiso (1988)", "Paradise (1991)",
+              "Titanic (1997)", "Redemption Road (2010)"]
+    counts = np.array([300, 5, 900, 250, 40])
+    index = TitleIndex(titles, [0] * len(titles))
+
+    def first(query: str) -> str:
+        hits = ranked(index.scores(query), counts)
+        return titles[int(hits[0])] if len(hits) else ""
+    assert distance("shwashenk", "shawshank") == 2 and first("shwashenk") == titles[0]
+    assert first("shwashenk redemption") == titles[0]
+    assert first("the shwashenk") == titles[0]
+    # the same title typed as is, with one typo, with two: each scores lower, all above any
+    # trigram match (at most 2.0)
+    s = [index.scores(q)[0] for q in ("shawshank", "shawshenk", "shwashenk")]
+    assert s[0] > s[1] > s[2] > 2.0
+    assert index.scores("shwashenk")[0] == TYPO_2 + PREFIX / 10  # a title's first word
+    # one edit from Paradiso, two from the far more watched Paradise: Paradiso first, and
+    # Paradise is no two-edit match (a word one edit from a title word reads only as that)
+    assert distance("paradisoo", "paradise") == 2 and first("paradisoo") == titles[1]
+    assert index.scores("paradisoo")[2] < index.scores("paradisoo")[1]
+    assert index.scores("paradisoo")[2] < FUZZY + 1
+    # a word under 8 letters: one edit only ("titnaci" is two from "titanic")
+    assert distance("titnaci", "titanic") == 2 and first("titnaci") == ""
+    assert first("titnaic") == titles[3]
