@@ -91,7 +91,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def cmd_film(args: argparse.Namespace) -> int:
     from recommender.query.catalog import film_details
-    from recommender.query.titles import known_film
+    from recommender.query.hints import known_film
 
     model = answer_model(args)
     known_film(model, args.film_id)
@@ -135,8 +135,8 @@ def cmd_film(args: argparse.Namespace) -> int:
 
 def cmd_similar(args: argparse.Namespace) -> int:
     from recommender.query.audience import check_k
+    from recommender.query.hints import known_film
     from recommender.query.recommend import similar_films
-    from recommender.query.titles import known_film
 
     check_k(args.k, 0)
     model = _load_model(args.model)
@@ -216,7 +216,7 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.errors import UnknownFilmError
     from recommender.query.audience import check_k, cold_start_page
-    from recommender.query.titles import title_hints, with_title_hint
+    from recommender.query.hints import title_hints, with_title_hint
 
     check_k(args.k, args.offset)
     model = answer_model(args)

@@ -15,7 +15,7 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     naming a film the model does not know, with the file and line of each such film and,
     for one, the titles it matches."""
     from recommender.errors import DataError, UnknownFilmError
-    from recommender.query.titles import with_title_hint
+    from recommender.query.hints import with_title_hint
 
     idx = model.films.to_index([f.film_id for f in films], strict=False)
     unknown = [f for f, i in zip(films, idx.tolist(), strict=True) if i < 0]

@@ -158,7 +158,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
             "body, whose fields are fixed (GET /films/{film_id}/audience takes no with): "
             "drop --with or --json")
     model = _pseudonymous(answer_model(args), args)
-    from recommender.query.titles import known_film
+    from recommender.query.hints import known_film
 
     known_film(model, args.film_id)  # not an id: say which titles it matches
     filters = parse_filters(args.filter, "--filter")
@@ -379,7 +379,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
                                     "users; a --watched list is a viewer the model does not "
                                     "know and reads only the films, which events do not "
                                     "change: drop --store")
-    from recommender.query.titles import title_hints
+    from recommender.query.hints import title_hints
 
     model = answer_model(args)
     watched = read_id_list_as_known(args.watched, model.films)

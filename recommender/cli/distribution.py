@@ -71,7 +71,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
                                  args.by, args.screens, cinemas=cinemas)
     else:
-        from recommender.query.titles import known_film
+        from recommender.query.hints import known_film
 
         known_film(model, args.film_id)  # an unknown id names the titles it matches
         body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas)

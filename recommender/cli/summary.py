@@ -31,7 +31,7 @@ def summary_body(body: dict[str, Any]) -> dict[str, Any]:
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from recommender.query.audience import audience_summary
-    from recommender.query.titles import known_film
+    from recommender.query.hints import known_film
 
     model = answer_model(args)
     known_film(model, args.film_id)

@@ -39,15 +39,13 @@ import re
 import threading
 import unicodedata
 import weakref
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender.errors import UnknownFilmError
 from recommender.query.typos import typo_levels
 
 if TYPE_CHECKING:
@@ -386,59 +384,6 @@ def title_index(model: Model) -> TitleIndex:
             del _indexes[key]
         _indexes[id(model)] = (weakref.ref(model), index)
     return index
-
-
-# -- unknown film ids that are titles
-
-HINT_MATCHES = 5
-
-
-def title_hint(model: Model, film_id: str) -> str:
-    """"; it matches titles: ID TITLE (YEAR), ..." (the best ``HINT_MATCHES`` search hits)
-    for a film argument that is not an id, or "" when no title matches it (a blank argument
-    matches none: the search would list any film)."""
-    from recommender.query.catalog import film_fields, search_films
-
-    if not film_id.strip():
-        return ""
-    _, rows = search_films(model, film_id, limit=HINT_MATCHES)
-    if not rows:
-        return ""
-    fields = film_fields(model, np.array([model.film_index(r["film_id"]) for r in rows]))
-    shown = [f"{fid} {title}" + (f" ({year})" if year and str(year) not in title else "")
-             for fid, title, year, _ in fields]
-    return "; it matches titles: " + ", ".join(shown)
-
-
-def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
-    """``error`` with ``title_hint`` added when it names one film that is not a known id
-    written with more or fewer leading zeros (else ``error`` itself)."""
-    if len(error.ids) != 1 or model.films.same_but_zeros(error.ids[0]):
-        return error  # an id that differs by leading zeros already says "did you mean"
-    hint = title_hint(model, error.ids[0])
-    if not hint:
-        return error
-    hinted = UnknownFilmError(error.ids)
-    hinted.args = (f"{error}{hint}",)
-    return hinted
-
-
-def known_film(model: Model, film_id: str) -> int:
-    """The index of ``film_id``; an unknown id raises ``UnknownFilmError`` that lists the
-    titles it matches (``title_hint``)."""
-    try:
-        return model.film_index(film_id)
-    except UnknownFilmError as e:
-        raise with_title_hint(model, e) from None
-
-
-@contextmanager
-def title_hints(model: Model) -> Iterator[None]:
-    """Re-raise an ``UnknownFilmError`` of one film with the titles it matches."""
-    try:
-        yield
-    except UnknownFilmError as e:
-        raise with_title_hint(model, e) from None
 
 
 def ranked(scores: NDArray[np.float64], counts: NDArray[np.integer],

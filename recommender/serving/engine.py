@@ -45,8 +45,8 @@ from recommender.model.model import Model
 from recommender.query.audience import MAX_K, AudiencePage, check_k, film_audience
 from recommender.query.catalog import film_details, search_films
 from recommender.query.filters import Filters
+from recommender.query.hints import with_title_hint
 from recommender.query.recommend import FilmList, recommend_many, recommend_user
-from recommender.query.titles import with_title_hint
 from recommender.serving.batching import AsyncBatcher, MicroBatcher, rank_requests
 from recommender.serving.rankings import (
     DEFAULT_DEPTH,

@@ -21,7 +21,8 @@ from recommender.query.catalog import (
     segment_split,
     segments_table,
 )
-from recommender.query.titles import TitleIndex, known_film, title_index
+from recommender.query.hints import known_film
+from recommender.query.titles import TitleIndex, title_index
 
 
 @pytest.fixture(scope="module")
