@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
+from service.search_match import SearchMatch
 
 __all__ = ["MAX_OFFSET"]
 
@@ -136,13 +137,21 @@ class FilmSummary(BaseModel):
                                      "service reads a store)")
 
 
+class FilmSearchResult(FilmSummary):
+    match: SearchMatch = Field(description="how the film matched the query: the kind of "
+                                           "match, the query's words found as typed, "
+                                           "corrected or not at all, and whether a year the "
+                                           "query ends with is the film's")
+
+
 class FilmSearch(BaseModel):
     query: str
     genre: str | None
     total: int = Field(description="films matching, over all pages")
     offset: int
     limit: int
-    films: list[FilmSummary] = Field(description="most watched first")
+    films: list[FilmSearchResult] = Field(description="best match first (see match), then "
+                                                      "most watched")
 
 
 class SegmentShare(BaseModel):

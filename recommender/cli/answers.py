@@ -44,12 +44,16 @@ MAX_SEED_USERS = 100_000
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
 
-def _film_table(films: list[dict[str, Any]], ranked: bool) -> None:
+def _film_table(films: list[dict[str, Any]], ranked: bool, match: bool = False) -> None:
+    """Films as a table (``match``: with how each matched the search, in words)."""
+    from recommender.query.title_match import match_text
+
     head = ["rank", "film_id", "score"] if ranked else ["film_id", "viewers"]
-    _print_table(head + ["title", "year", "genres"], [
+    _print_table(head + ["title", "year", "genres"] + (["match"] if match else []), [
         ([f["rank"], f["film_id"], f"{f['score']:.4f}"] if ranked
          else [f["film_id"], f["viewers"]])
-        + [f["title"], f["year"] or "", ", ".join(f["genres"])] for f in films])
+        + [f["title"], f["year"] or "", ", ".join(f["genres"])]
+        + ([match_text(f["match"])] if match else []) for f in films])
 
 
 def _page_table(model: Model, page: AudiencePage, score: str) -> None:
@@ -85,7 +89,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(f"{total:,} films match {args.query!r}"
           f"{f' in {args.genre}' if args.genre else ''}; showing {len(rows):,}")
     if rows:
-        _film_table(rows, ranked=False)
+        _film_table(rows, ranked=False, match=bool(args.query.strip()))
     return 0
 
 
@@ -325,7 +329,7 @@ def add_answer_commands(add: Add) -> None:
 
     s = add("search", cmd_search,
             "search the catalog by title (typos, accents, articles and the year forgiven) "
-            "or exact film id, best match first")
+            "or exact film id, best match first, saying how each matched")
     s.add_argument("model")
     s.add_argument("--store", help=STORE_HELP)
     s.add_argument("query", help="a title or part of one, any case, a year may follow "

@@ -17,6 +17,7 @@ from recommender.io.places import PLACE_ATTRIBUTES
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.privacy import min_cell_from_env, table_suppression
+from recommender.query.title_match import match_reasons
 from recommender.query.titles import ID_MATCH, ranked, title_index
 
 FilmFields = tuple[str, str, int | None, list[str]]
@@ -60,23 +61,34 @@ def search_films(
     """Catalog search by title (``recommender.query.titles``: normalised titles, alternative
     titles, the year, typo tolerance) or exact film id, best match first, then most watched,
     then film order. An empty query lists every film, most watched first. Returns (total,
-    page). ``titles_lower`` is no longer used (the title index is kept per model)."""
+    page): each row a film's entry (``film_rows``) and ``match``, how it matched the query
+    (``title_match.match_reasons``). ``titles_lower`` is no longer used (the title index is
+    kept per model)."""
     if limit < 1:
         raise InvalidParameterError(f"limit must be >= 1, got {limit}")
     if offset < 0:
         raise InvalidParameterError(f"offset must be >= 0, got {offset}")
     counts = model.film_counts() if counts is None else counts
     n = model.n_films
-    scores = np.ones(n, np.float64)
-    if query.strip():
-        scores = title_index(model).scores(query)
+    scores = levels = np.ones(n, np.float64)
+    by_id: set[int] = set()
+    index = title_index(model) if query.strip() else None
+    if index is not None:
+        scores, levels = index.scored(query)
         for given in dict.fromkeys((query, query.strip())):  # an id pasted with a space
             if given in model.films:
                 i = model.film_index(given)
-                scores[i] = max(scores[i], ID_MATCH)
+                if scores[i] < ID_MATCH:
+                    by_id.add(i)
+                    scores[i] = ID_MATCH
     mask = None if genre is None else genre_members(model, [genre])[0]
     hits = ranked(scores, counts, mask)
-    return len(hits), film_rows(model, hits[offset:offset + limit], counts)
+    page = hits[offset:offset + limit]
+    rows = film_rows(model, page, counts)
+    for row, match in zip(rows, match_reasons(index, query, page, levels[page], by_id),
+                          strict=True):
+        row["match"] = match
+    return len(hits), rows
 
 
 def genre_members(model: Model, genres: Sequence[str]) -> list[NDArray[np.bool_]]:

@@ -25,6 +25,8 @@ How a query meets a title (``TitleIndex.scores``):
   (at ``WORDS``); a query equal to a film id ranks that film at ``ID_MATCH``, below a title
   that is the query and above one that starts with it (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
+- ``scored`` also gives the level each score came from, before a year's bonus: how each
+  result matched, in words, is ``title_match``'s.
 
 An index holds sorted name keys (exact and prefix matches are binary searches), a word x name
 and a trigram x name incidence matrix (a query costs one sparse row gather per word and
@@ -83,7 +85,7 @@ _AKA = re.compile(r"^\s*(a\.?k\.?a\.?)\s+", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _NOT_WORD = re.compile(r"[\W_]+")
 _QUERY_YEAR = re.compile(r"^(?P<text>.*\S) (?P<year>(18[89]|19\d|20\d)\d)$")
-_ONLY_YEAR = re.compile(r"^(18[89]|19\d|20\d)\d$")
+ONLY_YEAR = re.compile(r"^(18[89]|19\d|20\d)\d$")
 
 
 # letters that Unicode does not decompose into a base letter and an accent, as people type
@@ -139,7 +141,7 @@ _AS_DIGITS = {**_ROMAN, **{word: str(n) for n, word in enumerate(_WORDS, start=2
 _DIGIT_WORD = re.compile(r"\b(" + "|".join(sorted(_AS_DIGITS, key=len, reverse=True)) + r")\b")
 
 
-def _numerals_as_digits(text: str) -> str:
+def numerals_as_digits(text: str) -> str:
     """A normalised query with a sequel's Roman numerals in digits ("toy story ii": "toy story
     2"), as every title key is also given: typed as numerals, the numeral was an unfinished
     word ("ii" the start of "iii") and Toy Story ranked above Toy Story 2."""
@@ -337,33 +339,43 @@ class TitleIndex:
             title_level = np.maximum(title_level, typo_levels(self, forms[-1]))
         return title_level
 
-    def _text_scores(self, text: str) -> NDArray[np.float64]:
+    def _text_scores(self, text: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """``_levels``, and for a query ending in a year also read as title and year; a query
-        that is only a year also lists that year's films (at ``WORDS``)."""
+        that is only a year also lists that year's films (at ``WORDS``). Returns the scores
+        and the level each came from, before the year's bonuses."""
         score = self._levels(text)
-        if _ONLY_YEAR.match(text):
+        if ONLY_YEAR.match(text):
             score = np.maximum(score, np.where(self.years == int(text), WORDS, 0.0))
+        level = score
         m = _QUERY_YEAR.match(text)
         if m:
-            score = np.where(score > 0, score + AS_TYPED_BONUS, 0.0)
-            by_year = self._levels(m.group("text"))
-            by_year += np.where((by_year > 0) & (self.years == int(m.group("year"))),
-                                YEAR_BONUS, 0.0)
-            score = np.maximum(score, by_year)
-        return score
+            typed = np.where(score > 0, score + AS_TYPED_BONUS, 0.0)
+            plain = self._levels(m.group("text"))
+            by_year = plain + np.where((plain > 0) & (self.years == int(m.group("year"))),
+                                       YEAR_BONUS, 0.0)
+            take = by_year > typed
+            score, level = np.where(take, by_year, typed), np.where(take, plain, level)
+        return score, level
 
-    def scores(self, query: str) -> NDArray[np.float64]:
-        """Each title's match score for ``query`` (0 = no match; higher is better). A query
+    def scored(self, query: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Each title's match score for ``query`` (0 = no match; higher is better), and the
+        match level it came from, before a year's bonuses (``title_match`` names it). A query
         written as MovieLens writes titles ("Godfather, The (1972)") is also read as
         "the godfather 1972"."""
-        text = _numerals_as_digits(normalise(query))
-        score = self._text_scores(text)
+        text = numerals_as_digits(normalise(query))
+        score, level = self._text_scores(text)
         names, year = title_names(query)
-        as_title = _numerals_as_digits(normalise(" ".join(front for front, _ in names))) + (
+        as_title = numerals_as_digits(normalise(" ".join(front for front, _ in names))) + (
             f" {year}" if year else "")
         if as_title.strip() and as_title != text:
-            score = np.maximum(score, self._text_scores(as_title.strip()))
-        return score
+            other, other_level = self._text_scores(as_title.strip())
+            take = other > score
+            score, level = np.where(take, other, score), np.where(take, other_level, level)
+        return score, level
+
+    def scores(self, query: str) -> NDArray[np.float64]:
+        """Each title's match score for ``query`` (``scored`` without the levels)."""
+        return self.scored(query)[0]
 
 
 # -- one index per model

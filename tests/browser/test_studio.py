@@ -91,6 +91,33 @@ def test_search_then_film_page_shows_the_api_numbers(watched: Any, served_demo: 
     watched.assert_clean()
 
 
+def test_search_results_say_how_they_matched(watched: Any, served_demo: Any,
+                                             example_film: dict[str, Any]) -> None:
+    """The result list has a Match column: each row says what the API's ``match`` says, in
+    the CLI's words (``title_match.match_text``): here that the year typed is not the
+    film's. With no title typed (a genre alone) there is nothing to say: no column."""
+    from recommender.query.title_match import match_text
+
+    page = watched.page
+    page.goto(served_demo.base + "/studio/#/search")
+    year = (example_film["year"] or 1990) + 1
+    typed = f"{example_film['title'].lower()} {year}"
+    page.fill("#q", typed)
+    want = api(served_demo, f"/films?{urllib.parse.urlencode({'query': typed, 'limit': 20})}")
+    assert want["films"][0]["film_id"] == example_film["film_id"]
+    assert want["films"][0]["match"]["year_matched"] is False
+    table = page.get_by_role("table", name="Matching films")
+    table.get_by_role("columnheader", name="Match").wait_for(timeout=10_000)
+    cells = table.locator("tbody tr td:nth-child(6)")
+    assert cells.all_inner_texts() == [match_text(f["match"]) for f in want["films"]]
+    assert cells.first.inner_text().endswith(f"year {year}: no")
+    no_serious_axe(watched)
+    page.fill("#q", "")
+    page.wait_for_function("!document.querySelector('#results thead')?.textContent"
+                           ".includes('Match')")
+    watched.assert_clean()
+
+
 def test_a_genre_is_searched_once_entered(watched: Any, served_demo: Any,
                                          example_film: dict[str, Any]) -> None:
     """Typing a genre searched at every pause: "S", "Sc"... each answered 422 (console

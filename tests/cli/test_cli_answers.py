@@ -200,6 +200,32 @@ def test_search_finds_titles_the_way_people_type_them(
     assert code == 0 and out.splitlines()[3].split()[0] == "00002"  # its first row
 
 
+def test_search_says_how_each_film_matched(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each result carries ``match``, equal in the CLI's JSON and HTTP's, and the CLI's table
+    says it in words: The Matrix is of 1990, so "the matrix 1991" does not match its year;
+    "fbauelux" is two edits from "fabuleux" (a word of 8 letters may hold two)."""
+    for query, first, text in (
+            ("the matrix 1991", "The Matrix", "title; year 1991: no"),
+            ("the matrix 1990", "The Matrix", "title; year 1990: yes"),
+            ("fbauelux destin", "Le Fabuleux Destin d'Amélie",
+             "typo: fbauelux -> fabuleux (2 edits)")):
+        http = client.get("/films", params={"query": query, "limit": 3})
+        assert http.json()["films"][0]["title"] == first, query
+        same_body(capsys, http, "search", model_dir, query, "--limit", 3)
+        code, out, _ = run(capsys, "search", model_dir, query, "--limit", 3)
+        lines = out.splitlines()
+        assert code == 0 and lines[1].split()[-1] == "match", out
+        assert lines[3].startswith(http.json()["films"][0]["film_id"])
+        assert lines[3].rstrip().endswith(text), out
+    match = client.get("/films", params={"query": "fbauelux destin"}).json()["films"][0]["match"]
+    assert match == {"kind": "typo", "words": ["destin"],
+                     "corrected": [{"typed": "fbauelux", "title_word": "fabuleux", "edits": 2}],
+                     "unmatched": [], "year": None, "year_matched": None}
+    code, out, _ = run(capsys, "search", model_dir, "", "--limit", 3)  # no query: no column
+    assert code == 0 and "match" not in out.splitlines()[1]
+
+
 def test_a_title_given_as_a_film_id_lists_the_titles_it_matches(
         client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hint = "unknown film_id 'the matrix'; it matches titles: 00000 The Matrix (1990)"

@@ -114,6 +114,25 @@ def test_search_by_title_substring_any_case(client: TestClient) -> None:
         "films"]] == ["00005"]
 
 
+def test_search_results_say_how_they_matched_in_the_schema_too(client: TestClient) -> None:
+    """Each result's ``match`` is in the OpenAPI schema, described, with its kinds listed."""
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    result = schemas["FilmSearch"]["properties"]["films"]["items"]["$ref"].split("/")[-1]
+    fields = schemas[result]["properties"]
+    assert set(fields) == {"film_id", "title", "year", "genres", "viewers", "match"}
+    assert fields["match"]["description"] and fields["match"]["$ref"].endswith("/SearchMatch")
+    match = schemas["SearchMatch"]["properties"]
+    assert list(match) == ["kind", "words", "corrected", "unmatched", "year", "year_matched"]
+    assert all(f.get("description") for f in match.values())
+    assert match["kind"]["enum"] == ["title", "title_start", "words", "inside", "typo",
+                                     "similar", "year", "film_id", "all"]
+    assert list(schemas["TypoFix"]["properties"]) == ["typed", "title_word", "edits"]
+    body = client.get("/films", params={"query": "the matrix 1991"}).json()
+    assert body["films"][0]["match"] == {"kind": "title", "words": ["the", "matrix"],
+                                         "corrected": [], "unmatched": [], "year": 1991,
+                                         "year_matched": False}
+
+
 def test_search_orders_by_viewers_and_paginates(client: TestClient, model: Model) -> None:
     counts = model.film_counts()
     expected = [str(model.films.ids[i]) for i in np.lexsort((np.arange(model.n_films),

@@ -5,6 +5,26 @@ import { h, int, table, errorBox, linkToFilm, titleWithYear } from "./ui.js";
 
 const PAGE = 20;
 
+const KIND_LABELS = { title: "title", title_start: "title start", words: "all words",
+  inside: "inside title", typo: "typo", similar: "similar", year: "year", film_id: "film id",
+  all: "" };
+
+/** A result's `match` in a few words, as the CLI's table says it
+    (recommender/query/title_match.py, match_text): "title; year 1980: no". */
+export function matchText(m) {
+  if (!m) return "";
+  const parts = [m.kind === "year" ? `year ${m.year}` : (KIND_LABELS[m.kind] ?? m.kind)];
+  const fixes = (m.corrected || []).map((c) =>
+    `${c.typed} -> ${c.title_word}${c.edits === 2 ? " (2 edits)" : ""}`);
+  if (fixes.length && m.kind !== "typo") parts.push(`typo: ${fixes.join(", ")}`);
+  else if (fixes.length) parts[0] = `typo: ${fixes.join(", ")}`;
+  if ((m.unmatched || []).length) parts.push(`not found: ${m.unmatched.join(", ")}`);
+  if (m.year !== null && m.year !== undefined && m.kind !== "year") {
+    parts.push(`year ${m.year}: ${m.year_matched ? "yes" : "no"}`);
+  }
+  return parts.filter((p) => p).join("; ");
+}
+
 export function search(view, params) {
   const q = h("input", { id: "q", type: "search", value: params.get("q") || "",
     placeholder: "e.g. the godfather", autocomplete: "off" });
@@ -37,6 +57,8 @@ export function search(view, params) {
           { key: "genres", label: "Genres", format: (v) => (v || []).join(", ") },
           { key: "viewers", label: "Viewers", num: true, format: int },
           { key: "film_id", label: "Film id" },
+          // how each film matched the title typed (none to say when only a genre is given)
+          ...(state.q ? [{ key: "match", label: "Match", format: matchText }] : []),
         ], body.films) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: offset === 0 || undefined,

@@ -1,0 +1,121 @@
+"""How a search result matched (``recommender.query.title_match``): each result's ``match`` on a
+planted catalog, against answers written by hand from the titles, and on a model's search."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pytest
+from helpers import dense_seen, synthetic_model
+
+from recommender.model.model import Model
+from recommender.query.catalog import search_films
+from recommender.query.title_match import KINDS, match_reasons, match_text
+from recommender.query.titles import TitleIndex, ranked
+
+TITLES = ["Star Wars (1977)", "Star Wars: Episode V - The Empire Strikes Back (1980)",
+          "Empire Strikes Back, The (1980)", "Shawshank Redemption, The (1994)",
+          "Spider-Man (2002)", "Toy Story 2 (1999)", "Godfather, The (1972)", "Mystery Film"]
+VIEWERS = np.array([900, 500, 400, 300, 200, 100, 50, 10])
+
+
+@pytest.fixture(scope="module")
+def index() -> TitleIndex:
+    return TitleIndex(TITLES, [0] * len(TITLES))
+
+
+def results(index: TitleIndex, query: str) -> list[tuple[str, dict[str, Any]]]:
+    scores, levels = index.scored(query)
+    hits = ranked(scores, VIEWERS)
+    return [(TITLES[f], m) for f, m in zip(hits.tolist(), match_reasons(
+        index, query, hits, levels[hits]), strict=True)]
+
+
+def match(kind: str, words: list[str], corrected: list[tuple[str, str, int]] | None = None,
+          unmatched: list[str] | None = None, year: int | None = None,
+          year_matched: bool | None = None) -> dict[str, Any]:
+    return {"kind": kind, "words": words,
+            "corrected": [{"typed": t, "title_word": w, "edits": e} for t, w, e in corrected or []],
+            "unmatched": unmatched or [], "year": year, "year_matched": year_matched}
+
+
+def test_a_year_that_does_not_match_is_said(index: TitleIndex) -> None:
+    """"star wars 1980" lists Episode V (of 1980) first, then Star Wars of 1977, which now
+    says the year did not match it; The Empire Strikes Back has no "star wars": not listed."""
+    assert results(index, "star wars 1980") == [
+        (TITLES[1], match("title_start", ["star", "wars"], year=1980, year_matched=True)),
+        (TITLES[0], match("title", ["star", "wars"], year=1980, year_matched=False)),
+    ]
+    assert results(index, "Godfather, The (1972)") == [
+        (TITLES[6], match("title", ["godfather", "the"], year=1972, year_matched=True))]
+    # a year alone lists that year's films; one the title holds is a word of it
+    assert results(index, "1977") == [(TITLES[0], match("year", [], year=1977,
+                                                        year_matched=True))]
+
+
+@pytest.mark.parametrize(("query", "first", "want"), [
+    # typos: one edit, two in a word of 8 letters or more
+    ("shawshenk redemption", 3, match("typo", ["redemption"], [("shawshenk", "shawshank", 1)])),
+    ("shwashenk", 3, match("typo", [], [("shwashenk", "shawshank", 2)])),
+    ("the shwashenk 1994", 3, match("typo", ["the"], [("shwashenk", "shawshank", 2)],
+                                    year=1994, year_matched=True)),
+    # a word that matches nothing, with the others as typed (trigram similarity ranked it)
+    ("xyzzy star wars", 0, match("similar", ["star", "wars"], unmatched=["xyzzy"])),
+    # words written together, a Roman numeral as its digits, the start of a word, inside
+    ("spiderman", 4, match("title", ["spiderman"])),
+    ("toy story ii", 5, match("title", ["toy", "story", "ii"])),
+    ("empire stri", 2, match("title_start", ["empire", "stri"])),
+    ("odfathe", 6, match("inside", ["odfathe"])),
+    ("mystery", 7, match("title_start", ["mystery"])),
+    ("mystery film", 7, match("title", ["mystery", "film"])),
+])
+def test_words_found_corrected_and_unmatched(index: TitleIndex, query: str, first: int,
+                                            want: dict[str, Any]) -> None:
+    got = results(index, query)
+    assert got[0] == (TITLES[first], want)
+    assert all(m["kind"] in KINDS for _, m in got)
+
+
+def test_the_kind_follows_the_ranking(index: TitleIndex) -> None:
+    """Kinds rank in their documented order: on one query each result's kind is at or after
+    the one before it (no year in these queries)."""
+    order = ["title", "title_start", "words", "inside", "typo", "similar"]
+    for query in ("star", "wars", "the", "e", "emprie", "shawshnk", "back"):
+        kinds = [m["kind"] for _, m in results(index, query)]
+        assert kinds and kinds == sorted(kinds, key=order.index), (query, kinds)
+
+
+def test_match_text() -> None:
+    assert match_text(match("title", ["star", "wars"], year=1980, year_matched=False)) == \
+        "title; year 1980: no"
+    assert match_text(match("typo", [], [("shwashenk", "shawshank", 2)])) == \
+        "typo: shwashenk -> shawshank (2 edits)"
+    assert match_text(match("similar", ["gump"], [("forest", "forrest", 1)], ["x"])) == \
+        "similar; typo: forest -> forrest; not found: x"
+    assert match_text(match("year", [], year=1977, year_matched=True)) == "year 1977"
+    assert match_text(match("all", [])) == ""
+    assert match_text(match("film_id", [])) == "film id"
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    m = synthetic_model(n_users=200, n_films=30, seed=2)
+    titles = np.array(["Film 1"] * m.n_films, dtype=object)
+    titles[:3] = ["The Matrix", "Matrix Reloaded, The", "Film 2"]
+    return dataclasses.replace(m, catalog=dataclasses.replace(m.catalog, titles=titles))
+
+
+def test_search_rows_carry_the_match(model: Model) -> None:
+    counts = dense_seen(model).sum(axis=0)
+    total, rows = search_films(model, "the matrx", limit=5, counts=counts)
+    assert total == 2 and [list(r) for r in rows] == [
+        ["film_id", "title", "year", "genres", "viewers", "match"]] * 2
+    assert [r["match"] for r in rows] == [match("typo", ["the"], [("matrx", "matrix", 1)])] * 2
+    # an empty query lists every film: kind all; an id names its film: kind film_id
+    _, rows = search_films(model, "", limit=3)
+    assert [r["match"] for r in rows] == [match("all", [])] * 3
+    film = str(model.films.ids[7])
+    _, rows = search_films(model, film, limit=1)
+    assert rows[0]["film_id"] == film and rows[0]["match"] == match("film_id", [])
