@@ -157,9 +157,13 @@ def _slate(args: argparse.Namespace) -> int:
           f"{len(films)} films by expected new viewers (total deviation from the targets, "
           "each cinema's screens in proportion to demand with a film held to a bound scaled "
           f"to it: {body['objective']:.3f} screens)")
-    _print_table(["film_id", "min_screens", "max_screens", "screens", "expected_new"], [
-        [f["film_id"], f["min_screens"], "-" if f["max_screens"] is None else f["max_screens"],
-         f["screens"], f"{f['expected_new']:.1f}"] for f in body["films"]])
+    titles = model.catalog.titles[model.films.to_index([f["film_id"] for f in body["films"]])]
+    _print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
+        [f["film_id"], str(t), f["min_screens"],
+         "-" if f["max_screens"] is None else f["max_screens"], f["screens"],
+         f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)])
+    print("screens: over all cinemas; expected_new: users expected to watch the film within "
+          "the calibration horizon, over the cinemas whose figures are shown (users)")
     for f in body["films"]:
         if f["note"]:  # nothing fitted: its demand follows user counts
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from helpers import run_cli as run
 from service_fixtures import ODD_FILM_ID, save_model
 
-from recommender.model import layout
+from recommender.model import artifact, layout
 from service.app import create_app
 from service.routes.distribution import MAX_SLATE_CINEMAS, SlateScreens
 from service.settings import Settings
@@ -78,6 +78,10 @@ def test_the_cli_names_the_table_it_used(model_dir: Path, tmp_path: Path,
     code, out, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path))
     assert code == 0, err
     assert "10 screens of 4 cinemas" in out
+    model = artifact.load(model_dir)  # each film's row names its title
+    title = str(model.catalog.titles[model.film_index("00003")])
+    assert title and any(line.startswith("00003 ") and title in line for line in out.splitlines())
+    assert "expected_new: users expected to watch the film within the calibration horizon" in out
     assert "1 cinemas of " in out and "cinemas.csv are named by no user" in out and "c9" in out
 
 
