@@ -51,6 +51,7 @@ from recommender.io.places import (
     duplicate_columns,
     whole_count,
 )
+from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
@@ -252,6 +253,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "cinemas_without_users": [str(c) for c in np.asarray(cinemas.ids)[users == 0]],
         "screens": int(cinemas.screens.sum()),
         "min_cell": m,
+        "horizon": calibration.horizon(model.calibration),
         "allocation": rows,
         "units": {
             "screens": "screens given to the film at the cinema (allocation rows); at the top, "

@@ -212,6 +212,8 @@ class SlateScreens(BaseModel):
     cinemas_without_users: list[str]
     screens: int
     min_cell: int
+    horizon: dict[str, object] = Field(description="the calibration horizon expected_new "
+                                                   "counts within")
     allocation: list[SlateScreensRow] = Field(description="one row per cinema and film given "
                                                           "screens")
     units: dict[str, str] = Field(description="what each number counts, and its source")

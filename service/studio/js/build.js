@@ -1,7 +1,7 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { capToServer, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval, csvCell, csvCells } from "./ui.js";
+import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval, csvCell, csvCells, answerForm } from "./ui.js";
 import { filmPicker } from "./search.js";
 
 const USER_COLUMNS = [
@@ -69,7 +69,7 @@ function unranked(body, id) {
 function lookalike() {
   const ids = h("textarea", { id: "seed-ids", rows: 6, placeholder: "one user id per line" });
   const file = h("input", { id: "seed-file", type: "file", accept: ".csv,.txt,text/plain" });
-  const k = capToServer(h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 }));
+  const k = capToServer(h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   const out = h("div", { "aria-live": "polite" });
   file.addEventListener("change", async () => {
     if (file.files && file.files[0]) ids.value = await file.files[0].text();
@@ -91,7 +91,7 @@ function lookalike() {
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
   return section("Lookalikes",
-    h("form", { onsubmit: run },
+    answerForm(run, out,
       h("label", { for: "seed-ids" }, "Seed user ids"), ids,
       h("label", { for: "seed-file" }, "…or upload a file of ids"), file,
       h("label", { for: "lookalike-k" }, "Audience size"), k,
@@ -104,7 +104,7 @@ function coldStart() {
   const find = h("input", { id: "comparable-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
-  const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 }));
+  const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   const out = h("div", { "aria-live": "polite" });
   const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
     f.title, h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
@@ -134,7 +134,7 @@ function coldStart() {
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
   return section("A new film's audience",
-    h("form", { onsubmit: run },
+    answerForm(run, out,
       h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,
       h("label", { for: "cold-genres" }, "Genres (comma-separated)"), genres,
       h("label", { for: "cold-k" }, "Audience size"), k,

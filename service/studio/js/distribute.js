@@ -1,12 +1,13 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
-import { postJson, saveBlob } from "./api.js";
+import { filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, errorBox, refocusAfterRemoval, csvCell, csvCells,
-  titleWithYear } from "./ui.js";
+  titleWithYear, answerForm } from "./ui.js";
 import { filmPicker } from "./search.js";
 import { demandView, placeAttributes } from "./distribution.js";
 
 const PAGE = 25;
+const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
 
 /** Cinemas from pasted `cinema_id,screens` lines (a cinemas.csv will do: its header names
     the two columns), split as the server reads a screens file: by commas, or by semicolons
@@ -35,8 +36,11 @@ export function parseCinemas(text) {
     const raw = (cells[screensCol] || "").trim();
     if (!id) return { error: `line ${i + 1}: no cinema_id` };
     if (seen.has(id)) return { error: `line ${i + 1}: cinema ${id} is listed twice` };
-    if (!/^[0-9]+$/.test(raw) || Number(raw) < 1) {
-      return { error: `line ${i + 1}: screens must be a whole number of at least 1, got “${raw}”` };
+    if (cells.length < 2) {
+      return { error: `line ${i + 1}: expected cinema_id${sep === "\t" ? "(tab)" : sep}screens, got “${lines[i].trim()}”` };
+    }
+    if (!/^[0-9]+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_COUNT) {
+      return { error: `line ${i + 1}: screens must be a whole number from 1 to ${MAX_COUNT.toLocaleString("en")}, got “${raw}”` };
     }
     seen.add(id);
     cinemas.push({ cinema_id: id, screens: Number(raw) });
@@ -78,16 +82,21 @@ function newFilm() {
         comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
         ...(screens.value ? { screens: Number(screens.value) } : {}) });
       const calibrated = body.cold_start && body.cold_start.calibrated_as;
+      const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
       out.replaceChildren(
-        calibrated ? h("p", { class: "note", id: "dnew-calibrated" },
-          `Probabilities from the calibration of the known film nearest the new one (${calibrated}).`) : "",
+        nearest ? h("p", { class: "note", id: "dnew-calibrated" },
+          "Probabilities from the calibration of the known film nearest the new one: ", nearest, ".") : "",
         ...demandView(body));
+      if (nearest) {  // its title, once known (the id stays if it cannot be read)
+        getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(f.title, f.year); })
+          .catch(() => {});
+      }
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
   return section("A new film: demand by place",
     h("p", { class: "note" }, "Expected new viewers in each place for a film with no history, from films like it and its genres; ",
       "optionally a number of screens shared out in proportion."),
-    h("form", { onsubmit: run },
+    answerForm(run, out,
       h("label", { for: "dnew-search" }, "Comparable films"), find, found, chips,
       h("label", { for: "dnew-genres" }, "Genres (comma-separated)"), genres,
       h("div", { class: "row" }, h("label", { for: "dnew-by" }, "By"), by,
@@ -130,6 +139,7 @@ function pivot(body, titles) {
 
 function slateResult(body, titles) {
   const lost = body.cinemas_without_users || [];
+  const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
   return [
     h("p", { class: "note", id: "dslate-total" },
       `${int(body.screens)} screens of ${int(body.cinemas)} cinema${body.cinemas === 1 ? "" : "s"} shared among ${body.films.length} film${body.films.length === 1 ? "" : "s"}, `,
@@ -144,7 +154,7 @@ function slateResult(body, titles) {
       { key: "min_screens", label: "Fewest screens", num: true, format: int },
       { key: "max_screens", label: "Most screens", num: true, format: (v) => (v === null ? "no limit" : int(v)) },
       { key: "screens", label: "Screens given", num: true, format: int },
-      { key: "expected_new", label: "Expected new viewers (calibration horizon, cinemas shown)", num: true, format: (v) => num(v, 1) },
+      { key: "expected_new", label: `Expected new viewers${horizon} (users, cinemas shown)`, num: true, format: (v) => num(v, 1) },
       { key: "note", label: "Note", format: (v) => (v ? `Not a taste for the film: ${v}` : "") },
     ], body.films),
     pivot(body, titles),
@@ -179,6 +189,12 @@ function slate() {
   async function run(e) {
     e.preventDefault();
     if (!films.size) { out.replaceChildren(errorBox("add at least one film")); return; }
+    const bad = [...films.values()].find((f) => { const b = f.read(); return b.max_screens !== null && b.max_screens < b.min_screens; });
+    if (bad) {
+      const b = bad.read();
+      out.replaceChildren(errorBox(`${bad.label}: most screens (${int(b.max_screens)}) is below fewest screens (${int(b.min_screens)})`));
+      return;
+    }
     const parsed = parseCinemas(cinemas.value);
     if (parsed.error) { out.replaceChildren(errorBox(`cinemas, ${parsed.error}`)); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Sharing out the screens…"));
@@ -193,7 +209,7 @@ function slate() {
   return section("Films opening together: screens per cinema",
     h("p", { class: "note" }, "Each cinema's screens are shared among the films in proportion to the films' expected new viewers ",
       "among its users (those who name it as their cinema), exactly, within each film's fewest and most screens over all cinemas."),
-    h("form", { onsubmit: run },
+    answerForm(run, out,
       h("label", { for: "dslate-search" }, "Add a film"), find, found,
       h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "Films in the slate"),
         h("thead", {}, h("tr", {}, ["Film", "Fewest screens", "Most screens", "Remove"].map((c) =>

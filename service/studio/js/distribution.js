@@ -30,7 +30,7 @@ export function demandView(body) {
       `${int(body.viewers)} viewers so far, ${num(body.expected_new, 1)} more expected${horizon} `,
       `(sum of calibrated probabilities over non-viewers). Places under ${body.min_cell} users `,
       `are merged into “other” (${body.merged_places} merged).`,
-      body.screens ? ` ${int(body.screens.total)} screens shared out in proportion to expected demand` +
+      body.screens ? ` ${int(body.screens.total)} screens shared out in proportion to each place's expected total (viewers so far + expected new viewers)` +
         (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
     // users with no value of the attribute are in no row: the film card's viewers count
     // them, these rows do not (the two totals differed without a word)
@@ -49,7 +49,7 @@ export function demandView(body) {
       { key: "viewers", label: "Viewers", num: true, format: int },
       { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
       { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
-      { key: "share", label: "Share of demand", num: true, format: (v) => pct(v) },
+      { key: "share", label: "Share of expected total", num: true, format: (v) => pct(v) },
       { key: "index_vs_users", label: "Index vs users (100 = par)", num: true,
         format: (v) => (v === null ? "–" : num(v, 0)) },
       { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },

@@ -56,11 +56,28 @@ function splits(summary) {
   const ringUsers = rings.reduce((n, t) => n + t.size, 0);
   const segScope = rings.length ? ` The segments cover the ${rings.map((t) => t.tier).join(", ")} ring` +
     `${rings.length > 1 ? "s" : ""} (${int(ringUsers)} users).` : "";
+  // the privacy rule can hide the all-rings cells of the largest segments while their cells
+  // ring by ring are shown (the rule gives up the total first): both are drawn, and the users
+  // the list leaves out are counted, so a missing segment is not read as a small one
+  const listed = segs.reduce((n, x) => n + (x.count || 0), 0);
+  const left = Math.max(0, ringUsers - listed);
+  const perRing = new Map();
+  for (const t of rings) {
+    for (const c of t.segments || []) {
+      if (!perRing.has(c.segment)) perRing.set(c.segment, { label: c.label });
+      perRing.get(c.segment)[t.tier] = c;
+    }
+  }
+  const ringCell = (c) => (c ? `${int(c.count)} (${lift(c.lift)})` : "hidden");
   return [
     section("Segments in the audience",
       h("p", { class: "note", id: "segments-scope" }, `Lift: the segment's share of the rings against its share of all users.${segScope}`,
-        hidden ? " Segments hidden by the privacy rule are left out of this list." : ""),
-      liftBars("Segment lift", segs)),
+        hidden && left ? ` ${int(left)} of these ${int(ringUsers)} users are in segments the privacy rule hides from this list: ring by ring, below, they are shown.` : ""),
+      liftBars("Segment lift", segs),
+      perRing.size ? table("Segments ring by ring: users (lift against all users)", [
+        { key: "label", label: "Segment" },
+        ...rings.map((t) => ({ key: t.tier, label: `${t.tier} (${int(t.size)} users)`, num: true, format: ringCell })),
+      ], [...perRing.values()].sort((a, b) => rings.reduce((n, t) => n + ((b[t.tier] || {}).count || 0) - ((a[t.tier] || {}).count || 0), 0))) : ""),
     section(`Portrait${over}`,
       h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden),
       portrait.length ? portrait.map(([attr, cells]) => h("div", { class: "portrait" },

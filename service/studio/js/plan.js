@@ -1,7 +1,7 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, section, table, errorBox, refocusAfterRemoval } from "./ui.js";
+import { h, int, num, pct, section, table, errorBox, refocusAfterRemoval, answerForm } from "./ui.js";
 import { filmPicker } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -14,13 +14,18 @@ export function planSummary(planId, summary) {
   return [
     // a second next wave of one plan: each plans the same remaining budget (send only one)
     summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",
+    t.contacts && !t.control ? h("p", { class: "warning", id: "plan-no-control" },
+      "No control group (control share 0): this campaign's effect on its users cannot be measured against anyone.") : "",
     h("dl", { class: "facts", id: "plan-totals" },
       h("dt", {}, "Plan"), h("dd", {}, planId),
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted)`),
-      h("dt", {}, "Expected conversions"), h("dd", {}, `${num(t.expected_conversions, 1)} users${horizon}`),
-      h("dt", {}, "Objective (value × p)"), h("dd", {}, `${num(o.objective, 2)}; LP bound ${num(o.lp_upper_bound, 2)}, gap ${pct(o.gap, 4)}`),
-      h("dt", {}, "Naive plan"), h("dd", {}, `${num(naive.objective, 2)} (each film's top audience alone, cap applied after); `,
-        `the planner gets ×${num(naive.planner_gain, 3)}`)),
+      h("dt", {}, "Expected conversions"), h("dd", {}, `${num(t.expected_conversions, 1)} users${horizon} among the contacted users`,
+        t.expected_value !== undefined ? ` (worth ${num(t.expected_value, 2)} value units)` : ""),
+      h("dt", {}, "Selected users' worth"), h("dd", {}, `${num(o.objective, 2)} value units (value × probability of watching, over the contacted `,
+        "users and their control group, which the planner chooses together); ",
+        `the best any plan could reach is at most ${num(o.lp_upper_bound, 2)}, so this plan is within ${pct(o.gap, 4)} of the best`),
+      h("dt", {}, "Naive plan"), h("dd", {}, `${num(naive.objective, 2)} value units (each film's top audience alone, cap applied after); `,
+        `the planner's plan is worth ×${num(naive.planner_gain, 3)} as much`)),
     table("Per film", [
       { key: "title", label: "Film", format: filmLink },
       { key: "budget", label: "Budget (contacts)", num: true, format: int },
@@ -89,7 +94,7 @@ export function plan(view) {
     section("Slate",
       h("p", { class: "note" }, "Each film gets at most its budget of contacts, its control group drawn on top; each user at most the cap over the ",
         "campaign. The planner maximises value × probability of watching over all contacts, exactly."),
-      h("form", { onsubmit: run },
+      answerForm(run, out,
         h("label", { for: "slate-search" }, "Add a film"), find, found,
         h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "Films in the slate"),
           h("thead", {}, h("tr", {}, ["Film", "Budget (contacts)", "Value of one conversion", "Remove"].map((c) =>

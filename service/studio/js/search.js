@@ -89,26 +89,44 @@ export function search(view, params) {
 export function filmPicker(find, found, onPick) {
   let timer = null;
   let seq = 0;
-  // Enter picks the first film found; it never submits the form the box sits in (a plan)
+  let current = false;  // the list answers what the box holds now
+  let pickOnAnswer = false;  // Enter came before the answer: pick its first film
+  async function lookUp(mine) {
+    try {
+      const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
+      if (mine !== seq) return;
+      current = true;
+      // a film picked: the box and the list are cleared for the next one (they stayed)
+      found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
+        class: "ghost", onclick: () => { onPick(f); find.value = ""; found.replaceChildren(); find.focus(); } },
+        `Add ${titleWithYear(f.title, f.year)}`))));
+      if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, `No film matches “${find.value.trim()}”.`));
+      const first = found.querySelector("button");
+      if (pickOnAnswer && first) first.click();
+      pickOnAnswer = false;
+    } catch (e) { if (mine === seq) { pickOnAnswer = false; found.replaceChildren(h("li", {}, errorBox(e))); } }
+  }
+  // Enter picks the first film found for what is typed (at once, if its list is not drawn
+  // yet: a quick Enter did nothing, or took a film of an earlier prefix); it never submits
+  // the form the box sits in (a plan)
   find.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
     e.preventDefault();
-    const first = found.querySelector("button");
-    if (first) first.click();
+    if (current) {
+      const first = found.querySelector("button");
+      if (first) first.click();
+    } else if (find.value.trim()) {
+      pickOnAnswer = true;
+      clearTimeout(timer);
+      lookUp(++seq);
+    }
   });
   find.addEventListener("input", () => {
     clearTimeout(timer);
+    current = false;
+    pickOnAnswer = false;
     const mine = ++seq;  // only the answer to what is typed now is shown
     if (!find.value.trim()) { found.replaceChildren(); return; }
-    timer = setTimeout(async () => {
-      try {
-        const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
-        if (mine !== seq) return;
-        // a film picked: the box and the list are cleared for the next one (they stayed)
-        found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
-          class: "ghost", onclick: () => { onPick(f); find.value = ""; found.replaceChildren(); find.focus(); } },
-          `Add ${titleWithYear(f.title, f.year)}`))));
-      } catch (e) { if (mine === seq) found.replaceChildren(h("li", {}, errorBox(e))); }
-    }, 200);
+    timer = setTimeout(() => lookUp(mine), 200);
   });
 }

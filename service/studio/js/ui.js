@@ -38,6 +38,16 @@ export function errorBox(error) {
     error && error.message ? error.message : String(error));
 }
 
+/** A form whose submit runs `run`; when the browser refuses a field (out of range, empty
+    where required), the previous answer in `out` is taken away, so it is not read as the
+    answer to what the form now holds. */
+export function answerForm(run, out, ...children) {
+  const form = h("form", { onsubmit: run }, ...children);
+  form.addEventListener("invalid", () => out.replaceChildren(h("p", { class: "warning" },
+    "A field is not valid (the browser marks it): correct it and submit again.")), true);
+  return form;
+}
+
 export function section(title, ...children) {
   const id = `s-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
