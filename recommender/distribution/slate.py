@@ -22,10 +22,12 @@ viewers took one screen at every cinema.) Among allocations with the same deviat
 go to the films with the larger share of the cinema's demand. The films are solved in the
 order of their ids, so the allocation does not depend on the order the slate lists them in
 (at a cinema without demand, e.g. one no user names, every split of its screens deviates
-the same). The programme is a transportation problem with convex costs, whose LP optimum is
-whole (``solve``), so HiGHS's dual simplex (``scipy.optimize.linprog``) solves it without
-branching. The answer lists the cinemas of the screens file that no user names
-(``cinemas_without_users``): a typo in an id shows there.
+the same: their screens are dealt round the films in turn, so that over all such cinemas
+the films share them equally). The programme is a transportation problem with convex
+costs, whose LP optimum is whole (``solve``), so HiGHS's dual simplex
+(``scipy.optimize.linprog``) solves it without branching. The answer lists the cinemas of
+the screens file that no user names (``cinemas_without_users``): a typo in an id shows
+there.
 """
 
 from __future__ import annotations
@@ -202,8 +204,17 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     # ties of the absolute deviation (a film at its bound leaves the others' excess screens
     # free to go either way) go to the films with the larger share of the cinema's demand
     row = demand.sum(axis=1, keepdims=True)
-    tie_break = (-TIE_BREAK * np.where(row > 0, demand / np.where(row > 0, row, 1.0), 0.0)
-                 ).ravel()
+    prefer = np.where(row > 0, demand / np.where(row > 0, row, 1.0), 0.0)
+    # at the cinemas without demand every split ties: their spare screens are dealt round
+    # the films in turn (each such cinema starts where the one before left off), so that
+    # the films share them equally over all those cinemas (the LP's vertex otherwise gave
+    # them to the same few films at every cinema: one film 3,405 screens, another 0)
+    none = row[:, 0] <= 0
+    if none.any() and n_f > 1:
+        start = (np.cumsum(s[none]) - s[none]) % n_f
+        turn = (np.arange(n_f)[None, :] - start[:, None]) % n_f
+        prefer[none] = (n_f - turn) / n_f
+    tie_break = (-TIE_BREAK * prefer).ravel()
     cost = np.concatenate([tie_break - 1.0, tie_break + 1.0 - 2.0 * frac, tie_break + 1.0])
     pieces = sp.hstack([sp.identity(n, format="csr")] * 3, format="csr")
     per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr") @ pieces

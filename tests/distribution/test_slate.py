@@ -335,3 +335,24 @@ def test_a_spreadsheets_slate_and_cinemas_with_semicolons(tmp_path: Path) -> Non
     cinemas.write_text("cinema_id;screens\nc1;4\nc2;2\n", encoding="utf-8")
     got = read_cinemas(cinemas)
     assert list(got.ids) == ["c1", "c2"] and list(got.screens) == [4, 2]
+
+
+def test_cinemas_without_demand_share_their_screens_equally_over_the_films() -> None:
+    # 280 cinemas no user names (every split of their screens deviates alike) beside 20
+    # with demand: the LP's vertex dealt their spare screens to the same films at every
+    # cinema (one film 149 screens, another 387, each's equal share 256.3)
+    rng = np.random.default_rng(0)
+    screens = rng.integers(1, 21, size=300)
+    demand = np.zeros((300, 12))
+    demand[:20] = rng.gamma(1.0, 1.0, size=(20, 12))
+    x = solve(demand, screens, np.zeros(12, np.int64), np.full(12, np.inf))
+    assert (x.sum(axis=1) == screens).all()
+    without = x[20:].sum(axis=0)
+    assert without.max() - without.min() <= 1, without
+    # the deviation is still the least: the same as the targets' largest remainders
+    target = _targets(demand, screens)
+    floor = np.floor(target)
+    left = (screens - floor.sum(axis=1)).astype(int)
+    frac = np.sort(target - floor, axis=1)[:, ::-1]
+    best = frac.sum(axis=1) + left - 2 * np.array([frac[c, :k].sum() for c, k in enumerate(left)])
+    assert float(np.abs(x - target).sum()) == pytest.approx(float(best.sum()), abs=1e-6)
