@@ -138,6 +138,7 @@ def _slate(args: argparse.Namespace) -> int:
             raise InvalidParameterError(
                 "--slate needs --screens-per-cinema FILE (cinema_id,screens): the model has "
                 "no cinema table (a cinemas.csv in the model folder or its training data)")
+        not_an_input(args.out, cinemas.source)  # the training data's table, read in place
     slate_films_known(model, args.slate, films)
     body = plan_slate(model, films, cinemas)
     if args.out:

@@ -145,3 +145,23 @@ def test_without_a_cinema_table_or_attribute(tmp_path: Path,
     assert code == 2 and out == "" and "--slate needs --screens-per-cinema" in err
     code, _, err = run(capsys, "distribution", folder, "--screens-per-cinema", slate)
     assert code == 2 and "--screens-per-cinema goes with --slate" in err
+
+
+def test_the_cli_does_not_write_over_the_table_it_read(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    # without --screens-per-cinema the table may be the training data's cinemas.csv, read in
+    # place: --out naming it replaced the operator's cinema table with the allocation
+    from recommender.distribution import places
+
+    folder = save_model(tmp_path / "m", cinemas=list(CINEMAS))
+    table = tmp_path / "data" / "cinemas.csv"
+    table.parent.mkdir()
+    text = "cinema_id,screens\n" + "".join(f"{c},{n}\n" for c, n in CINEMAS.items())
+    table.write_text(text)
+    monkeypatch.setattr(places, "cinema_candidates", lambda model, path=None: [table])
+    code, _, err = run(capsys, "distribution", folder, "--slate", _slate_file(tmp_path),
+                       "--out", table)
+    assert code == 2 and "would be replaced" in err
+    assert table.read_text() == text
