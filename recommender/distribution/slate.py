@@ -25,9 +25,11 @@ order of their ids, so the allocation does not depend on the order the slate lis
 the same: their screens are dealt round the films in turn, so that over all such cinemas
 the films share them equally). The programme is a transportation problem with convex
 costs, whose LP optimum is whole (``solve``), so HiGHS's dual simplex
-(``scipy.optimize.linprog``) solves it without branching. The answer lists the cinemas of
-the screens file that no user names (``cinemas_without_users``): a typo in an id shows
-there.
+(``scipy.optimize.linprog``) solves it without branching. A cinema whose figures the minimum
+cell size hides (``pooled_cinemas``) shares its screens by the summed demand of all such
+cinemas, so that its screens do not show its own users' demand. The answer lists the
+cinemas of the screens file that no user names (``cinemas_without_users``): a typo in an id
+shows there.
 """
 
 from __future__ import annotations
@@ -245,11 +247,18 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     demand, users, notes = cinema_demand(model, ids, cinemas.ids)
     lo = np.array([f.min_screens for f in films], np.int64)
     hi = np.array([np.inf if f.max_screens is None else f.max_screens for f in films])
-    w = _weights(demand, cinemas.screens, lo, hi)  # per film: the order does not matter
+    hidden = pooled_cinemas(model, cinemas.ids, m)
+    # a cinema whose figures are hidden shares its screens by its pool's demand (its own
+    # users' would show in its screens: 2^31-1 screens at a one-user cinema gave that user's
+    # demand for each film to 8 digits), as a film's breakdown pools it into "other"
+    share = demand.copy()
+    pooled = hidden & (users > 0)
+    if pooled.any():
+        share[pooled] = demand[pooled].sum(axis=0)
+    w = _weights(share, cinemas.screens, lo, hi)  # per film: the order does not matter
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
-    x[:, by_id] = solve(demand[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id])
-    hidden = pooled_cinemas(model, cinemas.ids, m)
+    x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id])
     rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
             for c, j in zip(*np.nonzero(x), strict=True)]
@@ -274,9 +283,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
             "objective": "screens: the total absolute deviation sum |screens - target| over "
                          "cinemas and films (0 = every film gets exactly its target), the "
                          "target sharing each cinema's screens in proportion to expected_new "
-                         "(a film held to its min_screens or max_screens has its expected_new "
-                         "scaled by one factor at every cinema until its targets meet the "
-                         "bound)",
+                         "(a cinema whose expected_new is hidden: to the summed expected_new "
+                         "of all hidden cinemas; a film held to its min_screens or "
+                         "max_screens has its expected_new scaled by one factor at every "
+                         "cinema until its targets meet the bound)",
             "films.screens": "screens given to the film over all cinemas",
             "films.expected_new": "users expected to watch the film within the calibration "
                                   "horizon, over the users of the cinemas whose figures are "
@@ -293,7 +303,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                         "have the cinemas a film's breakdown by cinema pools with it into "
                         "\"other\"",
         },
-        "objective": round(float(np.abs(x - _targets(demand, cinemas.screens, w)).sum()), 6),
+        "objective": round(float(np.abs(x - _targets(share, cinemas.screens, w)).sum()), 6),
     }
 
 

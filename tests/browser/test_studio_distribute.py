@@ -185,3 +185,49 @@ def test_a_quick_enter_picks_the_film_typed_and_bounds_are_checked(
     page.wait_for_selector("text=A field is not valid")
     assert page.locator("#dslate-total").count() == 0
     watched.assert_clean()
+
+
+def test_behind_a_read_key_the_new_film_form_finds_the_places_once_the_key_is_given(
+        watched: Any, served_locked: Any, read_key: str) -> None:
+    """The places were asked for once, before the key: after it was entered, submitting said
+    "this model has no place to break demand down by"."""
+    page = watched.page
+    page.goto(f"{served_locked.base}/studio/#/distribute")
+    page.wait_for_selector("text=place attributes could not be read")  # /health, no key
+    page.click("#key-button")
+    page.fill("#key-input", read_key)
+    page.get_by_role("button", name="Save").click()
+    page.fill("#dnew-genres", "Drama")
+    page.get_by_role("button", name="Forecast demand").click()
+    page.wait_for_selector("#dist-total")
+    assert page.locator("#dnew-by option").count() >= 1
+    assert "no place" not in page.inner_text("#dnew-result")
+    watched.console_errors.clear()  # the 401 before the key
+    watched.assert_clean()
+
+
+def test_a_late_answer_does_not_cover_the_latest(watched: Any, served_demo: Any,
+                                                 two_films: list[dict[str, Any]]) -> None:
+    page = watched.page
+    held: list[Any] = []
+
+    def hold_first(route: Any) -> None:  # the first slate answer comes after the second
+        if not held:
+            held.append(route)
+        else:
+            route.continue_()
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    add_film(page, "#dslate-search", two_films[0])
+    page.route("**/distribution/slate", hold_first)
+    page.fill("#dslate-cinemas-text", "c001,3\n")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_function("() => document.querySelector('#dslate-result .loading')")
+    page.fill("#dslate-cinemas-text", "c002,5\n")
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    assert "5 screens of 1 cinema" in page.inner_text("#dslate-total")
+    held[0].continue_()
+    page.wait_for_timeout(1500)  # the held answer arrives, and is dropped
+    assert "5 screens of 1 cinema" in page.inner_text("#dslate-total")
+    page.unroute("**/distribution/slate")
+    watched.assert_clean()

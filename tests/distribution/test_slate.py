@@ -356,3 +356,32 @@ def test_cinemas_without_demand_share_their_screens_equally_over_the_films() -> 
     frac = np.sort(target - floor, axis=1)[:, ::-1]
     best = frac.sum(axis=1) + left - 2 * np.array([frac[c, :k].sum() for c, k in enumerate(left)])
     assert float(np.abs(x - target).sum()) == pytest.approx(float(best.sum()), abs=1e-6)
+
+
+def test_a_hidden_cinemas_screens_follow_its_pool_not_its_users() -> None:
+    """One user alone at a cinema: its expected_new is hidden, but with 2^31-1 screens its
+    allocation gave that user's demand for each film to 8 digits. Its screens now follow
+    the summed demand of every hidden cinema (the pool a film's breakdown shows as
+    "other")."""
+    from recommender.distribution.slate import cinema_demand
+
+    model = synthetic_model(n_users=300, n_films=12, seed=3)
+    cinema = np.array(["big"] * 200 + ["mid"] * 92 + ["small"] * 7 + ["solo"], dtype=str)
+    model.user_table.attributes["cinema"] = cinema
+    films = [SlateFilm(f) for f in model.films.ids[:3]]
+    huge = 2**31 - 1
+    cinemas = Cinemas(np.array(["big", "mid", "small", "solo"]), np.full(4, ""),
+                      np.full(4, ""), np.array([10, 6, 4, huge], np.int64),
+                      np.zeros(4, np.int64))
+    body = plan_slate(model, films, cinemas, min_cell=10)
+    hidden = {r["cinema_id"] for r in body["allocation"] if r["expected_new"] is None}
+    assert "solo" in hidden and "big" not in hidden
+    demand, _, _ = cinema_demand(model, [f.film_id for f in films], cinemas.ids)
+    rows = [i for i, c in enumerate(cinemas.ids) if c in hidden]
+    pool = demand[rows].sum(axis=0) / demand[rows].sum()
+    own = demand[3] / demand[3].sum()
+    got = np.array([next((r["screens"] for r in body["allocation"]
+                          if r["cinema_id"] == "solo" and r["film_id"] == f.film_id), 0)
+                    for f in films]) / huge
+    assert np.allclose(got, pool, atol=1e-8)
+    assert np.abs(own - pool).max() > 1e-3  # the user's own shares are not what shows

@@ -38,7 +38,13 @@ function uplift_chart(rows) {
     if (u.estimate !== null) add("circle", { cx: x(u.estimate), cy: y, r: 5, fill: "#14213d" });
   });
   add("text", { x: x(0) + 4, y: rowH * rows.length + 16, "font-size": 11 }, "0 (no effect)");
-  return svg;
+  // the scale: the axis' ends in percentage points (the rate of targets less that of controls)
+  const pp = (v) => `${v > 0 ? "+" : ""}${(100 * v).toFixed(1)} pts`;
+  if (lo < 0) add("text", { x: x(lo), y: rowH * rows.length + 16, "font-size": 11 }, pp(lo));
+  if (hi > 0) add("text", { x: x(hi), y: rowH * rows.length + 16, "font-size": 11, "text-anchor": "end" }, pp(hi));
+  return h("figure", { class: "chart-figure" }, svg, h("figcaption", { class: "note" },
+    "Absolute uplift (target conversion rate less control conversion rate, in percentage points): ",
+    "the dot is the estimate, the bar its 95% interval; a bar crossing 0 is no clear effect."));
 }
 
 function reportView(report) {

@@ -30,8 +30,8 @@ export function parseCinemas(text) {
   const cinemas = [];
   const seen = new Set();
   for (let i = start; i < lines.length; i++) {
-    if (!lines[i].trim()) continue;
     const cells = csvCells(lines[i], sep);
+    if (cells.every((c) => !c.trim())) continue;  // blank, or separators only (";;")
     const id = cells[idCol] === undefined ? "" : cells[idCol];
     const raw = (cells[screensCol] || "").trim();
     if (!id) return { error: `line ${i + 1}: no cinema_id` };
@@ -64,23 +64,33 @@ function newFilm() {
         chosen.delete(f.film_id); drawChips(); refocusAfterRemoval(chips, at, find);
       } }, "×"))));
   filmPicker(find, found, (f) => { chosen.set(f.film_id, f); drawChips(); });
-  placeAttributes().then((places) => {
-    if (places === null) out.replaceChildren(errorBox("the model's place attributes could not be read from /health; reload the page to try again"));
+  // the model's places; asked again on submit while none are known (the first ask can
+  // come before an API key is entered, and the key dialog keeps this form as it is)
+  const fillPlaces = () => placeAttributes().then((places) => {
+    if (places === null) out.replaceChildren(errorBox("the model's place attributes could not be read from /health; submit again to retry"));
     else if (!places.length) out.replaceChildren(h("p", { class: "note" }, "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
     else by.replaceChildren(...places.map((p) => h("option", { value: p }, p)));
+    return places;
   });
+  fillPlaces();
+  let seq = 0;
   async function run(e) {
     e.preventDefault();
+    const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)
     const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);
     if (!chosen.size && !g.length) {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
     }
-    if (!by.value) { out.replaceChildren(errorBox("this model has no place to break demand down by")); return; }
+    if (!by.value) {
+      const places = await fillPlaces();
+      if (mine !== seq || !places || !places.length) return;
+    }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
       const body = await postJson("/distribution/cold-start", {
         comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
         ...(screens.value ? { screens: Number(screens.value) } : {}) });
+      if (mine !== seq) return;
       const calibrated = body.cold_start && body.cold_start.calibrated_as;
       const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
       out.replaceChildren(
@@ -91,7 +101,7 @@ function newFilm() {
         getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(f.title, f.year); })
           .catch(() => {});
       }
-    } catch (err) { out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
   }
   return section("A new film: demand by place",
     h("p", { class: "note" }, "Expected new viewers in each place for a film with no history, from films like it and its genres; ",
@@ -176,6 +186,7 @@ function slate() {
   const cinemas = h("textarea", { id: "dslate-cinemas-text", rows: 5,
     placeholder: "cinema_id,screens — one cinema per line (a cinemas.csv will do)" });
   const out = h("div", { "aria-live": "polite", id: "dslate-result" });
+  let seq = 0;
   const redraw = () => body.replaceChildren(...[...films.values()].map((s) => s.row));
   filmPicker(find, found, (f) => {
     if (!films.has(f.film_id)) {
@@ -188,6 +199,7 @@ function slate() {
   });
   async function run(e) {
     e.preventDefault();
+    const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)
     if (!films.size) { out.replaceChildren(errorBox("add at least one film")); return; }
     const bad = [...films.values()].find((f) => { const b = f.read(); return b.max_screens !== null && b.max_screens < b.min_screens; });
     if (bad) {
@@ -202,9 +214,10 @@ function slate() {
       const answer = await postJson("/distribution/slate", {
         films: [...films.values()].map((s) => s.read()),
         ...(parsed.cinemas ? { cinemas: parsed.cinemas } : {}) });
+      if (mine !== seq) return;
       const titles = new Map([...films.entries()].map(([id, s]) => [id, s.label]));
       out.replaceChildren(...slateResult(answer, titles));
-    } catch (err) { out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
   }
   return section("Films opening together: screens per cinema",
     h("p", { class: "note" }, "Each cinema's screens are shared among the films in proportion to the films' expected new viewers ",
