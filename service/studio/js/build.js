@@ -1,8 +1,8 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { capToServer, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, num, section, table, errorBox, linkToFilm, refocusAfterRemoval, csvCell, csvCells, answerForm } from "./ui.js";
-import { filmPicker } from "./search.js";
+import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm } from "./ui.js";
+import { pickedChips } from "./search.js";
 
 const USER_COLUMNS = [
   { key: "rank", label: "Rank", num: true, format: int },
@@ -99,20 +99,13 @@ function lookalike() {
 }
 
 function coldStart() {
-  const chosen = new Map();
   const chips = h("ul", { class: "chips", "aria-label": "Comparable films" });
   const find = h("input", { id: "comparable-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
   const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   const out = h("div", { "aria-live": "polite" });
-  const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
-    f.title, h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
-      onclick: () => {
-        const at = [...chosen.keys()].indexOf(f.film_id);
-        chosen.delete(f.film_id); drawChips(); refocusAfterRemoval(chips, at, find);
-      } }, "×"))));
-  filmPicker(find, found, (f) => { chosen.set(f.film_id, f); drawChips(); });
+  const chosen = pickedChips(find, found, chips);
   async function run(e) {
     e.preventDefault();
     const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);

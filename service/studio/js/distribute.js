@@ -1,9 +1,9 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, num, section, table, errorBox, refocusAfterRemoval, csvCell, csvCells,
+import { h, int, num, section, table, errorBox, csvCell, csvCells,
   titleWithYear, answerForm } from "./ui.js";
-import { filmPicker } from "./search.js";
+import { pickedChips, pickedRows } from "./search.js";
 import { demandView, placeAttributes } from "./distribution.js";
 
 const PAGE = 25;
@@ -49,7 +49,6 @@ export function parseCinemas(text) {
 }
 
 function newFilm() {
-  const chosen = new Map();
   const chips = h("ul", { class: "chips", "aria-label": "Comparable films" });
   const find = h("input", { id: "dnew-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
@@ -57,13 +56,7 @@ function newFilm() {
   const by = h("select", { id: "dnew-by" });
   const screens = h("input", { id: "dnew-screens", type: "number", min: 1, max: 10000000, step: 1, placeholder: "none" });
   const out = h("div", { "aria-live": "polite", id: "dnew-result" });
-  const drawChips = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
-    titleWithYear(f.title, f.year), h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
-      onclick: () => {
-        const at = [...chosen.keys()].indexOf(f.film_id);
-        chosen.delete(f.film_id); drawChips(); refocusAfterRemoval(chips, at, find);
-      } }, "×"))));
-  filmPicker(find, found, (f) => { chosen.set(f.film_id, f); drawChips(); });
+  const chosen = pickedChips(find, found, chips, (f) => titleWithYear(f.title, f.year));
   // the model's places; asked again on submit while none are known (the first ask can
   // come before an API key is entered, and the key dialog keeps this form as it is)
   const fillPlaces = () => placeAttributes().then((places) => {
@@ -179,7 +172,6 @@ function slateResult(body, titles) {
 }
 
 function slate() {
-  const films = new Map();
   const body = h("tbody", {});
   const find = h("input", { id: "dslate-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
@@ -187,16 +179,7 @@ function slate() {
     placeholder: "cinema_id,screens — one cinema per line (a cinemas.csv will do)" });
   const out = h("div", { "aria-live": "polite", id: "dslate-result" });
   let seq = 0;
-  const redraw = () => body.replaceChildren(...[...films.values()].map((s) => s.row));
-  filmPicker(find, found, (f) => {
-    if (!films.has(f.film_id)) {
-      films.set(f.film_id, slateRow(f, () => {
-        const at = [...films.keys()].indexOf(f.film_id);
-        films.delete(f.film_id); redraw(); refocusAfterRemoval(body, at, find);
-      }));
-    }
-    redraw();
-  });
+  const films = pickedRows(find, found, body, slateRow);
   async function run(e) {
     e.preventDefault();
     const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)

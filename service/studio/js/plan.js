@@ -1,8 +1,8 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, section, table, errorBox, refocusAfterRemoval, answerForm } from "./ui.js";
-import { filmPicker } from "./search.js";
+import { h, int, num, pct, section, table, errorBox, answerForm } from "./ui.js";
+import { pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
 
@@ -56,7 +56,6 @@ function slateRow(film, remove) {
 }
 
 export function plan(view) {
-  const slate = new Map();
   const body = h("tbody", {});
   const find = h("input", { id: "slate-search", type: "search", placeholder: "type a title" });
   const found = h("ul", { class: "found" });
@@ -67,16 +66,7 @@ export function plan(view) {
   const waves = h("input", { id: "waves", type: "number", min: 1, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, step: 1, required: true, value: 0 });
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
-  const redraw = () => body.replaceChildren(...[...slate.values()].map((s) => s.row));
-  filmPicker(find, found, (f) => {
-    if (!slate.has(f.film_id)) {
-      slate.set(f.film_id, slateRow(f, () => {
-        const at = [...slate.keys()].indexOf(f.film_id);
-        slate.delete(f.film_id); redraw(); refocusAfterRemoval(body, at, find);
-      }));
-    }
-    redraw();
-  });
+  const slate = pickedRows(find, found, body, slateRow);
   async function run(e) {
     e.preventDefault();
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }

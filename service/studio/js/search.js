@@ -1,7 +1,7 @@
 // Find a film: search as you type by title; by genre once the genre is entered.
 
 import { getJson, query } from "./api.js";
-import { h, int, table, errorBox, linkToFilm, titleWithYear } from "./ui.js";
+import { h, int, table, errorBox, linkToFilm, titleWithYear, refocusAfterRemoval } from "./ui.js";
 
 const PAGE = 20;
 
@@ -129,4 +129,37 @@ export function filmPicker(find, found, onPick) {
     if (!find.value.trim()) { found.replaceChildren(); return; }
     timer = setTimeout(() => lookUp(mine), 200);
   });
+}
+
+/** Films picked with `filmPicker` as table rows in `body`: `makeRow(film, remove)` gives an
+    object with its `row`; returns the Map film_id -> that object, in the order picked (a
+    film picked twice stays once). A removed row's focus goes to the next remove button, else
+    the search box. The slate planner and the slate's screens use it. */
+export function pickedRows(find, found, body, makeRow) {
+  const picked = new Map();
+  const redraw = () => body.replaceChildren(...[...picked.values()].map((s) => s.row));
+  filmPicker(find, found, (f) => {
+    if (!picked.has(f.film_id)) {
+      picked.set(f.film_id, makeRow(f, () => {
+        const at = [...picked.keys()].indexOf(f.film_id);
+        picked.delete(f.film_id); redraw(); refocusAfterRemoval(body, at, find);
+      }));
+    }
+    redraw();
+  });
+  return picked;
+}
+
+/** Films picked with `filmPicker` as removable chips in the list `chips` (each shown by
+    `label`); returns the Map film_id -> film, in the order picked. The new-film forms use it. */
+export function pickedChips(find, found, chips, label = (f) => f.title) {
+  const chosen = new Map();
+  const draw = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
+    label(f), h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
+      onclick: () => {
+        const at = [...chosen.keys()].indexOf(f.film_id);
+        chosen.delete(f.film_id); draw(); refocusAfterRemoval(chips, at, find);
+      } }, "×"))));
+  filmPicker(find, found, (f) => { chosen.set(f.film_id, f); draw(); });
+  return chosen;
 }
