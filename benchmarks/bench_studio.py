@@ -97,6 +97,7 @@ def measure(base: str, film_id: str, repeats: int, shots: Path | None) -> list[f
                     page.wait_for_selector(ready)
                     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
                 plan_screens(page, base, shots)
+                distribute_screen(page, base, shots)
             ctx.close()
         browser.close()
     return times
@@ -115,6 +116,23 @@ def plan_screens(page: Any, base: str, shots: Path) -> None:
     page.get_by_role("link", name="Open this campaign").click()
     page.wait_for_selector("text=Uplift against the control group")
     page.screenshot(path=str(shots / "campaign.png"), full_page=True)
+
+
+def distribute_screen(page: Any, base: str, shots: Path) -> None:
+    """A new film's demand by region, and two films sharing the server's cinemas."""
+    page.goto(f"{base}/studio/#/distribute")
+    page.fill("#dnew-search", "painted")
+    page.locator("ul.found button", has_text=re.compile("painted", re.I)).first.click()
+    page.fill("#dnew-genres", "Drama")
+    page.fill("#dnew-screens", "120")
+    page.get_by_role("button", name="Forecast demand").click()
+    page.wait_for_selector("#dist-total")
+    for word in ("painted", "carnival"):
+        page.fill("#dslate-search", word)
+        page.locator("ul.found button", has_text=re.compile(word, re.I)).first.click()
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    page.screenshot(path=str(shots / "distribute.png"), full_page=True)
 
 
 def render_md(doc: dict[str, Any]) -> str:
