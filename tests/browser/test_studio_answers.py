@@ -215,10 +215,16 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
     note = page.inner_text("#report .note")
     assert f"Rates: {report['method']['rates']}" in note
     assert f"Relative uplift: {report['method']['relative_uplift']}" in note
+    # the waves counted, in words: all by default, with what to do if fewer went out
+    assert "Waves 1–2 of 2 counted (every wave of the plan" in page.inner_text("#report-note")
+    assert "set “Waves already sent”" in page.inner_text("#report-note")
+    assert "no control group" in page.inner_text("#plan-no-control").lower()
     page.fill("#sent-waves", "0")
     page.dispatch_event("#sent-waves", "change")
     page.wait_for_selector("caption:text('(the first 1 sent)')")
     assert page.input_value("#sent-waves") == "1"  # the number counted, on show
+    assert "“0” was read as 1" in page.inner_text("#sent-clamped")  # and said
+    assert "Wave 1 of 2 counted (as set in" in page.inner_text("#report-note")
     # a second next wave of the plan says that each plans the same remaining budget
     first = _post(served_demo, f"/campaigns/{urllib.parse.quote(plan_id)}/next",
                   {"sent_waves": 1})["plan_id"]

@@ -47,6 +47,20 @@ function uplift_chart(rows) {
     "the dot is the estimate, the bar its 95% interval; a bar crossing 0 is no clear effect."));
 }
 
+/** Which waves the report counts, and why, in a marketer's words (the API's note says the
+    same with parameter names). */
+function wavesCounted(report) {
+  const n = report.sent_waves, of = report.plan_waves;
+  const which = n === 1 ? "Wave 1" : `Waves 1–${n}`;
+  const source = report.sent_waves_source || "";
+  const why = source === "given" ? "as set in “Waves already sent”"
+    : source.startsWith("the next wave") ? "a next wave was planned after them"
+      : "every wave of the plan, as nothing says fewer went out";
+  const warn = n === of && source !== "given" && of > 1
+    ? " If later waves have not gone out yet, set “Waves already sent”: their users were never contacted, and counting them lowers the uplift." : "";
+  return `${which} of ${of} counted (${why}).${warn}`;
+}
+
 function reportView(report) {
   const rows = [{ name: "overall", ...report.overall },
     ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
@@ -73,7 +87,9 @@ function reportView(report) {
       `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. `,
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
       `Relative uplift: ${method.relative_uplift || "95% interval"}.`),
-    report.note ? h("p", { class: "note", id: "report-note" }, report.note) : null,
+    h("p", { class: "note", id: "report-note" }, wavesCounted(report),
+      " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
+    report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
     uplift_chart(rows),
     table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
     table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
@@ -87,10 +103,15 @@ async function detail(view, planId) {
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
   const reportBox = h("div", { id: "report", "aria-live": "polite" });
-  // the number used is written back to the box: 0 or 5 of 3 stayed on show while 1 or 3 counted
+  // the number used is written back to the box, and said when it is not what was typed:
+  // 0 or 5 of 3 stayed on show while 1 or 3 counted, then changed without a word
+  const clamped = h("p", { class: "warning", id: "sent-clamped", "aria-live": "polite" });
   const sentWaves = () => {
+    const typed = sent.value;
     const used = Math.min(waves, Math.max(1, Math.floor(Number(sent.value)) || 1));
     sent.value = used;
+    clamped.textContent = String(used) === typed.trim() ? ""
+      : `Waves already sent must be a whole number from 1 to ${waves}: “${typed}” was read as ${used}.`;
     return used;
   };
   // first the server's default (the sent waves of a next wave planned after this plan, else
@@ -113,7 +134,8 @@ async function detail(view, planId) {
   } }, "Plan the next wave");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     section("Plan", ...planSummary(planId, plan.summary),
-      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent)),
+      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent),
+      clamped),
     reportBox,
     section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),

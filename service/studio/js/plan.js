@@ -10,6 +10,7 @@ export function planSummary(planId, summary) {
   const t = summary.totals || {};
   const o = summary.optimality || {};
   const naive = summary.naive || {};
+  const waves = (summary.parameters || {}).waves || 1;
   const horizon = summary.horizon && summary.horizon.days ? ` within ${num(summary.horizon.days, 0)} days` : "";
   return [
     // a second next wave of one plan: each plans the same remaining budget (send only one)
@@ -36,6 +37,8 @@ export function planSummary(planId, summary) {
       { key: "dual_price", label: "Value of one more selected user (value units)", num: true, format: (v) => num(v, 4) },
       { key: "budget_exceeds_eligible", label: "Note",
         format: (v, row) => [v ? "budget and its control group above the eligible users: planned in full" : "",
+          waves > 1 && row.contacts + row.control < waves
+            ? `${int(waves)} waves for ${int(row.contacts + row.control)} selected users: some waves hold nobody` : "",
           row.note || ""].filter(Boolean).join("; ") },
     ], summary.films || []),
     h("button", { type: "button", class: "ghost", id: "plan-download",
