@@ -26,8 +26,9 @@ the same: their screens are dealt round the films in turn, so that over all such
 the films share them equally). The programme is a transportation problem with convex
 costs, whose LP optimum is whole (``solve``), so HiGHS's dual simplex
 (``scipy.optimize.linprog``) solves it without branching. A cinema whose figures the minimum
-cell size hides (``pooled_cinemas``) shares its screens by the summed demand of all such
-cinemas, so that its screens do not show its own users' demand. The answer lists the
+cell size hides (``pooled_cinemas``) shares its screens by the summed demand of all the
+model's such cinemas (the pool a film's breakdown by cinema shows as "other"), whichever
+cinemas the request names, so that its screens do not show its own users' demand. The answer lists the
 cinemas of the screens file that no user names (``cinemas_without_users``): a typo in an id
 shows there.
 """
@@ -135,10 +136,22 @@ def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_
     """(cinemas x films expected new viewers, users per cinema, each film's note) for the
     given cinema ids (0 for a cinema no user names); a film's note says its demand follows
     user counts, not taste (``demand.tie_note``). One score, sort and grouped sum per film."""
+    demand, users, notes, _ = _cinema_demand(model, film_ids, cinema_ids, None)
+    return demand, users, notes
+
+
+def _cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_],
+                   pool: NDArray[np.bool_] | None
+                   ) -> tuple[NDArray[np.float64], NDArray[np.int64], list[str | None],
+                              NDArray[np.float64]]:
+    """``cinema_demand``, and each film's demand summed over the model's cinemas that
+    ``pool`` marks (one flag per cinema of ``place_groups``; zeros without ``pool``)."""
     groups, where, hit = _cinema_slots(model, cinema_ids)
     idx = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
     demand = np.zeros((len(where), len(film_ids)))
+    pooled = np.zeros(len(film_ids))
     notes: list[str | None] = []
+    k = len(groups.labels)
     for j, f in enumerate(np.asarray(idx).tolist()):
         scores = model.user_factors @ np.asarray(model.film_factors[f])
         viewers = model.film_viewers(f)
@@ -146,8 +159,10 @@ def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_
         p = film_probabilities(model, scores, f, viewers, unfitted)
         per_label = groups.per_place(weights=p)  # the last slot: users without a cinema
         demand[:, j] = np.where(hit, per_label[where], 0.0)
+        if pool is not None:
+            pooled[j] = float(per_label[:k][pool].sum())
         notes.append(tie_note(scores, viewers, unfitted))
-    return demand, np.where(hit, groups.users[where], 0).astype(np.int64), notes
+    return demand, np.where(hit, groups.users[where], 0).astype(np.int64), notes, pooled
 
 
 def pooled_cinemas(model: Model, cinema_ids: NDArray[np.str_], min_cell: int
@@ -157,9 +172,14 @@ def pooled_cinemas(model: Model, cinema_ids: NDArray[np.str_], min_cell: int
     holds ``min_cell`` users, and more where a city's total would undo it) and for those no
     user names: the slate hides the same ones, so that no two answers differ by one cinema."""
     groups, where, hit = _cinema_slots(model, cinema_ids)
-    merge = nested_merge(model, groups, merged_cells(groups.users, min_cell,
-                                                     always=groups.labels == OTHER), min_cell)
-    return ~hit | merge[where]
+    return ~hit | _merged(model, groups, min_cell)[where]
+
+
+def _merged(model: Model, groups: PlaceGroups, min_cell: int) -> NDArray[np.bool_]:
+    """The model's cinemas (one flag per cinema of ``groups``) that a film's breakdown by
+    cinema pools into "other"."""
+    return nested_merge(model, groups, merged_cells(groups.users, min_cell,
+                                                    always=groups.labels == OTHER), min_cell)
 
 
 def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
@@ -244,17 +264,21 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     minimum cell size (``null``); its screens are still allocated."""
     m = min_cell_from_env() if min_cell is None else int(min_cell)
     ids = [f.film_id for f in films]
-    demand, users, notes = cinema_demand(model, ids, cinemas.ids)
+    hidden = pooled_cinemas(model, cinemas.ids, m)
+    # the pool is the model's, every cinema a film's breakdown pools into "other", not the
+    # request's hidden cinemas: a request naming one hidden cinema alone (or two requests
+    # differing by one) gave its users' demand for each film to 8 digits
+    demand, users, notes, pool = _cinema_demand(
+        model, ids, cinemas.ids, _merged(model, place_groups(model, CINEMA), m))
     lo = np.array([f.min_screens for f in films], np.int64)
     hi = np.array([np.inf if f.max_screens is None else f.max_screens for f in films])
-    hidden = pooled_cinemas(model, cinemas.ids, m)
     # a cinema whose figures are hidden shares its screens by its pool's demand (its own
     # users' would show in its screens: 2^31-1 screens at a one-user cinema gave that user's
     # demand for each film to 8 digits), as a film's breakdown pools it into "other"
     share = demand.copy()
     pooled = hidden & (users > 0)
     if pooled.any():
-        share[pooled] = demand[pooled].sum(axis=0)
+        share[pooled] = pool
     w = _weights(share, cinemas.screens, lo, hi)  # per film: the order does not matter
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
@@ -284,7 +308,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                          "cinemas and films (0 = every film gets exactly its target), the "
                          "target sharing each cinema's screens in proportion to expected_new "
                          "(a cinema whose expected_new is hidden: to the summed expected_new "
-                         "of all hidden cinemas; a film held to its min_screens or "
+                         "of all the model's hidden cinemas, named or not; a film held to its min_screens or "
                          "max_screens has its expected_new scaled by one factor at every "
                          "cinema until its targets meet the bound)",
             "films.screens": "screens given to the film over all cinemas",

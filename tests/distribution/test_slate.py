@@ -385,3 +385,32 @@ def test_a_hidden_cinemas_screens_follow_its_pool_not_its_users() -> None:
                     for f in films]) / huge
     assert np.allclose(got, pool, atol=1e-8)
     assert np.abs(own - pool).max() > 1e-3  # the user's own shares are not what shows
+
+
+def test_a_hidden_cinemas_screens_do_not_depend_on_the_other_cinemas_named() -> None:
+    """The pool a hidden cinema shares its screens by is the model's (every cinema a film's
+    breakdown pools into "other"), not the request's hidden cinemas: a request naming one
+    hidden cinema alone gave its users' demand for each film to 8 digits, and two requests
+    differing by one hidden cinema gave that cinema's."""
+    from recommender.distribution.slate import cinema_demand
+
+    model = synthetic_model(n_users=300, n_films=12, seed=3)
+    cinema = np.array(["big"] * 200 + ["mid"] * 92 + ["small"] * 7 + ["solo"], dtype=str)
+    model.user_table.attributes["cinema"] = cinema
+    films = [SlateFilm(f) for f in model.films.ids[:3]]
+    huge = 2**31 - 1
+
+    def solo_share(names: list[str]) -> np.ndarray:
+        n = len(names)
+        cinemas = Cinemas(np.array(names), np.full(n, ""), np.full(n, ""),
+                          np.full(n, huge, np.int64), np.zeros(n, np.int64))
+        body = plan_slate(model, films, cinemas, min_cell=10)
+        return np.array([next((r["screens"] for r in body["allocation"]
+                               if r["cinema_id"] == "solo" and r["film_id"] == f.film_id), 0)
+                         for f in films]) / huge
+
+    alone, with_small = solo_share(["solo"]), solo_share(["small", "solo"])
+    demand, _, _ = cinema_demand(model, [f.film_id for f in films], np.array(["solo"]))
+    own = demand[0] / demand[0].sum()
+    assert np.abs(alone - own).max() > 1e-3  # the user's own shares do not show
+    assert np.allclose(alone, with_small, atol=1e-8)  # nor does the difference of two
