@@ -231,3 +231,29 @@ def test_a_late_answer_does_not_cover_the_latest(watched: Any, served_demo: Any,
     assert "5 screens of 1 cinema" in page.inner_text("#dslate-total")
     page.unroute("**/distribution/slate")
     watched.assert_clean()
+
+
+def test_a_film_picked_from_the_list_leaves_no_later_answer_in_the_emptied_box(
+        watched: Any, served_demo: Any) -> None:
+    """A film picked from the list while the answer to a longer text was still to come: that
+    answer was drawn under the emptied box, and Enter there added a film nobody chose."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", "the")
+    page.locator("ul.found button").nth(1).wait_for()
+    picked = page.locator("ul.found button").nth(1).inner_text().removeprefix("Add ")
+    # a letter more (its look-up waits 200 ms), then a film of the list drawn for "the"
+    page.evaluate("""() => {
+      const box = document.querySelector("#slate-search");
+      box.value = "the r";
+      box.dispatchEvent(new Event("input"));
+      document.querySelectorAll("ul.found button")[1].click();
+    }""")
+    page.wait_for_timeout(1000)  # the look-up of "the r" would have been answered
+    assert page.input_value("#slate-search") == ""
+    assert page.locator("ul.found button").count() == 0
+    page.press("#slate-search", "Enter")
+    page.wait_for_timeout(500)
+    rows = page.locator("form:has(#slate-search) tbody tr")
+    assert rows.count() == 1 and picked.split(" (")[0] in rows.first.inner_text()
+    watched.assert_clean()

@@ -91,6 +91,13 @@ export function filmPicker(find, found, onPick) {
   let seq = 0;
   let current = false;  // the list answers what the box holds now
   let pickOnAnswer = false;  // Enter came before the answer: pick its first film
+  // a film picked empties the box: a look-up still waiting or under way is for what the box
+  // held (picked from the list while a longer text's answer was on its way, its answer came
+  // into the empty box, and Enter there picked a film nobody chose)
+  const picked = (f) => {
+    clearTimeout(timer); seq++; current = false; pickOnAnswer = false;
+    onPick(f); find.value = ""; found.replaceChildren(); find.focus();
+  };
   async function lookUp(mine) {
     try {
       const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
@@ -98,7 +105,7 @@ export function filmPicker(find, found, onPick) {
       current = true;
       // a film picked: the box and the list are cleared for the next one (they stayed)
       found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
-        class: "ghost", onclick: () => { onPick(f); find.value = ""; found.replaceChildren(); find.focus(); } },
+        class: "ghost", onclick: () => picked(f) },
         `Add ${titleWithYear(f.title, f.year)}`))));
       if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, `No film matches “${find.value.trim()}”.`));
       const first = found.querySelector("button");
