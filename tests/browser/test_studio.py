@@ -595,3 +595,36 @@ def test_a_film_that_cannot_be_ranked_says_so(watched: Any, served_demo: Any,
     assert page.locator("#unranked").count() == 0  # a ranked film: no such line
     assert page.locator("#similar-unranked").count() == 0
     watched.assert_clean()
+
+
+def test_a_late_default_report_does_not_undo_the_waves_typed(
+        watched: Any, served_demo: Any, example_film: dict[str, Any]) -> None:
+    """The report's first ask (the server's default: every wave) answered after the marketer
+    typed 2 in "Waves already sent": it put 3 back in the box, drew the 3-wave report, and
+    "Plan the next wave" then sent sent_waves=3."""
+    body = json.dumps({"films": [{"film_id": example_film["film_id"], "budget": 30, "value": 1}],
+                       "waves": 3}).encode()
+    request = urllib.request.Request(f"{served_demo.base}/campaigns/plan", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as r:
+        plan_id = json.loads(r.read())["plan_id"]
+    page = watched.page
+    page.add_init_script("""
+      let reports = 0;
+      const fetched = window.fetch;
+      window.fetch = async (...a) => {
+        const r = await fetched(...a);
+        if (String(a[0]).includes("/report") && reports++ === 0) {
+          await new Promise((ok) => setTimeout(ok, 1500));  // the default's answer comes late
+        }
+        return r;
+      };""")
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}")
+    page.wait_for_selector("#sent-waves")
+    page.fill("#sent-waves", "2")
+    page.press("#sent-waves", "Tab")
+    page.wait_for_selector("#report-note")
+    page.wait_for_timeout(2000)  # past the default's answer
+    assert page.input_value("#sent-waves") == "2"
+    assert page.inner_text("#report-note").startswith("Waves 1–2 of 3 counted")
+    watched.assert_clean()

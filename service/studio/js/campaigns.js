@@ -116,10 +116,15 @@ async function detail(view, planId) {
   };
   // first the server's default (the sent waves of a next wave planned after this plan, else
   // all), shown in the field; then the waves the marketer says were sent
+  // only the latest ask paints: the server's default answered after the waves typed put its
+  // number back in the box (and "Plan the next wave" sent it: all waves, where 1 was typed)
+  let asked = 0;
   const loadReport = async (given) => {
+    const mine = ++asked;
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
     const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given })}`)
       .catch((e) => e);
+    if (mine !== asked) return;
     if (!(report instanceof Error) && given === undefined) sent.value = report.sent_waves;
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
   };
