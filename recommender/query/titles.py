@@ -381,20 +381,32 @@ class TitleIndex:
 # -- one index per model
 
 _lock = threading.Lock()
+_building = threading.Lock()  # one build at a time: concurrent first searches wait for it
 _indexes: dict[int, tuple[weakref.ref[Model], TitleIndex]] = {}
 
 
-def title_index(model: Model) -> TitleIndex:
-    """The model's title index, built on first use and kept while the model lives."""
+def _kept(model: Model) -> TitleIndex | None:
     with _lock:
         entry = _indexes.get(id(model))
-        if entry is not None and entry[0]() is model:
-            return entry[1]
-    index = TitleIndex(model.film_labels[1], model.catalog.years)
-    with _lock:
-        for key in [k for k, (ref, _) in _indexes.items() if ref() is None]:
-            del _indexes[key]
-        _indexes[id(model)] = (weakref.ref(model), index)
+        return entry[1] if entry is not None and entry[0]() is model else None
+
+
+def title_index(model: Model) -> TitleIndex:
+    """The model's title index, built on first use (once: the server searches in threads,
+    and each request before the first build ended built its own) and kept while the model
+    lives."""
+    index = _kept(model)
+    if index is not None:
+        return index
+    with _building:
+        index = _kept(model)
+        if index is not None:
+            return index
+        index = TitleIndex(model.film_labels[1], model.catalog.years)
+        with _lock:
+            for key in [k for k, (ref, _) in _indexes.items() if ref() is None]:
+                del _indexes[key]
+            _indexes[id(model)] = (weakref.ref(model), index)
     return index
 
 
