@@ -52,7 +52,7 @@ class Settings(BaseSettings):
                                   "folder; in memory only where that cannot be written)")
     store_pool_size: int = Field(default=5, ge=1, le=1000,
                                  description="connections each worker keeps open to the campaign "
-                                             "store (twice: its routes and its events poller)")
+                                             "store (its routes and its events poller share them)")
     store_pool_overflow: int = Field(default=10, ge=0, le=1000,
                                      description="connections a worker may open beyond "
                                                  "store_pool_size at a peak")

@@ -28,9 +28,9 @@ costs, whose LP optimum is whole (``solve``), so HiGHS's dual simplex
 (``scipy.optimize.linprog``) solves it without branching. A cinema whose figures the minimum
 cell size hides (``pooled_cinemas``) shares its screens by the summed demand of all the
 model's such cinemas (the pool a film's breakdown by cinema shows as "other"), whichever
-cinemas the request names, so that its screens do not show its own users' demand. The answer lists the
-cinemas of the screens file that no user names (``cinemas_without_users``): a typo in an id
-shows there.
+cinemas the request names, so that its screens do not show its own users' demand. The
+answer lists the cinemas of the screens file that no user names (``cinemas_without_users``):
+a typo in an id shows there.
 """
 
 from __future__ import annotations
@@ -308,9 +308,9 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                          "cinemas and films (0 = every film gets exactly its target), the "
                          "target sharing each cinema's screens in proportion to expected_new "
                          "(a cinema whose expected_new is hidden: to the summed expected_new "
-                         "of all the model's hidden cinemas, named or not; a film held to its min_screens or "
-                         "max_screens has its expected_new scaled by one factor at every "
-                         "cinema until its targets meet the bound)",
+                         "of all the model's hidden cinemas, named or not; a film held to "
+                         "its min_screens or max_screens has its expected_new scaled by one "
+                         "factor at every cinema until its targets meet the bound)",
             "films.screens": "screens given to the film over all cinemas",
             "films.expected_new": "users expected to watch the film within the calibration "
                                   "horizon, over the users of the cinemas whose figures are "

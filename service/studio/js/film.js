@@ -72,7 +72,8 @@ function splits(summary) {
   return [
     section("Segments in the audience",
       h("p", { class: "note", id: "segments-scope" }, `Lift: the segment's share of the rings against its share of all users.${segScope}`,
-        hidden && left ? ` ${int(left)} of these ${int(ringUsers)} users are in segments the privacy rule hides from this list: ring by ring, below, they are shown.` : ""),
+        hidden && left ? ` ${int(left)} of these ${int(ringUsers)} users are in segments the privacy rule hides from this list; ` +
+          "the table below shows each ring's segments where the rule allows (a cell it hides says “hidden”)." : ""),
       liftBars("Segment lift", segs),
       perRing.size ? table("Segments ring by ring: users (lift against all users)", [
         { key: "label", label: "Segment" },

@@ -16,7 +16,9 @@ export function planSummary(planId, summary) {
     // a second next wave of one plan: each plans the same remaining budget (send only one)
     summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",
     t.contacts && !t.control ? h("p", { class: "warning", id: "plan-no-control" },
-      "No control group (control share 0): this campaign's effect on its users cannot be measured against anyone.") : "",
+      ((summary.parameters || {}).holdout ? "No control group (the control share rounds to no user for these budgets)"
+        : "No control group (control share 0)") +
+      ": this campaign's effect on its users cannot be measured against anyone.") : "",
     h("dl", { class: "facts", id: "plan-totals" },
       h("dt", {}, "Plan"), h("dd", {}, planId),
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted)`),
