@@ -43,6 +43,7 @@ from recommender.query.titles import (
     INSIDE,
     ONLY_YEAR,
     PREFIX,
+    QUERY_ARTICLES,
     WORDS,
     TitleIndex,
     normalise,
@@ -76,20 +77,24 @@ def query_year(query: str) -> int | None:
     return int(words[-1]) if words and ONLY_YEAR.match(words[-1]) else None
 
 
-def _found(word: str, keys: list[str], anywhere: bool) -> bool:
-    """Whether ``word`` is in one of ``keys`` as a word, the start of one or words written
-    together (``anywhere``: inside a word too); spaces aside."""
+def _found(word: str, keys: list[str], anywhere: bool, last: bool = True) -> bool:
+    """Whether ``word`` is in one of ``keys`` as a word or words written together, or (the
+    query's ``last`` word, which may be unfinished) the start of one (``anywhere``: inside a
+    word too); spaces aside. A word before the last must end where a title word ends, as
+    the ranking reads it ("marria" is no word of "the marriage of maria braun")."""
     for key in keys:
         compact = key.replace(" ", "")
         if anywhere:
             if word in compact:
                 return True
             continue
-        at = 0
+        starts = [0]
         for w in key.split():
-            if compact.startswith(word, at):
+            starts.append(starts[-1] + len(w))
+        ends = set(starts[1:])
+        for at in starts[:-1]:
+            if compact.startswith(word, at) and (last or at + len(word) in ends):
                 return True
-            at += len(w)
     return False
 
 
@@ -125,8 +130,11 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
     unmatched: list[str] = []
     for i, word in enumerate(words):
         forms = dict.fromkeys((word, numerals_as_digits(word)))
-        if any(_found(f, keys, kind == "inside") for f in forms):
+        last = i == len(words) - 1
+        if any(_found(f, keys, kind == "inside", last) for f in forms):
             found.append(word)
+        elif i == 0 and len(words) > 1 and word in QUERY_ARTICLES:
+            continue  # a leading article the title lacks: the ranking leaves it out too
         elif year is not None and i == len(words) - 1:
             if kind == "words" and len(words) == 1:
                 kind = "year"  # listed as a film of that year

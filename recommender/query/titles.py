@@ -78,7 +78,9 @@ _TRAILING_ARTICLE = re.compile(
     r"^(?P<body>.*\S)\s*,\s*(?P<article>" + "|".join(re.escape(a) for a in _ARTICLES)
     + r")\s*$", re.IGNORECASE)
 _LEADING_ENGLISH = re.compile(r"^(the|a|an)\s+(?=\S)", re.IGNORECASE)
-_QUERY_ARTICLE = re.compile(r"^(the|a|an) (?=\S)")
+QUERY_ARTICLES = ("the", "a", "an")
+"""Articles a query may begin with that a title may lack (or the other way round)."""
+_QUERY_ARTICLE = re.compile(r"^(" + "|".join(QUERY_ARTICLES) + r") (?=\S)")
 _YEAR_AT_END = re.compile(r"\s*\(\s*(\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\s*\)\s*$")
 _PARENTHESES_AT_END = re.compile(r"^(?P<rest>.*\S)\s*\((?P<alt>[^()]*)\)\s*$")
 _AKA = re.compile(r"^\s*(a\.?k\.?a\.?)\s+", re.IGNORECASE)

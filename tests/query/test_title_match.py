@@ -119,3 +119,22 @@ def test_search_rows_carry_the_match(model: Model) -> None:
     film = str(model.films.ids[7])
     _, rows = search_films(model, film, limit=1)
     assert rows[0]["film_id"] == film and rows[0]["match"] == match("film_id", [])
+
+
+def test_word_lists_read_the_query_as_the_ranking_does() -> None:
+    """A word before the last must be a whole title word: "marria" was listed as found (the
+    start of "marriage") while the ranking read it as "maria"; a leading article the title
+    lacks was listed as not found beside kind title."""
+    index = TitleIndex(["Marriage of Maria Braun, The (1979)", "Toy Story (1995)"], [0, 0])
+    scores, levels = index.scored("the marriage of marria braun")
+    got = match_reasons(index, "the marriage of marria braun", np.array([0]), levels[[0]])[0]
+    assert got["corrected"] == [{"typed": "marria", "title_word": "maria", "edits": 1}]
+    assert "marria" not in got["words"] and got["unmatched"] == []
+    scores, levels = index.scored("the toy story")
+    got = match_reasons(index, "the toy story", np.array([1]), levels[[1]])[0]
+    assert got["kind"] == "title" and got["words"] == ["toy", "story"]
+    assert got["unmatched"] == []
+    # the last word may still be unfinished, and words may be written together
+    scores, levels = index.scored("toy sto")
+    assert match_reasons(index, "toy sto", np.array([1]), levels[[1]])[0]["words"] == [
+        "toy", "sto"]
