@@ -35,16 +35,22 @@ UNREADABLE_CINEMAS = ("the server's cinema table (RECOMMENDER_CINEMAS, or the mo
                       "cinemas.csv) cannot be read; the server log says why")
 
 
-def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinemas | None:
-    """The cinema table capping ``by=cinema`` screens, or None. A table the server cannot read
-    is the server's fault, not the request's: 503, its path and line in the log only."""
-    if by.lower() != CINEMA or not screens:
-        return None
+def _server_table(engine: Any, settings: Any) -> Cinemas | None:
+    """The server's cinema table (``RECOMMENDER_CINEMAS``, else the model's), or None. A table
+    the server cannot read is the server's fault, not the request's: 503, its path and line
+    in the log only."""
     try:
         return cinemas_for(engine.model, engine.path, settings.cinemas)
     except DataError as e:
         log.error("cinema table unreadable: %s", e)
         raise HTTPException(503, UNREADABLE_CINEMAS) from None
+
+
+def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinemas | None:
+    """The cinema table capping ``by=cinema`` screens, or None (``_server_table``)."""
+    if by.lower() != CINEMA or not screens:
+        return None
+    return _server_table(engine, settings)
 
 BY_HELP = (f"the place attribute to break demand down by: one of {', '.join(PLACE_ATTRIBUTES)} "
            "that the model's users have")
@@ -261,11 +267,7 @@ def _slate_cinemas(engine: Any, settings: Any, given: list[CinemaScreens] | None
         blank = np.full(len(ids), "", dtype=str)
         return Cinemas(ids, blank, blank, np.asarray([c.screens for c in given], np.int64),
                        np.zeros(len(ids), np.int64), "the request body")
-    try:
-        table = cinemas_for(engine.model, engine.path, settings.cinemas)
-    except DataError as e:
-        log.error("cinema table unreadable: %s", e)
-        raise HTTPException(503, UNREADABLE_CINEMAS) from None
+    table = _server_table(engine, settings)
     if table is None:
         raise HTTPException(422, "the server has no cinema table (RECOMMENDER_CINEMAS, or a "
                                  "cinemas.csv in the model folder): send cinemas, each with "

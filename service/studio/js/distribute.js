@@ -4,7 +4,7 @@ import { filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, errorBox, csvCell, csvCells,
   titleWithYear, answerForm } from "./ui.js";
 import { pickedChips, pickedRows } from "./search.js";
-import { demandView, placeAttributes } from "./distribution.js";
+import { demandView, fillPlaces } from "./distribution.js";
 
 const PAGE = 25;
 const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
@@ -59,13 +59,8 @@ function newFilm() {
   const chosen = pickedChips(find, found, chips, (f) => titleWithYear(f.title, f.year));
   // the model's places; asked again on submit while none are known (the first ask can
   // come before an API key is entered, and the key dialog keeps this form as it is)
-  const fillPlaces = () => placeAttributes().then((places) => {
-    if (places === null) out.replaceChildren(errorBox("the model's place attributes could not be read from /health; submit again to retry"));
-    else if (!places.length) out.replaceChildren(h("p", { class: "note" }, "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
-    else by.replaceChildren(...places.map((p) => h("option", { value: p }, p)));
-    return places;
-  });
-  fillPlaces();
+  const places = () => fillPlaces(by, out, { retry: "submit again to retry" });
+  places();
   let seq = 0;
   async function run(e) {
     e.preventDefault();
@@ -75,8 +70,8 @@ function newFilm() {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
     }
     if (!by.value) {
-      const places = await fillPlaces();
-      if (mine !== seq || !places || !places.length) return;
+      const found = await places();
+      if (mine !== seq || !found || !found.length) return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {

@@ -7,7 +7,7 @@ import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 // and again for a new model; null when /health could not say (a failed request, or no model
 // shown to this caller), which is not cached
 let places = null;
-export function placeAttributes() {
+function placeAttributes() {
   if (!places) {
     places = getJson("/health").then((body) => {
       const found = body.model && body.model.place_attributes;
@@ -18,6 +18,22 @@ export function placeAttributes() {
   return places;
 }
 window.addEventListener("studio:model-changed", () => { places = null; });
+
+/** Fill the select `by` with the model's places (`wanted` selected), or say in `out` why
+    there are none (`retry`: how to try again after a failed read); resolves to the places,
+    or null when /health could not say. */
+export async function fillPlaces(by, out, { wanted = "", retry }) {
+  const found = await placeAttributes();
+  if (found === null) {
+    out.replaceChildren(errorBox(`the model's place attributes could not be read from /health; ${retry}`));
+  } else if (!found.length) {
+    out.replaceChildren(h("p", { class: "note", id: "dist-none" },
+      "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
+  } else {
+    by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === wanted || undefined }, p)));
+  }
+  return found;
+}
 
 /** The nodes showing a demand body (GET /films/{id}/distribution or POST
     /distribution/cold-start): totals, notes and the table by place. */
@@ -69,18 +85,8 @@ export function distributionSection(id, params) {
   async function load() {
     const mine = ++seq;  // only the latest choice paints (a slow earlier answer is dropped)
     if (!by.options.length) {
-      const found = await placeAttributes();
-      if (mine !== seq) return;
-      if (found === null) {
-        out.replaceChildren(errorBox("the model's place attributes could not be read from /health; change the screens or reload the page to try again"));
-        return;
-      }
-      if (!found.length) {
-        out.replaceChildren(h("p", { class: "note", id: "dist-none" },
-          "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
-        return;
-      }
-      by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === wanted || undefined }, p)));
+      const found = await fillPlaces(by, out, { wanted, retry: "change the screens or reload the page to try again" });
+      if (mine !== seq || !found || !found.length) return;
     }
     if (out.isConnected) {  // the choices in the bookmark (the server's default, region, left out)
       setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value });
