@@ -19,7 +19,8 @@ and a capped film gets exactly its cap (a bound, not a target: its thin targets 
 to nothing). (Against the unscaled targets every spare screen deviates alike, and the
 cheapest place for it was a film whose target rounds to nothing: a film of 3 expected
 viewers took one screen at every cinema.) Among allocations with the same deviation, screens
-go to the films with the larger share of the cinema's demand. The films are solved in the
+go to the films with the larger share of the cinema's demand (films of equal shares take
+them in turn from one cinema to the next). The films are solved in the
 order of their ids, so the allocation does not depend on the order the slate lists them in
 (at a cinema without demand, e.g. one no user names, every split of its screens deviates
 the same: their screens are dealt round the films in turn, so that over all such cinemas
@@ -227,6 +228,19 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     # free to go either way) go to the films with the larger share of the cinema's demand
     row = demand.sum(axis=1, keepdims=True)
     prefer = np.where(row > 0, demand / np.where(row > 0, row, 1.0), 0.0)
+    # films of exactly equal shares at a cinema tie again: they take its spare screens in
+    # turn (cinema c puts the ((c + i) mod m)-th of its m tied films first), by steps under
+    # half the smallest gap between the cinema's distinct shares, so that no other order
+    # changes (the vertex gave the same film the spare screen at every cinema: 300 to 200)
+    equal = prefer[:, :, None] == prefer[:, None, :]
+    group = equal.sum(axis=2)
+    if (group > 1).any():
+        ordered = np.sort(prefer, axis=1)
+        gaps = np.where(np.diff(ordered, axis=1) > 0, np.diff(ordered, axis=1), np.inf)
+        step = 0.5 * np.minimum(gaps.min(axis=1, initial=np.inf), 1.0)
+        before = (equal & np.tri(n_f, k=-1, dtype=bool)[None, :, :]).sum(axis=2)
+        turn = (before - np.arange(n_c)[:, None]) % group
+        prefer = prefer + np.where(group > 1, step[:, None] * (group - turn) / group, 0.0)
     # at the cinemas without demand every split ties: their spare screens are dealt round
     # the films in turn (each such cinema starts where the one before left off), so that
     # the films share them equally over all those cinemas (the LP's vertex otherwise gave

@@ -414,3 +414,22 @@ def test_a_hidden_cinemas_screens_do_not_depend_on_the_other_cinemas_named() -> 
     own = demand[0] / demand[0].sum()
     assert np.abs(alone - own).max() > 1e-3  # the user's own shares do not show
     assert np.allclose(alone, with_small, atol=1e-8)  # nor does the difference of two
+
+
+def test_films_with_equal_shares_take_the_spare_screens_in_turn() -> None:
+    # two films with the same demand at every cinema: each cinema's spare screen deviates
+    # alike whichever of the two takes it, and the LP's vertex gave it to the same film at
+    # every cinema (one film 300 screens, the other 200); they now take it in turn
+    rng = np.random.default_rng(1)
+    d = rng.gamma(1.0, 1.0, size=(100, 1))
+    screens = np.full(100, 5)
+    x = solve(np.hstack([d, d]), screens, np.zeros(2, np.int64), np.full(2, np.inf))
+    # targets 2.5 and 2.5: 2 + 3 or 3 + 2 at each cinema, and as often one as the other
+    assert set(map(tuple, x.tolist())) <= {(2, 3), (3, 2)}
+    assert abs(int(x[:, 0].sum()) - int(x[:, 1].sum())) <= 1, x.sum(axis=0)
+    # beside a third film of a different share (targets 2.4, 2.4, 1.2 of 6 screens): the
+    # spare screen goes to one of the two tied films, in turn, never to the third
+    demand = np.hstack([d, d, 0.5 * d])
+    x3 = solve(demand, np.full(100, 6), np.zeros(3, np.int64), np.full(3, np.inf))
+    assert set(map(tuple, x3.tolist())) <= {(3, 2, 1), (2, 3, 1)}
+    assert abs(int(x3[:, 0].sum()) - int(x3[:, 1].sum())) <= 1, x3.sum(axis=0)
