@@ -165,7 +165,9 @@ class SegmentShare(BaseModel):
 
 class FilmDetail(FilmSummary):
     viewer_share: float = Field(description="share of all users who watched it (0-1)")
-    popularity_rank: int = Field(description="1 = the most watched film")
+    popularity_rank: int = Field(description="1 = the most watched film; films with as many "
+                                 "viewers share a rank")
+    catalog_films: int = Field(description="films in the catalog: the rank's last place")
     candidates: int = Field(description="users its audience ranks (those who have not seen it)")
     viewer_segments: list[SegmentShare] = Field(description="its viewers' segments, by lift")
 

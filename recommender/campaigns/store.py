@@ -305,7 +305,7 @@ class CampaignStore:
 
     def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
         """(number of plans, one page of them, newest first: id, created, model, rows, and
-        the summary's totals)."""
+        the summary's totals, with ``horizon_days``: the days its expected conversions cover)."""
         if not (1 <= limit <= 2**31 - 1 and 0 <= offset <= 2**31 - 1):
             raise InvalidParameterError(f"limit must be in [1, {2**31 - 1}] and offset in "
                                         f"[0, {2**31 - 1}], got limit {limit}, offset {offset}")
@@ -319,7 +319,9 @@ class CampaignStore:
                 out.append({"plan_id": r["plan_id"], "created": r["created"],
                             "model_version": r["model_version"], "rows": r["n_rows"],
                             "films": [f["film_id"] for f in summary.get("films", [])],
-                            "totals": summary.get("totals", {})})
+                            "totals": summary.get("totals", {}),
+                            # the span its expected conversions cover (None: no span in days)
+                            "horizon_days": (summary.get("horizon") or {}).get("days")})
         return total, out
 
     def summary(self, plan_id: str) -> dict[str, Any]:

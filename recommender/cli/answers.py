@@ -117,7 +117,8 @@ def cmd_film(args: argparse.Namespace) -> int:
     _print_table(["fact", "value", "unit / source"], [
         ["viewers", f"{body['viewers']:,}", f"users who watched it in the training data{since}"],
         ["viewer share", f"{body['viewer_share']:.4f}", "share of all users (0-1)"],
-        ["popularity rank", f"{body['popularity_rank']:,}", "1 = the most watched film"],
+        ["popularity rank", f"{body['popularity_rank']:,} of {body['catalog_films']:,}",
+         "1 = the most watched film of the catalog"],
         ["candidates", f"{body['candidates']:,}", "users its audience ranks (not seen it)"]])
     print("\nIts viewers' segments (share of its viewers against all users)")
     split_table(body["viewer_segments"], "segment")

@@ -231,12 +231,14 @@ def _campaign_list(args: argparse.Namespace) -> int:
           f"{args.offset + 1:,}, newest first")
     if plans:
         _print_table(["plan_id", "created", "model_version", "rows", "films",
-                      "contacts (users)", "expected conversions (users)"],
+                      "contacts (users)", "expected conversions (users)", "within (days)"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
                        ", ".join(f"{p['titles'][f]} ({f})" if p.get("titles", {}).get(f)
                                  else f for f in p["films"]),
                        p["totals"].get("contacts", ""),
-                       _num(p["totals"].get("expected_conversions"))] for p in plans])
+                       _num(p["totals"].get("expected_conversions")),
+                       "" if p.get("horizon_days") is None else f"{p['horizon_days']:g}"]
+                      for p in plans])
     return 0
 
 

@@ -107,7 +107,8 @@ def genre_members(model: Model, genres: Sequence[str]) -> list[NDArray[np.bool_]
 def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None,
                  min_cell: int | None = None) -> dict[str, Any]:
     """A catalog entry with its audience statistics: viewers (count, share of users,
-    popularity rank), how many candidates its audience ranks, and its viewers' segments:
+    popularity rank among the catalog's ``catalog_films``), how many candidates its audience
+    ranks, and its viewers' segments:
     a segment of fewer than ``min_cell`` viewers (default ``RECOMMENDER_MIN_CELL``) is left
     out, with another (an empty one first, else the smallest) when it would be the only one,
     since the viewer count is published (``privacy.table_suppression``, as the summary's
@@ -123,6 +124,7 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
     row.update({
         "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
         "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,
+        "catalog_films": model.n_films,
         "candidates": model.n_users - len(viewers),
         "viewer_segments": [r for r, h in zip(split, hidden.tolist(), strict=True) if not h],
     })

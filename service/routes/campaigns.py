@@ -115,7 +115,10 @@ class PlanList(BaseModel):
     total: int
     plans: list[dict[str, Any]] = Field(description="newest first; each plan's ``titles`` maps "
                                         "its film ids to the served model's titles ('' for a "
-                                        "film the model does not know)")
+                                        "film the model does not know); "
+                                        "``horizon_days`` is the span in days its "
+                                        "``totals.expected_conversions`` cover (null: the "
+                                        "model's calibration has no span in days)")
 
 
 def caught_up(request: Request, engine: Engine) -> Engine:

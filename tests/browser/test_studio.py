@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import urllib.parse
 import urllib.request
@@ -62,6 +63,10 @@ def test_search_then_film_page_shows_the_api_numbers(watched: Any, served_demo: 
     fid = urllib.parse.quote(example_film["film_id"], safe="")
     assert fid in page.url  # the film page has its own URL
     summary = api(served_demo, f"/films/{fid}/audience/summary")
+    # the popularity rank says of how many films (the rank alone read as a count)
+    film = api(served_demo, f"/films/{fid}")
+    assert (f"{film['popularity_rank']:,} of {film['catalog_films']:,} films"
+            in page.inner_text("dl.facts"))
     funnel = page.locator("ol.funnel li")
     assert funnel.count() == len(summary["tiers"])
     for i, tier in enumerate(summary["tiers"]):
@@ -86,7 +91,14 @@ def test_search_then_film_page_shows_the_api_numbers(watched: Any, served_demo: 
     path = dl.value.path()
     with open(path, encoding="utf-8") as f:
         got = f.read()
-    assert got == api_text(served_demo, f"/films/{fid}/audience.csv?k=25&offset=0")
+    assert got == api_text(served_demo, f"/films/{fid}/audience.csv?k=25&offset=0"
+                                        "&with=title,segment_label")
+    # with the film's title and each segment's label, not bare segment numbers
+    header, first_row = got.splitlines()[:2]
+    assert header.endswith(",title,segment_label")
+    labels = {str(s["segment"]): s["label"] for s in api(served_demo, "/segments")["segments"]}
+    row = next(csv.reader([first_row]))
+    assert row[-2] == example_film["title"] and row[-1] == labels[row[6]]
     no_serious_axe(watched)
     watched.assert_clean()
 
@@ -412,7 +424,8 @@ def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: 
         body = {"total": 250, "offset": offset, "limit": 100, "plans": [
             {"plan_id": f"plan-{i:03d}", "created": "2026-12-01T00:00:00+00:00",
              "films": ["f1", "f2"], "titles": {"f1": f"Title {i}", "f2": ""},
-             "totals": {"contacts": 1, "expected_conversions": 0.1}}
+             "totals": {"contacts": 1, "expected_conversions": 0.1},
+             "horizon_days": 30 if i % 2 == 0 else None}
             for i in range(offset, min(offset + 100, 250))]}
         route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
 
@@ -425,6 +438,10 @@ def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: 
     # films by title where the served model knows them (the list showed bare ids)
     row = page.locator("tr", has=page.get_by_role("link", name="plan-150"))
     assert "Title 150 (f1), f2" in row.inner_text()
+    # the expected conversions say the days they cover, where the plan's calibration has them
+    assert "0.1 within 30 days" in row.inner_text()
+    odd = page.locator("tr", has=page.get_by_role("link", name="plan-151")).inner_text()
+    assert "0.1" in odd and "within" not in odd
     assert "offset=100" in asked[-1] and "offset=100" in page.url
     page.get_by_role("button", name="Older").click()
     page.wait_for_selector("text=Plans 201–250 of 250")

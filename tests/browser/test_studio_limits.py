@@ -36,7 +36,8 @@ def test_download_the_whole_list_is_cut_at_the_servers_largest_page(
         button.click()
     with open(dl.value.path(), encoding="utf-8") as f:
         got = f.read()
-    assert got == _get(served_small_k, f"/films/{fid}/audience.csv?k={MAX_K}&offset=0").decode()
+    assert got == _get(served_small_k, f"/films/{fid}/audience.csv?k={MAX_K}&offset=0"
+                       "&with=title,segment_label").decode()
     watched.assert_clean()
 
 

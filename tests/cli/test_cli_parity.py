@@ -94,6 +94,10 @@ def test_campaign_list_and_show(client: TestClient, store: str, plans: list[str]
                                 model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     listing = client.get("/campaigns")
     assert sorted(p["plan_id"] for p in listing.json()["plans"]) == sorted(plans)
+    # each plan's expected conversions say the span they cover: its summary's horizon
+    for p in listing.json()["plans"]:
+        days = client.get(f"/campaigns/{p['plan_id']}").json()["summary"]["horizon"]["days"]
+        assert p["horizon_days"] == days
     same_body(capsys, listing, "campaign", "list", "--store", store, "--model", model_dir)
     same_body(capsys, client.get("/campaigns", params={"limit": 1, "offset": 1}),
               "campaign", "list", "--store", store, "--limit", 1, "--offset", 1,
@@ -107,6 +111,8 @@ def test_campaign_list_and_show(client: TestClient, store: str, plans: list[str]
                   "campaign", "show", plan_id, "--store", store)
     code, out, _ = run(capsys, "campaign", "list", "--store", store)
     assert code == 0 and all(p in out for p in plans) and "2 stored plans" in out
+    days = listing.json()["plans"][0]["horizon_days"]
+    assert "within (days)" in out and (days is None or f"{days:g}" in out)
     code, out, _ = run(capsys, "campaign", "list", "--store", store, "--model", model_dir)
     titles = listing.json()["plans"][0]["titles"]
     assert code == 0 and all(f"{t} ({f})" in out for f, t in titles.items() if t)

@@ -125,6 +125,7 @@ def test_film_details_counts_viewers_and_their_segments(model: Model) -> None:
     assert body["viewers"] == len(viewers)
     assert body["viewer_share"] == round(len(viewers) / model.n_users, 6)
     assert body["popularity_rank"] == int((counts > counts[f]).sum()) + 1
+    assert body["catalog_films"] == seen.shape[1]
     assert body["candidates"] == model.n_users - len(viewers)
     split = {r["segment"]: r for r in body["viewer_segments"]}
     for s in range(model.segments.n):

@@ -172,7 +172,8 @@ export async function campaigns(view, rest, params) {
         return title ? `${title} (${f})` : f;
       }).join(", ") },
       { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
-      { key: "totals", label: "Expected conversions", num: true, format: (v) => num(v?.expected_conversions, 1) },
+      { key: "totals", label: "Expected conversions", num: true, format: (v, row) => num(v?.expected_conversions, 1) +
+        (row.horizon_days ? ` within ${num(row.horizon_days, 0)} days` : "") },
     ], body.plans) : body.total > 0
       // past the last page (a bookmark): plans exist, this page holds none
       ? h("p", {}, `No plan on this page: ${int(body.total)} in all, past the last page. `,

@@ -16,7 +16,9 @@ function card(film) {
       h("dt", {}, "Film id"), h("dd", {}, film.film_id),
       h("dt", {}, "Genres"), h("dd", {}, (film.genres || []).join(", ") || "–"),
       h("dt", {}, "Viewers"), h("dd", {}, `${int(film.viewers)} users (${pct(film.viewer_share)} of all users)`),
-      h("dt", {}, "Popularity rank"), h("dd", {}, int(film.popularity_rank)),
+      h("dt", {}, "Popularity rank"), h("dd", {}, film.catalog_films
+        ? `${int(film.popularity_rank)} of ${int(film.catalog_films)} films (1 = the most watched)`
+        : int(film.popularity_rank)),
       h("dt", {}, "Candidates"), h("dd", {}, `${int(film.candidates)} users who have not watched it`)));
 }
 
@@ -124,6 +126,9 @@ function audienceTable(id, summary, segments, attributes, params) {
 
   const apiParams = (k, offset) => ({ k, offset, tier: state.tier, segment: state.segment,
     filter: state.filter ? [state.filter] : [] });
+  // the downloads carry the film's title and each segment's label beside its number (the
+  // server's audience.csv with=...; a file of bare segment numbers needed GET /segments)
+  const csvParams = (k, offset) => ({ ...apiParams(k, offset), with: "title,segment_label" });
 
   let seq = 0;
   async function load() {
@@ -165,11 +170,11 @@ function audienceTable(id, summary, segments, attributes, params) {
           h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
             onclick: () => { state.offset += size; load(); } }, "Next"),
           h("button", { type: "button", class: "ghost", id: "csv-shown",
-            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(size, state.offset))}`,
+            onclick: () => download(`${filmPath(id)}/audience.csv${query(csvParams(size, state.offset))}`,
               `${fileName}_from${state.offset + 1}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
-            onclick: () => download(`${filmPath(id)}/audience.csv${query(apiParams(Math.min(maxRows, Math.max(1, body.total)), 0))}`,
+            onclick: () => download(`${filmPath(id)}/audience.csv${query(csvParams(Math.min(maxRows, Math.max(1, body.total)), 0))}`,
               `${fileName}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) },
           body.total > maxRows ? `Download the first ${int(maxRows)} (CSV)`
