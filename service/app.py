@@ -15,7 +15,7 @@ from threadpoolctl import threadpool_limits
 from recommender import __version__
 from service import errors, events_sync, schema_limits
 from service.access_log import export_log
-from service.auth import ReadKeys, admin_ring, read_ring, write_ring
+from service.auth import ReadKeys, admin_ring, metrics_ring, read_ring, write_ring
 from service.deps import reject_unknown_query
 from service.fastpath import FastPath
 from service.limits import Limits
@@ -89,13 +89,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RawFilmIds)
     # read keys (service/auth.py) are checked before the fast path and before routing
     read_keys, write_keys = read_ring(settings.read_keys), write_ring(settings.write_keys)
-    if read_keys or write_keys:
+    metrics_keys = metrics_ring(settings.metrics_keys)
+    if read_keys or write_keys or metrics_keys:
         app.add_middleware(ReadKeys, keys=read_keys,
                            admin=admin_ring(settings.admin_key, settings.api_key),
-                           routes=app.router.routes, write=write_keys)
+                           routes=app.router.routes, write=write_keys, metrics=metrics_keys)
     app.state.export_log = export_log(settings.access_log)
     schema_limits.install(app, settings, lambda: service.engine, read_keys=bool(read_keys),
-                          write_keys=bool(read_keys or write_keys))
+                          write_keys=bool(read_keys or write_keys),
+                          metrics_keys=bool(metrics_keys))
     # back-pressure (503 past max_in_flight, 413, 408) outside everything that scores
     app.add_middleware(Limits, max_in_flight=settings.max_in_flight,
                        max_body_bytes=settings.max_body_bytes,

@@ -9,6 +9,11 @@ schema but ``/health``, ``/metrics`` and ``/admin/*``, and the schema ``/openapi
 which names the model's genres, segments and places) needs one, as ``X-API-Key: KEY`` or
 ``Authorization: Bearer KEY``; the admin key is accepted there too (id ``admin``).
 
+``/metrics`` stays open unless ``RECOMMENDER_METRICS_KEYS`` is set (same format): then it
+needs one of those keys or the admin key (a read or write key does not open it: the request
+counts and the served model's version and size are an operator's, and a scraper's key reads
+no data).
+
 The endpoints that write to the campaign store (``WRITE_PATHS``: events, a new plan, a next
 wave) take a write key (``RECOMMENDER_WRITE_KEYS``, same format) or the admin key as soon as
 any read or write key is configured: a read key there is 403, so a key handed to a reporting
@@ -43,6 +48,9 @@ READ_KEY_NEEDED = ("a read key is required: send 'X-API-Key: <key>' or "
 ADMIN_CLOSED = ("admin endpoints are closed: set RECOMMENDER_ADMIN_KEY on the server to "
                 "enable them, then send 'Authorization: Bearer <key>'")
 ADMIN_KEY_NEEDED = "missing or wrong API key: send 'Authorization: Bearer <key>'"
+METRICS_PATH = "/metrics"
+METRICS_KEY_NEEDED = ("a metrics key is required: send 'Authorization: Bearer <key>' or "
+                      "'X-API-Key: <key>' (the keys are set in RECOMMENDER_METRICS_KEYS)")
 WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a write key "
                     "(RECOMMENDER_WRITE_KEYS) or the admin key, not a read key")
 #: routes that write to the campaign store (POST only)
@@ -108,6 +116,10 @@ def write_ring(write_keys: SecretStr | None) -> KeyRing:
     return KeyRing.parse(_secret(write_keys))
 
 
+def metrics_ring(metrics_keys: SecretStr | None) -> KeyRing:
+    return KeyRing.parse(_secret(metrics_keys))
+
+
 def presented_keys(headers: Sequence[tuple[bytes, bytes]]) -> list[str]:
     """The keys in ``X-API-Key`` and in ``Authorization: Bearer``, from raw ASGI headers."""
     keys = []
@@ -162,11 +174,13 @@ class ReadKeys:
     counts as protected, so it reveals nothing)."""
 
     def __init__(self, app: ASGIApp, keys: KeyRing, admin: KeyRing,
-                 routes: Sequence[BaseRoute], write: KeyRing | None = None) -> None:
+                 routes: Sequence[BaseRoute], write: KeyRing | None = None,
+                 metrics: KeyRing | None = None) -> None:
         self.app = app
         self.keys = keys
         self.admin = admin
         self.write = write if write is not None else KeyRing([])
+        self.metrics = metrics if metrics is not None else KeyRing([])
         self.routes = routes  # the app's route list (routers included later are in it too)
         self._routes_table: list[tuple[re.Pattern[str], str]] | None = None
 
@@ -202,6 +216,14 @@ class ReadKeys:
             await self.app(scope, receive, send)
             return
         given = presented_keys(scope.get("headers", []))
+        if self.metrics and scope.get("path") == METRICS_PATH:
+            found = self._match(given, self.metrics, self.admin)
+            if found is None:
+                await _refuse(send, 401, METRICS_KEY_NEEDED)
+                return
+            scope.setdefault("state", {})["key_id"] = found
+            await self.app(scope, receive, send)
+            return
         kind = self._kind(scope)
         if kind == WRITE and scope.get("method") == "POST":
             found = self._match(given, self.write, self.admin)

@@ -45,7 +45,14 @@ from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import segment_labels
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
-from service.auth import ADMIN_PREFIX, API_KEY_HEADER, OPEN_PATHS, WRITE_PATHS, admin_ring
+from service.auth import (
+    ADMIN_PREFIX,
+    API_KEY_HEADER,
+    METRICS_PATH,
+    OPEN_PATHS,
+    WRITE_PATHS,
+    admin_ring,
+)
 from service.settings import Settings
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -217,10 +224,19 @@ def _slate(node: dict[str, Any], settings: Settings, engine: Engine | None) -> N
             if key in given:
                 props["cinemas"][key] = given[key]
         node["required"] = sorted({*node.get("required", []), "cinemas"})
+# /metrics, once RECOMMENDER_METRICS_KEYS is set, takes a metrics key or the admin key
+METRICS_SCHEMES = {
+    "MetricsKey": {"type": "apiKey", "in": "header", "name": API_KEY_HEADER,
+                   "description": "a metrics key from RECOMMENDER_METRICS_KEYS, or the admin "
+                                  "key (a read or write key is 401)"},
+    "MetricsBearer": {"type": "http", "scheme": "bearer",
+                      "description": "a metrics key from RECOMMENDER_METRICS_KEYS, or the "
+                                     "admin key, as a Bearer token (what Prometheus sends)"},
+}
 
 
 def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
-              write_keys: bool = False) -> None:
+              write_keys: bool = False, metrics_keys: bool = False) -> None:
     admin_closed = not admin_ring(settings.admin_key, settings.api_key)
     for path, item in schema.get("paths", {}).items():
         for op in item.values():
@@ -256,12 +272,18 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                                                    "key or the admin key",
                                     "content": {"application/json": {"schema": ERROR_REF}}}
                 op["security"] = [{name: []} for name in WRITE_SCHEMES]
+            if metrics_keys and path == METRICS_PATH:
+                responses["401"] = {"description": "missing or wrong metrics key",
+                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                op["security"] = [{name: []} for name in METRICS_SCHEMES]
     components = schema.setdefault("components", {})
     if read_keys or write_keys:
         schemes = components.setdefault("securitySchemes", {})
         schemes.update(WRITE_SCHEMES)
         if read_keys:
             schemes.update(READ_SCHEMES)
+    if metrics_keys:
+        components.setdefault("securitySchemes", {}).update(METRICS_SCHEMES)
     if admin_closed and not any(
             "security" in op for item in schema.get("paths", {}).values()
             for op in item.values() if isinstance(op, dict)):
@@ -272,7 +294,7 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
 
 
 def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | None],
-            read_keys: bool, write_keys: bool = False) -> None:
+            read_keys: bool, write_keys: bool = False, metrics_keys: bool = False) -> None:
     """Make ``app.openapi`` return the schema with every limit filled in for the engine
     ``current()`` serves (rebuilt when it changes)."""
     generate = app.openapi
@@ -292,7 +314,7 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
             event_max = event_time_limit()
             app.state.event_time_max = event_max
             _fill(schema, settings, engine, event_max)
-            _statuses(schema, settings, read_keys, write_keys)
+            _statuses(schema, settings, read_keys, write_keys, metrics_keys)
             cache.update(engine=engine, schema=schema, built=time.monotonic())
         result: dict[str, Any] = cache["schema"]
         return result

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
                                   "endpoints that write to the campaign store (events, plans, "
                                   "next waves); once any read or write key is set, those need a "
                                   "write key or the admin key")
+    metrics_keys: SecretStr | None = Field(
+        default=None, description="comma-separated metrics keys, each KEY or ID:KEY; when set, "
+                                  "/metrics needs one (or the admin key): its counts and the "
+                                  "served model's version and size are no one else's")
     models_root: str | None = Field(
         default=None, description="the folder a reload's model_path must be inside (without "
                                   "it, a reload body may not name a model_path)")
@@ -110,7 +114,7 @@ class Settings(BaseSettings):
     timeout_keep_alive: int = Field(
         default=5, ge=1, description="seconds an idle keep-alive connection stays open")
 
-    @field_validator("read_keys", "write_keys")
+    @field_validator("read_keys", "write_keys", "metrics_keys")
     @classmethod
     def _keys_are_keys(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         """A key setting that is set must hold keys: ``crm:`` (its variable unset when the

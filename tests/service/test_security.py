@@ -300,3 +300,45 @@ def test_writes_need_a_write_key_once_keys_are_set(root: Path, tmp_path: Path) -
         assert c.post("/events", json=event, headers={"X-API-Key": WRITE}).status_code == 200
     with client(root, store=str(tmp_path / "store3.db")) as c:
         assert c.post("/events", json=event).status_code == 200
+
+
+METRICS = "metrics-key-delta-0004"
+
+
+def test_metrics_need_a_metrics_key_once_one_is_set(root: Path) -> None:
+    """/metrics named the served model's version, users and films to anyone, beside a
+    /health that hides them from a caller without a key: RECOMMENDER_METRICS_KEYS closes it
+    to all but its keys and the admin key; without it /metrics stays open (a scraper's
+    default)."""
+    with client(root, read_keys=f"ci:{READ_A}", write_keys=WRITE, admin_key=ADMIN,
+                metrics_keys=f"prometheus:{METRICS}") as c:
+        for headers in ({}, {"X-API-Key": READ_A}, {"X-API-Key": WRITE}, bearer("nope")):
+            r = c.get("/metrics", headers=headers)
+            assert r.status_code == 401 and "metrics key" in r.json()["detail"], headers
+            assert "recommender_model_users" not in r.text and METRICS not in r.text
+        for headers in (bearer(METRICS), {"X-API-Key": METRICS}, bearer(ADMIN)):
+            r = c.get("/metrics", headers=headers)
+            assert r.status_code == 200 and "recommender_model_users" in r.text, headers
+        # a metrics key reads no data, and the schema declares the key on /metrics alone
+        assert c.get("/segments", headers=bearer(METRICS)).status_code == 401
+        spec = c.get("/openapi.json", headers={"X-API-Key": READ_A}).json()
+        metrics = spec["paths"]["/metrics"]["get"]
+        assert "401" in metrics["responses"]
+        assert metrics["security"] == [{"MetricsKey": []}, {"MetricsBearer": []}]
+        assert set(spec["components"]["securitySchemes"]) >= {"MetricsKey", "MetricsBearer"}
+    # metrics keys alone: the data stays open, /metrics does not
+    with client(root, metrics_keys=METRICS) as c:
+        assert c.get("/segments").status_code == 200
+        assert c.get("/metrics").status_code == 401
+        assert c.get("/metrics", headers=bearer(METRICS)).status_code == 200
+        assert c.get("/openapi.json").json()["paths"]["/metrics"]["get"]["security"]
+    # unset: open, as before, and the schema asks for no key there
+    with client(root, read_keys=READ_A) as c:
+        assert c.get("/metrics").status_code == 200
+        spec = c.get("/openapi.json", headers={"X-API-Key": READ_A}).json()
+        assert "security" not in spec["paths"]["/metrics"]["get"]
+
+
+def test_an_empty_metrics_key_setting_refuses_to_start(root: Path) -> None:
+    with pytest.raises(ValueError, match="RECOMMENDER_METRICS_KEYS gives no key for 'prom'"):
+        Settings(model_path=str(root / "current"), metrics_keys="prom:")
