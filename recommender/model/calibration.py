@@ -282,7 +282,14 @@ def p_in_order(calibration: dict[str, Any], film: int, desc: NDArray[np.floating
         return by_rank
     ends = np.r_[starts[1:], n]
     sums = np.r_[0.0, np.cumsum(by_rank)]
-    return np.repeat((sums[ends] - sums[starts]) / (ends - starts), ends - starts)
+    means = (sums[ends] - sums[starts]) / (ends - starts)
+    # the difference of two running sums is off by a few ulps of the sum: a run over a flat
+    # stretch of the curve came out above or below it, and a later run above an earlier
+    # one (p rising with rank), so the planner's tie-break by rank, which needs equal p to
+    # be equal, took rank 42 before rank 1. A run's mean lies between its ends' p (by_rank
+    # is non-increasing), and the runs' means stay non-increasing in rank.
+    means = np.minimum.accumulate(np.clip(means, by_rank[ends - 1], by_rank[starts]))
+    return np.repeat(means, ends - starts)
 
 
 def mean_p(calibration: dict[str, Any], film: int, first: int, last: int, total: int
