@@ -23,20 +23,23 @@ and plans what is left:
   previous one, in one transaction (``NextWave.save``; ``prepare_next_wave`` plans without
   storing, so a caller can write its files first).
 
-Excluded pairs are planned as if seen, so the ranks (and so ``p``) of the other candidates
-are taken among the pairs still allowed.
+The sent pairs are left out of the plan but not out of the films' rankings: contacting a
+user (or holding one out) is not a watch, so every other candidate keeps the rank, and the
+``p``, the film's audience gives them (``p`` is calibrated on ranks among the film's
+non-viewers; ranking among the pairs still allowed moved the user after the first wave's 100
+up to rank 1 and nearly tripled their ``p``). Users who converted are viewers of the
+refreshed model, and leave the ranking as viewers do.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import scipy.sparse as sp
 import sqlalchemy as sa
 
 from recommender.campaigns.events import iter_events, plan_links, trained_through
@@ -160,13 +163,19 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     caps = np.full(len(model.users), cap, np.int64)
     idx = model.users.to_index(pa.array(selected_u.tolist(), pa.string()), strict=False)
     caps[idx[idx >= 0]] = np.maximum(cap - selected_n[idx >= 0], 0)
-    planning = _with_pairs_seen(model, film, user)
+    # the sent pairs: never planned again, but still in the films' rankings (not watches)
+    f_pos = {f.film_id: i for i, f in enumerate(slate)}
+    b_film = np.array([f_pos.get(str(x), -1) for x in film.tolist()], np.int64)
+    b_user = np.asarray(model.users.to_index(pa.array(user.tolist(), pa.string()),
+                                             strict=False), np.int64) if len(user) \
+        else np.zeros(0, np.int64)
+    ok = (b_film >= 0) & (b_user >= 0)
     # each film's users the sent waves selected (targets and controls, over the chain): the
     # new plan's controls continue their rounding, so the campaign holds out its share
     offsets = np.array([int((film == f.film_id).sum()) for f in slate], np.int64)
-    plan = plan_slate(planning, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
+    plan = plan_slate(model, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
                       exclude=at_cap + opted_out, progress=progress, user_caps=caps,
-                      control_offsets=offsets)
+                      control_offsets=offsets, blocked=(b_film[ok], b_user[ok]))
     # the parameters name the opt-outs, as the first plan's do: users at the cap are counted
     # apart (excluded.users_at_cap), though the solve leaves them out alike
     known = model.users.to_index(pa.array(opted_out, pa.string()), strict=False) \
@@ -200,19 +209,3 @@ def _rows_of(store: CampaignStore, plan_id: str, sent_waves: int
     sent = np.asarray(t.column("wave").to_numpy(), np.int64) <= sent_waves
     target = np.asarray(t.column("group").to_numpy(zero_copy_only=False), str) == TARGET
     return film, sent, target
-
-
-def _with_pairs_seen(model: Model, film_ids: np.ndarray[Any, Any],
-                     user_ids: np.ndarray[Any, Any]) -> Model:
-    """``model`` with the given (film, user) pairs added to its seen interactions."""
-    f = model.films.to_index(pa.array(film_ids.tolist(), pa.string()), strict=False)
-    u = model.users.to_index(pa.array(user_ids.tolist(), pa.string()), strict=False)
-    ok = (f >= 0) & (u >= 0)
-    if not ok.any():
-        return model
-    extra = sp.csr_matrix((np.ones(int(ok.sum()), np.float32), (u[ok], f[ok])),
-                          shape=model.seen.shape)
-    seen = (sp.csr_matrix(model.seen, dtype=np.float32) + extra).tocsr()
-    seen.data[:] = 1.0
-    seen.sort_indices()
-    return replace(model, seen=seen, seen_by_film=seen.T.tocsr())

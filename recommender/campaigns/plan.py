@@ -98,7 +98,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                exclude: list[str] | None = None, plan_id: str | None = None,
                progress: bool | None = None,
                user_caps: NDArray[np.int64] | None = None,
-               control_offsets: NDArray[np.int64] | None = None) -> Plan:
+               control_offsets: NDArray[np.int64] | None = None,
+               blocked: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None) -> Plan:
     """Plan ``slate`` on ``engine``'s model (see the module docstring).
 
     Unknown films raise ``UnknownFilmError`` naming all of them; ids in ``exclude`` that the
@@ -106,7 +107,10 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     ``user_caps`` (one per model user, at most ``cap``) replaces ``cap`` in the allocation:
     a next wave gives each user what the sent waves left of the campaign's cap, and
     ``control_offsets`` (one per slate film) the film's users the sent waves selected, so its
-    control group continues their rounding (``waves.target_rows``)."""
+    control group continues their rounding (``waves.target_rows``). ``blocked``: (slate
+    positions, user indices) of pairs never planned that stay in the film's ranking (a next
+    wave's sent pairs: contacted or held out, not watched, so the other candidates keep the
+    rank, and the p, the film's audience gives them)."""
     model = engine.model if isinstance(engine, Engine) else engine
     check_options(cap, holdout, waves, seed)
     check_slate(slate)
@@ -125,6 +129,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     cands = slate_candidates(model, films, progress=progress)
     weights = cands.p * values[:, None]
     weights[:, ex_known] = np.nan
+    if blocked is not None:
+        weights[np.asarray(blocked[0], np.int64), np.asarray(blocked[1], np.int64)] = np.nan
     eligible = (~np.isnan(weights)).sum(axis=1)
     top = float(np.nanmax(weights)) if np.isfinite(weights).any() else 0.0
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
