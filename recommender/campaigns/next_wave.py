@@ -164,8 +164,8 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     idx = model.users.to_index(pa.array(selected_u.tolist(), pa.string()), strict=False)
     caps[idx[idx >= 0]] = np.maximum(cap - selected_n[idx >= 0], 0)
     # the sent pairs: never planned again, but still in the films' rankings (not watches)
-    f_pos = {f.film_id: i for i, f in enumerate(slate)}
-    b_film = np.array([f_pos.get(str(x), -1) for x in film.tolist()], np.int64)
+    b_film = np.asarray(pc.index_in(pa.array(film.tolist(), pa.string()), value_set=pa.array(
+        [f.film_id for f in slate], pa.string())).fill_null(-1).to_numpy(), np.int64)
     b_user = np.asarray(model.users.to_index(pa.array(user.tolist(), pa.string()),
                                              strict=False), np.int64) if len(user) \
         else np.zeros(0, np.int64)
