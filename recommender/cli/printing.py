@@ -52,11 +52,15 @@ def rank_legend(score: str) -> None:
     print(f"score: {score}; percentile: {PERCENTILE_TEXT}")
 
 
-def hidden_text(cells: int, what: str, people: int, who: str, min_cell: int) -> str:
+def hidden_text(cells: int, what: str, people: int, who: str, min_cell: int,
+                outside: bool = False) -> str:
     """Why ``cells`` cells (``what``: "gender values", "segments") holding ``people`` users
     (``who``: "users", "viewers") in all are not shown: the minimum cell rule
-    (``recommender.query.privacy``), and where its size is set."""
+    (``recommender.query.privacy``), and where its size is set. ``outside``: a portrait,
+    whose rows also hide a value with fewer than the minimum outside the pictured users."""
     return (f"hidden: {cells:,} {what} ({people:,} {who} in all), each of fewer than "
-            f"{min_cell} {who} or hidden with one so that it is not the total less the shown "
-            f"ones {MIN_CELL_SOURCE}")
+            f"{min_cell} {who}"
+            + (f" (or leaving fewer than {min_cell} outside them)" if outside else "")
+            + f" or hidden with one so that it is not the total less the shown ones "
+            f"{MIN_CELL_SOURCE}")
 

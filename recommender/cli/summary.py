@@ -91,13 +91,14 @@ def portrait_tables(model: Model, body: dict[str, Any]) -> None:
             split_table(rows, attribute)
             if values > len(rows):
                 print(hidden_text(values - len(rows), f"{attribute} values",
-                                  pictured - sum(r["count"] for r in rows), "users", min_cell))
+                                  pictured - sum(r["count"] for r in rows), "users", min_cell,
+                                  outside=True))
         elif 0 < pictured < min_cell:  # one value shared by all: the others' zeros say it
             print(f"hidden: every {attribute} value ({values:,} values): the portrait pictures "
                   f"{pictured:,} users, fewer than {min_cell} {MIN_CELL_SOURCE}")
         else:
             print(hidden_text(values, f"{attribute} values, every one", pictured, "users",
-                              min_cell))
+                              min_cell, outside=True))
     if any(body["portrait"].values()):
         print("\nshare: the value's share of the pictured users (0-1); base_share: its share "
               "of all users (0-1); lift = share / base_share")

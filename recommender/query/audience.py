@@ -199,20 +199,32 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
             "default": tier is None, "note": note}
 
 
-def suppress_small(rows: list[dict[str, Any]], min_cell: int) -> tuple[list[dict[str, Any]],
-                                                                        int]:
+def suppress_small(rows: list[dict[str, Any]], min_cell: int,
+                   base: Mapping[str, int] | None = None) -> tuple[list[dict[str, Any]], int]:
     """``rows`` (lift-table cells with a ``count``) without those holding some users but
     fewer than ``min_cell`` (``privacy.small_cells``; an empty cell names nobody and stays),
     and how many were left out. When that leaves out one cell only, the smallest other
     non-empty cell goes too: the group's total is published, so a single hidden cell would
     be that total less the shown ones. When the group itself holds fewer than ``min_cell``
     users, every cell goes, empty ones included: with one value shared by all, the others'
-    zeros would give it away (the group's size is published)."""
+    zeros would give it away (the group's size is published).
+
+    ``base`` (value -> users of the whole base with it) says what each row's ``base_share``
+    publishes: a row's base count less its count is the users with that value *outside* the
+    group (with the whole ranking pictured, the film's viewers), so a row whose complement
+    holds some users but fewer than ``min_cell`` is left out too, and every row goes when the
+    complement as a whole is that small."""
     counts = np.array([r["count"] for r in rows], np.int64)
-    if 0 < int(counts.sum()) < min_cell:
+    rest = (None if base is None else
+            np.array([int(base.get(r["value"], r["count"])) for r in rows], np.int64) - counts)
+    if 0 < int(counts.sum()) < min_cell or (rest is not None and 0 < int(rest.sum()) < min_cell):
         return [], len(rows)
     small = small_cells(counts, min_cell) & (counts > 0)
+    if rest is not None:
+        small |= small_cells(rest, min_cell) & (rest > 0)
     others = np.flatnonzero(~small & (counts > 0))
+    if not len(others) and rest is not None:  # only empty rows left: one with users outside
+        others = np.flatnonzero(~small & (rest > 0))
     if int(small.sum()) == 1 and len(others):
         small[others[np.argmin(counts[others])]] = True
     return [r for r, s in zip(rows, small.tolist(), strict=True) if not s], int(small.sum())
@@ -281,7 +293,10 @@ def audience_summary(
     suppressed = 0
     for name, values in sorted(model.user_table.attributes.items()):
         if name in PORTRAIT_ATTRIBUTES:
-            portrait[name], n = suppress_small(lift_table(values, pictured), min_cell)
+            uniq, sizes_of = np.unique(np.asarray(values).astype(str), return_counts=True)
+            portrait[name], n = suppress_small(
+                lift_table(values, pictured), min_cell,
+                base=dict(zip(uniq.tolist(), sizes_of.tolist(), strict=True)))
             suppressed += n
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
     # the tiers' segment splits and the overall one (their sum): hidden together, so no

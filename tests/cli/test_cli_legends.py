@@ -118,7 +118,8 @@ def test_summary_portrait_says_what_it_hides(planted: tuple[Path, Model, str],
     gender = out.split("Portrait: gender\n")[1].split("\n\n")[0].splitlines()
     assert [line.split()[0] for line in gender[2:-1]] == ["M"]  # X and F left out
     assert gender[-1] == (
-        "hidden: 2 gender values (18 users in all), each of fewer than 10 users or hidden "
+        "hidden: 2 gender values (18 users in all), each of fewer than 10 users (or leaving "
+        "fewer than 10 outside them) or hidden "
         "with one so that it is not the total less the shown ones (the minimum cell size: "
         "$RECOMMENDER_MIN_CELL, default 10)")
     assert out.splitlines()[-1] == (

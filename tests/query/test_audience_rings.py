@@ -140,16 +140,23 @@ def cells(values: NDArray[Any], users: NDArray[np.int64]) -> dict[str, int]:
     return dict(zip(uniq.tolist(), counts.tolist(), strict=True))
 
 
-def shown_cells(counts: dict[str, int], min_cell: int, n_values: int
-                ) -> tuple[dict[str, int], int]:
+def shown_cells(counts: dict[str, int], min_cell: int, n_values: int,
+                base: dict[str, int] | None = None) -> tuple[dict[str, int], int]:
     """The cells a summary may show, by the rule written out plainly: a group of fewer than
-    min_cell users shows none of its ``n_values`` cells; otherwise cells of 1..min_cell-1
-    users are hidden; if that hides exactly one, the smallest other non-empty one goes too."""
-    if 0 < sum(counts.values()) < min_cell:
+    min_cell users shows none of its ``n_values`` cells, and so does one whose complement
+    (all users ``base`` less the group) is that small; otherwise cells of 1..min_cell-1
+    users are hidden, and those whose complement (base count less count: what a row's
+    base_share gives away) is 1..min_cell-1; if that hides exactly one, the smallest other
+    non-empty one goes too."""
+    base = base or {}
+    outside = {v: b - counts.get(v, 0) for v, b in base.items()}
+    if 0 < sum(counts.values()) < min_cell or 0 < sum(outside.values()) < min_cell:
         return {}, n_values
     hidden = {v for v, c in counts.items() if 0 < c < min_cell}
+    hidden |= {v for v, c in outside.items() if 0 < c < min_cell}
     if len(hidden) == 1:
         rest = sorted((c, v) for v, c in counts.items() if v not in hidden and c > 0)
+        rest = rest or sorted((0, v) for v, c in outside.items() if v not in hidden and c > 0)
         if rest:
             hidden.add(rest[0][1])
     return {v: c for v, c in counts.items() if v not in hidden}, len(hidden)
@@ -180,7 +187,8 @@ def test_portrait_of_a_chosen_ring_with_small_cells_suppressed(
     suppressed = 0
     for attribute, rows in s["portrait"].items():
         values = np.asarray(model.user_table.attributes[attribute])
-        want, hidden = shown_cells(cells(values, pictured), min_cell, len(np.unique(values)))
+        want, hidden = shown_cells(cells(values, pictured), min_cell, len(np.unique(values)),
+                                   cells(values, np.arange(len(values))))
         assert hidden != 1  # one hidden cell would be the group's size less the shown ones
         suppressed += hidden
         got = {r["value"]: r["count"] for r in rows if r["count"] > 0}
@@ -258,3 +266,23 @@ def test_a_small_group_sharing_one_value_shows_no_cell() -> None:
     s = audience_summary(m, str(m.films.ids[f]), tier="all", min_cell=10)
     # F (fewer than 10 outside the core) is hidden with its partner, the smaller of M and X
     assert len(s["portrait"]["gender"]) == 1
+
+
+def test_a_portrait_does_not_give_away_a_small_cell_outside_its_group() -> None:
+    """Each portrait row publishes its count and its base_share (its share of all users, so
+    its base count): their difference is the users with that value outside the pictured
+    group. With the whole ranking pictured that is the film's viewers: ML-100K's Kolya
+    (film 242) showed salesman with base_share 0.0127 (12 of 943 users) and count 11 of its
+    non-viewers, so 1 salesman had watched it. No row may leave 1..min_cell-1 users outside."""
+    m = synthetic_model(n_users=400, n_films=12, seed=4)
+    n = m.n_users
+    for f in range(m.n_films):
+        fid = str(m.films.ids[f])
+        for tier in ("all", None, "broad"):
+            s = audience_summary(m, fid, tier=tier, min_cell=10)
+            for attribute, rows in s["portrait"].items():
+                values = np.asarray(m.user_table.attributes[attribute]).astype(str)
+                for r in rows:
+                    base = round(r["base_share"] * n)
+                    assert base == int((values == r["value"]).sum())
+                    assert not 0 < base - r["count"] < 10, (fid, tier, attribute, r)
