@@ -378,6 +378,8 @@ def cold_start_vector(
         vecs.append(np.asarray(model.film_factors[idx]))
         ws.extend(weights.values())
     if genres:
+        # a genre named twice (in any case) is one genre, as a film id listed twice is one film
+        genres = list({g.strip().casefold(): g for g in reversed(list(genres))}.values())[::-1]
         for members in genre_members(model, genres):
             vecs.append(np.asarray(model.film_factors[members]).mean(axis=0, keepdims=True))
             ws.append(1.0)

@@ -495,6 +495,17 @@ def test_cold_start_vector_is_weighted_mean(model: Model) -> None:
                                atol=1e-6)
 
 
+def test_cold_start_counts_a_genre_named_twice_once(model: Model) -> None:
+    """A list of comparable films names each film once however often it is listed; a genre
+    given twice ("drama", "Drama": the same genre, matched in any case) counted twice, so
+    ML-100K's {"comparable_film_ids": ["50"], "genres": ["drama", "Drama"]} weighed Drama 2:1
+    against Star Wars and gave another audience than ["Drama"]."""
+    ids = model.films.ids
+    once = cold_start_vector(model, [str(ids[3])], genres=["Horror"])
+    np.testing.assert_array_equal(
+        cold_start_vector(model, [str(ids[3]), str(ids[3])], genres=["horror", " Horror"]), once)
+
+
 def test_cold_start_audience_equals_brute_force(model: Model) -> None:
     ids = model.films.ids
     comparable = {str(ids[1]): 1.0, str(ids[2]): 3.0}
