@@ -50,7 +50,8 @@ function splits(summary) {
   // the privacy rule hides more than the small cells: said as it is, so a missing value is
   // not read as "nobody" (a large cell can be hidden with a small one)
   const hidden = summary.suppressed_cells
-    ? ` ${summary.suppressed_cells} cell(s) are hidden by the privacy rule: those under ${summary.min_cell} users, ` +
+    ? ` ${summary.suppressed_cells} cell(s) are hidden by the privacy rule: those under ${summary.min_cell} users ` +
+      `(in the portrait, also a value leaving fewer than ${summary.min_cell} of its users outside the pictured ones), ` +
       "and beside them the next smallest wherever a hidden one could otherwise be worked out from the totals " +
       "(so a value left out is not a value with no user)." : "";
   // the segments cover every ring (the portrait its own scope): said, as the counts differ
