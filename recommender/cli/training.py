@@ -264,6 +264,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                  else f" rated at or above min_rating {config.min_rating:g}")
         print(f"warning: {n:,} film{'s' if n != 1 else ''} without an interaction{rated} in "
               f"the fit: {unliked['note']}", file=sys.stderr)
+    from recommender.model.min_cell import MIN_CELL_ENV
     from recommender.model.training import NOTHING_BEFORE_HOLDOUT
 
     if model.meta.get("refit") == NOTHING_BEFORE_HOLDOUT:
@@ -272,9 +273,13 @@ def cmd_train(args: argparse.Namespace) -> int:
               "above --min-rating); rings and plans give p 0", file=sys.stderr)
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
+        floor = int(segs.get("min_size", 1))
+        small = (f", and merges a segment of fewer than {floor:,} users into the nearest (the "
+                 f"minimum cell size, ${MIN_CELL_ENV}: a segment's size, films and label "
+                 "describe its members)" if floor > 1 else "")
         print(f"note: {segs['found']:,} segments, not the {segs['asked']:,} asked for: k-means "
               "finds at most one per distinct taste direction (users whose vectors point the "
-              "same way share one), and drops the empty ones", file=sys.stderr)
+              f"same way share one), drops the empty ones{small}", file=sys.stderr)
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
     return 0
 

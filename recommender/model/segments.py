@@ -21,10 +21,16 @@ KMEANS_SAMPLE = 20_000
 
 
 def kmeans(
-    x: NDArray[np.float32], k: int, seed: int = 0, iterations: int = 30, n_init: int = 4
+    x: NDArray[np.float32], k: int, seed: int = 0, iterations: int = 30, n_init: int = 4,
+    min_size: int = 1,
 ) -> NDArray[np.int16]:
     """Spherical k-means (k-means++ seeding, best of ``n_init`` starts) on the rows of ``x``;
     returns labels 0..k-1, numbered by segment size, largest first.
+
+    A segment of fewer than ``min_size`` users is merged into the others (``merge_small``):
+    a segment is described by its size, its members' films and a label drawn from them, so a
+    small one would describe a few people (the minimum cell rule; fewer than ``k`` segments
+    may remain).
 
     Rows are L2-normalised first, so users cluster by the direction of their taste, not by
     how much they watch. The start with the highest total cosine to its centres wins; on more
@@ -46,10 +52,37 @@ def kmeans(
             best_centers, best_labels, best_fit = centers, labels, fit
     if sample is not None and best_centers is not None:
         _, best_labels, _ = _lloyd(xn, best_centers, iterations)
-    order = np.argsort(-np.bincount(best_labels, minlength=k), kind="stable")
-    remap = np.empty(k, np.int64)
-    remap[order] = np.arange(k)
+    best_labels = merge_small(xn, best_labels, min_size)
+    sizes = np.bincount(best_labels, minlength=k)
+    order = np.argsort(-sizes, kind="stable")[: int((sizes > 0).sum())]
+    remap = np.full(k, -1, np.int64)
+    remap[order] = np.arange(len(order))
     return remap[best_labels].astype(np.int16)
+
+
+def merge_small(xn: NDArray[np.float32], labels: NDArray[np.int64], min_size: int
+                ) -> NDArray[np.int64]:
+    """``labels`` with every segment of fewer than ``min_size`` rows dissolved, smallest
+    first: its rows go to the nearest (by cosine) centre of the segments left, each centre
+    the normalised mean of its members' unit rows; one segment is always kept. Labels keep
+    their numbers (dissolved ones are left empty)."""
+    labels = np.asarray(labels, np.int64).copy()
+    if min_size <= 1 or not len(labels):
+        return labels
+    k = int(labels.max()) + 1
+    while True:
+        sizes = np.bincount(labels, minlength=k)
+        live = np.flatnonzero(sizes > 0)
+        small = live[sizes[live] < min_size]
+        if not len(small) or len(live) == 1:
+            return labels
+        gone = small[np.argmin(sizes[small])]
+        keep = live[live != gone]
+        sums = np.zeros((k, xn.shape[1]), np.float64)
+        np.add.at(sums, labels, xn)
+        centres = _unit(sums[keep])
+        rows = np.flatnonzero(labels == gone)
+        labels[rows] = keep[np.argmax(np.asarray(xn[rows], np.float64) @ centres.T, axis=1)]
 
 
 def _unit(x: NDArray[np.floating]) -> NDArray[np.float64]:

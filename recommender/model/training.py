@@ -28,6 +28,7 @@ from recommender.model import calibration, ease, prior, segments
 from recommender.model.artifact import format_version
 from recommender.model.calibration_horizon import latest
 from recommender.model.config import TrainConfig
+from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
 from recommender.model.weighting import confidence, event_rating, filter_min_rating
 
@@ -226,7 +227,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
                             np.zeros(data.n_films, np.int32), np.full(data.n_films, "", dtype=str)))
     user_table = (data.user_table.aligned_to(data.users) if data.user_table is not None
                   else UserTable(data.users.ids.copy(), {}))
-    labels = segments.kmeans(uf, config.segments, seed=config.seed)
+    min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
+    labels = segments.kmeans(uf, config.segments, seed=config.seed, min_size=min_size)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked))
@@ -235,7 +237,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     if unliked:  # --min-rating (or the holdout) left them nothing to fit
         meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
-        meta["segments"] = {"asked": config.segments, "found": int(seg.n)}
+        meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if fitted is not None:
         meta["ease"] = {"rank": int(uf.shape[1]), "lambda": config.ease_lambda,
                         "decomposition": fitted.method,

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import os
-
 import numpy as np
 import scipy.linalg
 from numpy.typing import NDArray
 
-from recommender.errors import InvalidParameterError
+# the size itself is the model's too (training keeps every segment at least this large)
+from recommender.model.min_cell import DEFAULT_MIN_CELL as DEFAULT_MIN_CELL
+from recommender.model.min_cell import MIN_CELL_ENV as MIN_CELL_ENV
+from recommender.model.min_cell import min_cell_from_env as min_cell_from_env
 
-MIN_CELL_ENV = "RECOMMENDER_MIN_CELL"
-DEFAULT_MIN_CELL = 10
 OTHER = "other"
-
-
-def min_cell_from_env(default: int = DEFAULT_MIN_CELL) -> int:
-    """``RECOMMENDER_MIN_CELL`` as an integer >= 1, else ``default``
-    (``InvalidParameterError``, a ``ValueError``, for any other value)."""
-    raw = os.environ.get(MIN_CELL_ENV, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
-                                    f"{raw!r} is not a whole number") from None
-    if value < 1:
-        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
-                                    f"{raw!r} must be at least 1")
-    return value
 
 
 def small_cells(counts: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:

@@ -19,6 +19,7 @@ from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.ids import IdMap
 from recommender.model import calibration, prior, segments
 from recommender.model.config import TrainConfig
+from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
 from recommender.model.weighting import event_rating
 from recommender.spark.reading import (
@@ -300,10 +301,13 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
                             np.zeros(n_films, np.int32), np.full(n_films, "", dtype=str)))
     user_table = (src.user_table.aligned_to(users_map) if src.user_table is not None
                   else UserTable(users_map.ids.copy(), {}))
-    labels = segments.kmeans(uf, config.segments, seed=config.seed)
+    min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
+    labels = segments.kmeans(uf, config.segments, seed=config.seed, min_size=min_size)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
                  n_liked, params, spark, master)
+    if seg.n != config.segments:  # as the local engine records it
+        meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if fill is not None:  # what a recorded event's new pair stands for (the overlay)
         meta["data"]["event_rating"] = fill
     from recommender.model.training import NOTHING_BEFORE_HOLDOUT, unliked_films, unliked_meta

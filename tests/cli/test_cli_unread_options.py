@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from recommender.cli import main
@@ -70,9 +71,34 @@ def test_fewer_segments_than_asked_are_said(tmp_path: Path,
     err = capsys.readouterr().err
     model = artifact.load(tmp_path / "m")
     found = model.segments.n
-    assert code == 0 and found <= 60
-    assert model.meta["segments"] == {"asked": 1000, "found": found}
+    assert code == 0 and found <= 6  # 60 users, none in a segment of fewer than 10
+    assert model.meta["segments"] == {"asked": 1000, "found": found, "min_size": 10}
     assert f"note: {found} segments, not the 1,000 asked for" in err
+    assert "merges a segment of fewer than 10 users into the nearest" in err
+    sizes = [s["size"] for s in model.segments.info]
+    assert min(sizes) >= 10 and sum(sizes) == 60
+
+
+def test_no_segment_is_smaller_than_the_minimum_cell(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A segment's size, representative films and label describe its members: ML-100K at
+    --segments 60 gave 13 segments of fewer than 10 users, their films published in full.
+    The minimum cell size in force at training ($RECOMMENDER_MIN_CELL) is each segment's
+    least size, locally and in the segment table every answer reads."""
+    from recommender.io import demo
+    from recommender.model import artifact
+
+    data = demo.generate(tmp_path / "d", seed=2, n_users=400, n_films=40, n_interactions=4000)
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "25")
+    code = main(["train", "--data", str(data), "--out", str(tmp_path / "m"), "--no-tune",
+                 "--segments", "40", "--factors", "8", "--iterations", "2"])
+    assert code == 0, capsys.readouterr().err
+    model = artifact.load(tmp_path / "m")
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64))
+    assert sizes.min() >= 25 and sizes.sum() == 400 and len(sizes) == model.segments.n
+    assert [s["size"] for s in model.segments.info] == sizes.tolist()
+    assert model.meta["segments"]["min_size"] == 25
 
 
 def test_spark_cg_steps_and_evaluate_segments_are_refused(

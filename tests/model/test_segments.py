@@ -44,6 +44,26 @@ def test_kmeans_recovers_well_separated_clusters() -> None:
     assert list(sizes) == sorted(sizes, reverse=True)  # segment 0 is the largest
 
 
+def test_a_segment_smaller_than_the_minimum_cell_is_merged_into_the_nearest() -> None:
+    """A segment is described by its size, its members' films and a label drawn from them:
+    ML-100K at --segments 60 gave 13 segments of fewer than 10 users, one "Fans of City of
+    Industry (1997)" of 9 whose representative films were those 9 users' films. Oracle: the
+    planted groups; the 4 rows of a far group join the group whose centre is nearest them."""
+    rng = np.random.default_rng(5)
+    centers = np.eye(16, dtype=np.float32)[:4] * 5
+    centers[3] = 0.9 * centers[2] + 0.45 * centers[1]  # the small group: nearest group 2
+    truth = np.r_[np.repeat([0, 1, 2], 100), np.full(4, 3)]
+    x = (centers[truth] + rng.normal(size=(len(truth), 16)) * 0.05).astype(np.float32)
+    assert sorted(np.bincount(kmeans(x, 4, seed=1))) == [4, 100, 100, 100]  # min_size 1
+    labels = kmeans(x, 4, seed=1, min_size=10)
+    assert sorted(np.bincount(labels)) == [100, 100, 104]  # numbered 0..2, largest first
+    assert list(np.bincount(labels)) == sorted(np.bincount(labels), reverse=True)
+    assert len(set(labels[truth == 3]) | set(labels[truth == 2])) == 1
+    assert ari(labels[truth < 3], truth[truth < 3]) == pytest.approx(1.0)
+    # fewer rows than the minimum: one segment holds them all
+    assert set(kmeans(x[:8], 3, seed=0, min_size=10).tolist()) == {0}
+
+
 def test_kmeans_on_a_sample_then_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
     """Above KMEANS_SAMPLE rows the starts compete on a sample and the winner is refined on
     every row: planted groups are still recovered exactly, every row gets a label, and the

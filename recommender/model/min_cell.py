@@ -1,0 +1,31 @@
+"""The minimum cell size: no answer describes a group of fewer users (``RECOMMENDER_MIN_CELL``).
+
+It lives with the model because training applies it too (no audience segment is smaller);
+``recommender.query.privacy`` applies it to every breakdown an answer shows.
+"""
+
+from __future__ import annotations
+
+import os
+
+from recommender.errors import InvalidParameterError
+
+MIN_CELL_ENV = "RECOMMENDER_MIN_CELL"
+DEFAULT_MIN_CELL = 10
+
+
+def min_cell_from_env(default: int = DEFAULT_MIN_CELL) -> int:
+    """``RECOMMENDER_MIN_CELL`` as an integer >= 1, else ``default``
+    (``InvalidParameterError``, a ``ValueError``, for any other value)."""
+    raw = os.environ.get(MIN_CELL_ENV, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
+                                    f"{raw!r} is not a whole number") from None
+    if value < 1:
+        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
+                                    f"{raw!r} must be at least 1")
+    return value
