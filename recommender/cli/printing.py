@@ -26,11 +26,16 @@ def print_body(body: Any) -> None:
     sys.stdout.write(pydantic_core.to_json(body).decode() + "\n")
 
 
+NO_VALUE = "(no value)"  # how a table shows the users an attribute file gives no value
+
+
 def split_table(rows: list[dict[str, Any]], key: str) -> None:
-    """A breakdown (segment or attribute value: count, share, base share, lift) as a table."""
+    """A breakdown (segment or attribute value: count, share, base share, lift) as a table;
+    the users without a value of the attribute (value ``""``) show as ``NO_VALUE``."""
     sized = key == "segment" and all("size" in r for r in rows)
     _print_table([key, "count", "share", "base_share", "lift"] + ["size"] * sized, [
-        [r["label"] if key == "segment" else r["value"], r["count"], f"{r['share']:.4f}",
+        [r["label"] if key == "segment" else (r["value"] or NO_VALUE), r["count"],
+         f"{r['share']:.4f}",
          f"{r['base_share']:.4f}", f"{r['lift']:.3f}"] + ([r["size"]] if sized else [])
         for r in rows])
 

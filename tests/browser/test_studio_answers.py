@@ -160,6 +160,25 @@ def test_a_portrait_attribute_with_every_value_hidden_says_so(
     assert not watched.outside_requests
 
 
+def test_users_without_a_value_have_a_named_bar(watched: Any, served_demo: Any) -> None:
+    """The value "" (users the users file gives no value) drew a bar without a name."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+
+    def blank_region(body: dict[str, Any]) -> dict[str, Any]:
+        rows = body["portrait"]["region"]
+        return {**body, "portrait": {**body["portrait"],
+                                     "region": [*rows[:-1], {**rows[-1], "value": ""}]}}
+
+    page.route(f"**/films/{fid}/audience/summary*", _amended(blank_region))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    block = page.locator(".portrait:has(h3:text-is('region'))")
+    block.wait_for()
+    labels = block.locator(".bar-label").all_inner_texts()
+    assert labels[-1] == "(no value)" and all(labels), labels
+    assert not watched.outside_requests
+
+
 def test_demand_by_place_says_when_the_places_cannot_be_read(
         watched: Any, served_demo: Any) -> None:
     """/health failing, or showing no model to this caller, was taken for "this model's users

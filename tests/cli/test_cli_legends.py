@@ -155,3 +155,21 @@ def test_distribution_prints_the_units_of_its_json(planted: tuple[Path, Model, s
     for column in ("share", "index_vs_users", "index_vs_viewing", "user_share",
                    "viewing_share"):
         assert f"{column}: {units[column]}" in out
+
+
+def test_users_without_a_value_are_named_in_the_portrait(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Users whom the users file gives no region are the value "": the portrait printed a row
+    with a blank first cell (the Studio a bar without a name). They show as "(no value)"; the
+    JSON keeps the value as it is ("")."""
+    m = synthetic_model(n_users=300, n_films=20, seed=3)
+    region = np.array(["North", "South", ""], dtype="<U5")[np.arange(m.n_users) % 3]
+    m.user_table.attributes["region"] = region
+    path = artifact.save(m, tmp_path / "model")
+    film = str(m.films.ids[0])
+    code, out, err = run(capsys, "summary", path, film, "--tier", "all")
+    assert code == 0, err
+    rows = out.split("Portrait: region\n")[1].split("\n\n")[0].splitlines()[2:]
+    assert "(no value)" in {line.split("  ")[0].strip() for line in rows}
+    code, out, err = run(capsys, "summary", path, film, "--tier", "all", "--json")
+    assert "" in {r["value"] for r in json.loads(out)["portrait"]["region"]}

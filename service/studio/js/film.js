@@ -86,7 +86,9 @@ function splits(summary) {
       h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden),
       portrait.length ? portrait.map(([attr, cells]) => h("div", { class: "portrait" },
         h("h3", {}, attr),
-        cells.length ? liftBars(`${attr} lift`, cells.map((c) => ({ label: c.value, lift: c.lift, count: c.count })))
+        cells.length ? liftBars(`${attr} lift`, cells.map((c) => ({
+          // users the attribute file gives no value: the value "" (a bar without a name)
+          label: c.value === "" ? "(no value)" : c.value, lift: c.lift, count: c.count })))
           : h("p", { class: "note" }, "Every value is hidden by the privacy rule.")))
         : h("p", {}, "The data has no user attributes.")),
   ];
