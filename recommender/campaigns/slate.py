@@ -20,6 +20,10 @@ MAX_SLATE_FILMS = 10_000
 # the largest budget (contacts): far past any user count, and a full slate's total stays a
 # 64-bit integer (10,000 x 2^48 < 2^63)
 MAX_BUDGET = 2**48
+# a conversion's worth (value units): 1e308 overflowed the plan's objective to null, and
+# below about 1e-17 the rank tie-break outweighed every worth (the plan lost 0.12%); the
+# summary's 6 decimals show a total of worths down to 1e-4 a user
+MIN_VALUE, MAX_VALUE = 1e-4, 1e12
 MAX_CAP = 1000  # contacts per user over a campaign
 MAX_WAVES = 1000
 MAX_SEED = 2**32 - 1  # the control draw uses 32 bits of the seed: larger ones would repeat
@@ -52,8 +56,9 @@ def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
         if not 0 <= f.budget <= MAX_BUDGET:
             raise InvalidParameterError(f"budget of {f.film_id!r} must be in [0, {MAX_BUDGET}] "
                                         f"(2^48 contacts), got {f.budget}")
-        if not (math.isfinite(f.value) and f.value > 0):
-            raise InvalidParameterError(f"value of {f.film_id!r} must be a positive number, "
+        if not (math.isfinite(f.value) and MIN_VALUE <= f.value <= MAX_VALUE):
+            raise InvalidParameterError(f"value of {f.film_id!r} must be a number in "
+                                        f"[{MIN_VALUE:g}, {MAX_VALUE:g}] (value units), "
                                         f"got {f.value}")
     return films
 
@@ -105,8 +110,9 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
                 value = float(written)
             except ValueError:
                 value = math.nan
-            if not (math.isfinite(value) and value > 0):
-                raise DataError(str(p), f"value must be a positive number, got {row[2]!r}",
+            if not (math.isfinite(value) and MIN_VALUE <= value <= MAX_VALUE):
+                raise DataError(str(p), f"value must be a number in [{MIN_VALUE:g}, "
+                                f"{MAX_VALUE:g}] (value units), got {row[2]!r}",
                                 line=line)
         films.append(SlateFilm(film_id, budget, value, line))
     if not films:

@@ -29,7 +29,9 @@ from recommender.campaigns.slate import (
     MAX_CAP,
     MAX_SEED,
     MAX_SLATE_FILMS,
+    MAX_VALUE,
     MAX_WAVES,
+    MIN_VALUE,
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
@@ -81,7 +83,7 @@ class SlateFilmIn(BaseModel):
     budget: JsonInt = Field(ge=0, le=MAX_BUDGET,
                         description="most target contacts for this film; its control "
                                     "group (holdout) is drawn on top of the budget")
-    value: JsonFloat = Field(1.0, gt=0, allow_inf_nan=False,
+    value: JsonFloat = Field(1.0, ge=MIN_VALUE, le=MAX_VALUE, allow_inf_nan=False,
                          description="worth of one conversion (value units)")
 
 

@@ -33,8 +33,11 @@ def test_reads_ids_byte_for_byte(tmp_path: Path) -> None:
     ("film_id,budget\n1,\u00b2\n", 2, "whole number (digits only)"),
     ("film_id,budget\n1,2\n2,-1\n", 3, "whole number (digits only)"),
     ("film_id,budget\n1,99999999999999999999\n", 2, "(2^48 contacts)"),
-    ("film_id,budget,value\n1,2,0\n", 2, "positive number"),
-    ("film_id,budget,value\n1,2,nan\n", 2, "positive number"),
+    ("film_id,budget,value\n1,2,0\n", 2, "a number in [0.0001, 1e+12] (value units)"),
+    ("film_id,budget,value\n1,2,nan\n", 2, "a number in [0.0001, 1e+12]"),
+    # 1e308 overflowed the plan's objective to null; 1e-300 lost to the rank tie-break
+    ("film_id,budget,value\n1,2,1e308\n", 2, "a number in [0.0001, 1e+12]"),
+    ("film_id,budget,value\n1,2,1e-300\n", 2, "a number in [0.0001, 1e+12]"),
     ("film_id,budget\n1,2,3\n", 2, "expected 2 fields"),
     ("film_id,budget\n1,2\n1,3\n", 3, "already on line 2"),
     ("film_id,budget\n,2\n", 2, "film_id is empty"),

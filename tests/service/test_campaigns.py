@@ -79,6 +79,10 @@ def test_errors(client: TestClient) -> None:
                 {"cap": 0}, {"holdout": 1.0}, {"waves": 0}, {"films": []}, {"seed": -1},
                 {"films": [{"film_id": "00000", "budget": -1}]},
                 {"films": [{"film_id": "00000", "budget": 1, "value": 0}]},
+                # a worth past the bounds: 1e308 overflowed the objective to null, 1e-300
+                # lost to the rank tie-break
+                {"films": [{"film_id": "00000", "budget": 1, "value": 1e308}]},
+                {"films": [{"film_id": "00000", "budget": 1, "value": 1e-300}]},
                 {"surprise": 1},
                 # numbers written as text (or true) are not JSON numbers, as the schema says
                 {"films": [{"film_id": "00000", "budget": "5"}]},

@@ -53,7 +53,8 @@ export function planSummary(planId, summary) {
 function slateRow(film, remove) {
   // required: a cleared field read as Number("") planned the film with 0 contacts, silently
   const budget = h("input", { type: "number", min: 0, step: 1, required: true, value: 100, "aria-label": `budget for ${film.title}` });
-  const value = h("input", { type: "number", min: 0.01, step: "any", required: true, value: 1, "aria-label": `value for ${film.title}` });
+  // the server's bounds of a conversion's worth (value units: 1e-4 to 1e12)
+  const value = h("input", { type: "number", min: 0.0001, max: 1e12, step: "any", required: true, value: 1, "aria-label": `value for ${film.title}` });
   const row = h("tr", {}, h("td", {}, film.title), h("td", {}, budget), h("td", {}, value),
     h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${film.title}`,
       onclick: remove }, "×")));
