@@ -54,7 +54,8 @@ def add_campaign_commands(add: Add) -> None:
                         "--after)")
     s.add_argument("--out", required=True, help="PLAN.csv or PLAN.parquet")
     s.add_argument("--cap", type=_int_at_least(1, MAX_CAP),
-                   help=f"target contacts per user over the campaign (default {DEFAULTS['cap']})")
+                   help="films a user may be selected for over the campaign, as a target or as a "
+                        f"control (default {DEFAULTS['cap']})")
     s.add_argument("--holdout", type=_share,
                    help="share of each film's selected users held out as its control group "
                         f"(default {DEFAULTS['holdout']}; with --after: the plan's)")

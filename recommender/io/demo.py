@@ -195,8 +195,12 @@ def read_manifest(folder: str | os.PathLike[str]) -> dict[str, Any]:
 def _check_parameters(n_users: int, n_films: int, n_interactions: int, n_groups: int) -> None:
     if n_users < 1:
         raise InvalidParameterError(f"n_users must be >= 1, got {n_users}")
-    if n_films < 2 * MIN_PER_USER:
-        raise InvalidParameterError(f"n_films must be >= {2 * MIN_PER_USER}, got {n_films}")
+    # each user watches 5 to half the catalog films, half of that on average: below 20 films
+    # no count of interactions fits (12 films asked for 200..120)
+    if n_films < 4 * MIN_PER_USER:
+        raise InvalidParameterError(f"n_films must be >= {4 * MIN_PER_USER} (each user watches "
+                                    f"at least {MIN_PER_USER} films, a quarter of the catalog "
+                                    f"on average), got {n_films}")
     if n_groups < 1 or n_groups > n_users:
         raise InvalidParameterError(f"n_groups must be in 1..n_users, got {n_groups}")
     if n_groups > max_groups():

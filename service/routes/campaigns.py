@@ -92,7 +92,8 @@ class PlanRequest(BaseModel):
     films: list[SlateFilmIn] = Field(min_length=1, max_length=MAX_SLATE_FILMS,
                                      description="the slate: each film once")
     cap: JsonInt = Field(1, ge=1, le=MAX_CAP,
-                     description="target contacts per user over the campaign")
+                     description="films a user may be selected for over the campaign, as a "
+                                 "target or as a control")
     holdout: JsonFloat = Field(0.1, ge=0, lt=1,
                            description="share of each film's selected users held out as control")
     waves: JsonInt = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")

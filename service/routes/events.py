@@ -238,7 +238,8 @@ def report(plan_id: str, request: Request,
 
 
 class NextWaveRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # an opt-out written as a number is its digits, as the first plan's request reads it
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     sent_waves: JsonInt = Field(1, ge=1, le=1000, description="waves of the plan that were sent "
                                                           "(their targets count as contacted)")
     # "3" or true are not numbers, as the schema says (None, the default, passes)

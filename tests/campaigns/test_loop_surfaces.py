@@ -90,6 +90,11 @@ def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
             assert f["contacts"] == sum(r["group"] == "target" for r in new_rows
                                         if r["film_id"] == f["film_id"]) <= f["budget"]
         assert client.post("/campaigns/plan-nope/next").status_code == 404
+        # an opt-out written as a number is its digits, as a first plan reads it (it was 422)
+        r = client.post(f"/campaigns/{plan_id}/next",
+                        json={"sent_waves": 1, "exclude_user_ids": [987654]})
+        assert r.status_code == 200, r.text
+        assert r.json()["summary"]["parameters"]["excluded_unknown_users"] == 1
 
 
 def test_another_workers_events_reach_a_plan_at_once(model_dir: Path, tmp_path: Path

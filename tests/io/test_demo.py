@@ -367,6 +367,14 @@ def test_bad_parameters(tmp_path: Path, kwargs: dict[str, int]) -> None:
     assert not (tmp_path / "x").exists()
 
 
+def test_too_few_films_for_any_interaction_count_is_said(tmp_path: Path) -> None:
+    # 12 films said "n_interactions must be in 200..120": no count could ever fit
+    for films in (10, 12, 19):
+        with pytest.raises(InvalidParameterError, match="n_films must be >= 20"):
+            demo.generate(tmp_path / "x", n_users=40, n_films=films, n_interactions=300)
+    demo.generate(tmp_path / "y", n_users=40, n_films=20, n_interactions=200)
+
+
 def test_read_groups_and_manifest(data: Demo, tmp_path: Path) -> None:
     assert set(data.groups) == set(data.users)
     assert set(data.groups.values()) == set(range(8))
