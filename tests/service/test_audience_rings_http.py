@@ -23,7 +23,8 @@ from service_fixtures import save_model
 from recommender.errors import InvalidParameterError
 from recommender.model import artifact
 from recommender.model.model import Model
-from recommender.query.audience import film_audience, lookalikes, portrait_scope
+from recommender.query.audience import film_audience, lookalikes
+from recommender.query.portrait import portrait_scope
 from service.app import create_app
 from service.fastpath import plain_page
 from service.settings import Settings
