@@ -1,5 +1,7 @@
-"""A film audience's demographic portrait: which ranks it pictures, and its cells under the
-minimum cell rule (``recommender.query.privacy``)."""
+"""A film audience's demographic portrait: the ranks it pictures and its cells' privacy rule.
+
+The minimum cell rule is ``recommender.query.privacy``'s.
+"""
 
 from __future__ import annotations
 
