@@ -49,7 +49,8 @@ METHOD = {
     "relative_uplift": "rate_target / rate_control - 1; 95% interval: Katz log interval of the "
                        "ratio (0.5 added to every cell of the 2x2 table when a cell is 0, "
                        "for the interval only: the estimate is the observed ratio, and the "
-                       "interval is widened to hold it)",
+                       "interval is widened to hold it; no control conversion: no "
+                       "estimate and no upper bound, high is null)",
     "incremental_conversions": "targets x absolute uplift (interval scaled alike)",
     "predicted_conversions": "sum of the plan's p (probability of watching within the "
                              "calibration horizon without a contact), each p stretched to the "
@@ -97,12 +98,18 @@ def katz(x1: float, n1: float, x2: float, n2: float, z: float = Z95
     low, high = math.exp(log_rr - z * se) - 1.0, math.exp(log_rr + z * se) - 1.0
     if est is not None:  # the corrected interval is widened to hold the observed ratio
         low, high = min(low, est), max(high, est)
+    else:  # no control converted: the control rate may be as near 0 as any data allow, so
+        # the ratio has no upper bound (a finite one, from the corrected table, fell below
+        # the truth: 3/1000 against 0/5 read as a significant fall, [-99.8%, -27%])
+        high = math.inf
     return est, low, high
 
 
 def _interval(est: float | None, low: float, high: float, digits: int = 6) -> dict[str, Any]:
+    """An interval's JSON block; an unbounded end (``high`` infinite) is null."""
     return {"estimate": None if est is None else round(est, digits),
-            "low": round(low, digits), "high": round(high, digits)}
+            "low": round(low, digits), "high": round(high, digits) if math.isfinite(high)
+            else None}
 
 
 def group_stats(n_t: int, x_t: int, n_c: int, x_c: int, p_t: float, p_c: float

@@ -155,7 +155,8 @@ def _pct(block: dict[str, Any] | None, scale: float = 100.0, unit: str = "%") ->
         return "n/a"
     est = block["estimate"]
     shown = "n/a" if est is None else f"{scale * est:+.2f}{unit}"
-    return f"{shown} [{scale * block['low']:+.2f}, {scale * block['high']:+.2f}]"
+    high = "+inf" if block["high"] is None else f"{scale * block['high']:+.2f}"
+    return f"{shown} [{scale * block['low']:+.2f}, {high}]"
 
 
 def cmd_campaign(args: argparse.Namespace) -> int:

@@ -57,8 +57,8 @@ def test_newcombe_and_katz_from_their_definitions() -> None:
     assert math.isclose(est or 0, 0.5)
     assert math.isclose(klo, 1.5 * math.exp(-Z95 * se) - 1) and \
         math.isclose(khi, 1.5 * math.exp(Z95 * se) - 1)
-    est, klo, khi = katz(4, 50, 0, 5)  # no control conversion: no estimate, finite interval
-    assert est is None and math.isfinite(klo) and math.isfinite(khi) and klo < khi
+    est, klo, khi = katz(4, 50, 0, 5)  # no control conversion: no estimate, no upper bound
+    assert est is None and math.isfinite(klo) and khi == math.inf
     # everyone converted in both groups: a cell of the 2x2 table is 0 (non-converted), so
     # 0.5 goes to every cell too; without it the interval was the bare point [0, 0]
     est, klo, khi = katz(2, 2, 3, 3)
@@ -170,3 +170,24 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
     assert longer["target_conversions"] == 2
     with pytest.raises(UnknownPlanError):
         campaign_report(store, "plan-none")
+
+
+def test_relative_interval_without_control_conversions_has_no_upper_bound() -> None:
+    # 3 of 1,000 targets against 0 of 5 controls: the absolute uplift is +0.3 points and its
+    # interval holds 0; the relative one read [-99.8%, -27%], a significant fall
+    block = group_stats(n_t=1000, x_t=3, n_c=5, x_c=0, p_t=0.0, p_c=0.0)
+    assert block["absolute_uplift"]["low"] < 0 < block["absolute_uplift"]["high"]
+    rel = block["relative_uplift"]
+    assert rel["estimate"] is None and rel["high"] is None and rel["low"] < 0
+
+
+def test_relative_interval_covers_with_few_controls_and_a_low_rate() -> None:
+    # 1,000 targets at 0.6% against 10 controls at 0.2% (a holdout of 1%): no control
+    # converts in 98% of the draws, and the finite upper bound held the true +200% in 26%
+    runs, covered = 400, 0
+    rng = np.random.default_rng(5)
+    for _ in range(runs):
+        x_t, x_c = int(rng.binomial(1000, 0.006)), int(rng.binomial(10, 0.002))
+        _, low, high = katz(x_t, 1000, x_c, 10)
+        covered += low <= 0.006 / 0.002 - 1 <= high
+    assert covered / runs >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / runs), covered / runs

@@ -5,7 +5,7 @@ import { planSummary } from "./plan.js";
 import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
-  : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${pct(v.high, 2)}]`);
+  : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
 
 // One horizontal interval per row on a shared axis: where the uplift may lie, and zero.
 function uplift_chart(rows) {
