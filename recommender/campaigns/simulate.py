@@ -184,14 +184,23 @@ def run_loop(folder: str | Path, model: Model, store: CampaignStore, slate: list
 
 def coverage(truth: Truth, rows: pa.Table, draws: int, seed: int = 0) -> float:
     """Share of ``draws`` independent responses of wave 1 whose report interval (overall)
-    covers the planted uplift."""
+    covers the planted uplift: each film's mean planted probability of its targets less its
+    controls', weighted by its targets (the films' control groups are not the same share of
+    their users, so the uplift compares each film's targets with its own controls)."""
     rng = np.random.default_rng(seed)
     wave1 = rows.filter(pc.equal(rows.column("wave"), 1))
     target = np.asarray(wave1.column("group").to_numpy(zero_copy_only=False), str) == "target"
+    film = np.asarray(wave1.column("film_id").to_numpy(zero_copy_only=False), str)
     hits = 0
     for _ in range(draws):  # one report per draw: the check itself
         conv, p = respond(truth, wave1, rng)
         up = compute_report(wave1, conv)["overall"]["absolute_uplift"]
-        planted = p[target].mean() - p[~target].mean()
+        gaps, weights = [], []
+        for f in np.unique(film).tolist():
+            t, c = target & (film == f), ~target & (film == f)
+            if t.any() and c.any():
+                gaps.append(p[t].mean() - p[c].mean())
+                weights.append(int(t.sum()))
+        planted = float(np.average(gaps, weights=weights))
         hits += up["low"] <= planted <= up["high"]
     return hits / draws

@@ -192,17 +192,22 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                 _pct(b["incremental_conversions"], 1.0, ""),
                 f"{b['predicted_target_conversions']:.1f} / {b['target_conversions']}"]
 
-    rows = [row("overall", body["overall"])]
-    rows += [row(f"wave {w['wave']}", w) for w in body["waves"]]
+    blocks = [("overall", body["overall"])]
+    blocks += [(f"wave {w['wave']}", w) for w in body["waves"]]
     for f in body["films"]:
-        rows.append(row(f"film {f['film_id']}", f))
-        rows += [row(f"  film {f['film_id']} wave {w['wave']}", w) for w in f["waves"]]
+        blocks.append((f"film {f['film_id']}", f))
+        blocks += [(f"  film {f['film_id']} wave {w['wave']}", w) for w in f["waves"]]
+    rows = [row(name, b) for name, b in blocks]
     _print_table(["group", "targets (users)", "converted", "target rate", "controls (users)",
                   "converted", "control rate", "absolute uplift [95%]",
                   "relative uplift [95%]", "incremental conversions [95%]",
                   "predicted / observed (targets)"], rows)
     print("intervals: " + "; ".join(f"{k}: {v}" for k, v in body["method"].items()
-                                    if k.endswith("uplift")))
+                                    if k.endswith("uplift") or k == "strata"))
+    # targets whose film and wave hold no control are not compared: said, group by group
+    for name, b in blocks:
+        if b.get("note"):
+            print(f"{name.strip()}: {b['note']}")
     return 0
 
 

@@ -386,7 +386,8 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     def overall_row_is(body: dict[str, Any]) -> None:
         cells = page.locator("table:has(caption:text('Uplift against the control group')) "
                              "tbody tr").first.locator("td").all_inner_texts()
-        assert cells[:3] == ["overall", f"{body['overall']['targets']:,}",
+        assert cells[:4] == ["overall", f"{body['overall']['targets']:,}",
+                             f"{body['overall']['measured_targets']:,}",
                              f"{body['overall']['controls']:,}"]
 
     overall_row_is(report)

@@ -144,6 +144,14 @@ def test_campaign_report(client: TestClient, store: str, plans: list[str],
                   "--window-days", days)
     assert client.get("/campaigns/plan-nope/report").status_code == 404
     assert "plan-nope" in bad_input(capsys, "campaign", "report", "plan-nope", "--store", store)
+    # the table says, group by group, which targets its uplift leaves out (a film's wave
+    # without controls), as the body's notes do
+    body = client.get(f"/campaigns/{plans[0]}/report").json()
+    notes = [b["note"] for b in [body["overall"], *body["waves"], *body["films"],
+                                  *(w for f in body["films"] for w in f["waves"])]
+             if b.get("note")]
+    code, out, _ = run(capsys, "campaign", "report", plans[0], "--store", store)
+    assert code == 0 and "strata:" in out and all(n in out for n in notes)
 
 
 def test_film_detail(answers: TestClient, model_dir: Path,

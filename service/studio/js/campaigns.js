@@ -67,6 +67,8 @@ function reportView(report) {
   const cols = [
     { key: "name", label: "Group" },
     { key: "targets", label: "Targets", num: true, format: int },
+    // the targets compared: those whose film and wave hold controls (see the note)
+    { key: "measured_targets", label: "Targets compared", num: true, format: int },
     { key: "controls", label: "Controls", num: true, format: int },
     { key: "target_conversions", label: "Target conversions", num: true, format: int },
     { key: "control_conversions", label: "Control conversions", num: true, format: int },
@@ -78,15 +80,17 @@ function reportView(report) {
       format: (v) => (!v || v.estimate === undefined ? "–" : `${num(v.estimate, 1)} [${num(v.low, 1)}, ${num(v.high, 1)}]`) },
     { key: "predicted_target_conversions", label: `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
       num: true, format: (v) => num(v, 1) },
-    // why a row has no uplift (no control group, nobody selected): it showed only "–"
-    { key: "no_estimate", label: "No estimate because", format: (v) => v || "" },
+    // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
+    // which of its targets the uplift leaves out (a wave of a film without controls)
+    { key: "no_estimate", label: "Note", format: (v, row) => v || row.note || "" },
   ];
   const method = report.method || {};
   return section("Report",
     h("p", { class: "note" }, `${int(report.events_read)} events read; a conversion is an event for the film by the `,
       `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. `,
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
-      `Relative uplift: ${method.relative_uplift || "95% interval"}.`),
+      `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
+      method.strata ? `Over several films or waves: ${method.strata}.` : ""),
     h("p", { class: "note", id: "report-note" }, wavesCounted(report),
       " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
     report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
