@@ -16,12 +16,14 @@ campaign reports) adds its tables by appending a step; a step is never edited on
 from __future__ import annotations
 
 import json
+import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -178,6 +180,7 @@ class CampaignStore:
         self.engine: Engine = sa.create_engine(parsed, **kwargs)
         self.url = parsed.render_as_string(hide_password=True)
         self._store_id: str | None = None
+        self._file: BinaryIO | None = None  # the SQLite file, held open (``_watch_file``)
         if self.dialect == "sqlite":  # a reader leaves the journal mode as it is (a write)
             sa.event.listen(self.engine, "connect",
                             _sqlite_read_pragmas if read_only else _sqlite_pragmas)
@@ -189,6 +192,39 @@ class CampaignStore:
         except sa.exc.DatabaseError as e:  # OperationalError too: no such folder, locked...
             raise InvalidParameterError(f"cannot open the campaign store {self.url}: "
                                         f"{e.orig}") from None
+        if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:") \
+                and not parsed.database.startswith("file:"):
+            self._watch_file(Path(parsed.database))
+
+    def _watch_file(self, path: Path) -> None:
+        """Refuse every use of the store once its SQLite file is deleted or replaced (a new
+        file moved over it, a backup restored) under the open pool: the pooled connections
+        would go on committing into the old, unlinked file, and every event acknowledged
+        then would be gone at the next start. The store holds the file open (so its inode
+        number is not given to a new file at that path) and compares it with the path at
+        every checkout (two ``stat`` calls); the refusal is an ``OperationalError`` (the
+        service answers 503) until the store is opened again."""
+        self._file = open(path, "rb")  # held for the store's life
+
+        def check(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            if self._file is None:  # closed
+                return
+            mine = os.fstat(self._file.fileno())
+            try:
+                now = os.stat(path)
+            except OSError:
+                now = None
+            if now is None or mine.st_nlink == 0 or (now.st_dev, now.st_ino) != (
+                    mine.st_dev, mine.st_ino):
+                what = "deleted" if now is None or mine.st_nlink == 0 else \
+                    "replaced by another file"
+                raise sa.exc.OperationalError(
+                    f"campaign store file check: {path}", None, sqlite3.OperationalError(
+                        f"the campaign store file {path} was {what} since it was opened; "
+                        "nothing is written to the old file: restart the service (or open "
+                        "the store again)"))
+
+        sa.event.listen(self.engine, "checkout", check)
 
     def _check_current(self) -> None:
         """For a reader: the schema must be this engine's (``migrate`` is a writer's)."""
@@ -202,6 +238,9 @@ class CampaignStore:
 
     def close(self) -> None:
         self.engine.dispose()
+        held, self._file = self._file, None
+        if held is not None:
+            held.close()
 
     # -- schema
 

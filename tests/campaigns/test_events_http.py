@@ -201,3 +201,21 @@ def test_an_event_past_the_schemas_maximum_is_refused(client: TestClient) -> Non
     assert r.status_code == 422 and "past the schema's maximum" in r.json()["detail"]
     r = client.post("/events", json={"events": [{**ev(91, "u1", "00001"), "timestamp": top}]})
     assert r.status_code == 200, r.text
+
+
+@pytest.mark.parametrize("how", ["deleted", "replaced"])
+def test_no_event_is_acknowledged_into_a_deleted_or_replaced_store_file(
+        model_dir: Path, tmp_path: Path, how: str) -> None:
+    # the pooled SQLite connections keep the old file open: without a check they committed
+    # into the unlinked file and answered 200, and those events were gone at the next start
+    db = tmp_path / "store.db"
+    settings = Settings(model_path=str(model_dir), store=str(db), events_poll=0.05,
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        assert c.post("/events", json={"events": [ev(1, "u5", "00003")]}).status_code == 200
+        db.unlink()
+        if how == "replaced":  # e.g. a backup moved over it
+            db.write_bytes(b"")
+        r = c.post("/events", json={"events": [ev(2, "u5", "00003")]})
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == "5"
