@@ -140,6 +140,8 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
         recorded = None
     if not isinstance(recorded, dict):  # written before checksums: write it anew, with them
         return save(model, dest, keep)
+    if _serves_already(dest, folder):  # a repeated reload: no copy of the current version
+        return dest
     names = [META, *recorded]
     with layout.new_version(dest, model.version, _flat_files, keep, (META,),
                             looks_complete) as tmp:
@@ -154,6 +156,25 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
             layout.step(f"linked {name}")
         load(tmp, mmap=True)  # what was linked is what was checked (src may change meanwhile)
     return dest
+
+
+def _serves_already(dest: Path, src: Path) -> bool:
+    """Whether the current version of ``dest`` is the model at ``src`` (the same ``meta.json``,
+    which records every file's SHA-256) and loads whole: publishing it again would add a copy
+    of it and push the version before it, the rollback, out of the kept versions (a reload
+    retried, or sent twice, left two copies of one model and no other)."""
+    if not layout.is_versioned(dest):
+        return False
+    current = layout.resolve(dest)
+    if current.resolve() == src.resolve():  # MODEL/current itself (``publish`` checked it)
+        return True
+    try:
+        if (current / META).read_bytes() != (src / META).read_bytes():
+            return False
+        load(current, mmap=True)
+    except (OSError, ArtifactError):
+        return False
+    return True
 
 
 def looks_complete(version: Path) -> bool:

@@ -425,3 +425,23 @@ def test_a_short_write_names_the_file(old: Model, tmp_path: Path,
     assert e.value.filename and e.value.filename.endswith(".npy")
     assert "the disk is full" in str(e.value) and "192000 requested" in str(e.value)
     assert not (tmp_path / "m").exists()
+
+
+def test_publishing_the_current_model_again_keeps_the_rollback(old: Model, new: Model,
+                                                               tmp_path: Path) -> None:
+    # a reload retried (or sent twice) published the same model again: two copies of it were
+    # the kept versions and the one before it, the rollback, was deleted
+    served = artifact.save(old, tmp_path / "served")
+    source = artifact.save(new, tmp_path / "source")
+    artifact.publish(source, served)
+    before = layout.versions(served)
+    artifact.publish(source, served)
+    artifact.publish(served / layout.CURRENT, served)
+    assert layout.versions(served) == before
+    assert same(artifact.load(before[0]), old) and same(artifact.load(served), new)
+    # a current version damaged on disk is published anew from the good copy
+    target = layout.resolve(served) / "film_factors.npy"
+    target.unlink()
+    np.save(target, np.zeros((12, 8), np.float32))
+    artifact.publish(source, served)
+    assert same(artifact.load(served), new) and layout.versions(served)[-1] not in before
