@@ -124,6 +124,8 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     load_engine(path)  # raises ArtifactError naming what is wrong
     os.environ["RECOMMENDER_MODEL_PATH"] = path
     settings = from_environment()  # a refused setting: one message, exit 2
+    if workers > 1:
+        _check_shared_store(settings, workers)
     options = {**uvicorn_options(settings), "log_config": log_config()}
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
@@ -145,6 +147,31 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
             else:
                 os.environ[name] = value
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def _check_shared_store(settings: Any, workers: int) -> None:
+    """``InvalidParameterError`` when the campaign store the workers would open is an
+    in-memory database (``RECOMMENDER_STORE=sqlite://``, or the default file beside the model
+    folder cannot be written): each worker would hold its own, so an event or a plan
+    acknowledged by one worker would be unknown to the others (reports 404 on them, audiences
+    differing by worker) and lost at a restart."""
+    import sqlalchemy as sa
+
+    from recommender.campaigns.store import store_url
+    from service.routes.campaigns import store_target
+
+    target = store_target(settings)
+    try:
+        url = sa.engine.make_url(store_url(target))
+    except Exception:  # a malformed URL: the store itself says so when it opens
+        return
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        why = ("RECOMMENDER_STORE names an in-memory database" if settings.store else
+               "the default store beside the model folder cannot be written")
+        raise InvalidParameterError(
+            f"--workers {workers}: {why}, and each worker would keep its own: events and plans "
+            "taken by one worker would be unknown to the others and lost at a restart; set "
+            "RECOMMENDER_STORE to a SQLite file or a database URL every worker can write")
 
 
 METRICS_PREFIX = "recommender-metrics-"

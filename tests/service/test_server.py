@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,3 +78,31 @@ def test_serve_refuses_a_bad_setting_in_one_line(model_dir: Path, env: dict[str,
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "the secret" not in err
+
+
+@pytest.mark.parametrize("how", ["setting", "fallback"])
+def test_serve_with_workers_refuses_a_store_in_memory(model_dir: Path, how: str,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    # each worker opened its own in-memory store: an event acknowledged by one worker was
+    # unknown to the other (and lost at a restart), a plan stored by one was a 404 on the other
+    import uvicorn
+
+    import service.routes.campaigns as campaigns
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
+        monkeypatch.delenv(name)
+    if how == "setting":
+        monkeypatch.setenv("RECOMMENDER_STORE", "sqlite://")
+    else:  # the default file's folder cannot be written
+        real = os.access
+        parent = str(model_dir.resolve().parent)
+        monkeypatch.setattr(campaigns.os, "access",
+                            lambda p, mode: False if str(p) == parent else real(p, mode))
+    assert main(["serve", str(model_dir), "--port", "0", "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "RECOMMENDER_STORE" in err and len(err.strip().splitlines()) == 1, err
