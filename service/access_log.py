@@ -18,6 +18,7 @@ an export that cannot be accounted for does not happen.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
@@ -77,9 +78,15 @@ class JsonLinesLog:
         line = (json.dumps(record.to_json(), ensure_ascii=False, separators=(",", ":"))
                 + "\n").encode("utf-8")
         with self._lock:
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, line)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # after a record cut short: this one on its own line
+                written = os.write(fd, line)
+                if written != len(line):  # a full disk takes part of a record, silently
+                    raise OSError(errno.ENOSPC, f"the export log took {written} of the "
+                                  f"{len(line)} bytes of a record", self.path)
             finally:
                 os.close(fd)
 

@@ -331,3 +331,20 @@ def test_a_key_no_client_could_send_refuses_to_start(name: str) -> None:
     else:  # a trailing newline (a key file read as is) could never match a Bearer token
         with pytest.raises(ValueError, match="printable ASCII"):
             Settings(admin_key="s3cret\n")
+
+
+def test_a_record_cut_short_by_a_full_disk_stops_the_export(
+        model_dir: Path, log_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a full disk takes part of a record without an error (os.write returns fewer bytes):
+    # the export was answered 200 with its record cut, and the next record was glued to it
+    import service.access_log as access_log
+
+    real = os.write
+    monkeypatch.setattr(access_log.os, "write", lambda fd, data: real(fd, data[:40]))
+    with make(model_dir, access_log=str(log_path)) as c:
+        r = c.get("/films/00004/audience.csv")
+        assert r.status_code == 503 and "export log" in r.json()["detail"]
+        monkeypatch.setattr(access_log.os, "write", real)  # space again
+        assert c.get("/films/00004/audience.csv").status_code == 200
+    lines = log_path.read_text().splitlines()
+    assert len(lines) == 2 and json.loads(lines[1])["film_id"] == "00004"
