@@ -258,6 +258,14 @@ class CampaignStore:
 
     def migrate(self) -> int:
         """Apply the missing steps of ``MIGRATIONS`` in order; returns the schema version."""
+        if self.dialect == "sqlite":
+            # a schema already current needs no write lock: a worker that uvicorn restarts
+            # while another process holds the write lock (an import, a long transaction)
+            # waited the busy timeout for it, failed to start, and uvicorn stopped every worker
+            with self.engine.connect() as conn:
+                current = _current_version(conn)
+            if current >= MIGRATIONS[-1][0]:
+                return current
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})

@@ -162,3 +162,24 @@ def test_workers_opening_a_new_sqlite_store_together_migrate_once(tmp_path: Path
         got = [out.get(timeout=10) for _ in procs]
         assert all(isinstance(v, int) and v == got[0] for v in got), got
         assert open_store(path).version() == got[0]
+
+
+def test_opening_a_current_store_takes_no_write_lock(tmp_path: Path) -> None:
+    """A service worker (uvicorn restarts one that crashed) opens the store while another
+    process holds its write lock: it waited the busy timeout for a lock it did not need,
+    failed to start, and uvicorn stopped every worker."""
+    import time
+
+    path = tmp_path / "store.db"
+    open_store(str(path)).close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        t0 = time.monotonic()
+        store = open_store(str(path))
+        assert time.monotonic() - t0 < 10  # the busy timeout is 30 s
+        assert store.version() == store_mod.MIGRATIONS[-1][0]
+        store.close()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
