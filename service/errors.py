@@ -140,6 +140,18 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
                         status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER)})
 
 
+async def store_damaged(request: Request, exc: Exception) -> JSONResponse:
+    """A store the driver cannot read (SQLite's "database disk image is malformed", "file is
+    not a database": a plain ``DatabaseError``) is unavailable like one that is down: 503 with
+    ``Retry-After`` and a JSON body (it was a plain-text 500). Its subclasses (an integrity or
+    programming error) are this service's bugs and stay 500."""
+    from sqlalchemy.exc import DatabaseError
+
+    if type(exc) is not DatabaseError:
+        raise exc
+    return await store_unavailable(request, exc)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
@@ -148,8 +160,9 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownGenreError, unknown_genre)
     app.add_exception_handler(InvalidParameterError, bad_parameter)
     app.add_exception_handler(RecommenderError, bad_parameter)
-    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.exc import DatabaseError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout
 
     app.add_exception_handler(OperationalError, store_unavailable)
+    app.add_exception_handler(DatabaseError, store_damaged)
     app.add_exception_handler(PoolTimeout, store_unavailable)

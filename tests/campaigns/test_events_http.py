@@ -219,3 +219,25 @@ def test_no_event_is_acknowledged_into_a_deleted_or_replaced_store_file(
         r = c.post("/events", json={"events": [ev(2, "u5", "00003")]})
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] == "5"
+
+
+def test_a_damaged_store_file_is_a_503_not_a_500(model_dir: Path, tmp_path: Path) -> None:
+    # SQLite's "database disk image is malformed" is a DatabaseError, not an OperationalError:
+    # it was a plain-text 500 without Retry-After
+    db = tmp_path / "store.db"
+    settings = Settings(model_path=str(model_dir), store=str(db), events_poll=0,
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        assert c.post("/events", json={"events": [ev(1, "u5", "00003")]}).status_code == 200
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+        store.engine.dispose()
+        with open(db, "r+b") as f:  # every page after the first two overwritten
+            size = f.seek(0, 2)
+            for page in range(2 * 4096, size, 4096):
+                f.seek(page)
+                f.write(b"\xff" * 4096)
+        for f in tmp_path.glob("store.db-*"):
+            f.unlink()
+        r = c.post("/events", json={"events": [ev(i, "u5", "00003") for i in range(2, 40)]})
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == "5" and "unavailable" in r.json()["detail"]
