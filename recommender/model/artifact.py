@@ -159,22 +159,16 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
 
 
 def _serves_already(dest: Path, src: Path) -> bool:
-    """Whether the current version of ``dest`` is the model at ``src`` (the same ``meta.json``,
-    which records every file's SHA-256) and loads whole: publishing it again would add a copy
-    of it and push the version before it, the rollback, out of the kept versions (a reload
-    retried, or sent twice, left two copies of one model and no other)."""
-    if not layout.is_versioned(dest):
-        return False
-    current = layout.resolve(dest)
-    if current.resolve() == src.resolve():  # MODEL/current itself (``publish`` checked it)
-        return True
-    try:
-        if (current / META).read_bytes() != (src / META).read_bytes():
-            return False
-        load(current, mmap=True)
+    """Whether ``dest``'s current version is the model at ``src`` (the same ``meta.json``, which
+    records every file's SHA-256) and loads whole: a copy would push the rollback version out
+    of the kept ones (a reload retried left two copies of one model and no other)."""
+    current = layout.resolve(dest) if layout.is_versioned(dest) else None
+    try:  # MODEL/current itself is already served (``publish`` checked it)
+        return current is not None and (current.resolve() == src.resolve() or (
+            (current / META).read_bytes() == (src / META).read_bytes()
+            and load(current, mmap=True) is not None))
     except (OSError, ArtifactError):
         return False
-    return True
 
 
 def looks_complete(version: Path) -> bool:
