@@ -131,6 +131,9 @@ def caller(request: Request) -> str:
     return str(getattr(request.state, "key_id", None) or ANONYMOUS)
 
 
+EXPORT_RETRY_AFTER = 30  # seconds a refused export asks the client to wait
+
+
 def record_export(request: Request, *, film_id: str | None = None, rows: int | None = None,
                   pseudonymized: bool = False, **params: Any) -> ExportRecord:
     """Record an export of the current request's route in the app's export log; 503 when
@@ -145,8 +148,11 @@ def record_export(request: Request, *, film_id: str | None = None, rows: int | N
                             params=params)
     except OSError as e:
         logger.error("export refused: cannot write the export log: %s", e)
+        # a full disk or a lost mount clears with the operator's help, not at once: a client
+        # told when to try again does not hammer the log (the store's 503 says so too)
         raise HTTPException(503, "exports are paused: the export log cannot be written; "
-                                 "the operator has been told in the server log") from None
+                                 "the operator has been told in the server log",
+                            headers={"Retry-After": str(EXPORT_RETRY_AFTER)}) from None
 
 
 def pseudonym_key(settings: Settings) -> bytes:

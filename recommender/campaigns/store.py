@@ -2,9 +2,9 @@
 
 ``open_store(url)`` takes a database URL (``sqlite:///path/store.db``, ``postgresql://...``)
 or a plain file path (a SQLite file). SQLite runs in WAL mode (readers never wait for the
-writer) with a busy timeout; PostgreSQL lets several service replicas share one store.
-``sqlite://`` (no path) is an in-memory database that lives in one pooled connection, which
-callers take in turn (the service's default when no store is configured).
+writer), ``synchronous=FULL``, with a busy timeout; PostgreSQL lets replicas share a store.
+``sqlite://`` (no path) is an in-memory database in one pooled connection, which callers
+take in turn (the service's default when no store is configured).
 
 The schema is created and migrated by the engine: ``schema_version`` records every applied
 step of ``MIGRATIONS``, an ordered list of ``(version, description, function)``; opening a
@@ -431,6 +431,7 @@ def _current_version(conn: Connection) -> int:
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
     cur.close()
     _sqlite_read_pragmas(dbapi_conn, _record)
 
@@ -442,9 +443,8 @@ def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def open_store(target: str, read_only: bool = False,
-               pool: StorePool | None = None) -> CampaignStore:
-    """``CampaignStore(target)``: a URL or a SQLite file path, created and migrated (with
-    ``read_only``, neither: its schema must be current); ``pool``: its connection pool
-    (default SQLAlchemy's: 5, 10 more at a peak, 30 s)."""
+def open_store(target: str, read_only: bool = False, pool: StorePool | None = None
+               ) -> CampaignStore:
+    """``CampaignStore(target)``: a URL or a SQLite file path, created and migrated (``read_only``:
+    neither, its schema must be current); ``pool``: default 5, 10 more at a peak, 30 s."""
     return CampaignStore(target, read_only, pool)

@@ -104,6 +104,7 @@ def test_an_unwritable_log_stops_the_export(model_dir: Path, tmp_path: Path) -> 
         r = c.get("/films/00004/audience.csv")
     assert r.status_code == 503 and "export log" in r.json()["detail"]
     assert "user_id" not in r.text and str(tmp_path) not in r.text
+    assert r.headers["Retry-After"] == "30"  # the client is told when to try again
 
 
 def test_pseudonymized_json_and_csv(locked: TestClient, log_path: Path) -> None:
