@@ -256,6 +256,33 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
     assert not watched.outside_requests
 
 
+def test_a_report_row_with_no_upper_bound_and_a_note_says_so(
+        watched: Any, served_demo: Any) -> None:
+    """A relative uplift without a control conversion has no upper bound (high null): the
+    page showed "NaN%"; a group whose film's wave holds no control says which targets its
+    uplift leaves out."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    plan_id = _post(served_demo, "/campaigns/plan", {
+        "films": [{"film_id": fid, "budget": 10}], "holdout": 0.2, "waves": 2})["plan_id"]
+
+    def unbounded(body: dict[str, Any]) -> dict[str, Any]:
+        overall = {**body["overall"], "note": "3 targets are in waves of a film with no "
+                   "control group", "relative_uplift": {"estimate": None, "low": -0.5,
+                                                        "high": None}}
+        return {**body, "overall": overall}
+
+    quoted = urllib.parse.quote(plan_id)
+    page.route(f"**/campaigns/{quoted}/report*", _amended(unbounded))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{quoted}")
+    page.wait_for_selector("text=Uplift against the control group")
+    row = page.locator("table:has(caption:text('Uplift against the control group')) "
+                       "tbody tr").first.inner_text()
+    assert "[-50.00%, +∞]" in row and "NaN" not in row
+    assert "3 targets are in waves of a film with no control group" in row
+    assert not watched.outside_requests
+
+
 def test_demand_by_place_counts_users_without_a_place(watched: Any, served_demo: Any) -> None:
     """The film card's viewers counted users with no place (new users from events); the rows
     do not, and the page never said so (the totals differed by them), nor showed the API's
