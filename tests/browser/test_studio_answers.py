@@ -259,8 +259,8 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
 def test_a_report_row_with_no_upper_bound_and_a_note_says_so(
         watched: Any, served_demo: Any) -> None:
     """A relative uplift without a control conversion has no upper bound (high null): the
-    page showed "NaN%"; a group whose film's wave holds no control says which targets its
-    uplift leaves out."""
+    page would show "–", read as "unknown"; a group whose film's wave holds no control says
+    which targets its uplift leaves out."""
     page = watched.page
     fid, _ = _film(served_demo)
     plan_id = _post(served_demo, "/campaigns/plan", {
