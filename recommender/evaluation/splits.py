@@ -60,9 +60,10 @@ class Split:
             "test_interactions": len(self.test),
             "evaluated_users": len(self.users),
             "known_films": len(self.films),
-            # the users an audience ranks: every user with a training interaction
-            "known_users": int((np.bincount(self.train.user_idx, minlength=self.train.n_users)
-                                > 0).sum()),
+            # the users an audience ranks: the evaluated users (every user with a training
+            # interaction; under the user protocol the held-out users folded in, not the
+            # training users, who are never candidates)
+            "known_users": len(self.users),
         }
         if self.fold_in:
             out["fold_in_interactions"] = len(self.history)
