@@ -172,3 +172,73 @@ def test_a_hand_written_configs_ease_lambda_without_tuning_is_refused(
                            "--config", config)
     assert code == 2 and "ease_lambda (100) in --config" in err
     assert "the config's \"tune\": false" in err and not (tmp_path / "m").exists()
+
+
+def _timestamped(seed: int = 4) -> Interactions:
+    """The planted groups with seeded timestamps (so the search validates on the latest)."""
+    base = planted_groups(seed=seed)
+    ts = np.random.default_rng(seed).integers(1_000_000, 2_000_000, len(base))
+    return Interactions.from_columns(
+        pa.array(base.users.ids[base.user_idx]), pa.array(base.films.ids[base.film_idx]),
+        timestamp=ts, source="timestamped")
+
+
+def _pairs(u: np.ndarray, f: np.ndarray, n_films: int) -> set[int]:
+    return set((np.asarray(u, np.int64) * n_films + np.asarray(f, np.int64)).tolist())
+
+
+def _spy_search(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Interactions, sp.csr_matrix]]:
+    monkeypatch.setattr(tuning, "FACTORS", ())
+    got: list[tuple[Interactions, sp.csr_matrix]] = []
+    real = tuning.Search.__init__
+
+    def spy(self: Any, train_part: Interactions, held: sp.csr_matrix, *a: Any) -> None:
+        got.append((train_part, held))
+        real(self, train_part, held, *a)
+
+    monkeypatch.setattr(tuning.Search, "__init__", spy)
+    return got
+
+
+def test_the_search_never_sees_the_calibration_holdout(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """README: the tier-calibration holdout is never seen by the search. Oracle: the holdout
+    mask train draws (the latest 10% by timestamp); no pair of it is in the search's
+    training part or its validation part, and the two together are the rest of the log."""
+    from recommender.model.training import holdout_mask
+
+    data = _timestamped()
+    got = _spy_search(monkeypatch)
+    cfg = replace(QUICK, fixed=("factors",))
+    train(data, cfg, progress=False)
+    (search_train, held), = got
+    n = data.n_films
+    hold = holdout_mask(data, cfg.holdout, cfg.seed)
+    assert hold.any()
+    calib = _pairs(data.user_idx[hold], data.film_idx[hold], n)
+    rest = _pairs(data.user_idx[~hold], data.film_idx[~hold], n)
+    h = held.tocoo()
+    validation = _pairs(h.row, h.col, n)
+    fitted = _pairs(search_train.user_idx, search_train.film_idx, n)
+    assert not calib & validation and not calib & fitted
+    assert validation | fitted == rest and not validation & fitted
+
+
+def test_the_validation_split_is_each_users_latest_share(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    """README: the search validates on each user's latest 20% of interactions when the log
+    has timestamps. Oracle: per user, by (timestamp, row), the last round(0.2 x count)."""
+    data = _timestamped()
+    got = _spy_search(monkeypatch)
+    tuning.tune(data, replace(QUICK, fixed=("factors",)))
+    (_, held), = got
+    want: set[int] = set()
+    assert data.timestamp is not None
+    for u in np.unique(data.user_idx):
+        rows = np.flatnonzero(data.user_idx == u)
+        rows = rows[np.lexsort((rows, data.timestamp[rows]))]
+        m = int(np.rint(tuning.VALIDATION_SHARE * len(rows)))
+        if m:
+            want |= _pairs(np.full(m, u), data.film_idx[rows[-m:]], data.n_films)
+    h = held.tocoo()
+    assert want and _pairs(h.row, h.col, data.n_films) == want
