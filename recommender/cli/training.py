@@ -174,7 +174,10 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
                                     "add --family ease, or tune to let the validation choose"))
     from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
 
-    base["fixed"] = sorted(given & {*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})
+    # a config's own "fixed" list adds to what it and the command line set (it was replaced
+    # by them: {"fixed": ["alpha"]} left alpha searched, silently)
+    listed = set(base.get("fixed") or ())
+    base["fixed"] = sorted((given | listed) & {*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})
     return TrainConfig.from_dict(base).validate()
 
 

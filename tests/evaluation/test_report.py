@@ -147,3 +147,31 @@ def test_a_metric_no_film_qualifies_for_prints_a_dash_not_nan(
     out = capsys.readouterr().out
     assert "nan" not in out.lower().replace("ndcg", "")
     assert "engine        -" in out
+
+
+def test_a_configs_own_fixed_list_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                          ) -> None:
+    """A --config's "fixed" names parameters the search leaves as they are (TrainConfig's
+    field); the command line's fixed list replaced it, so alpha and factors were searched."""
+    import recommender.evaluation.report as report_mod
+    from recommender.model.config import TrainConfig
+
+    seen: list[TrainConfig] = []
+
+    class CapturedError(Exception):
+        pass
+
+    def capture(*args: object, config: TrainConfig | None = None, **kwargs: object) -> None:
+        assert config is not None
+        seen.append(config)
+        raise CapturedError
+
+    monkeypatch.setattr(report_mod, "evaluate", capture)
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"fixed": ["alpha", "factors"], "weighting": "binary"}))
+    with pytest.raises(CapturedError):
+        main(["evaluate", "--data", str(log), "--config", str(cfg), "--regularization", "10"])
+    assert set(seen[-1].fixed) == {"alpha", "factors", "weighting", "regularization"}
+    assert seen[-1].tune
