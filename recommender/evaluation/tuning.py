@@ -121,7 +121,8 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
         raise InvalidParameterError(f"trials must be >= 1, got {trials}")
     outer = make_split(data, protocol, seed)
     val = validation_split(outer, seed)
-    configs = candidate_configs(trials, seed)
+    # the trials fit, and the configuration written trains, under the same --seed as the split
+    configs = candidate_configs(trials, seed, base=TrainConfig(seed=seed))
     rows = validation_scores(val, configs, k, user_k, show)
     if all(math.isnan(r["objective"]) for r in rows):
         raise InvalidParameterError(

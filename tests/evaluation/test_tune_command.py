@@ -68,3 +68,13 @@ def test_an_output_that_would_replace_the_log_is_refused_first(
                  "--trials", "2"]) == 2
     err = capsys.readouterr().err
     assert str(tmp_path / "adir") in err and ".tmp" not in err and "trials" not in err
+
+
+def test_tune_seeds_the_fits_and_the_written_configuration(demo_data: Any) -> None:
+    """``tune --seed 7`` split the data with seed 7 but fitted every trial, and wrote a
+    configuration that trains, with seed 0."""
+    from recommender.evaluation.tuning import tune
+
+    out = tune(demo_data, trials=2, seed=7)
+    assert out["seed"] == 7
+    assert out["params"]["seed"] == 7
