@@ -60,7 +60,9 @@ def noise(t: dict[str, Any]) -> str | None:
     lo, hi = t.get("low"), t.get("high")
     if lo is None or hi is None or math.isnan(lo) or math.isnan(hi):
         return None
-    return "within" if lo < t["target"] <= hi else "beyond"
+    # the ends count as inside: a tie on every query (engine and baseline equal on each, a
+    # zero-width interval at exactly the target) is no evidence either way
+    return "within" if lo <= t["target"] <= hi else "beyond"
 
 
 def verdict_cell(t: dict[str, Any]) -> str:
