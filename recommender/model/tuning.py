@@ -261,13 +261,15 @@ def _edge_steps(search: Search, best: dict[str, Any], name: str, grid: list[floa
     for _ in range(EDGE_STEPS):
         value = best["params"][name]
         if value == max(grid):
-            nxt = value * 3
+            nxt = round(value * 3, 6)
         elif value == min(grid):
-            nxt = value / 3
+            nxt = round(value / 3, 6)
         else:
             break
+        # the grid takes the value tried (rounded): 10 / 3 unrounded in the grid left the
+        # 3.333333 that won off its edge, so a lower edge never took its second step
         grid = [*grid, nxt]
-        best = search.best([best["params"], {**best["params"], name: round(nxt, 6)}])
+        best = search.best([best["params"], {**best["params"], name: nxt}])
     return best
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
@@ -242,3 +242,30 @@ def test_the_validation_split_is_each_users_latest_share(monkeypatch: pytest.Mon
             want |= _pairs(np.full(m, u), data.film_idx[rows[-m:]], data.n_films)
     h = held.tocoo()
     assert want and _pairs(h.row, h.col, data.n_films) == want
+
+
+def test_a_lower_edge_takes_its_second_step_as_an_upper_edge_does() -> None:
+    """EDGE_STEPS steps past either edge of a grid while each step wins: the value tried below
+    the grid was rounded (3.333333) and the grid kept 10 / 3 unrounded, so the winner was off
+    the grid's edge and the search stopped after one step down (two up: 100, 300, 900)."""
+
+    class Stub:
+        def __init__(self, lower_wins: bool) -> None:
+            self.lower_wins = lower_wins
+            self.tried: list[float] = []
+
+        def best(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+            self.tried += [c["regularization"] for c in candidates]
+            pick = min if self.lower_wins else max
+            return {"params": pick(candidates, key=lambda c: c["regularization"])}
+
+    down, up = Stub(True), Stub(False)
+    grid = [30.0, 10.0, 100.0]
+    low = tuning._edge_steps(cast(trials.Search, down), {"params": {"regularization": 10.0}},
+                             "regularization", grid)
+    high = tuning._edge_steps(cast(trials.Search, up), {"params": {"regularization": 100.0}},
+                              "regularization", grid)
+    assert tuning.EDGE_STEPS == 2
+    assert high["params"]["regularization"] == 900.0
+    assert low["params"]["regularization"] == 1.111111
+    assert sorted(set(down.tried)) == [1.111111, 3.333333, 10.0]
