@@ -62,3 +62,8 @@ class UnknownGenreError(UnknownIdError):
 
 class InvalidParameterError(RecommenderError, ValueError):
     """A parameter outside its range: says what was expected and what was got."""
+
+
+class StoreUnavailableError(InvalidParameterError):
+    """The campaign store cannot be opened or read now (down, locked, damaged): the CLI says
+    so as for a bad parameter; the service answers 503 with ``Retry-After`` and retries."""

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from recommender.errors import (
     InvalidParameterError,
     RecommenderError,
+    StoreUnavailableError,
     UnknownFilmError,
     UnknownGenreError,
     UnknownUserError,
@@ -166,3 +167,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OperationalError, store_unavailable)
     app.add_exception_handler(DatabaseError, store_damaged)
     app.add_exception_handler(PoolTimeout, store_unavailable)
+    app.add_exception_handler(StoreUnavailableError, store_unavailable)  # not 422

@@ -12,16 +12,25 @@ A (re)loaded model passes through ``overlaid`` first: the overlay is rebuilt on 
 events after the sequence its training folded in (``meta["events"]["through_seq"]``, written
 by ``recommender train --events``), when its training read this store; a model trained on
 another store's events takes every event of this one (``events.trained_through``).
+
+A worker whose store cannot be opened or read at its start (PostgreSQL down, a damaged or
+locked SQLite file) still starts: it serves the model without the stored events (``at_start``
+logs one warning), its store routes answer 503 with ``Retry-After`` (``store_down``), and the
+poller keeps opening and reading the store, with its back-off, until it can; then the events
+are applied as at a start (``_recover``). A worker that failed to start instead made uvicorn
+stop every worker.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from recommender.campaigns.events import iter_events, max_sequence, trained_through
 from recommender.campaigns.store import CampaignStore
+from recommender.errors import StoreUnavailableError
 from recommender.serving.engine import Engine
 from recommender.serving.overlay import Overlay, engine_with
 from service.state import ServiceState
@@ -32,10 +41,17 @@ log = logging.getLogger("recommender.service")
 class EventsSync:
     """The poller of one worker (see the module docstring)."""
 
-    def __init__(self, service: ServiceState, store: CampaignStore, interval: float) -> None:
+    waiting = False  # serving without the stored events: ``_recover`` reads them
+    failures = 0     # failed polls in a row (``_run``)
+
+    def __init__(self, service: ServiceState, store: CampaignStore | None, interval: float,
+                 opener: Callable[[], CampaignStore] | None = None) -> None:
         self.service = service
-        self.store = store
+        self.store = store          # None: not opened yet (``opener`` opens it)
         self.interval = interval
+        self._opener = opener
+        self._opening = threading.Lock()
+        self.down: BaseException | None = None  # why the store could not be opened at start
         self.overlay: Overlay | None = None
         self._ours: set[str] = set()   # keys of engines this sync built (not to re-wrap)
         self._stop = threading.Event()
@@ -53,11 +69,54 @@ class EventsSync:
     def describe(self) -> dict[str, Any]:
         return self.overlay.describe() if self.overlay is not None else {}
 
+    @property
+    def store_state(self) -> str:
+        """``/health``'s ``campaign_store``: "unavailable" while this worker serves without
+        the stored events (the store could not be opened or read at its start) or its last
+        poll failed, else "ok"."""
+        return "unavailable" if self.waiting or self.failures else "ok"
+
+    def store_down(self) -> StoreUnavailableError:
+        """What a store route raises while the store is not opened (503, ``Retry-After``)."""
+        return StoreUnavailableError("the campaign store could not be opened since this "
+                                     "worker started; retrying in the background")
+
+    def open(self) -> CampaignStore:
+        """The store, opened by ``opener`` when it is not yet (one opening at a time)."""
+        with self._opening:
+            if self.store is None:
+                if self._opener is None:
+                    raise self.store_down()
+                self.store = self._opener()
+            return self.store
+
+    def at_start(self, engine: Engine) -> Engine:
+        """``overlaid`` for the worker's first engine, except that a store that cannot be
+        opened or read does not stop the start: ``engine`` is served without the stored
+        events, and the poller reads them once it can (``_recover``)."""
+        why = self.down
+        if self.store is not None:
+            try:
+                return self.overlaid(engine)
+            except Exception as e:  # down, locked past its timeout, damaged
+                why = e
+        self.waiting = True
+        log.warning("events sync: the campaign store cannot be %s (%s: %s); serving model %s "
+                    "without its events, its routes answer 503, retrying in the background",
+                    "read" if self.store is not None else "opened", type(why).__name__,
+                    str(why).splitlines()[0][:300] if str(why) else "", engine.version)
+        return engine
+
     def overlaid(self, engine: Engine) -> Engine:
         """``engine`` with the stored events applied: called for every engine the service
-        installs; an engine this sync built passes through unchanged."""
-        if engine.key in self._ours:
+        installs; an engine this sync built passes through unchanged, and so does every
+        engine while the store is unread since the start (``_recover`` applies them)."""
+        if engine.key in self._ours or self.waiting:
             return engine
+        return self._build(engine)
+
+    def _build(self, engine: Engine) -> Engine:
+        assert self.store is not None
         since = trained_through(engine.model.meta, self.store)
         overlay = Overlay(engine.model, since)
         self._read(overlay)
@@ -65,6 +124,7 @@ class EventsSync:
         return self._engine(engine, overlay)
 
     def _read(self, overlay: Overlay) -> bool:
+        assert self.store is not None
         seen = False
         for part in iter_events(self.store, after=overlay.seq):
             overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
@@ -85,7 +145,8 @@ class EventsSync:
         """Apply new events, if any; True when a new engine was installed."""
         overlay = self.overlay
         if overlay is None:
-            return False
+            return self._recover() if self.waiting else False
+        assert self.store is not None
         # events the overlay holds but no installed engine reflects: a read that failed after
         # applying part of what it read (installed now, even if nothing newer arrived)
         pending = self.applied != overlay.seq
@@ -99,12 +160,28 @@ class EventsSync:
             self.service.install(self._engine(self.service.engine, overlay))
             return True
 
+    def _recover(self) -> bool:
+        """Open and read the store this worker started without, and apply its events to the
+        served engine as a start does; raises while the store is still unavailable."""
+        self.open()
+        with self.service._reload_lock:  # never race a reload's install
+            engine = self.service.engine
+            if not self.waiting or engine is None:
+                return False
+            new = self._build(engine)
+            self.waiting, self.down = False, None
+            if new is not engine:
+                self.service.install(new)
+        log.warning("events sync: the campaign store is read again; model %s now reflects "
+                    "its events through sequence %d", new.version, self.applied)
+        return True
+
     def wake(self) -> None:
         """Look now (after this worker stored events), not at the next tick."""
         self._wake.set()
 
     def start(self) -> None:
-        if self.interval > 0:
+        if self.interval > 0 or self.waiting:  # events_poll=0 still retries a store down
             self._thread = threading.Thread(target=self._run, name="events-sync", daemon=True)
             self._thread.start()
 
@@ -115,38 +192,51 @@ class EventsSync:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        failures = 0  # in a row: the wait doubles (to a minute) and one line is logged
+        # failures in a row: the wait doubles (to a minute) and one line is logged (a start
+        # without the store counts as one: at_start logged it)
+        self.failures = int(self.waiting)
+        base = self.interval if self.interval > 0 else 1.0
         while not self._stop.is_set():
-            self._wake.wait(min(60.0, self.interval * 2 ** min(failures, 10)))
+            self._wake.wait(min(60.0, base * 2 ** min(self.failures, 10)))
             self._wake.clear()
             if self._stop.is_set():
                 break
+            recovering = self.waiting
             try:
                 self.poll()
             except Exception as e:  # never let the poller die (a store restarting, a lock)
-                if not failures:  # once per outage: a traceback 4 times a second filled logs
+                if not self.failures:  # once per outage: a traceback 4 times a second filled logs
                     log.warning("events sync: the campaign store cannot be read (%s: %s); "
                                 "retrying, less often while it lasts", type(e).__name__,
                                 str(e).splitlines()[0][:300] if str(e) else "", exc_info=True)
-                failures += 1
+                self.failures += 1
                 continue
-            if failures:
+            if self.failures and not recovering:  # _recover logged its own line
                 log.warning("events sync: the campaign store is read again after %d failed "
-                            "polls", failures)
-            failures = 0
+                            "polls", self.failures)
+            self.failures = 0
+            if self.interval <= 0 and not self.waiting:
+                break  # events_poll=0: the thread only waited for the store
 
 
 def attach(app: Any, service: ServiceState) -> EventsSync:
     """Open the app's campaign store (``routes.campaigns.store_target``) and make every
-    engine the service installs follow its events; call before ``service.startup()``."""
+    engine the service installs follow its events; call before ``service.startup()``. A
+    store that cannot be opened now is opened later by the poller (module docstring)."""
     from recommender.campaigns.store import open_store
     from service.routes.campaigns import store_pool, store_target
 
-    store = getattr(app.state, "campaign_store", None)
-    if store is None:
+    def opener() -> CampaignStore:
         store = open_store(store_target(service.settings), pool=store_pool(service.settings))
-        app.state.campaign_store = store
-    sync = EventsSync(service, store, service.settings.events_poll)
+        app.state.campaign_store = store  # the store routes answer from now on
+        return store
+
+    sync = EventsSync(service, getattr(app.state, "campaign_store", None),
+                      service.settings.events_poll, opener)
+    try:
+        sync.open()
+    except (StoreUnavailableError, OSError) as e:  # down, damaged, locked: see at_start
+        sync.down = e
     service.events = sync
     app.state.events_sync = sync
     return sync

@@ -122,6 +122,9 @@ class Health(BaseModel):
         default=None, description="the hyper-parameter search inside train: status, what was "
         "searched and chosen, validation objective, seconds (meta.json's tuning, no trial list)")
     limits: ServiceLimits
+    campaign_store: Literal["ok", "unavailable"] = Field("ok", description=(
+        "unavailable: this worker could not open or read the campaign store at its start or "
+        "last poll; its store routes answer 503, it serves the model without the events since"))
 
 
 # ------------------------------------------------------------------ catalog

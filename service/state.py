@@ -101,7 +101,8 @@ class ServiceState:
             engine = self.load(self.model_path)
         except ArtifactError as e:
             engine = self._fallback(e)
-        self.install(engine)
+        # a store that cannot be opened or read does not stop the start (events_sync.at_start)
+        self._swap(self.events.at_start(engine) if self.events is not None else engine)
         if self.settings.watch_interval > 0:
             self._watcher = threading.Thread(target=self._watch, name="model-watch",
                                              daemon=True)

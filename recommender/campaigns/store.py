@@ -29,7 +29,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from recommender.errors import InvalidParameterError, UnknownIdError
+from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
 
 metadata = sa.MetaData()
 
@@ -190,7 +190,7 @@ class CampaignStore:
             else:
                 self.migrate()
         except sa.exc.DatabaseError as e:  # OperationalError too: no such folder, locked...
-            raise InvalidParameterError(f"cannot open the campaign store {self.url}: "
+            raise StoreUnavailableError(f"cannot open the campaign store {self.url}: "
                                         f"{e.orig}") from None
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:") \
                 and not parsed.database.startswith("file:"):

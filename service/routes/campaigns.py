@@ -6,7 +6,8 @@ SQLite file path. Unset, it is the SQLite file ``<MODEL>.campaigns.db`` beside t
 folder, so plans and events survive a restart and every worker serving that folder shares them
 (``store_target``); only when that place cannot be written is it an in-memory database, which
 lasts as long as the process, and the log says so. Replicas on several hosts share a
-PostgreSQL store. The store is opened at startup.
+PostgreSQL store. The store is opened at startup; one that cannot be opened then is opened by
+the events poller once it can, and until then these routes answer 503 (``events_sync``).
 """
 
 from __future__ import annotations
@@ -136,10 +137,14 @@ def caught_up(request: Request, engine: Engine) -> Engine:
 
 
 def campaign_store(request: Request) -> CampaignStore:
-    """The app's campaign store, opened (and migrated) on first use."""
+    """The app's campaign store, opened (and migrated) on first use; while the events
+    poller has not managed to open it since the start, 503 (``events_sync``)."""
     state = request.app.state
     store: CampaignStore | None = getattr(state, "campaign_store", None)
     if store is None:
+        sync = getattr(state, "events_sync", None)
+        if sync is not None:
+            raise sync.store_down()
         with _open_lock:
             store = getattr(state, "campaign_store", None)
             if store is None:

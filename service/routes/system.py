@@ -21,10 +21,12 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     hidden = bool(request.app.state.service.settings.read_keys) and not getattr(
         request.state, "key_id", None)
     details = None if hidden else {**model_info(engine.model), "path": engine.path}
+    sync = getattr(request.app.state, "events_sync", None)
     return {"status": "ok", "model": details,
             "audience_cache": dict(engine.warm_status),
             "tuning": None if hidden else tuning_summary(engine.model.meta),
-            "limits": {"max_k": request.app.state.service.settings.max_k}}
+            "limits": {"max_k": request.app.state.service.settings.max_k},
+            "campaign_store": sync.store_state if sync is not None else "ok"}
 
 
 @router.get("/segments", response_model=SegmentList, tags=["audiences"],
