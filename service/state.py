@@ -75,20 +75,22 @@ class ServiceState:
             on_cache=self.metrics.on_cache,
             on_recommendations_batch=self.metrics.on_recommendations_batch)
 
-    def install(self, engine: Engine) -> Engine | None:
-        return self._swap(self._with_events(engine))
+    def install(self, engine: Engine, warm: bool = True) -> Engine | None:
+        """Serve ``engine`` (with the stored events); ``warm``: start its cache warm-up
+        (``RECOMMENDER_WARM_CACHE``); the events poller warms only after a quiet poll."""
+        return self._swap(self._with_events(engine), warm)
 
     def _with_events(self, engine: Engine) -> Engine:
         """``engine`` with the stored events applied (reads the campaign store: may fail)."""
         return self.events.overlaid(engine) if self.events is not None else engine
 
-    def _swap(self, engine: Engine) -> Engine | None:
+    def _swap(self, engine: Engine, warm: bool = True) -> Engine | None:
         old, self.engine = self.engine, engine  # the atomic swap
         self.metrics.set_model(engine)
         if old is not None:
             old.close()
         self.bodies.clear()  # the old engine's bodies can no longer be asked for
-        if self.settings.warm_cache:
+        if self.settings.warm_cache and warm:
             engine.start_warming()
         return old
 
