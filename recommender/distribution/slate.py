@@ -239,7 +239,20 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
         gaps = np.where(np.diff(ordered, axis=1) > 0, np.diff(ordered, axis=1), np.inf)
         step = 0.5 * np.minimum(gaps.min(axis=1, initial=np.inf), 1.0)
         before = (equal & np.tri(n_f, k=-1, dtype=bool)[None, :, :]).sum(axis=2)
-        turn = (before - np.arange(n_c)[:, None]) % group
+        # the turn counts the earlier cinemas where the same films tie, not every cinema:
+        # counted by the cinema's index, ties at every other cinema (or every m-th) gave the
+        # spare screen to the same film each time
+        lead = np.argmax(equal, axis=2)  # each film's tie group, by its first member
+        first = (group > 1) & (before == 0)
+        ids = np.unique(equal.reshape(n_c * n_f, n_f), axis=0,
+                        return_inverse=True)[1].reshape(n_c, n_f)
+        key = np.where(first, ids, -1).ravel()  # cinema by cinema
+        by = np.argsort(key, kind="stable")
+        run = np.r_[0, np.flatnonzero(np.diff(key[by])) + 1]
+        seen = np.empty(len(key), np.int64)
+        seen[by] = np.arange(len(key)) - np.repeat(run, np.diff(np.r_[run, len(key)]))
+        seen = seen.reshape(n_c, n_f)[np.arange(n_c)[:, None], lead]
+        turn = (before - seen) % group
         prefer = prefer + np.where(group > 1, step[:, None] * (group - turn) / group, 0.0)
     # at the cinemas without demand every split ties: their spare screens are dealt round
     # the films in turn (each such cinema starts where the one before left off), so that

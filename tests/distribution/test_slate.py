@@ -433,3 +433,17 @@ def test_films_with_equal_shares_take_the_spare_screens_in_turn() -> None:
     x3 = solve(demand, np.full(100, 6), np.zeros(3, np.int64), np.full(3, np.inf))
     assert set(map(tuple, x3.tolist())) <= {(3, 2, 1), (2, 3, 1)}
     assert abs(int(x3[:, 0].sum()) - int(x3[:, 1].sum())) <= 1, x3.sum(axis=0)
+
+
+def test_equal_shares_take_turns_when_they_tie_at_every_other_cinema_only() -> None:
+    # the two films tie at the even cinemas only (at the odd ones the second has 3x the
+    # demand): the turn counted every cinema, so at the tied ones the first film always came
+    # first and took every spare screen (150 screens to 100)
+    rng = np.random.default_rng(1)
+    d = rng.gamma(1.0, 1.0, size=(100, 1))
+    demand = np.hstack([d, d])
+    demand[1::2, 1] *= 3.0
+    x = solve(demand, np.full(100, 5), np.zeros(2, np.int64), np.full(2, np.inf))
+    tied = x[0::2]
+    assert set(map(tuple, tied.tolist())) <= {(2, 3), (3, 2)}
+    assert abs(int(tied[:, 0].sum()) - int(tied[:, 1].sum())) <= 1, tied.sum(axis=0)
