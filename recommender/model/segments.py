@@ -70,19 +70,29 @@ def merge_small(xn: NDArray[np.float32], labels: NDArray[np.int64], min_size: in
     if min_size <= 1 or not len(labels):
         return labels
     k = int(labels.max()) + 1
+    # the members' sums, once (a one-hot product), then moved with the rows each merge
+    # moves: summing every row again at each merge (np.add.at) took 1.2 s a merge on
+    # 500,000 users, 22 s for 20 small segments
+    onehot = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))),
+                           shape=(k, len(labels)))
+    sums = np.asarray(onehot @ np.asarray(xn, np.float64))
+    sizes = np.bincount(labels, minlength=k)
     while True:
-        sizes = np.bincount(labels, minlength=k)
         live = np.flatnonzero(sizes > 0)
         small = live[sizes[live] < min_size]
         if not len(small) or len(live) == 1:
             return labels
         gone = small[np.argmin(sizes[small])]
         keep = live[live != gone]
-        sums = np.zeros((k, xn.shape[1]), np.float64)
-        np.add.at(sums, labels, xn)
         centres = _unit(sums[keep])
         rows = np.flatnonzero(labels == gone)
-        labels[rows] = keep[np.argmax(np.asarray(xn[rows], np.float64) @ centres.T, axis=1)]
+        moved = np.asarray(xn[rows], np.float64)
+        to = keep[np.argmax(moved @ centres.T, axis=1)]
+        labels[rows] = to
+        np.add.at(sums, to, moved)
+        sums[gone] = 0.0
+        sizes += np.bincount(to, minlength=k)
+        sizes[gone] = 0
 
 
 def _unit(x: NDArray[np.floating]) -> NDArray[np.float64]:
