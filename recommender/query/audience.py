@@ -236,7 +236,10 @@ def audience_summary(
     for j, rows in enumerate(splits):
         for r in rows:
             counts[r["segment"], j] = r["count"]
-    hidden = table_suppression(counts, min_cell)
+    # a shown row gives its segment's size too: size less count is the segment's users
+    # outside the ring, which must not be 1..min_cell-1 either (the portrait's rule)
+    outside = sizes[:, None] - counts
+    hidden = table_suppression(counts, min_cell, also=(outside > 0) & (outside < min_cell))
     suppressed += int(hidden.sum())
     shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows
               if not hidden[r["segment"], j]] for j, rows in enumerate(splits)]

@@ -36,7 +36,8 @@ def merged_cells(counts: NDArray[np.int64], min_cell: int,
 
 
 def table_suppression(counts: NDArray[np.int64], min_cell: int,
-                      last_is_row_sum: bool = True) -> NDArray[np.bool_]:
+                      last_is_row_sum: bool = True,
+                      also: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
     """Which cells of a groups x parts table to hide, when every column's total is published
     too and (``last_is_row_sum``) the last column is each row's sum of the others (segments
     x tiers, then the overall split). First the non-empty cells under ``min_cell``; then,
@@ -46,9 +47,12 @@ def table_suppression(counts: NDArray[np.int64], min_cell: int,
     cell can be worked out by any combination of additions and subtractions. A hidden cell
     is determined when every solution of the published equations gives it the same value:
     its coordinate is zero in the null space of their matrix over the hidden cells. Bounds
-    from counts being non-negative are not considered."""
+    from counts being non-negative are not considered. ``also``: cells to hide from the
+    start besides the small ones (what else they would give away)."""
     n = np.asarray(counts, np.int64)
     hide = small_cells(n, min_cell) & (n > 0)
+    if also is not None:
+        hide |= np.asarray(also, bool)
     rows, cols = n.shape
     while hide.any():
         cells = np.flatnonzero(hide.ravel())
