@@ -153,7 +153,7 @@ def strata_stats(n_t: NDArray[np.int64], x_t: NDArray[np.int64], n_c: NDArray[np
     measured = (n_t > 0) & (n_c > 0)
     mt, mx = int(n_t[measured].sum()), int(x_t[measured].sum())
     out["measured_targets"] = mt if out["controls"] else 0
-    if out["controls"] and mt < out["targets"]:
+    if out["controls"] and 0 < mt < out["targets"]:  # none compared: no_estimate says why
         out["note"] = (f"{out['targets'] - mt:,} targets are in waves of a film with no control "
                        "group (its rounding gave that wave none): rates and uplift compare the "
                        f"other {mt:,} with the controls of their own film and wave")

@@ -263,3 +263,15 @@ def test_one_stratum_gives_the_plain_intervals() -> None:
     assert two["control_effective_size"] == pytest.approx(6.0)
     assert two["control_rate"]["estimate"] == pytest.approx(3 / 6)
     assert two["absolute_uplift"]["estimate"] == pytest.approx(6 / 16 - 3 / 6)
+
+
+def test_no_stratum_with_both_groups_says_why_once() -> None:
+    # targets in one film's wave, controls in another's: nothing compares, and the note
+    # said "compare the other 0" beside the reason
+    from recommender.campaigns.report import strata_stats
+
+    block = strata_stats(np.array([5, 0]), np.array([1, 0]), np.array([0, 3]),
+                         np.array([0, 1]), 0.0, 0.0)
+    assert block["absolute_uplift"] is None and "note" not in block
+    assert block["no_estimate"].startswith("no wave of any film holds both targets and controls")
+    assert block["measured_targets"] == 0 and block["target_rate"]["estimate"] == 0.2
