@@ -81,9 +81,13 @@ def machine_facts(r: Results) -> str:
     loads = {k: d["machine"].get("load_average_at_start") for k, d in r.items()
              if d and "machine" in d}
     commits = {k: d["machine"].get("git_commit") for k, d in r.items() if d and "machine" in d}
+    # the benchmarks may have run on different machines (the shared VMs change): each says
+    # its own CPU where they differ, so no figure reads as another machine's
+    cpus = {k: d["machine"].get("cpu_model") for k, d in r.items() if d and "machine" in d}
+    cpu = (f"- CPU: {m.get('cpu_model')}" if len(set(cpus.values())) == 1 else
+           "- CPU (each benchmark's own): " + "; ".join(f"{k} {c}" for k, c in cpus.items()))
     return "\n".join([
-        f"- CPU: {m.get('cpu_model')}, {m.get('cores')} cores; {m.get('memory_gb')} GB RAM; "
-        f"{m.get('os')}",
+        f"{cpu}, {m.get('cores')} cores; {m.get('memory_gb')} GB RAM; {m.get('os')}",
         f"- Python {m.get('python')}; " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
         f"- BLAS: {blas}; environment: {env}",
         "- git commit at measurement: " + "; ".join(f"{k} {val}" for k, val in commits.items()),
