@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -125,6 +127,25 @@ async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
 
 #: seconds a client waits before retrying a request the campaign store could not serve
 STORE_RETRY_AFTER = 5
+#: a store outage is logged once per this many seconds per worker, with the refusals between
+STORE_LOG_EVERY = 60.0
+_refusals = {"next": 0.0, "quiet": 0}
+_refusals_lock = threading.Lock()
+
+
+def _log_refusal(request: Request, exc: Exception) -> None:
+    """One warning line per ``STORE_LOG_EVERY`` seconds of a store outage, saying how many
+    refusals it stood for (a busy outage wrote a line per request)."""
+    now = time.monotonic()
+    with _refusals_lock:
+        if now < _refusals["next"]:
+            _refusals["quiet"] += 1
+            return
+        quiet, _refusals["quiet"], _refusals["next"] = int(_refusals["quiet"]), 0, \
+            now + STORE_LOG_EVERY
+    log.warning("campaign store unavailable for %s %s: %s%s", request.method, request.url.path,
+                str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__,
+                f" ({quiet:,} more requests refused since the last line)" if quiet else "")
 
 
 async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -132,8 +153,7 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     timeout or has no free connection: a retry with the same event ids or Idempotency-Key
     stores nothing twice (it was a plain-text 500). The reason goes to the log (it may name
     the database's host)."""
-    log.warning("campaign store unavailable for %s %s: %s", request.method, request.url.path,
-                str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
+    _log_refusal(request, exc)
     return JSONResponse({"detail": "the campaign store is unavailable (down, locked or out of "
                                    f"connections): retry in {STORE_RETRY_AFTER} s (with the "
                                    "same event ids, or the same Idempotency-Key for a plan, "

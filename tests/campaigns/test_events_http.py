@@ -241,3 +241,30 @@ def test_a_damaged_store_file_is_a_503_not_a_500(model_dir: Path, tmp_path: Path
         r = c.post("/events", json={"events": [ev(i, "u5", "00003") for i in range(2, 40)]})
         assert r.status_code == 503, r.text
         assert r.headers["retry-after"] == "5" and "unavailable" in r.json()["detail"]
+
+
+def test_a_store_outage_is_logged_once_a_minute_with_its_count(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """A busy outage wrote one warning line per refused request; now one a minute per
+    worker, saying how many refusals it stood for."""
+    import asyncio
+    import logging
+
+    from starlette.requests import Request
+
+    import service.errors as errors
+
+    clock = {"now": 1000.0}
+    monkeypatch.setattr(errors.time, "monotonic", lambda: clock["now"])
+    monkeypatch.setattr(errors, "_refusals", {"next": 0.0, "quiet": 0})
+    request = Request({"type": "http", "method": "POST", "path": "/events", "headers": [],
+                       "query_string": b"", "server": ("t", 80), "scheme": "http"})
+    with caplog.at_level(logging.WARNING, logger="recommender.service"):
+        for _ in range(20):
+            r = asyncio.run(errors.store_unavailable(request, OSError("database is locked")))
+            assert r.status_code == 503 and r.headers["Retry-After"] == "5"
+        clock["now"] += errors.STORE_LOG_EVERY
+        asyncio.run(errors.store_unavailable(request, OSError("database is locked")))
+    lines = [r.getMessage() for r in caplog.records if "campaign store unavailable" in r.message]
+    assert len(lines) == 2 and "more requests" not in lines[0]
+    assert "(19 more requests refused since the last line)" in lines[1]
