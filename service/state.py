@@ -69,11 +69,13 @@ class ServiceState:
     def load(self, path: str) -> Engine:
         """Load and fully validate a model folder (raises ``ArtifactError``)."""
         s = self.settings
-        return load_engine(
+        engine = load_engine(
             str(Path(path).expanduser()), max_k=s.max_k, cache_bytes=int(s.cache_mb * 2**20),
             depth=s.cache_depth, max_batch=s.max_batch, on_batch=self.metrics.on_batch,
             on_cache=self.metrics.on_cache,
             on_recommendations_batch=self.metrics.on_recommendations_batch)
+        _warn_small_segments(engine, s.min_cell)
+        return engine
 
     def install(self, engine: Engine, warm: bool = True) -> Engine | None:
         """Serve ``engine`` (with the stored events); ``warm``: start its cache warm-up
@@ -244,3 +246,17 @@ def _same_folder(a: str, b: str) -> bool:
         return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
     except OSError:
         return False
+
+
+def _warn_small_segments(engine: Engine, floor: int) -> None:
+    """Say when a model holds segments smaller than the minimum cell (trained before training
+    merged them, or under a smaller RECOMMENDER_MIN_CELL): their sizes, films and labels
+    describe a few users, and the service does not hide them; retraining merges them."""
+    import numpy as np
+
+    sizes = np.bincount(np.asarray(engine.model.segments.labels, np.int64))
+    small = int(((sizes > 0) & (sizes < floor)).sum())
+    if small:
+        log.warning("model %s holds %d segment(s) of fewer than %d users (the minimum cell "
+                    "size): their sizes, representative films and labels describe a few "
+                    "users; retrain to merge them", engine.version, small, floor)

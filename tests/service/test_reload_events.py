@@ -165,3 +165,28 @@ def test_events_installs_warm_the_cache_only_after_a_quiet_poll(tmp_path: Path) 
         while cold.warm_status["state"] != "done" and time.monotonic() < deadline:
             time.sleep(0.02)
         assert cold.warm_status["state"] == "done" and service.engine is cold
+
+
+def test_a_model_with_segments_under_the_minimum_cell_is_said(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Training now merges segments smaller than the minimum cell; a model trained before,
+    or served with a larger RECOMMENDER_MIN_CELL, still holds them, and the service does not
+    hide them: it says so when it loads the model."""
+    import logging
+
+    import numpy as np
+
+    served = save_model(tmp_path / "served", seed=1)
+    sizes = np.bincount(np.asarray(artifact.load(served).segments.labels, np.int64))
+    floor = int(sizes[sizes > 0].min()) + 1  # the smallest segment falls under it
+    with caplog.at_level(logging.WARNING, logger="recommender.service"):
+        for min_cell, said in ((floor, True), (int(sizes[sizes > 0].min()), False)):
+            caplog.clear()
+            settings = Settings(model_path=str(served), warm_cache=False, watch_interval=0,
+                                events_poll=0, min_cell=min_cell)
+            with TestClient(create_app(settings)):
+                pass
+            lines = [r.getMessage() for r in caplog.records if "segment(s) of fewer" in
+                     r.getMessage()]
+            assert bool(lines) is said, (min_cell, lines)
+            assert not said or f"of fewer than {floor} users" in lines[0]
