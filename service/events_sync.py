@@ -166,6 +166,10 @@ class EventsSync:
 
     def _warm_when_quiet(self) -> None:
         """Start the served engine's cache warm-up if an events install left it cold."""
+        engine = self.service.engine
+        if engine is None or engine.warm_status["state"] != "off" or \
+                not self.service.settings.warm_cache:
+            return  # the usual case, without waiting behind a reload's lock
         with self.service._reload_lock:  # polls from request threads too: one start
             engine = self.service.engine
             if (self.service.settings.warm_cache and engine is not None
