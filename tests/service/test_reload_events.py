@@ -153,6 +153,9 @@ def test_events_installs_warm_the_cache_only_after_a_quiet_poll(tmp_path: Path) 
         service = client.app.state.service  # type: ignore[attr-defined]
         sync = client.app.state.events_sync  # type: ignore[attr-defined]
         loaded = service.engine
+        deadline = time.monotonic() + 30  # its warm-up thread marks it running when it runs
+        while loaded.warm_status["state"] == "off" and time.monotonic() < deadline:
+            time.sleep(0.01)
         assert loaded.warm_status["state"] != "off"  # a model load warms at once, as before
         event = {"event_id": "e1", "user_id": "u3", "film_id": "00004",
                  "timestamp": 1_700_000_000, "weight": 1.0}
