@@ -171,9 +171,9 @@ class EventsSync:
                 not self.service.settings.warm_cache:
             return  # the usual case, without waiting behind a reload's lock
         with self.service._reload_lock:  # polls from request threads too: one start
-            engine = self.service.engine
-            if (self.service.settings.warm_cache and engine is not None
-                    and engine.key in self._ours and engine.warm_status["state"] == "off"):
+            engine = self.service.engine  # a reload may have swapped it meanwhile
+            if (engine is not None and engine.key in self._ours
+                    and engine.warm_status["state"] == "off"):
                 engine.warm_status["state"] = "starting"
                 engine.start_warming()
 

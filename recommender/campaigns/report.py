@@ -215,8 +215,8 @@ def compute_report(rows: pa.Table, converted: NDArray[np.bool_],
     conv = np.asarray(converted, bool)
     everything = np.ones(len(film), bool)
     # each (film, wave) a stratum: its controls stand for its own targets
-    stratum = np.unique(np.char.add(np.char.add(film, "\x00"), wave.astype(str)),
-                        return_inverse=True)[1].astype(np.int64).ravel()
+    film_code = np.unique(film, return_inverse=True)[1].astype(np.int64).ravel()
+    stratum = film_code * (int(wave.max(initial=0)) + 1) + wave
     films_out = []
     for f in dict.fromkeys([*film.tolist(), *films]):  # a block per film, in plan order
         mine = film == f

@@ -229,14 +229,15 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     row = demand.sum(axis=1, keepdims=True)
     prefer = np.where(row > 0, demand / np.where(row > 0, row, 1.0), 0.0)
     # films of exactly equal shares at a cinema tie again: they take its spare screens in
-    # turn (cinema c puts the ((c + i) mod m)-th of its m tied films first), by steps under
-    # half the smallest gap between the cinema's distinct shares, so that no other order
-    # changes (the vertex gave the same film the spare screen at every cinema: 300 to 200)
+    # turn (the n-th cinema where the same m films tie puts the ((n + i) mod m)-th of them
+    # first), by steps under half the smallest gap between the cinema's distinct shares, so
+    # that no other order changes (the vertex gave one film the spare screen every time)
     equal = prefer[:, :, None] == prefer[:, None, :]
     group = equal.sum(axis=2)
     if (group > 1).any():
         ordered = np.sort(prefer, axis=1)
-        gaps = np.where(np.diff(ordered, axis=1) > 0, np.diff(ordered, axis=1), np.inf)
+        diff = np.diff(ordered, axis=1)
+        gaps = np.where(diff > 0, diff, np.inf)
         step = 0.5 * np.minimum(gaps.min(axis=1, initial=np.inf), 1.0)
         before = (equal & np.tri(n_f, k=-1, dtype=bool)[None, :, :]).sum(axis=2)
         # the turn counts the earlier cinemas where the same films tie, not every cinema:

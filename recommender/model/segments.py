@@ -309,13 +309,16 @@ def lift_table(
     values: NDArray[np.str_] | NDArray[np.integer],
     subset: NDArray[np.integer],
     names: list[str] | None = None,
+    coded: tuple[NDArray[Any], NDArray[np.integer]] | None = None,
 ) -> list[dict[str, Any]]:
     """Distribution of ``values`` over the users in ``subset`` against all users, with lift.
 
     ``values`` has one entry per user; ``subset`` holds user indices. Rows are ordered by
-    lift, largest first; lift = share in subset / share among all users.
+    lift, largest first; lift = share in subset / share among all users. ``coded``: the
+    caller's ``np.unique(values, return_inverse=True)``, when it has it already.
     """
-    uniq, inverse = np.unique(np.asarray(values), return_inverse=True)
+    uniq, inverse = np.unique(np.asarray(values), return_inverse=True) if coded is None \
+        else coded
     base = np.bincount(inverse, minlength=len(uniq)).astype(np.float64)
     sub = np.bincount(inverse[np.asarray(subset, np.int64)], minlength=len(uniq)).astype(
         np.float64)

@@ -37,7 +37,7 @@ from recommender.query.pages import (
     tier_of,
 )
 from recommender.query.portrait import portrait_of, portrait_scope
-from recommender.query.privacy import DEFAULT_MIN_CELL, table_suppression
+from recommender.query.privacy import DEFAULT_MIN_CELL, few, table_suppression
 from recommender.query.render import percentiles
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
@@ -238,8 +238,7 @@ def audience_summary(
             counts[r["segment"], j] = r["count"]
     # a shown row gives its segment's size too: size less count is the segment's users
     # outside the ring, which must not be 1..min_cell-1 either (the portrait's rule)
-    outside = sizes[:, None] - counts
-    hidden = table_suppression(counts, min_cell, also=(outside > 0) & (outside < min_cell))
+    hidden = table_suppression(counts, min_cell, also=few(sizes[:, None] - counts, min_cell))
     suppressed += int(hidden.sum())
     shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows
               if not hidden[r["segment"], j]] for j, rows in enumerate(splits)]

@@ -17,7 +17,7 @@ from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.pages import Tiers, resolve_tier, tier_bounds
-from recommender.query.privacy import small_cells
+from recommender.query.privacy import few
 
 PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
 
@@ -57,7 +57,7 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
 def suppress_small(rows: list[dict[str, Any]], min_cell: int,
                    base: Mapping[str, int] | None = None) -> tuple[list[dict[str, Any]], int]:
     """``rows`` (lift-table cells with a ``count``) without those holding some users but
-    fewer than ``min_cell`` (``privacy.small_cells``; an empty cell names nobody and stays),
+    fewer than ``min_cell`` (``privacy.few``; an empty cell names nobody and stays),
     and how many were left out. When that leaves out one cell only, the smallest other
     non-empty cell goes too: the group's total is published, so a single hidden cell would
     be that total less the shown ones. When the group itself holds fewer than ``min_cell``
@@ -74,9 +74,9 @@ def suppress_small(rows: list[dict[str, Any]], min_cell: int,
             np.array([int(base.get(r["value"], r["count"])) for r in rows], np.int64) - counts)
     if 0 < int(counts.sum()) < min_cell or (rest is not None and 0 < int(rest.sum()) < min_cell):
         return [], len(rows)
-    small = small_cells(counts, min_cell) & (counts > 0)
+    small = few(counts, min_cell)
     if rest is not None:
-        small |= small_cells(rest, min_cell) & (rest > 0)
+        small |= few(rest, min_cell)
     others = np.flatnonzero(~small & (counts > 0))
     if not len(others) and rest is not None:  # only empty rows left: one with users outside
         others = np.flatnonzero(~small & (rest > 0))
@@ -93,9 +93,11 @@ def portrait_of(model: Model, pictured: NDArray[np.integer], min_cell: int
     suppressed = 0
     for name, values in sorted(model.user_table.attributes.items()):
         if name in PORTRAIT_ATTRIBUTES:
-            uniq, sizes_of = np.unique(np.asarray(values).astype(str), return_counts=True)
+            # one coding of the values gives both the table and each value's users in all
+            uniq, inverse = np.unique(np.asarray(values), return_inverse=True)
+            sizes_of = np.bincount(inverse, minlength=len(uniq))
             portrait[name], n = suppress_small(
-                lift_table(values, pictured), min_cell,
-                base=dict(zip(uniq.tolist(), sizes_of.tolist(), strict=True)))
+                lift_table(values, pictured, coded=(uniq, inverse)), min_cell,
+                base={str(v): int(c) for v, c in zip(uniq.tolist(), sizes_of, strict=True)})
             suppressed += n
     return portrait, suppressed

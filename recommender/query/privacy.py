@@ -19,6 +19,12 @@ def small_cells(counts: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
     return np.asarray(counts) < min_cell
 
 
+def few(counts: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
+    """True for the cells holding some users but fewer than ``min_cell`` (an empty cell names
+    nobody): what a breakdown may not show, nor let be worked out."""
+    return (np.asarray(counts) > 0) & small_cells(counts, min_cell)
+
+
 def merged_cells(counts: NDArray[np.int64], min_cell: int,
                  always: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
     """The cells to merge into one ``"other"`` cell so that every cell shown holds at least
@@ -50,7 +56,7 @@ def table_suppression(counts: NDArray[np.int64], min_cell: int,
     from counts being non-negative are not considered. ``also``: cells to hide from the
     start besides the small ones (what else they would give away)."""
     n = np.asarray(counts, np.int64)
-    hide = small_cells(n, min_cell) & (n > 0)
+    hide = few(n, min_cell)
     if also is not None:
         hide |= np.asarray(also, bool)
     rows, cols = n.shape
