@@ -81,8 +81,12 @@ def test_a_store_that_cannot_be_opened_at_start_is_retried(
     db = tmp_path / "store.db"
     if how == "garbage":  # SQLite: "file is not a database"
         db.write_bytes(os.urandom(8192))
-    else:  # "unable to open database file"
-        db.mkdir()
+    else:  # "unable to open database file": a link to a folder, so that the restore below
+        # swaps it in one rename (a folder removed, then a file moved in, left a moment with
+        # no file, where the poller's open created an empty store: the restore then read as
+        # the file replaced under the open store)
+        (tmp_path / "a-folder").mkdir()
+        db.symlink_to(tmp_path / "a-folder")
     settings = Settings(model_path=str(model_dir), store=str(db), events_poll=0.05,
                         warm_cache=False)
     with caplog.at_level("WARNING", logger="recommender.service"), \
@@ -102,7 +106,8 @@ def test_a_store_that_cannot_be_opened_at_start_is_retried(
         good = tmp_path / "restored" / "store.db"
         good_store(good, user)
         if how == "directory":
-            db.rmdir()
+            (tmp_path / "link").symlink_to(good)
+            good = tmp_path / "link"
         os.replace(good, db)
         assert eventually(lambda: c.get("/events/status").status_code == 200)
         assert eventually(lambda: c.get("/events/status").json()["applied"] == 1)
