@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from recommender.campaigns.allocation import allocate, naive_plan
 from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
-from recommender.campaigns.waves import assign, selection_sizes
+from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import calibration
 from recommender.model.model import Model
@@ -58,8 +58,9 @@ UNITS = {
     "budget": "target rows (contacts) the film may have; its control group comes on top",
     "selected_limit": "most selected rows of the film (targets and controls): the largest "
                       "selection that leaves at most budget targets after its "
-                      "floor(holdout x selected + 1/2) controls (shared among the waves; a "
-                      "next wave continues the rounding of the campaign's sent waves)",
+                      "floor(holdout x selected + phase) controls (phase: the film's own, in "
+                      "[0, 1), from its id; shared among the waves; a next wave continues "
+                      "the rounding of the campaign's sent waves)",
     "budget_exceeds_eligible": "selected_limit > eligible users: the film has fewer users "
                                "than its budget and control group call for (contacts may "
                                "fall short of the budget)",
@@ -136,7 +137,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
     # targets <= budget, controls on top
-    limits = selection_sizes(budgets, waves, holdout, control_offsets)
+    phases = rounding_phases(film_ids)
+    limits = selection_sizes(budgets, waves, holdout, control_offsets, phases)
     caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)
     # no film can select more users than the model has: the solver's sums stay 64-bit
     # integers whatever the budgets (a selection size reaches 2^52 at a holdout near 1)
@@ -148,7 +150,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     plan_id = plan_id or new_plan_id()
     rank = cands.rank[solved.film, solved.user].astype(np.int64)
     order, wave, control = assign(solved.film, rank, films, waves, holdout, seed,
-                                  control_offsets)
+                                  control_offsets, phases)
     f_pos, users = solved.film[order], solved.user[order]
     p = cands.p[f_pos, users]
     ev = p * values[f_pos]

@@ -61,7 +61,7 @@ from recommender.campaigns.plan import (
     plan_rows,
 )
 from recommender.campaigns.slate import SlateFilm, check_slate
-from recommender.campaigns.waves import assign, selection_sizes
+from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import UnknownFilmError
 from recommender.model import calibration
 from recommender.model.model import Model
@@ -107,7 +107,8 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     film_ids = [f.film_id for f in slate]
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
     budgets = np.array([f.budget for f in slate], np.int64)
-    limits = selection_sizes(budgets, waves, holdout)  # selected rows: targets <= budget
+    phases = rounding_phases(film_ids)
+    limits = selection_sizes(budgets, waves, holdout, phases=phases)  # targets <= budget
     values = np.array([f.value for f in slate], np.float64)
     exclude = list(dict.fromkeys(exclude or []))  # each opt-out once, in the order given
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
@@ -143,7 +144,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     t_solve = time.perf_counter() - t0
     plan_id = plan_id or new_plan_id()
     rank = cols["rank"][sel].astype(np.int64)
-    order, wave, control = assign(film_s, rank, films, waves, holdout, seed)
+    order, wave, control = assign(film_s, rank, films, waves, holdout, seed, phases=phases)
     f_pos, users = film_s[order], user_s[order]
     p = cols["p"][sel][order]
     ev = p * values[f_pos]

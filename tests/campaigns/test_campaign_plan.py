@@ -9,7 +9,12 @@ from typing import Any
 
 import numpy as np
 import pytest
-from campaign_oracles import brute_selection_size, brute_targets, brute_wave_controls
+from campaign_oracles import (
+    brute_phase,
+    brute_selection_size,
+    brute_targets,
+    brute_wave_controls,
+)
 from helpers import brute_audience, synthetic_model, tie_mean_p
 from test_campaign_allocation import milp_optimum
 
@@ -96,7 +101,8 @@ def test_plan_is_optimal_and_respects_every_constraint(model: Model, cap: int, s
     assert not np.isnan(w[fi, ui]).any()
     assert len(set(zip(fi.tolist(), ui.tolist(), strict=True))) == len(fi)
     # budgets count targets (controls on top, within the selection size) and the cap
-    limits = np.array([brute_selection_size(s.budget, 3, 0.2) for s in slate])
+    limits = np.array([brute_selection_size(s.budget, 3, 0.2, brute_phase(s.film_id))
+                       for s in slate])
     assert (np.bincount(fi[target], minlength=len(slate)) <= [s.budget for s in slate]).all()
     assert (np.bincount(fi, minlength=len(slate)) <= limits).all()
     assert np.bincount(ui[target]).max() <= cap
@@ -122,10 +128,11 @@ def test_plan_is_optimal_and_respects_every_constraint(model: Model, cap: int, s
         assert (np.diff(rk) > 0).all() and (np.diff(wv) >= 0).all()
         waves_of = np.unique(wv)
         assert [int((~target[mine][wv == w]).sum()) for w in waves_of] == brute_wave_controls(
-            [int((wv == w).sum()) for w in waves_of], 0.2)
+            [int((wv == w).sum()) for w in waves_of], 0.2, phase=brute_phase(slate[i].film_id))
         f_sum = s["films"][i]
         assert f_sum["contacts"] == int(target[mine].sum())
-        assert f_sum["contacts"] == brute_targets(int(mine.sum()), 3, 0.2)
+        assert f_sum["contacts"] == brute_targets(int(mine.sum()), 3, 0.2,
+                                                  phase=brute_phase(slate[i].film_id))
         assert (f_sum["budget"], f_sum["selected_limit"]) == (slate[i].budget, limits[i])
         assert f_sum["control"] == int((~target[mine]).sum())
         assert f_sum["expected_conversions"] == pytest.approx(
@@ -174,10 +181,12 @@ def test_a_budget_buys_contacts_and_the_control_group_comes_on_top(positive_mode
     targets, per_wave = _targets_and_controls(plan.rows.to_pydict(), film)
     assert targets == 100
     assert len(per_wave) == 3
-    assert [c for _, c in per_wave] == brute_wave_controls([n for n, _ in per_wave], 0.1)
+    phase = brute_phase(film)
+    assert [c for _, c in per_wave] == brute_wave_controls([n for n, _ in per_wave], 0.1,
+                                                          phase=phase)
     selected = sum(size for size, _ in per_wave)
     assert selected - sum(c for _, c in per_wave) == 100 and selected > 100
-    assert selected == brute_selection_size(100, 3, 0.1)
+    assert selected == brute_selection_size(100, 3, 0.1, phase)
     row = plan.summary["films"][0]
     assert (row["budget"], row["contacts"], row["selected"]) == (100, 100, selected)
     assert row["selected_limit"] == selected and row["budget_exceeds_eligible"] is False
@@ -200,17 +209,19 @@ def test_targets_are_the_budget_or_what_the_eligible_users_allow(
     rows = plan.rows.to_pydict()
     for i, s in enumerate(slate):
         targets, per_wave = _targets_and_controls(rows, s.film_id)
-        assert targets == min(s.budget, brute_targets(eligible[i], waves, holdout))
+        phase = brute_phase(s.film_id)
+        assert targets == min(s.budget, brute_targets(eligible[i], waves, holdout, phase=phase))
         assert [c for _, c in per_wave] == brute_wave_controls([n for n, _ in per_wave],
-                                                              holdout)
-        limit = brute_selection_size(s.budget, waves, holdout)
+                                                              holdout, phase=phase)
+        limit = brute_selection_size(s.budget, waves, holdout, phase)
         assert sum(size for size, _ in per_wave) == min(limit, eligible[i])
         row = plan.summary["films"][i]
         assert (row["contacts"], row["selected_limit"]) == (targets, limit)
         assert row["budget_exceeds_eligible"] == (limit > eligible[i])
     flagged = plan.summary["totals"]["flagged_films"]
     assert flagged == [s.film_id for i, s in enumerate(slate)
-                       if brute_selection_size(s.budget, waves, holdout) > eligible[i]]
+                       if brute_selection_size(s.budget, waves, holdout,
+                                               brute_phase(s.film_id)) > eligible[i]]
     if holdout > 0 and waves <= 4:  # budget < eligible users, but not with its controls
         assert slate[2].film_id in flagged
 

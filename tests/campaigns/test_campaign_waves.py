@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from campaign_oracles import brute_selection_sizes, brute_targets
+from campaign_oracles import brute_phase, brute_selection_sizes, brute_targets
 from scipy.stats import chisquare
 
 from recommender.campaigns.waves import (
     assign,
     control_mask,
+    rounding_phases,
     selection_size,
     selection_sizes,
     target_rows,
@@ -143,3 +144,38 @@ def test_a_next_wave_continues_the_rounding(before: int) -> None:
         c = control_mask(wave_of(23, 5), holdout, seed=2, film=1, offset=before)
         assert int(c.sum()) == (int(np.floor(holdout * (before + 23) + 0.5))
                                 - int(np.floor(holdout * before + 0.5)))
+
+
+@pytest.mark.parametrize("phase", [0.0, 0.07, 0.5, 0.93, float(np.nextafter(1.0, 0.0))])
+def test_a_films_phase_moves_its_rounding(phase: float) -> None:
+    """At any phase in [0, 1): targets, controls and selection sizes are the brute force's
+    (after sent waves too), what ``assign`` leaves, and within one user of the holdout."""
+    for holdout in (0.1, 0.3, 0.5):
+        for before in (0, 7):
+            ns = np.arange(80)
+            got = target_rows(ns, 3, holdout, before, phase)
+            assert got.tolist() == [brute_targets(int(n), 3, holdout, before, phase)
+                                    for n in ns]
+            assert (np.diff(got) >= 0).all() and (np.diff(got) <= 1).all()
+            assert (np.abs((ns - got) - holdout * ns) < 1 + 1e-9).all()  # float sums
+            budgets = np.arange(40)
+            want = brute_selection_sizes(budgets.tolist(), 3, holdout, before, phase)
+            assert selection_sizes(budgets, 3, holdout, np.full(40, before),
+                                   np.full(40, phase)).tolist() == want
+        for n in (5, 22, 61):
+            _, _, control = assign(np.zeros(n, np.int64), np.arange(n), np.array([7]), 3,
+                                   holdout, seed=n, phases=np.array([phase]))
+            assert int((~control).sum()) == brute_targets(n, 3, holdout, phase=phase)
+
+
+def test_rounding_phases_are_the_documented_hash() -> None:
+    """Each film's phase is the BLAKE2b hash of its id (odd ids too), the same in every call,
+    in [0, 1), and spread: over 2,000 ids, every tenth of [0, 1) holds about a tenth."""
+    ids = ["", "1", "01", "film 7", "é", "🎬", "a\tb", "x" * 300]
+    got = rounding_phases(ids)
+    assert got.tolist() == [brute_phase(i) for i in ids]
+    assert rounding_phases(list(reversed(ids))).tolist() == list(reversed(got.tolist()))
+    many = rounding_phases([f"f{i}" for i in range(2000)])
+    assert ((many >= 0) & (many < 1)).all()
+    counts = np.bincount((many * 10).astype(int), minlength=10)
+    assert counts.min() > 150 and counts.max() < 250, counts

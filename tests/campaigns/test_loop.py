@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from campaign_oracles import brute_selection_size
+from campaign_oracles import brute_phase, brute_selection_size
 from helpers import train_folder
 
 from recommender.campaigns.next_wave import chain, plan_next_wave
@@ -116,11 +116,12 @@ def test_the_next_wave_leaves_out_contacts_and_controls(loop: dict[str, Any]) ->
     summary = store.summary(loop["next_plan_id"])
     assert summary["previous_plan_id"] == loop["plan_id"] and summary["sent_waves"] == 1
     sent = wave1.to_pydict()
-    assert brute_selection_size(BUDGET, 2, 0.3) == 60  # the sizes BUDGET is chosen for
     planned = first.to_pydict()
     for f in set(planned["film_id"]):  # a budget counts target rows, controls on top
         groups = [g for x, g in zip(planned["film_id"], planned["group"], strict=True) if x == f]
-        assert groups.count("target") <= BUDGET and len(groups) <= 60
+        limit = brute_selection_size(BUDGET, 2, 0.3, brute_phase(f))
+        assert limit in (59, 60, 61)  # the sizes BUDGET is chosen for
+        assert groups.count("target") <= BUDGET and len(groups) <= limit
     sent_targets = [f for f, g in zip(sent["film_id"], sent["group"], strict=True)
                     if g == "target"]
     for f in summary["films"]:  # budgets count targets: the sent controls spent none of it
@@ -206,7 +207,8 @@ def test_a_campaign_sent_wave_by_wave_holds_out_its_share(world: tuple[Path, Mod
         plan = plan_next_wave(model, store, plan.plan_id, sent_waves=1, seed=2 + step)
     targets, controls = sent.count("target"), sent.count("control")
     assert targets == 10
-    assert controls == math.floor(0.5 * (targets + controls) + 0.5)
+    phase = brute_phase(film)  # the sent waves continue one rounding, whatever their seeds
+    assert controls == math.floor(0.5 * (targets + controls) + phase)
 
 
 def test_two_next_waves_planned_at_once_are_told_of_each_other(

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from campaign_oracles import brute_selection_size, brute_targets
+from campaign_oracles import brute_phase, brute_selection_size, brute_targets
 from helpers import synthetic_model
 from service_fixtures import build_model, save_model
 
@@ -46,8 +46,10 @@ def check_plan(model: Model, slate: list[SlateFilm], cap: int, exclude: list[str
     targets = [f for f, g in zip(films, groups, strict=True) if g == "target"]
     for s in slate:
         selected = films.count(s.film_id)
-        assert targets.count(s.film_id) == brute_targets(selected, 2, 0.2) <= s.budget
-        assert selected <= brute_selection_size(s.budget, 2, 0.2)
+        phase = brute_phase(s.film_id)
+        assert targets.count(s.film_id) == brute_targets(selected, 2, 0.2, phase=phase) \
+            <= s.budget
+        assert selected <= brute_selection_size(s.budget, 2, 0.2, phase)
     per_user: dict[str, int] = {}
     for u in users:
         per_user[u] = per_user.get(u, 0) + 1
