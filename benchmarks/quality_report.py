@@ -99,7 +99,8 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
         f"{result['load_average_end'][0]} at the end, {result['seconds']:.0f} s in all). "
         f"Seed {result['seed']}; audiences ranked over every known user who had not watched "
         "the film, for films with 5+ test viewers; recall = hits / min(k, test viewers), "
-        "macro-averaged.", "",
+        "macro-averaged, a tie at the cut counted by its expected hits over the tie's orders "
+        "(`recommender.evaluation.metrics.expected_hits_at_k`).", "",
         "**engine (train, tuned)** is what `recommender train` ships: the search of "
         "`recommender/model/tuning.py` runs inside the fit on the training part of each split "
         f"(never on its test part), starting from {c['weighting']} weighting, {c['factors']} "

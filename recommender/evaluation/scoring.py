@@ -8,6 +8,12 @@ Metrics (see :mod:`recommender.evaluation.metrics`) are computed in both directi
   distinct users that the top-k audiences of all known films reach.
 - user (user -> films): recall@k and NDCG@k over users with at least one test film, and the
   number of distinct films recommended (catalog coverage).
+
+Recall counts a tie that the cut at k splits by its expected hits over the tie's orders
+(``metrics.expected_hits_at_k``), so no scorer's figure depends on the index order its ties
+were filled in; NDCG and reach read the ranking as ``top_k_rows`` fills it (index order within
+a tie). The search inside ``train`` validates with the plain top-k hits
+(``model.validation``).
 """
 
 from __future__ import annotations
@@ -64,7 +70,8 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
         if len(sel):
             truth = test_f[blk[sel]].toarray() > 0
             hits = metrics.hits_at_k(top[sel], counts[sel], truth)
-            rec.append(metrics.recall_at_k(hits, n_viewers[blk[sel]]))
+            rec.append(metrics.recall_of_hits(metrics.expected_hits_at_k(scores[sel], truth, k),
+                                              n_viewers[blk[sel]], k))
             ndcg.append(metrics.ndcg_at_k(hits, n_viewers[blk[sel]]))
             auc_v.append(metrics.auc(scores[sel], truth, ~seen[sel]))
     out[f"audience_recall@{k}"] = _avg(rec)
@@ -92,7 +99,9 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
         if len(sel):
             truth = test[blk[sel]].toarray() > 0
             hits = metrics.hits_at_k(top[sel], counts[sel], truth)
-            rec.append(metrics.recall_at_k(hits, n_test[blk[sel]]))
+            rec.append(metrics.recall_of_hits(
+                metrics.expected_hits_at_k(scores[sel], truth, user_k), n_test[blk[sel]],
+                user_k))
             ndcg.append(metrics.ndcg_at_k(hits, n_test[blk[sel]]))
     out[f"user_recall@{user_k}"] = _avg(rec)
     if per_query is not None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
 
 from recommender.evaluation import metrics
+from recommender.kernels.ranking import top_k_rows
 
 LOG2_3 = math.log2(3)
 
@@ -158,3 +160,33 @@ def test_paired_ratio_interval_covers_the_true_ratio_95_times_in_100() -> None:
         _, lo, hi = metrics.paired_ratio_interval(a, b)
         hits += lo <= 1.1 <= hi
     assert 930 <= hits <= 970
+
+
+def test_expected_hits_count_a_tie_at_the_cut_by_its_expectation() -> None:
+    """Against every order of the tied candidates (brute force): the mean hits of a top-k cut
+    over all orders that keep the scores' order. Rows with a tie at the cut, a tie wholly
+    inside the top k, no tie, fewer candidates than k (``-inf``: not a candidate), all tied."""
+    rng = np.random.default_rng(3)
+    rows = [rng.integers(0, 3, 6).astype(np.float32) for _ in range(20)]
+    rows += [np.array([5, 4, 4, 4, 1, 0], np.float32),
+             np.array([3, 3, 2, 1, -np.inf, -np.inf], np.float32),
+             np.array([1, -np.inf, -np.inf, 2, -np.inf, -np.inf], np.float32),
+             np.zeros(6, np.float32)]
+    scores = np.stack(rows)
+    truth = rng.random(scores.shape) < 0.4
+    for k in (1, 2, 3, 5, 6, 8):
+        got = metrics.expected_hits_at_k(scores, truth, k)
+        for r in range(len(scores)):
+            cand = np.flatnonzero(np.isfinite(scores[r]))
+            total, n = 0, 0
+            for order in itertools.permutations(cand.tolist()):
+                ranked = sorted(order, key=lambda i: -scores[r, i])  # stable: the tie's order
+                total += int(truth[r, ranked[:k]].sum())
+                n += 1
+            assert got[r] == pytest.approx(total / n), (k, r)
+    # without a tie at the cut: the plain top-k hits
+    distinct = rng.permutation(50).astype(np.float32).reshape(5, 10)
+    top, counts = top_k_rows(distinct, 4)
+    t = rng.random(distinct.shape) < 0.5
+    assert (metrics.expected_hits_at_k(distinct, t, 4)
+            == metrics.hits_at_k(top, counts, t).sum(axis=1)).all()

@@ -50,3 +50,33 @@ def test_score_split_with_an_oracle_and_its_opposite(demo_data: Interactions) ->
     assert worst["audience_auc"] == pytest.approx(0.0)
     assert worst["audience_recall@10"] < 0.2
     assert res["films_evaluated"] == int((np.bincount(split.test.film_idx) >= 5).sum())
+
+
+class _Constant:
+    """Every candidate tied: no order is given, so any hit count of a top-k cut comes from
+    the order the tie was filled in."""
+
+    def score(self, users: NDArray[np.int64], films: NDArray[np.int64]) -> NDArray[np.float32]:
+        return np.zeros((len(users), len(films)), np.float32)
+
+
+def test_a_tie_counts_its_expected_hits_not_the_index_order(demo_data: Interactions) -> None:
+    """With every score equal, a film's recall is what a random order of its candidates gives
+    in expectation: k / candidates of its test viewers, over min(k, test viewers) (the index
+    order filled the cut with the lowest user indices, whatever they held)."""
+    split = make_split(demo_data, "random", seed=0)
+    per_query: dict[str, NDArray[np.float64]] = {}
+    res = score_split(_Constant(), split, k=10, user_k=5, per_query=per_query)
+    users, films = split.users, split.films
+    hist = split.history.to_csr()[users][:, films].toarray() > 0
+    test = split.test.to_csr()[users][:, films].toarray() > 0
+    viewers = test.sum(axis=0)
+    queried = viewers >= 5
+    candidates = (~hist).sum(axis=0)
+    want = np.minimum(10, candidates) / candidates * viewers / np.minimum(10, viewers)
+    assert np.allclose(per_query["audience_recall@10"], want[queried])
+    n_test = test.sum(axis=1)
+    cands_u = (~hist).sum(axis=1)
+    want_u = np.minimum(5, cands_u) / cands_u * n_test / np.minimum(5, n_test)
+    assert np.allclose(per_query["user_recall@5"], want_u[n_test > 0])
+    assert res["audience_recall@10"] == round(float(want[queried].mean()), 5)
