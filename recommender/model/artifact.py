@@ -52,7 +52,8 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender.errors import ArtifactError
+from recommender.errors import ArtifactError, InvalidParameterError
+from recommender.io.atomic import not_in_a_model
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
 from recommender.model import layout
@@ -193,6 +194,10 @@ def check_destination(path: str | os.PathLike[str]) -> Path:
 
 def _writable(path: str | os.PathLike[str]) -> Path:
     dest = Path(path)
+    try:  # MODEL/current or MODEL/versions/X: a save there made the served version a layout
+        not_in_a_model(dest)  # of its own, its files gone, and MODEL no longer loaded
+    except InvalidParameterError as e:
+        raise ArtifactError(f"{dest}: cannot hold a new model: {e}") from None
     if dest.exists() and not dest.is_dir():
         raise ArtifactError(f"{dest}: exists and is not a folder")
     if dest.is_dir() and not layout.owns(dest, META):

@@ -445,3 +445,21 @@ def test_publishing_the_current_model_again_keeps_the_rollback(old: Model, new: 
     np.save(target, np.zeros((12, 8), np.float32))
     artifact.publish(source, served)
     assert same(artifact.load(served), new) and layout.versions(served)[-1] not in before
+
+
+def test_a_save_inside_a_model_folder_is_refused(old: Model, new: Model,
+                                                 tmp_path: Path) -> None:
+    """``train --out MODEL/current`` (or a version under ``versions/``) turned the served
+    version into a layout of its own: its files were removed and ``MODEL`` no longer loaded.
+    A destination inside a model folder is refused before anything is written."""
+    root = artifact.save(old, tmp_path / "m")
+    version = next((root / "versions").iterdir())
+    for inside in (root / "current", version, root / "current" / "sub"):
+        with pytest.raises(ArtifactError, match="inside the model folder"):
+            artifact.check_destination(inside)
+        with pytest.raises(ArtifactError, match="inside the model folder"):
+            artifact.save(new, inside)
+    assert same(artifact.load(root), old)
+    assert not (version / "current").exists() and not (version / "sub").exists()
+    artifact.save(new, root)  # the folder itself still takes a new version
+    assert same(artifact.load(root), new)
