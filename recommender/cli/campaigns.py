@@ -128,8 +128,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     target = args.store or os.environ.get("RECOMMENDER_STORE") or None
     store = None
     if target:
-        from recommender.campaigns.store import open_store
+        from recommender.campaigns.store import open_store, refuse_new_store_in_a_model
 
+        refuse_new_store_in_a_model(target)
         store = open_store(target)  # a bad URL fails before the work, not after
     model = _load_model(args.model)
     if store is not None:

@@ -60,6 +60,10 @@ def _store(args: argparse.Namespace, create: bool = True, read_only: bool = Fals
         raise InvalidParameterError("no campaign store: pass --store URL or set "
                                     "RECOMMENDER_STORE")
     missing = None if create else missing_sqlite(target)
+    if create:
+        from recommender.campaigns.store import refuse_new_store_in_a_model
+
+        refuse_new_store_in_a_model(target)
     if missing is not None:
         raise InvalidParameterError(f"no campaign store at {missing}: the file does not "
                                     "exist (plan with --store to create one)")
