@@ -443,29 +443,6 @@ def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def refuse_new_store_in_a_model(target: str) -> None:
-    """Refuse (``InvalidParameterError``) a SQLite store that does not exist yet and would be
-    created inside a model folder (``--store MODEL/current/s.db``): the version it lies in is
-    removed by a later ``train --out MODEL`` (two saves on), and every acknowledged event
-    with it. A store already there still opens; other URLs pass."""
-    from recommender.io.atomic import not_in_a_model
-
-    try:
-        parsed = sa.engine.make_url(store_url(target))
-    except sa.exc.ArgumentError:
-        return  # open_store says why
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
-            or parsed.database.startswith("file:") or Path(parsed.database).exists():
-        return
-    try:
-        not_in_a_model(parsed.database)
-    except InvalidParameterError as e:
-        raise InvalidParameterError(
-            f"the campaign store {parsed.database} would be created inside a model folder "
-            f"({e}); a later save of the model removes its old versions, and a store there "
-            "with them: put the store elsewhere") from None
-
-
 def open_store(target: str, read_only: bool = False, pool: StorePool | None = None
                ) -> CampaignStore:
     """``CampaignStore(target)``: a URL or a SQLite file path, created and migrated (``read_only``:

@@ -128,7 +128,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
     target = args.store or os.environ.get("RECOMMENDER_STORE") or None
     store = None
     if target:
-        from recommender.campaigns.store import open_store, refuse_new_store_in_a_model
+        from recommender.campaigns.store import open_store
+        from recommender.cli.events import refuse_new_store_in_a_model
 
         refuse_new_store_in_a_model(target)
         store = open_store(target)  # a bad URL fails before the work, not after

@@ -49,6 +49,25 @@ def missing_sqlite(target: str) -> str | None:
     return None
 
 
+def refuse_new_store_in_a_model(target: str) -> None:
+    """Refuse (``InvalidParameterError``) a SQLite store that does not exist yet and would be
+    created inside a model folder (``--store MODEL/current/s.db``): the version it lies in is
+    removed by a later ``train --out MODEL`` (two saves on), and every acknowledged event
+    with it. A store already there still opens; other URLs pass."""
+    from recommender.io.atomic import not_in_a_model
+
+    missing = missing_sqlite(target)
+    if missing is None or missing.startswith("file:"):
+        return
+    try:
+        not_in_a_model(missing)
+    except InvalidParameterError as e:
+        raise InvalidParameterError(
+            f"the campaign store {missing} would be created inside a model folder ({e}); a "
+            "later save of the model removes its old versions, and a store there with them: "
+            "put the store elsewhere") from None
+
+
 def _store(args: argparse.Namespace, create: bool = True, read_only: bool = False) -> Any:
     """The campaign store of ``--store`` or ``RECOMMENDER_STORE``; a reader (``create`` False)
     never creates a missing SQLite file, and with ``read_only`` neither migrates it nor
@@ -61,8 +80,6 @@ def _store(args: argparse.Namespace, create: bool = True, read_only: bool = Fals
                                     "RECOMMENDER_STORE")
     missing = None if create else missing_sqlite(target)
     if create:
-        from recommender.campaigns.store import refuse_new_store_in_a_model
-
         refuse_new_store_in_a_model(target)
     if missing is not None:
         raise InvalidParameterError(f"no campaign store at {missing}: the file does not "

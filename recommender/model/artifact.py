@@ -20,22 +20,19 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
     user_segments.npy      (n_users,) int16
     segments.json          segment descriptions
     calibration.json       calibrated p: model, per-film counts, horizon (see calibration.py)
-    fold_in_projection.npy (n_films, f) float32, EASE family only (``model.fold_in_projection``):
-                           a user's confidence row times it is the user's vector; absent for
-                           ALS (and in every folder written before families), required when
-                           ``params.family`` is "ease"
-    film_prior.npy         (n_films,) float32, the popularity prior (``model.film_prior``,
-                           ``prior.py``): present and required when ``params.popularity`` > 0
-    cinemas.csv            optional (``save(..., extra=...)``): the training data's cinema
-                           table, copied by ``recommender train``; checked and published as
-                           any other file
+    fold_in_projection.npy (n_films, f) float32, EASE family only: a user's confidence row
+                           times it is the user's vector; required when ``params.family`` is
+                           "ease" (absent for ALS and in folders written before families)
+    film_prior.npy         (n_films,) float32, the popularity prior (``prior.py``): present
+                           and required when ``params.popularity`` > 0
+    cinemas.csv            optional (``save(extra=...)``): the training data's cinema table
+                           (``recommender train``), checked and published as any other file
 
 Every file is flushed to disk before the version becomes current, so a crash or a SIGKILL
 at any point leaves the previous model or the new one (tests/model/test_artifact_layout.py
 kills a save at every step). ``load`` checks every file against its recorded size and SHA-256
 (streamed, 1 MiB at a time) and refuses a folder altered on disk, naming the file; a flat
-folder (the files directly in ``MODEL``, written before versions) still loads, and one
-without ``files`` (written before checksums) loads unchecked.
+folder (written before versions) still loads, one without ``files`` unchecked.
 """
 
 from __future__ import annotations
@@ -187,15 +184,15 @@ def looks_complete(version: Path) -> bool:
 
 
 def check_destination(path: str | os.PathLike[str]) -> Path:
-    """``ArtifactError`` now when ``save`` would refuse ``path`` (a file, or a non-empty
-    folder that is not a model): a command checks it before hours of training."""
+    """``ArtifactError`` now when ``save`` would refuse ``path`` (a file, a non-empty folder
+    not a model, or inside one): a command checks it before hours of training."""
     return _writable(path)
 
 
 def _writable(path: str | os.PathLike[str]) -> Path:
     dest = Path(path)
-    try:  # MODEL/current or MODEL/versions/X: a save there made the served version a layout
-        not_in_a_model(dest)  # of its own, its files gone, and MODEL no longer loaded
+    try:  # MODEL/current or a version: a save there left MODEL without a model that loads
+        not_in_a_model(dest)
     except InvalidParameterError as e:
         raise ArtifactError(f"{dest}: cannot hold a new model: {e}") from None
     if dest.exists() and not dest.is_dir():
