@@ -132,7 +132,8 @@ def cmd_film(args: argparse.Namespace) -> int:
     hidden = segments - len(body["viewer_segments"])
     if hidden:
         rest = body["viewers"] - sum(r["count"] for r in body["viewer_segments"])
-        print(hidden_text(hidden, "segments", rest, "viewers", min_cell_from_env()))
+        print(hidden_text(hidden, "segments", rest, "viewers", min_cell_from_env(),
+                          outside=True))
     print("share: the segment's share of its viewers (0-1); base_share: its share of all users "
           "(0-1); lift = share / base_share")
     return 0

@@ -16,7 +16,7 @@ from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.io.places import PLACE_ATTRIBUTES
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
-from recommender.query.privacy import min_cell_from_env, table_suppression
+from recommender.query.privacy import few, min_cell_from_env, table_suppression
 from recommender.query.title_match import match_reasons
 from recommender.query.titles import ID_MATCH, ranked, title_index
 
@@ -109,7 +109,8 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
     """A catalog entry with its audience statistics: viewers (count, share of users,
     popularity rank among the catalog's ``catalog_films``), how many candidates its audience
     ranks, and its viewers' segments:
-    a segment of fewer than ``min_cell`` viewers (default ``RECOMMENDER_MIN_CELL``) is left
+    a segment of fewer than ``min_cell`` viewers (default ``RECOMMENDER_MIN_CELL``), or whose
+    size less its viewers leaves 1 to ``min_cell`` - 1 of its users who did not watch, is left
     out, with another (an empty one first, else the smallest) when it would be the only one,
     since the viewer count is published (``privacy.table_suppression``, as the summary's
     segment splits)."""
@@ -118,9 +119,16 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
     row = film_row(model, f, counts)
     viewers = model.film_viewers(f)
     split = segment_split(model, viewers)
-    hidden = table_suppression(np.array([r["count"] for r in split], np.int64).reshape(-1, 1),
-                               min_cell_from_env() if min_cell is None else min_cell,
-                               last_is_row_sum=False)[:, 0]
+    bar = min_cell_from_env() if min_cell is None else min_cell
+    cells = np.array([r["count"] for r in split], np.int64).reshape(-1, 1)
+    # a shown row gives its segment's size too (base_share, GET /segments): size less count
+    # is the segment's users who did not watch, which must not be 1..min_cell-1 either (the
+    # summary's and the portrait's rule)
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64),
+                        minlength=model.segments.n)
+    outside = sizes[[r["segment"] for r in split]].reshape(-1, 1) - cells
+    hidden = table_suppression(cells, bar, last_is_row_sum=False,
+                               also=few(outside, bar))[:, 0]
     row.update({
         "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
         "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,

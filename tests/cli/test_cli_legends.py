@@ -134,9 +134,9 @@ def test_film_says_how_many_viewers_its_hidden_segments_hold(
     assert code == 0, err
     lines = out.splitlines()
     assert lines[-2] == (
-        "hidden: 2 segments (3 viewers in all), each of fewer than 10 viewers or hidden with "
-        "one so that it is not the total less the shown ones (the minimum cell size: "
-        "$RECOMMENDER_MIN_CELL, default 10)")
+        "hidden: 2 segments (3 viewers in all), each of fewer than 10 viewers (or leaving "
+        "fewer than 10 outside them) or hidden with one so that it is not the total less the "
+        "shown ones (the minimum cell size: $RECOMMENDER_MIN_CELL, default 10)")
     # the JSON stays the endpoint's body: no new field
     code, body_text, _ = run(capsys, "film", path, film, "--json")
     body = json.loads(body_text)

@@ -145,6 +145,31 @@ def test_film_details_counts_viewers_and_their_segments(model: Model) -> None:
     assert len(hidden) >= 2 and all(truth[s] < bar for s in hidden[:2])
 
 
+def test_film_details_hide_a_segment_with_few_users_who_did_not_watch(model: Model) -> None:
+    """A shown viewer segment gives its size too (base_share, GET /segments), so its size
+    less its count is how many of its users did not watch: 1..min_cell-1 of them is a cell
+    too small to show (the summary's and the portrait's rule). A segment of all but 3 of its
+    users watching was shown."""
+    seen = dense_seen(model)
+    f = 8
+    viewers = np.flatnonzero(seen[:, f])
+    others = np.flatnonzero(~seen[:, f].astype(bool))
+    labels = np.asarray(model.segments.labels).copy()
+    labels[labels == 0] = 1  # segment 0: the film's viewers and 3 users who did not watch
+    labels[viewers] = 0
+    labels[others[:3]] = 0
+    m = dataclasses.replace(model, segments=Segments(labels, [dict(s) for s in
+                                                              model.segments.info]))
+    assert len(viewers) >= 10 and np.count_nonzero(labels == 0) == len(viewers) + 3
+    shown = {r["segment"]: r["count"] for r in film_details(
+        m, str(m.films.ids[f]), min_cell=10)["viewer_segments"]}
+    assert 0 not in shown and shown and not any(shown.values())
+    # 3 users outside is no cell under a minimum of 3: the segment is shown
+    shown = {r["segment"]: r["count"] for r in film_details(
+        m, str(m.films.ids[f]), min_cell=3)["viewer_segments"]}
+    assert shown[0] == len(viewers)
+
+
 def test_segment_labels_split_and_table(model: Model) -> None:
     info = [dict(s) for s in model.segments.info]
     info[2]["label"] = "Night owls"
