@@ -103,5 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        max_body_bytes=settings.max_body_bytes,
                        body_timeout=settings.timeout_request_body)
     app.add_middleware(MetricsMiddleware, metrics=metrics,
-                       current_version=lambda: service.engine.version if service.engine else "")
+                       current_version=lambda: service.engine.version if service.engine else "",
+                       private=bool(read_keys))
     return app

@@ -137,11 +137,14 @@ def header_safe(value: str) -> str:
 class MetricsMiddleware:
     """Pure ASGI middleware (no per-request task like BaseHTTPMiddleware)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, current_version: Callable[[], str]
-                 ) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, current_version: Callable[[], str],
+                 private: bool = False) -> None:
         self.app = app
         self.metrics = metrics
         self.current_version = current_version
+        # read keys are configured: the version is no one's without a key (as /health's
+        # model and /metrics), so a response to a caller without one does not carry it
+        self.private = private
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -154,8 +157,10 @@ class MetricsMiddleware:
             if message["type"] == "http.response.start":
                 status[0] = int(message["status"])
                 state: dict[str, Any] = scope.get("state") or {}
-                version = state.get("model_version") or self.current_version()
-                MutableHeaders(scope=message).append(VERSION_HEADER, header_safe(str(version)))
+                if not self.private or state.get("key_id"):
+                    version = state.get("model_version") or self.current_version()
+                    MutableHeaders(scope=message).append(VERSION_HEADER,
+                                                         header_safe(str(version)))
             await send(message)
 
         try:

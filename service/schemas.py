@@ -103,8 +103,11 @@ class CacheWarmth(BaseModel):
     state: Literal["off", "running", "done", "full", "stopped"] = Field(
         description="the background ranking of films' audiences after a load: off, running, "
                     "done (every film), full (the cache is full) or stopped (model replaced)")
-    films: int = Field(description="films whose audience ranking is cached so far")
-    total: int = Field(description="films in the model")
+    films: int | None = Field(description="films whose audience ranking is cached so far; "
+                                          "null when read keys are configured and the "
+                                          "request carries none")
+    total: int | None = Field(description="films in the model; null when read keys are "
+                                          "configured and the request carries none")
     seconds: float = Field(description="time spent so far")
 
 

@@ -22,8 +22,11 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
         request.state, "key_id", None)
     details = None if hidden else {**model_info(engine.model), "path": engine.path}
     sync = getattr(request.app.state, "events_sync", None)
+    warm = dict(engine.warm_status)
+    if hidden:  # its counts are the model's number of films
+        warm.update(films=None, total=None)
     return {"status": "ok", "model": details,
-            "audience_cache": dict(engine.warm_status),
+            "audience_cache": warm,
             "tuning": None if hidden else tuning_summary(engine.model.meta),
             "limits": {"max_k": request.app.state.service.settings.max_k},
             "campaign_store": sync.store_state if sync is not None else "ok"}

@@ -187,6 +187,29 @@ def test_health_is_open_without_model_details(locked: TestClient, root: Path) ->
     assert locked.get("/openapi.json").status_code == 401
 
 
+def test_callers_without_a_key_are_not_told_the_model_version(locked: TestClient) -> None:
+    """/health hides the served model from a caller without a key, and RECOMMENDER_METRICS_KEYS
+    closes /metrics for the same reason (its version, users and films): every response, the
+    401 included, still named the version in X-Model-Version, and /health's cache warm-up
+    the number of films."""
+    version = locked.get("/health", headers={"X-API-Key": READ_A}).headers["X-Model-Version"]
+    assert version
+    for path in ("/health", "/segments", "/films/00004/audience?k=3", "/studio/", "/docs",
+                 "/openapi.json", "/no/such/thing"):
+        r = locked.get(path)
+        assert "X-Model-Version" not in r.headers, path
+        assert version not in r.text, path
+    r = locked.post("/admin/reload", headers=bearer(ADMIN + "x"))
+    assert r.status_code == 401 and "X-Model-Version" not in r.headers
+    warm = locked.get("/health").json()["audience_cache"]
+    assert warm["films"] is None and warm["total"] is None and warm["state"]
+    # a caller with a key is told, as before
+    for headers in ({"X-API-Key": READ_A}, bearer(READ_B), bearer(ADMIN)):
+        r = locked.get("/segments", headers=headers)
+        assert r.headers["X-Model-Version"] == version
+    assert locked.get("/health", headers=bearer(READ_B)).json()["audience_cache"]["total"] > 0
+
+
 def test_unauthenticated_callers_learn_nothing_but_401(locked: TestClient) -> None:
     # neither undeclared parameter names nor body validation reach them
     r = locked.get("/segments", params={"nosuch": "1"})
