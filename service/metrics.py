@@ -32,6 +32,9 @@ from recommender.serving.engine import Engine
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                    5.0, 10.0)
 UNMATCHED = "<unmatched>"
+#: the methods counted by name; any other is counted as ``OTHER_METHOD``
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
+OTHER_METHOD = "other"
 VERSION_HEADER = "X-Model-Version"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 SHARED_FLAG = "RECOMMENDER_METRICS_SHARED"  # set by service.server for --workers N
@@ -168,7 +171,10 @@ class MetricsMiddleware:
         finally:
             route = scope.get("route")
             template = str(getattr(route, "path", UNMATCHED)) if route is not None else UNMATCHED
+            # a label per method a client names would let anyone grow the registry (and every
+            # scrape) without bound: h11 takes any token as a method, up to the head's size
             method = str(scope.get("method", ""))
+            method = method if method in METHODS else OTHER_METHOD
             self.metrics.requests.labels(method=method, route=template,
                                          status=str(status[0])).inc()
             self.metrics.latency.labels(method=method, route=template).observe(

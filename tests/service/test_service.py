@@ -366,6 +366,21 @@ def test_metrics_by_route_template(client: TestClient, model: Model) -> None:
     assert 'recommender_audience_cache_total{result="hit"}' in text
 
 
+def test_metrics_do_not_grow_with_methods_clients_make_up(client: TestClient) -> None:
+    """The method label was the request's method as sent: h11 takes any token, up to the
+    request head's size, so anyone (no key is checked before the count) could add series
+    without bound, each request a new method, and every scrape grew with them."""
+    before = client.get("/metrics").text.count("\n")
+    for i in range(50):
+        method = f"M{i}" + "X" * 500
+        assert client.request(method, "/health").status_code == 405
+        assert client.request(method, "/no/such/route").status_code in (404, 405)
+    text = client.get("/metrics").text
+    assert "XXXX" not in text and 'method="other"' in text
+    assert text.count("\n") < before + 200
+    assert 'method="GET"' in text
+
+
 def test_openapi_describes_every_endpoint(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     paths = spec["paths"]
