@@ -104,10 +104,9 @@ class CacheWarmth(BaseModel):
         description="the background ranking of films' audiences after a load: off, running, "
                     "done (every film), full (the cache is full) or stopped (model replaced)")
     films: int | None = Field(description="films whose audience ranking is cached so far; "
-                                          "null when read keys are configured and the "
-                                          "request carries none")
-    total: int | None = Field(description="films in the model; null when read keys are "
-                                          "configured and the request carries none")
+                                          "null to a keyless caller when read keys are set")
+    total: int | None = Field(description="films in the model; null to a keyless caller when read "
+                                          "keys are set")
     seconds: float = Field(description="time spent so far")
 
 
