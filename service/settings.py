@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recommender.errors import InvalidParameterError
+from recommender.model import layout
 from recommender.query.audience import MAX_K
 from recommender.query.privacy import DEFAULT_MIN_CELL
 
@@ -113,6 +114,19 @@ class Settings(BaseSettings):
                                         "(line and headers); the connection is closed past it")
     timeout_keep_alive: int = Field(
         default=5, ge=1, description="seconds an idle keep-alive connection stays open")
+
+    @field_validator("model_path")
+    @classmethod
+    def _model_folder_not_a_version(cls, value: str | None) -> str | None:
+        """``MODEL/current`` or ``MODEL/versions/X`` served: the watcher found no ``current``
+        to follow there, so a new save never reached the workers, and the default campaign
+        store landed beside that version (a new, empty one at each version, removed with it)."""
+        folder = layout.holder(value) if value else None
+        if folder is not None:
+            raise ValueError(f"{value} is a version of the model folder {folder}: serve "
+                             f"{folder} itself, so that every new version reaches the workers "
+                             "and the campaign store stays beside it")
+        return value
 
     @field_validator("read_keys", "write_keys", "metrics_keys")
     @classmethod

@@ -87,6 +87,20 @@ def is_versioned(path: str | os.PathLike[str]) -> bool:
     return os.path.lexists(Path(path) / CURRENT)
 
 
+def holder(path: str | os.PathLike[str]) -> Path | None:
+    """The model folder ``MODEL`` when ``path`` is its ``MODEL/current`` or one of its
+    ``MODEL/versions/<name>`` (as written, links not followed), else None: a model folder
+    of its own (with its ``current``) that happens to be named so is not a version."""
+    p = Path(os.path.abspath(path))
+    if is_versioned(p):
+        return None
+    if p.name == CURRENT and is_versioned(p.parent):
+        return p.parent
+    if p.parent.name == VERSIONS and is_versioned(p.parent.parent):
+        return p.parent.parent
+    return None
+
+
 def owns(path: Path, marker: str) -> bool:
     """Whether the existing folder ``path`` may be written as a model folder: it is empty,
     has a ``current`` or the flat layout's ``marker`` file, or holds only what an interrupted

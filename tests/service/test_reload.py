@@ -214,3 +214,19 @@ def test_a_worker_started_on_a_refused_version_serves_the_newest_that_loads(
         (version / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
     with pytest.raises(ArtifactError, match="film_ids.npy"), app_for(root):
         pass
+
+
+def test_a_version_of_a_model_folder_is_not_served(root: Path) -> None:
+    """``serve MODEL/current`` (or a version): the watcher found no ``current`` there, so a
+    new save never reached the workers, and the default campaign store was a new, empty file
+    beside each version, removed with it. Refused, naming the folder to serve; the folder
+    itself, and a model folder that is merely named ``current``, are served."""
+    served = root / "served"
+    version = layout.resolve(served)
+    for path in (served / "current", version, Path(str(served) + "/./current")):
+        with pytest.raises(ValueError, match=f"serve {served}"):
+            Settings(model_path=str(path))
+    assert Settings(model_path=str(served)).model_path == str(served)
+    shutil.copytree(served, root / "inner" / "current", symlinks=True)
+    (root / "inner" / "versions").mkdir()
+    assert Settings(model_path=str(root / "inner" / "current")).model_path
