@@ -45,10 +45,11 @@ def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) ->
               f"would leave the person it meant in the plan): {shown}{more}", file=sys.stderr)
 
 
-def metadata_matches(model: Model, users: str | None, films: str | None) -> None:
+def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) -> None:
     """Say how many ids of a ``--users`` (``--films``) file are users (films) of the trained
     log, and warn when none is: such a file was taken without a word, and the attributes it
-    should have given were missing only later (a portrait, a filter, a distribution)."""
+    should have given were missing only later (a portrait, a filter, a distribution).
+    ``quiet``: only the warning (for a dataset folder's own ``users.csv`` and ``films.csv``)."""
     from recommender.io.readers import read_films, read_users
 
     for path, kind, ids, known in (
@@ -61,7 +62,8 @@ def metadata_matches(model: Model, users: str | None, films: str | None) -> None
         line = (f"{path}: {matched:,} of its {len(given):,} {kind} ids are {kind}s of the log "
                 f"({matched / max(len(known), 1):.1%} of its {len(known):,} {kind}s)")
         if matched:
-            print(line)
+            if not quiet:
+                print(line)
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7)?", file=sys.stderr)

@@ -260,6 +260,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if model.meta.get("refit"):
         print(f"final fit: {model.meta['refit']}")
     metadata_matches(model, args.users, args.films)
+    # a dataset folder's own users.csv / films.csv: the same warning when none of its ids match
+    metadata_matches(model, *readers.folder_metadata(args.data), quiet=True)
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):
         n = int(unliked["count"])

@@ -71,6 +71,7 @@ __all__ = [
     "ML1M_OCCUPATIONS",
     "ZIP_REGIONS",
     "canonical_column",
+    "folder_metadata",
     "load",
     "read_films",
     "read_id_list",
@@ -269,13 +270,31 @@ def _detect_layout(folder: Path) -> tuple[str, Path] | None:
     return None
 
 
-def _load_folder(folder: Path) -> Interactions:
+def _find_layout(folder: Path) -> tuple[str, Path] | None:
+    """The folder's layout, or that of the one folder it holds (as unzipped archives do)."""
     found = _detect_layout(folder)
     if found is None:
         subdirs = [d for d in sorted(folder.iterdir()) if d.is_dir()
                    and not d.name.startswith((".", "__"))]
         if len(subdirs) == 1:
             found = _detect_layout(subdirs[0])
+    return found
+
+
+def folder_metadata(path: PathLike) -> tuple[Path | None, Path | None]:
+    """The ``users.csv`` and ``films.csv`` that ``load`` reads from a project folder at
+    ``path`` (None for each it does not: a file, another layout, a file absent)."""
+    p = Path(path)
+    found = _find_layout(p) if p.is_dir() else None
+    if found is None or found[0] != "project":
+        return None, None
+    d = found[1]
+    return tuple(d / name if (d / name).is_file() else None  # type: ignore[return-value]
+                 for name in ("users.csv", "films.csv"))
+
+
+def _load_folder(folder: Path) -> Interactions:
+    found = _find_layout(folder)
     if found is None:
         looked = "; ".join(f"{' or '.join(files)} ({layout})" for layout, files in FOLDER_LAYOUTS)
         present = sorted(x.name for x in folder.iterdir())

@@ -331,3 +331,23 @@ def test_a_users_or_films_file_that_matches_no_id_is_a_warning(
             "(0.0% of its 60 users)") in err and "leading zeros" in err
     assert (f"{tmp_path / 'films.csv'}: 2 of its 3 film ids are films of the log (6.7% of its "
             "30 films)") in out
+
+
+def test_a_dataset_folders_own_users_or_films_file_that_matches_no_id_is_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the folder's own users.csv / films.csv (the project layout) were taken without a word
+    # when a spreadsheet had rewritten their ids (007 as 7), as --users / --films were before
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = "".join(f"{u:03d},{(u * 7 + j) % 30:03d}\n" for u in range(60) for j in range(8))
+    (folder / "interactions.csv").write_text("user_id,film_id\n" + rows)
+    (folder / "users.csv").write_text("user_id,region\n" + "".join(
+        f"{u},North\n" for u in range(60)))
+    (folder / "films.csv").write_text("film_id,title\n" + "".join(
+        f"{f:03d},Film {f}\n" for f in range(30)))
+    code, out, err = run_cli(capsys, "train", "--data", folder, "--out", tmp_path / "m",
+                             "--no-tune", "--factors", 4)
+    assert code == 0, err
+    assert (f"warning: {folder / 'users.csv'}: 0 of its 60 user ids are users of the log "
+            "(0.0% of its 60 users)") in err and "leading zeros" in err
+    assert "films.csv" not in out + err  # its ids match: nothing more is said
