@@ -175,11 +175,18 @@ _FIRST_BYTES = {b"\xff\xfe": _UTF16, b"\xfe\xff": _UTF16, b"\x1f\x8b": (
     "train with --engine spark, which reads .csv.gz")}
 
 
+_PARQUET = ("the file is Parquet (it starts with Parquet's magic number PAR1); expected text "
+            "here: name it .parquet to have it read as Parquet")
+
+
 def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
-    """What no text file the readers accept holds: gzip's magic number, a UTF-16 byte-order
-    mark or a NUL byte (the first one is named by line and column); None for none."""
+    """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
+    byte-order mark or a NUL byte (the first one is named by line and column); None for
+    none."""
     if bytes(raw[:2]) in _FIRST_BYTES:
         return DataError(str(path), _FIRST_BYTES[bytes(raw[:2])], line=1)
+    if bytes(raw[:4]) == b"PAR1":
+        return DataError(str(path), _PARQUET, line=1)
     off = raw.find(b"\x00")
     if off < 0:
         return None
@@ -372,6 +379,9 @@ def sniff_header(p: Path) -> tuple[str, list[str]]:
     if not head.strip():
         raise DataError(str(p), "the file is empty; expected a header line "
                         f"'{EXPECTED_HEADER}' followed by data lines")
+    err = text_problem(p, head)  # a binary file's first "line" is no header to show
+    if err is not None:
+        raise err
     first = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]
     if first.startswith(b"\xef\xbb\xbf"):
         first = first[3:]

@@ -122,3 +122,25 @@ def test_a_gzip_file_and_a_config_with_a_bom(tmp_path: Path,
                  "--config", str(config), "--no-tune", "--segments", "2"]) == 0
     meta = json.loads(next((tmp_path / "m").rglob("meta.json")).read_text())
     assert meta["params"]["factors"] == 3
+
+
+def test_a_binary_file_read_for_its_header_is_named_in_one_short_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A Parquet file without its suffix (a Hive or Spark part file) was read for a CSV
+    header: the message quoted kilobytes of its bytes as column names; UTF-16 text without a
+    byte-order mark was shown as columns 'u\\x00s\\x00e...'. Both are named at once."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    part = tmp_path / "part-00000"
+    pq.write_table(pa.table({"userId": [1, 2], "movieId": [3, 4]}), part)
+    u16 = tmp_path / "log.csv"
+    u16.write_bytes("user_id,film_id\nu1,f1\n".encode("utf-16-le"))
+    for path, reason in ((part, "the file is Parquet"), (u16, "NUL byte (0x00)")):
+        with pytest.raises(DataError) as info:
+            readers.load(path)
+        assert info.value.line == 1 and info.value.reason.startswith(reason), str(info.value)
+        assert len(str(info.value)) < 300, str(info.value)
+    assert main(["events", "import", "--store", f"sqlite:///{tmp_path / 's.db'}",
+                 str(part)]) == 2
+    assert "the file is Parquet" in capsys.readouterr().err
