@@ -172,6 +172,11 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
             raise problem(path, loc, row, f"timestamp {float(values[row])} is not a finite "
                           "number; expected unix seconds")
         _refuse_late(path, loc, np.nan_to_num(values, nan=0.0), "g")  # before the cast
+        early = np.nan_to_num(values, nan=0.0) < -(2.0**63)  # no int64 holds it: the cast raised
+        if early.any():
+            row = int(np.flatnonzero(early)[0])
+            raise problem(path, loc, row, f"timestamp {float(values[row]):g} is out of range; "
+                          "expected unix seconds")
         arr = pc.cast(pc.floor(arr), pa.int64())
     elif pa.types.is_unsigned_integer(arr.type):
         # before the cast to int64, where a value past it would wrap to a negative number

@@ -88,6 +88,10 @@ def test_parquet_timestamps_that_cannot_be_seconds(tmp_path: Path, values: list[
     with pytest.raises(DataError, match="row 2: timestamp 1e[+]19 is past the year 5138"):
         readers.load(path)  # the cast to int64 could not hold it
     pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": [1.0, -1e19]}), path)
+    with pytest.raises(DataError, match="row 2: timestamp -1e[+]19 is out of range"):
+        readers.load(path)  # nor this one: it raised pyarrow's ArrowInvalid, a traceback
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
                              "timestamp": pa.array([1_600_000_000, 5], pa.uint32())}), path)
     assert sorted(readers.load(path).timestamp.tolist()) == [5, 1_600_000_000]  # narrow ints
 
