@@ -4,7 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.convertors import PathConvertor, register_url_convertor
+
 from service.schemas import Error
+
+
+class _IdPath(PathConvertor):
+    """Starlette's ``path`` converter, line breaks included: ids are kept byte for byte, and
+    ``.*`` stopped at a line break, so a film id holding one could not be reached (404 "Not
+    Found", no id named) and ``/films/a%0A`` answered film ``a`` (``$`` matches before a
+    final line break)."""
+
+    regex = "(?s:.*)"
+
+
+# before the route modules (each imports this package first) compile their paths
+register_url_convertor("path", _IdPath())
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown film or user id (named in detail)"}}

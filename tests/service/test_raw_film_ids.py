@@ -52,3 +52,27 @@ def _check(client: TestClient) -> None:
     # the audience of "a" is still the audience of "a", the ids' prefixes are no films
     assert client.get("/films/heat").status_code == 404
     assert client.get("/_film-detail").status_code == 404  # the private path alone
+
+
+def test_ids_holding_a_line_break_are_reached_and_kept(tmp_path: Path) -> None:
+    """A film or user id holding a line break (a quoted CSV field may) was 404 "Not Found"
+    with no id named, and /films/<a known id>%0A answered that other film."""
+    model = build_model(seed=3)
+    films = np.asarray(["multi\nline", *model.films.ids[1:].tolist()], dtype=str)
+    users = np.asarray(["u\r\n1", *model.users.ids[1:].tolist()], dtype=str)
+    model = dataclasses.replace(model, films=IdMap(films), users=IdMap(users),
+                                catalog=dataclasses.replace(model.catalog, film_ids=films))
+    path = Path(artifact.save(model, tmp_path / "model"))
+    other = str(films[1])
+    for fast_path in (True, False):
+        settings = Settings(model_path=str(path), warm_cache=False, fast_path=fast_path)
+        with TestClient(create_app(settings)) as client:
+            for suffix in ("", "/audience", "/audience/summary", "/similar"):
+                r = client.get(f"/films/{quote('multi' + chr(10) + 'line', safe='')}{suffix}")
+                assert r.status_code == 200 and r.json()["film_id"] == "multi\nline", r.text
+                r = client.get(f"/films/{quote(other, safe='')}%0A{suffix}")
+                assert r.status_code == 404 and repr(other + "\n") in r.json()["detail"], \
+                    (suffix, r.text)
+            r = client.get(f"/users/{quote('u' + chr(13) + chr(10) + '1', safe='')}"
+                           "/recommendations")
+            assert r.status_code == 200 and r.json()["user_id"] == "u\r\n1", r.text
