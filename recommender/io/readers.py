@@ -165,7 +165,9 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise decode_error(p, raw, e) from None
-    raw_lines = text.splitlines()
+    # lines end in LF, CRLF or CR, as in the other readers (str.splitlines also breaks at
+    # U+0085, U+2028, U+2029 and \x1c-\x1e, which ids may hold: one id was read as two)
+    raw_lines = re.split(r"\r\n|\r|\n", text)
     lines = [(n, s) for n, s in enumerate((line.strip() for line in raw_lines), start=1) if s]
     if exact is not None:
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)

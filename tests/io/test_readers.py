@@ -79,6 +79,20 @@ def test_read_id_list(tmp_path: Path) -> None:
     assert read_id_list(p) == ["0104257", "007", "1.0", "F 1"]
 
 
+def test_an_id_list_breaks_lines_only_at_line_ends(tmp_path: Path) -> None:
+    """Ids holding U+2028, U+0085 or \\x1c (which str.splitlines breaks at) were read as two
+    ids each: a film "a\\u2028b" of the model was asked for as unknown films 'a' and 'b'."""
+    ids = ["a\u2028b", "x\x85y", "p\x1cq", "r\x0bs"]
+    p = tmp_path / "ids.txt"
+    p.write_bytes(("\n".join(ids) + "\r\nlast\rone\n").encode())
+    assert read_id_list(p) == [*ids, "last", "one"]
+    known = IdMap(["zero", *ids])
+    assert read_id_list_index(p, IdMap([*known.ids, "last", "one"])).tolist() == [1, 2, 3, 4,
+                                                                                   5, 6]
+    with pytest.raises(DataError, match=r"ids.txt, line 5: unknown id 'last'"):
+        read_id_list_index(p, known)
+
+
 def test_read_id_list_errors(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="nope.txt: no such file"):
         read_id_list(tmp_path / "nope.txt")
