@@ -384,3 +384,46 @@ def test_the_film_page_tidies_its_bookmark_and_names_its_segments_scope(
     assert page.input_value("#slate-search") == ""
     assert page.locator("ul.found li").count() == 0
     assert not watched.outside_requests
+
+
+def _untitled(body: Any) -> Any:
+    """``body`` with every film's title blanked, as a model trained without a catalog (an
+    interactions file alone, FilmTrust) answers: ``"title": ""``."""
+    if isinstance(body, dict):
+        return {k: ("" if k == "title" else _untitled(v)) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_untitled(v) for v in body]
+    return body
+
+
+def test_a_film_without_a_title_is_named_by_its_id(watched: Any, served_demo: Any) -> None:
+    """A model with no catalog answers "title": "" for every film: the film page's heading
+    was blank, the overview's representative films were links with no text, and the slate's
+    picker offered buttons reading "Add " and rows with no name."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    film_id = urllib.parse.unquote(fid)
+    for pattern in ("**/films**", "**/segments"):
+        page.route(pattern, _amended(_untitled))
+    page.goto(f"{served_demo.base}/studio/#/")
+    page.wait_for_selector("text=Representative films")
+    links = page.locator("#view table a")
+    assert links.count() > 0
+    assert all(t.strip() for t in links.all_inner_texts()), links.all_inner_texts()
+
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#audience-status")
+    assert page.locator("h1").inner_text() == film_id
+    assert page.title().startswith(film_id)
+    assert page.locator(".film-title").inner_text().startswith(film_id)
+
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", film_id)
+    page.wait_for_selector("ul.found button")
+    assert page.locator("ul.found button").first.inner_text().startswith(f"Add {film_id}")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#view tbody tr")
+    assert page.locator("#view tbody td").first.inner_text() == film_id
+    budget = page.locator("#view tbody input").first
+    assert budget.get_attribute("aria-label") == f"budget for {film_id}"
+    watched.assert_clean()

@@ -2,7 +2,7 @@
 
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, errorBox, csvCell, csvCells,
-  titleWithYear, answerForm } from "./ui.js";
+  filmName, titleWithYear, answerForm } from "./ui.js";
 import { pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
 
@@ -56,7 +56,7 @@ function newFilm() {
   const by = h("select", { id: "dnew-by" });
   const screens = h("input", { id: "dnew-screens", type: "number", min: 1, max: 10000000, step: 1, placeholder: "none" });
   const out = h("div", { "aria-live": "polite", id: "dnew-result" });
-  const chosen = pickedChips(find, found, chips, (f) => titleWithYear(f.title, f.year));
+  const chosen = pickedChips(find, found, chips, (f) => titleWithYear(filmName(f), f.year));
   // the model's places; asked again on submit while none are known (the first ask can
   // come before an API key is entered, and the key dialog keeps this form as it is)
   const places = () => fillPlaces(by, out, { retry: "submit again to retry" });
@@ -86,7 +86,7 @@ function newFilm() {
           "Probabilities from the calibration of the known film nearest the new one: ", nearest, ".") : "",
         ...demandView(body));
       if (nearest) {  // its title, once known (the id stays if it cannot be read)
-        getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(f.title, f.year); })
+        getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(filmName(f), f.year); })
           .catch(() => {});
       }
     } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
@@ -103,11 +103,11 @@ function newFilm() {
 }
 
 function slateRow(film, remove) {
-  const label = titleWithYear(film.title, film.year);
-  const lo = h("input", { type: "number", min: 0, step: 1, value: 0, required: true, "aria-label": `fewest screens for ${film.title}` });
-  const hi = h("input", { type: "number", min: 0, step: 1, placeholder: "no limit", "aria-label": `most screens for ${film.title}` });
+  const label = titleWithYear(filmName(film), film.year);
+  const lo = h("input", { type: "number", min: 0, step: 1, value: 0, required: true, "aria-label": `fewest screens for ${filmName(film)}` });
+  const hi = h("input", { type: "number", min: 0, step: 1, placeholder: "no limit", "aria-label": `most screens for ${filmName(film)}` });
   const row = h("tr", {}, h("td", {}, label), h("td", {}, lo), h("td", {}, hi),
-    h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${film.title}`, onclick: remove }, "×")));
+    h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(film)}`, onclick: remove }, "×")));
   return { row, label, read: () => ({ film_id: film.film_id, min_screens: Number(lo.value),
     max_screens: hi.value === "" ? null : Number(hi.value) }) };
 }

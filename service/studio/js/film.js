@@ -2,8 +2,8 @@
 
 import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
-import { h, int, pct, num, lift, section, table, liftBars, errorBox, linkToFilm, titleWithYear,
-  yearSuffix } from "./ui.js";
+import { h, int, pct, num, lift, section, table, liftBars, errorBox, filmName, linkToFilm,
+  titleWithYear, yearSuffix } from "./ui.js";
 
 const PAGE = 25;
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
@@ -11,7 +11,7 @@ const RINGS = ["core", "extended", "broad"];
 
 function card(film) {
   return section("Film",
-    h("p", { class: "film-title" }, titleWithYear(film.title, film.year)),
+    h("p", { class: "film-title" }, titleWithYear(filmName(film), film.year)),
     h("dl", { class: "facts" },
       h("dt", {}, "Film id"), h("dd", {}, film.film_id),
       h("dt", {}, "Genres"), h("dd", {}, (film.genres || []).join(", ") || "–"),
@@ -204,10 +204,10 @@ export async function film(view, id, params) {
     getJson(p), getJson(`${p}/audience/summary`), getJson(`${p}/similar?k=10`), getJson("/segments"),
     getJson("/users/attributes"),
   ]);
-  document.title = `${detail.title} · Audience Studio`;
+  document.title = `${filmName(detail)} · Audience Studio`;
   const extras = h("div", { id: "film-extras" });
   view.replaceChildren(
-    h("h1", {}, detail.title),
+    h("h1", {}, filmName(detail)),
     h("div", { class: "grid" }, card(detail), funnel(summary)),
     h("div", { class: "grid" }, ...splits(summary)),
     extras,

@@ -1,7 +1,7 @@
 // Overview: the served model and its segments.
 
 import { getJson } from "./api.js";
-import { h, int, pct, lift, section, table, errorBox } from "./ui.js";
+import { h, int, pct, lift, section, table, errorBox, filmName } from "./ui.js";
 
 export async function overview(view) {
   const [health, segs] = await Promise.all([getJson("/health"), getJson("/segments")]);
@@ -49,7 +49,7 @@ export async function overview(view) {
           format: (v) => (v || []).map((g) => `${g.genre} ${lift(g.lift)}`).join(", ") },
         { key: "representative_films", label: "Representative films",
           format: (v) => h("span", {}, (v || []).slice(0, 3).flatMap((f, i) => [
-            i ? ", " : "", h("a", { href: `#/film/${encodeURIComponent(f.film_id)}` }, f.title)])) },
+            i ? ", " : "", h("a", { href: `#/film/${encodeURIComponent(f.film_id)}` }, filmName(f))])) },
       ], segs.segments)),
   );
 }

@@ -1,7 +1,7 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, section, table, errorBox, answerForm } from "./ui.js";
+import { h, int, num, pct, section, table, errorBox, answerForm, filmName } from "./ui.js";
 import { pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -52,11 +52,11 @@ export function planSummary(planId, summary) {
 
 function slateRow(film, remove) {
   // required: a cleared field read as Number("") planned the film with 0 contacts, silently
-  const budget = h("input", { type: "number", min: 0, step: 1, required: true, value: 100, "aria-label": `budget for ${film.title}` });
+  const budget = h("input", { type: "number", min: 0, step: 1, required: true, value: 100, "aria-label": `budget for ${filmName(film)}` });
   // the server's bounds of a conversion's worth (value units: 1e-4 to 1e12)
-  const value = h("input", { type: "number", min: 0.0001, max: 1e12, step: "any", required: true, value: 1, "aria-label": `value for ${film.title}` });
-  const row = h("tr", {}, h("td", {}, film.title), h("td", {}, budget), h("td", {}, value),
-    h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${film.title}`,
+  const value = h("input", { type: "number", min: 0.0001, max: 1e12, step: "any", required: true, value: 1, "aria-label": `value for ${filmName(film)}` });
+  const row = h("tr", {}, h("td", {}, filmName(film)), h("td", {}, budget), h("td", {}, value),
+    h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(film)}`,
       onclick: remove }, "×")));
   return { row, read: () => ({ film_id: film.film_id, budget: Number(budget.value), value: Number(value.value) }) };
 }

@@ -1,7 +1,7 @@
 // Find a film: search as you type by title; by genre once the genre is entered.
 
 import { getJson, query } from "./api.js";
-import { h, int, table, errorBox, linkToFilm, titleWithYear, refocusAfterRemoval } from "./ui.js";
+import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval } from "./ui.js";
 
 const PAGE = 20;
 
@@ -106,7 +106,7 @@ export function filmPicker(find, found, onPick) {
       // a film picked: the box and the list are cleared for the next one (they stayed)
       found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
         class: "ghost", onclick: () => picked(f) },
-        `Add ${titleWithYear(f.title, f.year)}`))));
+        `Add ${titleWithYear(filmName(f), f.year)}`))));
       if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, `No film matches “${find.value.trim()}”.`));
       const first = found.querySelector("button");
       if (pickOnAnswer && first) first.click();
@@ -159,10 +159,10 @@ export function pickedRows(find, found, body, makeRow) {
 
 /** Films picked with `filmPicker` as removable chips in the list `chips` (each shown by
     `label`); returns the Map film_id -> film, in the order picked. The new-film forms use it. */
-export function pickedChips(find, found, chips, label = (f) => f.title) {
+export function pickedChips(find, found, chips, label = filmName) {
   const chosen = new Map();
   const draw = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
-    label(f), h("button", { type: "button", class: "ghost", "aria-label": `remove ${f.title}`,
+    label(f), h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(f)}`,
       onclick: () => {
         const at = [...chosen.keys()].indexOf(f.film_id);
         chosen.delete(f.film_id); draw(); refocusAfterRemoval(chips, at, find);

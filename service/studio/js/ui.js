@@ -83,12 +83,19 @@ export function yearSuffix(title, year) {
   return year && !String(title || "").includes(String(year)) ? ` (${year})` : "";
 }
 
+// a film's name: its title, or its id where the catalog gives it none (an interactions file
+// without a films.csv, FilmTrust: every title is ""), so no heading, link, button or label
+// is left blank
+export function filmName(film) {
+  return (film && film.title) || (film && film.film_id) || "";
+}
+
 export function titleWithYear(title, year) {
   return `${title}${yearSuffix(title, year)}`;
 }
 
 export function linkToFilm(film) {
-  return h("a", { href: `#/film/${encodeURIComponent(film.film_id)}` }, film.title || film.film_id);
+  return h("a", { href: `#/film/${encodeURIComponent(film.film_id)}` }, filmName(film));
 }
 
 // a text cell a spreadsheet would run as a formula, or one that begins with a quote (so the
