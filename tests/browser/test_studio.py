@@ -174,6 +174,32 @@ def test_unknown_film_url_says_so(watched: Any, served_demo: Any) -> None:
     watched.assert_clean()
 
 
+def test_a_film_page_that_fails_does_not_say_the_film_is_unknown(
+        watched: Any, served_demo: Any, example_film: dict[str, Any]) -> None:
+    """Any failure drew the heading "Film not found": an engine out of reach, or a 503 from
+    a busy server, read as if the film did not exist."""
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.route("**/similar**", lambda route: route.fulfill(
+        status=503, content_type="application/json", headers={"Retry-After": "1"},
+        body=json.dumps({"detail": "too many requests in flight: retry in 1 s"})))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("[role=alert]")
+    assert "retry in 1 s" in page.inner_text("[role=alert]")
+    assert "not found" not in page.inner_text("h1").lower()
+    page.unroute("**/similar**")
+    page.route("**/similar**", lambda route: route.abort())
+    page.evaluate("location.hash = '#/'")
+    page.wait_for_selector("text=Served model")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("text=could not be reached")
+    assert "not found" not in page.inner_text("h1").lower()
+    # the refused and aborted requests are logged by the browser: those are expected
+    watched.console_errors[:] = [e for e in watched.console_errors
+                                 if "503" not in e and "ERR_FAILED" not in e]
+    watched.assert_clean()
+
+
 def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_demo: Any,
                                                           example_film: dict[str, Any]) -> None:
     page = watched.page

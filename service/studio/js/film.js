@@ -222,8 +222,13 @@ export function filmError(view, id, e) {
     view.replaceChildren(h("h1", {}, "A key is needed"), errorBox(e));
     return;
   }
+  // only a 404 says the film does not exist: an engine out of reach or a store, limit or
+  // server error is not "not found" (the page read "Film not found" for a film that exists)
+  if (e.status !== 404) {
+    view.replaceChildren(h("h1", {}, "The film could not be shown"), errorBox(e));
+    return;
+  }
   view.replaceChildren(h("h1", {}, "Film not found"),
-    e.status === 404 ? h("div", { class: "error", role: "alert" },
-      `No film with id “${id}”: ${e.message}. `, h("a", { href: "#/search" }, "Search the catalog"), ".")
-      : errorBox(e));
+    h("div", { class: "error", role: "alert" },
+      `No film with id “${id}”: ${e.message}. `, h("a", { href: "#/search" }, "Search the catalog"), "."));
 }
