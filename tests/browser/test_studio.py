@@ -364,6 +364,32 @@ def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
     watched.assert_clean()
 
 
+def test_demand_by_cinema_pages_through_every_place(watched: Any, served_demo: Any,
+                                                    example_film: dict[str, Any]) -> None:
+    """Demand by place drew every place in one table: the demo's 51 cinemas (a chain's
+    hundreds) in one go, where every other long list of the Studio is paged."""
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    body = api(served_demo, f"/films/{fid}/distribution?by=cinema")
+    places = [p["place"] for p in body["places"]]
+    assert len(places) > 25
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}?by=cinema")
+    page.wait_for_selector("table:has(caption:text('Demand by cinema'))")
+    section = page.locator("section[aria-labelledby='s-demand-by-place']")
+    shown: list[str] = []
+    while True:
+        cells = section.locator("tbody tr td:first-child").all_inner_texts()
+        assert 0 < len(cells) <= 25
+        shown += cells
+        following = section.get_by_role("button", name="Next")
+        if following.is_disabled():
+            break
+        following.click()
+    assert shown == places
+    assert f"of {len(places)}" in section.locator("caption").inner_text()
+    watched.assert_clean()
+
+
 def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
                                              example_film: dict[str, Any]) -> None:
     page = watched.page

@@ -38,7 +38,6 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
 /** The nodes showing a demand body (GET /films/{id}/distribution or POST
     /distribution/cold-start): totals, notes and the table by place. */
 export function demandView(body) {
-  const rows = body.places;
   const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
   return [
     body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
@@ -59,18 +58,38 @@ export function demandView(body) {
       : "",
     body.screens && body.screens.warning
       ? h("p", { class: "warning", id: "dist-screens-warning" }, body.screens.warning) : "",
-    table(`Demand by ${body.by}`, [
-      { key: "place", label: body.by },
-      { key: "users", label: "Users", num: true, format: int },
-      { key: "viewers", label: "Viewers", num: true, format: int },
-      { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
-      { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
-      { key: "share", label: "Share of expected total", num: true, format: (v) => pct(v) },
-      { key: "index_vs_users", label: "Index vs users (100 = par)", num: true,
-        format: (v) => (v === null ? "–" : num(v, 0)) },
-      { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
-    ], rows)
+    placesTable(body),
   ];
+}
+
+const PAGE = 25;
+
+/** The places 25 at a time: by cinema (or a fine place) a chain's hundreds of rows were one
+    table (the slate's screens per cinema were paged already). */
+function placesTable(body) {
+  const rows = body.places;
+  const columns = [
+    { key: "place", label: body.by },
+    { key: "users", label: "Users", num: true, format: int },
+    { key: "viewers", label: "Viewers", num: true, format: int },
+    { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
+    { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
+    { key: "share", label: "Share of expected total", num: true, format: (v) => pct(v) },
+    { key: "index_vs_users", label: "Index vs users (100 = par)", num: true,
+      format: (v) => (v === null ? "–" : num(v, 0)) },
+    { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
+  ];
+  if (rows.length <= PAGE) return table(`Demand by ${body.by}`, columns, rows);
+  let at = 0;
+  const box = h("div", { class: "dist-places" });
+  const draw = () => box.replaceChildren(
+    table(`Demand by ${body.by}: places ${int(at + 1)}–${int(Math.min(at + PAGE, rows.length))} of ${int(rows.length)}`,
+      columns, rows.slice(at, at + PAGE)),
+    h("div", { class: "pager" },
+      h("button", { type: "button", disabled: at === 0 || undefined, onclick: () => { at = Math.max(0, at - PAGE); draw(); } }, "Previous"),
+      h("button", { type: "button", disabled: at + PAGE >= rows.length || undefined, onclick: () => { at += PAGE; draw(); } }, "Next")));
+  draw();
+  return box;
 }
 
 export function distributionSection(id, params) {
