@@ -10,6 +10,7 @@ with ``--json``; without a screens file, the model's cinema table, as the server
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +26,14 @@ from recommender.cli.commands import (
 )
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
+CINEMAS_ENV = "RECOMMENDER_CINEMAS"
+
+
+def _env_cinemas() -> str | None:
+    """The service's cinema table (``RECOMMENDER_CINEMAS``), read by the CLI too when no
+    file is given, as ``RECOMMENDER_STORE`` and ``RECOMMENDER_MIN_CELL`` are: ``--json``
+    prints the service's body in the service's environment."""
+    return os.environ.get(CINEMAS_ENV) or None
 
 
 def cmd_distribution(args: argparse.Namespace) -> int:
@@ -65,7 +74,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     from recommender.io.places import CINEMA
 
     model = answer_model(args)
-    cinemas = (cinemas_for(model, args.model, args.cinemas)
+    cinemas = (cinemas_for(model, args.model, args.cinemas or _env_cinemas())
                if args.by.lower() == CINEMA and args.screens else None)
     if cold:
         body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
@@ -133,11 +142,12 @@ def _slate(args: argparse.Namespace) -> int:
     if cinemas is None:  # the model's table, as POST /distribution/slate without cinemas
         from recommender.distribution.places import cinemas_for
 
-        cinemas = cinemas_for(model, args.model)
+        cinemas = cinemas_for(model, args.model, _env_cinemas())
         if cinemas is None:
             raise InvalidParameterError(
                 "--slate needs --screens-per-cinema FILE (cinema_id,screens): the model has "
-                "no cinema table (a cinemas.csv in the model folder or its training data)")
+                f"no cinema table (a cinemas.csv in the model folder or its training data, or "
+                f"{CINEMAS_ENV})")
         not_an_input(args.out, cinemas.source)  # the training data's table, read in place
     slate_films_known(model, args.slate, films)
     body = plan_slate(model, films, cinemas)
@@ -193,7 +203,8 @@ def add_distribution_command(add: Add) -> None:
     s.add_argument("--screens", type=_positive_int,
                    help="screens (or showtimes) to share out by expected demand")
     s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema (default: "
-                                     "the model folder's, else the training data's)")
+                                     "$RECOMMENDER_CINEMAS, else the model folder's, else the "
+                                     "training data's)")
     s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID[=WEIGHT]",
                    help="a new film: films like it, each with an optional weight (default 1; "
                         "repeatable)")
@@ -202,6 +213,7 @@ def add_distribution_command(add: Add) -> None:
     s.add_argument("--slate", help="SLATE.csv: film_id[,min_screens,max_screens]")
     s.add_argument("--screens-per-cinema", dest="screens_per_cinema",
                    help="cinema_id,screens CSV (a cinemas.csv will do); with --slate (default: "
-                        "the model folder's cinema table, else the training data's)")
+                        "$RECOMMENDER_CINEMAS, else the model folder's cinema table, else the "
+                        "training data's)")
     s.add_argument("--out", help="with --slate: write the allocation to this CSV")
     s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")

@@ -119,3 +119,38 @@ def test_an_unreadable_server_table_is_503_without_its_path(
         r = c.get(f"/films/{trained['film']}/distribution", params={"by": "cinema",
                                                                     "screens": 5})
         assert r.status_code == 503 and str(tmp_path) not in r.text
+
+
+def test_the_cli_reads_the_servers_cinema_table_as_the_service_does(
+        trained: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With RECOMMENDER_CINEMAS set, ``--json`` prints the service's body: the CLI used the
+    model's table while the service used the variable's (other caps, another slate)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    lines = (trained["data"] / demo.CINEMAS_FILE).read_text().splitlines()
+    doubled = [lines[0]] + [",".join(c[:3] + [str(2 * int(c[3]))] + c[4:])
+                            for c in (line.split(",") for line in lines[1:] if line)]
+    table = tmp_path / "wider.csv"
+    table.write_text("\n".join(doubled) + "\n")
+    monkeypatch.setenv("RECOMMENDER_CINEMAS", str(table))
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    screens = trained["capacity"] + 1  # more than the model's table holds, within the variable's
+    code, body, err = distribution(capsys, trained["model"], trained["film"], screens)
+    assert code == 0, err
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id\n{trained['film']}\n")
+    assert main(["distribution", str(trained["model"]), "--slate", str(slate), "--json"]) == 0
+    cli_slate = json.loads(capsys.readouterr().out)
+    with TestClient(create_app(Settings(model_path=str(trained["model"])))) as c:
+        r = c.get(f"/films/{trained['film']}/distribution",
+                  params={"by": "cinema", "screens": screens})
+        assert r.status_code == 200, r.text
+        assert body == r.json()
+        r = c.post("/distribution/slate", json={"films": [{"film_id": trained["film"]}]})
+        assert r.status_code == 200, r.text
+        assert cli_slate == r.json()
+    assert cli_slate["screens"] == 2 * trained["capacity"]
