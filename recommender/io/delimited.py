@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import mmap
 import os
 import re
 from collections.abc import Sequence
@@ -22,6 +21,7 @@ import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io.binary import check_text_file, text_problem
 
 PathLike = str | os.PathLike[str]
 
@@ -166,51 +166,6 @@ def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str 
     if record < len(lines):
         return int(lines[record])
     return int(lines[-1]) + 1 if len(lines) else 1
-
-
-_UTF16 = ("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8: "
-          "re-save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8`")
-_FIRST_BYTES = {b"\xff\xfe": _UTF16, b"\xfe\xff": _UTF16, b"\x1f\x8b": (
-    "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`), or "
-    "train with --engine spark, which reads .csv.gz")}
-
-
-_PARQUET = ("the file is Parquet (it starts with Parquet's magic number PAR1); expected text "
-            "here: name it .parquet to have it read as Parquet")
-
-
-def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
-    """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
-    byte-order mark or a NUL byte (the first one is named by line and column); None for
-    none."""
-    if bytes(raw[:2]) in _FIRST_BYTES:
-        return DataError(str(path), _FIRST_BYTES[bytes(raw[:2])], line=1)
-    if bytes(raw[:4]) == b"PAR1":
-        return DataError(str(path), _PARQUET, line=1)
-    off = raw.find(b"\x00")
-    if off < 0:
-        return None
-    head = bytes(raw[:off])
-    line = head.count(b"\n") + 1
-    col = off - (head.rfind(b"\n") + 1) + 1
-    return DataError(str(path), f"NUL byte (0x00) at byte offset {off} (column {col}); "
-                     "expected text, which never holds one: the file is binary, or UTF-16 "
-                     "without a byte-order mark", line=line)
-
-
-def check_text_file(path: Path) -> None:
-    """Raise ``text_problem``'s error for the file at ``path`` (memory-mapped: one fast scan,
-    no copy)."""
-    try:
-        with open(path, "rb") as f:
-            if os.fstat(f.fileno()).st_size == 0:
-                return
-            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
-                err = text_problem(path, mm)
-    except (OSError, ValueError):
-        return  # not mappable (a pipe, a special file): pyarrow reports what it finds
-    if err is not None:
-        raise err
 
 
 def decode_error(path: Path, raw: bytes, e: UnicodeDecodeError) -> DataError:

@@ -1,0 +1,53 @@
+"""Binary files given as text: named before any parsing, with what to do instead.
+
+What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
+byte-order mark, a NUL byte."""
+
+from __future__ import annotations
+
+import mmap
+import os
+from pathlib import Path
+
+from recommender.errors import DataError
+
+_UTF16 = ("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8: "
+          "re-save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8`")
+_FIRST_BYTES = {b"\xff\xfe": _UTF16, b"\xfe\xff": _UTF16, b"\x1f\x8b": (
+    "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`), or "
+    "train with --engine spark, which reads .csv.gz"), b"PAR1": (
+    "the file is Parquet (it starts with Parquet's magic number PAR1); expected text here: "
+    "name it .parquet to have it read as Parquet")}
+
+
+def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
+    """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
+    byte-order mark or a NUL byte (the first one is named by line and column); None for
+    none."""
+    for magic, why in _FIRST_BYTES.items():
+        if bytes(raw[:len(magic)]) == magic:
+            return DataError(str(path), why, line=1)
+    off = raw.find(b"\x00")
+    if off < 0:
+        return None
+    head = bytes(raw[:off])
+    line = head.count(b"\n") + 1
+    col = off - (head.rfind(b"\n") + 1) + 1
+    return DataError(str(path), f"NUL byte (0x00) at byte offset {off} (column {col}); "
+                     "expected text, which never holds one: the file is binary, or UTF-16 "
+                     "without a byte-order mark", line=line)
+
+
+def check_text_file(path: Path) -> None:
+    """Raise ``text_problem``'s error for the file at ``path`` (memory-mapped: one fast scan,
+    no copy)."""
+    try:
+        with open(path, "rb") as f:
+            if os.fstat(f.fileno()).st_size == 0:
+                return
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+                err = text_problem(path, mm)
+    except (OSError, ValueError):
+        return  # not mappable (a pipe, a special file): pyarrow reports what it finds
+    if err is not None:
+        raise err
