@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recommender.campaigns.events import MAX_ID_LENGTH, MAX_WEIGHT, EventBatch, first_future
+from recommender.campaigns.events import MAX_WEIGHT, EventBatch, first_future, id_too_long
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
@@ -90,9 +90,10 @@ def read_event_file(path: str | Path) -> EventBatch:
     given = string_ids(p, columns[EVENT_ID], EVENT_ID, loc).to_pylist() \
         if EVENT_ID in columns else None
     for name, values in ((USER_ID, u), (FILM_ID, f), (EVENT_ID, given or [])):
-        long = [i for i, v in enumerate(values) if len(v) > MAX_ID_LENGTH]
-        if long:
-            raise problem(p, loc, long[0], f"{name} longer than {MAX_ID_LENGTH} characters")
+        long = next(((i, why) for i, v in enumerate(values)
+                     if (why := id_too_long(name, v)) is not None), None)
+        if long is not None:
+            raise problem(p, loc, *long)
     ids = given if given is not None else _derived_ids(u, f, ts.tolist(), weight.tolist())
     late = first_future(ts)
     if late is not None:

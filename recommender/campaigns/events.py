@@ -35,7 +35,21 @@ from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
 from recommender.io import convert
 
-MAX_ID_LENGTH = 256
+MAX_ID_LENGTH = 256  # characters of an event_id (its column is String(256))
+
+
+def id_too_long(name: str, value: str) -> str | None:
+    """Why ``value`` is too long for ``name``, or None: an event_id past ``MAX_ID_LENGTH``
+    characters; a user or film id past the ``convert.MAX_ID_BYTES`` UTF-8 bytes a training
+    log may hold (an event is for a user and a film that training knows or will know)."""
+    if name == "event_id":
+        return f"{name} is longer than {MAX_ID_LENGTH} characters" \
+            if len(value) > MAX_ID_LENGTH else None
+    if len(value) * 4 <= convert.MAX_ID_BYTES:  # no need to encode
+        return None
+    size = len(value.encode("utf-8", "surrogatepass"))
+    return f"{name} is {size:,} bytes in UTF-8, longer than the {convert.MAX_ID_BYTES:,} a " \
+        "training log's ids may be" if size > convert.MAX_ID_BYTES else None
 # unix seconds up to the year 5138 (as for training logs): a larger value is milliseconds by
 # mistake, and an event that far ahead would never fall in a report's window
 MAX_TIMESTAMP = convert.MAX_TIMESTAMP
@@ -131,8 +145,9 @@ def _check_id(i: int, eid: object, name: str, value: object) -> str:
         value = str(value)
     if not isinstance(value, str) or not value:
         raise _bad(i, eid, f"{name} must be a non-empty string, got {value!r}")
-    if len(value) > MAX_ID_LENGTH:
-        raise _bad(i, eid, f"{name} is longer than {MAX_ID_LENGTH} characters")
+    why = id_too_long(name, value)
+    if why is not None:
+        raise _bad(i, eid, why)
     return value
 
 

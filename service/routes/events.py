@@ -17,7 +17,14 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from recommender.campaigns.events import (
     MAX_ID_LENGTH,
@@ -26,6 +33,7 @@ from recommender.campaigns.events import (
     EventBatch,
     EventConflictError,
     check_not_future,
+    id_too_long,
     max_sequence,
     record_events,
 )
@@ -33,6 +41,7 @@ from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError
+from recommender.io.convert import MAX_ID_BYTES
 from recommender.model.foldin import can_fold_in
 from service.deps import EngineDep
 from service.errors import describe_validation_error
@@ -102,18 +111,28 @@ class EventIn(BaseModel):
     event_id: StoredId = Field(min_length=1, max_length=MAX_ID_LENGTH,
                                description="unique id of the event: a retry with the same id "
                                            "stores nothing twice")
-    user_id: StoredId = Field(min_length=1, max_length=MAX_ID_LENGTH,
-                              description="the user (a user new to the model is folded in "
+    user_id: StoredId = Field(min_length=1, max_length=MAX_ID_BYTES,
+                              description="the user (at most 1,000 bytes in UTF-8, as in a "
+                                          "training log; a user new to the model is folded in "
                                           "under ALS and EASE trained locally; BPR, LMF and a "
                                           "Spark-trained model fold no user in)")
-    film_id: StoredId = Field(min_length=1, max_length=MAX_ID_LENGTH,
-                              description="the film bought or watched")
+    film_id: StoredId = Field(min_length=1, max_length=MAX_ID_BYTES,
+                              description="the film bought or watched (at most 1,000 bytes "
+                                          "in UTF-8)")
     timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
                            description="when, in unix seconds (at most one day ahead of the "
                                        "server's clock)",
                            json_schema_extra={"x-maximum": "event_time"})
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much (1 = one ticket or view)")
+
+    @field_validator("user_id", "film_id")
+    @classmethod
+    def _id_bytes(cls, value: str, info: ValidationInfo) -> str:
+        why = id_too_long(str(info.field_name), value)  # bytes, not characters
+        if why is not None:
+            raise ValueError(why)
+        return value
 
     @field_validator("timestamp", "weight", mode="before")
     @classmethod

@@ -173,6 +173,27 @@ def test_every_path_in_refuses_milliseconds_and_the_future(tmp_path: Path) -> No
         read_event_file(late)
     long = tmp_path / "long.csv"
     long.write_text(f"event_id,user_id,film_id,timestamp\n{'e' * 300},u1,f1,5\n")
-    with pytest.raises(DataError, match="long.csv, line 2.*event_id longer than 256"):
+    with pytest.raises(DataError, match="long.csv, line 2.*event_id is longer than 256"):
         read_event_file(long)
+    store.close()
+
+
+def test_events_take_the_user_and_film_ids_a_training_log_takes(tmp_path: Path) -> None:
+    """A training log's ids may be 1,000 bytes in UTF-8 (``convert.MAX_ID_BYTES``); events
+    refused user and film ids past 256 characters, so such a user could be planned but none of
+    their conversions recorded. An id past 1,000 bytes (é is 2) is refused, naming it."""
+    store = open_store(str(tmp_path / "s.db"))
+    user, film = "u" * 1000, "é" * 500
+    f = tmp_path / "ok.csv"
+    f.write_text(f"user_id,film_id,timestamp\n{user},{film},5\n", encoding="utf-8")
+    batch = read_event_file(f)
+    assert (batch.user_id, batch.film_id) == ([user], [film])
+    assert record_events(store, batch)[0] == 1
+    for bad_user, bad_film, name in ((user + "u", film, "user_id"), (user, film + "é", "film_id")):
+        f.write_text(f"user_id,film_id,timestamp\n{bad_user},{bad_film},5\n", encoding="utf-8")
+        with pytest.raises(DataError, match=f"ok.csv, line 2: {name} .*1,000 bytes"):
+            read_event_file(f)
+        with pytest.raises(InvalidParameterError, match=f"{name} is 1,00[12] bytes"):
+            check_events([{"event_id": "x", "user_id": bad_user, "film_id": bad_film,
+                           "timestamp": 5}])
     store.close()

@@ -163,3 +163,20 @@ def test_an_error_names_the_field_not_pydantics_union_member(client: TestClient)
     r = client.post("/audiences/cold-start", json={"genres": ["G1"], "segment": 1.5})
     assert r.status_code == 422 and "segment.str" not in r.json()["detail"], r.text
     assert "dict[" not in r.text and "function-after" not in r.text
+
+
+@pytest.mark.parametrize("field", ["user_id", "film_id"])
+def test_an_event_takes_the_ids_a_training_log_takes(client: TestClient, field: str) -> None:
+    """Up to 1,000 bytes in UTF-8, as a training log's ids (it was 256 characters); past it, a
+    422 naming the field, nothing stored; the schema's maxLength says the 1,000."""
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    before = count_events(store)
+    i = 10 if field == "user_id" else 20
+    r = client.post("/events", json={"events": [_event(i, **{field: "x" * 1000})]})
+    assert r.status_code == 200, r.text
+    assert count_events(store) == before + 1
+    r = client.post("/events", json={"events": [_event(i + 1, **{field: "é" * 501})]})
+    assert r.status_code == 422 and "1,002 bytes" in r.text and field in r.text, r.text
+    assert count_events(store) == before + 1
+    schema = client.get("/openapi.json").json()["components"]["schemas"]["EventIn"]
+    assert schema["properties"][field]["maxLength"] == 1000
