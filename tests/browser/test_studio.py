@@ -416,13 +416,16 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     # is unanswered); a deliberate click after an answer plans again
     total = api(served_demo, "/campaigns")["total"]
     # both clicks in one task: the second surely comes before the first is answered
-    page.evaluate("""() => {
+    # and the button is disabled until the answer: a click after a fast answer stored a copy
+    assert page.evaluate("""() => {
       const plan = [...document.querySelectorAll("button")].find((b) => b.textContent === "Plan");
       plan.click();
       plan.click();
+      return plan.disabled;
     }""")
     page.wait_for_selector("#plan-totals")
     page.wait_for_function("() => !document.querySelector('#plan-result .loading')")
+    assert page.get_by_role("button", name="Plan", exact=True).is_enabled()
     twice = page.inner_text("#plan-totals dd >> nth=0")
     assert twice != plan_id and api(served_demo, "/campaigns")["total"] == total + 1
     plan_id = twice  # the plan the page shows now

@@ -135,11 +135,12 @@ async function detail(view, planId) {
   sent.addEventListener("change", () => loadReport(sentWaves()));
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
+    next.disabled = true;  // one next wave per click: a second click stored a second one
     try {
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
         { sent_waves: sentWaves() }, { once: true });
       location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
-    } catch (e) { out.replaceChildren(errorBox(e)); }
+    } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     section("Plan", ...planSummary(planId, plan.summary),

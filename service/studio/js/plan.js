@@ -77,6 +77,9 @@ export function plan(view) {
     e.preventDefault();
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the slate…"));
+    // no second plan while this one is solved: a click after a fast answer stored a copy
+    const button = e.target.querySelector("button[type=submit]");
+    button.disabled = true;
     try {
       const r = await postJson("/campaigns/plan", {
         films: [...slate.values()].map((s) => s.read()), cap: Number(cap.value),
@@ -84,7 +87,7 @@ export function plan(view) {
       }, { once: true });
       out.replaceChildren(section("The plan", ...planSummary(r.plan_id, r.summary),
         h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
-    } catch (err) { out.replaceChildren(errorBox(err)); }
+    } catch (err) { out.replaceChildren(errorBox(err)); } finally { button.disabled = false; }
   }
   view.replaceChildren(h("h1", {}, "Plan a slate"),
     section("Slate",
