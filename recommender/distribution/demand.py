@@ -284,6 +284,7 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             f"cinema{'s' if (~named).sum() != 1 else ''} no user names cannot be used")
         capped_by = (f"{Path(cinemas.source).name or CINEMAS_FILE}: {len(cinemas)} cinemas, "
                      f"{int(cinemas.screens.sum())} screens{idle}")
+        warning = _unlisted(groups, keep, cinemas)
         if int(capacity.sum()) < screens:  # say where the table's other screens are
             first = "" if named.all() else f", e.g. {str(cinemas.ids[~named][0])!r}"
             raise InvalidParameterError(
@@ -291,3 +292,18 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
                 f"cinemas users name ({capped_by}{first}; cinema ids are compared exactly, "
                 "spaces included)")
     return largest_remainder(total, screens, capacity), capacity, capped_by, warning
+
+
+def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas) -> str | None:
+    """Cinemas users name that the table lacks (a misspelt or missing id): their demand gets
+    no screens, which a table of zeros does not say. Only cinemas shown as rows are named;
+    the merged ones (under the minimum cell) are counted."""
+    missing = ~np.isin(groups.labels, cinemas.ids)
+    if not missing.any():
+        return None
+    named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]
+    shown = f" (e.g. {', '.join(repr(x) for x in named)})" if named else ""
+    n = int(missing.sum())
+    table = Path(cinemas.source).name or CINEMAS_FILE
+    return (f"{n} cinema(s) users name not in {table}{shown} get no screens, whatever their "
+            "demand; cinema ids are compared exactly, case and spaces included")

@@ -241,6 +241,16 @@ def test_screens_capped_by_cinemas(model: Model) -> None:
     # the table's other screens are named: an id no user names (a typo, a stray space)
     assert "9 screens of 1 cinema no user names" in str(refused.value)
     assert "e.g. 'c99'" in str(refused.value)
+    assert body["screens"]["warning"] is None  # every cinema users name is in the table
+    # a table without c00 and with c01 misspelt: their users' demand gets no screens, said so
+    # (only cinemas shown as rows are named; the pooled ones are counted)
+    typo = Cinemas(np.array(["C01", *ids[2:]]), np.full(13, "Big"), np.full(13, "North"),
+                   screens[1:], screens[1:] * 100)
+    body = demand_by_place(model, film, "cinema", screens=10, cinemas=typo, min_cell=10)
+    got = rows(body)
+    assert got["c00"]["screens"] == got["c01"]["screens"] == 0 < got["c00"]["expected_new"]
+    assert body["screens"]["warning"].startswith(
+        "2 cinema(s) users name not in cinemas.csv (e.g. 'c00', 'c01') get no screens")
 
 
 @pytest.mark.parametrize(("by", "screens", "message"), [
