@@ -427,3 +427,31 @@ def test_a_film_without_a_title_is_named_by_its_id(watched: Any, served_demo: An
     budget = page.locator("#view tbody input").first
     assert budget.get_attribute("aria-label") == f"budget for {film_id}"
     watched.assert_clean()
+
+
+def test_a_failed_download_says_so_once_and_a_followed_link_keeps_the_focus(
+        watched: Any, served_demo: Any) -> None:
+    """Each failed click on "Download the plan (CSV)" added one more error box under it; a
+    link followed inside the page left the focus on the body (the next Tab went to the
+    footer's links): it moves to the new page, as the skip link moves it."""
+    page = watched.page
+    _, film = _film(served_demo)
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.click()
+    page.get_by_label(f"budget for {film['title']}").fill("10")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    page.route("**/plan.csv", lambda route: route.fulfill(
+        status=503, content_type="application/json",
+        body=json.dumps({"detail": "the campaign store is down (stood in)"})))
+    for clicks in (1, 2, 3):
+        page.click("#plan-download")
+        page.wait_for_selector(".download-error")
+        page.wait_for_timeout(100)  # a late second box would show by now
+        assert page.locator(".download-error").count() == 1, clicks
+    assert "stood in" in page.inner_text(".download-error")
+    page.get_by_role("link", name="Open this campaign").click()
+    page.wait_for_selector("text=Uplift against the control group")
+    assert page.evaluate("document.activeElement.id") == "view"
+    assert not watched.outside_requests

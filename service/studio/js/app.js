@@ -52,7 +52,11 @@ async function route() {
   // and `page.isConnected` tells it so (no history rewrite from a page no longer shown)
   const holder = document.getElementById("view");
   const view = h("div", { class: "page" });
+  // a link followed inside the page is removed with it, and the focus fell to the body (the
+  // next Tab went to the footer): it moves to the new page, as the skip link moves it
+  const lost = document.activeElement === document.body || holder.contains(document.activeElement);
   holder.replaceChildren(view);
+  if (lost && document.activeElement !== holder) holder.focus({ preventScroll: true });
   const { name, rest, params } = parse();
   document.title = "Audience Studio";
   for (const a of document.querySelectorAll("nav a")) {

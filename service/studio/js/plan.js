@@ -45,7 +45,12 @@ export function planSummary(planId, summary) {
     ], summary.films || []),
     h("button", { type: "button", class: "ghost", id: "plan-download",
       onclick: (e) => download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`)
-        .catch((err) => e.target.after(errorBox(err))) },
+        .catch((err) => {  // one error under the button, not one more per failed click
+          const box = errorBox(err);
+          box.classList.add("download-error");
+          if (e.target.nextElementSibling?.classList.contains("download-error")) e.target.nextElementSibling.replaceWith(box);
+          else e.target.after(box);
+        }) },
     "Download the plan (CSV)"),
   ];
 }
