@@ -211,7 +211,21 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
     out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
     _refuse_late(path, loc, out, "d")
+    _refuse_dates(path, loc, out)
     return out
+
+
+def _refuse_dates(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> None:
+    """Raise when every timestamp reads as a date written YYYYMMDD (19000101 to 21001231, a
+    valid month and day): as unix seconds they all fall in August 1970, so every horizon and
+    time split would come out of a few weeks of one summer, without a word."""
+    if not len(seconds) or seconds.min() < 19000101 or seconds.max() > 21001231:
+        return
+    month, day = (seconds // 100) % 100, seconds % 100
+    if ((month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)).all():
+        raise problem(path, loc, 0, f"timestamp {seconds[0]} looks like a date written "
+                      "YYYYMMDD (as unix seconds, every timestamp falls in August 1970); write "
+                      "dates as 2020-01-31 (ISO 8601), or unix seconds")
 
 
 def _refuse_late(path: Path, loc: Locator, seconds: NDArray[Any], shown: str) -> None:

@@ -106,6 +106,21 @@ def test_milliseconds_and_negative_weights_are_refused(tmp_path: Path) -> None:
         .weight.tolist()
 
 
+def test_dates_written_yyyymmdd_are_refused(tmp_path: Path) -> None:
+    """20200131 was read as unix seconds: every interaction in August 1970, without a word.
+    Refused when every value reads as such a date; seconds that merely pass through that range
+    (one value of a wider log) are read as seconds."""
+    with pytest.raises(DataError, match=r"line 2: timestamp 20200131 looks like a date "
+                                        "written YYYYMMDD"):
+        readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,20200131\n"
+                                   "u2,f1,20191224\n"))
+    wide = readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,20200131\n"
+                                      "u2,f1,1700000000\n"))
+    assert sorted(wide.timestamp.tolist()) == [20200131, 1700000000]
+    no_month = readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,20201331\n"))
+    assert no_month.timestamp.tolist() == [20201331]
+
+
 @pytest.mark.parametrize(("name", "text"), [
     ("ratings.dat", "user_id::film_id\n1::2\n3::4\n"),
     ("ratings.dat", "UserID::MovieID::Rating::Timestamp\n1::2::5::100\n"),
