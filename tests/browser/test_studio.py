@@ -454,6 +454,15 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     one = api(served_demo, f"/campaigns/{plan_id}/report?sent_waves=1")
     overall_row_is(one)
     assert one["overall"]["targets"] < report["overall"]["targets"]
+    # the report's window is the server's until one is typed (the Studio had no way to ask
+    # for another, where the CLI has --window-days)
+    assert page.input_value("#report-window") == str(report["window_days"]).removesuffix(".0")
+    page.fill("#report-window", "7")
+    page.dispatch_event("#report-window", "change")
+    page.wait_for_selector("th:has-text('within 7 days')")
+    week = api(served_demo, f"/campaigns/{plan_id}/report?sent_waves=1&window_days=7")
+    assert week["window_days"] == 7
+    overall_row_is(week)
     page.click("#next-wave")
     page.wait_for_function("id => !location.hash.includes(id)", arg=plan_id)
     page.wait_for_selector("#plan-totals")

@@ -122,17 +122,23 @@ async function detail(view, planId) {
   // all), shown in the field; then the waves the marketer says were sent
   // only the latest ask paints: the server's default answered after the waves typed put its
   // number back in the box (and "Plan the next wave" sent it: all waves, where 1 was typed)
+  // the report's window: conversions within this many days of the plan count (the server's
+  // default until one is typed; the CLI's --window-days)
+  const windowDays = h("input", { id: "report-window", type: "number", min: 1, max: 3650, step: "any" });
   let asked = 0;
   const loadReport = async (given) => {
     const mine = ++asked;
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
-    const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given })}`)
+    const days = windowDays.value && windowDays.checkValidity() ? Number(windowDays.value) : undefined;
+    const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: days })}`)
       .catch((e) => e);
     if (mine !== asked) return;
     if (!(report instanceof Error) && given === undefined) sent.value = report.sent_waves;
+    if (!(report instanceof Error)) windowDays.value = report.window_days;
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
   };
   sent.addEventListener("change", () => loadReport(sentWaves()));
+  windowDays.addEventListener("change", () => loadReport(sentWaves()));
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     next.disabled = true;  // one next wave per click: a second click stored a second one
@@ -144,7 +150,8 @@ async function detail(view, planId) {
   } }, "Plan the next wave");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     section("Plan", ...planSummary(planId, plan.summary),
-      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent),
+      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
+        h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
       clamped),
     reportBox,
     section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
