@@ -75,6 +75,16 @@ def test_demand_by_place_offers_the_models_own_places(watched: Any, served_demo:
     watched.assert_clean()
 
 
+def _plan_one(page: Any, served: Any, film: dict[str, Any]) -> None:
+    """Plan ``film`` alone, at a budget of 10, in the Studio's plan page."""
+    page.goto(f"{served.base}/studio/#/plan")
+    page.fill("#slate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.click()
+    page.get_by_label(f"budget for {film['title']}").fill("10")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+
+
 def test_a_plans_film_row_shows_its_note(watched: Any, served_demo: Any) -> None:
     """A film with nothing fitted was planned like any other: its row's Note column read only
     the budget flag. The plan's own note is shown there now."""
@@ -87,12 +97,7 @@ def test_a_plans_film_row_shows_its_note(watched: Any, served_demo: Any) -> None
         return {**body, "summary": {**body["summary"], "films": films}}
 
     page.route("**/campaigns/plan", _amended(with_note))
-    page.goto(f"{served_demo.base}/studio/#/plan")
-    page.fill("#slate-search", film["title"].lower())
-    page.get_by_role("button", name=f"Add {film['title']}").first.click()
-    page.get_by_label(f"budget for {film['title']}").fill("10")
-    page.get_by_role("button", name="Plan", exact=True).click()
-    page.wait_for_selector("#plan-totals")
+    _plan_one(page, served_demo, film)
     assert note in page.inner_text("#plan-result")
     assert not watched.outside_requests
 
@@ -436,12 +441,7 @@ def test_a_failed_download_says_so_once_and_a_followed_link_keeps_the_focus(
     footer's links): it moves to the new page, as the skip link moves it."""
     page = watched.page
     _, film = _film(served_demo)
-    page.goto(f"{served_demo.base}/studio/#/plan")
-    page.fill("#slate-search", film["title"].lower())
-    page.get_by_role("button", name=f"Add {film['title']}").first.click()
-    page.get_by_label(f"budget for {film['title']}").fill("10")
-    page.get_by_role("button", name="Plan", exact=True).click()
-    page.wait_for_selector("#plan-totals")
+    _plan_one(page, served_demo, film)
     page.route("**/plan.csv", lambda route: route.fulfill(
         status=503, content_type="application/json",
         body=json.dumps({"detail": "the campaign store is down (stood in)"})))
