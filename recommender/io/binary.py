@@ -20,12 +20,22 @@ _FIRST_BYTES = {b"\xff\xfe": _UTF16, b"\xfe\xff": _UTF16, b"\x1f\x8b": (
     "name it .parquet to have it read as Parquet")}
 
 
+_PARQUET = b"PAR1"
+
+
+def _is_parquet(raw: bytes | mmap.mmap) -> bool:
+    """``raw`` (starting with ``PAR1``) is Parquet, not text whose first line starts so (a
+    ``.dat`` whose first user id is ``PAR1001``): Parquet's Thrift structures end in a NUL
+    byte, the page header right after the magic number as the footer, and text holds none."""
+    return raw.find(b"\x00", 4) >= 0
+
+
 def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
     """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
     byte-order mark or a NUL byte (the first one is named by line and column); None for
     none."""
     for magic, why in _FIRST_BYTES.items():
-        if bytes(raw[:len(magic)]) == magic:
+        if bytes(raw[:len(magic)]) == magic and (magic != _PARQUET or _is_parquet(raw)):
             return DataError(str(path), why, line=1)
     off = raw.find(b"\x00")
     if off < 0:

@@ -144,3 +144,22 @@ def test_a_binary_file_read_for_its_header_is_named_in_one_short_line(
     assert main(["events", "import", "--store", f"sqlite:///{tmp_path / 's.db'}",
                  str(part)]) == 2
     assert "the file is Parquet" in capsys.readouterr().err
+
+
+def test_a_text_file_whose_first_id_starts_with_par1_is_text(tmp_path: Path) -> None:
+    """Parquet's magic number is plain ASCII: a ``.dat`` log whose first user id is
+    ``PAR1000`` was refused as "the file is Parquet". A text file holds no NUL byte, which
+    every Parquet file does (its Thrift structures end in one), so only that is Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    dat = tmp_path / "ratings.dat"
+    dat.write_text("".join(f"PAR1{u:03d}::{f}::4::{1600000000 + u * 100 + f}\n"
+                           for u in range(6) for f in range(5)))
+    got = readers.load(dat)
+    assert got.users.ids[0] == "PAR1000" and len(got.users.ids) == 6
+    csv = tmp_path / "log.csv"  # a header read (the first 64 KiB) of a real Parquet file
+    pq.write_table(pa.table({"user_id": [f"u{i}" for i in range(20_000)],
+                             "film_id": [f"f{i}" for i in range(20_000)]}), csv)
+    with pytest.raises(DataError, match="the file is Parquet"):
+        readers.load(csv)
