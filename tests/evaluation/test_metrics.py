@@ -190,3 +190,28 @@ def test_expected_hits_count_a_tie_at_the_cut_by_its_expectation() -> None:
     t = rng.random(distinct.shape) < 0.5
     assert (metrics.expected_hits_at_k(distinct, t, 4)
             == metrics.hits_at_k(top, counts, t).sum(axis=1)).all()
+
+
+def test_expected_hits_take_nan_as_no_candidate_and_count_inf() -> None:
+    """NaN is no candidate (as ``top_k_rows`` counts it, and -inf), and +inf is one: a row
+    with fewer than k non-NaN scores had its k-th score NaN, and counted no hit at all; a
+    row of k or more +inf scores had its k-th score +inf, and counted none either."""
+    nan, inf = np.nan, np.inf
+    scores = np.array([[nan, nan, nan, 1.0, 0.5],
+                       [1.0, nan, nan, nan, -inf],
+                       [inf, inf, inf, 1.0, 0.0],
+                       [inf, 2.0, nan, 1.0, 1.0]], np.float32)
+    truth = np.array([[True, True, False, True, True],
+                      [True, True, True, True, True],
+                      [True, False, False, True, True],
+                      [True, True, True, False, True]])
+    for k in (1, 2, 3, 4):
+        got = metrics.expected_hits_at_k(scores, truth, k)
+        top, counts = top_k_rows(scores, k)
+        plain = metrics.hits_at_k(top, counts, truth).sum(axis=1)
+        # rows 0, 1 and 3 have no tie at any of these cuts but row 3's at k=3: the plain hits
+        assert got[0] == plain[0] and got[1] == plain[1], (k, got, plain)
+        want_inf = {1: 1 / 3, 2: 2 / 3, 3: 1.0, 4: 2.0}[k]  # one of the three +inf is a hit
+        assert got[2] == pytest.approx(want_inf), (k, got)
+        want_3 = {1: 1.0, 2: 2.0, 3: 2.5, 4: 3.0}[k]
+        assert got[3] == pytest.approx(want_3), (k, got)
