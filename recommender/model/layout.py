@@ -94,7 +94,8 @@ def holder(path: str | os.PathLike[str]) -> Path | None:
     p = Path(os.path.abspath(path))
     if is_versioned(p):
         return None
-    if p.name == CURRENT and is_versioned(p.parent):
+    # p.parent / "current" is p itself: the parent is a model folder only with its versions
+    if p.name == CURRENT and (p.is_symlink() or (p.parent / VERSIONS).is_dir()):
         return p.parent
     if p.parent.name == VERSIONS and is_versioned(p.parent.parent):
         return p.parent.parent

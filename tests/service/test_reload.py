@@ -230,3 +230,17 @@ def test_a_version_of_a_model_folder_is_not_served(root: Path) -> None:
     shutil.copytree(served, root / "inner" / "current", symlinks=True)
     (root / "inner" / "versions").mkdir()
     assert Settings(model_path=str(root / "inner" / "current")).model_path
+
+
+def test_a_model_copied_to_a_folder_named_current_is_served(root: Path) -> None:
+    """A model copied out of its folder under the name ``current`` (``cp -rL MODEL/current
+    /srv/current``, a flat model of its own), or any folder named so: its parent has no
+    ``versions/``, so it is no version of a model folder (``/srv/current/current`` is what
+    was tested, the path itself), and it was refused as one, told to serve ``/srv``."""
+    flat = root / "srv" / "current"
+    shutil.copytree(layout.resolve(root / "served"), flat)
+    assert Settings(model_path=str(flat)).model_path == str(flat)
+    (root / "empty" / "current").mkdir(parents=True)  # no model: load says so, not this
+    assert Settings(model_path=str(root / "empty" / "current")).model_path
+    with pytest.raises(ValueError, match="is a version of the model folder"):
+        Settings(model_path=str(root / "served" / "current"))
