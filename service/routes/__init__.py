@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from starlette.convertors import PathConvertor, register_url_convertor
+import fastapi.routing
+import starlette.routing
+from starlette.convertors import Convertor, PathConvertor, register_url_convertor
 
 from service.schemas import Error
 
@@ -18,8 +21,22 @@ class _IdPath(PathConvertor):
     regex = "(?s:.*)"
 
 
-# before the route modules (each imports this package first) compile their paths
+def _to_the_end(path: str) -> tuple[re.Pattern[str], str, dict[str, Convertor[Any]]]:
+    """Starlette's ``compile_path`` with the pattern ending at the path's end (``\\Z``): its
+    ``$`` also matches before a final line break, so ``/films/X/audience%0A`` answered film
+    X's audience and ``/health%0A`` the health check, where no such route exists."""
+    regex, fmt, convertors = _compile_path(path)
+    if regex.pattern.endswith("$"):
+        regex = re.compile(regex.pattern[:-1] + r"\Z")
+    return regex, fmt, convertors
+
+
+_compile_path = starlette.routing.compile_path
+# before the route modules (each imports this package first) compile their paths: both the
+# converter and the compiler are looked up by name when a route is made
 register_url_convertor("path", _IdPath())
+starlette.routing.compile_path = _to_the_end
+fastapi.routing.compile_path = _to_the_end
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown film or user id (named in detail)"}}

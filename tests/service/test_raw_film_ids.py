@@ -76,3 +76,20 @@ def test_ids_holding_a_line_break_are_reached_and_kept(tmp_path: Path) -> None:
             r = client.get(f"/users/{quote('u' + chr(13) + chr(10) + '1', safe='')}"
                            "/recommendations")
             assert r.status_code == 200 and r.json()["user_id"] == "u\r\n1", r.text
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_line_break_after_a_routes_fixed_part_is_no_route(model_path: Path,
+                                                             fast_path: bool) -> None:
+    """Starlette's ``$`` matched before a final line break: /films/X/audience%0A answered X's
+    audience, /health%0A the health check."""
+    settings = Settings(model_path=str(model_path), warm_cache=False, fast_path=fast_path)
+    film = quote(TRICKY[0], safe="")
+    with TestClient(create_app(settings)) as client:
+        for path in (f"/films/{film}/audience%0A", f"/films/{film}/similar%0A",
+                     f"/films/{film}/audience.csv%0A", f"/films/{film}/audience/summary%0A",
+                     "/health%0A", "/metrics%0A", "/segments%0A"):
+            r = client.get(path)
+            assert r.status_code == 404, (path, r.status_code, r.text[:200])
+        assert client.get("/health").status_code == 200
+        assert client.get(f"/films/{film}/audience").status_code == 200
