@@ -463,6 +463,14 @@ def test_plan_a_slate_then_open_the_campaign(watched: Any, served_demo: Any,
     week = api(served_demo, f"/campaigns/{plan_id}/report?sent_waves=1&window_days=7")
     assert week["window_days"] == 7
     overall_row_is(week)
+    # half a day is a window the server takes; 4000 days is none, and it is said, not sent
+    page.fill("#report-window", "0.5")
+    page.dispatch_event("#report-window", "change")
+    page.wait_for_selector("th:has-text('within 0.5 days')")
+    page.fill("#report-window", "4000")
+    page.dispatch_event("#report-window", "change")
+    page.wait_for_selector("#report .error:has-text('report window must be')")
+    assert page.input_value("#report-window") == "4000"
     page.click("#next-wave")
     page.wait_for_function("id => !location.hash.includes(id)", arg=plan_id)
     page.wait_for_selector("#plan-totals")

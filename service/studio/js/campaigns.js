@@ -124,12 +124,16 @@ async function detail(view, planId) {
   // number back in the box (and "Plan the next wave" sent it: all waves, where 1 was typed)
   // the report's window: conversions within this many days of the plan count (the server's
   // default until one is typed; the CLI's --window-days)
-  const windowDays = h("input", { id: "report-window", type: "number", min: 1, max: 3650, step: "any" });
+  const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any" });
   let asked = 0;
   const loadReport = async (given) => {
     const mine = ++asked;
+    if (!windowDays.checkValidity()) {  // said, not dropped for the server's default
+      reportBox.replaceChildren(errorBox(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`));
+      return;
+    }
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
-    const days = windowDays.value && windowDays.checkValidity() ? Number(windowDays.value) : undefined;
+    const days = windowDays.value ? Number(windowDays.value) : undefined;
     const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: days })}`)
       .catch((e) => e);
     if (mine !== asked) return;
