@@ -43,7 +43,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from recommender.campaigns.events import iter_events, plan_links, trained_through
-from recommender.campaigns.plan import PLAN_SCHEMA, TARGET, Plan, plan_slate
+from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
 from recommender.errors import InvalidParameterError
@@ -173,9 +173,11 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     # each film's users the sent waves selected (targets and controls, over the chain): the
     # new plan's controls continue their rounding, so the campaign holds out its share
     offsets = np.array([int((film == f.film_id).sum()) for f in slate], np.int64)
+    # the chain's rounding: a plan stored before per-film phases rounded at 1/2
     plan = plan_slate(model, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
                       exclude=at_cap + opted_out, progress=progress, user_caps=caps,
-                      control_offsets=offsets, blocked=(b_film[ok], b_user[ok]))
+                      control_offsets=offsets, blocked=(b_film[ok], b_user[ok]),
+                      rounding=str(params.get("rounding", HALF)))
     # the parameters name the opt-outs, as the first plan's do: users at the cap are counted
     # apart (excluded.users_at_cap), though the solve leaves them out alike
     known = model.users.to_index(pa.array(opted_out, pa.string()), strict=False) \

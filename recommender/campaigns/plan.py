@@ -47,6 +47,7 @@ TARGET, CONTROL = "target", "control"
 UNRANKED_PLAN = ("nothing fitted ties this film to the users (e.g. every viewer rated it below "
                  "the model's min_rating): its contacts are in no meaningful order, each "
                  "expected at the film's mean p")
+FILM_PHASE, HALF = "film_phase", "half"  # how control groups are rounded (waves.py)
 TIEBREAK = 1e-7  # the rank bonus that breaks ties in p, relative to the largest worth
 UNITS = {
     "p": "probability that the user watches the film within the calibration horizon",
@@ -100,7 +101,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                progress: bool | None = None,
                user_caps: NDArray[np.int64] | None = None,
                control_offsets: NDArray[np.int64] | None = None,
-               blocked: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None) -> Plan:
+               blocked: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None,
+               rounding: str = FILM_PHASE) -> Plan:
     """Plan ``slate`` on ``engine``'s model (see the module docstring).
 
     Unknown films raise ``UnknownFilmError`` naming all of them; ids in ``exclude`` that the
@@ -111,7 +113,9 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     control group continues their rounding (``waves.target_rows``). ``blocked``: (slate
     positions, user indices) of pairs never planned that stay in the film's ranking (a next
     wave's sent pairs: contacted or held out, not watched, so the other candidates keep the
-    rank, and the p, the film's audience gives them)."""
+    rank, and the p, the film's audience gives them). ``rounding``: ``FILM_PHASE`` (each
+    film's control group rounded at its own phase, ``waves.rounding_phases``) or ``HALF``
+    (1/2 for every film: plans stored before the phases, whose next waves continue it)."""
     model = engine.model if isinstance(engine, Engine) else engine
     check_options(cap, holdout, waves, seed)
     check_slate(slate)
@@ -137,7 +141,10 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
     # targets <= budget, controls on top
-    phases = rounding_phases(film_ids)
+    if rounding not in (FILM_PHASE, HALF):
+        raise InvalidParameterError(f"rounding must be {FILM_PHASE!r} or {HALF!r}, got "
+                                    f"{rounding!r}")
+    phases = rounding_phases(film_ids) if rounding == FILM_PHASE else np.full(len(slate), 0.5)
     limits = selection_sizes(budgets, waves, holdout, control_offsets, phases)
     caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)
     # no film can select more users than the model has: the solver's sums stay 64-bit
@@ -158,6 +165,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     summary = _summary(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
                        control, p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
+    summary["parameters"]["rounding"] = rounding
     summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
                    solve_seconds=round(t_solve, 3))
     return Plan(plan_id, rows, summary)

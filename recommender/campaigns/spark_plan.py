@@ -53,6 +53,7 @@ from numpy.typing import NDArray
 from recommender.campaigns import spark_kernels as kern
 from recommender.campaigns.allocation import Allocation, allocate, pool_bound
 from recommender.campaigns.plan import (
+    FILM_PHASE,
     TIEBREAK,
     Plan,
     _summary,
@@ -154,6 +155,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                        control, p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary["engine"] = "spark"
+    summary["parameters"]["rounding"] = FILM_PHASE
     summary["optimality"]["source"] = (
         "objective: sum of value x p over every selected user (targets and controls); "
         "lp_upper_bound: the smallest LP dual function over the pricing rounds (one price "

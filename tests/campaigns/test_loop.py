@@ -13,11 +13,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from campaign_oracles import brute_phase, brute_selection_size
+from campaign_oracles import brute_phase, brute_selection_size, brute_wave_controls
 from helpers import train_folder
 
 from recommender.campaigns.next_wave import chain, plan_next_wave
-from recommender.campaigns.plan import plan_slate
+from recommender.campaigns.plan import FILM_PHASE, HALF, plan_slate
 from recommender.campaigns.simulate import coverage, run_loop
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
@@ -209,6 +209,41 @@ def test_a_campaign_sent_wave_by_wave_holds_out_its_share(world: tuple[Path, Mod
     assert targets == 10
     phase = brute_phase(film)  # the sent waves continue one rounding, whatever their seeds
     assert controls == math.floor(0.5 * (targets + controls) + phase)
+
+
+@pytest.mark.parametrize("stored", [HALF, None, FILM_PHASE])
+def test_a_next_wave_continues_its_chains_rounding(world: tuple[Path, Model], tmp_path: Path,
+                                                    stored: str | None) -> None:
+    """A plan stored before per-film phases (no ``rounding`` in its parameters) rounded at
+    1/2: its next wave continues at 1/2, or the campaign's control group could end 2 users
+    off its share; a plan with phases continues at its film's phase."""
+    _, model = world
+    order = np.argsort(model.film_counts(), kind="stable")
+    # 60 films: some of them round differently at their phase and at 1/2 (told_apart)
+    films = [str(model.films.ids[i]) for i in order[30:90]]
+    store = open_store(str(tmp_path / "s.db"))
+    plan = plan_slate(model, [SlateFilm(f, 9) for f in films], cap=len(films), holdout=0.3,
+                      waves=3, seed=1, rounding=stored or HALF)
+    if stored is None:
+        del plan.summary["parameters"]["rounding"]  # as a plan stored before it was recorded
+    store.save_plan(plan.plan_id, plan.summary, plan.rows)
+    nxt = plan_next_wave(model, store, plan.plan_id, sent_waves=1, seed=2)
+    assert nxt.summary["parameters"]["rounding"] == (stored or HALF)
+    first, rows = plan.rows.to_pydict(), nxt.rows.to_pydict()
+    told_apart = 0
+    for f in films:
+        before = sum(1 for x, w in zip(first["film_id"], first["wave"], strict=True)
+                     if x == f and w == 1)
+        mine = [(w, g) for x, w, g in zip(rows["film_id"], rows["wave"], rows["group"],
+                                          strict=True) if x == f]
+        sizes = [sum(1 for w, _ in mine if w == k) for k in sorted({w for w, _ in mine})]
+        got = [sum(1 for w, g in mine if w == k and g == "control")
+               for k in sorted({w for w, _ in mine})]
+        phase = brute_phase(f) if stored == FILM_PHASE else 0.5
+        assert got == brute_wave_controls(sizes, 0.3, before, phase), f
+        other = 0.5 if stored == FILM_PHASE else brute_phase(f)
+        told_apart += got != brute_wave_controls(sizes, 0.3, before, other)
+    assert told_apart > 0
 
 
 def test_two_next_waves_planned_at_once_are_told_of_each_other(
