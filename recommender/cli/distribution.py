@@ -51,9 +51,9 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                 f"{', '.join(unused)}: not used with --slate, which shares every cinema of "
                 "--screens-per-cinema (or of the model's cinema table) among the slate's films "
                 "(drop them, or leave out --slate for one film's breakdown)")
-        if args.out and not str(args.out).lower().endswith(".csv"):
-            raise InvalidParameterError(f"--out writes the allocation as CSV: name a .csv "
-                                        f"file, got {args.out}")
+        if args.out and not str(args.out).lower().endswith((".csv", ".parquet")):
+            raise InvalidParameterError(f"--out writes the allocation as CSV or Parquet: name "
+                                        f"a .csv or .parquet file, got {args.out}")
         not_an_input(args.out, args.slate, *([args.screens_per_cinema]
                                              if args.screens_per_cinema else []))
         return _slate(args)
@@ -152,15 +152,7 @@ def _slate(args: argparse.Namespace) -> int:
     slate_films_known(model, args.slate, films)
     body = plan_slate(model, films, cinemas)
     if args.out:
-        from recommender.io.atomic import atomic_file
-        from recommender.io.csvsafe import csv_writer, safe_row
-
-        with atomic_file(args.out) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            w = csv_writer(fh)
-            w.writerow(["cinema_id", "film_id", "screens", "expected_new"])
-            for r in body["allocation"]:  # ids neutralised against spreadsheet formulas
-                w.writerow(safe_row([r["cinema_id"], r["film_id"], r["screens"],
-                                     "" if r["expected_new"] is None else r["expected_new"]]))
+        _write_allocation(args.out, body, model, args.slate, cinemas.source)
     if args.json:
         _print_json(body)
         return 0
@@ -215,5 +207,46 @@ def add_distribution_command(add: Add) -> None:
                    help="cinema_id,screens CSV (a cinemas.csv will do); with --slate (default: "
                         "$RECOMMENDER_CINEMAS, else the model folder's cinema table, else the "
                         "training data's)")
-    s.add_argument("--out", help="with --slate: write the allocation to this CSV")
+    s.add_argument("--out", help="with --slate: write the allocation to this .csv, or .parquet "
+                                 "(its schema metadata 'recommender' holds the model version "
+                                 "and what cut it)")
     s.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
+
+
+def _write_allocation(path: str, body: dict[str, Any], model: Any, slate: str,
+                      cinemas: str) -> None:
+    """A slate's allocation as CSV (ids neutralised against spreadsheet formulas), or as
+    Parquet whose schema metadata ``recommender`` says where it came from (the model version,
+    when, the slate and cinema files, the screens, the horizon and the units), as the
+    audience exports do: a CSV row has no place to say it."""
+    from recommender.io.atomic import atomic_file
+
+    rows = body["allocation"]
+    if path.lower().endswith(".parquet"):
+        import json
+
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from recommender.query.export import export_context
+
+        context = export_context(model, slate=slate, cinemas=cinemas, screens=body["screens"],
+                                 min_cell=body["min_cell"])
+        context.update(horizon=body["horizon"], units=body["units"])
+        table = pa.table({
+            "cinema_id": pa.array([r["cinema_id"] for r in rows], pa.string()),
+            "film_id": pa.array([r["film_id"] for r in rows], pa.string()),
+            "screens": pa.array([r["screens"] for r in rows], pa.int64()),
+            "expected_new": pa.array([r["expected_new"] for r in rows], pa.float64())})
+        with atomic_file(path) as tmp:
+            pq.write_table(table.replace_schema_metadata(
+                {b"recommender": json.dumps(context, ensure_ascii=False).encode("utf-8")}), tmp)
+        return
+    from recommender.io.csvsafe import csv_writer, safe_row
+
+    with atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        w = csv_writer(fh)
+        w.writerow(["cinema_id", "film_id", "screens", "expected_new"])
+        for r in rows:
+            w.writerow(safe_row([r["cinema_id"], r["film_id"], r["screens"],
+                                 "" if r["expected_new"] is None else r["expected_new"]]))

@@ -85,6 +85,31 @@ def test_the_cli_names_the_table_it_used(model_dir: Path, tmp_path: Path,
     assert "1 cinemas of " in out and "cinemas.csv are named by no user" in out and "c9" in out
 
 
+def test_a_parquet_allocation_carries_its_context(client: TestClient, model_dir: Path,
+                                                  tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``--out`` wrote CSV only: a saved allocation did not say which model, slate or cinema
+    table made it. A .parquet holds the rows of the body, ids byte for byte, and its context."""
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "alloc.parquet"
+    code, _, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path),
+                       "--out", out)
+    assert code == 0, err
+    body = client.post("/distribution/slate", json={"films": FILMS}).json()
+    table = pq.read_table(out)
+    assert table.to_pylist() == [{k: r[k] for k in ("cinema_id", "film_id", "screens",
+                                                    "expected_new")} for r in body["allocation"]]
+    context = json.loads(table.schema.metadata[b"recommender"])
+    assert context["model_version"] == artifact.load(model_dir).version
+    assert context["parameters"]["screens"] == body["screens"]
+    assert context["parameters"]["cinemas"].endswith("cinemas.csv")
+    assert context["horizon"] == body["horizon"] and context["units"] == body["units"]
+    code, _, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path),
+                       "--out", tmp_path / "alloc.xlsx")
+    assert code == 2 and "a .csv or .parquet file" in err
+
+
 def _post(client: TestClient, body: dict[str, Any]) -> Any:
     return client.post("/distribution/slate", content=json.dumps(body),
                        headers={"Content-Type": "application/json"})
