@@ -157,6 +157,10 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         used = int(((mine[0] == f["film_id"]) & mine[1] & mine[2]).sum())
         slate.append(SlateFilm(f["film_id"], max(0, int(f["budget"]) - used),
                                float(f.get("value", 1.0))))
+    if all(f.budget == 0 for f in slate):
+        raise InvalidParameterError(
+            f"the sent waves of plan {plan_id} spent every film's budget: nothing is left to "
+            "plan (the campaign's report measures what they returned)")
     # the cap counts every selected row of a user, target or control, as the first plan's
     selected_u, selected_n = np.unique(user, return_counts=True)
     at_cap = selected_u[selected_n >= cap].tolist()

@@ -41,8 +41,8 @@ class SlateFilm:
 
 
 def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
-    """Reject an empty slate, a repeated film, a negative budget or a value that is not a
-    positive finite number."""
+    """Reject an empty slate, a repeated film, a negative budget, a value that is not a
+    positive finite number, or budgets all 0."""
     if not films:
         raise InvalidParameterError("the slate holds no film")
     if len(films) > MAX_SLATE_FILMS:
@@ -60,6 +60,9 @@ def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
             raise InvalidParameterError(f"value of {f.film_id!r} must be a number in "
                                         f"[{MIN_VALUE:g}, {MAX_VALUE:g}] (value units), "
                                         f"got {f.value}")
+    if all(f.budget == 0 for f in films):  # stored, it read as a campaign of nobody
+        raise InvalidParameterError("every film's budget is 0 contacts: nothing to plan (give "
+                                    "a film a budget)")
     return films
 
 

@@ -21,6 +21,7 @@ from recommender.campaigns.plan import FILM_PHASE, HALF, plan_slate
 from recommender.campaigns.simulate import coverage, run_loop
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
+from recommender.errors import InvalidParameterError
 from recommender.io import demo
 from recommender.model.model import Model
 
@@ -150,8 +151,15 @@ def test_next_waves_keep_the_cap_exact_and_every_opt_out(world: tuple[Path, Mode
     first = plan_slate(model, slate, cap=2, holdout=0.2, waves=2, seed=1, exclude=opted)
     store.save_plan(first.plan_id, first.summary, first.rows, excluded=opted)
     assert store.excluded(first.plan_id) == opted
-    nxt = plan_next_wave(model, store, first.plan_id, sent_waves=1, seed=2)
+    nxt = plan_next_wave(model, store, first.plan_id, sent_waves=1, seed=2, waves=2)
     third = plan_next_wave(model, store, nxt.plan_id, sent_waves=1, seed=3)
+    assert len(third.rows) > 0  # nxt's second wave left budget to plan
+    # the third plan's one wave sent: every budget is spent, and a next wave says so (it was
+    # stored as an empty plan)
+    with pytest.raises(InvalidParameterError, match="spent every film's budget"):
+        plan_next_wave(model, store, third.plan_id, sent_waves=1, seed=4)
+    with pytest.raises(InvalidParameterError, match="every film's budget is 0 contacts"):
+        plan_slate(model, [SlateFilm(f, 0) for f in films])
     sent1 = first.rows.filter(pc.equal(first.rows.column("wave"), 1)).to_pydict()
     sent2 = nxt.rows.filter(pc.equal(nxt.rows.column("wave"), 1)).to_pydict()
     for later in (nxt.rows, third.rows):
