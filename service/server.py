@@ -20,7 +20,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import functools
+import logging
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -105,7 +107,27 @@ def log_config() -> dict[str, Any]:
                                          "stream": "ext://sys.stderr"}
     config["loggers"]["recommender"] = {"handlers": ["recommender"], "level": "INFO",
                                         "propagate": False}
+    config.setdefault("filters", {})["keys"] = {"()": "service.server.HideKeys"}
+    config["handlers"]["access"]["filters"] = ["keys"]
     return dict(config)
+
+
+_KEY_PARAM = re.compile(r"((?:^|&)[^=&]*(?:key|token|secret|password)[^=&]*=)[^&]*",
+                        re.IGNORECASE)
+
+
+class HideKeys(logging.Filter):
+    """uvicorn's access line without the value of a query parameter named like a key (a
+    client that sent ``?api_key=...``: never accepted, but the line kept it in the log)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) \
+                and "?" in args[2]:
+            path, _, query = args[2].partition("?")
+            hidden = _KEY_PARAM.sub(r"\1***", query)
+            record.args = (*args[:2], f"{path}?{hidden}", *args[3:])
+        return True
 
 
 def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,

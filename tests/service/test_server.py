@@ -106,3 +106,31 @@ def test_serve_with_workers_refuses_a_store_in_memory(model_dir: Path, how: str,
     assert main(["serve", str(model_dir), "--port", "0", "--workers", "2"]) == 2
     err = capsys.readouterr().err
     assert "RECOMMENDER_STORE" in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_the_access_log_hides_a_key_sent_in_the_query(capsys: pytest.CaptureFixture[str]
+                                                      ) -> None:
+    """A key sent as ``?api_key=...`` is never accepted, but uvicorn's access line kept it in
+    the log. Through the logging configuration ``serve`` gives uvicorn: the value of a query
+    parameter named like a key is hidden; the rest of the line stays."""
+    import logging.config
+
+    from service.server import log_config
+
+    names = ("uvicorn", "uvicorn.error", "uvicorn.access", "recommender")
+    saved = {n: (logging.getLogger(n).handlers[:], logging.getLogger(n).level,
+                 logging.getLogger(n).propagate, logging.getLogger(n).disabled) for n in names}
+    logging.config.dictConfig({**log_config(), "disable_existing_loggers": False})
+    try:
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
+            "/films/7/audience?api_key=s3cret-value&k=5&X-Token=t0k", "1.1", 401)
+        out = capsys.readouterr().out
+    finally:  # the loggers as they were (the handlers hold this test's captured stdout)
+        for n, (handlers, level, propagate, disabled) in saved.items():
+            logger = logging.getLogger(n)
+            logger.handlers[:] = handlers
+            logger.setLevel(level)
+            logger.propagate, logger.disabled = propagate, disabled
+    assert "s3cret-value" not in out and "t0k" not in out
+    assert '"GET /films/7/audience?api_key=***&k=5&X-Token=*** HTTP/1.1" 401' in out
