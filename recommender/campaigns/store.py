@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
+from recommender.io.atomic import private_file
 
 metadata = sa.MetaData()
 
@@ -173,7 +174,7 @@ class CampaignStore:
                               pool_timeout=60)
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if parsed.database not in (None, "", ":memory:") and not read_only:
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                private_file(parsed.database)  # user ids and events: the owner's only
         if pool is not None and "poolclass" not in kwargs:  # the one in-memory connection stays
             kwargs.update(pool_size=pool.size, max_overflow=pool.overflow,
                           pool_timeout=pool.timeout)
@@ -243,7 +244,6 @@ class CampaignStore:
             held.close()
 
     # -- schema
-
     def store_id(self) -> str:
         """This database's own id (migration 4), the same whatever URL opened it."""
         if self._store_id is None:

@@ -85,6 +85,21 @@ def not_in_a_model(dest: str | os.PathLike[str]) -> None:
                                     "output elsewhere")
 
 
+def private_file(path: str | os.PathLike[str]) -> None:
+    """Create the file at ``path`` (and its folder) readable by its owner only, when it does
+    not exist yet: a SQLite store holds every plan's user ids and every event, and SQLite
+    would create it (and its journals, which take its mode) readable by all. A ``file:`` URI
+    is left to SQLite."""
+    p = Path(path)
+    if str(path).startswith("file:"):
+        return
+    p.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # an existing store keeps the mode it has
+
+
 def check_writable(dest: str | os.PathLike[str]) -> None:
     """Raise ``OSError`` naming ``dest`` when a file could not be written there (a folder in
     the way, or a folder that cannot be written), and ``not_in_a_model``'s error inside a

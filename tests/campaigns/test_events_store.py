@@ -197,3 +197,24 @@ def test_events_take_the_user_and_film_ids_a_training_log_takes(tmp_path: Path) 
             check_events([{"event_id": "x", "user_id": bad_user, "film_id": bad_film,
                            "timestamp": 5}])
     store.close()
+
+
+def test_a_new_sqlite_store_is_its_owners_only(tmp_path: Path) -> None:
+    """A store holds every plan's user ids and every event; SQLite created it, and its WAL,
+    readable by everyone (0644 under the usual umask), where the export log is 0600. A store
+    that exists keeps its mode (the operator's choice)."""
+    import stat
+
+    from recommender.campaigns.events import EventBatch
+
+    store = open_store(str(tmp_path / "new" / "s.db"))
+    record_events(store, EventBatch(["e"], ["u"], ["f"], [5], [1.0]))
+    for name in ("s.db", "s.db-wal"):
+        path = tmp_path / "new" / name
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+    store.close()
+    shared = tmp_path / "shared.db"
+    open_store(str(shared)).close()
+    shared.chmod(0o640)
+    open_store(str(shared)).close()
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
