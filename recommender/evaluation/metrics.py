@@ -85,7 +85,17 @@ def auc(scores: NDArray[np.floating], truth: NDArray[np.bool_], candidates: NDAr
     marks who is ranked at all (non-candidates are ignored). ``nan`` where a query has no
     positive or no negative candidate.
     """
-    s = np.where(candidates, np.asarray(scores, np.float64), -np.inf)
+    s = np.asarray(scores, np.float64)
+    # a candidate scored NaN or -inf is in no top k (``expected_hits_at_k``, ``top_k_rows``):
+    # it ranks below every finite score of its row, tied with the others so scored. Left at
+    # -inf it tied with the non-candidates shifted off below (a positive at -inf won -0.5
+    # pairs), and a NaN made the row's ranks NaN and dropped the film from the mean
+    bad = np.asarray(candidates) & ~(s > -np.inf)
+    if bad.any():
+        finite = np.where(np.asarray(candidates) & np.isfinite(s), s, np.inf).min(axis=1)
+        floor = np.where(np.isfinite(finite), np.nextafter(finite, -np.inf), 0.0)
+        s = np.where(bad, floor[:, None], s)
+    s = np.where(candidates, s, -np.inf)
     # ascending mid-ranks; non-candidates are -inf and take the lowest ranks, shift them off
     ranks = scipy.stats.rankdata(s, method="average", axis=1)
     n_out = (~candidates).sum(axis=1)

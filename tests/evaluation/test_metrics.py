@@ -215,3 +215,32 @@ def test_expected_hits_take_nan_as_no_candidate_and_count_inf() -> None:
         assert got[2] == pytest.approx(want_inf), (k, got)
         want_3 = {1: 1.0, 2: 2.0, 3: 2.5, 4: 3.0}[k]
         assert got[3] == pytest.approx(want_3), (k, got)
+
+
+def test_auc_ranks_a_nan_or_minus_inf_candidate_last_and_keeps_the_row() -> None:
+    """A candidate a scorer gave -inf or NaN ranks below every finite score (it is in no top
+    k): -inf tied with the non-candidates shifted off, so a positive there won -0.5 pairs
+    (AUC -0.5), and a NaN made every rank of its row NaN (the film left the mean, and one
+    NaN per film printed no AUC at all)."""
+    nan, inf = np.nan, np.inf
+    scores = np.array([[-inf, 1.0, 7.0], [0.9, nan, 0.5], [nan, 2.0, 1.0]])
+    truth = np.array([[True, False, False], [True, False, False], [True, False, False]])
+    cand = np.array([[True, True, False], [True, True, True], [True, True, True]])
+    out = metrics.auc(scores, truth, cand)
+    assert out.tolist() == [0.0, 1.0, 0.0]
+    rng = np.random.default_rng(5)
+    s = rng.integers(0, 4, size=(30, 12)).astype(float)
+    s[rng.random(s.shape) < 0.2] = -inf
+    s[rng.random(s.shape) < 0.2] = nan
+    s[rng.random(s.shape) < 0.05] = inf
+    truth = rng.random(s.shape) < 0.3
+    cand = truth | (rng.random(s.shape) < 0.7)
+    got = metrics.auc(s, truth, cand)
+    low = np.where(np.isnan(s) | (s == -inf), -1.0, s)  # below every finite score, tied
+    for r in range(len(s)):
+        pos, neg = low[r][truth[r] & cand[r]], low[r][~truth[r] & cand[r]]
+        if len(pos) == 0 or len(neg) == 0:
+            assert math.isnan(got[r])
+            continue
+        wins = (pos[:, None] > neg[None, :]).sum() + 0.5 * (pos[:, None] == neg[None, :]).sum()
+        assert got[r] == pytest.approx(wins / (len(pos) * len(neg))), r
