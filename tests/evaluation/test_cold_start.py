@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from recommender.evaluation.cold_start import comparable_titles
+from recommender.evaluation.cold_start import cold_start_eval, comparable_titles
+from recommender.evaluation.splits import make_split
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
@@ -36,3 +37,30 @@ def test_comparable_titles_match_brute_force_jaccard(demo_data: Interactions) ->
         assert genres[j] & genres[0]
         assert w == pytest.approx(expected(j), abs=1e-4)
         assert expected(j) >= cutoff - 1e-9
+
+
+def test_cold_start_recall_counts_a_tie_at_the_cut_by_its_expectation(
+        demo_data: Interactions) -> None:
+    """The popularity column ranks users by activity, which ties in whole runs: its recall
+    filled a tie at the cut in index order, while the main table (``score_split``) counts
+    such a tie by its expected hits over the tie's orders. Brute force: above the k-th
+    activity in full, each user tied with it at slots left / tied."""
+    split = make_split(demo_data, "time")
+    model = train(split.train, TrainConfig(factors=8, iterations=3, segments=2), progress=False)
+    assert split.new_films is not None
+    new = split.new_films.to_csr()[split.users].T.tocsr()
+    viewers = np.diff(new.indptr)
+    films = [f for f in np.flatnonzero(viewers >= 5) if model.catalog.genres[f]]
+    assert films
+    activity = np.bincount(split.history.user_idx,
+                           minlength=split.history.n_users)[split.users]
+    for k in (20, 39, 40, 41, 50, 53):
+        want = []
+        for f in films:
+            truth = new[f].toarray().ravel() > 0
+            kth = np.sort(activity)[::-1][k - 1]
+            above, tied = activity > kth, activity == kth
+            hits = (truth & above).sum() + (truth & tied).sum() * (k - above.sum()) / tied.sum()
+            want.append(hits / min(k, truth.sum()))
+        got = cold_start_eval(model, split, k)["popularity"][f"audience_recall@{k}"]
+        assert got == pytest.approx(float(np.mean(want)), abs=1e-5), k
