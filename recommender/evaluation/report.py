@@ -108,21 +108,27 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# what a tie at the cut counts for (scoring.py): recall takes its expectation, the rest read
+# the ranking as top_k_rows fills it
+TIE_RECALL = "a tie at the cut counts its expected hits over the tie's orders"
+TIE_ORDER = "a tie is read in index order"
+
+
 def metric_notes(keys: list[str], k: int, user_k: int = USER_K,
                  min_viewers: int = MIN_VIEWERS, ratios: bool = False) -> list[str]:
     """One line per metric in ``keys`` saying what it measures (printed under its table)."""
     notes = {
         f"audience_recall@{k}": f"share of a film's held-out viewers found in its top {k} "
         f"audience (hits / min({k}, held-out viewers)), averaged over films with "
-        f"{min_viewers}+ held-out viewers",
+        f"{min_viewers}+ held-out viewers; {TIE_RECALL}",
         f"audience_ndcg@{k}": f"like audience_recall@{k}, but a viewer found near the top "
-        "counts more (1/log2(rank+1), 1.0 = every viewer ranked first)",
+        f"counts more (1/log2(rank+1), 1.0 = every viewer ranked first); {TIE_ORDER}",
         "audience_auc": "chance that a film's held-out viewer is ranked above a random "
         "non-viewer (0.5 = random order, 1.0 = perfect), averaged over films",
         f"user_recall@{user_k}": f"share of a user's held-out films found in their top "
-        f"{user_k} recommendations, averaged over users with a held-out film",
+        f"{user_k} recommendations, averaged over users with a held-out film; {TIE_RECALL}",
         f"user_ndcg@{user_k}": f"like user_recall@{user_k}, but a film found near the top "
-        "counts more",
+        f"counts more; {TIE_ORDER}",
         f"audience_reach@{k}": f"distinct users that appear in at least one film's top {k} "
         "audience (higher: audiences are not all the same heavy viewers)",
         f"user_coverage@{user_k}": f"distinct films recommended in at least one user's top "

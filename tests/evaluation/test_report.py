@@ -175,3 +175,15 @@ def test_a_configs_own_fixed_list_is_kept(tmp_path: Path, monkeypatch: pytest.Mo
         main(["evaluate", "--data", str(log), "--config", str(cfg), "--regularization", "10"])
     assert set(seen[-1].fixed) == {"alpha", "factors", "weighting", "regularization"}
     assert seen[-1].tune
+
+
+def test_the_notes_say_how_a_tie_at_the_cut_is_counted() -> None:
+    """Recall counts a tie the cut splits by its expected hits (``expected_hits_at_k``),
+    NDCG reads the ranking as filled (index order within a tie): the table's notes said
+    neither, and called NDCG "like" recall."""
+    k, uk = 50, 10
+    notes = dict(n.split(None, 1) for n in metric_notes(headline(k, uk), k, uk)[2:])
+    for key in (f"audience_recall@{k}", f"user_recall@{uk}"):
+        assert "expected hits over the tie's orders" in notes[key]
+    for key in (f"audience_ndcg@{k}", f"user_ndcg@{uk}"):
+        assert "index order" in notes[key]
