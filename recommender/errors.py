@@ -67,3 +67,8 @@ class InvalidParameterError(RecommenderError, ValueError):
 class StoreUnavailableError(InvalidParameterError):
     """The campaign store cannot be opened or read now (down, locked, damaged): the CLI says
     so as for a bad parameter; the service answers 503 with ``Retry-After`` and retries."""
+
+
+class NothingToPlanError(InvalidParameterError):
+    """A slate whose every budget is 0, or a next wave whose sent waves spent every budget: a
+    rule no request schema states, so the service answers 409 (the CLI exits 2)."""

@@ -46,7 +46,7 @@ from recommender.campaigns.events import iter_events, plan_links, trained_throug
 from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.model.model import Model
 from recommender.serving.overlay import Overlay
 
@@ -158,7 +158,7 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         slate.append(SlateFilm(f["film_id"], max(0, int(f["budget"]) - used),
                                float(f.get("value", 1.0))))
     if all(f.budget == 0 for f in slate):
-        raise InvalidParameterError(
+        raise NothingToPlanError(
             f"the sent waves of plan {plan_id} spent every film's budget: nothing is left to "
             "plan (the campaign's report measures what they returned)")
     # the cap counts every selected row of a user, target or control, as the first plan's

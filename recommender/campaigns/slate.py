@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recommender.errors import DataError, InvalidParameterError
+from recommender.errors import DataError, InvalidParameterError, NothingToPlanError
 from recommender.io.places import csv_records, delimiter_of
 
 MAX_SLATE_FILMS = 10_000
@@ -61,8 +61,8 @@ def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
                                         f"[{MIN_VALUE:g}, {MAX_VALUE:g}] (value units), "
                                         f"got {f.value}")
     if all(f.budget == 0 for f in films):  # stored, it read as a campaign of nobody
-        raise InvalidParameterError("every film's budget is 0 contacts: nothing to plan (give "
-                                    "a film a budget)")
+        raise NothingToPlanError("every film's budget is 0 contacts: nothing to plan (give a "
+                                 "film a budget)")
     return films
 
 

@@ -36,7 +36,7 @@ from recommender.campaigns.slate import (
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
-from recommender.errors import UnknownFilmError
+from recommender.errors import NothingToPlanError, UnknownFilmError
 from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
@@ -156,8 +156,8 @@ def campaign_store(request: Request) -> CampaignStore:
 
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
     **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
-        "the slate names a film twice (a rule JSON Schema cannot state; detail names the "
-        "film), or the Idempotency-Key was used for another request")}},
+        "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
+        "state; detail says which), or the Idempotency-Key was used for another request")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
 def plan(body: PlanRequest, request: Request, response: Response, engine: EngineDep,
          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
@@ -177,6 +177,8 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
         except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's)
             raise HTTPException(404, f"the slate names films this model does not know: {e}"
                                 ) from None
+        except NothingToPlanError as e:
+            raise HTTPException(409, str(e)) from None
         store.save_plan(result.plan_id, result.summary, result.rows,
                         excluded=body.exclude_user_ids, key=key)
         return {"plan_id": result.plan_id, "summary": result.summary}

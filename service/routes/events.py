@@ -40,7 +40,7 @@ from recommender.campaigns.events import (
 from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import UnknownPlanError
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.convert import MAX_ID_BYTES
 from recommender.model.foldin import can_fold_in
 from service.deps import EngineDep
@@ -254,6 +254,8 @@ def report(plan_id: str, request: Request,
                                sent_waves=sent_waves)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
+    except NothingToPlanError as e:
+        raise HTTPException(409, str(e)) from None
 
 
 class NextWaveRequest(BaseModel):
@@ -275,7 +277,8 @@ class NextWaveRequest(BaseModel):
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
              responses={**NO_PLAN, **INVALID, **STORE_DOWN, 409: {
-                 "model": Error, "description": "the Idempotency-Key was used for another "
+                 "model": Error, "description": "the sent waves spent every film's budget "
+                 "(nothing is left to plan), or the Idempotency-Key was used for another "
                  "request"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
@@ -298,3 +301,5 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
         return plan_once(store, key, response, make)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
+    except NothingToPlanError as e:
+        raise HTTPException(409, str(e)) from None

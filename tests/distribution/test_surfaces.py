@@ -165,8 +165,9 @@ def test_options_a_mode_does_not_read_are_refused(model_dir: Path, tmp_path: Pat
                            "--screens-per-cinema", screens, *extra)
         assert code == 2 and f"{extra[0]}: not used with --slate" in err, (extra, err)
     code, _, err = run(capsys, "distribution", model_dir, "--slate", slate,
-                       "--screens-per-cinema", screens, "--out", tmp_path / "a.parquet")
-    assert code == 2 and "name a .csv file" in err and not (tmp_path / "a.parquet").exists()
+                       "--screens-per-cinema", screens, "--out", tmp_path / "a.xlsx")
+    assert code == 2 and "name a .csv or .parquet file" in err  # before the slate is read
+    assert not (tmp_path / "a.xlsx").exists()
     for extra in (["--by", "region"], ["--by", "cinema"], ["--screens", "4"]):
         code, _, err = run(capsys, "distribution", model_dir, "00001",
                            "--cinemas", "/nonexistent.csv", *extra)

@@ -161,3 +161,10 @@ def test_twins_racing_with_one_key_store_one_plan(tmp_path: Path) -> None:
     with pytest.raises(UnknownPlanError):
         store.summary("plan-b")
     store.close()
+
+
+def test_nothing_to_plan_is_a_409(client: TestClient) -> None:
+    """A slate whose budgets are all 0 is valid by the schema (a budget may be 0), so its
+    refusal is a 409 naming the rule, as a film named twice is, not a 422."""
+    r = client.post("/campaigns/plan", json={"films": [{"film_id": "00002", "budget": 0}]})
+    assert r.status_code == 409 and "every film's budget is 0" in r.json()["detail"], r.text
