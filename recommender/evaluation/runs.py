@@ -71,6 +71,8 @@ class EngineUnderTest:
     def fit_split(self, split: Split) -> Scorer:
         c = self.config
         self.fitted_config_ = c
+        if split.fold_in:  # refused before the fit, not after it (``_fold_in`` says why)
+            self._check_fold_in(c)
         film_prior = None
         if self.pipeline:
             self.model_ = self.trainer.fit(split.train, c)
@@ -96,11 +98,15 @@ class EngineUnderTest:
         # the popularity prior adds to the user -> films scores as the model's do (prior.py)
         return FactorScorer(uf, ff, film_prior)
 
-    def _fold_in(self, split: Split, film_factors: NDArray[np.float32]) -> NDArray[np.float32]:
-        c = self.fitted_config_
+    @staticmethod
+    def _check_fold_in(c: TrainConfig) -> None:
         if c.model != "als" and c.family != "ease":
             raise InvalidParameterError("the user protocol folds users in with an ALS "
                                         f"half-step; model {c.model!r} has none")
+
+    def _fold_in(self, split: Split, film_factors: NDArray[np.float32]) -> NDArray[np.float32]:
+        c = self.fitted_config_
+        self._check_fold_in(c)
         # confidence of the fold-in rows, weighted with the training users' statistics too
         both = replace(
             split.train,

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from recommender.cli import main
+from recommender.errors import InvalidParameterError
 from recommender.evaluation.runs import EngineUnderTest, evaluate
 from recommender.evaluation.scoring import ENGINE
 from recommender.evaluation.splits import make_split
@@ -113,3 +114,27 @@ def test_user_protocol_folds_users_in(demo_data: Interactions) -> None:
     assert res["users_evaluated"] > 0
     # folded-in users carry real taste: far better than chance ranking of 80 films
     assert res["audience_auc"] > 0.6
+
+
+class _CountingTrainer(LocalTrainer):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fits = 0
+
+    def fit(self, source: Interactions, config: TrainConfig | None = None) -> Model:
+        self.fits += 1
+        return super().fit(source, config)
+
+
+@pytest.mark.parametrize("model", ["bpr", "lmf"])
+def test_the_user_protocol_refuses_a_model_without_fold_in_before_the_fit(
+        demo_data: Interactions, model: str) -> None:
+    """``evaluate --model bpr --protocol user`` trained the whole engine (a tuned fit) and
+    only then refused: the user protocol folds users in with an ALS half-step."""
+    split = make_split(demo_data, "user", seed=0)
+    trainer = _CountingTrainer()
+    engine = EngineUnderTest(TrainConfig(model=model, factors=8, iterations=2),
+                             trainer=trainer)
+    with pytest.raises(InvalidParameterError, match="folds users in with an ALS half-step"):
+        engine.fit_split(split)
+    assert trainer.fits == 0
