@@ -232,6 +232,7 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
         "expected_new": round(float(exp_new.sum()), 3),
         "expected_total": round(float(total.sum()), 3),
         "horizon": calibration.horizon(model.calibration),
+        "model_version": model.version,  # a saved CLI --json says what made it
         "screens": None if screens is None else {
             "total": int(screens), "capped_by": capped_by,
             "capacity": None if capacity is None else int(capacity.sum()), "warning": warning},

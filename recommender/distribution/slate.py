@@ -326,6 +326,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "screens": int(cinemas.screens.sum()),
         "min_cell": m,
         "horizon": calibration.horizon(model.calibration),
+        "model_version": model.version,  # a saved CLI --json says what made it
         "allocation": rows,
         "units": {
             "screens": "screens given to the film at the cinema (allocation rows); at the top, "

@@ -110,6 +110,7 @@ class Distribution(BaseModel):
     expected_new: float
     expected_total: float
     horizon: dict[str, object]
+    model_version: str = Field(description="the model that answered (as X-Model-Version)")
     screens: ScreenAllocation | None
     places: list[PlaceDemand]
     users_without_place: WithoutPlace = Field(description="users outside the breakdown: no "
@@ -220,6 +221,7 @@ class SlateScreens(BaseModel):
     min_cell: int
     horizon: dict[str, object] = Field(description="the calibration horizon expected_new "
                                                    "counts within")
+    model_version: str = Field(description="the model that answered (as X-Model-Version)")
     allocation: list[SlateScreensRow] = Field(description="one row per cinema and film given "
                                                           "screens")
     units: dict[str, str] = Field(description="what each number counts, and its source")

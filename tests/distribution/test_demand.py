@@ -207,6 +207,7 @@ def test_users_without_a_place_are_apart_and_never_merged() -> None:
 
 def test_cinema_screens_without_a_table_say_so(model: Model) -> None:
     body = demand_by_place(model, str(model.films.ids[1]), "cinema", screens=15)
+    assert body["model_version"] == model.version  # a saved CLI --json says what made it
     assert body["screens"]["capped_by"] is None and body["screens"]["capacity"] is None
     assert body["screens"]["warning"] == NO_CINEMAS
     assert sum(r["screens"] for r in body["places"]) == 15

@@ -63,6 +63,7 @@ def test_the_body_equals_the_cli_json(client: TestClient, model_dir: Path, tmp_p
         assert code == 0, err
         assert out == http.content.decode() + "\n"
     body = http.json()  # the model's table: its screens, and the cinema no user names
+    assert body["model_version"] == artifact.load(model_dir).version  # a saved --json says so
     assert body["cinemas"] == 4 and body["screens"] == 10
     assert body["cinemas_without_users"] == ["c9"]
     per_cinema: dict[str, int] = {}
