@@ -1,7 +1,8 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
 import { capToServer, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm } from "./ui.js";
+import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
+  pagedTable } from "./ui.js";
 import { pickedChips } from "./search.js";
 
 const USER_COLUMNS = [
@@ -40,25 +41,14 @@ const PAGE = 25;
     (the audience could not be taken away): the columns of the server's audience.csv, and
     the segment's label. */
 function pagedUsers(caption, users, filename, id) {
-  let at = 0;
-  const box = h("div", { id });
-  const draw = () => box.replaceChildren(
-    table(`${caption}: users ${int(at + 1)}–${int(Math.min(at + PAGE, users.length))} of ${int(users.length)}`,
-      USER_COLUMNS, users.slice(at, at + PAGE)),
-    users.length > PAGE ? h("div", { class: "pager" },
-      h("button", { type: "button", disabled: at === 0 || undefined,
-        onclick: () => { at = Math.max(0, at - PAGE); draw(); } }, "Previous"),
-      h("button", { type: "button", disabled: at + PAGE >= users.length || undefined,
-        onclick: () => { at += PAGE; draw(); } }, "Next")) : "",
+  return pagedTable(caption, "users", USER_COLUMNS, users, { id }, [
     h("button", { type: "button", class: "ghost", onclick: () => {
       const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
       const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
         u.segment, labels.get(String(u.segment)) || ""].map(csvCell).join(","));
       saveBlob(new Blob([[head.join(","), ...lines].join("\r\n") + "\r\n"],
         { type: "text/csv" }), filename);
-    } }, `Download these ${int(users.length)} users (CSV)`));
-  draw();
-  return box;
+    } }, `Download these ${int(users.length)} users (CSV)`)], PAGE);
 }
 
 /** The page's note, when every candidate scores the same (the users are in no order). */

@@ -2,7 +2,7 @@
 
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, errorBox, csvCell, csvCells,
-  filmName, titleWithYear, answerForm } from "./ui.js";
+  filmName, pagedTable, titleWithYear, answerForm } from "./ui.js";
 import { pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
 
@@ -123,16 +123,7 @@ function pivot(body, titles) {
   const rows = [...byCinema.values()];
   const columns = [{ key: "cinema_id", label: "Cinema" },
     ...films.map((id) => ({ key: `f:${id}`, label: titles.get(id) || id, num: true, format: (v) => int(v || 0) }))];
-  let at = 0;
-  const box = h("div", { id: "dslate-cinemas" });
-  const draw = () => box.replaceChildren(
-    table(`Screens per cinema: cinemas ${int(at + 1)}–${int(Math.min(at + PAGE, rows.length))} of ${int(rows.length)}`,
-      columns, rows.slice(at, at + PAGE)),
-    rows.length > PAGE ? h("div", { class: "pager" },
-      h("button", { type: "button", disabled: at === 0 || undefined, onclick: () => { at = Math.max(0, at - PAGE); draw(); } }, "Previous"),
-      h("button", { type: "button", disabled: at + PAGE >= rows.length || undefined, onclick: () => { at += PAGE; draw(); } }, "Next")) : "");
-  draw();
-  return box;
+  return pagedTable("Screens per cinema", "cinemas", columns, rows, { id: "dslate-cinemas" }, [], PAGE);
 }
 
 function slateResult(body, titles) {

@@ -1,7 +1,7 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
 import { filmPath, getJson, query, setHashParams } from "./api.js";
-import { h, int, num, pct, section, table, errorBox } from "./ui.js";
+import { h, int, num, pagedTable, pct, section, table, errorBox } from "./ui.js";
 
 // the model's place attributes (/health's model.place_attributes), asked once per page load
 // and again for a new model; null when /health could not say (a failed request, or no model
@@ -80,16 +80,7 @@ function placesTable(body) {
     { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
   ];
   if (rows.length <= PAGE) return table(`Demand by ${body.by}`, columns, rows);
-  let at = 0;
-  const box = h("div", { class: "dist-places" });
-  const draw = () => box.replaceChildren(
-    table(`Demand by ${body.by}: places ${int(at + 1)}–${int(Math.min(at + PAGE, rows.length))} of ${int(rows.length)}`,
-      columns, rows.slice(at, at + PAGE)),
-    h("div", { class: "pager" },
-      h("button", { type: "button", disabled: at === 0 || undefined, onclick: () => { at = Math.max(0, at - PAGE); draw(); } }, "Previous"),
-      h("button", { type: "button", disabled: at + PAGE >= rows.length || undefined, onclick: () => { at += PAGE; draw(); } }, "Next")));
-  draw();
-  return box;
+  return pagedTable(`Demand by ${body.by}`, "places", columns, rows, { class: "dist-places" }, [], PAGE);
 }
 
 export function distributionSection(id, params) {

@@ -53,6 +53,25 @@ export function section(title, ...children) {
   return h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), ...children);
 }
 
+/** ``rows`` (already in hand) ``size`` at a time, the caption saying which (``noun`` a–b of
+    n), with Previous/Next when there is more than a page; ``after``: nodes kept under it.
+    ``attrs``: the box's (its id or class). */
+export function pagedTable(caption, noun, columns, rows, attrs = {}, after = [], size = 25) {
+  let at = 0;
+  const box = h("div", attrs);
+  const draw = () => box.replaceChildren(
+    table(`${caption}: ${noun} ${int(at + 1)}–${int(Math.min(at + size, rows.length))} of ${int(rows.length)}`,
+      columns, rows.slice(at, at + size)),
+    rows.length > size ? h("div", { class: "pager" },
+      h("button", { type: "button", disabled: at === 0 || undefined,
+        onclick: () => { at = Math.max(0, at - size); draw(); } }, "Previous"),
+      h("button", { type: "button", disabled: at + size >= rows.length || undefined,
+        onclick: () => { at += size; draw(); } }, "Next")) : "",
+    ...after);
+  draw();
+  return box;
+}
+
 // columns: [{key, label, format?, num?}] ; rows: objects
 export function table(caption, columns, rows) {
   return h("div", { class: "table-wrap" },
