@@ -10,7 +10,6 @@ hashed once per table.
 from __future__ import annotations
 
 import io
-import json
 import os
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -24,6 +23,7 @@ from recommender.campaigns.plan import PLAN_SCHEMA
 from recommender.errors import InvalidParameterError
 from recommender.io.atomic import atomic_file
 from recommender.io.csvsafe import safe_table
+from recommender.query.export import context_metadata
 from recommender.query.pseudonym import pseudonyms
 
 
@@ -105,8 +105,7 @@ def write_plan_to(rows: pa.Table, tmp: str | os.PathLike[str], fmt: str,
                        **{k: summary.get(k) for k in ("plan_id", "model_version", "created",
                                                        "parameters", "previous_plan_id")
                           if summary.get(k) is not None}}
-            table = table.replace_schema_metadata(
-                {b"recommender": json.dumps(context, ensure_ascii=False).encode("utf-8")})
+            table = table.replace_schema_metadata(context_metadata(context))
         pq.write_table(table, tmp)
     else:
         with open(tmp, "wb") as f:

@@ -119,6 +119,9 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     model = engine.model if isinstance(engine, Engine) else engine
     check_options(cap, holdout, waves, seed)
     check_slate(slate)
+    if rounding not in (FILM_PHASE, HALF):  # before the work, with the other options
+        raise InvalidParameterError(f"rounding must be {FILM_PHASE!r} or {HALF!r}, got "
+                                    f"{rounding!r}")
     t0 = time.perf_counter()
     film_ids = [f.film_id for f in slate]
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
@@ -141,9 +144,6 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     ranked = weights + TIEBREAK * max(top, 1e-12) * (
         1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
     # targets <= budget, controls on top
-    if rounding not in (FILM_PHASE, HALF):
-        raise InvalidParameterError(f"rounding must be {FILM_PHASE!r} or {HALF!r}, got "
-                                    f"{rounding!r}")
     phases = rounding_phases(film_ids) if rounding == FILM_PHASE else np.full(len(slate), 0.5)
     limits = selection_sizes(budgets, waves, holdout, control_offsets, phases)
     caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)

@@ -24,6 +24,7 @@ A film's budget counts its target rows (contacts); the control group comes on to
 ``selection_size`` turns a budget into the number of users to select: the largest ``n`` whose
 waves leave at most ``budget`` targets (``target_rows``).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,9 +76,8 @@ def target_rows(n: NDArray[np.int64] | int, waves: int, holdout: float,
     ``waves`` (the waves' controls add up to it). ``offset``: the film's users the campaign
     selected in the sent waves of earlier plans (a next wave continues their rounding, so the
     campaign's control group stays ``holdout x selected`` to within one user however it is
-    sent). It never
-    decreases as ``n`` grows (by 0 or 1 per user). ``phase``: the film's (see the module
-    docstring)."""
+    sent). It never decreases as ``n`` grows (by 0 or 1 per user). ``phase``: the film's (see
+    the module docstring)."""
     n = np.asarray(n, np.int64)
     o = np.asarray(offset, np.int64)
     return np.asarray(n - (controls_upto(o + n, holdout, phase)
@@ -97,10 +97,9 @@ def selection_sizes(budgets: NDArray[np.int64], waves: int, holdout: float,
                     offsets: NDArray[np.int64] | None = None,
                     phases: NDArray[np.float64] | None = None) -> NDArray[np.int64]:
     """``selection_size`` of every budget (``offsets`` and ``phases``: each film's, default 0
-    and 1/2): a bisection
-    on ``target_rows`` (non-decreasing), all budgets at once, between ``budget`` and
-    ``(budget + 1) / (1 - holdout) + 2`` (``target_rows(n) >= (1 - holdout) n - 1``, as the
-    controls are at most ``holdout x n + 1``)."""
+    and 1/2): a bisection on ``target_rows`` (non-decreasing), all budgets at once, between
+    ``budget`` and ``(budget + 1) / (1 - holdout) + 2`` (``target_rows(n) >= (1 - holdout) n
+    - 1``, as the controls are fewer than ``holdout x n + 1``)."""
     # a budget past MAX_SELECTION users selects as if it were that (no log has more users),
     # and the upper end stays below 2**53 (exact in float64), so nothing overflows
     b = np.minimum(np.asarray(budgets, np.int64), MAX_SELECTION)

@@ -223,12 +223,10 @@ def _write_allocation(path: str, body: dict[str, Any], model: Any, slate: str,
 
     rows = body["allocation"]
     if path.lower().endswith(".parquet"):
-        import json
-
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        from recommender.query.export import export_context
+        from recommender.query.export import context_metadata, export_context
 
         context = export_context(model, slate=slate, cinemas=cinemas, screens=body["screens"],
                                  min_cell=body["min_cell"])
@@ -239,8 +237,7 @@ def _write_allocation(path: str, body: dict[str, Any], model: Any, slate: str,
             "screens": pa.array([r["screens"] for r in rows], pa.int64()),
             "expected_new": pa.array([r["expected_new"] for r in rows], pa.float64())})
         with atomic_file(path) as tmp:
-            pq.write_table(table.replace_schema_metadata(
-                {b"recommender": json.dumps(context, ensure_ascii=False).encode("utf-8")}), tmp)
+            pq.write_table(table.replace_schema_metadata(context_metadata(context)), tmp)
         return
     from recommender.io.csvsafe import csv_writer, safe_row
 

@@ -11,16 +11,14 @@ from pathlib import Path
 
 from recommender.errors import DataError
 
+_PARQUET = b"PAR1"
 _UTF16 = ("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8: "
           "re-save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8`")
 _FIRST_BYTES = {b"\xff\xfe": _UTF16, b"\xfe\xff": _UTF16, b"\x1f\x8b": (
     "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`), or "
-    "train with --engine spark, which reads .csv.gz"), b"PAR1": (
+    "train with --engine spark, which reads .csv.gz"), _PARQUET: (
     "the file is Parquet (it starts with Parquet's magic number PAR1); expected text here: "
     "name it .parquet to have it read as Parquet")}
-
-
-_PARQUET = b"PAR1"
 
 
 def _is_parquet(raw: bytes | mmap.mmap) -> bool:

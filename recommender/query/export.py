@@ -98,6 +98,12 @@ def export_context(model: Model, **params: Any) -> dict[str, Any]:
             "parameters": {k: v for k, v in params.items() if v is not None}}
 
 
+def context_metadata(context: dict[str, Any]) -> dict[bytes, bytes]:
+    """The schema metadata that says where a Parquet export came from: ``context`` as JSON
+    under the key ``recommender`` (``json.loads(schema.metadata[b"recommender"])``)."""
+    return {b"recommender": json.dumps(context, ensure_ascii=False).encode("utf-8")}
+
+
 def _null_tiers(table: pa.Table) -> pa.Table:
     """``table`` with a Parquet file's "no tier" as null, as JSON gives it (a CSV cell can
     only be empty): ``tier IS NULL`` finds the users beyond the last ring."""
@@ -126,8 +132,8 @@ def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa
         return rows
     with bar, atomic_file(path) as tmp:
         writer: pq.ParquetWriter | pacsv.CSVWriter = (
-            pq.ParquetWriter(tmp, schema if context is None else schema.with_metadata(
-                {b"recommender": json.dumps(context, ensure_ascii=False).encode("utf-8")}))
+            pq.ParquetWriter(tmp, schema if context is None
+                             else schema.with_metadata(context_metadata(context)))
             if fmt == "parquet"
             else pacsv.CSVWriter(tmp, schema, write_options=_csv_options()))
         with writer:

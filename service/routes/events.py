@@ -254,8 +254,6 @@ def report(plan_id: str, request: Request,
                                sent_waves=sent_waves)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
-    except NothingToPlanError as e:
-        raise HTTPException(409, str(e)) from None
 
 
 class NextWaveRequest(BaseModel):
