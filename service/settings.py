@@ -123,9 +123,9 @@ class Settings(BaseSettings):
         store landed beside that version (a new, empty one at each version, removed with it)."""
         folder = layout.holder(value) if value else None
         if folder is not None:
-            raise ValueError(f"{value} is a version of the model folder {folder}: serve "
-                             f"{folder} itself, so that every new version reaches the workers "
-                             "and the campaign store stays beside it")
+            raise ValueError(f"{value} is (or links to) a version of the model folder {folder}: "
+                             f"serve {folder} itself, so that every new version reaches the "
+                             "workers and the campaign store stays beside it")
         return value
 
     @field_validator("read_keys", "write_keys", "metrics_keys")

@@ -89,9 +89,18 @@ def is_versioned(path: str | os.PathLike[str]) -> bool:
 
 def holder(path: str | os.PathLike[str]) -> Path | None:
     """The model folder ``MODEL`` when ``path`` is its ``MODEL/current`` or one of its
-    ``MODEL/versions/<name>`` (as written, links not followed), else None: a model folder
-    of its own (with its ``current``) that happens to be named so is not a version."""
-    p = Path(os.path.abspath(path))
+    ``MODEL/versions/<name>``, as written or through links (``/srv/model`` linked to
+    ``MODEL/current``), else None: a model folder of its own (with its ``current``) that
+    happens to be named so is not a version."""
+    written = Path(os.path.abspath(path))
+    found = _holder(written)
+    real = Path(os.path.realpath(written))
+    if found is None and real != written:
+        found = _holder(real)
+    return found
+
+
+def _holder(p: Path) -> Path | None:
     if is_versioned(p):
         return None
     # p.parent / "current" is p itself: the parent is a model folder only with its versions

@@ -242,5 +242,24 @@ def test_a_model_copied_to_a_folder_named_current_is_served(root: Path) -> None:
     assert Settings(model_path=str(flat)).model_path == str(flat)
     (root / "empty" / "current").mkdir(parents=True)  # no model: load says so, not this
     assert Settings(model_path=str(root / "empty" / "current")).model_path
-    with pytest.raises(ValueError, match="is a version of the model folder"):
+    with pytest.raises(ValueError, match="a version of the model folder"):
         Settings(model_path=str(root / "served" / "current"))
+
+
+def test_a_link_to_a_version_is_refused_as_the_version(root: Path) -> None:
+    """``/srv/model`` linked to ``MODEL/current`` (or to a version, or through a linked
+    folder) serves that version as ``MODEL/current`` does: no new save reaches the workers.
+    The path as written named no version, so it was served; a link to the model folder
+    itself still is."""
+    served = root / "served"
+    links = root / "links"
+    links.mkdir()
+    (links / "model").symlink_to(served / "current")
+    (links / "pinned").symlink_to(layout.resolve(served))
+    (links / "versions").symlink_to(served / "versions")
+    (links / "whole").symlink_to(served)
+    for path in (links / "model", links / "pinned",
+                 links / "versions" / layout.resolve(served).name):
+        with pytest.raises(ValueError, match=f"links to\\) a version .*serve {served}"):
+            Settings(model_path=str(path))
+    assert Settings(model_path=str(links / "whole")).model_path == str(links / "whole")
