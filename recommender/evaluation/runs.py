@@ -255,6 +255,10 @@ def evaluate(
         res = score_split(scorer, split, k, user_k, per_query=per_query[m.name])
         res["fit_seconds"] = round(fit_s, 3)
         res["eval_seconds"] = round(time.perf_counter() - t0 - fit_s, 3)
+        if res["nan_scores"]:
+            tqdm.write(f"warning: {m.name} scored {res['nan_scores']:,} candidates NaN; they "
+                       "rank no one (as if not candidates), so its recall counts them as "
+                       "misses", file=sys.stderr)
         report["models"][m.name] = res
         bar.update()
     bar.close()

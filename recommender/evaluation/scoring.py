@@ -40,6 +40,9 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
                 per_query: dict[str, NDArray[np.float64]] | None = None) -> dict[str, Any]:
     """Audience- and user-direction metrics of ``scorer`` on ``split`` (see the module doc).
 
+    ``nan_scores`` counts the candidate cells (both directions) the scorer gave NaN: they rank
+    no one, as ``-inf`` does, so a scorer of NaN alone reads as recall 0 (``evaluate`` warns).
+
     ``per_query``, when given, receives each recall's per-query values under the metric's name,
     in index order, over the queries its mean averages (films with ``min_viewers``+ test
     viewers, users with a test film): the split decides them, not the scorer, so two models'
@@ -54,6 +57,7 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
     test_f = test.T.tocsr()
     n_viewers = np.diff(test_f.indptr)
     rec, ndcg, auc_v = [], [], []
+    nan_cells = 0
     reached = np.zeros(len(users), bool)
     # a scorer may rank audiences without what it adds to recommendations (the engine's prior)
     audience_score = getattr(scorer, "audience_score", scorer.score)
@@ -63,6 +67,7 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
         scores = audience_score(users, films[blk]).T.astype(np.float32)
         seen = hist_f[blk].toarray() > 0
         scores[seen] = -np.inf
+        nan_cells += int(np.isnan(scores).sum())
         top, counts = top_k_rows(scores, k)
         real = np.arange(top.shape[1])[None, :] < counts[:, None]
         reached[top[real]] = True
@@ -92,6 +97,7 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
         blk = np.arange(start, min(start + step, len(users)))
         scores = scorer.score(users[blk], films).astype(np.float32)
         scores[hist[blk].toarray() > 0] = -np.inf
+        nan_cells += int(np.isnan(scores).sum())
         top, counts = top_k_rows(scores, user_k)
         real = np.arange(top.shape[1])[None, :] < counts[:, None]
         covered[top[real]] = True
@@ -109,6 +115,7 @@ def score_split(scorer: Scorer, split: Split, k: int = 100, user_k: int = USER_K
     out[f"user_ndcg@{user_k}"] = _avg(ndcg)
     out[f"user_coverage@{user_k}"] = int(covered.sum())
     out["users_evaluated"] = int((n_test > 0).sum())
+    out["nan_scores"] = nan_cells
     return out
 
 

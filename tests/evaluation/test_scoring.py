@@ -82,3 +82,36 @@ def test_a_tie_counts_its_expected_hits_not_the_index_order(demo_data: Interacti
         want_u = np.minimum(5, cands_u) / cands_u * n_test / np.minimum(5, n_test)
     assert np.allclose(per_query["user_recall@5"], want_u[n_test > 0])
     assert res["audience_recall@10"] == round(float(want[queried].mean()), 5)
+
+
+class _NaNs:
+    """A scorer that gives NaN to the candidates a mask picks and 1 to the rest."""
+
+    def __init__(self, split: Split, share: float) -> None:
+        rng = np.random.default_rng(0)
+        self.nan = rng.random((split.train.n_users, split.train.n_films)) < share
+
+    def score(self, users: NDArray[np.int64], films: NDArray[np.int64]) -> NDArray[np.float32]:
+        return np.where(self.nan[np.ix_(users, films)], np.nan, 1.0).astype(np.float32)
+
+
+def test_nan_scores_are_counted_and_evaluate_warns(demo_data: Interactions,
+                                                   capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A scorer of NaN alone read as recall 0, with nothing saying it had scored nobody:
+    ``nan_scores`` counts the candidate cells scored NaN (a seen film's cell is no candidate),
+    against a count made here from the same mask."""
+    split = make_split(demo_data, "random", seed=0)
+    hist = split.history.to_csr()[split.users][:, split.films].toarray() > 0
+    for share in (0.0, 0.3, 1.0):
+        scorer = _NaNs(split, share)
+        nan = scorer.nan[np.ix_(split.users, split.films)] & ~hist
+        res = score_split(scorer, split, k=10, user_k=5)
+        assert res["nan_scores"] == 2 * int(nan.sum())  # each cell once per direction
+    assert res["audience_recall@10"] == 0.0 and res["user_recall@5"] == 0.0
+
+    from recommender.evaluation import runs
+    monkeypatch.setattr(runs.EngineUnderTest, "fit_split", lambda self, s: _NaNs(s, 1.0))
+    runs.evaluate(demo_data, "random", seed=0, with_baselines=False, progress=False)
+    err = capsys.readouterr().err
+    assert "warning: engine scored" in err and "candidates NaN" in err
