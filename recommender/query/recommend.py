@@ -184,7 +184,12 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
         return [[] for _ in films]
     watched = np.asarray(watched)
     units = model.film_units
-    sim = units.take(films, axis=0) @ units.take(watched, axis=0).T  # (recs, watched)
+    # (recs, watched) cosines from exact products summed in float64, then rounded to float32:
+    # a float32 BLAS product differs in its last bits with the thread count and the block
+    # shape, which flipped a rounded similarity between the CLI (threaded BLAS) and the
+    # service (one BLAS thread); float64 sums round to the same float32 whatever the BLAS
+    sim = (units.take(films, axis=0).astype(np.float64)
+           @ units.take(watched, axis=0).astype(np.float64).T).astype(np.float32)
     # a watched film recommended again (exclude_seen false) is no reason for itself: below
     # every cosine, so it is chosen last, and dropped below
     itself = np.asarray(films)[:, None] == watched
