@@ -45,7 +45,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                 "--screens-per-cinema goes with --slate, without a FILM_ID")
         unused = [o for o, v in (("--by", args.by), ("--screens", args.screens),
                                  ("--cinemas", args.cinemas), ("--like", args.like),
-                                 ("--genre", args.genre)) if v]
+                                 ("--genre", args.genre)) if v is not None]
         if unused:
             raise InvalidParameterError(
                 f"{', '.join(unused)}: not used with --slate, which shares every cinema of "
@@ -59,7 +59,8 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         return _slate(args)
     if args.out:
         raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")
-    args.by = args.by or "region"
+    if args.by is None:  # "--by ''" is refused by the library, as by= is over HTTP
+        args.by = "region"
     if args.cinemas and not (args.by.lower() == "cinema" and args.screens):
         raise InvalidParameterError(
             "--cinemas caps --screens by each cinema's screens, with --by cinema; without "

@@ -173,3 +173,16 @@ def test_users_without_a_value_are_named_in_the_portrait(
     assert "(no value)" in {line.split("  ")[0].strip() for line in rows}
     code, out, err = run(capsys, "summary", path, film, "--tier", "all", "--json")
     assert "" in {r["value"] for r in json.loads(out)["portrait"]["region"]}
+
+
+def test_an_empty_by_is_refused_not_read_as_region(planted: tuple[Path, Model, str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``--by ''`` printed the region breakdown (the default) while ``?by=`` is a 422; and
+    with --slate it was not counted among the options a slate does not read."""
+    path, _, film = planted
+    code, out, err = run(capsys, "distribution", path, film, "--by", "", "--json")
+    assert code == 2 and out == "" and "by=''" in err
+    slate = path.parent / "slate-by.csv"
+    slate.write_text(f"film_id\n{film}\n")
+    code, out, err = run(capsys, "distribution", path, "--slate", str(slate), "--by", "")
+    assert code == 2 and "--by: not used with --slate" in err
