@@ -57,6 +57,8 @@ from recommender.model.calibration import horizon_factor, scale
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 DAY = 86_400
+MIN_WINDOW_DAYS = 1 / DAY  # one second: timestamps are whole seconds
+MAX_WINDOW_DAYS = 3650.0   # the bound of every surface (HTTP, CLI, Studio)
 METHOD = {
     "rates": "95% Wilson score interval",
     "absolute_uplift": "rate_target - rate_control; 95% interval: Newcombe's hybrid score "
@@ -304,9 +306,10 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     """The report of a stored plan's sent waves (see the module docstring);
     ``UnknownPlanError`` when there is no such plan, ``InvalidParameterError`` for
     ``sent_waves`` outside 1..the plan's waves."""
-    if not (math.isfinite(window_days) and round(window_days * DAY) >= 1):
-        raise InvalidParameterError(f"window_days must cover at least one second (timestamps "
-                                    f"are whole seconds), got {window_days}")
+    if not (math.isfinite(window_days) and MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS):
+        raise InvalidParameterError(f"window_days must be in [1/86400, {MAX_WINDOW_DAYS:g}] "
+                                    "days (at least one second: timestamps are whole seconds), "
+                                    f"got {window_days}")
     summary = store.summary(plan_id)
     parts = list(store.iter_rows(plan_id))
     from recommender.campaigns.plan import PLAN_SCHEMA

@@ -88,12 +88,15 @@ def _store(args: argparse.Namespace, create: bool = True, read_only: bool = Fals
 
 
 def _days(text: str) -> float:
+    from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
-    if not 0 < value <= 3650:
-        raise argparse.ArgumentTypeError(f"expected days in (0, 3650], got {value}")
+    if not MIN_WINDOW_DAYS <= value <= MAX_WINDOW_DAYS:  # NaN too
+        raise argparse.ArgumentTypeError(f"expected days in [1/86400, {MAX_WINDOW_DAYS:g}] (at "
+                                         f"least one second), got {value}")
     return value
 
 

@@ -38,7 +38,7 @@ from recommender.campaigns.events import (
     record_events,
 )
 from recommender.campaigns.next_wave import plan_next_wave
-from recommender.campaigns.report import campaign_report
+from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, campaign_report
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.convert import MAX_ID_BYTES
@@ -241,7 +241,7 @@ def events_status(request: Request) -> dict[str, Any]:
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
-           window_days: Annotated[float, Query(ge=1 / 86400, le=3650, description=(
+           window_days: Annotated[float, Query(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS, description=(
                "count conversions this many days after the plan's start (at least one "
                "second: timestamps are whole seconds)"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(

@@ -19,7 +19,10 @@ from helpers import run_cli as run
 from httpx import Response
 from service_fixtures import GENRES, ODD_FILM_ID, save_model
 
+from recommender.campaigns.report import campaign_report
+from recommender.campaigns.store import open_store
 from recommender.cli import main
+from recommender.errors import InvalidParameterError
 from recommender.query.catalog import segment_labels
 from service.app import create_app
 from service.settings import Settings
@@ -144,6 +147,21 @@ def test_campaign_report(client: TestClient, store: str, plans: list[str],
                   "--window-days", days)
     assert client.get("/campaigns/plan-nope/report").status_code == 404
     assert "plan-nope" in bad_input(capsys, "campaign", "report", "plan-nope", "--store", store)
+    # one window bound everywhere: the CLI took 0.00001 day (under a second), the library took
+    # any window that rounds to a second, the route needs a whole second
+    second = 1 / 86400
+    for days in (second * 0.99, 0.00001, 3650.5, float("nan")):
+        assert client.get(f"/campaigns/{plans[0]}/report",
+                          params={"window_days": repr(days)}).status_code == 422
+        code, _, err = run(capsys, "campaign", "report", plans[0], "--store", store,
+                           "--window-days", repr(days))
+        assert code == 2 and "argument --window-days: expected days in [1/86400, 3650]" in err
+        with pytest.raises(InvalidParameterError, match="window_days must be in"):
+            campaign_report(open_store(store), plans[0], days)
+    for days in (second, 3650.0):
+        same_body(capsys, client.get(f"/campaigns/{plans[0]}/report",
+                                     params={"window_days": repr(days)}),
+                  "campaign", "report", plans[0], "--store", store, "--window-days", repr(days))
     # the table says, group by group, which targets its uplift leaves out (a film's wave
     # without controls), as the body's notes do
     body = client.get(f"/campaigns/{plans[0]}/report").json()
