@@ -194,12 +194,14 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
 def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str, float]:
     """``--like`` values: film ids, or ``FILM_ID=WEIGHT`` (as the HTTP body's
     ``{"film_id": weight}``; an id the model holds as written, ``=`` and all, stays an id).
-    Weights default to 1; a weight that is not a positive number is refused."""
+    Weights default to 1 (a bare id given beside ``FILM_ID=WEIGHT`` takes that weight); a
+    weight that is not a positive number, or two weights for one film, are refused."""
     from recommender.errors import InvalidParameterError
 
     likes = likes or []
     known = model.films.to_index(likes, strict=False) >= 0 if likes else []
     pairs: dict[str, float] = {}
+    given: dict[str, float] = {}  # the weights written out (a bare id takes a written one)
     weighted = False
     for token, is_id in zip(likes, known, strict=True):
         film, sep, raw = token.rpartition("=")
@@ -214,7 +216,10 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
         if not (weight > 0 and weight < float("inf")):
             raise InvalidParameterError(f"--like {token!r}: the weight must be a positive "
                                         "number")
-        pairs[film] = weight
+        if film in given and given[film] != weight:  # the last one silently won
+            raise InvalidParameterError(f"--like gives film {film!r} two weights "
+                                        f"({given[film]:g} and {weight:g}); give it once")
+        pairs[film] = given[film] = weight
         weighted = True
     return pairs if weighted else list(pairs)
 

@@ -171,6 +171,13 @@ def test_cold_start(client: TestClient, model_dir: Path,
         "cold-start", model_dir, "--like", "00002=3", ODD_FILM_ID, "00004=0.5", "--k", 5)
     for bad in ("00002=0", "00002=-1", "00002=x", "00002=inf"):
         assert "weight" in bad_input(capsys, "cold-start", model_dir, "--like", bad)
+    # one film, two weights: the last one won without a word
+    assert "film '00002' two weights (1 and 3)" in bad_input(
+        capsys, "cold-start", model_dir, "--like", "00002=1", "00004", "00002=3")
+    # the same weight twice, or a bare id beside its weight, are one film at that weight
+    same_body(capsys, client.post("/audiences/cold-start", json={
+        "comparable_film_ids": {"00002": 3.0, "00004": 1.0}, "k": 5}),
+        "cold-start", model_dir, "--like", "00002=3", "00004", "00002", "00002=3", "--k", 5)
 
 
 def test_segments(client: TestClient, model_dir: Path,
