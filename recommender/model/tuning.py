@@ -22,7 +22,9 @@ protocol: audience recall 0.435 to 0.397 on its test), so it is only recorded, f
 choice:
 
 1. regularization x alpha on the grid ``REGULARIZATION x ALPHA`` (the starting values added);
-2. one step further (x3 or /3) wherever the best value sits on the grid's edge, while it helps;
+2. one step further (x3 or /3) wherever the grid's leader (its best cell by objective, adopted
+   or not) sits on the grid's edge, and on from each step that raises the objective; a step
+   replaces the incumbent only by the margin rule (``_edge_steps``);
 3. each other weighting scheme the log supports (``rating`` with ratings, ``log`` with repeat
    views, ``bm25``), at the same alpha and at alpha scaled to the same mean confidence;
 4. the factor counts in ``FACTORS``;
@@ -227,12 +229,13 @@ def _als_stages(search: Search, config: TrainConfig, searchable: list[str],
     regs = _grid(REGULARIZATION, config.regularization) if "regularization" in searchable \
         else [config.regularization]
     alphas = _grid(ALPHA, config.alpha) if "alpha" in searchable else [config.alpha]
-    best = search.best([{**start, "regularization": r, "alpha": a}
-                        for r in regs for a in alphas])
-    # 2. one step past the grid's edge while it helps
+    cells = [{**start, "regularization": r, "alpha": a} for r in regs for a in alphas]
+    best = search.best(cells)
+    # 2. past the grid's edge from its leader (the best cell, adopted or not), while it helps
+    lead = max((search.run(c) for c in cells), key=score)
     for name, grid in (("regularization", regs), ("alpha", alphas)):
         if name in searchable:
-            best = _edge_steps(search, best, name, grid)
+            best, lead = _edge_steps(search, best, lead, name, grid)
     # 3. weighting schemes, alpha scaled to the same mean confidence, then alpha x3 and /3
     if "weighting" in searchable:
         p = best["params"]
@@ -254,12 +257,17 @@ def _als_stages(search: Search, config: TrainConfig, searchable: list[str],
     return best
 
 
-def _edge_steps(search: Search, best: dict[str, Any], name: str, grid: list[float]
-                ) -> dict[str, Any]:
-    """Up to ``EDGE_STEPS`` x3 (or /3) steps of ``name`` past the edge of ``grid`` while the
-    step wins by the margin rule."""
+def _edge_steps(search: Search, best: dict[str, Any], lead: dict[str, Any], name: str,
+                grid: list[float]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Up to ``EDGE_STEPS`` x3 (or /3) steps of ``name`` past the edge of ``grid`` from
+    ``lead``, the best trial so far by objective, while a step raises it; the steps replace
+    the incumbent ``best`` only by the margin rule. Returns (incumbent, leader).
+
+    The steps start from the leader, not the incumbent: on FilmTrust the grid's corner
+    (regularization 100, alpha 10) led without winning by the margin, so no step was taken
+    from it, and alpha 30 beyond it, which wins by three standard errors, was never tried."""
     for _ in range(EDGE_STEPS):
-        value = best["params"][name]
+        value = lead["params"][name]
         if value == max(grid):
             nxt = round(value * 3, 6)
         elif value == min(grid):
@@ -269,8 +277,12 @@ def _edge_steps(search: Search, best: dict[str, Any], name: str, grid: list[floa
         # the grid takes the value tried (rounded): 10 / 3 unrounded in the grid left the
         # 3.333333 that won off its edge, so a lower edge never took its second step
         grid = [*grid, nxt]
-        best = search.best([best["params"], {**best["params"], name: nxt}])
-    return best
+        step = search.run({**lead["params"], name: nxt})
+        best = search.best([best["params"], lead["params"], step["params"]])
+        if score(step) <= score(lead):
+            break
+        lead = step
+    return best, lead
 
 
 def _family_stage(search: Search, config: TrainConfig, als: dict[str, Any] | None,
@@ -308,10 +320,11 @@ def _family_stage(search: Search, config: TrainConfig, als: dict[str, Any] | Non
     lambdas = [config.ease_lambda] if "ease_lambda" in fixed else \
         _grid(EASE_LAMBDA, config.ease_lambda)
     search.ease_rank = max(ranks)
-    best = search.best([{**base, "factors": r, "ease_lambda": lam}
-                        for r in ranks for lam in lambdas])
+    cells = [{**base, "factors": r, "ease_lambda": lam} for r in ranks for lam in lambdas]
+    best = search.best(cells)
     if "ease_lambda" not in fixed:
-        best = _edge_steps(search, best, "ease_lambda", lambdas)
+        lead = max((search.run(c) for c in cells), key=score)
+        best = _edge_steps(search, best, lead, "ease_lambda", lambdas)[0]
     tried = [t for t in search.trials if t["params"].get("family") == "ease"]
     report["searched"]["ease_lambda"] = sorted({t["params"]["ease_lambda"] for t in tried})
     summary_of = {"params": best["params"], "objective": best["objective"],

@@ -244,28 +244,55 @@ def test_the_validation_split_is_each_users_latest_share(monkeypatch: pytest.Mon
     assert want and _pairs(h.row, h.col, data.n_films) == want
 
 
+class _Objective:
+    """A search stub: each regularization's objective from a table (standard error 0.01), the
+    margin rule as ``trials.Search.best`` applies it, and every value run recorded."""
+
+    def __init__(self, objective: dict[float, float]) -> None:
+        self.objective = objective
+        self.tried: list[float] = []
+
+    def run(self, params: dict[str, Any]) -> dict[str, Any]:
+        self.tried.append(params["regularization"])
+        return {"params": params, "objective": self.objective[params["regularization"]],
+                "standard_error": 0.01}
+
+    def best(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
+        results = [self.run(p) for p in candidates]
+        challenger = max(results[1:], key=trials.score, default=results[0])
+        bar = trials.score(results[0]) + trials.MARGIN * 0.01
+        return challenger if trials.score(challenger) > bar else results[0]
+
+
+def _steps(objective: dict[float, float], best: float, lead: float
+           ) -> tuple[float, float, list[float]]:
+    stub = _Objective(objective)
+    won, led = tuning._edge_steps(
+        cast(trials.Search, stub), stub.run({"regularization": best}),
+        stub.run({"regularization": lead}), "regularization", [30.0, 10.0, 100.0])
+    return won["params"]["regularization"], led["params"]["regularization"], stub.tried
+
+
 def test_a_lower_edge_takes_its_second_step_as_an_upper_edge_does() -> None:
     """EDGE_STEPS steps past either edge of a grid while each step wins: the value tried below
     the grid was rounded (3.333333) and the grid kept 10 / 3 unrounded, so the winner was off
     the grid's edge and the search stopped after one step down (two up: 100, 300, 900)."""
-
-    class Stub:
-        def __init__(self, lower_wins: bool) -> None:
-            self.lower_wins = lower_wins
-            self.tried: list[float] = []
-
-        def best(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
-            self.tried += [c["regularization"] for c in candidates]
-            pick = min if self.lower_wins else max
-            return {"params": pick(candidates, key=lambda c: c["regularization"])}
-
-    down, up = Stub(True), Stub(False)
-    grid = [30.0, 10.0, 100.0]
-    low = tuning._edge_steps(cast(trials.Search, down), {"params": {"regularization": 10.0}},
-                             "regularization", grid)
-    high = tuning._edge_steps(cast(trials.Search, up), {"params": {"regularization": 100.0}},
-                              "regularization", grid)
+    down = {1.111111: 0.9, 3.333333: 0.8, 10.0: 0.7}
+    up = {100.0: 0.7, 300.0: 0.8, 900.0: 0.9}
     assert tuning.EDGE_STEPS == 2
-    assert high["params"]["regularization"] == 900.0
-    assert low["params"]["regularization"] == 1.111111
-    assert sorted(set(down.tried)) == [1.111111, 3.333333, 10.0]
+    assert _steps(down, 10.0, 10.0)[:2] == (1.111111, 1.111111)
+    assert sorted(set(_steps(down, 10.0, 10.0)[2])) == [1.111111, 3.333333, 10.0]
+    assert _steps(up, 100.0, 100.0)[:2] == (900.0, 900.0)
+
+
+def test_the_steps_start_from_the_grids_leader_not_only_from_its_winner() -> None:
+    """The grid's corner led without winning by the margin (0.505 against the incumbent's
+    0.50, standard error 0.01): the steps went from the incumbent, inside the grid, so none
+    was taken, and the value past the corner (0.53, a win by three errors) was never tried.
+    A step that leads without winning moves the leader on, not the incumbent; a step that
+    falls back stops."""
+    table = {30.0: 0.50, 100.0: 0.505, 300.0: 0.53, 900.0: 0.52}
+    won, led, tried = _steps(table, 30.0, 100.0)
+    assert (won, led) == (300.0, 300.0) and 900.0 in tried  # the second step fell back
+    small = {30.0: 0.50, 100.0: 0.505, 300.0: 0.507, 900.0: 0.509}
+    assert _steps(small, 30.0, 100.0)[:2] == (30.0, 900.0)  # led, never won by the margin
