@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from recommender.model import layout
 from recommender.query.catalog import model_info
 from service.deps import AdminDep, ServiceDep
+from service.json_body import duplicate_key_errors
 from service.routes import INVALID, UNAUTHORIZED
 from service.schemas import Error, Reloaded, ReloadRequest
 from service.state import ReloadError, RetryableReloadError
@@ -51,6 +52,9 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
     raw = await request.body()
     path = None
     if raw.strip():
+        twice = duplicate_key_errors(raw)
+        if twice:
+            raise RequestValidationError(twice)
         try:
             path = ReloadRequest.model_validate_json(raw).model_path
         except ValidationError as e:

@@ -10,6 +10,7 @@ from recommender.errors import InvalidParameterError
 from recommender.query.audience import cold_start_page, lookalikes
 from service.access_log import record_export
 from service.deps import EngineDep, SettingsDep
+from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
     ColdStartAudience,
@@ -18,7 +19,7 @@ from service.schemas import (
     LookalikeRequest,
 )
 
-router = APIRouter(tags=["audiences"])
+router = APIRouter(tags=["audiences"], route_class=JsonRoute)
 
 
 @router.post("/audiences/lookalike", response_model=LookalikeAudience,

@@ -42,6 +42,7 @@ from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
+from service.json_body import JsonRoute
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 
@@ -72,7 +73,7 @@ def store_target(settings: Any) -> str:
                     "for this process only (set RECOMMENDER_STORE)", target.parent)
     return DEFAULT_STORE
 MAX_EXCLUDED = 10_000_000
-router = APIRouter(tags=["campaigns"])
+router = APIRouter(tags=["campaigns"], route_class=JsonRoute)
 _open_lock = threading.Lock()
 NO_PLAN: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown plan_id (named in detail)"}}

@@ -26,10 +26,11 @@ from recommender.distribution.slate import InfeasibleSlateError, SlateFilm, plan
 from recommender.errors import DataError
 from recommender.io.places import CINEMA, MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from service.deps import EngineDep, SettingsDep
+from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import Error, JsonInt, NewFilm, StoredId, _json_number
 
-router = APIRouter(tags=["distribution"])
+router = APIRouter(tags=["distribution"], route_class=JsonRoute)
 log = logging.getLogger("recommender.service")
 UNREADABLE_CINEMAS = ("the server's cinema table (RECOMMENDER_CINEMAS, or the model's "
                       "cinemas.csv) cannot be read; the server log says why")

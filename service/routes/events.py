@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -46,6 +45,7 @@ from recommender.model.foldin import can_fold_in
 from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
+from service.json_body import JsonRoute
 from service.routes import INVALID, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
@@ -58,7 +58,7 @@ from service.schema_limits import event_time_limit
 from service.schemas import Error, JsonInt, StoredId, _json_number
 
 
-class EventsRoute(APIRoute):
+class EventsRoute(JsonRoute):
     """A route whose body validation errors name the event (index and event_id): ``POST
     /events`` only; the router's other routes (report, next wave) store no batch and answer
     the service's usual 422."""

@@ -10,6 +10,7 @@ from recommender.query.catalog import user_attributes as attributes_of
 from recommender.query.recommend import recommend_for_watched
 from service.body_cache import recommendations_body
 from service.deps import EngineDep, ServiceDep
+from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
     Recommendations,
@@ -18,7 +19,7 @@ from service.schemas import (
     WatchedRequest,
 )
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=JsonRoute)
 
 
 @router.get("/users/attributes", response_model=UserAttributes,

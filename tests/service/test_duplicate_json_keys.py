@@ -1,0 +1,103 @@
+"""A JSON body that gives a key twice in one object is a 422 naming the field: Python's json
+kept the last copy without a word (an event stored for another user, a batch dropped, a
+budget multiplied), and nothing of such an events batch is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from service_fixtures import save_model
+
+from recommender.campaigns.events import count_events
+from service.app import create_app
+from service.json_body import duplicate_key_errors
+from service.settings import Settings
+
+JSON = {"content-type": "application/json"}
+
+
+def event(i: int, users: str = '"user_id": "u5"') -> str:
+    """One event's JSON text, its user_id key(s) written as given."""
+    return f'{{"event_id": "dup-{i}", "film_id": "00003", "timestamp": 1700000000, {users}}}'
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    root = tmp_path_factory.mktemp("duplicate-keys")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False,
+                        admin_key=SecretStr("admin-key-0123456789"))
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def test_an_event_field_given_twice_is_a_422_and_nothing_is_stored(client: TestClient) -> None:
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    before = count_events(store)
+    twice = event(2, '"user_id": "u5", "user_id": "u6"')
+    body = f'{{"events": [{event(1)}, {twice}]}}'
+    r = client.post("/events", content=body, headers=JSON)
+    assert r.status_code == 422, r.text
+    detail = r.json()["detail"]
+    assert detail.startswith("events[1] (event_id 'dup-2'): body field 'events[1].user_id': "
+                             "given 2 times in one object"), detail
+    assert "nothing of this batch was stored" in detail
+    assert count_events(store) == before
+
+
+def test_a_batch_given_twice_is_a_422(client: TestClient) -> None:
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    before = count_events(store)
+    r = client.post("/events", content=f'{{"events": [{event(3)}], "events": [{event(4)}]}}',
+                    headers=JSON)
+    assert r.status_code == 422, r.text
+    assert "body field 'events': given 2 times" in r.json()["detail"]
+    assert count_events(store) == before
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/campaigns/plan", '{"films": [{"film_id": "00003", "budget": 1, "budget": 500}]}',
+     "films[0].budget"),
+    ("/campaigns/plan", '{"films": [{"film_id": "00003", "budget": 1}], "cap": 1, "cap": 3}',
+     "cap"),
+    ("/audiences/lookalike", '{"seed_user_ids": ["u5"], "tier": "core", "tier": "broad"}',
+     "tier"),
+    ("/audiences/cold-start", '{"comparable_film_ids": {"00003": 1, "00003": 9}}',
+     "comparable_film_ids.00003"),
+    ("/recommendations", '{"film_ids": ["00003"], "k": 1, "k": 5}', "k"),
+    ("/distribution/cold-start", '{"genres": ["G1"], "by": "region", "by": "city"}', "by"),
+    ("/distribution/slate", '{"films": [{"film_id": "00003", "min_screens": 1, '
+                            '"min_screens": 9}]}', "films[0].min_screens"),
+])
+def test_a_key_given_twice_is_a_422_naming_the_field(client: TestClient, path: str, body: str,
+                                                      field: str) -> None:
+    r = client.post(path, content=body, headers=JSON)
+    assert r.status_code == 422, r.text
+    assert f"body field '{field}': given 2 times in one object" in r.json()["detail"]
+
+
+def test_a_next_wave_and_a_reload_refuse_a_key_given_twice(client: TestClient) -> None:
+    r = client.post("/campaigns/plan-x/next", content='{"sent_waves": 1, "sent_waves": 2}',
+                    headers=JSON)
+    assert r.status_code == 422, r.text
+    assert "body field 'sent_waves': given 2 times" in r.json()["detail"]
+    r = client.post("/admin/reload", content='{"model_path": "a", "model_path": "b"}',
+                    headers={"authorization": "Bearer admin-key-0123456789"})
+    assert r.status_code == 422, r.text
+    assert "body field 'model_path': given 2 times" in r.json()["detail"]
+
+
+def test_bodies_without_repeats_are_read_as_before(client: TestClient) -> None:
+    r = client.post("/events", json={"events": [{"event_id": "dup-ok", "user_id": "u5",
+                                                 "film_id": "00003",
+                                                 "timestamp": 1_700_000_000}]})
+    assert r.status_code == 200 and r.json()["stored"] == 1, r.text
+    # equal keys in different objects are no repeat; malformed JSON keeps its own message
+    assert duplicate_key_errors('[{"a": 1}, {"a": 2}, {"b": {"a": 3}, "a": 4}]') == []
+    assert duplicate_key_errors("{") == []
+    r = client.post("/recommendations", content="{", headers=JSON)
+    assert r.status_code == 422 and "not valid JSON" in r.json()["detail"], r.text
+
