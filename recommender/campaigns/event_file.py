@@ -27,6 +27,7 @@ from recommender.io.delimited import (
     Delimited,
     Locator,
     RowLocator,
+    check_unique_names,
     existing_file,
     problem,
     quoted,
@@ -54,11 +55,15 @@ def read_event_file(path: str | Path) -> EventBatch:
             raise DataError(str(p), f"not a readable Parquet file ({e})") from None
         names = list(table.column_names)
         canon = [_canon(n) for n in names]
+        check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
         columns = {c: table.column(n) for n, c in zip(names, canon, strict=True) if c}
         loc = RowLocator()
     else:
         delimiter, names = sniff_header(p)
         canon = [_canon(n) for n in names]
+        # two columns for one field (user_id and userId, event_id twice): training refuses
+        # them; the reader took the first and dropped the other's values without a word
+        check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
         physical = [c or f"_column{i}" for i, c in enumerate(canon)]
         wanted = [c for c in canon if c]
         table = read_delimited(Delimited(p, delimiter, physical, header=True),

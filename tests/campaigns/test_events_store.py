@@ -218,3 +218,18 @@ def test_a_new_sqlite_store_is_its_owners_only(tmp_path: Path) -> None:
     shared.chmod(0o640)
     open_store(str(shared)).close()
     assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize("header", ["event_id,user_id,userId,film_id,timestamp",
+                                    "event_id,EVENT_ID,user_id,film_id,timestamp"])
+def test_an_events_file_naming_a_column_twice_is_refused(tmp_path: Path, header: str) -> None:
+    # training refuses such a header; events import took the first column and dropped the
+    # other's values (another user, another event id) without a word
+    csv = tmp_path / "twice.csv"
+    csv.write_text(f"{header}\ne1,x2,u1,f1,1700000000\n")
+    with pytest.raises(DataError, match="line 1.*both name"):
+        read_event_file(csv)
+    pq.write_table(pa.table({"user_id": ["a"], "userId": ["b"], "film_id": ["f"],
+                             "timestamp": [5]}), tmp_path / "twice.parquet")
+    with pytest.raises(DataError, match="both name user_id"):
+        read_event_file(tmp_path / "twice.parquet")
