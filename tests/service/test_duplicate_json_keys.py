@@ -101,3 +101,14 @@ def test_bodies_without_repeats_are_read_as_before(client: TestClient) -> None:
     r = client.post("/recommendations", content="{", headers=JSON)
     assert r.status_code == 422 and "not valid JSON" in r.json()["detail"], r.text
 
+
+@pytest.mark.parametrize("content_type", [None, "text/plain",
+                                          "application/x-www-form-urlencoded"])
+def test_a_body_not_sent_as_json_says_which_header_to_send(client: TestClient,
+                                                            content_type: str | None) -> None:
+    # it said "should be a valid dictionary or object to extract fields from"
+    headers = {} if content_type is None else {"content-type": content_type}
+    for path in ("/events", "/audiences/lookalike"):
+        r = client.post(path, content='{"seed_user_ids": ["u5"]}', headers=headers)
+        assert r.status_code == 422, r.text
+        assert "send the header 'Content-Type: application/json'" in r.json()["detail"]
