@@ -113,13 +113,17 @@ def segment_rings(body: dict[str, Any]) -> None:
         return
     last = max(t["rank_range"][1] for t in rings)
     size = sum(int(t["size"]) for t in rings)
-    print(f"\nSegments of the ranked audience: the {size:,} users of the "
-          f"{', '.join(t['tier'] for t in rings)} ring{'s' * (len(rings) > 1)} (ranks 1-{last}), "
-          f"users per ring and in all; '-': left out, fewer than {body['min_cell']} users or a "
-          f"cell that would reveal one ({body['suppressed_cells']} cells left out in all)")
     cells = [{r["segment"]: r for r in t["segments"]} for t in rings]
     overall = {r["segment"]: r for r in body["segments"]}
     labels = {r["segment"]: r["label"] for part in [*cells, overall] for r in part.values()}
+    # the body's suppressed_cells counts the portrait's hidden values too: the count printed
+    # here is this table's own hidden counts (it read 28 over a table of 19, moving with --tier)
+    here = sum(seg not in part for part in [*cells, overall] for seg in labels)
+    print(f"\nSegments of the ranked audience: the {size:,} users of the "
+          f"{', '.join(t['tier'] for t in rings)} ring{'s' * (len(rings) > 1)} (ranks 1-{last}), "
+          f"users per ring and in all; '-': left out, fewer than {body['min_cell']} users or a "
+          f"cell that would reveal one ({here} of this table's counts left out; "
+          f"{body['suppressed_cells']} cells in the whole summary, portrait included)")
     sizes = {r["segment"]: r.get("size") for part in [*cells, overall] for r in part.values()}
 
     def order(seg: int) -> tuple[int, int]:  # the most in the audience (as far as shown) first
