@@ -36,6 +36,7 @@ from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
+from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
 
 EXIT_BAD_INPUT = 2
 SPARK_MASTER = "local[*]"  # --spark-master's default (a local Spark session)
@@ -53,20 +54,19 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
     s.add_argument("--model", choices=["als", "bpr", "lmf"])
     s.add_argument("--family", choices=["als", "ease"],
                    help="model family: als (the --model factorisation) or ease (factorised "
-                        "EASE at rank --factors); by default the validation chooses")
+                        "EASE at rank --factors)")
     s.add_argument("--ease-lambda", type=float, dest="ease_lambda",
                    help="EASE regularisation (family ease)")
     s.add_argument("--popularity", type=float,
-                   help="weight of the popularity prior in recommendations (0: none; "
-                        "by default the validation chooses)")
+                   help="weight of the popularity prior in recommendations (0: none)")
     s.add_argument("--factors", type=_positive_int)
     s.add_argument("--iterations", type=_positive_int)
     from recommender.model.config import MODEL_REGULARIZATION
 
     per_model = "; ".join(f"{v:g} for {m.upper()}" for m, v in MODEL_REGULARIZATION.items())
     s.add_argument("--regularization", type=float,
-                   help=f"L2 regularization (default {per_model}: BPR's and LMF's are "
-                        "implicit's own)")
+                   help=f"L2 regularization (default: chosen on a validation split for ALS; "
+                        f"with --no-tune {per_model}: BPR's and LMF's are implicit's own)")
     s.add_argument("--alpha", type=float)
     s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
                    help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
@@ -234,11 +234,19 @@ def build_parser() -> argparse.ArgumentParser:
     for per_model in ("regularization", "learning_rate"):  # per model: their help says so
         del config_defaults[per_model]
     for name, command in sub.choices.items():
-        _show_defaults(command, config_defaults if name in ("train", "evaluate") else {})
+        _show_defaults(command, config_defaults if name in ("train", "evaluate") else {},
+                       tuned=TUNED_OPTIONS if name in ("train", "evaluate") else ())
     return p
 
 
-def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any]) -> None:
+# options the search inside ``train`` chooses when they are not given: their TrainConfig value
+# is what --no-tune uses, not what an omitted option means (the demo's --help said
+# "weighting default: binary, popularity default: 0.0" over a model tuned to rating and 3)
+TUNED_OPTIONS = (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE)
+
+
+def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any],
+                   tuned: tuple[str, ...] = ()) -> None:
     """Append ``(default: X)`` to the help of every option that has a default, so that
     ``--help`` shows what an omitted option means (argparse's own formatter skips options
     without a help text). ``fallback`` gives the value of options whose argparse default is
@@ -253,7 +261,8 @@ def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any]) ->
         if (not action.option_strings or value is None or value is False
                 or value == argparse.SUPPRESS or action.nargs == 0):
             continue
-        shown = f"default: {value}".replace("%", "%%")
+        shown = (f"default: chosen on a validation split; {value} with --no-tune"
+                 if action.dest in tuned else f"default: {value}").replace("%", "%%")
         action.help = f"{action.help} ({shown})" if action.help else shown
 
 

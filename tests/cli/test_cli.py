@@ -329,8 +329,9 @@ def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
     training configuration's defaults (read from ``TrainConfig``, the source ``train`` uses)."""
     from dataclasses import asdict
 
-    from recommender.model.config import TrainConfig
+    from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
 
+    TUNED = (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE)  # noqa: N806
     assert main(["train", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
     for name, value in asdict(TrainConfig()).items():
@@ -340,6 +341,10 @@ def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
             per_model = (MODEL_REGULARIZATION if name == "regularization"
                          else {m: v for m, v in MODEL_LEARNING_RATE.items() if m != "als"})
             assert all(f"{v:g} for {m.upper()}" in text for m, v in per_model.items()), text
+        elif name in TUNED and f"--{name.replace('_', '-')} " in text:
+            # the search chooses it when omitted: the config's value is --no-tune's
+            flat = text.replace("--no- tune", "--no-tune")  # argparse wraps at the hyphen
+            assert f"default: chosen on a validation split; {value} with --no-tune" in flat, name
         elif value is not None and f"--{name.replace('_', '-')} " in text:
             assert f"default: {value})" in text or f"default: {value} " in text, name
     assert main(["audience", "--help"]) == 0
