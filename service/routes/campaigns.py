@@ -44,7 +44,7 @@ from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.json_body import JsonRoute
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
-from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
+from service.schemas import MAX_OFFSET, DigitsId, Error, JsonFloat, JsonInt
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -81,7 +81,7 @@ NO_PLAN: dict[int | str, dict[str, Any]] = {
 
 class SlateFilmIn(BaseModel):
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
-    film_id: StoredId = Field(min_length=1, description="the film to promote")
+    film_id: DigitsId = Field(min_length=1, description="the film to promote")
     budget: JsonInt = Field(ge=0, le=MAX_BUDGET,
                         description="most target contacts for this film; its control "
                                     "group (holdout) is drawn on top of the budget")
@@ -100,7 +100,7 @@ class PlanRequest(BaseModel):
                            description="share of each film's selected users held out as control")
     waves: JsonInt = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
     seed: JsonInt = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw")
-    exclude_user_ids: list[StoredId] = Field(default_factory=list, max_length=MAX_EXCLUDED,
+    exclude_user_ids: list[DigitsId] = Field(default_factory=list, max_length=MAX_EXCLUDED,
                                              description="users never planned (opt-outs)")
 
 

@@ -55,7 +55,7 @@ from service.routes.campaigns import (
     caught_up,
 )
 from service.schema_limits import event_time_limit
-from service.schemas import Error, JsonInt, StoredId, _json_number
+from service.schemas import DigitsId, Error, JsonInt, StoredId, _json_number
 
 
 class EventsRoute(JsonRoute):
@@ -267,7 +267,7 @@ class NextWaveRequest(BaseModel):
     holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
         None, ge=0, lt=1, description="control share (default: the plan's)")
     seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
-    exclude_user_ids: list[StoredId] = Field(
+    exclude_user_ids: list[DigitsId] = Field(
         default_factory=list, max_length=MAX_EXCLUDED,
         description="users never planned (opt-outs), on top of those every earlier plan of the "
                     "campaign was given")

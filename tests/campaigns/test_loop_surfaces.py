@@ -95,6 +95,19 @@ def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
                         json={"sent_waves": 1, "exclude_user_ids": [987654]})
         assert r.status_code == 200, r.text
         assert r.json()["summary"]["parameters"]["excluded_unknown_users"] == 1
+        # ... an integer only: 1e2 was user "100.0" and 1.50 user "1.5" (nobody excluded)
+        for number in ("1e2", "1.50", "-0.0"):
+            r = client.post(f"/campaigns/{plan_id}/next", content=(
+                f'{{"sent_waves": 1, "exclude_user_ids": [{number}]}}').encode(),
+                headers={"content-type": "application/json"})
+            assert r.status_code == 422 and "must be an integer" in r.text, (number, r.text)
+            r = client.post("/campaigns/plan", content=(
+                f'{{"films": [{{"film_id": "00003", "budget": 1}}], "exclude_user_ids": '
+                f'[{number}]}}').encode(), headers={"content-type": "application/json"})
+            assert r.status_code == 422 and "must be an integer" in r.text, (number, r.text)
+        r = client.post("/campaigns/plan", content=b'{"films": [{"film_id": 1e400, "budget": 1}]}',
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 422 and "must be an integer" in r.text, r.text
 
 
 def test_another_workers_events_reach_a_plan_at_once(model_dir: Path, tmp_path: Path
