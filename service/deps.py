@@ -21,7 +21,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AliasChoices
 
 from recommender.serving.engine import Engine
-from service.auth import ADMIN_CLOSED, ADMIN_KEY_NEEDED, admin_ring
+from service.auth import ADMIN_CLOSED, ADMIN_KEY_NEEDED, ADMIN_PREFIX, admin_ring
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -148,6 +148,8 @@ async def reject_unknown_query(request: Request) -> None:
     dependant = _route_dependant(request) if request.query_params else None
     if dependant is None:
         return
+    if request.url.path.startswith(ADMIN_PREFIX):  # the admin key first, as without a query:
+        await require_admin(request, await bearer(request))  # a 422 told keyless callers more
     cached = _DECLARED.get(id(dependant))
     if cached is None:
         cached = _DECLARED[id(dependant)] = (dependant, declared_query_names(dependant),

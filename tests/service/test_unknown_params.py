@@ -149,6 +149,15 @@ def test_admin_reload_rejects_an_unknown_parameter(model_dir: Path) -> None:
         _check_422(client.post("/admin/reload", headers=auth, params={"path": "x"}),
                    ["path"], ())
         assert client.post("/admin/reload", headers=auth).status_code == 200
+        # a caller without the admin key is told 401 whatever the query (a 422 named the
+        # parameters the endpoint accepts to anyone)
+        for headers in ({}, {"Authorization": "Bearer wrong"}):
+            r = client.post("/admin/reload", headers=headers, params={"path": "x"})
+            assert r.status_code == 401 and "path" not in r.text, r.text
+    closed = Settings(model_path=str(model_dir), warm_cache=False)
+    with TestClient(create_app(closed)) as client:
+        r = client.post("/admin/reload", params={"path": "x"})
+        assert r.status_code == 403, r.text
 
 
 @pytest.mark.parametrize("url, params, unknown", [
