@@ -52,20 +52,6 @@ def _no_nul(value: str) -> str:
 
 #: an id that is stored or planned (an event's, an opt-out, a slate's film): no NUL byte
 StoredId = Annotated[Id, AfterValidator(_no_nul), Field(json_schema_extra=NO_NUL)]
-
-
-def _digits_only(value: Any) -> Any:
-    """An id written as a JSON number is read as its digits (``coerce_numbers_to_str``) only
-    when it is an integer: ``1e2`` became user "100.0" and ``1.50`` user "1.5", so an opt-out
-    written so excluded nobody, and a film ``1e400`` became "inf"."""
-    if isinstance(value, float):
-        raise ValueError("an id written as a number must be an integer (no fraction or "
-                         "exponent); write the id as a string")
-    return value
-
-
-#: a stored id that may be written as a JSON integer (read as its digits)
-DigitsId = Annotated[StoredId, BeforeValidator(_digits_only)]
 #: a comparable film's weight: > 0 (the server checks it, 422 "must be positive numbers")
 Weight = Annotated[float, BeforeValidator(_json_number),
                    WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]

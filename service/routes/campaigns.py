@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from recommender.campaigns.export import csv_chunks, plan_rows_count
 from recommender.campaigns.plan import plan_slate
@@ -44,7 +44,7 @@ from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.json_body import JsonRoute
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
-from service.schemas import MAX_OFFSET, DigitsId, Error, JsonFloat, JsonInt
+from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -73,6 +73,20 @@ def store_target(settings: Any) -> str:
                     "for this process only (set RECOMMENDER_STORE)", target.parent)
     return DEFAULT_STORE
 MAX_EXCLUDED = 10_000_000
+
+
+def _digits_only(value: Any) -> Any:
+    """An id written as a JSON number is read as its digits (``coerce_numbers_to_str``) only
+    when it is an integer: ``1e2`` became user "100.0" and ``1.50`` user "1.5", so an opt-out
+    written so excluded nobody, and a film ``1e400`` became "inf"."""
+    if isinstance(value, float):
+        raise ValueError("an id written as a number must be an integer (no fraction or "
+                         "exponent); write the id as a string")
+    return value
+
+
+#: a stored id that may be written as a JSON integer (read as its digits)
+DigitsId = Annotated[StoredId, BeforeValidator(_digits_only)]
 router = APIRouter(tags=["campaigns"], route_class=JsonRoute)
 _open_lock = threading.Lock()
 NO_PLAN: dict[int | str, dict[str, Any]] = {

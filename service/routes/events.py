@@ -50,12 +50,13 @@ from service.routes import INVALID, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
     NO_PLAN,
+    DigitsId,
     PlanCreated,
     campaign_store,
     caught_up,
 )
 from service.schema_limits import event_time_limit
-from service.schemas import DigitsId, Error, JsonInt, StoredId, _json_number
+from service.schemas import Error, JsonInt, StoredId, _json_number
 
 
 class EventsRoute(JsonRoute):
