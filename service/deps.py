@@ -148,8 +148,10 @@ async def reject_unknown_query(request: Request) -> None:
     dependant = _route_dependant(request) if request.query_params else None
     if dependant is None:
         return
-    if request.url.path.startswith(ADMIN_PREFIX):  # the admin key first, as without a query:
-        await require_admin(request, await bearer(request))  # a 422 told keyless callers more
+    # the admin key first, as without a query (a 422 told keyless callers more); the route as
+    # declared, not the URL, which carries the root path behind a proxy (--root-path /api)
+    if str(getattr(request.scope.get("route"), "path", "")).startswith(ADMIN_PREFIX):
+        await require_admin(request, await bearer(request))
     cached = _DECLARED.get(id(dependant))
     if cached is None:
         cached = _DECLARED[id(dependant)] = (dependant, declared_query_names(dependant),

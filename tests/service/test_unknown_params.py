@@ -154,6 +154,10 @@ def test_admin_reload_rejects_an_unknown_parameter(model_dir: Path) -> None:
         for headers in ({}, {"Authorization": "Bearer wrong"}):
             r = client.post("/admin/reload", headers=headers, params={"path": "x"})
             assert r.status_code == 401 and "path" not in r.text, r.text
+    # behind a proxy that strips a prefix (uvicorn --root-path), the URL's path carries it
+    with TestClient(_app(model_dir), root_path="/api") as client:
+        r = client.post("/api/admin/reload", params={"path": "x"})
+        assert r.status_code == 401 and "path" not in r.text, r.text
     closed = Settings(model_path=str(model_dir), warm_cache=False)
     with TestClient(create_app(closed)) as client:
         r = client.post("/admin/reload", params={"path": "x"})
