@@ -80,11 +80,13 @@ def duplicate_key_errors(raw: bytes | str) -> list[dict[str, Any]]:
 
 
 def _is_json(request: Request) -> bool:
-    """Whether FastAPI reads this request's body as JSON (its own test: application/json or
-    application/*+json)."""
+    """Whether FastAPI may read this request's body as JSON (its own test: application/json or
+    application/*+json; or no Content-Type, which it reads as JSON under
+    ``strict_content_type=False`` and before FastAPI 0.132: checked too, so those keep no
+    repeat; strict, it answers such a body that it was not sent as JSON)."""
     value = request.headers.get("content-type")
     if not value:
-        return False
+        return True
     message = email.message.Message()
     message["content-type"] = value
     subtype = message.get_content_subtype()

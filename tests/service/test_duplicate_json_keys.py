@@ -7,13 +7,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from service_fixtures import save_model
 
 from recommender.campaigns.events import count_events
 from service.app import create_app
-from service.json_body import duplicate_key_errors
+from service.errors import validation_error
+from service.json_body import JsonRoute, duplicate_key_errors
 from service.settings import Settings
 
 JSON = {"content-type": "application/json"}
@@ -112,3 +115,29 @@ def test_a_body_not_sent_as_json_says_which_header_to_send(client: TestClient,
         r = client.post(path, content='{"seed_user_ids": ["u5"]}', headers=headers)
         assert r.status_code == 422, r.text
         assert "send the header 'Content-Type: application/json'" in r.json()["detail"]
+
+
+
+class _K(BaseModel):
+    k: int
+
+
+_loose = APIRouter(route_class=JsonRoute)
+
+
+@_loose.post("/k")
+def _k(body: _K) -> dict[str, int]:
+    return {"k": body.k}
+
+
+def test_a_body_without_content_type_read_as_json_is_checked_too() -> None:
+    """FastAPI reads a body sent without a Content-Type as JSON under
+    ``strict_content_type=False`` (and before 0.132, which pyproject admits): the check skipped
+    it, so the last copy of a key won without a word."""
+    app = FastAPI(strict_content_type=False)
+    app.include_router(_loose)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    with TestClient(app) as c:
+        assert c.post("/k", content='{"k": 1}').json() == {"k": 1}
+        r = c.post("/k", content='{"k": 1, "k": 5}')
+        assert r.status_code == 422 and "'k': given 2 times" in r.json()["detail"], r.text
