@@ -19,38 +19,12 @@ import scipy.stats
 from numpy.typing import NDArray
 
 # the recall kernel lives in the model room, which tuning inside `train` uses too
-from recommender.model.validation import hits_at_k, recall_at_k
+from recommender.model.validation import expected_hits_at_k, hits_at_k, recall_at_k
 
 __all__ = ["auc", "expected_hits_at_k", "hits_at_k", "mean", "ndcg_at_k",
            "paired_ratio_interval", "reach", "recall_at_k", "recall_of_hits"]
 
 FloatArray = NDArray[np.float64]
-
-
-def expected_hits_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int
-                       ) -> FloatArray:
-    """Hits in the top ``k`` of each row of ``scores`` (``-inf`` or NaN: not a candidate), with a
-    tie that the cut splits counted by its expectation over the tie's orders (McSherry and Najork,
-    ECIR 2008): the candidates scored above the k-th score count in full, each candidate tied
-    with it counts ``slots left / tied``. Without a tie at the cut it is the hits of any top-k
-    ranking; with one, a ranking fills the tie in an order the scores do not give (index order
-    for ``top_k_rows``), and a scorer of many equal scores (ItemKNN's zeros, popularity's equal
-    counts) gained or lost hits by where the positives sit in the index."""
-    s = np.asarray(scores)
-    if np.isnan(s).any():  # no candidate, as -inf (``top_k_rows`` counts neither)
-        s = np.where(np.isnan(s), -np.inf, s)
-    q, n = s.shape
-    kk = min(int(k), n)
-    if kk <= 0 or q == 0:
-        return np.zeros(q, np.float64)
-    kth = -np.partition(-s, kk - 1, axis=1)[:, kk - 1:kk]  # each row's k-th largest score
-    above = s > kth
-    tied = (s == kth) & (s > -np.inf)  # +inf is a candidate, tied with another +inf
-    n_tied = tied.sum(axis=1)
-    slots = np.clip(kk - above.sum(axis=1), 0, n_tied)
-    share = np.where(n_tied > 0, slots / np.maximum(n_tied, 1), 0.0)
-    return np.asarray((above & truth).sum(axis=1) + share * (tied & truth).sum(axis=1),
-                      np.float64)
 
 
 def recall_of_hits(hits: FloatArray, n_relevant: NDArray[np.integer], k: int) -> FloatArray:

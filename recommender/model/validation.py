@@ -15,7 +15,6 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from recommender.kernels.ranking import top_k_rows
 from recommender.model.prior import with_prior
 
 FloatArray = NDArray[np.float64]
@@ -44,6 +43,32 @@ def recall_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> Flo
     with np.errstate(invalid="ignore", divide="ignore"):
         out: FloatArray = np.where(denom > 0, hits.sum(axis=1) / denom, np.nan)
     return out
+
+
+def expected_hits_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k: int
+                       ) -> FloatArray:
+    """Hits in the top ``k`` of each row of ``scores`` (``-inf`` or NaN: not a candidate), with a
+    tie that the cut splits counted by its expectation over the tie's orders (McSherry and Najork,
+    ECIR 2008): the candidates scored above the k-th score count in full, each candidate tied
+    with it counts ``slots left / tied``. Without a tie at the cut it is the hits of any top-k
+    ranking; with one, a ranking fills the tie in an order the scores do not give (index order
+    for ``top_k_rows``), and a scorer of many equal scores (ItemKNN's zeros, popularity's equal
+    counts) gained or lost hits by where the positives sit in the index."""
+    s = np.asarray(scores)
+    if np.isnan(s).any():  # no candidate, as -inf (``top_k_rows`` counts neither)
+        s = np.where(np.isnan(s), -np.inf, s)
+    q, n = s.shape
+    kk = min(int(k), n)
+    if kk <= 0 or q == 0:
+        return np.zeros(q, np.float64)
+    kth = -np.partition(-s, kk - 1, axis=1)[:, kk - 1:kk]  # each row's k-th largest score
+    above = s > kth
+    tied = (s == kth) & (s > -np.inf)  # +inf is a candidate, tied with another +inf
+    n_tied = tied.sum(axis=1)
+    slots = np.clip(kk - above.sum(axis=1), 0, n_tied)
+    share = np.where(n_tied > 0, slots / np.maximum(n_tied, 1), 0.0)
+    return np.asarray((above & truth).sum(axis=1) + share * (tied & truth).sum(axis=1),
+                      np.float64)
 
 
 ZERO_GUARD = 1e-3  # added to each recall before the geometric mean, so a zero does not hide the
@@ -178,7 +203,11 @@ def _direction_recall(query_factors: NDArray[np.float32], cand_factors: NDArray[
                       hist: sp.csr_matrix, test: sp.csr_matrix, queries: NDArray[np.intp],
                       k: int, block_cells: int) -> FloatArray:
     """Recall@k of each of the ``queries`` rows (query x candidate ``hist`` excluded, ``test``
-    the positives), scored in blocks of about ``block_cells``."""
+    the positives), scored in blocks of about ``block_cells``. A tie that the cut at k splits
+    counts its expected hits over the tie's orders (``expected_hits_at_k``), as the evaluation
+    counts it (``recommender.evaluation.scoring``): filled in index order, a fit whose scores
+    tie (factors near zero, films or users with nothing fitted) scored where its positives sat
+    in the index, not what it learned."""
     n_pos = np.diff(test.indptr)
     rec: list[FloatArray] = []
     step = max(1, block_cells // max(len(cand_factors), 1))
@@ -186,7 +215,8 @@ def _direction_recall(query_factors: NDArray[np.float32], cand_factors: NDArray[
         blk = queries[start:start + step]
         scores = query_factors[blk] @ cand_factors.T
         scores[hist[blk].toarray() > 0] = -np.inf
-        top, counts = top_k_rows(scores, k)
-        hits = hits_at_k(top, counts, test[blk].toarray() > 0)
-        rec.append(recall_at_k(hits, n_pos[blk]))
+        hits = expected_hits_at_k(scores, test[blk].toarray() > 0, k)
+        denom = np.minimum(np.asarray(n_pos[blk], np.float64), k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rec.append(np.where(denom > 0, hits / denom, np.nan))
     return np.concatenate(rec) if rec else np.zeros(0)
