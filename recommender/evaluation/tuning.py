@@ -40,6 +40,11 @@ SEARCH_SPACE: dict[str, tuple[Any, ...]] = {
 }
 
 
+# options of a configuration that ``tune`` does not choose, left out of its ``params``: with
+# them, ``train --config`` took the file's "tune": false, popularity 0 and family "als" as given
+NOT_CHOSEN = ("tune", "fixed", "popularity", "family", "ease_lambda")
+
+
 def candidate_configs(trials: int, seed: int = 0, base: TrainConfig | None = None,
                       space: dict[str, tuple[Any, ...]] | None = None) -> list[TrainConfig]:
     """``trials`` distinct configurations: ``base`` (default: the current defaults) first, then
@@ -136,7 +141,10 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
         res = score_split(EngineUnderTest(cfg, pipeline=False).fit_split(outer), outer, k, user_k)
         test[name] = {key: res[key] for key in headline(k, user_k)}
     return {
-        "params": best.to_dict(),
+        # what the trials chose and trained with; not whether train searches (a file saying
+        # "tune": false turned train's search off, popularity weight and family included),
+        # nor the options no trial varied that train's own search chooses
+        "params": {n: v for n, v in best.to_dict().items() if n not in NOT_CHOSEN},
         "dataset": data.source,
         "protocol": protocol,
         "k": k,

@@ -38,6 +38,12 @@ def test_tune_and_evaluate_commands(demo_dir: Path, tmp_path: Path,
                  str(model_dir), "--segments", "2"]) == 0
     meta = artifact.load(model_dir).meta
     assert meta["params"]["factors"] == tuned["params"]["factors"]
+    # what tune chose is fixed; train's own search still chooses what tune did not (the
+    # written "tune": false had turned it off, the prior's weight with it)
+    assert not {"tune", "popularity", "family", "fixed"} & set(tuned["params"])
+    assert meta["tuning"]["status"] == "searched"
+    assert {"regularization", "alpha", "factors", "weighting"} <= set(meta["tuning"]["fixed"])
+    assert meta["tuning"]["popularity"]["reason"] != "fixed (--popularity or --config)"
     capsys.readouterr()
 
 
