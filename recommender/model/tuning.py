@@ -4,9 +4,10 @@ A validation split of the training part, and a staged search over the parameters
 
 The search (``tune``) runs on the part of the log that ``train`` fits the calibration model on,
 so neither the tier-calibration holdout nor any test data is seen. Its validation split is
-each user's latest ``VALIDATION_SHARE`` of interactions when they have timestamps and a seeded
-random share of each user's otherwise (per user, so that every user stays known: a global time
-cut leaves mostly users first seen after it). Each trial fits a model on the rest and scores the
+each user's latest ``VALIDATION_SHARE`` of interactions when they have timestamps (not all
+equal: then "latest" was the file's order) and a seeded random share of each user's otherwise
+(per user, so that every user stays known: a global time cut leaves mostly users first seen
+after it). Each trial fits a model on the rest and scores the
 geometric mean of audience recall@100 and user recall@20 on the validation split
 (``validation.query_recalls``, ``validation.combined``; a NaN part is skipped): a relative
 gain in either direction counts the same, as in the quality targets, where an arithmetic mean
@@ -155,7 +156,9 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     rng = np.random.default_rng(config.seed)
     if share < 1.0:
         data = data.subset((rng.random(data.n_users) < share)[data.user_idx])
-    key = data.timestamp if data.timestamp is not None else \
+    # timestamps order the split only when they differ: all equal, "latest" was file order
+    timed = data.timestamp is not None and len(data) > 0 and bool(np.ptp(data.timestamp) > 0)
+    key = data.timestamp if timed else \
         np.random.default_rng(config.seed + 1).permutation(len(data))
     val = per_user_latest(data.user_idx, np.asarray(key, np.int64), VALIDATION_SHARE)
     if not val.any() or val.all():
@@ -168,7 +171,8 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
                                             "part is rated at or above min_rating"}
     start = {n: getattr(config, n) for n in (*TUNABLE, "popularity")}
     if progress:
-        what = ease_searchable if ease_only else searchable + ["family"] * family_stage
+        what = (ease_searchable if ease_only else searchable + ["family"] * family_stage) \
+            + ["popularity"] * prior_stage
         print(f"tuning {', '.join(what)} on {len(rows):,} users x {len(data):,} "
               f"interactions ({share:.0%} of users) ...", file=sys.stderr)
     best = None if ease_only else _als_stages(search, config, searchable, schemes, start)
@@ -208,7 +212,7 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
         "popularity": popularity,
         "objective": OBJECTIVE,
         "validation": {
-            "split": ("latest" if data.timestamp is not None else "seeded random")
+            "split": ("latest" if timed else "seeded random")
             + f" {VALIDATION_SHARE:.0%} of each searched user's interactions",
             "users": int(len(rows)),
             "interactions": int(len(data)),

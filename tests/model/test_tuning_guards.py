@@ -273,6 +273,23 @@ def _steps(objective: dict[float, float], best: float, lead: float
     return won["params"]["regularization"], led["params"]["regularization"], stub.tried
 
 
+def test_equal_timestamps_validate_on_a_seeded_random_share(monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    """Every interaction at one timestamp: "each user's latest 20%" was each user's last rows
+    in the file, and the report said "latest". Oracle: the seeded random split the search
+    draws for the same log without timestamps, and the report's word for it."""
+    data = _timestamped()
+    assert data.timestamp is not None
+    same = replace(data, timestamp=np.full(len(data), 1_600_000_000, np.int64))
+    none = replace(data, timestamp=None)
+    cfg = replace(QUICK, fixed=("factors",))
+    got = _spy_search(monkeypatch)
+    reports = [tuning.tune(d, cfg)[1] for d in (same, none)]
+    (_, held_same), (_, held_none) = got
+    assert (held_same != held_none).nnz == 0
+    assert [r["validation"]["split"].split(" 20%")[0] for r in reports] == ["seeded random"] * 2
+
+
 def test_a_lower_edge_takes_its_second_step_as_an_upper_edge_does() -> None:
     """EDGE_STEPS steps past either edge of a grid while each step wins: the value tried below
     the grid was rounded (3.333333) and the grid kept 10 / 3 unrounded, so the winner was off
