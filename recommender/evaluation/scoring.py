@@ -12,7 +12,7 @@ Metrics (see :mod:`recommender.evaluation.metrics`) are computed in both directi
 Recall counts a tie that the cut at k splits by its expected hits over the tie's orders
 (``metrics.expected_hits_at_k``), so no scorer's figure depends on the index order its ties
 were filled in; NDCG and reach read the ranking as ``top_k_rows`` fills it (index order within
-a tie). The search inside ``train`` validates with the plain top-k hits
+a tie). The search inside ``train`` counts its validation recall's ties the same way
 (``model.validation``).
 """
 
