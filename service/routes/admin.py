@@ -50,6 +50,7 @@ router = APIRouter(tags=["admin"])
 )
 async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str, Any]:
     raw = await request.body()
+    raw = raw.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as the other routes take
     path = None
     if raw.strip():
         twice = duplicate_key_errors(raw)
