@@ -133,12 +133,15 @@ async function detail(view, planId) {
       return;
     }
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
-    const days = windowDays.value ? Number(windowDays.value) : undefined;
+    const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
+    const days = typed ? Number(typed) : undefined;
     const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: days })}`)
       .catch((e) => e);
     if (mine !== asked) return;
-    if (!(report instanceof Error) && given === undefined) sent.value = report.sent_waves;
-    if (!(report instanceof Error)) windowDays.value = report.window_days;
+    if (!(report instanceof Error) && given === undefined && sent.value === sentBefore) sent.value = report.sent_waves;
+    // the window the server used, unless the box was changed while the report was read (a
+    // value typed then was overwritten, and the next report asked for the old window)
+    if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
   };
   sent.addEventListener("change", () => loadReport(sentWaves()));
