@@ -19,21 +19,17 @@ import scipy.stats
 from numpy.typing import NDArray
 
 # the recall kernel lives in the model room, which tuning inside `train` uses too
-from recommender.model.validation import expected_hits_at_k, hits_at_k, recall_at_k
+from recommender.model.validation import (
+    expected_hits_at_k,
+    hits_at_k,
+    recall_at_k,
+    recall_of_hits,
+)
 
 __all__ = ["auc", "expected_hits_at_k", "hits_at_k", "mean", "ndcg_at_k",
            "paired_ratio_interval", "reach", "recall_at_k", "recall_of_hits"]
 
 FloatArray = NDArray[np.float64]
-
-
-def recall_of_hits(hits: FloatArray, n_relevant: NDArray[np.integer], k: int) -> FloatArray:
-    """``recall_at_k`` from each query's hit count (``expected_hits_at_k``): hits / min(k,
-    positives), ``nan`` where a query has none."""
-    denom = np.minimum(np.asarray(n_relevant, np.float64), k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = np.where(denom > 0, np.asarray(hits, np.float64) / denom, np.nan)
-    return out
 
 
 def ndcg_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> FloatArray:

@@ -1,7 +1,8 @@
 """Recall of factor models on a held-out slice: the metric kernel tuning and evaluation share.
 
-``hits_at_k`` and ``recall_at_k`` are the kernel (``recommender.evaluation.metrics`` imports
-them from here, since the model room cannot import the evaluation room). ``query_recalls``
+``hits_at_k``, ``recall_at_k``, ``expected_hits_at_k`` and ``recall_of_hits`` are the kernel
+(``recommender.evaluation.metrics`` imports them from here, since the model room cannot import
+the evaluation room). ``query_recalls``
 scores users x films factors on a validation matrix in both directions (per query; ``mean_se``
 averages them), as ``recommender.evaluation.scoring.score_split`` does on a test split: a
 film's audience ranks every candidate user who had not watched it in training (films with
@@ -37,11 +38,15 @@ def recall_at_k(hits: NDArray[np.bool_], n_relevant: NDArray[np.integer]) -> Flo
     The min-normalisation makes 1.0 reachable when a query has fewer than k positives and
     when it has more.
     """
-    k = hits.shape[1]
-    n_rel = np.asarray(n_relevant, np.float64)
-    denom = np.minimum(n_rel, k)
+    return recall_of_hits(hits.sum(axis=1), n_relevant, hits.shape[1])
+
+
+def recall_of_hits(hits: FloatArray, n_relevant: NDArray[np.integer], k: int) -> FloatArray:
+    """``recall_at_k`` from each query's hit count (``expected_hits_at_k``): hits / min(k,
+    positives), ``nan`` where a query has none."""
+    denom = np.minimum(np.asarray(n_relevant, np.float64), k)
     with np.errstate(invalid="ignore", divide="ignore"):
-        out: FloatArray = np.where(denom > 0, hits.sum(axis=1) / denom, np.nan)
+        out: FloatArray = np.where(denom > 0, np.asarray(hits, np.float64) / denom, np.nan)
     return out
 
 
@@ -215,8 +220,6 @@ def _direction_recall(query_factors: NDArray[np.float32], cand_factors: NDArray[
         blk = queries[start:start + step]
         scores = query_factors[blk] @ cand_factors.T
         scores[hist[blk].toarray() > 0] = -np.inf
-        hits = expected_hits_at_k(scores, test[blk].toarray() > 0, k)
-        denom = np.minimum(np.asarray(n_pos[blk], np.float64), k)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            rec.append(np.where(denom > 0, hits / denom, np.nan))
+        rec.append(recall_of_hits(expected_hits_at_k(scores, test[blk].toarray() > 0, k),
+                                  n_pos[blk], k))
     return np.concatenate(rec) if rec else np.zeros(0)
