@@ -44,6 +44,15 @@ def _canon(name: str) -> str | None:
     return EVENT_ID if name.strip().lower() == EVENT_ID else canonical_column(name)
 
 
+def _canon_unique(p: Path, names: list[str]) -> list[str | None]:
+    """Each column's field (None: not one of ours). Two columns for one field (user_id and
+    userId, event_id twice) are refused, as training refuses them: the reader took the first
+    and dropped the other's values without a word."""
+    canon = [_canon(n) for n in names]
+    check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
+    return canon
+
+
 def read_event_file(path: str | Path) -> EventBatch:
     """Read and check an events file (see the module docstring)."""
     p = existing_file(path)
@@ -54,16 +63,12 @@ def read_event_file(path: str | Path) -> EventBatch:
         except (pa.ArrowException, OSError) as e:
             raise DataError(str(p), f"not a readable Parquet file ({e})") from None
         names = list(table.column_names)
-        canon = [_canon(n) for n in names]
-        check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
+        canon = _canon_unique(p, names)
         columns = {c: table.column(n) for n, c in zip(names, canon, strict=True) if c}
         loc = RowLocator()
     else:
         delimiter, names = sniff_header(p)
-        canon = [_canon(n) for n in names]
-        # two columns for one field (user_id and userId, event_id twice): training refuses
-        # them; the reader took the first and dropped the other's values without a word
-        check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
+        canon = _canon_unique(p, names)
         physical = [c or f"_column{i}" for i, c in enumerate(canon)]
         wanted = [c for c in canon if c]
         table = read_delimited(Delimited(p, delimiter, physical, header=True),
