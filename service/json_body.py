@@ -66,17 +66,24 @@ def _errors(node: Any, loc: tuple[Any, ...], out: list[dict[str, Any]]) -> None:
                 _errors(value, (*loc, i), out)
 
 
-def duplicate_key_errors(raw: bytes | str) -> list[dict[str, Any]]:
-    """Validation errors (``loc`` from ``"body"``) for each key a JSON object of ``raw``
-    repeats; none when it repeats none or is not JSON (its parser says why)."""
+def _read(raw: bytes | str) -> tuple[Any, list[dict[str, Any]]] | None:
+    """(``raw`` parsed, a validation error (``loc`` from ``"body"``) for each key one of its
+    objects repeats); None when it is not JSON (its parser says why)."""
     try:
         parsed, found = _parse(raw)
     except (ValueError, RecursionError):
-        return []
+        return None
     out: list[dict[str, Any]] = []
     if found:
         _errors(parsed, ("body",), out)
-    return out
+    return parsed, out
+
+
+def duplicate_key_errors(raw: bytes | str) -> list[dict[str, Any]]:
+    """The errors of the keys a JSON object of ``raw`` repeats; none when it repeats none or is
+    not JSON."""
+    read = _read(raw)
+    return read[1] if read is not None else []
 
 
 def _is_json(request: Request) -> bool:
@@ -105,17 +112,13 @@ class JsonRoute(APIRoute):
         async def route(request: Request) -> Response:
             if _is_json(request):
                 raw = await request.body()
-                if raw:
-                    try:
-                        parsed, found = _parse(raw)
-                    except (ValueError, RecursionError):
-                        pass  # FastAPI parses it again and says why it is not JSON
-                    else:
-                        if found:
-                            errors: list[dict[str, Any]] = []
-                            _errors(parsed, ("body",), errors)
-                            raise RequestValidationError(errors)
-                        request._json = parsed  # what Request.json() would return
+                # not JSON (None): FastAPI parses it again and says why
+                read = _read(raw) if raw else None
+                if read is not None:
+                    parsed, errors = read
+                    if errors:
+                        raise RequestValidationError(errors)
+                    request._json = parsed  # what Request.json() would return
             return await handler(request)
 
         return route
