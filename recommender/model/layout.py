@@ -94,9 +94,9 @@ def holder(path: str | os.PathLike[str]) -> Path | None:
     happens to be named so is not a version."""
     written = Path(os.path.abspath(path))
     found = _holder(written)
-    real = Path(os.path.realpath(written))
-    if found is None and real != written:
-        found = _holder(real)
+    if found is None:  # through links: the path they lead to
+        real = Path(os.path.realpath(written))
+        found = _holder(real) if real != written else None
     return found
 
 
