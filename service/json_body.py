@@ -30,6 +30,14 @@ class _Twice(dict[str, Any]):
     twice: dict[str, list[Any]]
 
 
+class NegativeZero(int):
+    """The JSON integer ``-0``: 0 as a number, but an id written so is "-0", not "0"."""
+
+
+def _int(text: str) -> int:
+    return NegativeZero(0) if text == "-0" else int(text)
+
+
 def _parse(raw: bytes | str) -> tuple[Any, bool]:
     """(the body parsed as ``json.loads`` parses it, whether some object repeats a key)."""
     found = False
@@ -47,7 +55,7 @@ def _parse(raw: bytes | str) -> tuple[Any, bool]:
         twice.twice = {k: v for k, v in values.items() if len(v) > 1}
         return twice
 
-    return json.loads(raw, object_pairs_hook=pairs), found
+    return json.loads(raw, object_pairs_hook=pairs, parse_int=_int), found
 
 
 def _errors(node: Any, loc: tuple[Any, ...], out: list[dict[str, Any]]) -> None:

@@ -42,7 +42,7 @@ from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
-from service.json_body import JsonRoute
+from service.json_body import JsonRoute, NegativeZero
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 
@@ -78,7 +78,9 @@ MAX_EXCLUDED = 10_000_000
 def _digits_only(value: Any) -> Any:
     """An id written as a JSON number is read as its digits (``coerce_numbers_to_str``) only
     when it is an integer: ``1e2`` became user "100.0" and ``1.50`` user "1.5", so an opt-out
-    written so excluded nobody, and a film ``1e400`` became "inf"."""
+    written so excluded nobody, and a film ``1e400`` became "inf". ``-0`` stays "-0"."""
+    if isinstance(value, NegativeZero):
+        return "-0"
     if isinstance(value, float):
         raise ValueError("an id written as a number must be an integer (no fraction or "
                          "exponent); write the id as a string")

@@ -108,6 +108,15 @@ def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
         r = client.post("/campaigns/plan", content=b'{"films": [{"film_id": 1e400, "budget": 1}]}',
                         headers={"content-type": "application/json"})
         assert r.status_code == 422 and "must be an integer" in r.text, r.text
+        # -0 is the id "-0" (json reads the number as 0): named as written, not as film "0"
+        r = client.post("/campaigns/plan", content=b'{"films": [{"film_id": -0, "budget": 1}]}',
+                        headers={"content-type": "application/json"})
+        assert r.status_code == 404 and "film_id '-0'" in r.text, r.text
+        # ... while a number that is not an id reads -0 as 0
+        r = client.post("/campaigns/plan", content=(
+            b'{"films": [{"film_id": "00003", "budget": 1}], "seed": -0}'),
+            headers={"content-type": "application/json"})
+        assert r.status_code == 200, r.text
 
 
 def test_another_workers_events_reach_a_plan_at_once(model_dir: Path, tmp_path: Path
