@@ -76,6 +76,14 @@ def activity_curve(user_idx: NDArray[np.integer], film_idx: NDArray[np.integer],
             "cuts": int(len(cuts))}
 
 
+def ordering(timestamps: NDArray[np.integer] | None) -> NDArray[np.integer] | None:
+    """``timestamps`` when they order anything; None when there are none or all are equal, so
+    that "the latest" is never the file's last rows passed off as a time order."""
+    if timestamps is None or len(timestamps) == 0 or np.ptp(timestamps) == 0:
+        return None
+    return timestamps
+
+
 def latest(timestamps: NDArray[np.integer], k: int) -> NDArray[np.bool_]:
     """True for the ``k`` latest of ``timestamps`` (ties by position, later wins)."""
     n = len(timestamps)

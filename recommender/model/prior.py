@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.model.calibration_horizon import latest
+from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import TrainConfig
 
 WEIGHTS = (0.1, 0.3, 1.0, 3.0)  # tuning's grid (0, no prior, is the incumbent)
@@ -43,10 +43,11 @@ def film_counts(film_idx: NDArray[np.integer], timestamp: NDArray[np.integer] | 
                 n_films: int, share: float) -> NDArray[np.int64]:
     """Each film's interactions among ``film_idx``: with ``timestamp``, only the latest
     ``share`` of them (at least one; ties by position, as the calibration holdout); all of them
-    without timestamps or with ``share`` 0."""
+    without timestamps, when they are all equal, or with ``share`` 0."""
     idx = np.asarray(film_idx)
-    if timestamp is not None and share > 0 and len(idx):
-        idx = idx[latest(np.asarray(timestamp), max(1, int(round(share * len(idx)))))]
+    ts = ordering(None if timestamp is None else np.asarray(timestamp))
+    if ts is not None and share > 0 and len(idx):
+        idx = idx[latest(ts, max(1, int(round(share * len(idx)))))]
     return np.bincount(idx, minlength=n_films).astype(np.int64)
 
 

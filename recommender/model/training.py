@@ -26,7 +26,7 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import calibration, ease, prior, segments
 from recommender.model.artifact import format_version
-from recommender.model.calibration_horizon import latest
+from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import TrainConfig
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
@@ -148,13 +148,13 @@ def calibration_fit_config(config: TrainConfig, n_fitted: int) -> TrainConfig:
 
 def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool_]:
     """True for the interactions held out for calibration: the latest ``share`` by timestamp,
-    or a seeded random ``share`` when the data has no timestamps."""
+    or a seeded random ``share`` when the data has no timestamps or they are all equal."""
     n = len(data)
     k = int(round(n * share))
     if k == 0:
         return np.zeros(n, bool)
-    if data.timestamp is not None:
-        return latest(data.timestamp, k)
+    if (ts := ordering(data.timestamp)) is not None:
+        return latest(ts, k)
     mask = np.zeros(n, bool)
     mask[np.random.default_rng(seed).permutation(n)[n - k:]] = True
     return mask
@@ -200,9 +200,10 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
             print("fitting on the calibration split ...", file=sys.stderr)
         conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
         uf, ff, fitted = _fit(conf_fit, calibration_fit_config(config, len(liked)), show)
-        calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, data.timestamp,
+        ts = ordering(data.timestamp)
+        calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, ts,
                                         held, data.n_users, data.n_films, seed=config.seed)
-        calib["holdout"] = ("latest" if data.timestamp is not None else "random") + \
+        calib["holdout"] = ("latest" if ts is not None else "random") + \
             f" {config.holdout:.0%} of training interactions"
         warm = warm_sweeps(config, len(liked))
         if warm is None:  # EASE's one decomposition, or ALS afresh: every sweep on everything

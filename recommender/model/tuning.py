@@ -72,6 +72,7 @@ import numpy as np
 
 from recommender.io.dataset import Interactions
 from recommender.model import ease, prior
+from recommender.model.calibration_horizon import ordering
 from recommender.model.config import TUNABLE, TrainConfig
 from recommender.model.trials import MARGIN, USER_K, K, Search, score
 from recommender.model.validation import per_user_latest
@@ -157,7 +158,7 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     if share < 1.0:
         data = data.subset((rng.random(data.n_users) < share)[data.user_idx])
     # timestamps order the split only when they differ: all equal, "latest" was file order
-    timed = data.timestamp is not None and len(data) > 0 and bool(np.ptp(data.timestamp) > 0)
+    timed = ordering(data.timestamp) is not None
     key = data.timestamp if timed else \
         np.random.default_rng(config.seed + 1).permutation(len(data))
     val = per_user_latest(data.user_idx, np.asarray(key, np.int64), VALIDATION_SHARE)

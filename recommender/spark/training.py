@@ -128,19 +128,22 @@ def _collect_factors(df: DataFrame, n: int, rank: int) -> NDArray[np.float32]:
     return out
 
 
-def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> DataFrame:
+def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> tuple[DataFrame, bool]:
     """``df`` with a boolean ``held`` column: the latest ``share`` of the interactions by
-    timestamp (cut at an approximate quantile), or a seeded random ``share``."""
+    timestamp (cut at an approximate quantile), or a seeded random ``share`` when there are no
+    timestamps or they are all equal (where "the latest" would hold nothing out); and whether
+    the cut is by time."""
     from pyspark.sql import functions as sf
 
     if share <= 0:
-        return df.withColumn("held", sf.lit(False))
+        return df.withColumn("held", sf.lit(False)), False
     if has_ts:
-        cut = df.approxQuantile(TIMESTAMP, [1.0 - share], 1e-4)
-        if cut:
-            return df.withColumn("held", sf.coalesce(sf.col(TIMESTAMP) > sf.lit(cut[0]),
-                                                    sf.lit(False)))
-    return df.withColumn("held", sf.rand(seed) < sf.lit(share))
+        # quantiles 0 and 1 are the exact minimum and maximum, in the same pass
+        cut = df.approxQuantile(TIMESTAMP, [0.0, 1.0 - share, 1.0], 1e-4)
+        if cut and cut[0] < cut[2]:
+            return df.withColumn("held", sf.coalesce(sf.col(TIMESTAMP) > sf.lit(cut[1]),
+                                                     sf.lit(False))), True
+    return df.withColumn("held", sf.rand(seed) < sf.lit(share)), False
 
 
 def train_spark(
@@ -247,8 +250,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
             .join(user_map.select(sf.col("id").alias(USER_ID), sf.col("idx").alias("u")), USER_ID)
             .join(film_map.select(sf.col("id").alias(FILM_ID), sf.col("idx").alias("f")), FILM_ID)
             .select("u", "f", *rest, liked.alias("liked")))
-    kept = _holdout(kept, config.holdout, config.seed, src.has_timestamp).persist(
-        StorageLevel.MEMORY_AND_DISK)
+    kept, by_time = _holdout(kept, config.holdout, config.seed, src.has_timestamp)
+    kept = kept.persist(StorageLevel.MEMORY_AND_DISK)
     with_ts = src.has_timestamp and TIMESTAMP in kept.columns
     pairs = kept.select("u", "f", "held", "liked",
                         *([sf.coalesce(sf.col(TIMESTAMP).cast("long"), sf.lit(0)).alias("ts")]
@@ -281,9 +284,9 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
         fit_part = fitted.filter(~sf.col("held"))
         conf_fit = spark_confidence(fit_part, config, n_users, src.has_rating)
         uf, ff = _fit(conf_fit, params, n_users, n_films)
-        calib = calibration.from_arrays(uf, ff, u, f, ts, held, n_users, n_films,
-                                        seed=config.seed)
-        calib["holdout"] = ("latest" if src.has_timestamp else "random") + \
+        calib = calibration.from_arrays(uf, ff, u, f, ts if by_time else None, held, n_users,
+                                        n_films, seed=config.seed)
+        calib["holdout"] = ("latest" if by_time else "random") + \
             f" {config.holdout:.0%} of training interactions"
     say(show, f"fitting MLlib ALS ({config.factors} factors, {config.iterations} iterations) "
                f"on {n_users:,} users x {n_films:,} films x {n_liked:,} interactions ...")

@@ -313,3 +313,24 @@ def test_the_steps_start_from_the_grids_leader_not_only_from_its_winner() -> Non
     assert (won, led) == (300.0, 300.0) and 900.0 in tried  # the second step fell back
     small = {30.0: 0.50, 100.0: 0.505, 300.0: 0.507, 900.0: 0.509}
     assert _steps(small, 30.0, 100.0)[:2] == (30.0, 900.0)  # led, never won by the margin
+
+
+def test_equal_timestamps_hold_out_for_calibration_as_no_timestamps_do() -> None:
+    """The calibration holdout, its momentum window and the prior's recent counts took "the
+    latest 10%" of a log whose timestamps are all equal: its last rows in the file, reported as
+    "latest". Oracle: the model trained on the same log without timestamps (same seed); every
+    fitted array and the calibration are the same, and the holdout is named random."""
+    from recommender.model.training import holdout_mask
+
+    data = _timestamped()
+    same = replace(data, timestamp=np.full(len(data), 1_600_000_000, np.int64))
+    none = replace(data, timestamp=None)
+    assert np.array_equal(holdout_mask(same, 0.1, 5), holdout_mask(none, 0.1, 5))
+    cfg = TrainConfig(factors=8, iterations=4, segments=2, popularity=0.5)
+    a, b = (train(d, cfg, progress=False) for d in (same, none))
+    assert a.calibration["holdout"].startswith("random")
+    assert json.dumps(a.calibration, sort_keys=True) == json.dumps(b.calibration, sort_keys=True)
+    assert a.film_prior is not None and b.film_prior is not None
+    for got, want in ((a.user_factors, b.user_factors), (a.film_factors, b.film_factors),
+                      (a.film_prior, b.film_prior)):
+        assert np.array_equal(got, want)

@@ -265,3 +265,30 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert "warning: 1 of the 2 films have nothing fitted" in err and "wrote 4 rows" in out
+
+
+@pytest.mark.slow
+def test_spark_equal_timestamps_hold_out_a_random_share(spark: Any, planted: Interactions,
+                                                        tmp_path: Path) -> None:
+    """A log whose timestamps are all equal: "the latest 10%" cut at the quantile held out
+    nothing, so the model had no tier conversion. It now holds out a seeded random share, as
+    for a log without timestamps, and says so. Oracle: the share held and the calibration's
+    own account; the same log with distinct timestamps is still cut by time."""
+    import pyarrow.csv as pacsv
+
+    from recommender.model.calibration import has_model
+    from recommender.spark.training import train_spark
+
+    users = planted.users.ids[planted.user_idx]
+    films = planted.films.ids[planted.film_idx]
+    cfg = TrainConfig(factors=4, iterations=2, segments=2, holdout=0.2, seed=1)
+    for name, ts, how in (("same", np.full(len(planted), 1_600_000_000), "random 20%"),
+                          ("distinct", 1_600_000_000 + np.arange(len(planted)), "latest 20%")):
+        path = tmp_path / f"{name}.csv"
+        pacsv.write_csv(pa.table({"user_id": users, "film_id": films, "timestamp": ts}), path)
+        model = train_spark(str(path), cfg, spark=spark, progress=False)
+        # before: the quantile cut held nothing out of the equal log, so no calibration at all
+        assert model.calibration["holdout"].startswith(how)
+        assert has_model(model.calibration) or how.startswith("latest")
+        held = sum(model.calibration["film_recent"])
+        assert abs(held - 0.2 * len(planted)) < 5 * np.sqrt(0.16 * len(planted))
