@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from recommender.errors import RecommenderError
 
@@ -124,18 +129,117 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
     return session, True
 
 
+# what py4j writes with logging.exception when a Ctrl-C lands inside one of its socket reads
+PY4J_NOISE = frozenset({"Exception while sending command.",
+                        "KeyboardInterrupt while sending command."})
+
+
+class _Interrupt(logging.Filter):
+    """Ctrl-C around a session ``session_scope`` starts on the main thread.
+
+    pyspark's own handler (installed when a SparkContext starts on the main thread) cancels
+    the jobs inside the very py4j call the signal interrupts: a reentrant read, and py4j's
+    tracebacks on stderr before "interrupted"; a Ctrl-C while the JVM was starting left it
+    printing Java stack traces after the process had said "interrupted". So the session starts
+    on another thread (pyspark then installs nothing) under this handler: a Ctrl-C while it
+    starts is kept until it has started, and the session is then stopped (a second one ends
+    the wait at once); a Ctrl-C after cancels the jobs from another thread and raises
+    ``KeyboardInterrupt``. py4j's account of the call it interrupted is dropped: this filter on
+    the root logger, where py4j logs it, and py4j's own loggers silenced."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spark: SparkSession | None = None
+        self.hit = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        first = not self.hit
+        self.hit = True
+        logging.getLogger("py4j").setLevel(logging.CRITICAL + 1)
+        if first and self.spark is None:
+            return  # while the JVM starts: kept, and the session stopped once it has started
+        if first:
+            threading.Thread(target=self._cancel, daemon=True).start()
+        raise KeyboardInterrupt
+
+    def _cancel(self) -> None:
+        with contextlib.suppress(Exception):  # the JVM may be going already
+            if self.spark is not None:
+                self.spark.sparkContext.cancelAllJobs()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (self.hit and record.getMessage() in PY4J_NOISE)
+
+    def start(self, master: str) -> tuple[SparkSession, bool]:
+        """``get_session(master)`` on another thread, waited for on this one."""
+        box: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                box["session"] = get_session(master)
+            except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+                box["error"] = e
+
+        thread = threading.Thread(target=run, name="spark-start", daemon=True)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.1)
+        if "error" in box:
+            raise box["error"]
+        session, created = box["session"]
+        if created:
+            self.spark = session
+        if self.hit:
+            if created:
+                _quiet_stop(session)
+            raise KeyboardInterrupt
+        return session, created
+
+
+def _quiet_stop(spark: SparkSession) -> None:
+    """Stop ``spark`` without the executors' errors as their cancelled tasks end."""
+    with contextlib.suppress(Exception):
+        spark.sparkContext.setLogLevel("OFF")
+    spark.stop()
+
+
 @contextmanager
 def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSession]:
     """``spark`` when given, else ``get_session(master)``; a session started here is stopped
-    when the block ends, one that was handed in or already active is left running."""
-    created = False
-    if spark is None:
-        spark, created = get_session(master)
+    when the block ends, one that was handed in or already active is left running. On the
+    main thread, Ctrl-C cancels a session started here and ends the block with
+    ``KeyboardInterrupt``, without py4j's or the JVM's tracebacks (``_Interrupt``)."""
+    if spark is not None or threading.current_thread() is not threading.main_thread():
+        created = False
+        if spark is None:
+            spark, created = get_session(master)
+        try:
+            yield spark
+        finally:
+            if created:
+                spark.stop()
+        return
+    interrupt = _Interrupt()
+    before: Any = signal.signal(signal.SIGINT, interrupt)
+    py4j = logging.getLogger("py4j")
+    level = py4j.level
+    logging.getLogger().addFilter(interrupt)
     try:
-        yield spark
+        spark, created = interrupt.start(master)
+        try:
+            yield spark
+        except KeyboardInterrupt:
+            if created:
+                _quiet_stop(spark)
+                created = False
+            raise
+        finally:
+            if created:
+                spark.stop()
     finally:
-        if created:
-            spark.stop()
+        signal.signal(signal.SIGINT, before if before is not None else signal.SIG_DFL)
+        logging.getLogger().removeFilter(interrupt)
+        py4j.setLevel(level)
 
 
 def say(show: bool, message: str) -> None:
