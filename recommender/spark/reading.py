@@ -77,13 +77,15 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
 
     multiline = csv and not is_uri(data) and quoted_line_break(local_path(data))
     try:
-        events, has_rating, has_ts = _read_events(spark, data, multiline=multiline)
+        events, has_rating, has_ts = _read_events(
+            spark, data, line_sep=_line_sep(spark, data) if multiline else None)
     except DataError as first:
         if not csv or multiline:
             raise
         try:
-            events, has_rating, has_ts = _read_events(spark, data, multiline=True)
-        except DataError:
+            events, has_rating, has_ts = _read_events(spark, data,
+                                                      line_sep=_line_sep(spark, data))
+        except Exception:
             raise first from None
     return Source(events, has_rating, has_ts, catalog, user_table, data)
 
@@ -111,8 +113,77 @@ def source_from_interactions(spark: SparkSession, inter: Interactions) -> Source
                    inter.catalog, inter.user_table, inter.source)
 
 
-def _read_events(spark: SparkSession, path: str, multiline: bool = False
+def _line_sep(spark: SparkSession, path: str) -> str:
+    """The line end of the CSV records at ``path``, for Spark's multi-line reader: left to
+    detect it, that reader also turns the line end it detects into an LF inside quoted fields
+    (a CRLF file's id ``"a\r\nb"`` was read as ``a\nb``, a CR file's ``"a\rb"`` as ``a\nb``);
+    told it (``lineSep``), it keeps quoted fields byte for byte. It reads one kind of line
+    end per file, so a file whose records end in two kinds is refused, at the line of the
+    first that differs."""
+    from recommender.io.line_ends import line_end_name, record_line_ends
+
+    if is_uri(path):
+        return _uri_line_sep(spark, path)
+    ends = record_line_ends(local_path(path))
+    if ends.other is not None:
+        assert ends.first is not None
+        raise DataError(path, f"this line ends in {line_end_name(ends.other)}, the lines "
+                        f"before it in {line_end_name(ends.first)}; a quoted field of this "
+                        "file holds a line break, and Spark's multi-line CSV reader, which "
+                        "such a file needs, reads one kind of line end per file: convert the "
+                        "line ends to one kind, train with the local engine, or convert the "
+                        "file to Parquet", line=ends.other_line)
+    return ends.first or "\n"
+
+
+def _uri_line_sep(spark: SparkSession, path: str) -> str:
+    """``_line_sep`` of a URI: the first line end outside quotes of each file Spark reads
+    there (read through Hadoop's file system and compression codecs, up to that line end);
+    files that disagree are refused (``read_source`` then names the line reader's error)."""
+    from recommender.io.line_ends import first_line_end, line_end_name
+
+    sc = spark.sparkContext
+    jvm, conf = sc._jvm, sc._jsc.hadoopConfiguration()
+    assert jvm is not None
+    codecs = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf)
+    seen: dict[str, str] = {}
+    for name in spark.read.text(path).inputFiles():
+        file = jvm.org.apache.hadoop.fs.Path(name)
+        codec = codecs.getCodec(file)
+        source = stream = file.getFileSystem(conf).open(file)
+        try:
+            if codec is not None:
+                source = codec.createInputStream(stream)
+            head, end = b"", None
+            while block := bytes(source.readNBytes(1 << 16)):
+                head += block
+                if head.endswith(b"\r"):
+                    continue  # the LF of a CRLF may follow
+                if (end := first_line_end(head)) is not None:
+                    break
+                if len(head) >= 1 << 20:
+                    raise DataError(name, "no line end in its first MiB; expected CSV with "
+                                    f"a header, with columns {_EXPECTED}")
+            else:
+                end = first_line_end(head)
+        finally:
+            source.close()  # and the file under it
+        if end is None:
+            continue  # a single line: any line end reads it
+        for other, other_end in seen.items():
+            if other_end != end:
+                raise DataError(path, f"{name} ends its lines in {line_end_name(end)}, "
+                                f"{other} in {line_end_name(other_end)}; a quoted field holds "
+                                "a line break, and Spark's multi-line CSV reader, which such "
+                                "files need, reads one kind of line end: convert the line ends "
+                                "to one kind, or the files to Parquet")
+        seen[name] = end
+    return next(iter(seen.values()), "\n")
+
+
+def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
                  ) -> tuple[DataFrame, bool, bool]:
+    """``line_sep``: read with Spark's multi-line reader, records ending in it."""
     from pyspark.sql import functions as sf
     from pyspark.sql import types as st
 
@@ -122,11 +193,14 @@ def _read_events(spark: SparkSession, path: str, multiline: bool = False
             sep = "\t" if ".tsv" in name else ","
             # a quote inside a quoted field is doubled (RFC 4180, as the local reader and
             # every CSV writer here have it), not escaped with a backslash (Spark's default)
-            raw = (spark.read.option("header", True).option("sep", sep)
-                   .option("inferSchema", False).option("mode", "FAILFAST")
-                   .option("quote", '"').option("escape", '"')
-                   .option("multiLine", multiline)
-                   .option("encoding", "UTF-8").csv(path))
+            reader = (spark.read.option("header", True).option("sep", sep)
+                      .option("inferSchema", False).option("mode", "FAILFAST")
+                      .option("quote", '"').option("escape", '"')
+                      .option("multiLine", line_sep is not None)
+                      .option("encoding", "UTF-8"))
+            if line_sep is not None:  # see _line_sep: quoted line breaks kept as they are
+                reader = reader.option("lineSep", line_sep)
+            raw = reader.csv(path)
         else:
             raw = spark.read.parquet(path)
         names = raw.columns

@@ -109,6 +109,50 @@ def test_spark_reads_quoted_fields_that_span_lines(spark: Any, tmp_path: Path) -
                       strict=True)) == [("u1", 4.0), ("u2", 3.0)]
 
 
+@pytest.mark.parametrize("end", ["\r\n", "\r", "\n"])
+def test_spark_keeps_quoted_line_breaks_byte_for_byte_whatever_ends_the_lines(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, end: str) -> None:
+    """Spark's multi-line reader, left to detect the line end, turned the one it found into
+    an LF inside quoted fields too: from a CRLF file the ids "a\r\nb" and "f\r\n2" came out
+    as "a\nb" and "f\n2", from a CR file "a\rb" as "a\nb". Ids are the local reader's,
+    from a local file and from a URI (read line by line first, then with the multi-line
+    reader)."""
+    from recommender.io.readers import load
+    from recommender.spark import reading
+
+    rows = [("user_id", "film_id", "rating"), ('"a\r\nb"', "f1", "4"), ("u2", '"f\r\n2"', "3"),
+            ('"c\rd"', '"e\nf"', "5"), ('"g""\r"', "f1", "2")]
+    path = tmp_path / "ends.csv"
+    path.write_bytes((end.join(",".join(r) for r in rows) + end).encode())
+    local = load(path)
+    want = sorted(zip(local.users.ids[local.user_idx].tolist(),
+                      local.films.ids[local.film_idx].tolist(), local.rating.tolist(),
+                      strict=True))
+    assert want == sorted([("a\r\nb", "f1", 4.0), ("u2", "f\r\n2", 3.0), ("c\rd", "e\nf", 5.0),
+                           ('g"\r', "f1", 2.0)])
+    for data in (str(path), path.as_uri()):
+        if data != str(path):  # a URI, as hdfs:// or s3a:// would be read
+            monkeypatch.setattr(reading, "is_uri", lambda _: True)
+        events = reading.read_source(spark, data, None, None).events.toArrow()
+        got = sorted(zip(events.column("user_id").to_pylist(),
+                         events.column("film_id").to_pylist(),
+                         events.column("rating").to_pylist(), strict=True))
+        assert got == want, data
+
+
+def test_spark_refuses_mixed_line_ends_where_a_quoted_field_spans_lines(
+        spark: Any, tmp_path: Path) -> None:
+    """Spark's multi-line reader reads one kind of line end per file: a file that needs it and
+    mixes kinds is refused at the first line that differs, not read with ids changed."""
+    from recommender.spark.reading import read_source
+
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b'user_id,film_id\n"a\nb",f1\nu2,f2\r\nu3,f3\n')
+    with pytest.raises(DataError, match=r"mixed\.csv, line 4: this line ends in CRLF, the "
+                       r"lines before it in LF"):
+        read_source(spark, str(path), None, None)
+
+
 def test_spark_reader_errors_name_the_file_and_the_problem(spark: Any, tmp_path: Path) -> None:
     from recommender.spark.training import train_spark
 
