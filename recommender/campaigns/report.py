@@ -289,7 +289,7 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
     if k is None:
         how = ("not scaled: the plan's probabilities have no horizon in days, so predicted "
                "conversions cover the calibration's held-out slice, whatever the window")
-    elif curve:
+    elif len((curve or {}).get("days") or []) >= 2:  # what horizon_factor reads as a curve
         how = (f"each p stretched from {days:g} to {window_days:g} days: 1 - (1 - p) ** k, "
                f"k = {k:.4g} from the measured activity curve (calibration.scale)")
     else:

@@ -51,12 +51,13 @@ from recommender.model.calibration_horizon import (
     activity_curve,
     horizon_factor,
     latest,
+    resolution,
     scale,
     span_days,
 )
 
 __all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
-           "has_model", "horizon", "horizon_factor", "mean_p", "p_at", "scale"]
+           "has_model", "horizon", "horizon_factor", "mean_p", "p_at", "resolution", "scale"]
 GRID = 96    # points of the log-rank grid p_at evaluates on, per film
 METHOD = ("logistic in log rank fraction (piecewise linear), film popularity and momentum, "
           "fitted on the held-out slice of the training interactions")
@@ -172,7 +173,7 @@ def from_arrays(
         recent = np.zeros(len(held), bool)
         recent[fit_rows[latest(ts[fit_rows], int(held.sum()))]] = True
         window = by_film(recent)
-        days = span_days(ts[held], int(ts.max()))
+        days = span_days(ts[held], int(ts.max()), resolution(ts))
         if days is not None:
             curve = activity_curve(np.asarray(user_idx), np.asarray(film_idx), ts, n_users,
                                    n_films, days)

@@ -101,11 +101,31 @@ def latest(timestamps: NDArray[np.integer], k: int) -> NDArray[np.bool_]:
     return mask
 
 
-def span_days(held_timestamps: NDArray[np.integer], last_timestamp: int) -> float | None:
-    """The held-out slice's span in days: from its first timestamp to ``last_timestamp``."""
+DAY = 86_400
+
+
+def resolution(timestamps: NDArray[np.integer]) -> int:
+    """The step, in seconds, that a log's times are written at, at most a day: 86,400 for
+    dates (``2020-01-31``, Parquet ``date32``: every time at midnight), 60 for times to the
+    minute, 1 for times to the second. A time stands for the step that starts at it (a
+    date for its whole day). The greatest common divisor of the times' distances from the
+    first one; 1 when they are all equal."""
+    ts = np.asarray(timestamps, np.int64)
+    if len(ts) == 0:
+        return 1
+    step = int(np.gcd.reduce(ts - ts.min()))
+    return min(step, DAY) if step > 0 else 1
+
+
+def span_days(held_timestamps: NDArray[np.integer], last_timestamp: int,
+              step: int = 1) -> float | None:
+    """The held-out slice's span in days: from its first timestamp to the end of the step
+    (``resolution``) that ``last_timestamp`` starts. A log of dates whose held-out slice
+    falls on its last date spans that day, not 0 (it was an hour, the floor, so every
+    probability stretched to a 14-day window was raised to the power 336)."""
     if len(held_timestamps) == 0:
         return None
-    return max(float(last_timestamp - int(np.min(held_timestamps))) / 86400.0, 1.0 / 24)
+    return max(float(last_timestamp - int(np.min(held_timestamps)) + step) / DAY, 1.0 / 24)
 
 
 def horizon_factor(calibration: dict[str, Any], days: float) -> float | None:

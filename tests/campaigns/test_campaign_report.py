@@ -300,3 +300,18 @@ def test_no_stratum_with_both_groups_says_why_once() -> None:
     assert block["absolute_uplift"] is None and "note" not in block
     assert block["no_estimate"].startswith("no wave of any film holds both targets and controls")
     assert block["measured_targets"] == 0 and block["target_rate"]["estimate"] == 0.2
+
+
+def test_a_curve_without_points_is_not_said_to_be_measured() -> None:
+    """A horizon curve with fewer than two points (a short log: no cut had room for any step)
+    is not used by ``horizon_factor``, which takes activity as even (k = window / horizon);
+    the report said "k = 333.3 from the measured activity curve" all the same."""
+    from recommender.campaigns.report import predicted_scaling
+
+    empty = {"days": 0.042, "curve": {"days": [], "ratio": [], "cuts": 3}}
+    _, said = predicted_scaling(empty, 14.0)
+    assert said["factor"] == pytest.approx(14.0 / 0.042, rel=1e-6)
+    assert "measured activity curve" not in said["scaling"]
+    assert "activity is taken as even" in said["scaling"]
+    measured = {"days": 1.0, "curve": {"days": [0.5, 1.0, 2.0], "ratio": [0.6, 1.0, 1.5]}}
+    assert "measured activity curve" in predicted_scaling(measured, 2.0)[1]["scaling"]

@@ -302,3 +302,35 @@ def test_trained_demo_summary_uses_p_with_its_horizon(tmp_path_factory: Any) -> 
         assert row["expected_conversion"] == pytest.approx(float(mean), abs=1e-5)
     assert s["base_conversion"] == pytest.approx(
         float(calibration.p_at(cal, f, np.arange(t) / t).mean()), abs=1e-5)
+
+
+def test_a_log_of_dates_spans_whole_days() -> None:
+    """A log written as dates (every time at midnight: ``2020-01-31``, Parquet date32) whose
+    held-out slice falls on its last date spanned 0 days, floored to an hour: the horizon said
+    "within 0.042 days" and a campaign report's 14-day window raised every p to the power 336
+    (predicted conversions 18x those of the same log written to the second). A date stands
+    for its day. Oracle: the held-out dates' span counted in whole days, by hand."""
+    model = synthetic_model(n_users=120, n_films=30, seed=4)
+    rng = np.random.default_rng(4)
+    n = 2000
+    u = rng.integers(120, size=n)
+    f = rng.integers(30, size=n)
+    day0 = 1_577_836_800  # 2020-01-01
+    days = np.sort(rng.integers(0, 8, size=n))  # eight dates, one week
+    held = np.zeros(n, bool)
+    held[days == 7] = True  # the slice held out: the last date's rows
+    args = (np.asarray(model.user_factors), np.asarray(model.film_factors), u, f)
+    cal = calibration.from_arrays(*args, day0 + days * 86_400, held, 120, 30)
+    assert cal["horizon_days"] == 1.0
+    held_two = days >= 6  # the last two dates: two days, not one
+    cal2 = calibration.from_arrays(*args, day0 + days * 86_400, held_two, 120, 30)
+    assert cal2["horizon_days"] == 2.0
+    # the same times to the second keep their span (plus the second the last time starts)
+    secs = day0 + days * 86_400 + rng.integers(0, 86_400, size=n)
+    cal3 = calibration.from_arrays(*args, secs, held_two, 120, 30)
+    assert cal3["horizon_days"] == pytest.approx((secs.max() - secs[held_two].min() + 1)
+                                                 / 86_400, abs=1e-3)
+    assert calibration.resolution(secs) == 1
+    assert calibration.resolution(day0 + days * 86_400) == 86_400
+    assert calibration.resolution(day0 + days * 3_600 * 24 * 14) == 86_400  # a day at most
+    assert calibration.resolution(np.array([day0, day0])) == 1
