@@ -7,6 +7,7 @@ with its line (or row) and what was expected.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -158,7 +159,8 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
     offset such as ``Z`` or ``+01:00`` is honoured, in one column together too)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_timestamp(arr.type):
+    typed = pa.types.is_timestamp(arr.type)
+    if typed:
         # ms / us / ns (pandas writes ns): floored to whole seconds, as decimal seconds are
         # (a safe cast refused any value that is not a whole second)
         arr = _floor_to_seconds(arr)
@@ -212,7 +214,30 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
     _refuse_late(path, loc, out, "d")
     _refuse_dates(path, loc, out)
+    if typed:
+        _refuse_unit_slip(path, loc, out)
     return out
+
+
+#: the end of January 1970: a timestamp column (a type that says it holds times) with every
+#: time before it holds numbers written in a coarser unit than its own
+_UNIT_SLIP_END = 31 * 86_400
+
+
+def _refuse_unit_slip(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> None:
+    """Raise when every time of a timestamp column falls in January 1970: unix seconds (or
+    milliseconds) stored as nanoseconds, microseconds or milliseconds, as pandas'
+    ``to_datetime`` of numbers without ``unit="s"`` stores them. Read as they were, every
+    time fell within a few seconds (or days) of the epoch: all equal once floored, so the
+    log was trained as one without timestamps (a random hold-out, no horizon), without a
+    word, while ``meta.json`` said it had them."""
+    if not len(seconds) or seconds.min() < 0 or seconds.max() >= _UNIT_SLIP_END:
+        return
+    first = datetime.fromtimestamp(int(seconds[0]), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    raise problem(path, loc, 0, f"timestamp {first}: every timestamp falls in January 1970, "
+                  "so they look like unix seconds or milliseconds stored as a finer unit "
+                  "(pandas' to_datetime of numbers without unit='s' reads them as "
+                  "nanoseconds); store the times themselves, or unix seconds as numbers")
 
 
 def _refuse_dates(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> None:

@@ -133,3 +133,26 @@ def test_a_header_in_a_format_without_one_is_refused(tmp_path: Path, name: str,
     path.write_text(text)
     with pytest.raises(DataError, match="line 1: the first line looks like a header"):
         readers.load(path)
+
+
+def test_seconds_stored_as_a_finer_timestamp_unit_are_refused(tmp_path: Path) -> None:
+    """pandas' to_datetime of unix seconds without unit='s' stores them as nanoseconds: every
+    time fell in the first two seconds of 1970, all equal once floored, and the log trained
+    as one without timestamps (random hold-out, no horizon) without a word, while meta.json
+    said has_timestamps. Refused when a timestamp column lies wholly in January 1970 (seconds
+    as ms too); numbers that small are still read as seconds, and real times pass."""
+    path = tmp_path / "log.parquet"
+    seconds = pa.array([1_700_000_000, 1_700_086_400], pa.int64())
+    for unit in ("ns", "us", "ms"):  # the seconds' digits, in each finer unit
+        pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                                 "timestamp": seconds.cast(pa.timestamp(unit))}), path)
+        with pytest.raises(DataError, match="row 1: timestamp 1970-01-.*every timestamp falls "
+                                            "in January 1970"):
+            readers.load(path)
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": pa.array([1_700_000_000 * 10**9, 5],
+                                                   pa.timestamp("ns", tz="UTC"))}), path)
+    assert sorted(readers.load(path).timestamp.tolist()) == [0, 1_700_000_000]
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": pa.array([5, 2], pa.int64())}), path)
+    assert sorted(readers.load(path).timestamp.tolist()) == [2, 5]  # numbers: seconds
