@@ -242,8 +242,15 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
     if RATING in picked:
         select[RATING] = as_double(RATING)
     if TIMESTAMP in picked:
+        # a number that is no time (NaN, an infinity, or below what a long holds) is a bad
+        # timestamp, as the local reader has it: NaN was floored to 0 (1970-01-01) without a
+        # word, and an infinity overflowed the cast ("ARITHMETIC_OVERFLOW"); a number past
+        # MAX_TIMESTAMP stays past it, for the late-timestamp check
+        secs = as_double(TIMESTAMP)
+        number = sf.when(~sf.isnan(secs) & (secs >= -(2.0**63)) & (secs < float("inf")),
+                         sf.floor(sf.least(secs, sf.lit(float(MAX_TIMESTAMP + 1)))))
         select[TIMESTAMP] = sf.coalesce(
-            sf.floor(sf.expr(f"try_cast(try_cast(`{picked[TIMESTAMP]}` as string) as double)")),
+            number,
             sf.unix_timestamp(sf.expr(f"try_cast(try_cast(`{picked[TIMESTAMP]}` as string) "
                                     "as timestamp)")),
         ).cast("long")

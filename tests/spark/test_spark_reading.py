@@ -177,3 +177,33 @@ def test_the_fingerprint_does_not_follow_the_partitioning(spark: Any) -> None:
         "sum(weight)", "weight")
     prints = {fingerprint(merged.repartition(n), 98, 90, merged.count()) for n in (1, 3, 8)}
     assert len(prints) == 1
+
+
+def test_spark_refuses_timestamps_that_are_no_number(spark: Any, tmp_path: Path) -> None:
+    """A NaN timestamp (Parquet doubles, or "NaN" in a CSV) was floored to 0, 1970-01-01,
+    without a word, where the local reader refuses it; an infinity overflowed the cast
+    (ARITHMETIC_OVERFLOW) and 1e19 too. Each is now a bad (or late) timestamp, as locally."""
+    from recommender.spark.reading import read_source
+
+    cases = [([1.7e9, float("nan")], "1 row with bad timestamp, e.g. 'NaN'"),
+             ([1.7e9, float("inf")], "1 row with bad timestamp, e.g. 'Infinity'"),
+             ([1.7e9, float("-inf")], "1 row with bad timestamp, e.g. '-Infinity'"),
+             ([1.7e9, 1e19], "1 row with late timestamp"),
+             ([1.7e9, -1e19], "1 row with bad timestamp")]
+    for i, (values, words) in enumerate(cases):
+        path = tmp_path / f"t{i}.parquet"
+        pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                                 "timestamp": pa.array(values, pa.float64())}), path)
+        with pytest.raises(DataError, match=words):
+            read_source(spark, str(path), None, None)
+        with pytest.raises(DataError):  # the local reader refuses each as well
+            readers.load(path)
+    text = tmp_path / "nan.csv"
+    text.write_text("user_id,film_id,timestamp\na,f,1700000000\nb,g,NaN\n")
+    with pytest.raises(DataError, match="1 row with bad timestamp, e.g. 'NaN'"):
+        read_source(spark, str(text), None, None)
+    fine = tmp_path / "fine.parquet"
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": [1.7e9 + 0.5, -1.5]}), fine)
+    got = read_source(spark, str(fine), None, None).events.toArrow()
+    assert sorted(got.column("timestamp").to_pylist()) == [-2, 1_700_000_000]
