@@ -160,6 +160,9 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     offset such as ``Z`` or ``+01:00`` is honoured, in one column together too)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     typed = pa.types.is_timestamp(arr.type)
+    dates: pa.Array | None = None  # times written as dates (ISO text or a Parquet type)
+    if typed or pa.types.is_date(arr.type):
+        dates = arr
     if typed:
         # ms / us / ns (pandas writes ns): floored to whole seconds, as decimal seconds are
         # (a safe cast refused any value that is not a whole second)
@@ -189,6 +192,7 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
         for parse in parsers:
             bad = _first_failing(arr, parse)
             if bad is None:
+                dates = arr if parse in _ISO_PARSERS else None
                 arr = parse(arr)
                 break
             firsts.append(bad)
@@ -212,7 +216,7 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, "empty timestamp; expected unix seconds")
     out = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.int64)
-    _refuse_late(path, loc, out, "d")
+    _refuse_late(path, loc, out, "d", dates)
     _refuse_dates(path, loc, out)
     if typed:
         _refuse_unit_slip(path, loc, out)
@@ -253,12 +257,20 @@ def _refuse_dates(path: Path, loc: Locator, seconds: NDArray[np.int64]) -> None:
                       "dates as 2020-01-31 (ISO 8601), or unix seconds")
 
 
-def _refuse_late(path: Path, loc: Locator, seconds: NDArray[Any], shown: str) -> None:
+def _refuse_late(path: Path, loc: Locator, seconds: NDArray[Any], shown: str,
+                 dates: pa.Array | None = None) -> None:
     """Raise naming the first value past ``MAX_TIMESTAMP`` (``shown``: its format): such a
-    log holds milliseconds by mistake, and every horizon would come out 1000x too long."""
+    log holds milliseconds by mistake, and every horizon would come out 1000x too long.
+    A time written as a date (``dates``: the column as written) is no number of
+    milliseconds: one that late is a placeholder for "no time" (9999-12-31), and the message
+    names it as written (it said "timestamp 253402214400 ... divide by 1000")."""
     late = seconds > MAX_TIMESTAMP
     if late.any():
         row = int(np.flatnonzero(late)[0])
+        if dates is not None:
+            raise problem(path, loc, row, f"timestamp {value_of(dates, row)!r} is past the "
+                          "year 5138: expected the time of the event (is it a placeholder for "
+                          "an unknown time?)")
         raise problem(path, loc, row, f"timestamp {seconds[row]:{shown}} is past the year "
                       "5138: expected unix seconds (milliseconds? divide by 1000)")
 

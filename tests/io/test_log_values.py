@@ -156,3 +156,22 @@ def test_seconds_stored_as_a_finer_timestamp_unit_are_refused(tmp_path: Path) ->
     pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
                              "timestamp": pa.array([5, 2], pa.int64())}), path)
     assert sorted(readers.load(path).timestamp.tolist()) == [2, 5]  # numbers: seconds
+
+
+def test_a_far_date_is_named_as_written(tmp_path: Path) -> None:
+    """9999-12-31, a warehouse's "no end date", was refused as "timestamp 253402214400 is past
+    the year 5138: expected unix seconds (milliseconds? divide by 1000)": a number the file
+    does not hold, and a cause it cannot have. A date is named as written."""
+    with pytest.raises(DataError, match=r"line 3: timestamp '9999-12-31' is past the year "
+                                        r"5138: expected the time of the event \(is it a "
+                                        "placeholder"):
+        readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,2020-01-31\n"
+                                   "u2,f1,9999-12-31\n"))
+    path = tmp_path / "log.parquet"
+    pq.write_table(pa.table({"user_id": ["a", "b"], "film_id": ["f", "g"],
+                             "timestamp": pa.array([0, 2_932_896], pa.date32())}), path)
+    with pytest.raises(DataError, match="row 2: timestamp '9999-12-31' is past"):
+        readers.load(path)
+    with pytest.raises(DataError, match="line 3: timestamp 1700000000000 .*milliseconds"):
+        readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,1700000000\n"
+                                   "u2,f1,1700000000000\n"))  # numbers keep their hint
