@@ -455,3 +455,33 @@ def test_a_failed_download_says_so_once_and_a_followed_link_keeps_the_focus(
     page.wait_for_selector("text=Uplift against the control group")
     assert page.evaluate("document.activeElement.id") == "view"
     assert not watched.outside_requests
+
+
+def test_the_reports_absolute_uplift_is_in_percentage_points(watched: Any,
+                                                             served_demo: Any) -> None:
+    """The absolute uplift (target rate less control rate) showed as "8.13%" beside the
+    relative uplift's "38.92%": a difference of rates is percentage points, as the CLI
+    ("+8.13 pts") and the chart's axis say. Stood in: a report with an uplift."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    plan_id = _post(served_demo, "/campaigns/plan", {
+        "films": [{"film_id": fid, "budget": 10}], "holdout": 0.2, "waves": 1})["plan_id"]
+
+    def uplift(body: dict[str, Any]) -> dict[str, Any]:
+        overall = {**body["overall"],
+                   "absolute_uplift": {"estimate": 0.0813, "low": -0.1237, "high": 0.2149},
+                   "relative_uplift": {"estimate": 0.3892, "low": -0.3811, "high": 2.1183}}
+        return {**body, "overall": overall}
+
+    quoted = urllib.parse.quote(plan_id)
+    page.route(f"**/campaigns/{quoted}/report*", _amended(uplift))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{quoted}")
+    page.wait_for_selector("text=Uplift against the control group")
+    table = page.locator("table:has(caption:text('Uplift against the control group'))")
+    row = table.locator("tbody tr").first.inner_text()
+    assert "+8.13 pts [-12.37, +21.49]" in row
+    assert "8.13%" not in row  # the relative uplift keeps its percent
+    assert "38.92% [-38.11%, 211.83%]" in row
+    assert "percentage points" in table.locator("thead").inner_text()
+    assert not watched.outside_requests
+

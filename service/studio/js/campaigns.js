@@ -6,6 +6,11 @@ import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
+// a difference of two rates is in percentage points, not a percent (the CLI's "+2.71 pts"):
+// "2.71%" beside the relative uplift's "38.92%" read as a second relative uplift
+const signedPts = (x) => `${x > 0 ? "+" : ""}${(100 * x).toFixed(2)}`;
+const pointsInterval = (v) => (!v || v.estimate === undefined ? "–"
+  : `${v.estimate === null ? "–" : `${signedPts(v.estimate)} pts`} [${signedPts(v.low)}, ${v.high === null ? "+∞" : signedPts(v.high)}]`);
 
 // One horizontal interval per row on a shared axis: where the uplift may lie, and zero.
 function uplift_chart(rows) {
@@ -74,7 +79,7 @@ function reportView(report) {
     { key: "control_conversions", label: "Control conversions", num: true, format: int },
     { key: "target_rate", label: "Target rate [95%]", format: interval },
     { key: "control_rate", label: "Control rate [95%]", format: interval },
-    { key: "absolute_uplift", label: "Absolute uplift [95%]", format: interval },
+    { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", format: pointsInterval },
     { key: "relative_uplift", label: "Relative uplift [95%]", format: interval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
       format: (v) => (!v || v.estimate === undefined ? "–" : `${num(v.estimate, 1)} [${num(v.low, 1)}, ${num(v.high, 1)}]`) },
