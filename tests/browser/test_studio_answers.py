@@ -485,3 +485,24 @@ def test_the_reports_absolute_uplift_is_in_percentage_points(watched: Any,
     assert "percentage points" in table.locator("thead").inner_text()
     assert not watched.outside_requests
 
+
+def test_lookalike_and_cold_start_scores_say_what_they_are(watched: Any,
+                                                          served_demo: Any) -> None:
+    """The Build page's tables headed their score "Score" alone: a lookalike's 0.76 (a mean
+    cosine similarity to the seeds) read as a 76% chance; the CLI's legends say what each
+    score is, and so does the film page's audience table ("not a probability")."""
+    page = watched.page
+    fid, film = _film(served_demo)
+    seeds = [u["user_id"] for u in _api(served_demo, f"/films/{fid}/audience?k=3")["users"]]
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#seed-ids", "\n".join(seeds))
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-users table")
+    head = page.locator("#lookalike-users thead").inner_text()
+    assert "cosine similarity" in head and "not a probability" in head
+    page.fill("#cold-genres", film["genres"][0])
+    page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("#cold-users table")
+    head = page.locator("#cold-users thead").inner_text()
+    assert "not a probability" in head
+    assert not watched.outside_requests

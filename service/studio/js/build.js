@@ -5,10 +5,14 @@ import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, a
   pagedTable } from "./ui.js";
 import { pickedChips } from "./search.js";
 
-const USER_COLUMNS = [
+// what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
+// "Score" of 0.76 read as a 76% chance
+const LOOKALIKE_SCORE = "Score (mean cosine similarity to the seeds' tastes, -1 to 1; not a probability)";
+const COLD_START_SCORE = "Score (affinity to the new film's taste, for ordering only; not a probability)";
+const userColumns = (scoreLabel) => [
   { key: "rank", label: "Rank", num: true, format: int },
   { key: "user_id", label: "User" },
-  { key: "score", label: "Score", num: true, format: (v) => num(v, 4) },
+  { key: "score", label: scoreLabel, num: true, format: (v) => num(v, 4) },
   { key: "tier", label: "Ring", format: (v) => v || "–" },
   { key: "segment", label: "Segment", format: (v) => (labels.has(String(v)) ? `${v} · ${labels.get(String(v))}` : v) },
 ];
@@ -40,8 +44,8 @@ const PAGE = 25;
 /** The users 25 at a time (10,000 rows drew one table), and all of them as a CSV download
     (the audience could not be taken away): the columns of the server's audience.csv, and
     the segment's label. */
-function pagedUsers(caption, users, filename, id) {
-  return pagedTable(caption, "users", USER_COLUMNS, users, { id }, [
+function pagedUsers(caption, users, filename, id, scoreLabel) {
+  return pagedTable(caption, "users", userColumns(scoreLabel), users, { id }, [
     h("button", { type: "button", class: "ghost", onclick: () => {
       const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
       const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
@@ -77,7 +81,8 @@ function lookalike() {
         unranked(body, "lookalike-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
-        pagedUsers("Lookalike audience", body.users, "lookalikes.csv", "lookalike-users"));
+        pagedUsers("Lookalike audience", body.users, "lookalikes.csv", "lookalike-users",
+          LOOKALIKE_SCORE));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
   return section("Lookalikes",
@@ -113,7 +118,7 @@ function coldStart() {
         unranked(body, "cold-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, "new-film-audience.csv",
-          "cold-users"));
+          "cold-users", COLD_START_SCORE));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
   return section("A new film's audience",
