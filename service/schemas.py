@@ -71,9 +71,13 @@ class ModelInfo(BaseModel):
     model: str = Field(description="model type: als, bpr or lmf")
     format_version: int | None = Field(description="model folder format version")
     created: str | None = Field(description="when the model was trained (ISO 8601, UTC)")
-    users: int = Field(description="users the model knows")
+    users: int = Field(description="users the model knows: the trained ones, plus those new "
+                                   "to it from the campaign store's events (store_events)")
     films: int = Field(description="films the model knows")
-    interactions: int = Field(description="distinct (user, film) training interactions")
+    interactions: int = Field(description="distinct (user, film) pairs the model holds as "
+                                          "watched: the training interactions, plus the new "
+                                          "pairs of the campaign store's events since "
+                                          "(store_events)")
     factors: int = Field(description="length of the taste vectors, as trained (BPR's and LMF's "
                                      "bias columns aside)")
     segments: int = Field(description="number of audience segments")
@@ -96,6 +100,11 @@ class ModelInfo(BaseModel):
         default=None, description="films without an interaction in the fit (none rated at "
         "or above min_rating; their audiences are in no meaningful order; meta.json's "
         "films_without_liked); null when there are none or it was not recorded")
+    store_events: dict[str, int] | None = Field(
+        default=None, description="the campaign store's events folded in since training, "
+        "which users and interactions count and audiences reflect: events_applied, "
+        "through_seq (the store's sequence they run through) and new_users; null when none "
+        "apply (the model as trained)")
     path: str = Field(description="the model folder being served")
 
 

@@ -102,7 +102,8 @@ def write_plan_to(rows: pa.Table, tmp: str | os.PathLike[str], fmt: str,
         table = rows if key is None else pseudonymous_rows(rows, key)
         if summary is not None:
             context = {"kind": "plan", "pseudonymized": key is not None,
-                       **{k: summary.get(k) for k in ("plan_id", "model_version", "created",
+                       **{k: summary.get(k) for k in ("plan_id", "model_version",
+                                                       "store_events", "created",
                                                        "parameters", "previous_plan_id")
                           if summary.get(k) is not None}}
             table = table.replace_schema_metadata(context_metadata(context))

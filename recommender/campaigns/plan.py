@@ -34,6 +34,7 @@ from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import calibration
 from recommender.model.model import Model
+from recommender.query.catalog import store_events
 from recommender.serving.engine import Engine
 
 PLAN_COLUMNS = ("plan_id", "film_id", "user_id", "wave", "group", "rank", "p",
@@ -226,6 +227,8 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_version": model.version,
+        # the store's events the plan's exclusions and p reflect (null: the model as trained)
+        "store_events": store_events(model.meta),
         "parameters": {"cap": cap, "holdout": holdout, "waves": waves, "seed": seed,
                        "excluded_users": n_exclude, "excluded_unknown_users": n_unknown},
         "horizon": {**calibration.horizon(model.calibration),

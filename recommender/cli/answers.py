@@ -282,8 +282,12 @@ def cmd_info(args: argparse.Namespace) -> int:
         return 0
     print(f"model {info['model_version']} ({info['model']}, {info['factors']} factors, "
           f"created {info['created']}) at {args.model}")
+    events = info["store_events"]
+    since = ("" if events is None else
+             f" + the campaign store's {events['events_applied']:,} events since training "
+             f"(through sequence {events['through_seq']:,}; {events['new_users']:,} new users)")
     print(f"{info['users']:,} users x {info['films']:,} films x {info['interactions']:,} "
-          f"interactions from {info['data_source']}; {info['segments']} segments; user "
+          f"interactions from {info['data_source']}{since}; {info['segments']} segments; user "
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
           f"{'yes' if info['has_calibration'] else 'no'}")
     print("parameters: " + ", ".join(

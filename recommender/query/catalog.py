@@ -204,6 +204,21 @@ def user_attributes(model: Model) -> dict[str, Any]:
                            for name, values in sorted(model.user_table.attributes.items())}}
 
 
+def store_events(meta: dict[str, Any]) -> dict[str, int] | None:
+    """The campaign store's events an answer folds in on top of the model as trained (the
+    overlay's, ``recommender.serving.overlay``): ``events_applied``, the store sequence they
+    run through (``through_seq``) and the users new to the model they brought
+    (``new_users``); None when none apply (the model as trained). Counts, audiences and
+    exports of the same model version differ with them, so what reports the version reports
+    them too."""
+    overlay = meta.get("overlay")
+    if not isinstance(overlay, dict) or not overlay.get("events_applied"):
+        return None
+    return {"events_applied": int(overlay["events_applied"]),
+            "through_seq": int(overlay.get("seq") or 0),
+            "new_users": int(overlay.get("new_users") or 0)}
+
+
 def model_info(model: Model) -> dict[str, Any]:
     """Metadata for ``/health``: version, model type and parameters, data counts."""
     meta = model.meta
@@ -230,4 +245,6 @@ def model_info(model: Model) -> dict[str, Any]:
         # films --min-rating left nothing to fit (their audiences are in no meaningful order)
         "films_without_liked": int(unliked["count"]) if isinstance(
             unliked := meta.get("films_without_liked"), dict) else None,
+        # users and interactions above count them: the data source alone did not say so
+        "store_events": store_events(meta),
     }

@@ -91,8 +91,14 @@ def _csv_options() -> pacsv.WriteOptions:
 
 def export_context(model: Model, **params: Any) -> dict[str, Any]:
     """What a Parquet export records about itself (its schema metadata, key ``recommender``):
-    the model version, when it was written, and the parameters that cut it."""
+    the model version and the campaign store's events folded into it, when it was written,
+    and the parameters that cut it."""
+    from recommender.query.catalog import store_events
+
     return {"model_version": model.version,
+            # the campaign store's events folded in (null: the model as trained): two exports
+            # of one model version differ row for row with them
+            "store_events": store_events(model.meta),
             "exported": datetime.now(UTC).isoformat(timespec="seconds"),
             "pseudonymized": bool(model.meta.get("pseudonymized")),  # user ids as p-<HMAC>
             "parameters": {k: v for k, v in params.items() if v is not None}}

@@ -506,3 +506,19 @@ def test_lookalike_and_cold_start_scores_say_what_they_are(watched: Any,
     head = page.locator("#cold-users thead").inner_text()
     assert "not a probability" in head
     assert not watched.outside_requests
+
+
+def test_the_overview_says_the_campaign_events_it_counts(watched: Any,
+                                                        served_demo: Any) -> None:
+    """The Overview's users and interactions count the campaign store's events since
+    training, beside the training data's name alone. Stood in: a /health with events."""
+    page = watched.page
+    events = {"events_applied": 63, "through_seq": 70, "new_users": 2}
+    page.route("**/health", _amended(lambda b: {**b, "model": {**b["model"],
+                                                               "store_events": events}}))
+    page.goto(f"{served_demo.base}/studio/#/")
+    page.wait_for_selector("text=Served model")
+    facts = page.inner_text("dl.facts")
+    assert "(63 campaign events since training included)" in facts
+    assert "(2 new from campaign events)" in facts
+    assert not watched.outside_requests

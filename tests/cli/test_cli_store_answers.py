@@ -94,3 +94,59 @@ def test_a_store_that_cannot_be_read_is_said(model_dir: Path, tmp_path: Path,
     assert main(["audience", str(model_dir), "00003", "--k", "3", "--store", str(empty)]) == 2
     assert "holds no campaign store" in capsys.readouterr().err
     assert empty.stat().st_size == 0  # a reader writes no schema
+
+
+def test_what_counts_the_stores_events_says_so(model_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """/health's and `info`'s users and interactions counted the store's events under the
+    training data's name ("100,063 interactions from data/", described as training
+    interactions), and a Parquet export or a plan made with them recorded the model version
+    alone: two exports of one version differed row for row with nothing to tell them apart.
+    Each now says which events it folds in."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    store = str(tmp_path / "s.db")
+    settings = Settings(model_path=str(model_dir), store=store, events_poll=0.05,
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").json()["model"]["store_events"] is None
+        users = [u["user_id"] for u in client.get("/films/00003/audience",
+                                                  params={"k": 4}).json()["users"]]
+        now = int(time.time())
+        events = [{"event_id": f"e{i}", "user_id": u, "film_id": "00003", "timestamp": now}
+                  for i, u in enumerate(users[:3] + ["newcomer-1"])]
+        seq = client.post("/events", json={"events": events}).json()["sequence"]
+        deadline = time.monotonic() + 30
+        while client.get("/events/status").json()["applied"] < seq and \
+                time.monotonic() < deadline:
+            time.sleep(0.02)
+        health = client.get("/health").json()["model"]
+    want = {"events_applied": 4, "through_seq": seq, "new_users": 1}
+    assert health["store_events"] == want
+    info = json.loads(cli(capsys, "info", str(model_dir), "--json", "--store", store))
+    assert info["model"]["store_events"] == want
+    assert info["model"]["interactions"] == health["interactions"]
+    table = cli(capsys, "info", str(model_dir), "--store", store)
+    assert f"+ the campaign store's 4 events since training (through sequence {seq}; " \
+           "1 new users)" in table
+    assert "events since training" not in cli(capsys, "info", str(model_dir))
+    films = tmp_path / "films.txt"
+    films.write_text("00003\n")
+    out = tmp_path / "aud.parquet"
+    cli(capsys, "audiences", str(model_dir), "--films", str(films), "--k", "5", "--out",
+        str(out), "--store", store)
+    meta = json.loads(pq.read_schema(out).metadata[b"recommender"])
+    assert meta["store_events"] == want
+    cli(capsys, "audiences", str(model_dir), "--films", str(films), "--k", "5", "--out",
+        str(out))
+    assert json.loads(pq.read_schema(out).metadata[b"recommender"])["store_events"] is None
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00003,5\n")
+    summary = tmp_path / "summary.json"
+    plan = tmp_path / "plan.parquet"
+    cli(capsys, "plan", str(model_dir), "--slate", str(slate), "--out", str(plan),
+        "--summary", str(summary), "--store", store)
+    assert json.loads(summary.read_text())["store_events"] == want
+    assert json.loads(pq.read_schema(plan).metadata[b"recommender"])["store_events"] == want

@@ -14,7 +14,13 @@ export async function overview(view) {
   const facts = [
     ["Model version", m.model_version], ["Model", kind || "–"],
     ["Trained", m.created], ["Data", dataName(m.data_source)],
-    ["Users", int(m.users)], ["Films", int(m.films)], ["Interactions", int(m.interactions)],
+    // the campaign store's events since training are counted in (the data's name alone
+    // claimed them): said, with the users new to the model they brought
+    ["Users", int(m.users) + (m.store_events && m.store_events.new_users
+      ? ` (${int(m.store_events.new_users)} new from campaign events)` : "")],
+    ["Films", int(m.films)],
+    ["Interactions", int(m.interactions) + (m.store_events
+      ? ` (${int(m.store_events.events_applied)} campaign events since training included)` : "")],
     [family === "ease" ? "Rank" : "Factors", m.factors], ["Segments", m.segments],
     ...(unliked ? [["Films with nothing fitted", `${int(unliked)} (their audiences are in no meaningful order)`]] : []),
   ];
