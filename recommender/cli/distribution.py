@@ -93,11 +93,11 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(body)
         return 0
-    _print_demand(body)
+    _print_demand(body, model)
     return 0
 
 
-def _print_demand(body: dict[str, Any]) -> None:
+def _print_demand(body: dict[str, Any], model: Any) -> None:
     what = body["film_id"] or "a new film like " + ", ".join(
         body["cold_start"]["comparable_film_ids"] + body["cold_start"]["genres"])
     days = body["horizon"].get("days")
@@ -106,6 +106,13 @@ def _print_demand(body: dict[str, Any]) -> None:
           f"{body['expected_new']:,.1f} expected new (users; calibration horizon: {horizon}); "
           f"places under {body['min_cell']} users are merged into 'other' "
           f"({body['merged_places']} merged)")
+    if body["film_id"] is None:  # where a new film's probabilities come from (the JSON's and
+        # the Studio's calibrated_as): another film's calibration, not its comparables'
+        stand_in = body["cold_start"]["calibrated_as"]
+        title = str(model.catalog.titles[model.films.to_index([stand_in])[0]])
+        print(f"probabilities: the calibration of film {stand_in}"
+              f"{f' ({title})' if title else ''}, the known film nearest the new one's taste "
+              "vector (calibrated_as)")
     screens = body["screens"]
     head = ["place", "users", "viewers", "expected_new", "expected_total", "share",
             "index_vs_users", "index_vs_viewing"]
