@@ -339,7 +339,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
               + ("; watched films included" if not exclude_seen else ""))
         if body["note"]:
             print(f"warning: {body['note']}")
-        _print_films(body["films"])
+        _print_films(body["films"], model)
         return 0
     if args.out is None:
         raise InvalidParameterError("--users and --all need --out PATH.csv|PATH.parquet")
@@ -405,18 +405,28 @@ def _recommend_watched(args: argparse.Namespace) -> int:
           + (f" (asked for {args.k}; no other film is left)" if len(rows) < args.k else ""))
     if body["note"]:
         print(f"warning: {body['note']}")
-    _print_films(rows)
+    _print_films(rows, model)
     return 0
 
 
-def _print_films(rows: list[dict[str, Any]]) -> None:
-    """Recommended films as a table, with the two watched films that explain each most."""
+def _print_films(rows: list[dict[str, Any]], model: Model) -> None:
+    """Recommended films as a table, with the two watched films that explain each most;
+    under it, what the score is: with a popularity prior, taste plus the film's prior (the
+    HTTP schema's FilmHit.score says so; the legend called it the raw score alone, while on
+    the demo the prior is most of the top film's score and no "because" film explains it)."""
     _print_table(["rank", "film_id", "score", "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
         for r in rows])
     if rows:
-        print("score: the model's raw score, for ordering only (not comparable between users); "
+        weight = (model.meta.get("params") or {}).get("popularity")
+        prior = (f" plus the film's popularity prior (weight {weight:g}: "
+                 "how many watched it lately, the same for every user)"
+                 if model.film_prior is not None and isinstance(weight, int | float) else
+                 " plus the film's popularity prior (the same for every user)"
+                 if model.film_prior is not None else "")
+        print(f"score: the model's {'taste ' if prior else 'raw '}score{prior}, for ordering "
+              "only (not comparable between users); "
               "because: the two watched films whose taste vectors point most the same way "
               "(--json: three, with their cosine similarity and share)")
 

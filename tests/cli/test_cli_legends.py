@@ -186,3 +186,32 @@ def test_an_empty_by_is_refused_not_read_as_region(planted: tuple[Path, Model, s
     slate.write_text(f"film_id\n{film}\n")
     code, out, err = run(capsys, "distribution", path, "--slate", str(slate), "--by", "")
     assert code == 2 and "--by: not used with --slate" in err
+
+
+def test_recommend_score_says_it_holds_the_popularity_prior(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With a popularity prior, a recommendation's score is the taste score plus the film's
+    prior (on the demo, most of the top film's score); the legend called it "the model's raw
+    score", beside "because you watched" films that explain the taste part only."""
+    from dataclasses import replace
+
+    m = synthetic_model(n_users=60, n_films=12, seed=5)
+    plain = artifact.save(m, tmp_path / "plain")
+    prior = np.linspace(0.0, 2.0, m.n_films).astype(np.float32)
+    with_prior = artifact.save(
+        replace(m, film_prior=prior, meta={**m.meta, "params": {**m.meta.get("params", {}),
+                                                                 "popularity": 3.0}}),
+        tmp_path / "prior")
+    user = str(m.users.ids[0])
+    code, out, err = run(capsys, "recommend", with_prior, "--user", user, "--k", 3)
+    assert code == 0, err
+    film, score = first_row(out)[1:3]
+    u, f = m.user_index(user), m.film_index(film)
+    assert float(score) == pytest.approx(float(m.user_factors[u] @ m.film_factors[f])
+                                         + float(prior[f]), abs=1e-4)
+    legend = out.splitlines()[-1]
+    assert legend.startswith("score: the model's taste score plus the film's popularity prior "
+                             "(weight 3: ")
+    code, out, err = run(capsys, "recommend", plain, "--user", user, "--k", 3)
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith("score: the model's raw score, for ordering only")
