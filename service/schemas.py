@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from recommender.query.limits import MAX_OFFSET, MAX_WATCHED  # the CLI takes the same bounds
+from service.health_schemas import ModelInfo
 from service.search_match import SearchMatch
 
 __all__ = ["MAX_OFFSET"]
@@ -59,83 +60,6 @@ Weight = Annotated[float, BeforeValidator(_json_number),
 
 class Error(BaseModel):
     detail: str = Field(description="what was wrong, in words")
-
-
-# ------------------------------------------------------------------ model and health
-
-
-class ModelInfo(BaseModel):
-    model_config = ConfigDict(protected_namespaces=())
-
-    model_version: str = Field(description="meta.json's model_version; also in X-Model-Version")
-    model: str = Field(description="model type: als, bpr or lmf")
-    format_version: int | None = Field(description="model folder format version")
-    created: str | None = Field(description="when the model was trained (ISO 8601, UTC)")
-    users: int = Field(description="users the model knows: the trained ones, plus those new "
-                                   "to it from the campaign store's events (store_events)")
-    films: int = Field(description="films the model knows")
-    interactions: int = Field(description="distinct (user, film) pairs the model holds as "
-                                          "watched: the training interactions, plus the new "
-                                          "pairs of the campaign store's events since "
-                                          "(store_events)")
-    factors: int = Field(description="length of the taste vectors, as trained (BPR's and LMF's "
-                                     "bias columns aside)")
-    segments: int = Field(description="number of audience segments")
-    user_attributes: list[str] = Field(description="user attributes available for portraits")
-    place_attributes: list[str] = Field(
-        default_factory=list,
-        description="the user attributes demand by place (distribution) can break down by")
-    data_fingerprint: str | None = Field(
-        description="sha256 of the training interactions as read, in their order (the same "
-                    "rows in another order give another, and another fit); a Spark-trained "
-                    "model's is computed otherwise, independent of the order and of the "
-                    "cluster, so the two engines never give the same one")
-    data_source: str | None = Field(description="where the training data came from")
-    params: dict[str, Any] = Field(description="training parameters")
-    has_calibration: bool = Field(description="whether tiers carry expected conversion")
-    refit: str | None = Field(default=None, description="how the final model was fitted after "
-                              "the calibration fit (meta.json's refit; null for a model "
-                              "trained before it was recorded)")
-    films_without_liked: int | None = Field(
-        default=None, description="films without an interaction in the fit (none rated at "
-        "or above min_rating; their audiences are in no meaningful order; meta.json's "
-        "films_without_liked); null when there are none or it was not recorded")
-    store_events: dict[str, int] | None = Field(
-        default=None, description="the campaign store's events folded in since training, "
-        "which users and interactions count and audiences reflect: events_applied, "
-        "through_seq (the store's sequence they run through) and new_users; null when none "
-        "apply (the model as trained)")
-    path: str = Field(description="the model folder being served")
-
-
-class CacheWarmth(BaseModel):
-    state: Literal["off", "running", "done", "full", "stopped"] = Field(
-        description="the background ranking of films' audiences after a load: off, running, "
-                    "done (every film), full (the cache is full) or stopped (model replaced)")
-    films: int | None = Field(description="films whose audience ranking is cached so far; "
-                                          "null to a keyless caller when read keys are set")
-    total: int | None = Field(description="films in the model; null to a keyless caller when read "
-                                          "keys are set")
-    seconds: float = Field(description="time spent so far")
-
-
-class ServiceLimits(BaseModel):
-    max_k: int = Field(description="the largest page (k) a list endpoint accepts "
-                                   "(RECOMMENDER_MAX_K)")
-
-
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-    model: ModelInfo | None = Field(description="the served model; null when read keys are "
-                                                "configured and the request carries none")
-    audience_cache: CacheWarmth
-    tuning: dict[str, Any] | None = Field(
-        default=None, description="the hyper-parameter search inside train: status, what was "
-        "searched and chosen, validation objective, seconds (meta.json's tuning, no trial list)")
-    limits: ServiceLimits
-    campaign_store: Literal["ok", "unavailable"] = Field("ok", description=(
-        "unavailable: this worker could not open or read the campaign store at its start or "
-        "last poll; its store routes answer 503, it serves the model without the events since"))
 
 
 # ------------------------------------------------------------------ catalog

@@ -410,21 +410,17 @@ def _recommend_watched(args: argparse.Namespace) -> int:
 
 
 def _print_films(rows: list[dict[str, Any]], model: Model) -> None:
-    """Recommended films as a table, with the two watched films that explain each most;
-    under it, what the score is: with a popularity prior, taste plus the film's prior (the
-    HTTP schema's FilmHit.score says so; the legend called it the raw score alone, while on
-    the demo the prior is most of the top film's score and no "because" film explains it)."""
+    """Recommended films as a table, with the two watched films that explain each most, and
+    what the score is (with a prior: taste plus the film's prior, as FilmHit.score says)."""
     _print_table(["rank", "film_id", "score", "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
         for r in rows])
     if rows:
         weight = (model.meta.get("params") or {}).get("popularity")
-        prior = (f" plus the film's popularity prior (weight {weight:g}: "
-                 "how many watched it lately, the same for every user)"
-                 if model.film_prior is not None and isinstance(weight, int | float) else
-                 " plus the film's popularity prior (the same for every user)"
-                 if model.film_prior is not None else "")
+        said = f"weight {weight:g}: " if isinstance(weight, int | float) else ""
+        prior = (f" plus the film's popularity prior ({said}how many watched it lately, the "
+                 "same for every user)" if model.film_prior is not None else "")
         print(f"score: the model's {'taste ' if prior else 'raw '}score{prior}, for ordering "
               "only (not comparable between users); "
               "because: the two watched films whose taste vectors point most the same way "

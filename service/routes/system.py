@@ -10,7 +10,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from recommender.model.tuning import summary as tuning_summary
 from recommender.query.catalog import model_info, segments_table
 from service.deps import EngineDep, ServiceDep
-from service.schemas import Health, SegmentList
+from service.health_schemas import Health
+from service.schemas import SegmentList
 
 router = APIRouter(tags=["system"])
 
