@@ -327,16 +327,21 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     begin = plan_start(summary) if start is None else int(start)
     end = begin + int(round(window_days * DAY))
     films = [f["film_id"] for f in summary.get("films", [])]
-    ev = read_events(store, films=films, since_ts=begin) if films else None
+    # from a day before the start: events of a log of dates sit at midnight, before a plan
+    # created that day, and are counted apart (``early_conversions``), never in the uplift
+    ev = read_events(store, films=films, since_ts=begin - DAY) if films else None
     conv = (conversions(rows, ev.user_id, ev.film_id, ev.timestamp, begin, end)
             if ev is not None else np.zeros(rows.num_rows, bool))
+    early = (int(conversions(rows, ev.user_id, ev.film_id, ev.timestamp, begin - DAY,
+                             begin).sum()) if ev is not None else 0)
     body = compute_report(rows, conv, films)
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:
         block["title"] = titles.get(block["film_id"], "")
     return {"plan_id": plan_id, "model_version": summary.get("model_version", ""),
             "start": begin, "end": end, "window_days": window_days,
-            "events_read": 0 if ev is None else len(ev),
+            "events_read": 0 if ev is None else int((ev.timestamp >= begin).sum()),
+            "early_conversions": early,
             "sent_waves": sent, "plan_waves": planned,
             "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
             "horizon": horizon, "predicted": predicted, "method": METHOD,
@@ -345,8 +350,18 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
                       "start": "unix seconds (the plan's created time)",
                       "end": "unix seconds (start + window)"},
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
-                    f"predicted conversions: {predicted['scaling']}",
+                    f"predicted conversions: {predicted['scaling']}" + _early_text(early),
             **body}
+
+
+def _early_text(early: int) -> str:
+    """The note's word on plan rows whose event is dated in the day before the start."""
+    if not early:
+        return ""
+    return (f"; plan rows with an event in the day before the plan was created, not counted "
+            f"(early_conversions): {early:,}; a log of dates puts a day's events at midnight, "
+            "so responses on the plan's own day fall before its start: give event times, not "
+            "dates")
 
 
 def _waves_text(n: int) -> str:

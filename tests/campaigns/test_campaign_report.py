@@ -141,8 +141,15 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
         {"event_id": "5", "user_id": "u3", "film_id": "A", "timestamp": start + 40 * day},
         {"event_id": "6", "user_id": "u4", "film_id": "A", "timestamp": start + day},
         {"event_id": "7", "user_id": "u5", "film_id": "B", "timestamp": start + 5 * day},
+        {"event_id": "8", "user_id": "u6", "film_id": "B", "timestamp": start - 2 * day},
     ]))
     body = campaign_report(store, "plan-a", window_days=30)
+    # u2's event a second before the start is not a conversion, but is said (a log of dates
+    # dates a response on the plan's own day at midnight, before the plan); u6's, two days
+    # before, is neither; events_read counts those from the start on
+    assert body["early_conversions"] == 1 and body["events_read"] == 6
+    assert "the day before the plan was created, not counted (early_conversions): 1;" \
+        in body["note"]
     a, b, c = body["films"]
     assert (a["film_id"], a["title"], b["film_id"]) == ("A", "Film A", "B")
     # a film of the slate with no row keeps its block, saying why it has nothing
