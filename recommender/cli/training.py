@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -181,6 +182,25 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig.from_dict(base).validate()
 
 
+#: header names that read as the time of an interaction (not a duration: watch_time, runtime)
+_TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*_date|.*_at"
+                        r"|(event|rating|view|interaction)_(time|ts)", re.I)
+
+
+def _warn_unread_times(data: str) -> None:
+    """Warn of a log's columns that look like times but are never read as them: the log
+    trains as one without timestamps (a random holdout, no horizon in days) without a word."""
+    from recommender.io import readers
+
+    names = [n for n in readers.unread_log_columns(data) if _TIME_LIKE.fullmatch(n.strip())]
+    if names:
+        print(f"warning: {data}: column{'s' if len(names) > 1 else ''} "
+              f"{', '.join(repr(n) for n in names)} not read: interaction times are read from "
+              "a column named timestamp (or rating_timestamp), so this log trains as one "
+              "without times (a random calibration holdout, no horizon in days); rename the "
+              "column to use them", file=sys.stderr)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from recommender.cli.checks import metadata_matches
     from recommender.io import readers
@@ -215,6 +235,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                             master=args.spark_master)
     else:
         interactions = readers.load(args.data, films=args.films, users=args.users)
+        if interactions.timestamp is None:
+            _warn_unread_times(args.data)
         events = None
         if getattr(args, "events", None):  # the campaign store's events (closing the loop)
             from recommender.campaigns.events import with_stored_events

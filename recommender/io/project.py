@@ -110,6 +110,16 @@ def _interaction_columns(p: Path, names: list[str]) -> tuple[list[str], list[str
     return physical, wanted
 
 
+def unread_columns(p: Path, parquet: bool) -> list[str]:
+    """The header names of an interactions CSV/TSV (or ``parquet``) file that name no column
+    the reader takes (``COLUMN_ALIASES``): their values are never read."""
+    try:
+        names = list(pq.ParquetFile(p).schema_arrow.names) if parquet else sniff_header(p)[1]
+    except (DataError, pa.ArrowException, OSError):
+        return []
+    return [n for n in names if canonical_column(n) is None]
+
+
 def load_csv(p: Path) -> Interactions:
     """An interactions CSV/TSV with a header (delimiter sniffed: comma, tab or semicolon)."""
     delimiter, names = sniff_header(p)

@@ -49,6 +49,7 @@ from recommender.io.project import (
     read_catalog_csv,
     read_films,
     read_users,
+    unread_columns,
 )
 from recommender.io.public import (
     ML1M_AGE_BANDS,
@@ -293,6 +294,23 @@ def folder_metadata(path: PathLike) -> tuple[Path | None, Path | None]:
     d = found[1]
     return tuple(d / name if (d / name).is_file() else None  # type: ignore[return-value]
                  for name in ("users.csv", "films.csv"))
+
+
+def unread_log_columns(path: PathLike) -> list[str]:
+    """The columns of the interactions file ``load`` reads at ``path`` (a CSV/TSV/Parquet
+    file, or a project folder's ``interactions.csv``/``.parquet``) that it never reads; none
+    for the public formats, whose columns are fixed."""
+    p = Path(path)
+    if p.is_dir():
+        found = _find_layout(p)
+        if found is None or found[0] != "project":
+            return []
+        p = found[1] / "interactions.csv"
+        p = p if p.is_file() else p.with_suffix(".parquet")
+    if not p.is_file() or p.suffix.lower() == ".dat" or _ML100K_FILE.fullmatch(p.name.lower()) \
+            or p.name.lower() == "ratings.txt":
+        return []
+    return unread_columns(p, parquet=p.suffix.lower() in _PARQUET_SUFFIXES)
 
 
 def _load_folder(folder: Path) -> Interactions:

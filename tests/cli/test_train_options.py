@@ -351,3 +351,49 @@ def test_a_dataset_folders_own_users_or_films_file_that_matches_no_id_is_a_warni
     assert (f"warning: {folder / 'users.csv'}: 0 of its 60 user ids are users of the log "
             "(0.0% of its 60 users)") in err and "leading zeros" in err
     assert "films.csv" not in out + err  # its ids match: nothing more is said
+
+
+def test_a_time_column_under_another_name_is_warned_of(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    """A log whose times sit in a column the reader does not take (``event_time``, a
+    Parquet ``date``) trained as one without times (a random holdout, no horizon) without a
+    word. Oracle: the header written, and the model's own account (no timestamps); a
+    duration (``watch_time``) and a log read with its timestamp draw no warning."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(0)
+    n = 600
+    cols = {"user_id": [f"u{i % 60}" for i in range(n)],
+            "film_id": [f"f{int(j)}" for j in rng.integers(0, 40, n)]}
+    times = 1_600_000_000 + rng.integers(0, 10**6, n)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = [
+        (tmp_path / "a.csv", {"event_time": times, "watch_time": rng.integers(1, 9000, n)},
+         ["'event_time'"], ["watch_time"]),
+        (folder, {"date": pa.array((times // 86_400).astype(np.int32), pa.date32())},
+         ["'date'"], []),
+        (tmp_path / "b.csv", {"timestamp": times, "watched_at": times}, [], ["watched_at"]),
+        (tmp_path / "c.csv", {"runtime": times}, [], ["runtime"]),
+    ]
+    for i, (path, extra, named, unnamed) in enumerate(cases):
+        table = pa.table({**cols, **extra})
+        if path.is_dir():
+            pq.write_table(table, path / "interactions.parquet")
+        else:
+            pacsv.write_csv(table, path)
+        code, _, err = run_cli(capsys, "train", "--data", path, "--out", tmp_path / f"m{i}",
+                               "--no-tune", "--factors", "4", "--iterations", "2",
+                               "--segments", "2")
+        assert code == 0, err
+        warned = [line for line in err.splitlines() if "not read: interaction times" in line]
+        assert bool(warned) == bool(named), err
+        for word in named:
+            assert word in warned[0]
+        for word in unnamed:
+            assert all(word not in line for line in warned)
+        meta = json.loads((tmp_path / f"m{i}" / "meta.json").read_text())
+        assert meta["data"]["has_timestamps"] == ("timestamp" in extra)
