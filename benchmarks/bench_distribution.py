@@ -4,7 +4,7 @@ Forecast quality on the time protocol (``recommender.evaluation.splits.time_spli
 the interactions up to the 80th-percentile timestamp, test on the later ones), with
 ``recommender.distribution.quality``: for every film with at least ``min_new`` new viewers in
 the test period (among the users known in training), each place's forecast share against the
-share of the new viewers it actually got: mean absolute error (share points) and Spearman's
+share of the new viewers it actually got: mean absolute error (a share, 0-1) and Spearman's
 rank correlation, next to three baselines (the place's share of users, of all past viewing,
 of past viewing of the film's genres) and the film's own past viewers (for reference).
 
@@ -230,7 +230,7 @@ def markdown(res: dict[str, Any]) -> str:
              "Time protocol: train on the interactions up to the 80th-percentile timestamp; for "
              "every film with enough new viewers in the later 20% (among users known in "
              "training), each place's forecast share against the share of the new viewers it "
-             "got. MAE: mean absolute error over places, in share points (0-1; lower is "
+             "got. MAE: mean absolute error over places, as a share (0-1; lower is "
              "better). Spearman: rank correlation over places (higher is better). Wins: share "
              "of films on which `forecast` has the lower error.", "",
              "## Summary", "", *summary(res, with_verdict=False), "",
