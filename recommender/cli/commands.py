@@ -410,8 +410,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
 
 
 def _print_films(rows: list[dict[str, Any]], model: Model) -> None:
-    """Recommended films as a table, with the two watched films that explain each most, and
-    what the score is (with a prior: taste plus the film's prior, as FilmHit.score says)."""
+    """Recommended films, the two watched films that explain each most, what the score is."""
     _print_table(["rank", "film_id", "score", "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]

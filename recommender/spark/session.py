@@ -209,7 +209,15 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
     when the block ends, one that was handed in or already active is left running. On the
     main thread, Ctrl-C cancels a session started here and ends the block with
     ``KeyboardInterrupt``, without py4j's or the JVM's tracebacks (``_Interrupt``)."""
-    if spark is not None or threading.current_thread() is not threading.main_thread():
+    main = threading.current_thread() is threading.main_thread()
+    if spark is None and main:
+        require_pyspark()
+        from pyspark.sql import SparkSession
+
+        # active sessions are per thread in the JVM: asked here, not on the starting thread
+        # (where a session the caller had started read as none, and was stopped at the end)
+        spark = SparkSession.getActiveSession()
+    if spark is not None or not main:
         created = False
         if spark is None:
             spark, created = get_session(master)

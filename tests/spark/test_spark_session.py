@@ -110,3 +110,16 @@ def test_a_film_id_too_long_for_a_partition_folder_is_refused(tmp_path: Path) ->
         model.films = IdMap([too_long, "b", "c"])
         with pytest.raises(InvalidParameterError, match="partition folder name"):
             _partition_names_fit(model, np.arange(3))
+
+
+@pytest.mark.spark
+def test_a_session_the_caller_started_is_used_and_left_running(spark: Any) -> None:
+    """``session_scope(None, ...)`` on the main thread finds the caller's active session (the
+    JVM keeps it per thread: asked on the thread that starts a new one, it read as none, and
+    the scope stopped the caller's context at its end). Oracle: the session still runs."""
+    from recommender.spark.session import session_scope
+
+    with session_scope(None, "local[2]") as inside:
+        assert inside.sparkContext is spark.sparkContext
+        assert inside.range(4).count() == 4
+    assert spark.range(3).count() == 3
