@@ -130,7 +130,8 @@ def _collect_factors(df: DataFrame, n: int, rank: int) -> NDArray[np.float32]:
 
 def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> tuple[DataFrame, bool]:
     """``df`` with a boolean ``held`` column: the latest ``share`` of the interactions by
-    timestamp (cut at an approximate quantile), or a seeded random ``share`` when there are no
+    timestamp (cut at an approximate quantile; when the cut is the latest time, a seeded
+    random ``share`` of the rows at it), or a seeded random ``share`` when there are no
     timestamps or they are all equal (where "the latest" would hold nothing out); and whether
     the cut is by time."""
     from pyspark.sql import functions as sf
@@ -141,8 +142,15 @@ def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> tuple[Data
         # quantiles 0 and 1 are the exact minimum and maximum, in the same pass
         cut = df.approxQuantile(TIMESTAMP, [0.0, 1.0 - share, 1.0], 1e-4)
         if cut and cut[0] < cut[2]:
-            return df.withColumn("held", sf.coalesce(sf.col(TIMESTAMP) > sf.lit(cut[1]),
-                                                     sf.lit(False))), True
+            held = sf.col(TIMESTAMP) > sf.lit(cut[1])
+            if cut[1] >= cut[2]:  # the latest time holds more than the share (a log of
+                # dates whose last date does): nothing is later, so a seeded random share of
+                # its rows is held, as the local engine takes ties by position
+                last = sf.col(TIMESTAMP) == sf.lit(cut[2])
+                row = df.agg(sf.count(sf.lit(1)), sf.count(sf.when(last, 1))).first()
+                assert row is not None
+                held = last & (sf.rand(seed) < sf.lit(share * row[0] / max(row[1], 1)))
+            return df.withColumn("held", sf.coalesce(held, sf.lit(False))), True
     return df.withColumn("held", sf.rand(seed) < sf.lit(share)), False
 
 

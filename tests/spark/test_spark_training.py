@@ -292,3 +292,33 @@ def test_spark_equal_timestamps_hold_out_a_random_share(spark: Any, planted: Int
         assert has_model(model.calibration) or how.startswith("latest")
         held = sum(model.calibration["film_recent"])
         assert abs(held - 0.2 * len(planted)) < 5 * np.sqrt(0.16 * len(planted))
+
+
+@pytest.mark.slow
+def test_spark_holds_out_when_the_latest_date_holds_more_than_the_share(
+        spark: Any, planted: Interactions, tmp_path: Path) -> None:
+    """A week written as dates, its last date holding 1/7 of the log: the 90% quantile is that
+    date, the log's last time, and "later than the cut" held nothing out, so the model had no
+    tier conversion at all, where the local engine holds out the latest 10% (ties by
+    position) over one day. Oracle: the local engine on the same file (holdout and horizon)
+    and the share held."""
+    import pyarrow.csv as pacsv
+
+    from recommender.io.readers import load
+    from recommender.model.training import train
+    from recommender.spark.training import train_spark
+
+    n = len(planted)
+    days = np.sort(np.arange(n) % 7)
+    path = tmp_path / "dates.csv"
+    pacsv.write_csv(pa.table({"user_id": planted.users.ids[planted.user_idx],
+                              "film_id": planted.films.ids[planted.film_idx],
+                              "timestamp": 1_577_836_800 + days * 86_400}), path)
+    cfg = TrainConfig(factors=4, iterations=2, segments=2, holdout=0.1, seed=1)
+    local = train(load(path), cfg, progress=False).calibration
+    model = train_spark(str(path), cfg, spark=spark, progress=False)
+    got = model.calibration
+    assert got.get("holdout") == local["holdout"] == "latest 10% of training interactions"
+    assert got["horizon_days"] == local["horizon_days"] == 1.0
+    held = sum(got["film_recent"])
+    assert abs(held - 0.1 * n) < 5 * np.sqrt(0.09 * n)
