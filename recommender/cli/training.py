@@ -233,6 +233,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         model = train_spark(args.data, config, films=args.films, users=args.users,
                             master=args.spark_master)
+        if not model.meta["data"].get("has_timestamps"):  # Spark reads the same columns
+            _warn_unread_times(args.data)
     else:
         interactions = readers.load(args.data, films=args.films, users=args.users)
         if interactions.timestamp is None:

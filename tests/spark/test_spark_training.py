@@ -322,3 +322,30 @@ def test_spark_holds_out_when_the_latest_date_holds_more_than_the_share(
     assert got["horizon_days"] == local["horizon_days"] == 1.0
     held = sum(got["film_recent"])
     assert abs(held - 0.1 * n) < 5 * np.sqrt(0.09 * n)
+
+
+@pytest.mark.slow
+def test_spark_train_warns_of_a_time_column_under_another_name(
+        spark: Any, planted: Interactions, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Spark reads times from the columns the local reader does (timestamp, rating_timestamp):
+    a log whose times sit in ``event_time`` trained on Spark as one without times (a random
+    holdout, no horizon) without the warning the local engine gives. Oracle: the header
+    written and the model's own account (no timestamps)."""
+    import pyarrow.csv as pacsv
+
+    from recommender.cli import main
+
+    path = tmp_path / "log.csv"
+    pacsv.write_csv(pa.table({"user_id": planted.users.ids[planted.user_idx],
+                              "film_id": planted.films.ids[planted.film_idx],
+                              "event_time": 1_600_000_000 + np.arange(len(planted))}), path)
+    out = tmp_path / "model"
+    code = main(["train", "--engine", "spark", "--spark-master", "local[2]", "--data",
+                 str(path), "--out", str(out), "--factors", "4", "--iterations", "2",
+                 "--segments", "2"])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert artifact.load(out).meta["data"]["has_timestamps"] is False
+    assert "column 'event_time' not read: interaction times are read from a column named " \
+           "timestamp" in err
