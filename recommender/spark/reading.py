@@ -305,8 +305,21 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str]) -> No
                 else column
             example = events.filter(cond).select(src).limit(1).collect()
             shown = "" if not example or example[0][0] is None else f", e.g. {example[0][0]!r}"
+            if what == "late timestamp" and shown and not _is_number(str(example[0][0])):
+                # a time written as a date or time (9999-12-31, "no end date") is no number of
+                # milliseconds, as the local reader says
+                expected = ("expected the time of the event, up to the year 5138 (is it a "
+                            "placeholder for an unknown time?)")
             raise DataError(path, f"{n_bad:,} row{'s' if n_bad > 1 else ''} with {what}"
                             f"{shown}; {expected}")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _short(e: BaseException) -> str:

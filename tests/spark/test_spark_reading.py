@@ -207,3 +207,22 @@ def test_spark_refuses_timestamps_that_are_no_number(spark: Any, tmp_path: Path)
                              "timestamp": [1.7e9 + 0.5, -1.5]}), fine)
     got = read_source(spark, str(fine), None, None).events.toArrow()
     assert sorted(got.column("timestamp").to_pylist()) == [-2, 1_700_000_000]
+
+
+def test_spark_names_a_far_date_without_the_milliseconds_hint(spark: Any,
+                                                              tmp_path: Path) -> None:
+    """9999-12-31 (a warehouse's "no end date") is no number of milliseconds: the local
+    reader names it as a placeholder, Spark said "milliseconds? divide by 1000". Numbers
+    keep the hint."""
+    from recommender.spark.reading import read_source
+
+    text = tmp_path / "far.csv"
+    text.write_text("user_id,film_id,timestamp\nu1,f1,2020-01-31\nu2,f1,9999-12-31\n")
+    with pytest.raises(DataError, match="1 row with late timestamp, e.g. '9999-12-31'") as e:
+        read_source(spark, str(text), None, None)
+    assert "milliseconds" not in str(e.value) and "placeholder" in str(e.value)
+    with pytest.raises(DataError):  # the local reader refuses it too
+        readers.load(text)
+    text.write_text("user_id,film_id,timestamp\nu1,f1,1700000000\nu2,f1,1700000000000\n")
+    with pytest.raises(DataError, match="milliseconds"):
+        read_source(spark, str(text), None, None)
