@@ -149,14 +149,15 @@ class _Interrupt(logging.Filter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.spark: SparkSession | None = None
+        self.spark: SparkSession | None = None  # set when started here: its jobs are cancelled
         self.hit = False
+        self.started = False
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         first = not self.hit
         self.hit = True
         logging.getLogger("py4j").setLevel(logging.CRITICAL + 1)
-        if first and self.spark is None:
+        if first and not self.started:
             return  # while the JVM starts: kept, and the session stopped once it has started
         if first:
             threading.Thread(target=self._cancel, daemon=True).start()
@@ -187,6 +188,7 @@ class _Interrupt(logging.Filter):
         if "error" in box:
             raise box["error"]
         session, created = box["session"]
+        self.started = True
         if created:
             self.spark = session
         if self.hit:
