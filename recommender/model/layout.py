@@ -167,16 +167,21 @@ def versions(root: Path) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def _rename_into(root: Path, tmp: Path, label: str) -> Path:
+def _next_name(root: Path, label: str) -> Path:
+    """The name the next version takes (``<sequence>-<label>``, not taken yet; the caller
+    holds the lock, so no other save takes it meanwhile)."""
     existing = versions(root)
     seq = int(existing[-1].name.split("-", 1)[0]) + 1 if existing else 1
     while True:
         final = root / VERSIONS / f"{seq:06d}-{_label(label)}"
         if not os.path.lexists(final):
-            os.rename(tmp, final)
-            fsync_dir(root / VERSIONS)
             return final
         seq += 1
+
+
+def _is_current(root: Path, version: Path) -> bool:
+    """Whether ``root/current`` points at ``version`` now."""
+    return os.path.realpath(resolve(root)) == os.path.realpath(version)
 
 
 def _exchange(a: Path, b: Path) -> bool:
@@ -196,9 +201,9 @@ def _point(root: Path, version: Path) -> None:
     """Make ``root/current`` point at ``version`` in one ``rename``."""
     link = root / CURRENT
     tmp_link = root / f"{LINK_PREFIX}{os.getpid()}-{secrets.token_hex(4)}"
-    os.symlink(os.path.relpath(version, root), tmp_link)
-    step("linked")
-    try:
+    try:  # the link too: a Ctrl-C or SIGTERM right after it was made left it behind
+        os.symlink(os.path.relpath(version, root), tmp_link)
+        step("linked")
         if link.is_dir() and not link.is_symlink():  # a copied folder, not a link
             if not _exchange(tmp_link, link):
                 # no atomic exchange here: a reader in the gap between these two renames
@@ -288,18 +293,28 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
         with _locked(root):
             step("locked")
             tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root / VERSIONS))
-            final = tmp
+            final: Path | None = None
             try:
                 yield tmp
                 os.chmod(tmp, 0o777 & ~umask())
                 fsync_dir(tmp)
                 step("written")
-                final = _rename_into(root, tmp, label)
+                final = _next_name(root, label)
+                os.rename(tmp, final)
+                fsync_dir(root / VERSIONS)
                 step("renamed")
                 _point(root, final)
                 swapped = True
             except BaseException:
-                shutil.rmtree(final, ignore_errors=True)
+                # a Ctrl-C or SIGTERM (raised in this thread) may land after ``current``
+                # was swapped (while the folder is flushed): the new version is the model
+                # now, and removing it left ``current`` pointing at nothing
+                if final is not None and _is_current(root, final):
+                    swapped = True
+                else:  # not swapped in: the version, renamed or not, goes
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    if final is not None:
+                        shutil.rmtree(final, ignore_errors=True)
                 raise
             with contextlib.suppress(OSError):  # the save is done; the next one retries
                 cleanup(root, keep, flat_files, sound)

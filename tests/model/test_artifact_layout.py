@@ -15,13 +15,14 @@ import os
 import shutil
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from helpers import synthetic_model
 
+from recommender.cli import Terminated
 from recommender.errors import ArtifactError
 from recommender.model import artifact, layout
 from recommender.model.model import Model
@@ -462,4 +463,65 @@ def test_a_save_inside_a_model_folder_is_refused(old: Model, new: Model,
     assert same(artifact.load(root), old)
     assert not (version / "current").exists() and not (version / "sub").exists()
     artifact.save(new, root)  # the folder itself still takes a new version
+    assert same(artifact.load(root), new)
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, Terminated])
+@pytest.mark.parametrize("start", ["empty", "versioned"])
+def test_a_save_interrupted_at_every_step_leaves_a_complete_model(
+        start: str, error: type[BaseException], old: Model, new: Model, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (``KeyboardInterrupt``) or the CLI's SIGTERM exception raised at any step of a
+    save (the signal arrives during a system call; Python raises right after it) leaves the
+    old model or the new one: one raised just after ``current`` was swapped, while the folder
+    was flushed, removed the version ``current`` now pointed at (``no such model folder``,
+    and a restarted server failed to start). No temporary link is left behind."""
+    probe = tmp_path / "probe"
+    if start == "versioned":
+        artifact.save(old, probe)
+    steps = steps_of(lambda: artifact.save(new, probe), monkeypatch)
+    assert {"linked", "swapped"} <= set(steps)
+    for k in range(len(steps)):
+        root = tmp_path / f"m{k}"
+        if start == "versioned":
+            artifact.save(old, root)
+        def hook(label: str, k: int = k, counter: Iterator[int] = itertools.count()
+                 ) -> None:
+            if next(counter) == k:
+                raise error
+
+        monkeypatch.setattr(layout, "step", hook)
+        with pytest.raises(error):
+            artifact.save(new, root)
+        monkeypatch.undo()
+        if layout.stamp(root):
+            loaded = artifact.load(root)
+            assert same(loaded, old) or same(loaded, new), (k, steps[k])
+        else:  # a first save interrupted before its version became current: no model
+            assert start == "empty", (k, steps[k])
+            assert not root.exists() or not layout.is_versioned(root), (k, steps[k])
+        if steps[k] in ("swapped",) or steps[k].startswith(("removed", "exposed")):
+            assert same(artifact.load(root), new), (k, steps[k])
+        assert not list(root.glob(".current.tmp-*")) or steps[k].startswith(
+            ("removed", "exposed")), (k, steps[k])
+        artifact.save(new, root)  # the next save completes and cleans up
+        assert same(artifact.load(root), new)
+        assert_clean(root)
+        shutil.rmtree(root)
+
+
+def test_an_interrupt_just_after_the_swap_keeps_the_new_version(
+        old: Model, new: Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C landing while the folder is flushed after ``current`` was swapped: the save
+    reports the interrupt, and ``current`` still points at a whole version (the new one)."""
+    root = artifact.save(old, tmp_path / "m")
+
+    def hook(label: str) -> None:
+        if label == "swapped":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(layout, "step", hook)
+    with pytest.raises(KeyboardInterrupt):
+        artifact.save(new, root)
+    monkeypatch.undo()
     assert same(artifact.load(root), new)
