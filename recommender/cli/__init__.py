@@ -291,6 +291,47 @@ def _terminable() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+class HeldInterrupts:
+    """Ctrl-C and SIGTERM held from ``hold()`` to the end of the ``with`` block, then acted on
+    (the handlers before are restored and the signal raised again): for the last steps of a
+    command that must land together, such as a plan stored in the campaign store and its
+    files renamed into place (a Ctrl-C between the two left the plan stored and its files
+    removed, exit 130, and a retry stored it twice). Before ``hold()`` a signal acts at
+    once; off the main thread nothing is held."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.caught: list[int] = []
+        self.before: dict[int, Any] = {}
+        self.note: str | None = None
+
+    def _catch(self, signum: int, frame: object) -> None:
+        self.caught.append(signum)
+
+    def hold(self, note: str | None = None) -> None:
+        """Hold the signals from now on; ``note`` is printed (stderr) when one came, saying
+        what was completed rather than undone."""
+        self.note = note
+        try:
+            for s in self.SIGNALS:
+                self.before[s] = signal.signal(s, self._catch)
+        except ValueError:  # not the main thread
+            pass
+
+    def __enter__(self) -> HeldInterrupts:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        for s, handler in self.before.items():
+            signal.signal(s, handler if handler is not None else signal.SIG_DFL)
+        self.before.clear()
+        if self.caught and kind is None:  # what was held acts now, as it would have
+            if self.note:
+                print(self.note, file=sys.stderr)
+            signal.raise_signal(self.caught[0])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:

@@ -180,13 +180,19 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
             raise InvalidParameterError(f"{option} {path} is a folder; give a file path")
     if summary_path and Path(summary_path).resolve() == Path(out).resolve():
         raise InvalidParameterError(f"--out and --summary name the same file ({out})")
-    with ExitStack() as files:
+    from recommender.cli import HeldInterrupts
+
+    # entered first, so left last: once the plan is being stored, Ctrl-C and SIGTERM wait
+    # until the files are in place too (store and files agree), then act
+    with HeldInterrupts() as held, ExitStack() as files:
         write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key,
                       summary)
         tmp = files.enter_context(atomic_file(summary_path)) if summary_path else None
         if tmp is not None:
             tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
                            encoding="utf-8")
+        held.hold(f"note: the signal came as plan {summary.get('plan_id', '')} was being "
+                  f"stored and written: both were completed, not undone ({out})")
         commit()
         if tmp is not None:  # as stored: storing may add a warning (a next wave's twin)
             tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",

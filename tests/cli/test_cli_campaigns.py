@@ -177,3 +177,45 @@ def test_an_export_inside_the_model_folder_is_refused(model: Model, tmp_path: Pa
     code, _, err = run(capsys, "audiences", folder, "--films", films, "--k", 3,
                        "--out", tmp_path / "a.csv")
     assert code == 0, err
+
+
+@pytest.mark.parametrize("signum,code", [(2, 130), (15, 143)])  # SIGINT, SIGTERM
+def test_an_interrupt_while_the_plan_is_stored_leaves_store_and_files_agreeing(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch, signum: int, code: int) -> None:
+    """Ctrl-C or SIGTERM arriving while the plan is committed to the store (raised right
+    after the commit): the plan was stored but its files were removed (exit 130), so the
+    store held a plan no file showed and a retry stored a second one. The signal now waits
+    until the files are in place: the exit code still says it came, and both agree."""
+    import os
+
+    from recommender.campaigns.store import CampaignStore
+
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    original = CampaignStore.save_plan
+
+    def save_then_signal(self: CampaignStore, *args: object, **kwargs: object) -> object:
+        stored = original(self, *args, **kwargs)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signum)
+        return stored
+
+    monkeypatch.setattr(CampaignStore, "save_plan", save_then_signal)
+    slate = slate_file(tmp_path, "film_id,budget\n00000,30\n00002,20\n")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    got, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
+                      tmp_path / "plan.csv", "--summary", tmp_path / "summary.json",
+                      "--store", store)
+    assert got == code, err
+    assert "both were completed, not undone" in err  # no retry storing it twice
+    st = open_store(store)
+    try:
+        total, plans = st.list_plans(10, 0)
+    finally:
+        st.close()
+    assert total == 1
+    assert (tmp_path / "plan.csv").is_file() and (tmp_path / "summary.json").is_file()
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["plan_id"] == plans[0]["plan_id"]
+    with open(tmp_path / "plan.csv", newline="", encoding="utf-8") as f:
+        assert {r["plan_id"] for r in csv.DictReader(f)} == {plans[0]["plan_id"]}
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
