@@ -231,13 +231,16 @@ def _remove(path: Path) -> None:
 
 
 def cleanup(root: Path, keep: int, flat_files: Callable[[Path], Iterable[str]],
-            sound: Callable[[Path], bool] | None = None) -> None:
+            sound: Callable[[Path], bool] | None = None, previous: Path | None = None
+            ) -> None:
     """Remove what earlier saves left: the flat layout's files (once ``current`` exists),
     temporary versions and links, versions beyond the newest ``keep`` (never the one
     ``current`` points at) and the old layout's ``.MODEL.tmp-*`` folders beside ``root``.
     With ``sound``, only versions it passes count toward ``keep``: a damaged one is kept
-    beside them, not in place of the last one that loads (the rollback). Call with the lock
-    held."""
+    beside them, not in place of the last one that loads (the rollback). ``previous``, the
+    version ``current`` pointed at before this save, counts first: a version a killed save
+    had renamed but never swapped in is newer, and took the rollback's place (the model
+    served until then was removed, and a never-served one kept). Call with the lock held."""
     if is_versioned(root):
         for name in flat_files(root):  # meta.json first: the rest is no model without it
             if (root / name).is_file() and not (root / name).is_symlink():
@@ -249,7 +252,9 @@ def cleanup(root: Path, keep: int, flat_files: Callable[[Path], Iterable[str]],
     current = resolve(root).resolve()
     complete = versions(root)
     room = max(1, keep) - any(p.resolve() == current for p in complete)
-    for p in reversed(complete):  # newest first
+    before = previous.resolve() if previous is not None else None
+    # the previous version first, then the others newest first (sorted is stable)
+    for p in sorted(reversed(complete), key=lambda v: v.resolve() != before):
         if p.resolve() == current:
             continue
         if room <= 0:
@@ -292,6 +297,7 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
     try:
         with _locked(root):
             step("locked")
+            previous = resolve(root) if os.path.islink(root / CURRENT) else None
             tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root / VERSIONS))
             final: Path | None = None
             try:
@@ -317,7 +323,7 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
                         shutil.rmtree(final, ignore_errors=True)
                 raise
             with contextlib.suppress(OSError):  # the save is done; the next one retries
-                cleanup(root, keep, flat_files, sound)
+                cleanup(root, keep, flat_files, sound, previous)
                 expose(root, exposed)
     finally:
         if created and not swapped:  # only empty folders and the lock: never another's work

@@ -525,3 +525,20 @@ def test_an_interrupt_just_after_the_swap_keeps_the_new_version(
         artifact.save(new, root)
     monkeypatch.undo()
     assert same(artifact.load(root), new)
+
+
+def test_the_rollback_kept_is_the_version_served_before_not_a_killed_saves(
+        old: Model, new: Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save killed after renaming its version but before swapping ``current`` leaves a
+    complete version newer than the one served. The next save kept that never-served
+    version as the rollback and removed the model served until then."""
+    root = artifact.save(tiny("before", 3), tmp_path / "m")
+    artifact.save(old, root)  # served now
+    steps = steps_of(lambda: artifact.save(new, tmp_path / "probe"), monkeypatch)
+    killed = functools.partial(artifact.save, tiny("killed", 4), root)
+    assert killed_at(steps.index("renamed"), killed)
+    assert same(artifact.load(root), old)
+    artifact.save(new, root)
+    kept = {json.loads((v / "meta.json").read_text())["model_version"]
+            for v in layout.versions(root)}
+    assert kept == {"new", "old"}
