@@ -96,8 +96,29 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
 MAX_TIMESTAMP = 10**11
 
 
+def _floor_decimal(path: Path, loc: Locator, arr: pa.Array) -> pa.Array:
+    """Decimal seconds (a Parquet decimal column) floored to int64, exactly: through a
+    float64, 1600000000.9999999999 rounded up to 1600000001. Past ``MAX_TIMESTAMP``, or below
+    what an int64 holds, refused as a float column's value is."""
+    floored = pc.floor(arr)
+    approx = np.asarray(pc.cast(floored, pa.float64()).fill_null(0.0)
+                        .to_numpy(zero_copy_only=False), dtype=np.float64)
+    for bad, what in ((approx > MAX_TIMESTAMP, "is past the year 5138: expected unix seconds "
+                       "(milliseconds? divide by 1000)"),
+                      (approx < -(2.0**63), "is out of range; expected unix seconds")):
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            raise problem(path, loc, row, f"timestamp {value_of(arr, row)} {what}")
+    return pc.cast(floored, pa.int64())
+
+
 def _ts_int(arr: pa.Array) -> pa.Array:
-    return pc.cast(arr, pa.int64())
+    out = pc.cast(arr, pa.int64())  # (fails at once on text that is no number)
+    # decimal digits only: pyarrow's cast also reads hexadecimal ("0x10" as 16), which is
+    # neither unix seconds nor a time (Spark's reader refuses it)
+    if pc.any(pc.match_substring(arr, "x", ignore_case=True)).as_py():
+        raise ValueError("hexadecimal")
+    return out
 
 
 def _ts_float(arr: pa.Array) -> pa.Array:
@@ -159,6 +180,12 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
     offset such as ``Z`` or ``+01:00`` is honoured, in one column together too)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_dictionary(arr.type):  # pandas' category: the values it stands for
+        arr = arr.dictionary_decode()
+    if pa.types.is_string_view(arr.type):  # text, as Spark's reader reads it
+        arr = pc.cast(arr, pa.string())
+    if pa.types.is_decimal(arr.type):  # decimal seconds, floored (exactly)
+        arr = _floor_decimal(path, loc, arr)
     typed = pa.types.is_timestamp(arr.type)
     dates: pa.Array | None = None  # times written as dates (ISO text or a Parquet type)
     if typed or pa.types.is_date(arr.type):
@@ -187,23 +214,27 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
         # before the cast to int64, where a value past it would wrap to a negative number
         _refuse_late(path, loc, pc.cast(arr, pa.uint64()).to_numpy(zero_copy_only=False), "d")
     elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        # surrounding spaces are no part of a value: the CSV reader's fast path drops them
+        # around numbers, and Spark's reader around any value (" 2020-01-31" was refused,
+        # " 1600000000" read, and only locally)
+        written, arr = arr, pc.ascii_trim_whitespace(arr)
         parsers = (_ts_int, _ts_float, *_ISO_PARSERS)
         firsts = []
         for parse in parsers:
             bad = _first_failing(arr, parse)
             if bad is None:
-                dates = arr if parse in _ISO_PARSERS else None
+                dates = written if parse in _ISO_PARSERS else None
                 arr = parse(arr)
                 break
             firsts.append(bad)
         else:
             row = max(firsts)
-            value = value_of(arr, row)
+            value = value_of(written, row)
             what = "empty timestamp" if not value.strip() else f"timestamp {value!r} is not valid"
             # a value valid alone, past rows of another form: the column mixes forms
             before = _FORMS[firsts.index(row)]
             alone = [form for parse, form in zip(parsers, _FORMS, strict=True)
-                     if value.strip() and _first_failing(pa.array([value]), parse) is None]
+                     if value.strip() and _first_failing(arr.slice(row, 1), parse) is None]
             if alone and alone[0] != before:
                 what = (f"timestamp {value!r} is written as {alone[0]}, while the rows before "
                         f"it are written as {before}: a column holds one form")

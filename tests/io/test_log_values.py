@@ -175,3 +175,52 @@ def test_a_far_date_is_named_as_written(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="line 3: timestamp 1700000000000 .*milliseconds"):
         readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,1700000000\n"
                                    "u2,f1,1700000000000\n"))  # numbers keep their hint
+
+
+def _parquet_times(tmp_path: Path, values: pa.Array) -> Path:
+    path = tmp_path / "times.parquet"
+    pq.write_table(pa.table({"user_id": [f"u{i}" for i in range(len(values))],
+                             "film_id": ["f"] * len(values), "timestamp": values}), path)
+    return path
+
+
+def _times(path: Path) -> list[int]:
+    data = readers.load(path)
+    assert data.timestamp is not None
+    return [int(t) for _, t in sorted(zip(data.users.ids[data.user_idx].tolist(),
+                                          data.timestamp.tolist(), strict=True))]
+
+
+def test_decimal_category_and_string_view_times_are_read(tmp_path: Path) -> None:
+    """Parquet decimals, pandas' categories and Arrow's string views were refused ("column
+    timestamp has type decimal128(22, 10)"), where Spark's reader read them and the README
+    says decimal seconds are floored. Decimals are floored exactly (a float64 rounds
+    1600000000.9999999999 up a second); the others are the text they hold."""
+    decimals = pa.array(["1600000000.9999999999", "-1.5"]).cast(pa.decimal128(22, 10))
+    assert _times(_parquet_times(tmp_path, decimals)) == [1_600_000_000, -2]
+    late = pa.array(["100000000001.5"]).cast(pa.decimal128(14, 1))
+    with pytest.raises(DataError, match=r"row 1: timestamp 100000000001.5 is past the year "
+                                        r"5138: expected unix seconds \(milliseconds"):
+        readers.load(_parquet_times(tmp_path, late))
+    early = pa.array(["-1" + "0" * 30]).cast(pa.decimal128(38, 0))
+    with pytest.raises(DataError, match="row 1: timestamp -1000.* is out of range"):
+        readers.load(_parquet_times(tmp_path, early))
+    category = pa.array(["2020-01-31", "2020-02-01T00:00:00Z", "2020-01-31"]).dictionary_encode()
+    assert _times(_parquet_times(tmp_path, category)) == [1_580_428_800, 1_580_515_200,
+                                                           1_580_428_800]
+    view = pa.array(["1600000000", "1600000001.5"], pa.string_view())
+    assert _times(_parquet_times(tmp_path, view)) == [1_600_000_000, 1_600_000_001]
+
+
+def test_spaces_around_a_time_and_hexadecimal_numbers(tmp_path: Path) -> None:
+    """Spaces around a value are no part of it: " 1600000000" was read (the CSV reader's fast
+    path drops them) and " 2020-01-31" refused. Hexadecimal is neither unix seconds nor a
+    time: pyarrow's cast read "0x10" as 16 (Spark's reader refuses it)."""
+    spaced = csv(tmp_path, "user_id,film_id,timestamp\nu1,f1, 2020-01-31\nu2,f1,2020-02-01\t\n")
+    assert _times(spaced) == [1_580_428_800, 1_580_515_200]
+    numbers = _parquet_times(tmp_path, pa.array([" 1600000000", "5 "]))
+    assert sorted(_times(numbers)) == [5, 1_600_000_000]
+    with pytest.raises(DataError, match="row 1: timestamp '0x10' is not valid"):
+        readers.load(_parquet_times(tmp_path, pa.array(["0x10", "1600000000"])))
+    with pytest.raises(DataError, match="line 2: timestamp '0x10' is not valid"):
+        readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,0x10\nu2,f1,+5\n"))
