@@ -37,10 +37,8 @@ def plan_format(path: str | os.PathLike[str]) -> str:
 
 
 def _options(header: bool) -> pacsv.WriteOptions:
-    try:
-        return pacsv.WriteOptions(include_header=header, quoting_header="none")
-    except TypeError:  # pyarrow < 21 has no header quoting option
-        return pacsv.WriteOptions(include_header=header)
+    # a plain header line: quoting_header is pyarrow >= 22 (pyproject's floor)
+    return pacsv.WriteOptions(include_header=header, quoting_header="none")
 
 
 def pseudonymous_rows(table: pa.Table, key: bytes) -> pa.Table:

@@ -83,10 +83,7 @@ def output_format(path: str | os.PathLike[str]) -> str:
 
 def _csv_options() -> pacsv.WriteOptions:
     """Plain header line (``film_id,user_id,...``); values quoted only where CSV needs it."""
-    try:
-        return pacsv.WriteOptions(quoting_header="none")
-    except TypeError:  # pyarrow < 21 has no header quoting option
-        return pacsv.WriteOptions()
+    return pacsv.WriteOptions(quoting_header="none")  # pyarrow >= 22 (pyproject's floor)
 
 
 def export_context(model: Model, **params: Any) -> dict[str, Any]:

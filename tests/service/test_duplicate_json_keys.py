@@ -132,7 +132,7 @@ def _k(body: _K) -> dict[str, int]:
 
 def test_a_body_without_content_type_read_as_json_is_checked_too() -> None:
     """FastAPI reads a body sent without a Content-Type as JSON under
-    ``strict_content_type=False`` (and before 0.132, which pyproject admits): the check skipped
+    ``strict_content_type=False`` (and before 0.132): the check skipped
     it, so the last copy of a key won without a word."""
     app = FastAPI(strict_content_type=False)
     app.include_router(_loose)
