@@ -1,4 +1,4 @@
-"""The package as installed from a wheel: dependency floors that hold what the code calls."""
+"""The package as installed from a wheel: dependency floors and install hints that hold."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from packaging.requirements import Requirement
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
@@ -72,3 +72,29 @@ def test_pandas_floor_of_the_spark_extra_runs_on_numpy_2() -> None:
     # pandas 2.2.2 is the first built for numpy 2 (its release notes); 2.2.0 and 2.2.1 fail
     # to import beside numpy >= 2, which the floor above requires
     assert _floor("pandas", PROJECT["optional-dependencies"]["spark"]) >= Version("2.2.2")
+
+
+def _quoted_requirements(text: str) -> dict[str, Requirement]:
+    out = {}
+    for part in re.findall(r"'([^']+)'", text):
+        try:
+            req = Requirement(part)
+        except InvalidRequirement:  # ".[spark]": a path, not a requirement
+            continue
+        out[canonicalize_name(req.name)] = req
+    return out
+
+
+def test_the_pyspark_hint_installs_outside_the_checkout() -> None:
+    """``--engine spark`` without pyspark says what to install; ``pip install '.[spark]'``
+    works only from a source checkout, so the hint names the distribution's extra, and the
+    pyspark and pandas pins it spells out are the extra's own."""
+    from recommender.spark.session import PYSPARK_INSTALL
+
+    hint = _quoted_requirements(PYSPARK_INSTALL)
+    name = canonicalize_name(PROJECT["name"])
+    assert name in hint and hint[name].extras == {"spark"}, PYSPARK_INSTALL
+    for text in PROJECT["optional-dependencies"]["spark"]:
+        req = Requirement(text)
+        shown = hint.get(canonicalize_name(req.name))
+        assert shown is not None and shown.specifier == req.specifier, (PYSPARK_INSTALL, text)

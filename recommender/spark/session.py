@@ -21,7 +21,9 @@ from recommender.errors import RecommenderError
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-PYSPARK_INSTALL = "pip install '.[spark]'  (or: pip install 'pyspark>=4.0' 'pandas>=2.2,<3')"
+#: the distribution's extra (``'.[spark]'`` installs it only from a source checkout)
+PYSPARK_INSTALL = ("pip install 'film-audience-engine[spark]'  "
+                   "(or: pip install 'pyspark>=4.0' 'pandas>=2.2.2,<3')")
 JAVA_INSTALL = ("install a Java runtime, version 17 or later (Debian/Ubuntu: "
                 "`sudo apt-get install default-jre-headless`), or set JAVA_HOME to one")
 

@@ -63,7 +63,7 @@ def test_missing_pyspark_says_what_to_install(monkeypatch: pytest.MonkeyPatch,
     from recommender.spark.training import train_spark
 
     monkeypatch.setitem(sys.modules, "pyspark", None)  # makes `import pyspark` fail
-    with pytest.raises(SparkUnavailableError, match=r"pip install '\.\[spark\]'"):
+    with pytest.raises(SparkUnavailableError, match=r"pip install 'film-audience-engine\[spark\]'"):
         train_spark(str(tmp_path / "x.csv"), TrainConfig())
     model_dir = tmp_path / "m"
     artifact.save(_tiny_model(), model_dir)
