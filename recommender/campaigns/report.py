@@ -232,15 +232,16 @@ def compute_report(rows: pa.Table, converted: NDArray[np.bool_],
 
 
 def conversions(rows: pa.Table, user_id: NDArray[np.str_], film_id: NDArray[np.str_],
-                timestamp: NDArray[np.int64], start: int, end: int) -> NDArray[np.bool_]:
-    """True for each plan row with an event of its (film, user) in ``[start, end)``."""
-    inside = (timestamp >= start) & (timestamp < end)
-    keys = np.char.add(np.char.add(np.asarray(film_id, str)[inside], "\x00"),
-                       np.asarray(user_id, str)[inside])
+                timestamp: NDArray[np.int64], *windows: tuple[int, int]
+                ) -> list[NDArray[np.bool_]]:
+    """Per window ``(start, end)``: True for each plan row with an event of its (film, user)
+    in ``[start, end)`` (the rows' and events' keys built once for every window)."""
+    keys = np.char.add(np.char.add(np.asarray(film_id, str), "\x00"), np.asarray(user_id, str))
     row_keys = np.char.add(np.char.add(
         np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str), "\x00"),
         np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str))
-    return np.isin(row_keys, keys) if len(row_keys) else np.zeros(0, bool)
+    return [np.isin(row_keys, keys[(timestamp >= start) & (timestamp < end)])
+            if len(row_keys) else np.zeros(0, bool) for start, end in windows]
 
 
 def plan_start(summary: dict[str, Any]) -> int:
@@ -330,10 +331,10 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     # from a day before the start: events of a log of dates sit at midnight, before a plan
     # created that day, and are counted apart (``early_conversions``), never in the uplift
     ev = read_events(store, films=films, since_ts=begin - DAY) if films else None
-    conv = (conversions(rows, ev.user_id, ev.film_id, ev.timestamp, begin, end)
-            if ev is not None else np.zeros(rows.num_rows, bool))
-    early = (int(conversions(rows, ev.user_id, ev.film_id, ev.timestamp, begin - DAY,
-                             begin).sum()) if ev is not None else 0)
+    conv, before = (conversions(rows, ev.user_id, ev.film_id, ev.timestamp, (begin, end),
+                                (begin - DAY, begin))
+                    if ev is not None else [np.zeros(rows.num_rows, bool)] * 2)
+    early = int(before.sum())
     body = compute_report(rows, conv, films)
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:

@@ -50,6 +50,7 @@ from recommender.query.audience import (
     resolve_tier,
     tier_bounds,
 )
+from recommender.query.catalog import store_events
 from recommender.query.filters import (
     Filters,
     candidate_mask,
@@ -90,8 +91,6 @@ def export_context(model: Model, **params: Any) -> dict[str, Any]:
     """What a Parquet export records about itself (its schema metadata, key ``recommender``):
     the model version and the campaign store's events folded into it, when it was written,
     and the parameters that cut it."""
-    from recommender.query.catalog import store_events
-
     return {"model_version": model.version,
             # the campaign store's events folded in (null: the model as trained): two exports
             # of one model version differ row for row with them
