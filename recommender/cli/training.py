@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the commands import what they need when they run
     from recommender.model.config import TrainConfig
+    from recommender.model.model import Model
 
 
 # options each model does not read (refused when given, or moved off their default in a
@@ -202,9 +203,8 @@ def _warn_unread_times(data: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from recommender.cli.checks import metadata_matches
     from recommender.io import readers
-    from recommender.model import artifact
+    from recommender.model import artifact, layout
     from recommender.model.training import train
 
     config = _train_config(args)
@@ -248,9 +248,45 @@ def cmd_train(args: argparse.Namespace) -> int:
         model = train(interactions, config)
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]
-    # the model carries its cinema table (distribution)
-    out = artifact.save(model, args.out, extra={CINEMAS_FILE: cinemas} if cinemas else None)
-    seconds = time.perf_counter() - t0
+    from recommender.cli import _terminable
+
+    before = layout.resolve(args.out).resolve()  # what is served until the swap
+    # SIGTERM as Ctrl-C while saving, Spark's run over too (main sets it for the local engine)
+    with _terminable():
+        try:  # the model carries its cinema table (distribution)
+            out = artifact.save(model, args.out,
+                                extra={CINEMAS_FILE: cinemas} if cinemas else None)
+            _report_trained(args, model, config, out, time.perf_counter() - t0)
+        except BaseException:  # a Ctrl-C or SIGTERM (or an error) once the version is current
+            _say_if_live(args.out, model.version, before)
+            raise
+    return 0
+
+
+def _say_if_live(out: str, version: str, before: Path) -> None:
+    """Say (stderr) that model ``version`` is the current version of the folder ``out``
+    when ``artifact.save`` had swapped it in before the command was stopped: a stop after
+    the swap does not undo it (exit 130 and "interrupted" alone read as nothing changed)."""
+    from recommender.model import layout
+
+    try:
+        now = layout.resolve(out).resolve()
+        meta = json.loads((now / "meta.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if now != before and isinstance(meta, dict) and meta.get("model_version") == version:
+        print(f"note: model version {version} had been made current in {out} when this "
+              "stopped: it is live (what serves the folder now) and was not undone",
+              file=sys.stderr)
+
+
+def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig, out: Path,
+                    seconds: float) -> None:
+    """What ``train`` prints once the model is saved: tuning, size, warnings."""
+    from recommender.cli.checks import metadata_matches
+    from recommender.io import readers
+    from recommender.model import artifact
+
     d = model.meta["data"]
     size = artifact.artifact_size(out)
     tuned = model.meta.get("tuning", {})
@@ -310,7 +346,6 @@ def cmd_train(args: argparse.Namespace) -> int:
               "finds at most one per distinct taste direction (users whose vectors point the "
               f"same way share one), drops the empty ones{small}", file=sys.stderr)
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
-    return 0
 
 
 def _not_the_data(out: str | None, data: str) -> None:

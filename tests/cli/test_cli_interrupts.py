@@ -1,0 +1,122 @@
+"""Ctrl-C and SIGTERM once ``train`` made its new model current: the command says that model
+is live (exit 130 for SIGINT, 143 for SIGTERM), rather than only "interrupted".
+
+Oracle: the exit code and stderr, and the model folder's current version (``layout.resolve``,
+``artifact.load``); the signal is sent (``os.kill`` to this process, as a user's Ctrl-C or a
+scheduler's SIGTERM arrives) at a named step of the save, or at a marker a child prints."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+
+from recommender.model import artifact, layout
+
+CODES = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+
+
+def _log(path: Path) -> Path:
+    rows = [f"u{u},f{(u * 7 + k) % 12},{1_600_000_000 + 60 * (u * 5 + k)}"
+            for u in range(40) for k in range(5)]
+    path.write_text("user_id,film_id,timestamp\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+TRAIN = ("--no-tune", "--factors", 4, "--iterations", 2, "--segments", 2)
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), CODES)
+@pytest.mark.parametrize(("at", "saves", "live"), [
+    ("renamed", 2, False), ("swapped", 2, True), ("removed", 2, True),
+    ("exposed meta.json", 0, True), ("report", 2, True)])
+def test_train_stopped_after_the_swap_says_the_new_model_is_live(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        signum: int, code: int, word: str, at: str, saves: int, live: bool) -> None:
+    """A signal after ``current`` was swapped to the new version left it the model, but the
+    command printed only "interrupted" (exit 130), as if nothing had changed. It now says
+    which version is live and was not undone; before the swap the old one stays and nothing
+    more is said. The signal lands at a step of the save (``removed``: the oldest version,
+    on a third save; ``exposed meta.json``: the first save into a new folder), or while
+    train prints its summary (``report``)."""
+    log, out = _log(tmp_path / "log.csv"), tmp_path / "model"
+    for seed in range(saves):
+        assert run(capsys, "train", "--data", log, "--out", out, *TRAIN, "--seed", seed)[0] == 0
+    old = layout.resolve(out).resolve() if saves else None  # the version served now
+    if at == "report":
+        from recommender.cli import checks
+
+        real = checks.metadata_matches
+
+        def report(*args: object, **kwargs: object) -> None:
+            os.kill(os.getpid(), signum)
+            real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(checks, "metadata_matches", report)
+    else:
+        monkeypatch.setattr(layout, "step", lambda label: os.kill(os.getpid(), signum)
+                            if label.startswith(at) else None)
+    got, _, err = run(capsys, "train", "--data", log, "--out", out, *TRAIN, "--seed", 9)
+    assert got == code, err
+    assert err.rstrip().splitlines()[-1] == word, err
+    now = layout.resolve(out).resolve()
+    said = re.search(r"model version (\S+) had been made current in (\S+) when this stopped: "
+                     r"it is live", err)
+    if live:
+        assert said and said.group(2) == str(out), err
+        assert now != old and said.group(1) == artifact.load(out).version
+        assert "not undone" in err
+    else:
+        assert said is None and now == old, err
+
+
+def test_sigterm_after_the_swap_of_a_spark_model_says_it_is_live(tmp_path: Path) -> None:
+    """``--engine spark`` leaves SIGTERM to Python's default while Spark runs (raised in a
+    py4j read it broke the session's stop), and it stayed so while the model was saved: a
+    SIGTERM after the swap ended the process at once, without a word (exit -15). The save
+    now runs with SIGTERM as Ctrl-C. The child trains locally in place of Spark (the save is
+    the same) and waits at the step after the swap for the signal."""
+    child_code = """
+import signal, sys
+import recommender.spark.training as spark_training
+from recommender.io import readers
+from recommender.model import layout
+from recommender.model.training import train
+
+def step(label):
+    if label == "swapped":
+        print("MARK swapped", file=sys.stderr, flush=True)
+        signal.pause()
+
+spark_training.train_spark = lambda data, config, **kw: train(readers.load(data), config)
+layout.step = step
+from recommender.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+    out = tmp_path / "model"
+    child = subprocess.Popen(
+        [sys.executable, "-c", child_code, "train", "--engine", "spark", "--data",
+         str(_log(tmp_path / "log.csv")), "--out", str(out), *map(str, TRAIN)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert child.stderr is not None
+    lines: list[str] = []
+    try:
+        for line in child.stderr:
+            lines.append(line)
+            if line.strip() == "MARK swapped":
+                child.send_signal(signal.SIGTERM)
+        code = child.wait(60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    err = "".join(lines)
+    assert "MARK swapped" in err and code == 143, err
+    version = artifact.load(out).version
+    assert f"model version {version} had been made current in {out}" in err
+    assert err.rstrip().splitlines()[-1] == "terminated", err
