@@ -25,6 +25,7 @@ RANK = {
     "campaigns": 6,  # slate planning, the campaign store, events and reports
     "distribution": 6,  # demand by place and screen allocation
     "cli": 7,
+    "console": 8,  # the console script's entry point (recommender.console): it loads the CLI
 }
 HTTP_PACKAGES = ("fastapi", "starlette", "uvicorn", "service")
 # The CLI is a surface beside the service: ``recommender serve`` starts it (lazily imported).

@@ -333,11 +333,13 @@ class HeldInterrupts:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = build_parser().parse_args(argv)
     except SystemExit as e:  # argparse: 2 on bad usage, 0 on --help
         return int(e.code or 0)
+    except KeyboardInterrupt:  # building the parser imports more (the model's options)
+        print("interrupted", file=sys.stderr)
+        return 130
     try:
         if getattr(args, "spark_master", None) is not None and \
                 getattr(args, "engine", None) != "spark":

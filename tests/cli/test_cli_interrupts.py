@@ -1,9 +1,10 @@
-"""Ctrl-C and SIGTERM once ``train`` made its new model current: the command says that model
-is live (exit 130 for SIGINT, 143 for SIGTERM), rather than only "interrupted".
+"""Ctrl-C and SIGTERM at the edges of a command: while the CLI loads, or once ``train`` made its
+new model current. Each says what happened in a line or two and exits 130 (SIGINT) or 143
+(SIGTERM).
 
 Oracle: the exit code and stderr, and the model folder's current version (``layout.resolve``,
 ``artifact.load``); the signal is sent (``os.kill`` to this process, as a user's Ctrl-C or a
-scheduler's SIGTERM arrives) at a named step of the save, or at a marker a child prints."""
+scheduler's SIGTERM arrives) at a named step, or at a marker a child process prints."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import re
 import signal
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from helpers import run_cli as run
 
 from recommender.model import artifact, layout
 
+ROOT = Path(__file__).resolve().parents[2]
 CODES = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
 
 
@@ -120,3 +123,54 @@ sys.exit(main(sys.argv[1:]))
     version = artifact.load(out).version
     assert f"model version {version} had been made current in {out}" in err
     assert err.rstrip().splitlines()[-1] == "terminated", err
+
+
+def test_ctrl_c_while_the_cli_loads_says_interrupted(tmp_path: Path) -> None:
+    """Ctrl-C while the console script imports the CLI (numpy, scipy, pyarrow: most of a
+    second, before ``main`` runs): a Python traceback, exit -2. Now one line and 130. The
+    child runs the console script's entry point as pyproject.toml declares it, and waits in
+    the middle of the import (at ``recommender.cli.commands``) for the signal."""
+    script = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
+    module, func = script["recommender"].split(":")
+    child_code = f"""
+import importlib, importlib.abc, signal, sys
+class Wait(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "recommender.cli.commands":
+            print("MARK importing", file=sys.stderr, flush=True)
+            signal.pause()
+sys.meta_path.insert(0, Wait())
+sys.argv = ["recommender", "--help"]
+sys.exit(getattr(importlib.import_module({module!r}), {func!r})())
+"""
+    child = subprocess.Popen([sys.executable, "-c", child_code], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert child.stderr is not None
+    try:
+        first = child.stderr.readline()
+        assert first.strip() == "MARK importing", first + child.stderr.read()
+        child.send_signal(signal.SIGINT)
+        err = child.stderr.read()
+        code = child.wait(60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert code == 130, err
+    assert err == "interrupted\n"
+
+
+def test_ctrl_c_while_the_parser_is_built_says_interrupted(
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Building the parser imports the training options' module: a Ctrl-C there came before
+    ``main``'s ``try`` (a traceback)."""
+    import recommender.cli as cli
+
+    def build() -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, "build_parser", build)
+    try:
+        got, _, err = run(capsys, "--help")
+    except KeyboardInterrupt:  # not raised on: pytest would take it for the user's
+        pytest.fail("the Ctrl-C left main: a traceback")
+    assert (got, err) == (130, "interrupted\n")
