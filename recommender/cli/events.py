@@ -154,24 +154,70 @@ def add_event_commands(add: Add) -> None:
 
 def cmd_events(args: argparse.Namespace) -> int:
     from recommender.campaigns.event_file import read_event_file
-    from recommender.campaigns.events import EventBatch, find_conflicts, record_events
+    from recommender.campaigns.events import (
+        EventBatch,
+        find_conflicts,
+        max_sequence,
+        record_events,
+    )
 
     store = _store(args)
     batch = read_event_file(args.file)
     find_conflicts(store, batch)  # a reused event_id fails before the first chunk commits
-    stored = duplicates = seq = 0
+    stored = duplicates = done = 0
     n = len(batch)
-    for start in range(0, n, args.batch):
-        part = EventBatch(*(getattr(batch, k)[start:start + args.batch] for k in
-                            ("event_id", "user_id", "film_id", "timestamp", "weight")))
-        s, d, seq = record_events(store, part)
-        stored, duplicates = stored + s, duplicates + d
-        if n > args.batch:
-            print(f"imported {min(n, start + args.batch):,}/{n:,} events", file=sys.stderr)
+    seq = max_sequence(store)
+    part = None
+    try:
+        for start in range(0, n, args.batch):
+            part = EventBatch(*(getattr(batch, k)[start:start + args.batch] for k in
+                                ("event_id", "user_id", "film_id", "timestamp", "weight")))
+            s, d, after = record_events(store, part)
+            # in one assignment: a signal finds the counts, seq and part all before or after
+            stored, duplicates, done, seq, part = (stored + s, duplicates + d,
+                                                   start + len(part), after, None)
+            if n > args.batch:
+                print(f"imported {done:,}/{n:,} events", file=sys.stderr)
+    except BaseException as e:
+        from recommender.cli import Terminated
+
+        if isinstance(e, KeyboardInterrupt | Terminated):  # stopped, not failed: a retry ends it
+            _say_stored(store, args.file, n, (done, stored, duplicates), part, seq)
+        raise
     print(f"read {n:,} events from {args.file}: stored {stored:,}, already stored "
           f"{duplicates:,} (by event_id); store {store.url} is at sequence {seq:,}")
     store.close()
     return 0
+
+
+def _say_stored(store: Any, file: str, n: int, counts: tuple[int, int, int], part: Any,
+                seq: int) -> None:
+    """Say (stderr) how much of an import that stopped is in the store: the batches
+    committed, and the one being written when it stopped if its commit had completed (its
+    events are the ones past sequence ``seq``); the rest is not, and the same import again
+    stores it (each event has an event_id, from the file or derived from its row: those
+    already stored are skipped)."""
+    import sqlalchemy as sa
+
+    from recommender.campaigns.events import events
+
+    done, stored, duplicates = counts
+    if part is not None and len(part):
+        try:  # one transaction per batch: all of it was committed, or none
+            with store.engine.connect() as conn:
+                since = {str(r[0]) for r in conn.execute(
+                    sa.select(events.c.event_id).where(events.c.seq > seq))}
+        except Exception:  # noqa: BLE001 - the store is unreachable: counted as not stored
+            since = set()
+        new = len(set(part.event_id) & since)
+        if new:
+            done, stored, duplicates = (done + len(part), stored + new,
+                                        duplicates + len(part) - new)
+    kept = (f"the first {done:,} of the {n:,} events in {file} are in the store ({stored:,} "
+            f"stored now, {duplicates:,} were already there)" if done else
+            f"none of the {n:,} events in {file} was stored by this import")
+    print(f"note: {kept}; the same import again stores the rest, and nothing twice (events "
+          "already stored are recognised by event_id)", file=sys.stderr)
 
 
 def _pct(block: dict[str, Any] | None, scale: float = 100.0, unit: str = "%") -> str:

@@ -1,10 +1,11 @@
-"""Ctrl-C and SIGTERM at the edges of a command: while the CLI loads, or once ``train`` made its
-new model current. Each says what happened in a line or two and exits 130 (SIGINT) or 143
-(SIGTERM).
+"""Ctrl-C and SIGTERM at the edges of a command: while the CLI loads, once ``train`` made its
+new model current, in the middle of ``events import``. Each says what happened in a line or
+two and exits 130 (SIGINT) or 143 (SIGTERM).
 
-Oracle: the exit code and stderr, and the model folder's current version (``layout.resolve``,
-``artifact.load``); the signal is sent (``os.kill`` to this process, as a user's Ctrl-C or a
-scheduler's SIGTERM arrives) at a named step, or at a marker a child process prints."""
+Oracle: the exit code and stderr, the model folder's current version (``layout.resolve``,
+``artifact.load``) and the store's events; the signal is sent (``os.kill`` to this process,
+as a user's Ctrl-C or a scheduler's SIGTERM arrives) at a named step, or at a marker a child
+process prints."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from helpers import run_cli as run
 
+from recommender.campaigns.store import open_store
 from recommender.model import artifact, layout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -174,3 +176,51 @@ def test_ctrl_c_while_the_parser_is_built_says_interrupted(
     except KeyboardInterrupt:  # not raised on: pytest would take it for the user's
         pytest.fail("the Ctrl-C left main: a traceback")
     assert (got, err) == (130, "interrupted\n")
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), CODES)
+@pytest.mark.parametrize(("when", "first"), [("before", 10), ("after", 20)])
+def test_an_interrupted_import_says_what_is_stored_and_a_retry_stores_the_rest(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        signum: int, code: int, word: str, when: str, first: int) -> None:
+    """``events import`` stopped in its second batch of 10 (of 25 events, 3 already stored):
+    batches are committed whole, but the command said only "interrupted". It now says how
+    many of the file's events are in the store (the batch being written counts when its
+    commit had completed: ``after``), and the same import again stores exactly the rest."""
+    import recommender.campaigns.events as events
+
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    rows = [f"u{i},f{i % 4},{1_600_000_000 + i}" for i in range(25)]
+    head = "user_id,film_id,timestamp\n"
+    (tmp_path / "some.csv").write_text(head + "\n".join(rows[:3]) + "\n", encoding="utf-8")
+    (tmp_path / "all.csv").write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    assert run(capsys, "events", "import", tmp_path / "some.csv", "--store", store)[0] == 0
+    real, calls = events.record_events, []
+
+    def record(store: object, batch: object) -> object:
+        calls.append(1)
+        if len(calls) == 2 and when == "before":
+            os.kill(os.getpid(), signum)
+        done = real(store, batch)  # type: ignore[arg-type]
+        if len(calls) == 2 and when == "after":  # committed, not yet returned
+            os.kill(os.getpid(), signum)
+        return done
+
+    monkeypatch.setattr(events, "record_events", record)
+    argv = ("events", "import", tmp_path / "all.csv", "--store", store, "--batch", 10)
+    got, _, err = run(capsys, *argv)
+    assert got == code, err
+    assert err.rstrip().splitlines()[-1] == word, err
+    assert (f"the first {first} of the 25 events in {tmp_path / 'all.csv'} are in the store "
+            f"({first - 3} stored now, 3 were already there)") in err, err
+    assert "the same import again stores the rest, and nothing twice" in err
+    monkeypatch.setattr(events, "record_events", real)
+    got, out, err = run(capsys, *argv)
+    assert got == 0, err
+    assert f"stored {25 - first}, already stored {first}" in out, out
+    st = open_store(store)
+    try:
+        assert events.count_events(st) == 25
+    finally:
+        st.close()
