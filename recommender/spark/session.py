@@ -10,6 +10,7 @@ import shutil
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,7 +146,8 @@ class _Interrupt(logging.Filter):
     printing Java stack traces after the process had said "interrupted". So the session starts
     on another thread (pyspark then installs nothing) under this handler: a Ctrl-C while it
     starts is kept until it has started, and the session is then stopped (a second one ends
-    the wait at once); a Ctrl-C after cancels the jobs from another thread and raises
+    the JVM being started, which would print its start-up lines after "interrupted", and
+    the wait); a Ctrl-C after cancels the jobs from another thread and raises
     ``KeyboardInterrupt``. py4j's account of the call it interrupted is dropped: this filter on
     the root logger, where py4j logs it, and py4j's own loggers silenced."""
 
@@ -183,10 +185,17 @@ class _Interrupt(logging.Filter):
             except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
                 box["error"] = e
 
+        before = _children()
         thread = threading.Thread(target=run, name="spark-start", daemon=True)
         thread.start()
-        while thread.is_alive():
-            thread.join(0.1)
+        try:
+            while thread.is_alive():
+                thread.join(0.1)
+        except KeyboardInterrupt:  # a second Ctrl-C while the JVM starts: it ends here, and
+            # its start-up lines with it (they came after "interrupted")
+            _end_tree(_children() - before)
+            thread.join(STOP_WAIT)  # the start fails now, under this filter (py4j silenced)
+            raise
         if "error" in box:
             raise box["error"]
         session, created = box["session"]
@@ -198,6 +207,59 @@ class _Interrupt(logging.Filter):
                 _quiet_stop(session)
             raise KeyboardInterrupt
         return session, created
+
+
+STOP_WAIT = 5.0  # seconds a JVM ended while it starts has to exit before it is killed
+
+
+def _parents() -> dict[int, tuple[int, bytes]]:
+    """{pid: (parent pid, state)} of the processes in ``/proc`` (Linux); empty elsewhere."""
+    found: dict[int, tuple[int, bytes]] = {}
+    with contextlib.suppress(OSError):
+        for name in os.listdir("/proc"):
+            if name.isdigit():
+                try:
+                    with open(f"/proc/{name}/stat", "rb") as f:
+                        stat = f.read()
+                    state, parent = stat[stat.rindex(b")") + 2:].split()[:2]
+                    found[int(name)] = int(parent), state
+                except (OSError, ValueError):
+                    continue
+    return found
+
+
+def _children() -> set[int]:
+    """The processes this one started and that are still running."""
+    me = os.getpid()
+    return {p for p, (parent, state) in _parents().items()
+            if parent == me and state not in (b"Z", b"X")}
+
+
+def _end_tree(roots: set[int]) -> None:
+    """End the processes ``roots`` and their descendants: the JVM pyspark is starting (or
+    the ``spark-submit`` script and the launcher before it execs the JVM), which writes on
+    this process's stderr and ignores SIGINT. SIGTERM first (Spark's shutdown hooks remove
+    the temporary folders it made), SIGKILL for what still runs after ``STOP_WAIT`` seconds;
+    returns once none of them runs. Only the processes there when it is called are signalled
+    (the JVM's own helpers, such as the ``rm`` its shutdown hooks start, are left to it).
+    Where there is no ``/proc`` nothing is found, and the JVM ends by itself once this
+    process has gone."""
+    table = _parents()
+    tree = {p for p in roots if p in table}
+    while more := {p for p, (parent, _) in table.items() if parent in tree and p not in tree}:
+        tree |= more
+    for sig, wait in ((signal.SIGTERM, STOP_WAIT), (signal.SIGKILL, 1.0)):
+        for pid in tree:
+            with contextlib.suppress(OSError):
+                os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while tree and time.monotonic() < deadline:
+            table = _parents()
+            tree = {p for p in tree if p in table and table[p][1] not in (b"Z", b"X")}
+            if tree:
+                time.sleep(0.05)
+        if not tree:
+            return
 
 
 def _quiet_stop(spark: SparkSession) -> None:

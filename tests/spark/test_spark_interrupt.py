@@ -10,6 +10,7 @@ MLlib fit, wrapped in the child process only).
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -82,3 +83,87 @@ def test_ctrl_c_says_interrupted_and_nothing_else(csv_files: tuple[Path, Path, P
     for noise in ("Traceback", "Exception", "ERROR", "\tat "):
         assert noise not in after, err
     assert not (tmp_path / "m").exists()
+
+
+TWICE = """
+import sys
+import pyspark.core.context as context
+import pyspark.java_gateway as gateway
+import recommender.spark.session as session
+from recommender.cli import main
+
+def say(marker):
+    print(marker, file=sys.stderr, flush=True)
+
+real_get, real_popen, real_launch = session.get_session, gateway.Popen, context.launch_gateway
+real_call = session._Interrupt.__call__
+
+def get_session(*args, **kwargs):
+    say("MARK starting")
+    return real_get(*args, **kwargs)
+
+def popen(*args, **kwargs):
+    proc = real_popen(*args, **kwargs)
+    say("MARK launched")  # spark-submit started: the JVM is on its way up
+    return proc
+
+def launch(*args, **kwargs):
+    found = real_launch(*args, **kwargs)
+    say("MARK gateway")  # the JVM is up: its SparkContext is being made
+    return found
+
+def call(self, signum, frame):
+    first = not self.hit
+    try:
+        return real_call(self, signum, frame)
+    finally:
+        if first:
+            say("MARK held")
+
+session.get_session, gateway.Popen, context.launch_gateway = get_session, popen, launch
+session._Interrupt.__call__ = call
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.parametrize("second", ["MARK launched", "MARK gateway"])
+def test_a_second_ctrl_c_while_spark_starts_ends_it_without_a_word_after(
+        csv_files: tuple[Path, Path, Path], tmp_path: Path, second: str) -> None:
+    """Two Ctrl-Cs while the JVM starts: the first is kept (the session is stopped once it
+    has started), the second ends the wait at once. The JVM, which ignores SIGINT and writes
+    on the same stderr, went on starting after the process had said "interrupted" and
+    printed its start-up lines after it ("Using Spark's default log4j profile", "Setting
+    default log level"); it is now ended before that line. The second Ctrl-C is sent once
+    the first was handled and spark-submit was started (or the JVM's gateway is up)."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", TWICE, "train", "--engine", "spark", "--spark-master",
+         "local[2]", "--data", str(csv_files[0]), "--out", str(tmp_path / "m"), "--no-tune",
+         "--factors", "8", "--iterations", "5", "--segments", "2"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "SPARK_LOCAL_DIRS": str(tmp_path / "local")})
+    assert child.stderr is not None
+    lines: list[str] = []
+    seen: set[str] = set()
+    try:
+        for line in child.stderr:  # to the end: the JVM holds this stderr too
+            lines.append(line)
+            seen.add(line.strip())
+            if line.strip() == "MARK starting":
+                child.send_signal(signal.SIGINT)
+            if {"MARK held", second} <= seen and "sent" not in seen:
+                seen.add("sent")
+                child.send_signal(signal.SIGINT)
+        code = child.wait(120)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    err = "".join(lines)
+    assert "sent" in seen, err  # both Ctrl-Cs landed while the session was starting
+    assert code == 130, err
+    assert err.rstrip().splitlines()[-1] == "interrupted", err
+    after = err[err.index("MARK held"):]
+    for noise in ("Traceback", "Exception", "ERROR", "\tat "):
+        assert noise not in after, err
+    assert not (tmp_path / "m").exists()
+    local = tmp_path / "local"
+    assert not local.exists() or not any(local.iterdir()), "Spark's folders were left"
