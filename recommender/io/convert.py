@@ -69,9 +69,12 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     """A numeric column (already numeric or strings) as float64, every value finite."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        # surrounding spaces are no part of a number, as on the CSV reader's fast path and in
+        # Spark's reader (" 4" was refused here only, e.g. beside a column of ISO times)
+        written, arr = arr, pc.ascii_trim_whitespace(arr)
         bad = _first_failing(arr, _to_float)
         if bad is not None:
-            value = value_of(arr, bad)
+            value = value_of(written, bad)
             what = f"empty {name}" if not value.strip() else f"{name} {value!r} is not a number"
             raise problem(path, loc, bad, f"{what}; expected a number")
         arr = _to_float(arr)
@@ -114,9 +117,9 @@ def _floor_decimal(path: Path, loc: Locator, arr: pa.Array) -> pa.Array:
 
 def _ts_int(arr: pa.Array) -> pa.Array:
     out = pc.cast(arr, pa.int64())  # (fails at once on text that is no number)
-    # decimal digits only: pyarrow's cast also reads hexadecimal ("0x10" as 16), which is
-    # neither unix seconds nor a time (Spark's reader refuses it)
-    if pc.any(pc.match_substring(arr, "x", ignore_case=True)).as_py():
+    # decimal digits only: pyarrow's cast also reads hexadecimal ("0x10" as 16; so written
+    # only: no sign, no space), neither unix seconds nor a time (Spark's reader refuses it)
+    if pc.any(pc.starts_with(arr, "0x", ignore_case=True)).as_py():
         raise ValueError("hexadecimal")
     return out
 
@@ -174,6 +177,35 @@ def _floor_to_seconds(arr: pa.Array) -> pa.Array:
                     mask=raw.is_null().to_numpy(zero_copy_only=False))
 
 
+def _text_seconds(path: Path, loc: Locator, written: pa.Array
+                  ) -> tuple[pa.Array, pa.Array | None]:
+    """Timestamps written as text (see ``timestamp_column``) as int64 unix seconds, and the
+    text where it holds times (for ``_refuse_late``'s words); ``DataError`` names the row."""
+    # surrounding spaces are no part of a value: the CSV reader's fast path drops them
+    # around numbers, and Spark's reader around any value (" 2020-01-31" was refused,
+    # " 1600000000" read, and only locally)
+    arr = pc.ascii_trim_whitespace(written)
+    parsers = (_ts_int, _ts_float, *_ISO_PARSERS)
+    firsts = []
+    for parse in parsers:
+        bad = _first_failing(arr, parse)
+        if bad is None:
+            return parse(arr), written if parse in _ISO_PARSERS else None
+        firsts.append(bad)
+    row = max(firsts)
+    value = value_of(written, row)
+    what = "empty timestamp" if not value.strip() else f"timestamp {value!r} is not valid"
+    # a value valid alone, past rows of another form: the column mixes forms
+    before = _FORMS[firsts.index(row)]
+    alone = [form for parse, form in zip(parsers, _FORMS, strict=True)
+             if value.strip() and _first_failing(arr.slice(row, 1), parse) is None]
+    if alone and alone[0] != before:
+        what = (f"timestamp {value!r} is written as {alone[0]}, while the rows before "
+                f"it are written as {before}: a column holds one form")
+    raise problem(path, loc, row, f"{what}; expected unix seconds or an ISO 8601 date "
+                  "such as 2020-01-31 or 2020-01-31T12:00:00Z")
+
+
 def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
                      loc: Locator) -> NDArray[np.int64]:
     """Timestamps as int64 unix seconds: integers, decimal seconds (floored) or ISO 8601
@@ -214,32 +246,10 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
         # before the cast to int64, where a value past it would wrap to a negative number
         _refuse_late(path, loc, pc.cast(arr, pa.uint64()).to_numpy(zero_copy_only=False), "d")
     elif pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        # surrounding spaces are no part of a value: the CSV reader's fast path drops them
-        # around numbers, and Spark's reader around any value (" 2020-01-31" was refused,
-        # " 1600000000" read, and only locally)
-        written, arr = arr, pc.ascii_trim_whitespace(arr)
-        parsers = (_ts_int, _ts_float, *_ISO_PARSERS)
-        firsts = []
-        for parse in parsers:
-            bad = _first_failing(arr, parse)
-            if bad is None:
-                dates = written if parse in _ISO_PARSERS else None
-                arr = parse(arr)
-                break
-            firsts.append(bad)
-        else:
-            row = max(firsts)
-            value = value_of(written, row)
-            what = "empty timestamp" if not value.strip() else f"timestamp {value!r} is not valid"
-            # a value valid alone, past rows of another form: the column mixes forms
-            before = _FORMS[firsts.index(row)]
-            alone = [form for parse, form in zip(parsers, _FORMS, strict=True)
-                     if value.strip() and _first_failing(arr.slice(row, 1), parse) is None]
-            if alone and alone[0] != before:
-                what = (f"timestamp {value!r} is written as {alone[0]}, while the rows before "
-                        f"it are written as {before}: a column holds one form")
-            raise problem(path, loc, row, f"{what}; expected unix seconds or an ISO 8601 date "
-                          "such as 2020-01-31 or 2020-01-31T12:00:00Z")
+        try:  # the common case, unix seconds as written: one cast and no copy
+            arr = _ts_int(arr)
+        except (pa.ArrowException, ValueError):
+            arr, dates = _text_seconds(path, loc, arr)
     elif not pa.types.is_integer(arr.type):
         raise DataError(str(path), f"column timestamp has type {arr.type}; expected unix "
                         "seconds or ISO 8601 dates")
@@ -361,21 +371,6 @@ def interaction_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     return pa.DictionaryArray.from_arrays(enc.indices, enc.dictionary.cast(pa.string()))
 
 
-#: First fields that make a first line a header (compared lower-cased).
-HEADER_WORDS = frozenset({"user_id", "userid", "user", "film_id", "filmid", "movie_id",
-                          "movieid", "item_id", "itemid", "id", "film", "movie", "item"})
-
-
-def refuse_header(path: Path, ids: pa.Array, expected: str) -> None:
-    """Raise when the first id of a file without a header is a column name: someone wrote a
-    header into a file whose format has none."""
-    first = value_of(ids, 0).strip().lower() if len(ids) else ""
-    if first in HEADER_WORDS:
-        raise problem(path, CsvLocator(path, False), 0,
-                      f"the first line looks like a header ({value_of(ids, 0)!r}); this file "
-                      f"has no header: expected lines {expected}")
-
-
 def check_unique_ids(path: Path, ids: pa.Array, name: str, loc: Locator) -> None:
     if len(pc.unique(ids)) == len(ids):
         return
@@ -436,8 +431,10 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
 def load_table(spec: Delimited, wanted: Sequence[str]) -> Interactions:
     """Fast path: typed pyarrow read. Slow path (only after a conversion error): strings, then
     per-column conversion that finds the offending line."""
+    # timestamps as text: pyarrow's integer parser reads "0x10" as 16 (``timestamp_column``
+    # casts the text, vectorised, and refuses it), and an ISO time is text
     fast = {USER_ID: pa.string(), FILM_ID: pa.string(), RATING: pa.float64(),
-            WEIGHT: pa.float64(), TIMESTAMP: pa.int64()}
+            WEIGHT: pa.float64(), TIMESTAMP: pa.string()}
     loc = CsvLocator(spec.path, spec.header, spec.quoting, spec.delimiter)
     first_line = 2 if spec.header else 1
     try:

@@ -33,12 +33,11 @@ from recommender.io.columns import (
     ZIP,
 )
 from recommender.io.convert import (
-    HEADER_WORDS,
     ages,
     load_table,
     np_str,
-    refuse_header,
     string_ids,
+    value_of,
     year_from,
     years,
 )
@@ -48,6 +47,7 @@ from recommender.io.delimited import (
     Delimited,
     dat_bytes,
     decode_text,
+    problem,
     read_delimited,
     sep_name,
 )
@@ -132,6 +132,21 @@ def dedupe_catalog(cat: Catalog) -> Catalog:
         return cat
     keep = np.sort(first)
     return Catalog(cat.film_ids[keep], cat.titles[keep], cat.years[keep], cat.genres[keep])
+
+
+#: First fields that make a first line a header (compared lower-cased).
+HEADER_WORDS = frozenset({"user_id", "userid", "user", "film_id", "filmid", "movie_id",
+                          "movieid", "item_id", "itemid", "id", "film", "movie", "item"})
+
+
+def refuse_header(path: Path, ids: pa.Array, expected: str) -> None:
+    """Raise when the first id of a file without a header is a column name: someone wrote a
+    header into a file whose format has none."""
+    first = value_of(ids, 0).strip().lower() if len(ids) else ""
+    if first in HEADER_WORDS:
+        raise problem(path, CsvLocator(path, False), 0,
+                      f"the first line looks like a header ({value_of(ids, 0)!r}); this file "
+                      f"has no header: expected lines {expected}")
 
 
 # --------------------------------------------------------------------------------------------

@@ -224,3 +224,35 @@ def test_spaces_around_a_time_and_hexadecimal_numbers(tmp_path: Path) -> None:
         readers.load(_parquet_times(tmp_path, pa.array(["0x10", "1600000000"])))
     with pytest.raises(DataError, match="line 2: timestamp '0x10' is not valid"):
         readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,0x10\nu2,f1,+5\n"))
+
+
+def test_hexadecimal_on_the_fast_path_and_ids_kept(tmp_path: Path) -> None:
+    """The CSV reader's fast path parsed timestamps with pyarrow's integer parser, which reads
+    "0x10" as 16: a log whose other values were all decimal took it as unix seconds 16 (the
+    slow path and Spark refuse it). Ids that look hexadecimal stay the strings written."""
+    with pytest.raises(DataError, match="line 3: timestamp '0X1f' is not valid"):
+        readers.load(csv(tmp_path, "user_id,film_id,timestamp\nu1,f1,1600000000\n"
+                                   "u2,f1,0X1f\n"))
+    dat = tmp_path / "ratings.dat"
+    dat.write_text("1::2::5::1600000000\n1::3::4::0x10\n", encoding="utf-8")
+    with pytest.raises(DataError, match="line 2: timestamp '0x10' is not valid"):
+        readers.load(dat)
+    data = readers.load(csv(tmp_path, "user_id,film_id,timestamp\n0x10,0X1f,1600000000\n"
+                                      "016,31,1600000001\n"))
+    assert sorted(data.users.ids.tolist()) == ["016", "0x10"]
+    assert sorted(data.films.ids.tolist()) == ["0X1f", "31"]
+    assert sorted(data.timestamp.tolist()) == [1_600_000_000, 1_600_000_001]
+
+
+def test_spaces_around_a_rating_beside_iso_times(tmp_path: Path) -> None:
+    """Spaces around a rating are no part of it on the CSV reader's fast path and in Spark's
+    reader; the slow path (taken for the whole file when a column is not plain numbers, such
+    as ISO times) refused " 4", and named it instead of the value at fault."""
+    data = readers.load(csv(tmp_path, "user_id,film_id,rating,timestamp\n"
+                                      "u1,f1, 4,2020-01-31\nu2,f1,5 ,2020-02-01\n"))
+    assert sorted(data.rating.tolist()) == [4.0, 5.0]
+    with pytest.raises(DataError, match="line 3: rating 'abc' is not a number"):
+        readers.load(csv(tmp_path, "user_id,film_id,rating\nu1,f1, 4\nu2,f1,abc\n"))
+    path = tmp_path / "ratings.parquet"
+    pq.write_table(pa.table({"user_id": ["u1"], "film_id": ["f1"], "rating": [" 3.5 "]}), path)
+    assert readers.load(path).rating.tolist() == [3.5]

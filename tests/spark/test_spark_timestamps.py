@@ -125,6 +125,8 @@ REFUSED = {
     "lowercase z": (csv("2020-01-31T00:00:00z"), "bad timestamp"),
     # hexadecimal is no unix seconds (pyarrow's cast read 0x10 as 16)
     "hexadecimal": (parquet(pa.array(["0x10", "1600000000"])), "bad timestamp, e.g. '0x10'"),
+    # ... and the CSV reader's fast path, pyarrow's integer parser, read it so too
+    "hexadecimal CSV": (csv("1600000000", "0x10"), "bad timestamp, e.g. '0x10'"),
     # the local reader's checks of the whole column, which Spark did not make
     "YYYYMMDD": (csv("20200131", "20191224"), "looks like a date written YYYYMMDD"),
     "seconds as microseconds": (parquet(pa.array([1_600_000_000, 1_600_086_400],
