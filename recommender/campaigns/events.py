@@ -5,11 +5,13 @@ seconds, ``0 < weight <= MAX_WEIGHT`` (1 = one ticket or view). ``record_events`
 checked batch in one transaction, committed before it returns (SQLite in WAL mode with
 ``synchronous=FULL``, PostgreSQL's own commit), so an acknowledged event survives a crash of
 the process. Each new event gets the next ``seq`` (monotone); ``event_id`` is unique, so a
-retried batch stores nothing twice (``ON CONFLICT DO NOTHING``), while an ``event_id`` reused
+retried batch stores nothing twice, and its events already stored are left out of the insert
+under the writers' lock, so a retry uses up no sequence number; an ``event_id`` reused
 with a different payload (user, film, timestamp or weight) is an ``EventConflictError`` and
-the whole batch is rolled back. On PostgreSQL a transaction-level advisory lock
-serialises the writers, so sequence numbers become visible in their order and a reader that
-has seen ``seq`` N has seen every event up to N (the service's overlay relies on it).
+the whole batch is rolled back. The writers' lock is SQLite's write lock (``BEGIN
+IMMEDIATE``) or, on PostgreSQL, a transaction-level advisory lock, so sequence numbers
+become visible in their order and a reader that has seen ``seq`` N has seen every event up
+to N (the service's overlay relies on it).
 
 The tables are defined on the store's ``metadata`` and created by the store's migration step
 2 (``recommender.campaigns.store.MIGRATIONS``), which imports ``create_tables`` from here when
@@ -259,6 +261,15 @@ def _conflict(conn: Connection, batch: EventBatch, ids: set[str]) -> None:
                 raise EventConflictError(eid, first, row)
 
 
+def _stored_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """The ids among ``ids`` that the store holds already (one index look-up each)."""
+    wanted, found = sorted(set(ids)), set[str]()
+    for start in range(0, len(wanted), 500):
+        found.update(str(e) for e in conn.execute(sa.select(events.c.event_id).where(
+            events.c.event_id.in_(wanted[start:start + 500]))).scalars())
+    return found
+
+
 def find_conflicts(store: CampaignStore, batch: EventBatch) -> None:
     """``EventConflictError`` when an event of ``batch`` reuses a stored event_id (or one of the
     batch's own) with a different payload; writes nothing (an importer checks a whole file
@@ -286,13 +297,22 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         stmt = sqlite_insert(events)
     stmt = stmt.on_conflict_do_nothing(index_elements=["event_id"]).returning(
         events.c.event_id)
-    params = [{"event_id": e, "user_id": u, "film_id": f, "timestamp": t, "weight": w}
-              for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id,
-                                       batch.timestamp, batch.weight, strict=True)]
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
-        written = [str(r[0]) for r in conn.execute(stmt, params).all()]
+        else:  # the write lock before looking: what is looked up holds until the commit
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # each new event_id once (its first copy): an insert that ON CONFLICT skips still
+        # draws a sequence number (SQLite's AUTOINCREMENT, PostgreSQL's sequence), and a
+        # retried batch of 10,000 events used up 10,000 numbers
+        known, params = _stored_ids(conn, batch.event_id), []
+        for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id,
+                                 batch.timestamp, batch.weight, strict=True):
+            if e not in known:
+                known.add(e)
+                params.append({"event_id": e, "user_id": u, "film_id": f, "timestamp": t,
+                               "weight": w})
+        written = [str(r[0]) for r in conn.execute(stmt, params).all()] if params else []
         stored = len(written)
         if stored < len(batch):  # the writer's lock is held: the stored rows are final
             counts: dict[str, int] = {}
@@ -400,43 +420,3 @@ def same_store(url: str, store: CampaignStore) -> bool:
         return Path(parsed.database).resolve() == Path(store.engine.url.database).resolve()
     except OSError:
         return False
-
-
-def with_stored_events(data: Any, target: str, min_rating: float | None = None
-                       ) -> tuple[Any, dict[str, Any]]:
-    """``data`` (``Interactions``) plus every event of the store ``target``, merged as the
-    readers merge repeated (user, film) pairs (weights summed); returns it and what to record
-    in the model's ``meta["events"]`` (store, ``through_seq``, events). Events carry no
-    rating: where the data has ratings, an event on a pair the data rates keeps that rating
-    (below ``min_rating`` the pair stays out of the fit), and one on a new pair gets
-    ``weighting.event_rating`` (the median, raised to ``min_rating``: a new view is never left
-    out of the fit as disliked); ``event_ratings``."""
-    from recommender.campaigns.store import open_store
-    from recommender.io.dataset import Interactions
-    from recommender.model.weighting import event_ratings
-
-    store = open_store(target)
-    try:
-        seq = max_sequence(store)
-        ev = read_events(store, until=seq)
-        store_id = store.store_id()
-    finally:
-        store.close()
-    info = {"store": store.url, "store_id": store_id, "through_seq": seq, "events": len(ev)}
-    if len(ev) == 0:
-        return data, info
-    users = pa.concat_arrays([pa.array(data.users.to_ids(data.user_idx).tolist(), pa.string()),
-                              pa.array(ev.user_id.tolist(), pa.string())])
-    films = pa.concat_arrays([pa.array(data.films.to_ids(data.film_idx).tolist(), pa.string()),
-                              pa.array(ev.film_id.tolist(), pa.string())])
-    events_rated = event_ratings(data, ev.user_id, ev.film_id, min_rating)
-    rating = None if events_rated is None else np.r_[np.asarray(data.rating, np.float64),
-                                                     events_rated]
-    ts = None if data.timestamp is None else np.r_[np.asarray(data.timestamp, np.int64),
-                                                   ev.timestamp]
-    merged = Interactions.from_columns(
-        users, films, rating=rating, weight=np.r_[np.asarray(data.weight, np.float64),
-                                                  ev.weight],
-        timestamp=ts, catalog=data.catalog, user_table=data.user_table,
-        source=f"{data.source} + {len(ev)} events from {store.url}")
-    return merged, info

@@ -241,7 +241,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             _warn_unread_times(args.data)
         events = None
         if getattr(args, "events", None):  # the campaign store's events (closing the loop)
-            from recommender.campaigns.events import with_stored_events
+            from recommender.campaigns.training_events import with_stored_events
 
             interactions, events = with_stored_events(interactions, args.events,
                                                       config.min_rating)
