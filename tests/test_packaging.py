@@ -1,4 +1,5 @@
-"""The package as installed from a wheel: dependency floors and install hints that hold."""
+"""The package as installed from a wheel or an sdist: dependency floors and install hints that
+hold, and an sdist that carries its tests and no data."""
 
 from __future__ import annotations
 
@@ -98,3 +99,44 @@ def test_the_pyspark_hint_installs_outside_the_checkout() -> None:
         req = Requirement(text)
         shown = hint.get(canonicalize_name(req.name))
         assert shown is not None and shown.specifier == req.specifier, (PYSPARK_INSTALL, text)
+
+
+def _carried(tree: Path, monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """The files of ``tree`` that MANIFEST.in's rules add to an sdist, read by setuptools' own
+    template reader (the packages, pyproject.toml, README.md and LICENSE come besides)."""
+    filelist = pytest.importorskip("setuptools._distutils.filelist",
+                                   reason="setuptools reads MANIFEST.in")
+    manifest = ROOT / "MANIFEST.in"
+    lines = manifest.read_text(encoding="utf-8").splitlines() if manifest.exists() else []
+    monkeypatch.chdir(tree)
+    files = filelist.FileList()
+    files.findall()
+    for line in lines:
+        if line.strip() and not line.lstrip().startswith("#"):
+            files.process_template_line(line)
+    return {Path(f).as_posix() for f in files.files}
+
+
+def test_the_sdist_carries_what_make_test_needs_and_no_data(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    """``python -m build --sdist`` carried the packages and the three tests/test_*.py that
+    setuptools adds by default: not the tests' conftest, helpers and rooms, the benchmarks
+    they read, the Makefile of ``make test``. Oracle: a tree with this checkout's tests,
+    benchmarks, scripts and docs (empty files at their paths), beside data where data lies:
+    benchmarks/data (generated logs), build/ (the demo's data and model), datasets/ (only its
+    README is the project's; a real dataset dropped there is not)."""
+    wanted = ["Makefile", ".ci/run", "datasets/README.md"]
+    for folder in ("tests", "benchmarks", "scripts", "docs"):
+        wanted += [rel for p in sorted((ROOT / folder).rglob("*")) if p.is_file()
+                   and "__pycache__" not in p.parts
+                   and not (rel := p.relative_to(ROOT).as_posix()).startswith("benchmarks/data/")]
+    never = ["benchmarks/data/ml20m/interactions.csv", "build/demo-model/meta.json",
+             "build/demo-data/interactions.csv", "datasets/ml-20m/ratings.csv",
+             "tests/__pycache__/conftest.cpython-311.pyc"]
+    for rel in wanted + never:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).touch()
+    carried = _carried(tmp_path, monkeypatch)
+    assert not sorted(set(wanted) - carried)[:10], "MANIFEST.in leaves these out of the sdist"
+    assert not sorted(set(never) & carried), "MANIFEST.in puts data or build output in the sdist"
