@@ -1,4 +1,4 @@
-"""Film ids that end like a film route's suffix, read from the raw path before routing.
+"""Film ids a path cannot carry as written, sorted out from the raw request before routing.
 
 ``GET /films/heat%2Fsimilar`` (a film whose id is ``heat/similar``, its slash encoded) is that
 film's detail, not film ``heat``'s similar films. The server decodes ``%2F`` before routing,
@@ -7,11 +7,19 @@ outside the fast path and the router: a GET whose raw path is ``/films/<one segm
 an encoded slash>``, decoding to an id that ends in a film route's suffix, goes to the film
 detail route under a private path (``DETAIL_PATH``) with the id in the scope. Everything else
 passes untouched (an id sent with literal slashes is read as the routes read it, as before).
+
+A film whose id is ``.`` or ``..`` has no path a browser sends: a URL's ``.`` and ``..``
+segments, ``%2E`` and ``%2e%2e`` too, are removed before the request leaves (the URL
+standard), so ``/films/%2E/audience`` arrives as ``/films/audience``. The same routes answer
+with the id in the query instead: ``GET /film?film_id=ID`` is ``/films/ID``, and
+``/film/audience``, ``/film/audience.csv``, ``/film/audience/summary``, ``/film/similar``,
+``/film/distribution`` with ``?film_id=ID`` and the route's own parameters are the
+``/films/ID/...`` ones (this layer rewrites the request to that path; any id, as written).
 """
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, quote, unquote
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -19,10 +27,34 @@ SUFFIXES = ("/audience", "/audience.csv", "/audience/summary", "/similar", "/dis
 DETAIL_PATH = "/_film-detail"
 SCOPE_KEY = "raw_film_id"
 _PREFIX = b"/films/"
+QUERY_PATH = "/film"  # the routes with the id in the query: /film, /film/audience, ...
+QUERY_KEY = "film_id"
+
+
+def _query_form(scope: Scope) -> dict[str, object] | None:
+    """What makes ``/film<suffix>?film_id=ID&...`` the request ``/films/ID<suffix>?...`` (the
+    other parameters as sent), or None when it is not one (no id, or two)."""
+    suffix = scope.get("path", "")[len(QUERY_PATH):]
+    if suffix not in ("", *SUFFIXES):
+        return None
+    query = scope.get("query_string", b"")
+    ids = [v for n, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
+           if n == QUERY_KEY]
+    if len(ids) != 1 or not ids[0]:
+        return None
+    film_id = ids[0]
+    rest = b"&".join(p for p in query.split(b"&")
+                     if p and unquote(p.split(b"=", 1)[0].decode("latin-1").replace(
+                         "+", " ")) != QUERY_KEY)
+    raw = _PREFIX + quote(film_id, safe="").encode("ascii") + suffix.encode("ascii")
+    if not suffix and film_id.endswith(SUFFIXES):  # as /films/<its id, slash encoded>
+        return {"path": DETAIL_PATH, SCOPE_KEY: film_id, "raw_path": raw, "query_string": rest}
+    return {"path": f"/films/{film_id}{suffix}", "raw_path": raw, "query_string": rest}
 
 
 class RawFilmIds:
-    """Send ``/films/<id with an encoded slash ending in a route suffix>`` to the detail."""
+    """Send ``/films/<id with an encoded slash ending in a route suffix>`` to the detail, and
+    ``/film<suffix>?film_id=ID`` to ``/films/ID<suffix>`` (see the module docstring)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,4 +67,8 @@ class RawFilmIds:
                 film_id = unquote(rest.decode("ascii", "replace"))
                 if film_id.endswith(SUFFIXES):
                     scope = {**scope, "path": DETAIL_PATH, SCOPE_KEY: film_id}
+            elif scope.get("path", "").startswith(QUERY_PATH + "/") or \
+                    scope.get("path") == QUERY_PATH:
+                # in place: the router's scope["route"] is the metrics middleware's label
+                scope.update(_query_form(scope) or {})
         await self.app(scope, receive, send)

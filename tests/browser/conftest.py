@@ -129,6 +129,38 @@ def served_small_k(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     yield from _serve(model, data, own, RECOMMENDER_MAX_K=str(SMALL_MAX_K))
 
 
+#: films and users whose ids a URL path or a trim would lose: "." and ".." are path segments
+#: a browser removes, " 42" is not "42"
+ODD_FILMS = {".": "A Dot", "..": "Two Dots", " 42": "Spaced Forty-Two", "42": "Plain Forty-Two"}
+ODD_USERS = (" 42", "42")
+
+
+@pytest.fixture(scope="session")
+def odd_films() -> dict[str, str]:
+    """``ODD_FILMS``: id -> title of the films of ``served_odd_ids``."""
+    return dict(ODD_FILMS)
+
+
+@pytest.fixture(scope="module")
+def served_odd_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A small demo with the films ``ODD_FILMS`` (each watched by 40 users) and the users
+    ``ODD_USERS`` (15 films each, different ones), trained and served."""
+    root = tmp_path_factory.mktemp("odd-ids")
+    data, model = root / "data", root / "model"
+    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    films = [line.split(",", 1)[0] for line in
+             (data / "films.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    with open(data / "interactions.csv", "a", encoding="utf-8") as f:
+        for n, film in enumerate(ODD_FILMS):
+            f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
+        for n, user in enumerate(ODD_USERS):
+            f.writelines(f"{user},{film},4.0,1721512629\n" for film in films[15 * n:15 * n + 15])
+    with open(data / "films.csv", "a", encoding="utf-8") as f:
+        f.writelines(f"{film},{title},2001,Drama\n" for film, title in ODD_FILMS.items())
+    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
+    yield from _serve(model, data, root)
+
+
 # module scope: while Playwright's sync API is open, the main thread has a running event loop,
 # and later tests that call asyncio.run() would fail
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import numpy as np
 import pytest
@@ -93,3 +93,54 @@ def test_a_line_break_after_a_routes_fixed_part_is_no_route(model_path: Path,
             assert r.status_code == 404, (path, r.status_code, r.text[:200])
         assert client.get("/health").status_code == 200
         assert client.get(f"/films/{film}/audience").status_code == 200
+
+
+DOTS = [".", "..", " 42", "heat/similar", "x?y#z&film_id=1"]
+
+
+@pytest.fixture(scope="module")
+def dots_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model = build_model(seed=4)
+    films = model.films.ids.astype(object)
+    films[:len(DOTS)] = DOTS
+    ids = np.asarray(films, dtype=str)
+    model = dataclasses.replace(model, films=IdMap(ids),
+                                catalog=dataclasses.replace(model.catalog, film_ids=ids))
+    return Path(artifact.save(model, tmp_path_factory.mktemp("dots") / "model"))
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_the_query_form_reaches_films_no_path_can(dots_path: Path, fast_path: bool) -> None:
+    """A browser removes a path segment "." or ".." (and %2E, %2e%2e) before the request
+    leaves: /films/%2E/audience arrives as /films/audience, so the Studio could not open
+    films "." and "..". /film<suffix>?film_id=ID answers as /films/ID<suffix>. Oracle: the
+    path form, sent as written (the test client leaves %2E alone)."""
+    settings = Settings(model_path=str(dots_path), warm_cache=False, fast_path=fast_path)
+    with TestClient(create_app(settings)) as client:
+        for film_id in DOTS:
+            by_path = f"/films/{quote(film_id, safe='').replace('.', '%2E')}"
+            q = urlencode({"film_id": film_id})
+            for suffix, params in (("", ""), ("/audience", "&k=3&offset=1"),
+                                   ("/audience.csv", "&k=3"), ("/audience/summary", ""),
+                                   ("/similar", "&k=2"), ("/distribution", "&by=region")):
+                want = client.get(f"{by_path}{suffix}?{params[1:]}")
+                got = client.get(f"/film{suffix}?{q}{params}")
+                assert want.status_code == got.status_code == 200, (film_id, suffix, got.text)
+                assert got.content == want.content, (film_id, suffix)
+            assert client.get(f"/film?{q}").json()["film_id"] == film_id
+        # the route's own checks: an undeclared parameter, a missing or repeated id
+        assert client.get("/film/audience?film_id=.&bogus=1").status_code == 422
+        assert client.get("/film/audience").status_code == 404
+        assert client.get("/film?film_id=.&film_id=..").status_code == 404
+        assert client.get("/film?film_id=nobody").json()["detail"] == "unknown film_id 'nobody'"
+        metrics = client.get("/metrics").text
+        assert 'route="/films/{film_id:path}/audience.csv",status="200"' in metrics
+
+
+def test_the_query_form_needs_the_read_key(dots_path: Path) -> None:
+    settings = Settings(model_path=str(dots_path), warm_cache=False, read_keys="ci:k-123456789")
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/film/audience?film_id=.").status_code == 401
+        assert client.get("/film?film_id=.").status_code == 401
+        ok = client.get("/film/audience?film_id=.", headers={"X-API-Key": "k-123456789"})
+        assert ok.status_code == 200 and ok.json()["film_id"] == "."

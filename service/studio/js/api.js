@@ -180,11 +180,13 @@ export function query(params) {
   return s ? `?${s}` : "";
 }
 
-// a path segment that is exactly "." or ".." would be collapsed by the browser: its dots go
-// encoded (the server decodes them back)
-export const filmPath = (id) => {
-  const seg = encodeURIComponent(id);
-  return `/films/${seg === "." || seg === ".." ? seg.replace(/\./g, "%2E") : seg}`;
+/** The API's URL of film ``id``'s resource ``suffix`` ("", "/audience", "/similar"...) with
+    the query ``params``. A path segment "." or ".." (encoded as %2E too) is removed by the
+    browser before the request leaves (the URL standard): such an id goes in the query, to
+    the same routes under /film (service/raw_ids.py). */
+export const filmPath = (id, suffix = "", params = {}) => {
+  if (id === "." || id === "..") return `/film${suffix}${query({ film_id: id, ...params })}`;
+  return `/films/${encodeURIComponent(id)}${suffix}${query(params)}`;
 };
 
 /** Put ``changes`` into the query of the page's URL fragment (an empty value removes its

@@ -20,7 +20,9 @@ const labels = new Map();  // segment number -> label (GET /segments), as the fi
 
 /** User ids from pasted text or a file: a CSV whose header has a user_id column (an
     audience export, say) gives that column; otherwise ids one per line, or separated by
-    commas, semicolons or tabs, a first "user_id" line skipped. */
+    commas, semicolons or tabs, a first "user_id" line skipped. Ids are kept as written
+    (" 42" is not "42"; `lookalike` asks again for a spaced id the model does not hold,
+    without its spaces). */
 // distinct seeds the server knew (one look-up per seed: a list of 100,000 stays instant)
 function knownSeeds(seeds, unknownIds) {
   const unknown = new Set(unknownIds);
@@ -35,8 +37,8 @@ export function parseIds(text) {
     return lines.slice(1).map((l) => csvCells(l)[col]).filter((v) => v !== undefined && v !== "")
       .map((v) => v.replace(/^'/, ""));  // the CSV-safety prefix of exports (csvsafe.py)
   }
-  const ids = text.split(/[\r\n,;\t]+/).map((s) => s.trim()).filter(Boolean);
-  return ids.length && /^user_?id$/i.test(ids[0]) ? ids.slice(1) : ids;
+  const ids = text.split(/[\r\n,;\t]+/).filter((s) => s.trim());
+  return ids.length && /^user_?id$/i.test(ids[0].trim()) ? ids.slice(1) : ids;
 }
 
 const PAGE = 25;
@@ -70,11 +72,23 @@ function lookalike() {
   });
   async function run(e) {
     e.preventDefault();
-    const seeds = parseIds(ids.value);
+    let seeds = parseIds(ids.value);
     if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Finding lookalikes…"));
+    const ask = () => postJson("/audiences/lookalike", { seed_user_ids: seeds, k: Number(k.value) });
     try {
-      const body = await postJson("/audiences/lookalike", { seed_user_ids: seeds, k: Number(k.value) });
+      // an id is the one written when the model holds it, else the one without its
+      // surrounding spaces (as the CLI reads an id list): the spaced ids the model does not
+      // hold (all of them, when it held none: 404) are asked again without their spaces
+      let body = await ask().catch((err) => {
+        if (err.status !== 404 || seeds.every((s) => s.trim() === s)) throw err;
+        return { unknown_seed_ids: seeds };
+      });
+      const spaced = new Set(body.unknown_seed_ids.filter((s) => s.trim() !== s));
+      if (spaced.size) {
+        seeds = [...new Set(seeds.map((s) => (spaced.has(s) ? s.trim() : s)))];
+        body = await ask();
+      }
       out.replaceChildren(
         body.unknown_seed_ids.length ? h("p", { class: "warning", id: "unknown-seeds" },
           `${body.unknown_seed_ids.length} unknown id(s) skipped: ${body.unknown_seed_ids.join(", ")}`) : "",

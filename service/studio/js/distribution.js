@@ -1,6 +1,6 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
-import { filmPath, getJson, query, setHashParams } from "./api.js";
+import { filmPath, getJson, setHashParams } from "./api.js";
 import { h, int, num, pagedTable, pct, section, table, errorBox } from "./ui.js";
 
 // the model's place attributes (/health's model.place_attributes), asked once per page load
@@ -103,7 +103,7 @@ export function distributionSection(id, params) {
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
-      const body = await getJson(`${filmPath(id)}/distribution${query({ by: by.value, screens: screens.value })}`);
+      const body = await getJson(filmPath(id, "/distribution", { by: by.value, screens: screens.value }));
       if (mine !== seq) return;
       out.replaceChildren(...demandView(body));
     } catch (e) {

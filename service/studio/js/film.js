@@ -1,6 +1,6 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
+import { download, filmPath, getJson, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix } from "./ui.js";
@@ -144,7 +144,7 @@ function audienceTable(id, summary, segments, attributes, params) {
     try {
       const maxRows = (await serverLimits()).max_k || MAX_ROWS;  // the server's largest page
       const size = Math.min(PAGE, maxRows);  // a server set below 25 answered every page 422
-      const body = await getJson(`${filmPath(id)}/audience${query(apiParams(size, state.offset))}`);
+      const body = await getJson(filmPath(id, "/audience", apiParams(size, state.offset)));
       if (mine !== seq) return;
       const n = body.users.length;
       const ring = state.tier ? summary.tiers.find((t) => t.tier === state.tier) : null;
@@ -173,11 +173,11 @@ function audienceTable(id, summary, segments, attributes, params) {
           h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
             onclick: () => { state.offset += size; load(); } }, "Next"),
           h("button", { type: "button", class: "ghost", id: "csv-shown",
-            onclick: () => download(`${filmPath(id)}/audience.csv${query(csvParams(size, state.offset))}`,
+            onclick: () => download(filmPath(id, "/audience.csv", csvParams(size, state.offset)),
               `${fileName}_from${state.offset + 1}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) }, "Download this page (CSV)"),
           h("button", { type: "button", class: "ghost", id: "csv-all",
-            onclick: () => download(`${filmPath(id)}/audience.csv${query(csvParams(Math.min(maxRows, Math.max(1, body.total)), 0))}`,
+            onclick: () => download(filmPath(id, "/audience.csv", csvParams(Math.min(maxRows, Math.max(1, body.total)), 0)),
               `${fileName}.csv`)
               .catch((e) => dlError.replaceChildren(errorBox(e))) },
           body.total > maxRows ? `Download the first ${int(maxRows)} (CSV)`
@@ -199,9 +199,9 @@ function audienceTable(id, summary, segments, attributes, params) {
 }
 
 export async function film(view, id, params) {
-  const p = filmPath(id);
   const [detail, summary, sim, segs, attrs] = await Promise.all([
-    getJson(p), getJson(`${p}/audience/summary`), getJson(`${p}/similar?k=10`), getJson("/segments"),
+    getJson(filmPath(id)), getJson(filmPath(id, "/audience/summary")),
+    getJson(filmPath(id, "/similar", { k: 10 })), getJson("/segments"),
     getJson("/users/attributes"),
   ]);
   document.title = `${filmName(detail)} · Audience Studio`;

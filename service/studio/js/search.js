@@ -39,7 +39,9 @@ export function search(view, params) {
   async function run() {
     if (!view.isConnected) { clearTimeout(timer); return; }  // the user has moved on
     const mine = ++seq;
-    const state = { q: q.value.trim(), genre: genre.value.trim(), offset: offset || "" };
+    // the title as typed: an id pasted with its spaces (" 42") is that film first (the server
+    // also tries it without them, and a title's spaces are no part of it)
+    const state = { q: q.value.trim() ? q.value : "", genre: genre.value.trim(), offset: offset || "" };
     history.replaceState(null, "", `#/search${query(state)}`);
     results.replaceChildren(h("p", { class: "loading", role: "status" }, "Searching…"));
     try {
@@ -100,7 +102,7 @@ export function filmPicker(find, found, onPick) {
   };
   async function lookUp(mine) {
     try {
-      const r = await getJson(`/films${query({ query: find.value.trim(), limit: 5 })}`);
+      const r = await getJson(`/films${query({ query: find.value, limit: 5 })}`);  // as typed (" 42")
       if (mine !== seq) return;
       current = true;
       // a film picked: the box and the list are cleared for the next one (they stayed)
