@@ -94,7 +94,8 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
         "Responses below are real, produced from the demo model by "
         "`scripts/readme_examples.py`; long lists are cut to their first entries "
         "(`\"... N more\"`); untrimmed ones are byte for byte what the server sends. "
-        "`model_version` carries the training time, so yours differs.",
+        "`model_version` is the training time (to the second) and 8 hex digits of a digest "
+        "of the data's fingerprint and the parameters, so yours differs.",
         "",
     ]
     with TestClient(create_app(Settings(model_path=model_dir))) as client:

@@ -10,6 +10,8 @@ the same way and whose fold-in projection the model keeps.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 import time
 from dataclasses import replace
@@ -275,6 +277,15 @@ def unliked_meta(count: int, min_rating: float | None) -> dict[str, Any]:
                     "them)"}
 
 
+def model_version(created: datetime, fingerprint: str, params: dict[str, Any]) -> str:
+    """``meta.json``'s ``model_version``: the training time to the second, then 8 hex digits of
+    a digest of the data's fingerprint and the parameters, so two models trained in one second
+    on one log with other parameters get different versions (the digits were the fingerprint's
+    alone, and the Studio, reading the version to tell a reload, could not tell them apart)."""
+    text = fingerprint + "\n" + json.dumps(params, sort_keys=True, default=str)
+    return f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
 def build_meta(data: Interactions, config: TrainConfig, seconds: float,
                tuning: dict[str, Any] | None = None, fitted: int | None = None
                ) -> dict[str, Any]:
@@ -291,7 +302,7 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
     params = config.to_dict()
     return {
         "format_version": format_version(params),
-        "model_version": f"{created:%Y%m%dT%H%M%SZ}-{fingerprint[:8]}",
+        "model_version": model_version(created, fingerprint, params),
         "model": "ease" if config.family == "ease" else config.model,
         "params": params,
         "data": {

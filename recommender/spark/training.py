@@ -7,6 +7,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -354,7 +355,7 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
           master: str) -> dict[str, Any]:
     import pyspark
 
-    from recommender.model.training import build_meta
+    from recommender.model.training import build_meta, model_version
 
     empty = np.zeros(0, np.int32)
     shim = Interactions(users=users, films=films, user_idx=empty, film_idx=empty,
@@ -363,8 +364,8 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
                         timestamp=np.zeros(0, np.int64) if src.has_timestamp else None,
                         source=src.source)
     meta = build_meta(shim, config, seconds)
-    stamp = meta["model_version"].rsplit("-", 1)[0]
-    meta["model_version"] = f"{stamp}-{digest[:8]}"
+    created = datetime.fromisoformat(meta["created"])
+    meta["model_version"] = model_version(created, digest, meta["params"])
     meta["model"] = MODEL_NAME
     meta["data"].update(fingerprint=digest, interactions=int(nnz))
     if n_liked != nnz:
