@@ -145,12 +145,16 @@ class PlanList(BaseModel):
 def caught_up(request: Request, engine: Engine) -> Engine:
     """The engine to plan on: this worker's, with every event stored so far applied. Another
     worker's ``POST /events`` reaches this one at its next poll; a plan made before it would
-    contact users who have just bought the film, so the store is read now."""
+    contact users who have just bought the film, so the store is read now. That engine may
+    serve another model than the request took (a reload meanwhile): the answer's
+    ``X-Model-Version`` then names it, as the plan's summary does."""
     sync = getattr(request.app.state, "events_sync", None)
     if sync is None:
         return engine
     sync.poll()
-    return request.app.state.service.engine or engine
+    current: Engine = request.app.state.service.engine or engine
+    request.state.model_version = current.version
+    return current
 
 
 def campaign_store(request: Request) -> CampaignStore:

@@ -168,3 +168,29 @@ def test_nothing_to_plan_is_a_409(client: TestClient) -> None:
     refusal is a 409 naming the rule, as a film named twice is, not a 422."""
     r = client.post("/campaigns/plan", json={"films": [{"film_id": "00002", "budget": 0}]})
     assert r.status_code == 409 and "every film's budget is 0" in r.json()["detail"], r.text
+
+
+def test_a_plan_on_a_model_reloaded_under_the_request_names_it(tmp_path: Path) -> None:
+    """A plan reads the store first (``caught_up``) and plans on the engine serving then;
+    when a reload swapped the model after the request took its engine, the answer's
+    X-Model-Version names the model the plan was made on, as its summary does (it named the
+    request's first model: a body of one version under the header of another)."""
+    served = save_model(tmp_path / "model")
+    newer = artifact.load(save_model(tmp_path / "newer", seed=1))
+    settings = Settings(model_path=str(served), store=str(tmp_path / "s.db"), watch_interval=0,
+                        events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        service, sync = c.app.state.service, c.app.state.events_sync  # type: ignore[attr-defined]
+        first, poll = service.engine.version, sync.poll
+
+        def reload_then_poll() -> bool:  # a train swaps the folder; this worker follows it
+            sync.poll = poll
+            artifact.save(newer, served)
+            assert service.check()
+            return bool(poll())
+
+        sync.poll = reload_then_poll
+        r = c.post("/campaigns/plan", json={"films": [{"film_id": "00000", "budget": 5}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["summary"]["model_version"] == newer.version != first
+    assert r.headers["X-Model-Version"] == newer.version
