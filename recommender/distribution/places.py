@@ -144,11 +144,14 @@ def cinema_candidates(model: Model, model_path: str | os.PathLike[str] | None = 
                       ) -> list[Path]:
     """Where ``cinemas_for`` looks, in order, when no file is given (module docstring)."""
     out: list[Path] = []
-    if model_path:
+    if model.folder:  # the copy made at training, in the version the model was read from
+        out.append(Path(model.folder) / CINEMAS_FILE)
+    elif model_path:  # a model not read from disk: the folder's current version
         try:
-            out.append(layout.resolve(model_path) / CINEMAS_FILE)  # the copy made at training
+            out.append(layout.resolve(model_path) / CINEMAS_FILE)
         except (OSError, ValueError):
             pass
+    if model_path:
         out.append(Path(model_path) / CINEMAS_FILE)
     source = str((model.meta.get("data") or {}).get("source") or "")
     source = re.sub(r" \+ \d+ events from .*$", "", source, flags=re.S).strip()

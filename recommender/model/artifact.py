@@ -375,7 +375,7 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         catalog=Catalog(np.asarray(film_ids, dtype=str), titles, years, genres),
         user_table=UserTable(np.asarray(user_ids, dtype=str), attributes),
         segments=Segments(labels, seg_info), meta=meta, calibration=calib,
-        fold_in_projection=projection, film_prior=prior,
+        fold_in_projection=projection, film_prior=prior, folder=str(src),
     )
 
 

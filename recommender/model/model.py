@@ -44,6 +44,9 @@ class Model(UsersAndFilms):
     - ``film_prior``: (n_films,) float32, the popularity prior (``prior.py``) added to every
       user's score of each film in the user -> films direction only (``rec_films``,
       ``rec_tastes``); ``None`` without one.
+    - ``folder``: the version folder ``artifact.load`` read it from ("" for a model not read
+      from disk): the files beside it (``cinemas.csv``) are this version's, whatever
+      ``MODEL/current`` points at by the time they are read.
     """
 
     users: IdMap
@@ -59,6 +62,7 @@ class Model(UsersAndFilms):
     calibration: dict[str, Any] = field(default_factory=dict)
     fold_in_projection: NDArray[np.float32] | None = None
     film_prior: NDArray[np.float32] | None = None
+    folder: str = ""
     _rec_films: NDArray[np.float32] | None = field(default=None, repr=False)
     _max_rec_film_norm: float | None = field(default=None, repr=False)
     _film_norms: NDArray[np.float32] | None = field(default=None, repr=False)

@@ -154,3 +154,32 @@ def test_the_cli_reads_the_servers_cinema_table_as_the_service_does(
         assert r.status_code == 200, r.text
         assert cli_slate == r.json()
     assert cli_slate["screens"] == 2 * trained["capacity"]
+
+
+def test_a_served_version_keeps_its_own_table_after_a_newer_one_is_saved(
+        trained: dict[str, Any], tmp_path: Path) -> None:
+    """A worker serves the version it loaded until it reloads (at its next look, or never
+    when the new version is refused): its caps are that version's cinemas.csv. They were
+    the table of whatever ``MODEL/current`` pointed at by the time of the request."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    served = artifact.publish(trained["model"], tmp_path / "served")
+    loaded = artifact.load(served)
+    doubled = tmp_path / demo.CINEMAS_FILE
+    lines = (trained["data"] / demo.CINEMAS_FILE).read_text().splitlines()
+    doubled.write_text("\n".join([lines[0]] + [
+        ",".join(f[:3] + [str(2 * int(f[3]))] + f[4:]) for f in
+        (line.split(",") for line in lines[1:] if line)]) + "\n")
+    settings = Settings(model_path=str(served), watch_interval=0, warm_cache=False,
+                        store=str(tmp_path / "s.db"))
+    with TestClient(create_app(settings)) as c:
+        artifact.save(loaded, served, extra={demo.CINEMAS_FILE: doubled})  # a newer version
+        body = c.get(f"/films/{trained['film']}/distribution",
+                     params={"by": "cinema", "screens": 40}).json()
+    assert body["model_version"] == loaded.version
+    assert body["screens"]["capacity"] == trained["capacity"]  # not 2x: the newer table
+    table = cinemas_for(loaded, served)
+    assert table is not None and int(table.screens.sum()) == trained["capacity"]
