@@ -100,10 +100,11 @@ class ServiceState:
         if not self.model_path:
             raise ArtifactError("no model folder configured: set RECOMMENDER_MODEL_PATH or "
                                 "run 'recommender serve MODEL_DIR'")
-        self.stamp = layout.stamp(self.model_path)
         try:
             engine = self.load(self.model_path)
+            self.stamp = _stamp(engine, self.model_path)
         except ArtifactError as e:
+            self.stamp = layout.stamp(self.model_path)  # what was refused
             engine = self._fallback(e)
         # a store that cannot be opened or read does not stop the start (events_sync.at_start)
         self._swap(self.events.at_start(engine) if self.events is not None else engine)
@@ -204,8 +205,8 @@ class ServiceState:
             try:
                 if path is not None and not _same_folder(path, served):
                     artifact.publish(Path(path).expanduser(), served)
-                stamp = layout.stamp(served)
                 engine = self.load(served)
+                stamp = _stamp(engine, served)
             except ArtifactError as e:
                 self.metrics.reloads.labels(result="error").inc()
                 raise ReloadError(str(e)) from None
@@ -239,6 +240,14 @@ class ServiceState:
                      "the model folder changed" if only_if_changed else "reload", ready.version,
                      previous or "none", seconds)
             return previous, ready, seconds
+
+
+def _stamp(engine: Engine, served: str) -> str:
+    """The stamp of the version ``engine`` was loaded from: the folder's own a moment before
+    the load named the version a save replaced meanwhile, and the watcher loaded the new
+    one a second time."""
+    folder = engine.model.folder
+    return layout.folder_stamp(folder) if folder else layout.stamp(served)
 
 
 def _same_folder(a: str, b: str) -> bool:

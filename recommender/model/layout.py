@@ -74,9 +74,14 @@ def stamp(path: str | os.PathLike[str], meta: str = "meta.json") -> str:
     """A cheap identity of what ``path`` serves now (two system calls): the resolved folder
     and its ``meta`` file's inode and modification time; "" when there is none. It changes
     with every save or switch, also of a flat folder replaced by an older library."""
-    folder = resolve(path)
+    return folder_stamp(resolve(path), meta)
+
+
+def folder_stamp(folder: str | os.PathLike[str], meta: str = "meta.json") -> str:
+    """``stamp`` of the folder ``resolve`` gave (a version, or a flat folder): what a model
+    loaded from it was, even when ``current`` has moved on since."""
     try:
-        st = os.stat(folder / meta)
+        st = os.stat(Path(folder) / meta)
     except OSError:
         return ""
     return f"{folder}|{st.st_dev}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}"

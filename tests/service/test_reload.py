@@ -265,3 +265,27 @@ def test_a_link_to_a_version_is_refused_as_the_version(root: Path) -> None:
         with pytest.raises(ValueError, match=f"links to\\) a version .*serve {served}"):
             Settings(model_path=str(path))
     assert Settings(model_path=str(links / "whole")).model_path == str(links / "whole")
+
+
+def test_a_save_between_a_reloads_look_and_its_load_is_not_loaded_again(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The admin reload looked at the folder, then loaded it: a save landing between the two
+    was served under the stamp of the version before it, so the watcher's next look found
+    the folder "changed" and loaded the same version again (a second full load and checksum,
+    the caches dropped). The stamp is now the loaded version's."""
+    first = state(workers[0])
+    load = first.load
+
+    def load_after_a_save(path: str) -> Any:
+        monkeypatch.setattr(first, "load", load)
+        artifact.save(loaded["b"], root / "served")  # `train --out served` lands here
+        return load(path)
+
+    monkeypatch.setattr(first, "load", load_after_a_save)
+    r = workers[0].post("/admin/reload", headers={"Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 200 and r.json()["model_version"] == loaded["b"].version
+    assert answer(workers[0]) == expected(loaded["b"])
+    assert not first.check()  # nothing changed since the load
+    assert state(workers[1]).check()  # the other worker follows the save, once
+    assert not state(workers[1]).check()
