@@ -138,11 +138,11 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
         recorded = None
     if not isinstance(recorded, dict):  # written before checksums: write it anew, with them
         return save(model, dest, keep)
-    if _serves_already(dest, folder):  # a repeated reload: no copy of the current version
-        return dest
     names = [META, *recorded]
     with layout.new_version(dest, model.version, _flat_files, keep, (META,),
                             looks_complete) as tmp:
+        if _serves_already(dest, folder):  # a repeated reload (asked under the lock: two at
+            raise layout.NothingToWriteError  # once made two copies): no copy of the current
         for name in names:
             source = os.path.realpath(folder / name)
             try:

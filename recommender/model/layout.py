@@ -50,6 +50,11 @@ KEEP = 2                        # versions kept by default: the current one and 
 _VERSION_NAME = re.compile(r"(\d{6,})-[A-Za-z0-9._-]*")
 
 
+class NothingToWriteError(Exception):
+    """Raised in ``new_version``'s block when it finds, with the lock held, that the folder
+    holds what it was to write already: the new version is dropped and nothing changes."""
+
+
 def step(label: str) -> None:
     """Called between every two steps of a save that change the disk; tests replace it to
     interrupt a save (``SIGKILL``) at each step in turn."""
@@ -294,7 +299,8 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
     are linked at the
     top (``expose``). The caller writes (and
     ``fsync``s) the files. On an exception the new version is removed and nothing else
-    changes (a ``root`` this call created is removed again)."""
+    changes (a ``root`` this call created is removed again); ``NothingToWriteError`` raised
+    by the block (a check made with the lock held) leaves everything as it was."""
     created = not root.exists()
     root.mkdir(parents=True, exist_ok=True)
     (root / VERSIONS).mkdir(exist_ok=True)
@@ -316,6 +322,9 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
                 step("renamed")
                 _point(root, final)
                 swapped = True
+            except NothingToWriteError:  # the block's check, under the lock (``publish``)
+                shutil.rmtree(tmp, ignore_errors=True)
+                return
             except BaseException:
                 # a Ctrl-C or SIGTERM (raised in this thread) may land after ``current``
                 # was swapped (while the folder is flushed): the new version is the model
