@@ -148,15 +148,32 @@ def fsync_dir(path: Path) -> None:
 @contextmanager
 def _locked(root: Path) -> Iterator[None]:
     """Hold ``root/.lock`` exclusively (``flock``; released by the kernel if the writer dies),
-    so that two saves to one folder take turns and a save never cleans up another's work."""
+    so that two saves to one folder take turns and a save never cleans up another's work.
+    ``root`` is created when missing. A lock file removed while this waited for it (a first
+    save that failed removes the folder it created, with the lock held) locks nothing any
+    more: this starts again, on the folder and lock file as they are now."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on Linux
+        root.mkdir(parents=True, exist_ok=True)
         yield
         return
-    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    while True:
+        root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                held = os.path.samestat(os.fstat(fd), os.stat(root / LOCK))
+            except OSError:
+                held = False
+        except BaseException:
+            os.close(fd)
+            raise
+        if held:
+            break
+        os.close(fd)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
         yield
     finally:
         os.close(fd)  # releases the lock
@@ -302,11 +319,10 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
     changes (a ``root`` this call created is removed again); ``NothingToWriteError`` raised
     by the block (a check made with the lock held) leaves everything as it was."""
     created = not root.exists()
-    root.mkdir(parents=True, exist_ok=True)
-    (root / VERSIONS).mkdir(exist_ok=True)
     swapped = False
-    try:
-        with _locked(root):
+    with _locked(root):
+        try:
+            (root / VERSIONS).mkdir(exist_ok=True)
             step("locked")
             previous = resolve(root) if os.path.islink(root / CURRENT) else None
             tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root / VERSIONS))
@@ -339,9 +355,12 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
             with contextlib.suppress(OSError):  # the save is done; the next one retries
                 cleanup(root, keep, flat_files, sound, previous)
                 expose(root, exposed)
-    finally:
-        if created and not swapped:  # only empty folders and the lock: never another's work
-            with contextlib.suppress(OSError):
-                (root / VERSIONS).rmdir()
-                (root / LOCK).unlink()
-                root.rmdir()
+        finally:
+            # only empty folders and the lock: never another's work. With the lock held: a
+            # save waiting for it then finds its lock file gone, and starts again (after
+            # the lock was released, the waiting save wrote into a folder removed under it)
+            if created and not swapped:
+                with contextlib.suppress(OSError):
+                    (root / VERSIONS).rmdir()
+                    (root / LOCK).unlink()
+                    root.rmdir()

@@ -63,3 +63,41 @@ def test_two_reloads_of_one_model_at_once_keep_the_rollback(
     kept = [p.resolve() for p in layout.versions(served)]
     assert rollback in kept and len(kept) == 2
     assert artifact.load(served).version == "new"
+
+
+def test_a_first_save_that_fails_leaves_a_waiting_save_its_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two trains into a new folder: the first to save fails (a full disk, a Ctrl-C) and
+    removes the folder it created, lock file included, while the second waits for that
+    lock; the second then took a lock no one else could see and wrote into a folder that
+    was gone (FileNotFoundError after its whole training: its model lost)."""
+    root = tmp_path / "new-model"
+    asked = flock_watch(monkeypatch, "second")
+    first_failed = threading.Event()
+    result: dict[str, object] = {}
+
+    def second_save() -> None:
+        try:
+            result["saved"] = artifact.save(tiny("second", 2), root)
+        except BaseException as e:  # noqa: BLE001 - reported below
+            result["error"] = e
+
+    second = threading.Thread(target=second_save, name="second")
+
+    def step(label: str) -> None:
+        if threading.current_thread() is second:
+            if label == "locked":  # it holds the lock: let the first finish failing
+                first_failed.wait(30)
+        elif label == "locked" and not second.is_alive() and "saved" not in result:
+            second.start()  # the second save asks for the lock the first holds
+            while second.is_alive() and not asked.is_set():
+                second.join(0.01)
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(layout, "step", step)
+    with pytest.raises(OSError, match="No space"):
+        artifact.save(tiny("first", 1), root)
+    first_failed.set()
+    second.join()
+    assert "error" not in result, result.get("error")
+    assert artifact.load(root).version == "second"
