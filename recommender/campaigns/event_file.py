@@ -111,6 +111,15 @@ def read_event_file(path: str | Path) -> EventBatch:
     return EventBatch(ids, u, f, ts.tolist(), weight.tolist())
 
 
+def row_problem(path: str | Path, row: int, message: str) -> DataError:
+    """``DataError`` about data row ``row`` (0-based) of the events file ``path``, placed as
+    ``read_event_file`` places its own problems (a CSV file's line, a Parquet file's row)."""
+    p = Path(path)
+    if p.suffix.lower() == ".parquet":
+        return problem(p, RowLocator(), row, message)
+    return problem(p, CsvLocator(p, True, delimiter=sniff_header(p)[0]), row, message)
+
+
 def _derived_ids(u: list[str], f: list[str], ts: list[int], w: list[float]) -> list[str]:
     seen: dict[str, int] = {}
     out = []

@@ -130,10 +130,11 @@ class EventConflictError(InvalidParameterError):
         def shown(row: tuple[Any, ...]) -> str:
             return (f"user_id {row[0]!r}, film_id {row[1]!r}, timestamp {row[2]}, "
                     f"weight {row[3]:g}")
-        super().__init__(f"event_id {event_id!r} is already recorded with a different payload "
-                         f"({shown(stored)}; this batch sends {shown(sent)}): an event_id names "
-                         "one event, so a retry must repeat it exactly; nothing of this batch "
-                         "was stored")
+        # the reason alone: an importer of a file in batches says what was stored of it
+        self.reason = (f"event_id {event_id!r} is already recorded with a different payload "
+                       f"({shown(stored)}; this batch sends {shown(sent)}): an event_id names "
+                       "one event, so a retry must repeat it exactly")
+        super().__init__(f"{self.reason}; nothing of this batch was stored")
 
 
 def _bad(i: int, event_id: object, reason: str) -> InvalidParameterError:

@@ -153,9 +153,10 @@ def add_event_commands(add: Add) -> None:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from recommender.campaigns.event_file import read_event_file
+    from recommender.campaigns.event_file import read_event_file, row_problem
     from recommender.campaigns.events import (
         EventBatch,
+        EventConflictError,
         find_conflicts,
         max_sequence,
         record_events,
@@ -163,7 +164,11 @@ def cmd_events(args: argparse.Namespace) -> int:
 
     store = _store(args)
     batch = read_event_file(args.file)
-    find_conflicts(store, batch)  # a reused event_id fails before the first chunk commits
+    try:  # a reused event_id fails before the first chunk commits
+        find_conflicts(store, batch)
+    except EventConflictError as e:
+        raise row_problem(args.file, batch.event_id.index(e.event_id),
+                          f"{e.reason}; nothing of the file was stored") from None
     stored = duplicates = done = 0
     n = len(batch)
     seq = max_sequence(store)
@@ -172,7 +177,15 @@ def cmd_events(args: argparse.Namespace) -> int:
         for start in range(0, n, args.batch):
             part = EventBatch(*(getattr(batch, k)[start:start + args.batch] for k in
                                 ("event_id", "user_id", "film_id", "timestamp", "weight")))
-            s, d, after = record_events(store, part)
+            try:
+                s, d, after = record_events(store, part)
+            except EventConflictError as e:  # another writer stored that event_id meanwhile
+                raise row_problem(
+                    args.file, start + part.event_id.index(e.event_id),
+                    f"{e.reason} (stored by another writer while this import ran); the "
+                    f"file's first {done:,} events were recorded ({stored:,} new, "
+                    f"{duplicates:,} already stored) and the rest was not: correct the file "
+                    "and import it again (what is stored is not stored twice)") from None
             # in one assignment: a signal finds the counts, seq and part all before or after
             stored, duplicates, done, seq, part = (stored + s, duplicates + d,
                                                    start + len(part), after, None)

@@ -230,3 +230,38 @@ def test_surfaces(model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
         r = client.post("/events", json={"events": [{**new, "weight": 2e6}]})
         assert r.status_code == 422 and count_events(store) == before
     store.close()
+
+
+def test_an_import_overtaken_by_another_writer_says_what_it_stored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file that reuses a stored event_id is refused before its first batch commits; but
+    another import running at the same time may store one of its event_ids (with another
+    payload) while it imports. It stopped there, its first batches committed, saying
+    "nothing of this batch was stored" and naming no file or line: read as "the file was
+    not imported"."""
+    from recommender.campaigns import events as ev
+
+    path, file = tmp_path / "s.db", tmp_path / "ev.csv"
+    file.write_text("user_id,film_id,timestamp,event_id\n" +
+                    "".join(f"u{i},A,{100 + i},e{i}\n" for i in range(6)))
+    record, calls = ev.record_events, []
+
+    def another_writer_between_batches(store: CampaignStore, batch: EventBatch) -> object:
+        calls.append(len(batch))
+        if len(calls) == 2:  # after this import's first batch, another stores e3 its own way
+            record(store, EventBatch(["e3"], ["someone"], ["B"], [7], [1.0]))
+        return record(store, batch)
+
+    monkeypatch.setattr(ev, "record_events", another_writer_between_batches)
+    assert main(["events", "import", "--store", str(path), str(file), "--batch", "2"]) == 2
+    err = capsys.readouterr().err
+    assert f"{file}, line 5: event_id 'e3'" in err, err  # e3 is the 4th data line
+    assert "first 2 events were recorded (2 new, 0 already stored)" in err, err
+    assert "nothing of this batch" not in err
+    assert count_events(open_store(str(path))) == 3
+    # the file refused before any batch: named, with its line, and nothing stored
+    monkeypatch.setattr(ev, "record_events", record)
+    assert main(["events", "import", "--store", str(path), str(file)]) == 2
+    err = capsys.readouterr().err
+    assert f"{file}, line 5: event_id 'e3'" in err and "nothing of the file was stored" in err
