@@ -281,12 +281,12 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                   "$RECOMMENDER_STORE are not included (the local export includes them)",
                   file=sys.stderr)
 
-        # the ids read once (standard input or a pipe cannot be read twice), before Spark
-        # starts; the factors also give the warning the local export gives
+        # the model and ids read once (a train saving between two reads had the rows come
+        # from another version; a pipe cannot be read twice), before Spark starts
         served = _load_model(args.model)
         chosen = (np.arange(served.n_films) if args.all
                   else _read_id_index(args.films, served.films, "film_id"))
-        rows = batch_audiences_spark(args.model, args.k, args.out, master=args.spark_master,
+        rows = batch_audiences_spark(served, args.k, args.out, master=args.spark_master,
                                      films=None if args.all else
                                      [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)

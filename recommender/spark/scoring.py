@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 
 def batch_audiences_spark(
-    model_dir: str | os.PathLike[str],
+    model_dir: str | os.PathLike[str] | Model,
     k: int,
     out: str | os.PathLike[str],
     master: str = "local[*]",
@@ -78,7 +78,8 @@ def batch_audiences_spark(
                                     "partitioned by film_id; --out must end in .parquet")
     if films is not None and films_file is not None:
         raise InvalidParameterError("give films or films_file, not both")
-    model = artifact.load(model_dir)
+    # a model already read (the command's, whose ids and warnings it gave) is scored as is
+    model = model_dir if isinstance(model_dir, Model) else artifact.load(model_dir)
     if films_file is not None:
         from recommender.io.readers import read_id_list_index
 

@@ -218,3 +218,35 @@ def test_an_export_with_no_row_writes_zero_rows(spark: Any, tmp_path: Path) -> N
     out = tmp_path / "none.parquet"
     assert batch_audiences_spark(folder, 5, out, spark=spark, progress=False) == 0
     assert out.is_dir() and (out / "_SUCCESS").exists()
+
+
+def test_the_export_scores_the_version_the_command_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``audiences --engine spark`` read the model (its film ids, its warnings), then the
+    export read the folder again: a train finishing in between had the rows come from the
+    newer version, under the older one's film list and warnings. Spark itself is not needed
+    to see which model reaches the scoring."""
+    from contextlib import nullcontext
+
+    from helpers import synthetic_model
+
+    from recommender.cli import commands, main
+    from recommender.spark import scoring
+
+    first, newer = synthetic_model(seed=1), synthetic_model(seed=2)
+    first.meta["model_version"], newer.meta["model_version"] = "first", "newer"
+    folder = artifact.save(first, tmp_path / "model")
+    load, scored = commands._load_model, []
+
+    def read_then_a_train_lands(path: str) -> Any:
+        model = load(path)
+        artifact.save(newer, folder)
+        return model
+
+    monkeypatch.setattr(commands, "_load_model", read_then_a_train_lands)
+    monkeypatch.setattr(scoring, "session_scope", lambda spark, master: nullcontext(None))
+    monkeypatch.setattr(scoring, "_batch",
+                        lambda session, model, *rest: scored.append(model.version) or 0)
+    assert main(["audiences", str(folder), "--engine", "spark", "--all", "--k", "5",
+                 "--out", str(tmp_path / "a.parquet")]) == 0
+    assert scored == ["first"]
