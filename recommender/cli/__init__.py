@@ -332,6 +332,21 @@ class HeldInterrupts:
             signal.raise_signal(self.caught[0])
 
 
+def _store_failure(e: BaseException) -> str | None:
+    """What to say when the campaign store, opened fine, fails in the middle of a command:
+    another process held a SQLite store's write lock past the busy wait (30 s), PostgreSQL
+    went away, no connection came free; else None. What was committed before stays (an
+    events import run again stores only the rest)."""
+    exc = sys.modules.get("sqlalchemy.exc")  # imported by whatever opened a store
+    if exc is None or not isinstance(e, exc.OperationalError | exc.TimeoutError):
+        return None
+    cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
+    return (f"the campaign store could not be used ({cause[:300]}): another process may "
+            "hold it (SQLite waits 30 s for its write lock), or the database is down; what "
+            "was committed before this stays, and the same command again is safe (events "
+            "are recognised by event_id)")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -371,6 +386,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                   file=sys.stderr)
         else:  # standard output, or a stream without a name
             print(f"error: {what} (writing the output)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as e:  # the campaign store failing mid-command: one line, no traceback
+        reason = _store_failure(e)
+        if reason is None:
+            raise
+        print(f"error: {reason}", file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

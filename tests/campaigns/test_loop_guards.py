@@ -265,3 +265,36 @@ def test_an_import_overtaken_by_another_writer_says_what_it_stored(
     assert main(["events", "import", "--store", str(path), str(file)]) == 2
     err = capsys.readouterr().err
     assert f"{file}, line 5: event_id 'e3'" in err and "nothing of the file was stored" in err
+
+
+def test_a_store_held_by_another_process_is_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process holding the SQLite store's write lock past the busy wait (30 s; a
+    few milliseconds here) made ``events import`` end in SQLAlchemy's traceback, exit 1. It
+    is one line naming the cause, exit 2, as a store that cannot be opened is."""
+    import sqlite3
+
+    from recommender.campaigns import store as store_module
+
+    path, file = tmp_path / "s.db", tmp_path / "ev.csv"
+    open_store(str(path)).close()
+    file.write_text("user_id,film_id,timestamp\nu1,A,100\n")
+    pragmas = store_module._sqlite_read_pragmas
+
+    def short_wait(conn: object, record: object) -> None:
+        pragmas(conn, record)
+        conn.execute("PRAGMA busy_timeout=20")  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(store_module, "_sqlite_read_pragmas", short_wait)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, holding on
+    try:
+        code = main(["events", "import", "--store", str(path), str(file)])
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert code == 2 and "database is locked" in err and "Traceback" not in err, err
+    assert len(err.strip().splitlines()) == 1, err
+    assert count_events(open_store(str(path))) == 0
