@@ -204,7 +204,9 @@ class ServiceState:
             t0 = time.perf_counter()
             try:
                 if path is not None and not _same_folder(path, served):
-                    artifact.publish(Path(path).expanduser(), served)
+                    root = self.settings.models_root
+                    artifact.publish(Path(path).expanduser(), served, within=Path(
+                        root).expanduser().resolve() if root else None)
                 engine = self.load(served)
                 stamp = _stamp(engine, served)
             except ArtifactError as e:

@@ -37,13 +37,11 @@ folder (written before versions) still loads, one without ``files`` unchecked.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,6 +52,7 @@ from recommender.io.atomic import not_in_a_model
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
 from recommender.model import layout
+from recommender.model.files import file_sha256, json_file, npy_file, raw_file, write_flushed
 from recommender.model.model import Model, Segments
 
 # the model folder layout; bump when a file or a field changes meaning. A folder records the
@@ -65,7 +64,6 @@ FORMAT_VERSION = 2
 READABLE_VERSIONS = tuple(range(1, FORMAT_VERSION + 1))
 META = "meta.json"
 FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
-CHUNK = 1 << 20  # bytes hashed at a time
 PROJECTION = "fold_in_projection"  # optional array (EASE family): films x factors
 PRIOR = "film_prior"  # optional array (a popularity weight > 0): one value per film
 REQUIRED = (
@@ -108,29 +106,33 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
             arrays[PRIOR] = np.ascontiguousarray(model.film_prior, np.float32)
         files: dict[str, dict[str, Any]] = {}
         for name, arr in arrays.items():
-            files[f"{name}.npy"] = _write(tmp / f"{name}.npy", _npy(arr))
-        files["segments.json"] = _write(tmp / "segments.json", _json(model.segments.info))
-        files["calibration.json"] = _write(tmp / "calibration.json", _json(model.calibration))
+            files[f"{name}.npy"] = write_flushed(tmp / f"{name}.npy", npy_file(arr))
+        for name, obj in (("segments.json", model.segments.info),
+                          ("calibration.json", model.calibration)):
+            files[name] = write_flushed(tmp / name, json_file(obj))
         for name, source in (extra or {}).items():
             if name in files or name == META or Path(name).name != name:
                 raise ArtifactError(f"{name!r} cannot be added to a model folder")
-            files[name] = _write(tmp / name, _bytes(source.read_bytes()))
+            files[name] = write_flushed(tmp / name, raw_file(source.read_bytes()))
         meta = {k: v for k, v in model.meta.items() if k != FILES}
         meta["user_attributes"] = sorted(model.user_table.attributes)
         meta["factors"] = int(model.user_factors.shape[1]) - model.bias_columns  # as trained
         meta[FILES] = files
-        _write(tmp / META, _json(meta))
+        write_flushed(tmp / META, json_file(meta))
     return dest
 
 
 def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
-            keep: int = layout.KEEP) -> Path:
+            keep: int = layout.KEEP, within: Path | None = None) -> Path:
     """Make the model at ``src`` (a model folder, or one version of one) the current version
     of the model folder ``path``: its files are checked (``load``), hard-linked into a new
     version (copied across file systems), checked again there, and the version is swapped in
-    like a save. Returns the path. Raises ``ArtifactError`` when ``src`` is no valid model."""
+    like a save. Returns the path. Raises ``ArtifactError`` when ``src`` is no valid model.
+    ``within`` (resolved; the server's models root): the version and each file linked must
+    lie in it once links are followed, checked as they are read (a link swapped after the
+    request was checked brought a model from outside)."""
     dest = _writable(path)
-    folder = layout.resolve(src)
+    folder = _inside(layout.resolve(src), within)
     model = load(folder, mmap=True)
     try:
         recorded = json.loads((folder / META).read_text(encoding="utf-8")).get(FILES)
@@ -144,7 +146,7 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
         if _serves_already(dest, folder):  # a repeated reload (asked under the lock: two at
             raise layout.NothingToWriteError  # once made two copies): no copy of the current
         for name in names:
-            source = os.path.realpath(folder / name)
+            source = str(_inside(folder / name, within))
             try:
                 os.link(source, tmp / name)
             except OSError:  # another file system, or links not allowed: copy and flush
@@ -154,6 +156,16 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
             layout.step(f"linked {name}")
         load(tmp, mmap=True)  # what was linked is what was checked (src may change meanwhile)
     return dest
+
+
+def _inside(path: Path, within: Path | None) -> Path:
+    """``path`` with its links followed; ``ArtifactError`` (naming no path) when ``within`` is
+    given and it lies outside it."""
+    real = Path(os.path.realpath(path))
+    if within is not None and not real.is_relative_to(within):
+        raise ArtifactError("the model named lies outside the models root "
+                            "(RECOMMENDER_MODELS_ROOT) once its links are followed")
+    return real
 
 
 def _serves_already(dest: Path, src: Path) -> bool:
@@ -201,48 +213,6 @@ def _writable(path: str | os.PathLike[str]) -> Path:
         raise ArtifactError(f"{dest}: is a non-empty folder that is not a model; "
                             "refusing to overwrite it")
     return dest
-
-
-def _npy(arr: NDArray[Any]) -> Callable[[IO[bytes]], Any]:
-    return lambda f: np.save(f, arr, allow_pickle=False)
-
-
-def _bytes(data: bytes) -> Callable[[IO[bytes]], Any]:
-    return lambda f: f.write(data)
-
-
-def _json(obj: Any) -> Callable[[IO[bytes]], Any]:
-    text = json.dumps(obj, indent=1, ensure_ascii=False) + "\n"
-    return lambda f: f.write(text.encode("utf-8"))
-
-
-def _write(path: Path, fill: Callable[[IO[bytes]], Any]) -> dict[str, Any]:
-    """Write a file with ``fill``, flush it to disk; returns its size and SHA-256. An error
-    without a file name (numpy's short write on a full disk: "192000 requested and 30688
-    written") is raised naming ``path``."""
-    try:
-        with open(path, "wb") as f:
-            fill(f)
-            f.flush()
-            os.fsync(f.fileno())
-    except OSError as e:
-        if e.filename:
-            raise
-        raise OSError(e.errno, e.strerror or f"could not write the whole file ({e}): the disk "
-                      "is full, or a quota was reached", str(path)) from None
-    layout.step(f"wrote {path.name}")
-    return {"bytes": path.stat().st_size, "sha256": file_sha256(path)}
-
-
-def file_sha256(path: str | os.PathLike[str], chunk: int = CHUNK) -> str:
-    """The SHA-256 of a file, read ``chunk`` bytes at a time (hex)."""
-    digest = hashlib.sha256()
-    buf = bytearray(chunk)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as f:
-        while n := f.readinto(view):
-            digest.update(view[:n])
-    return digest.hexdigest()
 
 
 def _flat_files(root: Path) -> list[str]:

@@ -289,3 +289,42 @@ def test_a_save_between_a_reloads_look_and_its_load_is_not_loaded_again(
     assert not first.check()  # nothing changed since the load
     assert state(workers[1]).check()  # the other worker follows the save, once
     assert not state(workers[1]).check()
+
+
+def test_a_link_swapped_after_the_routes_check_brings_no_model_from_outside(
+        workers: list[TestClient], root: Path, models: dict[str, Path], tmp_path_factory:
+        pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The route checks that model_path lies inside the models root, then the reload publishes
+    it (after waiting for the reload lock): a link inside the root swapped in between pointed
+    the publish at a model outside the root. The publish checks again as it reads."""
+    outside = tmp_path_factory.mktemp("outside")
+    shutil.copytree(models["b"], outside / "b", symlinks=True)
+    first = state(workers[0])
+    reload = first.reload
+
+    def swapped_before_the_publish(path: str | None = None) -> Any:
+        link = root / "b" / layout.CURRENT  # inside the root when the route checked it
+        link.unlink()
+        link.symlink_to(layout.resolve(outside / "b").resolve())
+        return reload(path)
+
+    monkeypatch.setattr(first, "reload", swapped_before_the_publish)
+    before = layout.resolve(root / "served").resolve()
+    r = workers[0].post("/admin/reload", json={"model_path": "b"},
+                        headers={"Authorization": f"Bearer {KEY}"})
+    assert r.status_code == 409, r.text
+    assert "outside the models root" in r.json()["detail"] and str(outside) not in r.text
+    assert layout.resolve(root / "served").resolve() == before
+
+
+def test_a_file_linked_from_outside_the_models_root_is_not_published(
+        root: Path, models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> None:
+    outside = tmp_path_factory.mktemp("outside-file")
+    version = layout.resolve(root / "b").resolve()
+    name = "user_factors.npy"
+    shutil.copy(version / name, outside / name)
+    (version / name).unlink()
+    (version / name).symlink_to(outside / name)
+    with pytest.raises(ArtifactError, match="outside the models root"):
+        artifact.publish(root / "b", root / "served", within=root.resolve())
+    artifact.publish(root / "b", root / "served")  # without a root it is any other model
