@@ -4,14 +4,17 @@ Columns: ``user_id,film_id`` (MovieLens ``userId,movieId`` accepted), ``timestam
 seconds or ISO 8601, required: a conversion is counted by its time), optional ``weight``
 (default 1; a number in ``(0, MAX_WEIGHT]``) and optional ``event_id``. Without ``event_id``
 each row gets a deterministic one, ``file:<sha256 of the row's fields>:<n>`` (the row's n-th
-repeat in the file), so importing the same file twice stores nothing twice. The readers of
-``recommender.io`` convert and check the columns; every problem names the file and the line
-(CSV) or row (Parquet).
+repeat in the file), so importing the same file twice stores nothing twice. Any other column
+is refused, as ``POST /events`` refuses a field it does not read (a ``rating`` column was
+dropped without a word), and so is an event_id the file gives two different events. The
+readers of ``recommender.io`` convert and check the columns; every problem names the file and
+the line (CSV) or row (Parquet).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +23,7 @@ import pyarrow.parquet as pq
 
 from recommender.campaigns.events import MAX_WEIGHT, EventBatch, first_future, id_too_long
 from recommender.errors import DataError
-from recommender.io.columns import FILM_ID, TIMESTAMP, USER_ID, WEIGHT
+from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
 from recommender.io.delimited import (
     CsvLocator,
@@ -38,6 +41,9 @@ from recommender.io.project import canonical_column
 
 EVENT_ID = "event_id"
 EXPECTED = "user_id,film_id,timestamp[,weight][,event_id]"
+READ = (USER_ID, FILM_ID, TIMESTAMP, WEIGHT, EVENT_ID)  # the fields an event has
+# the index pandas writes as a column of a Parquet file (DataFrame.to_parquet): not data
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
 def _canon(name: str) -> str | None:
@@ -51,6 +57,26 @@ def _canon_unique(p: Path, names: list[str]) -> list[str | None]:
     canon = [_canon(n) for n in names]
     check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
     return canon
+
+
+def _refuse_unread(p: Path, names: list[str], canon: list[str | None], line: int | None
+                   ) -> None:
+    """Refuse a column the reader does not read (``line``: the header's, for a CSV): a
+    ``rating`` column, or any other, was dropped without a word (a MovieLens ``ratings.csv``
+    imported its half-star ratings as plain watches), where ``POST /events`` refuses a field
+    it does not read."""
+    unread = [n for n, c in zip(names, canon, strict=True)
+              if (c is None or c not in READ) and not _PANDAS_INDEX.fullmatch(n)]
+    if not unread:
+        return
+    rating = any(c == RATING for c in canon)
+    why = (" (an event carries no rating: each one counts as a watch, weighted by its weight "
+           "column)" if rating else "")
+    many = len(unread) > 1
+    raise DataError(str(p), f"column{'s' if many else ''} {quoted(unread)} "
+                    f"{'are' if many else 'is'} not read{why}; expected columns {EXPECTED} "
+                    f"(POST /events refuses other fields too): drop {'them' if many else 'it'}",
+                    line=line)
 
 
 def read_event_file(path: str | Path) -> EventBatch:
@@ -80,6 +106,7 @@ def read_event_file(path: str | Path) -> EventBatch:
         raise DataError(str(p), f"missing column{'s' if len(missing) > 1 else ''} "
                         f"{', '.join(missing)}; expected columns {EXPECTED}; found "
                         f"{quoted(names)}", line=1 if isinstance(loc, CsvLocator) else None)
+    _refuse_unread(p, names, canon, 1 if isinstance(loc, CsvLocator) else None)
     n = len(columns[USER_ID])
     if n == 0:
         raise DataError(str(p), "no events: expected at least one data line")
@@ -104,6 +131,8 @@ def read_event_file(path: str | Path) -> EventBatch:
                      if (why := id_too_long(name, v)) is not None), None)
         if long is not None:
             raise problem(p, loc, *long)
+    if given is not None:
+        _same_id_same_event(p, loc, given, u, f, ts.tolist(), weight.tolist())
     ids = given if given is not None else _derived_ids(u, f, ts.tolist(), weight.tolist())
     late = first_future(ts)
     if late is not None:
@@ -129,3 +158,21 @@ def _derived_ids(u: list[str], f: list[str], ts: list[int], w: list[float]) -> l
         seen[digest] = k + 1
         out.append(f"file:{digest}:{k}")
     return out
+
+
+def _same_id_same_event(p: Path, loc: Locator, ids: list[str], u: list[str], f: list[str],
+                        ts: list[int], w: list[float]) -> None:
+    """Refuse an event_id the file gives two different events (a copy of the same event is a
+    duplicate, stored once), naming both lines: the store's check said the id was 'already
+    recorded', with no file or line, when nothing was."""
+    first: dict[str, int] = {}
+    for row, eid in enumerate(ids):
+        at = first.setdefault(eid, row)
+        if at != row and (u[at], f[at], ts[at], w[at]) != (u[row], f[row], ts[row], w[row]):
+            line, prefix = loc.where(at)
+            where = f"line {line}" if line is not None else prefix.rstrip(": ")
+            raise problem(p, loc, row, f"event_id {eid!r} is also on {where} with another "
+                          f"event (user_id {u[at]!r}, film_id {f[at]!r}, timestamp {ts[at]}, "
+                          f"weight {w[at]:g}; here user_id {u[row]!r}, film_id {f[row]!r}, "
+                          f"timestamp {ts[row]}, weight {w[row]:g}): an event_id names one "
+                          "event; nothing was stored")
