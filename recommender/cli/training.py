@@ -305,6 +305,8 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
             found = tuned.get(stage)
             if isinstance(found, dict) and "reason" in found:
                 print(f"{stage}: {found.get('chosen')} ({found['reason']})")
+    elif str(tuned.get("status", "")).startswith("not run") and config.tune:
+        _say_untuned(config, str(tuned["status"]))
     rank = int(model.user_factors.shape[1])  # EASE: at most the directions the data has
     what = (f"EASE (rank {rank}, lambda {config.ease_lambda:g}" if config.family == "ease"
             else f"{config.model.upper()} ({config.factors} factors, {config.iterations} "
@@ -346,6 +348,21 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
               "finds at most one per distinct taste direction (users whose vectors point the "
               f"same way share one), drops the empty ones{small}", file=sys.stderr)
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")
+
+
+def _say_untuned(config: TrainConfig, status: str) -> None:
+    """Say that the validation search ``--help`` promises for the options not given did not
+    run (``status``: meta.json's reason: BPR or LMF, the Spark engine, a log too small to
+    validate on), and the values they took instead, the ``--no-tune`` ones: without a word,
+    such a model went out on defaults its maker read as chosen."""
+    from recommender.model.config import PRIOR_TUNABLE, TUNABLE
+
+    unread = UNREAD.get(config.model, set()) if config.family == "als" else set()
+    left = [n for n in (*TUNABLE, *PRIOR_TUNABLE) if n not in config.fixed and n not in unread]
+    took = ", ".join(f"{n} {getattr(config, n):g}" if isinstance(getattr(config, n), float)
+                     else f"{n} {getattr(config, n)}" for n in left)
+    print(f"tuning: {status}" + (f"; the options not given took their --no-tune values: {took}"
+                                 if left else ""))
 
 
 def _not_the_data(out: str | None, data: str) -> None:

@@ -397,3 +397,34 @@ def test_a_time_column_under_another_name_is_warned_of(tmp_path: Path,
             assert all(word not in line for line in warned)
         meta = json.loads((tmp_path / f"m{i}" / "meta.json").read_text())
         assert meta["data"]["has_timestamps"] == ("timestamp" in extra)
+
+
+def _log(path: Path, users: int = 60, films: int = 30) -> Path:
+    rng = np.random.default_rng(0)
+    rows = {(f"u{u}", f"f{f}") for u in range(users) for f in rng.choice(films, 8, replace=False)}
+    path.write_text("user_id,film_id\n" + "".join(f"{u},{f}\n" for u, f in sorted(rows)))
+    return path
+
+
+@pytest.mark.parametrize(("options", "said"), [
+    (["--model", "bpr"], "the search covers ALS, not bpr; the options not given took their "
+                         "--no-tune values: regularization 0.01, factors 64, popularity 0"),
+    (["--model", "lmf", "--factors", "8"], "the search covers ALS, not lmf; the options not "
+                                           "given took their --no-tune values: regularization "
+                                           "0.6, weighting binary, popularity 0"),
+])
+def test_train_says_when_the_search_its_help_promises_did_not_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
+        said: str) -> None:
+    """--help says an option not given is 'chosen on a validation split'; for BPR and LMF
+    (and the Spark engine, or a log too small to validate on) no search runs and the
+    --no-tune values are used: train said nothing (only `info` told, as 'not run')."""
+    code, out, err = run_cli(capsys, "train", "--data", _log(tmp_path / "log.csv"), "--out",
+                             tmp_path / "m", "--iterations", "2", *options)
+    assert code == 0, err
+    assert f"tuning: not run: {said}" in out
+    meta = json.loads((tmp_path / "m" / "meta.json").read_text())
+    assert meta["tuning"]["status"].startswith("not run")
+    code, out, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                             tmp_path / "m", "--iterations", "2", "--no-tune", *options)
+    assert code == 0 and "tuning" not in out  # asked for: nothing to say
