@@ -90,7 +90,16 @@ def cmd_search(args: argparse.Namespace) -> int:
           f"{f' in {args.genre}' if args.genre else ''}; showing {len(rows):,}")
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
+        print(f"viewers: {_viewers_source(model)}")
     return 0
+
+
+def _viewers_source(model: Model) -> str:
+    """What a film's ``viewers`` counts (``search``, ``film``): its training watches, and
+    the campaign store's events folded in, when there are any."""
+    applied = int(model.meta.get("overlay", {}).get("events_applied", 0))
+    since = f" or in the store's {applied:,} events since" if applied else ""
+    return f"users who watched it in the training data{since}"
 
 
 def cmd_film(args: argparse.Namespace) -> int:
@@ -112,10 +121,8 @@ def cmd_film(args: argparse.Namespace) -> int:
             else "")
     print(f"{body['title'] or body['film_id']}{year} [film {body['film_id']}]: "
           f"{', '.join(body['genres']) or 'no genre'}")
-    applied = int(model.meta.get("overlay", {}).get("events_applied", 0))
-    since = f" or in the store's {applied:,} events since" if applied else ""
     _print_table(["fact", "value", "unit / source"], [
-        ["viewers", f"{body['viewers']:,}", f"users who watched it in the training data{since}"],
+        ["viewers", f"{body['viewers']:,}", _viewers_source(model)],
         ["viewer share", f"{body['viewer_share']:.4f}", "share of all users (0-1)"],
         ["popularity rank", f"{body['popularity_rank']:,} of {body['catalog_films']:,}",
          "1 = the most watched film of the catalog"],
@@ -331,6 +338,10 @@ def cmd_segments(args: argparse.Namespace) -> int:
          ", ".join(f"{g['genre']} (lift {g['lift']:.2f})" for g in s["top_genres"]),
          ", ".join(f["title"] or f["film_id"] for f in s["representative_films"][:3])]
         for s in rows])
+    print("size: the segment's users; share: its share of all users (0-1); top_genres: lift "
+          "= the genre's share of the genres of the films the segment's users watched / its "
+          "share over all users (genres above 1); representative_films: the films its users "
+          "watch most above other users (the first three; --json lists them with their lift)")
     return 0
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import demo_model, synthetic_model
 from helpers import run_cli as run
-from helpers import synthetic_model
 
 from recommender.model import artifact
 from recommender.model.model import Model, Segments
@@ -215,3 +215,41 @@ def test_recommend_score_says_it_holds_the_popularity_prior(
     code, out, err = run(capsys, "recommend", plain, "--user", user, "--k", 3)
     assert code == 0, err
     assert out.splitlines()[-1].startswith("score: the model's raw score, for ordering only")
+
+
+def test_segments_say_what_size_share_and_lift_are(tmp_path_factory: pytest.TempPathFactory,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """The segments table printed size, share and each genre's lift with no legend."""
+    path = artifact.save(demo_model(tmp_path_factory)[1], tmp_path_factory.mktemp("seg") / "m")
+    m = artifact.load(path)
+    code, out, err = run(capsys, "segments", path)
+    assert code == 0, err
+    legend = out.splitlines()[-1]
+    assert legend.startswith("size: the segment's users; share: its share of all users (0-1); "
+                             "top_genres: lift = the genre's share of the genres of the films "
+                             "the segment's users watched / its share over all users")
+    body = json.loads(run(capsys, "segments", path, "--json")[1])["segments"]
+    labels = np.asarray(m.segments.labels)
+    seen = (m.seen.tocsr() > 0).astype(np.float64)
+    names = sorted({g for row in m.catalog.genres.tolist() for g in str(row).split("|") if g})
+    tags = np.array([[g in str(row).split("|") for g in names]
+                     for row in m.catalog.genres.tolist()], np.float64)  # films x genres
+    every = np.asarray(seen.sum(axis=0)).ravel() @ tags
+    for s in body:  # the legend's formulas give the numbers printed
+        assert s["size"] == int((labels == s["segment"]).sum())
+        assert s["share"] == pytest.approx(s["size"] / m.n_users, abs=5e-5)
+        watched = np.asarray(seen[labels == s["segment"]].sum(axis=0)).ravel() @ tags
+        for g in s["top_genres"]:
+            i = names.index(g["genre"])
+            lift = (watched[i] / watched.sum()) / (every[i] / every.sum())
+            assert g["lift"] == pytest.approx(lift, abs=1e-3)
+
+
+def test_search_says_what_viewers_counts(planted: tuple[Path, Model, str],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    path, m, film = planted
+    code, out, err = run(capsys, "search", path, film)
+    assert code == 0, err
+    row = next(line.split() for line in out.splitlines() if line.split()[:1] == [film])
+    assert int(row[1]) == len(m.film_viewers(m.film_index(film)))
+    assert out.splitlines()[-1] == "viewers: users who watched it in the training data"
