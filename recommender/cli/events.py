@@ -234,12 +234,16 @@ def _say_stored(store: Any, file: str, n: int, counts: tuple[int, int, int], par
 
 
 def _pct(block: dict[str, Any] | None, scale: float = 100.0, unit: str = "%") -> str:
+    """An estimate and its 95% interval as text; a percent's bounds carry the '%' too (as
+    the studio shows them): with no estimate (no control conversion) "n/a [-99.73, +inf]"
+    said no unit at all."""
     if block is None:
         return "n/a"
     est = block["estimate"]
     shown = "n/a" if est is None else f"{scale * est:+.2f}{unit}"
-    high = "+inf" if block["high"] is None else f"{scale * block['high']:+.2f}"
-    return f"{shown} [{scale * block['low']:+.2f}, {high}]"
+    bound = unit if unit == "%" else ""
+    high = "+inf" if block["high"] is None else f"{scale * block['high']:+.2f}{bound}"
+    return f"{shown} [{scale * block['low']:+.2f}{bound}, {high}]"
 
 
 def cmd_campaign(args: argparse.Namespace) -> int:

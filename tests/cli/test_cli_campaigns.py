@@ -219,3 +219,16 @@ def test_an_interrupt_while_the_plan_is_stored_leaves_store_and_files_agreeing(
     with open(tmp_path / "plan.csv", newline="", encoding="utf-8") as f:
         assert {r["plan_id"] for r in csv.DictReader(f)} == {plans[0]["plan_id"]}
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_a_relative_uplift_s_interval_says_percent_even_without_an_estimate() -> None:
+    """Without a control conversion the relative uplift has no estimate and no upper bound:
+    the report printed "n/a [-99.73, +inf]", a number with no unit (the studio shows
+    "[-99.73%, +∞]"); a difference of rates keeps its percentage points on the estimate."""
+    from recommender.cli.events import _pct
+
+    assert _pct({"estimate": None, "low": -0.9973, "high": None}) == "n/a [-99.73%, +inf]"
+    assert _pct({"estimate": 0.5, "low": -0.2, "high": 1.0}) == "+50.00% [-20.00%, +100.00%]"
+    assert _pct({"estimate": 0.0813, "low": -0.1237, "high": 0.2149}, 100, " pts") == \
+        "+8.13 pts [-12.37, +21.49]"
+    assert _pct({"estimate": 2.0, "low": -1.5, "high": 3.25}, 1.0, "") == "+2.00 [-1.50, +3.25]"
