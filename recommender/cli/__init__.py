@@ -91,17 +91,29 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
                         "training part (local engine only)")
 
 
+# options whose empty value means something: --with '' asks for no extra column (HTTP with=)
+EMPTY_MEANS_NONE = {"with_"}
+
+
 class _Once(argparse._StoreAction):
     """argparse's ``store``, refusing an option given twice: the last value would silently
-    replace the first (``--exclude A --exclude B`` contacted A's opted-out users)."""
+    replace the first (``--exclude A --exclude B`` contacted A's opted-out users); and an
+    option given an empty value (``--exclude "$OPTOUTS"`` with the variable unset), which read
+    as not given: the opt-outs were planned, ``--store ''`` read $RECOMMENDER_STORE, ``train
+    --events ''`` trained without the events, ``--summary ''`` wrote no summary, all without
+    a word."""
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
         given: set[str] = namespace.__dict__.setdefault("_given_once", set())
+        names = "/".join(self.option_strings)
         if self.dest in given and self.option_strings:
-            names = "/".join(self.option_strings)
             parser.error(f"argument {names}: given twice; give it once (only the last value "
                          "would count)")
+        if (self.option_strings and isinstance(values, str) and not values.strip()
+                and self.dest not in EMPTY_MEANS_NONE):
+            parser.error(f"argument {names}: the value is empty; give one, or leave the "
+                         "option out")
         given.add(self.dest)
         super().__call__(parser, namespace, values, option_string)
 

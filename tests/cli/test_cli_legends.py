@@ -181,11 +181,11 @@ def test_an_empty_by_is_refused_not_read_as_region(planted: tuple[Path, Model, s
     with --slate it was not counted among the options a slate does not read."""
     path, _, film = planted
     code, out, err = run(capsys, "distribution", path, film, "--by", "", "--json")
-    assert code == 2 and out == "" and "by=''" in err
+    assert code == 2 and out == "" and "argument --by: the value is empty" in err
     slate = path.parent / "slate-by.csv"
     slate.write_text(f"film_id\n{film}\n")
     code, out, err = run(capsys, "distribution", path, "--slate", str(slate), "--by", "")
-    assert code == 2 and "--by: not used with --slate" in err
+    assert code == 2 and "argument --by: the value is empty" in err
 
 
 def test_recommend_score_says_it_holds_the_popularity_prior(

@@ -118,3 +118,32 @@ def test_spark_cg_steps_and_evaluate_segments_are_refused(
     code, err = run(capsys, "train", "--data", str(tmp_path), "--out", str(tmp_path / "m"),
                     "--engine", "spark", "--ease-lambda", "100")
     assert code == 2 and "without tuning (--engine spark) the family is ALS" in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["plan", "m", "--slate", "s.csv", "--out", "p.csv", "--exclude", ""],
+    ["plan", "m", "--slate", "s.csv", "--out", "p.csv", "--summary", " "],
+    ["audience", "m", "f", "--store", ""],
+    ["train", "--data", "d", "--out", "m", "--events", ""],
+    ["distribution", "m", "f", "--by", "cinema", "--screens", "5", "--cinemas", ""],
+    ["campaign", "report", "p", "--store", ""],
+])
+def test_an_empty_option_value_is_refused(argv: list[str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """An empty value (``--exclude "$OPTOUTS"`` with the variable unset) read as no option:
+    the opted-out users were planned, ``--store ''`` read $RECOMMENDER_STORE, ``--events ''``
+    trained without the events, all with exit 0 and no word."""
+    monkeypatch.chdir(tmp_path)
+    code, err = run(capsys, *argv)
+    option = next(a for a, v in zip(argv, argv[1:], strict=False) if not v.strip())
+    assert code == 2 and f"argument {option}: the value is empty" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_with_still_means_no_extra_column(capsys: pytest.CaptureFixture[str]
+                                                   ) -> None:
+    from recommender.cli import build_parser
+
+    args = build_parser().parse_args(["audience", "m", "f", "--with", ""])
+    assert args.with_ == ""  # as HTTP with= (resolve_with: no column)
