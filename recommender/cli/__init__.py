@@ -21,6 +21,7 @@ from recommender.cli.answers import add_answer_commands
 from recommender.cli.campaigns import add_campaign_commands
 from recommender.cli.commands import (
     STORE_HELP,
+    _int_at_least,
     _offset,
     _positive_int,
     add_pseudonym_options,
@@ -36,9 +37,12 @@ from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
-from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE
+from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 
 EXIT_BAD_INPUT = 2
+# a seed of train, evaluate, tune and demo-data: numpy's generators take none below 0 (-5 was a
+# traceback, exit 1, after the training run), Spark's ALS none past a Java long
+_seed = _int_at_least(0, SEED_MAX)
 SPARK_MASTER = "local[*]"  # --spark-master's default (a local Spark session)
 
 
@@ -79,7 +83,7 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
     s.add_argument("--learning-rate", type=float, dest="learning_rate",
                    help=f"BPR's and LMF's step size (default {rates}; ALS does not read it)")
     if seed:
-        s.add_argument("--seed", type=int)
+        s.add_argument("--seed", type=_seed)
     if segments:
         s.add_argument("--segments", type=_positive_int, help="number of audience segments")
     s.add_argument("--holdout", type=float,
@@ -142,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("demo-data", cmd_demo_data, "write the synthetic demo dataset to OUT_DIR")
     s.add_argument("out_dir")
-    s.add_argument("--seed", type=int, default=7)
+    s.add_argument("--seed", type=_seed, default=7)
     s.add_argument("--users", type=_positive_int, default=3000)
     s.add_argument("--films", type=_positive_int, default=400)
     s.add_argument("--interactions", type=_positive_int, default=100_000)
@@ -218,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--protocol", choices=["random", "time", "user"], default="random")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--json", dest="json_path", help="write the report as JSON to this path")
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=_seed, default=0)
     add_training_options(s, seed=False, segments=False)
 
     s = add("tune", cmd_tune, "search hyper-parameters on a validation split")
@@ -226,7 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="tuned.json", help="where to write the best configuration")
     s.add_argument("--trials", type=_positive_int, default=30)
     s.add_argument("--k", type=_positive_int, default=100)
-    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--seed", type=_seed, default=0)
 
     add_answer_commands(add)
     add_distribution_command(add)

@@ -28,6 +28,9 @@ MODEL_LEARNING_RATE = {"als": 0.05, "bpr": 0.05, "lmf": 1.0}
 # NaN given is still refused) that __post_init__ replaces with the model's value above
 _PER_MODEL = float("nan")
 # what the family stage of that search may change (a name in ``fixed`` stays)
+# a seed's range: numpy's generators refuse a negative one (a traceback after the training
+# run), Spark's ALS takes a Java long
+SEED_MAX = 2**63 - 1
 FAMILY_TUNABLE = ("family", "ease_lambda")
 # what its last stage may change: the popularity prior's weight (prior.py)
 PRIOR_TUNABLE = ("popularity",)
@@ -119,6 +122,7 @@ class TrainConfig:
         _in_range("iterations", self.iterations, 1, 1000)
         _in_range("cg_steps", self.cg_steps, 1, 32)
         _in_range("segments", self.segments, 1, 1000)
+        _in_range("seed", self.seed, 0, SEED_MAX)
         if self.warm_iterations is not None:
             _in_range("warm_iterations", self.warm_iterations, 0, 100)
         if self.regularization < 0:

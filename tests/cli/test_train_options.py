@@ -428,3 +428,31 @@ def test_train_says_when_the_search_its_help_promises_did_not_run(
     code, out, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                              tmp_path / "m", "--iterations", "2", "--no-tune", *options)
     assert code == 0 and "tuning" not in out  # asked for: nothing to say
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--data", "log.csv", "--out", "m", "--no-tune", "--seed", "-5"],
+    ["evaluate", "--data", "log.csv", "--no-tune", "--seed", "-1"],
+    ["tune", "--data", "log.csv", "--seed", "-1", "--trials", "1"],
+    ["demo-data", "demo", "--seed", "-1"],
+])
+def test_a_negative_seed_is_refused_before_any_work(
+        argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """numpy's generators take no negative seed: each command ran (train fitted the
+    calibration split) and then stopped on a ValueError traceback, exit 1."""
+    monkeypatch.chdir(tmp_path)
+    _log(tmp_path / "log.csv")
+    code, _, err = run_cli(capsys, *argv)
+    assert code == 2 and "argument --seed: expected a number >= 0" in err
+    assert "Traceback" not in err and sorted(p.name for p in tmp_path.iterdir()) == ["log.csv"]
+
+
+def test_a_negative_seed_in_a_config_is_refused_naming_the_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "c.json"
+    config.write_text('{"seed": -3}')
+    code, _, err = run_cli(capsys, "train", "--data", _log(tmp_path / "log.csv"), "--out",
+                           tmp_path / "m", "--config", config, "--no-tune")
+    assert code == 2 and f"{config}: seed must be in [0, " in err and "Traceback" not in err
+    assert not (tmp_path / "m").exists()
