@@ -32,6 +32,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from recommender.errors import InvalidParameterError
+from recommender.query.limits import MAX_WORKERS
 
 
 @functools.cache
@@ -140,8 +141,8 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
 
     if not 0 <= port <= 65535:
         raise InvalidParameterError(f"port must be in [0, 65535], got {port}")
-    if workers < 1:
-        raise InvalidParameterError(f"workers must be >= 1, got {workers}")
+    if not 1 <= workers <= MAX_WORKERS:
+        raise InvalidParameterError(f"workers must be in [1, {MAX_WORKERS}], got {workers}")
     path = str(Path(model_dir).resolve())
     load_engine(path)  # raises ArtifactError naming what is wrong
     os.environ["RECOMMENDER_MODEL_PATH"] = path

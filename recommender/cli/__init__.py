@@ -38,6 +38,7 @@ from recommender.cli.events import add_event_commands
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
+from recommender.query.limits import MAX_WORKERS
 
 EXIT_BAD_INPUT = 2
 # a seed of train, evaluate, tune and demo-data: numpy's generators take none below 0 (-5 was a
@@ -241,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--workers", type=_positive_int, default=1)
+    s.add_argument("--workers", type=_int_at_least(1, MAX_WORKERS), default=1,
+                   help=f"worker processes, each with the model loaded (at most {MAX_WORKERS})")
     from dataclasses import asdict
 
     from recommender.model.config import TrainConfig

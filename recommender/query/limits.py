@@ -1,4 +1,5 @@
-"""Bounds the CLI and the service share for paging through answers (one definition of each).
+"""Bounds the CLI and the service share for paging through answers, and the server's worker
+count (one definition of each).
 
 Kept free of heavy imports: the CLI's argument parser reads them before any command runs.
 """
@@ -11,3 +12,8 @@ MAX_OFFSET = 2**31 - 1
 MAX_WATCHED = 10_000
 """The most films a watch list may name (``recommend --watched``, ``POST /recommendations``):
 more than any viewer's history, and a bound on the fold-in's work per request."""
+
+MAX_WORKERS = 256
+"""The most worker processes one ``recommender serve`` starts: each loads the model and its
+caches, so a slip (``--workers 100000``) forked until the machine ran out of processes and
+memory, with no word."""

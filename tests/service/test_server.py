@@ -16,6 +16,7 @@ from servers import stop_server as stop
 from service_fixtures import ODD_FILM_ID, save_model
 
 from recommender.cli import main
+from recommender.errors import InvalidParameterError
 from recommender.model import artifact
 
 
@@ -134,3 +135,22 @@ def test_the_access_log_hides_a_key_sent_in_the_query(capsys: pytest.CaptureFixt
             logger.propagate, logger.disabled = propagate, disabled
     assert "s3cret-value" not in out and "t0k" not in out
     assert '"GET /films/7/audience?api_key=***&k=5&X-Token=*** HTTP/1.1" 401' in out
+
+
+def test_serve_refuses_more_workers_than_it_starts(model_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """--workers had no upper bound: --workers 100000 forked one process (each loading the
+    model) after another until the machine ran out of processes and memory."""
+    import uvicorn
+
+    from service.server import serve
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    assert main(["serve", str(model_dir), "--port", "0", "--workers", "100000"]) == 2
+    assert "expected a number in [1, 256], got 100000" in capsys.readouterr().err
+    with pytest.raises(InvalidParameterError, match=r"workers must be in \[1, 256\]"):
+        serve(str(model_dir), port=0, workers=257)
