@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from recommender.cli.printing import AUDIENCE_SCORE, export_source, rank_legend
 from recommender.io.columns import (
     AGE_BAND,
     GENDER,
@@ -203,8 +204,6 @@ def cmd_audience(args: argparse.Namespace) -> int:
                            if n in (RANK, SCORE, PERCENTILE, SEGMENT)
                            else table.column(n).to_pylist()) for n in names]
     _print_table(names, [list(row) for row in zip(*columns, strict=True)])
-    from recommender.cli.printing import AUDIENCE_SCORE, rank_legend
-
     rank_legend(AUDIENCE_SCORE)
     return 0
 
@@ -291,7 +290,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                                      [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)
         _warn_unfitted_films(served, chosen, spark=True)
-        print(f"wrote {rows:,} rows to {args.out}")
+        print(f"wrote {rows:,} rows to {args.out} {export_source(served)}")
         return 0
     model = _pseudonymous(answer_model(args), args)
     if args.all:
@@ -306,7 +305,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                    f", segment {segment}" if segment is not None else "",
                    "".join(f", {a}={'|'.join(v)}" for a, v in filters.items())])
     print(f"wrote {rows:,} rows ({len(films):,} films x top {args.k}{cut}) to {args.out} "
-          f"in {time.perf_counter() - t0:.1f} s")
+          f"in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
     return 0
 
 
@@ -361,7 +360,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
               f"taste vector): their rows are {order} (a Parquet export's context lists "
               "them: nothing_fitted_users)", file=sys.stderr)
     print(f"wrote {rows:,} rows ({len(users):,} users x top {args.k}) to {args.out} "
-          f"in {time.perf_counter() - t0:.1f} s")
+          f"in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
     return 0
 
 

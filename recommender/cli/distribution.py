@@ -184,7 +184,9 @@ def _slate(args: argparse.Namespace) -> int:
         print(f"note: {len(lost):,} cinemas of {cinemas.source} are named by no user "
               f"(their screens are shared equally; check the ids): {shown}")
     if args.out:
-        print(f"allocation written to {args.out}")
+        from recommender.cli.printing import export_source
+
+        print(f"allocation written to {args.out} {export_source(model)}")
     return 0
 
 

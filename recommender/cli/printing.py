@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recommender.cli.commands import _print_table
 from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
 
 #: where the minimum cell size of a hidden-cells line comes from
 MIN_CELL_SOURCE = f"(the minimum cell size: ${MIN_CELL_ENV}, default {DEFAULT_MIN_CELL})"
@@ -33,6 +35,8 @@ def split_table(rows: list[dict[str, Any]], key: str) -> None:
     """A breakdown (segment or attribute value: count, share, base share, lift) as a table;
     the users without a value of the attribute (value ``""``) show as ``NO_VALUE``."""
     sized = key == "segment" and all("size" in r for r in rows)
+    from recommender.cli.commands import _print_table
+
     _print_table([key, "count", "share", "base_share", "lift"] + ["size"] * sized, [
         [r["label"] if key == "segment" else (r["value"] or NO_VALUE), r["count"],
          f"{r['share']:.4f}",
@@ -69,3 +73,15 @@ def hidden_text(cells: int, what: str, people: int, who: str, min_cell: int,
             + f" or hidden with one so that it is not the total less the shown ones "
             f"{MIN_CELL_SOURCE}")
 
+
+def export_source(model: Model) -> str:
+    """The model an export was cut from, and the campaign store's events folded in, for the
+    line that reports it: a CSV has no place for them (a Parquet export keeps them in its
+    ``recommender`` metadata), and the same model version answers differently with events."""
+    from recommender.query.catalog import store_events
+
+    events = store_events(model.meta)
+    folded = ("as trained" if events is None else
+              f"with the campaign store's {events['events_applied']:,} events since training "
+              f"(through sequence {events['through_seq']:,})")
+    return f"from model {model.version} {folded}"

@@ -1,5 +1,6 @@
-"""Bounds the CLI and the service share for paging through answers, and the server's worker
-count (one definition of each).
+"""Bounds the CLI and the service share: paging through answers, and the server's workers.
+
+One definition of each.
 
 Kept free of heavy imports: the CLI's argument parser reads them before any command runs.
 """

@@ -150,3 +150,30 @@ def test_what_counts_the_stores_events_says_so(model_dir: Path, tmp_path: Path,
         "--summary", str(summary), "--store", store)
     assert json.loads(summary.read_text())["store_events"] == want
     assert json.loads(pq.read_schema(plan).metadata[b"recommender"])["store_events"] == want
+
+
+def test_a_csv_export_says_the_model_and_the_store_events_it_was_cut_from(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A CSV has no place for its context (a Parquet export keeps it in its metadata): the
+    line reporting the export named neither the model version nor the store's events folded
+    in, so two CSVs of one model, with and without events, could not be told apart."""
+    from recommender.campaigns.events import EventBatch, record_events
+    from recommender.campaigns.store import open_store
+    from recommender.model import artifact
+
+    version = artifact.load(model_dir).version
+    store = tmp_path / "s.db"
+    s = open_store(str(store))
+    now = int(time.time()) - 60
+    record_events(s, EventBatch(["e1", "e2"], ["u0001", "newcomer"], ["00003", "00003"],
+                                [now, now], [1.0, 1.0]))
+    s.close()
+    films = tmp_path / "films.txt"
+    films.write_text("00003\n")
+    for argv in (["audiences", str(model_dir), "--films", str(films), "--k", "3"],
+                 ["recommend", str(model_dir), "--all", "--k", "2"]):
+        out = cli(capsys, *argv, "--out", str(tmp_path / "a.csv"))
+        assert out.strip().endswith(f"from model {version} as trained"), out
+        out = cli(capsys, *argv, "--out", str(tmp_path / "a.csv"), "--store", str(store))
+        assert out.strip().endswith(f"from model {version} with the campaign store's 2 events "
+                                    "since training (through sequence 2)"), out
