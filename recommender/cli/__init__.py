@@ -76,7 +76,10 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
     s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
                    help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
     s.add_argument("--weighting", choices=["binary", "rating", "log", "bm25"])
-    s.add_argument("--min-rating", type=float, dest="min_rating")
+    s.add_argument("--min-rating", type=float, dest="min_rating",
+                   help="keep ratings below it out of the fit only: a film rated low is still "
+                        "a film watched, never in its viewer's audience (default: none, every "
+                        "rating fitted)")
     from recommender.model.config import MODEL_LEARNING_RATE
 
     rates = "; ".join(f"{v:g} for {m.upper()}" for m, v in MODEL_LEARNING_RATE.items()
@@ -193,7 +196,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--all", action="store_true", help="every film in the model")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--out", required=True, help="PATH.csv or PATH.parquet")
-    s.add_argument("--include-seen", action="store_true")
+    s.add_argument("--include-seen", action="store_true",
+                   help="keep users who already watched each film")
     add_slice_options(s, export=True)
     add_pseudonym_options(s)
     s.add_argument("--engine", choices=["local", "spark"], default="local")
@@ -219,7 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="print the HTTP endpoint's JSON body (one --user)")
 
     s = add("evaluate", cmd_evaluate, "evaluate the engine and baselines on a dataset")
-    s.add_argument("--data", required=True)
+    s.add_argument("--data", required=True, help="interactions file or dataset folder")
     s.add_argument("--protocol", choices=["random", "time", "user"], default="random")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--json", dest="json_path", help="write the report as JSON to this path")
@@ -227,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_training_options(s, seed=False, segments=False)
 
     s = add("tune", cmd_tune, "search hyper-parameters on a validation split")
-    s.add_argument("--data", required=True)
+    s.add_argument("--data", required=True, help="interactions file or dataset folder")
     s.add_argument("--out", default="tuned.json", help="where to write the best configuration")
     s.add_argument("--trials", type=_positive_int, default=30)
     s.add_argument("--k", type=_positive_int, default=100)

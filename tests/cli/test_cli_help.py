@@ -23,3 +23,12 @@ def test_every_help_renders() -> None:
     for name, parser in parsers:
         text = parser.format_help()
         assert text.startswith("usage:"), name
+
+
+def test_every_option_says_what_it_does() -> None:
+    """train's and evaluate's --min-rating, audiences' --include-seen and evaluate's and
+    tune's --data had no help text: --help listed them with nothing beside them."""
+    bare = [(name, action.option_strings) for name, parser in _parsers(build_parser())
+            for action in parser._actions
+            if action.option_strings and action.dest != "help" and not action.help]
+    assert not bare, bare
