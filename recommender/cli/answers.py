@@ -169,6 +169,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
 
 
 def cmd_lookalike(args: argparse.Namespace) -> int:
+    from recommender.cli.checks import every_id_unknown
     from recommender.errors import InvalidParameterError
     from recommender.io.readers import read_id_list_as_known
     from recommender.query.audience import check_k, lookalikes
@@ -180,7 +181,8 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")
-    page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
+    with every_id_unknown(args.seeds, "user"):
+        page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
     if args.json:
         print_body({**page.to_json(), "unknown_seed_ids": unknown})
         return 0

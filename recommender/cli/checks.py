@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -67,3 +68,16 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) 
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7)?", file=sys.stderr)
+
+
+@contextmanager
+def every_id_unknown(path: str, kind: str) -> Iterator[None]:
+    """Re-raise the error of a list whose every id is unknown (``lookalike --seeds``,
+    ``recommend --watched``: unknown ids are skipped until none is left) as ``DataError``
+    naming the file (``kind``: user or film); it named the first id alone."""
+    from recommender.errors import DataError, UnknownIdError
+
+    try:
+        yield
+    except UnknownIdError as e:
+        raise DataError(path, f"none of its ids is a {kind} of the model: {e}") from None

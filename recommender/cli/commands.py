@@ -366,8 +366,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 def _recommend_watched(args: argparse.Namespace) -> int:
     """``recommend --watched FILE``: ``POST /recommendations``'s answer (``--json``: its body)."""
+    from recommender.cli.checks import every_id_unknown
     from recommender.errors import InvalidParameterError
     from recommender.io.readers import read_id_list_as_known
+    from recommender.query.hints import title_hints
     from recommender.query.recommend import recommend_for_watched
 
     if args.out is not None:
@@ -378,11 +380,10 @@ def _recommend_watched(args: argparse.Namespace) -> int:
                                     "users; a --watched list is a viewer the model does not "
                                     "know and reads only the films, which events do not "
                                     "change: drop --store")
-    from recommender.query.hints import title_hints
-
     model = answer_model(args)
     watched = read_id_list_as_known(args.watched, model.films)
-    with title_hints(model):  # every id unknown: the titles the one given matches
+    # every id unknown: the titles the one given matches, and the file named
+    with every_id_unknown(args.watched, "film"), title_hints(model):
         films, unknown = recommend_for_watched(model, watched, k=args.k)
     body = films.watched_json(model, unknown)
     rows = body["films"]

@@ -161,3 +161,19 @@ def test_an_option_given_twice_is_refused(capsys: pytest.CaptureFixture[str], mo
     code, _, err = run(capsys, "recommend", model_dir, "--watched", watched, "--store",
                        tmp_path / "s.db")
     assert_refused(code, err, "--store applies the campaign store's events to known users")
+
+
+@pytest.mark.parametrize(("command", "option", "kind"), [
+    (["lookalike"], "--seeds", "user"),
+    (["recommend"], "--watched", "film"),
+])
+def test_a_list_whose_every_id_is_unknown_names_the_file(
+        model_dir: Path, tmp_path: Path, command: list[str], option: str, kind: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Unknown ids of a seed or watch list are skipped; when none is left the error named the
+    first id alone ("unknown user_id 'nobody'"), not the file that held them."""
+    ids = tmp_path / "ids.txt"
+    ids.write_text("nobody\nno-one\n")
+    code, _, err = run(capsys, *command, model_dir, option, ids)
+    assert_refused(code, err, f"{ids}: none of its ids is a {kind} of the model: "
+                              f"unknown {kind}_id")
