@@ -133,6 +133,9 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
     request was checked brought a model from outside)."""
     dest = _writable(path)
     folder = _inside(layout.resolve(src), within)
+    if within is not None:  # every file load reads, the rewrite below too (no ``files``)
+        for entry in folder.iterdir():
+            _inside(entry, within)
     model = load(folder, mmap=True)
     try:
         recorded = json.loads((folder / META).read_text(encoding="utf-8")).get(FILES)

@@ -9,6 +9,7 @@ so nothing depends on timing; one test runs the watcher thread itself.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 import time
@@ -328,3 +329,26 @@ def test_a_file_linked_from_outside_the_models_root_is_not_published(
     with pytest.raises(ArtifactError, match="outside the models root"):
         artifact.publish(root / "b", root / "served", within=root.resolve())
     artifact.publish(root / "b", root / "served")  # without a root it is any other model
+
+
+def test_a_folder_without_checksums_linking_outside_the_models_root_is_not_published(
+        root: Path, models: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A model folder whose meta.json records no ``files`` (written before checksums) is
+    rewritten by ``save`` from what ``load`` read, not linked file by file: its files, links
+    to a model outside the models root, were published with no check."""
+    outside = tmp_path_factory.mktemp("outside-legacy")
+    shutil.copytree(models["b"], outside / "b", symlinks=True)
+    version = layout.resolve(outside / "b").resolve()
+    legacy = root / "legacy"
+    legacy.mkdir()
+    for p in version.iterdir():
+        if p.name == artifact.META:
+            meta = json.loads(p.read_text(encoding="utf-8"))
+            meta.pop(artifact.FILES)
+            (legacy / p.name).write_text(json.dumps(meta), encoding="utf-8")
+        else:
+            (legacy / p.name).symlink_to(p)
+    before = layout.resolve(root / "served").resolve()
+    with pytest.raises(ArtifactError, match="outside the models root"):
+        artifact.publish(legacy, root / "served", within=root.resolve())
+    assert layout.resolve(root / "served").resolve() == before
