@@ -31,10 +31,20 @@ QUERY_PATH = "/film"  # the routes with the id in the query: /film, /film/audien
 QUERY_KEY = "film_id"
 
 
+def _route_path(scope: Scope) -> tuple[str, str]:
+    """(the prefix a proxy's root path puts before the route's path, the route's path), as
+    Starlette's router splits ``scope["path"]`` (uvicorn ``--root-path /api``: "/api/film")."""
+    path, root = str(scope.get("path", "")), str(scope.get("root_path", "") or "")
+    if root and path.startswith(root) and path[len(root):len(root) + 1] == "/":
+        return root, path[len(root):]
+    return "", path
+
+
 def _query_form(scope: Scope) -> dict[str, object] | None:
     """What makes ``/film<suffix>?film_id=ID&...`` the request ``/films/ID<suffix>?...`` (the
     other parameters as sent), or None when it is not one (no id, or two)."""
-    suffix = scope.get("path", "")[len(QUERY_PATH):]
+    prefix, path = _route_path(scope)
+    suffix = path[len(QUERY_PATH):]
     if suffix not in ("", *SUFFIXES):
         return None
     query = scope.get("query_string", b"")
@@ -48,8 +58,9 @@ def _query_form(scope: Scope) -> dict[str, object] | None:
                          "+", " ")) != QUERY_KEY)
     raw = _PREFIX + quote(film_id, safe="").encode("ascii") + suffix.encode("ascii")
     if not suffix and film_id.endswith(SUFFIXES):  # as /films/<its id, slash encoded>
-        return {"path": DETAIL_PATH, SCOPE_KEY: film_id, "raw_path": raw, "query_string": rest}
-    return {"path": f"/films/{film_id}{suffix}", "raw_path": raw, "query_string": rest}
+        return {"path": prefix + DETAIL_PATH, SCOPE_KEY: film_id, "raw_path": raw,
+                "query_string": rest}
+    return {"path": f"{prefix}/films/{film_id}{suffix}", "raw_path": raw, "query_string": rest}
 
 
 class RawFilmIds:
@@ -67,8 +78,8 @@ class RawFilmIds:
                 film_id = unquote(rest.decode("ascii", "replace"))
                 if film_id.endswith(SUFFIXES):
                     scope = {**scope, "path": DETAIL_PATH, SCOPE_KEY: film_id}
-            elif scope.get("path", "").startswith(QUERY_PATH + "/") or \
-                    scope.get("path") == QUERY_PATH:
+            elif (path := _route_path(scope)[1]).startswith(QUERY_PATH + "/") or \
+                    path == QUERY_PATH:
                 # in place: the router's scope["route"] is the metrics middleware's label
                 scope.update(_query_form(scope) or {})
         await self.app(scope, receive, send)

@@ -144,3 +144,18 @@ def test_the_query_form_needs_the_read_key(dots_path: Path) -> None:
         assert client.get("/film?film_id=.").status_code == 401
         ok = client.get("/film/audience?film_id=.", headers={"X-API-Key": "k-123456789"})
         assert ok.status_code == 200 and ok.json()["film_id"] == "."
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_the_query_form_behind_a_proxys_root_path(dots_path: Path, fast_path: bool) -> None:
+    """Behind a proxy that strips a prefix (uvicorn --root-path /api), the request's path
+    carries the prefix: /api/films/ID answered and /api/film?film_id=ID was 404 "Not Found"
+    (the query form was looked for in the path before the router took the prefix off)."""
+    settings = Settings(model_path=str(dots_path), warm_cache=False, fast_path=fast_path)
+    with TestClient(create_app(settings), root_path="/api") as client:
+        for film_id in DOTS:
+            q = urlencode({"film_id": film_id})
+            for suffix, params in (("", ""), ("/audience", "&k=3"), ("/similar", "&k=2")):
+                got = client.get(f"/api/film{suffix}?{q}{params}")
+                assert got.status_code == 200, (film_id, suffix, got.text)
+                assert got.json()["film_id"] == film_id
