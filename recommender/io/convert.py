@@ -115,6 +115,9 @@ def _floor_decimal(path: Path, loc: Locator, arr: pa.Array) -> pa.Array:
     return pc.cast(floored, pa.int64())
 
 
+TEXT_LIMIT = 2**31 - 2**24  # text joined as large_string past this (a string array holds 2 GiB)
+
+
 def _ts_int(arr: pa.Array) -> pa.Array:
     out = pc.cast(arr, pa.int64())  # (fails at once on text that is no number)
     # decimal digits only: pyarrow's cast also reads hexadecimal ("0x10" as 16; so written
@@ -211,6 +214,9 @@ def timestamp_column(path: Path, col: pa.Array | pa.ChunkedArray,
     """Timestamps as int64 unix seconds: integers, decimal seconds (floored) or ISO 8601
     strings (``2020-01-31``, ``2020-01-31 12:00:00``; naive times are taken as UTC, and a zone
     offset such as ``Z`` or ``+01:00`` is honoured, in one column together too)."""
+    if isinstance(col, pa.ChunkedArray) and pa.types.is_string(col.type) \
+            and col.nbytes >= TEXT_LIMIT:
+        col = col.cast(pa.large_string())
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_dictionary(arr.type):  # pandas' category: the values it stands for
         arr = arr.dictionary_decode()

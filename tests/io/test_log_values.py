@@ -256,3 +256,23 @@ def test_spaces_around_a_rating_beside_iso_times(tmp_path: Path) -> None:
     path = tmp_path / "ratings.parquet"
     pq.write_table(pa.table({"user_id": ["u1"], "film_id": ["f1"], "rating": [" 3.5 "]}), path)
     assert readers.load(path).rating.tolist() == [3.5]
+
+
+def test_text_times_past_one_string_arrays_limit_are_joined_as_large_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV fast path reads times as text; joined into one string array, 2 GiB of it (about
+    215M unix times) overflowed Arrow's offsets. Past the limit the chunks are joined as
+    large_string (the limit lowered here to reach that path with a small log)."""
+    from recommender.io import convert
+    from recommender.io.delimited import RowLocator
+
+    for chunks, seconds in (([["1600000000", "1600000060"], ["1600000120"]],
+                             [1600000000, 1600000060, 1600000120]),
+                            ([["2020-01-31", "2020-02-01"], ["2020-02-02T00:00:01Z"]],
+                             [1580428800, 1580515200, 1580601601])):
+        times = pa.chunked_array([pa.array(c) for c in chunks])
+        with monkeypatch.context() as m:
+            m.setattr(convert, "TEXT_LIMIT", 0)
+            joined = convert.timestamp_column(tmp_path / "t.csv", times, RowLocator())
+        assert joined.tolist() == seconds == convert.timestamp_column(
+            tmp_path / "t.csv", times, RowLocator()).tolist()
