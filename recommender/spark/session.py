@@ -212,18 +212,19 @@ class _Interrupt(logging.Filter):
 STOP_WAIT = 5.0  # seconds a JVM ended while it starts has to exit before it is killed
 
 
-def _parents() -> dict[int, tuple[int, bytes]]:
-    """{pid: (parent pid, state)} of the processes in ``/proc`` (Linux); empty elsewhere."""
-    found: dict[int, tuple[int, bytes]] = {}
+def _parents() -> dict[int, tuple[int, bytes, int]]:
+    """{pid: (parent pid, state, start time in clock ticks)} of the processes in ``/proc``
+    (Linux); empty elsewhere. The start time tells a process from a later one given its pid."""
+    found: dict[int, tuple[int, bytes, int]] = {}
     with contextlib.suppress(OSError):
         for name in os.listdir("/proc"):
             if name.isdigit():
                 try:
                     with open(f"/proc/{name}/stat", "rb") as f:
                         stat = f.read()
-                    state, parent = stat[stat.rindex(b")") + 2:].split()[:2]
-                    found[int(name)] = int(parent), state
-                except (OSError, ValueError):
+                    fields = stat[stat.rindex(b")") + 2:].split()
+                    found[int(name)] = int(fields[1]), fields[0], int(fields[19])
+                except (OSError, ValueError, IndexError):
                     continue
     return found
 
@@ -231,7 +232,7 @@ def _parents() -> dict[int, tuple[int, bytes]]:
 def _children() -> set[int]:
     """The processes this one started and that are still running."""
     me = os.getpid()
-    return {p for p, (parent, state) in _parents().items()
+    return {p for p, (parent, state, _) in _parents().items()
             if parent == me and state not in (b"Z", b"X")}
 
 
@@ -241,21 +242,25 @@ def _end_tree(roots: set[int]) -> None:
     this process's stderr and ignores SIGINT. SIGTERM first (Spark's shutdown hooks remove
     the temporary folders it made), SIGKILL for what still runs after ``STOP_WAIT`` seconds;
     returns once none of them runs. Only the processes there when it is called are signalled
-    (the JVM's own helpers, such as the ``rm`` its shutdown hooks start, are left to it).
+    (the JVM's own helpers, such as the ``rm`` its shutdown hooks start, are left to it), each
+    known by pid and start time (a pid freed and taken by another process is left alone).
     Where there is no ``/proc`` nothing is found, and the JVM ends by itself once this
     process has gone."""
     table = _parents()
-    tree = {p for p in roots if p in table}
-    while more := {p for p, (parent, _) in table.items() if parent in tree and p not in tree}:
+    tree = {p: table[p][2] for p in roots if p in table}
+    while more := {p: t[2] for p, t in table.items() if t[0] in tree and p not in tree}:
         tree |= more
     for sig, wait in ((signal.SIGTERM, STOP_WAIT), (signal.SIGKILL, 1.0)):
-        for pid in tree:
-            with contextlib.suppress(OSError):
-                os.kill(pid, sig)
+        table = _parents()
+        for pid, start in tree.items():
+            if pid in table and table[pid][2] == start:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, sig)
         deadline = time.monotonic() + wait
         while tree and time.monotonic() < deadline:
             table = _parents()
-            tree = {p for p in tree if p in table and table[p][1] not in (b"Z", b"X")}
+            tree = {p: start for p, start in tree.items() if p in table
+                    and table[p][2] == start and table[p][1] not in (b"Z", b"X")}
             if tree:
                 time.sleep(0.05)
         if not tree:
