@@ -351,8 +351,9 @@ class CampaignStore:
         return None if row is None else (str(row[0]), str(row[1]))
 
     def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
-        """(number of plans, one page of them, newest first: id, created, model, rows, and
-        the summary's totals, with ``horizon_days``: the days its expected conversions cover)."""
+        """(number of plans, one page of them, newest first: id, created, model, rows, films,
+        ``titles`` (as planned: the titles its summary recorded), and the summary's totals, with
+        ``horizon_days``: the days its expected conversions cover, None: no span in days)."""
         if not (1 <= limit <= 2**31 - 1 and 0 <= offset <= 2**31 - 1):
             raise InvalidParameterError(f"limit must be in [1, {2**31 - 1}] and offset in "
                                         f"[0, {2**31 - 1}], got limit {limit}, offset {offset}")
@@ -360,16 +361,14 @@ class CampaignStore:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar_one())
             result = conn.execute(sa.select(plans).order_by(
                 plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset))
-            out = []
-            for r in result.mappings():
-                summary = json.loads(r["summary"])
-                out.append({"plan_id": r["plan_id"], "created": r["created"],
-                            "model_version": r["model_version"], "rows": r["n_rows"],
-                            "films": [f["film_id"] for f in summary.get("films", [])],
-                            "totals": summary.get("totals", {}),
-                            # the span its expected conversions cover (None: no span in days)
-                            "horizon_days": (summary.get("horizon") or {}).get("days")})
-        return total, out
+            listed = [(r, json.loads(r["summary"])) for r in result.mappings()]
+        return total, [{"plan_id": r["plan_id"], "created": r["created"],
+                        "model_version": r["model_version"], "rows": r["n_rows"],
+                        "films": [f["film_id"] for f in s.get("films", [])],
+                        "titles": {f["film_id"]: str(f["title"]) for f in s.get("films", [])
+                                   if "title" in f},
+                        "totals": s.get("totals", {}),
+                        "horizon_days": (s.get("horizon") or {}).get("days")} for r, s in listed]
 
     def summary(self, plan_id: str) -> dict[str, Any]:
         """A stored plan's summary; ``UnknownPlanError`` when there is none."""

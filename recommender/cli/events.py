@@ -132,8 +132,10 @@ def add_event_commands(add: Add) -> None:
                        description="the stored plans, newest first (GET /campaigns)")
     a.add_argument("--store", help=store_help)
     a.add_argument("--model", metavar="MODEL",
-                   help="a model folder: each plan's films are named by its titles (the "
-                        "body's titles), as GET /campaigns does with the served model")
+                   help="a model folder: names the films of a plan stored before plans "
+                        "recorded their titles (the body's titles_from_model), as GET "
+                        "/campaigns does with the served model; a plan's own titles are "
+                        "shown without it")
     a.add_argument("--limit", type=_positive_int, default=100,
                    help=f"plans per page (at most {MAX_PLAN_PAGE})")
     a.add_argument("--offset", type=_nonneg_int, default=0, help="plans to skip")
@@ -326,13 +328,22 @@ def _campaign_list(args: argparse.Namespace) -> int:
         _print_table(["plan_id", "created", "model_version", "rows", "films",
                       "contacts (users)", "expected conversions (users)", "within (days)"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
-                       ", ".join(f"{p['titles'][f]} ({f})" if p.get("titles", {}).get(f)
-                                 else f for f in p["films"]),
+                       ", ".join(_film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),
                        _num(p["totals"].get("expected_conversions")),
                        "" if p.get("horizon_days") is None else f"{p['horizon_days']:g}"]
                       for p in plans])
     return 0
+
+
+def _film_name(plan: dict[str, Any], film_id: str) -> str:
+    """A listed plan's film: its title as planned, or the model's title said to be that."""
+    title = plan.get("titles", {}).get(film_id)
+    if not title:
+        return film_id
+    if film_id in plan.get("titles_from_model", ()):
+        return f"{title} ({film_id}; title from the model given)"
+    return f"{title} ({film_id})"
 
 
 def _num(value: Any) -> str:

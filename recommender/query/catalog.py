@@ -143,16 +143,21 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
 
 
 def name_plan_films(model: Model, plans: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``plans`` (stored plans' list entries), each with ``titles``: its ``films`` mapped to
-    ``model``'s titles ('' for a film the model does not know). Changes the dicts in place;
-    one id look-up for the whole page."""
+    """``plans`` (stored plans' list entries, ``CampaignStore.list_plans``), their ``titles``
+    completed: a plan's titles are the ones its summary recorded (the catalog it was planned
+    on; ``model`` may have another film under the same id); a film its summary recorded none
+    for (a plan stored before summaries did) gets ``model``'s title ('' for a film the model
+    does not know) and is listed in the plan's ``titles_from_model``. Changes the dicts in
+    place; one id look-up for the whole page."""
     named = [[str(f) for f in p.get("films") or []] for p in plans]
-    every = [f for films in named for f in films]
+    recorded = [dict(p.get("titles") or {}) for p in plans]
+    every = [f for films, own in zip(named, recorded, strict=True) for f in films if f not in own]
     idx = model.films.to_index(every, strict=False) if every else np.zeros(0, np.int64)
     titles = model.film_labels[1]
     found = {f: (titles[i] if i >= 0 else "") for f, i in zip(every, idx.tolist(), strict=True)}
-    for p, films in zip(plans, named, strict=True):
-        p["titles"] = {f: found[f] for f in films}
+    for p, films, own in zip(plans, named, recorded, strict=True):
+        p["titles"] = {f: own[f] if f in own else found[f] for f in films}
+        p["titles_from_model"] = [f for f in films if f not in own]
     return plans
 
 

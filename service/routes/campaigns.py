@@ -135,8 +135,10 @@ class PlanCreated(BaseModel):
 class PlanList(BaseModel):
     total: int
     plans: list[dict[str, Any]] = Field(description="newest first; each plan's ``titles`` maps "
-                                        "its film ids to the served model's titles ('' for a "
-                                        "film the model does not know); "
+                                        "its film ids to the titles it was planned with; a "
+                                        "plan stored before plans recorded them has the "
+                                        "served model's ('' for a film it does not know), "
+                                        "those films listed in ``titles_from_model``; "
                                         "``horizon_days`` is the span in days its "
                                         "``totals.expected_conversions`` cover (null: the "
                                         "model's calibration has no span in days)")

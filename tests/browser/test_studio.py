@@ -510,6 +510,7 @@ def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: 
         body = {"total": 250, "offset": offset, "limit": 100, "plans": [
             {"plan_id": f"plan-{i:03d}", "created": "2026-12-01T00:00:00+00:00",
              "films": ["f1", "f2"], "titles": {"f1": f"Title {i}", "f2": ""},
+             "titles_from_model": ["f1"] if i == 152 else [],
              "totals": {"contacts": 1, "expected_conversions": 0.1},
              "horizon_days": 30 if i % 2 == 0 else None}
             for i in range(offset, min(offset + 100, 250))]}
@@ -524,6 +525,9 @@ def test_the_campaigns_list_pages_through_every_plan(watched: Any, served_demo: 
     # films by title where the served model knows them (the list showed bare ids)
     row = page.locator("tr", has=page.get_by_role("link", name="plan-150"))
     assert "Title 150 (f1), f2" in row.inner_text()
+    # a plan stored before plans recorded their titles: the served model's, said so
+    older = page.locator("tr", has=page.get_by_role("link", name="plan-152")).inner_text()
+    assert "Title 152 (f1; title from the served model), f2" in older
     # the expected conversions say the days they cover, where the plan's calibration has them
     assert "0.1 within 30 days" in row.inner_text()
     odd = page.locator("tr", has=page.get_by_role("link", name="plan-151")).inner_text()

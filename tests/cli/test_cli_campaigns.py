@@ -232,3 +232,51 @@ def test_a_relative_uplift_s_interval_says_percent_even_without_an_estimate() ->
     assert _pct({"estimate": 0.0813, "low": -0.1237, "high": 0.2149}, 100, " pts") == \
         "+8.13 pts [-12.37, +21.49]"
     assert _pct({"estimate": 2.0, "low": -1.5, "high": 3.25}, 1.0, "") == "+2.00 [-1.50, +3.25]"
+
+
+def test_campaign_list_names_films_as_planned(model_dir: Path, model: Model, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan's films are listed under the titles it was planned with: ``campaign list
+    --model`` and GET /campaigns looked each id up in the model given or served, so a plan
+    made on one catalog showed another catalog's film under the same id ("Usual Suspects"
+    for a plan of "Star Wars"). A plan whose summary recorded no titles gets the model's,
+    said to be so."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+    from service_fixtures import build_model
+
+    from recommender.campaigns.plan import PLAN_SCHEMA
+    from service.app import create_app
+    from service.settings import Settings
+
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    other = build_model()  # the same ids, every title another
+    other.catalog = replace(other.catalog, titles=other.catalog.titles.astype(object) + " II")
+    other_dir = artifact.save(other, tmp_path / "other")
+    planned = str(model.catalog.titles[model.film_index("00000")])
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    slate = slate_file(tmp_path, "film_id,budget\n00000,30\n")
+    assert run(capsys, "plan", model_dir, "--slate", slate, "--out", tmp_path / "plan.csv",
+               "--store", store)[0] == 0
+    st = open_store(store)
+    try:  # a plan stored before summaries recorded their films' titles
+        st.save_plan("plan-old", {"created": "2000-01-01T00:00:00+00:00", "model_version": "m0",
+                                  "films": [{"film_id": "00002"}]}, PLAN_SCHEMA.empty_table())
+    finally:
+        st.close()
+    code, out, err = run(capsys, "campaign", "list", "--store", store, "--model", other_dir,
+                         "--json")
+    assert code == 0, err
+    new, old = json.loads(out)["plans"]
+    assert new["titles"] == {"00000": planned} and new["titles_from_model"] == []
+    assert old["titles"] == {"00002": f"{model.catalog.titles[model.film_index('00002')]} II"}
+    assert old["titles_from_model"] == ["00002"]
+    with TestClient(create_app(Settings(model_path=str(other_dir), store=store))) as client:
+        assert client.get("/campaigns").json() == json.loads(out)
+    code, out, _ = run(capsys, "campaign", "list", "--store", store, "--model", other_dir)
+    assert f"{planned} (00000)" in out and f"{planned} II" not in out
+    assert "(00002; title from the model given)" in out
+    code, out, _ = run(capsys, "campaign", "list", "--store", store, "--json")  # no model
+    assert json.loads(out)["plans"][0]["titles"] == {"00000": planned}

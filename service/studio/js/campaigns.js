@@ -193,7 +193,9 @@ export async function campaigns(view, rest, params) {
       { key: "created", label: "Created" },
       { key: "films", label: "Films", format: (v, row) => (v || []).map((f) => {
         const title = row.titles && row.titles[f];
-        return title ? `${title} (${f})` : f;
+        // a plan stored before plans recorded their titles: the served model's, said so
+        const served = (row.titles_from_model || []).includes(f);
+        return title ? (served ? `${title} (${f}; title from the served model)` : `${title} (${f})`) : f;
       }).join(", ") },
       { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
       { key: "totals", label: "Expected conversions", num: true, format: (v, row) => num(v?.expected_conversions, 1) +
