@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import errno
 import functools
 import logging
 import os
@@ -149,6 +150,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     settings = from_environment()  # a refused setting: one message, exit 2
     if workers > 1:
         _check_shared_store(settings, workers)
+    check_address(host, port, workers)  # last: the shortest wait before uvicorn binds it
     options = {**uvicorn_options(settings), "log_config": log_config()}
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
@@ -170,6 +172,38 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
             else:
                 os.environ[name] = value
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def check_address(host: str, port: int, workers: int = 1) -> None:
+    """``InvalidParameterError`` naming ``host:port`` when the server could not listen there
+    (the port in use, an address not this machine's, a name that does not resolve, a port
+    below 1024 without the right): uvicorn logged the error among its start-up lines and
+    exited 3. Tried as uvicorn binds, with ``SO_REUSEADDR`` (a port a stopped server left in
+    TIME_WAIT is free; one a server listens on is not): one worker through asyncio's
+    ``create_server`` (every address the host resolves to, IPv6 ones IPv6-only), several
+    through uvicorn's ``bind_socket`` (the host as given, IPv6 when it holds a ``:``). Another
+    process may still take the port before uvicorn binds it; uvicorn then stops as before."""
+    import socket
+
+    where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+    targets: list[tuple[socket.AddressFamily, Any]]
+    try:
+        if workers > 1:
+            targets = [(socket.AF_INET6 if ":" in host else socket.AF_INET, (host, port))]
+        else:
+            targets = [(info[0], info[4]) for info in socket.getaddrinfo(
+                host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)]
+        for family, address in dict.fromkeys(targets):
+            with socket.socket(family, socket.SOCK_STREAM) as sock:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if family == socket.AF_INET6 and workers == 1:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                sock.bind(address)
+    except OSError as e:
+        why = e.strerror or str(e)
+        hint = ("; is a server already running there? Give another --port, or stop it"
+                if e.errno == errno.EADDRINUSE else "")
+        raise InvalidParameterError(f"cannot listen on {where}: {why}{hint}") from None
 
 
 def _check_shared_store(settings: Any, workers: int) -> None:

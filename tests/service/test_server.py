@@ -154,3 +154,39 @@ def test_serve_refuses_more_workers_than_it_starts(model_dir: Path,
     assert "expected a number in [1, 256], got 100000" in capsys.readouterr().err
     with pytest.raises(InvalidParameterError, match=r"workers must be in \[1, 256\]"):
         serve(str(model_dir), port=0, workers=257)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_on_a_port_in_use_says_so_in_one_line(model_dir: Path, workers: int,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A port another server listens on: uvicorn logged the bind error among its start-up
+    and shutdown lines and exited 3; the contract's CLI error is one line naming what is
+    wrong, exit 2, before the server starts."""
+    import socket
+
+    import uvicorn
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setattr(uvicorn, "run", started)
+        assert main(["serve", str(model_dir), "--host", "127.0.0.1", "--port", str(port),
+                     "--workers", str(workers)]) == 2
+        err = capsys.readouterr().err
+        assert f"cannot listen on 127.0.0.1:{port}" in err and "in use" in err, err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    from service.server import check_address
+
+    with pytest.raises(InvalidParameterError, match="cannot listen on nosuch.invalid:"):
+        check_address("nosuch.invalid", port, workers)
+    # a free port passes, and a port a closed socket has just left (SO_REUSEADDR, as uvicorn)
+    with socket.socket() as left:
+        left.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        left.bind(("127.0.0.1", 0))
+        free = left.getsockname()[1]
+    check_address("127.0.0.1", free, workers)
