@@ -90,24 +90,41 @@ def write_plan(rows: pa.Table, path: str | os.PathLike[str], key: bytes | None =
 
 
 def write_plan_to(rows: pa.Table, tmp: str | os.PathLike[str], fmt: str,
-                  key: bytes | None = None, summary: dict[str, Any] | None = None) -> None:
+                  key: bytes | None = None, summary: dict[str, Any] | None = None,
+                  slate: str | None = None) -> None:
     """Write the plan's rows to the file ``tmp`` as ``fmt`` (``csv`` or ``parquet``), not
     atomically: for a caller that puts several files in place together. A Parquet file keeps
-    the plan's context from ``summary`` (plan id, model version, parameters, whether user ids
-    are pseudonyms) as JSON in its schema metadata (key ``recommender``), as audience exports
-    do."""
+    the plan's context (``plan_context``) as JSON in its schema metadata (key
+    ``recommender``), as audience and distribution exports do."""
     if fmt == "parquet":
         table = rows if key is None else pseudonymous_rows(rows, key)
         if summary is not None:
-            context = {"kind": "plan", "pseudonymized": key is not None,
-                       **{k: summary.get(k) for k in ("plan_id", "model_version",
-                                                       "store_events", "created",
-                                                       "parameters", "previous_plan_id")
-                          if summary.get(k) is not None}}
-            table = table.replace_schema_metadata(context_metadata(context))
+            table = table.replace_schema_metadata(context_metadata(
+                plan_context(summary, key is not None, slate)))
         pq.write_table(table, tmp)
     else:
         with open(tmp, "wb") as f:
             for chunk in csv_chunks((pa.Table.from_batches([b], schema=PLAN_SCHEMA)
                                      for b in rows.to_batches(max_chunksize=65536)), key):
                 f.write(chunk)
+
+
+#: the summary's fields a plan file carries as they are (those it has)
+CONTEXT_FIELDS = ("plan_id", "model_version", "store_events", "created", "engine",
+                  "parameters", "previous_plan_id", "sent_waves", "events_seq", "horizon",
+                  "units")
+
+
+def plan_context(summary: dict[str, Any], pseudonymized: bool, slate: str | None
+                 ) -> dict[str, Any]:
+    """What a plan file says about itself, in the summary's words: the plan, its model and
+    the store's events, its parameters, the slate (``slate``: the file it was read from, as a
+    distribution export names its own; null for a next wave, planned on the stored plan's
+    films and remaining budgets: ``previous_plan_id``), each film's ``film_id``, ``title``,
+    ``budget`` and ``value`` (the summary's ``films``), the horizon and units of ``p`` and
+    ``expected_value``, and whether user ids are pseudonyms."""
+    return {"kind": "plan", "pseudonymized": pseudonymized,
+            **{k: summary[k] for k in CONTEXT_FIELDS if summary.get(k) is not None},
+            "slate": slate,
+            "films": [{k: f.get(k) for k in ("film_id", "title", "budget", "value")}
+                      for f in summary.get("films", [])]}

@@ -157,7 +157,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
             store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude)
             store.close()
 
-    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key, commit)
+    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key, commit,
+                         slate=args.slate)
     print_summary(plan.summary)
     where = f"; stored in {store.url}" if store is not None else \
         " (not stored: pass --store URL or set RECOMMENDER_STORE)"
@@ -167,10 +168,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 
 def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: str | None,
-                  key: bytes | None, commit: Callable[[], None]) -> int:
+                  key: bytes | None, commit: Callable[[], None], slate: str | None = None
+                  ) -> int:
     """Write the plan rows to ``out`` and the summary to ``summary_path`` (when given) as
     temporary files, run ``commit`` (storing the plan), then put the files in place: a
-    failure before that leaves no file and nothing stored. Returns the rows written."""
+    failure before that leaves no file and nothing stored. Returns the rows written.
+    ``slate``: the slate file the plan was read from (a Parquet ``out`` names it)."""
     from recommender.campaigns.export import plan_format, write_plan_to
     from recommender.errors import InvalidParameterError
     from recommender.io.atomic import atomic_file
@@ -186,7 +189,7 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
     # until the files are in place too (store and files agree), then act
     with HeldInterrupts() as held, ExitStack() as files:
         write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key,
-                      summary)
+                      summary, slate)
         tmp = files.enter_context(atomic_file(summary_path)) if summary_path else None
         if tmp is not None:
             tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",

@@ -63,7 +63,9 @@ def test_a_folder_in_the_way_of_evaluate_json(tmp_path: Path,
 
 def test_a_parquet_plan_carries_its_context(model_dir: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
-    """A plan written as Parquet had no metadata at all (audience exports had theirs)."""
+    """A plan written as Parquet had no metadata at all (audience exports had theirs), then
+    none of its slate: a reader could not tell the films' budgets and values, nor the slate
+    file (a distribution export names its own), nor what p's horizon is."""
     import json
 
     import pyarrow.parquet as pq
@@ -79,4 +81,20 @@ def test_a_parquet_plan_carries_its_context(model_dir: Path, tmp_path: Path,
     context = json.loads(pq.read_schema(out).metadata[b"recommender"])
     assert context == {"kind": "plan", "pseudonymized": False, "plan_id": body["plan_id"],
                        "model_version": body["model_version"], "created": body["created"],
-                       "parameters": body["parameters"]}
+                       "parameters": body["parameters"], "horizon": body["horizon"],
+                       "units": body["units"], "slate": str(slate),
+                       "films": [{"film_id": film, "title": body["films"][0]["title"],
+                                  "budget": 5, "value": 1.0}]}
+    # a next wave: planned on the stored plan's films and remaining budgets, no slate file
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--summary", str(summary), "--store", store]) == 0
+    first = json.loads(summary.read_text())["plan_id"]
+    nxt = tmp_path / "next.parquet"
+    assert main(["plan", str(model_dir), "--after", first, "--store", store, "--out", str(nxt),
+                 "--summary", str(summary)]) == 0
+    body = json.loads(summary.read_text())
+    context = json.loads(pq.read_schema(nxt).metadata[b"recommender"])
+    assert context["slate"] is None and context["previous_plan_id"] == first
+    assert context["sent_waves"] == body["sent_waves"] and context["films"] == [
+        {k: f[k] for k in ("film_id", "title", "budget", "value")} for f in body["films"]]
