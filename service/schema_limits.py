@@ -10,8 +10,9 @@ model (the schema is rebuilt after a reload):
   ``{"x-maximum": "event_time"}``: this clock plus ``events.FUTURE_SLACK`` when the schema is
   built (the server's own bound only grows after that, so what the schema allows is accepted;
   the schema is rebuilt every ``REBUILD_SECONDS``, so an event of now stays inside it);
-- ``{"x-vocabulary": "genre"}``: a ``pattern`` of the model's genres (any case, as the server
-  matches them); on an array it applies to the items;
+- ``{"x-vocabulary": "genre"}``: a ``pattern`` of the model's genres as the server reads them
+  (``genre_pattern``: any case, spaces, hyphens and punctuation ignored where that names one
+  genre); on an array it applies to the items;
 - ``{"x-vocabulary": "filter"}``: a ``pattern`` of ``ATTRIBUTE=VALUE`` over the model's
   attributes and values (any case);
 - ``{"x-vocabulary": "segment"}``: ``maximum`` = the model's last segment id (numbers), and a
@@ -35,14 +36,14 @@ from __future__ import annotations
 import copy
 import itertools
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from fastapi import FastAPI
 
 from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
 from recommender.query.audience import DEFAULT_TIERS
-from recommender.query.catalog import segment_labels
+from recommender.query.catalog import GENRE_SEPARATORS, genre_key, segment_labels
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
 from service.auth import (
@@ -104,6 +105,36 @@ def one_of(texts: Sequence[str]) -> str:
     return "(?:" + "|".join(any_case(t) for t in sorted(set(texts))) + ")"
 
 
+def char_class(chars: Iterable[str]) -> str:
+    """A regular expression class of exactly ``chars``, each as its ``\\uXXXX`` escape (runs
+    as ranges): the same set in Python's ``re`` and in ECMA-262, where ``\\s`` and ``\\W``
+    differ (a schema client generating "\\W" took a non-ASCII letter for punctuation)."""
+    points = sorted({ord(c) for c in chars})
+    runs: list[list[int]] = []
+    for p in points:
+        if runs and p == runs[-1][1] + 1:
+            runs[-1][1] = p
+        else:
+            runs.append([p, p])
+    return "[" + "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "")
+                         for a, b in runs) + "]"
+
+
+def genre_pattern(genres: Sequence[str]) -> str:
+    """What names one of ``genres`` as ``catalog.resolve_genres`` reads it: a genre in any case
+    with whitespace around (``str.strip``'s), or a text whose characters other than ASCII
+    whitespace and punctuation (``GENRE_SEPARATORS``, anywhere) are one genre's alone, in any
+    case."""
+    keys: dict[str, int] = {}
+    for g in genres:
+        keys[genre_key(g)] = keys.get(genre_key(g), 0) + 1
+    space = char_class(chr(c) for c in range(0x3001) if chr(c).isspace()) + "*"
+    gap = char_class(GENRE_SEPARATORS) + "*"
+    loose = [gap + "".join(any_case(ch) + gap for ch in key)
+             for key, n in sorted(keys.items()) if key and n == 1]
+    return "^(?:" + "|".join([f"{space}{one_of(genres)}{space}", *loose]) + ")$"
+
+
 def unique_substrings(labels: Sequence[str], limit: int = 5000) -> list[str]:
     """What names exactly one of ``labels`` as ``filters.resolve_segment`` matches them: a
     label itself, or a text without surrounding blanks that exactly one label contains
@@ -155,7 +186,7 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
     model = engine.model
     if kind == "genre":
         genres = [g for g in model.catalog.genre_vocabulary() if g]
-        return {"pattern": f"^{one_of(genres)}$"} if genres else dict(_NEVER)
+        return {"pattern": genre_pattern(genres)} if genres else dict(_NEVER)
     if kind == "filter":
         attributes = model.user_table.attributes
         parts = [f"{any_case(name)}={one_of([str(v) for v in set(values.tolist()) if v])}"

@@ -186,8 +186,10 @@ class NewFilm(BaseModel):
         default_factory=list,
         description="films like the new one: a list of ids, or {id: weight} with weights > 0")
     genres: list[str] = Field(default_factory=list,
-                              description="the new film's genres, any case (each counts as one "
-                                          "more comparable: the mean of the genre's films)",
+                              description="the new film's genres, any case, spaces, hyphens and "
+                                          "punctuation ignored where that names one genre "
+                                          "(each counts as one more comparable: the mean of "
+                                          "the genre's films)",
                               json_schema_extra={"x-vocabulary": "genre"})
 
 

@@ -361,7 +361,8 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--limit", "--k", dest="limit", type=_positive_int, default=20,
                    help=f"page size (at most {MAX_SEARCH_LIMIT})")
     s.add_argument("--offset", type=_offset, default=0)
-    s.add_argument("--genre", help="only films of this genre")
+    s.add_argument("--genre", help="only films of this genre (any case; spaces, hyphens "
+                                   "and punctuation ignored where that names one genre)")
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = add("summary", cmd_summary,
@@ -419,7 +420,8 @@ def add_answer_commands(add: Add) -> None:
                         "repeatable; unknown ids are skipped and listed, an error only when "
                         "no film or genre is left)")
     s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
-                   help="the new film's genres (repeatable)")
+                   help="the new film's genres (repeatable; any case, spaces, hyphens and "
+                        "punctuation ignored where that names one genre)")
     s.add_argument("--k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--segment", metavar="N|LABEL",

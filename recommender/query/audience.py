@@ -23,7 +23,7 @@ from recommender.model import calibration
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.blocks import Block, top_k_blocks
-from recommender.query.catalog import genre_members, segment_split
+from recommender.query.catalog import genre_members, resolve_genres, segment_split
 from recommender.query.filters import Filters, candidate_mask
 from recommender.query.pages import (
     MAX_K,
@@ -305,8 +305,9 @@ def cold_start_vector(
         vecs.append(np.asarray(model.film_factors[idx]))
         ws.extend(weights.values())
     if genres:
-        # a genre named twice (in any case) is one genre, as a film id listed twice is one film
-        genres = list({g.strip().casefold(): g for g in reversed(list(genres))}.values())[::-1]
+        # a genre named twice (in any case or spelling) is one genre, as a film id listed
+        # twice is one film
+        genres = list(dict.fromkeys(resolve_genres(model, genres)))
         for members in genre_members(model, genres):
             vecs.append(np.asarray(model.film_factors[members]).mean(axis=0, keepdims=True))
             ws.append(1.0)

@@ -6,6 +6,7 @@ are shown (``film_fields``) and what a segment is called (``segment_labels``).
 
 from __future__ import annotations
 
+import string
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,17 +92,51 @@ def search_films(
     return len(hits), rows
 
 
-def genre_members(model: Model, genres: Sequence[str]) -> list[NDArray[np.bool_]]:
-    """For each of ``genres`` (any case, spaces around ignored), which of ``model``'s films
-    have it; ``UnknownGenreError`` names every genre the model lacks, and the model's."""
+#: what a genre name's loose reading drops (``genre_key``): ASCII whitespace and punctuation
+#: (a set the schema's pattern lists as it is, ``service.schema_limits.genre_pattern``)
+GENRE_SEPARATORS = frozenset(
+    [chr(c) for c in range(128) if chr(c).isspace()] + list(string.punctuation))
+
+
+def genre_key(name: str) -> str:
+    """A genre name as ``resolve_genres`` compares it loosely: case folded, without ASCII
+    whitespace and punctuation (``GENRE_SEPARATORS``): "Sci-Fi", "sci fi", "SCIFI" -> "scifi"."""
+    return "".join(ch for ch in name.casefold() if ch not in GENRE_SEPARATORS)
+
+
+def resolve_genres(model: Model, genres: Sequence[str]) -> list[str]:
+    """Each of ``genres`` as ``model``'s catalog writes it: the genre of that name in any case
+    (whitespace around ignored), else the one genre with the same ``genre_key`` ("sci fi" is
+    ``Sci-Fi``). ``UnknownGenreError`` names every name that matches none, and the model's
+    genres; ``InvalidParameterError`` a name whose key is more than one genre's, and theirs."""
     known = model.catalog.genre_vocabulary()
-    vocab = {g.lower(): g for g in known}
-    unknown = [g for g in genres if g.strip().lower() not in vocab]
+    exact = {g.casefold(): g for g in known}
+    loose: dict[str, list[str]] = {}
+    for g in known:
+        loose.setdefault(genre_key(g), []).append(g)
+    found: list[list[str]] = []
+    for name in genres:
+        hit = exact.get(name.strip().casefold())
+        key = genre_key(name)
+        found.append([hit] if hit is not None else loose.get(key, []) if key else [])
+    unknown = [g for g, hits in zip(genres, found, strict=True) if not hits]
     if unknown:
         raise UnknownGenreError(unknown, known)
+    for name, hits in zip(genres, found, strict=True):
+        if len(hits) > 1:
+            raise InvalidParameterError(
+                f"genre {name!r} matches {len(hits)} of this model's genres when case, spaces "
+                f"and punctuation are ignored: {', '.join(hits)}; give one as it is written")
+    return [hits[0] for hits in found]
+
+
+def genre_members(model: Model, genres: Sequence[str]) -> list[NDArray[np.bool_]]:
+    """For each of ``genres`` (a name as ``resolve_genres`` reads it: any case, and spaces,
+    hyphens and punctuation ignored where that names one genre), which of ``model``'s films
+    have it."""
+    resolved = resolve_genres(model, genres)
     split = [set(s.split("|")) for s in model.catalog.genres.tolist()]
-    return [np.array([vocab[g.strip().lower()] in row for row in split], dtype=bool)
-            for g in genres]
+    return [np.array([g in row for row in split], dtype=bool) for g in resolved]
 
 
 def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None,

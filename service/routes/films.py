@@ -70,7 +70,9 @@ def search(
                                                   "RECOMMENDER_MAX_SEARCH_LIMIT)",
                                 json_schema_extra={"x-maximum": "max_search_limit"})] = 20,
     offset: Offset = 0,
-    genre: Annotated[str | None, Query(description="only films of this genre (any case)",
+    genre: Annotated[str | None, Query(description="only films of this genre (any case; spaces, "
+                                                   "hyphens and punctuation ignored where "
+                                                   "that names one genre)",
                                        json_schema_extra={"x-vocabulary": "genre"})] = None,
 ) -> dict[str, Any]:
     if limit > settings.max_search_limit:

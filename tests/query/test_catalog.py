@@ -200,3 +200,33 @@ def test_model_info(model: Model) -> None:
     assert info["user_attributes"] == ["age_band", "gender", "region"]
     assert info["params"] == {"alpha": 2.0, "regularization": 0.05}
     assert info["has_calibration"] is True and info["data_fingerprint"] is None
+
+
+def test_genre_names_forgive_case_spaces_hyphens_and_punctuation(model: Model) -> None:
+    """"sci fi", "scifi" and "Sci Fi" were refused for the catalog's ``Sci-Fi`` (only case and
+    blanks around were forgiven): a name is read ignoring case, spaces, hyphens and
+    punctuation where that names exactly one genre; where it names several, the error lists
+    them, and each is still reached as it is written."""
+    from recommender.query.audience import cold_start_vector
+
+    want = search_films(model, limit=1000, genre="Sci-Fi")
+    assert want[0] > 0
+    for name in ("sci fi", "scifi", "Sci Fi", " SCI-FI ", "sci.fi!", "Sci_Fi"):
+        assert search_films(model, limit=1000, genre=name) == want, name
+        np.testing.assert_array_equal(cold_start_vector(model, genres=[name]),
+                                      cold_start_vector(model, genres=["Sci-Fi"]))
+    # one genre however often and however it is spelt: counted once
+    np.testing.assert_array_equal(cold_start_vector(model, genres=["scifi", "Sci-Fi", "Drama"]),
+                                  cold_start_vector(model, genres=["Sci-Fi", "drama"]))
+    from recommender.query.catalog import resolve_genres
+
+    for name in ("sci fy", "sci", "", "-"):
+        with pytest.raises(UnknownGenreError, match="this model's genres are"):
+            resolve_genres(model, [name])
+    # a catalog with both Sci-Fi and SciFi: "sci fi" names both
+    genres = np.where(np.arange(model.n_films) % 3 == 0, "SciFi|Drama", model.catalog.genres)
+    both = dataclasses.replace(model, catalog=dataclasses.replace(model.catalog, genres=genres))
+    with pytest.raises(InvalidParameterError, match="'sci fi' matches 2 of this model's "
+                                                    r"genres .*: Sci-Fi, SciFi; give one"):
+        resolve_genres(both, ["Drama", "sci fi"])
+    assert resolve_genres(both, ["scifi", "SCI-FI", " drama "]) == ["SciFi", "Sci-Fi", "Drama"]

@@ -1,0 +1,95 @@
+"""Genre names over HTTP as on the command line (``catalog.resolve_genres``, one rule for
+both): any case, spaces, hyphens and punctuation ignored where that names one genre; the
+schema's ``genre`` pattern accepts exactly what the server takes."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli
+from service_fixtures import build_model
+
+from recommender.errors import InvalidParameterError, UnknownGenreError
+from recommender.model import artifact
+from recommender.model.model import Model
+from service.app import create_app
+from service.settings import Settings
+
+#: Sci-Fi and SciFi share their letters: "sci fi" names both; Film-Noir is alone
+NAMES = np.array(["Sci-Fi", "Film-Noir|SciFi", "Drama", "Drama|Sci-Fi"])
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    m = build_model()
+    genres = NAMES[np.arange(m.n_films) % len(NAMES)]
+    return dataclasses.replace(m, catalog=dataclasses.replace(m.catalog, genres=genres))
+
+
+@pytest.fixture(scope="module")
+def model_dir(model: Model, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return artifact.save(model, tmp_path_factory.mktemp("genres") / "model")
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    store = tmp_path_factory.mktemp("genres-store") / "store.db"
+    with TestClient(create_app(Settings(model_path=str(model_dir), store=str(store),
+                                        warm_cache=False))) as c:
+        yield c
+
+
+def test_a_genre_is_named_loosely_over_http_as_on_the_command_line(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """"film noir" was a 422 for the catalog's ``Film-Noir`` (only case was forgiven)."""
+    import json
+
+    want = client.get("/films", params={"genre": "Film-Noir", "limit": 100}).json()
+    assert want["total"] > 0
+    for name in ("film noir", "FILMNOIR", "Film Noir", "film_noir."):
+        r = client.get("/films", params={"genre": name, "limit": 100})
+        assert r.status_code == 200, r.text
+        assert r.json() == {**want, "genre": name}
+        code, out, err = run_cli(capsys, "search", model_dir, "", "--genre", name, "--limit",
+                                 100, "--json")
+        assert code == 0, err
+        assert json.loads(out) == r.json()
+    cold = client.post("/audiences/cold-start", json={"genres": ["Film-Noir"], "k": 5}).json()
+    loose = client.post("/audiences/cold-start", json={"genres": ["film noir"], "k": 5})
+    assert loose.status_code == 200 and loose.json()["users"] == cold["users"]
+    # two genres of the same letters: the error lists both, and each is reached as written
+    r = client.get("/films", params={"genre": "sci fi"})
+    assert r.status_code == 422 and "Sci-Fi, SciFi" in r.json()["detail"], r.text
+    code, _, err = run_cli(capsys, "search", model_dir, "", "--genre", "sci fi")
+    assert code == 2 and "Sci-Fi, SciFi" in err and len(err.strip().splitlines()) == 1
+    for name in ("sci-fi", "SCIFI"):
+        assert client.get("/films", params={"genre": name}).status_code == 200
+
+
+def test_the_schemas_genre_pattern_takes_what_the_server_takes(client: TestClient,
+                                                                model: Model) -> None:
+    from recommender.query.catalog import resolve_genres
+
+    spec = client.get("/openapi.json").json()
+    params = spec["paths"]["/films"]["get"]["parameters"]
+    pattern = next(p for p in params if p["name"] == "genre")["schema"]["pattern"]
+    items = spec["components"]["schemas"]["ColdStartRequest"]["properties"]["genres"]["items"]
+    assert items["pattern"] == pattern
+    texts = ["Sci-Fi", "sci-fi", " SciFi ", "scifi", "sci fi", "Sci Fi", "s-c-i-f-i", "Drama",
+             " drama\t", "DRA MA", "drama!", "dramas", "Film-Noir", "film noir", "FILMNOIR",
+             "film_noir", "(film) noir?", "film-noi", "noir", "", " ", "-", "é", "Opéra",
+             # a letter outside ASCII is a letter, Unicode blanks count around a name only
+             "ħdrama", "\u00a0drama\u3000", "dr\u00a0ama", "film\u2003noir", "\x1cdrama"]
+    for text in texts:
+        try:
+            resolve_genres(model, [text])
+            takes = True
+        except (UnknownGenreError, InvalidParameterError):
+            takes = False
+        assert (re.fullmatch(pattern, text) is not None) == takes, (text, takes)
