@@ -180,7 +180,8 @@ def check_address(host: str, port: int, workers: int = 1) -> None:
     below 1024 without the right): uvicorn logged the error among its start-up lines and
     exited 3. Tried as uvicorn binds, with ``SO_REUSEADDR`` (a port a stopped server left in
     TIME_WAIT is free; one a server listens on is not): one worker through asyncio's
-    ``create_server`` (every address the host resolves to, IPv6 ones IPv6-only), several
+    ``create_server`` (every address the host resolves to, IPv6 ones IPv6-only, an address of a
+    family the machine cannot open a socket of skipped, as asyncio skips it), several
     through uvicorn's ``bind_socket`` (the host as given, IPv6 when it holds a ``:``). Another
     process may still take the port before uvicorn binds it; uvicorn then stops as before."""
     import socket
@@ -193,12 +194,26 @@ def check_address(host: str, port: int, workers: int = 1) -> None:
         else:
             targets = [(info[0], info[4]) for info in socket.getaddrinfo(
                 host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)]
+        unmade: OSError | None = None
+        made = 0
         for family, address in dict.fromkeys(targets):
-            with socket.socket(family, socket.SOCK_STREAM) as sock:
+            try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+            except OSError as e:
+                if workers > 1:
+                    raise
+                # asyncio's create_server skips an address whose family this machine lacks
+                # (IPv6 off in the kernel: "localhost" still resolves to ::1 too)
+                unmade = e
+                continue
+            made += 1
+            with sock:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 if family == socket.AF_INET6 and workers == 1:
                     sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
                 sock.bind(address)
+        if not made and unmade is not None:  # no address left: uvicorn would listen nowhere
+            raise unmade
     except OSError as e:
         why = e.strerror or str(e)
         hint = ("; is a server already running there? Give another --port, or stop it"

@@ -8,6 +8,7 @@ import io
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -190,3 +191,46 @@ def test_serve_on_a_port_in_use_says_so_in_one_line(model_dir: Path, workers: in
         left.bind(("127.0.0.1", 0))
         free = left.getsockname()[1]
     check_address("127.0.0.1", free, workers)
+
+
+def test_an_address_family_the_machine_lacks_is_skipped_as_asyncio_skips_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A kernel with IPv6 off (``ipv6.disable=1``): "localhost" still resolves to ::1 and
+    127.0.0.1, and asyncio's ``create_server`` (uvicorn, one worker) skips the address whose
+    socket cannot be made and listens on 127.0.0.1; the check refused the host ("Address
+    family not supported by protocol"), exit 2, where the server would have run."""
+    import asyncio
+    import errno
+    import socket
+
+    from service.server import check_address
+
+    real_socket, real_getaddrinfo = socket.socket, socket.getaddrinfo
+
+    class NoIPv6(real_socket):  # type: ignore[misc, valid-type]
+        def __init__(self, family: Any = socket.AF_INET, *args: Any, **kwargs: Any) -> None:
+            if family == socket.AF_INET6:
+                raise OSError(errno.EAFNOSUPPORT, "Address family not supported by protocol")
+            super().__init__(family, *args, **kwargs)
+
+    def both(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "localhost":
+            return [(socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("::1", port, 0, 0)),
+                    (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "socket", NoIPv6)
+    monkeypatch.setattr(socket, "getaddrinfo", both)
+
+    async def listens() -> list[object]:
+        server = await asyncio.get_running_loop().create_server(asyncio.Protocol, "localhost", 0)
+        try:
+            return [s.getsockname()[0] for s in server.sockets]
+        finally:
+            server.close()
+
+    assert asyncio.run(listens()) == ["127.0.0.1"]  # as uvicorn would: it serves
+    check_address("localhost", 0, 1)
+    with pytest.raises(InvalidParameterError, match=r"cannot listen on \[::1\]:0: Address "
+                                                     "family not supported"):
+        check_address("::1", 0, 1)  # nothing left to listen on
