@@ -99,9 +99,11 @@ GENRE_SEPARATORS = frozenset(
 
 
 def genre_key(name: str) -> str:
-    """A genre name as ``resolve_genres`` compares it loosely: case folded, without ASCII
-    whitespace and punctuation (``GENRE_SEPARATORS``): "Sci-Fi", "sci fi", "SCIFI" -> "scifi"."""
-    return "".join(ch for ch in name.casefold() if ch not in GENRE_SEPARATORS)
+    """A genre name as ``resolve_genres`` compares it loosely: lower case, without ASCII
+    whitespace and punctuation (``GENRE_SEPARATORS``): "Sci-Fi", "sci fi", "SCIFI" -> "scifi".
+    Lower case, not case folded: the schema's pattern matches a letter in either of its cases
+    (``schema_limits.any_case``), and folding reads "SS" as "ß" (a text it refused)."""
+    return "".join(ch for ch in name.lower() if ch not in GENRE_SEPARATORS)
 
 
 def resolve_genres(model: Model, genres: Sequence[str]) -> list[str]:
@@ -110,13 +112,13 @@ def resolve_genres(model: Model, genres: Sequence[str]) -> list[str]:
     ``Sci-Fi``). ``UnknownGenreError`` names every name that matches none, and the model's
     genres; ``InvalidParameterError`` a name whose key is more than one genre's, and theirs."""
     known = model.catalog.genre_vocabulary()
-    exact = {g.casefold(): g for g in known}
+    exact = {g.lower(): g for g in known}
     loose: dict[str, list[str]] = {}
     for g in known:
         loose.setdefault(genre_key(g), []).append(g)
     found: list[list[str]] = []
     for name in genres:
-        hit = exact.get(name.strip().casefold())
+        hit = exact.get(name.strip().lower())
         key = genre_key(name)
         found.append([hit] if hit is not None else loose.get(key, []) if key else [])
     unknown = [g for g, hits in zip(genres, found, strict=True) if not hits]

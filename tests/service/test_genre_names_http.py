@@ -8,6 +8,7 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -89,6 +90,29 @@ def test_the_schemas_genre_pattern_takes_what_the_server_takes(client: TestClien
     for text in texts:
         try:
             resolve_genres(model, [text])
+            takes = True
+        except (UnknownGenreError, InvalidParameterError):
+            takes = False
+        assert (re.fullmatch(pattern, text) is not None) == takes, (text, takes)
+
+
+def test_a_letter_case_folding_expands_is_read_as_the_schema_reads_it() -> None:
+    """A genre with a letter whose case folding is longer ("ß" folds to "ss"): the server
+    took "STRASSE" and "Stras-se" for "Straße", where the schema's pattern (each letter in
+    either of its cases) refused them, so a client checking the schema refused what the
+    server took; both now read a letter in its lower and upper case alone."""
+    from types import SimpleNamespace
+
+    from recommender.query.catalog import resolve_genres
+    from service.schema_limits import genre_pattern
+
+    vocab = ["Straße", "Drama"]
+    stub: Any = SimpleNamespace(catalog=SimpleNamespace(genre_vocabulary=lambda: vocab))
+    pattern = genre_pattern(vocab)
+    for text in ("Straße", "STRAßE", "straße ", "stra-ße", "STRASSE", "Strasse", "stras-se",
+                 "StraSSE\u00a0", "drama"):
+        try:
+            resolve_genres(stub, [text])
             takes = True
         except (UnknownGenreError, InvalidParameterError):
             takes = False
