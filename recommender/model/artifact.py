@@ -133,7 +133,8 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
     request was checked brought a model from outside)."""
     dest = _writable(path)
     folder = _inside(layout.resolve(src), within)
-    if within is not None:  # every file load reads, the rewrite below too (no ``files``)
+    if within is not None and folder.is_dir():  # every file load reads (and the rewrite
+        # below, without ``files``); a folder that is not there is load's to name
         for entry in folder.iterdir():
             _inside(entry, within)
     model = load(folder, mmap=True)
