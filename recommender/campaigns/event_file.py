@@ -66,7 +66,8 @@ def _refuse_unread(p: Path, names: list[str], canon: list[str | None], line: int
     imported its half-star ratings as plain watches), where ``POST /events`` refuses a field
     it does not read."""
     unread = [n for n, c in zip(names, canon, strict=True)
-              if (c is None or c not in READ) and not _PANDAS_INDEX.fullmatch(n)]
+              if (c is None or c not in READ) and not _PANDAS_INDEX.fullmatch(n)
+              and n.strip()]  # unnamed: pandas' index in a CSV (to_csv), as training reads
     if not unread:
         return
     rating = any(c == RATING for c in canon)

@@ -66,6 +66,14 @@ def test_the_columns_it_reads_are_read(tmp_path: Path) -> None:
     assert batch.event_id == ["e1"] and batch.weight == [2.0]
 
 
+def test_an_unnamed_column_is_pandas_index_and_not_refused(tmp_path: Path) -> None:
+    """DataFrame.to_csv writes its index as a first column with no name; training ignores it,
+    and so does the events import (a named column it does not read is still refused)."""
+    f = tmp_path / "ev.csv"
+    f.write_text(",user_id,film_id,timestamp\n0,u1,f1,5\n1,u2,f1,6\n")
+    assert read_event_file(f).user_id == ["u1", "u2"]
+
+
 def test_one_event_id_for_two_events_in_the_file_names_both_lines(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "ev.csv"
