@@ -124,6 +124,10 @@ def plan_context(summary: dict[str, Any], pseudonymized: bool, slate: str | None
     ``budget`` and ``value`` (the summary's ``films``), the horizon and units of ``p`` and
     ``expected_value``, and whether user ids are pseudonyms."""
     return {"kind": "plan", "pseudonymized": pseudonymized,
+            # store_events is said even when null (the model as trained), as an audience
+            # export's metadata says it: left out, a plan file could not tell "no events"
+            # from "a writer that did not record them"
+            "store_events": summary.get("store_events"),
             **{k: summary[k] for k in CONTEXT_FIELDS if summary.get(k) is not None},
             "slate": slate,
             "films": [{k: f.get(k) for k in ("film_id", "title", "budget", "value")}

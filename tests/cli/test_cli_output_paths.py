@@ -80,7 +80,8 @@ def test_a_parquet_plan_carries_its_context(model_dir: Path, tmp_path: Path,
     body = json.loads(summary.read_text())
     context = json.loads(pq.read_schema(out).metadata[b"recommender"])
     assert context == {"kind": "plan", "pseudonymized": False, "plan_id": body["plan_id"],
-                       "model_version": body["model_version"], "created": body["created"],
+                       "model_version": body["model_version"], "store_events": None,
+                       "created": body["created"],
                        "parameters": body["parameters"], "horizon": body["horizon"],
                        "units": body["units"], "slate": str(slate),
                        "films": [{"film_id": film, "title": body["films"][0]["title"],

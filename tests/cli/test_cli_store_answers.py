@@ -150,6 +150,9 @@ def test_what_counts_the_stores_events_says_so(model_dir: Path, tmp_path: Path,
         "--summary", str(summary), "--store", store)
     assert json.loads(summary.read_text())["store_events"] == want
     assert json.loads(pq.read_schema(plan).metadata[b"recommender"])["store_events"] == want
+    cli(capsys, "plan", str(model_dir), "--slate", str(slate), "--out", str(plan))
+    # the model as trained: null, as in the summary and an audience export, not left out
+    assert json.loads(pq.read_schema(plan).metadata[b"recommender"])["store_events"] is None
 
 
 def test_a_csv_export_says_the_model_and_the_store_events_it_was_cut_from(
