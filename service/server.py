@@ -33,6 +33,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from recommender.errors import InvalidParameterError
+from recommender.model import layout
 from recommender.query.limits import MAX_WORKERS
 
 
@@ -146,6 +147,12 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
         raise InvalidParameterError(f"workers must be in [1, {MAX_WORKERS}], got {workers}")
     path = str(Path(model_dir).resolve())
     load_engine(path)  # raises ArtifactError naming what is wrong
+    folder = layout.holder(path)
+    if folder is not None:  # said of the argument: the settings' check names the variable
+        raise InvalidParameterError(
+            f"{model_dir} is (or links to) a version of the model folder {folder}: serve "
+            f"{folder} itself, so that every new version reaches the workers and the "
+            "campaign store stays beside it")
     os.environ["RECOMMENDER_MODEL_PATH"] = path
     settings = from_environment()  # a refused setting: one message, exit 2
     if workers > 1:

@@ -65,6 +65,20 @@ def test_serve_refuses_a_bad_model_folder(tmp_path: Path, capsys: pytest.Capture
     assert "no such model folder" in capsys.readouterr().err
 
 
+def test_serve_refuses_a_version_naming_the_argument(model_dir: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """``recommender serve MODEL/current`` was refused as ``refused setting:
+    RECOMMENDER_MODEL_PATH: ...``, naming a variable the user had not set (the CLI sets it
+    from the argument); the message names the folder given and the one to serve."""
+    monkeypatch.setenv("RECOMMENDER_MODEL_PATH", str(model_dir))  # restored after the test
+    assert main(["serve", str(model_dir / "current"), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"{model_dir / 'current'} is (or links to) a version" in err, err
+    assert f"serve {model_dir.resolve()} itself" in err
+    assert "RECOMMENDER_MODEL_PATH" not in err and len(err.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize(("env", "said"), [
     ({"RECOMMENDER_ADMIN_KEY": "the secret"}, "RECOMMENDER_ADMIN_KEY: a key holds a character"),
     ({"RECOMMENDER_MIN_CELL": "abc"}, "RECOMMENDER_MIN_CELL: Input should be a valid integer"),
