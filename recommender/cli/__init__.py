@@ -80,7 +80,7 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
                    help="keep ratings below it out of the fit only: a film rated low is still "
                         "a film watched, never in its viewer's audience (default: none, every "
                         "rating fitted)")
-    from recommender.model.config import MODEL_LEARNING_RATE
+    from recommender.model.config import FRESH_REFIT_INTERACTIONS, MODEL_LEARNING_RATE
 
     rates = "; ".join(f"{v:g} for {m.upper()}" for m, v in MODEL_LEARNING_RATE.items()
                       if m != "als")
@@ -90,8 +90,12 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
         s.add_argument("--seed", type=_seed)
     if segments:
         s.add_argument("--segments", type=_positive_int, help="number of audience segments")
-    s.add_argument("--holdout", type=float,
-                   help="share of interactions held out to measure tier conversion")
+    s.add_argument("--holdout", type=float, help=(
+        "share of interactions held out to measure tier conversion" if segments else
+        "share of the training part held out to calibrate tier conversion, as train holds it "
+        "out, and kept from the search (evaluate reports no tier conversion; with --no-tune on "
+        f"up to {FRESH_REFIT_INTERACTIONS:,} interactions the final fit is made afresh on all "
+        "of them, so the share changes no figure reported)"))
     s.add_argument("--no-tune", action="store_true", dest="no_tune",
                    help="train the given parameters as they are; by default regularization, "
                         "alpha, weighting, factors, the family and the popularity weight not "

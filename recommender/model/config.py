@@ -9,6 +9,10 @@ from typing import Any
 from recommender.errors import InvalidParameterError
 from recommender.model.weighting import check_scheme
 
+# the final fit after the calibration fit is made afresh on logs of up to this many fitted
+# interactions (a fit of seconds), else warm-started (``training.warm_sweeps``)
+FRESH_REFIT_INTERACTIONS = 1_000_000
+
 MODELS = ("als", "bpr", "lmf")
 # model families: "als" fits ``model`` (implicit), "ease" the factorised EASE (ease.py) at rank
 # ``factors`` and regularisation ``ease_lambda``

@@ -29,14 +29,13 @@ from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import calibration, ease, prior, segments
 from recommender.model.artifact import format_version
 from recommender.model.calibration_horizon import latest, ordering
-from recommender.model.config import TrainConfig
+from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
 from recommender.model.weighting import confidence, event_rating, filter_min_rating
 
-# the final fit after the calibration fit (``warm_sweeps``): afresh on logs of up to this many
-# fitted interactions (a fit of seconds), else warm-started for this many sweeps
-FRESH_REFIT_INTERACTIONS = 1_000_000
+# the final fit after the calibration fit (``warm_sweeps``): afresh on logs of up to
+# ``FRESH_REFIT_INTERACTIONS`` fitted interactions (config.py), else warm-started for this many
 WARM_ITERATIONS = 2
 
 

@@ -456,3 +456,25 @@ def test_a_negative_seed_in_a_config_is_refused_naming_the_file(
                            tmp_path / "m", "--config", config, "--no-tune")
     assert code == 2 and f"{config}: seed must be in [0, " in err and "Traceback" not in err
     assert not (tmp_path / "m").exists()
+
+
+def test_evaluates_holdout_changes_no_figure_with_no_tune_on_a_small_log(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """evaluate's --help says what --holdout does there: the share is held out to calibrate
+    tier conversion (which evaluate does not report) and, with --no-tune on a log small
+    enough for a fresh final fit, changes no figure reported. Checked, not assumed."""
+    from recommender.cli import build_parser
+
+    evaluate = build_parser()._subparsers._group_actions[0].choices["evaluate"]  # type: ignore[union-attr]
+    said = " ".join(evaluate.format_help().split())
+    assert "changes no figure reported" in said and "--no-tune" in said
+    log = _log(tmp_path / "log.csv", users=120, films=40)
+    figures = []
+    for share in ("0.05", "0.3"):
+        out = tmp_path / f"r{share}.json"
+        code, _, _ = run_cli(capsys, "evaluate", "--data", log, "--no-tune", "--holdout", share,
+                             "--factors", "8", "--json", out)
+        assert code == 0
+        engine = json.loads(out.read_text())["models"]["engine"]
+        figures.append({k: v for k, v in engine.items() if not k.endswith("_seconds")})
+    assert figures[0] == figures[1]
