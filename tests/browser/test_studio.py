@@ -9,16 +9,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-
-
-def api(served: Any, path: str) -> Any:
-    with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
-        return json.loads(r.read())
-
-
-def api_text(served: Any, path: str) -> str:
-    with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
-        return r.read().decode("utf-8")
+from studio_http import api, api_text
 
 
 @pytest.fixture(scope="module")

@@ -10,14 +10,11 @@ import urllib.request
 from typing import Any
 
 import pytest
+import studio_http
 
 
 def api(served: Any, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{served.base}{path}", data=data,
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=60) as r:
-        return json.loads(r.read())
+    return studio_http.api(served, path, body, timeout=60)
 
 
 @pytest.fixture(scope="module")

@@ -4,23 +4,11 @@ and ids with a leading space (" 42" is not "42")."""
 
 from __future__ import annotations
 
-import json
 import urllib.parse
 import urllib.request
 from typing import Any
 
-
-def api(served: Any, path: str, body: Any = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(f"{served.base}{path}", data=data,
-                                 headers={"content-type": "application/json"})
-    with urllib.request.urlopen(req, timeout=30) as r:
-        return json.loads(r.read())
-
-
-def api_text(served: Any, path: str) -> str:
-    with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
-        return r.read().decode("utf-8")
+from studio_http import api, api_text
 
 
 def test_films_dot_dotdot_and_spaced_open_their_own_page(watched: Any, served_odd_ids: Any,

@@ -21,15 +21,21 @@ TRICKY = ["heat/similar", "a/audience", "b/audience.csv", "c/audience/summary",
           "d/distribution"]
 
 
-@pytest.fixture(scope="module")
-def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    model = build_model(seed=2)
+def saved_with_films(tmp_path_factory: pytest.TempPathFactory, seed: int, first: list[str],
+                     name: str) -> Path:
+    """A service test model whose first films are renamed ``first``, saved."""
+    model = build_model(seed=seed)
     films = model.films.ids.astype(object)
-    films[:len(TRICKY)] = TRICKY
+    films[:len(first)] = first
     ids = np.asarray(films, dtype=str)
     model = dataclasses.replace(model, films=IdMap(ids),
                                 catalog=dataclasses.replace(model.catalog, film_ids=ids))
-    return Path(artifact.save(model, tmp_path_factory.mktemp("raw") / "model"))
+    return Path(artifact.save(model, tmp_path_factory.mktemp(name) / "model"))
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return saved_with_films(tmp_path_factory, 2, TRICKY, "raw")
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
@@ -100,13 +106,7 @@ DOTS = [".", "..", " 42", "heat/similar", "x?y#z&film_id=1"]
 
 @pytest.fixture(scope="module")
 def dots_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    model = build_model(seed=4)
-    films = model.films.ids.astype(object)
-    films[:len(DOTS)] = DOTS
-    ids = np.asarray(films, dtype=str)
-    model = dataclasses.replace(model, films=IdMap(ids),
-                                catalog=dataclasses.replace(model.catalog, film_ids=ids))
-    return Path(artifact.save(model, tmp_path_factory.mktemp("dots") / "model"))
+    return saved_with_films(tmp_path_factory, 4, DOTS, "dots")
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
