@@ -76,18 +76,19 @@ def _page_table(model: Model, page: AudiencePage, score: str) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
-    from recommender.query.catalog import search_films
+    from recommender.query.catalog import genre_name, search_films
 
     if args.limit > MAX_SEARCH_LIMIT:
         raise InvalidParameterError(f"limit must be in [1, {MAX_SEARCH_LIMIT}], got {args.limit}")
     model = answer_model(args)
     total, rows = search_films(model, args.query, args.limit, args.offset, args.genre)
+    genre = genre_name(model, args.genre)  # as the catalog writes it ("sci fi" -> Sci-Fi)
     if args.json:
-        print_body({"query": args.query, "genre": args.genre, "total": total,
+        print_body({"query": args.query, "genre": genre, "total": total,
                      "offset": args.offset, "limit": args.limit, "films": rows})
         return 0
     print(f"{total:,} films match {args.query!r}"
-          f"{f' in {args.genre}' if args.genre else ''}; showing {len(rows):,}")
+          f"{f' in {genre}' if genre else ''}; showing {len(rows):,}")
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
         print(f"viewers: {_viewers_source(model)}")
@@ -236,6 +237,7 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 def cmd_cold_start(args: argparse.Namespace) -> int:
     from recommender.errors import UnknownFilmError
     from recommender.query.audience import check_k, cold_start_page
+    from recommender.query.catalog import resolve_genres
     from recommender.query.hints import title_hints, with_title_hint
 
     check_k(args.k, args.offset)
@@ -251,7 +253,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     if args.json:
         print_body({**page.to_json(), "unknown_film_ids": unknown})
         return 0
-    like = ", ".join([f for f in likes if f not in unknown] + (args.genre or []))
+    genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
+    like = ", ".join([f for f in likes if f not in unknown] + genres)
     segment = args.segment is not None
     print(f"Cold-start audience of a film like {like}; ranking "
           f"{'the' if segment else f'{model.n_users:,}'} candidates; {page.ring_text()}"

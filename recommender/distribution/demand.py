@@ -31,6 +31,7 @@ from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.audience import cold_start_vector
+from recommender.query.catalog import resolve_genres
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
@@ -130,7 +131,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     ids = list(comparable) if not isinstance(comparable, Mapping) else list(comparable.keys())
     return {"film_id": None, **body,
             "cold_start": {"comparable_film_ids": [str(i) for i in ids],
-                           "genres": [str(g) for g in genres],
+                           "genres": list(dict.fromkeys(resolve_genres(model, genres))),
                            "calibrated_as": str(model.films.ids[stand_in])},
             "note": tie_note(scores, nobody, unfitted)}
 

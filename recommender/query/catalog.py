@@ -132,6 +132,12 @@ def resolve_genres(model: Model, genres: Sequence[str]) -> list[str]:
     return [hits[0] for hits in found]
 
 
+def genre_name(model: Model, genre: str | None) -> str | None:
+    """``genre`` as ``model``'s catalog writes it ("sci fi" -> "Sci-Fi"; ``resolve_genres``),
+    the name an answer echoes; None stays None."""
+    return None if genre is None else resolve_genres(model, [genre])[0]
+
+
 def genre_members(model: Model, genres: Sequence[str]) -> list[NDArray[np.bool_]]:
     """For each of ``genres`` (a name as ``resolve_genres`` reads it: any case, and spaces,
     hyphens and punctuation ignored where that names one genre), which of ``model``'s films
