@@ -15,6 +15,8 @@ with the id in the query instead: ``GET /film?film_id=ID`` is ``/films/ID``, and
 ``/film/audience``, ``/film/audience.csv``, ``/film/audience/summary``, ``/film/similar``,
 ``/film/distribution`` with ``?film_id=ID`` and the route's own parameters are the
 ``/films/ID/...`` ones (this layer rewrites the request to that path; any id, as written).
+A user's recommendations likewise: ``GET /user/recommendations?user_id=ID`` is
+``/users/ID/recommendations``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ SCOPE_KEY = "raw_film_id"
 _PREFIX = b"/films/"
 QUERY_PATH = "/film"  # the routes with the id in the query: /film, /film/audience, ...
 QUERY_KEY = "film_id"
+#: the query forms: path -> (the id's parameter, the path routes put the id after, suffixes)
+QUERY_FORMS = {QUERY_PATH: (QUERY_KEY, "/films/", ("", *SUFFIXES)),
+               "/user": ("user_id", "/users/", ("/recommendations",))}
 
 
 def _route_path(scope: Scope) -> tuple[str, str]:
@@ -40,32 +45,37 @@ def _route_path(scope: Scope) -> tuple[str, str]:
     return "", path
 
 
-def _query_form(scope: Scope) -> dict[str, object] | None:
+def _query_form(scope: Scope, form: str) -> dict[str, object] | None:
     """What makes ``/film<suffix>?film_id=ID&...`` the request ``/films/ID<suffix>?...`` (the
-    other parameters as sent), or None when it is not one (no id, or two)."""
+    other parameters as sent), and the same for the other ``QUERY_FORMS``, or None when it is
+    not one (no id, or two)."""
     prefix, path = _route_path(scope)
-    suffix = path[len(QUERY_PATH):]
-    if suffix not in ("", *SUFFIXES):
+    key, routes, suffixes = QUERY_FORMS[form]
+    suffix = path[len(form):]
+    if suffix not in suffixes:
         return None
     query = scope.get("query_string", b"")
     ids = [v for n, v in parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-           if n == QUERY_KEY]
+           if n == key]
     if len(ids) != 1 or not ids[0]:
         return None
-    film_id = ids[0]
+    given = ids[0]
     rest = b"&".join(p for p in query.split(b"&")
                      if p and unquote(p.split(b"=", 1)[0].decode("latin-1").replace(
-                         "+", " ")) != QUERY_KEY)
-    raw = _PREFIX + quote(film_id, safe="").encode("ascii") + suffix.encode("ascii")
-    if not suffix and film_id.endswith(SUFFIXES):  # as /films/<its id, slash encoded>
-        return {"path": prefix + DETAIL_PATH, SCOPE_KEY: film_id, "raw_path": raw,
+                         "+", " ")) != key)
+    raw = (routes + quote(given, safe="") + suffix).encode("ascii")
+    if form == QUERY_PATH and not suffix and given.endswith(SUFFIXES):
+        # as /films/<its id, slash encoded>
+        return {"path": prefix + DETAIL_PATH, SCOPE_KEY: given, "raw_path": raw,
                 "query_string": rest}
-    return {"path": f"{prefix}/films/{film_id}{suffix}", "raw_path": raw, "query_string": rest}
+    return {"path": f"{prefix}{routes}{given}{suffix}", "raw_path": raw, "query_string": rest}
 
 
 class RawFilmIds:
-    """Send ``/films/<id with an encoded slash ending in a route suffix>`` to the detail, and
-    ``/film<suffix>?film_id=ID`` to ``/films/ID<suffix>`` (see the module docstring)."""
+    """Send ``/films/<id with an encoded slash ending in a route suffix>`` to the detail,
+    ``/film<suffix>?film_id=ID`` to ``/films/ID<suffix>`` and
+    ``/user/recommendations?user_id=ID`` to ``/users/ID/recommendations`` (see the module
+    docstring)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -78,8 +88,11 @@ class RawFilmIds:
                 film_id = unquote(rest.decode("ascii", "replace"))
                 if film_id.endswith(SUFFIXES):
                     scope = {**scope, "path": DETAIL_PATH, SCOPE_KEY: film_id}
-            elif (path := _route_path(scope)[1]).startswith(QUERY_PATH + "/") or \
-                    path == QUERY_PATH:
-                # in place: the router's scope["route"] is the metrics middleware's label
-                scope.update(_query_form(scope) or {})
+            else:
+                path = _route_path(scope)[1]
+                form = next((f for f in QUERY_FORMS if path == f or path.startswith(f + "/")),
+                            None)
+                if form is not None:
+                    # in place: the router's scope["route"] is the metrics middleware's label
+                    scope.update(_query_form(scope, form) or {})
         await self.app(scope, receive, send)

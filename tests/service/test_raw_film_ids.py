@@ -22,14 +22,19 @@ TRICKY = ["heat/similar", "a/audience", "b/audience.csv", "c/audience/summary",
 
 
 def saved_with_films(tmp_path_factory: pytest.TempPathFactory, seed: int, first: list[str],
-                     name: str) -> Path:
-    """A service test model whose first films are renamed ``first``, saved."""
+                     name: str, users: bool = False) -> Path:
+    """A service test model whose first films (and first users, with ``users``) are renamed
+    ``first``, saved."""
     model = build_model(seed=seed)
     films = model.films.ids.astype(object)
     films[:len(first)] = first
     ids = np.asarray(films, dtype=str)
     model = dataclasses.replace(model, films=IdMap(ids),
                                 catalog=dataclasses.replace(model.catalog, film_ids=ids))
+    if users:
+        names = model.users.ids.astype(object)
+        names[:len(first)] = first
+        model = dataclasses.replace(model, users=IdMap(np.asarray(names, dtype=str)))
     return Path(artifact.save(model, tmp_path_factory.mktemp(name) / "model"))
 
 
@@ -106,7 +111,7 @@ DOTS = [".", "..", " 42", "heat/similar", "x?y#z&film_id=1"]
 
 @pytest.fixture(scope="module")
 def dots_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return saved_with_films(tmp_path_factory, 4, DOTS, "dots")
+    return saved_with_films(tmp_path_factory, 4, DOTS, "dots", users=True)
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
@@ -137,6 +142,25 @@ def test_the_query_form_reaches_films_no_path_can(dots_path: Path, fast_path: bo
         assert 'route="/films/{film_id:path}/audience.csv",status="200"' in metrics
 
 
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_the_query_form_reaches_users_no_path_can(dots_path: Path, fast_path: bool) -> None:
+    """Users "." and ".." had no path a browser or an HTTP library sends for their
+    recommendations; /user/recommendations?user_id=ID answers as
+    /users/ID/recommendations. Oracle: the path form, sent as written."""
+    settings = Settings(model_path=str(dots_path), warm_cache=False, fast_path=fast_path)
+    with TestClient(create_app(settings)) as client:
+        for user_id in DOTS:
+            by_path = f"/users/{quote(user_id, safe='/').replace('.', '%2E')}/recommendations"
+            want = client.get(f"{by_path}?k=4")
+            got = client.get(f"/user/recommendations?{urlencode({'user_id': user_id})}&k=4")
+            assert want.status_code == got.status_code == 200, (user_id, got.text)
+            assert got.content == want.content and got.json()["user_id"] == user_id
+        assert client.get("/user/recommendations").status_code == 404
+        assert client.get("/user?user_id=.").status_code == 404  # no such route
+        r = client.get("/user/recommendations?user_id=nobody")
+        assert r.status_code == 404 and "nobody" in r.json()["detail"]
+
+
 def test_the_query_form_needs_the_read_key(dots_path: Path) -> None:
     settings = Settings(model_path=str(dots_path), warm_cache=False, read_keys="ci:k-123456789")
     with TestClient(create_app(settings)) as client:
@@ -144,6 +168,7 @@ def test_the_query_form_needs_the_read_key(dots_path: Path) -> None:
         assert client.get("/film?film_id=.").status_code == 401
         ok = client.get("/film/audience?film_id=.", headers={"X-API-Key": "k-123456789"})
         assert ok.status_code == 200 and ok.json()["film_id"] == "."
+        assert client.get("/user/recommendations?user_id=.").status_code == 401
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
