@@ -176,7 +176,7 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
     ``slate``: the slate file the plan was read from (a Parquet ``out`` names it)."""
     from recommender.campaigns.export import plan_format, write_plan_to
     from recommender.errors import InvalidParameterError
-    from recommender.io.atomic import atomic_file
+    from recommender.io.atomic import FolderTurn, atomic_file
 
     for option, path in (("--out", out), ("--summary", summary_path)):
         if path and Path(path).is_dir():  # the one rename that fails after a good write
@@ -188,6 +188,9 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
     # entered first, so left last: once the plan is being stored, Ctrl-C and SIGTERM wait
     # until the files are in place too (store and files agree), then act
     with HeldInterrupts() as held, ExitStack() as files:
+        # left last: two plans written to one --out (and --summary) at once put their files
+        # in place in turn, so the summary beside a plan file is that plan's
+        turn = files.enter_context(FolderTurn(Path(out).resolve().parent))
         write_plan_to(rows, files.enter_context(atomic_file(out)), plan_format(out), key,
                       summary, slate)
         tmp = files.enter_context(atomic_file(summary_path)) if summary_path else None
@@ -200,6 +203,7 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
         if tmp is not None:  # as stored: storing may add a warning (a next wave's twin)
             tmp.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n",
                            encoding="utf-8")
+        turn.take()
     return int(rows.num_rows)
 
 

@@ -147,6 +147,40 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     _sweep(path, suffix)
 
 
+class FolderTurn:
+    """A writer's turn at putting files in place in ``folder``: ``take()`` holds the folder
+    itself (``flock`` on it, released by the kernel if the writer dies) until the block ends.
+    Entered before the ``atomic_file``s whose renames it guards and taken just before they
+    end, it is left after those renames: two writers putting a pair of files in place there
+    (a plan and its summary) leave one writer's pair, not one file of each. Where ``flock``
+    is missing, ``take`` does nothing."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self._fd: int | None = None
+
+    def __enter__(self) -> FolderTurn:
+        return self
+
+    def take(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not on Linux
+            return
+        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # releases the turn
+            self._fd = None
+
+
 #: this machine in a temporary file's name: a writer on another host (a shared volume, a
 #: container) has a pid this machine cannot check, and its files are never swept here
 _HOST = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]

@@ -99,3 +99,37 @@ def test_a_parquet_plan_carries_its_context(model_dir: Path, tmp_path: Path,
     assert context["slate"] is None and context["previous_plan_id"] == first
     assert context["sent_waves"] == body["sent_waves"] and context["films"] == [
         {k: f[k] for k in ("film_id", "title", "budget", "value")} for f in body["films"]]
+
+
+def test_a_plan_and_its_summary_are_put_in_place_in_one_turn(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two plans written to one --out and --summary at once could leave one plan's file
+    beside the other's summary (each renamed its two files on its own). Both renames now
+    happen while the plan holds the folder (``atomic.FolderTurn``): a second plan's pair
+    waits. Oracle: a non-blocking flock taken at each rename fails (the folder is held)."""
+    import fcntl
+    import os
+
+    film = str(artifact.load(model_dir).films.ids[0])
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{film},5\n")
+    out, summary = tmp_path / "out" / "p.csv", tmp_path / "out" / "s.json"
+    held: dict[str, bool] = {}
+    replace = os.replace
+
+    def watched(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(dst).parent == out.parent:
+            fd = os.open(out.parent, os.O_RDONLY)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held[Path(dst).name] = False
+            except BlockingIOError:
+                held[Path(dst).name] = True
+            finally:
+                os.close(fd)  # releases what it took
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", watched)
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--summary", str(summary)]) == 0
+    assert held == {"p.csv": True, "s.json": True}
