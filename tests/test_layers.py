@@ -26,6 +26,7 @@ RANK = {
     "distribution": 6,  # demand by place and screen allocation
     "cli": 7,
     "console": 8,  # the console script's entry point (recommender.console): it loads the CLI
+    "__main__": 9,  # python -m recommender: the console script's entry point
 }
 HTTP_PACKAGES = ("fastapi", "starlette", "uvicorn", "service")
 # The CLI is a surface beside the service: ``recommender serve`` starts it (lazily imported).

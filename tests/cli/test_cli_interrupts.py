@@ -127,13 +127,18 @@ sys.exit(main(sys.argv[1:]))
     assert err.rstrip().splitlines()[-1] == "terminated", err
 
 
-def test_ctrl_c_while_the_cli_loads_says_interrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("entry", ["script", "python -m recommender"])
+def test_ctrl_c_while_the_cli_loads_says_interrupted(tmp_path: Path, entry: str) -> None:
     """Ctrl-C while the console script imports the CLI (numpy, scipy, pyarrow: most of a
     second, before ``main`` runs): a Python traceback, exit -2. Now one line and 130. The
-    child runs the console script's entry point as pyproject.toml declares it, and waits in
-    the middle of the import (at ``recommender.cli.commands``) for the signal."""
+    child runs the console script's entry point as pyproject.toml declares it (or
+    ``python -m recommender``'s, which had none), and waits in the middle of the import (at
+    ``recommender.cli.commands``) for the signal."""
     script = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     module, func = script["recommender"].split(":")
+    run = (f"sys.exit(getattr(importlib.import_module({module!r}), {func!r})())"
+           if entry == "script" else
+           "import runpy; runpy.run_module('recommender', run_name='__main__', alter_sys=True)")
     child_code = f"""
 import importlib, importlib.abc, signal, sys
 class Wait(importlib.abc.MetaPathFinder):
@@ -143,7 +148,7 @@ class Wait(importlib.abc.MetaPathFinder):
             signal.pause()
 sys.meta_path.insert(0, Wait())
 sys.argv = ["recommender", "--help"]
-sys.exit(getattr(importlib.import_module({module!r}), {func!r})())
+{run}
 """
     child = subprocess.Popen([sys.executable, "-c", child_code], stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE, text=True, cwd=tmp_path)
