@@ -221,7 +221,8 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
                                   use_threads=True, block_size=_BLOCK)
     parse_opts = pacsv.ParseOptions(delimiter=spec.delimiter,
                                     quote_char='"' if spec.quoting else False,
-                                    ignore_empty_lines=True)
+                                    ignore_empty_lines=True,
+                                    newlines_in_values=_spans_blocks(spec))
     convert_opts = pacsv.ConvertOptions(column_types=types, include_columns=list(types),
                                         null_values=[""], strings_can_be_null=False,
                                         quoted_strings_can_be_null=False)
@@ -248,6 +249,24 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
 
 
 _BLOCK = 1 << 24  # pyarrow's read block: a line longer than that cannot be read
+
+
+def _spans_blocks(spec: Delimited) -> bool:
+    """Whether pyarrow must be told that a quoted field spans lines (``newlines_in_values``):
+    told nothing, its multithreaded reader cuts the file into blocks at the last line break
+    of each, inside quotes or not, so a quoted field over two lines at a block's end became
+    two rows (``u9,"a`` and ``b,c"``: a user ``b`` that never was, and ``u9``'s film lost)
+    or a refusal of a valid file. Only a file larger than one block is cut (the scan stops
+    at the first quoted break, and costs a ``memchr`` a block where no quote is)."""
+    if not spec.quoting:
+        return False
+    if spec.data is not None:
+        return len(spec.data) > _BLOCK and _quoted_break_in(spec.data)
+    try:
+        big = spec.path.stat().st_size > _BLOCK
+    except OSError:
+        return False  # pyarrow says what it finds
+    return big and quoted_line_break(spec.path)
 
 
 def _long_line(spec: Delimited) -> DataError:
@@ -286,6 +305,7 @@ def _parse_problem(spec: Delimited, msg: str) -> DataError:
                                            use_threads=False),
             parse_options=pacsv.ParseOptions(delimiter=spec.delimiter,
                                              quote_char='"' if spec.quoting else False,
+                                             newlines_in_values=spec.quoting,
                                              invalid_row_handler=handler),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string()
                                                                for n in spec.names},

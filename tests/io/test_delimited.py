@@ -155,3 +155,33 @@ def test_a_quoted_line_break_is_found_across_blocks_and_gzip(tmp_path: Path, tex
     for chunk in (3, 7, 1 << 20):
         assert quoted_line_break(plain, chunk) is spans
         assert quoted_line_break(packed, chunk) is spans
+
+
+@pytest.mark.parametrize("cut_at", ["id", "unread column"])
+def test_a_quoted_line_break_at_a_block_end_is_one_field(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          cut_at: str) -> None:
+    """pyarrow's multithreaded reader cuts a file into blocks at a line break; told nothing of
+    quoted line breaks, it cut inside a quoted field, and a valid file larger than one block
+    read ``w9,"a<LF>b,c"`` as two rows (a user ``b`` who never was, w9's film lost) or was
+    refused. The block is made small here; the default is 16 MiB."""
+    import recommender.io.delimited as delimited
+
+    block = 1 << 12
+    monkeypatch.setattr(delimited, "_BLOCK", block)
+    head = "user_id,film_id,note\n"
+    special = ('w9,"a\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,c",x\n' if cut_at == "id"
+               else 'w9,f9,"a\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,c"\n')
+    filler = "".join(f"u{i},f{i % 7},n\n" for i in range(250))
+    body = head + filler
+    inner = special.index("\n")
+    pad_len = block - 10 - len(body) - inner  # the quoted break is the block's last one
+    pad = "p,f," + "x" * (pad_len - 5) + "\n"  # a long note moves the break
+    text = body + pad + special + "w1,f1,n\n" * 300
+    assert text.rfind("\n", 0, block) == len(body) + len(pad) + inner
+    inter = load(write(tmp_path / "log.csv", text))
+    got = pairs(inter)
+    film = "a\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,c" if cut_at == "id" else "f9"
+    assert ("w9", film) in got
+    assert "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" not in inter.users.ids.tolist()
+    assert len(inter.users) == 250 + 3  # the filler's, the pad's, w9 and w1
