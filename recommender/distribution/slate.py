@@ -86,7 +86,8 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     """Read ``SLATE.csv`` (see the module docstring); ``DataError`` names the file and line."""
     p = Path(path)
     try:
-        records = csv_records(p.read_text(encoding="utf-8-sig"), p)
+        # bytes, not read_text: universal newlines turned a CR in a quoted film_id into an LF
+        records = csv_records(p.read_bytes().decode("utf-8-sig"), p)
     except FileNotFoundError:
         raise DataError(str(p), "no such file (expected a slate CSV with the header "
                         f"{','.join(SLATE_COLUMNS)})") from None

@@ -87,7 +87,9 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     ``cinema_id`` (``--screens-per-cinema`` files): a missing city or region reads as ""."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        # bytes, not read_text: its universal newlines turned a CR in a quoted cinema_id
+        # into an LF (cinema "C\r2" read as "C\n2", a cinema no user names)
+        text = p.read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
         raise DataError(str(p), "no such file (expected a cinemas CSV with the header "
                         f"{','.join(CINEMA_COLUMNS)})") from None

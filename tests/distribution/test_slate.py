@@ -447,3 +447,25 @@ def test_equal_shares_take_turns_when_they_tie_at_every_other_cinema_only() -> N
     tied = x[0::2]
     assert set(map(tuple, tied.tolist())) <= {(2, 3), (3, 2)}
     assert abs(int(tied[:, 0].sum()) - int(tied[:, 1].sum())) <= 1, tied.sum(axis=0)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+def test_quoted_ids_with_line_breaks_are_kept_byte_for_byte(tmp_path: Path,
+                                                           newline: str) -> None:
+    """A slate's film_id and a cinema_id are kept byte for byte, as the campaign slate, the
+    training log and cinemas named by users keep them: both files were read with universal
+    newlines, which turned a CR inside a quoted id into an LF (cinema "C\\r2" read as a
+    cinema no user names, film "a\\rb" refused as the unknown "a\\nb")."""
+    from recommender.io.places import read_cinemas
+
+    slate = tmp_path / "slate.csv"
+    slate.write_bytes(newline.join(["film_id,max_screens", '"a\rb",3', '"c\r\nd",', '"e\nf",1',
+                                    ""]).encode())
+    assert [f.film_id for f in read_slate(slate)] == ["a\rb", "c\r\nd", "e\nf"]
+    cinemas = tmp_path / "cinemas.csv"
+    cinemas.write_bytes(newline.join(["\ufeffcinema_id,screens", '"C\r2",4', '"C\r\n3",2',
+                                      "C4,1", ""]).encode())
+    assert list(read_cinemas(cinemas).ids) == ["C\r2", "C\r\n3", "C4"]
+    cinemas.write_bytes(newline.join(["cinema_id,screens", '"C\r2",4', "C4,x", ""]).encode())
+    with pytest.raises(DataError, match=r"line 4: screens must be a whole number"):
+        read_cinemas(cinemas)  # the line an editor shows: the quoted CR ends line 2
