@@ -10,6 +10,7 @@ import csv
 import io
 import os
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,8 +228,13 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
                                         null_values=[""], strings_can_be_null=False,
                                         quoted_strings_can_be_null=False)
     try:
-        return pacsv.read_csv(source, read_options=read_opts, parse_options=parse_opts,
-                              convert_options=convert_opts)
+        before = _stamp(spec)
+        table = pacsv.read_csv(source, read_options=read_opts, parse_options=parse_opts,
+                               convert_options=convert_opts)
+        if before != _stamp(spec):  # a log still being written: its last line may be half
+            raise DataError(str(spec.path), "the file changed while it was read (is it still "
+                            "being written?); expected a complete file") from None
+        return table
     except pa.ArrowInvalid as e:
         msg = str(e)
         if "UTF8" in msg or "UTF-8" in msg:
@@ -251,13 +257,22 @@ def read_delimited(spec: Delimited, types: dict[str, pa.DataType]) -> pa.Table:
 _BLOCK = 1 << 24  # pyarrow's read block: a line longer than that cannot be read
 
 
+def _stamp(spec: Delimited) -> tuple[int, int] | None:
+    """A regular file's size and time (None for bytes in memory or a pipe): a line half
+    written while pyarrow read (``u9,fi`` of ``u9,film7``) was a film ``fi`` that never was."""
+    if spec.data is not None:
+        return None
+    try:
+        st = spec.path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns) if stat.S_ISREG(st.st_mode) else None
+
+
 def _spans_blocks(spec: Delimited) -> bool:
-    """Whether pyarrow must be told that a quoted field spans lines (``newlines_in_values``):
-    told nothing, its multithreaded reader cuts the file into blocks at the last line break
-    of each, inside quotes or not, so a quoted field over two lines at a block's end became
-    two rows (``u9,"a`` and ``b,c"``: a user ``b`` that never was, and ``u9``'s film lost)
-    or a refusal of a valid file. Only a file larger than one block is cut (the scan stops
-    at the first quoted break, and costs a ``memchr`` a block where no quote is)."""
+    """Whether to tell pyarrow that a quoted field spans lines: else it cuts a file larger
+    than a block at a line break inside quotes (``u9,"a<LF>b,c"`` read as ``u9,"a`` and a
+    user ``b``, or a valid file refused). The scan is a ``memchr`` a block without quotes."""
     if not spec.quoting:
         return False
     if spec.data is not None:

@@ -185,3 +185,24 @@ def test_a_quoted_line_break_at_a_block_end_is_one_field(tmp_path: Path,
     assert ("w9", film) in got
     assert "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbb" not in inter.users.ids.tolist()
     assert len(inter.users) == 250 + 3  # the filler's, the pad's, w9 and w1
+
+
+def test_a_file_appended_to_while_read_is_refused(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A log still being written: what pyarrow read ended in a half-written line (``u3,fi``
+    of ``u3,film7``), and training kept a film ``fi`` that never was, without a word."""
+    import pyarrow.csv as pacsv
+
+    import recommender.io.delimited as delimited
+
+    p = write(tmp_path / "live.csv", "user_id,film_id\nu1,f1\nu2,f2\n")
+    real = pacsv.read_csv
+
+    def appending(*args: object, **kwargs: object) -> object:
+        with open(p, "a") as fh:  # the writer, between the reader's first look and its read
+            fh.write("u3,fi")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(delimited.pacsv, "read_csv", appending)
+    err = data_error(p)
+    assert "changed while it was read" in str(err) and str(err).startswith(f"{p}: ")
