@@ -164,8 +164,9 @@ def cmd_events(args: argparse.Namespace) -> int:
         record_events,
     )
 
-    store = _store(args)
+    # the file first: one refused (empty, unreadable, a bad line) leaves no new store behind
     batch = read_event_file(args.file)
+    store = _store(args)
     try:  # a reused event_id fails before the first chunk commits
         find_conflicts(store, batch)
     except EventConflictError as e:

@@ -85,3 +85,16 @@ def test_one_event_id_for_two_events_in_the_file_names_both_lines(
     assert f"{f}, line 4" in capsys.readouterr().err
     f.write_text("user_id,film_id,timestamp,event_id\nu1,f1,5,a\nu1,f1,5,a\n")
     assert read_event_file(f).event_id == ["a", "a"]  # a copy of one event: stored once
+
+
+@pytest.mark.parametrize("text", ["", "user_id,film_id,timestamp\nu1\n"])
+def test_a_refused_file_leaves_no_new_store(tmp_path: Path, text: str,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """``events import`` opened (so created and migrated) the store before reading the file:
+    an empty or bad file was refused, exit 2, and a new empty store stayed behind."""
+    f = tmp_path / "ev.csv"
+    f.write_text(text)
+    store = tmp_path / "new" / "s.db"
+    assert main(["events", "import", "--store", f"sqlite:///{store}", str(f)]) == 2
+    assert str(f) in capsys.readouterr().err
+    assert not store.exists()
