@@ -6,10 +6,11 @@ wave, each (film, wave) and overall, the report gives the target and control siz
 conversions and rates (each with a 95% Wilson score interval), the absolute uplift
 ``rate_target - rate_control`` with Newcombe's hybrid score interval (method 10 of Newcombe,
 Statistics in Medicine 1998: built from the two Wilson intervals), the relative uplift
-``rate_target / rate_control - 1`` with a Katz log interval (0.5 added to every cell of the 2x2
-table when a cell is 0: no conversion, or every member converted; the estimate stays the
-observed ratio, with the sign of the absolute uplift, and the interval is widened to hold it
-where the correction moved it out), incremental conversions
+``rate_target / rate_control - 1`` with the MOVER-R interval of the ratio (Donner and Zou,
+Statistical Methods in Medical Research 2012: the ratio's limits recovered from the two Wilson
+intervals, as Newcombe's are for the difference; no control conversion: no estimate and no
+upper bound. The Katz log interval it replaces held a true ratio in 70-86% of draws with one
+or two controls, the size of a film's wave at the default holdout), incremental conversions
 ``targets x absolute uplift`` (interval scaled the same way), and predicted against observed
 conversions (the sum of the plan's ``p``, the probability of watching within the calibration
 horizon without a contact, stretched to the report's window by ``calibration.scale``:
@@ -63,11 +64,10 @@ METHOD = {
     "rates": "95% Wilson score interval",
     "absolute_uplift": "rate_target - rate_control; 95% interval: Newcombe's hybrid score "
                        "interval (method 10, from the two Wilson intervals)",
-    "relative_uplift": "rate_target / rate_control - 1; 95% interval: Katz log interval of the "
-                       "ratio (0.5 added to every cell of the 2x2 table when a cell is 0, "
-                       "for the interval only: the estimate is the observed ratio, and the "
-                       "interval is widened to hold it; no control conversion: no "
-                       "estimate and no upper bound, high is null)",
+    "relative_uplift": "rate_target / rate_control - 1; 95% interval: MOVER-R (Donner & Zou "
+                       "2012: the ratio's limits from the two Wilson intervals, as Newcombe's "
+                       "for the difference); no control conversion: no estimate and no "
+                       "upper bound, high is null",
     "incremental_conversions": "measured targets x absolute uplift (interval scaled alike)",
     "strata": "a block over several (film, wave) strata: the control rate is each stratum's "
               "weighted by its targets, the intervals use the controls' effective size "
@@ -104,7 +104,8 @@ def newcombe(x1: float, n1: float, x2: float, n2: float, z: float = Z95
 def katz(x1: float, n1: float, x2: float, n2: float, z: float = Z95,
          empty_cell: bool | None = None) -> tuple[float | None, float, float]:
     """(p1 / p2 - 1 or None when p2 = 0, low, high): the Katz log interval of the ratio,
-    minus 1. ``empty_cell``: whether a cell of the 2x2 table is 0, when the caller's counts
+    minus 1 (no longer the report's: ``mover_ratio`` covers where controls are few).
+    ``empty_cell``: whether a cell of the 2x2 table is 0, when the caller's counts
     are weighted (and cannot be compared with 0 exactly); by default read from the counts."""
     # the estimate is the observed ratio, so that its sign is the absolute uplift's; None when
     # no control converted (there is no ratio)
@@ -125,6 +126,35 @@ def katz(x1: float, n1: float, x2: float, n2: float, z: float = Z95,
         # the truth: 3/1000 against 0/5 read as a significant fall, [-99.8%, -27%])
         high = math.inf
     return est, low, high
+
+
+def mover_ratio(x1: float, n1: float, x2: float, n2: float, z: float = Z95
+                ) -> tuple[float | None, float, float]:
+    """(p1 / p2 - 1 or None when p2 = 0, low, high): the MOVER-R interval of the ratio of two
+    proportions (Donner & Zou 2012), minus 1: the roots in ``t`` of
+    ``(p1 - t p2)^2 = (p1 - l1)^2 + t^2 (u2 - p2)^2`` (low) and of the same with ``u1`` and
+    ``l2`` (high), ``(l, u)`` the Wilson limits. It holds the observed ratio; with no control
+    conversion (``l2 = 0``) the ratio has no upper bound. Counts may be weighted (effective
+    sizes). The Katz log interval (``katz``) held a true +50% in 71% of the draws of 300
+    targets against one control at 30%: its upper end fell below the truth whenever the
+    control converted."""
+    p1, p2 = x1 / n1, x2 / n2
+    est = p1 / p2 - 1.0 if x2 > 0 else None
+    l1, u1 = wilson(x1, n1, z)
+    l2, u2 = wilson(x2, n2, z)
+
+    def root(a: float, c: float, sign: float) -> float:
+        # a t^2 - 2 p1 p2 t + c = 0 (a may be 0 or negative where p2 is small)
+        b = p1 * p2
+        if abs(a) < 1e-15:
+            return c / (2 * b) if b > 0 else math.inf
+        return (b + sign * math.sqrt(max(b * b - a * c, 0.0))) / a
+
+    low = max(root(u2 * (2 * p2 - u2), l1 * (2 * p1 - l1), -1.0), 0.0)
+    high = math.inf if l2 <= 0 else root(l2 * (2 * p2 - l2), u1 * (2 * p1 - u1), 1.0)
+    if est is not None:  # rounding of the roots: the interval holds the observed ratio
+        low, high = min(low, est + 1.0), max(high, est + 1.0)
+    return est, low - 1.0, high - 1.0
 
 
 def _interval(est: float | None, low: float, high: float, digits: int = 6) -> dict[str, Any]:
@@ -187,9 +217,8 @@ def strata_stats(n_t: NDArray[np.int64], x_t: NDArray[np.int64], n_c: NDArray[np
     d, lo, hi = newcombe(mx, mt, xc_eff, nc_eff)
     out["absolute_uplift"] = _interval(d, lo, hi)
     none_c, all_c = not x_c[measured].any(), bool((x_c[measured] == n_c[measured]).all())
-    out["relative_uplift"] = _interval(*katz(
-        mx, mt, 0.0 if none_c else nc_eff if all_c else xc_eff, nc_eff,
-        empty_cell=mx in (0, mt) or none_c or all_c))
+    out["relative_uplift"] = _interval(*mover_ratio(
+        mx, mt, 0.0 if none_c else nc_eff if all_c else xc_eff, nc_eff))
     out["incremental_conversions"] = _interval(mt * d, mt * lo, mt * hi, 3)
     return out
 

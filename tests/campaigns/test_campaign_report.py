@@ -20,6 +20,7 @@ from recommender.campaigns.report import (
     compute_report,
     group_stats,
     katz,
+    mover_ratio,
     newcombe,
     wilson,
 )
@@ -195,7 +196,7 @@ def test_relative_interval_covers_with_few_controls_and_a_low_rate() -> None:
     rng = np.random.default_rng(5)
     for _ in range(runs):
         x_t, x_c = int(rng.binomial(1000, 0.006)), int(rng.binomial(10, 0.002))
-        _, low, high = katz(x_t, 1000, x_c, 10)
+        _, low, high = mover_ratio(x_t, 1000, x_c, 10)
         covered += low <= 0.006 / 0.002 - 1 <= high
     assert covered / runs >= 0.95 - 3 * math.sqrt(0.95 * 0.05 / runs), covered / runs
 
@@ -279,7 +280,7 @@ def test_the_waves_without_controls_are_not_always_the_last() -> None:
 
 def test_one_stratum_gives_the_plain_intervals() -> None:
     """A (film, wave) block, or controls in proportion to the targets everywhere: the
-    stratified figures are Newcombe's and Katz's on the counts."""
+    stratified figures are Newcombe's and MOVER-R's on the counts."""
     rows, conv = planted_rows(np.random.default_rng(4), 400, 150, 0.12, 0.07)
     block = compute_report(rows, conv)["overall"]
     x_t, x_c = int(conv[:400].sum()), int(conv[400:].sum())
@@ -322,3 +323,26 @@ def test_a_curve_without_points_is_not_said_to_be_measured() -> None:
     assert "activity is taken as even" in said["scaling"]
     measured = {"days": 1.0, "curve": {"days": [0.5, 1.0, 2.0], "ratio": [0.6, 1.0, 1.5]}}
     assert "measured activity curve" in predicted_scaling(measured, 2.0)[1]["scaling"]
+
+
+@pytest.mark.parametrize("n_c,p_c,p_t", [(1, 0.3, 0.45), (2, 0.1, 0.15), (3, 0.3, 0.45)])
+def test_relative_interval_covers_with_one_to_three_controls(n_c: int, p_c: float,
+                                                             p_t: float) -> None:
+    """The report's relative interval, its exact coverage over every outcome (no Monte
+    Carlo): 300 targets against the 1 to 3 controls a film's wave holds at the default
+    holdout. The Katz log interval held the true +50% in 71%, 82% and 89% of the draws (its
+    upper end fell below the truth whenever the controls converted well); MOVER-R holds it
+    in at least 92%."""
+    from scipy.stats import binom
+
+    n_t, covered = 300, 0.0
+    truth = p_t / p_c - 1
+    for x_t in range(n_t + 1):
+        w_t = binom.pmf(x_t, n_t, p_t)
+        if w_t < 1e-12:
+            continue
+        for x_c in range(n_c + 1):
+            rel = group_stats(n_t, x_t, n_c, x_c, 0.0, 0.0)["relative_uplift"]
+            high = math.inf if rel["high"] is None else rel["high"]
+            covered += w_t * binom.pmf(x_c, n_c, p_c) * (rel["low"] <= truth <= high)
+    assert covered >= 0.92, covered
