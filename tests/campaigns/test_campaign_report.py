@@ -19,7 +19,6 @@ from recommender.campaigns.report import (
     campaign_report,
     compute_report,
     group_stats,
-    katz,
     mover_ratio,
     newcombe,
     wilson,
@@ -46,36 +45,36 @@ def test_wilson_matches_its_definition(x: int, n: int) -> None:
         assert math.isclose(wilson(x, n)[1], Z95 ** 2 / (n + Z95 ** 2))  # by hand
 
 
-def test_newcombe_and_katz_from_their_definitions() -> None:
+def test_newcombe_and_mover_from_their_definitions() -> None:
     (l1, u1), (l2, u2) = wilson_by_roots(56, 70), wilson_by_roots(48, 80)
     p1, p2 = 56 / 70, 48 / 80
     d, lo, hi = newcombe(56, 70, 48, 80)
     assert math.isclose(d, p1 - p2)
     assert math.isclose(lo, d - math.hypot(p1 - l1, u2 - p2), abs_tol=1e-9)
     assert math.isclose(hi, d + math.hypot(u1 - p1, p2 - l2), abs_tol=1e-9)
-    est, klo, khi = katz(30, 100, 20, 100)
-    se = math.sqrt(1 / 30 - 1 / 100 + 1 / 20 - 1 / 100)
-    assert math.isclose(est or 0, 0.5)
-    assert math.isclose(klo, 1.5 * math.exp(-Z95 * se) - 1) and \
-        math.isclose(khi, 1.5 * math.exp(Z95 * se) - 1)
-    est, klo, khi = katz(4, 50, 0, 5)  # no control conversion: no estimate, no upper bound
-    assert est is None and math.isfinite(klo) and khi == math.inf
-    # everyone converted in both groups: a cell of the 2x2 table is 0 (non-converted), so
-    # 0.5 goes to every cell too; without it the interval was the bare point [0, 0]
-    est, klo, khi = katz(2, 2, 3, 3)
-    rr = (2.5 / 3) / (3.5 / 4)
-    se = math.sqrt(1 / 2.5 - 1 / 3 + 1 / 3.5 - 1 / 4)
-    assert est == 0.0 and klo < est < khi  # the observed ratio: equal rates, no uplift
-    assert math.isclose(klo, rr * math.exp(-Z95 * se) - 1)
+    # MOVER-R: the ratio's limits are where its distance from the observed ratio is the two
+    # Wilson intervals' combined (Donner & Zou 2012), found here by bisection
+    from scipy.optimize import brentq
+
+    est, rlo, rhi = mover_ratio(56, 70, 48, 80)
+    ratio = p1 / p2
+    low = brentq(lambda t: (p1 - t * p2) ** 2 - (p1 - l1) ** 2 - t ** 2 * (u2 - p2) ** 2,
+                 1e-9, ratio)
+    high = brentq(lambda t: (p1 - t * p2) ** 2 - (u1 - p1) ** 2 - t ** 2 * (p2 - l2) ** 2,
+                  ratio, 100.0)
+    assert est is not None and math.isclose(est, ratio - 1)
+    assert math.isclose(rlo, low - 1, abs_tol=1e-9) and math.isclose(rhi, high - 1,
+                                                                     abs_tol=1e-9)
+    est, rlo, rhi = mover_ratio(4, 50, 0, 5)  # no control conversion: no estimate, no top
+    assert est is None and math.isfinite(rlo) and rhi == math.inf
+    est, rlo, rhi = mover_ratio(2, 2, 3, 3)  # everyone converted: no uplift, not a bare point
+    assert est == 0.0 and rlo < est < rhi
     # the estimate has the absolute uplift's sign: 32/33 against 4/4 is a fall of 3.03%
-    # (the corrected table's estimate was +6.2%)
-    est, klo, khi = katz(32, 33, 4, 4)
-    assert est is not None and math.isclose(est, 32 / 33 - 1) and klo < est < khi
-    d, _, _ = newcombe(32, 33, 4, 4)
-    assert (est < 0) == (d < 0)
+    est, rlo, rhi = mover_ratio(32, 33, 4, 4)
+    assert est is not None and math.isclose(est, 32 / 33 - 1) and rlo < est < rhi
     # no target conversion: the observed ratio is 0 (-100%), and the interval holds it
-    est, klo, khi = katz(0, 335, 2, 2)
-    assert est == -1.0 and klo == est < khi
+    est, rlo, rhi = mover_ratio(0, 335, 2, 2)
+    assert est == -1.0 and rlo == est < rhi
 
 
 def test_small_groups_get_wide_intervals_never_a_bare_point() -> None:
