@@ -249,6 +249,22 @@ def _pct(block: dict[str, Any] | None, scale: float = 100.0, unit: str = "%") ->
     return f"{shown} [{scale * block['low']:+.2f}{bound}, {high}]"
 
 
+def report_row(name: str, b: dict[str, Any]) -> list[Any]:
+    """One block of a campaign report as a row of the ``campaign report`` table."""
+    rate = b["target_rate"], b["control_rate"]
+    # a rate over the targets compared (those with controls in their film and wave): its
+    # counts said beside it where they are not the row's (46.81% (22/47) beside 23 of 50)
+    base = b.get("measured_targets") or b["targets"]
+    of = (f" ({b['measured_conversions']:,}/{base:,})" if base != b["targets"] else "")
+    return [name, b["targets"], b["target_conversions"],
+            "n/a" if rate[0] is None else f"{100 * rate[0]['estimate']:.2f}%{of}",
+            b["controls"], b["control_conversions"],
+            "n/a" if rate[1] is None else f"{100 * rate[1]['estimate']:.2f}%",
+            _pct(b["absolute_uplift"], 100, " pts"), _pct(b["relative_uplift"]),
+            _pct(b["incremental_conversions"], 1.0, ""),
+            f"{b['predicted_target_conversions']:.1f} / {b['target_conversions']}"]
+
+
 def cmd_campaign(args: argparse.Namespace) -> int:
     if args.campaign_command == "list":
         return _campaign_list(args)
@@ -272,22 +288,12 @@ def cmd_campaign(args: argparse.Namespace) -> int:
           f"start (unix {body['start']}); {body['events_read']:,} events read")
     print(body["note"])
 
-    def row(name: str, b: dict[str, Any]) -> list[Any]:
-        rate = b["target_rate"], b["control_rate"]
-        return [name, b["targets"], b["target_conversions"],
-                "n/a" if rate[0] is None else f"{100 * rate[0]['estimate']:.2f}%",
-                b["controls"], b["control_conversions"],
-                "n/a" if rate[1] is None else f"{100 * rate[1]['estimate']:.2f}%",
-                _pct(b["absolute_uplift"], 100, " pts"), _pct(b["relative_uplift"]),
-                _pct(b["incremental_conversions"], 1.0, ""),
-                f"{b['predicted_target_conversions']:.1f} / {b['target_conversions']}"]
-
     blocks = [("overall", body["overall"])]
     blocks += [(f"wave {w['wave']}", w) for w in body["waves"]]
     for f in body["films"]:
         blocks.append((f"film {f['film_id']}", f))
         blocks += [(f"  film {f['film_id']} wave {w['wave']}", w) for w in f["waves"]]
-    rows = [row(name, b) for name, b in blocks]
+    rows = [report_row(name, b) for name, b in blocks]
     _print_table(["group", "targets (users)", "converted", "target rate", "controls (users)",
                   "converted", "control rate", "absolute uplift [95%]",
                   "relative uplift [95%]", "incremental conversions [95%]",
@@ -296,8 +302,9 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                                     if k.endswith("uplift") or k == "strata"))
     # targets whose film and wave hold no control are not compared: said, group by group
     for name, b in blocks:
-        if b.get("note"):
-            print(f"{name.strip()}: {b['note']}")
+        for said in (b.get("note"), b.get("warning")):
+            if said:
+                print(f"{name.strip()}: {said}")
     return 0
 
 

@@ -167,11 +167,28 @@ def test_campaign_report(client: TestClient, store: str, plans: list[str],
     # the table says, group by group, which targets its uplift leaves out (a film's wave
     # without controls), as the body's notes do
     body = client.get(f"/campaigns/{plans[0]}/report").json()
-    notes = [b["note"] for b in [body["overall"], *body["waves"], *body["films"],
-                                  *(w for f in body["films"] for w in f["waves"])]
-             if b.get("note")]
+    blocks = [body["overall"], *body["waves"], *body["films"],
+              *(w for f in body["films"] for w in f["waves"])]
+    notes = [b[k] for b in blocks for k in ("note", "warning") if b.get(k)]
     code, out, _ = run(capsys, "campaign", "report", plans[0], "--store", store)
     assert code == 0 and "strata:" in out and all(n in out for n in notes)
+    assert any(b.get("warning") for b in blocks)  # a film's wave of few controls
+
+
+def test_a_report_rate_over_fewer_targets_than_its_row_says_its_counts() -> None:
+    """The table's target rate is over the targets compared (those whose film and wave hold
+    controls): beside 11 converted of 21 it read 37.50%, the rate of 6 of 16."""
+    import numpy as np
+
+    from recommender.campaigns.report import strata_stats
+    from recommender.cli.events import report_row
+
+    block = strata_stats(np.array([8, 8, 5]), np.array([4, 2, 5]), np.array([3, 3, 0]),
+                         np.array([1, 2, 0]), 0.0, 0.0)
+    row = report_row("overall", block)
+    assert row[1:4] == [21, 11, "37.50% (6/16)"]
+    whole = strata_stats(np.array([8]), np.array([4]), np.array([3]), np.array([1]), 0.0, 0.0)
+    assert report_row("overall", whole)[3] == "50.00%"
 
 
 def test_film_detail(answers: TestClient, model_dir: Path,

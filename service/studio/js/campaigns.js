@@ -87,7 +87,8 @@ function reportView(report) {
       num: true, format: (v) => num(v, 1) },
     // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
     // which of its targets the uplift leaves out (a wave of a film without controls)
-    { key: "no_estimate", label: "Note", format: (v, row) => v || row.note || "" },
+    { key: "no_estimate", label: "Note",
+      format: (v, row) => v || [row.note, row.warning].filter(Boolean).join(" ") },
   ];
   const method = report.method || {};
   return section("Report",
