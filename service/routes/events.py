@@ -82,7 +82,9 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
     try:
         body = json.loads(await request.body())
         rows = body.get("events") if isinstance(body, dict) else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: a body nested past the parser's depth, sent without the JSON
+        # content type (FastAPI's own JSON parse refuses it first under that type)
         rows = None
     sentences = []
     for err in errors:
