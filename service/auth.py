@@ -39,6 +39,8 @@ from pydantic import SecretStr
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from service.raw_ids import _route_path
+
 #: data-free routes that stay open when read keys are set (``/health`` without model details)
 OPEN_PATHS = frozenset({"/health", "/metrics"})
 ADMIN_PREFIX = "/admin/"
@@ -167,6 +169,15 @@ def _api_routes(routes: Sequence[BaseRoute], prefix: str
             yield compile_path(prefix + route.path)[0], _kind(route, prefix + route.path)
 
 
+def route_path(scope: Scope) -> str:
+    """The path the router matches: ``scope["path"]`` less a proxy's root path (uvicorn
+    ``--root-path /api`` puts it before the path). The route table holds paths without it:
+    matched against the full path, no route was found, so the schema was open (an unknown
+    path answered by its route counts as open), a write route took a read key, ``/metrics``
+    took a read key, and ``/health`` and ``/docs`` needed one."""
+    return _route_path(scope)[1]
+
+
 class ReadKeys:
     """Pure ASGI middleware: a request with a valid key carries its id in
     ``scope["state"]["key_id"]``; one without is answered 401 unless its route is open, and a
@@ -192,7 +203,7 @@ class ReadKeys:
         return self._routes_table
 
     def _kind(self, scope: Scope) -> str:
-        path = scope.get("path", "")
+        path = route_path(scope)
         if path == SCHEMA_PATH:
             return READ
         for regex, kind in self._table():
@@ -216,7 +227,7 @@ class ReadKeys:
             await self.app(scope, receive, send)
             return
         given = presented_keys(scope.get("headers", []))
-        if self.metrics and scope.get("path") == METRICS_PATH:
+        if self.metrics and route_path(scope) == METRICS_PATH:
             found = self._match(given, self.metrics, self.admin)
             if found is None:
                 await _refuse(send, 401, METRICS_KEY_NEEDED)

@@ -328,6 +328,36 @@ def test_writes_need_a_write_key_once_keys_are_set(root: Path, tmp_path: Path) -
 METRICS = "metrics-key-delta-0004"
 
 
+def test_keys_guard_the_same_routes_behind_a_proxys_root_path(root: Path, tmp_path: Path
+                                                            ) -> None:
+    """Behind a proxy that strips a prefix (uvicorn --root-path /api) the request's path
+    carries the prefix. The key check matched that path against the routes' own: the schema
+    was served without a key, a read key stored events, a read key opened /metrics, and
+    /health and /docs needed a key."""
+    event = {"events": [{"event_id": "e1", "user_id": "u3", "film_id": "00004",
+                         "timestamp": 1_700_000_000, "weight": 1.0}]}
+    settings = Settings(model_path=str(root / "current"), read_keys=f"ci:{READ_A}",
+                        write_keys=f"ingest:{WRITE}", admin_key=ADMIN,
+                        metrics_keys=f"prometheus:{METRICS}",
+                        store=str(tmp_path / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), root_path="/api") as c:
+        assert c.get("/api/openapi.json").status_code == 401
+        assert c.get("/api/openapi.json", headers={"X-API-Key": READ_A}).status_code == 200
+        r = c.post("/api/events", json=event, headers={"X-API-Key": READ_A})
+        assert r.status_code == 403 and "write key" in r.json()["detail"], r.text
+        assert c.post("/api/events", json=event,
+                      headers={"X-API-Key": WRITE}).status_code == 200
+        assert c.get("/api/metrics", headers={"X-API-Key": READ_A}).status_code == 401
+        assert c.get("/api/metrics", headers=bearer(METRICS)).status_code == 200
+        health = c.get("/api/health")
+        assert health.status_code == 200 and health.json()["model"] is None
+        assert c.get("/api/docs").status_code == 200
+        assert c.get("/api/segments").status_code == 401
+        assert c.get("/api/segments", headers={"X-API-Key": READ_A}).status_code == 200
+
+
+
+
 def test_metrics_need_a_metrics_key_once_one_is_set(root: Path) -> None:
     """/metrics named the served model's version, users and films to anyone, beside a
     /health that hides them from a caller without a key: RECOMMENDER_METRICS_KEYS closes it
