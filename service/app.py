@@ -87,6 +87,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # an id ending like a film route's suffix, its slash encoded (service/raw_ids.py): sorted
     # out before the fast path and the router, which both see the decoded path
     app.add_middleware(RawFilmIds)
+    # back-pressure (503 past max_in_flight, 413, 408) outside everything that scores, and
+    # inside the key check, so that its refusals to a caller with a key carry X-Model-Version
+    # as every other answer to one does (the metrics middleware adds it once the key is known)
+    app.add_middleware(Limits, max_in_flight=settings.max_in_flight,
+                       max_body_bytes=settings.max_body_bytes,
+                       body_timeout=settings.timeout_request_body)
     # read keys (service/auth.py) are checked before the fast path and before routing
     read_keys, write_keys = read_ring(settings.read_keys), write_ring(settings.write_keys)
     metrics_keys = metrics_ring(settings.metrics_keys)
@@ -98,10 +104,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     schema_limits.install(app, settings, lambda: service.engine, read_keys=bool(read_keys),
                           write_keys=bool(read_keys or write_keys),
                           metrics_keys=bool(metrics_keys))
-    # back-pressure (503 past max_in_flight, 413, 408) outside everything that scores
-    app.add_middleware(Limits, max_in_flight=settings.max_in_flight,
-                       max_body_bytes=settings.max_body_bytes,
-                       body_timeout=settings.timeout_request_body)
     app.add_middleware(MetricsMiddleware, metrics=metrics,
                        current_version=lambda: service.engine.version if service.engine else "",
                        private=bool(read_keys))

@@ -93,6 +93,43 @@ def test_bodies_over_the_limit_get_413(model_dir: Path) -> None:
         assert r.status_code == 413 and "over the limit" in r.json()["detail"]
 
 
+def test_refusals_to_a_caller_with_a_key_carry_the_model_version(model_dir: Path) -> None:
+    """Every answer to a caller with a read key carries X-Model-Version (README): a 413 did
+    not, since the limits answered before the key was read; one without a key gets 401."""
+    key = "limits-read-key-0001"
+    big = json.dumps({"seed_user_ids": ["u3"] * 500, "k": 5})
+    with TestClient(create_app(settings(model_dir, read_keys=key, max_body_bytes=2000))) as c:
+        version = c.get("/segments", headers={"X-API-Key": key}).headers["X-Model-Version"]
+        r = c.post("/audiences/lookalike", content=big, headers={
+            "Content-Type": "application/json", "X-API-Key": key})
+        assert r.status_code == 413 and r.headers.get("X-Model-Version") == version
+        r = c.post("/audiences/lookalike", content=big,
+                   headers={"Content-Type": "application/json"})
+        assert r.status_code == 401 and "X-Model-Version" not in r.headers
+
+
+@pytest.mark.parametrize("path", ["/health", "/metrics", "/admin/reload"])
+def test_monitoring_is_never_refused_behind_a_proxys_root_path(path: str) -> None:
+    """Behind uvicorn --root-path /api the request's path is /api/health: it was bounded like
+    a scoring request (503 when the server is busy)."""
+    from service.limits import Limits
+
+    reached: list[str] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        reached.append(scope["path"])
+
+    async def nothing(*_: Any) -> Any:
+        return {}
+
+    limits = Limits(app, max_in_flight=1, max_body_bytes=100, body_timeout=1.0)
+    limits.in_flight = 1  # busy
+    scope = {"type": "http", "method": "GET", "path": "/api" + path, "root_path": "/api",
+             "headers": []}
+    asyncio.run(limits(scope, nothing, nothing))
+    assert reached == ["/api" + path]
+
+
 def test_a_body_that_does_not_arrive_gets_408(model_dir: Path) -> None:
     app = create_app(settings(model_dir, timeout_request_body=0.2))
     sent: list[MutableMapping[str, Any]] = []
