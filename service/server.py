@@ -28,6 +28,7 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -115,8 +116,18 @@ def log_config() -> dict[str, Any]:
     return dict(config)
 
 
-_KEY_PARAM = re.compile(r"((?:^|&)[^=&]*(?:key|token|secret|password)[^=&]*=)[^&]*",
-                        re.IGNORECASE)
+#: a query parameter named like a credential (its name percent-decoded: ``api%5Fkey``,
+#: ``%6Bey``); ``auth``, ``bearer`` and ``credentials`` too (``?auth=KEY`` was logged)
+_KEY_NAME = re.compile(r"key|token|secret|passw|pwd|auth|bearer|credential", re.IGNORECASE)
+
+
+def hide_key_values(query: str) -> str:
+    """``query`` with the value of every parameter named like a key shown as ``***``."""
+    parts = []
+    for part in query.split("&"):
+        name, eq, _ = part.partition("=")
+        parts.append(f"{name}=***" if eq and _KEY_NAME.search(unquote_plus(name)) else part)
+    return "&".join(parts)
 
 
 class HideKeys(logging.Filter):
@@ -128,7 +139,7 @@ class HideKeys(logging.Filter):
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str) \
                 and "?" in args[2]:
             path, _, query = args[2].partition("?")
-            hidden = _KEY_PARAM.sub(r"\1***", query)
+            hidden = hide_key_values(query)
             record.args = (*args[:2], f"{path}?{hidden}", *args[3:])
         return True
 

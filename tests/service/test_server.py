@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -150,6 +151,30 @@ def test_the_access_log_hides_a_key_sent_in_the_query(capsys: pytest.CaptureFixt
             logger.propagate, logger.disabled = propagate, disabled
     assert "s3cret-value" not in out and "t0k" not in out
     assert '"GET /films/7/audience?api_key=***&k=5&X-Token=*** HTTP/1.1" 401' in out
+
+
+@pytest.mark.parametrize("query, shown", [
+    ("auth=s3cret&k=5", "auth=***&k=5"),
+    ("bearer=s3cret", "bearer=***"),
+    ("credentials=s3cret", "credentials=***"),
+    ("pwd=s3cret", "pwd=***"),
+    ("api%5Fkey=s3cret", "api%5Fkey=***"),
+    ("%6Bey=s3cret&k=5", "%6Bey=***&k=5"),  # "key", its first letter percent-encoded
+    ("x=1&api+key=s3cret", "x=1&api+key=***"),
+    ("k=5&segment=2", "k=5&segment=2"),
+])
+def test_the_access_log_hides_keys_under_other_names(query: str, shown: str) -> None:
+    """``?auth=KEY``, ``?bearer=KEY`` and a name with a percent-encoded letter (``%6Bey``)
+    kept the key in the access line: only names holding key, token, secret or password,
+    as written, were hidden."""
+    from service.server import HideKeys
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", f"/segments?{query}", "1.1", 401),
+                               None)
+    assert HideKeys().filter(record)
+    assert record.args[2] == f"/segments?{shown}"  # type: ignore[index]
 
 
 def test_serve_refuses_more_workers_than_it_starts(model_dir: Path,
