@@ -39,7 +39,7 @@ from pydantic import SecretStr
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.raw_ids import _route_path
+from service.raw_ids import route_parts
 
 #: data-free routes that stay open when read keys are set (``/health`` without model details)
 OPEN_PATHS = frozenset({"/health", "/metrics"})
@@ -175,7 +175,7 @@ def route_path(scope: Scope) -> str:
     matched against the full path, no route was found, so the schema was open (an unknown
     path answered by its route counts as open), a write route took a read key, ``/metrics``
     took a read key, and ``/health`` and ``/docs`` needed one."""
-    return _route_path(scope)[1]
+    return route_parts(scope)[1]
 
 
 class ReadKeys:

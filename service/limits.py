@@ -22,7 +22,7 @@ import json
 from fastapi import HTTPException  # FastAPI passes its own on while reading a body
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.raw_ids import _route_path
+from service.auth import route_path
 
 EXEMPT = ("/health", "/metrics", "/admin/", "/docs", "/redoc", "/openapi.json", "/static/")
 
@@ -50,7 +50,7 @@ class Limits:
                                      f"{self.max_body_bytes:,} bytes (RECOMMENDER_MAX_BODY_BYTES)",
                           close=True)
             return
-        path = _route_path(scope)[1]  # behind a proxy's root path too (uvicorn --root-path)
+        path = route_path(scope)  # behind a proxy's root path too (uvicorn --root-path)
         bounded = self.max_in_flight > 0 and not path.startswith(EXEMPT)
         if bounded and self.in_flight >= self.max_in_flight:
             await _refuse(send, 503, f"the server is busy ({self.in_flight} requests in flight, "

@@ -36,7 +36,7 @@ QUERY_FORMS = {QUERY_PATH: (QUERY_KEY, "/films/", ("", *SUFFIXES)),
                "/user": ("user_id", "/users/", ("/recommendations",))}
 
 
-def _route_path(scope: Scope) -> tuple[str, str]:
+def route_parts(scope: Scope) -> tuple[str, str]:
     """(the prefix a proxy's root path puts before the route's path, the route's path), as
     Starlette's router splits ``scope["path"]`` (uvicorn ``--root-path /api``: "/api/film")."""
     path, root = str(scope.get("path", "")), str(scope.get("root_path", "") or "")
@@ -49,7 +49,7 @@ def _query_form(scope: Scope, form: str) -> dict[str, object] | None:
     """What makes ``/film<suffix>?film_id=ID&...`` the request ``/films/ID<suffix>?...`` (the
     other parameters as sent), and the same for the other ``QUERY_FORMS``, or None when it is
     not one (no id, or two)."""
-    prefix, path = _route_path(scope)
+    prefix, path = route_parts(scope)
     key, routes, suffixes = QUERY_FORMS[form]
     suffix = path[len(form):]
     if suffix not in suffixes:
@@ -89,7 +89,7 @@ class RawFilmIds:
                 if film_id.endswith(SUFFIXES):
                     scope = {**scope, "path": DETAIL_PATH, SCOPE_KEY: film_id}
             else:
-                path = _route_path(scope)[1]
+                path = route_parts(scope)[1]
                 form = next((f for f in QUERY_FORMS if path == f or path.startswith(f + "/")),
                             None)
                 if form is not None:

@@ -56,7 +56,9 @@ def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinema
 BY_HELP = (f"the place attribute to break demand down by: one of {', '.join(PLACE_ATTRIBUTES)} "
            "that the model's users have")
 SCREENS_HELP = ("screens (or showtimes) to share out in proportion to expected demand; capped "
-                "by each cinema's screens when by=cinema and a cinemas.csv is loaded")
+                "by each cinema's screens when by=cinema and a cinemas.csv is loaded, where "
+                "more than all its cinemas' screens together is refused (a 422 names that "
+                "total)")
 PLACE: dict[str, Any] = {"x-vocabulary": "place"}  # schema_limits: the place attributes
 By = Annotated[str, Query(description=BY_HELP, min_length=1, max_length=100,
                           json_schema_extra=PLACE)]
