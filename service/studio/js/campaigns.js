@@ -1,6 +1,6 @@
 // Campaigns: stored plans, their reports (uplift with 95% intervals per wave) and the next wave.
 
-import { getJson, postJson, query } from "./api.js";
+import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 
@@ -105,11 +105,16 @@ function reportView(report) {
     table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
 }
 
-async function detail(view, planId) {
+async function detail(view, planId, params) {
   const plan = await getJson(`/campaigns/${encodeURIComponent(planId)}`);
   const out = h("div", { "aria-live": "polite" });
   const waves = (plan.summary.parameters || {}).waves || 1;
-  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: waves, value: 1 });
+  // the waves sent and the window the marketer set are kept in the page's address (a reload,
+  // Back from the next wave, a bookmark: the report counted every wave again, in the
+  // server's default window, without a word); a number the plan cannot have is not read
+  const bookmarked = Number((params && params.get("sent_waves")) || NaN);
+  const sentFromUrl = Number.isInteger(bookmarked) && bookmarked >= 1 && bookmarked <= waves ? bookmarked : undefined;
+  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: waves, value: sentFromUrl ?? 1 });
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
   const reportBox = h("div", { id: "report", "aria-live": "polite" });
@@ -130,7 +135,8 @@ async function detail(view, planId) {
   // number back in the box (and "Plan the next wave" sent it: all waves, where 1 was typed)
   // the report's window: conversions within this many days of the plan count (the server's
   // default until one is typed; the CLI's --window-days)
-  const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any" });
+  const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any",
+    value: (params && params.get("window_days")) || undefined });
   let asked = 0;
   const loadReport = async (given) => {
     const mine = ++asked;
@@ -141,6 +147,7 @@ async function detail(view, planId) {
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
     const days = typed ? Number(typed) : undefined;
+    if (view.isConnected) setHashParams({ sent_waves: given, window_days: typed });  // not from a page left behind
     const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: days })}`)
       .catch((e) => e);
     if (mine !== asked) return;
@@ -170,13 +177,18 @@ async function detail(view, planId) {
     section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
       next, out));
-  await loadReport(undefined);
+  await loadReport(sentFromUrl);
 }
 
 const LIST_PAGE = 100;
 
 export async function campaigns(view, rest, params) {
-  if (rest) { await detail(view, decodeURIComponent(rest)); return; }
+  if (rest) {
+    let planId = rest;  // a malformed escape ("%" typed in the address) is read as written
+    try { planId = decodeURIComponent(rest); } catch { /* URIError: keep the text */ }
+    await detail(view, planId, params);
+    return;
+  }
   const asked = Number.parseInt((params && params.get("offset")) || "0", 10);
   const offset = Number.isFinite(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored
   const body = await getJson(`/campaigns${query({ limit: LIST_PAGE, offset })}`);

