@@ -5,6 +5,7 @@ laptop at 400% zoom) with a long title."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 from typing import Any
 
 from studio_http import api
@@ -61,4 +62,39 @@ def test_the_reports_waves_and_window_survive_a_reload_and_back(watched: Any,
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}?sent_waves=9")
     page.wait_for_selector("#report-note")
     assert "sent_waves" not in page.url
+    watched.assert_clean()
+
+
+def _axe_serious(watched: Any) -> list[tuple[str, list[Any]]]:
+    return [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in watched.axe()]
+
+
+def test_wide_tables_scroll_from_the_keyboard(watched: Any, served_demo: Any) -> None:
+    """A table wider than its box (the report's 13 columns on a laptop, most tables on a
+    phone) scrolled sideways only with a mouse or a touch outside Chrome: its box took no
+    focus (axe: scrollable-region-focusable). It is a named region in the Tab order while it
+    scrolls, and no stop when it fits."""
+    plan_id = _plan(served_demo)
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}")
+    page.wait_for_selector("#report table")
+    assert not _axe_serious(watched), _axe_serious(watched)
+    wide = page.locator(".table-wrap:has(caption:text('Uplift against the control group'))")
+    assert wide.get_attribute("tabindex") == "0"
+    assert wide.get_attribute("role") == "region"
+    assert (wide.get_attribute("aria-label") or "").startswith("Report: Uplift against")
+    fits = page.locator("section[aria-labelledby='s-plan'] .table-wrap").first
+    assert fits.get_attribute("tabindex") is None  # the plan's per-film table fits a laptop
+    wide.focus()
+    for _ in range(5):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("b => b.scrollLeft > 0", arg=wide.element_handle(), timeout=3000)
+    film = api(served_demo, "/films?limit=1")["films"][0]["film_id"]
+    page.set_viewport_size(PHONE)
+    for hash_, ready in [(f"#/film/{urllib.parse.quote(film, safe='')}", "#audience-status"),
+                         ("#/plan", "#slate-search")]:
+        page.goto(f"{served_demo.base}/studio/{hash_}")
+        page.wait_for_selector(ready)
+        page.wait_for_timeout(300)
+        assert not _axe_serious(watched), (hash_, _axe_serious(watched))
     watched.assert_clean()

@@ -1,7 +1,7 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, num, section, table, errorBox, csvCell, csvCells,
+import { h, int, num, section, table, tableBox, errorBox, csvCell, csvCells,
   filmName, pagedTable, titleWithYear, answerForm } from "./ui.js";
 import { pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
@@ -193,7 +193,7 @@ function slate() {
       "among its users (those who name it as their cinema), exactly, within each film's fewest and most screens over all cinemas."),
     answerForm(run, out,
       h("label", { for: "dslate-search" }, "Add a film"), find, found,
-      h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "Films in the slate"),
+      tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
         h("thead", {}, h("tr", {}, ["Film", "Fewest screens", "Most screens", "Remove"].map((c) =>
           h("th", { scope: "col" }, c)))), body)),
       h("label", { for: "dslate-cinemas-text" }, "Cinemas and their screens (leave empty for the server's cinema table)"),

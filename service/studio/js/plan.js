@@ -1,7 +1,7 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, section, table, errorBox, answerForm, filmName } from "./ui.js";
+import { h, int, num, pct, section, table, tableBox, errorBox, answerForm, filmName } from "./ui.js";
 import { pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -100,7 +100,7 @@ export function plan(view) {
         "campaign. The planner maximises value × probability of watching over all contacts, exactly."),
       answerForm(run, out,
         h("label", { for: "slate-search" }, "Add a film"), find, found,
-        h("div", { class: "table-wrap" }, h("table", {}, h("caption", {}, "Films in the slate"),
+        tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
           h("thead", {}, h("tr", {}, ["Film", "Budget (contacts)", "Value of one conversion", "Remove"].map((c) =>
             h("th", { scope: "col" }, c)))), body)),
         h("div", { class: "row" },

@@ -72,9 +72,40 @@ export function pagedTable(caption, noun, columns, rows, attrs = {}, after = [],
   return box;
 }
 
+// a table wider than its box scrolls sideways inside it: the box is then a focusable region
+// named by the table's caption, so a keyboard can scroll it (Chrome lets a keyboard into any
+// scroller, Firefox and Safari do not: axe's scrollable-region-focusable); a table that fits
+// adds no stop to the Tab order. Checked whenever the box or its table changes size.
+const scrollers = typeof ResizeObserver === "function" ? new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const box = target.closest(".table-wrap");
+    if (box) markScroller(box);
+  }
+}) : null;
+
+function markScroller(box) {
+  if (box.scrollWidth > box.clientWidth + 1) {
+    box.setAttribute("tabindex", "0");
+    box.setAttribute("role", "region");
+    // named by its section too: a plan and its report each have a "Per film" table
+    const where = box.closest("section")?.querySelector("h2")?.textContent;
+    const what = box.querySelector("caption")?.textContent || "table";
+    box.setAttribute("aria-label", `${where ? `${where}: ` : ""}${what} (scrolls sideways)`);
+  } else {
+    for (const a of ["tabindex", "role", "aria-label"]) box.removeAttribute(a);
+  }
+}
+
+/** The box a table scrolls sideways in (every table of the studio is drawn in one). */
+export function tableBox(tableElement) {
+  const box = h("div", { class: "table-wrap" }, tableElement);
+  if (scrollers) { scrollers.observe(box); scrollers.observe(tableElement); }
+  return box;
+}
+
 // columns: [{key, label, format?, num?}] ; rows: objects
 export function table(caption, columns, rows) {
-  return h("div", { class: "table-wrap" },
+  return tableBox(
     h("table", {},
       h("caption", {}, caption),
       h("thead", {}, h("tr", {}, columns.map((c) =>
