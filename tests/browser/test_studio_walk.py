@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from studio_http import api
@@ -98,3 +99,48 @@ def test_wide_tables_scroll_from_the_keyboard(watched: Any, served_demo: Any) ->
         page.wait_for_timeout(300)
         assert not _axe_serious(watched), (hash_, _axe_serious(watched))
     watched.assert_clean()
+
+
+def _retitled(title: str) -> Callable[[Any], None]:
+    """A route handler answering a film's detail with ``title`` in place of its own."""
+    def handle(route: Any) -> None:
+        response = route.fetch()
+        body = response.json()
+        if isinstance(body, dict) and "title" in body:
+            body["title"] = title
+        if isinstance(body, dict) and isinstance(body.get("films"), list):
+            for f in body["films"]:
+                f["title"] = title
+        route.fulfill(response=response, json=body)
+    return handle
+
+
+def test_the_pages_fit_a_phone_with_a_long_title(browser: Any, served_demo: Any) -> None:
+    """At 360 px (a phone, or 1440 px at 400% zoom) the film page's segment list (its longest
+    label), the Build page's file input and a title of one long word ran past the screen's
+    edge: the whole page scrolled sideways."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    film = api(served_demo, "/films?limit=1")["films"][0]["film_id"]
+    quoted = urllib.parse.quote(film, safe="")
+    try:
+        pages = [(f"#/film/{quoted}", "#audience-status"), ("#/build", "#seed-file"),
+                 ("#/distribute", "#dslate-search"), ("#/", "text=Served model")]
+        for hash_, ready in pages:
+            page.goto(f"{served_demo.base}/studio/{hash_}")
+            page.wait_for_selector(ready)
+            overflow = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{hash_} scrolls sideways by {overflow}px at 360px"
+        # a title that is one long word (a catalog's placeholder, a joined-up foreign title),
+        # as the page's heading and among the comparable films
+        page.route("**/films/*", _retitled("Supercalifragilisticexpialidocious" * 4))
+        page.route("**/similar*", _retitled("Supercalifragilisticexpialidocious" * 4))
+        page.goto(f"{served_demo.base}/studio/#/film/{quoted}?long=1")
+        page.wait_for_selector("#audience-status")
+        assert page.inner_text("h1").startswith("Supercalifragilistic")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"a long title scrolls the film page sideways by {overflow}px"
+    finally:
+        context.close()
