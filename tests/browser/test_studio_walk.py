@@ -144,3 +144,83 @@ def test_the_pages_fit_a_phone_with_a_long_title(browser: Any, served_demo: Any)
         assert overflow <= 0, f"a long title scrolls the film page sideways by {overflow}px"
     finally:
         context.close()
+
+
+def _film(served: Any) -> str:
+    return str(api(served, "/films?limit=1")["films"][0]["film_id"])
+
+
+def test_every_page_says_its_model_and_the_events_folded_in(watched: Any,
+                                                            served_demo: Any) -> None:
+    """Only the Overview named the model version and the campaign events in its answers; the
+    footer meant to say where every number comes from was never filled in."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/film/{urllib.parse.quote(_film(served_demo))}")
+    page.wait_for_selector("#model-line:has-text('model ')")
+    model = api(served_demo, "/health")["model"]
+    line = page.inner_text("#model-line")
+    assert f"model {model['model_version']}" in line, line
+    events = model.get("store_events")
+    assert (f"{events['events_applied']:,} campaign events folded in" in line if events
+            else "as trained (no campaign events folded in)" in line), line
+    watched.assert_clean()
+
+
+def test_a_failed_side_request_is_said_in_its_section(watched: Any, served_demo: Any) -> None:
+    """A 500 from /similar replaced the whole film page (card, funnel, audience) with "The
+    film could not be shown"; the segment list said "(429)" with no unit."""
+    film = _film(served_demo)
+    page = watched.page
+    page.route("**/similar?*", lambda r: r.fulfill(status=500, body="boom"))
+    page.goto(f"{served_demo.base}/studio/#/film/{urllib.parse.quote(film)}")
+    page.wait_for_selector("h2:text('Comparable films')")
+    assert page.locator("h2:text('Audience funnel')").count() == 1
+    section = page.locator("section:has(h2:text('Comparable films'))")
+    assert "500" in section.inner_text()
+    options = page.locator("#segment option").all_inner_texts()[1:]
+    assert options and all(o.endswith(" users)") for o in options), options
+    watched.console_errors[:] = [e for e in watched.console_errors if "500" not in e]
+    watched.assert_clean()
+
+
+def test_a_film_everyone_watched_says_nobody_is_left(watched: Any, served_demo: Any) -> None:
+    """A film every user has watched showed empty rings, "×0.00 · 0 users" everywhere and a
+    base of "–", with no word of why. The summary is the server's, with its candidates set to
+    none (the demo has no such film)."""
+    film = _film(served_demo)
+    page = watched.page
+
+    def everyone(r: Any) -> None:
+        body = r.fetch().json()
+        body["candidates"] = 0
+        r.fulfill(json=body)
+
+    page.route("**/audience/summary*", everyone)
+    page.goto(f"{served_demo.base}/studio/#/film/{urllib.parse.quote(film)}")
+    page.wait_for_selector("#no-candidates")
+    viewers = api(served_demo, f"/films/{urllib.parse.quote(film)}")["viewers"]
+    assert f"all {viewers:,} users in the model have watched" in page.inner_text(
+        "#no-candidates")
+    watched.assert_clean()
+
+
+def test_waves_sent_stays_empty_until_the_report_says(watched: Any, served_demo: Any) -> None:
+    """"Waves already sent" showed 1 while the default report (all waves) was read, then
+    flipped to 3: a marketer who meant 1 saw it set already. It is empty meanwhile, and the
+    next wave waits for it."""
+    plan_id = _plan(served_demo)
+    page = watched.page
+    held: list[Any] = []
+    page.route("**/report*", lambda r: held.append(r))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}")
+    page.wait_for_selector("#sent-waves")
+    page.wait_for_function("() => document.querySelector('#report .loading') !== null")
+    assert page.input_value("#sent-waves") == ""
+    assert page.locator("#next-wave").is_disabled()
+    page.unroute("**/report*")
+    for r in held:
+        r.continue_()
+    page.wait_for_selector("#report-note")
+    assert page.input_value("#sent-waves") == "3"
+    assert not page.locator("#next-wave").is_disabled()
+    watched.assert_clean()

@@ -1,6 +1,6 @@
 // The studio's router: one view per URL fragment, so every screen can be bookmarked and shared.
 
-import { apiKey, setApiKey } from "./api.js";
+import { apiKey, getJson, setApiKey } from "./api.js";
 import { build } from "./build.js";
 import { campaigns } from "./campaigns.js";
 import { distribute } from "./distribute.js";
@@ -8,7 +8,7 @@ import { film, filmError } from "./film.js";
 import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
 import { search } from "./search.js";
-import { h, errorBox } from "./ui.js";
+import { h, errorBox, int } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
 const extraRoutes = new Map([
@@ -44,7 +44,23 @@ window.addEventListener("studio:limits-changed", (e) => redrawNotice("limits-cha
   `The server now answers at most ${Number(e.detail).toLocaleString("en-US")} rows per request: this page was drawn for its previous limit. `,
   "Redraw with the new limit"));
 
+// the footer says where every page's numbers come from: the served model's version and the
+// campaign events folded into its answers since training (asked again on each page, as
+// events arrive without a new version); a caller /health shows no model keeps the sentence
+async function sourceLine() {
+  const line = document.getElementById("model-line");
+  let m = null;
+  try { m = (await getJson("/health")).model; } catch { m = null; }
+  if (!line || !m) return;
+  const events = m.store_events
+    ? `, with ${int(m.store_events.events_applied)} campaign events folded in since training (store sequence ${int(m.store_events.through_seq)})`
+    : ", as trained (no campaign events folded in)";
+  line.replaceChildren("Every number on these pages comes from the engine's HTTP API (",
+    h("a", { href: "/docs" }, "API docs"), `): model ${m.model_version}${events}.`);
+}
+
 async function route() {
+  sourceLine();
   document.getElementById("model-changed")?.remove();
   document.getElementById("limits-changed")?.remove();
   // each route renders into a page of its own: a view still loading when the user moves on

@@ -114,7 +114,10 @@ async function detail(view, planId, params) {
   // server's default window, without a word); a number the plan cannot have is not read
   const bookmarked = Number((params && params.get("sent_waves")) || NaN);
   const sentFromUrl = Number.isInteger(bookmarked) && bookmarked >= 1 && bookmarked <= waves ? bookmarked : undefined;
-  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: waves, value: sentFromUrl ?? 1 });
+  // empty until the server's default is known: a 1 shown meanwhile read as "1 sent" to a
+  // marketer who wanted 1 (typing it changed nothing), then flipped to all waves
+  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: waves,
+    value: sentFromUrl ?? "", placeholder: "reading…" });
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
   const reportBox = h("div", { id: "report", "aria-live": "polite" });
@@ -177,7 +180,9 @@ async function detail(view, planId, params) {
     section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
       next, out));
+  next.disabled = true;  // until the waves sent are known (the box is empty before)
   await loadReport(sentFromUrl);
+  next.disabled = false;
 }
 
 const LIST_PAGE = 100;

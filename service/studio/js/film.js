@@ -28,6 +28,10 @@ function funnel(summary) {
   const widest = Math.max(1, ...summary.tiers.map((t) => t.size));
   return section("Audience funnel",
     summary.note ? h("p", { class: "warning", id: "unranked" }, `This film cannot be ranked: ${summary.note}.`) : "",
+    // every user has watched it (or every one is excluded): empty rings and a base of "–"
+    // read as a film nobody wants; said as it is
+    summary.candidates === 0 ? h("p", { class: "warning", id: "no-candidates" },
+      `Nobody is left to reach: all ${int(summary.viewers)} users in the model have watched this film.`) : "",
     h("p", { class: "note" }, `Expected conversion: the share of a ring's users expected to watch the film${horizon}, `,
       "measured on interactions held out from training. Base: a random candidate, ",
       pct(summary.base_conversion, 2), "."),
@@ -119,7 +123,7 @@ function audienceTable(id, summary, segments, attributes, params) {
     RINGS.map((r) => h("option", { value: r, selected: state.tier === r || undefined }, r)));
   const segSel = h("select", { id: "segment" }, h("option", { value: "" }, "all segments"),
     segments.map((s) => h("option", { value: String(s.segment),
-      selected: state.segment === String(s.segment) || undefined }, `${s.label} (${int(s.size)})`)));
+      selected: state.segment === String(s.segment) || undefined }, `${s.label} (${int(s.size)} users)`)));
   // every value of every attribute (GET /users/attributes), not only those the portrait shows:
   // a small city is hidden from the portrait's counts, yet its audience can be listed
   const filterOptions = Object.entries(attributes || {}).flatMap(([attr, values]) =>
@@ -199,11 +203,14 @@ function audienceTable(id, summary, segments, attributes, params) {
 }
 
 export async function film(view, id, params) {
-  const [detail, summary, sim, segs, attrs] = await Promise.all([
+  // comparable films are a side section: their failure is said there, not for the whole page
+  const simAsk = getJson(filmPath(id, "/similar", { k: 10 })).then((body) => ({ body }),
+    (error) => ({ error }));
+  const [detail, summary, segs, attrs] = await Promise.all([
     getJson(filmPath(id)), getJson(filmPath(id, "/audience/summary")),
-    getJson(filmPath(id, "/similar", { k: 10 })), getJson("/segments"),
-    getJson("/users/attributes"),
+    getJson("/segments"), getJson("/users/attributes"),
   ]);
+  const sim = await simAsk;
   document.title = `${filmName(detail)} · Audience Studio`;
   const extras = h("div", { id: "film-extras" });
   view.replaceChildren(
@@ -212,7 +219,7 @@ export async function film(view, id, params) {
     h("div", { class: "grid" }, ...splits(summary)),
     extras,
     distributionSection(id, params),
-    similar(sim),
+    sim.error ? section("Comparable films", errorBox(sim.error)) : similar(sim.body),
     audienceTable(id, summary, segs.segments, attrs.attributes, params));
   return extras;
 }
