@@ -357,8 +357,11 @@ def _price_out(w: NDArray[np.float64], in_pool: NDArray[np.bool_], lam: NDArray[
                mu: NDArray[np.float64], budgets: NDArray[np.int64]) -> int:
     """Add to the pool the pairs whose reduced profit ``w - lambda_f - mu_u`` is positive
     (each film's ``budget + 64`` most profitable at most, per round); returns how many."""
-    scale = max(float(np.nanmax(np.abs(w))) if w.size and not np.isnan(w).all() else 1.0,
-                1e-300)
+    # the scale of the films that take contacts, as the pool's LP is scaled (a film of budget
+    # 0 is never priced, and its worth made the tolerance exceed the other films' worths)
+    open_w = w[np.asarray(budgets) > 0]
+    scale = max(float(np.nanmax(np.abs(open_w))) if open_w.size and not np.isnan(open_w).all()
+                else 1.0, 1e-300)
     tol = 1e-7 * scale  # HiGHS's dual feasibility tolerance on the scaled problem
     added = 0
     for f in range(w.shape[0]):

@@ -141,12 +141,16 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     if blocked is not None:
         weights[np.asarray(blocked[0], np.int64), np.asarray(blocked[1], np.int64)] = np.nan
     eligible = (~np.isnan(weights)).sum(axis=1)
-    top = float(np.nanmax(weights)) if np.isfinite(weights).any() else 0.0
-    ranked = weights + TIEBREAK * max(top, 1e-12) * (
-        1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
     # targets <= budget, controls on top
     phases = rounding_phases(film_ids) if rounding == FILM_PHASE else np.full(len(slate), 0.5)
     limits = selection_sizes(budgets, waves, holdout, control_offsets, phases)
+    # the tie-break is relative to the largest worth of the films that select anyone: a film
+    # of budget 0 (a next wave's spent film too) takes no contact, and its worth (value 1e7
+    # beside films of value 1) made the bonus outweigh the other films' worths
+    open_rows = weights[limits > 0]
+    top = float(np.nanmax(open_rows)) if np.isfinite(open_rows).any() else 0.0
+    ranked = weights + TIEBREAK * max(top, 1e-12) * (
+        1.0 - np.nan_to_num(cands.rank_fraction(), nan=1.0))  # ties: the better rank first
     caps = cap if user_caps is None else np.minimum(np.asarray(user_caps, np.int64), cap)
     # no film can select more users than the model has: the solver's sums stay 64-bit
     # integers whatever the budgets (a selection size reaches 2^52 at a holdout near 1)

@@ -294,3 +294,22 @@ def test_huge_budgets_and_holdouts_near_one_plan_every_eligible_user(
     row = plan.summary["films"][0]
     assert row["budget_exceeds_eligible"] and row["selected_limit"] > row["eligible_users"]
     assert row["selected"] == row["eligible_users"] == plan.rows.num_rows
+
+
+def test_a_film_of_budget_0_changes_neither_the_plan_nor_its_gap() -> None:
+    """A film listed with budget 0 takes no contact, so its value must not matter: with value
+    1e7 (in the allowed range) its worth set the rank tie-break (1e-7 of the largest worth)
+    and the pricing tolerance above the other films' worths, so the plan lost value against
+    HiGHS's MILP and the summary's gap read about 0.4."""
+    m = synthetic_model(n_users=60, n_films=6, factors=4, density=0.1, seed=0)
+    ids = [str(i) for i in m.films.ids[:4]]
+    rest = [SlateFilm(ids[1], 10, 1.0), SlateFilm(ids[2], 10, 2.0), SlateFilm(ids[3], 10, 3.0)]
+    alone = plan_slate(m, rest, cap=1, holdout=0.0, waves=1, seed=1, progress=False)
+    both = plan_slate(m, [SlateFilm(ids[0], 0, 1e7), *rest], cap=1, holdout=0.0, waves=1,
+                      seed=1, progress=False)
+    cands = slate_candidates(m, m.films.to_index(ids[1:]), progress=False)
+    best = milp_optimum(cands.p * np.array([1.0, 2.0, 3.0])[:, None], np.array([10, 10, 10]), 1)
+    for plan in (alone, both):
+        assert plan.summary["optimality"]["objective"] == pytest.approx(best, rel=1e-9)
+        assert plan.summary["optimality"]["gap"] < 1e-6
+    assert both.rows.drop(["plan_id"]).equals(alone.rows.drop(["plan_id"]))
