@@ -230,6 +230,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
         print(f"warning: {summary['warning']}", file=sys.stderr)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
+    if o.get("note"):  # values too far apart for the solver's relative tolerance
+        print(f"warning: {o['note']}", file=sys.stderr)
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
     _print_table(["total", "value", "unit / source"], [
         ["contacts", f"{t['contacts']:,}", "target rows (users to contact)"],

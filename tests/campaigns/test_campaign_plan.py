@@ -313,3 +313,23 @@ def test_a_film_of_budget_0_changes_neither_the_plan_nor_its_gap() -> None:
         assert plan.summary["optimality"]["objective"] == pytest.approx(best, rel=1e-9)
         assert plan.summary["optimality"]["gap"] < 1e-6
     assert both.rows.drop(["plan_id"]).equals(alone.rows.drop(["plan_id"]))
+
+
+def test_values_too_far_apart_for_the_solver_are_said() -> None:
+    """A film of value 1e9 beside films of value 1 (each in the allowed range): the solver's
+    tolerance and the tie-break are relative to the largest worth, so the value-1 films lost
+    most of their worth against HiGHS's MILP while the gap read ~1e-7, without a word. The
+    summary now says so (``optimality.note``); a plan within ``VALUE_SPREAD`` has none, nor
+    one whose far-off film selects nobody."""
+    from recommender.campaigns.plan import VALUE_SPREAD
+
+    m = synthetic_model(n_users=60, n_films=6, factors=4, density=0.1, seed=0)
+    ids = [str(i) for i in m.films.ids[:3]]
+    rest = [SlateFilm(ids[1], 20, 1.0), SlateFilm(ids[2], 20, 1.0)]
+    far = plan_slate(m, [SlateFilm(ids[0], 1, 1e9), *rest], cap=1, holdout=0.0, waves=1,
+                     seed=1, progress=False)
+    note = far.summary["optimality"]["note"]
+    assert note is not None and "span 1e+09x" in note and f"{VALUE_SPREAD:g}x" in note
+    for slate in ([SlateFilm(ids[0], 1, 1e3), *rest], [SlateFilm(ids[0], 0, 1e9), *rest]):
+        plan = plan_slate(m, slate, cap=1, holdout=0.0, waves=1, seed=1, progress=False)
+        assert plan.summary["optimality"]["note"] is None
