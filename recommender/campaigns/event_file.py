@@ -26,6 +26,7 @@ from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
 from recommender.io.delimited import (
+    EXPECTED_HEADER,
     CsvLocator,
     Delimited,
     Locator,
@@ -94,7 +95,11 @@ def read_event_file(path: str | Path) -> EventBatch:
         columns = {c: table.column(n) for n, c in zip(names, canon, strict=True) if c}
         loc = RowLocator()
     else:
-        delimiter, names = sniff_header(p)
+        try:
+            delimiter, names = sniff_header(p)
+        except DataError as e:  # an events file's header, not a training log's
+            raise DataError(e.path, e.reason.replace(EXPECTED_HEADER, EXPECTED),
+                            line=e.line) from None
         canon = _canon_unique(p, names)
         physical = [c or f"_column{i}" for i, c in enumerate(canon)]
         wanted = [c for c in canon if c]
