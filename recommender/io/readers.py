@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io.binary import text_problem
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.delimited import PathLike, decode_error
 from recommender.io.ids import IdMap
@@ -162,6 +163,9 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
         raise DataError(str(p), "no such file")
     else:  # a file, or a pipe such as /dev/stdin or a shell's <(...)
         raw = p.read_bytes()
+    problem = text_problem(p, raw)  # a NUL byte, UTF-16, gzip: as the other readers refuse
+    if problem is not None:
+        raise problem
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

@@ -101,6 +101,14 @@ def test_read_id_list_errors(tmp_path: Path) -> None:
     (tmp_path / "bin.txt").write_bytes(b"a\nb\xff\n")
     with pytest.raises(DataError, match=r"bin.txt, line 2: .*byte offset 3"):
         read_id_list(tmp_path / "bin.txt")
+    # a NUL byte (UTF-16 without a byte-order mark) read as ids 'u\x001\x00': refused with
+    # its line, as every other reader refuses it
+    (tmp_path / "utf16.txt").write_bytes("u1\nu2\n".encode("utf-16-le"))
+    with pytest.raises(DataError, match=r"utf16.txt, line 1: NUL byte"):
+        read_id_list(tmp_path / "utf16.txt")
+    (tmp_path / "bom16.txt").write_bytes("u1\n".encode("utf-16"))
+    with pytest.raises(DataError, match=r"bom16.txt, line 1: .*UTF-16"):
+        read_id_list(tmp_path / "bom16.txt")
 
 
 @pytest.mark.parametrize("header", ID_LIST_HEADERS)
