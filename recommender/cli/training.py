@@ -331,6 +331,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
                  else f" rated at or above min_rating {config.min_rating:g}")
         print(f"warning: {n:,} film{'s' if n != 1 else ''} without an interaction{rated} in "
               f"the fit: {unliked['note']}", file=sys.stderr)
+    from recommender.model import calibration
     from recommender.model.min_cell import MIN_CELL_ENV
     from recommender.model.training import NOTHING_BEFORE_HOLDOUT
 
@@ -338,6 +339,13 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
         print("warning: no tier conversion was measured: the calibration holdout (--holdout "
               f"{config.holdout:g}) left nothing to fit before it (no interaction rated at or "
               "above --min-rating); rings and plans give p 0", file=sys.stderr)
+    elif model.calibration and not calibration.measured(model.calibration):
+        # the holdout drew interactions (a log too small to draw any says "final fit: none: no
+        # calibration holdout"), but no candidate the fit before it ranked converted in it
+        print("warning: no tier conversion was measured: no user known before the calibration "
+              f"holdout (--holdout {config.holdout:g}) watched one of "
+              "the films ranked for them in it (its viewers are users or films new to the fit); "
+              "rings and plans give p 0", file=sys.stderr)
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
         floor = int(segs.get("min_size", 1))

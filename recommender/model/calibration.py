@@ -57,7 +57,8 @@ from recommender.model.calibration_horizon import (
 )
 
 __all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
-           "has_model", "horizon", "horizon_factor", "mean_p", "p_at", "resolution", "scale"]
+           "has_model", "horizon", "horizon_factor", "mean_p", "measured", "p_at", "resolution",
+           "scale"]
 GRID = 96    # points of the log-rank grid p_at evaluates on, per film
 METHOD = ("logistic in log rank fraction (piecewise linear), film popularity and momentum, "
           "fitted on the held-out slice of the training interactions")
@@ -186,10 +187,25 @@ def has_model(calibration: dict[str, Any]) -> bool:
     return bool(calibration) and bool(calibration.get("model"))
 
 
+def measured(calibration: dict[str, Any]) -> bool:
+    """Whether ``calibration`` measured a conversion: a fitted model, or rank-bin counts with
+    at least one hit. A held-out slice in which no candidate ranked before the cut watched
+    the film (a log of one user; one whose held-out slice holds only users or films the fit
+    before it never saw, as when each user's events come in one block of time) leaves 1,000
+    bins without a hit: that is no calibration, not a measured rate of 0 (read as one, every
+    tier's conversion was 0.0 "within N days", plans expected nothing, and the model said
+    "calibrated tiers: yes")."""
+    if not calibration:
+        return False
+    if calibration.get("model"):
+        return True
+    return int(np.sum(np.asarray(calibration.get("hits") or [], np.int64))) > 0
+
+
 def conversion(calibration: dict[str, Any], lo_pct: float, hi_pct: float) -> float | None:
     """Held-out conversion of the ranking slice ``lo_pct``% to ``hi_pct``% (0 = best), over
     every film measured (the whole-model view; a film's own figure comes from ``p_at``)."""
-    if not calibration or not calibration.get("hits"):
+    if not measured(calibration):
         return None
     hits = np.asarray(calibration["hits"], np.int64)
     cands = np.asarray(calibration["candidates"], np.int64)
@@ -221,12 +237,10 @@ def p_at(calibration: dict[str, Any], film: int,
     calibration replaces its body, never its callers.
     """
     frac = np.clip(np.asarray(rank_fraction, np.float64), 0.0, 1.0)
-    if not calibration:
+    if not measured(calibration):
         return np.zeros(frac.shape, np.float64)
     model = calibration.get("model")
     if not model:
-        if not calibration.get("hits"):
-            return np.zeros(frac.shape, np.float64)
         rate = _bin_curve(calibration)
         idx = np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)
         return rate[idx]
@@ -297,7 +311,7 @@ def mean_p(calibration: dict[str, Any], film: int, first: int, last: int, total:
            ) -> float | None:
     """Mean ``p`` over ranks ``first``..``last`` (1-based) of ``total`` candidates; None
     without calibration or for an empty range."""
-    if not (calibration and (calibration.get("model") or calibration.get("hits"))):
+    if not measured(calibration):
         return None
     if last < first or total <= 0:
         return None
@@ -306,9 +320,10 @@ def mean_p(calibration: dict[str, Any], film: int, first: int, last: int, total:
 
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     """What a probability from ``p_at`` covers: the span of the held-out slice behind it."""
-    if not calibration or not (calibration.get("model") or calibration.get("hits")):
+    if not measured(calibration):
         return {"days": None, "description": "no calibration in this model: every probability "
-                "is 0 (retrain with --holdout > 0)"}
+                "is 0 (its calibration holdout measured no conversion: retrain with --holdout "
+                "> 0 on a log whose held-out slice has viewers the fit before it knew)"}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
     if not days:

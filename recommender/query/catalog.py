@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.io.places import PLACE_ATTRIBUTES
+from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
@@ -286,7 +287,7 @@ def model_info(model: Model) -> dict[str, Any]:
         "data_fingerprint": data.get("fingerprint"),
         "data_source": data.get("source"),
         "params": meta.get("params", {}) if isinstance(meta.get("params"), dict) else {},
-        "has_calibration": bool(model.calibration),
+        "has_calibration": calibration.measured(model.calibration),
         # how the final model was fitted after the calibration fit (None: a model trained
         # before meta.json recorded it)
         "refit": str(meta["refit"]) if meta.get("refit") is not None else None,
