@@ -318,6 +318,11 @@ def mean_p(calibration: dict[str, Any], film: int, first: int, last: int, total:
     ranks = np.arange(first, last + 1, dtype=np.float64)
     return float(p_at(calibration, film, (ranks - 1) / total).mean())
 
+#: below this many held-out conversions behind the calibration, its probabilities are said to
+#: be rough (a log of 5 users fitted the per-film model on 3 conversions, without a word)
+FEW_HITS = 100
+
+
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     """What a probability from ``p_at`` covers: the span of the held-out slice behind it."""
     if not measured(calibration):
@@ -326,6 +331,10 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
                 "> 0 on a log whose held-out slice has viewers the fit before it knew)"}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
+    hits = int(np.sum(np.asarray(calibration.get("hits") or [], np.int64)))
+    if hits < FEW_HITS:  # 3 conversions behind an 11-coefficient model read as a measurement
+        kind += (f", measured on only {hits} held-out conversion{'s' if hits != 1 else ''}: "
+                 "a rough figure")
     if not days:
         return {"days": None, "description": (
             f"probability ({kind}) of watching within the held-out slice of the training "

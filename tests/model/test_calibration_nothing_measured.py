@@ -90,3 +90,17 @@ def test_train_warns_when_nothing_was_measured(tmp_path: Path, capsys: object) -
     assert "warning: no tier conversion was measured" in err
     code, out, _ = run_cli(capsys, "info", tmp_path / "m")
     assert code == 0 and "calibrated tiers: no" in out
+
+
+def test_a_calibration_on_few_conversions_is_said_to_be_rough() -> None:
+    """A log of 5 users fitted the per-film model on 3 held-out conversions and its tiers
+    read "calibrated per film" like any other. Under ``FEW_HITS`` the horizon says how many
+    conversions it rests on; from ``FEW_HITS`` on it says nothing more."""
+    bins = np.zeros(calibration.N_BINS, np.int64)
+    for hits, rough in ((3, True), (calibration.FEW_HITS, False)):
+        b = bins.copy()
+        b[0] = hits
+        calib = {"hits": b.tolist(), "candidates": (bins + 1000).tolist(), "horizon_days": 7.0}
+        text = calibration.horizon(calib)["description"]
+        assert ("measured on only 3 held-out conversions: a rough figure" in text) is rough, text
+        assert "one curve for every film" in text
