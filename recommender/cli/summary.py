@@ -62,7 +62,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
          "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
-    if horizon.get("description"):
+    if str(horizon.get("description", "")).startswith("no calibration"):
+        print(f"conversion: none ({horizon['description']})")  # said plainly, not as a mean
+    elif horizon.get("description"):
         base = body.get("base_conversion")
         print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
               "lift = conversion / that of a random candidate"

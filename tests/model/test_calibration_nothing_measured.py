@@ -90,6 +90,10 @@ def test_train_warns_when_nothing_was_measured(tmp_path: Path, capsys: object) -
     assert "warning: no tier conversion was measured" in err
     code, out, _ = run_cli(capsys, "info", tmp_path / "m")
     assert code == 0 and "calibrated tiers: no" in out
+    # the summary's legend said "conversion = the tier's mean no calibration in this model..."
+    code, out, _ = run_cli(capsys, "summary", tmp_path / "m", "f1")
+    assert code == 0 and "conversion: none (no calibration in this model" in out, out
+    assert "the tier's mean no calibration" not in out
 
 
 def test_a_calibration_on_few_conversions_is_said_to_be_rough() -> None:
