@@ -105,6 +105,19 @@ def validation_scores(split: Split, configs: Sequence[TrainConfig], k: int = 100
     return rows
 
 
+def _objective_text(best: dict[str, Any], k: int, user_k: int) -> str:
+    """What the validation objective is: the geometric mean of both directions' recalls, or
+    the one measured when the other has nothing to score (``combined`` skips it: a log of 50
+    users has no film with enough held-out viewers, and the "geometric mean" was user recall
+    alone)."""
+    names = [f"audience_recall@{k}", f"user_recall@{user_k}"]
+    known = [n for n in names if best.get(n) is not None and not math.isnan(best[n])]
+    if len(known) == 1:
+        other = next(n for n in names if n not in known)
+        return f"{known[0]} on validation alone ({other} had nothing to score there)"
+    return f"geometric mean of {names[0]} and {names[1]} on validation"
+
+
 def _search_params(c: TrainConfig) -> dict[str, Any]:
     d = c.to_dict()
     return {n: d[n] for n in ("model", *SEARCH_SPACE)}
@@ -150,8 +163,7 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
         "k": k,
         "user_k": user_k,
         "seed": seed,
-        "objective": f"geometric mean of audience_recall@{k} and user_recall@{user_k} on "
-                     "validation",
+        "objective": _objective_text(rows[best_i], k, user_k),
         "validation": {"best": rows[best_i], "defaults": rows[0]},
         "test": test,
         "trials": sorted(rows, key=lambda r: -objective_key(r["objective"])),

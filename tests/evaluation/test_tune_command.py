@@ -84,3 +84,27 @@ def test_tune_seeds_the_fits_and_the_written_configuration(demo_data: Any) -> No
     out = tune(demo_data, trials=2, seed=7)
     assert out["seed"] == 7
     assert out["params"]["seed"] == 7
+
+
+def test_tune_says_when_its_objective_is_one_direction_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """On a log of 50 users no film has enough held-out viewers to score audience recall:
+    the objective is user recall alone, and tune said "geometric mean of audience_recall@100
+    and user_recall@20". Oracle: the trials' own audience recall, null in every row."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    lines = ["user_id,film_id,timestamp"] + [
+        f"u{u},f{f},{1000 + 40 * u + f}" for u in range(50)
+        for f in rng.choice(30, size=6, replace=False)]
+    log = tmp_path / "small.csv"
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "tuned.json"
+    assert main(["tune", "--data", str(log), "--out", str(out), "--trials", "2"]) == 0
+    said = capsys.readouterr().out
+    tuned: dict[str, Any] = json.loads(out.read_text())
+    assert all(r["audience_recall@100"] is None or np.isnan(r["audience_recall@100"])
+               for r in tuned["trials"])
+    assert tuned["objective"] == ("user_recall@20 on validation alone (audience_recall@100 "
+                                  "had nothing to score there)")
+    assert tuned["objective"] in said and "geometric mean" not in said
