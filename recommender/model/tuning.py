@@ -199,9 +199,9 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     chosen = replace(config, **params).validate()
     first = search.trials[0]
     als_trials = [t for t in search.trials if "family" not in t["params"]]
-    searched: dict[str, list[Any]] = {
-        n: sorted({t["params"][n] for t in als_trials}, key=str)
-        for n in ([] if ease_only else searchable)}
+    # under --family ease only EASE's stage ran: what it searched (it read {} here)
+    searched: dict[str, list[Any]] = dict(family.get("searched") or {}) if ease_only else {
+        n: sorted({t["params"][n] for t in als_trials}, key=str) for n in searchable}
     report.update({
         "status": "searched",
         "searched": searched,
