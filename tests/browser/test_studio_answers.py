@@ -522,3 +522,24 @@ def test_the_overview_says_the_campaign_events_it_counts(watched: Any,
     assert "(63 campaign events since training included)" in facts
     assert "(2 new from campaign events)" in facts
     assert not watched.outside_requests
+
+
+def test_a_plan_whose_values_are_too_far_apart_says_so(watched: Any, served_demo: Any) -> None:
+    """Films of value 1e9 and 1 in one slate: the solver's tolerance is relative to the largest
+    worth, and the Studio read "within 0.0000% of the best" with no word. The summary's
+    ``optimality.note`` (the server's, from a real plan) is shown."""
+    page = watched.page
+    films = _api(served_demo, "/films?limit=2")["films"]
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    for film, value in zip(films, ("1000000000", "1"), strict=True):
+        page.fill("#slate-search", film["title"].lower())
+        page.get_by_role("button", name=f"Add {film['title']}").first.click()
+        page.get_by_label(f"budget for {film['title']}").fill("10")
+        page.get_by_label(f"value for {film['title']}").fill(value)
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    plan_id = page.inner_text("#plan-totals dd").strip()
+    note = _api(served_demo, f"/campaigns/{plan_id}")["summary"]["optimality"]["note"]
+    assert note and "span 1e+09x" in note
+    assert note in page.inner_text("#plan-spread")
+    assert not watched.outside_requests

@@ -15,6 +15,9 @@ export function planSummary(planId, summary) {
   return [
     // a second next wave of one plan: each plans the same remaining budget (send only one)
     summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",
+    // values too far apart for the solver's relative tolerance: "within 0.0000% of the best"
+    // below would not show what the films of small value lost
+    o.note ? h("p", { class: "warning", id: "plan-spread" }, `Not exact for every film: ${o.note}.`) : "",
     t.contacts && !t.control ? h("p", { class: "warning", id: "plan-no-control" },
       ((summary.parameters || {}).holdout ? "No control group (the control share rounds to no user for these budgets)"
         : "No control group (control share 0)") +
