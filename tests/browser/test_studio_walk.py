@@ -224,3 +224,29 @@ def test_waves_sent_stays_empty_until_the_report_says(watched: Any, served_demo:
     assert page.input_value("#sent-waves") == "3"
     assert not page.locator("#next-wave").is_disabled()
     watched.assert_clean()
+
+
+def test_the_next_wave_waits_for_the_waves_sent_when_the_report_fails(watched: Any,
+                                                                       served_demo: Any
+                                                                       ) -> None:
+    """A report that failed (the store busy) left "Waves already sent" empty and the next
+    wave enabled: a click planned it as if 1 wave was sent, said only once it was stored. It
+    waits for a number; one typed sends that number."""
+    plan_id = _plan(served_demo)
+    page = watched.page
+    page.route("**/report*", lambda r: r.fulfill(
+        status=503, content_type="application/json", body='{"detail": "store busy"}'))
+    posted: list[Any] = []
+    page.route("**/next", lambda r: (posted.append(r.request.post_data_json), r.fulfill(
+        status=503, content_type="application/json", body='{"detail": "not now"}')))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}")
+    page.wait_for_selector("#report :text('store busy')")
+    assert page.input_value("#sent-waves") == ""
+    assert page.locator("#next-wave").is_disabled()
+    page.fill("#sent-waves", "2")
+    assert not page.locator("#next-wave").is_disabled()
+    page.click("#next-wave")
+    page.wait_for_selector("#next-wave ~ div :text('not now')")
+    assert posted == [{"sent_waves": 2}]
+    watched.console_errors[:] = [e for e in watched.console_errors if "503" not in e]
+    watched.assert_clean()

@@ -145,6 +145,7 @@ async function detail(view, planId, params) {
     const mine = ++asked;
     if (!windowDays.checkValidity()) {  // said, not dropped for the server's default
       reportBox.replaceChildren(errorBox(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`));
+      waitForSent();
       return;
     }
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
@@ -159,9 +160,15 @@ async function detail(view, planId, params) {
     // value typed then was overwritten, and the next report asked for the old window)
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
+    waitForSent();
   };
+  // the next wave waits for the waves sent: a report that failed left the box empty, and a
+  // click planned the next wave as if 1 was sent (said only once it was stored)
+  const waitForSent = () => { next.disabled = sent.value.trim() === ""; };
+  sent.addEventListener("input", waitForSent);
   sent.addEventListener("change", () => loadReport(sentWaves()));
-  windowDays.addEventListener("change", () => loadReport(sentWaves()));
+  // an empty box stays the server's default (it was read as 1, and said so)
+  windowDays.addEventListener("change", () => loadReport(sent.value.trim() === "" ? undefined : sentWaves()));
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     next.disabled = true;  // one next wave per click: a second click stored a second one
@@ -181,8 +188,7 @@ async function detail(view, planId, params) {
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
       next, out));
   next.disabled = true;  // until the waves sent are known (the box is empty before)
-  await loadReport(sentFromUrl);
-  next.disabled = false;
+  await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
 }
 
 const LIST_PAGE = 100;
