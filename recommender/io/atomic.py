@@ -153,7 +153,10 @@ class FolderTurn:
     Entered before the ``atomic_file``s whose renames it guards and taken just before they
     end, it is left after those renames: two writers putting a pair of files in place there
     (a plan and its summary) leave one writer's pair, not one file of each. Where ``flock``
-    is missing, ``take`` does nothing."""
+    is missing or refused, ``take`` does nothing: a folder that can be written but not
+    opened for reading (mode ``-wx``, a drop box), or a network filesystem whose ``flock``
+    needs a file open for writing (NFS: ``EBADF``), are written as before. It is taken after
+    the plan is stored, so a refusal there left a stored plan without its files."""
 
     def __init__(self, folder: str | os.PathLike[str]) -> None:
         self.folder = Path(folder)
@@ -167,9 +170,15 @@ class FolderTurn:
             import fcntl
         except ImportError:  # pragma: no cover - not on Linux
             return
-        fd = os.open(self.folder, os.O_RDONLY)
+        try:
+            fd = os.open(self.folder, os.O_RDONLY)
+        except OSError:  # a folder this user may write but not read: no turn to take
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError:  # flock refused (NFS: EBADF on a read-only descriptor; ENOLCK)
+            os.close(fd)
+            return
         except BaseException:
             os.close(fd)
             raise

@@ -133,3 +133,39 @@ def test_a_plan_and_its_summary_are_put_in_place_in_one_turn(
     assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
                  "--summary", str(summary)]) == 0
     assert held == {"p.csv": True, "s.json": True}
+
+
+@pytest.mark.parametrize("refused", ["open", "flock"])
+def test_a_folder_whose_turn_cannot_be_taken_is_written_as_before(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, refused: str) -> None:
+    """The turn is taken after the plan is stored: a folder this user may write but not read
+    (mode -wx: opening it for reading is refused) or an NFS mount (flock on a read-only
+    descriptor: EBADF) failed the command there, exit 2 with the plan stored and no file
+    written. Such folders are written as they were before the turn."""
+    import errno
+    import fcntl
+    import os
+
+    film = str(artifact.load(model_dir).films.ids[0])
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{film},5\n")
+    out, summary = tmp_path / "drop" / "p.csv", tmp_path / "drop" / "s.json"
+    real_open, real_flock = os.open, fcntl.flock
+
+    def no_read(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if Path(path) == out.parent and flags == os.O_RDONLY:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    def no_flock(fd: int, op: int) -> None:
+        raise OSError(errno.EBADF, "Bad file descriptor")
+
+    if refused == "open":
+        monkeypatch.setattr(os, "open", no_read)
+    else:
+        monkeypatch.setattr(fcntl, "flock", no_flock)
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--summary", str(summary)]) == 0
+    monkeypatch.setattr(os, "open", real_open)
+    monkeypatch.setattr(fcntl, "flock", real_flock)
+    assert out.read_text().startswith("plan_id,") and summary.exists()
