@@ -230,7 +230,7 @@ class ReadKeys:
         if self.metrics and route_path(scope) == METRICS_PATH:
             found = self._match(given, self.metrics, self.admin)
             if found is None:
-                await _refuse(send, 401, METRICS_KEY_NEEDED)
+                await _refuse(send, 401, METRICS_KEY_NEEDED, _unread_body(scope))
                 return
             scope.setdefault("state", {})["key_id"] = found
             await self.app(scope, receive, send)
@@ -241,23 +241,36 @@ class ReadKeys:
             if found is None:
                 read = self._match(given, self.keys)
                 await _refuse(send, 403 if read else 401,
-                              WRITE_KEY_NEEDED if read else READ_KEY_NEEDED)
+                              WRITE_KEY_NEEDED if read else READ_KEY_NEEDED, _unread_body(scope))
                 return
         else:
             found = self._match(given, self.keys, self.write, self.admin)
             if found is None and kind != OPEN and self.keys:
-                await _refuse(send, 401, READ_KEY_NEEDED)
+                await _refuse(send, 401, READ_KEY_NEEDED, _unread_body(scope))
                 return
         if found is not None:
             scope.setdefault("state", {})["key_id"] = found
         await self.app(scope, receive, send)
 
 
-async def _refuse(send: Send, status: int, detail: str) -> None:
+def _unread_body(scope: Scope) -> bool:
+    """Whether the request announces a body (refused unread). The limits are inside the key
+    check: without ``Connection: close`` the server read and dropped a body of any size a
+    caller without a key kept sending (a Content-Length of 10 GB was a 413 before), for as
+    long as it kept sending."""
+    for name, value in scope.get("headers", []):
+        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
+            return True
+    return False
+
+
+async def _refuse(send: Send, status: int, detail: str, close: bool = False) -> None:
     body = json.dumps({"detail": detail}).encode()
     headers = [(b"content-length", str(len(body)).encode()),
                (b"content-type", b"application/json")]
     if status == 401:
         headers.append((b"www-authenticate", b"Bearer"))
+    if close:  # its body is not read: the connection cannot carry another request
+        headers.append((b"connection", b"close"))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

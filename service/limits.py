@@ -3,8 +3,10 @@
 Past the bound on requests in flight a request gets 503 and ``Retry-After``; a body over the
 size limit gets 413; a body that does not arrive in time gets 408.
 
-A pure ASGI middleware, just inside the metrics middleware (so refusals are counted and carry
-``X-Model-Version``) and outside everything that scores. Per worker: with ``--workers N`` the
+A pure ASGI middleware, inside the metrics middleware and the key check (so refusals are
+counted and carry ``X-Model-Version`` to a caller with a key; a request without a key is
+refused 401 before it, its body unread and its connection closed) and outside everything that
+scores. Per worker: with ``--workers N`` the
 server holds up to N times ``max_in_flight`` requests. ``/health``, ``/metrics``, ``/admin/*``
 and the documentation are never refused for load, so a busy server still answers its
 monitoring and its operator.

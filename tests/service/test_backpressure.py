@@ -163,7 +163,17 @@ class QuickHead(GuardedH11):
 
 @pytest.fixture(scope="module")
 def live_server(model_dir: Path) -> Iterator[int]:
-    conf = settings(model_dir, timeout_keep_alive=1)
+    yield from serving(settings(model_dir, timeout_keep_alive=1))
+
+
+@pytest.fixture(scope="module")
+def keyed_server(model_dir: Path) -> Iterator[int]:
+    yield from serving(settings(model_dir, timeout_keep_alive=1,
+                                read_keys="ci:limits-read-key-0002"))
+
+
+def serving(conf: Settings) -> Iterator[int]:
+    """A uvicorn server of ``conf`` on a free port, in a thread, until the generator ends."""
     options = {**uvicorn_options(conf), "http": QuickHead}
     assert uvicorn_options(conf)["http"] is GuardedH11
     with socket.socket() as s:
@@ -226,3 +236,15 @@ def test_an_idle_keep_alive_connection_is_cut_after_its_answer(live_server: int)
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
         answer = closed_by_server(sock)
     assert answer.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_body_sent_without_a_key_is_cut_after_the_401(keyed_server: int) -> None:
+    """The limits are inside the key check: a caller without a key announcing a 10 GB body
+    got 401 (no longer the 413 that closed the connection) and the server then read and
+    dropped the body for as long as it kept sending. The refusal now closes the connection."""
+    head = (b"POST /audiences/lookalike HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+            b"\r\nContent-Length: 10000000000\r\n\r\n")
+    with socket.create_connection(("127.0.0.1", keyed_server)) as sock:
+        sock.sendall(head)
+        answer = closed_by_server(sock, trickle=b"x" * 100, within=5.0)
+    assert answer.startswith(b"HTTP/1.1 401 ") and b"connection: close" in answer.lower()
