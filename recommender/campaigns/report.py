@@ -196,7 +196,8 @@ def strata_stats(n_t: NDArray[np.int64], x_t: NDArray[np.int64], n_c: NDArray[np
         out["control_effective_size"] = round(nc_eff, 3)
     if nc_eff < FEW_CONTROLS:
         size = f"an effective {nc_eff:.3g}" if int(measured.sum()) > 1 else f"{nc_eff:g}"
-        out["warning"] = (f"{size} controls (fewer than {FEW_CONTROLS}): the 95% intervals are "
+        out["warning"] = (f"{size} control{'' if size == '1' else 's'} (fewer than "
+                          f"{FEW_CONTROLS}): the 95% intervals are "
                           "approximate with so few, and can hold the true uplift less often "
                           "than 95% of the time")
     d, lo, hi = newcombe(mx, mt, xc_eff, nc_eff)

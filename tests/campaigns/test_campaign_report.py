@@ -366,7 +366,7 @@ def test_a_block_with_few_controls_warns_and_says_its_rates_counts() -> None:
                         * (up["low"] <= 0.05 <= up["high"]))
     assert 0.85 < covered < 0.95, covered
     few = group_stats(300, 45, 1, 0, 0.0, 0.0)
-    assert "1 controls (fewer than 10)" in few["warning"] and FEW_CONTROLS == 10
+    assert "1 control (fewer than 10)" in few["warning"] and FEW_CONTROLS == 10
     assert "warning" not in group_stats(300, 45, FEW_CONTROLS, 1, 0.0, 0.0)
     from recommender.campaigns.report import strata_stats
 
