@@ -170,6 +170,10 @@ class _Interrupt(logging.Filter):
     def _cancel(self) -> None:
         with contextlib.suppress(Exception):  # the JVM may be going already
             if self.spark is not None:
+                # silenced first: a fit still running in the JVM logged "ERROR
+                # Instrumentation: ... SparkContext has been shutdown" with its Java stack
+                # before "interrupted" when the stop below came before its next job
+                self.spark.sparkContext.setLogLevel("OFF")
                 self.spark.sparkContext.cancelAllJobs()
 
     def filter(self, record: logging.LogRecord) -> bool:
