@@ -82,9 +82,11 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     # column nobody reads it may even pass), its multi-line reader does not (one task per
     # file). A local file is scanned for one; a URI is read line by line first and again
     # with the multi-line reader when that fails
-    from recommender.io.delimited import quoted_line_break
+    from recommender.io.delimited import spark_csv_scan
 
-    multiline = csv and not is_uri(data) and quoted_line_break(local_path(data))
+    # a local file is also checked to be UTF-8 in that pass: Spark would read each
+    # undecodable byte as U+FFFD, silently (distinct ids merged into one)
+    multiline = csv and not is_uri(data) and spark_csv_scan(local_path(data))
     try:
         events, has_rating, has_ts = _read_events(
             spark, data, line_sep=_line_sep(spark, data) if multiline else None)

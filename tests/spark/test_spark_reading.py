@@ -226,3 +226,33 @@ def test_spark_names_a_far_date_without_the_milliseconds_hint(spark: Any,
     text.write_text("user_id,film_id,timestamp\nu1,f1,1700000000\nu2,f1,1700000000000\n")
     with pytest.raises(DataError, match="milliseconds"):
         read_source(spark, str(text), None, None)
+
+
+def test_spark_refuses_a_csv_that_is_not_utf8_as_the_local_reader_does(
+        spark: Any, tmp_path: Path) -> None:
+    """Spark's CSV reader replaced each undecodable byte with U+FFFD without a word: the
+    latin-1 users ``caf\\xe9`` and ``caf\\xe8`` trained as one user ``caf\\ufffd``. A local
+    file (gzipped too, and one whose quoted field spans lines) is now refused at the line and
+    column of its first such byte, in the local reader's words."""
+    import gzip
+
+    from recommender.spark.reading import read_source
+
+    raw = b"user_id,film_id\nu1,f1\nu2,f1\ncaf\xe9,f2\ncaf\xe8,f1\n"
+    where = r"line 4: byte 0xe9 at byte offset 31 \(column 4\) is not valid UTF-8"
+    plain = tmp_path / "latin1.csv"
+    plain.write_bytes(raw)
+    with pytest.raises(DataError, match=where):
+        readers.load(plain)  # the local reader's words
+    packed = tmp_path / "latin1.csv.gz"
+    packed.write_bytes(gzip.compress(raw))
+    spans = tmp_path / "spans.csv"
+    spans.write_bytes(b'user_id,film_id\n"u\n1",f1\nu2,f1\n' + "é".encode() + b"\xe9,f2\n")
+    for path, words in ((plain, where), (packed, where),
+                        (spans, r"line 5: byte 0xe9 at byte offset 33 \(column 3\)")):
+        with pytest.raises(DataError, match=re.escape(path.name) + ", " + words):
+            read_source(spark, str(path), None, None)
+    fine = tmp_path / "fine.csv"  # U+FFFD written as UTF-8 is an id like any other
+    fine.write_bytes("user_id,film_id\ncaf\ufffd,f1\nu2,f1\n".encode())
+    got = read_source(spark, str(fine), None, None).events.toArrow()
+    assert sorted(got.column("user_id").to_pylist()) == ["caf\ufffd", "u2"]
