@@ -250,6 +250,20 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
     def col(c: str) -> Column:
         return sf.col(_quoted(picked[c]))
 
+    for c in (USER_ID, FILM_ID):  # bytes cast to a string as they are: an id that is not
+        # UTF-8 ended training in a pyarrow traceback (exit 1) when the ids came back
+        if isinstance(fields[picked[c]], st.BinaryType):
+            bad = raw.filter(~sf.is_valid_utf8(col(c).cast("string")))
+            try:
+                n_bad = bad.count()
+                first = bad.select(sf.hex(col(c))).limit(1).collect() if n_bad else []
+            except Exception as e:
+                raise DataError(path, _failure(e)) from None
+            if n_bad:
+                raise DataError(path, f"{n_bad:,} row{'s' if n_bad > 1 else ''} whose {c} "
+                                f"is not UTF-8 text (column {picked[c]!r} holds bytes), e.g. "
+                                f"0x{first[0][0]}; expected ids stored as UTF-8 strings")
+
     def as_double(c: str) -> Column:
         if isinstance(fields[picked[c]], st.NumericType):  # a float's value, not its text
             return col(c).cast("double")  # (a float32 4.1 read as 4.1, locally 4.099999904)

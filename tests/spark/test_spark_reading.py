@@ -256,3 +256,25 @@ def test_spark_refuses_a_csv_that_is_not_utf8_as_the_local_reader_does(
     fine.write_bytes("user_id,film_id\ncaf\ufffd,f1\nu2,f1\n".encode())
     got = read_source(spark, str(fine), None, None).events.toArrow()
     assert sorted(got.column("user_id").to_pylist()) == ["caf\ufffd", "u2"]
+
+
+def test_spark_refuses_parquet_byte_ids_that_are_not_utf8(spark: Any, tmp_path: Path) -> None:
+    """A Parquet id column of bytes that are not UTF-8 ended training in a pyarrow traceback
+    (exit 1) once the ids came back to the driver; it is now a DataError naming the column,
+    as the local reader refuses it. Bytes that are UTF-8 are read as their text."""
+    from recommender.spark.reading import read_source
+    from recommender.spark.training import train_spark
+
+    path = tmp_path / "bytes.parquet"
+    pq.write_table(pa.table({"user_id": pa.array([b"\xff\xfe", b"ok"], pa.binary()),
+                             "film_id": ["a", "b"]}), path)
+    with pytest.raises(DataError):
+        readers.load(path)
+    with pytest.raises(DataError, match=r"bytes\.parquet: 1 row whose user_id is not UTF-8 "
+                       r"text .*e\.g\. 0xFFFE"):
+        train_spark(str(path), SMALL, spark=spark)
+    fine = tmp_path / "fine.parquet"
+    pq.write_table(pa.table({"user_id": pa.array([b"ok", "é".encode()], pa.binary()),
+                             "film_id": ["a", "b"]}), fine)
+    got = read_source(spark, str(fine), None, None).events.toArrow()
+    assert sorted(got.column("user_id").to_pylist()) == ["ok", "é"]
