@@ -107,6 +107,12 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
     }
     if not under_submit:
         builder = builder.master(master)
+        # quiet from the JVM's start: a task's failure (a malformed CSV row) printed its Java
+        # stack trace, an unreachable master each retry's, before the one-line error; Spark's
+        # own log4j2.properties (in SPARK_CONF_DIR) or driver options, when set, are kept
+        if QUIET_LOG.is_file() and not _own_log_config(conf):
+            settings["spark.driver.extraJavaOptions"] = \
+                f"-Dlog4j2.configurationFile={QUIET_LOG.as_uri()}"
         if _is_local_master(master):
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -128,8 +134,30 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
                 else f"is the master {master!r} reachable?")
         raise SparkUnavailableError(f"could not start Spark on {master} ({said}); {hint}"
                                     ) from None
-    session.sparkContext.setLogLevel("ERROR")
+    if "spark.driver.extraJavaOptions" not in settings:  # the quiet log is not in use
+        session.sparkContext.setLogLevel("ERROR")
     return session, True
+
+
+#: the driver's log configuration when this process starts the JVM (``get_session``)
+QUIET_LOG = Path(__file__).with_name("log4j2-quiet.properties")
+
+
+def _own_log_config(conf: dict[str, str] | None) -> bool:
+    """Whether the caller or the Spark installation configures the driver's JVM or log."""
+    if conf and "spark.driver.extraJavaOptions" in conf:
+        return True
+    home = os.environ.get("SPARK_HOME")  # spark-submit's default configuration folder
+    conf_dir = os.environ.get("SPARK_CONF_DIR") or (home and str(Path(home) / "conf"))
+    if not conf_dir:
+        return False
+    if (Path(conf_dir) / "log4j2.properties").is_file():
+        return True
+    defaults = Path(conf_dir) / "spark-defaults.conf"
+    try:
+        return "spark.driver.extraJavaOptions" in defaults.read_text(errors="replace")
+    except OSError:
+        return False
 
 
 # what py4j writes with logging.exception when a Ctrl-C lands inside one of its socket reads

@@ -123,3 +123,27 @@ def test_a_session_the_caller_started_is_used_and_left_running(spark: Any) -> No
         assert inside.sparkContext is spark.sparkContext
         assert inside.range(4).count() == 4
     assert spark.range(3).count() == 3
+
+
+def test_a_failing_spark_task_is_said_in_one_line_without_java_stack_traces(
+        tmp_path: Path) -> None:
+    """A malformed CSV row fails a Spark task: Spark's log printed the task's Java stack trace
+    (``ERROR Executor: Exception in task``, ~90 lines, once per reading attempt) before the
+    command's one-line error; an unreachable master printed each retry's. The driver the CLI
+    starts now logs nowhere (Spark's own configuration, when there is one, is kept)."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]')")
+    csv = tmp_path / "events.csv"
+    csv.write_text("user_id,film_id,rating\nu1,f1,3\nu2,f1\nu3,f2,4\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYSPARK_GATEWAY_PORT", "PYSPARK_GATEWAY_SECRET", "SPARK_CONF_DIR")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "recommender", "train", "--engine", "spark", "--spark-master",
+         "local[1]", "--data", str(csv), "--out", str(tmp_path / "model")],
+        env=env, capture_output=True, text=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[1])
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.splitlines()
+    assert lines[-1].startswith(f"error: {csv}: Spark could not parse it"), proc.stderr
+    assert not [line for line in lines if line.startswith("\tat ") or " ERROR " in line
+                or " WARN " in line or "log level" in line or "log4j" in line], proc.stderr
+    assert not (tmp_path / "model").exists()
