@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -372,9 +373,13 @@ def _short(e: BaseException) -> str:
     (the first line of a Py4J error only names the Java call), else the first line."""
     text = str(e).strip()
     if "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text:
-        return ("a malformed CSV record: a field or quote Spark's CSV reader cannot parse "
-                "even reading quoted fields across lines; the local engine may read it, or "
-                "convert the file to Parquet")
+        # Spark names the record (not its line): shown, so that it can be found
+        found = re.search(r"Malformed CSV record: (.*?) SQLSTATE", text)
+        record = f" {found.group(1)[:200]!r}" if found else ""
+        return (f"a malformed CSV record{record}: its fields differ in number from the "
+                "header's, or it holds a quote Spark's CSV reader cannot parse even reading "
+                "quoted fields across lines; the local engine names its line (and may read "
+                "such a quote), or convert the file to Parquet")
     for line in text.splitlines():
         if "[" in line and "]" in line and line.split("[", 1)[1].split("]", 1)[0].isupper():
             return line.strip()[:300]  # Spark's [ERROR_CLASS] message

@@ -278,3 +278,22 @@ def test_spark_refuses_parquet_byte_ids_that_are_not_utf8(spark: Any, tmp_path: 
                              "film_id": ["a", "b"]}), fine)
     got = read_source(spark, str(fine), None, None).events.toArrow()
     assert sorted(got.column("user_id").to_pylist()) == ["ok", "é"]
+
+
+def test_a_malformed_csv_record_is_shown_and_not_said_to_be_readable_locally(
+        spark: Any, tmp_path: Path) -> None:
+    """A row of fewer fields than the header: Spark names no line, and the message said only
+    "a field or quote ... the local engine may read it", which the local reader does not (it
+    refuses the row by line). The record Spark names is now shown, with the likely cause."""
+    from recommender.spark.reading import read_source
+
+    path = tmp_path / "short.csv"
+    path.write_text('user_id,film_id,rating\nu1,f1,3\n" 42","q""x"\nu3,f2,4\n')
+    with pytest.raises(DataError, match=r"line 3: expected 3 fields"):
+        readers.load(path)
+    with pytest.raises(DataError) as e:
+        read_source(spark, str(path), None, None)
+    said = str(e.value)
+    assert "malformed CSV record '\" 42\",\"q\"\"x\"'" in said, said  # the line as written
+    assert "fields differ in number from the header's" in said
+    assert "may read it" not in said
