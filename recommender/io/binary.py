@@ -59,3 +59,15 @@ def check_text_file(path: Path) -> None:
         return  # not mappable (a pipe, a special file): pyarrow reports what it finds
     if err is not None:
         raise err
+
+
+def not_utf8(path: Path, byte: int, off: int, line: int, col: int) -> DataError:
+    """The undecodable ``byte`` at byte offset ``off`` (``line``, column ``col``) of the file
+    at ``path``, and how to fix the file."""
+    return DataError(
+        str(path),
+        f"byte 0x{byte:02x} at byte offset {off} (column {col}) is not valid UTF-8; "
+        "expected UTF-8 text. The file is probably latin-1 (ISO-8859-1) or Windows-1252: "
+        "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`",
+        line=line,
+    )

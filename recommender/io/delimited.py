@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
-from recommender.io.binary import check_text_file, text_problem
+from recommender.io.binary import check_text_file, not_utf8, text_problem
 
 PathLike = str | os.PathLike[str]
 
@@ -119,7 +119,7 @@ def _record_line(raw: bytes, record: int, delimiter: str) -> int:
     return lines_read + 1
 
 
-def _breaks_in_quotes(block: bytes, odd: bool) -> tuple[bool, bool]:
+def breaks_in_quotes(block: bytes, odd: bool) -> tuple[bool, bool]:
     """(a line break of ``block`` lies inside double quotes, the quote parity after it)."""
     if b'"' not in block:
         return odd and (b"\n" in block or b"\r" in block), odd
@@ -134,7 +134,7 @@ def _quoted_break_in(raw: bytes, chunk: int = 1 << 24) -> bool:
     """``quoted_line_break`` of bytes in memory, block by block (bounded work arrays)."""
     odd = False
     for start in range(0, len(raw), chunk):
-        found, odd = _breaks_in_quotes(raw[start:start + chunk], odd)
+        found, odd = breaks_in_quotes(raw[start:start + chunk], odd)
         if found:
             return True
     return False
@@ -151,50 +151,10 @@ def quoted_line_break(path: Path, chunk: int = 1 << 24) -> bool:
     odd = False
     with opener(path, "rb") as fh:
         while block := fh.read(chunk):
-            found, odd = _breaks_in_quotes(block, odd)
+            found, odd = breaks_in_quotes(block, odd)
             if found:
                 return True
     return False
-
-
-def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
-    """``quoted_line_break`` of the file at ``path`` (gzip read through), in the same pass
-    checking that the whole file is UTF-8: Spark's CSV reader replaces an undecodable byte
-    with U+FFFD without a word (two latin-1 ids ``caf\\xe9`` and ``caf\\xe8`` became one
-    user ``caf\\ufffd``), so the first one is refused here, by line and column, with the
-    local reader's words (``decode_error``)."""
-    import codecs
-    import gzip
-
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    odd = found = False
-    offset = lines = 0  # bytes and line breaks before ``block``
-    last_nl = -1  # byte offset of the last line break before ``block``
-    with opener(path, "rb") as fh:
-        while True:
-            block = fh.read(chunk)
-            pending = decoder.getstate()[0]  # the start of a character cut by the block end
-            try:
-                decoder.decode(block, final=not block)
-            except UnicodeDecodeError as e:
-                data = pending + block  # what the decoder read (``pending`` holds no LF)
-                start = offset - len(pending)
-                nl = data.rfind(b"\n", 0, e.start)
-                col_from = start + nl if nl >= 0 else last_nl
-                off = start + e.start
-                raise _not_utf8(path, data[e.start], off,
-                                lines + data.count(b"\n", 0, e.start) + 1,
-                                off - col_from) from None
-            if not block:
-                return found
-            if not found:
-                found, odd = _breaks_in_quotes(block, odd)
-            nl = block.rfind(b"\n")
-            if nl >= 0:
-                last_nl = offset + nl
-                lines += block.count(b"\n")
-            offset += len(block)
 
 
 def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str = ","
@@ -217,17 +177,7 @@ def decode_error(path: Path, raw: bytes, e: UnicodeDecodeError) -> DataError:
     off = e.start
     line = raw.count(b"\n", 0, off) + 1
     col = off - (raw.rfind(b"\n", 0, off) + 1) + 1
-    return _not_utf8(path, raw[off], off, line, col)
-
-
-def _not_utf8(path: Path, byte: int, off: int, line: int, col: int) -> DataError:
-    return DataError(
-        str(path),
-        f"byte 0x{byte:02x} at byte offset {off} (column {col}) is not valid UTF-8; "
-        "expected UTF-8 text. The file is probably latin-1 (ISO-8859-1) or Windows-1252: "
-        "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`",
-        line=line,
-    )
+    return not_utf8(path, raw[off], off, line, col)
 
 
 def utf8_problem(path: Path) -> DataError:

@@ -17,6 +17,7 @@ from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.spark.checks import refuse_byte_ids
 from recommender.spark.timestamps import (
     _TS_EXPECTED,
     _check_time_column,
@@ -83,8 +84,7 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     # column nobody reads it may even pass), its multi-line reader does not (one task per
     # file). A local file is scanned for one; a URI is read line by line first and again
     # with the multi-line reader when that fails
-    from recommender.io.delimited import spark_csv_scan
-
+    from recommender.spark.checks import spark_csv_scan
     # a local file is also checked to be UTF-8 in that pass: Spark would read each
     # undecodable byte as U+FFFD, silently (distinct ids merged into one)
     multiline = csv and not is_uri(data) and spark_csv_scan(local_path(data))
@@ -251,19 +251,7 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
     def col(c: str) -> Column:
         return sf.col(_quoted(picked[c]))
 
-    for c in (USER_ID, FILM_ID):  # bytes cast to a string as they are: an id that is not
-        # UTF-8 ended training in a pyarrow traceback (exit 1) when the ids came back
-        if isinstance(fields[picked[c]], st.BinaryType):
-            bad = raw.filter(~sf.is_valid_utf8(col(c).cast("string")))
-            try:
-                n_bad = bad.count()
-                first = bad.select(sf.hex(col(c))).limit(1).collect() if n_bad else []
-            except Exception as e:
-                raise DataError(path, _failure(e)) from None
-            if n_bad:
-                raise DataError(path, f"{n_bad:,} row{'s' if n_bad > 1 else ''} whose {c} "
-                                f"is not UTF-8 text (column {picked[c]!r} holds bytes), e.g. "
-                                f"0x{first[0][0]}; expected ids stored as UTF-8 strings")
+    refuse_byte_ids(raw, fields, picked, (USER_ID, FILM_ID), path, _failure)
 
     def as_double(c: str) -> Column:
         if isinstance(fields[picked[c]], st.NumericType):  # a float's value, not its text

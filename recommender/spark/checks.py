@@ -1,0 +1,83 @@
+"""What the driver checks as Spark reads a log, beyond Spark's own reading of it.
+
+A local CSV's quoted line breaks and UTF-8, and id columns of bytes that are not UTF-8.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from recommender.errors import DataError
+from recommender.io.binary import not_utf8
+from recommender.io.delimited import breaks_in_quotes
+from recommender.spark.timestamps import _quoted
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+def refuse_byte_ids(raw: DataFrame, fields: Mapping[str, Any], picked: Mapping[str, str],
+                    ids: tuple[str, ...], path: str,
+                    failure: Callable[[BaseException], str]) -> None:
+    """``DataError`` for an id column (``ids``, read from ``picked``'s column) that holds
+    bytes (Parquet ``binary``) which are not UTF-8: cast to a string as they are, such an id
+    ended training in a pyarrow traceback (exit 1) when the ids came back to the driver."""
+    from pyspark.sql import functions as sf
+    from pyspark.sql import types as st
+
+    for c in ids:
+        if not isinstance(fields[picked[c]], st.BinaryType):
+            continue
+        column = sf.col(_quoted(picked[c]))
+        bad = raw.filter(~sf.is_valid_utf8(column.cast("string")))
+        try:
+            n_bad = bad.count()
+            first = bad.select(sf.hex(column)).limit(1).collect() if n_bad else []
+        except Exception as e:
+            raise DataError(path, failure(e)) from None
+        if n_bad:
+            raise DataError(path, f"{n_bad:,} row{'s' if n_bad > 1 else ''} whose {c} is not "
+                            f"UTF-8 text (column {picked[c]!r} holds bytes), e.g. "
+                            f"0x{first[0][0]}; expected ids stored as UTF-8 strings")
+
+
+def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
+    """``delimited.quoted_line_break`` of the file at ``path`` (gzip read through), in the
+    same pass checking that the whole file is UTF-8: Spark's CSV reader replaces an
+    undecodable byte with U+FFFD without a word (two latin-1 ids ``caf\\xe9`` and ``caf\\xe8``
+    became one user ``caf\\ufffd``), so the first one is refused here, by line and column,
+    with the local reader's words (``delimited.decode_error``)."""
+    import codecs
+    import gzip
+
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    odd = found = False
+    offset = lines = 0  # bytes and line breaks before ``block``
+    last_nl = -1  # byte offset of the last line break before ``block``
+    with opener(path, "rb") as fh:
+        while True:
+            block = fh.read(chunk)
+            pending = decoder.getstate()[0]  # the start of a character cut by the block end
+            try:
+                decoder.decode(block, final=not block)
+            except UnicodeDecodeError as e:
+                data = pending + block  # what the decoder read (``pending`` holds no LF)
+                start = offset - len(pending)
+                nl = data.rfind(b"\n", 0, e.start)
+                col_from = start + nl if nl >= 0 else last_nl
+                off = start + e.start
+                raise not_utf8(path, data[e.start], off,
+                               lines + data.count(b"\n", 0, e.start) + 1,
+                               off - col_from) from None
+            if not block:
+                return found
+            if not found:
+                found, odd = breaks_in_quotes(block, odd)
+            nl = block.rfind(b"\n")
+            if nl >= 0:
+                last_nl = offset + nl
+                lines += block.count(b"\n")
+            offset += len(block)
