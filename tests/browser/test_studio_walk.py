@@ -250,3 +250,38 @@ def test_the_next_wave_waits_for_the_waves_sent_when_the_report_fails(watched: A
     assert posted == [{"sent_waves": 2}]
     watched.console_errors[:] = [e for e in watched.console_errors if "503" not in e]
     watched.assert_clean()
+
+
+def test_the_slate_being_planned_survives_a_reload(watched: Any, served_demo: Any) -> None:
+    """A reload (or Back from the campaign it planned) lost every film, budget and option of
+    the slate being planned. The tab keeps them (sessionStorage, as it keeps the key)."""
+    films = api(served_demo, "/films?limit=2")["films"]
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    for film, budget in zip(films, ("40", "25"), strict=True):
+        page.fill("#slate-search", film["title"].lower())
+        page.get_by_role("button", name=f"Add {film['title']}").first.click()
+        page.get_by_label(f"budget for {film['title']}").fill(budget)
+    page.get_by_label(f"value for {films[1]['title']}").fill("2.5")
+    page.fill("#cap", "2")
+    page.fill("#waves", "4")
+    page.reload()
+    page.wait_for_selector("#cap")
+    assert page.get_by_label(f"budget for {films[0]['title']}").input_value() == "40"
+    assert page.get_by_label(f"budget for {films[1]['title']}").input_value() == "25"
+    assert page.get_by_label(f"value for {films[1]['title']}").input_value() == "2.5"
+    assert page.input_value("#cap") == "2" and page.input_value("#waves") == "4"
+    # the plan sent is the slate as kept
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    plan_id = page.inner_text("#plan-totals dd").strip()
+    summary = api(served_demo, f"/campaigns/{plan_id}")["summary"]
+    assert [(f["film_id"], f["budget"], f["value"]) for f in summary["films"]] == [
+        (films[0]["film_id"], 40, 1.0), (films[1]["film_id"], 25, 2.5)]
+    assert summary["parameters"]["cap"] == 2 and summary["parameters"]["waves"] == 4
+    # a film removed stays removed
+    page.get_by_role("button", name=f"remove {films[0]['title']}").click()
+    page.reload()
+    page.wait_for_selector("#cap")
+    assert page.get_by_label(f"budget for {films[0]['title']}").count() == 0
+    watched.assert_clean()

@@ -58,16 +58,22 @@ export function planSummary(planId, summary) {
   ];
 }
 
-function slateRow(film, remove) {
+function slateRow(film, remove, saved = {}) {
   // required: a cleared field read as Number("") planned the film with 0 contacts, silently
-  const budget = h("input", { type: "number", min: 0, step: 1, required: true, value: 100, "aria-label": `budget for ${filmName(film)}` });
+  const budget = h("input", { type: "number", min: 0, step: 1, required: true, value: saved.budget ?? 100, "aria-label": `budget for ${filmName(film)}` });
   // the server's bounds of a conversion's worth (value units: 1e-4 to 1e12)
-  const value = h("input", { type: "number", min: 0.0001, max: 1e12, step: "any", required: true, value: 1, "aria-label": `value for ${filmName(film)}` });
+  const value = h("input", { type: "number", min: 0.0001, max: 1e12, step: "any", required: true, value: saved.value ?? 1, "aria-label": `value for ${filmName(film)}` });
   const row = h("tr", {}, h("td", {}, filmName(film)), h("td", {}, budget), h("td", {}, value),
     h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(film)}`,
       onclick: remove }, "×")));
-  return { row, read: () => ({ film_id: film.film_id, budget: Number(budget.value), value: Number(value.value) }) };
+  return { row, read: () => ({ film_id: film.film_id, budget: Number(budget.value), value: Number(value.value) }),
+    // what the tab keeps of the row across a reload: the film as found and the fields as typed
+    kept: () => ({ film: { film_id: film.film_id, title: film.title, year: film.year }, budget: budget.value, value: value.value }) };
 }
+
+// the slate being planned, kept for this tab (sessionStorage, as the key is): a reload, or
+// Back from the campaign it planned, lost every film, budget and option typed
+const FORM_KEY = "studio:plan-form";
 
 export function plan(view) {
   const body = h("tbody", {});
@@ -80,7 +86,22 @@ export function plan(view) {
   const waves = h("input", { id: "waves", type: "number", min: 1, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, step: 1, required: true, value: 0 });
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
-  const slate = pickedRows(find, found, body, slateRow);
+  const options = { cap, holdout, waves, seed };
+  const keep = () => {
+    try {
+      sessionStorage.setItem(FORM_KEY, JSON.stringify({ films: [...slate.values()].map((r) => r.kept()),
+        ...Object.fromEntries(Object.entries(options).map(([k, el]) => [k, el.value])) }));
+    } catch { /* storage full or off: the form still works, unkept */ }
+  };
+  const slate = pickedRows(find, found, body, slateRow, () => keep());
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(FORM_KEY) || "null"); } catch { kept = null; }
+  if (kept && typeof kept === "object") {
+    for (const [k, el] of Object.entries(options)) if (typeof kept[k] === "string") el.value = kept[k];
+    for (const r of Array.isArray(kept.films) ? kept.films : []) {
+      if (r && r.film && typeof r.film.film_id === "string") slate.pick(r.film, { budget: r.budget, value: r.value });
+    }
+  }
   async function run(e) {
     e.preventDefault();
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
@@ -97,20 +118,22 @@ export function plan(view) {
         h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
     } catch (err) { out.replaceChildren(errorBox(err)); } finally { button.disabled = false; }
   }
+  const form = answerForm(run, out,
+    h("label", { for: "slate-search" }, "Add a film"), find, found,
+    tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
+      h("thead", {}, h("tr", {}, ["Film", "Budget (contacts)", "Value of one conversion", "Remove"].map((c) =>
+        h("th", { scope: "col" }, c)))), body)),
+    h("div", { class: "row" },
+      h("label", { for: "cap" }, "Cap per user"), cap,
+      h("label", { for: "holdout" }, "Control share"), holdout,
+      h("label", { for: "waves" }, "Waves"), waves,
+      h("label", { for: "seed" }, "Seed"), seed),
+    h("button", { type: "submit" }, "Plan"));
+  form.addEventListener("input", keep);
   view.replaceChildren(h("h1", {}, "Plan a slate"),
     section("Slate",
       h("p", { class: "note" }, "Each film gets at most its budget of contacts, its control group drawn on top; each user at most the cap over the ",
         "campaign. The planner maximises value × probability of watching over all contacts, exactly."),
-      answerForm(run, out,
-        h("label", { for: "slate-search" }, "Add a film"), find, found,
-        tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
-          h("thead", {}, h("tr", {}, ["Film", "Budget (contacts)", "Value of one conversion", "Remove"].map((c) =>
-            h("th", { scope: "col" }, c)))), body)),
-        h("div", { class: "row" },
-          h("label", { for: "cap" }, "Cap per user"), cap,
-          h("label", { for: "holdout" }, "Control share"), holdout,
-          h("label", { for: "waves" }, "Waves"), waves,
-          h("label", { for: "seed" }, "Seed"), seed),
-        h("button", { type: "submit" }, "Plan"))),
+      form),
     out);
 }

@@ -144,19 +144,21 @@ export function filmPicker(find, found, onPick) {
     object with its `row`; returns the Map film_id -> that object, in the order picked (a
     film picked twice stays once). A removed row's focus goes to the next remove button, else
     the search box. The slate planner and the slate's screens use it. */
-export function pickedRows(find, found, body, makeRow) {
+export function pickedRows(find, found, body, makeRow, onChange = () => {}) {
   const picked = new Map();
-  const redraw = () => body.replaceChildren(...[...picked.values()].map((s) => s.row));
-  filmPicker(find, found, (f) => {
+  const redraw = () => { body.replaceChildren(...[...picked.values()].map((s) => s.row)); onChange(); };
+  // also how a page puts back the rows it had (`picked.pick(film, saved)`)
+  const pick = (f, saved) => {
     if (!picked.has(f.film_id)) {
       picked.set(f.film_id, makeRow(f, () => {
         const at = [...picked.keys()].indexOf(f.film_id);
         picked.delete(f.film_id); redraw(); refocusAfterRemoval(body, at, find);
-      }));
+      }, saved));
     }
     redraw();
-  });
-  return picked;
+  };
+  filmPicker(find, found, (f) => pick(f));
+  return Object.assign(picked, { pick });
 }
 
 /** Films picked with `filmPicker` as removable chips in the list `chips` (each shown by
