@@ -81,3 +81,30 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
                 last_nl = offset + nl
                 lines += block.count(b"\n")
             offset += len(block)
+
+
+#: the largest local file read again by the local reader to name the line of a problem Spark
+#: found (Spark's checks count rows and show an example, but know no line)
+LOCAL_LINE_LIMIT = 256 << 20
+
+
+def with_line(error: DataError, local: Path | None) -> DataError:
+    """``error`` (Spark's: a count and an example, no line) with the line where the local
+    reader stops on the same file, when ``local`` is a plain file of at most
+    ``LOCAL_LINE_LIMIT`` bytes; ``error`` itself otherwise, or when the local reader names no
+    line (or reads the file)."""
+    if error.line is not None or local is None or local.name.lower().endswith(".gz"):
+        return error
+    try:
+        if not local.is_file() or local.stat().st_size > LOCAL_LINE_LIMIT:
+            return error
+        from recommender.io.readers import load
+
+        load(local)
+    except DataError as found:
+        if found.line is not None:
+            return DataError(error.path, f"{error.reason}; the local reader stops at line "
+                             f"{found.line:,}: {found.reason}")
+    except Exception:  # noqa: S110 - Spark's words stand
+        pass
+    return error

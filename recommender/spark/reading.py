@@ -17,7 +17,7 @@ from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.spark.checks import refuse_byte_ids
+from recommender.spark.checks import refuse_byte_ids, with_line
 from recommender.spark.timestamps import (
     _TS_EXPECTED,
     _check_time_column,
@@ -91,14 +91,15 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     try:
         events, has_rating, has_ts = _read_events(
             spark, data, line_sep=_line_sep(spark, data) if multiline else None)
-    except DataError as first:
+    except DataError as first:  # named by line where the local reader can find it
+        here = None if is_uri(data) or not csv else local_path(data)
         if not csv or multiline:
-            raise
+            raise with_line(first, here) from None
         try:
             events, has_rating, has_ts = _read_events(spark, data,
                                                       line_sep=_line_sep(spark, data))
         except Exception:
-            raise first from None
+            raise with_line(first, here) from None
     return Source(events, has_rating, has_ts, catalog, user_table, data)
 
 

@@ -297,3 +297,18 @@ def test_a_malformed_csv_record_is_shown_and_not_said_to_be_readable_locally(
     assert "malformed CSV record '\" 42\",\"q\"\"x\"'" in said, said  # the line as written
     assert "fields differ in number from the header's" in said
     assert "may read it" not in said
+
+
+def test_a_spark_read_error_names_the_line_of_a_local_file(spark: Any, tmp_path: Path) -> None:
+    """Spark's checks count the bad rows and show an example but named no line, where the
+    local reader names it: for a local file the message now adds the line the local reader
+    stops at (oracle: the line written bad here)."""
+    from recommender.spark.training import train_spark
+
+    rows = [f"u{i},f{i % 7},{1 + i % 5}" for i in range(60)]
+    rows[40] = "u40,f5,great"  # file line 42: the header is line 1
+    path = tmp_path / "late_bad.csv"
+    path.write_text("user_id,film_id,rating\n" + "\n".join(rows) + "\n")
+    with pytest.raises(DataError, match=r"1 row with bad rating, e\.g\. 'great'.*the local "
+                                        r"reader stops at line 42: .*great"):
+        train_spark(str(path), SMALL, spark=spark)
