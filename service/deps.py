@@ -22,6 +22,7 @@ from pydantic import AliasChoices
 
 from recommender.serving.engine import Engine
 from service.auth import ADMIN_CLOSED, ADMIN_KEY_NEEDED, ADMIN_PREFIX, admin_ring
+from service.raw_ids import FORM_KEY
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -169,7 +170,9 @@ async def reject_unknown_query(request: Request) -> None:
                         "count): give it once", "input": request.query_params.getlist(name)}
                 for name in twice])
         return
-    accepts = (f"this endpoint accepts: {', '.join(declared)}" if declared
+    # a query form's id parameter (raw_ids: /film?film_id=) was taken off before routing
+    shown = [request.scope[FORM_KEY], *declared] if FORM_KEY in request.scope else declared
+    accepts = (f"this endpoint accepts: {', '.join(shown)}" if shown
                else "this endpoint accepts no query parameters")
     errors: list[dict[str, Any]] = [
         {"type": UNKNOWN_QUERY_PARAMETER, "loc": ("query", name),

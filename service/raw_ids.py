@@ -31,6 +31,7 @@ SCOPE_KEY = "raw_film_id"
 _PREFIX = b"/films/"
 QUERY_PATH = "/film"  # the routes with the id in the query: /film, /film/audience, ...
 QUERY_KEY = "film_id"
+FORM_KEY = "query_form_id"  # the scope's record of the id parameter a query form took
 #: the query forms: path -> (the id's parameter, the path routes put the id after, suffixes)
 QUERY_FORMS = {QUERY_PATH: (QUERY_KEY, "/films/", ("", *SUFFIXES)),
                "/user": ("user_id", "/users/", ("/recommendations",))}
@@ -67,8 +68,9 @@ def _query_form(scope: Scope, form: str) -> dict[str, object] | None:
     if form == QUERY_PATH and not suffix and given.endswith(SUFFIXES):
         # as /films/<its id, slash encoded>
         return {"path": prefix + DETAIL_PATH, SCOPE_KEY: given, "raw_path": raw,
-                "query_string": rest}
-    return {"path": f"{prefix}{routes}{given}{suffix}", "raw_path": raw, "query_string": rest}
+                "query_string": rest, FORM_KEY: key}
+    return {"path": f"{prefix}{routes}{given}{suffix}", "raw_path": raw, "query_string": rest,
+            FORM_KEY: key}
 
 
 class RawFilmIds:

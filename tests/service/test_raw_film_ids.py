@@ -159,6 +159,9 @@ def test_the_query_form_reaches_users_no_path_can(dots_path: Path, fast_path: bo
         assert client.get("/user?user_id=.").status_code == 404  # no such route
         r = client.get("/user/recommendations?user_id=nobody")
         assert r.status_code == 404 and "nobody" in r.json()["detail"]
+        # an undeclared parameter: the 422 lists user_id among those accepted (it did not)
+        r = client.get("/user/recommendations?user_id=.&bogus=1")
+        assert r.status_code == 422 and "accepts: user_id, k" in r.text, r.text
 
 
 def test_the_query_form_needs_the_read_key(dots_path: Path) -> None:
