@@ -285,3 +285,34 @@ def test_the_slate_being_planned_survives_a_reload(watched: Any, served_demo: An
     page.wait_for_selector("#cap")
     assert page.get_by_label(f"budget for {films[0]['title']}").count() == 0
     watched.assert_clean()
+
+
+def test_the_films_opening_together_survive_a_reload(watched: Any, served_demo: Any) -> None:
+    """Distribute's slate (films, their fewest and most screens, pasted cinema lines) was lost
+    on a reload; the tab keeps it, and the allocation asked after the reload is the one the
+    server gives for the same body."""
+    films = api(served_demo, "/films?limit=2")["films"]
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    for film in films:
+        page.fill("#dslate-search", film["title"].lower())
+        page.get_by_role("button", name=f"Add {film['title']}").first.click()
+    page.get_by_label(f"fewest screens for {films[0]['title']}").fill("1")
+    page.get_by_label(f"most screens for {films[1]['title']}").fill("3")
+    cinemas = "cinema_id,screens\nC001,4\nC002,2"
+    page.fill("#dslate-cinemas-text", cinemas)
+    page.reload()
+    page.wait_for_selector("#dslate-cinemas-text")
+    assert page.get_by_label(f"fewest screens for {films[0]['title']}").input_value() == "1"
+    assert page.get_by_label(f"most screens for {films[1]['title']}").input_value() == "3"
+    assert page.get_by_label(f"most screens for {films[0]['title']}").input_value() == ""
+    assert page.input_value("#dslate-cinemas-text") == cinemas
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    want = api(served_demo, "/distribution/slate", {
+        "films": [{"film_id": films[0]["film_id"], "min_screens": 1, "max_screens": None},
+                  {"film_id": films[1]["film_id"], "min_screens": 0, "max_screens": 3}],
+        "cinemas": [{"cinema_id": "C001", "screens": 4}, {"cinema_id": "C002", "screens": 2}]})
+    assert f"{want['screens']:,} screens of {want['cinemas']:,} cinemas" in page.inner_text(
+        "#dslate-total")
+    watched.assert_clean()

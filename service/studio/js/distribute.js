@@ -102,15 +102,20 @@ function newFilm() {
       h("button", { type: "submit" }, "Forecast demand")), out);
 }
 
-function slateRow(film, remove) {
+function slateRow(film, remove, saved = {}) {
   const label = titleWithYear(filmName(film), film.year);
-  const lo = h("input", { type: "number", min: 0, step: 1, value: 0, required: true, "aria-label": `fewest screens for ${filmName(film)}` });
-  const hi = h("input", { type: "number", min: 0, step: 1, placeholder: "no limit", "aria-label": `most screens for ${filmName(film)}` });
+  const lo = h("input", { type: "number", min: 0, step: 1, value: saved.lo ?? 0, required: true, "aria-label": `fewest screens for ${filmName(film)}` });
+  const hi = h("input", { type: "number", min: 0, step: 1, value: saved.hi ?? "", placeholder: "no limit", "aria-label": `most screens for ${filmName(film)}` });
   const row = h("tr", {}, h("td", {}, label), h("td", {}, lo), h("td", {}, hi),
     h("td", {}, h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(film)}`, onclick: remove }, "×")));
   return { row, label, read: () => ({ film_id: film.film_id, min_screens: Number(lo.value),
-    max_screens: hi.value === "" ? null : Number(hi.value) }) };
+    max_screens: hi.value === "" ? null : Number(hi.value) }),
+    kept: () => ({ film: { film_id: film.film_id, title: film.title, year: film.year }, lo: lo.value, hi: hi.value }) };
 }
+
+// the slate of films opening together, kept for this tab (sessionStorage, as the key is): a
+// reload lost every film, bound and pasted cinema line
+const SLATE_KEY = "studio:distribute-slate";
 
 /** One row per cinema, one column per film, 25 cinemas a page. */
 function pivot(body, titles) {
@@ -165,7 +170,21 @@ function slate() {
     placeholder: "cinema_id,screens — one cinema per line (a cinemas.csv will do)" });
   const out = h("div", { "aria-live": "polite", id: "dslate-result" });
   let seq = 0;
-  const films = pickedRows(find, found, body, slateRow);
+  const keep = () => {
+    try {
+      sessionStorage.setItem(SLATE_KEY, JSON.stringify({ films: [...films.values()].map((r) => r.kept()),
+        cinemas: cinemas.value }));
+    } catch { /* storage full or off: the form still works, unkept */ }
+  };
+  const films = pickedRows(find, found, body, slateRow, () => keep());
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(SLATE_KEY) || "null"); } catch { kept = null; }
+  if (kept && typeof kept === "object") {
+    if (typeof kept.cinemas === "string") cinemas.value = kept.cinemas;
+    for (const r of Array.isArray(kept.films) ? kept.films : []) {
+      if (r && r.film && typeof r.film.film_id === "string") films.pick(r.film, { lo: r.lo, hi: r.hi });
+    }
+  }
   async function run(e) {
     e.preventDefault();
     const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)
@@ -188,17 +207,19 @@ function slate() {
       out.replaceChildren(...slateResult(answer, titles));
     } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
   }
+  const form = answerForm(run, out,
+    h("label", { for: "dslate-search" }, "Add a film"), find, found,
+    tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
+      h("thead", {}, h("tr", {}, ["Film", "Fewest screens", "Most screens", "Remove"].map((c) =>
+        h("th", { scope: "col" }, c)))), body)),
+    h("label", { for: "dslate-cinemas-text" }, "Cinemas and their screens (leave empty for the server's cinema table)"),
+    cinemas,
+    h("button", { type: "submit" }, "Share out the screens"));
+  form.addEventListener("input", keep);
   return section("Films opening together: screens per cinema",
     h("p", { class: "note" }, "Each cinema's screens are shared among the films in proportion to the films' expected new viewers ",
       "among its users (those who name it as their cinema), exactly, within each film's fewest and most screens over all cinemas."),
-    answerForm(run, out,
-      h("label", { for: "dslate-search" }, "Add a film"), find, found,
-      tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
-        h("thead", {}, h("tr", {}, ["Film", "Fewest screens", "Most screens", "Remove"].map((c) =>
-          h("th", { scope: "col" }, c)))), body)),
-      h("label", { for: "dslate-cinemas-text" }, "Cinemas and their screens (leave empty for the server's cinema table)"),
-      cinemas,
-      h("button", { type: "submit" }, "Share out the screens")), out);
+    form, out);
 }
 
 export function distribute(view) {
