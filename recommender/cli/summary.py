@@ -30,6 +30,7 @@ def summary_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from recommender.model import calibration
     from recommender.query.audience import audience_summary
     from recommender.query.hints import known_film
 
@@ -62,8 +63,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
          "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
-    if str(horizon.get("description", "")).startswith("no calibration"):
-        print(f"conversion: none ({horizon['description']})")  # said plainly, not as a mean
+    if not calibration.measured(model.calibration):  # said plainly, not as a mean
+        print(f"conversion: none ({horizon['description']})")
     elif horizon.get("description"):
         base = body.get("base_conversion")
         print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "

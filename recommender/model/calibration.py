@@ -197,9 +197,12 @@ def measured(calibration: dict[str, Any]) -> bool:
     "calibrated tiers: yes")."""
     if not calibration:
         return False
-    if calibration.get("model"):
-        return True
-    return int(np.sum(np.asarray(calibration.get("hits") or [], np.int64))) > 0
+    return bool(calibration.get("model")) or _total_hits(calibration) > 0
+
+
+def _total_hits(calibration: dict[str, Any]) -> int:
+    """The held-out conversions behind ``calibration`` (its rank bins' hits summed)."""
+    return int(np.sum(np.asarray(calibration.get("hits") or [], np.int64)))
 
 
 def conversion(calibration: dict[str, Any], lo_pct: float, hi_pct: float) -> float | None:
@@ -331,7 +334,7 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
                 "> 0 on a log whose held-out slice has viewers the fit before it knew)"}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
-    hits = int(np.sum(np.asarray(calibration.get("hits") or [], np.int64)))
+    hits = _total_hits(calibration)
     if hits < FEW_HITS:  # 3 conversions behind an 11-coefficient model read as a measurement
         kind += (f", measured on only {hits} held-out conversion{'s' if hits != 1 else ''}: "
                  "a rough figure")
