@@ -17,7 +17,7 @@ from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.spark.checks import refuse_byte_ids, with_line
+from recommender.spark.checks import refuse_byte_ids, spark_csv_scan, with_line
 from recommender.spark.timestamps import (
     _TS_EXPECTED,
     _check_time_column,
@@ -83,23 +83,22 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     # a quoted field that spans lines: Spark's line reader splits it into broken rows (in a
     # column nobody reads it may even pass), its multi-line reader does not (one task per
     # file). A local file is scanned for one; a URI is read line by line first and again
-    # with the multi-line reader when that fails
-    from recommender.spark.checks import spark_csv_scan
-    # a local file is also checked to be UTF-8 in that pass: Spark would read each
-    # undecodable byte as U+FFFD, silently (distinct ids merged into one)
-    multiline = csv and not is_uri(data) and spark_csv_scan(local_path(data))
+    # with the multi-line reader when that fails. A local file is also checked to be UTF-8
+    # in that pass: Spark would read each undecodable byte as U+FFFD, silently (distinct ids
+    # merged into one)
+    local = local_path(data) if csv and not is_uri(data) else None
+    multiline = local is not None and spark_csv_scan(local)
     try:
         events, has_rating, has_ts = _read_events(
             spark, data, line_sep=_line_sep(spark, data) if multiline else None)
     except DataError as first:  # named by line where the local reader can find it
-        here = None if is_uri(data) or not csv else local_path(data)
         if not csv or multiline:
-            raise with_line(first, here) from None
+            raise with_line(first, local) from None
         try:
             events, has_rating, has_ts = _read_events(spark, data,
                                                       line_sep=_line_sep(spark, data))
         except Exception:
-            raise with_line(first, here) from None
+            raise with_line(first, local) from None
     return Source(events, has_rating, has_ts, catalog, user_table, data)
 
 
