@@ -39,7 +39,7 @@ from pydantic import SecretStr
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from service.raw_ids import route_parts
+from service.raw_ids import route_path
 
 #: data-free routes that stay open when read keys are set (``/health`` without model details)
 OPEN_PATHS = frozenset({"/health", "/metrics"})
@@ -167,15 +167,6 @@ def _api_routes(routes: Sequence[BaseRoute], prefix: str
             yield from _api_routes(inner.routes, prefix + getattr(context, "prefix", ""))
         elif isinstance(route, APIRoute):
             yield compile_path(prefix + route.path)[0], _kind(route, prefix + route.path)
-
-
-def route_path(scope: Scope) -> str:
-    """The path the router matches: ``scope["path"]`` less a proxy's root path (uvicorn
-    ``--root-path /api`` puts it before the path). The route table holds paths without it:
-    matched against the full path, no route was found, so the schema was open (an unknown
-    path answered by its route counts as open), a write route took a read key, ``/metrics``
-    took a read key, and ``/health`` and ``/docs`` needed one."""
-    return route_parts(scope)[1]
 
 
 class ReadKeys:

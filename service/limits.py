@@ -24,7 +24,7 @@ import json
 from fastapi import HTTPException  # FastAPI passes its own on while reading a body
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from service.auth import route_path
+from service.raw_ids import route_path
 
 EXEMPT = ("/health", "/metrics", "/admin/", "/docs", "/redoc", "/openapi.json", "/static/")
 

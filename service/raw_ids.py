@@ -46,6 +46,15 @@ def route_parts(scope: Scope) -> tuple[str, str]:
     return "", path
 
 
+def route_path(scope: Scope) -> str:
+    """The path the router matches: ``scope["path"]`` less a proxy's root path (``route_parts``).
+    The key check and the limits match routes by it: matched against the full path, no route
+    was found, so the schema was open (an unknown path answered by its route counts as open),
+    a write route took a read key, ``/metrics`` took a read key, ``/health`` and ``/docs``
+    needed one, and ``/health`` was bounded like a scoring request."""
+    return route_parts(scope)[1]
+
+
 def _query_form(scope: Scope, form: str) -> dict[str, object] | None:
     """What makes ``/film<suffix>?film_id=ID&...`` the request ``/films/ID<suffix>?...`` (the
     other parameters as sent), and the same for the other ``QUERY_FORMS``, or None when it is
@@ -91,7 +100,7 @@ class RawFilmIds:
                 if film_id.endswith(SUFFIXES):
                     scope = {**scope, "path": DETAIL_PATH, SCOPE_KEY: film_id}
             else:
-                path = route_parts(scope)[1]
+                path = route_path(scope)
                 form = next((f for f in QUERY_FORMS if path == f or path.startswith(f + "/")),
                             None)
                 if form is not None:
