@@ -3,7 +3,7 @@
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, tableBox, errorBox, csvCell, csvCells,
   filmName, pagedTable, titleWithYear, answerForm } from "./ui.js";
-import { pickedChips, pickedRows } from "./search.js";
+import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
 
 const PAGE = 25;
@@ -170,21 +170,9 @@ function slate() {
     placeholder: "cinema_id,screens — one cinema per line (a cinemas.csv will do)" });
   const out = h("div", { "aria-live": "polite", id: "dslate-result" });
   let seq = 0;
-  const keep = () => {
-    try {
-      sessionStorage.setItem(SLATE_KEY, JSON.stringify({ films: [...films.values()].map((r) => r.kept()),
-        cinemas: cinemas.value }));
-    } catch { /* storage full or off: the form still works, unkept */ }
-  };
+  let keep = () => {};  // until what was kept is back (keptForm)
   const films = pickedRows(find, found, body, slateRow, () => keep());
-  let kept = null;
-  try { kept = JSON.parse(sessionStorage.getItem(SLATE_KEY) || "null"); } catch { kept = null; }
-  if (kept && typeof kept === "object") {
-    if (typeof kept.cinemas === "string") cinemas.value = kept.cinemas;
-    for (const r of Array.isArray(kept.films) ? kept.films : []) {
-      if (r && r.film && typeof r.film.film_id === "string") films.pick(r.film, { lo: r.lo, hi: r.hi });
-    }
-  }
+  keep = keptForm(SLATE_KEY, films, { cinemas });
   async function run(e) {
     e.preventDefault();
     const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)

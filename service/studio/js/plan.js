@@ -2,7 +2,7 @@
 
 import { download, postJson } from "./api.js";
 import { h, int, num, pct, section, table, tableBox, errorBox, answerForm, filmName } from "./ui.js";
-import { pickedRows } from "./search.js";
+import { keptForm, pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
 
@@ -86,22 +86,9 @@ export function plan(view) {
   const waves = h("input", { id: "waves", type: "number", min: 1, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, step: 1, required: true, value: 0 });
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
-  const options = { cap, holdout, waves, seed };
-  const keep = () => {
-    try {
-      sessionStorage.setItem(FORM_KEY, JSON.stringify({ films: [...slate.values()].map((r) => r.kept()),
-        ...Object.fromEntries(Object.entries(options).map(([k, el]) => [k, el.value])) }));
-    } catch { /* storage full or off: the form still works, unkept */ }
-  };
+  let keep = () => {};  // until what was kept is back (keptForm)
   const slate = pickedRows(find, found, body, slateRow, () => keep());
-  let kept = null;
-  try { kept = JSON.parse(sessionStorage.getItem(FORM_KEY) || "null"); } catch { kept = null; }
-  if (kept && typeof kept === "object") {
-    for (const [k, el] of Object.entries(options)) if (typeof kept[k] === "string") el.value = kept[k];
-    for (const r of Array.isArray(kept.films) ? kept.films : []) {
-      if (r && r.film && typeof r.film.film_id === "string") slate.pick(r.film, { budget: r.budget, value: r.value });
-    }
-  }
+  keep = keptForm(FORM_KEY, slate, { cap, holdout, waves, seed });
   async function run(e) {
     e.preventDefault();
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }

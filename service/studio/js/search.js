@@ -161,6 +161,29 @@ export function pickedRows(find, found, body, makeRow, onChange = () => {}) {
   return Object.assign(picked, { pick });
 }
 
+/** What a form of `pickedRows` keeps for its tab (sessionStorage, as the key is), under
+    `key`: each row's `kept()` (its film and fields as typed) and the values of the `fields`
+    (name -> element). What was kept is put back at once (rows through `rows.pick(film,
+    kept)`); returns `keep()`, to call on every change (a reload, or Back from what the form
+    made, lost it all). */
+export function keptForm(key, rows, fields) {
+  const keep = () => {
+    try {
+      sessionStorage.setItem(key, JSON.stringify({ films: [...rows.values()].map((r) => r.kept()),
+        ...Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value])) }));
+    } catch { /* storage full or off: the form still works, unkept */ }
+  };
+  let kept = null;
+  try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); } catch { kept = null; }
+  if (kept && typeof kept === "object") {
+    for (const [k, el] of Object.entries(fields)) if (typeof kept[k] === "string") el.value = kept[k];
+    for (const r of Array.isArray(kept.films) ? kept.films : []) {
+      if (r && r.film && typeof r.film.film_id === "string") rows.pick(r.film, r);
+    }
+  }
+  return keep;
+}
+
 /** Films picked with `filmPicker` as removable chips in the list `chips` (each shown by
     `label`); returns the Map film_id -> film, in the order picked. The new-film forms use it. */
 export function pickedChips(find, found, chips, label = filmName) {
