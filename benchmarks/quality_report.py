@@ -65,6 +65,19 @@ def noise(t: dict[str, Any]) -> str | None:
     return "within" if lo <= t["target"] <= hi else "beyond"
 
 
+def ratio_cell(t: dict[str, Any]) -> str:
+    """A target row's ratio with its unit, or why there is none (no "n/ax")."""
+    return f"{_f(t['ratio'], 3)}x" if t["measured"] else "n/a (nothing to score)"
+
+
+def best_cell(t: dict[str, Any]) -> str:
+    """The best baseline and its figure; no baseline's name where none scored anything."""
+    if t["best_value"] is None or (isinstance(t["best_value"], float)
+                                   and math.isnan(t["best_value"])):
+        return "n/a"
+    return f"{LABELS[t['best']]} {_f(t['best_value'])}"
+
+
 def verdict_cell(t: dict[str, Any]) -> str:
     if not t["measured"]:
         return "n/a (nothing to score)"
@@ -135,8 +148,8 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
     for t in rows:
         interval = (f"{t['low']:.3f}-{t['high']:.3f}x" if noise(t) is not None else "n/a")
         lines.append(f"| {t['dataset']} | {t['protocol']} | {t['metric']} | {t['queries']} | "
-                     f"{_f(t['engine'])} | {_f(t['no_tune'])} | {LABELS[t['best']]} "
-                     f"{_f(t['best_value'])} | {_f(t['ratio'], 3)}x | {interval} | "
+                     f"{_f(t['engine'])} | {_f(t['no_tune'])} | {best_cell(t)} | "
+                     f"{ratio_cell(t)} | {interval} | "
                      f"{t['target']:.2f}x | {verdict_cell(t)} |")
     n = sum(t["measured"] for t in rows)
     lines += ["", f"{counts_line(rows)} ({len(rows) - n} rows have no film with 5+ test "
@@ -155,7 +168,7 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
             t = next(r for r in rows if r["dataset"] == name and r["protocol"] == protocol
                      and r["metric"] == metric)
             lines.append(f"| {name} | {protocol} | " + " | ".join(
-                _f(m[x][metric]) for x in MODELS) + f" | {_f(t['ratio'], 3)}x |")
+                _f(m[x][metric]) for x in MODELS) + f" | {ratio_cell(t)} |")
         lines.append("")
     lines += coverage_section(result)
     lines += tuning_section(result)
