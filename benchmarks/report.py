@@ -68,31 +68,45 @@ def targets_section(rows: list[dict[str, Any]]) -> str:
         "and what was done about it are in [Analysis](#analysis).")
 
 
+def _per_benchmark(label: str, values: dict[str, dict[str, str]]) -> str:
+    """``label: value`` as most benchmarks recorded it, then each benchmark that recorded
+    something else (only the items that differ): the benchmarks may have run on different
+    machines (the shared VMs change), and no figure may read as another machine's."""
+    if not values:
+        return f"{label}: n/a"
+    keys = list(values.values())
+    common = max(keys, key=keys.count)
+    text = f"{label}: " + ", ".join(v for v in common.values() if v)
+    others = [f"{name}: " + ", ".join(v for k, v in d.items() if common.get(k) != v)
+              for name, d in values.items() if d != common]
+    return text + (f" (except {'; '.join(others)})" if others else "")
+
+
 def machine_facts(r: Results) -> str:
     """The machine, software versions, BLAS, commits and load averages, as a bullet list."""
-    m = next((d["machine"] for d in r.values() if d and "machine" in d), None)
-    if not m:
+    ms = {k: d["machine"] for k, d in r.items() if d and "machine" in d}
+    if not ms:
         return "No results yet."
-    v = m.get("versions", {})
-    env = ", ".join(f"`{k}={val}`" for k, val in sorted(m.get("environment", {}).items())) \
-        or "none set"
-    blas = "; ".join(f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')}, "
-                     f"{b.get('num_threads')} threads)" for b in m.get("blas", [])) or "n/a"
-    loads = {k: d["machine"].get("load_average_at_start") for k, d in r.items()
-             if d and "machine" in d}
-    commits = {k: d["machine"].get("git_commit") for k, d in r.items() if d and "machine" in d}
-    # the benchmarks may have run on different machines (the shared VMs change): each says
-    # its own CPU where they differ, so no figure reads as another machine's
-    cpus = {k: d["machine"].get("cpu_model") for k, d in r.items() if d and "machine" in d}
-    cpu = (f"- CPU: {m.get('cpu_model')}" if len(set(cpus.values())) == 1 else
-           "- CPU (each benchmark's own): " + "; ".join(f"{k} {c}" for k, c in cpus.items()))
+    hardware = {k: {"cpu": str(m.get("cpu_model")), "cores": f"{m.get('cores')} cores",
+                    "ram": f"{m.get('memory_gb')} GB RAM", "os": str(m.get("os"))}
+                for k, m in ms.items()}
+    software = {k: {"python": f"Python {m.get('python')}",
+                    **{p: f"{p} {v}" for p, v in m.get("versions", {}).items() if v}}
+                for k, m in ms.items()}
+    blas = {k: {"blas": "; ".join(
+        f"{b.get('internal_api')} {b.get('version')} ({b.get('architecture')}, "
+        f"{b.get('num_threads')} threads)" for b in m.get("blas", [])) or "n/a",
+        "env": "environment: " + (", ".join(f"`{e}={val}`" for e, val in
+                                            sorted(m.get("environment", {}).items()))
+                                  or "none set")} for k, m in ms.items()}
     return "\n".join([
-        f"{cpu}, {m.get('cores')} cores; {m.get('memory_gb')} GB RAM; {m.get('os')}",
-        f"- Python {m.get('python')}; " + ", ".join(f"{k} {val}" for k, val in v.items() if val),
-        f"- BLAS: {blas}; environment: {env}",
-        "- git commit at measurement: " + "; ".join(f"{k} {val}" for k, val in commits.items()),
+        "- " + _per_benchmark("Machine", hardware),
+        "- " + _per_benchmark("Software", software),
+        "- " + _per_benchmark("BLAS", blas),
+        "- git commit at measurement: " + "; ".join(f"{k} {m.get('git_commit')}"
+                                                   for k, m in ms.items()),
         "- load average (1, 5, 15 min) when each benchmark started: "
-        + "; ".join(f"{k} {val}" for k, val in loads.items()),
+        + "; ".join(f"{k} {m.get('load_average_at_start')}" for k, m in ms.items()),
     ])
 
 

@@ -47,3 +47,29 @@ def test_a_row_with_nothing_to_score_has_no_ratio_and_no_best_baseline() -> None
 def test_no_rendered_quality_report_prints_a_unit_after_n_a() -> None:
     for path in [ROOT / "README.md", *sorted((ROOT / "benchmarks" / "results").glob("*.md"))]:
         assert "n/ax" not in path.read_text(encoding="utf-8"), path
+
+
+def _machine(cpu: str, blas_arch: str, env: dict[str, str], uvicorn: str) -> dict[str, object]:
+    return {"cpu_model": cpu, "cores": 2, "memory_gb": 23.5, "os": "Linux", "python": "3.11.7",
+            "versions": {"numpy": "2.4.6", "uvicorn": uvicorn},
+            "blas": [{"internal_api": "openblas", "version": "0.3.31", "num_threads": 2,
+                      "architecture": blas_arch}],
+            "environment": env, "git_commit": "abc1234", "load_average_at_start": [2.0, 2.0, 2.0]}
+
+
+def test_the_machine_section_says_which_benchmark_ran_elsewhere() -> None:
+    """benchmarks/README.md took the OS, packages, BLAS and BLAS environment of the first
+    result file only ("environment: none set") while train.json's run had another kernel, BLAS
+    core type and OPENBLAS_* variables set."""
+    report = _bench("report")
+    xeon = _machine("Xeon", "SkylakeX", {}, "0.54.0")
+    epyc = _machine("EPYC", "Haswell", {"OPENBLAS_CORETYPE": "Haswell"}, "0.55.0")
+    text = report.machine_facts({"ingest": {"machine": xeon}, "train": {"machine": epyc},
+                                 "query": {"machine": xeon}})
+    lines = text.splitlines()
+    assert lines[0].startswith("- Machine: Xeon") and "(except train: EPYC)" in lines[0]
+    assert "uvicorn 0.54.0 (except train: uvicorn 0.55.0)" in lines[1]
+    assert "environment: none set (except train:" in lines[2]
+    assert "`OPENBLAS_CORETYPE=Haswell`" in lines[2] and "Haswell, 2 threads" in lines[2]
+    same = report.machine_facts({"ingest": {"machine": xeon}, "query": {"machine": xeon}})
+    assert "except" not in same
