@@ -46,7 +46,8 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
             f"--no-tune {fmt(None if peak is None else peak / GIB, 2, ' GiB')}",
             None if tpeak is None else tpeak <= 6 * GIB)
     csv_s = get(ing, "csv", "total_s", "median")
-    add("Ingest the 20M-row CSV into the training matrix", "≤ 20 s", csv_s, fmt(csv_s, 1, " s"),
+    add(f"Ingest the {csv_rows(ing)} CSV into the training matrix", "≤ 20 s", csv_s,
+        fmt(csv_s, 1, " s"),
         f"bare pyarrow CSV read {fmt(get(ing, 'csv', 'raw_read_s', 'median'), 1, ' s')}",
         None if csv_s is None else csv_s <= 20)
     for cfg, label in ((q, ""), (get(q, "blas_1_thread"), ", BLAS limited to 1 thread")):
@@ -126,7 +127,7 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
            f"({fmt(get(tr, 'tuned_train', 'ratio_to_no_tune'), 2, '×')} `--no-tune`, the search "
            f"itself {fmt(get(tr, 'tuned_train', 'tuning', 'seconds'), 0, ' s')})"
            if get(tr, "tuned_train") else "") + ";",
-        f"the 20M-row CSV ingests in {fmt(get(ing, 'csv', 'total_s', 'median'), 1, ' s')};",
+        f"the {csv_rows(ing)} CSV ingests in {fmt(get(ing, 'csv', 'total_s', 'median'), 1, ' s')};",
         f"the model folder loads in {fmt(get(q, 'load_s', 'p50'), 2, ' s')} (memory-mapped);",
         f"one film's audience (k=100) takes {fmt(get(q, 'audience_ms', 'p50'), 2, ' ms')} p50 "
         f"({fmt(get(q, 'audience_to_floor_p50'), 2, '×')} the bare numpy floor), a user's "
@@ -156,6 +157,12 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
     parts.append(f"{passed} of {judged} targets met; details, baselines and the remaining gaps: "
                  "[benchmarks/README.md](benchmarks/README.md).")
     return " ".join(parts)
+
+
+def csv_rows(ing: dict[str, Any] | None) -> str:
+    """The ingested CSV's size as its result file records it ("20,000,263-row"): the quick
+    suite ingests a smaller file, which "the 20M-row CSV" misnamed."""
+    return f"{fmt(get(ing, 'csv', 'rows'), 0)}-row"
 
 
 def _gib(mb: float | None) -> float | None:

@@ -73,3 +73,16 @@ def test_the_machine_section_says_which_benchmark_ran_elsewhere() -> None:
     assert "`OPENBLAS_CORETYPE=Haswell`" in lines[2] and "Haswell, 2 threads" in lines[2]
     same = report.machine_facts({"ingest": {"machine": xeon}, "query": {"machine": xeon}})
     assert "except" not in same
+
+
+def test_the_ingest_figures_name_the_file_the_run_read() -> None:
+    """The headline and the target table said "the 20M-row CSV" whatever the run ingested
+    (results/quick/headline.md: 1,000,000 rows)."""
+    rt = _bench("report_targets")
+    ing = {"csv": {"rows": 1_000_000, "total_s": {"median": 0.5},
+                   "raw_read_s": {"median": 0.1}}}
+    rows = rt.targets({"ingest": ing})
+    assert any(t["target"] == "Ingest the 1,000,000-row CSV into the training matrix"
+               for t in rows)
+    assert "the 1,000,000-row CSV ingests in 0.5 s" in rt.headline({"ingest": ing}, rows)
+    assert "20M-row" not in rt.headline({"ingest": ing}, rows)
