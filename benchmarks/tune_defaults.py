@@ -9,6 +9,7 @@ best worst case) is the one that generalises. EASE's best validation objective o
 splits is recorded as the bar to reach.
 
     python benchmarks/tune_defaults.py [--trials 40] [--datasets ../shared/datasets]
+    python benchmarks/tune_defaults.py --render   # only tuning.md, from tuning.json
 
 Writes ``benchmarks/results/tuning.json`` and ``benchmarks/results/tuning.md``.
 """
@@ -16,6 +17,7 @@ Writes ``benchmarks/results/tuning.json`` and ``benchmarks/results/tuning.md``.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import time
@@ -75,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--grid", action="store_true",
                     help="the focused grid GRID (after a random search showed where to look)")
     ap.add_argument("--stage", type=int, help="only GRID[STAGE:] (re-running a refinement)")
+    ap.add_argument("--render", action="store_true",
+                    help="only rewrite OUT.md from OUT.json (the current defaults marked)")
     args = ap.parse_args(argv)
+    if args.render:
+        return render(Path(args.out))
     if args.grid or args.stage is not None:
         stages = GRID if args.stage is None else GRID[args.stage:]
         configs = [PREVIOUS_DEFAULTS]
@@ -136,18 +142,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def render(out: Path) -> int:
+    """Rewrite ``out``.md from ``out``.json, with the defaults of the code as it is now."""
+    path = out.with_suffix(".json")
+    if not path.is_file():
+        raise SystemExit(f"{path} is missing: run benchmarks/tune_defaults.py --grid first")
+    result = json.loads(path.read_text(encoding="utf-8"))
+    labels = [lbl for lbl, r in result["runs"].items() if "trials" in r]
+    out.with_suffix(".md").write_text(markdown(result, labels), encoding="utf-8")
+    print(f"wrote {out.with_suffix('.md')}", file=sys.stderr)
+    return 0
+
+
+def current_defaults(result: dict[str, Any]) -> dict[str, Any] | None:
+    """The ranking's row of the defaults ``TrainConfig`` has now. The file records the row
+    that was shipped when it was run (``shipped_defaults``), which a later change of default
+    (2 CG steps, then back to 3) leaves pointing at another row."""
+    keys = result["ranking"][0]["params"]
+    now = {k: v for k, v in TrainConfig().to_dict().items() if k in keys}
+    return next((r for r in result["ranking"] if r["params"] == now), None)
+
+
 def markdown(result: dict[str, Any], labels: list[str]) -> str:
     head = "| config | mean rel. | worst rel. | " + " | ".join(labels) + " |"
     lines = ["# Default selection across datasets (validation splits of the training parts)",
              "", f"Objective: {result['objective']}.", "", head,
              "|" + "---|" * (3 + len(labels))]
     rows = result["ranking"][:10]
-    shipped = result["shipped_defaults"]
+    shipped = current_defaults(result)
     # the shipped defaults with other CG step counts (the speed/quality trade-off)
     cg_variants = [] if shipped is None else [
         r for r in result["ranking"]
         if {**r["params"], "cg_steps": 0} == {**shipped["params"], "cg_steps": 0}]
-    for extra in (shipped, *cg_variants, result["reference"]):
+    for extra in (shipped, result["shipped_defaults"], *cg_variants, result["reference"]):
         if extra is not None and extra not in rows:
             rows = rows + [extra]
     for r in rows:
@@ -157,8 +184,10 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
                 + (f" k1={p['bm25_k1']} b={p['bm25_b']}" if p["weighting"] == "bm25" else ""))
         if r is result["reference"]:
             desc += " (previous defaults)"
-        if r is result["shipped_defaults"]:
+        if r == shipped:
             desc += " (**shipped defaults**)"
+        elif r == result["shipped_defaults"]:
+            desc += " (the defaults when this was run)"
         lines.append(f"| {desc} | {r['mean_relative']:.3f} | {r['worst_relative']:.3f} | "
                      + " | ".join(_f(r["objective"][lbl]) for lbl in labels) + " |")
     lines.append("| EASE (best lambda on the same split) | | | "

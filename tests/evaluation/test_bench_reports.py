@@ -86,3 +86,25 @@ def test_the_ingest_figures_name_the_file_the_run_read() -> None:
                for t in rows)
     assert "the 1,000,000-row CSV ingests in 0.5 s" in rt.headline({"ingest": ing}, rows)
     assert "20M-row" not in rt.headline({"ingest": ing}, rows)
+
+
+def test_tuning_md_marks_the_defaults_the_code_has_now() -> None:
+    """results/tuning.md marked the 2-CG-step row "shipped defaults" (what TrainConfig had when
+    it was run) after the default went back to 3 steps; the README says 3."""
+    td = _bench("tune_defaults")
+    from recommender.model.config import TrainConfig
+
+    base = {k: v for k, v in TrainConfig().to_dict().items()
+            if k in ("weighting", "factors", "iterations", "regularization", "alpha",
+                     "cg_steps")}
+    now = {"params": base, "mean_relative": 0.99, "worst_relative": 0.96,
+           "objective": {"d/random": 0.5}}
+    then = {**now, "params": {**base, "cg_steps": base["cg_steps"] - 1}}
+    old = {**now, "params": {**base, "weighting": "bm25", "bm25_k1": 1.2, "bm25_b": 0.75}}
+    result = {"objective": "o", "ranking": [now, then, old], "shipped_defaults": then,
+              "reference": old, "ease_best_validation_objective": {"d/random": 0.4}}
+    lines = td.markdown(result, ["d/random"]).splitlines()
+    steps = base["cg_steps"]
+    assert any(f"cg={steps} (**shipped defaults**)" in line for line in lines)
+    assert any(f"cg={steps - 1} (the defaults when this was run)" in line for line in lines)
+    assert not any(f"cg={steps - 1} (**shipped" in line for line in lines)
