@@ -115,6 +115,15 @@ def machine_facts() -> dict[str, Any]:
     }
 
 
+def provenance(m: dict[str, Any] | None) -> str:
+    """``commit abc1234, AMD EPYC (2 cores)`` from :func:`machine_facts`, or says that the
+    result file predates their recording (no figure without its source)."""
+    if not m:
+        return "commit and CPU not recorded"
+    return (f"commit {m.get('git_commit') or 'unknown'}, {m.get('cpu_model')} "
+            f"({m.get('cores')} cores)")
+
+
 # --------------------------------------------------------------------------------------------
 # Timing statistics
 # --------------------------------------------------------------------------------------------

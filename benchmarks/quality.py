@@ -48,6 +48,7 @@ from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
 from quality_report import markdown  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -214,6 +215,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.render_only:
         import json
 
+        if not out.with_suffix(".json").is_file():
+            raise SystemExit(f"{out.with_suffix('.json')} is missing: run benchmarks/quality.py "
+                             "(make bench-quality) to measure it; nothing was rewritten")
         write_markdown(json.loads(out.with_suffix(".json").read_text(encoding="utf-8")), out)
         return 0
     t0 = time.perf_counter()
@@ -225,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, "
                    f"{platform.python_implementation()} {platform.python_version()}",
         "load_average_start": [round(x, 2) for x in os.getloadavg()],
+        "machine_facts": common.machine_facts(),
         "engine_defaults": TrainConfig(tune=True).to_dict(),
         "k": args.k,
         "user_k": USER_K,

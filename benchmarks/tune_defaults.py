@@ -21,6 +21,7 @@ import json
 import math
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,10 @@ from recommender.evaluation.splits import make_split, validation_split
 from recommender.evaluation.tuning import candidate_configs, grid_configs, validation_scores
 from recommender.io import readers
 from recommender.model.config import TrainConfig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from common import provenance  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATASETS = ("ml-100k", "ml-latest-small", "filmtrust")
@@ -127,7 +132,9 @@ def main(argv: list[str] | None = None) -> int:
     shipped = {k: v for k, v in TrainConfig().to_dict().items()
                if k in runs[labels[0]]["trials"][0]["params"]}
     ease_best = {lbl: max(runs[lbl]["ease_validation_objective"].values()) for lbl in labels}
-    result = {"k": args.k, "seed": args.seed, "trials": len(configs),
+    result = {"generated": datetime.now(UTC).isoformat(timespec="seconds"),
+              "machine": common.machine_facts(),
+              "k": args.k, "seed": args.seed, "trials": len(configs),
               "objective": f"mean of audience_recall@{args.k} and user_recall@20 on a "
                            "validation split of each training part",
               "best": ranking[0],
@@ -166,7 +173,11 @@ def current_defaults(result: dict[str, Any]) -> dict[str, Any] | None:
 def markdown(result: dict[str, Any], labels: list[str]) -> str:
     head = "| config | mean rel. | worst rel. | " + " | ".join(labels) + " |"
     lines = ["# Default selection across datasets (validation splits of the training parts)",
-             "", f"Objective: {result['objective']}.", "", head,
+             "", f"Objective: {result['objective']}.", "",
+             f"Run {result.get('generated', 'at a time not recorded')}, "
+             f"{provenance(result.get('machine'))}, load average at start "
+             f"{(result.get('machine') or {}).get('load_average_at_start', 'not recorded')}.",
+             "", head,
              "|" + "---|" * (3 + len(labels))]
     rows = result["ranking"][:10]
     shipped = current_defaults(result)

@@ -108,3 +108,29 @@ def test_tuning_md_marks_the_defaults_the_code_has_now() -> None:
     assert any(f"cg={steps} (**shipped defaults**)" in line for line in lines)
     assert any(f"cg={steps - 1} (the defaults when this was run)" in line for line in lines)
     assert not any(f"cg={steps - 1} (**shipped" in line for line in lines)
+
+
+def test_quality_calibration_and_tuning_reports_name_their_commit_and_machine() -> None:
+    """quality.json, calibration.json and tuning.json recorded no git commit (tuning.json no
+    machine or load average either), so their timings and scores had no source to compare
+    against; the reports now say the commit and CPU, or that a file predates them."""
+    common = _bench("common")
+    facts = {"git_commit": "abc1234", "cpu_model": "AMD EPYC", "cores": 2,
+             "load_average_at_start": [1.0, 1.0, 1.0]}
+    assert common.provenance(facts) == "commit abc1234, AMD EPYC (2 cores)"
+    assert common.provenance(None) == "commit and CPU not recorded"
+    cal = _bench("bench_calibration")
+    head = cal.markdown({"generated": "2026-01-01T00:00:00+00:00", "seed": 0,
+                         "load_average_at_start": [1.0, 1.0, 1.0], "machine": facts,
+                         "datasets": []})
+    assert "commit abc1234, AMD EPYC (2 cores)" in head
+    td = _bench("tune_defaults")
+    row = {"params": {"weighting": "binary", "factors": 64, "iterations": 15,
+                      "regularization": 30.0, "alpha": 3.0, "cg_steps": 3},
+           "mean_relative": 1.0, "worst_relative": 1.0, "objective": {"d/random": 0.5}}
+    tuning = {"objective": "o", "ranking": [row], "shipped_defaults": row, "reference": row,
+              "ease_best_validation_objective": {"d/random": 0.4}, "machine": facts,
+              "generated": "2026-01-01T00:00:00+00:00"}
+    assert "commit abc1234" in td.markdown(tuning, ["d/random"])
+    for script in ("quality.py", "bench_calibration.py", "tune_defaults.py"):
+        assert "common.machine_facts()" in (ROOT / "benchmarks" / script).read_text()
