@@ -42,7 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import base_args, log, median, results_dir, stats, write_result
+from common import base_args, log, median, results_dir, saved_result, stats, write_result
 
 from recommender.campaigns.events import EventBatch, record_events
 from recommender.campaigns.simulate import coverage, run_loop
@@ -306,7 +306,7 @@ def main() -> None:
     if args.render:
         import json
 
-        doc = json.loads((results_dir(args.quick) / "campaigns.json").read_text())
+        doc = saved_result("campaigns", args.quick, "bench_campaigns.py")
         (results_dir(args.quick) / "campaigns.md").write_text(render(doc))
         return
     quick = args.quick

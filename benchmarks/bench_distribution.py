@@ -30,7 +30,6 @@ there is typed by hand.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
@@ -44,7 +43,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_facts, results_dir, stats  # noqa: E402
+from common import machine_facts, results_dir, saved_result, stats  # noqa: E402
 
 from recommender.distribution.demand import demand_by_place  # noqa: E402
 from recommender.distribution.quality import cold_start_quality, forecast_quality  # noqa: E402
@@ -335,7 +334,7 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.render:
         out = results_dir(a.quick)
-        res = json.loads((out / "distribution.json").read_text(encoding="utf-8"))
+        res = saved_result("distribution", a.quick, "bench_distribution.py")
         with atomic_file(out / "distribution.md") as t, open(t, "w", encoding="utf-8") as fh:
             fh.write(markdown(res))
         done = not a.quick and render_readme(res)

@@ -86,10 +86,10 @@ def main() -> int:
     ap.add_argument("--render", action="store_true", help="re-render slate.md from slate.json")
     args = ap.parse_args()
     if args.render:
-        import json
 
         out = common.results_dir(args.quick) / "slate.json"
-        out.with_suffix(".md").write_text(markdown(json.loads(out.read_text()), out))
+        doc = common.saved_result("slate", args.quick, "bench_slate.py")
+        out.with_suffix(".md").write_text(markdown(doc, out))
         return 0
     from recommender.distribution.slate import solve
 

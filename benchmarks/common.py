@@ -322,6 +322,18 @@ def read_result(name: str, quick: bool) -> dict[str, Any] | None:
     return data
 
 
+def saved_result(name: str, quick: bool, script: str) -> dict[str, Any]:
+    """``results[/quick]/<name>.json`` for a render-only run, or exit with one line naming the
+    missing file and the script that writes it (no traceback, nothing rewritten)."""
+    data = read_result(name, quick)
+    if data is None:
+        path = (QUICK_RESULTS_DIR if quick else RESULTS_DIR) / f"{name}.json"
+        raise SystemExit(f"{path.relative_to(ROOT)} is missing: run benchmarks/{script}"
+                         + (" --quick" if quick else "") + " to measure it; nothing was "
+                         "rewritten")
+    return data
+
+
 def _json_default(o: Any) -> Any:
     if isinstance(o, np.integer):
         return int(o)

@@ -161,6 +161,11 @@ def render(quick: bool, run_status: dict[str, str] | None = None) -> Path:
     """Write the plots, the README and ``results/headline.md`` from the result files."""
     r = {name: common.read_result(name, quick) for name in SUITE}
     out_dir = common.results_dir(quick)
+    missing = [f"{name}.json" for name, d in r.items() if d is None]
+    if missing and run_status is None:  # --report: no run to explain the gaps
+        raise SystemExit(f"{out_dir.relative_to(common.ROOT)} lacks {', '.join(missing)}: "
+                         "their figures would read n/a in the README and the headline; run "
+                         "the benchmarks that write them (--only NAME). Nothing was rewritten.")
     made = plots(r, out_dir)
     readme = (out_dir / "README.md") if quick else (common.BENCH_DIR / "README.md")
     rows = targets(r)

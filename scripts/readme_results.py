@@ -1,6 +1,7 @@
 """Copy the generated result tables into the README, so no figure there is typed by hand.
 
-    .venv/bin/python scripts/readme_results.py
+    .venv/bin/python scripts/readme_results.py           # rewrite the README's result blocks
+    .venv/bin/python scripts/readme_results.py --check   # exit 1 if any block is stale
 
 Each block between `<!-- results:NAME:start -->` and `<!-- results:NAME:end -->` markers is
 replaced by a part of a file that a benchmark script wrote under `benchmarks/results/`.
@@ -8,8 +9,10 @@ replaced by a part of a file that a benchmark script wrote under `benchmarks/res
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -84,9 +87,9 @@ BLOCKS: dict[str, Callable[[], str]] = {
 }
 
 
-def main() -> None:
-    readme = ROOT / "README.md"
-    text = readme.read_text(encoding="utf-8")
+def rendered(text: str) -> tuple[str, list[str]]:
+    """``text`` with every block it has re-rendered, and the names of the blocks that changed."""
+    changed = []
     for name, build in BLOCKS.items():
         start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
         if start not in text:
@@ -97,11 +100,30 @@ def main() -> None:
             raise SystemExit(f"README block {name!r} needs {e.filename}, which is missing: run "
                              "the benchmark that writes it (benchmarks/README.md); the README "
                              "was not changed") from None
-        text = re.sub(re.escape(start) + ".*?" + re.escape(end),
-                      lambda _, b=body, s=start, e=end: f"{s}\n{b}\n{e}", text, flags=re.S)
+        new = re.sub(re.escape(start) + ".*?" + re.escape(end),
+                     lambda _, b=body, s=start, e=end: f"{s}\n{b}\n{e}", text, flags=re.S)
+        if new != text:
+            changed.append(name)
+        text = new
+    return text, changed
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--check", action="store_true",
+                    help="change nothing; exit 1 naming each block the results would change")
+    args = ap.parse_args(argv)
+    readme = ROOT / "README.md"
+    text, changed = rendered(readme.read_text(encoding="utf-8"))
+    if args.check:
+        if changed:
+            print(f"{readme}: stale result blocks: {', '.join(changed)} (run "
+                  "scripts/readme_results.py)", file=sys.stderr)
+        return 1 if changed else 0
     readme.write_text(text, encoding="utf-8")
     print(f"updated {readme}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

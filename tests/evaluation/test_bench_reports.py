@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -134,3 +136,45 @@ def test_quality_calibration_and_tuning_reports_name_their_commit_and_machine() 
     assert "commit abc1234" in td.markdown(tuning, ["d/random"])
     for script in ("quality.py", "bench_calibration.py", "tune_defaults.py"):
         assert "common.machine_facts()" in (ROOT / "benchmarks" / script).read_text()
+
+
+def test_readme_results_help_and_check_change_nothing() -> None:
+    """`scripts/readme_results.py --help` rewrote the README (it read no arguments); --check
+    says whether a block is stale (a results file newer than the README's copy of it)."""
+    import subprocess
+
+    readme = ROOT / "README.md"
+    before = readme.read_bytes()
+    runs = {flag: subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_results.py"),
+                                  flag], capture_output=True, text=True, cwd=ROOT)
+            for flag in ("--help", "--check")}
+    assert readme.read_bytes() == before
+    assert "usage:" in runs["--help"].stdout
+    # the committed README is what the committed results render
+    assert runs["--check"].returncode == 0, runs["--check"].stderr
+    rr = _script("readme_results")
+    stale = before.decode("utf-8").replace("| 0.6949 |", "| 0.6948 |", 1)
+    assert rr.rendered(stale)[1] == ["quality-audience"]
+
+
+def _script(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_render_only_runs_name_a_missing_result_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bench_slate.py --render`, `bench_campaigns.py --render` and `bench_distribution.py
+    --render` ended in a FileNotFoundError traceback without their JSON; `run_all.py --report`
+    wrote a headline of "n/a" figures, which readme_results.py then copied into the README."""
+    common = _bench("common")
+    with pytest.raises(SystemExit, match=r"nothing\.json is missing: run benchmarks/x\.py"):
+        common.saved_result("nothing", False, "x.py")
+    run_all = _bench("run_all")
+    monkeypatch.setattr(run_all.common, "read_result",
+                        lambda name, quick: None if name == "ingest" else {"machine": {}})
+    monkeypatch.setattr(run_all, "plots", lambda r, out: pytest.fail("rendered"))
+    with pytest.raises(SystemExit, match="lacks ingest.json"):
+        run_all.render(False)
