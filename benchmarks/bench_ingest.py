@@ -1,6 +1,7 @@
 """Ingestion: rows per second from CSV and from Parquet into the training matrix, with peak
 memory. Each run is a fresh process: ``readers.load(file)`` (parse, validate, merge duplicates,
-index ids) then ``weighting.confidence`` (the BM25 users x films CSR that ALS fits).
+index ids) then ``weighting.confidence`` (the users x films confidence CSR that ALS fits,
+in its default scheme).
 
 The baseline is the bare pyarrow read of the same file (``pyarrow.csv.read_csv`` /
 ``pyarrow.parquet.read_table``, multithreaded, no validation, no matrix), timed in the same

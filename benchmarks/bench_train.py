@@ -211,7 +211,7 @@ def run(quick: bool, repeats: int | None = None, tuned: bool = True) -> dict[str
                       "peak_rss_mb_median": common.median([c["peak_rss_mb"] for c in cli]),
                       "command": " ".join(common.train_command(folder, Path("MODEL_DIR"))
                                           ).replace(str(common.ROOT) + "/", "")
-                      + " (+ --config with the parameters above)",
+                      + " --no-tune (+ --config with the parameters above)",
                       "last_output": cli[-1]["output"].strip().splitlines()[-2:]},
         "ratio_cli_to_bare": round(cli_wall / fit64, 3),
         **({"tuned_train": {

@@ -135,7 +135,7 @@ def ingestion_table(ing: dict[str, Any]) -> str:
                      f"{d['raw_rows_per_s'] / 1e6:.2f} M/s",
                      fmt(d["peak_rss_mb"] / GIB, 2, " GiB")])
     return table(["Format", "File", "Rows", "Into training matrix", "Rows/s",
-                  "of which `readers.load`", "BM25 matrix", "Bare pyarrow read",
+                  "of which `readers.load`", "Confidence matrix", "Bare pyarrow read",
                   "Bare rows/s", "Peak memory"], rows)
 
 
@@ -147,9 +147,19 @@ def ingestion_section(ing: dict[str, Any] | None) -> str:
         "## Ingestion", ingestion_table(ing),
         f"`readers.load(file)` parses, validates (every id and number, with line "
         f"numbers for errors), merges duplicate pairs and indexes ids; then "
-        f"`weighting.confidence` builds the BM25 CSR. Median of {ing['repeats']} "
+        f"`weighting.confidence` builds the confidence CSR (its default scheme). Median of "
+        f"{ing['repeats']} "
         "runs, each in a fresh process (warm OS page cache). The bare read is "
         "`pyarrow.csv.read_csv` / `pyarrow.parquet.read_table` of the same file.")
+
+
+def no_tune(command: str) -> str:
+    """The measured command as it ran: ``bench_train.cli_command`` always adds ``--no-tune``,
+    which result files written before it was recorded leave out (tuning is on by default)."""
+    if "--no-tune" in command:
+        return command
+    head, sep, tail = command.partition(" (+ --config")
+    return f"{head} --no-tune{sep}{tail}"
 
 
 def training_table(tr: dict[str, Any]) -> str:
@@ -166,12 +176,12 @@ def training_table(tr: dict[str, Any]) -> str:
           f"{fmt(it['64']['min'], 2)}–{fmt(it['64']['max'], 2)} s", ""],
          ["Seconds per ALS iteration, 128 factors", fmt(it["128"]["median"], 2, " s"),
           f"{fmt(it['128']['min'], 2)}–{fmt(it['128']['max'], 2)} s", ""],
-         ["Whole `recommender train` (load Parquet, train, save)",
+         ["Whole `recommender train --no-tune` (load Parquet, train, save)",
           fmt(tr["cli_train"]["wall_s"]["median"], 1, " s"),
           f"{fmt(tr['cli_train']['wall_s']['min'], 1)}–"
           f"{fmt(tr['cli_train']['wall_s']['max'], 1)} s",
           fmt(tr["cli_train"]["peak_rss_mb"] / GIB, 2, " GiB")],
-         ["Ratio `recommender train` / bare fit", fmt(tr["ratio_cli_to_bare"], 2, "×"),
+         ["Ratio `recommender train --no-tune` / bare fit", fmt(tr["ratio_cli_to_bare"], 2, "×"),
           "", ""],
          ["Ratio `train()` alone / bare fit", fmt(tr["ratio_train_to_bare"], 2, "×"), "",
           ""]])
@@ -190,9 +200,10 @@ def training_section(tr: dict[str, Any] | None) -> str:
         return section("## Training", "Not run.")
     return section(
         "## Training", training_table(tr),
-        f"Command: `{tr['cli_train']['command']}`. The bare fit is "
+        f"Command: `{no_tune(tr['cli_train']['command'])}`. The bare fit is "
         "`implicit.cpu.als.AlternatingLeastSquares(factors, regularization, alpha,"
-        " iterations, random_state).fit(conf)` on the same BM25 matrix, BLAS "
+        " iterations, random_state).fit(conf)` on the same confidence matrix "
+        f"({get(tr, 'params', 'weighting') or 'n/a'} weighting), BLAS "
         f"limited to one thread; {tr['repeats']} runs of each, alternating.",
         "Where the time of one in-process `load + train() + save` goes "
         f"({fmt(tr['breakdown']['total_s'], 1, ' s')} in all):",

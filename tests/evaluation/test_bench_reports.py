@@ -178,3 +178,18 @@ def test_render_only_runs_name_a_missing_result_file(monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(run_all, "plots", lambda r, out: pytest.fail("rendered"))
     with pytest.raises(SystemExit, match="lacks ingest.json"):
         run_all.render(False)
+
+
+def test_the_training_section_shows_the_command_and_matrix_that_were_measured() -> None:
+    """benchmarks/README.md showed `recommender train ...` without the `--no-tune` that
+    bench_train.py runs (the command as shown tunes, about 1.07x longer), and called the
+    binary confidence matrix of the measured runs "BM25"."""
+    report = _bench("report")
+    recorded = "recommender train --out MODEL_DIR (+ --config with the parameters above)"
+    assert report.no_tune(recorded) == ("recommender train --out MODEL_DIR --no-tune "
+                                        "(+ --config with the parameters above)")
+    assert report.no_tune("recommender train --no-tune") == "recommender train --no-tune"
+    readme = (ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
+    assert "BM25" not in readme
+    assert "| Whole `recommender train --no-tune` (load Parquet, train, save) |" in readme
+    assert "--no-tune (+ --config" in (ROOT / "benchmarks" / "bench_train.py").read_text()
