@@ -378,10 +378,15 @@ def scaling_section(sc: dict[str, Any] | None, made: list[str], img: str) -> str
         *([f"![scaling curve]({img}scaling.png)"] if "scaling.png" in made else []))
 
 
-def analysis_section(analysis: Path) -> str:
-    """The hand-written analysis (``analysis.md``), verbatim."""
-    return section("## Analysis", *([analysis.read_text().strip()] if analysis.is_file()
-                                    else []))
+def analysis_section(analysis: Path, quick: bool = False) -> str:
+    """The hand-written analysis (``analysis.md``), verbatim. It is written about the full
+    run: a quick page says so, since its "in this run" statements (a floor above 2 ms, the
+    ML-20M shape's matrices) are not about the quick figures above it."""
+    note = ("Written about the full run at the ML-20M shape ([benchmarks/README.md]"
+            "(../../README.md)): where it says \"this run\" or quotes that shape, it is not "
+            "about the quick figures above.")
+    return section("## Analysis", *([note] if quick and analysis.is_file() else []),
+                   *([analysis.read_text().strip()] if analysis.is_file() else []))
 
 
 def files_section() -> str:
@@ -414,6 +419,6 @@ def readme(r: Results, rows: list[dict[str, Any]], quick: bool,
         queries_section(r.get("query"), made, img),
         http_section(r, made, img),
         scaling_section(r.get("scaling"), made, img),
-        analysis_section(analysis),
+        analysis_section(analysis, quick),
         files_section(),
     ])

@@ -193,3 +193,16 @@ def test_the_training_section_shows_the_command_and_matrix_that_were_measured() 
     assert "BM25" not in readme
     assert "| Whole `recommender train --no-tune` (load Parquet, train, save) |" in readme
     assert "--no-tune (+ --config" in (ROOT / "benchmarks" / "bench_train.py").read_text()
+
+
+def test_the_quick_page_says_its_analysis_is_about_the_full_run(tmp_path: Path) -> None:
+    """results/quick/README.md carried analysis.md verbatim: "the floor itself is above 2 ms in
+    this run" beside a quick floor of 0.09 ms."""
+    report = _bench("report")
+    analysis = tmp_path / "analysis.md"
+    analysis.write_text("The floor itself is above 2 ms in this run.\n")
+    quick = report.analysis_section(analysis, quick=True)
+    assert "Written about the full run" in quick and "above 2 ms" in quick
+    assert "Written about the full run" not in report.analysis_section(analysis)
+    text = (ROOT / "benchmarks" / "analysis.md").read_text(encoding="utf-8")
+    assert "just below it" not in text  # quality.md has ml-100k time user recall above EASE
