@@ -206,3 +206,11 @@ def test_the_quick_page_says_its_analysis_is_about_the_full_run(tmp_path: Path) 
     assert "Written about the full run" not in report.analysis_section(analysis)
     text = (ROOT / "benchmarks" / "analysis.md").read_text(encoding="utf-8")
     assert "just below it" not in text  # quality.md has ml-100k time user recall above EASE
+
+
+def test_the_readme_quotes_no_cg_steps_figure_without_a_results_file() -> None:
+    """README, Evaluation and defaults: "0.74-0.82x the time per ALS iteration" and "by about
+    6%" came from runs no results file keeps (only commit messages describe them)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "0.74–0.82×" not in readme and "by about 6%" not in readme
+    assert "the `cg=` rows of\n[`benchmarks/results/tuning.md`]" in readme
