@@ -153,6 +153,13 @@ def ingestion_section(ing: dict[str, Any] | None) -> str:
         "`pyarrow.csv.read_csv` / `pyarrow.parquet.read_table` of the same file.")
 
 
+def queries(q: dict[str, Any]) -> str:
+    """How many engine queries the peak-memory step ran: its films' audiences and its users'
+    recommendations (1,000 + 1,000 in the full run, 300 + 300 in the quick one)."""
+    n = (get(q, "audience_ms", "n") or 0) + (get(q, "recommend_ms", "n") or 0)
+    return f"{n:,}" if n else "n/a"
+
+
 def no_tune(command: str) -> str:
     """The measured command as it ran: ``bench_train.cli_command`` always adds ``--no-tune``,
     which result files written before it was recorded leave out (tuning is on by default)."""
@@ -252,10 +259,11 @@ def model_table(q: dict[str, Any]) -> str:
          f"{q['load_s']['n']} fresh processes", fmt(q["load_s"]["p50"], 3, " s")],
         ["First audience after load (pages the factors in)",
          fmt(q["first_audience_after_load_s"]["p50"] * 1000, 1, " ms")],
-        ["Resident memory after load", fmt(q["rss_after_load_mb"], 0, " MB")],
-        ["Peak memory, load + 2,000 queries + batch", fmt(q["peak_rss_queries_mb"], 0,
-                                                         " MB")],
-        [f"All {q['films']:,} films' audiences, k=100 (`batch_audiences`)",
+        # resident memory is measured in KiB / 1024 (MiB); the folder size above in 10^6 bytes
+        ["Resident memory after load", fmt(q["rss_after_load_mb"], 0, " MiB")],
+        [f"Peak memory, load + {queries(q)} queries + batch",
+         fmt(q["peak_rss_queries_mb"], 0, " MiB")],
+        [f"All {q['films']:,} films' audiences, k=100 (`batch_audiences`), one run",
          fmt(q.get("batch_all_films_s"), 1, " s")],
     ])
 
@@ -329,8 +337,8 @@ def http_method(hh: dict[str, Any]) -> str:
         "a micro-batcher (the rest were answered from a cache), from the server's "
         "/metrics; *mean batch* is requests per matrix product. "
         "Peak memory of a loaded engine "
-        f"server: {fmt(hh.get('engine_server_peak_rss_mb'), 0, ' MB')} (trivial server: "
-        f"{fmt(get(hh, 'trivial_server_memory', 'peak_rss_mb'), 0, ' MB')}). The load "
+        f"server: {fmt(hh.get('engine_server_peak_rss_mb'), 0, ' MiB')} (trivial server: "
+        f"{fmt(get(hh, 'trivial_server_memory', 'peak_rss_mb'), 0, ' MiB')}). The load "
         "generator shares the 2 cores with the server.")
 
 

@@ -214,3 +214,18 @@ def test_the_readme_quotes_no_cg_steps_figure_without_a_results_file() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "0.74–0.82×" not in readme and "by about 6%" not in readme
     assert "the `cg=` rows of\n[`benchmarks/results/tuning.md`]" in readme
+
+
+def test_memory_figures_say_mib_and_the_query_count_is_the_runs() -> None:
+    """benchmarks/README.md printed the model folder in 10^6-byte MB and resident memory in
+    MiB both as "MB", named "2,000 queries" for the quick run's 600, and the all-films batch
+    (one timing) under "every figure is a median"."""
+    report = _bench("report")
+    q = {"model_bytes": 13_193_478, "load_s": {"n": 5, "p50": 0.2},
+         "first_audience_after_load_s": {"p50": 0.01}, "rss_after_load_mb": 146.6,
+         "peak_rss_queries_mb": 205.2, "films": 5980, "batch_all_films_s": 0.72,
+         "audience_ms": {"n": 300}, "recommend_ms": {"n": 300}}
+    text = report.model_table(q)
+    assert "| Resident memory after load | 147 MiB |" in text
+    assert "| Peak memory, load + 600 queries + batch | 205 MiB |" in text
+    assert "one run" in text
