@@ -63,6 +63,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
          "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
+    print(f"share_pct: the ring's width, in % of the {body['candidates']:,} candidates (its "
+          "ranks); scores: the model's raw scores at the ring's ends, for ordering only")
     if not calibration.measured(model.calibration):  # said plainly, not as a mean
         print(f"conversion: none ({horizon['description']})")
     elif horizon.get("description"):

@@ -127,6 +127,22 @@ def test_summary_portrait_says_what_it_hides(planted: tuple[Path, Model, str],
         "users (0-1); lift = share / base_share")
 
 
+def test_summary_tiers_say_what_share_pct_and_scores_are(
+        planted: tuple[Path, Model, str], capsys: pytest.CaptureFixture[str]) -> None:
+    """The tier table's share_pct (1.0, 4.0, 15.0) and scores columns had no legend; the
+    conversion and lift columns had one."""
+    path, m, film = planted
+    code, out, err = run(capsys, "summary", path, film)
+    assert code == 0, err
+    body = json.loads(run(capsys, "summary", path, film, "--json")[1])
+    lines = out.splitlines()
+    legend = lines.index(next(line for line in lines if line.startswith("share_pct:")))
+    assert lines[legend] == (
+        f"share_pct: the ring's width, in % of the {body['candidates']:,} candidates (its "
+        "ranks); scores: the model's raw scores at the ring's ends, for ordering only")
+    assert lines[legend - 1].split()[0] == body["tiers"][-1]["tier"]  # right under the table
+
+
 def test_film_says_how_many_viewers_its_hidden_segments_hold(
         planted: tuple[Path, Model, str], capsys: pytest.CaptureFixture[str]) -> None:
     path, m, film = planted
