@@ -286,13 +286,16 @@ def render(doc: dict[str, Any]) -> str:
         f"(median of {len(s['runs'])} seeds) | {s['refreshed_over_stale_median']:.3f}x | > 1 |",
         f"| report's 95% interval covering the planted uplift (median over seeds, 200 draws "
         f"each) | {100 * s['coverage_median']:.1f}% | about 95% |",
-        "", "Simulator runs (expected conversions in users, uplift in conversion-rate points):",
-        "", "| seed | planted uplift | reported [95%] | coverage | refreshed | stale | "
-            "newcomers planned |", "|---|---|---|---|---|---|---|"]
+        "", "Simulator runs (expected conversions in users, uplift in conversion-rate points: "
+            "100 x (target rate - control rate)):",
+        "", "| seed | planted uplift (pts) | reported [95%] (pts) | coverage | refreshed (users) "
+            "| stale (users) | newcomers planned (users) |", "|---|---|---|---|---|---|---|"]
     for r in s["runs"]:
         u, e = r["reported_uplift"], r["expected_conversions"]
-        lines.append(f"| {r['seed']} | {r['planted_uplift']:.4f} | {u['estimate']:.4f} "
-                     f"[{u['low']:.4f}, {u['high']:.4f}] | {100 * r['coverage_200_draws']:.1f}% "
+        # rates are 0-1 in the JSON; the header (and `campaign report`) says points
+        lines.append(f"| {r['seed']} | {100 * r['planted_uplift']:.2f} | "
+                     f"{100 * u['estimate']:.2f} [{100 * u['low']:.2f}, {100 * u['high']:.2f}] "
+                     f"| {100 * r['coverage_200_draws']:.1f}% "
                      f"| {e['next_refreshed']:.2f} | {e['next_stale']:.2f} | "
                      f"{r['newcomers_planned']} |")
     return "\n".join(lines) + "\n"

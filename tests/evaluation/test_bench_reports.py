@@ -229,3 +229,21 @@ def test_memory_figures_say_mib_and_the_query_count_is_the_runs() -> None:
     assert "| Resident memory after load | 147 MiB |" in text
     assert "| Peak memory, load + 600 queries + batch | 205 MiB |" in text
     assert "one run" in text
+
+
+def test_the_simulator_table_prints_uplift_in_the_points_it_names() -> None:
+    """results/campaigns.md said "uplift in conversion-rate points" above 0.1865 [0.0931,
+    0.1894]: rate differences (0-1), a hundredth of the points `campaign report` prints."""
+    bc = _bench("bench_campaigns")
+    import json
+
+    doc = json.loads((ROOT / "benchmarks" / "results" / "campaigns.json").read_text())
+    text = bc.render(doc)
+    run = doc["simulator"]["runs"][0] if "simulator" in doc else None
+    assert run is not None
+    u = run["reported_uplift"]
+    row = next(line for line in text.splitlines() if line.startswith(f"| {run['seed']} | "))
+    assert row.split(" | ")[1:3] == [
+        f"{100 * run['planted_uplift']:.2f}",
+        f"{100 * u['estimate']:.2f} [{100 * u['low']:.2f}, {100 * u['high']:.2f}]"]
+    assert "| planted uplift (pts) |" in text
