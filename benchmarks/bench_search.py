@@ -139,9 +139,11 @@ def markdown(doc: dict[str, Any]) -> str:
         "Baseline: the substring search it replaced, on the same titles in the same run. "
         f"Load average (1, 5, 15 min) {doc['load_average_before']} before, "
         f"{doc['load_average_at_end']} after ({m['cpu_model']}, {m['cores_available']} cores "
-        "available; `benchmarks/bench_search.py`).",
+        f"available; commit {m.get('git_commit') or 'not recorded'}; "
+        "`benchmarks/bench_search.py`).",
         "",
-        "| query kind | query | engine ms (median) | p90 | substring ms (median) | ratio | "
+        "| query kind | query | engine ms (median) | engine ms (p90) | substring ms (median) "
+        "| engine / substring (medians) | "
         "matches (substring) | expected film first |",
         "|---|---|---:|---:|---:|---:|---:|---|",
     ]

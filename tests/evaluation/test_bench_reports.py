@@ -247,3 +247,16 @@ def test_the_simulator_table_prints_uplift_in_the_points_it_names() -> None:
         f"{100 * run['planted_uplift']:.2f}",
         f"{100 * u['estimate']:.2f} [{100 * u['low']:.2f}, {100 * u['high']:.2f}]"]
     assert "| planted uplift (pts) |" in text
+
+
+def test_search_md_names_the_unit_and_direction_of_every_column() -> None:
+    """results/search.md had a bare "p90" column (not a median, though the text said medians
+    in milliseconds), a "ratio" column with no direction, and no commit."""
+    import json
+
+    bs = _bench("bench_search")
+    doc = json.loads((ROOT / "benchmarks" / "results" / "search.json").read_text())
+    text = bs.markdown(doc)
+    assert ("| engine ms (median) | engine ms (p90) | substring ms (median) | engine / "
+            "substring (medians) |") in text
+    assert f"commit {doc['machine']['git_commit']}" in text
