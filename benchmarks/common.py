@@ -74,10 +74,18 @@ def _version(module: str) -> str | None:
 
 
 def _git_commit() -> str | None:
+    """HEAD's short hash, with ``+dirty`` when tracked files (other than the results the
+    benchmarks write themselves) differ from it: such a run measured code no commit holds."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                              capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() or None
+        commit = out.stdout.strip() or None
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             ":(exclude)benchmarks/results"], cwd=ROOT, capture_output=True, text=True,
+            timeout=10)
+        dirty = changed.returncode == 0 and changed.stdout.strip() != ""
+        return None if commit is None else commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
 

@@ -260,3 +260,27 @@ def test_search_md_names_the_unit_and_direction_of_every_column() -> None:
     assert ("| engine ms (median) | engine ms (p90) | substring ms (median) | engine / "
             "substring (medians) |") in text
     assert f"commit {doc['machine']['git_commit']}" in text
+
+
+def test_a_run_on_changed_code_is_stamped_dirty(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit a result records says when tracked files differ from it (the run measured
+    code no commit holds); the results the benchmarks write themselves do not count."""
+    import subprocess
+
+    common = _bench("common")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(tmp_path)]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "benchmarks" / "results").mkdir(parents=True)
+    (tmp_path / "code.py").write_text("x = 1\n")
+    (tmp_path / "benchmarks" / "results" / "a.json").write_text("{}\n")
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "c"], check=True)
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+    monkeypatch.setattr(common, "ROOT", tmp_path)
+    (tmp_path / "benchmarks" / "results" / "a.json").write_text('{"new": 1}\n')
+    (tmp_path / "scratch.txt").write_text("untracked\n")
+    assert common._git_commit() == head
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert common._git_commit() == head + "+dirty"
