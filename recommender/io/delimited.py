@@ -11,7 +11,7 @@ import io
 import os
 import re
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -140,20 +140,26 @@ def _quoted_break_in(raw: bytes, chunk: int = 1 << 24) -> bool:
     return False
 
 
+def read_blocks(path: Path, chunk: int = 1 << 24) -> Iterator[bytes]:
+    """The bytes of the file at ``path`` (gzip read through) in blocks of ``chunk``."""
+    import gzip
+
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rb") as fh:
+        while block := fh.read(chunk):
+            yield block
+
+
 def quoted_line_break(path: Path, chunk: int = 1 << 24) -> bool:
     """Whether a line break of the file at ``path`` (gzip read through) falls inside double
     quotes, by the parity of the quotes before it: a quoted field spanning lines, or a stray
     quote (a reader that honours quotes reads such a file as a line reader would). One pass,
     in chunks."""
-    import gzip
-
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     odd = False
-    with opener(path, "rb") as fh:
-        while block := fh.read(chunk):
-            found, odd = breaks_in_quotes(block, odd)
-            if found:
-                return True
+    for block in read_blocks(path, chunk):
+        found, odd = breaks_in_quotes(block, odd)
+        if found:
+            return True
     return False
 
 

@@ -83,7 +83,7 @@ def search_films(
                 if scores[i] < ID_MATCH:
                     by_id.add(i)
                     scores[i] = ID_MATCH
-    mask = None if genre is None else genre_members(model, [genre])[0]
+    mask = None if genre is None else genre_members(model, resolve_genres(model, [genre]))[0]
     hits = ranked(scores, counts, mask)
     page = hits[offset:offset + limit]
     rows = film_rows(model, page, counts)
@@ -140,12 +140,10 @@ def genre_name(model: Model, genre: str | None) -> str | None:
 
 
 def genre_members(model: Model, genres: Sequence[str]) -> list[NDArray[np.bool_]]:
-    """For each of ``genres`` (a name as ``resolve_genres`` reads it: any case, and spaces,
-    hyphens and punctuation ignored where that names one genre), which of ``model``'s films
-    have it."""
-    resolved = resolve_genres(model, genres)
+    """For each of ``genres`` (names as ``model``'s catalog writes them: ``resolve_genres``'
+    answer, resolved once by the caller), which of ``model``'s films have it."""
     split = [set(s.split("|")) for s in model.catalog.genres.tolist()]
-    return [np.array([g in row for row in split], dtype=bool) for g in resolved]
+    return [np.array([g in row for row in split], dtype=bool) for g in genres]
 
 
 def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = None,

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from recommender.errors import DataError
 from recommender.io.binary import not_utf8
-from recommender.io.delimited import breaks_in_quotes
+from recommender.io.delimited import breaks_in_quotes, read_blocks
 from recommender.spark.timestamps import _quoted
 
 if TYPE_CHECKING:
@@ -44,43 +44,39 @@ def refuse_byte_ids(raw: DataFrame, fields: Mapping[str, Any], picked: Mapping[s
 
 
 def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
-    """``delimited.quoted_line_break`` of the file at ``path`` (gzip read through), in the
+    """``delimited.quoted_line_break`` of the file at ``path`` (``delimited.read_blocks``), in the
     same pass checking that the whole file is UTF-8: Spark's CSV reader replaces an
     undecodable byte with U+FFFD without a word (two latin-1 ids ``caf\\xe9`` and ``caf\\xe8``
     became one user ``caf\\ufffd``), so the first one is refused here, by line and column,
     with the local reader's words (``delimited.decode_error``)."""
     import codecs
-    import gzip
+    import itertools
 
-    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     odd = found = False
     offset = lines = 0  # bytes and line breaks before ``block``
     last_nl = -1  # byte offset of the last line break before ``block``
-    with opener(path, "rb") as fh:
-        while True:
-            block = fh.read(chunk)
-            pending = decoder.getstate()[0]  # the start of a character cut by the block end
-            try:
-                decoder.decode(block, final=not block)
-            except UnicodeDecodeError as e:
-                data = pending + block  # what the decoder read (``pending`` holds no LF)
-                start = offset - len(pending)
-                nl = data.rfind(b"\n", 0, e.start)
-                col_from = start + nl if nl >= 0 else last_nl
-                off = start + e.start
-                raise not_utf8(path, data[e.start], off,
-                               lines + data.count(b"\n", 0, e.start) + 1,
-                               off - col_from) from None
-            if not block:
-                return found
-            if not found:
-                found, odd = breaks_in_quotes(block, odd)
-            nl = block.rfind(b"\n")
-            if nl >= 0:
-                last_nl = offset + nl
-                lines += block.count(b"\n")
-            offset += len(block)
+    for block in itertools.chain(read_blocks(path, chunk), [b""]):  # b"": the end
+        pending = decoder.getstate()[0]  # the start of a character cut by the block end
+        try:
+            decoder.decode(block, final=not block)
+        except UnicodeDecodeError as e:
+            data = pending + block  # what the decoder read (``pending`` holds no LF)
+            start = offset - len(pending)
+            nl = data.rfind(b"\n", 0, e.start)
+            col_from = start + nl if nl >= 0 else last_nl
+            off = start + e.start
+            raise not_utf8(path, data[e.start], off,
+                           lines + data.count(b"\n", 0, e.start) + 1,
+                           off - col_from) from None
+        if not found and block:
+            found, odd = breaks_in_quotes(block, odd)
+        nl = block.rfind(b"\n")
+        if nl >= 0:
+            last_nl = offset + nl
+            lines += block.count(b"\n")
+        offset += len(block)
+    return found
 
 
 #: the largest local file read again by the local reader to name the line of a problem Spark
