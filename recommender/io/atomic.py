@@ -117,6 +117,11 @@ def check_writable(dest: str | os.PathLike[str]) -> None:
         raise OSError(errno.EACCES, "Permission denied", str(path))
 
 
+#: what a write raises when the device (or the user's quota) cannot take it: the error names
+#: no file, and the CLI's one line then said "(writing the output)" without saying which
+_DEVICE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
 @contextmanager
 def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``dest`` (an empty private file already there); when the
@@ -133,7 +138,12 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     os.close(fd)
     tmp = Path(name)
     try:
-        yield tmp
+        try:
+            yield tmp
+        except OSError as e:  # a write on a full device names no file: the output asked for
+            if e.filename is not None or e.errno not in _DEVICE_FULL:
+                raise
+            raise OSError(e.errno, e.strerror, str(path)) from None
         os.chmod(tmp, 0o666 & ~umask())
         try:
             os.replace(tmp, path)

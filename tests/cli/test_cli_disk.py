@@ -34,3 +34,25 @@ def test_a_full_disk_leaves_no_partial_export(tmp_path: Path, monkeypatch: pytes
     assert err.strip().count("\n") == 0, err  # one sentence
     leftovers = list(out.parent.iterdir()) if out.parent.exists() else []
     assert leftovers == [], leftovers
+
+
+@pytest.mark.parametrize("name", ["audiences.csv", "audiences.parquet"])
+def test_a_full_disk_names_the_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str], name: str) -> None:
+    """A write on a full device raises an OSError without a file name (Python's ``write``,
+    pyarrow's writer), and the one line said only "(writing the output)": with several
+    outputs (a plan and its summary) or a script of exports, which one failed went unsaid."""
+    model_dir = artifact.save(synthetic_model(n_users=60, n_films=12, seed=3), tmp_path / "m")
+    out = tmp_path / "exports" / name
+
+    def full(*args: Any, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, "Error writing bytes to file")
+
+    monkeypatch.setattr(export, "table_csv", full)
+    monkeypatch.setattr(export, "_null_tiers", full)
+    code = main(["audiences", str(model_dir), "--all", "--k", "3", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert f"no space left on the device ({out})" in err, err
+    assert "writing the output" not in err and err.strip().count("\n") == 0, err
+    assert not out.exists() and list(out.parent.iterdir()) == []
