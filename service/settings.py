@@ -15,11 +15,18 @@ from recommender.model import layout
 from recommender.query.audience import MAX_K
 from recommender.query.privacy import DEFAULT_MIN_CELL
 
+#: the longest wait between two looks at the model folder (a day): a longer one (1e12) stopped
+#: the watcher thread with an OverflowError, leaving workers that never follow a new version
+MAX_WATCH_INTERVAL = 86_400.0
+
 
 class Settings(BaseSettings):
     # hide_input_in_errors: a refused setting's error never repeats its value (keys)
+    # allow_inf_nan: "inf" passed every lower bound, then RECOMMENDER_CACHE_MB=inf stopped the
+    # start with a traceback (int(inf)) and RECOMMENDER_WATCH_INTERVAL=inf killed the watcher
     model_config = SettingsConfigDict(env_prefix="RECOMMENDER_", protected_namespaces=(),
-                                      extra="ignore", hide_input_in_errors=True)
+                                      extra="ignore", hide_input_in_errors=True,
+                                      allow_inf_nan=False)
 
     model_path: str | None = Field(default=None, description="model folder to serve")
     api_key: SecretStr | None = Field(
@@ -99,9 +106,9 @@ class Settings(BaseSettings):
     # reliability (service/state.py, service/limits.py, service/server.py; README "Model
     # folders and reloads")
     watch_interval: float = Field(
-        default=0.5, ge=0, description="seconds between two looks at what the model folder "
-                                       "holds (a new save or another worker's reload is "
-                                       "loaded at the next look); 0 = never look")
+        default=0.5, ge=0, le=MAX_WATCH_INTERVAL,
+        description="seconds between two looks at what the model folder holds (a new save or "
+                    "another worker's reload is loaded at the next look); 0 = never look")
     max_in_flight: int = Field(
         default=256, ge=0, description="scoring requests one worker runs at once; past it a "
                                        "request gets 503 with Retry-After (0 = no bound)")

@@ -273,3 +273,30 @@ def test_an_address_family_the_machine_lacks_is_skipped_as_asyncio_skips_it(
     with pytest.raises(InvalidParameterError, match=r"cannot listen on \[::1\]:0: Address "
                                                      "family not supported"):
         check_address("::1", 0, 1)  # nothing left to listen on
+
+
+@pytest.mark.parametrize(("env", "said"), [
+    ({"RECOMMENDER_CACHE_MB": "inf"}, "RECOMMENDER_CACHE_MB: Input should be a finite number"),
+    ({"RECOMMENDER_TIMEOUT_REQUEST_BODY": "inf"},
+     "RECOMMENDER_TIMEOUT_REQUEST_BODY: Input should be a finite number"),
+    ({"RECOMMENDER_WATCH_INTERVAL": "1e12"},
+     "RECOMMENDER_WATCH_INTERVAL: Input should be less than or equal to 86400"),
+])
+def test_serve_refuses_an_endless_number_at_start(model_dir: Path, env: dict[str, str],
+                                                  said: str, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``inf`` passed every lower bound: RECOMMENDER_CACHE_MB=inf stopped the start with a
+    traceback (``int(inf)``), and a watch interval of ``inf`` or ``1e12`` started a server
+    whose watcher thread died at once (OverflowError), so its workers never followed a new
+    version."""
+    import uvicorn
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["serve", str(model_dir), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
