@@ -33,7 +33,7 @@ from urllib.parse import unquote_plus
 import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.model import layout
 from recommender.query.limits import MAX_WORKERS
 
@@ -166,6 +166,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
             "campaign store stays beside it")
     os.environ["RECOMMENDER_MODEL_PATH"] = path
     settings = from_environment()  # a refused setting: one message, exit 2
+    check_at_start(settings)
     if workers > 1:
         _check_shared_store(settings, workers)
     check_address(host, port, workers)  # last: the shortest wait before uvicorn binds it
@@ -237,6 +238,49 @@ def check_address(host: str, port: int, workers: int = 1) -> None:
         hint = ("; is a server already running there? Give another --port, or stop it"
                 if e.errno == errno.EADDRINUSE else "")
         raise InvalidParameterError(f"cannot listen on {where}: {why}{hint}") from None
+
+
+def check_at_start(settings: Any) -> None:
+    """``InvalidParameterError`` naming the variable for a setting that the server would
+    otherwise find wrong only at the first request that needs it, while ``/health`` said ok:
+    an export log it cannot write (every audience 503), a pseudonym key too short (every
+    ``pseudonymize=true`` 403), a cinema table it cannot read (every ``by=cinema`` 503), a
+    store URL it cannot open (a traceback from uvicorn's start-up, exit 3). Never the value:
+    it may hold a key or a password."""
+    from recommender.io.places import read_cinemas
+    from recommender.query.pseudonym import check_key
+
+    def refused(name: str, why: object) -> InvalidParameterError:
+        return InvalidParameterError(f"refused setting: RECOMMENDER_{name}: {why}")
+
+    if settings.access_log:
+        try:  # as the log opens it (service/access_log.py); it is created 0600 as it would be
+            os.close(os.open(settings.access_log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600))
+        except OSError as e:
+            raise refused("ACCESS_LOG", f"cannot write {settings.access_log} ({e.strerror}); "
+                          "every export would be refused") from None
+    if settings.pseudonym_key is not None:
+        try:
+            check_key(settings.pseudonym_key.get_secret_value().encode("utf-8"))
+        except InvalidParameterError as e:
+            raise refused("PSEUDONYM_KEY", e) from None
+    if settings.cinemas:
+        try:
+            read_cinemas(settings.cinemas)
+        except RecommenderError as e:
+            raise refused("CINEMAS", e) from None
+    if settings.store:
+        import sqlalchemy as sa
+
+        from recommender.campaigns.store import store_url
+        try:
+            backend = sa.engine.make_url(store_url(settings.store)).get_backend_name()
+        except (sa.exc.ArgumentError, InvalidParameterError):
+            raise refused("STORE", "not a database URL (sqlite:///..., postgresql://...) "
+                          "nor a file path") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise refused("STORE", f"the campaign store supports sqlite:// and postgresql:// "
+                          f"URLs, got {backend}://")
 
 
 def _check_shared_store(settings: Any, workers: int) -> None:

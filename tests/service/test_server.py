@@ -300,3 +300,34 @@ def test_serve_refuses_an_endless_number_at_start(model_dir: Path, env: dict[str
     assert main(["serve", str(model_dir), "--port", "0"]) == 2
     err = capsys.readouterr().err
     assert said in err and "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+
+
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("RECOMMENDER_ACCESS_LOG", "{tmp}/no-such-folder/exports.jsonl",
+     "RECOMMENDER_ACCESS_LOG: cannot write {tmp}/no-such-folder/exports.jsonl"),
+    ("RECOMMENDER_ACCESS_LOG", "{tmp}", "RECOMMENDER_ACCESS_LOG: cannot write {tmp} "),
+    ("RECOMMENDER_PSEUDONYM_KEY", "short",
+     "RECOMMENDER_PSEUDONYM_KEY: the pseudonym key is 5 bytes long"),
+    ("RECOMMENDER_CINEMAS", "{tmp}/cinemas.csv", "RECOMMENDER_CINEMAS: {tmp}/cinemas.csv"),
+    ("RECOMMENDER_STORE", "mysql://user:pw@db/campaigns",
+     "RECOMMENDER_STORE: the campaign store supports sqlite:// and postgresql:// URLs"),
+    ("RECOMMENDER_STORE", "bogus://x", "RECOMMENDER_STORE: "),
+])
+def test_serve_refuses_at_start_what_a_request_would_find(
+        model_dir: Path, tmp_path: Path, name: str, value: str, said: str,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """These started a server whose /health said ok, then refused every export (503: the
+    export log), every pseudonymised one (403: the key), every by=cinema allocation (503: the
+    table), or stopped in uvicorn's start-up with a traceback (the store's URL)."""
+    import uvicorn
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    assert main(["serve", str(model_dir), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"refused setting: {said.format(tmp=tmp_path)}" in err, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "pw" not in err and "short" not in err
