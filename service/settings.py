@@ -7,6 +7,10 @@ and the serving knobs below.
 
 from __future__ import annotations
 
+import difflib
+import os
+from collections.abc import Mapping
+
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -187,12 +191,33 @@ def from_environment() -> Settings:
     """The settings from the environment, or ``InvalidParameterError`` naming each refused
     variable and why in one message (never its value: it may be a key), where pydantic's
     error is a traceback to an operator."""
+    reasons = misspelt(os.environ)
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as e:
-        reasons = []
         for err in e.errors():
             name = "RECOMMENDER_" + "_".join(str(part) for part in err["loc"]).upper()
             why = str(err["msg"]).removeprefix("Value error, ")
             reasons.append(why if why.startswith(name) else f"{name}: {why}")
+    if reasons:
         raise InvalidParameterError("refused setting: " + "; ".join(reasons)) from None
+    return settings
+
+
+def misspelt(environ: Mapping[str, str]) -> list[str]:
+    """A sentence for each ``RECOMMENDER_*`` variable that is no setting but nearly names one:
+    the settings ignore unknown names, so ``RECOMMENDER_READ_KEY`` (for ``READ_KEYS``) served
+    every endpoint open, and ``RECOMMENDER_MAXK`` the default page size, with no word said.
+    Other unknown names (the tests', the workers' own) are left alone."""
+    prefix = "RECOMMENDER_"
+    known = [name.upper() for name in Settings.model_fields]
+    out = []
+    for name in sorted(environ):
+        rest = name.removeprefix(prefix)
+        if rest == name or rest in known:
+            continue
+        near = difflib.get_close_matches(rest, known, n=1, cutoff=0.8)  # the names' own parts
+        if near:
+            out.append(f"{name} is not a setting (did you mean {prefix}{near[0]}?); rename "
+                       "or unset it")
+    return out

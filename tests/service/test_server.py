@@ -331,3 +331,29 @@ def test_serve_refuses_at_start_what_a_request_would_find(
     assert f"refused setting: {said.format(tmp=tmp_path)}" in err, err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert "pw" not in err and "short" not in err
+
+
+@pytest.mark.parametrize(("name", "meant"), [
+    ("RECOMMENDER_READ_KEY", "RECOMMENDER_READ_KEYS"),
+    ("RECOMMENDER_ADMIN_KEYS", "RECOMMENDER_ADMIN_KEY"),
+    ("RECOMMENDER_MAXK", "RECOMMENDER_MAX_K"),
+])
+def test_serve_refuses_a_misspelt_setting(model_dir: Path, name: str, meant: str,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Unknown names are ignored, so RECOMMENDER_READ_KEY=KEY (for READ_KEYS) started a
+    server with every data endpoint open, and the operator believed it closed. A name that
+    is no setting at all (a test's, the workers' own) still starts."""
+    import uvicorn
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    monkeypatch.setenv(name, "the-secret-key")
+    monkeypatch.setenv("RECOMMENDER_TEST_SOMETHING_ELSE", "1")
+    assert main(["serve", str(model_dir), "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert f"{name} is not a setting (did you mean {meant}?)" in err, err
+    assert "the-secret-key" not in err and "TEST_SOMETHING" not in err
+    assert len(err.strip().splitlines()) == 1, err
