@@ -257,6 +257,11 @@ def load(path: str | os.PathLike[str], mmap: bool = True, verify: bool = True) -
 
 def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
     if not src.is_dir():
+        if src != root and root.is_dir():  # the folder is there, its ``current`` dangles
+            raise ArtifactError(f"{root}: its '{layout.CURRENT}' points at "
+                                f"{os.path.relpath(src, root)}, which does not exist "
+                                f"(removed?); point it at a version in {layout.VERSIONS}/ "
+                                "or save the model again")
         raise ArtifactError(f"{root}: no such model folder")
     try:
         meta = json.loads((src / META).read_text(encoding="utf-8"))
@@ -268,9 +273,12 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         raise ArtifactError(f"{src / META}: expected a JSON object")
     version = meta.get("format_version")
     if isinstance(version, bool) or version not in READABLE_VERSIONS:
+        newer = isinstance(version, int) and version > max(READABLE_VERSIONS)
         raise ArtifactError(f"{src}: model format version {version!r} is not supported "
                             f"(this version reads {', '.join(map(str, READABLE_VERSIONS))}); "
-                            "retrain with this version")
+                            + ("it was written by a newer version of the engine: upgrade "
+                               "this one to read it, or retrain with this version" if newer
+                               else "retrain with this version"))
     attrs = [str(a) for a in meta.get("user_attributes", [])]
     needed = list(REQUIRED) + [f"user_attr_{a}.npy" for a in attrs]
     family = meta.get("params", {}).get("family", "als") if isinstance(

@@ -169,6 +169,31 @@ def test_wrong_format_version_is_named(copy: Path) -> None:
         expect_error(copy, "version", repr(version))
 
 
+def test_a_format_from_a_newer_engine_says_to_upgrade(copy: Path) -> None:
+    """A folder written by a newer engine was refused with "retrain with this version", as
+    if the folder were old: the operator who rolled the engine back needs the newer one."""
+    meta = json.loads((copy / "meta.json").read_text())
+    meta["format_version"] = max(artifact.READABLE_VERSIONS) + 1
+    (copy / "meta.json").write_text(json.dumps(meta))
+    expect_error(copy, "written by a newer version of the engine: upgrade this one")
+    meta["format_version"] = 0
+    (copy / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(ArtifactError, match="retrain with this version") as e:
+        artifact.load(copy)
+    assert "upgrade" not in str(e.value)
+
+
+def test_a_current_link_to_a_removed_version_is_named(saved: Path, tmp_path: Path) -> None:
+    """``current`` pointing at a version removed by hand was "MODEL: no such model folder",
+    though the folder was there, with other versions in it."""
+    root = tmp_path / "model"
+    shutil.copytree(saved, root, symlinks=True)
+    (root / "current").unlink()
+    (root / "current").symlink_to("versions/000009-gone")
+    expect_error(root, f"{root}: its 'current' points at versions/000009-gone, which does "
+                       "not exist")
+
+
 @pytest.mark.parametrize("name", ["user_factors", "film_ids", "seen_indices", "user_segments"])
 def test_truncated_array(copy: Path, name: str) -> None:
     path = copy / f"{name}.npy"
