@@ -104,7 +104,7 @@ class ServiceState:
             engine = self.load(self.model_path)
             self.stamp = _stamp(engine, self.model_path)
         except ArtifactError as e:
-            self.stamp = layout.stamp(self.model_path)  # what was refused
+            self.stamp = _folder_stamp(self.model_path)  # what was refused
             engine = self._fallback(e)
         # a store that cannot be opened or read does not stop the start (events_sync.at_start)
         self._swap(self.events.at_start(engine) if self.events is not None else engine)
@@ -166,7 +166,7 @@ class ServiceState:
         """Reload if the served folder holds another model than the one loaded (a save, or
         another worker's reload); True when it did. A version that fails to load is logged
         and not tried again until the folder changes again."""
-        stamp = layout.stamp(self.model_path) if self.model_path else ""
+        stamp = _folder_stamp(self.model_path) if self.model_path else ""
         if not stamp or stamp in (self.stamp, self._refused):
             return False
         if time.monotonic() < self._backoff_until:  # the store failed lately: not yet
@@ -198,7 +198,7 @@ class ServiceState:
             served = self.model_path
             if not served:
                 raise ReloadError("no model folder configured")
-            if only_if_changed and layout.stamp(served) == self.stamp:
+            if only_if_changed and _folder_stamp(served) == self.stamp:
                 return None
             previous = self.engine.version if self.engine is not None else ""
             t0 = time.perf_counter()
@@ -250,6 +250,14 @@ def _stamp(engine: Engine, served: str) -> str:
     one a second time."""
     folder = engine.model.folder
     return layout.folder_stamp(folder) if folder else layout.stamp(served)
+
+
+def _folder_stamp(served: str) -> str:
+    """``layout.stamp`` of the served folder, or, when it has none (``current`` pointing at a
+    version removed by hand, a version without ``meta.json``, the folder gone), one naming
+    the folder ``current`` leads to: the watcher passed over such a change without a word
+    (no log line, no refusal counted) until a restart failed on it."""
+    return layout.stamp(served) or f"{layout.resolve(served)}|unreadable"
 
 
 def _same_folder(a: str, b: str) -> bool:

@@ -153,6 +153,32 @@ def test_a_damaged_version_is_refused_and_the_old_model_keeps_serving(
     assert all(answer(w) == expected(loaded["b"]) for w in workers)
 
 
+@pytest.mark.parametrize("how", ["current to a removed version", "a version without meta"])
+def test_a_version_without_a_stamp_is_refused_out_loud(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model], how: str,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """``current`` pointing at a version removed by hand, or at one without ``meta.json``,
+    has no stamp: the watcher passed over it without a log line or a refusal counted, and
+    the first word of it was the next start failing."""
+    served = root / "served"
+    artifact.save(loaded["b"], served)
+    if how.startswith("current"):
+        shutil.rmtree(layout.resolve(served))
+    else:
+        (layout.resolve(served) / "meta.json").unlink()
+    with caplog.at_level("WARNING", logger="recommender.service"):
+        for w in workers:
+            assert not state(w).check()
+            assert not state(w).check()  # not tried again until the folder changes
+            assert answer(w) == expected(loaded["a"])
+    refusals = [r for r in caplog.records if "new model was refused" in r.getMessage()]
+    assert len(refusals) == 2, [r.getMessage() for r in caplog.records]
+    assert errors_counted(workers[0]) == 1.0
+    artifact.save(loaded["b"], served)  # a good save is taken at once
+    assert all(state(w).check() for w in workers)
+    assert all(answer(w) == expected(loaded["b"]) for w in workers)
+
+
 def test_the_watcher_thread_follows_the_folder(root: Path, loaded: dict[str, Model]) -> None:
     with app_for(root, watch_interval=0.05) as client:
         assert answer(client) == expected(loaded["a"])
