@@ -324,6 +324,12 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
         try:
             (root / VERSIONS).mkdir(exist_ok=True)
             step("locked")
+            # a killed save's unfinished version (up to a model's size) goes before this one
+            # is written, not after: on a disk it filled, the save failed for want of room
+            # and the leftover stayed. With the lock held no other save is writing one, and
+            # ``current`` never points at one
+            for left in sorted((root / VERSIONS).glob(f"{TMP_PREFIX}*")):
+                _remove(left)
             previous = resolve(root) if os.path.islink(root / CURRENT) else None
             tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root / VERSIONS))
             final: Path | None = None

@@ -542,3 +542,25 @@ def test_the_rollback_kept_is_the_version_served_before_not_a_killed_saves(
     kept = {json.loads((v / "meta.json").read_text())["model_version"]
             for v in layout.versions(root)}
     assert kept == {"new", "old"}
+
+
+def test_a_killed_saves_unfinished_version_goes_before_the_next_is_written(
+        old: Model, new: Model, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A save killed while writing leaves ``versions/.tmp-*`` (up to a model's size); the next
+    save removed it only after its own version was written and swapped in, so on a disk the
+    leftover had filled the next save failed (ENOSPC) and the leftover stayed for good."""
+    root = artifact.save(old, tmp_path / "model")
+    left = root / "versions" / ".tmp-killed1"
+    left.mkdir()
+    (left / "user_factors.npy").write_bytes(b"\0" * 4096)
+    seen: list[bool] = []
+
+    def hook(label: str) -> None:
+        if label.startswith("wrote") or label == "written":
+            seen.append(left.exists())
+
+    monkeypatch.setattr(layout, "step", hook)
+    artifact.save(new, root)
+    monkeypatch.undo()
+    assert seen and not any(seen), seen
+    assert same(artifact.load(root), new) and not left.exists()
