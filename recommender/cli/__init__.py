@@ -367,6 +367,10 @@ def _store_failure(e: BaseException) -> str | None:
     if exc is None or not isinstance(e, exc.OperationalError | exc.TimeoutError):
         return None
     cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
+    if "disk is full" in cause or "No space left" in cause:  # SQLite's SQLITE_FULL, PostgreSQL's
+        return (f"the campaign store could not be written ({cause[:300]}): the disk that "
+                "holds it is full; what was committed before this stays, and the same command "
+                "again once there is room is safe (events are recognised by event_id)")
     return (f"the campaign store could not be used ({cause[:300]}): another process may "
             "hold it (SQLite waits 30 s for its write lock), or the database is down; what "
             "was committed before this stays, and the same command again is safe (events "

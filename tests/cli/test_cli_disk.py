@@ -56,3 +56,36 @@ def test_a_full_disk_names_the_output(tmp_path: Path, monkeypatch: pytest.Monkey
     assert f"no space left on the device ({out})" in err, err
     assert "writing the output" not in err and err.strip().count("\n") == 0, err
     assert not out.exists() and list(out.parent.iterdir()) == []
+
+
+def test_a_full_disk_under_the_campaign_store_is_said(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """SQLite's "database or disk is full" during ``events import`` was explained as "another
+    process may hold it (SQLite waits 30 s for its write lock), or the database is down"."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    import recommender.campaigns.events as events
+
+    real = events.record_events
+    calls = iter(range(100))
+
+    def full_after_one(*args: Any, **kwargs: Any) -> Any:
+        if next(calls) >= 1:
+            raise sa.exc.OperationalError("INSERT", None,
+                                          sqlite3.OperationalError("database or disk is full"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(events, "record_events", full_after_one)
+    src = tmp_path / "responses.csv"
+    src.write_text("user_id,film_id,timestamp,event_id\n"
+                   + "".join(f"u{i},f{i},1700000000,e{i}\n" for i in range(4)))
+    code = main(["events", "import", "--store", str(tmp_path / "store.db"), "--batch", "2",
+                 str(src)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    last = err.strip().splitlines()[-1]
+    assert "the disk that holds it is full" in last and "another process" not in last, last
+    assert "imported 2/4 events" in err
