@@ -3,7 +3,7 @@
 import { capToServer, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
   pagedTable } from "./ui.js";
-import { pickedChips } from "./search.js";
+import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
 // "Score" of 0.76 read as a 76% chance
@@ -43,6 +43,11 @@ export function parseIds(text) {
 
 const PAGE = 25;
 
+// each form as typed, kept for this tab (sessionStorage, as the key is): a reload, or Back
+// from a film page, lost the pasted seeds, the comparable films and the genres
+const LOOKALIKE_KEY = "studio:build-lookalike";
+const NEW_FILM_KEY = "studio:build-new-film";
+
 /** The users 25 at a time (10,000 rows drew one table), and all of them as a CSV download
     (the audience could not be taken away): the columns of the server's audience.csv, and
     the segment's label. */
@@ -67,8 +72,9 @@ function lookalike() {
   const file = h("input", { id: "seed-file", type: "file", accept: ".csv,.txt,text/plain" });
   const k = capToServer(h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   const out = h("div", { "aria-live": "polite" });
+  const keep = keptForm(LOOKALIKE_KEY, null, { ids, k });
   file.addEventListener("change", async () => {
-    if (file.files && file.files[0]) ids.value = await file.files[0].text();
+    if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); }
   });
   async function run(e) {
     e.preventDefault();
@@ -99,12 +105,13 @@ function lookalike() {
           LOOKALIKE_SCORE));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
-  return section("Lookalikes",
-    answerForm(run, out,
-      h("label", { for: "seed-ids" }, "Seed user ids"), ids,
-      h("label", { for: "seed-file" }, "…or upload a file of ids"), file,
-      h("label", { for: "lookalike-k" }, "Audience size"), k,
-      h("button", { type: "submit" }, "Find lookalikes")), out);
+  const form = answerForm(run, out,
+    h("label", { for: "seed-ids" }, "Seed user ids"), ids,
+    h("label", { for: "seed-file" }, "…or upload a file of ids"), file,
+    h("label", { for: "lookalike-k" }, "Audience size"), k,
+    h("button", { type: "submit" }, "Find lookalikes"));
+  form.addEventListener("input", keep);
+  return section("Lookalikes", form, out);
 }
 
 function coldStart() {
@@ -114,7 +121,9 @@ function coldStart() {
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
   const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
   const out = h("div", { "aria-live": "polite" });
-  const chosen = pickedChips(find, found, chips);
+  let keep = () => {};  // until what was kept is back (keptForm)
+  const chosen = pickedChips(find, found, chips, undefined, () => keep());
+  keep = keptForm(NEW_FILM_KEY, chosen, { genres, k });
   async function run(e) {
     e.preventDefault();
     const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);
@@ -135,12 +144,13 @@ function coldStart() {
           "cold-users", COLD_START_SCORE));
     } catch (err) { out.replaceChildren(errorBox(err)); }
   }
-  return section("A new film's audience",
-    answerForm(run, out,
-      h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,
-      h("label", { for: "cold-genres" }, "Genres (comma-separated)"), genres,
-      h("label", { for: "cold-k" }, "Audience size"), k,
-      h("button", { type: "submit" }, "Rank the audience")), out);
+  const form = answerForm(run, out,
+    h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,
+    h("label", { for: "cold-genres" }, "Genres (comma-separated)"), genres,
+    h("label", { for: "cold-k" }, "Audience size"), k,
+    h("button", { type: "submit" }, "Rank the audience"));
+  form.addEventListener("input", keep);
+  return section("A new film's audience", form, out);
 }
 
 export function build(view) {

@@ -48,6 +48,10 @@ export function parseCinemas(text) {
   return cinemas.length ? { cinemas } : { error: "the cinemas list only a header" };
 }
 
+// a new film's comparables, genres, place and screens, kept for this tab (sessionStorage, as
+// the key is): a reload, or Back from the nearest film's page, lost them
+const NEW_FILM_KEY = "studio:distribute-new-film";
+
 function newFilm() {
   const chips = h("ul", { class: "chips", "aria-label": "Comparable films" });
   const find = h("input", { id: "dnew-search", type: "search", placeholder: "type a title" });
@@ -56,10 +60,15 @@ function newFilm() {
   const by = h("select", { id: "dnew-by" });
   const screens = h("input", { id: "dnew-screens", type: "number", min: 1, max: 10000000, step: 1, placeholder: "none" });
   const out = h("div", { "aria-live": "polite", id: "dnew-result" });
-  const chosen = pickedChips(find, found, chips, (f) => titleWithYear(filmName(f), f.year));
+  let keep = () => {};  // until what was kept is back (keptForm)
+  const chosen = pickedChips(find, found, chips, (f) => titleWithYear(filmName(f), f.year), () => keep());
+  // the place chosen: the select's, or the one kept while the model's places are not in it
+  let wanted = "";
+  const place = { get value() { return by.value || wanted; }, set value(v) { wanted = v; } };
+  keep = keptForm(NEW_FILM_KEY, chosen, { genres, by: place, screens });
   // the model's places; asked again on submit while none are known (the first ask can
   // come before an API key is entered, and the key dialog keeps this form as it is)
-  const places = () => fillPlaces(by, out, { retry: "submit again to retry" });
+  const places = () => fillPlaces(by, out, { wanted, retry: "submit again to retry" });
   places();
   let seq = 0;
   async function run(e) {
@@ -91,15 +100,17 @@ function newFilm() {
       }
     } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
   }
+  const form = answerForm(run, out,
+    h("label", { for: "dnew-search" }, "Comparable films"), find, found, chips,
+    h("label", { for: "dnew-genres" }, "Genres (comma-separated)"), genres,
+    h("div", { class: "row" }, h("label", { for: "dnew-by" }, "By"), by,
+      h("label", { for: "dnew-screens" }, "Screens to share out"), screens),
+    h("button", { type: "submit" }, "Forecast demand"));
+  form.addEventListener("input", keep);
   return section("A new film: demand by place",
     h("p", { class: "note" }, "Expected new viewers in each place for a film with no history, from films like it and its genres; ",
       "optionally a number of screens shared out in proportion."),
-    answerForm(run, out,
-      h("label", { for: "dnew-search" }, "Comparable films"), find, found, chips,
-      h("label", { for: "dnew-genres" }, "Genres (comma-separated)"), genres,
-      h("div", { class: "row" }, h("label", { for: "dnew-by" }, "By"), by,
-        h("label", { for: "dnew-screens" }, "Screens to share out"), screens),
-      h("button", { type: "submit" }, "Forecast demand")), out);
+    form, out);
 }
 
 function slateRow(film, remove, saved = {}) {

@@ -161,23 +161,34 @@ export function pickedRows(find, found, body, makeRow, onChange = () => {}) {
   return Object.assign(picked, { pick });
 }
 
-/** What a form of `pickedRows` keeps for its tab (sessionStorage, as the key is), under
-    `key`: each row's `kept()` (its film and fields as typed) and the values of the `fields`
-    (name -> element). What was kept is put back at once (rows through `rows.pick(film,
-    kept)`); returns `keep()`, to call on every change (a reload, or Back from what the form
-    made, lost it all). */
+// the most characters one form keeps: the tab's storage (about five million) also holds the
+// API key and the plans not yet answered, and a pasted list of a million ids would crowd
+// them out
+const KEEP_MAX = 1_000_000;
+
+/** What a form keeps for its tab (sessionStorage, as the key is), under `key`: the values
+    of the `fields` (name -> element, or anything with a `value`) and, when the form picks
+    films (`rows`: `pickedRows` or `pickedChips`; null for none), each row's `kept()` (its
+    film and fields as typed). What was kept is put back at once (rows through
+    `rows.pick(film, kept)`); returns `keep()`, to call on every change (a reload, or Back
+    from what the form made, lost it all). A form too big to keep is forgotten, so a reload
+    never puts back an older, shorter one in its place. */
 export function keptForm(key, rows, fields) {
   const keep = () => {
+    const text = JSON.stringify({ films: rows ? [...rows.values()].map((r) => r.kept()) : [],
+      ...Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value])) });
     try {
-      sessionStorage.setItem(key, JSON.stringify({ films: [...rows.values()].map((r) => r.kept()),
-        ...Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value])) }));
-    } catch { /* storage full or off: the form still works, unkept */ }
+      if (text.length > KEEP_MAX) sessionStorage.removeItem(key);
+      else sessionStorage.setItem(key, text);
+    } catch {  // storage full or off: the form still works, unkept
+      try { sessionStorage.removeItem(key); } catch { /* off */ }
+    }
   };
   let kept = null;
   try { kept = JSON.parse(sessionStorage.getItem(key) || "null"); } catch { kept = null; }
   if (kept && typeof kept === "object") {
     for (const [k, el] of Object.entries(fields)) if (typeof kept[k] === "string") el.value = kept[k];
-    for (const r of Array.isArray(kept.films) ? kept.films : []) {
+    for (const r of rows && Array.isArray(kept.films) ? kept.films : []) {
       if (r && r.film && typeof r.film.film_id === "string") rows.pick(r.film, r);
     }
   }
@@ -185,15 +196,25 @@ export function keptForm(key, rows, fields) {
 }
 
 /** Films picked with `filmPicker` as removable chips in the list `chips` (each shown by
-    `label`); returns the Map film_id -> film, in the order picked. The new-film forms use it. */
-export function pickedChips(find, found, chips, label = filmName) {
+    `label`); returns the Map film_id -> {film, kept()}, in the order picked, with
+    `pick(film)` (how `keptForm` puts them back); `onChange` runs when a film is picked or
+    removed. The new-film forms use it. */
+export function pickedChips(find, found, chips, label = filmName, onChange = () => {}) {
   const chosen = new Map();
-  const draw = () => chips.replaceChildren(...[...chosen.values()].map((f) => h("li", {},
-    label(f), h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(f)}`,
-      onclick: () => {
-        const at = [...chosen.keys()].indexOf(f.film_id);
-        chosen.delete(f.film_id); draw(); refocusAfterRemoval(chips, at, find);
-      } }, "×"))));
-  filmPicker(find, found, (f) => { chosen.set(f.film_id, f); draw(); });
-  return chosen;
+  const draw = () => {
+    chips.replaceChildren(...[...chosen.values()].map(({ film: f }) => h("li", {},
+      label(f), h("button", { type: "button", class: "ghost", "aria-label": `remove ${filmName(f)}`,
+        onclick: () => {
+          const at = [...chosen.keys()].indexOf(f.film_id);
+          chosen.delete(f.film_id); draw(); refocusAfterRemoval(chips, at, find);
+        } }, "×"))));
+    onChange();
+  };
+  const pick = (f) => {
+    chosen.set(f.film_id, { film: f,
+      kept: () => ({ film: { film_id: f.film_id, title: f.title, year: f.year } }) });
+    draw();
+  };
+  filmPicker(find, found, (f) => pick(f));
+  return Object.assign(chosen, { pick });
 }
