@@ -76,8 +76,10 @@ function lookalike() {
   file.addEventListener("change", async () => {
     if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); }
   });
+  let seq = 0;
   async function run(e) {
     e.preventDefault();
+    const mine = ++seq;  // only the latest submit paints (a slow earlier answer covered it)
     let seeds = parseIds(ids.value);
     if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Finding lookalikes…"));
@@ -90,10 +92,12 @@ function lookalike() {
         if (err.status !== 404 || seeds.every((s) => s.trim() === s)) throw err;
         return { unknown_seed_ids: seeds };
       });
+      if (mine !== seq) return;
       const spaced = new Set(body.unknown_seed_ids.filter((s) => s.trim() !== s));
       if (spaced.size) {
         seeds = [...new Set(seeds.map((s) => (spaced.has(s) ? s.trim() : s)))];
         body = await ask();
+        if (mine !== seq) return;
       }
       out.replaceChildren(
         body.unknown_seed_ids.length ? h("p", { class: "warning", id: "unknown-seeds" },
@@ -103,7 +107,7 @@ function lookalike() {
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
         pagedUsers("Lookalike audience", body.users, "lookalikes.csv", "lookalike-users",
           LOOKALIKE_SCORE));
-    } catch (err) { out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
     h("label", { for: "seed-ids" }, "Seed user ids"), ids,
@@ -124,8 +128,10 @@ function coldStart() {
   let keep = () => {};  // until what was kept is back (keptForm)
   const chosen = pickedChips(find, found, chips, undefined, () => keep());
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, k });
+  let seq = 0;
   async function run(e) {
     e.preventDefault();
+    const mine = ++seq;  // only the latest submit paints (a slow earlier answer covered it)
     const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);
     if (!chosen.size && !g.length) {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
@@ -134,6 +140,7 @@ function coldStart() {
     try {
       const body = await postJson("/audiences/cold-start",
         { comparable_film_ids: [...chosen.keys()], genres: g, k: Number(k.value) });
+      if (mine !== seq) return;
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
         unknown.length ? h("p", { class: "warning", id: "unknown-films" },
@@ -142,7 +149,7 @@ function coldStart() {
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, "new-film-audience.csv",
           "cold-users", COLD_START_SCORE));
-    } catch (err) { out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
     h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,
