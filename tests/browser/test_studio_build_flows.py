@@ -50,3 +50,31 @@ def test_a_late_answer_does_not_cover_the_latest(watched: Any, served_demo: Any,
     assert _first_user(page, box) == want["users"][0]["user_id"]
     page.unroute(path)
     watched.assert_clean()
+
+
+def _focused(page: Any) -> str:
+    return str(page.evaluate("() => document.activeElement.textContent"))
+
+
+def test_paging_from_the_keyboard_keeps_the_focus_on_the_pager(watched: Any,
+                                                               served_demo: Any) -> None:
+    """Next and Previous draw the page anew, their own buttons too: the focus fell to the
+    body, and the next Tab went back to the top of the page (the skip link)."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#cold-genres", "Drama")
+    page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("#cold-users table")
+    page.locator("#cold-users").get_by_role("button", name="Next").focus()
+    page.keyboard.press("Enter")
+    assert "users 26–50 of 100" in page.inner_text("#cold-users caption")
+    assert _focused(page) == "Next"
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    assert "users 76–100 of 100" in page.inner_text("#cold-users caption")
+    assert _focused(page) == "Previous"  # Next is disabled on the last page
+    page.keyboard.press("Enter")
+    assert "users 51–75 of 100" in page.inner_text("#cold-users caption")
+    page.keyboard.press("Tab")  # on to the next control of the section, not the page's top
+    assert _focused(page) == "Next"
+    watched.assert_clean()

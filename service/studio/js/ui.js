@@ -64,10 +64,21 @@ export function pagedTable(caption, noun, columns, rows, attrs = {}, after = [],
       columns, rows.slice(at, at + size)),
     rows.length > size ? h("div", { class: "pager" },
       h("button", { type: "button", disabled: at === 0 || undefined,
-        onclick: () => { at = Math.max(0, at - size); draw(); } }, "Previous"),
+        onclick: () => turn(Math.max(0, at - size), "Previous") }, "Previous"),
       h("button", { type: "button", disabled: at + size >= rows.length || undefined,
-        onclick: () => { at += size; draw(); } }, "Next")) : "",
+        onclick: () => turn(at + size, "Next") }, "Next")) : "",
     ...after);
+  // the page is drawn anew, its buttons too: the focus stays on the button pressed (on the
+  // other one where it is now disabled); it fell to the body, and the next Tab went to the
+  // top of the page
+  const turn = (to, label) => {
+    const had = box.contains(document.activeElement);
+    at = to;
+    draw();
+    if (!had) return;
+    const buttons = [...box.querySelectorAll(".pager button")].filter((b) => !b.disabled);
+    (buttons.find((b) => b.textContent === label) || buttons[0])?.focus();
+  };
   draw();
   return box;
 }
