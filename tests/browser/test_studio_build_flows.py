@@ -78,3 +78,40 @@ def test_paging_from_the_keyboard_keeps_the_focus_on_the_pager(watched: Any,
     page.keyboard.press("Tab")  # on to the next control of the section, not the page's top
     assert _focused(page) == "Next"
     watched.assert_clean()
+
+
+LONG_WORD = "Supercalifragilisticexpialidocious" * 4
+
+
+def _long_titles(route: Any) -> None:
+    """The film search answered with every title one long word (a catalog's placeholder, a
+    joined-up foreign title)."""
+    response = route.fetch()
+    body = response.json()
+    for f in body.get("films", []):
+        f["title"] = LONG_WORD
+    route.fulfill(response=response, json=body)
+
+
+@pytest.mark.parametrize(("hash_", "box"), [("#/build", "#comparable-search"),
+                                            ("#/distribute", "#dnew-search")])
+def test_a_comparable_film_of_one_long_word_fits_a_phone(browser: Any, served_demo: Any,
+                                                         hash_: str, box: str) -> None:
+    """At 360 px its "Add" button and then its chip ran past the screen's edge: the whole
+    page scrolled sideways (by about 700 px)."""
+    context = browser.new_context(viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    try:
+        page.route("**/films?*", _long_titles)
+        page.goto(f"{served_demo.base}/studio/{hash_}")
+        page.fill(box, "the")
+        page.wait_for_selector(f"ul.found button:text('Add {LONG_WORD[:20]}')")
+        overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        assert page.evaluate(overflow) <= 0, "the Add button scrolls the page sideways"
+        page.locator("ul.found button").first.click()
+        page.wait_for_selector("ul.chips li")
+        assert page.evaluate(overflow) <= 0, "the chip scrolls the page sideways"
+        chip = page.locator("ul.chips li").first.bounding_box()
+        assert chip is not None and chip["x"] + chip["width"] <= 360
+    finally:
+        context.close()
