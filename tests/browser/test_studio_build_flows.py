@@ -115,3 +115,25 @@ def test_a_comparable_film_of_one_long_word_fits_a_phone(browser: Any, served_de
         assert chip is not None and chip["x"] + chip["width"] <= 360
     finally:
         context.close()
+
+
+def test_a_long_list_of_unknown_seeds_is_summed_up(watched: Any, served_demo: Any) -> None:
+    """Every unknown id was written out in one paragraph above the audience (50,000 of them:
+    590,000 characters, the table pages of scrolling below, and the whole of it read out by
+    a screen reader, the answer being a live region). Ten are shown, the rest on demand."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/build")
+    ghosts = [f"ghost{i}" for i in range(2000)]
+    page.fill("#seed-ids", "\n".join(["u00001", *ghosts]))
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-users table")
+    assert page.inner_text("#unknown-seeds") == (
+        f"2,000 unknown id(s) skipped: {', '.join(ghosts[:10])} and 1,990 more")
+    shown = page.inner_text("section:has(#seed-ids) div[aria-live]")
+    assert "ghost1999" not in shown and len(shown) < 5000
+    page.get_by_text("Show all 2,000 unknown id(s)").click()
+    assert page.inner_text("#unknown-seeds-all").endswith("ghost1998, ghost1999")
+    # the same list as the server's
+    want = api(served_demo, "/audiences/lookalike", {"seed_user_ids": ["u00001", *ghosts]})
+    assert want["unknown_seed_ids"] == ghosts
+    watched.assert_clean()

@@ -62,6 +62,21 @@ function pagedUsers(caption, users, filename, id, scoreLabel) {
     } }, `Download these ${int(users.length)} users (CSV)`)], PAGE);
 }
 
+const SHOWN_UNKNOWN = 10;
+
+/** The ids the server did not know (`noun`: "id(s)", "film id(s)"): ten of them written out,
+    all of them behind "Show all" (50,000 unknown seeds were one paragraph of 590,000
+    characters above the audience, read out whole by a screen reader: it is a live region). */
+function unknownList(id, noun, ids) {
+  if (!ids.length) return [];
+  const more = ids.length - SHOWN_UNKNOWN;
+  return [h("p", { class: "warning", id },
+    `${int(ids.length)} unknown ${noun} skipped: ${ids.slice(0, SHOWN_UNKNOWN).join(", ")}`,
+    more > 0 ? ` and ${int(more)} more` : ""),
+  more > 0 ? h("details", { id: `${id}-all` }, h("summary", {}, `Show all ${int(ids.length)} unknown ${noun}`),
+    h("p", {}, ids.join(", "))) : ""];
+}
+
 /** The page's note, when every candidate scores the same (the users are in no order). */
 function unranked(body, id) {
   return body.note ? h("p", { class: "warning", id }, `These users are not ranked: ${body.note}.`) : "";
@@ -100,8 +115,7 @@ function lookalike() {
         if (mine !== seq) return;
       }
       out.replaceChildren(
-        body.unknown_seed_ids.length ? h("p", { class: "warning", id: "unknown-seeds" },
-          `${body.unknown_seed_ids.length} unknown id(s) skipped: ${body.unknown_seed_ids.join(", ")}`) : "",
+        ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids),
         unranked(body, "lookalike-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
@@ -143,8 +157,7 @@ function coldStart() {
       if (mine !== seq) return;
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
-        unknown.length ? h("p", { class: "warning", id: "unknown-films" },
-          `${unknown.length} unknown film id(s) skipped: ${unknown.join(", ")}`) : "",
+        ...unknownList("unknown-films", "film id(s)", unknown),
         unranked(body, "cold-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, "new-film-audience.csv",
