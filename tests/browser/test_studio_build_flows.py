@@ -3,6 +3,8 @@ on a phone, long lists of unknown ids."""
 
 from __future__ import annotations
 
+import json
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -76,6 +78,34 @@ def test_paging_from_the_keyboard_keeps_the_focus_on_the_pager(watched: Any,
     page.keyboard.press("Enter")
     assert "users 51–75 of 100" in page.inner_text("#cold-users caption")
     page.keyboard.press("Tab")  # on to the next control of the section, not the page's top
+    assert _focused(page) == "Next"
+    watched.assert_clean()
+
+
+def test_pagers_drawn_after_an_answer_keep_the_focus(watched: Any, served_demo: Any) -> None:
+    """Find a film's pager and the film page's audience pager redraw after the server's
+    answer (the buttons go while it loads): the focus came back to the body, not to the
+    button pressed."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/search")
+    page.fill("#genre", "Drama")
+    page.press("#genre", "Enter")
+    page.wait_for_selector("#results table")
+    page.locator("#results").get_by_role("button", name="Next").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Films 21–40")
+    assert _focused(page) == "Next"
+    page.keyboard.press("Shift+Tab")  # on to Previous, now enabled
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Films 1–20")
+    assert _focused(page) == "Next"  # Previous is disabled on the first page
+    film_id = json.loads((served_demo.data / "demo.json").read_text())["example_film_id"]
+    page.goto(f"{served_demo.base}/studio/#/film/{urllib.parse.quote(film_id, safe='')}")
+    page.wait_for_selector("#audience-status")
+    audience = page.locator("section[aria-labelledby='s-audience']")
+    audience.get_by_role("button", name="Next").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("text=Users 26–50")
     assert _focused(page) == "Next"
     watched.assert_clean()
 

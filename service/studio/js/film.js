@@ -3,7 +3,7 @@
 import { download, filmPath, getJson, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, filmName, linkToFilm,
-  titleWithYear, yearSuffix } from "./ui.js";
+  titleWithYear, yearSuffix, pagerPress, pagerBack } from "./ui.js";
 
 const PAGE = 25;
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
@@ -173,9 +173,9 @@ function audienceTable(id, summary, segments, attributes, params) {
         ], body.users) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: state.offset === 0 || undefined,
-            onclick: () => { state.offset = Math.max(0, state.offset - size); load(); } }, "Previous"),
+            onclick: () => { pagerPress(out, "Previous"); state.offset = Math.max(0, state.offset - size); load(); } }, "Previous"),
           h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
-            onclick: () => { state.offset += size; load(); } }, "Next"),
+            onclick: () => { pagerPress(out, "Next"); state.offset += size; load(); } }, "Next"),
           h("button", { type: "button", class: "ghost", id: "csv-shown",
             onclick: () => download(filmPath(id, "/audience.csv", csvParams(size, state.offset)),
               `${fileName}_from${state.offset + 1}.csv`)
@@ -187,6 +187,7 @@ function audienceTable(id, summary, segments, attributes, params) {
           body.total > maxRows ? `Download the first ${int(maxRows)} (CSV)`
             : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`)),
         dlError);
+      pagerBack(out);
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));
     }

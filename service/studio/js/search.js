@@ -1,7 +1,8 @@
 // Find a film: search as you type by title; by genre once the genre is entered.
 
 import { getJson, query } from "./api.js";
-import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval } from "./ui.js";
+import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
+  pagerPress, pagerBack } from "./ui.js";
 
 const PAGE = 20;
 
@@ -64,9 +65,10 @@ export function search(view, params) {
         ], body.films) : "",  // replaceChildren writes a null as the text "null"
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: offset === 0 || undefined,
-            onclick: () => { offset = Math.max(0, offset - PAGE); run(); } }, "Previous"),
+            onclick: () => { pagerPress(results, "Previous"); offset = Math.max(0, offset - PAGE); run(); } }, "Previous"),
           h("button", { type: "button", disabled: offset + shown >= body.total || undefined,
-            onclick: () => { offset += PAGE; run(); } }, "Next")));
+            onclick: () => { pagerPress(results, "Next"); offset += PAGE; run(); } }, "Next")));
+      pagerBack(results);
     } catch (e) {
       if (mine === seq) results.replaceChildren(errorBox(e));
     }

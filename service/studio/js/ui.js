@@ -68,19 +68,32 @@ export function pagedTable(caption, noun, columns, rows, attrs = {}, after = [],
       h("button", { type: "button", disabled: at + size >= rows.length || undefined,
         onclick: () => turn(at + size, "Next") }, "Next")) : "",
     ...after);
-  // the page is drawn anew, its buttons too: the focus stays on the button pressed (on the
-  // other one where it is now disabled); it fell to the body, and the next Tab went to the
-  // top of the page
   const turn = (to, label) => {
-    const had = box.contains(document.activeElement);
+    pagerPress(box, label);
     at = to;
     draw();
-    if (!had) return;
-    const buttons = [...box.querySelectorAll(".pager button")].filter((b) => !b.disabled);
-    (buttons.find((b) => b.textContent === label) || buttons[0])?.focus();
+    pagerBack(box);
   };
   draw();
   return box;
+}
+
+// A page drawn anew draws its Previous and Next anew too: the focus stays on the button
+// pressed (on the other one where it is now disabled); it fell to the body, and the next Tab
+// went to the top of the page. ``pagerPress`` at the press notes whether the focus was in
+// ``box``; ``pagerBack`` once the new page is in ``box`` puts it back (pages drawn after an
+// answer call it when the answer is painted).
+const pressed = new WeakMap();
+export function pagerPress(box, label) {
+  pressed.set(box, box.contains(document.activeElement) ? label : null);
+}
+export function pagerBack(box) {
+  const label = pressed.get(box);
+  pressed.delete(box);
+  if (!label) return;
+  const buttons = [...box.querySelectorAll(".pager button")]
+    .filter((b) => !b.disabled && ["Previous", "Next"].includes(b.textContent));
+  (buttons.find((b) => b.textContent === label) || buttons[0])?.focus();
 }
 
 // a table wider than its box scrolls sideways inside it: the box is then a focusable region
