@@ -72,6 +72,10 @@ class Health(BaseModel):
         default=None, description="the hyper-parameter search inside train: status, what was "
         "searched and chosen, validation objective, seconds (meta.json's tuning, no trial list)")
     limits: ServiceLimits
+    model_folder_warning: str | None = Field(default=None, description=(
+        "set while the model folder's current version is refused (damaged or unloadable): why, "
+        "and which version this worker serves instead; null otherwise, and for a caller "
+        "without a key when read keys are configured"))
     campaign_store: Literal["ok", "unavailable"] = Field("ok", description=(
         "unavailable: this worker could not open or read the campaign store at its start or "
         "last poll; its store routes answer 503, it serves the model without the events since"))

@@ -58,6 +58,7 @@ class ServiceState:
                                        if settings.model_path else None)
         self.stamp = ""          # what model_path held when the served engine was loaded
         self._refused = ""       # a stamp that failed to load (not retried until it changes)
+        self.refused_reason: str | None = None  # why, while it is the folder's current
         self._backoff = 0.0      # seconds to wait after a reload whose events read failed
         self._backoff_until = 0.0
         self._reload_lock = threading.Lock()
@@ -130,6 +131,8 @@ class ServiceState:
             except ArtifactError:
                 continue
             self._refused, self.stamp = self.stamp, layout.stamp(version)
+            self.refused_reason = (f"the folder's current model was refused ({refused}); "
+                                   f"serving the newest version that loads, {version.name}")
             log.warning("the served folder's current model was refused (%s); serving the newest "
                         "version that loads, %s, until the folder changes", refused, version.name)
             return engine
@@ -180,6 +183,8 @@ class ServiceState:
             return False
         except ReloadError as e:
             self._refused = stamp
+            self.refused_reason = (f"the folder's current model was refused ({e}); still "
+                                   f"serving {self.engine.version if self.engine else 'none'}")
             log.warning("the model folder changed but the new model was refused; "
                         "still serving %s: %s",
                         self.engine.version if self.engine else "none", e)
@@ -236,7 +241,7 @@ class ServiceState:
             self._swap(ready)
             # only now: a failed install leaves the stamp as it was, so the folder is checked
             # again (before, this worker kept the old model until the folder changed again)
-            self.stamp, self._refused = stamp, ""
+            self.stamp, self._refused, self.refused_reason = stamp, "", None
             self.metrics.reloads.labels(result="ok").inc()
             log.info("%s: now serving model %s (was %s), loaded in %.2f s",
                      "the model folder changed" if only_if_changed else "reload", ready.version,

@@ -30,6 +30,7 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
             "audience_cache": warm,
             "tuning": None if hidden else tuning_summary(engine.model.meta),
             "limits": {"max_k": request.app.state.service.settings.max_k},
+            "model_folder_warning": None if hidden else request.app.state.service.refused_reason,
             "campaign_store": sync.store_state if sync is not None else "ok"}
 
 

@@ -142,15 +142,21 @@ def test_a_damaged_version_is_refused_and_the_old_model_keeps_serving(
     # a damaged new version of the served folder itself: each app refuses it once, logs it
     artifact.save(loaded["b"], root / "served")
     (layout.resolve(root / "served") / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
+    assert first.get("/health").json()["model_folder_warning"] is None
     for w in workers:
         assert not state(w).check()
         assert not state(w).check()  # not tried again until the folder changes
         assert answer(w) == expected(loaded["a"])
-        assert first.get("/health").status_code == 200
+        # /health says so (it said only "ok": the log and the metrics knew)
+        health = w.get("/health")
+        assert health.status_code == 200
+        warning = health.json()["model_folder_warning"]
+        assert "film_ids.npy" in warning and f"still serving {loaded['a'].version}" in warning
     assert errors_counted(second) == 1.0
     artifact.save(loaded["b"], root / "served")  # a good save is taken at once
     assert all(state(w).check() for w in workers)
     assert all(answer(w) == expected(loaded["b"]) for w in workers)
+    assert all(w.get("/health").json()["model_folder_warning"] is None for w in workers)
 
 
 @pytest.mark.parametrize("how", ["current to a removed version", "a version without meta"])
@@ -235,9 +241,12 @@ def test_a_worker_started_on_a_refused_version_serves_the_newest_that_loads(
     assert not any(state(w).check() for w in workers)
     with app_for(root) as restarted:
         assert answer(restarted) == expected(loaded["a"])
+        warning = restarted.get("/health").json()["model_folder_warning"]
+        assert "film_ids.npy" in warning and "serving the newest version that loads" in warning
         assert not state(restarted).check()  # the damaged current is not tried again
         artifact.save(loaded["b"], root / "served")  # until the folder changes
         assert state(restarted).check() and answer(restarted) == expected(loaded["b"])
+        assert restarted.get("/health").json()["model_folder_warning"] is None
     # with no version that loads, the start still fails, naming what is wrong
     for version in layout.versions(root / "served"):
         (version / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
