@@ -72,3 +72,9 @@ class StoreUnavailableError(InvalidParameterError):
 class NothingToPlanError(InvalidParameterError):
     """A slate whose every budget is 0, or a next wave whose sent waves spent every budget: a
     rule no request schema states, so the service answers 409 (the CLI exits 2)."""
+
+
+def disk_full(message: str) -> bool:
+    """Whether a database driver's ``message`` says the disk under it is full: SQLite's
+    SQLITE_FULL ("database or disk is full"), PostgreSQL's "No space left on device"."""
+    return "disk is full" in message or "No space left" in message

@@ -27,6 +27,7 @@ from recommender.errors import (
     UnknownFilmError,
     UnknownGenreError,
     UnknownUserError,
+    disk_full,
 )
 
 log = logging.getLogger("recommender.service")
@@ -159,8 +160,12 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     stores nothing twice (it was a plain-text 500). The reason goes to the log (it may name
     the database's host)."""
     _log_refusal(request, exc)
-    return JSONResponse({"detail": "the campaign store is unavailable (down, locked or out of "
-                                   f"connections): retry in {STORE_RETRY_AFTER} s (with the "
+    # a full disk is said as such (not the host or path, which only the log names): "down,
+    # locked or out of connections" sent an operator to the database's network
+    why = ("the disk under it is full" if disk_full(str(getattr(exc, "orig", None) or exc))
+           else "down, locked or out of connections")
+    return JSONResponse({"detail": f"the campaign store is unavailable ({why}): retry in "
+                                   f"{STORE_RETRY_AFTER} s (with the "
                                    "same event ids, or the same Idempotency-Key for a plan, "
                                    "a retry stores nothing twice)"},
                         status_code=503, headers={"Retry-After": str(STORE_RETRY_AFTER)})

@@ -36,7 +36,7 @@ from recommender.cli.commands import (
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
-from recommender.errors import InvalidParameterError, RecommenderError
+from recommender.errors import InvalidParameterError, RecommenderError, disk_full
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
 
@@ -367,7 +367,7 @@ def _store_failure(e: BaseException) -> str | None:
     if exc is None or not isinstance(e, exc.OperationalError | exc.TimeoutError):
         return None
     cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
-    if "disk is full" in cause or "No space left" in cause:  # SQLite's SQLITE_FULL, PostgreSQL's
+    if disk_full(cause):
         return (f"the campaign store could not be written ({cause[:300]}): the disk that "
                 "holds it is full; what was committed before this stays, and the same command "
                 "again once there is room is safe (events are recognised by event_id)")

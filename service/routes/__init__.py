@@ -51,8 +51,9 @@ NO_PSEUDONYM_KEY: dict[int | str, dict[str, Any]] = {
     403: {"model": Error, "description": "pseudonymize=true, but the server has no "
                                          "RECOMMENDER_PSEUDONYM_KEY"}}
 STORE_DOWN: dict[int | str, dict[str, Any]] = {
-    503: {"model": Error, "description": "the campaign store is unavailable (down, locked or "
-                                         "out of connections): retry after Retry-After "
+    503: {"model": Error, "description": "the campaign store is unavailable (down, locked, "
+                                         "out of connections, or its disk is full): retry "
+                                         "after Retry-After "
                                          "seconds (same event ids or Idempotency-Key: nothing "
                                          "is stored twice)",
           "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}

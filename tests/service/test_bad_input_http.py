@@ -128,6 +128,32 @@ def test_a_store_that_cannot_be_reached_is_a_503_to_retry(
         assert "503" in schema["/events"]["post"]["responses"]
 
 
+def test_a_full_disk_under_the_store_is_said_so(tmp_path_factory: pytest.TempPathFactory
+                                                 ) -> None:
+    """A store whose disk is full was "down, locked or out of connections" (the real cause
+    was in the log only): a 503 to retry that says the disk is full."""
+    import sqlalchemy as sa
+
+    root = tmp_path_factory.mktemp("store-full")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        assert c.post("/events", json={"events": [_event(1)]}).status_code == 200
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+        full = sa.create_engine(f"sqlite:///{root / 'store.db'}")
+
+        @sa.event.listens_for(full, "connect")
+        def no_room(dbapi: Any, _record: Any) -> None:  # SQLite's SQLITE_FULL at the next page
+            pages = dbapi.execute("PRAGMA page_count").fetchone()[0]
+            dbapi.execute(f"PRAGMA max_page_count = {pages}")
+
+        store.engine = full
+        r = c.post("/events", json={"events": [_event(i) for i in range(2, 2000)]})
+        assert r.status_code == 503 and r.headers["Retry-After"] == "5", r.text
+        assert "unavailable (the disk under it is full)" in r.json()["detail"]
+        assert "store.db" not in r.json()["detail"]  # paths go to the log only
+
+
 def test_the_store_pool_is_the_operators_to_size(tmp_path_factory: pytest.TempPathFactory,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # the pool was SQLAlchemy's fixed 5 (+10) per store: RECOMMENDER_STORE_POOL_* size it,
