@@ -110,6 +110,21 @@ def test_pagers_drawn_after_an_answer_keep_the_focus(watched: Any, served_demo: 
     watched.assert_clean()
 
 
+def test_every_user_a_seed_says_nobody_is_left(watched: Any, served_demo: Any) -> None:
+    """With every user a seed there is no candidate: the page drew an empty table ("users
+    1–0 of 0") and offered a download of 0 users."""
+    page = watched.page
+    users = (served_demo.data / "users.csv").read_text().splitlines()
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#seed-ids", "\n".join(users))  # the header line is read as one
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-users")
+    assert "nobody is left to rank" in page.inner_text("#lookalike-users")
+    assert page.locator("#lookalike-users table").count() == 0
+    assert page.get_by_role("button", name="Download these 0 users (CSV)").count() == 0
+    watched.assert_clean()
+
+
 LONG_WORD = "Supercalifragilisticexpialidocious" * 4
 
 

@@ -52,6 +52,12 @@ const NEW_FILM_KEY = "studio:build-new-film";
     (the audience could not be taken away): the columns of the server's audience.csv, and
     the segment's label. */
 function pagedUsers(caption, users, filename, id, scoreLabel) {
+  // no candidate left (every user a seed): an empty table "users 1–0 of 0" and a download
+  // of 0 users said nothing
+  if (!users.length) {
+    return h("p", { class: "warning", id }, `${caption}: no user to list; every user of the `
+      + "model is a seed or already counted out, so nobody is left to rank.");
+  }
   return pagedTable(caption, "users", userColumns(scoreLabel), users, { id }, [
     h("button", { type: "button", class: "ghost", onclick: () => {
       const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
