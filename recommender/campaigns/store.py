@@ -371,10 +371,11 @@ class CampaignStore:
                         "horizon_days": (s.get("horizon") or {}).get("days")} for r, s in listed]
 
     def summary(self, plan_id: str) -> dict[str, Any]:
-        """A stored plan's summary; ``UnknownPlanError`` when there is none."""
+        """A stored plan's summary; ``UnknownPlanError`` when there is none (none holds a NUL
+        byte: PostgreSQL refuses one in text, and ``/campaigns/plan%00x`` was a 500 there)."""
         with self.engine.connect() as conn:
-            text = conn.execute(sa.select(plans.c.summary).where(
-                plans.c.plan_id == plan_id)).scalar_one_or_none()
+            text = None if "\x00" in plan_id else conn.execute(sa.select(
+                plans.c.summary).where(plans.c.plan_id == plan_id)).scalar_one_or_none()
         if text is None:
             raise UnknownPlanError([plan_id])
         body: dict[str, Any] = json.loads(text)

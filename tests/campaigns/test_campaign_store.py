@@ -189,3 +189,24 @@ def test_opening_a_current_store_takes_no_write_lock(tmp_path: Path) -> None:
     finally:
         writer.execute("ROLLBACK")
         writer.close()
+
+
+def test_a_plan_id_with_a_nul_byte_names_no_plan(store_target: str) -> None:
+    """No plan id holds a NUL byte, and PostgreSQL refuses one in text: ``GET
+    /campaigns/plan%00x`` (its report, its rows, its next wave) was a 500 with the driver's
+    traceback there, where SQLite answered 404."""
+    from recommender.campaigns.report import campaign_report
+
+    st = open_store(store_target)
+    try:
+        st.save_plan("plan-a", {"created": "2026-01-01T00:00:00+00:00"}, fake_rows("plan-a", 3))
+        for plan_id in ("plan-a\x00", "\x00"):
+            with pytest.raises(UnknownPlanError):
+                st.summary(plan_id)
+            with pytest.raises(UnknownPlanError):
+                st.iter_rows(plan_id)
+            with pytest.raises(UnknownPlanError):
+                campaign_report(st, plan_id)
+        assert st.summary("plan-a")["created"].startswith("2026")
+    finally:
+        st.close()
