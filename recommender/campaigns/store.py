@@ -29,6 +29,12 @@ import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from recommender.campaigns.connection import (
+    POSTGRES_CONNECT,
+    check_encoding,
+    create_engine,
+    store_url,
+)
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
 from recommender.io.atomic import private_file
 
@@ -129,18 +135,6 @@ class UnknownPlanError(UnknownIdError):
     kind = "plan_id"
 
 
-def store_url(target: str) -> str:
-    """A SQLAlchemy URL for ``target``: URLs pass through (``postgresql://`` gets the psycopg 3
-    driver), anything else is a SQLite file path."""
-    if "://" not in target:
-        if not target.strip():
-            raise InvalidParameterError("the campaign store needs a database URL or a file path")
-        return f"sqlite:///{Path(target).expanduser().resolve()}"
-    if target.startswith(("postgresql://", "postgres://")):
-        return "postgresql+psycopg://" + target.split("://", 1)[1]
-    return target
-
-
 @dataclass(frozen=True)
 class StorePool:
     """Each opened store's connection pool: ``size`` kept open, ``overflow`` more at a peak,
@@ -175,10 +169,12 @@ class CampaignStore:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
             if parsed.database not in (None, "", ":memory:") and not read_only:
                 private_file(parsed.database)  # user ids and events: the owner's only
+        else:  # text travels as UTF-8 (``connection.check_encoding`` checks the database)
+            kwargs["connect_args"] = dict(POSTGRES_CONNECT)
         if pool is not None and "poolclass" not in kwargs:  # the one in-memory connection stays
             kwargs.update(pool_size=pool.size, max_overflow=pool.overflow,
                           pool_timeout=pool.timeout)
-        self.engine: Engine = sa.create_engine(parsed, **kwargs)
+        self.engine: Engine = create_engine(parsed, **kwargs)
         self.url = parsed.render_as_string(hide_password=True)
         self._store_id: str | None = None
         self._file: BinaryIO | None = None  # the SQLite file, held open (``_watch_file``)
@@ -186,6 +182,8 @@ class CampaignStore:
             sa.event.listen(self.engine, "connect",
                             _sqlite_read_pragmas if read_only else _sqlite_pragmas)
         try:
+            if self.dialect == "postgresql":
+                check_encoding(self.engine, self.url)
             if read_only:  # a reader takes no write lock and writes no schema
                 self._check_current()
             else:

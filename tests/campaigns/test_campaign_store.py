@@ -210,3 +210,39 @@ def test_a_plan_id_with_a_nul_byte_names_no_plan(store_target: str) -> None:
         assert st.summary("plan-a")["created"].startswith("2026")
     finally:
         st.close()
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII"])
+def test_a_postgresql_database_not_in_utf8_is_refused_saying_why(postgres_url: str,
+                                                                 encoding: str) -> None:
+    """Ids are any Unicode text. A LATIN1 database answered 500 to every event, plan or opt-out
+    with a '中' id (psycopg's UntranslatableCharacter); an SQL_ASCII one (initdb's default under
+    the C locale) handed SQLAlchemy bytes, and opening it was a TypeError traceback (the service
+    did not start). Both are refused at open, naming the encoding and the remedy."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{encoding.lower()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} ENCODING '{encoding}' LC_COLLATE 'C' "
+                     "LC_CTYPE 'C' TEMPLATE template0")
+    base, _, query = postgres_url.partition("?")
+    url = f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+    for read_only in (False, True):
+        with pytest.raises(InvalidParameterError,
+                           match=f"in {encoding}, not UTF8.*ENCODING 'UTF8'"):
+            open_store(url, read_only=read_only)
+
+
+def test_a_driver_that_is_not_installed_is_a_sentence() -> None:
+    """``postgresql+psycopg2://`` (a usual SQLAlchemy spelling; the engine installs psycopg 3)
+    was an ImportError traceback from the CLI, and the service did not start."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here")
+    with pytest.raises(InvalidParameterError, match="driver 'psycopg2', which is not "
+                                                    "installed.*postgresql://") as caught:
+        open_store("postgresql+psycopg2://u:secret@localhost/db")
+    assert "secret" not in str(caught.value)

@@ -1,0 +1,62 @@
+"""How the campaign store reaches its database: the URL, the driver, and PostgreSQL's encoding.
+
+``store_url`` turns a target (a URL or a SQLite file path) into a SQLAlchemy URL
+(``postgresql://`` gets the psycopg 3 driver, installed with the engine). ``create_engine``
+makes the engine; a URL naming a driver that is not installed (``postgresql+psycopg2://``) is an
+``InvalidParameterError`` saying so, where it was an ``ImportError`` traceback (and the service
+did not start). PostgreSQL connections speak UTF-8 (``POSTGRES_CONNECT``), and
+``check_encoding`` refuses a database whose own encoding is not UTF8: ids are any Unicode text.
+A ``LATIN1`` database answered 500 (psycopg's ``UntranslatableCharacter``) to every event, plan
+or opt-out with a ``中`` id, and an ``SQL_ASCII`` one (``initdb``'s default under the C locale)
+handed SQLAlchemy bytes where it expects text, so that neither the service nor a command could
+open it (a ``TypeError`` traceback).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from recommender.errors import InvalidParameterError
+
+#: every PostgreSQL connection's settings: text is exchanged as UTF-8
+POSTGRES_CONNECT: dict[str, Any] = {"client_encoding": "utf8"}
+
+
+def store_url(target: str) -> str:
+    """A SQLAlchemy URL for ``target``: URLs pass through (``postgresql://`` gets the psycopg 3
+    driver), anything else is a SQLite file path."""
+    if "://" not in target:
+        if not target.strip():
+            raise InvalidParameterError("the campaign store needs a database URL or a file path")
+        return f"sqlite:///{Path(target).expanduser().resolve()}"
+    if target.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + target.split("://", 1)[1]
+    return target
+
+
+def create_engine(url: sa.engine.URL, **kwargs: Any) -> Engine:
+    """``sqlalchemy.create_engine``; a driver that is not installed is a sentence."""
+    try:
+        return sa.create_engine(url, **kwargs)
+    except ImportError as e:
+        raise InvalidParameterError(
+            f"the campaign store {url.render_as_string(hide_password=True)} names the driver "
+            f"{url.get_driver_name()!r}, which is not installed ({e}); name no driver: "
+            "sqlite:///PATH, or postgresql://... (psycopg 3, installed with the engine)"
+        ) from None
+
+
+def check_encoding(engine: Engine, shown: str) -> None:
+    """Refuse a PostgreSQL database whose encoding is not UTF8 (the module docstring)."""
+    with engine.connect() as conn:
+        encoding = str(conn.exec_driver_sql("SHOW server_encoding").scalar())
+    if encoding.upper().replace("-", "") != "UTF8":
+        raise InvalidParameterError(
+            f"the campaign store {shown} is a PostgreSQL database in {encoding}, not UTF8: ids "
+            f"are any Unicode text, which {encoding} cannot hold; use a database created with "
+            "CREATE DATABASE name ENCODING 'UTF8' TEMPLATE template0 (a new cluster: initdb -E "
+            "UTF8)")
