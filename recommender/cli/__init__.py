@@ -372,7 +372,7 @@ def _store_failure(e: BaseException) -> str | None:
                 "holds it is full; what was committed before this stays, and the same command "
                 "again once there is room is safe (events are recognised by event_id)")
     return (f"the campaign store could not be used ({cause[:300]}): another process may "
-            "hold it (SQLite waits 30 s for its write lock), or the database is down; what "
+            "hold it (a writer waits 30 s for another's lock), or the database is down; what "
             "was committed before this stays, and the same command again is safe (events "
             "are recognised by event_id)")
 

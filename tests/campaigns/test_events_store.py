@@ -3,6 +3,7 @@ in sequence; and events files imported with line-precise errors."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -239,3 +240,44 @@ def test_an_events_file_naming_a_column_twice_is_refused(tmp_path: Path, header:
                              "timestamp": [5]}), tmp_path / "twice.parquet")
     with pytest.raises(DataError, match="both name user_id"):
         read_event_file(tmp_path / "twice.parquet")
+
+
+def test_a_writer_holding_the_postgresql_lock_is_waited_for_a_bounded_time(
+        make_store: Callable[[str, Path], str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An events import stopped mid-batch (Ctrl-Z, a laptop asleep) holds the writers' lock:
+    on PostgreSQL every other writer waited for it for ever (each POST /events of every
+    replica hung, holding a pooled connection), where SQLite gives up after its busy timeout
+    and the service answers 503. The wait is bounded the same way (``LOCK_WAIT``)."""
+    import threading
+
+    import psycopg
+
+    from recommender.campaigns import events as events_mod
+
+    monkeypatch.setattr(events_mod, "LOCK_WAIT", 0.2, raising=False)  # (not before the bound)
+    url = make_store("postgresql", tmp_path)
+    st = open_store(url)
+    holder = psycopg.connect(url, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", [events_mod.EVENTS_LOCK])
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            outcome.append(record_events(st, check_events([
+                {"event_id": "e1", "user_id": "u", "film_id": "f", "timestamp": 1}])))
+        except sa.exc.OperationalError as e:  # the service's 503, the CLI's exit 2
+            outcome.append(e)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(timeout=20)
+    try:
+        assert not writer.is_alive(), "the writer still waits for the lock"
+        assert isinstance(outcome[0], sa.exc.OperationalError), outcome
+        assert "lock timeout" in str(outcome[0])
+        assert count_events(st) == 0
+    finally:
+        holder.close()  # releases the lock (a writer still waiting then finishes)
+        writer.join(timeout=20)
+        st.close()
