@@ -32,6 +32,22 @@ from recommender.errors import InvalidParameterError
 #: 70-110 s to import (20 s planned each time; SQLite: 10 s)
 POSTGRES_CONNECT: dict[str, Any] = {"client_encoding": "utf8", "prepare_threshold": None}
 
+#: how long a PostgreSQL connection waits on a database that stopped answering (a network
+#: partition, a proxy that stopped forwarding) before it fails, unless the URL's query sets
+#: these itself: 10 s to connect, and sent data unacknowledged for 30 s (or an idle link whose
+#: keepalives go unanswered for 60 s) ends it. Without them a request on a pooled connection
+#: waited for ever (the kernel's retransmissions, about 15 minutes), holding that connection.
+POSTGRES_TIMEOUTS: dict[str, Any] = {"connect_timeout": 10, "tcp_user_timeout": 30_000,
+                                     "keepalives": 1, "keepalives_idle": 30,
+                                     "keepalives_interval": 10, "keepalives_count": 3}
+
+
+def postgres_connect(url: sa.engine.URL) -> dict[str, Any]:
+    """The connection settings of a PostgreSQL store at ``url``: ``POSTGRES_CONNECT``, and
+    each of ``POSTGRES_TIMEOUTS`` the URL's query does not set (``?connect_timeout=3``)."""
+    return {**{k: v for k, v in POSTGRES_TIMEOUTS.items() if k not in url.query},
+            **POSTGRES_CONNECT}
+
 
 def store_url(target: str) -> str:
     """A SQLAlchemy URL for ``target``: URLs pass through (``postgresql://`` gets the psycopg 3

@@ -30,9 +30,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from recommender.campaigns.connection import (
-    POSTGRES_CONNECT,
     check_encoding,
     create_engine,
+    postgres_connect,
     store_url,
 )
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
@@ -170,7 +170,7 @@ class CampaignStore:
             if parsed.database not in (None, "", ":memory:") and not read_only:
                 private_file(parsed.database)  # user ids and events: the owner's only
         else:  # text travels as UTF-8 (``connection.check_encoding`` checks the database)
-            kwargs["connect_args"] = dict(POSTGRES_CONNECT)
+            kwargs["connect_args"] = postgres_connect(parsed)
         if pool is not None and "poolclass" not in kwargs:  # the one in-memory connection stays
             kwargs.update(pool_size=pool.size, max_overflow=pool.overflow,
                           pool_timeout=pool.timeout)

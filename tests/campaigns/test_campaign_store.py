@@ -15,7 +15,7 @@ from recommender.campaigns import store as store_mod
 from recommender.campaigns.export import csv_chunks, write_plan
 from recommender.campaigns.plan import PLAN_SCHEMA
 from recommender.campaigns.store import CampaignStore, UnknownPlanError, open_store, store_url
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, StoreUnavailableError
 
 
 def fake_rows(plan_id: str, n: int, seed: int = 0) -> pa.Table:
@@ -273,3 +273,49 @@ def new_store_in(postgres_url: str, options: str = "") -> str:
         conn.execute(f"CREATE DATABASE {name} {options}")
     base, _, query = postgres_url.partition("?")
     return f"{base.rsplit('/', 1)[0]}/{name}" + (f"?{query}" if query else "")
+
+
+def test_a_postgresql_server_that_stopped_answering_fails_in_bounded_time() -> None:
+    """A database that accepts the connection and then says nothing (a partition, a proxy
+    that stopped forwarding) held the opening, and a request on a pooled connection, for as
+    long as the kernel retried (minutes): ``connect_timeout`` (10 s, or the URL's own) and
+    TCP timeouts are set unless the URL sets them."""
+    import socket
+    import threading
+    import time
+
+    from recommender.campaigns.connection import POSTGRES_TIMEOUTS, postgres_connect
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:  # takes each connection and never answers
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    port = silent.getsockname()[1]
+    try:
+        for query, bound in (("", POSTGRES_TIMEOUTS["connect_timeout"]),
+                             ("?connect_timeout=2", 2)):
+            start = time.monotonic()
+            with pytest.raises((StoreUnavailableError, InvalidParameterError)):
+                open_store(f"postgresql://u:pw@127.0.0.1:{port}/db{query}")
+            assert time.monotonic() - start < bound + 5
+        url = sa.engine.make_url("postgresql+psycopg://u@h/db?connect_timeout=3")
+        assert "connect_timeout" not in postgres_connect(url)  # the URL's own is kept
+        assert postgres_connect(url)["tcp_user_timeout"] == 30_000
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        silent.close()
