@@ -201,6 +201,18 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     return 0
 
 
+def say_skipped(model: Any, unknown: list[str]) -> None:
+    """Each comparable film the model does not know, skipped (as lookalike skips unknown
+    seeds): said on stderr, with the titles it matches."""
+    from recommender.errors import UnknownFilmError
+    from recommender.query.hints import with_title_hint
+
+    for film_id in unknown:
+        error = model.films.unknown(UnknownFilmError, [film_id])
+        hinted = with_title_hint(model, error) if isinstance(error, UnknownFilmError) else error
+        print(f"skipped {hinted}", file=sys.stderr)
+
+
 def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str, float]:
     """``--like`` values: film ids, or ``FILM_ID=WEIGHT`` (as the HTTP body's
     ``{"film_id": weight}``; an id the model holds as written, ``=`` and all, stays an id).
@@ -235,10 +247,9 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
 
 
 def cmd_cold_start(args: argparse.Namespace) -> int:
-    from recommender.errors import UnknownFilmError
     from recommender.query.audience import check_k, cold_start_page
     from recommender.query.catalog import resolve_genres
-    from recommender.query.hints import title_hints, with_title_hint
+    from recommender.query.hints import title_hints
 
     check_k(args.k, args.offset)
     model = answer_model(args)
@@ -246,10 +257,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
     with title_hints(model):  # every --like film unknown: the titles the one given matches
         page, unknown = cold_start_page(model, likes, args.genre or [], args.k,
                                         args.offset, segment=args.segment, tier=args.tier)
-    for film_id in unknown:  # skipped, as lookalike skips unknown seeds: said on stderr
-        error = model.films.unknown(UnknownFilmError, [film_id])
-        hinted = with_title_hint(model, error) if isinstance(error, UnknownFilmError) else error
-        print(f"skipped {hinted}", file=sys.stderr)
+    say_skipped(model, unknown)
     if args.json:
         print_body({**page.to_json(), "unknown_film_ids": unknown})
         return 0

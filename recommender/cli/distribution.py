@@ -78,8 +78,13 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     cinemas = (cinemas_for(model, args.model, args.cinemas or _env_cinemas())
                if args.by.lower() == CINEMA and args.screens else None)
     if cold:
-        body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
-                                 args.by, args.screens, cinemas=cinemas)
+        from recommender.cli.answers import say_skipped
+        from recommender.query.hints import title_hints
+
+        with title_hints(model):  # every --like film unknown: the titles the one given matches
+            body = cold_start_demand(model, weighted_likes(model, args.like), args.genre or [],
+                                     args.by, args.screens, cinemas=cinemas)
+        say_skipped(model, body["cold_start"]["unknown_film_ids"])
     else:
         from recommender.query.hints import known_film
 

@@ -25,12 +25,12 @@ from numpy.typing import NDArray
 
 from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
 from recommender.distribution.screens import largest_remainder
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, CINEMAS_FILE, Cinemas
 from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
 from recommender.model.model import Model
-from recommender.query.audience import cold_start_vector
+from recommender.query.audience import cold_start_vector, known_comparables
 from recommender.query.catalog import resolve_genres
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
@@ -121,16 +121,23 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
                       min_cell: int | None = None, cinemas: Cinemas | None = None
                       ) -> dict[str, Any]:
     """The body of ``POST /distribution/cold-start``: the same breakdown for a film with no
-    history, from comparable films (ids, or ``{id: weight}``) and genres."""
+    history, from comparable films (ids, or ``{id: weight}``) and genres; comparable films
+    the model does not know are skipped and listed (``UnknownFilmError`` only when nothing
+    known is left: every film unknown and no genre)."""
     groups = place_groups(model, by)
     check_screens(screens)
-    scores, stand_in, unfitted = cold_start_scores(model, comparable, genres)
+    # comparable films the model does not know are skipped and listed, as the cold-start
+    # audience does (a 404 here, though the genres or the other films could answer)
+    known, unknown = known_comparables(model, comparable)
+    if unknown and not known and not genres:
+        raise model.films.unknown(UnknownFilmError, dict.fromkeys(unknown))
+    scores, stand_in, unfitted = cold_start_scores(model, known, genres)
     nobody = np.zeros(0, np.int64)
     p = film_probabilities(model, scores, stand_in, nobody, unfitted)
     body = _body(model, groups, p, nobody, screens, min_cell, cinemas)
-    ids = list(comparable) if not isinstance(comparable, Mapping) else list(comparable.keys())
     return {"film_id": None, **body,
-            "cold_start": {"comparable_film_ids": [str(i) for i in ids],
+            "cold_start": {"comparable_film_ids": [str(i) for i in known],
+                           "unknown_film_ids": unknown,
                            "genres": list(dict.fromkeys(resolve_genres(model, genres))),
                            "calibrated_as": str(model.films.ids[stand_in])},
             "note": tie_note(scores, nobody, unfitted)}

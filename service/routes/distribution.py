@@ -97,7 +97,11 @@ class WithoutPlace(BaseModel):
 
 
 class ColdStartInput(BaseModel):
-    comparable_film_ids: list[str]
+    comparable_film_ids: list[str] = Field(description="the comparable films used (known "
+                                                      "to the model)")
+    unknown_film_ids: list[str] = Field(default_factory=list, description=(
+        "comparable film ids the model does not know: skipped, as the cold-start audience "
+        "skips them"))
     genres: list[str]
     calibrated_as: str = Field(description="the known film nearest the new one, whose "
                                            "calibration gives the probabilities")
@@ -148,7 +152,8 @@ async def distribution(film_id: str, engine: EngineDep, settings: SettingsDep,
 
 @router.post("/distribution/cold-start", response_model=None,
              responses={200: {"model": Distribution}, **NOT_FOUND, **INVALID},
-             summary="Expected demand by place of a film with no history")
+             summary="Expected demand by place of a film with no history (unknown comparable "
+                     "films skipped and listed)")
 async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
                      settings: SettingsDep) -> JSONResponse:
     def work() -> JSONResponse:

@@ -254,3 +254,26 @@ def test_a_film_picked_from_the_list_leaves_no_later_answer_in_the_emptied_box(
     rows = page.locator("form:has(#slate-search) tbody tr")
     assert rows.count() == 1 and picked.split(" (")[0] in rows.first.inner_text()
     watched.assert_clean()
+
+
+def test_a_new_films_unknown_comparable_is_skipped_and_said(
+        watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
+    """A comparable film the model no longer holds (a chip kept for the tab across a model
+    reload) was a 404 over the whole forecast, though the other film and the genre could
+    answer: the forecast is shown, and the unknown film is said above it."""
+    page = watched.page
+
+    def with_a_gone_film(route: Any) -> None:  # the request as a kept chip would send it
+        body = json.loads(route.request.post_data)
+        body["comparable_film_ids"].append("gone-film")
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/distribution/cold-start", with_a_gone_film)
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    first = two_films[0]
+    add_film(page, "#dnew-search", first)
+    page.fill("#dnew-genres", first["genres"][0])
+    page.get_by_role("button", name="Forecast demand").click()
+    page.wait_for_selector("#dist-total")
+    assert "1 unknown film id(s) skipped: gone-film" in page.inner_text("#dnew-unknown-films")
+    watched.assert_clean()

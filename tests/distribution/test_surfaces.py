@@ -72,6 +72,35 @@ def test_cold_start_cli_equals_http(client: TestClient, model_dir: Path,
     assert f"probabilities: the calibration of film {stand_in}" in out
 
 
+def test_cold_start_skips_and_lists_unknown_comparable_films(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An unknown comparable film was a 404 here while the genres (or the other films) could
+    answer, where the cold-start audience skips and lists it: the forecast is the known
+    films' and the genres', the unknown ones are listed (the CLI says so on stderr)."""
+    asked = {"comparable_film_ids": ["00004", "no-such-film", "00008"],
+             "genres": [GENRES[0]], "by": "region", "screens": 5}
+    http = client.post("/distribution/cold-start", json=asked)
+    assert http.status_code == 200, http.text
+    body = http.json()
+    Distribution.model_validate(body)
+    assert body["cold_start"]["unknown_film_ids"] == ["no-such-film"]
+    assert body["cold_start"]["comparable_film_ids"] == ["00004", "00008"]
+    known = client.post("/distribution/cold-start", json={
+        **asked, "comparable_film_ids": ["00004", "00008"]}).json()
+    assert known["cold_start"]["unknown_film_ids"] == []
+    assert body["places"] == known["places"] and body["screens"] == known["screens"]
+    code, out, err = run(capsys, "distribution", model_dir, "--like", "00004", "no-such-film",
+                         "00008", "--genre", GENRES[0], "--screens", 5, "--json")
+    assert code == 0 and out == http.content.decode() + "\n"
+    assert "skipped" in err and "no-such-film" in err
+    # nothing known left (every film unknown, no genre): the 404 naming them, exit 2
+    r = client.post("/distribution/cold-start", json={"comparable_film_ids": ["no-such-film"],
+                                                      "by": "region"})
+    assert r.status_code == 404 and "no-such-film" in r.json()["detail"]
+    code, _, err = run(capsys, "distribution", model_dir, "--like", "no-such-film")
+    assert code == 2 and "no-such-film" in err
+
+
 @pytest.mark.parametrize(("params", "sentence"), [
     ({"by": "gender"}, "by='gender' is not a place attribute"),
     ({"by": "planet"}, "by='planet' is not a user attribute of this model"),

@@ -2,7 +2,7 @@
 
 import { capToServer, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
-  pagedTable } from "./ui.js";
+  pagedTable, unknownList } from "./ui.js";
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
@@ -66,21 +66,6 @@ function pagedUsers(caption, users, filename, id, scoreLabel) {
       saveBlob(new Blob([[head.join(","), ...lines].join("\r\n") + "\r\n"],
         { type: "text/csv" }), filename);
     } }, `Download these ${int(users.length)} users (CSV)`)], PAGE);
-}
-
-const SHOWN_UNKNOWN = 10;
-
-/** The ids the server did not know (`noun`: "id(s)", "film id(s)"): ten of them written out,
-    all of them behind "Show all" (50,000 unknown seeds were one paragraph of 590,000
-    characters above the audience, read out whole by a screen reader: it is a live region). */
-function unknownList(id, noun, ids) {
-  if (!ids.length) return [];
-  const more = ids.length - SHOWN_UNKNOWN;
-  return [h("p", { class: "warning", id },
-    `${int(ids.length)} unknown ${noun} skipped: ${ids.slice(0, SHOWN_UNKNOWN).join(", ")}`,
-    more > 0 ? ` and ${int(more)} more` : ""),
-  more > 0 ? h("details", { id: `${id}-all` }, h("summary", {}, `Show all ${int(ids.length)} unknown ${noun}`),
-    h("p", {}, ids.join(", "))) : ""];
 }
 
 /** The page's note, when every candidate scores the same (the users are in no order). */

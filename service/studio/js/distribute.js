@@ -2,7 +2,7 @@
 
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, tableBox, errorBox, csvCell, csvCells,
-  filmName, pagedTable, titleWithYear, answerForm } from "./ui.js";
+  filmName, pagedTable, titleWithYear, answerForm, unknownList } from "./ui.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
 
@@ -91,6 +91,8 @@ function newFilm() {
       const calibrated = body.cold_start && body.cold_start.calibrated_as;
       const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
       out.replaceChildren(
+        // comparable films the model does not know are skipped and listed (it was a 404)
+        ...unknownList("dnew-unknown-films", "film id(s)", body.cold_start?.unknown_film_ids || []),
         nearest ? h("p", { class: "note", id: "dnew-calibrated" },
           "Probabilities from the calibration of the known film nearest the new one: ", nearest, ".") : "",
         ...demandView(body));
