@@ -61,6 +61,9 @@ class CacheWarmth(BaseModel):
 class ServiceLimits(BaseModel):
     max_k: int = Field(description="the largest page (k) a list endpoint accepts "
                                    "(RECOMMENDER_MAX_K)")
+    max_seed_users: int | None = Field(default=None, description=(
+        "the longest lookalike seed list POST /audiences/lookalike accepts "
+        "(RECOMMENDER_MAX_SEED_USERS)"))
 
 
 class Health(BaseModel):

@@ -118,15 +118,18 @@ def served_locked(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
 
 
 SMALL_MAX_K = 20  # below the Studio's page of 25 and the demo's example film's audience
+SMALL_MAX_SEEDS = 5  # a lookalike seed list's longest, on the same server
 
 
 @pytest.fixture(scope="module")
 def served_small_k(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
-    """The demo model behind a server whose largest page is ``SMALL_MAX_K``."""
+    """The demo model behind a server whose largest page is ``SMALL_MAX_K`` (and longest
+    lookalike seed list ``SMALL_MAX_SEEDS``)."""
     model, data, root = demo_folders
     own = root / "small-k"
     own.mkdir(exist_ok=True)
-    yield from _serve(model, data, own, RECOMMENDER_MAX_K=str(SMALL_MAX_K))
+    yield from _serve(model, data, own, RECOMMENDER_MAX_K=str(SMALL_MAX_K),
+                      RECOMMENDER_MAX_SEED_USERS=str(SMALL_MAX_SEEDS))
 
 
 #: films and users whose ids a URL path or a trim would lose: "." and ".." are path segments

@@ -8,6 +8,7 @@ import urllib.request
 from typing import Any
 
 MAX_K = 20  # conftest's SMALL_MAX_K: the largest page of served_small_k
+MAX_SEEDS = 5  # conftest's SMALL_MAX_SEEDS: its longest lookalike seed list
 
 
 def _get(served: Any, path: str) -> bytes:
@@ -20,7 +21,8 @@ def test_download_the_whole_list_is_cut_at_the_servers_largest_page(
     """The button said "Download all N" and asked for min(N, 10,000) rows whatever the
     server's RECOMMENDER_MAX_K: a server set lower answered 422, one set higher was cut at
     10,000."""
-    assert json.loads(_get(served_small_k, "/health"))["limits"] == {"max_k": MAX_K}
+    assert json.loads(_get(served_small_k, "/health"))["limits"] == {
+        "max_k": MAX_K, "max_seed_users": MAX_SEEDS}
     manifest = json.loads((served_small_k.data / "demo.json").read_text())
     fid = urllib.parse.quote(manifest["example_film_id"], safe="")
     total = json.loads(_get(served_small_k, f"/films/{fid}/audience?k=1"))["total"]
@@ -51,6 +53,28 @@ def test_audience_sizes_are_held_to_the_servers_largest_page(
         page.wait_for_function("([sel, most]) => document.querySelector(sel)?.max === most",
                                arg=[box, str(MAX_K)])
         assert page.input_value(box) == str(MAX_K)
+    watched.assert_clean()
+
+
+def test_a_seed_list_over_the_servers_longest_is_said_before_it_is_sent(
+        watched: Any, served_small_k: Any) -> None:
+    """A seed list longer than RECOMMENDER_MAX_SEED_USERS was sent (a very long paste then
+    met the body-size limit first, which did not say how many ids are allowed): /health
+    publishes the longest, and the form says it before sending."""
+    users = [line.split(",")[0] for line in
+             (served_small_k.data / "users.csv").read_text().splitlines()[1:MAX_SEEDS + 2]]
+    page = watched.page
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/audiences/" in r.url else None)
+    page.goto(f"{served_small_k.base}/studio/#/build")
+    page.fill("#seed-ids", "\n".join(users))
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector(f"text=at most {MAX_SEEDS} ids")
+    assert f"this one holds {MAX_SEEDS + 1}" in page.inner_text("main")
+    assert asked == []
+    page.fill("#seed-ids", "\n".join(users[:MAX_SEEDS]))
+    page.get_by_role("button", name="Find lookalikes").click()
+    page.wait_for_selector("#lookalike-users")
     watched.assert_clean()
 
 

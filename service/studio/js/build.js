@@ -1,6 +1,6 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
-import { capToServer, getJson, postJson, saveBlob } from "./api.js";
+import { capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
   pagedTable, unknownList } from "./ui.js";
 import { keptForm, pickedChips } from "./search.js";
@@ -88,6 +88,15 @@ function lookalike() {
     const mine = ++seq;  // only the latest submit paints (a slow earlier answer covered it)
     let seeds = parseIds(ids.value);
     if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
+    // the server's rule said before the list is sent: a very long paste was refused by the
+    // body-size limit instead, which did not say how many ids are allowed
+    const most = (await serverLimits()).max_seed_users;
+    if (mine !== seq) return;
+    if (most && seeds.length > most) {
+      out.replaceChildren(errorBox(`a lookalike seed list may hold at most ${int(most)} ids `
+        + `(RECOMMENDER_MAX_SEED_USERS); this one holds ${int(seeds.length)}`));
+      return;
+    }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Finding lookalikes…"));
     const ask = () => postJson("/audiences/lookalike", { seed_user_ids: seeds, k: Number(k.value) });
     try {
