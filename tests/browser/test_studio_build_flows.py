@@ -126,6 +126,27 @@ def test_every_user_a_seed_says_nobody_is_left(watched: Any, served_demo: Any) -
     watched.assert_clean()
 
 
+@pytest.mark.parametrize("comma", ["\uff0c", "\u3001"])
+def test_genres_typed_with_an_east_asian_comma_are_split(watched: Any, served_demo: Any,
+                                                        comma: str) -> None:
+    """ "Drama，Comedy" (a full-width or ideographic comma, as an East Asian keyboard types)
+    was sent as one genre and refused by name; both new-film forms split it."""
+    page = watched.page
+    sent: list[Any] = []
+    page.on("request", lambda r: sent.append(json.loads(r.post_data))
+            if r.url.endswith(("/audiences/cold-start", "/distribution/cold-start")) else None)
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#cold-genres", f"Drama{comma} Comedy")
+    page.get_by_role("button", name="Rank the audience").click()
+    page.wait_for_selector("#cold-users table")
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    page.fill("#dnew-genres", f"Drama{comma}Comedy")
+    page.get_by_role("button", name="Forecast demand").click()
+    page.wait_for_selector("#dist-total")
+    assert [body["genres"] for body in sent] == [["Drama", "Comedy"]] * 2
+    watched.assert_clean()
+
+
 LONG_WORD = "Supercalifragilisticexpialidocious" * 4
 
 

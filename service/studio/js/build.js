@@ -2,7 +2,7 @@
 
 import { capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
-  pagedTable, unknownList } from "./ui.js";
+  pagedTable, unknownList, genreList } from "./ui.js";
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
@@ -146,7 +146,7 @@ function coldStart() {
   async function run(e) {
     e.preventDefault();
     const mine = ++seq;  // only the latest submit paints (a slow earlier answer covered it)
-    const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);
+    const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
     }

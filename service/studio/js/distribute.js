@@ -2,7 +2,7 @@
 
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, num, section, table, tableBox, errorBox, csvCell, csvCells,
-  filmName, pagedTable, titleWithYear, answerForm, unknownList } from "./ui.js";
+  filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList } from "./ui.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
 
@@ -74,7 +74,7 @@ function newFilm() {
   async function run(e) {
     e.preventDefault();
     const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)
-    const g = genres.value.split(",").map((s) => s.trim()).filter(Boolean);
+    const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
     }

@@ -214,3 +214,10 @@ export function unknownList(id, noun, ids) {
   more > 0 ? h("details", { id: `${id}-all` }, h("summary", {}, `Show all ${int(ids.length)} unknown ${noun}`),
     h("p", {}, ids.join(", "))) : ""];
 }
+
+/** The genres typed in a field, split on commas: the ASCII one, and the full-width "，" and
+    ideographic "、" an East Asian keyboard types (those sent "Drama，Comedy" as one genre,
+    refused by name). */
+export function genreList(text) {
+  return text.split(/[,\uFF0C\u3001]/).map((s) => s.trim()).filter(Boolean);
+}
