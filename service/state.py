@@ -170,6 +170,11 @@ class ServiceState:
         another worker's reload); True when it did. A version that fails to load is logged
         and not tried again until the folder changes again."""
         stamp = _folder_stamp(self.model_path) if self.model_path else ""
+        if stamp and stamp == self.stamp and self._refused:
+            # ``current`` is back at the version served (a rollback by hand): nothing is
+            # refused now (the warning stayed on /health), and the refused version is tried
+            # again should ``current`` point at it once more
+            self._refused, self.refused_reason = "", None
         if not stamp or stamp in (self.stamp, self._refused):
             return False
         if time.monotonic() < self._backoff_until:  # the store failed lately: not yet

@@ -254,6 +254,38 @@ def test_a_worker_started_on_a_refused_version_serves_the_newest_that_loads(
         pass
 
 
+def _point_current(served: Path, version: Path) -> None:
+    """``ln -sfn`` by hand, in one rename: the rollback an operator makes."""
+    tmp = served / "current.new"
+    tmp.symlink_to(version.relative_to(served))
+    tmp.replace(served / "current")
+
+
+def test_a_rollback_to_the_served_version_ends_the_warning(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model]) -> None:
+    """``current`` pointed back by hand at the version a worker serves (after a damaged save,
+    or at the one a restarted worker fell back to): /health went on saying the folder's
+    current model was refused, though it was the one served, until the next restart."""
+    served = root / "served"
+    old = layout.resolve(served)
+    artifact.save(loaded["b"], served)
+    damaged = layout.resolve(served)
+    (damaged / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
+    with app_for(root) as restarted:  # falls back to ``old``
+        for w in [*workers, restarted]:
+            assert not state(w).check()
+            assert w.get("/health").json()["model_folder_warning"]
+        _point_current(served, old)
+        for w in [*workers, restarted]:
+            assert not state(w).check()  # nothing to load: ``old`` is served
+            assert w.get("/health").json()["model_folder_warning"] is None
+            assert answer(w) == expected(loaded["a"])
+        _point_current(served, damaged)  # the damaged one again: refused again, and said
+        for w in [*workers, restarted]:
+            assert not state(w).check()
+            assert "film_ids.npy" in w.get("/health").json()["model_folder_warning"]
+
+
 def test_a_version_of_a_model_folder_is_not_served(root: Path) -> None:
     """``serve MODEL/current`` (or a version): the watcher found no ``current`` there, so a
     new save never reached the workers, and the default campaign store was a new, empty file
