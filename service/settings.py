@@ -208,13 +208,15 @@ def misspelt(environ: Mapping[str, str]) -> list[str]:
     """A sentence for each ``RECOMMENDER_*`` variable that is no setting but nearly names one:
     the settings ignore unknown names, so ``RECOMMENDER_READ_KEY`` (for ``READ_KEYS``) served
     every endpoint open, and ``RECOMMENDER_MAXK`` the default page size, with no word said.
-    Other unknown names (the tests', the workers' own) are left alone."""
+    Other unknown names (the tests', the workers' own) are left alone. Names are compared
+    in any case, as the settings read them (``recommender_max_k`` is ``MAX_K``)."""
     prefix = "RECOMMENDER_"
     known = [name.upper() for name in Settings.model_fields]
     out = []
     for name in sorted(environ):
-        rest = name.removeprefix(prefix)
-        if rest == name or rest in known:
+        upper = name.upper()
+        rest = upper.removeprefix(prefix)
+        if rest == upper or rest in known:
             continue
         near = difflib.get_close_matches(rest, known, n=1, cutoff=0.8)  # the names' own parts
         if near:

@@ -357,3 +357,15 @@ def test_serve_refuses_a_misspelt_setting(model_dir: Path, name: str, meant: str
     assert f"{name} is not a setting (did you mean {meant}?)" in err, err
     assert "the-secret-key" not in err and "TEST_SOMETHING" not in err
     assert len(err.strip().splitlines()) == 1, err
+
+
+def test_setting_names_are_checked_in_any_case_as_they_are_read() -> None:
+    """The settings read a name in any case (``RECOMMENDER_MAX_k`` is ``max_k``): such a
+    setting was refused as a misspelling of itself, and a misspelling in lower case
+    (``recommender_read_key``) started with every endpoint open, unsaid."""
+    from service.settings import misspelt
+
+    assert misspelt({"RECOMMENDER_MAX_k": "50", "recommender_read_keys": "k"}) == []
+    said = misspelt({"recommender_read_key": "k", "Recommender_MaxK": "50"})
+    assert [s.split(" is not")[0] for s in said] == ["Recommender_MaxK", "recommender_read_key"]
+    assert "did you mean RECOMMENDER_READ_KEYS?" in said[1]
