@@ -204,3 +204,27 @@ def test_a_long_list_of_unknown_seeds_is_summed_up(watched: Any, served_demo: An
     want = api(served_demo, "/audiences/lookalike", {"seed_user_ids": ["u00001", *ghosts]})
     assert want["unknown_seed_ids"] == ghosts
     watched.assert_clean()
+
+
+def test_a_press_whose_page_never_came_does_not_take_the_focus_later(watched: Any,
+                                                                     served_demo: Any) -> None:
+    """Next pressed, and its page failed (or was overtaken by a new search): the press was
+    remembered, and the next answer painted, for a title typed afterwards, moved the focus
+    from the title box to the pager, so the rest of what was typed went nowhere."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/search")
+    page.fill("#genre", "Drama")
+    page.press("#genre", "Enter")
+    page.wait_for_selector("#results table")
+    page.route("**/films?*", lambda r: r.fulfill(status=503, json={"detail": "busy"}))
+    page.locator("#results").get_by_role("button", name="Next").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#results .error")
+    page.unroute("**/films?*")
+    page.click("#q")
+    page.keyboard.type("the")
+    page.wait_for_selector("#results table")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.activeElement.id") == "q"
+    page.keyboard.type(" end")
+    assert page.input_value("#q") == "the end"

@@ -90,7 +90,10 @@ export function pagerPress(box, label) {
 export function pagerBack(box) {
   const label = pressed.get(box);
   pressed.delete(box);
-  if (!label) return;
+  // only a focus the redraw lost (on the body now) or left in ``box``: a press whose page
+  // never came (an error, a new search) took the focus from the box typed in next
+  const at = document.activeElement;
+  if (!label || (at && at !== document.body && !box.contains(at))) return;
   const buttons = [...box.querySelectorAll(".pager button")]
     .filter((b) => !b.disabled && ["Previous", "Next"].includes(b.textContent));
   (buttons.find((b) => b.textContent === label) || buttons[0])?.focus();
