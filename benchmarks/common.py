@@ -75,14 +75,18 @@ def _version(module: str) -> str | None:
 
 def _git_commit() -> str | None:
     """HEAD's short hash, with ``+dirty`` when tracked files (other than the results the
-    benchmarks write themselves) differ from it: such a run measured code no commit holds."""
+    benchmarks write themselves) differ from it: such a run measured code no commit holds.
+    The pages and images the benchmarks render (``benchmarks/README.md``, the README's result
+    blocks, the Studio's screenshots) are no code: a run after another one rendered them,
+    before they were committed, measured HEAD's code all the same."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                              capture_output=True, text=True, timeout=10)
         commit = out.stdout.strip() or None
         changed = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-             ":(exclude)benchmarks/results"], cwd=ROOT, capture_output=True, text=True,
+             ":(exclude)benchmarks/results", ":(exclude,glob)**/*.md",
+             ":(exclude,glob)**/*.png"], cwd=ROOT, capture_output=True, text=True,
             timeout=10)
         dirty = changed.returncode == 0 and changed.stdout.strip() != ""
         return None if commit is None else commit + ("+dirty" if dirty else "")

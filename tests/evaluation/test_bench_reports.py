@@ -274,6 +274,9 @@ def test_a_run_on_changed_code_is_stamped_dirty(tmp_path: Path,
     (tmp_path / "benchmarks" / "results").mkdir(parents=True)
     (tmp_path / "code.py").write_text("x = 1\n")
     (tmp_path / "benchmarks" / "results" / "a.json").write_text("{}\n")
+    (tmp_path / "docs" / "studio").mkdir(parents=True)
+    for page in ("README.md", "benchmarks/README.md", "docs/studio/film.png"):
+        (tmp_path / page).write_text("committed\n")
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-q", "-m", "c"], check=True)
     head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
@@ -281,6 +284,12 @@ def test_a_run_on_changed_code_is_stamped_dirty(tmp_path: Path,
     monkeypatch.setattr(common, "ROOT", tmp_path)
     (tmp_path / "benchmarks" / "results" / "a.json").write_text('{"new": 1}\n')
     (tmp_path / "scratch.txt").write_text("untracked\n")
+    assert common._git_commit() == head
+    # a README a benchmark rendered (run_all.py, bench_distribution.py, readme_results.py)
+    # and the Studio's screenshots: no code changed
+    (tmp_path / "README.md").write_text("rendered\n")
+    (tmp_path / "benchmarks" / "README.md").write_text("rendered\n")
+    (tmp_path / "docs" / "studio" / "film.png").write_bytes(b"png")
     assert common._git_commit() == head
     (tmp_path / "code.py").write_text("x = 2\n")
     assert common._git_commit() == head + "+dirty"
