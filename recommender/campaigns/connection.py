@@ -15,6 +15,8 @@ traceback).
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,8 @@ from recommender.errors import InvalidParameterError
 POSTGRES_CONNECT: dict[str, Any] = {"client_encoding": "utf8", "prepare_threshold": None}
 
 #: how long a PostgreSQL connection waits on a database that stopped answering (a network
-#: partition, a proxy that stopped forwarding) before it fails, unless the URL's query sets
+#: partition, a proxy that stopped forwarding) before it fails, unless the URL's query (or
+#: libpq's environment, ``LIBPQ_ENV``) sets
 #: these itself: 10 s to connect, and sent data unacknowledged for 30 s (or an idle link whose
 #: keepalives go unanswered for 60 s) ends it. Without them a request on a pooled connection
 #: waited for ever (the kernel's retransmissions, about 15 minutes), holding that connection.
@@ -42,10 +45,19 @@ POSTGRES_TIMEOUTS: dict[str, Any] = {"connect_timeout": 10, "tcp_user_timeout": 
                                      "keepalives_interval": 10, "keepalives_count": 3}
 
 
-def postgres_connect(url: sa.engine.URL) -> dict[str, Any]:
+#: the libpq environment variables that set one of ``POSTGRES_TIMEOUTS``: a setting passed to
+#: the connection overrides them, so an operator's ``PGCONNECT_TIMEOUT=30`` became 10 s
+LIBPQ_ENV = {"connect_timeout": "PGCONNECT_TIMEOUT"}
+
+
+def postgres_connect(url: sa.engine.URL, environ: Mapping[str, str] | None = None
+                     ) -> dict[str, Any]:
     """The connection settings of a PostgreSQL store at ``url``: ``POSTGRES_CONNECT``, and
-    each of ``POSTGRES_TIMEOUTS`` the URL's query does not set (``?connect_timeout=3``)."""
-    return {**{k: v for k, v in POSTGRES_TIMEOUTS.items() if k not in url.query},
+    each of ``POSTGRES_TIMEOUTS`` that neither the URL's query (``?connect_timeout=3``) nor
+    libpq's environment (``PGCONNECT_TIMEOUT``) sets."""
+    env = os.environ if environ is None else environ
+    return {**{k: v for k, v in POSTGRES_TIMEOUTS.items()
+               if k not in url.query and not env.get(LIBPQ_ENV.get(k, ""))},
             **POSTGRES_CONNECT}
 
 

@@ -319,3 +319,17 @@ def test_a_postgresql_server_that_stopped_answering_fails_in_bounded_time() -> N
         for conn in held:
             conn.close()
         silent.close()
+
+
+def test_libpq_environment_timeout_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``PGCONNECT_TIMEOUT`` (libpq's own variable) was overridden by the store's 10 s, as any
+    setting passed to the connection overrides libpq's environment: an operator's 30 s for a
+    slow link became 10 s, and a 2 s one waited 10 s for a database that stopped answering."""
+    from recommender.campaigns.connection import postgres_connect
+
+    url = sa.engine.make_url("postgresql+psycopg://u@h/db")
+    monkeypatch.delenv("PGCONNECT_TIMEOUT", raising=False)
+    assert postgres_connect(url)["connect_timeout"] == 10
+    monkeypatch.setenv("PGCONNECT_TIMEOUT", "30")
+    given = postgres_connect(url)
+    assert "connect_timeout" not in given and given["tcp_user_timeout"] == 30_000
