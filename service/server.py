@@ -274,13 +274,20 @@ def check_at_start(settings: Any) -> None:
 
         from recommender.campaigns.store import store_url
         try:
-            backend = sa.engine.make_url(store_url(settings.store)).get_backend_name()
+            url = sa.engine.make_url(store_url(settings.store))
+            backend = url.get_backend_name()
         except (sa.exc.ArgumentError, InvalidParameterError):
             raise refused("STORE", "not a database URL (sqlite:///..., postgresql://...) "
                           "nor a file path") from None
         if backend not in ("sqlite", "postgresql"):
             raise refused("STORE", f"the campaign store supports sqlite:// and postgresql:// "
                           f"URLs, got {backend}://")
+        try:  # postgresql+psycopg2://: a traceback from uvicorn's start-up, exit 3
+            url.get_dialect().import_dbapi()
+        except ImportError:
+            raise refused("STORE", f"the URL names the driver {url.get_driver_name()!r}, which "
+                          "is not installed; name no driver: sqlite:///PATH, or "
+                          "postgresql://... (psycopg 3, installed with the engine)") from None
 
 
 def _check_shared_store(settings: Any, workers: int) -> None:

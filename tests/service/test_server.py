@@ -4,6 +4,7 @@ over HTTP (single worker, and two workers through uvicorn's factory mode)."""
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import logging
 import os
@@ -312,6 +313,11 @@ def test_serve_refuses_an_endless_number_at_start(model_dir: Path, env: dict[str
     ("RECOMMENDER_STORE", "mysql://user:pw@db/campaigns",
      "RECOMMENDER_STORE: the campaign store supports sqlite:// and postgresql:// URLs"),
     ("RECOMMENDER_STORE", "bogus://x", "RECOMMENDER_STORE: "),
+    pytest.param("RECOMMENDER_STORE", "postgresql+psycopg2://user:pw@db/campaigns",
+                 "RECOMMENDER_STORE: the URL names the driver 'psycopg2', which is not "
+                 "installed", marks=pytest.mark.skipif(
+                     importlib.util.find_spec("psycopg2") is not None,
+                     reason="psycopg2 is installed here")),
 ])
 def test_serve_refuses_at_start_what_a_request_would_find(
         model_dir: Path, tmp_path: Path, name: str, value: str, said: str,
