@@ -34,12 +34,12 @@ from recommender.errors import InvalidParameterError
 #: 70-110 s to import (20 s planned each time; SQLite: 10 s)
 POSTGRES_CONNECT: dict[str, Any] = {"client_encoding": "utf8", "prepare_threshold": None}
 
-#: how long a PostgreSQL connection waits on a database that stopped answering (a network
-#: partition, a proxy that stopped forwarding) before it fails, unless the URL's query (or
-#: libpq's environment, ``LIBPQ_ENV``) sets
-#: these itself: 10 s to connect, and sent data unacknowledged for 30 s (or an idle link whose
-#: keepalives go unanswered for 60 s) ends it. Without them a request on a pooled connection
-#: waited for ever (the kernel's retransmissions, about 15 minutes), holding that connection.
+#: how long a PostgreSQL connection waits on a host that is gone or cut off (a network
+#: partition; not a proxy that still acknowledges packets) before it fails, unless the URL's
+#: query (or libpq's environment, ``LIBPQ_ENV``) sets these itself: 10 s to connect, and sent
+#: data unacknowledged for 30 s (or an idle link whose keepalives go unanswered for 60 s) ends
+#: it. Without them a request on a pooled connection waited for ever (the kernel's
+#: retransmissions, about 15 minutes), holding that connection.
 POSTGRES_TIMEOUTS: dict[str, Any] = {"connect_timeout": 10, "tcp_user_timeout": 30_000,
                                      "keepalives": 1, "keepalives_idle": 30,
                                      "keepalives_interval": 10, "keepalives_count": 3}
