@@ -3,7 +3,7 @@
 import { download, filmPath, getJson, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, filmName, linkToFilm,
-  titleWithYear, yearSuffix, pagerPress, pagerBack } from "./ui.js";
+  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold } from "./ui.js";
 
 const PAGE = 25;
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
@@ -144,6 +144,7 @@ function audienceTable(id, summary, segments, attributes, params) {
     // first load runs while the page is drawn (not yet attached): it rewrites the bookmark
     // too, so settings it could not use (tier=bogus) leave the address
     if (out.isConnected || mine === 1) setHashParams({ ...state, offset: state.offset || "" });
+    pagerHold(out);  // a focus on Previous or Next outlives the redraw
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
       const maxRows = (await serverLimits()).max_k || MAX_ROWS;  // the server's largest page

@@ -2,7 +2,7 @@
 
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
-  pagerPress, pagerBack } from "./ui.js";
+  pagerPress, pagerBack, pagerHold } from "./ui.js";
 
 const PAGE = 20;
 
@@ -44,6 +44,7 @@ export function search(view, params) {
     // also tries it without them, and a title's spaces are no part of it)
     const state = { q: q.value.trim() ? q.value : "", genre: genre.value.trim(), offset: offset || "" };
     history.replaceState(null, "", `#/search${query(state)}`);
+    pagerHold(results);  // a focus on Previous or Next outlives the redraw
     results.replaceChildren(h("p", { class: "loading", role: "status" }, "Searching…"));
     try {
       const body = await getJson(`/films${query({ query: state.q, genre: state.genre,

@@ -87,6 +87,14 @@ const pressed = new WeakMap();
 export function pagerPress(box, label) {
   pressed.set(box, box.contains(document.activeElement) ? label : null);
 }
+/** Before ``box`` is emptied for a page it did not ask for by a press (a search typed or
+    changed, a filter): a focus on its Previous or Next is noted too, so ``pagerBack`` puts it
+    back (it fell to the body, and Shift+Tab went to the end of the page). */
+export function pagerHold(box) {
+  const at = document.activeElement;
+  if (pressed.get(box) || !at || !box.contains(at) || !at.closest(".pager")) return;
+  if (["Previous", "Next"].includes(at.textContent)) pressed.set(box, at.textContent);
+}
 export function pagerBack(box) {
   const label = pressed.get(box);
   pressed.delete(box);
