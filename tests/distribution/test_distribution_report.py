@@ -4,15 +4,14 @@ the rank correlation and the new-viewers-only forecast beside the mean absolute 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from helpers import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "distribution.json"
@@ -20,16 +19,7 @@ RESULTS = ROOT / "benchmarks" / "results" / "distribution.json"
 
 @pytest.fixture(scope="module")
 def bench() -> ModuleType:
-    saved = list(sys.path)  # the script puts benchmarks/ on the path for its helpers
-    try:
-        spec = importlib.util.spec_from_file_location("bench_distribution",
-                                                      ROOT / "benchmarks" / "bench_distribution.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved
-    return module
+    return load_benchmark("bench_distribution")
 
 
 @pytest.fixture(scope="module")

@@ -9,21 +9,13 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bench(name: str) -> ModuleType:
-    saved = list(sys.path)
-    sys.path.insert(0, str(ROOT / "benchmarks"))  # the scripts import their helpers by name
-    try:
-        spec = importlib.util.spec_from_file_location(name, ROOT / "benchmarks" / f"{name}.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path[:] = saved
-    return module
+    return load_benchmark(name)
 
 
 def _unscored_row() -> dict[str, object]:

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[2]
+from helpers import load_benchmark
 
 
 def _report() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("quality_report",
-                                                  ROOT / "benchmarks" / "quality_report.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("quality_report")
 
 
 def test_a_tie_on_every_query_is_within_noise_not_met_beyond_it() -> None:
