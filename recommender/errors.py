@@ -74,7 +74,13 @@ class NothingToPlanError(InvalidParameterError):
     rule no request schema states, so the service answers 409 (the CLI exits 2)."""
 
 
-def disk_full(message: str) -> bool:
-    """Whether a database driver's ``message`` says the disk under it is full: SQLite's
-    SQLITE_FULL ("database or disk is full"), PostgreSQL's "No space left on device"."""
+def disk_full(error: BaseException) -> bool:
+    """Whether a database driver's ``error`` (or the driver error SQLAlchemy wraps in
+    ``orig``) says the disk under it is full: PostgreSQL's SQLSTATE 53100 (disk_full, in
+    any language the server speaks), SQLite's SQLITE_FULL (13), or their English words
+    ("No space left on device", "database or disk is full")."""
+    orig = getattr(error, "orig", None) or error
+    if getattr(orig, "sqlstate", None) == "53100" or getattr(orig, "sqlite_errorcode", None) == 13:
+        return True
+    message = str(orig)
     return "disk is full" in message or "No space left" in message

@@ -162,7 +162,7 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     _log_refusal(request, exc)
     # a full disk is said as such (not the host or path, which only the log names): "down,
     # locked or out of connections" sent an operator to the database's network
-    why = ("the disk under it is full" if disk_full(str(getattr(exc, "orig", None) or exc))
+    why = ("the disk under it is full" if disk_full(exc)
            else "down, locked or out of connections")
     return JSONResponse({"detail": f"the campaign store is unavailable ({why}): retry in "
                                    f"{STORE_RETRY_AFTER} s (with the "

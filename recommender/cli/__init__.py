@@ -367,7 +367,7 @@ def _store_failure(e: BaseException) -> str | None:
     if exc is None or not isinstance(e, exc.OperationalError | exc.TimeoutError):
         return None
     cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
-    if disk_full(cause):
+    if disk_full(e):
         return (f"the campaign store could not be written ({cause[:300]}): the disk that "
                 "holds it is full; what was committed before this stays, and the same command "
                 "again once there is room is safe (events are recognised by event_id)")

@@ -154,6 +154,41 @@ def test_a_full_disk_under_the_store_is_said_so(tmp_path_factory: pytest.TempPat
         assert "store.db" not in r.json()["detail"]  # paths go to the log only
 
 
+def test_a_full_postgresql_disk_is_known_by_its_code_in_any_language(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PostgreSQL server speaking German (lc_messages=de_DE) says "Auf dem Gerät ist kein
+    Speicherplatz mehr verfügbar": the English words were all the check knew, so the 503
+    said "down, locked or out of connections" and the CLI "another process may hold it".
+    SQLSTATE 53100 (disk_full) says it in every language."""
+    import psycopg.errors
+    import sqlalchemy as sa
+
+    from recommender.cli import _store_failure
+    from recommender.errors import disk_full
+
+    german = psycopg.errors.DiskFull("konnte Datei nicht erweitern: Auf dem Gerät ist kein "
+                                     "Speicherplatz mehr verfügbar")
+    wrapped = sa.exc.OperationalError("INSERT INTO campaign_events ...", {}, german)
+    assert disk_full(wrapped) and disk_full(german)
+    assert not disk_full(sa.exc.OperationalError("SELECT 1", {}, psycopg.errors.AdminShutdown(
+        "Verbindung beendet")))
+    failure = _store_failure(wrapped)
+    assert failure is not None and "the disk that holds it is full" in failure
+    root = tmp_path_factory.mktemp("store-full-de")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+
+        def full(*_args: Any, **_kw: Any) -> Any:
+            raise wrapped
+
+        monkeypatch.setattr(store, "list_plans", full)
+        r = c.get("/campaigns")
+        assert r.status_code == 503, r.text
+        assert "unavailable (the disk under it is full)" in r.json()["detail"]
+
+
 def test_the_store_pool_is_the_operators_to_size(tmp_path_factory: pytest.TempPathFactory,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # the pool was SQLAlchemy's fixed 5 (+10) per store: RECOMMENDER_STORE_POOL_* size it,
