@@ -58,10 +58,11 @@ MAX_TIMESTAMP = convert.MAX_TIMESTAMP
 MAX_WEIGHT = 1e6  # the largest weight of one event (a bound that keeps fold-in finite)
 FUTURE_SLACK = 86_400  # seconds past the receiving clock an event may be dated (clock skew)
 EVENTS_LOCK = 0x65766E74  # "evnt": one lock id for every writer of events
-# seconds a writer waits for the writers' lock on PostgreSQL (its transaction's lock_timeout),
-# as long as SQLite's busy timeout, then fails (503 over HTTP, exit 2 in the CLI). It waited
-# for ever: an events import stopped mid-batch (Ctrl-Z, a laptop asleep) hung every POST
-# /events of every replica, each holding a pooled connection, where SQLite answered 503
+# seconds a writer waits for the writers' lock on PostgreSQL (its transaction's lock_timeout,
+# unless the session has one of its own), as long as SQLite's busy timeout, then fails (503
+# over HTTP, exit 2 in the CLI). It waited for ever: an events import stopped mid-batch
+# (Ctrl-Z, a laptop asleep) hung every POST /events of every replica, each holding a pooled
+# connection, where SQLite answered 503
 LOCK_WAIT = 30.0
 READ_CHUNK = 50_000
 
@@ -305,7 +306,11 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         events.c.event_id)
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, round(LOCK_WAIT * 1000))}")
+            # LOCK_WAIT only where no lock_timeout is set: one the operator set (the URL's
+            # options, PGOPTIONS, ALTER ROLE) is kept, as 200 ms became 30 s
+            conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true) "
+                                 "WHERE current_setting('lock_timeout') = '0'"),
+                         {"ms": str(max(1, round(LOCK_WAIT * 1000)))})
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
         else:  # the write lock before looking: what is looked up holds until the commit
             conn.exec_driver_sql("BEGIN IMMEDIATE")

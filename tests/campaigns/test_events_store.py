@@ -281,3 +281,42 @@ def test_a_writer_holding_the_postgresql_lock_is_waited_for_a_bounded_time(
         holder.close()  # releases the lock (a writer still waiting then finishes)
         writer.join(timeout=20)
         st.close()
+
+
+def test_a_lock_timeout_the_operator_set_is_kept(make_store: Callable[[str, Path], str],
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``LOCK_WAIT`` bounds a wait that had no bound; a ``lock_timeout`` the session already
+    has (the URL's ``options``, ``PGOPTIONS``, ``ALTER ROLE``) is the operator's and is kept:
+    ``SET LOCAL`` made a 200 ms one 30 s (and a longer one 30 s too)."""
+    import threading
+
+    import psycopg
+
+    from recommender.campaigns import events as events_mod
+
+    monkeypatch.setattr(events_mod, "LOCK_WAIT", 3600.0)  # never reached if the URL's is kept
+    url = make_store("postgresql", tmp_path)
+    url += ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D200"
+    st = open_store(url)
+    holder = psycopg.connect(url, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", [events_mod.EVENTS_LOCK])
+    outcome: list[object] = []
+
+    def write() -> None:
+        try:
+            outcome.append(record_events(st, check_events([
+                {"event_id": "e1", "user_id": "u", "film_id": "f", "timestamp": 1}])))
+        except sa.exc.OperationalError as e:
+            outcome.append(e)
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    writer.join(timeout=20)
+    try:
+        assert not writer.is_alive(), "the writer waits LOCK_WAIT, not the URL's 200 ms"
+        assert "lock timeout" in str(outcome[0])
+    finally:
+        holder.close()
+        writer.join(timeout=20)
+        st.close()
