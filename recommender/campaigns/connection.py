@@ -49,6 +49,10 @@ POSTGRES_TIMEOUTS: dict[str, Any] = {"connect_timeout": 10, "tcp_user_timeout": 
 #: the connection overrides them, so an operator's ``PGCONNECT_TIMEOUT=30`` became 10 s
 LIBPQ_ENV = {"connect_timeout": "PGCONNECT_TIMEOUT"}
 
+#: the drivers that take libpq's keywords (``POSTGRES_TIMEOUTS``); ``prepare_threshold`` is
+#: psycopg 3's own (psycopg2 prepares nothing on the server)
+LIBPQ_DRIVERS = ("psycopg", "psycopg2")
+
 
 def postgres_connect(url: sa.engine.URL, environ: Mapping[str, str] | None = None
                      ) -> dict[str, Any]:
@@ -56,9 +60,18 @@ def postgres_connect(url: sa.engine.URL, environ: Mapping[str, str] | None = Non
     each of ``POSTGRES_TIMEOUTS`` that neither the URL's query (``?connect_timeout=3``) nor
     libpq's environment (``PGCONNECT_TIMEOUT``) sets."""
     env = os.environ if environ is None else environ
-    return {**{k: v for k, v in POSTGRES_TIMEOUTS.items()
-               if k not in url.query and not env.get(LIBPQ_ENV.get(k, ""))},
-            **POSTGRES_CONNECT}
+    driver = url.get_driver_name()
+    if driver not in LIBPQ_DRIVERS:
+        raise InvalidParameterError(
+            f"the campaign store {url.render_as_string(hide_password=True)} names the driver "
+            f"{driver!r}; the store speaks to PostgreSQL through libpq: name no driver "
+            "(postgresql://..., psycopg 3, installed with the engine) or psycopg2")
+    given = {**{k: v for k, v in POSTGRES_TIMEOUTS.items()
+                if k not in url.query and not env.get(LIBPQ_ENV.get(k, ""))},
+             **POSTGRES_CONNECT}
+    if driver != "psycopg":  # psycopg 3's own (psycopg2 drops a keyword set to None)
+        given.pop("prepare_threshold")
+    return given
 
 
 def store_url(target: str) -> str:

@@ -345,3 +345,20 @@ def test_libpq_environment_timeout_is_kept(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("PGCONNECT_TIMEOUT", "30")
     given = postgres_connect(url)
     assert "connect_timeout" not in given and given["tcp_user_timeout"] == 30_000
+
+
+def test_connection_keywords_follow_the_driver() -> None:
+    """A driver that does not take libpq's keywords (``postgresql+pg8000://``) is refused by
+    name; it was handed ``connect_timeout``, ``keepalives`` and the rest, and each connection
+    failed with the driver's ``TypeError``. psycopg2 takes them (checked by hand with
+    psycopg2-binary 2.9 against the test cluster: it connected before and after) and is not
+    handed psycopg 3's own ``prepare_threshold`` (psycopg2 drops a keyword set to None)."""
+    from recommender.campaigns.connection import postgres_connect
+
+    three = postgres_connect(sa.engine.make_url("postgresql+psycopg://u@h/db"), environ={})
+    two = postgres_connect(sa.engine.make_url("postgresql+psycopg2://u@h/db"), environ={})
+    assert three["prepare_threshold"] is None
+    assert "prepare_threshold" not in two
+    assert two == {k: v for k, v in three.items() if k != "prepare_threshold"}
+    with pytest.raises(InvalidParameterError, match="driver 'pg8000'.*name no driver"):
+        postgres_connect(sa.engine.make_url("postgresql+pg8000://u:secret@h/db"), environ={})
