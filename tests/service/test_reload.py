@@ -159,6 +159,22 @@ def test_a_damaged_version_is_refused_and_the_old_model_keeps_serving(
     assert all(w.get("/health").json()["model_folder_warning"] is None for w in workers)
 
 
+def test_the_folder_warning_is_hidden_without_a_read_key(root: Path,
+                                                         loaded: dict[str, Model]) -> None:
+    """Under read keys ``/health`` hides the model's details from a caller without one; the
+    warning names the refused version, the version served and a file of the model, so it is
+    hidden with them and shown to a caller with a read key."""
+    with app_for(root, read_keys=SecretStr("analyst:read-1")) as worker:
+        artifact.save(loaded["b"], root / "served")
+        (layout.resolve(root / "served") / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
+        assert not state(worker).check()
+        keyless = worker.get("/health").json()
+        assert keyless["model"] is None and keyless["model_folder_warning"] is None
+        keyed = worker.get("/health", headers={"X-API-Key": "read-1"}).json()
+        assert "film_ids.npy" in keyed["model_folder_warning"]
+        assert f"still serving {loaded['a'].version}" in keyed["model_folder_warning"]
+
+
 @pytest.mark.parametrize("how", ["current to a removed version", "a version without meta"])
 def test_a_version_without_a_stamp_is_refused_out_loud(
         workers: list[TestClient], root: Path, loaded: dict[str, Model], how: str,
