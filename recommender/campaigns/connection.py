@@ -10,7 +10,7 @@ UTF8: ids are any Unicode text. A ``LATIN1`` database answered 500 (psycopg's
 ``UntranslatableCharacter``) to every event, plan or opt-out with a ``中`` id, and an
 ``SQL_ASCII`` one (``initdb``'s default under the C locale) handed SQLAlchemy bytes where it
 expects text, so that neither the service nor a command could open it (a ``TypeError``
-traceback).
+traceback). ``take_migration_lock`` bounds the wait for the migration's advisory lock.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, StoreUnavailableError
 
 #: every PostgreSQL connection's settings: text is exchanged as UTF-8, and no statement is
 #: prepared on the server. psycopg prepares a query from its 6th run, and PostgreSQL then keeps
@@ -108,3 +108,37 @@ def check_encoding(engine: Engine, shown: str) -> None:
             f"are any Unicode text, which {encoding} cannot hold; use a database created with "
             "CREATE DATABASE name ENCODING 'UTF8' TEMPLATE template0 (a new cluster: initdb -E "
             "UTF8)")
+
+
+#: seconds an opener of a PostgreSQL store waits for the migration's advisory lock, then gives
+#: up (``StoreUnavailableError``: the service starts without the store and keeps trying in the
+#: background, a command exits 2), as writers wait for the events lock (``events.LOCK_WAIT``),
+#: and likewise only where the session sets no ``lock_timeout`` of its own. It waited for ever:
+#: a replica stuck mid-migration (stopped, its connection still open) hung the start of every
+#: other replica, and of every command that opens the store
+MIGRATION_LOCK_WAIT = 30.0
+
+
+def take_migration_lock(conn: Connection, key: int, shown: str) -> None:
+    """Take the migration's transaction-level advisory lock ``key`` on PostgreSQL, waiting at
+    most ``MIGRATION_LOCK_WAIT`` seconds (or the session's own ``lock_timeout``); the
+    migration's own statements then wait as before."""
+    own = str(conn.exec_driver_sql("SHOW lock_timeout").scalar())
+    if own == "0":
+        conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true)"),
+                     {"ms": str(max(1, round(MIGRATION_LOCK_WAIT * 1000)))})
+    try:
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    except sa.exc.OperationalError as e:
+        if getattr(e.orig, "sqlstate", None) != "55P03":  # lock_not_available
+            raise
+        waited = f"{MIGRATION_LOCK_WAIT:g} s" if own == "0" else f"its lock_timeout, {own}"
+        raise StoreUnavailableError(
+            f"cannot open the campaign store {shown}: another process has held its migration "
+            f"lock for more than {waited} (PostgreSQL advisory lock {key}); "
+            "one stuck mid-migration holds it until its connection ends: find its pid in "
+            f"pg_locks (locktype 'advisory', objid {key}) and end it with "
+            "pg_terminate_backend, or wait (the service keeps trying in the background)"
+        ) from None
+    if own == "0":
+        conn.execute(sa.text("SELECT set_config('lock_timeout', '0', true)"))

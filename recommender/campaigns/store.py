@@ -34,6 +34,7 @@ from recommender.campaigns.connection import (
     create_engine,
     postgres_connect,
     store_url,
+    take_migration_lock,
 )
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
 from recommender.io.atomic import private_file
@@ -266,7 +267,7 @@ class CampaignStore:
                 return current
         with self.engine.begin() as conn:
             if self.dialect == "postgresql":
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
+                take_migration_lock(conn, ADVISORY_LOCK, self.url)  # waited for 30 s at most
             elif self.dialect == "sqlite":
                 # take the write lock before looking: the driver would run the DDL below
                 # outside a transaction, and two workers opening a new file together would

@@ -362,3 +362,67 @@ def test_connection_keywords_follow_the_driver() -> None:
     assert two == {k: v for k, v in three.items() if k != "prepare_threshold"}
     with pytest.raises(InvalidParameterError, match="driver 'pg8000'.*name no driver"):
         postgres_connect(sa.engine.make_url("postgresql+pg8000://u:secret@h/db"), environ={})
+
+
+def open_while_migration_locked(url: str) -> object:
+    """What ``open_store(url)`` raises while another connection holds the migration lock
+    (an ``AssertionError`` when it still waits after 20 s); the store opens once it is free."""
+    import threading
+
+    import psycopg
+
+    holder = psycopg.connect(url, autocommit=True)
+    holder.execute("SELECT pg_advisory_lock(%s)", [store_mod.ADVISORY_LOCK])
+    outcome: list[object] = []
+
+    def opener() -> None:
+        try:
+            outcome.append(open_store(url))
+        except Exception as e:  # noqa: BLE001 - what it raised is the assertion
+            outcome.append(e)
+
+    thread = threading.Thread(target=opener, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    try:
+        assert not thread.is_alive(), "the opener still waits for the migration lock"
+    finally:
+        holder.close()  # releases the lock (an opener still waiting then finishes)
+        thread.join(timeout=20)
+    for o in outcome:
+        if isinstance(o, CampaignStore):
+            o.close()
+    st = open_store(url)  # the lock free: it opens and migrates
+    try:
+        assert st.version() == store_mod.MIGRATIONS[-1][0]
+    finally:
+        st.close()
+    return outcome[0]
+
+
+def test_a_migration_lock_held_elsewhere_is_waited_for_a_bounded_time(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A replica stuck mid-migration (stopped, its connection open) holds the migration's
+    advisory lock: every other replica's start waited for it for ever. The wait is bounded
+    (``connection.MIGRATION_LOCK_WAIT``) and ends in a sentence saying what holds it."""
+    from recommender.campaigns import connection
+
+    monkeypatch.setattr(connection, "MIGRATION_LOCK_WAIT", 0.2, raising=False)
+    raised = open_while_migration_locked(new_store_in(postgres_url))
+    assert isinstance(raised, StoreUnavailableError), raised
+    assert "migration lock for more than 0.2 s" in str(raised)
+    assert "pg_terminate_backend" in str(raised) and str(store_mod.ADVISORY_LOCK) in str(raised)
+
+
+def test_a_lock_timeout_the_session_has_bounds_the_migration_lock(
+        postgres_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As for the writers' lock: a ``lock_timeout`` the operator set (the URL's options,
+    PGOPTIONS, ALTER ROLE) is kept, not replaced by ``MIGRATION_LOCK_WAIT``."""
+    from recommender.campaigns import connection
+
+    monkeypatch.setattr(connection, "MIGRATION_LOCK_WAIT", 600.0, raising=False)
+    url = new_store_in(postgres_url)
+    url += ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D200"
+    raised = open_while_migration_locked(url)
+    assert isinstance(raised, StoreUnavailableError), raised
+    assert "migration lock for more than its lock_timeout, 200ms" in str(raised)
