@@ -8,7 +8,8 @@ print the stored plans and one plan's summary (or rows); ``--json`` prints the b
 matching HTTP endpoint (``GET /campaigns``, ``GET /campaigns/{plan_id}``,
 ``GET /campaigns/{plan_id}/report``), and ``--csv`` the bytes of ``plan.csv``;
 ``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv`` (handled here for
-``plan``) plans the next wave on the model refreshed with the store's events.
+``plan``) plans the next wave on the model refreshed with the store's events. (``campaign
+copy --store SRC --to DST`` is ``recommender.cli.store_copy``'s.)
 """
 
 from __future__ import annotations
@@ -152,6 +153,9 @@ def add_event_commands(add: Add) -> None:
     from recommender.cli.commands import add_pseudonym_options
 
     add_pseudonym_options(w)  # with --csv: plan.csv?pseudonymize=true
+    from recommender.cli.store_copy import add_copy_action
+
+    add_copy_action(sub)  # campaign copy --store SRC --to DST (recommender/cli/store_copy.py)
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -270,6 +274,10 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         return _campaign_list(args)
     if args.campaign_command == "show":
         return _campaign_show(args)
+    if args.campaign_command == "copy":
+        from recommender.cli.store_copy import cmd_campaign_copy
+
+        return cmd_campaign_copy(args)
     from recommender.campaigns.report import campaign_report
 
     store = _store(args, create=False)

@@ -1,0 +1,83 @@
+"""The ``campaign copy`` action: copy a campaign store into a new database (SQLite to PostgreSQL).
+
+``recommender campaign copy --store SRC --to DST`` copies every plan, opt-out, link,
+idempotency key and event of the store ``SRC`` (or ``$RECOMMENDER_STORE``) into ``DST``, a
+SQLite file that does not exist yet or an empty PostgreSQL database, keeping its ids, its event
+sequence numbers and its store id (``recommender.campaigns.copy_store``). Progress goes to
+stderr for tables of more than one chunk; a refusal or a failure is one line and exit 2, and
+leaves ``DST`` as it was (the copy is one transaction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from recommender.errors import InvalidParameterError
+
+
+def add_copy_action(sub: Any) -> None:
+    """``campaign copy`` on the ``campaign`` command's sub-parsers."""
+    c = sub.add_parser(
+        "copy", help="copy the store into a new, empty database (SQLite to PostgreSQL): ids, "
+                     "event sequence numbers and the store id kept",
+        description="copy every table of a campaign store into a new, empty database, in one "
+                    "transaction, with the event sequence set past the copied events")
+    c.add_argument("--store", help="the store to copy, read only: URL or SQLite file (default: "
+                                   "$RECOMMENDER_STORE)")
+    c.add_argument("--to", required=True, metavar="URL",
+                   help="the new store: a SQLite file that does not exist yet, or an empty "
+                        "PostgreSQL database (postgresql://...; its tables are created)")
+
+
+class _Progress:
+    """One line on stderr per twentieth of each table longer than one chunk."""
+
+    def __init__(self, chunk: int) -> None:
+        self.chunk = chunk
+        self.step: dict[str, int] = {}
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        from recommender.campaigns.copy_store import NAMES
+
+        if total <= self.chunk:
+            return
+        step = 20 * done // total
+        if step > self.step.get(table, 0):
+            self.step[table] = step
+            print(f"copying {NAMES.get(table, table)}: {done:,}/{total:,} rows",
+                  file=sys.stderr)
+
+
+def cmd_campaign_copy(args: argparse.Namespace) -> int:
+    from recommender.campaigns.copy_store import COPY_CHUNK, NAMES, copy_store
+    from recommender.cli import HeldInterrupts, Terminated
+    from recommender.cli.events import refuse_new_store_in_a_model
+
+    source = args.store or os.environ.get("RECOMMENDER_STORE")
+    if not source:
+        raise InvalidParameterError("no campaign store to copy: pass --store URL or set "
+                                    "RECOMMENDER_STORE")
+    refuse_new_store_in_a_model(args.to)
+    # from the commit on, Ctrl-C and SIGTERM wait for it: the copy is made, then they act
+    with HeldInterrupts() as held:
+        try:
+            result = copy_store(source, args.to, COPY_CHUNK, _Progress(COPY_CHUNK), lambda: (
+                held.hold(f"note: the signal came as the copy into {args.to} was being "
+                          "committed: it was completed, not undone")))
+        except (KeyboardInterrupt, Terminated):
+            print(f"note: the copy was stopped; nothing was written to {args.to} (the copy "
+                  "is one transaction, rolled back)", file=sys.stderr)
+            raise
+        rows = result.rows
+        said = ", ".join(f"{NAMES.get(name, name)}: {rows[name]:,}" for name in rows
+                         if name != "campaign_store_info")
+        print(f"copied {result.source} to {result.target}: {said}; every count checked. "
+              f"Store id {result.store_id} kept (a model trained with its events recognises "
+              f"the copy); the copy's next event gets sequence {result.next_seq:,}")
+        print(f"note: record nothing more in {result.source}: both stores now carry store id "
+              f"{result.store_id}; point the service (RECOMMENDER_STORE) and imports at "
+              f"{result.target}, and restart a service already using it", file=sys.stderr)
+    return 0

@@ -1,0 +1,110 @@
+"""``recommender campaign copy --store SRC --to DST``: progress on stderr, one-line refusals,
+exit codes as the other campaign actions, and a stopped copy that leaves no target behind."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from recommender.campaigns import copy_store as copy_mod
+from recommender.campaigns.events import EventBatch, record_events
+from recommender.campaigns.plan import PLAN_SCHEMA
+from recommender.campaigns.store import open_store
+from recommender.cli import main
+from recommender.cli import store_copy as cli_copy
+
+
+def make_source(path: Path, n_events: int = 1_200) -> str:
+    st = open_store(str(path))
+    try:
+        st.save_plan("plan-1", {"created": "2026-01-01", "model_version": "m"},
+                     pa.Table.from_pylist([{"plan_id": "plan-1", "film_id": "f", "user_id":
+                                            f"u{i}", "wave": 1, "group": "target", "rank": i,
+                                            "p": 0.5, "expected_value": 0.5}
+                                           for i in range(1, 4)], schema=PLAN_SCHEMA))
+        ids = range(n_events)
+        record_events(st, EventBatch([f"e{i}" for i in ids], [f"u{i % 9}" for i in ids],
+                                     ["f"] * n_events, [1_700_000_000 + i for i in ids],
+                                     [1.0] * n_events))
+        return st.store_id()
+    finally:
+        st.close()
+
+
+def rows(path: Path, table: str) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return sorted(conn.execute(f"SELECT * FROM {table}").fetchall())
+    finally:
+        conn.close()
+
+
+def test_copy_prints_progress_and_what_it_copied(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    store_id = make_source(tmp_path / "old.db")
+    monkeypatch.setattr(copy_mod, "COPY_CHUNK", 100)
+    code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                 str(tmp_path / "new.db")])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "events: 1,200" in out and "plans: 1," in out and "plan rows: 3" in out
+    assert f"Store id {store_id} kept" in out and "next event gets sequence 1,201" in out
+    progress = [line for line in err.splitlines() if line.startswith("copying events")]
+    assert progress[0] == "copying events: 100/1,200 rows" and len(progress) == 12
+    assert progress[-1] == "copying events: 1,200/1,200 rows"
+    assert "record nothing more in" in err
+    for table in ("campaign_events", "campaign_plans", "campaign_plan_rows",
+                  "campaign_store_info"):
+        assert rows(tmp_path / "new.db", table) == rows(tmp_path / "old.db", table)
+    # a second copy into the same target: one line, exit 2, the target untouched
+    before = rows(tmp_path / "new.db", "campaign_events")
+    code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                 str(tmp_path / "new.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: the target") and "already is the store" in err
+    assert len(err.strip().splitlines()) == 1
+    assert rows(tmp_path / "new.db", "campaign_events") == before
+
+
+def test_copy_refusals_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    make_source(tmp_path / "old.db", n_events=5)
+    other = open_store(str(tmp_path / "used.db"))
+    record_events(other, EventBatch(["x"], ["u"], ["f"], [1], [1.0]))
+    other.close()
+    for argv, said in [
+        (["--to", str(tmp_path / "n.db")], "no campaign store to copy"),
+        (["--store", str(tmp_path / "nope.db"), "--to", str(tmp_path / "n.db")],
+         "no campaign store at"),
+        (["--store", str(tmp_path / "old.db"), "--to", str(tmp_path / "used.db")],
+         "is not empty (events: 1)"),
+    ]:
+        code = main(["campaign", "copy", *argv])
+        err = capsys.readouterr().err
+        assert code == 2 and said in err and len(err.strip().splitlines()) == 1, err
+    assert not (tmp_path / "n.db").exists() and not (tmp_path / "nope.db").exists()
+    monkeypatch.setenv("RECOMMENDER_STORE", str(tmp_path / "old.db"))  # the default source
+    assert main(["campaign", "copy", "--to", str(tmp_path / "n.db")]) == 0
+
+
+def test_a_stopped_copy_says_nothing_was_written(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    make_source(tmp_path / "old.db")
+    monkeypatch.setattr(copy_mod, "COPY_CHUNK", 100)
+
+    def interrupt(self: object, table: str, done: int, total: int) -> None:
+        if done >= 300:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_copy._Progress, "__call__", interrupt)
+    code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                 str(tmp_path / "new.db")])
+    err = capsys.readouterr().err
+    assert code == 130 and "nothing was written to" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.db"]
