@@ -24,16 +24,15 @@ URL, which the copy changes: its events count as new once more.
 How it is made: the source is opened read-only (no migration, no write lock) and read in one
 read-only transaction (a snapshot: a source still in use is copied as it was at one moment,
 each table in primary-key order as a stream of ``chunk`` rows, never a whole table in
-memory). The target is created and migrated when it is new, and must be empty (no row in any
-table but its own id): a target holding anything is refused, saying what it holds, and left as
-it was. Everything is written in one transaction on the target (PostgreSQL: by COPY, a million
-events in about 12 s on two cores; one INSERT per row took a minute), with its writers shut out
+memory). The target must be empty (no row in any table but its own id): one holding anything
+is refused, saying what it holds, before it is opened as a store (which creates or migrates
+its schema), and left as it was. Everything is written in one transaction on the target
+(PostgreSQL: by COPY, a million events in about 12 s on two cores), with its writers shut out
 (SQLite's write lock; on PostgreSQL the writers' advisory lock and an EXCLUSIVE lock on each
 table, readers go on), and committed only once each table's count, the last sequence number
 and the store id read back from the target equal the source's; any failure or interrupt
-before that rolls it all back, and a SQLite file the copy created is removed, so the target
-is as it was. The database needs room for the whole copy in one transaction (PostgreSQL's
-WAL, SQLite's ``-wal`` file): as large as the data itself.
+before that rolls it all back (a SQLite file the copy created is removed). The database needs
+room for the whole copy in one transaction (PostgreSQL's WAL, SQLite's ``-wal`` file).
 """
 
 from __future__ import annotations
@@ -48,7 +47,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from recommender.campaigns.connection import store_url
+from recommender.campaigns.connection import create_engine, postgres_connect, store_url
 from recommender.campaigns.events import EVENTS_LOCK, LOCK_WAIT, events
 from recommender.campaigns.store import (
     MIGRATIONS,
@@ -90,9 +89,8 @@ class CopyResult:
 
 
 def copied_tables() -> list[sa.Table]:
-    """Every table of the store's schema but ``schema_version``, each after those it refers
-    to (a table a later migration adds to ``metadata`` is copied with no change here; one
-    with a sequence of its own would need it set, as ``_set_sequence`` sets the events')."""
+    """Every table of the store's schema but ``schema_version``, each after those it refers to
+    (one a later migration adds is copied as it is; one with a sequence would need it set)."""
     return [t for t in metadata.sorted_tables if t.name != schema_version.name]
 
 
@@ -117,6 +115,8 @@ def copy_store(source: str, target: str, chunk: int = COPY_CHUNK,
     dst: CampaignStore | None = None
     state = _State()
     try:
+        if created is None:  # opening migrates it: a refusal must leave it as it was
+            _look_first(src, target)
         dst = open_store(target)
         _check_versions(src, dst)
         return _copy(src, dst, chunk, progress, before_commit, state)
@@ -288,17 +288,37 @@ def _shut_out_writers(conn: Connection, dst: CampaignStore, tables: list[sa.Tabl
     conn.exec_driver_sql(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN EXCLUSIVE MODE")
 
 
-def _refuse_unless_empty(conn: Connection, dst: CampaignStore, tables: list[sa.Table],
+def _look_first(src: CampaignStore, target: str) -> None:
+    """Refuse a target holding rows before opening it as a store (which migrated one at an
+    older schema, then refused it); one unread here is ``open_store``'s to explain."""
+    try:
+        url = sa.engine.make_url(store_url(target))
+        pg = url.get_backend_name() == "postgresql"
+        engine = create_engine(url, connect_args=postgres_connect(url) if pg else {})
+    except (sa.exc.ArgumentError, InvalidParameterError):  # a driver not installed...
+        return
+    try:
+        with src.engine.connect() as read, engine.connect() as conn:
+            present = set(sa.inspect(conn).get_table_names())
+            _refuse_unless_empty(conn, url.render_as_string(hide_password=True), [
+                t for t in copied_tables() if t.name in present], _store_id(read) or "")
+    except sa.exc.DBAPIError:
+        return
+    finally:
+        engine.dispose()
+
+
+def _refuse_unless_empty(conn: Connection, shown: str, tables: list[sa.Table],
                          source_id: str) -> None:
-    if _store_id(conn) == source_id:
+    if store_info in tables and _store_id(conn) == source_id:
         raise InvalidParameterError(
-            f"the target {dst.url} already is the store {source_id} (the source itself, or a "
+            f"the target {shown} already is the store {source_id} (the source itself, or a "
             "copy of it): nothing was written to it")
     held = [(t, _count(conn, t)) for t in tables if t is not store_info and
             conn.execute(sa.select(sa.literal(1)).select_from(t).limit(1)).first()]
     if held:
         raise InvalidParameterError(
-            f"the target {dst.url} is not empty ("
+            f"the target {shown} is not empty ("
             + ", ".join(f"{NAMES.get(t.name, t.name)}: {n:,}" for t, n in held)
             + "): a store is copied into a new one only (a SQLite file that does not exist "
               "yet, or an empty PostgreSQL database), so that no plan id, event id or "
@@ -380,7 +400,7 @@ def _copy(src: CampaignStore, dst: CampaignStore, chunk: int, progress: Progress
             state.source_id, state.where = source_id, "locking the target"
             with dst.engine.begin() as write:
                 _shut_out_writers(write, dst, tables)
-                _refuse_unless_empty(write, dst, tables, source_id)
+                _refuse_unless_empty(write, dst.url, tables, source_id)
                 for table in tables:
                     if table is store_info:  # the target's own id gives way to the source's
                         write.execute(store_info.delete())

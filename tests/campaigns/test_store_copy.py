@@ -214,6 +214,45 @@ def test_a_target_that_is_not_empty_is_refused_and_left_as_it_was(
         copy_store(empty, again)
 
 
+def schema_versions(url: str) -> list[int]:
+    conn = connect(url)
+    try:
+        return sorted(int(r[0]) for r in conn.execute("SELECT version FROM schema_version"))
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_target_at_an_older_schema_holding_rows_is_refused_unmigrated(
+        kind: str, make_store: MakeStore, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A studio's old store named as the target (or --store and --to swapped) is refused as
+    not empty before it is opened as a store: opening it migrated it to this engine's schema
+    first (tables and a store id added, which the engine that wrote it cannot open), and the
+    refusal said that nothing was written to it."""
+    from recommender.campaigns import store as store_mod
+    from recommender.campaigns.store import plans
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    source = str(tmp_path / "a" / "store.db")
+    fill(source, events=20)
+    target = make_store(kind, tmp_path / "b")
+    monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:3])
+    old = open_store(target)
+    with old.engine.begin() as conn:
+        conn.execute(plans.insert().values(plan_id="old", created="x", model_version="m",
+                                           n_rows=0, summary="{}"))
+    old.close()
+    monkeypatch.undo()
+    before = dump(target)
+    assert schema_versions(target) == [1, 2, 3] and "campaign_store_info" not in before
+    with pytest.raises(InvalidParameterError, match=r"is not empty \(plans: 1\).*nothing was "
+                                                    r"written"):
+        copy_store(source, target)
+    assert dump(target) == before and schema_versions(target) == [1, 2, 3]
+
+
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
 def test_a_copy_that_fails_leaves_the_target_as_it_was(
         kind: str, make_store: MakeStore, tmp_path: Path,
