@@ -5,7 +5,9 @@ idempotency key and event of the store ``SRC`` (or ``$RECOMMENDER_STORE``) into 
 SQLite file that does not exist yet or an empty PostgreSQL database, keeping its ids, its event
 sequence numbers and its store id (``recommender.campaigns.copy_store``). Progress goes to
 stderr for tables of more than one chunk; a refusal or a failure is one line and exit 2, and
-leaves ``DST`` as it was (the copy is one transaction).
+leaves ``DST`` as it was (the copy is one transaction). A source that recorded events or plans
+while it was copied (a service still writing to it) is warned of, with their number: the copy
+holds the store as it was when it was read, without them.
 """
 
 from __future__ import annotations
@@ -80,4 +82,36 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
         print(f"note: record nothing more in {result.source}: both stores now carry store id "
               f"{result.store_id}; point the service (RECOMMENDER_STORE) and imports at "
               f"{result.target}, and restart a service already using it", file=sys.stderr)
+    later = _recorded_since(source, result.last_seq, rows.get("campaign_plans", 0))
+    if any(later):
+        print(f"warning: {result.source} recorded {later[0]:,} event(s) and {later[1]:,} "
+              "plan(s) after the copy read it (a service or an import still writes to it); "
+              f"{result.target} holds the store as it was before them, and they would be lost "
+              f"with the old store: stop what writes to {result.source}, then copy it again "
+              "into a new target (drop this one)", file=sys.stderr)
     return 0
+
+
+def _recorded_since(source: str, last_seq: int, plans_copied: int) -> tuple[int, int]:
+    """The events (past sequence ``last_seq``) and plans the source holds beyond what the
+    copy read from its snapshot, read afresh; (0, 0) when it cannot be read."""
+    import sqlalchemy as sa
+
+    from recommender.campaigns.events import events
+    from recommender.campaigns.store import open_store, plans
+
+    try:
+        store = open_store(source, read_only=True)
+    except (InvalidParameterError, sa.exc.DBAPIError):
+        return 0, 0
+    try:
+        with store.engine.connect() as conn:
+            count = sa.select(sa.func.count())
+            n_events = conn.execute(count.select_from(events).where(
+                events.c.seq > last_seq)).scalar_one()
+            n_plans = conn.execute(count.select_from(plans)).scalar_one() - plans_copied
+        return int(n_events), max(0, int(n_plans))
+    except sa.exc.DBAPIError:
+        return 0, 0
+    finally:
+        store.close()

@@ -108,3 +108,38 @@ def test_a_stopped_copy_says_nothing_was_written(tmp_path: Path,
     err = capsys.readouterr().err
     assert code == 130 and "nothing was written to" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["old.db"]
+
+
+def test_a_copy_of_a_store_written_meanwhile_warns_of_what_it_lacks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A source a service still writes to is copied as it was when the copy read it: what it
+    records meanwhile is not in the target. The copy said only "every count checked" and
+    exit 0, and the events acknowledged meanwhile were lost once the service moved; now it
+    warns with their number and what to do."""
+    make_source(tmp_path / "old.db")
+    monkeypatch.setattr(copy_mod, "COPY_CHUNK", 100)
+    writer = open_store(str(tmp_path / "old.db"))
+    wrote: list[int] = []
+
+    def write_meanwhile(self: object, table: str, done: int, total: int) -> None:
+        if not wrote:
+            batch = EventBatch(["late-1", "late-2"], ["u", "v"], ["f", "f"],
+                               [1_800_000_000] * 2, [1.0, 1.0])
+            wrote.append(record_events(writer, batch)[2])
+            writer.save_plan("plan-late", {"created": "x", "model_version": "m"},
+                             pa.Table.from_pylist([], schema=PLAN_SCHEMA))
+
+    monkeypatch.setattr(cli_copy._Progress, "__call__", write_meanwhile)
+    try:
+        code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                     str(tmp_path / "new.db")])
+    finally:
+        writer.close()
+    out, err = capsys.readouterr()
+    assert code == 0 and wrote == [1_202] and "events: 1,200" in out
+    assert "recorded 2 event(s) and 1 plan(s) after the copy read it" in err
+    assert "copy it again into a new target" in err
+    code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                 str(tmp_path / "quiet.db")])  # nothing written meanwhile: no warning
+    assert code == 0 and "warning" not in capsys.readouterr().err
