@@ -58,6 +58,8 @@ class EventsSync:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._seq_of: dict[str, int] = {}
+        self._base: Engine | None = None  # the engine the overlay was built on, and the
+        self._store_id = ""               # store's id then (``campaign copy`` replaces it)
 
     @property
     def applied(self) -> int:
@@ -118,6 +120,7 @@ class EventsSync:
     def _build(self, engine: Engine) -> Engine:
         assert self.store is not None
         since = trained_through(engine.model.meta, self.store)
+        self._base, self._store_id = engine, self.store.store_id()
         overlay = Overlay(engine.model, since)
         self._read(overlay)
         self.overlay = overlay
@@ -156,6 +159,15 @@ class EventsSync:
         with self.service._reload_lock:  # never race a reload's install
             if self.overlay is not overlay or self.service.engine is None:
                 return False
+            if self._base is not None and self.store.store_id(fresh=True) != self._store_id:
+                # ``campaign copy`` into this (empty) store gave it the copied store's id and
+                # events: a model trained with them folds in only the later ones (read from
+                # the served model as it was before any event, not on top of the overlay)
+                log.warning("events sync: the campaign store's id changed (a store copied "
+                            "into it); its events are read again for model %s",
+                            self._base.version)
+                self.service.install(self._build(self._base))
+                return True
             if not self._read(overlay) and self.applied == overlay.seq:
                 return False
             # not warmed now: under steady events each install restarted the warm-up of every

@@ -17,9 +17,9 @@ takes only the later events as new. The copy is therefore a move: once it is mad
 source must record nothing more (both stores answer to one id, and a model trained on events
 the old store recorded after the copy would take the copy's own later events, which bear the
 same numbers, for events it has seen); point the service (``RECOMMENDER_STORE``) and imports
-at the target, and start (or restart) the services that use it after the copy (a worker
-reads a store's id once). A model trained before stores had an id is matched by its store's
-URL, which the copy changes: its events count as new once more.
+at the target (a service already on it sees the id change at its next poll of new events
+and reads them again for its model). A model trained before stores had an id is matched by
+its store's URL, which the copy changes: its events count as new once more.
 
 How it is made: the source is opened read-only (no migration, no write lock) and read in one
 read-only transaction (a snapshot: a source still in use is copied as it was at one moment,

@@ -243,9 +243,9 @@ class CampaignStore:
             held.close()
 
     # -- schema
-    def store_id(self) -> str:
-        """This database's own id (migration 4), the same whatever URL opened it."""
-        if self._store_id is None:
+    def store_id(self, fresh: bool = False) -> str:
+        """This database's own id (migration 4), whatever URL opened it (``fresh``: read again)."""
+        if fresh or self._store_id is None:
             with self.engine.connect() as conn:
                 self._store_id = str(conn.execute(sa.select(store_info.c.value).where(
                     store_info.c.key == "store_id")).scalar_one())

@@ -81,7 +81,8 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
               f"the copy); the copy's next event gets sequence {result.next_seq:,}")
         print(f"note: record nothing more in {result.source}: both stores now carry store id "
               f"{result.store_id}; point the service (RECOMMENDER_STORE) and imports at "
-              f"{result.target}, and restart a service already using it", file=sys.stderr)
+              f"{result.target} (a service already on it reads the copy at its next poll)",
+              file=sys.stderr)
     later = _recorded_since(source, result.last_seq, rows.get("campaign_plans", 0))
     if any(later):
         print(f"warning: {result.source} recorded {later[0]:,} event(s) and {later[1]:,} "

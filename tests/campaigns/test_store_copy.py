@@ -382,3 +382,46 @@ def test_a_target_someone_writes_to_is_waited_for_a_bounded_time(
         holder.close()
     assert dump(target) == before
     assert copy_store(source, target).rows["campaign_events"] == 9  # once it is free
+
+
+def test_a_service_on_the_target_reads_the_copy_as_the_store_its_model_knows(
+        tmp_path: Path) -> None:
+    """A service started on the new, empty database before the copy (replicas set up first)
+    had read its id once: after the copy it took every copied event as new and folded the
+    ones its model was trained with in a second time (``since_seq`` 0, all applied) until it
+    was restarted. Its poller now sees the id change and reads the events again for the
+    model as trained: only the events after its training apply."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from recommender.cli import main
+    from recommender.io import demo
+    from service.app import create_app
+    from service.settings import Settings
+
+    folder = demo.generate(tmp_path / "data", seed=5, n_users=150, n_films=40,
+                           n_interactions=1200)
+    films = [line.split(",")[0] for line in (folder / "films.csv").read_text().splitlines()[1:5]]
+    source, target = tmp_path / "old.db", tmp_path / "new.db"
+    (tmp_path / "ev.csv").write_text("user_id,film_id,timestamp\n" + "".join(
+        f"fresh-user,{f},1700000000\n" for f in films[:3]))
+    assert main(["events", "import", "--store", str(source), str(tmp_path / "ev.csv")]) == 0
+    assert main(["train", "--data", str(folder), "--out", str(tmp_path / "m"), "--events",
+                 str(source), "--no-tune", "--factors", "8", "--iterations", "3"]) == 0
+    (tmp_path / "later.csv").write_text(f"user_id,film_id,timestamp\nlate-user,{films[3]},"
+                                        "1700000100\n")
+    assert main(["events", "import", "--store", str(source), str(tmp_path / "later.csv")]) == 0
+    settings = Settings(model_path=str(tmp_path / "m"), store=str(target), events_poll=0.05,
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/events/status").json()["sequence"] == 0
+        copy_store(str(source), str(target))
+        deadline = time.monotonic() + 30  # a liveness bound, not a timing assertion
+        while client.get("/events/status").json()["applied"] < 4 and \
+                time.monotonic() < deadline:
+            time.sleep(0.05)
+        status = client.get("/events/status").json()
+    assert status["sequence"] == 4 and status["applied"] == 4
+    assert status["overlay"]["since_seq"] == 3 and status["overlay"]["events_applied"] == 1
+    assert status["overlay"]["new_users"] == 1  # late-user; fresh-user is the model's own
