@@ -82,16 +82,16 @@ function lookalike() {
   file.addEventListener("change", async () => {
     if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); }
   });
-  let seq = 0;
-  async function run(e) {
+  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
+  // answer covered the audience asked last, or the notice that the form is not valid
+  async function run(e, latest) {
     e.preventDefault();
-    const mine = ++seq;  // only the latest submit paints (a slow earlier answer covered it)
     let seeds = parseIds(ids.value);
     if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
     // the server's rule said before the list is sent: a very long paste was refused by the
     // body-size limit instead, which did not say how many ids are allowed
     const most = (await serverLimits()).max_seed_users;
-    if (mine !== seq) return;
+    if (!latest()) return;
     if (most && seeds.length > most) {
       out.replaceChildren(errorBox(`a lookalike seed list may hold at most ${int(most)} ids `
         + `(RECOMMENDER_MAX_SEED_USERS); this one holds ${int(seeds.length)}`));
@@ -107,12 +107,12 @@ function lookalike() {
         if (err.status !== 404 || seeds.every((s) => s.trim() === s)) throw err;
         return { unknown_seed_ids: seeds };
       });
-      if (mine !== seq) return;
+      if (!latest()) return;
       const spaced = new Set(body.unknown_seed_ids.filter((s) => s.trim() !== s));
       if (spaced.size) {
         seeds = [...new Set(seeds.map((s) => (spaced.has(s) ? s.trim() : s)))];
         body = await ask();
-        if (mine !== seq) return;
+        if (!latest()) return;
       }
       out.replaceChildren(
         ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids),
@@ -121,7 +121,7 @@ function lookalike() {
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
         pagedUsers("Lookalike audience", body.users, "lookalikes.csv", "lookalike-users",
           LOOKALIKE_SCORE));
-    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
     h("label", { for: "seed-ids" }, "Seed user ids"), ids,
@@ -142,10 +142,10 @@ function coldStart() {
   let keep = () => {};  // until what was kept is back (keptForm)
   const chosen = pickedChips(find, found, chips, undefined, () => keep());
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, k });
-  let seq = 0;
-  async function run(e) {
+  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
+  // answer covered the audience asked last, or the notice that the form is not valid
+  async function run(e, latest) {
     e.preventDefault();
-    const mine = ++seq;  // only the latest submit paints (a slow earlier answer covered it)
     const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
@@ -154,7 +154,7 @@ function coldStart() {
     try {
       const body = await postJson("/audiences/cold-start",
         { comparable_film_ids: [...chosen.keys()], genres: g, k: Number(k.value) });
-      if (mine !== seq) return;
+      if (!latest()) return;
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
         ...unknownList("unknown-films", "film id(s)", unknown),
@@ -162,7 +162,7 @@ function coldStart() {
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, "new-film-audience.csv",
           "cold-users", COLD_START_SCORE));
-    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
     h("label", { for: "comparable-search" }, "Comparable films"), find, found, chips,

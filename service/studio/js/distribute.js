@@ -70,24 +70,24 @@ function newFilm() {
   // come before an API key is entered, and the key dialog keeps this form as it is)
   const places = () => fillPlaces(by, out, { wanted, retry: "submit again to retry" });
   places();
-  let seq = 0;
-  async function run(e) {
+  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
+  // answer covered the one asked last, or the notice that the form is not valid
+  async function run(e, latest) {
     e.preventDefault();
-    const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)
     const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
     }
     if (!by.value) {
       const found = await places();
-      if (mine !== seq || !found || !found.length) return;
+      if (!latest() || !found || !found.length) return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
       const body = await postJson("/distribution/cold-start", {
         comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
         ...(screens.value ? { screens: Number(screens.value) } : {}) });
-      if (mine !== seq) return;
+      if (!latest()) return;
       const calibrated = body.cold_start && body.cold_start.calibrated_as;
       const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
       out.replaceChildren(
@@ -100,7 +100,7 @@ function newFilm() {
         getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(filmName(f), f.year); })
           .catch(() => {});
       }
-    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
     h("label", { for: "dnew-search" }, "Comparable films"), find, found, chips,
@@ -182,13 +182,13 @@ function slate() {
   const cinemas = h("textarea", { id: "dslate-cinemas-text", rows: 5,
     placeholder: "cinema_id,screens — one cinema per line (a cinemas.csv will do)" });
   const out = h("div", { "aria-live": "polite", id: "dslate-result" });
-  let seq = 0;
   let keep = () => {};  // until what was kept is back (keptForm)
   const films = pickedRows(find, found, body, slateRow, () => keep());
   keep = keptForm(SLATE_KEY, films, { cinemas });
-  async function run(e) {
+  // only the latest submit paints, none after a refused field (answerForm): a slow earlier
+  // answer covered the one asked last, or the notice that the form is not valid
+  async function run(e, latest) {
     e.preventDefault();
-    const mine = ++seq;  // only the latest submit paints (a slow earlier answer is dropped)
     if (!films.size) { out.replaceChildren(errorBox("add at least one film")); return; }
     const bad = [...films.values()].find((f) => { const b = f.read(); return b.max_screens !== null && b.max_screens < b.min_screens; });
     if (bad) {
@@ -203,10 +203,10 @@ function slate() {
       const answer = await postJson("/distribution/slate", {
         films: [...films.values()].map((s) => s.read()),
         ...(parsed.cinemas ? { cinemas: parsed.cinemas } : {}) });
-      if (mine !== seq) return;
+      if (!latest()) return;
       const titles = new Map([...films.entries()].map(([id, s]) => [id, s.label]));
       out.replaceChildren(...slateResult(answer, titles));
-    } catch (err) { if (mine === seq) out.replaceChildren(errorBox(err)); }
+    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
     h("label", { for: "dslate-search" }, "Add a film"), find, found,

@@ -38,13 +38,22 @@ export function errorBox(error) {
     error && error.message ? error.message : String(error));
 }
 
-/** A form whose submit runs `run`; when the browser refuses a field (out of range, empty
-    where required), the previous answer in `out` is taken away, so it is not read as the
-    answer to what the form now holds. */
+/** A form whose submit runs `run(event, latest)`; when the browser refuses a field (out of
+    range, empty where required), the previous answer in `out` is taken away, so it is not
+    read as the answer to what the form now holds. `latest()` is true while that submit is
+    the form's last and no field was refused since: only then does its answer paint (a slow
+    answer to a submit made before a refused one was painted over the notice). */
 export function answerForm(run, out, ...children) {
-  const form = h("form", { onsubmit: run }, ...children);
-  form.addEventListener("invalid", () => out.replaceChildren(h("p", { class: "warning" },
-    "A field is not valid (the browser marks it): correct it and submit again.")), true);
+  let seq = 0;
+  const form = h("form", { onsubmit: (e) => {
+    const mine = ++seq;
+    return run(e, () => mine === seq);
+  } }, ...children);
+  form.addEventListener("invalid", () => {
+    seq++;
+    out.replaceChildren(h("p", { class: "warning" },
+      "A field is not valid (the browser marks it): correct it and submit again."));
+  }, true);
   return form;
 }
 
