@@ -114,3 +114,31 @@ def test_the_new_film_demand_form_survives_a_reload(watched: Any, served_demo: A
     assert f"{want['expected_new']:.1f} more expected" in page.inner_text("#dist-total")
     assert f"{want['screens']['total']:,} screens shared out" in page.inner_text("#dist-total")
     watched.assert_clean()
+
+
+def test_a_list_too_big_to_keep_is_not_written_out_at_each_key(watched: Any,
+                                                               served_demo: Any) -> None:
+    """Each key typed in a box of a million pasted ids turned the whole form into JSON (9 MB,
+    then thrown away as too big to keep): the fields' length alone says it is not kept."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.fill("#seed-ids", "u00001")
+    written = page.evaluate("""() => {
+        const box = document.querySelector('#seed-ids');
+        const stringify = JSON.stringify;
+        let long = 0;
+        JSON.stringify = (...args) => {
+          const text = stringify(...args);
+          if (text.length > 1000000) long++;
+          return text;
+        };
+        box.value = 'u0000001\\n'.repeat(200000);  // 1.8 M characters
+        for (let i = 0; i < 3; i++) box.dispatchEvent(new Event('input', { bubbles: true }));
+        JSON.stringify = stringify;
+        return long;
+    }""")
+    assert written == 0
+    assert page.evaluate("sessionStorage.getItem('studio:build-lookalike')") is None
+    page.fill("#seed-ids", "u00002")  # a list short enough is kept again
+    assert "u00002" in page.evaluate("sessionStorage.getItem('studio:build-lookalike')")
+    watched.assert_clean()

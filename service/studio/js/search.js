@@ -177,14 +177,19 @@ const KEEP_MAX = 1_000_000;
     from what the form made, lost it all). A form too big to keep is forgotten, so a reload
     never puts back an older, shorter one in its place. */
 export function keptForm(key, rows, fields) {
+  const forget = () => { try { sessionStorage.removeItem(key); } catch { /* off */ } };
   const keep = () => {
+    const values = Object.entries(fields).map(([k, el]) => [k, el.value]);
+    // fields plainly too long to keep are not written out first: a pasted million ids
+    // became 9 MB of JSON at every keystroke, only to be thrown away
+    if (values.reduce((n, [, v]) => n + String(v ?? "").length, 0) > KEEP_MAX) { forget(); return; }
     const text = JSON.stringify({ films: rows ? [...rows.values()].map((r) => r.kept()) : [],
-      ...Object.fromEntries(Object.entries(fields).map(([k, el]) => [k, el.value])) });
+      ...Object.fromEntries(values) });
     try {
       if (text.length > KEEP_MAX) sessionStorage.removeItem(key);
       else sessionStorage.setItem(key, text);
     } catch {  // storage full or off: the form still works, unkept
-      try { sessionStorage.removeItem(key); } catch { /* off */ }
+      forget();
     }
   };
   let kept = null;
