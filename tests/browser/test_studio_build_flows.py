@@ -47,8 +47,9 @@ def test_a_late_answer_does_not_cover_the_latest(watched: Any, served_demo: Any,
     else:
         want = api(served_demo, "/audiences/cold-start", {"genres": [second], "k": 100})
     assert _first_user(page, box) == want["users"][0]["user_id"]
-    held[0].continue_()
-    page.wait_for_timeout(1500)  # the held answer arrives, and is dropped
+    with page.expect_response(path):  # the held answer has come (a fixed wait alone could
+        held[0].continue_()           # end before it, and the test prove nothing)
+    page.wait_for_timeout(1000)  # the held answer is read, and dropped
     assert _first_user(page, box) == want["users"][0]["user_id"]
     page.unroute(path)
     watched.assert_clean()

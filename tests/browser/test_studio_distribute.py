@@ -223,8 +223,9 @@ def test_a_late_answer_does_not_cover_the_latest(watched: Any, served_demo: Any,
     page.get_by_role("button", name="Share out the screens").click()
     page.wait_for_selector("#dslate-total")
     assert "5 screens of 1 cinema" in page.inner_text("#dslate-total")
-    held[0].continue_()
-    page.wait_for_timeout(1500)  # the held answer arrives, and is dropped
+    with page.expect_response("**/distribution/slate"):  # the held answer has come
+        held[0].continue_()
+    page.wait_for_timeout(1000)  # the held answer is read, and dropped
     assert "5 screens of 1 cinema" in page.inner_text("#dslate-total")
     page.unroute("**/distribution/slate")
     watched.assert_clean()
