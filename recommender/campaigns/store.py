@@ -191,7 +191,7 @@ class CampaignStore:
                 self.migrate()
         except sa.exc.DatabaseError as e:  # OperationalError too: no such folder, locked...
             raise StoreUnavailableError(f"cannot open the campaign store {self.url}: "
-                                        f"{e.orig}") from None
+                                        f"{' '.join(str(e.orig).split())}") from None
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:") \
                 and not parsed.database.startswith("file:"):
             self._watch_file(Path(parsed.database))

@@ -426,3 +426,15 @@ def test_a_lock_timeout_the_session_has_bounds_the_migration_lock(
     raised = open_while_migration_locked(url)
     assert isinstance(raised, StoreUnavailableError), raised
     assert "migration lock for more than its lock_timeout, 200ms" in str(raised)
+
+
+def test_a_database_that_cannot_be_reached_is_said_on_one_line(tmp_path: Path) -> None:
+    """libpq's message for a socket with no server runs over two lines ('... failed: No such
+    file or directory' then a tab and 'Is the server running locally ...?'): the CLI's
+    one-line error and the log's line were broken in two."""
+    url = f"postgresql://u@/db?host={tmp_path}/no-server-here"
+    with pytest.raises(StoreUnavailableError) as caught:
+        open_store(url)
+    said = str(caught.value)
+    assert "\n" not in said and "\t" not in said
+    assert "no-server-here" in said and "Is the server running" in said
