@@ -242,21 +242,16 @@ def test_an_events_file_naming_a_column_twice_is_refused(tmp_path: Path, header:
         read_event_file(tmp_path / "twice.parquet")
 
 
-def test_a_writer_holding_the_postgresql_lock_is_waited_for_a_bounded_time(
-        make_store: Callable[[str, Path], str], tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """An events import stopped mid-batch (Ctrl-Z, a laptop asleep) holds the writers' lock:
-    on PostgreSQL every other writer waited for it for ever (each POST /events of every
-    replica hung, holding a pooled connection), where SQLite gives up after its busy timeout
-    and the service answers 503. The wait is bounded the same way (``LOCK_WAIT``)."""
+def write_while_events_locked(url: str) -> tuple[object, int]:
+    """(What one ``record_events`` into the store at ``url`` returned or raised while another
+    connection held the writers' lock, the events stored then); an ``AssertionError`` when
+    the writer still waits after 20 s."""
     import threading
 
     import psycopg
 
     from recommender.campaigns import events as events_mod
 
-    monkeypatch.setattr(events_mod, "LOCK_WAIT", 0.2, raising=False)  # (not before the bound)
-    url = make_store("postgresql", tmp_path)
     st = open_store(url)
     holder = psycopg.connect(url, autocommit=True)
     holder.execute("SELECT pg_advisory_lock(%s)", [events_mod.EVENTS_LOCK])
@@ -274,13 +269,26 @@ def test_a_writer_holding_the_postgresql_lock_is_waited_for_a_bounded_time(
     writer.join(timeout=20)
     try:
         assert not writer.is_alive(), "the writer still waits for the lock"
-        assert isinstance(outcome[0], sa.exc.OperationalError), outcome
-        assert "lock timeout" in str(outcome[0])
-        assert count_events(st) == 0
+        return outcome[0], count_events(st)
     finally:
         holder.close()  # releases the lock (a writer still waiting then finishes)
         writer.join(timeout=20)
         st.close()
+
+
+def test_a_writer_holding_the_postgresql_lock_is_waited_for_a_bounded_time(
+        make_store: Callable[[str, Path], str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An events import stopped mid-batch (Ctrl-Z, a laptop asleep) holds the writers' lock:
+    on PostgreSQL every other writer waited for it for ever (each POST /events of every
+    replica hung, holding a pooled connection), where SQLite gives up after its busy timeout
+    and the service answers 503. The wait is bounded the same way (``LOCK_WAIT``)."""
+    from recommender.campaigns import events as events_mod
+
+    monkeypatch.setattr(events_mod, "LOCK_WAIT", 0.2, raising=False)  # (not before the bound)
+    outcome, stored = write_while_events_locked(make_store("postgresql", tmp_path))
+    assert isinstance(outcome, sa.exc.OperationalError), outcome
+    assert "lock timeout" in str(outcome) and stored == 0
 
 
 def test_a_lock_timeout_the_operator_set_is_kept(make_store: Callable[[str, Path], str],
@@ -289,34 +297,10 @@ def test_a_lock_timeout_the_operator_set_is_kept(make_store: Callable[[str, Path
     """``LOCK_WAIT`` bounds a wait that had no bound; a ``lock_timeout`` the session already
     has (the URL's ``options``, ``PGOPTIONS``, ``ALTER ROLE``) is the operator's and is kept:
     ``SET LOCAL`` made a 200 ms one 30 s (and a longer one 30 s too)."""
-    import threading
-
-    import psycopg
-
     from recommender.campaigns import events as events_mod
 
     monkeypatch.setattr(events_mod, "LOCK_WAIT", 3600.0)  # never reached if the URL's is kept
     url = make_store("postgresql", tmp_path)
     url += ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D200"
-    st = open_store(url)
-    holder = psycopg.connect(url, autocommit=True)
-    holder.execute("SELECT pg_advisory_lock(%s)", [events_mod.EVENTS_LOCK])
-    outcome: list[object] = []
-
-    def write() -> None:
-        try:
-            outcome.append(record_events(st, check_events([
-                {"event_id": "e1", "user_id": "u", "film_id": "f", "timestamp": 1}])))
-        except sa.exc.OperationalError as e:
-            outcome.append(e)
-
-    writer = threading.Thread(target=write, daemon=True)
-    writer.start()
-    writer.join(timeout=20)
-    try:
-        assert not writer.is_alive(), "the writer waits LOCK_WAIT, not the URL's 200 ms"
-        assert "lock timeout" in str(outcome[0])
-    finally:
-        holder.close()
-        writer.join(timeout=20)
-        st.close()
+    outcome, stored = write_while_events_locked(url)  # waits LOCK_WAIT, not the URL's 200 ms
+    assert "lock timeout" in str(outcome) and stored == 0
