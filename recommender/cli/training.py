@@ -321,6 +321,11 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
           f"{seconds:.1f} s")
     if model.meta.get("refit"):
         print(f"final fit: {model.meta['refit']}")
+    events = model.meta.get("events")
+    if isinstance(events, dict):  # --events: what of the store the model now holds
+        print(f"campaign store: {int(events['events']):,} events through sequence "
+              f"{events['through_seq']} folded in from {events['store']} (served with that "
+              "store, the model skips them)")
     metadata_matches(model, args.users, args.films)
     # a dataset folder's own users.csv / films.csv: the same warning when none of its ids match
     metadata_matches(model, *readers.folder_metadata(args.data), quiet=True)

@@ -193,8 +193,10 @@ def test_the_loop_from_the_command_line(model_dir: Path, tmp_path: Path,
     assert main(["campaign", "report", "plan-none", "--store", store]) == 2
 
 
-def test_train_folds_in_the_stored_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                          ) -> None:
+def test_train_folds_in_the_stored_events(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """The model holds the store's events, and `train` says how many (its output named
+    none: only meta.json, or `info` afterwards, told what was folded in)."""
     folder = demo.generate(tmp_path / "data", seed=5, n_users=150, n_films=40,
                            n_interactions=1200)
     store = str(tmp_path / "s.db")
@@ -204,9 +206,12 @@ def test_train_folds_in_the_stored_events(tmp_path: Path, monkeypatch: pytest.Mo
     assert main(["events", "import", "--store", store, str(tmp_path / "ev.csv")]) == 0
     assert main(["train", "--data", str(folder), "--out", str(tmp_path / "m"), "--events",
                  store, "--no-tune", "--factors", "8", "--iterations", "3"]) == 0
+    said = capsys.readouterr().out
     model = artifact.load(tmp_path / "m")
     seq = int(read_events(open_store(store)).seq[-1])
     assert model.meta["events"]["through_seq"] == seq and model.meta["events"]["events"] == 3
+    assert (f"campaign store: 3 events through sequence {seq} folded in from "
+            f"{model.meta['events']['store']}") in said
     assert sorted(model.films.to_ids(model.user_films(model.user_index("fresh-user")))) == \
         sorted(ids)
     # its through_seq counts in the store it read (however the path is spelt), not another
