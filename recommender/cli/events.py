@@ -430,7 +430,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
                          lambda: nxt.save(store))
     print_summary(plan.summary)
     ex = plan.summary["excluded"]
-    print(f"next wave of {args.after} (waves 1..{sent} sent): "
+    print(f"next wave of {args.after} ({'wave 1' if sent == 1 else f'waves 1-{sent}'} sent): "
           f"{ex['pairs_contacted']:,} pairs contacted and {ex['pairs_held_out']:,} held out "
           f"not planned again, {ex['users_at_cap']:,} users at the cap, "
           f"{ex['users_opted_out']:,} opted out; model refreshed "

@@ -185,7 +185,7 @@ def test_the_loop_from_the_command_line(model_dir: Path, tmp_path: Path,
     assert "absolute uplift [95%]" in out and "Newcombe" in out
     assert main(["plan", str(model_dir), "--after", plan_id, "--store", store, "--out",
                  str(tmp_path / "next.csv")]) == 0
-    assert "next wave of " + plan_id in capsys.readouterr().out
+    assert f"next wave of {plan_id} (wave 1 sent): " in capsys.readouterr().out  # not 1..1
     nxt = _rows((tmp_path / "next.csv").read_text())
     assert nxt and not {(r["film_id"], r["user_id"]) for r in targets} & \
         {(r["film_id"], r["user_id"]) for r in nxt}
