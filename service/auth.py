@@ -256,7 +256,9 @@ def _unread_body(scope: Scope) -> bool:
 
 
 async def _refuse(send: Send, status: int, detail: str, close: bool = False) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    # compact and UTF-8, as FastAPI writes every other answer ({"detail":"..."})
+    body = json.dumps({"detail": detail}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
     headers = [(b"content-length", str(len(body)).encode()),
                (b"content-type", b"application/json")]
     if status == 401:

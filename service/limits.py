@@ -111,7 +111,9 @@ def _content_length(scope: Scope) -> int | None:
 
 async def _refuse(send: Send, status: int, detail: str, close: bool = False,
                   headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    body = json.dumps({"detail": detail}).encode()
+    # compact and UTF-8, as FastAPI writes every other answer ({"detail":"..."})
+    body = json.dumps({"detail": detail}, ensure_ascii=False,
+                      separators=(",", ":")).encode("utf-8")
     extra = list(headers or [])
     if close:
         extra.append((b"connection", b"close"))

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
 from service.app import create_app
+from service.bodies import render_json
 from service.server import GuardedH11, uvicorn_options
 from service.settings import Settings
 
@@ -82,6 +83,7 @@ def test_bodies_over_the_limit_get_413(model_dir: Path) -> None:
         r = client.post("/audiences/lookalike", content=big,
                         headers={"Content-Type": "application/json"})
         assert r.status_code == 413 and "over the limit of 2,000 bytes" in r.json()["detail"]
+        assert r.content == render_json(r.json())  # compact, as every other answer
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
             data = big.encode()

@@ -225,6 +225,18 @@ def test_unauthenticated_callers_learn_nothing_but_401(locked: TestClient) -> No
                        headers=key).status_code == 422
 
 
+def test_refusals_are_written_as_every_other_answer(locked: TestClient) -> None:
+    """The key check's 401 is compact JSON, as FastAPI writes the 404 beside it (it was
+    `{"detail": "..."}`, a space after the colon, unlike every other body of the API)."""
+    from service.bodies import render_json
+
+    refused = locked.get("/segments")
+    unknown = locked.get("/films/nope", headers={"X-API-Key": READ_A})
+    assert (refused.status_code, unknown.status_code) == (401, 404)
+    for r in (refused, unknown):
+        assert r.content == render_json(r.json()) and r.content.startswith(b'{"detail":"')
+
+
 def test_the_fast_path_checks_the_key_too(locked: TestClient) -> None:
     url = "/films/00004/audience?k=5"
     key = {"X-API-Key": READ_A}
