@@ -26,6 +26,7 @@ from recommender.cli.printing import (
     COLD_START_SCORE,
     LOOKALIKE_SCORE,
     SEGMENT_SHARE,
+    film_named,
     hidden_text,
     print_body,
     rank_legend,
@@ -87,7 +88,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         print_body({"query": args.query, "genre": genre, "total": total,
                      "offset": args.offset, "limit": args.limit, "films": rows})
         return 0
-    print(f"{total:,} films match {args.query!r}"
+    print(f"{total:,} {'film matches' if total == 1 else 'films match'} {args.query!r}"
           f"{f' in {genre}' if genre else ''}; showing {len(rows):,}")
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
@@ -159,7 +160,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    print(f"Films similar to {args.film_id}")
+    print(f"Films similar to {film_named(model, args.film_id)}")
     if body["note"]:
         print(f"warning: {body['note']}")
     _film_table(body["films"], ranked=True)
@@ -192,7 +193,8 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     print(f"Lookalikes of {n_seeds:,} seed users; ranking {model.n_users - n_seeds:,} "
           f"candidates; {page.ring_text()}{page.shown_text()}")
     if unknown:  # on stderr, as cold-start's skipped films
-        print(f"skipped {len(unknown):,} unknown seed ids: {', '.join(unknown)}",
+        print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: "
+              f"{', '.join(unknown)}",
               file=sys.stderr)
     if len(page.user_idx):
         _page_table(model, page, LOOKALIKE_SCORE)

@@ -103,8 +103,11 @@ def cmd_distribution(args: argparse.Namespace) -> int:
 
 
 def _print_demand(body: dict[str, Any], model: Any) -> None:
-    what = body["film_id"] or "a new film like " + ", ".join(
-        body["cold_start"]["comparable_film_ids"] + body["cold_start"]["genres"])
+    from recommender.cli.printing import film_named
+
+    what = film_named(model, body["film_id"]) if body["film_id"] else (
+        "a new film like " + ", ".join(body["cold_start"]["comparable_film_ids"]
+                                       + body["cold_start"]["genres"]))
     days = body["horizon"].get("days")
     horizon = f"{days:.1f} days" if isinstance(days, int | float) else "the held-out slice"
     print(f"Expected viewers of {what} by {body['by']}: {body['viewers']:,} viewers + "

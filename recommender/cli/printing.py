@@ -85,3 +85,14 @@ def export_source(model: Model) -> str:
               f"with the campaign store's {events['events_applied']:,} events since training "
               f"(through sequence {events['through_seq']:,})")
     return f"from model {model.version} {folded}"
+
+
+def film_named(model: Model, film_id: str) -> str:
+    """A known film as a header names it: its title and year, then its id
+    (``Silent Carnival (2019) [film 7176983]``); the id alone when the catalog has no title."""
+    f = model.film_index(film_id)
+    title = str(model.catalog.titles[f] or "")
+    year = int(model.catalog.years[f])
+    if not title:
+        return f"film {film_id}"
+    return f"{title}{f' ({year})' if year and str(year) not in title else ''} [film {film_id}]"

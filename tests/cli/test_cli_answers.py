@@ -145,7 +145,7 @@ def test_lookalike(client: TestClient, model_dir: Path, tmp_path: Path,
     same_body(capsys, http, "lookalike", model_dir, "--seeds", path, "--k", 7, "--offset", 2)
     code, out, err = run(capsys, "lookalike", model_dir, "--seeds", path, "--k", 7, "--offset",
                          2)
-    assert code == 0 and "skipped 1 unknown seed ids: ghost" in err  # on stderr, as cold-start
+    assert code == 0 and "skipped 1 unknown seed id: ghost" in err  # on stderr, as cold-start
     assert all(u["user_id"] in out for u in http.json()["users"])
     # the header counts every candidate (all users but the 3 known seeds) and names the ring
     # the page walks, with its ranks (it printed the ring's size as the candidates)
@@ -323,3 +323,21 @@ def test_attributes_and_info(client: TestClient, model_dir: Path,
     assert not any(c in params for c in "[]{}'") and "None" not in params
     tiers = ", ".join(f"{n} {p:g}" for n, p in health["model"]["params"]["tiers"])
     assert f"tiers ({tiers.replace(', ', ' / ')}, % of the candidates)" in params
+
+
+def test_headers_name_the_film_and_count_in_words(client: TestClient, model_dir: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``similar`` and ``distribution`` headed their answers with the bare id ('Films similar
+    to 7176983') where ``audience``, ``summary`` and ``film`` name the title; a search found
+    '1 films'. Oracle: the title and count HTTP gives."""
+    film = client.get("/films", params={"query": "", "limit": 1}).json()["films"][0]
+    named = f"{film['title']}"
+    code, out, _ = run(capsys, "similar", model_dir, film["film_id"])
+    assert code == 0 and out.splitlines()[0].startswith(f"Films similar to {named}")
+    assert f"[film {film['film_id']}]" in out.splitlines()[0]
+    code, out, _ = run(capsys, "distribution", model_dir, film["film_id"], "--by", "region")
+    assert code == 0 and f"Expected viewers of {named}" in out
+    assert f"[film {film['film_id']}] by region" in out
+    one = client.get("/films", params={"query": ODD_FILM_ID}).json()
+    code, out, _ = run(capsys, "search", model_dir, ODD_FILM_ID)
+    assert one["total"] == 1 and out.startswith(f"1 film matches {ODD_FILM_ID!r}")
