@@ -119,11 +119,10 @@ class EventsSync:
 
     def _build(self, engine: Engine) -> Engine:
         assert self.store is not None
-        since = trained_through(engine.model.meta, self.store)
-        self._base, self._store_id = engine, self.store.store_id()
-        overlay = Overlay(engine.model, since)
-        self._read(overlay)
-        self.overlay = overlay
+        store_id = self.store.store_id(fresh=True)  # a copy into the store may have changed it
+        overlay = Overlay(engine.model, trained_through(engine.model.meta, self.store))
+        self._read(overlay)  # kept only once read: a failed read leaves the next poll to retry
+        self._base, self._store_id, self.overlay = engine, store_id, overlay
         return self._engine(engine, overlay)
 
     def _read(self, overlay: Overlay) -> bool:
@@ -135,7 +134,8 @@ class EventsSync:
         return seen
 
     def _engine(self, engine: Engine, overlay: Overlay) -> Engine:
-        if overlay.applied == 0 and overlay.seq == overlay.since:
+        # the model as loaded, unless an events install replaced (and closed) it since
+        if overlay.applied == 0 and overlay.seq == overlay.since and not engine.closed:
             new = engine
         else:
             new = engine_with(engine, overlay.model())
@@ -166,7 +166,10 @@ class EventsSync:
                 log.warning("events sync: the campaign store's id changed (a store copied "
                             "into it); its events are read again for model %s",
                             self._base.version)
-                self.service.install(self._build(self._base))
+                new = self._build(self._base)
+                if new is self.service.engine:  # nothing to fold in, as served: not closed
+                    return False
+                self.service.install(new)
                 return True
             if not self._read(overlay) and self.applied == overlay.seq:
                 return False

@@ -1,0 +1,122 @@
+"""A service on an empty store that ``campaign copy`` fills: its poller sees the store's id
+change and reads the events again for its model as trained, also when nothing is new past the
+model's training, when that read fails once, and when a reload comes before the poll.
+
+Oracles: ``/events/status`` (``since_seq``, the events applied) against the events the model
+was trained with, and the served engine still open (its ranking cache filled by a request).
+The poller is driven by hand (``events_poll=0``): no timing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+import service.events_sync as events_sync
+from recommender.campaigns.copy_store import copy_store
+from recommender.cli import main
+from recommender.io import demo
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[str]]:
+    """A store with three events and a model trained with them (``train --events``)."""
+    tmp = tmp_path_factory.mktemp("copied")
+    folder = demo.generate(tmp / "data", seed=5, n_users=150, n_films=40, n_interactions=1200)
+    films = [line.split(",")[0] for line in (folder / "films.csv").read_text().splitlines()[1:5]]
+    source = tmp / "old.db"
+    (tmp / "ev.csv").write_text("user_id,film_id,timestamp\n" + "".join(
+        f"fresh-user,{f},1700000000\n" for f in films[:3]))
+    assert main(["events", "import", "--store", str(source), str(tmp / "ev.csv")]) == 0
+    assert main(["train", "--data", str(folder), "--out", str(tmp / "m"), "--events",
+                 str(source), "--no-tune", "--factors", "8", "--iterations", "3"]) == 0
+    return source, tmp / "m", films
+
+
+@dataclass
+class Served:
+    """A service started on the empty store ``target``; ``source`` is the trained store."""
+
+    client: TestClient
+    source: Path
+    target: Path
+    films: list[str]
+
+    def copy(self) -> None:
+        copy_store(str(self.source), str(self.target))
+
+    def overlay(self) -> dict[str, Any]:
+        status = self.client.get("/events/status").json()
+        return {"applied": status["applied"], **status["overlay"]}
+
+
+@pytest.fixture
+def served(trained: tuple[Path, Path, list[str]], tmp_path: Path) -> Iterator[Served]:
+    """The model and its store copied for each test (a later event is added to one)."""
+    source, model, films = trained
+    shutil.copytree(model, tmp_path / "m", symlinks=True)
+    shutil.copy(source, tmp_path / "old.db")
+    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "new.db"),
+                        events_poll=0, warm_cache=False, watch_interval=0)
+    with TestClient(create_app(settings)) as client:
+        yield Served(client, tmp_path / "old.db", tmp_path / "new.db", films)
+
+
+def test_a_copy_with_no_later_event_keeps_the_served_engine_open(served: Served) -> None:
+    """The copy holds only the events the model was trained with: the model as loaded is
+    what to serve. The poller installed the served engine over itself, which closed it: it
+    went on serving, but cached no ranking or body again (and its warm-up stopped)."""
+    state = served.client.app.state  # type: ignore[attr-defined]
+    served.copy()
+    state.events_sync.poll()
+    got = served.overlay()
+    assert got["since_seq"] == 3 and got["events_applied"] == 0 and got["applied"] == 3
+    assert not state.service.engine.closed
+    film = served.films[0]
+    assert served.client.get(f"/films/{film}/audience?k=5").status_code == 200
+    assert state.service.engine.cache.nbytes > 0
+
+
+def test_a_failed_read_after_the_id_changed_is_retried_for_the_copy(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The read of the copy's events fails once (the store briefly unreachable): the next
+    poll reads them for the model as trained. The new id was kept before the read, so the
+    next poll saw no change and folded the model's own events in a second time (since 0)."""
+    sync = served.client.app.state.events_sync  # type: ignore[attr-defined]
+    later = served.source.parent / "later.csv"
+    later.write_text(f"user_id,film_id,timestamp\nlate-user,{served.films[3]},1700000100\n")
+    assert main(["events", "import", "--store", str(served.source), str(later)]) == 0
+    served.copy()
+    real, calls = events_sync.iter_events, []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("the store is briefly unreachable")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(events_sync, "iter_events", flaky)
+    with pytest.raises(OSError):
+        sync.poll()
+    sync.poll()
+    got = served.overlay()
+    assert got["since_seq"] == 3 and got["events_applied"] == 1 and got["applied"] == 4
+
+
+def test_a_reload_between_the_copy_and_the_poll_knows_the_new_id(served: Served) -> None:
+    """A model reload (the watcher, ``POST /admin/reload``) after the copy but before the
+    poller looked: it matched the model with the store id read at start, took every copied
+    event as new, and no later poll looked again (nothing past them)."""
+    state = served.client.app.state  # type: ignore[attr-defined]
+    served.copy()
+    state.service.reload()
+    state.events_sync.poll()
+    got = served.overlay()
+    assert got["since_seq"] == 3 and got["events_applied"] == 0 and got["applied"] == 3
