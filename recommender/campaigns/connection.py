@@ -80,7 +80,9 @@ def store_url(target: str) -> str:
     if "://" not in target:
         if not target.strip():
             raise InvalidParameterError("the campaign store needs a database URL or a file path")
-        return f"sqlite:///{Path(target).expanduser().resolve()}"
+        # a URL's path decodes %XX and ends at "?": a file "a?b.db" was opened as "a"
+        path = str(Path(target).expanduser().resolve()).replace("%", "%25")
+        return f"sqlite:///{path.replace('?', '%3F')}"
     if target.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + target.split("://", 1)[1]
     return target

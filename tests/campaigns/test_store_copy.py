@@ -425,3 +425,23 @@ def test_a_service_on_the_target_reads_the_copy_as_the_store_its_model_knows(
     assert status["sequence"] == 4 and status["applied"] == 4
     assert status["overlay"]["since_seq"] == 3 and status["overlay"]["events_applied"] == 1
     assert status["overlay"]["new_users"] == 1  # late-user; fresh-user is the model's own
+
+
+@pytest.mark.parametrize("name", ["new?.db", "a?b=c.db", "n%41me.db", "100%.db", "x#1 y.db"])
+def test_a_target_file_is_the_one_named_whatever_its_characters(tmp_path: Path,
+                                                                 name: str) -> None:
+    """A file path is not read as a URL: a "?" ended the path (``new?.db`` copied into a
+    file ``new``) and a "%41" was decoded (``n%41me.db`` into ``nAme.db``); the store is the
+    file named, and a copy into it holds the source."""
+    source = str(tmp_path / "store.db")
+    fill(source, events=10)
+    (tmp_path / "b").mkdir()
+    result = copy_store(source, str(tmp_path / "b" / name))
+    assert [p.name for p in (tmp_path / "b").iterdir() if not p.name.endswith(("-wal", "-shm"))
+            ] == [name]
+    assert dump(str(tmp_path / "b" / name)) == dump(source)
+    st = open_store(str(tmp_path / "b" / name), read_only=True)
+    try:
+        assert st.store_id() == result.store_id
+    finally:
+        st.close()
