@@ -345,12 +345,12 @@ def _copy_table(read: Connection, write: Connection, table: sa.Table, total: int
 
 
 def _insert(write: Connection, table: sa.Table, part: Sequence[sa.Row[Any]]) -> None:
-    """Write rows of ``table`` (all its columns, in order): on PostgreSQL by COPY, on SQLite
-    by one prepared INSERT run for each row."""
+    """Write rows of ``table`` (all its columns, in order): by COPY through psycopg 3, else
+    (SQLite, psycopg2, which has no ``cursor.copy``) by one prepared INSERT run for each row."""
     quote = write.dialect.identifier_preparer.quote
     cols = ", ".join(quote(c.name) for c in table.columns)
-    if write.dialect.name != "postgresql":
-        marks = ", ".join("?" for _ in table.columns)
+    if write.dialect.driver != "psycopg":
+        marks = ", ".join(["?" if write.dialect.paramstyle == "qmark" else "%s"] * len(part[0]))
         write.exec_driver_sql(f"INSERT INTO {quote(table.name)} ({cols}) VALUES ({marks})",
                               [tuple(r) for r in part])
         return

@@ -445,3 +445,17 @@ def test_a_target_file_is_the_one_named_whatever_its_characters(tmp_path: Path,
         assert st.store_id() == result.store_id
     finally:
         st.close()
+
+
+def test_a_target_named_with_psycopg2_is_copied_into(make_store: MakeStore,
+                                                     tmp_path: Path) -> None:
+    """``postgresql+psycopg2://`` (a driver the store takes, where it is installed): the rows
+    are written by INSERT, psycopg2 having no ``cursor.copy``; the copy failed on the first
+    table with an AttributeError (a traceback from the CLI)."""
+    pytest.importorskip("psycopg2")
+    source = str(tmp_path / "store.db")
+    fill(source, events=30)
+    target = make_store("postgresql", tmp_path)
+    result = copy_store(source, target.replace("postgresql://", "postgresql+psycopg2://"))
+    assert result.rows["campaign_events"] == 29 and result.next_seq == 31
+    assert dump(target) == dump(source) and used_up(target) == 30
