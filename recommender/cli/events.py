@@ -291,9 +291,12 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
         print_body(body)
         return 0
+    from recommender.cli.printing import utc_time
+
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
           f"= events for the film by the user within {args.window_days:g} days of the plan's "
-          f"start (unix {body['start']}); {body['events_read']:,} events read")
+          f"start ({utc_time(body['start'])}, unix {body['start']}); "
+          f"{body['events_read']:,} events read")
     print(body["note"])
 
     blocks = [("overall", body["overall"])]

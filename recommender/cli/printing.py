@@ -96,3 +96,10 @@ def film_named(model: Model, film_id: str) -> str:
     if not title:
         return f"film {film_id}"
     return f"{title}{f' ({year})' if year and str(year) not in title else ''} [film {film_id}]"
+
+
+def utc_time(unix: float) -> str:
+    """Unix seconds as a person reads them: ``2026-12-03 21:23:03 UTC``."""
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
