@@ -350,6 +350,9 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
                                 (begin - DAY, begin))
                     if ev is not None else [np.zeros(rows.num_rows, bool)] * 2)
     early = int(before.sum())
+    # a log of dates: every event of the day before the start at a midnight (UTC)
+    dated = ev is not None and bool(np.all(
+        ev.timestamp[(ev.timestamp >= begin - DAY) & (ev.timestamp < begin)] % DAY == 0))
     body = compute_report(rows, conv, films)
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:
@@ -366,18 +369,24 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
                       "start": "unix seconds (the plan's created time)",
                       "end": "unix seconds (start + window)"},
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
-                    f"predicted conversions: {predicted['scaling']}" + _early_text(early),
+                    f"predicted conversions: {predicted['scaling']}" + _early_text(early, dated),
             **body}
 
 
-def _early_text(early: int) -> str:
-    """The note's word on plan rows whose event is dated in the day before the start."""
+def _early_text(early: int, dated: bool) -> str:
+    """The note's word on plan rows whose event is dated in the day before the start: a log of
+    dates is told to give times; events with times are not such a log (it said so to them
+    too), and the likelier cause is a clock or a plan stored after its messages went out."""
     if not early:
         return ""
-    return (f"; plan rows with an event in the day before the plan was created, not counted "
-            f"(early_conversions): {early:,}; a log of dates puts a day's events at midnight, "
-            "so responses on the plan's own day fall before its start: give event times, not "
-            "dates")
+    said = (f"; plan rows with an event in the day before the plan was created, not counted "
+            f"(early_conversions): {early:,}; ")
+    if dated:
+        return said + ("a log of dates puts a day's events at midnight, so responses on the "
+                       "plan's own day fall before its start: give event times, not dates")
+    return said + ("those events carry times of day, so this is no log of dates: were the "
+                   "messages sent before the plan was stored, or is the events' clock behind "
+                   "the planning machine's?")
 
 
 def _waves_text(n: int) -> str:

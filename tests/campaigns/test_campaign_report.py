@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+import sqlalchemy as sa
 from scipy.optimize import brentq
 
-from recommender.campaigns.events import check_events, record_events
+from recommender.campaigns.events import check_events, events, record_events
 from recommender.campaigns.plan import PLAN_SCHEMA
 from recommender.campaigns.report import (
     Z95,
@@ -150,6 +151,14 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
     assert body["early_conversions"] == 1 and body["events_read"] == 6
     assert "the day before the plan was created, not counted (early_conversions): 1;" \
         in body["note"]
+    # u2's event has a time of day (a second before midnight): no log of dates, and the note
+    # does not tell it to give times instead of dates; a midnight event is told so
+    assert "no log of dates" in body["note"] and "give event times" not in body["note"]
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(events).where(events.c.event_id == "4")
+                     .values(timestamp=start - day))
+    dated = campaign_report(store, "plan-a", window_days=30)
+    assert dated["early_conversions"] == 1 and "give event times, not dates" in dated["note"]
     a, b, c = body["films"]
     assert (a["film_id"], a["title"], b["film_id"]) == ("A", "Film A", "B")
     # a film of the slate with no row keeps its block, saying why it has nothing
