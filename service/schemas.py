@@ -363,7 +363,9 @@ class SegmentInfo(BaseModel):
         None, description="heavy (light): at least 2x (at most half) the other segments' "
                           "median films per user")
     top_genres: list[GenreLift]
-    representative_films: list[RepresentativeFilm]
+    representative_films: list[RepresentativeFilm] = Field(
+        description="the films its users watch most above other users, ordered by lift x the "
+                    "share of the segment's users who watched each (not by lift alone)")
 
 
 class SegmentList(BaseModel):

@@ -356,7 +356,8 @@ def cmd_segments(args: argparse.Namespace) -> int:
     print("size: the segment's users; share: its share of all users (0-1); top_genres: lift "
           "= the genre's share of the genres of the films the segment's users watched / its "
           "share over all users (genres above 1); representative_films: the films its users "
-          "watch most above other users (the first three; --json lists them with their lift)")
+          "watch most above other users, ordered by lift x the share of its users who watched "
+          "each (the first three; --json lists them with their lift)")
     return 0
 
 
