@@ -28,6 +28,7 @@ from recommender.cli.printing import (
     SEGMENT_SHARE,
     film_named,
     hidden_text,
+    liked_text,
     print_body,
     rank_legend,
     split_table,
@@ -264,7 +265,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
         print_body({**page.to_json(), "unknown_film_ids": unknown})
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
-    like = ", ".join([f for f in likes if f not in unknown] + genres)
+    like = liked_text(likes, unknown, genres)
     segment = args.segment is not None
     print(f"Cold-start audience of a film like {like}; ranking "
           f"{'the' if segment else f'{model.n_users:,}'} candidates; {page.ring_text()}"
@@ -353,11 +354,10 @@ def cmd_segments(args: argparse.Namespace) -> int:
          ", ".join(f"{g['genre']} (lift {g['lift']:.2f})" for g in s["top_genres"]),
          ", ".join(f["title"] or f["film_id"] for f in s["representative_films"][:3])]
         for s in rows])
-    print("size: the segment's users; share: its share of all users (0-1); top_genres: lift "
-          "= the genre's share of the genres of the films the segment's users watched / its "
-          "share over all users (genres above 1); representative_films: the films its users "
-          "watch most above other users, ordered by lift x the share of its users who watched "
-          "each (the first three; --json lists them with their lift)")
+    print("size: the segment's users; share: its share of all users (0-1); top_genres: lift = "
+          "the genre's share of the genres of the films the segment's users watched / its share "
+          "over all users (above 1); representative_films: the films its users watch most above "
+          "others, by lift x the share who watched (first three; --json gives each lift)")
     return 0
 
 

@@ -103,3 +103,11 @@ def utc_time(unix: float) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def liked_text(likes: list[str] | dict[str, float], unknown: list[str],
+               genres: list[str]) -> str:
+    """A cold-start header's "a film like ...": the known films, each with its weight when
+    weights were given (``7176983=3``; it dropped them), then the genres."""
+    return ", ".join([f"{f}={likes[f]:g}" if isinstance(likes, dict) else f
+                      for f in likes if f not in unknown] + genres)

@@ -191,6 +191,9 @@ def test_cold_start(client: TestClient, model_dir: Path,
     same_body(capsys, client.post("/audiences/cold-start", json={
         "comparable_film_ids": {"00002": 3.0, ODD_FILM_ID: 1.0, "00004": 0.5}, "k": 5}),
         "cold-start", model_dir, "--like", "00002=3", ODD_FILM_ID, "00004=0.5", "--k", 5)
+    code, out, _ = run(capsys, "cold-start", model_dir, "--like", "00002=3", ODD_FILM_ID,
+                       "00004=0.5", "--k", 5)  # the header says the weights (it dropped them)
+    assert code == 0 and f"a film like 00002=3, {ODD_FILM_ID}=1, 00004=0.5;" in out
     for bad in ("00002=0", "00002=-1", "00002=x", "00002=inf"):
         assert "weight" in bad_input(capsys, "cold-start", model_dir, "--like", bad)
     # one film, two weights: the last one won without a word
