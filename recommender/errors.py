@@ -74,13 +74,20 @@ class NothingToPlanError(InvalidParameterError):
     rule no request schema states, so the service answers 409 (the CLI exits 2)."""
 
 
+def sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a PostgreSQL driver's error: psycopg 3 names it ``sqlstate``, psycopg2
+    ``pgcode`` (read as psycopg 3's alone, psycopg2's lock timeouts and full disks went
+    unrecognised, their explanatory sentences replaced by the generic database error)."""
+    return getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+
+
 def disk_full(error: BaseException) -> bool:
     """Whether a database driver's ``error`` (or the driver error SQLAlchemy wraps in
     ``orig``) says the disk under it is full: PostgreSQL's SQLSTATE 53100 (disk_full, in
     any language the server speaks), SQLite's SQLITE_FULL (13), or their English words
     ("No space left on device", "database or disk is full")."""
     orig = getattr(error, "orig", None) or error
-    if getattr(orig, "sqlstate", None) == "53100" or getattr(orig, "sqlite_errorcode", None) == 13:
+    if sqlstate(orig) == "53100" or getattr(orig, "sqlite_errorcode", None) == 13:
         return True
     message = str(orig)
     return "disk is full" in message or "No space left" in message

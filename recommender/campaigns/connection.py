@@ -23,7 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from recommender.errors import InvalidParameterError, StoreUnavailableError
+from recommender.errors import InvalidParameterError, StoreUnavailableError, sqlstate
 
 #: every PostgreSQL connection's settings: text is exchanged as UTF-8, and no statement is
 #: prepared on the server. psycopg prepares a query from its 6th run, and PostgreSQL then keeps
@@ -132,7 +132,7 @@ def take_migration_lock(conn: Connection, key: int, shown: str) -> None:
     try:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
     except sa.exc.OperationalError as e:
-        if getattr(e.orig, "sqlstate", None) != "55P03":  # lock_not_available
+        if sqlstate(e.orig) != "55P03":  # lock_not_available
             raise
         waited = f"{MIGRATION_LOCK_WAIT:g} s" if own == "0" else f"its lock_timeout, {own}"
         raise StoreUnavailableError(

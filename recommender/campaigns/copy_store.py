@@ -61,7 +61,7 @@ from recommender.campaigns.store import (
     schema_version,
     store_info,
 )
-from recommender.errors import InvalidParameterError, StoreUnavailableError, disk_full
+from recommender.errors import InvalidParameterError, StoreUnavailableError, disk_full, sqlstate
 
 COPY_CHUNK = 10_000  # rows read and written at a time
 
@@ -431,7 +431,7 @@ def _failed(e: sa.exc.DBAPIError, where: str, src: CampaignStore, dst: CampaignS
     """The one sentence of a database error met while copying."""
     orig = getattr(e, "orig", None) or e
     cause = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
-    if getattr(orig, "sqlstate", None) == "55P03":  # lock_not_available: someone writes
+    if sqlstate(orig) == "55P03":  # lock_not_available: someone writes
         return StoreUnavailableError(
             f"the copy into {dst.url} gave up waiting for another process that holds the "
             f"target ({cause}; {LOCK_WAIT:g} s, or the session's own lock_timeout): the target "

@@ -174,6 +174,11 @@ def test_a_full_postgresql_disk_is_known_by_its_code_in_any_language(
         "Verbindung beendet")))
     failure = _store_failure(wrapped)
     assert failure is not None and "the disk that holds it is full" in failure
+
+    class Psycopg2Error(Exception):  # psycopg2 names the code pgcode (not installed here)
+        pgcode = "53100"
+
+    assert disk_full(sa.exc.OperationalError("INSERT ...", {}, Psycopg2Error("kein Platz")))
     root = tmp_path_factory.mktemp("store-full-de")
     settings = Settings(model_path=str(save_model(root / "model")),
                         store=str(root / "store.db"), warm_cache=False)
