@@ -58,7 +58,12 @@ def refuse_new_store_in_a_model(target: str) -> None:
     from recommender.io.atomic import not_in_a_model
 
     missing = missing_sqlite(target)
-    if missing is None or missing.startswith("file:"):
+    if missing is not None and missing.startswith("file:"):  # a SQLite URI (?uri=true)
+        from urllib.parse import unquote, urlsplit  # the file it names, as SQLite reads it
+
+        missing = unquote(urlsplit(missing).path) or None
+        missing = None if missing is None or os.path.exists(missing) else missing
+    if missing is None:
         return
     try:
         not_in_a_model(missing)

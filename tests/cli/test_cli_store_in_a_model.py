@@ -24,11 +24,13 @@ def test_a_new_store_inside_a_model_folder_is_refused(
     events.write_text(f"user_id,film_id,timestamp\nu0001,00003,{int(time.time()) - 60}\n")
     slate = tmp_path / "slate.csv"
     slate.write_text("film_id,budget\n00003,5\n")
-    for inside in (model_dir / "current" / "s.db", model_dir / "s.db"):
-        assert main(["events", "import", "--store", str(inside), str(events)]) == 2
+    for inside, store in [(p, str(p)) for p in (model_dir / "current" / "s.db",
+                                                 model_dir / "s.db")] + [
+            (model_dir / "u.db", f"sqlite:///file:{model_dir / 'u.db'}?uri=true")]:  # a URI
+        assert main(["events", "import", "--store", store, str(events)]) == 2
         assert "inside a model folder" in capsys.readouterr().err
         assert main(["plan", str(model_dir), "--slate", str(slate), "--out",
-                     str(tmp_path / "plan.csv"), "--store", str(inside)]) == 2
+                     str(tmp_path / "plan.csv"), "--store", store]) == 2
         assert "inside a model folder" in capsys.readouterr().err
         assert not inside.exists() and not (tmp_path / "plan.csv").exists()
     beside = tmp_path / "s.db"  # anywhere else is fine
