@@ -145,6 +145,51 @@ def send_wave(truth: Truth, store: CampaignStore, rows: pa.Table, start: int, wa
             "control_conversions": int((conv & ~target).sum())}
 
 
+def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore,
+                          plan_id: str, wave: int, seed: int = 0) -> dict[str, Any]:
+    """The responses of wave ``wave`` of the stored plan ``plan_id``, drawn from the demo
+    folder's planted truth (targets from p1, controls from p0; a film the user has, in the
+    model or in an event of the store, is never bought again), dated in the window from the
+    plan's start and now: ``{"events": {event_id, user_id, film_id, timestamp}, the conversions and
+    the planted uplift}``. Only the plan's rows respond (no organic purchases of others)."""
+    from recommender.campaigns.events import read_events
+    from recommender.errors import InvalidParameterError
+
+    summary = store.summary(plan_id)
+    films = [f["film_id"] for f in summary.get("films", [])]
+    rows = pa.concat_tables(list(store.iter_rows(plan_id)))
+    waves = int(pc.max(rows.column("wave")).as_py() or 0) if rows.num_rows else 0
+    if not 1 <= wave <= waves:
+        raise InvalidParameterError(f"plan {plan_id} has waves 1 to {waves}, not wave {wave}")
+    if (model.users.to_index(rows.column("user_id").unique(), strict=False) < 0).any() or \
+            (model.films.to_index(films, strict=False) < 0).any():
+        raise InvalidParameterError(f"plan {plan_id} names users or films the model does not "
+                                    "know: simulate with the model it was planned on")
+    truth = demo_truth(folder, model, films, seed=seed)
+    seen = read_events(store, films=films)  # bought since the model was trained
+    known = model.users.to_index(seen.user_id.tolist(), strict=False) >= 0
+    if known.any():
+        u, f = truth.index(seen.user_id[known], seen.film_id[known])
+        truth.bought[u, f] = True
+    rows = rows.filter(pc.equal(rows.column("wave"), wave))
+    conv, p = respond(truth, rows, np.random.default_rng([seed, wave]))
+    target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
+    user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)[conv]
+    film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)[conv]
+    # dated between the plan's start and now (a file of the future is refused), in the window
+    start = plan_start(summary)
+    span = max(1, min(int(WINDOW_DAYS * DAY), int(time.time()) - start))
+    ts = start + np.random.default_rng([seed, wave, 1]).integers(0, span, size=len(user))
+    return {"events": {"event_id": [f"sim-{plan_id}-w{wave}-{k}" for k in range(len(user))],
+                       "user_id": user.tolist(), "film_id": film.tolist(),
+                       "timestamp": ts.tolist()},
+            "target_conversions": int((conv & target).sum()),
+            "control_conversions": int((conv & ~target).sum()),
+            "targets": int(target.sum()), "controls": int((~target).sum()),
+            "planted_uplift": float((p[target].mean() if target.any() else 0.0)
+                                    - (p[~target].mean() if (~target).any() else 0.0))}
+
+
 def run_loop(folder: str | Path, model: Model, store: CampaignStore, slate: list[SlateFilm],
              newcomers: int = 30, seed: int = 0, waves: int = 2, holdout: float = 0.3
              ) -> dict[str, Any]:

@@ -9,7 +9,7 @@ matching HTTP endpoint (``GET /campaigns``, ``GET /campaigns/{plan_id}``,
 ``GET /campaigns/{plan_id}/report``), and ``--csv`` the bytes of ``plan.csv``;
 ``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv`` (handled here for
 ``plan``) plans the next wave on the model refreshed with the store's events. (``campaign
-copy --store SRC --to DST`` is ``recommender.cli.store_copy``'s.)
+copy`` and ``campaign simulate`` are ``recommender.cli.store_copy``'s and ``simulate``'s.)
 """
 
 from __future__ import annotations
@@ -158,9 +158,11 @@ def add_event_commands(add: Add) -> None:
     from recommender.cli.commands import add_pseudonym_options
 
     add_pseudonym_options(w)  # with --csv: plan.csv?pseudonymize=true
+    from recommender.cli.simulate import add_simulate_action
     from recommender.cli.store_copy import add_copy_action
 
     add_copy_action(sub)  # campaign copy --store SRC --to DST (recommender/cli/store_copy.py)
+    add_simulate_action(sub)  # campaign simulate PLAN_ID (recommender/cli/simulate.py)
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -279,10 +281,8 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         return _campaign_list(args)
     if args.campaign_command == "show":
         return _campaign_show(args)
-    if args.campaign_command == "copy":
-        from recommender.cli.store_copy import cmd_campaign_copy
-
-        return cmd_campaign_copy(args)
+    if getattr(args, "campaign_action", None) is not None:  # copy, simulate: their modules
+        return int(args.campaign_action(args))
     from recommender.campaigns.report import campaign_report
 
     store = _store(args, create=False)

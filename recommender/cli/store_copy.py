@@ -32,6 +32,7 @@ def add_copy_action(sub: Any) -> None:
     c.add_argument("--to", required=True, metavar="URL",
                    help="the new store: a SQLite file that does not exist yet, or an empty "
                         "PostgreSQL database (postgresql://...; its tables are created)")
+    c.set_defaults(campaign_action=cmd_campaign_copy)
 
 
 class _Progress:

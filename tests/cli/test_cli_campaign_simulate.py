@@ -1,0 +1,94 @@
+"""``campaign simulate``: responses to a stored plan's wave on the demo data, as an events
+file, so that the closed loop runs end to end from the command line (a new user had to write
+a responses file by hand). Oracle: the plan's own rows, and the report computed from the
+imported file."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+
+from recommender.io import demo
+
+
+@pytest.fixture(scope="module")
+def loop(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path, str]:
+    """(demo folder, model, store, plan id): a two-wave plan of two films, stored."""
+    from recommender.cli import main
+
+    root = tmp_path_factory.mktemp("simulate")
+    folder = demo.generate(root / "data", seed=3, n_users=400, n_films=40,
+                           n_interactions=4000)
+    assert main(["train", "--data", str(folder), "--out", str(root / "m"), "--no-tune",
+                 "--factors", "8", "--iterations", "3"]) == 0
+    films = [line.split(",")[0] for line in (folder / "films.csv").read_text().splitlines()[1:3]]
+    (root / "slate.csv").write_text("film_id,budget\n" + "".join(f"{f},80\n" for f in films))
+    assert main(["plan", str(root / "m"), "--slate", str(root / "slate.csv"), "--out",
+                 str(root / "plan.csv"), "--waves", "2", "--holdout", "0.3", "--store",
+                 str(root / "s.db")]) == 0
+    return folder, root / "m", root / "s.db", _plan_id(root / "s.db")
+
+
+def _plan_id(store: Path) -> str:
+    from recommender.campaigns.store import open_store
+
+    return str(open_store(str(store)).list_plans()[1][0]["plan_id"])
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_wave_s_responses_are_imported_and_reported(
+        loop: tuple[Path, Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    folder, model, store, plan_id = loop
+    args = ("campaign", "simulate", plan_id, "--data", folder, "--model", model, "--store",
+            store, "--wave", 1, "--seed", 7)
+    code, out, err = run(capsys, *args, "--out", tmp_path / "r1.csv")
+    assert code == 0, err
+    said = re.search(r"(\d+) of (\d+) targets and (\d+) of (\d+) controls converted", out)
+    assert said is not None and "planted uplift of the wave" in err
+    responses = _rows(tmp_path / "r1.csv")
+    wave1 = {(r["user_id"], r["film_id"]): r["group"] for r in _rows(model.parent / "plan.csv")
+             if r["wave"] == "1"}
+    # every response is a row of wave 1, each pair once; the counts are the file's
+    pairs = [(r["user_id"], r["film_id"]) for r in responses]
+    assert pairs and set(pairs) <= set(wave1) and len(set(pairs)) == len(pairs)
+    targets = sum(wave1[p] == "target" for p in pairs)
+    assert (targets, len(pairs) - targets) == (int(said[1]), int(said[3]))
+    assert (int(said[2]), int(said[4])) == (list(wave1.values()).count("target"),
+                                            list(wave1.values()).count("control"))
+    # the same seed draws the same file
+    assert run(capsys, *args, "--out", tmp_path / "again.csv")[0] == 0
+    assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "r1.csv").read_bytes()
+    # imported, the report counts them (every response is dated from the plan's start on)
+    assert run(capsys, "events", "import", "--store", store, tmp_path / "r1.csv")[0] == 0
+    code, out, _ = run(capsys, "campaign", "report", plan_id, "--store", store,
+                       "--sent-waves", 1, "--json")
+    body = json.loads(out)
+    assert (body["overall"]["target_conversions"], body["overall"]["control_conversions"]) == \
+        (int(said[1]), int(said[3]))
+    # a user who bought a film in wave 1 never buys it again in wave 2
+    assert run(capsys, *args[:-4], "--wave", 2, "--seed", 7, "--out", tmp_path / "r2.csv")[0] \
+        == 0
+    assert not {(r["user_id"], r["film_id"]) for r in _rows(tmp_path / "r2.csv")} & set(pairs)
+
+
+def test_only_a_demo_folder_and_a_planned_wave_are_simulated(
+        loop: tuple[Path, Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    folder, model, store, plan_id = loop
+    code, _, err = run(capsys, "campaign", "simulate", plan_id, "--data", model, "--model",
+                       model, "--store", store, "--out", tmp_path / "x.csv")
+    assert code == 2 and "is not a demo folder" in err
+    code, _, err = run(capsys, "campaign", "simulate", plan_id, "--data", folder, "--model",
+                       model, "--store", store, "--wave", 3, "--out", tmp_path / "x.csv")
+    assert code == 2 and "has waves 1 to 2, not wave 3" in err
+    assert not (tmp_path / "x.csv").exists()
