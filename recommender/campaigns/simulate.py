@@ -120,7 +120,7 @@ def send_wave(truth: Truth, store: CampaignStore, rows: pa.Table, start: int, wa
     events in ``[start, start + window)`` and mark them bought. Returns the planted estimand
     of the sent rows and the number of events."""
     wave_rows = rows.filter(pc.equal(rows.column("wave"), wave))
-    conv, p = respond(truth, wave_rows, rng)
+    conv, p = respond(truth, wave_rows, rng, waves=wave)
     user = np.asarray(wave_rows.column("user_id").to_numpy(zero_copy_only=False), str)
     film = np.asarray(wave_rows.column("film_id").to_numpy(zero_copy_only=False), str)
     target = np.asarray(wave_rows.column("group").to_numpy(zero_copy_only=False), str) == \
@@ -172,7 +172,7 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
         u, f = truth.index(seen.user_id[known], seen.film_id[known])
         truth.bought[u, f] = True
     rows = rows.filter(pc.equal(rows.column("wave"), wave))
-    conv, p = respond(truth, rows, np.random.default_rng([seed, wave]))
+    conv, p = respond(truth, rows, np.random.default_rng([seed, wave]), waves=wave)
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
     user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)[conv]
     film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)[conv]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -75,10 +76,24 @@ def test_a_wave_s_responses_are_imported_and_reported(
     body = json.loads(out)
     assert (body["overall"]["target_conversions"], body["overall"]["control_conversions"]) == \
         (int(said[1]), int(said[3]))
-    # a user who bought a film in wave 1 never buys it again in wave 2
-    assert run(capsys, *args[:-4], "--wave", 2, "--seed", 7, "--out", tmp_path / "r2.csv")[0] \
-        == 0
-    assert not {(r["user_id"], r["film_id"]) for r in _rows(tmp_path / "r2.csv")} & set(pairs)
+    # wave 2 responds too (its rows were drawn as unsent, p = 0: an empty file), and a pair
+    # bought since training (an event of the store) is never bought again: the first film's
+    # wave-2 pairs are bought beforehand, the second film's still respond
+    wave2 = [(r["user_id"], r["film_id"]) for r in _rows(model.parent / "plan.csv")
+             if r["wave"] == "2"]
+    first = wave2[0][1]
+    bought = [p for p in wave2 if p[1] == first]
+    (tmp_path / "bought.csv").write_text("user_id,film_id,timestamp\n" + "".join(
+        f"{u},{f},{int(time.time()) - 60}\n" for u, f in bought))
+    assert run(capsys, "events", "import", "--store", store, tmp_path / "bought.csv")[0] == 0
+    code, out, err = run(capsys, *args[:-4], "--wave", 2, "--seed", 7, "--out",
+                         tmp_path / "r2.csv")
+    assert code == 0, err
+    said = re.search(r"(\d+) of (\d+) targets and (\d+) of (\d+) controls converted", out)
+    assert said is not None and int(said[1]) > 0
+    second = {(r["user_id"], r["film_id"]) for r in _rows(tmp_path / "r2.csv")}
+    assert second and second <= set(wave2) and not second & set(bought)
+    assert float(re.findall(r"planted uplift of the wave: ([\d.]+)", err)[0]) > 0
 
 
 def test_only_a_demo_folder_and_a_planned_wave_are_simulated(
