@@ -165,6 +165,13 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
             (model.films.to_index(films, strict=False) < 0).any():
         raise InvalidParameterError(f"plan {plan_id} names users or films the model does not "
                                     "know: simulate with the model it was planned on")
+    groups = demo.read_groups(folder)
+    demo_films = {line.split(",", 1)[0] for line in (Path(folder) / demo.FILMS_FILE).read_text(
+        encoding="utf-8").splitlines()[1:]}
+    if any(u not in groups for u in model.users.ids.tolist()) or set(films) - demo_films:
+        raise InvalidParameterError(f"{folder} is not the demo folder model {model.version} "
+                                    "was trained on: its taste groups or films do not cover "
+                                    "the model's users and the plan's films")
     truth = demo_truth(folder, model, films, seed=seed)
     seen = read_events(store, films=films)  # bought since the model was trained
     known = model.users.to_index(seen.user_id.tolist(), strict=False) >= 0

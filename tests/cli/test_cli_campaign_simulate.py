@@ -106,4 +106,12 @@ def test_only_a_demo_folder_and_a_planned_wave_are_simulated(
     code, _, err = run(capsys, "campaign", "simulate", plan_id, "--data", folder, "--model",
                        model, "--store", store, "--wave", 3, "--out", tmp_path / "x.csv")
     assert code == 2 and "has waves 1 to 2, not wave 3" in err
+    # another demo folder: one of fewer users (a KeyError traceback), one of the same users
+    # but other films (its taste groups drawn as this model's truth, silently)
+    for name, users in (("fewer", 100), ("other", 400)):  # seed 4, not the fixture's 3
+        other = demo.generate(tmp_path / name, seed=4, n_users=users, n_films=40,
+                              n_interactions=5 * users)
+        code, _, err = run(capsys, "campaign", "simulate", plan_id, "--data", other,
+                           "--model", model, "--store", store, "--out", tmp_path / "x.csv")
+        assert code == 2 and "is not the demo folder model" in err, err
     assert not (tmp_path / "x.csv").exists()
