@@ -157,8 +157,10 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
 
     summary = store.summary(plan_id)
     films = [f["film_id"] for f in summary.get("films", [])]
-    rows = pa.concat_tables(list(store.iter_rows(plan_id)))
-    waves = int(pc.max(rows.column("wave")).as_py() or 0) if rows.num_rows else 0
+    from recommender.campaigns.plan import PLAN_SCHEMA
+
+    rows = pa.concat_tables([PLAN_SCHEMA.empty_table(), *store.iter_rows(plan_id)])
+    waves = int(summary.get("parameters", {}).get("waves") or 0)  # planned, rows or not
     if not 1 <= wave <= waves:
         raise InvalidParameterError(f"plan {plan_id} has waves 1 to {waves}, not wave {wave}")
     if (model.users.to_index(rows.column("user_id").unique(), strict=False) < 0).any() or \
