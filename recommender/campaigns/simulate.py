@@ -149,16 +149,16 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
                           plan_id: str, wave: int, seed: int = 0) -> dict[str, Any]:
     """The responses of wave ``wave`` of the stored plan ``plan_id``, drawn from the demo
     folder's planted truth (targets from p1, controls from p0; a film the user has, in the
-    model or in an event of the store, is never bought again), dated in the window from the
-    plan's start and now: ``{"events": {event_id, user_id, film_id, timestamp}, the conversions and
-    the planted uplift}``. Only the plan's rows respond (no organic purchases of others)."""
+    model or in an event of the store, is never bought again), dated between the plan's
+    start and now, within the window: ``{"events": {event_id, user_id, film_id, timestamp},
+    the conversions and the planted uplift}``. Only the plan's rows respond (no organic
+    purchases of others)."""
     from recommender.campaigns.events import read_events
+    from recommender.campaigns.plan import PLAN_SCHEMA
     from recommender.errors import InvalidParameterError
 
     summary = store.summary(plan_id)
     films = [f["film_id"] for f in summary.get("films", [])]
-    from recommender.campaigns.plan import PLAN_SCHEMA
-
     rows = pa.concat_tables([PLAN_SCHEMA.empty_table(), *store.iter_rows(plan_id)])
     waves = int(summary.get("parameters", {}).get("waves") or 0)  # planned, rows or not
     if not 1 <= wave <= waves:
