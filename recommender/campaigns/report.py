@@ -251,12 +251,20 @@ def conversions(rows: pa.Table, user_id: NDArray[np.str_], film_id: NDArray[np.s
                 ) -> list[NDArray[np.bool_]]:
     """Per window ``(start, end)``: True for each plan row with an event of its (film, user)
     in ``[start, end)`` (the rows' and events' keys built once for every window)."""
-    keys = np.char.add(np.char.add(np.asarray(film_id, str), "\x00"), np.asarray(user_id, str))
-    row_keys = np.char.add(np.char.add(
-        np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str), "\x00"),
-        np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str))
+    keys, row_keys = pair_keys(film_id, user_id), row_pair_keys(rows)
     return [np.isin(row_keys, keys[(timestamp >= start) & (timestamp < end)])
             if len(row_keys) else np.zeros(0, bool) for start, end in windows]
+
+
+def pair_keys(film_id: NDArray[np.str_], user_id: NDArray[np.str_]) -> NDArray[np.str_]:
+    """One key per (film, user) pair: the film id, a NUL byte, the user id."""
+    return np.char.add(np.char.add(np.asarray(film_id, str), "\x00"), np.asarray(user_id, str))
+
+
+def row_pair_keys(rows: pa.Table) -> NDArray[np.str_]:
+    """``pair_keys`` of plan rows."""
+    return pair_keys(np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str),
+                     np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str))
 
 
 def plan_start(summary: dict[str, Any]) -> int:
@@ -350,9 +358,12 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
                                 (begin - DAY, begin))
                     if ev is not None else [np.zeros(rows.num_rows, bool)] * 2)
     early = int(before.sum())
-    # a log of dates: every event of the day before the start at a midnight (UTC)
-    dated = ev is not None and bool(np.all(
-        ev.timestamp[(ev.timestamp >= begin - DAY) & (ev.timestamp < begin)] % DAY == 0))
+    # a log of dates: every event of a plan row in the day before the start at a midnight (UTC)
+    dated = False
+    if ev is not None and early:
+        day = (ev.timestamp >= begin - DAY) & (ev.timestamp < begin)
+        mine = np.isin(pair_keys(ev.film_id[day], ev.user_id[day]), row_pair_keys(rows))
+        dated = bool(np.all(ev.timestamp[day][mine] % DAY == 0))
     body = compute_report(rows, conv, films)
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:

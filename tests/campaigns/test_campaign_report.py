@@ -157,6 +157,9 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
     with store.engine.begin() as conn:
         conn.execute(sa.update(events).where(events.c.event_id == "4")
                      .values(timestamp=start - day))
+    # an event with a time of day of a user the plan does not hold says nothing of its log
+    record_events(store, check_events([{"event_id": "9", "user_id": "outsider",
+                                        "film_id": "A", "timestamp": start - 3600}]))
     dated = campaign_report(store, "plan-a", window_days=30)
     assert dated["early_conversions"] == 1 and "give event times, not dates" in dated["note"]
     a, b, c = body["films"]
