@@ -146,6 +146,7 @@ def _pseudonymous(model: Model, args: argparse.Namespace) -> Model:
 
 def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.query.audience import film_audience
+    from recommender.query.catalog import with_year
     from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
     from recommender.query.render import SEGMENT_LABEL, column_text, resolve_with
@@ -177,11 +178,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
             print(f"warning: {page.note}", file=sys.stderr)
         sys.stdout.write(audience_csv(model, page, f, with_))
         return 0
-    title = model.catalog.titles[f] or args.film_id
-    year = int(model.catalog.years[f])
+    title = with_year(str(model.catalog.titles[f] or args.film_id), int(model.catalog.years[f]))
     genres = str(model.catalog.genres[f]).replace("|", ", ")
-    print(f"Audience for {title}{f' ({year})' if year and str(year) not in title else ''}"
-          f" [film {args.film_id}]{f' - {genres}' if genres else ''}")
+    print(f"Audience for {title} [film {args.film_id}]{f' - {genres}' if genres else ''}")
     # an empty page (offset past the end) is what the HTTP route answers too (200, with
     # ``total``); the header says so instead of a backwards rank range
     filtered = args.segment is not None or bool(filters)

@@ -90,12 +90,13 @@ def export_source(model: Model) -> str:
 def film_named(model: Model, film_id: str) -> str:
     """A known film as a header names it: its title and year, then its id
     (``Silent Carnival (2019) [film 7176983]``); the id alone when the catalog has no title."""
+    from recommender.query.catalog import with_year
+
     f = model.film_index(film_id)
     title = str(model.catalog.titles[f] or "")
-    year = int(model.catalog.years[f])
     if not title:
         return f"film {film_id}"
-    return f"{title}{f' ({year})' if year and str(year) not in title else ''} [film {film_id}]"
+    return f"{with_year(title, int(model.catalog.years[f]))} [film {film_id}]"
 
 
 def utc_time(unix: float) -> str:

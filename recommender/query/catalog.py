@@ -35,6 +35,12 @@ def film_fields(model: Model, films: NDArray[np.integer]) -> list[FilmFields]:
                                        cat.genres[films].tolist(), strict=True)]
 
 
+def with_year(title: str, year: int | None) -> str:
+    """A title as a person reads it: ``Heat (1995)``; the year left out when unknown (0 or
+    None) or already in the title (``Blade Runner 2049``, ``Heat (1995)``)."""
+    return title + (f" ({year})" if year and str(year) not in title else "")
+
+
 def film_rows(model: Model, films: NDArray[np.integer], counts: NDArray[np.int64]
               ) -> list[dict[str, Any]]:
     """The catalog entry of each film index in ``films``: id, title, year, genres, and its

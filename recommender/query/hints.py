@@ -20,7 +20,7 @@ def title_hint(model: Model, film_id: str) -> str:
     """"; it matches titles: ID TITLE (YEAR), ..." (the best ``HINT_MATCHES`` search hits)
     for a film argument that is not an id, or "" when no title matches it (a blank argument
     matches none: the search would list any film)."""
-    from recommender.query.catalog import film_fields, search_films
+    from recommender.query.catalog import film_fields, search_films, with_year
 
     if not film_id.strip():
         return ""
@@ -28,8 +28,7 @@ def title_hint(model: Model, film_id: str) -> str:
     if not rows:
         return ""
     fields = film_fields(model, np.array([model.film_index(r["film_id"]) for r in rows]))
-    shown = [f"{fid} {title}" + (f" ({year})" if year and str(year) not in title else "")
-             for fid, title, year, _ in fields]
+    shown = [f"{fid} {with_year(title, year)}" for fid, title, year, _ in fields]
     return "; it matches titles: " + ", ".join(shown)
 
 
