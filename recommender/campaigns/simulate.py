@@ -114,6 +114,13 @@ def expected_conversions(truth: Truth, rows: pa.Table) -> float:
     return float((truth.p1[u, f] * ~truth.bought[u, f]).sum())
 
 
+def planted_uplift(p: NDArray[np.float64], target: NDArray[np.bool_]) -> float:
+    """The report's estimand for rows whose planted probability is ``p``: mean p1 over the
+    targets - mean p0 over the controls (a group without rows counts 0)."""
+    return float((p[target].mean() if target.any() else 0.0)
+                 - (p[~target].mean() if (~target).any() else 0.0))
+
+
 def send_wave(truth: Truth, store: CampaignStore, rows: pa.Table, start: int, wave: int,
               rng: np.random.Generator, tag: str) -> dict[str, Any]:
     """Send wave ``wave`` of ``rows``: draw purchases (plan rows and organic), store them as
@@ -138,9 +145,7 @@ def send_wave(truth: Truth, store: CampaignStore, rows: pa.Table, start: int, wa
     record_events(store, EventBatch([f"{tag}-{k}" for k in range(len(all_u))],
                                     all_u.tolist(), all_f.tolist(), ts.tolist(),
                                     [1.0] * len(all_u)))
-    estimand = (p[target].mean() if target.any() else 0.0) - \
-        (p[~target].mean() if (~target).any() else 0.0)
-    return {"events": len(all_u), "planted_uplift": float(estimand),
+    return {"events": len(all_u), "planted_uplift": planted_uplift(p, target),
             "target_conversions": int((conv & target).sum()),
             "control_conversions": int((conv & ~target).sum())}
 
@@ -195,8 +200,7 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
             "target_conversions": int((conv & target).sum()),
             "control_conversions": int((conv & ~target).sum()),
             "targets": int(target.sum()), "controls": int((~target).sum()),
-            "planted_uplift": float((p[target].mean() if target.any() else 0.0)
-                                    - (p[~target].mean() if (~target).any() else 0.0))}
+            "planted_uplift": planted_uplift(p, target)}
 
 
 def run_loop(folder: str | Path, model: Model, store: CampaignStore, slate: list[SlateFilm],
