@@ -121,14 +121,21 @@ def check_encoding(engine: Engine, shown: str) -> None:
 MIGRATION_LOCK_WAIT = 30.0
 
 
+def bound_lock_wait(conn: Connection, seconds: float) -> None:
+    """Bound this PostgreSQL transaction's lock waits to ``seconds``, unless the session has a
+    ``lock_timeout`` of its own: one the operator set (the URL's ``options``, ``PGOPTIONS``,
+    ``ALTER ROLE``) is kept (``SET LOCAL`` made a 200 ms one 30 s)."""
+    conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true) "
+                         "WHERE current_setting('lock_timeout') = '0'"),
+                 {"ms": str(max(1, round(seconds * 1000)))})
+
+
 def take_migration_lock(conn: Connection, key: int, shown: str) -> None:
     """Take the migration's transaction-level advisory lock ``key`` on PostgreSQL, waiting at
     most ``MIGRATION_LOCK_WAIT`` seconds (or the session's own ``lock_timeout``); the
     migration's own statements then wait as before."""
     own = str(conn.exec_driver_sql("SHOW lock_timeout").scalar())
-    if own == "0":
-        conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true)"),
-                     {"ms": str(max(1, round(MIGRATION_LOCK_WAIT * 1000)))})
+    bound_lock_wait(conn, MIGRATION_LOCK_WAIT)
     try:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
     except sa.exc.OperationalError as e:

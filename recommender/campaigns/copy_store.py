@@ -48,7 +48,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from recommender.campaigns.connection import create_engine, postgres_connect, store_url
-from recommender.campaigns.events import EVENTS_LOCK, LOCK_WAIT, events
+from recommender.campaigns.events import LOCK_WAIT, events, take_writers_lock
 from recommender.campaigns.store import (
     MIGRATIONS,
     CampaignStore,
@@ -279,11 +279,7 @@ def _shut_out_writers(conn: Connection, dst: CampaignStore, tables: list[sa.Tabl
     if dst.dialect != "postgresql":
         conn.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's write lock (busy timeout 30 s)
         return
-    # as writers wait: LOCK_WAIT, unless the session has a lock_timeout of its own
-    conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true) "
-                         "WHERE current_setting('lock_timeout') = '0'"),
-                 {"ms": str(max(1, round(LOCK_WAIT * 1000)))})
-    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
+    take_writers_lock(conn)  # as writers wait for it: LOCK_WAIT, or the session's own
     quote = conn.dialect.identifier_preparer.format_table
     conn.exec_driver_sql(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN EXCLUSIVE MODE")
 

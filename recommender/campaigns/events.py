@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
+from recommender.campaigns.connection import bound_lock_wait
 from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
 from recommender.io import convert
@@ -306,12 +307,7 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         events.c.event_id)
     with store.engine.begin() as conn:
         if store.dialect == "postgresql":
-            # LOCK_WAIT only where no lock_timeout is set: one the operator set (the URL's
-            # options, PGOPTIONS, ALTER ROLE) is kept, as 200 ms became 30 s
-            conn.execute(sa.text("SELECT set_config('lock_timeout', :ms, true) "
-                                 "WHERE current_setting('lock_timeout') = '0'"),
-                         {"ms": str(max(1, round(LOCK_WAIT * 1000)))})
-            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
+            take_writers_lock(conn)
         else:  # the write lock before looking: what is looked up holds until the commit
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         # each new event_id once (its first copy): an insert that ON CONFLICT skips still
@@ -335,6 +331,13 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
                   .scalar_one())
     return stored, len(batch) - stored, seq
+
+
+def take_writers_lock(conn: Connection) -> None:
+    """Take PostgreSQL's writers' lock (``EVENTS_LOCK``) for this transaction, waiting at most
+    ``LOCK_WAIT`` seconds unless the session has a ``lock_timeout`` of its own."""
+    bound_lock_wait(conn, LOCK_WAIT)
+    conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENTS_LOCK})
 
 
 def max_sequence(store: CampaignStore) -> int:
