@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from recommender.campaigns.moved import StoreMovedError
 from recommender.errors import (
     InvalidParameterError,
     RecommenderError,
@@ -131,6 +132,12 @@ async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
+async def store_moved(request: Request, exc: Exception) -> JSONResponse:
+    """409: the store was moved by ``campaign copy`` and records nothing more (a retry will
+    not do: the service must be pointed at the copy); the detail names it."""
+    return JSONResponse({"detail": str(exc)}, status_code=409)
+
+
 #: seconds a client waits before retrying a request the campaign store could not serve
 STORE_RETRY_AFTER = 5
 #: a store outage is logged once per this many seconds per worker, with the refusals between
@@ -190,6 +197,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownUserError, not_found)
     app.add_exception_handler(UnknownGenreError, unknown_genre)
     app.add_exception_handler(InvalidParameterError, bad_parameter)
+    app.add_exception_handler(StoreMovedError, store_moved)
     app.add_exception_handler(RecommenderError, bad_parameter)
     from sqlalchemy.exc import DatabaseError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout

@@ -13,13 +13,12 @@ batch rolled back on PostgreSQL), so that no number is ever given twice.
 
 The store's own id (migration 4) is kept: a model trained with ``--events`` records it with
 the last sequence it folded in (``events.trained_through``), so it recognises the copy and
-takes only the later events as new. The copy is therefore a move: once it is made, the
-source must record nothing more (both stores answer to one id, and a model trained on events
-the old store recorded after the copy would take the copy's own later events, which bear the
-same numbers, for events it has seen); point the service (``RECOMMENDER_STORE``) and imports
-at the target (a service already on it sees the id change at its next poll of new events
-and reads them again for its model). A model trained before stores had an id is matched by
-its store's URL, which the copy changes: its events count as new once more.
+takes only the later events as new. The copy is therefore a move: the CLI then marks the
+source as moved (``moved.py``: it records nothing more, since both answer to one id), and a
+source so marked is refused here (copy its copy). Point the service (``RECOMMENDER_STORE``)
+and imports at the target (a service already on it sees the id change at its next poll of new
+events and reads them again for its model). A model trained before stores had an id is
+matched by its store's URL, which the copy changes: its events count as new once more.
 
 How it is made: the source is opened read-only (no migration, no write lock) and read in one
 read-only transaction (a snapshot: a source still in use is copied as it was at one moment,
@@ -49,6 +48,7 @@ from sqlalchemy.engine import Connection
 
 from recommender.campaigns.connection import create_engine, postgres_connect, store_url
 from recommender.campaigns.events import LOCK_WAIT, events, take_writers_lock
+from recommender.campaigns.moved import moved_to
 from recommender.campaigns.store import (
     MIGRATIONS,
     CampaignStore,
@@ -393,6 +393,11 @@ def _copy(src: CampaignStore, dst: CampaignStore, chunk: int, progress: Progress
             if source_id is None:
                 raise InvalidParameterError(f"the source {src.url} has no store id (migration "
                                             "4): it is no campaign store")
+            if (mark := moved_to(read)) is not None:  # two live copies would share one id
+                raise InvalidParameterError(
+                    f"the source {src.url} was moved to {mark.to} ({mark.at}): copy that one "
+                    "(it holds all this one had, and what came since), or `recommender campaign "
+                    "reopen` this one if it was dropped; nothing was written to the target")
             state.source_id, state.where = source_id, "locking the target"
             with dst.engine.begin() as write:
                 _shut_out_writers(write, dst, tables)

@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from recommender.campaigns.connection import bound_lock_wait
+from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
 from recommender.io import convert
@@ -310,6 +311,7 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
             take_writers_lock(conn)
         else:  # the write lock before looking: what is looked up holds until the commit
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+        refuse_if_moved(conn, store.url, "this batch")  # under the lock ``mark_moved`` takes
         # each new event_id once (its first copy): an insert that ON CONFLICT skips still
         # draws a sequence number (SQLite's AUTOINCREMENT, PostgreSQL's sequence), and a
         # retried batch of 10,000 events used up 10,000 numbers

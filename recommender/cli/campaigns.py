@@ -128,11 +128,13 @@ def cmd_plan(args: argparse.Namespace) -> int:
     target = args.store or os.environ.get("RECOMMENDER_STORE") or None
     store = None
     if target:
+        from recommender.campaigns.moved import check_store
         from recommender.campaigns.store import open_store
         from recommender.cli.events import refuse_new_store_in_a_model
 
         refuse_new_store_in_a_model(target)
         store = open_store(target)  # a bad URL fails before the work, not after
+        check_store(store, "this plan")  # and a store ``campaign copy`` moved
     model = _load_model(args.model)
     if store is not None:
         from recommender.campaigns.next_wave import refreshed_model

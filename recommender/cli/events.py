@@ -418,6 +418,7 @@ def add_after_options(s: argparse.ArgumentParser) -> None:
 def cmd_plan_after(args: argparse.Namespace) -> int:
     """``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv``."""
     from recommender.campaigns.export import plan_format
+    from recommender.campaigns.moved import check_store
     from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
     from recommender.cli.campaigns import print_summary, pseudonym_key, write_outputs
     from recommender.cli.commands import _load_model, _read_ids, not_an_input
@@ -427,6 +428,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
         not_an_input(out, args.exclude)
     key = pseudonym_key(args)
     store = _store(args, create=False)
+    check_store(store, "this plan")  # moved by ``campaign copy``: said before the work
     model = refreshed_model(_load_model(args.model), store)
     exclude = _read_ids(args.exclude, model.users) if args.exclude else []
     sent = args.sent_waves or 1

@@ -5,9 +5,11 @@ idempotency key and event of the store ``SRC`` (or ``$RECOMMENDER_STORE``) into 
 SQLite file that does not exist yet or an empty PostgreSQL database, keeping its ids, its event
 sequence numbers and its store id (``recommender.campaigns.copy_store``). Progress goes to
 stderr for tables of more than one chunk; a refusal or a failure is one line and exit 2, and
-leaves ``DST`` as it was (the copy is one transaction). A source that recorded events or plans
-while it was copied (a service still writing to it) is warned of, with their number: the copy
-holds the store as it was when it was read, without them.
+leaves ``DST`` as it was (the copy is one transaction). Once the copy is committed, ``SRC`` is
+marked as moved (``recommender.campaigns.moved``): it refuses events and plans from then on,
+and what it recorded while it was copied (a service still writing to it) is warned of, with
+their number: the copy holds the store as it was when it was read, without them.
+``recommender campaign reopen --store SRC`` removes the mark (a copy that was dropped).
 """
 
 from __future__ import annotations
@@ -33,6 +35,14 @@ def add_copy_action(sub: Any) -> None:
                    help="the new store: a SQLite file that does not exist yet, or an empty "
                         "PostgreSQL database (postgresql://...; its tables are created)")
     c.set_defaults(campaign_action=cmd_campaign_copy)
+    r = sub.add_parser(
+        "reopen", help="let a store that `campaign copy` marked as moved record events and "
+                       "plans again (when its copy was dropped)",
+        description="remove the mark `campaign copy` leaves on the store it copied: the store "
+                    "takes events and plans again; record in only one of it and its copy")
+    r.add_argument("--store", help="the store to reopen: URL or SQLite file (default: "
+                                   "$RECOMMENDER_STORE)")
+    r.set_defaults(campaign_action=cmd_campaign_reopen)
 
 
 class _Progress:
@@ -80,11 +90,18 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
         print(f"copied {result.source} to {result.target}: {said}; every count checked. "
               f"Store id {result.store_id} kept (a model trained with its events recognises "
               f"the copy); the copy's next event gets sequence {result.next_seq:,}")
-        print(f"note: record nothing more in {result.source}: both stores now carry store id "
-              f"{result.store_id}; point the service (RECOMMENDER_STORE) and imports at "
-              f"{result.target} (a service already on it reads the copy at its next poll)",
-              file=sys.stderr)
-    later = _recorded_since(source, result.last_seq, rows.get("campaign_plans", 0))
+        plans_copied = rows.get("campaign_plans", 0)
+        later, marked = _mark(source, result.source, result.target, result.last_seq,
+                              plans_copied)
+        print(f"note: {result.source} is {'marked as moved' if marked else 'not marked'}: "
+              f"both stores now carry store id {result.store_id}, so "
+              + ("it refuses new events and plans (`recommender campaign reopen --store "
+                 f"{result.source}` undoes the mark if this copy is dropped)" if marked else
+                 "record nothing more in it")
+              + f"; point the service (RECOMMENDER_STORE) and imports at {result.target} (a "
+                "service already on it reads the copy at its next poll)", file=sys.stderr)
+    if later is None:
+        later = _recorded_since(source, result.last_seq, plans_copied)
     if any(later):
         print(f"warning: {result.source} recorded {later[0]:,} event(s) and {later[1]:,} "
               "plan(s) after the copy read it (a service or an import still writes to it); "
@@ -92,6 +109,28 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
               f"with the old store: stop what writes to {result.source}, then copy it again "
               "into a new target (drop this one)", file=sys.stderr)
     return 0
+
+
+def _mark(source: str, shown: str, target: str, last_seq: int, plans_copied: int
+          ) -> tuple[tuple[int, int] | None, bool]:
+    """Mark the source as moved (``campaigns.moved``): what it recorded after the copy read it,
+    counted under the mark's lock (None when it could not be marked), and whether it was."""
+    import sqlalchemy as sa
+
+    from recommender.campaigns.moved import mark_moved
+
+    try:
+        mark = mark_moved(source, target, last_seq, plans_copied)
+    except (InvalidParameterError, sa.exc.DBAPIError) as e:
+        cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or ["?"])[0][:300]
+        print(f"warning: the copy is made, but {shown} could not be marked as moved ({cause})"
+              ": it would still take events and plans", file=sys.stderr)
+        return None, False
+    if mark.replaced is not None:
+        print(f"warning: {shown} had been marked as moved to {mark.replaced.to} "
+              f"({mark.replaced.at}) by another copy made meanwhile: that copy and {target} "
+              "carry one store id; keep one of them and drop the other", file=sys.stderr)
+    return (mark.events, mark.plans), True
 
 
 def _recorded_since(source: str, last_seq: int, plans_copied: int) -> tuple[int, int]:
@@ -117,3 +156,26 @@ def _recorded_since(source: str, last_seq: int, plans_copied: int) -> tuple[int,
         return 0, 0
     finally:
         store.close()
+
+
+def cmd_campaign_reopen(args: argparse.Namespace) -> int:
+    from recommender.campaigns.copy_store import new_sqlite_file
+    from recommender.campaigns.moved import reopen
+
+    source = args.store or os.environ.get("RECOMMENDER_STORE")
+    if not source:
+        raise InvalidParameterError("no campaign store to reopen: pass --store URL or set "
+                                    "RECOMMENDER_STORE")
+    missing = new_sqlite_file(source)
+    if missing is not None:  # opening would create an empty store there
+        raise InvalidParameterError(f"no campaign store at {missing}: the file does not exist")
+    shown, mark = reopen(source)
+    if mark is None:
+        print(f"{shown} was not marked as moved: nothing to do")
+        return 0
+    print(f"reopened {shown}: it takes events and plans again (it had been marked as moved "
+          f"to {mark.to}, {mark.at})")
+    print(f"warning: {shown} and {mark.to} carry one store id: record in only one of them "
+          "(drop the copy, or never write to it again)", file=sys.stderr)
+    return 0
+

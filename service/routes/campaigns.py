@@ -180,7 +180,8 @@ def campaign_store(request: Request) -> CampaignStore:
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
     **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
         "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
-        "state; detail says which), or the Idempotency-Key was used for another request")}},
+        "state; detail says which), the Idempotency-Key was used for another request, or the "
+        "store was moved by `campaign copy` (detail names the copy)")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
 def plan(body: PlanRequest, request: Request, response: Response, engine: EngineDep,
          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:

@@ -186,8 +186,9 @@ class EventsStatus(BaseModel):
 
 @router.post("/events", response_model=EventsStored, responses={
     **INVALID, **STORE_DOWN, 409: {"model": Error, "description": "an event_id already "
-                                   "recorded with a different payload: nothing of the batch "
-                                   "was stored"}},
+                                   "recorded with a different payload, or the store was moved "
+                                   "by `campaign copy` (detail names the copy): nothing of "
+                                   "the batch was stored"}},
              summary="Record a batch of events (tickets, views), durably, before answering")
 def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     settings = request.app.state.service.settings
@@ -279,8 +280,9 @@ class NextWaveRequest(BaseModel):
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
              responses={**NO_PLAN, **INVALID, **STORE_DOWN, 409: {
                  "model": Error, "description": "the sent waves spent every film's budget "
-                 "(nothing is left to plan), or the Idempotency-Key was used for another "
-                 "request"}},
+                 "(nothing is left to plan), the Idempotency-Key was used for another "
+                 "request, or the store was moved by `campaign copy` (detail names the "
+                 "copy)"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, response: Response, engine: EngineDep,

@@ -56,10 +56,10 @@ def test_copy_prints_progress_and_what_it_copied(tmp_path: Path,
     progress = [line for line in err.splitlines() if line.startswith("copying events")]
     assert progress[0] == "copying events: 100/1,200 rows" and len(progress) == 12
     assert progress[-1] == "copying events: 1,200/1,200 rows"
-    assert "record nothing more in" in err
-    for table in ("campaign_events", "campaign_plans", "campaign_plan_rows",
-                  "campaign_store_info"):
+    assert "is marked as moved" in err and "campaign reopen --store" in err
+    for table in ("campaign_events", "campaign_plans", "campaign_plan_rows"):
         assert rows(tmp_path / "new.db", table) == rows(tmp_path / "old.db", table)
+    assert rows(tmp_path / "new.db", "campaign_store_info") == [("store_id", store_id)]
     # a second copy into the same target: one line, exit 2, the target untouched
     before = rows(tmp_path / "new.db", "campaign_events")
     code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
@@ -140,6 +140,60 @@ def test_a_copy_of_a_store_written_meanwhile_warns_of_what_it_lacks(
     assert code == 0 and wrote == [1_202] and "events: 1,200" in out
     assert "recorded 2 event(s) and 1 plan(s) after the copy read it" in err
     assert "copy it again into a new target" in err
+    assert main(["campaign", "reopen", "--store", str(tmp_path / "old.db")]) == 0
+    capsys.readouterr()
     code = main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
                  str(tmp_path / "quiet.db")])  # nothing written meanwhile: no warning
     assert code == 0 and "warning" not in capsys.readouterr().err
+
+
+def count(path: Path, table: str) -> int:
+    return len(rows(path, table))
+
+
+def test_a_copied_store_refuses_events_plans_and_copies_until_reopened(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The copy keeps the store id, so the old store and its copy answer to one id: an event
+    the old store took after the copy would bear a number the copy gives to another, and a
+    model trained on one would take the other's events for its own. The old store took
+    every write as before (the note asked for none); it is now marked and refuses them, in
+    the CLI and the library (the service: ``test_events_sync_copied_store``), until
+    ``campaign reopen``."""
+    from recommender.campaigns.moved import StoreMovedError
+
+    old, new = tmp_path / "old.db", tmp_path / "new.db"
+    make_source(old, n_events=5)
+    assert main(["campaign", "copy", "--store", str(old), "--to", str(new)]) == 0
+    capsys.readouterr()
+    (tmp_path / "ev.csv").write_text("user_id,film_id,timestamp\nu1,f,1700000100\n")
+    code = main(["events", "import", "--store", str(old), str(tmp_path / "ev.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"was moved to sqlite:///{new}" in err and "Nothing of this batch" in err
+    assert count(old, "campaign_events") == 5
+    store = open_store(str(old))
+    try:
+        with pytest.raises(StoreMovedError, match="Nothing of this plan was stored"):
+            store.save_plan("plan-2", {"created": "x", "model_version": "m"},
+                            pa.Table.from_pylist([], schema=PLAN_SCHEMA))
+        with pytest.raises(StoreMovedError):
+            record_events(store, EventBatch(["z"], ["u"], ["f"], [1_700_000_200], [1.0]))
+    finally:
+        store.close()
+    assert count(old, "campaign_plans") == 1 and count(old, "campaign_events") == 5
+    # a second copy of the moved store would be a second live store under its id
+    code = main(["campaign", "copy", "--store", str(old), "--to", str(tmp_path / "again.db")])
+    err = capsys.readouterr().err
+    assert code == 2 and f"was moved to sqlite:///{new}" in err and "copy that one" in err
+    assert not (tmp_path / "again.db").exists()
+    # the copy takes them; the old store reopened takes them again
+    assert main(["events", "import", "--store", str(new), str(tmp_path / "ev.csv")]) == 0
+    capsys.readouterr()
+    assert main(["campaign", "reopen", "--store", str(old)]) == 0
+    out, err = capsys.readouterr()
+    assert f"reopened sqlite:///{old}" in out
+    assert f"had been marked as moved to sqlite:///{new}" in out
+    assert "carry one store id" in err
+    assert main(["events", "import", "--store", str(old), str(tmp_path / "ev.csv")]) == 0
+    assert count(old, "campaign_events") == 6
+    assert main(["campaign", "reopen", "--store", str(old)]) == 0
+    assert "was not marked as moved" in capsys.readouterr().out

@@ -120,3 +120,37 @@ def test_a_reload_between_the_copy_and_the_poll_knows_the_new_id(served: Served)
     state.events_sync.poll()
     got = served.overlay()
     assert got["since_seq"] == 3 and got["events_applied"] == 0 and got["applied"] == 3
+
+
+def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
+        trained: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
+    """A service still on the old store after ``campaign copy`` stored every event and plan
+    sent to it (lost to the copy, and numbered as the copy numbers its own); it now answers
+    409 naming the copy, reads go on, and ``campaign reopen`` lets it record again."""
+    source, model, films = trained
+    shutil.copytree(model, tmp_path / "m", symlinks=True)
+    shutil.copy(source, tmp_path / "old.db")
+    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "old.db"),
+                        events_poll=0, warm_cache=False, watch_interval=0)
+    event = {"events": [{"event_id": "late", "user_id": "u", "film_id": films[0],
+                         "timestamp": 1700000200}]}
+    with TestClient(create_app(settings)) as client:
+        assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                     str(tmp_path / "new.db")]) == 0
+        got = client.post("/events", json=event)
+        assert got.status_code == 409 and f"moved to sqlite:///{tmp_path / 'new.db'}" in got.json()[
+            "detail"]
+        got = client.post("/campaigns/plan", json={"films": [{"film_id": films[0],
+                                                               "budget": 2}]})
+        assert got.status_code == 409 and "campaign reopen" in got.json()["detail"]
+        assert client.get("/campaigns").json()["total"] == 0
+        assert client.get("/events/status").status_code == 200
+        # the CLI's plans are refused before the work: no file written
+        (tmp_path / "slate.csv").write_text(f"film_id,budget\n{films[0]},2\n")
+        assert main(["plan", str(tmp_path / "m"), "--slate", str(tmp_path / "slate.csv"),
+                     "--out", str(tmp_path / "plan.csv"), "--store",
+                     str(tmp_path / "old.db")]) == 2
+        assert not (tmp_path / "plan.csv").exists()
+        assert main(["campaign", "reopen", "--store", str(tmp_path / "old.db")]) == 0
+        assert client.post("/events", json=event).status_code == 200
+

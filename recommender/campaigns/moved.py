@@ -1,0 +1,135 @@
+"""A store that ``campaign copy`` moved: marked, so that it records nothing more until reopened.
+
+A copy keeps the store's id (``copy_store``), so the old store and its copy answer to one id:
+an event the old store recorded after the copy would bear a sequence number the copy also gives
+to one of its own, and a model trained with the old store's events would take the copy's event
+for one it has seen (or the reverse). So once the copy is committed, the CLI marks the source
+(``mark_moved``: a ``moved_to`` row in ``campaign_store_info``, naming the copy, passwords
+hidden, and the time), and every writer refuses a marked store inside its own transaction
+(``refuse_if_moved``: the events writer under its lock, so no event slips in after the mark;
+a plan as it is saved): ``StoreMovedError``, exit 2 in the CLI and 409 over HTTP, naming the
+copy. Reading (reports, ``train --events``, a served model's events) goes on. ``reopen``
+removes the mark, for a copy that was dropped.
+
+The mark is written in the writers' transaction of the source (SQLite's write lock, the
+writers' advisory lock on PostgreSQL), which also counts what the source recorded after the
+copy read it: those events and plans are not in the copy, and with the mark none can follow.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from recommender.campaigns.store import CampaignStore, open_store, plans, store_info
+from recommender.errors import InvalidParameterError
+
+MOVED_KEY = "moved_to"
+
+
+class StoreMovedError(InvalidParameterError):
+    """A write to a store ``campaign copy`` moved (the CLI exits 2; the service answers 409)."""
+
+
+@dataclass(frozen=True)
+class Moved:
+    """Where a store was moved (``to``, passwords hidden) and when (``at``, UTC)."""
+
+    to: str
+    at: str
+
+
+def moved_to(conn: Connection) -> Moved | None:
+    """The store's mark, read in ``conn``'s transaction; None when it was not moved."""
+    found = conn.execute(sa.select(store_info.c.value).where(
+        store_info.c.key == MOVED_KEY)).scalar_one_or_none()
+    if found is None:
+        return None
+    try:
+        value: Any = json.loads(str(found))
+        return Moved(str(value["to"]), str(value["at"]))
+    except (ValueError, KeyError, TypeError):  # written by hand: still a mark
+        return Moved(str(found), "an unknown time")
+
+
+def refuse_if_moved(conn: Connection, url: str, what: str) -> None:
+    """Raise ``StoreMovedError`` when the store at ``url`` is marked as moved; ``what`` is
+    what was refused ("this batch", "this plan"), said as not stored."""
+    mark = moved_to(conn)
+    if mark is not None:
+        raise StoreMovedError(
+            f"the campaign store {url} was moved to {mark.to} by `recommender campaign copy` "
+            f"({mark.at}) and records nothing more (both carry one store id, so an event in "
+            f"each would be taken for the other): record in {mark.to} (RECOMMENDER_STORE, "
+            f"--store); if that copy was dropped, `recommender campaign reopen --store "
+            f"{url}` opens this one again. Nothing of {what} was stored")
+
+
+def check_store(store: CampaignStore, what: str) -> None:
+    """``refuse_if_moved`` before the work (a plan), not only as it is stored."""
+    with store.engine.connect() as conn:
+        refuse_if_moved(conn, store.url, what)
+
+
+@dataclass(frozen=True)
+class MarkResult:
+    """What the source recorded after the copy read it (``events``, ``plans``), counted in
+    the transaction that marked it, so final; ``replaced`` is an earlier mark it replaced
+    (another copy of the same source, made at the same time)."""
+
+    events: int
+    plans: int
+    replaced: Moved | None
+
+
+def _writers_transaction(conn: Connection, store: CampaignStore) -> None:
+    from recommender.campaigns.events import take_writers_lock
+
+    if store.dialect == "postgresql":
+        take_writers_lock(conn)
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
+               now: float | None = None) -> MarkResult:
+    """Mark the store at ``source`` as moved to ``target_shown`` (a copy that read it through
+    event ``last_seq`` and ``plans_copied`` plans); database errors are raised as they are."""
+    from recommender.campaigns.events import events
+
+    at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() if now is None
+                                                            else now))
+    store = open_store(source)
+    try:
+        with store.engine.begin() as conn:
+            _writers_transaction(conn, store)
+            earlier = moved_to(conn)
+            count = sa.select(sa.func.count())
+            n_events = int(conn.execute(count.select_from(events).where(
+                events.c.seq > last_seq)).scalar_one())
+            n_plans = int(conn.execute(count.select_from(plans)).scalar_one()) - plans_copied
+            conn.execute(store_info.delete().where(store_info.c.key == MOVED_KEY))
+            conn.execute(store_info.insert().values(key=MOVED_KEY, value=json.dumps(
+                {"to": target_shown, "at": at}, ensure_ascii=False)))
+        return MarkResult(n_events, max(0, n_plans), earlier)
+    finally:
+        store.close()
+
+
+def reopen(source: str) -> tuple[str, Moved | None]:
+    """Remove the store's mark (it records again): its URL (password hidden) and the mark
+    removed (None when it had none)."""
+    store = open_store(source)
+    try:
+        with store.engine.begin() as conn:
+            _writers_transaction(conn, store)
+            mark = moved_to(conn)
+            conn.execute(store_info.delete().where(store_info.c.key == MOVED_KEY))
+        return store.url, mark
+    finally:
+        store.close()

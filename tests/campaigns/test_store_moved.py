@@ -1,0 +1,58 @@
+"""A store ``campaign copy`` moved is marked and refuses every writer until it is reopened, on
+SQLite and on PostgreSQL: the mark is written under the writers' lock, and counts what the
+store recorded after the copy read it (oracle: the events and plans written, by number)."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+import sqlalchemy as sa
+
+from recommender.campaigns.events import EventBatch, count_events, record_events
+from recommender.campaigns.moved import StoreMovedError, mark_moved, moved_to, reopen
+from recommender.campaigns.plan import PLAN_SCHEMA
+from recommender.campaigns.store import open_store
+
+
+def events(ids: range) -> EventBatch:
+    return EventBatch([f"e{i}" for i in ids], [f"u{i % 3}" for i in ids], ["f"] * len(ids),
+                      [1_700_000_000 + i for i in ids], [1.0] * len(ids))
+
+
+def save(store: object, plan_id: str) -> None:
+    store.save_plan(plan_id, {"created": "x", "model_version": "m"},  # type: ignore[attr-defined]
+                    pa.Table.from_pylist([], schema=PLAN_SCHEMA))
+
+
+def test_a_marked_store_refuses_writers_until_reopened(store_target: str) -> None:
+    store = open_store(store_target)
+    try:
+        record_events(store, events(range(1, 11)))
+        save(store, "plan-1")
+        save(store, "plan-2")
+        # the copy read through event 7 and one plan: 3 events and 1 plan came after it
+        mark = mark_moved(store_target, "postgresql://copy/host", last_seq=7, plans_copied=1,
+                          now=1_800_000_000)
+        assert (mark.events, mark.plans, mark.replaced) == (3, 1, None)
+        with store.engine.connect() as conn:
+            found = moved_to(conn)
+        assert found is not None and found.to == "postgresql://copy/host"
+        assert found.at == "2027-01-15 08:00:00 UTC"
+        with pytest.raises(StoreMovedError, match="moved to postgresql://copy/host .*"
+                                                  "Nothing of this batch was stored"):
+            record_events(store, events(range(11, 13)))
+        with pytest.raises(StoreMovedError, match="Nothing of this plan was stored"):
+            save(store, "plan-3")
+        assert count_events(store) == 10
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM campaign_plans")).scalar() == 2
+        again = mark_moved(store_target, "sqlite:///other.db", last_seq=10, plans_copied=2)
+        assert (again.events, again.plans) == (0, 0)
+        assert again.replaced is not None and again.replaced.to == "postgresql://copy/host"
+        shown, removed = reopen(store_target)
+        assert shown == store.url and removed is not None and removed.to == "sqlite:///other.db"
+        assert record_events(store, events(range(11, 13)))[0] == 2
+        save(store, "plan-3")
+        assert reopen(store_target)[1] is None
+    finally:
+        store.close()
