@@ -12,8 +12,11 @@ copy. Reading (reports, ``train --events``, a served model's events) goes on. ``
 removes the mark, for a copy that was dropped.
 
 The mark is written in the writers' transaction of the source (SQLite's write lock, the
-writers' advisory lock on PostgreSQL), which also counts what the source recorded after the
-copy read it: those events and plans are not in the copy, and with the mark none can follow.
+writers' advisory lock on PostgreSQL, and ``MARK_LOCK``, which each plan holds shared while it
+is stored: ``check_plan``), which also counts what the source recorded after the copy read it:
+those events and plans are not in the copy, and with the mark none can follow. A plan looked
+for the mark outside any lock (SQLite: before its transaction began; PostgreSQL: under no lock
+the mark takes), so a mark committed just then was followed by the plan, uncounted.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from recommender.campaigns.store import CampaignStore, open_store, plans, store_
 from recommender.errors import InvalidParameterError
 
 MOVED_KEY = "moved_to"
+#: PostgreSQL's advisory lock between the mark (exclusive) and the plans being stored (shared:
+#: plans wait neither for each other nor for events, which the writers' lock holds off)
+MARK_LOCK = 0x6D6F7665  # "move"
 
 
 class StoreMovedError(InvalidParameterError):
@@ -70,6 +76,16 @@ def refuse_if_moved(conn: Connection, url: str, what: str) -> None:
             f"{url}` opens this one again. Nothing of {what} was stored")
 
 
+def check_plan(conn: Connection, store: CampaignStore) -> None:
+    """``refuse_if_moved`` first in a plan's transaction, under a lock the mark waits for
+    (SQLite's write lock; on PostgreSQL ``MARK_LOCK``, shared)."""
+    if store.dialect == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": MARK_LOCK})
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    refuse_if_moved(conn, store.url, "this plan")
+
+
 def check_store(store: CampaignStore, what: str) -> None:
     """``refuse_if_moved`` before the work (a plan), not only as it is stored."""
     with store.engine.connect() as conn:
@@ -90,8 +106,9 @@ class MarkResult:
 def _writers_transaction(conn: Connection, store: CampaignStore) -> None:
     from recommender.campaigns.events import take_writers_lock
 
-    if store.dialect == "postgresql":
+    if store.dialect == "postgresql":  # events, then the plans being stored
         take_writers_lock(conn)
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": MARK_LOCK})
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 

@@ -303,13 +303,13 @@ class CampaignStore:
         those ids)`` gives the summary to store (two next waves planned at once on two
         replicas had each missed the other)."""
         from recommender.campaigns.events import plan_links  # step 2's table, defined there
-        from recommender.campaigns.moved import refuse_if_moved
+        from recommender.campaigns.moved import check_plan
 
         cols = rows.to_pydict()
         n = rows.num_rows
         opted_out = sorted(set(excluded))
         with self.engine.begin() as conn:
-            refuse_if_moved(conn, self.url, "this plan")  # ``campaign copy`` moved the store
+            check_plan(conn, self)  # ``campaign copy`` moved the store: under the mark's lock
             if link is not None:
                 previous = link["previous_plan_id"]
                 conn.execute(plans.update().where(plans.c.plan_id == previous).values(
