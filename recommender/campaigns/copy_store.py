@@ -48,7 +48,7 @@ from sqlalchemy.engine import Connection
 
 from recommender.campaigns.connection import create_engine, postgres_connect, store_url
 from recommender.campaigns.events import LOCK_WAIT, events, take_writers_lock
-from recommender.campaigns.moved import moved_to
+from recommender.campaigns.moved import copy_refused, moved_to
 from recommender.campaigns.store import (
     MIGRATIONS,
     CampaignStore,
@@ -394,10 +394,7 @@ def _copy(src: CampaignStore, dst: CampaignStore, chunk: int, progress: Progress
                 raise InvalidParameterError(f"the source {src.url} has no store id (migration "
                                             "4): it is no campaign store")
             if (mark := moved_to(read)) is not None:  # two live copies would share one id
-                raise InvalidParameterError(
-                    f"the source {src.url} was moved to {mark.to} ({mark.at}): copy that one "
-                    "(it holds all this one had, and what came since), or `recommender campaign "
-                    "reopen` this one if it was dropped; nothing was written to the target")
+                raise InvalidParameterError(copy_refused(src.url, mark))
             state.source_id, state.where = source_id, "locking the target"
             with dst.engine.begin() as write:
                 _shut_out_writers(write, dst, tables)

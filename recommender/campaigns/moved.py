@@ -44,10 +44,12 @@ class StoreMovedError(InvalidParameterError):
 
 @dataclass(frozen=True)
 class Moved:
-    """Where a store was moved (``to``, passwords hidden) and when (``at``, UTC)."""
+    """Where a store was moved (``to``, passwords hidden), when (``at``, UTC), and the events
+    and plans it recorded while the copy was made (``missed``: not in the copy)."""
 
     to: str
     at: str
+    missed: tuple[int, int] = (0, 0)
 
 
 def moved_to(conn: Connection) -> Moved | None:
@@ -58,7 +60,8 @@ def moved_to(conn: Connection) -> Moved | None:
         return None
     try:
         value: Any = json.loads(str(found))
-        return Moved(str(value["to"]), str(value["at"]))
+        missed = value.get("missed") or (0, 0)
+        return Moved(str(value["to"]), str(value["at"]), (int(missed[0]), int(missed[1])))
     except (ValueError, KeyError, TypeError):  # written by hand: still a mark
         return Moved(str(found), "an unknown time")
 
@@ -74,6 +77,20 @@ def refuse_if_moved(conn: Connection, url: str, what: str) -> None:
             f"each would be taken for the other): record in {mark.to} (RECOMMENDER_STORE, "
             f"--store); if that copy was dropped, `recommender campaign reopen --store "
             f"{url}` opens this one again. Nothing of {what} was stored")
+
+
+def copy_refused(url: str, mark: Moved) -> str:
+    """Why a copy of the store at ``url``, marked as moved (``mark``), is refused: copy the
+    copy, unless it lacks what this store recorded while it was made (it said "it holds all
+    this one had", and a copy of it lost them)."""
+    if any(mark.missed):
+        return (f"the source {url} was moved to {mark.to} ({mark.at}), which lacks the "
+                f"{mark.missed[0]:,} event(s) and {mark.missed[1]:,} plan(s) this one recorded "
+                f"while it was copied: `recommender campaign reopen --store {url}`, then copy "
+                f"this one again (and drop {mark.to}); nothing was written to the target")
+    return (f"the source {url} was moved to {mark.to} ({mark.at}): copy that one (it holds all "
+            "this one had, and what came since), or `recommender campaign reopen` this one if "
+            "it was dropped; nothing was written to the target")
 
 
 def check_plan(conn: Connection, store: CampaignStore) -> None:
@@ -131,9 +148,10 @@ def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
                 events.c.seq > last_seq)).scalar_one())
             n_plans = int(conn.execute(count.select_from(plans)).scalar_one()) - plans_copied
             conn.execute(store_info.delete().where(store_info.c.key == MOVED_KEY))
+            missed = (n_events, max(0, n_plans))  # the copy's refusal says them (``copy_refused``)
             conn.execute(store_info.insert().values(key=MOVED_KEY, value=json.dumps(
-                {"to": target_shown, "at": at}, ensure_ascii=False)))
-        return MarkResult(n_events, max(0, n_plans), earlier)
+                {"to": target_shown, "at": at, "missed": missed}, ensure_ascii=False)))
+        return MarkResult(*missed, earlier)
     finally:
         store.close()
 

@@ -102,11 +102,13 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
                 "service already on it reads the copy at its next poll)", file=sys.stderr)
     if later is None:
         later = _recorded_since(source, result.last_seq, plans_copied)
-    if any(later):
+    if any(later):  # a marked source refuses a copy until reopened (``moved.copy_refused``)
+        again = (f"`recommender campaign reopen --store {result.source}` (marked as moved to "
+                 f"{result.target}), then " if marked else "then ")
         print(f"warning: {result.source} recorded {later[0]:,} event(s) and {later[1]:,} "
               "plan(s) after the copy read it (a service or an import still writes to it); "
               f"{result.target} holds the store as it was before them, and they would be lost "
-              f"with the old store: stop what writes to {result.source}, then copy it again "
+              f"with the old store: stop what writes to {result.source}, {again}copy it again "
               "into a new target (drop this one)", file=sys.stderr)
     return 0
 
