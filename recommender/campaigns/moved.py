@@ -112,12 +112,12 @@ def check_store(store: CampaignStore, what: str) -> None:
 @dataclass(frozen=True)
 class MarkResult:
     """What the source recorded after the copy read it (``events``, ``plans``), counted in
-    the transaction that marked it, so final; ``replaced`` is an earlier mark it replaced
-    (another copy of the same source, made at the same time)."""
+    the transaction that marked it, so final; ``earlier``: the mark another copy of the same
+    source, made at the same time, wrote first, which stays (this one wrote nothing)."""
 
     events: int
     plans: int
-    replaced: Moved | None
+    earlier: Moved | None
 
 
 def _writers_transaction(conn: Connection, store: CampaignStore) -> None:
@@ -143,6 +143,8 @@ def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
         with store.engine.begin() as conn:
             _writers_transaction(conn, store)
             earlier = moved_to(conn)
+            if earlier is not None:  # its operator was told to use that copy: it stays
+                return MarkResult(0, 0, earlier)
             count = sa.select(sa.func.count())
             n_events = int(conn.execute(count.select_from(events).where(
                 events.c.seq > last_seq)).scalar_one())
@@ -151,7 +153,7 @@ def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
             missed = (n_events, max(0, n_plans))  # the copy's refusal says them (``copy_refused``)
             conn.execute(store_info.insert().values(key=MOVED_KEY, value=json.dumps(
                 {"to": target_shown, "at": at, "missed": missed}, ensure_ascii=False)))
-        return MarkResult(*missed, earlier)
+        return MarkResult(*missed, None)
     finally:
         store.close()
 

@@ -128,10 +128,12 @@ def _mark(source: str, shown: str, target: str, last_seq: int, plans_copied: int
         print(f"warning: the copy is made, but {shown} could not be marked as moved ({cause})"
               ": it would still take events and plans", file=sys.stderr)
         return None, False
-    if mark.replaced is not None:
-        print(f"warning: {shown} had been marked as moved to {mark.replaced.to} "
-              f"({mark.replaced.at}) by another copy made meanwhile: that copy and {target} "
-              "carry one store id; keep one of them and drop the other", file=sys.stderr)
+    if mark.earlier is not None:  # that copy's operator was told to use it: its mark stays
+        raise InvalidParameterError(
+            f"the copy into {target} is made, but another copy of {shown}, into "
+            f"{mark.earlier.to}, was made meanwhile and marked it as moved first "
+            f"({mark.earlier.at}); {shown} names that one and refuses events and plans: the "
+            f"two copies carry one store id, drop {target}")
     return (mark.events, mark.plans), True
 
 

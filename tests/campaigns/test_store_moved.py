@@ -33,7 +33,7 @@ def test_a_marked_store_refuses_writers_until_reopened(store_target: str) -> Non
         # the copy read through event 7 and one plan: 3 events and 1 plan came after it
         mark = mark_moved(store_target, "postgresql://copy/host", last_seq=7, plans_copied=1,
                           now=1_800_000_000)
-        assert (mark.events, mark.plans, mark.replaced) == (3, 1, None)
+        assert (mark.events, mark.plans, mark.earlier) == (3, 1, None)
         with store.engine.connect() as conn:
             found = moved_to(conn)
         assert found is not None and found.to == "postgresql://copy/host"
@@ -46,11 +46,12 @@ def test_a_marked_store_refuses_writers_until_reopened(store_target: str) -> Non
         assert count_events(store) == 10
         with store.engine.connect() as conn:
             assert conn.execute(sa.text("SELECT count(*) FROM campaign_plans")).scalar() == 2
+        # a second copy made at the same time: the first mark stays
         again = mark_moved(store_target, "sqlite:///other.db", last_seq=10, plans_copied=2)
-        assert (again.events, again.plans) == (0, 0)
-        assert again.replaced is not None and again.replaced.to == "postgresql://copy/host"
+        assert again.earlier is not None and again.earlier.to == "postgresql://copy/host"
         shown, removed = reopen(store_target)
-        assert shown == store.url and removed is not None and removed.to == "sqlite:///other.db"
+        assert shown == store.url and removed is not None
+        assert removed.to == "postgresql://copy/host"
         assert record_events(store, events(range(11, 13)))[0] == 2
         save(store, "plan-3")
         assert reopen(store_target)[1] is None

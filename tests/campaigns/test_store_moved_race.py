@@ -81,7 +81,7 @@ def test_a_mark_waits_for_a_writer_that_found_none(
     try:
         assert tried == ["locked"]
         mark = moved.mark_moved(store_target, "sqlite:////y.db", 0, 0)
-        assert (mark.events, mark.plans, mark.replaced) == \
+        assert (mark.events, mark.plans, mark.earlier) == \
             ((1, 0, None) if write is record else (0, 1, None))
     finally:
         store.close()

@@ -240,3 +240,42 @@ def test_a_copy_that_missed_writes_says_to_reopen_before_copying_again(
     assert main(["campaign", "copy", "--store", str(old), "--to", str(tmp_path / "b.db")]) == 0
     assert count(tmp_path / "b.db", "campaign_events") == 7
     assert count(tmp_path / "a.db", "campaign_events") == 5
+
+
+def test_two_copies_of_one_store_at_once_keep_the_first_mark(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Two copies of one source, both reading it before either marked it: the second to mark
+    replaced the first's mark and exit 0, so the first copy's operator, told to point the
+    service at its copy, met refusals naming the other. Now the first mark stays, and the
+    other copy exits 2 saying to drop its target."""
+    from recommender.campaigns.moved import moved_to
+
+    old = tmp_path / "old.db"
+    make_source(old, n_events=5)
+    real = copy_mod.copy_store
+    inner: list[int] = []
+
+    def copy_meanwhile(source: str, target: str, chunk: int, progress: object,
+                       before_commit: Callable[[], None]) -> object:
+        def other_copy_then_commit() -> None:
+            if not inner:  # the other copy (this hook again) commits at once
+                inner.append(-1)
+                inner[0] = main(["campaign", "copy", "--store", source, "--to",
+                                 str(tmp_path / "first.db")])
+            before_commit()
+        return real(source, target, chunk, progress, other_copy_then_commit)  # type: ignore
+
+    monkeypatch.setattr(copy_mod, "copy_store", copy_meanwhile)
+    code = main(["campaign", "copy", "--store", str(old), "--to", str(tmp_path / "second.db")])
+    err = capsys.readouterr().err
+    assert inner == [0] and code == 2
+    assert f"another copy of sqlite:///{old}, into sqlite:///{tmp_path / 'first.db'}" in err
+    assert f"drop sqlite:///{tmp_path / 'second.db'}" in err
+    store = open_store(str(old))
+    try:
+        with store.engine.connect() as conn:
+            mark = moved_to(conn)
+    finally:
+        store.close()
+    assert mark is not None and mark.to == f"sqlite:///{tmp_path / 'first.db'}"
