@@ -100,16 +100,18 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
                  "record nothing more in it")
               + f"; point the service (RECOMMENDER_STORE) and imports at {result.target} (a "
                 "service already on it reads the copy at its next poll)", file=sys.stderr)
-    if later is None:
-        later = _recorded_since(source, result.last_seq, plans_copied)
-    if any(later):  # a marked source refuses a copy until reopened (``moved.copy_refused``)
-        again = (f"`recommender campaign reopen --store {result.source}` (marked as moved to "
-                 f"{result.target}), then " if marked else "then ")
-        print(f"warning: {result.source} recorded {later[0]:,} event(s) and {later[1]:,} "
-              "plan(s) after the copy read it (a service or an import still writes to it); "
-              f"{result.target} holds the store as it was before them, and they would be lost "
-              f"with the old store: stop what writes to {result.source}, {again}copy it again "
-              "into a new target (drop this one)", file=sys.stderr)
+        # said before a signal held since the commit acts (exit 130): it was lost with it
+        if later is None:
+            later = _recorded_since(source, result.last_seq, plans_copied)
+        if any(later):  # a marked source refuses a copy until reopened (``copy_refused``)
+            again = (f"`recommender campaign reopen --store {result.source}` (marked as moved "
+                     f"to {result.target}), then " if marked else "then ")
+            print(f"warning: {result.source} recorded {later[0]:,} event(s) and "
+                  f"{later[1]:,} plan(s) after the copy read it (a service or an import still "
+                  f"writes to it); {result.target} holds the store as it was before them, and "
+                  f"they would be lost with the old store: stop what writes to "
+                  f"{result.source}, {again}copy it again into a new target (drop this one)",
+                  file=sys.stderr)
     return 0
 
 

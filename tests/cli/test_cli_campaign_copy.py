@@ -279,3 +279,40 @@ def test_two_copies_of_one_store_at_once_keep_the_first_mark(
     finally:
         store.close()
     assert mark is not None and mark.to == f"sqlite:///{tmp_path / 'first.db'}"
+
+
+def test_ctrl_c_while_the_source_is_marked_still_warns_of_what_the_copy_lacks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C from the commit on waits for the copy and the mark, then acts (exit 130): the
+    warning of the events recorded while the copy was made came after it and was lost, the
+    only notice that the copy lacks them."""
+    import signal
+
+    import recommender.campaigns.moved as moved
+
+    old = tmp_path / "old.db"
+    make_source(old, n_events=5)
+    writer = open_store(str(old))
+    real_copy, real_mark = copy_mod.copy_store, moved.mark_moved
+
+    def write_meanwhile(source: str, target: str, chunk: int, progress: object,
+                        before_commit: Callable[[], None]) -> object:
+        def write_then_commit() -> None:
+            record_events(writer, EventBatch(["late"], ["u"], ["f"], [1_800_000_000], [1.0]))
+            before_commit()
+        return real_copy(source, target, chunk, progress, write_then_commit)  # type: ignore
+
+    def ctrl_c_then_mark(*args: object, **kwargs: object) -> object:
+        signal.raise_signal(signal.SIGINT)  # held: acts once the copy's block is left
+        return real_mark(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(copy_mod, "copy_store", write_meanwhile)
+    monkeypatch.setattr(moved, "mark_moved", ctrl_c_then_mark)
+    try:
+        code = main(["campaign", "copy", "--store", str(old), "--to", str(tmp_path / "a.db")])
+    finally:
+        writer.close()
+    err = capsys.readouterr().err
+    assert code == 130 and "it was completed, not undone" in err
+    assert "recorded 1 event(s) and 0 plan(s) after the copy read it" in err
