@@ -160,8 +160,9 @@ def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
 
 def reopen(source: str) -> tuple[str, Moved | None]:
     """Remove the store's mark (it records again): its URL (password hidden) and the mark
-    removed (None when it had none)."""
-    store = open_store(source)
+    removed (None when it had none). Opened as a reader: a database that holds no store, or an
+    older one (no copy marked it), is refused as it is, where it was migrated into a store."""
+    store = open_store(source, read_only=True)  # the mark's delete needs no migration
     try:
         with store.engine.begin() as conn:
             _writers_transaction(conn, store)

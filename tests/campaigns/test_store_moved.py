@@ -8,6 +8,7 @@ import pyarrow as pa
 import pytest
 import sqlalchemy as sa
 
+from recommender.campaigns.connection import store_url
 from recommender.campaigns.events import EventBatch, count_events, record_events
 from recommender.campaigns.moved import StoreMovedError, mark_moved, moved_to, reopen
 from recommender.campaigns.plan import PLAN_SCHEMA
@@ -57,3 +58,30 @@ def test_a_marked_store_refuses_writers_until_reopened(store_target: str) -> Non
         assert reopen(store_target)[1] is None
     finally:
         store.close()
+
+
+def test_reopen_leaves_a_database_that_is_no_current_store_as_it_is(
+        store_target: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``campaign reopen`` on another application's database (or a mistyped, empty one)
+    created every campaign table in it, with a new store id, and said "was not marked as
+    moved: nothing to do", exit 0; on an older store (no copy marked one) it migrated it."""
+    import recommender.campaigns.store as store_mod
+    from recommender.cli import main
+
+    engine = sa.create_engine(store_url(store_target))
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("CREATE TABLE accounts (id INTEGER)"))
+        assert main(["campaign", "reopen", "--store", store_target]) == 2
+        assert "holds no campaign store" in capsys.readouterr().err
+        assert sa.inspect(engine).get_table_names() == ["accounts"]
+        monkeypatch.setattr(store_mod, "MIGRATIONS", store_mod.MIGRATIONS[:3])
+        open_store(store_target).close()  # a store of schema version 3
+        monkeypatch.undo()
+        assert main(["campaign", "reopen", "--store", store_target]) == 2
+        assert "schema version 3, not" in capsys.readouterr().err
+        with engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() == 3
+    finally:
+        engine.dispose()
