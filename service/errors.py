@@ -134,8 +134,16 @@ async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
 
 async def store_moved(request: Request, exc: Exception) -> JSONResponse:
     """409: the store was moved by ``campaign copy`` and records nothing more (a retry will
-    not do: the service must be pointed at the copy); the detail names it."""
-    return JSONResponse({"detail": str(exc)}, status_code=409)
+    not do: the service must be pointed at the copy). The log names both stores, the answer
+    neither (their URLs name a database's host and user, as a 503's reason would): it gave
+    every client both URLs, and a ``?password=`` in them."""
+    assert isinstance(exc, StoreMovedError)
+    _log_refusal(request, exc, moved=True)
+    return JSONResponse({"detail": f"the campaign store was moved by `recommender campaign "
+                                   f"copy` ({exc.at}) and records nothing more: the service "
+                                   "must be pointed at the copy (RECOMMENDER_STORE; its log "
+                                   f"names it). Nothing of {exc.what} was stored"},
+                        status_code=409)
 
 
 #: seconds a client waits before retrying a request the campaign store could not serve
@@ -143,21 +151,23 @@ STORE_RETRY_AFTER = 5
 #: a store outage is logged once per this many seconds per worker, with the refusals between
 STORE_LOG_EVERY = 60.0
 _refusals = {"next": 0.0, "quiet": 0}
+_moved = {"next": 0.0, "quiet": 0}  # a moved store's refusals (``store_moved``), likewise
 _refusals_lock = threading.Lock()
 
 
-def _log_refusal(request: Request, exc: Exception) -> None:
-    """One warning line per ``STORE_LOG_EVERY`` seconds of a store outage, saying how many
-    refusals it stood for (a busy outage wrote a line per request)."""
-    now = time.monotonic()
+def _log_refusal(request: Request, exc: Exception, moved: bool = False) -> None:
+    """One warning line per ``STORE_LOG_EVERY`` seconds of a store outage (or of a store
+    ``campaign copy`` moved), saying how many refusals it stood for (a busy outage wrote a line
+    per request)."""
+    now, counts = time.monotonic(), _moved if moved else _refusals
     with _refusals_lock:
-        if now < _refusals["next"]:
-            _refusals["quiet"] += 1
+        if now < counts["next"]:
+            counts["quiet"] += 1
             return
-        quiet, _refusals["quiet"], _refusals["next"] = int(_refusals["quiet"]), 0, \
-            now + STORE_LOG_EVERY
-    log.warning("campaign store unavailable for %s %s: %s%s", request.method, request.url.path,
-                str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__,
+        quiet, counts["quiet"], counts["next"] = int(counts["quiet"]), 0, now + STORE_LOG_EVERY
+    said = str(exc).splitlines()[0][:700 if moved else 300] if str(exc) else type(exc).__name__
+    log.warning("campaign store %s for %s %s: %s%s", "moved" if moved else "unavailable",
+                request.method, request.url.path, said,
                 f" ({quiet:,} more requests refused since the last line)" if quiet else "")
 
 

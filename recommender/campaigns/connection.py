@@ -63,7 +63,7 @@ def postgres_connect(url: sa.engine.URL, environ: Mapping[str, str] | None = Non
     driver = url.get_driver_name()
     if driver not in LIBPQ_DRIVERS:
         raise InvalidParameterError(
-            f"the campaign store {url.render_as_string(hide_password=True)} names the driver "
+            f"the campaign store {shown_url(url)} names the driver "
             f"{driver!r}; the store speaks to PostgreSQL through libpq: name no driver "
             "(postgresql://..., psycopg 3, installed with the engine) or psycopg2")
     given = {**{k: v for k, v in POSTGRES_TIMEOUTS.items()
@@ -88,13 +88,23 @@ def store_url(target: str) -> str:
     return target
 
 
+def shown_url(url: sa.engine.URL) -> str:
+    """``url`` as messages and the moved mark (``moved.py``, which a service still on the old
+    store answered with) show it: the password hidden, after the user and in the query
+    (``?password=``, which libpq takes as well, was shown as it was)."""
+    if "password" in url.query:
+        return url.update_query_dict({"password": "***"}).render_as_string(
+            hide_password=True).replace("password=%2A%2A%2A", "password=***")
+    return url.render_as_string(hide_password=True)
+
+
 def create_engine(url: sa.engine.URL, **kwargs: Any) -> Engine:
     """``sqlalchemy.create_engine``; a driver that is not installed is a sentence."""
     try:
         return sa.create_engine(url, **kwargs)
     except ImportError as e:
         raise InvalidParameterError(
-            f"the campaign store {url.render_as_string(hide_password=True)} names the driver "
+            f"the campaign store {shown_url(url)} names the driver "
             f"{url.get_driver_name()!r}, which is not installed ({e}); name no driver: "
             "sqlite:///PATH, or postgresql://... (psycopg 3, installed with the engine)"
         ) from None

@@ -46,7 +46,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from recommender.campaigns.connection import create_engine, postgres_connect, store_url
+from recommender.campaigns.connection import create_engine, postgres_connect, shown_url, store_url
 from recommender.campaigns.events import LOCK_WAIT, events, take_writers_lock
 from recommender.campaigns.moved import copy_refused, moved_to
 from recommender.campaigns.store import (
@@ -296,7 +296,7 @@ def _look_first(src: CampaignStore, target: str) -> None:
     try:
         with src.engine.connect() as read, engine.connect() as conn:
             present = set(sa.inspect(conn).get_table_names())
-            _refuse_unless_empty(conn, url.render_as_string(hide_password=True), [
+            _refuse_unless_empty(conn, shown_url(url), [
                 t for t in copied_tables() if t.name in present], _store_id(read) or "")
     except sa.exc.DBAPIError:
         return

@@ -39,7 +39,12 @@ MARK_LOCK = 0x6D6F7665  # "move"
 
 
 class StoreMovedError(InvalidParameterError):
-    """A write to a store ``campaign copy`` moved (the CLI exits 2; the service answers 409)."""
+    """A write to a store ``campaign copy`` moved (the CLI exits 2; the service answers 409,
+    saying ``at``, when it was moved, and ``what`` was refused, but neither store's URL)."""
+
+    def __init__(self, message: str, at: str = "", what: str = "") -> None:
+        super().__init__(message)
+        self.at, self.what = at, what
 
 
 @dataclass(frozen=True)
@@ -76,7 +81,7 @@ def refuse_if_moved(conn: Connection, url: str, what: str) -> None:
             f"({mark.at}) and records nothing more (both carry one store id, so an event in "
             f"each would be taken for the other): record in {mark.to} (RECOMMENDER_STORE, "
             f"--store); if that copy was dropped, `recommender campaign reopen --store "
-            f"{url}` opens this one again. Nothing of {what} was stored")
+            f"{url}` opens this one again. Nothing of {what} was stored", mark.at, what)
 
 
 def copy_refused(url: str, mark: Moved) -> str:

@@ -33,6 +33,7 @@ from recommender.campaigns.connection import (
     check_encoding,
     create_engine,
     postgres_connect,
+    shown_url,
     store_url,
     take_migration_lock,
 )
@@ -176,7 +177,7 @@ class CampaignStore:
             kwargs.update(pool_size=pool.size, max_overflow=pool.overflow,
                           pool_timeout=pool.timeout)
         self.engine: Engine = create_engine(parsed, **kwargs)
-        self.url = parsed.render_as_string(hide_password=True)
+        self.url = shown_url(parsed)
         self._store_id: str | None = None
         self._file: BinaryIO | None = None  # the SQLite file, held open (``_watch_file``)
         if self.dialect == "sqlite":  # a reader leaves the journal mode as it is (a write)

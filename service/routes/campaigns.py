@@ -181,7 +181,7 @@ def campaign_store(request: Request) -> CampaignStore:
     **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
         "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
         "state; detail says which), the Idempotency-Key was used for another request, or the "
-        "store was moved by `campaign copy` (detail names the copy)")}},
+        "store was moved by `campaign copy` (the service's log names the copy)")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
 def plan(body: PlanRequest, request: Request, response: Response, engine: EngineDep,
          idempotency_key: IdempotencyKey = None) -> dict[str, Any]:

@@ -187,7 +187,7 @@ class EventsStatus(BaseModel):
 @router.post("/events", response_model=EventsStored, responses={
     **INVALID, **STORE_DOWN, 409: {"model": Error, "description": "an event_id already "
                                    "recorded with a different payload, or the store was moved "
-                                   "by `campaign copy` (detail names the copy): nothing of "
+                                   "by `campaign copy` (the log names the copy): nothing of "
                                    "the batch was stored"}},
              summary="Record a batch of events (tickets, views), durably, before answering")
 def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
@@ -281,7 +281,7 @@ class NextWaveRequest(BaseModel):
              responses={**NO_PLAN, **INVALID, **STORE_DOWN, 409: {
                  "model": Error, "description": "the sent waves spent every film's budget "
                  "(nothing is left to plan), the Idempotency-Key was used for another "
-                 "request, or the store was moved by `campaign copy` (detail names the "
+                 "request, or the store was moved by `campaign copy` (the log names the "
                  "copy)"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")

@@ -4,6 +4,9 @@ store recorded after the copy read it (oracle: the events and plans written, by 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pyarrow as pa
 import pytest
 import sqlalchemy as sa
@@ -85,3 +88,31 @@ def test_reopen_leaves_a_database_that_is_no_current_store_as_it_is(
             assert conn.execute(sa.text("SELECT max(version) FROM schema_version")).scalar() == 3
     finally:
         engine.dispose()
+
+
+def test_a_password_in_the_query_stays_out_of_the_mark_and_the_messages(
+        make_store: Callable[[str, Path], str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """libpq takes ``?password=`` as well as ``user:password@``; only the latter was hidden,
+    and ``campaign copy`` wrote the former into the old store's mark, which a service still on
+    that store answered every client with."""
+    import sqlite3
+
+    from recommender.cli import main
+
+    url = sa.engine.make_url(store_url(make_store("postgresql", tmp_path)))
+    secret = url.password or "secret-pw"  # a trust login ignores it
+    target = url.set(password=None).update_query_dict({"password": secret}).render_as_string(
+        hide_password=False)
+    old = tmp_path / "old.db"
+    open_store(str(old)).close()
+    assert main(["campaign", "copy", "--store", str(old), "--to", target]) == 0
+    out, err = capsys.readouterr()
+    assert secret not in out + err and "password=***" in out
+    conn = sqlite3.connect(old)
+    try:
+        mark = conn.execute("SELECT value FROM campaign_store_info WHERE key = 'moved_to'"
+                            ).fetchone()[0]
+    finally:
+        conn.close()
+    assert secret not in mark and "password=***" in mark

@@ -123,10 +123,12 @@ def test_a_reload_between_the_copy_and_the_poll_knows_the_new_id(served: Served)
 
 
 def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
-        trained: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
+        trained: tuple[Path, Path, list[str]], tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
     """A service still on the old store after ``campaign copy`` stored every event and plan
     sent to it (lost to the copy, and numbered as the copy numbers its own); it now answers
-    409 naming the copy, reads go on, and ``campaign reopen`` lets it record again."""
+    409, its log naming the copy (the answer names neither store: their URLs name a database's
+    host and user), reads go on, and ``campaign reopen`` lets it record again."""
     source, model, films = trained
     shutil.copytree(model, tmp_path / "m", symlinks=True)
     shutil.copy(source, tmp_path / "old.db")
@@ -137,12 +139,16 @@ def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
     with TestClient(create_app(settings)) as client:
         assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
                      str(tmp_path / "new.db")]) == 0
-        got = client.post("/events", json=event)
-        assert got.status_code == 409 and f"moved to sqlite:///{tmp_path / 'new.db'}" in got.json()[
-            "detail"]
+        with caplog.at_level("WARNING", logger="recommender.service"):
+            got = client.post("/events", json=event)
+        assert got.status_code == 409 and "Nothing of this batch" in got.json()["detail"]
+        assert "moved by `recommender campaign copy`" in got.json()["detail"]
+        assert str(tmp_path) not in got.json()["detail"]
+        assert f"moved to sqlite:///{tmp_path / 'new.db'}" in caplog.text
         got = client.post("/campaigns/plan", json={"films": [{"film_id": films[0],
                                                                "budget": 2}]})
-        assert got.status_code == 409 and "campaign reopen" in got.json()["detail"]
+        assert got.status_code == 409 and "Nothing of this plan" in got.json()["detail"]
+        assert str(tmp_path) not in got.json()["detail"]
         assert client.get("/campaigns").json()["total"] == 0
         assert client.get("/events/status").status_code == 200
         # the CLI's plans are refused before the work: no file written
