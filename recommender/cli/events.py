@@ -21,12 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from recommender.campaigns.slate import MAX_WAVES
-from recommender.cli.commands import (
-    _int_at_least,
-    _nonneg_int,
-    _positive_int,
-    _print_table,
-)
+from recommender.cli.commands import _int_at_least, _nonneg_int, _positive_int, _print_table
 from recommender.errors import InvalidParameterError
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -174,7 +169,10 @@ def cmd_events(args: argparse.Namespace) -> int:
         max_sequence,
         record_events,
     )
+    from recommender.campaigns.moved import StoreMovedError
+    from recommender.cli.store_copy import moved_midway, refuse_moved_import
 
+    refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
     # the file first: one refused (empty, unreadable, a bad line) leaves no new store behind
     batch = read_event_file(args.file)
     store = _store(args)
@@ -200,6 +198,8 @@ def cmd_events(args: argparse.Namespace) -> int:
                     f"file's first {done:,} events were recorded ({stored:,} new, "
                     f"{duplicates:,} already stored) and the rest was not: correct the file "
                     "and import it again (what is stored is not stored twice)") from None
+            except StoreMovedError as e:  # a copy marked the store: the batches before stay
+                raise moved_midway(e, args.file, done, stored) from None
             # in one assignment: a signal finds the counts, seq and part all before or after
             stored, duplicates, done, seq, part = (stored + s, duplicates + d,
                                                    start + len(part), after, None)

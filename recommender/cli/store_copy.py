@@ -17,9 +17,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recommender.errors import InvalidParameterError
+from recommender.errors import InvalidParameterError, RecommenderError
+
+if TYPE_CHECKING:
+    from recommender.campaigns.moved import StoreMovedError
 
 
 def add_copy_action(sub: Any) -> None:
@@ -185,3 +188,35 @@ def cmd_campaign_reopen(args: argparse.Namespace) -> int:
           "(drop the copy, or never write to it again)", file=sys.stderr)
     return 0
 
+
+def refuse_moved_import(args: argparse.Namespace) -> None:
+    """Refuse ``events import`` into a store ``campaign copy`` moved before its file is read:
+    a file of a million events was read and checked (10 s) before its first batch was refused.
+    A store not there yet, older or not reached is left to the import, whose every batch looks
+    for the mark under the writers' lock."""
+    from recommender.campaigns.moved import check_store
+    from recommender.campaigns.store import open_store
+    from recommender.cli.events import missing_sqlite
+
+    target = args.store or os.environ.get("RECOMMENDER_STORE")
+    if not target or missing_sqlite(target) is not None:
+        return
+    try:
+        store = open_store(target, read_only=True)
+    except RecommenderError:
+        return
+    try:
+        check_store(store, args.file)
+    finally:
+        store.close()
+
+
+def moved_midway(e: StoreMovedError, file: str, done: int, stored: int) -> StoreMovedError:
+    """The refusal of a batch of ``events import`` (a copy marked the store meanwhile), saying
+    what of ``file`` the store holds: it said only "Nothing of this batch was stored"."""
+    from recommender.campaigns.moved import StoreMovedError
+
+    return StoreMovedError(
+        f"{e}; the first {done:,} events of {file} had been recorded here ({stored:,} new) "
+        "before the store was marked: import the whole file into the copy (the events it "
+        "holds already are skipped, by event_id)", e.at, e.what)
