@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from fastapi import Header, HTTPException, Response
 from pydantic import BaseModel
 
+from recommender.campaigns.moved import check_store
 from recommender.campaigns.store import CampaignStore
 
 HEADER = "Idempotency-Key"
@@ -60,9 +61,12 @@ def plan_once(store: CampaignStore, key: tuple[str, str] | None, response: Respo
               make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """The plan stored under ``key`` (a retry), else ``make()``, which plans and stores the
     plan under ``key``; when a twin request stored one under the same key first, that plan.
-    A stored plan's answer is marked ``Idempotent-Replayed: true``."""
+    A stored plan's answer is marked ``Idempotent-Replayed: true``. A store ``campaign copy``
+    moved is refused (409) before ``make()`` plans, not only as the plan is stored; a replay
+    is a read, and goes on."""
     stored = replay(store, key)
     if stored is None:
+        check_store(store, "this plan")
         try:
             return make()
         except sa.exc.IntegrityError:

@@ -160,3 +160,36 @@ def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
         assert main(["campaign", "reopen", "--store", str(tmp_path / "old.db")]) == 0
         assert client.post("/events", json=event).status_code == 200
 
+
+
+def test_a_moved_store_refuses_a_plan_before_planning_and_replays_an_earlier_one(
+        trained: tuple[Path, Path, list[str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``POST /campaigns/plan`` and ``/next`` on a moved store planned the whole slate (the
+    model's every user), then were refused as the plan was stored; a plan stored before the
+    copy is still answered to a retry with its Idempotency-Key (a read)."""
+    import service.routes.campaigns as campaign_routes
+
+    source, model, films = trained
+    shutil.copytree(model, tmp_path / "m", symlinks=True)
+    shutil.copy(source, tmp_path / "old.db")
+    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "old.db"),
+                        events_poll=0, warm_cache=False, watch_interval=0)
+    body = {"films": [{"film_id": films[0], "budget": 2}]}
+    planned: list[int] = []
+    real = campaign_routes.plan_slate
+    monkeypatch.setattr(campaign_routes, "plan_slate",
+                        lambda *a, **k: planned.append(1) or real(*a, **k))
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k1"})
+        assert first.status_code == 200 and planned == [1]
+        assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                     str(tmp_path / "new.db")]) == 0
+        got = client.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k2"})
+        assert got.status_code == 409 and planned == [1]
+        plan_id = first.json()["plan_id"]
+        got = client.post(f"/campaigns/{plan_id}/next", json={})
+        assert got.status_code == 409 and "Nothing of this plan" in got.json()["detail"]
+        again = client.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k1"})
+        assert again.status_code == 200 and again.json() == first.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
