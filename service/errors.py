@@ -139,6 +139,9 @@ async def store_moved(request: Request, exc: Exception) -> JSONResponse:
     every client both URLs, and a ``?password=`` in them."""
     assert isinstance(exc, StoreMovedError)
     _log_refusal(request, exc, moved=True)
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None:  # /health says "moved" from now on (the poller reads it again)
+        sync.moved = exc.at
     return JSONResponse({"detail": f"the campaign store was moved by `recommender campaign "
                                    f"copy` ({exc.at}) and records nothing more: the service "
                                    "must be pointed at the copy (RECOMMENDER_STORE; its log "

@@ -43,6 +43,8 @@ class EventsSync:
 
     waiting = False  # serving without the stored events: ``_recover`` reads them
     failures = 0     # failed polls in a row (``_run``)
+    moved: str | None = None  # when ``campaign copy`` moved the store (``look_moved``)
+    store: CampaignStore | None = None  # None: not opened yet (``__init__``)
 
     def __init__(self, service: ServiceState, store: CampaignStore | None, interval: float,
                  opener: Callable[[], CampaignStore] | None = None) -> None:
@@ -75,8 +77,21 @@ class EventsSync:
     def store_state(self) -> str:
         """``/health``'s ``campaign_store``: "unavailable" while this worker serves without
         the stored events (the store could not be opened or read at its start) or its last
-        poll failed, else "ok"."""
-        return "unavailable" if self.waiting or self.failures else "ok"
+        poll failed, "moved" while the store is marked as moved (it said "ok", and every
+        write answered 409), else "ok"."""
+        if self.waiting or self.failures:
+            return "unavailable"
+        return "ok" if self.moved is None else "moved"
+
+    def look_moved(self) -> None:
+        """Read the store's moved mark (``recommender.campaigns.moved``): at the start and at
+        each poll of the poller's thread (not the polls of requests)."""
+        from recommender.campaigns.moved import moved_to
+
+        if self.store is not None:
+            with self.store.engine.connect() as conn:
+                mark = moved_to(conn)
+            self.moved = None if mark is None else mark.at
 
     def store_down(self) -> StoreUnavailableError:
         """What a store route raises while the store is not opened (503, ``Retry-After``)."""
@@ -236,6 +251,7 @@ class EventsSync:
             recovering = self.waiting
             try:
                 self.poll()
+                self.look_moved()
             except Exception as e:  # never let the poller die (a store restarting, a lock)
                 if not self.failures:  # once per outage: a traceback 4 times a second filled logs
                     log.warning("events sync: the campaign store cannot be read (%s: %s); "
@@ -269,6 +285,10 @@ def attach(app: Any, service: ServiceState) -> EventsSync:
         sync.open()
     except (StoreUnavailableError, OSError) as e:  # down, damaged, locked: see at_start
         sync.down = e
+    try:
+        sync.look_moved()  # /health's "moved"
+    except Exception:  # noqa: BLE001 - unread (at_start says why): the poller reads it again
+        pass
     service.events = sync
     app.state.events_sync = sync
     return sync

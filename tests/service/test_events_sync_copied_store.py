@@ -193,3 +193,28 @@ def test_a_moved_store_refuses_a_plan_before_planning_and_replays_an_earlier_one
         again = client.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k1"})
         assert again.status_code == 200 and again.json() == first.json()
         assert again.headers["Idempotent-Replayed"] == "true"
+
+
+def test_health_says_a_store_moved_by_copy(
+        trained: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
+    """/health said "campaign_store": "ok" for a store ``campaign copy`` moved, while every
+    event and plan sent to the service answered 409: now "moved", from the start, from a
+    refused write, until a poll finds the store reopened."""
+    source, model, films = trained
+    shutil.copytree(model, tmp_path / "m", symlinks=True)
+    shutil.copy(source, tmp_path / "old.db")
+    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "old.db"),
+                        events_poll=0, warm_cache=False, watch_interval=0)
+    event = {"events": [{"event_id": "late", "user_id": "u", "film_id": films[0],
+                         "timestamp": 1700000200}]}
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").json()["campaign_store"] == "ok"
+        assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                     str(tmp_path / "new.db")]) == 0
+        assert client.post("/events", json=event).status_code == 409
+        assert client.get("/health").json()["campaign_store"] == "moved"
+    with TestClient(create_app(settings)) as client:  # a start on the moved store
+        assert client.get("/health").json()["campaign_store"] == "moved"
+        assert main(["campaign", "reopen", "--store", str(tmp_path / "old.db")]) == 0
+        client.app.state.events_sync.look_moved()  # what the poller's next tick does
+        assert client.get("/health").json()["campaign_store"] == "ok"
