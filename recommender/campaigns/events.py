@@ -311,7 +311,6 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
             take_writers_lock(conn)
         else:  # the write lock before looking: what is looked up holds until the commit
             conn.exec_driver_sql("BEGIN IMMEDIATE")
-        refuse_if_moved(conn, store.url, "this batch")  # under the lock ``mark_moved`` takes
         # each new event_id once (its first copy): an insert that ON CONFLICT skips still
         # draws a sequence number (SQLite's AUTOINCREMENT, PostgreSQL's sequence), and a
         # retried batch of 10,000 events used up 10,000 numbers
@@ -322,6 +321,8 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
                 known.add(e)
                 params.append({"event_id": e, "user_id": u, "film_id": f, "timestamp": t,
                                "weight": w})
+        if params:  # under the lock ``mark_moved`` takes; a retried batch stored before: as ever
+            refuse_if_moved(conn, store.url, "this batch")
         written = [str(r[0]) for r in conn.execute(stmt, params).all()] if params else []
         stored = len(written)
         if stored < len(batch):  # the writer's lock is held: the stored rows are final

@@ -136,9 +136,15 @@ def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
                         events_poll=0, warm_cache=False, watch_interval=0)
     event = {"events": [{"event_id": "late", "user_id": "u", "film_id": films[0],
                          "timestamp": 1700000200}]}
+    early = {"events": [{**event["events"][0], "event_id": "early"}]}
     with TestClient(create_app(settings)) as client:
+        assert client.post("/events", json=early).json()["stored"] == 1
         assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
                      str(tmp_path / "new.db")]) == 0
+        # a retry of a batch acknowledged before the copy (the answer was lost) writes
+        # nothing: it is answered as ever, not refused as if it were not stored
+        got = client.post("/events", json=early)
+        assert got.status_code == 200 and got.json()["duplicates"] == 1, got.text
         with caplog.at_level("WARNING", logger="recommender.service"):
             got = client.post("/events", json=event)
         assert got.status_code == 409 and "Nothing of this batch" in got.json()["detail"]
