@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -21,6 +22,7 @@ import recommender.campaigns.moved as moved
 from recommender.campaigns.events import EventBatch, record_events
 from recommender.campaigns.plan import PLAN_SCHEMA
 from recommender.campaigns.store import CampaignStore, open_store
+from recommender.errors import StoreUnavailableError
 
 
 def mark_now(target: str) -> str:
@@ -84,4 +86,32 @@ def test_a_mark_waits_for_a_writer_that_found_none(
         assert (mark.events, mark.plans, mark.earlier) == \
             ((1, 0, None) if write is record else (0, 1, None))
     finally:
+        store.close()
+
+
+def test_a_plan_waits_for_a_held_mark_lock_as_event_writers_do(
+        make_store: Callable[[str, Path], str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan took ``MARK_LOCK`` with no bound on its wait: a mark or reopen stopped while it
+    held the lock (a suspended ``campaign copy``, a client cut off) hung every plan for ever,
+    where event writers give up after ``LOCK_WAIT``. Now the plan is refused (503 in the
+    service) and nothing of it is stored. A 5 s ``statement_timeout`` stands in for "for
+    ever" (it cancels the old wait, with another SQLSTATE)."""
+    import psycopg
+
+    target = make_store("postgresql", tmp_path)
+    monkeypatch.setattr(events_module, "LOCK_WAIT", 0.05)
+    store = open_store(target + "&options=-c%20statement_timeout%3D5000")
+    holder = psycopg.connect(target, autocommit=True)  # a mark stopped midway
+    try:
+        holder.execute("SELECT pg_advisory_lock(%s)", (moved.MARK_LOCK,))
+        with pytest.raises(StoreUnavailableError, match="held its mark lock for more than "
+                                                        "0.05 s"):
+            save(store)
+        holder.execute("SELECT pg_advisory_unlock(%s)", (moved.MARK_LOCK,))
+        save(store)
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT count(*) FROM campaign_plans")).scalar() == 1
+    finally:
+        holder.close()
         store.close()
