@@ -33,7 +33,7 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
-from recommender.campaigns.connection import bound_lock_wait
+from recommender.campaigns.connection import bound_lock_wait, shown_url
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
@@ -424,13 +424,16 @@ def trained_through(meta: dict[str, Any], store: CampaignStore) -> int:
 
 def same_store(url: str, store: CampaignStore) -> bool:
     """Whether ``url`` (as a model recorded it) names ``store``: the same URL, or for SQLite
-    the same file however the path was spelt."""
+    the same file however the path was spelt. A URL recorded with its ``?password=`` shown
+    (before ``shown_url`` hid it) is compared hidden: its model took every event as new."""
     if url == store.url:
         return True
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
         return False
+    if shown_url(parsed) == store.url:
+        return True
     if store.dialect != "sqlite" or parsed.get_backend_name() != "sqlite" or \
             not parsed.database or not store.engine.url.database:
         return False

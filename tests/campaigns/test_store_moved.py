@@ -116,3 +116,26 @@ def test_a_password_in_the_query_stays_out_of_the_mark_and_the_messages(
     finally:
         conn.close()
     assert secret not in mark and "password=***" in mark
+
+
+def test_a_model_that_recorded_a_password_in_the_query_still_knows_its_store(
+        make_store: Callable[[str, Path], str], tmp_path: Path) -> None:
+    """A model trained before stores had an id is matched by the URL it recorded, with its
+    ``?password=`` as it was then shown; once the store's URL hid it, the model no longer
+    knew its store and took every event it was trained with as new (``trained_through`` 0)."""
+    from recommender.campaigns.events import trained_through
+
+    url = sa.engine.make_url(store_url(make_store("postgresql", tmp_path)))
+    target = url.update_query_dict({"password": "secret-pw"}).render_as_string(
+        hide_password=False)
+    store = open_store(target)
+    try:
+        recorded = sa.engine.make_url(target).render_as_string(hide_password=True)
+        assert "password=secret-pw" in recorded  # as ``train --events`` recorded it then
+        meta = {"events": {"store": recorded, "through_seq": 5, "events": 5}}
+        assert trained_through(meta, store) == 5
+        other = url.set(database="another").update_query_dict({"password": "secret-pw"})
+        meta["events"]["store"] = other.render_as_string(hide_password=True)
+        assert trained_through(meta, store) == 0
+    finally:
+        store.close()
