@@ -93,6 +93,12 @@ class EventsSync:
                 mark = moved_to(conn)
             self.moved = None if mark is None else mark.at
 
+    def wrote(self) -> None:
+        """The store took a write (events, a plan): it is not marked, since each writer looks
+        for the mark under a lock the mark waits for; /health's "moved" ends here too (with
+        ``events_poll=0`` no poll reads the mark, and a reopened store stayed "moved")."""
+        self.moved = None
+
     def store_down(self) -> StoreUnavailableError:
         """What a store route raises while the store is not opened (503, ``Retry-After``)."""
         return StoreUnavailableError("the campaign store could not be opened since this "

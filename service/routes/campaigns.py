@@ -177,6 +177,13 @@ def campaign_store(request: Request) -> CampaignStore:
     return store
 
 
+def stored_plan(request: Request) -> None:
+    """A plan the store took: it is not marked as moved (``EventsSync.wrote``)."""
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None:
+        sync.wrote()
+
+
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
     **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
         "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
@@ -205,6 +212,7 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
             raise HTTPException(409, str(e)) from None
         store.save_plan(result.plan_id, result.summary, result.rows,
                         excluded=body.exclude_user_ids, key=key)
+        stored_plan(request)
         return {"plan_id": result.plan_id, "summary": result.summary}
 
     return plan_once(store, key, response, make)

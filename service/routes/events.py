@@ -54,6 +54,7 @@ from service.routes.campaigns import (
     PlanCreated,
     campaign_store,
     caught_up,
+    stored_plan,
 )
 from service.schema_limits import event_time_limit
 from service.schemas import Error, JsonInt, StoredId, _json_number
@@ -218,6 +219,8 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     sync = getattr(request.app.state, "events_sync", None)
     if sync is not None:
         sync.wake()  # this worker looks at once; the others at their next poll
+        if stored:  # a batch of duplicates only is answered without looking for the mark
+            sync.wrote()
     engine = request.app.state.service.engine
     films = list(dict.fromkeys(batch.film_id))
     unknown = [] if engine is None else [
@@ -298,6 +301,7 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
                               sent_waves=body.sent_waves,
                               waves=body.waves, holdout=body.holdout, seed=body.seed,
                               exclude=body.exclude_user_ids, progress=False, key=key)
+        stored_plan(request)
         return {"plan_id": plan.plan_id, "summary": plan.summary}
 
     try:

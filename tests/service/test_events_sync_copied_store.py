@@ -224,3 +224,30 @@ def test_health_says_a_store_moved_by_copy(
         assert main(["campaign", "reopen", "--store", str(tmp_path / "old.db")]) == 0
         client.app.state.events_sync.look_moved()  # what the poller's next tick does
         assert client.get("/health").json()["campaign_store"] == "ok"
+
+
+def test_health_moved_ends_at_a_write_without_a_poller(
+        trained: tuple[Path, Path, list[str]], tmp_path: Path) -> None:
+    """With ``events_poll=0`` no poll reads the mark: a store reopened after a refusal (or
+    after a start on it while moved) said "moved" on /health for ever, while it took every
+    event and plan. A write the store takes ends it (each writer looks under the mark's lock).
+    """
+    source, model, films = trained
+    shutil.copytree(model, tmp_path / "m", symlinks=True)
+    shutil.copy(source, tmp_path / "old.db")
+    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "old.db"),
+                        events_poll=0, warm_cache=False, watch_interval=0)
+    event = {"events": [{"event_id": "late", "user_id": "u", "film_id": films[0],
+                         "timestamp": 1700000200}]}
+    assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                 str(tmp_path / "new.db")]) == 0
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/health").json()["campaign_store"] == "moved"
+        assert main(["campaign", "reopen", "--store", str(tmp_path / "old.db")]) == 0
+        assert client.post("/events", json=event).status_code == 200
+        assert client.get("/health").json()["campaign_store"] == "ok"
+        client.app.state.events_sync.moved = "then"  # as a refusal sets it
+        got = client.post("/campaigns/plan", json={"films": [{"film_id": films[0],
+                                                              "budget": 2}]})
+        assert got.status_code == 200
+        assert client.get("/health").json()["campaign_store"] == "ok"
