@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,8 @@ from recommender.serving.overlay import Overlay, engine_with
 from service.state import ServiceState
 
 log = logging.getLogger("recommender.service")
+#: seconds between the poller's reads of the store's moved mark (/health's "moved")
+MOVED_EVERY = 5.0
 
 
 class EventsSync:
@@ -249,6 +252,7 @@ class EventsSync:
         # without the store counts as one: at_start logged it)
         self.failures = int(self.waiting)
         base = self.interval if self.interval > 0 else 1.0
+        looked = time.monotonic()  # attach read the mark
         while not self._stop.is_set():
             self._wake.wait(min(60.0, base * 2 ** min(self.failures, 10)))
             self._wake.clear()
@@ -257,7 +261,9 @@ class EventsSync:
             recovering = self.waiting
             try:
                 self.poll()
-                self.look_moved()
+                if time.monotonic() >= looked + MOVED_EVERY:  # not at each of 4 polls a second
+                    self.look_moved()
+                    looked = time.monotonic()
             except Exception as e:  # never let the poller die (a store restarting, a lock)
                 if not self.failures:  # once per outage: a traceback 4 times a second filled logs
                     log.warning("events sync: the campaign store cannot be read (%s: %s); "
