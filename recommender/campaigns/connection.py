@@ -140,24 +140,35 @@ def bound_lock_wait(conn: Connection, seconds: float) -> None:
                  {"ms": str(max(1, round(seconds * 1000)))})
 
 
+def advisory_lock_within(conn: Connection, key: int, seconds: float, shared: bool = False
+                         ) -> str | None:
+    """Take PostgreSQL's transaction-level advisory lock ``key`` (``shared``: with other
+    sharers), waiting at most ``seconds`` (or the session's own ``lock_timeout``); the
+    transaction's later statements then wait as before. None once taken; when the wait ran
+    out, how long was waited ("30 s", "its lock_timeout, 200ms"), for the caller's sentence."""
+    own = str(conn.exec_driver_sql("SHOW lock_timeout").scalar())
+    bound_lock_wait(conn, seconds)
+    take = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    try:
+        conn.execute(sa.text(f"SELECT {take}(:k)"), {"k": key})
+    except sa.exc.OperationalError as e:
+        if sqlstate(e.orig) != "55P03":  # lock_not_available
+            raise
+        return f"{seconds:g} s" if own == "0" else f"its lock_timeout, {own}"
+    if own == "0":
+        conn.execute(sa.text("SELECT set_config('lock_timeout', '0', true)"))
+    return None
+
+
 def take_migration_lock(conn: Connection, key: int, shown: str) -> None:
     """Take the migration's transaction-level advisory lock ``key`` on PostgreSQL, waiting at
     most ``MIGRATION_LOCK_WAIT`` seconds (or the session's own ``lock_timeout``); the
     migration's own statements then wait as before."""
-    own = str(conn.exec_driver_sql("SHOW lock_timeout").scalar())
-    bound_lock_wait(conn, MIGRATION_LOCK_WAIT)
-    try:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
-    except sa.exc.OperationalError as e:
-        if sqlstate(e.orig) != "55P03":  # lock_not_available
-            raise
-        waited = f"{MIGRATION_LOCK_WAIT:g} s" if own == "0" else f"its lock_timeout, {own}"
+    waited = advisory_lock_within(conn, key, MIGRATION_LOCK_WAIT)
+    if waited is not None:
         raise StoreUnavailableError(
             f"cannot open the campaign store {shown}: another process has held its migration "
             f"lock for more than {waited} (PostgreSQL advisory lock {key}); "
             "one stuck mid-migration holds it until its connection ends: find its pid in "
             f"pg_locks (locktype 'advisory', objid {key}) and end it with "
-            "pg_terminate_backend, or wait (the service keeps trying in the background)"
-        ) from None
-    if own == "0":
-        conn.execute(sa.text("SELECT set_config('lock_timeout', '0', true)"))
+            "pg_terminate_backend, or wait (the service keeps trying in the background)")

@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from recommender.campaigns.store import CampaignStore, open_store, plans, store_info
-from recommender.errors import InvalidParameterError, StoreUnavailableError, sqlstate
+from recommender.errors import InvalidParameterError, StoreUnavailableError
 
 MOVED_KEY = "moved_to"
 #: PostgreSQL's advisory lock between the mark (exclusive) and the plans being stored (shared:
@@ -113,25 +113,17 @@ def _share_mark_lock(conn: Connection, url: str) -> None:
     ``lock_timeout``), as event writers wait for theirs; the plan's own statements then wait
     as before. It waited for ever: a mark or reopen stopped mid-transaction (a suspended
     ``campaign copy``, a client cut off) hung every plan, each holding a pooled connection."""
-    from recommender.campaigns.connection import bound_lock_wait
+    from recommender.campaigns.connection import advisory_lock_within
     from recommender.campaigns.events import LOCK_WAIT
 
-    own = str(conn.exec_driver_sql("SHOW lock_timeout").scalar())
-    bound_lock_wait(conn, LOCK_WAIT)
-    try:
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock_shared(:k)"), {"k": MARK_LOCK})
-    except sa.exc.OperationalError as e:
-        if sqlstate(e.orig) != "55P03":  # lock_not_available
-            raise
-        waited = f"{LOCK_WAIT:g} s" if own == "0" else f"its lock_timeout, {own}"
+    waited = advisory_lock_within(conn, MARK_LOCK, LOCK_WAIT, shared=True)
+    if waited is not None:
         raise StoreUnavailableError(
             f"the campaign store {url} did not store this plan: a `campaign copy` marking it "
             f"as moved (or a `campaign reopen`) has held its mark lock for more than {waited} "
             f"(PostgreSQL advisory lock {MARK_LOCK}); one stopped midway holds "
             "it until its connection ends (pg_locks, pg_terminate_backend). Nothing of this "
-            "plan was stored") from None
-    if own == "0":
-        conn.execute(sa.text("SELECT set_config('lock_timeout', '0', true)"))
+            "plan was stored")
 
 
 def check_store(store: CampaignStore, what: str) -> None:
