@@ -122,13 +122,10 @@ def test_a_reload_between_the_copy_and_the_poll_knows_the_new_id(served: Served)
     assert got["since_seq"] == 3 and got["events_applied"] == 0 and got["applied"] == 3
 
 
-def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
-        trained: tuple[Path, Path, list[str]], tmp_path: Path,
-        caplog: pytest.LogCaptureFixture) -> None:
-    """A service still on the old store after ``campaign copy`` stored every event and plan
-    sent to it (lost to the copy, and numbered as the copy numbers its own); it now answers
-    409, its log naming the copy (the answer names neither store: their URLs name a database's
-    host and user), reads go on, and ``campaign reopen`` lets it record again."""
+def on_the_old_store(trained: tuple[Path, Path, list[str]], tmp_path: Path
+                     ) -> tuple[Settings, dict[str, Any], list[str]]:
+    """A service's settings on a copy of the trained store (``old.db``, which a test then
+    moves with ``campaign copy``), an event for it, and the films."""
     source, model, films = trained
     shutil.copytree(model, tmp_path / "m", symlinks=True)
     shutil.copy(source, tmp_path / "old.db")
@@ -136,6 +133,17 @@ def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
                         events_poll=0, warm_cache=False, watch_interval=0)
     event = {"events": [{"event_id": "late", "user_id": "u", "film_id": films[0],
                          "timestamp": 1700000200}]}
+    return settings, event, films
+
+
+def test_a_service_on_a_store_moved_by_copy_refuses_writes_with_409(
+        trained: tuple[Path, Path, list[str]], tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A service still on the old store after ``campaign copy`` stored every event and plan
+    sent to it (lost to the copy, and numbered as the copy numbers its own); it now answers
+    409, its log naming the copy (the answer names neither store: their URLs name a database's
+    host and user), reads go on, and ``campaign reopen`` lets it record again."""
+    settings, event, films = on_the_old_store(trained, tmp_path)
     early = {"events": [{**event["events"][0], "event_id": "early"}]}
     with TestClient(create_app(settings)) as client:
         assert client.post("/events", json=early).json()["stored"] == 1
@@ -176,11 +184,7 @@ def test_a_moved_store_refuses_a_plan_before_planning_and_replays_an_earlier_one
     copy is still answered to a retry with its Idempotency-Key (a read)."""
     import service.routes.campaigns as campaign_routes
 
-    source, model, films = trained
-    shutil.copytree(model, tmp_path / "m", symlinks=True)
-    shutil.copy(source, tmp_path / "old.db")
-    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "old.db"),
-                        events_poll=0, warm_cache=False, watch_interval=0)
+    settings, _, films = on_the_old_store(trained, tmp_path)
     body = {"films": [{"film_id": films[0], "budget": 2}]}
     planned: list[int] = []
     real = campaign_routes.plan_slate
@@ -206,13 +210,7 @@ def test_health_says_a_store_moved_by_copy(
     """/health said "campaign_store": "ok" for a store ``campaign copy`` moved, while every
     event and plan sent to the service answered 409: now "moved", from the start, from a
     refused write, until a poll finds the store reopened."""
-    source, model, films = trained
-    shutil.copytree(model, tmp_path / "m", symlinks=True)
-    shutil.copy(source, tmp_path / "old.db")
-    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "old.db"),
-                        events_poll=0, warm_cache=False, watch_interval=0)
-    event = {"events": [{"event_id": "late", "user_id": "u", "film_id": films[0],
-                         "timestamp": 1700000200}]}
+    settings, event, films = on_the_old_store(trained, tmp_path)
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").json()["campaign_store"] == "ok"
         assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
@@ -232,13 +230,7 @@ def test_health_moved_ends_at_a_write_without_a_poller(
     after a start on it while moved) said "moved" on /health for ever, while it took every
     event and plan. A write the store takes ends it (each writer looks under the mark's lock).
     """
-    source, model, films = trained
-    shutil.copytree(model, tmp_path / "m", symlinks=True)
-    shutil.copy(source, tmp_path / "old.db")
-    settings = Settings(model_path=str(tmp_path / "m"), store=str(tmp_path / "old.db"),
-                        events_poll=0, warm_cache=False, watch_interval=0)
-    event = {"events": [{"event_id": "late", "user_id": "u", "film_id": films[0],
-                         "timestamp": 1700000200}]}
+    settings, event, films = on_the_old_store(trained, tmp_path)
     assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
                  str(tmp_path / "new.db")]) == 0
     with TestClient(create_app(settings)) as client:
