@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from recommender.model.model import Model
 
 HINT_MATCHES = 5
+HINT_IDS = 5  # films of one error given the titles they match
 
 
 def title_hint(model: Model, film_id: str) -> str:
@@ -33,11 +34,19 @@ def title_hint(model: Model, film_id: str) -> str:
 
 
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
-    """``error`` with ``title_hint`` added when it names one film that is not a known id
-    written with more or fewer leading zeros (else ``error`` itself)."""
-    if len(error.ids) != 1 or model.films.same_but_zeros(error.ids[0]):
-        return error  # an id that differs by leading zeros already says "did you mean"
-    hint = title_hint(model, error.ids[0])
+    """``error`` with ``title_hint`` added for each of the first ``HINT_IDS`` films it names
+    that is not a known id written with more or fewer leading zeros (one film: "; it matches
+    titles: ...", several: "; 'amelie' matches titles: ..." per film that matches some), else
+    ``error`` itself (several comparable titles typed as ids were refused without a hint)."""
+    if len(error.ids) == 1:
+        if model.films.same_but_zeros(error.ids[0]):
+            return error  # an id that differs by leading zeros already says "did you mean"
+        hint = title_hint(model, error.ids[0])
+    else:
+        hint = "".join(
+            f"; {film_id!r}{found.removeprefix('; it')}"
+            for film_id in error.ids[:HINT_IDS] if not model.films.same_but_zeros(film_id)
+            for found in [title_hint(model, film_id)] if found)
     if not hint:
         return error
     hinted = UnknownFilmError(error.ids)

@@ -21,7 +21,7 @@ from recommender.query.catalog import (
     segment_split,
     segments_table,
 )
-from recommender.query.hints import known_film
+from recommender.query.hints import known_film, title_hint, with_title_hint
 from recommender.query.titles import TitleIndex, title_index
 
 
@@ -113,6 +113,25 @@ def test_unknown_film_hints(model: Model) -> None:
         known_film(model, "1000")
     with pytest.raises(UnknownFilmError, match=r"did you mean '0001037'\?$"):
         model.film_index("00001037")
+
+
+def test_several_unknown_films_each_list_the_titles_they_match(model: Model) -> None:
+    """Comparable films typed as titles (``cold-start --like amelie "city of lost
+    children"``): the error names each with the titles it matches, as it does one alone (it
+    named them bare); an id that matches no title, or differs from one only by leading zeros,
+    gets no list of its own."""
+    error = model.films.unknown(UnknownFilmError, ["film 2", "xyzzy", "1000", "film 3"])
+    message = str(with_title_hint(model, error))
+    assert message.startswith("unknown film_id 'film 2', 'xyzzy', '1000', 'film 3'; ")
+    parts = message.split("; ")
+    for typed in ("film 2", "film 3"):
+        own = [p for p in parts if p.startswith(f"'{typed}' matches titles: ")]
+        want = title_hint(model, typed).removeprefix("; it matches titles: ")
+        assert len(own) == 1 and own[0].endswith(want), message
+    assert not any(p.startswith(("'xyzzy' matches", "'1000' matches")) for p in parts)
+    assert "; did you mean '0001000'?" in message
+    none = model.films.unknown(UnknownFilmError, ["xyzzy", "qqqqq"])
+    assert with_title_hint(model, none) is none
 
 
 def test_film_details_counts_viewers_and_their_segments(model: Model) -> None:
