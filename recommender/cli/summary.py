@@ -76,6 +76,10 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
               "the chance that a user who has not watched it will")
     segment_rings(body)
+    if not body["portrait"]:  # its scope's line alone read as a portrait cut off
+        print("\nPortrait: none, the model holds no user attributes (age_band, gender, "
+              "occupation, region...: train with --users FILE to add them)")
+        return 0
     print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
     portrait_tables(model, body)
     return 0

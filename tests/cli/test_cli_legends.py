@@ -269,3 +269,18 @@ def test_search_says_what_viewers_counts(planted: tuple[Path, Model, str],
     row = next(line.split() for line in out.splitlines() if line.split()[:1] == [film])
     assert int(row[1]) == len(m.film_viewers(m.film_index(film)))
     assert out.splitlines()[-1] == "viewers: users who watched it in the training data"
+
+
+def test_a_summary_without_user_attributes_says_there_is_no_portrait(
+        tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]) -> None:
+    """A log without a users file (MovieLens latest, FilmTrust): the summary printed the
+    portrait's scope ("Portrait of core + extended tiers (...)") and then nothing."""
+    m = synthetic_model(n_users=200, n_films=10, seed=4)
+    m.user_table.attributes.clear()
+    path = artifact.save(m, tmp_path_factory.mktemp("no-attributes") / "model")
+    code, out, err = run(capsys, "summary", path, str(m.films.ids[0]))
+    assert code == 0, err
+    assert out.rstrip().splitlines()[-1] == (
+        "Portrait: none, the model holds no user attributes (age_band, gender, occupation, "
+        "region...: train with --users FILE to add them)")
+    assert "Portrait of" not in out
