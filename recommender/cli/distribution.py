@@ -134,7 +134,8 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
                         for r in body["places"]])
     units = body["units"]  # the JSON's, word for word
     print("; ".join(f"{h}: {units[h]}" for h in ("share", "index_vs_users", "index_vs_viewing"))
-          + f"; user_share: {units['user_share']}; viewing_share: {units['viewing_share']}")
+          + f"; user_share: {units['user_share']}; viewing_share: {units['viewing_share']}"
+          + (f"; capacity: {units['capacity']}" if "capacity" in head else ""))
     nowhere = body["users_without_place"]
     if nowhere["users"]:
         demand = ("" if nowhere["expected_total"] is None

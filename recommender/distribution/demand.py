@@ -55,9 +55,15 @@ UNITS = {
     "index_vs_viewing": "100 * share / viewing_share (100 = as its past viewing suggests)",
     "screens": "screens (or showtimes) allocated in proportion to expected_total, "
                "largest remainder, capped by each cinema's screens when by=cinema and a "
-               "cinemas.csv is loaded",
+               "cinemas.csv is loaded (screens.total: the screens asked for, which the "
+               "rows sum to)",
+    "capacity": "screens of the place's cinemas in the cinema table (per row: the cinema's, "
+                "or the pooled cinemas' sum for 'other'; in screens: all the rows'), which cap "
+                "its allocation; null when not capped",
     "totals": "the body's users, viewers, expected_new and expected_total are sums over the "
               "places (users with a place only)",
+    "min_cell": "users: a place with fewer is merged into 'other' (RECOMMENDER_MIN_CELL)",
+    "merged_places": "places merged into 'other' (count of places)",
     "users_without_place": "users with no value of the attribute (e.g. new users from campaign "
                            "events, with no attributes), counted apart and not in any place; "
                            "their viewers and expected demand (users) are null when they are "

@@ -342,6 +342,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                          "its min_screens or max_screens has its expected_new scaled by one "
                          "factor at every cinema until its targets meet the bound)",
             "films.screens": "screens given to the film over all cinemas",
+            "films.min_screens": "the slate's fewest screens for the film over all cinemas "
+                                 "(0: no minimum)",
+            "films.max_screens": "the slate's most screens for the film over all cinemas "
+                                 "(null: no maximum)",
             "films.expected_new": "users expected to watch the film within the calibration "
                                   "horizon, over the users of the cinemas whose figures are "
                                   "shown (a hidden cinema's are left out of the total too, "

@@ -1,0 +1,65 @@
+"""Every number in a distribution body (a film's demand by place, a slate's allocation) has
+its entry in the body's ``units``: found by walking the body, not by listing the fields."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+from helpers import synthetic_model
+
+from recommender.distribution.demand import demand_by_place
+from recommender.distribution.slate import SlateFilm, plan_slate
+from recommender.io.places import Cinemas
+from recommender.model.model import Model
+
+
+def numbers(body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The path of every number in ``body`` (lists walked through; units and horizon, which
+    describe themselves, left out)."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key not in ("units", "horizon"):
+                yield from numbers(value, (*path, key))
+    elif isinstance(body, list):
+        for value in body:
+            yield from numbers(value, path)
+    elif isinstance(body, int | float) and not isinstance(body, bool):
+        yield path
+
+
+def unitless(body: dict[str, Any]) -> set[str]:
+    """The numbers' paths that no unit names: by the field, the parent and field
+    (``films.screens``) or the parent (``screens.total`` under ``screens``)."""
+    units = body["units"]
+    return {".".join(p) for p in numbers(body)
+            if p[-1] not in units and ".".join(p[-2:]) not in units
+            and (len(p) < 2 or p[-2] not in units)}
+
+
+def model_with_cinemas() -> Model:
+    model = synthetic_model(n_users=300, n_films=20, seed=2)
+    model.user_table.attributes["cinema"] = np.array(["c1"] * 150 + ["c2"] * 140 + ["c3"] * 10)
+    return model
+
+
+def table() -> Cinemas:
+    return Cinemas(np.array(["c1", "c2", "c3"]), np.full(3, "A"), np.full(3, "North"),
+                   np.array([4, 3, 2]), np.array([400, 300, 200]))
+
+
+def test_every_number_of_a_breakdown_by_cinema_has_a_unit() -> None:
+    model = model_with_cinemas()
+    body = demand_by_place(model, str(model.films.ids[0]), "cinema", screens=6,
+                           cinemas=table(), min_cell=20)
+    # c3 (10 users) and the next smallest, c2, pooled into "other"
+    assert body["merged_places"] == 2 and body["places"][-1]["capacity"] == 3 + 2
+    assert unitless(body) == set()  # capacity, min_cell and merged_places had none
+
+
+def test_every_number_of_a_slate_has_a_unit() -> None:
+    model = model_with_cinemas()
+    films = [SlateFilm(str(model.films.ids[0]), 2, None), SlateFilm(str(model.films.ids[1]), 0, 4)]
+    body = plan_slate(model, films, table(), min_cell=20)
+    assert unitless(body) == set()  # films.min_screens and films.max_screens had none
