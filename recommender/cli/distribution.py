@@ -40,9 +40,13 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
 
     if args.slate or args.screens_per_cinema:
-        if not args.slate or args.film_id:
+        if not args.slate:
             raise InvalidParameterError(
                 "--screens-per-cinema goes with --slate, without a FILM_ID")
+        if args.film_id:
+            raise InvalidParameterError(
+                f"FILM_ID {args.film_id!r}: not used with --slate, which plans the films of "
+                "its file (drop it, or leave out --slate for one film's breakdown)")
         unused = [o for o, v in (("--by", args.by), ("--screens", args.screens),
                                  ("--cinemas", args.cinemas), ("--like", args.like),
                                  ("--genre", args.genre)) if v is not None]

@@ -47,7 +47,12 @@ from numpy.typing import NDArray
 from scipy.optimize import linprog
 
 from recommender.distribution.demand import film_probabilities, tie_note
-from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
+from recommender.distribution.places import (
+    PlaceGroups,
+    nested_merge,
+    place_attributes,
+    place_groups,
+)
 from recommender.errors import DataError, InvalidParameterError, UnknownFilmError
 from recommender.io.places import (
     CINEMA,
@@ -187,6 +192,11 @@ def _merged(model: Model, groups: PlaceGroups, min_cell: int) -> NDArray[np.bool
 def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
                   ) -> tuple[PlaceGroups, NDArray[np.intp], NDArray[np.bool_]]:
     """The users' cinema groups, each given cinema's slot in them and whether a user names it."""
+    if CINEMA not in model.user_table.attributes:  # place_groups' sentence names a by= not given
+        raise InvalidParameterError(
+            "a slate shares each cinema's screens by the demand of the users who name it, and "
+            "this model's users have no 'cinema' attribute (its place attributes: "
+            f"{', '.join(place_attributes(model)) or 'none'})")
     groups = place_groups(model, CINEMA)
     order = np.argsort(groups.labels, kind="stable")
     ids = np.asarray(cinema_ids, dtype=str)

@@ -149,6 +149,39 @@ def test_slate_command(model_dir: Path, tmp_path: Path,
     assert code == 2 and "--screens-per-cinema" in err
 
 
+def test_a_slate_on_a_model_without_cinemas_names_no_by(
+        client: TestClient, model_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A slate takes no by: its refusal said "by='cinema': this model's users have no
+    'cinema' attribute", a parameter the request never sent."""
+    r = client.post("/distribution/slate", json={
+        "films": [{"film_id": "00000"}], "cinemas": [{"cinema_id": "c1", "screens": 3}]})
+    assert r.status_code == 422 and "no 'cinema' attribute" in r.json()["detail"]
+    assert "by=" not in r.json()["detail"] and "slate" in r.json()["detail"]
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id\n00000\n")
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\nc1,3\n")
+    code, _, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                       "--screens-per-cinema", screens)
+    assert code == 2 and "by=" not in err and "slate" in err
+
+
+def test_a_film_id_with_a_slate_is_named(model_dir: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """FILM_ID with --slate (and no --screens-per-cinema) said "--screens-per-cinema goes
+    with --slate, without a FILM_ID": an option not given, the FILM_ID not named."""
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id\n00001\n")
+    code, _, err = run(capsys, "distribution", model_dir, "00001", "--slate", slate)
+    assert code == 2 and "FILM_ID '00001': not used with --slate" in err, err
+    assert "--screens-per-cinema" not in err
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\nc1,3\n")
+    code, _, err = run(capsys, "distribution", model_dir, "--screens-per-cinema", screens)
+    assert code == 2 and "--screens-per-cinema goes with --slate" in err
+
+
 def test_slate_command_writes_the_allocation(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
     import numpy as np
