@@ -153,11 +153,22 @@ def _writers_transaction(conn: Connection, store: CampaignStore) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def recorded_since(conn: Connection, last_seq: int, plans_copied: int) -> tuple[int, int]:
+    """The events (past sequence ``last_seq``) and plans the store holds beyond what a copy
+    read from its snapshot (``plans_copied`` plans), read in ``conn``."""
+    from recommender.campaigns.events import events
+
+    count = sa.select(sa.func.count())
+    n_events = int(conn.execute(count.select_from(events).where(
+        events.c.seq > last_seq)).scalar_one())
+    n_plans = int(conn.execute(count.select_from(plans)).scalar_one()) - plans_copied
+    return n_events, max(0, n_plans)
+
+
 def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
                now: float | None = None) -> MarkResult:
     """Mark the store at ``source`` as moved to ``target_shown`` (a copy that read it through
     event ``last_seq`` and ``plans_copied`` plans); database errors are raised as they are."""
-    from recommender.campaigns.events import events
 
     at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(time.time() if now is None
                                                             else now))
@@ -168,12 +179,8 @@ def mark_moved(source: str, target_shown: str, last_seq: int, plans_copied: int,
             earlier = moved_to(conn)
             if earlier is not None:  # its operator was told to use that copy: it stays
                 return MarkResult(0, 0, earlier)
-            count = sa.select(sa.func.count())
-            n_events = int(conn.execute(count.select_from(events).where(
-                events.c.seq > last_seq)).scalar_one())
-            n_plans = int(conn.execute(count.select_from(plans)).scalar_one()) - plans_copied
+            missed = recorded_since(conn, last_seq, plans_copied)  # ``copy_refused`` says them
             conn.execute(store_info.delete().where(store_info.c.key == MOVED_KEY))
-            missed = (n_events, max(0, n_plans))  # the copy's refusal says them (``copy_refused``)
             conn.execute(store_info.insert().values(key=MOVED_KEY, value=json.dumps(
                 {"to": target_shown, "at": at, "missed": missed}, ensure_ascii=False)))
         return MarkResult(*missed, None)

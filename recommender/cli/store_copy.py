@@ -48,6 +48,15 @@ def add_copy_action(sub: Any) -> None:
     r.set_defaults(campaign_action=cmd_campaign_reopen)
 
 
+def _named_store(args: argparse.Namespace, action: str) -> str:
+    """``--store``, else ``$RECOMMENDER_STORE``: the store to ``action``."""
+    source: str | None = args.store or os.environ.get("RECOMMENDER_STORE")
+    if not source:
+        raise InvalidParameterError(f"no campaign store to {action}: pass --store URL or set "
+                                    "RECOMMENDER_STORE")
+    return source
+
+
 class _Progress:
     """One line on stderr per twentieth of each table longer than one chunk."""
 
@@ -72,10 +81,7 @@ def cmd_campaign_copy(args: argparse.Namespace) -> int:
     from recommender.cli import HeldInterrupts, Terminated
     from recommender.cli.events import refuse_new_store_in_a_model
 
-    source = args.store or os.environ.get("RECOMMENDER_STORE")
-    if not source:
-        raise InvalidParameterError("no campaign store to copy: pass --store URL or set "
-                                    "RECOMMENDER_STORE")
+    source = _named_store(args, "copy")
     refuse_new_store_in_a_model(args.to)
     # from the commit on, Ctrl-C and SIGTERM wait for it: the copy is made, then they act
     with HeldInterrupts() as held:
@@ -147,8 +153,8 @@ def _recorded_since(source: str, last_seq: int, plans_copied: int) -> tuple[int,
     copy read from its snapshot, read afresh; (0, 0) when it cannot be read."""
     import sqlalchemy as sa
 
-    from recommender.campaigns.events import events
-    from recommender.campaigns.store import open_store, plans
+    from recommender.campaigns.moved import recorded_since
+    from recommender.campaigns.store import open_store
 
     try:
         store = open_store(source, read_only=True)
@@ -156,11 +162,7 @@ def _recorded_since(source: str, last_seq: int, plans_copied: int) -> tuple[int,
         return 0, 0
     try:
         with store.engine.connect() as conn:
-            count = sa.select(sa.func.count())
-            n_events = conn.execute(count.select_from(events).where(
-                events.c.seq > last_seq)).scalar_one()
-            n_plans = conn.execute(count.select_from(plans)).scalar_one() - plans_copied
-        return int(n_events), max(0, int(n_plans))
+            return recorded_since(conn, last_seq, plans_copied)
     except sa.exc.DBAPIError:
         return 0, 0
     finally:
@@ -171,10 +173,7 @@ def cmd_campaign_reopen(args: argparse.Namespace) -> int:
     from recommender.campaigns.copy_store import new_sqlite_file
     from recommender.campaigns.moved import reopen
 
-    source = args.store or os.environ.get("RECOMMENDER_STORE")
-    if not source:
-        raise InvalidParameterError("no campaign store to reopen: pass --store URL or set "
-                                    "RECOMMENDER_STORE")
+    source = _named_store(args, "reopen")
     missing = new_sqlite_file(source)
     if missing is not None:  # opening would create an empty store there
         raise InvalidParameterError(f"no campaign store at {missing}: the file does not exist")
