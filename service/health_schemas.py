@@ -40,6 +40,11 @@ class ModelInfo(BaseModel):
         default=None, description="films without an interaction in the fit (none rated at "
         "or above min_rating; their audiences are in no meaningful order; meta.json's "
         "films_without_liked); null when there are none or it was not recorded")
+    catalog_without_interactions: int | None = Field(
+        default=None, description="films of the training data's catalog that no interaction "
+        "names, left out of the model (no audience, viewers or taste vector; meta.json's "
+        "catalog_without_interactions lists them); null when there are none or it was not "
+        "recorded")
     store_events: dict[str, int] | None = Field(default=None, description=(
         "the campaign store's events folded in since training (counted in users and "
         "interactions, reflected in audiences): events_applied, through_seq (the store's "

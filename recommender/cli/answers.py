@@ -27,6 +27,7 @@ from recommender.cli.printing import (
     LOOKALIKE_SCORE,
     SEGMENT_SHARE,
     film_named,
+    films_left_out,
     hidden_text,
     liked_text,
     print_body,
@@ -318,10 +319,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         if k == "tiers" and isinstance(v, list) else f"{k} {plain(v)}"
         for k, v in info["params"].items()))
     print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
-    if info["films_without_liked"]:
-        print(f"warning: {info['films_without_liked']:,} film(s) without an interaction in "
-              "the fit (meta.json's films_without_liked): their audiences are in no "
-              "meaningful order")
+    films_left_out(info)
     tuning = tuning_summary(model.meta) or {}
     print(f"tuning: {tuning.get('status', 'not recorded')}"
           + (f"; chosen {plain(tuning['chosen'])}" if "chosen" in tuning else ""))

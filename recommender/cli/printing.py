@@ -112,3 +112,15 @@ def liked_text(likes: list[str] | dict[str, float], unknown: list[str],
     weights were given (``7176983=3``; it dropped them), then the genres."""
     return ", ".join([f"{f}={likes[f]:g}" if isinstance(likes, dict) else f
                       for f in likes if f not in unknown] + genres)
+
+
+def films_left_out(info: dict[str, Any]) -> None:
+    """``info``'s lines on films the fit left empty or the model left out (``model_info``)."""
+    if info["films_without_liked"]:
+        print(f"warning: {info['films_without_liked']:,} film(s) without an interaction in "
+              "the fit (meta.json's films_without_liked): their audiences are in no "
+              "meaningful order")
+    if left := info["catalog_without_interactions"]:
+        print(f"note: {left:,} film{'s' * (left != 1)} of the training catalog without an "
+              "interaction in the log, left out of the model (meta.json's catalog_without_"
+              "interactions)")

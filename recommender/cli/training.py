@@ -336,10 +336,15 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
                  else f" rated at or above min_rating {config.min_rating:g}")
         print(f"warning: {n:,} film{'s' if n != 1 else ''} without an interaction{rated} in "
               f"the fit: {unliked['note']}", file=sys.stderr)
-    from recommender.model import calibration
+    from recommender.model import calibration, catalog_only
     from recommender.model.min_cell import MIN_CELL_ENV
     from recommender.model.training import NOTHING_BEFORE_HOLDOUT
 
+    if left := catalog_only.count(model.meta):
+        print(f"note: {left:,} film{'s' if left != 1 else ''} of the catalog without an "
+              "interaction in the log, left out of the model (no audience or viewers; a "
+              "cold-start audience ranks one from comparable films or genres; meta.json's "
+              f"{catalog_only.KEY} lists them)", file=sys.stderr)
     if model.meta.get("refit") == NOTHING_BEFORE_HOLDOUT:
         print("warning: no tier conversion was measured: the calibration holdout (--holdout "
               f"{config.holdout:g}) left nothing to fit before it (no interaction rated at or "
@@ -357,7 +362,9 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
         small = (f", and merges a segment of fewer than {floor:,} users into the nearest (the "
                  f"minimum cell size, ${MIN_CELL_ENV}: a segment's size, films and label "
                  "describe its members)" if floor > 1 else "")
-        print(f"note: {segs['found']:,} segments, not the {segs['asked']:,} asked for: k-means "
+        found = int(segs["found"])
+        print(f"note: {found:,} segment{'s' * (found != 1)}, not the {segs['asked']:,} asked "
+              "for: k-means "
               "finds at most one per distinct taste direction (users whose vectors point the "
               f"same way share one), drops the empty ones{small}", file=sys.stderr)
     print(f"model {model.version} written to {out} ({size / 1e6:.1f} MB)")

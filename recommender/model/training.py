@@ -26,7 +26,7 @@ from threadpoolctl import threadpool_limits
 from recommender import __version__
 from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.model import calibration, ease, prior, segments
+from recommender.model import calibration, catalog_only, ease, prior, segments
 from recommender.model.artifact import format_version
 from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
@@ -238,6 +238,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     unliked = unliked_films(data.film_idx, final.film_idx, data.n_films)
     if unliked:  # --min-rating (or the holdout) left them nothing to fit
         meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
+    if (only := catalog_only.record(data.catalog, data.films)) is not None:
+        meta[catalog_only.KEY] = only
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if fitted is not None:

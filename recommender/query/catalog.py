@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
 from recommender.io.places import PLACE_ATTRIBUTES
-from recommender.model import calibration
+from recommender.model import calibration, catalog_only
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
@@ -298,6 +298,8 @@ def model_info(model: Model) -> dict[str, Any]:
         # films --min-rating left nothing to fit (their audiences are in no meaningful order)
         "films_without_liked": int(unliked["count"]) if isinstance(
             unliked := meta.get("films_without_liked"), dict) else None,
+        # catalog films no interaction names, left out of the model (``model.catalog_only``)
+        "catalog_without_interactions": catalog_only.count(meta) or None,
         # users and interactions above count them: the data source alone did not say so
         "store_events": store_events(meta),
     }

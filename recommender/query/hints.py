@@ -33,6 +33,43 @@ def title_hint(model: Model, film_id: str) -> str:
     return "; it matches titles: " + ", ".join(shown)
 
 
+LEFT_OUT = ("in the training data's catalog, but no interaction of the log names it: the model "
+            "holds no audience or viewers for it (a cold-start audience ranks one from "
+            "comparable films or genres)")
+
+
+def catalog_only_hint(model: Model, film_id: str) -> str:
+    """What the model's catalog films without interactions (``model.catalog_only``) say of a
+    film argument: "; 1076 Innocents, The (1961) is in the training data's catalog, but ..."
+    when it is one's id, "; not in the model (...): ID TITLE (YEAR), ..." for those of which
+    it is a name (with or without its year, as search reads titles), else ""."""
+    from recommender.model import catalog_only
+    from recommender.query.catalog import with_year
+    from recommender.query.title_match import query_year
+    from recommender.query.titles import normalise, title_names
+
+    films = catalog_only.listed(model.meta)
+    if not films or not film_id.strip():
+        return ""
+    for fid, title, year in films:
+        if fid == film_id:
+            return f"; {fid} {with_year(title, year)} is {LEFT_OUT}"
+    typed, typed_year = title_names(film_id)  # "Innocents, The (1961)" as a catalog writes it
+    wanted: set[tuple[str, int]] = set()  # (a name, the year it asks for or 0)
+    for name in {normalise(n) for pair in typed for n in pair}:
+        wanted.add((name, typed_year))
+        words = name.split()
+        if not typed_year and len(words) > 1 and (ends := query_year(name)):
+            wanted.add((" ".join(words[:-1]), ends))  # "the innocents 1961"
+    named = [f"{fid} {with_year(title, year)}" for fid, title, year in films
+             for keys in [{normalise(k) for pair in title_names(title)[0] for k in pair}]
+             if any(n in keys and asked in (0, year) for n, asked in wanted)]
+    if not named:
+        return ""
+    return ("; not in the model (in the training data's catalog, but no interaction of the "
+            "log names it): " + ", ".join(named[:HINT_MATCHES]))
+
+
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
     """``error`` with ``title_hint`` added for each of the first ``HINT_IDS`` films it names
     that is not a known id written with more or fewer leading zeros (one film: "; it matches
@@ -41,17 +78,27 @@ def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
     if len(error.ids) == 1:
         if model.films.same_but_zeros(error.ids[0]):
             return error  # an id that differs by leading zeros already says "did you mean"
-        hint = title_hint(model, error.ids[0])
+        left_out = catalog_only_hint(model, error.ids[0])
+        hint = left_out if left_out.startswith(f"; {error.ids[0]} ") else \
+            left_out + title_hint(model, error.ids[0])
     else:
-        hint = "".join(
-            f"; {film_id!r}{found.removeprefix('; it')}"
-            for film_id in error.ids[:HINT_IDS] if not model.films.same_but_zeros(film_id)
-            for found in [title_hint(model, film_id)] if found)
+        hint = "".join(_one_of_several(model, film_id) for film_id in error.ids[:HINT_IDS]
+                       if not model.films.same_but_zeros(film_id))
     if not hint:
         return error
     hinted = UnknownFilmError(error.ids)
     hinted.args = (f"{error}{hint}",)
     return hinted
+
+
+def _one_of_several(model: Model, film_id: str) -> str:
+    """The hints of one of several unknown film arguments, each naming the argument."""
+    left_out = catalog_only_hint(model, film_id)
+    if left_out.startswith(f"; {film_id} "):
+        return left_out
+    found = title_hint(model, film_id)
+    return ((f"; {film_id!r}{found.removeprefix('; it')}" if found else "")
+            + (f"; {film_id!r}: {left_out.removeprefix('; ')}" if left_out else ""))
 
 
 def known_film(model: Model, film_id: str) -> int:

@@ -18,7 +18,7 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.ids import IdMap
-from recommender.model import calibration, prior, segments
+from recommender.model import calibration, catalog_only, prior, segments
 from recommender.model.config import TrainConfig
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
@@ -333,6 +333,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     unliked = unliked_films(f, f[liked_rows], n_films)
     if unliked:
         meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
+    if (only := catalog_only.record(src.catalog, films_map)) is not None:
+        meta[catalog_only.KEY] = only
     return Model(users=users_map, films=films_map, user_factors=uf, film_factors=ff, seen=seen,
                  seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
                  segments=seg, meta=meta, calibration=calib,

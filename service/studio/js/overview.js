@@ -23,6 +23,8 @@ export async function overview(view) {
       ? ` (${int(m.store_events.events_applied)} campaign events since training included)` : "")],
     [family === "ease" ? "Rank" : "Factors", m.factors], ["Segments", m.segments],
     ...(unliked ? [["Films with nothing fitted", `${int(unliked)} (their audiences are in no meaningful order)`]] : []),
+    ...(m.catalog_without_interactions ? [["Catalog films left out",
+      `${int(m.catalog_without_interactions)} (no interaction in the log: no audience; a cold-start audience ranks one)`]] : []),
   ];
   // the options this model reads (a meta.json records every option, read or not)
   const unread = { als: ["learning_rate", "ease_lambda"],

@@ -1,0 +1,115 @@
+"""Catalog films no interaction names: training records them in ``meta.json`` and every
+surface says what they are when one is asked for (they were dropped without a word, and
+``audience MODEL 1076`` answered with unrelated titles)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli
+
+from recommender.errors import UnknownFilmError
+from recommender.io.dataset import Catalog
+from recommender.io.ids import IdMap
+from recommender.model import catalog_only
+from recommender.model.artifact import load
+from service.app import create_app
+from service.settings import Settings
+
+# films 1-8 have interactions; 90 and 91 are only in movies.csv (91 twice)
+EXTRA = {"90": ("Innocents, The", 1961), "91": ("Road Home, The", 1999)}
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    d = tmp_path_factory.mktemp("catalog_only")
+    rng = np.random.default_rng(3)
+    rows = ["userId,movieId,rating,timestamp"]
+    for u in range(1, 41):
+        for f in rng.choice(np.arange(1, 9), size=4, replace=False):
+            rows.append(f"{u},{f},4.0,{1_000_000 + u * 10 + int(f)}")
+    (d / "ratings.csv").write_text("\n".join(rows) + "\n")
+    movies = ["movieId,title,genres"] + [f"{f},Film {f} ({1990 + f}),Drama" for f in range(1, 9)]
+    movies += [f'{f},"{t} ({y})",Drama' for f, (t, y) in EXTRA.items()]
+    movies.append('91,"Road Home, The (1999)",Drama')
+    (d / "movies.csv").write_text("\n".join(movies) + "\n")
+    return d
+
+
+@pytest.fixture(scope="module")
+def model_dir(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("catalog_only_model") / "model"
+    from recommender.cli import main
+
+    assert main(["train", "--data", str(folder), "--out", str(out), "--no-tune",
+                 "--factors", "4", "--segments", "2"]) == 0
+    return out
+
+
+def test_training_records_them(model_dir: Path, folder: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    meta = json.loads((model_dir / "meta.json").read_text())
+    assert meta[catalog_only.KEY]["count"] == 2
+    assert meta[catalog_only.KEY]["films"] == [["90", "Innocents, The (1961)", 1961],
+                                               ["91", "Road Home, The (1999)", 1999]]
+    model = load(model_dir)
+    assert catalog_only.listed(model.meta) == [("90", "Innocents, The (1961)", 1961),
+                                               ("91", "Road Home, The (1999)", 1999)]
+    assert sorted(model.films.ids.tolist()) == [str(f) for f in range(1, 9)]
+    code, out, _ = run_cli(capsys, "info", model_dir)
+    assert code == 0 and "note: 2 films of the training catalog without an interaction" in out
+
+
+def test_train_says_so(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys, "train", "--data", folder, "--out", tmp_path / "m",
+                           "--no-tune", "--factors", "4", "--segments", "2")
+    assert code == 0 and "note: 2 films of the catalog without an interaction in the log, " \
+        "left out of the model" in err
+
+
+def test_listing_is_capped_and_counts_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = np.array([str(i) for i in range(10)])
+    cat = Catalog(ids, np.array([f"T{i}" for i in range(10)]), np.zeros(10, np.int32),
+                  np.full(10, "", dtype=str))
+    monkeypatch.setattr(catalog_only, "LISTED", 3)
+    got = catalog_only.record(cat, IdMap(ids[:4]))
+    assert got is not None and got["count"] == 6
+    assert [r[0] for r in got["films"]] == ["4", "5", "6"] and "first 3 of 6" in got["note"]
+    assert catalog_only.record(cat, IdMap(ids)) is None
+    assert catalog_only.record(None, IdMap(ids)) is None
+
+
+def test_cli_and_http_name_them(model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "audience", model_dir, "90")
+    assert code == 2 and out == ""
+    assert err.strip() == ("error: unknown film_id '90'; 90 Innocents, The (1961) is "
+                           + "in the training data's catalog, but no interaction of the log "
+                           + "names it: the model holds no audience or viewers for it (a "
+                           + "cold-start audience ranks one from comparable films or genres)")
+    # typed as people type the title, with or without its year: named, not in the model
+    for typed in ("the innocents", "Innocents, The (1961)", "THE INNOCENTS 1961"):
+        code, _, err = run_cli(capsys, "audience", model_dir, typed)
+        assert code == 2 and ("not in the model (in the training data's catalog, but no "
+                              "interaction of the log names it): 90 Innocents, The (1961)") in err
+    code, _, err = run_cli(capsys, "audience", model_dir, "the innocents 1970")
+    assert code == 2 and "90 Innocents" not in err  # another year: not that film
+    with TestClient(create_app(Settings(model_path=str(model_dir)))) as client:
+        r = client.get("/films/90/audience")
+        assert r.status_code == 404 and "90 Innocents, The (1961) is in the training" in r.text
+        assert client.get("/health").json()["model"]["catalog_without_interactions"] == 2
+
+
+def test_several_unknown_films(model_dir: Path) -> None:
+    from recommender.query.hints import with_title_hint
+
+    model = load(model_dir)
+    error = model.films.unknown(UnknownFilmError, ["91", "the innocents", "xyzzy"])
+    message = str(with_title_hint(model, error))
+    assert "; 91 Road Home, The (1999) is in the training data's catalog" in message
+    assert "; 'the innocents': not in the model (in the training data's catalog, but no " \
+           "interaction of the log names it): 90 Innocents, The (1961)" in message
+    assert "xyzzy'" not in message.split("; ", 1)[1]
