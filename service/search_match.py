@@ -39,7 +39,9 @@ class SearchMatch(BaseModel):
     unmatched: list[str] = Field(description="query words found neither way (a year the "
                                              "query ends with is reported by year instead)")
     year: int | None = Field(description="the year the query ends with (four digits, "
-                                         "1880-2099), null when none")
+                                         "1880-2099), null when none, and null where that "
+                                         "number is a word of the film's name and not its "
+                                         "year (\"blade runner 2049\")")
     year_matched: bool | None = Field(description="whether that year is the film's (false "
                                                   "when the film's year is unknown), null "
                                                   "without a year")

@@ -21,8 +21,9 @@ the level ``TitleIndex.scored`` ranked it by:
 - ``unmatched``: the rest, in query order; a year the query ends with is not listed here
   when the title lacks it (``year`` and ``year_matched`` say how it matched).
 - ``year``: the year the query ends with (four digits from 1880 to 2099, after title words
-  or alone), else null; ``year_matched``: whether it is the film's year (false when the
-  film's year is unknown), null without a year.
+  or alone), else null, and null where that number is a word of the film's name and not its
+  year ("blade runner 2049" for Blade Runner 2049 (2017)); ``year_matched``: whether it is the
+  film's year (false when the film's year is unknown), null without a year.
 
 The three word lists are empty for ``film_id`` (an id is no title's words). They are read
 from the names alone, apart from the scoring: a word listed as corrected may have weighed in
@@ -142,6 +143,8 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
             corrected.append(fix)
         else:
             unmatched.append(word)
+    if year is not None and words and words[-1] in found and int(index.years[film]) != year:
+        year = None  # a number of the title ("blade runner 2049"), not the year asked for
     return {"kind": kind, "words": found, "corrected": corrected, "unmatched": unmatched,
             "year": year, "year_matched": None if year is None
             else bool(int(index.years[film]) == year)}

@@ -55,6 +55,25 @@ def test_a_year_that_does_not_match_is_said(index: TitleIndex) -> None:
                                                         year_matched=True))]
 
 
+def test_a_number_of_the_title_is_no_year() -> None:
+    """A query ending in a number the title holds reads it as the title's word, not a year
+    the film missed ("blade runner 2049" said "year 2049: no" of Blade Runner 2049 (2017));
+    the film without that number is still told that the year did not match."""
+    titles = ["Blade Runner 2049 (2017)", "Blade Runner (1982)", "1917 (2019)"]
+    index = TitleIndex(titles, [0] * len(titles))
+    scores, levels = index.scored("blade runner 2049")
+    hits = ranked(scores, np.array([10, 20, 5]))
+    got = match_reasons(index, "blade runner 2049", hits, levels[hits])
+    assert hits.tolist()[:2] == [0, 1]
+    assert got[0] == match("title", ["blade", "runner", "2049"])
+    assert got[1]["year"] == 2049 and got[1]["year_matched"] is False
+    assert match_text(got[0]) == "title" and match_text(got[1]).endswith("; year 2049: no")
+    scores, levels = index.scored("1917")
+    hits = ranked(scores, np.array([10, 20, 5]))
+    one = match_reasons(index, "1917", hits, levels[hits])
+    assert hits.tolist() == [2] and one[0]["year"] is None and "year" not in match_text(one[0])
+
+
 @pytest.mark.parametrize(("query", "first", "want"), [
     # typos: one edit, two in a word of 8 letters or more
     ("shawshenk redemption", 3, match("typo", ["redemption"], [("shawshenk", "shawshank", 1)])),
