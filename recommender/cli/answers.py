@@ -267,10 +267,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
     like = liked_text(likes, unknown, genres)
-    segment = args.segment is not None
-    print(f"Cold-start audience of a film like {like}; ranking "
-          f"{'the' if segment else f'{model.n_users:,}'} candidates; {page.ring_text()}"
-          f"{page.shown_text(segment)}")
+    print(f"Cold-start audience of a film like {like}; ranking {model.n_users:,} candidates; "
+          f"{page.ring_text()}{page.shown_text(args.segment is not None)}")
     if len(page.user_idx):
         _page_table(model, page, COLD_START_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order

@@ -186,9 +186,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
     filtered = args.segment is not None or bool(filters)
     who = "" if args.include_seen else " who have not"
     n_cand = model.n_users - (0 if args.include_seen else len(model.film_viewers(f)))
-    ranking = (f"ranking the candidates{who}" if filtered
-               else f"ranking {n_cand:,} candidates{who}")
-    print(f"{len(model.film_viewers(f)):,} users have watched it; {ranking}; "
+    # filtered too: the ranks and percentiles shown are among all of them
+    print(f"{len(model.film_viewers(f)):,} users have watched it; ranking {n_cand:,} "
+          f"candidates{who}; "
           f"{page.ring_text()}{page.shown_text(filtered)}")
     if page.note:
         print(f"warning: {page.note}")

@@ -394,7 +394,8 @@ def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture
     assert code == 0
     ranks = page.rank.tolist()
     assert out.splitlines()[1].endswith(
-        f"; ranking the candidates who have not; showing 3 users (matches 3-5, global ranks "
+        f"; ranking {model.n_users - len(model.film_viewers(model.film_index(fid))):,} "
+        "candidates who have not; showing 3 users (matches 3-5, global ranks "
         f"{min(ranks)}-{max(ranks)}) of {page.total:,} matching the filter")
     body = out.splitlines()[4:-1]  # the last line: the score's legend
     assert [int(line.split()[0]) for line in body] == ranks

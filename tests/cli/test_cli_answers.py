@@ -182,7 +182,9 @@ def test_cold_start(client: TestClient, model_dir: Path,
                                                       "segment": 0}).json()
     code, seg_out, _ = run(capsys, "cold-start", model_dir, "--genre", GENRES[0], "--k", 2,
                            "--segment", 0)
-    assert code == 0 and "ranking the candidates; showing 2 users (global ranks" in seg_out
+    # every candidate is ranked (global ranks), the segment's are shown: both counted
+    n_users = client.get("/health").json()["model"]["users"]
+    assert code == 0 and f"ranking {n_users:,} candidates; showing 2 users (global ranks" in seg_out
     assert f"of {body['total']:,} matching the filter" in seg_out
     assert all(u["user_id"] in out for u in client.post("/audiences/cold-start", json={
         "comparable_film_ids": ["00002"], "k": 5}).json()["users"])
