@@ -65,6 +65,8 @@ class EventsSync:
         self._seq_of: dict[str, int] = {}
         self._base: Engine | None = None  # the engine the overlay was built on, and the
         self._store_id = ""               # store's id then (``campaign copy`` replaces it)
+        self._looked = time.monotonic()   # the last read of the moved mark (``_look_later``)
+        self.looker: threading.Thread | None = None  # ``_look_later``'s read
 
     @property
     def applied(self) -> int:
@@ -84,7 +86,26 @@ class EventsSync:
         write answered 409), else "ok"."""
         if self.waiting or self.failures:
             return "unavailable"
+        if self.moved is not None:
+            self._look_later()
         return "ok" if self.moved is None else "moved"
+
+    def _look_later(self) -> None:
+        """Without a poller (``events_poll=0``), read the mark again in a thread, at most
+        every ``MOVED_EVERY`` seconds, for the next ``/health``: a store reopened said "moved"
+        until it took a write. A thread, so that ``/health`` never waits on the store."""
+        if self.interval > 0 or time.monotonic() < self._looked + MOVED_EVERY or (
+                self.looker is not None and self.looker.is_alive()):
+            return
+        self._looked = time.monotonic()
+
+        def look() -> None:
+            try:
+                self.look_moved()
+            except Exception:  # noqa: BLE001 - unread: "moved" stands until a later look
+                pass
+        self.looker = threading.Thread(target=look, name="moved-mark", daemon=True)
+        self.looker.start()
 
     def look_moved(self) -> None:
         """Read the store's moved mark (``recommender.campaigns.moved``): at the start and at
@@ -99,7 +120,7 @@ class EventsSync:
     def wrote(self) -> None:
         """The store took a write (events, a plan): it is not marked, since each writer looks
         for the mark under a lock the mark waits for; /health's "moved" ends here too (with
-        ``events_poll=0`` no poll reads the mark, and a reopened store stayed "moved")."""
+        ``events_poll=0`` no poll reads the mark: ``_look_later`` reads it)."""
         self.moved = None
 
     def store_down(self) -> StoreUnavailableError:

@@ -243,3 +243,25 @@ def test_health_moved_ends_at_a_write_without_a_poller(
                                                               "budget": 2}]})
         assert got.status_code == 200
         assert client.get("/health").json()["campaign_store"] == "ok"
+
+
+def test_health_moved_ends_after_a_reopen_without_a_poller(
+        trained: tuple[Path, Path, list[str]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``events_poll=0`` and no write, a reopened store said "moved" on /health until a
+    restart: /health now has the mark read again (in a thread, at most every MOVED_EVERY s)."""
+    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)
+    settings, _, _ = on_the_old_store(trained, tmp_path)
+    assert main(["campaign", "copy", "--store", str(tmp_path / "old.db"), "--to",
+                 str(tmp_path / "new.db")]) == 0
+    with TestClient(create_app(settings)) as client:
+        sync = client.app.state.events_sync
+        assert client.get("/health").json()["campaign_store"] == "moved"
+        assert sync.looker is not None
+        sync.looker.join()
+        assert client.get("/health").json()["campaign_store"] == "moved"  # still marked
+        sync.looker.join()
+        assert main(["campaign", "reopen", "--store", str(tmp_path / "old.db")]) == 0
+        client.get("/health")  # starts a read of the mark
+        sync.looker.join()
+        assert client.get("/health").json()["campaign_store"] == "ok"
