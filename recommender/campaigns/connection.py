@@ -88,6 +88,19 @@ def store_url(target: str) -> str:
     return target
 
 
+def new_sqlite_file(target: str) -> Path | None:
+    """The file a SQLite ``target`` names when it does not exist yet, else None."""
+    try:
+        url = sa.engine.make_url(store_url(target))
+    except (sa.exc.ArgumentError, InvalidParameterError):
+        return None  # open_store says why
+    name = url.database
+    if url.get_backend_name() != "sqlite" or name in (None, "", ":memory:") or \
+            name.startswith("file:") or os.path.exists(name):
+        return None
+    return Path(name)
+
+
 def shown_url(url: sa.engine.URL) -> str:
     """``url`` as messages and the moved mark (``moved.py``, which a service still on the old
     store answered with) show it: the password hidden, after the user and in the query

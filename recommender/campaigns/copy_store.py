@@ -12,20 +12,19 @@ past the last event copied, and past any number the source had used up (a delete
 batch rolled back on PostgreSQL), so that no number is ever given twice.
 
 The store's own id (migration 4) is kept: a model trained with ``--events`` records it with
-the last sequence it folded in (``events.trained_through``), so it recognises the copy and
-takes only the later events as new. The copy is therefore a move: the CLI then marks the
-source as moved (``moved.py``: it records nothing more, since both answer to one id), and a
-source so marked is refused here (copy its copy). Point the service (``RECOMMENDER_STORE``)
-and imports at the target (a service already on it sees the id change at its next poll of new
-events and reads them again for its model). A model trained before stores had an id is
-matched by its store's URL, which the copy changes: its events count as new once more.
+the last sequence it folded in (``events.trained_through``), so it takes only the copy's later
+events as new. The copy is a move: the CLI then marks the source as moved (``moved.py``: both
+answer to one id), and a source so marked is refused, before the target is opened (copy its
+copy). A service on the target sees the id change at its next poll and reads the events again
+for its model; a model trained before stores had an id knows its store by the URL, which the
+copy changes: its events count as new once more.
 
 How it is made: the source is opened read-only (no migration, no write lock) and read in one
 read-only transaction (a snapshot: a source still in use is copied as it was at one moment,
 each table in primary-key order as a stream of ``chunk`` rows, never a whole table in
 memory). The target must be empty (no row in any table but its own id): one holding anything
 is refused, saying what it holds, before it is opened as a store (which creates or migrates
-its schema), and left as it was. Everything is written in one transaction on the target
+its schema). Everything is written in one transaction on the target
 (PostgreSQL: by COPY, a million events in about 12 s on two cores), with its writers shut out
 (SQLite's write lock; on PostgreSQL the writers' advisory lock and an EXCLUSIVE lock on each
 table, readers go on), and committed only once each table's count, the last sequence number
@@ -36,7 +35,6 @@ room for the whole copy in one transaction (PostgreSQL's WAL, SQLite's ``-wal`` 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -46,7 +44,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from recommender.campaigns.connection import create_engine, postgres_connect, shown_url, store_url
+from recommender.campaigns.connection import (
+    create_engine,
+    new_sqlite_file,
+    postgres_connect,
+    shown_url,
+    store_url,
+)
 from recommender.campaigns.events import LOCK_WAIT, events, take_writers_lock
 from recommender.campaigns.moved import copy_refused, moved_to
 from recommender.campaigns.store import (
@@ -117,8 +121,11 @@ def copy_store(source: str, target: str, chunk: int = COPY_CHUNK,
     try:
         if created is None:  # opening migrates it: a refusal must leave it as it was
             _look_first(src, target)
+        _check_versions({"source": src})  # before the target is opened, which creates the
+        with src.engine.connect() as read:  # tables in a new database: a refusal left them
+            _refuse_source(read, src)
         dst = open_store(target)
-        _check_versions(src, dst)
+        _check_versions({"target": dst})
         return _copy(src, dst, chunk, progress, before_commit, state)
     except BaseException:
         if dst is not None and state.committed is None:  # failed as it committed: look
@@ -169,22 +176,9 @@ def _restore_sequence(dst: CampaignStore, before: tuple[int, bool]) -> None:
         pass
 
 
-def new_sqlite_file(target: str) -> Path | None:
-    """The file a SQLite ``target`` names when it does not exist yet, else None."""
-    try:
-        url = sa.engine.make_url(store_url(target))
-    except (sa.exc.ArgumentError, InvalidParameterError):
-        return None  # open_store says why
-    name = url.database
-    if url.get_backend_name() != "sqlite" or name in (None, "", ":memory:") or \
-            name.startswith("file:") or os.path.exists(name):
-        return None
-    return Path(name)
-
-
-def _check_versions(src: CampaignStore, dst: CampaignStore) -> None:
+def _check_versions(stores: dict[str, CampaignStore]) -> None:
     latest = MIGRATIONS[-1][0]
-    for role, store in (("source", src), ("target", dst)):
+    for role, store in stores.items():
         version = store.version()
         if version != latest:  # a newer engine's store may hold tables this one cannot copy
             raise InvalidParameterError(
@@ -282,6 +276,19 @@ def _shut_out_writers(conn: Connection, dst: CampaignStore, tables: list[sa.Tabl
     take_writers_lock(conn)  # as writers wait for it: LOCK_WAIT, or the session's own
     quote = conn.dialect.identifier_preparer.format_table
     conn.exec_driver_sql(f"LOCK TABLE {', '.join(quote(t) for t in tables)} IN EXCLUSIVE MODE")
+
+
+def _refuse_source(read: Connection, src: CampaignStore) -> str:
+    """The source's store id, or the refusal of a source without one or marked as moved (two
+    live copies would share one id); checked before the target is opened, and in the copy's
+    snapshot."""
+    source_id = _store_id(read)
+    if source_id is None:
+        raise InvalidParameterError(f"the source {src.url} has no store id (migration 4): it "
+                                    "is no campaign store")
+    if (mark := moved_to(read)) is not None:
+        raise InvalidParameterError(copy_refused(src.url, mark))
+    return source_id
 
 
 def _look_first(src: CampaignStore, target: str) -> None:
@@ -389,12 +396,7 @@ def _copy(src: CampaignStore, dst: CampaignStore, chunk: int, progress: Progress
             totals = {t.name: _count(read, t) for t in tables}
             last = _last_seq(read)
             used = max(last, _used_up(read, src.dialect))
-            source_id = _store_id(read)
-            if source_id is None:
-                raise InvalidParameterError(f"the source {src.url} has no store id (migration "
-                                            "4): it is no campaign store")
-            if (mark := moved_to(read)) is not None:  # two live copies would share one id
-                raise InvalidParameterError(copy_refused(src.url, mark))
+            source_id = _refuse_source(read, src)
             state.source_id, state.where = source_id, "locking the target"
             with dst.engine.begin() as write:
                 _shut_out_writers(write, dst, tables)

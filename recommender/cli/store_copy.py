@@ -170,7 +170,7 @@ def _recorded_since(source: str, last_seq: int, plans_copied: int) -> tuple[int,
 
 
 def cmd_campaign_reopen(args: argparse.Namespace) -> int:
-    from recommender.campaigns.copy_store import new_sqlite_file
+    from recommender.campaigns.connection import new_sqlite_file
     from recommender.campaigns.moved import reopen
 
     source = _named_store(args, "reopen")

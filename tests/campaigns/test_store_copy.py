@@ -459,3 +459,40 @@ def test_a_target_named_with_psycopg2_is_copied_into(make_store: MakeStore,
     result = copy_store(source, target.replace("postgresql://", "postgresql+psycopg2://"))
     assert result.rows["campaign_events"] == 29 and result.next_seq == 31
     assert dump(target) == dump(source) and used_up(target) == 30
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_source_refused_leaves_a_new_target_without_tables(
+        kind: str, make_store: MakeStore, tmp_path: Path) -> None:
+    """A source marked as moved, or at a newer schema, is refused before the target is opened:
+    opening a brand-new PostgreSQL database created the store's tables in it, which the
+    refusal left there (a new SQLite file was removed)."""
+    from recommender.campaigns.moved import mark_moved
+
+    source = str(tmp_path / "store.db")
+    fill(source, events=20)
+    (tmp_path / "b").mkdir()
+    target = make_store(kind, tmp_path / "b")
+
+    def no_tables() -> None:
+        if kind == "sqlite":
+            assert not list((tmp_path / "b").iterdir())
+        else:
+            engine = sa.create_engine(target.replace("postgresql://", "postgresql+psycopg://"))
+            with engine.connect() as conn:
+                assert sa.inspect(conn).get_table_names() == []
+            engine.dispose()
+
+    conn = sqlite3.connect(source)
+    with conn:
+        conn.execute("INSERT INTO schema_version VALUES (99, 'later', 'now')")
+    with pytest.raises(InvalidParameterError, match="the source .* is at schema version 99"):
+        copy_store(source, target)
+    no_tables()
+    with conn:
+        conn.execute("DELETE FROM schema_version WHERE version = 99")
+    conn.close()
+    mark_moved(source, "sqlite:///elsewhere.db", last_seq=19, plans_copied=2)
+    with pytest.raises(InvalidParameterError, match="was moved to sqlite:///elsewhere.db"):
+        copy_store(source, target)
+    no_tables()
