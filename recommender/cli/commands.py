@@ -25,6 +25,7 @@ from recommender.io.columns import (
     TIER,
     USER_ID,
 )
+from recommender.io.text import counted
 from recommender.query.limits import MAX_OFFSET
 
 if TYPE_CHECKING:  # the commands import what they need when they run
@@ -185,10 +186,10 @@ def cmd_audience(args: argparse.Namespace) -> int:
     # ``total``); the header says so instead of a backwards rank range
     filtered = args.segment is not None or bool(filters)
     who = "" if args.include_seen else " who have not"
-    n_cand = model.n_users - (0 if args.include_seen else len(model.film_viewers(f)))
-    # filtered too: the ranks and percentiles shown are among all of them
-    print(f"{len(model.film_viewers(f)):,} users have watched it; ranking {n_cand:,} "
-          f"candidates{who}; "
+    viewers = len(model.film_viewers(f))
+    n_cand = model.n_users - (0 if args.include_seen else viewers)  # filtered too: the ranks
+    print(f"{counted(viewers, 'user')} {'has' if viewers == 1 else 'have'} watched it; "
+          f"ranking {counted(n_cand, 'candidate')}{who}; "
           f"{page.ring_text()}{page.shown_text(filtered)}")
     if page.note:
         print(f"warning: {page.note}")

@@ -15,3 +15,9 @@ def table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
            "  ".join("-" * w for w in widths)]
     out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(out)
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` with its noun in the number it takes: "1 user", "2,070 users" (``plural``: for a
+    noun that does not take an s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
