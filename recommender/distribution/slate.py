@@ -22,9 +22,12 @@ viewers took one screen at every cinema.) Among allocations with the same deviat
 go to the films with the larger share of the cinema's demand (films of equal shares take
 them in turn from one cinema to the next). The films are solved in the
 order of their ids, so the allocation does not depend on the order the slate lists them in
-(at a cinema without demand, e.g. one no user names, every split of its screens deviates
-the same: their screens are dealt round the films in turn, so that over all such cinemas
-the films share them equally). The programme is a transportation problem with convex
+(at a cinema without demand, e.g. one no user names, the films of equal weight ``w``
+have equal targets, so any split among them deviates the same: ``_even_out`` re-deals
+them cinema by cinema, so that over all such cinemas their totals differ by at most one
+screen; a film a bound holds back has its own weight and is not in the share, and a
+group whose re-dealt totals would cross one of its films' bounds keeps the programme's
+split). The programme is a transportation problem with convex
 costs, whose LP optimum is whole (``solve``), so HiGHS's dual simplex
 (``scipy.optimize.linprog``) solves it without branching. A cinema whose figures the minimum
 cell size hides (``pooled_cinemas``) shares its screens by the summed demand of all the
@@ -292,8 +295,35 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
                            "dual_feasibility_tolerance": 1e-10})
     if res.x is None:
         raise InfeasibleSlateError(f"no allocation satisfies the slate's bounds ({res.message})")
-    x = res.x.reshape(3, n).sum(axis=0)
-    return np.rint(x).astype(np.int64).reshape(n_c, n_f)
+    x = np.rint(res.x.reshape(3, n).sum(axis=0)).astype(np.int64).reshape(n_c, n_f)
+    return _even_out(x, none, w, lo, hi)
+
+
+def _even_out(x: NDArray[np.int64], none: NDArray[np.bool_], w: NDArray[np.float64],
+              lo: NDArray[np.int64], hi: NDArray[np.float64]) -> NDArray[np.int64]:
+    """``x`` with each cinema without demand's screens re-dealt among the films of equal
+    weight ``w`` (equal targets there, so any permutation deviates the same): cinema by cinema,
+    the most screens to the film with the fewest so far at such cinemas (ties: the first), so
+    their totals there differ by at most one. The turns of the tie-break alone counted a
+    capped film's, which takes none: 5/3 where 4/4 deviates the same. A group whose re-dealt
+    totals would cross one of its films' bounds keeps the programme's split."""
+    cells = np.flatnonzero(none)
+    if not len(cells):
+        return x
+    out = x.copy()
+    for g in np.unique(w):
+        films = np.flatnonzero(w == g)
+        if len(films) < 2:
+            continue
+        dealt = x[np.ix_(cells, films)].copy()
+        have = np.zeros(len(films), np.int64)
+        for i in range(len(cells)):
+            dealt[i, np.lexsort((np.arange(len(films)), have))] = np.sort(dealt[i])[::-1]
+            have += dealt[i]
+        total = x[:, films].sum(axis=0) - x[np.ix_(cells, films)].sum(axis=0) + have
+        if (total >= lo[films]).all() and (total <= hi[films]).all():
+            out[np.ix_(cells, films)] = dealt
+    return out
 
 
 def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
@@ -365,8 +395,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
             "cinemas": "cinemas in the screens file",
             "cinemas_without_users": "cinemas of the screens file that no user names as "
                                      "their most visited (a typo in an id shows here): "
-                                     "their screens are shared equally (less to a film its "
-                                     "max_screens holds back)",
+                                     "their screens are shared equally among the films no "
+                                     "bound holds back (totals over such cinemas within "
+                                     "one screen; a film held to a bound gets its own "
+                                     "share)",
             "min_cell": "users: a cinema with fewer has its expected_new hidden (null), and so "
                         "have the cinemas a film's breakdown by cinema pools with it into "
                         "\"other\"",
