@@ -244,9 +244,9 @@ def check_at_start(settings: Any) -> None:
     """``InvalidParameterError`` naming the variable for a setting that the server would
     otherwise find wrong only at the first request that needs it, while ``/health`` said ok:
     an export log it cannot write (every audience 503), a pseudonym key too short (every
-    ``pseudonymize=true`` 403), a cinema table it cannot read (every ``by=cinema`` 503), a
-    store URL it cannot open (a traceback from uvicorn's start-up, exit 3). Never the value:
-    it may hold a key or a password."""
+    ``pseudonymize=true`` 403), a cinema table it cannot read (every screens by cinema, city
+    or region 503), a store URL it cannot open (a traceback from uvicorn's start-up, exit 3).
+    Never the value: it may hold a key or a password."""
     from recommender.io.places import read_cinemas
     from recommender.query.pseudonym import check_key
 

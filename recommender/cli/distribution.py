@@ -65,22 +65,21 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")
     if args.by is None:  # "--by ''" is refused by the library, as by= is over HTTP
         args.by = "region"
-    if args.cinemas and not (args.by.lower() == "cinema" and args.screens):
+    if args.cinemas and not (args.by.lower() in ("cinema", "city", "region") and args.screens):
         raise InvalidParameterError(
-            "--cinemas caps --screens by each cinema's screens, with --by cinema; without "
-            "both it is not read")
+            "--cinemas caps --screens by the screens of each cinema, city or region, with --by "
+            "cinema, city or region; without both it is not read")
     cold = bool(args.like or args.genre)
     if bool(args.film_id) == cold:
         raise InvalidParameterError(
             "give a FILM_ID, or --like/--genre for a film with no history (not both)")
     from recommender.cli.answers import weighted_likes
-    from recommender.distribution.demand import cold_start_demand, demand_by_place
+    from recommender.distribution.demand import CAPPED, cold_start_demand, demand_by_place
     from recommender.distribution.places import cinemas_for
-    from recommender.io.places import CINEMA
 
     model = answer_model(args)
     cinemas = (cinemas_for(model, args.model, args.cinemas or _env_cinemas())
-               if args.by.lower() == CINEMA and args.screens else None)
+               if args.by.lower() in CAPPED and args.screens else None)
     if cold:
         from recommender.cli.answers import say_skipped
         from recommender.query.hints import title_hints
@@ -217,7 +216,8 @@ def add_distribution_command(add: Add) -> None:
                                 "(default region)")
     s.add_argument("--screens", type=_positive_int,
                    help="screens (or showtimes) to share out by expected demand")
-    s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema (default: "
+    s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema, city or "
+                                     "region (default: "
                                      "$RECOMMENDER_CINEMAS, else the model folder's, else the "
                                      "training data's)")
     s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID[=WEIGHT]",

@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
 from recommender.distribution.screens import largest_remainder
 from recommender.errors import InvalidParameterError, UnknownFilmError
-from recommender.io.places import CINEMA, CINEMAS_FILE, Cinemas
+from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
 from recommender.model.model import Model
@@ -35,6 +35,8 @@ from recommender.query.catalog import resolve_genres
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
+CAPPED = (CINEMA, CITY, REGION)
+"""The place attributes a cinema table caps screens by (its id, city and region columns)."""
 UNRANKED_DEMAND = ("nothing fitted ties this film, or its comparable films, to the users: "
                    "every candidate scores the same (or, in BPR and LMF, by bias alone), so "
                    "users who tie are given the film's mean probability and the places' "
@@ -54,12 +56,13 @@ UNITS = {
     "index_vs_users": "100 * share / user_share (100 = as many as its users suggest)",
     "index_vs_viewing": "100 * share / viewing_share (100 = as its past viewing suggests)",
     "screens": "screens (or showtimes) allocated in proportion to expected_total, "
-               "largest remainder, capped by each cinema's screens when by=cinema and a "
-               "cinemas.csv is loaded (screens.total: the screens asked for, which the "
-               "rows sum to)",
+               "largest remainder, capped by the screens of each cinema, city or region "
+               "(by=cinema, city or region) when a cinemas.csv is loaded (screens.total: the "
+               "screens asked for, which the rows sum to)",
     "capacity": "screens of the place's cinemas in the cinema table (per row: the cinema's, "
-                "or the pooled cinemas' sum for 'other'; in screens: all the rows'), which cap "
-                "its allocation; null when not capped",
+                "or those of the cinemas the table puts in the city or region; the pooled "
+                "places' sum for 'other'; in screens: all the rows'), which cap its "
+                "allocation; null when not capped",
     "totals": "the body's users, viewers, expected_new and expected_total are sums over the "
               "places (users with a place only)",
     "min_cell": "users: a place with fewer is merged into 'other' (RECOMMENDER_MIN_CELL)",
@@ -283,42 +286,57 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
              total: NDArray[np.float64], screens: int | None, cinemas: Cinemas | None
              ) -> tuple[NDArray[np.int64] | None, NDArray[np.int64] | None, str | None,
                         str | None]:
+    """The allocation, each row's capacity, ``capped_by`` and ``warning``: by cinema, city or
+    region a cinema table caps each place by the screens of its cinemas there (an empty
+    column, a ``cinema_id,screens`` table, caps no city or region and says so)."""
     if screens is None:
         return None, None, None, None
     capacity: NDArray[np.int64] | None = None
     capped_by = None
     warning = NO_CINEMAS if groups.by == CINEMA and cinemas is None else None
-    if groups.by == CINEMA and cinemas is not None:
-        per_label = cinemas.screens_of(groups.labels)
+    table = "" if cinemas is None else Path(cinemas.source).name or CINEMAS_FILE
+    if cinemas is not None and groups.by in CAPPED and not cinemas.column(groups.by).any():
+        warning = (f"{table} gives no {groups.by} for its cinemas, so the allocation is not "
+                   f"capped by {groups.by}")
+    elif cinemas is not None and groups.by in CAPPED:
+        per_label = cinemas.screens_in(groups.by, groups.labels)
         capacity = per_label[keep]
         if merge.any():
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])
-        named = np.isin(cinemas.ids, groups.labels)
+        named = np.isin(cinemas.column(groups.by), groups.labels)
+        n_idle = int((~named).sum())
         idle = "" if named.all() else (
-            f"; {int(cinemas.screens[~named].sum())} screens of {int((~named).sum())} "
-            f"cinema{'s' if (~named).sum() != 1 else ''} no user names cannot be used")
-        capped_by = (f"{Path(cinemas.source).name or CINEMAS_FILE}: {len(cinemas)} cinemas, "
-                     f"{int(cinemas.screens.sum())} screens{idle}")
-        warning = _unlisted(groups, keep, cinemas)
+            f"; {int(cinemas.screens[~named].sum())} screens of {plural(n_idle, 'cinema')} "
+            + ("no user names" if groups.by == CINEMA else f"in a {groups.by} no user names")
+            + " cannot be used")
+        capped_by = (f"{table}: {plural(len(cinemas), 'cinema')}, "
+                     f"{plural(int(cinemas.screens.sum()), 'screen')}{idle}")
+        warning = _unlisted(groups, keep, cinemas, table)
         if int(capacity.sum()) < screens:  # say where the table's other screens are
-            first = "" if named.all() else f", e.g. {str(cinemas.ids[~named][0])!r}"
+            first = "" if named.all() else \
+                f", e.g. {str(cinemas.column(groups.by)[~named][0])!r}"
             raise InvalidParameterError(
+                f"screens={screens} is more than the {int(capacity.sum())} screens of the "
+                f"cinemas in the {groups.by} values users name ({capped_by}{first}; "
+                f"{groups.by} names are compared exactly, spaces included)"
+                if groups.by != CINEMA else
                 f"screens={screens} is more than the {int(capacity.sum())} screens of the "
                 f"cinemas users name ({capped_by}{first}; cinema ids are compared exactly, "
                 "spaces included)")
     return largest_remainder(total, screens, capacity), capacity, capped_by, warning
 
 
-def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas) -> str | None:
-    """Cinemas users name that the table lacks (a misspelt or missing id): their demand gets
-    no screens, which a table of zeros does not say. Only cinemas shown as rows are named;
-    the merged ones (under the minimum cell) are counted."""
-    missing = ~np.isin(groups.labels, cinemas.ids)
+def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, table: str
+              ) -> str | None:
+    """Places users name that the table lacks (a misspelt or missing id, city or region):
+    their demand gets no screens, which a table of zeros does not say. Only places shown as
+    rows are named; the merged ones (under the minimum cell) are counted."""
+    missing = ~np.isin(groups.labels, cinemas.column(groups.by))
     if not missing.any():
         return None
     named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]
     shown = f" (e.g. {', '.join(repr(x) for x in named)})" if named else ""
-    n = int(missing.sum())
-    table = Path(cinemas.source).name or CINEMAS_FILE
-    return (f"{n} cinema(s) users name not in {table}{shown} get no screens, whatever their "
-            "demand; cinema ids are compared exactly, case and spaces included")
+    what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
+    return (f"{int(missing.sum())} {groups.by}(s) users name not in {table}{shown} get no "
+            f"screens, whatever their demand; {what} are compared exactly, case and spaces "
+            "included")

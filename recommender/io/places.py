@@ -48,6 +48,12 @@ def whole_count(text: str) -> int | None:
     return value if value <= MAX_COUNT else None
 
 
+def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
+    """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:
+    the plural when it is not ``noun + "s"``; ``sep=","``: thousands separated)."""
+    return f"{n:{sep}} {noun if n == 1 else nouns or noun + 's'}"
+
+
 def duplicate_columns(path: Path, head: list[str]) -> None:
     """``DataError`` (line 1) when a header names a column twice (which one would count?)."""
     twice = sorted({h for h in head if head.count(h) > 1})
@@ -72,13 +78,23 @@ class Cinemas:
 
     def screens_of(self, cinema_ids: NDArray[np.str_]) -> NDArray[np.int64]:
         """Screens of each id in ``cinema_ids`` (0 for an id the table does not hold)."""
-        order = np.argsort(self.ids, kind="stable")
-        ids = np.asarray(cinema_ids, dtype=str)
-        pos = np.clip(np.searchsorted(self.ids[order], ids), 0, max(len(self.ids) - 1, 0))
-        if not len(self.ids):
-            return np.zeros(len(ids), np.int64)
-        hit = self.ids[order][pos] == ids
-        return np.where(hit, self.screens[order][pos], 0).astype(np.int64)
+        return self.screens_in(CINEMA, cinema_ids)
+
+    def column(self, by: str) -> NDArray[np.str_]:
+        """Each row's place for ``by``: its id (``cinema``), ``city`` or ``region``."""
+        return {CINEMA: self.ids, CITY: self.city, REGION: self.region}[by]
+
+    def screens_in(self, by: str, places: NDArray[np.str_]) -> NDArray[np.int64]:
+        """The screens of the table's cinemas in each of ``places`` (cinema ids, cities or
+        regions, as ``by`` says; 0 for a place no row names), summed in whole numbers."""
+        names, code = np.unique(self.column(by), return_inverse=True)
+        sums = np.zeros(len(names), np.int64)
+        np.add.at(sums, code.ravel(), self.screens)
+        want = np.asarray(places, dtype=str)
+        if not len(names):
+            return np.zeros(len(want), np.int64)
+        pos = np.clip(np.searchsorted(names, want), 0, len(names) - 1)
+        return np.where(names[pos] == want, sums[pos], 0).astype(np.int64)
 
 
 def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:

@@ -20,11 +20,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from recommender.distribution.demand import MAX_SCREENS, cold_start_demand, demand_by_place
+from recommender.distribution.demand import (
+    CAPPED,
+    MAX_SCREENS,
+    cold_start_demand,
+    demand_by_place,
+)
 from recommender.distribution.places import cinemas_for
 from recommender.distribution.slate import InfeasibleSlateError, SlateFilm, plan_slate
 from recommender.errors import DataError
-from recommender.io.places import CINEMA, MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
+from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
@@ -48,17 +53,18 @@ def _server_table(engine: Any, settings: Any) -> Cinemas | None:
 
 
 def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinemas | None:
-    """The cinema table capping ``by=cinema`` screens, or None (``_server_table``)."""
-    if by.lower() != CINEMA or not screens:
+    """The cinema table capping screens by cinema, city or region, or None
+    (``_server_table``)."""
+    if by.lower() not in CAPPED or not screens:
         return None
     return _server_table(engine, settings)
 
 BY_HELP = (f"the place attribute to break demand down by: one of {', '.join(PLACE_ATTRIBUTES)} "
            "that the model's users have")
 SCREENS_HELP = ("screens (or showtimes) to share out in proportion to expected demand; capped "
-                "by each cinema's screens when by=cinema and a cinemas.csv is loaded, where "
-                "more than all its cinemas' screens together is refused (a 422 names that "
-                "total)")
+                "by the screens of each cinema, city or region (by=cinema, city or region) "
+                "when a cinemas.csv is loaded, where more than all its places' screens "
+                "together is refused (a 422 names that total)")
 PLACE: dict[str, Any] = {"x-vocabulary": "place"}  # schema_limits: the place attributes
 By = Annotated[str, Query(description=BY_HELP, min_length=1, max_length=100,
                           json_schema_extra=PLACE)]
@@ -85,8 +91,10 @@ class ScreenAllocation(BaseModel):
     capped_by: str | None = Field(description="the cinema table that capped the allocation "
                                               "(null: not capped)")
     capacity: int | None
-    warning: str | None = Field(None, description="by=cinema without a cinema table: the "
-                                                  "allocation is not capped, and why")
+    warning: str | None = Field(None, description="why the allocation is not capped (by="
+                                                  "cinema without a cinema table, a table "
+                                                  "without the city or region), or which "
+                                                  "places users name the table lacks")
 
 
 class WithoutPlace(BaseModel):

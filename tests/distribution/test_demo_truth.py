@@ -103,6 +103,19 @@ def test_demo_by_cinema_with_capped_screens(world: dict[str, Any], client: TestC
     # without a path, the cinemas are found beside the training data
     table = cinemas_for(world["model"])
     assert table is not None and len(table) == len(screens)
-    by_city = client.get(f"/films/{film}/distribution", params={"by": "city", "screens": 9})
-    assert by_city.status_code == 200
-    assert by_city.json()["screens"]["capped_by"] is None  # caps apply by cinema only
+    # the table caps cities and regions too: each by the screens of its cinemas there
+    for by, column in (("city", 1), ("region", 2)):
+        per_place: dict[str, int] = {}
+        for row in np.loadtxt(world["folder"] / demo.CINEMAS_FILE, delimiter=",", skiprows=1,
+                              dtype=str, ndmin=2):
+            per_place[row[column]] = per_place.get(row[column], 0) + int(row[3])
+        r = client.get(f"/films/{film}/distribution", params={"by": by, "screens": 120})
+        assert r.status_code == 200, r.text
+        assert r.json()["screens"]["capped_by"].startswith(f"cinemas.csv: {len(screens)} ")
+        for p in r.json()["places"]:
+            assert p["screens"] <= p["capacity"]
+            if p["place"] != "other":
+                assert p["capacity"] == per_place[p["place"]]
+        assert main(["distribution", str(world["model_dir"]), film, "--by", by,
+                     "--screens", "120", "--json"]) == 0
+        assert capsys.readouterr().out == r.content.decode() + "\n"

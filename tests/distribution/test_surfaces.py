@@ -223,8 +223,8 @@ def test_slate_command_writes_the_allocation(tmp_path: Path,
 def test_options_a_mode_does_not_read_are_refused(model_dir: Path, tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     """--by, --screens, --like, --genre and --cinemas with --slate, and --cinemas without
-    --by cinema --screens, were accepted and ignored (exit 0); a missing --cinemas file was
-    never opened."""
+    --by cinema (city, region) --screens, were accepted and ignored (exit 0); a missing
+    --cinemas file was never opened."""
     slate = tmp_path / "slate.csv"
     slate.write_text("film_id\n00001\n")
     screens = tmp_path / "screens.csv"
@@ -238,7 +238,8 @@ def test_options_a_mode_does_not_read_are_refused(model_dir: Path, tmp_path: Pat
                        "--screens-per-cinema", screens, "--out", tmp_path / "a.xlsx")
     assert code == 2 and "name a .csv or .parquet file" in err  # before the slate is read
     assert not (tmp_path / "a.xlsx").exists()
-    for extra in (["--by", "region"], ["--by", "cinema"], ["--screens", "4"]):
+    for extra in (["--by", "region"], ["--by", "cinema"],
+                  ["--by", "zip_zone", "--screens", "4"]):
         code, _, err = run(capsys, "distribution", model_dir, "00001",
                            "--cinemas", "/nonexistent.csv", *extra)
         assert code == 2 and "--cinemas caps --screens" in err, (extra, err)
