@@ -6,7 +6,8 @@ code, the USPS national area; see :mod:`recommender.io.public`). Demand is broke
 screens are shared out only by these attributes.
 
 ``cinemas.csv`` has the header ``cinema_id,city,region,screens,seats``: one row per cinema,
-``screens`` and ``seats`` positive whole numbers (seats over all its screens).
+``screens`` and ``seats`` positive whole numbers (seats over all its screens), ``city`` and
+``region`` never blank where the header has them, and each city in one region.
 """
 
 from __future__ import annotations
@@ -130,25 +131,35 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     values: dict[str, list[str]] = {CITY: [], REGION: []}
     numbers: dict[str, list[int]] = {SCREENS: [], SEATS: []}
     seen: set[str] = set()
+    regions: dict[str, tuple[str, int]] = {}  # city -> (its region, the line that said so)
     for line, row in records[1:]:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(head):
             raise DataError(str(p), f"{len(row)} fields, expected {len(head)}", line=line)
         cid = row[col[CINEMA_ID]]
-        if not cid or cid in seen:
-            what = "an empty" if not cid else f"a repeated ({cid!r})"
+        if not cid.strip() or cid in seen:  # a blank id: no user can name it (no place)
+            what = f"a blank ({cid!r})" if not cid.strip() else f"a repeated ({cid!r})"
             raise DataError(str(p), f"{what} {CINEMA_ID}", line=line)
         seen.add(cid)
         ids.append(cid)
         for name in (CITY, REGION):
-            values[name].append(row[col[name]] if name in col else "")
+            text = row[col[name]] if name in col else ""
+            if name in col and not text.strip():  # it could cap no city or region
+                raise DataError(str(p), f"cinema {cid!r}: a blank {name} ({text!r}); every "
+                                f"row names its {name} when the header has the column", line=line)
+            values[name].append(text)
+        city, region = values[CITY][-1], values[REGION][-1]
+        if city and region and regions.setdefault(city, (region, line))[0] != region:
+            first, at = regions[city]
+            raise DataError(str(p), f"cinema {cid!r}: city {city!r} in region {region!r}, but "
+                            f"line {at} puts it in {first!r} (a city lies in one region)",
+                            line=line)
         for name in (SCREENS, SEATS):
             raw = row[col[name]].strip() if name in col else "0"
             value = whole_count(raw)
-            if value is None or (name == SCREENS and value < 1):
-                raise DataError(str(p), f"{name} must be a whole number"
-                                f"{' >= 1' if name == SCREENS else ''} and at most "
+            if value is None or (name in col and value < 1):
+                raise DataError(str(p), f"{name} must be a whole number >= 1 and at most "
                                 f"{MAX_COUNT}, got {raw!r}", line=line)
             numbers[name].append(value)
     if not ids:

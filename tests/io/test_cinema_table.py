@@ -1,0 +1,75 @@
+"""The cinema table's city, region and seats columns are checked as its ids and screens are:
+a blank value, seats that are no positive whole number, or a city put in two regions is a
+``DataError`` naming the file, the line and the value, and the CLI reads nothing further."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+from helpers import synthetic_model
+
+from recommender.errors import DataError
+from recommender.io.places import read_cinemas
+from recommender.model import artifact
+
+HEAD = "cinema_id,city,region,screens,seats\n"
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("c1,Lyon,East,2,100\nc2,,East,2,100\n",
+     "line 3: cinema 'c2': a blank city ('')"),
+    ("c1,Lyon,East,2,100\nc2,Nice,  ,2,100\n",
+     "line 3: cinema 'c2': a blank region ('  ')"),
+    ("c1,Lyon,East,2,100\nc2,Lyon,South,3,100\n",
+     "line 3: cinema 'c2': city 'Lyon' in region 'South', but line 2 puts it in 'East'"),
+    ("c1,Lyon,East,2,0\n", "line 2: seats must be a whole number >= 1 and at most "
+                           "2147483647, got '0'"),
+    ("c1,Lyon,East,2,-40\n", "line 2: seats must be a whole number >= 1 and at most "
+                             "2147483647, got '-40'"),
+    ("c1,Lyon,East,2,many\n", "line 2: seats must be a whole number >= 1 and at most "
+                              "2147483647, got 'many'"),
+    ("c1,Lyon,East,2,\n", "line 2: seats must be a whole number >= 1 and at most "
+                          "2147483647, got ''"),
+    ("c1,Lyon,East,2,100\n \t,Lyon,East,2,100\n", r"line 3: a blank \(' \\t'\) cinema_id"),
+])
+def test_bad_city_region_and_seats_name_the_file_line_and_value(
+        tmp_path: Path, rows: str, message: str) -> None:
+    bad = tmp_path / "cinemas.csv"
+    bad.write_text(HEAD + rows, encoding="utf-8")
+    with pytest.raises(DataError) as e:
+        read_cinemas(bad)
+    assert re.match(re.escape(f"{bad}, ") + (message if "\\" in message else re.escape(message)),
+                    str(e.value)), str(e.value)
+
+
+def test_good_tables_still_read(tmp_path: Path) -> None:
+    ok = tmp_path / "cinemas.csv"
+    ok.write_text(HEAD + "c1,Lyon,East,2,100\nc2,Lyon,East,1,80\nc3,Nice,South,4,300\n")
+    table = read_cinemas(ok)
+    assert table.city.tolist() == ["Lyon", "Lyon", "Nice"]
+    assert table.region.tolist() == ["East", "East", "South"]
+    bare = tmp_path / "screens.csv"  # no city, region or seats column: nothing to check
+    bare.write_text("cinema_id,screens\nc1,2\n")
+    assert read_cinemas(bare).seats.tolist() == [0]
+
+
+def test_the_cli_refuses_a_bad_table_in_one_line_and_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = synthetic_model(n_users=60, n_films=8, seed=2)
+    model.user_table.attributes["cinema"] = (["c1", "c2"] * 30)
+    folder = artifact.save(model, tmp_path / "model")
+    bad = tmp_path / "bad.csv"
+    bad.write_text(HEAD + "c1,Lyon,East,2,100\nc2,Lyon,West,2,100\n")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id\n" + "\n".join(str(f) for f in model.films.ids[:2]) + "\n")
+    out = tmp_path / "allocation.csv"
+    code, _, err = run(capsys, "distribution", folder, "--slate", slate,
+                       "--screens-per-cinema", bad, "--out", out)
+    assert code == 2 and "Traceback" not in err
+    assert err.strip().splitlines()[-1] == (
+        f"error: {bad}, line 3: cinema 'c2': city 'Lyon' in region 'West', but line 2 puts "
+        "it in 'East' (a city lies in one region)")
+    assert not out.exists()
