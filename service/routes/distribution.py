@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from recommender.distribution.demand import (
@@ -191,10 +191,26 @@ class OpeningFilm(BaseModel):
                                          "bound; at least min_screens)")
 
 
+def _not_blank(value: str) -> str:
+    """A cinema id of spaces alone is refused, as ``recommender distribution --slate`` refuses
+    it in a screens file: no user can name it (a blank place is no place)."""
+    if not value.strip():
+        raise ValueError("is blank (spaces alone); expected a cinema id users name")
+    return value
+
+
+#: what ``str.strip`` takes for a space (``str.isspace``), written out: ECMA's ``\\s`` differs
+BLANK = ("\\t\\n\\u000b\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028"
+         "\\u2029\\u202f\\u205f\\u3000")
+#: the schema's word for "no NUL byte, and not blank"
+CINEMA_ID: dict[str, Any] = {"pattern": f"^[^\\u0000]*[^\\u0000{BLANK}][^\\u0000]*$"}
+CinemaId = Annotated[StoredId, AfterValidator(_not_blank), Field(json_schema_extra=CINEMA_ID)]
+
+
 class CinemaScreens(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    cinema_id: StoredId = Field(min_length=1, description="a cinema, as the users' cinema "
-                                                          "attribute names it")
+    cinema_id: CinemaId = Field(min_length=1, description="a cinema, as the users' cinema "
+                                                          "attribute names it (not blank)")
     screens: JsonInt = Field(ge=1, le=MAX_COUNT, description="its screens to fill")
 
 

@@ -191,3 +191,25 @@ def test_the_cli_does_not_write_over_the_table_it_read(tmp_path: Path,
                        "--out", table)
     assert code == 2 and "would be replaced" in err
     assert table.read_text() == text
+
+
+@pytest.mark.parametrize("blank", [" ", "\t", "\u3000 "])
+def test_a_blank_cinema_id_is_refused_by_http_as_by_the_cli(
+        client: TestClient, model_dir: Path, tmp_path: Path, blank: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A cinema id of spaces alone was planned over HTTP (200, a cinema no user names, given
+    screens); the CLI's screens file refuses it. HTTP answers 422 naming the field."""
+    import re
+
+    r = _post(client, {"films": FILMS, "cinemas": [{"cinema_id": "c1", "screens": 3},
+                                                   {"cinema_id": blank, "screens": 2}]})
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith("body field 'cinemas[1].cinema_id': is blank")
+    pattern = client.get("/openapi.json").json()["components"]["schemas"]["CinemaScreens"][
+        "properties"]["cinema_id"]["pattern"]
+    assert re.fullmatch(pattern, blank) is None and re.fullmatch(pattern, " c 3 ")
+    screens = tmp_path / "screens.csv"
+    screens.write_text(f"cinema_id,screens\nc1,3\n\"{blank}\",2\n", encoding="utf-8")
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path),
+                         "--screens-per-cinema", screens)
+    assert code == 2 and out == "" and f"line 3: a blank ({blank!r}) cinema_id" in err, err
