@@ -107,15 +107,17 @@ def cmd_distribution(args: argparse.Namespace) -> int:
 
 def _print_demand(body: dict[str, Any], model: Any) -> None:
     from recommender.cli.printing import film_named
+    from recommender.io.places import plural
 
     what = film_named(model, body["film_id"]) if body["film_id"] else (
         "a new film like " + ", ".join(body["cold_start"]["comparable_film_ids"]
                                        + body["cold_start"]["genres"]))
     days = body["horizon"].get("days")
     horizon = f"{days:.1f} days" if isinstance(days, int | float) else "the held-out slice"
-    print(f"Expected viewers of {what} by {body['by']}: {body['viewers']:,} viewers + "
-          f"{body['expected_new']:,.1f} expected new (users; calibration horizon: {horizon}); "
-          f"places under {body['min_cell']} users are merged into 'other' "
+    viewers = plural(body["viewers"], "viewer", sep=",")
+    print(f"Expected viewers of {what} by {body['by']}: {viewers} "
+          f"+ {body['expected_new']:,.1f} expected new (users; calibration horizon: {horizon}); "
+          f"places under {plural(body['min_cell'], 'user')} are merged into 'other' "
           f"({body['merged_places']} merged)")
     if body["film_id"] is None:  # where a new film's probabilities come from (the JSON's and
         # the Studio's calibrated_as): another film's calibration, not its comparables'
@@ -142,12 +144,14 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
     nowhere = body["users_without_place"]
     if nowhere["users"]:
         demand = ("" if nowhere["expected_total"] is None
-                  else f": {nowhere['viewers']:,} viewers + {nowhere['expected_new']:,.1f} "
-                       "expected new")
-        print(f"{nowhere['users']:,} users have no {body['by']} and are in no place above"
-              f"{demand} (users)")
+                  else f": {plural(nowhere['viewers'], 'viewer', sep=',')} + "
+                       f"{nowhere['expected_new']:,.1f} expected new")
+        one = nowhere["users"] == 1
+        print(f"{plural(nowhere['users'], 'user', sep=',')} {'has' if one else 'have'} no "
+              f"{body['by']} and {'is' if one else 'are'} in no place above{demand} (users)")
     if screens is not None:
-        print(f"{screens['total']:,} screens shared out by expected_total (largest remainder"
+        print(f"{plural(screens['total'], 'screen', sep=',')} shared out by expected_total "
+              "(largest remainder"
               + (f"; capped by {screens['capped_by']})" if screens["capped_by"] else ")"))
 
 
@@ -176,10 +180,13 @@ def _slate(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(body)
         return 0
-    print(f"{body['screens']:,} screens of {body['cinemas']:,} cinemas shared among "
-          f"{len(films)} films by expected new viewers (total deviation from the targets, "
-          "each cinema's screens in proportion to demand with a film held to a bound scaled "
-          f"to it: {body['objective']:.3f} screens)")
+    from recommender.io.places import plural
+
+    print(f"{plural(body['screens'], 'screen', sep=',')} of "
+          f"{plural(body['cinemas'], 'cinema', sep=',')} shared among "
+          f"{plural(len(films), 'film')} by expected new viewers (total deviation from the "
+          "targets, each cinema's screens in proportion to demand with a film held to a bound "
+          f"scaled to it: {body['objective']:.3f} screens)")
     titles = model.catalog.titles[model.films.to_index([f["film_id"] for f in body["films"]])]
     _print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], str(t), f["min_screens"],
@@ -193,8 +200,10 @@ def _slate(args: argparse.Namespace) -> int:
     lost = body["cinemas_without_users"]
     if lost:
         shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")
-        print(f"note: {len(lost):,} cinemas of {cinemas.source} are named by no user "
-              f"(their screens are shared equally; check the ids): {shown}")
+        one = len(lost) == 1
+        print(f"note: {plural(len(lost), 'cinema', sep=',')} of {cinemas.source} "
+              f"{'is' if one else 'are'} named by no user ({'its' if one else 'their'} screens "
+              f"are shared equally; check the {'id' if one else 'ids'}): {shown}")
     if args.out:
         from recommender.cli.printing import export_source
 

@@ -306,7 +306,8 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         named = np.isin(cinemas.column(groups.by), groups.labels)
         n_idle = int((~named).sum())
         idle = "" if named.all() else (
-            f"; {int(cinemas.screens[~named].sum())} screens of {plural(n_idle, 'cinema')} "
+            f"; {plural(int(cinemas.screens[~named].sum()), 'screen')} of "
+            f"{plural(n_idle, 'cinema')} "
             + ("no user names" if groups.by == CINEMA else f"in a {groups.by} no user names")
             + " cannot be used")
         capped_by = (f"{table}: {plural(len(cinemas), 'cinema')}, "
@@ -316,12 +317,12 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             first = "" if named.all() else \
                 f", e.g. {str(cinemas.column(groups.by)[~named][0])!r}"
             raise InvalidParameterError(
-                f"screens={screens} is more than the {int(capacity.sum())} screens of the "
-                f"cinemas in the {groups.by} values users name ({capped_by}{first}; "
+                f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
+                f"of the cinemas in the {groups.by} values users name ({capped_by}{first}; "
                 f"{groups.by} names are compared exactly, spaces included)"
                 if groups.by != CINEMA else
-                f"screens={screens} is more than the {int(capacity.sum())} screens of the "
-                f"cinemas users name ({capped_by}{first}; cinema ids are compared exactly, "
+                f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
+                f"of the cinemas users name ({capped_by}{first}; cinema ids are compared exactly, "
                 "spaces included)")
     return largest_remainder(total, screens, capacity), capacity, capped_by, warning
 
@@ -337,6 +338,8 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]
     shown = f" (e.g. {', '.join(repr(x) for x in named)})" if named else ""
     what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
-    return (f"{int(missing.sum())} {groups.by}(s) users name not in {table}{shown} get no "
-            f"screens, whatever their demand; {what} are compared exactly, case and spaces "
-            "included")
+    n = int(missing.sum())
+    return (f"{plural(n, groups.by, 'cities' if groups.by == CITY else None)} users name not "
+            f"in {table}{shown} get{'s' if n == 1 else ''} no screens, whatever "
+            f"{'its' if n == 1 else 'their'} demand; {what} are compared exactly, case and "
+            "spaces included")

@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
+from recommender.io.places import plural
 
 
 def largest_remainder(weights: NDArray[np.floating], total: int,
@@ -34,7 +35,8 @@ def largest_remainder(weights: NDArray[np.floating], total: int,
            else np.asarray(caps, np.int64).astype(np.float64))
     if cap.sum() < total:
         raise InvalidParameterError(
-            f"screens={total} is more than the {int(cap.sum())} screens the cinemas hold")
+            f"screens={total} is more than the {plural(int(cap.sum()), 'screen')} the "
+            "cinemas hold")
     alloc = np.zeros(n, np.int64)
     free = cap > 0
     remaining = total

@@ -63,6 +63,7 @@ from recommender.io.places import (
     Cinemas,
     csv_records,
     duplicate_columns,
+    plural,
     whole_count,
 )
 from recommender.model import calibration
@@ -117,7 +118,8 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(head):
-            raise DataError(str(p), f"{len(row)} fields, expected {len(head)}", line=line)
+            raise DataError(str(p), f"{plural(len(row), 'field')}, expected {len(head)}",
+                            line=line)
         cell = dict(zip(head, row, strict=True))
         film = cell["film_id"]
         if not film or film in seen:
@@ -217,10 +219,10 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     s = np.asarray(screens, np.float64)
     if lo.sum() > s.sum():
         raise InfeasibleSlateError(f"the films' min_screens add up to {int(lo.sum())}, more "
-                                    f"than the {int(s.sum())} screens available")
+                                    f"than the {plural(int(s.sum()), 'screen')} available")
     if hi.sum() < s.sum():
         raise InfeasibleSlateError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
-                                    f"than the {int(s.sum())} screens to fill")
+                                    f"than the {plural(int(s.sum()), 'screen')} to fill")
     w = _weights(demand, screens, lo, hi) if weights is None else weights
     target = _targets(demand, screens, w).ravel()
     # a film its cap holds back gets its cap: spread thin, its targets round to nothing at

@@ -136,7 +136,8 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
         if not row or all(not c.strip() for c in row):
             continue
         if len(row) != len(head):
-            raise DataError(str(p), f"{len(row)} fields, expected {len(head)}", line=line)
+            raise DataError(str(p), f"{plural(len(row), 'field')}, expected {len(head)}",
+                            line=line)
         cid = row[col[CINEMA_ID]]
         if not cid.strip() or cid in seen:  # a blank id: no user can name it (no place)
             what = f"a blank ({cid!r})" if not cid.strip() else f"a repeated ({cid!r})"

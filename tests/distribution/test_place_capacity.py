@@ -87,4 +87,5 @@ def test_a_region_users_name_that_the_table_lacks_is_said(model: Model) -> None:
     assert body["screens"]["capped_by"].endswith(
         "; 2 screens of 2 cinemas in a region no user names cannot be used")
     assert body["screens"]["warning"].startswith(
-        "1 region(s) users name not in cinemas.csv (e.g. 'East') get no screens")
+        "1 region users name not in cinemas.csv (e.g. 'East') gets no screens, whatever its "
+        "demand")

@@ -83,7 +83,8 @@ def test_the_cli_names_the_table_it_used(model_dir: Path, tmp_path: Path,
     title = str(model.catalog.titles[model.film_index("00003")])
     assert title and any(line.startswith("00003 ") and title in line for line in out.splitlines())
     assert "expected_new: users expected to watch the film within the calibration horizon" in out
-    assert "1 cinemas of " in out and "cinemas.csv are named by no user" in out and "c9" in out
+    assert "note: 1 cinema of " in out and "cinemas.csv is named by no user (its screens" in out
+    assert "check the id): c9" in out
 
 
 def test_a_parquet_allocation_carries_its_context(client: TestClient, model_dir: Path,
@@ -213,3 +214,33 @@ def test_a_blank_cinema_id_is_refused_by_http_as_by_the_cli(
     code, out, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path),
                          "--screens-per-cinema", screens)
     assert code == 2 and out == "" and f"line 3: a blank ({blank!r}) cinema_id" in err, err
+
+
+def test_one_of_a_kind_is_said_in_the_singular(model_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """The slate and the breakdown said "1 cinemas", "1 screens", "1 films" (and a table
+    of one idle cinema "1 screens of 1 cinema")."""
+    screens = tmp_path / "one.csv"
+    screens.write_text("cinema_id,screens\nc1,1\n")
+    slate = tmp_path / "one-film.csv"
+    slate.write_text("film_id\n00003\n")
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                         "--screens-per-cinema", screens)
+    assert code == 0, err
+    assert out.startswith("1 screen of 1 cinema shared among 1 film by expected new viewers")
+    table = tmp_path / "cinemas.csv"
+    table.write_text("cinema_id,city,region,screens,seats\n" + "".join(
+        f"{c},X,Y,{n},100\n" for c, n in {**CINEMAS, "c9": 1}.items()))
+    code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
+                         "--screens", "1", "--cinemas", table, "--json")
+    assert code == 0, err
+    assert json.loads(out)["screens"]["capped_by"] == (
+        "cinemas.csv: 4 cinemas, 10 screens; 1 screen of 1 cinema no user names cannot be used")
+    code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
+                         "--screens", "1", "--cinemas", table)
+    assert code == 0, err
+    assert "\n1 screen shared out by expected_total (largest remainder; capped by" in out
+    slate.write_text("film_id,min_screens\n00003,2\n")
+    code, _, err = run(capsys, "distribution", model_dir, "--slate", slate,
+                       "--screens-per-cinema", screens)
+    assert code == 2 and "min_screens add up to 2, more than the 1 screen available" in err
