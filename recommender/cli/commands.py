@@ -25,7 +25,7 @@ from recommender.io.columns import (
     TIER,
     USER_ID,
 )
-from recommender.io.text import counted
+from recommender.io.text import plural
 from recommender.query.limits import MAX_OFFSET
 
 if TYPE_CHECKING:  # the commands import what they need when they run
@@ -188,8 +188,8 @@ def cmd_audience(args: argparse.Namespace) -> int:
     who = "" if args.include_seen else " who have not"
     viewers = len(model.film_viewers(f))
     n_cand = model.n_users - (0 if args.include_seen else viewers)  # filtered too: the ranks
-    print(f"{counted(viewers, 'user')} {'has' if viewers == 1 else 'have'} watched it; "
-          f"ranking {counted(n_cand, 'candidate')}{who}; "
+    print(f"{plural(viewers, 'user', sep=',')} {'has' if viewers == 1 else 'have'} watched it; "
+          f"ranking {plural(n_cand, 'candidate', sep=',')}{who}; "
           f"{page.ring_text()}{page.shown_text(filtered)}")
     if page.note:
         print(f"warning: {page.note}")

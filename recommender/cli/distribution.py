@@ -107,7 +107,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
 
 def _print_demand(body: dict[str, Any], model: Any) -> None:
     from recommender.cli.printing import film_named
-    from recommender.io.places import plural
+    from recommender.io.text import plural
 
     what = film_named(model, body["film_id"]) if body["film_id"] else (
         "a new film like " + ", ".join(body["cold_start"]["comparable_film_ids"]
@@ -180,7 +180,7 @@ def _slate(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(body)
         return 0
-    from recommender.io.places import plural
+    from recommender.io.text import plural
 
     print(f"{plural(body['screens'], 'screen', sep=',')} of "
           f"{plural(body['cinemas'], 'cinema', sep=',')} shared among "

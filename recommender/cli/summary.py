@@ -15,7 +15,7 @@ from recommender.cli.printing import (
     print_body,
     split_table,
 )
-from recommender.io.text import counted
+from recommender.io.text import plural
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -105,7 +105,7 @@ def portrait_tables(model: Model, body: dict[str, Any]) -> None:
                                   outside=True))
         elif 0 < pictured < min_cell:  # one value shared by all: the others' zeros say it
             print(f"hidden: every {attribute} value ({values:,} values): the portrait pictures "
-                  f"{counted(pictured, 'user')}, fewer than {min_cell} {MIN_CELL_SOURCE}")
+                  f"{plural(pictured, 'user', sep=',')}, fewer than {min_cell} {MIN_CELL_SOURCE}")
         else:
             print(hidden_text(values, f"{attribute} values, every one", pictured, "users",
                               min_cell, outside=True))
@@ -129,7 +129,7 @@ def segment_rings(body: dict[str, Any]) -> None:
     # the body's suppressed_cells counts the portrait's hidden values too: the count printed
     # here is this table's own hidden counts (it read 28 over a table of 19, moving with --tier)
     here = sum(seg not in part for part in [*cells, overall] for seg in labels)
-    print(f"\nSegments of the ranked audience: the {counted(size, 'user')} of the "
+    print(f"\nSegments of the ranked audience: the {plural(size, 'user', sep=',')} of the "
           f"{', '.join(t['tier'] for t in rings)} ring{'s' * (len(rings) > 1)} (ranks 1-{last}), "
           f"users per ring and in all; '-': left out, fewer than {body['min_cell']} users or a "
           f"cell that would reveal one ({here} of this table's counts left out; "

@@ -26,7 +26,8 @@ from numpy.typing import NDArray
 from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
 from recommender.distribution.screens import largest_remainder
 from recommender.errors import InvalidParameterError, UnknownFilmError
-from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas, plural
+from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas
+from recommender.io.text import plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
 from recommender.model.model import Model

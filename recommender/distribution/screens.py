@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
-from recommender.io.places import plural
+from recommender.io.text import plural
 
 
 def largest_remainder(weights: NDArray[np.floating], total: int,

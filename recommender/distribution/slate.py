@@ -63,9 +63,9 @@ from recommender.io.places import (
     Cinemas,
     csv_records,
     duplicate_columns,
-    plural,
     whole_count,
 )
+from recommender.io.text import plural
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env

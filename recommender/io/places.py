@@ -24,6 +24,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.columns import REGION
+from recommender.io.text import plural
 
 CITY = "city"
 CINEMA = "cinema"
@@ -47,12 +48,6 @@ def whole_count(text: str) -> int | None:
         return None
     value = int(text)
     return value if value <= MAX_COUNT else None
-
-
-def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
-    """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:
-    the plural when it is not ``noun + "s"``; ``sep=","``: thousands separated)."""
-    return f"{n:{sep}} {noun if n == 1 else nouns or noun + 's'}"
 
 
 def duplicate_columns(path: Path, head: list[str]) -> None:

@@ -17,7 +17,8 @@ def table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
-def counted(n: int, noun: str, plural: str | None = None) -> str:
-    """``n`` with its noun in the number it takes: "1 user", "2,070 users" (``plural``: for a
-    noun that does not take an s)."""
-    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
+    """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:
+    the plural when it is not ``noun + "s"``; ``sep=","``: thousands separated)."""
+    return f"{n:{sep}} {noun if n == 1 else nouns or noun + 's'}"

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
-from recommender.io.text import counted
+from recommender.io.text import plural
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
 
@@ -96,7 +96,7 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
 def segment_listing(model: Model) -> str:
     """Every segment as ``0: Label (582 users)``, joined with "; " (for error messages)."""
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
-    return "; ".join(f"{i}: {label} ({counted(int(sizes[i]), 'user')})"
+    return "; ".join(f"{i}: {label} ({plural(int(sizes[i]), 'user', sep=',')})"
                      for i, label in enumerate(segment_labels(model)))
 
 

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
-from recommender.io.text import counted
+from recommender.io.text import plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.query.render import percentile_values, score_values
@@ -146,7 +146,7 @@ class AudiencePage:
         if not r["rank_range"]:
             return f"{r['tier']} ring: empty; "
         return (f"{r['tier']} ring: ranks {r['rank_range'][0]}-{r['rank_range'][1]} "
-                f"({counted(int(r['size']), 'user')}); ")
+                f"({plural(int(r['size']), 'user', sep=',')}); ")
 
 
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:

@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
 from recommender.io.columns import AGE_BAND, GENDER, OCCUPATION, REGION
-from recommender.io.text import counted
+from recommender.io.text import plural
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
@@ -48,7 +48,7 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
     users = max(0, hi - lo + 1)
     what = "the whole ranking" if chosen == ["all"] else " + ".join(chosen) + (
         " tiers" if len(chosen) > 1 else " tier")
-    note = (f"portrait of {what} ({counted(users, 'user')}"
+    note = (f"portrait of {what} ({plural(users, 'user', sep=',')}"
             + (f", ranks {lo}-{hi}" if users else "") + ")"
             + ("; the default, ?tier= (--tier) chooses a ring or all" if tier is None else ""))
     return {"tiers": chosen, "rank_range": [lo, hi] if users else None, "users": users,
