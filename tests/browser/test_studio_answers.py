@@ -309,6 +309,21 @@ def test_demand_by_place_counts_users_without_a_place(watched: Any, served_demo:
     text = page.inner_text("#dist-unplaced")
     assert text.startswith("3 users have no ") and "are in no row" in text
     assert page.inner_text("#dist-screens-warning") == warning
+
+    def one(b: dict[str, Any]) -> dict[str, Any]:  # one of each: said in the singular
+        return {**b, "users_without_place": {"users": 1, "viewers": 1, "expected_new": 0.5,
+                                             "expected_total": 1.5}, "viewers": 1,
+                "screens": {"total": 1, "capped_by": None, "capacity": None, "warning": None}}
+
+    page.unroute(f"**/films/{fid}/distribution?*")
+    page.route(f"**/films/{fid}/distribution?*", _amended(one))
+    page.goto(f"{served_demo.base}/studio/#/")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#dist-unplaced")
+    assert page.inner_text("#dist-unplaced").startswith("1 user has no ")
+    assert "is in no row: 1 viewer, 0.5 more expected" in page.inner_text("#dist-unplaced")
+    total = page.inner_text("#dist-total")
+    assert total.startswith("1 viewer so far") and "1 screen shared out" in total
     assert not watched.outside_requests
 
 

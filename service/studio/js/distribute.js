@@ -1,7 +1,7 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
 import { filmPath, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, num, section, table, tableBox, errorBox, csvCell, csvCells,
+import { h, int, count, num, section, table, tableBox, errorBox, csvCell, csvCells,
   filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList } from "./ui.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
@@ -149,7 +149,7 @@ function slateResult(body, titles) {
   const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
   return [
     h("p", { class: "note", id: "dslate-total" },
-      `${int(body.screens)} screens of ${int(body.cinemas)} cinema${body.cinemas === 1 ? "" : "s"} shared among ${body.films.length} film${body.films.length === 1 ? "" : "s"}, `,
+      `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared among ${count(body.films.length, "film")}, `,
       "each cinema's screens as close as possible to its share of the films' expected new viewers among its users ",
       `(total deviation from those targets: ${num(body.objective, 2)} screens). `,
       `A cinema with fewer than ${body.min_cell} users has its figures hidden (–).`),

@@ -1,7 +1,7 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
 import { filmPath, getJson, setHashParams } from "./api.js";
-import { h, int, num, pagedTable, pct, section, table, errorBox } from "./ui.js";
+import { h, int, count, num, pagedTable, pct, section, table, errorBox } from "./ui.js";
 
 // the model's place attributes (/health's model.place_attributes), asked once per page load
 // and again for a new model; null when /health could not say (a failed request, or no model
@@ -42,19 +42,19 @@ export function demandView(body) {
   return [
     body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
     h("p", { class: "note", id: "dist-total" },
-      `${int(body.viewers)} viewers so far, ${num(body.expected_new, 1)} more expected${horizon} `,
-      `(sum of calibrated probabilities over non-viewers). Places under ${body.min_cell} users `,
+      `${count(body.viewers, "viewer")} so far, ${num(body.expected_new, 1)} more expected${horizon} `,
+      `(sum of calibrated probabilities over non-viewers). Places under ${count(body.min_cell, "user")} `,
       `are merged into “other” (${body.merged_places} merged).`,
-      body.screens ? ` ${int(body.screens.total)} screens shared out in proportion to each place's expected total (viewers so far + expected new viewers)` +
+      body.screens ? ` ${count(body.screens.total, "screen")} shared out in proportion to each place's expected total (viewers so far + expected new viewers)` +
         (body.screens.capped_by ? `, capped by ${body.screens.capped_by}.` : ".") : ""),
     // users with no value of the attribute are in no row: the film card's viewers count
     // them, these rows do not (the two totals differed without a word)
     body.users_without_place && body.users_without_place.users
       ? h("p", { class: "note", id: "dist-unplaced" },
-        `${int(body.users_without_place.users)} users have no ${body.by} and are in no row` +
+        `${count(body.users_without_place.users, "user")} ${body.users_without_place.users === 1 ? "has" : "have"} no ${body.by} and ${body.users_without_place.users === 1 ? "is" : "are"} in no row` +
         (body.users_without_place.viewers === null
           ? ` (fewer than ${body.min_cell}: their figures are not shown).`
-          : `: ${int(body.users_without_place.viewers)} viewers, ${num(body.users_without_place.expected_new, 1)} more expected.`))
+          : `: ${count(body.users_without_place.viewers, "viewer")}, ${num(body.users_without_place.expected_new, 1)} more expected.`))
       : "",
     body.screens && body.screens.warning
       ? h("p", { class: "warning", id: "dist-screens-warning" }, body.screens.warning) : "",

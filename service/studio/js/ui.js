@@ -18,6 +18,9 @@ export function h(tag, attrs = {}, ...children) {
 export const int = (x) => (x === null || x === undefined ? "–" : Number(x).toLocaleString("en"));
 export const pct = (x, digits = 1) =>
   x === null || x === undefined ? "–" : `${(100 * x).toFixed(digits)}%`;
+// a count and its noun in the number it takes: "1 user", "2,070 users"
+export const count = (n, noun, nouns = null) =>
+  `${int(n)} ${Number(n) === 1 ? noun : nouns || `${noun}s`}`;
 export const num = (x, digits = 3) => (x === null || x === undefined ? "–" : Number(x).toFixed(digits));
 export const lift = (x) => (x === null || x === undefined ? "–" : `×${Number(x).toFixed(2)}`);
 
