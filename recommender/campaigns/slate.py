@@ -1,7 +1,9 @@
 """A release slate: the films to promote, each with a contact budget and a conversion value.
 
 ``SLATE.csv`` has the header ``film_id,budget`` and optionally ``value`` (worth of one
-conversion, default 1), in any case; a file whose header holds ``;`` or tabs and no comma
+conversion, default 1) and ``title`` (a person's check that each id is the film meant:
+``cli/checks.slate_films_known`` refuses a title that does not name the model's film), in any
+case; a file whose header holds ``;`` or tabs and no comma
 is read with that separator (a spreadsheet's export where the comma is the decimal mark).
 Errors name the file and the line.
 """
@@ -38,6 +40,7 @@ class SlateFilm:
     budget: int
     value: float = 1.0
     line: int = field(default=0, compare=False)  # its line in the slate file (0: none)
+    title: str = field(default="", compare=False)  # the slate's title column ("": none)
 
 
 def check_slate(films: list[SlateFilm]) -> list[SlateFilm]:
@@ -79,10 +82,11 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
     records = csv_records(text, p, delimiter)  # each row with the line it starts on
     header = records[0][1] if records else None
     names = [h.strip().lower() for h in header] if header else []  # 'Film_ID' is film_id
-    if names[:2] != ["film_id", "budget"] or not set(names[2:]) <= {"value"} or \
-            len(names) > 3:
-        raise DataError(str(p), f"expected the header 'film_id,budget' or "
-                                f"'film_id,budget,value', got {','.join(names)!r}", line=1)
+    extra = names[2:]
+    if names[:2] != ["film_id", "budget"] or not set(extra) <= {"value", "title"} or \
+            len(set(extra)) != len(extra):
+        raise DataError(str(p), f"expected the header 'film_id,budget', then optionally "
+                                f"value and title, got {','.join(names)!r}", line=1)
     films: list[SlateFilm] = []
     seen: dict[str, int] = {}
     for line, row in records[1:]:
@@ -107,17 +111,18 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
             raise DataError(str(p), f"budget must be in [0, {MAX_BUDGET}] (2^48 contacts), "
                                     f"got {budget}", line=line)
         value = 1.0
-        if len(names) == 3 and row[2].strip():
-            written = row[2].replace(",", ".") if delimiter != "," else row[2]  # "2,5": 2.5
+        cell = dict(zip(names, row, strict=True))
+        if cell.get("value", "").strip():
+            written = cell["value"].replace(",", ".") if delimiter != "," else cell["value"]
             try:
                 value = float(written)
             except ValueError:
                 value = math.nan
             if not (math.isfinite(value) and MIN_VALUE <= value <= MAX_VALUE):
                 raise DataError(str(p), f"value must be a number in [{MIN_VALUE:g}, "
-                                f"{MAX_VALUE:g}] (value units), got {row[2]!r}",
+                                f"{MAX_VALUE:g}] (value units), got {cell['value']!r}",
                                 line=line)
-        films.append(SlateFilm(film_id, budget, value, line))
+        films.append(SlateFilm(film_id, budget, value, line, cell.get("title", "").strip()))
     if not films:
         raise DataError(str(p), "the slate holds no film (expected one line per film after "
                                 "the header)")

@@ -14,19 +14,37 @@ if TYPE_CHECKING:
 def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     """Refuse a slate (``films``: ``SlateFilm``s read from ``path``, each with its ``line``)
     naming a film the model does not know, with the file and line of each such film and,
-    for one, the titles it matches."""
+    for one, the titles it matches (those its ``title`` column matches, when it has one); or
+    one whose ``title`` does not name the model's film (a person's check that each id is the
+    film meant: ``titles.typed_names``, the year optional)."""
     from recommender.errors import DataError, UnknownFilmError
-    from recommender.query.hints import with_title_hint
+    from recommender.query.catalog import with_year
+    from recommender.query.hints import title_hint, with_title_hint
+    from recommender.query.titles import names_title, typed_names
 
     idx = model.films.to_index([f.film_id for f in films], strict=False)
     unknown = [f for f, i in zip(films, idx.tolist(), strict=True) if i < 0]
-    if not unknown:
-        return
-    error = model.films.unknown(UnknownFilmError, [unknown[0].film_id])
-    first = with_title_hint(model, error) if isinstance(error, UnknownFilmError) else error
-    more = "".join(f"; unknown film_id {f.film_id!r} on line {f.line}" for f in unknown[1:5])
-    rest = f"; and {len(unknown) - 5} more" if len(unknown) > 5 else ""
-    raise DataError(path, f"{first}{more}{rest}", line=unknown[0].line or None)
+    if unknown:
+        error = model.films.unknown(UnknownFilmError, [unknown[0].film_id])
+        hint = title_hint(model, unknown[0].title) if unknown[0].title else ""
+        first = (f"{error}; its title {unknown[0].title!r}{hint.removeprefix('; it')}" if hint
+                 else with_title_hint(model, error) if isinstance(error, UnknownFilmError)
+                 else error)
+        more = "".join(f"; unknown film_id {f.film_id!r} on line {f.line}" for f in unknown[1:5])
+        rest = f"; and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        raise DataError(path, f"{first}{more}{rest}", line=unknown[0].line or None)
+    titles, years = model.catalog.titles, model.catalog.years
+    wrong = [(f, with_year(str(titles[i]), int(years[i])) if titles[i] else "no title")
+             for f, i in zip(films, idx.tolist(), strict=True)
+             if f.title and not names_title(typed_names(f.title), str(titles[i]), int(years[i]))]
+    if wrong:
+        said = "; ".join((f"line {f.line}: " if k else "") + f"film_id {f.film_id!r} is "
+                         f"{name} in the model, not {f.title!r}"
+                         for k, (f, name) in enumerate(wrong[:5]))
+        rest = f"; and {len(wrong) - 5} more" if len(wrong) > 5 else ""
+        raise DataError(path, f"{said}{rest} (the title column checks that each id is the "
+                        "film meant: correct the id, or the title as the model has it)",
+                        line=wrong[0][0].line or None)
 
 
 def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) -> None:

@@ -156,7 +156,8 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
 
 
 def _slate(args: argparse.Namespace) -> int:
-    from recommender.distribution.slate import plan_slate, read_slate
+    from recommender.distribution.slate import plan_slate
+    from recommender.distribution.slate_file import read_slate
     from recommender.errors import InvalidParameterError
     from recommender.io.places import read_cinemas
 

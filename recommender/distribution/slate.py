@@ -39,9 +39,6 @@ a typo in an id shows there.
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -56,21 +53,17 @@ from recommender.distribution.places import (
     place_attributes,
     place_groups,
 )
-from recommender.errors import DataError, InvalidParameterError, UnknownFilmError
+from recommender.distribution.slate_file import SlateFilm
+from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import (
     CINEMA,
-    MAX_COUNT,
     Cinemas,
-    csv_records,
-    duplicate_columns,
-    whole_count,
 )
 from recommender.io.text import plural
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
 
-SLATE_COLUMNS = ("film_id", "min_screens", "max_screens")
 TIE_BREAK = 1e-7  # per screen, times the film's share of the cinema's demand (<< any deviation)
 WEIGHT_ROUNDS = 500  # iterative proportional fitting of the bounded films' demand factors
 WEIGHT_TOLERANCE = 1e-9
@@ -79,68 +72,6 @@ WEIGHT_TOLERANCE = 1e-9
 class InfeasibleSlateError(InvalidParameterError):
     """The films' screen bounds cannot hold with the cinemas' screens (a rule between fields
     that a request's schema cannot state: HTTP answers it 409)."""
-
-
-@dataclass(frozen=True)
-class SlateFilm:
-    """One film of a slate and its total screens' bounds (``None``: no maximum)."""
-
-    film_id: str
-    min_screens: int = 0
-    max_screens: int | None = None
-    line: int = field(default=0, compare=False)  # its line in the slate file (0: none)
-
-
-def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
-    """Read ``SLATE.csv`` (see the module docstring); ``DataError`` names the file and line."""
-    p = Path(path)
-    try:
-        # bytes, not read_text: universal newlines turned a CR in a quoted film_id into an LF
-        records = csv_records(p.read_bytes().decode("utf-8-sig"), p)
-    except FileNotFoundError:
-        raise DataError(str(p), "no such file (expected a slate CSV with the header "
-                        f"{','.join(SLATE_COLUMNS)})") from None
-    except UnicodeDecodeError as e:
-        raise DataError(str(p), f"not UTF-8 text (byte {e.start})") from None
-    rows = [row for _, row in records]
-    head = [h.strip().lower() for h in rows[0]] if rows else []
-    if "film_id" not in head:
-        raise DataError(str(p), f"the header must name film_id (expected "
-                        f"{','.join(SLATE_COLUMNS)})", line=1)
-    unknown = [h for h in head if h not in SLATE_COLUMNS]
-    if unknown:  # a typo (max_screen) would silently drop the bound
-        raise DataError(str(p), f"unknown column {unknown[0]!r} in the header (expected "
-                        f"{','.join(SLATE_COLUMNS)}; only film_id is required)", line=1)
-    duplicate_columns(p, head)
-    films: list[SlateFilm] = []
-    seen: set[str] = set()
-    for line, row in records[1:]:
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(head):
-            raise DataError(str(p), f"{plural(len(row), 'field')}, expected {len(head)}",
-                            line=line)
-        cell = dict(zip(head, row, strict=True))
-        film = cell["film_id"]
-        if not film or film in seen:
-            raise DataError(str(p), f"{'an empty' if not film else 'a repeated'} film_id "
-                            f"{film!r}", line=line)
-        seen.add(film)
-        bounds: list[int | None] = []
-        for name in ("min_screens", "max_screens"):
-            raw = cell.get(name, "").strip()
-            value = whole_count(raw) if raw else None
-            if raw and value is None:
-                raise DataError(str(p), f"{name} must be a whole number from 0 to {MAX_COUNT} "
-                                f"or empty, got {raw!r}", line=line)
-            bounds.append(value)
-        lo, hi = bounds[0] or 0, bounds[1]
-        if hi is not None and hi < lo:
-            raise DataError(str(p), f"max_screens {hi} is below min_screens {lo}", line=line)
-        films.append(SlateFilm(film, lo, hi, line))
-    if not films:
-        raise DataError(str(p), "the slate lists no film", line=1)
-    return films
 
 
 def cinema_demand(model: Model, film_ids: list[str], cinema_ids: NDArray[np.str_]

@@ -45,8 +45,7 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
     it is a name (with or without its year, as search reads titles), else ""."""
     from recommender.model import catalog_only
     from recommender.query.catalog import with_year
-    from recommender.query.title_match import query_year
-    from recommender.query.titles import normalise, title_names
+    from recommender.query.titles import names_title, typed_names
 
     films = catalog_only.listed(model.meta)
     if not films or not film_id.strip():
@@ -54,16 +53,9 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
     for fid, title, year in films:
         if fid == film_id:
             return f"; {fid} {with_year(title, year)} is {LEFT_OUT}"
-    typed, typed_year = title_names(film_id)  # "Innocents, The (1961)" as a catalog writes it
-    wanted: set[tuple[str, int]] = set()  # (a name, the year it asks for or 0)
-    for name in {normalise(n) for pair in typed for n in pair}:
-        wanted.add((name, typed_year))
-        words = name.split()
-        if not typed_year and len(words) > 1 and (ends := query_year(name)):
-            wanted.add((" ".join(words[:-1]), ends))  # "the innocents 1961"
+    wanted = typed_names(film_id)
     named = [f"{fid} {with_year(title, year)}" for fid, title, year in films
-             for keys in [{normalise(k) for pair in title_names(title)[0] for k in pair}]
-             if any(n in keys and asked in (0, year) for n, asked in wanted)]
+             if names_title(wanted, title, year)]
     if not named:
         return ""
     return ("; not in the model (in the training data's catalog, but no interaction of the "

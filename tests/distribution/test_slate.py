@@ -17,9 +17,9 @@ from recommender.distribution.slate import (
     _targets,
     _weights,
     plan_slate,
-    read_slate,
     solve,
 )
+from recommender.distribution.slate_file import read_slate
 from recommender.errors import DataError, InvalidParameterError
 from recommender.io.places import Cinemas
 

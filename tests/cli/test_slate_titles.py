@@ -1,0 +1,73 @@
+"""A slate file may carry a ``title`` column, a person's check that each id is the film meant
+(campaign ``plan --slate`` and ``distribution --slate``): a title that does not name the
+model's film is refused naming the line; an unknown id lists the films its title matches.
+Before, either slate refused the column ("unknown column 'title'", "expected the header")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import run_cli
+from service_fixtures import save_model
+
+from recommender.campaigns.slate import read_slate as read_plan_slate
+from recommender.distribution.slate_file import read_slate as read_screens_slate
+
+CINEMAS = ("c1", "c2")
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("slate_titles") / "model", cinemas=list(CINEMAS))
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder / name
+
+
+def test_readers_keep_the_title(tmp_path: Path) -> None:
+    plan = write(tmp_path, "p.csv",
+                 "film_id,budget,title,value\n00000,5, The Matrix ,2\n00002,3,,\n")
+    got = read_plan_slate(plan)
+    assert [(f.film_id, f.budget, f.value, f.title) for f in got] == [
+        ("00000", 5, 2.0, "The Matrix"), ("00002", 3, 1.0, "")]
+    screens = write(tmp_path, "s.csv", "title,film_id,max_screens\nThe Matrix,00000,2\n")
+    assert [(f.film_id, f.max_screens, f.title) for f in read_screens_slate(screens)] == [
+        ("00000", 2, "The Matrix")]
+
+
+@pytest.mark.parametrize("command", ["plan", "distribution"])
+def test_titles_are_checked_against_the_model(command: str, model_dir: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    cols = "film_id,budget,title\n" if command == "plan" else "film_id,max_screens,title\n"
+    screens = write(tmp_path, "screens.csv", "cinema_id,screens\nc1,2\nc2,2\n")
+
+    def run(slate: Path) -> tuple[int, str, str]:
+        extra = (["--out", tmp_path / "plan.csv"] if command == "plan"
+                 else ["--screens-per-cinema", screens, "--json"])
+        return run_cli(capsys, command, model_dir, "--slate", slate, *extra)
+
+    # as people type them: article, case, accents and a year aside
+    good = write(tmp_path, "good.csv", cols + "00000,2,the matrix\n00002,2,"
+                 "\"le fabuleux destin d'amelie 1992\"\n")
+    code, _, err = run(good)
+    assert code == 0, err
+    (tmp_path / "plan.csv").unlink(missing_ok=True)  # the refusals below write no plan
+    wrong = write(tmp_path, "wrong.csv", cols + "00000,2,The Matrix\n00002,2,Heat\n")
+    code, out, err = run(wrong)
+    assert code == 2 and out == ""
+    assert err.strip() == (
+        f"error: {wrong}, line 3: film_id '00002' is Le Fabuleux Destin d'Amélie (1992) in the "
+        "model, not 'Heat' (the title column checks that each id is the film meant: correct "
+        "the id, or the title as the model has it)")
+    year = write(tmp_path, "year.csv", cols + "00000,2,The Matrix 1999\n")
+    code, _, err = run(year)
+    assert code == 2 and "line 2: film_id '00000' is The Matrix (1990) in the model" in err
+    unknown = write(tmp_path, "unknown.csv", cols + "99999,2,The Matrix\n")
+    code, _, err = run(unknown)
+    assert code == 2 and err.startswith(
+        f"error: {unknown}, line 2: unknown film_id '99999'; its title 'The Matrix' matches "
+        "titles: 00000 The Matrix (1990)")
+    assert not (tmp_path / "plan.csv").exists()
