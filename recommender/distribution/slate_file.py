@@ -13,8 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recommender.errors import DataError
-from recommender.io.places import MAX_COUNT, csv_records, duplicate_columns, whole_count
-from recommender.io.text import plural
+from recommender.io.places import (
+    MAX_COUNT,
+    csv_records,
+    data_rows,
+    duplicate_columns,
+    whole_count,
+)
 
 SLATE_COLUMNS = ("film_id", "min_screens", "max_screens", "title")
 
@@ -53,12 +58,7 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     duplicate_columns(p, head)
     films: list[SlateFilm] = []
     seen: set[str] = set()
-    for line, row in records[1:]:
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(head):
-            raise DataError(str(p), f"{plural(len(row), 'field')}, expected {len(head)}",
-                            line=line)
+    for line, row in data_rows(records, len(head), p):
         cell = dict(zip(head, row, strict=True))
         film = cell["film_id"]
         if not film or film in seen:

@@ -16,6 +16,7 @@ import csv
 import io
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -127,12 +128,7 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     numbers: dict[str, list[int]] = {SCREENS: [], SEATS: []}
     seen: set[str] = set()
     regions: dict[str, tuple[str, int]] = {}  # city -> (its region, the line that said so)
-    for line, row in records[1:]:
-        if not row or all(not c.strip() for c in row):
-            continue
-        if len(row) != len(head):
-            raise DataError(str(p), f"{plural(len(row), 'field')}, expected {len(head)}",
-                            line=line)
+    for line, row in data_rows(records, len(head), p):
         cid = row[col[CINEMA_ID]]
         if not cid.strip() or cid in seen:  # a blank id: no user can name it (no place)
             what = f"a blank ({cid!r})" if not cid.strip() else f"a repeated ({cid!r})"
@@ -192,6 +188,19 @@ def csv_records(text: str, path: str | os.PathLike[str], delimiter: str | None =
         raise DataError(str(path), f"not readable as CSV from here on ({e}; a quote left "
                                    "open?)", line=start) from None
     return out
+
+
+def data_rows(records: list[tuple[int, list[str]]], fields: int, path: str | os.PathLike[str]
+              ) -> Iterator[tuple[int, list[str]]]:
+    """The rows of ``records`` (``csv_records``) after the header, each with its line: blank
+    ones skipped, one of another number of fields than ``fields`` refused naming its line."""
+    for line, row in records[1:]:
+        if not row or all(not c.strip() for c in row):
+            continue
+        if len(row) != fields:
+            raise DataError(str(path), f"{plural(len(row), 'field')}, expected {fields}",
+                            line=line)
+        yield line, row
 
 
 def cinemas_beside(data: str | os.PathLike[str]) -> Path | None:
