@@ -11,9 +11,12 @@ and 0 for a film the user already has (training interactions or an earlier event
 wave draws each target's purchase from ``p1``, each control's from ``p0``, and everyone else's
 organic purchases of the slate's films from ``p0``; purchases become events in the store.
 Newcomers (users the model has never seen) arrive with a few purchases of their group's
-films. The report's estimand for a group of rows is ``mean p1 over its targets - mean p0 over
-its controls`` (what the difference of conversion rates estimates without bias, given the
-random control draw); ``expected_conversions`` scores any plan under the truth.
+films. The report's estimand for a group of rows is, in each (film, wave) that holds both
+targets and controls, ``mean p1 over its targets - mean p0 over its controls``, averaged with
+the strata's targets as weights (``planted_uplift``: what the report's stratified difference
+of conversion rates estimates without bias, given the random control draw; the pooled
+difference over all the rows is not, when the films' control shares differ);
+``expected_conversions`` scores any plan under the truth.
 """
 
 from __future__ import annotations
@@ -114,11 +117,32 @@ def expected_conversions(truth: Truth, rows: pa.Table) -> float:
     return float((truth.p1[u, f] * ~truth.bought[u, f]).sum())
 
 
-def planted_uplift(p: NDArray[np.float64], target: NDArray[np.bool_]) -> float:
-    """The report's estimand for rows whose planted probability is ``p``: mean p1 over the
-    targets - mean p0 over the controls (a group without rows counts 0)."""
-    return float((p[target].mean() if target.any() else 0.0)
-                 - (p[~target].mean() if (~target).any() else 0.0))
+def planted_uplift(p: NDArray[np.float64], target: NDArray[np.bool_],
+                   strata: NDArray[Any] | None = None) -> float:
+    """The report's estimand for rows whose planted probability is ``p`` (p1 for a target, p0
+    for a control) in ``strata`` (one label per row, such as its film and wave; None: one
+    stratum): in each stratum with both targets and controls, mean p1 over its targets less
+    mean p0 over its controls, averaged with the strata's targets as weights, as the report
+    compares each film's wave with its own controls (0 when no stratum has both). The pooled
+    ``mean p1 of the targets - mean p0 of the controls`` it replaces is not what the report
+    estimates when the films' control shares differ (1 control of 5 users at a budget of 4,
+    10 of 100 at 90)."""
+    labels = np.zeros(len(p), np.int64) if strata is None else \
+        np.unique(np.asarray(strata), return_inverse=True)[1].ravel()
+    gaps, weights = [], []
+    for s in np.unique(labels).tolist():
+        t, c = target & (labels == s), ~target & (labels == s)
+        if t.any() and c.any():
+            gaps.append(float(p[t].mean() - p[c].mean()))
+            weights.append(int(t.sum()))
+    return float(np.average(gaps, weights=weights)) if weights else 0.0
+
+
+def _strata(rows: pa.Table) -> NDArray[np.str_]:
+    """A (film, wave) label per plan row: the report's strata."""
+    film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)
+    wave = np.asarray(rows.column("wave").to_numpy(), np.int64).astype(str)
+    return np.char.add(np.char.add(film, "\x00"), wave)
 
 
 def send_wave(truth: Truth, store: CampaignStore, rows: pa.Table, start: int, wave: int,
@@ -145,7 +169,8 @@ def send_wave(truth: Truth, store: CampaignStore, rows: pa.Table, start: int, wa
     record_events(store, EventBatch([f"{tag}-{k}" for k in range(len(all_u))],
                                     all_u.tolist(), all_f.tolist(), ts.tolist(),
                                     [1.0] * len(all_u)))
-    return {"events": len(all_u), "planted_uplift": planted_uplift(p, target),
+    return {"events": len(all_u),
+            "planted_uplift": planted_uplift(p, target, _strata(wave_rows)),
             "target_conversions": int((conv & target).sum()),
             "control_conversions": int((conv & ~target).sum())}
 
@@ -200,7 +225,7 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
             "target_conversions": int((conv & target).sum()),
             "control_conversions": int((conv & ~target).sum()),
             "targets": int(target.sum()), "controls": int((~target).sum()),
-            "planted_uplift": planted_uplift(p, target)}
+            "planted_uplift": planted_uplift(p, target, _strata(rows))}
 
 
 def run_loop(folder: str | Path, model: Model, store: CampaignStore, slate: list[SlateFilm],
@@ -248,17 +273,10 @@ def coverage(truth: Truth, rows: pa.Table, draws: int, seed: int = 0) -> float:
     rng = np.random.default_rng(seed)
     wave1 = rows.filter(pc.equal(rows.column("wave"), 1))
     target = np.asarray(wave1.column("group").to_numpy(zero_copy_only=False), str) == "target"
-    film = np.asarray(wave1.column("film_id").to_numpy(zero_copy_only=False), str)
+    strata = _strata(wave1)
     hits = 0
     for _ in range(draws):  # one report per draw: the check itself
         conv, p = respond(truth, wave1, rng)
         up = compute_report(wave1, conv)["overall"]["absolute_uplift"]
-        gaps, weights = [], []
-        for f in np.unique(film).tolist():
-            t, c = target & (film == f), ~target & (film == f)
-            if t.any() and c.any():
-                gaps.append(p[t].mean() - p[c].mean())
-                weights.append(int(t.sum()))
-        planted = float(np.average(gaps, weights=weights))
-        hits += up["low"] <= planted <= up["high"]
+        hits += up["low"] <= planted_uplift(p, target, strata) <= up["high"]
     return hits / draws

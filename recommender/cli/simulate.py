@@ -29,8 +29,8 @@ def add_simulate_action(sub: Any) -> None:
     c.add_argument("--model", required=True, help="the model the plan was made with")
     c.add_argument("--store", help="the campaign store holding the plan (default: "
                                    "$RECOMMENDER_STORE)")
-    c.add_argument("--wave", type=int, default=1, help="the wave sent (default: 1)")
-    c.add_argument("--seed", type=int, default=0, help="the draw's seed (default: 0)")
+    c.add_argument("--wave", type=int, default=1, help="the wave sent")
+    c.add_argument("--seed", type=int, default=0, help="the draw's seed")
     c.add_argument("--out", required=True, help="the events file to write (CSV)")
     c.set_defaults(campaign_action=cmd_campaign_simulate)
 
@@ -69,7 +69,8 @@ def cmd_campaign_simulate(args: argparse.Namespace) -> int:
           f"{args.out}: {drawn['target_conversions']:,} of {drawn['targets']:,} targets and "
           f"{drawn['control_conversions']:,} of {drawn['controls']:,} controls converted, "
           f"dated between the plan's start and now (at most {WINDOW_DAYS:g} days after it)")
-    print(f"planted uplift of the wave: {100 * drawn['planted_uplift']:.2f} points (mean p1 of "
-          "its targets - mean p0 of its controls, from the demo's taste groups; the report's "
-          "absolute uplift estimates it)", file=sys.stderr)
+    print(f"planted uplift of the wave: {100 * drawn['planted_uplift']:.2f} points (in each "
+          "film, mean p1 of its targets - mean p0 of its controls, weighted by the films' "
+          "targets, from the demo's taste groups; the report's absolute uplift estimates it)",
+          file=sys.stderr)
     return 0

@@ -115,3 +115,16 @@ def test_only_a_demo_folder_and_a_planned_wave_are_simulated(
                            "--model", model, "--store", store, "--out", tmp_path / "x.csv")
         assert code == 2 and "is not the demo folder model" in err, err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_help_says_each_default_once(capsys: pytest.CaptureFixture[str]) -> None:
+    # the formatter adds "(default: N)"; the help strings said it too: "(default: 1) (default: 1)"
+    from recommender.cli import main
+
+    try:
+        main(["campaign", "simulate", "--help"])
+    except SystemExit:
+        pass
+    text = " ".join(capsys.readouterr().out.split())
+    assert "(default: 1)" in text and "(default: 0)" in text
+    assert not re.search(r"\(default: [^)]*\) \(default", text)
