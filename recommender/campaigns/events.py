@@ -132,14 +132,18 @@ class EventColumns:
 class EventConflictError(InvalidParameterError):
     """An ``event_id`` already stored (or repeated in its batch) with a different payload."""
 
-    def __init__(self, event_id: str, stored: tuple[Any, ...], sent: tuple[Any, ...]) -> None:
+    def __init__(self, event_id: str, stored: tuple[Any, ...], sent: tuple[Any, ...],
+                 in_batch: bool = False) -> None:
         self.event_id = event_id
 
         def shown(row: tuple[Any, ...]) -> str:
             return (f"user_id {row[0]!r}, film_id {row[1]!r}, timestamp {row[2]}, "
                     f"weight {row[3]:g}")
-        # the reason alone: an importer of a file in batches says what was stored of it
-        self.reason = (f"event_id {event_id!r} is already recorded with a different payload "
+        # the reason alone (an importer says what of its file was stored); in_batch: no retry
+        self.reason = (f"event_id {event_id!r} is sent twice in this batch with different "
+                       f"payloads ({shown(stored)}; then {shown(sent)}): an event_id names "
+                       "one event" if in_batch else
+                       f"event_id {event_id!r} is already recorded with a different payload "
                        f"({shown(stored)}; this batch sends {shown(sent)}): an event_id names "
                        "one event, so a retry must repeat it exactly")
         super().__init__(f"{self.reason}; nothing of this batch was stored")
@@ -249,9 +253,11 @@ def _payloads(batch: EventBatch) -> dict[str, list[tuple[Any, ...]]]:
     return out
 
 
-def _conflict(conn: Connection, batch: EventBatch, ids: set[str]) -> None:
+def _conflict(conn: Connection, batch: EventBatch, ids: set[str], before: set[str] | None = None
+              ) -> None:
     """Raise ``EventConflictError`` for the first event of ``batch`` whose id is among ``ids``
-    and whose payload differs from the stored one (or from its first copy in the batch)."""
+    and whose payload differs from the stored one (or from its first copy in the batch);
+    ``before``: the ids stored before this batch (default: those stored now)."""
     sent = _payloads(batch)
     stored: dict[str, tuple[Any, ...]] = {}
     wanted = sorted(ids)
@@ -267,7 +273,8 @@ def _conflict(conn: Connection, batch: EventBatch, ids: set[str]) -> None:
         first = stored.get(eid, sent[eid][0])
         for row in sent[eid]:
             if row != first:
-                raise EventConflictError(eid, first, row)
+                raise EventConflictError(eid, first, row, eid not in (
+                    stored if before is None else before))
 
 
 def _stored_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
@@ -314,7 +321,7 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
         # each new event_id once (its first copy): an insert that ON CONFLICT skips still
         # draws a sequence number (SQLite's AUTOINCREMENT, PostgreSQL's sequence), and a
         # retried batch of 10,000 events used up 10,000 numbers
-        known, params = _stored_ids(conn, batch.event_id), []
+        known, params = set(before := _stored_ids(conn, batch.event_id)), []
         for e, u, f, t, w in zip(batch.event_id, batch.user_id, batch.film_id,
                                  batch.timestamp, batch.weight, strict=True):
             if e not in known:
@@ -330,7 +337,7 @@ def record_events(store: CampaignStore, batch: EventBatch) -> tuple[int, int, in
             for e in batch.event_id:
                 counts[e] = counts.get(e, 0) + 1
             _conflict(conn, batch, {e for e, k in counts.items() if k > 1} |
-                      (set(counts) - set(written)))  # raises: the transaction rolls back
+                      (set(counts) - set(written)), before)  # raises: rolls back
         seq = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.seq), 0)))
                   .scalar_one())
     return stored, len(batch) - stored, seq
