@@ -182,6 +182,11 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                       exclude=at_cap + opted_out, progress=progress, user_caps=caps,
                       control_offsets=offsets, blocked=(b_film[ok], b_user[ok]),
                       rounding=str(params.get("rounding", HALF)))
+    if plan.rows.num_rows == 0:  # it was stored, exit 0, as a next wave of nobody
+        raise NothingToPlanError(
+            f"the films of plan {plan_id} have {sum(f.budget for f in slate):,} contacts of "
+            "budget left but nobody to plan: every candidate was contacted or held out in the "
+            "sent waves, has converted, is at the cap or opted out")
     # the parameters name the opt-outs, as the first plan's do: users at the cap are counted
     # apart (excluded.users_at_cap), though the solve leaves them out alike
     known = model.users.to_index(pa.array(opted_out, pa.string()), strict=False) \

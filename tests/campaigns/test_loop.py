@@ -277,3 +277,18 @@ def test_two_next_waves_planned_at_once_are_told_of_each_other(
     assert store.summary(second.plan.plan_id)["warning"] == told  # as stored
     third = plan_next_wave(model, store, plan.plan_id, sent_waves=1, seed=3)
     assert "already has 2 next waves" in third.summary["warning"]
+
+
+def test_a_next_wave_of_nobody_is_refused(world: tuple[Path, Model], tmp_path: Path) -> None:
+    """A budget larger than the film's candidates: one wave selects every one of them, and a
+    next wave has budget left but nobody to plan. It was stored (exit 0) as a plan of nobody,
+    as a next wave after the budgets were spent had been."""
+    _, model = world
+    film = model.films.ids[int(np.argmax(model.film_counts()))]
+    store = open_store(str(tmp_path / "s.db"))
+    first = plan_slate(model, [SlateFilm(film, 10 * model.n_users)], holdout=0.1, waves=1)
+    store.save_plan(first.plan_id, first.summary, first.rows)
+    assert first.summary["films"][0]["budget_exceeds_eligible"]
+    with pytest.raises(InvalidParameterError, match="budget left but nobody to plan"):
+        plan_next_wave(model, store, first.plan_id, sent_waves=1)
+    assert [p["plan_id"] for p in store.list_plans()[1]] == [first.plan_id]
