@@ -79,6 +79,18 @@ METHOD = {
     "conversion": "an event for the row's film by the row's user in [start, start + window)",
 }
 
+#: the unit of each number of the report (the uplift blocks' units were not said: the CLI
+#: prints points and percents, the JSON holds shares)
+UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
+         "conversions": "rows converted (users)", "rates": "share of rows (0.1 = 10%)",
+         "absolute_uplift": "difference of the rates, a share (0.05 = 5 percentage points)",
+         "relative_uplift": "ratio of the rates minus 1 (0.5 = +50%)",
+         "incremental_conversions": "rows converted (users) beyond the control rate",
+         "predicted_conversions": "rows (users): sum of p stretched to the window",
+         "control_effective_size": "plan rows held out (effective, over strata)",
+         "window_days": "days", "start": "unix seconds (the plan's created time)",
+         "end": "unix seconds (start + window)"}
+
 
 def wilson(x: float, n: float, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a proportion ``x / n`` (``n`` > 0)."""
@@ -375,10 +387,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "sent_waves": sent, "plan_waves": planned,
             "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
             "horizon": horizon, "predicted": predicted, "method": METHOD,
-            "units": {"targets": "plan rows contacted", "controls": "plan rows held out",
-                      "conversions": "rows converted (users)", "rates": "share of rows",
-                      "start": "unix seconds (the plan's created time)",
-                      "end": "unix seconds (start + window)"},
+            "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
                     f"predicted conversions: {predicted['scaling']}" + _early_text(early, dated),
             **body}

@@ -185,6 +185,14 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
     assert [w["wave"] for w in body["waves"]] == [1, 2] and body["waves"][1]["targets"] == 2
     assert [(w["wave"], w["targets"]) for w in a["waves"]] == [(1, 1), (2, 2)]
     assert "Newcombe" in body["method"]["absolute_uplift"]
+    # every interval and count of a block has its unit (the uplifts' were not said: the CLI
+    # prints points and percents where the JSON holds shares)
+    for key, value in o.items():
+        if isinstance(value, dict) or key.startswith("predicted_"):
+            unit = key.replace("predicted_target_", "predicted_").replace(
+                "predicted_control_", "predicted_")
+            assert unit in body["units"] or key.endswith("_rate"), key
+    assert "percentage points" in body["units"]["absolute_uplift"]
     longer = campaign_report(store, "plan-a", window_days=60)["films"][0]
     assert longer["target_conversions"] == 2
     with pytest.raises(UnknownPlanError):
