@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from recommender.campaigns.controls import blocked_pairs
 from recommender.campaigns.events import iter_events, plan_links, trained_through
 from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
@@ -174,13 +175,17 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                                              strict=False), np.int64) if len(user) \
         else np.zeros(0, np.int64)
     ok = (b_film >= 0) & (b_user >= 0)
+    # and the pairs plans outside the chain hold out as controls (controls.py)
+    (o_film, o_user), held = blocked_pairs(model, slate, store, skip=[p for p, _ in links])
     # each film's users the sent waves selected (targets and controls, over the chain): the
     # new plan's controls continue their rounding, so the campaign holds out its share
     offsets = np.array([int((film == f.film_id).sum()) for f in slate], np.int64)
     # the chain's rounding: a plan stored before per-film phases rounded at 1/2
     plan = plan_slate(model, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
                       exclude=at_cap + opted_out, progress=progress, user_caps=caps,
-                      control_offsets=offsets, blocked=(b_film[ok], b_user[ok]),
+                      control_offsets=offsets,
+                      blocked=(np.concatenate([b_film[ok], o_film]),
+                               np.concatenate([b_user[ok], o_user])),
                       rounding=str(params.get("rounding", HALF)))
     if plan.rows.num_rows == 0:  # it was stored, exit 0, as a next wave of nobody
         raise NothingToPlanError(
@@ -203,6 +208,7 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
             sa.select(plan_links.c.plan_id).where(plan_links.c.previous_plan_id == plan_id)))
     plan.summary.update(with_warning(plan.summary, plan_id, earlier))
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
+                        held_out_elsewhere=held,
                         excluded={"pairs_contacted": int(is_target.sum()),
                                   "pairs_held_out": int((~is_target).sum()),
                                   "users_at_cap": len(at_cap),

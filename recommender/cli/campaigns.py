@@ -97,7 +97,6 @@ def pseudonym_key(args: argparse.Namespace) -> bytes | None:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
-    from recommender.campaigns.plan import plan_slate
     from recommender.campaigns.slate import read_slate
     from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
     from recommender.cli.commands import _load_model, _read_ids, not_an_input
@@ -151,9 +150,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
         plan = plan_slate_spark(model, slate, cap=args.cap, holdout=args.holdout,
                                 waves=args.waves, seed=args.seed, exclude=exclude,
                                 master=args.spark_master)
+        spark_controls(model, slate, store, plan.summary)
     else:
-        plan = plan_slate(model, slate, cap=args.cap, holdout=args.holdout, waves=args.waves,
-                          seed=args.seed, exclude=exclude)
+        from recommender.campaigns.controls import plan_beside
+
+        plan = plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
+                           waves=args.waves, seed=args.seed, exclude=exclude)
     def commit() -> None:
         if store is not None:
             store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude)
@@ -167,6 +169,24 @@ def cmd_plan(args: argparse.Namespace) -> int:
     hidden = " (user ids pseudonymised)" if key is not None else ""
     print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{hidden}{where}")
     return 0
+
+
+def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) -> None:
+    """The Spark planner does not leave out the pairs other stored plans hold out as controls
+    (``campaigns/controls.py``): say how many it may have planned, on stderr and in the
+    summary, rather than nothing."""
+    if store is None:
+        return
+    from recommender.campaigns.controls import blocked_pairs
+
+    _, info = blocked_pairs(model, slate, store)
+    if info["pairs"]:
+        said = (f"the Spark planner does not leave out the {info['pairs']:,} (film, user) "
+                f"pairs {info['plans_count']:,} other stored plan(s) hold out as controls for "
+                "these films: contacting them biases those plans' reports (plan with --engine "
+                "local to leave them out)")
+        print(f"warning: {said}", file=sys.stderr)
+        summary["held_out_elsewhere"] = {**info, "note": said}
 
 
 def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: str | None,
@@ -229,6 +249,12 @@ def print_summary(summary: dict[str, Any]) -> None:
     for f in summary["films"]:
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
+    held = summary.get("held_out_elsewhere") or {}
+    if held.get("pairs") and not held["note"].startswith("the Spark planner"):
+        print(f"note: {held['pairs']:,} (film, user) pairs held out as controls by "
+              f"{held['plans_count']:,} other stored plan(s) ({', '.join(held['plans'][:3])}"
+              f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that their reports "
+              "stay measurable", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
         print(f"warning: {summary['warning']}", file=sys.stderr)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]

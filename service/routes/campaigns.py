@@ -23,8 +23,8 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from recommender.campaigns.controls import plan_beside
 from recommender.campaigns.export import csv_chunks, plan_rows_count
-from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.slate import (
     MAX_BUDGET,
     MAX_CAP,
@@ -201,10 +201,9 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
     def make() -> dict[str, Any]:
         slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
         try:
-            result = plan_slate(caught_up(request, engine), slate, cap=body.cap,
-                                holdout=body.holdout,
-                                waves=body.waves, seed=body.seed,
-                                exclude=body.exclude_user_ids, progress=False)
+            result = plan_beside(caught_up(request, engine), slate, store, cap=body.cap,
+                                 holdout=body.holdout, waves=body.waves, seed=body.seed,
+                                 exclude=body.exclude_user_ids, progress=False)
         except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's)
             raise HTTPException(404, f"the slate names films this model does not know: {e}"
                                 ) from None

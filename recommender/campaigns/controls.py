@@ -1,0 +1,93 @@
+"""Pairs other stored plans hold out as controls: a later plan for the film leaves them out.
+
+A plan's control group measures what its contacts returned (``report.py``: each film's
+targets against its own held-out users). A plan made afterwards for the same film (a second
+campaign, not a next wave of the first) contacted them as any other candidate: in a probe, 50
+of a first plan's 68 controls were a second plan's targets for the same film, its control rate
+rose to 28% and its measured uplift fell to +3.2 points. So a plan (``plan --store``,
+``POST /campaigns/plan``, a next wave) leaves out every (film, user) pair that a plan stored
+for that film holds out as a control (any wave: which waves went out is known only along a
+chain of next waves), and keeps them in the film's ranking, as a next wave keeps its chain's
+sent pairs (``plan_slate``'s ``blocked``: holding a user out is not a watch). The summary's
+``held_out_elsewhere`` counts them and names the plans. A next wave's own chain is left to it
+(``skip``): its unsent waves' controls were never held out, and their budget is re-planned.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import sqlalchemy as sa
+from numpy.typing import NDArray
+
+from recommender.campaigns.plan import CONTROL, Plan, plan_slate
+from recommender.campaigns.slate import SlateFilm
+from recommender.campaigns.store import CampaignStore, plan_rows
+from recommender.model.model import Model
+from recommender.serving.engine import Engine
+
+FILMS_PER_QUERY = 500  # film ids in one IN list
+PLANS_NAMED = 20  # plans the summary names (all are counted)
+
+
+def held_out(store: CampaignStore, film_ids: Sequence[str], skip: Sequence[str] = ()
+             ) -> tuple[list[str], list[str], list[str]]:
+    """(film ids, user ids, plan ids) of the control rows that plans stored in ``store`` hold
+    for ``film_ids``, but for the plans in ``skip``."""
+    films: list[str] = []
+    users: list[str] = []
+    plans: list[str] = []
+    c = plan_rows.c
+    with store.engine.connect() as conn:
+        for start in range(0, len(film_ids), FILMS_PER_QUERY):
+            query = sa.select(c.film_id, c.user_id, c.plan_id).where(
+                c.group_name == CONTROL, c.film_id.in_(film_ids[start:start + FILMS_PER_QUERY]))
+            if skip:
+                query = query.where(c.plan_id.not_in(list(skip)))
+            for film, user, plan in conn.execute(query):
+                films.append(film)
+                users.append(user)
+                plans.append(plan)
+    return films, users, plans
+
+
+def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore,
+                  skip: Sequence[str] = ()
+                  ) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]], dict[str, Any]]:
+    """The pairs ``held_out`` by other plans for ``slate``'s films, as ``plan_slate``'s
+    ``blocked`` (slate positions, model user indices: users the model does not know cannot be
+    planned anyway), and the summary's ``held_out_elsewhere``: ``{"pairs", "plans",
+    "plans_count", "note"}`` (``pairs``: distinct pairs left out)."""
+    films, users, plans = held_out(store, [f.film_id for f in slate], skip)
+    pos = np.asarray(pc.index_in(pa.array(films, pa.string()), value_set=pa.array(
+        [f.film_id for f in slate], pa.string())).fill_null(-1).to_numpy(), np.int64)
+    idx = (np.asarray(model.users.to_index(pa.array(users, pa.string()), strict=False),
+                      np.int64) if users else np.zeros(0, np.int64))
+    ok = (pos >= 0) & (idx >= 0)
+    pairs = np.unique(np.stack([pos[ok], idx[ok]]), axis=1) if ok.any() \
+        else np.zeros((2, 0), np.int64)
+    named = sorted(set(np.asarray(plans, dtype=object)[ok].tolist())) if ok.any() else []
+    info = {"pairs": int(pairs.shape[1]), "plans": named[:PLANS_NAMED],
+            "plans_count": len(named),
+            "note": "(film, user) pairs other stored plans hold out as controls for these "
+                    "films: left out of this plan, so that their reports stay measurable "
+                    "(recommender/campaigns/controls.py)"}
+    return (pairs[0].astype(np.int64), pairs[1].astype(np.int64)), info
+
+
+def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignStore | None,
+                **options: Any) -> Plan:
+    """``plan_slate`` for a plan to be stored in ``store``, leaving out the pairs other plans
+    there hold out as controls (``blocked_pairs``; the summary's ``held_out_elsewhere``);
+    without a store, ``plan_slate`` as it is."""
+    if store is None:
+        return plan_slate(engine, slate, **options)
+    model = engine.model if isinstance(engine, Engine) else engine
+    blocked, info = blocked_pairs(model, slate, store)
+    plan = plan_slate(engine, slate, blocked=blocked, **options)
+    plan.summary["held_out_elsewhere"] = info
+    return plan
