@@ -207,6 +207,7 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         earlier = sorted(str(r[0]) for r in conn.execute(
             sa.select(plan_links.c.plan_id).where(plan_links.c.previous_plan_id == plan_id)))
     plan.summary.update(with_warning(plan.summary, plan_id, earlier))
+    measured_so_far(plan.summary, store, plan_id, sent_waves)
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
                         held_out_elsewhere=held,
                         excluded={"pairs_contacted": int(is_target.sum()),
@@ -215,6 +216,34 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                                   "users_opted_out": len(opted_out),
                                   "users_partly_capped": int(((caps > 0) & (caps < cap)).sum())})
     return NextWave(plan, opted_out)
+
+
+def measured_so_far(summary: dict[str, Any], store: CampaignStore, plan_id: str,
+                    sent_waves: int) -> None:
+    """Give each film of a next wave's ``summary`` the absolute uplift its previous plan's
+    sent waves measured so far (``report.campaign_report``, its default window: conversions
+    recorded up to now), and name in ``no_effect`` the films whose whole 95% interval is at
+    or below 0: the next wave plans their remaining budget all the same (by each user's
+    ``p``, which says who will watch, not who a contact moves), so the person planning hears
+    it before sending."""
+    from recommender.campaigns.report import campaign_report
+
+    blocks = {b["film_id"]: b for b in campaign_report(store, plan_id,
+                                                       sent_waves=sent_waves)["films"]}
+    for film in summary.get("films", []):
+        b = blocks.get(film["film_id"]) or {}
+        film["measured_uplift"] = {"absolute_uplift": b.get("absolute_uplift"),
+                                   "targets": b.get("measured_targets", 0),
+                                   "controls": b.get("controls", 0)}
+    flat = [f["film_id"] for f in summary.get("films", [])
+            if (u := f["measured_uplift"]["absolute_uplift"]) and u["high"] is not None
+            and u["high"] <= 0]
+    summary["no_effect"] = {
+        "films": flat,
+        "note": "films whose sent waves measured an absolute uplift (conversion share of "
+                "targets less that of controls, 0.05 = 5 points) with its whole 95% interval "
+                f"at or below 0, in plan {plan_id}'s report so far: their remaining budget is "
+                "planned all the same; leave them out of the waves you send if that holds"}
 
 
 def _rows_of(store: CampaignStore, plan_id: str, sent_waves: int

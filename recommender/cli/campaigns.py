@@ -255,6 +255,14 @@ def print_summary(summary: dict[str, Any]) -> None:
               f"{held['plans_count']:,} other stored plan(s) ({', '.join(held['plans'][:3])}"
               f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that their reports "
               "stay measurable", file=sys.stderr)
+    flat = (summary.get("no_effect") or {}).get("films") or []
+    for f in summary["films"]:  # a next wave: what its previous plan's sent waves measured
+        u = (f.get("measured_uplift") or {}).get("absolute_uplift")
+        if f["film_id"] in flat and u:
+            print(f"warning: film {f['film_id']}: the sent waves measured an uplift of "
+                  f"{100 * u['estimate']:+.2f} points [{100 * u['low']:+.2f}, "
+                  f"{100 * u['high']:+.2f}] (95%, conversion rate of targets less controls, so "
+                  "far): no effect; its remaining budget is planned all the same", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
         print(f"warning: {summary['warning']}", file=sys.stderr)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]

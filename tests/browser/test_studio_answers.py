@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -255,6 +256,21 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
     page.click("#next-wave")
     page.wait_for_selector("#plan-warning")
     assert first in page.inner_text("#plan-warning")
+
+    def flat(body: dict[str, Any]) -> dict[str, Any]:  # a film whose waves measured no effect
+        film = body["summary"]["films"][0]
+        film["measured_uplift"] = {"absolute_uplift": {"estimate": -0.1, "low": -0.2,
+                                                       "high": -0.01}, "targets": 9,
+                                   "controls": 4}
+        body["summary"]["no_effect"] = {"films": [film["film_id"]], "note": "stood in"}
+        return body
+
+    stored = re.compile(r".*/campaigns/plan-[0-9a-f]+$")  # a plan's summary, as the page reads it
+    page.route(stored, _amended(flat))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{urllib.parse.quote(first)}")
+    page.wait_for_selector("#plan-no-effect")
+    assert "-10.00 points [-20.00, -1.00]" in page.inner_text("#plan-no-effect")
+    page.unroute(stored)
     # a page past the last one says so (it said "No plan yet" with plans stored)
     page.goto(f"{served_demo.base}/studio/#/campaigns?offset=100000")
     page.wait_for_selector("text=past the last page")

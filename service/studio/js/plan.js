@@ -6,6 +6,18 @@ import { keptForm, pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
 
+function noEffect(summary) {
+  const flat = (summary.no_effect || {}).films || [];
+  const pts = (x) => `${x >= 0 ? "+" : ""}${num(100 * x, 2)}`;
+  const lines = (summary.films || []).filter((f) => flat.includes(f.film_id)).map((f) => {
+    const u = f.measured_uplift.absolute_uplift;
+    return `${f.title || f.film_id}: ${pts(u.estimate)} points [${pts(u.low)}, ${pts(u.high)}]`;
+  });
+  return lines.length ? h("p", { class: "warning", id: "plan-no-effect" },
+    `No effect measured so far (uplift of the sent waves, conversion rate of targets less controls, 95% interval): ${lines.join("; ")}. `,
+    "Their remaining budget is planned all the same: leave them out of the waves you send if that holds.") : "";
+}
+
 export function planSummary(planId, summary) {
   const t = summary.totals || {};
   const o = summary.optimality || {};
@@ -15,6 +27,12 @@ export function planSummary(planId, summary) {
   return [
     // a second next wave of one plan: each plans the same remaining budget (send only one)
     summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",
+    // a next wave: films whose sent waves measured no effect (the whole interval at or below 0)
+    noEffect(summary),
+    // pairs other stored plans hold out as controls, left out (or, on Spark, not)
+    summary.held_out_elsewhere && summary.held_out_elsewhere.pairs
+      ? h("p", { class: "note", id: "plan-held-elsewhere" },
+        `${int(summary.held_out_elsewhere.pairs)} (film, user) pairs held out as controls by ${int(summary.held_out_elsewhere.plans_count)} other stored plan(s): ${summary.held_out_elsewhere.note}.`) : "",
     // values too far apart for the solver's relative tolerance: "within 0.0000% of the best"
     // below would not show what the films of small value lost
     o.note ? h("p", { class: "warning", id: "plan-spread" }, `Not exact for every film: ${o.note}.`) : "",
