@@ -82,6 +82,12 @@ class FilmSearchResult(FilmSummary):
                                            "query ends with is the film's")
 
 
+class LeftOutFilm(BaseModel):
+    film_id: str
+    title: str
+    year: int | None = Field(description="null when unknown")
+
+
 class FilmSearch(BaseModel):
     query: str
     genre: str | None
@@ -90,6 +96,11 @@ class FilmSearch(BaseModel):
     limit: int
     films: list[FilmSearchResult] = Field(description="best match first (see match), then "
                                                       "most watched")
+    not_in_model: list[LeftOutFilm] = Field(
+        default_factory=list, description="films of the training data's catalog that the "
+        "query names (by id or by one of their titles) but that no interaction of the log "
+        "names: left out of the model, so search cannot list them (no audience or viewers; a "
+        "cold-start audience ranks one); empty with a genre")
 
 
 class SegmentShare(BaseModel):

@@ -79,22 +79,24 @@ def _page_table(model: Model, page: AudiencePage, score: str) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
-    from recommender.query.catalog import genre_name, search_films
+    from recommender.query.catalog import search_body, with_year
 
     if args.limit > MAX_SEARCH_LIMIT:
         raise InvalidParameterError(f"limit must be in [1, {MAX_SEARCH_LIMIT}], got {args.limit}")
     model = answer_model(args)
-    total, rows = search_films(model, args.query, args.limit, args.offset, args.genre)
-    genre = genre_name(model, args.genre)  # as the catalog writes it ("sci fi" -> Sci-Fi)
+    body = search_body(model, args.query, args.limit, args.offset, args.genre)
+    total, rows, genre = body["total"], body["films"], body["genre"]  # as the catalog writes it
     if args.json:
-        print_body({"query": args.query, "genre": genre, "total": total,
-                     "offset": args.offset, "limit": args.limit, "films": rows})
+        print_body(body)
         return 0
     print(f"{total:,} {'film matches' if total == 1 else 'films match'} {args.query!r}"
           f"{f' in {genre}' if genre else ''}; showing {len(rows):,}")
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
         print(f"viewers: {_viewers_source(model)}")
+    if body["not_in_model"]:
+        print("not in the model (in the training catalog, no interaction in the log): " + ", ".join(
+            f"{f['film_id']} {with_year(f['title'], f['year'])}" for f in body["not_in_model"]))
     return 0
 
 

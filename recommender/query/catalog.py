@@ -99,6 +99,20 @@ def search_films(
     return len(hits), rows
 
 
+def search_body(model: Model, query: str, limit: int, offset: int, genre: str | None,
+                counts: NDArray[np.int64] | None = None) -> dict[str, Any]:
+    """``GET /films``'s body (and ``search --json``'s): ``search_films``'s page, and in
+    ``not_in_model`` the films of the training catalog without interactions that the query
+    names (``hints.left_out_matches``: search cannot list them; none with a genre, which the
+    model does not record for them)."""
+    from recommender.query.hints import left_out_matches
+
+    total, rows = search_films(model, query, limit, offset, genre, counts=counts)
+    return {"query": query, "genre": genre_name(model, genre), "total": total,
+            "offset": offset, "limit": limit, "films": rows,
+            "not_in_model": [] if genre is not None else left_out_matches(model, query)}
+
+
 #: what a genre name's loose reading drops (``genre_key``): ASCII whitespace and punctuation
 #: (a set the schema's pattern lists as it is, ``service.schema_limits.genre_pattern``)
 GENRE_SEPARATORS = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -43,23 +43,35 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
     film argument: "; 1076 Innocents, The (1961) is in the training data's catalog, but ..."
     when it is one's id, "; not in the model (...): ID TITLE (YEAR), ..." for those of which
     it is a name (with or without its year, as search reads titles), else ""."""
-    from recommender.model import catalog_only
     from recommender.query.catalog import with_year
-    from recommender.query.titles import names_title, typed_names
 
-    films = catalog_only.listed(model.meta)
-    if not films or not film_id.strip():
-        return ""
-    for fid, title, year in films:
-        if fid == film_id:
-            return f"; {fid} {with_year(title, year)} is {LEFT_OUT}"
-    wanted = typed_names(film_id)
-    named = [f"{fid} {with_year(title, year)}" for fid, title, year in films
-             if names_title(wanted, title, year)]
+    found = left_out_matches(model, film_id)
+    named = [f"{r['film_id']} {with_year(r['title'], r['year'])}" for r in found]
+    if len(found) == 1 and found[0]["film_id"] == film_id:
+        return f"; {named[0]} is {LEFT_OUT}"
     if not named:
         return ""
     return ("; not in the model (in the training data's catalog, but no interaction of the "
-            "log names it): " + ", ".join(named[:HINT_MATCHES]))
+            "log names it): " + ", ".join(named))
+
+
+def left_out_matches(model: Model, query: str) -> list[dict[str, Any]]:
+    """The films of the training catalog without interactions (``model.catalog_only``, left
+    out of the model) that ``query`` names: the one whose id it is, else those of which it is
+    a name (``titles.typed_names``: article, case, accents and the year aside), at most
+    ``HINT_MATCHES``, each ``{"film_id", "title", "year"}``; [] for a blank query."""
+    from recommender.model import catalog_only
+    from recommender.query.titles import names_title, typed_names
+
+    films = catalog_only.listed(model.meta)
+    if not films or not query.strip():
+        return []
+    same = [f for f in films if f[0] == query]
+    if not same:
+        wanted = typed_names(query)
+        same = [f for f in films if names_title(wanted, f[1], f[2])]
+    return [{"film_id": fid, "title": title, "year": year or None}
+            for fid, title, year in same[:HINT_MATCHES]]
 
 
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:

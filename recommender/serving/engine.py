@@ -43,7 +43,7 @@ from recommender.errors import ArtifactError, UnknownFilmError
 from recommender.model import artifact
 from recommender.model.model import Model
 from recommender.query.audience import MAX_K, AudiencePage, check_k, film_audience
-from recommender.query.catalog import film_details, search_films
+from recommender.query.catalog import film_details
 from recommender.query.filters import Filters
 from recommender.query.hints import with_title_hint
 from recommender.query.recommend import FilmList, recommend_many, recommend_user
@@ -256,15 +256,6 @@ class Engine:
         if self._film_counts is None:
             self._film_counts = self.model.film_counts()
         return self._film_counts
-
-    def search_films(
-        self, query: str = "", limit: int = 20, offset: int = 0, genre: str | None = None
-    ) -> tuple[int, list[dict[str, Any]]]:
-        """``catalog.search_films`` on this engine's model: films whose title matches
-        ``query`` or whose id equals it, optionally in ``genre``; best match first, then most
-        watched. Returns (total matches, one page). The title index is built on the first
-        search and kept with the model."""
-        return search_films(self.model, query, limit, offset, genre, counts=self.film_counts)
 
     def unknown_film_detail(self, error: UnknownFilmError) -> str:
         """The message of an unknown film id, with the titles it matches (a 404's detail)."""

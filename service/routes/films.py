@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from recommender.errors import InvalidParameterError
 from recommender.query.audience import AudiencePage, audience_summary
-from recommender.query.catalog import genre_name
+from recommender.query.catalog import search_body
 from recommender.query.filters import parse_filters
 from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.recommend import similar_films
@@ -79,9 +79,7 @@ def search(
     if limit > settings.max_search_limit:
         raise InvalidParameterError(
             f"limit must be in [1, {settings.max_search_limit}], got {limit}")
-    total, rows = engine.search_films(query, limit, offset, genre)
-    return {"query": query, "genre": genre_name(engine.model, genre), "total": total,
-            "offset": offset, "limit": limit, "films": rows}
+    return search_body(engine.model, query, limit, offset, genre, counts=engine.film_counts)
 
 
 async def _audience_page(engine: EngineDep, film_id: str, k: int, offset: int,

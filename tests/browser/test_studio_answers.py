@@ -360,6 +360,13 @@ def test_small_things_a_marketer_reads(watched: Any, served_demo: Any) -> None:
     page.goto(f"{served_demo.base}/studio/#/film/%")
     page.wait_for_selector("text=No film with id")
     assert "URI malformed" not in page.inner_text("body")
+    # a catalog film with no interaction, which search cannot list (stood in): named apart
+    left = [{"film_id": "90", "title": "Innocents, The (1961)", "year": 1961}]
+    page.route("**/films?*", _amended(lambda b: {**b, "not_in_model": left}))
+    page.goto(f"{served_demo.base}/studio/#/search?q=innocents")
+    page.wait_for_selector("#search-left-out")
+    assert "Innocents, The (1961) [90]" in page.inner_text("#search-left-out")
+    page.unroute("**/films?*")
     assert not watched.outside_requests
 
 

@@ -101,6 +101,22 @@ def test_cli_and_http_name_them(model_dir: Path, capsys: pytest.CaptureFixture[s
         r = client.get("/films/90/audience")
         assert r.status_code == 404 and "90 Innocents, The (1961) is in the training" in r.text
         assert client.get("/health").json()["model"]["catalog_without_interactions"] == 2
+        # search cannot list them: its body names them apart, as the CLI's does
+        body = client.get("/films", params={"query": "the innocents"}).json()
+        assert body["not_in_model"] == [{"film_id": "90", "title": "Innocents, The (1961)",
+                                         "year": 1961}]
+        assert "90" not in {f["film_id"] for f in body["films"]}
+        assert client.get("/films", params={"query": "91"}).json()["not_in_model"][0][
+            "film_id"] == "91"
+        assert client.get("/films", params={"query": "innocents", "genre": "Drama"}
+                          ).json()["not_in_model"] == []
+        code, out, _ = run_cli(capsys, "search", model_dir, "the innocents", "--json")
+        assert code == 0 and out == client.get("/films", params={"query": "the innocents"}
+                                               ).text + "\n"
+    code, out, _ = run_cli(capsys, "search", model_dir, "the innocents")
+    assert code == 0 and out.splitlines()[-1] == (
+        "not in the model (in the training catalog, no interaction in the log): 90 Innocents, "
+        "The (1961)")
 
 
 def test_several_unknown_films(model_dir: Path) -> None:

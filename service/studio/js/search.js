@@ -64,6 +64,10 @@ export function search(view, params) {
           // how each film matched the title typed (none to say when only a genre is given)
           ...(state.q ? [{ key: "match", label: "Match", format: matchText }] : []),
         ], body.films) : "",  // replaceChildren writes a null as the text "null"
+        // catalog films no interaction names: left out of the model, so never in the table
+        (body.not_in_model || []).length ? h("p", { class: "note", id: "search-left-out" },
+          "Not in the model (in the training catalog, but no interaction in the log: no audience; a cold-start audience ranks one): ",
+          body.not_in_model.map((f) => `${titleWithYear(f.title, f.year)} [${f.film_id}]`).join(", "), ".") : "",
         h("div", { class: "pager" },
           h("button", { type: "button", disabled: offset === 0 || undefined,
             onclick: () => { pagerPress(results, "Previous"); offset = Math.max(0, offset - PAGE); run(); } }, "Previous"),
