@@ -67,6 +67,8 @@ class EventsSync:
         self._store_id = ""               # store's id then (``campaign copy`` replaces it)
         self._looked = time.monotonic()   # the last read of the moved mark (``_look_later``)
         self.looker: threading.Thread | None = None  # ``_look_later``'s read
+        self._writes = 0  # writes taken (``wrote``): a mark read before one is stale
+        self._marking = threading.Lock()
 
     @property
     def applied(self) -> int:
@@ -113,15 +115,21 @@ class EventsSync:
         from recommender.campaigns.moved import moved_to
 
         if self.store is not None:
+            writes = self._writes
             with self.store.engine.connect() as conn:
                 mark = moved_to(conn)
-            self.moved = None if mark is None else mark.at
+            with self._marking:  # a write taken during the read: the store was reopened
+                if self._writes == writes:
+                    self.moved = None if mark is None else mark.at
 
     def wrote(self) -> None:
         """The store took a write (events, a plan): it is not marked, since each writer looks
         for the mark under a lock the mark waits for; /health's "moved" ends here too (with
-        ``events_poll=0`` no poll reads the mark: ``_look_later`` reads it)."""
-        self.moved = None
+        ``events_poll=0`` no poll reads the mark: ``_look_later`` reads it). A read of the mark
+        under way is dropped (it may have seen the mark before a reopen)."""
+        with self._marking:
+            self._writes += 1
+            self.moved = None
 
     def store_down(self) -> StoreUnavailableError:
         """What a store route raises while the store is not opened (503, ``Retry-After``)."""

@@ -265,3 +265,24 @@ def test_health_moved_ends_after_a_reopen_without_a_poller(
         client.get("/health")  # starts a read of the mark
         sync.looker.join()
         assert client.get("/health").json()["campaign_store"] == "ok"
+
+
+def test_a_mark_read_before_a_write_does_not_outlive_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read of the moved mark (``_look_later``'s thread, or the poller's) that saw the mark,
+    then a reopen and a write the store took before the read was recorded: /health said
+    "moved" again after the write had ended it, until the next read."""
+    from recommender.campaigns import moved
+    from recommender.campaigns.store import open_store
+
+    store = open_store(str(tmp_path / "s.db"))
+    sync = events_sync.EventsSync(Any, store, 0.0)  # type: ignore[arg-type]
+    sync.moved = "then"
+
+    def read_then_write(conn: Any) -> moved.Moved:
+        sync.wrote()  # reopened and written to while the read was under way
+        return moved.Moved("sqlite:///elsewhere.db", "then")
+    monkeypatch.setattr(moved, "moved_to", read_then_write)
+    sync.look_moved()
+    assert sync.moved is None and sync.store_state == "ok"
+    store.close()
