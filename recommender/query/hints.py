@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -45,9 +47,9 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
     it is a name (with or without its year, as search reads titles), else ""."""
     from recommender.query.catalog import with_year
 
-    found = left_out_matches(model, film_id)
-    named = [f"{r['film_id']} {with_year(r['title'], r['year'])}" for r in found]
-    if len(found) == 1 and found[0]["film_id"] == film_id:
+    by_id, found = _left_out(model, film_id)
+    named = [f"{fid} {with_year(title, year)}" for fid, title, year, _ in found]
+    if by_id:
         return f"; {named[0]} is {LEFT_OUT}"
     if not named:
         return ""
@@ -57,21 +59,52 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
 
 def left_out_matches(model: Model, query: str) -> list[dict[str, Any]]:
     """The films of the training catalog without interactions (``model.catalog_only``, left
-    out of the model) that ``query`` names: the one whose id it is, else those of which it is
-    a name (``titles.typed_names``: article, case, accents and the year aside), at most
-    ``HINT_MATCHES``, each ``{"film_id", "title", "year"}``; [] for a blank query."""
-    from recommender.model import catalog_only
+    out of the model) that ``query`` names: the one whose id it is (with more or fewer
+    leading zeros too), else those of which it is a name (``titles.typed_names``: article,
+    case, accents and the year aside), at most ``HINT_MATCHES``, each ``{"film_id", "title",
+    "year"}``; [] for a blank query."""
+    return [{"film_id": fid, "title": title, "year": year or None}
+            for fid, title, year, _ in _left_out(model, query)[1]]
+
+
+def _left_out(model: Model, query: str
+              ) -> tuple[bool, list[tuple[str, str, int, frozenset[str]]]]:
+    """(whether ``query`` is an id, the films ``left_out_matches`` names)."""
     from recommender.query.titles import names_title, typed_names
 
-    films = catalog_only.listed(model.meta)
+    films = _listed_names(model)
     if not films or not query.strip():
-        return []
-    same = [f for f in films if f[0] == query]
-    if not same:
-        wanted = typed_names(query)
-        same = [f for f in films if names_title(wanted, f[1], f[2])]
-    return [{"film_id": fid, "title": title, "year": year or None}
-            for fid, title, year in same[:HINT_MATCHES]]
+        return False, []
+    bare = query.lstrip("0")  # "92" for "0092", as a known id's "did you mean" reads it
+    same = [f for f in films if f[0] == query or (bare and f[0].lstrip("0") == bare)]
+    if same:
+        return True, same[:1]
+    wanted = typed_names(query)
+    return False, [f for f in films if names_title(wanted, f[1], f[2], f[3])][:HINT_MATCHES]
+
+
+_names: dict[int, tuple[weakref.ref[Model], list[tuple[str, str, int, frozenset[str]]]]] = {}
+_names_lock = threading.Lock()
+
+
+def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
+    """``catalog_only.listed``'s films with the normalised names of each title, read once per
+    model and kept while it lives: each unknown film argument (every 404 of one) read up to
+    ``catalog_only.LISTED`` titles again."""
+    from recommender.model import catalog_only
+    from recommender.query.titles import name_keys
+
+    with _names_lock:
+        kept = _names.get(id(model))
+        if kept is not None and kept[0]() is model:
+            return kept[1]
+    films = [(fid, title, year, name_keys(title))
+             for fid, title, year in catalog_only.listed(model.meta)]
+    with _names_lock:
+        for key in [k for k, (ref, _) in _names.items() if ref() is None]:
+            del _names[key]
+        _names[id(model)] = (weakref.ref(model), films)
+    return films
 
 
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
@@ -83,7 +116,7 @@ def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
         if model.films.same_but_zeros(error.ids[0]):
             return error  # an id that differs by leading zeros already says "did you mean"
         left_out = catalog_only_hint(model, error.ids[0])
-        hint = left_out if left_out.startswith(f"; {error.ids[0]} ") else \
+        hint = left_out if left_out.endswith(f" is {LEFT_OUT}") else \
             left_out + title_hint(model, error.ids[0])
     else:
         hint = "".join(_one_of_several(model, film_id) for film_id in error.ids[:HINT_IDS]
@@ -98,7 +131,7 @@ def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
 def _one_of_several(model: Model, film_id: str) -> str:
     """The hints of one of several unknown film arguments, each naming the argument."""
     left_out = catalog_only_hint(model, film_id)
-    if left_out.startswith(f"; {film_id} "):
+    if left_out.endswith(f" is {LEFT_OUT}"):
         return left_out
     found = title_hint(model, film_id)
     return ((f"; {film_id!r}{found.removeprefix('; it')}" if found else "")

@@ -157,11 +157,17 @@ def typed_names(typed: str) -> set[tuple[str, int]]:
     return wanted
 
 
-def names_title(wanted: set[tuple[str, int]], title: str, year: int) -> bool:
+def name_keys(title: str) -> frozenset[str]:
+    """The normalised names of a catalog ``title`` that ``names_title`` compares with."""
+    return frozenset(normalise(k) for pair in title_names(title)[0] for k in pair)
+
+
+def names_title(wanted: set[tuple[str, int]], title: str, year: int,
+                keys: frozenset[str] | None = None) -> bool:
     """Whether one of ``wanted`` (``typed_names``) is a name of the catalog ``title`` (the
     article in front or not; accents, case and punctuation aside) of the film of ``year``,
-    its year matching when one was typed."""
-    keys = {normalise(k) for pair in title_names(title)[0] for k in pair}
+    its year matching when one was typed (``keys``: ``name_keys(title)`` when kept)."""
+    keys = name_keys(title) if keys is None else keys
     return any(name in keys and asked in (0, year) for name, asked in wanted)
 
 
