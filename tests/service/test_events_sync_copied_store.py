@@ -187,8 +187,8 @@ def test_a_moved_store_refuses_a_plan_before_planning_and_replays_an_earlier_one
     settings, _, films = on_the_old_store(trained, tmp_path)
     body = {"films": [{"film_id": films[0], "budget": 2}]}
     planned: list[int] = []
-    real = campaign_routes.plan_slate
-    monkeypatch.setattr(campaign_routes, "plan_slate",
+    real = campaign_routes.plan_beside
+    monkeypatch.setattr(campaign_routes, "plan_beside",
                         lambda *a, **k: planned.append(1) or real(*a, **k))
     with TestClient(create_app(settings)) as client:
         first = client.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k1"})
