@@ -185,9 +185,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
     # an empty page (offset past the end) is what the HTTP route answers too (200, with
     # ``total``); the header says so instead of a backwards rank range
     filtered = args.segment is not None or bool(filters)
-    who = "" if args.include_seen else " who have not"
     viewers = len(model.film_viewers(f))
     n_cand = model.n_users - (0 if args.include_seen else viewers)  # filtered too: the ranks
+    who = "" if args.include_seen else f" who {'has' if n_cand == 1 else 'have'} not"
     print(f"{plural(viewers, 'user', sep=',')} {'has' if viewers == 1 else 'have'} watched it; "
           f"ranking {plural(n_cand, 'candidate', sep=',')}{who}; "
           f"{page.ring_text()}{page.shown_text(filtered)}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
+from recommender.io.text import plural
 from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
 
 if TYPE_CHECKING:
@@ -116,8 +117,8 @@ def liked_text(likes: list[str] | dict[str, float], unknown: list[str],
 
 def films_left_out(info: dict[str, Any]) -> None:
     """``info``'s lines on films the fit left empty or the model left out (``model_info``)."""
-    if info["films_without_liked"]:
-        print(f"warning: {info['films_without_liked']:,} film(s) without an interaction in "
+    if unliked := info["films_without_liked"]:
+        print(f"warning: {plural(unliked, 'film', sep=',')} without an interaction in "
               "the fit (meta.json's films_without_liked): their audiences are in no "
               "meaningful order")
     if left := info["catalog_without_interactions"]:

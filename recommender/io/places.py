@@ -6,7 +6,8 @@ code, the USPS national area; see :mod:`recommender.io.public`). Demand is broke
 screens are shared out only by these attributes.
 
 ``cinemas.csv`` has the header ``cinema_id,city,region,screens,seats``: one row per cinema,
-``screens`` and ``seats`` positive whole numbers (seats over all its screens), ``city`` and
+``screens`` a positive whole number, ``seats`` a whole number (over all its screens; 0: not
+recorded, and no cap reads it), ``city`` and
 ``region`` never blank where the header has them. A city name may recur in two regions (a
 Springfield in each): places are compared by name, as the users' city attribute names them,
 so a cap by city sums the screens of every cinema of that name.
@@ -145,8 +146,11 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
         for name in (SCREENS, SEATS):
             raw = row[col[name]].strip() if name in col else "0"
             value = whole_count(raw)
-            if value is None or (name in col and value < 1):
-                raise DataError(str(p), f"{name} must be a whole number >= 1 and at most "
+            # seats 0: not recorded (a model trained on such a table still reads it; no cap
+            # reads seats)
+            if value is None or (name == SCREENS and value < 1):
+                raise DataError(str(p), f"{name} must be a whole number"
+                                f"{' >= 1' if name == SCREENS else ''} and at most "
                                 f"{MAX_COUNT}, got {raw!r}", line=line)
             numbers[name].append(value)
     if not ids:
