@@ -123,7 +123,7 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
     end = index.starts[film + 1] if film + 1 < index.n else len(index.keys)
     keys = index.keys[int(index.starts[film]):int(end)]
     kind = "film_id" if by_id else kind_of(level)
-    year = query_year(query)
+    year = None if by_id else query_year(query)  # nor a year ("2012", film 2012's id)
     words = [] if by_id else normalise(query).split()  # an id is no title's words
     title_words = sorted({w for k in keys for w in k.split()})
     found: list[str] = []

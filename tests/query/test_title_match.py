@@ -138,6 +138,12 @@ def test_search_rows_carry_the_match(model: Model) -> None:
     film = str(model.films.ids[7])
     _, rows = search_films(model, film, limit=1)
     assert rows[0]["film_id"] == film and rows[0]["match"] == match("film_id", [])
+    # an id that reads as a year is the film's id, not a year it missed ("film id; year 2012:
+    # no" of film 2012)
+    index = TitleIndex(["Heat (1995)", "Other (2001)"], [0, 0])
+    scores, levels = index.scored("2012")
+    got = match_reasons(index, "2012", np.array([0]), levels[[0]], by_id={0})[0]
+    assert got == match("film_id", []) and match_text(got) == "film id"
 
 
 def test_word_lists_read_the_query_as_the_ranking_does() -> None:
