@@ -227,12 +227,16 @@ class ReadKeys:
             await self.app(scope, receive, send)
             return
         kind = self._kind(scope)
-        if kind == WRITE and scope.get("method") == "POST":
+        # writes are guarded once a read or a write key is set (metrics keys alone close
+        # /metrics only: they closed the writes to all but the admin key, with a 401 asking
+        # for a read key that did not exist, while the schema declared them open)
+        if kind == WRITE and scope.get("method") == "POST" and (self.keys or self.write):
             found = self._match(given, self.write, self.admin)
             if found is None:
                 read = self._match(given, self.keys)
                 await _refuse(send, 403 if read else 401,
-                              WRITE_KEY_NEEDED if read else READ_KEY_NEEDED, _unread_body(scope))
+                              WRITE_KEY_NEEDED if read or not self.keys else READ_KEY_NEEDED,
+                              _unread_body(scope))
                 return
         else:
             found = self._match(given, self.keys, self.write, self.admin)

@@ -404,6 +404,26 @@ def test_metrics_need_a_metrics_key_once_one_is_set(root: Path) -> None:
         assert "security" not in spec["paths"]["/metrics"]["get"]
 
 
+def test_metrics_keys_alone_leave_the_writes_open(root: Path, tmp_path: Path) -> None:
+    """RECOMMENDER_METRICS_KEYS alone closes /metrics, nothing else: it closed the campaign
+    store's writes too (401 to every caller but the admin, asking for a read key that did not
+    exist), while the schema declared them open. With write keys alone, a write without one
+    is told it needs a write key, not a read key."""
+    event = {"events": [{"event_id": "e1", "user_id": "u3", "film_id": "00004",
+                         "timestamp": 1_700_000_000, "weight": 1.0}]}
+    plan = {"films": [{"film_id": "00004", "budget": 3}]}
+    with client(root, metrics_keys=METRICS, store=str(tmp_path / "store.db")) as c:
+        assert c.get("/metrics").status_code == 401
+        for url, body in (("/events", event), ("/campaigns/plan", plan)):
+            r = c.post(url, json=body)
+            assert r.status_code == 200, (url, r.text)
+            assert "401" not in c.get("/openapi.json").json()["paths"][url]["post"]["responses"]
+    with client(root, write_keys=WRITE, store=str(tmp_path / "store2.db")) as c:
+        r = c.post("/events", json=event)
+        assert r.status_code == 401 and "write key" in r.json()["detail"], r.text
+        assert "RECOMMENDER_READ_KEYS" not in r.text
+
+
 def test_an_empty_metrics_key_setting_refuses_to_start(root: Path) -> None:
     with pytest.raises(ValueError, match="RECOMMENDER_METRICS_KEYS gives no key for 'prom'"):
         Settings(model_path=str(root / "current"), metrics_keys="prom:")
