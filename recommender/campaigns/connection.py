@@ -101,13 +101,24 @@ def new_sqlite_file(target: str) -> Path | None:
     return Path(name)
 
 
+#: libpq connection parameters whose value is a secret (``password``; ``sslpassword``, the
+#: passphrase of the client's TLS key): a URL is never shown with them
+SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+
+
 def shown_url(url: sa.engine.URL) -> str:
     """``url`` as messages and the moved mark (``moved.py``, which a service still on the old
     store answered with) show it: the password hidden, after the user and in the query
-    (``?password=``, which libpq takes as well, was shown as it was)."""
-    if "password" in url.query:
-        return url.update_query_dict({"password": "***"}).render_as_string(
-            hide_password=True).replace("password=%2A%2A%2A", "password=***")
+    (``?password=``, which libpq takes as well, was shown as it was; so was
+    ``?sslpassword=``, the passphrase of the client's TLS key, which ``train --events``
+    then wrote into the model's ``data.source``, shown by ``/health`` and ``info``)."""
+    secret = [name for name in url.query if name in SECRET_QUERY_KEYS]
+    if secret:
+        text = url.update_query_dict({name: "***" for name in secret}).render_as_string(
+            hide_password=True)
+        for name in secret:
+            text = text.replace(f"{name}=%2A%2A%2A", f"{name}=***")
+        return text
     return url.render_as_string(hide_password=True)
 
 

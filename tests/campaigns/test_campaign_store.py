@@ -144,6 +144,25 @@ def test_urls() -> None:
         memory.close()
 
 
+def test_a_tls_key_passphrase_in_the_url_is_never_shown() -> None:
+    """libpq takes the passphrase of the client's TLS key as ``?sslpassword=``: the store's
+    shown URL (every message, the moved mark, and the ``data.source`` that ``train --events``
+    writes into a model, which ``/health`` shows to every read key) carried it as given."""
+    from recommender.campaigns.connection import shown_url
+
+    url = sa.engine.make_url(store_url(
+        "postgresql://u:pw-in-userinfo@h/db?sslpassword=tls-secret&password=pw-in-query"
+        "&sslmode=require"))
+    shown = shown_url(url)
+    for secret in ("tls-secret", "pw-in-userinfo", "pw-in-query"):
+        assert secret not in shown, shown
+    assert "sslpassword=***" in shown and "sslmode=require" in shown
+    # a store that cannot be reached says so without it (port 1: refused at once)
+    with pytest.raises(StoreUnavailableError) as caught:
+        open_store("postgresql://u@127.0.0.1:1/db?sslpassword=tls-secret&connect_timeout=2")
+    assert "tls-secret" not in str(caught.value) and "sslpassword=***" in str(caught.value)
+
+
 def _open_version(path: str, out: Any) -> None:
     try:
         out.put(open_store(path).version())
