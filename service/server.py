@@ -276,7 +276,7 @@ def check_at_start(settings: Any) -> None:
         try:
             url = sa.engine.make_url(store_url(settings.store))
             backend = url.get_backend_name()
-        except (sa.exc.ArgumentError, InvalidParameterError):
+        except (sa.exc.ArgumentError, ValueError, InvalidParameterError):  # a port not a number
             raise refused("STORE", "not a database URL (sqlite:///..., postgresql://...) "
                           "nor a file path") from None
         if backend not in ("sqlite", "postgresql"):

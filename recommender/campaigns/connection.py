@@ -16,6 +16,7 @@ traceback). ``take_migration_lock`` bounds the wait for the migration's advisory
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -88,12 +89,25 @@ def store_url(target: str) -> str:
     return target
 
 
+def parse_store_url(target: str) -> sa.engine.URL:
+    """``store_url(target)`` parsed, or ``InvalidParameterError`` showing ``target`` without
+    its password (``shown_target``): the message repeated it in full, and a port that is not
+    a number was a ValueError traceback."""
+    url = store_url(target)  # its own refusal (a blank target) is an InvalidParameterError
+    try:
+        return sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError) as e:
+        why = str(e) if isinstance(e, sa.exc.ArgumentError) else "its port is not a number"
+        raise InvalidParameterError(f"not a database URL: {shown_target(target)!r} ({why})"
+                                    ) from None
+
+
 def new_sqlite_file(target: str) -> Path | None:
     """The file a SQLite ``target`` names when it does not exist yet, else None."""
     try:
         url = sa.engine.make_url(store_url(target))
-    except (sa.exc.ArgumentError, InvalidParameterError):
-        return None  # open_store says why
+    except (sa.exc.ArgumentError, ValueError, InvalidParameterError):
+        return None  # open_store says why (ValueError: a port not a number)
     name = url.database
     if url.get_backend_name() != "sqlite" or name in (None, "", ":memory:") or \
             name.startswith("file:") or os.path.exists(name):
@@ -104,6 +118,18 @@ def new_sqlite_file(target: str) -> Path | None:
 #: libpq connection parameters whose value is a secret (``password``; ``sslpassword``, the
 #: passphrase of the client's TLS key): a URL is never shown with them
 SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
+
+
+_USERINFO_PASSWORD = re.compile(r"(://[^/?#@:]*:)[^@]*@")
+_QUERY_SECRET = re.compile(r"((?:^|[?&;])(?:" + "|".join(sorted(SECRET_QUERY_KEYS))
+                           + r")=)[^&;#]*", re.IGNORECASE)
+
+
+def shown_target(target: str) -> str:
+    """``target`` as given (a URL SQLAlchemy could not read), with what would be its password
+    and its secret query values hidden, for the message that refuses it: ``not a database
+    URL`` repeated ``' postgresql://u:PASSWORD@h/db'`` (a leading blank) in full."""
+    return _QUERY_SECRET.sub(r"\1***", _USERINFO_PASSWORD.sub(r"\1***@", target))
 
 
 def shown_url(url: sa.engine.URL) -> str:

@@ -298,7 +298,7 @@ def _look_first(src: CampaignStore, target: str) -> None:
         url = sa.engine.make_url(store_url(target))
         pg = url.get_backend_name() == "postgresql"
         engine = create_engine(url, connect_args=postgres_connect(url) if pg else {})
-    except (sa.exc.ArgumentError, InvalidParameterError):  # a driver not installed...
+    except (sa.exc.ArgumentError, ValueError, InvalidParameterError):  # a driver not installed...
         return
     try:
         with src.engine.connect() as read, engine.connect() as conn:

@@ -437,7 +437,7 @@ def same_store(url: str, store: CampaignStore) -> bool:
         return True
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):
         return False
     if shown_url(parsed) == store.url:
         return True

@@ -32,9 +32,10 @@ from sqlalchemy.engine import Connection, Engine
 from recommender.campaigns.connection import (
     check_encoding,
     create_engine,
+    parse_store_url,
     postgres_connect,
     shown_url,
-    store_url,
+    store_url,  # noqa: F401 (re-exported: the CLI and the service import it from here)
     take_migration_lock,
 )
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
@@ -152,11 +153,7 @@ class CampaignStore:
 
     def __init__(self, target: str, read_only: bool = False,
                  pool: StorePool | None = None) -> None:
-        url = store_url(target)
-        try:
-            parsed = sa.engine.make_url(url)
-        except sa.exc.ArgumentError as e:
-            raise InvalidParameterError(f"not a database URL: {target!r} ({e})") from None
+        parsed = parse_store_url(target)  # refused without its password when unreadable
         self.dialect = parsed.get_backend_name()
         if self.dialect not in ("sqlite", "postgresql"):
             raise InvalidParameterError(f"the campaign store supports sqlite:// and "

@@ -37,7 +37,7 @@ def missing_sqlite(target: str) -> str | None:
 
     try:
         url = sa.engine.make_url(store_url(target))
-    except sa.exc.ArgumentError:
+    except (sa.exc.ArgumentError, ValueError):  # ValueError: a port not a number
         return None  # open_store says why
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
             and not os.path.exists(url.database):

@@ -163,6 +163,30 @@ def test_a_tls_key_passphrase_in_the_url_is_never_shown() -> None:
     assert "tls-secret" not in str(caught.value) and "sslpassword=***" in str(caught.value)
 
 
+@pytest.mark.parametrize("target", [" postgresql://u:pw-s3cret@h/db",  # a blank pasted in
+                                    "postgres ql://u:pw-s3cret@h/db?sslpassword=tls-s3cret",
+                                    "postgresql://u:pw-s3cret@h:54 32/db"])  # port not a number
+def test_a_url_that_cannot_be_read_is_refused_without_its_password(
+        target: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """``not a database URL`` repeated the URL as given, password and all (to the terminal,
+    and to the service's log from its events poller); a port that is not a number was a
+    ValueError traceback from every command that takes --store."""
+    from recommender.cli import main
+
+    with pytest.raises(InvalidParameterError, match="not a database URL") as caught:
+        open_store(target)
+    assert "s3cret" not in str(caught.value) and "***" in str(caught.value)
+    assert main(["campaign", "list", "--store", target]) == 2
+    out, err = capsys.readouterr()
+    assert "not a database URL" in err and "s3cret" not in out + err
+    from service.server import check_at_start  # `serve` refuses it in one line, no traceback
+    from service.settings import Settings
+
+    with pytest.raises(InvalidParameterError, match="RECOMMENDER_STORE") as refused:
+        check_at_start(Settings(store=target))
+    assert "s3cret" not in str(refused.value)
+
+
 def _open_version(path: str, out: Any) -> None:
     try:
         out.put(open_store(path).version())
