@@ -18,6 +18,7 @@ from service.access_log import export_log
 from service.auth import ReadKeys, admin_ring, metrics_ring, read_ring, write_ring
 from service.deps import reject_unknown_query
 from service.fastpath import FastPath
+from service.hosts import AllowedHosts, allowed
 from service.limits import Limits
 from service.metrics import Metrics, MetricsMiddleware
 from service.raw_ids import RawFilmIds
@@ -107,4 +108,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics,
                        current_version=lambda: service.engine.version if service.engine else "",
                        private=bool(read_keys))
+    if (hosts := allowed(settings.allowed_hosts)) is not None:  # outermost: before any work
+        app.add_middleware(AllowedHosts, hosts=hosts)
     return app

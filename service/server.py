@@ -36,6 +36,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.model import layout
 from recommender.query.limits import MAX_WORKERS
+from service.hosts import ENV, LOOPBACK_HOSTS, is_loopback
 
 
 @functools.cache
@@ -165,6 +166,8 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
             f"{folder} itself, so that every new version reaches the workers and the "
             "campaign store stays beside it")
     os.environ["RECOMMENDER_MODEL_PATH"] = path
+    if is_loopback(host) and ENV not in os.environ:  # every worker reads it (service/hosts.py)
+        os.environ[ENV] = LOOPBACK_HOSTS
     settings = from_environment()  # a refused setting: one message, exit 2
     check_at_start(settings)
     if workers > 1:

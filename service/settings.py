@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     # README "Security"; service/auth.py reads these
     admin_key: SecretStr | None = Field(
         default=None, description="admin key: without it (or api_key) /admin/* answers 403")
+    allowed_hosts: str = Field(
+        default="", description="comma-separated Host names the server answers (400 to "
+                                "others); blank or '*': any. `recommender serve` on a loopback "
+                                "address sets localhost, 127.0.0.1 and ::1 when it is unset "
+                                "(service/hosts.py: DNS rebinding)")
     read_keys: SecretStr | None = Field(
         default=None, description="comma-separated read keys, each KEY or ID:KEY; when set, "
                                   "every data endpoint needs one (X-API-Key or Bearer)")

@@ -59,6 +59,15 @@ def test_real_server_answers_over_http(server: str, model_dir: Path) -> None:
         assert http.get("/films/00004/audience", params={"k": 0}).status_code == 422
         assert http.post("/audiences/lookalike", content=b"{").status_code == 422
         assert "recommender_http_requests_total" in http.get("/metrics").text
+        # a name rebound to 127.0.0.1 is no name of this loopback server (DNS rebinding): 400
+        # before any work, every worker; its own names, with any port, are answered
+        for host in ("attacker.example:8000", "attacker.example", "127.0.0.1.nip.io"):
+            r = http.get(f"/films/{quoted}/audience.csv", headers={"Host": host})
+            assert r.status_code == 400 and "RECOMMENDER_ALLOWED_HOSTS" in r.json()["detail"]
+            assert http.post("/events", headers={"Host": host}, json={"events": []}
+                             ).status_code == 400
+        for host in ("localhost:1", "LOCALHOST", "[::1]:8000", "127.0.0.1"):
+            assert http.get("/health", headers={"Host": host}).status_code == 200
 
 
 def test_serve_refuses_a_bad_model_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]

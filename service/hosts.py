@@ -1,0 +1,77 @@
+"""The Host names a server answers: a server bound to a loopback address answers its own only.
+
+A server started on a laptop (``recommender serve`` binds 127.0.0.1 by default, open without
+keys for a trial) answered any ``Host``: a web page whose name an attacker rebinds to 127.0.0.1
+(DNS rebinding) could read audience lists from it and post events to it, as the browser took
+the requests for the page's own. ``serve`` on a loopback address therefore answers the Host
+names ``localhost``, ``127.0.0.1`` and ``::1`` only (any port), unless
+``RECOMMENDER_ALLOWED_HOSTS`` names the ones to answer (a proxy that passes its own Host; ``*``
+answers any). A request naming another gets 400, saying so. A server bound to any other address
+checks the Host only when ``RECOMMENDER_ALLOWED_HOSTS`` is set.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+LOOPBACK_HOSTS = "localhost,127.0.0.1,::1"
+ENV = "RECOMMENDER_ALLOWED_HOSTS"
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``serve``'s ``host`` is a loopback address (or ``localhost``)."""
+    if host.strip().lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def host_name(header: str) -> str:
+    """The name of a ``Host`` header, without its port and brackets, in lower case:
+    ``[::1]:8000`` is ``::1``, ``Example.COM.:80`` is ``example.com``."""
+    text = header.strip().lower()
+    if text.startswith("["):
+        return text[1:text.find("]")] if "]" in text else text
+    return text.rsplit(":", 1)[0].rstrip(".") if text.count(":") == 1 else text.rstrip(".")
+
+
+def allowed(setting: str) -> frozenset[str] | None:
+    """The names ``RECOMMENDER_ALLOWED_HOSTS`` allows, or None for any (blank or ``*``)."""
+    names = frozenset(host_name(n) for n in setting.split(",") if n.strip())
+    return None if not names or "*" in names else names
+
+
+class AllowedHosts:
+    """ASGI middleware: 400 to a request whose ``Host`` is none of ``hosts``."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]],
+                 hosts: frozenset[str]) -> None:
+        self.app = app
+        self.hosts = hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            given = next((v.decode("latin-1") for k, v in scope.get("headers", [])
+                          if k == b"host"), "")
+            if host_name(given) not in self.hosts:
+                body = json.dumps({"detail": (
+                    f"this server does not answer the Host {given!r}: it answers "
+                    f"{', '.join(sorted(self.hosts))} ({ENV}; a server bound to a loopback "
+                    "address answers its own names only, so that no web page reaches it "
+                    f"through a rebound DNS name: set {ENV} to the names a proxy passes)")
+                }).encode()
+                await send({"type": "http.response.start", "status": 400,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode())]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)

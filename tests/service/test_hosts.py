@@ -1,0 +1,43 @@
+"""The Host names a server answers (``service.hosts``): the header read as HTTP writes it,
+the setting read as a person writes it, and an app given the setting refuses other names
+before any work (a server bound to loopback: ``tests/service/test_server.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.hosts import allowed, host_name, is_loopback
+from service.settings import Settings
+
+
+@pytest.mark.parametrize(("header", "name"), [
+    ("localhost:8000", "localhost"), ("[::1]:8000", "::1"), ("[::1]", "::1"),
+    ("Example.COM.:80", "example.com"), ("127.0.0.1", "127.0.0.1"), ("::1", "::1"),
+    ("", ""), ("[broken", "[broken")])
+def test_host_names(header: str, name: str) -> None:
+    assert host_name(header) == name
+
+
+def test_setting_and_loopback() -> None:
+    assert allowed("") is None and allowed(" * ") is None and allowed("a.example, *") is None
+    assert allowed("Studio.Example.com, localhost:8000,[::1]") == frozenset(
+        {"studio.example.com", "localhost", "::1"})
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.8.9.1", "::1", "[::1]", "localhost"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "10.0.0.1", "example.com"))
+
+
+def test_an_app_with_allowed_hosts_refuses_others(tmp_path: Path) -> None:
+    model = save_model(tmp_path / "model")
+    settings = Settings(model_path=str(model), allowed_hosts="studio.example.com")
+    with TestClient(create_app(settings), base_url="http://studio.example.com") as client:
+        assert client.get("/health").status_code == 200
+        r = client.get("/health", headers={"Host": "testserver"})
+        assert r.status_code == 400
+        assert r.json()["detail"].startswith("this server does not answer the Host 'testserver'")
+    with TestClient(create_app(Settings(model_path=str(model)))) as client:  # unset: any
+        assert client.get("/health", headers={"Host": "anything.example"}).status_code == 200
