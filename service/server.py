@@ -147,11 +147,7 @@ class HideKeys(logging.Filter):
 
 def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           log_level: str = "info") -> None:
-    import uvicorn
-
     from recommender.serving.engine import load_engine
-    from service.app import create_app
-    from service.settings import from_environment
 
     if not 0 <= port <= 65535:
         raise InvalidParameterError(f"port must be in [0, 65535], got {port}")
@@ -166,8 +162,23 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
             f"{folder} itself, so that every new version reaches the workers and the "
             "campaign store stays beside it")
     os.environ["RECOMMENDER_MODEL_PATH"] = path
-    if is_loopback(host) and ENV not in os.environ:  # every worker reads it (service/hosts.py)
+    own_hosts = is_loopback(host) and ENV not in os.environ
+    if own_hosts:  # every worker reads it (service/hosts.py); not left to the caller's process
         os.environ[ENV] = LOOPBACK_HOSTS
+    try:
+        _run(host, port, workers, log_level)
+    finally:
+        if own_hosts:
+            os.environ.pop(ENV, None)
+
+
+def _run(host: str, port: int, workers: int, log_level: str) -> None:
+    """``serve`` once its model folder is checked and the environment holds its settings."""
+    import uvicorn
+
+    from service.app import create_app
+    from service.settings import from_environment
+
     settings = from_environment()  # a refused setting: one message, exit 2
     check_at_start(settings)
     if workers > 1:

@@ -4,6 +4,7 @@ before any work (a server bound to loopback: ``tests/service/test_server.py``)."
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,25 @@ def test_an_app_with_allowed_hosts_refuses_others(tmp_path: Path) -> None:
         assert r.json()["detail"].startswith("this server does not answer the Host 'testserver'")
     with TestClient(create_app(Settings(model_path=str(model)))) as client:  # unset: any
         assert client.get("/health", headers={"Host": "anything.example"}).status_code == 200
+
+
+def test_serve_leaves_its_host_setting_to_its_own_run(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """``serve`` on loopback set RECOMMENDER_ALLOWED_HOSTS in its own process's environment
+    and left it there: every app the process made afterwards (a test's, an embedding
+    program's) refused the Host it was given."""
+    import uvicorn
+
+    from service import server
+    from service.hosts import ENV, LOOPBACK_HOSTS
+
+    model = save_model(tmp_path / "model")
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.setenv("RECOMMENDER_MODEL_PATH", str(model))  # serve sets it: restored after
+    seen: dict[str, str | None] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(hosts=os.environ.get(ENV)))
+    monkeypatch.setattr(server, "check_address", lambda *a, **k: None)
+    server.serve(str(model), host="127.0.0.1", port=0)
+    assert seen["hosts"] == LOOPBACK_HOSTS and ENV not in os.environ
+    server.serve(str(model), host="0.0.0.0", port=0)
+    assert seen["hosts"] is None
