@@ -225,7 +225,17 @@ def audience_summary(
     else:
         lo, hi = scope["rank_range"]
         pictured = order[lo - 1:hi]
-    portrait, suppressed = portrait_of(model, pictured, min_cell)
+    # every scope a portrait may picture (adjacent tiers, or all), hidden together
+    rings = np.full(model.n_users, len(bounds) + 1, np.int64)  # viewers (and the rest)
+    rings[scores > -np.inf] = len(bounds)  # candidates past the last tier
+    for t, (_, start, end) in enumerate(bounds):
+        rings[order[start - 1:end]] = t
+    scopes = [tuple(range(a, b + 1)) for a in range(len(bounds)) for b in range(a, len(bounds))]
+    scopes.append(tuple(range(len(bounds) + 1)))
+    names = [name for name, _, _ in bounds]
+    chosen = (len(scopes) - 1 if scope["tiers"] == ["all"] else
+              scopes.index(tuple(names.index(t) for t in scope["tiers"])))
+    portrait, suppressed = portrait_of(model, pictured, min_cell, rings, scopes, chosen)
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
     # the tiers' segment splits and the overall one (their sum): hidden together, so no
     # hidden cell is a published total less the shown cells, down a tier or across a segment

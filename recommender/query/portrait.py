@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import scipy.linalg
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
@@ -86,10 +87,18 @@ def suppress_small(rows: list[dict[str, Any]], min_cell: int,
     return [r for r, s in zip(rows, small.tolist(), strict=True) if not s], int(small.sum())
 
 
-def portrait_of(model: Model, pictured: NDArray[np.integer], min_cell: int
+def portrait_of(model: Model, pictured: NDArray[np.integer], min_cell: int,
+                rings: NDArray[np.int64] | None = None,
+                scopes: list[tuple[int, ...]] | None = None, chosen: int = 0
                 ) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """The portrait of the users ``pictured`` (indices): each portrait attribute's lift
-    table against all users under ``suppress_small``, and how many cells it left out."""
+    table against all users under ``suppress_small``, and how many cells it left out.
+
+    With ``rings`` (each user's ring: the film's tiers, then the rest of its candidates, then
+    everyone else) and ``scopes`` (the ring sets a portrait may picture; ``pictured`` is
+    ``scopes[chosen]``), the cells are hidden by ``scope_suppression`` over every scope at
+    once: hidden alone, a cell of one scope was another scope's cell less a third's (92% of
+    the demo's hidden cells, by two published portraits of the film)."""
     portrait: dict[str, list[dict[str, Any]]] = {}
     suppressed = 0
     for name, values in sorted(model.user_table.attributes.items()):
@@ -97,8 +106,120 @@ def portrait_of(model: Model, pictured: NDArray[np.integer], min_cell: int
             # one coding of the values gives both the table and each value's users in all
             uniq, inverse = np.unique(np.asarray(values), return_inverse=True)
             sizes_of = np.bincount(inverse, minlength=len(uniq))
-            portrait[name], n = suppress_small(
-                lift_table(values, pictured, coded=(uniq, inverse)), min_cell,
-                base={str(v): int(c) for v, c in zip(uniq.tolist(), sizes_of, strict=True)})
+            rows = lift_table(values, pictured, coded=(uniq, inverse))
+            if rings is None or scopes is None:
+                portrait[name], n = suppress_small(rows, min_cell, base={
+                    str(v): int(c) for v, c in zip(uniq.tolist(), sizes_of, strict=True)})
+            else:
+                n_rings = int(rings.max(initial=0)) + 1
+                table = np.zeros((len(uniq), n_rings), np.int64)
+                np.add.at(table, (inverse, rings), 1)
+                keep = (len(scopes) - 1,) + ((scopes.index((0, 1)),) if (0, 1) in scopes
+                                             else ())  # the whole ranking, the default
+                hidden = scope_suppression(table, scopes, min_cell, keep)[chosen]
+                gone = {str(v) for v, h in zip(uniq.tolist(), hidden.tolist(), strict=True)
+                        if h}
+                portrait[name] = [r for r in rows if r["value"] not in gone]
+                n = len(rows) - len(portrait[name])
             suppressed += n
     return portrait, suppressed
+
+
+def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], min_cell: int,
+                      keep: tuple[int, ...] = ()) -> NDArray[np.bool_]:
+    """Which cells of every scope's portrait to hide (scopes x values), ``table`` being each
+    value's users in each ring (values x rings; the rings partition all users). Published
+    with a scope's shown cells: each value's users in all (the base share) and each ring's
+    size (its rank range). Hidden first: a cell holding some users but fewer than
+    ``min_cell``, or whose users outside the scope are that few, and every cell of a scope
+    that few users (or all but that few) fill. Then, while the published numbers determine
+    exactly a quantity that must not be worked out (a hidden cell, a value's users in one
+    ring or outside a scope, when some but fewer than ``min_cell``), one more cell is hidden:
+    the first that stops it alone, in this order (else the first): a scope of ``keep`` (the
+    default portrait's, the whole ranking's) last, the value's own cells before the other
+    values' (needed only where the rings' sizes tie them in), the smallest, the scope listed
+    first. Determined means its coordinates lie in the row space of the published equations
+    (``privacy.table_suppression`` reasons alike over one table); the values are solved one
+    by one (``_exposed``), as hiding only takes equations away: a value found safe stays safe.
+    What the published numbers pin alone (a value all of whose users are in one ring) is no
+    cell's to hide."""
+    n_values, n_rings = table.shape
+    member = np.zeros((len(scopes), n_rings), bool)
+    for s, rs in enumerate(scopes):
+        member[s, list(rs)] = True
+    cells = table @ member.T.astype(np.int64)          # values x scopes
+    base = table.sum(axis=1)
+    sizes = table.sum(axis=0) @ member.T.astype(np.int64)
+    everyone = int(table.sum())
+    hide = (few(cells, min_cell) | few(base[:, None] - cells, min_cell)).T.copy()
+    hide[few(sizes, min_cell) | few(everyone - sizes, min_cell)] = True
+    # the quantities no one may work out, per value: ring coefficient vectors
+    guarded: list[list[NDArray[np.float64]]] = []
+    for v in range(n_values):
+        mine = [(np.eye(n_rings)[r], table[v, r]) for r in range(n_rings)]
+        mine += [(m.astype(float), cells[v, s]) for s, m in enumerate(member)]
+        mine += [((~m).astype(float), base[v] - cells[v, s]) for s, m in enumerate(member)]
+        guarded.append([vec for vec, count in mine if 0 < count < min_cell])
+    n_scopes = len(scopes)
+
+    def null_of(v: int) -> NDArray[np.float64]:  # what value v's own equations leave free
+        return scipy.linalg.null_space(np.vstack([np.ones(n_rings),
+                                                  member[~hide[:, v]].astype(float)]))
+
+    nulls = [null_of(v) for v in range(n_values)]
+    gram = sum((n @ n.T for n in nulls), np.zeros((n_rings, n_rings)))
+    # hiding a cell only takes equations away, so a value found safe stays safe: one pass
+    for v in range(n_values):
+        given_up: set[int] = set()  # quantities pinned by the totals alone
+        while True:
+            k = _exposed(guarded[v], nulls[v], gram - nulls[v] @ nulls[v].T, given_up)
+            if k is None:
+                break
+            # the cells that could stop it: v's own, then the other values' (the rings'
+            # sizes less theirs); a scope of ``keep`` last, then the smallest
+            alone = not nulls[v].size or np.abs(nulls[v].T @ guarded[v][k]).max(
+                initial=0.0) < 1e-9  # v's own cells work it out: only they can stop it
+            options = sorted((s in keep, w != v, int(cells[w, s]), s, w)
+                             for w in ([v] if alone else range(n_values))
+                             for s in range(n_scopes) if not hide[s, w])
+            if not options:
+                given_up.add(k)
+                continue
+            choice = options[0][3:]
+            for *_, s, w in options:  # the first whose hiding alone stops it
+                hide[s, w] = True
+                new = null_of(w)
+                hide[s, w] = False
+                own = new if w == v else nulls[v]
+                rest = gram - nulls[v] @ nulls[v].T
+                if w != v:
+                    rest = rest - nulls[w] @ nulls[w].T + new @ new.T
+                if _exposed([guarded[v][k]], own, rest, set()) is None:
+                    choice = (s, w)
+                    break
+            s, w = choice
+            hide[s, w] = True
+            gram -= nulls[w] @ nulls[w].T
+            nulls[w] = null_of(w)
+            gram += nulls[w] @ nulls[w].T
+    return hide
+
+
+def _exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
+             others: NDArray[np.float64], given_up: set[int]) -> int | None:
+    """The index of the first of a value's guarded ``quantities`` the published numbers
+    determine, or None. ``own``: the value's null space (what its base count and shown cells
+    leave free); ``others``: the sum of ``N N^T`` over the other values' null spaces. The
+    rings' sizes tie the values: a combination ``c`` of them leaves this value's rings alone
+    once every other value's own equations can write ``c``, i.e. ``c`` orthogonal to every
+    other null space (the null space of ``others``); what stays free of this value is then
+    its own free directions orthogonal to every such ``c``."""
+    k_basis = scipy.linalg.null_space(others)
+    free = own @ scipy.linalg.null_space(k_basis.T @ own) if k_basis.size and own.size \
+        else own
+    for k, q in enumerate(quantities):
+        if k in given_up:
+            continue
+        if not free.size or np.abs(free.T @ q).max(initial=0.0) < 1e-9:
+            return k
+    return None
