@@ -111,7 +111,9 @@ def portrait_of(model: Model, pictured: NDArray[np.integer], min_cell: int,
                 portrait[name], n = suppress_small(rows, min_cell, base={
                     str(v): int(c) for v, c in zip(uniq.tolist(), sizes_of, strict=True)})
             else:
-                n_rings = int(rings.max(initial=0)) + 1
+                # every ring the scopes name, empty ones too (the viewers' ring is empty when
+                # every user is a candidate and the tiers cover them all)
+                n_rings = max(int(rings.max(initial=0)), *(max(s) for s in scopes)) + 1
                 table = np.zeros((len(uniq), n_rings), np.int64)
                 np.add.at(table, (inverse, rings), 1)
                 keep = (len(scopes) - 1,) + ((scopes.index((0, 1)),) if (0, 1) in scopes

@@ -78,3 +78,15 @@ def test_no_small_group_is_worked_out_from_all_scopes(demo: Any, f: int) -> None
         assert shown_cells > 0
     # the default portrait keeps its cells where no other scope gives them away
     assert sum(len(rows) for rows in bodies["core+extended"]["portrait"].values()) > 4
+
+
+@pytest.mark.parametrize("tiers", [(("core", 100.0),), (("core", 40.0), ("rest", 60.0))])
+def test_tiers_covering_every_user(demo: Any, tiers: tuple[tuple[str, float], ...]) -> None:
+    """Viewers ranked in and tiers covering the whole ranking leave the viewers' ring empty:
+    the scopes still name it, and the summary pictures the whole ranking (an IndexError
+    before, the ring count taken from the users' rings)."""
+    fid = str(demo.films.ids[3])
+    body = audience_summary(demo, fid, tiers=tiers, exclude_seen=False, tier="all",
+                            min_cell=MIN_CELL)
+    shown = sum(r["count"] for r in body["portrait"]["gender"])
+    assert body["portrait"]["gender"] and shown <= demo.n_users
