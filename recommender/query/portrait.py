@@ -5,11 +5,11 @@ The minimum cell rule is ``recommender.query.privacy``'s.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
-import scipy.linalg
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
@@ -165,8 +165,7 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     n_scopes = len(scopes)
 
     def null_of(v: int) -> NDArray[np.float64]:  # what value v's own equations leave free
-        return scipy.linalg.null_space(np.vstack([np.ones(n_rings),
-                                                  member[~hide[:, v]].astype(float)]))
+        return _scope_null(member[~hide[:, v]].tobytes(), n_rings)
 
     nulls = [null_of(v) for v in range(n_values)]
     gram = sum((n @ n.T for n in nulls), np.zeros((n_rings, n_rings)))
@@ -216,8 +215,8 @@ def _exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
     once every other value's own equations can write ``c``, i.e. ``c`` orthogonal to every
     other null space (the null space of ``others``); what stays free of this value is then
     its own free directions orthogonal to every such ``c``."""
-    k_basis = scipy.linalg.null_space(others)
-    free = own @ scipy.linalg.null_space(k_basis.T @ own) if k_basis.size and own.size \
+    k_basis = _null_space(others)
+    free = own @ _null_space(k_basis.T @ own) if k_basis.size and own.size \
         else own
     for k, q in enumerate(quantities):
         if k in given_up:
@@ -225,3 +224,27 @@ def _exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
         if not free.size or np.abs(free.T @ q).max(initial=0.0) < 1e-9:
             return k
     return None
+
+
+def _null_space(a: NDArray[np.float64]) -> NDArray[np.float64]:
+    """An orthonormal basis of ``a``'s null space (columns). A singular value under 1e-9 (the
+    tolerance ``_exposed`` tests with) is zero: ``scipy.linalg.null_space``'s tolerance is
+    relative to the largest, so a matrix of round-off alone (two orthogonal bases' product,
+    a sum of projections less its own terms) had full rank, and the answer depended on the
+    round-off. Without scipy's checks: solved tens of thousands of times for many values."""
+    if not a.size:
+        return np.eye(a.shape[1])
+    _, s, vh = np.linalg.svd(a, full_matrices=True)
+    tol = 1e-9 * max(1.0, float(s.max(initial=0.0)))
+    return vh[int(np.count_nonzero(s > tol)):].T.copy()
+
+
+@functools.lru_cache(maxsize=4096)
+def _scope_null(shown: bytes, n_rings: int) -> NDArray[np.float64]:
+    """What a value's base count and its shown scopes' cells leave free over the rings
+    (``shown``: the shown scopes' ring masks, as bytes): the same few patterns recur for
+    every value, so each is solved once. Read only."""
+    rows = np.frombuffer(shown, bool).reshape(-1, n_rings).astype(float)
+    out = _null_space(np.vstack([np.ones(n_rings), rows]))
+    out.flags.writeable = False
+    return out

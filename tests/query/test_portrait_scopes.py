@@ -90,3 +90,21 @@ def test_tiers_covering_every_user(demo: Any, tiers: tuple[tuple[str, float], ..
                             min_cell=MIN_CELL)
     shown = sum(r["count"] for r in body["portrait"]["gender"])
     assert body["portrait"]["gender"] and shown <= demo.n_users
+
+
+def test_round_off_is_not_rank() -> None:
+    """``_exposed`` decides by null spaces: a matrix holding round-off alone (the other
+    values' projections summed, then added and taken away as cells are hidden) is zero, and
+    the answer is the one exact zeros give. ``scipy.linalg.null_space``'s tolerance is
+    relative to the largest singular value, so round-off alone had full rank there: a value
+    the ring sizes pin was called free, and one that was free, pinned."""
+    import scipy.linalg
+
+    from recommender.query.portrait import _exposed
+
+    own = scipy.linalg.null_space(np.array([[1.0] * 5, [1.0, 0, 0, 0, 0]]))
+    ring = np.eye(5)[1]
+    noise = np.random.default_rng(0).normal(scale=1e-17, size=(5, 5))
+    exact = _exposed([ring], own, np.zeros((5, 5)), set())
+    assert _exposed([ring], own, noise @ noise.T, set()) == exact
+    assert _exposed([ring], own, noise + noise.T, set()) == exact
