@@ -6,7 +6,8 @@ keys for a trial) answered any ``Host``: a web page whose name an attacker rebin
 the requests for the page's own. ``serve`` on a loopback address therefore answers the Host
 names ``localhost``, ``127.0.0.1`` and ``::1`` only (any port), unless
 ``RECOMMENDER_ALLOWED_HOSTS`` names the ones to answer (a proxy that passes its own Host; ``*``
-answers any). A request naming another gets 400, saying so. A server bound to any other address
+answers any). A request naming another gets 400, saying so; one with no Host (an HTTP/1.0
+probe) is answered, as no browser sends one. A server bound to any other address
 checks the Host only when ``RECOMMENDER_ALLOWED_HOSTS`` is set.
 """
 
@@ -62,7 +63,8 @@ class AllowedHosts:
         if scope["type"] in ("http", "websocket"):
             given = next((v.decode("latin-1") for k, v in scope.get("headers", [])
                           if k == b"host"), "")
-            if host_name(given) not in self.hosts:
+            # no Host at all (an HTTP/1.0 health probe): no browser sends that, so no page
+            if given and host_name(given) not in self.hosts:
                 body = json.dumps({"detail": (
                     f"this server does not answer the Host {given!r}: it answers "
                     f"{', '.join(sorted(self.hosts))} ({ENV}; a server bound to a loopback "

@@ -40,6 +40,25 @@ def test_an_app_with_allowed_hosts_refuses_others(tmp_path: Path) -> None:
         r = client.get("/health", headers={"Host": "testserver"})
         assert r.status_code == 400
         assert r.json()["detail"].startswith("this server does not answer the Host 'testserver'")
+    # no Host header at all (an HTTP/1.0 health probe; no browser sends one): answered
+    import asyncio
+
+    from service.hosts import AllowedHosts
+
+    sent: list[dict[str, object]] = []
+
+    async def inner(scope: object, receive: object, send: object) -> None:
+        sent.append({"reached": True})
+
+    async def run(headers: list[tuple[bytes, bytes]]) -> None:
+        async def send(message: object) -> None:
+            sent.append({"status": message.get("status")})  # type: ignore[attr-defined]
+        await AllowedHosts(inner, frozenset({"localhost"}))(  # type: ignore[arg-type]
+            {"type": "http", "headers": headers}, None, send)  # type: ignore[arg-type]
+
+    asyncio.run(run([]))
+    asyncio.run(run([(b"host", b"evil.example")]))
+    assert sent[0] == {"reached": True} and sent[1] == {"status": 400}
     with TestClient(create_app(Settings(model_path=str(model)))) as client:  # unset: any
         assert client.get("/health", headers={"Host": "anything.example"}).status_code == 200
 
