@@ -165,7 +165,11 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     n_scopes = len(scopes)
 
     def null_of(v: int) -> NDArray[np.float64]:  # what value v's own equations leave free
-        return _scope_null(member[~hide[:, v]].tobytes(), n_rings)
+        shown = ~hide[:, v]
+        # a shown 0 says more than its sum: counts are not negative, so each of its rings is
+        # 0 for the value (a two-value attribute's 0 pinned the other value's rings)
+        nothing = np.eye(n_rings, dtype=bool)[member[shown & (cells[v] == 0)].any(axis=0)]
+        return _scope_null(np.vstack([member[shown], nothing]).tobytes(), n_rings)
 
     nulls = [null_of(v) for v in range(n_values)]
     gram = sum((n @ n.T for n in nulls), np.zeros((n_rings, n_rings)))

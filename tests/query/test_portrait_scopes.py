@@ -108,3 +108,35 @@ def test_round_off_is_not_rank() -> None:
     exact = _exposed([ring], own, np.zeros((5, 5)), set())
     assert _exposed([ring], own, noise @ noise.T, set()) == exact
     assert _exposed([ring], own, noise + noise.T, set()) == exact
+
+
+def test_a_shown_zero_pins_no_other_value() -> None:
+    """A shown 0 says each of its rings is 0 for that value (counts are not negative): with
+    two values, value 1's 0 over extended + broad pinned value 0's extended and broad rings
+    (7 and 6 users) through the rings' sizes. Oracle: ``scipy.optimize.linprog``, the least
+    and the most each small quantity can be given what is published, counts non-negative."""
+    from scipy.optimize import linprog
+
+    from recommender.query.portrait import scope_suppression
+
+    table = np.array([[8, 7, 6, 12, 5], [6, 0, 0, 14, 3]], np.int64)
+    scopes = list(SCOPES.values())
+    hide = scope_suppression(table, scopes, MIN_CELL, keep=(6, 3))
+    n_values, n_rings = table.shape
+
+    def vec(v: int, rings: tuple[int, ...]) -> np.ndarray:
+        out = np.zeros(n_values * n_rings)
+        out[[v * n_rings + r for r in rings]] = 1.0
+        return out
+
+    rows = [vec(v, tuple(range(n_rings))) for v in range(n_values)]
+    rows += [np.tile(np.eye(n_rings)[r], n_values) for r in range(n_rings)]
+    rows += [vec(v, rings) for s, rings in enumerate(scopes) for v in range(n_values)
+             if not hide[s, v]]
+    a = np.array(rows)
+    b = a @ table.ravel().astype(float)
+    for r in (1, 2):  # value 0's extended and broad rings: 7 and 6 users
+        q = vec(0, (r,))
+        low = linprog(q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
+        high = -linprog(-q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
+        assert high - low > 0.5, (r, low, high)
