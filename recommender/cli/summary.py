@@ -88,7 +88,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def portrait_tables(model: Model, body: dict[str, Any]) -> None:
     """The portrait, one table per attribute, each saying how many of the attribute's values
-    the minimum cell rule left out (``portrait.suppress_small``: the body counts them only
+    the minimum cell rule left out (``portrait.scope_suppression``: the body counts them only
     with the segments', in ``suppressed_cells``): the model's values less the shown ones,
     holding the pictured users less the shown counts; then the legend of the columns."""
     import numpy as np

@@ -218,13 +218,6 @@ def audience_summary(
             "segments": [],  # filled below, with small cells suppressed
         })
     scope = portrait_scope(tier, n_cand, tiers)
-    if scope["tiers"] == ["all"]:
-        pictured = np.flatnonzero(scores > -np.inf)
-    elif scope["rank_range"] is None:
-        pictured = order[:0]
-    else:
-        lo, hi = scope["rank_range"]
-        pictured = order[lo - 1:hi]
     # every scope a portrait may picture (adjacent tiers, or all), hidden together
     rings = np.full(model.n_users, len(bounds) + 1, np.int64)  # viewers (and the rest)
     rings[scores > -np.inf] = len(bounds)  # candidates past the last tier
@@ -235,7 +228,7 @@ def audience_summary(
     names = [name for name, _, _ in bounds]
     chosen = (len(scopes) - 1 if scope["tiers"] == ["all"] else
               scopes.index(tuple(names.index(t) for t in scope["tiers"])))
-    portrait, suppressed = portrait_of(model, pictured, min_cell, rings, scopes, chosen)
+    portrait, suppressed = portrait_of(model, rings, scopes, chosen, min_cell)
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
     # the tiers' segment splits and the overall one (their sum): hidden together, so no
     # hidden cell is a published total less the shown cells, down a tier or across a segment

@@ -6,7 +6,6 @@ The minimum cell rule is ``recommender.query.privacy``'s.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -56,74 +55,33 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
             "default": tier is None, "note": note}
 
 
-def suppress_small(rows: list[dict[str, Any]], min_cell: int,
-                   base: Mapping[str, int] | None = None) -> tuple[list[dict[str, Any]], int]:
-    """``rows`` (lift-table cells with a ``count``) without those holding some users but
-    fewer than ``min_cell`` (``privacy.few``; an empty cell names nobody and stays),
-    and how many were left out. When that leaves out one cell only, the smallest other
-    non-empty cell goes too: the group's total is published, so a single hidden cell would
-    be that total less the shown ones. When the group itself holds fewer than ``min_cell``
-    users, every cell goes, empty ones included: with one value shared by all, the others'
-    zeros would give it away (the group's size is published).
-
-    ``base`` (value -> users of the whole base with it) says what each row's ``base_share``
-    publishes: a row's base count less its count is the users with that value *outside* the
-    group (with the whole ranking pictured, the film's viewers), so a row whose complement
-    holds some users but fewer than ``min_cell`` is left out too, and every row goes when the
-    complement as a whole is that small."""
-    counts = np.array([r["count"] for r in rows], np.int64)
-    rest = (None if base is None else
-            np.array([int(base.get(r["value"], r["count"])) for r in rows], np.int64) - counts)
-    if 0 < int(counts.sum()) < min_cell or (rest is not None and 0 < int(rest.sum()) < min_cell):
-        return [], len(rows)
-    small = few(counts, min_cell)
-    if rest is not None:
-        small |= few(rest, min_cell)
-    others = np.flatnonzero(~small & (counts > 0))
-    if not len(others) and rest is not None:  # only empty rows left: one with users outside
-        others = np.flatnonzero(~small & (rest > 0))
-    if int(small.sum()) == 1 and len(others):
-        small[others[np.argmin(counts[others])]] = True
-    return [r for r, s in zip(rows, small.tolist(), strict=True) if not s], int(small.sum())
-
-
-def portrait_of(model: Model, pictured: NDArray[np.integer], min_cell: int,
-                rings: NDArray[np.int64] | None = None,
-                scopes: list[tuple[int, ...]] | None = None, chosen: int = 0
-                ) -> tuple[dict[str, list[dict[str, Any]]], int]:
-    """The portrait of the users ``pictured`` (indices): each portrait attribute's lift
-    table against all users under ``suppress_small``, and how many cells it left out.
-
-    With ``rings`` (each user's ring: the film's tiers, then the rest of its candidates, then
-    everyone else) and ``scopes`` (the ring sets a portrait may picture; ``pictured`` is
-    ``scopes[chosen]``), the cells are hidden by ``scope_suppression`` over every scope at
-    once: hidden alone, a cell of one scope was another scope's cell less a third's (92% of
-    the demo's hidden cells, by two published portraits of the film)."""
+def portrait_of(model: Model, rings: NDArray[np.int64], scopes: list[tuple[int, ...]],
+                chosen: int, min_cell: int) -> tuple[dict[str, list[dict[str, Any]]], int]:
+    """The portrait of the scope ``scopes[chosen]``: each portrait attribute's lift table of
+    the users in its rings against all users, and how many cells it left out. ``rings``: each
+    user's ring (the film's tiers, then the rest of its candidates, then everyone else);
+    ``scopes``: the ring sets a portrait may picture, whose cells ``scope_suppression`` hides
+    all at once: hidden alone, a cell of one scope was another scope's cell less a third's
+    (92% of the demo's hidden cells, by two published portraits of the film)."""
+    pictured = np.flatnonzero(np.isin(rings, scopes[chosen]))
+    # every ring the scopes name, empty ones too (the viewers' ring is empty when every user
+    # is a candidate and the tiers cover them all)
+    n_rings = max(int(rings.max(initial=0)), *(max(s) for s in scopes)) + 1
+    keep = (len(scopes) - 1,) + ((scopes.index((0, 1)),) if (0, 1) in scopes
+                                 else ())  # the whole ranking, the default
     portrait: dict[str, list[dict[str, Any]]] = {}
     suppressed = 0
     for name, values in sorted(model.user_table.attributes.items()):
         if name in PORTRAIT_ATTRIBUTES:
-            # one coding of the values gives both the table and each value's users in all
+            # one coding of the values gives the table, each ring's users and those in all
             uniq, inverse = np.unique(np.asarray(values), return_inverse=True)
-            sizes_of = np.bincount(inverse, minlength=len(uniq))
             rows = lift_table(values, pictured, coded=(uniq, inverse))
-            if rings is None or scopes is None:
-                portrait[name], n = suppress_small(rows, min_cell, base={
-                    str(v): int(c) for v, c in zip(uniq.tolist(), sizes_of, strict=True)})
-            else:
-                # every ring the scopes name, empty ones too (the viewers' ring is empty when
-                # every user is a candidate and the tiers cover them all)
-                n_rings = max(int(rings.max(initial=0)), *(max(s) for s in scopes)) + 1
-                table = np.zeros((len(uniq), n_rings), np.int64)
-                np.add.at(table, (inverse, rings), 1)
-                keep = (len(scopes) - 1,) + ((scopes.index((0, 1)),) if (0, 1) in scopes
-                                             else ())  # the whole ranking, the default
-                hidden = scope_suppression(table, scopes, min_cell, keep)[chosen]
-                gone = {str(v) for v, h in zip(uniq.tolist(), hidden.tolist(), strict=True)
-                        if h}
-                portrait[name] = [r for r in rows if r["value"] not in gone]
-                n = len(rows) - len(portrait[name])
-            suppressed += n
+            table = np.zeros((len(uniq), n_rings), np.int64)
+            np.add.at(table, (inverse, rings), 1)
+            hidden = scope_suppression(table, scopes, min_cell, keep)[chosen]
+            gone = {str(v) for v, h in zip(uniq.tolist(), hidden.tolist(), strict=True) if h}
+            portrait[name] = [r for r in rows if r["value"] not in gone]
+            suppressed += len(rows) - len(portrait[name])
     return portrait, suppressed
 
 
