@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMAS_FILE, PLACE_ATTRIBUTES, Cinemas, read_cinemas
 from recommender.model import layout
+from recommender.model.kept import Kept
 from recommender.model.model import Model
 
 
@@ -58,8 +58,7 @@ class PlaceGroups:
                            ).astype(np.float64)
 
 
-_CACHE: dict[tuple[int, str], tuple[weakref.ref[Model], PlaceGroups]] = {}
-_LOCK = threading.Lock()
+_CACHE: Kept[PlaceGroups] = Kept()  # by attribute
 
 
 def place_attributes(model: Model) -> list[str]:
@@ -89,11 +88,9 @@ def check_place(model: Model, by: str) -> str:
 def place_groups(model: Model, by: str) -> PlaceGroups:
     """The users of ``model`` grouped by the place attribute ``by`` (checked; cached)."""
     by = check_place(model, by)
-    key = (id(model), by)
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and hit[0]() is model:
-            return hit[1]
+    hit = _CACHE.get(model, by)
+    if hit is not None:
+        return hit
     values = np.asarray(model.user_table.attributes[by], dtype=str)
     labels, codes = np.unique(values, return_inverse=True)
     codes = codes.astype(np.intp).ravel()
@@ -107,14 +104,11 @@ def place_groups(model: Model, by: str) -> PlaceGroups:
     viewing = np.bincount(codes, weights=model.user_counts(), minlength=k + 1).astype(np.int64)
     groups = PlaceGroups(by, labels.astype(str), codes, users[:k], viewing[:k],
                          int(users[k]), int(viewing[k]))
-    with _LOCK:
-        for gone in [g for g, (ref, _) in _CACHE.items() if ref() is None]:
-            del _CACHE[gone]
-        _CACHE[key] = (weakref.ref(model), groups)
-    return groups
+    return _CACHE.put(model, groups, by)
 
 
 _CINEMAS: dict[tuple[str, int, int], Cinemas] = {}
+_LOCK = threading.Lock()
 
 
 def cinemas_for(model: Model, model_path: str | os.PathLike[str] | None = None,
@@ -161,7 +155,7 @@ def cinema_candidates(model: Model, model_path: str | os.PathLike[str] | None = 
     return list(dict.fromkeys(out))
 
 
-_NESTED: dict[tuple[int, str, int, bytes], tuple[weakref.ref[Model], NDArray[np.bool_]]] = {}
+_NESTED: Kept[NDArray[np.bool_]] = Kept()  # by attribute, min_cell and the merge given
 
 
 def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], min_cell: int
@@ -174,11 +168,10 @@ def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], mi
     smallest other place nested there is merged too, until none does. It depends on the
     model, the attribute and ``min_cell`` only, so it is kept while the model lives."""
     merge = np.asarray(merge, bool)
-    key = (id(model), groups.by, int(min_cell), merge.tobytes())
-    with _LOCK:
-        hit = _NESTED.get(key)
-        if hit is not None and hit[0]() is model:
-            return hit[1].copy()
+    key = (groups.by, int(min_cell), merge.tobytes())
+    hit = _NESTED.get(model, key)
+    if hit is not None:
+        return hit.copy()
     out = merge.copy()
     k = len(groups.labels)
     placed = groups.codes < k
@@ -209,8 +202,4 @@ def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], mi
                         grown = changed = True
                 if not grown:
                     break
-    with _LOCK:
-        for gone in [g for g, (ref, _) in _NESTED.items() if ref() is None]:
-            del _NESTED[gone]
-        _NESTED[key] = (weakref.ref(model), out)
-    return out.copy()
+    return _NESTED.put(model, out, key).copy()

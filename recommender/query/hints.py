@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from recommender.errors import UnknownFilmError
+from recommender.model.kept import Kept
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -83,8 +82,7 @@ def _left_out(model: Model, query: str
     return False, [f for f in films if names_title(wanted, f[1], f[2], f[3])][:HINT_MATCHES]
 
 
-_names: dict[int, tuple[weakref.ref[Model], list[tuple[str, str, int, frozenset[str]]]]] = {}
-_names_lock = threading.Lock()
+_names: Kept[list[tuple[str, str, int, frozenset[str]]]] = Kept()
 
 
 def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
@@ -94,17 +92,11 @@ def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
     from recommender.model import catalog_only
     from recommender.query.titles import name_keys
 
-    with _names_lock:
-        kept = _names.get(id(model))
-        if kept is not None and kept[0]() is model:
-            return kept[1]
-    films = [(fid, title, year, name_keys(title))
-             for fid, title, year in catalog_only.listed(model.meta)]
-    with _names_lock:
-        for key in [k for k, (ref, _) in _names.items() if ref() is None]:
-            del _names[key]
-        _names[id(model)] = (weakref.ref(model), films)
-    return films
+    kept = _names.get(model)
+    if kept is not None:
+        return kept
+    return _names.put(model, [(fid, title, year, name_keys(title))
+                              for fid, title, year in catalog_only.listed(model.meta)])
 
 
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:

@@ -40,7 +40,6 @@ import bisect
 import re
 import threading
 import unicodedata
-import weakref
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -48,6 +47,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommender.model.kept import Kept
 from recommender.query.typos import typo_levels
 
 if TYPE_CHECKING:
@@ -410,34 +410,22 @@ class TitleIndex:
 
 # -- one index per model
 
-_lock = threading.Lock()
 _building = threading.Lock()  # one build at a time: concurrent first searches wait for it
-_indexes: dict[int, tuple[weakref.ref[Model], TitleIndex]] = {}
-
-
-def _kept(model: Model) -> TitleIndex | None:
-    with _lock:
-        entry = _indexes.get(id(model))
-        return entry[1] if entry is not None and entry[0]() is model else None
+_indexes: Kept[TitleIndex] = Kept()
 
 
 def title_index(model: Model) -> TitleIndex:
     """The model's title index, built on first use (once: the server searches in threads,
     and each request before the first build ended built its own) and kept while the model
     lives."""
-    index = _kept(model)
+    index = _indexes.get(model)
     if index is not None:
         return index
     with _building:
-        index = _kept(model)
+        index = _indexes.get(model)
         if index is not None:
             return index
-        index = TitleIndex(model.film_labels[1], model.catalog.years)
-        with _lock:
-            for key in [k for k, (ref, _) in _indexes.items() if ref() is None]:
-                del _indexes[key]
-            _indexes[id(model)] = (weakref.ref(model), index)
-    return index
+        return _indexes.put(model, TitleIndex(model.film_labels[1], model.catalog.years))
 
 
 def ranked(scores: NDArray[np.float64], counts: NDArray[np.integer],

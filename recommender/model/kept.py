@@ -1,0 +1,42 @@
+"""Values worked out from a model and kept while the model lives, by key (thread-safe).
+
+A title index, a place attribute's groups, a listing's normalised titles: each read from a
+model once, then answered from here until the model is gone (a reload serves a new one). The
+model is held weakly: an entry whose model was collected is dropped at the next ``put``, and
+one whose ``id`` a new model reuses is not taken for it.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Hashable
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
+
+V = TypeVar("V")
+
+
+class Kept(Generic[V]):
+    """Values of type ``V`` kept per (model, key)."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple[int, Hashable], tuple[weakref.ref[Model], V]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, model: Model, key: Hashable = ()) -> V | None:
+        """The value kept for ``model`` and ``key``, or None."""
+        with self._lock:
+            hit = self._items.get((id(model), key))
+            return hit[1] if hit is not None and hit[0]() is model else None
+
+    def put(self, model: Model, value: V, key: Hashable = ()) -> V:
+        """Keep ``value`` for ``model`` and ``key`` (dropping entries of collected models);
+        returns it."""
+        with self._lock:
+            for gone in [k for k, (ref, _) in self._items.items() if ref() is None]:
+                del self._items[gone]
+            self._items[(id(model), key)] = (weakref.ref(model), value)
+        return value
