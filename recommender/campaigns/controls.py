@@ -61,7 +61,7 @@ def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore
     """The pairs ``held_out`` by other plans for ``slate``'s films, as ``plan_slate``'s
     ``blocked`` (slate positions, model user indices: users the model does not know cannot be
     planned anyway), and the summary's ``held_out_elsewhere``: ``{"pairs", "plans",
-    "plans_count", "note"}`` (``pairs``: distinct pairs left out)."""
+    "plans_count", "left_out", "note"}`` (``pairs``: distinct pairs left out)."""
     films, users, plans = held_out(store, [f.film_id for f in slate], skip)
     pos = np.asarray(pc.index_in(pa.array(films, pa.string()), value_set=pa.array(
         [f.film_id for f in slate], pa.string())).fill_null(-1).to_numpy(), np.int64)
@@ -72,7 +72,7 @@ def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore
         else np.zeros((2, 0), np.int64)
     named = sorted(set(np.asarray(plans, dtype=object)[ok].tolist())) if ok.any() else []
     info = {"pairs": int(pairs.shape[1]), "plans": named[:PLANS_NAMED],
-            "plans_count": len(named),
+            "plans_count": len(named), "left_out": True,
             "note": "(film, user) pairs other stored plans hold out as controls for these "
                     "films: left out of this plan, so that their reports stay measurable "
                     "(recommender/campaigns/controls.py)"}

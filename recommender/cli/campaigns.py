@@ -186,7 +186,7 @@ def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) 
                 "these films: contacting them biases those plans' reports (plan with --engine "
                 "local to leave them out)")
         print(f"warning: {said}", file=sys.stderr)
-        summary["held_out_elsewhere"] = {**info, "note": said}
+        summary["held_out_elsewhere"] = {**info, "left_out": False, "note": said}
 
 
 def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: str | None,
@@ -250,7 +250,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
     held = summary.get("held_out_elsewhere") or {}
-    if held.get("pairs") and not held["note"].startswith("the Spark planner"):
+    if held.get("pairs") and held["left_out"]:  # the Spark planner's said it did not
         print(f"note: {held['pairs']:,} (film, user) pairs held out as controls by "
               f"{held['plans_count']:,} other stored plan(s) ({', '.join(held['plans'][:3])}"
               f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that their reports "
