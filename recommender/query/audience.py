@@ -270,12 +270,15 @@ def lookalikes(
 ) -> tuple[AudiencePage, list[str]]:
     """Users most like the seed list (cosine to the seeds' mean taste), seeds excluded.
 
-    Returns the page and the seed ids that were unknown (skipped). All unknown -> error.
+    Returns the page and the seed ids that were unknown (skipped), each once, in the order
+    given (as a seed file is read and ``recommend_for_watched`` lists its films). All unknown
+    -> error.
     """
     if not seed_user_ids:
         raise InvalidParameterError("seed_user_ids must hold at least one user id")
     idx = model.users.to_index(seed_user_ids, strict=False)
-    unknown = [u for u, i in zip(seed_user_ids, idx.tolist(), strict=True) if i < 0]
+    unknown = list(dict.fromkeys(u for u, i in zip(seed_user_ids, idx.tolist(), strict=True)
+                                 if i < 0))
     known = np.unique(idx[idx >= 0])
     if len(known) == 0:
         raise UnknownUserError(unknown)
@@ -343,15 +346,15 @@ def known_comparables(
     model: Model, comparable: Mapping[str, float] | Sequence[str] = (),
 ) -> tuple[dict[str, float], list[str]]:
     """The comparable films the model knows (id -> weight, 1 for a list) and the ids it does
-    not know, in the order given (as ``lookalikes`` splits its seeds). Weights are checked
-    first, unknown films' included."""
+    not know, each once, in the order given (as ``lookalikes`` splits its seeds). Weights are
+    checked first, unknown films' included."""
     weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
                                                                                     1.0)
     if any(not np.isfinite(w) or w <= 0 for w in weights.values()):
         raise InvalidParameterError("comparable film weights must be positive numbers")
     ids = list(comparable)
     idx = model.films.to_index(ids, strict=False).tolist() if ids else []
-    unknown = [f for f, i in zip(ids, idx, strict=True) if i < 0]
+    unknown = list(dict.fromkeys(f for f, i in zip(ids, idx, strict=True) if i < 0))
     missing = set(unknown)
     return {f: w for f, w in weights.items() if f not in missing}, unknown
 

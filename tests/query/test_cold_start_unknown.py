@@ -41,7 +41,7 @@ def test_a_list_with_repeats_and_genres(model: Model) -> None:
     ids = [str(i) for i in model.films.ids]
     page, unknown = cold_start_page(model, ["nope", ids[1], "nope"], ["comedy"], k=20,
                                     segment="segment 1")
-    assert unknown == ["nope", "nope"]  # as given, like lookalikes' unknown_seed_ids
+    assert unknown == ["nope"]  # each once, like lookalikes' unknown_seed_ids
     same = cold_start_audience(model, [ids[1]], ["comedy"], k=20, segment=1)
     assert page.to_json() == same.to_json()
     assert (np.asarray(model.segments.labels)[page.user_idx] == 1).all()
