@@ -261,7 +261,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     not_an_input(args.out, args.films)
     filters = parse_filters(getattr(args, "filter", None), "--filter")
     tier, segment = getattr(args, "tier", None), getattr(args, "segment", None)
-    with_ = getattr(args, "with_", None)
+    with_ = [w for w in getattr(args, "with_", None) or () if w.strip()]  # '' = no column
     if getattr(args, "engine", "local") == "spark":
         cuts = [name for name, v in (("--tier", tier), ("--segment", segment),
                                      ("--store", getattr(args, "store", None)),
@@ -445,6 +445,6 @@ def add_slice_options(s: argparse.ArgumentParser, export: bool = False) -> None:
     s.add_argument("--filter", action="append", metavar="ATTR=VALUE",
                    help="only users with this attribute value (repeatable; values of one "
                         "attribute are alternatives)")
-    s.add_argument("--with", dest="with_", metavar="COLUMNS",
-                   help="extra columns, comma-separated: title, segment_label or user "
-                        "attributes (e.g. title,segment_label,region)")
+    s.add_argument("--with", dest="with_", metavar="COLUMNS", action="append",
+                   help="extra columns, comma-separated or repeated (as HTTP with=): title, "
+                        "segment_label or user attributes (e.g. title,segment_label,region)")

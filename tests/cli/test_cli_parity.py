@@ -324,3 +324,18 @@ def test_a_year_in_the_title_is_not_said_twice(tmp_path: Path,
     assert code == 0 and out.splitlines()[0].startswith("Toy Story (1995) [film 1]:")
     code, out, _ = run(capsys, "film", tmp_path / "m", "3")
     assert code == 0 and out.splitlines()[0].startswith("Something Odd (1971) [film 3]:")
+
+
+def test_with_repeated_as_over_http(answers: TestClient, model_dir: Path,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """`--with` repeated adds each column, as `with=` repeated does over HTTP (it was refused as
+    "given twice" on the CLI): the same CSV bytes either way, and as one comma-separated list."""
+    film = "00004"
+    http = answers.get(f"/films/{film}/audience.csv",
+                       params=[("k", "4"), ("with", "title"), ("with", "region")])
+    assert http.status_code == 200, http.text
+    assert http.text.splitlines()[0].endswith(",title,region")
+    for columns in (["--with", "title", "--with", "region"], ["--with", "title,region"]):
+        code, out, err = run(capsys, "audience", model_dir, film, "--k", 4, "--csv", *columns)
+        assert code == 0, err
+        assert out == http.text

@@ -146,4 +146,4 @@ def test_an_empty_with_still_means_no_extra_column(capsys: pytest.CaptureFixture
     from recommender.cli import build_parser
 
     args = build_parser().parse_args(["audience", "m", "f", "--with", ""])
-    assert args.with_ == ""  # as HTTP with= (resolve_with: no column)
+    assert args.with_ == [""]  # as HTTP with= (resolve_with: no column)
