@@ -99,3 +99,45 @@ def every_id_unknown(path: str, kind: str) -> Iterator[None]:
         yield
     except UnknownIdError as e:
         raise DataError(path, f"none of its ids is a {kind} of the model: {e}") from None
+
+
+SHOWN_UNSERVED = 10  # ids named in the import's note; the count covers all
+
+
+def model_or_none(path: str | None) -> Model | None:
+    """The model folder ``path`` loaded (a bad one fails with its reason), or None."""
+    from recommender.cli.commands import _load_model
+
+    return None if path is None else _load_model(path)
+
+
+def add_events_model_option(parser: Any) -> None:
+    """``events import --model MODEL``: name the file's ids the model cannot serve."""
+    parser.add_argument("--model", metavar="MODEL",
+                        help="a model folder: name the file's film ids it does not know (and "
+                             "user ids, for a model that folds no new user in), as POST "
+                             "/events answers unknown_film_ids; their events are stored all "
+                             "the same")
+
+
+def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
+                 user_ids: Sequence[str]) -> None:
+    """Say (stderr) which ids of an imported events file ``model`` cannot serve
+    (``foldin.unserved_ids``): a film it does not know (often a typo, or leading zeros a
+    spreadsheet dropped) changes no audience until a model trained with ``--events`` knows
+    it. Nothing without a model."""
+    from recommender.io.text import plural
+    from recommender.model.foldin import unserved_ids
+
+    if model is None:
+        return
+    films, users = unserved_ids(model, film_ids, user_ids)
+    for ids, what, why in ((films, "film id", "a typo, leading zeros a spreadsheet dropped, or "
+                                               "a film new to the catalog"),
+                           (users, "user id", "this model folds no new user in")):
+        if ids:
+            more = ", ..." if len(ids) > SHOWN_UNSERVED else ""
+            print(f"note: {plural(len(ids), what, sep=',')} of {path} the model does not know "
+                  f"({', '.join(map(repr, ids[:SHOWN_UNSERVED]))}{more}): their events are "
+                  f"stored, but change no answer until a model trained with --events knows "
+                  f"them ({why})", file=sys.stderr)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from recommender.campaigns.slate import MAX_WAVES
+from recommender.cli.checks import add_events_model_option, model_or_none, say_unserved
 from recommender.cli.commands import _int_at_least, _nonneg_int, _positive_int, _print_table
 from recommender.errors import InvalidParameterError
 
@@ -112,6 +113,7 @@ def add_event_commands(add: Add) -> None:
                                    "$RECOMMENDER_STORE)")
     i.add_argument("--batch", type=_positive_int, default=IMPORT_BATCH,
                    help="events per committed transaction")
+    add_events_model_option(i)
 
     s = add("campaign", cmd_campaign, "list stored campaign plans, show one, report what it "
                                       "did")
@@ -173,8 +175,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     from recommender.cli.store_copy import moved_midway, refuse_moved_import
 
     refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
-    # the file first: one refused (empty, unreadable, a bad line) leaves no new store behind
-    batch = read_event_file(args.file)
+    model = model_or_none(args.model)  # then the model and the file: a bad folder or file
+    batch = read_event_file(args.file)  # (empty, unreadable, a bad line) leaves no new store
     store = _store(args)
     try:  # a reused event_id fails before the first chunk commits
         find_conflicts(store, batch)
@@ -213,6 +215,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         raise
     print(f"read {n:,} events from {args.file}: stored {stored:,}, already stored "
           f"{duplicates:,} (by event_id); store {store.url} is at sequence {seq:,}")
+    say_unserved(model, args.file, batch.film_id, batch.user_id)
     store.close()
     return 0
 
@@ -330,18 +333,15 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if args.limit > MAX_PLAN_PAGE:
         raise InvalidParameterError(f"--limit must be in [1, {MAX_PLAN_PAGE}], "
                                     f"got {args.limit}")
-    model = None
-    if args.model is not None:  # read first: a bad folder fails before the store is opened
-        from recommender.model import artifact
-        from recommender.query.catalog import name_plan_films
-
-        model = artifact.load(args.model)
+    # the model first: a bad folder fails before the store is opened
+    model = model_or_none(args.model)
     store = _store(args, create=False)
     try:
         total, plans = store.list_plans(args.limit, args.offset)
     finally:
         store.close()
     if model is not None:
+        from recommender.query.catalog import name_plan_films
         name_plan_films(model, plans)
     if args.json:
         print_body({"total": total, "plans": plans})

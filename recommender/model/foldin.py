@@ -17,6 +17,8 @@ confidence is the weighting's values, without alpha, as in training).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
@@ -33,6 +35,23 @@ def can_fold_in(model: Model) -> bool:
     if model.family == "ease":
         return True
     return str(model.meta.get("model", "als")) == "als"
+
+
+def unserved_ids(model: Model, film_ids: Sequence[str], user_ids: Sequence[str]
+                 ) -> tuple[list[str], list[str]]:
+    """Of events' ``film_ids`` and ``user_ids``, the distinct ones ``model`` cannot serve, in
+    the order first given: films it does not know (their events change no audience until a
+    model trained with them knows the film) and users it does not know when it cannot fold
+    one in (``can_fold_in``; else none: a new user is folded in)."""
+    films = list(dict.fromkeys(film_ids))
+    unknown = [f for f, i in zip(films, model.films.to_index(films, strict=False).tolist(),
+                                 strict=True) if i < 0] if films else []
+    users: list[str] = []
+    if len(user_ids) and not can_fold_in(model):
+        ids = list(dict.fromkeys(user_ids))
+        users = [u for u, i in zip(ids, model.users.to_index(ids, strict=False).tolist(),
+                                   strict=True) if i < 0]
+    return unknown, users
 
 
 def gram(film_factors: NDArray[np.floating]) -> NDArray[np.float64]:

@@ -41,7 +41,7 @@ from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, campa
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.convert import MAX_ID_BYTES
-from recommender.model.foldin import can_fold_in
+from recommender.model.foldin import unserved_ids
 from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
@@ -222,17 +222,11 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
         if stored:  # a batch of duplicates only is answered without looking for the mark
             sync.wrote()
     engine = request.app.state.service.engine
-    films = list(dict.fromkeys(batch.film_id))
-    unknown = [] if engine is None else [
-        f for f, i in zip(films, engine.model.films.to_index(films, strict=False), strict=True)
-        if i < 0][:MAX_UNKNOWN_SHOWN]
-    users: list[str] = []
-    if engine is not None and not can_fold_in(engine.model):
-        ids = list(dict.fromkeys(batch.user_id))
-        users = [u for u, i in zip(ids, engine.model.users.to_index(ids, strict=False),
-                                   strict=True) if i < 0][:MAX_UNKNOWN_SHOWN]
+    unknown, users = ([], []) if engine is None else \
+        unserved_ids(engine.model, batch.film_id, batch.user_id)
     return {"stored": stored, "duplicates": duplicates, "sequence": seq,
-            "unknown_film_ids": unknown, "unknown_user_ids": users}
+            "unknown_film_ids": unknown[:MAX_UNKNOWN_SHOWN],
+            "unknown_user_ids": users[:MAX_UNKNOWN_SHOWN]}
 
 
 @router.get("/events/status", response_model=EventsStatus, responses={**STORE_DOWN},

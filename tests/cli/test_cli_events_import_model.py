@@ -1,0 +1,71 @@
+"""``events import --model`` names the file's ids the model cannot serve, as ``POST /events``
+answers them: the import stored a film id with its leading zeros dropped (a spreadsheet's
+doing) without a word, where the HTTP answer lists it in ``unknown_film_ids``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli as run
+
+from recommender.campaigns.events import count_events
+from recommender.campaigns.store import open_store
+from recommender.model import artifact
+from recommender.model.config import TrainConfig
+from recommender.model.training import train
+from service.app import create_app
+from service.settings import Settings
+from tests.service_fixtures import build_interactions
+
+
+@pytest.mark.parametrize("family", ["als", "bpr"])
+def test_import_names_what_the_model_cannot_serve_as_http_does(
+        family: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    model = train(build_interactions(n_users=60, n_films=20, per_user=6, seed=2),
+                  TrainConfig(model=family, factors=4, iterations=5, segments=2, holdout=0.0),
+                  progress=False)
+    folder = artifact.save(model, tmp_path / "model")
+    film, user = str(model.films.ids[3]), str(model.users.ids[0])
+    dropped = film.lstrip("0") or "x"  # what a spreadsheet makes of "00003"
+    assert dropped != film and model.films.to_index([dropped], strict=False)[0] < 0
+    rows = [(user, film), ("newbie", film), (user, dropped), ("newbie", "nofilm"),
+            (user, dropped)]
+    events = tmp_path / "events.csv"
+    events.write_text("user_id,film_id,timestamp,event_id\n" + "".join(
+        f"{u},{f},{1_700_000_000 + i},e{i}\n" for i, (u, f) in enumerate(rows)))
+    settings = Settings(model_path=str(folder), store=str(tmp_path / "http.db"),
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        http = c.post("/events", json={"events": [
+            {"event_id": f"e{i}", "user_id": u, "film_id": f, "timestamp": 1_700_000_000 + i}
+            for i, (u, f) in enumerate(rows)]}).json()
+    assert http["unknown_film_ids"] == [dropped, "nofilm"]
+    assert http["unknown_user_ids"] == ([] if family == "als" else ["newbie"])
+
+    store = tmp_path / "cli.db"
+    code, out, err = run(capsys, "events", "import", events, "--store", store, "--model", folder)
+    assert code == 0, err
+    assert "stored 5" in out
+    notes = err.strip().splitlines()
+    assert notes[0] == (f"note: 2 film ids of {events} the model does not know ({dropped!r}, "
+                        "'nofilm'): their events are stored, but change no answer until a "
+                        "model trained with --events knows them (a typo, leading zeros a "
+                        "spreadsheet dropped, or a film new to the catalog)")
+    assert len(notes) == (1 if family == "als" else 2)
+    if family == "bpr":
+        assert notes[1].startswith(f"note: 1 user id of {events} the model does not know "
+                                   "('newbie')")
+    s = open_store(str(store))
+    try:
+        assert count_events(s) == 5  # stored all the same
+    finally:
+        s.close()
+    # without --model nothing is said (the store is checked against no model)
+    code, _, err = run(capsys, "events", "import", events, "--store", tmp_path / "other.db")
+    assert code == 0 and err == ""
+    # a bad model folder fails before any store is made
+    code, _, err = run(capsys, "events", "import", events, "--store", tmp_path / "none.db",
+                       "--model", tmp_path / "missing")
+    assert code != 0 and not (tmp_path / "none.db").exists()
