@@ -85,6 +85,22 @@ def not_in_a_model(dest: str | os.PathLike[str]) -> None:
                                     "output elsewhere")
 
 
+def make_folder(folder: Path, named: str | os.PathLike[str] | None = None) -> None:
+    """Create ``folder`` and those above it; a file where a folder should be is ``OSError``
+    (ENOTDIR) naming that file and ``named`` (by default ``folder``): ``mkdir`` said "File
+    exists" of an output that did not exist (``--out report/x.csv``, ``report`` a file)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        above = folder
+        while not above.exists() and above != above.parent:
+            above = above.parent
+        if above.is_dir():
+            raise
+        raise OSError(errno.ENOTDIR, f"{above} is a file, not a folder",
+                      str(folder if named is None else named)) from None
+
+
 def private_file(path: str | os.PathLike[str]) -> None:
     """Create the file at ``path`` (and its folder) readable by its owner only, when it does
     not exist yet: a SQLite store holds every plan's user ids and every event, and SQLite
@@ -93,7 +109,7 @@ def private_file(path: str | os.PathLike[str]) -> None:
     p = Path(path)
     if str(path).startswith("file:"):
         return
-    p.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(p.parent, p)
     try:
         os.close(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     except FileExistsError:
@@ -130,7 +146,7 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     path = Path(dest)
     not_in_a_model(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(path.parent, path)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}-",
                                     suffix=suffix, dir=path.parent)
     except OSError as e:  # named by the path asked for, not the hidden temporary one
@@ -247,7 +263,7 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     while it is written and gets ``mode``, by default the umask's permissions
     (``0o777`` less the umask), when it appears."""
     path = Path(dest)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_folder(path.parent, path)
     work = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}-tmp-",
                                  dir=path.parent))
     new, old = work / "new", work / "old"

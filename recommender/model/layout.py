@@ -39,7 +39,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from recommender.io.atomic import umask
+from recommender.io.atomic import make_folder, umask
 
 CURRENT = "current"
 VERSIONS = "versions"
@@ -155,11 +155,11 @@ def _locked(root: Path) -> Iterator[None]:
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on Linux
-        root.mkdir(parents=True, exist_ok=True)
+        make_folder(root)  # a file in the way named, not "Not a directory"
         yield
         return
     while True:
-        root.mkdir(parents=True, exist_ok=True)
+        make_folder(root)  # a file in the way named, not "Not a directory"
         fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
