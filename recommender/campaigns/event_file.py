@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 
 from recommender.campaigns.events import MAX_WEIGHT, EventBatch, first_future, id_too_long
 from recommender.errors import DataError
+from recommender.io.binary import SPARK_READS_GZIP
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
 from recommender.io.delimited import (
@@ -42,6 +43,7 @@ from recommender.io.project import canonical_column
 
 EVENT_ID = "event_id"
 EXPECTED = "user_id,film_id,timestamp[,weight][,event_id]"
+PARQUET_SUFFIXES = (".parquet", ".pq")  # as training reads (a .pq was read as CSV and refused)
 READ = (USER_ID, FILM_ID, TIMESTAMP, WEIGHT, EVENT_ID)  # the fields an event has
 # the index pandas writes as a column of a Parquet file (DataFrame.to_parquet): not data
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")
@@ -51,12 +53,12 @@ def _canon(name: str) -> str | None:
     return EVENT_ID if name.strip().lower() == EVENT_ID else canonical_column(name)
 
 
-def _canon_unique(p: Path, names: list[str]) -> list[str | None]:
+def _canon_unique(p: Path, names: list[str], line: int | None) -> list[str | None]:
     """Each column's field (None: not one of ours). Two columns for one field (user_id and
     userId, event_id twice) are refused, as training refuses them: the reader took the first
     and dropped the other's values without a word."""
     canon = [_canon(n) for n in names]
-    check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
+    check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)], line)
     return canon
 
 
@@ -85,22 +87,23 @@ def read_event_file(path: str | Path) -> EventBatch:
     """Read and check an events file (see the module docstring)."""
     p = existing_file(path)
     loc: Locator
-    if p.suffix.lower() == ".parquet":
+    if p.suffix.lower() in PARQUET_SUFFIXES:
         try:
             table = pq.read_table(p)
         except (pa.ArrowException, OSError) as e:
             raise DataError(str(p), f"not a readable Parquet file ({e})") from None
         names = list(table.column_names)
-        canon = _canon_unique(p, names)
+        canon = _canon_unique(p, names, None)  # a Parquet schema: no line to name
         columns = {c: table.column(n) for n, c in zip(names, canon, strict=True) if c}
         loc = RowLocator()
     else:
         try:
             delimiter, names = sniff_header(p)
         except DataError as e:  # an events file's header, not a training log's
-            raise DataError(e.path, e.reason.replace(EXPECTED_HEADER, EXPECTED),
-                            line=e.line) from None
-        canon = _canon_unique(p, names)
+            # and no advice to train on a gzip file with Spark: events are not trained on
+            raise DataError(e.path, e.reason.replace(EXPECTED_HEADER, EXPECTED)
+                            .replace(SPARK_READS_GZIP, ""), line=e.line) from None
+        canon = _canon_unique(p, names, 1)
         physical = [c or f"_column{i}" for i, c in enumerate(canon)]
         wanted = [c for c in canon if c]
         table = read_delimited(Delimited(p, delimiter, physical, header=True),
@@ -150,7 +153,7 @@ def row_problem(path: str | Path, row: int, message: str) -> DataError:
     """``DataError`` about data row ``row`` (0-based) of the events file ``path``, placed as
     ``read_event_file`` places its own problems (a CSV file's line, a Parquet file's row)."""
     p = Path(path)
-    if p.suffix.lower() == ".parquet":
+    if p.suffix.lower() in PARQUET_SUFFIXES:
         return problem(p, RowLocator(), row, message)
     return problem(p, CsvLocator(p, True, delimiter=sniff_header(p)[0]), row, message)
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recommender.errors import DataError, InvalidParameterError, NothingToPlanError
+from recommender.io.binary import utf8_text
 from recommender.io.places import csv_records, delimiter_of
 
 MAX_SLATE_FILMS = 10_000
@@ -73,11 +74,12 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
     """Read ``SLATE.csv`` (see the module docstring)."""
     p = Path(path)
     try:
-        text = p.read_bytes().decode("utf-8-sig")
+        data = p.read_bytes()
     except OSError as e:
         raise DataError(str(p), f"cannot read the slate ({e.strerror or e})") from None
-    except UnicodeDecodeError as e:
-        raise DataError(str(p), f"not UTF-8 text (byte offset {e.start})") from None
+    # UTF-16, gzip, a NUL or a latin-1 byte named by line and column ("not UTF-8 text (byte
+    # offset 45)" named neither, and a NUL was read into a film_id)
+    text = utf8_text(p, data)
     delimiter = delimiter_of(text)  # ';' where the comma is the decimal mark, or tabs
     records = csv_records(text, p, delimiter)  # each row with the line it starts on
     header = records[0][1] if records else None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from recommender.errors import DataError
+from recommender.io.binary import utf8_text
 from recommender.io.places import (
     MAX_COUNT,
     csv_records,
@@ -40,12 +41,12 @@ def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:
     p = Path(path)
     try:
         # bytes, not read_text: universal newlines turned a CR in a quoted film_id into an LF
-        records = csv_records(p.read_bytes().decode("utf-8-sig"), p)
+        data = p.read_bytes()
     except FileNotFoundError:
         raise DataError(str(p), "no such file (expected a slate CSV with the header "
                         f"{','.join(SLATE_COLUMNS)})") from None
-    except UnicodeDecodeError as e:
-        raise DataError(str(p), f"not UTF-8 text (byte {e.start})") from None
+    # a bad byte named by line and column (``utf8_text``), not by its offset alone
+    records = csv_records(utf8_text(p, data), p)
     rows = [row for _, row in records]
     head = [h.strip().lower() for h in rows[0]] if rows else []
     if "film_id" not in head:

@@ -14,11 +14,14 @@ from recommender.errors import DataError
 _PARQUET = b"PAR1"
 _UTF16 = ("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8: "
           "re-save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8`")
-_FIRST_BYTES = {b"\xff\xfe": _UTF16, b"\xfe\xff": _UTF16, b"\x1f\x8b": (
-    "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`), or "
-    "train with --engine spark, which reads .csv.gz"), _PARQUET: (
-    "the file is Parquet (it starts with Parquet's magic number PAR1); expected text here: "
-    "name it .parquet to have it read as Parquet")}
+SPARK_READS_GZIP = ", or train with --engine spark, which reads .csv.gz"
+# each message, and what to do instead where the file is an interactions log (``hints``): an
+# id list, a slate or a cinema table named .parquet was told to be named .parquet
+_FIRST_BYTES = {b"\xff\xfe": (_UTF16, ""), b"\xfe\xff": (_UTF16, ""), b"\x1f\x8b": (
+    "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`)",
+    SPARK_READS_GZIP), _PARQUET: (
+    "the file is Parquet (it starts with Parquet's magic number PAR1); expected text here",
+    ": name it .parquet to have it read as Parquet")}
 
 
 def _is_parquet(raw: bytes | mmap.mmap) -> bool:
@@ -28,13 +31,15 @@ def _is_parquet(raw: bytes | mmap.mmap) -> bool:
     return raw.find(b"\x00", 4) >= 0
 
 
-def text_problem(path: Path, raw: bytes | mmap.mmap) -> DataError | None:
+def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True
+                 ) -> DataError | None:
     """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
     byte-order mark or a NUL byte (the first one is named by line and column); None for
-    none."""
-    for magic, why in _FIRST_BYTES.items():
+    none. ``hints``: say how an interactions log so stored is read (Parquet named .parquet,
+    gzip by Spark); False for a file only read as text (an id list, a slate)."""
+    for magic, (why, hint) in _FIRST_BYTES.items():
         if bytes(raw[:len(magic)]) == magic and (magic != _PARQUET or _is_parquet(raw)):
-            return DataError(str(path), why, line=1)
+            return DataError(str(path), why + (hint if hints else ""), line=1)
     off = raw.find(b"\x00")
     if off < 0:
         return None
@@ -71,3 +76,29 @@ def not_utf8(path: Path, byte: int, off: int, line: int, col: int) -> DataError:
         "re-save it as UTF-8, e.g. `iconv -f latin1 -t utf-8`",
         line=line,
     )
+
+
+def decode_error(path: Path, raw: bytes, e: UnicodeDecodeError, hints: bool = True) -> DataError:
+    """The undecodable byte of ``raw`` (line, byte offset, column; ``e`` from decoding ``raw``,
+    or its text after a BOM by ``utf-8-sig``) and how to fix the file (``text_problem``)."""
+    text = text_problem(path, raw, hints=hints)
+    if text is not None:
+        return text
+    off = e.start + len(raw) - len(e.object)  # utf-8-sig's offsets start after the BOM: a
+    # BOM-led file named the byte 3 before the undecodable one, on the wrong line or column
+    line = raw.count(b"\n", 0, off) + 1
+    col = off - (raw.rfind(b"\n", 0, off) + 1) + 1
+    return not_utf8(path, raw[off], off, line, col)
+
+
+def utf8_text(path: Path, raw: bytes) -> str:
+    """``raw``, the bytes of a small text file read whole (an id list, a slate, a cinema
+    table), as text without its UTF-8 BOM; ``DataError`` for binary or non-UTF-8 bytes, with
+    the line and column of the first bad byte (``text_problem``, ``decode_error``)."""
+    problem = text_problem(path, raw, hints=False)
+    if problem is not None:
+        raise problem
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise decode_error(path, raw, e, hints=False) from None

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
-from recommender.io.binary import check_text_file, not_utf8, text_problem
+from recommender.io.binary import check_text_file, decode_error, text_problem
 
 PathLike = str | os.PathLike[str]
 
@@ -173,17 +173,6 @@ def physical_line(path: Path, record: int, quoting: bool = True, delimiter: str 
     if record < len(lines):
         return int(lines[record])
     return int(lines[-1]) + 1 if len(lines) else 1
-
-
-def decode_error(path: Path, raw: bytes, e: UnicodeDecodeError) -> DataError:
-    """The undecodable byte of ``raw`` (line, byte offset, column) and how to fix the file."""
-    text = text_problem(path, raw)
-    if text is not None:
-        return text
-    off = e.start
-    line = raw.count(b"\n", 0, off) + 1
-    col = off - (raw.rfind(b"\n", 0, off) + 1) + 1
-    return not_utf8(path, raw[off], off, line, col)
 
 
 def utf8_problem(path: Path) -> DataError:
@@ -399,13 +388,15 @@ def quoted(names: Sequence[str]) -> str:
     return ", ".join(repr(n) for n in names)
 
 
-def check_unique_names(p: Path, names: Sequence[str], canon: Sequence[str]) -> None:
-    """Raise when two header columns stand for the same (canonical) column."""
+def check_unique_names(p: Path, names: Sequence[str], canon: Sequence[str],
+                       line: int | None = 1) -> None:
+    """Raise when two header columns stand for the same (canonical) column (``line``: the
+    header's; None for a Parquet file's schema, which has no lines)."""
     seen: dict[str, str] = {}
     for orig, c in zip(names, canon, strict=True):
         if c in seen:
             raise DataError(str(p), f"columns {seen[c]!r} and {orig!r} both name {c}; expected "
-                            "each column once", line=1)
+                            "each column once", line=line)
         seen[c] = orig
 
 

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io.binary import utf8_text
 from recommender.io.columns import REGION
 from recommender.io.text import plural
 
@@ -105,17 +106,15 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
     try:
         # bytes, not read_text: its universal newlines turned a CR in a quoted cinema_id
         # into an LF (cinema "C\r2" read as "C\n2", a cinema no user names)
-        text = p.read_bytes().decode("utf-8-sig")
+        data = p.read_bytes()
     except FileNotFoundError:
         raise DataError(str(p), "no such file (expected a cinemas CSV with the header "
                         f"{','.join(CINEMA_COLUMNS)})") from None
-    except UnicodeDecodeError as e:
-        raise DataError(str(p), f"not UTF-8 text (byte {e.start})") from None
     except IsADirectoryError:
         raise DataError(str(p), "expected a cinemas CSV, found a folder") from None
     except OSError as e:  # no permission, an I/O error: said, as any input problem is
         raise DataError(str(p), f"cannot be read ({e.strerror or e})") from None
-    records = csv_records(text, p)
+    records = csv_records(utf8_text(p, data), p)  # a bad byte named by line and column
     rows = [row for _, row in records]
     if not rows:
         raise DataError(str(p), f"empty file; expected the header {','.join(CINEMA_COLUMNS)}",

@@ -140,7 +140,7 @@ def load_parquet(p: Path) -> Interactions:
                         f"columns {EXPECTED_HEADER}") from None
     canon = [canonical_column(n) for n in names]
     missing = [c for c in (USER_ID, FILM_ID) if c not in canon]
-    check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)])
+    check_unique_names(p, names, [c or f"_{i}" for i, c in enumerate(canon)], line=None)
     if missing:
         raise DataError(str(p), f"missing required column{'s' if len(missing) > 1 else ''} "
                         f"{' and '.join(missing)}; expected columns {EXPECTED_HEADER}; found "

@@ -39,9 +39,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
-from recommender.io.binary import text_problem
+from recommender.io.binary import utf8_text
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.io.delimited import PathLike, decode_error
+from recommender.io.delimited import PathLike
 from recommender.io.ids import IdMap
 from recommender.io.project import (
     canonical_column,
@@ -163,13 +163,7 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
         raise DataError(str(p), "no such file")
     else:  # a file, or a pipe such as /dev/stdin or a shell's <(...)
         raw = p.read_bytes()
-    problem = text_problem(p, raw)  # a NUL byte, UTF-16, gzip: as the other readers refuse
-    if problem is not None:
-        raise problem
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise decode_error(p, raw, e) from None
+    text = utf8_text(p, raw)  # a NUL byte, UTF-16, gzip: as the other readers refuse
     # lines end in LF, CRLF or CR, as in the other readers (str.splitlines also breaks at
     # U+0085, U+2028, U+2029 and \x1c-\x1e, which ids may hold: one id was read as two)
     raw_lines = re.split(r"\r\n|\r|\n", text)

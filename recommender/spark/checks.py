@@ -48,7 +48,7 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
     same pass checking that the whole file is UTF-8: Spark's CSV reader replaces an
     undecodable byte with U+FFFD without a word (two latin-1 ids ``caf\\xe9`` and ``caf\\xe8``
     became one user ``caf\\ufffd``), so the first one is refused here, by line and column,
-    with the local reader's words (``delimited.decode_error``)."""
+    with the local reader's words (``binary.decode_error``)."""
     import codecs
     import itertools
 
