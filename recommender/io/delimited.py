@@ -351,14 +351,17 @@ def existing_file(path: PathLike) -> Path:
     return p
 
 
-def sniff_header(p: Path) -> tuple[str, list[str]]:
-    """The delimiter (comma, tab or semicolon) and the header's field names."""
+def sniff_header(p: Path, expected: str = EXPECTED_HEADER, alone: Sequence[str] = ()
+                 ) -> tuple[str, list[str]]:
+    """The delimiter (comma, tab or semicolon) and the header's field names. ``expected``: the
+    header the file should have (an empty catalog was told to hold an interactions log's);
+    ``alone``: names (lower case) that may be the only column (a catalog's ``film_id``)."""
     with open(p, "rb") as f:
         head = f.read(1 << 16)
     if not head.strip():
         raise DataError(str(p), "the file is empty; expected a header line "
-                        f"'{EXPECTED_HEADER}' followed by data lines")
-    err = text_problem(p, head)  # a binary file's first "line" is no header to show
+                        f"'{expected}' followed by data lines")
+    err = text_problem(p, head, hints=expected == EXPECTED_HEADER)  # binary: no header to show
     if err is not None:
         raise err
     first = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]
@@ -369,10 +372,12 @@ def sniff_header(p: Path) -> tuple[str, list[str]]:
     except UnicodeDecodeError:
         raise utf8_problem(p) from None
     if not text.strip():
-        raise DataError(str(p), f"expected a header line '{EXPECTED_HEADER}'; found an empty "
+        raise DataError(str(p), f"expected a header line '{expected}'; found an empty "
                         "line", line=1)
     counts = {d: text.count(d) for d in (",", "\t", ";")}
     delimiter = max(counts, key=lambda d: counts[d])
+    if counts[delimiter] == 0 and text.strip().lower() in alone:
+        return ",", [text.strip()]
     if counts[delimiter] == 0:
         hint = ""
         others = [c for c in ("|", "::", " ", ":") if c in text.strip()]

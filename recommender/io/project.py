@@ -71,6 +71,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     WEIGHT: (WEIGHT,),
     TIMESTAMP: (TIMESTAMP, "rating_timestamp"),
 }
+CATALOG_HEADER = "film_id,title,year,genres"
 _ZIP_COLUMNS = (ZIP, "zip_code", "zipcode", "zip-code")
 
 
@@ -173,12 +174,12 @@ def read_films(path: PathLike) -> Catalog:
 def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
     """``film_id,title,year,genres`` CSV (or MovieLens ``movieId,title,genres``). A film listed
     twice is an error when ``strict``, else its first row is kept."""
-    delimiter, names = sniff_header(p)
+    delimiter, names = sniff_header(p, CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID])
     canon = [n.strip().lower() for n in names]
     canon = [FILM_ID if canonical_column(n) == FILM_ID else n for n in canon]
     if FILM_ID not in canon:
         raise DataError(str(p), "missing required column film_id; expected a header "
-                        f"'film_id,title,year,genres'; found columns {quoted(names)}", line=1)
+                        f"'{CATALOG_HEADER}'; found columns {quoted(names)}", line=1)
     physical = [c if c in CATALOG_COLUMNS else f"_column{i}" for i, c in enumerate(canon)]
     check_unique_names(p, names, physical)
     wanted = [c for c in CATALOG_COLUMNS if c in physical]
@@ -225,7 +226,7 @@ def read_users(path: PathLike) -> UserTable:
     (see :func:`zip_region`). A user id listed twice is an error.
     """
     p = existing_file(path)
-    delimiter, names = sniff_header(p)
+    delimiter, names = sniff_header(p, "user_id,<attributes>", alone=(USER_ID, "userid"))
     canon = [n.strip().lower().replace(" ", "_") for n in names]
     if "userid" in canon and USER_ID not in canon:
         canon[canon.index("userid")] = USER_ID
