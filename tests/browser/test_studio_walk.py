@@ -316,3 +316,29 @@ def test_the_films_opening_together_survive_a_reload(watched: Any, served_demo: 
     assert f"{want['screens']:,} screens of {want['cinemas']:,} cinemas" in page.inner_text(
         "#dslate-total")
     watched.assert_clean()
+
+
+def test_long_names_keep_the_other_columns_in_view(watched: Any, served_demo: Any) -> None:
+    """A title of one long word set its table column's least width (the plan's per-film table,
+    the search results, the campaigns list): every number column went off the box's edge,
+    reached only by scrolling sideways."""
+    page = watched.page
+    page.route(lambda url: "/films?" in url, _retitled("Supercalifragilisticexpialidocious" * 8))
+    page.goto(f"{served_demo.base}/studio/#/search?q=the")
+    page.wait_for_selector("#results tbody tr")
+    box = page.locator("#results .table-wrap").bounding_box()
+    viewers = page.locator("#results th:text('Viewers')").bounding_box()
+    assert box and viewers and viewers["x"] + viewers["width"] <= box["x"] + box["width"], (
+        viewers, box)
+
+
+def test_the_funnels_ring_names_stay_whole(watched: Any, served_demo: Any) -> None:
+    """The funnel's ring names broke inside a word ("Extende" / "d") in their 80 px column."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/film/{urllib.parse.quote(_film(served_demo))}")
+    page.wait_for_selector("ol.funnel li")
+    lines = page.evaluate("""() => [...document.querySelectorAll('.ring-name')].map((e) => {
+        const r = document.createRange(); r.selectNodeContents(e);
+        return [e.textContent, r.getClientRects().length]; })""")
+    assert lines and all(n == 1 for _, n in lines), lines
+

@@ -11,7 +11,7 @@ const LOOKALIKE_SCORE = "Score (mean cosine similarity to the seeds' tastes, -1 
 const COLD_START_SCORE = "Score (affinity to the new film's taste, for ordering only; not a probability)";
 const userColumns = (scoreLabel) => [
   { key: "rank", label: "Rank", num: true, format: int },
-  { key: "user_id", label: "User" },
+  { key: "user_id", label: "User", wrap: true },
   { key: "score", label: scoreLabel, num: true, format: (v) => num(v, 4) },
   { key: "tier", label: "Ring", format: (v) => v || "–" },
   { key: "segment", label: "Segment", format: (v) => (labels.has(String(v)) ? `${v} · ${labels.get(String(v))}` : v) },

@@ -70,7 +70,7 @@ function reportView(report) {
   const rows = [{ name: "overall", ...report.overall },
     ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
   const cols = [
-    { key: "name", label: "Group" },
+    { key: "name", label: "Group", wrap: true },
     { key: "targets", label: "Targets", num: true, format: int },
     // the targets compared: those whose film and wave hold controls (see the note)
     { key: "measured_targets", label: "Targets compared", num: true, format: int },
@@ -215,7 +215,7 @@ export async function campaigns(view, rest, params) {
       `Plans ${int(offset + 1)}–${int(offset + body.plans.length)} of ${int(body.total)}, newest first`, [
       { key: "plan_id", label: "Plan", format: (v) => h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v) },
       { key: "created", label: "Created" },
-      { key: "films", label: "Films", format: (v, row) => (v || []).map((f) => {
+      { key: "films", label: "Films", wrap: true, format: (v, row) => (v || []).map((f) => {
         const title = row.titles && row.titles[f];
         // a plan stored before plans recorded their titles: the served model's, said so
         const served = (row.titles_from_model || []).includes(f);

@@ -139,7 +139,7 @@ function pivot(body, titles) {
     byCinema.get(r.cinema_id)[`f:${r.film_id}`] = r.screens;
   }
   const rows = [...byCinema.values()];
-  const columns = [{ key: "cinema_id", label: "Cinema" },
+  const columns = [{ key: "cinema_id", label: "Cinema", wrap: true },
     ...films.map((id) => ({ key: `f:${id}`, label: titles.get(id) || id, num: true, format: (v) => int(v || 0) }))];
   return pagedTable("Screens per cinema", "cinemas", columns, rows, { id: "dslate-cinemas" }, [], PAGE);
 }

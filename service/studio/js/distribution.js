@@ -69,7 +69,7 @@ const PAGE = 25;
 function placesTable(body) {
   const rows = body.places;
   const columns = [
-    { key: "place", label: body.by },
+    { key: "place", label: body.by, wrap: true },
     { key: "users", label: "Users", num: true, format: int },
     { key: "viewers", label: "Viewers", num: true, format: int },
     { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },

@@ -166,7 +166,7 @@ function audienceTable(id, summary, segments, attributes, params) {
           : `No user on this page (${int(body.total)} in all).`),
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },
-          { key: "user_id", label: "User" },
+          { key: "user_id", label: "User", wrap: true },
           { key: "score", label: "Score (model affinity, not a probability)", num: true, format: (v) => num(v, 4) },
           { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
           { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },

@@ -60,7 +60,7 @@ export function search(view, params) {
           { key: "year", label: "Year", num: true },
           { key: "genres", label: "Genres", format: (v) => (v || []).join(", ") },
           { key: "viewers", label: "Viewers", num: true, format: int },
-          { key: "film_id", label: "Film id" },
+          { key: "film_id", label: "Film id", wrap: true },
           // how each film matched the title typed (none to say when only a genre is given)
           ...(state.q ? [{ key: "match", label: "Match", format: matchText }] : []),
         ], body.films) : "",  // replaceChildren writes a null as the text "null"
