@@ -342,3 +342,18 @@ def test_the_funnels_ring_names_stay_whole(watched: Any, served_demo: Any) -> No
         return [e.textContent, r.getClientRects().length]; })""")
     assert lines and all(n == 1 for _, n in lines), lines
 
+
+def test_a_campaign_says_when_and_with_which_model_it_was_planned(watched: Any,
+                                                                  served_demo: Any) -> None:
+    """The plan's expected conversions and values are the model's it was planned with, but the
+    campaign page named neither it nor the plan's date (the footer names the model served
+    now)."""
+    plan_id = _plan(served_demo)
+    summary = api(served_demo, f"/campaigns/{plan_id}")["summary"]
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}")
+    page.wait_for_selector("#plan-totals")
+    made = page.inner_text("#plan-made")
+    assert summary["created"] in made and summary["model_version"] in made, made
+    watched.assert_clean()
+

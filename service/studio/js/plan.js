@@ -42,6 +42,10 @@ export function planSummary(planId, summary) {
       ": this campaign's effect on its users cannot be measured against anyone.") : "",
     h("dl", { class: "facts", id: "plan-totals" },
       h("dt", {}, "Plan"), h("dd", {}, planId),
+      // the plan's numbers are the model's it was planned with, which the footer (the model
+      // served now) no longer names once a new model is served
+      summary.created || summary.model_version ? [h("dt", {}, "Planned"), h("dd", { id: "plan-made" },
+        [summary.created, summary.model_version && `with model ${summary.model_version}`].filter(Boolean).join(" "))] : "",
       h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted)`),
       h("dt", {}, "Expected conversions"), h("dd", {}, `${num(t.expected_conversions, 1)} users${horizon} among the contacted users`,
         t.expected_value !== undefined ? ` (worth ${num(t.expected_value, 2)} value units)` : ""),
