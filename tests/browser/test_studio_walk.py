@@ -357,3 +357,18 @@ def test_a_campaign_says_when_and_with_which_model_it_was_planned(watched: Any,
     assert summary["created"] in made and summary["model_version"] in made, made
     watched.assert_clean()
 
+
+def test_the_footer_says_when_the_engine_cannot_be_reached(watched: Any,
+                                                           served_demo: Any) -> None:
+    """With the engine out of reach the page said so, while the footer still named the model
+    and the events of an earlier answer as the source of its numbers."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/")
+    page.wait_for_selector("#model-line:has-text('model ')")
+    page.route(lambda url: url.startswith(served_demo.base + "/") and "/studio/" not in url,
+               lambda route: route.abort())
+    page.click("nav >> text=Find a film")
+    page.wait_for_selector("#results .error")
+    page.wait_for_selector("#model-line:has-text('could not be reached')", timeout=5000)
+    version = api(served_demo, "/health")["model"]["model_version"]
+    assert version not in page.inner_text("#model-line")

@@ -50,7 +50,14 @@ window.addEventListener("studio:limits-changed", (e) => redrawNotice("limits-cha
 async function sourceLine() {
   const line = document.getElementById("model-line");
   let m = null;
-  try { m = (await getJson("/health")).model; } catch { m = null; }
+  let unreachable = false;
+  try { m = (await getJson("/health")).model; } catch (e) { unreachable = e.status === 0; }
+  // an engine out of reach: the line named the model of an earlier answer, as if it stood
+  // behind the error on the page
+  if (line && unreachable) {
+    line.replaceChildren("Every number on these pages comes from the engine's HTTP API (",
+      h("a", { href: "/docs" }, "API docs"), "): the engine could not be reached just now, so the served model is not known.");
+  }
   if (!line || !m) return;
   const events = m.store_events
     ? `, with ${int(m.store_events.events_applied)} campaign events folded in since training (store sequence ${int(m.store_events.through_seq)})`
