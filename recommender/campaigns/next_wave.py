@@ -21,7 +21,13 @@ and plans what is left:
   events (``refreshed_model``: the serving overlay, fold-in included);
 - a new control group is drawn with ``seed``, and the new plan is stored with a link to the
   previous one, in one transaction (``NextWave.save``; ``prepare_next_wave`` plans without
-  storing, so a caller can write its files first).
+  storing, so a caller can write its files first);
+- each film is given the uplift the previous plan's sent waves measured so far
+  (``measured_uplift``; ``no_effect`` names those whose whole 95% interval is at or below
+  0). Films named in ``leave_out``, and with ``leave_out_no_effect`` those of ``no_effect``,
+  are left out from this wave on: their budget in the new plan is 0 (a later wave of the
+  chain plans none of it), so their users' cap is free for the other films, and the summary's
+  ``left_out`` lists each with the budget it leaves unspent and why.
 
 The sent pairs are left out of the plan but not out of the films' rankings: contacting a
 user (or holding one out) is not a watch, so every other candidate keeps the rank, and the
@@ -121,18 +127,21 @@ def with_warning(summary: dict[str, Any], plan_id: str, earlier: Sequence[str]
 def plan_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves: int = 1,
                    waves: int | None = None, holdout: float | None = None, seed: int = 1,
                    exclude: Sequence[str] = (), progress: bool | None = None,
-                   key: tuple[str, str] | None = None) -> Plan:
+                   key: tuple[str, str] | None = None, leave_out: Sequence[str] = (),
+                   leave_out_no_effect: bool = False) -> Plan:
     """Plan and store the next wave of ``plan_id`` (see the module docstring) under the
     request's idempotency ``key``, when given."""
     nxt = prepare_next_wave(model, store, plan_id, sent_waves, waves, holdout, seed, exclude,
-                            progress)
+                            progress, leave_out, leave_out_no_effect)
     nxt.save(store, key)
     return nxt.plan
 
 
 def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_waves: int = 1,
                       waves: int | None = None, holdout: float | None = None, seed: int = 1,
-                      exclude: Sequence[str] = (), progress: bool | None = None) -> NextWave:
+                      exclude: Sequence[str] = (), progress: bool | None = None,
+                      leave_out: Sequence[str] = (), leave_out_no_effect: bool = False
+                      ) -> NextWave:
     """Plan the next wave of ``plan_id`` without storing it (see the module docstring)."""
     summary = store.summary(plan_id)
     params = summary.get("parameters", {})
@@ -162,6 +171,9 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         raise NothingToPlanError(
             f"the sent waves of plan {plan_id} spent every film's budget: nothing is left to "
             "plan (the campaign's report measures what they returned)")
+    blocks = _measured(store, plan_id, sent_waves)
+    slate, left = _leave_out(slate, plan_id, leave_out,
+                             no_effect_films(blocks) if leave_out_no_effect else [])
     # the cap counts every selected row of a user, target or control, as the first plan's
     selected_u, selected_n = np.unique(user, return_counts=True)
     at_cap = selected_u[selected_n >= cap].tolist()
@@ -207,9 +219,9 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         earlier = sorted(str(r[0]) for r in conn.execute(
             sa.select(plan_links.c.plan_id).where(plan_links.c.previous_plan_id == plan_id)))
     plan.summary.update(with_warning(plan.summary, plan_id, earlier))
-    measured_so_far(plan.summary, store, plan_id, sent_waves)
+    measured_so_far(plan.summary, blocks, plan_id)
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,
-                        held_out_elsewhere=held,
+                        held_out_elsewhere=held, left_out=left,
                         excluded={"pairs_contacted": int(is_target.sum()),
                                   "pairs_held_out": int((~is_target).sum()),
                                   "users_at_cap": len(at_cap),
@@ -218,32 +230,64 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     return NextWave(plan, opted_out)
 
 
-def measured_so_far(summary: dict[str, Any], store: CampaignStore, plan_id: str,
-                    sent_waves: int) -> None:
-    """Give each film of a next wave's ``summary`` the absolute uplift its previous plan's
-    sent waves measured so far (``report.campaign_report``, its default window: conversions
-    recorded up to now), and name in ``no_effect`` the films whose whole 95% interval is at
-    or below 0: the next wave plans their remaining budget all the same (by each user's
-    ``p``, which says who will watch, not who a contact moves), so the person planning hears
-    it before sending."""
+def _measured(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, Any]:
+    """Each film's block of ``plan_id``'s report on its sent waves so far
+    (``report.campaign_report``, its default window: conversions recorded up to now)."""
     from recommender.campaigns.report import campaign_report
 
-    blocks = {b["film_id"]: b for b in campaign_report(store, plan_id,
-                                                       sent_waves=sent_waves)["films"]}
+    return {b["film_id"]: b for b in campaign_report(store, plan_id,
+                                                     sent_waves=sent_waves)["films"]}
+
+
+def no_effect_films(blocks: dict[str, Any]) -> list[str]:
+    """The films (report order) whose measured absolute uplift has its whole 95% interval at
+    or below 0."""
+    return [f for f, b in blocks.items() if (u := b.get("absolute_uplift"))
+            and u.get("high") is not None and u["high"] <= 0]
+
+
+def _leave_out(slate: list[SlateFilm], plan_id: str, named: Sequence[str],
+               flat: Sequence[str]) -> tuple[list[SlateFilm], list[dict[str, Any]]]:
+    """``slate`` with the films ``named`` (asked) and ``flat`` (no effect measured) at budget
+    0, and what each left unspent; ``InvalidParameterError`` for a named film the plan does
+    not hold, ``NothingToPlanError`` when no film with budget is left."""
+    films = {f.film_id: f for f in slate}
+    unknown = [f for f in dict.fromkeys(named) if f not in films]
+    if unknown:
+        raise InvalidParameterError(
+            f"leave out: plan {plan_id} has no film {unknown[0]!r}; its films are "
+            f"{', '.join(list(films)[:10])}{', ...' if len(films) > 10 else ''}")
+    why = {**dict.fromkeys(flat, "no_effect"), **dict.fromkeys(named, "asked")}
+    left = [{"film_id": f.film_id, "budget_left": f.budget, "why": why[f.film_id]}
+            for f in slate if f.film_id in why]
+    kept = [f if f.film_id not in why else SlateFilm(f.film_id, 0, f.value) for f in slate]
+    if left and all(f.budget == 0 for f in kept):
+        raise NothingToPlanError(
+            f"every film of plan {plan_id} with budget left is left out "
+            f"({', '.join(str(x['film_id']) for x in left[:10])}): nothing is left to plan")
+    return kept, left
+
+
+def measured_so_far(summary: dict[str, Any], blocks: dict[str, Any], plan_id: str) -> None:
+    """Give each film of a next wave's ``summary`` the absolute uplift its previous plan's
+    sent waves measured so far (``blocks``: ``_measured``), and name in ``no_effect`` the
+    films whose whole 95% interval is at or below 0: unless left out (``left_out``), the
+    next wave plans their remaining budget all the same (by each user's ``p``, which says
+    who will watch, not who a contact moves), so the person planning hears it before
+    sending."""
     for film in summary.get("films", []):
         b = blocks.get(film["film_id"]) or {}
         film["measured_uplift"] = {"absolute_uplift": b.get("absolute_uplift"),
                                    "targets": b.get("measured_targets", 0),
                                    "controls": b.get("controls", 0)}
-    flat = [f["film_id"] for f in summary.get("films", [])
-            if (u := f["measured_uplift"]["absolute_uplift"]) and u["high"] is not None
-            and u["high"] <= 0]
+    films = {f["film_id"] for f in summary.get("films", [])}
     summary["no_effect"] = {
-        "films": flat,
+        "films": [f for f in no_effect_films(blocks) if f in films],
         "note": "films whose sent waves measured an absolute uplift (conversion share of "
                 "targets less that of controls, 0.05 = 5 points) with its whole 95% interval "
-                f"at or below 0, in plan {plan_id}'s report so far: their remaining budget is "
-                "planned all the same; leave them out of the waves you send if that holds"}
+                f"at or below 0, in plan {plan_id}'s report so far: unless left out "
+                "(left_out), their remaining budget is planned all the same; leave them out "
+                "with --leave-out-no-effect (leave_out_no_effect) if that holds"}
 
 
 def _rows_of(store: CampaignStore, plan_id: str, sent_waves: int

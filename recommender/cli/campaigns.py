@@ -76,9 +76,9 @@ def add_campaign_commands(add: Add) -> None:
                    help="Spark master for --engine spark (default local[*]; ignored under "
                         "spark-submit)")
     add_pseudonym_options(s)  # user ids in --out as keyed HMACs (README "Security")
-    from recommender.cli.events import add_after_options
+    from recommender.cli.next_wave import add_after_options
 
-    add_after_options(s)  # the next wave of a stored plan (recommender/cli/events.py)
+    add_after_options(s)  # the next wave of a stored plan (recommender/cli/next_wave.py)
 
 
 def pseudonym_key(args: argparse.Namespace) -> bytes | None:
@@ -103,14 +103,16 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
 
     if getattr(args, "after", None):
-        from recommender.cli.events import cmd_plan_after
+        from recommender.cli.next_wave import cmd_plan_after
 
         given = [n for n in NOT_AFTER if getattr(args, n, None) is not None]
         if given:
             raise InvalidParameterError("with --after: " + "; ".join(
                 f"--{n} does not apply ({NOT_AFTER[n]})" for n in given))
         return cmd_plan_after(args)
-    after_only = [o for o, n in (("--sent-waves", "sent_waves"), ("--next-waves", "next_waves"))
+    after_only = [o for o, n in (("--sent-waves", "sent_waves"), ("--next-waves", "next_waves"),
+                                 ("--leave-out", "leave_out"),
+                                 ("--leave-out-no-effect", "leave_out_no_effect"))
                   if getattr(args, n, None) is not None]
     if after_only:
         raise InvalidParameterError(f"{' and '.join(after_only)} only apply with --after PLAN_ID")
@@ -256,13 +258,21 @@ def print_summary(summary: dict[str, Any]) -> None:
               f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that their reports "
               "stay measurable", file=sys.stderr)
     flat = (summary.get("no_effect") or {}).get("films") or []
+    left = {x["film_id"]: x for x in summary.get("left_out") or []}
     for f in summary["films"]:  # a next wave: what its previous plan's sent waves measured
         u = (f.get("measured_uplift") or {}).get("absolute_uplift")
         if f["film_id"] in flat and u:
-            print(f"warning: film {f['film_id']}: the sent waves measured an uplift of "
-                  f"{100 * u['estimate']:+.2f} points [{100 * u['low']:+.2f}, "
-                  f"{100 * u['high']:+.2f}] (95%, conversion rate of targets less controls, so "
-                  "far): no effect; its remaining budget is planned all the same", file=sys.stderr)
+            then = ("left out (--leave-out-no-effect)" if f["film_id"] in left else
+                    "its remaining budget is planned all the same (--leave-out-no-effect "
+                    "leaves such films out)")
+            print(f"{'note' if f['film_id'] in left else 'warning'}: film {f['film_id']}: the "
+                  f"sent waves measured an uplift of {100 * u['estimate']:+.2f} points "
+                  f"[{100 * u['low']:+.2f}, {100 * u['high']:+.2f}] (95%, conversion rate of "
+                  f"targets less controls, so far): no effect; {then}", file=sys.stderr)
+    for x in left.values():  # films left out of this wave on (a next wave's --leave-out)
+        print(f"note: film {x['film_id']} left out from this wave on "
+              f"({'asked' if x['why'] == 'asked' else 'no effect measured'}): "
+              f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
         print(f"warning: {summary['warning']}", file=sys.stderr)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]

@@ -6,10 +6,9 @@
 plan did against its control group; ``campaign list`` and ``campaign show PLAN_ID [--csv]``
 print the stored plans and one plan's summary (or rows); ``--json`` prints the body of the
 matching HTTP endpoint (``GET /campaigns``, ``GET /campaigns/{plan_id}``,
-``GET /campaigns/{plan_id}/report``), and ``--csv`` the bytes of ``plan.csv``;
-``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv`` (handled here for
-``plan``) plans the next wave on the model refreshed with the store's events. (``campaign
-copy`` and ``campaign simulate`` are ``recommender.cli.store_copy``'s and ``simulate``'s.)
+``GET /campaigns/{plan_id}/report``), and ``--csv`` the bytes of ``plan.csv``. (``campaign
+copy`` and ``campaign simulate`` are ``recommender.cli.store_copy``'s and ``simulate``'s; the
+next wave, ``plan MODEL --after PLAN_ID``, ``recommender.cli.next_wave``'s.)
 """
 
 from __future__ import annotations
@@ -20,9 +19,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from recommender.campaigns.slate import MAX_WAVES
 from recommender.cli.checks import add_events_model_option, model_or_none, say_unserved
-from recommender.cli.commands import _int_at_least, _nonneg_int, _positive_int, _print_table
+from recommender.cli.commands import _nonneg_int, _positive_int, _print_table
 from recommender.errors import InvalidParameterError
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -401,50 +399,4 @@ def _campaign_show(args: argparse.Namespace) -> int:
     from recommender.cli.campaigns import print_summary
 
     print_summary(summary)
-    return 0
-
-
-def add_after_options(s: argparse.ArgumentParser) -> None:
-    """``plan``'s options for the next wave (``--after``)."""
-    s.add_argument("--after", metavar="PLAN_ID",
-                   help="plan the next wave of this stored plan on the model refreshed with "
-                        "the store's events (no --slate: its films and remaining budgets)")
-    s.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
-                   help="with --after: the waves of that plan that were sent (default 1)")
-    s.add_argument("--next-waves", type=_int_at_least(1, MAX_WAVES), dest="next_waves",
-                   help="with --after: waves of the new plan (default: the unsent ones)")
-
-
-def cmd_plan_after(args: argparse.Namespace) -> int:
-    """``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv``."""
-    from recommender.campaigns.export import plan_format
-    from recommender.campaigns.moved import check_store
-    from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
-    from recommender.cli.campaigns import print_summary, pseudonym_key, write_outputs
-    from recommender.cli.commands import _load_model, _read_ids, not_an_input
-
-    plan_format(args.out)
-    for out in (args.out, args.summary):
-        not_an_input(out, args.exclude)
-    key = pseudonym_key(args)
-    store = _store(args, create=False)
-    check_store(store, "this plan")  # moved by ``campaign copy``: said before the work
-    model = refreshed_model(_load_model(args.model), store)
-    exclude = _read_ids(args.exclude, model.users) if args.exclude else []
-    sent = args.sent_waves or 1
-    nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,
-                            holdout=args.holdout, exclude=exclude,
-                            **({} if args.seed is None else {"seed": args.seed}))
-    plan = nxt.plan
-    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
-                         lambda: nxt.save(store))
-    print_summary(plan.summary)
-    ex = plan.summary["excluded"]
-    print(f"next wave of {args.after} ({'wave 1' if sent == 1 else f'waves 1-{sent}'} sent): "
-          f"{ex['pairs_contacted']:,} pairs contacted and {ex['pairs_held_out']:,} held out "
-          f"not planned again, {ex['users_at_cap']:,} users at the cap, "
-          f"{ex['users_opted_out']:,} opted out; model refreshed "
-          f"with the store's events up to sequence {plan.summary['events_seq']:,}")
-    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}; stored in {store.url}")
-    store.close()
     return 0

@@ -21,6 +21,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationInfo,
     field_validator,
 )
@@ -38,6 +39,7 @@ from recommender.campaigns.events import (
 )
 from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, campaign_report
+from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.convert import MAX_ID_BYTES
@@ -272,6 +274,15 @@ class NextWaveRequest(BaseModel):
         default_factory=list, max_length=MAX_EXCLUDED,
         description="users never planned (opt-outs), on top of those every earlier plan of the "
                     "campaign was given")
+    leave_out_film_ids: list[DigitsId] = Field(
+        default_factory=list, max_length=MAX_SLATE_FILMS,
+        description="films of the plan left out from this wave on: their budget in the new "
+                    "plan is 0, so their users' cap is free for the other films (summary's "
+                    "left_out); a film the plan does not hold is a 422")
+    leave_out_no_effect: StrictBool = Field(
+        False, description="leave out too the films whose sent waves measured no effect so far "
+                           "(the summary's no_effect: the whole 95% interval of the absolute "
+                           "uplift at or below 0)")
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
@@ -294,7 +305,9 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
         plan = plan_next_wave(caught_up(request, engine).model, store, plan_id,
                               sent_waves=body.sent_waves,
                               waves=body.waves, holdout=body.holdout, seed=body.seed,
-                              exclude=body.exclude_user_ids, progress=False, key=key)
+                              exclude=body.exclude_user_ids, progress=False, key=key,
+                              leave_out=body.leave_out_film_ids,
+                              leave_out_no_effect=body.leave_out_no_effect)
         stored_plan(request)
         return {"plan_id": plan.plan_id, "summary": plan.summary}
 

@@ -581,3 +581,31 @@ def test_a_plan_whose_values_are_too_far_apart_says_so(watched: Any, served_demo
     assert note and "span 1e+09x" in note
     assert note in page.inner_text("#plan-spread")
     assert not watched.outside_requests
+
+
+def test_the_next_wave_leaves_out_the_films_ticked(watched: Any, served_demo: Any) -> None:
+    """The next wave could only plan every film's remaining budget ("leave them out of the
+    waves you send"): a film ticked under "Leave out" is left out from that wave on, and the
+    new plan says so; the stored plan holds none of its rows."""
+    page = watched.page
+    fid, film = _film(served_demo)
+    other = _api(served_demo, f"/films/{fid}/similar?k=1")["films"][0]["film_id"]
+    plan_id = _post(served_demo, "/campaigns/plan", {
+        "films": [{"film_id": film["film_id"], "budget": 20}, {"film_id": other, "budget": 20}],
+        "holdout": 0.2, "waves": 2})["plan_id"]
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{urllib.parse.quote(plan_id)}?sent_waves=1")
+    page.wait_for_selector("text=Uplift against the control group")
+    page.get_by_label(f"{film['title']} ({film['film_id']})").check()
+    page.click("#next-wave")
+    page.wait_for_selector("#plan-left-out")
+    left = page.inner_text("#plan-left-out")
+    assert film["film_id"] in left and "asked" in left and other not in left
+    nxt = urllib.parse.unquote(page.url.split("#/campaigns/")[1].split("?")[0])
+    assert nxt != plan_id
+    summary = _api(served_demo, f"/campaigns/{urllib.parse.quote(nxt)}")["summary"]
+    assert [x["film_id"] for x in summary["left_out"]] == [film["film_id"]]
+    with urllib.request.urlopen(f"{served_demo.base}/campaigns/"
+                                f"{urllib.parse.quote(nxt)}/plan.csv", timeout=30) as r:
+        rows = list(csv.DictReader(r.read().decode().splitlines()))
+    assert rows and {r["film_id"] for r in rows} == {other}
+    assert not watched.outside_requests

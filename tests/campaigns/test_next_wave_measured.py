@@ -1,57 +1,157 @@
 """A next wave says what its previous plan's sent waves measured for each film, and names the
 films whose whole uplift interval is at or below 0 (it planned their remaining budget without
-a word of it). Oracle: responses planted so that one film's controls all convert and its
-targets none (uplift -1), another's the reverse (+1)."""
+a word of it); asked, it leaves such films, or films named, out from that wave on (it could
+only plan every film's remaining budget). Oracle: responses planted so that one film's
+controls all convert and its targets none (uplift -1), another's the reverse (+1)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pyarrow.compute as pc
 import pytest
+from fastapi.testclient import TestClient
 from helpers import run_cli, train_folder
+from pyarrow.csv import ConvertOptions, read_csv
 
 from recommender.campaigns.events import EventBatch, record_events
 from recommender.campaigns.next_wave import prepare_next_wave
 from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.report import plan_start
 from recommender.campaigns.slate import SlateFilm
-from recommender.campaigns.store import open_store
+from recommender.campaigns.store import CampaignStore, open_store
+from recommender.errors import InvalidParameterError
 from recommender.io import demo
 from recommender.model import artifact
+from recommender.model.model import Model
+from service.app import create_app
+from service.settings import Settings
 
 
-def test_a_film_without_effect_is_named(tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
-    folder = demo.generate(tmp_path / "data", seed=2, n_users=500, n_films=60,
-                           n_interactions=6_000)
+@dataclass
+class Measured:
+    model: Model
+    model_dir: Path
+    db: Path
+    plan_id: str
+    flat: str  # every control converted, no target
+    good: str  # every target converted, no control
+    targets: dict[str, int]  # each film's targets in the sent wave
+
+
+@pytest.fixture(scope="module")
+def measured(tmp_path_factory: pytest.TempPathFactory) -> Measured:
+    tmp = tmp_path_factory.mktemp("measured")
+    folder = demo.generate(tmp / "data", seed=2, n_users=500, n_films=60, n_interactions=6_000)
     model = train_folder(folder, factors=8, iterations=4, segments=3)
     flat, good = model.films.ids[np.argsort(model.film_counts(), kind="stable")[20:22]].tolist()
-    db = tmp_path / "store.db"
+    db = tmp / "store.db"
     store = open_store(str(db))
     plan = plan_slate(model, [SlateFilm(flat, 60), SlateFilm(good, 60)], holdout=0.3, waves=2)
     store.save_plan(plan.plan_id, plan.summary, plan.rows)
     d = plan.rows.to_pydict()
     sent = [(f, u, g) for f, u, w, g in zip(d["film_id"], d["user_id"], d["wave"], d["group"],
                                             strict=True) if w == 1]
-    # flat: every control converts, no target does; good: every target, no control
     converts = [(f, u) for f, u, g in sent if (f == flat) == (g == "control")]
     at = plan_start(plan.summary) + 3600
     record_events(store, EventBatch([f"e{i}" for i in range(len(converts))],
                                     [u for _, u in converts], [f for f, _ in converts],
                                     [at] * len(converts), [1.0] * len(converts)))
-    nxt = prepare_next_wave(model, store, plan.plan_id, sent_waves=1)
-    films = {f["film_id"]: f["measured_uplift"] for f in nxt.plan.summary["films"]}
-    targets = {f: sum(1 for g_f, _, g in sent if g_f == f and g == "target") for f in (flat, good)}
-    assert films[flat]["absolute_uplift"]["estimate"] == -1.0
-    assert films[flat]["absolute_uplift"]["high"] < 0 and films[flat]["targets"] == targets[flat]
-    assert films[good]["absolute_uplift"]["estimate"] == 1.0
-    assert films[good]["absolute_uplift"]["low"] > 0
-    assert nxt.plan.summary["no_effect"]["films"] == [flat]
     store.close()
-    model_dir = artifact.save(model, tmp_path / "model")
-    code, _, err = run_cli(capsys, "plan", model_dir, "--after", plan.plan_id, "--store", db,
+    targets = {f: sum(1 for g_f, _, g in sent if g_f == f and g == "target") for f in (flat, good)}
+    return Measured(model, artifact.save(model, tmp / "model"), db, plan.plan_id, flat, good,
+                    targets)
+
+
+def plan_csv(path: Path) -> Any:
+    """A plan CSV with its ids as text."""
+    return read_csv(path, convert_options=ConvertOptions(
+        column_types={"film_id": "string", "user_id": "string"}))
+
+
+def _store(m: Measured) -> CampaignStore:
+    return open_store(str(m.db))
+
+
+def test_a_film_without_effect_is_named(measured: Measured, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    m = measured
+    store = _store(m)
+    nxt = prepare_next_wave(m.model, store, m.plan_id, sent_waves=1)
+    store.close()
+    films = {f["film_id"]: f["measured_uplift"] for f in nxt.plan.summary["films"]}
+    assert films[m.flat]["absolute_uplift"]["estimate"] == -1.0
+    assert films[m.flat]["absolute_uplift"]["high"] < 0
+    assert films[m.flat]["targets"] == m.targets[m.flat]
+    assert films[m.good]["absolute_uplift"]["estimate"] == 1.0
+    assert films[m.good]["absolute_uplift"]["low"] > 0
+    assert nxt.plan.summary["no_effect"]["films"] == [m.flat]
+    assert nxt.plan.summary["left_out"] == []  # not asked: planned all the same
+    code, _, err = run_cli(capsys, "plan", m.model_dir, "--after", m.plan_id, "--store", m.db,
                            "--out", tmp_path / "next.csv")
     assert code == 0, err
-    assert f"warning: film {flat}: the sent waves measured an uplift of -100.00 points" in err
-    assert f"film {good}:" not in err
+    assert f"warning: film {m.flat}: the sent waves measured an uplift of -100.00 points" in err
+    assert "its remaining budget is planned all the same" in err
+    assert f"film {m.good}:" not in err
+
+
+def test_films_left_out_are_not_planned_and_free_their_users_cap(measured: Measured) -> None:
+    m = measured
+    store = _store(m)
+    try:
+        every = prepare_next_wave(m.model, store, m.plan_id, sent_waves=1).plan
+        for kwargs, why in (({"leave_out_no_effect": True}, "no_effect"),
+                            ({"leave_out": [m.flat, m.flat]}, "asked")):
+            plan = prepare_next_wave(m.model, store, m.plan_id, sent_waves=1, **kwargs).plan
+            films = plan.rows.column("film_id")
+            assert plan.rows.num_rows and pc.all(pc.equal(films, m.good)).as_py()
+            assert plan.summary["left_out"] == [
+                {"film_id": m.flat, "budget_left": 60 - m.targets[m.flat], "why": why}]
+            budget = {f["film_id"]: f["budget"] for f in plan.summary["films"]}
+            assert budget == {m.flat: 0, m.good: 60 - m.targets[m.good]}
+            # cap 1: the users the flat film no longer takes are the good film's to have, so
+            # its expected conversions cannot fall (an exact plan of a looser problem)
+            good = {f["film_id"]: f for f in plan.summary["films"]}[m.good]
+            was = {f["film_id"]: f for f in every.summary["films"]}[m.good]
+            assert good["expected_value"] >= was["expected_value"] - 1e-9
+        with pytest.raises(InvalidParameterError, match="has no film 'nofilm'"):
+            prepare_next_wave(m.model, store, m.plan_id, sent_waves=1, leave_out=["nofilm"])
+    finally:
+        store.close()
+
+
+def test_leaving_out_by_cli_and_http(measured: Measured, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    m = measured
+    code, _, err = run_cli(capsys, "plan", m.model_dir, "--after", m.plan_id, "--store", m.db,
+                           "--out", tmp_path / "next.csv", "--leave-out-no-effect")
+    assert code == 0, err
+    assert f"note: film {m.flat}: the sent waves measured an uplift of -100.00 points" in err
+    assert f"note: film {m.flat} left out from this wave on (no effect measured): " \
+           f"{60 - m.targets[m.flat]:,} contacts of its budget left unplanned" in err
+    rows = plan_csv(tmp_path / "next.csv")
+    assert rows.num_rows and set(rows.column("film_id").to_pylist()) == {m.good}
+    code, _, err = run_cli(capsys, "plan", m.model_dir, "--after", m.plan_id, "--store", m.db,
+                           "--out", tmp_path / "x.csv", "--leave-out", "nofilm")
+    assert code == 2 and f"plan {m.plan_id} has no film 'nofilm'" in err
+    assert not (tmp_path / "x.csv").exists()
+    code, _, err = run_cli(capsys, "plan", m.model_dir, "--slate", tmp_path / "s.csv",
+                           "--out", tmp_path / "x.csv", "--leave-out", m.flat)
+    assert code == 2 and "--leave-out only appl" in err
+    settings = Settings(model_path=str(m.model_dir), store=str(m.db), warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        url = f"/campaigns/{m.plan_id}/next"
+        r = c.post(url, json={"sent_waves": 1, "leave_out_film_ids": ["nofilm"]})
+        assert r.status_code == 422 and "has no film 'nofilm'" in r.json()["detail"]
+        r = c.post(url, json={"sent_waves": 1, "leave_out_film_ids": [m.good],
+                              "leave_out_no_effect": True})
+        assert r.status_code == 409 and "left out" in r.json()["detail"]
+        r = c.post(url, json={"sent_waves": 1, "leave_out_no_effect": "yes"})
+        assert r.status_code == 422
+        r = c.post(url, json={"sent_waves": 1, "leave_out_film_ids": [m.good]})
+        assert r.status_code == 200, r.text
+        assert r.json()["summary"]["left_out"] == [
+            {"film_id": m.good, "budget_left": 60 - m.targets[m.good], "why": "asked"}]

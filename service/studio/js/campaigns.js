@@ -169,12 +169,21 @@ async function detail(view, planId, params) {
   sent.addEventListener("change", () => loadReport(sentWaves()));
   // an empty box stays the server's default (it was read as 1, and said so)
   windowDays.addEventListener("change", () => loadReport(sent.value.trim() === "" ? undefined : sentWaves()));
+  // films left out from the next wave on (their budget 0, their users' cap free for the
+  // others): by name, or those whose sent waves measured no effect (the report's intervals)
+  const filmsOf = plan.summary.films || [];
+  const leaveBoxes = filmsOf.map((f, i) => h("input", { type: "checkbox", id: `leave-out-${i}`, value: f.film_id }));
+  const leaveFlat = h("input", { type: "checkbox", id: "leave-out-no-effect" });
+  const leaveOut = h("fieldset", { id: "leave-out" }, h("legend", {}, "Leave out of the next wave (their remaining budget is not planned, from this wave on)"),
+    h("div", {}, leaveFlat, h("label", { for: "leave-out-no-effect" }, "Films whose sent waves measured no effect (the whole 95% interval of the uplift at or below 0)")),
+    ...filmsOf.map((f, i) => h("div", {}, leaveBoxes[i], h("label", { for: `leave-out-${i}` }, f.title ? `${f.title} (${f.film_id})` : f.film_id))));
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     next.disabled = true;  // one next wave per click: a second click stored a second one
     try {
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
-        { sent_waves: sentWaves() }, { once: true });
+        { sent_waves: sentWaves(), leave_out_film_ids: leaveBoxes.filter((b) => b.checked).map((b) => b.value),
+          leave_out_no_effect: leaveFlat.checked }, { once: true });
       location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
@@ -186,7 +195,7 @@ async function detail(view, planId, params) {
     reportBox,
     section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
-      next, out));
+      leaveOut, next, out));
   next.disabled = true;  // until the waves sent are known (the box is empty before)
   await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
 }

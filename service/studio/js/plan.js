@@ -6,8 +6,16 @@ import { keptForm, pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
 
+function leftOut(summary) {  // a next wave's films left out from it on (asked, or no effect)
+  const left = summary.left_out || [];
+  const name = (id) => { const f = (summary.films || []).find((x) => x.film_id === id); return f && f.title ? `${f.title} (${id})` : id; };
+  return left.length ? h("p", { class: "note", id: "plan-left-out" }, "Left out from this wave on: ",
+    left.map((x) => `${name(x.film_id)}, ${int(x.budget_left)} contacts of budget unplanned (${x.why === "asked" ? "asked" : "no effect measured"})`).join("; "), ".") : "";
+}
+
 function noEffect(summary) {
-  const flat = (summary.no_effect || {}).films || [];
+  const left = (summary.left_out || []).map((x) => x.film_id);
+  const flat = ((summary.no_effect || {}).films || []).filter((id) => !left.includes(id));
   const pts = (x) => `${x >= 0 ? "+" : ""}${num(100 * x, 2)}`;
   const lines = (summary.films || []).filter((f) => flat.includes(f.film_id)).map((f) => {
     const u = f.measured_uplift.absolute_uplift;
@@ -15,7 +23,7 @@ function noEffect(summary) {
   });
   return lines.length ? h("p", { class: "warning", id: "plan-no-effect" },
     `No effect measured so far (uplift of the sent waves, conversion rate of targets less controls, 95% interval): ${lines.join("; ")}. `,
-    "Their remaining budget is planned all the same: leave them out of the waves you send if that holds.") : "";
+    "Their remaining budget is planned all the same: leave them out in the Next wave section if that holds.") : "";
 }
 
 export function planSummary(planId, summary) {
@@ -28,7 +36,7 @@ export function planSummary(planId, summary) {
     // a second next wave of one plan: each plans the same remaining budget (send only one)
     summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",
     // a next wave: films whose sent waves measured no effect (the whole interval at or below 0)
-    noEffect(summary),
+    noEffect(summary), leftOut(summary),
     // pairs other stored plans hold out as controls, left out (or, on Spark, not)
     summary.held_out_elsewhere && summary.held_out_elsewhere.pairs
       ? h("p", { class: "note", id: "plan-held-elsewhere" },

@@ -1,0 +1,70 @@
+"""``recommender plan MODEL --after PLAN_ID``: the next wave of a stored plan, on the CLI.
+
+Plans each film's remaining budget on the model refreshed with the store's events
+(``recommender.campaigns.next_wave``), optionally leaving films out (``--leave-out``,
+``--leave-out-no-effect``), writes its rows and summary and stores it.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from recommender.campaigns.slate import MAX_WAVES
+from recommender.cli.commands import _int_at_least, _positive_int
+from recommender.cli.events import _store
+
+
+def add_after_options(s: argparse.ArgumentParser) -> None:
+    """``plan``'s options for the next wave (``--after``)."""
+    s.add_argument("--after", metavar="PLAN_ID",
+                   help="plan the next wave of this stored plan on the model refreshed with "
+                        "the store's events (no --slate: its films and remaining budgets)")
+    s.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
+                   help="with --after: the waves of that plan that were sent (default 1)")
+    s.add_argument("--next-waves", type=_int_at_least(1, MAX_WAVES), dest="next_waves",
+                   help="with --after: waves of the new plan (default: the unsent ones)")
+    s.add_argument("--leave-out", action="append", metavar="FILM_ID", dest="leave_out",
+                   help="with --after: leave this film of the plan out from this wave on (its "
+                        "budget in the new plan is 0, its users' cap free for the other "
+                        "films; repeatable)")
+    s.add_argument("--leave-out-no-effect", action="store_true", default=None,
+                   dest="leave_out_no_effect",
+                   help="with --after: leave out too the films whose sent waves measured no "
+                        "effect so far (the whole 95%% interval of the uplift at or below 0)")
+
+
+def cmd_plan_after(args: argparse.Namespace) -> int:
+    """``recommender plan MODEL --after PLAN_ID --store URL --out NEXT.csv``."""
+    from recommender.campaigns.export import plan_format
+    from recommender.campaigns.moved import check_store
+    from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
+    from recommender.cli.campaigns import print_summary, pseudonym_key, write_outputs
+    from recommender.cli.commands import _load_model, _read_ids, not_an_input
+
+    plan_format(args.out)
+    for out in (args.out, args.summary):
+        not_an_input(out, args.exclude)
+    key = pseudonym_key(args)
+    store = _store(args, create=False)
+    check_store(store, "this plan")  # moved by ``campaign copy``: said before the work
+    model = refreshed_model(_load_model(args.model), store)
+    exclude = _read_ids(args.exclude, model.users) if args.exclude else []
+    sent = args.sent_waves or 1
+    nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,
+                            holdout=args.holdout, exclude=exclude,
+                            leave_out=args.leave_out or (),
+                            leave_out_no_effect=bool(args.leave_out_no_effect),
+                            **({} if args.seed is None else {"seed": args.seed}))
+    plan = nxt.plan
+    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
+                         lambda: nxt.save(store))
+    print_summary(plan.summary)
+    ex = plan.summary["excluded"]
+    print(f"next wave of {args.after} ({'wave 1' if sent == 1 else f'waves 1-{sent}'} sent): "
+          f"{ex['pairs_contacted']:,} pairs contacted and {ex['pairs_held_out']:,} held out "
+          f"not planned again, {ex['users_at_cap']:,} users at the cap, "
+          f"{ex['users_opted_out']:,} opted out; model refreshed "
+          f"with the store's events up to sequence {plan.summary['events_seq']:,}")
+    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}; stored in {store.url}")
+    store.close()
+    return 0
