@@ -224,6 +224,31 @@ def _ties_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
             np.concatenate([h.astype(np.int64) for h in held]))
 
 
+def _fill_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
+                   ranked: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
+                   ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The plan with each film's unspent budget filled by its best allowed users by
+    ``ranked`` among those with room under their cap, films in slate order. Pairs of worth 0
+    (p 0: a calibration's last ranks saw no viewer) carry only the bonus, below the solver's
+    tolerance, so the solve left them out or not at random: a lone film filled its budget in
+    rank order, three films of budget 40 under cap 1 stopped at their ~24 users of positive p
+    with 55 users free. Every weight is >= 0, so a pair added never lowers the objective,
+    and budgets and caps hold."""
+    n_films, n_users = ranked.shape
+    caps = np.broadcast_to(np.asarray(cap, np.int64), (n_users,))
+    count = np.bincount(user, minlength=n_users)
+    per_film = np.bincount(film, minlength=n_films)
+    films, users = [film], [user]
+    for f in np.flatnonzero(per_film < np.asarray(budgets)).tolist():
+        row = np.where(count < caps, ranked[f], np.nan)
+        row[user[film == f]] = np.nan
+        top = top_eligible(row, int(budgets[f]) - int(per_film[f]))
+        count[top] += 1
+        films.append(np.full(len(top), f, np.int64))
+        users.append(top)
+    return np.concatenate(films), np.concatenate(users)
+
+
 def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps,
              bonus: NDArray[np.float64] | None = None,
              ranked: NDArray[np.float64] | None = None) -> Allocation:
@@ -279,6 +304,7 @@ def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
     film, user = pf[chosen], pu[chosen]
     if solve_w is not weights:
         film, user = _ties_by_bonus(film, user, weights, solve_w, cap)
+        film, user = _fill_by_bonus(film, user, solve_w, budgets, cap)
     order = np.lexsort((user, -solve_w[film, user], film))
     film, user = film[order], user[order]
     _check_feasible(film, user, budgets, cap, weights)
