@@ -122,10 +122,12 @@ def ring_page(engine: Engine, film_id: str, k: int, offset: int, exclude_seen: b
                          tier=tier)
 
 
-def audience_csv_text(model: Model, page: AudiencePage, with_: Sequence[str] | None = None
-                      ) -> str:
+def audience_csv_text(model: Model, page: AudiencePage, with_: Sequence[str] | None = None,
+                      pseudonymized: bool = False, min_cell: int | None = None) -> str:
     """The CSV download of a page: ``export.audience_csv``, the text every audience CSV writes
     (the CLI's ``audience --csv`` and the ``audiences`` files too), with the ``with_`` columns
-    (``render.resolve_with``: unknown names raise, listing the valid ones)."""
+    (``render.resolve_with``: unknown names raise, listing the valid ones; user attributes
+    beside pseudonyms only when they single nobody out, ``linkable.check_linkable``)."""
     film = None if page.film_id is None else model.film_index(page.film_id)
-    return audience_csv(model, page, film, resolve_with(model, with_, "with"))
+    return audience_csv(model, page, film, resolve_with(model, with_, "with"), pseudonymized,
+                        min_cell)

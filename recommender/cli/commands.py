@@ -15,11 +15,8 @@ import numpy as np
 
 from recommender.cli.printing import AUDIENCE_SCORE, export_source, rank_legend
 from recommender.io.columns import (
-    AGE_BAND,
-    GENDER,
     PERCENTILE,
     RANK,
-    REGION,
     SCORE,
     SEGMENT,
     TIER,
@@ -150,7 +147,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.query.catalog import with_year
     from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
-    from recommender.query.render import SEGMENT_LABEL, column_text, resolve_with
+    from recommender.query.render import column_text, resolve_with, table_columns
 
     given_with = getattr(args, "with_", None)
     if args.json and given_with is not None:
@@ -196,8 +193,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
     if not len(page.user_idx):
         return 0
     # the table shows the CSV's text (render.column_text) for the same values
-    extra = with_ if given_with is not None else [SEGMENT_LABEL] + [
-        a for a in (AGE_BAND, GENDER, REGION) if a in model.user_table.attributes]
+    extra = with_ if given_with is not None else table_columns(model, page.user_idx)
     table = audience_table(model, page, f, extra)
     names = [RANK, USER_ID, SCORE, PERCENTILE, TIER, SEGMENT] + list(extra)
     columns = [column_text(n, table.column(n).to_numpy(zero_copy_only=False)

@@ -161,9 +161,11 @@ def _ranked(keys: IdMap, items: IdMap, key_idx: NDArray[np.int64], item_idx: NDA
 
 
 def audience_table(model: Model, page: AudiencePage, film: int | None,
-                   with_: Sequence[str] = ()) -> pa.Table:
+                   with_: Sequence[str] = (), pseudonymized: bool | None = None,
+                   min_cell: int | None = None) -> pa.Table:
     """One page as export rows (``AUDIENCE_COLUMNS``, then the ``with_`` columns as text):
-    ``film`` is the film's index (None: an audience without a film, empty film_id)."""
+    ``film`` is the film's index (None: an audience without a film, empty film_id); a
+    ``pseudonymized`` page's user attributes are checked (``render.with_columns``)."""
     n = len(page.user_idx)
     film_id = "" if film is None else str(model.films.ids[film])
     return pa.Table.from_arrays([
@@ -173,14 +175,16 @@ def audience_table(model: Model, page: AudiencePage, film: int | None,
         pa.array(["" if t is None else t for t in page.tier], pa.string()),
         np.asarray(page.segment, np.int16),
         *[pa.array(c, pa.string()) for c in with_columns(model, with_, film, page.user_idx,
-                                                          page.segment)],
+                                                          page.segment, pseudonymized,
+                                                          min_cell)],
     ], schema=_schema(with_))
 
 
 def audience_csv(model: Model, page: AudiencePage, film: int | None,
-                 with_: Sequence[str] = ()) -> str:
+                 with_: Sequence[str] = (), pseudonymized: bool | None = None,
+                 min_cell: int | None = None) -> str:
     """One page as the CSV text every audience CSV writes (``table_csv``)."""
-    return table_csv(audience_table(model, page, film, with_))
+    return table_csv(audience_table(model, page, film, with_, pseudonymized, min_cell))
 
 
 def table_csv(table: pa.Table, header: bool = True) -> str:

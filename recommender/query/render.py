@@ -20,9 +20,12 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
 from recommender.io.columns import (
+    AGE_BAND,
     FILM_ID,
+    GENDER,
     PERCENTILE,
     RANK,
+    REGION,
     SCORE,
     SEGMENT,
     TIER,
@@ -30,8 +33,10 @@ from recommender.io.columns import (
     USER_ID,
 )
 from recommender.io.csvsafe import csv_writer
+from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
+from recommender.query.linkable import check_linkable, safe_columns
 
 SCORE_DIGITS = 6
 PERCENTILE_DIGITS = 4
@@ -130,13 +135,31 @@ def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = 
     return [n for n in dict.fromkeys(out) if n not in fixed]
 
 
+def table_columns(model: Model, users: NDArray[np.integer]) -> list[str]:
+    """The extra columns of the CLI's audience table when ``--with`` is not given: the segment
+    label, then age band, gender and region where the model's users have them; beside
+    pseudonyms, only as many of those as single none of ``users`` out (``linkable``)."""
+    attrs = [a for a in (AGE_BAND, GENDER, REGION) if a in model.user_table.attributes]
+    if model.meta.get("pseudonymized") and attrs:
+        attrs = safe_columns(model, attrs, np.asarray(users, np.int64), min_cell_from_env())
+    return [SEGMENT_LABEL, *attrs]
+
+
 def with_columns(model: Model, names: Sequence[str], films: NDArray[np.integer] | int | None,
-                 users: NDArray[np.integer], segments: NDArray[np.integer]) -> list[list[str]]:
+                 users: NDArray[np.integer], segments: NDArray[np.integer],
+                 pseudonymized: bool | None = None, min_cell: int | None = None
+                 ) -> list[list[str]]:
     """The text of each ``--with`` column (names from ``resolve_with``) for rows of user indices
     ``users`` (in segments ``segments``) of films ``films`` (one film index for all rows, an
-    array aligned with the rows, or None for an audience without a film: empty titles)."""
+    array aligned with the rows, or None for an audience without a film: empty titles).
+    Rows whose users are ``pseudonymized`` (by default: the model's users are pseudonyms,
+    ``pseudonym.pseudonymous_users``) carry user attributes only when no user is singled out
+    by them (``linkable.check_linkable``, at ``min_cell``, by default the environment's)."""
     out: list[list[str]] = []
     users = np.asarray(users, np.int64)
+    if model.meta.get("pseudonymized") if pseudonymized is None else pseudonymized:
+        check_linkable(model, names, users,
+                       min_cell_from_env() if min_cell is None else min_cell)
     for name in names:
         if name == TITLE:
             if films is None:

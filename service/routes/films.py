@@ -151,7 +151,8 @@ async def audience_csv(
         page = pseudonymize_page(page, key)
     # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells); an
     # unknown with= column fails here, before the export is logged
-    text = await run_in_threadpool(audience_csv_text, engine.model, page, with_)
+    text = await run_in_threadpool(audience_csv_text, engine.model, page, with_, bool(key),
+                                   settings.min_cell)
     record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
                   k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
                   filters=filters or None, tier=tier, **{"with": with_ or None})
