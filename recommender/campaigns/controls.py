@@ -74,8 +74,7 @@ def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore
     info = {"pairs": int(pairs.shape[1]), "plans": named[:PLANS_NAMED],
             "plans_count": len(named), "left_out": True,
             "note": "(film, user) pairs other stored plans hold out as controls for these "
-                    "films: left out of this plan, so that their reports stay measurable "
-                    "(recommender/campaigns/controls.py)"}
+                    "films: left out of this plan, so that their reports stay measurable"}
     return (pairs[0].astype(np.int64), pairs[1].astype(np.int64)), info
 
 

@@ -113,5 +113,8 @@ def test_cli_and_http_leave_them_out(world: tuple[Path, Model, list[str]], tmp_p
         assert r.status_code == 200, r.text
         info = r.json()["summary"]["held_out_elsewhere"]
         assert info["pairs"] >= len(held) and first in info["plans"]
+        # a note marketers read (the Studio shows it): what was done and why, no source path
+        assert info["note"].endswith("left out of this plan, so that their reports stay "
+                                     "measurable") and ".py" not in info["note"]
         planned = csv_pairs(client.get(f"/campaigns/{r.json()['plan_id']}/plan.csv").text)
     assert len(planned) > 50 and not held & planned
