@@ -19,3 +19,12 @@ def api(served: Any, path: str, body: Any = None, timeout: float = 30) -> Any:
 def api_text(served: Any, path: str) -> str:
     with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
         return r.read().decode("utf-8")
+
+
+def file_name(*parts: str) -> str:
+    """The name a Studio download should carry: ``parts`` (empty ones left out) made safe as
+    the server's own audience.csv names its parts (``service/routes/films.py``), joined by
+    "_"."""
+    from service.routes.films import _safe_filename
+
+    return "_".join(_safe_filename(p) for p in parts if p) + ".csv"

@@ -9,7 +9,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from studio_http import api, api_text
+from studio_http import api, api_text, file_name
 
 
 @pytest.fixture(scope="module")
@@ -246,6 +246,12 @@ def test_lookalike_lists_unknown_ids_and_cold_start_ranks(watched: Any, served_d
           return JSON.stringify(got) === JSON.stringify(want);
         }""", arg=cold[:10])
     assert cells.all_inner_texts()[:10] == cold[:10]
+    # the download is named for what it holds ("new-film-audience.csv" said nothing)
+    with page.expect_download() as dl:
+        page.locator("#cold-users").get_by_role("button", name="Download these").click()
+    version = api(served_demo, "/health")["model"]["model_version"]
+    assert dl.value.suggested_filename == file_name(
+        "new-film-audience", "like", example_film["film_id"], "genres", genre, "k100", version)
     # no unknown film: the warning's place was written as the text "null"
     assert "null" not in page.inner_text("main")
     # removing the chip keeps a keyboard user in the form (focus went to the page's top)
@@ -335,12 +341,23 @@ def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
     page.dispatch_event("#dist-screens", "change")
     page.wait_for_selector("text=40 screens shared out")
     body = api(served_demo, f"/films/{fid}/distribution?by=region&screens=40")
-    rows = page.locator("table:has(caption:text('Demand by region')) tbody tr")
+    shown = page.locator("table:has(caption:text('Demand by region'))")
+    rows = shown.locator("tbody tr")
     assert rows.count() == len(body["places"])
+    # every column the API (and the CLI) gives: the index against past viewing and the
+    # cinemas' capacity were left out
+    heads = shown.locator("thead th").all_inner_texts()
+    assert body["screens"]["capacity"] is not None  # the demo has a cinema table
     for i, place in enumerate(body["places"]):
-        cells = rows.nth(i).locator("td").all_inner_texts()
-        assert cells[0] == place["place"]
-        assert cells[-1] == f"{place['screens']:,}"
+        cells = dict(zip(heads, rows.nth(i).locator("td").all_inner_texts(), strict=True))
+        assert cells["region"] == place["place"]
+        assert cells["Screens"] == f"{place['screens']:,}"
+        assert cells["Index vs viewing (100 = par)"] == (
+            "–" if place["index_vs_viewing"] is None else f"{place['index_vs_viewing']:.0f}")
+        assert cells["Capacity (screens)"] == f"{place['capacity']:,}"
+    units = page.text_content("#dist-units") or ""  # what each counts, in the API's words
+    for key in ("index_vs_viewing", "capacity", "share", "viewing_share"):
+        assert body["units"][key] in units
     assert sum(p["screens"] for p in body["places"]) == 40
     # the choices are in the bookmark, beside the audience table's (they were lost on reload,
     # and the table's ring choice rewrote the URL without them)
@@ -573,8 +590,14 @@ def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: An
     page.get_by_role("button", name=f"Add {example_film['title']}").first.click()
     page.get_by_label(f"budget for {example_film['title']}").fill("7")
     page.get_by_role("button", name="Plan", exact=True).click()
-    page.wait_for_selector("text=needs a write key")
-    page.click("#key-button")
+    # the read key is refused (403): the key dialog opens, saying what the action needs
+    # (the error said only "needs a write key (RECOMMENDER_WRITE_KEYS)", no dialog)
+    page.locator("#key-dialog").wait_for(state="visible", timeout=5000)
+    assert page.inner_text("#key-message").startswith(
+        "This action needs a key with write rights")
+    assert "RECOMMENDER_WRITE_KEYS" in page.inner_text("#key-message")  # the server's words
+    assert page.inner_text("[role=alert].error").startswith(
+        "Something went wrong: this action needs a key with write rights")
     page.fill("#key-input", write_key)
     page.get_by_role("button", name="Save").click()
     assert page.get_by_label(f"budget for {example_film['title']}").input_value() == "7"

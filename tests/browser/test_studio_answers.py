@@ -12,6 +12,8 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from studio_http import file_name
+
 
 def _api(served: Any, path: str) -> Any:
     with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
@@ -394,6 +396,10 @@ def test_a_built_audience_pages_and_downloads(watched: Any, served_demo: Any) ->
     with page.expect_download() as dl:
         page.locator("#lookalike-users").get_by_role("button",
                                                      name="Download these 60 users (CSV)").click()
+    # named for what it holds: the seeds, k and the model that answered ("lookalikes.csv")
+    version = _api(served_demo, "/health")["model"]["model_version"]
+    assert dl.value.suggested_filename == file_name("lookalikes", "3seeds", *seeds, "k60",
+                                                    version)
     with open(dl.value.path(), encoding="utf-8", newline="") as f:
         got = list(csv.reader(f))
     assert got[0] == ["user_id", "rank", "score", "percentile", "tier", "segment",
@@ -519,7 +525,7 @@ def test_the_reports_absolute_uplift_is_in_percentage_points(watched: Any,
     row = table.locator("tbody tr").first.inner_text()
     assert "+8.13 pts [-12.37, +21.49]" in row
     assert "8.13%" not in row  # the relative uplift keeps its percent
-    assert "38.92% [-38.11%, 211.83%]" in row
+    assert "+38.92% [-38.11%, +211.83%]" in row  # signed as the points are ("38.92%")
     assert "percentage points" in table.locator("thead").inner_text()
     assert not watched.outside_requests
 
@@ -609,3 +615,38 @@ def test_the_next_wave_leaves_out_the_films_ticked(watched: Any, served_demo: An
         rows = list(csv.DictReader(r.read().decode().splitlines()))
     assert rows and {r["film_id"] for r in rows} == {other}
     assert not watched.outside_requests
+
+
+def test_an_unknown_campaign_says_so_and_leads_back(watched: Any, served_demo: Any) -> None:
+    """``#/campaigns/<unknown id>`` showed only "Something went wrong: unknown plan_id", with
+    no heading and no way back; the film page says "Film not found" and links to search."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/campaigns/plan-no-such-plan")
+    page.wait_for_selector("[role=alert]")
+    assert page.locator("h1").all_inner_texts() == ["Campaign not found"]
+    assert "plan-no-such-plan" in page.inner_text("[role=alert]")
+    page.get_by_role("link", name="See the stored campaigns").click()
+    page.wait_for_selector("h1:text('Campaigns')")
+    watched.console_errors[:] = [e for e in watched.console_errors if "404" not in e]
+    watched.assert_clean()
+
+
+def test_a_csv_download_waits_disabled_and_says_so(watched: Any, served_demo: Any) -> None:
+    """The film page's CSV buttons showed nothing while a file was prepared, and a second
+    click asked for it again."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    held: list[Any] = []
+    page.route("**/audience.csv**", lambda route: held.append(route))  # held until let go
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.click("#csv-all")
+    page.wait_for_function("() => document.querySelector('#csv-all').disabled", timeout=5000)
+    assert page.inner_text("#download-status").startswith("Preparing audience_")
+    page.click("#csv-all", force=True)  # a second click while it waits asks nothing
+    page.wait_for_timeout(200)
+    assert len(held) == 1
+    with page.expect_download() as dl:
+        held[0].continue_()
+    assert page.inner_text("#download-status") == f"Downloaded {dl.value.suggested_filename}."
+    assert page.locator("#csv-all").is_enabled()
+    watched.assert_clean()

@@ -69,6 +69,10 @@ def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
     # the download: the CLI's --out columns, every row of the API's allocation
     with page.expect_download() as caught:
         page.click("#dslate-download")
+    # named for what it holds: the films, cinemas, screens and model ("allocation.csv")
+    assert caught.value.suggested_filename == studio_http.file_name(
+        "allocation", first["film_id"], second["film_id"], f"{want['cinemas']}cinemas",
+        f"{want['screens']}screens", want["model_version"])
     path = caught.value.path()
     with open(path, newline="", encoding="utf-8") as fh:
         got_rows = list(csv.DictReader(fh))
@@ -119,8 +123,9 @@ def test_pasted_cinemas_and_a_new_films_demand(watched: Any, served_demo: Any,
     page.wait_for_selector(f"#dnew-calibrated >> text={nearest['title']}")  # its title
     table = page.locator("#dnew-result table")
     assert table.locator("tbody tr").count() == len(body["places"])
+    at = table.locator("thead th").all_inner_texts().index("Screens") + 1  # capacity follows
     assert sum(int(t.replace(",", "")) for t in
-               table.locator("tbody tr td:last-child").all_inner_texts()) == 30
+               table.locator(f"tbody tr td:nth-child({at})").all_inner_texts()) == 30
     watched.assert_clean()
 
 

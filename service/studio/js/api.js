@@ -70,13 +70,32 @@ async function send(path, options = {}) {
   if (!response.ok) {
     let body = null;
     try { body = await response.json(); } catch { body = null; }
-    throw new ApiError(response.status, detailOf(response.status, body));
+    const said = detailOf(response.status, body);
+    // a read key on a write (a plan, a next wave): the key dialog opens, and the error leads
+    // with what to do; it said only the server's "needs a write key (RECOMMENDER_WRITE_KEYS)"
+    if (response.status === 403 && options.method === "POST") {
+      window.dispatchEvent(new CustomEvent("studio:key-needed", { detail: { write: true, said } }));
+      throw new ApiError(403, "this action needs a key with write rights: enter one with the "
+        + `“API key” button, then try again (the server said: ${said})`);
+    }
+    throw new ApiError(response.status, said);
   }
   return response;
 }
 
+// the served model's version each answer came from (its X-Model-Version), by parsed body
+const versions = new WeakMap();
+const answered = (body, response) => {
+  const version = response.headers.get("X-Model-Version");
+  if (version && body && typeof body === "object") versions.set(body, version);
+  return body;
+};
+/** The model version the answer ``body`` (from getJson or postJson) came from, or "". */
+export const answeredBy = (body) => versions.get(body) || "";
+
 export async function getJson(path) {
-  return (await send(path)).json();
+  const r = await send(path);
+  return answered(await r.json(), r);
 }
 
 // the server's limits (/health's limits: max_k, RECOMMENDER_MAX_K), asked once per page load
@@ -143,7 +162,7 @@ export async function postJson(path, body, { once = false } = {}) {
   const r = await send(path, {
     method: "POST", body: text, headers: { "content-type": "application/json", ...extra },
   });
-  const answer = await r.json();
+  const answer = answered(await r.json(), r);
   if (once) {
     const keys = pendingKeys();
     delete keys[request];

@@ -122,10 +122,15 @@ function keyDialog() {
     dialog.returnValue = "";
     if (apiKey() !== before && !["plan", "build", "distribute"].includes(parse().name)) route();
   });
-  window.addEventListener("studio:key-needed", () => {
+  window.addEventListener("studio:key-needed", (e) => {
     if (dialog.open) return;
-    // a key was sent and refused: say so (the server's words are the same for none and wrong)
-    message.textContent = apiKey() ? "The server refused this key: check it, or ask for a key that reads this data." : "";
+    // a key was sent and refused: say so (the server's words are the same for none and wrong);
+    // a read key on a write (403): what the action needs first, the server's words after
+    const write = e.detail && e.detail.write;
+    message.textContent = write
+      ? "This action needs a key with write rights: the key in use can read but not plan a "
+        + `campaign or record events. Enter a write key, or ask for one. (The server said: ${e.detail.said}.)`
+      : apiKey() ? "The server refused this key: check it, or ask for a key that reads this data." : "";
     input.value = "";
     dialog.showModal();
   });

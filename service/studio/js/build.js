@@ -1,8 +1,8 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
-import { capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
+import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
-  pagedTable, unknownList, genreList } from "./ui.js";
+  pagedTable, unknownList, genreList, fileName, fewOf } from "./ui.js";
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
@@ -98,7 +98,8 @@ function lookalike() {
       return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Finding lookalikes…"));
-    const ask = () => postJson("/audiences/lookalike", { seed_user_ids: seeds, k: Number(k.value) });
+    const size = Number(k.value);
+    const ask = () => postJson("/audiences/lookalike", { seed_user_ids: seeds, k: size });
     try {
       // an id is the one written when the model holds it, else the one without its
       // surrounding spaces (as the CLI reads an id list): the spaced ids the model does not
@@ -114,12 +115,16 @@ function lookalike() {
         body = await ask();
         if (!latest()) return;
       }
+      // the file says what it holds: the seeds (a few), k and the model that answered
+      const sent = [...new Set(seeds)];
+      const name = fileName(["lookalikes", `${sent.length}seeds`, ...fewOf(sent), `k${size}`,
+        answeredBy(body)]);
       out.replaceChildren(
         ...unknownList("unknown-seeds", "id(s)", body.unknown_seed_ids),
         unranked(body, "lookalike-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} candidates shown `,
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
-        pagedUsers("Lookalike audience", body.users, "lookalikes.csv", "lookalike-users",
+        pagedUsers("Lookalike audience", body.users, name, "lookalike-users",
           LOOKALIKE_SCORE));
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
@@ -151,16 +156,19 @@ function coldStart() {
       out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Ranking the audience…"));
+    const films = [...chosen.keys()], size = Number(k.value);
     try {
       const body = await postJson("/audiences/cold-start",
-        { comparable_film_ids: [...chosen.keys()], genres: g, k: Number(k.value) });
+        { comparable_film_ids: films, genres: g, k: size });
       if (!latest()) return;
+      const name = fileName(["new-film-audience", ...(films.length ? ["like", ...fewOf(films)] : []),
+        ...(g.length ? ["genres", ...fewOf(g)] : []), `k${size}`, answeredBy(body)]);
       const unknown = body.unknown_film_ids || [];
       out.replaceChildren(
         ...unknownList("unknown-films", "film id(s)", unknown),
         unranked(body, "cold-unranked"),
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
-        pagedUsers("Audience of the new film", body.users, "new-film-audience.csv",
+        pagedUsers("Audience of the new film", body.users, name,
           "cold-users", COLD_START_SCORE));
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }

@@ -7,10 +7,15 @@ import { h, int, num, pct, section, table, errorBox } from "./ui.js";
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
 // a difference of two rates is in percentage points, not a percent (the CLI's "+2.71 pts"):
-// "2.71%" beside the relative uplift's "38.92%" read as a second relative uplift
-const signedPts = (x) => `${x > 0 ? "+" : ""}${(100 * x).toFixed(2)}`;
+// "2.71%" beside the relative uplift's "38.92%" read as a second relative uplift. Both
+// uplifts carry their sign, as the CLI writes them (+.2f): "419.40%" stood unsigned beside
+// "+30.51 pts"
+const signed = (x, unit = "") => (x === null || x === undefined ? "–"
+  : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}${unit}`);
 const pointsInterval = (v) => (!v || v.estimate === undefined ? "–"
-  : `${v.estimate === null ? "–" : `${signedPts(v.estimate)} pts`} [${signedPts(v.low)}, ${v.high === null ? "+∞" : signedPts(v.high)}]`);
+  : `${v.estimate === null ? "–" : `${signed(v.estimate)} pts`} [${signed(v.low)}, ${v.high === null ? "+∞" : signed(v.high)}]`);
+const relativeInterval = (v) => (!v || v.estimate === undefined ? "–"
+  : `${signed(v.estimate, "%")} [${signed(v.low, "%")}, ${v.high === null ? "+∞" : signed(v.high, "%")}]`);
 
 // One horizontal interval per row on a shared axis: where the uplift may lie, and zero.
 function uplift_chart(rows) {
@@ -80,7 +85,7 @@ function reportView(report) {
     { key: "target_rate", label: "Target rate [95%]", format: interval },
     { key: "control_rate", label: "Control rate [95%]", format: interval },
     { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", format: pointsInterval },
-    { key: "relative_uplift", label: "Relative uplift [95%]", format: interval },
+    { key: "relative_uplift", label: "Relative uplift [95%]", format: relativeInterval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
       format: (v) => (!v || v.estimate === undefined ? "–" : `${num(v.estimate, 1)} [${num(v.low, 1)}, ${num(v.high, 1)}]`) },
     { key: "predicted_target_conversions", label: `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
@@ -105,8 +110,27 @@ function reportView(report) {
     table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
 }
 
+/** A campaign that cannot be shown: a heading and the way back to the list (an unknown id
+    showed only "Something went wrong: unknown plan_id"), as the film page does. */
+function campaignError(view, planId, e) {
+  const back = h("a", { href: "#/campaigns" }, "See the stored campaigns");
+  if (e.status === 404) {
+    view.replaceChildren(h("h1", {}, "Campaign not found"), h("div", { class: "error", role: "alert" },
+      `No campaign with id “${planId}”: ${e.message}. `, back, "."));
+    return;
+  }
+  view.replaceChildren(h("h1", {}, e.status === 401 || e.status === 403 ? "A key is needed"
+    : "The campaign could not be shown"), errorBox(e), h("p", {}, back, "."));
+}
+
 async function detail(view, planId, params) {
-  const plan = await getJson(`/campaigns/${encodeURIComponent(planId)}`);
+  let plan;
+  try {
+    plan = await getJson(`/campaigns/${encodeURIComponent(planId)}`);
+  } catch (e) {
+    campaignError(view, planId, e);
+    return;
+  }
   const out = h("div", { "aria-live": "polite" });
   const waves = (plan.summary.parameters || {}).waves || 1;
   // the waves sent and the window the marketer set are kept in the page's address (a reload,

@@ -1,8 +1,8 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
-import { filmPath, getJson, postJson, saveBlob } from "./api.js";
+import { answeredBy, filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, count, num, section, table, tableBox, errorBox, csvCell, csvCells,
-  filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList } from "./ui.js";
+  filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf } from "./ui.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
 
@@ -169,8 +169,10 @@ function slateResult(body, titles) {
       // the columns of `recommender distribution --slate --out`
       const lines = body.allocation.map((r) => [r.cinema_id, r.film_id, r.screens,
         r.expected_new === null ? "" : r.expected_new].map(csvCell).join(","));
+      // named for what it holds: the films (a few), cinemas, screens and the model that answered
       saveBlob(new Blob([["cinema_id,film_id,screens,expected_new", ...lines].join("\r\n") + "\r\n"],
-        { type: "text/csv" }), "allocation.csv");
+        { type: "text/csv" }), fileName(["allocation", ...fewOf(body.films.map((f) => f.film_id)),
+        `${body.cinemas}cinemas`, `${body.screens}screens`, body.model_version || answeredBy(body)]));
     } }, `Download the allocation (${int(body.allocation.length)} rows, CSV)`),
   ];
 }

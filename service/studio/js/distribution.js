@@ -58,16 +58,21 @@ export function demandView(body) {
       : "",
     body.screens && body.screens.warning
       ? h("p", { class: "warning", id: "dist-screens-warning" }, body.screens.warning) : "",
-    placesTable(body),
+    ...placesTable(body),
   ];
 }
 
 const PAGE = 25;
 
+const index = (v) => (v === null ? "–" : num(v, 0));
+
 /** The places 25 at a time: by cinema (or a fine place) a chain's hundreds of rows were one
-    table (the slate's screens per cinema were paged already). */
+    table (the slate's screens per cinema were paged already). Every column the API and the
+    CLI give (the index against past viewing and the cinemas' capacity were left out), and
+    under the table what each counts, in the body's own words (its units). */
 function placesTable(body) {
   const rows = body.places;
+  const capped = body.screens && body.screens.capacity !== null && body.screens.capacity !== undefined;
   const columns = [
     { key: "place", label: body.by, wrap: true },
     { key: "users", label: "Users", num: true, format: int },
@@ -75,12 +80,21 @@ function placesTable(body) {
     { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
     { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
     { key: "share", label: "Share of expected total", num: true, format: (v) => pct(v) },
-    { key: "index_vs_users", label: "Index vs users (100 = par)", num: true,
-      format: (v) => (v === null ? "–" : num(v, 0)) },
+    { key: "index_vs_users", label: "Index vs users (100 = par)", num: true, format: index },
+    { key: "index_vs_viewing", label: "Index vs viewing (100 = par)", num: true, format: index },
     { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
+    // the screens of the place's cinemas, which cap its allocation (the CLI's column too)
+    ...(capped ? [{ key: "capacity", label: "Capacity (screens)", num: true,
+      format: (v) => (v === null ? "–" : int(v)) }] : []),
   ];
-  if (rows.length <= PAGE) return table(`Demand by ${body.by}`, columns, rows);
-  return pagedTable(`Demand by ${body.by}`, "places", columns, rows, { class: "dist-places" }, [], PAGE);
+  const units = body.units || {};
+  const said = [...columns.map((c) => [c.label, units[c.key]]),
+    ["user_share", units.user_share], ["viewing_share", units.viewing_share]].filter(([, u]) => u);
+  const legend = said.length ? h("details", { class: "note", id: "dist-units" },
+    h("summary", {}, "What each column counts"),
+    h("dl", { class: "facts" }, said.flatMap(([label, u]) => [h("dt", {}, label), h("dd", {}, u)]))) : "";
+  if (rows.length <= PAGE) return [table(`Demand by ${body.by}`, columns, rows), legend];
+  return [pagedTable(`Demand by ${body.by}`, "places", columns, rows, { class: "dist-places" }, [], PAGE), legend];
 }
 
 export function distributionSection(id, params) {

@@ -159,6 +159,28 @@ function audienceTable(id, summary, segments, attributes, params) {
       const fileName = `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}`;
       const filtered = state.segment || state.filter ? " that pass the segment and filter" : "";
       const dlError = h("div", { id: "download-error" });  // one error at a time, not a pile
+      const dlStatus = h("p", { id: "download-status", class: "note", role: "status" });
+      // a download takes a while (10,000 rows): its button waits, disabled, and the status
+      // says what is on its way (a second click asked for the file again, with no sign)
+      const csvButton = (buttonId, label, path, name) => {
+        const button = h("button", { type: "button", class: "ghost", id: buttonId, onclick: async () => {
+          const focused = document.activeElement === button;
+          button.disabled = true;
+          dlError.replaceChildren();
+          dlStatus.textContent = `Preparing ${name}…`;
+          try {
+            await download(path, name);
+            dlStatus.textContent = `Downloaded ${name}.`;
+          } catch (e) {
+            dlStatus.textContent = "";
+            dlError.replaceChildren(errorBox(e));
+          } finally {
+            button.disabled = false;
+            if (focused && document.activeElement === document.body) button.focus();
+          }
+        } }, label);
+        return button;
+      };
       out.replaceChildren(
         // the page's own note: its users are in no meaningful order ("best first" is not so)
         body.note ? h("p", { class: "warning", id: "audience-unranked" }, `These users are not ranked: ${body.note}.`) : "",
@@ -177,17 +199,12 @@ function audienceTable(id, summary, segments, attributes, params) {
             onclick: () => { pagerPress(out, "Previous"); state.offset = Math.max(0, state.offset - size); load(); } }, "Previous"),
           h("button", { type: "button", disabled: state.offset + n >= body.total || undefined,
             onclick: () => { pagerPress(out, "Next"); state.offset += size; load(); } }, "Next"),
-          h("button", { type: "button", class: "ghost", id: "csv-shown",
-            onclick: () => download(filmPath(id, "/audience.csv", csvParams(size, state.offset)),
-              `${fileName}_from${state.offset + 1}.csv`)
-              .catch((e) => dlError.replaceChildren(errorBox(e))) }, "Download this page (CSV)"),
-          h("button", { type: "button", class: "ghost", id: "csv-all",
-            onclick: () => download(filmPath(id, "/audience.csv", csvParams(Math.min(maxRows, Math.max(1, body.total)), 0)),
-              `${fileName}.csv`)
-              .catch((e) => dlError.replaceChildren(errorBox(e))) },
-          body.total > maxRows ? `Download the first ${int(maxRows)} (CSV)`
-            : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`)),
-        dlError);
+          csvButton("csv-shown", "Download this page (CSV)",
+            filmPath(id, "/audience.csv", csvParams(size, state.offset)), `${fileName}_from${state.offset + 1}.csv`),
+          csvButton("csv-all", body.total > maxRows ? `Download the first ${int(maxRows)} (CSV)`
+            : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`,
+          filmPath(id, "/audience.csv", csvParams(Math.min(maxRows, Math.max(1, body.total)), 0)), `${fileName}.csv`)),
+        dlStatus, dlError);
       pagerBack(out);
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));

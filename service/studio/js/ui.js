@@ -245,3 +245,16 @@ export function unknownList(id, noun, ids) {
 export function genreList(text) {
   return text.split(/[,\uFF0C\u3001]/).map((s) => s.trim()).filter(Boolean);
 }
+
+/** A download's file name from its ``parts`` (kind, inputs, k, model version: empty ones left
+    out), each made safe and cut as the server names its audience.csv (service/routes/films.py);
+    a fixed "lookalikes.csv" said nothing of what it held, and a second became "(1)". */
+export function fileName(parts, ext = "csv") {
+  const name = parts.filter((p) => p !== undefined && p !== null && p !== "")
+    .map((p) => String(p).replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80) || "_").join("_");
+  return `${name.slice(0, 160)}.${ext}`;
+}
+
+/** Up to ``most`` of ``ids``, and "andNmore" for the rest (a file name's short list). */
+export const fewOf = (ids, most = 3) =>
+  [...ids.slice(0, most), ids.length > most ? `and${ids.length - most}more` : ""];
