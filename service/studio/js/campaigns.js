@@ -201,13 +201,16 @@ async function detail(view, planId, params) {
   const leaveOut = h("fieldset", { id: "leave-out" }, h("legend", {}, "Leave out of the next wave (their remaining budget is not planned, from this wave on)"),
     h("div", {}, leaveFlat, h("label", { for: "leave-out-no-effect" }, "Films whose sent waves measured no effect (the whole 95% interval of the uplift at or below 0)")),
     ...filmsOf.map((f, i) => h("div", {}, leaveBoxes[i], h("label", { for: `leave-out-${i}` }, f.title ? `${f.title} (${f.film_id})` : f.film_id))));
+  const leaving = () => {  // only what was ticked: the request is the API's default otherwise
+    const ids = leaveBoxes.filter((b) => b.checked).map((b) => b.value);
+    return { ...(ids.length ? { leave_out_film_ids: ids } : {}), ...(leaveFlat.checked ? { leave_out_no_effect: true } : {}) };
+  };
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     next.disabled = true;  // one next wave per click: a second click stored a second one
     try {
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
-        { sent_waves: sentWaves(), leave_out_film_ids: leaveBoxes.filter((b) => b.checked).map((b) => b.value),
-          leave_out_no_effect: leaveFlat.checked }, { once: true });
+        { sent_waves: sentWaves(), ...leaving() }, { once: true });
       location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
