@@ -14,13 +14,15 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 from recommender.query.audience import AudiencePage, film_audience
 from recommender.query.export import audience_csv
 from recommender.query.filters import Filters
+from recommender.query.linkable import check_filtered
 from recommender.query.recommend import FilmList
 from recommender.query.render import resolve_with
 from recommender.serving.engine import Engine
@@ -123,11 +125,16 @@ def ring_page(engine: Engine, film_id: str, k: int, offset: int, exclude_seen: b
 
 
 def audience_csv_text(model: Model, page: AudiencePage, with_: Sequence[str] | None = None,
-                      pseudonymized: bool = False, min_cell: int | None = None) -> str:
+                      pseudonymized: bool = False, min_cell: int | None = None,
+                      filters: Mapping[str, object] | None = None) -> str:
     """The CSV download of a page: ``export.audience_csv``, the text every audience CSV writes
     (the CLI's ``audience --csv`` and the ``audiences`` files too), with the ``with_`` columns
     (``render.resolve_with``: unknown names raise, listing the valid ones; user attributes
-    beside pseudonyms only when they single nobody out, ``linkable.check_linkable``)."""
+    beside pseudonyms only when they single nobody out, ``linkable.check_linkable``, the
+    attributes of the page's ``filters`` counted with them: ``linkable.check_filtered``)."""
     film = None if page.film_id is None else model.film_index(page.film_id)
-    return audience_csv(model, page, film, resolve_with(model, with_, "with"), pseudonymized,
-                        min_cell)
+    columns = resolve_with(model, with_, "with")
+    if pseudonymized:
+        check_filtered(model, filters, columns, page.user_idx,
+                       min_cell_from_env() if min_cell is None else min_cell)
+    return audience_csv(model, page, film, columns, pseudonymized, min_cell)

@@ -147,6 +147,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.query.catalog import with_year
     from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
+    from recommender.query.linkable import pseudonymous_cut
     from recommender.query.render import column_text, resolve_with, table_columns
 
     given_with = getattr(args, "with_", None)
@@ -168,6 +169,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
                          exclude_seen=not args.include_seen, segment=args.segment,
                          filters=filters, tier=tier)
     f = model.film_index(args.film_id)
+    # beside pseudonyms a filter's attributes are in every row, as a column's are (linkable)
+    cut_by = pseudonymous_cut(model, filters, with_ if given_with is not None else (),
+                              page.user_idx)
     if args.json:
         _print_json(page.to_json())
         return 0
@@ -193,7 +197,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
     if not len(page.user_idx):
         return 0
     # the table shows the CSV's text (render.column_text) for the same values
-    extra = with_ if given_with is not None else table_columns(model, page.user_idx)
+    extra = with_ if given_with is not None else table_columns(model, page.user_idx, cut_by)
     table = audience_table(model, page, f, extra)
     names = [RANK, USER_ID, SCORE, PERCENTILE, TIER, SEGMENT] + list(extra)
     columns = [column_text(n, table.column(n).to_numpy(zero_copy_only=False)

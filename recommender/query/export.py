@@ -39,6 +39,7 @@ from recommender.io.columns import (
 )
 from recommender.io.csvsafe import safe_table
 from recommender.io.ids import IdMap
+from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 from recommender.query.audience import (
     DEFAULT_TIERS,
@@ -57,6 +58,7 @@ from recommender.query.filters import (
     resolve_filters,
     resolve_segment,
 )
+from recommender.query.linkable import check_filtered
 from recommender.query.recommend import batch_recommendations
 from recommender.query.render import (
     column_text,
@@ -245,6 +247,8 @@ def write_audiences(
                               exclude=model.film_viewers(f) if exclude_seen else None,
                               mask=mask, tiers=tiers, copy=False,
                               vector=model.film_factors[f], tier=ring)
+            if model.meta.get("pseudonymized"):  # a filter's attributes are in every row
+                check_filtered(model, cut, with_names, page.user_idx, min_cell_from_env())
             yield audience_table(model, page, f, with_names)
             bar.update(1)
 

@@ -8,13 +8,16 @@ it lists must share the combination of its user-attribute columns with at least
 ``min_cell`` users of the model (the minimum cell size of every other answer), counted over
 all the model's users (not only those listed, so that the rule does not depend on the page).
 The refusal names how many users fall short and the largest set of the asked columns that
-leaves none. Not covered: two exports with different columns joined on their pseudonyms (the
+leaves none. Rows cut by attribute filters carry the filtered attributes too (every user
+listed holds the filter's value), so ``check_filtered`` counts them with the columns: a
+filter on age, gender, occupation and cinema listed a class of one user by pseudonym with no
+column at all. Not covered: two exports with different columns joined on their pseudonyms (the
 same key gives the same pseudonym), which together may single users out (README, Security).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from itertools import combinations
 
 import numpy as np
@@ -22,6 +25,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
 from recommender.model.kept import Kept
+from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 
 MAX_SUGGESTED = 8  # columns searched for a suggestion (2^8 subsets at most)
@@ -45,38 +49,73 @@ def class_sizes(model: Model, attributes: Sequence[str]) -> NDArray[np.int64]:
 
 
 def check_linkable(model: Model, columns: Sequence[str], users: NDArray[np.integer],
-                   min_cell: int) -> None:
+                   min_cell: int, filtered: Sequence[str] = ()) -> None:
     """``InvalidParameterError`` when some of ``users`` (the rows' user indices) share the
-    values of ``columns``' user attributes with fewer than ``min_cell`` of the model's users."""
-    attrs = [c for c in dict.fromkeys(columns) if c in model.user_table.attributes]
+    values of ``columns``' user attributes, and of the ``filtered`` ones (attributes the rows
+    were cut by: ``check_filtered``), with fewer than ``min_cell`` of the model's users."""
+    attributes = model.user_table.attributes
+    fixed = [c for c in dict.fromkeys(filtered) if c in attributes]
+    attrs = [c for c in dict.fromkeys(columns) if c in attributes and c not in fixed]
     users = np.asarray(users, np.int64)
-    if not attrs or not len(users):
+    if not (attrs or fixed) or not len(users):
         return
-    small = int((class_sizes(model, attrs)[users] < min_cell).sum())
+    small = int((class_sizes(model, [*fixed, *attrs])[users] < min_cell).sum())
     if not small:
         return
-    fewer = safe_columns(model, attrs, np.unique(users), min_cell)
-    hint = (f" (keeping only {', '.join(fewer)} singles none out)" if fewer else
-            " (each of them alone singles some out)")
+    what = " and ".join(([f"the {', '.join(fixed)} the rows are filtered by"] if fixed else [])
+                        + ([f"their {', '.join(attrs)}"] if attrs else []))
+    if fixed and (class_sizes(model, fixed)[np.unique(users)] < min_cell).any():
+        hint = "filter on fewer or coarser attributes"
+    else:
+        fewer = safe_columns(model, attrs, np.unique(users), min_cell, fixed)
+        hint = "ask for fewer or coarser columns" + (
+            f" (keeping only {', '.join(fewer)} singles none out)" if fewer else
+            " (each of them alone singles some out)" if len(attrs) > 1 else
+            f" ({attrs[0]} singles some out)" if not fixed else
+            f" ({attrs[0]} singles some out beside the filter)")
     raise InvalidParameterError(
-        f"{small:,} of the {len(users):,} rows name users who share their {', '.join(attrs)} "
-        f"with fewer than {min_cell} users of the model (the minimum cell size, "
-        "RECOMMENDER_MIN_CELL): a pseudonymised list with these columns could be linked back "
-        f"to them; ask for fewer or coarser columns{hint}, or export without pseudonyms")
+        f"{small:,} of the {len(users):,} rows name users who share {what} with fewer than "
+        f"{min_cell} users of the model "
+        "(the minimum cell size, RECOMMENDER_MIN_CELL): a pseudonymised list with these "
+        f"attributes could be linked back to them; {hint}, or export without pseudonyms")
+
+
+def check_filtered(model: Model, filters: Mapping[str, object] | None, columns: Sequence[str],
+                   users: NDArray[np.integer], min_cell: int) -> None:
+    """``check_linkable`` for pseudonymised rows cut by attribute ``filters`` (resolved
+    names, ``filters.resolve_filters``): each row carries the filtered attributes as surely as
+    a column (its user holds the filter's value), so they count with the user-attribute
+    ``columns``; nothing without a filter (``render.with_columns`` checks the columns)."""
+    if filters:
+        check_linkable(model, columns, users, min_cell, list(filters))
+
+
+def pseudonymous_cut(model: Model, filters: Mapping[str, str | Sequence[str]] | None,
+                     columns: Sequence[str], users: NDArray[np.integer]) -> list[str]:
+    """For a model whose users are pseudonyms (``pseudonym.pseudonymous_users``), the
+    attributes ``filters`` cut the rows of ``users`` by (resolved), once ``check_filtered``
+    passed at the environment's minimum cell size; [] for any other model."""
+    if not model.meta.get("pseudonymized") or not filters:
+        return []
+    from recommender.query.filters import resolve_filters
+
+    cut = list(resolve_filters(model, filters))
+    check_filtered(model, dict.fromkeys(cut), columns, users, min_cell_from_env())
+    return cut
 
 
 def safe_columns(model: Model, attrs: Sequence[str], users: NDArray[np.int64],
-                 min_cell: int) -> list[str]:
+                 min_cell: int, fixed: Sequence[str] = ()) -> list[str]:
     """The largest subset of ``attrs`` (``attrs`` itself when it passes; searched over the
     first ``MAX_SUGGESTED``; the first in their order on ties) under which every user of
-    ``users`` shares their values with at least ``min_cell`` of the model's users; [] when
-    no column passes."""
+    ``users`` shares their values, and those of the ``fixed`` attributes (a filter's), with
+    at least ``min_cell`` of the model's users; [] when no column passes."""
     names = list(attrs)
-    if not len(users) or (class_sizes(model, names)[users] >= min_cell).all():
+    if not len(users) or (class_sizes(model, [*fixed, *names])[users] >= min_cell).all():
         return names
     names = names[:MAX_SUGGESTED]
     for size in range(len(names) - (len(names) == len(attrs)), 0, -1):
         for subset in combinations(names, size):
-            if (class_sizes(model, subset)[users] >= min_cell).all():
+            if (class_sizes(model, [*fixed, *subset])[users] >= min_cell).all():
                 return list(subset)
     return []

@@ -135,13 +135,16 @@ def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = 
     return [n for n in dict.fromkeys(out) if n not in fixed]
 
 
-def table_columns(model: Model, users: NDArray[np.integer]) -> list[str]:
+def table_columns(model: Model, users: NDArray[np.integer], filtered: Sequence[str] = ()
+                  ) -> list[str]:
     """The extra columns of the CLI's audience table when ``--with`` is not given: the segment
     label, then age band, gender and region where the model's users have them; beside
-    pseudonyms, only as many of those as single none of ``users`` out (``linkable``)."""
+    pseudonyms, only as many of those as single none of ``users`` out (``linkable``), with
+    the attributes the rows are ``filtered`` by counted too."""
     attrs = [a for a in (AGE_BAND, GENDER, REGION) if a in model.user_table.attributes]
     if model.meta.get("pseudonymized") and attrs:
-        attrs = safe_columns(model, attrs, np.asarray(users, np.int64), min_cell_from_env())
+        attrs = safe_columns(model, attrs, np.asarray(users, np.int64), min_cell_from_env(),
+                             [f for f in filtered if f in model.user_table.attributes])
     return [SEGMENT_LABEL, *attrs]
 
 

@@ -15,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from recommender.errors import InvalidParameterError
 from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.catalog import search_body
-from recommender.query.filters import parse_filters
+from recommender.query.filters import parse_filters, resolve_filters
+from recommender.query.linkable import check_filtered
 from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.recommend import similar_films
 from service.access_log import page_rows, pseudonym_key, record_export
@@ -112,6 +113,9 @@ async def audience(
         key = pseudonym_key(service.settings)
         page = await _audience_page(engine, film_id, k, offset, exclude_seen, segment, filters,
                                     tier)
+        # a filter's attributes are in every row as surely as a column (linkable)
+        check_filtered(engine.model, resolve_filters(engine.model, parse_filters(filters)), (),
+                       page.user_idx, service.settings.min_cell)
         return logged(render_page(pseudonymize_page(page, key)))
     # The body is the response model's JSON, rendered once per (model version, request) and
     # kept in the service's body cache: repeated requests for the same page cost a dictionary
@@ -152,7 +156,8 @@ async def audience_csv(
     # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells); an
     # unknown with= column fails here, before the export is logged
     text = await run_in_threadpool(audience_csv_text, engine.model, page, with_, bool(key),
-                                   settings.min_cell)
+                                   settings.min_cell,
+                                   resolve_filters(engine.model, parse_filters(filters)))
     record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
                   k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
                   filters=filters or None, tier=tier, **{"with": with_ or None})

@@ -20,7 +20,7 @@ from recommender.errors import InvalidParameterError
 from recommender.io import demo
 from recommender.model import artifact
 from recommender.model.model import Model
-from recommender.query.linkable import check_linkable, class_sizes, safe_columns
+from recommender.query.linkable import check_filtered, check_linkable, class_sizes, safe_columns
 from recommender.query.pseudonym import ENV_KEY
 from service.app import create_app
 from service.settings import Settings
@@ -101,3 +101,47 @@ def test_cli_and_http_refuse_linkable_pseudonymised_rows(
         assert rows and all(row["user_id"].startswith("p-") for row in rows)
         r = c.get(url, params={"k": 50, "with": "age,gender,occupation,cinema"})
         assert r.status_code == 200
+
+
+def test_filters_count_as_columns_beside_pseudonyms(
+        model_dir: Path, model: Model, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Rows cut by attribute filters carry those attributes: filtering on a user's age,
+    gender, occupation and cinema listed that user alone by pseudonym, with no column (and a
+    filter beside with= columns was not counted with them)."""
+    monkeypatch.setenv(ENV_KEY, KEY)
+    attrs = ("age", "gender", "occupation", "cinema")
+    sizes = brute_sizes(model, attrs)
+    lone = int(np.flatnonzero(sizes == 1)[0])  # the only user with these four values
+    table = model.user_table.attributes
+    cut = [f"{a}={table[a][lone]}" for a in attrs]
+    film = str(model.films.ids[int(np.argmax(model.film_counts()))])
+    flags = [x for c in cut for x in ("--filter", c)]
+    # the oracle: the filtered attributes and the columns, counted together
+    users = np.arange(model.n_users)
+    for with_ in ((), ("gender",), ("region", "cinema")):
+        short = (brute_sizes(model, ("age", *with_))[users] < 10).any()
+        if short:
+            with pytest.raises(InvalidParameterError, match="filtered by"):
+                check_filtered(model, {"age": ["x"]}, list(with_), users, 10)
+        else:
+            check_filtered(model, {"age": ["x"]}, list(with_), users, 10)
+    for out in ("--csv", "--json", None):
+        code, _, err = run_cli(capsys, "audience", model_dir, film, "--k", 50,
+                               "--include-seen", "--pseudonymize", *flags,
+                               *([out] if out else []))
+        assert code == 2 and "filtered by" in err and "could be linked back" in err, (out, err)
+    code, out, err = run_cli(capsys, "audience", model_dir, film, "--k", 50, "--include-seen",
+                             "--csv", *flags)
+    assert code == 0 and len(list(csv.DictReader(io.StringIO(out)))) == 1, err
+    code, _, err = run_cli(capsys, "audiences", model_dir, "--all", "--k", 20,
+                           "--pseudonymize", *flags, "--out", model_dir.parent / "a.csv")
+    assert code == 2 and "filtered by" in err, err
+    settings = Settings(model_path=str(model_dir), warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        params = {"k": 50, "exclude_seen": "false", "pseudonymize": "true", "filter": cut}
+        for path in ("audience", "audience.csv"):
+            r = c.get(f"/films/{film}/{path}", params=params)
+            assert r.status_code == 422 and "filtered by" in r.json()["detail"], path
+            r = c.get(f"/films/{film}/{path}", params={**params, "pseudonymize": "false"})
+            assert r.status_code == 200, path
