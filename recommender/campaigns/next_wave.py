@@ -168,9 +168,11 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         slate.append(SlateFilm(f["film_id"], max(0, int(f["budget"]) - used),
                                float(f.get("value", 1.0))))
     if all(f.budget == 0 for f in slate):
+        out = " (or had none: a budget of 0, or left out by an earlier wave)" if any(
+            int(f["budget"]) == 0 for f in summary.get("films", [])) else ""
         raise NothingToPlanError(
-            f"the sent waves of plan {plan_id} spent every film's budget: nothing is left to "
-            "plan (the campaign's report measures what they returned)")
+            f"the sent waves of plan {plan_id} spent every film's budget{out}: nothing is "
+            "left to plan (the campaign's report measures what they returned)")
     blocks = _measured(store, plan_id, sent_waves)
     slate, left = _leave_out(slate, plan_id, leave_out,
                              no_effect_films(blocks) if leave_out_no_effect else [])
@@ -254,17 +256,21 @@ def _leave_out(slate: list[SlateFilm], plan_id: str, named: Sequence[str],
     films = {f.film_id: f for f in slate}
     unknown = [f for f in dict.fromkeys(named) if f not in films]
     if unknown:
+        near = [f for f in films if f != unknown[0] and f.lstrip("0") == unknown[0].lstrip("0")]
         raise InvalidParameterError(
-            f"leave out: plan {plan_id} has no film {unknown[0]!r}; its films are "
+            f"leave out: plan {plan_id} has no film {unknown[0]!r}"
+            f"{f' (did you mean {near[0]!r}?)' if near else ''}; its films are "
             f"{', '.join(list(films)[:10])}{', ...' if len(films) > 10 else ''}")
     why = {**dict.fromkeys(flat, "no_effect"), **dict.fromkeys(named, "asked")}
     left = [{"film_id": f.film_id, "budget_left": f.budget, "why": why[f.film_id]}
             for f in slate if f.film_id in why]
     kept = [f if f.film_id not in why else SlateFilm(f.film_id, 0, f.value) for f in slate]
     if left and all(f.budget == 0 for f in kept):
+        spent = [str(x["film_id"]) for x in left if x["budget_left"]]
         raise NothingToPlanError(
             f"every film of plan {plan_id} with budget left is left out "
-            f"({', '.join(str(x['film_id']) for x in left[:10])}): nothing is left to plan")
+            f"({', '.join(spent[:10])}{', ...' if len(spent) > 10 else ''}): nothing is left "
+            "to plan")
     return kept, left
 
 

@@ -137,6 +137,8 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
                            (users, "user id", "this model folds no new user in")):
         if ids:
             more = ", ..." if len(ids) > SHOWN_UNSERVED else ""
+            if what == "film id":  # leading zeros a spreadsheet dropped: name the film meant
+                why += model.films.did_you_mean(ids)
             print(f"note: {plural(len(ids), what, sep=',')} of {path} the model does not know "
                   f"({', '.join(map(repr, ids[:SHOWN_UNSERVED]))}{more}): their events are "
                   f"stored, but change no answer until a model trained with --events knows "

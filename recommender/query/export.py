@@ -58,7 +58,7 @@ from recommender.query.filters import (
     resolve_filters,
     resolve_segment,
 )
-from recommender.query.linkable import check_filtered
+from recommender.query.linkable import check_linkable
 from recommender.query.recommend import batch_recommendations
 from recommender.query.render import (
     column_text,
@@ -247,8 +247,6 @@ def write_audiences(
                               exclude=model.film_viewers(f) if exclude_seen else None,
                               mask=mask, tiers=tiers, copy=False,
                               vector=model.film_factors[f], tier=ring)
-            if model.meta.get("pseudonymized"):  # a filter's attributes are in every row
-                check_filtered(model, cut, with_names, page.user_idx, min_cell_from_env())
             yield audience_table(model, page, f, with_names)
             bar.update(1)
 
@@ -281,6 +279,10 @@ def write_audiences(
                              segment=None if seg is None else {
                                  "number": seg, "label": model.segments.info[seg]["label"]},
                              with_columns=list(with_names) or None, films=len(film_idx))
+    if model.meta.get("pseudonymized"):  # every user the export may list, before writing
+        check_linkable(model, with_names, np.arange(model.n_users) if mask is None else
+                       np.flatnonzero(mask), min_cell_from_env(), list(cut),
+                       "users this export may list")
     # the note their audience pages carry, which a row has no place for: these films' rows
     # hold users in no meaningful order (Model.nothing_fitted)
     context["nothing_fitted_films"] = unfitted_ids(model, model.film_factors, film_idx,

@@ -49,19 +49,25 @@ def class_sizes(model: Model, attributes: Sequence[str]) -> NDArray[np.int64]:
 
 
 def check_linkable(model: Model, columns: Sequence[str], users: NDArray[np.integer],
-                   min_cell: int, filtered: Sequence[str] = ()) -> None:
+                   min_cell: int, filtered: Sequence[str] = (),
+                   listed: str = "rows name users who") -> None:
     """``InvalidParameterError`` when some of ``users`` (the rows' user indices) share the
     values of ``columns``' user attributes, and of the ``filtered`` ones (attributes the rows
-    were cut by: ``check_filtered``), with fewer than ``min_cell`` of the model's users."""
+    were cut by: ``check_filtered``), with fewer than ``min_cell`` of the model's users.
+    ``listed`` words what ``users`` are in the message ("users this export may list")."""
     attributes = model.user_table.attributes
     fixed = [c for c in dict.fromkeys(filtered) if c in attributes]
     attrs = [c for c in dict.fromkeys(columns) if c in attributes and c not in fixed]
     users = np.asarray(users, np.int64)
     if not (attrs or fixed) or not len(users):
         return
-    small = int((class_sizes(model, [*fixed, *attrs])[users] < min_cell).sum())
+    short = class_sizes(model, [*fixed, *attrs])[users] < min_cell
+    small = int(short.sum())
     if not small:
         return
+    # users the model learnt from events (or without a profile) have no values: "" is a value
+    blank = int(np.logical_or.reduce([np.asarray(attributes[a])[users[short]] == ""
+                                      for a in (*fixed, *attrs)]).sum())
     what = " and ".join(([f"the {', '.join(fixed)} the rows are filtered by"] if fixed else [])
                         + ([f"their {', '.join(attrs)}"] if attrs else []))
     if fixed and (class_sizes(model, fixed)[np.unique(users)] < min_cell).any():
@@ -73,11 +79,13 @@ def check_linkable(model: Model, columns: Sequence[str], users: NDArray[np.integ
             " (each of them alone singles some out)" if len(attrs) > 1 else
             f" ({attrs[0]} singles some out)" if not fixed else
             f" ({attrs[0]} singles some out beside the filter)")
+    unknown = (f" ({blank:,} of them with no value for some of these: users without a "
+               "profile, e.g. new from campaign events, are few)" if blank else "")
     raise InvalidParameterError(
-        f"{small:,} of the {len(users):,} rows name users who share {what} with fewer than "
-        f"{min_cell} users of the model "
-        "(the minimum cell size, RECOMMENDER_MIN_CELL): a pseudonymised list with these "
-        f"attributes could be linked back to them; {hint}, or export without pseudonyms")
+        f"{small:,} of the {len(users):,} {listed} share {what} with fewer than {min_cell} "
+        f"users of the model (the minimum cell size, RECOMMENDER_MIN_CELL){unknown}: a "
+        "pseudonymised list with these attributes could be linked back to them; "
+        f"{hint}, or export without pseudonyms")
 
 
 def check_filtered(model: Model, filters: Mapping[str, object] | None, columns: Sequence[str],

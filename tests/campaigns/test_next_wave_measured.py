@@ -155,3 +155,38 @@ def test_leaving_out_by_cli_and_http(measured: Measured, tmp_path: Path,
         assert r.status_code == 200, r.text
         assert r.json()["summary"]["left_out"] == [
             {"film_id": m.good, "budget_left": 60 - m.targets[m.good], "why": "asked"}]
+
+
+def test_leaving_out_says_what_it_left(measured: Measured, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A film asked for by its id less its leading zeros is pointed to; a chain whose films
+    were all left out says so when a later wave finds nothing to plan (it said the sent waves
+    spent every budget)."""
+    m = measured
+    padded = f"00{m.flat}"
+    store = _store(m)
+    try:
+        with pytest.raises(InvalidParameterError, match=f"did you mean '{m.flat}'"):
+            prepare_next_wave(m.model, store, m.plan_id, sent_waves=1, leave_out=[padded])
+    finally:
+        store.close()
+    # the good film out in a stored next wave; then the flat one out of the wave after it
+    settings = Settings(model_path=str(m.model_dir), store=str(tmp_path / "s.db"),
+                        warm_cache=False)
+    from shutil import copyfile
+
+    copyfile(m.db, tmp_path / "s.db")
+    with TestClient(create_app(settings)) as c:
+        r = c.post(f"/campaigns/{m.plan_id}/next",
+                   json={"sent_waves": 1, "leave_out_film_ids": [m.good]})
+        assert r.status_code == 200, r.text
+        second = r.json()["plan_id"]
+        # its one wave sent, the flat film's budget is spent and the good one was left out
+        r = c.post(f"/campaigns/{second}/next", json={"sent_waves": 1})
+        assert r.status_code == 409
+        assert "spent every film's budget (or had none: a budget of 0, or left out by an " \
+               "earlier wave)" in r.json()["detail"]
+        r = c.post(f"/campaigns/{m.plan_id}/next",
+                   json={"sent_waves": 1, "leave_out_film_ids": [m.good, m.flat]})
+        assert r.status_code == 409
+        assert f"left out ({m.flat}, {m.good})" in r.json()["detail"]

@@ -145,3 +145,34 @@ def test_filters_count_as_columns_beside_pseudonyms(
             assert r.status_code == 422 and "filtered by" in r.json()["detail"], path
             r = c.get(f"/films/{film}/{path}", params={**params, "pseudonymize": "false"})
             assert r.status_code == 200, path
+
+
+def test_a_batch_export_is_checked_before_anything_is_written(
+        model_dir: Path, model: Model, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """``audiences`` checked batch by batch and counted one batch's rows ("338 of the 12,800
+    rows" of a 20,000-row export): every user it may list is checked first, and counted."""
+    monkeypatch.setenv(ENV_KEY, KEY)
+    out = model_dir.parent / "all.csv"
+    short = int((brute_sizes(model, ("age",)) < 10).sum())
+    assert short  # the demo has ages fewer than 10 users share
+    code, _, err = run_cli(capsys, "audiences", model_dir, "--all", "--k", 20, "--with", "age",
+                           "--pseudonymize", "--out", out)
+    assert code == 2 and f"{short:,} of the {model.n_users:,} users this export may list " \
+                         "share their age" in err, err
+    assert not out.exists()
+
+
+def test_users_without_values_are_said_to_be_the_cause(model: Model) -> None:
+    """Users the model learnt from events have no attributes: "" is a value, held by few."""
+    from dataclasses import replace
+
+    table = {**model.user_table.attributes}
+    gender = np.asarray(table["gender"]).copy()
+    gender[:3] = ""  # three users without a profile
+    table["gender"] = gender
+    blanked = replace(model, user_table=replace(model.user_table, attributes=table))
+    with pytest.raises(InvalidParameterError,
+                       match=r"3 of the 5 rows name users who share their gender .*\(3 of them "
+                             r"with no value for some of these"):
+        check_linkable(blanked, ["gender"], np.arange(5), 10)
