@@ -8,7 +8,9 @@ screens are shared out only by these attributes.
 ``cinemas.csv`` has the header ``cinema_id,city,region,screens,seats``: one row per cinema,
 ``screens`` a positive whole number, ``seats`` a whole number (over all its screens; 0: not
 recorded, and no cap reads it), ``city`` and
-``region`` never blank where the header has them. A city name may recur in two regions (a
+``region`` never blank where the header has them; other columns (a name, an address) are
+left unread, but one a letter or two from a missing column's name (``seat``, ``cty``) is
+refused as the typo it likely is. A city name may recur in two regions (a
 Springfield in each): places are compared by name, as the users' city attribute names them,
 so a cap by city sums the screens of every cinema of that name.
 """
@@ -16,6 +18,7 @@ so a cap by city sums the screens of every cinema of that name.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import os
 import re
@@ -124,6 +127,13 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
         raise DataError(str(p), f"the header must name {CINEMA_ID} and {SCREENS} (expected "
                         f"{','.join(CINEMA_COLUMNS)}); found {','.join(rows[0])}", line=1)
     duplicate_columns(p, head)
+    for name in head:  # other columns (a name, an address) are not read; a typo is said
+        meant = difflib.get_close_matches(name, [c for c in CINEMA_COLUMNS if c not in head],
+                                          n=1, cutoff=0.75)
+        if name not in CINEMA_COLUMNS and meant:
+            raise DataError(str(p), f"column {name!r} is not one the table reads: did you mean "
+                            f"{meant[0]!r}? (it reads {','.join(CINEMA_COLUMNS)}; other "
+                            "columns, such as a name or an address, are left unread)", line=1)
     col = {name: head.index(name) for name in CINEMA_COLUMNS if name in head}
     ids: list[str] = []
     values: dict[str, list[str]] = {CITY: [], REGION: []}
