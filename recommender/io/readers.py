@@ -265,10 +265,17 @@ def _load_file(p: Path) -> Interactions:
 
 
 def _detect_layout(folder: Path) -> tuple[str, Path] | None:
-    for layout, files in FOLDER_LAYOUTS:
-        if any((folder / f).is_file() for f in files):
-            return layout, folder
-    return None
+    """The layout of ``folder`` by the log it holds; ``DataError`` when it holds two logs
+    (``interactions.csv`` and ``interactions.parquet``, or those of two layouts): the first
+    was read and the other left unread without a word."""
+    logs = [(layout, f) for layout, files in FOLDER_LAYOUTS for f in files
+            if (folder / f).is_file()]
+    if len(logs) > 1:
+        raise DataError(str(folder), f"holds {len(logs)} interaction logs "
+                        f"({', '.join(f for _, f in logs)}); which one to read is not clear: "
+                        "keep one in the folder, or give the file itself as --data (with "
+                        "--films/--users for its catalog and user table)")
+    return (logs[0][0], folder) if logs else None
 
 
 def _find_layout(folder: Path) -> tuple[str, Path] | None:
