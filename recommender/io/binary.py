@@ -1,7 +1,7 @@
 """Binary files given as text: named before any parsing, with what to do instead.
 
 What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
-byte-order mark, a NUL byte."""
+byte-order mark, a NUL byte; and JSON, whose first line read as a CSV header."""
 
 from __future__ import annotations
 
@@ -40,6 +40,13 @@ def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True
     for magic, (why, hint) in _FIRST_BYTES.items():
         if bytes(raw[:len(magic)]) == magic and (magic != _PARQUET or _is_parquet(raw)):
             return DataError(str(path), why + (hint if hints else ""), line=1)
+    start = bytes(raw[:64]).removeprefix(b"\xef\xbb\xbf").lstrip()
+    if start[:1] in (b"{", b"["):  # JSON (lines): its keys were read as a CSV header
+        return DataError(str(path), f"the file is JSON (it starts with {start[:1].decode()!r}); "
+                         + ("expected a CSV or TSV log with a header line, Parquet or a .dat "
+                            "log: convert it first, e.g. pandas.read_json(path, lines=True)"
+                            ".to_parquet(...)" if hints else
+                            "expected plain text, one row per line"), line=1)
     off = raw.find(b"\x00")
     if off < 0:
         return None
