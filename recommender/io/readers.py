@@ -324,8 +324,11 @@ def _load_folder(folder: Path) -> Interactions:
         looked = "; ".join(f"{' or '.join(files)} ({layout})" for layout, files in FOLDER_LAYOUTS)
         present = sorted(x.name for x in folder.iterdir())
         shown = ", ".join(present[:15]) + (" ..." if len(present) > 15 else "") or "nothing"
+        parts = any(q.name.lower().endswith(_PARQUET_SUFFIXES) for q in folder.rglob("*"))
+        spark = ("; a folder of Parquet parts (as Spark writes a table) is read by train "
+                 "--engine spark, or give one Parquet file" if parts else "")
         raise DataError(str(folder), f"no recognised dataset layout; looked for {looked}; "
-                        f"found: {shown}")
+                        f"found: {shown}{spark}")
     layout, d = found
     if layout == "project":
         src = d / "interactions.csv"

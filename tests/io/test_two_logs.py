@@ -33,3 +33,14 @@ def test_two_logs_in_one_folder_are_refused(tmp_path: Path, other: str,
     assert not (tmp_path / "m").exists()
     # the file itself is read
     assert len(load(tmp_path / "interactions.csv")) == 3
+
+
+def test_a_folder_of_parquet_parts_says_what_reads_it(tmp_path: Path) -> None:
+    """A folder of Parquet parts (Spark's table layout) was "no recognised dataset layout"."""
+    folder = tmp_path / "log.parquet"
+    folder.mkdir()
+    pq.write_table(pa.table({"user_id": ["u1"], "film_id": ["f1"]}),
+                   folder / "part-00000-x.snappy.parquet")
+    with pytest.raises(DataError, match="a folder of Parquet parts .* is read by train "
+                                        "--engine spark, or give one Parquet file"):
+        load(folder)
