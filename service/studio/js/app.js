@@ -8,6 +8,7 @@ import { film, filmError } from "./film.js";
 import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
 import { search } from "./search.js";
+import { userPage } from "./user.js";
 import { h, errorBox, int } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
@@ -15,6 +16,7 @@ const extraRoutes = new Map([
   ["plan", (view) => plan(view)],
   ["campaigns", (view, rest, params) => campaigns(view, rest, params)],
   ["distribute", (view) => distribute(view)],
+  ["user", (view, rest, params) => userPage(view, rest, params)],
 ]);
 
 function parse() {

@@ -2,7 +2,7 @@
 
 import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
-  pagedTable, unknownList, genreList, fileName, fewOf } from "./ui.js";
+  pagedTable, unknownList, genreList, fileName, fewOf, linkToUser } from "./ui.js";
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
@@ -11,7 +11,7 @@ const LOOKALIKE_SCORE = "Score (mean cosine similarity to the seeds' tastes, -1 
 const COLD_START_SCORE = "Score (affinity to the new film's taste, for ordering only; not a probability)";
 const userColumns = (scoreLabel) => [
   { key: "rank", label: "Rank", num: true, format: int },
-  { key: "user_id", label: "User", wrap: true },
+  { key: "user_id", label: "User", wrap: true, format: linkToUser },
   { key: "score", label: scoreLabel, num: true, format: (v) => num(v, 4) },
   { key: "tier", label: "Ring", format: (v) => v || "–" },
   { key: "segment", label: "Segment", format: (v) => (labels.has(String(v)) ? `${v} · ${labels.get(String(v))}` : v) },

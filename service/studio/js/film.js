@@ -3,7 +3,7 @@
 import { download, filmPath, getJson, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, filmName, linkToFilm,
-  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold } from "./ui.js";
+  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser } from "./ui.js";
 
 const PAGE = 25;
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
@@ -188,7 +188,7 @@ function audienceTable(id, summary, segments, attributes, params) {
           : `No user on this page (${int(body.total)} in all).`),
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },
-          { key: "user_id", label: "User", wrap: true },
+          { key: "user_id", label: "User", wrap: true, format: linkToUser },
           { key: "score", label: "Score (model affinity, not a probability)", num: true, format: (v) => num(v, 4) },
           { key: "percentile", label: "Percentile", num: true, format: (v) => num(v, 2) },
           { key: "tier", label: "Ring", format: (v) => v || "outside the rings" },

@@ -196,6 +196,14 @@ export function linkToFilm(film) {
   return h("a", { href: `#/film/${encodeURIComponent(film.film_id)}` }, filmName(film));
 }
 
+/** The Studio's address of user ``id``'s page (any character: encoded). */
+export const userHref = (id) => `#/user/${encodeURIComponent(id)}`;
+
+/** A user id as written, linked to the user's page: an audience table's user cell (its text,
+    what a test or a copy reads, is the id itself; downloads are built from the data, not
+    from the cells). */
+export const linkToUser = (id) => h("a", { href: userHref(id) }, id);
+
 // a text cell a spreadsheet would run as a formula, or one that begins with a quote (so the
 // rule can be undone), gets a leading quote, as every server CSV does
 // (recommender/io/csvsafe.py); then RFC 4180 quoting

@@ -1,0 +1,170 @@
+// One user: the films recommended to them, each with the watched films that explain it.
+
+import { answeredBy, capToServer, getJson, query, serverLimits, setHashParams } from "./api.js";
+import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, answerForm,
+  count, loading, userHref } from "./ui.js";
+
+const DEFAULT_K = 10;
+
+/** The API's URL of user ``id``'s recommendations. A path segment "." or ".." is removed by
+    the browser before the request leaves: such an id goes in the query
+    (``/user/recommendations?user_id=``, service/raw_ids.py), as film ids do (filmPath). */
+export const userPath = (id, params = {}) => (id === "." || id === ".."
+  ? `/user/recommendations${query({ user_id: id, ...params })}`
+  : `/users/${encodeURIComponent(id)}/recommendations${query(params)}`);
+
+/** A box to type a user id in: it opens that user's page (the id as typed, spaces kept:
+    " 42" is not "42"). */
+export function userBox(value = "") {
+  const input = h("input", { id: "user-id", type: "search", required: true, autocomplete: "off",
+    spellcheck: "false", value, placeholder: "e.g. u00001" });
+  return h("form", { class: "row", role: "search", "aria-label": "Open a user's page",
+    onsubmit: (e) => {
+      e.preventDefault();
+      if (!input.value) return;
+      // the same address again (the page shown) draws it again
+      if (location.hash === userHref(input.value)) window.dispatchEvent(new HashChangeEvent("hashchange"));
+      else location.hash = userHref(input.value);
+    } },
+  h("label", { for: "user-id" }, "User id"), input,
+  h("button", { type: "submit" }, "Show recommendations"));
+}
+
+// what the score and the reasons are (the CLI's legend, recommender/cli/commands.py)
+function legend(params) {
+  const weight = Number(params.popularity);
+  const prior = weight > 0
+    ? ` plus the film's popularity prior (weight ${weight}: how many watched it lately, the same for every user)` : "";
+  return h("p", { class: "note", id: "user-legend" },
+    `Score: the dot product of the user's and the film's taste vectors${prior}, for ordering `,
+    "only: not a probability, and not comparable between users. Because they watched: the ",
+    "films this user watched whose taste vectors point most the same way as the recommended ",
+    "film's; similarity is the cosine of the two films' taste vectors (-1 to 1, 1 = the same ",
+    "direction), share is that film's part of the positive similarity summed over every film ",
+    "the user watched (0–100%; with many watched films each share is small).");
+}
+
+function because(reasons) {
+  if (!reasons || !reasons.length) return "–";
+  return h("ul", { class: "because" }, reasons.map((b) => h("li", {}, linkToFilm(b),
+    ` · similarity ${num(b.similarity, 4)} · share ${pct(b.share)}`)));
+}
+
+// the campaign events the served model folded in since training (/health): this user's
+// films leave out what they watched in campaigns, and a user new since training is ranked
+// by a taste folded in from their events alone (the answer does not say which user is new)
+function eventsNote(model) {
+  const ev = model && model.store_events;
+  if (!ev || !ev.events_applied) return "";
+  const fresh = ev.new_users ? `, ${count(ev.new_users, "user")} new to it` : "";
+  return h("p", { class: "note", id: "user-events" },
+    `The served model has folded in ${count(ev.events_applied, "campaign event")} since training${fresh}: `,
+    "these films leave out what this user watched in campaigns, and a user known only from ",
+    "campaign events is ranked by a taste folded in from those events alone.");
+}
+
+/** The list's nodes (an array: spread it into replaceChildren). */
+function films(body, k) {
+  const rows = body.films;
+  if (!rows.length) {
+    return [h("p", { class: "warning", id: "user-none" },
+      "No film to recommend: this user has watched every film the model holds.")];
+  }
+  return [
+    h("p", { id: "user-status" }, `Top ${count(rows.length, "film")}`,
+      rows.length < k ? ` (asked for ${int(k)}; no other film is left)` : "", "."),
+    body.note ? h("p", { class: "warning", id: "user-unranked" },
+      `These films are not ranked by taste: ${body.note}.`) : "",
+    table("Recommended films, best first", [
+      { key: "rank", label: "Rank", num: true, format: int },
+      { key: "title", label: "Film", format: (v, f) => h("span", {}, linkToFilm(f), yearSuffix(f.title, f.year)) },
+      { key: "genres", label: "Genres", format: (v) => (v || []).join(", ") || "–" },
+      { key: "score", label: "Score (model affinity, for ordering only; not a probability)",
+        num: true, format: (v) => num(v, 4) },
+      { key: "because", label: "Because they watched (cosine similarity; share of the similarity)",
+        format: because },
+    ], rows),
+  ];
+}
+
+/** k as the address gives it: a whole number from 1, else the default (dropped from it). */
+function kOf(params) {
+  const k = Number(params.get("k"));
+  return Number.isInteger(k) && k >= 1 ? k : DEFAULT_K;
+}
+
+export async function userPage(view, rest, params) {
+  let id = rest;  // a malformed escape ("%" typed in the address) is read as written
+  try { id = decodeURIComponent(rest); } catch { /* URIError: keep the text */ }
+  if (!id) {
+    document.title = "Find a user · Audience Studio";
+    view.replaceChildren(h("h1", {}, "Find a user"), section("A user's recommendations",
+      h("p", { class: "note" }, "Type a user id as the audience tables and exports write it: ",
+        "the page shows the films the model recommends to that user, and why."), userBox()));
+    return;
+  }
+  await draw(view, id, params).catch((e) => userError(view, id, e, () => {
+    view.replaceChildren(loading("the user's films"));
+    userPage(view, rest, params);
+  }));
+}
+
+async function draw(view, id, params) {
+  let k = kOf(params);
+  const most = (await serverLimits()).max_k;
+  if (most && k > most) k = most;  // a bookmark from a server with a larger limit
+  const [body, health] = await Promise.all([getJson(userPath(id, { k })),
+    getJson("/health").catch(() => ({}))]);
+  const model = health.model || {};
+  document.title = `User ${id} · Audience Studio`;
+  if (view.isConnected) setHashParams({ k: k === DEFAULT_K ? "" : k });  // not from a page left
+  const out = h("div", { id: "user-films", "aria-live": "polite" }, films(body, k));
+  const kInput = capToServer(h("input", { id: "user-k", type: "number", min: 1, max: most || 10000,
+    value: k, required: true }));
+  const version = h("dd", { id: "user-model" }, answeredBy(body) || model.model_version || "–");
+  const form = answerForm(async (e, latest) => {
+    e.preventDefault();
+    const size = Number(kInput.value);
+    out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the films…"));
+    try {
+      const again = await getJson(userPath(id, { k: size }));
+      if (!latest() || !out.isConnected) return;
+      setHashParams({ k: size === DEFAULT_K ? "" : size });
+      version.textContent = answeredBy(again) || version.textContent;
+      out.replaceChildren(...films(again, size));
+    } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
+  }, out, h("div", { class: "row" }, h("label", { for: "user-k" }, "Films to show"), kInput,
+    h("button", { type: "submit" }, "Show")));
+  view.replaceChildren(
+    h("h1", {}, `User ${id}`),
+    section("User",
+      h("dl", { class: "facts" },
+        h("dt", {}, "User id"), h("dd", { id: "user-id-value" }, id),
+        h("dt", {}, "Model"), version),
+      eventsNote(model)),
+    section("Recommended films", legend(model.params || model.chosen_params || {}), form, out),
+    section("Another user", userBox()));
+}
+
+export function userError(view, id, e, retry) {
+  if (e.status === 401 || e.status === 403) {
+    view.replaceChildren(h("h1", {}, "A key is needed"), errorBox(e));
+    return;
+  }
+  // only a 404 says the user does not exist: an engine out of reach or a server error is not
+  // "not found"
+  if (e.status !== 404) {
+    view.replaceChildren(h("h1", {}, "The user could not be shown"), errorBox(e),
+      h("p", {}, h("button", { type: "button", id: "user-retry", onclick: retry }, "Try again")));
+    return;
+  }
+  const trimmed = id.trim();
+  view.replaceChildren(h("h1", {}, "User not found"),
+    h("div", { class: "error", role: "alert" }, `No user with id “${id}”: ${e.message}. `,
+      trimmed && trimmed !== id ? ["Without its spaces: ", h("a", { href: userHref(trimmed) }, trimmed), ". "] : "",
+      h("a", { href: "#/" }, "Back to the overview"), "."),
+    h("p", { class: "note" }, "A user known only from campaign events has recommendations once ",
+      "the served model folds their events in (ALS and EASE models do; others after retraining ",
+      "with the events)."),
+    section("Another user", userBox(id)));
+}
