@@ -66,7 +66,7 @@ def _to_float(arr: pa.Array) -> pa.Array:
 
 def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                  loc: Locator) -> NDArray[np.float64]:
-    """A numeric column (already numeric or strings) as float64, every value finite."""
+    """A numeric column (already numeric or strings) as float64, every value a finite float32."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         # surrounding spaces are no part of a number, as on the CSV reader's fast path and in
@@ -87,11 +87,11 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"empty {name}; expected a number")
     values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
-    finite = np.isfinite(values)
-    if not finite.all():
-        row = int(np.flatnonzero(~finite)[0])
-        raise problem(path, loc, row, f"{name} {float(values[row])} is not a finite number; "
-                      "expected a number")
+    held = np.abs(values) <= np.finfo(np.float32).max  # kept as float32: 1e300 was inf
+    if not held.all():
+        row = int(np.flatnonzero(~held)[0])
+        raise problem(path, loc, row, f"{name} {float(values[row]):g} is not a finite number of "
+                      "at most 3.4e+38 (the engine keeps 32-bit floats); expected a number")
     return values
 
 
