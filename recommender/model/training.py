@@ -95,10 +95,46 @@ def fit_factors(
             backend.fit(matrix, show_progress=progress)
         except ModelFitError as e:  # implicit's check for NaN factors: a diverged fit
             raise InvalidParameterError(
-                f"the {config.model} fit diverged ({e}): lower --learning-rate (BPR, LMF) or "
-                "raise --regularization") from None
+                f"the {config.model} fit diverged ({e}): "
+                + (_huge(matrix, config) or "lower --learning-rate (BPR, LMF) or raise "
+                   "--regularization")) from None
     return (np.ascontiguousarray(backend.user_factors, dtype=np.float32),
             np.ascontiguousarray(backend.item_factors, dtype=np.float32))
+
+
+# a confidence value past this (alpha applied) is named as a fit's failure's cause: ALS
+# diverged from about 1e20 (weights of 1e30 under --weighting rating, read as confidence)
+HUGE_CONFIDENCE = 1e6
+# the largest norm of a fitted taste vector: past it a score (a dot product) or a squared norm
+# may overflow float32 (factorised EASE on weights of 1e30 reached 4.5e15, scores 4.5e45: every
+# answer came out empty or tied, with no word)
+MAX_FACTOR_NORM = 1e15
+
+
+def _huge(matrix: sp.csr_matrix, config: TrainConfig) -> str:
+    """What to do when ``matrix``'s confidence values are huge, or "" when they are not."""
+    alpha = config.alpha if config.family == "als" and config.model == "als" else 1.0
+    top = float(np.max(matrix.data, initial=0.0)) * alpha  # ALS alone scales by alpha
+    if top <= HUGE_CONFIDENCE:
+        return ""
+    return (f"its confidence values reach {top:.3g} (--weighting {config.weighting} reads the "
+            "log's ratings, or its weights when it has none, as they are): rescale them, or "
+            "train with --weighting binary or log")
+
+
+def check_scale(uf: NDArray[np.float32], ff: NDArray[np.float32], matrix: sp.csr_matrix,
+                config: TrainConfig) -> None:
+    """Refuse a fit whose taste vectors are not finite or longer than ``MAX_FACTOR_NORM``:
+    its scores would overflow float32 (an inf score, and NaN from inf - inf)."""
+    top = max((float(np.max(np.linalg.norm(np.asarray(x, np.float64), axis=1), initial=0.0))
+               for x in (uf, ff)), default=0.0)
+    if np.isfinite(top) and top <= MAX_FACTOR_NORM:
+        return
+    family = "EASE" if config.family == "ease" else config.model.upper()
+    raise InvalidParameterError(
+        f"the {family} fit's taste vectors reach a length of {top:.3g}, past what 32-bit "
+        f"scores hold: " + (_huge(matrix, config) or "raise --regularization (or "
+                             "--ease-lambda), or lower --learning-rate (BPR, LMF)"))
 
 
 def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False
@@ -116,8 +152,10 @@ def _fit(matrix: sp.csr_matrix, config: TrainConfig, progress: bool
     """(user factors, film factors, the EASE fit or None) of ``config``'s family."""
     if config.family == "ease":
         fitted = fit_ease(matrix, config, progress)
+        check_scale(fitted.user_factors, fitted.film_factors, matrix, config)
         return fitted.user_factors, fitted.film_factors, fitted
     uf, ff = fit_factors(matrix, config, progress)
+    check_scale(uf, ff, matrix, config)
     return uf, ff, None
 
 
