@@ -52,12 +52,38 @@ def kmeans(
             best_centers, best_labels, best_fit = centers, labels, fit
     if sample is not None and best_centers is not None:
         _, best_labels, _ = _lloyd(xn, best_centers, iterations)
-    best_labels = merge_small(xn, best_labels, min_size)
+    best_labels = merge_small(xn, merge_alike(xn, best_labels), min_size)
     sizes = np.bincount(best_labels, minlength=k)
     order = np.argsort(-sizes, kind="stable")[: int((sizes > 0).sum())]
     remap = np.full(k, -1, np.int64)
     remap[order] = np.arange(len(order))
     return remap[best_labels].astype(np.int16)
+
+
+# segments whose centres point the same way to within this (1 - cosine) are one taste: k-means
+# split users on round-off (a log where every user watched every film: two segments of users
+# at cosine 1 - 1e-14, the second labelled "(segment 1)")
+SAME_DIRECTION = 1e-5
+
+
+def merge_alike(xn: NDArray[np.float32], labels: NDArray[np.int64]) -> NDArray[np.int64]:
+    """``labels`` with segments whose centres (the normalised means of their unit rows) are
+    within ``SAME_DIRECTION`` of each other joined into the largest of them."""
+    labels = np.asarray(labels, np.int64).copy()
+    if not len(labels):
+        return labels
+    k = int(labels.max()) + 1
+    onehot = sp.csr_matrix((np.ones(len(labels)), (labels, np.arange(len(labels)))),
+                           shape=(k, len(labels)))
+    centres = _unit(np.asarray(onehot @ np.asarray(xn, np.float64)))
+    sizes = np.bincount(labels, minlength=k)
+    for a in np.argsort(-sizes, kind="stable"):
+        alike = np.flatnonzero((sizes > 0) & (centres @ centres[a] >= 1 - SAME_DIRECTION))
+        alike = alike[alike != a] if sizes[a] else alike[:0]
+        labels[np.isin(labels, alike)] = a
+        sizes[a] += sizes[alike].sum()
+        sizes[alike] = 0
+    return labels
 
 
 def merge_small(xn: NDArray[np.float32], labels: NDArray[np.int64], min_size: int
