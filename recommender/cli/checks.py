@@ -86,6 +86,31 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) 
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7)?", file=sys.stderr)
+        if matched and (twins := zero_twins(given, known)):  # some rows only: said nowhere
+            n, pairs = twins
+            print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
+                  f"once leading zeros are dropped ({pairs}): ids are compared as written, so "
+                  "they were left out; write them as the log does", file=sys.stderr)
+
+
+def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
+    """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
+    leading zeros are dropped from both, and the first three as "'7' for '007'"; None if none."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = np.asarray(given, str)
+    miss = ids[known.to_index(pa.array(ids, pa.string()), strict=False) < 0]
+    if not len(miss):
+        return None
+    known_ids = np.asarray(known.ids, str)
+    at = pc.index_in(pc.utf8_ltrim(pa.array(miss, pa.string()), "0"),
+                     value_set=pc.utf8_ltrim(pa.array(known_ids, pa.string()), "0"))
+    at_np = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    hit = np.flatnonzero(at_np >= 0)
+    pairs = ", ".join(f"{str(miss[i])!r} for {str(known_ids[at_np[i]])!r}" for i in hit[:3])
+    return (len(hit), pairs) if len(hit) else None
 
 
 @contextmanager
