@@ -14,7 +14,9 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from recommender.errors import DataError
 from recommender.io.ids import IdMap, UsersAndFilms
+from recommender.io.text import plural
 
 AGE_BANDS = ((0, 18, "under 18"), (18, 25, "18-24"), (25, 35, "25-34"), (35, 45, "35-44"),
              (45, 55, "45-54"), (55, 65, "55-64"), (65, 200, "65+"))
@@ -143,9 +145,13 @@ class Interactions(UsersAndFilms):
         else:
             starts = np.flatnonzero(np.r_[True, new_key])
             first, last = order[starts], order[np.r_[starts[1:], n] - 1]
-            merged_w = (np.diff(np.r_[starts, n]).astype(np.float32) if weight is None
-                        else np.add.reduceat(np.asarray(weight, np.float64)[order], starts
-                                             ).astype(np.float32))
+            if weight is None:
+                merged_w = np.diff(np.r_[starts, n]).astype(np.float32)
+            else:
+                summed = np.add.reduceat(np.asarray(weight, np.float64)[order], starts)
+                _check_float32_sums(summed, users, films, u_codes[first], f_codes[first],
+                                    source)
+                merged_w = summed.astype(np.float32)
         del key_s, new_key
         return cls(
             users=users,
@@ -217,3 +223,18 @@ def _encode(ids: pa.Array | pa.ChunkedArray) -> tuple[NDArray[np.int64], IdMap]:
     enc = pc.dictionary_encode(arr.cast(pa.string()))
     codes = np.asarray(enc.indices.to_numpy(zero_copy_only=False), dtype=np.int64)
     return codes, IdMap(enc.dictionary)
+
+
+def _check_float32_sums(summed: NDArray[np.float64], users: IdMap, films: IdMap,
+                        u: NDArray[np.integer], f: NDArray[np.integer], source: str) -> None:
+    """``DataError`` naming the first (user, film) whose events' weights sum past the largest
+    float32 (each weight is checked as read, ``convert.float_column``; two of 3e38 summed to
+    inf with numpy's overflow warning, and the fit then failed blaming the weighting)."""
+    over = np.flatnonzero(~(np.abs(summed) <= np.finfo(np.float32).max))
+    if len(over):
+        i = int(over[0])
+        raise DataError(source or "the log", f"the events of user {str(users.ids[u[i]])!r} "
+                        f"and film {str(films.ids[f[i]])!r} (merged into one interaction) have "
+                        f"weights summing to {float(summed[i]):g}, past 3.4e+38 (the engine "
+                        "keeps 32-bit floats); expected a sum per user and film of at most "
+                        f"that ({plural(len(over), 'such pair', sep=',')})")

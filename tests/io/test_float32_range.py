@@ -28,3 +28,19 @@ def test_the_largest_float32_is_kept(tmp_path: Path) -> None:
     path.write_text(f"user_id,film_id,weight\nu1,f1,{top!r}\nu2,f1,1e-30\n", encoding="utf-8")
     data = readers.load(path)
     assert np.isfinite(data.weight).all() and float(data.weight.max()) == pytest.approx(top)
+
+
+def test_weights_whose_sum_passes_float32_are_refused(tmp_path: Path) -> None:
+    """Two events of one (user, film) are merged into one interaction whose weight is their
+    sum: two weights of 3e38, each held, summed to float32 ``inf`` (numpy's overflow warning)
+    and the tuned train then failed telling the user to train with --weighting log, the
+    weighting it had chosen. Oracle: 3e38 + 3e38 = 6e38 > 3.4e38; 1e38 + 1e38 is held."""
+    path = tmp_path / "log.csv"
+    path.write_text("user_id,film_id,weight\nu1,f1,1\nu2,f1,3e38\nu2,f1,3e38\n",
+                    encoding="utf-8")
+    with pytest.raises(DataError, match=r"user 'u2' and film 'f1' \(merged into one "
+                                        r"interaction\) have weights summing to 6e\+38"):
+        readers.load(path)
+    path.write_text("user_id,film_id,weight\nu1,f1,1\nu2,f1,1e38\nu2,f1,1e38\n",
+                    encoding="utf-8")
+    assert float(readers.load(path).weight.max()) == pytest.approx(2e38, rel=1e-6)
