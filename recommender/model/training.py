@@ -112,14 +112,20 @@ MAX_FACTOR_NORM = 1e15
 
 
 def _huge(matrix: sp.csr_matrix, config: TrainConfig) -> str:
-    """What to do when ``matrix``'s confidence values are huge, or "" when they are not."""
+    """What to do when ``matrix``'s confidence values are huge, or "" when they are not: the
+    values ``--weighting rating`` reads as they are, or ALS's ``--alpha`` (a binary log at
+    --alpha 1e12 was told to rescale its ratings and train with --weighting binary)."""
     alpha = config.alpha if config.family == "als" and config.model == "als" else 1.0
-    top = float(np.max(matrix.data, initial=0.0)) * alpha  # ALS alone scales by alpha
+    raw = float(np.max(matrix.data, initial=0.0))
+    top = raw * alpha  # ALS alone scales by alpha
     if top <= HUGE_CONFIDENCE:
         return ""
-    return (f"its confidence values reach {top:.3g} (--weighting {config.weighting} reads the "
-            "log's ratings, or its weights when it has none, as they are): rescale them, or "
-            "train with --weighting binary or log")
+    if config.weighting == "rating" and raw > HUGE_CONFIDENCE:
+        return (f"its confidence values reach {top:.3g} (--weighting rating reads the log's "
+                "ratings, or its weights when it has none, as they are): rescale them, or "
+                "train with --weighting binary or log")
+    return (f"its confidence values reach {top:.3g} (--alpha {alpha:g} times --weighting "
+            f"{config.weighting}'s values of at most {raw:.3g}): lower --alpha")
 
 
 def check_scale(uf: NDArray[np.float32], ff: NDArray[np.float32], matrix: sp.csr_matrix,

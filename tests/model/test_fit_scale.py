@@ -34,3 +34,15 @@ def test_huge_confidence_is_named_and_nothing_is_trained(family: str) -> None:
         train(weighted(1e30), config, progress=False)
     model = train(weighted(1.0), config, progress=False)  # the same log at a sane scale
     assert np.isfinite(model.user_factors).all() and np.isfinite(model.film_factors).all()
+
+
+def test_a_huge_alpha_is_named_not_the_weighting() -> None:
+    """ALS scales confidence by --alpha: a log of weights 1 (--weighting binary) at --alpha
+    1e12 diverged and was told to rescale its ratings and "train with --weighting binary or
+    log", the weighting it had. Oracle: alpha 1e12 times values of 1 is 1e12."""
+    config = TrainConfig(family="als", model="als", weighting="binary", alpha=1e12, factors=4,
+                         iterations=4, segments=2, holdout=0.0, tune=False)
+    with pytest.raises(InvalidParameterError, match=r"reach 1e\+12 \(--alpha 1e\+12 times "
+                                                    r"--weighting binary's values of at most "
+                                                    r"1\): lower --alpha$"):
+        train(weighted(1.0), config, progress=False)
