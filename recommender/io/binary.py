@@ -31,6 +31,16 @@ def _is_parquet(raw: bytes | mmap.mmap) -> bool:
     return raw.find(b"\x00", 4) >= 0
 
 
+def _json_start(start: bytes) -> bool:
+    """``start`` (a file's first bytes, without BOM and leading space) opens a JSON object
+    (``{`` then a key or ``}``) or array (``[`` then an object, array, string or ``]``), or
+    is a lone ``{`` or ``[`` (pretty-printed JSON): not an id such as a braced GUID
+    (``{6F9619FF-8B86-...}``, as Windows writes them), which opens no JSON value."""
+    after = start[1:].lstrip()[:1]
+    return (start[:1] == b"{" and after in (b"", b'"', b"}")) or (
+        start[:1] == b"[" and after in (b"", b"{", b"[", b'"', b"]"))
+
+
 def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True
                  ) -> DataError | None:
     """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
@@ -41,7 +51,7 @@ def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True
         if bytes(raw[:len(magic)]) == magic and (magic != _PARQUET or _is_parquet(raw)):
             return DataError(str(path), why + (hint if hints else ""), line=1)
     start = bytes(raw[:64]).removeprefix(b"\xef\xbb\xbf").lstrip()
-    if start[:1] in (b"{", b"["):  # JSON (lines): its keys were read as a CSV header
+    if _json_start(start):  # JSON (lines): its keys were read as a CSV header
         return DataError(str(path), f"the file is JSON (it starts with {start[:1].decode()!r}); "
                          + ("expected a CSV or TSV log with a header line, Parquet or a .dat "
                             "log: convert it first, e.g. pandas.read_json(path, lines=True)"

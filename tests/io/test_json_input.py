@@ -12,7 +12,8 @@ from recommender.io.readers import load, read_id_list
 
 
 @pytest.mark.parametrize("text", ['{"user_id": "u1", "film_id": "f1"}\n',
-                                  '\ufeff  [{"user_id": "u1", "film_id": "f1"}]\n'])
+                                  '\ufeff  [{"user_id": "u1", "film_id": "f1"}]\n',
+                                  '[\n  {\n    "user_id": "u1",\n    "film_id": "f1"\n  }\n]\n'])
 def test_json_is_named_as_json(tmp_path: Path, text: str) -> None:
     p = tmp_path / "log.csv"
     p.write_text(text, encoding="utf-8")
@@ -21,3 +22,15 @@ def test_json_is_named_as_json(tmp_path: Path, text: str) -> None:
     assert e.value.line == 1
     with pytest.raises(DataError, match="the file is JSON .*expected plain text"):
         read_id_list(p)
+
+
+def test_braced_ids_are_not_json(tmp_path: Path) -> None:
+    """A headerless id list or ``.dat`` log whose first id is a braced GUID (as Windows writes
+    them) opens no JSON value: it was refused as JSON. Oracle: the ids as written."""
+    guids = ["{6F9619FF-8B86-D011-B42D-00C04FC964FF}", "{7F9619FF-8B86-D011-B42D-00C04FC964FF}"]
+    ids = tmp_path / "ids.txt"
+    ids.write_text("".join(f"{g}\n" for g in guids), encoding="utf-8")
+    assert read_id_list(ids) == guids
+    log = tmp_path / "ratings.dat"
+    log.write_text("".join(f"{g}::f1::4::100\n" for g in guids), encoding="utf-8")
+    assert sorted(load(log).users.ids.tolist()) == guids
