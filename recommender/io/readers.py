@@ -31,6 +31,7 @@ datasets' own files), ``delimited`` (pyarrow reading and the line-precise messag
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from pathlib import Path
@@ -324,7 +325,8 @@ def _load_folder(folder: Path) -> Interactions:
         looked = "; ".join(f"{' or '.join(files)} ({layout})" for layout, files in FOLDER_LAYOUTS)
         present = sorted(x.name for x in folder.iterdir())
         shown = ", ".join(present[:15]) + (" ..." if len(present) > 15 else "") or "nothing"
-        parts = any(q.name.lower().endswith(_PARQUET_SUFFIXES) for q in folder.rglob("*"))
+        parts = any(q.name.lower().endswith(_PARQUET_SUFFIXES)  # a bounded look: a hint
+                    for q in itertools.islice(folder.rglob("*"), 10_000))
         spark = ("; a folder of Parquet parts (as Spark writes a table) is read by train "
                  "--engine spark, or give one Parquet file" if parts else "")
         raise DataError(str(folder), f"no recognised dataset layout; looked for {looked}; "
