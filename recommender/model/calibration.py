@@ -341,7 +341,8 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     if not days:
         return {"days": None, "description": (
             f"probability ({kind}) of watching within the held-out slice of the training "
-            "interactions, a random share (no timestamps), so it has no span in days")}
+            "interactions, a random share (the log has no timestamps, or all are equal), so "
+            "it has no span in days")}
     return {"days": days, "description": (
         f"probability ({kind}) of watching within {days:g} days, the span of the held-out "
         "slice (the latest training interactions); for a horizon of D days use "

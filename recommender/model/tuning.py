@@ -162,8 +162,9 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     key = data.timestamp if timed else \
         np.random.default_rng(config.seed + 1).permutation(len(data))
     val = per_user_latest(data.user_idx, np.asarray(key, np.int64), VALIDATION_SHARE)
-    if not val.any() or val.all():
-        return config, {**report, "status": "not run: too few interactions to validate on"}
+    if not val.any() or val.all():  # each user holds out round(20%): 3 interactions for one
+        return config, {**report, "status": "not run: no user has the 3 or more interactions "
+                                            "needed to hold one out for validation"}
     train = data.subset(~val)
     rows = np.flatnonzero(np.bincount(data.user_idx, minlength=data.n_users) > 0)
     search = Search(train, data.subset(val).to_csr(), rows, config, progress)

@@ -334,3 +334,25 @@ def test_equal_timestamps_hold_out_for_calibration_as_no_timestamps_do() -> None
     for got, want in ((a.user_factors, b.user_factors), (a.film_factors, b.film_factors),
                       (a.film_prior, b.film_prior)):
         assert np.array_equal(got, want)
+
+
+def test_single_interaction_users_are_said_to_be_why_nothing_is_searched() -> None:
+    """Each user holds out a rounded 20% of their interactions: with one or two each, none is
+    held out, and the search said "too few interactions to validate on" of 200 of them."""
+    users = [f"u{i}" for i in range(100) for _ in range(2)]
+    films = [f"f{(i + j) % 30}" for i in range(100) for j in range(2)]
+    data = Interactions.from_columns(pa.array(users), pa.array(films), source="pairs")
+    _, report = tuning.tune(data, QUICK)
+    assert report["status"] == ("not run: no user has the 3 or more interactions needed to "
+                                "hold one out for validation")
+
+
+def test_equal_timestamps_are_named_in_the_horizon() -> None:
+    """The horizon said "(no timestamps)" of a log whose timestamps are all equal."""
+    from recommender.model.calibration import horizon
+
+    data = _timestamped()
+    same = replace(data, timestamp=np.full(len(data), 1_600_000_000, np.int64))
+    model = train(same, TrainConfig(factors=8, iterations=4, segments=2), progress=False)
+    assert "the log has no timestamps, or all are equal" in \
+        horizon(model.calibration)["description"]
