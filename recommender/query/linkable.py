@@ -34,18 +34,24 @@ _SIZES: Kept[NDArray[np.int64]] = Kept()
 
 def class_sizes(model: Model, attributes: Sequence[str]) -> NDArray[np.int64]:
     """For each of the model's users, how many of its users share their values of
-    ``attributes`` (an unknown value, "", counts as a value); kept per model."""
-    key = tuple(attributes)
+    ``attributes`` (an unknown value, "", counts as a value); kept per model and set of
+    attributes (in any order), for the combinations asked of an export. The subsets a
+    suggestion tries (``safe_columns``) are counted afresh (``_sizes``): kept, each would
+    hold a users-long array for the model's life."""
+    key = tuple(sorted(set(attributes)))
     kept = _SIZES.get(model, key)
-    if kept is not None:
-        return kept
+    return kept if kept is not None else _SIZES.put(model, _sizes(model, key), key)
+
+
+def _sizes(model: Model, attributes: Sequence[str]) -> NDArray[np.int64]:
+    """``class_sizes`` without the keeping."""
     table = model.user_table.attributes
     codes = np.zeros(len(table[attributes[0]]) if attributes else model.n_users, np.int64)
     for name in attributes:  # one dense code per combination, column by column
         _, col = np.unique(np.asarray(table[name]), return_inverse=True)
         _, codes = np.unique(codes * (int(col.max(initial=0)) + 1) + col, return_inverse=True)
     counts = np.bincount(codes, minlength=1)
-    return _SIZES.put(model, counts[codes].astype(np.int64), key)
+    return counts[codes].astype(np.int64)
 
 
 def check_linkable(model: Model, columns: Sequence[str], users: NDArray[np.integer],
@@ -124,6 +130,6 @@ def safe_columns(model: Model, attrs: Sequence[str], users: NDArray[np.int64],
     names = names[:MAX_SUGGESTED]
     for size in range(len(names) - (len(names) == len(attrs)), 0, -1):
         for subset in combinations(names, size):
-            if (class_sizes(model, [*fixed, *subset])[users] >= min_cell).all():
+            if (_sizes(model, [*fixed, *subset])[users] >= min_cell).all():
                 return list(subset)
     return []
