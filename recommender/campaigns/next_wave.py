@@ -54,6 +54,7 @@ from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_sla
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
 from recommender.errors import InvalidParameterError, NothingToPlanError
+from recommender.io.ids import IdMap
 from recommender.model.model import Model
 from recommender.serving.overlay import Overlay
 
@@ -256,10 +257,9 @@ def _leave_out(slate: list[SlateFilm], plan_id: str, named: Sequence[str],
     films = {f.film_id: f for f in slate}
     unknown = [f for f in dict.fromkeys(named) if f not in films]
     if unknown:
-        near = [f for f in films if f != unknown[0] and f.lstrip("0") == unknown[0].lstrip("0")]
+        near = IdMap(list(films)).did_you_mean(unknown[:1])  # a dropped leading zero
         raise InvalidParameterError(
-            f"leave out: plan {plan_id} has no film {unknown[0]!r}"
-            f"{f' (did you mean {near[0]!r}?)' if near else ''}; its films are "
+            f"leave out: plan {plan_id} has no film {unknown[0]!r}{near}; its films are "
             f"{', '.join(list(films)[:10])}{', ...' if len(films) > 10 else ''}")
     why = {**dict.fromkeys(flat, "no_effect"), **dict.fromkeys(named, "asked")}
     left = [{"film_id": f.film_id, "budget_left": f.budget, "why": why[f.film_id]}
