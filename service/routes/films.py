@@ -155,9 +155,10 @@ async def audience_csv(
         page = pseudonymize_page(page, key)
     # the one audience CSV writer (export.audience_csv: renderer text, csvsafe cells); an
     # unknown with= column fails here, before the export is logged
+    # beside pseudonyms, the filters' attributes are checked with the columns (linkable)
+    cut_by = resolve_filters(engine.model, parse_filters(filters)) if key and filters else None
     text = await run_in_threadpool(audience_csv_text, engine.model, page, with_, bool(key),
-                                   settings.min_cell,
-                                   resolve_filters(engine.model, parse_filters(filters)))
+                                   settings.min_cell, cut_by)
     record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
                   k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
                   filters=filters or None, tier=tier, **{"with": with_ or None})
