@@ -156,13 +156,11 @@ def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False
 def _fit(matrix: sp.csr_matrix, config: TrainConfig, progress: bool
          ) -> tuple[NDArray[np.float32], NDArray[np.float32], ease.EaseFactors | None]:
     """(user factors, film factors, the EASE fit or None) of ``config``'s family."""
-    if config.family == "ease":
-        fitted = fit_ease(matrix, config, progress)
-        check_scale(fitted.user_factors, fitted.film_factors, matrix, config)
-        return fitted.user_factors, fitted.film_factors, fitted
-    uf, ff = fit_factors(matrix, config, progress)
+    fitted = fit_ease(matrix, config, progress) if config.family == "ease" else None
+    uf, ff = (fitted.user_factors, fitted.film_factors) if fitted is not None else \
+        fit_factors(matrix, config, progress)
     check_scale(uf, ff, matrix, config)
-    return uf, ff, None
+    return uf, ff, fitted
 
 
 def warm_sweeps(config: TrainConfig, n_fitted: int) -> int | None:
