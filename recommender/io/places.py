@@ -127,10 +127,12 @@ def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
         raise DataError(str(p), f"the header must name {CINEMA_ID} and {SCREENS} (expected "
                         f"{','.join(CINEMA_COLUMNS)}); found {','.join(rows[0])}", line=1)
     duplicate_columns(p, head)
-    for name in head:  # other columns (a name, an address) are not read; a typo is said
-        meant = difflib.get_close_matches(name, [c for c in CINEMA_COLUMNS if c not in head],
-                                          n=1, cutoff=0.75)
-        if name not in CINEMA_COLUMNS and meant:
+    # other columns (a name, an address) are not read; one close to a missing column's name
+    # is the typo it likely is
+    missing = [c for c in CINEMA_COLUMNS if c not in head]
+    for name in (h for h in head if h not in CINEMA_COLUMNS):
+        meant = difflib.get_close_matches(name, missing, n=1, cutoff=0.75)
+        if meant:
             raise DataError(str(p), f"column {name!r} is not one the table reads: did you mean "
                             f"{meant[0]!r}? (it reads {','.join(CINEMA_COLUMNS)}; other "
                             "columns, such as a name or an address, are left unread)", line=1)
