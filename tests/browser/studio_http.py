@@ -1,4 +1,5 @@
-"""The browser tests' direct calls to the server they drive: a JSON body, or a text body."""
+"""The browser tests' direct calls to the server they drive (a JSON body, or a text body), and
+the steps several of them take on a page."""
 
 from __future__ import annotations
 
@@ -28,3 +29,15 @@ def file_name(*parts: str) -> str:
     from service.routes.films import _safe_filename
 
     return "_".join(_safe_filename(p) for p in parts if p) + ".csv"
+
+
+def not_found_leads_back(page: Any, url: str, heading: str, named: str, link: str,
+                         then: str) -> None:
+    """Open ``url`` (a page of something unknown): it says ``heading`` as its one heading,
+    names ``named`` in its alert, and its ``link`` leads to a page showing ``then``."""
+    page.goto(url)
+    page.wait_for_selector("[role=alert]")
+    assert page.locator("h1").all_inner_texts() == [heading]
+    assert named in page.inner_text("[role=alert]")
+    page.get_by_role("link", name=link).click()
+    page.wait_for_selector(then)

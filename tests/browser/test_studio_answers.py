@@ -12,7 +12,7 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
-from studio_http import file_name
+from studio_http import file_name, not_found_leads_back
 
 
 def _api(served: Any, path: str) -> Any:
@@ -620,13 +620,9 @@ def test_the_next_wave_leaves_out_the_films_ticked(watched: Any, served_demo: An
 def test_an_unknown_campaign_says_so_and_leads_back(watched: Any, served_demo: Any) -> None:
     """``#/campaigns/<unknown id>`` showed only "Something went wrong: unknown plan_id", with
     no heading and no way back; the film page says "Film not found" and links to search."""
-    page = watched.page
-    page.goto(f"{served_demo.base}/studio/#/campaigns/plan-no-such-plan")
-    page.wait_for_selector("[role=alert]")
-    assert page.locator("h1").all_inner_texts() == ["Campaign not found"]
-    assert "plan-no-such-plan" in page.inner_text("[role=alert]")
-    page.get_by_role("link", name="See the stored campaigns").click()
-    page.wait_for_selector("h1:text('Campaigns')")
+    not_found_leads_back(watched.page, f"{served_demo.base}/studio/#/campaigns/plan-no-such-plan",
+                         "Campaign not found", "plan-no-such-plan", "See the stored campaigns",
+                         "h1:text('Campaigns')")
     watched.console_errors[:] = [e for e in watched.console_errors if "404" not in e]
     watched.assert_clean()
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import Served, _serve
-from studio_http import api
+from studio_http import api, not_found_leads_back
 
 ODD_USER = "new/user ?#%1"  # a user new from campaign events, with characters a URL holds specially
 
@@ -107,12 +107,8 @@ def test_a_user_from_events_an_unknown_user_and_an_engine_out_of_reach(
     assert "1 user new to it" in page.inner_text("#user-events")
     store = served_events.model.parent / "user-page" / "campaigns.db"
     assert _shown(page) == _expected(_cli_answer(served_events, store, ODD_USER, 10))
-    page.goto(f"{base}#/user/no-such-user")
-    page.wait_for_selector("[role=alert]")
-    assert page.locator("h1").all_inner_texts() == ["User not found"]
-    assert "no-such-user" in page.inner_text("[role=alert]")
-    page.get_by_role("link", name="Back to the overview").click()
-    page.wait_for_selector("text=Served model")
+    not_found_leads_back(page, f"{base}#/user/no-such-user", "User not found", "no-such-user",
+                         "Back to the overview", "text=Served model")
     page.route("**/recommendations**", lambda route: route.abort())
     page.goto(f"{base}#/user/{urllib.parse.quote(ODD_USER, safe='')}")
     page.wait_for_selector("text=could not be reached")
