@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES
 from recommender.cli.commands import (
@@ -67,6 +67,10 @@ def add_campaign_commands(add: Add) -> None:
                         "POST /campaigns/{plan_id}/next)")
     s.add_argument("--exclude", help="file of user ids (one per line) never to plan (opt-outs)")
     s.add_argument("--summary", help="write the summary as JSON to this path")
+    s.add_argument("--json", action="store_true",
+                   help="print the body POST /campaigns/plan (with --after: POST "
+                        "/campaigns/{plan_id}/next) answers, {plan_id, summary}, instead of "
+                        "the tables; what was written goes to stderr")
     s.add_argument("--store", help="campaign store URL or SQLite file (default: "
                                    "$RECOMMENDER_STORE; not stored when neither is set)")
     s.add_argument("--engine", choices=["local", "spark"],
@@ -165,12 +169,25 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
     rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key, commit,
                          slate=args.slate)
-    print_summary(plan.summary)
+    said = show_summary(plan.plan_id, plan.summary, bool(args.json))
     where = f"; stored in {store.url}" if store is not None else \
         " (not stored: pass --store URL or set RECOMMENDER_STORE)"
     hidden = " (user ids pseudonymised)" if key is not None else ""
-    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{hidden}{where}")
+    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}{hidden}{where}", file=said)
     return 0
+
+
+def show_summary(plan_id: str, summary: dict[str, Any], as_json: bool) -> TextIO:
+    """A new plan's summary: the HTTP body ``{plan_id, summary}`` with ``--json`` (the route
+    answers that dict as it is), else the tables. Returns where the lines that follow go:
+    stderr under ``--json``, so that stdout holds the body alone."""
+    if not as_json:
+        print_summary(summary)
+        return sys.stdout
+    from recommender.cli.printing import print_body
+
+    print_body({"plan_id": plan_id, "summary": summary})
+    return sys.stderr
 
 
 def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) -> None:

@@ -38,7 +38,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.moved import check_store
     from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
-    from recommender.cli.campaigns import print_summary, pseudonym_key, write_outputs
+    from recommender.cli.campaigns import pseudonym_key, show_summary, write_outputs
     from recommender.cli.commands import _load_model, _read_ids, not_an_input
 
     plan_format(args.out)
@@ -58,13 +58,14 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     plan = nxt.plan
     rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
                          lambda: nxt.save(store))
-    print_summary(plan.summary)
+    said = show_summary(plan.plan_id, plan.summary, bool(args.json))
     ex = plan.summary["excluded"]
     print(f"next wave of {args.after} ({'wave 1' if sent == 1 else f'waves 1-{sent}'} sent): "
           f"{ex['pairs_contacted']:,} pairs contacted and {ex['pairs_held_out']:,} held out "
           f"not planned again, {ex['users_at_cap']:,} users at the cap, "
           f"{ex['users_opted_out']:,} opted out; model refreshed "
-          f"with the store's events up to sequence {plan.summary['events_seq']:,}")
-    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}; stored in {store.url}")
+          f"with the store's events up to sequence {plan.summary['events_seq']:,}", file=said)
+    print(f"wrote {rows:,} rows of plan {plan.plan_id} to {args.out}; stored in {store.url}",
+          file=said)
     store.close()
     return 0

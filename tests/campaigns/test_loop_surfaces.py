@@ -327,3 +327,45 @@ def test_plan_options_and_failures_from_the_command_line(
     assert open_store(store).excluded(body["plan_id"]) == sorted(wave2[:3])
     assert main(["campaign", "list", "--store", str(slate)]) == 2
     assert "cannot open the campaign store" in capsys.readouterr().err
+
+
+def _same_but_ids(cli: dict[str, Any], http: dict[str, Any]) -> None:
+    """Two plans' bodies made apart: equal but for their ids (and the ids of the plans they
+    follow, where named) and the seconds they took."""
+    def strip(body: dict[str, Any]) -> str:
+        summary = {k: v for k, v in body["summary"].items()
+                   if k not in ("seconds", "solve_seconds", "created")}
+        text = json.dumps({"keys": sorted(body), "summary": summary})
+        for plan_id in (body["plan_id"], summary.get("previous_plan_id")):
+            text = text.replace(plan_id or "no previous plan", "PLAN")
+        return text
+    assert strip(cli) == strip(http)
+    assert cli["plan_id"] == cli["summary"]["plan_id"]
+
+
+def test_plan_json_prints_the_http_body(model_dir: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """``plan --json`` (first plan and --after) prints what POST /campaigns/plan and POST
+    /campaigns/{plan_id}/next answer, stdout holding that body alone; it had no --json."""
+    (tmp_path / "slate.csv").write_text("film_id,budget\n00003,40\n00005,30\n")
+    cli_store, http_store = str(tmp_path / "cli.db"), str(tmp_path / "http.db")
+    assert main(["plan", str(model_dir), "--slate", str(tmp_path / "slate.csv"), "--out",
+                 str(tmp_path / "p.csv"), "--store", cli_store, "--waves", "2", "--seed", "1",
+                 "--json"]) == 0
+    out, err = capsys.readouterr()
+    cli = json.loads(out)
+    assert f"rows of plan {cli['plan_id']}" in err
+    settings = Settings(model_path=str(model_dir), store=http_store, warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        body = {"films": [{"film_id": "00003", "budget": 40}, {"film_id": "00005", "budget": 30}],
+                "waves": 2, "seed": 1}
+        http = client.post("/campaigns/plan", json=body).json()
+        _same_but_ids(cli, http)
+        assert main(["plan", str(model_dir), "--after", cli["plan_id"], "--store", cli_store,
+                     "--out", str(tmp_path / "n.csv"), "--json"]) == 0
+        out, err = capsys.readouterr()
+        nxt = json.loads(out)
+        assert f"next wave of {cli['plan_id']}" in err
+        assert nxt["summary"]["previous_plan_id"] == cli["plan_id"]
+        _same_but_ids(nxt, client.post(f"/campaigns/{http['plan_id']}/next",
+                                       json={"sent_waves": 1}).json())
