@@ -1,6 +1,7 @@
 """What the driver checks as Spark reads a log, beyond Spark's own reading of it.
 
-A local CSV's quoted line breaks and UTF-8, and id columns of bytes that are not UTF-8.
+A local CSV's quoted line breaks and UTF-8, id columns of bytes that are not UTF-8, and
+merged weights past what a 32-bit float holds.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from recommender.errors import DataError
 from recommender.io.binary import not_utf8
 from recommender.io.delimited import breaks_in_quotes, read_blocks
@@ -16,6 +19,28 @@ from recommender.spark.timestamps import _quoted
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
+
+FLOAT32_MAX = float(np.finfo(np.float32).max)  # the engine keeps weights as 32-bit floats
+
+
+def refuse_summed_past_float32(merged: DataFrame, source: str) -> None:
+    """``DataError`` naming a (user, film) whose events' weights sum past the largest float32
+    in ``merged`` (``reading.merge_events``), as the local reader's
+    ``dataset._check_float32_sums``: each weight is checked as read, but two of 3e38 summed
+    past it, and the model came out of float32 infinities."""
+    from pyspark.sql import functions as sf
+
+    from recommender.io.columns import FILM_ID, USER_ID, WEIGHT
+
+    over = merged.filter(sf.abs(sf.col(WEIGHT)) > FLOAT32_MAX)
+    first = over.select(USER_ID, FILM_ID, WEIGHT).limit(1).collect()
+    if first:
+        n = over.count()
+        user, film, total = first[0]
+        raise DataError(source or "the log", f"the events of user {user!r} and film {film!r} "
+                        f"(merged into one interaction) have weights summing to {total:g}, past "
+                        "3.4e+38 (the engine keeps 32-bit floats); expected a sum per user and "
+                        f"film of at most that ({n:,} such pair{'' if n == 1 else 's'})")
 
 
 def refuse_byte_ids(raw: DataFrame, fields: Mapping[str, Any], picked: Mapping[str, str],

@@ -17,7 +17,7 @@ from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.spark.checks import refuse_byte_ids, spark_csv_scan, with_line
+from recommender.spark.checks import FLOAT32_MAX, refuse_byte_ids, spark_csv_scan, with_line
 from recommender.spark.timestamps import (
     _TS_EXPECTED,
     _check_time_column,
@@ -303,6 +303,10 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
             checks.append((f"bad {c}", f"_raw_{c}",
                            v.isNull() | sf.isnan(v) | (sf.abs(v) == float("inf")),
                            "expected a finite number"))
+            # as the local reader (``convert.float_column``): 1e300 became inf as float32
+            checks.append((f"{c} past 3.4e+38", f"_raw_{c}", sf.abs(v) > FLOAT32_MAX,
+                           "expected a finite number of at most 3.4e+38 (the engine keeps "
+                           "32-bit floats)"))
     if WEIGHT in picked:  # as the local reader: log weighting and ALS need >= 0
         checks.append(("negative weight", f"_raw_{WEIGHT}", sf.col(WEIGHT) < 0,
                        "expected a number >= 0"))

@@ -23,6 +23,7 @@ from recommender.model.config import TrainConfig
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
 from recommender.model.weighting import event_rating
+from recommender.spark.checks import refuse_summed_past_float32
 from recommender.spark.reading import (
     Source,
     fingerprint,
@@ -242,6 +243,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     t0 = time.perf_counter()
     merged = merge_events(src.events, src.has_rating, src.has_timestamp).persist(
         StorageLevel.MEMORY_AND_DISK)
+    refuse_summed_past_float32(merged, src.source)
     say(show, "indexing ids ...")
     user_map, user_ids = index_ids(merged, USER_ID)
     film_map, film_ids = index_ids(merged, FILM_ID)

@@ -82,6 +82,15 @@ BAD_FILES = [
     # a record of more fields than the header: the message names the problem (it quoted
     # the Java call, "An error occurred while calling o109")
     ("extra.csv", "user_id,film_id\nu1,f1\nu2,f2,f3\n", "malformed CSV record"),
+    # past a float32, as the local reader says (a model of infinities came out)
+    ("huge.csv", "user_id,film_id,weight\nu1,f1,2\nu2,f2,1e300\n",
+     r"1 row with weight past 3\.4e\+38, e\.g\. '1e300'; expected a finite number of at "
+     r"most 3\.4e\+38"),
+    ("rated.csv", "user_id,film_id,rating\nu1,f1,2\nu2,f2,-1e39\n",
+     r"1 row with rating past 3\.4e\+38, e\.g\. '-1e39'"),
+    ("summed.csv", "user_id,film_id,weight\nu1,f1,3e38\nu2,f2,1\nu1,f1,3e38\n",
+     r"the events of user 'u1' and film 'f1' \(merged into one interaction\) have weights "
+     r"summing to 6e\+38, past 3\.4e\+38.*\(1 such pair\)"),
 ]
 
 
