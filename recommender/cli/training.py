@@ -356,6 +356,9 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
               f"holdout (--holdout {config.holdout:g}) watched one of "
               "the films ranked for them in it (its viewers are users or films new to the fit); "
               "rings and plans give p 0", file=sys.stderr)
+    small = model.meta.get("collapsed")
+    if isinstance(small, dict):
+        print(f"warning: {small['note']}", file=sys.stderr)
     segs = model.meta.get("segments")
     if isinstance(segs, dict):
         floor = int(segs.get("min_size", 1))

@@ -143,6 +143,32 @@ def check_scale(uf: NDArray[np.float32], ff: NDArray[np.float32], matrix: sp.csr
                              "--ease-lambda), or lower --learning-rate (BPR, LMF)"))
 
 
+# ALS and EASE are fitted to predict 1 for a watched film: a model whose every score is at
+# most this predicts next to nothing (its regularization outweighs the log), and its orders
+# rest on round-off
+COLLAPSED_SCORE = 1e-3
+
+
+def collapsed(uf: NDArray[np.float32], ff: NDArray[np.float32], config: TrainConfig
+              ) -> dict[str, Any] | None:
+    """For an ALS or EASE fit whose every score is at most ``COLLAPSED_SCORE`` (bounded by its
+    longest user and film vectors' lengths): what ``meta.json`` records of it, else None. BPR
+    and LMF rank by logits of no fixed scale, so they are not judged."""
+    if config.family != "ease" and config.model != "als":
+        return None
+    bound = float(np.prod([np.max(np.linalg.norm(np.asarray(x, np.float64), axis=1),
+                                  initial=0.0) for x in (uf, ff)]))
+    if bound > COLLAPSED_SCORE:
+        return None
+    knob = (f"--ease-lambda {config.ease_lambda:g}" if config.family == "ease"
+            else f"--regularization {config.regularization:g}")
+    return {"largest_score": float(f"{bound:.3g}"), "note": (
+        f"every score is at most {bound:.3g}, where a watched film's target is 1: the fit "
+        f"predicts next to nothing ({knob} outweighs what this log holds), so its audiences "
+        "and recommendations are in an order of round-off; train with a lower "
+        f"{knob.split()[0]}, or on a larger log")}
+
+
 def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False
              ) -> ease.EaseFactors:
     """The factorised EASE of a users x films confidence CSR at rank ``config.factors`` and
@@ -284,6 +310,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         meta[catalog_only.KEY] = only
     if seg.n != config.segments:  # fewer users (or distinct tastes) than segments asked for
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
+    if (small := collapsed(uf, ff, config)) is not None:
+        meta["collapsed"] = small
     if fitted is not None:
         meta["ease"] = {"rank": int(uf.shape[1]), "lambda": config.ease_lambda,
                         "decomposition": fitted.method,

@@ -7,10 +7,16 @@ Oracle: the weights planted in the log (1e30 in the message; a log of weights 1 
 
 from __future__ import annotations
 
+import io
+from contextlib import redirect_stderr
+from dataclasses import replace
+from pathlib import Path
+
 import numpy as np
 import pyarrow as pa
 import pytest
 
+from recommender.cli import main
 from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
@@ -46,3 +52,37 @@ def test_a_huge_alpha_is_named_not_the_weighting() -> None:
                                                     r"--weighting binary's values of at most "
                                                     r"1\): lower --alpha$"):
         train(weighted(1.0), config, progress=False)
+
+
+@pytest.mark.parametrize(("family", "knob"), [("als", "--regularization 1e+06"),
+                                              ("ease", "--ease-lambda 1e+12")])
+def test_a_fit_that_predicts_next_to_nothing_is_said(family: str, knob: str,
+                                                     tmp_path: Path) -> None:
+    """A regularization that outweighs the log shrinks every taste vector to round-off: the
+    model's scores were all 0.0 as shown, its audiences in an order of round-off, and nothing
+    said so. Oracle: a score is at most the product of the longest user and film vectors'
+    lengths; the same log at a light regularization is not flagged."""
+    heavy = TrainConfig(family=family, factors=4, iterations=4, segments=2, holdout=0.0,
+                        tune=False, regularization=1e6, ease_lambda=1e12)
+    model = train(weighted(1.0), heavy, progress=False)
+    bound = float(np.linalg.norm(model.user_factors, axis=1).max()
+                  * np.linalg.norm(model.film_factors, axis=1).max())
+    assert bound <= 1e-3
+    small = model.meta["collapsed"]
+    assert small["largest_score"] == pytest.approx(bound, rel=1e-2)
+    assert knob in small["note"] and "a watched film's target is 1" in small["note"]
+    light = replace(heavy, regularization=1.0, ease_lambda=10.0)
+    assert "collapsed" not in train(weighted(1.0), light, progress=False).meta
+    # the CLI says it as the model is written
+    log = tmp_path / "log.csv"
+    base = weighted(1.0)
+    log.write_text("user_id,film_id\n" + "".join(
+        f"{u},{f}\n" for u, f in zip(base.users.ids[base.user_idx],
+                                     base.films.ids[base.film_idx], strict=True)))
+    args = ["train", "--data", str(log), "--out", str(tmp_path / "m"), "--no-tune",
+            "--family", family, "--factors", "4", "--segments", "2"]
+    args += ["--ease-lambda", "1e12"] if family == "ease" else ["--regularization", "1e6"]
+    err = io.StringIO()
+    with redirect_stderr(err):
+        assert main(args) == 0
+    assert "warning: every score is at most" in err.getvalue() and knob in err.getvalue()

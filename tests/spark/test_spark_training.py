@@ -162,6 +162,21 @@ def test_cli_trains_on_spark_from_a_dataset_folder(spark: Any, planted: Interact
     assert code == 2 and "ALS only" in capsys.readouterr().err
 
 
+def test_a_spark_fit_that_predicts_next_to_nothing_is_recorded(spark: Any,
+                                                               planted: Interactions) -> None:
+    """As the local engine: a regularization that shrinks every vector to round-off is
+    recorded in meta.json (the CLI's warning reads it). Oracle: the vectors' lengths."""
+    from dataclasses import replace
+
+    from recommender.spark.training import train_spark_interactions
+
+    model = train_spark_interactions(planted, replace(SMALL, regularization=1e9, holdout=0.0),
+                                     spark=spark)
+    bound = float(np.linalg.norm(model.user_factors, axis=1).max()
+                  * np.linalg.norm(model.film_factors, axis=1).max())
+    assert bound <= 1e-3
+    assert "--regularization 1e+09" in model.meta["collapsed"]["note"]
+
 
 def test_spark_trainer_is_a_trainer() -> None:
     """``SparkTrainer`` implements the ``Trainer`` interface (its fit runs in the contract
