@@ -341,6 +341,9 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if model is not None:
         from recommender.query.catalog import name_plan_films
         name_plan_films(model, plans)
+    else:  # GET /campaigns's keys all the same: no title came from a model
+        for p in plans:
+            p["titles_from_model"] = []
     if args.json:
         print_body({"total": total, "plans": plans})
         return 0

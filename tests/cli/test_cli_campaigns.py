@@ -279,4 +279,6 @@ def test_campaign_list_names_films_as_planned(model_dir: Path, model: Model, tmp
     assert f"{planned} (00000)" in out and f"{planned} II" not in out
     assert "(00002; title from the model given)" in out
     code, out, _ = run(capsys, "campaign", "list", "--store", store, "--json")  # no model
-    assert json.loads(out)["plans"][0]["titles"] == {"00000": planned}
+    new, old = json.loads(out)["plans"]
+    assert new["titles"] == {"00000": planned} and new["titles_from_model"] == []
+    assert old["titles"] == {} and old["titles_from_model"] == []  # no model: none from one

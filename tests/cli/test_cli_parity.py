@@ -7,7 +7,6 @@ saved model folder."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,12 +104,11 @@ def test_campaign_list_and_show(client: TestClient, store: str, plans: list[str]
     same_body(capsys, client.get("/campaigns", params={"limit": 1, "offset": 1}),
               "campaign", "list", "--store", store, "--limit", 1, "--offset", 1,
               "--model", model_dir)
-    # without a model the CLI names the films by the titles each plan recorded: the same
-    # body less the list of titles the model supplied
-    code, out, _ = run(capsys, "campaign", "list", "--store", store, "--json")
-    assert code == 0 and json.loads(out) == {**listing.json(), "plans": [
-        {k: v for k, v in p.items() if k != "titles_from_model"}
-        for p in listing.json()["plans"]]}
+    # without a model the CLI names the films by the titles each plan recorded, and says no
+    # title came from a model: every plan here recorded its own, so the body is the same
+    # (the key was left out, so a reader of GET /campaigns's body failed on it)
+    assert all(p["titles_from_model"] == [] for p in listing.json()["plans"])
+    same_body(capsys, listing, "campaign", "list", "--store", store)
     for plan_id in plans:
         same_body(capsys, client.get(f"/campaigns/{plan_id}"),
                   "campaign", "show", plan_id, "--store", store)
