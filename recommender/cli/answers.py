@@ -35,6 +35,7 @@ from recommender.cli.printing import (
     split_table,
 )
 from recommender.cli.summary import cmd_summary
+from recommender.io.text import plural
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -194,8 +195,9 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
         return 0
     skipped = set(unknown)
     n_seeds = len({s for s in seeds if s not in skipped})
-    print(f"Lookalikes of {n_seeds:,} seed users; ranking {model.n_users - n_seeds:,} "
-          f"candidates; {page.ring_text()}{page.shown_text()}")
+    ranked = plural(model.n_users - n_seeds, 'candidate', sep=',')
+    print(f"Lookalikes of {plural(n_seeds, 'seed user', sep=',')}; ranking {ranked}; "
+          f"{page.ring_text()}{page.shown_text()}")
     if unknown:  # on stderr, as cold-start's skipped films
         print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: "
               f"{', '.join(unknown)}",

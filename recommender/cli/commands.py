@@ -304,8 +304,8 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     cut = "".join([f", {tier} ring" if tier else "",
                    f", segment {segment}" if segment is not None else "",
                    "".join(f", {a}={'|'.join(v)}" for a, v in filters.items())])
-    print(f"wrote {rows:,} rows ({len(films):,} films x top {args.k}{cut}) to {args.out} "
-          f"in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
+    print(f"wrote {rows:,} rows ({plural(len(films), 'film', sep=',')} x top {args.k}{cut}) to "
+          f"{args.out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
     return 0
 
 
@@ -333,7 +333,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             _print_json(body)
             return 0
         n = len(body["films"])
-        print(f"Top {n:,} films for user {args.user}"
+        print(f"Top {plural(n, 'film', sep=',')} for user {args.user}"
               + (f" (asked for {args.k:,}; no other film is left)" if n < args.k else "")
               + ("; watched films included" if not exclude_seen else ""))
         if body["note"]:
@@ -401,7 +401,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
         print(f"No film to recommend: the {known:,} known films watched are every film the "
               "model holds")
         return 0
-    print(f"Top {len(rows)} films for a viewer of {known:,} known films"
+    print(f"Top {plural(len(rows), 'film')} for a viewer of {plural(known, 'known film', sep=',')}"
           + (f" (asked for {args.k}; no other film is left)" if len(rows) < args.k else ""))
     if body["note"]:
         print(f"warning: {body['note']}")

@@ -22,6 +22,7 @@ from typing import Any
 from recommender.cli.checks import add_events_model_option, model_or_none, say_unserved
 from recommender.cli.commands import _nonneg_int, _positive_int, _print_table
 from recommender.errors import InvalidParameterError
+from recommender.io.text import plural
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 IMPORT_BATCH = 10_000
@@ -211,7 +212,7 @@ def cmd_events(args: argparse.Namespace) -> int:
         if isinstance(e, KeyboardInterrupt | Terminated):  # stopped, not failed: a retry ends it
             _say_stored(store, args.file, n, (done, stored, duplicates), part, seq)
         raise
-    print(f"read {n:,} events from {args.file}: stored {stored:,}, already stored "
+    print(f"read {plural(n, 'event', sep=',')} from {args.file}: stored {stored:,}, already stored "
           f"{duplicates:,} (by event_id); store {store.url} is at sequence {seq:,}")
     say_unserved(model, args.file, batch.film_id, batch.user_id)
     store.close()

@@ -346,3 +346,24 @@ def test_headers_name_the_film_and_count_in_words(client: TestClient, model_dir:
     one = client.get("/films", params={"query": ODD_FILM_ID}).json()
     code, out, _ = run(capsys, "search", model_dir, ODD_FILM_ID)
     assert one["total"] == 1 and out.startswith(f"1 film matches {ODD_FILM_ID!r}")
+
+
+def test_counts_of_one_are_said_in_the_singular(model_dir: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """'Top 1 films', 'Lookalikes of 1 seed users', '(1 films x top 3)', 'read 1 events':
+    a count of one now takes the singular (``io.text.plural``). Oracle: the count asked for."""
+    code, out, _ = run(capsys, "recommend", model_dir, "--user", ODD_USER_ID, "--k", "1")
+    assert code == 0 and out.startswith(f"Top 1 film for user {ODD_USER_ID}")
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(f"{ODD_USER_ID}\n")
+    code, out, _ = run(capsys, "lookalike", model_dir, "--seeds", seeds, "--k", "2")
+    assert code == 0 and out.startswith("Lookalikes of 1 seed user; ranking ")
+    films = tmp_path / "films.txt"
+    films.write_text(f"{ODD_FILM_ID}\n")
+    code, out, _ = run(capsys, "audiences", model_dir, "--films", films, "--k", "3", "--out",
+                       tmp_path / "a.csv")
+    assert code == 0 and "(1 film x top 3)" in out
+    events = tmp_path / "events.csv"
+    events.write_text(f"user_id,film_id,timestamp\n{ODD_USER_ID},{ODD_FILM_ID},1700000000\n")
+    code, out, _ = run(capsys, "events", "import", "--store", tmp_path / "s.db", events)
+    assert code == 0 and out.startswith(f"read 1 event from {events}:")
