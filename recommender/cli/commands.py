@@ -359,8 +359,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         print(f"warning: {unfitted:,} of the {len(users):,} users have no fitted taste (a zero "
               f"taste vector): their rows are {order} (a Parquet export's context lists "
               "them: nothing_fitted_users)", file=sys.stderr)
-    print(f"wrote {rows:,} rows ({len(users):,} users x top {args.k}) to {args.out} "
-          f"in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
+    print(f"wrote {rows:,} rows ({plural(len(users), 'user', sep=',')} x top {args.k}) to "
+          f"{args.out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
     return 0
 
 

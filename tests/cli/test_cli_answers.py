@@ -350,8 +350,9 @@ def test_headers_name_the_film_and_count_in_words(client: TestClient, model_dir:
 
 def test_counts_of_one_are_said_in_the_singular(model_dir: Path, tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    """'Top 1 films', 'Lookalikes of 1 seed users', '(1 films x top 3)', 'read 1 events':
-    a count of one now takes the singular (``io.text.plural``). Oracle: the count asked for."""
+    """'Top 1 films', 'Lookalikes of 1 seed users', '(1 films x top 3)', '(1 users x top 3)',
+    'read 1 events': a count of one now takes the singular (``io.text.plural``). Oracle: the
+    count asked for."""
     code, out, _ = run(capsys, "recommend", model_dir, "--user", ODD_USER_ID, "--k", "1")
     assert code == 0 and out.startswith(f"Top 1 film for user {ODD_USER_ID}")
     seeds = tmp_path / "seeds.txt"
@@ -363,6 +364,11 @@ def test_counts_of_one_are_said_in_the_singular(model_dir: Path, tmp_path: Path,
     code, out, _ = run(capsys, "audiences", model_dir, "--films", films, "--k", "3", "--out",
                        tmp_path / "a.csv")
     assert code == 0 and "(1 film x top 3)" in out
+    users = tmp_path / "users.txt"  # 'wrote 3 rows (1 users x top 3)'
+    users.write_text(f"{ODD_USER_ID}\n")
+    code, out, _ = run(capsys, "recommend", model_dir, "--users", users, "--k", "3", "--out",
+                       tmp_path / "r.csv")
+    assert code == 0 and "(1 user x top 3)" in out
     events = tmp_path / "events.csv"
     events.write_text(f"user_id,film_id,timestamp\n{ODD_USER_ID},{ODD_FILM_ID},1700000000\n")
     code, out, _ = run(capsys, "events", "import", "--store", tmp_path / "s.db", events)
