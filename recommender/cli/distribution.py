@@ -176,10 +176,14 @@ def _slate(args: argparse.Namespace) -> int:
         not_an_input(args.out, cinemas.source)  # the training data's table, read in place
     slate_films_known(model, args.slate, films)
     body = plan_slate(model, films, cinemas)
+    from recommender.cli.printing import export_source
+
     if args.out:
         _write_allocation(args.out, body, model, args.slate, cinemas.source)
     if args.json:
         _print_json(body)
+        if args.out:  # stdout is the body: the file, like plan --json's, is said on stderr
+            print(f"allocation written to {args.out} {export_source(model)}", file=sys.stderr)
         return 0
     from recommender.io.text import plural
 
@@ -206,8 +210,6 @@ def _slate(args: argparse.Namespace) -> int:
               f"{'is' if one else 'are'} named by no user ({'its' if one else 'their'} screens "
               f"are shared equally; check the {'id' if one else 'ids'}): {shown}")
     if args.out:
-        from recommender.cli.printing import export_source
-
         print(f"allocation written to {args.out} {export_source(model)}")
     return 0
 

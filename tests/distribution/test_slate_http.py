@@ -112,6 +112,19 @@ def test_a_parquet_allocation_carries_its_context(client: TestClient, model_dir:
     assert code == 2 and "a .csv or .parquet file" in err
 
 
+def test_json_with_out_says_what_it_wrote(model_dir: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """``--json --out`` wrote the file without a word: stdout holds the body, and the line
+    naming the file and the model it came from (which a CSV has no place for) was dropped;
+    it goes to stderr, as ``plan --json``'s does."""
+    out = tmp_path / "alloc.csv"
+    code, body, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path),
+                          "--json", "--out", out)
+    assert code == 0 and out.exists() and json.loads(body)["allocation"]
+    version = artifact.load(model_dir).version
+    assert f"allocation written to {out} from model {version} as trained" in err
+
+
 def _post(client: TestClient, body: dict[str, Any]) -> Any:
     return client.post("/distribution/slate", content=json.dumps(body),
                        headers={"Content-Type": "application/json"})
