@@ -19,19 +19,22 @@ HINT_IDS = 5  # films of one error given the titles they match
 
 
 def title_hint(model: Model, film_id: str) -> str:
-    """"; it matches titles: ID TITLE (YEAR), ..." (the best ``HINT_MATCHES`` search hits)
-    for a film argument that is not an id, or "" when no title matches it (a blank argument
-    matches none: the search would list any film)."""
+    """"; it matches titles: ID TITLE (YEAR), ..." (the best ``HINT_MATCHES`` search hits,
+    then "and N more" when the search finds more: six films called Hamlet listed five, as if
+    there were no other) for a film argument that is not an id, or "" when no title matches
+    it (a blank argument matches none: the search would list any film)."""
     from recommender.query.catalog import film_fields, search_films, with_year
 
     if not film_id.strip():
         return ""
-    _, rows = search_films(model, film_id, limit=HINT_MATCHES)
+    total, rows = search_films(model, film_id, limit=HINT_MATCHES)
     if not rows:
         return ""
     fields = film_fields(model, np.array([model.film_index(r["film_id"]) for r in rows]))
     shown = [f"{fid} {with_year(title, year)}" for fid, title, year, _ in fields]
-    return "; it matches titles: " + ", ".join(shown)
+    more = (f" and {total - len(rows):,} more (a search for it lists every one)"
+            if total > len(rows) else "")
+    return "; it matches titles: " + ", ".join(shown) + more
 
 
 LEFT_OUT = ("in the training data's catalog, but no interaction of the log names it: the model "

@@ -94,16 +94,19 @@ def test_search_index_is_built_once_per_model(model: Model) -> None:
 
 
 def test_unknown_film_hints(model: Model) -> None:
-    """An unknown film id that matches titles lists the best 5 (id, title, year); one that
-    differs from a known id only by leading zeros says which (``model.films.ids`` are
-    zero-padded: "0001000")."""
+    """An unknown film id that matches titles lists the best 5 (id, title, year), then how
+    many more the search finds (it stopped at 5 without a word); one that differs from a
+    known id only by leading zeros says which (``model.films.ids`` are zero-padded:
+    "0001000")."""
     with pytest.raises(UnknownFilmError) as e:
         known_film(model, "film 2")
     message = str(e.value)
     assert message.startswith("unknown film_id 'film 2'; it matches titles: ")
-    listed = message.split("it matches titles: ")[1].split(", ")
-    want = search_films(model, "film 2", limit=5)[1]
-    assert len(listed) == 5 and listed == [
+    total, want = search_films(model, "film 2", limit=5)
+    assert total > 5
+    listed, more = message.split("it matches titles: ")[1].split(" and ")
+    assert more == f"{total - 5:,} more (a search for it lists every one)"
+    assert listed.split(", ") == [
         f"{r['film_id']} {r['title']}" + (f" ({r['year']})" if r["year"] else "") for r in want]
     assert known_film(model, str(model.films.ids[3])) == 3
     with pytest.raises(UnknownFilmError) as e:
