@@ -162,8 +162,10 @@ async def audience_csv(
     record_export(request, film_id=film_id, rows=len(page.user_ids), pseudonymized=bool(key),
                   k=k, offset=offset, exclude_seen=exclude_seen, segment=segment,
                   filters=filters or None, tier=tier, **{"with": with_ or None})
-    # the file says which cut it holds, as the Studio names it: ring, segment, filters, page
+    # the file says which cut it holds, as the Studio names it: ring, segment, filters, page;
+    # and a ranking with its viewers, or pseudonyms, which were named as the default download
     cut = [tier or "", f"segment{segment}" if segment is not None else "", *filters,
+           "" if exclude_seen else "with_viewers", "pseudonymized" if key else "",
            f"from{offset + 1}" if offset else ""]
     name = "_".join(_safe_filename(part) for part in ["audience", film_id, *cut] if part)
     name = f"{name[:160]}.csv"

@@ -123,9 +123,13 @@ def test_pseudonymized_json_and_csv(locked: TestClient, log_path: Path) -> None:
     assert again == body  # stable per key
     # the plain page is still plain (no cache mixes them up)
     assert locked.get("/films/00004/audience", params={"k": 12}, headers=key).json() == plain
-    rows = read_csv(locked.get("/films/00004/audience.csv",
-                               params={"k": 12, "pseudonymize": "true"}, headers=key).text)
+    download = locked.get("/films/00004/audience.csv", params={"k": 12, "pseudonymize": "true"},
+                          headers=key)
+    rows = read_csv(download.text)
     assert [r["user_id"] for r in rows] == [oracle(u["user_id"]) for u in plain["users"]]
+    # its name says so (it was the raw download's, audience_00004.csv)
+    assert download.headers["content-disposition"] == (
+        'attachment; filename="audience_00004_pseudonymized.csv"')
     assert records(log_path)[-1]["pseudonymized"] is True
 
 

@@ -261,6 +261,11 @@ def test_audience_csv_download(client: TestClient, model: Model) -> None:
     assert cut.status_code == 200, cut.text
     assert cut.headers["content-disposition"] == (
         'attachment; filename="audience_00008_broad_segment1_region_R0_from6.csv"')
+    # viewers ranked in: another ranking, which had the default download's name
+    seen = client.get("/films/00008/audience.csv", params={"k": 5, "exclude_seen": "false"})
+    assert seen.status_code == 200, seen.text
+    assert seen.headers["content-disposition"] == (
+        'attachment; filename="audience_00008_with_viewers.csv"')
     rows = list(csv.DictReader(io.StringIO(r.text)))
     js = client.get(f"/films/{url_id(ODD_FILM_ID)}/audience", params={"k": 25}).json()
     assert list(rows[0]) == ["film_id", "user_id", "rank", "score", "percentile", "tier",
