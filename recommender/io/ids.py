@@ -75,13 +75,17 @@ class IdMap:
 
     def same_but_zeros(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id`` once leading zeros are stripped from both
-        ("0555612" for "555612", and the reverse), other than ``external_id`` itself."""
+        ("0555612" for "555612", and the reverse), and its surrounding spaces ("7176983 ",
+        pasted, was told it "matches titles", " u00001" nothing), other than ``external_id``
+        itself."""
         if self._zeros is None:  # built on the first unknown id: stripped -> zero-led ids
             led = self._ids[np.strings.startswith(self._ids, "0")].tolist()
             self._zeros = {}
             for s in led:
                 self._zeros.setdefault(s.lstrip("0"), []).append(s)
-        stripped = external_id.lstrip("0")
+        if not external_id.strip():
+            return []  # a blank id names none (every id of zeros once stripped)
+        stripped = external_id.strip().lstrip("0")
         near = ([stripped] if stripped in self else []) + self._zeros.get(stripped, [])
         return [s for s in near if s != external_id]
 

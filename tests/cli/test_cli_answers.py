@@ -302,6 +302,16 @@ def test_ids_that_differ_by_leading_zeros_get_a_did_you_mean(
     r = client.get("/films/7/audience")
     assert r.status_code == 404
     assert r.json()["detail"].startswith("unknown film_id '7'; did you mean '00007'?")
+    # an id pasted with spaces around it: it was said to "match titles" (a film), or nothing
+    # (a user); ids are kept byte for byte, so it is still refused
+    assert bad_input(capsys, "summary", model_dir, " 00007 ") == (
+        "error: unknown film_id ' 00007 '; did you mean '00007'?")
+    assert client.get("/films/00007 /similar").json() == {
+        "detail": "unknown film_id '00007 '; did you mean '00007'?"}
+    user = str(client.get("/films/00007/audience", params={"k": 1}).json()["users"][0][
+        "user_id"])
+    assert bad_input(capsys, "recommend", model_dir, "--user", f"{user} ").endswith(
+        f"did you mean {user!r}?")
     films = tmp_path / "films.txt"
     films.write_text("film_id\n00003\n12\n", encoding="utf-8")
     for engine in ("local", "spark"):  # the spark path fails on the file before Spark starts
