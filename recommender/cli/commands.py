@@ -143,24 +143,22 @@ def _pseudonymous(model: Model, args: argparse.Namespace) -> Model:
 
 
 def cmd_audience(args: argparse.Namespace) -> int:
+    from recommender.errors import InvalidParameterError
     from recommender.query.audience import film_audience
     from recommender.query.catalog import with_year
     from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
+    from recommender.query.hints import known_film
     from recommender.query.linkable import pseudonymous_cut
     from recommender.query.render import column_text, resolve_with, table_columns
 
     given_with = getattr(args, "with_", None)
     if args.json and given_with is not None:
-        from recommender.errors import InvalidParameterError
-
         raise InvalidParameterError(
             "--with adds columns to the table and to --csv; --json prints the HTTP endpoint's "
             "body, whose fields are fixed (GET /films/{film_id}/audience takes no with): "
             "drop --with or --json")
     model = _pseudonymous(answer_model(args), args)
-    from recommender.query.hints import known_film
-
     known_film(model, args.film_id)  # not an id: say which titles it matches
     filters = parse_filters(args.filter, "--filter")
     tier = getattr(args, "tier", None)
@@ -176,8 +174,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
         _print_json(page.to_json())
         return 0
     if getattr(args, "csv", False):  # the HTTP audience.csv download, byte for byte
-        if page.note:  # the CSV has no place for it
+        if page.note:  # the CSV has no place for it, nor for the model (HTTP: a header)
             print(f"warning: {page.note}", file=sys.stderr)
+        print(f"note: audience of film {args.film_id!r} {export_source(model)}", file=sys.stderr)
         sys.stdout.write(audience_csv(model, page, f, with_))
         return 0
     title = with_year(str(model.catalog.titles[f] or args.film_id), int(model.catalog.years[f]))

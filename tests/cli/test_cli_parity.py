@@ -324,6 +324,19 @@ def test_a_year_in_the_title_is_not_said_twice(tmp_path: Path,
     assert code == 0 and out.splitlines()[0].startswith("Something Odd (1971) [film 3]:")
 
 
+def test_audience_csv_names_its_model_as_the_download_does(
+        answers: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The HTTP download says which model cut it (X-Model-Version); `audience --csv` printed
+    the same rows and said nothing of it (`audiences` names it in its line): on stderr, the
+    CSV on stdout unchanged."""
+    http = answers.get("/films/00004/audience.csv", params={"k": "3"})
+    assert http.status_code == 200, http.text
+    code, out, err = run(capsys, "audience", model_dir, "00004", "--k", 3, "--csv")
+    assert code == 0 and out == http.text
+    assert err == (f"note: audience of film '00004' from model "
+                   f"{http.headers['X-Model-Version']} as trained\n")
+
+
 def test_with_repeated_as_over_http(answers: TestClient, model_dir: Path,
                                     capsys: pytest.CaptureFixture[str]) -> None:
     """`--with` repeated adds each column, as `with=` repeated does over HTTP (it was refused as
