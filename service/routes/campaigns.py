@@ -240,7 +240,9 @@ def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
 @router.get("/campaigns/{plan_id}/plan.csv", response_class=StreamingResponse,
             responses={200: {"content": {"text/csv": {}},
                              "description": "plan_id,film_id,user_id,wave,group,rank,p,"
-                                            "expected_value"}, **NO_PLAN, **NO_PSEUDONYM_KEY,
+                                            "expected_value; the X-Plan-Model-Version header "
+                                            "names the model the plan was made with"},
+                       **NO_PLAN, **NO_PSEUDONYM_KEY,
                        **STORE_DOWN},
             summary="One stored plan's rows as CSV, streamed")
 def plan_csv(plan_id: str, request: Request,
@@ -259,6 +261,8 @@ def plan_csv(plan_id: str, request: Request,
     # the export log (service/access_log.py)
     record_export(request, rows=plan_rows_count(summary), pseudonymized=key is not None,
                   plan_id=plan_id)
+    # X-Model-Version names the served model; the plan may come from an earlier one
     return StreamingResponse(csv_chunks(tables, key), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition":
-                                      f'attachment; filename="{plan_id}.csv"'})
+                                      f'attachment; filename="{plan_id}.csv"',
+                                      "X-Plan-Model-Version": str(summary["model_version"])})

@@ -194,3 +194,24 @@ def test_a_plan_on_a_model_reloaded_under_the_request_names_it(tmp_path: Path) -
     assert r.status_code == 200, r.text
     assert r.json()["summary"]["model_version"] == newer.version != first
     assert r.headers["X-Model-Version"] == newer.version
+
+
+def test_a_plans_download_names_the_model_it_was_made_with(model_dir: Path,
+                                                           tmp_path: Path) -> None:
+    """A plan made on one model and downloaded from a server now serving another carried
+    only X-Model-Version, the served model's: the file read as the newer model's plan.
+    ``X-Plan-Model-Version`` names the plan's. Oracle: the summary stored with the plan."""
+    store = str(tmp_path / "s.db")
+    other = save_model(tmp_path / "other", seed=1)
+    first = artifact.load(model_dir).version
+    with TestClient(create_app(Settings(model_path=str(model_dir), store=store,
+                                        warm_cache=False))) as client:
+        plan_id = client.post("/campaigns/plan", json={
+            "films": [{"film_id": "00003", "budget": 5}]}).json()["plan_id"]
+    with TestClient(create_app(Settings(model_path=str(other), store=store,
+                                        warm_cache=False))) as client:
+        r = client.get(f"/campaigns/{plan_id}/plan.csv")
+        assert r.status_code == 200
+        assert r.headers["X-Model-Version"] == artifact.load(other).version != first
+        assert r.headers["X-Plan-Model-Version"] == first == \
+            client.get(f"/campaigns/{plan_id}").json()["summary"]["model_version"]
