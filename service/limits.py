@@ -13,7 +13,7 @@ monitoring and its operator.
 
 Slow clients are cut in two places: uvicorn's connection timeouts (``service.server``) for a
 request head that does not arrive and an idle keep-alive connection, and here for a body that
-does not arrive in ``timeout_request_body`` seconds.
+has not arrived whole ``timeout_request_body`` seconds after the app began to read it.
 """
 
 from __future__ import annotations
@@ -70,16 +70,23 @@ class Limits:
 
     def _guarded(self, receive: Receive) -> Receive:
         """``receive`` that counts body bytes (413 past the limit, for a body sent without a
-        Content-Length) and waits at most ``body_timeout`` for each part (408)."""
+        Content-Length) and gives the whole body ``body_timeout`` seconds from the app's
+        first read (408). The wait was per part, so a body sent a byte at a time, each
+        within the timeout, held its request (and its place among those in flight) for
+        as long as the client kept it up."""
         received = 0
         done = False
+        deadline: float | None = None
 
         async def guarded() -> Message:
-            nonlocal received, done
+            nonlocal received, done, deadline
             if done:  # the body is complete: the app is waiting for a disconnect
                 return await receive()
+            now = asyncio.get_running_loop().time()
+            if deadline is None:
+                deadline = now + self.body_timeout
             try:
-                message = await asyncio.wait_for(receive(), self.body_timeout)
+                message = await asyncio.wait_for(receive(), max(0.0, deadline - now))
             except TimeoutError:
                 raise HTTPException(408, f"the request body did not arrive within "
                                          f"{self.body_timeout:g} s",

@@ -156,6 +156,37 @@ def test_a_body_that_does_not_arrive_gets_408(model_dir: Path) -> None:
     assert b"did not arrive within 0.2 s" in b"".join(m.get("body", b"") for m in sent)
 
 
+def test_a_body_that_trickles_in_gets_408_too(model_dir: Path) -> None:
+    """The timeout is for the whole body (README): it was for each part, so a body sent a
+    byte at a time, each well within the timeout, was never cut and held its place among
+    the requests in flight for as long as the client kept it up."""
+    from service.limits import Limits
+
+    parts: list[int] = []
+    sent: list[MutableMapping[str, Any]] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        while (await receive()).get("more_body"):  # reads the body, as a route does
+            pass
+
+    async def receive() -> dict[str, Any]:
+        await asyncio.sleep(0.02)  # one byte per part, far more often than the timeout
+        parts.append(1)
+        return {"type": "http.request", "body": b" ", "more_body": True}
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(message)
+
+    limits = Limits(app, max_in_flight=4, max_body_bytes=10**6, body_timeout=0.3)
+    scope = {"type": "http", "method": "POST", "path": "/events",
+             "headers": [(b"content-length", b"100000")]}
+    with pytest.raises(Exception) as caught:  # FastAPI's handler answers it in the app
+        asyncio.run(asyncio.wait_for(limits(scope, receive, send), 60))
+    assert getattr(caught.value, "status_code", None) == 408, repr(caught.value)
+    assert len(parts) < 10_000  # cut by the timeout, not by the test's bound
+    assert limits.in_flight == 0
+
+
 # ------------------------------------------------------------------ slow clients (uvicorn)
 
 
