@@ -9,10 +9,11 @@ Their metrics are shared through a fresh folder (``service.metrics``), so ``/met
 every worker's requests whichever worker answers the scrape.
 
 Slow clients are cut by the connection's timeouts (``uvicorn_options``): an idle keep-alive
-connection after ``timeout_keep_alive`` seconds, and a connection whose request head (request
+connection after ``timeout_keep_alive`` seconds, a connection whose request head (request
 line and headers) has not arrived ``timeout_request_head`` seconds after it opened or after
-its previous response, which uvicorn alone never cuts (``GuardedH11``); a body that does not
-arrive is answered 408 by ``service.limits``.
+its previous response, and one whose client has stopped reading its response for
+``timeout_response_stall`` seconds, which uvicorn alone never cuts (``GuardedH11``); a body
+that does not arrive is answered 408 by ``service.limits``.
 """
 
 from __future__ import annotations
@@ -46,13 +47,28 @@ def _head_timeout() -> float:
     return float(Settings().timeout_request_head)
 
 
+@functools.cache
+def _stall_timeout() -> float:
+    from service.settings import Settings
+
+    return float(Settings().timeout_response_stall)
+
+
 class GuardedH11(H11Protocol):
-    """uvicorn's h11 protocol, closing a connection whose request head is late.
+    """uvicorn's h11 protocol, closing a connection whose request head is late, or whose
+    client has stopped reading its response.
 
     ``head_timeout`` (seconds; default: ``RECOMMENDER_TIMEOUT_REQUEST_HEAD``) counts from the
-    connection's opening and from the end of each response."""
+    connection's opening and from the end of each response. ``stall_timeout`` (default:
+    ``RECOMMENDER_TIMEOUT_RESPONSE_STALL``) counts from the moment the transport's send buffer
+    fills (``pause_writing``) until it drains again: past it the connection is aborted, and
+    the response's sender sees a disconnect. uvicorn waits on such a client for ever, and
+    a request whose client stopped reading (a stalled CSV download) kept its place among
+    the requests in flight (``service.limits``): a few of them made the worker answer 503
+    to every other request until they were closed."""
 
     head_timeout: float | None = None
+    stall_timeout: float | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -64,7 +80,29 @@ class GuardedH11(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_timer()
+        self._cancel_stall_timer()
         super().connection_lost(exc)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        self._cancel_stall_timer()
+        timeout = self.stall_timeout if self.stall_timeout is not None else _stall_timeout()
+        self._stall_timer: asyncio.TimerHandle | None = self.loop.call_later(
+            timeout, self._stalled)
+
+    def resume_writing(self) -> None:
+        self._cancel_stall_timer()
+        super().resume_writing()
+
+    def _cancel_stall_timer(self) -> None:
+        timer = getattr(self, "_stall_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._stall_timer = None
+
+    def _stalled(self) -> None:
+        self._stall_timer = None
+        self.transport.abort()  # close() would wait for the buffer to drain: it never does
 
     def _arm_head_timer(self) -> None:
         self._cancel_head_timer()

@@ -130,6 +130,10 @@ class Settings(BaseSettings):
                                         "(line and headers); the connection is closed past it")
     timeout_keep_alive: int = Field(
         default=5, ge=1, description="seconds an idle keep-alive connection stays open")
+    timeout_response_stall: float = Field(
+        default=60.0, gt=0, description="seconds a response may wait on a client that stopped "
+                                        "reading it (the server's send buffer full); the "
+                                        "connection is closed past it")
 
     @field_validator("model_path")
     @classmethod

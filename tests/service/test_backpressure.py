@@ -6,14 +6,16 @@ thread, with ``service.server``'s options)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import socket
 import threading
 import time
-from collections.abc import Iterator, MutableMapping
+from collections.abc import AsyncIterator, Iterator, MutableMapping
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -205,15 +207,17 @@ def keyed_server(model_dir: Path) -> Iterator[int]:
                                 read_keys="ci:limits-read-key-0002"))
 
 
-def serving(conf: Settings) -> Iterator[int]:
-    """A uvicorn server of ``conf`` on a free port, in a thread, until the generator ends."""
-    options = {**uvicorn_options(conf), "http": QuickHead}
+def serving(conf: Settings, app: Any = None, http: type[GuardedH11] = QuickHead
+            ) -> Iterator[int]:
+    """A uvicorn server of ``conf`` (or of ``app``) on a free port, in a thread, until the
+    generator ends."""
+    options = {**uvicorn_options(conf), "http": http}
     assert uvicorn_options(conf)["http"] is GuardedH11
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
-    server = uvicorn.Server(uvicorn.Config(create_app(conf), host="127.0.0.1", port=port,
-                                           log_level="warning", **options))
+    server = uvicorn.Server(uvicorn.Config(app or create_app(conf), host="127.0.0.1",
+                                           port=port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -281,3 +285,44 @@ def test_a_body_sent_without_a_key_is_cut_after_the_401(keyed_server: int) -> No
         sock.sendall(head)
         answer = closed_by_server(sock, trickle=b"x" * 100, within=5.0)
     assert answer.startswith(b"HTTP/1.1 401 ") and b"connection: close" in answer.lower()
+
+
+class QuickStall(QuickHead):
+    stall_timeout = 1.0
+
+
+def test_a_response_its_client_stops_reading_is_cut(model_dir: Path) -> None:
+    """A client that stops reading a long response (a stalled CSV download) kept its place
+    among the requests in flight for as long as its connection stayed open: with the bound
+    reached, the worker answered 503 to every other request. Its connection is now aborted
+    once the server's send buffer has stayed full ``stall_timeout`` seconds."""
+    from fastapi.responses import StreamingResponse
+
+    conf = settings(model_dir, max_in_flight=1)
+    app = create_app(conf)
+
+    async def endless() -> AsyncIterator[bytes]:
+        while True:  # a download longer than any socket buffer, made chunk by chunk (as the
+            await asyncio.sleep(0)  # plan's rows, read in a thread): the loop runs between
+            yield b"u" * 65536
+
+    @app.get("/endless")
+    async def download() -> StreamingResponse:
+        return StreamingResponse(endless(), media_type="text/csv")
+
+    with contextlib.ExitStack() as stack:
+        port = stack.enter_context(contextlib.contextmanager(serving)(conf, app, QuickStall))
+        sock = stack.enter_context(socket.socket())
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", port))
+        sock.sendall(b"GET /endless HTTP/1.1\r\nHost: x\r\n\r\n")  # and never read
+        statuses = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and 200 not in statuses:
+            statuses.append(httpx.get(f"http://127.0.0.1:{port}/films/00004/audience",
+                                      params={"k": 5}, timeout=10).status_code)
+            time.sleep(0.1)
+        assert statuses[-1] == 200, f"the stalled download still holds its place: {statuses}"
+        assert set(statuses) <= {200, 503}
+        got = closed_by_server(sock, within=30.0)  # what the buffers held, then the end
+        assert got.startswith(b"HTTP/1.1 200 ")
