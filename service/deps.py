@@ -44,9 +44,15 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_engine(request: Request) -> Engine:
-    engine = request.app.state.service.engine
-    if engine is None:
-        raise HTTPException(503, "no model is loaded")
+    service = request.app.state.service
+    engine = service.engine
+    if engine is None:  # a worker of several started while no version loads (service.state)
+        why = service.refused_reason  # names paths: hidden as /health hides it
+        hidden = bool(service.settings.read_keys) and not getattr(request.state, "key_id",
+                                                                   None)
+        raise HTTPException(503, "no model is loaded" + (f" ({why})" if why and not hidden
+                                                         else ""),
+                            headers={"Retry-After": "5"})
     request.state.model_version = engine.version
     return engine
 

@@ -162,6 +162,13 @@ class EventsSync:
                     str(why).splitlines()[0][:300] if str(why) else "", engine.version)
         return engine
 
+    def without_model(self) -> None:
+        """A worker started without a model (``ServiceState._fallback``): a store not opened
+        yet is opened and read by the poller (``_recover``) once a model is served, as after
+        ``at_start``; an opened one is read when the model is installed."""
+        if self.store is None:
+            self.waiting = True
+
     def overlaid(self, engine: Engine) -> Engine:
         """``engine`` with the stored events applied: called for every engine the service
         installs; an engine this sync built passes through unchanged, and so does every

@@ -27,7 +27,7 @@ from recommender.errors import ArtifactError
 from recommender.model import artifact, layout
 from recommender.serving.engine import Engine, load_engine
 from service.body_cache import BodyCache
-from service.metrics import Metrics
+from service.metrics import Metrics, multiprocess
 from service.settings import Settings
 
 log = logging.getLogger("recommender.service")
@@ -101,25 +101,34 @@ class ServiceState:
         if not self.model_path:
             raise ArtifactError("no model folder configured: set RECOMMENDER_MODEL_PATH or "
                                 "run 'recommender serve MODEL_DIR'")
+        engine: Engine | None
         try:
             engine = self.load(self.model_path)
             self.stamp = _stamp(engine, self.model_path)
         except ArtifactError as e:
             self.stamp = _folder_stamp(self.model_path)  # what was refused
             engine = self._fallback(e)
-        # a store that cannot be opened or read does not stop the start (events_sync.at_start)
-        self._swap(self.events.at_start(engine) if self.events is not None else engine)
+        if engine is None:  # a worker of several, with no version that loads (``_fallback``)
+            if self.events is not None:
+                self.events.without_model()
+        else:  # a store that cannot be opened or read does not stop the start (at_start)
+            self._swap(self.events.at_start(engine) if self.events is not None else engine)
         if self.settings.watch_interval > 0:
             self._watcher = threading.Thread(target=self._watch, name="model-watch",
                                              daemon=True)
             self._watcher.start()
 
-    def _fallback(self, refused: ArtifactError) -> Engine:
+    def _fallback(self, refused: ArtifactError) -> Engine | None:
         """The newest other version of the served folder that loads, for a worker started
         while ``current`` holds a version the others refused: a worker that uvicorn restarts
         (after a crash or an out-of-memory kill) would otherwise fail to start, and uvicorn
         then stops every worker. ``current`` stays refused until the folder changes again,
-        as in ``check``. With no version that loads, ``refused`` is raised."""
+        as in ``check``. With no version that loads, ``refused`` is raised, except in a
+        worker of several (``recommender serve --workers N``, which checked the folder before
+        its workers started): that one starts without a model, answers 503 (``/health``
+        included) and loads the folder once it changes. A flat folder (no versions) replaced
+        by a damaged one, or damaged in place, then a crash of one worker, made uvicorn stop
+        every worker, the ones still serving the model they had loaded included."""
         assert self.model_path is not None
         root = Path(self.model_path)
         current = layout.resolve(root).resolve()
@@ -136,7 +145,14 @@ class ServiceState:
             log.warning("the served folder's current model was refused (%s); serving the newest "
                         "version that loads, %s, until the folder changes", refused, version.name)
             return engine
-        raise refused
+        if not multiprocess():
+            raise refused
+        self._refused, self.stamp = self.stamp, ""
+        self.refused_reason = (f"no version of the served folder loads ({refused}); this "
+                               "worker serves no model until the folder changes")
+        log.error("no version of the served folder loads (%s); this worker started without a "
+                  "model (503) and loads the folder once it changes", refused)
+        return None
 
     def shutdown(self) -> None:
         """Stop the watcher and close the engine."""

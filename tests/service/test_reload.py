@@ -270,6 +270,33 @@ def test_a_worker_started_on_a_refused_version_serves_the_newest_that_loads(
         pass
 
 
+def test_a_worker_of_several_starts_without_a_model_when_none_loads(
+        models: dict[str, Path], tmp_path: Path, loaded: dict[str, Model],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A flat served folder replaced by a half-copied one (``mv``): the running workers
+    refuse it and keep serving; one restarted by uvicorn then (a crash, an out-of-memory
+    kill) has no version to fall back to. It failed to start, and uvicorn stopped every
+    worker of ``serve --workers N``; it now starts without a model, answers 503 saying why,
+    and loads the folder once it changes."""
+    from service.metrics import MULTIPROC_DIR, SHARED_FLAG
+
+    monkeypatch.setenv(SHARED_FLAG, "1")  # as ``service.server`` sets for --workers N
+    monkeypatch.setenv(MULTIPROC_DIR, str(tmp_path / "metrics"))
+    (tmp_path / "metrics").mkdir()
+    served = tmp_path / "served"
+    shutil.copytree(layout.resolve(models["a"]), served)  # the flat layout: no versions
+    (served / "film_factors.npy").unlink()
+    with app_for(tmp_path) as restarted:
+        health = restarted.get("/health")
+        assert health.status_code == 503 and health.headers["Retry-After"] == "5"
+        assert "film_factors.npy" in health.json()["detail"]
+        assert restarted.get(f"/films/{FILM}/audience").status_code == 503
+        assert not state(restarted).check()  # not tried again until the folder changes
+        artifact.save(loaded["b"], served)
+        assert state(restarted).check() and answer(restarted) == expected(loaded["b"])
+        assert restarted.get("/health").json()["model_folder_warning"] is None
+
+
 def _point_current(served: Path, version: Path) -> None:
     """``ln -sfn`` by hand, in one rename: the rollback an operator makes."""
     tmp = served / "current.new"
