@@ -91,3 +91,13 @@ def disk_full(error: BaseException) -> bool:
         return True
     message = str(orig)
     return "disk is full" in message or "No space left" in message
+
+
+def read_only(error: BaseException) -> bool:
+    """Whether a database driver's ``error`` (or the one SQLAlchemy wraps in ``orig``) says
+    the database refuses writes: PostgreSQL's SQLSTATE 25006 (read_only_sql_transaction: a
+    standby after a failover, ``default_transaction_read_only``), SQLite's SQLITE_READONLY (8,
+    with its extended codes: a file or folder that cannot be written)."""
+    orig = getattr(error, "orig", None) or error
+    code = getattr(orig, "sqlite_errorcode", None)
+    return sqlstate(orig) == "25006" or (isinstance(code, int) and code & 0xFF == 8)

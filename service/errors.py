@@ -29,6 +29,7 @@ from recommender.errors import (
     UnknownGenreError,
     UnknownUserError,
     disk_full,
+    read_only,
 )
 
 log = logging.getLogger("recommender.service")
@@ -181,9 +182,11 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     the database's host)."""
     _log_refusal(request, exc)
     # a full disk is said as such (not the host or path, which only the log names): "down,
-    # locked or out of connections" sent an operator to the database's network
-    why = ("the disk under it is full" if disk_full(exc)
-           else "down, locked or out of connections")
+    # locked or out of connections" sent an operator to the database's network; so is a
+    # database that refuses writes
+    why = ("the disk under it is full" if disk_full(exc) else
+           "it refuses writes: read-only, a PostgreSQL standby or a file or folder that "
+           "cannot be written" if read_only(exc) else "down, locked or out of connections")
     return JSONResponse({"detail": f"the campaign store is unavailable ({why}): retry in "
                                    f"{STORE_RETRY_AFTER} s (with the "
                                    "same event ids, or the same Idempotency-Key for a plan, "
@@ -194,11 +197,13 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
 async def store_damaged(request: Request, exc: Exception) -> JSONResponse:
     """A store the driver cannot read (SQLite's "database disk image is malformed", "file is
     not a database": a plain ``DatabaseError``) is unavailable like one that is down: 503 with
-    ``Retry-After`` and a JSON body (it was a plain-text 500). Its subclasses (an integrity or
-    programming error) are this service's bugs and stay 500."""
+    ``Retry-After`` and a JSON body (it was a plain-text 500), and so is one that refuses
+    writes (PostgreSQL's read-only transaction, an ``InternalError``: a standby after a
+    failover answered every event and plan with a plain-text 500). Its other subclasses (an
+    integrity or programming error) are this service's bugs and stay 500."""
     from sqlalchemy.exc import DatabaseError
 
-    if type(exc) is not DatabaseError:
+    if type(exc) is not DatabaseError and not read_only(exc):
         raise exc
     return await store_unavailable(request, exc)
 

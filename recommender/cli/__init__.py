@@ -36,7 +36,7 @@ from recommender.cli.commands import (
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
-from recommender.errors import InvalidParameterError, RecommenderError, disk_full
+from recommender.errors import InvalidParameterError, RecommenderError, disk_full, read_only
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
 
@@ -364,9 +364,15 @@ def _store_failure(e: BaseException) -> str | None:
     went away, no connection came free; else None. What was committed before stays (an
     events import run again stores only the rest)."""
     exc = sys.modules.get("sqlalchemy.exc")  # imported by whatever opened a store
-    if exc is None or not isinstance(e, exc.OperationalError | exc.TimeoutError):
+    if exc is None or not (isinstance(e, exc.OperationalError | exc.TimeoutError) or (
+            isinstance(e, exc.DatabaseError) and read_only(e))):
         return None
     cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
+    if read_only(e):  # a PostgreSQL standby (an InternalError: it was a traceback)
+        return (f"the campaign store refuses writes ({cause[:300]}): it is read-only (a "
+                "PostgreSQL standby, or a file or folder that cannot be written); what was "
+                "committed before this stays, and the same command again on a writable store "
+                "is safe (events are recognised by event_id)")
     if disk_full(e):
         return (f"the campaign store could not be written ({cause[:300]}): the disk that "
                 "holds it is full; what was committed before this stays, and the same command "

@@ -194,6 +194,50 @@ def test_a_full_postgresql_disk_is_known_by_its_code_in_any_language(
         assert "unavailable (the disk under it is full)" in r.json()["detail"]
 
 
+def test_a_store_that_refuses_writes_is_a_503_saying_so(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PostgreSQL store turned read-only (a standby after a failover, the database's
+    default_transaction_read_only) raises psycopg's ReadOnlySqlTransaction, which SQLAlchemy
+    wraps as an InternalError: every event and plan was a plain-text 500 (the CLI: a
+    traceback). A SQLite store whose file cannot be written was a 503 saying "down, locked
+    or out of connections". Both are a 503 to retry that says the store refuses writes."""
+    import sqlite3
+
+    import psycopg.errors
+    import sqlalchemy as sa
+
+    from recommender.cli import _store_failure
+    from recommender.errors import read_only
+
+    standby = sa.exc.InternalError("INSERT INTO campaign_events ...", {},
+                                   psycopg.errors.ReadOnlySqlTransaction(
+                                       "cannot execute INSERT in a read-only transaction"))
+    root = tmp_path_factory.mktemp("store-read-only")
+    sqlite3.connect(root / "ro.db").execute("CREATE TABLE t (x)")
+    try:  # a real SQLITE_READONLY
+        sqlite3.connect(f"file:{root / 'ro.db'}?mode=ro", uri=True).execute(
+            "INSERT INTO t VALUES (1)")
+    except sqlite3.OperationalError as e:
+        file = sa.exc.OperationalError("INSERT ...", {}, e)
+    assert read_only(standby) and read_only(file)
+    assert not read_only(sa.exc.OperationalError("SELECT 1", {}, psycopg.errors.AdminShutdown(
+        "terminating connection")))
+    failure = _store_failure(standby)
+    assert failure is not None and "refuses writes" in failure
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+        for error in (standby, file):
+            def refuse(*_args: Any, error: Exception = error, **_kw: Any) -> Any:
+                raise error
+
+            monkeypatch.setattr(store.engine, "begin", refuse)
+            r = c.post("/events", json={"events": [_event(1)]})
+            assert r.status_code == 503 and r.headers["Retry-After"] == "5", r.text
+            assert "refuses writes: read-only" in r.json()["detail"]
+
+
 def test_the_store_pool_is_the_operators_to_size(tmp_path_factory: pytest.TempPathFactory,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # the pool was SQLAlchemy's fixed 5 (+10) per store: RECOMMENDER_STORE_POOL_* size it,
