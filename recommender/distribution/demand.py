@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.distribution.places import PlaceGroups, nested_merge, place_groups
+from recommender.distribution.places import PlaceGroups, place_groups, place_merges
 from recommender.distribution.screens import largest_remainder
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas
@@ -33,7 +33,7 @@ from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.audience import cold_start_vector, known_comparables
 from recommender.query.catalog import resolve_genres
-from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
+from recommender.query.privacy import OTHER, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
 CAPPED = (CINEMA, CITY, REGION)
@@ -190,9 +190,8 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     seen_all = groups.per_place(np.asarray(viewers, np.int64))
     new, seen = new_all[:k], seen_all[:k]
     nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m)
-    # small places pooled, and more where another breakdown's total would undo the pooling
-    merge = nested_merge(model, groups, merged_cells(groups.users, m,
-                                                     always=groups.labels == OTHER), m)
+    # small places pooled, and more where another breakdown would undo the pooling
+    merge = place_merges(model, m)[groups.by]
     keep = np.flatnonzero(~merge)
     labels = groups.labels[keep].tolist()
     parts = [keep]

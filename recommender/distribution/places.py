@@ -33,6 +33,7 @@ from recommender.io.places import CINEMAS_FILE, PLACE_ATTRIBUTES, Cinemas, read_
 from recommender.model import layout
 from recommender.model.kept import Kept
 from recommender.model.model import Model
+from recommender.query.privacy import OTHER, merged_cells
 
 
 @dataclass(frozen=True)
@@ -173,19 +174,8 @@ def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], mi
     if hit is not None:
         return hit.copy()
     out = merge.copy()
-    k = len(groups.labels)
-    placed = groups.codes < k
-    parents = []  # per other place attribute: each place's one parent value, or -1
-    for attr in place_attributes(model):
-        if attr == groups.by:
-            continue
-        other = place_groups(model, attr)
-        n = len(other.labels)
-        lo = np.full(k, n, np.int64)
-        hi = np.full(k, -1, np.int64)
-        np.minimum.at(lo, groups.codes[placed], other.codes[placed])
-        np.maximum.at(hi, groups.codes[placed], other.codes[placed])
-        parents.append((np.where((lo == hi) & (lo < n), lo, -1), n))  # code n: no value
+    parents = [(parent_codes(model, groups, attr), len(place_groups(model, attr).labels))
+               for attr in place_attributes(model) if attr != groups.by]
     changed = True
     while changed:  # a place merged for one attribute may leave another's total short
         changed = False
@@ -203,3 +193,140 @@ def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], mi
                 if not grown:
                     break
     return _NESTED.put(model, out, key).copy()
+
+
+_PARENTS: Kept[NDArray[np.int64]] = Kept()  # by (attribute, parent attribute)
+
+
+def parent_codes(model: Model, groups: PlaceGroups, attr: str) -> NDArray[np.int64]:
+    """Per place of ``groups``, the code of the one value of the place attribute ``attr`` all
+    its users share (the place is nested in it), else -1 (users in several, or with none)."""
+    key = (groups.by, attr)
+    hit = _PARENTS.get(model, key)
+    if hit is not None:
+        return hit
+    other = place_groups(model, attr)
+    k, n = len(groups.labels), len(other.labels)
+    placed = groups.codes < k
+    lo = np.full(k, n, np.int64)
+    hi = np.full(k, -1, np.int64)
+    np.minimum.at(lo, groups.codes[placed], other.codes[placed])
+    np.maximum.at(hi, groups.codes[placed], other.codes[placed])
+    return _PARENTS.put(model, np.where((lo == hi) & (lo < n), lo, -1), key)  # n: no value
+
+
+_MERGES: Kept[dict[str, NDArray[np.bool_]]] = Kept()  # by min_cell
+
+
+def place_merges(model: Model, min_cell: int) -> dict[str, NDArray[np.bool_]]:
+    """Per place attribute of ``model``, the places its breakdown pools into "other": the
+    small ones (``merged_cells``), grown by ``nested_merge``, and grown together so that no
+    breakdown undoes another's pooling. A place is known when shown, or when its users are
+    exactly those of known places of another attribute nested in it (a city whose one
+    cinema is shown). Where the known places of a pool that can be worked out (the "other"
+    row, or the pooled places nested in one value of another attribute: a region's total
+    less its shown cities) leave the rest of it some users but fewer than ``min_cell``, the
+    smallest known one is made unknown: the smallest shown place nested in it of an
+    attribute that makes it known is pooled (all the places nested in it, when none is
+    shown), until no such rest is left. Kept while the model lives."""
+    key = int(min_cell)
+    hit = _MERGES.get(model, key)
+    if hit is not None:
+        return {a: v.copy() for a, v in hit.items()}
+    attrs = place_attributes(model)
+    groups = {a: place_groups(model, a) for a in attrs}
+    merges = {a: nested_merge(model, g, merged_cells(g.users, key, always=g.labels == OTHER),
+                              key) for a, g in groups.items()}
+    inside = {(a, b): parent_codes(model, groups[b], a) for a in attrs for b in attrs if a != b}
+    for _ in range(sum(len(g.labels) for g in groups.values()) + 1):  # each round pools one
+        grow = _unknow(groups, merges, inside, _known(groups, merges, inside), key)
+        if not grow:
+            break
+        for b, more in grow.items():
+            merges[b] = nested_merge(model, groups[b], merges[b] | more, key)
+    return {a: v.copy() for a, v in _MERGES.put(model, merges, key).items()}
+
+
+Inside = dict[tuple[str, str], NDArray[np.int64]]
+"""Per (a, b): each place of b's one place of a (it is nested in it), or -1."""
+
+
+def _covered(groups: dict[str, PlaceGroups], inside: Inside, a: str, b: str,
+             known: NDArray[np.bool_]) -> NDArray[np.bool_]:
+    """The places of ``a`` whose users are exactly those of ``known`` places of ``b`` nested
+    in them (each place of ``a`` with users, at least one such place of ``b``)."""
+    ga, gb, where = groups[a], groups[b], inside[(a, b)]
+    nested = where >= 0
+    k = len(ga.labels)
+    held = np.bincount(where[nested], weights=gb.users[nested], minlength=k)
+    unknown = np.bincount(where[nested], weights=~known[nested], minlength=k)
+    return (held == ga.users) & (unknown == 0) & (ga.users > 0)
+
+
+def _known(groups: dict[str, PlaceGroups], merges: dict[str, NDArray[np.bool_]],
+           inside: Inside) -> dict[str, NDArray[np.float64]]:
+    """Per attribute, the round in which each place's users can be counted from the
+    breakdowns: 0 for the shown ones, r for those covered (``_covered``) by places of
+    another attribute known before round r; inf for the others."""
+    rank = {a: np.where(m, np.inf, 0.0) for a, m in merges.items()}
+    r = 0
+    while True:
+        r += 1
+        before = {a: np.isfinite(v) for a, v in rank.items()}
+        new = False
+        for a, b in inside:
+            fresh = _covered(groups, inside, a, b, before[b]) & ~before[a] & np.isinf(rank[a])
+            if fresh.any():
+                rank[a][fresh] = r
+                new = True
+        if not new:
+            return rank
+
+
+def _unknow(groups: dict[str, PlaceGroups], merges: dict[str, NDArray[np.bool_]],
+            inside: Inside, rank: dict[str, NDArray[np.float64]], min_cell: int
+            ) -> dict[str, NDArray[np.bool_]]:
+    """One more place to pool so that a known pooled place stops leaving a small rest of a
+    pool (``place_merges``), as {attribute: flags}; empty when none does."""
+    for a, ga in groups.items():
+        pooled = merges[a]
+        known = np.isfinite(rank[a])
+        mine = pooled & known
+        if not mine.any():
+            continue
+        parts = [pooled]  # the "other" row; then the pooled places nested in one value
+        for c in groups:
+            if c != a:
+                parent = inside[(c, a)]
+                parts += [pooled & (parent == v) for v in np.unique(parent[mine]) if v >= 0]
+        for part in parts:
+            left = int(ga.users[part & ~known].sum())
+            if 0 < left < min_cell:
+                w = int(np.flatnonzero(part & mine)[np.argmin(ga.users[part & mine])])
+                return _unknow_place(groups, inside, rank, a, w)
+    return {}
+
+
+def _unknow_place(groups: dict[str, PlaceGroups], inside: Inside,
+                  rank: dict[str, NDArray[np.float64]], a: str, w: int
+                  ) -> dict[str, NDArray[np.bool_]]:
+    """The shown place to pool that undoes one reason place ``w`` of ``a`` is known: of an
+    attribute whose places nested in ``w``, all known earlier, hold its users, the smallest
+    shown one, else (all pooled, known through finer places) the same for the smallest of
+    them; the rounds fall at each step, so it ends at a shown place."""
+    for b in groups:
+        if b == a:
+            continue
+        under = inside[(a, b)] == w
+        earlier = rank[b] < rank[a][w]
+        if not _covered(groups, inside, a, b, earlier)[w]:
+            continue
+        shown = np.flatnonzero(under & (rank[b] == 0))
+        if len(shown):
+            out = np.zeros(len(under), bool)
+            out[shown[np.argmin(groups[b].users[shown])]] = True
+            return {b: out}
+        held = np.flatnonzero(under)
+        return _unknow_place(groups, inside, rank, b, int(held[np.argmin(groups[b].users[held])]))
+    # not reached (a place known after round 0 has such an attribute); all nested in it
+    return {b: inside[(a, b)] == w for b in groups if b != a}

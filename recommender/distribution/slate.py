@@ -49,9 +49,9 @@ from scipy.optimize import linprog
 from recommender.distribution.demand import film_probabilities, tie_note
 from recommender.distribution.places import (
     PlaceGroups,
-    nested_merge,
     place_attributes,
     place_groups,
+    place_merges,
 )
 from recommender.distribution.slate_file import SlateFilm
 from recommender.errors import InvalidParameterError, UnknownFilmError
@@ -62,7 +62,7 @@ from recommender.io.places import (
 from recommender.io.text import plural
 from recommender.model import calibration
 from recommender.model.model import Model
-from recommender.query.privacy import OTHER, merged_cells, min_cell_from_env
+from recommender.query.privacy import min_cell_from_env
 
 TIE_BREAK = 1e-7  # per screen, times the film's share of the cinema's demand (<< any deviation)
 WEIGHT_ROUNDS = 500  # iterative proportional fitting of the bounded films' demand factors
@@ -121,8 +121,7 @@ def pooled_cinemas(model: Model, cinema_ids: NDArray[np.str_], min_cell: int
 def _merged(model: Model, groups: PlaceGroups, min_cell: int) -> NDArray[np.bool_]:
     """The model's cinemas (one flag per cinema of ``groups``) that a film's breakdown by
     cinema pools into "other"."""
-    return nested_merge(model, groups, merged_cells(groups.users, min_cell,
-                                                    always=groups.labels == OTHER), min_cell)
+    return place_merges(model, min_cell)[groups.by]
 
 
 def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]

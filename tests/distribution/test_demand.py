@@ -16,6 +16,7 @@ from recommender.distribution.demand import (
     demand_by_place,
     film_probabilities,
 )
+from recommender.distribution.slate import pooled_cinemas
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import Cinemas
 from recommender.model import calibration
@@ -322,3 +323,34 @@ def test_merged_places_stay_merged_under_a_coarser_breakdown() -> None:
     # 7 pooled users are too few, so the smallest named city (S2, 45) joins first; North's
     # pooled part (Tiny, 3) is still small, so its smallest other city (N2, 40) joins too
     assert {"N2", "S2"}.isdisjoint(by_city) and by_city["other"]["users"] == 3 + 4 + 45 + 40
+
+
+def test_a_pooled_place_its_shown_finer_places_add_up_to_does_not_unpool_the_rest() -> None:
+    # North = N1 (60: cinemas A, B) + N2 (40: cinema C alone) + Tiny (3: cinema T alone).
+    # By city, Tiny (3) pools with the smallest other city, N2; by cinema, T pools with A.
+    # N2 is C's users exactly, so with C shown by cinema, the city breakdown's "other" (Tiny
+    # + N2) less C (or North less N1 less C) was Tiny's 3 users and their viewers
+    m = synthetic_model(n_users=400, n_films=20, seed=8)
+    city = np.repeat(["N1", "N1", "N2", "Tiny", "S1", "S2"], [30, 30, 40, 3, 150, 147])
+    cinema = np.repeat(["A", "B", "C", "T", "D", "E"], [30, 30, 40, 3, 150, 147])
+    region = np.where(np.isin(city, ["N1", "N2", "Tiny"]), "North", "South")
+    order = np.random.default_rng(2).permutation(400)
+    for name, values in (("city", city), ("cinema", cinema), ("region", region)):
+        m.user_table.attributes[name] = values.astype(str)[order]
+    film = str(m.films.ids[3])
+    by = {a: rows(demand_by_place(m, film, a, min_cell=10)) for a in ("region", "city", "cinema")}
+    city_of = dict(zip(cinema.tolist(), city.tolist(), strict=True))
+    pooled = {c for c in city.tolist() if c not in by["city"]}
+    assert "Tiny" in pooled
+    # the pooled cities' users less those of the shown cinemas that lie in them
+    left = by["city"]["other"]["users"] - sum(
+        r["users"] for c, r in by["cinema"].items() if city_of.get(c) in pooled)
+    assert left == 0 or left >= 10, left
+    north = by["region"]["North"]["users"] - sum(
+        by["city"].get(c, {"users": 0})["users"] for c in ("N1", "N2", "Tiny")) - sum(
+        by["cinema"][c]["users"] for c in ("A", "B", "C", "T")
+        if c in by["cinema"] and city_of[c] in pooled)
+    assert north == 0 or north >= 10, north
+    # a slate hides the cinemas the breakdown by cinema pools: C now among them
+    assert pooled_cinemas(m, np.array(["C", "T", "D"]), 10).tolist() == ["C" not in by["cinema"],
+                                                                         True, False]
