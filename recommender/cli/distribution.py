@@ -156,9 +156,9 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
 
 
 def _slate(args: argparse.Namespace) -> int:
-    from recommender.distribution.slate import plan_slate
+    from recommender.distribution.slate import InfeasibleSlateError, plan_slate
     from recommender.distribution.slate_file import read_slate
-    from recommender.errors import InvalidParameterError
+    from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
 
     films = read_slate(args.slate)
@@ -175,7 +175,15 @@ def _slate(args: argparse.Namespace) -> int:
                 f"{CINEMAS_ENV})")
         not_an_input(args.out, cinemas.source)  # the training data's table, read in place
     slate_films_known(model, args.slate, films)
-    body = plan_slate(model, films, cinemas)
+    try:
+        body = plan_slate(model, films, cinemas)
+    except InfeasibleSlateError as e:  # named the files and films, as other slate errors do
+        bound = "min_screens" if "min_screens" in str(e) else "max_screens"
+        held = [f for f in films if (f.min_screens if bound == "min_screens" else
+                                     f.max_screens is not None)]
+        named = ", ".join(f"{f.film_id} on line {f.line}" for f in held[:5]) + (
+            f" and {len(held) - 5} more" if len(held) > 5 else "")
+        raise DataError(args.slate, f"{e} in {cinemas.source} ({bound}: {named})") from None
     from recommender.cli.printing import export_source
 
     if args.out:

@@ -71,3 +71,22 @@ def test_titles_are_checked_against_the_model(command: str, model_dir: Path, tmp
         f"error: {unknown}, line 2: unknown film_id '99999'; its title 'The Matrix' matches "
         "titles: 00000 The Matrix (1990)")
     assert not (tmp_path / "plan.csv").exists()
+
+
+@pytest.mark.parametrize(("slate", "said"), [
+    ("film_id,min_screens\n00000,4\n00002,3\n",
+     "the films' min_screens add up to 7, more than the 5 screens available in "),
+    ("film_id,max_screens\n00000,1\n00002,2\n",
+     "the films' max_screens add up to 3, fewer than the 5 screens to fill in "),
+])
+def test_bounds_the_screens_cannot_meet_name_the_files_and_films(
+        model_dir: Path, tmp_path: Path, slate: str, said: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the refusal named neither file nor film ("the films' min_screens add up to 7, more
+    # than the 5 screens available"), where every other slate error names the file and line
+    screens = write(tmp_path, "screens.csv", "cinema_id,screens\nc1,2\nc2,3\n")
+    code, _, err = run_cli(capsys, "distribution", model_dir, "--slate",
+                           write(tmp_path, "s.csv", slate), "--screens-per-cinema", screens)
+    bound = "min_screens" if "min_screens" in slate else "max_screens"
+    assert code == 2 and err.startswith(f"error: {tmp_path / 's.csv'}: {said}{screens} (")
+    assert err.rstrip().endswith(f"({bound}: 00000 on line 2, 00002 on line 3)"), err
