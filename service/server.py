@@ -60,9 +60,11 @@ class GuardedH11(H11Protocol):
 
     ``head_timeout`` (seconds; default: ``RECOMMENDER_TIMEOUT_REQUEST_HEAD``) counts from the
     connection's opening and from the end of each response. ``stall_timeout`` (default:
-    ``RECOMMENDER_TIMEOUT_RESPONSE_STALL``) counts from the moment the transport's send buffer
-    fills (``pause_writing``) until it drains again: past it the connection is aborted, and
-    the response's sender sees a disconnect. uvicorn waits on such a client for ever, and
+    ``RECOMMENDER_TIMEOUT_RESPONSE_STALL``) is how long the transport's send buffer may stay
+    full (``pause_writing``) with none of it drained: past it the connection is aborted, and
+    the response's sender sees a disconnect (a buffer still draining, however slowly, is a
+    client reading: it was cut once the buffer had not emptied in time, a large answer sent
+    in one piece to a slow link mid-download). uvicorn waits on such a client for ever, and
     a request whose client stopped reading (a stalled CSV download) kept its place among
     the requests in flight (``service.limits``): a few of them made the worker answer 503
     to every other request until they were closed."""
@@ -85,8 +87,12 @@ class GuardedH11(H11Protocol):
 
     def pause_writing(self) -> None:
         super().pause_writing()
+        self._arm_stall_timer()
+
+    def _arm_stall_timer(self) -> None:
         self._cancel_stall_timer()
         timeout = self.stall_timeout if self.stall_timeout is not None else _stall_timeout()
+        self._stall_left = self.transport.get_write_buffer_size()  # what is still to send
         self._stall_timer: asyncio.TimerHandle | None = self.loop.call_later(
             timeout, self._stalled)
 
@@ -102,6 +108,9 @@ class GuardedH11(H11Protocol):
 
     def _stalled(self) -> None:
         self._stall_timer = None
+        if self.transport.get_write_buffer_size() < self._stall_left:  # read, if slowly
+            self._arm_stall_timer()
+            return
         self.transport.abort()  # close() would wait for the buffer to drain: it never does
 
     def _arm_head_timer(self) -> None:

@@ -1,0 +1,78 @@
+"""The response-stall cut (``service.server.GuardedH11``) on one connection, served over a
+socket pair (no port): a client that stops reading is cut; one that reads slowly is not."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from typing import Any
+
+import uvicorn
+from uvicorn.server import ServerState
+
+from service.server import GuardedH11
+
+BODY = b"u" * (3 << 20)  # one write, far larger than the socket buffers below
+
+
+async def app(scope: Any, receive: Any, send: Any) -> None:
+    """A large answer sent in one piece, as a 10,000-row audience.csv or a plan's chunk."""
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", str(len(BODY)).encode())]})
+    await send({"type": "http.response.body", "body": BODY})
+
+
+class Stall(GuardedH11):
+    head_timeout = 30.0
+    stall_timeout = 1.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        # a small kernel buffer: what the client has not read waits in the transport's
+        transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF,
+                                                      4096)
+        super().connection_made(transport)
+
+
+async def download(pause: float, chunk: int = 4096) -> int:
+    """Bytes of the answer the client got, reading ``chunk`` bytes then waiting ``pause`` s
+    (forever when ``pause`` < 0), until the body is complete or the server cuts it."""
+    config = uvicorn.Config(app, lifespan="off", log_level="warning")
+    config.load()
+    loop = asyncio.get_running_loop()
+    server, client = socket.socketpair()
+    client.setblocking(False)
+    await loop.connect_accepted_socket(lambda: Stall(config, ServerState(), {}), server)
+    await loop.sock_sendall(client, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    got = b""
+    try:
+        while len(got) < len(BODY) and pause >= 0:
+            try:
+                part = await loop.sock_recv(client, chunk)
+            except OSError:  # aborted
+                break
+            if not part:
+                break
+            got += part
+            await asyncio.sleep(pause)
+        if pause < 0:
+            await asyncio.sleep(3.0)  # the stall timeout passes: the connection is aborted
+            while part := await loop.sock_recv(client, 1 << 20):
+                got += part
+    except OSError:
+        pass
+    finally:
+        client.close()
+    return len(got.partition(b"\r\n\r\n")[2])
+
+
+def test_a_client_that_reads_slowly_is_not_cut() -> None:
+    """The timer ran from the send buffer's filling to its draining: a client reading a large
+    answer steadily, but slower than the buffer's size per ``stall_timeout``, was cut
+    mid-download (a 3 MiB answer at under 3 MiB a second, here; at the default 60 s, a
+    10,000-row audience.csv on a link of under ~17 kB/s). It is cut only when no byte of the
+    buffer drained for ``stall_timeout`` seconds."""
+    assert asyncio.run(download(pause=0.004)) == len(BODY)
+
+
+def test_a_client_that_stops_reading_is_cut() -> None:
+    assert asyncio.run(download(pause=-1.0)) < len(BODY)
