@@ -160,13 +160,17 @@ def collapsed(uf: NDArray[np.float32], ff: NDArray[np.float32], config: TrainCon
                                   initial=0.0) for x in (uf, ff)]))
     if bound > COLLAPSED_SCORE:
         return None
-    knob = (f"--ease-lambda {config.ease_lambda:g}" if config.family == "ease"
-            else f"--regularization {config.regularization:g}")
+    # ALS weighs a watched film by --alpha (against 1 for every other): a small one does the
+    # same, and the note sent the user to a --regularization left at its default
+    knob, fix = ((f"--ease-lambda {config.ease_lambda:g}", "a lower --ease-lambda")
+                 if config.family == "ease" else
+                 (f"--regularization {config.regularization:g} at --alpha {config.alpha:g}",
+                  "a lower --regularization or a higher --alpha"))
     return {"largest_score": float(f"{bound:.3g}"), "note": (
         f"every score is at most {bound:.3g}, where a watched film's target is 1: the fit "
         f"predicts next to nothing ({knob} outweighs what this log holds), so its audiences "
-        "and recommendations are in an order of round-off; train with a lower "
-        f"{knob.split()[0]}, or on a larger log")}
+        f"and recommendations are in an order of round-off; train with {fix}, or on a "
+        "larger log")}
 
 
 def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False

@@ -86,3 +86,17 @@ def test_a_fit_that_predicts_next_to_nothing_is_said(family: str, knob: str,
     with redirect_stderr(err):
         assert main(args) == 0
     assert "warning: every score is at most" in err.getvalue() and knob in err.getvalue()
+
+
+def test_an_als_fit_collapsed_by_a_small_alpha_names_alpha() -> None:
+    """ALS weighs a watched film by --alpha against 1 for every other film: a small alpha
+    collapses the fit as a large regularization does (--alpha 0.001 at --regularization 1
+    here; on ml-100k, --alpha 0.11 at --regularization 100 left every score under 1e-23), and
+    the note told the user to lower the --regularization alone. Oracle: the same log and
+    regularization at the default alpha is not flagged."""
+    small = TrainConfig(family="als", model="als", alpha=1e-3, regularization=1.0,
+                        factors=4, iterations=4, segments=2, holdout=0.0, tune=False)
+    note = train(weighted(1.0), small, progress=False).meta["collapsed"]["note"]
+    assert "--regularization 1 at --alpha 0.001" in note and "a higher --alpha" in note
+    assert "collapsed" not in train(weighted(1.0), replace(small, alpha=3.0),
+                                    progress=False).meta
