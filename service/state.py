@@ -60,6 +60,8 @@ class ServiceState:
         self._refused = ""       # a stamp that failed to load (not retried until it changes)
         self.refused_reason: str | None = None  # why, while it is the folder's current
         self._backoff = 0.0      # seconds to wait after a reload whose events read failed
+        self._retry_wait = 0.0   # a worker without a model: seconds to the next try of the
+        self._retry_at = 0.0     # refused folder (``check``)
         self._backoff_until = 0.0
         self._reload_lock = threading.Lock()
         self._stop = threading.Event()
@@ -184,14 +186,20 @@ class ServiceState:
     def check(self) -> bool:
         """Reload if the served folder holds another model than the one loaded (a save, or
         another worker's reload); True when it did. A version that fails to load is logged
-        and not tried again until the folder changes again."""
+        and not tried again until the folder changes again, except by a worker serving no
+        model (``_fallback``), which tries it again, from every second to every minute: a copy
+        that completes the folder in place may leave its ``meta.json`` (the stamp) as it was,
+        and such a worker answered 503 until restarted."""
         stamp = _folder_stamp(self.model_path) if self.model_path else ""
         if stamp and stamp == self.stamp and self._refused:
             # ``current`` is back at the version served (a rollback by hand): nothing is
             # refused now (the warning stayed on /health), and the refused version is tried
             # again should ``current`` point at it once more
             self._refused, self.refused_reason = "", None
-        if not stamp or stamp in (self.stamp, self._refused):
+        if not stamp or stamp == self.stamp:
+            return False
+        if stamp == self._refused and (self.engine is not None
+                                       or time.monotonic() < self._retry_at):
             return False
         if time.monotonic() < self._backoff_until:  # the store failed lately: not yet
             return False
@@ -206,9 +214,15 @@ class ServiceState:
             self._refused = stamp
             self.refused_reason = (f"the folder's current model was refused ({e}); still "
                                    f"serving {self.engine.version if self.engine else 'none'}")
+            if self.engine is None:  # nothing served: try again, less often while it fails
+                self._retry_wait = min(60.0, self._retry_wait * 2 or max(
+                    self.settings.watch_interval, 1.0))
+                self._retry_at = time.monotonic() + self._retry_wait
+                log.warning("the served folder does not load; serving no model, trying "
+                            "again in %g s: %s", self._retry_wait, e)
+                return False
             log.warning("the model folder changed but the new model was refused; "
-                        "still serving %s: %s",
-                        self.engine.version if self.engine else "none", e)
+                        "still serving %s: %s", self.engine.version, e)
             return False
 
     def _watch(self) -> None:

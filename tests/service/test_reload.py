@@ -462,3 +462,31 @@ def test_a_folder_without_checksums_linking_outside_the_models_root_is_not_publi
     with pytest.raises(ArtifactError, match="outside the models root"):
         artifact.publish(legacy, root / "served", within=root.resolve())
     assert layout.resolve(root / "served").resolve() == before
+
+
+def test_a_worker_without_a_model_tries_the_folder_again_when_its_files_are_completed(
+        models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker started while the flat folder was half-copied waited for ``meta.json`` to
+    change: a copy that completes the folder in place (its ``meta.json`` written first, the
+    factors after) never changes it, and the worker answered 503 until restarted, while a
+    worker with a model loses nothing by waiting. It tries the folder again, less often
+    while it fails. Oracle: the model the completed folder holds."""
+    from service.metrics import MULTIPROC_DIR, SHARED_FLAG
+
+    monkeypatch.setenv(SHARED_FLAG, "1")  # as ``service.server`` sets for --workers N
+    monkeypatch.setenv(MULTIPROC_DIR, str(tmp_path / "metrics"))
+    (tmp_path / "metrics").mkdir()
+    served = tmp_path / "served"
+    source = layout.resolve(models["a"])
+    shutil.copytree(source, served)
+    (served / "film_factors.npy").unlink()  # not copied yet
+    with app_for(tmp_path) as restarted:
+        assert restarted.get("/health").status_code == 503
+        stamp = layout.stamp(served)
+        assert not state(restarted).check()  # tried: still half-copied
+        shutil.copy2(source / "film_factors.npy", served / "film_factors.npy")
+        assert layout.stamp(served) == stamp  # the copy completed: meta.json unchanged
+        state(restarted)._retry_at = 0.0  # the wait has passed
+        assert state(restarted).check()
+        assert restarted.get("/health").status_code == 200
+        assert answer(restarted) == expected(artifact.load(served))
