@@ -13,7 +13,8 @@ monitoring and its operator.
 
 Slow clients are cut in two places: uvicorn's connection timeouts (``service.server``) for a
 request head that does not arrive and an idle keep-alive connection, and here for a body that
-has not arrived whole ``timeout_request_body`` seconds after the app began to read it.
+has not arrived whole ``timeout_request_body`` seconds after the app began to read it (one
+second more per ``MIN_BODY_RATE`` bytes received, so that a slow link's upload goes through).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from service.raw_ids import route_path
 
 EXEMPT = ("/health", "/metrics", "/admin/", "/docs", "/redoc", "/openapi.json", "/static/")
+MIN_BODY_RATE = 16 << 10  # bytes a second a body arriving past timeout_request_body must keep up
 
 
 class Limits:
@@ -71,9 +73,9 @@ class Limits:
     def _guarded(self, receive: Receive) -> Receive:
         """``receive`` that counts body bytes (413 past the limit, for a body sent without a
         Content-Length) and gives the whole body ``body_timeout`` seconds from the app's
-        first read (408). The wait was per part, so a body sent a byte at a time, each
-        within the timeout, held its request (and its place among those in flight) for
-        as long as the client kept it up."""
+        first read, and one more per ``MIN_BODY_RATE`` bytes received (408). The wait was
+        per part, so a body sent a byte at a time, each within the timeout, held its request
+        (and its place among those in flight) for as long as the client kept it up."""
         received = 0
         done = False
         deadline: float | None = None
@@ -85,11 +87,15 @@ class Limits:
             now = asyncio.get_running_loop().time()
             if deadline is None:
                 deadline = now + self.body_timeout
+            # each byte received buys 1 / MIN_BODY_RATE s more: a slow link's large upload
+            # goes through, a body trickled in a byte at a time does not
+            left = deadline + received / MIN_BODY_RATE - now
             try:
-                message = await asyncio.wait_for(receive(), max(0.0, deadline - now))
+                message = await asyncio.wait_for(receive(), max(0.0, left))
             except TimeoutError:
                 raise HTTPException(408, f"the request body did not arrive within "
-                                         f"{self.body_timeout:g} s",
+                                         f"{self.body_timeout:g} s (and 1 s more per "
+                                         f"{MIN_BODY_RATE >> 10} KiB received)",
                                     headers={"Connection": "close"}) from None
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))

@@ -124,7 +124,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=8 << 20, ge=1,
                                 description="largest request body accepted (bytes); 413 past it")
     timeout_request_body: float = Field(
-        default=30.0, gt=0, description="seconds a request body may take to arrive; 408 past it")
+        default=30.0, gt=0, description="seconds a request body may take to arrive, plus one per "
+                                        "16 KiB received; 408 past it")
     timeout_request_head: float = Field(
         default=10.0, gt=0, description="seconds a client may take to send a request's head "
                                         "(line and headers); the connection is closed past it")

@@ -189,6 +189,46 @@ def test_a_body_that_trickles_in_gets_408_too(model_dir: Path) -> None:
     assert limits.in_flight == 0
 
 
+def test_a_large_body_on_a_slow_link_is_not_cut(model_dir: Path) -> None:
+    """A whole-body timeout alone cut a large upload on a slow link: at 30 s, the 8 MiB limit
+    needed 280 kB/s. Each byte received buys 1 / MIN_BODY_RATE s more. Oracle: a body of
+    parts arriving at four times that rate, over ten times the timeout, is read whole; the
+    same parts arriving at a tenth of it are cut (408)."""
+    from service.limits import MIN_BODY_RATE, Limits
+
+    def run(rate: float) -> tuple[int, int | None]:
+        read: list[int] = []
+        part = 2048
+
+        async def app(scope: Any, receive: Any, send: Any) -> None:
+            while True:
+                message = await receive()
+                read.append(len(message.get("body", b"")))
+                if not message.get("more_body"):
+                    break
+
+        async def receive() -> dict[str, Any]:
+            await asyncio.sleep(part / rate)
+            return {"type": "http.request", "body": b" " * part,
+                    "more_body": len(read) < 39}
+
+        async def send(message: MutableMapping[str, Any]) -> None:
+            pass
+
+        limits = Limits(app, max_in_flight=4, max_body_bytes=10**7, body_timeout=0.1)
+        scope = {"type": "http", "method": "POST", "path": "/events", "headers": []}
+        try:
+            asyncio.run(limits(scope, receive, send))
+        except Exception as e:  # FastAPI's handler answers it in the app
+            return sum(read), getattr(e, "status_code", None)
+        return sum(read), None
+
+    total, status = run(4.0 * MIN_BODY_RATE)  # 40 parts of 2 KiB: about 1.3 s at 64 KiB/s
+    assert (total, status) == (40 * 2048, None)
+    total, status = run(MIN_BODY_RATE / 10)
+    assert status == 408 and total < 40 * 2048
+
+
 # ------------------------------------------------------------------ slow clients (uvicorn)
 
 
