@@ -289,7 +289,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                                      [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)
         _warn_unfitted_films(served, chosen, spark=True)
-        print(f"wrote {rows:,} rows to {args.out} {export_source(served)}")
+        print(f"wrote {plural(rows, 'row', sep=',')} to {args.out} {export_source(served)}")
         return 0
     model = _pseudonymous(answer_model(args), args)
     if args.all:

@@ -32,7 +32,7 @@ def title_hint(model: Model, film_id: str) -> str:
         return ""
     fields = film_fields(model, np.array([model.film_index(r["film_id"]) for r in rows]))
     shown = [f"{fid} {with_year(title, year)}" for fid, title, year, _ in fields]
-    more = (f" and {total - len(rows):,} more (a search for it lists every one)"
+    more = (f" and {total - len(rows):,} more (search for it to see them)"
             if total > len(rows) else "")
     return "; it matches titles: " + ", ".join(shown) + more
 

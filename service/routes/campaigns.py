@@ -261,8 +261,8 @@ def plan_csv(plan_id: str, request: Request,
     # the export log (service/access_log.py)
     record_export(request, rows=plan_rows_count(summary), pseudonymized=key is not None,
                   plan_id=plan_id)
-    # X-Model-Version names the served model; the plan may come from an earlier one
+    headers = {"Content-Disposition": f'attachment; filename="{plan_id}.csv"'}
+    if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
+        headers["X-Plan-Model-Version"] = str(summary["model_version"])
     return StreamingResponse(csv_chunks(tables, key), media_type="text/csv; charset=utf-8",
-                             headers={"Content-Disposition":
-                                      f'attachment; filename="{plan_id}.csv"',
-                                      "X-Plan-Model-Version": str(summary["model_version"])})
+                             headers=headers)

@@ -280,8 +280,8 @@ def test_a_title_given_as_a_film_id_lists_the_titles_it_matches(
     assert len(listed) == 5 and listed[0] == "00007 Film 7 of G3 (1997)"
     # the five shown of more: how many more (as many as the search lists past the fifth)
     total = client.get("/films", params={"query": "Film 7 of G3"}).json()["total"]
-    assert total > 5 and line.endswith(f" and {total - 5:,} more (a search for it lists "
-                                       "every one)")
+    assert total > 5 and line.endswith(f" and {total - 5:,} more (search for it to see "
+                                       "them)")
     assert " more " not in bad_input(capsys, "summary", model_dir, "the matrix")  # all shown
     for path in ("/films/the matrix/audience", "/films/the matrix/audience/summary",
                  "/films/the matrix/similar", "/films/the matrix"):

@@ -105,7 +105,7 @@ def test_unknown_film_hints(model: Model) -> None:
     total, want = search_films(model, "film 2", limit=5)
     assert total > 5
     listed, more = message.split("it matches titles: ")[1].split(" and ")
-    assert more == f"{total - 5:,} more (a search for it lists every one)"
+    assert more == f"{total - 5:,} more (search for it to see them)"
     assert listed.split(", ") == [
         f"{r['film_id']} {r['title']}" + (f" ({r['year']})" if r["year"] else "") for r in want]
     assert known_film(model, str(model.films.ids[3])) == 3
