@@ -101,10 +101,14 @@ class GuardedH11(H11Protocol):
         super().resume_writing()
 
     def _cancel_stall_timer(self) -> None:
-        timer = getattr(self, "_stall_timer", None)
+        self._cancel("_stall_timer")
+
+    def _cancel(self, name: str) -> None:
+        """Cancel the timer held in attribute ``name`` (``_head_timer``, ``_stall_timer``)."""
+        timer = getattr(self, name, None)
         if timer is not None:
             timer.cancel()
-            self._stall_timer = None
+            setattr(self, name, None)
 
     def _stalled(self) -> None:
         self._stall_timer = None
@@ -120,10 +124,7 @@ class GuardedH11(H11Protocol):
             timeout, self._head_late)
 
     def _cancel_head_timer(self) -> None:
-        timer = getattr(self, "_head_timer", None)
-        if timer is not None:
-            timer.cancel()
-            self._head_timer = None
+        self._cancel("_head_timer")
 
     def _head_late(self) -> None:
         self._head_timer = None
