@@ -43,16 +43,21 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
+def details_hidden(request: Request) -> bool:
+    """Whether the model's details (its path, sizes, tuning, why a folder was refused) are
+    kept from this caller: read keys are configured and it sent none (``/health`` is open to
+    all)."""
+    return bool(request.app.state.service.settings.read_keys) and not getattr(
+        request.state, "key_id", None)
+
+
 async def get_engine(request: Request) -> Engine:
     service = request.app.state.service
     engine = service.engine
     if engine is None:  # a worker of several started while no version loads (service.state)
         why = service.refused_reason  # names paths: hidden as /health hides it
-        hidden = bool(service.settings.read_keys) and not getattr(request.state, "key_id",
-                                                                   None)
-        raise HTTPException(503, "no model is loaded" + (f" ({why})" if why and not hidden
-                                                         else ""),
-                            headers={"Retry-After": "5"})
+        shown = f" ({why})" if why and not details_hidden(request) else ""
+        raise HTTPException(503, f"no model is loaded{shown}", headers={"Retry-After": "5"})
     request.state.model_version = engine.version
     return engine
 

@@ -9,7 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from recommender.model.tuning import summary as tuning_summary
 from recommender.query.catalog import model_info, segments_table
-from service.deps import EngineDep, ServiceDep
+from service.deps import EngineDep, ServiceDep, details_hidden
 from service.health_schemas import Health
 from service.schemas import SegmentList
 
@@ -19,8 +19,7 @@ router = APIRouter(tags=["system"])
 @router.get("/health", response_model=Health, summary="Liveness and the served model")
 async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
     # open to all; with read keys configured, the model's details only for a caller with one
-    hidden = bool(request.app.state.service.settings.read_keys) and not getattr(
-        request.state, "key_id", None)
+    hidden = details_hidden(request)
     details = None if hidden else {**model_info(engine.model), "path": engine.path}
     sync = getattr(request.app.state, "events_sync", None)
     warm = dict(engine.warm_status)
