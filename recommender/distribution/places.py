@@ -156,9 +156,6 @@ def cinema_candidates(model: Model, model_path: str | os.PathLike[str] | None = 
     return list(dict.fromkeys(out))
 
 
-_NESTED: Kept[NDArray[np.bool_]] = Kept()  # by attribute, min_cell and the merge given
-
-
 def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], min_cell: int
                  ) -> NDArray[np.bool_]:
     """``merge`` (the places of ``groups`` pooled into "other") grown so that another place
@@ -166,14 +163,9 @@ def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], mi
     another attribute (a city within its region, a cinema within its city) is nested in it,
     and that value's total less its shown nested places would be the merged ones. Wherever
     the merged places nested in one value hold some users but fewer than ``min_cell``, the
-    smallest other place nested there is merged too, until none does. It depends on the
-    model, the attribute and ``min_cell`` only, so it is kept while the model lives."""
-    merge = np.asarray(merge, bool)
-    key = (groups.by, int(min_cell), merge.tobytes())
-    hit = _NESTED.get(model, key)
-    if hit is not None:
-        return hit.copy()
-    out = merge.copy()
+    smallest other place nested there is merged too, until none does. Not kept: its caller,
+    ``place_merges``, keeps what it builds from it."""
+    out = np.array(merge, bool)
     parents = [(parent_codes(model, groups, attr), len(place_groups(model, attr).labels))
                for attr in place_attributes(model) if attr != groups.by]
     changed = True
@@ -192,7 +184,7 @@ def nested_merge(model: Model, groups: PlaceGroups, merge: NDArray[np.bool_], mi
                         grown = changed = True
                 if not grown:
                     break
-    return _NESTED.put(model, out, key).copy()
+    return out
 
 
 _PARENTS: Kept[NDArray[np.int64]] = Kept()  # by (attribute, parent attribute)
