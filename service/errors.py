@@ -181,6 +181,9 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     stores nothing twice (it was a plain-text 500). The reason goes to the log (it may name
     the database's host)."""
     _log_refusal(request, exc)
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None and read_only(exc):  # /health's campaign_store says so until a write
+        sync.refused()
     # a full disk is said as such (not the host or path, which only the log names): "down,
     # locked or out of connections" sent an operator to the database's network; so is a
     # database that refuses writes

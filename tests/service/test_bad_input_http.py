@@ -236,6 +236,11 @@ def test_a_store_that_refuses_writes_is_a_503_saying_so(
             r = c.post("/events", json={"events": [_event(1)]})
             assert r.status_code == 503 and r.headers["Retry-After"] == "5", r.text
             assert "refuses writes: read-only" in r.json()["detail"]
+            # /health said "ok" while every write was refused
+            assert c.get("/health").json()["campaign_store"] == "read_only"
+        monkeypatch.undo()  # writable again: the next write ends it
+        assert c.post("/events", json={"events": [_event(2)]}).status_code == 200
+        assert c.get("/health").json()["campaign_store"] == "ok"
 
 
 def test_the_store_pool_is_the_operators_to_size(tmp_path_factory: pytest.TempPathFactory,
