@@ -1,7 +1,8 @@
 """Closing the loop from the command line: import events, report a campaign, plan its next wave.
 
 ``recommender events import --store URL FILE`` records an events file (CSV/Parquet, see
-``recommender.campaigns.event_file``) in batches, each committed before the next;
+``recommender.campaigns.event_file``) in batches, each committed before the next (``events
+status``, ``recommender.cli.events_status``'s, says what is stored);
 ``recommender campaign report PLAN_ID --store URL [--window-days D] [--json]`` prints what a
 plan did against its control group; ``campaign list`` and ``campaign show PLAN_ID [--csv]``
 print the stored plans and one plan's summary (or rows); ``--json`` prints the body of the
@@ -21,6 +22,7 @@ from typing import Any
 
 from recommender.cli.checks import add_events_model_option, model_or_none, say_unserved
 from recommender.cli.commands import _nonneg_int, _positive_int, _print_table
+from recommender.cli.events_status import add_status_parser, cmd_events_status
 from recommender.errors import InvalidParameterError
 from recommender.io.text import plural
 
@@ -113,6 +115,7 @@ def add_event_commands(add: Add) -> None:
     i.add_argument("--batch", type=_positive_int, default=IMPORT_BATCH,
                    help="events per committed transaction")
     add_events_model_option(i)
+    add_status_parser(sub)
 
     s = add("campaign", cmd_campaign, "list stored campaign plans, show one, report what it "
                                       "did")
@@ -173,6 +176,8 @@ def cmd_events(args: argparse.Namespace) -> int:
     from recommender.campaigns.moved import StoreMovedError
     from recommender.cli.store_copy import moved_midway, refuse_moved_import
 
+    if args.events_command == "status":
+        return cmd_events_status(args)
     refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
     model = model_or_none(args.model)  # then the model and the file: a bad folder or file
     batch = read_event_file(args.file)  # (empty, unreadable, a bad line) leaves no new store

@@ -55,11 +55,20 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
             ("/films/00003/distribution?by=region", ["distribution", "00003"]),
         ]
         bodies = {path: client.get(path).text for path, _ in asks}
+        status = client.get("/events/status").text
     bare = cli(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
     assert bare.strip() != bodies["/films/00003/audience?k=8"]  # the events change it
     for path, argv in asks:
         out = cli(capsys, argv[0], str(model_dir), *argv[1:], "--json", "--store", store)
         assert out.strip() == bodies[path], path
+    # what the store holds and what answers fold in (GET /events/status had no command)
+    assert cli(capsys, "events", "status", "--model", str(model_dir), "--store", store,
+               "--json").strip() == status
+    text = cli(capsys, "events", "status", "--model", str(model_dir), "--store", store)
+    assert f"latest event sequence {seq}" in text and "5 events after it apply" in text
+    assert "(1 new to the model)" in text
+    assert cli(capsys, "events", "status", "--store", store, "--json").strip() == \
+        f'{{"sequence":{seq},"applied":0,"overlay":{{}}}}'
     # the film table's viewers say they count the store's events too (they said "in the
     # training data" while counting them)
     table = cli(capsys, "film", str(model_dir), "00003", "--store", store)
