@@ -324,6 +324,10 @@ class Recommendations(BaseModel):
     user_id: str
     films: list[FilmHit]
     note: str | None = Field(description=TASTE_NOTE)
+    known_from: Literal["training", "events"] = Field(description=(
+        "training: the user is in the model's training data; events: the model knows them "
+        "only from the campaign store's events recorded since its training (their taste is "
+        "folded in from those events alone)"))
 
 
 class UserAttributes(BaseModel):

@@ -58,8 +58,10 @@ class FilmList:
         return out
 
     def to_json(self, model: Model) -> dict[str, Any]:
-        """The recommendations body: ``user_id``, the film ``rows`` and the ``note``."""
-        return {"user_id": self.user_id, "films": self.rows(model), "note": self.note}
+        """The recommendations body: ``user_id``, the film ``rows``, the ``note`` and where
+        the model knows the user from (``known_from``)."""
+        return {"user_id": self.user_id, "films": self.rows(model), "note": self.note,
+                "known_from": known_from(model, str(self.user_id))}
 
     def similar_json(self, model: Model, film_id: str) -> dict[str, Any]:
         """``GET /films/{id}/similar``'s body (``similar_films``): ``film_id``, the film
@@ -71,6 +73,14 @@ class FilmList:
         """The body of recommendations from a watch list (``recommend_for_watched``): the
         film ``rows``, the ``unknown`` ids skipped and the ``note``."""
         return {"films": self.rows(model), "unknown_film_ids": unknown, "note": self.note}
+
+
+def known_from(model: Model, user_id: str) -> str:
+    """"events" for a user the model learnt only from the campaign store's events since its
+    training (a new user of the overlay, ``recommender.serving.overlay``: added after the
+    trained ones), else "training"."""
+    new = int((model.meta.get("overlay") or {}).get("new_users") or 0)
+    return "events" if model.user_index(user_id) >= model.n_users - new else "training"
 
 
 NO_TASTE = ("no taste was fitted for this viewer (nothing they watched was fitted, e.g. "

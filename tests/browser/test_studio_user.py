@@ -79,6 +79,7 @@ def test_a_users_page_is_the_clis_answer_for_its_k(watched: Any, served_demo: An
     cells.first.get_by_role("link").click()
     page.wait_for_selector("#user-status")
     assert page.inner_text("h1") == f"User {user}"
+    assert page.inner_text("#user-known") == "the model's training data"
     page.fill("#user-k", "4")
     page.get_by_role("button", name="Show", exact=True).click()
     page.wait_for_function("document.querySelectorAll('#user-films tbody tr').length === 4")
@@ -105,6 +106,8 @@ def test_a_user_from_events_an_unknown_user_and_an_engine_out_of_reach(
     page.wait_for_selector("#user-status")
     assert page.inner_text("h1") == f"User {ODD_USER}"
     assert "1 user new to it" in page.inner_text("#user-events")
+    # which user is new was not said
+    assert page.inner_text("#user-known").startswith("campaign events recorded since")
     store = served_events.model.parent / "user-page" / "campaigns.db"
     assert _shown(page) == _expected(_cli_answer(served_events, store, ODD_USER, 10))
     not_found_leads_back(page, f"{base}#/user/no-such-user", "User not found", "no-such-user",

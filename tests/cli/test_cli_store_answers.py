@@ -5,6 +5,7 @@ events were recorded (viewers, exclusions, new users)."""
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -53,8 +54,16 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
             (f"/users/{users[0]}/recommendations?k=5", ["recommend", "--user", users[0],
                                                         "--k", "5"]),
             ("/films/00003/distribution?by=region", ["distribution", "00003"]),
+            ("/users/newcomer-1/recommendations?k=5", ["recommend", "--user", "newcomer-1",
+                                                       "--k", "5"]),
         ]
         bodies = {path: client.get(path).text for path, _ in asks}
+        # a user the model knows only from the store's events is said to be one (the Studio
+        # could not tell them from a user of the training data)
+        assert json.loads(bodies["/users/newcomer-1/recommendations?k=5"])["known_from"] == \
+            "events"
+        assert json.loads(bodies[f"/users/{users[0]}/recommendations?k=5"])["known_from"] == \
+            "training"
         status = client.get("/events/status").text
     bare = cli(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
     assert bare.strip() != bodies["/films/00003/audience?k=8"]  # the events change it

@@ -52,7 +52,7 @@ function because(reasons) {
 
 // the campaign events the served model folded in since training (/health): this user's
 // films leave out what they watched in campaigns, and a user new since training is ranked
-// by a taste folded in from their events alone (the answer does not say which user is new)
+// by a taste folded in from their events alone (``known_from`` says which user is: knownFrom)
 function eventsNote(model) {
   const ev = model && model.store_events;
   if (!ev || !ev.events_applied) return "";
@@ -62,6 +62,12 @@ function eventsNote(model) {
     "these films leave out what this user watched in campaigns, and a user known only from ",
     "campaign events is ranked by a taste folded in from those events alone.");
 }
+
+// where the model knows the user from (the answer's known_from)
+const knownFrom = (body) => (body.known_from === "events"
+  ? "campaign events recorded since the model was trained (not its training data): a taste "
+    + "folded in from those events alone"
+  : "the model's training data");
 
 /** The list's nodes (an array: spread it into replaceChildren). */
 function films(body, k) {
@@ -140,7 +146,8 @@ async function draw(view, id, params) {
     section("User",
       h("dl", { class: "facts" },
         h("dt", {}, "User id"), h("dd", { id: "user-id-value" }, id),
-        h("dt", {}, "Model"), version),
+        h("dt", {}, "Model"), version,
+        h("dt", {}, "Known from"), h("dd", { id: "user-known" }, knownFrom(body))),
       eventsNote(model)),
     section("Recommended films", legend(model.params || model.chosen_params || {}), form, out),
     section("Another user", userBox()));
