@@ -61,7 +61,7 @@ class FilmList:
         """The recommendations body: ``user_id``, the film ``rows``, the ``note`` and where
         the model knows the user from (``known_from``)."""
         return {"user_id": self.user_id, "films": self.rows(model), "note": self.note,
-                "known_from": known_from(model, str(self.user_id))}
+                "known_from": None if self.user_id is None else known_from(model, self.user_id)}
 
     def similar_json(self, model: Model, film_id: str) -> dict[str, Any]:
         """``GET /films/{id}/similar``'s body (``similar_films``): ``film_id``, the film

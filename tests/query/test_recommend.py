@@ -175,7 +175,8 @@ def test_json_rows_follow_the_contract_rules_byte_for_byte(model: Model) -> None
             if films.because is not None:
                 row["because"] = films.because[r]
             rows.append(row)
-        want = {"user_id": films.user_id, "films": rows, "note": None}
+        want = {"user_id": films.user_id, "films": rows, "note": None,
+                "known_from": None if films.user_id is None else "training"}
         assert json.dumps(films.to_json(m)) == json.dumps(want)
         assert any(r["year"] is None for r in rows) and any(r["genres"] == [] for r in rows)
 
