@@ -14,13 +14,14 @@ model (the schema is rebuilt after a reload):
   (``genre_pattern``: any case, spaces, hyphens and punctuation ignored where that names one
   genre); on an array it applies to the items;
 - ``{"x-vocabulary": "filter"}``: a ``pattern`` of ``ATTRIBUTE=VALUE`` over the model's
-  attributes and values (any case);
+  attributes and values (any case, blanks around each ignored);
 - ``{"x-vocabulary": "segment"}``: ``maximum`` = the model's last segment id (numbers), and a
   ``pattern`` of a segment's number or label (text);
 - ``{"x-vocabulary": "tier"}`` / ``"tiers"``: one tier name (any case) / adjacent tiers
   joined by ``,`` or ``+``, or ``all``;
 - ``{"x-vocabulary": "with"}``: extra column names (``render.with_choices``) joined by ``,``.
-- ``{"x-vocabulary": "place"}``: one of the model's place attributes (``io.places``; any case).
+- ``{"x-vocabulary": "place"}``: one of the model's place attributes (``io.places``; any case,
+  blanks around it ignored).
 - ``{"x-vocabulary": "slate-film"}``: a slate's film id, none valid when the model's users
   have no ``cinema`` attribute; ``{"x-vocabulary": "slate"}`` on a slate's screens request:
   ``cinemas`` is required (not null) when the server has no cinema table it can read.
@@ -189,7 +190,8 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
         return {"pattern": genre_pattern(genres)} if genres else dict(_NEVER)
     if kind == "filter":
         attributes = model.user_table.attributes
-        parts = [f"{any_case(name)}={one_of([str(v) for v in set(values.tolist()) if v])}"
+        parts = [f"\\s*{any_case(name)}\\s*=\\s*"
+                 f"{one_of([str(v) for v in set(values.tolist()) if v])}\\s*"
                  for name, values in sorted(attributes.items())]
         return {"pattern": "^(?:" + "|".join(parts) + ")$"} if parts else dict(_NEVER)
     if kind == "segment":  # a number (integer fields) or a number or a label (text)
@@ -208,7 +210,7 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
         return {} if CINEMA in model.user_table.attributes else dict(_NEVER)
     if kind == "place":  # the distribution's ``by``
         places = [a for a in PLACE_ATTRIBUTES if a in model.user_table.attributes]
-        return {"pattern": f"^{one_of(places)}$"} if places else dict(_NEVER)
+        return {"pattern": f"^\\s*{one_of(places)}\\s*$"} if places else dict(_NEVER)
     raise ValueError(f"unknown x-vocabulary {kind!r}")
 
 

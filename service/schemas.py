@@ -156,6 +156,12 @@ class Audience(BaseModel):
                     "the users), so users come in index order, or (BPR, LMF) in an order that "
                     "is not taste (a user's own bias, or the length of their vector); null for "
                     "a ranking by score")
+    empty: str | None = Field(
+        None, description="why a film's audience lists nobody (total 0), in words: every user "
+                          "has watched the film, the ring is empty, or the filter matches no "
+                          "candidate (or none in the ring), naming the ring and the filter as "
+                          "the model spells them; null otherwise (and for lookalikes and cold "
+                          "start)")
 
 
 class LookalikeAudience(Audience):

@@ -35,6 +35,7 @@ from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.catalog import store_events
+from recommender.query.pages import for_model
 from recommender.serving.engine import Engine
 
 PLAN_COLUMNS = ("plan_id", "film_id", "user_id", "wave", "group", "rank", "p",
@@ -231,8 +232,8 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
             "expected_value": round(float(value[i]), 6),
             "selected_expected_value": round(float(selected_value[i]), 6),
             "dual_price": round(float(solved.prices[i]), 9), "waves": waves_rows,
-            "note": UNRANKED_PLAN if model.nothing_fitted(model.film_factors[films[i]])
-            else None})
+            "note": for_model(UNRANKED_PLAN, model)
+            if model.nothing_fitted(model.film_factors[films[i]]) else None})
     naive_value = float(naive_w.sum())
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -254,7 +254,7 @@ def _warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = F
 def cmd_audiences(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
     from recommender.query.export import output_format, write_audiences
-    from recommender.query.filters import parse_filters
+    from recommender.query.filters import cut_text, parse_filters
 
     output_format(args.out)
     not_an_input(args.out, args.films)
@@ -300,11 +300,10 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)
     _warn_unfitted_films(model, films)
-    cut = "".join([f", {tier} ring" if tier else "",
-                   f", segment {segment}" if segment is not None else "",
-                   "".join(f", {a}={'|'.join(v)}" for a, v in filters.items())])
-    print(f"wrote {rows:,} rows ({plural(len(films), 'film', sep=',')} x top {args.k}{cut}) to "
-          f"{args.out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
+    cut = cut_text(model, segment, filters, tier)  # as the model names them, not as typed
+    print(f"wrote {plural(rows, 'row', sep=',')} ({plural(len(films), 'film', sep=',')} x top "
+          f"{args.k}{', ' + cut if cut else ''}) to {args.out} in "
+          f"{time.perf_counter() - t0:.1f} s, {export_source(model)}")
     return 0
 
 
@@ -358,8 +357,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         print(f"warning: {unfitted:,} of the {len(users):,} users have no fitted taste (a zero "
               f"taste vector): their rows are {order} (a Parquet export's context lists "
               "them: nothing_fitted_users)", file=sys.stderr)
-    print(f"wrote {rows:,} rows ({plural(len(users), 'user', sep=',')} x top {args.k}) to "
-          f"{args.out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
+    print(f"wrote {plural(rows, 'row', sep=',')} ({plural(len(users), 'user', sep=',')} x top "
+          f"{args.k}) to {args.out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
     return 0
 
 

@@ -68,12 +68,13 @@ def place_attributes(model: Model) -> list[str]:
 
 
 def check_place(model: Model, by: str) -> str:
-    """``by`` (any case) as the model's place attribute; else ``InvalidParameterError`` saying
-    what is wrong in one sentence."""
+    """``by`` (any case, surrounding blanks ignored, as every name is: a tier, a segment, a
+    filter) as the model's place attribute; else ``InvalidParameterError`` saying what is
+    wrong in one sentence."""
     have = place_attributes(model)
     listed = ", ".join(have) if have else "none"
-    if by.lower() in have:
-        return by.lower()
+    if by.strip().lower() in have:
+        return by.strip().lower()
     if by in model.user_table.attributes:
         raise InvalidParameterError(
             f"by={by!r} is not a place attribute; use one of this model's place attributes "

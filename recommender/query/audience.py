@@ -24,12 +24,14 @@ from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import genre_members, resolve_genres, segment_split
-from recommender.query.filters import Filters, candidate_mask
+from recommender.query.filters import Filters, candidate_mask, cut_text
 from recommender.query.pages import (
     MAX_K,
     AudiencePage,
     Tiers,
     check_k,
+    empty_note,
+    for_model,
     resolve_tier,
     ring_info,
     tie_note,
@@ -134,8 +136,8 @@ def rank_users(
         tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=total,
         offset=offset, k=k, ring=ring,
-        note=tie_note(scores, film_id, unfitted or (
-            vector is not None and bool(model.nothing_fitted(vector)))),
+        note=for_model(tie_note(scores, film_id, unfitted or (
+            vector is not None and bool(model.nothing_fitted(vector)))), model),
     )
 
 
@@ -158,12 +160,17 @@ def film_audience(
     """The users most likely to watch ``film_id``, best first, ``offset``..``offset+k`` (of
     one ring, with ``tier``; of one segment, by number or label, and attribute filters)."""
     f = model.film_index(film_id)
-    return rank_users(
-        model, film_scores(model, f), film_id, k, offset,
-        exclude=model.film_viewers(f) if exclude_seen else None,
-        mask=candidate_mask(model, segment, filters), tiers=tiers, copy=False,
-        vector=model.film_factors[f], tier=tier,
-    )
+    viewers = model.film_viewers(f) if exclude_seen else np.zeros(0, np.int64)
+    mask = candidate_mask(model, segment, filters)
+    page = rank_users(model, film_scores(model, f), film_id, k, offset, exclude=viewers,
+                      mask=mask, tiers=tiers, copy=False, vector=model.film_factors[f],
+                      tier=tier)
+    if page.total == 0:  # why nobody: no candidate, an empty ring or the filter
+        outside = np.ones(model.n_users, bool)
+        outside[viewers] = False
+        page.empty = empty_note(int(outside.sum()), page.ring, 0 if mask is None else int(
+            np.count_nonzero(mask & outside)), cut_text(model, segment, filters))
+    return page
 
 
 def audience_summary(
@@ -199,7 +206,7 @@ def audience_summary(
         else None
     # a ranking in no meaningful order: every ring expects the film's mean p, as the planner
     # and distribution give users who tie (calibration.p_in_order), not its best ranks' rates
-    note = tie_note(scores, film_id, bool(model.nothing_fitted(vector)))
+    note = for_model(tie_note(scores, film_id, bool(model.nothing_fitted(vector))), model)
     tier_rows: list[dict[str, Any]] = []
     for (name, start, end), (_, share) in zip(bounds, tiers, strict=True):
         members = order[start - 1:end]

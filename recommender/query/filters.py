@@ -18,6 +18,7 @@ from recommender.errors import InvalidParameterError
 from recommender.io.text import plural
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
+from recommender.query.pages import resolve_tier
 
 Filters = Mapping[str, str | Sequence[str]]
 
@@ -50,12 +51,12 @@ def _listing(values: Sequence[str], limit: int = SHOWN_VALUES) -> str:
 
 def _resolve(given: str, known: Sequence[str], what: str, options: str) -> str:
     """``given`` itself when ``known`` holds it, else the one known value equal to it ignoring
-    case; otherwise ``InvalidParameterError`` naming it (``what``, a format with one ``{}``
-    for it) and listing ``known`` (sorted,
-    the first ``SHOWN_VALUES``) under ``options``."""
-    if given in known:
-        return given
-    folded = given.casefold()
+    case and surrounding blanks (as a tier, a segment or a place is read); otherwise
+    ``InvalidParameterError`` naming it (``what``, a format with one ``{}`` for it) and
+    listing ``known`` (sorted, the first ``SHOWN_VALUES``) under ``options``."""
+    if given in known or given.strip() in known:
+        return given if given in known else given.strip()
+    folded = given.strip().casefold()
     matches = [v for v in known if v.casefold() == folded]
     if len(matches) == 1:
         return matches[0]
@@ -127,6 +128,18 @@ def resolve_segment(model: Model, segment: int | str | None) -> int | None:
     reason = (f"segment {text!r} is ambiguous: it matches segments "
               f"{', '.join(map(str, found))}" if found else f"unknown segment {text!r}")
     raise InvalidParameterError(f"{reason}; give a number or a label: {segment_listing(model)}")
+
+
+def cut_text(model: Model, segment: int | str | None, filters: Filters | None,
+             tier: str | None = None) -> str:
+    """An audience's cut as the model names it, whatever the spelling given (case, blanks, a
+    label's part), for a message: ``core ring, segment 3 (Drama fans), region=North|East``;
+    empty for none."""
+    seg = resolve_segment(model, segment)
+    parts = [] if tier is None else [f"{resolve_tier(tier)} ring"]
+    parts += [] if seg is None else [f"segment {seg} ({segment_labels(model)[seg]})"]
+    parts += [f"{a}={'|'.join(v)}" for a, v in resolve_filters(model, filters).items()]
+    return ", ".join(parts)
 
 
 def candidate_mask(

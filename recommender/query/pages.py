@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -22,6 +22,9 @@ from recommender.io.text import plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.query.render import percentile_values, score_values
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
 
 Tiers = Sequence[tuple[str, float]]
 MAX_K = 100_000
@@ -34,6 +37,24 @@ UNRANKED_QUERY = ("nothing fitted ties the seed users or the comparable films an
                   "(in BPR and LMF, a user's own bias or the length of their vector), so the "
                   "users are in no meaningful order and the rings' conversions say nothing of "
                   "them")
+
+
+# the min_rating examples of the notes of rankings with nothing fitted (these, ``recommend``'s,
+# a plan's), which ``for_model`` leaves out for a model without a min_rating
+MIN_RATING_EXAMPLES = (" (e.g. every viewer rated it below the model's min_rating)",
+                       "none of their ratings reaches the model's min_rating, or ")
+
+
+def for_model(note: str | None, model: Model) -> str | None:
+    """``note`` as ``model`` may say it: without its min_rating example when the model has no
+    min_rating (no rating was left out of its fit: a film in the catalog that nobody watched
+    has nothing fitted there)."""
+    params = model.meta.get("params")
+    if note is None or isinstance(params, dict) and params.get("min_rating") is not None:
+        return note
+    for example in MIN_RATING_EXAMPLES:
+        note = note.replace(example, "")
+    return note
 
 
 def tie_note(scores: NDArray[np.floating], film_id: str | None, unfitted: bool = False
@@ -71,6 +92,8 @@ class AudiencePage:
     # why the ranking is in no meaningful order (every candidate scores the same); None when
     # it is ranked (``tie_note``)
     note: str | None = None
+    # why a film's audience lists nobody at all (``total`` 0: ``empty_note``); None otherwise
+    empty: str | None = None
 
     # a row's fields, in order; ``columns`` holds the rules of their values (one source for
     # ``rows``, hence ``to_json``, and for the service's byte renderer)
@@ -95,10 +118,11 @@ class AudiencePage:
 
     def body(self, users: Any) -> dict[str, Any]:
         """The JSON object of the page with ``users`` in the place of its rows: film_id,
-        users, total, offset, k, ring, note."""
+        users, total, offset, k, ring, note, empty."""
         film_id = None if self.film_id is None else str(self.film_id)
         return {"film_id": film_id, "users": users, "total": self.total,
-                "offset": self.offset, "k": self.k, "ring": self.ring, "note": self.note}
+                "offset": self.offset, "k": self.k, "ring": self.ring, "note": self.note,
+                "empty": self.empty}
 
     def to_json(self) -> dict[str, Any]:
         """The page as the audience endpoint's JSON body (and ``audience --json``)."""
@@ -109,8 +133,11 @@ class AudiencePage:
         ``filtered`` page (segment or attribute filter), whose rows are scattered over the
         whole ranking, ``showing 2 users (global ranks 48-511) of 120 matching the filter``
         (with ``matches 7-8, `` in the brackets past the first page); for a page past the
-        end, ``no users at ranks 5001+ (the ranking has 4,200 candidates)``."""
+        end, ``no users at ranks 5001+ (the ranking has 4,200 candidates)``; for an audience
+        of nobody, why (``empty``)."""
         n, first = len(self.user_idx), self.offset + 1
+        if self.empty is not None:
+            return self.empty
         if self.ring is not None and not filtered:
             name, size = self.ring["tier"], self.ring["size"]
             if n == 0:
@@ -149,6 +176,24 @@ class AudiencePage:
                 f"({plural(int(r['size']), 'user', sep=',')}); ")
 
 
+def empty_note(candidates: int, ring: dict[str, Any] | None = None, matching: int = 0,
+               cut: str = "") -> str:
+    """Why a film's audience lists nobody (its ``total`` is 0), in words: no candidate (every
+    user has watched the film), an empty ``ring``, or a filter (``cut``, as
+    ``filters.cut_text`` names it) that matches no candidate, or ``matching`` candidates,
+    none of them in ``ring``."""
+    if candidates == 0:
+        return "no candidate: every user the model knows has already watched the film"
+    if ring is not None and not ring["size"]:
+        return (f"the {ring['tier']} ring is empty (the ranking has "
+                f"{plural(candidates, 'candidate', sep=',')})")
+    if ring is not None and matching:
+        return (f"the filter ({cut}) matches nobody in the {ring['tier']} ring "
+                f"({plural(matching, 'candidate', sep=',')} outside it "
+                f"{'does' if matching == 1 else 'do'})")
+    return f"the filter ({cut}) matches no candidate"
+
+
 def check_k(k: int, offset: int = 0, max_k: int = MAX_K) -> None:
     if not 1 <= k <= max_k:
         raise InvalidParameterError(f"k must be in [1, {max_k}], got {k}")
@@ -179,7 +224,10 @@ def resolve_tier(tier: str, tiers: Tiers = DEFAULT_TIERS) -> str:
     names = [name for name, _ in tiers]
     found = [name for name in names if name.casefold() == tier.strip().casefold()]
     if len(found) != 1:
-        raise InvalidParameterError(f"unknown tier {tier!r}; the tiers are: {', '.join(names)}")
+        whole = ("; 'all' (the whole ranking) is no one ring: leave the tier out for every "
+                 "candidate" if tier.strip().casefold() == "all" else "")
+        raise InvalidParameterError(f"unknown tier {tier!r}{whole}; the tiers are: "
+                                    f"{', '.join(names)}")
     return found[0]
 
 

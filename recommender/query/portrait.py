@@ -38,6 +38,10 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
             raise InvalidParameterError(f"tier {tier!r} has an empty name; give a tier, "
                                         "adjacent tiers joined by ',' or 'all'; the tiers "
                                         f"are: {', '.join(names)}")
+        if len(parts) > 1 and "all" in (t.casefold() for t in parts):  # all covers them
+            raise InvalidParameterError(f"tier {tier!r}: 'all' (the whole ranking) is given "
+                                        "alone, not with tier names; the tiers are: "
+                                        f"{', '.join(names)}")
         given = names[:2] if tier is None else [resolve_tier(t, tiers) for t in parts]
         chosen = [n for n in names if n in given]
         pos = [names.index(n) for n in chosen]

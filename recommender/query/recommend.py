@@ -29,6 +29,7 @@ from recommender.query.audience import check_k
 from recommender.query.blocks import Block, top_k_blocks
 from recommender.query.catalog import film_fields
 from recommender.query.limits import MAX_WATCHED
+from recommender.query.pages import for_model
 
 
 @dataclass
@@ -112,7 +113,7 @@ def taste_note(model: Model, tastes: NDArray[np.floating]) -> list[str | None]:
     prior = model.film_prior is not None
     plain = BY_POPULARITY if prior else UNRANKED_FILMS
     by_bias = BY_BIAS_AND_POPULARITY if prior else BY_BIAS
-    return [None if not e else by_bias if b else plain
+    return [None if not e else for_model(by_bias if b else plain, model)
             for e, b in zip(empty, biased, strict=True)]
 
 
@@ -306,7 +307,7 @@ def recommend_from_history(model: Model, film_ids: Sequence[str], k: int = 10,
     note = taste_note(model, raw)[0]
     if note is None and model.nothing_fitted(model.film_factors[watched]).all():
         # LMF's fold-in of bias-only films is no zero vector, yet no taste either
-        note = BY_BIAS if model.bias_columns else UNRANKED_FILMS
+        note = for_model(BY_BIAS if model.bias_columns else UNRANKED_FILMS, model)
     return FilmList(None, top, scores[top], _reasons(model, watched, top, explain_n, note), note)
 
 
@@ -349,7 +350,8 @@ def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
     scores[f] = -np.inf
     top = top_k(scores, k)
     unranked = tied_rows(scores) or bool(model.nothing_fitted(model.film_factors[f]))
-    return FilmList(None, top, scores[top], note=NOT_SIMILAR if unranked else None)
+    return FilmList(None, top, scores[top],
+                    note=for_model(NOT_SIMILAR, model) if unranked else None)
 
 
 def batch_recommendations(

@@ -47,6 +47,7 @@ from recommender.query.titles import (
     QUERY_ARTICLES,
     WORDS,
     TitleIndex,
+    catalog_reading,
     normalise,
     numerals_as_digits,
 )
@@ -124,7 +125,8 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
     keys = index.keys[int(index.starts[film]):int(end)]
     kind = "film_id" if by_id else kind_of(level)
     year = None if by_id else query_year(query)  # nor a year ("2012", film 2012's id)
-    words = [] if by_id else normalise(query).split()  # an id is no title's words
+    # an id is no title's words; "Matrix, The" is read as "the matrix" (as the ranking reads it)
+    words = [] if by_id else (catalog_reading(query) or normalise(query)).split()
     title_words = sorted({w for k in keys for w in k.split()})
     found: list[str] = []
     corrected: list[dict[str, Any]] = []

@@ -171,6 +171,18 @@ def names_title(wanted: set[tuple[str, int]], title: str, year: int,
     return any(name in keys and asked in (0, year) for name, asked in wanted)
 
 
+def catalog_reading(query: str) -> str | None:
+    """A query written as a catalog writes a title, article last ("Matrix, The (1999)"), as
+    people say it ("the matrix 1999"), else None: the article is no word to find alone."""
+    names, year = title_names(query)
+    rest = _YEAR_AT_END.sub("", query.strip()) if year else query.strip()
+    while (m := _PARENTHESES_AT_END.match(rest)) is not None:
+        rest = m.group("rest")
+    if _TRAILING_ARTICLE.match(rest) is None:
+        return None
+    return normalise(" ".join(front for front, _ in names) + (f" {year}" if year else ""))
+
+
 def numerals_as_digits(text: str) -> str:
     """A normalised query with a sequel's Roman numerals in digits ("toy story ii": "toy story
     2"), as every title key is also given: typed as numerals, the numeral was an unfinished
@@ -390,14 +402,15 @@ class TitleIndex:
     def scored(self, query: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Each title's match score for ``query`` (0 = no match; higher is better), and the
         match level it came from, before a year's bonuses (``title_match`` names it). A query
-        written as MovieLens writes titles ("Godfather, The (1972)") is also read as
-        "the godfather 1972"."""
-        text = numerals_as_digits(normalise(query))
+        written as MovieLens writes titles ("Godfather, The (1972)") is read as "the godfather
+        1972" only (``catalog_reading``); one with alternative titles, also as those."""
+        moved = catalog_reading(query)
+        text = numerals_as_digits(moved or normalise(query))
         score, level = self._text_scores(text)
         names, year = title_names(query)
         as_title = numerals_as_digits(normalise(" ".join(front for front, _ in names))) + (
             f" {year}" if year else "")
-        if as_title.strip() and as_title != text:
+        if not moved and as_title.strip() and as_title != text:
             other, other_level = self._text_scores(as_title.strip())
             take = other > score
             score, level = np.where(take, other, score), np.where(take, other_level, level)

@@ -19,7 +19,7 @@ from recommender.kernels.ranking import exclude_rows, score_block, settled_top_k
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.audience import AudiencePage, Tiers, tier_of
-from recommender.query.pages import UNRANKED
+from recommender.query.pages import UNRANKED, empty_note, for_model
 from recommender.serving.lru import LRU
 
 # users ranked per cached film: covers the default page (k=100) and the next one; a deeper
@@ -100,7 +100,8 @@ def page_from_ranking(
         percentile=100.0 * (n_cand - ranks + 1) / max(n_cand, 1),
         tier=tier_of(ranks, n_cand, tiers),
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=n_cand,
-        offset=offset, k=k, note=UNRANKED if ranking.tied else None,
+        offset=offset, k=k, note=for_model(UNRANKED, model) if ranking.tied else None,
+        empty=None if n_cand else empty_note(0),
     )
 
 

@@ -387,7 +387,7 @@ def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture
     assert code == 0
     assert json.loads(out) == film_audience(model, fid, k=100, offset=5000).to_json() == {
         "film_id": fid, "users": [], "total": total, "offset": 5000, "k": 100, "ring": None,
-        "note": None}
+        "note": None, "empty": None}
     page = film_audience(model, fid, k=3, offset=2, filters={"region": ["North"]})
     code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 3, "--offset", 2,
                        "--filter", "region=North")
@@ -477,7 +477,7 @@ def test_segment_by_label_on_the_command_line(capsys: pytest.CaptureFixture[str]
                          "--tier", "broad", "--segment", "segment 1", "--filter",
                          "region=north", "--with", "segment_label,region")
     assert code == 0, err
-    assert "broad ring, segment segment 1, region=north" in out
+    assert "broad ring, segment 1 (Segment 1), region=North" in out  # as the model names them
     rows = list(csv.DictReader(open(out_path, newline="", encoding="utf-8")))
     assert rows and {r["tier"] for r in rows} == {"broad"}
     assert {r["segment_label"] for r in rows} == {label} and {r["region"] for r in rows} == {

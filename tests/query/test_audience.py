@@ -369,7 +369,8 @@ def test_json_body_has_contract_fields_and_no_indices(model: Model) -> None:
     fid = str(model.films.ids[1])
     page = film_audience(model, fid, k=5, offset=2)
     body = page.to_json()
-    assert set(body) == {"film_id", "users", "total", "offset", "k", "ring", "note"}
+    assert set(body) == {"film_id", "users", "total", "offset", "k", "ring", "note",
+                         "empty"}
     assert body["ring"] is None  # no tier asked for: the whole ranking
     assert body["note"] is None  # ranked by score
     assert body["film_id"] == fid and body["offset"] == 2 and body["k"] == 5
@@ -395,7 +396,8 @@ def test_json_rows_follow_the_contract_rules_byte_for_byte(model: Model) -> None
                                              page.percentile, page.tier, page.segment,
                                              strict=True)]
         want = {"film_id": page.film_id, "users": users, "total": page.total,
-                "offset": page.offset, "k": page.k, "ring": None, "note": None}
+                "offset": page.offset, "k": page.k, "ring": None, "note": None,
+                "empty": None}
         assert json.dumps(page.to_json()) == json.dumps(want)
         assert page.rows() == users
         tiers.update(page.tier)

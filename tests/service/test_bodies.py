@@ -49,7 +49,7 @@ def test_render_page_of_uniform_and_empty_columns() -> None:
     assert render_page(empty) == render_json(empty.to_json())
     assert json.loads(render_page(empty)) == {"film_id": None, "users": [], "total": 0,
                                               "offset": 0, "k": 0, "ring": None,
-                                              "note": None}
+                                              "note": None, "empty": None}
     ringed = _page("f", ["a"], np.array([0.5]), np.array([99.5]), ["extended"])
     ringed.ring = {"tier": "extended", "rank_range": [3, 9], "size": 7}
     assert render_page(ringed) == render_json(ringed.to_json())
