@@ -299,6 +299,17 @@ def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: 
     expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&filter="
                                 f"{urllib.parse.quote(last)}")
     table_is(expected)
+    # a ring and a value that meet nowhere: the page said "No user on this page (0 in all)."
+    value = next(v for v in offered if api(served_demo, f"/films/{fid}/audience?k=25&tier=core"
+                                                        f"&filter={urllib.parse.quote(v)}")[
+        "total"] == 0)
+    page.select_option("#filter", value)
+    page.select_option("#tier", "core")
+    expected = api(served_demo, f"/films/{fid}/audience?k=25&tier=core&filter="
+                                f"{urllib.parse.quote(value)}")
+    page.wait_for_function("t => document.querySelector('#audience-status')?.textContent === t",
+                           arg=f"No user: {expected['empty']}.")
+    assert "matches nobody in the core ring" in expected["empty"]
     watched.assert_clean()
 
 

@@ -184,8 +184,10 @@ function audienceTable(id, summary, segments, attributes, params) {
       out.replaceChildren(
         // the page's own note: its users are in no meaningful order ("best first" is not so)
         body.note ? h("p", { class: "warning", id: "audience-unranked" }, `These users are not ranked: ${body.note}.`) : "",
+        // an audience of nobody says why (the answer's empty: every user watched it, an
+        // empty ring, a filter that matches nobody in the ring)
         h("p", { id: "audience-status" }, n ? `Users ${state.offset + 1}–${state.offset + n} of ${int(body.total)}`
-          : `No user on this page (${int(body.total)} in all).`),
+          : body.empty ? `No user: ${body.empty}.` : `No user on this page (${int(body.total)} in all).`),
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },
           { key: "user_id", label: "User", wrap: true, format: linkToUser },
