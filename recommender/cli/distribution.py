@@ -18,7 +18,6 @@ from typing import Any
 from recommender.cli.checks import slate_films_known
 from recommender.cli.commands import (
     STORE_HELP,
-    _positive_int,
     _print_json,
     _print_table,
     answer_model,
@@ -63,6 +62,10 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         return _slate(args)
     if args.out:
         raise InvalidParameterError("--out writes a slate's allocation; it needs --slate")
+    from recommender.distribution.demand import check_screens
+
+    # the library's rule, as HTTP's screens= (1.0 is 1, 1.5 is refused), not argparse's int
+    args.screens = check_screens(args.screens)
     if args.by is None:  # "--by ''" is refused by the library, as by= is over HTTP
         args.by = "region"
     if args.cinemas and not (args.by.lower() in ("cinema", "city", "region") and args.screens):
@@ -153,11 +156,13 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
         print(f"{plural(screens['total'], 'screen', sep=',')} shared out by expected_total "
               "(largest remainder"
               + (f"; capped by {screens['capped_by']})" if screens["capped_by"] else ")"))
+        if screens["note"]:  # the pool's screens are one block
+            print(f"note: {screens['note']}")
 
 
 def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate import InfeasibleSlateError, plan_slate
-    from recommender.distribution.slate_file import read_slate
+    from recommender.distribution.slate_file import holding, read_slate
     from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
 
@@ -178,12 +183,12 @@ def _slate(args: argparse.Namespace) -> int:
     try:
         body = plan_slate(model, films, cinemas)
     except InfeasibleSlateError as e:  # named the files and films, as other slate errors do
-        bound = "min_screens" if "min_screens" in str(e) else "max_screens"
-        held = [f for f in films if (f.min_screens if bound == "min_screens" else
-                                     f.max_screens is not None)]
+        if e.bound is None:
+            raise
+        held = [films[i] for i in holding(films, e.bound)]
         named = ", ".join(f"{f.film_id} on line {f.line}" for f in held[:5]) + (
             f" and {len(held) - 5} more" if len(held) > 5 else "")
-        raise DataError(args.slate, f"{e} in {cinemas.source} ({bound}: {named})") from None
+        raise DataError(args.slate, f"{e} in {cinemas.source} ({e.bound}: {named})") from None
     from recommender.cli.printing import export_source
 
     if args.out:
@@ -234,8 +239,8 @@ def add_distribution_command(add: Add) -> None:
     s.add_argument("film_id", nargs="?", help="the film (omit with --like/--genre or --slate)")
     s.add_argument("--by", help=f"place attribute: one of {', '.join(PLACE_ATTRIBUTES)} "
                                 "(default region)")
-    s.add_argument("--screens", type=_positive_int,
-                   help="screens (or showtimes) to share out by expected demand")
+    s.add_argument("--screens", help="screens (or showtimes) to share out by expected demand: "
+                                     "a whole number (1.0 counts as 1)")
     s.add_argument("--cinemas", help="cinemas.csv capping --screens when --by cinema, city or "
                                      "region (default: "
                                      "$RECOMMENDER_CINEMAS, else the model folder's, else the "

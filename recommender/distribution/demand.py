@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.distribution.places import PlaceGroups, place_groups, place_merges
-from recommender.distribution.screens import largest_remainder
+from recommender.distribution.screens import largest_remainder, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas
 from recommender.io.text import plural
@@ -117,7 +117,7 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     """The body of ``GET /films/{film_id}/distribution?by=...&screens=...``."""
     f = model.film_index(film_id)
     groups = place_groups(model, by)  # checks ``by`` before any work
-    check_screens(screens)
+    screens = check_screens(screens)
     scores = np.asarray(model.user_factors @ np.asarray(model.film_factors[f]), np.float32)
     viewers = model.film_viewers(f)
     unfitted = bool(model.nothing_fitted(model.film_factors[f]))
@@ -135,7 +135,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     the model does not know are skipped and listed (``UnknownFilmError`` only when nothing
     known is left: every film unknown and no genre)."""
     groups = place_groups(model, by)
-    check_screens(screens)
+    screens = check_screens(screens)
     # comparable films the model does not know are skipped and listed, as the cold-start
     # audience does (a 404 here, though the genres or the other films could answer)
     known, unknown = known_comparables(model, comparable)
@@ -174,9 +174,10 @@ def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[s
     return scores, stand_in, bool(model.nothing_fitted(vec))
 
 
-def check_screens(screens: int | None) -> None:
-    if screens is not None and not 1 <= screens <= MAX_SCREENS:
-        raise InvalidParameterError(f"screens must be in [1, {MAX_SCREENS}], got {screens}")
+def check_screens(screens: object) -> int | None:
+    """``screens`` as a whole number from 1 to ``MAX_SCREENS`` (``screens.whole_number``: the
+    CLI's ``--screens`` text and HTTP's number or query text by one rule), or None."""
+    return None if screens is None else whole_number(screens, "screens", 1, MAX_SCREENS)
 
 
 def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
@@ -252,7 +253,9 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
         "model_version": model.version,  # a saved CLI --json says what made it
         "screens": None if screens is None else {
             "total": int(screens), "capped_by": capped_by,
-            "capacity": None if capacity is None else int(capacity.sum()), "warning": warning},
+            "capacity": None if capacity is None else int(capacity.sum()), "warning": warning,
+            "note": _pool_note(alloc[-1] if merge.any() and alloc is not None else 0,
+                               int(merge.sum()), groups.by)},
         "places": rows,
         "users_without_place": nowhere,
         "units": UNITS,
@@ -280,6 +283,18 @@ def _without_place(users: int, viewers: float, expected_new: float, min_cell: in
 NO_CINEMAS = ("no cinema table (cinemas.csv) was found for this model, so the allocation is "
               "not capped by each cinema's screens: give one with --cinemas (the service: "
               "RECOMMENDER_CINEMAS), or retrain from a data folder holding cinemas.csv")
+
+
+def _pool_note(screens: int, places: int, by: str) -> str | None:
+    """What the "other" row's screens are, when it has some: one block for its pooled places
+    together (split by their own demand, they would show the figures the pool hides)."""
+    if not screens:
+        return None
+    return (f"the {plural(int(screens), 'screen')} of 'other' are for the "
+            f"{plural(places, by, 'cities' if by == 'city' else None)} it pools together, one "
+            "block: the breakdown "
+            "does not share them among those places (by each one's demand they would show "
+            "what the pool hides)")
 
 
 def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool_],

@@ -5,15 +5,64 @@ rounded down, then hands the screens left over, one each, to the places with the
 fractional parts (ties: larger weight, then lower index), so the allocation sums to ``total``
 exactly (Hamilton's method). With caps (a cinema's screens), a place whose quota reaches its cap
 gets the cap and the rest is shared again among the others, until no quota exceeds its cap.
+
+``whole_number`` is the one rule for a count of screens given as a number (a JSON body's) or
+as text (a command-line argument, a query string), so that the CLI and HTTP take the same
+values: a whole number, where a number with a zero fraction counts as that whole number
+(``1.0``, ``1e3``: JSON does not tell ``1.0`` from ``1``, and JSON Schema's ``integer``
+takes it); text is ASCII digits with an optional fraction and exponent, no sign, space or
+underscore (Python's ``int`` took ``"1_0"`` and ``"\u0661"``, pydantic took ``"1_0"``).
 """
 
 from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
 
 import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
 from recommender.io.text import plural
+
+NUMBER_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def whole_rule(low: int, high: int) -> str:
+    """The words of ``whole_number``'s rule: "must be a whole number from 1 to 10"."""
+    return f"must be a whole number from {low} to {high}"
+
+
+def whole_value(value: object, low: int, high: int) -> int | None:
+    """``value`` as an int when it is a whole number in ``[low, high]`` (see the module
+    docstring: an int, a float or text equal to one), else None (a bool is no number)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        if not NUMBER_TEXT.fullmatch(value):
+            return None
+        try:  # exact: "1.0000000000000001" is not whole, though float() makes it 1.0
+            number = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern is a Decimal literal
+            return None
+    elif isinstance(value, int | np.integer):
+        number = Decimal(int(value))
+    elif isinstance(value, float | np.floating) and np.isfinite(value):
+        number = Decimal(float(value))
+    else:
+        return None
+    if not low <= number <= high or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
+def whole_number(value: object, name: str, low: int, high: int) -> int:
+    """``whole_value``, or ``InvalidParameterError``: "NAME must be a whole number from LOW
+    to HIGH, got VALUE"."""
+    whole = whole_value(value, low, high)
+    if whole is None:
+        raise InvalidParameterError(f"{name} {whole_rule(low, high)}, got {value!r}")
+    return whole
 
 
 def largest_remainder(weights: NDArray[np.floating], total: int,

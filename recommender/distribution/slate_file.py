@@ -4,6 +4,9 @@ The header names ``film_id`` and optionally ``min_screens``, ``max_screens`` (th
 screens over all cinemas: its release width; empty = no bound) and ``title`` (a person's check
 that each id is the film meant: ``cli/checks.slate_films_known`` refuses a title that does not
 name the model's film). Errors name the file and the line.
+
+``check_films`` holds a slate given another way (``POST /distribution/slate``, a library
+caller) to the same rules, naming each film by its position ``films[i]`` and its id.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from recommender.errors import DataError
+from recommender.distribution.screens import whole_rule, whole_value
+from recommender.errors import DataError, InvalidParameterError
 from recommender.io.binary import utf8_text
 from recommender.io.places import (
     MAX_COUNT,
@@ -34,6 +38,63 @@ class SlateFilm:
     max_screens: int | None = None
     line: int = field(default=0, compare=False)  # its line in the slate file (0: none)
     title: str = field(default="", compare=False)  # the slate's title column ("": none)
+
+
+class InfeasibleSlateError(InvalidParameterError):
+    """The films' screen bounds cannot hold with the cinemas' screens (a rule between fields
+    that a request's schema cannot state: HTTP answers it 409). ``bound`` names the bound
+    that cannot hold (``min_screens`` or ``max_screens``) when it is their sum, so that each
+    surface names the films holding it its own way (``holding``): a file by line, a body by
+    position."""
+
+    def __init__(self, message: str, bound: str | None = None) -> None:
+        super().__init__(message)
+        self.bound = bound
+
+
+def named(films: list[SlateFilm], i: int) -> str:
+    """A film of a slate given as a list, as errors name it: ``films[2] ('0104257')``."""
+    return f"films[{i}] ({films[i].film_id!r})"
+
+
+def holding(films: list[SlateFilm], bound: str) -> list[int]:
+    """The positions of the films that hold ``bound``: a min_screens above 0, or any
+    max_screens."""
+    return [i for i, f in enumerate(films)
+            if (f.min_screens if bound == "min_screens" else f.max_screens is not None)]
+
+
+def check_films(films: list[SlateFilm]) -> list[SlateFilm]:
+    """``films`` with their bounds as ints (``1.0`` is 1: ``screens.whole_value``); refuse a
+    slate whose bounds are no whole numbers from 0 to ``MAX_COUNT`` (``InvalidParameterError``,
+    before any solver sees them: a max_screens of 1e300 reached HiGHS), that names a film
+    twice or has a max_screens below its min_screens (``InfeasibleSlateError``), naming the
+    film by position and id."""
+    if not films:
+        raise InvalidParameterError("the slate lists no film")
+    whole: list[SlateFilm] = []
+    for i, f in enumerate(films):
+        bounds: list[int | None] = []
+        for name in ("min_screens", "max_screens"):
+            value = getattr(f, name)
+            bounds.append(None if value is None and name == "max_screens"
+                          else whole_value(value, 0, MAX_COUNT))
+            if bounds[-1] is None and (value is not None or name == "min_screens"):
+                raise InvalidParameterError(
+                    f"{named(films, i)}: {name} {whole_rule(0, MAX_COUNT)}"
+                    f"{' or null' if name == 'max_screens' else ''}, got {value!r}")
+        whole.append(SlateFilm(f.film_id, bounds[0] or 0, bounds[1], f.line, f.title))
+    films = whole
+    first: dict[str, int] = {}
+    for i, f in enumerate(films):
+        if f.film_id in first:
+            raise InfeasibleSlateError(f"film_id {f.film_id!r} appears twice in the slate "
+                                       f"(films[{first[f.film_id]}] and films[{i}])")
+        first[f.film_id] = i
+        if f.max_screens is not None and f.max_screens < f.min_screens:
+            raise InfeasibleSlateError(f"{named(films, i)}: max_screens {f.max_screens} is "
+                                       f"below min_screens {f.min_screens}")
+    return films
 
 
 def read_slate(path: str | os.PathLike[str]) -> list[SlateFilm]:

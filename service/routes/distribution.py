@@ -27,13 +27,15 @@ from recommender.distribution.demand import (
     demand_by_place,
 )
 from recommender.distribution.places import cinemas_for
+from recommender.distribution.screens import whole_rule, whole_value
 from recommender.distribution.slate import InfeasibleSlateError, SlateFilm, plan_slate
+from recommender.distribution.slate_file import check_films, holding, named
 from recommender.errors import DataError
 from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
-from service.schemas import Error, JsonInt, NewFilm, StoredId, _json_number
+from service.schemas import Error, NewFilm, StoredId, _json_number
 
 router = APIRouter(tags=["distribution"], route_class=JsonRoute)
 log = logging.getLogger("recommender.service")
@@ -68,7 +70,29 @@ SCREENS_HELP = ("screens (or showtimes) to share out in proportion to expected d
 PLACE: dict[str, Any] = {"x-vocabulary": "place"}  # schema_limits: the place attributes
 By = Annotated[str, Query(description=BY_HELP, min_length=1, max_length=100,
                           json_schema_extra=PLACE)]
-Screens = Annotated[int | None, Query(ge=1, le=MAX_SCREENS, description=SCREENS_HELP)]
+
+
+def whole(low: int, high: int, text: bool = False) -> BeforeValidator:
+    """The library's rule for a count (``screens.whole_value``: ``1.0`` is 1, ``1.5`` and
+    ``1e300`` are refused naming the range, not "Unable to parse input string"), on a query
+    string's text (``text``) or a JSON body's number (text there is refused, as
+    ``_json_number`` refuses it)."""
+
+    def check(value: Any) -> Any:
+        if value is None:
+            return value
+        if not text:
+            _json_number(value)
+        number = whole_value(value, low, high)
+        if number is None:
+            raise ValueError(whole_rule(low, high))
+        return number
+
+    return BeforeValidator(check)
+
+
+Screens = Annotated[int | None, Query(ge=1, le=MAX_SCREENS, description=SCREENS_HELP),
+                    whole(1, MAX_SCREENS, text=True)]
 
 
 class PlaceDemand(BaseModel):
@@ -95,6 +119,9 @@ class ScreenAllocation(BaseModel):
                                                   "cinema without a cinema table, a table "
                                                   "without the city or region), or which "
                                                   "places users name the table lacks")
+    note: str | None = Field(None, description="when the 'other' row has screens: they go "
+                                               "to its pooled places together, one block "
+                                               "(null otherwise)")
 
 
 class WithoutPlace(BaseModel):
@@ -141,7 +168,7 @@ class Distribution(BaseModel):
 class ColdStartDistributionRequest(NewFilm):
     by: str = Field("region", min_length=1, max_length=100, description=BY_HELP,
                     json_schema_extra=PLACE)
-    screens: Annotated[int, Field(ge=1, le=MAX_SCREENS), BeforeValidator(_json_number)] | None \
+    screens: Annotated[int, Field(ge=1, le=MAX_SCREENS), whole(1, MAX_SCREENS)] | None \
         = Field(None, description=SCREENS_HELP)
 
 
@@ -173,6 +200,7 @@ async def cold_start(body: ColdStartDistributionRequest, engine: EngineDep,
     return await run_in_threadpool(work)
 
 
+Count = Annotated[int, whole(0, MAX_COUNT)]
 MAX_SLATE_FILMS = 50
 MAX_SLATE_CINEMAS = 4_000
 """Films and cinemas one request may send: at most 200,000 cells, three variables each in the
@@ -184,9 +212,9 @@ class OpeningFilm(BaseModel):
     film_id: StoredId = Field(min_length=1, description="a film opening with the others (the "
                                                         "model's users must name a cinema)",
                               json_schema_extra={"x-vocabulary": "slate-film"})
-    min_screens: JsonInt = Field(0, ge=0, le=MAX_COUNT,
-                                 description="the film's fewest screens over all cinemas")
-    max_screens: Annotated[int, Field(ge=0, le=MAX_COUNT), BeforeValidator(_json_number)] \
+    min_screens: Count = Field(0, ge=0, le=MAX_COUNT,
+                               description="the film's fewest screens over all cinemas")
+    max_screens: Annotated[int, Field(ge=0, le=MAX_COUNT), whole(0, MAX_COUNT)] \
         | None = Field(None, description="the film's most screens over all cinemas (null: no "
                                          "bound; at least min_screens)")
 
@@ -211,7 +239,8 @@ class CinemaScreens(BaseModel):
     model_config = ConfigDict(extra="forbid")
     cinema_id: CinemaId = Field(min_length=1, description="a cinema, as the users' cinema "
                                                           "attribute names it (not blank)")
-    screens: JsonInt = Field(ge=1, le=MAX_COUNT, description="its screens to fill")
+    screens: Annotated[int, whole(1, MAX_COUNT)] = Field(ge=1, le=MAX_COUNT,
+                                                         description="its screens to fill")
 
 
 class SlateScreensRequest(BaseModel):
@@ -271,24 +300,28 @@ class SlateScreens(BaseModel):
              summary="Each cinema's screens shared among the films opening together")
 async def slate(body: SlateScreensRequest, engine: EngineDep,
                 settings: SettingsDep) -> JSONResponse:
-    for what, ids in (("film_id", [f.film_id for f in body.films]),
-                      ("cinema_id", [c.cinema_id for c in body.cinemas or []])):
-        twice = next((i for i, n in Counter(ids).items() if n > 1), None)
-        if twice is not None:
-            raise HTTPException(409, f"{what} {twice!r} appears twice in the body")
-    for f in body.films:
-        if f.max_screens is not None and f.max_screens < f.min_screens:
-            raise HTTPException(409, f"film {f.film_id!r}: max_screens {f.max_screens} is "
-                                     f"below min_screens {f.min_screens}")
+    try:  # a film twice, or max_screens below min_screens: named by films[i] and id
+        films = check_films([SlateFilm(f.film_id, f.min_screens, f.max_screens)
+                             for f in body.films])
+    except InfeasibleSlateError as e:
+        raise HTTPException(409, str(e)) from None
+    cinema_ids = [c.cinema_id for c in body.cinemas or []]
+    twice = next((i for i, n in Counter(cinema_ids).items() if n > 1), None)
+    if twice is not None:
+        at = [f"cinemas[{i}]" for i, c in enumerate(cinema_ids) if c == twice][:2]
+        raise HTTPException(409, f"cinema_id {twice!r} appears twice in the body "
+                                 f"({' and '.join(at)})")
 
     def work() -> JSONResponse:
         cinemas = _slate_cinemas(engine, settings, body.cinemas)
-        films = [SlateFilm(f.film_id, f.min_screens, f.max_screens) for f in body.films]
         try:
             return JSONResponse(plan_slate(engine.model, films, cinemas,
                                            min_cell=settings.min_cell))
-        except InfeasibleSlateError as e:
-            raise HTTPException(409, str(e)) from None
+        except InfeasibleSlateError as e:  # the films holding the bound, as the CLI's lines
+            held = holding(films, e.bound) if e.bound else []
+            shown = ", ".join(named(films, i) for i in held[:5]) + (
+                f" and {len(held) - 5} more" if len(held) > 5 else "")
+            raise HTTPException(409, f"{e} ({e.bound}: {shown})" if held else str(e)) from None
 
     return await run_in_threadpool(work)
 

@@ -218,8 +218,8 @@ def test_screens_sum_to_n_and_follow_demand(model: Model) -> None:
     body = demand_by_place(model, str(model.films.ids[9]), "region", screens=17)
     places = body["places"]
     assert sum(r["screens"] for r in places) == 17
-    assert body["screens"] == {"total": 17, "capped_by": None, "capacity": None,
-                               "warning": None}  # caps (and their absence) by cinema only
+    assert body["screens"] == {"total": 17, "capped_by": None, "capacity": None,  # caps (and
+                               "warning": None, "note": None}  # their absence) by cinema only
     for r in places:  # largest remainder: each within one screen of its exact quota
         assert abs(r["screens"] - 17 * r["share"]) < 1.0 + 1e-6
 
@@ -261,7 +261,7 @@ def test_screens_capped_by_cinemas(model: Model) -> None:
                         "attributes are: region, city, cinema"),
     ("gender", None, "'gender' is not a place attribute"),
     ("zip_zone", None, "this model's users have no 'zip_zone' attribute"),
-    ("region", 0, r"screens must be in \[1, "),
+    ("region", 0, r"screens must be a whole number from 1 to "),
 ])
 def test_bad_input(model: Model, by: str, screens: int | None, message: str) -> None:
     with pytest.raises(InvalidParameterError, match=message):

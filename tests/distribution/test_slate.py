@@ -57,10 +57,12 @@ def test_solver_matches_brute_force(seed: int) -> None:
     w = _weights(demand, screens, lo, hi.astype(float))
     target = _targets(demand, screens, w)
     # the targets: each cinema's screens in proportion to w x demand (equally by w without
-    # demand), and w is 1 but for a film whose total target sits on one of its bounds
-    dw = demand * w
+    # demand), and w is 1 but for a film whose total target sits on one of its bounds (an
+    # infinite w, a minimum no factor meets: the limit, to 1e-30 of a screen)
+    big = np.where(np.isinf(w), 1e30, w)
+    dw = demand * big
     row = dw.sum(axis=1, keepdims=True)
-    share = np.where(row > 0, dw / np.where(row > 0, row, 1), w / w.sum())
+    share = np.where(row > 0, dw / np.where(row > 0, row, 1), big / big.sum())
     assert np.allclose(target, screens[:, None] * share)
     totals = target.sum(axis=0)
     held = ~np.isclose(w, 1.0)

@@ -58,6 +58,9 @@ export function demandView(body) {
       : "",
     body.screens && body.screens.warning
       ? h("p", { class: "warning", id: "dist-screens-warning" }, body.screens.warning) : "",
+    // the pool's screens are one block, as the API's screens.note and the CLI say
+    body.screens && body.screens.note
+      ? h("p", { class: "note", id: "dist-screens-note" }, body.screens.note) : "",
     ...placesTable(body),
   ];
 }
