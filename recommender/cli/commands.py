@@ -333,7 +333,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         n = len(body["films"])
         print(f"Top {plural(n, 'film', sep=',')} for user {args.user}"
               + (f" (asked for {args.k:,}; no other film is left)" if n < args.k else "")
-              + ("; watched films included" if not exclude_seen else ""))
+              + ("; watched films included" if not exclude_seen else "")
+              + ("; a user known only from the store's events since training (their taste "
+                 "is folded in from those)" if body["known_from"] == "events" else ""))
         if body["note"]:
             print(f"warning: {body['note']}")
         _print_films(body["films"], model)
