@@ -115,7 +115,9 @@ class ServiceState:
                 self.events.without_model()
         else:  # a store that cannot be opened or read does not stop the start (at_start)
             self._swap(self.events.at_start(engine) if self.events is not None else engine)
-        if self.settings.watch_interval > 0:
+        # a worker without a model watches even with watch_interval 0 (until it has one):
+        # else only a POST /admin/reload that it happened to take brought it back
+        if self.settings.watch_interval > 0 or self.engine is None:
             self._watcher = threading.Thread(target=self._watch, name="model-watch",
                                              daemon=True)
             self._watcher.start()
@@ -226,7 +228,10 @@ class ServiceState:
             return False
 
     def _watch(self) -> None:
-        while not self._stop.wait(self.settings.watch_interval):
+        every = self.settings.watch_interval
+        while not self._stop.wait(every or 1.0):
+            if not every and self.engine is not None:
+                return  # not watching (watch_interval 0): it was only until a model loaded
             try:
                 self.check()
             except Exception:  # never let the watcher die

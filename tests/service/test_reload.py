@@ -71,6 +71,13 @@ def state(client: TestClient) -> Any:
     return client.app.state.service  # type: ignore[attr-defined]
 
 
+def quiet(client: TestClient) -> None:
+    """Stop a model-less worker's own watcher (it watches even at watch_interval 0), so
+    that the test's ``check`` calls are the only ones."""
+    state(client)._stop.set()
+    state(client)._watcher.join()
+
+
 def answer(client: TestClient) -> tuple[str, list[str]]:
     """(X-Model-Version, the audience's user ids) of one request."""
     r = client.get(f"/films/{FILM}/audience", params={"k": 8})
@@ -287,6 +294,7 @@ def test_a_worker_of_several_starts_without_a_model_when_none_loads(
     shutil.copytree(layout.resolve(models["a"]), served)  # the flat layout: no versions
     (served / "film_factors.npy").unlink()
     with app_for(tmp_path) as restarted:
+        quiet(restarted)
         health = restarted.get("/health")
         assert health.status_code == 503 and health.headers["Retry-After"] == "5"
         assert "film_factors.npy" in health.json()["detail"]
@@ -481,6 +489,7 @@ def test_a_worker_without_a_model_tries_the_folder_again_when_its_files_are_comp
     shutil.copytree(source, served)
     (served / "film_factors.npy").unlink()  # not copied yet
     with app_for(tmp_path) as restarted:
+        quiet(restarted)
         assert restarted.get("/health").status_code == 503
         stamp = layout.stamp(served)
         assert not state(restarted).check()  # tried: still half-copied
@@ -490,3 +499,28 @@ def test_a_worker_without_a_model_tries_the_folder_again_when_its_files_are_comp
         assert state(restarted).check()
         assert restarted.get("/health").status_code == 200
         assert answer(restarted) == expected(artifact.load(served))
+
+
+def test_a_worker_without_a_model_watches_the_folder_even_at_watch_interval_0(
+        models: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With ``RECOMMENDER_WATCH_INTERVAL=0`` (no watching), a worker of several started
+    without a model was brought back only by a ``POST /admin/reload`` it happened to take: it
+    now looks at the folder every second until a model loads, then stops looking."""
+    from service.metrics import MULTIPROC_DIR, SHARED_FLAG
+
+    monkeypatch.setenv(SHARED_FLAG, "1")  # as ``service.server`` sets for --workers N
+    monkeypatch.setenv(MULTIPROC_DIR, str(tmp_path / "metrics"))
+    (tmp_path / "metrics").mkdir()
+    served = tmp_path / "served"
+    shutil.copytree(layout.resolve(models["a"]), served)
+    (served / "film_factors.npy").unlink()
+    with app_for(tmp_path) as restarted:
+        assert restarted.get("/health").status_code == 503
+        shutil.rmtree(served)
+        shutil.copytree(layout.resolve(models["a"]), served)  # a new copy, whole
+        deadline = time.monotonic() + 60
+        while restarted.get("/health").status_code != 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert answer(restarted) == expected(artifact.load(served))
+        state(restarted)._watcher.join(timeout=30)  # with a model, it stops watching
+        assert not state(restarted)._watcher.is_alive()
