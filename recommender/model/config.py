@@ -135,6 +135,13 @@ class TrainConfig:
             raise InvalidParameterError(f"alpha must be > 0, got {self.alpha}")
         if self.learning_rate <= 0:
             raise InvalidParameterError(f"learning_rate must be > 0, got {self.learning_rate}")
+        # BM25's saturation and length normalisation (weighting.bm25): a negative k1 zeroed
+        # every weight (and k1 -1 at b 0 divided 0 by 0: NaN confidence, a "diverged" fit told
+        # to lower --alpha); b past [0, 1] turns a long history's length norm negative
+        if self.bm25_k1 < 0:
+            raise InvalidParameterError(f"bm25_k1 must be >= 0, got {self.bm25_k1}")
+        if not 0 <= self.bm25_b <= 1:
+            raise InvalidParameterError(f"bm25_b must be in [0, 1], got {self.bm25_b}")
         if not 0 <= self.holdout < 0.9:
             raise InvalidParameterError(f"holdout must be in [0, 0.9), got {self.holdout}")
         check_tiers(self.tiers)

@@ -22,6 +22,9 @@ from recommender.model.config import TrainConfig
     ({"alpha": float("inf")}, "alpha must be a finite number"),
     ({"tune": "yes"}, "tune must be true or false"),
     ({"learning_rate": -1.0}, "learning_rate must be > 0"),
+    # BM25's k1 and b (a --config's only): k1 -1 at b 0 gave NaN confidence, "diverged"
+    ({"bm25_k1": -1.0}, "bm25_k1 must be >= 0"),
+    ({"bm25_b": 5.0}, r"bm25_b must be in \[0, 1\]"),
 ])
 def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
                                                     words: str) -> None:
@@ -37,6 +40,7 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     ({"ease_lambda": "300"}, "ease_lambda must be a finite number"),
     ({"ease_lambda": None}, "ease_lambda must be a finite number"),
     ({"tune": "false"}, "tune must be true or false"),
+    ({"weighting": "bm25", "bm25_k1": -1, "bm25_b": 0}, "bm25_k1 must be >= 0"),
     # a value the model does not read, off its default (it was recorded and ignored)
     ({"learning_rate": 0.2}, "model als does not read learning_rate (0.2)"),
     ({"model": "bpr", "alpha": 9.0}, "model bpr does not read alpha (9.0)"),
