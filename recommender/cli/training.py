@@ -54,6 +54,11 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         except (TypeError, ValueError):
             raise DataError(args.config, "tiers must be a list of [name, percent] pairs, got "
                                          f"{base['tiers']!r}") from None
+        fixed = base.get("fixed", [])
+        if not (isinstance(fixed, list) and all(isinstance(n, str) for n in fixed)):
+            # null or a number was a TypeError traceback; "alpha" read as a, h, l, p
+            raise DataError(args.config, f"fixed must be a list of option names, such as "
+                                         f'["alpha"], got {fixed!r}')
         from recommender.errors import InvalidParameterError
 
         try:  # the file's own values, so that an error names the file

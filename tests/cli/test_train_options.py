@@ -40,6 +40,10 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     ({"ease_lambda": "300"}, "ease_lambda must be a finite number"),
     ({"ease_lambda": None}, "ease_lambda must be a finite number"),
     ({"tune": "false"}, "tune must be true or false"),
+    # "alpha" was read as the options a, h, l, p; null and a number were TypeError tracebacks
+    ({"fixed": "alpha"}, "fixed must be a list of option names"),
+    ({"fixed": None}, "fixed must be a list of option names"),
+    ({"fixed": 5}, "fixed must be a list of option names"),
     ({"weighting": "bm25", "bm25_k1": -1, "bm25_b": 0}, "bm25_k1 must be >= 0"),
     # a value the model does not read, off its default (it was recorded and ignored)
     ({"learning_rate": 0.2}, "model als does not read learning_rate (0.2)"),
