@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
 from recommender.model import ease, prior
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
@@ -85,7 +86,12 @@ class Search:
             return self.cache[key]
         cfg = replace(self.config, **{"family": "als", **params})
         t0 = time.perf_counter()
-        uf, ff = self.factors(cfg) if fitted is None else fitted
+        try:
+            uf, ff = self.factors(cfg) if fitted is None else fitted
+        except InvalidParameterError as e:  # a diverged fit (training.fit_factors)
+            if not self.trials:  # the starting point: the final fit would fail the same way
+                raise
+            return self._failed(key, params, str(e), time.perf_counter() - t0)
         film_prior = prior.film_prior(self.counts, uf, ff, cfg.popularity, cfg.seed, scale)
         per_query = list(query_recalls(uf, ff, self.seen, self.held, K, USER_K, seed=cfg.seed,
                                        film_prior=film_prior))
@@ -103,6 +109,23 @@ class Search:
             print(f"tuning trial {len(self.trials)}: " + ", ".join(
                 f"{n} {v}" for n, v in params.items()) + f": objective {trial['objective']} "
                 f"({trial['seconds']:.1f} s)", file=sys.stderr)
+        return trial
+
+    def _failed(self, key: tuple[Any, ...], params: dict[str, Any], why: str,
+                seconds: float) -> dict[str, Any]:
+        """The trial of a setting the search offered that could not be fitted (``rating``
+        weighting on ratings of 1e12 diverged, and ended ``train`` on a log its default
+        binary weighting fits): recorded with no objective, it is never chosen."""
+        trial = {"params": dict(params), "objective": None, "standard_error": 0.0,
+                 "failed": why, "seconds": round(seconds, 3)}
+        self.cache[key] = trial
+        self.queries[id(trial)] = [np.full(len(q), np.nan)
+                                   for q in self.queries[id(self.trials[0])]]
+        self.trials.append(trial)
+        if self.progress:
+            print(f"tuning trial {len(self.trials)}: " + ", ".join(
+                f"{n} {v}" for n, v in params.items()) + f": not fitted ({why})",
+                file=sys.stderr)
         return trial
 
     def gain(self, challenger: dict[str, Any], incumbent: dict[str, Any]) -> tuple[float, float]:
@@ -127,5 +150,7 @@ class Search:
 
 
 def score(trial: dict[str, Any]) -> float:
+    if trial["objective"] is None:  # a trial that could not be fitted (``Search._failed``)
+        return -1.0
     v = float(trial["objective"])
     return -1.0 if math.isnan(v) else v

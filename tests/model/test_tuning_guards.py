@@ -356,3 +356,34 @@ def test_equal_timestamps_are_named_in_the_horizon() -> None:
     model = train(same, TrainConfig(factors=8, iterations=4, segments=2), progress=False)
     assert "the log has no timestamps, or all are equal" in \
         horizon(model.calibration)["description"]
+
+
+def test_a_setting_the_search_offers_that_cannot_be_fitted_is_never_chosen(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The weighting stage tries ``rating`` on a rated log: where that fit diverged (ratings of
+    1e12 here, at the stage's alpha) its error ended ``train``, on a log whose default binary
+    weighting fits, telling the user to train with --weighting binary. The trial is recorded
+    as not fitted and the search goes on; the starting point's own failure is still the error
+    (the final fit would fail the same way). Oracle: the stand-in fit fails exactly the
+    ``rating`` trials."""
+    from recommender.errors import InvalidParameterError
+
+    real = trials.fit_factors
+
+    def diverging(matrix: sp.csr_matrix, cfg: TrainConfig, *a: Any, **k: Any) -> Any:
+        if cfg.weighting == "rating":
+            raise InvalidParameterError("the als fit diverged (NaN encountered in factors)")
+        return real(matrix, cfg, *a, **k)
+
+    monkeypatch.setattr(trials, "fit_factors", diverging)
+    monkeypatch.setattr(tuning, "FACTORS", ())
+    data, _ = rated()
+    chosen, report = tuning.tune(data, QUICK)
+    assert report["status"] == "searched" and chosen.weighting != "rating"
+    failed = [t for t in report["trials"] if "failed" in t]
+    assert failed and all(t["params"]["weighting"] == "rating" and t["objective"] is None
+                          and "diverged" in t["failed"] for t in failed)
+    assert all("failed" not in t for t in report["trials"] if t["params"]["weighting"] != "rating")
+    json.dumps(report, allow_nan=False)  # meta.json stays standard JSON
+    with pytest.raises(InvalidParameterError, match="diverged"):
+        tuning.tune(data, replace(QUICK, weighting="rating"))
