@@ -253,7 +253,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     liked = filter_min_rating(data, config.min_rating)
     if len(liked) == 0:
         raise DataError(data.source, "no interactions left to train on"
-                        + (f" after --min-rating {config.min_rating}" if config.min_rating else ""))
+                        + (f" after --min-rating {config.min_rating:g}"  # 0 too: not falsy
+                           if config.min_rating is not None else ""))
     held = holdout_mask(data, config.holdout, config.seed)
     watched_fit = data.subset(~held)  # every watch of the calibration fit's part
     fit_part = filter_min_rating(watched_fit, config.min_rating)

@@ -284,8 +284,8 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     del pairs
     if n_liked == 0:
         raise DataError(src.source, "no interactions left to train on"
-                        + (f" after --min-rating {config.min_rating}" if config.min_rating
-                           else ""))
+                        + (f" after --min-rating {config.min_rating:g}"
+                           if config.min_rating is not None else ""))
     seen = _csr(u, f, n_users, n_films)
     params = spark_params(config, n_users, n_films, n_liked)
     fitted = kept.filter(sf.col("liked"))

@@ -159,3 +159,18 @@ def test_a_film_only_in_the_holdout_is_said_without_min_rating(
                            config, "--no-tune", "--factors", 4, "--segments", 2)
     assert code == 0, err
     assert "warning: 1 film without an interaction in the fit" in err
+
+
+@pytest.mark.parametrize(("low", "floor", "said"), [(-1.0, 0.0, "after --min-rating 0"),
+                                                    (1.0, 2.5, "after --min-rating 2.5")])
+def test_nothing_left_after_min_rating_names_it_at_zero_too(low: float, floor: float,
+                                                             said: str) -> None:
+    """A -5..5 scale rated below --min-rating 0 throughout: the error said "no interactions
+    left to train on" alone (the check read 0 as no --min-rating). Oracle: every planted
+    rating is below the floor."""
+    data, _ = rated()
+    data = Interactions.from_columns(
+        pa.array(data.users.ids[data.user_idx]), pa.array(data.films.ids[data.film_idx]),
+        rating=np.full(len(data), low), source="low")
+    with pytest.raises(DataError, match=f"no interactions left to train on {said}$"):
+        train(data, replace(CONFIG, min_rating=floor), progress=False)
