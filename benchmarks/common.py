@@ -31,6 +31,10 @@ RESULTS_DIR = BENCH_DIR / "results"
 QUICK_RESULTS_DIR = RESULTS_DIR / "quick"
 MARKER = "@@BENCH-RESULT@@"
 PYTHON = sys.executable
+# the load average when this script's process started (a benchmark imports this module first):
+# machine_facts() runs when the result is written, at the end of the run, and the load then is
+# not the load the run started under
+LOAD_AVERAGE_AT_START = [round(x, 2) for x in os.getloadavg()]
 
 
 def results_dir(quick: bool) -> Path:
@@ -115,7 +119,8 @@ def machine_facts() -> dict[str, Any]:
         "memory_gb": _mem_total_gb(),
         "os": platform.platform(),
         "python": platform.python_version(),
-        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "load_average_at_start": list(LOAD_AVERAGE_AT_START),
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "versions": {m: _version(m) for m in (
             "film-audience-engine", "implicit", "numpy", "scipy", "pyarrow", "fastapi",
             "uvicorn", "threadpoolctl")},

@@ -285,3 +285,19 @@ def test_a_run_on_changed_code_is_stamped_dirty(tmp_path: Path,
     assert common._git_commit() == head
     (tmp_path / "code.py").write_text("x = 2\n")
     assert common._git_commit() == head + "+dirty"
+
+
+def test_the_load_average_at_start_is_taken_when_the_run_starts(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """machine_facts() runs when write_result writes the file, at the end of a run, and its
+    "load_average_at_start" (the README's "when each benchmark started") was the load then:
+    results/slate.json recorded [3.8, 3.92, 3.12] there against its own [2.17, 2.45, 2.37]
+    taken at the start."""
+    import os
+
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.0, 1.0, 1.0))
+    common = _bench("common")
+    monkeypatch.setattr(os, "getloadavg", lambda: (9.0, 9.0, 9.0))
+    facts = common.machine_facts()
+    assert facts["load_average_at_start"] == [1.0, 1.0, 1.0]
+    assert facts["load_average_at_end"] == [9.0, 9.0, 9.0]
