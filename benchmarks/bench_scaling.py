@@ -6,13 +6,15 @@ Per size, in one fresh process: ``train()`` (the library call behind ``recommend
 calibration fit, warm refit, calibration scoring, segments; loading and saving excluded) and
 a bare ``implicit`` fit on the same confidence matrix with the same parameters, then
 ``film_audience`` (k=100, exclude-seen) p50/p99 over films drawn uniformly, with the numpy
-floor alongside. The ML-20M point is taken from ``train.json``/``query.json`` when those
-were measured in this run (``--reuse``), else measured here.
+floor alongside. The ML-20M point is taken from ``train.json``/``query.json`` when both
+were written at the same shape since ``--reuse-since`` (``run_all.py`` passes the time its
+suite started, so only results of that run are reused), else measured here.
 """
 
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,19 +73,35 @@ def step_point(folder: str, factors: int, iterations: int, n_films: int) -> dict
 STEPS = {"point": step_point}
 
 
-def run(quick: bool, reuse: bool = True) -> dict[str, Any]:
+def reusable(result: dict[str, Any] | None, shape: dict[str, Any],
+             since: datetime | None) -> bool:
+    """Whether ``train.json``/``query.json`` may stand for this size's point: measured at this
+    shape and finished at or after ``since`` (None: never). Reusing whatever file was there
+    put a 166 s ``train()`` from an earlier run beside train.json's 57 s bare fit of a later
+    one in the README."""
+    if since is None or not result or result.get("shape") != shape:
+        return False
+    try:
+        return datetime.fromisoformat(result["finished"]) >= since
+    except (KeyError, TypeError, ValueError):
+        return False
+
+
+def run(quick: bool, since: datetime | None = None) -> dict[str, Any]:
     from scale_data import shape_by_name
 
     points = []
     for name in (QUICK_SIZES if quick else FULL_SIZES):
         shape = shape_by_name(name)
-        train_res = common.read_result("train", quick) if reuse else None
-        query_res = common.read_result("query", quick) if reuse else None
-        if (train_res and query_res and train_res["shape"] == vars(shape)
-                and query_res["shape"] == vars(shape)):
+        train_res = common.read_result("train", quick)
+        query_res = common.read_result("query", quick)
+        if reusable(train_res, vars(shape), since) and reusable(query_res, vars(shape), since):
+            assert train_res is not None and query_res is not None
             common.log(f"scaling {name}: reusing train.json and query.json")
             points.append({
                 "name": name, **vars(shape), "source": "train.json + query.json",
+                "source_finished": {"train": train_res["finished"],
+                                    "query": query_res["finished"]},
                 "train_s": train_res["breakdown"]["train_s"],
                 "bare_fit_s": train_res["bare_fit_64"]["fit_s"]["median"],
                 "audience_ms": query_res["audience_ms"],
@@ -104,10 +122,12 @@ def main() -> int:
     if common.worker_main(STEPS):
         return 0
     ap = common.base_args(__doc__.split("\n\n")[0])
-    ap.add_argument("--no-reuse", action="store_true",
-                    help="measure the largest size here even if train/query results exist")
+    ap.add_argument("--reuse-since", type=datetime.fromisoformat, metavar="ISO_TIME",
+                    help="take a size's point from train.json and query.json when both were "
+                         "measured at that shape since this time (with its UTC offset); "
+                         "without it every size is measured here")
     args = ap.parse_args()
-    common.write_result("scaling", run(args.quick, not args.no_reuse), args.quick)
+    common.write_result("scaling", run(args.quick, args.reuse_since), args.quick)
     return 0
 
 

@@ -301,3 +301,21 @@ def test_the_load_average_at_start_is_taken_when_the_run_starts(
     facts = common.machine_facts()
     assert facts["load_average_at_start"] == [1.0, 1.0, 1.0]
     assert facts["load_average_at_end"] == [9.0, 9.0, 9.0]
+
+
+def test_scaling_reuses_only_the_train_and_query_results_of_its_own_run() -> None:
+    """bench_scaling.py took its ML-20M point from whatever train.json and query.json were
+    there ("when those were measured in this run", said its docstring): results/scaling.json
+    kept a 166 s train() and 149 s bare fit beside train.json's later 57 s bare fit."""
+    from datetime import UTC, datetime
+
+    bs = _bench("bench_scaling")
+    shape = {"name": "ml20m", "interactions": 20}
+    since = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    fresh = {"shape": shape, "finished": "2026-12-03T09:07:04+00:00"}
+    assert bs.reusable(fresh, shape, since)
+    assert not bs.reusable({**fresh, "finished": "2026-11-27T18:25:06+00:00"}, shape, since)
+    assert not bs.reusable(fresh, shape, None)
+    assert not bs.reusable(fresh, {**shape, "interactions": 5}, since)
+    assert not bs.reusable({"shape": shape}, shape, since)
+    assert not bs.reusable(None, shape, since)
