@@ -39,7 +39,13 @@ from recommender.errors import InvalidParameterError
 from recommender.evaluation.baselines import FactorScorer, binary
 from recommender.evaluation.report import write_json
 from recommender.evaluation.runs import evaluate
-from recommender.evaluation.scoring import ENGINE, USER_K, objective_key, score_split
+from recommender.evaluation.scoring import (
+    ENGINE,
+    MIN_VIEWERS,
+    USER_K,
+    objective_key,
+    score_split,
+)
 from recommender.evaluation.splits import make_split, validation_split
 from recommender.evaluation.tuning import grid_configs, validation_scores
 from recommender.io import readers
@@ -233,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "engine_defaults": TrainConfig(tune=True).to_dict(),
         "k": args.k,
         "user_k": USER_K,
+        "min_test_viewers": MIN_VIEWERS,
         "seed": args.seed,
         "variants": args.variants,
         "protocols": args.protocols,

@@ -322,3 +322,19 @@ def test_scaling_reuses_only_the_train_and_query_results_of_its_own_run() -> Non
     assert not bs.reusable(fresh, {**shape, "interactions": 5}, since)
     assert not bs.reusable({"shape": shape}, shape, since)
     assert not bs.reusable(None, shape, since)
+
+
+def test_the_quality_report_reads_its_iterations_and_viewer_floor_from_the_result() -> None:
+    """quality_report.py typed "iterations (15)" and "films with 5+ test viewers" into its
+    prose: a run with other defaults or another floor would have been described wrongly."""
+    q = _bench("quality_report")
+    result = {"generated_by": "benchmarks/quality.py", "generated": "2026-01-01T00:00:00+00:00",
+              "machine": "x86_64", "load_average_start": [1.0], "load_average_end": [1.0],
+              "seconds": 1.0, "seed": 0, "k": 100, "user_k": 20, "variants": ["full"],
+              "engine_defaults": {"weighting": "binary", "factors": 64, "regularization": 30.0,
+                                  "alpha": 3.0, "iterations": 25},
+              "min_test_viewers": 7, "reports": {},
+              "lodo": {"configs": ["a", "b", "c"], "held_out": {}}}
+    text = q.markdown(result)
+    assert "its grids and iterations (25)." in text and "(15)" not in text
+    assert "films with 7+ test viewers" in text and "5+" not in text
