@@ -141,10 +141,10 @@ def markdown(doc: dict[str, Any]) -> str:
         f"the default `TrainConfig` (tier-calibration holdout included) on the same training "
         f"part; metrics from `scoring.score_split`. Spark master `{doc['master']}`, "
         f"pyspark {doc['pyspark']}. Target: Spark audience recall@{K} within "
-        f"{TOLERANCE:.0%} of the local engine's.",
+        f"{doc['tolerance']:.0%} of the local engine's.",
         "",
         f"| seed | local recall@{K} | spark recall@{K} | spark / local | NDCG@{K} local / spark "
-        "| AUC local / spark | train s local / spark | within 10% |",
+        f"| AUC local / spark | train s local / spark | within {doc['tolerance']:.0%} |",
         "|---|---|---|---|---|---|---|---|",
         *rows,
         "",

@@ -338,3 +338,14 @@ def test_the_quality_report_reads_its_iterations_and_viewer_floor_from_the_resul
     text = q.markdown(result)
     assert "its grids and iterations (25)." in text and "(15)" not in text
     assert "films with 7+ test viewers" in text and "5+" not in text
+
+
+def test_the_spark_table_names_the_tolerance_its_run_judged_by() -> None:
+    """spark_agreement.md's column read "within 10%" whatever tolerance the run used."""
+    import json
+
+    sa = _bench("spark_agreement")
+    doc = json.loads((ROOT / "benchmarks" / "results" / "spark_agreement.json").read_text())
+    assert f"| within {doc['tolerance']:.0%} |" in sa.markdown(doc)
+    text = sa.markdown({**doc, "tolerance": 0.05})
+    assert "| within 5% |" in text and "within 10%" not in text
