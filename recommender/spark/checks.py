@@ -6,6 +6,7 @@ merged weights past what a 32-bit float holds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,13 +108,14 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
 #: the largest local file read again by the local reader to name the line of a problem Spark
 #: found (Spark's checks count rows and show an example, but know no line)
 LOCAL_LINE_LIMIT = 256 << 20
+_ROW = re.compile(r"row [0-9,]+: ")
 
 
 def with_line(error: DataError, local: Path | None) -> DataError:
-    """``error`` (Spark's: a count and an example, no line) with the line where the local
-    reader stops on the same file, when ``local`` is a plain file of at most
-    ``LOCAL_LINE_LIMIT`` bytes; ``error`` itself otherwise, or when the local reader names no
-    line (or reads the file)."""
+    """``error`` (Spark's: a count and an example, no line) with the line (a CSV's) or row (a
+    Parquet file's) where the local reader stops on the same file, when ``local`` is a plain
+    file of at most ``LOCAL_LINE_LIMIT`` bytes, or the local reader's words for an empty file;
+    ``error`` itself otherwise, or when the local reader names no place (or reads the file)."""
     if error.line is not None or local is None or local.name.lower().endswith(".gz"):
         return error
     try:
@@ -126,6 +128,11 @@ def with_line(error: DataError, local: Path | None) -> DataError:
         if found.line is not None:
             return DataError(error.path, f"{error.reason}; the local reader stops at line "
                              f"{found.line:,}: {found.reason}")
+        if _ROW.match(found.reason):  # a Parquet file's row (``delimited.RowLocator``)
+            return DataError(error.path, f"{error.reason}; the local reader stops at "
+                             f"{found.reason}")
+        if found.reason.startswith("the file is empty"):  # Spark: "found columns " (none)
+            return DataError(error.path, found.reason)
     except Exception:  # noqa: S110 - Spark's words stand
         pass
     return error

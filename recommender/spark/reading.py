@@ -86,8 +86,8 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     # with the multi-line reader when that fails. A local file is also checked to be UTF-8
     # in that pass: Spark would read each undecodable byte as U+FFFD, silently (distinct ids
     # merged into one)
-    local = local_path(data) if csv and not is_uri(data) else None
-    multiline = local is not None and spark_csv_scan(local)
+    local = None if is_uri(data) else local_path(data)  # a CSV or Parquet file, named by row
+    multiline = csv and local is not None and spark_csv_scan(local)
     try:
         events, has_rating, has_ts = _read_events(
             spark, data, line_sep=_line_sep(spark, data) if multiline else None)

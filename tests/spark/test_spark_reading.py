@@ -321,3 +321,36 @@ def test_a_spark_read_error_names_the_line_of_a_local_file(spark: Any, tmp_path:
     with pytest.raises(DataError, match=r"1 row with bad rating, e\.g\. 'great'.*the local "
                                         r"reader stops at line 42: .*great"):
         train_spark(str(path), SMALL, spark=spark)
+
+
+def test_a_spark_read_error_names_the_row_of_a_local_parquet_file(spark: Any,
+                                                                  tmp_path: Path) -> None:
+    """A bad value in a local Parquet file: the local reader names its row, Spark's check
+    named none; the message now adds the row the local reader stops at (oracle: the row
+    written bad here)."""
+    from recommender.spark.reading import read_source
+
+    weights = [1.0] * 9
+    weights[6] = float("nan")  # row 7
+    path = tmp_path / "bad_weight.parquet"
+    pq.write_table(pa.table({"user_id": [f"u{i}" for i in range(9)], "film_id": ["f1"] * 9,
+                             "weight": weights}), path)
+    with pytest.raises(DataError, match=r"bad_weight\.parquet: 1 row with bad weight.*the "
+                                        r"local reader stops at row 7: weight nan"):
+        read_source(spark, str(path), None, None)
+
+
+def test_spark_says_an_empty_csv_is_empty_as_the_local_reader_does(spark: Any,
+                                                                   tmp_path: Path) -> None:
+    """An empty file was "missing required columns ...; found columns " (none) on Spark; the
+    local reader says the file is empty (oracle: the local reader's own refusal)."""
+    from recommender.spark.reading import read_source
+
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    with pytest.raises(DataError) as local:
+        readers.load(path)
+    with pytest.raises(DataError) as on_spark:
+        read_source(spark, str(path), None, None)
+    assert on_spark.value.reason == local.value.reason
+    assert "found columns" not in str(on_spark.value)
