@@ -20,7 +20,7 @@ from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
 from recommender.model import ease, prior
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
-from recommender.model.training import collapsed, fit_factors
+from recommender.model.training import fit_factors
 from recommender.model.validation import combined, mean_se, paired_log_gain, query_recalls
 from recommender.model.weighting import confidence, filter_min_rating
 
@@ -102,10 +102,6 @@ class Search:
                  "standard_error": round(se, 5) if not math.isnan(se) else 0.0,
                  f"audience_recall@{K}": round(aud, 5), f"user_recall@{USER_K}": round(usr, 5),
                  "seconds": round(time.perf_counter() - t0, 3)}
-        if (small := collapsed(uf, ff, cfg)) is not None:
-            # a fit train would ship with a warning to move this very setting: ranked below
-            # every fit that predicts something (the start kept only when every trial is so)
-            trial["collapsed"] = small["largest_score"]
         self.cache[key] = trial
         self.queries[id(trial)] = per_query
         self.trials.append(trial)
@@ -156,7 +152,5 @@ class Search:
 def score(trial: dict[str, Any]) -> float:
     if trial["objective"] is None:  # a trial that could not be fitted (``Search._failed``)
         return -1.0
-    if trial.get("collapsed") is not None:  # every score next to 0 (``training.collapsed``)
-        return -0.5
     v = float(trial["objective"])
     return -1.0 if math.isnan(v) else v
