@@ -144,8 +144,9 @@ def check_scale(uf: NDArray[np.float32], ff: NDArray[np.float32], matrix: sp.csr
 
 
 # ALS and EASE are fitted to predict 1 for a watched film: a model whose every score is at
-# most this predicts next to nothing (its regularization outweighs the log), and its orders
-# rest on round-off
+# most this predicts next to nothing (its regularization outweighs the log), and its scores,
+# shown to 6 decimals, all read 0 (its orders are the fit's: float32 keeps their relative
+# differences at any such scale, and on a sparse log such a fit can rank well)
 COLLAPSED_SCORE = 1e-3
 
 
@@ -168,9 +169,11 @@ def collapsed(uf: NDArray[np.float32], ff: NDArray[np.float32], config: TrainCon
                   "a lower --regularization or a higher --alpha"))
     return {"largest_score": float(f"{bound:.3g}"), "note": (
         f"every score is at most {bound:.3g}, where a watched film's target is 1: the fit "
-        f"predicts next to nothing ({knob} outweighs what this log holds), so its audiences "
-        f"and recommendations are in an order of round-off; train with {fix}, or on a "
-        "larger log")}
+        f"predicts next to nothing ({knob} outweighs what this log holds), so every score "
+        "reads 0 as shown (6 decimals) and says nothing in absolute terms; audiences and "
+        "recommendations still follow the scores' relative differences, which such a fit "
+        f"keeps (on a sparse log it can rank well); for scores on the scale of 1, train with "
+        f"{fix}, or on a larger log")}
 
 
 def fit_ease(matrix: sp.csr_matrix, config: TrainConfig, progress: bool = False
