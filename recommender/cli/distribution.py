@@ -68,7 +68,9 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     args.screens = check_screens(args.screens)
     if args.by is None:  # "--by ''" is refused by the library, as by= is over HTTP
         args.by = "region"
-    if args.cinemas and not (args.by.lower() in ("cinema", "city", "region") and args.screens):
+    from recommender.distribution.demand import capped
+
+    if args.cinemas and not (capped(args.by) and args.screens):
         raise InvalidParameterError(
             "--cinemas caps --screens by the screens of each cinema, city or region, with --by "
             "cinema, city or region; without both it is not read")
@@ -77,12 +79,12 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         raise InvalidParameterError(
             "give a FILM_ID, or --like/--genre for a film with no history (not both)")
     from recommender.cli.answers import weighted_likes
-    from recommender.distribution.demand import CAPPED, cold_start_demand, demand_by_place
+    from recommender.distribution.demand import cold_start_demand, demand_by_place
     from recommender.distribution.places import cinemas_for
 
     model = answer_model(args)
     cinemas = (cinemas_for(model, args.model, args.cinemas or _env_cinemas())
-               if args.by.lower() in CAPPED and args.screens else None)
+               if capped(args.by) and args.screens else None)
     if cold:
         from recommender.cli.answers import say_skipped
         from recommender.query.hints import title_hints

@@ -38,6 +38,12 @@ from recommender.query.privacy import OTHER, min_cell_from_env
 MAX_SCREENS = 10_000_000
 CAPPED = (CINEMA, CITY, REGION)
 """The place attributes a cinema table caps screens by (its id, city and region columns)."""
+
+
+def capped(by: str) -> bool:
+    """Whether ``by`` (as ``places.check_place`` reads it: any case, surrounding blanks
+    ignored) is a place a cinema table caps (``CAPPED``): " cinema" is the cinema."""
+    return by.strip().lower() in CAPPED
 UNRANKED_DEMAND = ("nothing fitted ties this film, or its comparable films, to the users: "
                    "every candidate scores the same (or, in BPR and LMF, by bias alone), so "
                    "users who tie are given the film's mean probability and the places' "

@@ -21,8 +21,8 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from starlette.concurrency import run_in_threadpool
 
 from recommender.distribution.demand import (
-    CAPPED,
     MAX_SCREENS,
+    capped,
     cold_start_demand,
     demand_by_place,
 )
@@ -57,7 +57,7 @@ def _server_table(engine: Any, settings: Any) -> Cinemas | None:
 def _cinemas(engine: Any, settings: Any, by: str, screens: int | None) -> Cinemas | None:
     """The cinema table capping screens by cinema, city or region, or None
     (``_server_table``)."""
-    if by.lower() not in CAPPED or not screens:
+    if not capped(by) or not screens:  # " cinema" is the cinema, as check_place reads it
         return None
     return _server_table(engine, settings)
 

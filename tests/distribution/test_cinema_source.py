@@ -186,3 +186,37 @@ def test_a_served_version_keeps_its_own_table_after_a_newer_one_is_saved(
     assert body["screens"]["capacity"] == trained["capacity"]  # not 2x: the newer table
     table = cinemas_for(loaded, served)
     assert table is not None and int(table.screens.sum()) == trained["capacity"]
+
+
+def test_a_place_with_blanks_around_it_is_capped_as_without(
+        trained: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+    """``by`` with blanks around it names the place (``check_place`` ignores them), so the
+    cinema table caps it as it caps ``by=cinema``: " cinema" with more screens than the
+    table holds was answered uncapped, saying no cinema table was found."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    film, over = trained["film"], trained["capacity"] + 1
+    with TestClient(create_app(Settings(model_path=str(trained["model"])))) as c:
+        for by in ("cinema", " cinema", "City ", " region "):
+            r = c.get(f"/films/{film}/distribution", params={"by": by, "screens": over})
+            assert r.status_code == 422 and "more than the" in r.json()["detail"], (by, r.text)
+            r = c.post("/distribution/cold-start", json={
+                "comparable_film_ids": [film], "by": by, "screens": over})
+            assert r.status_code == 422 and "more than the" in r.json()["detail"], (by, r.text)
+            body = c.get(f"/films/{film}/distribution", params={"by": by, "screens": 5}).json()
+            assert body["screens"]["capacity"] is not None and body["screens"]["warning"] is None
+    for by in (" cinema", "city "):
+        code = main(["distribution", str(trained["model"]), film, "--by", by, "--screens",
+                     str(over)])
+        _, err = capsys.readouterr()
+        assert code == 2 and "more than the" in err, err
+    # --cinemas caps a place given with blanks too (it was refused as not cinema, city or region)
+    table = str(trained["data"] / demo.CINEMAS_FILE)
+    code = main(["distribution", str(trained["model"]), film, "--by", " cinema", "--screens",
+                 "5", "--cinemas", table, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["screens"]["capacity"] == trained["capacity"]
