@@ -181,7 +181,7 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     stores nothing twice (it was a plain-text 500). The reason goes to the log (it may name
     the database's host)."""
     _log_refusal(request, exc)
-    sync = getattr(request.app.state, "events_sync", None)
+    sync = getattr(getattr(request.scope.get("app"), "state", None), "events_sync", None)
     if sync is not None and read_only(exc):  # /health's campaign_store says so until a write
         sync.refused()
     # a full disk is said as such (not the host or path, which only the log names): "down,
