@@ -53,7 +53,7 @@ def textbook(demand: Any, screens: Any, lo: Any, hi: Any) -> Any:
     from recommender.distribution.slate import _targets, _weights
 
     w = _weights(demand, screens, lo, hi)
-    t = _targets(demand, screens, w).ravel()
+    t = _targets(demand, screens, w, lo, hi).ravel()
     held = (w < 1.0) & np.isfinite(hi)
     lo_held = np.where(held, np.maximum(lo, hi), lo).astype(np.int64)
     lo = lo_held if lo_held.sum() <= screens.sum() else lo
@@ -77,7 +77,8 @@ def textbook(demand: Any, screens: Any, lo: Any, hi: Any) -> Any:
 def deviation(x: Any, demand: Any, screens: Any, lo: Any, hi: Any) -> float:
     from recommender.distribution.slate import _targets, _weights
 
-    return float(np.abs(x - _targets(demand, screens, _weights(demand, screens, lo, hi))).sum())
+    w = _weights(demand, screens, lo, hi)
+    return float(np.abs(x - _targets(demand, screens, w, lo, hi)).sum())
 
 
 def main() -> int:

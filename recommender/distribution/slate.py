@@ -13,17 +13,17 @@ with ``sum_j x[c, j] = screens[c]`` and each film's total within its bounds, min
 ``t[c, j] = screens[c] * w[j] d[c, j] / sum_k w[k] d[c, k]`` shares the cinema's screens in
 proportion to the films' expected attendance ``d`` (by ``w`` alone when no film has any).
 ``w`` is 1 but for a film its bounds hold back: its demand is scaled by one factor at every
-cinema until its total target meets the bound (``_weights``, film by film, each factor solved
-exactly with the others held, until none moves; a minimum no finite factor meets takes the
-limit, every screen where the film has demand), so a capped film's spare screens go to the
-others in proportion to their demand,
-and a capped film gets exactly its cap (a bound, not a target: its thin targets would round
-to nothing). (Against the unscaled targets every spare screen deviates alike, and the
-cheapest place for it was a film whose target rounds to nothing: a film of 3 expected
-viewers took one screen at every cinema.) Among allocations with the same deviation, screens
-go to the films with the larger share of the cinema's demand (films of equal shares take
-them in turn from one cinema to the next). The films are solved in the
-order of their ids, so the allocation does not depend on the order the slate lists them in
+cinema until its total target meets the bound (``_weights``, film by film, each factor
+solved exactly with the others held, until none moves; films whose minimums no finite
+factors meet, alone or together, take the limit, ``slate_fit``), so a capped film's spare
+screens go to the others in proportion to their demand, and a capped film gets exactly its
+cap (a bound, not a target: its thin targets would round to nothing). (Against the unscaled
+targets every spare screen deviates alike, and the cheapest place for it was a film whose
+target rounds to nothing: a film of 3 expected viewers took one screen at every cinema.)
+Among allocations with the same deviation, screens go to the films with the larger share of
+the cinema's demand (films of equal shares take them in turn from one cinema to the next).
+The films are solved in the order of their ids, so the allocation does not depend on the
+order the slate lists them in
 (at a cinema without demand, e.g. one no user names, the films of equal weight ``w``
 have equal targets, so any split among them deviates the same: ``_even_out`` re-deals
 them cinema by cinema, so that over all such cinemas their totals differ by at most one
@@ -57,6 +57,7 @@ from recommender.distribution.places import (
 )
 from recommender.distribution.screens import whole_number
 from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm, check_films
+from recommender.distribution.slate_fit import fit, own_demand, plain_targets
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, MAX_COUNT, Cinemas
 from recommender.io.text import plural
@@ -138,9 +139,11 @@ def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
 
 def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
           lo: NDArray[np.int64], hi: NDArray[np.float64],
-          weights: NDArray[np.float64] | None = None) -> NDArray[np.int64]:
-    """The integer programme of the module docstring: cinemas x films screens (``weights``:
-    the films' demand factors, ``_weights``, when the caller has them)."""
+          weights: NDArray[np.float64] | None = None,
+          targets: NDArray[np.float64] | None = None) -> NDArray[np.int64]:
+    """The integer programme of the module docstring: cinemas x films screens (``weights``
+    and ``targets``: the films' demand factors, ``_weights``, and their targets, when the
+    caller has them)."""
     n_c, n_f = demand.shape
     s = np.asarray(screens, np.float64)
     if lo.sum() > s.sum():
@@ -151,8 +154,9 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
         raise InfeasibleSlateError(f"the films' max_screens add up to {int(hi.sum())}, fewer "
                                    f"than the {plural(int(s.sum()), 'screen')} to fill",
                                    "max_screens")
-    w = _weights(demand, screens, lo, hi) if weights is None else weights
-    target = _targets(demand, screens, w).ravel()
+    if weights is None or targets is None:
+        weights, targets = _fit(demand, screens, lo, hi)
+    w, target = weights, np.asarray(targets, np.float64).ravel()
     # a film its cap holds back gets its cap: spread thin, its targets round to nothing at
     # every cinema (a cap of 4 over 10 cinemas gave it 0 screens)
     held = (w < 1.0) & np.isfinite(hi)
@@ -241,7 +245,7 @@ def _even_out(x: NDArray[np.int64], none: NDArray[np.bool_], w: NDArray[np.float
     if not len(cells):
         return x
     out = x.copy()
-    for g in np.unique(w):
+    for g in np.unique(w[np.isfinite(w)]):  # a tight set's films share by their limit
         films = np.flatnonzero(w == g)
         if len(films) < 2:
             continue
@@ -288,10 +292,11 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     pooled = hidden & (users > 0)
     if pooled.any():
         share[pooled] = pool
-    w = _weights(share, cinemas.screens, lo, hi)  # per film: the order does not matter
+    w, t = _fit(share, cinemas.screens, lo, hi)  # per film: the order does not matter
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
-    x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id])
+    x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id],
+                         t[:, by_id])
     rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
             for c, j in zip(*np.nonzero(x), strict=True)]
@@ -320,8 +325,10 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                          "(a cinema whose expected_new is hidden: to the summed expected_new "
                          "of all the model's hidden cinemas, named or not; a film held to "
                          "its min_screens or max_screens has its expected_new scaled by one "
-                         "factor at every cinema until its targets meet the bound, or for a "
-                         "min_screens no factor meets, all the screens where it has demand)",
+                         "factor at every cinema until its targets meet the bound; films "
+                         "whose min_screens no factors meet, alone or together, take all the "
+                         "screens where they have demand, each its min_screens where they "
+                         "add up to those screens, else in proportion to them)",
             "films.screens": "screens given to the film over all cinemas",
             "films.min_screens": "the slate's fewest screens for the film over all cinemas "
                                  "(0: no minimum)",
@@ -344,31 +351,36 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                         "have the cinemas a film's breakdown by cinema pools with it into "
                         "\"other\"",
         },
-        "objective": round(float(np.abs(x - _targets(share, cinemas.screens, w)).sum()), 6),
+        "objective": round(float(np.abs(x - t).sum()), 6),
     }
 
 
 def _targets(demand: NDArray[np.float64], screens: NDArray[np.int64],
-             weights: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
+             weights: NDArray[np.float64] | None = None, lo: NDArray[np.int64] | None = None,
+             hi: NDArray[np.float64] | None = None) -> NDArray[np.float64]:
     """Each cinema's screens shared in proportion to ``weights`` x demand (equally, by
-    ``weights``, at a cinema without demand)."""
+    ``weights``, at a cinema without demand); where ``weights`` has infinite factors (a set of
+    films tight together, ``_weights``) and the bounds are given, the limit of the fitting
+    (``slate_fit.fit``), else those films share their cinemas by demand alone."""
     w = np.ones(demand.shape[1]) if weights is None else np.asarray(weights, np.float64)
-    top = np.isinf(w)  # the limit of an unbounded factor (``_weights``)
-    w = np.where(top, 0.0, w)
-    dw = demand * w
-    row = dw.sum(axis=1, keepdims=True)
-    s = np.asarray(screens, np.float64)[:, None]
-    equal = s * w / max(float(w.sum()), 1e-300)
-    t = np.where(row > 0, s * dw / np.where(row > 0, row, 1.0), equal)
-    if top.any():  # where such films have demand they take the screens, by their demand;
-        # at a cinema without any demand, equal shares among them; elsewhere none
-        lead = demand[:, top]
-        has = lead.sum(axis=1) > 0
-        none = demand.sum(axis=1) <= 0
-        t[has | none] = 0.0
-        t[np.ix_(has, top)] = s[has] * lead[has] / lead[has].sum(axis=1, keepdims=True)
-        t[np.ix_(none, top)] = s[none] / top.sum()
+    top = np.isinf(w)
+    if top.any() and lo is not None and hi is not None:
+        return _fit(demand, screens, lo, hi)[1]
+    own, s = own_demand(demand), np.asarray(screens, np.float64)
+    if not top.any():
+        return plain_targets(own, s, w) if len(own) else np.zeros(own.shape)
+    t = np.zeros(own.shape)
+    mine = (own[:, top] > 0).any(axis=1)
+    t[np.ix_(mine, top)] = plain_targets(own[np.ix_(mine, top)], s[mine], np.ones(top.sum()))
+    t[np.ix_(~mine, ~top)] = plain_targets(own[np.ix_(~mine, ~top)], s[~mine], w[~top])
     return t
+
+
+def _fit(demand: NDArray[np.float64], screens: NDArray[np.int64], lo: NDArray[np.int64],
+         hi: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """(``_weights``, the targets of its limit)."""
+    return fit(own_demand(demand), np.asarray(screens, np.float64), np.asarray(lo, np.float64),
+               np.asarray(hi, np.float64), _sweep)
 
 
 def _weights(demand: NDArray[np.float64], screens: NDArray[np.int64],
@@ -377,27 +389,26 @@ def _weights(demand: NDArray[np.float64], screens: NDArray[np.int64],
     for a film the bounds leave alone, else the factor at which its total target meets the
     bound it is off, the others' factors held (``_factor``), film after film until none
     moves (the minimum over log factors of a convex function, sum over cinemas of screens x
-    log(sum of factor x demand), less lo x log w above 1 and hi x log w below). A minimum no
-    finite factor meets (the screens of the cinemas where the film has demand, or none has
-    any, all it can take, are at most its min_screens) has an infinite factor, whose limit
-    ``_targets`` takes; a cap no factor meets (a film alone in demand at more screens than
-    its cap) stops at ``1 / FACTOR_LIMIT``, and the integer programme holds the bound."""
-    s = np.asarray(screens, np.float64)
-    lo_f, hi_f = np.asarray(lo, np.float64), np.asarray(hi, np.float64)
-    # at a cinema without demand the targets are equal shares, by the factor alone
-    own = np.where(demand.sum(axis=1, keepdims=True) <= 0, 1.0, np.asarray(demand, np.float64))
-    reach = (s[:, None] * (own > 0)).sum(axis=0)
-    # the fitting this replaces multiplied a factor by bound / total each round: near such a
-    # minimum it grew by a constant step and stopped 500 rounds short (a min_screens of all
-    # 314 screens left 1.26 screens of deviation against the targets, one of 313 0.26)
-    w = np.where((lo_f > 0) & (lo_f >= reach), np.inf, 1.0)
-    blocked = ((own > 0) & np.isinf(w)).any(axis=1)  # taken by an infinite factor: 0 to others
-    bounded = np.flatnonzero(np.isfinite(w) & ((lo_f > 0) | np.isfinite(hi_f)))
+    log(sum of factor x demand), less lo x log w above 1 and hi x log w below). Films whose
+    minimums no finite factors meet together (their minimums add up to every screen of the
+    cinemas where they have demand, or more: the convex function has no minimum, it falls
+    as their log factors rise together) have infinite factors: ``slate_fit.fit`` takes the
+    limit, those films take those screens and keep the finite ratios that meet their
+    minimums. A cap no factor meets (a film alone in demand at more screens than its cap)
+    stops at ``1 / FACTOR_LIMIT``, and the integer programme holds the bound."""
+    return _fit(demand, screens, lo, hi)[0]
+
+
+def _sweep(own: NDArray[np.float64], s: NDArray[np.float64], lo_f: NDArray[np.float64],
+           hi_f: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``_weights`` where no set of films is tight: the sweeps of ``_factor``."""
+    w = np.ones(own.shape[1])
+    bounded = np.flatnonzero((lo_f > 0) | np.isfinite(hi_f))
     for _ in range(WEIGHT_ROUNDS):
         moved = 0.0
-        row = own @ np.where(np.isinf(w), 0.0, w)  # kept up to date film by film
+        row = own @ w  # kept up to date film by film
         for j in bounded.tolist():
-            at = np.flatnonzero((own[:, j] > 0) & ~blocked)
+            at = np.flatnonzero(own[:, j] > 0)
             d = own[at, j]
             new = _factor(s[at], d, np.maximum(row[at] - d * w[j], 0.0), lo_f[j], hi_f[j],
                           float(w[j]))

@@ -55,15 +55,19 @@ def test_solver_matches_brute_force(seed: int) -> None:
     assert (x.sum(axis=1) == screens).all()
     assert (x.sum(axis=0) >= lo).all() and (x.sum(axis=0) <= hi).all()
     w = _weights(demand, screens, lo, hi.astype(float))
-    target = _targets(demand, screens, w)
+    target = _targets(demand, screens, w, lo, hi.astype(float))
     # the targets: each cinema's screens in proportion to w x demand (equally by w without
-    # demand), and w is 1 but for a film whose total target sits on one of its bounds (an
-    # infinite w, a minimum no factor meets: the limit, to 1e-30 of a screen)
-    big = np.where(np.isinf(w), 1e30, w)
-    dw = demand * big
-    row = dw.sum(axis=1, keepdims=True)
-    share = np.where(row > 0, dw / np.where(row > 0, row, 1), big / big.sum())
-    assert np.allclose(target, screens[:, None] * share)
+    # demand), and w is 1 but for a film whose total target sits on one of its bounds; films
+    # of infinite w (minimums no finite factors meet, alone or together) take every screen
+    # where they have demand, the others none there
+    top = np.isinf(w)
+    own = np.where(demand.sum(axis=1, keepdims=True) > 0, demand, 1.0)
+    theirs = (own[:, top] > 0).any(axis=1)
+    dw = own[~theirs][:, ~top] * w[~top]
+    assert np.allclose(target[~theirs][:, ~top],
+                       screens[~theirs, None] * dw / dw.sum(axis=1, keepdims=True))
+    assert np.allclose(target[theirs][:, top].sum(axis=1), screens[theirs])
+    assert np.allclose(target.sum(axis=1), screens)
     totals = target.sum(axis=0)
     held = ~np.isclose(w, 1.0)
     assert np.all(np.isclose(totals[held], lo[held]) | np.isclose(totals[held], hi[held])
