@@ -131,6 +131,13 @@ class TrainConfig:
             _in_range("warm_iterations", self.warm_iterations, 0, 100)
         if self.regularization < 0:
             raise InvalidParameterError(f"regularization must be >= 0, got {self.regularization}")
+        if self.regularization == 0 and self.model == "als" and self.family == "als":
+            # unregularised ALS interpolates the log: with as many factors as films it fits
+            # every unwatched film's 0 exactly, so every score is round-off (1e-6 as shown)
+            raise InvalidParameterError(
+                "regularization must be > 0 for ALS: at 0 the fit has no unique solution (with "
+                "as many factors as films it reproduces the log, and every film not watched "
+                "scores 0); try 0.01 or more")
         if self.alpha <= 0:
             raise InvalidParameterError(f"alpha must be > 0, got {self.alpha}")
         if self.learning_rate <= 0:

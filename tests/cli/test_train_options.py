@@ -25,6 +25,8 @@ from recommender.model.config import TrainConfig
     # BM25's k1 and b (a --config's only): k1 -1 at b 0 gave NaN confidence, "diverged"
     ({"bm25_k1": -1.0}, "bm25_k1 must be >= 0"),
     ({"bm25_b": 5.0}, r"bm25_b must be in \[0, 1\]"),
+    # unregularised ALS interpolated a 40-film log at 64 factors: every score 1e-6, no word
+    ({"regularization": 0.0}, "regularization must be > 0 for ALS"),
 ])
 def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
                                                     words: str) -> None:
@@ -486,3 +488,10 @@ def test_evaluates_holdout_changes_no_figure_with_no_tune_on_a_small_log(
         engine = json.loads(out.read_text())["models"]["engine"]
         figures.append({k: v for k, v in engine.items() if not k.endswith("_seconds")})
     assert figures[0] == figures[1]
+
+
+def test_regularization_0_stays_open_to_the_gradient_models_and_ease() -> None:
+    # only ALS's normal equations need it (BPR and LMF take gradient steps; EASE reads
+    # ease_lambda)
+    for options in ({"model": "bpr"}, {"model": "lmf"}, {"family": "ease"}):
+        TrainConfig(regularization=0.0, **options).validate()  # type: ignore[arg-type]
