@@ -194,7 +194,8 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
 
     if math.isnan(float(best["objective"])):  # e.g. one user: no held-out film or user
         return config, {**report, "status": "not run: the validation split leaves nothing to "
-                        "measure (no film with held-out viewers, no user with held-out films)",
+                        "measure (no film the rest of the log knows has 2 or more held-out "
+                        "viewers, no user has a held-out film the rest of the log knows)",
                         "trials": len(search.trials)}
     params = {**best["params"], "family": best["params"].get("family", "als")}
     chosen = replace(config, **params).validate()
