@@ -97,10 +97,16 @@ def quality(source: Path, name: str, by: list[str], min_new: int) -> dict[str, A
     return out
 
 
+# the timing shape's places: regions and cinemas as user attributes, the cinema run's screens
+TIMING_REGIONS = 10
+TIMING_CINEMAS = 5_000
+TIMING_SCREENS = 1_000
+
+
 def scaled_model(n_users: int, n_films: int, factors: int, nnz: int, calibration: dict[str, Any],
                  n_cinemas: int, seed: int = 0) -> tuple[Model, Cinemas]:
-    """A model of the given shape made of random arrays, with 10 regions and ``n_cinemas``
-    cinemas as user attributes, and a cinemas table with 1-20 screens each."""
+    """A model of the given shape made of random arrays, with TIMING_REGIONS regions and
+    ``n_cinemas`` cinemas as user attributes, and a cinemas table with 1-20 screens each."""
     rng = np.random.default_rng(seed)
     uf = (rng.standard_normal((n_users, factors)) * 0.1).astype(np.float32)
     ff = (rng.standard_normal((n_films, factors)) * 0.1).astype(np.float32)
@@ -113,7 +119,8 @@ def scaled_model(n_users: int, n_films: int, factors: int, nnz: int, calibration
     users = np.char.add("u", np.arange(n_users).astype(str))
     films = np.char.add("f", np.arange(n_films).astype(str))
     cinema_ids = np.char.add("c", np.arange(n_cinemas).astype(str))
-    attrs = {"region": np.char.add("R", rng.integers(10, size=n_users).astype(str)),
+    attrs = {"region": np.char.add("R", rng.integers(TIMING_REGIONS, size=n_users)
+                                    .astype(str)),
              "cinema": cinema_ids[rng.integers(n_cinemas, size=n_users)]}
     cal = dict(calibration)
     counts = np.diff(seen.T.tocsr().indptr)
@@ -138,14 +145,16 @@ def scaled_model(n_users: int, n_films: int, factors: int, nnz: int, calibration
 def timing(calibration: dict[str, Any], quick: bool) -> dict[str, Any]:
     n_users, n_films, factors = 138_493, 26_744, 64
     nnz = 2_000_000 if quick else 6_000_000
-    model, cinemas = scaled_model(n_users, n_films, factors, nnz, calibration, 5_000)
+    model, cinemas = scaled_model(n_users, n_films, factors, nnz, calibration, TIMING_CINEMAS)
     counts = model.film_counts()
     film = int(np.argsort(-counts)[100])  # a popular film (not the top one)
     film_id = str(model.films.ids[film])
     reps = 10 if quick else 30
     out: dict[str, Any] = {"shape": {"users": n_users, "films": n_films, "factors": factors,
                                      "interactions": int(model.seen.nnz),
-                                     "film_viewers": int(counts[film]), "cinemas": 5_000},
+                                     "film_viewers": int(counts[film]),
+                                     "regions": TIMING_REGIONS, "cinemas": TIMING_CINEMAS,
+                                     "screens": TIMING_SCREENS},
                            "repeats": reps}
 
     def measure(fn: Any) -> list[float]:
@@ -162,7 +171,7 @@ def timing(calibration: dict[str, Any], quick: bool) -> dict[str, Any]:
     out["region_ms"] = stats(measure(lambda: demand_by_place(model, film_id, "region")),
                              1000.0, 3)
     out["cinema_ms"] = stats(measure(lambda: demand_by_place(
-        model, film_id, "cinema", screens=1000, cinemas=cinemas)), 1000.0, 3)
+        model, film_id, "cinema", screens=TIMING_SCREENS, cinemas=cinemas)), 1000.0, 3)
     base = out["matvec_ms"]["median"]
     out["ratio_to_matvec"] = {k: round(out[k]["median"] / base, 1) if base else None
                               for k in ("region_ms", "cinema_ms")}
@@ -269,11 +278,21 @@ def markdown(res: dict[str, Any]) -> str:
               "| --- | ---: | ---: | ---: | ---: |",
               f"| matrix-vector product (floor) | {t['matvec_ms']['p50']} | "
               f"{t['matvec_ms']['p90']} | - | 1 |"]
-    for key, label in (("region_ms", "by region (10 places)"),
-                       ("cinema_ms", "by cinema (5,000), screens=1000 capped")):
+    for key, label in timing_labels(s):
         lines.append(f"| {label} | {t[key]['p50']} | {t[key]['p90']} | "
                      f"{t['targets_ms'][key]:.0f} | {t['ratio_to_matvec'][key]} |")
     return "\n".join(lines) + "\n"
+
+
+def timing_labels(shape: dict[str, Any]) -> list[tuple[str, str]]:
+    """The timing rows' labels from the recorded shape (a run before the places were recorded
+    ran with the TIMING_* constants)."""
+    regions = shape.get("regions", TIMING_REGIONS)
+    cinemas = shape.get("cinemas", TIMING_CINEMAS)
+    screens = shape.get("screens", TIMING_SCREENS)
+    return [("region_ms", f"by region ({regions:,} places)"),
+            ("cinema_ms", f"by cinema ({cinemas:,} places), {screens:,} screens capped by "
+                          "the cinema table")]
 
 
 def verdict(quality_runs: list[dict[str, Any]]) -> list[str]:

@@ -134,7 +134,8 @@ def markdown(doc: dict[str, Any]) -> str:
         "# Title search",
         "",
         f"{doc['titles']:,} titles ({sources}); "
-        f"index built in {doc['index_build_s']['median']} s (median of 3), {doc['index_keys']:,} "
+        f"index built in {doc['index_build_s']['median']} s (median of "
+        f"{doc['index_build_s']['n']}), {doc['index_keys']:,} "
         f"name keys. Each query timed {doc['repeats']} times; medians in milliseconds. "
         "Baseline: the substring search it replaced, on the same titles in the same run. "
         f"Load average (1, 5, 15 min) {doc['load_average_before']} before, "

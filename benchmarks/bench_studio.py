@@ -1,6 +1,7 @@
 """Audience Studio in Chromium: page weight of its own files and time until the film page is usable.
 
-    python benchmarks/bench_studio.py [--repeats 15] [--screenshots docs/studio]
+    python benchmarks/bench_studio.py [--quick] [--repeats N] [--screenshots docs/studio]
+    python benchmarks/bench_studio.py --render-only    # studio.json -> studio.md, no measuring
 
 Serves the demo model with ``recommender serve``, opens the film page in Debian's Chromium
 (driven by Playwright) with no internet (requests leaving the server are aborted), and measures,
@@ -31,7 +32,9 @@ import common
 STUDIO = common.ROOT / "service" / "studio"
 CHROMIUM = os.environ.get("RECOMMENDER_TEST_CHROMIUM") or shutil.which("chromium") or ""
 GOAL_MS = 1000.0
-WEIGHT_GOAL_KB = 300.0
+WEIGHT_GOAL_KB = 300.0  # KiB (the sizes are summed in bytes and divided by 1024)
+REPEATS = 15
+QUICK_REPEATS = 3
 
 
 def _port() -> int:
@@ -135,6 +138,12 @@ def distribute_screen(page: Any, base: str, shots: Path) -> None:
     page.screenshot(path=str(shots / "distribute.png"), full_page=True)
 
 
+def chromium_name(version: str) -> str:
+    """``chromium --version``'s line, with "Chromium" said once whether or not it starts so."""
+    version = version.strip()
+    return version if version.lower().startswith("chromium") else f"Chromium {version}"
+
+
 def render_md(doc: dict[str, Any]) -> str:
     t = doc["film_page_ms"]
     w = doc["page_weight"]
@@ -143,14 +152,14 @@ def render_md(doc: dict[str, Any]) -> str:
         "# Audience Studio in the browser",
         "",
         f"Measured by `benchmarks/bench_studio.py` on {doc['finished']} "
-        f"(Chromium {doc['chromium']}, load average {load}).",
+        f"({chromium_name(doc['chromium'])}, load average {load}).",
         "",
         "| figure | measured | goal |",
         "|---|---|---|",
         f"| film page usable (funnel and table drawn), median of {t['n']} loads | "
         f"{t['p50']:.0f} ms (p90 {t['p90']:.0f} ms) | ≤ {GOAL_MS:.0f} ms |",
-        f"| the studio's own files, uncompressed | {w['total_kb']:.1f} KB | "
-        f"≤ {WEIGHT_GOAL_KB:.0f} KB |",
+        f"| the studio's own files, uncompressed (KiB = 1,024 bytes) | "
+        f"{w['total_kb']:.1f} KiB | ≤ {WEIGHT_GOAL_KB:.0f} KiB |",
         "",
         "Time runs from navigation start to the moment the audience funnel and the first row of "
         "the audience table are in the page (`performance.now()`), on the demo model served by "
@@ -159,18 +168,33 @@ def render_md(doc: dict[str, Any]) -> str:
     ])
 
 
+def repeats(given: int | None, quick: bool) -> int:
+    """Page loads to time: --repeats if given, else fewer with --quick."""
+    return given if given is not None else (QUICK_REPEATS if quick else REPEATS)
+
+
 def main() -> int:
     ap = common.base_args(__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=15)
+    ap.add_argument("--repeats", type=int, default=None,
+                    help=f"page loads to time (default {REPEATS}, {QUICK_REPEATS} with --quick)")
     ap.add_argument("--screenshots", type=Path, default=None)
+    ap.add_argument("--render-only", action="store_true",
+                    help="measure nothing: rewrite studio.md from studio.json")
     args = ap.parse_args()
+    if args.render_only:
+        src = common.results_dir(args.quick) / "studio.json"
+        if not src.is_file():
+            raise SystemExit(f"{src} is missing: run benchmarks/bench_studio.py to measure it")
+        src.with_suffix(".md").write_text(render_md(json.loads(src.read_text())))
+        return 0
     if not CHROMIUM:
         print("error: no chromium on PATH (apt-get install chromium)", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         proc, base, manifest = serve_demo(Path(tmp))
         try:
-            times = measure(base, manifest["example_film_id"], args.repeats, args.screenshots)
+            times = measure(base, manifest["example_film_id"],
+                            repeats(args.repeats, args.quick), args.screenshots)
         finally:
             proc.terminate()
             proc.wait(timeout=10)

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg
+from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
 from recommender.evaluation.baselines import FactorScorer, binary
@@ -43,7 +44,6 @@ from recommender.evaluation.scoring import (
     ENGINE,
     MIN_VIEWERS,
     USER_K,
-    objective_key,
     score_split,
 )
 from recommender.evaluation.splits import make_split, validation_split
@@ -133,6 +133,27 @@ def run_reports(args: argparse.Namespace, seen: dict[str, dict[str, Any]] | None
     return reports
 
 
+def lodo_choice(val: dict[str, dict[str, list[float]]], held: str, n_configs: int
+                ) -> tuple[int, NDArray[np.float64]]:
+    """The config with the best mean objective relative to each other split's best, NaN-safe.
+
+    A NaN objective (nothing to measure) counts as 0 relative (below every real value, as
+    ``objective_key`` ranks it); a split whose every objective is NaN carries no information
+    and is left out; with no split left every config scores 0 and the first is chosen."""
+    rel = []
+    for name, per in val.items():
+        if name == held:
+            continue
+        for v in per.values():
+            a = np.asarray(v, dtype=np.float64)
+            if np.isnan(a).all():
+                continue
+            top = max(float(np.nanmax(a)), 1e-12)
+            rel.append(np.where(np.isnan(a), 0.0, a) / top)
+    mean_rel = np.mean(rel, axis=0) if rel else np.zeros(n_configs)
+    return int(np.argmax(mean_rel)), mean_rel
+
+
 def lodo(args: argparse.Namespace) -> dict[str, Any]:
     """Leave-one-dataset-out choice of the --no-tune defaults, scored on the held-out one."""
     configs = [c for stage in LODO_GRID for c in grid_configs(stage)]
@@ -151,10 +172,7 @@ def lodo(args: argparse.Namespace) -> dict[str, Any]:
             print(f"lodo validation {name}/{protocol}: done", file=sys.stderr)
     out: dict[str, Any] = {"configs": labels, "validation_objective": val, "held_out": {}}
     for held, data in data_by_name.items():
-        rel = [np.asarray(v) / max(objective_key(max(v)), 1e-12)
-               for n, per in val.items() if n != held for v in per.values()]
-        mean_rel = np.mean(rel, axis=0)
-        best = int(np.argmax(mean_rel))
+        best, mean_rel = lodo_choice(val, held, len(configs))
         chosen = configs[best]
         entry: dict[str, Any] = {"chosen": labels[best],
                                  "mean_relative_on_others": round(float(mean_rel[best]), 4),
@@ -257,6 +275,15 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def kept_copy_of(result: dict[str, Any], out: Path) -> str | None:
+    """The output name the run itself wrote when ``out`` is another (a kept copy), else None."""
+    words = str(result.get("generated_by", "")).split()
+    if "--out" not in words[:-1]:
+        return None
+    written = Path(words[words.index("--out") + 1]).name
+    return written if written != out.name else None
+
+
 def write_markdown(result: dict[str, Any], out: Path) -> None:
     import json
 
@@ -269,6 +296,13 @@ def write_markdown(result: dict[str, Any], out: Path) -> None:
         cal = {**cal, "datasets": [d for d in cal["datasets"] if d["dataset"] in names]}
         cal = cal if cal["datasets"] else None
     md = markdown(result, cal)
+    written_as = kept_copy_of(result, out)
+    if written_as:
+        title, rest = md.split("\n", 1)
+        md = (f"{title}\n\n*A kept copy of an earlier run: the run wrote `{written_as}.json`, "
+              f"kept as `{out.name}.json`; this page is rendered from that JSON with "
+              f"`--render-only --out {out.as_posix()}`, so the command below names the "
+              "run's own output path.*\n" + rest)
     with atomic_file(out.with_suffix(".md")) as tmp:
         Path(tmp).write_text(md, encoding="utf-8")
     print(md)

@@ -41,8 +41,12 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
             best = max(BASELINES, key=lambda b: m[b][metric] if m[b][metric] is not None
                        and not math.isnan(m[b][metric]) else -1.0)
             e, b = m[ENGINE][metric], m[best][metric]
-            measured = e is not None and not math.isnan(e) and bool(b)
+            scored = e is not None and not math.isnan(e)
+            measured = scored and bool(b)
             ratio = e / b if measured else math.nan
+            # the engine above a best baseline of exactly 0: no ratio, but the target (engine
+            # >= target x best baseline) is met whatever its value; counted as measured
+            over_zero = scored and b == 0 and e > 0
             target = TIME_AUDIENCE_TARGET if (protocol == "time"
                                               and metric.startswith("audience")) else 1.0
             lo, hi = (rep.get("engine_ratio_intervals", {}).get(best, {}).get(metric)
@@ -51,7 +55,8 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
                         "engine": e, "no_tune": m[NO_TUNE][metric], "best": best,
                         "best_value": b, "ratio": ratio, "target": target,
                         "low": lo, "high": hi,
-                        "measured": measured, "met": measured and bool(ratio >= target),
+                        "measured": measured or over_zero, "over_zero": over_zero,
+                        "met": over_zero or (measured and bool(ratio >= target)),
                         "queries": m[ENGINE]["films_evaluated" if metric.startswith("audience")
                                              else "users_evaluated"]})
     return out
@@ -71,6 +76,8 @@ def noise(t: dict[str, Any]) -> str | None:
 
 def ratio_cell(t: dict[str, Any]) -> str:
     """A target row's ratio with its unit, or why there is none (no "n/ax")."""
+    if t.get("over_zero"):
+        return "undefined (engine above a baseline of 0)"
     return f"{_f(t['ratio'], 3)}x" if t["measured"] else "n/a (nothing to score)"
 
 
@@ -85,6 +92,8 @@ def best_cell(t: dict[str, Any]) -> str:
 def verdict_cell(t: dict[str, Any]) -> str:
     if not t["measured"]:
         return "n/a (nothing to score)"
+    if t.get("over_zero"):
+        return "yes (baseline 0)"
     side = noise(t)
     if t["met"]:
         return "yes (within noise)" if side == "within" else "yes"
@@ -152,7 +161,10 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
         "the split happened to test, not the variation between seeds, splits or training "
         "runs, and the best baseline is picked on the same test figures, which favours it. "
         "`within noise` marks a row whose interval contains the target: its verdict could "
-        "go either way on another sample of films or users.", "",
+        "go either way on another sample of films or users. A row whose best baseline scores "
+        "exactly 0 while the engine scores above it has no ratio (*undefined (engine above a "
+        "baseline of 0)*) and counts as met: the target, engine >= target x best baseline, "
+        "holds whatever the multiple.", "",
         "| dataset | protocol | metric | queries | engine (tuned) | engine (--no-tune) | best "
         "baseline | ratio | 95% interval | target | met |",
         "|---|---|---|---|---|---|---|---|---|---|---|"]

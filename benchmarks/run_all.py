@@ -1,14 +1,17 @@
 """Run the speed/memory/scale benchmark suite and regenerate ``benchmarks/README.md``.
 
-    python benchmarks/run_all.py              # full suite at the ML-20M shape (~30-45 min)
-    python benchmarks/run_all.py --quick      # small sizes (~5 min); results/quick/
+    python benchmarks/run_all.py              # full suite at the ML-20M shape
+    python benchmarks/run_all.py --quick      # small sizes; results/quick/
     python benchmarks/run_all.py --report     # only regenerate the README from the JSON files
     python benchmarks/run_all.py --only train --only query
 
 Each benchmark script writes ``benchmarks/results[/quick]/<name>.json``; this script then
 renders the tables (each target's measured value next to its goal and its baseline), the PNG
 plots and ``results/headline.md`` (the figures the project README quotes). Quick runs write
-under ``results/quick/`` so they never overwrite the full results.
+under ``results/quick/`` so they never overwrite the full results. How long each takes is
+stated once, as an estimate: ``report.FULL_RUN_MINUTES`` and ``report.QUICK_RUN_MINUTES``.
+``http_blas1.json`` (``bench_http.py --blas-threads 1``, run by hand, not by the suite) is
+rendered beside ``http.json`` when it exists.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import report
 from report_targets import headline, targets
 
 SUITE = ("ingest", "train", "query", "http", "scaling")
+# results rendered when present but not run by the suite (bench_http.py --blas-threads 1)
+OPTIONAL = ("http_blas1",)
 SCRIPTS = {"ingest": ["bench_ingest.py"], "train": ["bench_train.py"],
            "query": ["bench_query.py"], "http": ["bench_http.py"],
            "scaling": ["bench_scaling.py"]}
@@ -162,11 +167,18 @@ def plots(r: dict[str, dict[str, Any] | None], out: Path) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
+def read_results(quick: bool) -> dict[str, dict[str, Any] | None]:
+    """The suite's result files (None where missing) and any OPTIONAL one that exists."""
+    r = {name: common.read_result(name, quick) for name in SUITE}
+    r.update({name: d for name in OPTIONAL if (d := common.read_result(name, quick))})
+    return r
+
+
 def render(quick: bool, run_status: dict[str, str] | None = None) -> Path:
     """Write the plots, the README and ``results/headline.md`` from the result files."""
-    r = {name: common.read_result(name, quick) for name in SUITE}
+    r = read_results(quick)
     out_dir = common.results_dir(quick)
-    missing = [f"{name}.json" for name, d in r.items() if d is None]
+    missing = [f"{name}.json" for name in SUITE if r[name] is None]
     if missing and run_status is None:  # --report: no run to explain the gaps
         raise SystemExit(f"{out_dir.relative_to(common.ROOT)} lacks {', '.join(missing)}: "
                          "their figures would read n/a in the README and the headline; run "

@@ -1,0 +1,169 @@
+"""The benchmark renderers after the 2026-12-04 review: figures read from the result or the
+script's constants (none typed), NaN-safe choices, and pages that say what they are."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import load_benchmark
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def _load(name: str) -> Any:
+    return json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_the_lodo_choice_ignores_a_nan_objective() -> None:
+    """quality.lodo divided each split's objectives by max(objective_key(max(v)), 1e-12): a
+    NaN first objective made max(v) NaN, every other config 1e12 times its value, and a NaN
+    config's mean NaN, which np.argmax picks."""
+    q = load_benchmark("quality")
+    nan = math.nan
+    val = {"a": {"time": [nan, 0.2, 0.4]}, "b": {"time": [0.1, nan, 0.3]},
+           "held": {"time": [1.0, 0.0, 0.0]}}
+    best, mean_rel = q.lodo_choice(val, "held", 3)
+    assert best == 2
+    assert mean_rel.tolist() == pytest.approx([1 / 6, 0.25, 1.0])
+    only_nan = {"a": {"time": [nan, nan]}, "b": {"time": [0.1, 0.3]}}
+    assert q.lodo_choice(only_nan, "held", 2)[0] == 1
+    assert q.lodo_choice({}, "held", 2)[0] == 0
+
+
+def _row(engine: float, best: float) -> dict[str, Any]:
+    qr = load_benchmark("quality_report")
+    base = {"audience_recall@100": best, "user_recall@20": best, "films_evaluated": 3,
+            "users_evaluated": 3}
+    models = {m: dict(base) for m in qr.MODELS}
+    models[qr.ENGINE]["audience_recall@100"] = engine
+    return {"k": 100, "user_k": 20, "reports": {"d": {"random": {"models": models}}}}
+
+
+def test_the_engine_above_a_baseline_of_zero_is_met_without_a_ratio() -> None:
+    """A row whose best baseline scored 0 and the engine did not read "n/a (nothing to
+    score)" in the ratio and met columns, and was left out of the count of measured rows."""
+    qr = load_benchmark("quality_report")
+    row = next(t for t in qr.targets(_row(0.25, 0.0)) if t["metric"] == "audience_recall@100")
+    assert row["measured"] and row["met"] and math.isnan(row["ratio"])
+    assert qr.ratio_cell(row) == "undefined (engine above a baseline of 0)"
+    assert qr.verdict_cell(row) == "yes (baseline 0)"
+    both_zero = next(t for t in qr.targets(_row(0.0, 0.0))
+                     if t["metric"] == "audience_recall@100")
+    assert not both_zero["measured"] and qr.ratio_cell(both_zero) == "n/a (nothing to score)"
+
+
+def test_the_calibration_page_reads_its_floor_draws_and_tiers() -> None:
+    """calibration.md typed "5+", "median of 20 seeded draws" and the tier shares."""
+    bc = load_benchmark("bench_calibration")
+    doc = _load("calibration")
+    doc.update(min_test_viewers=7, selection_draws=9,
+               tiers=[["core", 2.0], ["extended", 3.0], ["broad", 10.0]])
+    text = bc.markdown(doc)
+    assert "median of 9 seeded draws" in text and "same 7+ selection" in text
+    assert "films with 7+ test-period viewers" in text
+    assert ("core = top 2% of a film's candidates, extended = next 3%, broad = next 10%, "
+            "rest = the other 85%") in text
+    assert "20 seeded" not in text and "1%" not in text
+
+
+def test_the_distribution_timing_rows_read_the_recorded_places() -> None:
+    """distribution.md typed "10 places", "5,000" and "screens=1000"; shape.cinemas unused."""
+    bd = load_benchmark("bench_distribution")
+    labels = dict(bd.timing_labels({"regions": 12, "cinemas": 700, "screens": 90}))
+    assert labels == {"region_ms": "by region (12 places)",
+                      "cinema_ms": "by cinema (700 places), 90 screens capped by the cinema "
+                                   "table"}
+    res = json.loads((RESULTS / "distribution.json").read_text())
+    res["timing"]["shape"].update(regions=12, cinemas=700, screens=90)
+    text = bd.markdown(res)
+    assert "| by cinema (700 places), 90 screens capped by the cinema table |" in text
+
+
+def test_the_search_page_reads_its_build_count() -> None:
+    bs = load_benchmark("bench_search")
+    doc = _load("search")
+    doc["index_build_s"]["n"] = 7
+    assert "(median of 7)" in bs.markdown(doc)
+
+
+def test_the_studio_page_says_kib_names_chromium_once_and_quick_times_fewer_loads() -> None:
+    """studio.md said "KB" for sizes divided by 1024 and "Chromium Chromium 156..."; --quick
+    only changed the output folder."""
+    st = load_benchmark("bench_studio")
+    text = st.render_md(_load("studio"))
+    assert "Chromium Chromium" not in text and "(Chromium 1" in text
+    assert " KB" not in text and "KiB |" in text
+    assert st.chromium_name("156.0") == "Chromium 156.0"
+    assert st.repeats(None, True) < st.repeats(None, False)
+    assert st.repeats(4, True) == 4
+
+
+def test_the_scored_share_shows_an_over_count() -> None:
+    """The HTTP table capped Scored at 100%, hiding a server that counted more batched
+    requests than were sent; the method said "Medians" while errors are summed."""
+    report = load_benchmark("report")
+    assert report.scored_cell(5079, 5076) == "100.1% (over-count: 5,079 scored of 5,076 sent)"
+    assert report.scored_cell(50, 100) == "50%"
+    assert report.scored_cell(None, 100) == ""
+    hh = {"rounds": 3, "duration_s_per_cell": 10, "max_requests_per_cell": 1000,
+          "workers": 1, "load_generator": "wrk", "server": "uvicorn", "zipf_exponent": 1.0}
+    assert "*Errors*, the requests behind *Scored*" in report.http_method(hh)
+
+
+def test_the_planning_page_names_its_goals_and_when_it_finished() -> None:
+    bp = load_benchmark("bench_planning")
+    doc = _load("planning")
+    doc["finished"] = "2030-01-01T00:00:00+00:00"
+    bp.GOAL_MEMORY_MB = 999.0
+    text = bp.markdown(doc)
+    assert "Finished: 2030-01-01T00:00:00+00:00." in text
+    assert "against <= 999 MB" in text and "2048" not in text
+
+
+def test_one_stated_suite_duration() -> None:
+    """run_all.py's docstring said ~30-45 min, the README ~45-60 min."""
+    report = load_benchmark("report")
+    run_all = (ROOT / "benchmarks" / "run_all.py").read_text()
+    assert " min" not in run_all.split('"""')[1].replace("report.FULL_RUN_MINUTES", "")
+    text = report.intro_section({}, False, None)
+    assert f"~{report.FULL_RUN_MINUTES} min" in text and "estimates, not recorded" in text
+
+
+def test_run_all_reads_the_http_blas1_result_it_renders(monkeypatch: pytest.MonkeyPatch) -> None:
+    """report.py rendered http_blas1 but run_all never read it (not in SUITE)."""
+    run_all = load_benchmark("run_all")
+    monkeypatch.setattr(run_all.common, "read_result",
+                        lambda name, quick: {"name": name} if name != "scaling" else None)
+    r = run_all.read_results(False)
+    assert r["http_blas1"] == {"name": "http_blas1"} and r["scaling"] is None
+    monkeypatch.setattr(run_all.common, "read_result", lambda name, quick: None)
+    assert "http_blas1" not in run_all.read_results(False)
+
+
+def test_a_kept_copy_of_a_quality_run_says_so(tmp_path: Path) -> None:
+    q = load_benchmark("quality")
+    result = {"generated_by": "benchmarks/quality.py --names x --out benchmarks/results/q_u"}
+    assert q.kept_copy_of(result, tmp_path / "q_u_before") == "q_u"
+    assert q.kept_copy_of(result, tmp_path / "q_u") is None
+    assert q.kept_copy_of({"generated_by": "benchmarks/quality.py"}, tmp_path / "q") is None
+
+
+@pytest.mark.parametrize("name", ["quality_unseen", "quality_unseen_before"])
+def test_the_unseen_quality_pages_are_what_the_renderer_writes(name: str,
+                                                               tmp_path: Path) -> None:
+    """Both pages differed from what quality.py --render-only writes from their JSON."""
+    import shutil
+
+    q = load_benchmark("quality")
+    shutil.copy(RESULTS / "calibration.json", tmp_path / "calibration.json")
+    q.write_markdown(_load(name), tmp_path / name)
+    rendered = (tmp_path / f"{name}.md").read_text(encoding="utf-8")
+    kept = (RESULTS / f"{name}.md").read_text(encoding="utf-8")
+    # the kept copy's note names the --out it was rendered with
+    assert rendered.replace(str(tmp_path), "benchmarks/results") == kept
+    assert ("A kept copy of an earlier run" in kept) == name.endswith("_before")
