@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recommender.cli.printing import AUDIENCE_SCORE, export_source, rank_legend
+from recommender.cli.printing import (
+    AUDIENCE_SCORE,
+    audiences_written,
+    export_source,
+    rank_legend,
+    warn_unfitted_films,
+)
 from recommender.io.columns import (
     PERCENTILE,
     RANK,
@@ -239,18 +245,6 @@ def _read_id_index(path: str, ids: IdMap, kind: str) -> NDArray[np.int64]:
     return read_id_list_index(path, ids, kind)
 
 
-def _warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = False) -> None:
-    """Say on stderr how many of the exported ``films`` have nothing fitted: a row has no
-    place for the note their audience pages carry."""
-    unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
-    if unfitted:
-        where = ("" if spark else " (a Parquet export's context lists them: "
-                 "nothing_fitted_films)")
-        print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
-              f"taste vector): their rows rank users in no meaningful order{where}",
-              file=sys.stderr)
-
-
 def cmd_audiences(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
     from recommender.query.export import output_format, write_audiences
@@ -284,12 +278,13 @@ def cmd_audiences(args: argparse.Namespace) -> int:
         served = _load_model(args.model)
         chosen = (np.arange(served.n_films) if args.all
                   else _read_id_index(args.films, served.films, "film_id"))
+        t0 = time.perf_counter()
         rows = batch_audiences_spark(served, args.k, args.out, master=args.spark_master,
                                      films=None if args.all else
                                      [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)
-        _warn_unfitted_films(served, chosen, spark=True)
-        print(f"wrote {plural(rows, 'row', sep=',')} to {args.out} {export_source(served)}")
+        warn_unfitted_films(served, chosen, spark=True)
+        print(audiences_written(served, rows, len(chosen), args.k, "", args.out, t0))
         return 0
     model = _pseudonymous(answer_model(args), args)
     if args.all:
@@ -299,11 +294,9 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)
-    _warn_unfitted_films(model, films)
+    warn_unfitted_films(model, films)
     cut = cut_text(model, segment, filters, tier)  # as the model names them, not as typed
-    print(f"wrote {plural(rows, 'row', sep=',')} ({plural(len(films), 'film', sep=',')} x top "
-          f"{args.k}{', ' + cut if cut else ''}) to {args.out} in "
-          f"{time.perf_counter() - t0:.1f} s, {export_source(model)}")
+    print(audiences_written(model, rows, len(films), args.k, cut, args.out, t0))
     return 0
 
 

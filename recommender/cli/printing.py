@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import TYPE_CHECKING, Any
 
 from recommender.io.text import plural
 from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
 
 if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
     from recommender.model.model import Model
 
 #: where the minimum cell size of a hidden-cells line comes from
@@ -86,6 +90,26 @@ def export_source(model: Model) -> str:
               f"with the campaign store's {events['events_applied']:,} events since training "
               f"(through sequence {events['through_seq']:,})")
     return f"from model {model.version} {folded}"
+
+
+def audiences_written(model: Model, rows: int, films: int, k: int, cut: str, out: str,
+                      t0: float) -> str:
+    """The line an audience export ends with, whichever engine wrote it: rows, films x top
+    ``k`` (and the ``cut``), where, how long since ``t0`` (``time.perf_counter``), which model."""
+    return (f"wrote {plural(rows, 'row', sep=',')} ({plural(films, 'film', sep=',')} x top "
+            f"{k}{', ' + cut if cut else ''}) to {out} in {time.perf_counter() - t0:.1f} s, "
+            f"{export_source(model)}")
+
+
+def warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = False) -> None:
+    """Say on stderr how many of the exported ``films`` have nothing fitted: a row has no
+    place for the note their audience pages carry (the export's context lists them)."""
+    unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
+    if unfitted:
+        where = ("its _recommender.json" if spark else "a Parquet export's context")
+        print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
+              f"taste vector): their rows rank users in no meaningful order ({where} lists "
+              "them: nothing_fitted_films)", file=sys.stderr)
 
 
 def film_named(model: Model, film_id: str) -> str:

@@ -274,21 +274,32 @@ def write_audiences(
     # retrain, and "north" is the model's "North"
     cut = resolve_filters(model, filters)
     seg = resolve_segment(model, segment)
-    context = export_context(model, kind="audiences", k=k, exclude_seen=exclude_seen,
-                             tier=ring, filters=cut or None,
-                             segment=None if seg is None else {
-                                 "number": seg, "label": model.segments.info[seg]["label"]},
-                             with_columns=list(with_names) or None, films=len(film_idx))
+    context = audiences_context(model, film_idx, k, exclude_seen, tier=ring,
+                                filters=cut or None, segment=None if seg is None else {
+                                    "number": seg, "label": model.segments.info[seg]["label"]},
+                                with_columns=list(with_names) or None)
     if model.meta.get("pseudonymized"):  # every user the export may list, before writing
         check_linkable(model, with_names, np.arange(model.n_users) if mask is None else
                        np.flatnonzero(mask), min_cell_from_env(), list(cut),
                        "users this export may list")
+    return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True,
+                   context=context)
+
+
+def audiences_context(model: Model, film_idx: NDArray[np.integer], k: int, exclude_seen: bool,
+                      engine: str = "local", **cuts: Any) -> dict[str, Any]:
+    """What an audience export of ``film_idx`` records about itself: ``export_context``
+    (``cuts`` are its other parameters: tier, filters...), the engine that wrote it and the
+    films with nothing fitted. The local Parquet export keeps it in its schema metadata, the
+    Spark export in ``_recommender.json`` beside its partitions."""
+    context = export_context(model, kind="audiences", k=k, exclude_seen=exclude_seen, **cuts,
+                             films=len(film_idx))
+    context["engine"] = engine
     # the note their audience pages carry, which a row has no place for: these films' rows
     # hold users in no meaningful order (Model.nothing_fitted)
     context["nothing_fitted_films"] = unfitted_ids(model, model.film_factors, film_idx,
                                                    model.films)
-    return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True,
-                   context=context)
+    return context
 
 
 def tier_index(ranks: NDArray[np.int64], totals: NDArray[np.int64], tiers: Tiers

@@ -6,7 +6,11 @@ writes every film's audience as Parquet. pyspark is imported inside the function
 package imports without it.
 """
 
-from recommender.spark.scoring import batch_audiences_spark, read_audiences
+from recommender.spark.scoring import (
+    batch_audiences_spark,
+    read_audiences,
+    read_audiences_context,
+)
 from recommender.spark.session import SparkUnavailableError, get_session
 from recommender.spark.training import SparkTrainer, train_spark, train_spark_interactions
 
@@ -16,6 +20,7 @@ __all__ = [
     "batch_audiences_spark",
     "get_session",
     "read_audiences",
+    "read_audiences_context",
     "train_spark",
     "train_spark_interactions",
 ]

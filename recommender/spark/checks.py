@@ -111,6 +111,14 @@ LOCAL_LINE_LIMIT = 256 << 20
 _ROW = re.compile(r"row [0-9,]+: ")
 
 
+def as_typed(error: DataError, resolved: str, typed: str) -> DataError:
+    """``error`` naming ``typed`` (the path as the user gave it) where it names ``resolved``
+    (the absolute path Spark was given), as the local reader's errors name it."""
+    if error.path != resolved or resolved == typed:
+        return error
+    return DataError(typed, error.reason, error.line)
+
+
 def with_line(error: DataError, local: Path | None) -> DataError:
     """``error`` (Spark's: a count and an example, no line) with the line (a CSV's) or row (a
     Parquet file's) where the local reader stops on the same file, when ``local`` is a plain
@@ -136,3 +144,22 @@ def with_line(error: DataError, local: Path | None) -> DataError:
     except Exception:  # noqa: S110 - Spark's words stand
         pass
     return error
+
+
+def short_failure(e: BaseException) -> str:
+    """The reason of a Spark failure in one line: its error class where Spark names one
+    (the first line of a Py4J error only names the Java call), else the first line."""
+    text = str(e).strip()
+    if "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text:
+        # Spark names the record (not its line): shown, so that it can be found
+        found = re.search(r"Malformed CSV record: (.*?) SQLSTATE", text)
+        record = f" {found.group(1)[:200]!r}" if found else ""
+        return (f"a malformed CSV record{record}: its fields differ in number from the "
+                "header's, or it holds a quote Spark's CSV reader cannot parse even reading "
+                "quoted fields across lines; the local engine names its line (and may read "
+                "such a quote), or convert the file to Parquet")
+    for line in text.splitlines():
+        if "[" in line and "]" in line and line.split("[", 1)[1].split("]", 1)[0].isupper():
+            return line.strip()[:300]  # Spark's [ERROR_CLASS] message
+    lines = text.splitlines()
+    return lines[0][:300] if lines else type(e).__name__

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,7 +16,14 @@ from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.spark.checks import FLOAT32_MAX, refuse_byte_ids, spark_csv_scan, with_line
+from recommender.spark.checks import (
+    FLOAT32_MAX,
+    as_typed,
+    refuse_byte_ids,
+    short_failure,
+    spark_csv_scan,
+    with_line,
+)
 from recommender.spark.timestamps import (
     _TS_EXPECTED,
     _check_time_column,
@@ -65,7 +71,7 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     files, Parquet folders and URIs are read by Spark."""
     from recommender.io import readers
 
-    data = str(data)
+    typed = data = str(data)  # messages and the model's data.source name it as typed
     if not is_uri(data):
         p = local_path(data)
         if not p.exists():
@@ -76,7 +82,7 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
         if not (spark_file or parquet_dir):
             inter = readers.load(p, films=films, users=users)
             return source_from_interactions(spark, inter)
-        data = str(p.resolve())
+        data = str(p.resolve())  # Spark reads it by its absolute path
     catalog = readers.read_films(films) if films else None
     user_table = readers.read_users(users) if users else None
     csv = data.lower().rstrip("/").endswith(_CSV_SUFFIXES)
@@ -87,19 +93,22 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     # in that pass: Spark would read each undecodable byte as U+FFFD, silently (distinct ids
     # merged into one)
     local = None if is_uri(data) else local_path(data)  # a CSV or Parquet file, named by row
-    multiline = csv and local is not None and spark_csv_scan(local)
     try:
-        events, has_rating, has_ts = _read_events(
-            spark, data, line_sep=_line_sep(spark, data) if multiline else None)
-    except DataError as first:  # named by line where the local reader can find it
-        if not csv or multiline:
-            raise with_line(first, local) from None
+        multiline = csv and local is not None and spark_csv_scan(local)
         try:
-            events, has_rating, has_ts = _read_events(spark, data,
-                                                      line_sep=_line_sep(spark, data))
-        except Exception:
-            raise with_line(first, local) from None
-    return Source(events, has_rating, has_ts, catalog, user_table, data)
+            events, has_rating, has_ts = _read_events(
+                spark, data, line_sep=_line_sep(spark, data) if multiline else None)
+        except DataError as first:  # named by line where the local reader can find it
+            if not csv or multiline:
+                raise with_line(first, local) from None
+            try:
+                events, has_rating, has_ts = _read_events(spark, data,
+                                                          line_sep=_line_sep(spark, data))
+            except Exception:
+                raise with_line(first, local) from None
+    except DataError as e:
+        raise as_typed(e, data, typed) from None
+    return Source(events, has_rating, has_ts, catalog, user_table, typed)
 
 
 def _has_layout(folder: Path) -> bool:
@@ -220,7 +229,7 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
     except DataError:
         raise
     except Exception as e:
-        raise DataError(path, f"Spark could not read it ({_short(e)}); expected CSV with a "
+        raise DataError(path, f"Spark could not read it ({short_failure(e)}); expected CSV with a "
                         f"header or Parquet, with columns {_EXPECTED}") from None
     from recommender.io.readers import canonical_column
 
@@ -353,30 +362,11 @@ def _failure(e: BaseException) -> str:
     """A Spark failure while reading the rows, in words."""
     text = str(e)
     if "PARQUET_COLUMN_DATA_TYPE_MISMATCH" in text or "TIMESTAMP(NANOS" in text:
-        return (f"its Parquet files store a column in different types ({_short(e)}); write "
+        return (f"its Parquet files store a column in different types ({short_failure(e)}); write "
                 "every file with one schema (pandas: to_parquet(..., "
                 "coerce_timestamps='us'))")
-    return (f"Spark could not parse it ({_short(e)}); expected CSV with a header or Parquet, "
-            f"with columns {_EXPECTED}")
-
-
-def _short(e: BaseException) -> str:
-    """The reason of a Spark failure in one line: its error class where Spark names one
-    (the first line of a Py4J error only names the Java call), else the first line."""
-    text = str(e).strip()
-    if "MALFORMED_CSV_RECORD" in text or "Malformed CSV record" in text:
-        # Spark names the record (not its line): shown, so that it can be found
-        found = re.search(r"Malformed CSV record: (.*?) SQLSTATE", text)
-        record = f" {found.group(1)[:200]!r}" if found else ""
-        return (f"a malformed CSV record{record}: its fields differ in number from the "
-                "header's, or it holds a quote Spark's CSV reader cannot parse even reading "
-                "quoted fields across lines; the local engine names its line (and may read "
-                "such a quote), or convert the file to Parquet")
-    for line in text.splitlines():
-        if "[" in line and "]" in line and line.split("[", 1)[1].split("]", 1)[0].isupper():
-            return line.strip()[:300]  # Spark's [ERROR_CLASS] message
-    lines = text.splitlines()
-    return lines[0][:300] if lines else type(e).__name__
+    return (f"Spark could not parse it ({short_failure(e)}); expected CSV with a header or "
+            f"Parquet, with columns {_EXPECTED}")
 
 
 def index_ids(events: DataFrame, column: str) -> tuple[DataFrame, NDArray[np.str_]]:

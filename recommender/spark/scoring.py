@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import sys
@@ -30,7 +31,7 @@ from recommender.kernels.ranking import score_block, settled_top_k_rows, top_k_r
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.model.model import Model
 from recommender.query.audience import Tiers, check_k
-from recommender.query.export import AUDIENCE_SCHEMA, tier_index
+from recommender.query.export import AUDIENCE_SCHEMA, audiences_context, tier_index
 from recommender.spark.reading import is_uri, local_path
 from recommender.spark.session import say, session_scope
 
@@ -89,15 +90,18 @@ def batch_audiences_spark(
                     else np.unique(model.films.to_index(list(films), strict=True,
                                                         error=UnknownFilmError)))
     _partition_names_fit(model, film_sel)
+    refuse_to_replace(out_s)  # before Spark starts (and again before the rename)
+    # the local Parquet export's context (its schema metadata), beside the partitions
+    context = audiences_context(model, film_sel, k, exclude_seen, engine="spark")
     show = sys.stderr.isatty() if progress is None else progress
     with session_scope(spark, master) as session:
         return _batch(session, model, film_sel, k, out_s, exclude_seen, tuple(tiers),
-                      users_per_partition, film_chunk, show)
+                      users_per_partition, film_chunk, show, context)
 
 
 def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: int, out: str,
            exclude_seen: bool, tiers: Tiers, users_per_partition: int, film_chunk: int,
-           show: bool) -> int:
+           show: bool, context: dict[str, Any] | None = None) -> int:
     from pyspark.sql import Window
     from pyspark.sql import functions as sf
     from pyspark.sql.pandas.types import from_arrow_type
@@ -167,7 +171,7 @@ def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: in
               .select(*[values[f.name].cast(from_arrow_type(f.type)).alias(f.name)
                         for f in AUDIENCE_SCHEMA])
               .repartition(FILM_ID).sortWithinPartitions(FILM_ID, RANK))
-    return _write_partitioned(spark, result, out)
+    return _write_partitioned(spark, result, out, context)
 
 
 def _tier_ends(n_cand: NDArray[np.int64], k: int, tiers: Tiers) -> NDArray[np.int32]:
@@ -294,28 +298,61 @@ def _merge_top(users_a: NDArray[np.int64], exact_a: NDArray[np.float32],
             np.where(real, np.take_along_axis(exact, pick, axis=1), -np.inf).astype(np.float32))
 
 
-def _write_partitioned(spark: SparkSession, df: DataFrame, out: str) -> int:
-    """Write ``df`` as Parquet partitioned by film_id; local folders atomically."""
+#: the export's context (``query.export.audiences_context``) in its folder: Spark's and
+#: pyarrow's dataset readers skip files whose name starts with ``_``
+CONTEXT_FILE = "_recommender.json"
+
+
+def refuse_to_replace(out: str) -> None:
+    """Refuse a local ``out`` that holds something Spark did not write (a file, a folder
+    without ``_SUCCESS``), named as given."""
+    dest = None if is_uri(out) else local_path(out)
+    if dest is not None and dest.exists() and not (dest.is_dir() and (
+            (dest / "_SUCCESS").exists() or not any(dest.iterdir()))):
+        what = "a folder Spark did not write" if dest.is_dir() else "a file (a local export?)"
+        raise InvalidParameterError(
+            f"{out}: {what} is there, refusing to overwrite it: --engine spark writes a "
+            "folder and replaces only one it wrote; remove it or give another --out")
+
+
+def _write_partitioned(spark: SparkSession, df: DataFrame, out: str,
+                       context: dict[str, Any] | None = None) -> int:
+    """Write ``df`` as Parquet partitioned by film_id, and ``context`` as ``CONTEXT_FILE``
+    once the rows are written; local folders atomically (both or neither)."""
+    text = None if context is None else json.dumps(context, ensure_ascii=False, indent=1)
     if is_uri(out):
         df.write.mode("overwrite").partitionBy(FILM_ID).parquet(out)
         try:
-            return int(spark.read.parquet(out).count())
+            rows = int(spark.read.parquet(out).count())
         except Exception as e:  # only _SUCCESS: no row to read back (as below)
-            if "UNABLE_TO_INFER_SCHEMA" in str(e):
-                return 0
-            raise
-    dest = local_path(out).resolve()
-    if dest.exists() and not (dest.is_dir() and ((dest / "_SUCCESS").exists()
-                                                 or not any(dest.iterdir()))):
-        raise InvalidParameterError(f"{dest}: exists and is not a Spark Parquet output; "
-                                    "refusing to overwrite it")
-    with atomic_dir(dest, create=False) as tmp:
+            if "UNABLE_TO_INFER_SCHEMA" not in str(e):
+                raise
+            rows = 0
+        if text is not None:
+            put_text(spark, f"{out.rstrip('/')}/{CONTEXT_FILE}", text)
+        return rows
+    refuse_to_replace(out)
+    with atomic_dir(local_path(out).resolve(), create=False) as tmp:
         df.write.partitionBy(FILM_ID).parquet(tmp.as_uri())
         # no row at all (every user saw every film): Spark writes only _SUCCESS, which it
         # cannot read back ("unable to infer schema"); the local export says 0 rows
         rows = (int(spark.read.parquet(tmp.as_uri()).count())
                 if any(tmp.rglob("*.parquet")) else 0)
+        if text is not None:
+            (tmp / CONTEXT_FILE).write_text(text, encoding="utf-8")
     return rows
+
+
+def put_text(spark: SparkSession, uri: str, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``uri`` through Hadoop's file system (hdfs://, s3a://...)."""
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    stream = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).create(path, True)
+    try:
+        stream.write(bytearray(text.encode("utf-8")))
+    finally:
+        stream.close()
 
 
 #: the most bytes of a folder name (ext4, xfs, APFS...): ``film_id=<escaped id>``
@@ -339,10 +376,35 @@ def _partition_names_fit(model: Model, films: NDArray[np.int64]) -> None:
 
 def read_audiences(path: str | os.PathLike[str]) -> pa.Table:
     """Read a ``batch_audiences_spark`` output back as one table with the export columns
-    (``film_id`` from the partition folders, kept a string), sorted by film_id and rank."""
+    (``film_id`` from the partition folders, kept a string), sorted by film_id and rank; its
+    context (``read_audiences_context``) is its schema metadata ``recommender``, as a local
+    Parquet export's."""
     import pyarrow.dataset as ds
+
+    from recommender.query.export import context_metadata
 
     part = ds.partitioning(pa.schema([(FILM_ID, pa.string())]), flavor="hive")
     table = ds.dataset(str(path), format="parquet", partitioning=part).to_table()
     table = table.select(list(AUDIENCE_COLUMNS))
+    context = read_audiences_context(path)
+    if context is not None:
+        table = table.replace_schema_metadata(context_metadata(context))
     return table.sort_by([(FILM_ID, "ascending"), (RANK, "ascending")])
+
+
+def read_audiences_context(path: str | os.PathLike[str]) -> dict[str, Any] | None:
+    """The context a ``batch_audiences_spark`` output keeps in ``CONTEXT_FILE`` (the model
+    version, store events, parameters, films with nothing fitted...); None without one (an
+    export written before it had one)."""
+    from pyarrow import fs
+
+    where = str(path)
+    if not is_uri(where):
+        file = local_path(where) / CONTEXT_FILE
+        return json.loads(file.read_text("utf-8")) if file.is_file() else None
+    system, base = fs.FileSystem.from_uri(where)
+    try:
+        with system.open_input_stream(f"{base.rstrip('/')}/{CONTEXT_FILE}") as stream:
+            return json.loads(stream.read().decode("utf-8"))
+    except FileNotFoundError:
+        return None

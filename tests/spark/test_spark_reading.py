@@ -354,3 +354,18 @@ def test_spark_says_an_empty_csv_is_empty_as_the_local_reader_does(spark: Any,
         read_source(spark, str(path), None, None)
     assert on_spark.value.reason == local.value.reason
     assert "found columns" not in str(on_spark.value)
+
+
+def test_spark_names_a_file_as_given(spark: Any, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Spark reads a local file by its absolute path; its messages and the model's
+    ``data.source`` named that path where the local engine names the path as typed."""
+    from recommender.spark.reading import read_source
+
+    monkeypatch.chdir(tmp_path)
+    Path("events.csv").write_text("user_id,film_id\nu1,f1\nu2,f2\n")
+    Path("bad.csv").write_text("who,what\nu1,f1\n")
+    assert read_source(spark, "events.csv", None, None).source == "events.csv"
+    with pytest.raises(DataError) as err:
+        read_source(spark, "bad.csv", None, None)
+    assert err.value.path == "bad.csv" and str(err.value).startswith("bad.csv: ")

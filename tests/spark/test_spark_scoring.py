@@ -250,3 +250,111 @@ def test_the_export_scores_the_version_the_command_read(
     assert main(["audiences", str(folder), "--engine", "spark", "--all", "--k", "5",
                  "--out", str(tmp_path / "a.parquet")]) == 0
     assert scored == ["first"]
+
+
+def test_the_spark_export_carries_the_local_exports_context(spark: Any, spark_model_dir: Path,
+                                                            tmp_path: Path) -> None:
+    """The local Parquet export keeps its context (model version, store events, parameters,
+    films with nothing fitted) in its schema metadata; the Spark export had none. It is now
+    ``_recommender.json`` in the folder, which dataset readers skip, and ``read_audiences``
+    gives it as the same schema metadata."""
+    import json
+
+    import pyarrow.dataset as ds
+
+    from recommender.query.export import write_audiences
+    from recommender.spark.scoring import (
+        CONTEXT_FILE,
+        batch_audiences_spark,
+        put_text,
+        read_audiences,
+        read_audiences_context,
+    )
+
+    model = artifact.load(spark_model_dir)
+    some = [ODD_FILM_ID, "00003", "00007"]
+    out = tmp_path / "some.parquet"
+    rows = batch_audiences_spark(spark_model_dir, 4, out, films=some, spark=spark,
+                                 progress=False)
+    write_audiences(model, np.sort(model.films.to_index(some)), 4, tmp_path / "local.parquet",
+                    progress=False)
+    want = json.loads(pq.read_schema(tmp_path / "local.parquet").metadata[b"recommender"])
+    got = read_audiences_context(out)
+    assert got is not None and (got["engine"], want["engine"]) == ("spark", "local")
+    same = set(want) - {"engine", "exported"}
+    assert {k: got[k] for k in same} == {k: want[k] for k in same}
+    assert set(got) == set(want)
+    table = read_audiences(out)
+    assert table.num_rows == rows and json.loads(table.schema.metadata[b"recommender"]) == got
+    # readers skip it: a plain dataset read finds the rows only
+    assert ds.dataset(out, format="parquet", partitioning="hive").count_rows() == rows
+    # a URI's context goes through Hadoop's file system (here the local one)
+    put_text(spark, (tmp_path / "uri" / CONTEXT_FILE).as_uri(), json.dumps(got))
+    assert read_audiences_context(tmp_path / "uri") == got
+
+
+def test_a_failed_spark_write_leaves_no_context(tmp_path: Path) -> None:
+    from recommender.spark.scoring import _write_partitioned
+
+    class Broken:
+        def partitionBy(self, *_: Any) -> Broken:  # noqa: N802 - Spark's name
+            return self
+
+        def parquet(self, _: str) -> None:
+            raise RuntimeError("executor lost")
+
+    out = tmp_path / "a.parquet"
+    with pytest.raises(RuntimeError, match="executor lost"):
+        _write_partitioned(None, types.SimpleNamespace(write=Broken()), str(out),
+                           {"model_version": "v"})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_at_out_is_refused_before_spark_starts(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file at ``--out`` (say a local export) was refused only once Spark had started and
+    scored every film; it is refused first, named as given, saying what to do."""
+    import contextlib
+
+    from helpers import synthetic_model
+
+    from recommender.errors import InvalidParameterError
+    from recommender.spark import scoring
+
+    folder = artifact.save(synthetic_model(seed=1), tmp_path / "model")
+    started: list[Any] = []
+    monkeypatch.setattr(scoring, "session_scope",
+                        lambda *a: started.append(a) or contextlib.nullcontext(None))
+    monkeypatch.setattr(scoring, "_batch", lambda *a: started.append(a) or 0)
+    monkeypatch.chdir(tmp_path)
+    Path("a.parquet").write_text("a local export")
+    with pytest.raises(InvalidParameterError) as err:
+        scoring.batch_audiences_spark(folder, 5, "a.parquet")
+    assert str(err.value).startswith("a.parquet: a file")
+    assert "remove it or give another --out" in str(err.value)
+    assert started == [] and Path("a.parquet").read_text() == "a local export"
+
+
+def test_the_spark_export_reports_what_the_local_one_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Spark export's last line lacked the local one's films x top k and time."""
+    import re
+    from contextlib import nullcontext
+
+    from helpers import synthetic_model
+
+    from recommender.cli import main
+    from recommender.spark import scoring
+
+    folder = artifact.save(synthetic_model(seed=1), tmp_path / "model")
+    monkeypatch.setattr(scoring, "session_scope", lambda spark, master: nullcontext(None))
+    monkeypatch.setattr(scoring, "_batch", lambda *a: 17)
+    lines = []
+    for engine in ("spark", "local"):
+        out = tmp_path / f"{engine}.parquet"
+        assert main(["audiences", str(folder), "--engine", engine, "--all", "--k", "5",
+                     "--out", str(out)]) == 0
+        last = capsys.readouterr().out.strip().splitlines()[-1]
+        lines.append(re.sub(r"^wrote [\d,]+ rows|in [\d.]+ s", "", last.replace(str(out), "")))
+    assert lines[0] == lines[1]
