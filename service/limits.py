@@ -1,7 +1,10 @@
 """Back-pressure: bounds on requests in flight, on body size and on body arrival time.
 
 Past the bound on requests in flight a request gets 503 and ``Retry-After``; a body over the
-size limit gets 413; a body that does not arrive in time gets 408.
+size limit gets 413; a body that does not arrive in time gets 408. A request framed by both
+``Transfer-Encoding`` and ``Content-Length`` gets 400 and its connection is closed (RFC 9112
+6.1: a proxy that reads the Content-Length sees one request where the server, reading the
+chunks, saw a second one behind it).
 
 A pure ASGI middleware, inside the metrics middleware and the key check (so refusals are
 counted and carry ``X-Model-Version`` to a caller with a key; a request without a key is
@@ -47,6 +50,10 @@ class Limits:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if _framed_twice(scope):
+            await _refuse(send, 400, "a request may not carry both Transfer-Encoding and "
+                                     "Content-Length (RFC 9112, 6.1)", close=True)
             return
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
@@ -110,6 +117,14 @@ class Limits:
             return message
 
         return guarded
+
+
+def _framed_twice(scope: Scope) -> bool:
+    """Whether the request carries both ``Transfer-Encoding`` and ``Content-Length``: the
+    server read it by its chunks and kept the connection for what followed them (two
+    answers to what a Content-Length proxy took as one request)."""
+    names = {name for name, _ in scope.get("headers", [])}
+    return b"transfer-encoding" in names and b"content-length" in names
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -366,3 +366,17 @@ def test_a_response_its_client_stops_reading_is_cut(model_dir: Path) -> None:
         assert set(statuses) <= {200, 503}
         got = closed_by_server(sock, within=30.0)  # what the buffers held, then the end
         assert got.startswith(b"HTTP/1.1 200 ")
+
+
+def test_a_request_framed_twice_gets_400_and_its_connection_closed(live_server: int) -> None:
+    """Transfer-Encoding and Content-Length together: the server read the chunks, answered,
+    and then answered the bytes the Content-Length covered past them as a second request on
+    the same connection (RFC 9112 6.1: reject it, or close the connection after answering)."""
+    smuggled = b"0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n"
+    head = (b"POST /audiences/lookalike HTTP/1.1\r\nHost: x\r\nContent-Type: application/json"
+            b"\r\nTransfer-Encoding: chunked\r\nContent-Length: %d\r\n\r\n" % len(smuggled))
+    with socket.create_connection(("127.0.0.1", live_server)) as sock:
+        sock.sendall(head + smuggled)
+        answer = closed_by_server(sock, within=5.0)
+    assert answer.startswith(b"HTTP/1.1 400 ") and b"connection: close" in answer.lower()
+    assert answer.count(b"HTTP/1.1 ") == 1
