@@ -102,6 +102,17 @@ def check_filtered(model: Model, filters: Mapping[str, object] | None, columns: 
     ``columns``; nothing without a filter (``render.with_columns`` checks the columns)."""
     if filters:
         check_linkable(model, columns, users, min_cell, list(filters))
+        # the filter's own classes over every user it matches, listed or not: a page's total
+        # and an empty page's note count them all (a pseudonymised page past the end, or of
+        # a ring the filter missed, listed nobody, and its total of 1 told its recipients
+        # about a class of 3 users)
+        from recommender.query.filters import candidate_mask
+
+        values = {a: v for a, v in filters.items() if v is not None}
+        mask = candidate_mask(model, None, values) if values else None  # type: ignore[arg-type]
+        if mask is not None:
+            check_linkable(model, (), np.flatnonzero(mask), min_cell, list(values),
+                           listed="users the filter matches")
 
 
 def pseudonymous_cut(model: Model, filters: Mapping[str, str | Sequence[str]] | None,
@@ -113,9 +124,9 @@ def pseudonymous_cut(model: Model, filters: Mapping[str, str | Sequence[str]] | 
         return []
     from recommender.query.filters import resolve_filters
 
-    cut = list(resolve_filters(model, filters))
-    check_filtered(model, dict.fromkeys(cut), columns, users, min_cell_from_env())
-    return cut
+    resolved = resolve_filters(model, filters)
+    check_filtered(model, resolved, columns, users, min_cell_from_env())
+    return list(resolved)
 
 
 def safe_columns(model: Model, attrs: Sequence[str], users: NDArray[np.int64],

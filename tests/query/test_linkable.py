@@ -145,6 +145,13 @@ def test_filters_count_as_columns_beside_pseudonyms(
             assert r.status_code == 422 and "filtered by" in r.json()["detail"], path
             r = c.get(f"/films/{film}/{path}", params={**params, "pseudonymize": "false"})
             assert r.status_code == 200, path
+            # a page that lists nobody (past the end) still counts the class in its total:
+            # it was answered, total 1, to the recipients of pseudonyms
+            r = c.get(f"/films/{film}/{path}", params={**params, "offset": 5000})
+            assert r.status_code == 422 and "filtered by" in r.json()["detail"], path
+    code, _, err = run_cli(capsys, "audience", model_dir, film, "--k", 50, "--include-seen",
+                           "--pseudonymize", "--json", "--offset", 5000, *flags)
+    assert code == 2 and "filtered by" in err, err
 
 
 def test_a_batch_export_is_checked_before_anything_is_written(
