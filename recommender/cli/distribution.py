@@ -167,6 +167,7 @@ def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate_file import holding, read_slate
     from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
+    from recommender.io.text import listing
 
     films = read_slate(args.slate)
     cinemas = read_cinemas(args.screens_per_cinema) if args.screens_per_cinema else None
@@ -187,9 +188,8 @@ def _slate(args: argparse.Namespace) -> int:
     except InfeasibleSlateError as e:  # named the files and films, as other slate errors do
         if e.bound is None:
             raise
-        held = [films[i] for i in holding(films, e.bound)]
-        named = ", ".join(f"{f.film_id} on line {f.line}" for f in held[:5]) + (
-            f" and {len(held) - 5} more" if len(held) > 5 else "")
+        named = listing([f"{films[i].film_id} on line {films[i].line}"
+                         for i in holding(films, e.bound)], 5)
         raise DataError(args.slate, f"{e} in {cinemas.source} ({e.bound}: {named})") from None
     from recommender.cli.printing import export_source
 

@@ -17,6 +17,11 @@ def table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
+def listing(items: Sequence[str], most: int) -> str:
+    """``items`` joined with ", ", past ``most`` the first ``most`` and "and N more"."""
+    return ", ".join(items[:most]) + (f" and {len(items) - most} more" if len(items) > most
+                                      else "")
+
 
 def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
     """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
-from recommender.io.text import plural
+from recommender.io.text import listing, plural
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
 from recommender.query.pages import resolve_tier
@@ -45,8 +45,7 @@ def parse_filters(items: Sequence[str] | None, name: str = "filter") -> dict[str
 def _listing(values: Sequence[str], limit: int = SHOWN_VALUES) -> str:
     """``values`` (already sorted) joined with ", "; past ``limit``, the first ``limit`` and a
     count of the rest."""
-    shown = ", ".join(values[:limit]) or "none"
-    return shown + (f" and {len(values) - limit} more" if len(values) > limit else "")
+    return listing(values, limit) or "none"
 
 
 def _resolve(given: str, known: Sequence[str], what: str, options: str) -> str:

@@ -32,6 +32,7 @@ from recommender.distribution.slate import InfeasibleSlateError, SlateFilm, plan
 from recommender.distribution.slate_file import check_films, holding, named
 from recommender.errors import DataError
 from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
+from recommender.io.text import listing
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
@@ -319,8 +320,7 @@ async def slate(body: SlateScreensRequest, engine: EngineDep,
                                            min_cell=settings.min_cell))
         except InfeasibleSlateError as e:  # the films holding the bound, as the CLI's lines
             held = holding(films, e.bound) if e.bound else []
-            shown = ", ".join(named(films, i) for i in held[:5]) + (
-                f" and {len(held) - 5} more" if len(held) > 5 else "")
+            shown = listing([named(films, i) for i in held], 5)
             raise HTTPException(409, f"{e} ({e.bound}: {shown})" if held else str(e)) from None
 
     return await run_in_threadpool(work)
