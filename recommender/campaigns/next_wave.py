@@ -59,14 +59,19 @@ from recommender.model.model import Model
 from recommender.serving.overlay import Overlay
 
 
+def store_overlay(model: Model, store: CampaignStore) -> Overlay:
+    """The overlay of the store's events after ``model``'s training (``meta["events"]``) on
+    it, every such event read (``Overlay.describe`` says what it holds)."""
+    overlay = Overlay(model, trained_through(model.meta, store))
+    for part in iter_events(store, after=overlay.since):
+        overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
+    return overlay
+
+
 def refreshed_model(model: Model, store: CampaignStore) -> Model:
     """``model`` with the store's events after its training (``meta["events"]``) applied:
     new interactions seen, taste vectors folded in, new users added."""
-    since = trained_through(model.meta, store)
-    overlay = Overlay(model, since)
-    for part in iter_events(store, after=since):
-        overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
-    return overlay.model()
+    return store_overlay(model, store).model()
 
 
 def chain(store: CampaignStore, plan_id: str, sent_waves: int) -> list[tuple[str, int]]:

@@ -19,9 +19,9 @@ from recommender.io.text import plural
 
 def events_status(args: argparse.Namespace) -> dict[str, Any]:
     """``GET /events/status``'s body for ``args.store`` and ``args.model`` (see the module)."""
-    from recommender.campaigns.events import iter_events, max_sequence, trained_through
+    from recommender.campaigns.events import max_sequence
+    from recommender.campaigns.next_wave import store_overlay
     from recommender.cli.events import _store
-    from recommender.serving.overlay import Overlay
 
     model = model_or_none(args.model)  # a bad folder fails before the store is opened
     store = _store(args, create=False, read_only=True)
@@ -29,9 +29,7 @@ def events_status(args: argparse.Namespace) -> dict[str, Any]:
         seq = max_sequence(store)
         if model is None:
             return {"sequence": seq, "applied": 0, "overlay": {}}
-        overlay = Overlay(model, trained_through(model.meta, store))
-        for part in iter_events(store, after=overlay.seq):
-            overlay.apply(part.user_id, part.film_id, part.weight, part.last_seq)
+        overlay = store_overlay(model, store)
         return {"sequence": seq, "applied": overlay.seq, "overlay": overlay.describe()}
     finally:
         store.close()
