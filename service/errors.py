@@ -133,6 +133,12 @@ async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
+def _events_sync(request: Request) -> Any:
+    """The app's events sync, whose ``/health`` state a store refusal sets; None without one
+    (or without an app: a request built bare)."""
+    return getattr(getattr(request.scope.get("app"), "state", None), "events_sync", None)
+
+
 async def store_moved(request: Request, exc: Exception) -> JSONResponse:
     """409: the store was moved by ``campaign copy`` and records nothing more (a retry will
     not do: the service must be pointed at the copy). The log names both stores, the answer
@@ -140,7 +146,7 @@ async def store_moved(request: Request, exc: Exception) -> JSONResponse:
     every client both URLs, and a ``?password=`` in them."""
     assert isinstance(exc, StoreMovedError)
     _log_refusal(request, exc, moved=True)
-    sync = getattr(request.app.state, "events_sync", None)
+    sync = _events_sync(request)
     if sync is not None:  # /health says "moved" from now on (the poller reads it again)
         sync.moved = exc.at
     return JSONResponse({"detail": f"the campaign store was moved by `recommender campaign "
@@ -181,7 +187,7 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     stores nothing twice (it was a plain-text 500). The reason goes to the log (it may name
     the database's host)."""
     _log_refusal(request, exc)
-    sync = getattr(getattr(request.scope.get("app"), "state", None), "events_sync", None)
+    sync = _events_sync(request)
     if sync is not None and read_only(exc):  # /health's campaign_store says so until a write
         sync.refused()
     # a full disk is said as such (not the host or path, which only the log names): "down,
