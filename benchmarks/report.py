@@ -219,7 +219,11 @@ def training_section(tr: dict[str, Any] | None) -> str:
         f"({get(tr, 'params', 'weighting') or 'n/a'} weighting), BLAS "
         f"limited to one thread; {tr['repeats']} runs of each, alternating.",
         "Where the time of one in-process `load + train() + save` goes "
-        f"({fmt(tr['breakdown']['total_s'], 1, ' s')} in all):",
+        f"({fmt(tr['breakdown']['total_s'], 1, ' s')} in all"
+        + ("; a stage marked side thread ran in a second thread while the fits ran "
+           "(`recommender/model/side_work.py`): its seconds overlap the others' and are not "
+           "part of their sum" if any("side thread" in k for k in tr["breakdown"]["stages_s"])
+           else "") + "):",
         training_breakdown_table(tr))
 
 

@@ -10,12 +10,10 @@ the same way and whose fold-in projection the model keeps.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -23,16 +21,16 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 from threadpoolctl import threadpool_limits
 
-from recommender import __version__
 from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import calibration, catalog_only, ease, prior, segments
-from recommender.model.artifact import format_version
 from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
+from recommender.model.meta import build_meta, data_facts
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
-from recommender.model.weighting import confidence, event_rating, filter_min_rating
+from recommender.model.side_work import SideWork, done
+from recommender.model.weighting import confidence, filter_min_rating
 
 # the final fit after the calibration fit (``warm_sweeps``): afresh on logs of up to
 # ``FRESH_REFIT_INTERACTIONS`` fitted interactions (config.py), else warm-started for this many
@@ -236,6 +234,12 @@ def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool
     return mask
 
 
+def _seen_matrices(data: Interactions) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """(users x films, films x users) CSR of every interaction: what the model marks seen."""
+    seen = data.to_csr()
+    return seen, seen.T.tocsr()
+
+
 # the final fit's account when the calibration holdout leaves the fit before it nothing
 NOTHING_BEFORE_HOLDOUT = ("none: the calibration holdout left no interaction rated at or above "
                           "min_rating to fit before it, so no tier conversion was measured; "
@@ -261,45 +265,61 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     held = holdout_mask(data, config.holdout, config.seed)
     watched_fit = data.subset(~held)  # every watch of the calibration fit's part
     fit_part = filter_min_rating(watched_fit, config.min_rating)
-    tuning: dict[str, Any] | None = None
-    if config.tune:
-        from recommender.model.tuning import tune
+    with SideWork() as side:  # what the fits do not need runs beside them (side_work.py)
+        seen_f = side.submit(_seen_matrices, data)
+        facts_f = side.submit(data_facts, data, config.min_rating)
+        tuning: dict[str, Any] | None = None
+        if config.tune:
+            from recommender.model.tuning import tune
 
-        # the search sees the calibration fit's part only, never the calibration holdout
-        # every watch: the search fits on the liked ones only, as below
-        config, tuning = tune(watched_fit if len(fit_part) else data, config, show)
-    conf = confidence(liked, config.weighting, config.bm25_k1, config.bm25_b)
-    seen = data.to_csr()
-    calib: dict[str, Any] = {}
-    final = liked
-    if held.any() and len(fit_part):
-        if show:
-            print("fitting on the calibration split ...", file=sys.stderr)
-        conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
-        uf, ff, fitted = _fit(conf_fit, calibration_fit_config(config, len(liked)), show)
-        ts = ordering(data.timestamp)
-        calib = calibration.from_arrays(uf, ff, data.user_idx, data.film_idx, ts,
-                                        held, data.n_users, data.n_films, seed=config.seed)
-        calib["holdout"] = ("latest" if ts is not None else "random") + \
-            f" {config.holdout:.0%} of training interactions"
-        warm = warm_sweeps(config, len(liked))
-        if warm is None:  # EASE's one decomposition, or ALS afresh: every sweep on everything
-            if show:
-                print("fitting on all interactions ...", file=sys.stderr)
-            uf, ff, fitted = _fit(conf, config, show)
-            refit = f"fresh: a second fit on all {len(liked):,} interactions"
-        else:
-            if warm > 0:
+            # the search sees the calibration fit's part only, never the calibration holdout
+            # every watch: the search fits on the liked ones only, as below
+            config, tuning = tune(watched_fit if len(fit_part) else data, config, show)
+        conf_f = side.submit(confidence, liked, config.weighting, config.bm25_k1,
+                             config.bm25_b)
+        calib: dict[str, Any] = {}
+        final = liked
+        # ALS fits run with one BLAS thread (fit_factors): held for the whole stretch, so that
+        # the count never changes while the side thread's calibration is in a BLAS call (not
+        # safe); EASE's decomposition wants every BLAS thread, so its calibration runs inline
+        beside = config.family != "ease"
+        with threadpool_limits(1, "blas") if beside else contextlib.nullcontext():
+            if held.any() and len(fit_part):
                 if show:
-                    print("refining on all interactions ...", file=sys.stderr)
-                uf, ff = fit_factors(conf, config, show, init=(uf, ff), iterations=warm)
-            refit = (f"warm: {warm} sweep(s) on all interactions from the calibration fit"
-                     if warm > 0 else "none: the calibration fit is the model")
-            final = liked if warm > 0 else fit_part  # what the model's factors were fitted on
-    else:
-        uf, ff, fitted = _fit(conf, config, show)
-        refit = ("none: no calibration holdout, one fit on all interactions" if not held.any()
-                 else NOTHING_BEFORE_HOLDOUT)
+                    print("fitting on the calibration split ...", file=sys.stderr)
+                conf_fit = confidence(fit_part, config.weighting, config.bm25_k1, config.bm25_b)
+                uf, ff, fitted = _fit(conf_fit, calibration_fit_config(config, len(liked)), show)
+                del conf_fit
+                ts = ordering(data.timestamp)
+                calib_f = (side.submit if beside else done)(
+                    calibration.from_arrays, uf, ff, data.user_idx, data.film_idx, ts, held,
+                    data.n_users, data.n_films, seed=config.seed)
+                warm = warm_sweeps(config, len(liked))
+                if warm is None:  # EASE's one decomposition, or ALS afresh: every sweep
+                    if show:
+                        print("fitting on all interactions ...", file=sys.stderr)
+                    uf, ff, fitted = _fit(conf_f.result(), config, show)
+                    refit = f"fresh: a second fit on all {len(liked):,} interactions"
+                else:
+                    if warm > 0:
+                        if show:
+                            print("refining on all interactions ...", file=sys.stderr)
+                        # fit_factors copies init: the calibration reads the arrays unchanged
+                        uf, ff = fit_factors(conf_f.result(), config, show, init=(uf, ff),
+                                             iterations=warm)
+                    refit = (f"warm: {warm} sweep(s) on all interactions from the calibration "
+                             "fit" if warm > 0 else "none: the calibration fit is the model")
+                    final = liked if warm > 0 else fit_part  # what the factors were fitted on
+                calib = calib_f.result()
+                calib["holdout"] = ("latest" if ts is not None else "random") + \
+                    f" {config.holdout:.0%} of training interactions"
+            else:
+                uf, ff, fitted = _fit(conf_f.result(), config, show)
+                refit = ("none: no calibration holdout, one fit on all interactions"
+                         if not held.any() else NOTHING_BEFORE_HOLDOUT)
+        del conf_f
+        seen, seen_by_film = seen_f.result()
+        facts = facts_f.result()
     catalog = (data.catalog.aligned_to(data.films) if data.catalog is not None
                else Catalog(data.films.ids.copy(), np.full(data.n_films, "", dtype=str),
                             np.zeros(data.n_films, np.int32), np.full(data.n_films, "", dtype=str)))
@@ -309,7 +329,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     labels = segments.kmeans(uf, config.segments, seed=config.seed, min_size=min_size)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
-    meta = build_meta(data, config, elapsed, tuning, fitted=len(liked))
+    meta = build_meta(data, config, elapsed, tuning, fitted=len(liked), facts=facts)
     meta["refit"] = refit
     unliked = unliked_films(data.film_idx, final.film_idx, data.n_films)
     if unliked:  # --min-rating (or the holdout) left them nothing to fit
@@ -326,7 +346,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
                         "confidence": f"{config.weighting} weighting, no alpha"}
     return Model(
         users=data.users, films=data.films, user_factors=uf, film_factors=ff,
-        seen=seen, seen_by_film=seen.T.tocsr(), catalog=catalog, user_table=user_table,
+        seen=seen, seen_by_film=seen_by_film, catalog=catalog, user_table=user_table,
         segments=seg, meta=meta, calibration=calib,
         fold_in_projection=None if fitted is None else fitted.projection,
         film_prior=prior.of_fit(final.film_idx, final.timestamp, data.n_films, uf, ff, config),
@@ -354,64 +374,6 @@ def unliked_meta(count: int, min_rating: float | None) -> dict[str, Any]:
                     "vectors hold nothing learned of them: their audiences and comparable "
                     "films are in no meaningful order (a cold-start audience by genre ranks "
                     "them)"}
-
-
-def model_version(created: datetime, fingerprint: str, params: dict[str, Any]) -> str:
-    """``meta.json``'s ``model_version``: the training time to the second, then 8 hex digits of
-    a digest of the data's fingerprint and the parameters, so two models trained in one second
-    on one log with other parameters get different versions (the digits were the fingerprint's
-    alone, and the Studio, reading the version to tell a reload, could not tell them apart)."""
-    text = fingerprint + "\n" + json.dumps(params, sort_keys=True, default=str)
-    return f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
-
-
-def build_meta(data: Interactions, config: TrainConfig, seconds: float,
-               tuning: dict[str, Any] | None = None, fitted: int | None = None
-               ) -> dict[str, Any]:
-    """``meta.json``'s fields. ``tuning`` is ``tuning.tune``'s report; without one the meta says
-    why no search ran (tuning off, or a trainer that does not tune, such as Spark's).
-    ``fitted``: the interactions the factors were fitted on, when ``--min-rating`` left out
-    some of ``data``'s (recorded as ``interactions_fitted``)."""
-    import implicit
-    import pyarrow
-    import scipy
-
-    created = datetime.now(UTC)
-    fingerprint = data.fingerprint()
-    params = config.to_dict()
-    return {
-        "format_version": format_version(params),
-        "model_version": model_version(created, fingerprint, params),
-        "model": "ease" if config.family == "ease" else config.model,
-        "params": params,
-        "data": {
-            "source": data.source,
-            "fingerprint": fingerprint,
-            "users": data.n_users,
-            "films": data.n_films,
-            "interactions": len(data),
-            **({"interactions_fitted": fitted} if fitted is not None and fitted != len(data)
-               else {}),
-            "has_ratings": data.rating is not None,
-            "has_timestamps": data.timestamp is not None,
-            # what a recorded event's new pair stands for under the rating scheme (overlay)
-            **({"event_rating": event_rating(data.rating, config.min_rating)}
-               if data.rating is not None and len(data.rating) else {}),
-        },
-        "created": created.isoformat(timespec="seconds"),
-        "training_seconds": round(seconds, 3),
-        "tuning": tuning if tuning is not None else {
-            "status": "not run: this trainer fits the given parameters as --no-tune does"
-            if config.tune else "off (--no-tune, or a configuration with tune false)"},
-        "versions": {
-            "recommender": __version__,
-            "implicit": implicit.__version__,
-            "numpy": np.__version__,
-            "scipy": scipy.__version__,
-            "pyarrow": pyarrow.__version__,
-            "python": sys.version.split()[0],
-        },
-    }
 
 
 class LocalTrainer:

@@ -366,7 +366,7 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
           master: str) -> dict[str, Any]:
     import pyspark
 
-    from recommender.model.training import build_meta, model_version
+    from recommender.model.meta import build_meta, model_version
 
     empty = np.zeros(0, np.int32)
     shim = Interactions(users=users, films=films, user_idx=empty, film_idx=empty,

@@ -11,7 +11,7 @@ import numpy as np
 from recommender.io.dataset import Interactions
 from recommender.io.ids import IdMap
 from recommender.model.config import TrainConfig
-from recommender.model.training import build_meta, model_version
+from recommender.model.meta import build_meta, model_version
 
 
 def _log() -> Interactions:

@@ -1,0 +1,85 @@
+"""``meta.json``'s fields for a trained model: its version, parameters, data and versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from recommender import __version__
+from recommender.io.dataset import Interactions
+from recommender.model.artifact import format_version
+from recommender.model.config import TrainConfig
+from recommender.model.weighting import event_rating
+
+
+def data_facts(data: Interactions, min_rating: float | None) -> tuple[str, dict[str, Any]]:
+    """(the data's fingerprint, ``meta.json``'s ``event_rating`` field: what a recorded event's
+    new pair stands for under the rating scheme, none without ratings): the parts of
+    ``build_meta`` that read every interaction, on their own so that training can compute
+    them beside its fits."""
+    rated = ({"event_rating": event_rating(data.rating, min_rating)}
+             if data.rating is not None and len(data.rating) else {})
+    return data.fingerprint(), rated
+
+
+def model_version(created: datetime, fingerprint: str, params: dict[str, Any]) -> str:
+    """``meta.json``'s ``model_version``: the training time to the second, then 8 hex digits of
+    a digest of the data's fingerprint and the parameters, so two models trained in one second
+    on one log with other parameters get different versions (the digits were the fingerprint's
+    alone, and the Studio, reading the version to tell a reload, could not tell them apart)."""
+    text = fingerprint + "\n" + json.dumps(params, sort_keys=True, default=str)
+    return f"{created:%Y%m%dT%H%M%SZ}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+
+
+def build_meta(data: Interactions, config: TrainConfig, seconds: float,
+               tuning: dict[str, Any] | None = None, fitted: int | None = None,
+               facts: tuple[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """``meta.json``'s fields. ``tuning`` is ``tuning.tune``'s report; without one the meta says
+    why no search ran (tuning off, or a trainer that does not tune, such as Spark's).
+    ``fitted``: the interactions the factors were fitted on, when ``--min-rating`` left out
+    some of ``data``'s (recorded as ``interactions_fitted``). ``facts``: ``data_facts``'s
+    answer, when already computed (beside the fits, ``training.train``)."""
+    import implicit
+    import pyarrow
+    import scipy
+
+    created = datetime.now(UTC)
+    fingerprint, rated = facts if facts is not None else data_facts(data, config.min_rating)
+    params = config.to_dict()
+    return {
+        "format_version": format_version(params),
+        "model_version": model_version(created, fingerprint, params),
+        "model": "ease" if config.family == "ease" else config.model,
+        "params": params,
+        "data": {
+            "source": data.source,
+            "fingerprint": fingerprint,
+            "users": data.n_users,
+            "films": data.n_films,
+            "interactions": len(data),
+            **({"interactions_fitted": fitted} if fitted is not None and fitted != len(data)
+               else {}),
+            "has_ratings": data.rating is not None,
+            "has_timestamps": data.timestamp is not None,
+            # what a recorded event's new pair stands for under the rating scheme (overlay)
+            **rated,
+        },
+        "created": created.isoformat(timespec="seconds"),
+        "training_seconds": round(seconds, 3),
+        "tuning": tuning if tuning is not None else {
+            "status": "not run: this trainer fits the given parameters as --no-tune does"
+            if config.tune else "off (--no-tune, or a configuration with tune false)"},
+        "versions": {
+            "recommender": __version__,
+            "implicit": implicit.__version__,
+            "numpy": np.__version__,
+            "scipy": scipy.__version__,
+            "pyarrow": pyarrow.__version__,
+            "python": sys.version.split()[0],
+        },
+    }

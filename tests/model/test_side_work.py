@@ -1,0 +1,86 @@
+"""Training's side thread (``recommender.model.side_work``) changes no result: a model trained
+with the seen matrices, the fingerprint, the final fit's confidence and the tier calibration
+computed beside the fits equals one trained with each computed inline, in every path (a fresh
+refit, a warm refit, EASE, no calibration holdout), and an error there reaches the caller."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from recommender.io.dataset import Interactions
+from recommender.model import calibration, side_work
+from recommender.model.config import TrainConfig
+from recommender.model.training import train
+
+
+def _log() -> Interactions:
+    rng = np.random.default_rng(7)
+    n = 6000
+    users = rng.integers(0, 300, n)
+    films = (rng.zipf(1.3, n) + users % 7) % 150
+    return Interactions.from_columns(
+        pa.array([f"u{u}" for u in users]), pa.array([f"f {f}" for f in films]),
+        rating=rng.integers(1, 11, n).astype(np.float64) / 2,
+        timestamp=1_600_000_000 + rng.integers(0, 10**7, n), source="synthetic")
+
+
+def _meta(meta: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items()
+            if k not in ("created", "model_version", "training_seconds")}
+
+
+CONFIGS = {
+    "fresh refit": TrainConfig(factors=8, iterations=4),
+    "warm refit": TrainConfig(factors=8, iterations=4, warm_iterations=2),
+    "ease": TrainConfig(family="ease", factors=8, ease_lambda=50.0),
+    "no holdout": TrainConfig(factors=8, iterations=4, holdout=0.0),
+}
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_a_model_trained_beside_equals_one_trained_inline(
+        name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    data, config = _log(), CONFIGS[name]
+    monkeypatch.setattr(side_work, "INLINE", True)
+    inline = train(data, config, progress=False)
+    monkeypatch.setattr(side_work, "INLINE", False)
+    beside = train(data, config, progress=False)
+    np.testing.assert_array_equal(inline.user_factors, beside.user_factors)
+    np.testing.assert_array_equal(inline.film_factors, beside.film_factors)
+    for a, b in ((inline.seen, beside.seen), (inline.seen_by_film, beside.seen_by_film)):
+        assert (a != b).nnz == 0 and a.shape == b.shape and a.has_sorted_indices
+    assert json.dumps(inline.calibration, sort_keys=True, default=str) == json.dumps(
+        beside.calibration, sort_keys=True, default=str)
+    assert _meta(inline.meta) == _meta(beside.meta)
+    assert inline.meta["data"]["fingerprint"] == data.fingerprint()
+    assert "event_rating" in beside.meta["data"]
+    if name != "no holdout":
+        assert beside.calibration  # the calibration ran (beside, or inline for EASE)
+
+
+def test_the_calibration_runs_in_the_side_thread_and_its_error_reaches_the_caller(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    threads: list[str] = []
+    real = calibration.from_arrays
+
+    def recorded(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        threads.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(calibration, "from_arrays", recorded)
+    train(_log(), CONFIGS["warm refit"], progress=False)
+    assert threads and threads[0].startswith("train-side")
+
+    def broken(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        raise ValueError("planted")
+
+    monkeypatch.setattr(calibration, "from_arrays", broken)
+    with pytest.raises(ValueError, match="planted"):
+        train(_log(), CONFIGS["warm refit"], progress=False)
+    assert not [t for t in threading.enumerate() if t.name.startswith("train-side")]
