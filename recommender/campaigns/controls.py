@@ -10,7 +10,9 @@ for that film holds out as a control (any wave: which waves went out is known on
 chain of next waves), and keeps them in the film's ranking, as a next wave keeps its chain's
 sent pairs (``plan_slate``'s ``blocked``: holding a user out is not a watch). The summary's
 ``held_out_elsewhere`` counts them and names the plans. A next wave's own chain is left to it
-(``skip``): its unsent waves' controls were never held out, and their budget is re-planned.
+(``skip``): its unsent waves' controls were never held out, and their budget is re-planned;
+so are the other next waves of its chain's plans (``next_wave.alternatives``: re-plans of the
+same budget, one of them sent), whose controls made each re-plan differ and lose audience.
 """
 
 from __future__ import annotations

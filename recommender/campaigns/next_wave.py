@@ -10,7 +10,9 @@ and plans what is left:
 - a (film, user) pair already contacted, or held out as a control in a sent wave, anywhere in
   the chain of plans (``campaign_plan_links``), is not planned again for that film (controls
   stay uncontacted so the earlier waves stay measurable); users who converted are out through
-  the model (their events are seen interactions of the refreshed model);
+  the model (their events are seen interactions of the refreshed model); the controls other
+  plans hold for its films are left out too (``controls.py``), but for those of the other next
+  waves of the chain's plans (``alternatives``: re-plans, one of them sent);
 - the cap counts every selected row of a user over the chain's sent waves, target or
   control, as in the first plan: users who reached it are out, and a partly selected user
   (a cap above 1) enters the allocation with only what is left of it (per-user caps of
@@ -84,6 +86,16 @@ def chain(store: CampaignStore, plan_id: str, sent_waves: int) -> list[tuple[str
             if link is None or len(out) > 10_000:
                 return out
             out.append((str(link[0]), int(link[1])))
+
+
+def alternatives(store: CampaignStore, links: list[tuple[str, int]]) -> list[str]:
+    """The other next waves of the plans of a chain (``chain``): re-plans of the same
+    remaining budget, of which one is sent, so their controls hold nobody out of another."""
+    ids = [p for p, _ in links]
+    with store.engine.connect() as conn:
+        found = {str(r[0]) for r in conn.execute(sa.select(plan_links.c.plan_id).where(
+            plan_links.c.previous_plan_id.in_(ids)))}
+    return sorted(found - set(ids))
 
 
 def _sent_rows(store: CampaignStore, links: list[tuple[str, int]]) -> pa.Table:
@@ -195,8 +207,10 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                                              strict=False), np.int64) if len(user) \
         else np.zeros(0, np.int64)
     ok = (b_film >= 0) & (b_user >= 0)
-    # and the pairs plans outside the chain hold out as controls (controls.py)
-    (o_film, o_user), held = blocked_pairs(model, slate, store, skip=[p for p, _ in links])
+    # and the pairs plans outside the chain hold out as controls (controls.py), but for the
+    # other next waves of its plans: alternatives to this one, only one of them is sent
+    (o_film, o_user), held = blocked_pairs(
+        model, slate, store, skip=[p for p, _ in links] + alternatives(store, links))
     # each film's users the sent waves selected (targets and controls, over the chain): the
     # new plan's controls continue their rounding, so the campaign holds out its share
     offsets = np.array([int((film == f.film_id).sum()) for f in slate], np.int64)
