@@ -14,18 +14,27 @@ PORT=${PORT:-8000}
 BIN=${BIN:-.venv/bin}
 BASE="http://$HOST:$PORT"
 
+# a server already answering there (an earlier make demo) would pass the health check below
+# while ours fails to listen: the banner then named the other server's address
+if ! "$BIN/python" -c "import socket,sys
+s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2])))" "$HOST" "$PORT" 2>/dev/null; then
+    echo "error: cannot listen on $HOST:$PORT: is a server already running there? try PORT=8001 make demo, or stop it" >&2
+    exit 1
+fi
+
 "$BIN/recommender" serve "$MODEL" --host "$HOST" --port "$PORT" &
 SERVER=$!
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true' INT TERM EXIT
 
-for _ in $(seq 1 150); do
+# until it answers (a large model takes a while to load) or exits: the banner below must
+# name a server that is up, and ours
+until "$BIN/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
+        "$BASE/health" 2>/dev/null; do
     if ! kill -0 "$SERVER" 2>/dev/null; then
         echo "error: the server did not start (is port $PORT free? try PORT=8001 make demo)" >&2
         exit 1
-    fi
-    if "$BIN/python" -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1], timeout=1)" \
-        "$BASE/health" 2>/dev/null; then
-        break
     fi
     sleep 0.2
 done
