@@ -86,11 +86,27 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) 
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7)?", file=sys.stderr)
+        if kind == "film":
+            catalog_columns_unread(path)
         if matched and (twins := zero_twins(given, known)):  # some rows only: said nowhere
             n, pairs = twins
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once leading zeros are dropped ({pairs}): ids are compared as written, so "
                   "they were left out; write them as the log does", file=sys.stderr)
+
+
+def catalog_columns_unread(path: Any) -> None:
+    """Warn of a catalog file's columns that are never read while a catalog column is missing
+    (a ``name`` column where ``title`` was meant): its films trained without titles, years or
+    genres, and search, the Studio and every title column were empty without a word."""
+    from recommender.io.project import CATALOG_HEADER, unread_catalog_columns
+
+    unread, missing = unread_catalog_columns(path)
+    if unread and missing:
+        print(f"warning: {path}: column{'s' if len(unread) > 1 else ''} "
+              f"{', '.join(repr(n) for n in unread)} not read, and no "
+              f"{', '.join(missing)} column: a catalog's header is {CATALOG_HEADER} "
+              "(movieId accepted); rename the columns to use them", file=sys.stderr)
 
 
 def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:

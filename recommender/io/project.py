@@ -171,6 +171,20 @@ def read_films(path: PathLike) -> Catalog:
     return read_catalog_csv(p, strict=True)
 
 
+def unread_catalog_columns(path: PathLike) -> tuple[list[str], list[str]]:
+    """The header names of a catalog CSV that name no catalog column (their values are never
+    read), and the catalog columns (``title``, ``year``, ``genres``) it lacks: a ``name`` or
+    ``movie_title`` column gave every film an empty title without a word. Both empty for a
+    file whose header cannot be read (``read_films`` says why)."""
+    try:
+        _, names = sniff_header(Path(path), CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID])
+    except (DataError, OSError):
+        return [], []
+    canon = [FILM_ID if canonical_column(n) == FILM_ID else n.strip().lower() for n in names]
+    unread = [n for n, c in zip(names, canon, strict=True) if c not in CATALOG_COLUMNS]
+    return unread, [c for c in (TITLE, YEAR, GENRES) if c not in canon]
+
+
 def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
     """``film_id,title,year,genres`` CSV (or MovieLens ``movieId,title,genres``). A film listed
     twice is an error when ``strict``, else its first row is kept."""

@@ -495,3 +495,27 @@ def test_regularization_0_stays_open_to_the_gradient_models_and_ease() -> None:
     # ease_lambda)
     for options in ({"model": "bpr"}, {"model": "lmf"}, {"family": "ease"}):
         TrainConfig(regularization=0.0, **options).validate()  # type: ignore[arg-type]
+
+
+def test_a_films_file_whose_title_column_is_misnamed_is_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 'movie,name,year,genres': movie is read as film_id, name nowhere: every film trained
+    # without a title (search found nothing, the title columns were empty) without a word
+    rows = "".join(f"u{u},f{(u * 7 + j) % 30}\n" for u in range(60) for j in range(8))
+    (tmp_path / "log.csv").write_text("user_id,film_id\n" + rows)
+    (tmp_path / "films.csv").write_text("movie,name,year,genres\n" + "".join(
+        f"f{f},Film {f},1999,Drama\n" for f in range(30)))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--films", tmp_path / "films.csv", "--no-tune",
+                           "--factors", 4)
+    assert code == 0, err
+    assert (f"warning: {tmp_path / 'films.csv'}: column 'name' not read, and no title column: "
+            "a catalog's header is film_id,title,year,genres") in err
+    # a catalog whose columns are all read, or that only adds columns, says nothing of them
+    (tmp_path / "films.csv").write_text("film_id,title,year,genres,director\n" + "".join(
+        f"f{f},Film {f},1999,Drama,X\n" for f in range(30)))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--films", tmp_path / "films.csv", "--no-tune",
+                           "--factors", 4)
+    assert code == 0, err
+    assert "not read" not in err
