@@ -255,6 +255,21 @@ def load(path: str | os.PathLike[str], mmap: bool = True, verify: bool = True) -
     raise AssertionError("unreachable")
 
 
+_DATA_NAME = (".csv", ".tsv", ".parquet", ".dat", ".txt", ".gz", "u.data")  # a log's names
+
+
+def _train_first(path: Path) -> str:
+    """"; it looks like training data: ..." when ``path`` is a log, or a folder holding one
+    and no model array, given where a model folder goes (`audience build/demo-data ID`)."""
+    try:
+        names = [path.name] if path.is_file() else [n.name for n in path.iterdir()]
+    except OSError:
+        return ""
+    data = any(n.lower().endswith(_DATA_NAME) for n in names) and ".npy" not in str(names)
+    return (f"; it looks like training data: train a model on it first (recommender train "
+            f"--data {path} --out MODEL)") if data else ""
+
+
 def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
     if not src.is_dir():
         if src != root and root.is_dir():  # the folder is there, its ``current`` dangles
@@ -262,11 +277,14 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
                                 f"{os.path.relpath(src, root)}, which does not exist "
                                 f"(removed?); point it at a version in {layout.VERSIONS}/ "
                                 "or save the model again")
+        if root.is_file():
+            raise ArtifactError(f"{root}: a file, not a model folder{_train_first(root)}")
         raise ArtifactError(f"{root}: no such model folder")
     try:
         meta = json.loads((src / META).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ArtifactError(f"{src}: not a model folder ({META} is missing)") from None
+        raise ArtifactError(f"{src}: not a model folder ({META} is missing)"
+                            f"{_train_first(src) if src == root else ''}") from None
     except (OSError, ValueError) as e:
         raise ArtifactError(f"{src / META}: unreadable ({e})") from None
     if not isinstance(meta, dict):

@@ -357,3 +357,21 @@ def test_model_folder_and_exports_honour_the_umask(model: Model, tmp_path: Path)
         assert stat.S_IMODE(d.stat().st_mode) == 0o755
     assert {stat.S_IMODE(p.stat().st_mode) for p in version.iterdir()} == {0o644}
     assert stat.S_IMODE((tmp_path / "a.csv").stat().st_mode) == 0o644
+
+
+def test_training_data_given_as_the_model_folder_says_to_train_first(tmp_path: Path) -> None:
+    # `audience build/demo-data ID` (the data folder, or its log, for the model) said only
+    # "not a model folder (meta.json is missing)"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "interactions.csv").write_text("user_id,film_id\nu1,f1\n")
+    for given, start in ((data, "not a model folder (meta.json is missing)"),
+                         (data / "interactions.csv", "a file, not a model folder")):
+        with pytest.raises(ArtifactError) as e:
+            artifact.load(given)
+        assert str(e.value) == (f"{given}: {start}; it looks like training data: train a model "
+                                f"on it first (recommender train --data {given} --out MODEL)")
+    # an empty folder, or a model folder whose meta.json is gone, is no training data
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ArtifactError, match=r"missing\)$"):
+        artifact.load(tmp_path / "empty")
