@@ -98,7 +98,9 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
         "of the data's fingerprint and the parameters, so yours differs.",
         "",
     ]
-    with TestClient(create_app(Settings(model_path=model_dir))) as client:
+    # absolute, as `recommender serve` reports it in /health (shown under /path/to/checkout)
+    served = str(Path(model_dir).resolve())
+    with TestClient(create_app(Settings(model_path=served))) as client:
         # the examples show a server that has finished its background cache warm-up
         while client.app.state.service.engine.warm_status["state"] == "running":
             time.sleep(0.05)
@@ -116,6 +118,8 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
                 cmd = f"curl -s '{BASE}{path}' | head -4"
             else:
                 text = json.dumps(trim(r.json()), ensure_ascii=False, separators=(",", ":"))
+                # /health's model path is absolute: the README showed the generating machine's
+                text = text.replace(json.dumps(str(ROOT))[1:-1] + "/", "/path/to/checkout/")
             out += ["```console", f"$ {cmd}", text, "```", ""]
         r = client.get("/metrics")
         lines = [x for x in r.text.splitlines() if x.startswith("recommender_http_requests_total")]
