@@ -238,11 +238,15 @@ def _read_ids(path: str, ids: IdMap) -> list[str]:
     return read_id_list_as_known(path, ids)
 
 
-def _read_id_index(path: str, ids: IdMap, kind: str) -> NDArray[np.int64]:
-    """The indices of an id-list file's ids; an unknown id names the file and its line."""
+def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = None
+                   ) -> NDArray[np.int64]:
+    """The indices of an id-list file's ids; an unknown id names the file and its line, and
+    with ``films_of`` the titles it matches (a title listed for an id, as `audience` says)."""
     from recommender.io.readers import read_id_list_index
+    from recommender.query.hints import title_hint
 
-    return read_id_list_index(path, ids, kind)
+    return read_id_list_index(path, ids, kind, hint=None if films_of is None else
+                              lambda given: title_hint(films_of, given))
 
 
 def cmd_audiences(args: argparse.Namespace) -> int:
@@ -277,7 +281,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
         # from another version; a pipe cannot be read twice), before Spark starts
         served = _load_model(args.model)
         chosen = (np.arange(served.n_films) if args.all
-                  else _read_id_index(args.films, served.films, "film_id"))
+                  else _read_id_index(args.films, served.films, "film_id", served))
         t0 = time.perf_counter()
         rows = batch_audiences_spark(served, args.k, args.out, master=args.spark_master,
                                      films=None if args.all else
@@ -290,7 +294,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     if args.all:
         films = np.arange(model.n_films)
     else:
-        films = _read_id_index(args.films, model.films, "film_id")
+        films = _read_id_index(args.films, model.films, "film_id", model)
     t0 = time.perf_counter()
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)

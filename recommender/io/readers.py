@@ -34,6 +34,7 @@ from __future__ import annotations
 import itertools
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -222,13 +223,15 @@ def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
     return _id_list_as_known(path, ids)[2]
 
 
-def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[np.int64]:
+def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
+                       hint: Callable[[str], str] | None = None) -> NDArray[np.int64]:
     """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
 
     A line is looked up as written first, then stripped (``_id_list_as_known``: ids are kept
     byte for byte). Raises ``DataError`` naming the
     file and the line of the first id ``ids`` does not hold, and how many of the file's ids
-    are unknown (``kind`` names them, e.g. ``film_id``).
+    are unknown (``kind`` names them, e.g. ``film_id``), then ``hint`` of that id (the titles
+    a film title matches) when no id differs from it by leading zeros only.
     """
     p, lines, _, idx = _id_list_as_known(path, ids)
     missing = np.flatnonzero(idx < 0)
@@ -242,8 +245,8 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id") -> NDArray[
             more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
             count = (f"{len(unknown):,} of the file's {len(lines):,} ids are unknown: "
                      f"{shown}{more}")
-        raise DataError(str(p), f"unknown {kind} {first!r} ({count}){ids.did_you_mean([first])}",
-                        line=line)
+        said = ids.did_you_mean([first]) or (hint(first) if hint is not None else "")
+        raise DataError(str(p), f"unknown {kind} {first!r} ({count}){said}", line=line)
     return idx
 
 

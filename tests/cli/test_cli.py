@@ -401,6 +401,21 @@ def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture
     assert [int(line.split()[0]) for line in body] == ranks
 
 
+def test_a_title_in_a_films_file_lists_the_films_it_matches(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, model: Model,
+        tmp_path: Path) -> None:
+    # `audience MODEL TITLE`, a slate, --watched and --like list the films a title matches;
+    # `audiences --films FILE` said only "unknown film_id" for a title in the file
+    title = str(model.catalog.titles[5])
+    films = tmp_path / "films.txt"
+    films.write_text(f"film_id\n{model.films.ids[2]}\n{title}\n")
+    code, out, err = run(capsys, "audiences", model_dir, "--films", films, "--out",
+                         tmp_path / "never.csv")
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {films}, line 3: unknown film_id {title!r} (1 of the file's "
+                          f"2 ids is unknown); it matches titles: {model.films.ids[5]} {title}")
+
+
 def test_id_files_skip_a_header_and_name_the_line_of_an_unknown_id(
         capsys: pytest.CaptureFixture[str], model_dir: Path, model: Model,
         tmp_path: Path) -> None:
