@@ -27,7 +27,7 @@ demo: install
 	@if [ "$(DEMO_SERVE)" != "0" ]; then scripts/serve_demo.sh $(DEMO_MODEL) $(DEMO_DIR); fi
 
 lint: install-dev
-	$(BIN)/ruff check recommender service tests benchmarks
+	$(BIN)/ruff check recommender service tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint

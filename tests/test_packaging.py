@@ -140,3 +140,13 @@ def test_the_sdist_carries_what_make_test_needs_and_no_data(tmp_path: Path,
     carried = _carried(tmp_path, monkeypatch)
     assert not sorted(set(wanted) - carried)[:10], "MANIFEST.in leaves these out of the sdist"
     assert not sorted(set(never) & carried), "MANIFEST.in puts data or build output in the sdist"
+
+
+def test_make_lint_checks_every_folder_of_python_files() -> None:
+    """`make test` (its `lint`) left scripts/ out of ruff: readme_examples.py and
+    readme_results.py, which write the README's figures, went unchecked."""
+    folders = {p.relative_to(ROOT).parts[0] for p in ROOT.glob("*/**/*.py")}
+    ours = {f for f in folders if not f.startswith(".") and f not in {"build", "dist"}}
+    ruff = next(line for line in (ROOT / "Makefile").read_text().splitlines()
+                if "ruff check" in line)
+    assert ours <= set(ruff.split()), ours - set(ruff.split())
