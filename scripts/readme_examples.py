@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -141,4 +140,10 @@ def main(model_dir: str = "build/demo-model", data_dir: str = "build/demo-data")
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:3])
+    import argparse
+
+    # `--help` was read as MODEL_DIR (a traceback), as readme_results.py's was (a rewrite)
+    cli = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    cli.add_argument("model_dir", nargs="?", default="build/demo-model")
+    cli.add_argument("data_dir", nargs="?", default="build/demo-data")
+    main(**vars(cli.parse_args()))

@@ -149,6 +149,18 @@ def test_readme_results_help_and_check_change_nothing() -> None:
     assert rr.rendered(stale)[1] == ["quality-audience"]
 
 
+def test_readme_examples_help_changes_nothing() -> None:
+    """`scripts/readme_examples.py --help` took `--help` for the model folder: a traceback."""
+    import subprocess
+
+    readme = ROOT / "README.md"
+    before = readme.read_bytes()
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "readme_examples.py"),
+                          "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert readme.read_bytes() == before
+    assert run.returncode == 0 and "usage:" in run.stdout, run.stderr
+
+
 def _script(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
