@@ -193,12 +193,23 @@ _TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*
                         r"|(event|rating|view|interaction)_(time|ts)", re.I)
 
 
+#: header names that read as a rating (not a count or a weight: plays, views)
+_RATING_LIKE = re.compile(r"score|stars?|rate|grade|.*_rating|rating_.*|ratings", re.I)
+
+
 def _warn_unread_times(data: str) -> None:
     """Warn of a log's columns that look like times but are never read as them: the log
     trains as one without timestamps (a random holdout, no horizon in days) without a word."""
     from recommender.io import readers
 
-    names = [n for n in readers.unread_log_columns(data) if _TIME_LIKE.fullmatch(n.strip())]
+    unread = readers.unread_log_columns(data)
+    rated = [n for n in unread if _RATING_LIKE.fullmatch(n.strip())]
+    if rated:  # 'score' or 'stars' for 'rating': --weighting rating read 1 for every event
+        print(f"warning: {data}: column{'s' if len(rated) > 1 else ''} "
+              f"{', '.join(repr(n) for n in rated)} not read: ratings are read from a column "
+              "named rating, so this log trains as one without ratings; rename the column to "
+              "use them", file=sys.stderr)
+    names = [n for n in unread if _TIME_LIKE.fullmatch(n.strip())]
     if names:
         print(f"warning: {data}: column{'s' if len(names) > 1 else ''} "
               f"{', '.join(repr(n) for n in names)} not read: interaction times are read from "

@@ -519,3 +519,21 @@ def test_a_films_file_whose_title_column_is_misnamed_is_a_warning(
                            "--factors", 4)
     assert code == 0, err
     assert "not read" not in err
+
+
+def test_a_log_whose_rating_column_is_misnamed_is_a_warning(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 'score' or 'stars' for 'rating': the log trained as one without ratings (--weighting
+    # rating read every event as 1) without a word, as a misnamed time column did before
+    rows = "".join(f"u{u},f{(u * 7 + j) % 30},{1 + (u + j) % 5},{j}\n"
+                   for u in range(60) for j in range(8))
+    for name, warned in (("score", True), ("Stars", True), ("rating", False), ("plays", False)):
+        log = tmp_path / f"{name}.csv"
+        log.write_text(f"user_id,film_id,{name},views\n" + rows)
+        code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / name,
+                               "--no-tune", "--weighting", "rating", "--factors", 4)
+        assert code == 0, err
+        line = (f"warning: {log}: column '{name}' not read: ratings are read from a column "
+                "named rating, so this log trains as one without ratings")
+        assert (line in err) == warned, err
+        assert "'views' not read" not in err
