@@ -100,7 +100,8 @@ def _interaction_columns(p: Path, names: list[str]) -> tuple[list[str], list[str
     check_unique_names(p, names, physical)
     missing = [c for c in (USER_ID, FILM_ID) if c not in canon]
     if missing:
-        if _looks_numeric(names):
+        # 'u00001,5268074,3.5,1731662743': string ids, but a number where a name goes
+        if _looks_numeric(names) or (not any(canon) and any(_looks_numeric([n]) for n in names)):
             raise DataError(str(p), f"expected a header line '{EXPECTED_HEADER}'; the first "
                             f"line {names!r} looks like data", line=1)
         raise DataError(str(p), f"missing required column{'s' if len(missing) > 1 else ''} "

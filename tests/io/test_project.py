@@ -176,6 +176,13 @@ def test_missing_required_column(tmp_path: Path) -> None:
 def test_header_that_is_data(tmp_path: Path) -> None:
     err = data_error(write(tmp_path / "noheader.csv", "1,2,3\n4,5,6\n"))
     assert "line 1" in str(err) and "looks like data" in str(err) and "header" in str(err)
+    # string ids beside numbers (a log saved without its header) looked like a header of
+    # misnamed columns: "missing required columns user_id and film_id; found 'u00001', ..."
+    err = data_error(write(tmp_path / "ids.csv", "u00001,0104257,3.5,1731662743\nu2,f,4,1\n"))
+    assert "looks like data" in str(err) and "u00001" in str(err)
+    # a header of unknown names, none of them a number, is still named as a header
+    err = data_error(write(tmp_path / "names.csv", "customer,product\nu1,f1\n"))
+    assert "missing required columns user_id and film_id" in str(err)
 
 
 def test_parquet_errors(tmp_path: Path) -> None:
