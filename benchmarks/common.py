@@ -127,8 +127,9 @@ def machine_facts() -> dict[str, Any]:
         "blas": blas,
         "environment": env,
         "git_commit": _git_commit(),
-        "shared_machine_note": "2-core VM shared with other engineers' jobs: figures are noisy; "
-                               "ratios are measured against a baseline in the same run.",
+        "shared_machine_note": "the machine may be shared with other jobs (see the load "
+                               "averages): figures are noisy; ratios are measured against a "
+                               "baseline in the same run.",
     }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from common import provenance
 from report_format import GIB, fmt, get, http_cell, section, status, table
 
 Results = dict[str, dict[str, Any] | None]
@@ -225,6 +226,34 @@ def training_section(tr: dict[str, Any] | None) -> str:
            "part of their sum" if any("side thread" in k for k in tr["breakdown"]["stages_s"])
            else "") + "):",
         training_breakdown_table(tr))
+
+
+def many_cores_section(r: dict[str, Any]) -> str:
+    """``bench_train.py``'s results from a machine of many cores, where they were measured."""
+    runs = [(name, tr) for name in ("train_16_cores_before", "train_16_cores")
+            if (tr := r.get(name))]
+    if not runs:
+        return ""
+    rows = []
+    for name, tr in runs:
+        tuned = tr.get("tuned_train") or {}
+        rows.append([
+            f"`{name}.json` ({provenance(tr.get('machine'))})",
+            fmt(tr["bare_fit_64"]["fit_s"]["median"], 1, " s"),
+            fmt(tr["cli_train"]["wall_s"]["median"], 1, " s"),
+            fmt(tr["ratio_cli_to_bare"], 2, "×"),
+            fmt(get(tuned, "wall_s", "median"), 1, " s"),
+            fmt(tuned.get("ratio_to_no_tune"), 2, "×"),
+            fmt(max(tr["cli_train"]["peak_rss_mb"], tuned.get("peak_rss_mb", 0)) / GIB, 2,
+                " GiB"),
+            str(tr["repeats"])])
+    return section(
+        "### On a machine of 16 cores",
+        "The same script on a 16-core machine (each file's `run_note` says how it ran; the "
+        "target table above rates the latest). There a bare fit's sweep is faster, and "
+        "training's stages that do not shrink with cores weigh more.",
+        table(["Result", "Bare fit", "train --no-tune", "Ratio", "train (tuned)",
+               "Ratio to --no-tune", "Peak memory", "Runs"], rows))
 
 
 # --------------------------------------------------------------------------------------------
@@ -446,6 +475,7 @@ def readme(r: Results, rows: list[dict[str, Any]], quick: bool,
         machine_section(r),
         ingestion_section(r.get("ingest")),
         training_section(r.get("train")),
+        many_cores_section(r),
         queries_section(r.get("query"), made, img),
         http_section(r, made, img),
         scaling_section(r.get("scaling"), made, img),

@@ -45,6 +45,17 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
             fmt(None if tpeak is None else tpeak / GIB, 2, " GiB"),
             f"--no-tune {fmt(None if peak is None else peak / GIB, 2, ' GiB')}",
             None if tpeak is None else tpeak <= 6 * GIB)
+    many = r.get("train_16_cores")  # the same script on 16 cores (report.many_cores_section)
+    if many is not None:
+        mr, mt = get(many, "ratio_cli_to_bare"), get(many, "tuned_train", "ratio_to_no_tune")
+        add("`recommender train --no-tune` time / bare `implicit` fit, on 16 cores", "≤ 1.25×",
+            mr, fmt(mr, 2, "×"),
+            f"bare fit {fmt(get(many, 'bare_fit_64', 'fit_s', 'median'), 1, ' s')}",
+            None if mr is None else mr <= 1.25, variant=True)
+        add("`recommender train` (tuning on) / `train --no-tune`, on 16 cores", "≤ 2×", mt,
+            fmt(mt, 2, "×"),
+            f"--no-tune {fmt(get(many, 'cli_train', 'wall_s', 'median'), 1, ' s')}",
+            None if mt is None else mt <= 2, variant=True)
     csv_s = get(ing, "csv", "total_s", "median")
     add(f"Ingest the {csv_rows(ing)} CSV into the training matrix", "≤ 20 s", csv_s,
         fmt(csv_s, 1, " s"),
