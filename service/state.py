@@ -188,10 +188,11 @@ class ServiceState:
     def check(self) -> bool:
         """Reload if the served folder holds another model than the one loaded (a save, or
         another worker's reload); True when it did. A version that fails to load is logged
-        and not tried again until the folder changes again, except by a worker serving no
-        model (``_fallback``), which tries it again, from every second to every minute: a copy
-        that completes the folder in place may leave its ``meta.json`` (the stamp) as it was,
-        and such a worker answered 503 until restarted."""
+        and counted once, and tried again, from every second to every minute, until it loads
+        or the folder changes: a copy that completes the folder in place may leave its
+        ``meta.json`` (the stamp) as it was, and a worker serving no model (``_fallback``)
+        answered 503 until restarted, one serving a model kept the old one for good while the
+        workers that looked after the copy served the new one."""
         stamp = _folder_stamp(self.model_path) if self.model_path else ""
         if stamp and stamp == self.stamp and self._refused:
             # ``current`` is back at the version served (a rollback by hand): nothing is
@@ -200,13 +201,13 @@ class ServiceState:
             self._refused, self.refused_reason = "", None
         if not stamp or stamp == self.stamp:
             return False
-        if stamp == self._refused and (self.engine is not None
-                                       or time.monotonic() < self._retry_at):
+        if stamp == self._refused and time.monotonic() < self._retry_at:
             return False
         if time.monotonic() < self._backoff_until:  # the store failed lately: not yet
             return False
+        again = stamp == self._refused  # a retry: not counted or logged as a new refusal
         try:
-            return self._reload(None, only_if_changed=True) is not None
+            return self._reload(None, only_if_changed=True, count=not again) is not None
         except RetryableReloadError as e:  # not refused: the next check tries again
             log.warning("the model folder changed but the new model could not be installed "
                         "yet; still serving %s: %s",
@@ -216,12 +217,19 @@ class ServiceState:
             self._refused = stamp
             self.refused_reason = (f"the folder's current model was refused ({e}); still "
                                    f"serving {self.engine.version if self.engine else 'none'}")
-            if self.engine is None:  # nothing served: try again, less often while it fails
-                self._retry_wait = min(60.0, self._retry_wait * 2 or max(
-                    self.settings.watch_interval, 1.0))
-                self._retry_at = time.monotonic() + self._retry_wait
+            # tried again, less often while it fails (every second at first, at most every
+            # minute): a copy that completes the version in place may leave its meta.json (the
+            # stamp) as it was, and a worker that looked while it was half-written kept its
+            # old model for good while the others served the completed one
+            self._retry_wait = min(60.0, (self._retry_wait if again else 0.0) * 2 or max(
+                self.settings.watch_interval, 1.0))
+            self._retry_at = time.monotonic() + self._retry_wait
+            if self.engine is None:  # nothing served
                 log.warning("the served folder does not load; serving no model, trying "
                             "again in %g s: %s", self._retry_wait, e)
+                return False
+            if again:
+                log.debug("the served folder's current model is still refused: %s", e)
                 return False
             log.warning("the model folder changed but the new model was refused; "
                         "still serving %s: %s", self.engine.version, e)
@@ -237,7 +245,7 @@ class ServiceState:
             except Exception:  # never let the watcher die
                 log.exception("model watcher")
 
-    def _reload(self, path: str | None, only_if_changed: bool
+    def _reload(self, path: str | None, only_if_changed: bool, count: bool = True
                 ) -> tuple[str, Engine, float] | None:
         with self._reload_lock:
             served = self.model_path
@@ -255,14 +263,17 @@ class ServiceState:
                 engine = self.load(served)
                 stamp = _stamp(engine, served)
             except ArtifactError as e:
-                self.metrics.reloads.labels(result="error").inc()
+                if count:
+                    self.metrics.reloads.labels(result="error").inc()
                 raise ReloadError(str(e)) from None
             except OSError as e:
-                self.metrics.reloads.labels(result="error").inc()
+                if count:
+                    self.metrics.reloads.labels(result="error").inc()
                 raise ReloadError("the served model folder could not take the new model "
                                   f"({type(e).__name__}: {e.strerror or 'failed'})") from None
             except Exception as e:  # a corrupt folder can fail in many ways; never half-swap
-                self.metrics.reloads.labels(result="error").inc()
+                if count:
+                    self.metrics.reloads.labels(result="error").inc()
                 raise ReloadError(f"{path or served}: could not load the model "
                                   f"({type(e).__name__}: {e})") from None
             seconds = time.perf_counter() - t0
@@ -282,6 +293,7 @@ class ServiceState:
             # only now: a failed install leaves the stamp as it was, so the folder is checked
             # again (before, this worker kept the old model until the folder changed again)
             self.stamp, self._refused, self.refused_reason = stamp, "", None
+            self._retry_wait = 0.0
             self.metrics.reloads.labels(result="ok").inc()
             log.info("%s: now serving model %s (was %s), loaded in %.2f s",
                      "the model folder changed" if only_if_changed else "reload", ready.version,

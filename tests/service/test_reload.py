@@ -524,3 +524,33 @@ def test_a_worker_without_a_model_watches_the_folder_even_at_watch_interval_0(
         assert answer(restarted) == expected(artifact.load(served))
         state(restarted)._watcher.join(timeout=30)  # with a model, it stops watching
         assert not state(restarted)._watcher.is_alive()
+
+
+def test_a_version_completed_after_a_refusal_reaches_every_worker(
+        workers: list[TestClient], root: Path, loaded: dict[str, Model]) -> None:
+    """A version whose files are copied in after ``current`` points at it (``meta.json``
+    first): a worker that looked while it was half-copied refused it, and since the completed
+    copy leaves ``meta.json`` (the stamp) as it was, that worker kept the old model for good
+    while a worker that looked after the copy served the new one. Now it tries again (every
+    second at first), without counting or logging the refusal again. Oracle: model b."""
+    early, late = workers
+    source = layout.resolve(root / "b")
+    version = root / "served" / "versions" / "000099-copied-by-hand"
+    version.mkdir()
+    shutil.copy2(source / "meta.json", version / "meta.json")
+    link = root / "served" / "current.tmp"
+    link.symlink_to(Path("versions") / version.name)
+    link.replace(root / "served" / "current")
+    assert not state(early).check()  # half-copied: refused
+    assert errors_counted(early) == 1.0
+    for f in source.iterdir():
+        if f.name != "meta.json":
+            shutil.copy2(f, version / f.name)
+    assert state(late).check()  # looked after the copy
+    assert answer(late) == expected(loaded["b"])
+    assert not state(early).check()  # not before the wait
+    state(early)._retry_at = 0.0  # the wait has passed
+    assert state(early).check()
+    assert answer(early) == expected(loaded["b"])
+    assert early.get("/health").json()["model_folder_warning"] is None
+    assert errors_counted(early) == 1.0
