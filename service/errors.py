@@ -105,13 +105,26 @@ async def validation_error(request: Request, exc: Exception) -> JSONResponse:
                          "errors": machine}, status_code=422)
 
 
+def _unparsed_body(cause: BaseException | None) -> str:
+    """Why FastAPI could not parse a body (the error it raised ours from): a number of over
+    4,300 digits was said to be text that is not UTF-8 or nested too deeply."""
+    if isinstance(cause, UnicodeDecodeError):
+        return (f"request body could not be read as JSON: it is not UTF-8 text (byte "
+                f"{cause.start} is {cause.object[cause.start:cause.start + 1]!r})")
+    if isinstance(cause, RecursionError):
+        return "request body could not be read as JSON: it is nested too deeply"
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return ("request body could not be read as JSON: it holds a number of over 4,300 "
+                "digits")
+    return ("request body could not be read as JSON (it is not UTF-8 text, or it is nested "
+            "too deeply)")
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
         # FastAPI's answer to a body that is not even text: malformed JSON like any other
-        return JSONResponse({"detail": "request body could not be read as JSON (it is not UTF-8 "
-                                       "text, or it is nested too deeply)"},
-                            status_code=422)
+        return JSONResponse({"detail": _unparsed_body(exc.__cause__)}, status_code=422)
     return await http_exception_handler(request, exc)
 
 

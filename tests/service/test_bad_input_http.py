@@ -308,3 +308,16 @@ def test_a_deeply_nested_events_body_not_sent_as_json_is_a_422(
         r = client.post("/events", content=body, headers=headers)
         assert r.status_code == 422, r.text
         assert "nothing of this batch was stored" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(("body", "said"), [
+    (b'{"seed_user_ids": ["u1"], "k": 1' + b"0" * 5000 + b"}", "a number of over 4,300 digits"),
+    (b'{"seed_user_ids": ["\xff"]}', "not UTF-8 text (byte 20 is b'\\xff')"),
+    (b'{"seed_user_ids": ' + b"[" * 100000 + b"]" * 100000 + b"}", "nested too deeply")])
+def test_a_body_json_cannot_parse_is_a_422_saying_why(client: TestClient, body: bytes,
+                                                      said: str) -> None:
+    # a number of 5,000 digits was said to be text that is not UTF-8 or nested too deeply
+    r = client.post("/audiences/lookalike", content=body,
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert said in r.json()["detail"], r.text
