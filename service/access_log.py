@@ -80,15 +80,29 @@ class JsonLinesLog:
         with self._lock:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
+                locked = _lock_file(fd)  # the workers share the file: one record at a time
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
                     line = b"\n" + line  # after a record cut short: this one on its own line
                 written = os.write(fd, line)
                 if written != len(line):  # a full disk takes part of a record, silently
+                    if locked:  # taken back: the part stayed, a line no JSON reader reads
+                        os.ftruncate(fd, size)
                     raise OSError(errno.ENOSPC, f"the export log took {written} of the "
                                   f"{len(line)} bytes of a record", self.path)
             finally:
                 os.close(fd)
+
+
+def _lock_file(fd: int) -> bool:
+    """Hold ``fd``'s file exclusively until it is closed (``flock``); False where there is
+    no ``flock``."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux
+        return False
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return True
 
 
 def export_log(path: str | None) -> ExportLog:

@@ -351,5 +351,30 @@ def test_a_record_cut_short_by_a_full_disk_stops_the_export(
         assert r.status_code == 503 and "export log" in r.json()["detail"]
         monkeypatch.setattr(access_log.os, "write", real)  # space again
         assert c.get("/films/00004/audience.csv").status_code == 200
-    lines = log_path.read_text().splitlines()
-    assert len(lines) == 2 and json.loads(lines[1])["film_id"] == "00004"
+    lines = log_path.read_text().splitlines()  # the cut record taken back (test below)
+    assert len(lines) == 1 and json.loads(lines[0])["film_id"] == "00004"
+
+
+def test_a_record_a_full_disk_cuts_short_is_taken_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk that took part of a record left it in the log, a line no JSON reader
+    reads (the next record only started on a line of its own): it is now cut off again, so
+    every line of the log is a whole record."""
+    from service import access_log
+
+    path = tmp_path / "exports.jsonl"
+    log = access_log.JsonLinesLog(str(path))
+
+    def write(**kw: Any) -> None:
+        access_log.write_record(log, key_id="anonymous", endpoint="GET /x", film_id="f",
+                                rows=1, pseudonymized=False, params=kw)
+
+    write(k=1)
+    real = os.write
+    monkeypatch.setattr(access_log.os, "write", lambda fd, data: real(fd, data[:20]))
+    with pytest.raises(OSError):
+        write(k=2)
+    monkeypatch.undo()
+    write(k=3)
+    assert [r["params"]["k"] for r in records(path)] == [1, 3]
+    assert all(line.startswith("{") for line in path.read_text().splitlines())
