@@ -101,3 +101,13 @@ def read_only(error: BaseException) -> bool:
     orig = getattr(error, "orig", None) or error
     code = getattr(orig, "sqlite_errorcode", None)
     return sqlstate(orig) == "25006" or (isinstance(code, int) and code & 0xFF == 8)
+
+
+def io_error(error: BaseException) -> bool:
+    """Whether a database driver's ``error`` (or the one SQLAlchemy wraps in ``orig``) says
+    its files could not be read or written: SQLite's SQLITE_IOERR (10, with its extended
+    codes: a write-ahead log or file the system refuses, a failing disk), PostgreSQL's
+    SQLSTATE 58030 (io_error)."""
+    orig = getattr(error, "orig", None) or error
+    code = getattr(orig, "sqlite_errorcode", None)
+    return sqlstate(orig) == "58030" or (isinstance(code, int) and code & 0xFF == 10)

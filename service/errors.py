@@ -29,6 +29,7 @@ from recommender.errors import (
     UnknownGenreError,
     UnknownUserError,
     disk_full,
+    io_error,
     read_only,
 )
 
@@ -208,7 +209,12 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     # database that refuses writes
     why = ("the disk under it is full" if disk_full(exc) else
            "it refuses writes: read-only, a PostgreSQL standby or a file or folder that "
-           "cannot be written" if read_only(exc) else "down, locked or out of connections")
+           "cannot be written" if read_only(exc) else
+           # SQLite's "disk I/O error" (a write-ahead log the system refuses) was "down,
+           # locked or out of connections" too
+           "its files could not be read or written: an I/O error (a file the system "
+           "refuses to write, or a failing disk)" if io_error(exc) else
+           "down, locked or out of connections")
     return JSONResponse({"detail": f"the campaign store is unavailable ({why}): retry in "
                                    f"{STORE_RETRY_AFTER} s (with the "
                                    "same event ids, or the same Idempotency-Key for a plan, "

@@ -321,3 +321,33 @@ def test_a_body_json_cannot_parse_is_a_422_saying_why(client: TestClient, body: 
                     headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert said in r.json()["detail"], r.text
+
+
+def test_a_store_whose_files_fail_an_io_is_a_503_saying_so(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SQLite store whose write-ahead log the system refuses to write (an immutable or
+    revoked file, a failing disk) fails with SQLITE_IOERR_WRITE, "disk I/O error": the plan
+    that met it was a 503 saying the store was "down, locked or out of connections"."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    from recommender.errors import io_error
+
+    failed = sqlite3.OperationalError("disk I/O error")
+    failed.sqlite_errorcode = 778  # SQLITE_IOERR_WRITE, as sqlite3 sets it
+    error = sa.exc.OperationalError("INSERT ...", {}, failed)
+    assert io_error(error)
+    root = tmp_path_factory.mktemp("store-io-error")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+
+        def refuse(*_args: Any, **_kw: Any) -> Any:
+            raise error
+
+        monkeypatch.setattr(store.engine, "begin", refuse)
+        r = c.post("/events", json={"events": [_event(1)]})
+        assert r.status_code == 503 and r.headers["Retry-After"] == "5", r.text
+        assert "an I/O error" in r.json()["detail"] and "down, locked" not in r.text
