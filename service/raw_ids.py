@@ -17,13 +17,20 @@ with the id in the query instead: ``GET /film?film_id=ID`` is ``/films/ID``, and
 ``/films/ID/...`` ones (this layer rewrites the request to that path; any id, as written).
 A user's recommendations likewise: ``GET /user/recommendations?user_id=ID`` is
 ``/users/ID/recommendations``.
+
+A percent-escape that does not decode as UTF-8 (``/films/%ff``) is a 422 saying so: the server
+decoded it as U+FFFD, so ``%ff`` answered as the id ``\ufffd`` (ids are text, byte for byte).
 """
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, quote, unquote
+import re
+from urllib.parse import parse_qsl, quote, unquote, unquote_to_bytes
 
+from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+_HIGH_ESCAPE = re.compile(rb"%[89a-fA-F][0-9a-fA-F]")  # an escape of a byte past ASCII
 
 SUFFIXES = ("/audience", "/audience.csv", "/audience/summary", "/similar", "/distribution")
 DETAIL_PATH = "/_film-detail"
@@ -92,6 +99,9 @@ class RawFilmIds:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and (bad := not_text(scope)) is not None:
+            await JSONResponse({"detail": bad}, status_code=422)(scope, receive, send)
+            return
         if scope["type"] == "http" and scope.get("method") in ("GET", "HEAD"):
             raw = scope.get("raw_path") or b""
             rest = raw[len(_PREFIX):] if raw.startswith(_PREFIX) else b""
@@ -107,3 +117,19 @@ class RawFilmIds:
                     # in place: the router's scope["route"] is the metrics middleware's label
                     scope.update(_query_form(scope, form) or {})
         await self.app(scope, receive, send)
+
+
+def not_text(scope: Scope) -> str | None:
+    """What in the request's path or query string is percent-escaped bytes that are not
+    UTF-8 text, or None (one regular expression search when nothing is escaped past ASCII)."""
+    for where, raw in (("path", scope.get("raw_path") or b""),
+                       ("query string", scope.get("query_string") or b"")):
+        if not _HIGH_ESCAPE.search(raw):
+            continue
+        try:
+            unquote_to_bytes(raw).decode("utf-8")
+        except UnicodeDecodeError as e:
+            return (f"the request's {where} holds percent-escaped bytes that are not UTF-8 "
+                    f"text (0x{e.object[e.start]:02x} at byte {e.start} once decoded): ids "
+                    "and values are text, escaped as UTF-8")
+    return None

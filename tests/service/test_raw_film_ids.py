@@ -187,3 +187,22 @@ def test_the_query_form_behind_a_proxys_root_path(dots_path: Path, fast_path: bo
                 got = client.get(f"/api/film{suffix}?{q}{params}")
                 assert got.status_code == 200, (film_id, suffix, got.text)
                 assert got.json()["film_id"] == film_id
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_escapes_that_are_not_utf8_name_no_id(tmp_path_factory: pytest.TempPathFactory,
+                                               fast_path: bool) -> None:
+    """``%ff`` is no UTF-8 text, but the server decoded it as U+FFFD: ``/films/%ff`` answered
+    as the film whose id is ``\\ufffd`` (and so did a user's recommendations and the query
+    forms). It is a 422 saying so; ``\\ufffd`` itself, escaped as UTF-8, is still its film."""
+    path = saved_with_films(tmp_path_factory, 3, ["\ufffd"], "replacement", users=True)
+    settings = Settings(model_path=str(path), warm_cache=False, fast_path=fast_path)
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/films/%EF%BF%BD").json()["film_id"] == "\ufffd"
+        assert client.get("/users/%EF%BF%BD/recommendations").status_code == 200
+        for url in ("/films/%ff", "/films/%FF/audience", "/users/%ff/recommendations",
+                    "/film/audience?film_id=%ff", "/user/recommendations?user_id=%C3",
+                    "/films?query=%ff"):
+            r = client.get(url)
+            assert r.status_code == 422, (url, r.text)
+            assert "not UTF-8 text" in r.json()["detail"], url
