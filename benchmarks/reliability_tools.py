@@ -99,7 +99,11 @@ class Server:
         t0 = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                      env={**clean, **self.env}, start_new_session=True)
-        return self.wait_healthy(t0)
+        try:
+            return self.wait_healthy(t0)
+        except BaseException:  # a server not healthy in time was left running (its own
+            self.kill()        # session: nothing else stops it)
+            raise
 
     def wait_healthy(self, t0: float, timeout: float = 120) -> float:
         assert self.proc is not None
