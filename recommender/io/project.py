@@ -93,6 +93,19 @@ def _looks_numeric(fields: Sequence[str]) -> bool:
     return all(re.fullmatch(r"\s*[-+]?\d+(\.\d*)?\s*", f) for f in fields)
 
 
+def header_is_data(path: str, names: Sequence[str]) -> DataError | None:
+    """The error for an interactions header that names no id column and reads as a line of
+    data (every field a number, or none a known column and one a number: 'u00001,5268074,
+    3.5,1731662743', a log saved without its header), else None. Both engines' readers."""
+    canon = [canonical_column(n) for n in names]
+    if not names:  # an empty file: its own message
+        return None
+    if _looks_numeric(names) or (not any(canon) and any(_looks_numeric([n]) for n in names)):
+        return DataError(path, f"expected a header line '{EXPECTED_HEADER}'; the first line "
+                         f"{list(names)!r} looks like data", line=1)
+    return None
+
+
 def _interaction_columns(p: Path, names: list[str]) -> tuple[list[str], list[str]]:
     """Physical names for pyarrow (canonical where recognised) and the canonical ones found."""
     canon = [canonical_column(n) for n in names]
@@ -100,10 +113,8 @@ def _interaction_columns(p: Path, names: list[str]) -> tuple[list[str], list[str
     check_unique_names(p, names, physical)
     missing = [c for c in (USER_ID, FILM_ID) if c not in canon]
     if missing:
-        # 'u00001,5268074,3.5,1731662743': string ids, but a number where a name goes
-        if _looks_numeric(names) or (not any(canon) and any(_looks_numeric([n]) for n in names)):
-            raise DataError(str(p), f"expected a header line '{EXPECTED_HEADER}'; the first "
-                            f"line {names!r} looks like data", line=1)
+        if (err := header_is_data(str(p), names)) is not None:
+            raise err
         raise DataError(str(p), f"missing required column{'s' if len(missing) > 1 else ''} "
                         f"{' and '.join(missing)}; expected columns {EXPECTED_HEADER} "
                         f"(MovieLens userId,movieId also accepted); found columns "

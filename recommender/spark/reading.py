@@ -231,6 +231,7 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
     except Exception as e:
         raise DataError(path, f"Spark could not read it ({short_failure(e)}); expected CSV with a "
                         f"header or Parquet, with columns {_EXPECTED}") from None
+    from recommender.io.project import header_is_data
     from recommender.io.readers import canonical_column
 
     canon = [canonical_column(n) for n in names]
@@ -242,6 +243,8 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
             raise DataError(path, f"columns {picked[c]!r} and {n!r} both mean {c}; keep one")
         picked[c] = n
     missing = [c for c in (USER_ID, FILM_ID) if c not in picked]
+    if missing and name.endswith(_CSV_SUFFIXES) and (err := header_is_data(path, names)):
+        raise err
     if missing:
         raise DataError(path, f"missing required column{'s' if len(missing) > 1 else ''} "
                         f"{' and '.join(missing)}; expected columns {_EXPECTED}; found columns "

@@ -369,3 +369,24 @@ def test_spark_names_a_file_as_given(spark: Any, tmp_path: Path,
     with pytest.raises(DataError) as err:
         read_source(spark, "bad.csv", None, None)
     assert err.value.path == "bad.csv" and str(err.value).startswith("bad.csv: ")
+
+
+def test_spark_says_a_log_without_its_header_starts_with_data_as_the_local_reader_does(
+        spark: Any, tmp_path: Path) -> None:
+    """A log saved without its header line (string ids beside numbers) was "missing required
+    columns user_id and film_id; ... found columns 'u00001', ..." on Spark (oracle: the local
+    reader's refusal); a header of unknown names, none a number, is still named as one."""
+    from recommender.spark.reading import read_source
+
+    for name, text, said in (("ids.csv", "u00001,0104257,3.5,1731662743\nu2,f,4,1\n",
+                              "looks like data"),
+                             ("names.csv", "customer,product\nu1,f1\n", "missing required")):
+        path = tmp_path / name
+        path.write_text(text)
+        with pytest.raises(DataError) as local:
+            readers.load(path)
+        with pytest.raises(DataError) as on_spark:
+            read_source(spark, str(path), None, None)
+        assert said in on_spark.value.reason and said in local.value.reason
+        if said == "looks like data":
+            assert on_spark.value.reason == local.value.reason
