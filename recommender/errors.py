@@ -69,6 +69,12 @@ class StoreUnavailableError(InvalidParameterError):
     so as for a bad parameter; the service answers 503 with ``Retry-After`` and retries."""
 
 
+class PlansClashError(InvalidParameterError):
+    """A plan stored while this one was being made holds out some of its (film, user) pairs
+    as controls: nothing is stored, and planning again leaves them out. The CLI exits 2; the
+    service answers 409, naming that plan (a 503 said the store was down)."""
+
+
 class NothingToPlanError(InvalidParameterError):
     """A slate whose every budget is 0, or a next wave whose sent waves spent every budget: a
     rule no request schema states, so the service answers 409 (the CLI exits 2)."""

@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from recommender.campaigns.moved import StoreMovedError
 from recommender.errors import (
     InvalidParameterError,
+    PlansClashError,
     RecommenderError,
     StoreUnavailableError,
     UnknownFilmError,
@@ -147,6 +148,12 @@ async def bad_parameter(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=422)
 
 
+async def plans_clash(request: Request, exc: Exception) -> JSONResponse:
+    """409: a plan stored meanwhile holds out some of this plan's pairs as controls
+    (``controls.refuse_held_out``); the same request again plans around them."""
+    return JSONResponse({"detail": str(exc)}, status_code=409)
+
+
 def _events_sync(request: Request) -> Any:
     """The app's events sync, whose ``/health`` state a store refusal sets; None without one
     (or without an app: a request built bare)."""
@@ -243,6 +250,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(UnknownUserError, not_found)
     app.add_exception_handler(UnknownGenreError, unknown_genre)
     app.add_exception_handler(InvalidParameterError, bad_parameter)
+    app.add_exception_handler(PlansClashError, plans_clash)
     app.add_exception_handler(StoreMovedError, store_moved)
     app.add_exception_handler(RecommenderError, bad_parameter)
     from sqlalchemy.exc import DatabaseError, OperationalError

@@ -13,6 +13,9 @@ sent pairs (``plan_slate``'s ``blocked``: holding a user out is not a watch). Th
 (``skip``): its unsent waves' controls were never held out, and their budget is re-planned;
 so are the other next waves of its chain's plans (``next_wave.alternatives``: re-plans of the
 same budget, one of them sent), whose controls made each re-plan differ and lose audience.
+The pairs are read before the plan is made, so ``refuse_held_out`` checks again as it is
+stored, under the writers' lock: six plans of one film posted at once had each missed the
+others, and every plan's controls were 17-24 of the other plans' targets.
 """
 
 from __future__ import annotations
@@ -29,11 +32,13 @@ from numpy.typing import NDArray
 from recommender.campaigns.plan import CONTROL, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore, plan_rows
+from recommender.errors import PlansClashError, StoreUnavailableError
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
 
 FILMS_PER_QUERY = 500  # film ids in one IN list
 PLANS_NAMED = 20  # plans the summary names (all are counted)
+PLANS_LOCK = 0x706C616E  # "plan": PostgreSQL's lock serialising the stores of plans
 
 
 def held_out(store: CampaignStore, film_ids: Sequence[str], skip: Sequence[str] = ()
@@ -92,3 +97,49 @@ def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignS
     plan = plan_slate(engine, slate, blocked=blocked, **options)
     plan.summary["held_out_elsewhere"] = info
     return plan
+
+
+def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
+                    summary: dict[str, Any], link: dict[str, Any] | None) -> None:
+    """In a plan's transaction, after the writers' lock (SQLite's; on PostgreSQL
+    ``PLANS_LOCK``, taken here): refuse the plan when it selects a (film, user) pair that a
+    plan stored since it was made holds out as a control for that film (``held_out`` was read
+    before planning), naming that plan (``PlansClashError``); nothing is stored, and planning
+    again leaves the pairs out. A next wave's own chain (``link``) is skipped, as
+    ``blocked_pairs`` skips it, and so are the other next waves of the chain's plans. A plan that did
+    not leave them out (``held_out_elsewhere.left_out`` false or absent: the Spark planner
+    says so) is not checked."""
+    if not (summary.get("held_out_elsewhere") or {}).get("left_out"):
+        return
+    from recommender.campaigns.connection import advisory_lock_within
+    from recommender.campaigns.events import LOCK_WAIT, plan_links
+
+    if dialect == "postgresql" and advisory_lock_within(conn, PLANS_LOCK, LOCK_WAIT):
+        raise StoreUnavailableError("the campaign store did not store this plan: another plan "
+                                    "was being stored for too long; nothing was stored")
+    previous = None if link is None else link.get("previous_plan_id")
+    chain: list[str] = []
+    while previous is not None and previous not in chain:
+        chain.append(str(previous))
+        previous = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
+            plan_links.c.plan_id == previous)).scalar()
+    # the other next waves of the chain's plans are alternatives (next_wave.alternatives),
+    # skipped as blocked_pairs skips them
+    skip = chain + ([str(r[0]) for r in conn.execute(sa.select(plan_links.c.plan_id).where(
+        plan_links.c.previous_plan_id.in_(chain)))] if chain else [])
+    films = pc.unique(rows.column("film_id")).to_pylist()
+    mine = set(zip(rows.column("film_id").to_pylist(), rows.column("user_id").to_pylist(),
+                   strict=True))
+    c = plan_rows.c
+    for start in range(0, len(films), FILMS_PER_QUERY):
+        query = sa.select(c.film_id, c.user_id, c.plan_id).where(
+            c.group_name == CONTROL, c.film_id.in_(films[start:start + FILMS_PER_QUERY]))
+        if skip:
+            query = query.where(c.plan_id.not_in(skip))
+        clash = [(f, u, p) for f, u, p in conn.execute(query) if (f, u) in mine]
+        if clash:
+            raise PlansClashError(
+                f"the campaign store did not store this plan: plan {clash[0][2]}, stored while "
+                f"it was being made, holds out {len(clash):,} of its (film, user) pairs as "
+                f"controls (film {clash[0][0]!r} first); nothing was stored, and planning "
+                "again leaves them out")

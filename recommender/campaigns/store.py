@@ -300,6 +300,7 @@ class CampaignStore:
         one after the other, then reads the next waves it has already; ``amend(summary,
         those ids)`` gives the summary to store (two next waves planned at once on two
         replicas had each missed the other)."""
+        from recommender.campaigns.controls import refuse_held_out
         from recommender.campaigns.events import plan_links  # step 2's table, defined there
         from recommender.campaigns.moved import check_plan
 
@@ -308,6 +309,7 @@ class CampaignStore:
         opted_out = sorted(set(excluded))
         with self.engine.begin() as conn:
             check_plan(conn, self)  # ``campaign copy`` moved the store: under the mark's lock
+            refuse_held_out(conn, self.dialect, rows, summary, link)  # others' controls, again
             if link is not None:
                 previous = link["previous_plan_id"]
                 conn.execute(plans.update().where(plans.c.plan_id == previous).values(

@@ -187,7 +187,9 @@ def stored_plan(request: Request) -> None:
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
     **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
         "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
-        "state; detail says which), the Idempotency-Key was used for another request, or the "
+        "state; detail says which), a plan stored meanwhile holds out some of its pairs as "
+        "controls (the same request again plans around them), the Idempotency-Key was used "
+        "for another request, or the "
         "store was moved by `campaign copy` (the service's log names the copy)")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
 def plan(body: PlanRequest, request: Request, response: Response, engine: EngineDep,
