@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from recommender.campaigns.plan import CONTROL, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore, plan_rows
-from recommender.errors import PlansClashError, StoreUnavailableError
+from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
 
@@ -89,13 +89,21 @@ def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignS
                 **options: Any) -> Plan:
     """``plan_slate`` for a plan to be stored in ``store``, leaving out the pairs other plans
     there hold out as controls (``blocked_pairs``; the summary's ``held_out_elsewhere``);
-    without a store, ``plan_slate`` as it is."""
+    without a store, ``plan_slate`` as it is. A plan of nobody (budgets, but no candidate
+    left) raises ``NothingToPlanError``, as a slate of zero budgets and a next wave do."""
+    info = None
     if store is None:
-        return plan_slate(engine, slate, **options)
-    model = engine.model if isinstance(engine, Engine) else engine
-    blocked, info = blocked_pairs(model, slate, store)
-    plan = plan_slate(engine, slate, blocked=blocked, **options)
-    plan.summary["held_out_elsewhere"] = info
+        plan = plan_slate(engine, slate, **options)
+    else:
+        model = engine.model if isinstance(engine, Engine) else engine
+        blocked, info = blocked_pairs(model, slate, store)
+        plan = plan_slate(engine, slate, blocked=blocked, **options)
+        plan.summary["held_out_elsewhere"] = info
+    if plan.rows.num_rows == 0:  # it was written and stored, exit 0, as a plan of nobody
+        raise NothingToPlanError(
+            f"the slate's films have {sum(f.budget for f in slate):,} contacts of budget but "
+            "nobody to plan: every user watched them or is opted out"
+            + (f", or {info['pairs']:,} pairs are other plans' controls" if info else ""))
     return plan
 
 
