@@ -114,9 +114,9 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     plan stored since it was made holds out as a control for that film (``held_out`` was read
     before planning), naming that plan (``PlansClashError``); nothing is stored, and planning
     again leaves the pairs out. A next wave's own chain (``link``) is skipped, as
-    ``blocked_pairs`` skips it, and so are the other next waves of the chain's plans. A plan that did
-    not leave them out (``held_out_elsewhere.left_out`` false or absent: the Spark planner
-    says so) is not checked."""
+    ``blocked_pairs`` skips it, and so are the other next waves of the chain's plans. A plan
+    that did not leave them out (``held_out_elsewhere.left_out`` false or absent: the Spark
+    planner says so) is not checked."""
     if not (summary.get("held_out_elsewhere") or {}).get("left_out"):
         return
     from recommender.campaigns.connection import advisory_lock_within

@@ -38,3 +38,34 @@ def test_the_same_seed_gives_the_same_next_wave_however_often_it_is_planned(
     # a next wave of the re-plan: the first next wave, never sent, holds nobody out either
     third = plan_next_wave(m, store, two.plan_id, sent_waves=1, seed=5)
     assert third.summary["held_out_elsewhere"]["pairs"] == 0
+
+
+def test_a_next_wave_down_the_chain_may_contact_an_alternative_s_controls(
+        tmp_path: Path) -> None:
+    """``blocked_pairs`` leaves the other next waves of every plan of the chain to a next
+    wave; the store's check of plans stored meanwhile (``controls.refuse_held_out``) skipped
+    only the next waves of its own previous plan, so a next wave of a re-plan that contacted
+    a pair the first, unsent next wave held out was refused as a clash."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    m = synthetic_model(n_users=600, n_films=6, seed=3)
+    store = open_store(str(tmp_path / "s.db"))
+    slate = [SlateFilm(str(m.films.ids[0]), 90)]
+    first = plan_slate(m, slate, cap=2, holdout=0.2, waves=3, seed=1)
+    store.save_plan(first.plan_id, first.summary, first.rows)
+    one = plan_next_wave(m, store, first.plan_id, sent_waves=1, seed=5)
+    two = plan_next_wave(m, store, first.plan_id, sent_waves=1, seed=6)
+    controls = one.rows.filter(pc.equal(one.rows.column("group"), "control"))
+    assert controls.num_rows
+    # a next wave of the re-plan `two` that contacts what `one` (its alternative) held out
+    rows = controls.set_column(controls.schema.get_field_index("plan_id"), "plan_id",
+                               pa.array(["p-down"] * controls.num_rows))
+    rows = rows.set_column(rows.schema.get_field_index("group"), "group",
+                           pa.array(["target"] * rows.num_rows))
+    summary = {"held_out_elsewhere": {"left_out": True}, "previous_plan_id": two.plan_id,
+               "sent_waves": 1, "events_seq": two.summary["events_seq"]}
+    store.save_plan("p-down", summary, rows, link={
+        "previous_plan_id": two.plan_id, "sent_waves": 1,
+        "events_seq": two.summary["events_seq"]})
+    assert "p-down" in [p["plan_id"] for p in store.list_plans()[1]]
