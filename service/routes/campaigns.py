@@ -36,7 +36,7 @@ from recommender.campaigns.slate import (
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
-from recommender.errors import NothingToPlanError, UnknownFilmError
+from recommender.errors import NothingToPlanError, PlansClashError, UnknownFilmError
 from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
@@ -73,6 +73,9 @@ def store_target(settings: Any) -> str:
                     "for this process only (set RECOMMENDER_STORE)", target.parent)
     return DEFAULT_STORE
 MAX_EXCLUDED = 10_000_000
+# plans made for one request when a plan stored meanwhile holds out some of its pairs
+# (controls.refuse_held_out): each is made again, around them, before the 409
+PLAN_ATTEMPTS = 3
 
 
 def _digits_only(value: Any) -> Any:
@@ -188,7 +191,8 @@ def stored_plan(request: Request) -> None:
     **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
         "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
         "state; detail says which), a plan stored meanwhile holds out some of its pairs as "
-        "controls (the same request again plans around them), the Idempotency-Key was used "
+        f"controls ({PLAN_ATTEMPTS} plans in a row: each plan is made again around them), "
+        "the Idempotency-Key was used "
         "for another request, or the "
         "store was moved by `campaign copy` (the service's log names the copy)")}},
              summary="Plan a release slate under budgets and a frequency cap, and store it")
@@ -202,19 +206,26 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
 
     def make() -> dict[str, Any]:
         slate = [SlateFilm(f.film_id, f.budget, f.value) for f in body.films]
-        try:
-            result = plan_beside(caught_up(request, engine), slate, store, cap=body.cap,
-                                 holdout=body.holdout, waves=body.waves, seed=body.seed,
-                                 exclude=body.exclude_user_ids, progress=False)
-        except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's)
-            raise HTTPException(404, f"the slate names films this model does not know: {e}"
-                                ) from None
-        except NothingToPlanError as e:
-            raise HTTPException(409, str(e)) from None
-        store.save_plan(result.plan_id, result.summary, result.rows,
-                        excluded=body.exclude_user_ids, key=key)
-        stored_plan(request)
-        return {"plan_id": result.plan_id, "summary": result.summary}
+        for attempt in range(1, PLAN_ATTEMPTS + 1):
+            try:
+                result = plan_beside(caught_up(request, engine), slate, store, cap=body.cap,
+                                     holdout=body.holdout, waves=body.waves, seed=body.seed,
+                                     exclude=body.exclude_user_ids, progress=False)
+            except UnknownFilmError as e:  # an unknown id is 404, as everywhere (the schema's)
+                raise HTTPException(404, f"the slate names films this model does not know: "
+                                    f"{e}") from None
+            except NothingToPlanError as e:
+                raise HTTPException(409, str(e)) from None
+            try:
+                store.save_plan(result.plan_id, result.summary, result.rows,
+                                excluded=body.exclude_user_ids, key=key)
+            except PlansClashError:  # a plan stored meanwhile: planning again leaves it out
+                if attempt == PLAN_ATTEMPTS:
+                    raise
+                continue
+            stored_plan(request)
+            return {"plan_id": result.plan_id, "summary": result.summary}
+        raise AssertionError("unreachable")  # the last attempt returns or raises
 
     return plan_once(store, key, response, make)
 

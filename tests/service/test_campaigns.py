@@ -215,3 +215,41 @@ def test_a_plans_download_names_the_model_it_was_made_with(model_dir: Path,
         assert r.headers["X-Model-Version"] == artifact.load(other).version != first
         assert r.headers["X-Plan-Model-Version"] == first == \
             client.get(f"/campaigns/{plan_id}").json()["summary"]["model_version"]
+
+
+def test_a_plan_that_a_plan_stored_meanwhile_clashes_with_is_made_again(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan stored while the request's plan was made holds out some of its pairs: the store
+    refuses it (controls.refuse_held_out) and the route plans again around them, rather than
+    answer 409 to a request a second try serves (oracle: the controls read back)."""
+    from service.routes import campaigns as route
+
+    real = route.plan_beside
+    rival: list[str] = []
+
+    def plan_then_rival(engine: Any, slate: Any, store: Any, **options: Any) -> Any:
+        mine = real(engine, slate, store, **options)
+        if not rival:  # another request's plan of the same film, stored meanwhile
+            other = real(engine, slate, store, **{**options, "seed": 99})
+            store.save_plan(other.plan_id, other.summary, other.rows)
+            rival.append(other.plan_id)
+        return mine
+
+    monkeypatch.setattr(route, "plan_beside", plan_then_rival)
+    body = {"films": [{"film_id": "00002", "budget": 40}], "holdout": 0.5, "seed": 4}
+    r = client.post("/campaigns/plan", json=body)
+    assert r.status_code == 200, r.text
+    plan_id = r.json()["plan_id"]
+    assert rival and plan_id != rival[0]
+    held = r.json()["summary"]["held_out_elsewhere"]
+    assert rival[0] in str(held) and held["pairs"] > 0
+
+    def pairs(pid: str, group: str | None = None) -> set[tuple[str, str]]:
+        import csv
+        import io
+
+        rows = csv.DictReader(io.StringIO(client.get(f"/campaigns/{pid}/plan.csv").text))
+        return {(r["film_id"], r["user_id"]) for r in rows
+                if group is None or r["group"] == group}
+
+    assert pairs(rival[0], "control") and not pairs(rival[0], "control") & pairs(plan_id)
