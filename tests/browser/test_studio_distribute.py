@@ -159,6 +159,30 @@ def test_segments_the_privacy_rule_hides_from_the_total_show_ring_by_ring(
     watched.assert_clean()
 
 
+
+def test_a_segment_hidden_in_every_ring_keeps_its_row(watched: Any, served_demo: Any) -> None:
+    """A segment the all-rings list counts but the privacy rule hides in every ring had no
+    row in the ring-by-ring table (read as absent from the audience): it says "hidden"."""
+    for f in api(served_demo, "/films?limit=400")["films"]:
+        fid = urllib.parse.quote(f["film_id"], safe="")
+        summary = api(served_demo, f"/films/{fid}/audience/summary")
+        rings = [t for t in summary["tiers"] if t["rank_range"]]
+        in_rings = {c["segment"] for t in rings for c in t["segments"]}
+        gone = [s for s in summary["segments"] if s["segment"] not in in_rings]
+        if gone and in_rings:
+            break
+    else:
+        pytest.skip("no demo film has a segment hidden in every ring")
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    table = page.locator("table", has=page.locator("caption", has_text="ring by ring"))
+    table.wait_for()
+    got = {row[0]: row[1:] for row in (r.locator("td").all_inner_texts()
+                                       for r in table.locator("tbody tr").all())}
+    assert got[gone[0]["label"]] == ["hidden"] * len(rings)
+    assert len(got) == len(api(served_demo, "/segments")["segments"])
+    watched.assert_clean()
+
 def test_a_quick_enter_picks_the_film_typed_and_bounds_are_checked(
         watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
     page = watched.page

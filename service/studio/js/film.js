@@ -45,7 +45,7 @@ function funnel(summary) {
         t.conversion_lift !== null ? ` (${lift(t.conversion_lift)} base)` : "")))));
 }
 
-function splits(summary) {
+function splits(summary, modelSegments = []) {
   const segs = (summary.segments || []).map((s) => ({ label: s.label, lift: s.lift, count: s.count }));
   const portrait = Object.entries(summary.portrait || {});
   const scope = summary.portrait_scope;
@@ -69,6 +69,12 @@ function splits(summary) {
   const listed = segs.reduce((n, x) => n + (x.count || 0), 0);
   const left = Math.max(0, ringUsers - listed);
   const perRing = new Map();
+  // every segment has its row: one the privacy rule hides in every ring (yet counted in the
+  // all-rings list above) had none, and read as a segment absent from the audience
+  const anyCell = rings.some((t) => (t.segments || []).length);
+  for (const s of anyCell ? [...(summary.segments || []), ...modelSegments] : []) {
+    if (!perRing.has(s.segment)) perRing.set(s.segment, { label: s.label });
+  }
   for (const t of rings) {
     for (const c of t.segments || []) {
       if (!perRing.has(c.segment)) perRing.set(c.segment, { label: c.label });
@@ -237,7 +243,7 @@ export async function film(view, id, params) {
   view.replaceChildren(
     h("h1", {}, filmName(detail)),
     h("div", { class: "grid" }, card(detail), funnel(summary)),
-    h("div", { class: "grid" }, ...splits(summary)),
+    h("div", { class: "grid" }, ...splits(summary, segs.segments)),
     extras,
     distributionSection(id, params),
     sim.error ? section("Comparable films", errorBox(sim.error)) : similar(sim.body),
