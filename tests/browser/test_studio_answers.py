@@ -619,10 +619,13 @@ def test_the_next_wave_leaves_out_the_films_ticked(watched: Any, served_demo: An
 
 def test_an_unknown_campaign_says_so_and_leads_back(watched: Any, served_demo: Any) -> None:
     """``#/campaigns/<unknown id>`` showed only "Something went wrong: unknown plan_id", with
-    no heading and no way back; the film page says "Film not found" and links to search."""
-    not_found_leads_back(watched.page, f"{served_demo.base}/studio/#/campaigns/plan-no-such-plan",
-                         "Campaign not found", "plan-no-such-plan", "See the stored campaigns",
-                         "h1:text('Campaigns')")
+    no heading and no way back; the film page says "Film not found" and links to search. An
+    id holding a "/" reached another route (%2F: the list) and was drawn as a plan (a
+    TypeError)."""
+    for typed, named in (("plan-no-such-plan", "plan-no-such-plan"), ("%2F", "“/”")):
+        not_found_leads_back(watched.page, f"{served_demo.base}/studio/#/campaigns/{typed}",
+                             "Campaign not found", named, "See the stored campaigns",
+                             "h1:text('Campaigns')")
     watched.console_errors[:] = [e for e in watched.console_errors if "404" not in e]
     watched.assert_clean()
 

@@ -124,6 +124,12 @@ function campaignError(view, planId, e) {
 }
 
 async function detail(view, planId, params) {
+  // no stored plan's id holds a "/" or is a dot segment (they are plan-<hex>): such an id
+  // typed in the address reached another route (the list, a report, a CSV) and its answer
+  // was drawn as a plan, a TypeError; so is an answer for any other plan
+  const unknown = () => campaignError(view, planId,
+    Object.assign(new Error(`unknown plan_id '${planId}'`), { status: 404 }));
+  if (planId.includes("/") || planId === "." || planId === "..") { unknown(); return; }
   let plan;
   try {
     plan = await getJson(`/campaigns/${encodeURIComponent(planId)}`);
@@ -131,6 +137,7 @@ async function detail(view, planId, params) {
     campaignError(view, planId, e);
     return;
   }
+  if (!plan || plan.plan_id !== planId || !plan.summary) { unknown(); return; }
   const out = h("div", { "aria-live": "polite" });
   const waves = (plan.summary.parameters || {}).waves || 1;
   // the waves sent and the window the marketer set are kept in the page's address (a reload,
