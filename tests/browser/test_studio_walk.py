@@ -365,10 +365,28 @@ def test_the_footer_says_when_the_engine_cannot_be_reached(watched: Any,
     page = watched.page
     page.goto(f"{served_demo.base}/studio/#/")
     page.wait_for_selector("#model-line:has-text('model ')")
-    page.route(lambda url: url.startswith(served_demo.base + "/") and "/studio/" not in url,
-               lambda route: route.abort())
+    def api_call(url: str) -> bool:
+        return url.startswith(served_demo.base + "/") and "/studio/" not in url
+
+    def down(route: Any) -> None:
+        route.abort()
+
+    page.route(api_call, down)
     page.click("nav >> text=Find a film")
     page.wait_for_selector("#results .error")
     page.wait_for_selector("#model-line:has-text('could not be reached')", timeout=5000)
     version = api(served_demo, "/health")["model"]["model_version"]
     assert version not in page.inner_text("#model-line")
+    # the campaigns list keeps its heading over the error (it showed the error alone)
+    page.click("nav >> text=Campaigns")
+    page.wait_for_selector("[role=alert]")
+    assert page.locator("h1").all_inner_texts() == ["Campaigns"]
+    # a /health that fails with a server error is said too (the earlier model stayed named)
+    page.unroute(api_call, down)
+    page.click("nav >> text=Overview")
+    page.wait_for_selector(f"#model-line:has-text('{version}')")
+    page.route("**/health", lambda route: route.fulfill(status=502, body="bad gateway"))
+    page.click("nav >> text=Find a film")
+    page.wait_for_selector("#model-line:has-text('/health failed')", timeout=5000)
+    assert version not in page.inner_text("#model-line")
+

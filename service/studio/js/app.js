@@ -52,13 +52,16 @@ window.addEventListener("studio:limits-changed", (e) => redrawNotice("limits-cha
 async function sourceLine() {
   const line = document.getElementById("model-line");
   let m = null;
-  let unreachable = false;
-  try { m = (await getJson("/health")).model; } catch (e) { unreachable = e.status === 0; }
-  // an engine out of reach: the line named the model of an earlier answer, as if it stood
-  // behind the error on the page
-  if (line && unreachable) {
+  let failed = "";
+  try { m = (await getJson("/health")).model; } catch (e) {
+    failed = e.status === 0 ? "the engine could not be reached just now"
+      : `the engine's /health failed just now (${e.message})`;
+  }
+  // an engine out of reach, or a /health that failed (a 502 from a proxy): the line named
+  // the model of an earlier answer, as if it stood behind the error on the page
+  if (line && failed) {
     line.replaceChildren("Every number on these pages comes from the engine's HTTP API (",
-      h("a", { href: "/docs" }, "API docs"), "): the engine could not be reached just now, so the served model is not known.");
+      h("a", { href: "/docs" }, "API docs"), `): ${failed}, so the served model is not known.`);
   }
   if (!line || !m) return;
   const events = m.store_events

@@ -245,7 +245,14 @@ export async function campaigns(view, rest, params) {
   }
   const asked = Number.parseInt((params && params.get("offset")) || "0", 10);
   const offset = Number.isFinite(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored
-  const body = await getJson(`/campaigns${query({ limit: LIST_PAGE, offset })}`);
+  let body;
+  try {
+    body = await getJson(`/campaigns${query({ limit: LIST_PAGE, offset })}`);
+  } catch (e) {  // said under the page's heading (a store down or a key left only the error)
+    view.replaceChildren(h("h1", {}, e.status === 401 || e.status === 403 ? "A key is needed" : "Campaigns"),
+      errorBox(e));
+    return;
+  }
   const page = (o) => { location.hash = `#/campaigns${query({ offset: o || "" })}`; };
   // every plan can be reached: the list used to stop at the newest 100
   const pager = body.total > LIST_PAGE ? h("div", { class: "pager" },
