@@ -160,6 +160,14 @@ def test_unknown_film_url_says_so(watched: Any, served_demo: Any) -> None:
     page.wait_for_selector("[role=alert]")
     text = page.inner_text("[role=alert]")
     assert "no-such-film" in text
+    # a title typed for an id: the search link looks it up (it opened an empty search), and
+    # the server's "did you mean ...?" is not followed by a second stop ("?.")
+    fid = json.loads((served_demo.data / "demo.json").read_text())["example_film_id"]
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}%20")
+    page.wait_for_selector("[role=alert]:has-text('did you mean')")
+    assert "?." not in page.inner_text("[role=alert]")
+    page.get_by_role("link", name="Search the catalog for it").click()
+    page.wait_for_selector(f"#results td:text-is('{fid}')")
     # the API's 404 is logged by the browser as a failed resource: that one is expected
     watched.console_errors[:] = [e for e in watched.console_errors if "404" not in e]
     watched.assert_clean()

@@ -2,7 +2,7 @@
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
-import { h, int, num, pct, section, table, errorBox } from "./ui.js";
+import { h, int, num, pct, section, table, errorBox, sentence } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -116,7 +116,7 @@ function campaignError(view, planId, e) {
   const back = h("a", { href: "#/campaigns" }, "See the stored campaigns");
   if (e.status === 404) {
     view.replaceChildren(h("h1", {}, "Campaign not found"), h("div", { class: "error", role: "alert" },
-      `No campaign with id “${planId}”: ${e.message}. `, back, "."));
+      `No campaign with id “${planId}”: ${sentence(e.message)} `, back, "."));
     return;
   }
   view.replaceChildren(h("h1", {}, e.status === 401 || e.status === 403 ? "A key is needed"

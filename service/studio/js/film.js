@@ -1,9 +1,9 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { download, filmPath, getJson, serverLimits, setHashParams } from "./api.js";
+import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, section, table, liftBars, errorBox, filmName, linkToFilm,
-  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser } from "./ui.js";
+  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence } from "./ui.js";
 
 const PAGE = 25;
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
@@ -264,5 +264,5 @@ export function filmError(view, id, e) {
   }
   view.replaceChildren(h("h1", {}, "Film not found"),
     h("div", { class: "error", role: "alert" },
-      `No film with id “${id}”: ${e.message}. `, h("a", { href: "#/search" }, "Search the catalog"), "."));
+      `No film with id “${id}”: ${sentence(e.message)} `, h("a", { href: `#/search${query({ q: id })}` }, "Search the catalog for it"), "."));
 }

@@ -36,6 +36,10 @@ export function loading(what) {
   return h("p", { class: "loading", role: "status" }, `Loading ${what}…`);
 }
 
+/** ``text`` ended as a sentence: a full stop unless it ends in one, or in "?" or "!" (the
+    server's "did you mean '42'?" read "?."). */
+export const sentence = (text) => (/[.?!]$/.test(String(text)) ? String(text) : `${text}.`);
+
 export function errorBox(error) {
   return h("div", { class: "error", role: "alert" }, h("strong", {}, "Something went wrong: "),
     error && error.message ? error.message : String(error));

@@ -2,7 +2,7 @@
 
 import { answeredBy, capToServer, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, answerForm,
-  count, loading, userHref } from "./ui.js";
+  count, loading, userHref, sentence } from "./ui.js";
 
 const DEFAULT_K = 10;
 
@@ -167,7 +167,7 @@ export function userError(view, id, e, retry) {
   }
   const trimmed = id.trim();
   view.replaceChildren(h("h1", {}, "User not found"),
-    h("div", { class: "error", role: "alert" }, `No user with id “${id}”: ${e.message}. `,
+    h("div", { class: "error", role: "alert" }, `No user with id “${id}”: ${sentence(e.message)} `,
       trimmed && trimmed !== id ? ["Without its spaces: ", h("a", { href: userHref(trimmed) }, trimmed), ". "] : "",
       h("a", { href: "#/" }, "Back to the overview"), "."),
     h("p", { class: "note" }, "A user known only from campaign events has recommendations once ",
