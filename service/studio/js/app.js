@@ -116,6 +116,18 @@ function keyDialog() {
     message.textContent = "";
     dialog.showModal();
   });
+  // a key pasted with a character no request header carries (a zero-width space, a curly
+  // quote from a document) made every request fail before it left, said as an engine out of
+  // reach (the footer too): the dialog stays open and says so
+  document.getElementById("key-form").addEventListener("submit", (e) => {
+    if (e.submitter?.value !== "save") return;
+    const bad = [...input.value.trim()].find((c) => c < " " || c === "\x7f" || c.codePointAt(0) > 0xff);
+    if (bad === undefined) return;
+    e.preventDefault();
+    message.textContent = `This key holds a character a request cannot carry (U+${bad.codePointAt(0)
+      .toString(16).toUpperCase().padStart(4, "0")}), often pasted along with the key: type it again.`;
+    input.focus();
+  });
   dialog.addEventListener("close", () => {
     // re-render only when the key changed (Escape or cancel keeps the page and its unsaved
     // work, and does not reopen the dialog through a page that needs the key); a form page
