@@ -66,6 +66,7 @@ export function demandView(body) {
 }
 
 const PAGE = 25;
+const MAX_SCREENS = 10_000_000;
 
 const index = (v) => (v === null ? "–" : num(v, 0));
 
@@ -105,7 +106,8 @@ export function distributionSection(id, params) {
   // places a model lacks (a 422 on choosing one) and hid one it has (zip_zone)
   const by = h("select", { id: "dist-by" });
   const wanted = params.get("by") || "";
-  const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: 100000,
+  // the server's bounds (recommender/distribution/demand.py MAX_SCREENS, as Distribute's)
+  const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: MAX_SCREENS, step: 1,
     value: params.get("screens") || "", placeholder: "none" });
   const out = h("div", { "aria-live": "polite" });
   let seq = 0;
@@ -114,6 +116,10 @@ export function distributionSection(id, params) {
     if (!by.options.length) {
       const found = await fillPlaces(by, out, { wanted, retry: "change the screens or reload the page to try again" });
       if (mine !== seq || !found || !found.length) return;
+    }
+    if (!screens.checkValidity()) {  // said here: it was sent (a 422) and kept in the bookmark
+      out.replaceChildren(errorBox(`screens to share out must be a whole number from 1 to ${int(MAX_SCREENS)}, got “${screens.value}”`));
+      return;
     }
     if (out.isConnected) {  // the choices in the bookmark (the server's default, region, left out)
       setHashParams({ by: by.value === "region" ? "" : by.value, screens: screens.value });
