@@ -47,10 +47,15 @@ class SideWork:
             return done(fn, *args, **kwargs)
         return self._pool.submit(fn, *args, **kwargs)
 
+    def close(self) -> None:
+        """Cancel the calls not started and wait for the one running (``__exit__`` does this
+        too; training calls it before it lifts the BLAS limit the side thread runs under)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
     def __enter__(self) -> SideWork:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
                  tb: TracebackType | None) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+        self.close()

@@ -283,7 +283,12 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         # the count never changes while the side thread's calibration is in a BLAS call (not
         # safe); EASE's decomposition wants every BLAS thread, so its calibration runs inline
         beside = config.family != "ease"
-        with threadpool_limits(1, "blas") if beside else contextlib.nullcontext():
+        with contextlib.ExitStack() as held_limit:
+            if beside:
+                held_limit.enter_context(threadpool_limits(1, "blas"))
+                # left on an error (a diverged fit, Ctrl-C) while the calibration runs beside:
+                # it ends before the limit is lifted (callbacks run last in, first out)
+                held_limit.callback(side.close)
             if held.any() and len(fit_part):
                 if show:
                     print("fitting on the calibration split ...", file=sys.stderr)

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
+from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
-from recommender.model import calibration, side_work
+from recommender.model import calibration, side_work, training
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
 
@@ -84,3 +87,35 @@ def test_the_calibration_runs_in_the_side_thread_and_its_error_reaches_the_calle
     with pytest.raises(ValueError, match="planted"):
         train(_log(), CONFIGS["warm refit"], progress=False)
     assert not [t for t in threading.enumerate() if t.name.startswith("train-side")]
+
+
+def _blas_threads() -> list[int]:
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_a_failing_fit_lifts_the_blas_limit_only_after_the_side_calibration_ends(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # the warm refit fails while the calibration runs beside it: leaving the one-thread BLAS
+    # limit restored the count while the calibration was still in its BLAS calls (not safe)
+    started = threading.Event()
+    counts: list[int] = []
+    real_calibration, real_fit = calibration.from_arrays, training.fit_factors
+
+    def slow(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        started.set()
+        time.sleep(0.5)  # the main thread's error is raised meanwhile
+        counts.extend(_blas_threads())
+        return real_calibration(*args, **kwargs)
+
+    def failing(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        if kwargs.get("init") is None:
+            return real_fit(*args, **kwargs)
+        started.wait(10)
+        raise InvalidParameterError("planted")
+
+    monkeypatch.setattr(calibration, "from_arrays", slow)
+    monkeypatch.setattr(training, "fit_factors", failing)
+    with threadpool_limits(2, "blas"), pytest.raises(InvalidParameterError, match="planted"):
+        train(_log(), CONFIGS["warm refit"], progress=False)
+    assert counts and set(counts) == {1}
+
