@@ -117,8 +117,10 @@ def fit_logistic(X: Floats, hits: Floats, cands: Floats, ridge: float = RIDGE,
         eta = X @ beta
         p = 1.0 / (1.0 + np.exp(-np.clip(eta, -35, 35)))
         w = cands * p * (1 - p)
-        grad = X.T @ (hits - cands * p) - pen * beta
-        hess = (X * w[:, None]).T @ X + np.diag(pen) + 1e-9 * np.eye(n_feat)
+        # einsum, not BLAS: sums over the rows that BLAS splits among its threads, so the
+        # coefficients depended on the thread count (training's side thread runs under one)
+        grad = np.einsum("ri,r->i", X, hits - cands * p) - pen * beta
+        hess = np.einsum("ri,rj->ij", X * w[:, None], X) + np.diag(pen) + 1e-9 * np.eye(n_feat)
         step = np.linalg.solve(hess, grad)
         t = 1.0
         while t > 1e-6:

@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
 from recommender.model import calibration, side_work, training
+from recommender.model.calibration_fit import fit_logistic
 from recommender.model.config import TrainConfig
 from recommender.model.training import train
 
@@ -119,3 +120,19 @@ def test_a_failing_fit_lifts_the_blas_limit_only_after_the_side_calibration_ends
         train(_log(), CONFIGS["warm refit"], progress=False)
     assert counts and set(counts) == {1}
 
+
+def test_the_calibration_coefficients_do_not_depend_on_the_blas_thread_count() -> None:
+    # the side thread runs the calibration under one BLAS thread, the sequential training ran
+    # it under every core's: BLAS split the Newton steps' sums over rows among its threads, and
+    # the coefficients of one log differed in their last digits (1e-13) between the two
+    rng = np.random.default_rng(0)
+    n = 100_000
+    X = np.column_stack([np.ones(n), rng.normal(size=(n, 10))])
+    cands = rng.integers(1, 50, n).astype(np.float64)
+    hits = rng.binomial(cands.astype(np.int64), 0.05).astype(np.float64)
+    coefs: list[np.ndarray] = []
+    for threads in (1, 2, 4):
+        with threadpool_limits(threads, "blas"):
+            coefs.append(fit_logistic(X, hits, cands))
+    for coef in coefs[1:]:
+        np.testing.assert_array_equal(coefs[0], coef)
