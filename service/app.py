@@ -21,7 +21,7 @@ from service.fastpath import FastPath
 from service.hosts import AllowedHosts, allowed
 from service.limits import Limits
 from service.metrics import Metrics, MetricsMiddleware
-from service.raw_ids import RawFilmIds
+from service.raw_ids import RawFilmIds, RawPlanIds
 from service.routes import admin, audiences, docs, films, studio, system, users
 from service.routes import campaigns as campaign_routes
 from service.routes import distribution as distribution_routes
@@ -101,6 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(ReadKeys, keys=read_keys,
                            admin=admin_ring(settings.admin_key, settings.api_key),
                            routes=app.router.routes, write=write_keys, metrics=metrics_keys)
+    # a plan id holding a slash (service/raw_ids.py): sorted out before the key check and the
+    # limits, which match the routes by the path
+    app.add_middleware(RawPlanIds)
     app.state.export_log = export_log(settings.access_log)
     schema_limits.install(app, settings, lambda: service.engine, read_keys=bool(read_keys),
                           write_keys=bool(read_keys or write_keys),

@@ -18,6 +18,10 @@ with the id in the query instead: ``GET /film?film_id=ID`` is ``/films/ID``, and
 A user's recommendations likewise: ``GET /user/recommendations?user_id=ID`` is
 ``/users/ID/recommendations``.
 
+A plan id holding a slash is kept the same way, on every ``/campaigns/{plan_id}...`` route
+(``RawPlanIds``): ``/campaigns/p%2Freport`` is plan ``p/report``'s summary (404 when the store
+has none), not plan ``p``'s report, and ``/campaigns/%2F`` is plan ``/``, not the plan list.
+
 A percent-escape that does not decode as UTF-8 (``/films/%ff``) is a 422 saying so: the server
 decoded it as U+FFFD, so ``%ff`` answered as the id ``\ufffd`` (ids are text, byte for byte).
 """
@@ -116,6 +120,44 @@ class RawFilmIds:
                 if form is not None:
                     # in place: the router's scope["route"] is the metrics middleware's label
                     scope.update(_query_form(scope, form) or {})
+        await self.app(scope, receive, send)
+
+
+PLAN_SCOPE_KEY = "raw_plan_id"
+_PLANS = b"/campaigns/"
+
+
+def plan_id(scope: Scope, given: str) -> str:
+    """The plan id a ``/campaigns/{plan_id}...`` route was asked for: ``given`` (its path
+    parameter), or the id ``RawPlanIds`` read from the raw path (one holding a slash)."""
+    return str(scope.get(PLAN_SCOPE_KEY, given))
+
+
+class RawPlanIds:
+    """``/campaigns/<one segment holding an encoded slash>[/<route>]`` is that route of the plan
+    whose id the segment decodes to: the path's segment stays escaped (it matches the route's
+    ``{plan_id}``, never ``plan``) and the id rides in ``scope[PLAN_SCOPE_KEY]``. It sits
+    outside the key check and the limits, which match routes by the path: ``POST
+    /campaigns/a%2Fb/next`` is a write there, not an unknown path a read key opens."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            root, path = route_parts(scope)
+            raw = scope.get("raw_path") or b""
+            root_raw = root.encode("latin-1")
+            if root_raw and raw.startswith(root_raw):
+                raw = raw[len(root_raw):]
+            if raw.startswith(_PLANS) and path.startswith(_PLANS.decode()):
+                segment, sep, tail = raw[len(_PLANS):].partition(b"/")
+                if b"%2f" in segment.lower():
+                    text = segment.decode("ascii", "replace")
+                    # in place: the router's scope["route"] is the metrics middleware's label
+                    scope.update({"path": f"{root}/campaigns/{text}{sep.decode()}"
+                                          f"{unquote(tail.decode('ascii', 'replace'))}",
+                                  PLAN_SCOPE_KEY: unquote(text)})
         await self.app(scope, receive, send)
 
 

@@ -43,6 +43,7 @@ from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.json_body import JsonRoute, NegativeZero
+from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 
@@ -244,6 +245,7 @@ def list_plans(request: Request, engine: EngineDep,
             responses={**NO_PLAN, **STORE_DOWN},
             summary="One stored plan's summary")
 def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
+    plan_id = raw_plan_id(request.scope, plan_id)
     try:
         return {"plan_id": plan_id, "summary": campaign_store(request).summary(plan_id)}
     except UnknownPlanError as e:
@@ -264,6 +266,7 @@ def plan_csv(plan_id: str, request: Request,
                              "server's RECOMMENDER_PSEUDONYM_KEY, as the audience exports; "
                              "403 when it has none)")] = False,
              ) -> StreamingResponse:
+    plan_id = raw_plan_id(request.scope, plan_id)
     key = pseudonym_key(request.app.state.service.settings) if pseudonymize else None
     store = campaign_store(request)
     try:

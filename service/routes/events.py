@@ -48,6 +48,7 @@ from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.json_body import JsonRoute
+from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
@@ -252,6 +253,7 @@ def report(plan_id: str, request: Request,
                "the sent_waves of a next wave planned after it, else all the plan's "
                "waves)"))] = None
            ) -> dict[str, Any]:
+    plan_id = raw_plan_id(request.scope, plan_id)
     try:
         return campaign_report(campaign_store(request), plan_id, window_days,
                                sent_waves=sent_waves)
@@ -297,6 +299,7 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
               body: NextWaveRequest | None = None,
               idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     body = body or NextWaveRequest.model_validate({})
+    plan_id = raw_plan_id(request.scope, plan_id)
     store = campaign_store(request)
     key = request_key(idempotency_key, "POST /campaigns/{plan_id}/next", {"plan_id": plan_id},
                       body)
