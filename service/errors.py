@@ -209,8 +209,11 @@ async def store_unavailable(request: Request, exc: Exception) -> JSONResponse:
     the database's host)."""
     _log_refusal(request, exc)
     sync = _events_sync(request)
-    if sync is not None and read_only(exc):  # /health's campaign_store says so until a write
-        sync.refused()
+    if sync is not None:  # /health's campaign_store says so until a write succeeds
+        if read_only(exc):
+            sync.refused()
+        elif disk_full(exc) or io_error(exc):
+            sync.refused("failing")
     # a full disk is said as such (not the host or path, which only the log names): "down,
     # locked or out of connections" sent an operator to the database's network; so is a
     # database that refuses writes

@@ -47,7 +47,7 @@ class EventsSync:
     waiting = False  # serving without the stored events: ``_recover`` reads them
     failures = 0     # failed polls in a row (``_run``)
     moved: str | None = None  # when ``campaign copy`` moved the store (``look_moved``)
-    refusing = False  # the store's last write was refused as read-only (``refused``)
+    refusing: str | None = None  # the store's last failure, until a write (``refused``)
     store: CampaignStore | None = None  # None: not opened yet (``__init__``)
 
     def __init__(self, service: ServiceState, store: CampaignStore | None, interval: float,
@@ -88,16 +88,18 @@ class EventsSync:
         poll failed, "moved" while the store is marked as moved (it said "ok", and every
         write answered 409), "read_only" from a write the store refused as read-only (a
         PostgreSQL standby, a file that cannot be written: it said "ok" while every write
-        answered 503) until a write succeeds, else "ok"."""
+        answered 503) and "failing" from a request its full disk or an I/O error failed (it
+        said "ok" too) until a write succeeds, else "ok"."""
         if self.waiting or self.failures:
             return "unavailable"
         if self.moved is not None:
             self._look_later()
-        return "moved" if self.moved is not None else "read_only" if self.refusing else "ok"
+        return "moved" if self.moved is not None else self.refusing or "ok"
 
-    def refused(self) -> None:
-        """The store refused a write as read-only (``service.errors.store_unavailable``)."""
-        self.refusing = True
+    def refused(self, state: str = "read_only") -> None:
+        """The store refused a write as read-only, or (``state`` "failing") its full disk or
+        an I/O error failed a request (``service.errors.store_unavailable``)."""
+        self.refusing = state
 
     def _look_later(self) -> None:
         """Without a poller (``events_poll=0``), read the mark again in a thread, at most
@@ -137,7 +139,7 @@ class EventsSync:
         with self._marking:
             self._writes += 1
             self.moved = None
-            self.refusing = False
+            self.refusing = None
 
     def store_down(self) -> StoreUnavailableError:
         """What a store route raises while the store is not opened (503, ``Retry-After``)."""

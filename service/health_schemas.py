@@ -84,11 +84,14 @@ class Health(BaseModel):
         "set while the model folder's current version is refused (damaged or unloadable): why, "
         "and which version this worker serves instead; null otherwise, and for a caller "
         "without a key when read keys are configured"))
-    campaign_store: Literal["ok", "unavailable", "moved", "read_only"] = Field("ok", description=(
+    campaign_store: Literal["ok", "unavailable", "moved", "read_only", "failing"] = Field(
+        "ok", description=(
         "unavailable: this worker could not open or read the campaign store at its start or "
         "last poll; its store routes answer 503, it serves the model without the events "
         "since. moved: `recommender campaign copy` moved the store (seen at the start, at a "
         "poll or at a refused write): events and plans answer 409 until the service is pointed "
         "at the copy (RECOMMENDER_STORE) or the store is reopened. read_only: the store's "
         "last write was refused because it refuses writes (a PostgreSQL standby, a file that "
-        "cannot be written): writes answer 503 until one succeeds"))
+        "cannot be written): writes answer 503 until one succeeds. failing: a request to the "
+        "store failed because the disk under it is full or its files could not be read or "
+        "written (an I/O error): its routes answer 503 until a write succeeds"))

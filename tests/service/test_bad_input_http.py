@@ -243,6 +243,39 @@ def test_a_store_that_refuses_writes_is_a_503_saying_so(
         assert c.get("/health").json()["campaign_store"] == "ok"
 
 
+def test_a_store_whose_disk_fails_says_so_in_health(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store whose disk is full or whose files fail I/O answered every write 503 while
+    /health's campaign_store said "ok": it says "failing" until a write succeeds."""
+    import sqlite3
+
+    import sqlalchemy as sa
+
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = 13  # type: ignore[attr-defined]
+    broken = sqlite3.OperationalError("disk I/O error")
+    broken.sqlite_errorcode = 10 | (4 << 8)  # type: ignore[attr-defined]  # SQLITE_IOERR_WRITE
+    root = tmp_path_factory.mktemp("store-failing")
+    settings = Settings(model_path=str(save_model(root / "model")),
+                        store=str(root / "store.db"), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        store = c.app.state.campaign_store  # type: ignore[attr-defined]
+        for n, (cause, said) in enumerate(((full, "disk under it is full"),
+                                           (broken, "an I/O error"))):
+            error = sa.exc.OperationalError("INSERT ...", {}, cause)
+
+            def fail(*_args: Any, error: Exception = error, **_kw: Any) -> Any:
+                raise error
+
+            monkeypatch.setattr(store.engine, "begin", fail)
+            r = c.post("/events", json={"events": [_event(n + 1)]})
+            assert r.status_code == 503 and said in r.json()["detail"], r.text
+            assert c.get("/health").json()["campaign_store"] == "failing"
+            monkeypatch.undo()  # the next write that succeeds ends it
+            assert c.post("/events", json={"events": [_event(n + 10)]}).status_code == 200
+            assert c.get("/health").json()["campaign_store"] == "ok"
+
+
 def test_the_store_pool_is_the_operators_to_size(tmp_path_factory: pytest.TempPathFactory,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # the pool was SQLAlchemy's fixed 5 (+10) per store: RECOMMENDER_STORE_POOL_* size it,
