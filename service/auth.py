@@ -23,7 +23,10 @@ writes included (a trial on a laptop).
 :class:`ReadKeys` checks them before routing, so the fast path (``service/fastpath.py``),
 the unknown-parameter check and body parsing never run for a caller without a key: a caller
 without a key learns nothing but 401. Keys are compared with ``hmac.compare_digest`` against
-every configured key, and never logged or echoed.
+every configured key, and never logged or echoed. A request carrying ``Authorization`` or
+``X-API-Key`` more than once is a 400 saying so (``repeated_key_header``), with read keys and
+on the admin routes alike: the first header was the one read, so a right key then a wrong one
+opened them and a wrong one then a right one did not.
 """
 
 from __future__ import annotations
@@ -58,6 +61,8 @@ WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a writ
 #: routes that write to the campaign store (POST only)
 WRITE_PATHS = frozenset({"/events", "/campaigns/plan", "/campaigns/{plan_id}/next"})
 SCHEMA_PATH = "/openapi.json"
+#: the headers a key is read from (raw ASGI name -> as written)
+KEY_HEADERS = {b"authorization": "Authorization", b"x-api-key": API_KEY_HEADER}
 OPEN, READ, WRITE = "open", "read", "write"
 
 
@@ -142,6 +147,25 @@ def presented_key(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
     return keys[0] if keys else None
 
 
+def repeated_key_header(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """The key header (``Authorization``, ``X-API-Key``) the raw ASGI ``headers`` carry more
+    than once, or None."""
+    seen: set[bytes] = set()
+    for name, _value in headers:
+        lower = name.lower()
+        if lower in KEY_HEADERS:
+            if lower in seen:
+                return KEY_HEADERS[lower]
+            seen.add(lower)
+    return None
+
+
+def repeated_key_refusal(header: str) -> str:
+    """The 400's detail for a request carrying ``header`` more than once."""
+    return (f"the request carries more than one {header} header: send the key in one header, "
+            "once (which of several to read is not guessed)")
+
+
 def is_protected(route: BaseRoute) -> bool:
     """Whether read keys guard ``route``: a route of the OpenAPI schema, but not an open
     one (``OPEN_PATHS``) nor an admin one (the admin key guards those)."""
@@ -217,7 +241,11 @@ class ReadKeys:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = presented_keys(scope.get("headers", []))
+        headers = scope.get("headers", [])
+        if (repeated := repeated_key_header(headers)) is not None:
+            await _refuse(send, 400, repeated_key_refusal(repeated), _unread_body(scope))
+            return
+        given = presented_keys(headers)
         if self.metrics and route_path(scope) == METRICS_PATH:
             found = self._match(given, self.metrics, self.admin)
             if found is None:

@@ -21,7 +21,13 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AliasChoices
 
 from recommender.serving.engine import Engine
-from service.auth import ADMIN_CLOSED, ADMIN_KEY_NEEDED, ADMIN_PREFIX, admin_ring
+from service.auth import (
+    ADMIN_CLOSED,
+    ADMIN_KEY_NEEDED,
+    ADMIN_PREFIX,
+    admin_ring,
+    repeated_key_refusal,
+)
 from service.raw_ids import FORM_KEY
 from service.settings import Settings
 from service.state import ServiceState
@@ -68,11 +74,14 @@ async def require_admin(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """403 when no admin key is configured (the admin endpoints are closed), 401 when the
-    request does not carry it as a Bearer token (compared in constant time)."""
+    request does not carry it as a Bearer token (compared in constant time), 400 when it
+    carries Authorization more than once."""
     settings = request.app.state.service.settings
     keys = admin_ring(settings.admin_key, settings.api_key)
     if not keys:
         raise HTTPException(403, ADMIN_CLOSED)
+    if len(request.headers.getlist("authorization")) > 1:  # HTTPBearer reads the first
+        raise HTTPException(400, repeated_key_refusal("Authorization"))
     if keys.match(credentials.credentials if credentials is not None else None) is None:
         raise HTTPException(401, ADMIN_KEY_NEEDED, headers={"WWW-Authenticate": "Bearer"})
     request.state.key_id = "admin"

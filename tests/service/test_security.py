@@ -71,6 +71,31 @@ def test_both_admin_keys_work_when_both_are_set(root: Path) -> None:
             assert c.post("/admin/reload", headers=bearer(key)).status_code == 200
 
 
+def test_a_key_header_sent_twice_is_a_400(root: Path) -> None:
+    """Two Authorization headers: the first was read (right then wrong opened the route,
+    wrong then right did not); two X-API-Key headers likewise opened a data route."""
+    twice = [[("Authorization", f"Bearer {first}"), ("Authorization", f"Bearer {second}")]
+             for first, second in ((ADMIN, "wrong"), ("wrong", ADMIN))]
+    with client(root, admin_key=ADMIN) as c:  # the admin key only: no read-key layer
+        for headers in twice:
+            r = c.post("/admin/reload", headers=headers)
+            assert r.status_code == 400 and "more than one Authorization" in r.json()["detail"]
+        assert c.post("/admin/reload", headers=bearer(ADMIN)).status_code == 200
+    with client(root, admin_key=ADMIN, read_keys=READ_A) as c:
+        for headers in twice:
+            assert c.post("/admin/reload", headers=headers).status_code == 400
+        for headers in ([("X-API-Key", READ_A), ("X-API-Key", "wrong")],
+                        [("X-API-Key", "wrong"), ("X-API-Key", READ_A)],
+                        [("Authorization", f"Bearer {READ_A}"), ("Authorization", "Basic x")]):
+            r = c.get("/films", headers=headers)
+            assert r.status_code == 400, (headers, r.text)
+            assert "more than one" in r.json()["detail"] and READ_A not in r.text
+        # one of each is two keys, not a repeat: the read key reads, the admin key administers
+        both = {"X-API-Key": READ_A, "Authorization": f"Bearer {ADMIN}"}
+        assert c.get("/films", headers=both).status_code == 200
+        assert c.get("/films", headers={"X-API-Key": READ_A}).status_code == 200
+
+
 # ------------------------------------------------------------------ models root
 
 
