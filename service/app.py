@@ -15,7 +15,14 @@ from threadpoolctl import threadpool_limits
 from recommender import __version__
 from service import errors, events_sync, schema_limits
 from service.access_log import export_log
-from service.auth import ReadKeys, admin_ring, metrics_ring, read_ring, write_ring
+from service.auth import (
+    ReadKeys,
+    admin_ring,
+    metrics_ring,
+    read_ring,
+    warn_short_admin_keys,
+    write_ring,
+)
 from service.deps import reject_unknown_query
 from service.fastpath import FastPath
 from service.hosts import AllowedHosts, allowed
@@ -97,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # read keys (service/auth.py) are checked before the fast path and before routing
     read_keys, write_keys = read_ring(settings.read_keys), write_ring(settings.write_keys)
     metrics_keys = metrics_ring(settings.metrics_keys)
+    warn_short_admin_keys(settings.admin_key, settings.api_key)
     if read_keys or write_keys or metrics_keys:
         app.add_middleware(ReadKeys, keys=read_keys,
                            admin=admin_ring(settings.admin_key, settings.api_key),

@@ -34,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import re
 from collections.abc import Iterator, Sequence
 
@@ -42,6 +43,7 @@ from pydantic import SecretStr
 from starlette.routing import BaseRoute, Match, compile_path
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from recommender.query.pseudonym import MIN_KEY_BYTES
 from service.raw_ids import route_path
 
 #: data-free routes that stay open when read keys are set (``/health`` without model details)
@@ -64,6 +66,7 @@ SCHEMA_PATH = "/openapi.json"
 #: the headers a key is read from (raw ASGI name -> as written)
 KEY_HEADERS = {b"authorization": "Authorization", b"x-api-key": API_KEY_HEADER}
 OPEN, READ, WRITE = "open", "read", "write"
+log = logging.getLogger("recommender.service")
 
 
 def key_id(key: str) -> str:
@@ -113,6 +116,19 @@ def _secret(value: SecretStr | None) -> str:
 def admin_ring(admin_key: SecretStr | None, api_key: SecretStr | None) -> KeyRing:
     """The admin keys: ``RECOMMENDER_ADMIN_KEY`` and the older ``RECOMMENDER_API_KEY``."""
     return KeyRing([("admin", _secret(admin_key)), ("admin", _secret(api_key))])
+
+
+def warn_short_admin_keys(admin_key: SecretStr | None, api_key: SecretStr | None) -> None:
+    """Log a warning at start for an admin key shorter than the pseudonym key must be
+    (``MIN_KEY_BYTES``), saying its length, never the key: one of a few characters ("k") was
+    taken in silence. A warning, not a refusal: a trial or a test may use a short one."""
+    for setting, value in (("RECOMMENDER_ADMIN_KEY", admin_key),
+                           ("RECOMMENDER_API_KEY", api_key)):
+        size = len(_secret(value).encode("utf-8"))
+        if 0 < size < MIN_KEY_BYTES:
+            log.warning("%s is %d byte(s) long: an admin key this short can be guessed; use at "
+                        "least %d random bytes (e.g. the output of 'openssl rand -hex 32')",
+                        setting, size, MIN_KEY_BYTES)
 
 
 def read_ring(read_keys: SecretStr | None) -> KeyRing:

@@ -65,6 +65,24 @@ def test_admin_key_or_the_old_api_key_opens_it(root: Path, setting: str) -> None
         assert c.post("/admin/reload", headers=bearer(ADMIN)).status_code == 200
 
 
+def test_a_short_admin_key_is_warned_of_at_start(root: Path,
+                                                  caplog: pytest.LogCaptureFixture) -> None:
+    """RECOMMENDER_ADMIN_KEY=k was taken in silence, while the pseudonym key must be 16 bytes:
+    a short one still opens /admin/* (a trial's, a test's), with a warning saying its length."""
+    with caplog.at_level(logging.WARNING, logger="recommender.service"):
+        with client(root, admin_key="k", api_key="legacy-key-012") as c:
+            assert c.post("/admin/reload", headers=bearer("k")).status_code == 200
+    said = [r.getMessage() for r in caplog.records if "admin key this short" in r.getMessage()]
+    assert any("RECOMMENDER_ADMIN_KEY is 1 byte(s) long" in m for m in said), said
+    assert any("RECOMMENDER_API_KEY is 14 byte(s) long" in m for m in said), said
+    assert not any("legacy-key" in m or "'k'" in m for m in said)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="recommender.service"), client(
+            root, admin_key=ADMIN):
+        pass
+    assert not [r for r in caplog.records if "admin key this short" in r.getMessage()]
+
+
 def test_both_admin_keys_work_when_both_are_set(root: Path) -> None:
     with client(root, admin_key=ADMIN, api_key="legacy-key-0123456") as c:
         for key in (ADMIN, "legacy-key-0123456"):
