@@ -393,11 +393,21 @@ class SegmentList(BaseModel):
     segments: list[SegmentInfo]
 
 
+def _path_given(value: Any) -> Any:
+    """An empty ``model_path`` names no folder: it was the models root's ``.``, a 409 "not a
+    model folder"; it is a 422 saying so (before the length check, whose words say less)."""
+    if value == "":
+        raise ValueError("model_path is empty: name a model folder inside the models root, or "
+                         "leave model_path out to reload the folder being served")
+    return value
+
+
 class ReloadRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
-    model_path: str | None = Field(
-        None, description="a model folder to switch to; default: the folder being served")
+    model_path: Annotated[str | None, BeforeValidator(_path_given)] = Field(
+        None, min_length=1,
+        description="a model folder to switch to; default: the folder being served")
 
 
 class Reloaded(BaseModel):

@@ -153,6 +153,20 @@ def test_model_path_inside_the_root_only(root: Path, tmp_path: Path) -> None:
             assert r.json()["model_version"] == artifact.load(root / "next").version
 
 
+def test_an_empty_model_path_is_a_422_saying_so(root: Path) -> None:
+    """``{"model_path": ""}`` was the models root itself: a 409 "<models root>/.: not a model
+    folder"."""
+    with client(root, admin_key=ADMIN, models_root=str(root)) as c:
+        version = c.get("/health").json()["model"]["model_version"]
+        r = c.post("/admin/reload", headers=bearer(ADMIN), json={"model_path": ""})
+        assert r.status_code == 422, r.text
+        assert "model_path is empty" in r.json()["detail"], r.text
+        assert c.get("/health").json()["model"]["model_version"] == version
+        schema = c.get("/openapi.json").json()["paths"]["/admin/reload"]["post"]
+        given = schema["requestBody"]["content"]["application/json"]["schema"]
+        assert given["properties"]["model_path"]["anyOf"][0]["minLength"] == 1
+
+
 def test_failed_reload_shows_paths_relative_to_the_root(root: Path) -> None:
     (root / "empty").mkdir(exist_ok=True)
     with client(root, admin_key=ADMIN, models_root=str(root)) as c:
