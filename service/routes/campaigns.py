@@ -41,6 +41,7 @@ from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
+from service.filenames import safe_filename
 from service.idempotency import IdempotencyKey, plan_once, request_key
 from service.json_body import JsonRoute, NegativeZero
 from service.raw_ids import plan_id as raw_plan_id
@@ -277,7 +278,8 @@ def plan_csv(plan_id: str, request: Request,
     # the export log (service/access_log.py)
     record_export(request, rows=plan_rows_count(summary), pseudonymized=key is not None,
                   plan_id=plan_id)
-    headers = {"Content-Disposition": f'attachment; filename="{plan_id}.csv"'}
+    headers = {"Content-Disposition":
+               f'attachment; filename="{safe_filename(plan_id, "plan")}.csv"'}
     if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
     return StreamingResponse(csv_chunks(tables, key), media_type="text/csv; charset=utf-8",

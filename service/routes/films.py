@@ -6,7 +6,6 @@ is declared last so that the ``/audience``, ``/similar`` ... routes match first.
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -23,6 +22,7 @@ from service.access_log import page_rows, pseudonym_key, record_export
 from service.bodies import audience_csv_text, render_page, ring_page
 from service.body_cache import audience_body, audience_page
 from service.deps import EngineDep, ServiceDep, SettingsDep
+from service.filenames import safe_filename
 from service.raw_ids import DETAIL_PATH, SCOPE_KEY
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import (
@@ -129,10 +129,6 @@ async def audience(
     return logged(body)
 
 
-def _safe_filename(film_id: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", film_id)[:80] or "film"
-
-
 @router.get("/films/{film_id:path}/audience.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}},
                              "description": "film_id,user_id,rank,score,percentile,tier,segment",
@@ -167,7 +163,7 @@ async def audience_csv(
     cut = [tier or "", f"segment{segment}" if segment is not None else "", *filters,
            "" if exclude_seen else "with_viewers", "pseudonymized" if key else "",
            f"from{offset + 1}" if offset else ""]
-    name = "_".join(_safe_filename(part) for part in ["audience", film_id, *cut] if part)
+    name = "_".join(safe_filename(part, "film") for part in ["audience", film_id, *cut] if part)
     name = f"{name[:160]}.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if page.note:  # the page's note (users in no meaningful order), which a row cannot carry

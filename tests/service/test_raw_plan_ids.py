@@ -43,6 +43,9 @@ def test_a_plan_id_holding_a_slash_is_that_plan_on_every_route(tmp_path: Path) -
             assert report.status_code == 200 and report.json()["plan_id"] == plan_id, plan_id
             csv = client.get(f"/campaigns/{enc}/plan.csv", headers=read)
             assert csv.status_code == 200 and f'"{plan_id}"' in csv.text.splitlines()[1]
+            # the download's name: no slash, no quote of the id in the header's quoted name
+            name = csv.headers["content-disposition"].split('filename="', 1)[1][:-1]
+            assert "/" not in name and '"' not in name and name.endswith(".csv"), name
             # a write: a read key is refused, as on any plan's next wave
             assert client.post(f"/campaigns/{enc}/next", headers=read).status_code == 403
             nxt = client.post(f"/campaigns/{enc}/next", headers=write)
