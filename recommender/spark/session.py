@@ -126,6 +126,8 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
+        if not under_submit:
+            _start_jvm(master, settings)
         session = builder.getOrCreate()
     except Exception as e:  # the JVM did not start (wrong Java version, no memory, ...)
         said = (str(e).strip().splitlines() or [type(e).__name__])[0][:300]
@@ -137,6 +139,34 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
     if "spark.driver.extraJavaOptions" not in settings:  # the quiet log is not in use
         session.sparkContext.setLogLevel("ERROR")
     return session, True
+
+
+def _start_jvm(master: str, settings: dict[str, str]) -> None:
+    """Start the JVM the session will use, as ``getOrCreate`` would (same configuration),
+    its stderr without the lines every start prints (``jvm.launch``); nothing when this
+    process already has one (a session started and stopped before), or for Spark Connect
+    (``getOrCreate`` decides then)."""
+    from pyspark import SparkConf
+
+    from recommender.spark import jvm
+
+    connect = ("SPARK_REMOTE" in os.environ or "SPARK_CONNECT_MODE_ENABLED" in os.environ
+               or "spark.remote" in settings
+               or settings.get("spark.api.mode", os.environ.get("SPARK_API_MODE")) == "connect")
+    try:
+        from pyspark.core.context import SparkContext
+    except ImportError:  # pyspark-client: Spark Connect only
+        return
+    if connect:
+        return
+    with SparkContext._lock:
+        if SparkContext._gateway is not None:
+            return
+        conf = SparkConf()
+        for key, value in {"spark.app.name": "recommender", "spark.master": master,
+                           **settings}.items():
+            conf.set(key, value)
+        SparkContext._ensure_initialized(gateway=jvm.launch(conf))
 
 
 #: the driver's log configuration when this process starts the JVM (``get_session``)

@@ -95,7 +95,7 @@ from recommender.cli import main
 def say(marker):
     print(marker, file=sys.stderr, flush=True)
 
-real_get, real_popen, real_launch = session.get_session, gateway.Popen, context.launch_gateway
+real_get, real_popen, real_launch = session.get_session, gateway.Popen, gateway.launch_gateway
 real_call = session._Interrupt.__call__
 
 def get_session(*args, **kwargs):
@@ -120,7 +120,9 @@ def call(self, signum, frame):
         if first:
             say("MARK held")
 
-session.get_session, gateway.Popen, context.launch_gateway = get_session, popen, launch
+session.get_session, gateway.Popen = get_session, popen
+# recommender.spark.jvm launches it (its stderr relayed), pyspark when a JVM is started anew
+context.launch_gateway = gateway.launch_gateway = launch
 session._Interrupt.__call__ = call
 sys.exit(main(sys.argv[1:]))
 """
