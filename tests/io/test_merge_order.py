@@ -1,0 +1,92 @@
+"""``Interactions.from_columns``' fast paths give the arrays of the plain ones, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+from recommender.io import dataset, readers
+from recommender.io.dataset import Interactions
+
+
+@pytest.mark.parametrize("n,top", [(0, 1), (1, 5), (2, 1), (1000, 7), (5000, 10**6),
+                                   (3000, 2**40)])
+def test_stable_order_is_the_stable_argsort(n: int, top: int) -> None:
+    key = np.random.default_rng(n).integers(0, top, n).astype(np.int64)
+    want = np.argsort(key, kind="stable")
+    order, key_s = dataset._stable_order(key.copy())
+    assert order.dtype == np.int64 and key_s.dtype == np.int64
+    assert np.array_equal(order, want) and np.array_equal(key_s, key[want])
+
+
+def test_stable_order_past_64_bits_falls_back() -> None:
+    key = np.array([2**62, 5, 2**62, 0, 5], np.int64)  # key and row number need > 64 bits
+    order, key_s = dataset._stable_order(key.copy())
+    assert order.tolist() == [3, 1, 4, 0, 2] and key_s.tolist() == sorted(key.tolist())
+
+
+def _reencoded(arr: pa.DictionaryArray) -> tuple[list[int], list[str]]:
+    """What ``_encode`` gave a dictionary column before its shortcut: its codes encoded again."""
+    enc = pc.dictionary_encode(arr.indices)
+    return (enc.indices.to_pylist(),
+            arr.dictionary.cast(pa.string()).take(enc.dictionary).to_pylist())
+
+
+@pytest.mark.parametrize("codes,size", [
+    ([0, 1, 0, 2, 1, 3], 4),  # first appearance, every entry used: the shortcut
+    ([0, 0, 0], 1),
+    ([1, 0, 2], 3),  # out of order
+    ([0, 2, 1], 3),
+    ([0, 1, 0], 3),  # an entry unused
+    ([0, 1, 3, 2, 1], 5),
+    ([2, 2], 3),
+])
+def test_encode_matches_reencoding(codes: list[int], size: int) -> None:
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32()),
+                                         pa.array([f"id{i}" for i in range(size)]))
+    got, ids = dataset._encode(arr)
+    want_codes, want_ids = _reencoded(arr)
+    assert got.dtype == np.int32 and got.tolist() == want_codes
+    assert ids.ids.tolist() == want_ids
+
+
+def _arrays(x: Interactions) -> list[bytes]:
+    return [x.users.ids.tobytes(), x.films.ids.tobytes(), *(
+        np.ascontiguousarray(a).tobytes() + str(a.dtype).encode()
+        for a in (x.user_idx, x.film_idx, x.weight, x.rating, x.timestamp) if a is not None)]
+
+
+@pytest.mark.parametrize("repeat", [False, True])
+def test_integer_parquet_ids_read_as_string_ids(tmp_path, repeat: bool) -> None:  # type: ignore[no-untyped-def]
+    """A Parquet log of integer ids (encoded once, the codes kept) and the same log with the
+    ids written as text merge to the same arrays and fingerprint."""
+    rng = np.random.default_rng(3)
+    n = 4000
+    u = rng.integers(0, 300, n)
+    f = rng.integers(0, 90, n) * 7
+    if not repeat:
+        keep = np.unique(u * 1000 + f, return_index=True)[1]
+        rng.shuffle(keep)
+        u, f = u[keep], f[keep]
+    ts = rng.integers(0, 20, len(u))
+    r = rng.integers(1, 11, len(u)) / 2
+    for name, uu, ff in (("int", u, f), ("str", u.astype(str), f.astype(str))):
+        pq.write_table(pa.table({"user_id": uu, "film_id": ff, "rating": r, "timestamp": ts}),
+                       tmp_path / f"{name}.parquet")
+    a = readers.load(tmp_path / "int.parquet")
+    b = readers.load(tmp_path / "str.parquet")
+    assert a.user_idx.dtype == np.int32 and a.film_idx.dtype == np.int32
+    assert _arrays(a) == _arrays(b) and a.fingerprint() == b.fingerprint()
+    # and the plain reference: a lexsort on (user, film, timestamp, row), last event kept
+    users, films = list(dict.fromkeys(u.tolist())), list(dict.fromkeys(f.tolist()))
+    ui = np.array([users.index(x) for x in u])
+    fi = np.array([films.index(x) for x in f])
+    order = np.lexsort((np.arange(len(u)), ts, ui * len(films) + fi))
+    k = (ui * len(films) + fi)[order]
+    last = order[np.r_[k[1:] != k[:-1], True]]
+    assert a.user_idx.tolist() == ui[last].tolist() and a.film_idx.tolist() == fi[last].tolist()
+    assert a.timestamp is not None and a.timestamp.tolist() == ts[last].tolist()
+    assert a.rating is not None and a.rating.tolist() == r[last].astype(np.float32).tolist()
