@@ -207,14 +207,8 @@ def describe(
     """
     k = int(labels.max()) + 1 if len(labels) else 0
     n_users = seen.shape[0]
-    member = sp.csr_matrix(
-        (np.ones(n_users, np.float32), (labels.astype(np.int64), np.arange(n_users))),
-        shape=(k, n_users),
-    )
-    watched = (seen > 0).astype(np.float32)
-    seg_film = np.asarray((member @ watched).todense())  # k x films
+    seg_film, per_user = segment_film_counts(labels, seen, k)
     sizes = np.bincount(labels, minlength=k)
-    per_user = np.diff(sp.csr_matrix(watched).indptr)
     all_film = seg_film.sum(axis=0)
     genres = catalog.genre_vocabulary()
     genre_rows = [set(g.split("|")) if g else set() for g in catalog.genres.tolist()]
@@ -253,6 +247,19 @@ def describe(
         out.append(info)
     label_segments(out)
     return out
+
+
+def segment_film_counts(labels: NDArray[np.integer], seen: sp.csr_matrix, k: int
+                        ) -> tuple[NDArray[np.float32], NDArray[np.integer]]:
+    """(k x films float32: the members of each segment who watched each film, films watched
+    per user). The counts are whole numbers, exact in float32, as the sums of a one-hot
+    (k x users) product with ``seen > 0`` were; one count of (segment, film) keys is cheaper."""
+    watched = sp.csr_matrix(seen > 0)
+    per_user = np.diff(watched.indptr)
+    n_f = watched.shape[1]
+    cells = np.repeat(np.asarray(labels, np.int64) * n_f, per_user) + watched.indices
+    return (np.bincount(cells, minlength=k * n_f).reshape(k, n_f).astype(np.float32),
+            per_user)
 
 
 def activity_levels(films_per_user: list[float]) -> list[str]:
