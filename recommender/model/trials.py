@@ -21,7 +21,13 @@ from recommender.io.dataset import Interactions
 from recommender.model import ease, prior
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
 from recommender.model.training import fit_factors
-from recommender.model.validation import combined, mean_se, paired_log_gain, query_recalls
+from recommender.model.validation import (
+    QueryPlan,
+    combined,
+    mean_se,
+    paired_log_gain,
+    query_recalls,
+)
 from recommender.model.weighting import confidence, filter_min_rating
 
 MARGIN = 1.0  # standard errors a challenger must gain over the incumbent
@@ -49,6 +55,8 @@ class Search:
         self.queries: dict[int, list[np.ndarray]] = {}
         self.spectra: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self.ease_rank = config.factors  # the widest EASE rank the family stage will try
+        # the validation queries' split-only part, by seed: built once, not per trial
+        self.plans: dict[int, QueryPlan] = {}
 
     def confidence(self, scheme: str) -> sp.csr_matrix:
         """The fit's input under ``scheme``: the liked interactions' confidence."""
@@ -93,8 +101,10 @@ class Search:
                 raise
             return self._failed(key, params, str(e), time.perf_counter() - t0)
         film_prior = prior.film_prior(self.counts, uf, ff, cfg.popularity, cfg.seed, scale)
+        if cfg.seed not in self.plans:
+            self.plans[cfg.seed] = QueryPlan(self.seen, self.held, seed=cfg.seed)
         per_query = list(query_recalls(uf, ff, self.seen, self.held, K, USER_K, seed=cfg.seed,
-                                       film_prior=film_prior))
+                                       film_prior=film_prior, plan=self.plans[cfg.seed]))
         (aud, aud_se), (usr, usr_se) = (mean_se(q) for q in per_query)
         value, se = combined([(aud, aud_se), (usr, usr_se)])
         trial = {"params": dict(params),

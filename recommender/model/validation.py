@@ -7,7 +7,8 @@ scores users x films factors on a validation matrix in both directions (per quer
 averages them), as ``recommender.evaluation.scoring.score_split`` does on a test split: a
 film's audience ranks every candidate user who had not watched it in training (films with
 ``min_viewers``+ held-out viewers), a user's recommendations rank every candidate film they had
-not watched.
+not watched. What depends on the split alone (candidates, sampled queries, each block's
+excluded and held-out cells) is a ``QueryPlan``, which the search builds once for all its trials.
 """
 
 from __future__ import annotations
@@ -60,20 +61,77 @@ def expected_hits_at_k(scores: NDArray[np.floating], truth: NDArray[np.bool_], k
     for ``top_k_rows``), and a scorer of many equal scores (ItemKNN's zeros, popularity's equal
     counts) gained or lost hits by where the positives sit in the index."""
     s = np.asarray(scores)
+    rows, cols = np.nonzero(np.broadcast_to(np.asarray(truth, bool), s.shape))
+    return expected_hits_of(s, rows * s.shape[1] + cols, rows, k)
+
+
+def expected_hits_of(scores: NDArray[np.floating], flat: NDArray[np.intp],
+                     rows: NDArray[np.intp], k: int) -> FloatArray:
+    """``expected_hits_at_k`` with the positives given as flat indices into ``scores`` (each
+    cell at most once) and their rows: the same values, without a dense truth matrix or a
+    full-size pass per test (the counts above and tied with the cut come from the partition)."""
+    s = np.asarray(scores)
     if np.isnan(s).any():  # no candidate, as -inf (``top_k_rows`` counts neither)
         s = np.where(np.isnan(s), -np.inf, s)
     q, n = s.shape
     kk = min(int(k), n)
     if kk <= 0 or q == 0:
         return np.zeros(q, np.float64)
-    kth = -np.partition(-s, kk - 1, axis=1)[:, kk - 1:kk]  # each row's k-th largest score
-    above = s > kth
-    tied = (s == kth) & (s > -np.inf)  # +inf is a candidate, tied with another +inf
-    n_tied = tied.sum(axis=1)
-    slots = np.clip(kk - above.sum(axis=1), 0, n_tied)
+    kth, n_above, n_tied = _cut(s, kk)
+    slots = np.clip(kk - n_above, 0, n_tied)
     share = np.where(n_tied > 0, slots / np.maximum(n_tied, 1), 0.0)
-    return np.asarray((above & truth).sum(axis=1) + share * (tied & truth).sum(axis=1),
-                      np.float64)
+    vals, cut = s.reshape(-1)[flat], kth[rows]
+    above = np.bincount(rows[vals > cut], minlength=q)
+    tied = np.bincount(rows[(vals == cut) & (vals > -np.inf)], minlength=q)
+    return np.asarray(above + share * tied, np.float64)
+
+
+def _cut(s: NDArray[np.floating], kk: int
+         ) -> tuple[NDArray[np.floating], NDArray[np.int64], NDArray[np.int64]]:
+    """Each row's ``kk``-th largest value of ``s`` (no NaN), how many values are above it and
+    how many tied with it (none when it is ``-inf``: no candidate). On long rows only the
+    values at or above a bound are partitioned: the least of the maxima of ``kk`` disjoint
+    strided chunks of the row (``kk`` values reach it, so the ``kk``-th largest does); a row
+    with too many values at or above its bound (ties, few candidates) is partitioned whole."""
+    q, n = s.shape
+    kth = np.empty(q, s.dtype)
+    n_above = np.zeros(q, np.int64)
+    n_tied = np.zeros(q, np.int64)
+    whole = np.ones(q, bool)
+    width = n // kk
+    if width >= 64 and s.dtype.kind == "f":
+        bound = s[:, :kk * width].reshape(q, width, kk).max(axis=1).min(axis=1)
+        rows, cols = np.nonzero(s >= bound[:, None])
+        counts = np.bincount(rows, minlength=q)
+        whole = counts > max(n // 16, kk)
+        keep = ~whole[rows]
+        rows, cols = rows[keep], cols[keep]
+        if len(rows):
+            counts[whole] = 0
+            m = int(counts.max())
+            starts = np.cumsum(counts) - counts
+            top = np.full((q, m), -np.inf, s.dtype)
+            top[rows, np.arange(len(rows)) - starts[rows]] = s[rows, cols]
+            _count(np.partition(top, m - kk, axis=1), kk, ~whole, kth, n_above, n_tied)
+    if whole.any():
+        _count(np.partition(s if whole.all() else s[whole], n - kk, axis=1), kk, whole, kth,
+               n_above, n_tied)
+    return kth, n_above, n_tied
+
+
+def _count(part: NDArray[np.floating], kk: int, at: NDArray[np.bool_],
+           kth: NDArray[np.floating], n_above: NDArray[np.int64], n_tied: NDArray[np.int64]
+           ) -> None:
+    """``_cut``'s figures from rows partitioned at their ``kk``-th largest value (at column
+    ``-kk``, the larger after it; no value of the row at or above it left out), written to the
+    rows ``at`` (``part`` has a row for each, or one for every row)."""
+    if len(part) != int(at.sum()):
+        part = part[at]
+    cut = part[:, part.shape[1] - kk]
+    kth[at] = cut
+    n_above[at] = (part[:, part.shape[1] - kk + 1:] > cut[:, None]).sum(axis=1)
+    # +inf is a candidate, tied with another +inf; -inf is none
+    n_tied[at] = np.where(cut > -np.inf, (part == cut[:, None]).sum(axis=1), 0)
 
 
 ZERO_GUARD = 1e-3  # added to each recall before the geometric mean, so a zero does not hide the
@@ -143,6 +201,76 @@ def per_user_latest(user_idx: NDArray[np.integer], order_key: NDArray[np.integer
     return mask
 
 
+class QueryPlan:
+    """What ``query_recalls`` needs of ``seen`` and ``held`` alone, worked out once for any
+    number of factor pairs (a search's trials share one split): the candidate users and films,
+    the seeded query samples and, per block of queries, the cells to exclude and the positives
+    (flat indices into the block's scores)."""
+
+    def __init__(self, seen: sp.csr_matrix, held: sp.csr_matrix, min_viewers: int = 5,
+                 min_films: int = 100, max_queries: int = 2000, seed: int = 0,
+                 block_cells: int = 4_000_000) -> None:
+        self.seen, self.held = seen, held  # the objects it was built from (``matches``)
+        self.key = (min_viewers, min_films, max_queries, seed, block_cells)
+        rng = np.random.default_rng(seed)
+        seen = sp.csr_matrix(seen)
+        held = sp.csr_matrix(held)
+        self.users = np.flatnonzero(np.diff(seen.indptr) > 0)
+        self.films = np.flatnonzero(np.bincount(seen.indices, minlength=seen.shape[1]) > 0)
+        hist = seen[self.users][:, self.films]
+        test = held[self.users][:, self.films]
+        test.data[:] = 1
+        hist.data[:] = 1
+
+        def sample(candidates: NDArray[np.intp]) -> NDArray[np.intp]:
+            if len(candidates) <= max_queries:
+                return candidates
+            return np.sort(rng.choice(candidates, max_queries, replace=False))
+
+        # audience direction: queries are films, candidates the users
+        hist_f, test_f = hist.T.tocsr(), test.T.tocsr()
+        n_viewers = np.diff(test_f.indptr)
+        # a sparse log has few films with min_viewers held-out viewers: lower the bar (not
+        # below 2) until min_films films qualify, so the audience part averages over enough
+        # films
+        bar = min_viewers
+        while bar > 2 and int((n_viewers >= bar).sum()) < min_films:
+            bar -= 1
+        self.audience = _blocks(hist_f, test_f, sample(np.flatnonzero(n_viewers >= bar)),
+                                block_cells)
+        # user direction: queries are users, candidates the films
+        self.user = _blocks(hist, test, sample(np.flatnonzero(np.diff(test.indptr) > 0)),
+                            block_cells)
+
+    def matches(self, seen: sp.csr_matrix, held: sp.csr_matrix, key: tuple[int, ...]) -> bool:
+        return self.seen is seen and self.held is held and self.key == key
+
+
+# one block of a direction: its queries, their positives' counts, the cells to exclude (flat
+# indices into the block's scores), and the positives' flat indices and rows
+Block = tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.intp], NDArray[np.intp],
+              NDArray[np.intp]]
+
+
+def _blocks(hist: sp.csr_matrix, test: sp.csr_matrix, queries: NDArray[np.intp],
+            block_cells: int) -> list[Block]:
+    """The blocks of about ``block_cells`` scores in which ``_direction_recall`` scores the
+    ``queries`` rows of ``hist`` (excluded) and ``test`` (the positives)."""
+    n_pos = np.diff(test.indptr)
+    n_cand = hist.shape[1]
+    step = max(1, block_cells // max(n_cand, 1))
+    out: list[Block] = []
+    for start in range(0, len(queries), step):
+        blk = queries[start:start + step]
+        cells = []
+        for m in (hist[blk], test[blk]):
+            m.sum_duplicates()  # one index per cell, as a dense matrix has
+            rows = np.repeat(np.arange(len(blk), dtype=np.intp), np.diff(m.indptr))
+            cells.append((rows * n_cand + m.indices, rows))
+        out.append((blk, n_pos[blk], cells[0][0], *cells[1]))
+    return out
+
+
 def query_recalls(
     user_factors: NDArray[np.float32],
     film_factors: NDArray[np.float32],
@@ -156,6 +284,7 @@ def query_recalls(
     seed: int = 0,
     block_cells: int = 4_000_000,
     film_prior: NDArray[np.float32] | None = None,
+    plan: QueryPlan | None = None,
 ) -> tuple[FloatArray, FloatArray]:
     """(per-film audience recall@k, per-user recall@user_k) of ``user_factors @
     film_factors.T`` on ``held`` given ``seen``: the same queries, in the same order, for any
@@ -167,59 +296,35 @@ def query_recalls(
     films and users (a seeded sample) are scored, which bounds the cost on large logs.
     ``film_prior`` (``prior.py``) is added to the user direction's scores only, as
     recommendations add it; audiences rank by the factors alone, as the engine's do.
+    ``plan``: the split's ``QueryPlan`` (built from these ``seen`` and ``held`` objects and
+    settings), which a caller scoring many factor pairs on one split builds once.
     """
-    rng = np.random.default_rng(seed)
-    seen = sp.csr_matrix(seen)
-    held = sp.csr_matrix(held)
-    users = np.flatnonzero(np.diff(seen.indptr) > 0)
-    films = np.flatnonzero(np.bincount(seen.indices, minlength=seen.shape[1]) > 0)
-    hist = seen[users][:, films]
-    test = held[users][:, films]
-    test.data[:] = 1
-    hist.data[:] = 1
-    uf = np.asarray(user_factors, np.float32)[users]
-    ff = np.asarray(film_factors, np.float32)[films]
-
-    def sample(candidates: NDArray[np.intp]) -> NDArray[np.intp]:
-        if len(candidates) <= max_queries:
-            return candidates
-        return np.sort(rng.choice(candidates, max_queries, replace=False))
-
-    # audience direction: queries are films, candidates the users
-    hist_f, test_f = hist.T.tocsr(), test.T.tocsr()
-    n_viewers = np.diff(test_f.indptr)
-    # a sparse log has few films with min_viewers held-out viewers: lower the bar (not below
-    # 2) until min_films films qualify, so the audience part averages over enough films
-    bar = min_viewers
-    while bar > 2 and int((n_viewers >= bar).sum()) < min_films:
-        bar -= 1
-    qf = sample(np.flatnonzero(n_viewers >= bar))
-    audience = _direction_recall(ff, uf, hist_f, test_f, qf, k, block_cells)
-
-    # user direction: queries are users, candidates the films (with the popularity prior, as
-    # recommendations add it: a column of ones against the prior)
-    qu = sample(np.flatnonzero(np.diff(test.indptr) > 0))
+    key = (min_viewers, min_films, max_queries, seed, block_cells)
+    if plan is None:
+        plan = QueryPlan(seen, held, *key)
+    elif not plan.matches(seen, held, key):
+        raise ValueError("query_recalls: the plan was built for another split or settings")
+    uf = np.asarray(user_factors, np.float32)[plan.users]
+    ff = np.asarray(film_factors, np.float32)[plan.films]
+    audience = _direction_recall(ff, uf, plan.audience, k)
+    # user direction, with the popularity prior, as recommendations add it: a column of ones
+    # against the prior
     if film_prior is not None:
-        uf, ff = with_prior(uf, ff, np.asarray(film_prior, np.float32)[films])
-    return audience, _direction_recall(uf, ff, hist, test, qu, user_k, block_cells)
+        uf, ff = with_prior(uf, ff, np.asarray(film_prior, np.float32)[plan.films])
+    return audience, _direction_recall(uf, ff, plan.user, user_k)
 
 
 def _direction_recall(query_factors: NDArray[np.float32], cand_factors: NDArray[np.float32],
-                      hist: sp.csr_matrix, test: sp.csr_matrix, queries: NDArray[np.intp],
-                      k: int, block_cells: int) -> FloatArray:
-    """Recall@k of each of the ``queries`` rows (query x candidate ``hist`` excluded, ``test``
-    the positives), scored in blocks of about ``block_cells``. A tie that the cut at k splits
+                      blocks: list[Block], k: int) -> FloatArray:
+    """Recall@k of each block's queries (``QueryPlan``: its excluded cells set to ``-inf``, its
+    positives the held-out ones). A tie that the cut at k splits
     counts its expected hits over the tie's orders (``expected_hits_at_k``), as the evaluation
     counts it (``recommender.evaluation.scoring``): filled in index order, a fit whose scores
     tie (factors near zero, films or users with nothing fitted) scored where its positives sat
     in the index, not what it learned."""
-    n_pos = np.diff(test.indptr)
     rec: list[FloatArray] = []
-    step = max(1, block_cells // max(len(cand_factors), 1))
-    for start in range(0, len(queries), step):
-        blk = queries[start:start + step]
-        scores = query_factors[blk] @ cand_factors.T
-        scores[hist[blk].toarray() > 0] = -np.inf
-        rec.append(recall_of_hits(expected_hits_at_k(scores, test[blk].toarray() > 0, k),
-                                  n_pos[blk], k))
+    for blk, n_pos, excluded, positives, rows in blocks:
+        scores = np.ascontiguousarray(query_factors[blk] @ cand_factors.T)
+        scores.reshape(-1)[excluded] = -np.inf  # a view: the product is a new array
+        rec.append(recall_of_hits(expected_hits_of(scores, positives, rows, k), n_pos, k))
     return np.concatenate(rec) if rec else np.zeros(0)
