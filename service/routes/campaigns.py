@@ -42,7 +42,7 @@ from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.filenames import safe_filename
-from service.idempotency import IdempotencyKey, plan_once, request_key
+from service.idempotency import REPLAYED, IdempotencyKey, plan_once, replay, request_key
 from service.json_body import JsonRoute, NegativeZero
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
@@ -222,6 +222,9 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
                 store.save_plan(result.plan_id, result.summary, result.rows,
                                 excluded=body.exclude_user_ids, key=key)
             except PlansClashError:  # a plan stored meanwhile: planning again leaves it out
+                if (twin := replay(store, key)) is not None:  # a twin request's, this key's
+                    response.headers[REPLAYED] = "true"
+                    return twin
                 if attempt == PLAN_ATTEMPTS:
                     raise
                 continue

@@ -253,3 +253,28 @@ def test_a_plan_that_a_plan_stored_meanwhile_clashes_with_is_made_again(
                 if group is None or r["group"] == group}
 
     assert pairs(rival[0], "control") and not pairs(rival[0], "control") & pairs(plan_id)
+
+
+def test_a_clash_with_a_twin_request_under_the_same_key_replays_its_plan(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan refused as a clash while a twin request (same Idempotency-Key) stored its plan:
+    the twin's plan is the answer, as when the key's insert fails, not another plan or, after
+    the last attempt, a 409 for a request whose plan is stored."""
+    from recommender.errors import PlansClashError
+
+    store = client.app.state.campaign_store  # type: ignore[attr-defined]
+    real = store.save_plan
+    calls: list[str] = []
+
+    def twin_then_clash(plan_id: str, summary: Any, rows: Any, **kw: Any) -> Any:
+        if not calls:  # the twin's plan, under this request's key
+            real(plan_id, summary, rows, **kw)
+        calls.append(plan_id)
+        raise PlansClashError("planted clash")
+
+    monkeypatch.setattr(store, "save_plan", twin_then_clash)
+    body = {"films": [{"film_id": "00002", "budget": 10}], "seed": 8}
+    r = client.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "twin-key-1"})
+    assert r.status_code == 200, r.text
+    assert r.headers.get("idempotent-replayed") == "true" and r.json()["plan_id"] == calls[0]
+    assert len(calls) == 1
