@@ -38,6 +38,9 @@ from recommender.serving.engine import Engine
 
 FILMS_PER_QUERY = 500  # film ids in one IN list
 PLANS_NAMED = 20  # plans the summary names (all are counted)
+# plans made for one request (CLI plan --store, POST /campaigns/plan) when a plan stored
+# meanwhile holds out some of its pairs (refuse_held_out): each is made again around them
+PLAN_ATTEMPTS = 3
 PLANS_LOCK = 0x706C616E  # "plan": PostgreSQL's lock serialising the stores of plans
 
 

@@ -9,6 +9,7 @@ campaign store given by ``--store URL`` or ``RECOMMENDER_STORE`` (not stored wit
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -158,17 +159,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
                                 master=args.spark_master)
         spark_controls(model, slate, store, plan.summary)
     else:
-        from recommender.campaigns.controls import plan_beside
+        from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
 
         plan = plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
                            waves=args.waves, seed=args.seed, exclude=exclude)
+
     def commit() -> None:
         if store is not None:
             store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude)
             store.close()
 
-    rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key, commit,
-                         slate=args.slate)
+    from recommender.errors import PlansClashError
+
+    for attempt in itertools.count(1):
+        try:
+            rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key, commit,
+                                 slate=args.slate)
+            break
+        except PlansClashError as e:  # as POST /campaigns/plan: made again around them
+            if getattr(args, "engine", "local") == "spark" or attempt >= PLAN_ATTEMPTS:
+                raise
+            print(f"note: {e} (planning again: attempt {attempt + 1} of {PLAN_ATTEMPTS})",
+                  file=sys.stderr)
+            plan = plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
+                               waves=args.waves, seed=args.seed, exclude=exclude)
     said = show_summary(plan.plan_id, plan.summary, bool(args.json))
     where = f"; stored in {store.url}" if store is not None else \
         " (not stored: pass --store URL or set RECOMMENDER_STORE)"

@@ -23,7 +23,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from recommender.campaigns.controls import plan_beside
+from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
 from recommender.campaigns.export import csv_chunks, plan_rows_count
 from recommender.campaigns.slate import (
     MAX_BUDGET,
@@ -75,9 +75,6 @@ def store_target(settings: Any) -> str:
                     "for this process only (set RECOMMENDER_STORE)", target.parent)
     return DEFAULT_STORE
 MAX_EXCLUDED = 10_000_000
-# plans made for one request when a plan stored meanwhile holds out some of its pairs
-# (controls.refuse_held_out): each is made again, around them, before the 409
-PLAN_ATTEMPTS = 3
 
 
 def _digits_only(value: Any) -> Any:

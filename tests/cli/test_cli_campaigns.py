@@ -282,3 +282,42 @@ def test_campaign_list_names_films_as_planned(model_dir: Path, model: Model, tmp
     new, old = json.loads(out)["plans"]
     assert new["titles"] == {"00000": planned} and new["titles_from_model"] == []
     assert old["titles"] == {} and old["titles_from_model"] == []  # no model: none from one
+
+
+def test_a_plan_that_a_plan_stored_meanwhile_clashes_with_is_made_again(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """As POST /campaigns/plan does: a plan the store refuses because a plan stored while it
+    was made holds out some of its pairs is made again around them (it exited 2 asking the
+    user to run the command again); the files and the store hold the second plan."""
+    from recommender.campaigns import controls
+
+    real = controls.plan_beside
+    rival: list[str] = []
+
+    def plan_then_rival(engine: object, slate: object, store: object, **options: object
+                        ) -> object:
+        mine = real(engine, slate, store, **options)  # type: ignore[arg-type]
+        if not rival:  # another command's plan of the same film, stored meanwhile
+            other = real(engine, slate, store, **{**options, "seed": 99})  # type: ignore[arg-type]
+            store.save_plan(other.plan_id, other.summary, other.rows)  # type: ignore[attr-defined]
+            rival.append(other.plan_id)
+        return mine
+
+    monkeypatch.setattr(controls, "plan_beside", plan_then_rival)
+    slate = slate_file(tmp_path, "film_id,budget\n00002,40\n")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    code, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
+                       tmp_path / "plan.csv", "--holdout", 0.5, "--seed", 4, "--store", store)
+    assert code == 0, err
+    assert f"note: the campaign store did not store this plan: plan {rival[0]}" in err
+    with open(tmp_path / "plan.csv", newline="", encoding="utf-8") as f:
+        mine = {(r["film_id"], r["user_id"]) for r in csv.DictReader(f)}
+    s = open_store(store)
+    try:
+        assert s.list_plans()[0] == 2
+        theirs = {(r["film_id"], r["user_id"]) for t in s.iter_rows(rival[0])
+                  for r in t.to_pylist() if r["group"] == "control"}
+    finally:
+        s.close()
+    assert theirs and not theirs & mine
