@@ -1,8 +1,9 @@
 """Work that training's fits do not need, run in one thread beside them.
 
 A fit of ``implicit``'s ALS runs its sweeps without the GIL and, on a machine of many cores,
-leaves some of them idle (at the ML-20M shape on 16 cores, 1.45 s a sweep against 3.7 s on 2:
-``benchmarks/results/train.json``); numpy's sorts, scipy's sparse conversions and hashlib's
+leaves some of them idle (at the ML-20M shape, 1.45 s a sweep on 16 cores against 3.7 s on
+2: ``benchmarks/results/train_16_cores_before.json`` and ``train.json``, each its
+``iteration_s``); numpy's sorts, scipy's sparse conversions and hashlib's
 digests release the GIL too. So what training needs only after a fit (the seen matrices,
 the final fit's confidence, the fingerprint, the tier calibration of the fit before it) runs
 in a second thread while the fit runs, instead of before or after it. Each result is the
