@@ -151,6 +151,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     slate_films_known(model, args.slate, slate)
     exclude = _read_ids(args.exclude, model.users) if args.exclude else []
     warn_unknown_opt_outs(model, exclude, args.exclude)
+    replan: Callable[[], Any] | None = None  # the local planner, made again on a clash
     if getattr(args, "engine", "local") == "spark":
         from recommender.campaigns.spark_plan import plan_slate_spark
 
@@ -159,16 +160,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
                                 master=args.spark_master)
         spark_controls(model, slate, store, plan.summary)
     else:
-        from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
+        from recommender.campaigns.controls import plan_beside
 
-        plan = plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
-                           waves=args.waves, seed=args.seed, exclude=exclude)
+        def replan() -> Any:
+            return plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
+                               waves=args.waves, seed=args.seed, exclude=exclude)
+
+        plan = replan()
 
     def commit() -> None:
         if store is not None:
             store.save_plan(plan.plan_id, plan.summary, plan.rows, excluded=exclude)
             store.close()
 
+    from recommender.campaigns.controls import PLAN_ATTEMPTS
     from recommender.errors import PlansClashError
 
     for attempt in itertools.count(1):
@@ -177,12 +182,11 @@ def cmd_plan(args: argparse.Namespace) -> int:
                                  slate=args.slate)
             break
         except PlansClashError as e:  # as POST /campaigns/plan: made again around them
-            if getattr(args, "engine", "local") == "spark" or attempt >= PLAN_ATTEMPTS:
+            if replan is None or attempt >= PLAN_ATTEMPTS:
                 raise
             print(f"note: {e} (planning again: attempt {attempt + 1} of {PLAN_ATTEMPTS})",
                   file=sys.stderr)
-            plan = plan_beside(model, slate, store, cap=args.cap, holdout=args.holdout,
-                               waves=args.waves, seed=args.seed, exclude=exclude)
+            plan = replan()
     said = show_summary(plan.plan_id, plan.summary, bool(args.json))
     where = f"; stored in {store.url}" if store is not None else \
         " (not stored: pass --store URL or set RECOMMENDER_STORE)"
