@@ -20,7 +20,7 @@ others, and every plan's controls were 17-24 of the other plans' targets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -51,18 +51,36 @@ def held_out(store: CampaignStore, film_ids: Sequence[str], skip: Sequence[str] 
     films: list[str] = []
     users: list[str] = []
     plans: list[str] = []
-    c = plan_rows.c
     with store.engine.connect() as conn:
-        for start in range(0, len(film_ids), FILMS_PER_QUERY):
-            query = sa.select(c.film_id, c.user_id, c.plan_id).where(
-                c.group_name == CONTROL, c.film_id.in_(film_ids[start:start + FILMS_PER_QUERY]))
-            if skip:
-                query = query.where(c.plan_id.not_in(list(skip)))
-            for film, user, plan in conn.execute(query):
-                films.append(film)
-                users.append(user)
-                plans.append(plan)
+        for film, user, plan in control_rows(conn, film_ids, skip):
+            films.append(film)
+            users.append(user)
+            plans.append(plan)
     return films, users, plans
+
+
+def control_rows(conn: sa.Connection, film_ids: Sequence[str], skip: Sequence[str] = ()
+                 ) -> Iterator[tuple[str, str, str]]:
+    """(film, user, plan) of each control row stored for ``film_ids``, but for the plans in
+    ``skip``, read on ``conn`` (``held_out``; ``refuse_held_out`` in the plan's transaction)."""
+    c = plan_rows.c
+    for start in range(0, len(film_ids), FILMS_PER_QUERY):
+        query = sa.select(c.film_id, c.user_id, c.plan_id).where(
+            c.group_name == CONTROL, c.film_id.in_(film_ids[start:start + FILMS_PER_QUERY]))
+        if skip:
+            query = query.where(c.plan_id.not_in(list(skip)))
+        for row in conn.execute(query):
+            yield row[0], row[1], row[2]
+
+
+def next_waves_of(conn: sa.Connection, plan_ids: Sequence[str]) -> set[str]:
+    """The plans stored as next waves of any of ``plan_ids``."""
+    from recommender.campaigns.events import plan_links
+
+    if not plan_ids:
+        return set()
+    return {str(r[0]) for r in conn.execute(sa.select(plan_links.c.plan_id).where(
+        plan_links.c.previous_plan_id.in_(list(plan_ids))))}
 
 
 def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore,
@@ -136,21 +154,14 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
             plan_links.c.plan_id == previous)).scalar()
     # the other next waves of the chain's plans are alternatives (next_wave.alternatives),
     # skipped as blocked_pairs skips them
-    skip = chain + ([str(r[0]) for r in conn.execute(sa.select(plan_links.c.plan_id).where(
-        plan_links.c.previous_plan_id.in_(chain)))] if chain else [])
+    skip = chain + sorted(next_waves_of(conn, chain))
     films = pc.unique(rows.column("film_id")).to_pylist()
     mine = set(zip(rows.column("film_id").to_pylist(), rows.column("user_id").to_pylist(),
                    strict=True))
-    c = plan_rows.c
-    for start in range(0, len(films), FILMS_PER_QUERY):
-        query = sa.select(c.film_id, c.user_id, c.plan_id).where(
-            c.group_name == CONTROL, c.film_id.in_(films[start:start + FILMS_PER_QUERY]))
-        if skip:
-            query = query.where(c.plan_id.not_in(skip))
-        clash = [(f, u, p) for f, u, p in conn.execute(query) if (f, u) in mine]
-        if clash:
-            raise PlansClashError(
-                f"the campaign store did not store this plan: plan {clash[0][2]}, stored while "
-                f"it was being made, holds out {len(clash):,} of its (film, user) pairs as "
-                f"controls (film {clash[0][0]!r} first); nothing was stored, and planning "
-                "again leaves them out")
+    clash = [(f, u, p) for f, u, p in control_rows(conn, films, skip) if (f, u) in mine]
+    if clash:
+        raise PlansClashError(
+            f"the campaign store did not store this plan: plan {clash[0][2]}, stored while "
+            f"it was being made, holds out {len(clash):,} of its (film, user) pairs as "
+            f"controls (film {clash[0][0]!r} first); nothing was stored, and planning "
+            "again leaves them out")

@@ -50,7 +50,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from recommender.campaigns.controls import blocked_pairs
+from recommender.campaigns.controls import blocked_pairs, next_waves_of
 from recommender.campaigns.events import iter_events, plan_links, trained_through
 from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
@@ -93,9 +93,7 @@ def alternatives(store: CampaignStore, links: list[tuple[str, int]]) -> list[str
     remaining budget, of which one is sent, so their controls hold nobody out of another."""
     ids = [p for p, _ in links]
     with store.engine.connect() as conn:
-        found = {str(r[0]) for r in conn.execute(sa.select(plan_links.c.plan_id).where(
-            plan_links.c.previous_plan_id.in_(ids)))}
-    return sorted(found - set(ids))
+        return sorted(next_waves_of(conn, ids) - set(ids))
 
 
 def _sent_rows(store: CampaignStore, links: list[tuple[str, int]]) -> pa.Table:
