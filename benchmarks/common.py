@@ -106,7 +106,8 @@ def machine_facts() -> dict[str, Any]:
         from threadpoolctl import threadpool_info
 
         blas = [{k: d.get(k) for k in ("internal_api", "version", "num_threads",
-                                       "architecture")} for d in threadpool_info()]
+                                       "architecture")} for d in threadpool_info()
+                if d.get("user_api") == "blas"]  # not implicit's OpenMP, when imported
     except Exception:
         pass
     env = {k: v for k, v in os.environ.items()

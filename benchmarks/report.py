@@ -256,6 +256,31 @@ def many_cores_section(r: dict[str, Any]) -> str:
                "Ratio to --no-tune", "Peak memory", "Runs"], rows))
 
 
+def trial_threads_section(r: dict[str, Any]) -> str:
+    """``bench_trial_threads.py``: the search with every thread pool capped at each count."""
+    tt = r.get("trial_threads")
+    if not tt:
+        return ""
+    here = tt["engine_threads_here"]
+    base = tt["caps"][str(here)]["wall_s"]["median"] if str(here) in tt["caps"] else None
+    rows = [[f"{cap}" + (" (the engine's search here)" if int(cap) == here else ""),
+             fmt(c["wall_s"]["median"], 1, " s"), fmt(c["cpu_s"]["median"], 1, " s"),
+             fmt(c["wall_s"]["median"] / base, 2, "×") if base else "n/a",
+             "yes" if c["same_report_as_first"] else "**no**"]
+            for cap, c in tt["caps"].items()]
+    s = tt["search"]
+    return section(
+        "### Tuning's thread cap",
+        f"`bench_trial_threads.py` ({provenance(tt.get('machine'))}, {tt['repeats']} runs a "
+        f"cap, alternating): `train`'s search alone at the {tt['shape']['name']} shape "
+        f"({s['trials']} trials on {s['users']:,} sampled users, {s['interactions']:,} "
+        "interactions) with every thread pool capped at each count. The engine caps its "
+        f"search at `trials.TRIAL_THREADS` ({tt['engine_cap']}), or the cores where fewer; "
+        "the search's trials and choice must not depend on the cap (last column).",
+        table(["Threads", "Search (wall)", "CPU", "Wall / the engine's search",
+               "Same trials and choice"], rows))
+
+
 # --------------------------------------------------------------------------------------------
 # Queries in-process
 # --------------------------------------------------------------------------------------------
@@ -456,6 +481,8 @@ def files_section() -> str:
         "- `bench_ingest.py`, `bench_train.py`, `bench_query.py`, `bench_http.py` "
         "(+ `trivial_app.py`, `wrk_ids.lua`), `bench_scaling.py`: one benchmark each,"
         " writing `results/<name>.json` with the machine facts.",
+        "- `bench_trial_threads.py`: `train`'s search under each thread cap (run by hand, on "
+        "a machine of many cores where it matters; rendered when its result exists).",
         "- `run_all.py`: runs them and renders this page (section by section, `report.py`), "
         "the plots and `results/headline.md`."]))
 
@@ -476,6 +503,7 @@ def readme(r: Results, rows: list[dict[str, Any]], quick: bool,
         ingestion_section(r.get("ingest")),
         training_section(r.get("train")),
         many_cores_section(r),
+        trial_threads_section(r),
         queries_section(r.get("query"), made, img),
         http_section(r, made, img),
         scaling_section(r.get("scaling"), made, img),

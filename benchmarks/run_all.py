@@ -31,8 +31,9 @@ from report_targets import headline, targets
 
 SUITE = ("ingest", "train", "query", "http", "scaling")
 # results rendered when present but not run by the suite (bench_http.py --blas-threads 1;
-# bench_train.py's results from a 16-core machine, before and after training's side thread)
-OPTIONAL = ("http_blas1", "train_16_cores_before", "train_16_cores")
+# bench_train.py's results from a 16-core machine, before and after training's side thread;
+# bench_trial_threads.py's, the search under each thread cap)
+OPTIONAL = ("http_blas1", "train_16_cores_before", "train_16_cores", "trial_threads")
 SCRIPTS = {"ingest": ["bench_ingest.py"], "train": ["bench_train.py"],
            "query": ["bench_query.py"], "http": ["bench_http.py"],
            "scaling": ["bench_scaling.py"]}

@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from recommender.errors import InvalidParameterError
 from recommender.io.dataset import Interactions
@@ -32,6 +35,33 @@ from recommender.model.weighting import confidence, filter_min_rating
 
 MARGIN = 1.0  # standard errors a challenger must gain over the incumbent
 K, USER_K = 100, 20
+# the threads each pool (OpenMP: implicit's sweeps; BLAS: the scoring) may use in the search:
+# its trials fit a sample of a few thousand users, which more threads slow down (ML-20M's
+# search on 16 cores: 51.8 s with every pool at 16 threads, 39.3 s capped at 4; issue 13's
+# note of the thirty-first session). Each row's solve is independent of the others, so the
+# factors do not depend on the count (a test compares a search on 1 thread and on all)
+TRIAL_THREADS = 4
+
+
+def trial_limits(pools: list[dict[str, Any]], cap: int | None = None) -> dict[str, int]:
+    """Each of ``pools``' (``threadpool_info()``'s) thread count capped at ``cap``, by its
+    library's prefix: a pool set below ``cap`` (OMP_NUM_THREADS=1) is left as it is, never
+    raised."""
+    cap = TRIAL_THREADS if cap is None else cap
+    out: dict[str, int] = {}
+    for p in pools:
+        out[p["prefix"]] = min(int(p["num_threads"]), cap, out.get(p["prefix"], cap))
+    return out
+
+
+@contextmanager
+def trial_threads() -> Iterator[None]:
+    """Every thread pool capped at ``TRIAL_THREADS`` for the search's trials."""
+    # import the backend (and the BLAS it links) first: only loaded libraries are capped
+    import implicit.cpu.als  # noqa: F401
+
+    with threadpool_limits(trial_limits(threadpool_info())):
+        yield
 
 
 class Search:

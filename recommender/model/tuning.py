@@ -74,7 +74,7 @@ from recommender.io.dataset import Interactions
 from recommender.model import ease, prior
 from recommender.model.calibration_horizon import ordering
 from recommender.model.config import TUNABLE, TrainConfig
-from recommender.model.trials import MARGIN, USER_K, K, Search, score
+from recommender.model.trials import MARGIN, USER_K, K, Search, score, trial_threads
 from recommender.model.validation import per_user_latest
 
 VALIDATION_SHARE = 0.2
@@ -132,7 +132,14 @@ def tune(data: Interactions, config: TrainConfig, progress: bool = False
     """Search ``config``'s ``TUNABLE`` parameters not in ``config.fixed`` on ``data`` (the
     training part only), then the model family (stage 5) and the popularity prior's weight
     (stage 6, which runs even when every other parameter is fixed). Returns the chosen
-    configuration and the report ``meta.json`` keeps."""
+    configuration and the report ``meta.json`` keeps. Its thread pools are capped at
+    ``trials.TRIAL_THREADS`` (the same trials, on small samples faster)."""
+    with trial_threads():
+        return _tune(data, config, progress)
+
+
+def _tune(data: Interactions, config: TrainConfig, progress: bool
+          ) -> tuple[TrainConfig, dict[str, Any]]:
     t0 = time.perf_counter()
     searchable = [n for n in TUNABLE if n not in config.fixed]
     report: dict[str, Any] = {"fixed": sorted(set(config.fixed) & {*TUNABLE, "popularity"})}

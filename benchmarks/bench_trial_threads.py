@@ -1,0 +1,109 @@
+"""Tuning's thread cap: ``train``'s search (``recommender.model.tuning.tune``) at the ML-20M
+shape with every thread pool capped at each of several counts, in one process, rounds
+alternating the order; and whether every cap's search reports the same trials and choice.
+
+``trials.TRIAL_THREADS`` caps the search's pools (implicit's OpenMP sweeps, the scoring's
+BLAS): its trials fit a sample of a few thousand users. This script measures the cap where it
+matters, on a machine of many cores (on 2 cores only 1 and 2 differ); the search runs on the
+part of the log ``train`` gives it (the calibration holdout left out), with the engine's
+default parameters as ``bench_train.py``'s tuned run has them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+import common
+
+
+def default_caps() -> list[int]:
+    """1, 2, 4, ... up to this machine's cores, and the cores themselves."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    caps, c = [], 1
+    while c < cores:
+        caps.append(c)
+        c *= 2
+    return [*caps, cores]
+
+
+def timeless(r: dict[str, Any]) -> dict[str, Any]:
+    """A tuning report without its seconds (which differ from run to run)."""
+    out = {k: v for k, v in r.items() if k != "seconds"}
+    out["trials"] = [{k: v for k, v in t.items() if k != "seconds"} for t in r["trials"]]
+    out["validation"] = {k: ({n: x for n, x in v.items() if n != "seconds"}
+                             if isinstance(v, dict) else v)
+                         for k, v in r["validation"].items()}
+    return out
+
+
+def run(quick: bool, caps: list[int], repeats: int) -> dict[str, Any]:
+    from recommender.io import readers
+    from recommender.model import trials
+    from recommender.model.config import TrainConfig
+    from recommender.model.training import holdout_mask
+    from recommender.model.tuning import tune
+
+    shape = common.main_shape(quick)
+    folder = common.ensure_data(shape)
+    data = readers.load(folder / "interactions.parquet")
+    config = TrainConfig(factors=64, iterations=15).validate()
+    watched = data.subset(~holdout_mask(data, config.holdout, config.seed))
+    del data
+    engine_cap = trials.TRIAL_THREADS
+    runs: dict[int, list[dict[str, float]]] = {c: [] for c in caps}
+    first: dict[str, Any] | None = None
+    same: dict[int, bool] = {}
+    for r in range(repeats):
+        order = caps if r % 2 == 0 else caps[::-1]
+        for cap in order:
+            common.log(f"tuning {shape.name} with every pool capped at {cap} thread(s) "
+                       f"(round {r + 1}/{repeats})")
+            trials.TRIAL_THREADS = cap
+            t0, c0 = time.perf_counter(), time.process_time()
+            chosen, report = tune(watched, config)
+            runs[cap].append({"wall_s": time.perf_counter() - t0,
+                              "cpu_s": time.process_time() - c0})
+            plain = timeless(report)
+            first = first or plain
+            same[cap] = same.get(cap, True) and plain == first
+    trials.TRIAL_THREADS = engine_cap
+    assert first is not None
+    return {
+        "shape": vars(shape),
+        "params": {"factors": 64, "iterations": 15, "seed": config.seed},
+        "repeats": repeats,
+        "search": {"status": first["status"], "trials": len(first["trials"]),
+                   "users": first["validation"]["users"],
+                   "interactions": first["validation"]["interactions"],
+                   "chosen": first["chosen"]},
+        "caps": {str(c): {"wall_s": common.stats([x["wall_s"] for x in runs[c]], digits=3),
+                          "cpu_s": common.stats([x["cpu_s"] for x in runs[c]], digits=3),
+                          "same_report_as_first": same[c]}
+                 for c in caps},
+        "engine_cap": engine_cap,
+        # what the engine's cap gives on this machine (the pools start at the cores)
+        "engine_threads_here": min(engine_cap, default_caps()[-1]),
+    }
+
+
+def main() -> int:
+    ap = common.base_args(__doc__.split("\n\n")[0])
+    ap.add_argument("--caps", default=None,
+                    help="comma-separated thread counts (default: 1, 2, 4, ... up to the cores)")
+    ap.add_argument("--repeats", type=int, default=2)
+    args = ap.parse_args()
+    try:
+        caps = ([int(c) for c in args.caps.split(",")] if args.caps else default_caps())
+    except ValueError:
+        ap.error(f"--caps: expected thread counts such as 1,4,16, got {args.caps!r}")
+    if not caps or min(caps) < 1 or args.repeats < 1:
+        ap.error("--caps needs counts of 1 or more, --repeats 1 or more")
+    common.write_result("trial_threads", run(args.quick, caps, args.repeats), args.quick)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

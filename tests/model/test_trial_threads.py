@@ -1,0 +1,64 @@
+"""The search's thread cap: every pool at most ``trials.TRIAL_THREADS`` during the trials,
+never raised above what it was, and a search's report the same on one thread as on all."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from test_tuning import planted_groups
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from recommender.model import trials, tuning
+from recommender.model.config import TrainConfig
+
+CFG = replace(TrainConfig(factors=8, iterations=4, segments=2, tune=True), fixed=("factors",))
+
+
+def timeless(r: dict[str, Any]) -> dict[str, Any]:
+    out = {k: v for k, v in r.items() if k != "seconds"}
+    out["trials"] = [{k: v for k, v in t.items() if k != "seconds"} for t in r["trials"]]
+    out["validation"] = {k: ({n: x for n, x in v.items() if n != "seconds"}
+                             if isinstance(v, dict) else v)
+                         for k, v in r["validation"].items()}
+    return out
+
+
+def test_the_cap_lowers_each_pool_and_never_raises_one() -> None:
+    pools = [{"prefix": "libgomp", "num_threads": 16},
+             {"prefix": "libscipy_openblas", "num_threads": 2},
+             {"prefix": "libopenblas", "num_threads": 8},
+             {"prefix": "libopenblas", "num_threads": 1}]  # two copies: the lower count
+    assert trials.trial_limits(pools, 4) == {"libgomp": 4, "libscipy_openblas": 2,
+                                             "libopenblas": 1}
+    assert trials.trial_limits([], 4) == {}
+
+
+def test_trials_run_under_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[int] = []
+    real = trials.Search.factors
+
+    def counted(self: trials.Search, cfg: TrainConfig) -> Any:
+        seen.extend(int(p["num_threads"]) for p in threadpool_info()
+                    if p["user_api"] == "openmp")
+        return real(self, cfg)
+
+    monkeypatch.setattr(trials, "TRIAL_THREADS", 1)
+    monkeypatch.setattr(trials.Search, "factors", counted)
+    _, report = tuning.tune(planted_groups(), CFG)
+    assert report["status"] == "searched" and seen and set(seen) == {1}
+    # and lifted after the search
+    assert all(p["num_threads"] >= 1 for p in threadpool_info())
+
+
+def test_a_search_on_one_thread_reports_what_a_search_on_every_thread_does() -> None:
+    data = planted_groups()
+    before = {p["prefix"]: p["num_threads"] for p in threadpool_info()}
+    chosen, report = tuning.tune(data, CFG)
+    assert {p["prefix"]: p["num_threads"] for p in threadpool_info()} == before
+    with threadpool_limits(1):
+        chosen_1, report_1 = tuning.tune(data, CFG)
+    assert report["status"] == "searched" and len(report["trials"]) > 10
+    assert chosen == chosen_1
+    assert timeless(report) == timeless(report_1)
