@@ -649,3 +649,25 @@ def test_a_csv_download_waits_disabled_and_says_so(watched: Any, served_demo: An
     assert page.inner_text("#download-status") == f"Downloaded {dl.value.suggested_filename}."
     assert page.locator("#csv-all").is_enabled()
     watched.assert_clean()
+
+
+def test_large_numbers_carry_thousands_separators(watched: Any, served_demo: Any) -> None:
+    """Counts read "12,345" while the Studio's other numbers read "12345.7" (expected
+    viewers, conversions, value units). Stood in: a film's demand of 12,345.67 expected new
+    viewers; and ``num`` against Python's own formatting (no value on a rounding tie)."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    page.route(f"**/films/{fid}/distribution?*",
+               _amended(lambda b: {**b, "expected_new": 12345.67}))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#dist-total")
+    assert "12,345.7 more expected" in page.inner_text("#dist-total")
+    page.unroute(f"**/films/{fid}/distribution?*")
+    cases = [(12345.678, 1), (-1234.5678, 0), (999.96, 1), (1234567.891, 4), (0.0042, 3),
+             (-12.34, 1), (100.0, 2), (1.005, 2), (123456789.0, 0)]
+    got = page.evaluate("""async (cases) => {
+        const { num } = await import("/studio/assets/js/ui.js");
+        return cases.map(([x, d]) => num(x, d));
+    }""", cases)
+    assert got == [f"{x:,.{d}f}" for x, d in cases]
+    assert not watched.outside_requests

@@ -56,7 +56,7 @@ def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
     for film, got in zip(two_films, want["films"], strict=True):
         row = page.locator("tr", has=page.get_by_role("link", name=film["title"]))
         cells = row.first.locator("td").all_inner_texts()
-        assert cells[3] == f"{got['screens']:,}" and cells[4] == f"{got['expected_new']:.1f}"
+        assert cells[3] == f"{got['screens']:,}" and cells[4] == f"{got['expected_new']:,.1f}"
     # the first page of cinemas: each row holds the API's screens per film
     screens: dict[str, dict[str, int]] = {}
     for r in want["allocation"]:
@@ -117,7 +117,7 @@ def test_pasted_cinemas_and_a_new_films_demand(watched: Any, served_demo: Any,
     body = api(served_demo, "/distribution/cold-start", {
         "comparable_film_ids": [first["film_id"]], "genres": [genre], "by": "city",
         "screens": 30})
-    assert f"{body['expected_new']:.1f} more expected" in page.inner_text("#dist-total")
+    assert f"{body['expected_new']:,.1f} more expected" in page.inner_text("#dist-total")
     nearest = api(served_demo, "/films/" + urllib.parse.quote(body["cold_start"]["calibrated_as"],
                                                                safe=""))
     page.wait_for_selector(f"#dnew-calibrated >> text={nearest['title']}")  # its title

@@ -111,7 +111,7 @@ def test_the_new_film_demand_form_survives_a_reload(watched: Any, served_demo: A
     want = api(served_demo, "/distribution/cold-start", {
         "comparable_film_ids": [film["film_id"]], "genres": ["Drama"], "by": "city",
         "screens": 12})
-    assert f"{want['expected_new']:.1f} more expected" in page.inner_text("#dist-total")
+    assert f"{want['expected_new']:,.1f} more expected" in page.inner_text("#dist-total")
     assert f"{want['screens']['total']:,} screens shared out" in page.inner_text("#dist-total")
     watched.assert_clean()
 

@@ -21,7 +21,14 @@ export const pct = (x, digits = 1) =>
 // a count and its noun in the number it takes: "1 user", "2,070 users"
 export const count = (n, noun, nouns = null) =>
   `${int(n)} ${Number(n) === 1 ? noun : nouns || `${noun}s`}`;
-export const num = (x, digits = 3) => (x === null || x === undefined ? "–" : Number(x).toFixed(digits));
+// a number to ``digits`` decimals with thousands separators ("12,345.6", as ``int`` writes
+// counts), rounded as toFixed rounds (the double's exact value, as the server's Python does:
+// 1.005 is 1.00; Intl's formats read 1.01)
+export const num = (x, digits = 3) => {
+  if (x === null || x === undefined) return "–";
+  return Number(x).toFixed(digits).replace(/^(-?)(\d{4,})/,
+    (_, sign, whole) => sign + whole.replace(/\B(?=(\d{3})+$)/g, ","));
+};
 export const lift = (x) => (x === null || x === undefined ? "–" : `×${Number(x).toFixed(2)}`);
 
 // after removing item `index` of a list of remove buttons, focus moves to the button now at
