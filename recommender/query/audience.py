@@ -79,9 +79,8 @@ def rank_users(
 
     ``unfitted`` says the scores come from a query with nothing fitted (lookalike seeds, cold
     start's comparable films), whose scores need not tie under BPR and LMF (LMF's cold start
-    orders users by their own bias; their lookalikes, by the inverse length of each user's
-    vector): the page then carries the note, as one from a ``vector`` with nothing fitted
-    does.
+    orders users by their own bias): the page then carries the note, as one from a ``vector``
+    with nothing fitted does.
     """
     check_k(k, offset)
     scores = np.array(scores, dtype=np.float32) if copy else np.asarray(scores, np.float32)
@@ -290,8 +289,15 @@ def lookalikes(
     if len(known) == 0:
         raise UnknownUserError(unknown)
     uf = model.user_factors
-    seed = (uf[known] / model.user_norms[known, None]).mean(axis=0)
-    scores = (uf @ seed) / model.user_norms
+    if model.bias_columns:  # BPR's and LMF's bias columns are no taste (as similar_films):
+        # in the cosine, a user's bias (LMF) or the constant 1 (BPR) ranked the lookalikes
+        taste = np.asarray(uf, np.float32)[:, :uf.shape[1] - model.bias_columns]
+        norms = np.linalg.norm(taste, axis=1).astype(np.float32)
+        norms = np.where(norms > 0, norms, np.float32(1))
+    else:
+        taste, norms = uf, model.user_norms
+    seed = (taste[known] / norms[known, None]).mean(axis=0)
+    scores = (taste @ seed) / norms
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
                       tiers=tiers, tier=tier, unfitted=bool(model.nothing_fitted(uf[known]).all()))
     return page, unknown

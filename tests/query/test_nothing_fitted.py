@@ -273,9 +273,9 @@ def test_the_other_models_say_so_too(family: str) -> None:
     watched, _ = recommend_for_watched(model, list(ONLY_LOW), k=5)
     tied = len(set(watched.score.tolist())) == 1
     assert watched.note == (UNRANKED_FILMS if tied else BY_BIAS)
-    # lookalikes of a seed and cold start from films with nothing fitted: under BPR and LMF
-    # the lookalikes come by the inverse length of each user's vector and LMF's cold start by
-    # the users' own bias, no tie, and no ranking either (the note came only from a tie)
+    # lookalikes of a seed and cold start from films with nothing fitted: under LMF the cold
+    # start comes by the users' own bias, no tie, and no ranking either (the note came only
+    # from a tie); lookalikes leave the bias columns out (test_lookalike_taste.py) and tie
     page, _ = lookalikes(model, [LOW], k=5)
     assert page.note == UNRANKED_QUERY
     assert cold_start_audience(model, list(ONLY_LOW), k=5).note == UNRANKED_QUERY
