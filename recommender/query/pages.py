@@ -151,8 +151,9 @@ class AudiencePage:
                         f"candidate{'' if self.total == 1 else 's'})")
             return f"showing ranks {first}-{self.offset + n}"
         if n == 0:
-            if self.total == 0:
-                return "no candidate matches the filter"
+            if self.total == 0:  # in a ring, the filter may match candidates outside it
+                return ("no candidate matches the filter" if self.ring is None else
+                        f"no candidate of the {self.ring['tier']} ring matches the filter")
             return (f"no users at matches {first}+ ({self.total:,} candidate"
                     f"{' matches' if self.total == 1 else 's match'} the filter)")
         ranks = np.asarray(self.rank, np.int64)
