@@ -30,6 +30,11 @@ class Segments:
         return len(self.info)
 
 
+def bias_columns_of(model: str) -> int:
+    """The trailing bias columns of ``model``'s factors (``Model.bias_columns``)."""
+    return {"bpr": 1, "lmf": 2}.get(model, 0)
+
+
 @dataclass
 class Model(UsersAndFilms):
     """A trained audience engine.
@@ -87,7 +92,7 @@ class Model(UsersAndFilms):
     def bias_columns(self) -> int:
         """Trailing factor columns that carry bias terms, not taste: ``implicit``'s BPR adds
         one (users 1, films their bias), LMF two (users [1, bias], films [bias, 1])."""
-        return {"bpr": 1, "lmf": 2}.get(str(self.meta.get("model", "als")), 0)
+        return bias_columns_of(str(self.meta.get("model", "als")))
 
     def nothing_fitted(self, rows: NDArray[np.floating]) -> NDArray[np.bool_]:
         """For each row of user or film factors (one row, or a matrix of them): whether its

@@ -28,7 +28,7 @@ from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
 from recommender.model.meta import build_meta, data_facts
 from recommender.model.min_cell import min_cell_from_env
-from recommender.model.model import Model, Segments
+from recommender.model.model import Model, Segments, bias_columns_of
 from recommender.model.side_work import SideWork, done
 from recommender.model.weighting import confidence, filter_min_rating
 
@@ -331,7 +331,10 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     user_table = (data.user_table.aligned_to(data.users) if data.user_table is not None
                   else UserTable(data.users.ids.copy(), {}))
     min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
-    labels = segments.kmeans(uf, config.segments, seed=config.seed, min_size=min_size)
+    # users cluster by taste: BPR's and LMF's bias columns (a constant 1, LMF's user bias) left
+    # out, as lookalikes leave them
+    taste = uf[:, :uf.shape[1] - bias_columns_of(config.model)]
+    labels = segments.kmeans(taste, config.segments, seed=config.seed, min_size=min_size)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked), facts=facts)
