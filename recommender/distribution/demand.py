@@ -77,7 +77,8 @@ UNITS = {
     "users_without_place": "users with no value of the attribute (e.g. new users from campaign "
                            "events, with no attributes), counted apart and not in any place; "
                            "their viewers and expected demand (users) are null when they are "
-                           "fewer than min_cell (their viewers are still the film's viewers "
+                           "fewer than min_cell, or when the users with a place are (then no "
+                           "place is shown) (their viewers are still the film's viewers "
                            "less the places' total: README, Privacy by default)",
 }
 
@@ -196,10 +197,19 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     new_all = groups.per_place(weights=p)
     seen_all = groups.per_place(np.asarray(viewers, np.int64))
     new, seen = new_all[:k], seen_all[:k]
-    nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m)
     # small places pooled, and more where another breakdown would undo the pooling
     merge = place_merges(model, m)[groups.by]
-    keep = np.flatnonzero(~merge)
+    pooled_all = merge.all() if k else False
+    # every place pooled and the pool still under min_cell, beside users without a place:
+    # its row would be a small group's figures (the film's less theirs too), so no place is
+    # shown and theirs are hidden with it
+    small = bool(pooled_all and groups.unplaced_users and 0 < groups.users.sum() < m)
+    nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m, small)
+    shown = ~merge if not small else np.zeros(k, np.bool_)
+    keep = np.flatnonzero(shown)
+    merged = int(merge.sum())
+    if small:
+        merge = np.zeros(k, np.bool_)
     labels = groups.labels[keep].tolist()
     parts = [keep]
     if merge.any():
@@ -218,6 +228,8 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     share = total / total.sum() if total.sum() > 0 else np.zeros(len(total))
     user_share = users / users.sum() if users.sum() > 0 else np.zeros(len(total))
     viewing_share = viewing / viewing.sum() if viewing.sum() > 0 else np.zeros(len(total))
+    if screens is not None and not len(total):
+        raise InvalidParameterError(_no_place(groups, m, small))
     if screens is not None and not total.sum() > 0:
         told = calibration.horizon(model.calibration)
         why = "" if told["days"] is not None or "no calibration" not in told["description"] \
@@ -250,7 +262,7 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     return {
         "by": groups.by,
         "min_cell": m,
-        "merged_places": int(merge.sum()),
+        "merged_places": merged,
         "users": int(users.sum()),
         "viewers": int(n_view.sum()),
         "expected_new": round(float(exp_new.sum()), 3),
@@ -275,15 +287,26 @@ def _index(share: NDArray[np.float64], base: NDArray[np.float64]) -> list[float 
     return [v if k else None for v, k in zip(values, ok.tolist(), strict=True)]
 
 
-def _without_place(users: int, viewers: float, expected_new: float, min_cell: int
-                   ) -> dict[str, Any]:
+def _without_place(users: int, viewers: float, expected_new: float, min_cell: int,
+                   hide_all: bool = False) -> dict[str, Any]:
     """The users with no place value, apart from the breakdown (figures hidden under
-    ``min_cell`` users, as for any cell)."""
-    hide = users < min_cell
+    ``min_cell`` users, as for any cell, and with ``hide_all``: the places' are hidden)."""
+    hide = users < min_cell or hide_all
     return {"users": int(users),
             "viewers": None if hide else int(viewers),
             "expected_new": None if hide else round(float(expected_new), 3),
             "expected_total": None if hide else round(float(viewers + expected_new), 3)}
+
+
+def _no_place(groups: PlaceGroups, min_cell: int, small: bool) -> str:
+    """Why a breakdown has no place to share screens among."""
+    placed = int(groups.users.sum())
+    if small:
+        return (f"no place is shown to share screens among: only {plural(placed, 'user')} "
+                f"{'has' if placed == 1 else 'have'} a {groups.by}, fewer than min_cell "
+                f"({min_cell})")
+    return (f"no place to share screens among: none of the "
+            f"{plural(groups.unplaced_users, 'user')} has a {groups.by}")
 
 
 NO_CINEMAS = ("no cinema table (cinemas.csv) was found for this model, so the allocation is "

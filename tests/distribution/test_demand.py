@@ -354,3 +354,29 @@ def test_a_pooled_place_its_shown_finer_places_add_up_to_does_not_unpool_the_res
     # a slate hides the cinemas the breakdown by cinema pools: C now among them
     assert pooled_cinemas(m, np.array(["C", "T", "D"]), 10).tolist() == ["C" not in by["cinema"],
                                                                          True, False]
+
+
+def test_a_pool_of_every_place_under_min_cell_is_not_shown_beside_users_without_one() -> None:
+    # 3 users name a region and 297 none: pooled into 'other' they were a row of 3 users with
+    # their viewers and demand, and the film's viewers less the 297's gave the same
+    m = synthetic_model(n_users=300, n_films=10, seed=1)
+    m.user_table.attributes["region"] = np.array(["North"] * 3 + [""] * 297)
+    film = str(m.films.ids[0])
+    body = demand_by_place(m, film, "region", min_cell=10)
+    assert body["places"] == [] and body["users"] == 0 and body["viewers"] == 0
+    assert body["merged_places"] == 1
+    assert body["users_without_place"] == {"users": 297, "viewers": None,
+                                           "expected_new": None, "expected_total": None}
+    with pytest.raises(InvalidParameterError, match="only 3 users have a region"):
+        demand_by_place(m, film, "region", screens=3, min_cell=10)
+    # at min_cell the place is shown, and so are the others' figures
+    shown = demand_by_place(m, film, "region", min_cell=3)
+    assert [r["users"] for r in shown["places"]] == [3]
+    assert shown["users_without_place"]["viewers"] is not None
+
+
+def test_screens_with_no_user_in_any_place_say_so() -> None:
+    m = synthetic_model(n_users=300, n_films=10, seed=1)
+    m.user_table.attributes["region"] = np.full(300, "")
+    with pytest.raises(InvalidParameterError, match="none of the 300 users has a region"):
+        demand_by_place(m, str(m.films.ids[0]), "region", screens=3, min_cell=10)
