@@ -29,11 +29,11 @@ have equal targets, so any split among them deviates the same: ``_even_out`` re-
 them cinema by cinema, so that over all such cinemas their totals differ by at most one
 screen; a film a bound holds back has its own weight and is not in the share, and a
 group whose re-dealt totals would cross one of its films' bounds keeps the programme's
-split). The programme is a transportation problem with convex
-costs, whose LP optimum is whole (``solve``), so HiGHS's dual simplex
-(``scipy.optimize.linprog``) solves it without branching. A cinema whose figures the minimum
-cell size hides (``pooled_cinemas``) shares its screens by the summed demand of all the
-model's such cinemas (the pool a film's breakdown by cinema shows as "other"), whichever
+split). The programme is a transportation problem with convex costs, whose LP optimum is whole
+(``solve``), so HiGHS's dual simplex (``scipy.optimize.linprog``) solves it without branching.
+A cinema whose figures the minimum cell size hides (``pooled_cinemas``) shares its screens by
+the summed demand of all the model's such cinemas (the pool a film's breakdown by cinema shows
+as "other"; by no demand when that pool holds fewer than min_cell users), whichever
 cinemas the request names, so that its screens do not show its own users' demand. The
 answer lists the cinemas of the screens file that no user names (``cinemas_without_users``):
 a typo in an id shows there.
@@ -281,17 +281,19 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     # the pool is the model's, every cinema a film's breakdown pools into "other", not the
     # request's hidden cinemas: a request naming one hidden cinema alone (or two requests
     # differing by one) gave its users' demand for each film to 8 digits
-    demand, users, notes, pool = _cinema_demand(
-        model, ids, cinemas.ids, _merged(model, place_groups(model, CINEMA), m))
+    groups = place_groups(model, CINEMA)
+    merged = _merged(model, groups, m)
+    demand, users, notes, pool = _cinema_demand(model, ids, cinemas.ids, merged)
     lo = np.array([f.min_screens for f in films], np.int64)
     hi = np.array([np.inf if f.max_screens is None else f.max_screens for f in films])
     # a cinema whose figures are hidden shares its screens by its pool's demand (its own
     # users' would show in its screens: 2^31-1 screens at a one-user cinema gave that user's
-    # demand for each film to 8 digits), as a film's breakdown pools it into "other"
+    # demand for each film to 8 digits), as a film's breakdown pools it into "other"; a pool
+    # still under min_cell (every cinema pooled, few users name one) shares as no users do
     share = demand.copy()
     pooled = hidden & (users > 0)
     if pooled.any():
-        share[pooled] = pool
+        share[pooled] = pool if groups.users[merged].sum() >= m else 0.0
     w, t = _fit(share, cinemas.screens, lo, hi)  # per film: the order does not matter
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
@@ -323,7 +325,8 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                          "cinemas and films (0 = every film gets exactly its target), the "
                          "target sharing each cinema's screens in proportion to expected_new "
                          "(a cinema whose expected_new is hidden: to the summed expected_new "
-                         "of all the model's hidden cinemas, named or not; a film held to "
+                         "of all the model's hidden cinemas, named or not, or by no demand "
+                         "when they hold fewer than min_cell users; a film held to "
                          "its min_screens or max_screens has its expected_new scaled by one "
                          "factor at every cinema until its targets meet the bound; films "
                          "whose min_screens no factors meet, alone or together, take all the "

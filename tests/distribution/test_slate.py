@@ -475,3 +475,24 @@ def test_quoted_ids_with_line_breaks_are_kept_byte_for_byte(tmp_path: Path,
     cinemas.write_bytes(newline.join(["cinema_id,screens", '"C\r2",4', "C4,x", ""]).encode())
     with pytest.raises(DataError, match=r"line 4: screens must be a whole number"):
         read_cinemas(cinemas)  # the line an editor shows: the quoted CR ends line 2
+
+
+def test_a_pool_of_every_cinema_under_min_cell_shows_no_users_demand() -> None:
+    """One user names a cinema and 299 none: the pool of every cinema is that one user, so
+    sharing the cinema's 2^31-1 screens by the pool's demand gave the user's demand for each
+    film to 8 digits (and no screen to a film they watched). Such a pool shares as a cinema
+    no user names: equally."""
+    model = synthetic_model(n_users=300, n_films=12, seed=3)
+    model.user_table.attributes["cinema"] = np.array(["solo"] + [""] * 299, dtype="<U8")
+    films = [SlateFilm(f) for f in model.films.ids[:3]]
+    huge = 2**31 - 1
+    cinemas = Cinemas(np.array(["solo"]), np.full(1, ""), np.full(1, ""),
+                      np.array([huge], np.int64), np.zeros(1, np.int64))
+    from recommender.distribution.slate import cinema_demand
+
+    demand, _, _ = cinema_demand(model, [f.film_id for f in films], cinemas.ids)
+    assert demand[0].sum() > 0 and np.ptp(demand[0]) > 0  # the user's own demand differs
+    body = plan_slate(model, films, cinemas, min_cell=10)
+    got = [r["screens"] for r in body["allocation"]]
+    assert len(got) == 3 and max(got) - min(got) <= 1
+    assert all(r["expected_new"] is None for r in body["allocation"])
