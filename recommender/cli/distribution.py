@@ -148,7 +148,9 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
           + (f"; capacity: {units['capacity']}" if "capacity" in head else ""))
     nowhere = body["users_without_place"]
     if nowhere["users"]:
-        demand = ("" if nowhere["expected_total"] is None
+        small = nowhere["users"] >= body["min_cell"]  # the places are the small ones
+        demand = ((f" (the users with a {body['by']} are fewer than {body['min_cell']}: no "
+                   "figures are shown)" if small else "") if nowhere["expected_total"] is None
                   else f": {plural(nowhere['viewers'], 'viewer', sep=',')} + "
                        f"{nowhere['expected_new']:,.1f} expected new")
         one = nowhere["users"] == 1

@@ -380,3 +380,15 @@ def test_screens_with_no_user_in_any_place_say_so() -> None:
     m.user_table.attributes["region"] = np.full(300, "")
     with pytest.raises(InvalidParameterError, match="none of the 300 users has a region"):
         demand_by_place(m, str(m.films.ids[0]), "region", screens=3, min_cell=10)
+
+
+def test_the_cli_says_why_the_users_without_a_place_show_no_figures(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from recommender.cli.distribution import _print_demand
+
+    m = synthetic_model(n_users=300, n_films=10, seed=1)
+    m.user_table.attributes["region"] = np.array(["North"] * 3 + [""] * 297)
+    _print_demand(demand_by_place(m, str(m.films.ids[0]), "region", min_cell=10), m)
+    out = capsys.readouterr().out
+    assert "297 users have no region" in out
+    assert "the users with a region are fewer than 10: no figures are shown" in out

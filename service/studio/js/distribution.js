@@ -53,7 +53,9 @@ export function demandView(body) {
       ? h("p", { class: "note", id: "dist-unplaced" },
         `${count(body.users_without_place.users, "user")} ${body.users_without_place.users === 1 ? "has" : "have"} no ${body.by} and ${body.users_without_place.users === 1 ? "is" : "are"} in no row` +
         (body.users_without_place.viewers === null
-          ? ` (fewer than ${body.min_cell}: their figures are not shown).`
+          ? (body.users_without_place.users < body.min_cell
+            ? ` (fewer than ${body.min_cell}: their figures are not shown).`
+            : ` (the users with a ${body.by} are fewer than ${body.min_cell}: no figures are shown).`)
           : `: ${count(body.users_without_place.viewers, "viewer")}, ${num(body.users_without_place.expected_new, 1)} more expected.`))
       : "",
     body.screens && body.screens.warning
