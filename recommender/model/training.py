@@ -240,6 +240,17 @@ def _seen_matrices(data: Interactions) -> tuple[sp.csr_matrix, sp.csr_matrix]:
     return seen, seen.T.tocsr()
 
 
+def _segments(uf: NDArray[np.float32], seen: sp.csr_matrix, catalog: Catalog,
+              config: TrainConfig) -> tuple[Segments, int]:
+    """The users' segments (``segments.kmeans``, described) and the minimum cell they hold.
+    Users cluster by taste: BPR's and LMF's bias columns (a constant 1, LMF's user bias) are
+    left out, as lookalikes leave them."""
+    min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
+    taste = uf[:, :uf.shape[1] - bias_columns_of(config.model)]
+    labels = segments.kmeans(taste, config.segments, seed=config.seed, min_size=min_size)
+    return Segments(labels, segments.describe(labels, seen, catalog)), min_size
+
+
 # the final fit's account when the calibration holdout leaves the fit before it nothing
 NOTHING_BEFORE_HOLDOUT = ("none: the calibration holdout left no interaction rated at or above "
                           "min_rating to fit before it, so no tier conversion was measured; "
@@ -265,6 +276,9 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     held = holdout_mask(data, config.holdout, config.seed)
     watched_fit = data.subset(~held)  # every watch of the calibration fit's part
     fit_part = filter_min_rating(watched_fit, config.min_rating)
+    catalog = (data.catalog.aligned_to(data.films) if data.catalog is not None
+               else Catalog(data.films.ids.copy(), np.full(data.n_films, "", dtype=str),
+                            np.zeros(data.n_films, np.int32), np.full(data.n_films, "", dtype=str)))
     with SideWork() as side:  # what the fits do not need runs beside them (side_work.py)
         seen_f = side.submit(_seen_matrices, data)
         facts_f = side.submit(data_facts, data, config.min_rating)
@@ -315,27 +329,23 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
                     refit = (f"warm: {warm} sweep(s) on all interactions from the calibration "
                              "fit" if warm > 0 else "none: the calibration fit is the model")
                     final = liked if warm > 0 else fit_part  # what the factors were fitted on
-                calib = calib_f.result()
-                calib["holdout"] = ("latest" if ts is not None else "random") + \
-                    f" {config.holdout:.0%} of training interactions"
             else:
+                calib_f = None
                 uf, ff, fitted = _fit(conf_f.result(), config, show)
                 refit = ("none: no calibration holdout, one fit on all interactions"
                          if not held.any() else NOTHING_BEFORE_HOLDOUT)
-        del conf_f
-        seen, seen_by_film = seen_f.result()
+            del conf_f
+            seen, seen_by_film = seen_f.result()
+            # the segments while the calibration may still run beside (on many cores it ends
+            # after the final fit): the same labels, BLAS still at one thread
+            seg, min_size = _segments(uf, seen, catalog, config)
+            if calib_f is not None:
+                calib = calib_f.result()
+                calib["holdout"] = ("latest" if ts is not None else "random") + \
+                    f" {config.holdout:.0%} of training interactions"
         facts = facts_f.result()
-    catalog = (data.catalog.aligned_to(data.films) if data.catalog is not None
-               else Catalog(data.films.ids.copy(), np.full(data.n_films, "", dtype=str),
-                            np.zeros(data.n_films, np.int32), np.full(data.n_films, "", dtype=str)))
     user_table = (data.user_table.aligned_to(data.users) if data.user_table is not None
                   else UserTable(data.users.ids.copy(), {}))
-    min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
-    # users cluster by taste: BPR's and LMF's bias columns (a constant 1, LMF's user bias) left
-    # out, as lookalikes leave them
-    taste = uf[:, :uf.shape[1] - bias_columns_of(config.model)]
-    labels = segments.kmeans(taste, config.segments, seed=config.seed, min_size=min_size)
-    seg = Segments(labels, segments.describe(labels, seen, catalog))
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked), facts=facts)
     meta["refit"] = refit
