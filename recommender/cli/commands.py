@@ -213,15 +213,18 @@ def cmd_audience(args: argparse.Namespace) -> int:
     return 0
 
 
-def not_an_input(out: str | None, *inputs: str | None) -> None:
+def not_an_input(out: str | None, *inputs: str | None, folder_ok: bool = False) -> None:
     """Refuse an output path that names one of the command's input files: the output would
-    replace it (a slate or an id list lost to its own plan or export), or that lies inside a
-    model folder (``atomic.not_in_a_model``)."""
+    replace it (a slate or an id list lost to its own plan or export), that lies inside a
+    model folder (``atomic.not_in_a_model``), or where no file can be put
+    (``atomic.check_writable``: a folder in the way failed only at the final rename, after the
+    whole export or plan was computed). ``folder_ok``: the output is a folder (a Spark
+    export), checked by its writer."""
     from recommender.errors import InvalidParameterError
-    from recommender.io.atomic import not_in_a_model
+    from recommender.io.atomic import check_writable, not_in_a_model
 
     if out:
-        not_in_a_model(out)
+        (not_in_a_model if folder_ok else check_writable)(out)
     if not out or not os.path.exists(out):
         return
     for given in inputs:
@@ -255,7 +258,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     from recommender.query.filters import cut_text, parse_filters
 
     output_format(args.out)
-    not_an_input(args.out, args.films)
+    not_an_input(args.out, args.films, folder_ok=getattr(args, "engine", "local") == "spark")
     filters = parse_filters(getattr(args, "filter", None), "--filter")
     tier, segment = getattr(args, "tier", None), getattr(args, "segment", None)
     with_ = [w for w in getattr(args, "with_", None) or () if w.strip()]  # '' = no column

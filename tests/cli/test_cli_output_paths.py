@@ -61,6 +61,27 @@ def test_a_folder_in_the_way_of_evaluate_json(tmp_path: Path,
     assert "a folder is in the way" in capsys.readouterr().err
 
 
+def test_a_folder_in_the_way_of_an_export_is_refused_before_the_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder where an export's file should go failed only at the final rename, after the
+    whole export (or plan) was computed; it is refused before the model is even read."""
+    folder = tmp_path / "out.csv"
+    folder.mkdir()
+    absent = str(tmp_path / "no-model")  # reading it would be the first thing to fail
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00001,5\n")
+    for argv in (["audiences", absent, "--all", "--out", str(folder)],
+                 ["recommend", absent, "--all", "--out", str(folder)],
+                 ["plan", absent, "--slate", str(slate), "--out", str(folder)],
+                 ["plan", absent, "--slate", str(slate), "--out", str(tmp_path / "p.csv"),
+                  "--summary", str(folder)],
+                 ["distribution", absent, "--slate", str(slate), "--out", str(folder)]):
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert "folder is in the way" in err and str(folder) in err, (argv, err)
+    assert folder.is_dir() and not list(folder.iterdir())
+
+
 def test_a_parquet_plan_carries_its_context(model_dir: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """A plan written as Parquet had no metadata at all (audience exports had theirs), then
