@@ -131,10 +131,13 @@ class _Once(argparse._StoreAction):
 
 
 class _Parser(argparse.ArgumentParser):
-    """The CLI's parser: an option that takes one value may be given once (``_Once``); its
+    """The CLI's parser: an option that takes one value may be given once (``_Once``), and
+    only by its whole name (argparse's prefixes read ``--inc`` as ``--include-seen``, and a
+    later option starting the same would change what a script's prefix means); its
     sub-command parsers are of this class too."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
         self.register("action", None, _Once)
         self.register("action", "store", _Once)

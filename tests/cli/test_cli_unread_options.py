@@ -147,3 +147,20 @@ def test_an_empty_with_still_means_no_extra_column(capsys: pytest.CaptureFixture
 
     args = build_parser().parse_args(["audience", "m", "f", "--with", ""])
     assert args.with_ == [""]  # as HTTP with= (resolve_with: no column)
+
+
+@pytest.mark.parametrize("argv, prefix", [
+    (["audience", "MODEL", "1", "--inc"], "--inc"),  # --include-seen
+    (["audiences", "MODEL", "--all", "--out", "a.csv", "--tie", "core"], "--tie"),  # --tier
+    (["train", "--data", "D", "--out", "M", "--fact", "8"], "--fact"),  # --factors
+])
+def test_an_option_is_read_by_its_whole_name_only(argv: list[str], prefix: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """argparse read a prefix as the option it starts (``--inc`` as ``--include-seen``): a
+    later option starting the same would change what a script's prefix means."""
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse's exit, where main does not catch it
+        code = e.code
+    assert code == 2
+    assert f"unrecognized arguments: {prefix}" in capsys.readouterr().err
