@@ -142,6 +142,14 @@ class _Parser(argparse.ArgumentParser):
         self.register("action", None, _Once)
         self.register("action", "store", _Once)
 
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """argparse's, but a command that does not know an option says so with its own usage
+        (``recommend --pseudonymize`` showed the top level's "recommender [-h] COMMAND")."""
+        parsed, extra = super().parse_known_args(args, namespace)
+        if extra and not any(isinstance(a, argparse._SubParsersAction) for a in self._actions):
+            self.error(f"unrecognized arguments: {' '.join(extra)}")
+        return parsed, extra
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(

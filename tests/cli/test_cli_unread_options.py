@@ -163,4 +163,6 @@ def test_an_option_is_read_by_its_whole_name_only(argv: list[str], prefix: str,
     except SystemExit as e:  # argparse's exit, where main does not catch it
         code = e.code
     assert code == 2
-    assert f"unrecognized arguments: {prefix}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"recommender {argv[0]}: error: unrecognized arguments: {prefix}" in err
+    assert f"usage: recommender {argv[0]} " in err  # the command's own usage
