@@ -73,6 +73,7 @@ class Model(UsersAndFilms):
     _film_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _user_norms: NDArray[np.float32] | None = field(default=None, repr=False)
     _film_units: NDArray[np.float32] | None = field(default=None, repr=False)
+    _taste_units: NDArray[np.float32] | None = field(default=None, repr=False)
     _film_labels: tuple[list[str], list[str]] | None = field(default=None, repr=False)
     _max_user_norm: float | None = field(default=None, repr=False)
     _max_film_norm: float | None = field(default=None, repr=False)
@@ -144,6 +145,20 @@ class Model(UsersAndFilms):
                 self._film_units = np.ascontiguousarray(pr / _row_norms(pr)[:, None],
                                                         np.float32)
         return self._film_units
+
+    @property
+    def taste_units(self) -> NDArray[np.float32]:
+        """``film_units`` over the taste columns alone: BPR's and LMF's bias columns
+        (``bias_columns``) left out before the rows are scaled to unit length, as comparable
+        films and lookalikes leave them out (with them, a popular film's bias made it the
+        nearest film to nearly every other); ``film_units`` itself for ALS and EASE."""
+        if not self.bias_columns or self.fold_in_projection is not None:
+            return self.film_units
+        if self._taste_units is None:
+            taste = np.asarray(self.film_factors, np.float32)[:, :-self.bias_columns]
+            self._taste_units = np.ascontiguousarray(taste / _row_norms(taste)[:, None],
+                                                     np.float32)
+        return self._taste_units
 
     @property
     def film_labels(self) -> tuple[list[str], list[str]]:

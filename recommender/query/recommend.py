@@ -187,14 +187,16 @@ def _round_in_place(values: NDArray[np.float64], digits: int) -> None:
 def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.integer],
             n: int = 3) -> list[list[dict[str, Any]]]:
     """For each recommended film, the watched films whose taste vectors point the same way
-    (cosine similarity), with each one's share of the positive similarity mass."""
+    (cosine similarity of taste vectors, ``Model.taste_units``: BPR's and LMF's bias columns
+    left out, as ``similar_films`` leaves them), with each one's share of the positive
+    similarity mass."""
     # On the query path right after the film-matrix product, each numpy call costs a few
     # microseconds of cold caches: this is written for few calls (methods, no Python-level
     # helpers such as np.stack / take_along_axis / errstate), not for brevity.
     if len(watched) == 0 or len(films) == 0:
         return [[] for _ in films]
     watched = np.asarray(watched)
-    units = model.film_units
+    units = model.taste_units
     # (recs, watched) cosines from exact products summed in float64, then rounded to float32:
     # a float32 BLAS product differs in its last bits with the thread count and the block
     # shape, which flipped a rounded similarity between the CLI (threaded BLAS) and the
