@@ -176,8 +176,12 @@ def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[s
     have none; under LMF the users' own bias then orders them, without a tie)."""
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
-    norm = float(np.linalg.norm(vec))
-    stand_in = int(np.argmax(model.film_units @ (vec / norm))) if norm > 0 else 0
+    # by taste (``Model.taste_units``): BPR's and LMF's bias columns left out, or the film
+    # of the largest bias stood in for most new films
+    bias = model.bias_columns if model.taste_units is not model.film_units else 0
+    taste = vec[:len(vec) - bias]
+    norm = float(np.linalg.norm(taste))
+    stand_in = int(np.argmax(model.taste_units @ (taste / norm))) if norm > 0 else 0
     return scores, stand_in, bool(model.nothing_fitted(vec))
 
 
