@@ -29,22 +29,12 @@ def default_caps() -> list[int]:
     return [*caps, cores]
 
 
-def timeless(r: dict[str, Any]) -> dict[str, Any]:
-    """A tuning report without its seconds (which differ from run to run)."""
-    out = {k: v for k, v in r.items() if k != "seconds"}
-    out["trials"] = [{k: v for k, v in t.items() if k != "seconds"} for t in r["trials"]]
-    out["validation"] = {k: ({n: x for n, x in v.items() if n != "seconds"}
-                             if isinstance(v, dict) else v)
-                         for k, v in r["validation"].items()}
-    return out
-
-
 def run(quick: bool, caps: list[int], repeats: int) -> dict[str, Any]:
     from recommender.io import readers
     from recommender.model import trials
     from recommender.model.config import TrainConfig
     from recommender.model.training import holdout_mask
-    from recommender.model.tuning import tune
+    from recommender.model.tuning import timeless, tune
 
     shape = common.main_shape(quick)
     folder = common.ensure_data(shape)

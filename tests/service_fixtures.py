@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -75,6 +76,23 @@ def build_interactions(n_users: int = 240, n_films: int = 60, per_user: int = 12
     })
     return Interactions.from_columns(pa.array(users), pa.array(films), catalog=catalog,
                                      user_table=table, source="service-test")
+
+
+# a small model of each factorisation: ALS, and implicit's BPR and LMF with their bias columns
+SMALL_FAMILY = TrainConfig(factors=6, iterations=3, segments=2, holdout=0.0, tune=False, seed=2)
+
+
+def family_model(model: str, **config: Any) -> Model:
+    """``SMALL_FAMILY`` (with ``config``) of ``model`` ("als", "bpr", "lmf": each at its own
+    default regularization) on a small grouped log of 80 users and 30 films."""
+    from dataclasses import replace
+
+    from recommender.model.config import MODEL_REGULARIZATION
+
+    cfg = replace(SMALL_FAMILY, model=model, regularization=MODEL_REGULARIZATION.get(
+        model, SMALL_FAMILY.regularization), **config)
+    return train(build_interactions(n_users=80, n_films=30, per_user=8, seed=3), cfg,
+                 progress=False)
 
 
 def build_model(seed: int = 0, factors: int = 8, **kwargs: int) -> Model:

@@ -387,6 +387,19 @@ def _prior_stage(search: Search, best: dict[str, Any]) -> tuple[dict[str, Any], 
         f"({float(best.get('standard_error') or 0):.4g})"}
 
 
+def timeless(report: dict[str, Any]) -> dict[str, Any]:
+    """``tune``'s report without its seconds (the search's, each trial's, the validation's):
+    what two searches of the same data and settings must share."""
+    out = {k: v for k, v in report.items() if k != "seconds"}
+    if "trials" in out:
+        out["trials"] = [{k: v for k, v in t.items() if k != "seconds"} for t in out["trials"]]
+    if isinstance(out.get("validation"), dict):
+        out["validation"] = {k: ({n: x for n, x in v.items() if n != "seconds"}
+                                 if isinstance(v, dict) else v)
+                             for k, v in out["validation"].items()}
+    return out
+
+
 def _sig(x: float) -> float:
     """``x`` rounded to 4 significant digits (a readable, exactly reproducible value)."""
     return float(f"{x:.4g}")

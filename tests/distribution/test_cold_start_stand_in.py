@@ -4,26 +4,17 @@ stood in for most new films). Oracle: the float64 cosine over the taste columns.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
 from recommender.distribution.demand import cold_start_scores
-from recommender.model.config import MODEL_REGULARIZATION, TrainConfig
-from recommender.model.training import train
 from recommender.query.audience import cold_start_vector
-from tests.service_fixtures import build_interactions
-
-CONFIG = TrainConfig(factors=6, iterations=3, segments=2, holdout=0.0, tune=False, seed=2)
+from tests.service_fixtures import family_model
 
 
 @pytest.mark.parametrize("family", ["als", "bpr", "lmf"])
 def test_the_stand_in_is_the_nearest_film_by_taste(family: str) -> None:
-    config = CONFIG if family == "als" else replace(
-        CONFIG, model=family, regularization=MODEL_REGULARIZATION[family])
-    model = train(build_interactions(n_users=80, n_films=30, per_user=8, seed=3), config,
-                  progress=False)
+    model = family_model(family)
     ff = np.asarray(model.film_factors, np.float64)
     d = ff.shape[1] - model.bias_columns
     units = ff[:, :d] / np.linalg.norm(ff[:, :d], axis=1)[:, None]

@@ -16,15 +16,6 @@ from recommender.model.config import TrainConfig
 CFG = replace(TrainConfig(factors=8, iterations=4, segments=2, tune=True), fixed=("factors",))
 
 
-def timeless(r: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in r.items() if k != "seconds"}
-    out["trials"] = [{k: v for k, v in t.items() if k != "seconds"} for t in r["trials"]]
-    out["validation"] = {k: ({n: x for n, x in v.items() if n != "seconds"}
-                             if isinstance(v, dict) else v)
-                         for k, v in r["validation"].items()}
-    return out
-
-
 def test_the_cap_lowers_each_pool_and_never_raises_one() -> None:
     pools = [{"prefix": "libgomp", "num_threads": 16},
              {"prefix": "libscipy_openblas", "num_threads": 2},
@@ -61,4 +52,4 @@ def test_a_search_on_one_thread_reports_what_a_search_on_every_thread_does() -> 
         chosen_1, report_1 = tuning.tune(data, CFG)
     assert report["status"] == "searched" and len(report["trials"]) > 10
     assert chosen == chosen_1
-    assert timeless(report) == timeless(report_1)
+    assert tuning.timeless(report) == tuning.timeless(report_1)

@@ -169,13 +169,5 @@ def test_a_search_builds_its_plan_once_and_reports_what_the_dense_scoring_did(
     monkeypatch.setattr(trials, "query_recalls", dense_query_recalls)
     chosen_d, report_d = tuning.tune(data, cfg)
 
-    def timeless(r: dict[str, Any]) -> dict[str, Any]:
-        out = {k: v for k, v in r.items() if k != "seconds"}
-        out["trials"] = [{k: v for k, v in t.items() if k != "seconds"} for t in r["trials"]]
-        out["validation"] = {k: ({n: x for n, x in v.items() if n != "seconds"}
-                                 if isinstance(v, dict) else v)
-                             for k, v in r["validation"].items()}
-        return out
-
     assert chosen == chosen_d
-    assert timeless(report) == timeless(report_d)
+    assert tuning.timeless(report) == tuning.timeless(report_d)

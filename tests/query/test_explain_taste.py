@@ -10,25 +10,16 @@ each watched film, in float64; the reasons are the best three, shares of the pos
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
-from recommender.model.config import MODEL_REGULARIZATION, TrainConfig
-from recommender.model.training import train
 from recommender.query.recommend import recommend_user, similar_films
-from tests.service_fixtures import build_interactions
-
-CONFIG = TrainConfig(factors=6, iterations=3, segments=2, holdout=0.0, tune=False, seed=2)
+from tests.service_fixtures import family_model
 
 
 @pytest.mark.parametrize("family", ["als", "bpr", "lmf"])
 def test_reasons_are_the_taste_cosine(family: str) -> None:
-    config = CONFIG if family == "als" else replace(
-        CONFIG, model=family, regularization=MODEL_REGULARIZATION[family])
-    model = train(build_interactions(n_users=80, n_films=30, per_user=8, seed=3), config,
-                  progress=False)
+    model = family_model(family)
     ff = np.asarray(model.film_factors, np.float64)
     taste = ff[:, :ff.shape[1] - model.bias_columns]
     norms = np.linalg.norm(taste, axis=1)

@@ -12,13 +12,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from recommender.model.config import MODEL_REGULARIZATION, TrainConfig
 from recommender.model.model import Model
-from recommender.model.training import train
 from recommender.query.audience import lookalikes
-from tests.service_fixtures import build_interactions
-
-CONFIG = TrainConfig(factors=6, iterations=4, segments=2, holdout=0.0, tune=False, seed=2)
+from tests.service_fixtures import family_model
 
 
 def taste_order(model: Model, seeds: list[int]) -> tuple[list[int], np.ndarray]:
@@ -35,10 +31,7 @@ def taste_order(model: Model, seeds: list[int]) -> tuple[list[int], np.ndarray]:
 
 @pytest.mark.parametrize("family", ["als", "bpr", "lmf"])
 def test_lookalikes_are_the_taste_cosine(family: str) -> None:
-    config = CONFIG if family == "als" else replace(
-        CONFIG, model=family, iterations=3, regularization=MODEL_REGULARIZATION[family])
-    model = train(build_interactions(n_users=80, n_films=30, per_user=8, seed=3), config,
-                  progress=False)
+    model = family_model(family, iterations=4 if family == "als" else 3)
     assert model.bias_columns == {"als": 0, "bpr": 1, "lmf": 2}[family]
     seeds = [0, 5, 11]
     page, unknown = lookalikes(model, [str(model.users.ids[i]) for i in seeds], k=20)
@@ -52,10 +45,7 @@ def test_lookalikes_are_the_taste_cosine(family: str) -> None:
 def test_an_lmf_users_bias_does_not_make_a_lookalike() -> None:
     """Two users of one taste as the seed: the copy with the seed's bias and the copy with
     the opposite bias are both perfect lookalikes (cosine 1)."""
-    config = replace(CONFIG, model="lmf", iterations=3,
-                     regularization=MODEL_REGULARIZATION["lmf"])
-    model = train(build_interactions(n_users=80, n_films=30, per_user=8, seed=3), config,
-                  progress=False)
+    model = family_model("lmf")
     uf = np.array(model.user_factors, np.float32)
     uf[1] = uf[0]
     uf[2] = uf[0]
