@@ -244,9 +244,11 @@ def _segments(uf: NDArray[np.float32], seen: sp.csr_matrix, catalog: Catalog,
               config: TrainConfig) -> tuple[Segments, int]:
     """The users' segments (``segments.kmeans``, described) and the minimum cell they hold.
     Users cluster by taste: BPR's and LMF's bias columns (a constant 1, LMF's user bias) are
-    left out, as lookalikes leave them."""
+    left out, as lookalikes leave them (under EASE ``model`` is unused: every column is
+    taste)."""
     min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
-    taste = uf[:, :uf.shape[1] - bias_columns_of(config.model)]
+    family = "ease" if config.family == "ease" else config.model  # as meta["model"]
+    taste = uf[:, :uf.shape[1] - bias_columns_of(family)]
     labels = segments.kmeans(taste, config.segments, seed=config.seed, min_size=min_size)
     return Segments(labels, segments.describe(labels, seen, catalog)), min_size
 

@@ -32,3 +32,22 @@ def test_segments_are_clustered_on_the_taste_columns(family: str,
     want = real(np.asarray(taste), 3, seed=SMALL_FAMILY.seed,
                 min_size=training.min_cell_from_env())
     assert np.array_equal(model.segments.labels, want)
+
+
+@pytest.mark.parametrize("model_name", ["bpr", "lmf"])
+def test_ease_clusters_every_column_whatever_model_says(model_name: str,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # --family ease ignores --model (meta's model is "ease", bias_columns 0): its rank's every
+    # column is taste, so none is cut off for the k-means (--model lmf dropped two)
+    clustered: list[np.ndarray] = []
+    real = segments.kmeans
+
+    def spied(x: np.ndarray, *a: Any, **k: Any) -> Any:
+        clustered.append(np.array(x))
+        return real(x, *a, **k)
+
+    monkeypatch.setattr(segments, "kmeans", spied)
+    model = family_model(model_name, family="ease")
+    (x,) = clustered
+    assert model.meta["model"] == "ease" and model.bias_columns == 0
+    assert np.array_equal(x, model.user_factors)
