@@ -177,9 +177,13 @@ def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[s
     vec = cold_start_vector(model, comparable, genres)
     scores = np.asarray(model.user_factors @ vec, np.float32)
     # by taste (``Model.taste_units``): BPR's and LMF's bias columns left out, or the film
-    # of the largest bias stood in for most new films
-    bias = model.bias_columns if model.taste_units is not model.film_units else 0
-    taste = vec[:len(vec) - bias]
+    # of the largest bias stood in for most new films; EASE's units are its projection's
+    # rows, so the new film's is their mean (its factors' mean, V / d, put 5 of 30 films'
+    # own stand-in elsewhere)
+    if model.fold_in_projection is not None:
+        taste = cold_start_vector(model, comparable, genres, rows=model.fold_in_projection)
+    else:
+        taste = vec[:len(vec) - model.bias_columns]
     norm = float(np.linalg.norm(taste))
     stand_in = int(np.argmax(model.taste_units @ (taste / norm))) if norm > 0 else 0
     return scores, stand_in, bool(model.nothing_fitted(vec))

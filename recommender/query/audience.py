@@ -307,10 +307,13 @@ def cold_start_vector(
     model: Model,
     comparable: Mapping[str, float] | Sequence[str] = (),
     genres: Sequence[str] = (),
+    rows: NDArray[np.floating] | None = None,
 ) -> NDArray[np.float32]:
     """Taste vector of a film with no history: the weighted mean of its comparable films'
     vectors, where each requested genre counts as one more comparable (the mean vector of the
-    catalog's films in that genre, weighted 1)."""
+    catalog's films in that genre, weighted 1). ``rows``: the films' vectors to average
+    (default the film factors; EASE's ``fold_in_projection``, where its cosines are taken)."""
+    factors = model.film_factors if rows is None else rows
     weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
                                                                                     1.0)
     if not weights and not genres:
@@ -321,14 +324,14 @@ def cold_start_vector(
     ws: list[float] = []
     if weights:
         idx = model.films.to_index(list(weights), strict=True, error=UnknownFilmError)
-        vecs.append(np.asarray(model.film_factors[idx]))
+        vecs.append(np.asarray(factors[idx]))
         ws.extend(weights.values())
     if genres:
         # a genre named twice (in any case or spelling) is one genre, as a film id listed
         # twice is one film
         genres = list(dict.fromkeys(resolve_genres(model, genres)))
         for members in genre_members(model, genres):
-            vecs.append(np.asarray(model.film_factors[members]).mean(axis=0, keepdims=True))
+            vecs.append(np.asarray(factors[members]).mean(axis=0, keepdims=True))
             ws.append(1.0)
     stacked = np.vstack(vecs)
     w = np.asarray(ws, np.float64)

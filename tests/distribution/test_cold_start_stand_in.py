@@ -27,3 +27,13 @@ def test_the_stand_in_is_the_nearest_film_by_taste(family: str) -> None:
         assert want[stand_in] == pytest.approx(want.max(), abs=1e-6), (family, like)
         picked.append(stand_in)
     assert len(set(picked)) > 1  # not one film (the largest bias) for every new film
+
+
+def test_under_ease_a_new_film_like_one_known_film_borrows_that_films_calibration() -> None:
+    # EASE's film cosines are its projection's rows (Model.film_units): the mean of the
+    # comparables' factors (V / d, another space) stood 5 of these 30 films in for others
+    model = family_model("als", family="ease")
+    assert model.fold_in_projection is not None
+    for f in range(model.n_films):
+        _, stand_in, nothing = cold_start_scores(model, [str(model.films.ids[f])], [])
+        assert nothing or stand_in == f, f
