@@ -200,9 +200,9 @@ def looks_complete(version: Path) -> bool:
 
 
 def check_destination(path: str | os.PathLike[str]) -> Path:
-    """``ArtifactError`` now when ``save`` would refuse ``path`` (a file, a non-empty folder
-    not a model, or inside one): a command checks it before hours of training."""
-    return _writable(path)
+    """``ArtifactError`` now when ``save`` would refuse ``path`` (a file, a non-empty folder not
+    a model, or inside one), ``OSError`` when it cannot write there: checked before training."""
+    return layout.check_writable(_writable(path))
 
 
 def _writable(path: str | os.PathLike[str]) -> Path:

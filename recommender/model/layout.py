@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import errno
 import os
 import re
 import secrets
@@ -304,6 +305,26 @@ def expose(root: Path, names: Iterable[str]) -> None:
         os.symlink(target, tmp_link)
         os.replace(tmp_link, link)
         step(f"exposed {name}")
+
+
+def check_writable(root: Path) -> Path:
+    """``root`` when ``new_version`` could write a version there, else ``OSError`` naming the
+    folder it could not write in: the model folder or its ``versions`` (both written), or the
+    nearest folder above a new one (where it is created). ``train`` checks it before the run:
+    a folder it could not write failed at the save, after the whole training."""
+    folders = [root / VERSIONS, root]
+    if not root.exists():
+        above = root.parent
+        while not above.exists() and above != above.parent:
+            above = above.parent  # the nearest folder that exists: where the rest is created
+        if not above.is_dir():
+            raise OSError(errno.ENOTDIR, f"{above} is a file, not a folder", str(root))
+        folders = [above]
+    for folder in folders:
+        if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+            raise OSError(errno.EACCES, "Permission denied: no model can be written there",
+                          str(folder))
+    return root
 
 
 @contextmanager

@@ -89,6 +89,41 @@ def test_what_would_fail_after_training_fails_before_it(
     assert code == 2 and "no campaign store" in err and not missing.exists()
 
 
+def test_a_folder_train_cannot_write_in_is_refused_before_training(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new model folder under a folder it cannot write, or a model folder (or its versions)
+    it cannot write: the whole run was trained, then the save failed."""
+    import os
+
+    import recommender.model.training as training
+
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    code, _, _ = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                         tmp_path / "m", "--no-tune")
+    assert code == 0
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained before checking")
+
+    monkeypatch.setattr(training, "train", no_training)
+    real_access = os.access
+    for locked, out in ((tmp_path / "ro", tmp_path / "ro" / "new" / "m"),
+                        (tmp_path / "m", tmp_path / "m"),
+                        (tmp_path / "m" / "versions", tmp_path / "m")):
+        locked.mkdir(exist_ok=True)
+        monkeypatch.setattr(os, "access", lambda p, mode, locked=locked, **kw: (
+            Path(p) != locked and real_access(p, mode, **kw)))
+        code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out", out)
+        assert code == 2 and "Permission denied" in err and str(locked) in err, err
+        assert "Traceback" not in err and not (tmp_path / "ro" / "new").exists()
+    monkeypatch.setattr(os, "access", real_access)
+    (tmp_path / "afile").write_text("x")
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "afile" / "m")
+    assert code == 2 and "is a file, not a folder" in err
+
+
 def test_tune_false_in_a_config_turns_tuning_off(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     rows = "".join(f"u{u},f{(u * 7 + j) % 30}\n" for u in range(60) for j in range(8))
