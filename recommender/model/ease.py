@@ -146,7 +146,16 @@ def spectrum(x: sp.csr_matrix, rank: int, seed: int = 0
     else:
         s2, v = _subspace(x, rank, seed)
     keep = _kept(s2)
-    return np.maximum(s2[keep], 0.0), np.ascontiguousarray(v[:, keep])
+    return np.maximum(s2[keep], 0.0), _signed(np.ascontiguousarray(v[:, keep]))
+
+
+def _signed(v: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``v`` with each column's sign fixed: its entry of the largest magnitude positive. An
+    eigenvector's sign is LAPACK's choice, which changed with the BLAS thread count (a model
+    trained under OMP_NUM_THREADS=1 had columns of its factors negated against one trained on
+    every core: the same scores, not the same arrays)."""
+    top = v[np.argmax(np.abs(v), axis=0), np.arange(v.shape[1])]
+    return np.where(top < 0, -v, v) if v.size else v
 
 
 def _kept(s2: NDArray[np.float64]) -> NDArray[np.bool_]:

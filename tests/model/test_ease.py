@@ -124,3 +124,24 @@ def test_fewer_users_than_films_decompose_exactly_through_the_users_gram() -> No
     s2, v = ease.spectrum(sp.csr_matrix(x), 60)
     np.testing.assert_allclose(v.T @ v, np.eye(v.shape[1]), atol=1e-8)
     np.testing.assert_allclose(np.sort(s2)[::-1], s2)
+
+
+@pytest.mark.parametrize("shape", [(150, 40), (30, 80)])  # films' Gram, users' Gram
+def test_the_factors_do_not_depend_on_lapacks_choice_of_eigenvector_signs(
+        shape: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    """LAPACK's eigenvectors came out with other signs under another BLAS thread count
+    (OMP_NUM_THREADS=1 against every core): the same scores, but a model's arrays differed."""
+    import scipy.linalg
+
+    x = sp.csr_matrix(random_log(3, *shape))
+    before = ease.fit(x, 16, 30.0)
+    eigh = scipy.linalg.eigh
+
+    def flipped(*args: object, **kwargs: object) -> tuple[NDArray[np.float64], ...]:
+        vals, vecs = eigh(*args, **kwargs)
+        return vals, vecs * np.where(np.arange(vecs.shape[1]) % 2 == 0, -1.0, 1.0)
+
+    monkeypatch.setattr(scipy.linalg, "eigh", flipped)
+    after = ease.fit(x, 16, 30.0)
+    for name in ("user_factors", "film_factors", "projection"):
+        assert np.array_equal(getattr(before, name), getattr(after, name)), name
