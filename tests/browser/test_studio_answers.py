@@ -654,7 +654,7 @@ def test_a_csv_download_waits_disabled_and_says_so(watched: Any, served_demo: An
 def test_large_numbers_carry_thousands_separators(watched: Any, served_demo: Any) -> None:
     """Counts read "12,345" while the Studio's other numbers read "12345.7" (expected
     viewers, conversions, value units). Stood in: a film's demand of 12,345.67 expected new
-    viewers; and ``num`` against Python's own formatting (no value on a rounding tie)."""
+    viewers; and ``num``, ``pct`` and ``lift`` against Python's own formatting."""
     page = watched.page
     fid, _ = _film(served_demo)
     page.route(f"**/films/{fid}/distribution?*",
@@ -663,11 +663,13 @@ def test_large_numbers_carry_thousands_separators(watched: Any, served_demo: Any
     page.wait_for_selector("#dist-total")
     assert "12,345.7 more expected" in page.inner_text("#dist-total")
     page.unroute(f"**/films/{fid}/distribution?*")
+    # and rounded as Python rounds, exact ties to even (toFixed gave 102.5 "103", the CLI "102")
     cases = [(12345.678, 1), (-1234.5678, 0), (999.96, 1), (1234567.891, 4), (0.0042, 3),
-             (-12.34, 1), (100.0, 2), (1.005, 2), (123456789.0, 0)]
+             (-12.34, 1), (100.0, 2), (1.005, 2), (123456789.0, 0), (102.5, 0), (103.5, 0),
+             (0.125, 2), (12.25, 1), (-0.5, 0), (2502.5, 0)]
     got = page.evaluate("""async (cases) => {
-        const { num } = await import("/studio/assets/js/ui.js");
-        return cases.map(([x, d]) => num(x, d));
+        const { num, pct, lift } = await import("/studio/assets/js/ui.js");
+        return cases.map(([x, d]) => [num(x, d), pct(x / 100, d), lift(x)]);
     }""", cases)
-    assert got == [f"{x:,.{d}f}" for x, d in cases]
+    assert got == [[f"{x:,.{d}f}", f"{100 * (x / 100):.{d}f}%", f"×{x:.2f}"] for x, d in cases]
     assert not watched.outside_requests

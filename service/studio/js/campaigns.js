@@ -2,7 +2,7 @@
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
-import { h, int, num, pct, section, table, errorBox, sentence } from "./ui.js";
+import { h, int, num, pct, fixed, section, table, errorBox, sentence } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -11,7 +11,7 @@ const interval = (v) => (!v || v.estimate === undefined ? "–"
 // uplifts carry their sign, as the CLI writes them (+.2f): "419.40%" stood unsigned beside
 // "+30.51 pts"
 const signed = (x, unit = "") => (x === null || x === undefined ? "–"
-  : `${x >= 0 ? "+" : ""}${(100 * x).toFixed(2)}${unit}`);
+  : `${x >= 0 ? "+" : ""}${fixed(100 * x, 2)}${unit}`);
 const pointsInterval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : `${signed(v.estimate)} pts`} [${signed(v.low)}, ${v.high === null ? "+∞" : signed(v.high)}]`);
 const relativeInterval = (v) => (!v || v.estimate === undefined ? "–"
@@ -49,7 +49,7 @@ function uplift_chart(rows) {
   });
   add("text", { x: x(0) + 4, y: rowH * rows.length + 16, "font-size": 11 }, "0 (no effect)");
   // the scale: the axis' ends in percentage points (the rate of targets less that of controls)
-  const pp = (v) => `${v > 0 ? "+" : ""}${(100 * v).toFixed(1)} pts`;
+  const pp = (v) => `${v > 0 ? "+" : ""}${fixed(100 * v, 1)} pts`;
   if (lo < 0) add("text", { x: x(lo), y: rowH * rows.length + 16, "font-size": 11 }, pp(lo));
   if (hi > 0) add("text", { x: x(hi), y: rowH * rows.length + 16, "font-size": 11, "text-anchor": "end" }, pp(hi));
   return h("figure", { class: "chart-figure" }, svg, h("figcaption", { class: "note" },

@@ -16,20 +16,30 @@ export function h(tag, attrs = {}, ...children) {
 }
 
 export const int = (x) => (x === null || x === undefined ? "–" : Number(x).toLocaleString("en"));
+// ``x`` to ``digits`` decimals as Python's format rounds it (the CLI's, the server's): the
+// double's exact value, and an exact tie to the even digit. toFixed rounds a tie away from
+// zero (102.5 read "103" in the Studio, "102" in the CLI; 0.125 to 2 decimals "0.13", "0.12")
+export function fixed(x, digits) {
+  const out = x.toFixed(digits);
+  if (!Number.isFinite(x) || Math.abs(x) >= 1e21) return out;
+  const long = x.toFixed(Math.min(100, digits + 20)); // exact past where a tie could hide
+  if (long.slice(-20) !== "5".padEnd(20, "0")) return out;
+  const down = long.slice(0, -20).replace(/\.$/, ""); // the tie cut toward zero
+  return Number(down[down.length - 1]) % 2 === 0 ? down : out;
+}
 export const pct = (x, digits = 1) =>
-  x === null || x === undefined ? "–" : `${(100 * x).toFixed(digits)}%`;
+  x === null || x === undefined ? "–" : `${fixed(100 * x, digits)}%`;
 // a count and its noun in the number it takes: "1 user", "2,070 users"
 export const count = (n, noun, nouns = null) =>
   `${int(n)} ${Number(n) === 1 ? noun : nouns || `${noun}s`}`;
 // a number to ``digits`` decimals with thousands separators ("12,345.6", as ``int`` writes
-// counts), rounded as toFixed rounds (the double's exact value, as the server's Python does:
-// 1.005 is 1.00; Intl's formats read 1.01)
+// counts), rounded as the server's Python rounds (``fixed``)
 export const num = (x, digits = 3) => {
   if (x === null || x === undefined) return "–";
-  return Number(x).toFixed(digits).replace(/^(-?)(\d{4,})/,
+  return fixed(Number(x), digits).replace(/^(-?)(\d{4,})/,
     (_, sign, whole) => sign + whole.replace(/\B(?=(\d{3})+$)/g, ","));
 };
-export const lift = (x) => (x === null || x === undefined ? "–" : `×${Number(x).toFixed(2)}`);
+export const lift = (x) => (x === null || x === undefined ? "–" : `×${fixed(Number(x), 2)}`);
 
 // after removing item `index` of a list of remove buttons, focus moves to the button now at
 // that place (or the last), else to `fallback`: the removed button took the focus with it,
