@@ -206,7 +206,10 @@ def warm_sweeps(config: TrainConfig, n_fitted: int) -> int | None:
         return None
     if config.warm_iterations is not None:
         return config.warm_iterations
-    return None if n_fitted <= FRESH_REFIT_INTERACTIONS else WARM_ITERATIONS
+    # afresh too where --iterations leaves no sweep to split (at most WARM_ITERATIONS: the
+    # calibration fit's one sweep and the refit's two gave 3 sweeps for --iterations 2)
+    return None if n_fitted <= FRESH_REFIT_INTERACTIONS or \
+        config.iterations <= WARM_ITERATIONS else WARM_ITERATIONS
 
 
 def calibration_fit_config(config: TrainConfig, n_fitted: int) -> TrainConfig:

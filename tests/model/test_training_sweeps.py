@@ -16,6 +16,7 @@ from recommender.model.training import (
     fit_factors,
     holdout_mask,
     train,
+    warm_sweeps,
 )
 from recommender.model.weighting import confidence
 
@@ -55,6 +56,12 @@ def test_calibration_fit_config_keeps_at_least_one_sweep() -> None:
     assert sweeps(FRESH_REFIT_INTERACTIONS, iterations=15) == 15
     assert sweeps(FRESH_REFIT_INTERACTIONS + 1, iterations=15) == 15 - WARM_ITERATIONS
     assert sweeps(10, iterations=15, warm_iterations=2) == 13  # a number forces the warm refit
+    # automatic, with no sweep to split: afresh (1 + 2 warm sweeps were 3 for --iterations 2)
+    for it in range(1, WARM_ITERATIONS + 2):
+        big = FRESH_REFIT_INTERACTIONS + 1
+        warm = None if it <= WARM_ITERATIONS else WARM_ITERATIONS
+        assert warm_sweeps(TrainConfig(iterations=it), big) == warm
+        assert sweeps(big, iterations=it) == it - (warm or 0)  # and the sweeps add up
 
 
 def test_a_small_log_is_refitted_afresh_on_all_interactions() -> None:
