@@ -323,7 +323,9 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
                     if show:
                         print("fitting on all interactions ...", file=sys.stderr)
                     uf, ff, fitted = _fit(conf_f.result(), config, show)
-                    refit = f"fresh: a second fit on all {len(liked):,} interactions"
+                    refit = f"fresh: a second fit on all {len(liked):,} interactions" + (
+                        f" rated {config.min_rating:g} or more (of {len(data):,})"
+                        if len(liked) < len(data) else "")
                 else:
                     if warm > 0:
                         if show:
