@@ -357,14 +357,23 @@ def put_text(spark: SparkSession, uri: str, text: str) -> None:
 
 #: the most bytes of a folder name (ext4, xfs, APFS...): ``film_id=<escaped id>``
 MAX_NAME_BYTES = 255
+#: the partition folder value of a null (Hive's, Spark's and pyarrow's)
+HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
 _ESCAPED = set('"#%\'*/:=?\\\x7f{[]^') | {chr(c) for c in range(1, 32)}
 
 
 def _partition_names_fit(model: Model, films: NDArray[np.int64]) -> None:
     """Refuse, before Spark starts, a film whose partition folder name (``film_id=`` and the
     id as Hive escapes it: ``%XX`` for each character of ``_ESCAPED``) would pass
-    ``MAX_NAME_BYTES``: Spark's write failed on it midway (the local export writes it)."""
+    ``MAX_NAME_BYTES``: Spark's write failed on it midway (the local export writes it); and
+    the film id ``HIVE_NULL``, the name Hive gives a null partition value (written as is,
+    it read back as a null film_id, in ``read_audiences``, pyarrow and Spark alike)."""
     for fid in map(str, model.films.ids[films]):
+        if fid == HIVE_NULL:
+            raise InvalidParameterError(
+                f"film_id {fid!r} is the folder name Hive gives a null partition value: "
+                "its rows would read back with a null film_id; export it with the local "
+                "engine (no --engine spark), which writes one file")
         size = len(f"{FILM_ID}=".encode()) + sum(
             3 if c in _ESCAPED else len(c.encode("utf-8")) for c in fid)
         if size > MAX_NAME_BYTES:

@@ -112,6 +112,23 @@ def test_a_film_id_too_long_for_a_partition_folder_is_refused(tmp_path: Path) ->
             _partition_names_fit(model, np.arange(3))
 
 
+def test_a_film_id_that_reads_back_as_null_is_refused() -> None:
+    # Spark wrote film_id=__HIVE_DEFAULT_PARTITION__ unescaped: read_audiences (and Spark,
+    # pyarrow) read that film's rows back with a null film_id
+    import numpy as np
+
+    from recommender.errors import InvalidParameterError
+    from recommender.io.ids import IdMap
+    from recommender.spark.scoring import _partition_names_fit
+    from tests.helpers import synthetic_model
+
+    model = synthetic_model(n_users=20, n_films=3, seed=0)
+    model.films = IdMap(["__HIVE_DEFAULT_PARTITION__", "b", "__hive_default_partition__"])
+    _partition_names_fit(model, np.arange(1, 3))  # the others are written as they are
+    with pytest.raises(InvalidParameterError, match="null partition value"):
+        _partition_names_fit(model, np.arange(3))
+
+
 @pytest.mark.spark
 def test_a_session_the_caller_started_is_used_and_left_running(spark: Any) -> None:
     """``session_scope(None, ...)`` on the main thread finds the caller's active session (the
