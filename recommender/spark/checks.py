@@ -69,17 +69,20 @@ def refuse_byte_ids(raw: DataFrame, fields: Mapping[str, Any], picked: Mapping[s
                             f"0x{first[0][0]}; expected ids stored as UTF-8 strings")
 
 
-def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
+def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
     """``delimited.quoted_line_break`` of the file at ``path`` (``delimited.read_blocks``), in the
     same pass checking that the whole file is UTF-8: Spark's CSV reader replaces an
     undecodable byte with U+FFFD without a word (two latin-1 ids ``caf\\xe9`` and ``caf\\xe8``
     became one user ``caf\\ufffd``), so the first one is refused here, by line and column,
-    with the local reader's words (``binary.decode_error``)."""
+    with the local reader's words (``binary.decode_error``); and that no quoted field is
+    followed by more text before its ``sep`` (``refuse_text_after_quote``)."""
     import codecs
     import itertools
 
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    odd = found = False
+    odd = found = suspect = False
+    stray = _stray_quote(sep)
+    tail = b""  # the last bytes of the block before, for a quote cut by the block end
     offset = lines = 0  # bytes and line breaks before ``block``
     last_nl = -1  # byte offset of the last line break before ``block``
     for block in itertools.chain(read_blocks(path, chunk), [b""]):  # b"": the end
@@ -97,12 +100,49 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24) -> bool:
                            off - col_from) from None
         if not found and block:
             found, odd = breaks_in_quotes(block, odd)
+        if not suspect:
+            suspect = stray.search(tail + block) is not None
+            tail = block[-2:]
         nl = block.rfind(b"\n")
         if nl >= 0:
             last_nl = offset + nl
             lines += block.count(b"\n")
         offset += len(block)
+    if suspect:
+        refuse_text_after_quote(path, sep)
     return found
+
+
+def _stray_quote(sep: str) -> re.Pattern[bytes]:
+    """A quote between two bytes that are neither ``sep``, a quote nor a line end: the bytes
+    of a closing quote followed by text (``"ab"c``), which ``refuse_text_after_quote`` then
+    tells from a quote inside an unquoted field (``a"b``, read alike by both readers)."""
+    other = re.escape(sep.encode())
+    return re.compile(rb'[^' + other + rb'"\r\n]"[^' + other + rb'"\r\n]')
+
+
+def refuse_text_after_quote(path: Path, sep: str = ",") -> None:
+    """``DataError`` at the first line where text follows a quoted field's closing quote
+    before ``sep`` (``"ab"c``, ``"x"  ``; RFC 4180 has none): the local reader keeps it
+    (``abc``, ``x  ``), Spark's CSV reader does not (``"ab"c``, ``x``), so the two engines
+    trained different ids from the same file, without a word."""
+    import csv
+    import gzip
+
+    opener: Any = gzip.open if path.name.lower().endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep, quotechar='"', doublequote=True, strict=True)
+        try:
+            for _ in reader:
+                pass
+        except csv.Error as e:
+            if "expected after" not in str(e):
+                return  # not this problem (a field past csv's size limit...): Spark reads on
+            raise DataError(str(path), "text follows the closing quote of a quoted field "
+                            f"before the next {sep!r}; Spark's CSV reader and the local "
+                            "reader read such a field differently (different ids): quote "
+                            "the whole field, doubling each quote inside it (RFC 4180), or "
+                            "train with the local engine", line=reader.line_num) from None
 
 
 #: the largest local file read again by the local reader to name the line of a problem Spark

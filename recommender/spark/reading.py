@@ -94,7 +94,8 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     # merged into one)
     local = None if is_uri(data) else local_path(data)  # a CSV or Parquet file, named by row
     try:
-        multiline = csv and local is not None and spark_csv_scan(local)
+        multiline = csv and local is not None and spark_csv_scan(
+            local, sep="\t" if ".tsv" in data.lower() else ",")
         try:
             events, has_rating, has_ts = _read_events(
                 spark, data, line_sep=_line_sep(spark, data) if multiline else None)
