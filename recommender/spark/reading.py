@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,14 @@ def is_uri(path: str) -> bool:
 
 def local_path(path: str) -> Path:
     return Path(urlparse(path).path) if path.startswith("file:") else Path(path)
+
+
+def spark_path(path: str) -> str:
+    """``path`` as Spark's file readers take it: a local path with Hadoop's glob characters
+    escaped, so that it names the one file (Spark read ``log[1].csv`` as the glob matching
+    ``log1.csv``, and ``st*r.csv`` as every file it matches, without a word); a URI as given
+    (where a glob is the user's to write)."""
+    return path if is_uri(path) else re.sub(r"([\\\[\]{}*?])", r"\\\1", path)
 
 
 def read_source(spark: SparkSession, data: str, films: str | None, users: str | None
@@ -170,7 +179,7 @@ def _uri_line_sep(spark: SparkSession, path: str) -> str:
     codecs = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf)
     seen: dict[str, str] = {}
     for name in spark.read.text(path).inputFiles():
-        file = jvm.org.apache.hadoop.fs.Path(name)
+        file = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(name))
         codec = codecs.getCodec(file)
         source = stream = file.getFileSystem(conf).open(file)
         try:
@@ -223,7 +232,7 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
                       .option("encoding", "UTF-8"))
             if line_sep is not None:  # see _line_sep: quoted line breaks kept as they are
                 reader = reader.option("lineSep", line_sep)
-            raw = reader.csv(path)
+            raw = reader.csv(spark_path(path))
         else:
             raw, nanos_read = _read_parquet(spark, path)
         names = raw.columns

@@ -43,10 +43,10 @@ def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
 
     uri = reading.is_uri(path)
     if not uri and not _local_nanos(reading.local_path(path)):
-        return spark.read.parquet(path), False
+        return spark.read.parquet(reading.spark_path(path)), False
     if uri:
         try:
-            return spark.read.parquet(path), False
+            return spark.read.parquet(reading.spark_path(path)), False
         except Exception as e:
             text = str(e)
             if "PARQUET_TYPE_ILLEGAL" not in text or "TIMESTAMP(NANOS" not in text:
@@ -54,7 +54,7 @@ def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
     previous = spark.conf.get(_NANOS_AS_LONG, None)
     spark.conf.set(_NANOS_AS_LONG, "true")
     try:
-        return spark.read.parquet(path), True
+        return spark.read.parquet(reading.spark_path(path)), True
     finally:
         if previous is None:
             spark.conf.unset(_NANOS_AS_LONG)
@@ -98,7 +98,7 @@ def _nanos_columns(spark: SparkSession, raw: DataFrame, path: str, columns: list
     nanos: set[str] = set()
     for name in raw.inputFiles():
         file = jvm.org.apache.parquet.hadoop.util.HadoopInputFile.fromPath(
-            jvm.org.apache.hadoop.fs.Path(name), conf)
+            jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(name)), conf)
         reader = jvm.org.apache.parquet.hadoop.ParquetFileReader.open(file)
         try:
             schema = reader.getFooter().getFileMetaData().getSchema()

@@ -426,3 +426,42 @@ def test_spark_refuses_text_after_a_closing_quote_which_the_readers_read_apart(
     local = readers.load(fine)
     assert sorted(got.column("user_id").to_pylist()) == sorted(local.users.ids) == \
         ['a"b', 'c"d', "e,f"]
+
+
+def test_spark_reads_a_file_whose_name_holds_glob_characters_as_that_file(
+        spark: Any, tmp_path: Path) -> None:
+    """Spark's readers take a path as a Hadoop glob: ``log[1].csv`` trained from its
+    neighbour ``log1.csv``, ``st*r.csv`` from every file it matches, without a word. A local
+    path now names its one file (a Parquet folder and its nanosecond timestamps too). Oracle:
+    the local reader of the same file, pyarrow's of the folder's file."""
+    from recommender.spark.reading import read_source
+
+    def pairs(path: str) -> list[tuple[str, str]]:
+        got = read_source(spark, path, None, None).events.toArrow()
+        return sorted(zip(got.column("user_id").to_pylist(), got.column("film_id").to_pylist(),
+                          strict=True))
+
+    for name, neighbour in (("log[1].csv", "log1.csv"), ("st*r.csv", "stXr.csv"),
+                            ("b{a,c}.csv", "ba.csv"), ("q?.csv", "qX.csv")):
+        (tmp_path / name).write_text("user_id,film_id\nu1,f1\nu2,f2\n", encoding="utf-8")
+        (tmp_path / neighbour).write_text("user_id,film_id\nn9,n9\n", encoding="utf-8")
+        local = readers.load(tmp_path / name)
+        assert pairs(str(tmp_path / name)) == sorted(zip(
+            local.users.ids[local.user_idx], local.films.ids[local.film_idx], strict=True))
+    (tmp_path / "pq[1]").mkdir()
+    (tmp_path / "pq1").mkdir()
+    ns = pa.array([1_600_000_000_000_000_000, 1_600_000_100_000_000_000], pa.timestamp("ns"))
+    pq.write_table(pa.table({"user_id": ["u1", "u2"], "film_id": ["f1", "f2"], "timestamp": ns}),
+                   tmp_path / "pq[1]" / "part-0.parquet")
+    pq.write_table(pa.table({"user_id": ["n9"], "film_id": ["n9"], "timestamp": ns[:1]}),
+                   tmp_path / "pq1" / "part-0.parquet")
+    # a space too: the files Spark listed came back as URIs (pq%5B1%5D, p%20q), which the
+    # check of their nanosecond columns took as names (FileNotFoundException, exit 1)
+    (tmp_path / "p q").mkdir()
+    pq.write_table(pq.read_table(tmp_path / "pq[1]" / "part-0.parquet"),
+                   tmp_path / "p q" / "part-0.parquet")
+    for name in ("pq[1]", "p q"):
+        folder = pq.read_table(tmp_path / name / "part-0.parquet")
+        assert pairs(str(tmp_path / name)) == sorted(zip(
+            folder.column("user_id").to_pylist(), folder.column("film_id").to_pylist(),
+            strict=True))
