@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownFilmError
@@ -333,11 +334,13 @@ def _write_partitioned(spark: SparkSession, df: DataFrame, out: str,
         return rows
     refuse_to_replace(out)
     with atomic_dir(local_path(out).resolve(), create=False) as tmp:
-        df.write.partitionBy(FILM_ID).parquet(tmp.as_uri())
-        # no row at all (every user saw every film): Spark writes only _SUCCESS, which it
-        # cannot read back ("unable to infer schema"); the local export says 0 rows
-        rows = (int(spark.read.parquet(tmp.as_uri()).count())
-                if any(tmp.rglob("*.parquet")) else 0)
+        # "file://" and the path as it is: Hadoop took tmp.as_uri()'s %20 and %5B as
+        # characters of the name, and wrote the rows into a folder beside --out named so
+        # (left there, the export failing) when the path held a space or a bracket
+        df.write.partitionBy(FILM_ID).parquet(f"file://{tmp}")
+        # counted from the files' footers (no row at all, every user having seen every film:
+        # Spark writes only _SUCCESS; the local export says 0 rows)
+        rows = sum(pq.ParquetFile(part).metadata.num_rows for part in tmp.rglob("*.parquet"))
         if text is not None:
             (tmp / CONTEXT_FILE).write_text(text, encoding="utf-8")
     return rows

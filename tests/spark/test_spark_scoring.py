@@ -358,3 +358,29 @@ def test_the_spark_export_reports_what_the_local_one_does(
         last = capsys.readouterr().out.strip().splitlines()[-1]
         lines.append(re.sub(r"^wrote [\d,]+ rows|in [\d.]+ s", "", last.replace(str(out), "")))
     assert lines[0] == lines[1]
+
+
+def test_an_export_to_a_path_with_a_space_or_a_bracket_is_written_there(
+        spark: Any, spark_model_dir: Path, tmp_path: Path) -> None:
+    """Spark was handed the temporary folder as a file URI (``%20``, ``%5B``), which Hadoop
+    took as characters of the name: the rows went to a folder beside ``--out`` named
+    ``my%20exports%5B1%5D``..., left there, and the export failed. Oracle: the local export
+    of the same model; nothing but ``--out`` appears in its folder."""
+    from recommender.query.export import write_audiences
+    from recommender.spark.scoring import batch_audiences_spark, read_audiences
+
+    where = tmp_path / "my exports[1]"
+    where.mkdir()
+    out = where / "a b[2]:c.parquet"
+    rows = batch_audiences_spark(spark_model_dir, 4, out, spark=spark, progress=False)
+    model = artifact.load(spark_model_dir)
+    write_audiences(model, np.arange(model.n_films), 4, tmp_path / "local.parquet",
+                    progress=False)
+    want = pq.read_table(tmp_path / "local.parquet").sort_by(
+        [("film_id", "ascending"), ("rank", "ascending")])
+    got = read_audiences(out)
+    assert rows == got.num_rows == want.num_rows
+    for name in ("film_id", "user_id", "rank", "tier"):
+        assert got.column(name).to_pylist() == want.column(name).to_pylist(), name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["local.parquet", "my exports[1]"]
+    assert [p.name for p in where.iterdir()] == [out.name]
