@@ -69,6 +69,12 @@ def refuse_byte_ids(raw: DataFrame, fields: Mapping[str, Any], picked: Mapping[s
                             f"0x{first[0][0]}; expected ids stored as UTF-8 strings")
 
 
+def csv_sep(path: str) -> str:
+    """The separator of the CSV or TSV file at ``path``, by its name's ending (a ``.tsv`` in
+    a folder's name made Spark read the ``.csv`` file in it as TSV: no column found)."""
+    return "\t" if path.lower().rstrip("/").endswith((".tsv", ".tsv.gz")) else ","
+
+
 def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
     """``delimited.quoted_line_break`` of the file at ``path`` (``delimited.read_blocks``), in the
     same pass checking that the whole file is UTF-8: Spark's CSV reader replaces an

@@ -20,6 +20,7 @@ from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.spark.checks import (
     FLOAT32_MAX,
     as_typed,
+    csv_sep,
     refuse_byte_ids,
     short_failure,
     spark_csv_scan,
@@ -66,10 +67,8 @@ def local_path(path: str) -> Path:
 
 
 def spark_path(path: str) -> str:
-    """``path`` as Spark's file readers take it: a local path with Hadoop's glob characters
-    escaped, so that it names the one file (Spark read ``log[1].csv`` as the glob matching
-    ``log1.csv``, and ``st*r.csv`` as every file it matches, without a word); a URI as given
-    (where a glob is the user's to write)."""
+    """``path`` for Spark's file readers: a local path with Hadoop's glob characters escaped
+    (``log[1].csv`` read the glob's ``log1.csv``, ``st*r.csv`` every match); a URI as given."""
     return path if is_uri(path) else re.sub(r"([\\\[\]{}*?])", r"\\\1", path)
 
 
@@ -104,7 +103,7 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     local = None if is_uri(data) else local_path(data)  # a CSV or Parquet file, named by row
     try:
         multiline = csv and local is not None and spark_csv_scan(
-            local, sep="\t" if ".tsv" in data.lower() else ",")
+            local, sep=csv_sep(data))
         try:
             events, has_rating, has_ts = _read_events(
                 spark, data, line_sep=_line_sep(spark, data) if multiline else None)
@@ -222,7 +221,7 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
     nanos_read = False  # Parquet nanosecond timestamps read as their longs
     try:
         if name.endswith(_CSV_SUFFIXES):
-            sep = "\t" if ".tsv" in name else ","
+            sep = csv_sep(name)
             # a quote inside a quoted field is doubled (RFC 4180, as the local reader and
             # every CSV writer here have it), not escaped with a backslash (Spark's default)
             reader = (spark.read.option("header", True).option("sep", sep)

@@ -465,3 +465,18 @@ def test_spark_reads_a_file_whose_name_holds_glob_characters_as_that_file(
         assert pairs(str(tmp_path / name)) == sorted(zip(
             folder.column("user_id").to_pylist(), folder.column("film_id").to_pylist(),
             strict=True))
+
+
+def test_a_csv_in_a_folder_named_tsv_is_read_as_csv(spark: Any, tmp_path: Path) -> None:
+    """The separator came from ``.tsv`` anywhere in the path: ``old.tsv.d/log.csv`` was read
+    as TSV (one column 'user_id,film_id': no id column). Oracle: the local reader."""
+    from recommender.spark.reading import read_source
+
+    folder = tmp_path / "old.tsv.d"
+    folder.mkdir()
+    for name, text in (("log.csv", "user_id,film_id\nu1,f1\n"),
+                       ("log.tsv", "user_id\tfilm_id\nu1\tf1\n")):
+        (folder / name).write_text(text, encoding="utf-8")
+        got = read_source(spark, str(folder / name), None, None).events.toArrow()
+        local = readers.load(folder / name)
+        assert got.column("film_id").to_pylist() == list(local.films.ids) == ["f1"]
