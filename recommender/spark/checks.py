@@ -106,9 +106,10 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
                            off - col_from) from None
         if not found and block:
             found, odd = breaks_in_quotes(block, odd)
-        if not suspect:
+        # a memchr first: most logs hold no quote at all
+        if not suspect and (b'"' in block or b'"' in tail):
             suspect = stray.search(tail + block) is not None
-            tail = block[-2:]
+        tail = (tail + block)[-2:]
         nl = block.rfind(b"\n")
         if nl >= 0:
             last_nl = offset + nl
