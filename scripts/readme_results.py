@@ -46,18 +46,25 @@ def tables(path: Path) -> str:
 def scaling() -> str:
     """Local-path memory and time measured at the ML-20M shape, extrapolated linearly to 10x
     the interactions (ALS costs O(interactions x f^2 + (users + films) x f^3) per sweep and the
-    model folder grows with interactions and users, so 10x users and interactions is ~10x)."""
+    model folder grows with interactions and users, so 10x users and interactions is ~10x).
+
+    Each row names the benchmark that measured it: ``bench_query.py`` loads the model and
+    queries it in one process (its peak includes the export of every film's audience), and
+    only ``bench_http.py`` measures a running server (its peak over every cell's server)."""
     train = json.loads((RESULTS / "train.json").read_text(encoding="utf-8"))
     query = json.loads((RESULTS / "query.json").read_text(encoding="utf-8"))
+    http = json.loads((RESULTS / "http.json").read_text(encoding="utf-8"))
     rows = [
         ("`recommender train` peak memory", train["cli_train"]["peak_rss_mb_median"] / 1024,
          "GiB"),
         ("`recommender train` wall time", train["cli_train"]["wall_s"]["median"] / 60, "min"),
         ("model folder on disk", query["model_bytes"] / 2**30, "GiB"),
-        ("server memory after loading the model (memory-mapped)",
+        ("memory after loading the model (memory-mapped; one process, `bench_query.py`)",
          query["rss_after_load_mb"] / 1024, "GiB"),
-        ("server peak memory while answering queries", query["peak_rss_queries_mb"] / 1024,
-         "GiB"),
+        ("peak memory of that process: load, single queries and every film's audience",
+         query["peak_rss_queries_mb"] / 1024, "GiB"),
+        ("server peak memory while answering HTTP queries (`bench_http.py`)",
+         http["engine_server_peak_rss_mb"] / 1024, "GiB"),
     ]
     out = ["| local path | measured at 20M interactions | extrapolated to 200M |",
            "|---|---|---|"]
