@@ -26,6 +26,16 @@ def fmt(x: float | None, digits: int = 2, unit: str = "") -> str:
     return s + unit
 
 
+def shape_label(shape: dict[str, Any]) -> str:
+    """The data shape's name as the result files record it: "MovieLens-20M" for ``ml20m``,
+    else ``scale_data.py``'s name in backticks (the quick suite's ``1m``, which a page that
+    always said "MovieLens-20M" misnamed)."""
+    name = shape.get("name")
+    if name in (None, "ml20m"):
+        return "MovieLens-20M"
+    return f"`{name}`"
+
+
 def table(headers: list[str], rows: list[list[Any]]) -> str:
     """A Markdown table."""
     out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]

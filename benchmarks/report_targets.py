@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from report_format import GIB, fmt, get, http_cell
+from report_format import GIB, fmt, get, http_cell, shape_label
 
 
 def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
@@ -125,7 +125,7 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
          or http_cell(h, "engine", "audience", "uniform", 16))
     uf = http_cell(h, "engine", "audience", "uniform", 16)
     parts = [
-        f"On a MovieLens-20M-shaped log ({fmt(shape.get('users'), 0)} users × "
+        f"On a {shape_label(shape)}-shaped log ({fmt(shape.get('users'), 0)} users × "
         f"{fmt(shape.get('films'), 0)} films × {fmt(shape.get('interactions'), 0)} "
         "interactions) on a shared 2-core VM:",
         f"`recommender train --no-tune` (64 factors, 15 iterations, with tier calibration and "

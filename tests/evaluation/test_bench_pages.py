@@ -9,9 +9,45 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from helpers import load_benchmark
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results"
+
+
+@pytest.mark.parametrize("quick", [False, True])
+def test_the_committed_benchmark_pages_are_what_run_all_renders(quick: bool) -> None:
+    """benchmarks/README.md lacked a line of its Files section, and results/quick/README.md
+    still said "load + 600 queries" (the run made 900) and "100%" scored for an over-count:
+    both were rendered by older code than the renderer's."""
+    run_all = load_benchmark("run_all")
+    r = run_all.read_results(quick)
+    out = run_all.common.results_dir(quick)
+    page = (out / "README.md") if quick else (ROOT / "benchmarks" / "README.md")
+    made = sorted(p.name for p in out.glob("*.png"))
+    rows = run_all.targets(r)
+    text = run_all.report.readme(r, rows, quick, None, made,
+                                 ROOT / "benchmarks" / "analysis.md")
+    assert text == page.read_text(encoding="utf-8")
+    headline = run_all.headline(r, rows) + "\n"
+    assert headline == (out / "headline.md").read_text(encoding="utf-8")
+
+
+def test_a_page_names_the_shape_its_results_were_measured_at() -> None:
+    """The quick page and headline called the 1m-shape log (1,000,000 interactions) "the
+    MovieLens-20M shape"; the result files record the shape's name."""
+    report = load_benchmark("report")
+    targets = load_benchmark("report_targets")
+    shape = {"name": "1m", "users": 6925, "films": 5980, "interactions": 1_000_000}
+    r = {"train": {"shape": shape}, "query": None, "ingest": None, "http": None}
+    intro = report.intro_section(r, True, None)
+    assert "MovieLens-20M" not in intro
+    assert "logs of the `1m` shape (6,925 users" in intro
+    line = targets.headline(r, [])
+    assert line.startswith("On a `1m`-shaped log (6,925 users")
+    full = {"train": {"shape": {**shape, "name": "ml20m"}}}
+    assert "logs of the MovieLens-20M shape" in report.intro_section(full, False, None)
+    assert targets.headline(full, []).startswith("On a MovieLens-20M-shaped log")
 
 
 def _readme_results() -> ModuleType:
