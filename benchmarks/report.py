@@ -38,9 +38,9 @@ def intro_section(r: Results, quick: bool, run_status: dict[str, str] | None) ->
         f"({fmt(shape.get('users'), 0)} users × {fmt(shape.get('films'), 0)} films × "
         f"{fmt(shape.get('interactions'), 0)} interactions; power-law film popularity and user "
         "activity, planted taste groups: `benchmarks/scale_data.py`), with 64 factors and 15 "
-        "iterations unless stated. Every figure is a median over repeated runs (latencies: "
-        "p50/p99 over many requests); every ratio is measured against its baseline in the "
-        "same run.",
+        "iterations unless stated. A figure is a median over the runs its table or file "
+        "states (latencies: p50/p99 over many requests; some rows are one run, and say so); "
+        "every ratio is measured against its baseline in the same run.",
         "**The machine is a 2-core VM shared with other engineers' jobs while these ran**: "
         "absolute figures are noisy (the load average is recorded below and in every JSON "
         "file); ratios against a same-run baseline are the more reliable figures.",
@@ -458,7 +458,9 @@ def scaling_section(sc: dict[str, Any] | None, made: list[str], img: str) -> str
     if not sc:
         return section("## Scaling", "Not run.")
     return section(
-        "## Scaling", scaling_table(sc),
+        "## Scaling", "`bench_scaling.py`: a size \"measured here\" is one `train()` and one "
+        "bare fit (one run each, not medians); one taken from `train.json` + `query.json` has "
+        "their medians; latencies are percentiles over many queries.", scaling_table(sc),
         *([f"![scaling curve]({img}scaling.png)"] if "scaling.png" in made else []))
 
 
