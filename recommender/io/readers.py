@@ -330,14 +330,40 @@ def unread_log_columns(path: PathLike) -> list[str]:
     p = Path(path)
     if p.is_dir():
         found = _find_layout(p)
-        if found is None or found[0] != "project":
+        if found is None:  # a folder of Parquet parts (Spark's input): its first part's
+            return _spark_only_unread(p)
+        if found[0] != "project":
             return []
         p = found[1] / "interactions.csv"
         p = p if p.is_file() else p.with_suffix(".parquet")
+    if p.name.lower().endswith((".csv.gz", ".tsv.gz")):  # read by Spark only
+        return _spark_only_unread(p)
     if not p.is_file() or p.suffix.lower() == ".dat" or _ML100K_FILE.fullmatch(p.name.lower()) \
             or p.name.lower() == "ratings.txt":
         return []
     return unread_columns(p, parquet=p.suffix.lower() in _PARQUET_SUFFIXES)
+
+
+def _spark_only_unread(p: Path) -> list[str]:
+    """``unread_log_columns`` of the inputs only ``train --engine spark`` reads: a folder of
+    Parquet parts (its first part's columns) and a gzip-compressed CSV or TSV (its header)."""
+    import gzip
+
+    import pyarrow.parquet as pq
+
+    try:
+        if p.is_dir():
+            parts = sorted(q for q in itertools.islice(p.rglob("*"), 10_000)  # a bounded look
+                           if q.name.lower().endswith(_PARQUET_SUFFIXES)
+                           and not q.name.startswith((".", "_")))
+            names = list(pq.read_schema(parts[0]).names) if parts else []
+        else:
+            with gzip.open(p, "rt", encoding="utf-8-sig", newline="") as f:
+                head = f.readline().rstrip("\r\n")
+            names = head.split("\t" if p.name.lower().endswith(".tsv.gz") else ",")
+    except (OSError, UnicodeDecodeError, EOFError, ValueError):
+        return []
+    return [n for n in names if canonical_column(n) is None]
 
 
 def _load_folder(folder: Path) -> Interactions:
