@@ -2,7 +2,7 @@
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
-import { h, int, num, pct, fixed, section, table, errorBox, sentence } from "./ui.js";
+import { h, int, num, pct, fixed, days, section, table, errorBox, sentence } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -273,7 +273,7 @@ export async function campaigns(view, rest, params) {
       }).join(", ") },
       { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
       { key: "totals", label: "Expected conversions", num: true, format: (v, row) => num(v?.expected_conversions, 1) +
-        (row.horizon_days ? ` within ${num(row.horizon_days, 0)} days` : "") },
+        (row.horizon_days ? ` within ${days(row.horizon_days)} days` : "") },
     ], body.plans) : body.total > 0
       // past the last page (a bookmark): plans exist, this page holds none
       ? h("p", {}, `No plan on this page: ${int(body.total)} in all, past the last page. `,

@@ -1,7 +1,7 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
 import { answeredBy, filmPath, getJson, postJson, saveBlob } from "./api.js";
-import { h, int, count, num, section, table, tableBox, errorBox, csvCell, csvCells,
+import { h, int, count, num, days, section, table, tableBox, errorBox, csvCell, csvCells,
   filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf } from "./ui.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandView, fillPlaces } from "./distribution.js";
@@ -146,7 +146,7 @@ function pivot(body, titles) {
 
 function slateResult(body, titles) {
   const lost = body.cinemas_without_users || [];
-  const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
+  const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
     h("p", { class: "note", id: "dslate-total" },
       `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared among ${count(body.films.length, "film")}, `,

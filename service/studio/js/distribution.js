@@ -1,7 +1,7 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
 import { filmPath, getJson, setHashParams } from "./api.js";
-import { h, int, count, num, pagedTable, pct, section, table, errorBox } from "./ui.js";
+import { h, int, count, num, days, pagedTable, pct, section, table, errorBox } from "./ui.js";
 
 // the model's place attributes (/health's model.place_attributes), asked once per page load
 // and again for a new model; null when /health could not say (a failed request, or no model
@@ -38,7 +38,7 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
 /** The nodes showing a demand body (GET /films/{id}/distribution or POST
     /distribution/cold-start): totals, notes and the table by place. */
 export function demandView(body) {
-  const horizon = body.horizon && body.horizon.days ? ` within ${num(body.horizon.days, 0)} days` : "";
+  const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
     body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
     h("p", { class: "note", id: "dist-total" },

@@ -2,7 +2,7 @@
 
 import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
-import { h, int, pct, num, lift, section, table, liftBars, errorBox, filmName, linkToFilm,
+import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence } from "./ui.js";
 
 const PAGE = 25;
@@ -24,7 +24,7 @@ function card(film) {
 
 function funnel(summary) {
   const horizon = summary.horizon && summary.horizon.days
-    ? ` within ${num(summary.horizon.days, 0)} days` : "";
+    ? ` within ${days(summary.horizon.days)} days` : "";
   const widest = Math.max(1, ...summary.tiers.map((t) => t.size));
   return section("Audience funnel",
     summary.note ? h("p", { class: "warning", id: "unranked" }, `This film cannot be ranked: ${summary.note}.`) : "",
@@ -192,7 +192,7 @@ function audienceTable(id, summary, segments, attributes, params) {
         body.note ? h("p", { class: "warning", id: "audience-unranked" }, `These users are not ranked: ${body.note}.`) : "",
         // an audience of nobody says why (the answer's empty: every user watched it, an
         // empty ring, a filter that matches nobody in the ring)
-        h("p", { id: "audience-status" }, n ? `Users ${state.offset + 1}–${state.offset + n} of ${int(body.total)}`
+        h("p", { id: "audience-status" }, n ? `Users ${int(state.offset + 1)}–${int(state.offset + n)} of ${int(body.total)}`
           : body.empty ? `No user: ${body.empty}.` : `No user on this page (${int(body.total)} in all).`),
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },

@@ -1,7 +1,7 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, section, table, tableBox, errorBox, answerForm, filmName } from "./ui.js";
+import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -31,7 +31,7 @@ export function planSummary(planId, summary) {
   const o = summary.optimality || {};
   const naive = summary.naive || {};
   const waves = (summary.parameters || {}).waves || 1;
-  const horizon = summary.horizon && summary.horizon.days ? ` within ${num(summary.horizon.days, 0)} days` : "";
+  const horizon = summary.horizon && summary.horizon.days ? ` within ${days(summary.horizon.days)} days` : "";
   return [
     // a second next wave of one plan: each plans the same remaining budget (send only one)
     summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",

@@ -52,7 +52,7 @@ export function search(view, params) {
       if (mine !== seq) return;
       const shown = body.films.length;
       results.replaceChildren(
-        h("p", {}, shown ? `Films ${offset + 1}–${offset + shown} of ${int(body.total)}`
+        h("p", {}, shown ? `Films ${int(offset + 1)}–${int(offset + shown)} of ${int(body.total)}`
           : body.total > 0 ? `No film on this page: ${int(body.total)} match, past the last page.`
             : "No film matches."),
         shown ? table("Matching films", [

@@ -39,6 +39,10 @@ export const num = (x, digits = 3) => {
   return fixed(Number(x), digits).replace(/^(-?)(\d{4,})/,
     (_, sign, whole) => sign + whole.replace(/\B(?=(\d{3})+$)/g, ","));
 };
+// a span of days as the page's words give it ("within 106 days"): whole days from 10 on, else
+// to the server's 3 decimals without trailing zeros (a calibration horizon of 6 hours read
+// "within 0 days")
+export const days = (x) => (Number(x) >= 10 ? num(x, 0) : String(Number(fixed(Number(x), 3))));
 export const lift = (x) => (x === null || x === undefined ? "–" : `×${fixed(Number(x), 2)}`);
 
 // after removing item `index` of a list of remove buttons, focus moves to the button now at
