@@ -372,7 +372,7 @@ def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
         assert cells["region"] == place["place"]
         assert cells["Screens"] == f"{place['screens']:,}"
         assert cells["Index vs viewing (100 = par)"] == (
-            "–" if place["index_vs_viewing"] is None else f"{place['index_vs_viewing']:,.0f}")
+            "–" if place["index_vs_viewing"] is None else f"{place['index_vs_viewing']:,.1f}")
         assert cells["Capacity (screens)"] == f"{place['capacity']:,}"
     units = page.text_content("#dist-units") or ""  # what each counts, in the API's words
     for key in ("index_vs_viewing", "capacity", "share", "viewing_share"):

@@ -70,7 +70,7 @@ export function demandView(body) {
 const PAGE = 25;
 const MAX_SCREENS = 10_000_000;
 
-const index = (v) => (v === null ? "–" : num(v, 0));
+const index = (v) => (v === null ? "–" : num(v, 1)); // as the server rounds it (and the CLI shows it)
 
 /** The places 25 at a time: by cinema (or a fine place) a chain's hundreds of rows were one
     table (the slate's screens per cinema were paged already). Every column the API and the
