@@ -514,7 +514,8 @@ def test_the_reports_absolute_uplift_is_in_percentage_points(watched: Any,
     def uplift(body: dict[str, Any]) -> dict[str, Any]:
         overall = {**body["overall"],
                    "absolute_uplift": {"estimate": 0.0813, "low": -0.1237, "high": 0.2149},
-                   "relative_uplift": {"estimate": 0.3892, "low": -0.3811, "high": 2.1183}}
+                   "relative_uplift": {"estimate": 0.3892, "low": -0.3811, "high": 2.1183},
+                   "incremental_conversions": {"estimate": 67.915, "low": -3.2, "high": None}}
         return {**body, "overall": overall}
 
     quoted = urllib.parse.quote(plan_id)
@@ -526,6 +527,8 @@ def test_the_reports_absolute_uplift_is_in_percentage_points(watched: Any,
     assert "+8.13 pts [-12.37, +21.49]" in row
     assert "8.13%" not in row  # the relative uplift keeps its percent
     assert "+38.92% [-38.11%, +211.83%]" in row  # signed as the points are ("38.92%")
+    # the CLI's "+67.92 [-3.20, +inf]" (the Studio read "67.9 [-3.2, –]")
+    assert "+67.92 [-3.20, +∞]" in row
     assert "percentage points" in table.locator("thead").inner_text()
     assert not watched.outside_requests
 

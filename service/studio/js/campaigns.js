@@ -12,6 +12,11 @@ const interval = (v) => (!v || v.estimate === undefined ? "–"
 // "+30.51 pts"
 const signed = (x, unit = "") => (x === null || x === undefined ? "–"
   : `${x >= 0 ? "+" : ""}${fixed(100 * x, 2)}${unit}`);
+// conversions beyond the controls' rate, signed to 2 decimals as the CLI writes them
+// ("+67.92 [+34.70, +97.44]"; the Studio read "67.9 [34.7, 97.4]")
+const signedCount = (x) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${num(x, 2)}`);
+const countInterval = (v) => (!v || v.estimate === undefined ? "–"
+  : `${signedCount(v.estimate)} [${signedCount(v.low)}, ${v.high === null ? "+∞" : signedCount(v.high)}]`);
 const pointsInterval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : `${signed(v.estimate)} pts`} [${signed(v.low)}, ${v.high === null ? "+∞" : signed(v.high)}]`);
 const relativeInterval = (v) => (!v || v.estimate === undefined ? "–"
@@ -87,7 +92,7 @@ function reportView(report) {
     { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", format: pointsInterval },
     { key: "relative_uplift", label: "Relative uplift [95%]", format: relativeInterval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
-      format: (v) => (!v || v.estimate === undefined ? "–" : `${num(v.estimate, 1)} [${num(v.low, 1)}, ${num(v.high, 1)}]`) },
+      format: countInterval },
     { key: "predicted_target_conversions", label: `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
       num: true, format: (v) => num(v, 1) },
     // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
