@@ -121,11 +121,13 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
 
 
 def _stray_quote(sep: str) -> re.Pattern[bytes]:
-    """A quote between two bytes that are neither ``sep``, a quote nor a line end: the bytes
-    of a closing quote followed by text (``"ab"c``), which ``refuse_text_after_quote`` then
-    tells from a quote inside an unquoted field (``a"b``, read alike by both readers)."""
+    """A quote after a byte that is neither ``sep`` nor a line end (a quote included: the
+    closing quote of an empty or doubled-quote field, ``""c``) and before one that is neither these nor a
+    quote: the bytes of a closing quote followed by text (``"ab"c``), which
+    ``refuse_text_after_quote`` then tells from a quote inside an unquoted field (``a"b``)
+    or after a doubled one (``"x""y"``), read alike by both readers."""
     other = re.escape(sep.encode())
-    return re.compile(rb'[^' + other + rb'"\r\n]"[^' + other + rb'"\r\n]')
+    return re.compile(rb'[^' + other + rb'\r\n]"[^' + other + rb'"\r\n]')
 
 
 def refuse_text_after_quote(path: Path, sep: str = ",") -> None:

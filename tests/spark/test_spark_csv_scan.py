@@ -29,3 +29,19 @@ def test_quotes_both_readers_read_alike_pass(tmp_path: Path) -> None:
     f.write_bytes(body)
     for chunk in range(1, len(body) + 1):
         spark_csv_scan(f, chunk=chunk)
+
+
+@pytest.mark.parametrize("field", [b'""c', b'"a"""c', b'"a""b"c'])
+@pytest.mark.parametrize("sep", [",", "\t"])
+def test_text_after_a_quote_that_follows_a_quote_is_found(tmp_path: Path, field: bytes,
+                                                          sep: str) -> None:
+    # pyarrow reads ``""c`` as c and ``"a"""c`` as a"c; Spark as ""c and "a""c: the quote
+    # closing the field follows a quote, not a byte of text
+    f = tmp_path / "log.csv"
+    s = sep.encode()
+    body = b"user_id" + s + b"film_id\nu1" + s + b"f1\n" + field + s + b"f2\nu3" + s + field + b"\n"
+    f.write_bytes(body)
+    for chunk in range(1, len(body) + 1):
+        with pytest.raises(DataError, match="text follows the closing quote") as e:
+            spark_csv_scan(f, chunk=chunk, sep=sep)
+        assert e.value.line == 3, chunk
