@@ -44,6 +44,7 @@ MAX_DENSE_FILMS = 2048      # exact eigendecomposition up to this many films
 MAX_WORK_BYTES = 2 << 30    # working memory a fit may take (its main float64 arrays)
 POWER_ITERATIONS = 6        # subspace-iteration passes of the randomised path
 MIN_OVERSAMPLING = 16       # extra vectors the randomised path carries (at least; rank / 2)
+SIGN_TIE = 1e-9            # magnitudes this close (relatively) are a tie in ``_signed``
 RELATIVE_TOLERANCE = 1e-10  # directions with s^2 below this share of the largest are dropped
 
 
@@ -153,9 +154,15 @@ def _signed(v: NDArray[np.float64]) -> NDArray[np.float64]:
     """``v`` with each column's sign fixed: its entry of the largest magnitude positive. An
     eigenvector's sign is LAPACK's choice, which changed with the BLAS thread count (a model
     trained under OMP_NUM_THREADS=1 had columns of its factors negated against one trained on
-    every core: the same scores, not the same arrays)."""
-    top = v[np.argmax(np.abs(v), axis=0), np.arange(v.shape[1])]
-    return np.where(top < 0, -v, v) if v.size else v
+    every core: the same scores, not the same arrays). Entries within ``SIGN_TIE`` of the
+    largest magnitude are a tie, won by the first: an eigenvector such as (1, -1) / sqrt 2
+    came out with either entry an ulp larger, and rounding noise chose its sign."""
+    if not v.size:
+        return v
+    mag = np.abs(v)
+    first = np.argmax(mag >= mag.max(axis=0) * (1.0 - SIGN_TIE), axis=0)
+    top = v[first, np.arange(v.shape[1])]
+    return np.where(top < 0, -v, v)
 
 
 def _kept(s2: NDArray[np.float64]) -> NDArray[np.bool_]:

@@ -145,3 +145,18 @@ def test_the_factors_do_not_depend_on_lapacks_choice_of_eigenvector_signs(
     after = ease.fit(x, 16, 30.0)
     for name in ("user_factors", "film_factors", "projection"):
         assert np.array_equal(getattr(before, name), getattr(after, name)), name
+
+
+def test_a_tie_in_magnitude_does_not_leave_the_sign_to_rounding() -> None:
+    """Users {a, b}, {a}, {b}: the eigenvector of s^2 = 1 is (1, -1) / sqrt 2 in exact
+    arithmetic, and eigh gave one entry or the other an ulp larger (by the films' order; by
+    the BLAS's rounding): the largest entry alone left its sign to that ulp."""
+    h = 0.7071067811865476
+    lo = np.nextafter(h, 0.0)
+    one = np.array([[h], [-lo], [0.0]])
+    other = np.array([[-lo], [h], [0.0]])  # the same direction, negated, the ulp elsewhere
+    np.testing.assert_allclose(ease._signed(one), ease._signed(other), atol=1e-15)
+    assert ease._signed(one)[0, 0] > 0
+    zero = np.zeros((3, 1))
+    assert np.array_equal(ease._signed(zero), zero)
+    assert ease._signed(np.zeros((0, 2))).shape == (0, 2)
