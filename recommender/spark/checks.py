@@ -87,6 +87,7 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
 
     decoder = codecs.getincrementaldecoder("utf-8")("strict")
     odd = found = suspect = False
+    quoted = closing = False  # quote parity, and whether the block before ended closing one
     stray = _stray_quote(sep)
     tail = b""  # the last bytes of the block before, for a quote cut by the block end
     offset = lines = 0  # bytes and line breaks before ``block``
@@ -109,6 +110,8 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
         # a memchr first: most logs hold no quote at all
         if not suspect and (b'"' in block or b'"' in tail):
             suspect = stray.search(tail + block) is not None
+        if not suspect and block and (closing or b'"' in block):
+            suspect, quoted, closing = _closing_then_text(block, quoted, closing, sep)
         tail = (tail + block)[-2:]
         nl = block.rfind(b"\n")
         if nl >= 0:
@@ -120,9 +123,28 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
     return found
 
 
+def _closing_then_text(block: bytes, quoted: bool, closing: bool, sep: str
+                       ) -> tuple[bool, bool, bool]:
+    """(a quote that closes a field by the quote parity is followed by a byte that is not
+    ``sep``, a quote or a line end, the parity after ``block``, whether ``block`` ends in a
+    closing quote), ``quoted`` and ``closing`` those of the blocks before: the text after a
+    quoted field whose last byte is ``sep`` or a line break (``"a,"c``), which looks like an
+    opening quote to ``_stray_quote``. A quote in an unquoted field (``a"b``) shifts the
+    parity, which only sends more files to ``refuse_text_after_quote``."""
+    b = np.frombuffer(block, np.uint8)
+    is_quote = b == 34
+    flips = is_quote.view(np.uint8).copy()
+    flips[0] ^= quoted
+    parity = np.bitwise_xor.accumulate(flips).view(bool)
+    ends = is_quote & ~parity  # a quote with the parity even after it: one that closes
+    text = ~(is_quote | (b == 10) | (b == 13) | (b == ord(sep)))
+    hit = bool(closing and text[0]) or bool((ends[:-1] & text[1:]).any())
+    return hit, bool(parity[-1]), bool(ends[-1])
+
+
 def _stray_quote(sep: str) -> re.Pattern[bytes]:
     """A quote after a byte that is neither ``sep`` nor a line end (a quote included: the
-    closing quote of an empty or doubled-quote field, ``""c``) and before one that is neither these nor a
+    closing quote of ``""c``, an empty field's) and before one that is neither these nor a
     quote: the bytes of a closing quote followed by text (``"ab"c``), which
     ``refuse_text_after_quote`` then tells from a quote inside an unquoted field (``a"b``)
     or after a doubled one (``"x""y"``), read alike by both readers."""

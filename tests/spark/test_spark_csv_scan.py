@@ -45,3 +45,16 @@ def test_text_after_a_quote_that_follows_a_quote_is_found(tmp_path: Path, field:
         with pytest.raises(DataError, match="text follows the closing quote") as e:
             spark_csv_scan(f, chunk=chunk, sep=sep)
         assert e.value.line == 3, chunk
+
+
+@pytest.mark.parametrize("field", [b'"a,"c', b'"a\n"c', b'"a,""b,"c'])
+def test_text_after_a_field_that_ends_in_its_separator_or_a_line_break_is_found(
+        tmp_path: Path, field: bytes) -> None:
+    # pyarrow reads ``"a,"c`` as a,c, Spark as "a,"c: the closing quote follows a comma, as
+    # an opening quote does
+    f = tmp_path / "log.csv"
+    body = b"user_id,film_id\nu1,f1\nu2," + field + b"\n"
+    f.write_bytes(body)
+    for chunk in range(1, len(body) + 1):
+        with pytest.raises(DataError, match="text follows the closing quote"):
+            spark_csv_scan(f, chunk=chunk)
