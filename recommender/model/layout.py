@@ -311,8 +311,14 @@ def check_writable(root: Path) -> Path:
     """``root`` when ``new_version`` could write a version there, else ``OSError`` naming the
     folder it could not write in: the model folder or its ``versions`` (both written), or the
     nearest folder above a new one (where it is created). ``train`` checks it before the run:
-    a folder it could not write failed at the save, after the whole training."""
+    a folder it could not write failed at the save, after the whole training. An existing
+    ``.lock`` is opened for writing too (``_locked``): one another user's save left there
+    failed the save the same way."""
     folders = [root / VERSIONS, root]
+    lock = root / LOCK
+    if lock.exists() and not os.access(lock, os.R_OK | os.W_OK):
+        raise OSError(errno.EACCES, "Permission denied: the model folder's lock cannot be "
+                      "opened for writing, so no model can be written there", str(lock))
     if not root.exists():
         above = root.parent
         while not above.exists() and above != above.parent:

@@ -124,6 +124,33 @@ def test_a_folder_train_cannot_write_in_is_refused_before_training(
     assert code == 2 and "is a file, not a folder" in err
 
 
+def test_a_model_folder_whose_lock_it_cannot_open_is_refused_before_training(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another user's save left ``.lock`` (0644, theirs) in a model folder this user may
+    write: the save opens it for writing, and failed after the whole training."""
+    import os
+
+    import recommender.model.training as training
+
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    code, _, _ = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                         tmp_path / "m", "--no-tune")
+    assert code == 0 and (tmp_path / "m" / ".lock").exists()
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained before checking")
+
+    monkeypatch.setattr(training, "train", no_training)
+    real_access = os.access
+    lock = tmp_path / "m" / ".lock"
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+        Path(p) != lock and real_access(p, mode, **kw)))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m")
+    assert code == 2 and "Permission denied" in err and str(lock) in err, err
+
+
 def test_tune_false_in_a_config_turns_tuning_off(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     rows = "".join(f"u{u},f{(u * 7 + j) % 30}\n" for u in range(60) for j in range(8))
