@@ -314,6 +314,9 @@ def check_writable(root: Path) -> Path:
     a folder it could not write failed at the save, after the whole training. An existing
     ``.lock`` is opened for writing too (``_locked``): one another user's save left there
     failed the save the same way."""
+    if root.is_symlink() and not root.exists():  # the save's mkdir: "File exists"
+        raise OSError(errno.ENOENT, f"a link to {os.readlink(root)}, which does not exist",
+                      str(root))
     folders = [root / VERSIONS, root]
     lock = root / LOCK
     if lock.exists() and not os.access(lock, os.R_OK | os.W_OK):

@@ -151,6 +151,25 @@ def test_a_model_folder_whose_lock_it_cannot_open_is_refused_before_training(
     assert code == 2 and "Permission denied" in err and str(lock) in err, err
 
 
+def test_a_link_to_a_missing_folder_is_refused_before_training(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--out a dangling symbolic link: the save's mkdir failed ("File exists") after the
+    whole training."""
+    import recommender.model.training as training
+
+    (tmp_path / "log.csv").write_text("user_id,film_id\nu1,f1\nu2,f1\n")
+    (tmp_path / "m").symlink_to(tmp_path / "nowhere")
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("trained before checking")
+
+    monkeypatch.setattr(training, "train", no_training)
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m")
+    assert code == 2 and "does not exist" in err and "nowhere" in err, err
+
+
 def test_tune_false_in_a_config_turns_tuning_off(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     rows = "".join(f"u{u},f{(u * 7 + j) % 30}\n" for u in range(60) for j in range(8))
