@@ -136,7 +136,8 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
         + (f", and with tuning on (the default) "
            f"{fmt(get(tr, 'tuned_train', 'wall_s', 'median'), 0, ' s')} "
            f"({fmt(get(tr, 'tuned_train', 'ratio_to_no_tune'), 2, '×')} `--no-tune`, the search "
-           f"itself {fmt(get(tr, 'tuned_train', 'tuning', 'seconds'), 0, ' s')})"
+           f"itself {fmt(get(tr, 'tuned_train', 'tuning', 'seconds'), 0, ' s')} in its last "
+           "run)"
            if get(tr, "tuned_train") else "") + ";",
         f"the {csv_rows(ing)} CSV ingests in {fmt(get(ing, 'csv', 'total_s', 'median'), 1, ' s')};",
         f"the model folder loads in {fmt(get(q, 'load_s', 'p50'), 2, ' s')} (memory-mapped);",
