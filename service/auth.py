@@ -278,6 +278,8 @@ class ReadKeys:
             found = self._match(given, self.write, self.admin)
             if found is None:
                 read = self._match(given, self.keys)
+                if read is not None:  # a caller with a key: its 403 names the model version
+                    scope.setdefault("state", {})["key_id"] = read
                 await _refuse(send, 403 if read else 401,
                               WRITE_KEY_NEEDED if read or not self.keys else READ_KEY_NEEDED,
                               _unread_body(scope))

@@ -28,8 +28,9 @@ model (the schema is rebuilt after a reload):
 
 It also lists the statuses every route can answer: 422 (``{"detail", "errors"}``, the
 unknown-query-parameter check included) and 503 (no model loaded) on every operation, 413
-and 408 (``service/limits.py``) on every operation with a request body, and,
-when read keys are configured, 401 and the key's security schemes on every data endpoint.
+and 408 (``service/limits.py``) on every operation with a request body,
+when read keys are configured, 401 and the key's security schemes on every data endpoint, and
+400 (a key header sent twice) wherever a key is checked.
 """
 
 from __future__ import annotations
@@ -294,6 +295,13 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                     "content": {"application/json": {"schema": ERROR_REF}}})
             if path.startswith(ADMIN_PREFIX) and admin_closed:
                 op.pop("security", None)  # no key opens it: 403 whatever is sent
+            # a key header sent twice is a 400 (auth.repeated_key_header): on every route
+            # once any key is set (the key layer), on the admin routes once they are open
+            if write_keys or metrics_keys or (path.startswith(ADMIN_PREFIX)
+                                              and not admin_closed):
+                responses["400"] = {"description": "Authorization or X-API-Key sent more "
+                                                   "than once",
+                                    "content": {"application/json": {"schema": ERROR_REF}}}
             if read_keys and path not in OPEN_PATHS and not path.startswith(ADMIN_PREFIX):
                 responses["401"] = {"description": "missing or wrong read key",
                                     "content": {"application/json": {"schema": ERROR_REF}}}

@@ -1,0 +1,86 @@
+"""Key refusals as a client reads them: every 400 a repeated key header gets is listed in the
+schema, and a read key's 403 on a write route names the model version as every answer to a
+caller with a key does."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.settings import Settings
+
+ADMIN = "admin-secret-0123456789"
+READ = "read-key-gamma-0003"
+WRITE = "write-key-delta-0004"
+METRICS = "metrics-key-eps-0005"
+TWICE = [("X-API-Key", READ), ("X-API-Key", READ)]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("key-refusals") / "model"
+    save_model(path, seed=0)
+    return path
+
+
+def client(model_dir: Path, **kw: Any) -> TestClient:
+    return TestClient(create_app(Settings(model_path=str(model_dir), **kw)))
+
+
+def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [(method.upper(), path, op) for path, item in spec["paths"].items()
+            for method, op in item.items()]
+
+
+@pytest.mark.parametrize("keys", [
+    {"read_keys": READ, "admin_key": ADMIN},
+    {"write_keys": WRITE, "admin_key": ADMIN},
+    {"metrics_keys": METRICS, "admin_key": ADMIN},
+])
+def test_a_repeated_key_header_is_a_documented_400(model_dir: Path, keys: dict[str, str],
+                                                   tmp_path: Path) -> None:
+    """With any key set, every route answers a key header sent twice with 400: the schema
+    lists it on each (a generated client met an undeclared status)."""
+    with client(model_dir, store=str(tmp_path / "s.db"), **keys) as c:
+        spec = c.get("/openapi.json", headers={"X-API-Key": READ}).json()
+        for method, path, op in operations(spec):
+            url = path.replace("{film_id}", "f").replace("{user_id}", "u").replace(
+                "{plan_id}", "p")
+            r = c.request(method, url, headers=TWICE)
+            assert r.status_code == 400, (method, path, r.status_code)
+            assert "400" in op["responses"], (method, path)
+            ref = op["responses"]["400"]["content"]["application/json"]["schema"]
+            assert ref == {"$ref": "#/components/schemas/Error"}
+
+
+def test_admin_400_documented_once_the_admin_routes_are_open(model_dir: Path) -> None:
+    """The admin key alone (no key layer): /admin/* refuses Authorization twice with 400,
+    listed there; closed, it is a 403 whatever is sent, and no 400 is listed."""
+    twice = [("Authorization", f"Bearer {ADMIN}"), ("Authorization", "Bearer x")]
+    with client(model_dir, admin_key=ADMIN) as c:
+        spec = c.get("/openapi.json").json()
+        assert c.post("/admin/reload", headers=twice).status_code == 400
+        assert "400" in spec["paths"]["/admin/reload"]["post"]["responses"]
+        assert "400" not in spec["paths"]["/films"]["get"]["responses"]
+    with client(model_dir) as c:
+        spec = c.get("/openapi.json").json()
+        assert c.post("/admin/reload", headers=twice).status_code == 403
+        assert "400" not in spec["paths"]["/admin/reload"]["post"]["responses"]
+
+
+def test_a_read_keys_403_on_a_write_names_the_model_version(model_dir: Path,
+                                                            tmp_path: Path) -> None:
+    """README: with read keys set, every answer to a caller with a key carries
+    X-Model-Version; the 403 a read key gets on a write route did not."""
+    with client(model_dir, read_keys=READ, write_keys=WRITE,
+                store=str(tmp_path / "s.db")) as c:
+        version = c.get("/films", headers={"X-API-Key": READ}).headers["X-Model-Version"]
+        r = c.post("/events", json={"events": []}, headers={"X-API-Key": READ})
+        assert r.status_code == 403 and r.headers.get("X-Model-Version") == version
+        r = c.post("/events", json={"events": []}, headers={"X-API-Key": "wrong"})
+        assert r.status_code == 401 and "X-Model-Version" not in r.headers
