@@ -144,9 +144,11 @@ class _Parser(argparse.ArgumentParser):
 
     def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
         """argparse's, but a command that does not know an option says so with its own usage
-        (``recommend --pseudonymize`` showed the top level's "recommender [-h] COMMAND")."""
+        (``recommend --pseudonymize`` showed the top level's "recommender [-h] COMMAND"; an
+        option of its own before a sub-command's action, ``events --json status``, too: a
+        command's action has already said its own, so what is left is this command's)."""
         parsed, extra = super().parse_known_args(args, namespace)
-        if extra and not any(isinstance(a, argparse._SubParsersAction) for a in self._actions):
+        if extra:
             self.error(f"unrecognized arguments: {' '.join(extra)}")
         return parsed, extra
 

@@ -166,3 +166,21 @@ def test_an_option_is_read_by_its_whole_name_only(argv: list[str], prefix: str,
     err = capsys.readouterr().err
     assert f"recommender {argv[0]}: error: unrecognized arguments: {prefix}" in err
     assert f"usage: recommender {argv[0]} " in err  # the command's own usage
+
+
+@pytest.mark.parametrize("argv", [
+    ["events", "--json", "status"],  # status's --json, given before the action
+    ["campaign", "--bogus", "list"],
+])
+def test_an_unknown_option_before_an_action_is_said_with_the_commands_usage(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """An option before a command's action (``events --json status``) was said with the top
+    level's usage, "recommender [-h] COMMAND", which names no action."""
+    try:
+        code = main(argv)
+    except SystemExit as e:  # argparse's exit, where main does not catch it
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert f"recommender {argv[0]}: error: unrecognized arguments: {argv[1]}" in err
+    assert f"usage: recommender {argv[0]} [-h] ACTION" in err
