@@ -46,6 +46,22 @@ def original_cell(text: str) -> str:
     return text[1:] if text.startswith(QUOTE) else text
 
 
+def sheet_unquoted(text: str) -> str:
+    """``text`` without the quote ``safe_cell`` adds (a quote, then a character it
+    quotes), or ``text`` itself."""
+    quoted = text.startswith(QUOTE) and text[1:].startswith(PREFIXED_FIRST)
+    return original_cell(text) if quoted else text
+
+
+def csv_unquoted(text: str) -> str:
+    """A CSV cell's text without its double quotes (``"a""b"`` is ``a"b``), or ``text``
+    itself when it is not one quoted cell."""
+    inner = text[1:-1]
+    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in inner.replace('""', ""):
+        return inner.replace('""', '"')
+    return text
+
+
 def safe_column(values: Iterable[str]) -> list[str]:
     """:func:`safe_cell` of each text cell of a column."""
     return [QUOTE + v if v.startswith(PREFIXED_FIRST) else v for v in values]

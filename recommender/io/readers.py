@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.binary import utf8_text
-from recommender.io.csvsafe import PREFIXED_FIRST, QUOTE, original_cell
+from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.delimited import PathLike
 from recommender.io.ids import IdMap
@@ -199,8 +199,8 @@ def _id_list_as_known(path: PathLike, ids: IdMap
     Ids are kept byte for byte: a line is looked up as written first, and stripped of its
     surrounding spaces only when ``ids`` does not hold it as written (so a line " a" is user
     " a" when the model holds it, even beside "a"); unknown ids stay stripped. A line our CSV
-    writers quoted ("'-1": ``csvsafe``) is read without the quote when ``ids`` holds it so
-    and not as written."""
+    writers quoted (a plan CSV's '"u1"', a spreadsheet-safe "'-1": ``csvsafe``; or both) is
+    read without those quotes when ``ids`` holds it so and not as written."""
     exact: dict[int, str] = {}
     p, lines = _id_lines(path, exact)
     forms = [exact.get(n, s) for n, s in lines]
@@ -210,15 +210,18 @@ def _id_list_as_known(path: PathLike, ids: IdMap
         idx[retry] = ids.to_index([lines[i][1] for i in retry], strict=False)
         for i in retry:
             forms[i] = lines[i][1]
-    # an id cut from one of our CSV files keeps the quote a spreadsheet-safe cell carries
-    # ("'-1" for user "-1", csvsafe.safe_cell): undone when the model holds the id without it
-    # and not with it
-    quoted = [i for i in np.flatnonzero(idx < 0).tolist() if _our_quoted(lines[i][1])]
-    if quoted:
-        found = ids.to_index([original_cell(lines[i][1]) for i in quoted], strict=False)
-        for i, j in zip(quoted, found.tolist(), strict=True):
-            if j >= 0:
-                idx[i], forms[i] = j, original_cell(lines[i][1])
+    # an id cut from one of our CSV files keeps its cell's quoting: the double quotes of a
+    # plan CSV's every text cell ('"u00932"', an opt-out list cut from a plan was not applied)
+    # and the quote a spreadsheet-safe cell carries ("'-1" for user "-1", csvsafe.safe_cell):
+    # undone when the model holds the id without them and not with them
+    for undo in (csv_unquoted, sheet_unquoted, lambda t: sheet_unquoted(csv_unquoted(t))):
+        tried = {i: undo(lines[i][1]) for i in np.flatnonzero(idx < 0).tolist()}
+        tried = {i: t for i, t in tried.items() if t != lines[i][1]}
+        if tried:
+            found = ids.to_index(list(tried.values()), strict=False)
+            for (i, t), j in zip(tried.items(), found.tolist(), strict=True):
+                if j >= 0:
+                    idx[i], forms[i] = j, t
     # each id once, at its first line, as the model holds it (" u1" and "u1" are one id when
     # the model holds "u1" only, two when it holds both)
     first: dict[str, int] = {}
@@ -226,12 +229,6 @@ def _id_list_as_known(path: PathLike, ids: IdMap
         first.setdefault(form, i)
     keep = list(first.values())  # increasing: in file order
     return p, [lines[i] for i in keep], [forms[i] for i in keep], idx[keep]
-
-
-def _our_quoted(text: str) -> bool:
-    """Whether ``text`` is a cell ``csvsafe.safe_cell`` quoted (a quote, then a character it
-    quotes)."""
-    return text.startswith(QUOTE) and text[1:].startswith(PREFIXED_FIRST)
 
 
 def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:

@@ -38,3 +38,29 @@ def test_a_quote_our_writers_do_not_add_is_not_removed(tmp_path: Path) -> None:
     assert read_id_list_as_known(f, ids) == ["'abc"]
     with pytest.raises(DataError, match="unknown id \"'abc\""):
         read_id_list_index(f, ids)
+
+
+def test_a_column_cut_from_a_plan_csv_is_read_as_its_ids(tmp_path: Path) -> None:
+    """A plan CSV (pyarrow's writer) quotes every text cell: an opt-out list cut from it
+    ('"u00932"') named users the model does not hold, and the plan contacted them."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    ids = IdMap(["u00932", 'say "hi"', "-1", "plain"])
+    table = pa.table({"user_id": [safe_cell(i) for i in ids.ids]})
+    out = tmp_path / "plan.csv"
+    pacsv.write_csv(table, out, pacsv.WriteOptions(quoting_style="all_valid"))
+    cells = out.read_text().splitlines()
+    assert cells[1:] == ['"u00932"', '"say ""hi"""', "\"'-1\"", '"plain"']
+    f = tmp_path / "optouts.txt"
+    f.write_text("\n".join(cells[1:]) + "\n")  # cut -d, -f1 plan.csv | tail -n +2
+    assert read_id_list_as_known(f, ids) == list(ids.ids)
+    # a model holding the quoted id as written keeps it
+    both = IdMap(['"u00932"', "u00932"])
+    g = tmp_path / "both.txt"
+    g.write_text('"u00932"\n')
+    assert read_id_list_as_known(g, both) == ['"u00932"']
+    # not one quoted cell: kept as written
+    h = tmp_path / "odd.txt"
+    h.write_text('"a"b"\n"\n')
+    assert read_id_list_as_known(h, IdMap(['a"b', "ab"])) == ['"a"b"', '"']
