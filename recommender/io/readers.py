@@ -213,8 +213,10 @@ def _id_list_as_known(path: PathLike, ids: IdMap
     # an id cut from one of our CSV files keeps its cell's quoting: the double quotes of a
     # plan CSV's every text cell ('"u00932"', an opt-out list cut from a plan was not applied)
     # and the quote a spreadsheet-safe cell carries ("'-1" for user "-1", csvsafe.safe_cell):
-    # undone when the model holds the id without them and not with them
-    for undo in (csv_unquoted, sheet_unquoted, lambda t: sheet_unquoted(csv_unquoted(t))):
+    # undone when the model holds the id without them and not with them; both first, as our
+    # writers add both (the cell "'-1" of a plan is user "-1": read as "'-1" when the model
+    # holds that too, an opt-out of "-1" left them in the plan)
+    for undo in (lambda t: sheet_unquoted(csv_unquoted(t)), csv_unquoted, sheet_unquoted):
         tried = {i: undo(lines[i][1]) for i in np.flatnonzero(idx < 0).tolist()}
         tried = {i: t for i, t in tried.items() if t != lines[i][1]}
         if tried:

@@ -64,3 +64,12 @@ def test_a_column_cut_from_a_plan_csv_is_read_as_its_ids(tmp_path: Path) -> None
     h = tmp_path / "odd.txt"
     h.write_text('"a"b"\n"\n')
     assert read_id_list_as_known(h, IdMap(['a"b', "ab"])) == ['"a"b"', '"']
+
+
+def test_a_plan_cell_is_read_as_the_id_it_was_written_from(tmp_path: Path) -> None:
+    """Our plan CSV writes user "-1" as '"\\'-1"' (both quotings): with the model holding
+    "'-1" too, the cut cell was read as "'-1", and an opt-out of "-1" left them planned."""
+    ids = IdMap(["-1", "'-1", "'q", "''q"])
+    f = tmp_path / "optouts.txt"
+    f.write_text("\"'-1\"\n\"''q\"\n")  # the plan cells of "-1" and "'q"
+    assert read_id_list_as_known(f, ids) == ["-1", "'q"]
