@@ -369,3 +369,19 @@ def test_plan_json_prints_the_http_body(model_dir: Path, tmp_path: Path,
         assert nxt["summary"]["previous_plan_id"] == cli["plan_id"]
         _same_but_ids(nxt, client.post(f"/campaigns/{http['plan_id']}/next",
                                        json={"sent_waves": 1}).json())
+
+
+def test_a_next_waves_unknown_opt_out_is_warned(model_dir: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """``plan --after --exclude`` said nothing of an opt-out id the model does not hold (the
+    first plan's --exclude warns): a typo left the person it meant in the next wave."""
+    store, slate, out = str(tmp_path / "s.db"), tmp_path / "slate.csv", tmp_path / "p.csv"
+    slate.write_text("film_id,budget\n00003,40\n")
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                 "--store", store, "--waves", "2"]) == 0
+    plan_id = capsys.readouterr().out.rsplit("rows of plan ", 1)[1].split()[0]
+    optouts = tmp_path / "optouts.txt"
+    optouts.write_text("no-such-user\n")
+    assert main(["plan", str(model_dir), "--after", plan_id, "--store", store, "--out",
+                 str(tmp_path / "n.csv"), "--exclude", str(optouts)]) == 0
+    assert "1 opt-out id in" in capsys.readouterr().err
