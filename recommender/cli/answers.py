@@ -178,7 +178,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
 def cmd_lookalike(args: argparse.Namespace) -> int:
     from recommender.cli.checks import every_id_unknown
     from recommender.errors import InvalidParameterError
-    from recommender.io.readers import read_id_list_as_known
+    from recommender.io.id_lists import read_id_list_as_known
     from recommender.query.audience import check_k, lookalikes
 
     check_k(args.k, args.offset)

@@ -104,8 +104,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.slate import read_slate
     from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
-    from recommender.cli.commands import _load_model, _read_ids, not_an_input
+    from recommender.cli.commands import _load_model, not_an_input
     from recommender.errors import InvalidParameterError
+    from recommender.io.id_lists import read_opt_outs
 
     if getattr(args, "after", None):
         from recommender.cli.next_wave import cmd_plan_after
@@ -149,7 +150,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
         # (no one is planned a film they have bought since), new users are known
         model = refreshed_model(model, store)
     slate_films_known(model, args.slate, slate)
-    exclude = _read_ids(args.exclude, model.users) if args.exclude else []
+    # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
+    exclude = read_opt_outs(args.exclude, model.users) if args.exclude else []
     warn_unknown_opt_outs(model, exclude, args.exclude)
     replan: Callable[[], Any] | None = None  # the local planner, made again on a clash
     if getattr(args, "engine", "local") == "spark":

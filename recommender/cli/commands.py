@@ -235,8 +235,8 @@ def not_an_input(out: str | None, *inputs: str | None, folder_ok: bool = False) 
 
 def _read_ids(path: str, ids: IdMap) -> list[str]:
     """An id-list file's ids, each as ``ids`` holds it: a line as written, else stripped
-    (``readers.read_id_list_as_known``; unknown ids stay stripped, for the caller to name)."""
-    from recommender.io.readers import read_id_list_as_known
+    (``id_lists.read_id_list_as_known``; unknown ids stay stripped, for the caller to name)."""
+    from recommender.io.id_lists import read_id_list_as_known
 
     return read_id_list_as_known(path, ids)
 
@@ -245,7 +245,7 @@ def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = No
                    ) -> NDArray[np.int64]:
     """The indices of an id-list file's ids; an unknown id names the file and its line, and
     with ``films_of`` the titles it matches (a title listed for an id, as `audience` says)."""
-    from recommender.io.readers import read_id_list_index
+    from recommender.io.id_lists import read_id_list_index
     from recommender.query.hints import title_hint
 
     return read_id_list_index(path, ids, kind, hint=None if films_of is None else
@@ -368,7 +368,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
     """``recommend --watched FILE``: ``POST /recommendations``'s answer (``--json``: its body)."""
     from recommender.cli.checks import every_id_unknown
     from recommender.errors import InvalidParameterError
-    from recommender.io.readers import read_id_list_as_known
+    from recommender.io.id_lists import read_id_list_as_known
     from recommender.query.hints import title_hints
     from recommender.query.recommend import recommend_for_watched
 

@@ -40,7 +40,8 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
     from recommender.cli.campaigns import pseudonym_key, show_summary, write_outputs
     from recommender.cli.checks import warn_unknown_opt_outs
-    from recommender.cli.commands import _load_model, _read_ids, not_an_input
+    from recommender.cli.commands import _load_model, not_an_input
+    from recommender.io.id_lists import read_opt_outs
 
     plan_format(args.out)
     for out in (args.out, args.summary):
@@ -49,7 +50,8 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     store = _store(args, create=False)
     check_store(store, "this plan")  # moved by ``campaign copy``: said before the work
     model = refreshed_model(_load_model(args.model), store)
-    exclude = _read_ids(args.exclude, model.users) if args.exclude else []
+    # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
+    exclude = read_opt_outs(args.exclude, model.users) if args.exclude else []
     warn_unknown_opt_outs(model, exclude, args.exclude)  # as the first plan's --exclude
     sent = args.sent_waves or 1
     nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,

@@ -58,8 +58,8 @@ def batch_audiences_spark(
     """Every film's top-``k`` audience computed in Spark, written to ``out`` (a ``.parquet``
     folder, partitioned by ``film_id``); returns the number of rows. ``films`` restricts it to
     those film ids (unknown ids raise ``UnknownFilmError``), ``films_file`` to the ids of an
-    id-list file (``readers.read_id_list``: an unknown id raises ``DataError`` naming the file
-    and its line, as the local export does).
+    id-list file (``id_lists.read_id_list_index``: an unknown id raises ``DataError`` naming
+    the file and its line, as the local export does).
 
     Same rows as ``recommender.query.export.write_audiences(model, all films, k, out)`` (rank
     order: score descending, then the user's position in the model): film factors are
@@ -83,7 +83,7 @@ def batch_audiences_spark(
     # a model already read (the command's, whose ids and warnings it gave) is scored as is
     model = model_dir if isinstance(model_dir, Model) else artifact.load(model_dir)
     if films_file is not None:
-        from recommender.io.readers import read_id_list_index
+        from recommender.io.id_lists import read_id_list_index
 
         film_sel = np.unique(read_id_list_index(films_file, model.films, "film_id"))
     else:

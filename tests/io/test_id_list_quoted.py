@@ -10,8 +10,8 @@ import pytest
 
 from recommender.errors import DataError
 from recommender.io.csvsafe import safe_cell
+from recommender.io.id_lists import read_id_list_as_known, read_id_list_index
 from recommender.io.ids import IdMap
-from recommender.io.readers import read_id_list_as_known, read_id_list_index
 
 
 def test_our_quoted_cells_are_read_as_their_ids(tmp_path: Path) -> None:

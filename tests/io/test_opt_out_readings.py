@@ -1,0 +1,29 @@
+"""An opt-out list fails safe: a line that could be read as two users the model holds (as
+written, or without the quoting our CSV writers add) leaves out both. Read as one user, a
+cell '"q"' cut from a plan (user "q") was user '"q"' when the model held that too, and the
+opted-out "q" was planned."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from recommender.io.id_lists import read_id_list_as_known, read_opt_outs
+from recommender.io.ids import IdMap
+
+
+def test_every_reading_the_model_holds_is_left_out(tmp_path: Path) -> None:
+    ids = IdMap(["q", '"q"', "-1", "'-1", "u1", " u2", "u2", "plain"])
+    f = tmp_path / "optouts.txt"
+    f.write_text('user_id\n"q"\n"\'-1"\n u2\nu1\nnobody\n"u1"\n', encoding="utf-8")
+    # the list reader takes one reading a line
+    assert read_id_list_as_known(f, ids) == ['"q"', "-1", " u2", "u1", "nobody"]
+    # the opt-outs take every reading the model holds, each once, in file order
+    # ('"\'-1"' is user -1 as our plan CSV writes it, and "'-1" with its double quotes undone)
+    assert read_opt_outs(f, ids) == ['"q"', "q", "-1", "'-1", " u2", "u2", "u1", "nobody"]
+
+
+def test_a_line_held_in_one_reading_is_that_user_alone(tmp_path: Path) -> None:
+    ids = IdMap(["u00932", "-1"])
+    f = tmp_path / "optouts.txt"
+    f.write_text('"u00932"\n\'-1\n', encoding="utf-8")
+    assert read_opt_outs(f, ids) == ["u00932", "-1"]
