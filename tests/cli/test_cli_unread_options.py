@@ -149,6 +149,17 @@ def test_an_empty_with_still_means_no_extra_column(capsys: pytest.CaptureFixture
     assert args.with_ == [""]  # as HTTP with= (resolve_with: no column)
 
 
+def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """``main(argv)``'s stderr, asserting exit 2 (argparse's exit, where main does not catch
+    it, or main's)."""
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    assert code == 2
+    return capsys.readouterr().err
+
+
 @pytest.mark.parametrize("argv, prefix", [
     (["audience", "MODEL", "1", "--inc"], "--inc"),  # --include-seen
     (["audiences", "MODEL", "--all", "--out", "a.csv", "--tie", "core"], "--tie"),  # --tier
@@ -158,12 +169,7 @@ def test_an_option_is_read_by_its_whole_name_only(argv: list[str], prefix: str,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """argparse read a prefix as the option it starts (``--inc`` as ``--include-seen``): a
     later option starting the same would change what a script's prefix means."""
-    try:
-        code = main(argv)
-    except SystemExit as e:  # argparse's exit, where main does not catch it
-        code = e.code
-    assert code == 2
-    err = capsys.readouterr().err
+    err = refused(argv, capsys)
     assert f"recommender {argv[0]}: error: unrecognized arguments: {prefix}" in err
     assert f"usage: recommender {argv[0]} " in err  # the command's own usage
 
@@ -176,11 +182,6 @@ def test_an_unknown_option_before_an_action_is_said_with_the_commands_usage(
         argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     """An option before a command's action (``events --json status``) was said with the top
     level's usage, "recommender [-h] COMMAND", which names no action."""
-    try:
-        code = main(argv)
-    except SystemExit as e:  # argparse's exit, where main does not catch it
-        code = e.code
-    assert code == 2
-    err = capsys.readouterr().err
+    err = refused(argv, capsys)
     assert f"recommender {argv[0]}: error: unrecognized arguments: {argv[1]}" in err
     assert f"usage: recommender {argv[0]} [-h] ACTION" in err
