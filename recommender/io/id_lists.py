@@ -68,44 +68,39 @@ def read_id_list(path: PathLike) -> list[str]:
     return list(dict.fromkeys(s for _, s in _id_lines(path)[1]))  # each id once
 
 
+def _readings(path: PathLike, ids: IdMap
+              ) -> tuple[Path, list[tuple[int, str]], list[list[tuple[str, int]]]]:
+    """(file, its (line, stripped id) pairs, each line's readings with their indices in
+    ``ids``, -1 unknown). A line's readings, in the order they are tried: as written, stripped
+    of its surrounding spaces, then without the quoting our own CSV writers add to a cell (an
+    id cut from one of our CSV files keeps it): both the double quotes of a plan CSV's every
+    text cell and the quote of a spreadsheet-safe cell first, as our writers add both (the
+    cell "'-1" of a plan is user "-1"), then each alone ('"u00932"', "'-1": ``csvsafe``)."""
+    exact: dict[int, str] = {}
+    p, lines = _id_lines(path, exact)
+    forms = [list(dict.fromkeys((exact.get(n, s), s, sheet_unquoted(csv_unquoted(s)),
+                                 csv_unquoted(s), sheet_unquoted(s)))) for n, s in lines]
+    found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())
+    return p, lines, [[(f, next(found)) for f in fs] for fs in forms]
+
+
 def _id_list_as_known(path: PathLike, ids: IdMap
                      ) -> tuple[Path, list[tuple[int, str]], list[str], NDArray[np.int64]]:
     """(file, its (line, id) pairs, each id as ``ids`` holds it, their indices; -1 unknown).
-    Ids are kept byte for byte: a line is looked up as written first, and stripped of its
-    surrounding spaces only when ``ids`` does not hold it as written (so a line " a" is user
-    " a" when the model holds it, even beside "a"); unknown ids stay stripped. A line our CSV
-    writers quoted (a plan CSV's '"u1"', a spreadsheet-safe "'-1": ``csvsafe``; or both) is
-    read without those quotes when ``ids`` holds it so and not as written."""
-    exact: dict[int, str] = {}
-    p, lines = _id_lines(path, exact)
-    forms = [exact.get(n, s) for n, s in lines]
-    idx = ids.to_index(forms, strict=False)
-    retry = [i for i in np.flatnonzero(idx < 0).tolist() if lines[i][0] in exact]
-    if retry:
-        idx[retry] = ids.to_index([lines[i][1] for i in retry], strict=False)
-        for i in retry:
-            forms[i] = lines[i][1]
-    # an id cut from one of our CSV files keeps its cell's quoting: the double quotes of a
-    # plan CSV's every text cell ('"u00932"', an opt-out list cut from a plan was not applied)
-    # and the quote a spreadsheet-safe cell carries ("'-1" for user "-1", csvsafe.safe_cell):
-    # undone when the model holds the id without them and not with them; both first, as our
-    # writers add both (the cell "'-1" of a plan is user "-1": read as "'-1" when the model
-    # holds that too, an opt-out of "-1" left them in the plan)
-    for undo in (lambda t: sheet_unquoted(csv_unquoted(t)), csv_unquoted, sheet_unquoted):
-        tried = {i: undo(lines[i][1]) for i in np.flatnonzero(idx < 0).tolist()}
-        tried = {i: t for i, t in tried.items() if t != lines[i][1]}
-        if tried:
-            found = ids.to_index(list(tried.values()), strict=False)
-            for (i, t), j in zip(tried.items(), found.tolist(), strict=True):
-                if j >= 0:
-                    idx[i], forms[i] = j, t
+    Ids are kept byte for byte: a line is its first reading ``ids`` holds (``_readings``: as
+    written, so a line " a" is user " a" when the model holds it, even beside "a"; then
+    stripped; then without our CSV writers' quoting); unknown ids stay stripped."""
+    p, lines, readings = _readings(path, ids)
+    chosen = [next(((f, j) for f, j in rs if j >= 0), (s, -1))
+              for (_, s), rs in zip(lines, readings, strict=True)]
     # each id once, at its first line, as the model holds it (" u1" and "u1" are one id when
     # the model holds "u1" only, two when it holds both)
     first: dict[str, int] = {}
-    for i, form in enumerate(forms):
+    for i, (form, _) in enumerate(chosen):
         first.setdefault(form, i)
     keep = list(first.values())  # increasing: in file order
-    return p, [lines[i] for i in keep], [forms[i] for i in keep], idx[keep]
+    return (p, [lines[i] for i in keep], [chosen[i][0] for i in keep],
+            np.array([chosen[i][1] for i in keep], np.int64))
 
 
 def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
@@ -143,23 +138,13 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
 
 
 def read_opt_outs(path: PathLike, ids: IdMap) -> list[str]:
-    """An opt-out list's ids: every reading of each line that ``ids`` holds (as written,
-    stripped, without our CSV writers' quoting: ``_id_list_as_known``'s forms), so that a
-    line two users could be read as leaves out both (a cell '"q"' cut from a plan is user
-    "q", read as user '"q"' when the model holds that too: the opted-out "q" was planned); a
-    line ``ids`` holds in no reading stays stripped, for the caller to name. File order,
-    each id once."""
-    exact: dict[int, str] = {}
-    _, lines = _id_lines(path, exact)
-    forms: list[list[str]] = []
-    for n, s in lines:
-        both = sheet_unquoted(csv_unquoted(s))
-        forms.append(list(dict.fromkeys(
-            (exact.get(n, s), s, both, csv_unquoted(s), sheet_unquoted(s)))))
-    flat = [f for fs in forms for f in fs]
-    held = iter((ids.to_index(flat, strict=False) >= 0).tolist())
+    """An opt-out list's ids: every reading of each line that ``ids`` holds (``_readings``),
+    so that a line two users could be read as leaves out both (a cell '"q"' cut from a plan
+    is user "q", read as user '"q"' when the model holds that too: the opted-out "q" was
+    planned); a line ``ids`` holds in no reading stays stripped, for the caller to name.
+    File order, each id once."""
+    _, lines, readings = _readings(path, ids)
     out: dict[str, None] = {}
-    for (_, s), fs in zip(lines, forms, strict=True):
-        known = [f for f in fs if next(held)]
-        out.update(dict.fromkeys(known or [s]))
+    for (_, s), rs in zip(lines, readings, strict=True):
+        out.update(dict.fromkeys([f for f, j in rs if j >= 0] or [s]))
     return list(out)
