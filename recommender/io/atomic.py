@@ -124,13 +124,19 @@ def check_writable(dest: str | os.PathLike[str]) -> None:
     not_in_a_model(path)
     if path.is_dir():
         raise OSError(errno.EISDIR, "a folder is in the way of the file", str(path))
+    if not os.access(folder_above(path), os.W_OK | os.X_OK):
+        raise OSError(errno.EACCES, "Permission denied", str(path))
+
+
+def folder_above(path: Path) -> Path:
+    """The nearest folder above ``path`` that exists (where the folders between are created),
+    or ``OSError`` naming ``path`` when that is a file."""
     parent = path.parent
     while not parent.exists() and parent != parent.parent:
-        parent = parent.parent  # the nearest folder that exists: where the rest is created
+        parent = parent.parent
     if not parent.is_dir():
         raise OSError(errno.ENOTDIR, f"{parent} is a file, not a folder", str(path))
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise OSError(errno.EACCES, "Permission denied", str(path))
+    return parent
 
 
 #: what a write raises when the device (or the user's quota) cannot take it: the error names

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from recommender.io.atomic import make_folder, umask
+from recommender.io.atomic import folder_above, make_folder, umask
 
 CURRENT = "current"
 VERSIONS = "versions"
@@ -323,12 +323,7 @@ def check_writable(root: Path) -> Path:
         raise OSError(errno.EACCES, "Permission denied: the model folder's lock cannot be "
                       "opened for writing, so no model can be written there", str(lock))
     if not root.exists():
-        above = root.parent
-        while not above.exists() and above != above.parent:
-            above = above.parent  # the nearest folder that exists: where the rest is created
-        if not above.is_dir():
-            raise OSError(errno.ENOTDIR, f"{above} is a file, not a folder", str(root))
-        folders = [above]
+        folders = [folder_above(root)]  # where it is created
     for folder in folders:
         if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
             raise OSError(errno.EACCES, "Permission denied: no model can be written there",
