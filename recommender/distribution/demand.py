@@ -183,7 +183,7 @@ def cold_start_scores(model: Model, comparable: Mapping[str, float] | Sequence[s
     if model.fold_in_projection is not None:
         taste = cold_start_vector(model, comparable, genres, rows=model.fold_in_projection)
     else:
-        taste = vec[:len(vec) - model.bias_columns]
+        taste = model.taste(vec)
     norm = float(np.linalg.norm(taste))
     stand_in = int(np.argmax(model.taste_units @ (taste / norm))) if norm > 0 else 0
     return scores, stand_in, bool(model.nothing_fitted(vec))

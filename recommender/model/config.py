@@ -107,6 +107,12 @@ class TrainConfig:
         if self.learning_rate is _PER_MODEL:
             self.learning_rate = MODEL_LEARNING_RATE.get(model, 0.05)
 
+    @property
+    def fitted_model(self) -> str:
+        """The model the fit makes, as ``meta.json``'s ``model`` names it: "ease" under the
+        EASE family (which reads no ``model``), else ``model``."""
+        return "ease" if self.family == "ease" else self.model
+
     def validate(self) -> TrainConfig:
         self._check_types()  # first: the checks below compare and take isfinite of values
         if self.model not in MODELS:

@@ -54,7 +54,7 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
     return {
         "format_version": format_version(params),
         "model_version": model_version(created, fingerprint, params),
-        "model": "ease" if config.family == "ease" else config.model,
+        "model": config.fitted_model,
         "params": params,
         "data": {
             "source": data.source,

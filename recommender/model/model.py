@@ -95,12 +95,16 @@ class Model(UsersAndFilms):
         one (users 1, films their bias), LMF two (users [1, bias], films [bias, 1])."""
         return bias_columns_of(str(self.meta.get("model", "als")))
 
+    def taste(self, rows: NDArray[Any]) -> NDArray[Any]:
+        """The taste columns of ``rows`` (user or film factors, one row or many): a view
+        without the trailing ``bias_columns``, ``rows`` itself where there are none."""
+        return rows[..., :rows.shape[-1] - self.bias_columns] if self.bias_columns else rows
+
     def nothing_fitted(self, rows: NDArray[np.floating]) -> NDArray[np.bool_]:
         """For each row of user or film factors (one row, or a matrix of them): whether its
         taste part, the bias columns aside, is zero: nothing of that user or film was fitted,
         so it ranks nothing (or only by bias, or the prior)."""
-        rows = np.asarray(rows)
-        return np.asarray(~rows[..., :rows.shape[-1] - self.bias_columns].any(axis=-1))
+        return np.asarray(~self.taste(np.asarray(rows)).any(axis=-1))
 
     def film_index(self, film_id: str) -> int:
         return self.films.index_of(film_id, UnknownFilmError)
@@ -155,7 +159,7 @@ class Model(UsersAndFilms):
         if not self.bias_columns or self.fold_in_projection is not None:
             return self.film_units
         if self._taste_units is None:
-            taste = np.asarray(self.film_factors, np.float32)[:, :-self.bias_columns]
+            taste = self.taste(np.asarray(self.film_factors, np.float32))
             self._taste_units = np.ascontiguousarray(taste / _row_norms(taste)[:, None],
                                                      np.float32)
         return self._taste_units

@@ -250,8 +250,7 @@ def _segments(uf: NDArray[np.float32], seen: sp.csr_matrix, catalog: Catalog,
     left out, as lookalikes leave them (under EASE ``model`` is unused: every column is
     taste)."""
     min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
-    family = "ease" if config.family == "ease" else config.model  # as meta["model"]
-    taste = uf[:, :uf.shape[1] - bias_columns_of(family)]
+    taste = uf[:, :uf.shape[1] - bias_columns_of(config.fitted_model)]
     labels = segments.kmeans(taste, config.segments, seed=config.seed, min_size=min_size)
     return Segments(labels, segments.describe(labels, seen, catalog)), min_size
 

@@ -291,7 +291,7 @@ def lookalikes(
     uf = model.user_factors
     if model.bias_columns:  # BPR's and LMF's bias columns are no taste (as similar_films):
         # in the cosine, a user's bias (LMF) or the constant 1 (BPR) ranked the lookalikes
-        taste = np.asarray(uf, np.float32)[:, :uf.shape[1] - model.bias_columns]
+        taste = model.taste(np.asarray(uf, np.float32))
         norms = np.linalg.norm(taste, axis=1).astype(np.float32)
         norms = np.where(norms > 0, norms, np.float32(1))
     else:

@@ -342,7 +342,7 @@ def similar_films(model: Model, film_id: str, k: int = 10) -> FilmList:
         units = model.film_units
         scores = np.asarray(units @ units[f], np.float32)
     elif model.bias_columns:
-        taste = np.asarray(model.film_factors, np.float64)[:, :-model.bias_columns]
+        taste = model.taste(np.asarray(model.film_factors, np.float64))
         norms = np.linalg.norm(taste, axis=1)
         scores = ((taste @ taste[f]) / np.where(norms * norms[f] > 0, norms * norms[f], 1.0)
                   ).astype(np.float32)

@@ -220,9 +220,9 @@ class Overlay:
         # Euclidean distance to raw means, which put 7% (ALS) to 23% (EASE) of users with a
         # trained user's very history in another segment; over the taste columns, as training
         # clusters (BPR's and LMF's bias columns out: LMF's user bias moved 2.5% of clones)
-        taste = uf.shape[1] - self.base.bias_columns
-        nearest = segments.assign(uf[len(labels):, :taste],
-                                  self.base.user_factors[:, :taste], labels)
+        taste = self.base.taste
+        nearest = segments.assign(taste(uf[len(labels):]), taste(self.base.user_factors),
+                                  labels)
         return Segments(np.r_[labels, nearest.astype(labels.dtype)], self.base.segments.info)
 
     def _user_table(self, users: IdMap) -> UserTable:
