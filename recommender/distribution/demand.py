@@ -207,17 +207,15 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     new, seen = new_all[:k], seen_all[:k]
     # small places pooled, and more where another breakdown would undo the pooling
     merge = place_merges(model, m)[groups.by]
-    pooled_all = merge.all() if k else False
+    merged = int(merge.sum())
     # every place pooled and the pool still under min_cell, beside users without a place:
     # its row would be a small group's figures (the film's less theirs too), so no place is
-    # shown and theirs are hidden with it
-    small = bool(pooled_all and groups.unplaced_users and 0 < groups.users.sum() < m)
+    # shown, pooled or not, and theirs are hidden with it
+    small = bool(k and merged == k and groups.unplaced_users and 0 < groups.users.sum() < m)
     nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m, small)
-    shown = ~merge if not small else np.zeros(k, np.bool_)
-    keep = np.flatnonzero(shown)
-    merged = int(merge.sum())
     if small:
         merge = np.zeros(k, np.bool_)
+    keep = np.flatnonzero(~merge) if not small else np.zeros(0, np.intp)
     labels = groups.labels[keep].tolist()
     parts = [keep]
     if merge.any():
