@@ -71,6 +71,18 @@ def test_the_calibration_page_reads_its_floor_draws_and_tiers() -> None:
     assert "20 seeded" not in text and "1%" not in text
 
 
+def test_the_calibration_page_says_no_tune_and_prints_small_p_readably() -> None:
+    """calibration.md said "the defaults of `recommender train`" (which tunes; the script trains
+    TrainConfig's, untuned), "two floor rows per view" over a view with one, and printed p
+    below 0.0001 as 0.0000 beside a realised / predicted ratio of 541."""
+    bc = load_benchmark("bench_calibration")
+    text = bc.markdown(_load("calibration"))
+    assert "`recommender train --no-tune`" in text and "defaults of `recommender train`" not in text
+    assert "Two floor rows per view" not in text
+    assert "| 0.0000" not in text and "0.0000 /" not in text and "/ 0.0000" not in text
+    assert bc._p(6e-06) == "6.0e-06" and bc._p(0.0123) == "0.0123" and bc._p(None) == "n/a"
+
+
 def test_the_distribution_timing_rows_read_the_recorded_places() -> None:
     """distribution.md typed "10 places", "5,000" and "screens=1000"; shape.cinemas unused."""
     bd = load_benchmark("bench_distribution")
