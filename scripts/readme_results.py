@@ -54,10 +54,12 @@ def scaling() -> str:
     train = json.loads((RESULTS / "train.json").read_text(encoding="utf-8"))
     query = json.loads((RESULTS / "query.json").read_text(encoding="utf-8"))
     http = json.loads((RESULTS / "http.json").read_text(encoding="utf-8"))
+    # cli_train is `recommender train --no-tune` (bench_train.cli_command); tuning is the default
     rows = [
-        ("`recommender train` peak memory", train["cli_train"]["peak_rss_mb_median"] / 1024,
-         "GiB"),
-        ("`recommender train` wall time", train["cli_train"]["wall_s"]["median"] / 60, "min"),
+        ("`recommender train --no-tune` peak memory",
+         train["cli_train"]["peak_rss_mb_median"] / 1024, "GiB"),
+        ("`recommender train --no-tune` wall time", train["cli_train"]["wall_s"]["median"] / 60,
+         "min"),
         ("model folder on disk", query["model_bytes"] / 2**30, "GiB"),
         ("memory after loading the model (memory-mapped; one process, `bench_query.py`)",
          query["rss_after_load_mb"] / 1024, "GiB"),
@@ -66,8 +68,10 @@ def scaling() -> str:
         ("server peak memory while answering HTTP queries (`bench_http.py`)",
          http["engine_server_peak_rss_mb"] / 1024, "GiB"),
     ]
-    out = ["| local path | measured at 20M interactions | extrapolated to 200M |",
-           "|---|---|---|"]
+    n = train.get("shape", {}).get("interactions")
+    at = f"{n:,}" if n else "n/a (not recorded)"
+    out = [f"| local path | measured at {at} interactions | extrapolated to 10x the "
+           "interactions and users |", "|---|---|---|"]
     for name, value, unit in rows:
         out.append(f"| {name} | {value:.2f} {unit} | ~{10 * value:.1f} {unit} |")
     return "\n".join(out)

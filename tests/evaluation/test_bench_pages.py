@@ -103,3 +103,21 @@ def test_each_issue_page_is_what_its_script_renders(path: Path) -> None:
     module = load_benchmark(script)
     doc = json.loads(path.read_text(encoding="utf-8"))
     assert render(module, doc, path) == path.with_suffix(".md").read_text(encoding="utf-8")
+
+
+def test_the_readme_s_scaling_rows_say_no_tune_and_the_measured_size(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scaling table called train.json's cli_train (`recommender train --no-tune`)
+    "`recommender train`", which tunes by default (70 s against 65.5 s), and typed "20M"."""
+    for name in ("train", "query", "http"):
+        (tmp_path / f"{name}.json").write_text((RESULTS / f"{name}.json").read_text())
+    train = json.loads((RESULTS / "train.json").read_text())
+    train["shape"]["interactions"] = 1_234_567
+    (tmp_path / "train.json").write_text(json.dumps(train))
+    rr = _readme_results()
+    monkeypatch.setattr(rr, "RESULTS", tmp_path)
+    text = rr.scaling()
+    assert "measured at 1,234,567 interactions" in text and "20M" not in text
+    labels = [line.split(" | ")[0].lstrip("| ") for line in text.splitlines()[2:]]
+    assert [x for x in labels if x.startswith("`recommender train")] == [
+        "`recommender train --no-tune` peak memory", "`recommender train --no-tune` wall time"]
