@@ -83,6 +83,24 @@ def test_the_calibration_page_says_no_tune_and_prints_small_p_readably() -> None
     assert bc._p(6e-06) == "6.0e-06" and bc._p(0.0123) == "0.0123" and bc._p(None) == "n/a"
 
 
+def test_the_campaigns_page_says_one_run_the_default_poll_and_who_is_slower() -> None:
+    """campaigns.md gave one-run figures (a batch fold-in, one materialisation) beside medians
+    unmarked, the visibility figures without saying the servers polled faster than the served
+    default (0.1 s against 0.25 s), "ours / implicit = 1.085" without saying ours is the
+    slower, and no commit."""
+    bc = load_benchmark("bench_campaigns")
+    doc = _load("campaigns")
+    doc["fold_in"]["ratio_to_implicit"] = 1.5
+    text = bc.render(doc)
+    assert "fold-in, batch of 1,000 users (one run)" in text
+    assert "after 1,000 events (one run)" in text
+    assert f"the served default is {bc.default_poll_s():g} s" in text
+    assert "= 1.5: ours is slower" in text
+    assert f"commit {doc['machine']['git_commit']}" in text
+    doc["fold_in"]["ratio_to_implicit"] = 0.5
+    assert "= 0.5: ours is faster" in bc.render(doc)
+
+
 def test_the_distribution_timing_rows_read_the_recorded_places() -> None:
     """distribution.md typed "10 places", "5,000" and "screens=1000"; shape.cinemas unused."""
     bd = load_benchmark("bench_distribution")
