@@ -43,7 +43,7 @@ import scipy.sparse as sp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import machine_facts, results_dir, saved_result, stats  # noqa: E402
+from common import machine_facts, provenance, results_dir, saved_result, stats  # noqa: E402
 
 from recommender.distribution.demand import demand_by_place  # noqa: E402
 from recommender.distribution.quality import cold_start_quality, forecast_quality  # noqa: E402
@@ -233,8 +233,9 @@ def render_readme(res: dict[str, Any], readme: Path = README) -> bool:
 
 def markdown(res: dict[str, Any]) -> str:
     lines = ["# Smart distribution: forecast quality and timing", "",
-             f"Measured {res['created']} on {res['machine'].get('cpu_model', '?')} (load average "
-             f"{res['load_average']}); `benchmarks/bench_distribution.py`.", "",
+             f"Measured {res['created']} (the machine's local time) at "
+             f"{provenance(res.get('machine'))} (load average {res['load_average']}); "
+             "`benchmarks/bench_distribution.py`.", "",
              "Time protocol: train on the interactions up to the 80th-percentile timestamp; for "
              "every film with enough new viewers in the later 20% (among users known in "
              "training), each place's forecast share against the share of the new viewers it "
