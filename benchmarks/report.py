@@ -488,8 +488,16 @@ def files_section() -> str:
         " writing `results/<name>.json` with the machine facts.",
         "- `bench_trial_threads.py`: `train`'s search under each thread cap (run by hand, on "
         "a machine of many cores where it matters; rendered when its result exists).",
-        "- `run_all.py`: runs them and renders this page (section by section, `report.py`), "
-        "the plots and `results/headline.md`."]))
+        "- `run_all.py`: runs them and renders this page (section by section, `report.py`; "
+        "targets and headline, `report_targets.py`; formatting, `report_format.py`), the "
+        "plots and `results/headline.md`; `common.py` holds what the scripts share (machine "
+        "facts, timing statistics, peak memory of a step in its own process).",
+        "- Not run by `run_all.py`, each writing its own page under `results/`: "
+        "`quality.py` (+ `quality_report.py`), "
+        "`tune_defaults.py`, `spark_agreement.py`, `bench_calibration.py`, "
+        "`bench_planning.py`, `bench_campaigns.py`, `bench_distribution.py`, "
+        "`bench_slate.py`, `bench_search.py`, `bench_studio.py`, `bench_reliability.py` "
+        "(+ `reliability_tools.py`)."]))
 
 
 # --------------------------------------------------------------------------------------------

@@ -133,3 +133,12 @@ def test_the_ingestion_table_shows_the_ratio_to_the_bare_read() -> None:
     text = report.ingestion_section(ing)
     assert "Into matrix / bare read" in text and "| 7.50× |" in text
     assert "Peak memory (one run)" in text and "one further process" in text
+
+
+def test_the_files_section_names_every_benchmark_script() -> None:
+    """benchmarks/README.md's Files section, "what each file in benchmarks/ does", named the
+    speed suite's scripts only: twelve others (quality.py, bench_calibration.py, ...) unnamed."""
+    text = load_benchmark("report").files_section()
+    missing = [p.name for p in sorted((ROOT / "benchmarks").glob("*.py"))
+               if f"`{p.name}`" not in text]
+    assert not missing, missing
