@@ -127,6 +127,17 @@ def test_the_distribution_timing_rows_read_the_recorded_places() -> None:
     assert "| by cinema (700 places), 90 screens capped by the cinema table |" in text
 
 
+def test_the_distribution_timing_rows_give_their_verdict() -> None:
+    """The timing table listed a target beside each p50 and left the verdict to the reader."""
+    bd = load_benchmark("bench_distribution")
+    res = json.loads((RESULTS / "distribution.json").read_text())
+    res["timing"]["region_ms"]["p50"] = 51.0
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in bd.markdown(res).splitlines()
+            if line.startswith("| by ")}
+    assert " | 50 | **missed** | " in rows["by region (10 places)"]
+    assert " | 100 | met | " in next(v for k, v in rows.items() if k.startswith("by cinema"))
+
+
 def test_the_search_page_reads_its_build_count() -> None:
     bs = load_benchmark("bench_search")
     doc = _load("search")
