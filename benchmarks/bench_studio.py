@@ -156,12 +156,14 @@ def render_md(doc: dict[str, Any]) -> str:
         f"{common.provenance(doc.get('machine'))}). The page weight is that of the files at "
         "that commit.",
         "",
-        "| figure | measured | goal |",
-        "|---|---|---|",
+        "| figure | measured | goal | verdict |",
+        "|---|---|---|---|",
         f"| film page usable (funnel and table drawn), median of {t['n']} loads | "
-        f"{t['p50']:.0f} ms (p90 {t['p90']:.0f} ms) | ≤ {GOAL_MS:.0f} ms |",
+        f"{t['p50']:.0f} ms (p90 {t['p90']:.0f} ms) | ≤ {GOAL_MS:.0f} ms | "
+        f"{'met' if t['p50'] <= GOAL_MS else '**missed**'} |",
         f"| the studio's own files, uncompressed (KiB = 1,024 bytes) | "
-        f"{w['total_kb']:.1f} KiB | ≤ {WEIGHT_GOAL_KB:.0f} KiB |",
+        f"{w['total_kb']:.1f} KiB | ≤ {WEIGHT_GOAL_KB:.0f} KiB | "
+        f"{'met' if w['total_kb'] <= WEIGHT_GOAL_KB else '**missed**'} |",
         "",
         "Time runs from navigation start to the moment the audience funnel and the first row of "
         "the audience table are in the page (`performance.now()`), on the demo model served by "

@@ -101,6 +101,22 @@ def test_the_campaigns_page_says_one_run_the_default_poll_and_who_is_slower() ->
     assert "= 0.5: ours is faster" in bc.render(doc)
 
 
+def test_the_campaigns_table_gives_each_goal_its_verdict() -> None:
+    """campaigns.md listed goals beside the figures and left the verdicts to the reader."""
+    bc = load_benchmark("bench_campaigns")
+    doc = _load("campaigns")
+    doc["visibility"]["slowest_replica_s"]["p99"] = 1.5
+    doc["ingest"]["clients_4"]["events_per_s"] = 4000
+    rows = [line for line in bc.render(doc).splitlines() if line.startswith("| ")]
+    assert rows[0] == "| measure | result | goal | verdict |"
+    table = rows[1:11]
+    assert all(line.count("|") == 5 for line in table), table
+    verdicts = {line.split("|")[1].strip(): line.split("|")[4].strip() for line in table}
+    assert verdicts["ingestion, 4 clients"] == "**missed**"
+    assert next(v for k, v in verdicts.items() if k.startswith("visibility")) == "**missed**"
+    assert next(v for k, v in verdicts.items() if k.startswith("ingestion, 1 worker")) == "met"
+
+
 def test_the_slate_studio_and_distribution_pages_name_their_commit() -> None:
     """slate.md, studio.md and distribution.md named no commit (studio's page weight, 135.8
     KiB, is the files' at e0de735; they have grown since), only a date and a load average."""
@@ -155,6 +171,15 @@ def test_the_studio_page_says_kib_names_chromium_once_and_quick_times_fewer_load
     assert st.chromium_name("156.0") == "Chromium 156.0"
     assert st.repeats(None, True) < st.repeats(None, False)
     assert st.repeats(4, True) == 4
+
+
+def test_the_studio_page_gives_each_goal_its_verdict() -> None:
+    """studio.md listed the goals beside the figures and left the verdicts to the reader."""
+    st = load_benchmark("bench_studio")
+    doc = _load("studio")
+    doc["film_page_ms"]["p50"] = 1200.0
+    text = st.render_md(doc)
+    assert "| ≤ 1000 ms | **missed** |" in text and "KiB | ≤ 300 KiB | met |" in text
 
 
 def test_the_scored_share_shows_an_over_count() -> None:
