@@ -233,9 +233,11 @@ def markdown(result: dict[str, Any]) -> str:
                      f"{o['gap']:.2e}.")
     lines += ["", "## Time and memory at scale (synthetic, MovieLens-20M shape)", "",
               "`plan_slate` with a 10% control group and 3 waves, each run in a fresh "
-              "process. Wall time and memory: the median of the runs (every run's figure in "
-              "brackets); the other columns are the median-time run's. Memory in MiB "
-              "(1 MiB = 1,024 KiB of resident memory, VmHWM).", "",
+              "process, on random factors whose p comes from one rank curve for every film "
+              "(`synthetic_model`; a trained model's per-film calibration computes p by "
+              "another path, not timed here). Wall time and memory: the median of the runs "
+              "(every run's figure in brackets); the other columns are the median-time run's. "
+              "Memory in MiB (1 MiB = 1,024 KiB of resident memory, VmHWM).", "",
               "| slate films | cap | budget / film | wall (s) | of which scoring+solve (s) "
               "| memory beyond the model (MiB) | gap | rounds | pool pairs |",
               "|---|---|---|---|---|---|---|---|---|"]

@@ -223,6 +223,7 @@ def test_the_planning_page_quotes_the_median_memory_in_mib_and_the_contacts() ->
             f"{real['naive']['contacts']} and {real['popularity']['contacts']}") in line
     assert "per contact it converts fewer" in line
     assert "commit " in text.splitlines()[2] and "--no-tune" in text
+    assert "one rank curve for every film" in text  # not the per-film model train writes
 
 
 def test_one_stated_suite_duration() -> None:
