@@ -249,7 +249,7 @@ def markdown(result: dict[str, Any]) -> str:
         runs = ", ".join(f"{x:g}" for x in s.get("runs_seconds", [s["seconds"]]))
         mems = s.get("runs_beyond_model_mb", [s["beyond_model_mb"]])
         mem = beyond_model_mb(s)
-        lines.append(f"| {s['slate']} | {s['cap']} | {s['budget_per_film']} | {s['seconds']} "
+        lines.append(f"| {s['slate']} | {s['cap']} | {s['budget_per_film']} | {wall_s(s):g} "
                      f"({runs}) "
                      f"| {s['solve_seconds']} | {mem}"
                      + (f" ({', '.join(f'{x:g}' for x in mems)})" if mem is not None else "")
@@ -266,8 +266,8 @@ def markdown(result: dict[str, Any]) -> str:
         limit = (GOAL_SECONDS_SMALL if s["slate"] <= SMALL_SLATE_FILMS
                  else GOAL_SECONDS_LARGE)
         mem = beyond_model_mb(s)
-        lines.append(f"- {s['slate']} films, cap {s['cap']}: {s['seconds']} s against <= "
-                     f"{limit:g} s ({'met' if s['seconds'] <= limit else 'not met'})"
+        lines.append(f"- {s['slate']} films, cap {s['cap']}: {wall_s(s):g} s against <= "
+                     f"{limit:g} s ({'met' if wall_s(s) <= limit else 'not met'})"
                      + (f"; {mem} MiB beyond the model against <= {GOAL_MEMORY_MB:g} MiB "
                         f"({'met' if mem <= GOAL_MEMORY_MB else 'not met'})"
                         if mem is not None else ""))
@@ -295,6 +295,12 @@ def markdown(result: dict[str, Any]) -> str:
               "they are the calibration work's to improve, the planner reads p only through "
               "them."]
     return "\n".join(lines) + "\n"
+
+
+def wall_s(s: dict[str, Any]) -> float:
+    """A scale row's wall time (s): the median over its runs (``seconds`` is the median-time
+    run's, which differs from the median when an even number of runs finished)."""
+    return float(s.get("median_seconds", s["seconds"]))
 
 
 def beyond_model_mb(s: dict[str, Any]) -> float | None:
