@@ -91,6 +91,17 @@ def event_time_limit() -> int:
     return min((int(time.time()) + FUTURE_SLACK) // 3600 * 3600, MAX_TIMESTAMP)
 
 
+def event_time_published(app: FastAPI) -> int:
+    """The event_time maximum the schema publishes now, which ``POST /events`` holds to: the
+    last schema built's while it is fresh, else (none built, or one due a rebuild, which the
+    next read makes) the clock's ``event_time_limit``. The last one built was held to however
+    old: a day after one read of /openapi.json, every event dated now was refused."""
+    built = getattr(app.state, "event_time_built", None)
+    if built is None or time.monotonic() - built > REBUILD_SECONDS:
+        return event_time_limit()
+    return int(app.state.event_time_max)
+
+
 def any_case(text: str) -> str:
     """A regular expression matching ``text`` exactly, each letter in either case."""
     out = []
@@ -357,6 +368,7 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
             _fill(schema, settings, engine, event_max)
             _statuses(schema, settings, read_keys, write_keys, metrics_keys)
             cache.update(engine=engine, schema=schema, built=time.monotonic())
+            app.state.event_time_built = cache["built"]
         result: dict[str, Any] = cache["schema"]
         return result
 

@@ -59,7 +59,7 @@ from service.routes.campaigns import (
     caught_up,
     stored_plan,
 )
-from service.schema_limits import event_time_limit
+from service.schema_limits import event_time_published
 from service.schemas import Error, JsonInt, StoredId, _json_number
 
 
@@ -209,7 +209,7 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
     except InvalidParameterError as e:  # its text says nothing of the batch was stored
         raise HTTPException(422, str(e)) from None
     # the maximum the schema publishes (the clock plus a day, to the hour, when it was built)
-    published = getattr(request.app.state, "event_time_max", None) or event_time_limit()
+    published = event_time_published(request.app)
     late = next((i for i, e in enumerate(ev) if e.timestamp > published), None)
     if late is not None:
         raise HTTPException(422, f"events[{late}] (event_id {ev[late].event_id!r}): timestamp "

@@ -285,3 +285,23 @@ def test_a_batch_s_errors_say_what_happened_once(client: TestClient) -> None:
     # a timestamp that is no number: what it got is said once ("got 'x', got 'x'")
     r = client.post("/events", json={"events": [{**ev(2, "u5", "00003"), "timestamp": "x"}]})
     assert r.status_code == 422 and r.json()["detail"].count("got 'x'") == 1, r.text
+
+
+def test_an_event_of_now_is_taken_a_day_after_the_schema_was_read(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The route held to the maximum of the last schema built, which is rebuilt only when the
+    schema is read again: one read of /openapi.json (a client generator, a look at /docs),
+    then a day with no other, and every event dated now was refused (422, "past the schema's
+    maximum"), so a client lost them all. A schema due a rebuild publishes the clock's bound,
+    and the route holds to that."""
+    client.get("/openapi.json")
+    later = 2 * 86_400.0
+    real_time, real_mono = time.time, time.monotonic
+    monkeypatch.setattr(time, "time", lambda: real_time() + later)
+    monkeypatch.setattr(time, "monotonic", lambda: real_mono() + later)
+    now = int(time.time())
+    r = client.post("/events", json={"events": [{**ev(92, "u1", "00001"), "timestamp": now}]})
+    assert r.status_code == 200, r.text
+    schema = client.get("/openapi.json").json()  # the schema read now allows it too
+    assert schema["components"]["schemas"]["EventIn"]["properties"]["timestamp"][
+        "maximum"] >= now
