@@ -303,6 +303,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
         print_body(body)
         return 0
+    from recommender.campaigns.report import UNITS
     from recommender.cli.printing import utc_time
 
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
@@ -317,9 +318,10 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         blocks.append((f"film {f['film_id']}", f))
         blocks += [(f"  film {f['film_id']} wave {w['wave']}", w) for w in f["waves"]]
     rows = [report_row(name, b) for name, b in blocks]
-    _print_table(["group", "targets (users)", "converted", "target rate", "controls (users)",
-                  "converted", "control rate", "absolute uplift [95%]",
-                  "relative uplift [95%]", "incremental conversions [95%]",
+    # rows, not users: a user may be a target (or a control) of several films of the plan
+    _print_table(["group", f"targets ({UNITS['targets']})", "converted", "target rate",
+                  f"controls ({UNITS['controls']})", "converted", "control rate",
+                  "absolute uplift [95%]", "relative uplift [95%]", "incremental conversions [95%]",
                   "predicted / observed (targets)"], rows)
     print("intervals: " + "; ".join(f"{k}: {v}" for k, v in body["method"].items()
                                     if k.endswith("uplift") or k == "strata"))

@@ -350,3 +350,16 @@ def test_with_repeated_as_over_http(answers: TestClient, model_dir: Path,
         code, out, err = run(capsys, "audience", model_dir, film, "--k", 4, "--csv", *columns)
         assert code == 0, err
         assert out == http.text
+
+
+def test_a_report_table_counts_plan_rows_not_users(client: TestClient, store: str,
+                                                   plans: list[str],
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The table's targets and controls are plan rows, as the body's units say: its header
+    said '(users)', and a plan at --cap 2 read 251 targets (users) overall for 208 users."""
+    units = client.get(f"/campaigns/{plans[0]}/report").json()["units"]
+    code, out, _ = run(capsys, "campaign", "report", plans[0], "--store", store)
+    header = next(line for line in out.splitlines() if line.startswith("group "))
+    assert code == 0 and "(users)" not in header
+    assert f"targets ({units['targets']})" in header
+    assert f"controls ({units['controls']})" in header
