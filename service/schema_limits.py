@@ -135,17 +135,26 @@ def char_class(chars: Iterable[str]) -> str:
 
 def genre_pattern(genres: Sequence[str]) -> str:
     """What names one of ``genres`` as ``catalog.resolve_genres`` reads it: a genre in any case
-    with whitespace around (``str.strip``'s), or a text whose characters other than ASCII
-    whitespace and punctuation (``GENRE_SEPARATORS``, anywhere) are one genre's alone, in any
-    case."""
+    with whitespace around (``str.strip``'s; only as written when another genre differs from
+    it only by case), or a text whose characters other than ASCII whitespace and punctuation
+    (``GENRE_SEPARATORS``, anywhere) are one genre's alone, in any case."""
     keys: dict[str, int] = {}
+    lowered: dict[str, int] = {}
     for g in genres:
         keys[genre_key(g)] = keys.get(genre_key(g), 0) + 1
+        lowered[g.lower()] = lowered.get(g.lower(), 0) + 1
     space = char_class(chr(c) for c in range(0x3001) if chr(c).isspace()) + "*"
     gap = char_class(GENRE_SEPARATORS) + "*"
     loose = [gap + "".join(any_case(ch) + gap for ch in key)
              for key, n in sorted(keys.items()) if key and n == 1]
-    return "^(?:" + "|".join([f"{space}{one_of(genres)}{space}", *loose]) + ")$"
+    named = "(?:" + "|".join(any_case(g) if lowered[g.lower()] == 1 else _literal(g)
+                             for g in sorted(set(genres))) + ")"
+    return "^(?:" + "|".join([f"{space}{named}{space}", *loose]) + ")$"
+
+
+def _literal(text: str) -> str:
+    """A regular expression matching ``text`` exactly, case included."""
+    return "".join("\\" + ch if ch in _SYNTAX else ch for ch in text)
 
 
 def unique_substrings(labels: Sequence[str], limit: int = 5000) -> list[str]:

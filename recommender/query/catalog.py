@@ -128,20 +128,24 @@ def genre_key(name: str) -> str:
 
 
 def resolve_genres(model: Model, genres: Sequence[str]) -> list[str]:
-    """Each of ``genres`` as ``model``'s catalog writes it: the genre of that name in any case
-    (whitespace around ignored), else the one genre with the same ``genre_key`` ("sci fi" is
-    ``Sci-Fi``). ``UnknownGenreError`` names every name that matches none, and the model's
-    genres; ``InvalidParameterError`` a name whose key is more than one genre's, and theirs."""
+    """Each of ``genres`` as ``model``'s catalog writes it: the genre of that name as written,
+    else in any case (whitespace around ignored), else the one genre with the same
+    ``genre_key`` ("sci fi" is ``Sci-Fi``). ``UnknownGenreError`` names every name that matches
+    none, and the model's genres; ``InvalidParameterError`` a name that is more than one
+    genre's in any case (``Sci-Fi`` and ``Sci-fi``: "sci-fi" took the last, and "Sci-Fi"
+    as written was read as ``Sci-fi``) or whose key is, and theirs."""
     known = model.catalog.genre_vocabulary()
-    exact = {g.lower(): g for g in known}
+    cased: dict[str, list[str]] = {}
     loose: dict[str, list[str]] = {}
     for g in known:
+        cased.setdefault(g.lower(), []).append(g)
         loose.setdefault(genre_key(g), []).append(g)
     found: list[list[str]] = []
     for name in genres:
-        hit = exact.get(name.strip().lower())
+        given = name.strip()
         key = genre_key(name)
-        found.append([hit] if hit is not None else loose.get(key, []) if key else [])
+        found.append([given] if given in known else cased.get(given.lower())
+                     or (loose.get(key, []) if key else []))
     unknown = [g for g, hits in zip(genres, found, strict=True) if not hits]
     if unknown:
         raise UnknownGenreError(unknown, known)

@@ -125,3 +125,23 @@ def _pattern_takes_what_the_server_takes(model: Any, pattern: str, texts: list[s
         except (UnknownGenreError, InvalidParameterError):
             takes = False
         assert (re.fullmatch(pattern, text) is not None) == takes, (text, takes)
+
+
+def test_two_genres_that_differ_only_by_case_are_each_reached_as_written() -> None:
+    """A catalog with ``Sci-Fi`` and ``Sci-fi`` (two sources merged): "Sci-Fi", written as
+    the catalog writes it, was read as ``Sci-fi`` (the last of the two in a lower-case
+    look-up), and "sci-fi" picked that one silently; now each is reached as written and a
+    spelling of both is refused naming them, as "sci fi" was; the schema's pattern agrees."""
+    from types import SimpleNamespace
+
+    from recommender.query.catalog import resolve_genres
+    from service.schema_limits import genre_pattern
+
+    vocab = ["Drama", "Sci-Fi", "Sci-fi"]
+    stub: Any = SimpleNamespace(catalog=SimpleNamespace(genre_vocabulary=lambda: vocab))
+    assert resolve_genres(stub, ["Sci-Fi", " Sci-fi ", "drama"]) == ["Sci-Fi", "Sci-fi", "Drama"]
+    for name in ("sci-fi", "SCI-FI", "scifi"):
+        with pytest.raises(InvalidParameterError, match="Sci-Fi, Sci-fi"):
+            resolve_genres(stub, [name])
+    _pattern_takes_what_the_server_takes(stub, genre_pattern(vocab), [
+        "Sci-Fi", "Sci-fi", " Sci-Fi\t", "sci-fi", "SCI-FI", "sci fi", "Drama", "DRAMA"])
