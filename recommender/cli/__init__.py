@@ -19,6 +19,7 @@ from typing import Any
 
 from recommender.cli.answers import add_answer_commands
 from recommender.cli.campaigns import add_campaign_commands
+from recommender.cli.checks import refuse_undecodable
 from recommender.cli.commands import (
     STORE_HELP,
     _int_at_least,
@@ -405,6 +406,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted", file=sys.stderr)
         return 130
     try:
+        refuse_undecodable(args)  # text arguments (ids, a title, names) are UTF-8
         if getattr(args, "spark_master", None) is not None and \
                 getattr(args, "engine", None) != "spark":
             raise InvalidParameterError("--spark-master applies with --engine spark only")

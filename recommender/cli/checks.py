@@ -184,3 +184,32 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
                   f"({', '.join(map(repr, ids[:SHOWN_UNSERVED]))}{more}): their events are "
                   f"stored, but change no answer until a model trained with --events knows "
                   f"them ({why})", file=sys.stderr)
+
+
+#: the arguments that are text (ids, a title, names), never a path, as the error names them;
+#: a byte that is not UTF-8 reaches them as a lone surrogate (the interpreter's surrogateescape)
+TEXT_ARGUMENTS = {"query": "QUERY", "film_id": "FILM_ID", "plan_id": "PLAN_ID",
+                  "user": "--user", "like": "--like", "leave_out": "--leave-out",
+                  "after": "--after", "genre": "--genre", "tier": "--tier",
+                  "segment": "--segment", "filter": "--filter", "with_": "--with", "by": "--by"}
+
+
+def refuse_undecodable(args: Any) -> None:
+    """Refuse a text argument (``TEXT_ARGUMENTS``) holding bytes that are not UTF-8, as the
+    service refuses such a percent-escape (422): ``search MODEL $'mis\\xe9rables'`` searched
+    "mis rables" (and with ``--json`` ended in a traceback), ``cold-start --like`` too."""
+    import re
+
+    from recommender.errors import InvalidParameterError
+
+    for dest, name in TEXT_ARGUMENTS.items():
+        stack = [getattr(args, dest, None)]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, list | tuple):
+                stack.extend(value)
+            elif isinstance(value, str) and (bad := re.search("[\ud800-\udfff]", value)):
+                raise InvalidParameterError(
+                    f"{name} {value!r} is not UTF-8 text (byte 0x{ord(bad[0]) & 0xff:02x}): "
+                    "ids, titles and names are read as UTF-8, as the service reads them; "
+                    "give it in a UTF-8 terminal or script")

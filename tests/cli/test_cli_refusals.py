@@ -177,3 +177,22 @@ def test_a_list_whose_every_id_is_unknown_names_the_file(
     code, _, err = run(capsys, *command, model_dir, option, ids)
     assert_refused(code, err, f"{ids}: none of its ids is a {kind} of the model: "
                               f"unknown {kind}_id")
+
+
+# ------------------------------------------------------------------ text that is not UTF-8
+
+
+def test_a_text_argument_that_is_not_utf8_is_refused_as_the_service_refuses_it(
+        capsys: pytest.CaptureFixture[str], model_dir: Path) -> None:
+    """A byte that is not UTF-8 (a latin-1 terminal's "é") reaches argv as a lone surrogate:
+    ``search --json`` ended in a traceback, the table searched "mis rables", and ``cold-start
+    --like`` ended in one too, where the service answers 422 for the same bytes."""
+    film = synthetic_model(n_users=120, n_films=20, seed=3).films.ids[0]
+    for argv, name in ((["search", model_dir, "mis\udce9rables", "--json"], "QUERY"),
+                       (["search", model_dir, "mis\udce9rables"], "QUERY"),
+                       (["cold-start", model_dir, "--like", film, "--like", "\udce9", "--json"],
+                        "--like"),
+                       (["audience", model_dir, film, "--segment", "dr\udce9ma"], "--segment")):
+        code, out, err = run(capsys, *argv)
+        assert_refused(code, err, f"{name} ", "is not UTF-8 text (byte 0xe9)")
+        assert out == "", out
