@@ -106,7 +106,11 @@ def search_body(model: Model, query: str, limit: int, offset: int, genre: str | 
     names (``hints.left_out_matches``: search cannot list them; none with a genre, which the
     model does not record for them)."""
     from recommender.query.hints import left_out_matches
+    from recommender.query.limits import MAX_QUERY
 
+    if len(query) > MAX_QUERY:  # the service's bound (its schema refuses it first)
+        raise InvalidParameterError(f"query must be at most {MAX_QUERY:,} characters, got "
+                                    f"{len(query):,}")
     total, rows = search_films(model, query, limit, offset, genre, counts=counts)
     return {"query": query, "genre": genre_name(model, genre), "total": total,
             "offset": offset, "limit": limit, "films": rows,

@@ -10,6 +10,10 @@ from __future__ import annotations
 MAX_OFFSET = 2**31 - 1
 """The most ranks (or rows) a page may skip: ``offset`` over HTTP, ``--offset`` on the CLI."""
 
+MAX_QUERY = 1000
+"""The most characters a title search's query may hold: ``query`` over HTTP, ``search``'s QUERY
+on the CLI (it searched a longer one, which the service refuses with 422)."""
+
 MAX_WATCHED = 10_000
 """The most films a watch list may name (``recommend --watched``, ``POST /recommendations``):
 more than any viewer's history, and a bound on the fold-in's work per request."""

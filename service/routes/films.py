@@ -15,6 +15,7 @@ from recommender.errors import InvalidParameterError
 from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.catalog import search_body
 from recommender.query.filters import parse_filters, resolve_filters
+from recommender.query.limits import MAX_QUERY
 from recommender.query.linkable import check_filtered
 from recommender.query.pseudonym import pseudonymize_page
 from recommender.query.recommend import similar_films
@@ -67,7 +68,7 @@ def search(
     settings: SettingsDep,
     query: Annotated[str, Query(description="a title or part of one, any case; a year may "
                                             "follow (godfather 1972); empty = all",
-                                max_length=1000)] = "",
+                                max_length=MAX_QUERY)] = "",
     limit: Annotated[int, Query(ge=1, description="page size (at most "
                                                   "RECOMMENDER_MAX_SEARCH_LIMIT)",
                                 json_schema_extra={"x-maximum": "max_search_limit"})] = 20,

@@ -196,3 +196,22 @@ def test_a_text_argument_that_is_not_utf8_is_refused_as_the_service_refuses_it(
         code, out, err = run(capsys, *argv)
         assert_refused(code, err, f"{name} ", "is not UTF-8 text (byte 0xe9)")
         assert out == "", out
+
+
+def test_a_search_query_longer_than_the_service_takes_is_refused(
+        capsys: pytest.CaptureFixture[str], model_dir: Path) -> None:
+    """``GET /films`` refuses a query over 1,000 characters (422); ``search`` searched it."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    MAX_QUERY = 1000  # noqa: N806 (recommender.query.limits.MAX_QUERY, the schema's maxLength)
+    code, out, err = run(capsys, "search", model_dir, "a" * MAX_QUERY, "--json")
+    assert code == 0, err
+    code, out, err = run(capsys, "search", model_dir, "a" * (MAX_QUERY + 1), "--json")
+    assert_refused(code, err, f"query must be at most {MAX_QUERY:,} characters, got 1,001")
+    assert out == ""
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
+        assert c.get("/films", params={"query": "a" * MAX_QUERY}).status_code == 200
+        assert c.get("/films", params={"query": "a" * (MAX_QUERY + 1)}).status_code == 422
