@@ -164,6 +164,27 @@ def served_odd_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]
     yield from _serve(model, data, root)
 
 
+#: films of one title: two of the same year (told apart by id only) and one of another year
+SAME_TITLES = {"twin-a": ("Twin Harbor", 2001), "twin-b": ("Twin Harbor", 2001),
+               "twin-c": ("Twin Harbor", 1987)}
+
+
+@pytest.fixture(scope="module")
+def served_same_titles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A small demo with the films ``SAME_TITLES`` (each watched by 40 users), served."""
+    root = tmp_path_factory.mktemp("same-titles")
+    data, model = root / "data", root / "model"
+    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    with open(data / "interactions.csv", "a", encoding="utf-8") as f:
+        for n, film in enumerate(SAME_TITLES):
+            f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
+    with open(data / "films.csv", "a", encoding="utf-8") as f:
+        f.writelines(f"{film},{title},{year},Drama\n"
+                     for film, (title, year) in SAME_TITLES.items())
+    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
+    yield from _serve(model, data, root)
+
+
 # module scope: while Playwright's sync API is open, the main thread has a running event loop,
 # and later tests that call asyncio.run() would fail
 @pytest.fixture(scope="module")

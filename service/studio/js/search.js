@@ -92,6 +92,26 @@ export function search(view, params) {
   run();
 }
 
+/** A film's title without the year a catalog writes after it, in lower case: "Hamlet
+    (1948)" and "Hamlet (1996)" are both "hamlet". */
+function bareTitle(f) {
+  return filmName(f).replace(/\s*\(\d{4}\)\s*$/, "");
+}
+
+/** How many of `films` (a search's answer, best first) share the first one's title (year
+    aside) and match the query as it does (the same kind, the year typed matching alike): two
+    or more, and the title typed names several films, of which Enter must not pick one
+    silently ("hamlet" took the most watched of the Hamlets; "ice storm", one of two films of
+    that title and year). 0 for none. */
+function sameTitle(films) {
+  const [first] = films;
+  if (!first || !first.match) return 0;
+  const alike = (f) => f.match && f.match.kind === first.match.kind
+    && f.match.year_matched === first.match.year_matched
+    && bareTitle(f).toLowerCase() === bareTitle(first).toLowerCase();
+  return films.filter(alike).length;
+}
+
 /** Film suggestions as the user types into `find` (debounced 200 ms, the 5 best title
     matches), shown in the list `found` as "Add <title> (<year>)" buttons; a click hands the
     film to `onPick`. The slate planner and the new-film builder both pick films this way. */
@@ -100,6 +120,7 @@ export function filmPicker(find, found, onPick) {
   let seq = 0;
   let current = false;  // the list answers what the box holds now
   let pickOnAnswer = false;  // Enter came before the answer: pick its first film
+  let ambiguous = 0;  // the list's first films share a title and match alike: Enter picks none
   // a film picked empties the box: a look-up still waiting or under way is for what the box
   // held (picked from the list while a longer text's answer was on its way, its answer came
   // into the empty box, and Enter there picked a film nobody chose)
@@ -113,12 +134,21 @@ export function filmPicker(find, found, onPick) {
       if (mine !== seq) return;
       current = true;
       // a film picked: the box and the list are cleared for the next one (they stayed)
+      // two films of one title and year are told apart by their ids (both read "Add Ice
+      // Storm, The (1997)", and the one added could not be told)
+      const label = (f) => titleWithYear(filmName(f), f.year);
+      const twice = (f) => r.films.filter((g) => label(g) === label(f)).length > 1;
       found.replaceChildren(...r.films.map((f) => h("li", {}, h("button", { type: "button",
         class: "ghost", onclick: () => picked(f) },
-        `Add ${titleWithYear(filmName(f), f.year)}`))));
+        `Add ${label(f)}${twice(f) ? ` [${f.film_id}]` : ""}`))));
       if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, `No film matches “${find.value.trim()}”.`));
+      ambiguous = sameTitle(r.films);
+      if (ambiguous > 1) {
+        found.append(h("li", { class: "note", role: "status" },
+          `${ambiguous} films are called “${bareTitle(r.films[0])}”: choose one.`));
+      }
       const first = found.querySelector("button");
-      if (pickOnAnswer && first) first.click();
+      if (pickOnAnswer && first && ambiguous < 2) first.click();
       pickOnAnswer = false;
     } catch (e) { if (mine === seq) { pickOnAnswer = false; found.replaceChildren(h("li", {}, errorBox(e))); } }
   }
@@ -130,7 +160,7 @@ export function filmPicker(find, found, onPick) {
     e.preventDefault();
     if (current) {
       const first = found.querySelector("button");
-      if (first) first.click();
+      if (first && ambiguous < 2) first.click();
     } else if (find.value.trim()) {
       pickOnAnswer = true;
       clearTimeout(timer);

@@ -1,0 +1,46 @@
+"""Audience Studio's film picker (a slate, a new film's comparable films) with several films
+of one title: Enter picks none of them, and two of one title and year are told apart by id."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def test_enter_picks_no_film_of_a_title_several_films_have(watched: Any,
+                                                            served_same_titles: Any) -> None:
+    """"twin harbor" and Enter added the most watched of three films called Twin Harbor,
+    through one of two buttons that both read "Add Twin Harbor (2001)"."""
+    page = watched.page
+    page.goto(f"{served_same_titles.base}/studio/#/plan")
+    slate = page.locator("table tbody tr")
+    page.fill("#slate-search", "twin harbor")
+    page.get_by_role("button", name="Add ").first.wait_for()
+    page.get_by_text("3 films are called “Twin Harbor”: choose one.").wait_for()
+    labels = page.get_by_role("button", name="Add ").all_inner_texts()
+    assert sorted(labels[:3]) == ["Add Twin Harbor (1987)", "Add Twin Harbor (2001) [twin-a]",
+                                  "Add Twin Harbor (2001) [twin-b]"], labels
+    page.press("#slate-search", "Enter")
+    page.wait_for_timeout(300)
+    assert slate.count() == 0
+    # Enter before the answer came: none either
+    page.fill("#slate-search", "")
+    page.fill("#slate-search", "Twin Harbor")
+    page.press("#slate-search", "Enter")
+    page.get_by_text("3 films are called").wait_for()
+    page.wait_for_timeout(300)
+    assert slate.count() == 0
+    # the year typed names one of them: Enter picks it
+    page.fill("#slate-search", "twin harbor 1987")
+    page.get_by_role("button", name="Add Twin Harbor (1987)").wait_for()
+    page.press("#slate-search", "Enter")
+    slate.first.wait_for()
+    # a button picks one of the two of 2001, by its id
+    page.fill("#slate-search", "twin harbor 2001")
+    page.get_by_role("button", name="Add Twin Harbor (2001) [twin-b]").click()
+    page.wait_for_function("document.querySelectorAll('table tbody tr').length === 2")
+    # the films of the slate (the rows show titles only): as the tab keeps them
+    kept = json.loads(page.evaluate("sessionStorage.getItem('studio:plan-form')"))
+    assert "twin-c" in json.dumps(kept) and "twin-b" in json.dumps(kept), kept
+    assert "twin-a" not in json.dumps(kept), kept
+    watched.assert_clean()
