@@ -16,11 +16,11 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     naming a film the model does not know, with the file and line of each such film and,
     for one, the titles it matches (those its ``title`` column matches, when it has one); or
     one whose ``title`` does not name the model's film (a person's check that each id is the
-    film meant: ``titles.typed_names``, the year optional)."""
+    film meant: ``typed_titles.typed_names``, the year optional)."""
     from recommender.errors import DataError, UnknownFilmError
     from recommender.query.catalog import with_year
     from recommender.query.hints import title_hint, with_title_hint
-    from recommender.query.titles import names_title, typed_names
+    from recommender.query.typed_titles import names_title, typed_names
 
     idx = model.films.to_index([f.film_id for f in films], strict=False)
     unknown = [f for f, i in zip(films, idx.tolist(), strict=True) if i < 0]

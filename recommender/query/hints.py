@@ -62,7 +62,7 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
 def left_out_matches(model: Model, query: str) -> list[dict[str, Any]]:
     """The films of the training catalog without interactions (``model.catalog_only``, left
     out of the model) that ``query`` names: the one whose id it is (with more or fewer
-    leading zeros too), else those of which it is a name (``titles.typed_names``: article,
+    leading zeros too), else those of which it is a name (``typed_titles.typed_names``: article,
     case, accents and the year aside), at most ``HINT_MATCHES``, each ``{"film_id", "title",
     "year"}``; [] for a blank query."""
     return [{"film_id": fid, "title": title, "year": year or None}
@@ -72,7 +72,7 @@ def left_out_matches(model: Model, query: str) -> list[dict[str, Any]]:
 def _left_out(model: Model, query: str
               ) -> tuple[bool, list[tuple[str, str, int, frozenset[str]]]]:
     """(whether ``query`` is an id, the films ``left_out_matches`` names)."""
-    from recommender.query.titles import names_title, typed_names
+    from recommender.query.typed_titles import names_title, typed_names
 
     films = _listed_names(model)
     if not films or not query.strip():
@@ -93,7 +93,7 @@ def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
     model and kept while it lives: each unknown film argument (every 404 of one) read up to
     ``catalog_only.LISTED`` titles again."""
     from recommender.model import catalog_only
-    from recommender.query.titles import name_keys
+    from recommender.query.typed_titles import name_keys
 
     kept = _names.get(model)
     if kept is not None:

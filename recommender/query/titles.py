@@ -143,34 +143,6 @@ _AS_DIGITS = {**_ROMAN, **{word: str(n) for n, word in enumerate(_WORDS, start=2
 _DIGIT_WORD = re.compile(r"\b(" + "|".join(sorted(_AS_DIGITS, key=len, reverse=True)) + r")\b")
 
 
-def typed_names(typed: str) -> set[tuple[str, int]]:
-    """The names a person's ``typed`` title may mean, each with the year it asks for (0: any):
-    as a catalog writes it ("Innocents, The (1961)") or as people type it ("the innocents",
-    "the innocents 1961"); for ``names_title``."""
-    names, year = title_names(typed)
-    wanted: set[tuple[str, int]] = set()
-    for name in {normalise(n) for pair in names for n in pair}:
-        wanted.add((name, year))
-        words = name.split()
-        if not year and len(words) > 1 and ONLY_YEAR.match(words[-1]):
-            wanted.add((" ".join(words[:-1]), int(words[-1])))
-    return wanted
-
-
-def name_keys(title: str) -> frozenset[str]:
-    """The normalised names of a catalog ``title`` that ``names_title`` compares with."""
-    return frozenset(normalise(k) for pair in title_names(title)[0] for k in pair)
-
-
-def names_title(wanted: set[tuple[str, int]], title: str, year: int,
-                keys: frozenset[str] | None = None) -> bool:
-    """Whether one of ``wanted`` (``typed_names``) is a name of the catalog ``title`` (the
-    article in front or not; accents, case and punctuation aside) of the film of ``year``,
-    its year matching when one was typed (``keys``: ``name_keys(title)`` when kept)."""
-    keys = name_keys(title) if keys is None else keys
-    return any(name in keys and asked in (0, year) for name, asked in wanted)
-
-
 def catalog_reading(query: str) -> str | None:
     """A query written as a catalog writes a title, article last ("Matrix, The (1999)"), as
     people say it ("the matrix 1999"), else None: the article is no word to find alone."""

@@ -90,3 +90,33 @@ def test_bounds_the_screens_cannot_meet_name_the_files_and_films(
     bound = "min_screens" if "min_screens" in slate else "max_screens"
     assert code == 2 and err.startswith(f"error: {tmp_path / 's.csv'}: {said}{screens} (")
     assert err.rstrip().endswith(f"({bound}: 00000 on line 2, 00002 on line 3)"), err
+
+
+def test_a_title_is_read_as_search_reads_it_numerals_and_spaces_aside(tmp_path: Path) -> None:
+    """Search finds Rocky II for "rocky 2", Spider-Man for "spiderman" and Ocean's Eleven for
+    "ocean's 11" as their whole titles; the slate's title check refused each as another
+    film's title ("film_id '00020' is Rocky II (2010) in the model, not 'Rocky 2'")."""
+    import dataclasses
+
+    import numpy as np
+    from service_fixtures import build_model
+
+    from recommender.cli.checks import slate_films_known
+    from recommender.errors import DataError
+    from recommender.query.catalog import search_films
+
+    m = build_model()
+    titles = m.catalog.titles.astype(object)
+    titles[[0, 1, 2]] = ["Rocky II", "Spider-Man", "Ocean's Eleven"]
+    model = dataclasses.replace(m, catalog=dataclasses.replace(
+        m.catalog, titles=np.asarray(titles, dtype=str)))
+    typed = ["Rocky 2", "spiderman", "ocean's 11"]
+    for f, text in enumerate(typed):
+        top = search_films(model, text, limit=1)[1][0]
+        assert (top["film_id"], top["match"]["kind"]) == (model.films.ids[f], "title"), text
+    slate = write(tmp_path, "s.csv", "film_id,budget,title\n" + "".join(
+        f"{model.films.ids[f]},2,{text}\n" for f, text in enumerate(typed)))
+    slate_films_known(model, str(slate), read_plan_slate(slate))  # each names its film
+    wrong = write(tmp_path, "w.csv", f"film_id,budget,title\n{model.films.ids[0]},2,Rocky 3\n")
+    with pytest.raises(DataError, match="is Rocky II .* not 'Rocky 3'"):
+        slate_films_known(model, str(wrong), read_plan_slate(wrong))

@@ -1,0 +1,50 @@
+"""Whether a title a person typed names a given catalog film, as search reads titles.
+
+A slate's ``title`` column (``cli/checks.slate_films_known``) and the films of the training
+catalog left out of the model that a query names (``hints.left_out_matches``) compare a typed
+title with a film's names this way: accents, case, punctuation, a leading article and the year
+aside, and a sequel's numeral or number word read in digits and spaces ignored, as the search
+index keys titles (``titles._title_keys``, ``TitleIndex``): "Rocky 2" names Rocky II (1979),
+where it was refused as another film.
+"""
+
+from __future__ import annotations
+
+from recommender.query import titles
+from recommender.query.titles import _AS_DIGITS, _DIGIT_WORD, ONLY_YEAR, normalise
+
+
+def _spellings(name: str) -> set[str]:
+    """A normalised name as search also keys it: numerals and number words in digits ("rocky
+    ii": "rocky 2", "oceans eleven": "oceans 11"), and each without spaces ("spiderman")."""
+    forms = {name, _DIGIT_WORD.sub(lambda m: _AS_DIGITS[m.group(1)], name)}
+    return forms | {f.replace(" ", "") for f in forms}
+
+
+def typed_names(typed: str) -> set[tuple[str, int]]:
+    """The names a person's ``typed`` title may mean, each with the year it asks for (0: any):
+    as a catalog writes it ("Innocents, The (1961)") or as people type it ("the innocents",
+    "the innocents 1961"), in each ``_spellings``; for ``names_title``."""
+    names, year = titles.title_names(typed)
+    wanted: set[tuple[str, int]] = set()
+    for name in {normalise(n) for pair in names for n in pair}:
+        wanted |= {(s, year) for s in _spellings(name)}
+        words = name.split()
+        if not year and len(words) > 1 and ONLY_YEAR.match(words[-1]):
+            wanted |= {(s, int(words[-1])) for s in _spellings(" ".join(words[:-1]))}
+    return wanted
+
+
+def name_keys(title: str) -> frozenset[str]:
+    """The normalised names of a catalog ``title`` that ``names_title`` compares with."""
+    return frozenset(s for pair in titles.title_names(title)[0] for k in pair
+                     for s in _spellings(normalise(k)))
+
+
+def names_title(wanted: set[tuple[str, int]], title: str, year: int,
+                keys: frozenset[str] | None = None) -> bool:
+    """Whether one of ``wanted`` (``typed_names``) is a name of the catalog ``title`` (the
+    article in front or not; accents, case and punctuation aside) of the film of ``year``,
+    its year matching when one was typed (``keys``: ``name_keys(title)`` when kept)."""
+    keys = name_keys(title) if keys is None else keys
+    return any(name in keys and asked in (0, year) for name, asked in wanted)
