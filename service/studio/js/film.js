@@ -238,8 +238,12 @@ export async function film(view, id, params) {
     getJson("/segments"), getJson("/users/attributes"),
   ]);
   const sim = await simAsk;
-  document.title = `${filmName(detail)} · Audience Studio`;
   const extras = h("div", { id: "film-extras" });
+  // the user moved on while this film was read: its late answers neither retitle the tab nor
+  // rewrite the address of the page now shown (its audience table's first load removed, or
+  // put, a ring, segment or filter in another film's bookmark)
+  if (!view.isConnected) return extras;
+  document.title = `${filmName(detail)} · Audience Studio`;
   view.replaceChildren(
     h("h1", {}, filmName(detail)),
     h("div", { class: "grid" }, card(detail), funnel(summary)),

@@ -121,9 +121,10 @@ async function draw(view, id, params) {
   if (most && k > most) k = most;  // a bookmark from a server with a larger limit
   const [body, health] = await Promise.all([getJson(userPath(id, { k })),
     getJson("/health").catch(() => ({}))]);
+  if (!view.isConnected) return;  // the user moved on: the tab keeps the title of the page shown
   const model = health.model || {};
   document.title = `User ${id} · Audience Studio`;
-  if (view.isConnected) setHashParams({ k: k === DEFAULT_K ? "" : k });  // not from a page left
+  setHashParams({ k: k === DEFAULT_K ? "" : k });
   const out = h("div", { id: "user-films", "aria-live": "polite" }, films(body, k));
   const kInput = capToServer(h("input", { id: "user-k", type: "number", min: 1, max: most || 10000,
     value: k, required: true }));
