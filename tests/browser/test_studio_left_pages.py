@@ -1,5 +1,6 @@
-"""A page left while its answers were on their way (a film, a user): their late answers neither
-retitle the tab nor rewrite the address of the page shown since."""
+"""A page left while its answers were on their way (a film, a user, a next wave being planned):
+their late answers neither retitle the tab, nor rewrite the address of the page shown since,
+nor take the user away from it."""
 
 from __future__ import annotations
 
@@ -47,3 +48,20 @@ def test_a_film_or_user_left_loading_leaves_the_page_shown_alone(
     assert page.title() == "User u00002 · Audience Studio"
     watched.assert_clean()
 
+
+def test_a_next_wave_planned_after_leaving_its_campaign_does_not_take_the_user_back(
+        served_demo: Any, watched: Any) -> None:
+    page = watched.page
+    film = api(served_demo, "/films?limit=1")["films"][0]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 50}],
+                                                "waves": 2})["plan_id"]
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}?sent_waves=1")
+    page.wait_for_selector("#next-wave:enabled")
+    held = _hold(page, "**/next")
+    page.click("#next-wave")
+    page.evaluate("location.hash = '#/search'")
+    page.wait_for_selector("#results table")
+    _release(page, held, f"/campaigns/{plan}/next")
+    assert page.evaluate("location.hash").startswith("#/search")
+    assert page.locator("h1").all_inner_texts() == ["Find a film"]
+    watched.assert_clean()

@@ -223,7 +223,8 @@ async function detail(view, planId, params) {
     try {
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
         { sent_waves: sentWaves(), ...leaving() }, { once: true });
-      location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
+      // not from a page left while it was planned: it took the user from the page they went to
+      if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
