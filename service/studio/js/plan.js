@@ -77,13 +77,23 @@ export function planSummary(planId, summary) {
           row.note || ""].filter(Boolean).join("; ") },
     ], summary.films || []),
     h("button", { type: "button", class: "ghost", id: "plan-download",
-      onclick: (e) => download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`)
-        .catch((err) => {  // one error under the button, not one more per failed click
+      onclick: async (e) => {
+        // the button waits for its file, as the audience's do: a double click downloaded it twice
+        const button = e.currentTarget;
+        const focused = document.activeElement === button;
+        button.disabled = true;
+        try {
+          await download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`);
+        } catch (err) {  // one error under the button, not one more per failed click
           const box = errorBox(err);
           box.classList.add("download-error");
-          if (e.target.nextElementSibling?.classList.contains("download-error")) e.target.nextElementSibling.replaceWith(box);
-          else e.target.after(box);
-        }) },
+          if (button.nextElementSibling?.classList.contains("download-error")) button.nextElementSibling.replaceWith(box);
+          else button.after(box);
+        } finally {
+          button.disabled = false;
+          if (focused && document.activeElement === document.body) button.focus();
+        }
+      } },
     "Download the plan (CSV)"),
   ];
 }
