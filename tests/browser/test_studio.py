@@ -350,6 +350,30 @@ def test_a_new_model_under_the_page_is_said(watched: Any, served_demo: Any,
     watched.assert_clean()
 
 
+
+def test_a_page_drawn_after_a_new_model_says_nothing_of_the_old(
+        watched: Any, served_demo: Any, example_film: dict[str, Any]) -> None:
+    """The first page drawn after a reload, every answer from the new model, was said to show
+    the previous model's segments and numbers (the notice is for a page drawn before it)."""
+    page = watched.page
+    fid = urllib.parse.quote(example_film["film_id"], safe="")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#audience-status")
+
+    def newer(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response,
+                      headers={**response.headers, "x-model-version": "20990101T000000Z-new"})
+
+    page.route("**/*", newer)
+    page.get_by_role("link", name="Overview").click()
+    page.wait_for_selector("text=Served model")
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
+    assert page.locator("#model-changed").count() == 0
+    page.unroute("**/*")
+    watched.assert_clean()
+
 def test_demand_by_place_matches_the_api(watched: Any, served_demo: Any,
                                          example_film: dict[str, Any]) -> None:
     page = watched.page

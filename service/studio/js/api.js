@@ -38,6 +38,13 @@ function detailOf(status, body) {
 }
 
 let modelVersion = null;  // the served model's version, as the last answer gave it
+// the versions the page shown had answers from (route() starts each page afresh): a page
+// drawn after a reload, wholly from the new model, was said to show the previous model's
+let pageVersions = new Set();
+/** A new page is drawn: the model versions its answers come from are counted afresh. */
+export const newPage = () => { pageVersions = new Set(); };
+/** Whether the page shown had an answer from a model other than ``version``. */
+export const pageSawOtherModel = (version) => [...pageVersions].some((v) => v !== version);
 
 async function send(path, options = {}) {
   let response;
@@ -57,6 +64,7 @@ async function send(path, options = {}) {
   // changed), so a page drawn after this answer is drawn for the new ones
   let reask = response.status === 422;
   if (version) {
+    pageVersions.add(version);
     if (modelVersion && version !== modelVersion) {
       reask = true;
       window.dispatchEvent(new CustomEvent("studio:model-changed", { detail: version }));

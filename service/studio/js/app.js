@@ -1,6 +1,6 @@
 // The studio's router: one view per URL fragment, so every screen can be bookmarked and shared.
 
-import { apiKey, getJson, setApiKey } from "./api.js";
+import { apiKey, getJson, newPage, pageSawOtherModel, setApiKey } from "./api.js";
 import { build } from "./build.js";
 import { campaigns } from "./campaigns.js";
 import { distribute } from "./distribute.js";
@@ -35,8 +35,9 @@ function redrawNotice(id, text, label) {
 }
 
 // the served model changed under the page: its segments, labels and numbers are the old
-// model's until the page is drawn again
-window.addEventListener("studio:model-changed", (e) => redrawNotice("model-changed",
+// model's until the page is drawn again (a page whose every answer came from the new one,
+// the first page after a reload, says nothing)
+window.addEventListener("studio:model-changed", (e) => pageSawOtherModel(e.detail) && redrawNotice("model-changed",
   `The served model changed (now ${e.detail}): this page shows the previous model's segments and numbers. `,
   "Redraw with the new model"));
 
@@ -72,6 +73,7 @@ async function sourceLine() {
 }
 
 async function route() {
+  newPage();
   sourceLine();
   document.getElementById("model-changed")?.remove();
   document.getElementById("limits-changed")?.remove();
