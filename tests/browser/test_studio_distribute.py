@@ -37,6 +37,25 @@ def add_film(page: Any, box: str, film: dict[str, Any]) -> None:
     page.press(box, "Enter")
 
 
+def test_a_film_removed_while_its_slate_is_shared_out_keeps_its_title(
+        watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    for film in two_films:
+        add_film(page, "#dslate-search", film)
+    held: list[Any] = []
+    page.route("**/distribution/slate", lambda route: held.append(route))
+    page.get_by_role("button", name="Share out the screens").click()
+    while not held:
+        page.wait_for_timeout(50)
+    page.get_by_role("button", name=f"remove {two_films[1]['title']}").click()
+    held[0].continue_()
+    page.wait_for_selector("#dslate-total")
+    for film in two_films:  # the answer's films by title (the removed one read as its id)
+        assert page.get_by_role("link", name=film["title"]).count() == 1
+    page.unroute("**/distribution/slate")
+    watched.assert_clean()
+
 def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
                                         two_films: list[dict[str, Any]]) -> None:
     page = watched.page

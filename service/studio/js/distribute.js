@@ -201,12 +201,13 @@ function slate() {
     const parsed = parseCinemas(cinemas.value);
     if (parsed.error) { out.replaceChildren(errorBox(`cinemas, ${parsed.error}`)); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Sharing out the screens…"));
+    // the films as asked: one removed while the answer was on its way lost its title to its id
+    const titles = new Map([...films.entries()].map(([id, s]) => [id, s.label]));
     try {
       const answer = await postJson("/distribution/slate", {
         films: [...films.values()].map((s) => s.read()),
         ...(parsed.cinemas ? { cinemas: parsed.cinemas } : {}) });
       if (!latest()) return;
-      const titles = new Map([...films.entries()].map(([id, s]) => [id, s.label]));
       out.replaceChildren(...slateResult(answer, titles));
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
