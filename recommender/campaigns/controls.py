@@ -1,21 +1,24 @@
-"""Pairs other stored plans hold out as controls: a later plan for the film leaves them out.
+"""Pairs other stored plans select (contact or hold out): a later plan leaves them out.
 
-A plan's control group measures what its contacts returned (``report.py``: each film's
-targets against its own held-out users). A plan made afterwards for the same film (a second
-campaign, not a next wave of the first) contacted them as any other candidate: in a probe, 50
-of a first plan's 68 controls were a second plan's targets for the same film, its control rate
-rose to 28% and its measured uplift fell to +3.2 points. So a plan (``plan --store``,
-``POST /campaigns/plan``, a next wave) leaves out every (film, user) pair that a plan stored
-for that film holds out as a control (any wave: which waves went out is known only along a
-chain of next waves), and keeps them in the film's ranking, as a next wave keeps its chain's
-sent pairs (``plan_slate``'s ``blocked``: holding a user out is not a watch). The summary's
-``held_out_elsewhere`` counts them and names the plans. A next wave's own chain is left to it
-(``skip``): its unsent waves' controls were never held out, and their budget is re-planned;
-so are the other next waves of its chain's plans (``next_wave.alternatives``: re-plans of the
-same budget, one of them sent), whose controls made each re-plan differ and lose audience.
-The pairs are read before the plan is made, so ``refuse_held_out`` checks again as it is
-stored, under the writers' lock: six plans of one film posted at once had each missed the
-others, and every plan's controls were 17-24 of the other plans' targets.
+A plan's control group measures what its contacts returned (``report.py``: each film's targets
+against its own held-out users). A plan made afterwards for the same film (a second campaign,
+not a next wave of the first) contacted them as any other candidate: in a probe, 50 of a first
+plan's 68 controls were a second plan's targets for the same film, its control rate rose to 28%
+and its measured uplift fell to +3.2 points. The other way round too: the second plan held out
+as controls users the first one contacts for the film (63 of 76 in a probe, 42 of them in the
+first plan's waves 2 and 3, sent after the second plan was made), so the second plan's control
+group was contacted for its film. So a plan (``plan --store``, ``POST /campaigns/plan``, a next
+wave) leaves out every (film, user) pair that a plan stored for that film selects, as a target
+or a control (any wave: which waves went out is known only along a chain of next waves), and
+keeps them in the film's ranking, as a next wave keeps its chain's sent pairs (``plan_slate``'s
+``blocked``: holding a user out is not a watch). The summary's ``held_out_elsewhere`` counts
+them and names the plans. A next wave's own chain is left to it (``skip``): its unsent waves'
+pairs were never contacted or held out, and their budget is re-planned; so are the other next
+waves of its chain's plans (``next_wave.alternatives``: re-plans of the same budget, one of them
+sent), whose controls made each re-plan differ and lose audience. The pairs are read before the
+plan is made, so ``refuse_held_out`` checks again as it is stored, under the writers' lock: six
+plans of one film posted at once had each missed the others, and every plan's controls were
+17-24 of the other plans' targets.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ import pyarrow.compute as pc
 import sqlalchemy as sa
 from numpy.typing import NDArray
 
-from recommender.campaigns.plan import CONTROL, Plan, plan_slate
+from recommender.campaigns.plan import Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore, plan_rows
 from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
@@ -39,34 +42,36 @@ from recommender.serving.engine import Engine
 FILMS_PER_QUERY = 500  # film ids in one IN list
 PLANS_NAMED = 20  # plans the summary names (all are counted)
 # plans made for one request (CLI plan --store, POST /campaigns/plan) when a plan stored
-# meanwhile holds out some of its pairs (refuse_held_out): each is made again around them
+# meanwhile selects some of its pairs (refuse_held_out): each is made again around them
 PLAN_ATTEMPTS = 3
 PLANS_LOCK = 0x706C616E  # "plan": PostgreSQL's lock serialising the stores of plans
 
 
 def held_out(store: CampaignStore, film_ids: Sequence[str], skip: Sequence[str] = ()
              ) -> tuple[list[str], list[str], list[str]]:
-    """(film ids, user ids, plan ids) of the control rows that plans stored in ``store`` hold
-    for ``film_ids``, but for the plans in ``skip``."""
+    """(film ids, user ids, plan ids) of the rows (targets and controls) that plans stored in
+    ``store`` hold for ``film_ids``, but for the plans in ``skip``."""
     films: list[str] = []
     users: list[str] = []
     plans: list[str] = []
     with store.engine.connect() as conn:
-        for film, user, plan in control_rows(conn, film_ids, skip):
+        for film, user, plan in selected_rows(conn, film_ids, skip):
             films.append(film)
             users.append(user)
             plans.append(plan)
     return films, users, plans
 
 
-def control_rows(conn: sa.Connection, film_ids: Sequence[str], skip: Sequence[str] = ()
-                 ) -> Iterator[tuple[str, str, str]]:
-    """(film, user, plan) of each control row stored for ``film_ids``, but for the plans in
-    ``skip``, read on ``conn`` (``held_out``; ``refuse_held_out`` in the plan's transaction)."""
+def selected_rows(conn: sa.Connection, film_ids: Sequence[str], skip: Sequence[str] = ()
+                  ) -> Iterator[tuple[str, str, str]]:
+    """(film, user, plan) of each row, target or control, stored for ``film_ids``, but for the
+    plans in ``skip``, read on ``conn`` (``held_out``; ``refuse_held_out`` in the plan's
+    transaction): any pair a plan selects may become its control, so none may be another
+    plan's control (contacted) nor its target (which contacts this plan's control)."""
     c = plan_rows.c
     for start in range(0, len(film_ids), FILMS_PER_QUERY):
         query = sa.select(c.film_id, c.user_id, c.plan_id).where(
-            c.group_name == CONTROL, c.film_id.in_(film_ids[start:start + FILMS_PER_QUERY]))
+            c.film_id.in_(film_ids[start:start + FILMS_PER_QUERY]))
         if skip:
             query = query.where(c.plan_id.not_in(list(skip)))
         for row in conn.execute(query):
@@ -86,7 +91,7 @@ def next_waves_of(conn: sa.Connection, plan_ids: Sequence[str]) -> set[str]:
 def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore,
                   skip: Sequence[str] = ()
                   ) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]], dict[str, Any]]:
-    """The pairs ``held_out`` by other plans for ``slate``'s films, as ``plan_slate``'s
+    """The pairs other plans select for ``slate``'s films (``held_out``), as ``plan_slate``'s
     ``blocked`` (slate positions, model user indices: users the model does not know cannot be
     planned anyway), and the summary's ``held_out_elsewhere``: ``{"pairs", "plans",
     "plans_count", "left_out", "note"}`` (``pairs``: distinct pairs left out)."""
@@ -101,15 +106,17 @@ def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore
     named = sorted(set(np.asarray(plans, dtype=object)[ok].tolist())) if ok.any() else []
     info = {"pairs": int(pairs.shape[1]), "plans": named[:PLANS_NAMED],
             "plans_count": len(named), "left_out": True,
-            "note": "(film, user) pairs other stored plans hold out as controls for these "
-                    "films: left out of this plan, so that their reports stay measurable"}
+            "note": "(film, user) pairs other stored plans select (contact or hold out as "
+                    "controls) for these films: left out of this plan, so that no plan's "
+                    "control group is contacted for its film and every report stays "
+                    "measurable"}
     return (pairs[0].astype(np.int64), pairs[1].astype(np.int64)), info
 
 
 def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignStore | None,
                 **options: Any) -> Plan:
     """``plan_slate`` for a plan to be stored in ``store``, leaving out the pairs other plans
-    there hold out as controls (``blocked_pairs``; the summary's ``held_out_elsewhere``);
+    there select, as targets or controls (``blocked_pairs``; the summary's ``held_out_elsewhere``);
     without a store, ``plan_slate`` as it is. A plan of nobody (budgets, but no candidate
     left) raises ``NothingToPlanError``, as a slate of zero budgets and a next wave do."""
     info = None
@@ -124,7 +131,8 @@ def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignS
         raise NothingToPlanError(
             f"the slate's films have {sum(f.budget for f in slate):,} contacts of budget but "
             "nobody to plan: every user watched them or is opted out"
-            + (f", or {info['pairs']:,} pairs are other plans' controls" if info else ""))
+            + (f", or {info['pairs']:,} pairs are other plans' contacts or controls" if info
+               else ""))
     return plan
 
 
@@ -132,12 +140,12 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
                     summary: dict[str, Any], link: dict[str, Any] | None) -> None:
     """In a plan's transaction, after the writers' lock (SQLite's; on PostgreSQL
     ``PLANS_LOCK``, taken here): refuse the plan when it selects a (film, user) pair that a
-    plan stored since it was made holds out as a control for that film (``held_out`` was read
-    before planning), naming that plan (``PlansClashError``); nothing is stored, and planning
-    again leaves the pairs out. A next wave's own chain (``link``) is skipped, as
-    ``blocked_pairs`` skips it, and so are the other next waves of the chain's plans. A plan
-    that did not leave them out (``held_out_elsewhere.left_out`` false or absent: the Spark
-    planner says so) is not checked."""
+    plan stored since it was made selects for that film, as a target or a control
+    (``held_out`` was read before planning), naming that plan (``PlansClashError``); nothing
+    is stored, and planning again leaves the pairs out. A next wave's own chain (``link``)
+    is skipped, as ``blocked_pairs`` skips it, and so are the other next waves of the
+    chain's plans. A plan that did not leave them out (``held_out_elsewhere.left_out`` false
+    or absent: the Spark planner says so) is not checked."""
     if not (summary.get("held_out_elsewhere") or {}).get("left_out"):
         return
     from recommender.campaigns.connection import advisory_lock_within
@@ -158,10 +166,10 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     films = pc.unique(rows.column("film_id")).to_pylist()
     mine = set(zip(rows.column("film_id").to_pylist(), rows.column("user_id").to_pylist(),
                    strict=True))
-    clash = [(f, u, p) for f, u, p in control_rows(conn, films, skip) if (f, u) in mine]
+    clash = [(f, u, p) for f, u, p in selected_rows(conn, films, skip) if (f, u) in mine]
     if clash:
         raise PlansClashError(
             f"the campaign store did not store this plan: plan {clash[0][2]}, stored while "
-            f"it was being made, holds out {len(clash):,} of its (film, user) pairs as "
-            f"controls (film {clash[0][0]!r} first); nothing was stored, and planning "
+            f"it was being made, selects {len(clash):,} of its (film, user) pairs (contacts "
+            f"or controls; film {clash[0][0]!r} first); nothing was stored, and planning "
             "again leaves them out")

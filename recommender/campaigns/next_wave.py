@@ -10,9 +10,10 @@ and plans what is left:
 - a (film, user) pair already contacted, or held out as a control in a sent wave, anywhere in
   the chain of plans (``campaign_plan_links``), is not planned again for that film (controls
   stay uncontacted so the earlier waves stay measurable); users who converted are out through
-  the model (their events are seen interactions of the refreshed model); the controls other
-  plans hold for its films are left out too (``controls.py``), but for those of the other next
-  waves of the chain's plans (``alternatives``: re-plans, one of them sent);
+  the model (their events are seen interactions of the refreshed model); the pairs other
+  plans select for its films (targets or controls) are left out too (``controls.py``), but
+  for those of the other next waves of the chain's plans (``alternatives``: re-plans, one of
+  them sent);
 - the cap counts every selected row of a user over the chain's sent waves, target or
   control, as in the first plan: users who reached it are out, and a partly selected user
   (a cap above 1) enters the allocation with only what is left of it (per-user caps of
@@ -205,7 +206,7 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                                              strict=False), np.int64) if len(user) \
         else np.zeros(0, np.int64)
     ok = (b_film >= 0) & (b_user >= 0)
-    # and the pairs plans outside the chain hold out as controls (controls.py), but for the
+    # and the pairs plans outside the chain select, targets or controls (controls.py), but the
     # other next waves of its plans: alternatives to this one, only one of them is sent
     (o_film, o_user), held = blocked_pairs(
         model, slate, store, skip=[p for p, _ in links] + alternatives(store, links))

@@ -211,9 +211,9 @@ def show_summary(plan_id: str, summary: dict[str, Any], as_json: bool) -> TextIO
 
 
 def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) -> None:
-    """The Spark planner does not leave out the pairs other stored plans hold out as controls
-    (``campaigns/controls.py``): say how many it may have planned, on stderr and in the
-    summary, rather than nothing."""
+    """The Spark planner does not leave out the pairs other stored plans select, as contacts
+    or controls (``campaigns/controls.py``): say how many it may have planned, on stderr and
+    in the summary, rather than nothing."""
     if store is None:
         return
     from recommender.campaigns.controls import blocked_pairs
@@ -221,9 +221,9 @@ def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) 
     _, info = blocked_pairs(model, slate, store)
     if info["pairs"]:
         said = (f"the Spark planner does not leave out the {info['pairs']:,} (film, user) "
-                f"pairs {info['plans_count']:,} other stored plan(s) hold out as controls for "
-                "these films: contacting them biases those plans' reports (plan with --engine "
-                "local to leave them out)")
+                f"pairs {info['plans_count']:,} other stored plan(s) contact or hold out as "
+                "controls for these films: contacting or holding them out biases those plans' "
+                "reports or this one's (plan with --engine local to leave them out)")
         print(f"warning: {said}", file=sys.stderr)
         summary["held_out_elsewhere"] = {**info, "left_out": False, "note": said}
 
@@ -290,10 +290,10 @@ def print_summary(summary: dict[str, Any]) -> None:
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
     held = summary.get("held_out_elsewhere") or {}
     if held.get("pairs") and held["left_out"]:  # the Spark planner's said it did not
-        print(f"note: {held['pairs']:,} (film, user) pairs held out as controls by "
-              f"{held['plans_count']:,} other stored plan(s) ({', '.join(held['plans'][:3])}"
-              f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that their reports "
-              "stay measurable", file=sys.stderr)
+        print(f"note: {held['pairs']:,} (film, user) pairs contacted or held out as controls "
+              f"by {held['plans_count']:,} other stored plan(s) ({', '.join(held['plans'][:3])}"
+              f"{', ...' if held['plans_count'] > 3 else ''}) left out, so that no plan's "
+              "control group is contacted for its film", file=sys.stderr)
     flat = (summary.get("no_effect") or {}).get("films") or []
     left = {x["film_id"]: x for x in summary.get("left_out") or []}
     for f in summary["films"]:  # a next wave: what its previous plan's sent waves measured

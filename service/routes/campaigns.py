@@ -189,8 +189,9 @@ def stored_plan(request: Request) -> None:
 @router.post("/campaigns/plan", response_model=PlanCreated, responses={
     **INVALID, **NOT_FOUND, **STORE_DOWN, 409: {"model": Error, "description": (
         "the slate names a film twice, or every film's budget is 0 (rules JSON Schema cannot "
-        "state; detail says which), a plan stored meanwhile holds out some of its pairs as "
-        f"controls ({PLAN_ATTEMPTS} plans in a row: each plan is made again around them), "
+        "state; detail says which), a plan stored meanwhile selects some of its pairs (as "
+        f"targets or controls; {PLAN_ATTEMPTS} plans in a row: each plan is made again around "
+        "them), "
         "the Idempotency-Key was used "
         "for another request, or the "
         "store was moved by `campaign copy` (the service's log names the copy)")}},

@@ -1,8 +1,9 @@
-"""A plan stored beside others leaves out the (film, user) pairs they hold out as controls for
-its films (a second campaign contacted a first one's controls, and the first one's report
-measured its targets against contacted users), and keeps them in the films' rankings: every
-other pair is planned as it is without them (oracle: the same plan made without a store, and
-the control rows read back with ``sqlite3``)."""
+"""A plan stored beside others leaves out the (film, user) pairs they select for its films, as
+controls (a second campaign contacted a first one's controls, and the first one's report
+measured its targets against contacted users) or as targets (the second campaign held out as
+its controls users the first one contacts, its later waves too), and keeps them in the films'
+rankings: every other pair is planned as it is without them (oracle: the same plan made without
+a store, and the rows read back with ``sqlite3``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
+from recommender.errors import PlansClashError
 from recommender.io import demo
 from recommender.model import artifact
 from recommender.model.model import Model
@@ -37,10 +39,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Model, list[s
     return folder, model, films
 
 
-def controls_of(db: Path, plan_id: str) -> set[tuple[str, str]]:
+def controls_of(db: Path, plan_id: str, group: str = "control") -> set[tuple[str, str]]:
+    """The (film, user) pairs of ``plan_id``'s rows of ``group`` ("" for every row)."""
     with sqlite3.connect(db) as conn:
         return set(conn.execute("SELECT film_id, user_id FROM campaign_plan_rows WHERE plan_id = ? "
-                                "AND group_name = 'control'", (plan_id,)).fetchall())
+                                "AND group_name LIKE ?", (plan_id, group or "%")).fetchall())
 
 
 def csv_pairs(text: str) -> set[tuple[str, str]]:
@@ -63,8 +66,8 @@ def test_a_second_plan_leaves_the_first_ones_controls_alone(
     first = plan_beside(model, [SlateFilm(f, 40) for f in films], store, holdout=0.3, seed=1)
     store.save_plan(first.plan_id, first.summary, first.rows)
     assert first.summary["held_out_elsewhere"]["pairs"] == 0
-    held = controls_of(db, first.plan_id)
-    assert len(held) > 20
+    held = controls_of(db, first.plan_id, "")
+    assert len(controls_of(db, first.plan_id)) > 20
     slate = [SlateFilm(f, 150) for f in films[:2]]  # a second campaign of two of its films
     second = plan_beside(model, slate, store, holdout=0.3, seed=2)
     got = pairs(second.rows)
@@ -98,12 +101,12 @@ def test_cli_and_http_leave_them_out(world: tuple[Path, Model, list[str]], tmp_p
     assert code == 0, err
     with sqlite3.connect(db) as conn:
         (first,) = conn.execute("SELECT plan_id FROM campaign_plans").fetchone()
-    held = controls_of(db, first)
+    held = controls_of(db, first, "")
     code, _, err = run_cli(capsys, "plan", model_dir, "--slate", tmp_path / "slate.csv",
                            "--out", tmp_path / "b.csv", "--store", db, "--seed", "4")
     assert code == 0, err
-    assert f"note: {len(held):,} (film, user) pairs held out as controls by 1 other stored " \
-           f"plan(s) ({first}) left out" in err
+    assert f"note: {len(held):,} (film, user) pairs contacted or held out as controls by 1 " \
+           f"other stored plan(s) ({first}) left out" in err
     planned = csv_pairs((tmp_path / "b.csv").read_text())
     assert len(planned) > 50 and not held & planned
     assert held & csv_pairs((tmp_path / "a.csv").read_text())  # the oracle reads what it should
@@ -114,7 +117,37 @@ def test_cli_and_http_leave_them_out(world: tuple[Path, Model, list[str]], tmp_p
         info = r.json()["summary"]["held_out_elsewhere"]
         assert info["pairs"] >= len(held) and first in info["plans"]
         # a note marketers read (the Studio shows it): what was done and why, no source path
-        assert info["note"].endswith("left out of this plan, so that their reports stay "
+        assert info["note"].endswith("left out of this plan, so that no plan's control group "
+                                     "is contacted for its film and every report stays "
                                      "measurable") and ".py" not in info["note"]
         planned = csv_pairs(client.get(f"/campaigns/{r.json()['plan_id']}/plan.csv").text)
     assert len(planned) > 50 and not held & planned
+
+
+def test_a_second_plan_holds_out_none_of_the_first_ones_contacts(
+        world: tuple[Path, Model, list[str]], tmp_path: Path) -> None:
+    """The second campaign's controls were the first one's targets for the film (63 of 76 in a
+    probe, 42 of them in the first plan's waves 2 and 3, sent after the second was made): its
+    control group was contacted for its film. A first plan with no control group at all
+    (holdout 0) is left alone as well, and one stored while the second was made is refused."""
+    _, model, films = world
+    db = tmp_path / "store.db"
+    store = open_store(str(db))
+    slate = [SlateFilm(f, 40) for f in films]
+    early = plan_beside(model, slate, store, holdout=0.3, seed=2)  # made before the first
+    first = plan_beside(model, slate, store, holdout=0.0, waves=3, seed=1)
+    store.save_plan(first.plan_id, first.summary, first.rows)
+    contacted = controls_of(db, first.plan_id, "target")
+    assert len(contacted) == 120 and not controls_of(db, first.plan_id)
+    assert contacted & pairs_of(early.rows, "control")  # the harm, had it been stored
+    with pytest.raises(PlansClashError, match=first.plan_id):
+        store.save_plan(early.plan_id, early.summary, early.rows)
+    second = plan_beside(model, slate, store, holdout=0.3, seed=2)
+    assert not contacted & set(pairs(second.rows))  # held out or contacted: neither
+    assert second.summary["held_out_elsewhere"]["pairs"] == len(contacted)
+    store.save_plan(second.plan_id, second.summary, second.rows)
+    store.close()
+
+
+def pairs_of(rows: object, group: str) -> set[tuple[str, str]]:
+    return {k for k, v in pairs(rows).items() if v[2] == group}

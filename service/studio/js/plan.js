@@ -40,7 +40,7 @@ export function planSummary(planId, summary) {
     // pairs other stored plans hold out as controls, left out (or, on Spark, not)
     summary.held_out_elsewhere && summary.held_out_elsewhere.pairs
       ? h("p", { class: "note", id: "plan-held-elsewhere" },
-        `${int(summary.held_out_elsewhere.pairs)} (film, user) pairs held out as controls by ${int(summary.held_out_elsewhere.plans_count)} other stored plan(s): ${summary.held_out_elsewhere.note}.`) : "",
+        `${int(summary.held_out_elsewhere.pairs)} (film, user) pairs contacted or held out as controls by ${int(summary.held_out_elsewhere.plans_count)} other stored plan(s): ${summary.held_out_elsewhere.note}.`) : "",
     // values too far apart for the solver's relative tolerance: "within 0.0000% of the best"
     // below would not show what the films of small value lost
     o.note ? h("p", { class: "warning", id: "plan-spread" }, `Not exact for every film: ${o.note}.`) : "",
