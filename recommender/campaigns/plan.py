@@ -59,7 +59,8 @@ TIEBREAK = 1e-7  # the rank bonus that breaks ties in p, relative to the largest
 VALUE_SPREAD = 1e5
 UNITS = {
     "p": "probability that the user watches the film within the calibration horizon",
-    "expected_conversions": "users expected to watch within the horizon (sum of p)",
+    "expected_conversions": "conversions expected within the horizon: (film, user) pairs, sum "
+                            "of p (a user contacted for two films counts in each)",
     "expected_value": "value units (sum of value x p); value = worth of one conversion",
     "dual_price": "value units one more selected user of the film (its selected_limit + 1, "
                   "target or control) would add; a contact of budget buys about "
@@ -73,7 +74,8 @@ UNITS = {
     "budget_exceeds_eligible": "selected_limit > eligible users: the film has fewer users "
                                "than its budget and control group call for (contacts may "
                                "fall short of the budget)",
-    "contacts": "target rows (users to contact); at most the budget",
+    "contacts": "target rows, one per (film, user) to contact (a user holds one per film, up "
+                "to the cap); at most the budget",
     "control": "control rows (selected users held out, never contacted for the film)",
 }
 

@@ -317,10 +317,10 @@ def print_summary(summary: dict[str, Any]) -> None:
         print(f"warning: {o['note']}", file=sys.stderr)
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
     _print_table(["total", "value", "unit / source"], [
-        ["contacts", f"{t['contacts']:,}", "target rows (users to contact)"],
+        ["contacts", f"{t['contacts']:,}", "target rows: (film, user) pairs to contact"],
         ["control", f"{t['control']:,}", "held-out rows, never contacted"],
         ["expected conversions", f"{t['expected_conversions']:.2f}",
-         "users, sum of p over target rows"],
+         "(film, user) pairs, sum of p over target rows"],
         ["expected value", f"{t['expected_value']:.2f}", "value units over target rows"],
         ["objective", f"{o['objective']:.4f}", "value units over every selected row "
                                                "(targets and controls), what is maximised"],

@@ -73,6 +73,10 @@ def test_plan_writes_rows_summary_and_store(model_dir: Path, model: Model, tmp_p
                      "budget + control > eligible users", "LP upper bound", "naive plan objective",
                      "probability of watching within", f"stored in sqlite:///{tmp_path}"):
         assert fragment in out, fragment
+    # a total counts (film, user) rows, not users: at cap 2 a user holds up to two of them
+    assert summary["totals"]["contacts"] == sum(targets.values()) > len(targets)
+    contacts_line = next(line for line in out.splitlines() if line.startswith("contacts "))
+    assert "(film, user) pairs" in contacts_line and "users to contact" not in contacts_line
     st = open_store(store)
     try:
         assert st.summary(summary["plan_id"]) == summary

@@ -54,8 +54,8 @@ export function planSummary(planId, summary) {
       // served now) no longer names once a new model is served
       summary.created || summary.model_version ? [h("dt", {}, "Planned"), h("dd", { id: "plan-made" },
         [summary.created, summary.model_version && `with model ${summary.model_version}`].filter(Boolean).join(" "))] : "",
-      h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted)`),
-      h("dt", {}, "Expected conversions"), h("dd", {}, `${num(t.expected_conversions, 1)} users${horizon} among the contacted users`,
+      h("dt", {}, "Contacts"), h("dd", {}, `${int(t.contacts)} target, ${int(t.control)} control (never contacted for its film): (film, user) pairs`),
+      h("dt", {}, "Expected conversions"), h("dd", {}, `${num(t.expected_conversions, 1)} (film, user) pairs${horizon} among the contacted ones`,
         t.expected_value !== undefined ? ` (worth ${num(t.expected_value, 2)} value units)` : ""),
       h("dt", {}, "Selected users' worth"), h("dd", {}, `${num(o.objective, 2)} value units (value × probability of watching, over the contacted `,
         "users and their control group, which the planner chooses together); ",
