@@ -230,6 +230,18 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
     assert page.evaluate("() => document.querySelector('#holdout').matches(':invalid')")
     page.wait_for_timeout(300)
     assert _api(served_demo, "/campaigns")["total"] == before  # nothing planned or stored
+    # the control share takes what the server takes, [0, 1): 0.125 and 0.95 were refused by a
+    # max of 0.9 in steps of 0.01; 1 is refused here, naming the rule
+    invalid = "() => document.querySelector('#holdout').matches(':invalid')"
+    for share in ("0.125", "0.95"):
+        page.fill("#holdout", share)
+        assert not page.evaluate(invalid), share
+    page.fill("#holdout", "1")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    assert page.evaluate(invalid)
+    assert "below 1" in page.evaluate("() => document.querySelector('#holdout').validationMessage")
+    page.wait_for_timeout(300)
+    assert _api(served_demo, "/campaigns")["total"] == before
     # a campaign without controls (planned over the API): the report says why no uplift
     plan_id = _post(served_demo, "/campaigns/plan", {
         "films": [{"film_id": film["film_id"], "budget": 10}], "holdout": 0,

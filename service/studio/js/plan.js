@@ -122,13 +122,19 @@ export function plan(view) {
   // every field required: a cleared control share was sent as 0 (a campaign that can never be
   // measured), a cleared cap or waves as 0 (refused for a value the user never typed)
   const cap = h("input", { id: "cap", type: "number", min: 1, step: 1, required: true, value: 1 });
-  const holdout = h("input", { id: "holdout", type: "number", min: 0, max: 0.9, step: 0.01, required: true, value: 0.1 });
+  // any share in [0, 1), as the server and `plan --holdout` take (a max of 0.9 in steps of 0.01
+  // refused 0.95 and 0.125); 1 and above said here, as the browser says a share below 0
+  const holdout = h("input", { id: "holdout", type: "number", min: 0, step: "any", required: true, value: 0.1 });
+  const shareBelowOne = () => holdout.setCustomValidity(Number(holdout.value) >= 1
+    ? "The control share is below 1: the share of each film's selected users held out." : "");
+  holdout.addEventListener("input", shareBelowOne);
   const waves = h("input", { id: "waves", type: "number", min: 1, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, step: 1, required: true, value: 0 });
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
   let keep = () => {};  // until what was kept is back (keptForm)
   const slate = pickedRows(find, found, body, slateRow, () => keep());
   keep = keptForm(FORM_KEY, slate, { cap, holdout, waves, seed });
+  shareBelowOne();  // a share kept from before is checked as a typed one
   async function run(e) {
     e.preventDefault();
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
