@@ -653,6 +653,11 @@ def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: An
     assert "RECOMMENDER_WRITE_KEYS" in page.inner_text("#key-message")  # the server's words
     assert page.inner_text("[role=alert].error").startswith(
         "Something went wrong: this action needs a key with write rights")
+    # Save on the emptied field forgot the read key without a word: it is refused, said
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("#key-message:has-text('Type a key to save')")
+    assert page.locator("#key-dialog").is_visible()
+    assert page.evaluate("() => Object.values(sessionStorage)").count(read_key) == 1
     page.fill("#key-input", write_key)
     page.get_by_role("button", name="Save").click()
     assert page.get_by_label(f"budget for {example_film['title']}").input_value() == "7"

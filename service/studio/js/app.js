@@ -123,6 +123,14 @@ function keyDialog() {
   // reach (the footer too): the dialog stays open and says so
   document.getElementById("key-form").addEventListener("submit", (e) => {
     if (e.submitter?.value !== "save") return;
+    // an empty field saved forgot the key in use without a word (the dialog opens empty after
+    // a refusal): forgetting is the other button's
+    if (!input.value.trim()) {
+      e.preventDefault();
+      message.textContent = "Type a key to save, or choose “Forget the key” to send none.";
+      input.focus();
+      return;
+    }
     const bad = [...input.value.trim()].find((c) => c < " " || c === "\x7f" || c.codePointAt(0) > 0xff);
     if (bad === undefined) return;
     e.preventDefault();
