@@ -27,6 +27,8 @@ MAX_BUDGET = 2**48
 # below about 1e-17 the rank tie-break outweighed every worth (the plan lost 0.12%); the
 # summary's 6 decimals show a total of worths down to 1e-4 a user
 MIN_VALUE, MAX_VALUE = 1e-4, 1e12
+# a decimal number as written in a CSV: ASCII digits, an optional point and exponent
+DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 MAX_CAP = 1000  # contacts per user over a campaign
 MAX_WAVES = 1000
 MAX_SEED = 2**32 - 1  # the control draw uses 32 bits of the seed: larger ones would repeat
@@ -116,10 +118,8 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         cell = dict(zip(names, row, strict=True))
         if cell.get("value", "").strip():
             written = cell["value"].replace(",", ".") if delimiter != "," else cell["value"]
-            try:
-                value = float(written)
-            except ValueError:
-                value = math.nan
+            # decimal digits only: float() also takes "1_0" (10) and other scripts' digits
+            value = (float(written) if DECIMAL.fullmatch(written.strip()) else math.nan)
             if not (math.isfinite(value) and MIN_VALUE <= value <= MAX_VALUE):
                 raise DataError(str(p), f"value must be a number in [{MIN_VALUE:g}, "
                                 f"{MAX_VALUE:g}] (value units), got {cell['value']!r}",

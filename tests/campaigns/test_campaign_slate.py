@@ -38,6 +38,10 @@ def test_reads_ids_byte_for_byte(tmp_path: Path) -> None:
     # 1e308 overflowed the plan's objective to null; 1e-300 lost to the rank tie-break
     ("film_id,budget,value\n1,2,1e308\n", 2, "a number in [0.0001, 1e+12]"),
     ("film_id,budget,value\n1,2,1e-300\n", 2, "a number in [0.0001, 1e+12]"),
+    # float() takes these too: a value of 10 from "1_0", 3 from an Arabic-Indic digit, infinity
+    ("film_id,budget,value\n1,2,1_0\n", 2, "a number in [0.0001, 1e+12]"),
+    ("film_id,budget,value\n1,2,\u0663\n", 2, "a number in [0.0001, 1e+12]"),
+    ("film_id,budget,value\n1,2,infinity\n", 2, "a number in [0.0001, 1e+12]"),
     ("film_id,budget\n1,2,3\n", 2, "expected 2 fields"),
     ("film_id,budget\n1,2\n1,3\n", 3, "already on line 2"),
     ("film_id,budget\n,2\n", 2, "film_id is empty"),
