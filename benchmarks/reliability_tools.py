@@ -27,6 +27,10 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+#: the ``Host`` every request sends: a server bound to 127.0.0.1 answers its own names only
+#: (``service.hosts``), and a made-up one ("bench", "x") got 400 to every request, the
+#: health probe's included (every server section waited 120 s and stopped)
+HOST = "127.0.0.1"
 
 
 def log(msg: str) -> None:
@@ -150,7 +154,8 @@ class Server:
 def health(port: int, timeout: float = 1.0) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
-            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            s.sendall(f"GET /health HTTP/1.1\r\nHost: {HOST}\r\nConnection: close\r\n\r\n"
+                      .encode())
             return s.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
@@ -224,7 +229,7 @@ async def _connection(port: int, paths: Callable[[int], str], until: float,
                 reader, writer = await asyncio.wait_for(
                     asyncio.open_connection("127.0.0.1", port), timeout)
             assert reader is not None and writer is not None
-            writer.write(f"GET {path} HTTP/1.1\r\nHost: bench\r\n{extra_headers}\r\n".encode())
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {HOST}\r\n{extra_headers}\r\n".encode())
             status, headers, body = await asyncio.wait_for(_read_response(reader), timeout)
             on_response(Response(sent, time.monotonic() - sent, status, path, headers, body))
             if headers.get("connection", "").lower() == "close":

@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
+from servers import start_server, stop_server
+from service_fixtures import save_model
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
@@ -31,3 +33,22 @@ def test_a_server_not_healthy_in_time_is_not_left_running(
     assert server.proc is not None and server.proc.poll() is not None
     with pytest.raises(ProcessLookupError):
         os.killpg(server.proc.pid, 0)
+
+
+def test_the_probe_and_the_load_are_answered_by_a_loopback_server(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server bound to 127.0.0.1 answers its own Host names only (``service.hosts``): the
+    health probe sent ``Host: x`` and the load ``Host: bench``, so every request got 400,
+    ``Server.start`` never saw the server healthy and every server section of the gauntlet
+    stopped after 120 s."""
+    monkeypatch.syspath_prepend(str(BENCHMARKS))
+    tools = importlib.import_module("reliability_tools")
+    proc, base = start_server(save_model(tmp_path / "model"), clean=True)
+    try:
+        port = int(base.rsplit(":", 1)[1])
+        assert tools.health(port)
+        statuses: list[int] = []
+        tools.run_load(port, 1, 0.3, lambda n: "/segments", lambda r: statuses.append(r.status))
+        assert statuses and set(statuses) == {200}
+    finally:
+        stop_server(proc)
