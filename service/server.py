@@ -201,7 +201,10 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
         raise InvalidParameterError(f"port must be in [0, 65535], got {port}")
     if not 1 <= workers <= MAX_WORKERS:
         raise InvalidParameterError(f"workers must be in [1, {MAX_WORKERS}], got {workers}")
-    path = str(Path(model_dir).resolve())
+    # absolute, its links kept: a link swapped to another model folder (``ln -sfn``) is
+    # followed by the watcher and by a reload (resolved here, the workers kept the folder the
+    # link named at the start, and a reload answered "reloaded" with the old model)
+    path = str(Path(model_dir).expanduser().absolute())  # "..": as the system reads it
     load_engine(path)  # raises ArtifactError naming what is wrong
     folder = layout.holder(path)
     if folder is not None:  # said of the argument: the settings' check names the variable

@@ -90,6 +90,38 @@ def test_serve_refuses_a_version_naming_the_argument(model_dir: Path,
     assert "RECOMMENDER_MODEL_PATH" not in err and len(err.strip().splitlines()) == 1
 
 
+def test_serve_follows_a_link_swapped_to_another_model_folder(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``recommender serve LIVE`` with ``LIVE`` a link to a model folder, swapped to another
+    (``ln -sfn``, a blue/green deploy): the workers were given the folder the link named at
+    the start, so neither the watcher nor ``POST /admin/reload`` ever served the new one."""
+    from service import server
+    from service.metrics import Metrics
+    from service.settings import Settings
+    from service.state import ServiceState
+
+    a, b = save_model(tmp_path / "a", seed=1), save_model(tmp_path / "b", seed=2)
+    live = tmp_path / "live"
+    live.symlink_to(a)
+    given: list[str] = []
+    monkeypatch.setenv("RECOMMENDER_MODEL_PATH", "unset")  # restored after the test
+    monkeypatch.setattr(server, "_run", lambda *_: given.append(
+        os.environ["RECOMMENDER_MODEL_PATH"]))
+    server.serve(str(live), port=0)
+    state = ServiceState(Settings(model_path=given[0], watch_interval=0, warm_cache=False),
+                         Metrics())
+    state.startup()
+    try:
+        assert state.engine is not None
+        assert state.engine.version == artifact.load(a).version
+        (tmp_path / "next").symlink_to(b)
+        os.replace(tmp_path / "next", live)
+        assert state.check()
+        assert state.engine.version == artifact.load(b).version
+    finally:
+        state.shutdown()
+
+
 @pytest.mark.parametrize(("env", "said"), [
     ({"RECOMMENDER_ADMIN_KEY": "the secret"}, "RECOMMENDER_ADMIN_KEY: a key holds a character"),
     ({"RECOMMENDER_MIN_CELL": "abc"}, "RECOMMENDER_MIN_CELL: Input should be a valid integer"),
