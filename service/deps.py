@@ -66,6 +66,7 @@ async def get_engine(request: Request) -> Engine:
         shown = f" ({why})" if why and not details_hidden(request) else ""
         raise HTTPException(503, f"no model is loaded{shown}", headers={"Retry-After": "5"})
     request.state.model_version = engine.version
+    request.state.engine = engine  # an error's answer (service.errors) speaks of this model
     return engine
 
 

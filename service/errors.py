@@ -133,9 +133,13 @@ async def http_error(request: Request, exc: Exception) -> Response:
 async def not_found(request: Request, exc: Exception) -> JSONResponse:
     detail = str(exc)
     service = getattr(request.app.state, "service", None)
-    if isinstance(exc, UnknownFilmError) and service is not None and service.engine is not None:
+    # the request's engine (``deps.get_engine``): the served one may be another model by now,
+    # and the titles came from it while X-Model-Version named the request's
+    engine = getattr(request.state, "engine", None) or (
+        service.engine if service is not None else None)
+    if isinstance(exc, UnknownFilmError) and engine is not None:
         # adds the titles the id matches (a title search: off the event loop)
-        detail = await run_in_threadpool(service.engine.unknown_film_detail, exc)
+        detail = await run_in_threadpool(engine.unknown_film_detail, exc)
     return JSONResponse({"detail": detail}, status_code=404)
 
 

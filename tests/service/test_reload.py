@@ -554,3 +554,28 @@ def test_a_version_completed_after_a_refusal_reaches_every_worker(
     assert answer(early) == expected(loaded["b"])
     assert early.get("/health").json()["model_folder_warning"] is None
     assert errors_counted(early) == 1.0
+
+
+def test_an_unknown_film_is_answered_by_the_model_the_request_took(
+        root: Path, loaded: dict[str, Model], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 404's titles (``Engine.unknown_film_detail``) came from the engine served when the
+    error was answered: after a reload meanwhile, from the new model, while
+    ``X-Model-Version`` named the one the request took."""
+    from recommender.errors import UnknownFilmError
+    from recommender.serving.engine import Engine
+
+    monkeypatch.setattr(Engine, "unknown_film_detail",
+                        lambda self, error: f"titles of {self.version}")
+    with app_for(root) as client:
+        took = state(client).engine
+
+        def reloaded_meanwhile(film_id: str, min_cell: int | None = None) -> Any:
+            state(client).reload(str(root / "b"))
+            raise UnknownFilmError([film_id])
+
+        monkeypatch.setattr(took, "film_details", reloaded_meanwhile)
+        r = client.get("/films/nowhere")
+        assert state(client).engine.version == loaded["b"].version  # the reload happened
+        assert r.status_code == 404
+        assert r.headers["X-Model-Version"] == loaded["a"].version
+        assert r.json()["detail"] == f"titles of {loaded['a'].version}"
