@@ -60,16 +60,18 @@ def store_pool(settings: Any) -> StorePool:
 
 def store_target(settings: Any) -> str:
     """The campaign store the service opens: ``RECOMMENDER_STORE``, else the SQLite file
-    ``<MODEL>.campaigns.db`` beside the served model folder, else (that folder's parent cannot
-    be written) an in-memory database."""
+    ``<MODEL>.campaigns.db`` beside the served model folder, else (there is none, and that
+    folder's parent cannot be written) an in-memory database. One that exists is opened even
+    where it cannot be written (a read-only disk): its writes are refused (503) and ``/health``
+    says so; replaced by an empty one in memory, its plans and events were gone from every
+    answer, and new events were acknowledged as stored and lost at the next restart."""
     if getattr(settings, "store", None):
         return str(settings.store)
     model = getattr(settings, "model_path", None)
     if model:
         folder = Path(model).resolve()
         target = folder.with_name(folder.name + ".campaigns.db")
-        if os.access(target.parent, os.W_OK) and (not target.exists()
-                                                  or os.access(target, os.W_OK)):
+        if target.exists() or os.access(target.parent, os.W_OK):
             return str(target)
         log.warning("campaign store: %s is not writable; plans and events are kept in memory "
                     "for this process only (set RECOMMENDER_STORE)", target.parent)

@@ -280,3 +280,19 @@ def test_a_clash_with_a_twin_request_under_the_same_key_replays_its_plan(
     assert r.status_code == 200, r.text
     assert r.headers.get("idempotent-replayed") == "true" and r.json()["plan_id"] == calls[0]
     assert len(calls) == 1
+
+
+def test_an_existing_store_is_kept_on_a_disk_that_cannot_be_written(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store beside the served folder, on a read-only disk, was replaced by an empty one
+    in memory: its plans and events were gone from every answer, ``/health`` said "ok", and
+    ``POST /events`` acknowledged events as stored that the next restart lost."""
+    from service.routes import campaigns
+
+    store = tmp_path / "model.campaigns.db"
+    store.write_bytes(b"")
+    monkeypatch.setattr(campaigns.os, "access", lambda *_a, **_kw: False)  # read-only
+    settings = Settings.model_construct(store=None, model_path=str(tmp_path / "model"))
+    assert campaigns.store_target(settings) == str(store)
+    store.unlink()  # none yet, and none can be made: in memory, as before
+    assert campaigns.store_target(settings) == campaigns.DEFAULT_STORE

@@ -8,6 +8,7 @@ import importlib.util
 import io
 import logging
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -141,6 +142,7 @@ def test_serve_refuses_a_bad_setting_in_one_line(model_dir: Path, env: dict[str,
 
 @pytest.mark.parametrize("how", ["setting", "fallback"])
 def test_serve_with_workers_refuses_a_store_in_memory(model_dir: Path, how: str,
+                                                      tmp_path: Path,
                                                       monkeypatch: pytest.MonkeyPatch,
                                                       capsys: pytest.CaptureFixture[str]) -> None:
     # each worker opened its own in-memory store: an event acknowledged by one worker was
@@ -157,7 +159,9 @@ def test_serve_with_workers_refuses_a_store_in_memory(model_dir: Path, how: str,
         monkeypatch.delenv(name)
     if how == "setting":
         monkeypatch.setenv("RECOMMENDER_STORE", "sqlite://")
-    else:  # the default file's folder cannot be written
+    else:  # the default file's folder cannot be written, and holds no store yet (one that
+        # exists is opened as it is: test_campaigns.py)
+        model_dir = Path(shutil.copytree(model_dir, tmp_path / "model", symlinks=True))
         real = os.access
         parent = str(model_dir.resolve().parent)
         monkeypatch.setattr(campaigns.os, "access",
