@@ -234,6 +234,12 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
     check_at_start(settings)
     if workers > 1:
         _check_shared_store(settings, workers)
+        if not settings.watch_interval:  # the workers learn of a reload only by looking
+            raise InvalidParameterError(
+                f"--workers {workers}: RECOMMENDER_WATCH_INTERVAL is 0, so no worker looks at "
+                "the model folder: a POST /admin/reload would reach the one worker that took "
+                "it while the others served the old model for good; set it above 0 (default "
+                "0.5), or serve with one worker")
     check_address(host, port, workers)  # last: the shortest wait before uvicorn binds it
     options = {**uvicorn_options(settings), "log_config": log_config()}
     if workers == 1:

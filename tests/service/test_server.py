@@ -171,6 +171,26 @@ def test_serve_with_workers_refuses_a_store_in_memory(model_dir: Path, how: str,
     assert "RECOMMENDER_STORE" in err and len(err.strip().splitlines()) == 1, err
 
 
+def test_serve_with_workers_refuses_a_watch_interval_of_0(
+        model_dir: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """With no worker looking at the folder, an admin reload (published into the folder)
+    reached the worker that took it only: the others served the old model for good, and the
+    answers changed model from one request to the next."""
+    import uvicorn
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RECOMMENDER_WATCH_INTERVAL", "0")
+    assert main(["serve", str(model_dir), "--port", "0", "--workers", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "RECOMMENDER_WATCH_INTERVAL is 0" in err and len(err.strip().splitlines()) == 1, err
+
+
 def test_the_access_log_hides_a_key_sent_in_the_query(capsys: pytest.CaptureFixture[str]
                                                       ) -> None:
     """A key sent as ``?api_key=...`` is never accepted, but uvicorn's access line kept it in
