@@ -62,6 +62,10 @@ def reap_dead_workers(folder: str) -> list[int]:
 
 class Metrics:
     def __init__(self) -> None:
+        if multiprocess():  # before the first value opens this worker's files
+            from service import metric_files
+
+            metric_files.install()
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
         self.requests = Counter("recommender_http_requests", "HTTP requests by route and status",

@@ -84,3 +84,41 @@ def test_a_reload_leaves_one_version_in_the_gauge() -> None:
                 for f in text_string_to_metric_families(metrics.exposition().decode())
                 for s in f.samples if s.name == "recommender_model_info"}
     assert versions == {"v3": 1.0}
+
+
+FULL_DISK_WORKER = """
+import sys
+from service.metrics import Metrics
+metrics = Metrics()
+for i in range(2000):  # new label sets: the values' files grow past what the disk holds
+    metrics.requests.labels(method="GET", route=f"/route-{i:04d}-{'x' * 40}", status="200").inc()
+metrics.exposition()
+"""
+
+
+def test_a_worker_lives_when_its_metric_files_find_the_disk_full(tmp_path: Path) -> None:
+    """prometheus_client maps each worker's metric file after making it with ``truncate``
+    (sparse): on a full disk the first write to a page was SIGBUS, so every worker died at
+    its next new metric and uvicorn restarted them in a loop, answering nothing."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(disk)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("a small file system to fill needs mount (root)")
+    try:
+        (disk / "metrics").mkdir()
+        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        try:  # the disk full, to the last block
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        env = {**os.environ, MULTIPROC_DIR: str(disk / "metrics"), SHARED_FLAG: "1"}
+        run = subprocess.run([sys.executable, "-c", FULL_DISK_WORKER], env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, (run.returncode, run.stderr[-2000:])
+        assert "keeps its metrics in memory" in run.stderr
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
