@@ -17,8 +17,13 @@ import logging
 import mmap
 import os
 
-from prometheus_client import values
-from prometheus_client.mmap_dict import _INITIAL_MMAP_SIZE, MmapedDict
+from prometheus_client import mmap_dict, values
+from prometheus_client.mmap_dict import MmapedDict
+
+# prometheus_client's internals this relies on (checked by ``install``; a version without
+# them keeps its own files, sparse as before)
+_INITIAL_MMAP_SIZE: int = getattr(mmap_dict, "_INITIAL_MMAP_SIZE", 0)
+_RELIED_ON = ("_init_value", "_read_all_values")
 
 log = logging.getLogger("recommender.service")
 
@@ -77,5 +82,12 @@ class AllocatedMmapedDict(MmapedDict):
 
 def install() -> None:
     """Make prometheus_client's multiprocess values use ``AllocatedMmapedDict`` (it looks the
-    name up when a worker opens its files)."""
+    name up when a worker opens its files), where that version has the internals it builds on;
+    otherwise a warning, and the files are prometheus_client's own."""
+    if not (_INITIAL_MMAP_SIZE > 0 and hasattr(values, "MmapedDict")
+            and all(callable(getattr(MmapedDict, name, None)) for name in _RELIED_ON)):
+        log.warning("metrics: this prometheus_client's files are not the ones service."
+                    "metric_files knows: its metric files stay sparse (a full disk may stop "
+                    "the workers)")
+        return
     values.MmapedDict = AllocatedMmapedDict  # type: ignore[misc]
