@@ -69,8 +69,17 @@ def store_target(settings: Any) -> str:
         return str(settings.store)
     model = getattr(settings, "model_path", None)
     if model:
-        folder = Path(model).resolve()
+        # beside the folder as served, its links kept (``serve`` keeps them, so that a link
+        # swapped to another model is followed): resolved, a worker started after the swap
+        # opened the store beside the new target while the others kept the old one's
+        folder = Path(model).expanduser().absolute()
         target = folder.with_name(folder.name + ".campaigns.db")
+        real = Path(model).expanduser().resolve()
+        linked = real.with_name(real.name + ".campaigns.db")
+        if linked != target and linked.exists() and not target.exists():
+            log.warning("campaign store: %s is beside the folder %s links to, not beside the "
+                        "served path; this service opens %s (set RECOMMENDER_STORE to keep "
+                        "the other)", linked, model, target)
         if target.exists() or os.access(target.parent, os.W_OK):
             return str(target)
         log.warning("campaign store: %s is not writable; plans and events are kept in memory "

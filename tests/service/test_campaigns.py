@@ -296,3 +296,19 @@ def test_an_existing_store_is_kept_on_a_disk_that_cannot_be_written(
     assert campaigns.store_target(settings) == str(store)
     store.unlink()  # none yet, and none can be made: in memory, as before
     assert campaigns.store_target(settings) == campaigns.DEFAULT_STORE
+
+
+def test_the_store_is_beside_the_served_link_not_its_target(tmp_path: Path) -> None:
+    """``serve LIVE`` (a link to a model folder, swapped at each deploy) keeps the link, so the
+    store beside it is ``LIVE.campaigns.db`` for every worker: resolved, a worker started after
+    the swap opened the store beside the new target while the others kept the old one's."""
+    from service.routes import campaigns
+
+    (tmp_path / "a0").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "LIVE").symlink_to("a0")
+    settings = Settings.model_construct(store=None, model_path=str(tmp_path / "LIVE"))
+    before = campaigns.store_target(settings)
+    (tmp_path / "LIVE").unlink()
+    (tmp_path / "LIVE").symlink_to("b")
+    assert campaigns.store_target(settings) == before == str(tmp_path / "LIVE.campaigns.db")
