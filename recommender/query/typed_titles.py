@@ -3,35 +3,51 @@
 A slate's ``title`` column (``cli/checks.slate_films_known``) and the films of the training
 catalog left out of the model that a query names (``hints.left_out_matches``) compare a typed
 title with a film's names this way: accents, case, punctuation, a leading article and the year
-aside, and a sequel's numeral or number word read in digits and spaces ignored, as the search
+aside, and spaces ignored and a sequel's numeral or number word read in digits, as the search
 index keys titles (``titles._title_keys``, ``TitleIndex``): "Rocky 2" names Rocky II (1979),
-where it was refused as another film.
+where it was refused as another film. As search reads a query, only the typed title's Roman
+numerals are read in digits (``titles.numerals_as_digits``), not its number words: "Nine"
+does not name 9 (2009), another film of that year, which search does not find for it.
 """
 
 from __future__ import annotations
 
 from recommender.query import titles
-from recommender.query.titles import _AS_DIGITS, _DIGIT_WORD, ONLY_YEAR, normalise
+from recommender.query.titles import (
+    _AS_DIGITS,
+    _DIGIT_WORD,
+    ONLY_YEAR,
+    normalise,
+    numerals_as_digits,
+)
 
 
 def _spellings(name: str) -> set[str]:
-    """A normalised name as search also keys it: numerals and number words in digits ("rocky
-    ii": "rocky 2", "oceans eleven": "oceans 11"), and each without spaces ("spiderman")."""
+    """A catalog's normalised name as search also keys it: numerals and number words in digits
+    ("rocky ii": "rocky 2", "oceans eleven": "oceans 11"), and each without spaces
+    ("spiderman")."""
     forms = {name, _DIGIT_WORD.sub(lambda m: _AS_DIGITS[m.group(1)], name)}
+    return forms | {f.replace(" ", "") for f in forms}
+
+
+def _typed_spellings(name: str) -> set[str]:
+    """A typed normalised name as search reads a query: its Roman numerals in digits ("rocky
+    ii": "rocky 2"), its number words as words ("nine" is not "9"), with and without spaces."""
+    forms = {name, numerals_as_digits(name)}
     return forms | {f.replace(" ", "") for f in forms}
 
 
 def typed_names(typed: str) -> set[tuple[str, int]]:
     """The names a person's ``typed`` title may mean, each with the year it asks for (0: any):
     as a catalog writes it ("Innocents, The (1961)") or as people type it ("the innocents",
-    "the innocents 1961"), in each ``_spellings``; for ``names_title``."""
+    "the innocents 1961"), in each ``_typed_spellings``; for ``names_title``."""
     names, year = titles.title_names(typed)
     wanted: set[tuple[str, int]] = set()
     for name in {normalise(n) for pair in names for n in pair}:
-        wanted |= {(s, year) for s in _spellings(name)}
+        wanted |= {(s, year) for s in _typed_spellings(name)}
         words = name.split()
         if not year and len(words) > 1 and ONLY_YEAR.match(words[-1]):
-            wanted |= {(s, int(words[-1])) for s in _spellings(" ".join(words[:-1]))}
+            wanted |= {(s, int(words[-1])) for s in _typed_spellings(" ".join(words[:-1]))}
     return wanted
 
 

@@ -120,3 +120,34 @@ def test_a_title_is_read_as_search_reads_it_numerals_and_spaces_aside(tmp_path: 
     wrong = write(tmp_path, "w.csv", f"film_id,budget,title\n{model.films.ids[0]},2,Rocky 3\n")
     with pytest.raises(DataError, match="is Rocky II .* not 'Rocky 3'"):
         slate_films_known(model, str(wrong), read_plan_slate(wrong))
+
+
+def test_a_typed_number_word_is_not_read_as_digits_as_search_reads_a_query(
+        tmp_path: Path) -> None:
+    """Search reads a query's Roman numerals in digits, not its number words ("nine" does not
+    find 9 (2009), another film of that year than Nine); the slate's title check took "Nine"
+    as naming 9, so a slate's wrong id passed it. A catalog title's number words are still
+    keyed in digits: "9" names Nine, as search finds Nine for "9"."""
+    import dataclasses
+
+    import numpy as np
+    from service_fixtures import build_model
+
+    from recommender.cli.checks import slate_films_known
+    from recommender.errors import DataError
+    from recommender.query.catalog import search_films
+
+    m = build_model()
+    titles = m.catalog.titles.astype(object)
+    titles[[0, 1]] = ["9", "Nine"]
+    model = dataclasses.replace(m, catalog=dataclasses.replace(
+        m.catalog, titles=np.asarray(titles, dtype=str)))
+    nine, word = model.films.ids[0], model.films.ids[1]
+    assert nine not in [r["film_id"] for r in search_films(model, "Nine", limit=10)[1]]
+    assert word in [r["film_id"] for r in search_films(model, "9", limit=10)[1]]
+    for typed in ("9", "Nine"):
+        ok = write(tmp_path, "s.csv", f"film_id,budget,title\n{word},2,{typed}\n")
+        slate_films_known(model, str(ok), read_plan_slate(ok))
+    wrong = write(tmp_path, "w.csv", f"film_id,budget,title\n{nine},2,Nine\n")
+    with pytest.raises(DataError, match="is 9 .* not 'Nine'"):
+        slate_films_known(model, str(wrong), read_plan_slate(wrong))
