@@ -160,11 +160,17 @@ def cold_start_quality(model: Model, by: str, test_users: NDArray[np.str_],
     """Films the model does not know, forecast from their genres (``genres``: film id ->
     ``"A|B"``) with the cold-start vector; films without a genre the model knows are left
     out."""
-    vocab = {g.lower(): g for g in model.catalog.genre_vocabulary()}
+    vocab = list(model.catalog.genre_vocabulary())
+    cased: dict[str, list[str]] = {}
+    for g in vocab:
+        cased.setdefault(g.lower(), []).append(g)
+    # a genre as written, else the one of that name in another case (as resolve_genres reads
+    # it: "Sci-Fi" beside "Sci-fi" was read as the last of them; a name of both is left out)
+    named = {g: [g] for g in vocab}
     ids = sorted({str(x) for x in np.asarray(test_films, dtype=str).tolist()}
                  - set(map(str, model.films.ids.tolist())))
-    known = [[vocab[g.lower()] for g in genres.get(i, "").split("|") if g.lower() in vocab]
-             for i in ids]
+    known = [[hit[0] for g in genres.get(i, "").split("|")
+              if len(hit := named.get(g) or cased.get(g.lower(), [])) == 1] for i in ids]
     film_ids = np.asarray([i for i, g in zip(ids, known, strict=True) if g], dtype=str)
     film_genres = [g for g in known if g]
     groups = place_groups(model, by)

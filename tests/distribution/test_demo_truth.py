@@ -119,3 +119,31 @@ def test_demo_by_cinema_with_capped_screens(world: dict[str, Any], client: TestC
         assert main(["distribution", str(world["model_dir"]), film, "--by", by,
                      "--screens", "120", "--json"]) == 0
         assert capsys.readouterr().out == r.content.decode() + "\n"
+
+
+def test_cold_start_quality_reads_each_genre_as_written(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two genres that differ only by case ("Sci-Fi", "Sci-fi"): a test film's "Sci-Fi" was
+    read as "Sci-fi", the last of a lower-case look-up (``resolve_genres`` reads each as
+    written since); another case of one genre is still that genre, and a name of both is
+    left out as a genre the model does not know."""
+    from types import SimpleNamespace
+
+    from recommender.distribution import quality
+
+    seen: dict[str, set[str]] = {}
+
+    def compare(_model: Any, _by: str, film_ids: Any, *_args: Any) -> dict[str, Any]:
+        genre_of = _args[-2]
+        seen.update({f: genre_of(i) for i, f in enumerate(film_ids.tolist())})
+        return {}
+
+    monkeypatch.setattr(quality, "place_groups", lambda *_: SimpleNamespace(labels=["a"]))
+    monkeypatch.setattr(quality, "_compare", compare)
+    model = SimpleNamespace(
+        catalog=SimpleNamespace(genre_vocabulary=lambda: ["Sci-Fi", "Sci-fi", "Drama"]),
+        films=SimpleNamespace(ids=np.asarray(["known"])))
+    quality.cold_start_quality(model, "region", np.asarray(["u"]),  # type: ignore[arg-type]
+                               np.asarray(["x", "y", "z", "known"]),
+                               {"x": "Sci-Fi|DRAMA", "y": "Sci-fi", "z": "sci-fi"})
+    assert seen == {"x": {"Sci-Fi", "Drama"}, "y": {"Sci-fi"}}
