@@ -14,11 +14,11 @@ keeps them in the film's ranking, as a next wave keeps its chain's sent pairs (`
 ``blocked``: holding a user out is not a watch). The summary's ``held_out_elsewhere`` counts
 them and names the plans. A next wave's own chain is left to it (``skip``): its unsent waves'
 pairs were never contacted or held out, and their budget is re-planned; so are the other next
-waves of its chain's plans (``next_wave.alternatives``: re-plans of the same budget, one of them
-sent), whose controls made each re-plan differ and lose audience. The pairs are read before the
-plan is made, so ``refuse_held_out`` checks again as it is stored, under the writers' lock: six
-plans of one film posted at once had each missed the others, and every plan's controls were
-17-24 of the other plans' targets.
+waves of its chain's plans and their own next waves (``next_wave.alternatives``: re-plans of
+the same budget, one of them sent), whose controls made each re-plan differ and lose audience.
+The pairs are read before the plan is made, so ``refuse_held_out`` checks again as it is
+stored, under the writers' lock: six plans of one film posted at once had each missed the
+others, and every plan's controls were 17-24 of the other plans' targets.
 """
 
 from __future__ import annotations
@@ -88,6 +88,19 @@ def next_waves_of(conn: sa.Connection, plan_ids: Sequence[str]) -> set[str]:
         plan_links.c.previous_plan_id.in_(list(plan_ids))))}
 
 
+def next_waves_under(conn: sa.Connection, plan_ids: Sequence[str]) -> set[str]:
+    """The plans stored as next waves of any of ``plan_ids``, and their next waves, down every
+    chain (``plan_ids`` left out): the other next waves of a chain's plans are alternatives,
+    one of them sent, and so are theirs (a next wave of the sent one left out the pairs a
+    next wave of an unsent one selected, and a store refused it for them)."""
+    found: set[str] = set()
+    frontier = set(next_waves_of(conn, plan_ids)) - set(plan_ids)
+    while frontier:
+        found |= frontier
+        frontier = next_waves_of(conn, sorted(frontier)) - found - set(plan_ids)
+    return found
+
+
 def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore,
                   skip: Sequence[str] = ()
                   ) -> tuple[tuple[NDArray[np.int64], NDArray[np.int64]], dict[str, Any]]:
@@ -144,8 +157,9 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     (``held_out`` was read before planning), naming that plan (``PlansClashError``); nothing
     is stored, and planning again leaves the pairs out. A next wave's own chain (``link``)
     is skipped, as ``blocked_pairs`` skips it, and so are the other next waves of the
-    chain's plans. A plan that did not leave them out (``held_out_elsewhere.left_out`` false
-    or absent: the Spark planner says so) is not checked."""
+    chain's plans and theirs (``next_waves_under``). A plan that did not leave them out
+    (``held_out_elsewhere.left_out`` false or absent: the Spark planner says so) is not
+    checked."""
     if not (summary.get("held_out_elsewhere") or {}).get("left_out"):
         return
     from recommender.campaigns.connection import advisory_lock_within
@@ -160,9 +174,9 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
         chain.append(str(previous))
         previous = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
             plan_links.c.plan_id == previous)).scalar()
-    # the other next waves of the chain's plans are alternatives (next_wave.alternatives),
-    # skipped as blocked_pairs skips them
-    skip = chain + sorted(next_waves_of(conn, chain))
+    # the other next waves of the chain's plans, and theirs, are alternatives
+    # (next_wave.alternatives), skipped as blocked_pairs skips them
+    skip = chain + sorted(next_waves_under(conn, chain))
     films = pc.unique(rows.column("film_id")).to_pylist()
     mine = set(zip(rows.column("film_id").to_pylist(), rows.column("user_id").to_pylist(),
                    strict=True))

@@ -12,8 +12,8 @@ and plans what is left:
   stay uncontacted so the earlier waves stay measurable); users who converted are out through
   the model (their events are seen interactions of the refreshed model); the pairs other
   plans select for its films (targets or controls) are left out too (``controls.py``), but
-  for those of the other next waves of the chain's plans (``alternatives``: re-plans, one of
-  them sent);
+  for those of the other next waves of the chain's plans and theirs (``alternatives``:
+  re-plans, one of them sent);
 - the cap counts every selected row of a user over the chain's sent waves, target or
   control, as in the first plan: users who reached it are out, and a partly selected user
   (a cap above 1) enters the allocation with only what is left of it (per-user caps of
@@ -51,7 +51,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
-from recommender.campaigns.controls import blocked_pairs, next_waves_of
+from recommender.campaigns.controls import blocked_pairs, next_waves_under
 from recommender.campaigns.events import iter_events, plan_links, trained_through
 from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
@@ -90,11 +90,12 @@ def chain(store: CampaignStore, plan_id: str, sent_waves: int) -> list[tuple[str
 
 
 def alternatives(store: CampaignStore, links: list[tuple[str, int]]) -> list[str]:
-    """The other next waves of the plans of a chain (``chain``): re-plans of the same
-    remaining budget, of which one is sent, so their controls hold nobody out of another."""
+    """The other next waves of the plans of a chain (``chain``), and their next waves
+    (``controls.next_waves_under``): re-plans of the same remaining budget, of which one is
+    sent, so their pairs hold nobody out of another."""
     ids = [p for p, _ in links]
     with store.engine.connect() as conn:
-        return sorted(next_waves_of(conn, ids) - set(ids))
+        return sorted(next_waves_under(conn, ids))
 
 
 def _sent_rows(store: CampaignStore, links: list[tuple[str, int]]) -> pa.Table:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from helpers import synthetic_model
 
-from recommender.campaigns.next_wave import plan_next_wave
+from recommender.campaigns.next_wave import plan_next_wave, prepare_next_wave
 from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
@@ -69,3 +69,26 @@ def test_a_next_wave_down_the_chain_may_contact_an_alternative_s_controls(
         "previous_plan_id": two.plan_id, "sent_waves": 1,
         "events_seq": two.summary["events_seq"]})
     assert "p-down" in [p["plan_id"] for p in store.list_plans()[1]]
+
+
+def test_a_next_wave_of_an_alternative_holds_nobody_out_of_the_sent_branch(
+        tmp_path: Path) -> None:
+    """``first`` has two next waves, ``one`` and ``two`` (re-plans: one of them is sent), and
+    ``two`` a next wave of its own. A next wave of ``one`` left out the 37 pairs the next wave
+    of ``two`` selects (only the chain's plans' own next waves were skipped), so it differed
+    from the same plan made without that branch; stored while it was made, that branch's next
+    wave had the store refuse it as a clash."""
+    m = synthetic_model(n_users=600, n_films=6, seed=3)
+    store = open_store(str(tmp_path / "s.db"))
+    slate = [SlateFilm(str(m.films.ids[0]), 90)]
+    first = plan_slate(m, slate, cap=2, holdout=0.2, waves=3, seed=1)
+    store.save_plan(first.plan_id, first.summary, first.rows)
+    one = plan_next_wave(m, store, first.plan_id, sent_waves=1, seed=5)
+    two = plan_next_wave(m, store, first.plan_id, sent_waves=1, seed=6)
+    before = prepare_next_wave(m, store, one.plan_id, sent_waves=1, seed=8)
+    plan_next_wave(m, store, two.plan_id, sent_waves=1, seed=7)  # the unsent branch goes on
+    after = prepare_next_wave(m, store, one.plan_id, sent_waves=1, seed=8)
+    assert after.plan.summary["held_out_elsewhere"]["pairs"] == 0
+    assert _pairs(after.plan.rows) == _pairs(before.plan.rows)
+    before.save(store)  # made before that branch's next wave was stored: no clash either
+    store.close()
