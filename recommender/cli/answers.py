@@ -226,6 +226,7 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
     ``{"film_id": weight}``; an id the model holds as written, ``=`` and all, stays an id).
     Weights default to 1 (a bare id given beside ``FILM_ID=WEIGHT`` takes that weight); a
     weight that is not a positive number, or two weights for one film, are refused."""
+    from recommender.campaigns.slate import DECIMAL  # decimal digits: float() took "1_0", "٣"
     from recommender.errors import InvalidParameterError
 
     likes = likes or []
@@ -238,11 +239,10 @@ def weighted_likes(model: Any, likes: list[str] | None) -> list[str] | dict[str,
         if is_id or not sep:
             pairs.setdefault(token, 1.0)
             continue
-        try:
-            weight = float(raw)
-        except ValueError:
+        if not DECIMAL.fullmatch(raw.strip()):
             raise InvalidParameterError(f"--like {token!r}: the weight after '=' must be a "
-                                        "number") from None
+                                        "number")
+        weight = float(raw)
         if not (weight > 0 and weight < float("inf")):
             raise InvalidParameterError(f"--like {token!r}: the weight must be a positive "
                                         "number")

@@ -215,3 +215,19 @@ def test_a_search_query_longer_than_the_service_takes_is_refused(
     with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
         assert c.get("/films", params={"query": "a" * MAX_QUERY}).status_code == 200
         assert c.get("/films", params={"query": "a" * (MAX_QUERY + 1)}).status_code == 422
+
+
+def test_a_like_weight_is_read_as_a_decimal_number_only() -> None:
+    """``cold-start --like FILM=WEIGHT`` read the weight with float(), which takes "1_0" as 10
+    and an Arabic-Indic digit as 3, as a slate's value did (the HTTP body's weight is a JSON
+    number: it cannot be written so)."""
+    from recommender.cli.answers import weighted_likes
+    from recommender.errors import InvalidParameterError
+
+    model = synthetic_model(n_users=120, n_films=20, seed=3)
+    film = str(model.films.ids[0])
+    assert weighted_likes(model, [f"{film}=1.5e0"]) == {film: 1.5}
+    assert weighted_likes(model, [f"{film}= .5"]) == {film: 0.5}
+    for weight in ("1_0", "\u0663", "0x1p0", "nan"):
+        with pytest.raises(InvalidParameterError, match="must be a number"):
+            weighted_likes(model, [f"{film}={weight}"])
