@@ -23,7 +23,12 @@ from recommender.model import calibration
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.blocks import Block, top_k_blocks
-from recommender.query.catalog import genre_members, resolve_genres, segment_split
+from recommender.query.catalog import (
+    genre_members,
+    resolve_genres,
+    segment_split,
+    viewer_segments,
+)
 from recommender.query.filters import Filters, candidate_mask, cut_text
 from recommender.query.pages import (
     MAX_K,
@@ -247,7 +252,13 @@ def audience_summary(
             counts[r["segment"], j] = r["count"]
     # a shown row gives its segment's size too: size less count is the segment's users
     # outside the ring, which must not be 1..min_cell-1 either (the portrait's rule)
-    hidden = table_suppression(counts, min_cell, also=few(sizes[:, None] - counts, min_cell))
+    also = few(sizes[:, None] - counts, min_cell)
+    if exclude_seen:  # the film's detail shows its viewers by segment: outside the ring less
+        # them is the segment's candidates outside it, which must not be that few either
+        for r in viewer_segments(model, viewers, min_cell):
+            also[r["segment"]] |= few(sizes[r["segment"]] - r["count"] - counts[r["segment"]],
+                                      min_cell)
+    hidden = table_suppression(counts, min_cell, also=also)
     suppressed += int(hidden.sum())
     shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows
               if not hidden[r["segment"], j]] for j, rows in enumerate(splits)]

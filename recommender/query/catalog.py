@@ -188,8 +188,23 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
     counts = model.film_counts() if counts is None else counts
     row = film_row(model, f, counts)
     viewers = model.film_viewers(f)
+    split = viewer_segments(model, viewers, min_cell_from_env() if min_cell is None
+                            else min_cell)
+    row.update({
+        "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
+        "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,
+        "catalog_films": model.n_films,
+        "candidates": model.n_users - len(viewers),
+        "viewer_segments": split,
+    })
+    return row
+
+
+def viewer_segments(model: Model, viewers: NDArray[np.integer], min_cell: int
+                    ) -> list[dict[str, Any]]:
+    """A film's ``viewers`` by segment as ``film_details`` shows them: the rows the minimum
+    cell rule leaves (``audience_summary`` hides its own cells by them too)."""
     split = segment_split(model, viewers)
-    bar = min_cell_from_env() if min_cell is None else min_cell
     cells = np.array([r["count"] for r in split], np.int64).reshape(-1, 1)
     # a shown row gives its segment's size too (base_share, GET /segments): size less count
     # is the segment's users who did not watch, which must not be 1..min_cell-1 either (the
@@ -197,16 +212,9 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64),
                         minlength=model.segments.n)
     outside = sizes[[r["segment"] for r in split]].reshape(-1, 1) - cells
-    hidden = table_suppression(cells, bar, last_is_row_sum=False,
-                               also=few(outside, bar))[:, 0]
-    row.update({
-        "viewer_share": round(len(viewers) / max(model.n_users, 1), 6),
-        "popularity_rank": int(np.count_nonzero(counts > counts[f])) + 1,
-        "catalog_films": model.n_films,
-        "candidates": model.n_users - len(viewers),
-        "viewer_segments": [r for r, h in zip(split, hidden.tolist(), strict=True) if not h],
-    })
-    return row
+    hidden = table_suppression(cells, min_cell, last_is_row_sum=False,
+                               also=few(outside, min_cell))[:, 0]
+    return [r for r, h in zip(split, hidden.tolist(), strict=True) if not h]
 
 
 # ------------------------------------------------------------------ segments
