@@ -262,12 +262,15 @@ def segment_split(model: Model, users: NDArray[np.integer]) -> list[dict[str, An
 def segments_table(model: Model) -> list[dict[str, Any]]:
     """The model's audience segments: id, label, size, share, activity (median distinct films
     per member, and ``heavy``, ``light`` or ``typical``; None for models trained before it
-    was recorded), top genres, representative films."""
+    was recorded), top genres, representative films. Sizes count the users served now (with
+    users new from campaign events, ``serving.overlay``), as a summary's rows do: the sizes
+    recorded at training beside those told how many new users each segment took in."""
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
     return [{
         "segment": int(s.get("segment", i)),
         "label": label,
-        "size": int(s.get("size", 0)),
-        "share": round(float(s.get("share", 0.0)), 4),
+        "size": int(sizes[i]),
+        "share": round(int(sizes[i]) / max(len(model.segments.labels), 1), 4),
         "films_per_user": (None if s.get("films_per_user") is None
                            else round(float(s["films_per_user"]), 1)),
         "activity": s.get("activity"),
