@@ -23,7 +23,10 @@ if TYPE_CHECKING:  # the commands import what they need when they run
 # --config): BPR samples the films a user watched, whatever their weight
 UNREAD: dict[str, set[str]] = {"als": {"learning_rate"},
                                "bpr": {"alpha", "cg_steps", "weighting", "bm25_k1", "bm25_b"},
-                               "lmf": {"alpha", "cg_steps"}}
+                               "lmf": {"alpha", "cg_steps"},
+                               # family ease: no ALS option (the Studio's overview list)
+                               "ease": {"iterations", "regularization", "alpha", "cg_steps",
+                                        "learning_rate", "warm_iterations"}}
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
@@ -120,22 +123,22 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     # a value the model does not read, moved off its default in the file: refused as the
     # option is (a meta.json records every option at its default, so reusing one still works)
     defaults = TrainConfig()
-    off_default = sorted(
-        n for n in model_reads_not & from_file
-        if base.get("family") != "ease" and base[n] != getattr(defaults, n))
+    ease = base.get("family") == "ease"  # EASE reads none of ALS's options (it ignored them)
+    off_default = sorted(n for n in (UNREAD["ease"] if ease else model_reads_not) & from_file
+                         if base[n] != getattr(defaults, n))
     if off_default:
         from recommender.errors import DataError
 
         values = ", ".join(f"{n} ({base[n]!r})" for n in off_default)
         fix = ("; leave it out, or at its default "
                + ", ".join(f"{n} {getattr(defaults, n)!r}" for n in off_default))
-        if "model" in typed:  # the command line chose the model the file's value does not fit
+        what = "family ease" if ease else f"model {base.get('model', 'als')}"
+        if ("family" if ease else "model") in typed:  # the file's value fits not the choice
             from recommender.errors import InvalidParameterError
 
-            raise InvalidParameterError(f"--model {base['model']} does not read {values} "
+            raise InvalidParameterError(f"--{what} does not read {values} "
                                         f"from --config {args.config}" + fix)
-        raise DataError(args.config, f"model {base.get('model', 'als')} does not read "
-                        + values + fix)
+        raise DataError(args.config, f"{what} does not read " + values + fix)
     # a meta.json records its model's values (ALS's regularization 30 leaves BPR's vectors
     # near 0; BPR's learning rate 0.05 leaves LMF at chance): not carried to another model
     # unasked, where they differ from that model's own (a value the file's model does not
@@ -154,9 +157,10 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             + " and ".join(f"--{n.replace('_', '-')} (the default for {base['model']} is "
                            f"{getattr(own, n)!r})" for n in per_model)
             + ", or use a config without them")
-    if typed & {"model", "iterations", "cg_steps", "learning_rate"} and "family" not in given:
-        # an option only ALS (or BPR, LMF) reads, typed: the family stage may not swap in
-        # EASE, which would ignore it (--family ease with it is refused above)
+    if given & {"model", "iterations", "cg_steps", "learning_rate", "warm_iterations"} and \
+            "family" not in given:
+        # an option only ALS (or BPR, LMF) reads, typed or in --config: the family stage may
+        # not swap in EASE, which would ignore it (--family ease with it is refused above)
         base["family"] = "als"
         given.add("family")
     # --no-tune wins; otherwise a config's own "tune" stands (true by default)

@@ -205,6 +205,8 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
                         "viewers, no user has a held-out film the rest of the log knows)",
                         "trials": len(search.trials)}
     params = {**best["params"], "family": best["params"].get("family", "als")}
+    if params["family"] == "ease":  # EASE reads neither: not the tuned ALS's values, unread
+        params.update(regularization=config.regularization, alpha=config.alpha)
     chosen = replace(config, **params).validate()
     first = search.trials[0]
     als_trials = [t for t in search.trials if "family" not in t["params"]]
@@ -214,7 +216,8 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
     report.update({
         "status": "searched",
         "searched": searched,
-        "chosen": {n: getattr(chosen, n) for n in TUNABLE} | (
+        "chosen": {n: getattr(chosen, n) for n in TUNABLE
+                   if chosen.family == "als" or n not in ("regularization", "alpha")} | (
             {"family": "ease", "ease_lambda": chosen.ease_lambda}
             if chosen.family == "ease" else {}) | {"popularity": chosen.popularity},
         "start": dict(start),

@@ -52,6 +52,10 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     ({"model": "bpr", "alpha": 9.0}, "model bpr does not read alpha (9.0)"),
     ({"model": "bpr", "weighting": "bm25"}, "model bpr does not read weighting ('bm25')"),
     ({"family": "ease", "model": "bpr"}, "family ease does not read model ('bpr')"),
+    # ALS's options under family ease (recorded in meta.json's params, never read)
+    ({"family": "ease", "alpha": 10.0}, "family ease does not read alpha (10.0)"),
+    ({"family": "ease", "iterations": 30, "warm_iterations": 2},
+     "family ease does not read iterations (30), warm_iterations (2)"),
 ])
 def test_a_bad_config_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              body: object, words: str) -> None:
@@ -204,10 +208,11 @@ def test_a_meta_json_with_every_option_at_its_default_is_still_a_config(
     at their defaults: it stays usable as ``--config``, for ALS and for BPR."""
     rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(40) for j in range(4)]
     (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
-    for model in ("als", "bpr"):
+    for model in ("als", "bpr", "ease"):
         config = tmp_path / f"{model}.json"
-        config.write_text(json.dumps({"params": {**TrainConfig(model=model).to_dict(),
-                                                 "factors": 4, "segments": 2}}))
+        own = TrainConfig(family="ease") if model == "ease" else TrainConfig(model=model)
+        config.write_text(json.dumps({"params": {**own.to_dict(), "factors": 4,
+                                                 "segments": 2}}))
         code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                                tmp_path / model, "--config", config, "--no-tune")
         assert code == 0, err
@@ -376,6 +381,22 @@ def test_an_als_option_typed_keeps_the_family_stage_from_swapping_in_ease(
     meta = artifact.load(tmp_path / "m").meta
     assert meta["params"]["family"] == "als" and meta["tuning"]["family"]["chosen"] == "als"
     assert "--iterations" in meta["tuning"]["family"]["reason"]
+
+
+def test_an_als_option_in_a_config_keeps_the_family_stage_from_swapping_in_ease(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``{"iterations": 2, "cg_steps": 1}`` in a ``--config`` is given as the typed options
+    are: the family stage chose EASE on a log of film pairs, and the model ignored both."""
+    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(60) for j in range(5)]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps({"iterations": 2, "cg_steps": 1, "factors": 4, "segments": 2}))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--config", config)
+    assert code == 0, err
+    meta = artifact.load(tmp_path / "m").meta
+    assert meta["params"]["family"] == "als" and meta["tuning"]["family"]["chosen"] == "als"
+    assert not any(t["params"].get("family") == "ease" for t in meta["tuning"]["trials"])
 
 
 def test_nothing_liked_before_the_holdout_is_said_and_not_searched(

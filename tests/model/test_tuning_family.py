@@ -91,6 +91,12 @@ def test_item_item_structure_is_given_to_ease(quick: TrainConfig) -> None:
     assert model.fold_in_projection is not None
     assert t["validation"]["chosen"]["objective"] == fam["ease"]["objective"]
     assert t["chosen"]["family"] == "ease" and t["chosen"]["ease_lambda"] == params["ease_lambda"]
+    # ALS's regularization and alpha, which EASE does not read, stay at the starting values
+    # (they recorded the tuned ALS's, as chosen, and the meta.json was then refused as a
+    # --config for family ease), and the choice does not name them
+    assert fam["als"]["params"]["alpha"] != quick.alpha
+    assert (params["regularization"], params["alpha"]) == (quick.regularization, quick.alpha)
+    assert not {"regularization", "alpha"} & set(t["chosen"])
     assert tuning.summary(model.meta)["family"]["chosen"] == "ease"  # type: ignore[index]
 
 
