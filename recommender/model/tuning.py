@@ -73,7 +73,7 @@ import numpy as np
 from recommender.io.dataset import Interactions
 from recommender.model import ease, prior
 from recommender.model.calibration_horizon import ordering
-from recommender.model.config import TUNABLE, TrainConfig
+from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, TUNABLE, TrainConfig
 from recommender.model.trials import MARGIN, USER_K, K, Search, score, trial_threads
 from recommender.model.validation import per_user_latest
 
@@ -142,7 +142,10 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
           ) -> tuple[TrainConfig, dict[str, Any]]:
     t0 = time.perf_counter()
     searchable = [n for n in TUNABLE if n not in config.fixed]
-    report: dict[str, Any] = {"fixed": sorted(set(config.fixed) & {*TUNABLE, "popularity"})}
+    # every searchable name given: family and ease_lambda too (a --config's family ease and
+    # lambda were fixed, and the report said fixed [])
+    report: dict[str, Any] = {"fixed": sorted(set(config.fixed) & {
+        *TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})}
     fixed = set(config.fixed)
     prior_stage = "popularity" not in fixed
     ease_only = "family" in fixed and config.family == "ease"

@@ -160,8 +160,8 @@ def test_train_records_the_search_and_health_shows_it(
     meta = artifact.load(out).meta
     t = meta["tuning"]
     assert t["status"] == "searched" and t["seconds"] > 0
-    # --config and the command line fix what they set
-    assert t["fixed"] == ["factors", "regularization"]
+    # --config and the command line fix what they set (iterations, only ALS's: the family)
+    assert t["fixed"] == ["factors", "family", "regularization"]
     assert set(t["searched"]) == {"alpha", "weighting"}
     assert meta["params"]["regularization"] == 5.0 and meta["params"]["factors"] == 8
     assert all(meta["params"][n] == v for n, v in t["chosen"].items())

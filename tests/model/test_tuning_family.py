@@ -116,6 +116,7 @@ def test_a_fixed_family_or_als_options_bound_the_search(quick: TrainConfig) -> N
     # family fixed to EASE: only EASE trials, lambda and rank searched
     cfg, rep = tuning.tune(data, replace(quick, family="ease", fixed=("family",)))
     assert cfg.family == "ease" and rep["status"] == "searched"
+    assert rep["fixed"] == ["family"]  # the family fixed is said (the report said [])
     assert all(t["params"].get("family") == "ease" for t in rep["trials"])
     # the starting rank, EASE_RANK_FACTOR times it, and every direction (80 films < 120 users)
     assert rep["family"]["searched"]["factors"] == [16, 16 * tuning.EASE_RANK_FACTOR, 80]
@@ -131,6 +132,7 @@ def test_a_fixed_family_or_als_options_bound_the_search(quick: TrainConfig) -> N
     cfg, rep = tuning.tune(data, replace(quick, family="ease",
                                          fixed=("family", "ease_lambda", "factors")))
     assert rep["status"] == "searched" and cfg.family == "ease"
+    assert rep["fixed"] == ["ease_lambda", "factors", "family"]
     assert {t["params"]["factors"] for t in rep["trials"]} == {quick.factors}
     assert {t["params"]["popularity"] for t in rep["trials"]} == set(rep["popularity"]["searched"])
     # and with the weight given too: nothing to do
