@@ -189,6 +189,15 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     # by them: {"fixed": ["alpha"]} left alpha searched, silently)
     listed = set(base.get("fixed") or ())
     base["fixed"] = sorted((given | listed) & {*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE})
+    # BM25's k1 and b off their defaults under another weighting no search changes (ignored)
+    k1b = [f"{n} ({base[n]!r})" for n in ("bm25_k1", "bm25_b")
+           if n in from_file and base[n] != getattr(defaults, n)]
+    if k1b and (scheme := base.get("weighting", "binary")) != "bm25" and not (
+            base["tune"] and not spark and base.get("family") != "ease"
+            and "weighting" not in base["fixed"]):
+        from recommender.errors import InvalidParameterError
+        raise InvalidParameterError(f"weighting {scheme} does not read {', '.join(k1b)} from "
+                                    f"--config {args.config} (bm25's): leave them out, or use bm25")
     return TrainConfig.from_dict(base).validate()
 
 

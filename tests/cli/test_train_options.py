@@ -56,6 +56,9 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     ({"family": "ease", "alpha": 10.0}, "family ease does not read alpha (10.0)"),
     ({"family": "ease", "iterations": 30, "warm_iterations": 2},
      "family ease does not read iterations (30), warm_iterations (2)"),
+    # BM25's k1 and b under a weighting no search changes (recorded, never read)
+    ({"bm25_k1": 2.0, "weighting": "binary"}, "weighting binary does not read bm25_k1 (2.0)"),
+    ({"family": "ease", "bm25_b": 0.5}, "weighting binary does not read bm25_b (0.5)"),
 ])
 def test_a_bad_config_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                              body: object, words: str) -> None:
