@@ -214,7 +214,8 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
     first = search.trials[0]
     als_trials = [t for t in search.trials if "family" not in t["params"]]
     # under --family ease only EASE's stage ran: what it searched (it read {} here)
-    searched: dict[str, list[Any]] = dict(family.get("searched") or {}) if ease_only else {
+    searched: dict[str, list[Any]] = {n: v for n, v in (family.get("searched") or {}).items()
+                                      if n not in fixed} if ease_only else {
         n: sorted({t["params"][n] for t in als_trials}, key=str) for n in searchable}
     report.update({
         "status": "searched",

@@ -133,6 +133,7 @@ def test_a_fixed_family_or_als_options_bound_the_search(quick: TrainConfig) -> N
                                          fixed=("family", "ease_lambda", "factors")))
     assert rep["status"] == "searched" and cfg.family == "ease"
     assert rep["fixed"] == ["ease_lambda", "factors", "family"]
+    assert rep["searched"] == {}  # a fixed lambda and rank are not said to be searched
     assert {t["params"]["factors"] for t in rep["trials"]} == {quick.factors}
     assert {t["params"]["popularity"] for t in rep["trials"]} == set(rep["popularity"]["searched"])
     # and with the weight given too: nothing to do
