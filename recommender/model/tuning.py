@@ -216,7 +216,7 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
     # under --family ease only EASE's stage ran: what it searched (it read {} here)
     searched: dict[str, list[Any]] = {n: v for n, v in (family.get("searched") or {}).items()
                                       if n not in fixed} if ease_only else {
-        n: sorted({t["params"][n] for t in als_trials}, key=str) for n in searchable}
+        n: sorted({t["params"][n] for t in als_trials}, key=_in_order) for n in searchable}
     report.update({
         "status": "searched",
         "searched": searched,
@@ -405,6 +405,12 @@ def timeless(report: dict[str, Any]) -> dict[str, Any]:
                                  if isinstance(v, dict) else v)
                              for k, v in out["validation"].items()}
     return out
+
+
+def _in_order(value: Any) -> tuple[bool, Any]:
+    """Sort key of searched values: numbers by value, names by text (``key=str`` put 100.0
+    before 30.0, and ``/health``'s first three hid 300)."""
+    return (True, value) if isinstance(value, str) else (False, float(value))
 
 
 def _sig(x: float) -> float:

@@ -108,6 +108,8 @@ def test_tuning_finds_the_planted_best_region(planted: Interactions,
     assert chosen.factors == 8 and "factors" not in report["searched"]
     assert report["fixed"] == ["factors"]
     assert set(report["searched"]) == {"regularization", "alpha", "weighting"}
+    for name in ("regularization", "alpha"):  # in order of value (as text, 100 before 30)
+        assert report["searched"][name] == sorted(report["searched"][name]), name
     assert report["chosen"] == {n: getattr(chosen, n) for n in TUNABLE} | {
         "popularity": chosen.popularity}
 
