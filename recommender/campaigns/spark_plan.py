@@ -110,6 +110,9 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     budgets = np.array([f.budget for f in slate], np.int64)
     phases = rounding_phases(film_ids)
     limits = selection_sizes(budgets, waves, holdout, phases=phases)  # targets <= budget
+    # as plan_slate: no film selects more users than the model has (a selection size reaches
+    # 2^52 at a holdout near 1; wrapped to int32 for Spark, a naive plan selected nobody)
+    solvable = np.minimum(limits, model.n_users)
     values = np.array([f.value for f in slate], np.float64)
     exclude = list(dict.fromkeys(exclude or []))  # each opt-out once, in the order given
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
@@ -118,8 +121,8 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                        for f in films], np.int64)
     eligible = n_cand - np.array([len(ex_known) - int(np.isin(
         ex_known, model.film_viewers(int(f))).sum()) for f in films], np.int64)
-    keep_rank = np.minimum(pool_bound(limits, cap) + len(ex_known), n_cand)
-    keep_rank[limits == 0] = 0
+    keep_rank = np.minimum(pool_bound(solvable, cap) + len(ex_known), n_cand)
+    keep_rank[solvable == 0] = 0
     tables = [rank_table(model, int(f), int(k)) for f, k in zip(films.tolist(),
                                                                 keep_rank.tolist(), strict=True)]
     offsets = np.r_[0, np.cumsum(keep_rank)[:-1]].astype(np.int64)
@@ -130,10 +133,10 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
         rows = _candidates(session, model, films, keep_rank, (
             table, offsets, values, n_cand, bonus, ex_known), users_per_partition, show)
         try:
-            lam, bound, n_rounds, pool = _prices(rows, limits, cap, rounds, show)
-            chosen, solved, bound = _master(rows, lam, bound, limits, cap, model.n_users,
+            lam, bound, n_rounds, pool = _prices(rows, solvable, cap, rounds, show)
+            chosen, solved, bound = _master(rows, lam, bound, solvable, cap, model.n_users,
                                             show)
-            naive = _naive_rows(session, rows, limits, len(ex_known), cap)
+            naive = _naive_rows(session, rows, solvable, len(ex_known), cap)
         finally:
             rows.unpersist()
     solved.rounds += n_rounds

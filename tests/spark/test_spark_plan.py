@@ -129,3 +129,23 @@ def test_cli_plan_engine_spark_writes_the_local_plan(spark: Any, tmp_path: Path)
     assert summaries["spark"]["optimality"]["objective"] == pytest.approx(
         summaries["local"]["optimality"]["objective"], rel=5e-3)
     assert sorted(rows["spark"]) == sorted(rows["local"])
+
+
+def test_spark_plan_budget_past_every_user(spark: Any) -> None:
+    """A budget far past the users (a selection size past 2^32): the Spark planner solves
+    with each film's selection size capped at the model's users, as the local one does; the
+    naive plan it reports (the film's top users) selected nobody when the size wrapped to
+    int32 on its way to Spark."""
+    from recommender.campaigns.spark_plan import plan_slate_spark
+
+    model = synthetic_model(n_users=120, n_films=6, seed=2)
+    ids = [str(i) for i in model.films.ids[[0, 3]]]
+    slate = [SlateFilm(ids[0], 2**40), SlateFilm(ids[1], 10, 2.0)]
+    got = plan_slate_spark(model, slate, cap=1, holdout=0.5, waves=2, seed=3, spark=spark,
+                           progress=False)
+    want = plan_slate(model, slate, cap=1, holdout=0.5, waves=2, seed=3, progress=False)
+    assert got.summary["naive"] == want.summary["naive"]
+    assert got.summary["optimality"]["objective"] == pytest.approx(
+        want.summary["optimality"]["objective"], rel=1e-9)
+    assert [f["selected_limit"] for f in got.summary["films"]] == \
+        [f["selected_limit"] for f in want.summary["films"]]
