@@ -105,6 +105,17 @@ def check_options(cap: int, holdout: float, waves: int, seed: int = 0) -> None:
         raise InvalidParameterError(f"seed must be in [0, {MAX_SEED}], got {seed}")
 
 
+def check_opt_outs(exclude: list[str] | None) -> list[str]:
+    """Each opt-out once, in the order given; one holding a NUL byte is refused (no store
+    keeps it: PostgreSQL text refuses NUL, nor does training)."""
+    out = list(dict.fromkeys(exclude or []))
+    bad = next((u for u in out if "\x00" in u), None)
+    if bad is not None:
+        raise InvalidParameterError(f"opt-out user_id {bad!r} holds a NUL byte; expected "
+                                    "text ids")
+    return out
+
+
 def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                holdout: float = 0.1, waves: int = 3, seed: int = 0,
                exclude: list[str] | None = None, plan_id: str | None = None,
@@ -137,11 +148,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)
     budgets = np.array([f.budget for f in slate], np.int64)
     values = np.array([f.value for f in slate], np.float64)
-    exclude = list(dict.fromkeys(exclude or []))  # each opt-out once, in the order given
-    bad = next((u for u in exclude if "\x00" in u), None)
-    if bad is not None:  # no store keeps it (PostgreSQL text refuses NUL), nor does training
-        raise InvalidParameterError(f"opt-out user_id {bad!r} holds a NUL byte; expected "
-                                    "text ids")
+    exclude = check_opt_outs(exclude)
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
     ex_known = np.unique(ex_idx[ex_idx >= 0])
     cands = slate_candidates(model, films, progress=progress)

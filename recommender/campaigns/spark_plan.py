@@ -57,6 +57,7 @@ from recommender.campaigns.plan import (
     TIEBREAK,
     Plan,
     _summary,
+    check_opt_outs,
     check_options,
     new_plan_id,
     plan_rows,
@@ -101,8 +102,9 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                      local_check: int = LOCAL_CHECK, progress: bool | None = None) -> Plan:
     """Plan ``slate`` on Spark (see the module docstring); the same rows and summary as
     ``plan_slate``, with ``summary["engine"] == "spark"``."""
-    check_options(cap, holdout, waves)
+    check_options(cap, holdout, waves, seed)  # before Spark starts, as the local planner
     check_slate(slate)
+    exclude = check_opt_outs(exclude)
     show = sys.stderr.isatty() if progress is None else progress
     t0 = time.perf_counter()
     film_ids = [f.film_id for f in slate]
@@ -114,7 +116,6 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     # 2^52 at a holdout near 1; wrapped to int32 for Spark, a naive plan selected nobody)
     solvable = np.minimum(limits, model.n_users)
     values = np.array([f.value for f in slate], np.float64)
-    exclude = list(dict.fromkeys(exclude or []))  # each opt-out once, in the order given
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
     ex_known = np.unique(ex_idx[ex_idx >= 0]).astype(np.int64)
     n_cand = np.array([model.n_users - len(np.unique(model.film_viewers(int(f))))

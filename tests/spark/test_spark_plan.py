@@ -149,3 +149,27 @@ def test_spark_plan_budget_past_every_user(spark: Any) -> None:
         want.summary["optimality"]["objective"], rel=1e-9)
     assert [f["selected_limit"] for f in got.summary["films"]] == \
         [f["selected_limit"] for f in want.summary["films"]]
+
+
+@pytest.mark.parametrize(("seed", "exclude", "said"), [
+    (2**32, [], "seed must be in"),  # the control draw uses 32 bits: it would repeat seed 0
+    (-1, [], "seed must be in"),
+    (0, ["fine", "x\x00y"], "NUL byte"),
+])
+def test_spark_plan_refuses_what_the_local_planner_refuses(spark: Any, seed: int,
+                                                           exclude: list[str],
+                                                           said: str) -> None:
+    """A seed out of range or an opt-out holding a NUL byte: refused before Spark works, with
+    the local planner's words, not planned (the seed's draw wrapped; the opt-out was refused
+    only by the local planner run for ``local_lp_optimum``, after Spark's work, and not at
+    all on a slate past ``local_check``)."""
+    from recommender.campaigns.spark_plan import plan_slate_spark
+    from recommender.errors import InvalidParameterError
+
+    model = synthetic_model(n_users=60, n_films=4, seed=1)
+    slate = [SlateFilm(str(model.films.ids[0]), 5)]
+    for planner in (plan_slate, plan_slate_spark):
+        with pytest.raises(InvalidParameterError, match=said):
+            planner(model, slate, seed=seed, exclude=exclude, progress=False,
+                    **({"spark": spark, "local_check": 0} if planner is plan_slate_spark
+                       else {}))
