@@ -140,13 +140,21 @@ def plan_beside(engine: Engine | Model, slate: list[SlateFilm], store: CampaignS
         blocked, info = blocked_pairs(model, slate, store)
         plan = plan_slate(engine, slate, blocked=blocked, **options)
         plan.summary["held_out_elsewhere"] = info
-    if plan.rows.num_rows == 0:  # it was written and stored, exit 0, as a plan of nobody
+    refuse_nobody(plan, slate, info)
+    return plan
+
+
+def refuse_nobody(plan: Plan, slate: list[SlateFilm], info: dict[str, Any] | None = None
+                  ) -> None:
+    """``NothingToPlanError`` for a plan of nobody (budgets, but no candidate left): it was
+    written and stored, exit 0; the Spark planner's plans too (``info``: ``blocked_pairs``'s,
+    when pairs were left out)."""
+    if plan.rows.num_rows == 0:
         raise NothingToPlanError(
             f"the slate's films have {sum(f.budget for f in slate):,} contacts of budget but "
             "nobody to plan: every user watched them or is opted out"
             + (f", or {info['pairs']:,} pairs are other plans' contacts or controls" if info
                else ""))
-    return plan
 
 
 def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,

@@ -160,6 +160,9 @@ def cmd_plan(args: argparse.Namespace) -> int:
         plan = plan_slate_spark(model, slate, cap=args.cap, holdout=args.holdout,
                                 waves=args.waves, seed=args.seed, exclude=exclude,
                                 master=args.spark_master)
+        from recommender.campaigns.controls import refuse_nobody
+
+        refuse_nobody(plan, slate)  # as the local planner: nothing written, nothing stored
         spark_controls(model, slate, store, plan.summary)
     else:
         from recommender.campaigns.controls import plan_beside

@@ -173,3 +173,31 @@ def test_spark_plan_refuses_what_the_local_planner_refuses(spark: Any, seed: int
             planner(model, slate, seed=seed, exclude=exclude, progress=False,
                     **({"spark": spark, "local_check": 0} if planner is plan_slate_spark
                        else {}))
+
+
+def test_cli_plan_engine_spark_of_nobody_is_refused_as_locally(
+        spark: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every user opted out: the local planner refuses the plan (exit 2, nothing written or
+    stored); the Spark planner wrote an empty plan and stored it, exit 0."""
+    from recommender.campaigns.store import open_store
+
+    model_dir = save_model(tmp_path / "model", seed=2)
+    model = artifact.load(model_dir)
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{model.films.ids[1]},5\n", encoding="utf-8")
+    opt_outs = tmp_path / "opt-outs.txt"
+    opt_outs.write_text("".join(f"{u}\n" for u in model.users.ids), encoding="utf-8")
+    said = {}
+    for engine in ("local", "spark"):
+        out, db = tmp_path / f"{engine}.csv", tmp_path / f"{engine}.db"
+        assert main(["plan", str(model_dir), "--slate", str(slate), "--out", str(out),
+                     "--exclude", str(opt_outs), "--store", str(db), "--engine",
+                     engine]) == 2
+        said[engine] = capsys.readouterr().err
+        assert "nobody to plan" in said[engine]
+        assert not out.exists()
+        store = open_store(str(db))
+        assert store.list_plans()[0] == 0
+        store.close()
+    # the local planner's also counts the pairs other stored plans hold out (here none)
+    assert said["local"].startswith(said["spark"].rstrip("\n"))
