@@ -215,20 +215,21 @@ def show_summary(plan_id: str, summary: dict[str, Any], as_json: bool) -> TextIO
 
 def spark_controls(model: Any, slate: Any, store: Any, summary: dict[str, Any]) -> None:
     """The Spark planner does not leave out the pairs other stored plans select, as contacts
-    or controls (``campaigns/controls.py``): say how many it may have planned, on stderr and
-    in the summary, rather than nothing."""
+    or controls (``campaigns/controls.py``): say how many it may have planned, on stderr (when
+    any) and in the summary (always, as a local plan's summary has it: ``pairs`` 0 when
+    none)."""
     if store is None:
         return
     from recommender.campaigns.controls import blocked_pairs
 
     _, info = blocked_pairs(model, slate, store)
+    said = (f"the Spark planner does not leave out the {info['pairs']:,} (film, user) "
+            f"pairs {info['plans_count']:,} other stored plan(s) contact or hold out as "
+            "controls for these films: contacting or holding them out biases those plans' "
+            "reports or this one's (plan with --engine local to leave them out)")
     if info["pairs"]:
-        said = (f"the Spark planner does not leave out the {info['pairs']:,} (film, user) "
-                f"pairs {info['plans_count']:,} other stored plan(s) contact or hold out as "
-                "controls for these films: contacting or holding them out biases those plans' "
-                "reports or this one's (plan with --engine local to leave them out)")
         print(f"warning: {said}", file=sys.stderr)
-        summary["held_out_elsewhere"] = {**info, "left_out": False, "note": said}
+    summary["held_out_elsewhere"] = {**info, "left_out": False, "note": said}
 
 
 def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: str | None,

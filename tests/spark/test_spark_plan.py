@@ -201,3 +201,24 @@ def test_cli_plan_engine_spark_of_nobody_is_refused_as_locally(
         store.close()
     # the local planner's also counts the pairs other stored plans hold out (here none)
     assert said["local"].startswith(said["spark"].rstrip("\n"))
+
+
+def test_cli_plan_engine_spark_summary_says_held_out_elsewhere_when_none(
+        spark: Any, tmp_path: Path) -> None:
+    """A plan stored in a store with no other plan: the local plan's summary says
+    ``held_out_elsewhere`` with 0 pairs; the Spark plan's had no such key (a reader of
+    ``["held_out_elsewhere"]["pairs"]`` failed on it), only when pairs were found."""
+    model_dir = save_model(tmp_path / "model", seed=2)
+    model = artifact.load(model_dir)
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{model.films.ids[1]},5\n", encoding="utf-8")
+    held = {}
+    for engine in ("local", "spark"):
+        summary = tmp_path / f"{engine}.json"
+        assert main(["plan", str(model_dir), "--slate", str(slate), "--out",
+                     str(tmp_path / f"{engine}.csv"), "--summary", str(summary), "--store",
+                     str(tmp_path / f"{engine}.db"), "--engine", engine]) == 0
+        held[engine] = json.loads(summary.read_text(encoding="utf-8"))["held_out_elsewhere"]
+    assert held["spark"]["pairs"] == held["local"]["pairs"] == 0
+    assert held["spark"]["plans"] == held["local"]["plans"] == []
+    assert held["spark"]["left_out"] is False
