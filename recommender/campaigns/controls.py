@@ -18,7 +18,10 @@ waves of its chain's plans and their own next waves (``next_wave.alternatives``:
 the same budget, one of them sent), whose controls made each re-plan differ and lose audience.
 The pairs are read before the plan is made, so ``refuse_held_out`` checks again as it is
 stored, under the writers' lock: six plans of one film posted at once had each missed the
-others, and every plan's controls were 17-24 of the other plans' targets.
+others, and every plan's controls were 17-24 of the other plans' targets. It checks only the
+plan's own pairs (``clashing_rows``: a join on the index of plan rows by (film, user),
+migration 6); reading every stored row of its films there took 3 s for a plan of 20k rows
+beside 1M rows of its film, while every ``POST /events`` waited for the lock.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from numpy.typing import NDArray
 
 from recommender.campaigns.plan import Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
-from recommender.campaigns.store import CampaignStore, plan_rows
+from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows
 from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
@@ -45,6 +48,10 @@ PLANS_NAMED = 20  # plans the summary names (all are counted)
 # meanwhile selects some of its pairs (refuse_held_out): each is made again around them
 PLAN_ATTEMPTS = 3
 PLANS_LOCK = 0x706C616E  # "plan": PostgreSQL's lock serialising the stores of plans
+# a new plan's distinct (film, user) pairs, in its transaction on SQLite (``clashing_rows``)
+checked_pairs = sa.Table("campaign_checked_pairs", sa.MetaData(),
+                         sa.Column("film_id", sa.Text, nullable=False),
+                         sa.Column("user_id", sa.Text, nullable=False), prefixes=["TEMPORARY"])
 
 
 def held_out(store: CampaignStore, film_ids: Sequence[str], skip: Sequence[str] = ()
@@ -65,8 +72,8 @@ def held_out(store: CampaignStore, film_ids: Sequence[str], skip: Sequence[str] 
 def selected_rows(conn: sa.Connection, film_ids: Sequence[str], skip: Sequence[str] = ()
                   ) -> Iterator[tuple[str, str, str]]:
     """(film, user, plan) of each row, target or control, stored for ``film_ids``, but for the
-    plans in ``skip``, read on ``conn`` (``held_out``; ``refuse_held_out`` in the plan's
-    transaction): any pair a plan selects may become its control, so none may be another
+    plans in ``skip``, read on ``conn`` (``held_out``; read by film on the index of plan rows
+    by (film, user)): any pair a plan selects may become its control, so none may be another
     plan's control (contacted) nor its target (which contacts this plan's control)."""
     c = plan_rows.c
     for start in range(0, len(film_ids), FILMS_PER_QUERY):
@@ -76,6 +83,46 @@ def selected_rows(conn: sa.Connection, film_ids: Sequence[str], skip: Sequence[s
             query = query.where(c.plan_id.not_in(list(skip)))
         for row in conn.execute(query):
             yield row[0], row[1], row[2]
+
+
+def clashing_rows(conn: sa.Connection, dialect: str, pairs: set[tuple[str, str]],
+                  skip: Sequence[str] = ()) -> list[tuple[str, str, str]]:
+    """(film, user, plan) of each row stored for one of ``pairs``, but for the plans in
+    ``skip``, sorted by plan, film, user: ``selected_rows`` of the pairs' films kept to the
+    pairs, read in ``conn``'s transaction by a join that the pairs drive on the index of plan
+    rows by (film, user) (migration 6), so that its time grows with the plan, not with the
+    store. SQLite: the pairs in a temporary table (dropped), which leads by ``CROSS JOIN``
+    (without statistics it read every stored row first); PostgreSQL: the pairs as two
+    arrays (no temporary table: no TEMP right needed), and no hash or merge join for the rest
+    of the transaction (a hash join of 300k pairs read all 2M stored rows: 1.1 s, the index
+    0.6 s; 20k pairs took 0.05 s either way)."""
+    if not pairs:
+        return []
+    films, users = (list(column) for column in zip(*pairs, strict=True))
+    params: dict[str, Any] = {}
+    if dialect == "postgresql":
+        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+        source = ("unnest(CAST(:films AS TEXT[]), CAST(:users AS TEXT[])) AS c (film_id, user_id) "
+                  "JOIN")
+        params = {"films": films, "users": users}
+    else:
+        checked_pairs.create(conn)
+        insert = f"INSERT INTO {checked_pairs.name} (film_id, user_id) VALUES (?, ?)"
+        for start in range(0, len(films), ROW_CHUNK):  # SQLAlchemy's executemany: 1.7 s for 300k
+            conn.exec_driver_sql(insert, list(zip(films[start:start + ROW_CHUNK],
+                                                  users[start:start + ROW_CHUNK], strict=True)))
+        source = f"{checked_pairs.name} c CROSS JOIN"
+    query = sa.text(
+        f"SELECT r.film_id, r.user_id, r.plan_id FROM {source} {plan_rows.name} r "
+        "ON r.film_id = c.film_id AND r.user_id = c.user_id"
+        + (" WHERE r.plan_id NOT IN :skip" if skip else ""))
+    if skip:
+        query = query.bindparams(sa.bindparam("skip", list(skip), expanding=True))
+    found = [(str(f), str(u), str(p)) for f, u, p in conn.execute(query, params)]
+    if dialect != "postgresql":
+        checked_pairs.drop(conn)
+    return sorted(found, key=lambda r: (r[2], r[0], r[1]))  # code points: the same everywhere
 
 
 def next_waves_of(conn: sa.Connection, plan_ids: Sequence[str]) -> set[str]:
@@ -185,10 +232,9 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     # the other next waves of the chain's plans, and theirs, are alternatives
     # (next_wave.alternatives), skipped as blocked_pairs skips them
     skip = chain + sorted(next_waves_under(conn, chain))
-    films = pc.unique(rows.column("film_id")).to_pylist()
     mine = set(zip(rows.column("film_id").to_pylist(), rows.column("user_id").to_pylist(),
                    strict=True))
-    clash = [(f, u, p) for f, u, p in selected_rows(conn, films, skip) if (f, u) in mine]
+    clash = clashing_rows(conn, dialect, mine, skip)
     if clash:
         raise PlansClashError(
             f"the campaign store did not store this plan: plan {clash[0][2]}, stored while "

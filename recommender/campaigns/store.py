@@ -82,7 +82,7 @@ def _create(*tables: sa.Table) -> Callable[[Connection], None]:
     return step
 
 
-MIGRATIONS: list[tuple[int, str, Callable[[Connection], None]]] = [
+MIGRATIONS: list[tuple[int, str, Callable[[Connection], object]]] = [
     (1, "campaign plans and plan rows", _create(plans, plan_rows)),
 ]
 
@@ -130,6 +130,10 @@ idempotency = sa.Table(
 )
 MIGRATIONS.append((5, "idempotency keys of plan requests (a retry gets the stored plan)",
                    _create(idempotency)))
+PAIR_INDEX = "ix_campaign_plan_rows_film_user"  # not on ``plan_rows``: step 1 stays as released
+MIGRATIONS.append((6, "plan rows by (film, user): the check of plans stored meanwhile",
+                   lambda conn: conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {PAIR_INDEX} "
+                                                     "ON campaign_plan_rows (film_id, user_id)")))
 ROW_CHUNK = 5000
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
@@ -428,18 +432,14 @@ def _current_version(conn: Connection) -> int:
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.close()
+    dbapi_conn.execute("PRAGMA journal_mode=WAL").close()  # sqlite3's own cursor, closed
+    dbapi_conn.execute("PRAGMA synchronous=FULL").close()
     _sqlite_read_pragmas(dbapi_conn, _record)
 
 
 def _sqlite_read_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
+    dbapi_conn.execute("PRAGMA foreign_keys=ON").close()
+    dbapi_conn.execute("PRAGMA busy_timeout=30000").close()
 
 
 def open_store(target: str, read_only: bool = False, pool: StorePool | None = None
