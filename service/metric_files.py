@@ -34,9 +34,9 @@ class AllocatedMmapedDict(MmapedDict):
     def __init__(self, filename: str, read_mode: bool = False) -> None:
         self._in_memory = False
         if not read_mode:
-            with open(filename, "a+b") as f:  # the size the parent maps it at, allocated
-                self._allocate(f.fileno(), max(os.fstat(f.fileno()).st_size,
-                                               _INITIAL_MMAP_SIZE), filename)
+            with open(filename, "a+b") as f:  # made as the parent makes it
+                size = max(os.fstat(f.fileno()).st_size, _INITIAL_MMAP_SIZE)
+            self._allocate(filename, size)  # the size the parent maps it at
             if self._in_memory:
                 with contextlib.suppress(OSError):  # an empty file: unreadable to a scrape
                     if os.path.getsize(filename) == 0:
@@ -51,12 +51,19 @@ class AllocatedMmapedDict(MmapedDict):
                 return
         super().__init__(filename, read_mode)
 
-    def _allocate(self, fd: int, size: int, filename: str) -> None:
-        """Allocate ``size`` bytes of the file, or switch to memory (``_in_memory``)."""
+    def _allocate(self, filename: str, size: int) -> None:
+        """Allocate ``size`` bytes of the file, or switch to memory (``_in_memory``). Through
+        a descriptor of its own, not opened for appending: where the file system has no
+        ``fallocate`` (NFS, FUSE), glibc writes a byte per block instead, and refuses
+        (``EBADF``) a descriptor in append mode, as the parent's ``a+b`` file is."""
         if self._in_memory:
             return
         try:
-            os.posix_fallocate(fd, 0, size)
+            fd = os.open(filename, os.O_RDWR)
+            try:
+                os.posix_fallocate(fd, 0, size)
+            finally:
+                os.close(fd)
         except OSError as e:
             self._in_memory = True
             log.warning("metrics: %s cannot grow (%s): this worker keeps its metrics in memory "
@@ -70,7 +77,7 @@ class AllocatedMmapedDict(MmapedDict):
         while needed > capacity:
             capacity *= 2
         if capacity > self._capacity:
-            self._allocate(self._f.fileno(), capacity, self._fname)
+            self._allocate(self._fname, capacity)
             if self._in_memory:  # the values so far, copied into a larger map in memory
                 grown = mmap.mmap(-1, capacity)
                 grown[:self._capacity] = self._m[:self._capacity]

@@ -122,3 +122,36 @@ def test_a_worker_lives_when_its_metric_files_find_the_disk_full(tmp_path: Path)
         assert "keeps its metrics in memory" in run.stderr
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_metric_files_are_allocated_where_fallocate_is_emulated(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a file system without ``fallocate`` (NFS, some FUSE and 9p mounts) glibc's
+    ``posix_fallocate`` writes a byte per block instead, and refuses (``EBADF``) a file opened
+    for appending: the worker's files, opened ``a+b`` as prometheus_client opens them, went to
+    memory at the first value, and ``/metrics`` showed none of any worker's values. Oracle:
+    glibc's emulation (sysdeps/posix/posix_fallocate.c) refuses an ``O_APPEND`` descriptor."""
+    import errno
+    import fcntl
+
+    from prometheus_client.mmap_dict import MmapedDict
+
+    from service import metric_files
+
+    real = os.posix_fallocate
+
+    def emulated(fd: int, offset: int, length: int) -> None:
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND:
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+        real(fd, offset, length)
+
+    monkeypatch.setattr(metric_files.os, "posix_fallocate", emulated)
+    name = str(tmp_path / "counter_1.db")
+    values = metric_files.AllocatedMmapedDict(name)
+    keys = [f"key-{i:05d}-{'x' * 60}" for i in range(1500)]  # past 64 KiB: the file grows
+    for i, key in enumerate(keys):
+        values.write_value(key, float(i), 0.0)
+    assert not values._in_memory
+    values.close()
+    read = {k: v for k, v, _, _ in MmapedDict.read_all_values_from_file(name)}
+    assert read == {key: float(i) for i, key in enumerate(keys)}
