@@ -73,6 +73,8 @@ def store_target(settings: Any) -> str:
         # swapped to another model is followed): resolved, a worker started after the swap
         # opened the store beside the new target while the others kept the old one's
         folder = Path(model).expanduser().absolute()
+        if folder.name == "..":  # no name of its own (``serve ..``): the folder it reads as
+            folder = folder.resolve()  # (kept, the store was ``...campaigns.db`` inside it)
         target = folder.with_name(folder.name + ".campaigns.db")
         real = Path(model).expanduser().resolve()
         linked = real.with_name(real.name + ".campaigns.db")

@@ -312,3 +312,15 @@ def test_the_store_is_beside_the_served_link_not_its_target(tmp_path: Path) -> N
     (tmp_path / "LIVE").unlink()
     (tmp_path / "LIVE").symlink_to("b")
     assert campaigns.store_target(settings) == before == str(tmp_path / "LIVE.campaigns.db")
+
+
+def test_the_store_of_a_model_served_as_dot_dot_is_beside_it(tmp_path: Path) -> None:
+    """``serve ..`` (from inside the model folder) kept the path as given, ``MODEL/x/..``,
+    whose last name is ``..``: the store became ``MODEL/x/...campaigns.db``, a file inside
+    the model's own sub-folder, not ``MODEL.campaigns.db`` beside the folder as documented."""
+    from service.routes import campaigns
+
+    (tmp_path / "model" / "versions").mkdir(parents=True)
+    settings = Settings.model_construct(
+        store=None, model_path=str(tmp_path / "model" / "versions" / ".."))
+    assert campaigns.store_target(settings) == str(tmp_path / "model.campaigns.db")
