@@ -30,12 +30,11 @@ UNREAD: dict[str, set[str]] = {"als": {"learning_rate"},
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
+    from recommender.errors import DataError, InvalidParameterError
     from recommender.model.config import TrainConfig
 
     base: dict[str, Any] = {}
     if getattr(args, "config", None):
-        from recommender.errors import DataError
-
         try:
             loaded = json.loads(Path(args.config).read_text(encoding="utf-8-sig"))
         except (OSError, ValueError) as e:
@@ -46,6 +45,9 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             got = type(found if isinstance(loaded, dict) else loaded).__name__
             raise DataError(args.config, f"expected a JSON object of training options, got {got}")
         base = found
+        if found.get("family") == "ease" and getattr(args, "family", None) in (None, "ease"):
+            from recommender.model.tuning import als_searched_beside_ease
+            base.update(als_searched_beside_ease(loaded))  # an older meta.json's tuned ALS
         known = set(TrainConfig.__dataclass_fields__)
         unknown = sorted(set(base) - known)
         if unknown:  # a misspelt option would be ignored silently
@@ -62,8 +64,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             # null or a number was a TypeError traceback; "alpha" read as a, h, l, p
             raise DataError(args.config, f"fixed must be a list of option names, such as "
                                          f'["alpha"], got {fixed!r}')
-        from recommender.errors import InvalidParameterError
-
         try:  # the file's own values, so that an error names the file
             TrainConfig.from_dict(base).validate()
         except InvalidParameterError as e:
@@ -85,16 +85,12 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     als_only = sorted(typed & {"model", "regularization", "alpha", "iterations", "cg_steps",
                                "learning_rate"})
     if base.get("family") == "ease" and als_only:  # not silently ignored
-        from recommender.errors import InvalidParameterError
-
         raise InvalidParameterError(
             f"--family ease does not read {flags(als_only)} (options of ALS): EASE has "
             "--ease-lambda, and --factors as its rank")
     model_reads_not = UNREAD.get(str(base.get("model", "als")), set())
     unread = model_reads_not & typed
     if base.get("family") != "ease" and unread:
-        from recommender.errors import InvalidParameterError
-
         why = {"learning_rate": "--learning-rate is BPR's and LMF's",
                "alpha": "--alpha and --cg-steps are ALS's",
                "cg_steps": "--alpha and --cg-steps are ALS's",
@@ -105,8 +101,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             + "; ".join(dict.fromkeys(why[n] for n in sorted(unread))))
     if (base.get("family") == "ease" and "model" not in typed
             and base.get("model", "als") != "als"):  # a BPR or LMF meta.json
-        from recommender.errors import DataError
-
         raise DataError(args.config, f"family ease does not read model "
                                      f"({base['model']!r}): leave it out, or at \"als\"")
     steps = ("bpr", "lmf")  # the models that read a learning rate
@@ -127,15 +121,11 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     off_default = sorted(n for n in (UNREAD["ease"] if ease else model_reads_not) & from_file
                          if base[n] != getattr(defaults, n))
     if off_default:
-        from recommender.errors import DataError
-
         values = ", ".join(f"{n} ({base[n]!r})" for n in off_default)
         fix = ("; leave it out, or at its default "
                + ", ".join(f"{n} {getattr(defaults, n)!r}" for n in off_default))
         what = "family ease" if ease else f"model {base.get('model', 'als')}"
         if ("family" if ease else "model") in typed:  # the file's value fits not the choice
-            from recommender.errors import InvalidParameterError
-
             raise InvalidParameterError(f"--{what} does not read {values} "
                                         f"from --config {args.config}" + fix)
         raise DataError(args.config, f"{what} does not read " + values + fix)
@@ -148,8 +138,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
                  if n in base and n not in typed and base[n] != getattr(own, n)]
     if ("model" in typed and file_model is not None and file_model != base["model"]
             and per_model and base.get("family") != "ease"):
-        from recommender.errors import InvalidParameterError
-
         raise InvalidParameterError(
             f"--model {base['model']} with --config {args.config}, a configuration for model "
             f"{file_model}: its " + " and ".join(f"{n} ({base[n]!r})" for n in per_model)
@@ -173,8 +161,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     spark = getattr(args, "engine", "local") == "spark"  # it fits ALS, untuned
     if lam is not None and base.get("family") != "ease" and (
             base.get("family") == "als" or not base["tune"] or spark):
-        from recommender.errors import InvalidParameterError
-
         untuned = ("--engine spark" if spark else "--no-tune" if getattr(args, "no_tune", False)
                    else f"the config's \"tune\": false ({args.config})")
         raise InvalidParameterError(
@@ -195,7 +181,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     if k1b and (scheme := base.get("weighting", "binary")) != "bm25" and not (
             base["tune"] and not spark and base.get("family") != "ease"
             and "weighting" not in base["fixed"]):
-        from recommender.errors import InvalidParameterError
         raise InvalidParameterError(f"weighting {scheme} does not read {', '.join(k1b)} from "
                                     f"--config {args.config} (bm25's): leave them out, or use bm25")
     return TrainConfig.from_dict(base).validate()
@@ -204,7 +189,6 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 #: header names that read as the time of an interaction (not a duration: watch_time, runtime)
 _TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*_date|.*_at"
                         r"|(event|rating|view|interaction)_(time|ts)", re.I)
-
 
 #: header names that read as a rating (not a count or a weight: plays, views)
 _RATING_LIKE = re.compile(r"score|stars?|rate|grade|.*_rating|rating_.*|ratings", re.I)

@@ -436,3 +436,15 @@ def summary(meta: dict[str, Any]) -> dict[str, Any] | None:
                                        if isinstance(val.get(k), dict)}
         out["trials"] = len(t.get("trials", []))
     return out
+
+
+def als_searched_beside_ease(meta: Any) -> dict[str, Any]:
+    """``regularization`` and ``alpha`` at their defaults where a model's ``meta.json`` (or a
+    ``tune --out`` file) of family EASE records its search's: before 3af9eaa the tuned ALS's
+    values were recorded beside the EASE it chose, never read, and such a file is no choice
+    of them (as a ``--config`` for family EASE it was refused for them)."""
+    tuned = meta.get("tuning") if isinstance(meta, dict) else None
+    searched = tuned.get("searched") if isinstance(tuned, dict) else None
+    defaults = TrainConfig()
+    return {n: getattr(defaults, n) for n in ("regularization", "alpha")
+            if isinstance(searched, dict) and n in searched}

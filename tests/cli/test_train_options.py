@@ -221,6 +221,33 @@ def test_a_meta_json_with_every_option_at_its_default_is_still_a_config(
         assert code == 0, err
 
 
+def test_an_ease_meta_json_with_its_searchs_als_values_is_still_a_config(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A tuned model of family EASE saved before 3af9eaa recorded the tuned ALS's
+    regularization and alpha beside it (its search's, never read): as ``--config`` it was
+    refused ("family ease does not read alpha (30.0), regularization (3.333333)"), where it
+    had worked. Those the file's search covered are read at their defaults; one it did not
+    search is the file's own and still refused."""
+    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(40) for j in range(4)]
+    (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
+    params = {**TrainConfig(family="ease").to_dict(), "factors": 4, "segments": 2,
+              "regularization": 3.333333, "alpha": 30.0}
+    config = tmp_path / "meta.json"
+    config.write_text(json.dumps({"params": params, "tuning": {"searched": {
+        "regularization": [3.333333, 30.0], "alpha": [3.0, 30.0]}}}))
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m", "--config", config, "--no-tune")
+    assert code == 0, err
+    written = artifact.load(tmp_path / "m").meta["params"]
+    assert (written["regularization"], written["alpha"]) == (
+        TrainConfig().regularization, TrainConfig().alpha)
+    config.write_text(json.dumps({"params": params, "tuning": {"searched": {
+        "regularization": [3.333333, 30.0]}}}))  # alpha 30 was not the search's
+    code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                           tmp_path / "m2", "--config", config, "--no-tune")
+    assert code == 2 and "family ease does not read alpha (30.0)" in err, err
+
+
 def test_a_model_typed_against_a_config_names_the_option(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``--model bpr`` with a tuned ALS ``meta.json`` (alpha 2.658, which BPR does not read):
