@@ -19,7 +19,7 @@ from typing import Any
 
 from recommender.cli.answers import add_answer_commands
 from recommender.cli.campaigns import add_campaign_commands
-from recommender.cli.checks import refuse_undecodable
+from recommender.cli.checks import decimal, refuse_undecodable
 from recommender.cli.commands import (
     STORE_HELP,
     _int_at_least,
@@ -61,23 +61,23 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
     s.add_argument("--family", choices=["als", "ease"],
                    help="model family: als (the --model factorisation) or ease (factorised "
                         "EASE at rank --factors)")
-    s.add_argument("--ease-lambda", type=float, dest="ease_lambda",
+    s.add_argument("--ease-lambda", type=decimal, dest="ease_lambda",
                    help="EASE regularisation (family ease)")
-    s.add_argument("--popularity", type=float,
+    s.add_argument("--popularity", type=decimal,
                    help="weight of the popularity prior in recommendations (0: none)")
     s.add_argument("--factors", type=_positive_int)
     s.add_argument("--iterations", type=_positive_int)
     from recommender.model.config import MODEL_REGULARIZATION
 
     per_model = "; ".join(f"{v:g} for {m.upper()}" for m, v in MODEL_REGULARIZATION.items())
-    s.add_argument("--regularization", type=float,
+    s.add_argument("--regularization", type=decimal,
                    help=f"L2 regularization (default: chosen on a validation split for ALS; "
                         f"with --no-tune {per_model}: BPR's and LMF's are implicit's own)")
-    s.add_argument("--alpha", type=float)
+    s.add_argument("--alpha", type=decimal)
     s.add_argument("--cg-steps", type=_positive_int, dest="cg_steps",
                    help="conjugate-gradient steps per ALS solve (1-32; local engine only)")
     s.add_argument("--weighting", choices=["binary", "rating", "log", "bm25"])
-    s.add_argument("--min-rating", type=float, dest="min_rating",
+    s.add_argument("--min-rating", type=decimal, dest="min_rating",
                    help="keep ratings below it out of the fit only: a film rated low is still "
                         "a film watched, never in its viewer's audience (default: none, every "
                         "rating fitted)")
@@ -85,13 +85,13 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
 
     rates = "; ".join(f"{v:g} for {m.upper()}" for m, v in MODEL_LEARNING_RATE.items()
                       if m != "als")
-    s.add_argument("--learning-rate", type=float, dest="learning_rate",
+    s.add_argument("--learning-rate", type=decimal, dest="learning_rate",
                    help=f"BPR's and LMF's step size (default {rates}; ALS does not read it)")
     if seed:
         s.add_argument("--seed", type=_seed)
     if segments:
         s.add_argument("--segments", type=_positive_int, help="number of audience segments")
-    s.add_argument("--holdout", type=float, help=(
+    s.add_argument("--holdout", type=decimal, help=(
         "share of interactions held out to measure tier conversion" if segments else
         "share of the training part held out to calibrate tier conversion, as train holds it "
         "out, and kept from the search (evaluate reports no tier conversion; with --no-tune on "

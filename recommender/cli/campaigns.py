@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES
+from recommender.cli.checks import decimal
 from recommender.cli.commands import (
     _int_at_least,
     _print_table,
@@ -30,7 +31,7 @@ Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.Argumen
 
 def _share(text: str) -> float:
     try:
-        value = float(text)
+        value = decimal(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a share in [0, 1), got {text!r}") from None
     if not 0.0 <= value < 1.0:

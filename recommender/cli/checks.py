@@ -213,3 +213,15 @@ def refuse_undecodable(args: Any) -> None:
                     f"{name} {value!r} is not UTF-8 text (byte 0x{ord(bad[0]) & 0xff:02x}): "
                     "ids, titles and names are read as UTF-8, as the service reads them; "
                     "give it in a UTF-8 terminal or script")
+
+
+def decimal(text: str) -> float:
+    """A number option as written in decimal: ASCII digits, a point, an exponent
+    (``float()`` also took "1_0" as 10 and other scripts' digits: "٠.٥" as 0.5)."""
+    from recommender.campaigns.slate import DECIMAL
+
+    word = text.strip().lower().lstrip("+-")
+    if word not in ("nan", "inf", "infinity") and not DECIMAL.fullmatch(text.strip()):
+        # NaN and infinity are read: the option's own check says why it takes no such value
+        raise ValueError(f"not a decimal number: {text!r}")
+    return float(text)

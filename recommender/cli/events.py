@@ -20,7 +20,12 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from recommender.cli.checks import add_events_model_option, model_or_none, say_unserved
+from recommender.cli.checks import (
+    add_events_model_option,
+    decimal,
+    model_or_none,
+    say_unserved,
+)
 from recommender.cli.commands import _nonneg_int, _positive_int, _print_table
 from recommender.cli.events_status import add_status_parser, cmd_events_status
 from recommender.errors import InvalidParameterError
@@ -94,7 +99,7 @@ def _days(text: str) -> float:
     from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
 
     try:
-        value = float(text)
+        value = decimal(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
     if not MIN_WINDOW_DAYS <= value <= MAX_WINDOW_DAYS:  # NaN too

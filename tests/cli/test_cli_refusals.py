@@ -231,3 +231,26 @@ def test_a_like_weight_is_read_as_a_decimal_number_only() -> None:
     for weight in ("1_0", "\u0663", "0x1p0", "nan"):
         with pytest.raises(InvalidParameterError, match="must be a number"):
             weighted_likes(model, [f"{film}={weight}"])
+
+
+@pytest.mark.parametrize("argv", [
+    ["train", "--data", "log.csv", "--out", "m", "--alpha", "1_0"],
+    ["train", "--data", "log.csv", "--out", "m", "--regularization", "\u0663"],
+    ["train", "--data", "log.csv", "--out", "m", "--min-rating", "\u0664.5"],
+    ["plan", "m", "--slate", "s.csv", "--holdout", "0.\u0665"],
+    ["campaign", "report", "p", "--store", "s.db", "--window-days", "1_4"],
+])
+def test_a_number_option_is_read_as_a_decimal_number_only(
+        argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """float() took "1_0" as 10 and other scripts' digits ("\u0663" as 3) for every number
+    option (training's, --holdout, --window-days), as it did for a slate's value: each is
+    refused by argparse, naming the option, before anything is read."""
+    from recommender.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as e:
+        code = e.code
+    assert code == 2
+    assert f"argument {next(a for a in reversed(argv[:-1]) if a.startswith('--'))}" in \
+        capsys.readouterr().err
