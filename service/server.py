@@ -324,6 +324,16 @@ def check_at_start(settings: Any) -> None:
     def refused(name: str, why: object) -> InvalidParameterError:
         return InvalidParameterError(f"refused setting: RECOMMENDER_{name}: {why}")
 
+    if not settings.store and settings.model_path:
+        from service.routes.campaigns import store_beside
+
+        target, linked = store_beside(settings.model_path)
+        if linked is not None:  # an empty store would hide its plans and events
+            raise refused("STORE", f"unset, the campaign store is {target}, beside the served "
+                          f"path, and there is none; {linked}, beside the folder it links to, "
+                          "holds the plans and events a server before this version kept: move "
+                          f"it (with any -wal and -shm file) to {target}, or set "
+                          "RECOMMENDER_STORE to it")
     if settings.access_log:
         try:  # as the log opens it (service/access_log.py); it is created 0600 as it would be
             os.close(os.open(settings.access_log, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600))

@@ -58,6 +58,22 @@ def store_pool(settings: Any) -> StorePool:
                      settings.store_pool_timeout)
 
 
+def store_beside(model: str) -> tuple[Path, Path | None]:
+    """The SQLite store beside the served folder ``model`` as served, its links kept (``serve``
+    keeps them, so that a link swapped to another model is followed: resolved, a worker
+    started after the swap opened the store beside the new target while the others kept the
+    old one's), and the one beside the folder it links to where that one exists and the
+    first does not (a server before links were kept made it there), else None."""
+    folder = Path(model).expanduser().absolute()
+    if folder.name == "..":  # no name of its own (``serve ..``): the folder it reads as
+        folder = folder.resolve()  # (kept, the store was ``...campaigns.db`` inside it)
+    target = folder.with_name(folder.name + ".campaigns.db")
+    real = Path(model).expanduser().resolve()
+    linked = real.with_name(real.name + ".campaigns.db")
+    return target, (linked if linked != target and linked.exists() and not target.exists()
+                    else None)
+
+
 def store_target(settings: Any) -> str:
     """The campaign store the service opens: ``RECOMMENDER_STORE``, else the SQLite file
     ``<MODEL>.campaigns.db`` beside the served model folder, else (there is none, and that
@@ -69,16 +85,8 @@ def store_target(settings: Any) -> str:
         return str(settings.store)
     model = getattr(settings, "model_path", None)
     if model:
-        # beside the folder as served, its links kept (``serve`` keeps them, so that a link
-        # swapped to another model is followed): resolved, a worker started after the swap
-        # opened the store beside the new target while the others kept the old one's
-        folder = Path(model).expanduser().absolute()
-        if folder.name == "..":  # no name of its own (``serve ..``): the folder it reads as
-            folder = folder.resolve()  # (kept, the store was ``...campaigns.db`` inside it)
-        target = folder.with_name(folder.name + ".campaigns.db")
-        real = Path(model).expanduser().resolve()
-        linked = real.with_name(real.name + ".campaigns.db")
-        if linked != target and linked.exists() and not target.exists():
+        target, linked = store_beside(model)
+        if linked is not None:
             log.warning("campaign store: %s is beside the folder %s links to, not beside the "
                         "served path; this service opens %s (set RECOMMENDER_STORE to keep "
                         "the other)", linked, model, target)

@@ -324,3 +324,23 @@ def test_the_store_of_a_model_served_as_dot_dot_is_beside_it(tmp_path: Path) -> 
     settings = Settings.model_construct(
         store=None, model_path=str(tmp_path / "model" / "versions" / ".."))
     assert campaigns.store_target(settings) == str(tmp_path / "model.campaigns.db")
+
+
+def test_serve_refuses_a_link_whose_store_is_beside_its_target_only(tmp_path: Path) -> None:
+    """A server before links were kept opened ``a0.campaigns.db`` for ``serve LIVE`` (LIVE ->
+    a0); now the store is ``LIVE.campaigns.db``, and an empty one there hid every plan and
+    event with a warning in the log only: ``serve`` refuses to start, naming both files."""
+    from recommender.errors import InvalidParameterError
+    from service.server import check_at_start
+
+    (tmp_path / "a0").mkdir()
+    (tmp_path / "LIVE").symlink_to("a0")
+    (tmp_path / "a0.campaigns.db").write_bytes(b"")
+    settings = Settings.model_construct(store=None, model_path=str(tmp_path / "LIVE"),
+                                        access_log=None, pseudonym_key=None, cinemas=None)
+    with pytest.raises(InvalidParameterError, match="RECOMMENDER_STORE") as refused:
+        check_at_start(settings)
+    assert str(tmp_path / "a0.campaigns.db") in str(refused.value)
+    assert str(tmp_path / "LIVE.campaigns.db") in str(refused.value)
+    (tmp_path / "a0.campaigns.db").rename(tmp_path / "LIVE.campaigns.db")  # moved: it starts
+    check_at_start(settings)
