@@ -344,8 +344,7 @@ def plain(value: Any) -> str:
 def cmd_segments(args: argparse.Namespace) -> int:
     from recommender.query.catalog import segments_table
 
-    model = _load_model(args.model)
-    rows = segments_table(model)
+    rows = segments_table(answer_model(args))  # sizes with the store's new users, as served
     if args.json:
         print_body({"segments": rows})
         return 0
@@ -447,4 +446,5 @@ def add_answer_commands(add: Add) -> None:
 
     s = add("segments", cmd_segments, "print the model's audience segments")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--json", action="store_true", help=json_help)

@@ -56,6 +56,8 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
             ("/films/00003/distribution?by=region", ["distribution", "00003"]),
             ("/users/newcomer-1/recommendations?k=5", ["recommend", "--user", "newcomer-1",
                                                        "--k", "5"]),
+            # the segments' sizes count the users served, newcomer-1 included (README)
+            ("/segments", ["segments"]),
         ]
         bodies = {path: client.get(path).text for path, _ in asks}
         # a user the model knows only from the store's events is said to be one (the Studio
