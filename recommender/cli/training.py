@@ -123,7 +123,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     if off_default:
         values = ", ".join(f"{n} ({base[n]!r})" for n in off_default)
         fix = ("; leave it out, or at its default "
-               + ", ".join(f"{n} {getattr(defaults, n)!r}" for n in off_default))
+               + ", ".join(f"{n} {json.dumps(getattr(defaults, n))}" for n in off_default))
         what = "family ease" if ease else f"model {base.get('model', 'als')}"
         if ("family" if ease else "model") in typed:  # the file's value fits not the choice
             raise InvalidParameterError(f"--{what} does not read {values} "

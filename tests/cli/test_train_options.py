@@ -56,6 +56,8 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
     ({"family": "ease", "alpha": 10.0}, "family ease does not read alpha (10.0)"),
     ({"family": "ease", "iterations": 30, "warm_iterations": 2},
      "family ease does not read iterations (30), warm_iterations (2)"),
+    # the default it names is the file's JSON (it said "warm_iterations None")
+    ({"family": "ease", "warm_iterations": 3}, "at its default warm_iterations null"),
     # BM25's k1 and b under a weighting no search changes (recorded, never read)
     ({"bm25_k1": 2.0, "weighting": "binary"}, "weighting binary does not read bm25_k1 (2.0)"),
     ({"family": "ease", "bm25_b": 0.5}, "weighting binary does not read bm25_b (0.5)"),
