@@ -300,8 +300,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     from recommender.model.tuning import summary as tuning_summary
     from recommender.query.catalog import model_info
 
-    model = answer_model(args)
-    info = {**model_info(model), "path": args.model}
+    info = {**model_info(model := answer_model(args)), "path": args.model}
     body = {"model": info, "tuning": tuning_summary(model.meta)}
     if args.json:
         print_body(body)
@@ -310,8 +309,9 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"created {info['created']}) at {args.model}")
     events = info["store_events"]
     since = ("" if events is None else
-             f" + the campaign store's {events['events_applied']:,} events since training "
-             f"(through sequence {events['through_seq']:,}; {events['new_users']:,} new users)")
+             f" + the campaign store's {plural(events['events_applied'], 'event', sep=',')} "
+             f"since training (through sequence {events['through_seq']:,}; "
+             f"{plural(events['new_users'], 'new user', sep=',')})")
     print(f"{info['users']:,} users x {info['films']:,} films x {info['interactions']:,} "
           f"interactions from {info['data_source']}{since}; {info['segments']} segments; user "
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "

@@ -87,8 +87,8 @@ def export_source(model: Model) -> str:
 
     events = store_events(model.meta)
     folded = ("as trained" if events is None else
-              f"with the campaign store's {events['events_applied']:,} events since training "
-              f"(through sequence {events['through_seq']:,})")
+              f"with the campaign store's {plural(events['events_applied'], 'event', sep=',')} "
+              f"since training (through sequence {events['through_seq']:,})")
     return f"from model {model.version} {folded}"
 
 

@@ -152,7 +152,7 @@ def test_what_counts_the_stores_events_says_so(model_dir: Path, tmp_path: Path,
     assert info["model"]["interactions"] == health["interactions"]
     table = cli(capsys, "info", str(model_dir), "--store", store)
     assert f"+ the campaign store's 4 events since training (through sequence {seq}; " \
-           "1 new users)" in table
+           "1 new user)" in table  # in the noun's number (it said "1 new users")
     assert "events since training" not in cli(capsys, "info", str(model_dir))
     films = tmp_path / "films.txt"
     films.write_text("00003\n")
@@ -202,3 +202,15 @@ def test_a_csv_export_says_the_model_and_the_store_events_it_was_cut_from(
         out = cli(capsys, *argv, "--out", str(tmp_path / "a.csv"), "--store", str(store))
         assert out.strip().endswith(f"from model {version} with the campaign store's 2 events "
                                     "since training (through sequence 2)"), out
+
+
+def test_the_store_events_of_a_line_are_in_their_number() -> None:
+    """One event folded in is "1 event", not "1 events" (an export's line, `info`)."""
+    from types import SimpleNamespace
+
+    from recommender.cli.printing import export_source
+
+    meta = {"overlay": {"events_applied": 1, "seq": 7, "new_users": 1}}
+    line = export_source(SimpleNamespace(meta=meta, version="v1"))  # type: ignore[arg-type]
+    assert line == ("from model v1 with the campaign store's 1 event since training "
+                    "(through sequence 7)")
