@@ -221,12 +221,12 @@ def first_future(timestamps: Sequence[int] | NDArray[np.integer], now: float | N
     ``now`` (default: this clock), or None."""
     limit = (time.time() if now is None else now) + FUTURE_SLACK
     ts = np.asarray(timestamps, np.int64)
-    late = np.flatnonzero(ts > limit)
-    if not len(late):
+    if not len(late := np.flatnonzero(ts > limit)):
         return None
     i = int(late[0])
-    return i, (f"timestamp {int(ts[i])} is in the future (after {int(limit)}, this clock "
-               "plus one day); expected when the event happened, in unix seconds")
+    utc = [time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(t))) for t in (ts[i], limit)]
+    return i, (f"timestamp {int(ts[i])} ({utc[0]}) is in the future (after {int(limit)} "
+               f"({utc[1]}), this clock plus one day); expected when the event happened")
 
 
 def _check_values(batch: EventBatch) -> None:
