@@ -54,6 +54,7 @@ from recommender.io.ids import IdMap
 from recommender.model import layout
 from recommender.model.files import file_sha256, json_file, npy_file, raw_file, write_flushed
 from recommender.model.model import Model, Segments
+from recommender.model.staging import staged
 
 # the model folder layout; bump when a file or a field changes meaning. A folder records the
 # oldest version that reads it fully (``format_version``), so an older worker refuses a folder
@@ -133,10 +134,9 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
     request was checked brought a model from outside)."""
     dest = _writable(path)
     folder = _inside(layout.resolve(src), within)
-    if within is not None and folder.is_dir():  # every file load reads (and the rewrite
-        # below, without ``files``); a folder that is not there is load's to name
-        for entry in folder.iterdir():
-            _inside(entry, within)
+    if within is not None and folder.is_dir():  # read from a private copy (``staging``): a
+        with staged(folder, within, dest) as copy:  # file swapped after its check is not read
+            return publish(copy, dest, keep)
     model = load(folder, mmap=True)
     try:
         recorded = json.loads((folder / META).read_text(encoding="utf-8")).get(FILES)
