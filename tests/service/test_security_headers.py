@@ -1,0 +1,35 @@
+"""Every answer forbids MIME sniffing and framing: the studio page, the API, the refusals."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    folder = tmp_path_factory.mktemp("headers") / "model"
+    save_model(folder, seed=0)
+    settings = Settings(model_path=str(folder), warm_cache=False,
+                        read_keys=SecretStr("r:read-key-0123456789abcdef"),
+                        allowed_hosts="localhost,testserver")
+    return TestClient(create_app(settings))
+
+
+@pytest.mark.parametrize("path, headers", [
+    ("/studio/", {}), ("/studio/assets/studio.css", {}), ("/docs", {}), ("/health", {}),
+    ("/films", {}), ("/films", {"X-API-Key": "read-key-0123456789abcdef"}),
+    ("/nope", {"X-API-Key": "read-key-0123456789abcdef"}),
+    ("/health", {"Host": "evil.example"})])
+def test_every_answer_forbids_sniffing_and_framing(client: TestClient, path: str,
+                                                    headers: dict[str, str]) -> None:
+    r = client.get(path, headers=headers, follow_redirects=False)
+    assert r.headers["x-content-type-options"] == "nosniff", (r.status_code, r.headers)
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
+    assert r.headers.get_list("x-frame-options") == ["DENY"]
