@@ -277,7 +277,12 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     try:
         if create:
             new.mkdir(mode=0o700)
-        yield new
+        try:
+            yield new
+        except OSError as e:  # a write on a full device names no file: the folder asked for
+            if e.filename is not None or e.errno not in _DEVICE_FULL:
+                raise
+            raise OSError(e.errno, e.strerror, str(path)) from None
         os.chmod(new, 0o777 & ~umask() if mode is None else mode)
         if path.exists():
             os.replace(path, old)

@@ -89,3 +89,25 @@ def test_a_full_disk_under_the_campaign_store_is_said(tmp_path: Path,
     last = err.strip().splitlines()[-1]
     assert "the disk that holds it is full" in last and "another process" not in last, last
     assert "imported 2/4 events" in err
+
+
+def test_a_full_disk_under_demo_data_names_its_folder(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """``demo-data`` (and every folder written whole, ``atomic_dir``) on a full device said
+    "(writing the output)", as of standard output: the write names no file, and the folder
+    asked for was not named in its place, as ``atomic_file`` names the file."""
+    import recommender.io.demo as demo
+
+    def full(*args: Any, **kwargs: Any) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(demo, "_write_csv", full)
+    out = tmp_path / "demo"
+    code = main(["demo-data", str(out), "--users", "300", "--films", "80",
+                 "--interactions", "6000"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert f"no space left on the device ({out})" in err, err
+    assert "writing the output" not in err and err.strip().count("\n") == 0, err
+    assert list(tmp_path.iterdir()) == []  # no work folder left beside it
