@@ -48,12 +48,14 @@ The objective, the naive plan and the bound are reported in ``weights`` alone.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 from scipy.optimize import linprog
+from tqdm import tqdm
 
 from recommender.errors import RecommenderError
 
@@ -251,11 +253,14 @@ def _fill_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
 
 def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps,
              bonus: NDArray[np.float64] | None = None,
-             ranked: NDArray[np.float64] | None = None) -> Allocation:
+             ranked: NDArray[np.float64] | None = None,
+             progress: bool = False) -> Allocation:
     """The optimal plan for ``weights`` (films x users, NaN = not allowed) under ``budgets``
     (contacts per film) and ``cap`` (contacts per user: one number, or one per user);
     see the module docstring.
-    ``ranked`` is ``weights + bonus`` when the caller has it already (saves a copy)."""
+    ``ranked`` is ``weights + bonus`` when the caller has it already (saves a copy).
+    ``progress``: a line on stderr counting the solver's rounds (each may take many seconds
+    on a large slate: ``plan`` said nothing for a minute after its scoring bar)."""
     weights = np.asarray(weights, np.float64)
     n_films, n_users = weights.shape
     budgets = np.asarray(budgets, np.int64)
@@ -285,21 +290,26 @@ def allocate(weights: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
     # rank order when the bonus says so; without a bonus they stay in the problem as well
     in_pool = _initial_pool(solve_w, budgets, cap)
     rounds = 0
-    while True:
-        rounds += 1
-        pf, pu = np.nonzero(in_pool)
-        x, lam, mu_pool, users_in = _solve_pool(solve_w[pf, pu], pf, pu, budgets, cap,
-                                                n_films)
-        # the certificate first: when the dual bound already meets the pool's optimum, no
-        # pair outside the pool can improve the plan (by more than the tolerance)
-        value = float(solve_w[pf, pu][x > 0.5].sum())
-        if dual_bound(solve_w, budgets, cap, lam) - value <= CERTIFIED * max(abs(value), 1e-300):
-            break
-        mu = np.zeros(n_users)
-        mu[users_in] = mu_pool
-        added = _price_out(solve_w, in_pool, lam, mu, budgets)
-        if added == 0 or rounds >= MAX_ROUNDS:
-            break
+    with tqdm(desc="solving", disable=not progress, file=sys.stderr,
+              bar_format="{desc} ({n} rounds done, {elapsed}{postfix})") as bar:
+        while True:
+            rounds += 1
+            pf, pu = np.nonzero(in_pool)
+            bar.set_postfix_str(f"{len(pf):,} candidate pairs")
+            x, lam, mu_pool, users_in = _solve_pool(solve_w[pf, pu], pf, pu, budgets, cap,
+                                                    n_films)
+            bar.update(1)
+            # the certificate first: when the dual bound already meets the pool's optimum, no
+            # pair outside the pool can improve the plan (by more than the tolerance)
+            value = float(solve_w[pf, pu][x > 0.5].sum())
+            gap = dual_bound(solve_w, budgets, cap, lam) - value
+            if gap <= CERTIFIED * max(abs(value), 1e-300):
+                break
+            mu = np.zeros(n_users)
+            mu[users_in] = mu_pool
+            added = _price_out(solve_w, in_pool, lam, mu, budgets)
+            if added == 0 or rounds >= MAX_ROUNDS:
+                break
     chosen = x > 0.5
     film, user = pf[chosen], pu[chosen]
     if solve_w is not weights:

@@ -16,6 +16,7 @@ each with its unit.
 
 from __future__ import annotations
 
+import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -171,7 +172,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     # no film can select more users than the model has: the solver's sums stay 64-bit
     # integers whatever the budgets (a selection size reaches 2^52 at a holdout near 1)
     solvable = np.minimum(limits, len(model.users))
-    solved = allocate(weights, solvable, caps, ranked=ranked)
+    solved = allocate(weights, solvable, caps, ranked=ranked,
+                      progress=sys.stderr.isatty() if progress is None else progress)
     nf, nu = naive_plan(ranked, solvable, caps)
     del ranked
     t_solve = time.perf_counter() - t0
