@@ -169,7 +169,7 @@ def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate_file import holding, read_slate
     from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
-    from recommender.io.text import listing
+    from recommender.io.text import listing, plural
 
     films = read_slate(args.slate)
     cinemas = read_cinemas(args.screens_per_cinema) if args.screens_per_cinema else None
@@ -185,6 +185,10 @@ def _slate(args: argparse.Namespace) -> int:
                 f"{CINEMAS_ENV})")
         not_an_input(args.out, cinemas.source)  # the training data's table, read in place
     slate_films_known(model, args.slate, films)
+    if sys.stderr.isatty():  # one solve, silent for long (400 films x 1,667 cinemas: 25 s)
+        print(f"sharing {plural(int(cinemas.screens.sum()), 'screen', sep=',')} of "
+              f"{plural(len(cinemas), 'cinema', sep=',')} among "
+              f"{plural(len(films), 'film', sep=',')} ...", file=sys.stderr)
     try:
         body = plan_slate(model, films, cinemas)
     except InfeasibleSlateError as e:  # named the files and films, as other slate errors do
@@ -202,8 +206,6 @@ def _slate(args: argparse.Namespace) -> int:
         if args.out:  # stdout is the body: the file, like plan --json's, is said on stderr
             print(f"allocation written to {args.out} {export_source(model)}", file=sys.stderr)
         return 0
-    from recommender.io.text import plural
-
     print(f"{plural(body['screens'], 'screen', sep=',')} of "
           f"{plural(body['cinemas'], 'cinema', sep=',')} shared among "
           f"{plural(len(films), 'film')} by expected new viewers (total deviation from the "
