@@ -360,11 +360,13 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if args.json:
         print_body({"total": total, "plans": plans})
         return 0
-    print(f"{total:,} stored plans in {store.url}; showing {len(plans):,} from number "
+    print(f"{plural(total, 'stored plan', sep=',')} in {store.url}; "
+          f"showing {len(plans):,} from number "
           f"{args.offset + 1:,}, newest first")
     if plans:
         _print_table(["plan_id", "created", "model_version", "rows", "films",
-                      "contacts (users)", "expected conversions (users)", "within (days)"],
+                      "contacts ((film, user) pairs)", "expected conversions (pairs)",
+                      "within (days)"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
                        ", ".join(_film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),

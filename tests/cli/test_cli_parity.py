@@ -114,6 +114,7 @@ def test_campaign_list_and_show(client: TestClient, store: str, plans: list[str]
                   "campaign", "show", plan_id, "--store", store)
     code, out, _ = run(capsys, "campaign", "list", "--store", store)
     assert code == 0 and all(p in out for p in plans) and "2 stored plans" in out
+    assert "contacts ((film, user) pairs)" in out  # rows, not users (a user has one a film)
     days = listing.json()["plans"][0]["horizon_days"]
     assert "within (days)" in out and (days is None or f"{days:g}" in out)
     code, out, _ = run(capsys, "campaign", "list", "--store", store, "--model", model_dir)
