@@ -49,9 +49,7 @@ The objective, the naive plan and the bound are reported in ``weights`` alone.
 from __future__ import annotations
 
 import sys
-import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,6 +58,7 @@ from scipy.optimize import linprog
 from tqdm import tqdm
 
 from recommender.errors import RecommenderError
+from recommender.kernels.threads import off_main
 
 MAX_ROUNDS = 60
 CERTIFIED = 1e-9  # relative duality gap at which the pool's plan is accepted as optimal
@@ -353,29 +352,6 @@ def _initial_pool(w: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
     return in_pool
 
 
-def _off_main(solve: Any, *args: Any, **kwargs: Any) -> Any:
-    """``solve(...)`` in a thread the main thread waits on (off the main thread: here). Python
-    acts on a signal in the main thread only, between bytecodes: a Ctrl-C or SIGTERM in a
-    round of HiGHS (which lets go of the GIL) waited for its end (6 s of 11, 40 films)."""
-    if threading.current_thread() is not threading.main_thread():
-        return solve(*args, **kwargs)
-    done: list[tuple[bool, Any]] = []
-
-    def run() -> None:
-        try:
-            done.append((True, solve(*args, **kwargs)))
-        except BaseException as e:  # noqa: BLE001 - raised again in the main thread
-            done.append((False, e))
-
-    worker = threading.Thread(target=run, name="highs", daemon=True)  # left if stopped
-    worker.start()
-    while worker.is_alive():
-        worker.join(0.2)  # a signal's handler runs here, and what it raises ends the wait
-    if not done[0][0]:
-        raise done[0][1]
-    return done[0][1]
-
-
 def _solve_pool(w: NDArray[np.float64], pf: NDArray[np.int64], pu: NDArray[np.int64],
                 budgets: NDArray[np.int64], cap: Caps, n_films: int
                 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64],
@@ -400,7 +376,7 @@ def _solve_pool(w: NDArray[np.float64], pf: NDArray[np.int64], pu: NDArray[np.in
     b = np.r_[budgets.astype(np.float64), own[binding].astype(np.float64)]
     scale = max(float(np.abs(w).max()) if k else 1.0, 1e-300)
     for method in ("highs-ipm", "highs-ds"):  # interior point with crossover: a vertex
-        res = _off_main(linprog, -w / scale, A_ub=a, b_ub=b, bounds=(0, 1), method=method)
+        res = off_main(linprog, -w / scale, A_ub=a, b_ub=b, bounds=(0, 1), method=method)
         if res.status != 0:
             raise RecommenderError(f"the allocation LP failed: {res.message}")
         x = np.asarray(res.x, np.float64)

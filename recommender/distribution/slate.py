@@ -61,6 +61,7 @@ from recommender.distribution.slate_fit import fit, own_demand, plain_targets
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, MAX_COUNT, Cinemas
 from recommender.io.text import plural
+from recommender.kernels.threads import off_main
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.privacy import min_cell_from_env
@@ -220,13 +221,13 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     capped = np.isfinite(hi)
     cap = np.repeat(s, n_f)
     bounds = np.concatenate([np.minimum(floor, cap), np.where(frac > 0, 1.0, 0.0), cap])
-    # the dual simplex ends on a vertex (whole); tolerances well under the tie-break's 1e-7
-    res = linprog(cost, A_eq=per_cinema, b_eq=s,
-                  A_ub=sp.vstack([-per_film, per_film[capped]], format="csr"),
-                  b_ub=np.concatenate([-lo.astype(np.float64), hi[capped]]),
-                  bounds=np.stack([np.zeros(3 * n), bounds], axis=1), method="highs-ds",
-                  options={"primal_feasibility_tolerance": 1e-10,
-                           "dual_feasibility_tolerance": 1e-10})
+    # dual simplex: a vertex (whole), tolerances under the tie-break's 1e-7; off_main: Ctrl-C
+    res = off_main(linprog, cost, A_eq=per_cinema, b_eq=s, method="highs-ds",
+                   A_ub=sp.vstack([-per_film, per_film[capped]], format="csr"),
+                   b_ub=np.concatenate([-lo.astype(np.float64), hi[capped]]),
+                   bounds=np.stack([np.zeros(3 * n), bounds], axis=1),
+                   options={"primal_feasibility_tolerance": 1e-10,
+                            "dual_feasibility_tolerance": 1e-10})
     if res.x is None:
         raise InfeasibleSlateError(f"no allocation satisfies the slate's bounds ({res.message})")
     x = np.rint(res.x.reshape(3, n).sum(axis=0)).astype(np.int64).reshape(n_c, n_f)
@@ -433,7 +434,6 @@ def _factor(s: NDArray[np.float64], d: NDArray[np.float64], rest: NDArray[np.flo
     def total(u: float) -> tuple[float, float]:  # the total at v = e^u, and its slope in u
         t = s * d / (d + rest * np.exp(-u))
         return float(t.sum()), float((t * (1.0 - t / s)).sum())
-
     now = total(0.0)[0]
     if lo <= now <= hi:
         return 1.0

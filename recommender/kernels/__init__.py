@@ -1,1 +1,4 @@
-"""Numpy-only ranking kernels: top-k, exact settling and rounding bounds (run on Spark too)."""
+"""Low kernels: numpy-only ranking (top-k, exact settling, rounding bounds; run on Spark too).
+
+And ``threads.off_main``: a long native call (a solver) run where a signal still acts at once.
+"""

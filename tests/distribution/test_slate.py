@@ -496,3 +496,30 @@ def test_a_pool_of_every_cinema_under_min_cell_shows_no_users_demand() -> None:
     got = [r["screens"] for r in body["allocation"]]
     assert len(got) == 3 and max(got) - min(got) <= 1
     assert all(r["expected_new"] is None for r in body["allocation"])
+
+
+def test_the_screens_solve_runs_off_the_main_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python acts on a signal in the main thread only: a Ctrl-C during a slate's one HiGHS
+    solve (18 s on 400 films x 1,667 cinemas) waited for its end, as the planner's rounds did.
+    The solve runs in a thread the main thread waits on; what it raises is raised here."""
+    import threading
+
+    import recommender.distribution.slate as slate
+
+    real = slate.linprog
+    on_main: list[bool] = []
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        on_main.append(threading.current_thread() is threading.main_thread())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(slate, "linprog", spy)
+    x = solve(np.ones((10, 2)), np.full(10, 5), np.zeros(2, np.int64), np.array([4.0, np.inf]))
+    assert on_main == [False] and x.sum() == 50 and x[:, 0].sum() <= 4
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise MemoryError("HiGHS")
+
+    monkeypatch.setattr(slate, "linprog", broken)
+    with pytest.raises(MemoryError, match="HiGHS"):
+        solve(np.ones((10, 2)), np.full(10, 5), np.zeros(2, np.int64), np.array([4.0, np.inf]))
