@@ -233,3 +233,36 @@ def test_an_interrupted_import_says_what_is_stored_and_a_retry_stores_the_rest(
         assert events.count_events(st) == 25
     finally:
         st.close()
+
+
+def test_an_import_the_store_fails_under_says_what_is_stored(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that fails in the middle of ``events import`` (its disk full, a lock held past
+    the wait) ended with "what was committed before this stays" and no count: the command
+    says how many of the file's events are in the store, as after a Ctrl-C."""
+    import sqlalchemy.exc
+
+    import recommender.campaigns.events as events
+
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    rows = [f"u{i},f{i % 4},{1_600_000_000 + i}" for i in range(25)]
+    (tmp_path / "all.csv").write_text("user_id,film_id,timestamp\n" + "\n".join(rows) + "\n",
+                                      encoding="utf-8")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    real, calls = events.record_events, []
+
+    def record(store: object, batch: object) -> object:
+        calls.append(1)
+        if len(calls) == 2:
+            raise sqlalchemy.exc.OperationalError("INSERT", {}, Exception("database or disk is "
+                                                                          "full"))
+        return real(store, batch)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(events, "record_events", record)
+    got, _, err = run(capsys, "events", "import", tmp_path / "all.csv", "--store", store,
+                      "--batch", 10)
+    assert got == 2, err
+    assert (f"the first 10 of the 25 events in {tmp_path / 'all.csv'} are in the store "
+            "(10 stored now, 0 were already there)") in err, err
+    assert "disk that holds it is full" in err
