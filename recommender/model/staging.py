@@ -7,6 +7,8 @@ came back in the error, or the read waited on the FIFO for ever with the reload 
 Here every regular file of the folder is opened once, the open file is checked (a regular
 file, inside the root as the kernel names it) and that same file is hard-linked (or copied)
 into a folder only this process writes; the model is then loaded and published from there.
+A copy (across file systems) is flushed, as the version links it; one a killed process left
+is removed by the next publish on that host.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -24,6 +27,9 @@ from recommender.errors import ArtifactError
 
 META = "meta.json"
 PREFIX = ".publish-"  # the private copy, inside the destination's versions/
+# ``.publish-<host>-<pid>-...``: a copy whose process is gone (killed mid-publish) is removed
+# by the next publish of that host (another host's, on a shared folder, is left to it)
+HOST = socket.gethostname().replace("-", "_").replace(os.sep, "_")
 OUTSIDE = ("the model named lies outside the models root (RECOMMENDER_MODELS_ROOT) once its "
            "links are followed")
 
@@ -58,6 +64,8 @@ def _take(source: Path, target: Path, within: Path) -> None:
             os.set_blocking(fd, True)
             with open(fd, "rb", closefd=False) as f, open(target, "xb") as out:
                 shutil.copyfileobj(f, out)
+                out.flush()  # the version hard-links this copy: it is the file served
+                os.fsync(out.fileno())
     finally:
         os.close(fd)
 
@@ -77,6 +85,17 @@ def _names(meta: Path, folder: Path) -> list[str]:
                   and e.name.endswith((".npy", ".json")))
 
 
+def _remove_left(place: Path) -> None:
+    """Remove the copies in ``place`` that a process of this host, gone now, left (a publish
+    killed while its copy existed: up to a model's size, never removed otherwise)."""
+    from recommender.io.atomic import pid_alive
+
+    for left in place.glob(f"{PREFIX}{HOST}-*-*"):
+        pid = left.name[len(PREFIX) + len(HOST) + 1:].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
+            shutil.rmtree(left, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged(folder: Path, within: Path, dest: Path) -> Iterator[Path]:
     """A private copy of the model files of ``folder`` (``_names``), made inside
@@ -84,7 +103,8 @@ def staged(folder: Path, within: Path, dest: Path) -> Iterator[Path]:
     ``ArtifactError`` raised in the block names ``folder``, not the copy."""
     place = dest / "versions" if dest.is_dir() else dest.parent
     place.mkdir(exist_ok=True)
-    copy = Path(tempfile.mkdtemp(prefix=PREFIX, dir=place))
+    _remove_left(place)
+    copy = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{HOST}-{os.getpid()}-", dir=place))
     try:
         _take(folder / META, copy / META, within)
         for name in _names(copy / META, folder):

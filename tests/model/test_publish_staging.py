@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -84,3 +86,55 @@ def test_a_file_swapped_for_a_link_after_the_check_is_not_read(
     assert not served.is_symlink()
     assert served.read_bytes() != secret.read_bytes()
     assert not list((root / "served" / layout.VERSIONS).glob(".publish-*"))
+
+
+def test_a_copy_across_file_systems_is_flushed_before_it_is_served(
+        root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The private copy is made on the destination's file system and the new version
+    hard-links it: where the source lay on another file system the copy was never flushed,
+    so a crash after ``current`` was swapped could leave the served files empty."""
+    link, fsync = os.link, os.fsync
+    flushed: set[tuple[int, int]] = set()
+
+    def link_across(src: Any, dst: Any, **kw: Any) -> None:
+        if str(src).startswith("/proc/self/fd/"):  # the copy's link: another file system
+            raise OSError(18, "Invalid cross-device link")
+        link(src, dst, **kw)
+
+    def recorded(fd: int) -> None:
+        st = os.fstat(fd)
+        flushed.add((st.st_dev, st.st_ino))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "link", link_across)
+    monkeypatch.setattr(os, "fsync", recorded)
+    artifact.publish(root / "new", root / "served", within=root.resolve())
+    served = layout.resolve(root / "served").resolve()
+    assert artifact.load(served).meta["model_version"] == "new"
+    for f in served.iterdir():
+        st = f.stat()
+        assert (st.st_dev, st.st_ino) in flushed, f"{f.name} served unflushed"
+
+
+def test_a_copy_left_by_a_killed_publish_is_removed_by_the_next(root: Path) -> None:
+    """A publish killed while its private copy existed left it in ``versions/`` for ever
+    (up to a model's size, again at each such kill): the next publish removes it."""
+    script = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from recommender.model import artifact\n"
+        "def killed(*a, **k):\n"
+        "    os._exit(9)\n"
+        "artifact.load = killed\n"
+        "root = Path(sys.argv[1])\n"
+        "artifact.publish(root / 'new', root / 'served', within=root.resolve())\n")
+    repo = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", script, str(root)], timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(repo)}, capture_output=True)
+    assert done.returncode == 9, done.stderr.decode(errors="replace")
+    versions = root / "served" / layout.VERSIONS
+    assert list(versions.glob(".publish-*")), "the killed publish left no copy"
+    artifact.save(_model("newer", 3), root / "newer")
+    artifact.publish(root / "newer", root / "served", within=root.resolve())
+    assert artifact.load(layout.resolve(root / "served")).meta["model_version"] == "newer"
+    assert not list(versions.glob(".publish-*"))
