@@ -145,6 +145,18 @@ _DEVICE_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 @contextmanager
+def _named_if_full(path: Path) -> Iterator[None]:
+    """A write on a full device names no file (or the hidden temporary one's folder): said of
+    ``path``, the output asked for."""
+    try:
+        yield
+    except OSError as e:
+        if e.filename is not None or e.errno not in _DEVICE_FULL:
+            raise
+        raise OSError(e.errno, e.strerror, str(path)) from None
+
+
+@contextmanager
 def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``dest`` (an empty private file already there); when the
     block ends without an exception, give it the umask's permissions and rename it to
@@ -160,12 +172,8 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
     os.close(fd)
     tmp = Path(name)
     try:
-        try:
+        with _named_if_full(path):
             yield tmp
-        except OSError as e:  # a write on a full device names no file: the output asked for
-            if e.filename is not None or e.errno not in _DEVICE_FULL:
-                raise
-            raise OSError(e.errno, e.strerror, str(path)) from None
         os.chmod(tmp, 0o666 & ~umask())
         try:
             os.replace(tmp, path)
@@ -277,12 +285,8 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     try:
         if create:
             new.mkdir(mode=0o700)
-        try:
+        with _named_if_full(path):
             yield new
-        except OSError as e:  # a write on a full device names no file: the folder asked for
-            if e.filename is not None or e.errno not in _DEVICE_FULL:
-                raise
-            raise OSError(e.errno, e.strerror, str(path)) from None
         os.chmod(new, 0o777 & ~umask() if mode is None else mode)
         if path.exists():
             os.replace(path, old)
