@@ -219,9 +219,10 @@ def cmd_events(args: argparse.Namespace) -> int:
     except BaseException as e:
         from recommender.cli import Terminated, _store_failure
 
-        # stopped, or the store failed under it (a full disk, a lock held past the wait):
-        # how much is stored, which the failure's own line does not say; a retry ends it
-        if isinstance(e, KeyboardInterrupt | Terminated) or _store_failure(e) is not None:
+        # stopped, or the store failed under it after some batches (a full disk, a lock held
+        # past the wait): how much is stored, which the failure's own line does not say
+        if isinstance(e, KeyboardInterrupt | Terminated) or (
+                done and _store_failure(e) is not None):
             _say_stored(store, args.file, n, (done, stored, duplicates), part, seq)
         raise
     print(f"read {plural(n, 'event', sep=',')} from {args.file}: stored {stored:,}, already stored "
