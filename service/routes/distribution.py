@@ -213,8 +213,10 @@ class OpeningFilm(BaseModel):
     film_id: StoredId = Field(min_length=1, description="a film opening with the others (the "
                                                         "model's users must name a cinema)",
                               json_schema_extra={"x-vocabulary": "slate-film"})
-    min_screens: Count = Field(0, ge=0, le=MAX_COUNT,
-                               description="the film's fewest screens over all cinemas")
+    # null as an empty min_screens cell of the CLI's slate file is read: 0 (it was a 422 while
+    # max_screens took null, so a client turning that file into JSON met it)
+    min_screens: Annotated[int, Field(ge=0, le=MAX_COUNT), whole(0, MAX_COUNT)] \
+        | None = Field(0, description="the film's fewest screens over all cinemas (null: 0)")
     max_screens: Annotated[int, Field(ge=0, le=MAX_COUNT), whole(0, MAX_COUNT)] \
         | None = Field(None, description="the film's most screens over all cinemas (null: no "
                                          "bound; at least min_screens)")
@@ -302,7 +304,7 @@ class SlateScreens(BaseModel):
 async def slate(body: SlateScreensRequest, engine: EngineDep,
                 settings: SettingsDep) -> JSONResponse:
     try:  # a film twice, or max_screens below min_screens: named by films[i] and id
-        films = check_films([SlateFilm(f.film_id, f.min_screens, f.max_screens)
+        films = check_films([SlateFilm(f.film_id, f.min_screens or 0, f.max_screens)
                              for f in body.films])
     except InfeasibleSlateError as e:
         raise HTTPException(409, str(e)) from None

@@ -125,6 +125,17 @@ def test_json_with_out_says_what_it_wrote(model_dir: Path, tmp_path: Path,
     assert f"allocation written to {out} from model {version} as trained" in err
 
 
+def test_a_null_min_screens_is_none_as_an_empty_cell_is(client: TestClient) -> None:
+    """The CLI's slate file reads an empty min_screens cell as 0 and the body took a null
+    max_screens as no bound, but a null min_screens was a 422: a client turning the file
+    into JSON met it. It is 0 now, the same answer as leaving it out."""
+    given = [{**f, "min_screens": f.get("min_screens")} for f in FILMS]
+    assert [f["min_screens"] for f in given] == [1, None, None]
+    nulls = client.post("/distribution/slate", json={"films": given})
+    assert nulls.status_code == 200, nulls.text
+    assert nulls.json() == client.post("/distribution/slate", json={"films": FILMS}).json()
+
+
 def _post(client: TestClient, body: dict[str, Any]) -> Any:
     return client.post("/distribution/slate", content=json.dumps(body),
                        headers={"Content-Type": "application/json"})
