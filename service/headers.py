@@ -11,13 +11,7 @@ is kept.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
            (b"content-security-policy", b"frame-ancestors 'none'"))
@@ -26,7 +20,7 @@ HEADERS = ((b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"
 class SecurityHeaders:
     """ASGI middleware adding ``HEADERS`` to every HTTP answer (outermost: refusals too)."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

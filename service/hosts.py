@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 LOOPBACK_HOSTS = "localhost,127.0.0.1,::1"
 ENV = "RECOMMENDER_ALLOWED_HOSTS"
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 def is_loopback(host: str) -> bool:
@@ -54,8 +50,7 @@ def allowed(setting: str) -> frozenset[str] | None:
 class AllowedHosts:
     """ASGI middleware: 400 to a request whose ``Host`` is none of ``hosts``."""
 
-    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]],
-                 hosts: frozenset[str]) -> None:
+    def __init__(self, app: ASGIApp, hosts: frozenset[str]) -> None:
         self.app = app
         self.hosts = hosts
 
