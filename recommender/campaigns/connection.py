@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -222,3 +223,34 @@ def take_migration_lock(conn: Connection, key: int, shown: str) -> None:
             "one stuck mid-migration holds it until its connection ends: find its pid in "
             f"pg_locks (locktype 'advisory', objid {key}) and end it with "
             "pg_terminate_backend, or wait (the service keeps trying in the background)")
+
+
+def watch_file(engine: Engine, path: Path) -> BinaryIO:
+    """Refuse every use of a store once its SQLite file is deleted or replaced (a new file
+    moved over it, a backup restored) under the open pool: the pooled connections would go
+    on committing into the old, unlinked file, and every event acknowledged then would be
+    gone at the next start. Returns the file, held open by the store for its life (so its
+    inode number is not given to a new file at that path), which is compared with the path
+    at every checkout (two ``stat`` calls) until it is closed; the refusal is an
+    ``OperationalError`` (the service answers 503) until the store is opened again."""
+    held = open(path, "rb")
+
+    def check(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+        if held.closed:  # the store was closed
+            return
+        mine = os.fstat(held.fileno())
+        try:
+            now = os.stat(path)
+        except OSError:
+            now = None
+        if now is None or mine.st_nlink == 0 or (now.st_dev, now.st_ino) != (
+                mine.st_dev, mine.st_ino):
+            what = "deleted" if now is None or mine.st_nlink == 0 else "replaced by another file"
+            raise sa.exc.OperationalError(
+                f"campaign store file check: {path}", None, sqlite3.OperationalError(
+                    f"the campaign store file {path} was {what} since it was opened; nothing "
+                    "is written to the old file: restart the service (or open the store "
+                    "again)"))
+
+    sa.event.listen(engine, "checkout", check)
+    return held

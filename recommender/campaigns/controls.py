@@ -9,7 +9,8 @@ as controls users the first one contacts for the film (63 of 76 in a probe, 42 o
 first plan's waves 2 and 3, sent after the second plan was made), so the second plan's control
 group was contacted for its film. So a plan (``plan --store``, ``POST /campaigns/plan``, a next
 wave) leaves out every (film, user) pair that a plan stored for that film selects, as a target
-or a control (any wave: which waves went out is known only along a chain of next waves), and
+or a control (any wave: which waves went out is known only along a chain of next waves, or
+once the campaign is withdrawn: ``withdraw.py`` frees its unsent waves' pairs), and
 keeps them in the film's ranking, as a next wave keeps its chain's sent pairs (``plan_slate``'s
 ``blocked``: holding a user out is not a watch). The summary's ``held_out_elsewhere`` counts
 them and names the plans. A next wave's own chain is left to it (``skip``): its unsent waves'
@@ -38,6 +39,7 @@ from numpy.typing import NDArray
 from recommender.campaigns.plan import Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows
+from recommender.campaigns.withdraw import WITHDRAWN_SQL, refuse_withdrawn, withdrawn_filter
 from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
@@ -81,7 +83,7 @@ def selected_rows(conn: sa.Connection, film_ids: Sequence[str], skip: Sequence[s
             c.film_id.in_(film_ids[start:start + FILMS_PER_QUERY]))
         if skip:
             query = query.where(c.plan_id.not_in(list(skip)))
-        for row in conn.execute(query):
+        for row in conn.execute(query.where(withdrawn_filter(plan_rows))):
             yield row[0], row[1], row[2]
 
 
@@ -115,8 +117,8 @@ def clashing_rows(conn: sa.Connection, dialect: str, pairs: set[tuple[str, str]]
         source = f"{checked_pairs.name} c CROSS JOIN"
     query = sa.text(
         f"SELECT r.film_id, r.user_id, r.plan_id FROM {source} {plan_rows.name} r "
-        "ON r.film_id = c.film_id AND r.user_id = c.user_id"
-        + (" WHERE r.plan_id NOT IN :skip" if skip else ""))
+        f"ON r.film_id = c.film_id AND r.user_id = c.user_id WHERE {WITHDRAWN_SQL}"
+        + (" AND r.plan_id NOT IN :skip" if skip else ""))
     if skip:
         query = query.bindparams(sa.bindparam("skip", list(skip), expanding=True))
     found = [(str(f), str(u), str(p)) for f, u, p in conn.execute(query, params)]
@@ -204,6 +206,19 @@ def refuse_nobody(plan: Plan, slate: list[SlateFilm], info: dict[str, Any] | Non
                else ""))
 
 
+def take_plans_lock(conn: sa.Connection, dialect: str, what: str) -> None:
+    """On PostgreSQL, ``PLANS_LOCK`` for the rest of the transaction (SQLite's write lock is
+    taken already), waiting ``events.LOCK_WAIT`` at most: plans and withdrawals are stored
+    one at a time."""
+    from recommender.campaigns.connection import advisory_lock_within
+    from recommender.campaigns.events import LOCK_WAIT
+
+    if dialect == "postgresql" and advisory_lock_within(conn, PLANS_LOCK, LOCK_WAIT):
+        raise StoreUnavailableError(f"the campaign store did not store {what}: a plan or a "
+                                    "withdrawal was being stored for too long; nothing was "
+                                    "stored")
+
+
 def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
                     summary: dict[str, Any], link: dict[str, Any] | None) -> None:
     """In a plan's transaction, after the writers' lock (SQLite's; on PostgreSQL
@@ -214,16 +229,18 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     is skipped, as ``blocked_pairs`` skips it, and so are the other next waves of the
     chain's plans and theirs (``next_waves_under``). A plan that did not leave them out
     (``held_out_elsewhere.left_out`` false or absent: the Spark planner says so) is not
-    checked."""
-    if not (summary.get("held_out_elsewhere") or {}).get("left_out"):
+    checked. A next wave of a withdrawn plan is refused (``refuse_withdrawn``)."""
+    left_out = (summary.get("held_out_elsewhere") or {}).get("left_out")
+    if not left_out and link is None:
         return
-    from recommender.campaigns.connection import advisory_lock_within
-    from recommender.campaigns.events import LOCK_WAIT, plan_links
+    from recommender.campaigns.events import plan_links
 
-    if dialect == "postgresql" and advisory_lock_within(conn, PLANS_LOCK, LOCK_WAIT):
-        raise StoreUnavailableError("the campaign store did not store this plan: another plan "
-                                    "was being stored for too long; nothing was stored")
+    take_plans_lock(conn, dialect, "this plan")
     previous = None if link is None else link.get("previous_plan_id")
+    if previous is not None:  # after the lock a withdrawal takes too
+        refuse_withdrawn(conn, str(previous))
+    if not left_out:
+        return
     chain: list[str] = []
     while previous is not None and previous not in chain:
         chain.append(str(previous))

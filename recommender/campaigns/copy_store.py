@@ -1,8 +1,8 @@
 """Copy a campaign store into a new, empty database: SQLite to PostgreSQL, or any way round.
 
 ``copy_store(source, target)`` copies every table of the store's schema (``store.metadata``:
-plans, their rows, opt-outs, next-wave links, idempotency keys, events, and the store's own
-id; every table but ``schema_version``, which records the target's own migrations) from the
+plans, their rows, opt-outs, next-wave links, idempotency keys, events, withdrawals, the
+store's own id; all but ``schema_version``, which records the target's own migrations) from the
 database at ``source`` to the one at ``target`` (URLs or SQLite file paths), value for value:
 ids byte for byte, floats bit for bit, each event under its sequence number. A table copied
 by hand left PostgreSQL's sequence of ``campaign_events.seq`` at 1, and the next ``POST
@@ -64,6 +64,7 @@ from recommender.campaigns.store import (
     plans,
     schema_version,
     store_info,
+    withdrawals,
 )
 from recommender.errors import InvalidParameterError, StoreUnavailableError, disk_full, sqlstate
 
@@ -72,7 +73,7 @@ COPY_CHUNK = 10_000  # rows read and written at a time
 #: how each table is named to a person (a table a later migration adds: by its own name)
 NAMES = {plans.name: "plans", plan_rows.name: "plan rows", plan_exclusions.name: "opt-outs",
          "campaign_plan_links": "next-wave links", idempotency.name: "idempotency keys",
-         events.name: "events", store_info.name: "store id"}
+         events.name: "events", store_info.name: "store id", withdrawals.name: "withdrawals"}
 
 #: ``progress(table, rows copied, rows in the table)``: called after each chunk written
 Progress = Callable[[str, int, int], None]

@@ -98,17 +98,17 @@ def copy_refused(url: str, mark: Moved) -> str:
             "it was dropped; nothing was written to the target")
 
 
-def check_plan(conn: Connection, store: CampaignStore) -> None:
-    """``refuse_if_moved`` first in a plan's transaction, under a lock the mark waits for
-    (SQLite's write lock; on PostgreSQL ``MARK_LOCK``, shared)."""
+def check_plan(conn: Connection, store: CampaignStore, what: str = "this plan") -> None:
+    """``refuse_if_moved`` first in a plan's transaction (or a withdrawal's: ``what``), under a
+    lock the mark waits for (SQLite's write lock; on PostgreSQL ``MARK_LOCK``, shared)."""
     if store.dialect == "postgresql":
-        _share_mark_lock(conn, store.url)
+        _share_mark_lock(conn, store.url, what)
     else:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
-    refuse_if_moved(conn, store.url, "this plan")
+    refuse_if_moved(conn, store.url, what)
 
 
-def _share_mark_lock(conn: Connection, url: str) -> None:
+def _share_mark_lock(conn: Connection, url: str, what: str) -> None:
     """``MARK_LOCK`` shared, waiting at most ``events.LOCK_WAIT`` seconds (or the session's own
     ``lock_timeout``), as event writers wait for theirs; the plan's own statements then wait
     as before. It waited for ever: a mark or reopen stopped mid-transaction (a suspended
@@ -119,11 +119,11 @@ def _share_mark_lock(conn: Connection, url: str) -> None:
     waited = advisory_lock_within(conn, MARK_LOCK, LOCK_WAIT, shared=True)
     if waited is not None:
         raise StoreUnavailableError(
-            f"the campaign store {url} did not store this plan: a `campaign copy` marking it "
+            f"the campaign store {url} did not store {what}: a `campaign copy` marking it "
             f"as moved (or a `campaign reopen`) has held its mark lock for more than {waited} "
             f"(PostgreSQL advisory lock {MARK_LOCK}); one stopped midway holds "
-            "it until its connection ends (pg_locks, pg_terminate_backend). Nothing of this "
-            "plan was stored")
+            "it until its connection ends (pg_locks, pg_terminate_backend). Nothing of "
+            f"{what} was stored")
 
 
 def check_store(store: CampaignStore, what: str) -> None:

@@ -163,6 +163,11 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     """Plan the next wave of ``plan_id`` without storing it (see the module docstring)."""
     summary = store.summary(plan_id)
     params = summary.get("parameters", {})
+    if "withdrawn" in summary:  # checked again as it is stored (``controls.refuse_held_out``)
+        from recommender.campaigns.withdraw import refuse_withdrawn
+
+        with store.engine.connect() as conn:
+            refuse_withdrawn(conn, plan_id)
     if sent_waves < 1:
         raise InvalidParameterError(f"sent_waves must be >= 1, got {sent_waves}")
     planned_waves = int(params.get("waves", 1))

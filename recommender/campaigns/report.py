@@ -32,8 +32,9 @@ stratum, or controls in proportion to the targets in every stratum, gives the pl
 The targets of a stratum without controls cannot be compared: rates and uplift leave them out
 and the block says how many (``measured_targets`` counts the others).
 
-Only the waves that were sent count: ``sent_waves`` (waves 1..N; default: the ``sent_waves``
-of the latest next wave planned after this plan, else every wave of the plan); the rows of
+Only the waves that were sent count: ``sent_waves`` (waves 1..N; default: those a withdrawal
+recorded (``withdraw.py``), else the ``sent_waves`` of the latest next wave planned after this
+plan, else every wave of the plan); the rows of
 later waves were never contacted, and counting them would dilute the uplift.
 
 Small groups get wide intervals; a group with no user gets no estimate and says why, never a
@@ -55,6 +56,7 @@ from scipy import special
 
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
 from recommender.model.calibration import horizon_factor, scale
 
@@ -326,6 +328,9 @@ def included_waves(store: CampaignStore, plan_id: str, summary: dict[str, Any],
     """(sent waves N, the plan's waves, where N comes from) for a report; N beyond the plan's
     waves or below 1 is an ``InvalidParameterError``."""
     planned = int((summary.get("parameters") or {}).get("waves") or 0) or max(max_wave, 1)
+    gone = withdrawn_waves(plan_id, summary, sent_waves)  # ``campaign withdraw``
+    if gone is not None and sent_waves is None:
+        return gone, planned, f"withdrawn after {gone} sent wave{'s' if gone != 1 else ''}"
     if sent_waves is None:
         link = next_wave_link(store, plan_id)
         if link is not None and 1 <= link[1] <= planned:

@@ -16,8 +16,6 @@ campaign reports) adds its tables by appending a step; a step is never edited on
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -37,6 +35,7 @@ from recommender.campaigns.connection import (
     shown_url,
     store_url,  # noqa: F401 (re-exported: the CLI and the service import it from here)
     take_migration_lock,
+    watch_file,
 )
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
 from recommender.io.atomic import private_file
@@ -134,6 +133,16 @@ PAIR_INDEX = "ix_campaign_plan_rows_film_user"  # not on ``plan_rows``: step 1 s
 MIGRATIONS.append((6, "plan rows by (film, user): the check of plans stored meanwhile",
                    lambda conn: conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {PAIR_INDEX} "
                                                      "ON campaign_plan_rows (film_id, user_id)")))
+withdrawals = sa.Table(  # ``withdraw.py``: a campaign's waves after ``sent_waves`` were not sent
+    "campaign_plan_withdrawals", metadata,
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("campaign_plans.plan_id",
+                                                      ondelete="CASCADE"), primary_key=True),
+    sa.Column("sent_waves", sa.Integer, nullable=False),
+    sa.Column("withdrawn_at", sa.Text, nullable=False),  # ISO 8601, UTC
+    sa.Column("via_plan_id", sa.String(64), nullable=False),  # the plan named when withdrawn
+)
+MIGRATIONS.append((7, "withdrawn campaigns (their unsent waves' pairs are free again)",
+                   _create(withdrawals)))
 ROW_CHUNK = 5000
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
@@ -180,7 +189,7 @@ class CampaignStore:
         self.engine: Engine = create_engine(parsed, **kwargs)
         self.url = shown_url(parsed)
         self._store_id: str | None = None
-        self._file: BinaryIO | None = None  # the SQLite file, held open (``_watch_file``)
+        self._file: BinaryIO | None = None  # the SQLite file, held open (``watch_file``)
         if self.dialect == "sqlite":  # a reader leaves the journal mode as it is (a write)
             sa.event.listen(self.engine, "connect",
                             _sqlite_read_pragmas if read_only else _sqlite_pragmas)
@@ -196,37 +205,7 @@ class CampaignStore:
                                         f"{' '.join(str(e.orig).split())}") from None
         if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:") \
                 and not parsed.database.startswith("file:"):
-            self._watch_file(Path(parsed.database))
-
-    def _watch_file(self, path: Path) -> None:
-        """Refuse every use of the store once its SQLite file is deleted or replaced (a new
-        file moved over it, a backup restored) under the open pool: the pooled connections
-        would go on committing into the old, unlinked file, and every event acknowledged
-        then would be gone at the next start. The store holds the file open (so its inode
-        number is not given to a new file at that path) and compares it with the path at
-        every checkout (two ``stat`` calls); the refusal is an ``OperationalError`` (the
-        service answers 503) until the store is opened again."""
-        self._file = open(path, "rb")  # held for the store's life
-
-        def check(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
-            if self._file is None:  # closed
-                return
-            mine = os.fstat(self._file.fileno())
-            try:
-                now = os.stat(path)
-            except OSError:
-                now = None
-            if now is None or mine.st_nlink == 0 or (now.st_dev, now.st_ino) != (
-                    mine.st_dev, mine.st_ino):
-                what = "deleted" if now is None or mine.st_nlink == 0 else \
-                    "replaced by another file"
-                raise sa.exc.OperationalError(
-                    f"campaign store file check: {path}", None, sqlite3.OperationalError(
-                        f"the campaign store file {path} was {what} since it was opened; "
-                        "nothing is written to the old file: restart the service (or open "
-                        "the store again)"))
-
-        sa.event.listen(self.engine, "checkout", check)
+            self._file = watch_file(self.engine, Path(parsed.database))
 
     def _check_current(self) -> None:
         """For a reader: the schema must be this engine's (``migrate`` is a writer's)."""
@@ -365,13 +344,15 @@ class CampaignStore:
             result = conn.execute(sa.select(plans).order_by(
                 plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset))
             listed = [(r, json.loads(r["summary"])) for r in result.mappings()]
+            gone = withdrawn_records(conn, [str(r["plan_id"]) for r, _ in listed])
         return total, [{"plan_id": r["plan_id"], "created": r["created"],
                         "model_version": r["model_version"], "rows": r["n_rows"],
                         "films": [f["film_id"] for f in s.get("films", [])],
                         "titles": {f["film_id"]: str(f["title"]) for f in s.get("films", [])
                                    if "title" in f},
                         "totals": s.get("totals", {}),
-                        "horizon_days": (s.get("horizon") or {}).get("days")} for r, s in listed]
+                        "horizon_days": (s.get("horizon") or {}).get("days"),
+                        "withdrawn": gone.get(str(r["plan_id"]))} for r, s in listed]
 
     def summary(self, plan_id: str) -> dict[str, Any]:
         """A stored plan's summary; ``UnknownPlanError`` when there is none (none holds a NUL
@@ -379,9 +360,12 @@ class CampaignStore:
         with self.engine.connect() as conn:
             text = None if "\x00" in plan_id else conn.execute(sa.select(
                 plans.c.summary).where(plans.c.plan_id == plan_id)).scalar_one_or_none()
+            gone = {} if text is None else withdrawn_records(conn, [plan_id])
         if text is None:
             raise UnknownPlanError([plan_id])
         body: dict[str, Any] = json.loads(text)
+        if plan_id in gone:  # ``campaign withdraw``: its waves after ``sent_waves`` not sent
+            body["withdrawn"] = gone[plan_id]
         return body
 
     def excluded(self, plan_id: str) -> list[str]:
@@ -422,6 +406,19 @@ class CampaignStore:
                 schema=PLAN_SCHEMA)
             if len(part) < chunk:
                 return
+
+
+def withdrawn_records(conn: Connection, plan_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """``{plan_id: {"sent_waves", "at", "via"}}`` of the plans among ``plan_ids`` that were
+    withdrawn (``withdraw.py``; ``via``: the plan named when it was withdrawn)."""
+    w = withdrawals.c
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(plan_ids), 500):
+        for row in conn.execute(sa.select(w.plan_id, w.sent_waves, w.withdrawn_at, w.via_plan_id)
+                                .where(w.plan_id.in_(list(plan_ids[start:start + 500])))):
+            found[str(row[0])] = {"sent_waves": int(row[1]), "at": str(row[2]),
+                                  "via": str(row[3])}
+    return found
 
 
 def _current_version(conn: Connection) -> int:

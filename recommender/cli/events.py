@@ -123,7 +123,7 @@ def add_event_commands(add: Add) -> None:
     add_status_parser(sub)
 
     s = add("campaign", cmd_campaign, "list stored campaign plans, show one, report what it "
-                                      "did")
+                                      "did, withdraw it")
     sub = s.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
     r = sub.add_parser("report", help="targets against controls: conversions, uplift with 95%% "
                                       "intervals, predicted against observed",
@@ -167,6 +167,9 @@ def add_event_commands(add: Add) -> None:
 
     add_copy_action(sub)  # campaign copy --store SRC --to DST (recommender/cli/store_copy.py)
     add_simulate_action(sub)  # campaign simulate PLAN_ID (recommender/cli/simulate.py)
+    from recommender.cli.withdraw import add_withdraw_action
+
+    add_withdraw_action(sub)  # campaign withdraw PLAN_ID (recommender/cli/withdraw.py)
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -296,7 +299,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         return _campaign_list(args)
     if args.campaign_command == "show":
         return _campaign_show(args)
-    if getattr(args, "campaign_action", None) is not None:  # copy, simulate: their modules
+    if getattr(args, "campaign_action", None) is not None:  # copy, simulate, withdraw
         return int(args.campaign_action(args))
     from recommender.campaigns.report import campaign_report
 

@@ -36,6 +36,7 @@ from recommender.campaigns.slate import (
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
+from recommender.campaigns.withdraw import withdraw
 from recommender.errors import NothingToPlanError, PlansClashError, UnknownFilmError
 from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
@@ -165,6 +166,34 @@ class PlanList(BaseModel):
                                         "``horizon_days`` is the span in days its "
                                         "``totals.expected_conversions`` cover (null: the "
                                         "model's calibration has no span in days)")
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sent_waves: JsonInt = Field(ge=0, le=MAX_WAVES,
+                                description="waves 1..N of the plan were sent (0: none was); "
+                                            "the later ones never will be")
+
+
+class WithdrawnPlan(BaseModel):
+    plan_id: str = Field(description="the plan the chain's withdrawal recorded")
+    sent_waves: int = Field(description="its waves sent (1..N); the rest never will be")
+    released_rows: int = Field(description="its plan rows (targets and controls) of the "
+                                           "unsent waves, which hold their users no longer")
+
+
+class Withdrawn(BaseModel):
+    plan_id: str
+    sent_waves: int = Field(description="waves 1..N of the plan that were sent")
+    plan_waves: int = Field(description="the waves the plan was made with")
+    at: str = Field(description="when it was withdrawn (ISO 8601, UTC)")
+    already: bool = Field(description="true: it was withdrawn so before, nothing changed")
+    released_rows: int = Field(description="plan rows (targets and controls) of unsent waves, "
+                                           "over the chain: later plans of their films may "
+                                           "select these users again")
+    chain: list[WithdrawnPlan] = Field(description="this plan, then the earlier plans of its "
+                                                   "chain of next waves, each with the waves "
+                                                   "it had sent when its next wave was planned")
 
 
 def caught_up(request: Request, engine: Engine) -> Engine:
@@ -306,3 +335,20 @@ def plan_csv(plan_id: str, request: Request,
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
     return StreamingResponse(csv_chunks(tables, key), media_type="text/csv; charset=utf-8",
                              headers=headers)
+
+
+@router.post("/campaigns/{plan_id}/withdraw", response_model=Withdrawn, responses={
+    **NO_PLAN, **INVALID, **STORE_DOWN, 409: {"model": Error, "description": (
+        "the plan has next waves (withdraw the last plan of its chain), it was withdrawn "
+        "already with another sent_waves (a withdrawal is final), or the store was moved by "
+        "`campaign copy` (the log names the copy)")}},
+             summary="Withdraw a campaign after its sent waves: the pairs of its unsent waves "
+                     "are free for later plans of its films")
+def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict[str, Any]:
+    plan_id = raw_plan_id(request.scope, plan_id)
+    try:
+        answer = withdraw(campaign_store(request), plan_id, body.sent_waves)
+    except UnknownPlanError as e:
+        raise HTTPException(404, str(e)) from None
+    stored_plan(request)
+    return answer

@@ -62,11 +62,13 @@ def test_an_old_store_gets_the_pair_index_once_by_migration(
     for _ in range(2):  # migrated once; opened again, nothing more
         st = open_store(store_target)
         try:
-            assert st.version() == 6 == store_mod.MIGRATIONS[-1][0]
+            latest = store_mod.MIGRATIONS[-1][0]
+            assert st.version() == latest >= 6
             assert PAIR_INDEX in indexes(st)
             with st.engine.connect() as conn:
                 assert conn.execute(sa.select(store_mod.schema_version.c.version).order_by(
-                    store_mod.schema_version.c.version)).scalars().all() == [1, 2, 3, 4, 5, 6]
+                    store_mod.schema_version.c.version)).scalars().all() == list(
+                    range(1, latest + 1))
                 index = next(ix for ix in sa.inspect(conn).get_indexes(plan_rows.name)
                              if ix["name"] == PAIR_INDEX)
                 assert index["column_names"] == ["film_id", "user_id"]
@@ -113,7 +115,10 @@ def test_sqlite_looks_the_plans_pairs_up_on_the_index(tmp_path: Path) -> None:
         st.close()
     assert any(PAIR_INDEX in p and p.startswith("SEARCH r") for p in plans_seen), plans_seen
     assert not any(p.startswith("SCAN r") for p in plans_seen), plans_seen
-    assert read_seen and all(PAIR_INDEX in p for p in read_seen), read_seen
+    # the plan rows by the pair index; a withdrawal (withdraw.py) looked up by its plan
+    rows_read = [p for p in read_seen if "campaign_plan_rows" in p]
+    assert rows_read and all(PAIR_INDEX in p for p in rows_read), read_seen
+    assert not any(p.startswith("SCAN") for p in read_seen), read_seen
 
 
 def descendants(links: dict[str, str], roots: set[str]) -> set[str]:
@@ -196,7 +201,7 @@ def test_a_copied_store_has_the_index(source_kind: str, target_kind: str,
     copy_store(source, target)
     st = open_store(target)
     try:
-        assert PAIR_INDEX in indexes(st) and st.version() == 6
+        assert PAIR_INDEX in indexes(st) and st.version() == store_mod.MIGRATIONS[-1][0]
         with pytest.raises(PlansClashError, match="plan a, "):
             st.save_plan("b", {**CHECKED, "created": "2", "model_version": "m"},
                          rows_of([("f0", "u1")], "b"))

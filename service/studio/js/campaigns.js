@@ -70,7 +70,8 @@ function wavesCounted(report) {
   const source = report.sent_waves_source || "";
   const why = source === "given" ? "as set in “Waves already sent”"
     : source.startsWith("the next wave") ? "a next wave was planned after them"
-      : "every wave of the plan, as nothing says fewer went out";
+      : source.startsWith("withdrawn") ? "the campaign was withdrawn after them"
+        : "every wave of the plan, as nothing says fewer went out";
   const warn = n === of && source !== "given" && of > 1
     ? " If later waves have not gone out yet, set “Waves already sent”: their users were never contacted, and counting them lowers the uplift." : "";
   return `${which} of ${of} counted (${why}).${warn}`;
@@ -227,17 +228,48 @@ async function detail(view, planId, params) {
       if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
+  const gone = plan.summary.withdrawn;
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
+    gone ? h("p", { class: "warning", id: "withdrawn" }, `Withdrawn ${gone.at}: `,
+      gone.sent_waves === 0 ? "no wave was sent, " : `${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
+      "and the users of its later waves are free for other campaigns of its films. It has no next wave.") : "",
     section("Plan", ...planSummary(planId, plan.summary),
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
       clamped),
-    reportBox,
-    section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
+    gone && gone.sent_waves === 0 ? "" : reportBox,
+    gone ? "" : section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
-      leaveOut, next, out));
+      leaveOut, next, out),
+    gone ? "" : withdrawSection(view, planId, sentWaves, () => sent.value.trim() !== ""));
+  if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
   await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
+}
+
+/** Withdraw the campaign (POST /campaigns/{id}/withdraw): after the waves already sent, or
+    none; each asks to be confirmed (it is final), then the page is drawn again. */
+function withdrawSection(view, planId, sentWaves, known) {
+  const out = h("div", { id: "withdraw-out", "aria-live": "polite" });
+  const ask = (none) => {
+    if (!none && !known()) { out.replaceChildren(errorBox("set “Waves already sent” first")); return; }
+    const n = none ? 0 : sentWaves();
+    const go = h("button", { type: "button", id: "withdraw-confirm", onclick: async () => {
+      go.disabled = true;
+      try {
+        await postJson(`/campaigns/${encodeURIComponent(planId)}/withdraw`, { sent_waves: n });
+        if (view.isConnected) await detail(view, planId, new URLSearchParams());
+      } catch (e) { out.replaceChildren(errorBox(e)); }
+    } }, "Withdraw");
+    out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
+      : `Waves 1–${n} were sent and keep their users; the users of the later waves go back to other campaigns of its films. `,
+    "This is final: the campaign then has no next wave."), go,
+    h("button", { type: "button", id: "withdraw-cancel", onclick: () => out.replaceChildren() }, "Cancel"));
+  };
+  return section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
+    "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
+  h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
+  h("button", { type: "button", id: "withdraw-none", onclick: () => ask(true) }, "Withdraw: no wave was sent"), out);
 }
 
 const LIST_PAGE = 100;
@@ -277,6 +309,7 @@ export async function campaigns(view, rest, params) {
         const served = (row.titles_from_model || []).includes(f);
         return title ? (served ? `${title} (${f}; title from the served model)` : `${title} (${f})`) : f;
       }).join(", ") },
+      { key: "withdrawn", label: "Withdrawn", format: (v) => (v ? `after ${int(v.sent_waves)} sent wave${v.sent_waves === 1 ? "" : "s"}` : "") },
       { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
       { key: "totals", label: "Expected conversions", num: true, format: (v, row) => num(v?.expected_conversions, 1) +
         (row.horizon_days ? ` within ${days(row.horizon_days)} days` : "") },

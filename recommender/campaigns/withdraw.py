@@ -1,0 +1,180 @@
+"""Withdrawing a campaign: the pairs of its waves that were never sent are free for later plans.
+
+A plan stored beside others leaves out every (film, user) pair they select, as targets or
+controls, in any wave (``controls.py``): which waves went out is known only along a chain of
+next waves, so the waves of a campaign stopped early (or never sent at all) held their users
+for their films for ever, and no later campaign of those films could reach them.
+``withdraw(store, plan_id, sent_waves)`` records that waves 1..``sent_waves`` of the plan
+went out and the rest never will: the rows of the later waves stop counting as selected
+(``withdrawn_filter``), while the sent waves keep theirs (their targets were contacted and
+their controls measure the report, which includes only them from then on). ``sent_waves`` 0
+withdraws a plan never sent: all its rows are free.
+
+Only the last plan of a chain is withdrawn (a plan with a next wave not withdrawn goes on in
+it: withdraw that one). Going up the chain, a plan all of whose next waves are withdrawn, one
+of them sent (``sent_waves`` at least 1), is recorded too, with the most waves it had sent
+when one that went out was planned (``campaign_plan_links.sent_waves``): its own later waves
+were replaced by that next wave. A plan whose next waves were all withdrawn unsent is its own
+campaign still (it may be withdrawn, or get another next wave). A withdrawal is final: the
+same one again changes nothing (answered as ``already``), another count for the same plan is
+refused, and so is a next wave of a withdrawn plan. The store is written as plans are: all or
+nothing, refused on a store ``campaign copy`` moved, after the plans' lock
+(``controls.PLANS_LOCK`` on PostgreSQL; SQLite's write lock), so a next wave stored at the
+same moment is either before it (and the withdrawal refused for it) or refused after it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from recommender.campaigns.slate import MAX_WAVES
+from recommender.campaigns.store import (
+    CampaignStore,
+    UnknownPlanError,
+    plan_rows,
+    plans,
+    withdrawals,
+    withdrawn_records,
+)
+from recommender.errors import InvalidParameterError, PlansClashError
+
+MAX_SENT_WAVES = MAX_WAVES  # no plan has more waves
+
+
+class WithdrawnPlanError(PlansClashError):
+    """A next wave of a withdrawn plan, or a second withdrawal of one with another count (the
+    CLI exits 2; the service answers 409)."""
+
+
+def withdrawn_filter(rows: sa.Table | Any) -> sa.ColumnElement[bool]:
+    """A condition on plan rows ``rows`` (a table or an alias): true for a row that still
+    counts as selected, false for one of a withdrawn plan's waves after its ``sent_waves``."""
+    w = withdrawals.c
+    return ~sa.exists().where(w.plan_id == rows.c.plan_id, rows.c.wave > w.sent_waves)
+
+
+WITHDRAWN_SQL = (f"NOT EXISTS (SELECT 1 FROM {withdrawals.name} w WHERE w.plan_id = r.plan_id "
+                 "AND r.wave > w.sent_waves)")  # ``withdrawn_filter`` for plan rows ``r``
+
+
+def refuse_withdrawn(conn: sa.Connection, plan_id: str) -> None:
+    """``WithdrawnPlanError`` when ``plan_id`` was withdrawn: its campaign is over, so it has
+    no next wave (read in ``conn``'s transaction, after the plans' lock)."""
+    gone = withdrawn_records(conn, [plan_id]).get(plan_id)
+    if gone is not None:
+        raise WithdrawnPlanError(
+            f"plan {plan_id} was withdrawn ({_sent_text(gone['sent_waves'])}, "
+            f"{gone['at']}): its campaign is over and has no next wave; plan a new campaign "
+            "of its films instead")
+
+
+def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, Any]:
+    """Withdraw ``plan_id`` after its waves 1..``sent_waves`` (see the module docstring):
+    ``{"plan_id", "sent_waves", "plan_waves", "at", "already", "released_rows", "chain"}``,
+    ``chain`` listing each plan recorded (this one first, then its earlier plans) with its
+    ``sent_waves`` and the rows of its unsent waves (``released_rows``, targets and controls).
+    ``UnknownPlanError`` for no such plan; ``InvalidParameterError`` for a count outside
+    0..its waves; ``WithdrawnPlanError`` when it has next waves or was withdrawn with another
+    count; ``StoreMovedError`` on a moved store."""
+    from recommender.campaigns.controls import take_plans_lock
+    from recommender.campaigns.events import plan_links
+    from recommender.campaigns.moved import check_plan
+
+    if isinstance(sent_waves, bool) or not isinstance(sent_waves, int) or not (
+            0 <= sent_waves <= MAX_SENT_WAVES):
+        raise InvalidParameterError(f"sent_waves must be a whole number of waves in [0, "
+                                    f"{MAX_SENT_WAVES}], got {sent_waves!r}")
+    summary = store.summary(plan_id)  # UnknownPlanError before any lock
+    planned = int((summary.get("parameters") or {}).get("waves") or 1)
+    if sent_waves > planned:
+        raise InvalidParameterError(
+            f"sent_waves must be in [0, {planned}] (the waves of plan {plan_id}), got "
+            f"{sent_waves}")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    with store.engine.begin() as conn:
+        check_plan(conn, store, "this withdrawal")  # moved? (SQLite: the write lock)
+        take_plans_lock(conn, store.dialect, "this withdrawal")
+        if conn.execute(plans.update().where(plans.c.plan_id == plan_id).values(
+                n_rows=plans.c.n_rows)).rowcount == 0:  # deleted since: as unknown
+            raise UnknownPlanError([plan_id])
+        later = _next_waves(conn, plan_id)
+        live = sorted(set(later) - set(withdrawn_records(conn, sorted(later))))
+        if live:
+            raise WithdrawnPlanError(
+                f"plan {plan_id} has {len(live)} next wave{'s' if len(live) > 1 else ''} not "
+                f"withdrawn ({', '.join(live[:5])}{', ...' if len(live) > 5 else ''}): its "
+                "campaign goes on there; withdraw the last plan of each chain (the next wave "
+                "that was sent), which gives back this one's unsent waves too")
+        gone = withdrawn_records(conn, [plan_id]).get(plan_id)
+        if gone is not None:
+            if gone["sent_waves"] != sent_waves:
+                raise WithdrawnPlanError(
+                    f"plan {plan_id} was withdrawn already ({_sent_text(gone['sent_waves'])}, "
+                    f"{gone['at']}); a withdrawal is final: later plans may have selected the "
+                    "pairs it gave back, so it cannot take more back")
+            return _answer(conn, plan_id, planned, gone["at"], True, [plan_id])
+        chain = [plan_id]
+        conn.execute(withdrawals.insert().values(plan_id=plan_id, sent_waves=sent_waves,
+                                                 withdrawn_at=now, via_plan_id=plan_id))
+        while True:  # up the chain, while every next wave of the plan above is withdrawn
+            up = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
+                plan_links.c.plan_id == chain[-1])).scalar()
+            if up is None or str(up) in chain or withdrawn_records(conn, [str(up)]):
+                break
+            branches = _next_waves(conn, str(up))
+            done = withdrawn_records(conn, sorted(branches))
+            sent = [k for b, k in branches.items() if b in done and done[b]["sent_waves"] >= 1]
+            if len(done) < len(branches) or not sent:  # one goes on, or none went out: the
+                break  # plan above is its own campaign still
+            chain.append(str(up))  # it sent what its latest sent next wave was planned after
+            conn.execute(withdrawals.insert().values(plan_id=str(up), sent_waves=max(sent),
+                                                     withdrawn_at=now, via_plan_id=plan_id))
+        return _answer(conn, plan_id, planned, now, False, chain)
+
+
+def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:
+    """``{next wave: the sent waves of plan_id it was planned after}``."""
+    from recommender.campaigns.events import plan_links
+
+    c = plan_links.c
+    return {str(r[0]): int(r[1]) for r in conn.execute(
+        sa.select(c.plan_id, c.sent_waves).where(c.previous_plan_id == plan_id))}
+
+
+def _answer(conn: sa.Connection, plan_id: str, planned: int, at: str, already: bool,
+            chain: list[str]) -> dict[str, Any]:
+    recorded = withdrawn_records(conn, chain)
+    c = plan_rows.c
+    counted: dict[str, int] = dict(conn.execute(sa.select(c.plan_id, sa.func.count()).where(
+        c.plan_id.in_(chain), ~withdrawn_filter(plan_rows)).group_by(
+        c.plan_id)).all())
+    listed = [{"plan_id": p, "sent_waves": recorded[p]["sent_waves"],
+               "released_rows": int(counted.get(p, 0))} for p in chain]
+    return {"plan_id": plan_id, "sent_waves": recorded[plan_id]["sent_waves"],
+            "plan_waves": planned, "at": at, "already": already,
+            "released_rows": sum(x["released_rows"] for x in listed), "chain": listed}
+
+
+def withdrawn_waves(plan_id: str, summary: dict[str, Any], sent_waves: int | None
+                    ) -> int | None:
+    """For a report of a stored plan (``summary``, as ``CampaignStore.summary`` reads it): the
+    waves a withdrawal says were sent, None when it was not withdrawn; an
+    ``InvalidParameterError`` when it was withdrawn before any wave went out (nothing to
+    report) or ``sent_waves`` asks for more waves than were sent."""
+    gone = summary.get("withdrawn")
+    if gone is None:
+        return None
+    sent = int(gone["sent_waves"])
+    if sent == 0 or (sent_waves or 0) > sent:
+        raise InvalidParameterError(
+            f"plan {plan_id} was withdrawn ({_sent_text(sent)}, {gone['at']}): "
+            + ("no wave was sent, so there is nothing to report" if sent == 0 else
+               f"sent_waves must be in [1, {sent}], got {sent_waves}"))
+    return sent
+
+
+def _sent_text(n: int) -> str:
+    return "no wave sent" if n == 0 else f"after {n} sent wave{'s' if n != 1 else ''}"
