@@ -407,7 +407,7 @@ def http_method(hh: dict[str, Any]) -> str:
         "just begun) and on a server whose warm-up has finished (*-warm*: every film's "
         "ranking cached; one such server per round serves that round's warm cells, so its "
         "body cache carries over between them; warm-up took "
-        + ", ".join(f"{fmt(w.get('seconds'), 0, ' s')} ({w.get('state')})"
+        + ", ".join(f"{fmt(w.get('seconds'), 1, ' s')} ({w.get('state')})"
                     for w in hh.get("cache_warm_up") or []) + "). Recommendation cells also "
         "run on the round's warmed server (that endpoint has no warm-up, and one in "
         "progress would only compete with it for the CPU); its cache of rendered "

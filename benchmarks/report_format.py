@@ -15,15 +15,37 @@ def fmt(x: float | None, digits: int = 2, unit: str = "") -> str:
     """A number with precision by magnitude (thousands separated) and a unit; n/a for None."""
     if x is None:
         return "n/a"
-    if abs(x) >= 1000:
+    if abs(x) >= 100:  # 999.6 as "1,000", as 1,000.4 is
         s = f"{x:,.0f}"
-    elif abs(x) >= 100:
-        s = f"{x:.0f}"
     elif abs(x) >= 10:
         s = f"{x:.1f}"
     else:
         s = f"{x:.{digits}f}"
     return s + unit
+
+
+def fmt_vs(x: float | None, goal: float, digits: int = 2, unit: str = "") -> str:
+    """:func:`fmt` of a figure judged against ``goal``, with as many more decimals as it takes
+    (up to six) not to read as the goal itself when it is not: a ratio of 1.2504 misses
+    "≤ 1.25×", and "1.25×" beside **miss** (or 49.96% shown "50.0%" beside a miss of "≥ 50%")
+    contradicts its own verdict."""
+    s = fmt(x, digits, unit)
+    if x is None or x == goal:
+        return s
+    used = 0 if abs(x) >= 100 else 1 if abs(x) >= 10 else digits
+    if round(x, used) != goal:
+        return s
+    more = next((d for d in range(used + 1, used + 7) if round(x, d) != goal), used + 6)
+    return f"{x:,.{more}f}{unit}"
+
+
+def ratio(num: float | None, den: float | None, stored: float | None = None) -> float | None:
+    """``num / den`` from the medians a result file records, or the file's ``stored`` ratio
+    where either is missing: the stored ratios are rounded (to 2 or 3 decimals), and a verdict
+    taken on them passed a ratio of 3.004 against "≤ 3×" as 3.0."""
+    if num is None or not den:
+        return stored
+    return float(num) / float(den)
 
 
 def shape_label(shape: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from report_format import GIB, fmt, get, http_cell, shape_label
+from report_format import GIB, fmt, fmt_vs, get, http_cell, ratio, shape_label
 
 
 def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
@@ -22,24 +22,25 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
         rows.append({"target": name, "goal": goal, "value": value, "measured": shown,
                      "baseline": baseline, "ok": ok, "variant": variant})
 
-    ratio = get(tr, "ratio_cli_to_bare")
     bare = get(tr, "bare_fit_64", "fit_s", "median")
     wall = get(tr, "cli_train", "wall_s", "median")
+    cli_ratio = ratio(wall, bare, get(tr, "ratio_cli_to_bare"))
     peak = get(tr, "cli_train", "peak_rss_mb")
-    add("`recommender train --no-tune` time / bare `implicit` fit", "≤ 1.25×", ratio,
-        fmt(ratio, 2, "×"),
-        f"bare fit {fmt(bare, 1, ' s')}", None if ratio is None else ratio <= 1.25)
+    add("`recommender train --no-tune` time / bare `implicit` fit", "≤ 1.25×", cli_ratio,
+        fmt_vs(cli_ratio, 1.25, 2, "×"),
+        f"bare fit {fmt(bare, 1, ' s')}", None if cli_ratio is None else cli_ratio <= 1.25)
     add("`recommender train --no-tune` wall time (64 factors, 15 iterations)", "≤ 90 s", wall,
-        fmt(wall, 1, " s"), f"bare fit {fmt(bare, 1, ' s')}",
+        fmt_vs(wall, 90, 1, " s"), f"bare fit {fmt(bare, 1, ' s')}",
         None if wall is None else wall <= 90)
     add("`recommender train --no-tune` peak memory", "≤ 6 GiB", peak,
         fmt(None if peak is None else peak / GIB, 2, " GiB"),
         f"bare fit {fmt(None if get(tr, 'bare_fit_64', 'peak_rss_mb') is None else get(tr, 'bare_fit_64', 'peak_rss_mb') / GIB, 2, ' GiB')}",  # noqa: E501
         None if peak is None else peak <= 6 * GIB)
-    tuned = get(tr, "tuned_train", "ratio_to_no_tune")
-    if tuned is not None:
+    tuned = ratio(get(tr, "tuned_train", "wall_s", "median"), wall,
+                  get(tr, "tuned_train", "ratio_to_no_tune"))
+    if get(tr, "tuned_train") and tuned is not None:
         add("`recommender train` (tuning on) / `train --no-tune`", "≤ 2×", tuned,
-            fmt(tuned, 2, "×"), f"--no-tune {fmt(wall, 1, ' s')}", tuned <= 2)
+            fmt_vs(tuned, 2, 2, "×"), f"--no-tune {fmt(wall, 1, ' s')}", tuned <= 2)
         tpeak = get(tr, "tuned_train", "peak_rss_mb")
         add("`recommender train` (tuning on) peak memory", "≤ 6 GiB", tpeak,
             fmt(None if tpeak is None else tpeak / GIB, 2, " GiB"),
@@ -47,18 +48,22 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
             None if tpeak is None else tpeak <= 6 * GIB)
     many = r.get("train_16_cores")  # the same script on 16 cores (report.many_cores_section)
     if many is not None:
-        mr, mt = get(many, "ratio_cli_to_bare"), get(many, "tuned_train", "ratio_to_no_tune")
+        mwall = get(many, "cli_train", "wall_s", "median")
+        mr = ratio(mwall, get(many, "bare_fit_64", "fit_s", "median"),
+                   get(many, "ratio_cli_to_bare"))
+        mt = ratio(get(many, "tuned_train", "wall_s", "median"), mwall,
+                   get(many, "tuned_train", "ratio_to_no_tune"))
         add("`recommender train --no-tune` time / bare `implicit` fit, on 16 cores", "≤ 1.25×",
-            mr, fmt(mr, 2, "×"),
+            mr, fmt_vs(mr, 1.25, 2, "×"),
             f"bare fit {fmt(get(many, 'bare_fit_64', 'fit_s', 'median'), 1, ' s')}",
             None if mr is None else mr <= 1.25, variant=True)
         add("`recommender train` (tuning on) / `train --no-tune`, on 16 cores", "≤ 2×", mt,
-            fmt(mt, 2, "×"),
+            fmt_vs(mt, 2, 2, "×"),
             f"--no-tune {fmt(get(many, 'cli_train', 'wall_s', 'median'), 1, ' s')}",
             None if mt is None else mt <= 2, variant=True)
     csv_s = get(ing, "csv", "total_s", "median")
     add(f"Ingest the {csv_rows(ing)} CSV into the training matrix", "≤ 20 s", csv_s,
-        fmt(csv_s, 1, " s"),
+        fmt_vs(csv_s, 20, 1, " s"),
         f"bare pyarrow CSV read {fmt(get(ing, 'csv', 'raw_read_s', 'median'), 1, ' s')}",
         None if csv_s is None else csv_s <= 20)
     for cfg, label in ((q, ""), (get(q, "blas_1_thread"), ", BLAS limited to 1 thread")):
@@ -68,20 +73,22 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
         a50 = get(cfg, "audience_ms", "p50")
         f50 = get(cfg, "audience_floor_ms", "p50")
         add(f"One film's audience p50 (k=100, exclude-seen{label})", "≤ 2 ms", a50,
-            fmt(a50, 2, " ms"), f"numpy floor {fmt(f50, 2, ' ms')}",
+            fmt_vs(a50, 2, 2, " ms"), f"numpy floor {fmt(f50, 2, ' ms')}",
             None if a50 is None else a50 <= 2, var)
-        ar = get(cfg, "audience_to_floor_p50")
-        add(f"One film's audience p50 / numpy floor p50{label}", "≤ 3×", ar, fmt(ar, 2, "×"),
+        ar = ratio(a50, f50, get(cfg, "audience_to_floor_p50"))
+        add(f"One film's audience p50 / numpy floor p50{label}", "≤ 3×", ar,
+            fmt_vs(ar, 3, 2, "×"),
             f"floor {fmt(f50, 2, ' ms')}", None if ar is None else ar <= 3, var)
         r50 = get(cfg, "recommend_ms", "p50")
         add(f"User recommendations p50 (k=10, with explanations{label})", "≤ 0.5 ms", r50,
-            fmt(r50, 2, " ms") + f" ({fmt(get(cfg, 'recommend_no_explain_ms', 'p50'), 2, ' ms')}"
+            fmt_vs(r50, 0.5, 2, " ms")
+            + f" ({fmt(get(cfg, 'recommend_no_explain_ms', 'p50'), 2, ' ms')}"
             " without explanations)",
             f"numpy floor {fmt(get(cfg, 'recommend_floor_ms', 'p50'), 2, ' ms')}",
             None if r50 is None else r50 <= 0.5, var)
     b = get(q, "batch_all_films_s")
     add(f"Audiences of all {fmt(get(q, 'films'), 0)} films at k=100", "≤ 120 s", b,
-        fmt(b, 1, " s") + " (one run)", "—", None if b is None else b <= 120)
+        fmt_vs(b, 120, 1, " s") + " (one run)", "—", None if b is None else b <= 120)
     for hh, label in ((h, ""), (r.get("http_blas1"), ", server started with "
                                                      "OPENBLAS_NUM_THREADS=1")):
         if hh is None:
@@ -95,7 +102,7 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
             if cell is None:
                 continue
             base = http_cell(hh, "trivial", "audience", traffic, 16)
-            rr = get(cell, "rps_ratio_to_trivial")
+            rr = ratio(get(cell, "rps"), get(base, "rps"), get(cell, "rps_ratio_to_trivial"))
             errs = get(cell, "errors")
             ok = None if rr is None else (rr >= goal and errs == 0)
             what = {"zipf-warm": "Zipf traffic, warmed server",
@@ -104,11 +111,12 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
                     "zipf": "Zipf traffic, fresh server" if has_warm else "Zipf traffic"}
             add(f"HTTP audience, 16 connections, {what[traffic]}{label}: req/s vs trivial "
                 "endpoint", f"≥ {goal:.0%}, no errors", rr,
-                f"{fmt(None if rr is None else 100 * rr, 0, '%')} ({fmt(get(cell, 'rps'), 0)} "
+                f"{fmt_vs(None if rr is None else 100 * rr, 100 * goal, 0, '%')} "
+                f"({fmt(get(cell, 'rps'), 0)} "
                 f"req/s, {errs if errs is not None else 'n/a'} errors)",
                 f"trivial {fmt(get(base, 'rps'), 0)} req/s", ok, var or extra)
     ld = get(q, "load_s", "p50")
-    add("Model load (memory-mapped)", "≤ 2 s", ld, fmt(ld, 2, " s"), "—",
+    add("Model load (memory-mapped)", "≤ 2 s", ld, fmt_vs(ld, 2, 2, " s"), "—",
         None if ld is None else ld <= 2)
     return rows
 
@@ -130,13 +138,13 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
         "interactions) on a shared 2-core VM:",
         f"`recommender train --no-tune` (64 factors, 15 iterations, with tier calibration and "
         "segments) "
-        f"takes {fmt(get(tr, 'cli_train', 'wall_s', 'median'), 0, ' s')} "
+        f"takes {fmt(get(tr, 'cli_train', 'wall_s', 'median'), 1, ' s')} "
         f"({fmt(get(tr, 'ratio_cli_to_bare'), 2, '×')} a bare `implicit` fit on the same "
         f"matrix) in {fmt(_gib(get(tr, 'cli_train', 'peak_rss_mb')), 1, ' GiB')}"
         + (f", and with tuning on (the default) "
-           f"{fmt(get(tr, 'tuned_train', 'wall_s', 'median'), 0, ' s')} "
+           f"{fmt(get(tr, 'tuned_train', 'wall_s', 'median'), 1, ' s')} "
            f"({fmt(get(tr, 'tuned_train', 'ratio_to_no_tune'), 2, '×')} `--no-tune`, the search "
-           f"itself {fmt(get(tr, 'tuned_train', 'tuning', 'seconds'), 0, ' s')} in its last "
+           f"itself {fmt(get(tr, 'tuned_train', 'tuning', 'seconds'), 1, ' s')} in its last "
            "run)"
            if get(tr, "tuned_train") else "") + ";",
         f"the {csv_rows(ing)} CSV ingests in {fmt(get(ing, 'csv', 'total_s', 'median'), 1, ' s')};",
@@ -145,7 +153,7 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
         f"({fmt(get(q, 'audience_to_floor_p50'), 2, '×')} the bare numpy floor), a user's "
         f"recommendations {fmt(get(q, 'recommend_ms', 'p50'), 2, ' ms')} p50,",
         f"and all {fmt(get(q, 'films'), 0)} films' audiences "
-        f"{fmt(get(q, 'batch_all_films_s'), 0, ' s')} (one run, not a median).",
+        f"{fmt(get(q, 'batch_all_films_s'), 1, ' s')} (one run, not a median).",
     ]
     if z and u:
         warm = (", once its background cache warm-up has finished,"
