@@ -74,7 +74,17 @@ from common import (
     stats,
     write_result,
 )
-from reliability_tools import Response, Server, admin_post, cli, demo_models, model_shape, run_load
+from reliability_tools import (
+    Response,
+    Server,
+    admin_post,
+    cli,
+    demo_models,
+    model_shape,
+    provenance_line,
+    run_load,
+    section_stamp,
+)
 
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
@@ -906,14 +916,16 @@ SECTIONS: dict[str, tuple[Callable[[argparse.Namespace], dict[str, Any]],
 def render(doc: dict[str, Any]) -> str:
     m = doc.get("machine", {})
     lines = ["# Reliability", "",
-             "Written by `benchmarks/bench_reliability.py` from its measurements "
-             f"({doc.get('finished', '?')}, {m.get('cpu_model', '?')}, "
-             f"{m.get('cores_available', '?')} cores, load average at start "
-             f"{m.get('load_average_at_start', '?')}). "
-             "Every figure stands next to its goal.", ""]
+             "Written by `benchmarks/bench_reliability.py` from its measurements; last written "
+             f"{doc.get('finished', '?')} at commit {m.get('git_commit') or 'not recorded'} "
+             f"({m.get('cpu_model', '?')}, {m.get('cores_available', '?')} cores, load average "
+             f"at start {m.get('load_average_at_start', '?')}); under each heading, what is "
+             "recorded of the run that measured that section. Every figure stands next to its "
+             "goal.", ""]
     for name, (_, render_section) in SECTIONS.items():
         if name in doc.get("sections", {}):
-            lines += render_section(doc["sections"][name])
+            part = render_section(doc["sections"][name])  # its heading, a blank line, ...
+            lines += [*part[:2], provenance_line(doc["sections"][name], doc), "", *part[2:]]
     return "\n".join(lines)
 
 
@@ -935,7 +947,8 @@ def main() -> None:
     try:
         for name in chosen:
             log(f"section {name}")
-            sections[name] = SECTIONS[name][0](args)
+            load_at_start = [round(x, 2) for x in os.getloadavg()]
+            sections[name] = {**SECTIONS[name][0](args), "measured": section_stamp(load_at_start)}
             write_result(NAME, {"sections": sections}, args.quick)  # keep what is done
     finally:
         Demo.cleanup()

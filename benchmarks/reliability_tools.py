@@ -265,3 +265,32 @@ def run_load(port: int, connections: int, seconds: float, paths: Callable[[int],
             await side
 
     asyncio.run(main())
+
+
+def section_stamp(load_at_start: list[float]) -> dict[str, Any]:
+    """When, on which CPU and at which commit a section was measured, and the load average
+    when it started: a ``--section`` run keeps the other sections' results of earlier runs,
+    so the file's own machine facts (its last write's) are not every section's."""
+    from datetime import UTC, datetime
+
+    from common import machine_facts
+
+    m = machine_facts()
+    return {"finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "git_commit": m.get("git_commit"), "cpu_model": m.get("cpu_model"),
+            "cores_available": m.get("cores_available"), "load_average_at_start": load_at_start}
+
+
+def provenance_line(section: dict[str, Any], doc: dict[str, Any]) -> str:
+    """The line under a section's heading naming the run that measured it, or saying that a
+    result written before sections were stamped does not record it."""
+    s = section.get("measured")
+    if s:
+        return (f"Measured {s.get('finished')} at commit {s.get('git_commit') or 'not recorded'} "
+                f"({s.get('cpu_model')}, {s.get('cores_available')} cores), load average "
+                f"{s.get('load_average_at_start')} when the section started.")
+    m = doc.get("machine", {})
+    return ("When, on which machine and at which commit this section was measured is not "
+            "recorded (its result predates that record): the file was last written "
+            f"{doc.get('finished', '?')} at commit {m.get('git_commit') or 'not recorded'}, and "
+            "a `--section` run keeps the other sections' results from earlier runs.")

@@ -89,6 +89,8 @@ _PAGE_RENDERERS = {
     "distribution": ("bench_distribution", lambda m, doc, path: m.markdown(doc)),
     "slate": ("bench_slate", lambda m, doc, path: m.markdown(doc, path)),
     "studio": ("bench_studio", lambda m, doc, path: m.render_md(doc)),
+    "reliability": ("bench_reliability", lambda m, doc, path: m.render(doc)),
+    "search": ("bench_search", lambda m, doc, path: m.markdown(doc)),
 }
 
 
@@ -180,3 +182,26 @@ def test_the_headline_keeps_a_decimal_of_seconds_under_ten() -> None:
     line = targets.headline(r, [])
     assert "takes 7.5 s" in line and "(the default) 9.2 s" in line and "itself 0.4 s" in line
     assert "audiences 0.7 s (one run" in line
+
+
+def test_each_reliability_section_names_the_run_that_measured_it() -> None:
+    """results/reliability.md gave one date, CPU and load average for every section (those of
+    the file's last write) and no commit, though `--section` runs keep the other sections'
+    results of earlier runs: the committed file's sections came from several runs (their
+    load averages after run from 1.15 to 9.48)."""
+    bench = load_benchmark("bench_reliability")
+    faults = json.loads((RESULTS / "reliability.json").read_text())["sections"]["faults"]
+    stamp = {"finished": "2026-12-04T10:00:00+00:00", "git_commit": "abc1234",
+             "cpu_model": "AMD EPYC", "cores_available": 2, "load_average_at_start": [0.5, 1, 2]}
+    doc = {"finished": "2026-12-05T09:00:00+00:00",
+           "machine": {"git_commit": "def5678", "cpu_model": "Intel", "cores_available": 2,
+                       "load_average_at_start": [3, 3, 3]},
+           "sections": {"faults": {**faults, "measured": stamp}, "bad_files": {}}}
+    doc["sections"]["bad_files"] = json.loads(
+        (RESULTS / "reliability.json").read_text())["sections"]["bad_files"]
+    text = bench.render(doc)
+    assert "last written 2026-12-05T09:00:00+00:00 at commit def5678" in text
+    head, rest = text.split("## Faults", 1)
+    assert ("Measured 2026-12-04T10:00:00+00:00 at commit abc1234 (AMD EPYC, 2 cores), load "
+            "average [0.5, 1, 2] when the section started.") in rest.split("## Bad input")[0]
+    assert "this section was measured is not recorded" in rest.split("## Bad input")[1]
