@@ -181,7 +181,11 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
             f"{fmt(get(many, 'ratio_cli_to_bare'), 2, '×')} a bare fit and tuning "
             f"{fmt(get(many, 'tuned_train', 'ratio_to_no_tune'), 2, '×')} `--no-tune` (goals "
             "1.25× and 2×: the fit's sweeps shrink with cores, training's other stages less).")
-    parts.append(f"{passed} of {judged} targets met; details, baselines and the remaining gaps: "
+    missed = [f"{t['target']} {t['goal']}: {t['measured']}" for t in rows
+              if t["ok"] is False and not t["variant"]]
+    parts.append(f"{passed} of {judged} targets met"
+                 + (f" (missed: {'; '.join(missed)})" if missed else "")
+                 + "; details, baselines and the remaining gaps: "
                  "[benchmarks/README.md](benchmarks/README.md).")
     return " ".join(parts)
 
