@@ -249,6 +249,26 @@ def warm_up(url: str, path: str, n: int = 3) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def engine_env(blas_threads: int | None) -> dict[str, str]:
+    """The engine server's environment for ``--blas-threads N`` (the trivial server does no
+    linear algebra): serve sets its BLAS threads itself, from RECOMMENDER_BLAS_THREADS (default
+    1), over any OPENBLAS_NUM_THREADS, so a server started with OPENBLAS_NUM_THREADS=N ran
+    with one thread all the same."""
+    return {} if blas_threads is None else {"RECOMMENDER_BLAS_THREADS": str(blas_threads)}
+
+
+def engine_blas_threads(server_env: dict[str, str]) -> str:
+    """The BLAS threads the engine server runs with, as serve reads them (its settings'
+    RECOMMENDER_BLAS_THREADS, from the server's environment, else the default)."""
+    from service.settings import Settings
+
+    raw = server_env.get("RECOMMENDER_BLAS_THREADS", os.environ.get("RECOMMENDER_BLAS_THREADS"))
+    n = int(raw) if raw is not None else int(Settings.model_fields["blas_threads"].default)
+    where = "RECOMMENDER_BLAS_THREADS" if raw is not None else "serve's default"
+    return (f"{n} per worker ({where})" if n else
+            "the BLAS library's default, one per core (RECOMMENDER_BLAS_THREADS=0)")
+
+
 def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     """Medians over rounds of rps and latencies; errors and requests summed; the rounds kept."""
     out: dict[str, Any] = {}
@@ -294,9 +314,7 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
     sample_film = str(films_by_pop[0])
     cells: list[dict[str, Any]] = []
     server_memory: list[dict[str, Any]] = []
-    # BLAS threads of the engine server (the trivial one does no linear algebra)
-    server_env = ({v: str(blas_threads) for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
-                                                  "MKL_NUM_THREADS")} if blas_threads else {})
+    server_env = engine_env(blas_threads)
     trivial = Server("trivial", workers)
     # one engine server per round whose background cache warm-up has finished (every film's
     # ranking cached), shared by that round's warm cells at every connection count
@@ -384,7 +402,7 @@ def run(quick: bool, workers: int = 1, duration: int | None = None,
                   "log_level='warning'); trivial: uvicorn.run(trivial_app) with the same options",
         "zipf_exponent": 1.0,
         "cache_warm_up": warm_state,
-        "engine_blas_threads": blas_threads or "default (one per core)",
+        "engine_blas_threads": engine_blas_threads(server_env),
         "engine_server_env": server_env,
         "cells": cells,
         "engine_server_peak_rss_mb": max((x["peak_rss_mb"] for x in server_memory), default=None),
@@ -402,10 +420,11 @@ def main() -> int:
     ap.add_argument("--duration", type=int, help="seconds per cell")
     ap.add_argument("--rounds", type=int, help="rounds of (trivial, uniform, zipf) per cell")
     ap.add_argument("--blas-threads", type=int,
-                    help="run the engine server with OPENBLAS_NUM_THREADS=N (results: "
-                         "http_blasN.json)")
+                    help="run the engine server with RECOMMENDER_BLAS_THREADS=N (serve's "
+                         "default is 1; 0: the BLAS library's own, one thread per core); "
+                         "results: http_blasN.json")
     args = ap.parse_args()
-    name = f"http_blas{args.blas_threads}" if args.blas_threads else "http"
+    name = f"http_blas{args.blas_threads}" if args.blas_threads is not None else "http"
     common.write_result(name, run(args.quick, args.workers, args.duration, args.rounds,
                                   args.blas_threads), args.quick)
     return 0

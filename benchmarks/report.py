@@ -11,15 +11,24 @@ from pathlib import Path
 from typing import Any
 
 from common import provenance
-from report_format import GIB, fmt, get, http_cell, section, shape_label, status, table
+from report_format import (
+    GIB,
+    HTTP_VARIANTS,
+    fmt,
+    get,
+    http_cell,
+    section,
+    server_setting,
+    shape_label,
+    status,
+    table,
+)
 
 Results = dict[str, dict[str, Any] | None]
 
 # how long run_all takes: one stated estimate (no run records its total time), not a measurement
 FULL_RUN_MINUTES = "45-60"
 QUICK_RUN_MINUTES = "5"
-HTTP_SERVERS = (("http", "Engine server as `recommender serve` runs it"),
-                ("http_blas1", "Engine server started with `OPENBLAS_NUM_THREADS=1`"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -431,9 +440,11 @@ def http_server_parts(hh: dict[str, Any], name: str, title: str, made: list[str]
 def http_section(r: Results, made: list[str], img: str) -> str:
     """HTTP throughput and latency per engine server configuration, or Not run."""
     parts = [] if r.get("http") else ["Not run."]
-    for name, title in HTTP_SERVERS:
+    for name in ("http", *HTTP_VARIANTS):
         hh = r.get(name)
         if hh:
+            title = ("Engine server as `recommender serve` runs it" if name == "http"
+                     else f"Engine server started with {server_setting(hh)}")
             parts += http_server_parts(hh, name, title, made, img)
     return section("## HTTP", *parts)
 

@@ -48,6 +48,17 @@ def ratio(num: float | None, den: float | None, stored: float | None = None) -> 
     return float(num) / float(den)
 
 
+# bench_http.py --blas-threads N results, rendered beside http.json when present (not run by the
+# suite): N=0 is BLAS on every core; http_blas1 is an older run's OPENBLAS_NUM_THREADS=1 server
+HTTP_VARIANTS = ("http_blas0", "http_blas1")
+
+
+def server_setting(hh: dict[str, Any] | None) -> str:
+    """How a variant's engine server was started, from its result file's environment."""
+    env = (hh or {}).get("engine_server_env") or {}
+    return ", ".join(f"`{k}={v}`" for k, v in env.items()) or "its default settings"
+
+
 def shape_label(shape: dict[str, Any]) -> str:
     """The data shape's name as the result files record it: "MovieLens-20M" for ``ml20m``,
     else ``scale_data.py``'s name in backticks (the quick suite's ``1m``, which a page that

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from report_format import GIB, fmt, fmt_vs, get, http_cell, ratio, shape_label
+from report_format import (
+    GIB,
+    HTTP_VARIANTS,
+    fmt,
+    fmt_vs,
+    get,
+    http_cell,
+    ratio,
+    server_setting,
+    shape_label,
+)
 
 
 def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
@@ -89,8 +99,8 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
     b = get(q, "batch_all_films_s")
     add(f"Audiences of all {fmt(get(q, 'films'), 0)} films at k=100", "≤ 120 s", b,
         fmt_vs(b, 120, 1, " s") + " (one run)", "—", None if b is None else b <= 120)
-    for hh, label in ((h, ""), (r.get("http_blas1"), ", server started with "
-                                                     "OPENBLAS_NUM_THREADS=1")):
+    for hh, label in ((h, ""), *((r.get(n), f", server started with {server_setting(r.get(n))}")
+                                 for n in HTTP_VARIANTS)):
         if hh is None:
             continue
         var = bool(label)

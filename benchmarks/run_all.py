@@ -10,8 +10,9 @@ renders the tables (each target's measured value next to its goal and its baseli
 plots and ``results/headline.md`` (the figures the project README quotes). Quick runs write
 under ``results/quick/`` so they never overwrite the full results. How long each takes is
 stated once, as an estimate: ``report.FULL_RUN_MINUTES`` and ``report.QUICK_RUN_MINUTES``.
-``http_blas1.json`` (``bench_http.py --blas-threads 1``, run by hand, not by the suite) is
-rendered beside ``http.json`` when it exists.
+``http_blas0.json`` (``bench_http.py --blas-threads 0``: the engine server's BLAS on every
+core, where ``recommender serve`` limits it to one thread; run by hand, not by the suite) is
+rendered beside ``http.json`` when it exists, as is an older run's ``http_blas1.json``.
 """
 
 from __future__ import annotations
@@ -27,13 +28,14 @@ from typing import Any
 
 import common
 import report
+from report_format import HTTP_VARIANTS, server_setting
 from report_targets import headline, targets
 
 SUITE = ("ingest", "train", "query", "http", "scaling")
-# results rendered when present but not run by the suite (bench_http.py --blas-threads 1;
+# results rendered when present but not run by the suite (bench_http.py --blas-threads N;
 # bench_train.py's results from a 16-core machine, before and after training's side thread;
 # bench_trial_threads.py's, the search under each thread cap)
-OPTIONAL = ("http_blas1", "train_16_cores_before", "train_16_cores", "trial_threads")
+OPTIONAL = (*HTTP_VARIANTS, "train_16_cores_before", "train_16_cores", "trial_threads")
 SCRIPTS = {"ingest": ["bench_ingest.py"], "train": ["bench_train.py"],
            "query": ["bench_query.py"], "http": ["bench_http.py"],
            "scaling": ["bench_scaling.py"]}
@@ -135,7 +137,7 @@ def plots(r: dict[str, dict[str, Any] | None], out: Path) -> list[str]:
         fig.savefig(out / "latency.png", dpi=110)
         plt.close(fig)
         made.append("latency.png")
-    for name in ("http", "http_blas1"):
+    for name in ("http", *HTTP_VARIANTS):
         h = r.get(name)
         if not (h and h.get("cells")):
             continue
@@ -154,8 +156,8 @@ def plots(r: dict[str, dict[str, Any] | None], out: Path) -> list[str]:
             ax.set_yscale("log")
             ax.set_xlabel("concurrent connections")
             ax.set_ylabel("requests / s (log)")
-            ax.set_title(f"HTTP {endpoint}" + (", engine with 1 BLAS thread"
-                                               if name == "http_blas1" else ""))
+            ax.set_title(f"HTTP {endpoint}" + (f", engine with {server_setting(h)}".replace(
+                "`", "") if name != "http" else ""))
             ax.legend()
         fig.tight_layout()
         fig.savefig(out / f"{name}.png", dpi=110)

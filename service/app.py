@@ -55,8 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # benchmarks/README.md: with 16 concurrent requests a 2-thread OpenBLAS served
-        # recommendations several times slower than one thread per worker
+        # with 16 concurrent requests a 2-thread OpenBLAS served recommendations several times
+        # slower than one thread per worker (commit 28260bf's http.json against
+        # http_blas1.json; `bench_http.py --blas-threads 0` measures it again)
         blas = threadpool_limits(settings.blas_threads, "blas") if settings.blas_threads else None
         try:
             sync = events_sync.attach(app, service)  # stored events follow every model

@@ -217,3 +217,29 @@ def test_the_headline_names_the_targets_it_misses() -> None:
     line = targets.headline(r, targets.targets(r))
     assert ("2 of 3 targets met (missed: One film's audience p50 (k=100, exclude-seen) ≤ 2 ms: "
             "3.50 ms);") in line
+
+
+def test_bench_http_s_blas_threads_reach_the_server_s_settings(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bench_http.py --blas-threads N` started the engine server with OPENBLAS_NUM_THREADS=N,
+    which serve overrides with its own RECOMMENDER_BLAS_THREADS (default 1): N=2 measured a
+    one-thread server, and http.json recorded "default (one per core)" for a server that ran
+    one thread."""
+    from service.settings import Settings
+
+    bench = load_benchmark("bench_http")
+    monkeypatch.delenv("RECOMMENDER_BLAS_THREADS", raising=False)
+    for n in (0, 2):
+        with monkeypatch.context() as m:
+            for key, value in bench.engine_env(n).items():
+                m.setenv(key, value)
+            assert Settings().blas_threads == n
+    assert bench.engine_env(None) == {}
+    assert bench.engine_blas_threads({}) == "1 per worker (serve's default)"
+    report = load_benchmark("report")
+    h = json.loads((RESULTS / "http.json").read_text())
+    r = {"http": h, "http_blas0": {**h, "engine_server_env": bench.engine_env(0)}}
+    text = report.http_section(r, [], "")
+    assert "### Engine server started with `RECOMMENDER_BLAS_THREADS=0`" in text
+    rows = load_benchmark("report_targets").targets(r)
+    assert any("server started with `RECOMMENDER_BLAS_THREADS=0`" in t["target"] for t in rows)
