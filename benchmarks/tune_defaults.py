@@ -173,7 +173,9 @@ def current_defaults(result: dict[str, Any]) -> dict[str, Any] | None:
 def markdown(result: dict[str, Any], labels: list[str]) -> str:
     head = "| config | mean rel. | worst rel. | " + " | ".join(labels) + " |"
     lines = ["# Default selection across datasets (validation splits of the training parts)",
-             "", f"Objective: {result['objective']}.", "",
+             "", f"Objective: {result['objective']}. *mean rel.* and *worst rel.*: the mean "
+             "and the lowest, over the splits, of a configuration's objective divided by the "
+             "best configuration's on the same split (1 = the best on every split).", "",
              f"Run {result.get('generated', 'at a time not recorded')}, "
              f"{provenance(result.get('machine'))}, load average at start "
              f"{(result.get('machine') or {}).get('load_average_at_start', 'not recorded')}.",
@@ -204,7 +206,24 @@ def markdown(result: dict[str, Any], labels: list[str]) -> str:
     lines.append("| EASE (best lambda on the same split) | | | "
                  + " | ".join(_f(result["ease_best_validation_objective"][lbl]) for lbl in labels)
                  + " |")
-    return "\n".join(lines) + "\n"
+    return "\n".join([*lines, "", *ease_line(result, labels, shipped)]) + "\n"
+
+
+def ease_line(result: dict[str, Any], labels: list[str], shipped: dict[str, Any] | None
+              ) -> list[str]:
+    """The splits where EASE's best validation objective is above the shipped defaults', said
+    in words (the table's last row showed it, with no sentence)."""
+    if shipped is None:
+        return []
+    ease = result["ease_best_validation_objective"]
+    above = [lbl for lbl in labels if ease.get(lbl) is not None
+             and shipped["objective"].get(lbl) is not None
+             and ease[lbl] > shipped["objective"][lbl]]
+    if not above:
+        return [f"EASE's best is at or below the shipped defaults on all {len(labels)} splits."]
+    return [f"EASE's best is above the shipped defaults on {len(above)} of {len(labels)} "
+            "splits: " + "; ".join(f"{lbl} ({_f(ease[lbl])} against "
+                                   f"{_f(shipped['objective'][lbl])})" for lbl in above) + "."]
 
 
 def _f(x: float | None) -> str:
