@@ -395,7 +395,7 @@ def http_table(h: dict[str, Any]) -> str:
                     scored_cell(scored, cell["requests"]),
                     fmt(mt.get("mean_batch"), 2)])
     return table(["Endpoint", "Traffic", "Conns", "Req/s", "p50 ms", "p99 ms", "Errors",
-                  "Trivial req/s", "Trivial p50", "Trivial p99", "Req/s vs trivial",
+                  "Trivial req/s", "Trivial p50 ms", "Trivial p99 ms", "Req/s vs trivial",
                   "Scored (not cached)", "Mean batch"], hrows)
 
 

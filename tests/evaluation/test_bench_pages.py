@@ -263,3 +263,13 @@ def test_the_search_and_tuning_pages_say_where_the_engine_loses() -> None:
     text = load_benchmark("tune_defaults").markdown(tuning, labels)
     assert "EASE's best is above the shipped defaults on 2 of 5 splits: " in text
     assert "*mean rel.* and *worst rel.*: the mean and the lowest" in text
+
+
+def test_every_http_latency_column_names_its_unit() -> None:
+    """The HTTP table's "p50 ms" and "p99 ms" stood beside a bare "Trivial p50" and "Trivial
+    p99" (milliseconds too, unsaid)."""
+    report = load_benchmark("report")
+    header = report.http_table(json.loads((RESULTS / "http.json").read_text())).splitlines()[0]
+    cols = [c.strip() for c in header.strip("|").split("|")]
+    assert [c for c in cols if "p50" in c or "p99" in c] == [
+        "p50 ms", "p99 ms", "Trivial p50 ms", "Trivial p99 ms"]
