@@ -30,7 +30,8 @@ def section(path: Path, heading: str) -> str:
 
 
 def tables(path: Path) -> str:
-    """Every Markdown table in ``path`` (lines starting with '|'), blocks kept apart."""
+    """The first Markdown table in ``path`` (its lines starting with '|'): a quality page's
+    targets table, not the per-metric tables under it."""
     blocks, current = [], []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.startswith("|"):
