@@ -132,8 +132,10 @@ def targets(r: dict[str, dict[str, Any] | None]) -> list[dict[str, Any]]:
     return rows
 
 
-def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) -> str:
-    """The paragraph of headline figures that the project README quotes."""
+def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]],
+             page: str = "benchmarks/README.md") -> str:
+    """The paragraph of headline figures that the project README quotes; ``page`` is the
+    page with the details (the quick suite's is ``benchmarks/results/quick/README.md``)."""
     tr, q, ing, h = r.get("train"), r.get("query"), r.get("ingest"), r.get("http")
     passed = sum(1 for t in rows if t["ok"] and not t["variant"])
     judged = sum(1 for t in rows if t["ok"] is not None and not t["variant"])
@@ -197,7 +199,7 @@ def headline(r: dict[str, dict[str, Any] | None], rows: list[dict[str, Any]]) ->
     parts.append(f"{passed} of {judged} targets met"
                  + (f" (missed: {'; '.join(missed)})" if missed else "")
                  + "; details, baselines and the remaining gaps: "
-                 "[benchmarks/README.md](benchmarks/README.md).")
+                 f"[{page}]({page}).")
     return " ".join(parts)
 
 

@@ -192,7 +192,8 @@ def render(quick: bool, run_status: dict[str, str] | None = None) -> Path:
     rows = targets(r)
     readme.write_text(report.readme(r, rows, quick, run_status, made,
                                     common.BENCH_DIR / "analysis.md"))
-    (out_dir / "headline.md").write_text(headline(r, rows) + "\n")
+    (out_dir / "headline.md").write_text(
+        headline(r, rows, readme.relative_to(common.ROOT).as_posix()) + "\n")
     print(f"wrote {readme.relative_to(common.ROOT)}", file=sys.stderr)
     return readme
 

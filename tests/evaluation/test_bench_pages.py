@@ -29,7 +29,7 @@ def test_the_committed_benchmark_pages_are_what_run_all_renders(quick: bool) -> 
     text = run_all.report.readme(r, rows, quick, None, made,
                                  ROOT / "benchmarks" / "analysis.md")
     assert text == page.read_text(encoding="utf-8")
-    headline = run_all.headline(r, rows) + "\n"
+    headline = run_all.headline(r, rows, page.relative_to(ROOT).as_posix()) + "\n"
     assert headline == (out / "headline.md").read_text(encoding="utf-8")
 
 
@@ -289,3 +289,13 @@ def test_the_tuned_train_s_ratio_says_the_search_chose_fewer_factors() -> None:
     assert "in its last run, which chose 16 factors, where `--no-tune` fits 64)" in line
     r["train"]["tuned_train"]["tuning"]["chosen"]["factors"] = 64
     assert "chose" not in targets.headline(r, [])
+
+
+def test_the_quick_headline_links_the_quick_page() -> None:
+    """results/quick/headline.md sent the reader for "details, baselines and the remaining
+    gaps" to benchmarks/README.md, the full run's page, whose figures are not the quick ones."""
+    text = (RESULTS / "quick" / "headline.md").read_text(encoding="utf-8")
+    assert text.rstrip().endswith("[benchmarks/results/quick/README.md]"
+                                  "(benchmarks/results/quick/README.md).")
+    full = (RESULTS / "headline.md").read_text(encoding="utf-8")
+    assert full.rstrip().endswith("[benchmarks/README.md](benchmarks/README.md).")
