@@ -74,11 +74,21 @@ def noise(t: dict[str, Any]) -> str | None:
     return "within" if lo <= t["target"] <= hi else "beyond"
 
 
+def ratio_text(t: dict[str, Any]) -> str:
+    """A measured row's ratio to 3 decimals, or as many more as it takes not to read as its
+    target when it is not (0.9996 misses 1.00x; "1.000x" beside "no" contradicts it)."""
+    r, goal = t["ratio"], t["target"]
+    digits = 3
+    while digits < 8 and r != goal and round(r, digits) == goal:
+        digits += 1
+    return _f(r, digits)
+
+
 def ratio_cell(t: dict[str, Any]) -> str:
     """A target row's ratio with its unit, or why there is none (no "n/ax")."""
     if t.get("over_zero"):
         return "undefined (engine above a baseline of 0)"
-    return f"{_f(t['ratio'], 3)}x" if t["measured"] else "n/a (nothing to score)"
+    return f"{ratio_text(t)}x" if t["measured"] else "n/a (nothing to score)"
 
 
 def best_cell(t: dict[str, Any]) -> str:
@@ -342,7 +352,7 @@ def verdict(result: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
                         else "short of it beyond sampling noise)"))
             out.append(f"- {t['dataset']} / {t['protocol']}: {t['metric']} {_f(t['engine'])} "
                        f"vs {LABELS[t['best']]} {_f(t['best_value'])}, "
-                       f"{_f(t['ratio'], 3)}x, below the {t['target']:.2f}x target{where}.")
+                       f"{ratio_text(t)}x, below the {t['target']:.2f}x target{where}.")
     return [f"- {counts_line(rows)}; the misses:"] + out
 
 
