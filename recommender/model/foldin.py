@@ -8,8 +8,8 @@ One entry point per use, each dispatching on ``model.family``:
   linear map ``confidence @ model.fold_in_projection`` (``ease.py``), which gives a training
   user exactly their trained vector.
 - ``fold_in_history(model, film_idx)``: one user from the films they watched (one view each);
-  recommendations for a user the model does not know. ALS: the closed-form half-step with
-  ``c_i = 1 + alpha``. EASE: the same linear map on the row's confidence.
+  recommendations for a user the model does not know: ``fold_in`` of that row's confidence,
+  the vector the overlay gives a new user with one event per film.
 
 ALS reads ``alpha`` and ``regularization`` from ``meta["params"]``; EASE reads neither (its
 confidence is the weighting's values, without alpha, as in training).
@@ -71,30 +71,39 @@ def fold_in(model: Model, confidence: sp.csr_matrix,
                        float(params.get("regularization", 0.0)), yty)
 
 
+def event_value(model: Model) -> float | None:
+    """The value of a new (user, film) pair without a rating under the ``rating`` scheme: the
+    ``event_rating`` training recorded (``weighting.event_rating``, what ``train --events``
+    gives the same event); None under other schemes, or for a model that recorded none
+    (trained before it was recorded, or on a log without ratings: the events' weights)."""
+    if str(model.meta.get("params", {}).get("weighting")) != "rating":
+        return None
+    value = model.meta.get("data", {}).get("event_rating")
+    return float(value) if isinstance(value, int | float) else None
+
+
 def fold_in_history(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
                     ) -> NDArray[np.float32]:
     """Taste vector (factors,) of a user who is not in the model, from the films they watched
-    (one view each).
+    (one view each, valued as an event without a rating is: ``event_value``).
 
-    ALS: one ALS half-step, argmin_u sum_i c_i (1 - u.y_i)^2 + sum_other (u.y_j)^2 + reg |u|^2
-    with c_i = 1 + alpha, solved in closed form (f x f system); ``reg`` overrides the model's
-    regularization. EASE: ``x @ fold_in_projection`` with x the weighting's confidence of one
-    view of each film (``reg`` does not apply).
+    The vector ``fold_in`` gives the same films' row of confidence (``confidence_of``), so a
+    watch list gets the vector the live overlay gives a new user with one event per film.
+    ALS: implicit's user step with the confidence training used, ``c = alpha x value`` (it
+    was ``1 + alpha``, a step of another objective: 5 to 18x further from the trained vectors
+    of the model's own users); ``reg`` overrides the model's regularization. EASE:
+    ``x @ fold_in_projection`` (``reg`` does not apply).
     """
-    films = np.asarray(film_idx)
-    params = model.meta.get("params", {})
+    films = np.unique(np.asarray(film_idx, np.int64))
+    value = event_value(model)
+    row = sp.csr_matrix((np.full(len(films), 1.0 if value is None else value),
+                         (np.zeros(len(films), np.int64), films)), shape=(1, model.n_films))
+    confidence = confidence_of(model, row, model.seen)
     if model.family == "ease":
-        row = sp.csr_matrix((np.ones(len(films)), (np.zeros(len(films), np.int64), films)),
-                            shape=(1, model.n_films))
-        row.sum_duplicates()
-        return _ease(model, confidence_of(model, row, model.seen))[0]
-    alpha = float(params.get("alpha", 1.0))
-    lam = float(params.get("regularization", 0.05)) if reg is None else reg
-    Y = np.asarray(model.film_factors, np.float64)
-    Yi = Y[films]
-    A = Y.T @ Y + alpha * (Yi.T @ Yi) + lam * np.eye(Y.shape[1])
-    b = (1 + alpha) * Yi.sum(axis=0)
-    return np.linalg.solve(A, b).astype(np.float32)
+        return _ease(model, confidence)[0]
+    params = model.meta.get("params", {})
+    lam = float(params.get("regularization", 0.0)) if reg is None else reg
+    return als_fold_in(model.film_factors, confidence, lam)[0]
 
 
 def _ease(model: Model, confidence: sp.csr_matrix) -> NDArray[np.float32]:

@@ -129,8 +129,9 @@ def _reasons(model: Model, watched: NDArray[np.integer], films: NDArray[np.integ
 def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = None
             ) -> NDArray[np.float32]:
     """Taste vector of a user who is not in the model, from the films they watched:
-    ``recommender.model.foldin.fold_in_history`` (ALS: one ALS half-step with c_i = 1 + alpha,
-    solved in closed form; EASE: the linear fold-in projection)."""
+    ``recommender.model.foldin.fold_in_history`` (ALS: implicit's user step with training's
+    confidence, ``c_i = alpha x value``; EASE: the linear fold-in projection): the vector the
+    live overlay gives a new user with one event per film."""
     return fold_in_history(model, film_idx, reg)
 
 

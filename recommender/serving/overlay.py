@@ -246,11 +246,6 @@ def engine_with(engine: Engine, model: Model) -> Engine:
 
 
 def _event_rating(model: Model) -> float | None:
-    """The value of an event's new (user, film) pair under the ``rating`` scheme: the
-    ``event_rating`` training recorded (``weighting.event_rating``, what ``train --events``
-    gives the same event); None under other schemes, or for a model that recorded none
-    (trained before it was recorded, or on a log without ratings: the events' weights)."""
-    if str(model.meta.get("params", {}).get("weighting")) != "rating":
-        return None
-    value = model.meta.get("data", {}).get("event_rating")
-    return float(value) if isinstance(value, int | float) else None
+    """The value of an event's new (user, film) pair under the ``rating`` scheme
+    (``foldin.event_value``: what a watch list's films are valued at too)."""
+    return foldin.event_value(model)

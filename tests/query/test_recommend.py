@@ -294,7 +294,8 @@ def test_recommend_errors(model: Model) -> None:
 
 def test_fold_in_solves_the_als_half_step(model: Model) -> None:
     """The returned vector zeroes the gradient of the one-user ALS objective
-    sum_i c_i (p_i - u.y_i)^2 + lambda |u|^2 (p = 1 on watched films, c = 1 + alpha there)."""
+    sum_i c_i (p_i - u.y_i)^2 + lambda |u|^2 (p = 1 on watched films, c = alpha there, as
+    implicit trains with c = alpha x value; 1 elsewhere)."""
     watched = np.array([3, 9, 40, 41])
     alpha = model.meta["params"]["alpha"]
     lam = model.meta["params"]["regularization"]
@@ -303,7 +304,7 @@ def test_fold_in_solves_the_als_half_step(model: Model) -> None:
     p = np.zeros(model.n_films)
     p[watched] = 1.0
     c = np.ones(model.n_films)
-    c[watched] = 1.0 + alpha
+    c[watched] = alpha
     grad = -2 * (c * (p - Y @ u)) @ Y + 2 * lam * u
     assert np.abs(grad).max() < 1e-3 * max(1.0, np.abs(Y.T @ (c * p)).max())
 
