@@ -198,10 +198,10 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     ranked = plural(model.n_users - n_seeds, 'candidate', sep=',')
     print(f"Lookalikes of {plural(n_seeds, 'seed user', sep=',')}; ranking {ranked}; "
           f"{page.ring_text()}{page.shown_text()}")
-    if unknown:  # on stderr, as cold-start's skipped films
+    if unknown:  # on stderr, as cold-start's skipped films; the first 10, as --watched's
+        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
         print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: "
-              f"{', '.join(unknown)}",
-              file=sys.stderr)
+              f"{', '.join(unknown[:10])}{more}", file=sys.stderr)
     if len(page.user_idx):
         _page_table(model, page, LOOKALIKE_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order
