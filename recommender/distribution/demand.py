@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from recommender.distribution.homonyms import screens_in, table_places
 from recommender.distribution.places import PlaceGroups, place_groups, place_merges
 from recommender.distribution.screens import largest_remainder, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError
@@ -349,11 +350,12 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         warning = (f"{table} gives no {groups.by} for its cinemas, so the allocation is not "
                    f"capped by {groups.by}")
     elif cinemas is not None and groups.by in CAPPED:
-        per_label = cinemas.screens_in(groups.by, groups.labels)
+        column = table_places(cinemas, groups.by, groups.homonyms)  # as the users' places
+        per_label = screens_in(cinemas, column, groups.labels)
         capacity = per_label[keep]
         if merge.any():
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])
-        named = np.isin(cinemas.column(groups.by), groups.labels)
+        named = np.isin(column, groups.labels)
         n_idle = int((~named).sum())
         idle = "" if named.all() else (
             f"; {plural(int(cinemas.screens[~named].sum()), 'screen')} of "
@@ -365,7 +367,7 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         warning = _unlisted(groups, keep, cinemas, table)
         if int(capacity.sum()) < screens:  # say where the table's other screens are
             first = "" if named.all() else \
-                f", e.g. {str(cinemas.column(groups.by)[~named][0])!r}"
+                f", e.g. {str(column[~named][0])!r}"
             raise InvalidParameterError(
                 f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
                 f"of the cinemas in the {groups.by} values users name ({capped_by}{first}; "
@@ -382,7 +384,7 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     """Places users name that the table lacks (a misspelt or missing id, city or region):
     their demand gets no screens, which a table of zeros does not say. Only places shown as
     rows are named; the merged ones (under the minimum cell) are counted."""
-    missing = ~np.isin(groups.labels, cinemas.column(groups.by))
+    missing = ~np.isin(groups.labels, table_places(cinemas, groups.by, groups.homonyms))
     if not missing.any():
         return None
     named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]

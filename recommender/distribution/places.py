@@ -4,7 +4,8 @@
 every user by its value once per model and attribute (kept while the model lives), with each
 place's users and training interactions, so a film's demand by place is one ``np.bincount``.
 A user whose value is empty (e.g. one who arrived through campaign events, with no attributes)
-is in no place: coded ``len(labels)``, counted apart, never pooled with a real place.
+is in no place: coded ``len(labels)``, counted apart, never pooled with a real place. A city
+name the users give in several regions is one place per region (``homonyms``).
 
 ``cinemas_for(...)`` finds the ``cinemas.csv`` that caps ``by=cinema`` allocations, first
 found of: the file given (``--cinemas`` / ``RECOMMENDER_CINEMAS``); the model's own copy
@@ -22,12 +23,13 @@ from __future__ import annotations
 import os
 import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
+from recommender.distribution.homonyms import place_values
 from recommender.errors import InvalidParameterError
 from recommender.io.places import CINEMAS_FILE, PLACE_ATTRIBUTES, Cinemas, read_cinemas
 from recommender.model import layout
@@ -49,6 +51,8 @@ class PlaceGroups:
     viewing: NDArray[np.int64]
     unplaced_users: int = 0
     unplaced_viewing: int = 0
+    homonyms: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype=str))
+    """City names in several regions, whose places are ``CITY (REGION)`` (``homonyms``)."""
 
     def per_place(self, users: NDArray[np.integer] | None = None,
                   weights: NDArray[np.floating] | None = None) -> NDArray[np.float64]:
@@ -93,7 +97,7 @@ def place_groups(model: Model, by: str) -> PlaceGroups:
     hit = _CACHE.get(model, by)
     if hit is not None:
         return hit
-    values = np.asarray(model.user_table.attributes[by], dtype=str)
+    values, homonyms = place_values(model, by)  # a city's name in two regions: two places
     labels, codes = np.unique(values, return_inverse=True)
     codes = codes.astype(np.intp).ravel()
     blank = np.char.strip(labels) == ""
@@ -105,7 +109,7 @@ def place_groups(model: Model, by: str) -> PlaceGroups:
     users = np.bincount(codes, minlength=k + 1).astype(np.int64)
     viewing = np.bincount(codes, weights=model.user_counts(), minlength=k + 1).astype(np.int64)
     groups = PlaceGroups(by, labels.astype(str), codes, users[:k], viewing[:k],
-                         int(users[k]), int(viewing[k]))
+                         int(users[k]), int(viewing[k]), homonyms)
     return _CACHE.put(model, groups, by)
 
 

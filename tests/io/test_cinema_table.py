@@ -81,11 +81,12 @@ def test_the_cli_refuses_a_bad_table_in_one_line_and_writes_nothing(
     assert not out.exists()
 
 
-def test_a_city_name_in_two_regions_is_read_and_capped_as_one_name(
+def test_a_city_name_in_two_regions_is_read_and_capped_as_two_places(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Two cities of one name in two regions (Springfield, IL and MO) are no error: the table
     was refused whole, so that a slate or a cap by cinema, which never read the city, failed
-    on a valid table. Users' cities are compared by name, so a cap by city sums both."""
+    on a valid table. Users' cities are told apart by region (``distribution.homonyms``), so
+    each is capped by its own cinemas (one row capped by both summed them)."""
     from recommender.distribution.demand import demand_by_place
 
     model = synthetic_model(n_users=60, n_films=8, seed=2)
@@ -100,8 +101,8 @@ def test_a_city_name_in_two_regions_is_read_and_capped_as_one_name(
     assert table.region.tolist() == ["IL", "MO"]
     body = demand_by_place(model, str(model.films.ids[1]), "city", screens=5, cinemas=table,
                            min_cell=1)
-    assert [(r["place"], r["capacity"], r["screens"]) for r in body["places"]] == [
-        ("Springfield", 5, 5)]
+    assert sorted((r["place"], r["capacity"], r["screens"]) for r in body["places"]) == [
+        ("Springfield (IL)", 2, 2), ("Springfield (MO)", 3, 3)]
     slate = tmp_path / "slate.csv"
     slate.write_text("film_id\n" + "\n".join(str(f) for f in model.films.ids[:2]) + "\n")
     code, _, err = run(capsys, "distribution", folder, "--slate", slate,
