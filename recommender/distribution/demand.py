@@ -326,7 +326,8 @@ def _pool_note(screens: int, places: int, by: str) -> str | None:
     together (split by their own demand, they would show the figures the pool hides)."""
     if not screens:
         return None
-    return (f"the {plural(int(screens), 'screen')} of 'other' are for the "
+    return (f"the {plural(int(screens), 'screen')} of 'other' "
+            f"{'is' if int(screens) == 1 else 'are'} for the "
             f"{plural(places, by, 'cities' if by == 'city' else None)} it pools together, one "
             "block: the breakdown "
             "does not share them among those places (by each one's demand they would show "

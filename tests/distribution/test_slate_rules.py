@@ -1,7 +1,8 @@
 """Smart distribution's rules across surfaces and at the edges: one rule for a count of screens
 on the CLI and over HTTP, out-of-range slate bounds refused before the solver, slate errors
 naming ``films[i]``, the objective of a minimum no finite factor meets, the exact optimum of a
-slate that favours the top films, and the note on the screens of a pooled "other" row."""
+slate that favours the top films, and the note on the screens of a pooled "other" row (one
+screen in the singular)."""
 
 from __future__ import annotations
 
@@ -191,3 +192,15 @@ def test_the_pooled_rows_screens_are_said_to_be_one_block() -> None:
         "demand they would show what the pool hides)")
     assert demand_by_place(m, str(m.films.ids[0]), "cinema", 40, min_cell=1)["screens"][
         "note"] is None
+
+
+def test_one_screen_of_the_pooled_row_is_said_in_the_singular() -> None:
+    """"the 1 screen of 'other' are for the 3 cities": one screen is for them."""
+    m = synthetic_model(n_users=400, n_films=20, seed=3)
+    sizes = [150, 150, 40, 30, 20, 10]
+    m.user_table.attributes["cinema"] = np.repeat(
+        [f"c{i}" for i in range(len(sizes))], sizes).astype(str)
+    notes = [demand_by_place(m, str(m.films.ids[0]), "cinema", n, min_cell=120)["screens"]
+             for n in range(1, 12)]
+    one = [s["note"] for s in notes if s["note"] and s["note"].startswith("the 1 screen ")]
+    assert one and all(n.startswith("the 1 screen of 'other' is for the ") for n in one)
