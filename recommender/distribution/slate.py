@@ -264,8 +264,8 @@ def _even_out(x: NDArray[np.int64], none: NDArray[np.bool_], w: NDArray[np.float
 def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
                min_cell: int | None = None) -> dict[str, Any]:
     """The slate's allocation: each cinema's screens among the films (see the module
-    docstring). Expected attendance is not shown for a cinema with fewer users than the
-    minimum cell size (``null``); its screens are still allocated."""
+    docstring). Expected attendance is not shown (``null``) for a cinema ``pooled_cinemas``
+    hides (under the minimum cell, or pooled with such); its screens are still allocated."""
     m = min_cell_from_env() if min_cell is None else int(min_cell)
     films = check_films(films)  # bounds whole and in range before the solver, by films[i]
     ids = [f.film_id for f in films]
@@ -321,7 +321,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
             "screens": "screens given to the film at the cinema (allocation rows); at the top, "
                        "all the cinemas' screens",
             "expected_new": "users of the cinema (their most visited) expected to watch the film "
-                            "within the calibration horizon (null: fewer users than min_cell)",
+                            "within the calibration horizon (null: hidden, as for min_cell)",
             "objective": "screens: the total absolute deviation sum |screens - target| over "
                          "cinemas and films (0 = every film gets exactly its target), the "
                          "target sharing each cinema's screens in proportion to expected_new "

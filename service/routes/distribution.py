@@ -273,8 +273,9 @@ class SlateScreensRow(BaseModel):
     cinema_id: str
     film_id: str
     screens: int
-    expected_new: float | None = Field(description="null: the cinema has fewer users than "
-                                                   "min_cell")
+    expected_new: float | None = Field(description="null: hidden, as a film's breakdown by "
+                                                   "cinema pools it into 'other' (fewer users "
+                                                   "than min_cell, or pooled with such cinemas)")
 
 
 class SlateScreens(BaseModel):

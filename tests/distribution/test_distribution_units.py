@@ -63,3 +63,14 @@ def test_every_number_of_a_slate_has_a_unit() -> None:
     films = [SlateFilm(str(model.films.ids[0]), 2, None), SlateFilm(str(model.films.ids[1]), 0, 4)]
     body = plan_slate(model, films, table(), min_cell=20)
     assert unitless(body) == set()  # films.min_screens and films.max_screens had none
+
+
+def test_a_null_expected_new_is_not_said_to_be_a_small_cinema_alone() -> None:
+    """The unit said "null: fewer users than min_cell", but a cinema of 140 users pooled with
+    a small one (so that the pool less it is no small cinema's figure) is null too."""
+    model = model_with_cinemas()
+    body = plan_slate(model, [SlateFilm(str(model.films.ids[0]))], table(), min_cell=20)
+    hidden = {r["cinema_id"] for r in body["allocation"] if r["expected_new"] is None}
+    assert hidden == {"c2", "c3"}  # c2: 140 users, at least min_cell
+    assert "fewer users than min_cell" not in body["units"]["expected_new"]
+    assert "pools with it" in body["units"]["min_cell"]  # what "as for min_cell" points to
