@@ -216,8 +216,12 @@ def _slate(args: argparse.Namespace) -> int:
         [f["film_id"], str(t), f["min_screens"],
          "-" if f["max_screens"] is None else f["max_screens"], f["screens"],
          f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)])
+    hidden = max((f["expected_new_hidden_cinemas"] for f in body["films"]), default=0)
     print("screens: over all cinemas; expected_new: users expected to watch the film within "
-          "the calibration horizon, over the cinemas whose figures are shown (users)")
+          "the calibration horizon, over the cinemas whose figures are shown (users)"
+          + (f"; not over {plural(hidden, 'cinema')} whose figures the minimum cell of "
+             f"{plural(body['min_cell'], 'user')} hides (expected_new_hidden_cinemas)"
+             if hidden else ""))
     for f in body["films"]:
         if f["note"]:  # nothing fitted: its demand follows user counts
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)

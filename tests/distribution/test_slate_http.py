@@ -87,6 +87,21 @@ def test_the_cli_names_the_table_it_used(model_dir: Path, tmp_path: Path,
     assert "check the id): c9" in out
 
 
+def test_the_cli_says_how_many_cinemas_its_expected_new_leaves_out(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table's expected_new is "over the cinemas whose figures are shown", but how many
+    were not was said in --json alone (expected_new_hidden_cinemas)."""
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path))
+    assert code == 0, err
+    assert "not over" not in out  # every cinema shown
+    monkeypatch.setenv("RECOMMENDER_MIN_CELL", "100000")
+    code, out, err = run(capsys, "distribution", model_dir, "--slate", _slate_file(tmp_path))
+    assert code == 0, err
+    assert ("; not over 3 cinemas whose figures the minimum cell of 100000 users hides "
+            "(expected_new_hidden_cinemas)") in out
+
+
 def test_a_parquet_allocation_carries_its_context(client: TestClient, model_dir: Path,
                                                   tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
