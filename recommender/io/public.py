@@ -120,9 +120,16 @@ def zip_zone(zips: Sequence[str] | NDArray[np.str_]) -> NDArray[np.str_]:
 
 
 def clean_genres(col: pa.Array) -> NDArray[np.str_]:
-    """``|``-joined genres with the "no genres" markers turned into ``""``."""
-    g = np_str(col)
-    return np.where(np.isin(g, _NO_GENRES), "", g).astype(str)
+    """``|``-joined genres, each stripped of the spaces around it (``Drama | Comedy`` is
+    ``Drama`` and ``Comedy``, not ``Drama `` and `` Comedy``), empty ones and repeats dropped,
+    with the "no genres" markers turned into ``""``."""
+    values, codes = np.unique(np_str(col), return_inverse=True)  # a catalog repeats its sets
+    clean = []
+    for v in values.tolist():
+        parts = [g.strip() for g in v.split("|")]
+        clean.append("|".join(dict.fromkeys(g for g in parts if g and g not in _NO_GENRES)))
+    return np.asarray(clean, dtype=str)[codes.reshape(-1)] if len(values) else \
+        np.zeros(0, dtype=str)
 
 
 def dedupe_catalog(cat: Catalog) -> Catalog:
