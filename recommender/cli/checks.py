@@ -109,6 +109,20 @@ def catalog_columns_unread(path: Any) -> None:
               "(movieId accepted); rename the columns to use them", file=sys.stderr)
 
 
+def genre_separators(model: Model) -> None:
+    """Warn of films whose genres hold a comma or a semicolon (``Action, Comedy``): genres are
+    ``|``-separated, so each such field was read as one genre of its own, apart from
+    ``Action`` and ``Comedy`` (segment labels, portraits, ``--genre`` and the genre filters
+    never matched it), without a word."""
+    genres = model.catalog.genres.tolist()
+    odd = [g for g in genres if any("," in x or ";" in x for x in str(g).split("|"))]
+    if odd:
+        print(f"warning: the genres of {len(odd):,} film{'s' * (len(odd) != 1)} of the "
+              f"catalog hold ',' or ';' (e.g. {odd[0]!r}): genres are '|'-separated "
+              "(Drama|Comedy), so each such field was read as one genre; write them with '|'",
+              file=sys.stderr)
+
+
 def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
     leading zeros are dropped from both, and the first three as "'7' for '007'"; None if none."""

@@ -296,7 +296,7 @@ def _say_if_live(out: str, version: str, before: Path) -> None:
 def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig, out: Path,
                     seconds: float) -> None:
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
-    from recommender.cli.checks import metadata_matches
+    from recommender.cli.checks import genre_separators, metadata_matches
     from recommender.io import readers
     from recommender.model import artifact
 
@@ -342,6 +342,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     metadata_matches(model, args.users, args.films)
     # a dataset folder's own users.csv / films.csv: the same warning when none of its ids match
     metadata_matches(model, *readers.folder_metadata(args.data), quiet=True)
+    genre_separators(model)
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):
         n = int(unliked["count"])
