@@ -183,11 +183,13 @@ def _detect_layout(folder: Path) -> tuple[str, Path] | None:
 
 
 def _find_layout(folder: Path) -> tuple[str, Path] | None:
-    """The folder's layout, or that of the one folder it holds (as unzipped archives do)."""
+    """The folder's layout, or that of the one folder it holds (as unzipped archives do); a
+    model folder beside it (``train --out data/model``) is not a second folder: with it, the
+    same ``train`` again found no layout."""
     found = _detect_layout(folder)
     if found is None:
         subdirs = [d for d in sorted(folder.iterdir()) if d.is_dir()
-                   and not d.name.startswith((".", "__"))]
+                   and not d.name.startswith((".", "__")) and not (d / "meta.json").exists()]
         if len(subdirs) == 1:
             found = _detect_layout(subdirs[0])
     return found
