@@ -1,7 +1,8 @@
 """Binary files given as text: named before any parsing, with what to do instead.
 
-What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
-byte-order mark, a NUL byte; and JSON, whose first line read as a CSV header."""
+What no text file the readers accept holds: gzip's, zip's (an .xlsx), an .xls workbook's or
+Parquet's magic number, a UTF-16 byte-order mark, a NUL byte; and JSON, whose first line read
+as a CSV header."""
 
 from __future__ import annotations
 
@@ -21,7 +22,13 @@ _FIRST_BYTES = {b"\xff\xfe": (_UTF16, ""), b"\xfe\xff": (_UTF16, ""), b"\x1f\x8b
     "the file is gzip-compressed; expected plain text: decompress it first (`gunzip`)",
     SPARK_READS_GZIP), _PARQUET: (
     "the file is Parquet (it starts with Parquet's magic number PAR1); expected text here",
-    ": name it .parquet to have it read as Parquet")}
+    ": name it .parquet to have it read as Parquet"),
+    # an archive as downloaded, or a spreadsheet saved as a workbook: "NUL byte ... binary"
+    b"PK\x03\x04": ("the file is a zip archive (as an Excel .xlsx workbook is); expected "
+                     "plain text: save a workbook's sheet as CSV (UTF-8), or unzip an "
+                     "archive first (a dataset's: give its folder)", ""),
+    b"\xd0\xcf\x11\xe0": ("the file is an Excel .xls workbook (or another Office file); "
+                           "expected plain text: save the sheet as CSV (UTF-8)", "")}
 
 
 def _is_parquet(raw: bytes | mmap.mmap) -> bool:
