@@ -33,12 +33,14 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
+from recommender.io.columns import GENRES, TITLE, YEAR
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.delimited import PathLike
 from recommender.io.id_lists import (
@@ -55,6 +57,7 @@ from recommender.io.project import (
     read_catalog_csv,
     read_films,
     read_users,
+    unread_catalog_columns,
     unread_columns,
 )
 from recommender.io.public import (
@@ -118,7 +121,7 @@ def load(
             one of the layouts of ``FOLDER_LAYOUTS`` (a folder holding exactly one such folder,
             as unzipped archives do, is accepted too).
         films: optional extra catalog CSV, header ``film_id,title,year,genres``; its rows take
-            precedence over the catalog found in the folder.
+            precedence over the catalog found in the folder, in the columns it has.
         users: optional extra user-attribute CSV, header ``user_id,<attribute columns>``; its
             values take precedence over the folder's user attributes.
 
@@ -141,8 +144,8 @@ def load(
         inter = _load_file(p)
     if films is not None:
         extra_catalog = read_films(films)
-        inter.catalog = (extra_catalog if inter.catalog is None
-                         else _merge_catalogs(extra_catalog, inter.catalog))
+        inter.catalog = (extra_catalog if inter.catalog is None else _merge_catalogs(
+            extra_catalog, inter.catalog, lacks=unread_catalog_columns(films)[1]))
     if users is not None:
         extra_users = read_users(users)
         inter.user_table = (extra_users if inter.user_table is None
@@ -297,14 +300,27 @@ def _load_folder(folder: Path) -> Interactions:
 # --------------------------------------------------------------------------------------------
 
 
-def _merge_catalogs(first: Catalog, second: Catalog) -> Catalog:
-    """Union of two catalogs; ``first`` wins for films in both."""
+def _merge_catalogs(first: Catalog, second: Catalog, lacks: Sequence[str] = ()) -> Catalog:
+    """Union of two catalogs; ``first`` wins for films in both, in the columns it has: a
+    column it ``lacks`` (``title``, ``year``, ``genres``) is ``second``'s (a ``--films`` of
+    ``film_id,title`` wiped the folder's genres and years of its films; a year ``first``
+    found in a title is kept)."""
     extra = ~np.isin(second.film_ids, first.film_ids)
+    pos = IdMap(second.film_ids).to_index(first.film_ids, strict=False)
+    both = pos >= 0
+    titles, genres = first.titles.astype(object), first.genres.astype(object)  # any length
+    years = first.years.copy()
+    if TITLE in lacks:
+        titles[both] = second.titles[pos[both]]
+    if YEAR in lacks:
+        years[both] = np.where(years[both] > 0, years[both], second.years[pos[both]])
+    if GENRES in lacks:
+        genres[both] = second.genres[pos[both]]
     return Catalog(
         np.concatenate([first.film_ids, second.film_ids[extra]]).astype(str),
-        np.concatenate([first.titles, second.titles[extra]]).astype(str),
-        np.concatenate([first.years, second.years[extra]]).astype(np.int32),
-        np.concatenate([first.genres, second.genres[extra]]).astype(str),
+        np.concatenate([titles, second.titles[extra]]).astype(str),
+        np.concatenate([years, second.years[extra]]).astype(np.int32),
+        np.concatenate([genres, second.genres[extra]]).astype(str),
     )
 
 
