@@ -346,8 +346,10 @@ def existing_file(path: PathLike) -> Path:
     p = Path(path)
     if not p.exists():
         raise DataError(str(p), "no such file")
-    if not p.is_file():
-        raise DataError(str(p), "expected a file, found a folder")
+    if not p.is_file():  # a pipe (<(zcat log.csv.gz), /dev/stdin) failed "lseek failed"
+        raise DataError(str(p), "expected a file, found a folder" if p.is_dir() else "is a "
+                        "pipe or a device, not a file: it is read more than once (its header, "
+                        "then its rows); save it to a file and give that")
     return p
 
 

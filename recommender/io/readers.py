@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 from recommender.errors import DataError
 from recommender.io.columns import GENRES, TITLE, YEAR
 from recommender.io.dataset import Catalog, Interactions, UserTable
-from recommender.io.delimited import PathLike
+from recommender.io.delimited import PathLike, existing_file
 from recommender.io.id_lists import (
     ID_LIST_HEADERS,
     read_id_list,
@@ -141,7 +141,7 @@ def load(
     if p.is_dir():
         inter = _load_folder(p)
     else:
-        inter = _load_file(p)
+        inter = _load_file(existing_file(p))
     if films is not None:
         extra_catalog = read_films(films)
         inter.catalog = (extra_catalog if inter.catalog is None else _merge_catalogs(
