@@ -83,6 +83,11 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) 
         if matched:
             if not quiet:
                 print(line)
+            elif kind == "film" and (missing := len(known) - _distinct_known(known, given)):
+                # a folder's own catalog covering part of the log (--films's line says so)
+                print(f"note: {path}: {missing:,} of the log's {len(known):,} films have no "
+                      "row in it: they are untitled and without genres (search finds them by "
+                      "id only; genre filters and segments leave them out)", file=sys.stderr)
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7)?", file=sys.stderr)
@@ -93,6 +98,14 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) 
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once leading zeros are dropped ({pairs}): ids are compared as written, so "
                   "they were left out; write them as the log does", file=sys.stderr)
+
+
+def _distinct_known(known: Any, given: Any) -> int:
+    """How many distinct ids of ``given`` the id map ``known`` holds."""
+    import numpy as np
+
+    ids = np.unique(np.asarray(given, dtype=object).astype(str))
+    return int(np.count_nonzero(np.asarray(known.to_index(ids, strict=False)) >= 0))
 
 
 def catalog_columns_unread(path: Any) -> None:

@@ -495,6 +495,14 @@ def test_a_dataset_folders_own_users_or_films_file_that_matches_no_id_is_a_warni
     assert (f"warning: {folder / 'users.csv'}: 0 of its 60 user ids are users of the log "
             "(0.0% of its 60 users)") in err and "leading zeros" in err
     assert "films.csv" not in out + err  # its ids match: nothing more is said
+    # one that covers part of the log: its other films are untitled, said once
+    (folder / "films.csv").write_text("film_id,title\n" + "".join(
+        f"{f:03d},Film {f}\n" for f in range(0, 30, 3)))
+    code, out, err = run_cli(capsys, "train", "--data", folder, "--out", tmp_path / "m2",
+                             "--no-tune", "--factors", 4)
+    assert code == 0, err
+    assert (f"note: {folder / 'films.csv'}: 20 of the log's 30 films have no row in it: they "
+            "are untitled and without genres") in err
 
 
 def test_a_time_column_under_another_name_is_warned_of(tmp_path: Path,
