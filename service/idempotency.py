@@ -7,7 +7,8 @@ in the campaign store (``CampaignStore.save_plan``, in the plan's own transactio
 sha256 of the request (route, path and body as validated): the same key on another request is
 a 409. Two twins racing both plan, one commits; the other finds the key taken and answers the
 stored plan. A stored plan's answer carries ``Idempotent-Replayed: true``. Keys are shared by
-every caller of the store: use unique ones (a UUID).
+every caller of the store: use unique ones (a UUID). The header sent twice is a 422 (the first
+was read and the second dropped: a retry whose headers came in another order planned again).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Header, HTTPException, Response
+from fastapi import Depends, Header, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 
 from recommender.campaigns.moved import check_store
@@ -26,10 +28,26 @@ from recommender.campaigns.store import CampaignStore
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"  # "true" on an answer that is a stored plan, not a new one
-IdempotencyKey = Annotated[str | None, Header(
-    alias=HEADER, min_length=1, max_length=255, pattern=r"^[!-~]+$",
-    description="any unique text (printable ASCII, no spaces): a retry with the same key gets "
-                "the plan stored under it instead of a second plan")]
+REPEATED_HEADER = "repeated_header"  # the error type of a header that takes one value, twice
+
+
+def _one_key(request: Request, key: Annotated[str | None, Header(
+        alias=HEADER, min_length=1, max_length=255, pattern=r"^[!-~]+$",
+        description="any unique text (printable ASCII, no spaces), sent once: a retry with the "
+                    "same key gets the plan stored under it instead of a second plan")] = None
+             ) -> str | None:
+    """The request's ``Idempotency-Key``; a 422 when it carries the header more than once
+    (which one the client meant is not guessed), as a query parameter given twice is."""
+    given = request.headers.getlist(HEADER)
+    if len(given) > 1:
+        raise RequestValidationError([{
+            "type": REPEATED_HEADER, "loc": ("header", HEADER),
+            "msg": f"takes one value and was given {len(given)} (only the first would count): "
+                   "send it once", "input": given}])
+    return key
+
+
+IdempotencyKey = Annotated[str | None, Depends(_one_key)]
 
 
 def request_key(key: str | None, route: str, path: dict[str, Any], body: BaseModel

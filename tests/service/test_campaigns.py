@@ -136,6 +136,21 @@ def test_a_retried_request_with_its_key_gets_the_stored_plan(client: TestClient)
     assert client.post("/campaigns/plan", json=BODY, headers=nkey).status_code == 409
 
 
+def test_an_idempotency_key_sent_twice_is_a_422(client: TestClient) -> None:
+    """Two ``Idempotency-Key`` headers: the first was read and the second dropped, so the
+    same retry with its headers in another order planned a second time. Now a 422 naming
+    the header, as a query parameter given twice is, and nothing is planned."""
+    before = client.get("/campaigns").json()["total"]
+    twice = [("Idempotency-Key", "twice-a"), ("Idempotency-Key", "twice-b")]
+    r = client.post("/campaigns/plan", json=BODY, headers=twice)
+    assert r.status_code == 422, r.text
+    assert "header 'Idempotency-Key'" in r.json()["detail"] and "2" in r.json()["detail"]
+    parent = client.post("/campaigns/plan", json=BODY).json()["plan_id"]
+    r = client.post(f"/campaigns/{parent}/next", json={"sent_waves": 1}, headers=twice)
+    assert r.status_code == 422 and "Idempotency-Key" in r.json()["detail"], r.text
+    assert client.get("/campaigns").json()["total"] == before + 1  # the keyless plan only
+
+
 def test_twins_racing_with_one_key_store_one_plan(tmp_path: Path) -> None:
     """Two copies of a request both plan; the second to commit finds the key taken, stores
     nothing, and answers the first's plan (the key is written in the plan's transaction)."""
