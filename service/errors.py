@@ -62,7 +62,11 @@ def _location(loc: Sequence[Any]) -> str:
 
 
 def _shown(value: Any) -> str | None:
-    if isinstance(value, bool | int | float) or value is None:
+    """``value`` as the request spelt it: a body's ``true`` and ``null`` as JSON writes them
+    (Python's ``True`` and ``None`` named values no JSON client sent)."""
+    if isinstance(value, bool) or value is None:
+        return "true" if value is True else "false" if value is False else "null"
+    if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
         return repr(value if len(value) <= 40 else value[:40] + "...")

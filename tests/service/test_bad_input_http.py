@@ -313,6 +313,16 @@ def test_an_error_names_the_field_not_pydantics_union_member(client: TestClient)
     assert "dict[" not in r.text and "function-after" not in r.text
 
 
+@pytest.mark.parametrize("value, shown", [(True, "got true"), (None, "got null"),
+                                           (False, "got false")])
+def test_an_error_shows_a_json_value_as_json_spells_it(client: TestClient, value: Any,
+                                                       shown: str) -> None:
+    # "got True" and "got None": Python's names of what the client sent as true and null
+    r = client.post("/audiences/lookalike", json={"seed_user_ids": ["u1"], "k": value})
+    assert r.status_code == 422 and shown in r.json()["detail"], r.text
+    assert "True" not in r.text and "None" not in r.text and "False" not in r.text
+
+
 @pytest.mark.parametrize("field", ["user_id", "film_id"])
 def test_an_event_takes_the_ids_a_training_log_takes(client: TestClient, field: str) -> None:
     """Up to 1,000 bytes in UTF-8, as a training log's ids (it was 256 characters); past it, a
