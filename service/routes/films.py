@@ -57,7 +57,11 @@ Filters = Annotated[list[str], Query(
     json_schema_extra={"x-vocabulary": "filter"})]
 Pseudonymize = Annotated[bool, Query(
     description="replace user ids by their keyed HMAC-SHA256 (p-<hex>; the server's "
-                "RECOMMENDER_PSEUDONYM_KEY; 403 when it has none)")]
+                "RECOMMENDER_PSEUDONYM_KEY; 403 when it has none). Beside pseudonyms the "
+                "filter's attributes (and the CSV's with= columns) must single nobody out: a "
+                "422 when a user they match shares those values with fewer than "
+                "RECOMMENDER_MIN_CELL of the model's users (a limit that depends on the "
+                "data, so schema-valid requests may meet it)")]
 
 
 @router.get("/films", response_model=FilmSearch, responses=INVALID,

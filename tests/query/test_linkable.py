@@ -183,3 +183,16 @@ def test_users_without_values_are_said_to_be_the_cause(model: Model) -> None:
                        match=r"3 of the 5 rows name users who share their gender .*\(3 of them "
                              r"with no value for some of these"):
         check_linkable(blanked, ["gender"], np.arange(5), 10)
+
+
+def test_the_schema_says_pseudonyms_refuse_linkable_rows(model_dir: Path) -> None:
+    """The refusal is a 422 on a request valid by the schema (Schemathesis reports it as
+    refused on the demo): the schema's ``pseudonymize`` says when, on both audience routes
+    (it said only "403 when it has none")."""
+    settings = Settings(model_path=str(model_dir), warm_cache=False, pseudonym_key=KEY)
+    with TestClient(create_app(settings)) as c:
+        paths = c.get("/openapi.json").json()["paths"]
+    for path in ("/films/{film_id}/audience", "/films/{film_id}/audience.csv"):
+        param = next(p for p in paths[path]["get"]["parameters"] if p["name"] == "pseudonymize")
+        text = param["description"]
+        assert "422" in text and "RECOMMENDER_MIN_CELL" in text and "filter" in text, text
