@@ -27,7 +27,8 @@ model (the schema is rebuilt after a reload):
   ``cinemas`` is required (not null) when the server has no cinema table it can read.
 
 It also lists the statuses every route can answer: 422 (``{"detail", "errors"}``, the
-unknown-query-parameter check included) and 503 (no model loaded) on every operation, 413
+unknown-query-parameter check included) and 503 (no model loaded; busy, past
+RECOMMENDER_MAX_IN_FLIGHT, on a scoring route; with Retry-After) on every operation, 413
 and 408 (``service/limits.py``) on every operation with a request body,
 when read keys are configured, 401 and the key's security schemes on every data endpoint, and
 400 (a key header sent twice) wherever a key is checked.
@@ -56,6 +57,7 @@ from service.auth import (
     WRITE_PATHS,
     admin_ring,
 )
+from service.limits import EXEMPT
 from service.settings import Settings
 
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -289,6 +291,31 @@ METRICS_SCHEMES = {
 }
 
 
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again (absent "
+                                              "where a retry alone will not help)",
+                               "schema": {"type": "integer"}}}
+
+
+def _unavailable(responses: dict[str, Any], settings: Settings, bounded: bool) -> None:
+    """The 503 every operation may answer: no model loaded (a worker of several that started
+    while no version loads) and, past ``RECOMMENDER_MAX_IN_FLIGHT``, busy (``service.limits``),
+    each with ``Retry-After``; a route's own 503 keeps its reason, these added to it (the
+    busy 503 was listed nowhere, and ``Retry-After`` only beside a store's)."""
+    reasons = ["no model is loaded (Retry-After: 5)"]
+    if bounded and settings.max_in_flight:
+        reasons.append(f"the server is busy: {settings.max_in_flight} requests in flight, "
+                       "RECOMMENDER_MAX_IN_FLIGHT (Retry-After: 1)")
+    own = responses.get("503")
+    if own is None:
+        responses["503"] = {"description": "the service cannot answer now: "
+                                           + "; or ".join(reasons),
+                            "content": {"application/json": {"schema": ERROR_REF}},
+                            "headers": dict(RETRY_AFTER)}
+        return
+    own["description"] = f"{own.get('description', '')}; or {'; or '.join(reasons)}"
+    own["headers"] = {**RETRY_AFTER, **own.get("headers", {})}
+
+
 def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
               write_keys: bool = False, metrics_keys: bool = False) -> None:
     admin_closed = not admin_ring(settings.admin_key, settings.api_key)
@@ -302,9 +329,7 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                                                "malformed body (detail says which)",
                                 "content": {"application/json": {"schema": ERROR_REF}}}
             if path != "/metrics":
-                responses.setdefault("503", {
-                    "description": "the service cannot answer now (no model loaded)",
-                    "content": {"application/json": {"schema": ERROR_REF}}})
+                _unavailable(responses, settings, bounded=not path.startswith(EXEMPT))
             if "requestBody" in op:  # service/limits.py reads bodies under two bounds
                 responses.setdefault("413", {
                     "description": "request body over RECOMMENDER_MAX_BODY_BYTES",

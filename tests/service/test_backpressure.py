@@ -75,6 +75,28 @@ def test_requests_past_the_bound_get_503_with_retry_after(model_dir: Path) -> No
         assert 'status="503"' in client.get("/metrics").text
 
 
+def test_the_schema_lists_the_busy_503_and_its_retry_after(model_dir: Path) -> None:
+    """Every scoring operation's 503 says the server may be busy, and every 503 declares the
+    Retry-After a client waits (it said "no model loaded" only, with no header, beside a
+    busy 503 every scoring route answers; a route's own 503 reason is kept)."""
+    with TestClient(create_app(settings(model_dir, max_in_flight=2))) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+    for path, item in paths.items():
+        for method, op in item.items():
+            if path == "/metrics":
+                assert "503" not in op["responses"]
+                continue
+            gone = op["responses"]["503"]
+            assert gone["headers"]["Retry-After"]["schema"] == {"type": "integer"}, path
+            text = gone["description"]
+            assert "no model is loaded" in text, (method, path)
+            assert ("busy" in text) == (not path.startswith(("/health", "/admin/"))), path
+    # a route's own reason stays: the slate's cinema table, the store's outage
+    assert "cinema table" in paths["/distribution/slate"]["post"]["responses"]["503"][
+        "description"]
+    assert "campaign store" in paths["/events"]["post"]["responses"]["503"]["description"]
+
+
 def test_bodies_over_the_limit_get_413(model_dir: Path) -> None:
     with TestClient(create_app(settings(model_dir, max_body_bytes=2000))) as client:
         small = json.dumps({"seed_user_ids": ["u3", "u5"], "k": 5})
