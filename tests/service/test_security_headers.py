@@ -33,3 +33,25 @@ def test_every_answer_forbids_sniffing_and_framing(client: TestClient, path: str
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["content-security-policy"] == "frame-ancestors 'none'"
     assert r.headers.get_list("x-frame-options") == ["DENY"]
+
+
+@pytest.mark.parametrize("path, headers", [
+    ("/films", {"X-API-Key": "read-key-0123456789abcdef"}), ("/films", {}), ("/health", {}),
+    ("/films/nope", {"X-API-Key": "read-key-0123456789abcdef"}), ("/docs", {}),
+    ("/openapi.json", {"X-API-Key": "read-key-0123456789abcdef"})])
+def test_no_cache_keeps_an_api_answer(client: TestClient, path: str,
+                                      headers: dict[str, str]) -> None:
+    """A shared cache (Varnish keeps a 200 without Cache-Control for two minutes unless the
+    request sent Authorization or a cookie) gave a page fetched with X-API-Key to the next
+    caller, who sent no key: every API answer says no-store."""
+    r = client.get(path, headers=headers)
+    assert r.headers.get_list("cache-control") == ["no-store"], (path, r.status_code)
+
+
+def test_files_keep_their_own_caching(client: TestClient) -> None:
+    # the Studio is revalidated (no-cache), the docs' vendored files are cached by their ETag
+    assert client.get("/studio/").headers.get_list("cache-control") == ["no-cache"]
+    assert client.get("/studio/assets/studio.css").headers["cache-control"] == "no-cache"
+    files = client.get("/static/vendor/swagger-ui/swagger-ui.css")
+    assert files.status_code == 200 and files.headers["etag"]
+    assert "cache-control" not in files.headers
