@@ -25,6 +25,7 @@ from service.auth import (
 )
 from service.deps import reject_unknown_query
 from service.fastpath import FastPath
+from service.head import HeadAsGet
 from service.headers import SecurityHeaders
 from service.hosts import AllowedHosts, allowed
 from service.limits import Limits
@@ -123,5 +124,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                        private=bool(read_keys))
     if (hosts := allowed(settings.allowed_hosts)) is not None:  # outermost: before any work
         app.add_middleware(AllowedHosts, hosts=hosts)
+    app.add_middleware(HeadAsGet)  # HEAD as the GET it stands for, without the body
     app.add_middleware(SecurityHeaders)  # on every answer, the Host refusal's too
     return app

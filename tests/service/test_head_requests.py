@@ -1,0 +1,47 @@
+"""HEAD is answered as GET is, without the body (RFC 9110, 9.3.2): an uptime monitor's
+``HEAD /health`` (UptimeRobot's default) was a 405, so the service was reported down."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.settings import Settings
+
+READ = "head-read-key-0123456789"
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    root = tmp_path_factory.mktemp("head")
+    return Settings(model_path=str(save_model(root / "model", seed=0)), warm_cache=False,
+                    store=str(root / "store.db"))
+
+
+@pytest.mark.parametrize("url", ["/health", "/films?limit=3", "/films/00003/audience?k=4",
+                                 "/films/00003/audience.csv?k=4", "/users/u3/recommendations",
+                                 "/segments", "/films/nope", "/films/00003/audience?k=0"])
+def test_head_answers_as_get_without_the_body(settings: Settings, url: str) -> None:
+    with TestClient(create_app(settings)) as c:
+        got, head = c.get(url), c.head(url)
+    assert head.status_code == got.status_code, (url, head.status_code)
+    assert head.content == b""
+    for name in ("content-type", "content-length", "x-model-version", "cache-control"):
+        assert head.headers.get(name) == got.headers.get(name), (url, name)
+
+
+def test_head_on_a_route_without_get_is_still_a_405(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as c:
+        r = c.head("/events")
+    assert r.status_code == 405 and r.headers["allow"] == "POST" and r.content == b""
+
+
+def test_head_needs_the_key_a_get_needs(settings: Settings) -> None:
+    locked = settings.model_copy(update={"read_keys": SecretStr(f"crm:{READ}")})
+    with TestClient(create_app(locked)) as c:
+        assert c.head("/films/00003/audience").status_code == 401
+        assert c.head("/films/00003/audience", headers={"X-API-Key": READ}).status_code == 200
+        assert c.head("/health").status_code == 200
