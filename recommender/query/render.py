@@ -2,7 +2,8 @@
 
 The JSON bodies (``AudiencePage.columns``), the CLI's tables and CSV, the HTTP CSV download
 and the batch export files all take their values from here: a score is rounded to 6
-decimals and a percentile to 4 (Python's ``round``, the same double everywhere), and as text
+decimals (Python's ``round``) and a percentile to 4 (half to even, from the decimal the
+float stands for, as the Spark export's ``bround``; the same double everywhere), and as text
 a number is its shortest ``repr`` (``0.857749``, ``100.0``), a user outside every tier is
 empty, an id is written byte for byte. ``--with`` columns (film title, segment label, user
 attributes) are resolved and filled here too.
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from decimal import ROUND_HALF_EVEN, Decimal
 from itertools import repeat
 from typing import Any
 
@@ -40,6 +42,7 @@ from recommender.query.linkable import check_linkable, safe_columns
 
 SCORE_DIGITS = 6
 PERCENTILE_DIGITS = 4
+_PERCENTILE_QUANTUM = Decimal(1).scaleb(-PERCENTILE_DIGITS)  # 0.0001
 SEGMENT_LABEL = "segment_label"
 #: ``--with`` columns every model has, before its user attributes
 BUILTIN_WITH = (TITLE, SEGMENT_LABEL)
@@ -52,9 +55,18 @@ def score_values(scores: NDArray[np.floating] | Sequence[float]) -> list[float]:
 
 
 def percentile_values(percentiles: NDArray[np.floating] | Sequence[float]) -> list[float]:
-    """Percentiles as every output shows them: rounded to 4 decimals."""
-    values = np.asarray(percentiles, np.float64).tolist()
-    return list(map(round, values, repeat(PERCENTILE_DIGITS, len(values))))
+    """Percentiles as every output shows them: rounded to 4 decimals, half to even, from the
+    decimal the float stands for (its shortest ``repr``), as Spark's ``bround`` rounds them in
+    the Spark export. ``round`` alone goes by the float's binary value: the last of 16,000
+    candidates, 100 / 16,000 = 0.00625, is held as 0.006250000000000000347 and gave 0.0063
+    where the exact ratio, and Spark, give 0.0062 (every odd rank's percentile there)."""
+    values = np.asarray(percentiles, np.float64).reshape(-1)
+    out = list(map(round, values.tolist(), repeat(PERCENTILE_DIGITS, len(values))))
+    scaled = values * 10 ** PERCENTILE_DIGITS  # a tie sits at .5 here, give or take a few ulps
+    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+        out[i] = float(Decimal(repr(float(values[i]))).quantize(_PERCENTILE_QUANTUM,
+                                                                ROUND_HALF_EVEN))
+    return out
 
 
 def percentiles(ranks: NDArray[np.integer], n_candidates: NDArray[np.integer] | int
