@@ -33,6 +33,7 @@ from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.model.model import Model
 from recommender.query.audience import Tiers, check_k
 from recommender.query.export import AUDIENCE_SCHEMA, audiences_context, tier_index
+from recommender.spark.full_device import as_full_device, full_device
 from recommender.spark.reading import is_uri, local_path
 from recommender.spark.session import say, session_scope
 
@@ -337,7 +338,12 @@ def _write_partitioned(spark: SparkSession, df: DataFrame, out: str,
         # "file://" and the path as it is: Hadoop took tmp.as_uri()'s %20 and %5B as
         # characters of the name, and wrote the rows into a folder beside --out named so
         # (left there, the export failing) when the path held a space or a bracket
-        df.write.partitionBy(FILM_ID).parquet(f"file://{tmp}")
+        try:
+            df.write.partitionBy(FILM_ID).parquet(f"file://{tmp}")
+        except Exception as e:  # py4j's error: Java's words and some 150 lines of stacks
+            if full_device(e) is None:
+                raise
+            raise as_full_device(e, out, tmp) from None
         # counted from the files' footers (no row at all, every user having seen every film:
         # Spark writes only _SUCCESS; the local export says 0 rows)
         rows = sum(pq.ParquetFile(part).metadata.num_rows for part in tmp.rglob("*.parquet"))

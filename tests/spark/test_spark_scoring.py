@@ -310,6 +310,39 @@ def test_a_failed_spark_write_leaves_no_context(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("free, named", [(0, "out"), (1 << 40, "scratch")])
+def test_a_full_device_under_the_spark_write_is_one_line_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, free: int, named: str) -> None:
+    """A Spark write that finds its device full (py4j's error: Java's IOException under some
+    150 lines of stacks) is the local export's OSError, which the CLI says in one line (exit
+    2): named by --out when its device is full, else Spark's scratch space; nothing left."""
+    import errno
+    import shutil
+
+    from recommender.spark.scoring import _write_partitioned
+
+    class Full:
+        def partitionBy(self, *_: Any) -> Full:  # noqa: N802 - Spark's name
+            return self
+
+        def parquet(self, _: str) -> None:
+            raise RuntimeError("An error occurred while calling o217.parquet.\n: org.apache."
+                               "spark.SparkException: [TASK_WRITE_FAILED] Task failed while "
+                               "writing rows\nCaused by: java.io.IOException: No space left "
+                               "on device\n\tat java.base/java.io.FileOutputStream.writeBytes")
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: usage._replace(free=free))
+    out = tmp_path / "a.parquet"
+    with pytest.raises(OSError) as caught:
+        _write_partitioned(None, types.SimpleNamespace(write=Full()), str(out),
+                           {"model_version": "v"})
+    assert caught.value.errno == errno.ENOSPC
+    assert caught.value.filename == str(out) if named == "out" else (
+        "spark.local.dir" in caught.value.filename and str(out) in caught.value.filename)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_file_at_out_is_refused_before_spark_starts(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A file at ``--out`` (say a local export) was refused only once Spark had started and
