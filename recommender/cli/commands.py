@@ -246,10 +246,10 @@ def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = No
     """The indices of an id-list file's ids; an unknown id names the file and its line, and
     with ``films_of`` the titles it matches (a title listed for an id, as `audience` says)."""
     from recommender.io.id_lists import read_id_list_index
-    from recommender.query.hints import title_hint
+    from recommender.query.hints import film_hint
 
     return read_id_list_index(path, ids, kind, hint=None if films_of is None else
-                              lambda given: title_hint(films_of, given))
+                              lambda given: film_hint(films_of, given))
 
 
 def cmd_audiences(args: argparse.Namespace) -> int:

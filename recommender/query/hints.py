@@ -102,6 +102,16 @@ def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:
                               for fid, title, year in catalog_only.listed(model.meta)])
 
 
+def film_hint(model: Model, film_id: str) -> str:
+    """What the error of one unknown film argument adds: that it is a film of the training
+    catalog left out of the model (``catalog_only_hint``), else the left-out films and the
+    titles it names (``title_hint``); "" when none."""
+    left_out = catalog_only_hint(model, film_id)
+    if left_out.endswith(f" is {LEFT_OUT}"):
+        return left_out
+    return left_out + title_hint(model, film_id)
+
+
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
     """``error`` with ``title_hint`` added for each of the first ``HINT_IDS`` films it names
     that is not a known id written with more or fewer leading zeros (one film: "; it matches
@@ -110,9 +120,7 @@ def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
     if len(error.ids) == 1:
         if model.films.same_but_zeros(error.ids[0]):
             return error  # an id that differs by leading zeros already says "did you mean"
-        left_out = catalog_only_hint(model, error.ids[0])
-        hint = left_out if left_out.endswith(f" is {LEFT_OUT}") else \
-            left_out + title_hint(model, error.ids[0])
+        hint = film_hint(model, error.ids[0])
     else:
         hint = "".join(_one_of_several(model, film_id) for film_id in error.ids[:HINT_IDS]
                        if not model.films.same_but_zeros(film_id))

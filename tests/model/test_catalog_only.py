@@ -119,6 +119,27 @@ def test_cli_and_http_name_them(model_dir: Path, capsys: pytest.CaptureFixture[s
         "The (1961)")
 
 
+def test_a_films_file_names_them_as_audience_does(model_dir: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """`audiences --films FILE` said only "unknown film_id '90'" of a film `audience` names
+    as left out of the model (and nothing of a title naming one)."""
+    films = tmp_path / "films.txt"
+    films.write_text("1\n90\n")
+    code, out, err = run_cli(capsys, "audiences", model_dir, "--films", films, "--out",
+                             tmp_path / "never.csv")
+    assert code == 2 and out == "" and not (tmp_path / "never.csv").exists()
+    assert err.strip() == (f"error: {films}, line 2: unknown film_id '90' (1 of the file's 2 "
+                           "ids is unknown); 90 Innocents, The (1961) is in the training data's "
+                           "catalog, but no interaction of the log names it: the model holds no "
+                           "audience or viewers for it (a cold-start audience ranks one from "
+                           "comparable films or genres)")
+    films.write_text("the innocents\n")
+    code, _, err = run_cli(capsys, "audiences", model_dir, "--films", films, "--out",
+                           tmp_path / "never.csv")
+    assert code == 2 and ("not in the model (in the training data's catalog, but no "
+                          "interaction of the log names it): 90 Innocents, The (1961)") in err
+
+
 def test_several_unknown_films(model_dir: Path) -> None:
     from recommender.query.hints import with_title_hint
 
