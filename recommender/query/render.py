@@ -43,6 +43,9 @@ from recommender.query.linkable import check_linkable, safe_columns
 SCORE_DIGITS = 6
 PERCENTILE_DIGITS = 4
 _PERCENTILE_QUANTUM = Decimal(1).scaleb(-PERCENTILE_DIGITS)  # 0.0001
+#: the least percentile shown: a positive one never reads 0.0 (the last ranks among more than
+#: 2,000,000 candidates round to it), in Spark's export too
+LEAST_PERCENTILE = 10.0 ** -PERCENTILE_DIGITS
 SEGMENT_LABEL = "segment_label"
 #: ``--with`` columns every model has, before its user attributes
 BUILTIN_WITH = (TITLE, SEGMENT_LABEL)
@@ -59,13 +62,16 @@ def percentile_values(percentiles: NDArray[np.floating] | Sequence[float]) -> li
     decimal the float stands for (its shortest ``repr``), as Spark's ``bround`` rounds them in
     the Spark export. ``round`` alone goes by the float's binary value: the last of 16,000
     candidates, 100 / 16,000 = 0.00625, is held as 0.006250000000000000347 and gave 0.0063
-    where the exact ratio, and Spark, give 0.0062 (every odd rank's percentile there)."""
+    where the exact ratio, and Spark, give 0.0062. A positive percentile is at least
+    ``LEAST_PERCENTILE`` (0.0001), as percentiles are in (0, 100]."""
     values = np.asarray(percentiles, np.float64).reshape(-1)
     out = list(map(round, values.tolist(), repeat(PERCENTILE_DIGITS, len(values))))
     scaled = values * 10 ** PERCENTILE_DIGITS  # a tie sits at .5 here, give or take a few ulps
     for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
         out[i] = float(Decimal(repr(float(values[i]))).quantize(_PERCENTILE_QUANTUM,
                                                                 ROUND_HALF_EVEN))
+    for i in np.flatnonzero((values > 0) & (values < LEAST_PERCENTILE)).tolist():
+        out[i] = max(out[i], LEAST_PERCENTILE)  # in (0, 100]: past 2,000,000 candidates, 0.0
     return out
 
 

@@ -33,6 +33,7 @@ from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.model.model import Model
 from recommender.query.audience import Tiers, check_k
 from recommender.query.export import AUDIENCE_SCHEMA, audiences_context, tier_index
+from recommender.query.render import LEAST_PERCENTILE, PERCENTILE_DIGITS
 from recommender.spark.full_device import as_full_device, full_device
 from recommender.spark.reading import is_uri, local_path
 from recommender.spark.session import say, session_scope
@@ -162,8 +163,10 @@ def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: in
         USER_ID: sf.col(USER_ID),
         RANK: rank_col,
         SCORE: sf.col(SCORE),
-        PERCENTILE: sf.bround(sf.lit(100.0) * (cand_col - rank_col + 1)
-                              / sf.greatest(cand_col, sf.lit(1)), 4),
+        # render.percentile_values' rounding (bround: a tie half to even), never below 0.0001
+        PERCENTILE: sf.greatest(sf.bround(sf.lit(100.0) * (cand_col - rank_col + 1)
+                                          / sf.greatest(cand_col, sf.lit(1)), PERCENTILE_DIGITS),
+                                sf.lit(LEAST_PERCENTILE)),
         # beyond the last ring: null, as the local Parquet export and JSON give it
         TIER: sf.when(tier_pos < sf.lit(len(tiers)), names[tier_pos]),
         SEGMENT: sf.col(SEGMENT),
