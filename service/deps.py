@@ -66,6 +66,9 @@ async def get_engine(request: Request) -> Engine:
         shown = f" ({why})" if why and not details_hidden(request) else ""
         raise HTTPException(503, f"no model is loaded{shown}", headers={"Retry-After": "5"})
     request.state.model_version = engine.version
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None:  # the campaign-store events it reflects (X-Events-Seq)
+        request.state.events_seq = sync.seq_for(engine)
     request.state.engine = engine  # an error's answer (service.errors) speaks of this model
     return engine
 

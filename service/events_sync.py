@@ -78,6 +78,10 @@ class EventsSync:
         engine = self.service.engine
         return self._seq_of.get(engine.key, 0) if engine is not None else 0
 
+    def seq_for(self, engine: Engine) -> int:
+        """The last event sequence ``engine`` reflects (0: none; ``X-Events-Seq``)."""
+        return self._seq_of.get(engine.key, 0)
+
     def describe(self) -> dict[str, Any]:
         return self.overlay.describe() if self.overlay is not None else {}
 

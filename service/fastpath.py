@@ -169,7 +169,11 @@ class FastPath:
             await self.app(scope, receive, send)
             return
         scope["route"] = matched[0]  # the metrics label, as routing would set it
-        scope.setdefault("state", {})["model_version"] = engine.version
+        state = scope.setdefault("state", {})
+        state["model_version"] = engine.version
+        sync = getattr(getattr(scope.get("app"), "state", None), "events_sync", None)
+        if sync is not None:  # as deps.get_engine says it (X-Events-Seq)
+            state["events_seq"] = sync.seq_for(engine)
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-length", str(len(body)).encode("latin-1")),
             (b"content-type", b"application/json"),

@@ -36,6 +36,9 @@ UNMATCHED = "<unmatched>"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 OTHER_METHOD = "other"
 VERSION_HEADER = "X-Model-Version"
+# the last campaign-store event sequence the answering model reflects (0: none): two answers
+# of one model version differ when the store's events between them moved its audiences
+EVENTS_HEADER = "X-Events-Seq"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 SHARED_FLAG = "RECOMMENDER_METRICS_SHARED"  # set by service.server for --workers N
 _LIVE_FILE = re.compile(r"^gauge_live[a-z]*_(\d+)\.db$")
@@ -166,8 +169,10 @@ class MetricsMiddleware:
                 state: dict[str, Any] = scope.get("state") or {}
                 if not self.private or state.get("key_id"):
                     version = state.get("model_version") or self.current_version()
-                    MutableHeaders(scope=message).append(VERSION_HEADER,
-                                                         header_safe(str(version)))
+                    headers = MutableHeaders(scope=message)
+                    headers.append(VERSION_HEADER, header_safe(str(version)))
+                    if state.get("events_seq") is not None:  # an engine's answer, a store's
+                        headers.append(EVENTS_HEADER, str(int(state["events_seq"])))
             await send(message)
 
         try:

@@ -135,7 +135,8 @@ def add_event_commands(add: Add) -> None:
                    help="count conversions this many days after the plan's start")
     r.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
                    help="waves 1..N of the plan that were sent: only they are reported "
-                        "(default: the sent waves of a next wave planned after it, else all)")
+                        "(default: those its withdrawal recorded, else the sent waves of a "
+                        "next wave planned after it, else all)")
     r.add_argument("--json", action="store_true", help="print the HTTP report's JSON body")
     store_help = "campaign store URL or SQLite file (default: $RECOMMENDER_STORE)"
     a = sub.add_parser("list", help="the stored plans, newest first",

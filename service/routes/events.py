@@ -250,8 +250,8 @@ def report(plan_id: str, request: Request,
                "second: timestamps are whole seconds)"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
                "waves 1..N of the plan that were sent: only they are reported (default: "
-               "the sent_waves of a next wave planned after it, else all the plan's "
-               "waves)"))] = None
+               "those its withdrawal recorded, else the sent_waves of a next wave planned "
+               "after it, else all the plan's waves)"))] = None
            ) -> dict[str, Any]:
     plan_id = raw_plan_id(request.scope, plan_id)
     try:

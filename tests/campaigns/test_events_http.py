@@ -94,7 +94,9 @@ def test_events_reach_audiences_and_recommendations(client: TestClient, model_di
     film = "00004"
     f = model.film_index(film)
     k = model.n_users
-    before = client.get(f"/films/{film}/audience", params={"k": k}).json()
+    first = client.get(f"/films/{film}/audience", params={"k": k})
+    assert first.headers["x-events-seq"] == "0"  # no event yet
+    before = first.json()
     top_user = before["users"][0]["user_id"]
     recs = client.get(f"/users/{quote(top_user, safe='')}/recommendations",
                       params={"k": 60}).json()
@@ -106,7 +108,12 @@ def test_events_reach_audiences_and_recommendations(client: TestClient, model_di
     seq = client.post("/events", json=body).json()["sequence"]
     status = wait_applied(client, seq)
     assert status["applied"] >= seq and status["overlay"]["new_users"] == 1
-    after = client.get(f"/films/{film}/audience", params={"k": k}).json()
+    answer = client.get(f"/films/{film}/audience", params={"k": k})
+    csv = client.get(f"/films/{film}/audience.csv", params={"k": 5})
+    # the answers say which events they reflect: two of one model version differ by them
+    assert answer.headers["x-events-seq"] == csv.headers["x-events-seq"] == str(
+        status["applied"])
+    after = answer.json()
     ids = [u["user_id"] for u in after["users"]]
     assert top_user not in ids and new_user in ids
     # the page is the brute-force ranking of the derived model (vectors refreshed)
@@ -305,3 +312,17 @@ def test_an_event_of_now_is_taken_a_day_after_the_schema_was_read(
     schema = client.get("/openapi.json").json()  # the schema read now allows it too
     assert schema["components"]["schemas"]["EventIn"]["properties"]["timestamp"][
         "maximum"] >= now
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_the_events_header_on_both_paths(model_dir: Path, tmp_path: Path, fast: bool) -> None:
+    """``X-Events-Seq`` from the fast path (service/fastpath.py) and from the routes alike."""
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        events_poll=0.05, warm_cache=False, fast_path=fast)
+    with TestClient(create_app(settings)) as c:
+        seq = c.post("/events", json={"events": [ev(1, "someone", "00004")]}).json()["sequence"]
+        assert wait_applied(c, seq)["applied"] == seq
+        for path in ("/films/00004/audience", "/users/someone/recommendations"):
+            r = c.get(path, params={"k": 3})
+            assert r.status_code == 200 and r.headers["x-events-seq"] == str(seq), path
+        assert "x-events-seq" not in c.get("/events/status").headers  # no model answered
