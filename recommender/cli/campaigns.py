@@ -317,6 +317,10 @@ def print_summary(summary: dict[str, Any]) -> None:
               f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
         print(f"warning: {summary['warning']}", file=sys.stderr)
+    if gone := summary.get("withdrawn"):  # campaign withdraw (recommender/campaigns/withdraw.py)
+        print(f"note: withdrawn {gone['at']} after {gone['sent_waves']} sent wave(s): the "
+              "users of its later waves are free for other plans of its films; no next wave",
+              file=sys.stderr)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
     if o.get("note"):  # values too far apart for the solver's relative tolerance
         print(f"warning: {o['note']}", file=sys.stderr)

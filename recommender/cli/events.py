@@ -373,12 +373,13 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if plans:
         _print_table(["plan_id", "created", "model_version", "rows", "films",
                       "contacts ((film, user) pairs)", "expected conversions (pairs)",
-                      "within (days)"],
+                      "within (days)", "withdrawn (after waves sent)"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
                        ", ".join(_film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),
                        _num(p["totals"].get("expected_conversions")),
-                       "" if p.get("horizon_days") is None else f"{p['horizon_days']:g}"]
+                       "" if p.get("horizon_days") is None else f"{p['horizon_days']:g}",
+                       "" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"]]
                       for p in plans])
     return 0
 

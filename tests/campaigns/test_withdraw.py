@@ -175,6 +175,11 @@ def test_cli_and_http(world: tuple[Model, list[str]], tmp_path: Path,
     code, out, err = run_cli(capsys, "campaign", "withdraw", first, "--sent-waves", "2",
                              "--store", db)
     assert code == 2 and "a withdrawal is final" in err and not out
+    code, out, err = run_cli(capsys, "campaign", "show", first, "--store", db)
+    assert code == 0 and "note: withdrawn " in err and "after 1 sent wave(s)" in err
+    code, out, err = run_cli(capsys, "campaign", "list", "--store", db)
+    assert code == 0 and "withdrawn (after waves sent)" in out
+    assert [line.split()[-1] for line in out.splitlines() if line.startswith(first)] == ["1"]
     code, out, err = run_cli(capsys, "campaign", "withdraw", first, "--sent-waves", "1",
                              "--store", db, "--json")
     assert code == 0, err
