@@ -193,6 +193,14 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     waves = int(summary.get("parameters", {}).get("waves") or 0)  # planned, rows or not
     if not 1 <= wave <= waves:
         raise InvalidParameterError(f"plan {plan_id} has waves 1 to {waves}, not wave {wave}")
+    gone = summary.get("withdrawn")  # ``campaign withdraw``: its later waves never go out
+    if gone is not None and wave > int(gone["sent_waves"]):
+        sent = int(gone["sent_waves"])
+        raise InvalidParameterError(
+            f"plan {plan_id} was withdrawn ({gone['at']}) after "
+            + ("no wave was sent" if sent == 0 else f"wave{'s 1 to' if sent > 1 else ''} "
+               f"{sent} {'were' if sent > 1 else 'was'} sent")
+            + f": wave {wave} never goes out, so it has no responses")
     if (model.users.to_index(rows.column("user_id").unique(), strict=False) < 0).any() or \
             (model.films.to_index(films, strict=False) < 0).any():
         raise InvalidParameterError(f"plan {plan_id} names users or films the model does not "

@@ -1,0 +1,55 @@
+"""``campaign withdraw`` as the other surfaces see it: ``campaign simulate`` draws no responses
+for a wave a withdrawal says never goes out; the answer to the same withdrawal again is the
+first one's (its whole chain, ``already`` true), through the CLI and HTTP, the CLI naming the
+store; the schema says what ``withdrawn`` is; a refusal names the next wave whose withdrawal
+recorded the plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import train_folder
+
+from recommender.campaigns.controls import plan_beside
+from recommender.campaigns.simulate import stored_wave_responses
+from recommender.campaigns.slate import SlateFilm
+from recommender.campaigns.store import CampaignStore, open_store
+from recommender.campaigns.withdraw import withdraw
+from recommender.errors import InvalidParameterError
+from recommender.io import demo
+from recommender.model.model import Model
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Model, list[str], Path]:
+    folder = demo.generate(tmp_path_factory.mktemp("withdrawn") / "data", seed=7,
+                           n_users=600, n_films=60, n_interactions=9_000)
+    model = train_folder(folder, factors=8, iterations=4, segments=3)
+    films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[20:23]].tolist()
+    return model, films, folder
+
+
+def stored(store: CampaignStore, model: Model, films: list[str], seed: int) -> str:
+    plan = plan_beside(model, [SlateFilm(f, 60) for f in films], store, holdout=0.3,
+                       seed=seed, waves=3, progress=False)
+    store.save_plan(plan.plan_id, plan.summary, plan.rows)
+    return plan.plan_id
+
+
+def test_simulate_refuses_a_wave_never_sent(world: tuple[Model, list[str], Path],
+                                            tmp_path: Path) -> None:
+    model, films, folder = world
+    store = open_store(str(tmp_path / "store.db"))
+    plan_id = stored(store, model, films, seed=1)
+    withdraw(store, plan_id, 1)
+    assert stored_wave_responses(folder, model, store, plan_id, 1)["events"]
+    with pytest.raises(InvalidParameterError, match=f"plan {plan_id} was withdrawn .* after "
+                       "wave 1 was sent: wave 2 never goes out"):
+        stored_wave_responses(folder, model, store, plan_id, 2)
+    never = stored(store, model, films, seed=2)
+    withdraw(store, never, 0)
+    with pytest.raises(InvalidParameterError, match="after no wave was sent: wave 1 never"):
+        stored_wave_responses(folder, model, store, never, 1)
+    store.close()
