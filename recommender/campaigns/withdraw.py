@@ -115,7 +115,8 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
                     f"plan {plan_id} was withdrawn already ({_sent_text(gone['sent_waves'])}, "
                     f"{gone['at']}); a withdrawal is final: later plans may have selected the "
                     "pairs it gave back, so it cannot take more back")
-            return _answer(conn, plan_id, planned, gone["at"], True, [plan_id])
+            return _answer(conn, plan_id, planned, gone["at"], True, _recorded_chain(
+                conn, plan_id))  # the first answer's chain: the same body, ``already``
         chain = [plan_id]
         conn.execute(withdrawals.insert().values(plan_id=plan_id, sent_waves=sent_waves,
                                                  withdrawn_at=now, via_plan_id=plan_id))
@@ -142,6 +143,20 @@ def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:
     c = plan_links.c
     return {str(r[0]): int(r[1]) for r in conn.execute(
         sa.select(c.plan_id, c.sent_waves).where(c.previous_plan_id == plan_id))}
+
+
+def _recorded_chain(conn: sa.Connection, plan_id: str) -> list[str]:
+    """``plan_id``, then the earlier plans of its chain its withdrawal recorded (``via``)."""
+    from recommender.campaigns.events import plan_links
+
+    chain = [plan_id]
+    while True:
+        up = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
+            plan_links.c.plan_id == chain[-1])).scalar()
+        if up is None or str(up) in chain or withdrawn_records(conn, [str(up)]).get(
+                str(up), {}).get("via") != plan_id:
+            return chain
+        chain.append(str(up))
 
 
 def _answer(conn: sa.Connection, plan_id: str, planned: int, at: str, already: bool,

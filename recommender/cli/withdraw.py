@@ -51,11 +51,13 @@ def cmd_campaign_withdraw(args: argparse.Namespace) -> int:
         if n > 1 else f"wave 1 of {planned} was sent"
     if body["already"]:
         print(f"plan {body['plan_id']} was withdrawn already ({body['at']}; {sent}): nothing "
-              "changed")
-        return 0
-    print(f"withdrew plan {body['plan_id']} ({body['at']}): {sent}; "
-          f"{body['released_rows']:,} (film, user) rows of unsent waves (targets and controls) "
-          "no longer hold their users: later plans of their films may select them")
+              f"changed; {body['released_rows']:,} (film, user) rows of unsent waves hold "
+              "their users no longer")
+    else:
+        print(f"withdrew plan {body['plan_id']} ({body['at']}): {sent}; "
+              f"{body['released_rows']:,} (film, user) rows of unsent waves (targets and "
+              "controls) no longer hold their users: later plans of their films may select "
+              "them")
     for link in body["chain"][1:]:
         print(f"  earlier plan {link['plan_id']} of its chain: {link['sent_waves']} wave(s) "
               f"sent, {link['released_rows']:,} rows of its unsent waves given back")

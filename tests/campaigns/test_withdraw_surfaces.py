@@ -6,13 +6,15 @@ recorded the plan."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import train_folder
+from helpers import run_cli, train_folder
 
 from recommender.campaigns.controls import plan_beside
+from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.simulate import stored_wave_responses
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore, open_store
@@ -53,3 +55,26 @@ def test_simulate_refuses_a_wave_never_sent(world: tuple[Model, list[str], Path]
     with pytest.raises(InvalidParameterError, match="after no wave was sent: wave 1 never"):
         stored_wave_responses(folder, model, store, never, 1)
     store.close()
+
+
+def test_the_same_withdrawal_again_answers_its_chain(world: tuple[Model, list[str], Path],
+                                                     tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    model, films, _ = world
+    db = tmp_path / "store.db"
+    store = open_store(str(db))
+    first = stored(store, model, films, seed=1)
+    nxt = plan_next_wave(model, store, first, sent_waves=2, waves=2, progress=False)
+    body = withdraw(store, nxt.plan_id, 1)
+    assert [c["plan_id"] for c in body["chain"]] == [nxt.plan_id, first]
+    again = withdraw(store, nxt.plan_id, 1)
+    assert again == {**body, "already": True}
+    store.close()
+    code, out, err = run_cli(capsys, "campaign", "withdraw", nxt.plan_id, "--sent-waves", "1",
+                             "--store", db, "--json")
+    assert code == 0, err
+    assert json.loads(out) == again
+    code, out, err = run_cli(capsys, "campaign", "withdraw", nxt.plan_id, "--sent-waves", "1",
+                             "--store", db)
+    assert code == 0 and f"earlier plan {first} of its chain" in out
