@@ -153,7 +153,10 @@ class PlanCreated(BaseModel):
                                                 "before it); the naive plan; the LP bound and "
                                                 "gap; units; for a next wave, a warning "
                                                 "when the plan already has one (each plans "
-                                                "the same remaining budget)")
+                                                "the same remaining budget); "
+                                                "``withdrawn`` ({sent_waves, at, via}) once "
+                                                "the plan was withdrawn (POST "
+                                                "/campaigns/{plan_id}/withdraw), absent before")
 
 
 class PlanList(BaseModel):
@@ -165,7 +168,9 @@ class PlanList(BaseModel):
                                         "those films listed in ``titles_from_model``; "
                                         "``horizon_days`` is the span in days its "
                                         "``totals.expected_conversions`` cover (null: the "
-                                        "model's calibration has no span in days)")
+                                        "model's calibration has no span in days); "
+                                        "``withdrawn`` is null, or {sent_waves, at, via} "
+                                        "once the plan was withdrawn")
 
 
 class WithdrawRequest(BaseModel):

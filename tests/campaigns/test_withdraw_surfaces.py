@@ -78,3 +78,24 @@ def test_the_same_withdrawal_again_answers_its_chain(world: tuple[Model, list[st
     code, out, err = run_cli(capsys, "campaign", "withdraw", nxt.plan_id, "--sent-waves", "1",
                              "--store", db)
     assert code == 0 and f"earlier plan {first} of its chain" in out
+
+
+def test_the_schema_says_withdrawn(world: tuple[Model, list[str], Path], tmp_path: Path
+                                   ) -> None:
+    """``GET /campaigns`` and ``GET /campaigns/{plan_id}`` carry ``withdrawn``: their schema
+    says what it is."""
+    from fastapi.testclient import TestClient
+
+    from recommender.model import artifact
+    from service.app import create_app
+    from service.settings import Settings
+
+    model, _, _ = world
+    settings = Settings(model_path=str(artifact.save(model, tmp_path / "model")),
+                        store=str(tmp_path / "store.db"))
+    with TestClient(create_app(settings)) as client:
+        schemas = client.get("/openapi.json").json()["components"]["schemas"]
+    assert "``withdrawn`` is null, or {sent_waves, at, via}" in schemas["PlanList"][
+        "properties"]["plans"]["description"]
+    assert "``withdrawn`` ({sent_waves, at, via}) once the plan was withdrawn" in schemas[
+        "PlanCreated"]["properties"]["summary"]["description"]
