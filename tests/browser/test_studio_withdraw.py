@@ -51,3 +51,43 @@ def test_withdraw_a_campaign_never_sent(served_demo: Any, watched: Any) -> None:
     assert api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]["withdrawn"][
         "sent_waves"] == 0
     watched.assert_clean()
+
+
+def test_the_confirmation_says_the_waves_in_words(served_demo: Any, watched: Any) -> None:
+    """One wave sent is "Wave 1 was sent" (it said "Waves 1–1 were sent"); every wave sent
+    gives back no user (it said the users of the later waves went back)."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=5")["films"][4]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 3, "seed": 13})
+    for sent, said in ((1, "Wave 1 was sent and keeps its users; the users of the later waves"),
+                       (3, "All 3 waves were sent and keep their users: no user goes back")):
+        page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves={sent}")
+        page.wait_for_selector("#report table")
+        page.click("#withdraw-sent")
+        assert said in page.inner_text("#withdraw-out")
+        assert "1–1" not in page.inner_text("#withdraw-out")
+        page.click("#withdraw-cancel")
+    assert "withdrawn" not in api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]
+    watched.assert_clean()
+
+
+def test_a_withdrawn_campaign_counts_its_sent_waves_at_most(served_demo: Any,
+                                                           watched: Any) -> None:
+    """A bookmark of more waves than a withdrawal says were sent reads the report of those
+    (it asked for 3 of a campaign withdrawn after 2: the server's refusal on the page), and
+    a number typed above them is read as the most, said so."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=6")["films"][5]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 3, "seed": 14})
+    api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 2})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=3")
+    page.wait_for_selector("#report table, #report .error")
+    assert page.locator("#report .error").count() == 0
+    assert page.input_value("#sent-waves") == "2"
+    page.fill("#sent-waves", "3")
+    page.dispatch_event("#sent-waves", "change")
+    page.wait_for_selector("#sent-clamped:has-text('withdrawn after them')")
+    assert page.input_value("#sent-waves") == "2"
+    watched.assert_clean()

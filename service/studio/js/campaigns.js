@@ -146,14 +146,18 @@ async function detail(view, planId, params) {
   if (!plan || plan.plan_id !== planId || !plan.summary) { unknown(); return; }
   const out = h("div", { "aria-live": "polite" });
   const waves = (plan.summary.parameters || {}).waves || 1;
+  // a withdrawn campaign sent its waves 1..N and no more: the box, the address and the report
+  // count up to N (a bookmark of more, or a number typed above it, was the server's refusal)
+  const gone = plan.summary.withdrawn;
+  const most = gone && gone.sent_waves > 0 ? Math.min(gone.sent_waves, waves) : waves;
   // the waves sent and the window the marketer set are kept in the page's address (a reload,
   // Back from the next wave, a bookmark: the report counted every wave again, in the
   // server's default window, without a word); a number the plan cannot have is not read
   const bookmarked = Number((params && params.get("sent_waves")) || NaN);
-  const sentFromUrl = Number.isInteger(bookmarked) && bookmarked >= 1 && bookmarked <= waves ? bookmarked : undefined;
+  const sentFromUrl = Number.isInteger(bookmarked) && bookmarked >= 1 && bookmarked <= most ? bookmarked : undefined;
   // empty until the server's default is known: a 1 shown meanwhile read as "1 sent" to a
   // marketer who wanted 1 (typing it changed nothing), then flipped to all waves
-  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: waves,
+  const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: most,
     value: sentFromUrl ?? "", placeholder: "reading…" });
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
@@ -163,10 +167,10 @@ async function detail(view, planId, params) {
   const clamped = h("p", { class: "warning", id: "sent-clamped", "aria-live": "polite" });
   const sentWaves = () => {
     const typed = sent.value;
-    const used = Math.min(waves, Math.max(1, Math.floor(Number(sent.value)) || 1));
+    const used = Math.min(most, Math.max(1, Math.floor(Number(sent.value)) || 1));
     sent.value = used;
     clamped.textContent = String(used) === typed.trim() ? ""
-      : `Waves already sent must be a whole number from 1 to ${waves}: “${typed}” was read as ${used}.`;
+      : `Waves already sent must be a whole number from 1 to ${most}${most < waves ? " (the campaign was withdrawn after them)" : ""}: “${typed}” was read as ${used}.`;
     return used;
   };
   // first the server's default (the sent waves of a next wave planned after this plan, else
@@ -228,7 +232,6 @@ async function detail(view, planId, params) {
       if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
-  const gone = plan.summary.withdrawn;
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     gone ? h("p", { class: "warning", id: "withdrawn" }, `Withdrawn ${gone.at}: `,
       gone.sent_waves === 0 ? "no wave was sent, " : `${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
@@ -241,7 +244,7 @@ async function detail(view, planId, params) {
     gone ? "" : section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
       leaveOut, next, out),
-    gone ? "" : withdrawSection(view, planId, sentWaves, () => sent.value.trim() !== ""));
+    gone ? "" : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== ""));
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
   await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
@@ -249,7 +252,7 @@ async function detail(view, planId, params) {
 
 /** Withdraw the campaign (POST /campaigns/{id}/withdraw): after the waves already sent, or
     none; each asks to be confirmed (it is final), then the page is drawn again. */
-function withdrawSection(view, planId, sentWaves, known) {
+function withdrawSection(view, planId, waves, sentWaves, known) {
   const out = h("div", { id: "withdraw-out", "aria-live": "polite" });
   const ask = (none) => {
     if (!none && !known()) { out.replaceChildren(errorBox("set “Waves already sent” first")); return; }
@@ -262,7 +265,8 @@ function withdrawSection(view, planId, sentWaves, known) {
       } catch (e) { out.replaceChildren(errorBox(e)); }
     } }, "Withdraw");
     out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
-      : `Waves 1–${n} were sent and keep their users; the users of the later waves go back to other campaigns of its films. `,
+      : n >= waves ? `All ${waves === 1 ? "its wave was" : `${waves} waves were`} sent and keep their users: no user goes back to other campaigns. `
+        : `${n === 1 ? "Wave 1 was sent and keeps its" : `Waves 1–${n} were sent and keep their`} users; the users of the later waves go back to other campaigns of its films. `,
     "This is final: the campaign then has no next wave."), go,
     h("button", { type: "button", id: "withdraw-cancel", onclick: () => out.replaceChildren() }, "Cancel"));
   };
