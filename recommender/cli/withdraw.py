@@ -50,15 +50,16 @@ def cmd_campaign_withdraw(args: argparse.Namespace) -> int:
     sent = "no wave was sent" if n == 0 else f"waves 1-{n} of {planned} were sent" \
         if n > 1 else f"wave 1 of {planned} was sent"
     if body["already"]:
-        print(f"plan {body['plan_id']} was withdrawn already ({body['at']}; {sent}): nothing "
-              f"changed; {body['released_rows']:,} (film, user) rows of unsent waves hold "
-              "their users no longer")
+        print(f"plan {body['plan_id']} was withdrawn already in {store.url} ({body['at']}; "
+              f"{sent}): nothing changed; {body['released_rows']:,} (film, user) rows of "
+              "unsent waves hold their users no longer")
     else:
-        print(f"withdrew plan {body['plan_id']} ({body['at']}): {sent}; "
+        print(f"withdrew plan {body['plan_id']} in {store.url} ({body['at']}): {sent}; "
               f"{body['released_rows']:,} (film, user) rows of unsent waves (targets and "
               "controls) no longer hold their users: later plans of their films may select "
               "them")
     for link in body["chain"][1:]:
-        print(f"  earlier plan {link['plan_id']} of its chain: {link['sent_waves']} wave(s) "
+        k = link["sent_waves"]
+        print(f"  earlier plan {link['plan_id']} of its chain: {k} wave{'' if k == 1 else 's'} "
               f"sent, {link['released_rows']:,} rows of its unsent waves given back")
     return 0

@@ -171,7 +171,8 @@ def test_cli_and_http(world: tuple[Model, list[str]], tmp_path: Path,
     code, out, err = run_cli(capsys, "campaign", "withdraw", first, "--sent-waves", "1",
                              "--store", db)
     assert code == 0, err
-    assert out.startswith(f"withdrew plan {first} (") and "wave 1 of 3 was sent" in out
+    assert out.startswith(f"withdrew plan {first} in sqlite:///{db} (") and \
+        "wave 1 of 3 was sent" in out
     code, out, err = run_cli(capsys, "campaign", "withdraw", first, "--sent-waves", "2",
                              "--store", db)
     assert code == 2 and "a withdrawal is final" in err and not out

@@ -99,3 +99,23 @@ def test_the_schema_says_withdrawn(world: tuple[Model, list[str], Path], tmp_pat
         "properties"]["plans"]["description"]
     assert "``withdrawn`` ({sent_waves, at, via}) once the plan was withdrawn" in schemas[
         "PlanCreated"]["properties"]["summary"]["description"]
+
+
+def test_the_cli_says_which_store(world: tuple[Model, list[str], Path], tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI's answer names the store it recorded the withdrawal in (as ``plan --store``
+    and ``campaign next`` name theirs), and an earlier plan's sent waves in words."""
+    model, films, _ = world
+    db = tmp_path / "store.db"
+    store = open_store(str(db))
+    first = stored(store, model, films, seed=1)
+    nxt = plan_next_wave(model, store, first, sent_waves=1, waves=2, progress=False)
+    store.close()
+    for already in (False, True):
+        code, out, err = run_cli(capsys, "campaign", "withdraw", nxt.plan_id, "--sent-waves",
+                                 "1", "--store", db)
+        assert code == 0, err
+        said = f"plan {nxt.plan_id} was withdrawn already" if already else \
+            f"withdrew plan {nxt.plan_id}"
+        assert out.startswith(f"{said} in sqlite:///{db} (")
+        assert f"earlier plan {first} of its chain: 1 wave sent" in out
