@@ -91,3 +91,21 @@ def test_a_withdrawn_campaign_counts_its_sent_waves_at_most(served_demo: Any,
     page.wait_for_selector("#sent-clamped:has-text('withdrawn after them')")
     assert page.input_value("#sent-waves") == "2"
     watched.assert_clean()
+
+
+def test_a_campaign_withdrawn_after_every_wave(served_demo: Any, watched: Any) -> None:
+    """Withdrawn after all its waves: the page says every wave was sent (it said the users of
+    its later waves were free), and the report does not ask whether later waves went out."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=8")["films"][7]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 2, "seed": 16})
+    api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 2})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}")
+    page.wait_for_selector("#report table")
+    said = page.inner_text("#withdrawn")
+    assert "every wave was sent (2)" in said and "later waves" not in said
+    note = page.inner_text("#report-note")
+    assert "the campaign was withdrawn after them" in note
+    assert "If later waves have not gone out yet" not in note
+    watched.assert_clean()

@@ -72,7 +72,7 @@ function wavesCounted(report) {
     : source.startsWith("the next wave") ? "a next wave was planned after them"
       : source.startsWith("withdrawn") ? "the campaign was withdrawn after them"
         : "every wave of the plan, as nothing says fewer went out";
-  const warn = n === of && source !== "given" && of > 1
+  const warn = n === of && source !== "given" && !source.startsWith("withdrawn") && of > 1
     ? " If later waves have not gone out yet, set “Waves already sent”: their users were never contacted, and counting them lowers the uplift." : "";
   return `${which} of ${of} counted (${why}).${warn}`;
 }
@@ -234,8 +234,9 @@ async function detail(view, planId, params) {
   } }, "Plan the next wave");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     gone ? h("p", { class: "warning", id: "withdrawn" }, `Withdrawn ${gone.at}: `,
-      gone.sent_waves === 0 ? "no wave was sent, " : `${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
-      "and the users of its later waves are free for other campaigns of its films. It has no next wave.") : "",
+      gone.sent_waves >= waves ? `every wave was sent (${waves}), and its users stay held for its films. It has no next wave.`
+        : [gone.sent_waves === 0 ? "no wave was sent, " : `${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
+          "and the users of its later waves are free for other campaigns of its films. It has no next wave."]) : "",
     section("Plan", ...planSummary(planId, plan.summary),
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
