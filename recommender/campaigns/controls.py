@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 
 from recommender.campaigns.plan import Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
-from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows
+from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows, withdrawn_records
 from recommender.campaigns.withdraw import WITHDRAWN_SQL, refuse_withdrawn, withdrawn_filter
 from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
 from recommender.model.model import Model
@@ -141,13 +141,15 @@ def next_waves_under(conn: sa.Connection, plan_ids: Sequence[str]) -> set[str]:
     """The plans stored as next waves of any of ``plan_ids``, and their next waves, down every
     chain (``plan_ids`` left out): the other next waves of a chain's plans are alternatives,
     one of them sent, and so are theirs (a next wave of the sent one left out the pairs a
-    next wave of an unsent one selected, and a store refused it for them)."""
+    next wave of an unsent one selected, and a store refused it for them). A withdrawn one
+    is no alternative: its withdrawal says which of its waves went out, so those hold their
+    pairs as any plan's do (``withdrawn_filter`` frees the rest)."""
     found: set[str] = set()
     frontier = set(next_waves_of(conn, plan_ids)) - set(plan_ids)
     while frontier:
         found |= frontier
         frontier = next_waves_of(conn, sorted(frontier)) - found - set(plan_ids)
-    return found
+    return found - set(withdrawn_records(conn, sorted(found)))
 
 
 def blocked_pairs(model: Model, slate: Sequence[SlateFilm], store: CampaignStore,

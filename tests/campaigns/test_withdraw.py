@@ -235,3 +235,25 @@ def test_a_plan_above_is_withdrawn_once_no_next_wave_of_it_goes_on(
         unsent.plan_id]
     assert withdraw(store, other, 2)["chain"][0]["sent_waves"] == 2
     store.close()
+
+
+def test_a_withdrawn_re_plan_holds_the_pairs_of_its_sent_waves(
+        world: tuple[Model, list[str]], store_target: str) -> None:
+    """Two next waves of one plan are re-plans (alternatives: each leaves the other's pairs
+    alone). Once one is withdrawn after its first wave, that wave went out: a next wave
+    planned after it leaves its pairs out, as any plan's (it took 87 of them in a probe:
+    contacting its targets again and its controls), and is refused for them when stored."""
+    model, films = world
+    store = open_store(store_target)
+    first = stored(store, model, films, 60, seed=1)
+    sent = plan_next_wave(model, store, first, sent_waves=1, progress=False)
+    plan_next_wave(model, store, first, sent_waves=1, progress=False)  # goes on
+    withdraw(store, sent.plan_id, 1)
+    waves = rows_by_wave(store, sent.plan_id)
+    later = prepare_next_wave(model, store, first, sent_waves=1, progress=False)
+    got = set(zip(later.plan.rows.column("film_id").to_pylist(),
+                  later.plan.rows.column("user_id").to_pylist(), strict=True))
+    assert not got & waves[1]
+    assert sent.plan_id in later.plan.summary["held_out_elsewhere"]["plans"]
+    later.save(store)
+    store.close()
