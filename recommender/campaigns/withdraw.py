@@ -66,9 +66,8 @@ def refuse_withdrawn(conn: sa.Connection, plan_id: str) -> None:
     gone = withdrawn_records(conn, [plan_id]).get(plan_id)
     if gone is not None:
         raise WithdrawnPlanError(
-            f"plan {plan_id} was withdrawn ({_sent_text(gone['sent_waves'])}, "
-            f"{gone['at']}): its campaign is over and has no next wave; plan a new campaign "
-            "of its films instead")
+            f"plan {plan_id} was withdrawn ({_how(plan_id, gone)}): its campaign is over and "
+            "has no next wave; plan a new campaign of its films instead")
 
 
 def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, Any]:
@@ -112,9 +111,12 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
         if gone is not None:
             if gone["sent_waves"] != sent_waves:
                 raise WithdrawnPlanError(
-                    f"plan {plan_id} was withdrawn already ({_sent_text(gone['sent_waves'])}, "
-                    f"{gone['at']}); a withdrawal is final: later plans may have selected the "
-                    "pairs it gave back, so it cannot take more back")
+                    f"plan {plan_id} was withdrawn already ({_how(plan_id, gone)}); a "
+                    "withdrawal is final: " + (
+                        "later plans may have selected the pairs it gave back, so it cannot "
+                        "take them back" if sent_waves > gone["sent_waves"] else
+                        "the waves it said were sent keep their pairs, and the report counts "
+                        "them"))
             return _answer(conn, plan_id, planned, gone["at"], True, _recorded_chain(
                 conn, plan_id))  # the first answer's chain: the same body, ``already``
         chain = [plan_id]
@@ -185,10 +187,18 @@ def withdrawn_waves(plan_id: str, summary: dict[str, Any], sent_waves: int | Non
     sent = int(gone["sent_waves"])
     if sent == 0 or (sent_waves or 0) > sent:
         raise InvalidParameterError(
-            f"plan {plan_id} was withdrawn ({_sent_text(sent)}, {gone['at']}): "
+            f"plan {plan_id} was withdrawn ({_how(plan_id, gone)}): "
             + ("no wave was sent, so there is nothing to report" if sent == 0 else
                f"sent_waves must be in [1, {sent}], got {sent_waves}"))
     return sent
+
+
+def _how(plan_id: str, gone: dict[str, Any]) -> str:
+    """How a withdrawal went: its sent waves, when, and the next wave named when it was
+    recorded for this plan (the plan itself was not named: ``via``)."""
+    via = "" if gone["via"] == plan_id else \
+        f", recorded when its next wave {gone['via']} was withdrawn"
+    return f"{_sent_text(int(gone['sent_waves']))}, {gone['at']}{via}"
 
 
 def _sent_text(n: int) -> str:

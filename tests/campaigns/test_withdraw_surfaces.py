@@ -14,11 +14,12 @@ import pytest
 from helpers import run_cli, train_folder
 
 from recommender.campaigns.controls import plan_beside
-from recommender.campaigns.next_wave import plan_next_wave
+from recommender.campaigns.next_wave import plan_next_wave, prepare_next_wave
+from recommender.campaigns.report import campaign_report
 from recommender.campaigns.simulate import stored_wave_responses
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore, open_store
-from recommender.campaigns.withdraw import withdraw
+from recommender.campaigns.withdraw import WithdrawnPlanError, withdraw
 from recommender.errors import InvalidParameterError
 from recommender.io import demo
 from recommender.model.model import Model
@@ -119,3 +120,29 @@ def test_the_cli_says_which_store(world: tuple[Model, list[str], Path], tmp_path
             f"withdrew plan {nxt.plan_id}"
         assert out.startswith(f"{said} in sqlite:///{db} (")
         assert f"earlier plan {first} of its chain: 1 wave sent" in out
+
+
+def test_a_refusal_names_the_next_wave_that_recorded_it(world: tuple[Model, list[str], Path],
+                                                         tmp_path: Path) -> None:
+    """A plan recorded as withdrawn when its next wave was withdrawn says so when refused (it
+    read as withdrawn by hand), and a smaller count is refused for what it would undo (it
+    said later plans could have taken pairs back, which a smaller count gives back)."""
+    model, films, _ = world
+    store = open_store(str(tmp_path / "store.db"))
+    first = stored(store, model, films, seed=1)
+    nxt = plan_next_wave(model, store, first, sent_waves=2, waves=2, progress=False)
+    withdraw(store, nxt.plan_id, 1)
+    recorded = f"recorded when its next wave {nxt.plan_id} was withdrawn"
+    with pytest.raises(WithdrawnPlanError, match=f"after 2 sent waves, .*, {recorded}\\); a "
+                       "withdrawal is final: later plans may have selected"):
+        withdraw(store, first, 3)
+    with pytest.raises(WithdrawnPlanError, match=f"{recorded}\\); a withdrawal is final: the "
+                       "waves it said were sent keep their pairs"):
+        withdraw(store, first, 1)
+    with pytest.raises(WithdrawnPlanError, match=f"{recorded}\\): its campaign is over"):
+        prepare_next_wave(model, store, first, sent_waves=2, progress=False)
+    with pytest.raises(InvalidParameterError, match=f"{recorded}\\): sent_waves must be"):
+        campaign_report(store, first, sent_waves=3)
+    with pytest.raises(WithdrawnPlanError, match="after 1 sent wave, [^,]*\\); a withdrawal"):
+        withdraw(store, nxt.plan_id, 2)  # withdrawn by name: no 'recorded when'
+    store.close()
