@@ -119,6 +119,12 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
                         "them"))
             return _answer(conn, plan_id, planned, gone["at"], True, _recorded_chain(
                 conn, plan_id))  # the first answer's chain: the same body, ``already``
+        if later and sent_waves < max(later.values()):  # a next wave says more went out
+            after = max(later, key=lambda b: (later[b], b))
+            raise InvalidParameterError(
+                f"sent_waves must be at least {later[after]} for plan {plan_id}: its next wave "
+                f"{after} was planned after {later[after]} of its waves were sent, got "
+                f"{sent_waves}")
         chain = [plan_id]
         conn.execute(withdrawals.insert().values(plan_id=plan_id, sent_waves=sent_waves,
                                                  withdrawn_at=now, via_plan_id=plan_id))

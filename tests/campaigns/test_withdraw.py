@@ -230,9 +230,12 @@ def test_a_plan_above_is_withdrawn_once_no_next_wave_of_it_goes_on(
         (two.plan_id, 1), (first, 2)]
     # a plan whose only next wave was withdrawn unsent is its own campaign still
     other = stored(store, model, films, 20, seed=8)
-    unsent = plan_next_wave(model, store, other, sent_waves=1, progress=False)
+    unsent = plan_next_wave(model, store, other, sent_waves=2, progress=False)
     assert [c["plan_id"] for c in withdraw(store, unsent.plan_id, 0)["chain"]] == [
         unsent.plan_id]
+    with pytest.raises(InvalidParameterError, match=f"at least 2 for plan {other}: its next "
+                                                    f"wave {unsent.plan_id} was planned after 2"):
+        withdraw(store, other, 1)  # a next wave was planned after 2 sent waves of it
     assert withdraw(store, other, 2)["chain"][0]["sent_waves"] == 2
     store.close()
 
