@@ -80,10 +80,10 @@ from reliability_tools import (
     admin_post,
     cli,
     demo_models,
+    measured,
     model_shape,
     provenance_line,
     run_load,
-    section_stamp,
 )
 
 from recommender.io.dataset import Catalog, UserTable
@@ -947,8 +947,7 @@ def main() -> None:
     try:
         for name in chosen:
             log(f"section {name}")
-            load_at_start = [round(x, 2) for x in os.getloadavg()]
-            sections[name] = {**SECTIONS[name][0](args), "measured": section_stamp(load_at_start)}
+            sections[name] = measured(SECTIONS[name][0], args)
             write_result(NAME, {"sections": sections}, args.quick)  # keep what is done
     finally:
         Demo.cleanup()

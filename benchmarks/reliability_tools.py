@@ -267,18 +267,36 @@ def run_load(port: int, connections: int, seconds: float, paths: Callable[[int],
     asyncio.run(main())
 
 
-def section_stamp(load_at_start: list[float]) -> dict[str, Any]:
+def measured(run: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """``run(*args)``'s section result with ``measured``: when it finished, on which CPU, the load
+    average and HEAD's commit when it started. The commit is taken before the section runs:
+    taken at its end, a commit made while it ran (whose code no server of the section had
+    loaded) was named as the one measured; HEAD at the end is kept too when it moved."""
+    load_at_start = [round(x, 2) for x in os.getloadavg()]
+    from common import machine_facts
+
+    commit_at_start = machine_facts().get("git_commit")
+    result = run(*args)
+    return {**result, "measured": section_stamp(load_at_start, commit_at_start)}
+
+
+def section_stamp(load_at_start: list[float], commit_at_start: str | None) -> dict[str, Any]:
     """When, on which CPU and at which commit a section was measured, and the load average
     when it started: a ``--section`` run keeps the other sections' results of earlier runs,
-    so the file's own machine facts (its last write's) are not every section's."""
+    so the file's own machine facts (its last write's) are not every section's. The commit
+    is HEAD's when the section started (``measured``); ``git_commit_at_end`` is added when
+    HEAD moved while it ran."""
     from datetime import UTC, datetime
 
     from common import machine_facts
 
     m = machine_facts()
-    return {"finished": datetime.now(UTC).isoformat(timespec="seconds"),
-            "git_commit": m.get("git_commit"), "cpu_model": m.get("cpu_model"),
-            "cores_available": m.get("cores_available"), "load_average_at_start": load_at_start}
+    stamp = {"finished": datetime.now(UTC).isoformat(timespec="seconds"),
+             "git_commit": commit_at_start, "cpu_model": m.get("cpu_model"),
+             "cores_available": m.get("cores_available"), "load_average_at_start": load_at_start}
+    if m.get("git_commit") != commit_at_start:
+        stamp["git_commit_at_end"] = m.get("git_commit")
+    return stamp
 
 
 def provenance_line(section: dict[str, Any], doc: dict[str, Any]) -> str:
@@ -286,9 +304,11 @@ def provenance_line(section: dict[str, Any], doc: dict[str, Any]) -> str:
     result written before sections were stamped does not record it."""
     s = section.get("measured")
     if s:
-        return (f"Measured {s.get('finished')} at commit {s.get('git_commit') or 'not recorded'} "
-                f"({s.get('cpu_model')}, {s.get('cores_available')} cores), load average "
-                f"{s.get('load_average_at_start')} when the section started.")
+        moved = (f" (HEAD moved to {s['git_commit_at_end'] or 'a commit not recorded'} "
+                 "while it ran)" if "git_commit_at_end" in s else "")
+        return (f"Measured {s.get('finished')} at commit {s.get('git_commit') or 'not recorded'}"
+                f"{moved} ({s.get('cpu_model')}, {s.get('cores_available')} cores), load "
+                f"average {s.get('load_average_at_start')} when the section started.")
     m = doc.get("machine", {})
     return ("When, on which machine and at which commit this section was measured is not "
             "recorded (its result predates that record): the file was last written "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -372,3 +373,27 @@ def test_a_quality_miss_by_a_hair_does_not_read_as_its_target() -> None:
     assert qr.ratio_cell(t) == "0.99996x"
     assert qr.ratio_cell({**t, "ratio": 0.9871}) == "0.987x"
     assert qr.ratio_cell({**t, "ratio": 1.0}) == "1.000x"
+
+
+def test_a_section_names_the_commit_it_started_at(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A section's stamp named HEAD's commit when the section ended: a commit made while it
+    ran (a reliability run takes 20 minutes, the soak alone 10), whose code none of its servers
+    had loaded, was named as the one measured."""
+    bench = load_benchmark("bench_reliability")
+    common = sys.modules["common"]  # the helpers the script loaded
+    heads = iter(["aaa1111", "bbb2222"])
+    head = {"git_commit": next(heads)}
+
+    def facts() -> dict[str, object]:
+        return {"git_commit": head["git_commit"], "cpu_model": "CPU", "cores_available": 2}
+
+    def section() -> dict[str, object]:
+        head["git_commit"] = next(heads)  # the lead commits while the section runs
+        return {"figure": 1}
+
+    monkeypatch.setattr(common, "machine_facts", facts)
+    result = bench.measured(section)
+    assert result["figure"] == 1
+    assert result["measured"]["git_commit"] == "aaa1111"
+    line = bench.provenance_line(result, {})
+    assert "at commit aaa1111 (HEAD moved to bbb2222 while it ran)" in line
