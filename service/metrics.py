@@ -28,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recommender.io.atomic import pid_alive
 from recommender.serving.engine import Engine
+from service.head import HEAD
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                    5.0, 10.0)
@@ -182,7 +183,7 @@ class MetricsMiddleware:
             template = str(getattr(route, "path", UNMATCHED)) if route is not None else UNMATCHED
             # a label per method a client names would let anyone grow the registry (and every
             # scrape) without bound: h11 takes any token as a method, up to the head's size
-            method = str(scope.get("method", ""))
+            method = "HEAD" if scope.get(HEAD) else str(scope.get("method", ""))  # service.head
             method = method if method in METHODS else OTHER_METHOD
             self.metrics.requests.labels(method=method, route=template,
                                          status=str(status[0])).inc()

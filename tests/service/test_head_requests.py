@@ -45,3 +45,16 @@ def test_head_needs_the_key_a_get_needs(settings: Settings) -> None:
         assert c.head("/films/00003/audience").status_code == 401
         assert c.head("/films/00003/audience", headers={"X-API-Key": READ}).status_code == 200
         assert c.head("/health").status_code == 200
+
+
+def test_metrics_count_a_head_as_a_head(settings: Settings) -> None:
+    """The HEAD ran as a GET inside the metrics middleware, so a monitor's HEAD /health every
+    few seconds was counted under method="GET" (and "HEAD", which the metrics name, never)."""
+    with TestClient(create_app(settings)) as c:
+        for _ in range(3):
+            assert c.head("/health").status_code == 200
+        text = c.get("/metrics").text
+    head = [line for line in text.splitlines()
+            if line.startswith("recommender_http_requests_total") and 'route="/health"' in line]
+    assert any('method="HEAD"' in line and line.endswith(" 3.0") for line in head), head
+    assert not any('method="GET"' in line for line in head), head
