@@ -32,6 +32,7 @@ from fastapi import HTTPException, Request
 
 from recommender.errors import InvalidParameterError
 from recommender.query.pseudonym import check_key
+from service.head import HEAD
 from service.settings import Settings
 
 ANONYMOUS = "anonymous"
@@ -154,11 +155,13 @@ def record_export(request: Request, *, film_id: str | None = None, rows: int | N
     it cannot be written (the export is then not sent)."""
     route = request.scope.get("route")
     log: ExportLog = getattr(request.app.state, "export_log", None) or NoLog()
+    head = bool(request.scope.get(HEAD))  # run as a GET (service/head.py), it sends no row
     try:
         return write_record(log, key_id=caller(request),
-                            endpoint=endpoint_name(request.method,
+                            endpoint=endpoint_name("HEAD" if head else request.method,
                                                    getattr(route, "path", request.url.path)),
-                            film_id=film_id, rows=rows, pseudonymized=pseudonymized,
+                            film_id=film_id, rows=0 if head else rows,
+                            pseudonymized=pseudonymized,
                             params=params)
     except OSError as e:
         logger.error("export refused: cannot write the export log: %s", e)

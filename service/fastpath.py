@@ -37,6 +37,7 @@ from recommender.errors import RecommenderError
 from recommender.serving.engine import Engine
 from service.access_log import ANONYMOUS, active_log, endpoint_name, page_rows, write_record
 from service.body_cache import BodyCache, audience_body, recommendations_body_async
+from service.head import HEAD
 from service.schemas import MAX_OFFSET
 from service.state import ServiceState
 
@@ -113,9 +114,11 @@ def _logged(log: Any, scope: Scope, route: BaseRoute, film_id: str, body: bytes)
     k, offset, exclude_seen = page
     key_id = scope.get("state", {}).get("key_id") or ANONYMOUS
     try:
+        head = bool(scope.get(HEAD))  # a HEAD sends no row: logged as what it was
         write_record(log, key_id=str(key_id),
-                     endpoint=endpoint_name("GET", str(getattr(route, "path", ""))),
-                     film_id=film_id, rows=page_rows(body), pseudonymized=False,
+                     endpoint=endpoint_name("HEAD" if head else "GET",
+                                            str(getattr(route, "path", ""))),
+                     film_id=film_id, rows=0 if head else page_rows(body), pseudonymized=False,
                      params={"k": k, "offset": offset, "exclude_seen": exclude_seen})
     except OSError:
         return False

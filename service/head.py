@@ -5,11 +5,11 @@ HTTP requires a general-purpose server to answer HEAD on what it answers GET on 
 methods they declare, so ``HEAD /health`` and every API route answered 405 and such a monitor
 reported the service down. This pure ASGI layer, outermost but for the security headers, runs
 a HEAD request as the GET it stands for (the key check, the limits and the routes see a GET;
-so an audience's HEAD is logged as the export it would be) and sends its status and headers,
-``Content-Length`` included, with no body. A route that does not take GET still answers 405.
-The schema lists GET only (Schemathesis never probes HEAD as an unsupported method). The
-GET's scope carries ``HEAD`` (true), so the metrics count the request as the HEAD it was (a
-monitor's ``HEAD /health`` every few seconds was counted as that many GETs).
+the export log records a HEAD of 0 rows, since it sends none) and sends its status and
+headers, ``Content-Length`` included, with no body. A route that does not take GET still
+answers 405. The schema lists GET only (Schemathesis never probes HEAD as an unsupported
+method). The GET's scope carries ``HEAD`` (true), so the metrics count the request as the HEAD
+it was (a monitor's ``HEAD /health`` every few seconds was counted as that many GETs).
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -58,3 +61,21 @@ def test_metrics_count_a_head_as_a_head(settings: Settings) -> None:
             if line.startswith("recommender_http_requests_total") and 'route="/health"' in line]
     assert any('method="HEAD"' in line and line.endswith(" 3.0") for line in head), head
     assert not any('method="GET"' in line for line in head), head
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_a_head_is_logged_as_a_head_that_sent_no_row(settings: Settings, tmp_path: Path,
+                                                     fast: bool) -> None:
+    """The export log records who downloaded which list of people: a HEAD downloads nobody
+    (it was logged as the GET export it ran as, with the GET's rows), on the fast path
+    (service/fastpath.py) and the route alike."""
+    log = tmp_path / "exports.jsonl"
+    logged = settings.model_copy(update={"access_log": str(log), "fast_path": fast})
+    with TestClient(create_app(logged)) as c:
+        assert c.head("/films/00003/audience?k=4").status_code == 200
+        assert c.head("/films/00003/audience.csv?k=4").status_code == 200
+        assert c.get("/films/00003/audience?k=4").status_code == 200
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    assert [(r["endpoint"], r["rows"]) for r in records] == [
+        ("HEAD /films/{film_id}/audience", 0), ("HEAD /films/{film_id}/audience.csv", 0),
+        ("GET /films/{film_id}/audience", 4)]
