@@ -296,15 +296,26 @@ RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying aga
                                "schema": {"type": "integer"}}}
 
 
-def _unavailable(responses: dict[str, Any], settings: Settings, bounded: bool) -> None:
+#: the operations that record an export (``service.access_log.record_export``)
+EXPORTS = frozenset({"/films/{film_id}/audience", "/films/{film_id}/audience.csv",
+                     "/audiences/lookalike", "/audiences/cold-start",
+                     "/campaigns/{plan_id}/plan.csv"})
+
+
+def _unavailable(responses: dict[str, Any], settings: Settings, bounded: bool,
+                 export: bool = False) -> None:
     """The 503 every operation may answer: no model loaded (a worker of several that started
     while no version loads) and, past ``RECOMMENDER_MAX_IN_FLIGHT``, busy (``service.limits``),
-    each with ``Retry-After``; a route's own 503 keeps its reason, these added to it (the
-    busy 503 was listed nowhere, and ``Retry-After`` only beside a store's)."""
+    each with ``Retry-After``; with an export log, an export it cannot write (``export``); a
+    route's own 503 keeps its reason, these added to it (the busy 503 was listed nowhere, and
+    ``Retry-After`` only beside a store's)."""
     reasons = ["no model is loaded (Retry-After: 5)"]
     if bounded and settings.max_in_flight:
         reasons.append(f"the server is busy: {settings.max_in_flight} requests in flight, "
                        "RECOMMENDER_MAX_IN_FLIGHT (Retry-After: 1)")
+    if export and settings.access_log:
+        reasons.append("exports are paused: the export log (RECOMMENDER_ACCESS_LOG) cannot "
+                       "be written (Retry-After: 30)")
     own = responses.get("503")
     if own is None:
         responses["503"] = {"description": "the service cannot answer now: "
@@ -329,7 +340,8 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
                                                "malformed body (detail says which)",
                                 "content": {"application/json": {"schema": ERROR_REF}}}
             if path != "/metrics":
-                _unavailable(responses, settings, bounded=not path.startswith(EXEMPT))
+                _unavailable(responses, settings, bounded=not path.startswith(EXEMPT),
+                             export=path in EXPORTS)
             if "requestBody" in op:  # service/limits.py reads bodies under two bounds
                 responses.setdefault("413", {
                     "description": "request body over RECOMMENDER_MAX_BODY_BYTES",

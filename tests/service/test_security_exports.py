@@ -100,11 +100,28 @@ def test_no_log_without_the_setting(model_dir: Path, tmp_path: Path) -> None:
 
 
 def test_an_unwritable_log_stops_the_export(model_dir: Path, tmp_path: Path) -> None:
-    with make(model_dir, access_log=str(tmp_path / "no-such-dir" / "log.jsonl")) as c:
+    with make(model_dir, access_log=str(tmp_path / "no-such-dir" / "log.jsonl"),
+              store=str(tmp_path / "store.db")) as c:
         r = c.get("/films/00004/audience.csv")
+        plan = c.post("/campaigns/plan", json={"films": [{"film_id": "00004", "budget": 5}]})
+        # every export the log stops, and the schema's 503 of each says so (it did not)
+        stopped = {path for path, answer in [
+            ("/films/{film_id}/audience.csv", r),
+            ("/films/{film_id}/audience", c.get("/films/00004/audience")),
+            ("/audiences/lookalike", c.post("/audiences/lookalike", json={
+                "seed_user_ids": artifact.load(model_dir).users.ids[:2].tolist()})),
+            ("/audiences/cold-start", c.post("/audiences/cold-start",
+                                             json={"comparable_film_ids": ["00004"]})),
+            ("/campaigns/{plan_id}/plan.csv",
+             c.get(f"/campaigns/{plan.json()['plan_id']}/plan.csv"))]
+            if answer.status_code == 503 and "export log" in answer.json()["detail"]}
+        paths = c.get("/openapi.json").json()["paths"]
     assert r.status_code == 503 and "export log" in r.json()["detail"]
     assert "user_id" not in r.text and str(tmp_path) not in r.text
     assert r.headers["Retry-After"] == "30"  # the client is told when to try again
+    said = {path for path, item in paths.items() for op in item.values()
+            if "export log" in op["responses"].get("503", {}).get("description", "")}
+    assert len(stopped) == 5 and said == stopped
 
 
 def test_pseudonymized_json_and_csv(locked: TestClient, log_path: Path) -> None:
