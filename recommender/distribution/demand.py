@@ -351,7 +351,8 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         warning = (f"{table} gives no {groups.by} for its cinemas, so the allocation is not "
                    f"capped by {groups.by}")
     elif cinemas is not None and groups.by in CAPPED:
-        column = table_places(cinemas, groups.by, groups.homonyms)  # as the users' places
+        column = table_places(cinemas, groups.by, groups.homonyms,  # as the users' places
+                              groups.city_regions)
         per_label = screens_in(cinemas, column, groups.labels)
         capacity = per_label[keep]
         if merge.any():
@@ -385,7 +386,8 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     """Places users name that the table lacks (a misspelt or missing id, city or region):
     their demand gets no screens, which a table of zeros does not say. Only places shown as
     rows are named; the merged ones (under the minimum cell) are counted."""
-    missing = ~np.isin(groups.labels, table_places(cinemas, groups.by, groups.homonyms))
+    missing = ~np.isin(groups.labels, table_places(cinemas, groups.by, groups.homonyms,
+                                                   groups.city_regions))
     if not missing.any():
         return None
     named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]

@@ -8,7 +8,9 @@ town's figures that ``places.place_merges`` pools. Where the users name one city
 regions, each of its places is labelled ``CITY (REGION)``; a name in one region only, and a
 user of such a city without a region, keep the name as it is. A cinema table's rows are
 labelled by the same rule (``table_places``), so that each such place is capped by the
-screens of its own region's cinemas.
+screens of its own region's cinemas; and a row of a city the users name in other regions
+only is ``CITY (REGION)`` too, a place no user names (its screens capped the users' town of
+that name, in another region).
 """
 
 from __future__ import annotations
@@ -43,22 +45,50 @@ def homonym_names(city: NDArray[np.str_], region: NDArray[np.str_]) -> NDArray[n
     return cities[np.bincount(pairs // len(regions), minlength=len(cities)) > 1]
 
 
-def place_values(model: Model, by: str) -> tuple[NDArray[np.str_], NDArray[np.str_]]:
+def place_values(model: Model, by: str
+                 ) -> tuple[NDArray[np.str_], NDArray[np.str_], NDArray[np.str_]]:
     """Each user's value of the place attribute ``by``, as the breakdown names its places
-    (cities told apart by region, module docstring), and the city names told apart."""
+    (cities told apart by region, module docstring), the city names told apart, and every
+    ``CITY (REGION)`` the users give (both not blank; for ``table_places``)."""
     attributes = model.user_table.attributes
     values = np.asarray(attributes[by], dtype=str)
+    none = np.zeros(0, dtype=str)
     if by != CITY or REGION not in attributes:
-        return values, np.zeros(0, dtype=str)
+        return values, none, none
     region = np.asarray(attributes[REGION], dtype=str)
     names = homonym_names(values, region)
-    return (qualified(values, region, names) if len(names) else values), names
+    both = (np.char.strip(values) != "") & (np.char.strip(region) != "")
+    pairs = np.unique(qualified(values[both], region[both], np.unique(values[both])))
+    return (qualified(values, region, names) if len(names) else values), names, pairs
 
 
-def table_places(cinemas: Cinemas, by: str, names: NDArray[np.str_]) -> NDArray[np.str_]:
-    """Each cinema table row's place for ``by``, labelled as the users' (``place_values``)."""
+def _regions_of(pairs: NDArray[np.str_], region: NDArray[np.str_]) -> NDArray[np.bool_]:
+    """Which of ``region`` some ``CITY (REGION)`` of ``pairs`` ends with (a region the users
+    give, as they spell it)."""
+    names = np.unique(np.asarray(region, dtype=str))
+    ends = np.char.add(np.char.add(" (", names), ")")
+    given = np.array([bool(np.char.endswith(pairs, e).any()) for e in ends.tolist()], bool)
+    return np.isin(region, names[given]) if len(names) else np.zeros(len(region), bool)
+
+
+def table_places(cinemas: Cinemas, by: str, names: NDArray[np.str_],
+                 pairs: NDArray[np.str_] | None = None) -> NDArray[np.str_]:
+    """Each cinema table row's place for ``by``, labelled as the users' (``place_values``):
+    a row of a city the users name in other regions only (none of ``pairs``, the users'
+    ``CITY (REGION)``) is its own ``CITY (REGION)``, a place no user names."""
     column = cinemas.column(by)
-    return qualified(column, cinemas.region, names) if by == CITY and len(names) else column
+    if by != CITY:
+        return column
+    full = qualified(column, cinemas.region, np.unique(column))  # each row with a region
+    told = np.isin(column, names) & (full != column)
+    if pairs is not None and len(pairs):
+        regional = np.isin(full, np.asarray(pairs, dtype=str))
+        # a city users name with a region, in another region they give (a table that
+        # spells its regions otherwise than the users, "IL" for "Illinois", is left as it is)
+        cities = np.unique(column[(full != column) & regional])
+        told |= ((full != column) & ~regional & np.isin(column, cities)
+                 & _regions_of(pairs, cinemas.region))
+    return np.where(told, full, column) if told.any() else column
 
 
 def screens_in(cinemas: Cinemas, places: NDArray[np.str_], labels: NDArray[np.str_]

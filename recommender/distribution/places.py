@@ -53,6 +53,8 @@ class PlaceGroups:
     unplaced_viewing: int = 0
     homonyms: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype=str))
     """City names in several regions, whose places are ``CITY (REGION)`` (``homonyms``)."""
+    city_regions: NDArray[np.str_] = field(default_factory=lambda: np.zeros(0, dtype=str))
+    """Every ``CITY (REGION)`` the users give (``homonyms.table_places``)."""
 
     def per_place(self, users: NDArray[np.integer] | None = None,
                   weights: NDArray[np.floating] | None = None) -> NDArray[np.float64]:
@@ -97,7 +99,7 @@ def place_groups(model: Model, by: str) -> PlaceGroups:
     hit = _CACHE.get(model, by)
     if hit is not None:
         return hit
-    values, homonyms = place_values(model, by)  # a city's name in two regions: two places
+    values, homonyms, pairs = place_values(model, by)  # a city's name in two regions: two places
     labels, codes = np.unique(values, return_inverse=True)
     codes = codes.astype(np.intp).ravel()
     blank = np.char.strip(labels) == ""
@@ -109,7 +111,7 @@ def place_groups(model: Model, by: str) -> PlaceGroups:
     users = np.bincount(codes, minlength=k + 1).astype(np.int64)
     viewing = np.bincount(codes, weights=model.user_counts(), minlength=k + 1).astype(np.int64)
     groups = PlaceGroups(by, labels.astype(str), codes, users[:k], viewing[:k],
-                         int(users[k]), int(viewing[k]), homonyms)
+                         int(users[k]), int(viewing[k]), homonyms, pairs)
     return _CACHE.put(model, groups, by)
 
 

@@ -72,3 +72,28 @@ def test_a_small_town_is_not_a_region_less_its_other_cities() -> None:
     # the small town pooled, with the next smallest place (the pool under min_cell) and
     # Bath (the pooled places of South under min_cell)
     assert set(cities) == {"Avon", "other"} and cities["other"]["users"] == 6 + 60 + 100
+
+
+def test_a_city_the_users_name_in_one_region_is_not_capped_by_its_namesake_elsewhere() -> None:
+    """Users name Springfield in North only; the table has a Springfield in South too. The
+    users' Springfield is capped by North's 5 screens (it was 5 + 3: the other town's)."""
+    m = model_with({"a1": 100, "sn": 60, "b1": 100})
+    body = demand_by_place(m, str(m.films.ids[0]), "city", screens=12, cinemas=table(),
+                           min_cell=10)
+    got = rows(body)
+    assert set(got) == {"Avon", "Bath", "Springfield"}
+    assert got["Springfield"]["capacity"] == 5
+    assert "3 screens of 1 cinema in a city no user names" in body["screens"]["capped_by"]
+
+
+def test_a_table_spelling_its_regions_otherwise_still_caps_cities_by_name() -> None:
+    """A table whose regions are spelt unlike the users' ("N" for "North") says nothing of
+    which region a city's row is in: its cities cap the users' by name, as they did."""
+    m = model_with({"a1": 100, "sn": 60, "b1": 100})
+    t = table()
+    t = Cinemas(t.ids, t.city, np.array([r[:1] for r in t.region.tolist()]), t.screens,
+                t.seats, t.source)
+    got = rows(demand_by_place(m, str(m.films.ids[0]), "city", screens=12, cinemas=t,
+                               min_cell=10))
+    assert {p: r["capacity"] for p, r in got.items()} == {"Avon": 4, "Bath": 4,
+                                                           "Springfield": 8}
