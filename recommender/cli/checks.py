@@ -64,11 +64,14 @@ def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) ->
               f"would leave the person it meant in the plan): {shown}{more}", file=sys.stderr)
 
 
-def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) -> None:
+def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
+                     more_films: Any = None) -> None:
     """Say how many ids of a ``--users`` (``--films``) file are users (films) of the trained
     log, and warn when none is: such a file was taken without a word, and the attributes it
     should have given were missing only later (a portrait, a filter, a distribution).
-    ``quiet``: only the warning (for a dataset folder's own ``users.csv`` and ``films.csv``)."""
+    ``quiet``: only the warning (for a dataset folder's own ``users.csv`` and ``films.csv``),
+    and a note of the log's films that neither ``films`` nor ``more_films`` (``--films``,
+    merged over it) gives a row."""
     from recommender.io.readers import read_films, read_users
 
     for path, kind, ids, known in (
@@ -83,11 +86,15 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False) 
         if matched:
             if not quiet:
                 print(line)
-            elif kind == "film" and (missing := len(known) - _distinct_known(known, given)):
+            elif kind == "film" and (missing := len(known) - _distinct_known(
+                    known, given if not more_films else
+                    [*given.tolist(), *read_films(more_films).film_ids.tolist()])):
                 # a folder's own catalog covering part of the log (--films's line says so)
+                where = f" or in {more_films}" if more_films else ""
                 print(f"note: {path}: {missing:,} of the log's {len(known):,} films have no "
-                      "row in it: they are untitled and without genres (search finds them by "
-                      "id only; genre filters and segments leave them out)", file=sys.stderr)
+                      f"row in it{where}: they are untitled and without genres (search finds "
+                      "them by id only; genre filters and segments leave them out)",
+                      file=sys.stderr)
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7)?", file=sys.stderr)

@@ -341,7 +341,8 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
               "store, the model skips them)")
     metadata_matches(model, args.users, args.films)
     # a dataset folder's own users.csv / films.csv: the same warning when none of its ids match
-    metadata_matches(model, *readers.folder_metadata(args.data), quiet=True)
+    metadata_matches(model, *readers.folder_metadata(args.data), quiet=True,
+                     more_films=args.films)
     genre_separators(model)
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):

@@ -679,3 +679,29 @@ def test_a_log_whose_rating_column_is_misnamed_is_a_warning(
                 "named rating, so this log trains as one without ratings")
         assert (line in err) == warned, err
         assert "'views' not read" not in err
+
+
+def test_a_folders_partial_catalog_completed_by_films_is_no_untitled_note(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder's films.csv covers a third of the log and --films the rest: no film is
+    untitled, so no note says 20 are (it counted the folder's file alone)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    rows = "".join(f"{u:03d},{(u * 7 + j) % 30:03d}\n" for u in range(60) for j in range(8))
+    (folder / "interactions.csv").write_text("user_id,film_id\n" + rows)
+    (folder / "films.csv").write_text("film_id,title\n" + "".join(
+        f"{f:03d},Film {f}\n" for f in range(0, 30, 3)))
+    extra = tmp_path / "more.csv"
+    extra.write_text("film_id,title\n" + "".join(
+        f"{f:03d},Film {f}\n" for f in range(30) if f % 3))
+    code, out, err = run_cli(capsys, "train", "--data", folder, "--out", tmp_path / "m",
+                             "--films", extra, "--no-tune", "--factors", 4)
+    assert code == 0, err
+    assert "have no row" not in err, err
+    # --films covering only part of what the folder's file lacks: the rest is said
+    extra.write_text("film_id,title\n" + "".join(f"{f:03d},Film {f}\n" for f in (1, 2)))
+    code, out, err = run_cli(capsys, "train", "--data", folder, "--out", tmp_path / "m2",
+                             "--films", extra, "--no-tune", "--factors", 4)
+    assert code == 0, err
+    assert (f"note: {folder / 'films.csv'}: 18 of the log's 30 films have no row in it or "
+            f"in {extra}: they are untitled and without genres") in err, err
