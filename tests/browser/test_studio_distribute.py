@@ -70,8 +70,13 @@ def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
     want = api(served_demo, "/distribution/slate", {"films": [
         {"film_id": first["film_id"], "min_screens": 20, "max_screens": None},
         {"film_id": second["film_id"], "min_screens": 0, "max_screens": 40}]})
+    total = page.inner_text("#dslate-total")
     assert (f"{want['screens']:,} screens of {want['cinemas']:,} cinemas shared among 2 films"
-            in page.inner_text("#dslate-total"))
+            in total)
+    # the hidden cinemas counted as the CLI counts them (it said "fewer than min_cell users",
+    # while a cinema pooled with a small one is hidden too, whatever its users)
+    assert max(f["expected_new_hidden_cinemas"] for f in want["films"]) == 0  # the demo's
+    assert "fewer than" not in total and "hidden" not in total
     for film, got in zip(two_films, want["films"], strict=True):
         row = page.locator("tr", has=page.get_by_role("link", name=film["title"]))
         cells = row.first.locator("td").all_inner_texts()
@@ -325,4 +330,30 @@ def test_a_new_films_unknown_comparable_is_skipped_and_said(
     page.get_by_role("button", name="Forecast demand").click()
     page.wait_for_selector("#dist-total")
     assert "1 unknown film id(s) skipped: gone-film" in page.inner_text("#dnew-unknown-films")
+    watched.assert_clean()
+
+
+def test_a_slates_hidden_cinemas_are_counted_as_the_cli_counts_them(
+        watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
+    """The note said "a cinema with fewer than min_cell users has its figures hidden" on
+    every slate, while a cinema pooled with a small one is hidden too, whatever its users;
+    it now counts them (expected_new_hidden_cinemas), as the CLI's legend does."""
+    page = watched.page
+
+    def hide_three(route: Any) -> None:  # the demo hides none: an answer that hides three
+        body = route.fetch().json()
+        for f in body["films"]:
+            f["expected_new_hidden_cinemas"] = 3
+        route.fulfill(json=body)
+
+    page.route("**/distribution/slate", hide_three)
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    for film in two_films:
+        add_film(page, "#dslate-search", film)
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    total = page.inner_text("#dslate-total")
+    page.unroute("**/distribution/slate")
+    assert ("3 cinemas have their figures hidden (–) by the minimum cell of 10 users (fewer "
+            "users, or pooled with such cinemas)") in total, total
     watched.assert_clean()

@@ -144,6 +144,13 @@ function pivot(body, titles) {
   return pagedTable("Screens per cinema", "cinemas", columns, rows, { id: "dslate-cinemas" }, [], PAGE);
 }
 
+function hiddenNote(body) {
+  const hidden = Math.max(0, ...body.films.map((f) => f.expected_new_hidden_cinemas || 0));
+  return hidden
+    ? `Expected new viewers are over the cinemas shown: ${count(hidden, "cinema")} ${hidden === 1 ? "has its" : "have their"} figures hidden (–) by the minimum cell of ${count(body.min_cell, "user")} (fewer users, or pooled with such cinemas).`
+    : "";
+}
+
 function slateResult(body, titles) {
   const lost = body.cinemas_without_users || [];
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
@@ -152,7 +159,9 @@ function slateResult(body, titles) {
       `${count(body.screens, "screen")} of ${count(body.cinemas, "cinema")} shared among ${count(body.films.length, "film")}, `,
       "each cinema's screens as close as possible to its share of the films' expected new viewers among its users ",
       `(total deviation from those targets: ${num(body.objective, 2)} screens). `,
-      `A cinema with fewer than ${body.min_cell} users has its figures hidden (–).`),
+      // as the CLI's legend and expected_new's null say (4961cbf, e824ee7): a cinema pooled
+      // with a small one is hidden too, whatever its users
+      hiddenNote(body)),
     lost.length ? h("p", { class: "warning", id: "dslate-lost" },
       `${int(lost.length)} ${lost.length === 1 ? "cinema is" : "cinemas are"} named by no user (their screens are shared equally; check the ids): `,
       lost.slice(0, 10).join(", ") + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",
