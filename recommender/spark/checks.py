@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from recommender.errors import DataError
-from recommender.io.binary import not_utf8
+from recommender.io.binary import not_utf8, text_problem
 from recommender.io.delimited import breaks_in_quotes, read_blocks
 from recommender.spark.timestamps import _quoted
 
@@ -92,11 +92,14 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
     tail = b""  # the last bytes of the block before, for a quote cut by the block end
     offset = lines = 0  # bytes and line breaks before ``block``
     last_nl = -1  # byte offset of the last line break before ``block``
+    first = b""  # the file's first bytes
     for block in itertools.chain(read_blocks(path, chunk), [b""]):  # b"": the end
         pending = decoder.getstate()[0]  # the start of a character cut by the block end
         try:
             decoder.decode(block, final=not block)
         except UnicodeDecodeError as e:
+            if (named := text_problem(path, first if offset else block)) is not None:
+                raise named from None  # a zip (an .xlsx), an .xls: named as the local reader does
             data = pending + block  # what the decoder read (``pending`` holds no LF)
             start = offset - len(pending)
             nl = data.rfind(b"\n", 0, e.start)
@@ -105,6 +108,8 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
             raise not_utf8(path, data[e.start], off,
                            lines + data.count(b"\n", 0, e.start) + 1,
                            off - col_from) from None
+        if not offset:
+            first = block[:1 << 16]  # its magic number and first line (``text_problem``)
         if not found and block:
             found, odd = breaks_in_quotes(block, odd)
         # a memchr first: most logs hold no quote at all

@@ -58,3 +58,24 @@ def test_text_after_a_field_that_ends_in_its_separator_or_a_line_break_is_found(
     for chunk in range(1, len(body) + 1):
         with pytest.raises(DataError, match="text follows the closing quote"):
             spark_csv_scan(f, chunk=chunk)
+
+
+@pytest.mark.parametrize("compression", ["deflated", "stored"])
+def test_a_zip_given_as_a_csv_is_named_as_the_local_reader_names_it(
+        tmp_path: Path, compression: str) -> None:
+    """An .xlsx or a dataset's zip saved as log.csv: Spark's scan said 'probably latin-1,
+    re-save it as UTF-8 (iconv)', the local reader 'a zip archive (as an .xlsx is)'."""
+    import zipfile
+
+    from recommender.io.binary import check_text_file
+
+    log = tmp_path / "log.csv"
+    how = zipfile.ZIP_DEFLATED if compression == "deflated" else zipfile.ZIP_STORED
+    with zipfile.ZipFile(log, "w", how) as z:
+        z.writestr("ratings.csv", "user_id,film_id\n" + "".join(
+            f"{i},{i % 7}\n" for i in range(3000)))
+    with pytest.raises(DataError) as local:
+        check_text_file(log)
+    with pytest.raises(DataError) as spark:
+        spark_csv_scan(log, chunk=1024)
+    assert "zip archive" in str(local.value) and str(spark.value) == str(local.value)
