@@ -189,3 +189,24 @@ def test_the_user_protocol_folds_ease_users_in_by_the_projection() -> None:
     got = scorer.score(users, np.arange(x.shape[1]))
     unseen = hist[users] == 0
     np.testing.assert_allclose(got[unseen], want[unseen], atol=1e-5 * np.abs(want).max())
+
+
+def test_a_watch_lists_fold_in_is_implicits_own_recalculate_user(als_model: Model) -> None:
+    """An oracle the closed forms above do not share: implicit's ``recalculate_user`` (which
+    applies alpha itself) on the model's film factors gives a watch list's vector."""
+    from implicit.cpu.als import AlternatingLeastSquares
+
+    m = als_model
+    params = m.meta["params"]
+    assert params["weighting"] == "binary"
+    als = AlternatingLeastSquares(factors=m.film_factors.shape[1], alpha=float(params["alpha"]),
+                                  regularization=float(params["regularization"]))
+    als.item_factors = np.asarray(m.film_factors, np.float32)
+    als.user_factors = np.zeros((1, m.film_factors.shape[1]), np.float32)
+    for user in (0, 11, 77):
+        films = m.user_films(user)
+        row = sp.csr_matrix((np.ones(len(films), np.float32),
+                             (np.zeros(len(films), np.int64), films)), shape=(1, m.n_films))
+        want = np.asarray(als.recalculate_user(0, row), np.float64).reshape(-1)
+        np.testing.assert_allclose(fold_in(m, films), want, rtol=1e-3,
+                                   atol=1e-4 * float(np.abs(want).max()))
