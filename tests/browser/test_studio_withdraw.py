@@ -27,6 +27,8 @@ def test_withdraw_after_the_sent_waves(served_demo: Any, watched: Any) -> None:
     assert page.locator("#next-wave").count() == 0 and page.locator("#withdraw-sent").count() == 0
     page.wait_for_selector("#report table")
     assert "the campaign was withdrawn after them" in page.inner_text("#report-note")
+    label = page.inner_text("label[for=sent-waves]")  # no next wave to count them
+    assert "the withdrawal says 2" in label and "next wave" not in label
     assert api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]["withdrawn"][
         "sent_waves"] == 2
     page.goto(f"{served_demo.base}/studio/#/campaigns")

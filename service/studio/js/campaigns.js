@@ -238,7 +238,7 @@ async function detail(view, planId, params) {
         : [gone.sent_waves === 0 ? "no wave was sent, " : `${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
           "and the users of its later waves are free for other campaigns of its films. It has no next wave."]) : "",
     section("Plan", ...planSummary(planId, plan.summary),
-      h("div", { class: "row" }, h("label", { for: "sent-waves" }, `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
+      h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
       clamped),
     gone && gone.sent_waves === 0 ? "" : reportBox,
