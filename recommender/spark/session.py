@@ -374,6 +374,16 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
                 _quiet_stop(spark)
                 created = False
             raise
+        except Exception:
+            if not interrupt.hit:
+                raise
+            # a Ctrl-C inside a collect (DataFrame.toArrow) is replaced by the cancelled
+            # job's Py4JJavaError, which pyspark raises in a finally: a Python traceback
+            # and Java stack traces, exit 1, in place of "interrupted"
+            if created:
+                _quiet_stop(spark)
+                created = False
+            raise KeyboardInterrupt from None
         finally:
             if created:
                 spark.stop()
