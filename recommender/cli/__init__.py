@@ -446,5 +446,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # spark-submit's "$CLI": main of the one imported copy (its Terminated)
+    raise SystemExit(__import__("recommender.cli", fromlist=["main"]).main())
