@@ -138,6 +138,10 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
                                     ) from None
     if "spark.driver.extraJavaOptions" not in settings:  # the quiet log is not in use
         session.sparkContext.setLogLevel("ERROR")
+    running = session.sparkContext.master
+    if under_submit and master != "local[*]" and running != master:  # not silently ignored
+        print(f"note: --spark-master {master} is not used under spark-submit: this runs on "
+              f"spark-submit's master ({running})", file=sys.stderr)
     return session, True
 
 
