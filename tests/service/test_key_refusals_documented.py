@@ -84,3 +84,15 @@ def test_a_read_keys_403_on_a_write_names_the_model_version(model_dir: Path,
         assert r.status_code == 403 and r.headers.get("X-Model-Version") == version
         r = c.post("/events", json={"events": []}, headers={"X-API-Key": "wrong"})
         assert r.status_code == 401 and "X-Model-Version" not in r.headers
+
+
+def test_readme_names_every_route_a_write_key_guards() -> None:
+    """README's Security section lists the routes that need a write key: it left out
+    ``POST /campaigns/{plan_id}/withdraw``, which the service guards as a write."""
+    from service.auth import WRITE_PATHS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("- **Write keys.**", 1)[1].split("\n- **", 1)[0]
+    text = " ".join(section.split())
+    for path in sorted(WRITE_PATHS):
+        assert f"POST {path}" in text, path
