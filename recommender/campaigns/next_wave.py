@@ -56,6 +56,7 @@ from recommender.campaigns.events import iter_events, plan_links, trained_throug
 from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.withdraw import re_plans
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.ids import IdMap
 from recommender.model.model import Model
@@ -126,6 +127,8 @@ class NextWave:
             key=key, amend=lambda summary, earlier: with_warning(
                 summary, str(s["previous_plan_id"]), earlier))
         self.plan.summary.update(stored)
+        if "warning" not in stored:  # the next wave it named was withdrawn unsent meanwhile
+            self.plan.summary.pop("warning", None)
 
 
 def with_warning(summary: dict[str, Any], plan_id: str, earlier: Sequence[str]
@@ -133,8 +136,8 @@ def with_warning(summary: dict[str, Any], plan_id: str, earlier: Sequence[str]
     """``summary`` with a warning naming ``earlier``, the next waves ``plan_id`` already has
     (``summary`` itself when there is none): each plans the same remaining budget, so sending
     two would spend it twice (re-planning is allowed: one of them is sent)."""
-    if not earlier:
-        return summary
+    if not earlier:  # one named when it was planned may have been withdrawn unsent since
+        return {k: v for k, v in summary.items() if k != "warning"}
     return {**summary, "warning": (
         f"plan {plan_id} already has {len(earlier)} next wave"
         f"{'s' if len(earlier) > 1 else ''} ({', '.join(earlier[:5])}"
@@ -242,9 +245,8 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     overlay = model.meta.get("overlay") or {}
     seq = int(overlay["seq"]) if "seq" in overlay else trained_through(model.meta, store)
     # next waves already planned from this plan (read again when it is stored: NextWave.save)
-    with store.engine.connect() as conn:
-        earlier = sorted(str(r[0]) for r in conn.execute(
-            sa.select(plan_links.c.plan_id).where(plan_links.c.previous_plan_id == plan_id)))
+    with store.engine.connect() as conn:  # one withdrawn unsent is never sent: none of them
+        earlier = re_plans(conn, plan_id)
     plan.summary.update(with_warning(plan.summary, plan_id, earlier))
     measured_so_far(plan.summary, blocks, plan_id)
     plan.summary.update(previous_plan_id=plan_id, sent_waves=sent_waves, events_seq=seq,

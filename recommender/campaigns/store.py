@@ -286,6 +286,7 @@ class CampaignStore:
         from recommender.campaigns.controls import refuse_held_out
         from recommender.campaigns.events import plan_links  # step 2's table, defined there
         from recommender.campaigns.moved import check_plan
+        from recommender.campaigns.withdraw import re_plans
 
         cols = rows.to_pydict()
         n = rows.num_rows
@@ -297,9 +298,7 @@ class CampaignStore:
                 previous = link["previous_plan_id"]
                 conn.execute(plans.update().where(plans.c.plan_id == previous).values(
                     n_rows=plans.c.n_rows))
-                earlier = sorted(str(r[0]) for r in conn.execute(
-                    sa.select(plan_links.c.plan_id).where(
-                        plan_links.c.previous_plan_id == previous)))
+                earlier = re_plans(conn, previous)  # but those withdrawn unsent
                 if amend is not None:
                     summary = amend(summary, earlier)
             conn.execute(plans.insert().values(

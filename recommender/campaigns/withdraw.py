@@ -70,6 +70,18 @@ def refuse_withdrawn(conn: sa.Connection, plan_id: str) -> None:
             "has no next wave; plan a new campaign of its films instead")
 
 
+def re_plans(conn: sa.Connection, plan_id: str) -> list[str]:
+    """The next waves of ``plan_id`` stored so far, sorted, but those withdrawn before any of
+    their waves went out: never sent, they spend none of its remaining budget, so a next wave
+    planned now is no re-plan of them (its summary's warning names the others)."""
+    from recommender.campaigns.events import plan_links
+
+    c, w = plan_links.c, withdrawals.c
+    return sorted(str(r[0]) for r in conn.execute(sa.select(c.plan_id).where(
+        c.previous_plan_id == plan_id,
+        ~sa.exists().where(w.plan_id == c.plan_id, w.sent_waves == 0))))
+
+
 def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, Any]:
     """Withdraw ``plan_id`` after its waves 1..``sent_waves`` (see the module docstring):
     ``{"plan_id", "sent_waves", "plan_waves", "at", "already", "released_rows", "chain"}``,

@@ -260,3 +260,31 @@ def test_a_withdrawn_re_plan_holds_the_pairs_of_its_sent_waves(
     assert sent.plan_id in later.plan.summary["held_out_elsewhere"]["plans"]
     later.save(store)
     store.close()
+
+
+def test_a_next_wave_withdrawn_unsent_is_not_named_as_a_re_plan(
+        world: tuple[Model, list[str]], tmp_path: Path) -> None:
+    """A next wave withdrawn before any of its waves went out will never be sent: a next wave
+    planned after it is the only one to send, and its warning ("send only one of them") named
+    the withdrawn one; one withdrawn after a sent wave went out, and is still named."""
+    model, films = world
+    store = open_store(str(tmp_path / "store.db"))
+    first = stored(store, model, films, 60, seed=1)
+    unsent = plan_next_wave(model, store, first, sent_waves=1, progress=False)
+    withdraw(store, unsent.plan_id, 0)
+    alone = plan_next_wave(model, store, first, sent_waves=1, progress=False)
+    assert "warning" not in alone.summary
+    assert "warning" not in store.summary(alone.plan_id)
+    again = plan_next_wave(model, store, first, sent_waves=1, progress=False)
+    assert again.summary["warning"].startswith(
+        f"plan {first} already has 1 next wave ({alone.plan_id})")
+    # one planned while another was there, stored after that one was withdrawn unsent
+    other = stored(store, model, films, 20, seed=8)
+    gone = plan_next_wave(model, store, other, sent_waves=1, progress=False)
+    late = prepare_next_wave(model, store, other, sent_waves=1, progress=False)
+    assert gone.plan_id in late.plan.summary["warning"]
+    withdraw(store, gone.plan_id, 0)
+    late.save(store)
+    assert "warning" not in late.plan.summary
+    assert "warning" not in store.summary(late.plan.plan_id)
+    store.close()
