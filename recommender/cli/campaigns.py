@@ -211,6 +211,7 @@ def show_summary(plan_id: str, summary: dict[str, Any], as_json: bool) -> TextIO
     from recommender.cli.printing import print_body
 
     print_body({"plan_id": plan_id, "summary": summary})
+    print_notes(summary)  # the warnings stay on stderr: only the tables give way to the body
     return sys.stderr
 
 
@@ -273,23 +274,10 @@ def write_outputs(rows: Any, summary: dict[str, Any], out: str, summary_path: st
     return int(rows.num_rows)
 
 
-def print_summary(summary: dict[str, Any]) -> None:
-    """The summary as tables, each number with its unit and where it comes from."""
-    horizon = summary.get("horizon") or {}
-    days = horizon.get("days")
-    span = f"{days:g} days, the calibration horizon" if isinstance(days, int | float) \
-        else "the calibration horizon"
-    print(f"Plan {summary['plan_id']} on model {summary['model_version']} (p = probability "
-          f"of watching within {span}; the summary's 'horizon' says how it is measured)")
-    _print_table(
-        ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",
-         "control (users)", "expected conversions (users)", "expected value (value units)",
-         "dual price (value/selected user)", "flag"],
-        [[f["film_id"], f["title"], f["budget"], f["eligible_users"], f["contacts"],
-          f["control"], f"{f['expected_conversions']:.2f}", f"{f['expected_value']:.2f}",
-          f"{f['dual_price']:.4f}",
-          "budget + control > eligible users" if f["budget_exceeds_eligible"] else ""]
-         for f in summary["films"]])
+def print_notes(summary: dict[str, Any]) -> None:
+    """A plan summary's notes and warnings, on stderr: with the tables, or under ``--json``
+    beside the body (they were lost there: a re-plan's warning, the opt-outs of other plans'
+    pairs, a film of no effect, the solver's tolerance)."""
     for f in summary["films"]:
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
@@ -321,9 +309,30 @@ def print_summary(summary: dict[str, Any]) -> None:
         print(f"note: withdrawn {gone['at']} after {gone['sent_waves']} sent wave(s): the "
               "users of its later waves are free for other plans of its films; no next wave",
               file=sys.stderr)
+    note = summary["optimality"].get("note")
+    if note:  # values too far apart for the solver's relative tolerance
+        print(f"warning: {note}", file=sys.stderr)
+
+
+def print_summary(summary: dict[str, Any]) -> None:
+    """The summary as tables, each number with its unit and where it comes from."""
+    horizon = summary.get("horizon") or {}
+    days = horizon.get("days")
+    span = f"{days:g} days, the calibration horizon" if isinstance(days, int | float) \
+        else "the calibration horizon"
+    print(f"Plan {summary['plan_id']} on model {summary['model_version']} (p = probability "
+          f"of watching within {span}; the summary's 'horizon' says how it is measured)")
+    _print_table(
+        ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",
+         "control (users)", "expected conversions (users)", "expected value (value units)",
+         "dual price (value/selected user)", "flag"],
+        [[f["film_id"], f["title"], f["budget"], f["eligible_users"], f["contacts"],
+          f["control"], f"{f['expected_conversions']:.2f}", f"{f['expected_value']:.2f}",
+          f"{f['dual_price']:.4f}",
+          "budget + control > eligible users" if f["budget_exceeds_eligible"] else ""]
+         for f in summary["films"]])
+    print_notes(summary)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
-    if o.get("note"):  # values too far apart for the solver's relative tolerance
-        print(f"warning: {o['note']}", file=sys.stderr)
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
     _print_table(["total", "value", "unit / source"], [
         ["contacts", f"{t['contacts']:,}", "target rows: (film, user) pairs to contact"],

@@ -327,3 +327,30 @@ def test_a_plan_that_a_plan_stored_meanwhile_clashes_with_is_made_again(
     finally:
         s.close()
     assert theirs and not theirs & mine
+
+
+def test_plan_json_keeps_the_warnings_on_stderr(model_dir: Path, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """README: ``--json`` puts the body on stdout instead of the tables; the notes and
+    warnings the tables come with stay on stderr (they were dropped: a second next wave of one
+    plan said nothing of the first, a second plan nothing of the pairs it left out)."""
+    slate = slate_file(tmp_path, "film_id,budget\n00000,20\n00002,20\n")
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    code, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
+                       tmp_path / "a.csv", "--waves", 3, "--store", store)
+    assert code == 0, err
+    code, out, err = run(capsys, "plan", model_dir, "--slate", slate, "--out",
+                         tmp_path / "b.csv", "--waves", 3, "--store", store, "--json")
+    assert code == 0, err
+    first = json.loads(out)
+    assert first["summary"]["held_out_elsewhere"]["pairs"] > 0
+    assert "note: " in err and "left out, so that no plan's control group" in err
+    plan_id = first["plan_id"]
+    bodies = []
+    for name in ("n1.csv", "n2.csv"):
+        code, out, err = run(capsys, "plan", model_dir, "--after", plan_id, "--sent-waves", 1,
+                             "--store", store, "--out", tmp_path / name, "--json")
+        assert code == 0, err
+        bodies.append(json.loads(out))
+    warning = bodies[1]["summary"]["warning"]
+    assert bodies[0]["plan_id"] in warning and f"warning: {warning}" in err
