@@ -97,6 +97,8 @@ def describe_validation_error(err: dict[str, Any]) -> str:
     got = _shown(err.get("input")) if kind != "extra_forbidden" else None
     if kind == "extra_forbidden":
         return f"{where} is not a known field"
+    if got is not None and ", got " in msg:  # pydantic's own "got a number with a fraction"
+        return f"{where}: {msg} ({got})"
     return f"{where}: {msg}" + (f", got {got}" if got is not None else "")
 
 

@@ -143,10 +143,14 @@ class EventIn(BaseModel):
 
     @field_validator("timestamp", "weight", mode="before")
     @classmethod
-    def _json_number(cls, value: Any) -> Any:
-        """JSON numbers only, as the schema says: not true/false, not "5" (3.0 is 3)."""
+    def _json_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON numbers only, as the schema says: not true/false, not "5" (3.0 is 3); a
+        timestamp in milliseconds is said to be one, as ``events import`` says it."""
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError("should be a JSON number")  # the 422's text adds what it got
+        if info.field_name == "timestamp" and MAX_TIMESTAMP < value <= 1000 * MAX_TIMESTAMP:
+            raise ValueError(f"should be whole unix seconds, at most {MAX_TIMESTAMP:,}: "
+                             "milliseconds? divide by 1000")
         return value
 
 
