@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.io.columns import REGION
-from recommender.io.places import CITY, Cinemas
+from recommender.io.places import CITY, Cinemas, screens_by_place
 from recommender.model.model import Model
 
 
@@ -95,11 +95,4 @@ def screens_in(cinemas: Cinemas, places: NDArray[np.str_], labels: NDArray[np.st
                ) -> NDArray[np.int64]:
     """The screens of the table's cinemas in each of ``labels``, each row in its place of
     ``places`` (``table_places``; 0 for a label no row names)."""
-    names, code = np.unique(np.asarray(places, dtype=str), return_inverse=True)
-    sums = np.zeros(len(names), np.int64)
-    np.add.at(sums, code.ravel(), cinemas.screens)
-    want = np.asarray(labels, dtype=str)
-    if not len(names):
-        return np.zeros(len(want), np.int64)
-    pos = np.clip(np.searchsorted(names, want), 0, len(names) - 1)
-    return np.where(names[pos] == want, sums[pos], 0).astype(np.int64)
+    return screens_by_place(places, cinemas.screens, labels)

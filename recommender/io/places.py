@@ -91,14 +91,21 @@ class Cinemas:
     def screens_in(self, by: str, places: NDArray[np.str_]) -> NDArray[np.int64]:
         """The screens of the table's cinemas in each of ``places`` (cinema ids, cities or
         regions, as ``by`` says; 0 for a place no row names), summed in whole numbers."""
-        names, code = np.unique(self.column(by), return_inverse=True)
-        sums = np.zeros(len(names), np.int64)
-        np.add.at(sums, code.ravel(), self.screens)
-        want = np.asarray(places, dtype=str)
-        if not len(names):
-            return np.zeros(len(want), np.int64)
-        pos = np.clip(np.searchsorted(names, want), 0, len(names) - 1)
-        return np.where(names[pos] == want, sums[pos], 0).astype(np.int64)
+        return screens_by_place(self.column(by), self.screens, places)
+
+
+def screens_by_place(rows: NDArray[np.str_], screens: NDArray[np.int64],
+                     places: NDArray[np.str_]) -> NDArray[np.int64]:
+    """The sum of ``screens`` over the table rows whose place (``rows``) is each of
+    ``places`` (0 for a place no row names), in whole numbers."""
+    names, code = np.unique(np.asarray(rows, dtype=str), return_inverse=True)
+    sums = np.zeros(len(names), np.int64)
+    np.add.at(sums, code.ravel(), screens)
+    want = np.asarray(places, dtype=str)
+    if not len(names):
+        return np.zeros(len(want), np.int64)
+    pos = np.clip(np.searchsorted(names, want), 0, len(names) - 1)
+    return np.where(names[pos] == want, sums[pos], 0).astype(np.int64)
 
 
 def read_cinemas(path: str | os.PathLike[str]) -> Cinemas:
