@@ -213,6 +213,7 @@ def caught_up(request: Request, engine: Engine) -> Engine:
     sync.poll()
     current: Engine = request.app.state.service.engine or engine
     request.state.model_version = current.version
+    request.state.events_seq = sync.seq_for(current)  # X-Events-Seq: the events it planned on
     return current
 
 

@@ -326,3 +326,59 @@ def test_the_events_header_on_both_paths(model_dir: Path, tmp_path: Path, fast: 
             r = c.get(path, params={"k": 3})
             assert r.status_code == 200 and r.headers["x-events-seq"] == str(seq), path
         assert "x-events-seq" not in c.get("/events/status").headers  # no model answered
+
+
+def test_a_plan_made_on_the_caught_up_engine_says_its_events(model_dir: Path,
+                                                             tmp_path: Path) -> None:
+    """A plan reads the store first (``caught_up``) and plans on the engine the events made:
+    X-Events-Seq names that engine's sequence, as the plan's ``store_events`` does (it named
+    the request's first engine's, 0, beside a body through sequence 1). Oracle: the sequence
+    POST /events answered."""
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        seq = c.post("/events", json={"events": [ev(1, "someone", "00004")]}).json()["sequence"]
+        assert c.get("/films/00004/audience").headers["x-events-seq"] == "0"  # no poller
+        r = c.post("/campaigns/plan", json={"films": [{"film_id": "00000", "budget": 5}]})
+        assert r.status_code == 200, r.text
+        assert r.json()["summary"]["store_events"]["through_seq"] == seq == 1
+        assert r.headers["x-events-seq"] == str(seq)
+
+
+def test_the_fast_paths_header_names_the_engine_it_answered_with(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path looked the sequence up after its body was made: two events installs
+    meanwhile (a cold ranking under steady events) had dropped the engine it took from the
+    poller's table, and the header said 0 for a body through sequence 1. Oracle: the
+    sequence POST /events answered before the request."""
+    from recommender.campaigns.events import check_events, record_events
+    from service import fastpath
+
+    moves: list[Any] = []
+    original = fastpath._audience_lane
+
+    async def lane(*args: Any) -> bytes | None:
+        body = await original(*args)
+        for move in moves:
+            move()
+        return body
+
+    monkeypatch.setattr(fastpath, "_audience_lane", lane)
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        events_poll=0, warm_cache=False)
+    with TestClient(create_app(settings)) as c:
+        sync = c.app.state.events_sync  # type: ignore[attr-defined]
+        seq = c.post("/events", json={"events": [ev(1, "someone", "00004")]}).json()["sequence"]
+        sync.poll()
+        assert sync.applied == seq == 1
+
+        def two_installs() -> None:
+            moves.clear()
+            for i in (2, 3):
+                record_events(sync.store, check_events([ev(i, f"other{i}", "00004")]))
+                assert sync.poll()
+
+        moves.append(two_installs)
+        r = c.get("/films/00004/audience", params={"k": 3})
+        assert r.status_code == 200 and not moves and sync.applied == 3
+        assert r.headers["x-events-seq"] == str(seq)
