@@ -43,6 +43,7 @@ from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.filenames import safe_filename
+from service.head import HEAD
 from service.idempotency import REPLAYED, IdempotencyKey, plan_once, replay, request_key
 from service.json_body import JsonRoute, NegativeZero
 from service.raw_ids import plan_id as raw_plan_id
@@ -339,8 +340,9 @@ def plan_csv(plan_id: str, request: Request,
                f'attachment; filename="{safe_filename(plan_id, "plan")}.csv"'}
     if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
-    return StreamingResponse(csv_chunks(tables, key), media_type="text/csv; charset=utf-8",
-                             headers=headers)
+    # a HEAD (service/head.py) sends no byte of it: no row is read from the store for it
+    chunks = iter(()) if request.scope.get(HEAD) else csv_chunks(tables, key)
+    return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 
 
 @router.post("/campaigns/{plan_id}/withdraw", response_model=Withdrawn, responses={

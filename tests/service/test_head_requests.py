@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -79,3 +80,33 @@ def test_a_head_is_logged_as_a_head_that_sent_no_row(settings: Settings, tmp_pat
     assert [(r["endpoint"], r["rows"]) for r in records] == [
         ("HEAD /films/{film_id}/audience", 0), ("HEAD /films/{film_id}/audience.csv", 0),
         ("GET /films/{film_id}/audience", 4)]
+
+
+def test_a_head_of_a_plans_csv_reads_none_of_its_rows(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A HEAD of plan.csv streamed every row of the plan out of the store and wrote it as CSV,
+    to drop it all (a monitor probing a download link read a whole campaign per probe); it
+    answers with the GET's status and headers and reads no row. Oracle: the store's own
+    row stream, counted."""
+    from recommender.campaigns.store import CampaignStore
+
+    read: list[int] = []
+    stream = CampaignStore._stream
+
+    def counted(self: CampaignStore, plan_id: str, chunk: int) -> Any:
+        for table in stream(self, plan_id, chunk):
+            read.append(table.num_rows)
+            yield table
+
+    monkeypatch.setattr(CampaignStore, "_stream", counted)
+    with TestClient(create_app(settings)) as c:
+        plan_id = c.post("/campaigns/plan", json={
+            "films": [{"film_id": "00003", "budget": 5}]}).json()["plan_id"]
+        got = c.get(f"/campaigns/{plan_id}/plan.csv")
+        assert got.status_code == 200 and sum(read) > 0
+        read.clear()
+        head = c.head(f"/campaigns/{plan_id}/plan.csv")
+        assert c.head("/campaigns/plan-nope/plan.csv").status_code == 404
+    assert head.status_code == 200 and head.content == b"" and read == []
+    for name in ("content-type", "content-disposition", "x-plan-model-version"):
+        assert head.headers.get(name) == got.headers.get(name), name
