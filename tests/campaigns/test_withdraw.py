@@ -178,6 +178,12 @@ def test_cli_and_http(world: tuple[Model, list[str]], tmp_path: Path,
     assert code == 2 and "a withdrawal is final" in err and not out
     code, out, err = run_cli(capsys, "campaign", "show", first, "--store", db)
     assert code == 0 and "note: withdrawn " in err and "after 1 sent wave(s)" in err
+    tables_err = err
+    # --json: the body on stdout in place of the tables, the notes beside it on stderr (as
+    # plan --json); they were dropped
+    code, out, err = run_cli(capsys, "campaign", "show", first, "--store", db, "--json")
+    assert code == 0 and json.loads(out)["summary"]["withdrawn"]["sent_waves"] == 1
+    assert err == tables_err
     code, out, err = run_cli(capsys, "campaign", "list", "--store", db)
     assert code == 0 and "withdrawn (after waves sent)" in out
     assert [line.split()[-1] for line in out.splitlines() if line.startswith(first)] == ["1"]
