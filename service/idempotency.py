@@ -75,6 +75,16 @@ def replay(store: CampaignStore, key: tuple[str, str] | None) -> dict[str, Any] 
     return {"plan_id": plan_id, "summary": store.summary(plan_id)}
 
 
+def replayed_without_events(request: Request, response: Response,
+                            body: dict[str, Any]) -> dict[str, Any]:
+    """``body``; a replayed one (``REPLAYED``) is the store's record of an earlier answer, of
+    no engine: it carries no ``X-Events-Seq`` (it named the serving engine's sequence, beside
+    a body planned on earlier events)."""
+    if response.headers.get(REPLAYED) == "true":
+        request.state.events_seq = None
+    return body
+
+
 def plan_once(store: CampaignStore, key: tuple[str, str] | None, response: Response,
               make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """The plan stored under ``key`` (a retry), else ``make()``, which plans and stores the

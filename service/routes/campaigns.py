@@ -44,7 +44,14 @@ from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
 from service.filenames import safe_filename
 from service.head import HEAD
-from service.idempotency import REPLAYED, IdempotencyKey, plan_once, replay, request_key
+from service.idempotency import (
+    REPLAYED,
+    IdempotencyKey,
+    plan_once,
+    replay,
+    replayed_without_events,
+    request_key,
+)
 from service.json_body import JsonRoute, NegativeZero
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
@@ -287,7 +294,7 @@ def plan(body: PlanRequest, request: Request, response: Response, engine: Engine
             return {"plan_id": result.plan_id, "summary": result.summary}
         raise AssertionError("unreachable")  # the last attempt returns or raises
 
-    return plan_once(store, key, response, make)
+    return replayed_without_events(request, response, plan_once(store, key, response, make))
 
 
 @router.get("/campaigns", response_model=PlanList, responses={**INVALID, **STORE_DOWN},

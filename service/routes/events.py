@@ -46,7 +46,7 @@ from recommender.io.convert import MAX_ID_BYTES
 from recommender.model.foldin import unserved_ids
 from service.deps import EngineDep
 from service.errors import describe_validation_error
-from service.idempotency import IdempotencyKey, plan_once, request_key
+from service.idempotency import IdempotencyKey, plan_once, replayed_without_events, request_key
 from service.json_body import JsonRoute
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, STORE_DOWN
@@ -319,7 +319,8 @@ def next_wave(plan_id: str, request: Request, response: Response, engine: Engine
         return {"plan_id": plan.plan_id, "summary": plan.summary}
 
     try:
-        return plan_once(store, key, response, make)
+        return replayed_without_events(request, response,
+                                       plan_once(store, key, response, make))
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     except NothingToPlanError as e:

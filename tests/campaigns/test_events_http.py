@@ -382,3 +382,23 @@ def test_the_fast_paths_header_names_the_engine_it_answered_with(
         r = c.get("/films/00004/audience", params={"k": 3})
         assert r.status_code == 200 and not moves and sync.applied == 3
         assert r.headers["x-events-seq"] == str(seq)
+
+
+def test_a_replayed_plan_names_no_events_sequence(model_dir: Path, tmp_path: Path) -> None:
+    """A retry with the plan's Idempotency-Key answers the stored plan, made before the events
+    that came since: X-Events-Seq named the serving engine's sequence (1) beside a body
+    planned on none. A replay is no engine's answer: it carries none. Oracle: the body's own
+    ``store_events`` and the sequence POST /events answered."""
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        events_poll=0, warm_cache=False)
+    body = {"films": [{"film_id": "00000", "budget": 5}]}
+    with TestClient(create_app(settings)) as c:
+        first = c.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k-1"})
+        assert first.headers["x-events-seq"] == "0" and first.json()["summary"][
+            "store_events"] is None
+        seq = c.post("/events", json={"events": [ev(1, "someone", "00004")]}).json()["sequence"]
+        assert c.post(f"/campaigns/{first.json()['plan_id']}/next", json={"sent_waves": 1}
+                      ).headers["x-events-seq"] == str(seq)  # planned on the events
+        again = c.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k-1"})
+    assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+    assert "x-events-seq" not in again.headers
