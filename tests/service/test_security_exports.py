@@ -122,6 +122,21 @@ def test_an_unwritable_log_stops_the_export(model_dir: Path, tmp_path: Path) -> 
     said = {path for path, item in paths.items() for op in item.values()
             if "export log" in op["responses"].get("503", {}).get("description", "")}
     assert len(stopped) == 5 and said == stopped
+    # and every route whose code records an export is among them (a route added later too)
+    import inspect
+    import re
+
+    from service.app import create_app as build
+
+    def flat(routes: list[Any]) -> list[Any]:  # FastAPI's included routers hold their own
+        return [x for r in routes for x in ([r] + flat(getattr(
+            getattr(r, "original_router", r), "routes", None) or []))]
+
+    recording = {re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
+                 for route in flat(build(Settings(model_path=str(model_dir))).routes)
+                 if inspect.isfunction(getattr(route, "endpoint", None))
+                 and "record_export(" in inspect.getsource(route.endpoint)}
+    assert recording == stopped
 
 
 def test_pseudonymized_json_and_csv(locked: TestClient, log_path: Path) -> None:
