@@ -169,9 +169,18 @@ class Settings(BaseSettings):
         if not any(items):
             raise ValueError(f"{name} is set but holds no key; unset it to serve without keys, "
                              "or give keys (KEY or ID:KEY, comma-separated)")
+        ids_of: dict[str, set[str]] = {}
         for item in items:  # "ID: KEY" is read as KEY (auth.KeyRing strips both parts)
             key_id, sep, key = item.partition(":")
             _printable_ascii(name, key.strip() if sep else item, key_id.strip() if sep else None)
+            if item:
+                ids_of.setdefault(key.strip() if sep else item, set()).add(
+                    key_id.strip() if sep else "(no id)")
+        twice = next((sorted(ids) for ids in ids_of.values() if len(ids) > 1), None)
+        if twice is not None:  # the first id always matched: the export log named it alone
+            raise ValueError(f"{name} gives one key under the ids {', '.join(map(repr, twice))}: "
+                             "the export log could not tell those callers apart; give each "
+                             "its own key")
         return value
 
     @field_validator("admin_key", "api_key")

@@ -354,6 +354,18 @@ def test_key_settings_without_keys_refuse_to_start(setting: str, name: str) -> N
     assert "'ops'" in str(e.value) and "SECRETK1" not in str(e.value)
 
 
+@pytest.mark.parametrize("name", ["read_keys", "write_keys", "metrics_keys"])
+def test_one_key_under_two_ids_refuses_to_start(name: str) -> None:
+    """The first id always matched, so the export log named one caller for both (a key
+    handed to two tools); one id for two keys is a rotation and starts."""
+    with pytest.raises(ValueError, match="one key under the ids 'a', 'b'") as e:
+        Settings(**{name: "a:SECRETK1,b:SECRETK1"})
+    assert "SECRETK1" not in str(e.value)
+    with pytest.raises(ValueError, match=r"'\(no id\)', 'crm'"):
+        Settings(**{name: "SECRETK2, crm:SECRETK2"})
+    Settings(**{name: "crm:old-key-1,crm:new-key-2"})  # rotating one caller's key
+
+
 @pytest.mark.parametrize("name", ["read_keys", "write_keys", "admin_key"])
 def test_a_key_no_client_could_send_refuses_to_start(name: str) -> None:
     """A non-ASCII key could never match (headers are bytes; the server decodes them as
