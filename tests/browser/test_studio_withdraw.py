@@ -111,3 +111,26 @@ def test_a_campaign_withdrawn_after_every_wave(served_demo: Any, watched: Any) -
     assert "the campaign was withdrawn after them" in note
     assert "If later waves have not gone out yet" not in note
     watched.assert_clean()
+
+
+def test_a_withdrawal_from_the_keyboard_keeps_the_focus_and_says_all_users(
+        served_demo: Any, watched: Any) -> None:
+    """Confirmed with Enter, the page is drawn again under the button: the focus fell to the
+    body (the next Tab went on from where the button had been); it is on the notice now. A
+    campaign none of whose waves was sent frees all its users (the notice said "the users of
+    its later waves", later than no wave)."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=10")["films"][9]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 2, "seed": 17})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}")
+    page.wait_for_selector("#report table")
+    page.focus("#withdraw-none")
+    page.keyboard.press("Enter")
+    page.focus("#withdraw-confirm")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#withdrawn")
+    page.wait_for_function("() => document.activeElement.id === 'withdrawn'")
+    said = page.inner_text("#withdrawn")
+    assert "no wave was sent, and all its users are free" in said and "later" not in said
+    watched.assert_clean()

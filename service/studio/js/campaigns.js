@@ -233,10 +233,15 @@ async function detail(view, planId, params) {
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
-    gone ? h("p", { class: "warning", id: "withdrawn" }, `Withdrawn ${gone.at}: `,
+    // focusable: the withdrawal redraws the page under the confirm button, and the focus is
+    // moved here (it fell to the body, the next Tab went on from wherever the button had been)
+    gone ? h("p", { class: "warning", id: "withdrawn", tabindex: -1 }, `Withdrawn ${gone.at}: `,
       gone.sent_waves >= waves ? `every wave was sent (${waves}), and its users stay held for its films. It has no next wave.`
-        : [gone.sent_waves === 0 ? "no wave was sent, " : `${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
-          "and the users of its later waves are free for other campaigns of its films. It has no next wave."]) : "",
+        // none sent: every user is free (it said "no wave was sent, and the users of its
+        // later waves are free", later than no wave)
+        : gone.sent_waves === 0 ? "no wave was sent, and all its users are free for other campaigns of its films. It has no next wave."
+          : [`${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
+            "and the users of its later waves are free for other campaigns of its films. It has no next wave."]) : "",
     section("Plan", ...planSummary(planId, plan.summary),
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
@@ -262,7 +267,10 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
       go.disabled = true;
       try {
         await postJson(`/campaigns/${encodeURIComponent(planId)}/withdraw`, { sent_waves: n });
-        if (view.isConnected) await detail(view, planId, new URLSearchParams());
+        if (view.isConnected) {
+          await detail(view, planId, new URLSearchParams());
+          document.getElementById("withdrawn")?.focus();
+        }
       } catch (e) { out.replaceChildren(errorBox(e)); }
     } }, "Withdraw");
     out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
