@@ -337,7 +337,9 @@ def test_a_slates_hidden_cinemas_are_counted_as_the_cli_counts_them(
         watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
     """The note said "a cinema with fewer than min_cell users has its figures hidden" on
     every slate, while a cinema pooled with a small one is hidden too, whatever its users;
-    it now counts them (expected_new_hidden_cinemas), as the CLI's legend does."""
+    it now counts them (expected_new_hidden_cinemas), as the CLI's legend does; and where
+    they are (an empty expected_new in the download): it named the CLI's "–", which no cell
+    of this page shows (the table per cinema holds screens only)."""
     page = watched.page
 
     def hide_three(route: Any) -> None:  # the demo hides none: an answer that hides three
@@ -354,6 +356,10 @@ def test_a_slates_hidden_cinemas_are_counted_as_the_cli_counts_them(
     page.wait_for_selector("#dslate-total")
     total = page.inner_text("#dslate-total")
     page.unroute("**/distribution/slate")
-    assert ("3 cinemas have their figures hidden (–) by the minimum cell of 10 users (fewer "
-            "users, or pooled with such cinemas)") in total, total
+    assert ("3 cinemas have their figures hidden by the minimum cell of 10 users (fewer "
+            "users, or pooled with such cinemas; an empty expected_new in the downloaded "
+            "allocation)") in total, total
+    # the page shows no per-cinema figure: the note named the CLI's "–", seen nowhere here
+    assert "(–)" not in total
+    assert "–" not in page.locator("#dslate-cinemas tbody").inner_text()
     watched.assert_clean()

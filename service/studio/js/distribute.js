@@ -147,7 +147,9 @@ function pivot(body, titles) {
 function hiddenNote(body) {
   const hidden = Math.max(0, ...body.films.map((f) => f.expected_new_hidden_cinemas || 0));
   return hidden
-    ? `Expected new viewers are over the cinemas shown: ${count(hidden, "cinema")} ${hidden === 1 ? "has its" : "have their"} figures hidden (–) by the minimum cell of ${count(body.min_cell, "user")} (fewer users, or pooled with such cinemas).`
+    // the per-cinema figures are in the download only (the table shows screens): the "–"
+    // the note named is the CLI's, shown nowhere on this page
+    ? `Expected new viewers are over the cinemas shown: ${count(hidden, "cinema")} ${hidden === 1 ? "has its" : "have their"} figures hidden by the minimum cell of ${count(body.min_cell, "user")} (fewer users, or pooled with such cinemas; an empty expected_new in the downloaded allocation).`
     : "";
 }
 
