@@ -134,3 +134,26 @@ def test_a_withdrawal_from_the_keyboard_keeps_the_focus_and_says_all_users(
     said = page.inner_text("#withdrawn")
     assert "no wave was sent, and all its users are free" in said and "later" not in said
     watched.assert_clean()
+
+
+def test_a_campaign_withdrawn_before_any_wave_asks_no_waves_sent(served_demo: Any,
+                                                                 watched: Any) -> None:
+    """Withdrawn with no wave sent there is no report: the box of waves sent stayed, holding a
+    bookmark's 2 beside "the withdrawal says 0", and a change asked for a report (a 422
+    nobody saw but the console); the list said it was withdrawn "after 0 sent waves"."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=11")["films"][10]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 3, "seed": 18})
+    api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 0})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=2")
+    page.wait_for_selector("#withdrawn")
+    assert "no wave was sent" in page.inner_text("#withdrawn")
+    assert page.locator("#sent-waves").count() == 0
+    assert page.locator("#report-window").count() == 0 and page.locator("#report").count() == 0
+    # the list says it in words (it said "after 0 sent waves")
+    page.goto(f"{served_demo.base}/studio/#/campaigns")
+    page.wait_for_selector("table")
+    row = page.locator("tr", has_text=plan["plan_id"]).inner_text()
+    assert "before any wave was sent" in row and "after 0" not in row
+    watched.assert_clean()

@@ -242,10 +242,12 @@ async function detail(view, planId, params) {
         : gone.sent_waves === 0 ? "no wave was sent, and all its users are free for other campaigns of its films. It has no next wave."
           : [`${gone.sent_waves === 1 ? "wave 1 was" : `waves 1–${gone.sent_waves} were`} sent, `,
             "and the users of its later waves are free for other campaigns of its films. It has no next wave."]) : "",
-    section("Plan", ...planSummary(planId, plan.summary),
+    // withdrawn before any wave went out: no report, so no box of waves sent (it held a
+    // bookmark's 2 beside "the withdrawal says 0", and a change asked for a report, refused)
+    section("Plan", ...planSummary(planId, plan.summary), gone && gone.sent_waves === 0 ? "" : [
       h("div", { class: "row" }, h("label", { for: "sent-waves" }, gone ? `Waves already sent (of ${waves}; the withdrawal says ${gone.sent_waves}): the report counts these` : `Waves already sent (of ${waves}): the report and the next wave count these`), sent,
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
-      clamped),
+      clamped]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
     gone ? "" : section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
@@ -322,7 +324,9 @@ export async function campaigns(view, rest, params) {
         const served = (row.titles_from_model || []).includes(f);
         return title ? (served ? `${title} (${f}; title from the served model)` : `${title} (${f})`) : f;
       }).join(", ") },
-      { key: "withdrawn", label: "Withdrawn", format: (v) => (v ? `after ${int(v.sent_waves)} sent wave${v.sent_waves === 1 ? "" : "s"}` : "") },
+      // none sent: "before any wave was sent" (it said "after 0 sent waves")
+      { key: "withdrawn", label: "Withdrawn", format: (v) => (!v ? "" : v.sent_waves === 0 ? "before any wave was sent"
+        : `after ${int(v.sent_waves)} sent wave${v.sent_waves === 1 ? "" : "s"}`) },
       { key: "totals", label: "Contacts", num: true, format: (v) => int(v?.contacts) },
       { key: "totals", label: "Expected conversions", num: true, format: (v, row) => num(v?.expected_conversions, 1) +
         (row.horizon_days ? ` within ${days(row.horizon_days)} days` : "") },
