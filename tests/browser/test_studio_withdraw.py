@@ -157,3 +157,31 @@ def test_a_campaign_withdrawn_before_any_wave_asks_no_waves_sent(served_demo: An
     row = page.locator("tr", has_text=plan["plan_id"]).inner_text()
     assert "before any wave was sent" in row and "after 0" not in row
     watched.assert_clean()
+
+
+def test_a_plan_with_a_next_wave_is_withdrawn_there(served_demo: Any, watched: Any) -> None:
+    """A plan a next wave was planned after offered Withdraw, said "This is final", then
+    showed the engine's refusal (409: its campaign goes on in the next wave): the section
+    now links the next wave instead; once that one is withdrawn, this one can be."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=12")["films"][11]["film_id"]
+    first = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                 "waves": 3, "seed": 19})
+    later = api(served_demo, f"/campaigns/{first['plan_id']}/next", {"sent_waves": 1})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{first['plan_id']}")
+    page.wait_for_selector("#withdraw-next")
+    assert page.locator("#withdraw-sent").count() == 0
+    assert page.locator("#withdraw-none").count() == 0
+    page.click(f"#withdraw-next a:text-is('{later['plan_id']}')")
+    page.wait_for_selector(f"h1:has-text('{later['plan_id']}')")
+    page.wait_for_selector("#report table")
+    assert page.locator("#withdraw-next").count() == 0  # the last plan of the chain
+    api(served_demo, f"/campaigns/{later['plan_id']}/withdraw", {"sent_waves": 0})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{first['plan_id']}")
+    page.wait_for_selector("#report table")
+    page.wait_for_timeout(500)  # the next wave's summary read
+    assert page.locator("#withdraw-next").count() == 0
+    page.click("#withdraw-sent")
+    page.click("#withdraw-confirm")
+    page.wait_for_selector("#withdrawn")
+    watched.assert_clean()

@@ -201,6 +201,10 @@ async function detail(view, planId, params) {
     // value typed then was overwritten, and the next report asked for the old window)
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
+    // a next wave planned after this plan: the campaign goes on there, and the server refuses
+    // to withdraw this one (the page asked "This is final", then showed the refusal)
+    const later = report instanceof Error ? null : /^the next wave (\S+) was planned after /.exec(report.sent_waves_source || "");
+    if (later && withdrawBox) withdrawBox.goesOn(later[1]);
     waitForSent();
   };
   // the next wave waits for the waves sent: a report that failed left the box empty, and a
@@ -232,6 +236,7 @@ async function detail(view, planId, params) {
       if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
+  const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     // focusable: the withdrawal redraws the page under the confirm button, and the focus is
     // moved here (it fell to the body, the next Tab went on from wherever the button had been)
@@ -252,7 +257,7 @@ async function detail(view, planId, params) {
     gone ? "" : section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
       leaveOut, next, out),
-    gone ? "" : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== ""));
+    withdrawBox || "");
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
   await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
@@ -281,10 +286,23 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
     "This is final: the campaign then has no next wave."), go,
     h("button", { type: "button", id: "withdraw-cancel", onclick: () => out.replaceChildren() }, "Cancel"));
   };
-  return section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
+  const buttons = h("div", { id: "withdraw-buttons" },
+    h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
+    h("button", { type: "button", id: "withdraw-none", onclick: () => ask(true) }, "Withdraw: no wave was sent"), out);
+  const box = section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
     "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
-  h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
-  h("button", { type: "button", id: "withdraw-none", onclick: () => ask(true) }, "Withdraw: no wave was sent"), out);
+  buttons);
+  /** A next wave (`next`) was planned after this plan: unless it was withdrawn (then this
+      plan can be), the campaign is withdrawn there, not here. */
+  box.goesOn = async (next) => {
+    const later = await getJson(`/campaigns/${encodeURIComponent(next)}`).catch(() => null);
+    if (!later || !later.summary || later.summary.withdrawn || !buttons.isConnected) return;
+    buttons.replaceChildren(h("p", { class: "note", id: "withdraw-next" },
+      "A next wave was planned after this plan: the campaign goes on in ",
+      h("a", { href: `#/campaigns/${encodeURIComponent(next)}` }, next),
+      ", and is withdrawn there (the engine refuses to withdraw a plan with a next wave not withdrawn)."));
+  };
+  return box;
 }
 
 const LIST_PAGE = 100;
