@@ -185,3 +185,27 @@ def test_a_plan_with_a_next_wave_is_withdrawn_there(served_demo: Any, watched: A
     page.click("#withdraw-confirm")
     page.wait_for_selector("#withdrawn")
     watched.assert_clean()
+
+
+def test_a_confirmation_is_taken_back_when_the_waves_sent_change(served_demo: Any,
+                                                                watched: Any) -> None:
+    """Asked with 1 wave sent, then 2 typed: the confirmation still said "Wave 1 was sent"
+    and withdrew after 1 beside a box saying 2; it is taken back, and asked again says 2."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=13")["films"][12]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 3, "seed": 20})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=1")
+    page.wait_for_selector("#report table")
+    page.click("#withdraw-sent")
+    assert "Wave 1 was sent" in page.inner_text("#withdraw-out")
+    page.fill("#sent-waves", "2")
+    page.dispatch_event("#sent-waves", "change")
+    assert page.locator("#withdraw-confirm").count() == 0
+    page.click("#withdraw-sent")
+    assert "Waves 1–2 were sent" in page.inner_text("#withdraw-out")
+    page.click("#withdraw-confirm")
+    page.wait_for_selector("#withdrawn")
+    assert api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]["withdrawn"][
+        "sent_waves"] == 2
+    watched.assert_clean()

@@ -211,7 +211,9 @@ async function detail(view, planId, params) {
   // click planned the next wave as if 1 was sent (said only once it was stored)
   const waitForSent = () => { next.disabled = sent.value.trim() === ""; };
   sent.addEventListener("input", waitForSent);
-  sent.addEventListener("change", () => loadReport(sentWaves()));
+  // a confirmation asked before the number changed would withdraw after the old number,
+  // beside a box that says another: it is taken back (asked again, it says the new one)
+  sent.addEventListener("change", () => { withdrawBox?.unask(); loadReport(sentWaves()); });
   // an empty box stays the server's default (it was read as 1, and said so)
   windowDays.addEventListener("change", () => loadReport(sent.value.trim() === "" ? undefined : sentWaves()));
   // films left out from the next wave on (their budget 0, their users' cap free for the
@@ -292,6 +294,7 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
   const box = section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
     "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
   buttons);
+  box.unask = () => { if (out.querySelector("#withdraw-confirm:enabled")) out.replaceChildren(); };
   /** A next wave (`next`) was planned after this plan: unless it was withdrawn (then this
       plan can be), the campaign is withdrawn there, not here. */
   box.goesOn = async (next) => {
