@@ -209,3 +209,20 @@ def test_a_confirmation_is_taken_back_when_the_waves_sent_change(served_demo: An
     assert api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]["withdrawn"][
         "sent_waves"] == 2
     watched.assert_clean()
+
+
+def test_a_bookmarked_plan_with_a_next_wave_links_it(served_demo: Any, watched: Any) -> None:
+    """A plan with a next wave opened with its waves sent in the address (a bookmark, Back
+    from the next wave) read only that report, "as set", which names no next wave: the section
+    offered Withdraw, asked "This is final", then showed the engine's refusal (409)."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=14")["films"][13]["film_id"]
+    first = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                 "waves": 3, "seed": 21})
+    later = api(served_demo, f"/campaigns/{first['plan_id']}/next", {"sent_waves": 1})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{first['plan_id']}?sent_waves=1")
+    page.wait_for_selector("#report table")
+    page.wait_for_selector(f"#withdraw-next a:text-is('{later['plan_id']}')")
+    assert page.locator("#withdraw-sent").count() == 0
+    assert "as set in" in page.inner_text("#report-note")  # the bookmark's report, still
+    watched.assert_clean()

@@ -203,9 +203,14 @@ async function detail(view, planId, params) {
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
     // a next wave planned after this plan: the campaign goes on there, and the server refuses
     // to withdraw this one (the page asked "This is final", then showed the refusal)
-    const later = report instanceof Error ? null : /^the next wave (\S+) was planned after /.exec(report.sent_waves_source || "");
-    if (later && withdrawBox) withdrawBox.goesOn(later[1]);
+    if (!(report instanceof Error)) nextWaveOf(report);
     waitForSent();
+  };
+  // only the server's default report names it (a number given, from a bookmark or typed, is
+  // "as set": the section offered Withdraw, then showed the engine's 409)
+  const nextWaveOf = (report) => {
+    const later = /^the next wave (\S+) was planned after /.exec(report.sent_waves_source || "");
+    if (later && withdrawBox) withdrawBox.goesOn(later[1]);
   };
   // the next wave waits for the waves sent: a report that failed left the box empty, and a
   // click planned the next wave as if 1 was sent (said only once it was stored)
@@ -262,6 +267,9 @@ async function detail(view, planId, params) {
     withdrawBox || "");
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
+  if (withdrawBox && sentFromUrl !== undefined) {  // the default report says whether a next wave was planned
+    getJson(`/campaigns/${encodeURIComponent(planId)}/report`).then(nextWaveOf, () => {});
+  }
   await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
 }
 
