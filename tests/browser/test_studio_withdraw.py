@@ -226,3 +226,31 @@ def test_a_bookmarked_plan_with_a_next_wave_links_it(served_demo: Any, watched: 
     assert page.locator("#withdraw-sent").count() == 0
     assert "as set in" in page.inner_text("#report-note")  # the bookmark's report, still
     watched.assert_clean()
+
+
+def test_a_withdrawal_keeps_the_report_window(served_demo: Any, watched: Any) -> None:
+    """The page drawn again after a withdrawal read the report in the server's default window
+    (the 7 days set were dropped from the box and the address), and a campaign withdrawn
+    before any wave kept the bookmark's sent_waves=2 in its address."""
+    page = watched.page
+    films = api(served_demo, "/films?limit=16")["films"]
+    plan = api(served_demo, "/campaigns/plan",
+               {"films": [{"film_id": films[14]["film_id"], "budget": 20}], "waves": 3, "seed": 22})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=2&window_days=7")
+    page.wait_for_selector("#report table")
+    page.click("#withdraw-sent")
+    page.click("#withdraw-confirm")
+    page.wait_for_selector("#withdrawn")
+    page.wait_for_selector("#report table")
+    assert page.input_value("#report-window") == "7"
+    assert "window_days=7" in page.url
+    never = api(served_demo, "/campaigns/plan",
+                {"films": [{"film_id": films[15]["film_id"], "budget": 20}], "waves": 3,
+                 "seed": 23})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{never['plan_id']}?sent_waves=2")
+    page.wait_for_selector("#report table")
+    page.click("#withdraw-none")
+    page.click("#withdraw-confirm")
+    page.wait_for_selector("#withdrawn")
+    assert "sent_waves" not in page.url
+    watched.assert_clean()

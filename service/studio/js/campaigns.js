@@ -285,7 +285,12 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
       try {
         await postJson(`/campaigns/${encodeURIComponent(planId)}/withdraw`, { sent_waves: n });
         if (view.isConnected) {
-          await detail(view, planId, new URLSearchParams());
+          // the waves sent are the withdrawal's from now on, the window the marketer set stays
+          // (it was dropped for the server's default; the address kept a bookmark's waves
+          // sent beside "no wave was sent")
+          const kept = new URLSearchParams(location.hash.split("?")[1] || "").get("window_days");
+          setHashParams({ sent_waves: undefined });
+          await detail(view, planId, new URLSearchParams(kept ? { window_days: kept } : {}));
           document.getElementById("withdrawn")?.focus();
         }
       } catch (e) { out.replaceChildren(errorBox(e)); }
