@@ -254,3 +254,30 @@ def test_a_withdrawal_keeps_the_report_window(served_demo: Any, watched: Any) ->
     page.wait_for_selector("#withdrawn")
     assert "sent_waves" not in page.url
     watched.assert_clean()
+
+
+def test_a_withdrawal_in_flight_holds_the_sections_buttons(served_demo: Any,
+                                                          watched: Any) -> None:
+    """While a confirmed withdrawal was being sent, Cancel cleared the confirmation (the
+    campaign was withdrawn all the same), and "no wave was sent" asked and confirmed sent a
+    second withdrawal; every button of the section now waits for the answer."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=18")["films"][17]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 3, "seed": 24})
+    sent: list[str] = []
+    release: list[Any] = []
+    page.route("**/withdraw", lambda route: (sent.append(route.request.post_data or ""),
+                                             release.append(route)))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=1")
+    page.wait_for_selector("#report table")
+    page.click("#withdraw-sent")
+    page.click("#withdraw-confirm")
+    page.wait_for_function("document.querySelector('#withdraw-cancel').disabled")
+    for button in ("#withdraw-cancel", "#withdraw-sent", "#withdraw-none"):
+        assert page.locator(button).is_disabled(), button
+    release[0].continue_()
+    page.wait_for_selector("#withdrawn")
+    page.unroute("**/withdraw")
+    assert sent == ['{"sent_waves":1}']
+    watched.assert_clean()

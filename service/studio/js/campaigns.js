@@ -281,7 +281,10 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
     if (!none && !known()) { out.replaceChildren(errorBox("set “Waves already sent” first")); return; }
     const n = none ? 0 : sentWaves();
     const go = h("button", { type: "button", id: "withdraw-confirm", onclick: async () => {
-      go.disabled = true;
+      // every button of the section waits for the answer: Cancel cleared the confirmation of a
+      // withdrawal still sent, and "no wave was sent" asked and confirmed meanwhile sent a
+      // second withdrawal (its refusal lost on the page drawn again)
+      hold(true);
       try {
         await postJson(`/campaigns/${encodeURIComponent(planId)}/withdraw`, { sent_waves: n });
         if (view.isConnected) {
@@ -293,7 +296,7 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
           await detail(view, planId, new URLSearchParams(kept ? { window_days: kept } : {}));
           document.getElementById("withdrawn")?.focus();
         }
-      } catch (e) { out.replaceChildren(errorBox(e)); }
+      } catch (e) { hold(false); out.replaceChildren(errorBox(e)); }
     } }, "Withdraw");
     out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
       : n >= waves ? `All ${waves === 1 ? "its wave was" : `${waves} waves were`} sent and keep their users: no user goes back to other campaigns. `
@@ -304,6 +307,7 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
   const buttons = h("div", { id: "withdraw-buttons" },
     h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
     h("button", { type: "button", id: "withdraw-none", onclick: () => ask(true) }, "Withdraw: no wave was sent"), out);
+  const hold = (on) => { for (const b of buttons.querySelectorAll("button")) b.disabled = on; };
   const box = section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
     "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
   buttons);
