@@ -281,3 +281,22 @@ def test_a_withdrawal_in_flight_holds_the_sections_buttons(served_demo: Any,
     page.unroute("**/withdraw")
     assert sent == ['{"sent_waves":1}']
     watched.assert_clean()
+
+
+def test_a_cancelled_withdrawal_gives_the_focus_back(served_demo: Any, watched: Any) -> None:
+    """Cancel, pressed from the keyboard, took itself away with the confirmation and the focus
+    fell to the body (the next Tab started over from the top of the page)."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=20")["films"][19]["film_id"]
+    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
+                                                "waves": 2, "seed": 25})
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=1")
+    page.wait_for_selector("#report table")
+    for asking in ("#withdraw-sent", "#withdraw-none"):
+        page.focus(asking)
+        page.keyboard.press("Enter")
+        page.focus("#withdraw-cancel")
+        page.keyboard.press("Enter")
+        assert page.locator("#withdraw-confirm").count() == 0
+        assert page.evaluate("'#' + document.activeElement.id") == asking
+    watched.assert_clean()

@@ -302,7 +302,11 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
       : n >= waves ? `All ${waves === 1 ? "its wave was" : `${waves} waves were`} sent and keep their users: no user goes back to other campaigns. `
         : `${n === 1 ? "Wave 1 was sent and keeps its" : `Waves 1–${n} were sent and keep their`} users; the users of the later waves go back to other campaigns of its films. `,
     "This is final: the campaign then has no next wave."), go,
-    h("button", { type: "button", id: "withdraw-cancel", onclick: () => out.replaceChildren() }, "Cancel"));
+    // back to the button that asked (the focus fell to the body with the Cancel button)
+    h("button", { type: "button", id: "withdraw-cancel", onclick: () => {
+      out.replaceChildren();
+      buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
+    } }, "Cancel"));
   };
   const buttons = h("div", { id: "withdraw-buttons" },
     h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
