@@ -189,6 +189,10 @@ async function detail(view, planId, params) {
       waitForSent();
       return;
     }
+    // the box keeps its height while the report is read: it shrank to one line, and the
+    // sections below moved under a click made as the waves-sent box lost the focus (typed
+    // 2, then "Withdraw after the waves already sent": the click landed on nothing)
+    reportBox.style.minHeight = `${reportBox.offsetHeight}px`;
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
     const days = typed ? Number(typed) : undefined;
@@ -201,6 +205,7 @@ async function detail(view, planId, params) {
     // value typed then was overwritten, and the next report asked for the old window)
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
+    reportBox.style.minHeight = "";
     // a next wave planned after this plan: the campaign goes on there, and the server refuses
     // to withdraw this one (the page asked "This is final", then showed the refusal)
     if (!(report instanceof Error)) nextWaveOf(report);
@@ -280,6 +285,7 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
   const ask = (none) => {
     if (!none && !known()) { out.replaceChildren(errorBox("set “Waves already sent” first")); return; }
     const n = none ? 0 : sentWaves();
+    out.style.minHeight = "";
     const go = h("button", { type: "button", id: "withdraw-confirm", onclick: async () => {
       // every button of the section waits for the answer: Cancel cleared the confirmation of a
       // withdrawal still sent, and "no wave was sent" asked and confirmed meanwhile sent a
@@ -305,6 +311,7 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
     // back to the button that asked (the focus fell to the body with the Cancel button)
     h("button", { type: "button", id: "withdraw-cancel", onclick: () => {
       out.replaceChildren();
+      out.style.minHeight = "";
       buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
     } }, "Cancel"));
   };
@@ -315,7 +322,14 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
   const box = section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
     "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
   buttons);
-  box.unask = () => { if (out.querySelector("#withdraw-confirm:enabled")) out.replaceChildren(); };
+  // taken back in place, its height kept until the next ask: cleared, the page (scrolled to its
+  // end) moved down under the pointer as the button was pressed, and the click was lost
+  box.unask = () => {
+    if (!out.querySelector("#withdraw-confirm:enabled")) return;
+    out.style.minHeight = `${out.offsetHeight}px`;
+    out.replaceChildren(h("p", { class: "note", id: "withdraw-taken-back" },
+      "“Waves already sent” changed: the confirmation was taken back; ask again."));
+  };
   /** A next wave (`next`) was planned after this plan: unless it was withdrawn (then this
       plan can be), the campaign is withdrawn there, not here. */
   box.goesOn = async (next) => {
