@@ -67,7 +67,9 @@ def percentile_values(percentiles: NDArray[np.floating] | Sequence[float]) -> li
     values = np.asarray(percentiles, np.float64).reshape(-1)
     out = list(map(round, values.tolist(), repeat(PERCENTILE_DIGITS, len(values))))
     scaled = values * 10 ** PERCENTILE_DIGITS  # a tie sits at .5 here, give or take a few ulps
-    for i in np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6).tolist():
+    with np.errstate(invalid="ignore"):  # inf and nan (refused by the JSON writer) are no tie
+        tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for i in np.flatnonzero(tie).tolist():
         out[i] = float(Decimal(repr(float(values[i]))).quantize(_PERCENTILE_QUANTUM,
                                                                 ROUND_HALF_EVEN))
     for i in np.flatnonzero((values > 0) & (values < LEAST_PERCENTILE)).tolist():
