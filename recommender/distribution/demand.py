@@ -23,11 +23,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.distribution.homonyms import screens_in, table_places
+from recommender.distribution.homonyms import table_places
 from recommender.distribution.places import PlaceGroups, place_groups, place_merges
 from recommender.distribution.screens import largest_remainder, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError
-from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas
+from recommender.io.places import CINEMA, CINEMAS_FILE, CITY, REGION, Cinemas, screens_by_place
 from recommender.io.text import plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model import calibration
@@ -353,7 +353,7 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
     elif cinemas is not None and groups.by in CAPPED:
         column = table_places(cinemas, groups.by, groups.homonyms,  # as the users' places
                               groups.city_regions)
-        per_label = screens_in(cinemas, column, groups.labels)
+        per_label = screens_by_place(column, cinemas.screens, groups.labels)
         capacity = per_label[keep]
         if merge.any():
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])

@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.io.columns import REGION
-from recommender.io.places import CITY, Cinemas, screens_by_place
+from recommender.io.places import CITY, Cinemas
 from recommender.model.model import Model
 
 
@@ -89,10 +89,3 @@ def table_places(cinemas: Cinemas, by: str, names: NDArray[np.str_],
         told |= ((full != column) & ~regional & np.isin(column, cities)
                  & _regions_of(pairs, cinemas.region))
     return np.where(told, full, column) if told.any() else column
-
-
-def screens_in(cinemas: Cinemas, places: NDArray[np.str_], labels: NDArray[np.str_]
-               ) -> NDArray[np.int64]:
-    """The screens of the table's cinemas in each of ``labels``, each row in its place of
-    ``places`` (``table_places``; 0 for a label no row names)."""
-    return screens_by_place(places, cinemas.screens, labels)
