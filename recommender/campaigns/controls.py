@@ -39,7 +39,12 @@ from numpy.typing import NDArray
 from recommender.campaigns.plan import Plan, plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import ROW_CHUNK, CampaignStore, plan_rows, withdrawn_records
-from recommender.campaigns.withdraw import WITHDRAWN_SQL, refuse_withdrawn, withdrawn_filter
+from recommender.campaigns.withdraw import (
+    WITHDRAWN_SQL,
+    previous_plan,
+    refuse_withdrawn,
+    withdrawn_filter,
+)
 from recommender.errors import NothingToPlanError, PlansClashError, StoreUnavailableError
 from recommender.model.model import Model
 from recommender.serving.engine import Engine
@@ -235,8 +240,6 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     left_out = (summary.get("held_out_elsewhere") or {}).get("left_out")
     if not left_out and link is None:
         return
-    from recommender.campaigns.events import plan_links
-
     take_plans_lock(conn, dialect, "this plan")
     previous = None if link is None else link.get("previous_plan_id")
     if previous is not None:  # after the lock a withdrawal takes too
@@ -246,8 +249,7 @@ def refuse_held_out(conn: sa.Connection, dialect: str, rows: pa.Table,
     chain: list[str] = []
     while previous is not None and previous not in chain:
         chain.append(str(previous))
-        previous = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
-            plan_links.c.plan_id == previous)).scalar()
+        previous = previous_plan(conn, str(previous))
     # the other next waves of the chain's plans, and theirs, are alternatives
     # (next_wave.alternatives), skipped as blocked_pairs skips them
     skip = chain + sorted(next_waves_under(conn, chain))

@@ -91,7 +91,6 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
     0..its waves; ``WithdrawnPlanError`` when it has next waves or was withdrawn with another
     count; ``StoreMovedError`` on a moved store."""
     from recommender.campaigns.controls import take_plans_lock
-    from recommender.campaigns.events import plan_links
     from recommender.campaigns.moved import check_plan
 
     if isinstance(sent_waves, bool) or not isinstance(sent_waves, int) or not (
@@ -141,19 +140,27 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
         conn.execute(withdrawals.insert().values(plan_id=plan_id, sent_waves=sent_waves,
                                                  withdrawn_at=now, via_plan_id=plan_id))
         while True:  # up the chain, while every next wave of the plan above is withdrawn
-            up = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
-                plan_links.c.plan_id == chain[-1])).scalar()
-            if up is None or str(up) in chain or withdrawn_records(conn, [str(up)]):
+            up = previous_plan(conn, chain[-1])
+            if up is None or up in chain or withdrawn_records(conn, [up]):
                 break
-            branches = _next_waves(conn, str(up))
+            branches = _next_waves(conn, up)
             done = withdrawn_records(conn, sorted(branches))
             sent = [k for b, k in branches.items() if b in done and done[b]["sent_waves"] >= 1]
             if len(done) < len(branches) or not sent:  # one goes on, or none went out: the
                 break  # plan above is its own campaign still
-            chain.append(str(up))  # it sent what its latest sent next wave was planned after
-            conn.execute(withdrawals.insert().values(plan_id=str(up), sent_waves=max(sent),
+            chain.append(up)  # it sent what its latest sent next wave was planned after
+            conn.execute(withdrawals.insert().values(plan_id=up, sent_waves=max(sent),
                                                      withdrawn_at=now, via_plan_id=plan_id))
         return _answer(conn, plan_id, planned, now, False, chain)
+
+
+def previous_plan(conn: sa.Connection, plan_id: str) -> str | None:
+    """The plan ``plan_id`` is a next wave of, or None."""
+    from recommender.campaigns.events import plan_links
+
+    up = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
+        plan_links.c.plan_id == plan_id)).scalar()
+    return None if up is None else str(up)
 
 
 def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:
@@ -167,16 +174,13 @@ def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:
 
 def _recorded_chain(conn: sa.Connection, plan_id: str) -> list[str]:
     """``plan_id``, then the earlier plans of its chain its withdrawal recorded (``via``)."""
-    from recommender.campaigns.events import plan_links
-
     chain = [plan_id]
     while True:
-        up = conn.execute(sa.select(plan_links.c.previous_plan_id).where(
-            plan_links.c.plan_id == chain[-1])).scalar()
-        if up is None or str(up) in chain or withdrawn_records(conn, [str(up)]).get(
-                str(up), {}).get("via") != plan_id:
+        up = previous_plan(conn, chain[-1])
+        if up is None or up in chain or withdrawn_records(conn, [up]).get(up, {}).get(
+                "via") != plan_id:
             return chain
-        chain.append(str(up))
+        chain.append(up)
 
 
 def _answer(conn: sa.Connection, plan_id: str, planned: int, at: str, already: bool,
