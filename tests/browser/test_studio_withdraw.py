@@ -9,11 +9,20 @@ from typing import Any
 from studio_http import api
 
 
+def stored_plan(served: Any, nth: int, budget: int, seed: int, waves: int | None = None
+                ) -> dict[str, Any]:
+    """``POST /campaigns/plan`` of the ``nth`` film the server lists (each test its own film,
+    so that no plan of another test holds its users), answered as the server answers."""
+    film = api(served, f"/films?limit={nth + 1}")["films"][nth]["film_id"]
+    body: dict[str, Any] = {"films": [{"film_id": film, "budget": budget}], "seed": seed}
+    if waves is not None:
+        body["waves"] = waves
+    return dict(api(served, "/campaigns/plan", body))
+
+
 def test_withdraw_after_the_sent_waves(served_demo: Any, watched: Any) -> None:
     page = watched.page
-    film = api(served_demo, "/films?limit=3")["films"][2]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 30}],
-                                                "waves": 3, "seed": 11})
+    plan = stored_plan(served_demo, 2, budget=30, waves=3, seed=11)
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=2")
     page.wait_for_selector("#report table")
     page.click("#withdraw-sent")
@@ -40,9 +49,7 @@ def test_withdraw_after_the_sent_waves(served_demo: Any, watched: Any) -> None:
 
 def test_withdraw_a_campaign_never_sent(served_demo: Any, watched: Any) -> None:
     page = watched.page
-    film = api(served_demo, "/films?limit=4")["films"][3]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "seed": 12})
+    plan = stored_plan(served_demo, 3, budget=20, seed=12)
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}")
     page.wait_for_selector("#report table")
     page.click("#withdraw-none")
@@ -59,9 +66,7 @@ def test_the_confirmation_says_the_waves_in_words(served_demo: Any, watched: Any
     """One wave sent is "Wave 1 was sent" (it said "Waves 1–1 were sent"); every wave sent
     gives back no user (it said the users of the later waves went back)."""
     page = watched.page
-    film = api(served_demo, "/films?limit=5")["films"][4]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 3, "seed": 13})
+    plan = stored_plan(served_demo, 4, budget=20, waves=3, seed=13)
     for sent, said in ((1, "Wave 1 was sent and keeps its users; the users of the later waves"),
                        (3, "All 3 waves were sent and keep their users: no user goes back")):
         page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves={sent}")
@@ -80,9 +85,7 @@ def test_a_withdrawn_campaign_counts_its_sent_waves_at_most(served_demo: Any,
     (it asked for 3 of a campaign withdrawn after 2: the server's refusal on the page), and
     a number typed above them is read as the most, said so."""
     page = watched.page
-    film = api(served_demo, "/films?limit=6")["films"][5]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 3, "seed": 14})
+    plan = stored_plan(served_demo, 5, budget=20, waves=3, seed=14)
     api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 2})
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=3")
     page.wait_for_selector("#report table, #report .error")
@@ -99,9 +102,7 @@ def test_a_campaign_withdrawn_after_every_wave(served_demo: Any, watched: Any) -
     """Withdrawn after all its waves: the page says every wave was sent (it said the users of
     its later waves were free), and the report does not ask whether later waves went out."""
     page = watched.page
-    film = api(served_demo, "/films?limit=8")["films"][7]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 2, "seed": 16})
+    plan = stored_plan(served_demo, 7, budget=20, waves=2, seed=16)
     api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 2})
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}")
     page.wait_for_selector("#report table")
@@ -120,9 +121,7 @@ def test_a_withdrawal_from_the_keyboard_keeps_the_focus_and_says_all_users(
     campaign none of whose waves was sent frees all its users (the notice said "the users of
     its later waves", later than no wave)."""
     page = watched.page
-    film = api(served_demo, "/films?limit=10")["films"][9]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 2, "seed": 17})
+    plan = stored_plan(served_demo, 9, budget=20, waves=2, seed=17)
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}")
     page.wait_for_selector("#report table")
     page.focus("#withdraw-none")
@@ -142,9 +141,7 @@ def test_a_campaign_withdrawn_before_any_wave_asks_no_waves_sent(served_demo: An
     bookmark's 2 beside "the withdrawal says 0", and a change asked for a report (a 422
     nobody saw but the console); the list said it was withdrawn "after 0 sent waves"."""
     page = watched.page
-    film = api(served_demo, "/films?limit=11")["films"][10]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 3, "seed": 18})
+    plan = stored_plan(served_demo, 10, budget=20, waves=3, seed=18)
     api(served_demo, f"/campaigns/{plan['plan_id']}/withdraw", {"sent_waves": 0})
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=2")
     page.wait_for_selector("#withdrawn")
@@ -164,9 +161,7 @@ def test_a_plan_with_a_next_wave_is_withdrawn_there(served_demo: Any, watched: A
     showed the engine's refusal (409: its campaign goes on in the next wave): the section
     now links the next wave instead; once that one is withdrawn, this one can be."""
     page = watched.page
-    film = api(served_demo, "/films?limit=12")["films"][11]["film_id"]
-    first = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                 "waves": 3, "seed": 19})
+    first = stored_plan(served_demo, 11, budget=20, waves=3, seed=19)
     later = api(served_demo, f"/campaigns/{first['plan_id']}/next", {"sent_waves": 1})
     page.goto(f"{served_demo.base}/studio/#/campaigns/{first['plan_id']}")
     page.wait_for_selector("#withdraw-next")
@@ -192,9 +187,7 @@ def test_a_confirmation_is_taken_back_when_the_waves_sent_change(served_demo: An
     """Asked with 1 wave sent, then 2 typed: the confirmation still said "Wave 1 was sent"
     and withdrew after 1 beside a box saying 2; it is taken back, and asked again says 2."""
     page = watched.page
-    film = api(served_demo, "/films?limit=13")["films"][12]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 3, "seed": 20})
+    plan = stored_plan(served_demo, 12, budget=20, waves=3, seed=20)
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=1")
     page.wait_for_selector("#report table")
     page.click("#withdraw-sent")
@@ -217,9 +210,7 @@ def test_a_bookmarked_plan_with_a_next_wave_links_it(served_demo: Any, watched: 
     from the next wave) read only that report, "as set", which names no next wave: the section
     offered Withdraw, asked "This is final", then showed the engine's refusal (409)."""
     page = watched.page
-    film = api(served_demo, "/films?limit=14")["films"][13]["film_id"]
-    first = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                 "waves": 3, "seed": 21})
+    first = stored_plan(served_demo, 13, budget=20, waves=3, seed=21)
     later = api(served_demo, f"/campaigns/{first['plan_id']}/next", {"sent_waves": 1})
     page.goto(f"{served_demo.base}/studio/#/campaigns/{first['plan_id']}?sent_waves=1")
     page.wait_for_selector("#report table")
@@ -234,9 +225,7 @@ def test_a_withdrawal_keeps_the_report_window(served_demo: Any, watched: Any) ->
     (the 7 days set were dropped from the box and the address), and a campaign withdrawn
     before any wave kept the bookmark's sent_waves=2 in its address."""
     page = watched.page
-    films = api(served_demo, "/films?limit=16")["films"]
-    plan = api(served_demo, "/campaigns/plan",
-               {"films": [{"film_id": films[14]["film_id"], "budget": 20}], "waves": 3, "seed": 22})
+    plan = stored_plan(served_demo, 14, budget=20, waves=3, seed=22)
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=2&window_days=7")
     page.wait_for_selector("#report table")
     page.click("#withdraw-sent")
@@ -245,9 +234,7 @@ def test_a_withdrawal_keeps_the_report_window(served_demo: Any, watched: Any) ->
     page.wait_for_selector("#report table")
     assert page.input_value("#report-window") == "7"
     assert "window_days=7" in page.url
-    never = api(served_demo, "/campaigns/plan",
-                {"films": [{"film_id": films[15]["film_id"], "budget": 20}], "waves": 3,
-                 "seed": 23})
+    never = stored_plan(served_demo, 15, budget=20, waves=3, seed=23)
     page.goto(f"{served_demo.base}/studio/#/campaigns/{never['plan_id']}?sent_waves=2")
     page.wait_for_selector("#report table")
     page.click("#withdraw-none")
@@ -263,9 +250,7 @@ def test_a_withdrawal_in_flight_holds_the_sections_buttons(served_demo: Any,
     campaign was withdrawn all the same), and "no wave was sent" asked and confirmed sent a
     second withdrawal; every button of the section now waits for the answer."""
     page = watched.page
-    film = api(served_demo, "/films?limit=18")["films"][17]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 3, "seed": 24})
+    plan = stored_plan(served_demo, 17, budget=20, waves=3, seed=24)
     sent: list[str] = []
     release: list[Any] = []
     page.route("**/withdraw", lambda route: (sent.append(route.request.post_data or ""),
@@ -288,9 +273,7 @@ def test_a_cancelled_withdrawal_gives_the_focus_back(served_demo: Any, watched: 
     """Cancel, pressed from the keyboard, took itself away with the confirmation and the focus
     fell to the body (the next Tab started over from the top of the page)."""
     page = watched.page
-    film = api(served_demo, "/films?limit=20")["films"][19]["film_id"]
-    plan = api(served_demo, "/campaigns/plan", {"films": [{"film_id": film, "budget": 20}],
-                                                "waves": 2, "seed": 25})
+    plan = stored_plan(served_demo, 19, budget=20, waves=2, seed=25)
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan['plan_id']}?sent_waves=1")
     page.wait_for_selector("#report table")
     for asking in ("#withdraw-sent", "#withdraw-none"):
