@@ -196,18 +196,24 @@ def _kind(route: APIRoute, path: str) -> str:
     return READ if is_protected(route) else OPEN
 
 
-def _api_routes(routes: Sequence[BaseRoute], prefix: str
-                ) -> Iterator[tuple[re.Pattern[str], str]]:
-    """(full path regex, kind: open, read or write) of the API routes in ``routes``, included
-    routers' (FastAPI wraps each ``include_router`` in an object holding the router and its
-    prefix) walked in order."""
+def walk_routes(routes: Sequence[BaseRoute], prefix: str = ""
+                ) -> Iterator[tuple[str, APIRoute]]:
+    """(full path, route) of the API routes in ``routes``, included routers' (FastAPI wraps
+    each ``include_router`` in an object holding the router and its prefix) walked in order;
+    the path as the route declares it (``/films/{film_id:path}``)."""
     for route in routes:
         inner = getattr(route, "original_router", None)
         if inner is not None:
             context = getattr(route, "include_context", None)
-            yield from _api_routes(inner.routes, prefix + getattr(context, "prefix", ""))
+            yield from walk_routes(inner.routes, prefix + getattr(context, "prefix", ""))
         elif isinstance(route, APIRoute):
-            yield compile_path(prefix + route.path)[0], _kind(route, prefix + route.path)
+            yield prefix + route.path, route
+
+
+def _api_routes(routes: Sequence[BaseRoute]) -> Iterator[tuple[re.Pattern[str], str]]:
+    """(full path regex, kind: open, read or write) of the API routes in ``routes``."""
+    for path, route in walk_routes(routes):
+        yield compile_path(path)[0], _kind(route, path)
 
 
 class ReadKeys:
@@ -231,7 +237,7 @@ class ReadKeys:
         """(path regex, kind) of every API route, in routing order (built on first use,
         when every router is included)."""
         if self._routes_table is None:
-            self._routes_table = list(_api_routes(self.routes, ""))
+            self._routes_table = list(_api_routes(self.routes))
         return self._routes_table
 
     def _kind(self, scope: Scope) -> str:

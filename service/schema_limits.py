@@ -49,6 +49,7 @@ from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import GENRE_SEPARATORS, genre_key, segment_labels
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
+from service import schema_headers
 from service.auth import (
     ADMIN_PREFIX,
     API_KEY_HEADER,
@@ -413,6 +414,7 @@ def install(app: FastAPI, settings: Settings, current: Callable[[], Engine | Non
             app.state.event_time_max = event_max
             _fill(schema, settings, engine, event_max)
             _statuses(schema, settings, read_keys, write_keys, metrics_keys)
+            schema_headers.declare(schema, app.routes, read_keys)
             cache.update(engine=engine, schema=schema, built=time.monotonic())
             app.state.event_time_built = cache["built"]
         result: dict[str, Any] = cache["schema"]

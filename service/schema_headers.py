@@ -1,0 +1,78 @@
+"""The response headers the OpenAPI schema declares: the model version, the events, a replay.
+
+The service's answers carry headers a client reads to know what it got (README "HTTP API"),
+and the schema named none of them, so a generated client dropped them and a schema-driven
+test could not check them:
+
+- ``X-Model-Version`` (``service.metrics``): the served model's version, on every answer;
+  with read keys configured, only on an answer to a caller that sent one (required then: no);
+- ``X-Events-Seq``: the last campaign-store event sequence the answering model reflects (0:
+  none), on the answers of an operation that scores with the served model (one that depends
+  on ``service.deps.get_engine``) where the version is, required on its 2xx (an error found
+  before the model was chosen, a 422, carries none); a stored plan replayed for
+  an ``Idempotency-Key`` carries none (no model gave it), so it is not required there;
+- ``Idempotent-Replayed: true`` (``service.idempotency``) on an operation that takes an
+  ``Idempotency-Key``: the answer is the stored plan of an earlier request with that key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi.dependencies.models import Dependant
+from starlette.routing import BaseRoute, compile_path
+
+from service.auth import walk_routes
+from service.deps import get_engine
+from service.idempotency import REPLAYED
+from service.metrics import EVENTS_HEADER, VERSION_HEADER
+
+IDEMPOTENCY_KEY = "Idempotency-Key"
+
+
+def _scores(dependant: Dependant) -> bool:
+    """Whether ``dependant`` (or a dependency of it, at any depth) is ``get_engine``."""
+    return any(d.call is get_engine or _scores(d) for d in dependant.dependencies)
+
+
+def engine_operations(routes: Sequence[BaseRoute]) -> set[tuple[str, str]]:
+    """``(path, method)`` of every operation answered with the served model, as the schema
+    spells them (``/films/{film_id}``, ``get``)."""
+    return {(compile_path(path)[1], m.lower()) for path, r in walk_routes(routes)
+            if _scores(r.dependant) for m in r.methods or ()}
+
+
+def _header(description: str, required: bool, kind: str = "string") -> dict[str, Any]:
+    return {"description": description, "required": required, "schema": {"type": kind}}
+
+
+def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool) -> None:
+    """Add the headers above to every response of ``schema``'s operations that carries them."""
+    scored = engine_operations(routes)
+    keyed = "; only on an answer to a caller that sent a key" if read_keys else ""
+    version = _header("the served model's version (meta.json model_version)" + keyed,
+                      required=not read_keys)
+    for path, item in schema.get("paths", {}).items():
+        for method, op in item.items():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            replayable = any(p.get("in") == "header" and p.get("name") == IDEMPOTENCY_KEY
+                             for p in op.get("parameters", []))
+            for status, response in op["responses"].items():
+                headers = response.setdefault("headers", {})
+                headers[VERSION_HEADER] = version
+                success = str(status).startswith("2")
+                if (path, method) in scored:
+                    headers[EVENTS_HEADER] = _header(
+                        "the last campaign-store event sequence the answering model reflects "
+                        "(0: none); two answers of one model version differ when events "
+                        "between them moved its scores"
+                        + ("" if success else "; on an error found once the model was chosen")
+                        + ("; none on a stored plan replayed for an Idempotency-Key"
+                           if replayable else "") + keyed,
+                        required=success and not (replayable or read_keys), kind="integer")
+                if replayable and success:
+                    headers[REPLAYED] = _header(
+                        "true: this answer is the stored plan of an earlier request with the "
+                        "same Idempotency-Key, not a new plan", required=False)

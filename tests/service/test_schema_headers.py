@@ -1,0 +1,90 @@
+"""The schema declares the headers answers carry (``service/schema_headers.py``): each
+declared header is on a real answer of its operation, and a required one is never missing.
+
+The oracle is the answers themselves: a request per kind (a scored read, a store read, a new
+plan and its replay, with and without read keys), whose headers are compared with what the
+schema says of that operation's status. ``tests/service/test_schema_contract.py`` runs
+Schemathesis, which checks every required header on every operation it exercises.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from httpx import Response
+from pydantic import SecretStr
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.settings import Settings
+
+READ = "schema-headers-read-key-0123"
+PLAN = {"films": [{"film_id": "00000", "budget": 5}], "cap": 1, "holdout": 0.2, "seed": 1}
+HEADERS = ("X-Model-Version", "X-Events-Seq", "Idempotent-Replayed")
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("schema-headers") / "model", seed=0)
+
+
+def _declared(schema: dict[str, Any], path: str, method: str, status: int
+              ) -> dict[str, bool]:
+    """{header: required} the schema declares on that answer."""
+    response = schema["paths"][path][method]["responses"][str(status)]
+    return {name: bool(h.get("required")) for name, h in response.get("headers", {}).items()
+            if name in HEADERS}
+
+
+def _check(schema: dict[str, Any], path: str, method: str, r: Response) -> dict[str, bool]:
+    declared = _declared(schema, path, method, r.status_code)
+    carried = {name for name in HEADERS if name in r.headers}
+    assert carried <= set(declared), (path, r.status_code, carried, declared)
+    assert {n for n, required in declared.items() if required} <= carried, (path, declared)
+    return declared
+
+
+def test_each_answer_carries_what_its_operation_declares(model_dir: Path,
+                                                         tmp_path: Path) -> None:
+    settings = Settings(model_path=str(model_dir), warm_cache=False,
+                        store=str(tmp_path / "store.db"))
+    with TestClient(create_app(settings)) as c:
+        schema = c.get("/openapi.json").json()
+        scored = c.get("/films/00003/audience?k=3")
+        declared = _check(schema, "/films/{film_id}/audience", "get", scored)
+        assert declared == {"X-Model-Version": True, "X-Events-Seq": True}
+        assert scored.headers["X-Events-Seq"] == "0"
+        declared = _check(schema, "/events/status", "get", c.get("/events/status"))
+        assert declared == {"X-Model-Version": True}  # the store's, no model scored it
+        key = {"Idempotency-Key": "schema-headers/1"}
+        first = c.post("/campaigns/plan", json=PLAN, headers=key)
+        again = c.post("/campaigns/plan", json=PLAN, headers=key)
+        for r in (first, again):
+            assert r.status_code == 200, r.text
+            declared = _check(schema, "/campaigns/plan", "post", r)
+        assert declared == {"X-Model-Version": True, "X-Events-Seq": False,
+                            "Idempotent-Replayed": False}
+        assert "X-Events-Seq" in first.headers and "Idempotent-Replayed" not in first.headers
+        assert again.headers["Idempotent-Replayed"] == "true"
+        assert "X-Events-Seq" not in again.headers
+        missing = c.get("/films/no-such-film/audience")
+        assert missing.status_code == 404
+        _check(schema, "/films/{film_id}/audience", "get", missing)
+
+
+def test_with_read_keys_nothing_is_required_of_an_answer_without_one(model_dir: Path,
+                                                                      tmp_path: Path) -> None:
+    settings = Settings(model_path=str(model_dir), warm_cache=False,
+                        store=str(tmp_path / "store.db"), read_keys=SecretStr(f"a:{READ}"))
+    with TestClient(create_app(settings)) as c:
+        schema = c.get("/openapi.json", headers={"X-API-Key": READ}).json()
+        health = c.get("/health")  # open to all, without the model's details
+        declared = _check(schema, "/health", "get", health)
+        assert declared == {"X-Model-Version": False, "X-Events-Seq": False}
+        assert "X-Model-Version" not in health.headers
+        keyed = c.get("/health", headers={"X-API-Key": READ})
+        _check(schema, "/health", "get", keyed)
+        assert "X-Model-Version" in keyed.headers and "X-Events-Seq" in keyed.headers
