@@ -49,6 +49,7 @@ from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, replayed_without_events, request_key
 from service.json_body import JsonRoute
 from service.raw_ids import plan_id as raw_plan_id
+from service.report_schemas import Report
 from service.routes import INVALID, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
@@ -245,7 +246,10 @@ def events_status(request: Request) -> dict[str, Any]:
             "overlay": sync.describe() if sync is not None else {}}
 
 
-@router.get("/campaigns/{plan_id}/report", responses={**NO_PLAN, **INVALID, **STORE_DOWN},
+@router.get("/campaigns/{plan_id}/report", response_model=None, responses={
+                200: {"model": Report, "description": "the report (the library's body, as "
+                                                      "`campaign report --json` prints it)"},
+                **NO_PLAN, **INVALID, **STORE_DOWN},
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,

@@ -1,0 +1,95 @@
+"""The body of ``GET /campaigns/{plan_id}/report``: blocks of targets, controls and uplift.
+
+The library builds it (``recommender.campaigns.report``); these models only declare it in the
+OpenAPI schema (the route returns the library's dict as it is, so the CLI's ``campaign report
+--json`` and the HTTP body stay one), and ``tests/service/test_report_schema.py`` validates
+real reports against the published schema, so a key the library adds without declaring it
+fails there. Units: the body's ``units`` and ``method``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Interval(_Closed):
+    estimate: float | None = Field(description="the point estimate (null: none, as when no "
+                                               "control converted for a relative uplift)")
+    low: float = Field(description="the 95% interval's lower end")
+    high: float | None = Field(description="its upper end (null: unbounded)")
+
+
+class Block(_Closed):
+    """One group's counts, rates and uplift (a film, a wave, a film's wave, or the plan)."""
+
+    targets: int = Field(description="plan rows contacted")
+    controls: int = Field(description="plan rows held out")
+    target_conversions: int = Field(description="targets converted in the window")
+    control_conversions: int = Field(description="controls converted in the window")
+    predicted_target_conversions: float = Field(
+        description="sum of the targets' p stretched to the window (rows)")
+    predicted_control_conversions: float = Field(
+        description="sum of the controls' p stretched to the window (rows)")
+    measured_targets: int = Field(description="targets in a (film, wave) with controls: the "
+                                              "ones rates and uplift compare")
+    measured_conversions: int | None = Field(
+        None, description="conversions of the measured targets (the target rate's numerator)")
+    target_rate: Interval | None = Field(description="share of targets converted")
+    control_rate: Interval | None = Field(description="share of controls converted, weighted "
+                                                      "by the targets of each stratum")
+    control_effective_size: float | None = Field(
+        None, description="the controls' effective size over several strata")
+    absolute_uplift: Interval | None = Field(description="target rate - control rate")
+    relative_uplift: Interval | None = Field(description="target rate / control rate - 1")
+    incremental_conversions: Interval | None = Field(
+        description="measured targets x absolute uplift (rows)")
+    note: str | None = Field(None, description="targets left out of the comparison, and why")
+    warning: str | None = Field(None, description="fewer than 10 controls: approximate "
+                                                  "intervals")
+    no_estimate: str | None = Field(None, description="why uplift cannot be measured")
+
+
+class WaveBlock(Block):
+    wave: int = Field(description="the wave's number (1 is sent first)")
+
+
+class FilmBlock(Block):
+    film_id: str
+    title: str = Field(description="the film's title in the plan's summary ('' when none)")
+    waves: list[WaveBlock] = Field(description="the film's block per sent wave")
+
+
+class Predicted(_Closed):
+    horizon_days: float | None = Field(description="the plan's probabilities' horizon (days)")
+    window_days: float = Field(description="the report's window (days)")
+    factor: float | None = Field(description="k in 1 - (1 - p) ** k (null: not scaled)")
+    scaling: str = Field(description="how p was stretched to the window, in words")
+
+
+class Report(_Closed):
+    plan_id: str
+    model_version: str = Field(description="the model version the plan was made with")
+    start: int = Field(description="unix seconds: the plan's created time")
+    end: int = Field(description="unix seconds: start + window")
+    window_days: float = Field(description="days")
+    events_read: int = Field(description="store events of the plan's films read from start on")
+    early_conversions: int = Field(description="plan rows with an event in the day before "
+                                               "the start, not counted")
+    sent_waves: int = Field(description="waves 1..N counted")
+    plan_waves: int = Field(description="the plan's waves")
+    waves_included: list[int]
+    sent_waves_source: str = Field(description="where sent_waves came from, in words")
+    horizon: dict[str, Any] = Field(description="the plan summary's calibration horizon")
+    predicted: Predicted
+    method: dict[str, str] = Field(description="each figure's method, in words")
+    units: dict[str, str] = Field(description="each figure's unit")
+    note: str
+    overall: Block
+    waves: list[WaveBlock]
+    films: list[FilmBlock]
