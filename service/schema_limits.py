@@ -44,9 +44,10 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from recommender.io.places import CINEMA, PLACE_ATTRIBUTES
+from recommender.io.places import CINEMA, CITY, PLACE_ATTRIBUTES
 from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import GENRE_SEPARATORS, genre_key, segment_labels
+from recommender.query.cities import city_labels
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
 from service import schema_headers
@@ -214,9 +215,12 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
         return {"pattern": genre_pattern(genres)} if genres else dict(_NEVER)
     if kind == "filter":
         attributes = model.user_table.attributes
+        towns = city_labels(attributes)  # Springfield (North) too (query.cities)
         parts = [f"\\s*{any_case(name)}\\s*=\\s*"
                  f"{one_of([str(v) for v in set(values.tolist()) if v])}\\s*"
-                 for name, values in sorted(attributes.items())]
+                 for name, column in sorted(attributes.items())
+                 for values in ([column, towns] if name == CITY and towns is not None
+                                else [column])]
         return {"pattern": "^(?:" + "|".join(parts) + ")$"} if parts else dict(_NEVER)
     if kind == "segment":  # a number (integer fields) or a number or a label (text)
         n = model.segments.n

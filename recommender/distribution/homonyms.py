@@ -21,28 +21,7 @@ from numpy.typing import NDArray
 from recommender.io.columns import REGION
 from recommender.io.places import CITY, Cinemas
 from recommender.model.model import Model
-
-
-def qualified(city: NDArray[np.str_], region: NDArray[np.str_], names: NDArray[np.str_]
-              ) -> NDArray[np.str_]:
-    """``city``, with ``" (REGION)"`` after each of ``names`` that has a region."""
-    city, region = np.asarray(city, dtype=str), np.asarray(region, dtype=str)
-    tell = np.isin(city, names) & (np.char.strip(region) != "")
-    if not tell.any():
-        return city
-    return np.where(tell, np.char.add(np.char.add(np.char.add(city, " ("), region), ")"), city)
-
-
-def homonym_names(city: NDArray[np.str_], region: NDArray[np.str_]) -> NDArray[np.str_]:
-    """The city names (not blank) given with more than one region (not blank)."""
-    city, region = np.asarray(city, dtype=str), np.asarray(region, dtype=str)
-    both = (np.char.strip(city) != "") & (np.char.strip(region) != "")
-    if not both.any():
-        return np.zeros(0, dtype=str)
-    cities, c = np.unique(city[both], return_inverse=True)
-    regions, r = np.unique(region[both], return_inverse=True)
-    pairs = np.unique(c.ravel().astype(np.int64) * len(regions) + r.ravel())
-    return cities[np.bincount(pairs // len(regions), minlength=len(cities)) > 1]
+from recommender.query.cities import homonym_names, qualified
 
 
 def place_values(model: Model, by: str

@@ -11,8 +11,8 @@ recorded, and no cap reads it), ``city`` and
 ``region`` never blank where the header has them; other columns (a name, an address) are
 left unread, but one a letter or two from a missing column's name (``seat``, ``cty``) is
 refused as the typo it likely is. A city name may recur in two regions (a
-Springfield in each): places are compared by name, as the users' city attribute names them,
-so a cap by city sums the screens of every cinema of that name.
+Springfield in each): the distribution tells such towns apart by their region,
+``Springfield (North)`` (``recommender.distribution.homonyms``).
 """
 
 from __future__ import annotations

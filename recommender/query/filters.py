@@ -4,6 +4,8 @@
 ``--filter``, the service's ``filter=``); ``candidate_mask`` turns filters into a user mask,
 after ``resolve_filters`` has matched every name and value to the model's spelling (ignoring
 case where that is unambiguous) or raised ``InvalidParameterError`` listing the valid ones.
+A city of one name in several regions is also named as the distribution names its towns,
+``city=Springfield (North)`` (``recommender.query.cities``).
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
+from recommender.io.places import CITY
 from recommender.io.text import listing, plural
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
+from recommender.query.cities import city_labels
 from recommender.query.pages import resolve_tier
 
 Filters = Mapping[str, str | Sequence[str]]
@@ -88,8 +92,20 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
             if known is None:
                 # the values users have; "" marks a user without the attribute, not a value
                 known = [v for v in np.unique(np.asarray(attrs[name], dtype=str)).tolist() if v]
-            resolved.append(_resolve(value, known, "value {} for user attribute " + repr(name),
-                                     f"valid values of {name!r} are"))
+            what = "value {} for user attribute " + repr(name)
+            try:
+                resolved.append(_resolve(value, known, what, f"valid values of {name!r} are"))
+            except InvalidParameterError as e:
+                if name != CITY or (labels := city_labels(attrs)) is None:
+                    raise
+                # a city of several regions by its region, as the distribution names it
+                towns = sorted(set(np.unique(labels).tolist()) - set(known))
+                try:
+                    resolved.append(_resolve(value, towns, what, ""))
+                except InvalidParameterError:
+                    raise InvalidParameterError(
+                        f"{e}; a city of several regions is also named with its region, as "
+                        f"{towns[0]!r} ({len(towns):,} such towns)") from None
     return out
 
 
@@ -157,7 +173,10 @@ def candidate_mask(
     number = resolve_segment(model, segment)
     if number is not None:
         mask = np.asarray(model.segments.labels) == number
+    attributes = model.user_table.attributes
     for name, values in resolve_filters(model, filters).items():
-        m = np.isin(np.asarray(model.user_table.attributes[name]), values)
+        m = np.isin(np.asarray(attributes[name]), values)
+        if name == CITY and (labels := city_labels(attributes)) is not None:
+            m |= np.isin(labels, values)  # Springfield (North): that town's users
         mask = m if mask is None else mask & m
     return mask

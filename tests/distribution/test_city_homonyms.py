@@ -7,9 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pytest
 from helpers import synthetic_model
 
 from recommender.distribution.demand import demand_by_place
+from recommender.errors import InvalidParameterError
 from recommender.io.places import Cinemas
 from recommender.model.model import Model
 
@@ -97,3 +99,42 @@ def test_a_table_spelling_its_regions_otherwise_still_caps_cities_by_name() -> N
                                min_cell=10))
     assert {p: r["capacity"] for p, r in got.items()} == {"Avon": 4, "Bath": 4,
                                                            "Springfield": 8}
+
+
+def test_a_town_the_distribution_names_filters_an_audience() -> None:
+    """``Springfield (North)``, a place of the distribution, was an unknown value of ``city``
+    to ``--filter`` (and ``filter=``, whose schema pattern refused it): one town could not be
+    targeted but by ``city=`` and ``region=`` together, which cannot name two towns of two
+    regions at once."""
+    import re
+
+    from recommender.query.audience import film_audience
+    from recommender.query.filters import candidate_mask, cut_text
+    from recommender.serving.engine import Engine
+    from service.schema_limits import vocabulary
+
+    m = model_with({"a1": 10, "sn": 6, "b1": 10, "ss": 4})
+    city = m.user_table.attributes["city"]
+    region = m.user_table.attributes["region"]
+    north = (city == "Springfield") & (region == "North")
+    got = candidate_mask(m, None, {"city": ["Springfield (North)"]})
+    assert got is not None and np.array_equal(got, north)
+    # any case, as every value; with another town of another region in one filter
+    got = candidate_mask(m, None, {"city": ["springfield (north)", "Bath"]})
+    assert got is not None and np.array_equal(got, north | (city == "Bath"))
+    # the plain name is still every Springfield; the distribution's row has the same users
+    got = candidate_mask(m, None, {"city": ["Springfield"]})
+    assert got is not None and np.array_equal(got, city == "Springfield")
+    places = rows(demand_by_place(m, str(m.films.ids[0]), "city", min_cell=1))
+    assert places["Springfield (North)"]["users"] == int(north.sum())
+    film = str(m.films.ids[0])
+    page = film_audience(m, film, k=100, exclude_seen=False,
+                         filters={"city": ["Springfield (North)"]})
+    assert sorted(page.user_ids.tolist()) == sorted(m.users.ids[north].tolist())
+    assert cut_text(m, None, {"city": "SPRINGFIELD (NORTH)"}) == "city=Springfield (North)"
+    pattern = vocabulary(Engine(m), "filter")["pattern"]
+    assert re.fullmatch(pattern, "city=Springfield (North)")
+    assert not re.fullmatch(pattern, "city=Springfield (East)")
+    # a city in one region only has no such name
+    with pytest.raises(InvalidParameterError, match="Avon \\(North\\)"):
+        candidate_mask(m, None, {"city": ["Avon (North)"]})

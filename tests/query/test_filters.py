@@ -100,8 +100,15 @@ def test_ambiguous_and_long_value_lists() -> None:
     with pytest.raises(InvalidParameterError) as e:
         candidate_mask(model, None, {"city": "C99"})
     first = ", ".join(f"C{i:02d}" for i in range(20))
-    assert str(e.value) == (f"unknown value 'C99' for user attribute 'city'; valid values of "
-                            f"'city' are: {first} and 5 more")
+    assert str(e.value).startswith(f"unknown value 'C99' for user attribute 'city'; valid "
+                                   f"values of 'city' are: {first} and 5 more")
+    # the model's cities recur in several regions: their towns are named too (without the
+    # region column, the message ends at the listing)
+    assert "also named with its region, as 'C00 (" in str(e.value)
+    del attrs["region"]
+    with pytest.raises(InvalidParameterError) as e:
+        candidate_mask(model, None, {"city": "C99"})
+    assert str(e.value).endswith(f"'city' are: {first} and 5 more")
     mask = candidate_mask(model, None, {"city": "c03"})
     assert mask is not None and mask.tolist() == (attrs["city"] == "C03").tolist()
 
