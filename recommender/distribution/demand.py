@@ -388,13 +388,23 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     rows are named; the merged ones (under the minimum cell) are counted."""
     missing = ~np.isin(groups.labels, table_places(cinemas, groups.by, groups.homonyms,
                                                    groups.city_regions))
-    if not missing.any():
-        return None
-    named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]
-    shown = f" (e.g. {', '.join(repr(x) for x in named)})" if named else ""
-    what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
-    n = int(missing.sum())
-    return (f"{plural(n, groups.by, 'cities' if groups.by == CITY else None)} users name not "
-            f"in {table}{shown} get{'s' if n == 1 else ''} no screens, whatever "
-            f"{'its' if n == 1 else 'their'} demand; {what} are compared exactly, case and "
-            "spaces included")
+    # users of a city of several regions who give no region: the table has the city, by town
+    unplaced = missing & np.isin(groups.labels, groups.homonyms)
+    missing &= ~unplaced
+    said = []
+    if missing.any():
+        named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]
+        shown = f" (e.g. {', '.join(repr(x) for x in named)})" if named else ""
+        what = "cinema ids" if groups.by == CINEMA else f"{groups.by} names"
+        n = int(missing.sum())
+        said.append(f"{plural(n, groups.by, 'cities' if groups.by == CITY else None)} users "
+                    f"name not in {table}{shown} get{'s' if n == 1 else ''} no screens, "
+                    f"whatever {'its' if n == 1 else 'their'} demand; {what} are compared "
+                    "exactly, case and spaces included")
+    if unplaced.any():
+        names = [str(x) for x in groups.labels[keep][unplaced[keep]][:3]]
+        shown = f" ({', '.join(repr(x) for x in names)})" if names else ""
+        said.append(f"the users of {plural(int(unplaced.sum()), 'city', 'cities')} of several "
+                    f"regions who give no region{shown} get no screens: which town's cinemas "
+                    "are theirs is not known (give their region)")
+    return "; ".join(said) or None

@@ -138,3 +138,22 @@ def test_a_town_the_distribution_names_filters_an_audience() -> None:
     # a city in one region only has no such name
     with pytest.raises(InvalidParameterError, match="Avon \\(North\\)"):
         candidate_mask(m, None, {"city": ["Avon (North)"]})
+
+
+def test_users_of_a_city_of_two_regions_without_a_region_are_told_why_no_screens() -> None:
+    """Their row, ``Springfield``, has no screens: the warning said the city was not in the
+    cinema table and that names are compared exactly, while the table holds it twice, one
+    town per region; which is theirs is what is not known. A city truly absent is still
+    said so, beside it."""
+    m = model_with({"a1": 100, "sn": 60, "b1": 100, "ss": 40})
+    m.user_table.attributes["region"][100:110] = ""  # ten of Springfield (North)'s
+    m.user_table.attributes["city"][0:10] = "Avonn"  # a misspelt city of North
+    body = demand_by_place(m, str(m.films.ids[0]), "city", screens=16, cinemas=table(),
+                           min_cell=5)
+    got = rows(body)
+    assert got["Springfield"]["users"] == 10 and got["Springfield"]["capacity"] == 0
+    warning = body["screens"]["warning"]
+    assert "1 city users name not in cinemas.csv (e.g. 'Avonn')" in warning
+    assert "'Springfield'" not in warning.split(";")[0]
+    assert ("the users of 1 city of several regions who give no region ('Springfield') get "
+            "no screens: which town's cinemas are theirs is not known") in warning
