@@ -33,6 +33,7 @@ from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
+from recommender.io.convert import MAX_ID_BYTES
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.catalog import store_events
@@ -108,12 +109,23 @@ def check_options(cap: int, holdout: float, waves: int, seed: int = 0) -> None:
 
 def check_opt_outs(exclude: list[str] | None) -> list[str]:
     """Each opt-out once, in the order given; one holding a NUL byte is refused (no store
-    keeps it: PostgreSQL text refuses NUL, nor does training)."""
+    keeps it: PostgreSQL text refuses NUL, nor does training), and so is one longer than the
+    ``convert.MAX_ID_BYTES`` a user id may be (no user has it; PostgreSQL's index of the
+    plan's opt-outs refused one of about 2.7 kB as the plan was stored: a 503 "retry in 5 s"
+    that failed every time, while a SQLite store kept it and could not be copied to
+    PostgreSQL)."""
     out = list(dict.fromkeys(exclude or []))
     bad = next((u for u in out if "\x00" in u), None)
     if bad is not None:
         raise InvalidParameterError(f"opt-out user_id {bad!r} holds a NUL byte; expected "
                                     "text ids")
+    long = next((u for u in out if len(u) * 4 > MAX_ID_BYTES
+                 and len(u.encode("utf-8", "surrogatepass")) > MAX_ID_BYTES), None)
+    if long is not None:
+        raise InvalidParameterError(
+            f"opt-out user_id {long[:40]!r}... is {len(long.encode('utf-8', 'surrogatepass')):,} "
+            f"bytes in UTF-8, longer than the {MAX_ID_BYTES:,} a user id may be (training and "
+            "events refuse longer ids): it names no user; is a line of the list damaged?")
     return out
 
 
