@@ -116,6 +116,21 @@ def new_sqlite_file(target: str) -> Path | None:
     return Path(name)
 
 
+def in_memory_sqlite(target: str) -> bool:
+    """Whether ``target`` names an in-memory SQLite database (``sqlite://``,
+    ``sqlite:///:memory:``, a ``file:`` URI with ``mode=memory`` or ``:memory:``): one that is
+    gone when the process that opened it ends."""
+    try:
+        url = sa.engine.make_url(store_url(target))
+    except (sa.exc.ArgumentError, ValueError, InvalidParameterError):
+        return False  # open_store says why
+    name = url.database or ""
+    return url.get_backend_name() == "sqlite" and (
+        name in ("", ":memory:") or (name.startswith("file:") and (
+            url.query.get("mode") == "memory" or "mode=memory" in name
+            or name[5:].startswith(":memory:"))))
+
+
 #: libpq connection parameters whose value is a secret (``password``; ``sslpassword``, the
 #: passphrase of the client's TLS key): a URL is never shown with them
 SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})

@@ -52,6 +52,18 @@ def missing_sqlite(target: str) -> str | None:
     return None
 
 
+def refuse_in_memory(target: str) -> None:
+    """Refuse an in-memory SQLite store (``sqlite://``): what a command stored there was gone
+    when it ended, and it said "stored" (only the service keeps one, for its own life)."""
+    from recommender.campaigns.connection import in_memory_sqlite
+
+    if in_memory_sqlite(target):
+        raise InvalidParameterError(
+            f"the campaign store {target} is an in-memory SQLite database, gone when this "
+            "command ends: it keeps nothing and holds nothing (give a SQLite file path or a "
+            "PostgreSQL URL)")
+
+
 def refuse_new_store_in_a_model(target: str) -> None:
     """Refuse (``InvalidParameterError``) a SQLite store that does not exist yet and would be
     created inside a model folder (``--store MODEL/current/s.db``): the version it lies in is
@@ -86,6 +98,7 @@ def _store(args: argparse.Namespace, create: bool = True, read_only: bool = Fals
     if not target:
         raise InvalidParameterError("no campaign store: pass --store URL or set "
                                     "RECOMMENDER_STORE")
+    refuse_in_memory(target)
     missing = None if create else missing_sqlite(target)
     if create:
         refuse_new_store_in_a_model(target)
