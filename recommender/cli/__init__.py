@@ -36,8 +36,9 @@ from recommender.cli.commands import (
 )
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
+from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
-from recommender.errors import InvalidParameterError, RecommenderError, disk_full, read_only
+from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
 
@@ -370,31 +371,6 @@ class HeldInterrupts:
             if self.note:
                 print(self.note, file=sys.stderr)
             signal.raise_signal(self.caught[0])
-
-
-def _store_failure(e: BaseException) -> str | None:
-    """What to say when the campaign store, opened fine, fails in the middle of a command:
-    another process held a SQLite store's write lock past the busy wait (30 s), PostgreSQL
-    went away, no connection came free; else None. What was committed before stays (an
-    events import run again stores only the rest)."""
-    exc = sys.modules.get("sqlalchemy.exc")  # imported by whatever opened a store
-    if exc is None or not (isinstance(e, exc.OperationalError | exc.TimeoutError) or (
-            isinstance(e, exc.DatabaseError) and read_only(e))):
-        return None
-    cause = (str(getattr(e, "orig", None) or e).strip().splitlines() or [type(e).__name__])[0]
-    if read_only(e):  # a PostgreSQL standby (an InternalError: it was a traceback)
-        return (f"the campaign store refuses writes ({cause[:300]}): it is read-only (a "
-                "PostgreSQL standby, or a file or folder that cannot be written); what was "
-                "committed before this stays, and the same command again on a writable store "
-                "is safe (events are recognised by event_id)")
-    if disk_full(e):
-        return (f"the campaign store could not be written ({cause[:300]}): the disk that "
-                "holds it is full; what was committed before this stays, and the same command "
-                "again once there is room is safe (events are recognised by event_id)")
-    return (f"the campaign store could not be used ({cause[:300]}): another process may "
-            "hold it (a writer waits 30 s for another's lock), or the database is down; what "
-            "was committed before this stays, and the same command again is safe (events "
-            "are recognised by event_id)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
