@@ -159,13 +159,20 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         f"ease_lambda ({base['ease_lambda']!r}) in --config {args.config}"
         if "ease_lambda" in base and "family" not in base else None)
     spark = getattr(args, "engine", "local") == "spark"  # it fits ALS, untuned
+    # regularization or alpha fixed: the search leaves the family at ALS (tuning.py), and the
+    # lambda was recorded as fixed and never read (--iterations with it was refused)
+    als_set = sorted((given | set(base.get("fixed") or ())) & {"regularization", "alpha"})
     if lam is not None and base.get("family") != "ease" and (
-            base.get("family") == "als" or not base["tune"] or spark):
+            base.get("family") == "als" or not base["tune"] or spark or als_set):
         untuned = ("--engine spark" if spark else "--no-tune" if getattr(args, "no_tune", False)
                    else f"the config's \"tune\": false ({args.config})")
         raise InvalidParameterError(
             f"--family als does not read {lam} (EASE's option)"
             if base.get("family") == "als" else
+            f"{lam} is EASE's option, and with " + " and ".join(flags([n]) if n in typed else n
+                                                     for n in als_set) + " set (ALS's) the search "
+            "keeps the family ALS, which does not read it: leave one out, or add --family ease "
+            "without ALS's options" if base["tune"] and not spark else
             f"{lam} is EASE's option, and without tuning ({untuned}) the family is ALS, which "
             "does not read it: " + ("leave it out (Spark fits ALS only)" if spark else
                                     "add --family ease, or tune to let the validation choose"))

@@ -150,6 +150,10 @@ def test_ease_refuses_options_only_als_reads(tmp_path: Path,
     (["--family", "als", "--ease-lambda", "5"], "--family als does not read --ease-lambda"),
     # without tuning the family is ALS: the lambda was recorded as fixed and never read
     (["--no-tune", "--ease-lambda", "5"], "without tuning (--no-tune) the family is ALS"),
+    # regularization or alpha fixed: the search keeps ALS (no family stage), and the lambda
+    # was recorded as fixed and never read, while --iterations with it was refused
+    (["--alpha", "5", "--ease-lambda", "5"], "with --alpha set (ALS's) the search keeps"),
+    (["--regularization", "5", "--ease-lambda", "5"], "with --regularization set (ALS's)"),
 ])
 def test_a_family_refuses_the_other_familys_options(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str],
