@@ -402,7 +402,8 @@ def _say_untuned(config: TrainConfig, status: str) -> None:
     such a model went out on defaults its maker read as chosen."""
     from recommender.model.config import PRIOR_TUNABLE, TUNABLE
 
-    unread = UNREAD.get(config.model, set()) if config.family == "als" else set()
+    # EASE reads none of ALS's options: "regularization 30, alpha 3" were listed as taken
+    unread = UNREAD.get(config.model, set()) if config.family == "als" else UNREAD["ease"]
     left = [n for n in (*TUNABLE, *PRIOR_TUNABLE) if n not in config.fixed and n not in unread]
     took = ", ".join(f"{n} {getattr(config, n):g}" if isinstance(getattr(config, n), float)
                      else f"{n} {getattr(config, n)}" for n in left)

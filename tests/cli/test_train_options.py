@@ -582,6 +582,18 @@ def test_train_says_when_the_search_its_help_promises_did_not_run(
     assert code == 0 and "tuning" not in out  # asked for: nothing to say
 
 
+def test_an_untuned_ease_lists_no_als_option_as_taken(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """EASE reads neither regularization nor alpha: the note of the options not given listed
+    them with their --no-tune values, as if the fit had used them."""
+    code, out, err = run_cli(capsys, "train", "--data", _log(tmp_path / "log.csv"), "--out",
+                             tmp_path / "m", "--family", "ease", "--factors", "8",
+                             "--ease-lambda", "10", "--popularity", "0")
+    assert code == 0, err
+    assert ("tuning: not run: every tunable parameter is fixed; the options not given took "
+            "their --no-tune values: weighting binary\n") in out
+
+
 @pytest.mark.parametrize("argv", [
     ["train", "--data", "log.csv", "--out", "m", "--no-tune", "--seed", "-5"],
     ["evaluate", "--data", "log.csv", "--no-tune", "--seed", "-1"],
