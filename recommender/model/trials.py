@@ -95,6 +95,23 @@ class Search:
             self.conf[scheme] = confidence(self.liked, scheme, c.bm25_k1, c.bm25_b)[self.rows]
         return self.conf[scheme]
 
+    def unusable(self) -> str | None:
+        """Why no trial on this split can tell settings apart, or None. No liked interaction:
+        every trial fits nothing and scores its tie order. At most ``K`` users and ``USER_K``
+        films with a training interaction (the candidates): every audience and every user's
+        list ranks all of its candidates within the cut, so every trial scores 1 (a 20-row
+        log ran 24 trials, all 1.0, and said it had searched)."""
+        if len(self.liked) == 0:
+            return "no interaction of the search's training part is rated at or above min_rating"
+        users = int((np.diff(self.seen.indptr) > 0).sum())
+        films = int((np.bincount(self.seen.indices, minlength=self.seen.shape[1]) > 0).sum())
+        if users > K or films > USER_K:
+            return None
+        return (f"the validation split cannot tell settings apart: its {users:,} "
+                f"user{'s' * (users != 1)} and {films:,} film{'s' * (films != 1)} with a "
+                "training interaction all fit within the cuts of "
+                f"audience_recall@{K} and user_recall@{USER_K}, so every setting scores 1")
+
     def mean_confidence(self, scheme: str) -> float:
         m = self.confidence(scheme)
         return float(m.data.mean()) if m.nnz else 1.0

@@ -178,9 +178,8 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
     train = data.subset(~val)
     rows = np.flatnonzero(np.bincount(data.user_idx, minlength=data.n_users) > 0)
     search = Search(train, data.subset(val).to_csr(), rows, config, progress)
-    if len(search.liked) == 0:  # every trial would fit nothing and score its tie order
-        return config, {**report, "status": "not run: no interaction of the search's training "
-                                            "part is rated at or above min_rating"}
+    if (why := search.unusable()) is not None:  # nothing to fit, or no score but 1
+        return config, {**report, "status": f"not run: {why}"}
     start = {n: getattr(config, n) for n in (*TUNABLE, "popularity")}
     if progress:
         what = (ease_searchable if ease_only else searchable + ["family"] * family_stage) \

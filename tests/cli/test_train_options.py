@@ -404,7 +404,7 @@ def test_an_als_option_typed_keeps_the_family_stage_from_swapping_in_ease(
     """``--iterations 1 --cg-steps 1`` typed, tuning could still choose EASE, which reads
     neither (meta.json then recorded them beside family ease, without a word); --family ease
     with them is refused. Typed, they now fix the family to ALS, and the report says why."""
-    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(60) for j in range(5)]
+    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 23}" for u in range(60) for j in range(5)]
     (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
     code, _, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
                            tmp_path / "m", "--iterations", 2, "--cg-steps", 1, "--factors", 4,
@@ -419,7 +419,7 @@ def test_an_als_option_in_a_config_keeps_the_family_stage_from_swapping_in_ease(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``{"iterations": 2, "cg_steps": 1}`` in a ``--config`` is given as the typed options
     are: the family stage chose EASE on a log of film pairs, and the model ignored both."""
-    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 13}" for u in range(60) for j in range(5)]
+    rows = ["user_id,film_id"] + [f"u{u},f{(u * 7 + j) % 23}" for u in range(60) for j in range(5)]
     (tmp_path / "log.csv").write_text("\n".join(rows) + "\n")
     config = tmp_path / "config.json"
     config.write_text(json.dumps({"iterations": 2, "cg_steps": 1, "factors": 4, "segments": 2}))

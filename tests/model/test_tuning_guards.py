@@ -124,6 +124,27 @@ def test_a_log_with_nothing_to_measure_is_not_searched(tmp_path: Path) -> None:
     assert json.loads(text, parse_constant=no_nan)["tuning"]["status"].startswith("not run")
 
 
+def test_a_log_whose_candidates_all_make_the_cut_is_not_searched(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """At most 100 users and 20 films: every audience and every user's list ranks all of its
+    candidates within recall's cut, so every trial scores 1; a 20-row log ran 24 trials and
+    said 'searched', chose the defaults, validation objective 1.0."""
+    rng = np.random.default_rng(0)
+    rows = sorted({(f"u{u}", f"f{f}") for u in range(30) for f in rng.choice(15, 6, False)})
+    data = Interactions.from_columns(pa.array([u for u, _ in rows]),
+                                     pa.array([f for _, f in rows]), source="small")
+    chosen, report = tuning.tune(data, QUICK)
+    assert report["status"].startswith("not run: the validation split cannot tell settings "
+                                       "apart: its 30 users and 15 films")
+    assert chosen == QUICK and "trials" not in report
+    log = tmp_path / "small.csv"
+    log.write_text("user_id,film_id\n" + "".join(f"{u},{f}\n" for u, f in rows))
+    code, out, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
+                             "--factors", "4", "--segments", "1")
+    assert code == 0, err
+    assert "tuning: not run: the validation split cannot tell settings apart" in out
+
+
 def test_min_rating_needs_ratings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = planted_groups()
     with pytest.raises(DataError, match="--min-rating 4 needs ratings"):
