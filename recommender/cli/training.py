@@ -316,11 +316,17 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
         config = TrainConfig.from_dict(model.meta["params"])
         chosen = tuned["chosen"]
         ease = chosen.get("family") == "ease"  # EASE reads neither regularization nor alpha
+        shown = {n: f"{n} {v}" for n, v in chosen.items()
+                 if not (ease and n in ("regularization", "alpha"))}
+        # what no trial varied (fixed; weighting under --family ease) is said apart, not chosen
+        varied = {*tuned.get("searched", {}), "family", "ease_lambda", "popularity"} - set(
+            tuned.get("fixed", []))
+        kept = [shown.pop(n) for n in list(shown) if n not in varied]
         print(f"tuning: {len(tuned['trials'])} trials in {tuned['seconds']:.1f} s chose "
-              + ", ".join(f"{n} {v}" for n, v in chosen.items()
-                          if not (ease and n in ("regularization", "alpha")))
+              + (", ".join(shown.values()) or "nothing")
               + f" (validation objective {tuned['validation']['chosen']['objective']}, "
-              f"starting point {tuned['validation']['start']['objective']})")
+              f"starting point {tuned['validation']['start']['objective']})"
+              + (f"; not searched: {', '.join(kept)}" if kept else ""))
         for stage in ("family", "popularity"):
             found = tuned.get(stage)
             if isinstance(found, dict) and "reason" in found:

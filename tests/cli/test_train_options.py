@@ -582,6 +582,19 @@ def test_train_says_when_the_search_its_help_promises_did_not_run(
     assert code == 0 and "tuning" not in out  # asked for: nothing to say
 
 
+def test_train_says_a_fixed_value_apart_from_what_the_search_chose(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--alpha 5`` is fixed: the line said the search "chose ... alpha 5.0"."""
+    code, out, err = run_cli(capsys, "train", "--data", _log(tmp_path / "log.csv"), "--out",
+                             tmp_path / "m", "--iterations", "2", "--alpha", "5",
+                             "--factors", "4", "--segments", "2")
+    assert code == 0, err
+    line = next(n for n in out.splitlines() if n.startswith("tuning: "))
+    chose, rest = line.split(" (validation objective ")
+    assert "alpha" not in chose and "factors" not in chose and "regularization 30.0" in chose
+    assert rest.endswith("; not searched: alpha 5.0, factors 4")
+
+
 def test_an_untuned_ease_lists_no_als_option_as_taken(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """EASE reads neither regularization nor alpha: the note of the options not given listed
