@@ -79,9 +79,13 @@ def replayed_without_events(request: Request, response: Response,
                             body: dict[str, Any]) -> dict[str, Any]:
     """``body``; a replayed one (``REPLAYED``) is the store's record of an earlier answer, of
     no engine: it carries no ``X-Events-Seq`` (it named the serving engine's sequence, beside
-    a body planned on earlier events)."""
+    a body planned on earlier events), and its ``X-Model-Version`` names the model it was
+    planned on, as its summary does (after a reload it named the model serving now)."""
     if response.headers.get(REPLAYED) == "true":
         request.state.events_seq = None
+        version = (body.get("summary") or {}).get("model_version")
+        if isinstance(version, str) and version:
+            request.state.model_version = version
     return body
 
 

@@ -359,3 +359,33 @@ def test_serve_refuses_a_link_whose_store_is_beside_its_target_only(tmp_path: Pa
     assert str(tmp_path / "LIVE.campaigns.db") in str(refused.value)
     (tmp_path / "a0.campaigns.db").rename(tmp_path / "LIVE.campaigns.db")  # moved: it starts
     check_at_start(settings)
+
+
+def test_a_replayed_plan_names_the_model_it_was_planned_on(tmp_path: Path) -> None:
+    """A plan replayed for its ``Idempotency-Key`` after a reload is the store's record of the
+    first answer: its ``X-Model-Version`` names the model it was planned on, as its summary
+    does (it named the model serving now, beside a body planned on the other one)."""
+    served = save_model(tmp_path / "served")
+    other = save_model(tmp_path / "other", seed=1)
+    settings = Settings(model_path=str(served), store=str(tmp_path / "campaigns.db"))
+    with TestClient(create_app(settings)) as c:
+        key = {"Idempotency-Key": "replay-after-reload"}
+        first = c.post("/campaigns/plan", json=BODY, headers=key)
+        planned_on = first.json()["summary"]["model_version"]
+        assert first.headers["x-model-version"] == planned_on
+        c.app.state.service.reload(str(other))  # type: ignore[attr-defined]
+        now = c.get("/health").headers["x-model-version"]
+        assert now != planned_on
+        again = c.post("/campaigns/plan", json=BODY, headers=key)
+        assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
+        assert again.headers["x-model-version"] == planned_on
+        nkey = {"Idempotency-Key": "next-after-reload"}
+        parent = first.json()["plan_id"]
+        n1 = c.post(f"/campaigns/{parent}/next", json={"sent_waves": 1}, headers=nkey)
+        assert n1.status_code == 200 and n1.headers["x-model-version"] == now
+        c.app.state.service.reload(str(served / "versions" / sorted(
+            p.name for p in (served / "versions").iterdir())[0]))  # type: ignore[attr-defined]
+        n2 = c.post(f"/campaigns/{parent}/next", json={"sent_waves": 1}, headers=nkey)
+        assert n2.headers["idempotent-replayed"] == "true" and n2.json() == n1.json()
+        assert n2.headers["x-model-version"] == now != c.get("/health").headers[
+            "x-model-version"]
