@@ -11,7 +11,14 @@ import difflib
 import os
 from collections.abc import Mapping
 
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from recommender.errors import InvalidParameterError
@@ -191,6 +198,46 @@ class Settings(BaseSettings):
             _printable_ascii(f"RECOMMENDER_{(info.field_name or '').upper()}",
                              value.get_secret_value(), None)
         return value
+
+    @model_validator(mode="after")
+    def _each_key_one_role(self) -> Settings:
+        """A key given in two of the key settings (read, write, metrics, admin) is refused,
+        naming both settings and ids, never the key: the first ring that holds it names its
+        caller, so an admin key also given as the read key ``crm`` wrote its exports under
+        ``crm``, and a metrics key also given as a read key read every audience (README: a
+        metrics key reads no data), with no word said. The admin key given as both
+        ``RECOMMENDER_ADMIN_KEY`` and ``RECOMMENDER_API_KEY`` is one role and starts."""
+        seen: dict[str, tuple[tuple[str, str], str]] = {}  # key -> ((setting, id), role)
+        for field, role in (("admin_key", "admin"), ("api_key", "admin"),
+                            ("read_keys", "read"), ("write_keys", "write"),
+                            ("metrics_keys", "metrics")):
+            for key, key_id in _keys_of(getattr(self, field), field in ("admin_key", "api_key")):
+                setting = f"RECOMMENDER_{field.upper()}"
+                if key in seen and seen[key][1] != role:
+                    (first, first_id), _ = seen[key]
+                    raise ValueError(
+                        f"{first}{first_id} and {setting}{key_id} give the same key: its "
+                        "caller would hold both roles, named in the export log by one of "
+                        "them; give each role its own key")
+                seen.setdefault(key, ((setting, key_id), role))
+        return self
+
+
+def _keys_of(value: SecretStr | None, admin: bool) -> list[tuple[str, str]]:
+    """(key, how its id is shown) of a key setting, as ``service.auth`` reads it (the admin
+    key as given, with no id)."""
+    if value is None:
+        return []
+    text = value.get_secret_value()
+    if admin:
+        return [(text, "")] if text else []
+    out = []
+    for item in (i.strip() for i in text.split(",")):
+        key_id, sep, key = item.partition(":")
+        if item and (key.strip() if sep else item):
+            out.append((key.strip(), f" (id {key_id.strip()!r})") if sep
+                       else (item, " (a key without an id)"))
+    return out
 
 
 def _printable_ascii(setting: str, key: str, key_id: str | None) -> None:

@@ -366,6 +366,25 @@ def test_one_key_under_two_ids_refuses_to_start(name: str) -> None:
     Settings(**{name: "crm:old-key-1,crm:new-key-2"})  # rotating one caller's key
 
 
+@pytest.mark.parametrize(("first", "second"), [
+    ("admin_key", "read_keys"), ("read_keys", "write_keys"), ("read_keys", "metrics_keys"),
+    ("write_keys", "metrics_keys"), ("api_key", "write_keys"), ("admin_key", "metrics_keys")])
+def test_one_key_in_two_roles_refuses_to_start(first: str, second: str) -> None:
+    """A key given in two key settings: the first ring holding it named its caller, so the
+    admin key also given as read key ``crm`` wrote its exports under ``crm``, and a metrics
+    key also given as a read key read every audience (a metrics key reads no data), in
+    silence. Each setting is named, with the id, never the key; the admin key given as both
+    ADMIN_KEY and API_KEY is one role and starts."""
+    def given(name: str, ident: str) -> str:
+        return "SECRETK3" if name in ("admin_key", "api_key") else f"{ident}:SECRETK3,x{ident}:k"
+    with pytest.raises(ValueError, match=f"RECOMMENDER_{first.upper()}.* and "
+                                         f"RECOMMENDER_{second.upper()}.*same key") as e:
+        Settings(**{first: given(first, "one"), second: given(second, "two")})
+    assert "SECRETK3" not in str(e.value)
+    Settings(**{first: given(first, "one"), second: "two:other-key"})  # apart: starts
+    Settings(admin_key="SECRETK3", api_key="SECRETK3", read_keys="crm:k")
+
+
 @pytest.mark.parametrize("name", ["read_keys", "write_keys", "admin_key"])
 def test_a_key_no_client_could_send_refuses_to_start(name: str) -> None:
     """A non-ASCII key could never match (headers are bytes; the server decodes them as
