@@ -61,7 +61,9 @@ def declare(schema: dict[str, Any], routes: Sequence[BaseRoute], read_keys: bool
                              for p in op.get("parameters", []))
             for status, response in op["responses"].items():
                 headers = response.setdefault("headers", {})
-                headers[VERSION_HEADER] = version
+                headers[VERSION_HEADER] = version if not replayable else {
+                    **version, "description": version["description"] + "; a stored plan "
+                    "replayed for an Idempotency-Key names the model it was planned on"}
                 success = str(status).startswith("2")
                 if (path, method) in scored:
                     headers[EVENTS_HEADER] = _header(
