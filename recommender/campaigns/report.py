@@ -157,10 +157,13 @@ def mover_ratio(x1: float, n1: float, x2: float, n2: float, z: float = Z95
     l2, u2 = score_interval(x2, n2, z)
 
     def root(a: float, c: float, sign: float) -> float:
-        # a t^2 - 2 p1 p2 t + c = 0 (a may be 0 or negative where p2 is small)
+        # a t^2 - 2 p1 p2 t + c = 0 (a may be 0 or negative where p2 is small); as a -> 0 the
+        # larger root (the high end's: its a = l2 (2 p2 - l2) >= 0) runs off to infinity
+        # (it was the smaller one, so a weighted control count near 0 ended the interval
+        # at the estimate itself: +3000% [-24%, +3000%])
         b = p1 * p2
         if abs(a) < 1e-15:
-            return c / (2 * b) if b > 0 else math.inf
+            return math.inf if sign > 0 or b <= 0 else c / (2 * b)
         return (b + sign * math.sqrt(max(b * b - a * c, 0.0))) / a
 
     low = max(root(u2 * (2 * p2 - u2), l1 * (2 * p1 - l1), -1.0), 0.0)
