@@ -201,8 +201,19 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
             + ("no wave was sent" if sent == 0 else f"wave{'s 1 to' if sent > 1 else ''} "
                f"{sent} {'were' if sent > 1 else 'was'} sent")
             + f": wave {wave} never goes out, so it has no responses")
-    if (model.users.to_index(rows.column("user_id").unique(), strict=False) < 0).any() or \
-            (model.films.to_index(films, strict=False) < 0).any():
+    users = rows.column("user_id").unique()
+    new = np.asarray(users.to_pylist(), object)[
+        np.asarray(model.users.to_index(users, strict=False)) < 0]
+    if len(new) and summary.get("model_version") == model.version:
+        # a plan made with the store folds in its events' users new to the model: the demo
+        # folder plants no taste group for them ("simulate with the model it was planned
+        # on" was said to the one who had)
+        raise InvalidParameterError(
+            f"plan {plan_id} selects {len(new):,} user{'s' if len(new) != 1 else ''} the "
+            f"model was not trained on (first: {str(new[0])!r}), folded in from the store's "
+            "events when it was planned: the demo folder plants no taste group for them, so "
+            "their responses cannot be drawn")
+    if len(new) or (model.films.to_index(films, strict=False) < 0).any():
         raise InvalidParameterError(f"plan {plan_id} names users or films the model does not "
                                     "know: simulate with the model it was planned on")
     groups = demo.read_groups(folder)
