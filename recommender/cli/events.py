@@ -203,6 +203,13 @@ def cmd_events(args: argparse.Namespace) -> int:
     refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
     model = model_or_none(args.model)  # then the model and the file: a bad folder or file
     batch = read_event_file(args.file)  # (empty, unreadable, a bad line) leaves no new store
+    from recommender.campaigns.pseudonymous import first_pseudonym, pseudonym_reason
+
+    if (fake := first_pseudonym(batch.user_id, model)) is not None:  # a pseudonymised export's
+        hint = "" if model is not None else \
+            " (--model MODEL accepts the ids of its own users of that form)"
+        raise row_problem(args.file, fake, f"{pseudonym_reason(batch.user_id[fake])}; nothing "
+                          f"of the file was stored{hint}")
     store = _store(args)
     try:  # a reused event_id fails before the first chunk commits
         find_conflicts(store, batch)

@@ -38,6 +38,7 @@ from recommender.campaigns.events import (
     record_events,
 )
 from recommender.campaigns.next_wave import plan_next_wave
+from recommender.campaigns.pseudonymous import first_pseudonym, pseudonym_reason
 from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, campaign_report
 from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
@@ -213,6 +214,12 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
         check_not_future(batch)
     except InvalidParameterError as e:  # its text says nothing of the batch was stored
         raise HTTPException(422, str(e)) from None
+    served = request.app.state.service.engine
+    fake = first_pseudonym(batch.user_id, None if served is None else served.model)
+    if fake is not None:  # responses keyed by a pseudonymised export's ids (pseudonymous.py)
+        raise HTTPException(422, f"events[{fake}] (event_id {ev[fake].event_id!r}): "
+                                 f"{pseudonym_reason(ev[fake].user_id)}; nothing of this "
+                                 "batch was stored")
     # the maximum the schema publishes (the clock plus a day, to the hour, when it was built)
     published = event_time_published(request.app)
     late = next((i for i, e in enumerate(ev) if e.timestamp > published), None)

@@ -1,0 +1,39 @@
+"""Events keyed by a pseudonym of this engine's exports: refused, naming the first one.
+
+A plan or audience sent out pseudonymised (``--pseudonymize``, ``pseudonymize=true``) reaches a
+party that knows only ``p-`` and the HMAC of each id (``recommender.query.pseudonym``). Its
+responses, keyed by those pseudonyms, were stored as events of users new to the model: the
+report counted none of them as a conversion (plan rows hold raw ids), and the overlay folded
+each in as a new user, who then appeared in audiences beside the person they stand for. An
+id of the pseudonym form that the model does not know is refused, so nothing of the batch is
+stored; a model whose own users have such ids (a log keyed by them) keeps them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from recommender.model.model import Model
+from recommender.query.pseudonym import PREFIX
+
+PSEUDONYM = re.compile(re.escape(PREFIX) + r"[0-9a-f]{64}")
+
+
+def first_pseudonym(user_ids: Sequence[str], model: Model | None) -> int | None:
+    """The position of the first user id of the pseudonym form that ``model`` does not know
+    (any, without a model), or None."""
+    found = [i for i, u in enumerate(user_ids) if u.startswith(PREFIX) and PSEUDONYM.fullmatch(u)]
+    if found and model is not None:
+        known = model.users.to_index([user_ids[i] for i in found], strict=False)
+        found = [i for i, k in zip(found, known.tolist(), strict=True) if k < 0]
+    return found[0] if found else None
+
+
+def pseudonym_reason(user_id: str) -> str:
+    """Why an event keyed by the pseudonym ``user_id`` is refused."""
+    return (f"user_id {user_id[:14]}... is a pseudonym ({PREFIX} and the HMAC of an id, as "
+            "pseudonymised exports write them) that the model does not know: an event must "
+            "carry the raw user id (plan rows and audiences hold raw ids: keyed by a "
+            "pseudonym, a response counts as no conversion and adds a new user); map the "
+            "pseudonyms back to the ids they were made from")
