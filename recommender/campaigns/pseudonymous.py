@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+import numpy as np
+
 from recommender.model.model import Model
 from recommender.query.pseudonym import PREFIX
 
@@ -23,7 +25,12 @@ PSEUDONYM = re.compile(re.escape(PREFIX) + r"[0-9a-f]{64}")
 def first_pseudonym(user_ids: Sequence[str], model: Model | None) -> int | None:
     """The position of the first user id of the pseudonym form that ``model`` does not know
     (any, without a model), or None."""
-    found = [i for i, u in enumerate(user_ids) if u.startswith(PREFIX) and PSEUDONYM.fullmatch(u)]
+    ids = np.asarray(user_ids, dtype=str)
+    if not len(ids):
+        return None
+    maybe = np.flatnonzero(np.char.startswith(ids, PREFIX)
+                           & (np.char.str_len(ids) == len(PREFIX) + 64))  # no loop per event
+    found = [int(i) for i in maybe.tolist() if PSEUDONYM.fullmatch(str(ids[i]))]
     if found and model is not None:
         known = model.users.to_index([user_ids[i] for i in found], strict=False)
         found = [i for i, k in zip(found, known.tolist(), strict=True) if k < 0]
