@@ -16,9 +16,12 @@ import numpy as np
 from recommender.cli.printing import (
     AUDIENCE_SCORE,
     audiences_written,
+    export_cut,
     export_source,
     rank_legend,
+    recommendations_written,
     warn_unfitted_films,
+    warn_unfitted_users,
 )
 from recommender.io.columns import (
     PERCENTILE,
@@ -182,7 +185,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
     if getattr(args, "csv", False):  # the HTTP audience.csv download, byte for byte
         if page.note:  # the CSV has no place for it, nor for the model (HTTP: a header)
             print(f"warning: {page.note}", file=sys.stderr)
-        print(f"note: audience of film {args.film_id!r} {export_source(model)}", file=sys.stderr)
+        cut = export_cut(model, args)  # as the download's name holds it (HTTP)
+        print(f"note: audience of film {args.film_id!r}{f' ({cut})' if cut else ''} "
+              f"{export_source(model)}", file=sys.stderr)
         sys.stdout.write(audience_csv(model, page, f, with_))
         return 0
     title = with_year(str(model.catalog.titles[f] or args.film_id), int(model.catalog.years[f]))
@@ -255,7 +260,7 @@ def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = No
 def cmd_audiences(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
     from recommender.query.export import output_format, write_audiences
-    from recommender.query.filters import cut_text, parse_filters
+    from recommender.query.filters import parse_filters
 
     output_format(args.out)
     not_an_input(args.out, args.films, folder_ok=getattr(args, "engine", "local") == "spark")
@@ -291,7 +296,8 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                                      [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)
         warn_unfitted_films(served, chosen, spark=True)
-        print(audiences_written(served, rows, len(chosen), args.k, "", args.out, t0))
+        print(audiences_written(served, rows, len(chosen), args.k, export_cut(served, args),
+                                args.out, t0))
         return 0
     model = _pseudonymous(answer_model(args), args)
     if args.all:
@@ -302,8 +308,8 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)
     warn_unfitted_films(model, films)
-    cut = cut_text(model, segment, filters, tier)  # as the model names them, not as typed
-    print(audiences_written(model, rows, len(films), args.k, cut, args.out, t0))
+    print(audiences_written(model, rows, len(films), args.k, export_cut(model, args),
+                            args.out, t0))
     return 0
 
 
@@ -349,18 +355,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                  if args.user is not None else _read_id_index(args.users, model.users, "user_id"))
     t0 = time.perf_counter()
     rows = write_recommendations(model, users, args.k, args.out, exclude_seen=exclude_seen)
-    unfitted = int(model.nothing_fitted(model.user_factors[users]).sum())
-    if unfitted:  # a row has no place for the note their recommendations carry
-        prior = model.film_prior is not None
-        order = ("by the films' bias and the popularity prior alone"
-                 if model.bias_columns and prior else
-                 "by the films' bias alone" if model.bias_columns else
-                 "by the popularity prior alone" if prior else "in catalog order")
-        print(f"warning: {unfitted:,} of the {len(users):,} users have no fitted taste (a zero "
-              f"taste vector): their rows are {order} (a Parquet export's context lists "
-              "them: nothing_fitted_users)", file=sys.stderr)
-    print(f"wrote {plural(rows, 'row', sep=',')} ({plural(len(users), 'user', sep=',')} x top "
-          f"{args.k}) to {args.out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
+    warn_unfitted_users(model, users)
+    print(recommendations_written(model, rows, len(users), args.k, exclude_seen, args.out, t0))
     return 0
 
 

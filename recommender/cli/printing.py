@@ -92,6 +92,23 @@ def export_source(model: Model) -> str:
     return f"from model {model.version} {folded}"
 
 
+def export_cut(model: Model, args: Any) -> str:
+    """Every choice an audience export's rows depend on beyond ``k``, as the model names them
+    (``filters.cut_text``: ring, segment, filters), then ``viewers included``
+    (``--include-seen``), ``pseudonymized`` and ``offset N``: the HTTP download's name holds
+    them all (``..._with_viewers_pseudonymized_from21``), and a CSV has no other place for
+    them; "" for none."""
+    from recommender.query.filters import cut_text, parse_filters
+
+    filters = parse_filters(getattr(args, "filter", None), "--filter")
+    parts = [cut_text(model, getattr(args, "segment", None), filters,
+                      getattr(args, "tier", None)),
+             "viewers included" if getattr(args, "include_seen", False) else "",
+             "pseudonymized" if getattr(args, "pseudonymize", False) else "",
+             f"offset {args.offset:,}" if getattr(args, "offset", 0) else ""]
+    return ", ".join(p for p in parts if p)
+
+
 def audiences_written(model: Model, rows: int, films: int, k: int, cut: str, out: str,
                       t0: float) -> str:
     """The line an audience export ends with, whichever engine wrote it: rows, films x top
@@ -99,6 +116,15 @@ def audiences_written(model: Model, rows: int, films: int, k: int, cut: str, out
     return (f"wrote {plural(rows, 'row', sep=',')} ({plural(films, 'film', sep=',')} x top "
             f"{k}{', ' + cut if cut else ''}) to {out} in {time.perf_counter() - t0:.1f} s, "
             f"{export_source(model)}")
+
+
+def recommendations_written(model: Model, rows: int, users: int, k: int, exclude_seen: bool,
+                            out: str, t0: float) -> str:
+    """The line ``recommend --out`` ends with: rows, users x top ``k`` (and whether watched
+    films were kept: the rows cannot say so), where, how long since ``t0``, which model."""
+    kept = "" if exclude_seen else ", watched films included"
+    return (f"wrote {plural(rows, 'row', sep=',')} ({plural(users, 'user', sep=',')} x top "
+            f"{k}{kept}) to {out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
 
 
 def warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = False) -> None:
@@ -110,6 +136,21 @@ def warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = Fa
         print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
               f"taste vector): their rows rank users in no meaningful order ({where} lists "
               "them: nothing_fitted_films)", file=sys.stderr)
+
+
+def warn_unfitted_users(model: Model, users: NDArray[np.int64]) -> None:
+    """Say on stderr how many of the exported ``users`` have no fitted taste: a row has no
+    place for the note their recommendations carry (a Parquet export's context lists them)."""
+    unfitted = int(model.nothing_fitted(model.user_factors[users]).sum())
+    if unfitted:
+        prior = model.film_prior is not None
+        order = ("by the films' bias and the popularity prior alone"
+                 if model.bias_columns and prior else
+                 "by the films' bias alone" if model.bias_columns else
+                 "by the popularity prior alone" if prior else "in catalog order")
+        print(f"warning: {unfitted:,} of the {len(users):,} users have no fitted taste (a zero "
+              f"taste vector): their rows are {order} (a Parquet export's context lists "
+              "them: nothing_fitted_users)", file=sys.stderr)
 
 
 def film_named(model: Model, film_id: str) -> str:

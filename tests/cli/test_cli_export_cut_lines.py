@@ -1,0 +1,84 @@
+"""An export's line names every choice its rows depend on, as the HTTP download's name does.
+
+A CSV has no place for its context: the line that reports an export (``audiences``,
+``recommend --out``) and ``audience --csv``'s note on stderr are all a reader keeps. They named
+the ring, segment and filters but not ``--include-seen`` (the HTTP ``audience.csv`` is named
+``..._with_viewers``, a Parquet export's metadata holds ``exclude_seen``): a list that holds
+users who already watched each film read as one of new viewers only; and ``audience --csv``
+named no cut at all (the download's name holds its ring, segment, filters and first rank).
+
+Oracle: the HTTP download's ``Content-Disposition`` name for the same request, and the
+Parquet metadata's ``exclude_seen``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.settings import Settings
+from tests.helpers import run_cli
+
+FILM = "00004"
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("cut-lines") / "model")
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
+        yield c
+
+
+def test_audiences_line_says_viewers_are_included(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    films = tmp_path / "films.txt"
+    films.write_text(f"{FILM}\n")
+    out_path = tmp_path / "a.parquet"
+    code, out, err = run_cli(capsys, "audiences", model_dir, "--films", films, "--k", 2,
+                             "--include-seen", "--out", out_path)
+    assert code == 0, err
+    meta = json.loads(pq.read_schema(out_path).metadata[b"recommender"])
+    assert meta["parameters"]["exclude_seen"] is False
+    assert out.startswith("wrote 2 rows (1 film x top 2, viewers included) to "), out
+    code, out, err = run_cli(capsys, "audiences", model_dir, "--films", films, "--k", 2,
+                             "--out", tmp_path / "b.csv")
+    assert code == 0 and out.startswith("wrote 2 rows (1 film x top 2) to "), (out, err)
+
+
+def test_recommend_line_says_watched_films_are_included(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "recommend", model_dir, "--all", "--k", 1,
+                             "--include-seen", "--out", tmp_path / "r.csv")
+    assert code == 0, err
+    assert " x top 1, watched films included) to " in out, out
+    code, out, err = run_cli(capsys, "recommend", model_dir, "--all", "--k", 1,
+                             "--out", tmp_path / "s.csv")
+    assert code == 0 and " x top 1) to " in out, (out, err)
+
+
+def test_audience_csv_note_names_the_cut_the_download_names(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    http = client.get(f"/films/{FILM}/audience.csv",
+                      params={"k": "2", "offset": "1", "tier": "broad", "segment": "0",
+                              "exclude_seen": "false"})
+    assert http.status_code == 200, http.text
+    name = http.headers["Content-Disposition"]
+    assert "broad_segment0_with_viewers_from2" in name, name
+    code, out, err = run_cli(capsys, "audience", model_dir, FILM, "--k", 2, "--offset", 1,
+                             "--tier", "BROAD", "--segment", 0, "--include-seen", "--csv")
+    assert code == 0 and out == http.text
+    note = err.splitlines()[-1]
+    assert note.startswith(f"note: audience of film '{FILM}' (broad ring, segment 0 ("), note
+    assert note.split(") from model ")[0].endswith("viewers included, offset 1"), note
+    assert note.endswith(f"{http.headers['X-Model-Version']} as trained"), note
