@@ -13,8 +13,8 @@ the level ``TitleIndex.scored`` ranked it by:
   query ends with may add its bonus to any kind but ``year``.
 - ``words``: the query's words found in a name of the film as typed (accents, case and
   punctuation aside): a whole word, the start of one, or words written together
-  ("spiderman"); anywhere inside a word for an ``inside`` match. A Roman numeral counts as
-  its digits ("ii" finds "2").
+  ("spiderman"), or a name's word typed apart ("bat man" for Batman); anywhere inside a
+  word for an ``inside`` match. A Roman numeral counts as its digits ("ii" finds "2").
 - ``corrected``: the others that are one edit from a word of a name, or two for a word of
   ``LONG_WORD`` letters or more, each ``{"typed", "title_word", "edits"}`` (the nearest word,
   then the first alphabetically; the last query word may be the start of one, mistyped).
@@ -100,6 +100,25 @@ def _found(word: str, keys: list[str], anywhere: bool, last: bool = True) -> boo
     return False
 
 
+def _written_apart(words: list[str], keys: list[str], kind: str, year: int | None) -> set[int]:
+    """The positions of the query's words that, written together, are a name of the film
+    (``title``) or the start of one (``title_start``), as the ranking also reads a query with
+    its spaces removed ("bat man" is Batman, "ground hog day" Groundhog Day); a leading
+    article and a trailing year may stand apart. Empty for other kinds, or one word."""
+    if kind not in ("title", "title_start"):
+        return set()
+    compact = {key.replace(" ", "") for key in keys}
+    first = 1 if len(words) > 2 and words[0] in QUERY_ARTICLES else 0
+    for lo in dict.fromkeys((0, first)):
+        for hi in dict.fromkeys((len(words), len(words) - (year is not None))):
+            typed = " ".join(words[lo:hi])
+            forms = {typed.replace(" ", ""), numerals_as_digits(typed).replace(" ", "")}
+            if hi - lo > 1 and any(c == q or (kind == "title_start" and c.startswith(q))
+                                   for c in compact for q in forms):
+                return set(range(lo, hi))
+    return set()
+
+
 def _correction(word: str, title_words: list[str], last: bool) -> dict[str, Any] | None:
     """The title word nearest ``word`` within its typo allowance, as ``corrected`` lists it
     (``last``: the query's last word, which may be the start of a title word mistyped)."""
@@ -131,10 +150,11 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
     found: list[str] = []
     corrected: list[dict[str, Any]] = []
     unmatched: list[str] = []
+    apart = _written_apart(words, keys, kind, year)
     for i, word in enumerate(words):
         forms = dict.fromkeys((word, numerals_as_digits(word)))
         last = i == len(words) - 1
-        if any(_found(f, keys, kind == "inside", last) for f in forms):
+        if i in apart or any(_found(f, keys, kind == "inside", last) for f in forms):
             found.append(word)
         elif i == 0 and len(words) > 1 and word in QUERY_ARTICLES:
             continue  # a leading article the title lacks: the ranking leaves it out too

@@ -164,3 +164,23 @@ def test_word_lists_read_the_query_as_the_ranking_does() -> None:
     scores, levels = index.scored("toy sto")
     assert match_reasons(index, "toy sto", np.array([1]), levels[[1]])[0]["words"] == [
         "toy", "sto"]
+
+
+@pytest.mark.parametrize(("query", "first", "want"), [
+    # a title word typed apart: the ranking reads the query's words written together ("bat
+    # man" is Batman), and the match said "title; not found: bat, man"
+    ("bat man", 0, match("title", ["bat", "man"])),
+    ("the bat man", 0, match("title", ["bat", "man"])),
+    ("super man 1978", 2, match("title", ["super", "man"], year=1978, year_matched=True)),
+    ("ground hog day", 3, match("title", ["ground", "hog", "day"])),
+    ("bat man for", 1, match("title_start", ["bat", "man", "for"])),
+])
+def test_words_typed_apart_are_found(query: str, first: int, want: dict[str, Any]) -> None:
+    titles = ["Batman (1989)", "Batman Forever (1995)", "Superman (1978)",
+              "Groundhog Day (1993)"]
+    index = TitleIndex(titles, [0] * len(titles))
+    scores, levels = index.scored(query)
+    hits = ranked(scores, np.array([40, 30, 20, 10]))
+    got = match_reasons(index, query, hits, levels[hits])
+    assert hits.tolist()[0] == first and got[0] == want, got
+    assert "not found" not in match_text(got[0])
