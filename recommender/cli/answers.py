@@ -110,11 +110,11 @@ def _viewers_source(model: Model) -> str:
 
 
 def cmd_film(args: argparse.Namespace) -> int:
+    from recommender.cli.checks import film_argument
     from recommender.query.catalog import film_details
-    from recommender.query.hints import known_film
 
     model = answer_model(args)
-    known_film(model, args.film_id)
+    film_argument(model, args.film_id)
     raw = film_details(model, args.film_id)
     shares = SEGMENT_SHARE[:-1]  # FilmDetail's SegmentShare: no size
     body = {**raw, "viewer_segments": [{k: r[k] for k in shares}
@@ -154,13 +154,13 @@ def cmd_film(args: argparse.Namespace) -> int:
 
 
 def cmd_similar(args: argparse.Namespace) -> int:
+    from recommender.cli.checks import film_argument
     from recommender.query.audience import check_k
-    from recommender.query.hints import known_film
     from recommender.query.recommend import similar_films
 
     check_k(args.k, 0)
     model = _load_model(args.model)
-    known_film(model, args.film_id)
+    film_argument(model, args.film_id)
     body = similar_films(model, args.film_id, args.k).similar_json(model, args.film_id)
     if args.json:
         print_body(body)

@@ -11,6 +11,23 @@ if TYPE_CHECKING:
     from recommender.model.model import Model
 
 
+def film_argument(model: Model, film_id: str) -> int:
+    """The index of a command's FILM_ID (``hints.known_film``: an unknown one names the titles
+    it matches); one that is also another film's title says so on stderr, since the id is
+    the film answered for: ``audience MODEL 300`` on MovieLens is Quiz Show, whose id is 300,
+    not 300 (2007), and a ``--json`` or ``--csv`` answer shows no title to tell."""
+    from recommender.cli.printing import film_named
+    from recommender.query.hints import also_titled, known_film
+
+    f = known_film(model, film_id)
+    others = also_titled(model, film_id)
+    if others:
+        print(f"note: {film_id!r} is the id of {film_named(model, film_id)}, the film this "
+              f"answers for; {film_id!r} is also the title of {', '.join(others)} (give its "
+              "id for that one)", file=sys.stderr)
+    return f
+
+
 def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     """Refuse a slate (``films``: ``SlateFilm``s read from ``path``, each with its ``line``)
     naming a film the model does not know, with the file and line of each such film and,

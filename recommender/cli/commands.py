@@ -152,12 +152,12 @@ def _pseudonymous(model: Model, args: argparse.Namespace) -> Model:
 
 
 def cmd_audience(args: argparse.Namespace) -> int:
+    from recommender.cli.checks import film_argument
     from recommender.errors import InvalidParameterError
     from recommender.query.audience import film_audience
     from recommender.query.catalog import with_year
     from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
-    from recommender.query.hints import known_film
     from recommender.query.linkable import pseudonymous_cut
     from recommender.query.render import column_text, resolve_with, table_columns
 
@@ -168,7 +168,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
             "body, whose fields are fixed (GET /films/{film_id}/audience takes no with): "
             "drop --with or --json")
     model = _pseudonymous(answer_model(args), args)
-    known_film(model, args.film_id)  # not an id: say which titles it matches
+    film_argument(model, args.film_id)  # not an id: say which titles it matches
     filters = parse_filters(args.filter, "--filter")
     tier = getattr(args, "tier", None)
     with_ = resolve_with(model, given_with)

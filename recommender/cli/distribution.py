@@ -94,9 +94,9 @@ def cmd_distribution(args: argparse.Namespace) -> int:
                                      args.by, args.screens, cinemas=cinemas)
         say_skipped(model, body["cold_start"]["unknown_film_ids"])
     else:
-        from recommender.query.hints import known_film
+        from recommender.cli.checks import film_argument
 
-        known_film(model, args.film_id)  # an unknown id names the titles it matches
+        film_argument(model, args.film_id)  # an unknown id names the titles it matches
         body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas)
     warning = (body["screens"] or {}).get("warning")
     if warning:

@@ -31,12 +31,12 @@ def summary_body(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from recommender.cli.checks import film_argument
     from recommender.model import calibration
     from recommender.query.audience import audience_summary
-    from recommender.query.hints import known_film
 
     model = answer_model(args)
-    known_film(model, args.film_id)
+    film_argument(model, args.film_id)
     from recommender.query.privacy import min_cell_from_env
 
     body = summary_body(audience_summary(model, args.film_id,

@@ -157,3 +157,26 @@ def title_hints(model: Model) -> Iterator[None]:
         yield
     except UnknownFilmError as e:
         raise with_title_hint(model, e) from None
+
+
+def also_titled(model: Model, film_id: str) -> list[str]:
+    """The other films whose title is ``film_id`` (a whole name of it, as search's ``title``
+    match reads one: case, accents, a trailing article and the year aside), as "ID TITLE
+    (YEAR)", at most ``HINT_MATCHES``: MovieLens film 300 is Quiz Show, and 300 (2007) has
+    another id, so an id that is also a title answers for a film the user may not mean.
+    Titles without the argument's first word are passed over first (no index is built)."""
+    from recommender.query.catalog import film_fields, with_year
+    from recommender.query.title_match import kind_of
+    from recommender.query.titles import normalise, title_index
+
+    words = normalise(film_id).split()
+    titles = model.film_labels[1]
+    if not words or words[0] not in normalise(" ".join(titles)):  # one pass over them all
+        return []
+    own = model.films.to_index([film_id], strict=False)[0]
+    _, levels = title_index(model).scored(film_id)
+    named = [f for f in np.flatnonzero(levels > 0).tolist()
+             if f != own and kind_of(float(levels[f])) == "title"][:HINT_MATCHES]
+    return [f"{fid} {with_year(title, year)}"
+            for fid, title, year, _ in film_fields(model, np.asarray(named, np.int64))]
+

@@ -1,0 +1,49 @@
+"""A film argument that is an id and also another film's title says so on stderr.
+
+MovieLens film 300 is Quiz Show (1994) and 300 (2007) has id 51662: `audience MODEL 300
+--csv` exported Quiz Show's audience with nothing to tell (the id wins, byte for byte, as
+over HTTP; only the table's header names the film). Oracle: the hand-made catalog below.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import synthetic_model
+
+from recommender.model import artifact
+from tests.helpers import run_cli
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    m = synthetic_model(n_users=60, n_films=12, seed=2)
+    ids = [str(i) for i in m.films.ids]
+    titles = np.array([f"Film {i}" for i in range(m.n_films)], dtype=object)
+    titles[0], titles[1] = "Quiz Show", ids[0]  # film 1 is titled as film 0's id
+    titles[2] = f"{ids[0]} Reloaded"  # starts with it: no title of that name
+    model = dataclasses.replace(m, catalog=dataclasses.replace(m.catalog, titles=titles))
+    return artifact.save(model, tmp_path_factory.mktemp("id-title") / "model")
+
+
+@pytest.mark.parametrize("argv", [("audience", "--json"), ("summary", "--json"),
+                                  ("film", "--json"), ("similar", "--json"),
+                                  ("audience", "--csv")])
+def test_an_id_that_is_another_films_title_is_said(
+        model_dir: Path, capsys: pytest.CaptureFixture[str], argv: tuple[str, str]) -> None:
+    model = artifact.load(model_dir)
+    film0, film1 = (str(i) for i in model.films.ids[:2])
+    command, output = argv
+    code, out, err = run_cli(capsys, command, model_dir, film0, output)
+    assert code == 0, err
+    if output == "--json":
+        json.loads(out)  # stdout is the body alone
+    assert (f"note: {film0!r} is the id of Quiz Show (1990) [film {film0}], the film this "
+            f"answers for; {film0!r} is also the title of {film1} {film0} (1991) (give its id "
+            "for that one)") in err, err
+    code, out, err = run_cli(capsys, command, model_dir, film1, output)
+    assert code == 0 and "is also the title of" not in err, err
