@@ -403,7 +403,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     conv, before = (conversions(rows, ev.user_id, ev.film_id, ev.timestamp, (begin, end),
                                 (begin - DAY, begin))
                     if ev is not None else [np.zeros(rows.num_rows, bool)] * 2)
-    early = int(before.sum())
+    early = int((before & ~conv).sum())  # a row that converted in the window is counted
     # a log of dates: every event of a plan row in the day before the start at a midnight (UTC)
     dated = False
     if ev is not None and early:

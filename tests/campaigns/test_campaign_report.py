@@ -195,6 +195,13 @@ def test_report_of_a_stored_plan(tmp_path: Path) -> None:
     assert "percentage points" in body["units"]["absolute_uplift"]
     longer = campaign_report(store, "plan-a", window_days=60)["films"][0]
     assert longer["target_conversions"] == 2
+    # u2 answers again inside the window: a conversion now, so no longer among the rows the
+    # note says are not counted (it was counted both ways)
+    record_events(store, check_events([{"event_id": "10", "user_id": "u2", "film_id": "A",
+                                        "timestamp": start + 4 * day}]))
+    again = campaign_report(store, "plan-a", window_days=30)
+    assert again["films"][0]["target_conversions"] == 2
+    assert again["early_conversions"] == 0 and "early_conversions" not in again["note"]
     with pytest.raises(UnknownPlanError):
         campaign_report(store, "plan-none")
 
