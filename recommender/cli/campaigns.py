@@ -138,7 +138,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     if target:
         from recommender.campaigns.moved import check_store
         from recommender.campaigns.store import open_store
-        from recommender.cli.events import refuse_in_memory, refuse_new_store_in_a_model
+        from recommender.cli.stores import refuse_in_memory, refuse_new_store_in_a_model
 
         refuse_in_memory(target)  # "stored in sqlite://": gone as the command ended
         refuse_new_store_in_a_model(target)

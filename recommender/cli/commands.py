@@ -110,7 +110,7 @@ def answer_model(args: argparse.Namespace) -> Model:
     if not target:
         return model
     from recommender.campaigns.next_wave import refreshed_model
-    from recommender.cli.events import _store, missing_sqlite
+    from recommender.cli.stores import _store, missing_sqlite
 
     if not given and missing_sqlite(target) is not None:
         return model  # $RECOMMENDER_STORE's SQLite file is not there yet: no event

@@ -21,7 +21,7 @@ def events_status(args: argparse.Namespace) -> dict[str, Any]:
     """``GET /events/status``'s body for ``args.store`` and ``args.model`` (see the module)."""
     from recommender.campaigns.events import max_sequence
     from recommender.campaigns.next_wave import store_overlay
-    from recommender.cli.events import _store
+    from recommender.cli.stores import _store
 
     model = model_or_none(args.model)  # a bad folder fails before the store is opened
     store = _store(args, create=False, read_only=True)

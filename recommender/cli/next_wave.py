@@ -11,7 +11,7 @@ import argparse
 
 from recommender.campaigns.slate import MAX_WAVES
 from recommender.cli.commands import _int_at_least, _positive_int
-from recommender.cli.events import _store
+from recommender.cli.stores import _store
 
 
 def add_after_options(s: argparse.ArgumentParser) -> None:

@@ -40,7 +40,7 @@ def cmd_campaign_simulate(args: argparse.Namespace) -> int:
     import pyarrow.csv as pacsv
 
     from recommender.campaigns.simulate import WINDOW_DAYS, stored_wave_responses
-    from recommender.cli.events import _store
+    from recommender.cli.stores import _store
     from recommender.errors import InvalidParameterError
     from recommender.io import demo
     from recommender.io.atomic import atomic_file

@@ -79,7 +79,7 @@ class _Progress:
 def cmd_campaign_copy(args: argparse.Namespace) -> int:
     from recommender.campaigns.copy_store import COPY_CHUNK, NAMES, copy_store
     from recommender.cli import HeldInterrupts, Terminated
-    from recommender.cli.events import refuse_new_store_in_a_model
+    from recommender.cli.stores import refuse_new_store_in_a_model
 
     source = _named_store(args, "copy")
     refuse_new_store_in_a_model(args.to)
@@ -195,7 +195,7 @@ def refuse_moved_import(args: argparse.Namespace) -> None:
     for the mark under the writers' lock."""
     from recommender.campaigns.moved import check_store
     from recommender.campaigns.store import open_store
-    from recommender.cli.events import missing_sqlite
+    from recommender.cli.stores import missing_sqlite
 
     target = args.store or os.environ.get("RECOMMENDER_STORE")
     if not target or missing_sqlite(target) is not None:

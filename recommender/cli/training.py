@@ -244,7 +244,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     # what would fail after the training run fails before it: the --out folder, the store
     artifact.check_destination(args.out)
     if getattr(args, "events", None):
-        from recommender.cli.events import _store
+        from recommender.cli.stores import _store
 
         _store(argparse.Namespace(store=args.events), create=False).close()  # never created
     cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run

@@ -34,7 +34,7 @@ def add_withdraw_action(sub: Any) -> None:
 
 def cmd_campaign_withdraw(args: argparse.Namespace) -> int:
     from recommender.campaigns.withdraw import withdraw
-    from recommender.cli.events import _store
+    from recommender.cli.stores import _store
 
     store = _store(args, create=False)
     try:
