@@ -365,7 +365,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
     from recommender.cli.checks import every_id_unknown
     from recommender.errors import InvalidParameterError
     from recommender.io.id_lists import read_id_list_as_known
-    from recommender.query.hints import title_hints
+    from recommender.query.hints import title_hints, unknown_hints
     from recommender.query.recommend import recommend_for_watched
 
     if args.out is not None:
@@ -391,7 +391,8 @@ def _recommend_watched(args: argparse.Namespace) -> int:
         shown = ", ".join(repr(u) for u in unknown[:10])
         more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
         print(f"note: {len(unknown):,} of the {len(distinct):,} watched film ids are unknown "
-              f"to the model and skipped: {shown}{more}", file=sys.stderr)
+              f"to the model and skipped: {shown}{more}{unknown_hints(model, unknown)}",
+              file=sys.stderr)  # the titles they match, as cold-start --like's skipped
     known = len(distinct - set(unknown))
     if not rows:
         print(f"No film to recommend: the {known:,} known films watched are every film the "

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -122,13 +122,20 @@ def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
             return error  # an id that differs by leading zeros already says "did you mean"
         hint = film_hint(model, error.ids[0])
     else:
-        hint = "".join(_one_of_several(model, film_id) for film_id in error.ids[:HINT_IDS]
-                       if not model.films.same_but_zeros(film_id))
+        hint = unknown_hints(model, error.ids)
     if not hint:
         return error
     hinted = UnknownFilmError(error.ids)
     hinted.args = (f"{error}{hint}",)
     return hinted
+
+
+def unknown_hints(model: Model, film_ids: Sequence[str]) -> str:
+    """The hints of the first ``HINT_IDS`` of ``film_ids`` (unknown film ids), each naming its
+    id, as ``with_title_hint`` gives them for several (``"; 'amelie' matches titles: ..."``);
+    one a known id with more or fewer leading zeros is left to ``did_you_mean``."""
+    return "".join(_one_of_several(model, film_id) for film_id in film_ids[:HINT_IDS]
+                   if not model.films.same_but_zeros(film_id))
 
 
 def _one_of_several(model: Model, film_id: str) -> str:

@@ -130,3 +130,21 @@ def test_the_cli_finds_ids_kept_with_their_spaces(tmp_path: Path,
     with TestClient(create_app(Settings(model_path=str(folder), warm_cache=False))) as c:
         r = c.post("/recommendations", json={"film_ids": [""]})
         assert r.status_code == 404 and "matches titles" not in r.json()["detail"]
+
+
+def test_a_watched_title_typed_as_an_id_is_skipped_with_the_titles_it_matches(
+        capsys: pytest.CaptureFixture[str], model_dir: Path, tmp_path: Path) -> None:
+    """One title among known ids was skipped with its text only (a list of only unknown ids
+    was refused with the titles they match, and cold-start --like's skipped films name them)."""
+    from recommender.model import artifact
+    from recommender.query.hints import title_hint
+
+    model = artifact.load(model_dir)
+    known = str(model.films.ids[5])
+    path = tmp_path / "w.txt"
+    path.write_text(f"{known}\nthe matrix\n")
+    code, out, err = run_cli(capsys, "recommend", model_dir, "--watched", path, "--k", "3")
+    assert code == 0, err
+    hint = title_hint(model, "the matrix")  # "; it matches titles: 00000 The Matrix ..."
+    assert hint and "The Matrix" in hint
+    assert ("skipped: 'the matrix'; 'the matrix'" + hint.removeprefix("; it")) in err
