@@ -45,6 +45,9 @@ def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], i
     """An argparse ``type``: a whole number >= ``minimum`` (and <= ``maximum`` if given)."""
 
     def parse(text: str) -> int:
+        # ASCII digits, as the HTTP service reads them: int() also took "5_0" and "٣"
+        if not text.isascii() or "_" in text:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
         try:
             value = int(text)
         except ValueError:

@@ -239,6 +239,11 @@ def test_a_like_weight_is_read_as_a_decimal_number_only() -> None:
     ["train", "--data", "log.csv", "--out", "m", "--min-rating", "\u0664.5"],
     ["plan", "m", "--slate", "s.csv", "--holdout", "0.\u0665"],
     ["campaign", "report", "p", "--store", "s.db", "--window-days", "1_4"],
+    # whole numbers too: int() took "5_0" as 50 and "\u0663" as 3, where HTTP refuses both
+    ["audience", "m", "f", "--k", "5_0"],
+    ["audience", "m", "f", "--k", "\u0663"],
+    ["audience", "m", "f", "--offset", "1_0"],
+    ["train", "--data", "log.csv", "--out", "m", "--factors", "6\u0664"],
 ])
 def test_a_number_option_is_read_as_a_decimal_number_only(
         argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
