@@ -205,7 +205,7 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
         return config, {**report, "status": "not run: the validation split leaves nothing to "
                         "measure (no film the rest of the log knows has 2 or more held-out "
                         "viewers, no user has a held-out film the rest of the log knows)",
-                        "trials": len(search.trials)}
+                        "trials_run": len(search.trials)}  # a list of NaNs: no JSON
     params = {**best["params"], "family": best["params"].get("family", "als")}
     if params["family"] == "ease":  # EASE reads neither: not the tuned ALS's values, unread
         params.update(regularization=config.regularization, alpha=config.alpha)
