@@ -411,6 +411,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"error: {what} ({e.filename}); no output was left half-written (files are "
                   "written under a temporary name and renamed only once complete)",
                   file=sys.stderr)
+        elif isinstance(e, ConnectionError):  # a socket (Spark's JVM), not the output
+            print(f"error: {what} (a network connection this command opened, such as Spark's "
+                  "to its JVM, not the output)", file=sys.stderr)
         else:  # standard output, or a stream without a name
             print(f"error: {what} (writing the output)", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -111,3 +111,22 @@ def test_a_full_disk_under_demo_data_names_its_folder(tmp_path: Path,
     assert f"no space left on the device ({out})" in err, err
     assert "writing the output" not in err and err.strip().count("\n") == 0, err
     assert list(tmp_path.iterdir()) == []  # no work folder left beside it
+
+
+def test_a_refused_connection_is_not_said_to_be_the_output(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A Spark run whose JVM socket refused the connection said "Connection refused (writing
+    the output)": an OSError without a file name was always the output's."""
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionRefusedError(errno.ECONNREFUSED, os.strerror(errno.ECONNREFUSED))
+
+    model_dir = artifact.save(synthetic_model(n_users=40, n_films=8, seed=2), tmp_path / "m")
+    monkeypatch.setattr(export, "table_csv", refused)
+    monkeypatch.setattr(export, "_null_tiers", refused)
+    code = main(["audiences", str(model_dir), "--all", "--k", "3", "--out",
+                 str(tmp_path / "a.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err, err
+    assert "Connection refused (a network connection" in err and "writing the output" not in err
