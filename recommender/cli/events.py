@@ -25,7 +25,11 @@ from recommender.cli.checks import (
     model_or_none,
     say_unserved,
 )
-from recommender.cli.commands import _nonneg_int, _positive_int, _print_table
+from recommender.cli.commands import (
+    _offset,
+    _positive_int,
+    _print_table,
+)
 from recommender.cli.events_status import add_status_parser, cmd_events_status
 from recommender.cli.stores import _store
 from recommender.errors import InvalidParameterError
@@ -90,7 +94,7 @@ def add_event_commands(add: Add) -> None:
                         "shown without it")
     a.add_argument("--limit", type=_positive_int, default=100,
                    help=f"plans per page (at most {MAX_PLAN_PAGE})")
-    a.add_argument("--offset", type=_nonneg_int, default=0, help="plans to skip")
+    a.add_argument("--offset", type=_offset, default=0, help="plans to skip")
     a.add_argument("--json", action="store_true", help="print the HTTP endpoint's JSON body")
     w = sub.add_parser("show", help="one stored plan's summary, or its rows with --csv",
                        description="one stored plan's summary (GET /campaigns/{plan_id}), or "
