@@ -58,7 +58,7 @@ from recommender.query.filters import (
     resolve_filters,
     resolve_segment,
 )
-from recommender.query.linkable import check_linkable
+from recommender.query.linkable import check_linkable, filtered_attributes
 from recommender.query.recommend import batch_recommendations
 from recommender.query.render import (
     column_text,
@@ -280,7 +280,8 @@ def write_audiences(
                                 with_columns=list(with_names) or None)
     if model.meta.get("pseudonymized"):  # every user the export may list, before writing
         check_linkable(model, with_names, np.arange(model.n_users) if mask is None else
-                       np.flatnonzero(mask), min_cell_from_env(), list(cut),
+                       np.flatnonzero(mask), min_cell_from_env(),
+                       filtered_attributes(model, cut),
                        "users this export may list")
     return _stream(out, schema, sliced_tables() if sliced else tables(), bar, text_csv=True,
                    context=context)

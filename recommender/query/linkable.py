@@ -24,9 +24,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
+from recommender.io.columns import REGION
+from recommender.io.places import CITY
 from recommender.model.kept import Kept
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
+from recommender.query.cities import city_labels
 
 MAX_SUGGESTED = 8  # columns searched for a suggestion (2^8 subsets at most)
 _SIZES: Kept[NDArray[np.int64]] = Kept()
@@ -101,7 +104,7 @@ def check_filtered(model: Model, filters: Mapping[str, object] | None, columns: 
     a column (its user holds the filter's value), so they count with the user-attribute
     ``columns``; nothing without a filter (``render.with_columns`` checks the columns)."""
     if filters:
-        check_linkable(model, columns, users, min_cell, list(filters))
+        check_linkable(model, columns, users, min_cell, filtered_attributes(model, filters))
         # the filter's own classes over every user it matches, listed or not: a page's total
         # and an empty page's note count them all (a pseudonymised page past the end, or of
         # a ring the filter missed, listed nobody, and its total of 1 told its recipients
@@ -111,8 +114,25 @@ def check_filtered(model: Model, filters: Mapping[str, object] | None, columns: 
         values = {a: v for a, v in filters.items() if v is not None}
         mask = candidate_mask(model, None, values) if values else None  # type: ignore[arg-type]
         if mask is not None:
-            check_linkable(model, (), np.flatnonzero(mask), min_cell, list(values),
-                           listed="users the filter matches")
+            check_linkable(model, (), np.flatnonzero(mask), min_cell,
+                           filtered_attributes(model, values), listed="users the filter matches")
+
+
+def filtered_attributes(model: Model, filters: Mapping[str, object]) -> list[str]:
+    """The attributes every row cut by ``filters`` (resolved names and values) holds: their
+    names, and ``region`` beside ``city`` when a value is a town of a city of several regions
+    (``Springfield (North)``, ``query.cities``): its users share city and region, a class the
+    city alone overstates (a town of 3 users passed as a Springfield of 43)."""
+    names = list(filters)
+    values = filters.get(CITY)
+    attributes = model.user_table.attributes
+    if values is None or REGION in names or city_labels(attributes) is None:
+        return names
+    given = [values] if isinstance(values, str) else \
+        [str(v) for v in values] if isinstance(values, Sequence) else []
+    if given and not np.isin(np.asarray(given, str), np.asarray(attributes[CITY], str)).all():
+        names.append(REGION)
+    return names
 
 
 def pseudonymous_cut(model: Model, filters: Mapping[str, str | Sequence[str]] | None,

@@ -157,3 +157,28 @@ def test_users_of_a_city_of_two_regions_without_a_region_are_told_why_no_screens
     assert "'Springfield'" not in warning.split(";")[0]
     assert ("the users of 1 city of several regions who give no region ('Springfield') get "
             "no screens: which town's cinemas are theirs is not known") in warning
+
+
+def test_a_pseudonymised_cut_by_a_town_counts_its_class_by_city_and_region() -> None:
+    """``city=Springfield (North)`` lists users who share city and region: the minimum cell
+    size counted them by city alone (all of Springfield's 43), so a town of 3 users was listed
+    by pseudonym, while ``city=Springfield&region=North``, the same rows, was refused."""
+    from recommender.query import linkable
+    from recommender.query.filters import candidate_mask, resolve_filters
+    from recommender.query.linkable import check_filtered
+
+    m = model_with({"a1": 100, "sn": 3, "b1": 100, "ss": 40})
+    town = resolve_filters(m, {"city": ["Springfield (North)"]})
+    mask = candidate_mask(m, None, town)
+    assert mask is not None and int(mask.sum()) == 3
+    with pytest.raises(InvalidParameterError, match="3 of the 3 rows .* city, region"):
+        check_filtered(m, town, (), np.flatnonzero(mask), 10)
+    filtered_attributes = linkable.filtered_attributes
+    assert filtered_attributes(m, town) == ["city", "region"]
+    # the plain name is every Springfield's users: the city alone, as before
+    plain = resolve_filters(m, {"city": "Springfield"})
+    assert filtered_attributes(m, plain) == ["city"]
+    check_filtered(m, plain, (), np.flatnonzero(candidate_mask(m, None, plain)), 10)
+    # the larger town passes
+    south = resolve_filters(m, {"city": "Springfield (South)"})
+    check_filtered(m, south, (), np.flatnonzero(candidate_mask(m, None, south)), 10)
