@@ -206,14 +206,17 @@ class Settings(BaseSettings):
         caller, so an admin key also given as the read key ``crm`` wrote its exports under
         ``crm``, and a metrics key also given as a read key read every audience (README: a
         metrics key reads no data), with no word said. The admin key given as both
-        ``RECOMMENDER_ADMIN_KEY`` and ``RECOMMENDER_API_KEY`` is one role and starts."""
+        ``RECOMMENDER_ADMIN_KEY`` and ``RECOMMENDER_API_KEY`` is one role and starts, and so
+        does a write key also given as a read key under the same id (a write key reads: its
+        caller is the one caller, with the write key's rights, as before)."""
         seen: dict[str, tuple[tuple[str, str], str]] = {}  # key -> ((setting, id), role)
         for field, role in (("admin_key", "admin"), ("api_key", "admin"),
                             ("read_keys", "read"), ("write_keys", "write"),
                             ("metrics_keys", "metrics")):
             for key, key_id in _keys_of(getattr(self, field), field in ("admin_key", "api_key")):
                 setting = f"RECOMMENDER_{field.upper()}"
-                if key in seen and seen[key][1] != role:
+                if key in seen and seen[key][1] != role and not (
+                        {seen[key][1], role} == {"read", "write"} and seen[key][0][1] == key_id):
                     (first, first_id), _ = seen[key]
                     raise ValueError(
                         f"{first}{first_id} and {setting}{key_id} give the same key: its "

@@ -385,6 +385,20 @@ def test_one_key_in_two_roles_refuses_to_start(first: str, second: str) -> None:
     Settings(admin_key="SECRETK3", api_key="SECRETK3", read_keys="crm:k")
 
 
+def test_a_write_key_also_given_as_a_read_key_under_its_id_starts() -> None:
+    """A write key reads too, so one given in both settings under one id is one caller with
+    the write key's rights, named alike by either ring: it started before the roles were
+    checked (a CRM configured to read and write, a read key promoted), and starts; under two
+    ids, or beside a metrics key, it is refused."""
+    Settings(read_keys="crm:SECRETK3,bi:k", write_keys="crm:SECRETK3")
+    Settings(read_keys="SECRETK3", write_keys="SECRETK3")  # key-... of the key in both
+    with pytest.raises(ValueError, match="same key"):
+        Settings(read_keys="crm:SECRETK3", write_keys="etl:SECRETK3")
+    with pytest.raises(ValueError, match="same key"):
+        Settings(read_keys="crm:SECRETK3", write_keys="crm:SECRETK3",
+                 metrics_keys="crm:SECRETK3")
+
+
 @pytest.mark.parametrize("name", ["read_keys", "write_keys", "admin_key"])
 def test_a_key_no_client_could_send_refuses_to_start(name: str) -> None:
     """A non-ASCII key could never match (headers are bytes; the server decodes them as
