@@ -9,6 +9,7 @@ filter on ``city`` takes that label as well as the plain name (``--filter city="
 
 from __future__ import annotations
 
+import threading
 import weakref
 from collections.abc import Mapping
 
@@ -22,6 +23,9 @@ from recommender.io.places import CITY
 # region column live (new users give new columns: computed again); arrays are unhashable
 _LABELS: dict[int, tuple[weakref.ref[np.ndarray], weakref.ref[np.ndarray],
                          NDArray[np.str_] | None]] = {}
+# the service's request threads read and prune it at once (a prune beside another thread's
+# insert raised 'dictionary changed size during iteration', or a KeyError)
+_LOCK = threading.Lock()
 
 
 def qualified(city: NDArray[np.str_], region: NDArray[np.str_], names: NDArray[np.str_]
@@ -53,12 +57,13 @@ def city_labels(attributes: Mapping[str, NDArray[np.str_]]) -> NDArray[np.str_] 
     city, region = attributes.get(CITY), attributes.get(REGION)
     if city is None or region is None:
         return None
-    known = _LABELS.get(id(city))
-    if known is not None and known[0]() is city and known[1]() is region:
-        return known[2]
-    names = homonym_names(city, region)
-    labels = qualified(city, region, names) if len(names) else None
-    for gone in [k for k, (c, r, _) in _LABELS.items() if c() is None or r() is None]:
-        del _LABELS[gone]
-    _LABELS[id(city)] = (weakref.ref(city), weakref.ref(region), labels)
-    return labels
+    with _LOCK:
+        known = _LABELS.get(id(city))
+        if known is not None and known[0]() is city and known[1]() is region:
+            return known[2]
+        names = homonym_names(city, region)
+        labels = qualified(city, region, names) if len(names) else None
+        for gone in [k for k, (c, r, _) in _LABELS.items() if c() is None or r() is None]:
+            del _LABELS[gone]
+        _LABELS[id(city)] = (weakref.ref(city), weakref.ref(region), labels)
+        return labels
