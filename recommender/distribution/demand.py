@@ -388,8 +388,10 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     rows are named; the merged ones (under the minimum cell) are counted."""
     missing = ~np.isin(groups.labels, table_places(cinemas, groups.by, groups.homonyms,
                                                    groups.city_regions))
-    # users of a city of several regions who give no region: the table has the city, by town
-    unplaced = missing & np.isin(groups.labels, groups.homonyms)
+    # users of a city of several regions who give no region, where the table has the city, by
+    # town (a city it lacks is missing whatever the region: 'give their region' misled)
+    unplaced = missing & np.isin(groups.labels, groups.homonyms) & (
+        groups.by == CITY) & np.isin(groups.labels, np.asarray(cinemas.city, str))
     missing &= ~unplaced
     said = []
     if missing.any():

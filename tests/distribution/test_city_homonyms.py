@@ -182,3 +182,19 @@ def test_a_pseudonymised_cut_by_a_town_counts_its_class_by_city_and_region() -> 
     # the larger town passes
     south = resolve_filters(m, {"city": "Springfield (South)"})
     check_filtered(m, south, (), np.flatnonzero(candidate_mask(m, None, south)), 10)
+
+
+def test_a_city_of_two_regions_the_table_lacks_is_missing_with_or_without_a_region() -> None:
+    """Its users without a region were told 'which town's cinemas are theirs is not known (give
+    their region)', where the table has no cinema of that name: a region would change
+    nothing; the city is named among those the table lacks."""
+    m = model_with({"a1": 100, "sn": 60, "b1": 100, "ss": 40})
+    m.user_table.attributes["region"][100:110] = ""
+    kept = [i for i, c in enumerate(TABLE) if c in ("a1", "b1")]
+    t = table()
+    lacking = Cinemas(t.ids[kept], t.city[kept], t.region[kept], t.screens[kept],
+                      t.seats[kept], "cinemas.csv")
+    warning = demand_by_place(m, str(m.films.ids[0]), "city", screens=4, cinemas=lacking,
+                              min_cell=5)["screens"]["warning"]
+    assert "3 cities users name not in cinemas.csv (e.g. 'Springfield', " in warning
+    assert "give their region" not in warning
