@@ -18,6 +18,7 @@ from recommender.cli.printing import (
     audiences_written,
     export_cut,
     export_source,
+    print_body,
     rank_legend,
     recommendations_written,
     warn_unfitted_films,
@@ -68,7 +69,8 @@ _offset = _int_at_least(0, MAX_OFFSET)  # the bound the HTTP service puts on off
 
 
 def _print_json(body: Any) -> None:
-    """``body`` as the matching HTTP endpoint sends it (compact, UTF-8 text)."""
+    """``body`` as an endpoint that renders its dict with ``json.dumps`` sends it (compact,
+    UTF-8 text); an endpoint with a response model sends ``printing.print_body``'s."""
     print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
@@ -386,8 +388,8 @@ def _recommend_watched(args: argparse.Namespace) -> int:
         films, unknown = recommend_for_watched(model, watched, k=args.k)
     body = films.watched_json(model, unknown)
     rows = body["films"]
-    if args.json:
-        _print_json(body)
+    if args.json:  # POST /recommendations's response model: pydantic writes it (1.5e-05 is
+        print_body(body)  # 0.000015 there, as json.dumps would not)
         return 0
     distinct = set(watched)
     if unknown:
