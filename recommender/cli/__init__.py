@@ -36,6 +36,7 @@ from recommender.cli.commands import (
 )
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
+from recommender.cli.help_texts import describe
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
@@ -274,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_defaults = asdict(TrainConfig())  # train's omitted options mean the config's value
     for per_model in ("regularization", "learning_rate"):  # per model: their help says so
         del config_defaults[per_model]
+    describe(sub.choices)  # what --k, --seed, a positional model... mean, where not said
     for name, command in sub.choices.items():
         _show_defaults(command, config_defaults if name in ("train", "evaluate") else {},
                        tuned=TUNED_OPTIONS if name in ("train", "evaluate") else ())
@@ -293,6 +295,9 @@ def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any],
     without a help text). ``fallback`` gives the value of options whose argparse default is
     ``None`` because another layer fills them in (``train``: ``--config``, then
     ``TrainConfig``)."""
+    # the search covers ALS (and EASE) on the local engine only: elsewhere, --no-tune's values
+    spark = any("--engine" in a.option_strings for a in parser._actions)
+    unsearched = f" or where no search runs (--model bpr or lmf{', --engine spark' * spark})"
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):  # `events import`, `campaign list`
             for child in action.choices.values():
@@ -302,7 +307,7 @@ def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any],
         if (not action.option_strings or value is None or value is False
                 or value == argparse.SUPPRESS or action.nargs == 0):
             continue
-        shown = (f"default: chosen on a validation split; {value} with --no-tune"
+        shown = (f"default: chosen on a validation split; {value} with --no-tune{unsearched}"
                  if action.dest in tuned else f"default: {value}").replace("%", "%%")
         action.help = f"{action.help} ({shown})" if action.help else shown
 

@@ -349,7 +349,8 @@ def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
             assert f"default: {value})" in text or f"default: {value} " in text, name
     assert main(["audience", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "--k K default: 100" in text and "--offset OFFSET default: 0" in text
+    assert "--k K users to list (the page size) (default: 100)" in text
+    assert "(offset+1)th user (default: 0)" in text
 
 
 # ------------------------------------------------------------------ fail loudly (issue 19)
