@@ -46,11 +46,8 @@ def _int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], i
     """An argparse ``type``: a whole number >= ``minimum`` (and <= ``maximum`` if given)."""
 
     def parse(text: str) -> int:
-        # ASCII digits, as the HTTP service reads them: int() also took "5_0" and "٣"
-        if not text.isascii() or "_" in text:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
-        try:
-            value = int(text)
+        try:  # ASCII digits, as the HTTP service reads them: int() also took "5_0" and "٣"
+            value = int(text) if text.isascii() and "_" not in text else int("not a number")
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
@@ -69,8 +66,7 @@ _offset = _int_at_least(0, MAX_OFFSET)  # the bound the HTTP service puts on off
 
 
 def _print_json(body: Any) -> None:
-    """``body`` as an endpoint that renders its dict with ``json.dumps`` sends it (compact,
-    UTF-8 text); an endpoint with a response model sends ``printing.print_body``'s."""
+    """``body`` as a route rendering its dict with ``json.dumps`` sends it (else print_body)."""
     print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
@@ -388,8 +384,8 @@ def _recommend_watched(args: argparse.Namespace) -> int:
         films, unknown = recommend_for_watched(model, watched, k=args.k)
     body = films.watched_json(model, unknown)
     rows = body["films"]
-    if args.json:  # POST /recommendations's response model: pydantic writes it (1.5e-05 is
-        print_body(body)  # 0.000015 there, as json.dumps would not)
+    if args.json:  # POST /recommendations's response model: pydantic's 0.000015, not 1.5e-05
+        print_body(body)
         return 0
     distinct = set(watched)
     if unknown:

@@ -26,7 +26,6 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
-from pydantic_core import to_json
 
 from recommender.campaigns.events import (
     MAX_ID_LENGTH,
@@ -279,10 +278,6 @@ def report(plan_id: str, request: Request,
         return Response(pydantic_core.to_json(body), media_type="application/json")
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
-    # pydantic's JSON, as the route wrote it before it declared its schema (response_model=None
-    # turned it to json.dumps: 1.1574074074074073e-05 where `campaign report --json` and earlier
-    # bodies write 0.000011574074074074073)
-    return Response(to_json(body), media_type="application/json")
 
 
 class NextWaveRequest(BaseModel):
