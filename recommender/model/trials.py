@@ -97,20 +97,31 @@ class Search:
 
     def unusable(self) -> str | None:
         """Why no trial on this split can tell settings apart, or None. No liked interaction:
-        every trial fits nothing and scores its tie order. At most ``K`` users and ``USER_K``
-        films with a training interaction (the candidates): every audience and every user's
-        list ranks all of its candidates within the cut, so every trial scores 1 (a 20-row
-        log ran 24 trials, all 1.0, and said it had searched)."""
+        every trial fits nothing and scores its tie order. A film's audience ranks the users
+        with a training interaction who have not seen it, a user's list the films with one
+        that the user has not seen (``validation.QueryPlan``): when no film leaves more than
+        ``K`` such users and no user more than ``USER_K`` such films, every query ranks all of
+        its candidates within the cut and every trial scores the same (a 20-row log ran 24
+        trials, all 1.0, and said it had searched; so did 130 users x 15 films, each film seen
+        by most of them: 27 trials, all 1.0)."""
         if len(self.liked) == 0:
             return "no interaction of the search's training part is rated at or above min_rating"
-        users = int((np.diff(self.seen.indptr) > 0).sum())
-        films = int((np.bincount(self.seen.indices, minlength=self.seen.shape[1]) > 0).sum())
-        if users > K or films > USER_K:
+        seen = self.seen  # canonical, as validation.QueryPlan reads it
+        history = np.diff(seen.indptr)  # each user's seen films
+        viewers = np.bincount(seen.indices, minlength=seen.shape[1])  # each film's viewers
+        users, films = int((history > 0).sum()), int((viewers > 0).sum())
+        if not users:
             return None
+        most_users = users - int(viewers[viewers > 0].min())  # a film's unseen candidates
+        most_films = films - int(history[history > 0].min())  # a user's unseen candidates
+        if most_users > K or most_films > USER_K or most_users == most_films == 0:
+            return None  # (nothing to rank at all: the search's NaN objective says so)
         return (f"the validation split cannot tell settings apart: its {users:,} "
                 f"user{'s' * (users != 1)} and {films:,} film{'s' * (films != 1)} with a "
-                "training interaction all fit within the cuts of "
-                f"audience_recall@{K} and user_recall@{USER_K}, so every setting scores 1")
+                f"training interaction leave a film at most {most_users:,} unseen "
+                f"user{'s' * (most_users != 1)} to rank and a user at most {most_films:,} unseen "
+                f"film{'s' * (most_films != 1)}, all within the cuts of audience_recall@{K} "
+                f"and user_recall@{USER_K}, so every setting scores the same")
 
     def mean_confidence(self, scheme: str) -> float:
         m = self.confidence(scheme)

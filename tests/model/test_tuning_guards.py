@@ -149,6 +149,24 @@ def test_a_log_whose_candidates_all_make_the_cut_is_not_searched(
     assert "tuning: not run: the validation split cannot tell settings apart" in out
 
 
+def test_a_dense_log_whose_candidates_all_make_the_cut_is_not_searched() -> None:
+    """Over 100 users, but each film seen by most of them: a film leaves at most 71 unseen
+    users to rank, a user at most 7 unseen films, all within both cuts, and the 27 trials
+    all scored 1.0 and said 'searched' (the rule counted users and films, not candidates)."""
+    rng = np.random.default_rng(0)
+    rows = sorted({(f"u{u}", f"f{f}") for u in range(130) for f in rng.choice(15, 10, False)})
+    data = Interactions.from_columns(pa.array([u for u, _ in rows]),
+                                     pa.array([f for _, f in rows]), source="dense")
+    chosen, report = tuning.tune(data, QUICK)
+    assert report["status"].startswith("not run: the validation split cannot tell settings "
+                                       "apart: its 130 users and 15 films"), report["status"]
+    assert chosen == QUICK and "trials" not in report
+    sparse = sorted({(f"u{u}", f"f{f}") for u in range(130) for f in rng.choice(15, 3, False)})
+    data = Interactions.from_columns(pa.array([u for u, _ in sparse]),
+                                     pa.array([f for _, f in sparse]), source="sparse")
+    assert tuning.tune(data, QUICK)[1]["status"] == "searched"  # audiences are cut there
+
+
 def test_min_rating_needs_ratings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = planted_groups()
     with pytest.raises(DataError, match="--min-rating 4 needs ratings"):
