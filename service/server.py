@@ -377,17 +377,12 @@ def _check_shared_store(settings: Any, workers: int) -> None:
     folder cannot be written): each worker would hold its own, so an event or a plan
     acknowledged by one worker would be unknown to the others (reports 404 on them, audiences
     differing by worker) and lost at a restart."""
-    import sqlalchemy as sa
-
-    from recommender.campaigns.store import store_url
+    from recommender.campaigns.connection import in_memory_sqlite
     from service.routes.campaigns import store_target
 
-    target = store_target(settings)
-    try:
-        url = sa.engine.make_url(store_url(target))
-    except Exception:  # a malformed URL: the store itself says so when it opens
-        return
-    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+    # a malformed URL is not one: the store itself says why when it opens; a file: URI of
+    # mode=memory (uri=true) is one too (each worker held its own)
+    if in_memory_sqlite(store_target(settings)):
         why = ("RECOMMENDER_STORE names an in-memory database" if settings.store else
                "the default store beside the model folder cannot be written")
         raise InvalidParameterError(

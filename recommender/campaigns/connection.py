@@ -118,17 +118,29 @@ def new_sqlite_file(target: str) -> Path | None:
 
 def in_memory_sqlite(target: str) -> bool:
     """Whether ``target`` names an in-memory SQLite database (``sqlite://``,
-    ``sqlite:///:memory:``, a ``file:`` URI with ``mode=memory`` or ``:memory:``): one that is
-    gone when the process that opened it ends."""
+    ``sqlite:///:memory:``, or with ``uri=true`` a ``file:`` URI of path ``:memory:``, with
+    ``mode=memory`` or ``vfs=memdb``): one that is gone when the process that opened it ends.
+    Without ``uri=true`` the driver opens a ``file:...`` name as a file of that name (SQLAlchemy
+    drops the URI's options with a warning), which keeps what is stored."""
     try:
         url = sa.engine.make_url(store_url(target))
     except (sa.exc.ArgumentError, ValueError, InvalidParameterError):
         return False  # open_store says why
     name = url.database or ""
-    return url.get_backend_name() == "sqlite" and (
-        name in ("", ":memory:") or (name.startswith("file:") and (
-            url.query.get("mode") == "memory" or "mode=memory" in name
-            or name[5:].startswith(":memory:"))))
+    if url.get_backend_name() != "sqlite" or name in ("", ":memory:"):
+        return url.get_backend_name() == "sqlite"
+    uri = str(url.query.get("uri", "")).strip().lower() in ("true", "yes", "on", "y", "t", "1")
+    if not (uri and name.startswith("file:")):
+        return False
+    # the URI SQLite reads: the name, then the URL's other options (pysqlite's own aside)
+    path, _, own = name[5:].partition("?")
+    path = path.split("#")[0]
+    if path.startswith("//"):  # an authority (empty or localhost) before the path
+        path = "/" + path[2:].partition("/")[2]
+    options = [o.partition("=") for o in own.split("#")[0].split("&")]
+    given = {k.lower(): str(v).lower() for k, _, v in options} | {
+        k.lower(): str(v if isinstance(v, str) else v[-1]).lower() for k, v in url.query.items()}
+    return path == ":memory:" or given.get("mode") == "memory" or given.get("vfs") == "memdb"
 
 
 #: libpq connection parameters whose value is a secret (``password``; ``sslpassword``, the

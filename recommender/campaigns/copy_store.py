@@ -46,6 +46,7 @@ from sqlalchemy.engine import Connection
 
 from recommender.campaigns.connection import (
     create_engine,
+    in_memory_sqlite,
     new_sqlite_file,
     postgres_connect,
     shown_url,
@@ -109,10 +110,9 @@ def copy_store(source: str, target: str, chunk: int = COPY_CHUNK,
     each saying that nothing was written to the target."""
     if chunk < 1:
         raise InvalidParameterError(f"chunk must be at least 1, got {chunk}")
-    missing = new_sqlite_file(source)
-    if missing is not None:  # a read-only open would leave an empty file there
+    if (missing := new_sqlite_file(source)) is not None:  # a read-only open would create it
         raise InvalidParameterError(f"no campaign store at {missing}: the file does not exist")
-    if target.strip() in ("sqlite://", "sqlite:///:memory:"):
+    if in_memory_sqlite(target):  # and a URI's (mode=memory): the source was marked moved
         raise InvalidParameterError("the target is an in-memory SQLite database, which is "
                                     "gone when the copy ends: give a file or a PostgreSQL URL")
     src = open_store(source, read_only=True)

@@ -5,6 +5,7 @@ shell). Only the service keeps one, for its own life."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -52,3 +53,73 @@ def test_the_cli_refuses_a_store_in_memory(model_dir: Path, tmp_path: Path, stor
     assert not plan.exists()
     assert main(["campaign", "list"]) == 2
     assert "in-memory SQLite database" in capsys.readouterr().err
+
+
+#: without uri=true the driver opens each as a file of that very name, which keeps its rows
+#: (these were refused as in-memory); with it, each of these is a database in memory
+FILES = ["sqlite:///file:a?mode=memory", "sqlite:///file:b%3Fmode=memory&uri=true",
+         "sqlite:///c.db?mode=memory&uri=true", ":memory:", "memory"]
+MORE_IN_MEMORY = ["sqlite:///file:d?vfs=memdb&uri=true",
+                  "sqlite:///file:e?mode=memory&uri=on",
+                  "sqlite:///file:f%3Fmode=memory?uri=true"]
+
+
+def test_the_driver_agrees_which_targets_are_in_memory(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each target's rows, written, read again through a new connection (the oracle: SQLite
+    itself), against ``in_memory_sqlite``."""
+    import warnings
+
+    import sqlalchemy as sa
+
+    from recommender.campaigns.connection import in_memory_sqlite, store_url
+
+    monkeypatch.chdir(tmp_path)
+    for target in FILES + MORE_IN_MEMORY + IN_MEMORY:  # relative: in tmp_path
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SQLAlchemy: options ignored without uri=true
+            engine = sa.create_engine(store_url(target))
+            with engine.begin() as c:
+                c.exec_driver_sql("CREATE TABLE t (a INTEGER)")
+                c.exec_driver_sql("INSERT INTO t VALUES (1)")
+            engine.dispose()
+            engine = sa.create_engine(store_url(target))
+            with engine.connect() as c:
+                kept = c.exec_driver_sql("SELECT name FROM sqlite_master").first() is not None
+            engine.dispose()
+        assert in_memory_sqlite(target) is not kept, target
+
+
+def test_campaign_copy_into_a_uri_in_memory_is_refused(tmp_path: Path) -> None:
+    """The copy went into memory, said "copied", and marked the source as moved to it: the
+    source then refused every event and plan, pointing at a store gone with the command."""
+    from recommender.campaigns.store import open_store
+
+    source = tmp_path / "s.db"
+    open_store(str(source)).close()
+    for target in ("sqlite:///file:x?mode=memory&uri=true", "sqlite:///file::memory:?uri=true"):
+        assert main(["campaign", "copy", "--store", str(source), "--to", target]) == 2
+    store = open_store(str(source), read_only=True)
+    try:
+        from recommender.campaigns.moved import moved_to
+
+        with store.engine.connect() as c:
+            assert moved_to(c) is None
+    finally:
+        store.close()
+
+
+def test_serve_with_workers_refuses_a_uri_in_memory(model_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    import uvicorn
+
+    def started(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(uvicorn, "run", started)
+    for name in [n for n in os.environ if n.startswith("RECOMMENDER_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RECOMMENDER_STORE", "sqlite:///file:s?mode=memory&cache=shared&uri=true")
+    assert main(["serve", str(model_dir), "--port", "0", "--workers", "2"]) == 2
+    assert "RECOMMENDER_STORE names an in-memory database" in capsys.readouterr().err
