@@ -17,7 +17,11 @@ def store_failure(e: BaseException) -> str | None:
     # a plain DatabaseError: a store the driver cannot read (SQLite's "database disk image is
     # malformed"; a traceback here, a 503 in the service); its other subclasses but
     # OperationalError (an integrity or programming error) are this engine's bugs: tracebacks
-    damaged = exc is not None and type(e) is exc.DatabaseError
+    damaged = exc is not None and (type(e) is exc.DatabaseError or (
+        # text that is not UTF-8 (a page overwritten): an OperationalError, which was said
+        # to be another process's lock or a database down
+        isinstance(e, exc.OperationalError)
+        and str(getattr(e, "orig", None) or e).startswith("Could not decode to UTF-8")))
     if exc is None or not (isinstance(e, exc.OperationalError | exc.TimeoutError) or damaged
                            or (isinstance(e, exc.DatabaseError) and read_only(e))):
         return None

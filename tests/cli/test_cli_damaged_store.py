@@ -42,3 +42,26 @@ def test_a_damaged_store_is_one_line_and_exit_2(model_dir: Path, tmp_path: Path,
         assert "could not be read (database disk image is malformed)" in err, err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
     assert not out.exists()
+
+
+def test_a_store_with_text_that_is_not_utf8_is_said_damaged(model_dir: Path, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    """A page of a plan's summary overwritten: sqlite3 raises an OperationalError ("Could not
+    decode to UTF-8"), and the CLI said another process may hold the store or the database
+    was down, and that the same command again was safe."""
+    import sqlite3
+
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00003,5\n")
+    db = tmp_path / "store.db"
+    assert main(["plan", str(model_dir), "--slate", str(slate), "--out",
+                 str(tmp_path / "first.csv"), "--store", str(db)]) == 0
+    capsys.readouterr()
+    with sqlite3.connect(db) as c:
+        c.execute("UPDATE campaign_plans SET summary = CAST(x'7bff' AS TEXT)")
+    c.close()
+    assert main(["campaign", "list", "--store", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "could not be read (Could not decode to UTF-8" in err, err
+    assert "another process" not in err and len(err.strip().splitlines()) == 1, err
