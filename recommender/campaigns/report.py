@@ -156,18 +156,18 @@ def mover_ratio(x1: float, n1: float, x2: float, n2: float, z: float = Z95
     l1, u1 = score_interval(x1, n1, z)
     l2, u2 = score_interval(x2, n2, z)
 
-    def root(a: float, c: float, sign: float) -> float:
-        # a t^2 - 2 p1 p2 t + c = 0 (a may be 0 or negative where p2 is small); as a -> 0 the
-        # larger root (the high end's: its a = l2 (2 p2 - l2) >= 0) runs off to infinity
-        # (it was the smaller one, so a weighted control count near 0 ended the interval
-        # at the estimate itself: +3000% [-24%, +3000%])
+    def roots(a: float, c: float) -> tuple[float, float]:
+        # (b - d) / a and (b + d) / a, the roots of a t^2 - 2 b t + c = 0, b = p1 p2, each
+        # without cancellation: the first as c / (b + d) (their product is c / a); a >= 0 on
+        # the high end's, whose root runs off to infinity as a -> 0. A fixed threshold on a
+        # took the smaller root for the high end too (+3000% [-24%, +3000%]), then made a
+        # finite end unbounded (a rate of 1e-7 on both sides: +4,656% read as no bound)
         b = p1 * p2
-        if abs(a) < 1e-15:
-            return math.inf if sign > 0 or b <= 0 else c / (2 * b)
-        return (b + sign * math.sqrt(max(b * b - a * c, 0.0))) / a
+        d = math.sqrt(max(b * b - a * c, 0.0))  # >= 0 in exact arithmetic (both sides)
+        return (c / (b + d) if b + d > 0 else 0.0), ((b + d) / a if a > 0 else math.inf)
 
-    low = max(root(u2 * (2 * p2 - u2), l1 * (2 * p1 - l1), -1.0), 0.0)
-    high = math.inf if l2 <= 0 else root(l2 * (2 * p2 - l2), u1 * (2 * p1 - u1), 1.0)
+    low = max(roots(u2 * (2 * p2 - u2), l1 * (2 * p1 - l1))[0], 0.0)
+    high = math.inf if l2 <= 0 else roots(l2 * (2 * p2 - l2), u1 * (2 * p1 - u1))[1]
     if est is not None:  # rounding of the roots: the interval holds the observed ratio
         low, high = min(low, est + 1.0), max(high, est + 1.0)
     return est, low - 1.0, high - 1.0

@@ -3,11 +3,20 @@ the estimate itself (the MOVER-R quadratic's larger root, found here by bisectio
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal, localcontext
+
 import numpy as np
 import pyarrow as pa
+import pytest
 from scipy.optimize import brentq
 
-from recommender.campaigns.report import compute_report, score_interval, strata_stats
+from recommender.campaigns.report import (
+    compute_report,
+    mover_ratio,
+    score_interval,
+    strata_stats,
+)
 
 
 def test_a_near_zero_control_count_leaves_the_ratio_unbounded_above() -> None:
@@ -47,3 +56,31 @@ def test_the_overall_row_of_a_plan_says_so_too() -> None:
                               map(list, zip(*rows, strict=True)), strict=True)))
     overall = compute_report(table, np.asarray(conv))["overall"]["relative_uplift"]
     assert overall["high"] is None or overall["high"] > 1e6 * (1 + overall["estimate"])
+
+
+@pytest.mark.parametrize(("x1", "n1", "x2", "n2"), [
+    (1, 1e7, 1, 1e7), (30, 1e9, 30, 1e9), (3, 2e6, 1, 5e6), (56, 70, 48, 80),
+    (1000, 1000, 1, 100), (1, 3, 2, 3), (0.2, 0.5, 0.1, 0.3), (7, 1e8, 2, 0.1)])
+def test_both_ends_are_the_quadratics_roots_at_any_scale(x1: float, n1: float, x2: float,
+                                                         n2: float) -> None:
+    """MOVER-R's ends against the roots worked out in 60-digit decimals (no cancellation):
+    a threshold on the quadratic's leading term made a finite end unbounded (one conversion
+    in 10 million on each side: +4,656% read as no upper bound), and the low end lost its
+    digits at a billion users ([-54%, ...] for [-40%, +65%])."""
+    with localcontext() as context:
+        context.prec = 60
+        p1, p2 = Decimal(x1) / Decimal(n1), Decimal(x2) / Decimal(n2)
+        (l1, u1), (l2, u2) = ([Decimal(v) for v in score_interval(x, n)]
+                              for x, n in ((x1, n1), (x2, n2)))
+        b = p1 * p2
+
+        def exact(a: Decimal, c: Decimal, sign: int) -> float:
+            return float((b + sign * (b * b - a * c).sqrt()) / a)
+
+        low = max(exact(u2 * (2 * p2 - u2), l1 * (2 * p1 - l1), -1), 0.0)
+        high = exact(l2 * (2 * p2 - l2), u1 * (2 * p1 - u1), 1)
+    est, got_low, got_high = mover_ratio(x1, n1, x2, n2)
+    ratio = float(p1 / p2)
+    assert est is not None and math.isclose(est, ratio - 1, rel_tol=1e-12)
+    assert math.isclose(got_low + 1, min(low, ratio), rel_tol=1e-9, abs_tol=1e-12)
+    assert math.isclose(got_high + 1, max(high, ratio), rel_tol=1e-9)
