@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 
 from recommender.campaigns.allocation import allocate, naive_plan
 from recommender.campaigns.probabilities import slate_candidates
+from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
@@ -162,6 +163,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     budgets = np.array([f.budget for f in slate], np.int64)
     values = np.array([f.value for f in slate], np.float64)
     exclude = check_opt_outs(exclude)
+    refuse_pseudonym_opt_outs(exclude, model)  # they would exclude nobody
     ex_idx = model.users.to_index(exclude, strict=False) if exclude else np.zeros(0, np.int64)
     ex_known = np.unique(ex_idx[ex_idx >= 0])
     cands = slate_candidates(model, films, progress=progress)

@@ -1,4 +1,4 @@
-"""Events keyed by a pseudonym of this engine's exports: refused, naming the first one.
+"""Events and opt-outs keyed by a pseudonym of this engine's exports: refused, naming one.
 
 A plan or audience sent out pseudonymised (``--pseudonymize``, ``pseudonymize=true``) reaches a
 party that knows only ``p-`` and the HMAC of each id (``recommender.query.pseudonym``). Its
@@ -6,7 +6,10 @@ responses, keyed by those pseudonyms, were stored as events of users new to the 
 report counted none of them as a conversion (plan rows hold raw ids), and the overlay folded
 each in as a new user, who then appeared in audiences beside the person they stand for. An
 id of the pseudonym form that the model does not know is refused, so nothing of the batch is
-stored; a model whose own users have such ids (a log keyed by them) keeps them.
+stored; a model whose own users have such ids (a log keyed by them) keeps them. An opt-out
+list sent back by the same party is keyed by pseudonyms too: each excluded nobody (a warning
+said "not a user of the model") and the person it stands for was planned again, so a plan
+with such an opt-out is refused (``refuse_pseudonym_opt_outs``).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from recommender.errors import InvalidParameterError
 from recommender.model.model import Model
 from recommender.query.pseudonym import PREFIX
 
@@ -46,3 +50,23 @@ def pseudonym_reason(user_id: str) -> str:
             "carry the raw user id (plan rows and audiences hold raw ids: keyed by a "
             "pseudonym, a response counts as no conversion and adds a new user); map the "
             "pseudonyms back to the ids they were made from")
+
+
+def refuse_pseudonym_opt_outs(exclude: Sequence[str], model: Model) -> None:
+    """``InvalidParameterError`` when some opt-outs are pseudonyms the model does not know
+    (quoted as a cell cut from a pseudonymised plan CSV, ``"p-..."``, or with the
+    spreadsheet-safe ``'``, too): such an opt-out names no user, so the person it stands for
+    would be planned."""
+    bare = [u.strip().strip("\"'") for u in exclude]
+    maybe = [i for i, u in enumerate(bare) if PSEUDONYM.fullmatch(u)]
+    if not maybe:
+        return
+    known = model.users.to_index([exclude[i] for i in maybe], strict=False)
+    fake = [i for i, k in zip(maybe, known.tolist(), strict=True) if k < 0]
+    if fake:
+        raise InvalidParameterError(
+            f"{len(fake):,} opt-out id{'s are' if len(fake) > 1 else ' is'} a pseudonym "
+            f"({PREFIX} and the HMAC of an id, as pseudonymised exports write them) that the "
+            f"model does not know, e.g. {bare[fake[0]][:14]}...: an opt-out keyed by a "
+            "pseudonym excludes nobody, and the person it stands for would be planned; map "
+            "the pseudonyms back to the ids they were made from (nothing was planned)")

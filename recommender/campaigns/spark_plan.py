@@ -62,6 +62,7 @@ from recommender.campaigns.plan import (
     new_plan_id,
     plan_rows,
 )
+from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import UnknownFilmError
@@ -105,6 +106,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     check_options(cap, holdout, waves, seed)  # before Spark starts, as the local planner
     check_slate(slate)
     exclude = check_opt_outs(exclude)
+    refuse_pseudonym_opt_outs(exclude, model)  # they would exclude nobody (as plan_slate)
     show = sys.stderr.isatty() if progress is None else progress
     t0 = time.perf_counter()
     film_ids = [f.film_id for f in slate]
