@@ -146,7 +146,7 @@ def pseudonymous_cut(model: Model, filters: Mapping[str, str | Sequence[str]] | 
 
     resolved = resolve_filters(model, filters)
     check_filtered(model, resolved, columns, users, min_cell_from_env())
-    return list(resolved)
+    return filtered_attributes(model, resolved)  # a town's rows: its city and its region
 
 
 def safe_columns(model: Model, attrs: Sequence[str], users: NDArray[np.int64],
