@@ -44,7 +44,7 @@ from recommender.query.pages import (
     tier_of,
 )
 from recommender.query.portrait import portrait_of, portrait_scope
-from recommender.query.privacy import DEFAULT_MIN_CELL, few, table_suppression
+from recommender.query.privacy import DEFAULT_MIN_CELL, few, outside_pairs, table_suppression
 from recommender.query.render import percentiles
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
@@ -253,11 +253,15 @@ def audience_summary(
     # a shown row gives its segment's size too: size less count is the segment's users
     # outside the ring, which must not be 1..min_cell-1 either (the portrait's rule)
     also = few(sizes[:, None] - counts, min_cell)
+    lefts = [sizes]  # what a segment's users outside some rings are worked out from
     if exclude_seen:  # the film's detail shows its viewers by segment: outside the ring less
         # them is the segment's candidates outside it, which must not be that few either
+        lefts.append(sizes.copy())
         for r in viewer_segments(model, viewers, min_cell):
             also[r["segment"]] |= few(sizes[r["segment"]] - r["count"] - counts[r["segment"]],
                                       min_cell)
+            lefts[1][r["segment"]] -= r["count"]
+    also |= outside_pairs(counts, lefts, min_cell)  # nor outside two rings
     hidden = table_suppression(counts, min_cell, also=also)
     suppressed += int(hidden.sum())
     shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows

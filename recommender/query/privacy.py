@@ -88,3 +88,22 @@ def table_suppression(counts: NDArray[np.int64], min_cell: int,
             break
         hide.ravel()[min(options)[2]] = True
     return hide
+
+
+def outside_pairs(counts: NDArray[np.int64], lefts: list[NDArray[np.int64]], min_cell: int
+                  ) -> NDArray[np.bool_]:
+    """Cells to hide from the start so that no two of a row's part cells (the columns but
+    the last, the row's sum) work out, with a published ``left`` (a segment's size, or its
+    size less its viewers the film's detail shows), a group of 1 to ``min_cell`` - 1 users
+    outside both rings: ``left - a - b`` (187 - 116 - 18 - 48 = 5 of a segment's candidates
+    below the extended ring). The smaller cell of each such pair (the first on ties)."""
+    n = np.asarray(counts, np.int64)
+    hide = np.zeros(n.shape, bool)
+    parts = n.shape[1] - 1
+    for j in range(parts):
+        for k in range(j + 1, parts):
+            pair = n[:, j] + n[:, k]
+            bad = np.logical_or.reduce([few(left - pair, min_cell) for left in lefts])
+            smaller = np.where(n[:, k] < n[:, j], k, j)
+            hide[np.flatnonzero(bad), smaller[bad]] = True
+    return hide
