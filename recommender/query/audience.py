@@ -44,7 +44,13 @@ from recommender.query.pages import (
     tier_of,
 )
 from recommender.query.portrait import portrait_of, portrait_scope
-from recommender.query.privacy import DEFAULT_MIN_CELL, few, outside_pairs, table_suppression
+from recommender.query.privacy import (
+    DEFAULT_MIN_CELL,
+    few,
+    few_rest,
+    outside_pairs,
+    table_suppression,
+)
 from recommender.query.render import percentiles
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
@@ -263,6 +269,9 @@ def audience_summary(
             lefts[1][r["segment"]] -= r["count"]
     also |= outside_pairs(counts, lefts, min_cell)  # nor outside two rings
     hidden = table_suppression(counts, min_cell, also=also)
+    while (rest := few_rest(counts, hidden, min_cell)).any():  # nor the sum of hidden cells
+        also[rest, -1] = True
+        hidden = table_suppression(counts, min_cell, also=also)
     suppressed += int(hidden.sum())
     shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows
               if not hidden[r["segment"], j]] for j, rows in enumerate(splits)]
