@@ -5,6 +5,15 @@ can catch anything: a Ctrl-C then printed a Python traceback. This module import
 ``sys`` and ``signal``, so the script's first work is the ``try`` below (startup is no
 slower). SIGTERM there ended the process at once without a word (Python's default): it
 says "terminated" and exits 143, as ``main`` does once it runs.
+
+Two ways a stop still escaped that, both closed here. An extension may catch the signal's
+exception inside its own import and raise another: numpy's, stopped while it loads
+``datetime``, raised ``ImportError`` ("PyCapsule_Import could not import module", with its
+"bad install" advice), a traceback and exit 1; the signals are recorded, so any error of the
+import after one is the stop it is. And a ``KeyboardInterrupt`` that left an ``exec`` of a
+string (scipy's ``array_api_compat`` imports numpy that way) marks the interpreter, which then
+killed itself with SIGINT on exit after "interrupted" (-2 to a caller, not the 130 said):
+the mark is cleared before the code is returned.
 """
 
 from __future__ import annotations
@@ -12,29 +21,61 @@ from __future__ import annotations
 import signal
 import sys
 
+#: the signals received while the CLI was imported (SIGINT, SIGTERM)
+_RECEIVED: list[int] = []
+
 
 class _Terminated(BaseException):
     """SIGTERM before the CLI's own handler is set (``recommender.cli.Terminated``)."""
 
 
-def _on_sigterm(signum: int, frame: object) -> None:
-    raise _Terminated
+def _on_signal(signum: int, frame: object) -> None:
+    _RECEIVED.append(signum)
+    if signum == signal.SIGTERM:
+        raise _Terminated
+    raise KeyboardInterrupt
+
+
+def _stopped(signum: int) -> int:
+    print("terminated" if signum == signal.SIGTERM else "interrupted", file=sys.stderr)
+    return 128 + signum
+
+
+def _load() -> int | None:
+    """Import the CLI: None when it loaded, else the exit code of the stop that came."""
+    try:
+        before = [(signum, signal.signal(signum, _on_signal))
+                  for signum in (signal.SIGINT, signal.SIGTERM)]
+    except ValueError:  # not the main thread: nothing to set
+        before = []
+    try:
+        import recommender.cli  # noqa: F401
+    except KeyboardInterrupt:
+        return _stopped(signal.SIGINT)
+    except _Terminated:
+        return _stopped(signal.SIGTERM)
+    except Exception:  # an extension turned the stop into its own error (numpy: ImportError)
+        if not _RECEIVED:
+            raise
+        return _stopped(_RECEIVED[0])
+    finally:  # Python's own again: ``main`` sets its own, and none around Spark on purpose
+        for signum, handler in before:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+    return None
+
+
+def _forget_interrupt() -> None:
+    """Clear the interpreter's mark of a ``KeyboardInterrupt`` that left an ``exec`` of a
+    string (CPython sets it there and, at exit, kills the process with SIGINT whatever code
+    it was given); each such ``exec`` begins by clearing it."""
+    exec("pass", {})
 
 
 def main() -> int:
-    try:
-        before = signal.signal(signal.SIGTERM, _on_sigterm)
-    except ValueError:  # not the main thread: nothing to set
-        before = None
-    try:
+    code = _load()
+    if code is None:
         from recommender.cli import main as cli_main
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
-    except _Terminated:
-        print("terminated", file=sys.stderr)
-        return 128 + signal.SIGTERM
-    finally:  # Python's own again: ``main`` sets its own, and none around Spark on purpose
-        if before is not None:
-            signal.signal(signal.SIGTERM, before)
-    return cli_main()
+
+        code = cli_main()
+    _forget_interrupt()
+    return code

@@ -170,6 +170,55 @@ sys.argv = ["recommender", "--help"]
     assert err == f"{said}\n"
 
 
+WAITS = {  # how the import at ``recommender.cli.commands`` meets the signal
+    # numpy, stopped as its C code imports datetime, raises ImportError (a traceback, exit 1)
+    "converted": "try:\n                signal.pause()\n            except BaseException as e:\n"
+                 "                raise ImportError('PyCapsule_Import could not import module') "
+                 "from e",
+    # scipy's array_api_compat imports numpy in an exec of a string: CPython then killed the
+    # process with SIGINT at exit (-2), after "interrupted"
+    "exec": "exec('import signal; signal.pause()')",
+}
+
+
+@pytest.mark.parametrize(("sig", "said"), [(signal.SIGINT, "interrupted"),
+                                           (signal.SIGTERM, "terminated")])
+@pytest.mark.parametrize("how", sorted(WAITS))
+def test_a_stop_an_extension_turns_into_its_own_error_says_interrupted(
+        tmp_path: Path, how: str, sig: int, said: str) -> None:
+    """Two ways a stop while the CLI loads still ended otherwise than in one line and 130
+    (143): an extension catching the signal's exception in its import and raising its own
+    (numpy's ImportError with its "bad install" advice), and a Ctrl-C leaving an ``exec`` of a
+    string (exit status: killed by SIGINT)."""
+    child_code = f"""
+import importlib.abc, runpy, signal, sys
+class Wait(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == "recommender.cli.commands":
+            print("MARK importing", file=sys.stderr, flush=True)
+            {WAITS[how]}
+sys.meta_path.insert(0, Wait())
+sys.argv = ["recommender", "--help"]
+runpy.run_module('recommender', run_name='__main__', alter_sys=True)
+"""
+    # run with -m, as ``python -m recommender`` is: the interpreter looks at its mark of a
+    # Ctrl-C only then (a script or -c exits from within their SystemExit)
+    (tmp_path / "stopped_child.py").write_text(child_code, encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-m", "stopped_child"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    assert child.stderr is not None
+    try:
+        first = child.stderr.readline()
+        assert first.strip() == "MARK importing", first + child.stderr.read()
+        child.send_signal(sig)
+        err = child.stderr.read()
+        code = child.wait(60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert (code, err) == (128 + sig, f"{said}\n")
+
+
 def test_ctrl_c_while_the_parser_is_built_says_interrupted(
         capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Building the parser imports the training options' module: a Ctrl-C there came before
