@@ -278,8 +278,11 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
     (``0o777`` less the umask), when it appears."""
     path = Path(dest)
     make_folder(path.parent, path)
-    work = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}-tmp-",
-                                 dir=path.parent))
+    try:  # named by the path asked for: a read-only folder named the hidden work folder
+        work = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_HOST}-{os.getpid()}-tmp-",
+                                     dir=path.parent))
+    except OSError as e:
+        raise OSError(e.errno, e.strerror, str(path)) from None
     new, old = work / "new", work / "old"
     keep_work = False  # True only while the previous folder sits in ``work`` unrestored
     try:

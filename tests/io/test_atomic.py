@@ -342,3 +342,20 @@ def test_a_dead_writers_work_folder_is_swept(tmp_path: Path) -> None:
     with atomic_dir(tmp_path / "out") as tmp:
         (tmp / "a.txt").write_text("a")
     assert not dead.exists() and kept.exists() and live.exists()
+
+
+def test_a_folder_that_cannot_take_the_work_folder_is_named_as_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read-only folder (``demo-data`` into it): the error named the hidden work folder
+    (``.dd.<host>-<pid>-tmp-xxxxxxxx``, which never existed), where ``atomic_file``'s names
+    the output asked for."""
+    import errno
+    import tempfile
+
+    def refused(prefix: str = "", dir: str | None = None, **kw: object) -> str:
+        raise OSError(errno.EROFS, "Read-only file system", os.path.join(str(dir), prefix + "x"))
+
+    monkeypatch.setattr(tempfile, "mkdtemp", refused)
+    with pytest.raises(OSError) as e, atomic_dir(tmp_path / "dd"):
+        pass
+    assert (e.value.errno, e.value.filename) == (errno.EROFS, str(tmp_path / "dd"))
