@@ -40,6 +40,7 @@ from recommender.cli.help_texts import describe
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
+from recommender.io.atomic import PLACED
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
 
@@ -378,6 +379,13 @@ class HeldInterrupts:
             signal.raise_signal(self.caught[0])
 
 
+def _say_placed(since: int) -> None:
+    """Name (stderr) the files this command had put in place, whole, when it was stopped."""
+    if len(PLACED) > since:
+        print(f"note: {', '.join(PLACED[since:])} had been written in full when this stopped "
+              "(replacing any previous file of that name)", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -386,6 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:  # building the parser imports more (the model's options)
         print("interrupted", file=sys.stderr)
         return 130
+    placed = len(PLACED)
     try:
         refuse_undecodable(args)  # text arguments (ids, a title, names) are UTF-8
         if getattr(args, "spark_master", None) is not None and \
@@ -403,9 +412,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
+        _say_placed(placed)
         print("interrupted", file=sys.stderr)
         return 130
     except Terminated:
+        _say_placed(placed)
         print("terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
     except BrokenPipeError:

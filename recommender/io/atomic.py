@@ -156,6 +156,12 @@ def _named_if_full(path: Path) -> Iterator[None]:
         raise OSError(e.errno, e.strerror, str(path)) from None
 
 
+#: the files ``atomic_file`` put in place in this process, in order: a Ctrl-C after one was
+#: renamed into place (while the command finished) said "interrupted" alone, which reads as
+#: the previous file kept; the CLI names them (``recommender.cli.main``)
+PLACED: list[str] = []
+
+
 @contextmanager
 def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterator[Path]:
     """Yield a temporary path beside ``dest`` (an empty private file already there); when the
@@ -181,6 +187,7 @@ def atomic_file(dest: str | os.PathLike[str], *, suffix: str = ".tmp") -> Iterat
             if e.errno is None:
                 raise
             raise OSError(e.errno, e.strerror, str(path)) from None
+        PLACED.append(str(path))
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

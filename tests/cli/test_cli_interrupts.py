@@ -315,3 +315,28 @@ def test_an_import_the_store_fails_under_says_what_is_stored(
     assert (f"the first 10 of the 25 events in {tmp_path / 'all.csv'} are in the store "
             "(10 stored now, 0 were already there)") in err, err
     assert "disk that holds it is full" in err
+
+
+def test_a_stop_after_the_export_was_put_in_place_names_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Ctrl-C landing once an export was renamed into place (its temporary files swept, the
+    command's last lines printed) said "interrupted" alone: read as the previous file kept,
+    where the new one had replaced it. The files put in place are named before that line."""
+    from helpers import synthetic_model
+
+    import recommender.io.atomic as atomic_module
+
+    model_dir = artifact.save(synthetic_model(n_users=40, n_films=8, seed=3), tmp_path / "m")
+    out = tmp_path / "aud.csv"
+    out.write_text("old\n", encoding="utf-8")
+
+    def stopped(path: Path, suffix: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic_module, "_sweep", stopped)
+    code, _, err = run(capsys, "audiences", model_dir, "--all", "--k", 3, "--out", out)
+    assert code == 130 and out.read_text(encoding="utf-8") != "old\n", err
+    lines = err.splitlines()
+    assert lines[-1] == "interrupted", err
+    assert lines[-2].startswith(f"note: {out} had been written in full when this stopped"), err
