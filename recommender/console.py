@@ -6,14 +6,16 @@ can catch anything: a Ctrl-C then printed a Python traceback. This module import
 slower). SIGTERM there ended the process at once without a word (Python's default): it
 says "terminated" and exits 143, as ``main`` does once it runs.
 
-Two ways a stop still escaped that, both closed here. An extension may catch the signal's
+Three ways a stop still escaped that, all closed here. An extension may catch the signal's
 exception inside its own import and raise another: numpy's, stopped while it loads
 ``datetime``, raised ``ImportError`` ("PyCapsule_Import could not import module", with its
 "bad install" advice), a traceback and exit 1; the signals are recorded, so any error of the
 import after one is the stop it is. And a ``KeyboardInterrupt`` that left an ``exec`` of a
 string (scipy's ``array_api_compat`` imports numpy that way) marks the interpreter, which then
 killed itself with SIGINT on exit after "interrupted" (-2 to a caller, not the 130 said):
-the mark is cleared before the code is returned.
+the mark is cleared before the code is returned. And C code that clears whatever a call
+raised (``PyObject_HasAttr``) left the stop unheard: the command ran on and exited 0; a signal
+recorded during the import stops it once the import ends.
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ def _load() -> int | None:
     finally:  # Python's own again: ``main`` sets its own, and none around Spark on purpose
         for signum, handler in before:
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-    return None
+    # a stop whose exception C code cleared (``PyObject_HasAttr`` clears any) went unheard:
+    # the command ran to its end, exit 0
+    return _stopped(_RECEIVED[0]) if _RECEIVED else None
 
 
 def _forget_interrupt() -> None:
