@@ -154,8 +154,16 @@ sys.meta_path.insert(0, Wait())
 sys.argv = ["recommender", "--help"]
 {run}
 """
-    child = subprocess.Popen([sys.executable, "-c", child_code], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    code, err = _stopped_at_import(["-c", child_code], tmp_path, sig)
+    assert code == 128 + sig, err
+    assert err == f"{said}\n"
+
+
+def _stopped_at_import(argv: list[str], cwd: Path, sig: int) -> tuple[int, str]:
+    """Run Python with ``argv``, send ``sig`` once the child says it is importing
+    (``MARK importing``): its exit code and what it wrote on stderr after that line."""
+    child = subprocess.Popen([sys.executable, *argv], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, cwd=cwd)
     assert child.stderr is not None
     try:
         first = child.stderr.readline()
@@ -166,8 +174,7 @@ sys.argv = ["recommender", "--help"]
     finally:
         if child.poll() is None:
             child.kill()
-    assert code == 128 + sig, err
-    assert err == f"{said}\n"
+    return code, err
 
 
 WAITS = {  # how the import at ``recommender.cli.commands`` meets the signal
@@ -208,19 +215,8 @@ runpy.run_module('recommender', run_name='__main__', alter_sys=True)
     # run with -m, as ``python -m recommender`` is: the interpreter looks at its mark of a
     # Ctrl-C only then (a script or -c exits from within their SystemExit)
     (tmp_path / "stopped_child.py").write_text(child_code, encoding="utf-8")
-    child = subprocess.Popen([sys.executable, "-m", "stopped_child"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True, cwd=tmp_path)
-    assert child.stderr is not None
-    try:
-        first = child.stderr.readline()
-        assert first.strip() == "MARK importing", first + child.stderr.read()
-        child.send_signal(sig)
-        err = child.stderr.read()
-        code = child.wait(60)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    assert (code, err) == (128 + sig, f"{said}\n")
+    assert _stopped_at_import(["-m", "stopped_child"], tmp_path, sig) == (128 + sig,
+                                                                           f"{said}\n")
 
 
 def test_ctrl_c_while_the_parser_is_built_says_interrupted(
