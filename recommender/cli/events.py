@@ -148,7 +148,7 @@ def cmd_events(args: argparse.Namespace) -> int:
     except EventConflictError as e:
         raise row_problem(args.file, batch.event_id.index(e.event_id),
                           f"{e.reason}; nothing of the file was stored") from None
-    stored = duplicates = done = 0
+    stored = duplicates = done = shown = 0
     n = len(batch)
     seq = max_sequence(store)
     part = None
@@ -170,7 +170,8 @@ def cmd_events(args: argparse.Namespace) -> int:
             # in one assignment: a signal finds the counts, seq and part all before or after
             stored, duplicates, done, seq, part = (stored + s, duplicates + d,
                                                    start + len(part), after, None)
-            if n > args.batch:
+            if n > args.batch and (20 * done // n > shown or done == n):  # 20 lines at most
+                shown = 20 * done // n  # (one per batch: 1,000 lines for 10M events)
                 print(f"imported {done:,}/{n:,} events", file=sys.stderr)
     except BaseException as e:
         from recommender.cli import Terminated, _store_failure

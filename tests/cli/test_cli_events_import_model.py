@@ -71,3 +71,25 @@ def test_import_names_what_the_model_cannot_serve_as_http_does(
     code, _, err = run(capsys, "events", "import", events, "--store", tmp_path / "none.db",
                        "--model", tmp_path / "missing")
     assert code != 0 and not (tmp_path / "none.db").exists()
+
+
+def test_a_long_import_says_its_progress_in_at_most_twenty_lines(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One line per batch went to a pipe or a log: 1,000 lines for 10M events. Now at most 20
+    steps and the last, each line whole; the counts stored are those of the file."""
+    events = tmp_path / "events.csv"
+    n = 2_000
+    events.write_text("user_id,film_id,timestamp,event_id\n" + "".join(
+        f"u{i % 37},f{i % 11},{1_700_000_000 + i},e{i}\n" for i in range(n)))
+    code, _, err = run(capsys, "events", "import", events, "--store", tmp_path / "s.db",
+                       "--batch", "10")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("imported ")]
+    assert 10 <= len(lines) <= 21 and lines[-1] == f"imported {n:,}/{n:,} events", lines
+    done = [int(line.split()[1].split("/")[0].replace(",", "")) for line in lines]
+    assert done == sorted(done) and len(set(done)) == len(done)
+    store = open_store(str(tmp_path / "s.db"))
+    try:
+        assert count_events(store) == n
+    finally:
+        store.close()
