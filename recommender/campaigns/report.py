@@ -163,7 +163,11 @@ def mover_ratio(x1: float, n1: float, x2: float, n2: float, z: float = Z95
         # took the smaller root for the high end too (+3000% [-24%, +3000%]), then made a
         # finite end unbounded (a rate of 1e-7 on both sides: +4,656% read as no bound)
         b = p1 * p2
-        d = math.sqrt(max(b * b - a * c, 0.0))  # >= 0 in exact arithmetic (both sides)
+        # >= 0 in exact arithmetic (both sides); a c's product underflowed to 0 where both are
+        # tiny (a weighted control count of 0.005 against no target conversion: the high
+        # end's d read 0, its root 0, the interval [-100%, -100%] where its end is +1e154%)
+        d = (math.hypot(b, math.sqrt(a) * math.sqrt(-c)) if a > 0 > c
+             else math.sqrt(max(b * b - a * c, 0.0)))
         return (c / (b + d) if b + d > 0 else 0.0), ((b + d) / a if a > 0 else math.inf)
 
     low = max(roots(u2 * (2 * p2 - u2), l1 * (2 * p1 - l1))[0], 0.0)

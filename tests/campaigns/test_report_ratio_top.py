@@ -84,3 +84,21 @@ def test_both_ends_are_the_quadratics_roots_at_any_scale(x1: float, n1: float, x
     assert est is not None and math.isclose(est, ratio - 1, rel_tol=1e-12)
     assert math.isclose(got_low + 1, min(low, ratio), rel_tol=1e-9, abs_tol=1e-12)
     assert math.isclose(got_high + 1, max(high, ratio), rel_tol=1e-9)
+
+
+def test_a_tiny_control_count_against_no_target_conversion_leaves_the_high_end_open() -> None:
+    """No target conversion of 466,309 against 0.0051 weighted control conversions of 188:
+    the high end's quadratic has a of about 1e-300 and c of -6e-11, whose product underflowed
+    to 0, so its root read 0 and the interval [-100%, -100%]; its end is about 2e154 (the
+    root u1 / sqrt(a) at b = 0, worked out in 60-digit decimals)."""
+    x1, n1, x2, n2 = 0.0, 466308.73773042386, 0.0051347172360468075, 187.93614148716142
+    (_, u1), (l2, _) = score_interval(x1, n1), score_interval(x2, n2)
+    with localcontext() as context:
+        context.prec = 60
+        p2, dl2 = Decimal(x2) / Decimal(n2), Decimal(l2)
+        a = dl2 * (2 * p2 - dl2)
+        assert 0 < a < Decimal("1e-300")  # the case: a c underflows in floats
+        high = float(Decimal(u1) / a.sqrt())
+    est, low, got_high = mover_ratio(x1, n1, x2, n2)
+    assert est == -1.0 and low == -1.0
+    assert math.isclose(got_high + 1, high, rel_tol=1e-4)  # a is subnormal: 1e-319
