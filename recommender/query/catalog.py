@@ -14,10 +14,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError, UnknownGenreError
-from recommender.io.places import PLACE_ATTRIBUTES
+from recommender.io.places import CITY, PLACE_ATTRIBUTES
 from recommender.model import calibration, catalog_only
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
+from recommender.query.cities import city_labels
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
 from recommender.query.title_match import match_reasons
 from recommender.query.titles import ID_MATCH, ranked, title_index
@@ -285,9 +286,15 @@ def segments_table(model: Model) -> list[dict[str, Any]]:
 
 def user_attributes(model: Model) -> dict[str, Any]:
     """``GET /users/attributes``: every user attribute and its values, sorted (no counts,
-    as the schema's filter vocabulary lists them)."""
-    return {"attributes": {name: sorted({str(v) for v in values.tolist() if str(v)})
-                           for name, values in sorted(model.user_table.attributes.items())}}
+    as the schema's filter vocabulary lists them). A city named in several regions is listed
+    as its towns too (``Springfield (North)``, ``recommender.query.cities``), as a filter
+    takes them: the Studio's filter offered only the name, and dropped a town's bookmark."""
+    attributes = model.user_table.attributes
+    towns = city_labels(attributes)
+    return {"attributes": {name: sorted({str(v) for v in values.tolist() if str(v)}
+                                        | ({str(v) for v in towns.tolist() if str(v)}
+                                           if name == CITY and towns is not None else set()))
+                           for name, values in sorted(attributes.items())}}
 
 
 def store_events(meta: dict[str, Any]) -> dict[str, int] | None:
