@@ -62,6 +62,17 @@ function uplift_chart(rows) {
     "the dot is the estimate, the bar its 95% interval; a bar crossing 0 is no clear effect."));
 }
 
+/** The plan rows whose event fell in the day before the plan (a log of dates, a clock
+    behind): counted in no conversion and no "events read", said where it is seen (only the
+    folded API note said it, beside a report of no conversion at all). */
+function earlyWarning(report) {
+  if (!report.early_conversions) return null;
+  const why = /\(early_conversions\): [\d,]+; (.+)$/.exec(report.note || "");
+  return h("p", { class: "warning", id: "report-early" },
+    `${int(report.early_conversions)} of the plan's users had an event for their film in the day before the plan was created: `,
+    "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
+}
+
 /** Which waves the report counts, and why, in a marketer's words (the API's note says the
     same with parameter names). */
 function wavesCounted(report) {
@@ -111,6 +122,7 @@ function reportView(report) {
     h("p", { class: "note", id: "report-note" }, wavesCounted(report),
       " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
     report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
+    earlyWarning(report),
     uplift_chart(rows),
     table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
     table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
