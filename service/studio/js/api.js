@@ -58,7 +58,10 @@ async function send(path, options = {}) {
   }
   // a reload on the server (a new model) changes segment numbers and labels under a page
   // drawn with the old ones: say so, once per new version
-  const version = response.headers.get("X-Model-Version");
+  // a plan replayed for its Idempotency-Key names the model it was planned on, not the one
+  // served now (after a reload, the notice named the older model as the new one)
+  const version = response.headers.get("Idempotent-Replayed") === "true" ? null
+    : response.headers.get("X-Model-Version");
   // a refused size, or a new model (a restarted server), may come with another
   // RECOMMENDER_MAX_K: the limits are asked again at once (serverLimits says when they
   // changed), so a page drawn after this answer is drawn for the new ones
