@@ -157,11 +157,10 @@ def mover_ratio(x1: float, n1: float, x2: float, n2: float, z: float = Z95
     l2, u2 = score_interval(x2, n2, z)
 
     def roots(a: float, c: float) -> tuple[float, float]:
-        # (b - d) / a and (b + d) / a, the roots of a t^2 - 2 b t + c = 0, b = p1 p2, each
-        # without cancellation: the first as c / (b + d) (their product is c / a); a >= 0 on
-        # the high end's, whose root runs off to infinity as a -> 0. A fixed threshold on a
-        # took the smaller root for the high end too (+3000% [-24%, +3000%]), then made a
-        # finite end unbounded (a rate of 1e-7 on both sides: +4,656% read as no bound)
+        # (b - d) / a and (b + d) / a, the roots of a t^2 - 2 b t + c = 0, b = p1 p2: the
+        # first as c / (b + d) (their product is c / a); a >= 0 on the high end's, whose root
+        # runs off to infinity as a -> 0. A fixed threshold on a took the smaller root for the
+        # high end (+3000% [-24%, +3000%]), then made +4,656% (1e-7 on both sides) unbounded
         b = p1 * p2
         # >= 0 in exact arithmetic (both sides); a c's product underflowed to 0 where both are
         # tiny (a weighted control count of 0.005 against no target conversion: the high
