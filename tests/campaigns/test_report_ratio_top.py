@@ -35,15 +35,22 @@ def test_a_near_zero_control_count_leaves_the_ratio_unbounded_above() -> None:
     w = n_t / mt
     nc = 1 / np.sum(w * w / n_c)
     xc = float(np.sum(w * x_c / n_c)) * nc
-    p1, p2 = mx / mt, xc / nc
+    p1, p2 = float(mx / mt), float(xc / nc)
     u1, l2 = score_interval(mx, mt)[1], score_interval(xc, nc)[0]
 
-    def f(t: float) -> float:
-        return (p1 - t * p2) ** 2 - (u1 - p1) ** 2 - t * t * (p2 - l2) ** 2
+    def f(t: float) -> float:  # in 60-digit decimals: in floats (p2 - l2)^2 loses l2 ~ 1e-16
+        with localcontext() as context:
+            context.prec = 60
+            a, b, u, low, x = (Decimal(v) for v in (p1, p2, u1, l2, t))
+            return float((a - x * b) ** 2 - (u - a) ** 2 - x * x * (b - low) ** 2)
 
-    top = brentq(f, p1 / p2, 1e300) if f(1e300) > 0 else float("inf")
+    # on a log scale, bracketed below 1e150 (at 1e300 the float squares overflowed to nan,
+    # and a linear bracket that wide does not converge)
+    assert f(1e150) > 0
+    top = math.exp(brentq(lambda s: f(math.exp(s)), math.log(p1 / p2), math.log(1e150),
+                          xtol=1e-12))
     assert top > 1e6 * (p1 / p2)  # far above the estimate (it was the estimate, +3000%)
-    assert rel["high"] is None or rel["high"] >= min(top - 1, 1e12)
+    assert rel["high"] is not None and math.isclose(rel["high"] + 1, top, rel_tol=1e-6)
 
 
 def test_the_overall_row_of_a_plan_says_so_too() -> None:
