@@ -26,20 +26,36 @@ from recommender.query.pseudonym import PREFIX
 PSEUDONYM = re.compile(re.escape(PREFIX) + r"[0-9a-f]{64}")
 
 
-def first_pseudonym(user_ids: Sequence[str], model: Model | None) -> int | None:
-    """The position of the first user id of the pseudonym form that ``model`` does not know
-    (any, without a model), or None."""
+def unknown_pseudonyms(user_ids: Sequence[str], model: Model | None,
+                       quoted: bool = False) -> list[int]:
+    """The positions of the user ids of the pseudonym form that ``model`` does not know (any,
+    without a model); with ``quoted``, the form may stand in blanks and quotes (a cell cut
+    from a pseudonymised CSV, ``"p-..."``, or the spreadsheet-safe ``'``); the model is asked
+    for the id as given."""
     # by length first (a pseudonym's is fixed), without an array of the ids: a fixed-width
     # one is as wide as the longest id in every row (one user id of 1,000 characters in a
     # 1,000,000-line import took 4 GB and 18 s), and a variable-width one refuses an id
     # holding a lone surrogate, which JSON can carry
     size = len(PREFIX) + 64
     sizes = np.fromiter(map(len, user_ids), np.int64, len(user_ids))
-    found = [i for i in np.flatnonzero(sizes == size).tolist()  # no loop per event
-             if PSEUDONYM.fullmatch(user_ids[i])]
+    near = sizes >= size if quoted else sizes == size
+    found = [i for i in np.flatnonzero(near).tolist()  # no loop per event
+             if PSEUDONYM.fullmatch(_bare(user_ids[i]) if quoted else user_ids[i])]
     if found and model is not None:
         known = model.users.to_index([user_ids[i] for i in found], strict=False)
         found = [i for i, k in zip(found, known.tolist(), strict=True) if k < 0]
+    return found
+
+
+def _bare(user_id: str) -> str:
+    """An id without the blanks and quotes around it (a CSV cell's, a spreadsheet's ``'``)."""
+    return user_id.strip().strip("\"'")
+
+
+def first_pseudonym(user_ids: Sequence[str], model: Model | None) -> int | None:
+    """The position of the first user id of the pseudonym form that ``model`` does not know
+    (any, without a model), or None."""
+    found = unknown_pseudonyms(user_ids, model)
     return found[0] if found else None
 
 
@@ -57,16 +73,11 @@ def refuse_pseudonym_opt_outs(exclude: Sequence[str], model: Model) -> None:
     (quoted as a cell cut from a pseudonymised plan CSV, ``"p-..."``, or with the
     spreadsheet-safe ``'``, too): such an opt-out names no user, so the person it stands for
     would be planned."""
-    bare = [u.strip().strip("\"'") for u in exclude]
-    maybe = [i for i, u in enumerate(bare) if PSEUDONYM.fullmatch(u)]
-    if not maybe:
-        return
-    known = model.users.to_index([exclude[i] for i in maybe], strict=False)
-    fake = [i for i, k in zip(maybe, known.tolist(), strict=True) if k < 0]
+    fake = unknown_pseudonyms(exclude, model, quoted=True)
     if fake:
         raise InvalidParameterError(
             f"{len(fake):,} opt-out id{'s are' if len(fake) > 1 else ' is'} a pseudonym "
             f"({PREFIX} and the HMAC of an id, as pseudonymised exports write them) that the "
-            f"model does not know, e.g. {bare[fake[0]][:14]}...: an opt-out keyed by a "
-            "pseudonym excludes nobody, and the person it stands for would be planned; map "
+            f"model does not know, e.g. {_bare(exclude[fake[0]])[:14]}...: an opt-out keyed "
+            "by a pseudonym excludes nobody, and the person it stands for would be planned; map "
             "the pseudonyms back to the ids they were made from (nothing was planned)")
