@@ -75,6 +75,18 @@ def key_id(key: str) -> str:
     return "key-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:8]
 
 
+def key_items(text: str) -> list[tuple[str | None, str]]:
+    """(id, key) of each item of a key setting, ``"KEY,ID:KEY,..."``: blanks around items and
+    around each part ignored, empty items dropped, id None for a key given without one (a key
+    holding ``:`` must be given with an id); the key may be empty (``crm:``)."""
+    out: list[tuple[str | None, str]] = []
+    for item in (i.strip() for i in text.split(",")):
+        if item:
+            name, sep, key = item.partition(":")
+            out.append((name.strip(), key.strip()) if sep else (None, item))
+    return out
+
+
 class KeyRing:
     """Named keys; :meth:`match` finds the id of a presented key in constant time per key."""
 
@@ -83,16 +95,9 @@ class KeyRing:
 
     @classmethod
     def parse(cls, text: str) -> KeyRing:
-        """``"KEY,ID:KEY,..."`` (blanks around items ignored; a key holding ``:`` must be
-        given with an id)."""
-        keys = []
-        for item in text.split(","):
-            item = item.strip()
-            if not item:
-                continue
-            name, sep, key = item.partition(":")
-            keys.append((name.strip(), key.strip()) if sep else (key_id(item), item))
-        return cls(keys)
+        """``"KEY,ID:KEY,..."`` (``key_items``)."""
+        return cls([(key_id(key) if name is None else name, key)
+                    for name, key in key_items(text)])
 
     def __bool__(self) -> bool:
         return bool(self._keys)

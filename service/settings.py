@@ -25,6 +25,7 @@ from recommender.errors import InvalidParameterError
 from recommender.model import layout
 from recommender.query.audience import MAX_K
 from recommender.query.privacy import DEFAULT_MIN_CELL
+from service.auth import key_items
 
 #: the longest wait between two looks at the model folder (a day): a longer one (1e12) stopped
 #: the watcher thread with an OverflowError, leaving workers that never follow a new version
@@ -166,23 +167,19 @@ class Settings(BaseSettings):
         if value is None:
             return value
         name = f"RECOMMENDER_{(info.field_name or '').upper()}"
-        items = [item.strip() for item in value.get_secret_value().split(",")]
-        empty = [item.partition(":")[0].strip() or "(no id)" for item in items
-                 if item and item.partition(":")[1] and not item.partition(":")[2].strip()]
+        items = key_items(value.get_secret_value())
+        empty = [key_id or "(no id)" for key_id, key in items if key_id is not None and not key]
         if empty:
             raise ValueError(f"{name} gives no key for {', '.join(repr(e) for e in empty)} "
                              "(is the variable it comes from set?); refusing to start with "
                              "the endpoints open")
-        if not any(items):
+        if not items:
             raise ValueError(f"{name} is set but holds no key; unset it to serve without keys, "
                              "or give keys (KEY or ID:KEY, comma-separated)")
         ids_of: dict[str, set[str]] = {}
-        for item in items:  # "ID: KEY" is read as KEY (auth.KeyRing strips both parts)
-            key_id, sep, key = item.partition(":")
-            _printable_ascii(name, key.strip() if sep else item, key_id.strip() if sep else None)
-            if item:
-                ids_of.setdefault(key.strip() if sep else item, set()).add(
-                    key_id.strip() if sep else "(no id)")
+        for key_id, key in items:  # "ID: KEY" is read as KEY (auth.KeyRing strips both parts)
+            _printable_ascii(name, key, key_id)
+            ids_of.setdefault(key, set()).add("(no id)" if key_id is None else key_id)
         twice = next((sorted(ids) for ids in ids_of.values() if len(ids) > 1), None)
         if twice is not None:  # the first id always matched: the export log named it alone
             raise ValueError(f"{name} gives one key under the ids {', '.join(map(repr, twice))}: "
@@ -234,13 +231,8 @@ def _keys_of(value: SecretStr | None, admin: bool) -> list[tuple[str, str]]:
     text = value.get_secret_value()
     if admin:
         return [(text, "")] if text else []
-    out = []
-    for item in (i.strip() for i in text.split(",")):
-        key_id, sep, key = item.partition(":")
-        if item and (key.strip() if sep else item):
-            out.append((key.strip(), f" (id {key_id.strip()!r})") if sep
-                       else (item, " (a key without an id)"))
-    return out
+    return [(key, " (a key without an id)" if key_id is None else f" (id {key_id!r})")
+            for key_id, key in key_items(text) if key]
 
 
 def _printable_ascii(setting: str, key: str, key_id: str | None) -> None:
