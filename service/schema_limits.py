@@ -215,7 +215,7 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
         return {"pattern": genre_pattern(genres)} if genres else dict(_NEVER)
     if kind == "filter":
         attributes = model.user_table.attributes
-        towns = city_labels(attributes)  # Springfield (North) too (query.cities)
+        towns = city_labels(model)  # Springfield (North) too (query.cities)
         parts = [f"\\s*{any_case(name)}\\s*=\\s*"
                  f"{one_of([str(v) for v in set(values.tolist()) if v])}\\s*"
                  for name, column in sorted(attributes.items())

@@ -290,7 +290,7 @@ def user_attributes(model: Model) -> dict[str, Any]:
     as its towns too (``Springfield (North)``, ``recommender.query.cities``), as a filter
     takes them: the Studio's filter offered only the name, and dropped a town's bookmark."""
     attributes = model.user_table.attributes
-    towns = city_labels(attributes)
+    towns = city_labels(model)
     return {"attributes": {name: sorted({str(v) for v in values.tolist() if str(v)}
                                         | ({str(v) for v in towns.tolist() if str(v)}
                                            if name == CITY and towns is not None else set()))

@@ -9,23 +9,16 @@ filter on ``city`` takes that label as well as the plain name (``--filter city="
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Mapping
-
 import numpy as np
 from numpy.typing import NDArray
 
 from recommender.io.columns import REGION
 from recommender.io.places import CITY
+from recommender.model.kept import Kept
+from recommender.model.model import Model
 
-# a model's users' labels, by the id of its city column, held while that column and the
-# region column live (new users give new columns: computed again); arrays are unhashable
-_LABELS: dict[int, tuple[weakref.ref[np.ndarray], weakref.ref[np.ndarray],
-                         NDArray[np.str_] | None]] = {}
-# the service's request threads read and prune it at once (a prune beside another thread's
-# insert raised 'dictionary changed size during iteration', or a KeyError)
-_LOCK = threading.Lock()
+# each model's users' labels, or None where no city is told apart (kept while it lives)
+_LABELS: Kept[tuple[NDArray[np.str_] | None]] = Kept()
 
 
 def qualified(city: NDArray[np.str_], region: NDArray[np.str_], names: NDArray[np.str_]
@@ -50,20 +43,16 @@ def homonym_names(city: NDArray[np.str_], region: NDArray[np.str_]) -> NDArray[n
     return cities[np.bincount(pairs // len(regions), minlength=len(cities)) > 1]
 
 
-def city_labels(attributes: Mapping[str, NDArray[np.str_]]) -> NDArray[np.str_] | None:
+def city_labels(model: Model) -> NDArray[np.str_] | None:
     """Each user's city as the distribution names it (``CITY (REGION)`` for a city of several
     regions), or None when no city is told apart (no ``city`` or ``region``, or no such city);
-    kept per city column, so a filter reads it once per model."""
+    worked out once per model."""
+    kept = _LABELS.get(model)
+    if kept is not None:
+        return kept[0]
+    attributes = model.user_table.attributes
     city, region = attributes.get(CITY), attributes.get(REGION)
-    if city is None or region is None:
-        return None
-    with _LOCK:
-        known = _LABELS.get(id(city))
-        if known is not None and known[0]() is city and known[1]() is region:
-            return known[2]
-        names = homonym_names(city, region)
-        labels = qualified(city, region, names) if len(names) else None
-        for gone in [k for k, (c, r, _) in _LABELS.items() if c() is None or r() is None]:
-            del _LABELS[gone]
-        _LABELS[id(city)] = (weakref.ref(city), weakref.ref(region), labels)
-        return labels
+    labels = None
+    if city is not None and region is not None and len(names := homonym_names(city, region)):
+        labels = qualified(city, region, names)
+    return _LABELS.put(model, (labels,))[0]

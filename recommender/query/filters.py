@@ -96,7 +96,7 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
             try:
                 resolved.append(_resolve(value, known, what, f"valid values of {name!r} are"))
             except InvalidParameterError as e:
-                if name != CITY or (labels := city_labels(attrs)) is None:
+                if name != CITY or (labels := city_labels(model)) is None:
                     raise
                 # a city of several regions by its region, as the distribution names it
                 towns = sorted(set(np.unique(labels).tolist()) - set(known))
@@ -176,7 +176,7 @@ def candidate_mask(
     attributes = model.user_table.attributes
     for name, values in resolve_filters(model, filters).items():
         m = np.isin(np.asarray(attributes[name]), values)
-        if name == CITY and (labels := city_labels(attributes)) is not None:
+        if name == CITY and (labels := city_labels(model)) is not None:
             m |= np.isin(labels, values)  # Springfield (North): that town's users
         mask = m if mask is None else mask & m
     return mask

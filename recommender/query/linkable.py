@@ -126,7 +126,7 @@ def filtered_attributes(model: Model, filters: Mapping[str, object]) -> list[str
     names = list(filters)
     values = filters.get(CITY)
     attributes = model.user_table.attributes
-    if values is None or REGION in names or city_labels(attributes) is None:
+    if values is None or REGION in names or city_labels(model) is None:
         return names
     given = [values] if isinstance(values, str) else \
         [str(v) for v in values] if isinstance(values, Sequence) else []

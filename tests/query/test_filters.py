@@ -105,9 +105,11 @@ def test_ambiguous_and_long_value_lists() -> None:
     # the model's cities recur in several regions: their towns are named too (without the
     # region column, the message ends at the listing)
     assert "also named with its region, as 'C00 (" in str(e.value)
-    del attrs["region"]
+    plain = synthetic_model(n_users=60, n_films=5, seed=1)  # the same, without region
+    plain.user_table.attributes["city"] = attrs["city"]
+    del plain.user_table.attributes["region"]
     with pytest.raises(InvalidParameterError) as e:
-        candidate_mask(model, None, {"city": "C99"})
+        candidate_mask(plain, None, {"city": "C99"})
     assert str(e.value).endswith(f"'city' are: {first} and 5 more")
     mask = candidate_mask(model, None, {"city": "c03"})
     assert mask is not None and mask.tolist() == (attrs["city"] == "C03").tolist()
