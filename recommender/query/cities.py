@@ -9,6 +9,8 @@ filter on ``city`` takes that label as well as the plain name (``--filter city="
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -17,8 +19,15 @@ from recommender.io.places import CITY
 from recommender.model.kept import Kept
 from recommender.model.model import Model
 
-# each model's users' labels, or None where no city is told apart (kept while it lives)
+# each user table's labels, or None where no city is told apart (kept while it lives): by the
+# table, not the model, so a model derived from events of known users (serving.overlay, which
+# keeps the base model's table) reads them, where per model each events poll's new model
+# worked them out again at the next filtered request (about a second per million users)
 _LABELS: Kept[tuple[NDArray[np.str_] | None]] = Kept()
+# one worked out at a time (as query.titles builds its index): the service's request threads
+# that filter on city at once after a reload each worked them out, where the lock of the cache
+# before it made them wait for one
+_WORKING = threading.Lock()
 
 
 def qualified(city: NDArray[np.str_], region: NDArray[np.str_], names: NDArray[np.str_]
@@ -46,13 +55,18 @@ def homonym_names(city: NDArray[np.str_], region: NDArray[np.str_]) -> NDArray[n
 def city_labels(model: Model) -> NDArray[np.str_] | None:
     """Each user's city as the distribution names it (``CITY (REGION)`` for a city of several
     regions), or None when no city is told apart (no ``city`` or ``region``, or no such city);
-    worked out once per model."""
-    kept = _LABELS.get(model)
+    worked out once per user table."""
+    table = model.user_table
+    kept = _LABELS.get(table)
     if kept is not None:
         return kept[0]
-    attributes = model.user_table.attributes
-    city, region = attributes.get(CITY), attributes.get(REGION)
-    labels = None
-    if city is not None and region is not None and len(names := homonym_names(city, region)):
-        labels = qualified(city, region, names)
-    return _LABELS.put(model, (labels,))[0]
+    with _WORKING:
+        kept = _LABELS.get(table)  # another thread's, worked out while this one waited
+        if kept is not None:
+            return kept[0]
+        attributes = table.attributes
+        city, region = attributes.get(CITY), attributes.get(REGION)
+        labels = None
+        if city is not None and region is not None and len(names := homonym_names(city, region)):
+            labels = qualified(city, region, names)
+        return _LABELS.put(table, (labels,))[0]
