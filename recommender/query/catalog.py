@@ -291,10 +291,17 @@ def user_attributes(model: Model) -> dict[str, Any]:
     takes them: the Studio's filter offered only the name, and dropped a town's bookmark."""
     attributes = model.user_table.attributes
     towns = city_labels(model)
-    return {"attributes": {name: sorted({str(v) for v in values.tolist() if str(v)}
-                                        | ({str(v) for v in towns.tolist() if str(v)}
-                                           if name == CITY and towns is not None else set()))
+    return {"attributes": {name: sorted(_distinct(values)
+                                        | (_distinct(towns) if name == CITY and towns is not None
+                                           else set()))
                            for name, values in sorted(attributes.items())}}
+
+
+def _distinct(column: NDArray[np.str_]) -> set[str]:
+    """A column's values but the blank, each once: by ``np.unique``, not a set of a list of
+    every user (a Python loop per user: 1.7 s of each request at 1M users and 5 attributes,
+    the Studio asking on each film page)."""
+    return {v for v in np.unique(np.asarray(column, dtype=str)).tolist() if v}
 
 
 def store_events(meta: dict[str, Any]) -> dict[str, int] | None:

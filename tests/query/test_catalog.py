@@ -4,6 +4,7 @@ and model metadata, against oracles computed by hand from the model's arrays."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from recommender.query.catalog import (
     segment_labels,
     segment_split,
     segments_table,
+    user_attributes,
 )
 from recommender.query.hints import known_film, title_hint, with_title_hint
 from recommender.query.titles import TitleIndex, title_index
@@ -252,3 +254,25 @@ def test_genre_names_forgive_case_spaces_hyphens_and_punctuation(model: Model) -
                                                     r"genres .*: Sci-Fi, SciFi; give one"):
         resolve_genres(both, ["Drama", "sci fi"])
     assert resolve_genres(both, ["scifi", "SCI-FI", " drama "]) == ["SciFi", "Sci-Fi", "Drama"]
+
+
+class _PerUser(np.ndarray):
+    """A user column that refuses to be listed or looped over in Python."""
+
+    def tolist(self) -> Any:  # type: ignore[override]
+        raise AssertionError("a list of every user")
+
+    def __iter__(self) -> Any:
+        raise AssertionError("a Python loop per user")
+
+
+def test_user_attributes_list_each_value_once_without_a_loop_per_user() -> None:
+    """``GET /users/attributes`` made a set of a list of every user, per attribute and for the
+    towns (1.7 s of each request at 1M users and 5 attributes; the Studio asks on each film
+    page): each value once, blanks left out, a city's towns beside it."""
+    model = synthetic_model(n_users=8, n_films=5, seed=4)
+    city = np.array(["S", "S", "A", "", "S", "A", "B", "S"])
+    region = np.array(["N", "M", "N", "N", "", "N", "", "N"])
+    model.user_table.attributes = {"city": city.view(_PerUser), "region": region.view(_PerUser)}
+    assert user_attributes(model) == {"attributes": {"city": ["A", "B", "S", "S (M)", "S (N)"],
+                                                     "region": ["M", "N"]}}
