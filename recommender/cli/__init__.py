@@ -380,10 +380,11 @@ class HeldInterrupts:
 
 
 def _say_placed(since: int) -> None:
-    """Name (stderr) the files this command had put in place, whole, when it was stopped."""
+    """Name (stderr) the files and folders this command had put in place, whole, when it
+    was stopped."""
     if len(PLACED) > since:
         print(f"note: {', '.join(PLACED[since:])} had been written in full when this stopped "
-              "(replacing any previous file of that name)", file=sys.stderr)
+              "(replacing any previous one of that name)", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

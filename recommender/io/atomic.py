@@ -156,9 +156,10 @@ def _named_if_full(path: Path) -> Iterator[None]:
         raise OSError(e.errno, e.strerror, str(path)) from None
 
 
-#: the files ``atomic_file`` put in place in this process, in order: a Ctrl-C after one was
-#: renamed into place (while the command finished) said "interrupted" alone, which reads as
-#: the previous file kept; the CLI names them (``recommender.cli.main``)
+#: the files ``atomic_file`` and the folders ``atomic_dir`` put in place in this process, in
+#: order: a Ctrl-C after one was renamed into place (while the command finished, or deleted
+#: the previous folder) said "interrupted" alone, which reads as the previous one kept; the
+#: CLI names them (``recommender.cli.main``)
 PLACED: list[str] = []
 
 
@@ -308,6 +309,7 @@ def atomic_dir(dest: str | os.PathLike[str], *, create: bool = True,
                 os.replace(old, path)  # put the previous folder back
                 keep_work = False
             raise
+        PLACED.append(str(path))  # the previous folder is deleted next (seconds, if large)
     finally:
         if not keep_work:
             shutil.rmtree(work, ignore_errors=True)

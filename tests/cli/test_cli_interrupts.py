@@ -340,3 +340,28 @@ def test_a_stop_after_the_export_was_put_in_place_names_it(
     lines = err.splitlines()
     assert lines[-1] == "interrupted", err
     assert lines[-2].startswith(f"note: {out} had been written in full when this stopped"), err
+
+
+def test_a_stop_after_a_folder_was_put_in_place_names_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same for a folder written whole (``atomic_dir``: demo-data, download, a Spark
+    export): the previous folder is deleted once the new one is in place (a large one takes
+    seconds), and a stop then said "interrupted" alone, where the folder had been replaced."""
+    import recommender.io.atomic as atomic_module
+
+    out = tmp_path / "demo"
+    size = ("--users", 200, "--films", 40, "--interactions", 2000)
+    assert run(capsys, "demo-data", out, *size)[0] == 0
+    before = sorted((p.name, p.read_bytes()) for p in out.iterdir())
+
+    def stopped(path: Path, suffix: str) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(atomic_module, "_sweep", stopped)
+    code, _, err = run(capsys, "demo-data", out, *size[:-1], 1500)
+    assert code == 130, err
+    assert sorted((p.name, p.read_bytes()) for p in out.iterdir()) != before
+    lines = err.splitlines()
+    assert lines[-1] == "interrupted", err
+    assert lines[-2].startswith(f"note: {out} had been written in full when this stopped"), err
