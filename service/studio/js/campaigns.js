@@ -64,12 +64,13 @@ function uplift_chart(rows) {
 
 /** The plan rows whose event fell in the day before the plan (a log of dates, a clock
     behind): counted in no conversion and no "events read", said where it is seen (only the
-    folded API note said it, beside a report of no conversion at all). */
+    folded API note said it, beside a report of no conversion at all). Rows, as the server
+    counts them: a user planned two films is two (it said "users"). */
 function earlyWarning(report) {
   if (!report.early_conversions) return null;
   const why = /\(early_conversions\): [\d,]+; (.+)$/.exec(report.note || "");
   return h("p", { class: "warning", id: "report-early" },
-    `${int(report.early_conversions)} of the plan's users had an event for their film in the day before the plan was created: `,
+    `${int(report.early_conversions)} of the plan's rows (a user and a film) had an event for that film in the day before the plan was created: `,
     "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
 }
 
