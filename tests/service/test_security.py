@@ -188,6 +188,9 @@ def test_key_ring_parses_ids_and_rotation() -> None:
     for wrong in ("", None, READ_A[:-1], READ_A + "x", "ci", f"ci:{READ_A}"):
         assert ring.match(wrong) is None
     assert not KeyRing.parse(" , ")
+    # blanks around each part of ID:KEY are not the id's (nor the key's): "ID : KEY" names ID
+    spaced = KeyRing.parse(f" crm : {READ_A} ,\t{READ_B}\t")
+    assert spaced.match(READ_A) == "crm" and spaced.match(READ_B) == key_id(READ_B)
 
 
 @pytest.fixture(scope="module")
