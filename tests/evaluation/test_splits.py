@@ -96,6 +96,22 @@ def test_duplicated_pairs_never_reach_the_test_set() -> None:
         assert not _pairs(split.test) & _pairs(split.train)
 
 
+def test_duplicated_pairs_are_never_both_fold_in_and_test() -> None:
+    """The user protocol draws each row of a held-out user into the fold-in or the test part:
+    a pair given twice had one copy in each (about half of the test pairs here), a positive
+    the seen mask hides from every scorer while it still counted in the recall's denominator."""
+    u = np.repeat(np.arange(40), 12).astype(np.int32)  # 40 users x 12 distinct films each
+    f = ((np.arange(480) % 12) * 2 + u % 2).astype(np.int32)
+    twice = np.arange(480) % 2 == 0  # every other pair given a second time
+    u, f = np.r_[u, u[twice]], np.r_[f, f[twice]]
+    data = Interactions(IdMap([f"u{i}" for i in range(40)]), IdMap([f"f{i}" for i in range(24)]),
+                        u, f, np.ones(len(u), np.float32))
+    for seed in range(5):
+        split = make_split(data, "user", seed=seed)
+        assert len(split.test) > 0
+        assert not _pairs(split.test) & _pairs(split.history)
+
+
 def test_validation_split_only_sees_training(demo_data: Interactions) -> None:
     split = make_split(demo_data, "random", seed=0)
     val = validation_split(split)
