@@ -93,8 +93,11 @@ def format_report(report: dict[str, Any]) -> str:
                 f"{metric} {_fmt(lo)}-{_fmt(hi)}x" if _fmt(lo) != "-" else f"{metric} -"
                 for metric, (lo, hi) in per.items()))
     if "ease_lambda" in report:
-        lines.append(f"EASE lambda {report['ease_lambda']['chosen']:g} (chosen on a validation "
-                     "split of the training part)")
+        lam = report["ease_lambda"]
+        lines.append(f"EASE lambda {lam['chosen']:g} (" + (
+            "chosen on a validation split of the training part)"
+            if lam.get("chosen_on_validation", True) else "its default: the validation split "
+            "of the training part had nothing to score)"))
     cs = report.get("cold_start")
     if cs:
         if "status" in cs:

@@ -6,6 +6,7 @@ report measures the shipped defaults, tier-calibration holdout and final refit i
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -173,12 +174,16 @@ class BaselineUnderTest:
 def choose_ease_lambda(split: Split, k: int = 100, seed: int = 0,
                        grid: Sequence[float] = EASE_LAMBDAS, user_k: int = USER_K
                        ) -> tuple[float, dict[str, float]]:
-    """EASE's regularisation picked on a validation split carved out of ``split.train``."""
+    """EASE's regularisation picked on a validation split carved out of ``split.train``; EASE's
+    default (``EASE().lam``) where that split has nothing to score (every objective NaN: the
+    grid's first value won by default, and the report said it was chosen on validation)."""
     val = validation_split(split, seed)
     scores: dict[str, float] = {}
     for lam in grid:
         scorer = BaselineUnderTest(EASE(lam), "ease").fit_split(val)
         scores[f"{lam:g}"] = round(objective(score_split(scorer, val, k, user_k), k, user_k), 5)
+    if all(math.isnan(v) for v in scores.values()):
+        return float(EASE().lam), scores
     best = max(grid, key=lambda lam: objective_key(scores[f"{lam:g}"]))
     return float(best), scores
 
@@ -217,6 +222,15 @@ def evaluate(
     if not 1 <= k <= 100_000:
         raise InvalidParameterError(f"k must be in [1, 100000], got {k}")
     split = make_split(data, protocol, seed)
+    if split.cutoff is not None and data.timestamp is not None \
+            and not (data.timestamp > split.cutoff).any():
+        # not "no test interactions on known users and films": there are none at all
+        at = int((data.timestamp == split.cutoff).sum())
+        raise InvalidParameterError(
+            f"the time split of {data.source or 'the data'} has no interaction later than its "
+            f"cut-off, the 80th-percentile timestamp {split.cutoff} ({at:,} of the "
+            f"{len(data):,} interactions have that very timestamp); use --protocol random or "
+            "user")
     if len(split.test) == 0:
         raise InvalidParameterError(f"the {protocol} split of {data.source or 'the data'} "
                                     "leaves no test interactions on known users and films")
@@ -242,7 +256,9 @@ def evaluate(
                disable=not show, unit="model", file=sys.stderr)
     if with_baselines:
         lam, lam_scores = choose_ease_lambda(split, k, seed, user_k=user_k)
-        report["ease_lambda"] = {"chosen": lam, "validation_objective": lam_scores}
+        report["ease_lambda"] = {"chosen": lam, "validation_objective": lam_scores,
+                                 "chosen_on_validation": not all(
+                                     math.isnan(v) for v in lam_scores.values())}
         bar.update()
         models += baselines(seed, lam)
     per_query: dict[str, dict[str, NDArray[np.float64]]] = {}

@@ -138,3 +138,39 @@ def test_the_user_protocol_refuses_a_model_without_fold_in_before_the_fit(
     with pytest.raises(InvalidParameterError, match="folds users in with an ALS half-step"):
         engine.fit_split(split)
     assert trainer.fits == 0
+
+
+def test_ease_lambda_is_not_said_chosen_on_a_validation_split_that_scored_nothing() -> None:
+    """On a log whose validation split holds no held-out pair on known users and films, every
+    lambda's objective was NaN and the grid's first (5) won by default, printed as "EASE lambda
+    5 (chosen on a validation split of the training part)": EASE's default is used and said."""
+    import pyarrow as pa
+
+    from recommender.evaluation.baselines import EASE
+    from recommender.evaluation.report import format_report
+
+    pairs = ["u2 f1", "u3 f4", "u4 f1", "u5 f2", "u0 f3", "u0 f2", "u4 f0", "u5 f0", "u1 f4",
+             "u1 f3", "u5 f4", "u2 f2"]
+    data = Interactions.from_columns(pa.array([p.split()[0] for p in pairs]),
+                                     pa.array([p.split()[1] for p in pairs]), source="tiny")
+    report = evaluate(data, k=100, config=TrainConfig(factors=4, iterations=2), progress=False)
+    lam = report["ease_lambda"]
+    assert all(v != v for v in lam["validation_objective"].values())  # all NaN
+    assert lam["chosen"] == EASE().lam and not lam["chosen_on_validation"]
+    assert "EASE lambda 100 (its default: the validation split of the training part had " \
+           "nothing to score)" in format_report(report)
+
+
+def test_a_time_split_with_nothing_after_its_cutoff_says_so(demo_data: Interactions) -> None:
+    """A log whose latest timestamp is its 80th percentile (dates without a time of day, one
+    export date) has no interaction after the cut-off: the error blamed "known users and
+    films", which sends one looking for a log too small rather than for its timestamps."""
+    assert demo_data.timestamp is not None
+    late = demo_data.timestamp >= np.quantile(demo_data.timestamp, 0.5)
+    flat = replace(demo_data, timestamp=np.where(late, demo_data.timestamp.max(),
+                                                 demo_data.timestamp))
+    with pytest.raises(InvalidParameterError, match="no interaction later than its cut-off, "
+                       r"the 80th-percentile timestamp \d+ \([\d,]+ of the [\d,]+ interactions "
+                       "have that very timestamp\\); use --protocol random or user"):
+        evaluate(flat, "time", k=10, config=TrainConfig(factors=4, iterations=2),
+                 progress=False)
