@@ -46,6 +46,7 @@ from recommender.evaluation.scoring import (
     USER_K,
     score_split,
 )
+from recommender.evaluation.splits import PROTOCOLS as ALL_PROTOCOLS
 from recommender.evaluation.splits import make_split, validation_split
 from recommender.evaluation.tuning import grid_configs, validation_scores
 from recommender.io import readers
@@ -69,6 +70,21 @@ LODO_GRID: list[dict[str, tuple[Any, ...]]] = [
 ]
 LOWRANK_RANKS = (64, 128, 256)
 LOWRANK_MAX_FILMS = 3000  # B is films x films dense: kept to the small catalogs here
+
+
+def _int_in(low: int, high: int | None) -> Any:
+    """An argparse type: an integer in [low, high] (no upper bound where high is None)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(
+                f"expected an integer >= {low}" + (f" and <= {high}" if high is not None else "")
+                + f", got {value}")
+        return value
+    return parse
 
 
 def variant(data: Interactions, name: str, seed: int) -> Interactions:
@@ -225,16 +241,21 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--datasets", default=str(HERE.parents[1] / "shared" / "datasets"))
     ap.add_argument("--names", nargs="*", default=list(DATASETS))
-    ap.add_argument("--variants", nargs="*", default=list(VARIANTS))
-    ap.add_argument("--protocols", nargs="*", default=list(PROTOCOLS))
-    ap.add_argument("--k", type=int, default=100)
-    ap.add_argument("--seed", type=int, default=0)
+    # a name evaluate() refuses was caught as that cell's "n/a (...)" and the run wrote its
+    # page of n/a over results/quality.{json,md} with exit 0 (--protocols tiem, --k 0)
+    ap.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=VARIANTS)
+    ap.add_argument("--protocols", nargs="*", default=list(PROTOCOLS), choices=ALL_PROTOCOLS)
+    ap.add_argument("--k", type=_int_in(1, 100_000), default=100)
+    ap.add_argument("--seed", type=_int_in(0, None), default=0)
     ap.add_argument("--no-lodo", action="store_true", help="skip leave-one-dataset-out")
     ap.add_argument("--no-lowrank", action="store_true", help="skip EASE-as-factors")
     ap.add_argument("--out", default=str(HERE / "results" / "quality"))
     ap.add_argument("--render-only", action="store_true",
                     help="rewrite the .md from the existing .json (no measurement)")
     args = ap.parse_args(argv)
+    missing = [n for n in args.names if not (Path(args.datasets) / n).exists()]
+    if missing and not args.render_only:  # not after the datasets before it have run
+        ap.error(f"no dataset {', '.join(missing)} in {args.datasets} (--datasets DIR, --names)")
     out = Path(args.out)
     if args.render_only:
         import json
