@@ -27,3 +27,23 @@ def test_a_bad_argument_is_refused_before_any_run_or_write(demo_dir: Path, tmp_p
     assert exc.value.code == 2
     assert not list(tmp_path.iterdir())
 
+
+def test_tune_defaults_names_the_objective_it_computes(demo_dir: Path, tmp_path: Path) -> None:
+    """tune_defaults.py wrote "Objective: mean of audience_recall@100 and user_recall@20" over
+    figures that ``scoring.objective`` computes as their geometric mean (each recall plus
+    0.001, which is then taken off) since 2026-12-01."""
+    td = load_benchmark("tune_defaults")
+    out = tmp_path / "tuning"
+    assert td.main(["--datasets", str(demo_dir.parent), "--names", demo_dir.name,
+                    "--protocols", "random", "--trials", "2", "--k", "20",
+                    "--out", str(out)]) == 0
+    import json
+
+    result = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert result["objective"].startswith("geometric mean of audience_recall@20 and "
+                                          "user_recall@20")
+    for row in next(iter(result["runs"].values()))["trials"]:
+        a, u = row["audience_recall@20"] + 1e-3, row["user_recall@20"] + 1e-3
+        assert row["objective"] == pytest.approx((a * u) ** 0.5 - 1e-3, abs=2e-5)
+        assert row["objective"] != pytest.approx((a + u) / 2 - 1e-3, abs=2e-5)
+    assert "Objective: geometric mean of" in out.with_suffix(".md").read_text(encoding="utf-8")
