@@ -61,6 +61,7 @@ from quality_report import markdown  # noqa: E402
 HERE = Path(__file__).resolve().parent
 DATASETS = ("ml-100k", "ml-latest-small", "filmtrust")
 VARIANTS = ("full", "sparse5", "rating10")
+SPARSE_MEAN = 5  # sparse5: the mean of the geometric draw of each user's kept interactions
 PROTOCOLS = ("random", "time")
 NO_TUNE = "engine_no_tune"
 # the --no-tune candidates leave-one-dataset-out chooses among (the shipped default included)
@@ -88,8 +89,16 @@ def _int_in(low: int, high: int | None) -> Any:
 
 
 def variant(data: Interactions, name: str, seed: int) -> Interactions:
-    """``data`` as it is (``full``), with at most 5 interactions per user (``sparse5``), or
-    with its ratings on a 10-point scale (``rating10``)."""
+    """``data`` as it is (``full``), with about 5 interactions per user (``sparse5``), or
+    with its ratings on a 10-point scale (``rating10``).
+
+    ``sparse5`` keeps a seeded random sample of each user's interactions whose size is drawn
+    per user from a geometric distribution of mean 5 (1, 2, 3, ... with probability 1/5,
+    4/25, ...; at most the user's own count), so users' counts vary as a sparse log's do. A cap
+    of exactly 5 (this variant until 2026-12-05) gave the held-out rows away: nearly every
+    user kept 5, so a user's training count was 5 less their test count, and ranking users by
+    fewest training interactions beat every model's audience recall (ml-100k: 0.31 against
+    EASE's 0.15)."""
     rng = np.random.default_rng(seed)
     if name == "full":
         return data
@@ -99,7 +108,8 @@ def variant(data: Interactions, name: str, seed: int) -> Interactions:
         first = np.r_[0, np.flatnonzero(u[1:] != u[:-1]) + 1]
         pos = np.arange(len(u)) - np.repeat(first, np.diff(np.r_[first, len(u)]))
         keep = np.zeros(len(data), bool)
-        keep[order[pos < 5]] = True
+        size = rng.geometric(1 / SPARSE_MEAN, data.n_users)
+        keep[order[pos < size[u]]] = True
         return replace(data.subset(keep), source=f"{data.source} (sparse5)")
     if name == "rating10":
         if data.rating is None:
@@ -281,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         "min_test_viewers": MIN_VIEWERS,
         "seed": args.seed,
         "variants": args.variants,
+        "sparse5_mean": SPARSE_MEAN,
         "protocols": args.protocols,
         "reports": reports,
         "data": data,

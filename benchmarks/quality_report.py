@@ -156,8 +156,8 @@ def markdown(result: dict[str, Any], calibration: dict[str, Any] | None = None) 
         "the protocol, validates on each user's latest 20% whenever the log has timestamps: "
         "under the random protocol the baseline's validation resembles its test and the "
         "engine's does not. Variants run here: " + ", ".join(f"`{v}`" for v in result["variants"])
-        + " (`sparse5` keeps a seeded random 5 interactions per user; `rating10` moves ratings "
-        "to a 10-point scale with seeded jitter; `full` is the dataset as it is).", "",
+        + f" ({_sparse_text(result)}; `rating10` moves ratings to a 10-point scale with "
+        "seeded jitter; `full` is the dataset as it is).", "",
         *_data_line(result),
         "## Targets", "",
         f"Target: the tuned engine >= 1.0x the best baseline on every row, >= "
@@ -354,6 +354,21 @@ def verdict(result: dict[str, Any], rows: list[dict[str, Any]]) -> list[str]:
                        f"vs {LABELS[t['best']]} {_f(t['best_value'])}, "
                        f"{ratio_text(t)}x, below the {t['target']:.2f}x target{where}.")
     return [f"- {counts_line(rows)}; the misses:"] + out
+
+
+def _sparse_text(result: dict[str, Any]) -> str:
+    """What ``sparse5`` kept in the run ``result`` records (a run before 2026-12-05 records no
+    ``sparse5_mean``: it kept exactly 5 interactions per user)."""
+    mean = result.get("sparse5_mean")
+    if mean is not None:
+        return (f"`sparse5` keeps a seeded random sample of each user's interactions, its size "
+                f"drawn per user from a geometric distribution of mean {mean} (at most the "
+                "user's own count), so users' counts vary as a sparse log's do")
+    return ("`sparse5` kept a seeded random 5 interactions per user, this variant's definition "
+            "before 2026-12-05: nearly every user kept 5, so a user's training count was 5 less "
+            "their test count and gave the held-out rows away in the audience direction "
+            "(on ml-100k and ml-latest-small, ranking users by fewest training interactions beat "
+            "every model there): its audience rows measure that, its user rows are unaffected")
 
 
 def _data_line(result: dict[str, Any]) -> list[str]:
