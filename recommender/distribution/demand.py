@@ -23,7 +23,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from recommender.distribution.homonyms import table_places
+from recommender.distribution.homonyms import (
+    table_places,
+    untold_idle,
+    untold_rows,
+    untold_towns,
+)
 from recommender.distribution.places import PlaceGroups, place_groups, place_merges
 from recommender.distribution.screens import largest_remainder, whole_number
 from recommender.errors import InvalidParameterError, UnknownFilmError
@@ -353,17 +358,19 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
     elif cinemas is not None and groups.by in CAPPED:
         column = table_places(cinemas, groups.by, groups.homonyms,  # as the users' places
                               groups.city_regions)
-        per_label = screens_by_place(column, cinemas.screens, groups.labels)
+        untold = untold_rows(cinemas, groups.by, groups.homonyms)  # no region: which town?
+        per_label = screens_by_place(column[~untold], cinemas.screens[~untold], groups.labels)
         capacity = per_label[keep]
         if merge.any():
             capacity = np.concatenate([capacity, [per_label[merge].sum()]])
-        named = np.isin(column, groups.labels)
-        n_idle = int((~named).sum())
-        idle = "" if named.all() else (
-            f"; {plural(int(cinemas.screens[~named].sum()), 'screen')} of "
-            f"{plural(n_idle, 'cinema')} "
+        named = np.isin(column, groups.labels) & ~untold
+        lost = ~named & ~untold
+        idle = "" if not lost.any() else (
+            f"; {plural(int(cinemas.screens[lost].sum()), 'screen')} of "
+            f"{plural(int(lost.sum()), 'cinema')} "
             + ("no user names" if groups.by == CINEMA else f"in a {groups.by} no user names")
             + " cannot be used")
+        idle += untold_idle(cinemas, untold)
         capped_by = (f"{table}: {plural(len(cinemas), 'cinema')}, "
                      f"{plural(int(cinemas.screens.sum()), 'screen')}{idle}")
         warning = _unlisted(groups, keep, cinemas, table)
@@ -386,14 +393,18 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     """Places users name that the table lacks (a misspelt or missing id, city or region):
     their demand gets no screens, which a table of zeros does not say. Only places shown as
     rows are named; the merged ones (under the minimum cell) are counted."""
+    untold = untold_rows(cinemas, groups.by, groups.homonyms)
     missing = ~np.isin(groups.labels, table_places(cinemas, groups.by, groups.homonyms,
-                                                   groups.city_regions))
+                                                   groups.city_regions)[~untold])
+    towns, told = untold_towns(groups.labels, missing, groups.city_regions, cinemas, untold,
+                               table)
+    missing &= ~towns  # the table has their city, without the region that tells them apart
     # users of a city of several regions who give no region, where the table has the city, by
     # town (a city it lacks is missing whatever the region: 'give their region' misled)
     unplaced = missing & np.isin(groups.labels, groups.homonyms) & (
         groups.by == CITY) & np.isin(groups.labels, np.asarray(cinemas.city, str))
     missing &= ~unplaced
-    said = []
+    said = [told] if told else []
     if missing.any():
         named = [str(x) for x in groups.labels[keep][missing[keep]][:3]]
         shown = f" (e.g. {', '.join(repr(x) for x in named)})" if named else ""

@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from recommender.io.columns import REGION
 from recommender.io.places import CITY, Cinemas
+from recommender.io.text import plural
 from recommender.model.model import Model
 from recommender.query.cities import homonym_names, qualified
 
@@ -68,3 +69,45 @@ def table_places(cinemas: Cinemas, by: str, names: NDArray[np.str_],
         told |= ((full != column) & ~regional & np.isin(column, cities)
                  & _regions_of(pairs, cinemas.region))
     return np.where(told, full, column) if told.any() else column
+
+
+def untold_rows(cinemas: Cinemas, by: str, names: NDArray[np.str_]) -> NDArray[np.bool_]:
+    """The table's rows of a city the users name in several regions (``names``) that give no
+    region (a ``cinema_id,city,screens`` table): which town each is is not known, so they cap
+    no place (they capped the users of that name who give no region, whose town is not known
+    either, while its towns got none)."""
+    if by != CITY or not len(names):
+        return np.zeros(len(cinemas), np.bool_)
+    return np.isin(cinemas.city, names) & (np.char.strip(cinemas.region) == "")
+
+
+def untold_idle(cinemas: Cinemas, untold: NDArray[np.bool_]) -> str:
+    """What ``capped_by`` says of the ``untold_rows``' screens ("" for none)."""
+    if not untold.any():
+        return ""
+    cities = ", ".join(repr(c) for c in np.unique(cinemas.city[untold])[:3].tolist())
+    return (f"; {plural(int(cinemas.screens[untold].sum()), 'screen')} of "
+            f"{plural(int(untold.sum()), 'cinema')} in {cities} cannot be used (no region "
+            "tells which town's they are)")
+
+
+def untold_towns(labels: NDArray[np.str_], missing: NDArray[np.bool_],
+                 towns: NDArray[np.str_], cinemas: Cinemas, untold: NDArray[np.bool_],
+                 table: str) -> tuple[NDArray[np.bool_], str | None]:
+    """Of the places ``missing`` from the table, the towns (``CITY (REGION)`` of ``towns``,
+    the users' pairs) of the cities of ``untold_rows``, and the warning saying why they get
+    no screens (None when there are none)."""
+    cities = np.unique(cinemas.city[untold])
+    mine = np.zeros(len(labels), np.bool_)
+    for city in cities.tolist():
+        mine |= np.char.startswith(labels, f"{city} (")
+    mine &= missing & np.isin(labels, towns)
+    if not mine.any():
+        return mine, None
+    shown = ", ".join(repr(c) for c in cities[:3].tolist())
+    named = ", ".join(repr(p) for p in labels[mine][:3].tolist())
+    n = int(mine.sum())
+    return mine, (f"{table} gives no region for its {plural(int(untold.sum()), 'cinema')} in "
+                  f"{shown}, a city users name in several regions: which town's they are is "
+                  f"not known, so {plural(n, 'city', 'cities')} ({named}) get"
+                  f"{'s' if n == 1 else ''} no screens")

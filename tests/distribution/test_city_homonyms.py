@@ -198,3 +198,34 @@ def test_a_city_of_two_regions_the_table_lacks_is_missing_with_or_without_a_regi
                               min_cell=5)["screens"]["warning"]
     assert "3 cities users name not in cinemas.csv (e.g. 'Springfield', " in warning
     assert "give their region" not in warning
+
+
+def test_a_table_without_regions_caps_no_town_of_a_city_of_two_regions() -> None:
+    """A ``cinema_id,city,screens`` table cannot say which Springfield its Springfield rows
+    are in: their 8 screens capped the 10 users of Springfield who give no region (whose town
+    is not known either), while the two towns, 100 users, got none, told that their names
+    were not in the table ("compared exactly"), where it holds the name twice."""
+    m = model_with({"a1": 100, "sn": 60, "b1": 100, "ss": 40})
+    m.user_table.attributes["region"][100:110] = ""  # ten of Springfield (North)'s
+    t = table()
+    no_region = Cinemas(t.ids, t.city, np.full(len(t), "", dtype=str), t.screens, t.seats,
+                        "cinemas.csv")
+    body = demand_by_place(m, str(m.films.ids[0]), "city", screens=8, cinemas=no_region,
+                           min_cell=5)
+    got = rows(body)
+    assert {p: r["capacity"] for p, r in got.items()} == {
+        "Avon": 4, "Bath": 4, "Springfield": 0, "Springfield (North)": 0,
+        "Springfield (South)": 0}
+    assert got["Springfield"]["screens"] == 0
+    warning = body["screens"]["warning"]
+    assert "not in cinemas.csv" not in warning
+    assert ("cinemas.csv gives no region for its 2 cinemas in 'Springfield', a city users "
+            "name in several regions: which town's they are is not known, so 2 cities "
+            "('Springfield (North)', 'Springfield (South)') get no screens") in warning
+    assert "who give no region ('Springfield') get no screens" in warning
+    assert body["screens"]["capped_by"] == (
+        "cinemas.csv: 4 cinemas, 16 screens; 8 screens of 2 cinemas in 'Springfield' cannot "
+        "be used (no region tells which town's they are)")
+    with pytest.raises(InvalidParameterError, match="more than the 8 screens"):
+        demand_by_place(m, str(m.films.ids[0]), "city", screens=9, cinemas=no_region,
+                        min_cell=5)
