@@ -103,11 +103,22 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if body["note"]:  # the film (or its comparables) has nothing fitted
         print(f"warning: {body['note']}", file=sys.stderr)
+    _no_forecast(model, body["horizon"])
     if args.json:
         _print_json(body)
         return 0
     _print_demand(body, model)
     return 0
+
+
+def _no_forecast(model: Any, horizon: dict[str, Any], then: str = "") -> None:
+    """A warning on stderr when the model's calibration measured nothing: every probability
+    is 0, so no new viewer is forecast (the JSON's horizon says so; the text showed 0.0)."""
+    from recommender.model import calibration
+
+    if not calibration.measured(model.calibration):
+        print("warning: no new viewer is forecast (expected_new is 0 everywhere): "
+              f"{horizon['description']}{'; ' + then if then else ''}", file=sys.stderr)
 
 
 def _print_demand(body: dict[str, Any], model: Any) -> None:
@@ -117,11 +128,15 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
     what = film_named(model, body["film_id"]) if body["film_id"] else (
         "a new film like " + ", ".join(body["cold_start"]["comparable_film_ids"]
                                        + body["cold_start"]["genres"]))
+    from recommender.model import calibration
+
     days = body["horizon"].get("days")
-    horizon = f"{days:.1f} days" if isinstance(days, int | float) else "the held-out slice"
+    horizon = (f"calibration horizon: {days:.1f} days" if isinstance(days, int | float)
+               else "calibration horizon: the held-out slice"
+               if calibration.measured(model.calibration) else "no calibration")
     viewers = plural(body["viewers"], "viewer", sep=",")
     print(f"Expected viewers of {what} by {body['by']}: {viewers} "
-          f"+ {body['expected_new']:,.1f} expected new (users; calibration horizon: {horizon}); "
+          f"+ {body['expected_new']:,.1f} expected new (users; {horizon}); "
           f"places under {plural(body['min_cell'], 'user')} are merged into 'other' "
           f"({body['merged_places']} merged)")
     if body["film_id"] is None:  # where a new film's probabilities come from (the JSON's and
@@ -199,6 +214,8 @@ def _slate(args: argparse.Namespace) -> int:
         raise DataError(args.slate, f"{e} in {cinemas.source} ({e.bound}: {named})") from None
     from recommender.cli.printing import export_source
 
+    _no_forecast(model, body["horizon"], "each cinema's screens are shared equally among the "
+                 "films (within their bounds)")
     if args.out:
         _write_allocation(args.out, body, model, args.slate, cinemas.source)
     if args.json:
