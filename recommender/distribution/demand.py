@@ -369,7 +369,9 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
             f"; {plural(int(cinemas.screens[lost].sum()), 'screen')} of "
             f"{plural(int(lost.sum()), 'cinema')} "
             + ("no user names" if groups.by == CINEMA else f"in a {groups.by} no user names")
-            + " cannot be used")
+            + " cannot be used (e.g. "  # which rows: a misspelt id or name shows here
+            + ", ".join(repr(str(x)) for x in list(dict.fromkeys(column[lost].tolist()))[:3])
+            + ")")
         idle += untold_idle(cinemas, untold)
         capped_by = (f"{table}: {plural(len(cinemas), 'cinema')}, "
                      f"{plural(int(cinemas.screens.sum()), 'screen')}{idle}")

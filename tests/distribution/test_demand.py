@@ -236,7 +236,8 @@ def test_screens_capped_by_cinemas(model: Model) -> None:
     assert got["other"]["capacity"] == 4 + 1 + 1 + 1  # c09..c12 pooled; c99 has no users
     assert body["screens"]["capacity"] == sum(r["capacity"] for r in body["places"]) == 21
     assert body["screens"]["capped_by"] == (
-        "cinemas.csv: 14 cinemas, 30 screens; 9 screens of 1 cinema no user names cannot be used")
+        "cinemas.csv: 14 cinemas, 30 screens; 9 screens of 1 cinema no user names cannot be used "
+        "(e.g. 'c99')")
     with pytest.raises(InvalidParameterError, match="screens=22 is more than the 21 screens"
                        ) as refused:
         demand_by_place(model, film, "cinema", screens=22, cinemas=table, min_cell=10)

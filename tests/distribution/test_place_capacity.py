@@ -85,7 +85,7 @@ def test_a_region_users_name_that_the_table_lacks_is_said(model: Model) -> None:
     got = places(body)
     assert got["East"]["screens"] == got["East"]["capacity"] == 0
     assert body["screens"]["capped_by"].endswith(
-        "; 2 screens of 2 cinemas in a region no user names cannot be used")
+        "; 2 screens of 2 cinemas in a region no user names cannot be used (e.g. 'Est')")
     assert body["screens"]["warning"].startswith(
         "1 region users name not in cinemas.csv (e.g. 'East') gets no screens, whatever its "
         "demand")

@@ -274,7 +274,8 @@ def test_one_of_a_kind_is_said_in_the_singular(model_dir: Path, tmp_path: Path,
                          "--screens", "1", "--cinemas", table, "--json")
     assert code == 0, err
     assert json.loads(out)["screens"]["capped_by"] == (
-        "cinemas.csv: 4 cinemas, 10 screens; 1 screen of 1 cinema no user names cannot be used")
+        "cinemas.csv: 4 cinemas, 10 screens; 1 screen of 1 cinema no user names cannot be used "
+        "(e.g. 'c9')")
     code, out, err = run(capsys, "distribution", model_dir, "00003", "--by", "cinema",
                          "--screens", "1", "--cinemas", table)
     assert code == 0, err
