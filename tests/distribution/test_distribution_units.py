@@ -74,3 +74,17 @@ def test_a_null_expected_new_is_not_said_to_be_a_small_cinema_alone() -> None:
     assert hidden == {"c2", "c3"}  # c2: 140 users, at least min_cell
     assert "fewer users than min_cell" not in body["units"]["expected_new"]
     assert "pools with it" in body["units"]["min_cell"]  # what "as for min_cell" points to
+
+
+def test_user_and_viewing_shares_are_of_the_users_with_a_place() -> None:
+    """With users outside the breakdown (no region), ``user_share`` and ``viewing_share`` sum
+    to 1 over the places: they are shares of the users with a place, not "of all users" and
+    "of all training interactions", as their units said."""
+    m = synthetic_model(n_users=120, n_films=8, seed=4)
+    m.user_table.attributes["region"][:30] = ""  # a quarter of the users have no region
+    body = demand_by_place(m, str(m.films.ids[0]), "region", min_cell=1)
+    assert body["users_without_place"]["users"] == 30
+    for key in ("user_share", "viewing_share"):
+        assert abs(sum(r[key] for r in body["places"]) - 1.0) < 1e-5
+        assert "of the users with a place" in body["units"][key]
+        assert "all" not in body["units"][key]
