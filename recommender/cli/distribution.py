@@ -124,12 +124,11 @@ def _no_forecast(model: Any, horizon: dict[str, Any], then: str = "") -> None:
 def _print_demand(body: dict[str, Any], model: Any) -> None:
     from recommender.cli.printing import film_named
     from recommender.io.text import plural
+    from recommender.model import calibration
 
     what = film_named(model, body["film_id"]) if body["film_id"] else (
         "a new film like " + ", ".join(body["cold_start"]["comparable_film_ids"]
                                        + body["cold_start"]["genres"]))
-    from recommender.model import calibration
-
     days = body["horizon"].get("days")
     horizon = (f"calibration horizon: {days:.1f} days" if isinstance(days, int | float)
                else "calibration horizon: the held-out slice"

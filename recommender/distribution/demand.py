@@ -401,7 +401,7 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     missing = ~np.isin(groups.labels, table_places(cinemas, groups.by, groups.homonyms,
                                                    groups.city_regions)[~untold])
     towns, told = untold_towns(groups.labels, missing, groups.city_regions, cinemas, untold,
-                               table)
+                               table, keep)
     missing &= ~towns  # the table has their city, without the region that tells them apart
     # users of a city of several regions who give no region, where the table has the city, by
     # town (a city it lacks is missing whatever the region: 'give their region' misled)

@@ -93,10 +93,11 @@ def untold_idle(cinemas: Cinemas, untold: NDArray[np.bool_]) -> str:
 
 def untold_towns(labels: NDArray[np.str_], missing: NDArray[np.bool_],
                  towns: NDArray[np.str_], cinemas: Cinemas, untold: NDArray[np.bool_],
-                 table: str) -> tuple[NDArray[np.bool_], str | None]:
+                 table: str, keep: NDArray[np.intp]) -> tuple[NDArray[np.bool_], str | None]:
     """Of the places ``missing`` from the table, the towns (``CITY (REGION)`` of ``towns``,
     the users' pairs) of the cities of ``untold_rows``, and the warning saying why they get
-    no screens (None when there are none)."""
+    no screens (None when there are none; it names those shown as rows, ``keep``, and counts
+    the pooled ones)."""
     cities = np.unique(cinemas.city[untold])
     mine = np.zeros(len(labels), np.bool_)
     for city in cities.tolist():
@@ -105,9 +106,9 @@ def untold_towns(labels: NDArray[np.str_], missing: NDArray[np.bool_],
     if not mine.any():
         return mine, None
     shown = ", ".join(repr(c) for c in cities[:3].tolist())
-    named = ", ".join(repr(p) for p in labels[mine][:3].tolist())
+    named = ", ".join(repr(p) for p in labels[keep][mine[keep]][:3].tolist())
     n = int(mine.sum())
     return mine, (f"{table} gives no region for its {plural(int(untold.sum()), 'cinema')} in "
                   f"{shown}, a city users name in several regions: which town's they are is "
-                  f"not known, so {plural(n, 'city', 'cities')} ({named}) get"
-                  f"{'s' if n == 1 else ''} no screens")
+                  f"not known, so {plural(n, 'city', 'cities')}{f' ({named})' if named else ''}"
+                  f" get{'s' if n == 1 else ''} no screens")

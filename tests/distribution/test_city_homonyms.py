@@ -231,3 +231,18 @@ def test_a_table_without_regions_caps_no_town_of_a_city_of_two_regions() -> None
     with pytest.raises(InvalidParameterError, match="more than the 8 screens"):
         demand_by_place(m, str(m.films.ids[0]), "city", screens=9, cinemas=no_region,
                         min_cell=5)
+
+
+def test_a_pooled_town_a_table_without_regions_cannot_tell_is_counted_not_named() -> None:
+    """The warning names the towns shown as rows only, as for any place the table lacks: a
+    town pooled into "other" (under the minimum cell) is counted."""
+    m = model_with({"a1": 100, "sn": 60, "b1": 100, "ss": 4})
+    t = table()
+    no_region = Cinemas(t.ids, t.city, np.full(len(t), "", dtype=str), t.screens, t.seats,
+                        "cinemas.csv")
+    body = demand_by_place(m, str(m.films.ids[0]), "city", screens=8, cinemas=no_region,
+                           min_cell=10)
+    assert set(rows(body)) == {"Avon", "other"}  # both towns pooled (with Bath)
+    warning = body["screens"]["warning"]
+    assert "which town's they are is not known, so 2 cities get no screens" in warning
+    assert "Springfield (" not in warning
