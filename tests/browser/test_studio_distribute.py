@@ -363,3 +363,39 @@ def test_a_slates_hidden_cinemas_are_counted_as_the_cli_counts_them(
     assert "(–)" not in total
     assert "–" not in page.locator("#dslate-cinemas tbody").inner_text()
     watched.assert_clean()
+
+
+NO_CALIBRATION = {"days": None, "description": "no calibration in this model: every "
+                  "probability is 0 (stood in)"}
+
+
+def _uncalibrated(route: Any) -> None:
+    """The server's body as a model whose calibration measured nothing answers it."""
+    real = route.fetch()
+    route.fulfill(status=real.status, content_type="application/json",
+                  body=json.dumps({**real.json(), "horizon": NO_CALIBRATION}))
+
+
+def test_a_model_without_calibration_says_no_new_viewer_is_forecast(
+        watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
+    """Demand by place read "0.0 more expected (sum of calibrated probabilities over
+    non-viewers)" and a slate shared its screens "by expected new viewers" of 0, without a
+    word, where the body's horizon said there was no calibration (the CLI warns)."""
+    page = watched.page
+    first, second = two_films
+    fid = urllib.parse.quote(first["film_id"], safe="")
+    page.route(f"**/films/{fid}/distribution?*", _uncalibrated)
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#dist-uncalibrated")
+    assert page.inner_text("#dist-uncalibrated") == (
+        "No new viewer is forecast (every expected_new is 0): no calibration in this model: "
+        "every probability is 0 (stood in).")
+    page.route("**/distribution/slate", _uncalibrated)
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    for film in two_films:
+        add_film(page, "#dslate-search", film)
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    assert page.inner_text("#dslate-uncalibrated").startswith(
+        "No new viewer is forecast (every expected_new is 0): no calibration in this model")
+    assert not watched.console_errors

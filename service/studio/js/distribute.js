@@ -4,7 +4,7 @@ import { answeredBy, filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, count, num, days, section, table, tableBox, errorBox, csvCell, csvCells,
   filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf } from "./ui.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
-import { demandView, fillPlaces } from "./distribution.js";
+import { demandView, fillPlaces, uncalibrated } from "./distribution.js";
 
 const PAGE = 25;
 const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
@@ -164,6 +164,7 @@ function slateResult(body, titles) {
       // as the CLI's legend and expected_new's null say (4961cbf, e824ee7): a cinema pooled
       // with a small one is hidden too, whatever its users
       hiddenNote(body)),
+    uncalibrated(body, "dslate-uncalibrated"),
     lost.length ? h("p", { class: "warning", id: "dslate-lost" },
       `${int(lost.length)} ${lost.length === 1 ? "cinema is" : "cinemas are"} named by no user (their screens are shared equally; check the ids): `,
       lost.slice(0, 10).join(", ") + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",

@@ -35,12 +35,23 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
   return found;
 }
 
+/** A warning when the model's calibration measured nothing (a horizon without days that says
+    so): every expected_new is 0, a forecast of nobody, which the totals showed as "0.0 more
+    expected (sum of calibrated probabilities ...)" without a word (the CLI warns too). */
+export function uncalibrated(body, id) {
+  const said = body.horizon && body.horizon.days === null ? body.horizon.description || "" : "";
+  return said.startsWith("no calibration")
+    ? h("p", { class: "warning", id }, `No new viewer is forecast (every expected_new is 0): ${said}.`)
+    : "";
+}
+
 /** The nodes showing a demand body (GET /films/{id}/distribution or POST
     /distribution/cold-start): totals, notes and the table by place. */
 export function demandView(body) {
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
     body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
+    uncalibrated(body, "dist-uncalibrated"),
     h("p", { class: "note", id: "dist-total" },
       `${count(body.viewers, "viewer")} so far, ${num(body.expected_new, 1)} more expected${horizon} `,
       `(sum of calibrated probabilities over non-viewers). Places under ${count(body.min_cell, "user")} `,
