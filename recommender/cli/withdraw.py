@@ -49,15 +49,18 @@ def cmd_campaign_withdraw(args: argparse.Namespace) -> int:
     n, planned = body["sent_waves"], body["plan_waves"]
     sent = "no wave was sent" if n == 0 else f"waves 1-{n} of {planned} were sent" \
         if n > 1 else f"wave 1 of {planned} was sent"
+    # released_rows counts the whole chain's: said as this plan's, it was more rows than
+    # the plan holds when earlier plans gave some back (listed below)
+    own, total = body["chain"][0]["released_rows"], body["released_rows"]
+    rows = f"{own:,} (film, user) rows of its unsent waves" + (
+        f" ({total:,} with its chain's earlier plans below)" if len(body["chain"]) > 1 else "")
     if body["already"]:
         print(f"plan {body['plan_id']} was withdrawn already in {store.url} ({body['at']}; "
-              f"{sent}): nothing changed; {body['released_rows']:,} (film, user) rows of "
-              "unsent waves hold their users no longer")
+              f"{sent}): nothing changed; {rows} hold their users no longer")
     else:
         print(f"withdrew plan {body['plan_id']} in {store.url} ({body['at']}): {sent}; "
-              f"{body['released_rows']:,} (film, user) rows of unsent waves (targets and "
-              "controls) no longer hold their users: later plans of their films may select "
-              "them")
+              f"{rows} (targets and controls) no longer hold their users: later plans of "
+              "their films may select them")
     for link in body["chain"][1:]:
         k = link["sent_waves"]
         print(f"  earlier plan {link['plan_id']} of its chain: {k} wave{'' if k == 1 else 's'} "

@@ -146,3 +146,27 @@ def test_a_refusal_names_the_next_wave_that_recorded_it(world: tuple[Model, list
     with pytest.raises(WithdrawnPlanError, match="after 1 sent wave, [^,]*\\); a withdrawal"):
         withdraw(store, nxt.plan_id, 2)  # withdrawn by name: no 'recorded when'
     store.close()
+
+
+def test_the_cli_counts_the_plans_own_rows_apart(world: tuple[Model, list[str], Path],
+                                                 tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A next wave's withdrawal gives back its chain's rows too: the CLI's first line gives the
+    plan's own count (it said the chain's total as the plan's, more rows than the plan holds)
+    and the total beside it, each earlier plan's count on its own line."""
+    model, films, _ = world
+    db = tmp_path / "store.db"
+    store = open_store(str(db))
+    first = stored(store, model, films, seed=1)
+    nxt = plan_next_wave(model, store, first, sent_waves=1, waves=2, progress=False)
+    body = withdraw(store, nxt.plan_id, 1)
+    store.close()
+    own, earlier = (link["released_rows"] for link in body["chain"])
+    assert own > 0 and earlier > 0 and body["released_rows"] == own + earlier
+    code, out, err = run_cli(capsys, "campaign", "withdraw", nxt.plan_id, "--sent-waves", "1",
+                             "--store", db)
+    assert code == 0, err
+    head = out.splitlines()[0]
+    assert f"{own:,} (film, user) rows of its unsent waves ({own + earlier:,} with its " \
+           "chain's earlier plans below)" in head
+    assert f"{earlier:,} rows of its unsent waves given back" in out.splitlines()[1]
