@@ -42,7 +42,12 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
             raise InvalidParameterError(f"tier {tier!r}: 'all' (the whole ranking) is given "
                                         "alone, not with tier names; the tiers are: "
                                         f"{', '.join(names)}")
-        given = names[:2] if tier is None else [resolve_tier(t, tiers) for t in parts]
+        try:
+            given = names[:2] if tier is None else [resolve_tier(t, tiers) for t in parts]
+        except InvalidParameterError as e:  # it listed the ring names alone, as if no more
+            raise InvalidParameterError(f"{e}; a summary also takes adjacent tiers joined by "
+                                        "',' (core,extended) or 'all' (the whole "
+                                        "ranking)") from None
         chosen = [n for n in names if n in given]
         pos = [names.index(n) for n in chosen]
         if pos != list(range(pos[0], pos[-1] + 1)):

@@ -244,6 +244,12 @@ def test_summary_refuses_a_bad_scope(model: Model) -> None:
     fid = str(model.films.ids[0])
     with pytest.raises(InvalidParameterError, match="core, extended, broad"):
         audience_summary(model, fid, tier="inner")
+    # what else a summary takes is said too (it listed the ring names alone)
+    for bad in ("inner", "core,inner"):
+        with pytest.raises(InvalidParameterError, match=r"unknown tier 'inner'; the tiers are: "
+                           r"core, extended, broad; a summary also takes adjacent tiers "
+                           r"joined by ',' \(core,extended\) or 'all' \(the whole ranking\)"):
+            audience_summary(model, fid, tier=bad)
     with pytest.raises(InvalidParameterError, match="adjacent"):
         audience_summary(model, fid, tier="core,broad")
     for slip in ("core,", ",core", "core,,extended", " + core"):  # not read as "core"
