@@ -67,9 +67,16 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
 def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) -> None:
     """Say on stderr which opt-out ids (``--exclude``, read from ``path``) the model does not
     know: a typo there leaves the person it meant in the plan (the plan summary only counts
-    them, ``excluded_unknown_users``)."""
+    them, ``excluded_unknown_users``). An opt-out the planner refuses (a NUL byte, past the
+    longest user id, an unknown pseudonym) is refused here first: the warning came before the
+    refusal, naming as a typo a line of the list that then planned nothing, whole (an id of
+    over a thousand characters)."""
     if not exclude:
         return
+    from recommender.campaigns.plan import check_opt_outs
+    from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
+
+    refuse_pseudonym_opt_outs(check_opt_outs(exclude), model)
     idx = model.users.to_index(exclude, strict=False)
     unknown = list(dict.fromkeys(u for u, i in zip(exclude, idx.tolist(), strict=True)
                                  if i < 0))

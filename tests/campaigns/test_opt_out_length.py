@@ -8,14 +8,17 @@ copied to PostgreSQL. No user has such an id: training and events refuse ids pas
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
-from helpers import synthetic_model
+from helpers import run_cli, synthetic_model
 
 from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
 from recommender.errors import InvalidParameterError
 from recommender.io.convert import MAX_ID_BYTES
+from recommender.model import artifact
 from recommender.model.model import Model
 
 
@@ -41,3 +44,22 @@ def test_the_longest_opt_out_is_planned_and_stored(model: Model, store_target: s
         assert store.excluded(plan.plan_id) == sorted(longest)
     finally:
         store.close()
+
+
+def test_the_cli_refuses_such_an_opt_out_without_calling_it_a_typo(
+        model: Model, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``plan --exclude`` said "warning: 1 opt-out id ... is not a user of the model (a typo
+    would leave the person it meant in the plan): 'xxxx...'", the whole id of over a thousand
+    characters, before the refusal that planned nothing: now the refusal alone, for a
+    pseudonym the model does not know too."""
+    folder = artifact.save(model, tmp_path / "model")
+    slate = tmp_path / "slate.csv"
+    slate.write_text(f"film_id,budget\n{model.films.ids[0]},5\n")
+    for i, bad in enumerate(("x" * (MAX_ID_BYTES + 1), "p-" + "0" * 64)):
+        opt_outs = tmp_path / f"optouts{i}.txt"
+        opt_outs.write_text(f"u-not-a-user\n{bad}\n")
+        code, _, err = run_cli(capsys, "plan", folder, "--slate", slate, "--out",
+                               tmp_path / "plan.csv", "--exclude", opt_outs)
+        assert code == 2 and err.startswith("error: "), err
+        assert "warning" not in err and len(err) < 800, err
+    assert not (tmp_path / "plan.csv").exists()
