@@ -277,8 +277,10 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                                       getattr(args, "pseudonym_key_file", None)))
                 if v]
         if cuts:
-            raise InvalidParameterError(f"{', '.join(cuts)} work with --engine local only "
-                                        f"(the Spark export writes whole top-k lists)")
+            raise InvalidParameterError(
+                f"{', '.join(cuts)} {'works' if len(cuts) == 1 else 'work'} with --engine "
+                "local only (the Spark export writes whole top-k lists of the model as "
+                "trained, raw ids)")
         from recommender.spark.scoring import batch_audiences_spark
 
         if os.environ.get("RECOMMENDER_STORE"):  # --store is refused above; the variable

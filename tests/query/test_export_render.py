@@ -217,7 +217,11 @@ def test_bad_cuts_fail_before_any_file(model: Model, tmp_path: Path,
     assert resolve_with(model, ["Region", "title,region"]) == ["region", "title"]
     code, _, err = run(capsys, "audiences", model_dir, "--all", "--out", out, "--engine",
                        "spark", "--tier", "core")
-    assert code == 2 and "--tier work with --engine local only" in err and not out.exists()
+    assert code == 2 and "--tier works with --engine local only" in err and not out.exists()
+    code, _, err = run(capsys, "audiences", model_dir, "--all", "--out", out, "--engine",
+                       "spark", "--store", tmp_path / "s.db", "--tier", "core")
+    assert code == 2 and "--tier, --store work with --engine local only (the Spark export " \
+        "writes whole top-k lists of the model as trained, raw ids)" in err
     code, _, err = run(capsys, "audience", model_dir, "00003", "--with", "shoe")
     assert code == 2 and "valid columns are: title, segment_label" in err
 
