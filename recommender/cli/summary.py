@@ -46,9 +46,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print_body(body)
         return 0
     print(f"Audience summary for {body['title'] or args.film_id} [film {args.film_id}]: "
-          f"{body['viewers']:,} viewers, {body['candidates']:,} candidates")
+          f"{plural(body['viewers'], 'viewer', sep=',')}, "
+          f"{plural(body['candidates'], 'candidate', sep=',')}")
     if body.get("note"):
         print(f"warning: {body['note']}")
+    if not body["candidates"]:  # as the audience says it (its rings and portrait are empty)
+        from recommender.query.pages import empty_note
+
+        print(empty_note(0))
 
     def num(v: Any, fmt: str) -> str:
         return "-" if v is None else format(v, fmt)
@@ -76,12 +81,15 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.include_seen:
         print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
               "the chance that a user who has not watched it will")
-    segment_rings(body)
+    segment_rings(model, body)
     if not body["portrait"]:  # its scope's line alone read as a portrait cut off
         print("\nPortrait: none, the model holds no user attributes (age_band, gender, "
               "occupation, region...: train with --users FILE to add them)")
         return 0
     print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
+    if not body["portrait_scope"]["users"]:  # its rows read a share and lift of 0 each
+        print("no portrait: the ranks it pictures hold nobody")
+        return 0
     portrait_tables(model, body)
     return 0
 
@@ -114,10 +122,17 @@ def portrait_tables(model: Model, body: dict[str, Any]) -> None:
               "of all users (0-1); lift = share / base_share")
 
 
-def segment_rings(body: dict[str, Any]) -> None:
+def segment_rings(model: Model, body: dict[str, Any]) -> None:
     """The summary's segments of the ranked audience, ring by ring and in all: the cells
     privacy leaves out show as ``-`` (the overall ones go first, so that the rings' splits
-    stay: printing only the overall table showed the segments least in the audience)."""
+    stay: printing only the overall table showed the segments least in the audience). Every
+    segment of ``model`` has its row: one whose every count is left out was dropped, and the
+    header's count of left-out counts missed its cells (9 of 10 demo segments listed, "5 of
+    this table's counts left out" where 9 were)."""
+    import numpy as np
+
+    from recommender.query.catalog import segment_labels
+
     rings = [t for t in body["tiers"] if t["rank_range"] is not None]
     if not rings:
         return
@@ -125,7 +140,8 @@ def segment_rings(body: dict[str, Any]) -> None:
     size = sum(int(t["size"]) for t in rings)
     cells = [{r["segment"]: r for r in t["segments"]} for t in rings]
     overall = {r["segment"]: r for r in body["segments"]}
-    labels = {r["segment"]: r["label"] for part in [*cells, overall] for r in part.values()}
+    labels = dict(enumerate(segment_labels(model)))
+    sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=len(labels))
     # the body's suppressed_cells counts the portrait's hidden values too: the count printed
     # here is this table's own hidden counts (it read 28 over a table of 19, moving with --tier)
     here = sum(seg not in part for part in [*cells, overall] for seg in labels)
@@ -134,7 +150,6 @@ def segment_rings(body: dict[str, Any]) -> None:
           f"users per ring and in all; '-': left out, fewer than {body['min_cell']} users or a "
           f"cell that would reveal one ({here} of this table's counts left out; "
           f"{body['suppressed_cells']} cells in the whole summary, portrait included)")
-    sizes = {r["segment"]: r.get("size") for part in [*cells, overall] for r in part.values()}
 
     def order(seg: int) -> tuple[int, int]:  # the most in the audience (as far as shown) first
         shown = sum(c[seg]["count"] for c in cells if seg in c)
@@ -146,7 +161,7 @@ def segment_rings(body: dict[str, Any]) -> None:
     _print_table(["segment", *(t["tier"] for t in rings), "all", "lift (all)", "size"], [
         [labels[seg], *(text(c.get(seg)) for c in cells), text(overall.get(seg)),
          "-" if seg not in overall else f"{overall[seg]['lift']:.3f}",
-         "-" if sizes[seg] is None else f"{sizes[seg]:,}"]
+         f"{int(sizes[seg]):,}"]
         for seg in sorted(labels, key=order)])
     print("lift (all) = the segment's share of the ranked audience / its share of all "
           "users; size = the segment's users")

@@ -329,9 +329,16 @@ FEW_HITS = 100
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     """What a probability from ``p_at`` covers: the span of the held-out slice behind it."""
     if not measured(calibration):
+        # a model without rank-bin counts held out nothing: it was not "a holdout measuring
+        # no conversion" (said of every --holdout 0 model)
+        why = ("its calibration holdout measured no conversion: retrain with --holdout > 0 on "
+               "a log whose held-out slice has viewers the fit before it knew"
+               if calibration and "hits" in calibration else
+               "no calibration holdout was fitted: trained with --holdout 0, or the holdout "
+               "left nothing to fit before it, as meta.json's refit says; retrain with "
+               "--holdout > 0")
         return {"days": None, "description": "no calibration in this model: every probability "
-                "is 0 (its calibration holdout measured no conversion: retrain with --holdout "
-                "> 0 on a log whose held-out slice has viewers the fit before it knew)"}
+                f"is 0 ({why})"}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
     hits = _total_hits(calibration)

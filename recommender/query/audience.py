@@ -192,7 +192,8 @@ def audience_summary(
     by default core + extended) against all users.
 
     Every cell carries its count; a cell of fewer than ``min_cell`` users (segment splits and
-    portrait alike) is left out, and ``suppressed_cells`` counts them."""
+    portrait alike) is left out, and ``suppressed_cells`` counts them; an empty ring's split
+    and a portrait of nobody have no rows."""
     if min_cell < 1:
         raise InvalidParameterError(f"min_cell must be >= 1, got {min_cell}")
     f = model.film_index(film_id)
@@ -246,6 +247,8 @@ def audience_summary(
     chosen = (len(scopes) - 1 if scope["tiers"] == ["all"] else
               scopes.index(tuple(names.index(t) for t in scope["tiers"])))
     portrait, suppressed = portrait_of(model, rings, scopes, chosen, min_cell)
+    if not scope["users"]:  # nobody pictured: no share or lift to give (each read 0)
+        portrait, suppressed = {name: [] for name in portrait}, 0
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
     # the tiers' segment splits and the overall one (their sum): hidden together, so no
     # hidden cell is a published total less the shown cells, down a tier or across a segment
@@ -272,9 +275,12 @@ def audience_summary(
     while (rest := few_rest(counts, hidden, min_cell)).any():  # nor the sum of hidden cells
         also[rest, -1] = True
         hidden = table_suppression(counts, min_cell, also=also)
-    suppressed += int(hidden.sum())
+    # an empty ring's split has no rows: each share and lift of nobody read 0
+    held = np.asarray([r["size"] for r in tier_rows] + [len(order)]) > 0
+    suppressed += int(hidden[:, held].sum())
     shown = [[{**r, "size": int(sizes[r["segment"]])} for r in rows
-              if not hidden[r["segment"], j]] for j, rows in enumerate(splits)]
+              if not hidden[r["segment"], j]] if held[j] else []
+             for j, rows in enumerate(splits)]
     for row, rows in zip(tier_rows, shown, strict=False):
         row["segments"] = rows
     return {
