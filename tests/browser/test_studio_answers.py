@@ -168,6 +168,26 @@ def test_a_portrait_attribute_with_every_value_hidden_says_so(
     assert not watched.outside_requests
 
 
+def test_a_portrait_of_nobody_says_so_not_that_the_rule_hid_it(
+        watched: Any, served_demo: Any) -> None:
+    """A portrait of an empty ring (a film every user watched) has no rows: that is nobody
+    pictured, not every value hidden by the privacy rule."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+
+    def nobody(body: dict[str, Any]) -> dict[str, Any]:
+        return {**body, "portrait": {name: [] for name in body["portrait"]},
+                "portrait_scope": {**body["portrait_scope"], "users": 0, "rank_range": None}}
+
+    page.route(f"**/films/{fid}/audience/summary*", _amended(nobody))
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    block = page.locator(".portrait:has(h3:text-is('gender'))")
+    block.wait_for()
+    assert "Nobody is pictured" in block.inner_text()
+    assert "hidden by the privacy rule" not in block.inner_text()
+    assert not watched.outside_requests
+
+
 def test_users_without_a_value_have_a_named_bar(watched: Any, served_demo: Any) -> None:
     """The value "" (users the users file gives no value) drew a bar without a name."""
     page = watched.page

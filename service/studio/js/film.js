@@ -99,7 +99,9 @@ function splits(summary, modelSegments = []) {
         cells.length ? liftBars(`${attr} lift`, cells.map((c) => ({
           // users the attribute file gives no value: the value "" (a bar without a name)
           label: c.value === "" ? "(no value)" : c.value, lift: c.lift, count: c.count })))
-          : h("p", { class: "note" }, "Every value is hidden by the privacy rule.")))
+          : h("p", { class: "note" }, scope && scope.users === 0
+            ? "Nobody is pictured: the ranks it covers hold no user."
+            : "Every value is hidden by the privacy rule.")))
         : h("p", {}, "The data has no user attributes.")),
   ];
 }
