@@ -42,6 +42,12 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
             raise InvalidParameterError(f"tier {tier!r}: 'all' (the whole ranking) is given "
                                         "alone, not with tier names; the tiers are: "
                                         f"{', '.join(names)}")
+        folded = {n.casefold() for n in names}
+        if any(len(t.split()) > 1 and {w.casefold() for w in t.split()} <= folded
+               for t in parts):  # "core+extended" in a URL's query string reads "core extended"
+            raise InvalidParameterError(f"tier {tier!r}: join tier names with ',' (a '+' in a "
+                                        "URL's query string reads as a space: write ',' or "
+                                        f"%2B); the tiers are: {', '.join(names)}")
         try:
             given = names[:2] if tier is None else [resolve_tier(t, tiers) for t in parts]
         except InvalidParameterError as e:  # it listed the ring names alone, as if no more

@@ -189,3 +189,19 @@ def test_the_schemas_tier_pattern_accepts_what_the_summary_accepts(
         except InvalidParameterError:
             takes = False
         assert (re.fullmatch(pattern, text) is not None) == takes, repr(text)
+
+
+def test_a_plus_read_as_a_space_is_said_to_be_one(clients: tuple[TestClient, TestClient]
+                                                 ) -> None:
+    """``?tier=core+extended`` reaches the server as "core extended" (a '+' in a query string
+    is a space): the refusal says so, where it read "unknown tier 'core extended'" beside a
+    note that writes the scope "core + extended"."""
+    fast, _ = clients
+    r = fast.get("/films/00004/audience/summary?tier=core+extended")
+    assert r.status_code == 422
+    assert "a '+' in a URL's query string reads as a space: write ',' or %2B" in \
+        r.json()["detail"], r.text
+    ok = fast.get("/films/00004/audience/summary?tier=core%2Bextended")
+    assert ok.status_code == 200 and ok.json()["portrait_scope"]["tiers"] == ["core", "extended"]
+    assert "unknown tier 'inner core'" in fast.get(
+        "/films/00004/audience/summary", params={"tier": "inner core"}).json()["detail"]
