@@ -14,6 +14,7 @@ import pyarrow as pa
 from recommender.errors import DataError
 from recommender.io.columns import TIMESTAMP
 from recommender.io.convert import MAX_TIMESTAMP
+from recommender.spark.parquet_parts import parquet_parts, refuse_mixed_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
@@ -42,6 +43,8 @@ def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
     from recommender.spark import reading  # its is_uri, as patched in tests of URIs
 
     uri = reading.is_uri(path)
+    if not uri:  # Spark takes one file's columns for every file of a folder
+        refuse_mixed_columns(reading.local_path(path), path)
     if not uri and not _local_nanos(reading.local_path(path)):
         return spark.read.parquet(reading.spark_path(path)), False
     if uri:
@@ -68,9 +71,7 @@ def _local_nanos(path: Path) -> bool:
     the file for one it does not read too). A file pyarrow cannot read is left to Spark."""
     import pyarrow.parquet as pq
 
-    files = [path] if path.is_file() else [
-        f for f in sorted(path.rglob("*")) if f.is_file()
-        and not any(part.startswith(("_", ".")) for part in f.relative_to(path).parts)]
+    files = [path] if path.is_file() else parquet_parts(path)
     for file in files:
         try:
             schema = pq.read_schema(file)

@@ -1,0 +1,54 @@
+"""The files of a local Parquet folder hold the same log columns, checked before Spark reads it.
+
+Spark takes a Parquet folder's schema from one of its files: a column (``rating``,
+``timestamp``...) that some files hold and that one lacks was dropped from every row without
+a word (the model trained without ratings or times), or, the other way round, read as null in
+the rows of the files without it ("300 rows with bad rating"). The local reader reads one
+file, so it meets no such folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+
+from recommender.errors import DataError
+
+
+def parquet_parts(folder: Path) -> list[Path]:
+    """The files Spark reads in a local Parquet folder (none named ``_*`` or ``.*``)."""
+    return [f for f in sorted(folder.rglob("*")) if f.is_file()
+            and not any(part.startswith(("_", ".")) for part in f.relative_to(folder).parts)]
+
+
+def refuse_mixed_columns(path: Path, shown: str) -> None:
+    """Raise ``DataError`` (naming ``shown``, two files and the columns each holds) when the
+    files of the local Parquet folder ``path`` do not hold the same log columns (those the
+    readers know: ``project.COLUMN_ALIASES``); a file pyarrow cannot read is left to Spark."""
+    import pyarrow.parquet as pq
+
+    from recommender.io.project import canonical_column
+
+    if not path.is_dir():
+        return
+    first: tuple[Path, dict[str, str]] | None = None
+    for file in parquet_parts(path):
+        try:
+            names = pq.read_schema(file).names
+        except (pa.ArrowException, OSError):
+            continue
+        held = {c: n for n in names if (c := canonical_column(n)) is not None}
+        if first is None:
+            first = (file, held)
+        elif set(held) != set(first[1]):
+            (a, cols_a), (b, cols_b) = first, (file, held)
+            if len(cols_a) > len(cols_b):
+                (a, cols_a), (b, cols_b) = (b, cols_b), (a, cols_a)
+            only = sorted(set(cols_a) ^ set(cols_b))
+            raise DataError(shown, (
+                f"its Parquet files hold different columns: {a.relative_to(path)} has "
+                f"{', '.join(sorted(cols_a.values())) or 'none of the log columns'}, "
+                f"{b.relative_to(path)} has {', '.join(sorted(cols_b.values()))} "
+                f"({', '.join(only)} missing from some files: Spark takes one file's columns "
+                "for all); write every file with the same columns"))
