@@ -5,6 +5,8 @@ grammar (unix seconds or ISO 8601), whole-column checks; whatever the session's 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +34,9 @@ def _quoted(name: str) -> str:
 #: Spark's switch that reads a Parquet timestamp in nanoseconds as its long (by default Spark 4
 #: refuses the file: "[PARQUET_TYPE_ILLEGAL] INT64 (TIMESTAMP(NANOS,...))")
 _NANOS_AS_LONG = "spark.sql.legacy.parquet.nanosAsLong"
+#: Spark's switch that reads partition folder values as numbers or dates when they look so: a
+#: log partitioned by film_id (``film_id=0042/``) had its ids read as 42, and 0042 and 042 merged
+_NO_PARTITION_TYPES = "spark.sql.sources.partitionColumnTypeInference.enabled"
 
 
 def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
@@ -39,30 +44,39 @@ def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
     read as their longs: Spark refuses them, so a file holding one (in any column, read or
     not) is read with ``_NANOS_AS_LONG`` on. Local files are looked at with pyarrow first; a
     URI is read as it is first, and again when Spark refuses it for such a column. The
-    switch is needed while Spark reads the schema only; it is restored at once."""
+    switch is needed while Spark reads the schema only; it is restored at once. Partition
+    folders (``film_id=0042/``) are read as text, ids byte for byte (``_NO_PARTITION_TYPES``)."""
     from recommender.spark import reading  # its is_uri, as patched in tests of URIs
 
     uri = reading.is_uri(path)
     if not uri:  # Spark takes one file's columns for every file of a folder
         refuse_mixed_columns(reading.local_path(path), path)
-    if not uri and not _local_nanos(reading.local_path(path)):
-        return spark.read.parquet(reading.spark_path(path)), False
-    if uri:
-        try:
+    with _conf(spark, _NO_PARTITION_TYPES, "false"):
+        if not uri and not _local_nanos(reading.local_path(path)):
             return spark.read.parquet(reading.spark_path(path)), False
-        except Exception as e:
-            text = str(e)
-            if "PARQUET_TYPE_ILLEGAL" not in text or "TIMESTAMP(NANOS" not in text:
-                raise
-    previous = spark.conf.get(_NANOS_AS_LONG, None)
-    spark.conf.set(_NANOS_AS_LONG, "true")
+        if uri:
+            try:
+                return spark.read.parquet(reading.spark_path(path)), False
+            except Exception as e:
+                text = str(e)
+                if "PARQUET_TYPE_ILLEGAL" not in text or "TIMESTAMP(NANOS" not in text:
+                    raise
+        with _conf(spark, _NANOS_AS_LONG, "true"):
+            return spark.read.parquet(reading.spark_path(path)), True
+
+
+@contextmanager
+def _conf(spark: SparkSession, key: str, value: str) -> Iterator[None]:
+    """The session's ``key`` set to ``value`` while the block runs, then as it was."""
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, value)
     try:
-        return spark.read.parquet(reading.spark_path(path)), True
+        yield
     finally:
         if previous is None:
-            spark.conf.unset(_NANOS_AS_LONG)
+            spark.conf.unset(key)
         else:
-            spark.conf.set(_NANOS_AS_LONG, previous)
+            spark.conf.set(key, previous)
 
 
 def _local_nanos(path: Path) -> bool:

@@ -1,5 +1,6 @@
-"""A local Parquet folder whose files hold different log columns is refused before Spark reads
-it (``recommender.spark.parquet_parts``): Spark took one file's columns for every file."""
+"""Parquet folders on Spark: files holding different log columns are refused before Spark reads
+them (``recommender.spark.parquet_parts``: Spark took one file's columns for every file), and
+partition folders' values are read as the ids they are (``timestamps._read_parquet``)."""
 
 from __future__ import annotations
 
@@ -57,3 +58,24 @@ def test_a_folder_of_parts_with_the_same_columns_reads_every_row(spark: Any,
     rows = read_source(spark, str(folder), None, None).events.toArrow()
     assert sorted(rows.column("user_id").to_pylist()) == ["u1", "u4", "u5"]
     assert sorted(rows.column("rating").to_pylist()) == [2.0, 4.0, 5.0]
+
+
+def test_a_log_partitioned_by_film_keeps_its_ids_byte_for_byte(spark: Any,
+                                                              tmp_path: Path) -> None:
+    # Spark typed partition values that look like numbers or dates: film_id=0042/ read as
+    # 42, 0042 and 042 merged into one film, 1e3 read as 1000
+    import pyarrow.dataset as ds
+
+    from recommender.spark.reading import read_source
+
+    films = ["0042", "042", "1e3", "7"]  # a text value among them made Spark keep text
+    users = [f"u{i}" for i in range(len(films))]
+    folder = tmp_path / "by_film"
+    ds.write_dataset(pa.table({"user_id": users, "film_id": films}), folder, format="parquet",
+                     partitioning=ds.partitioning(pa.schema([("film_id", pa.string())]),
+                                                  flavor="hive"))
+    assert (folder / "film_id=0042").is_dir()
+    rows = read_source(spark, str(folder), None, None).events.toArrow()
+    got = dict(zip(rows.column("user_id").to_pylist(), rows.column("film_id").to_pylist(),
+                   strict=True))
+    assert got == dict(zip(users, films, strict=True))
