@@ -314,10 +314,28 @@ def refuse_to_replace(out: str) -> None:
     dest = None if is_uri(out) else local_path(out)
     if dest is not None and dest.exists() and not (dest.is_dir() and (
             (dest / "_SUCCESS").exists() or not any(dest.iterdir()))):
-        what = "a folder Spark did not write" if dest.is_dir() else "a file (a local export?)"
-        raise InvalidParameterError(
-            f"{out}: {what} is there, refusing to overwrite it: --engine spark writes a "
-            "folder and replaces only one it wrote; remove it or give another --out")
+        _refuse(out, dest.is_dir())
+
+
+def _refuse(out: str, folder: bool) -> None:
+    what = "a folder Spark did not write" if folder else "a file (a local export?)"
+    raise InvalidParameterError(
+        f"{out}: {what} is there, refusing to overwrite it: --engine spark writes a "
+        "folder and replaces only one it wrote; remove it or give another --out")
+
+
+def _refuse_to_replace_uri(spark: SparkSession, out: str) -> None:
+    """``refuse_to_replace`` for a URI, through Hadoop's file system: Spark's overwrite
+    deleted whatever was there (a folder of other files, a file) before writing the rows."""
+    jvm: Any = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(out)
+    system = path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
+    if not system.exists(path):
+        return
+    folder = system.getFileStatus(path).isDirectory()
+    if not folder or not (system.exists(jvm.org.apache.hadoop.fs.Path(path, "_SUCCESS"))
+                          or len(system.listStatus(path)) == 0):
+        _refuse(out, folder)
 
 
 def _write_partitioned(spark: SparkSession, df: DataFrame, out: str,
@@ -326,6 +344,7 @@ def _write_partitioned(spark: SparkSession, df: DataFrame, out: str,
     once the rows are written; local folders atomically (both or neither)."""
     text = None if context is None else json.dumps(context, ensure_ascii=False, indent=1)
     if is_uri(out):
+        _refuse_to_replace_uri(spark, out)
         df.write.mode("overwrite").partitionBy(FILM_ID).parquet(out)
         try:
             rows = int(spark.read.parquet(out).count())
