@@ -289,13 +289,14 @@ class AudienceSummary(BaseModel):
 
 
 class Because(BaseModel):
-    film_id: str = Field(description="a film the user watched")
+    film_id: str = Field(description="a film the user watched and their taste was fitted on "
+                                     "(never one rated below the model's min_rating)")
     title: str
     similarity: float = Field(description="cosine of the two films' taste vectors (-1 to 1; "
                                           "1 = the same direction)")
     share: float = Field(description="this film's part of the positive similarity summed over "
-                                     "every film the user watched (0-1): with many watched "
-                                     "films each share is small")
+                                     "every film the user watched that was fitted (0-1): with "
+                                     "many watched films each share is small")
 
 
 class FilmHit(BaseModel):

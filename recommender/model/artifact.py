@@ -25,6 +25,7 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
                            "ease" (absent for ALS and in folders written before families)
     film_prior.npy         (n_films,) float32, the popularity prior (``prior.py``): present
                            and required when ``params.popularity`` > 0
+    unfitted_indptr.npy, unfitted_indices.npy  seen pairs not fitted (``fitted.py``), if any
     cinemas.csv            optional (``save(extra=...)``): the training data's cinema table
                            (``recommender train``), checked and published as any other file
 
@@ -51,7 +52,7 @@ from recommender.errors import ArtifactError, InvalidParameterError
 from recommender.io.atomic import not_in_a_model
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
-from recommender.model import layout
+from recommender.model import fitted, layout
 from recommender.model.files import file_sha256, json_file, npy_file, raw_file, write_flushed
 from recommender.model.model import Model, Segments
 from recommender.model.staging import staged
@@ -61,7 +62,8 @@ from recommender.model.staging import staged
 # it would serve differently rather than dropping what it does not know:
 #   1: the layout below without film_prior.npy
 #   2: film_prior.npy (a popularity weight > 0), which a version-1 reader would ignore
-FORMAT_VERSION = 2
+#   3: unfitted_*.npy (fitted.py), which an older reader would ignore and cite those films
+FORMAT_VERSION = 3
 READABLE_VERSIONS = tuple(range(1, FORMAT_VERSION + 1))
 META = "meta.json"
 FILES = "files"  # meta.json's record of every other file: {name: {"bytes": n, "sha256": hex}}
@@ -105,6 +107,7 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
             arrays[PROJECTION] = np.ascontiguousarray(model.fold_in_projection, np.float32)
         if model.film_prior is not None:
             arrays[PRIOR] = np.ascontiguousarray(model.film_prior, np.float32)
+        arrays.update(fitted.arrays(model))
         files: dict[str, dict[str, Any]] = {}
         for name, arr in arrays.items():
             files[f"{name}.npy"] = write_flushed(tmp / f"{name}.npy", npy_file(arr))
@@ -236,14 +239,12 @@ LOAD_ATTEMPTS = 20
 
 
 def load(path: str | os.PathLike[str], mmap: bool = True, verify: bool = True) -> Model:
-    """Load and validate a model folder (its current version, or a flat folder). Large arrays
-    are memory-mapped read-only by default.
-
-    Raises ``ArtifactError`` naming what is wrong: a missing folder or file, an unreadable
-    or wrong-version ``meta.json``, a file whose size or SHA-256 differs from the one
-    ``meta.json`` recorded (unless ``verify=False``), or arrays whose shapes disagree. A
-    save that swaps the version while this reads makes it start again on the new one.
-    """
+    """Load and validate a model folder (its current version, or a flat folder), arrays
+    memory-mapped read-only by default. Raises ``ArtifactError`` naming what is wrong: a
+    missing folder or file, an unreadable or wrong-version ``meta.json``, a file whose size or
+    SHA-256 differs from the one ``meta.json`` recorded (unless ``verify=False``), or arrays
+    whose shapes disagree. A save that swaps the version while this reads makes it start
+    again on the new one."""
     for attempt in range(LOAD_ATTEMPTS):
         folder = layout.resolve(path)
         try:
@@ -305,6 +306,7 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         needed.append(f"{PROJECTION}.npy")
     if _popularity(meta) > 0:
         needed.append(f"{PRIOR}.npy")
+    needed += fitted.needed(meta)
     missing = [f for f in needed if not (src / f).is_file()]
     if missing:
         raise ArtifactError(f"{src}: incomplete model folder, missing {', '.join(missing)}")
@@ -376,7 +378,7 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         user_table=UserTable(np.asarray(user_ids, dtype=str), attributes),
         segments=Segments(labels, seg_info), meta=meta, calibration=calib,
         fold_in_projection=projection, film_prior=prior, folder=str(src),
-    )
+        unfitted=fitted.read(src, meta, arr, (n_users, n_films)))
 
 
 def format_version(params: dict[str, Any]) -> int:
@@ -445,6 +447,4 @@ def _csr(src: Path, arr: Any, name: str, shape: tuple[int, int]) -> sp.csr_matri
     if len(indices) and (int(indices.min()) < 0 or int(indices.max()) >= shape[1]):
         raise ArtifactError(f"{src / (name + '_indices.npy')}: column index out of range "
                             f"[0, {shape[1]})")
-    data = np.ones(len(indices), np.float32)
-    m = sp.csr_matrix((data, indices, indptr), shape=shape, copy=False)
-    return m
+    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape, copy=False)

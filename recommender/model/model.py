@@ -52,6 +52,8 @@ class Model(UsersAndFilms):
     - ``folder``: the version folder ``artifact.load`` read it from ("" for a model not read
       from disk): the files beside it (``cinemas.csv``) are this version's, whatever
       ``MODEL/current`` points at by the time they are read.
+    - ``unfitted``: users x films CSR structure of the ``seen`` pairs the factors were not
+      fitted on (``--min-rating``; ``fitted.py``), which reasons never cite; ``None`` if none.
     """
 
     users: IdMap
@@ -68,6 +70,7 @@ class Model(UsersAndFilms):
     fold_in_projection: NDArray[np.float32] | None = None
     film_prior: NDArray[np.float32] | None = None
     folder: str = ""
+    unfitted: sp.csr_matrix | None = None
     _rec_films: NDArray[np.float32] | None = field(default=None, repr=False)
     _max_rec_film_norm: float | None = field(default=None, repr=False)
     _film_norms: NDArray[np.float32] | None = field(default=None, repr=False)

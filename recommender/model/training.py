@@ -24,6 +24,7 @@ from threadpoolctl import threadpool_limits
 from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.model import calibration, catalog_only, ease, prior, segments
+from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
 from recommender.model.config import FRESH_REFIT_INTERACTIONS, TrainConfig
 from recommender.model.meta import build_meta, data_facts
@@ -355,6 +356,8 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     elapsed = time.perf_counter() - t0
     meta = build_meta(data, config, elapsed, tuning, fitted=len(liked), facts=facts)
     meta["refit"] = refit
+    # the seen pairs the factors were not fitted on: a recommendation's reasons skip them
+    unfitted = fitted_pairs.record(meta, seen, final.user_idx, final.film_idx)
     unliked = unliked_films(data.film_idx, final.film_idx, data.n_films)
     if unliked:  # --min-rating (or the holdout) left them nothing to fit
         meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
@@ -374,6 +377,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
         segments=seg, meta=meta, calibration=calib,
         fold_in_projection=None if fitted is None else fitted.projection,
         film_prior=prior.of_fit(final.film_idx, final.timestamp, data.n_films, uf, ff, config),
+        unfitted=unfitted,
     )
 
 

@@ -23,6 +23,7 @@ from recommender.kernels.ranking import (
     top_k,
     top_k_rows,
 )
+from recommender.model.fitted import explaining_films
 from recommender.model.foldin import fold_in_history
 from recommender.model.model import Model
 from recommender.query.audience import check_k
@@ -190,7 +191,8 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     """For each recommended film, the watched films whose taste vectors point the same way
     (cosine similarity of taste vectors, ``Model.taste_units``: BPR's and LMF's bias columns
     left out, as ``similar_films`` leaves them), with each one's share of the positive
-    similarity mass."""
+    similarity mass. ``watched``: the films the viewer's taste was fitted on
+    (``fitted.explaining_films``), not every film seen."""
     # On the query path right after the film-matrix product, each numpy call costs a few
     # microseconds of cold caches: this is written for few calls (methods, no Python-level
     # helpers such as np.stack / take_along_axis / errstate), not for brevity.
@@ -255,7 +257,9 @@ def recommend_user(model: Model, user_id: str, k: int = 10, exclude_seen: bool =
     # settled on exact dot products, as audiences are: the same list whatever BLAS did
     top, exact = settle_top_k(scores, k, ff, taste, float(_slacks(model, taste[None])[0]))
     note = taste_note(model, raw)[0]
-    return FilmList(user_id, top, exact, _reasons(model, watched, top, explain_n, note), note)
+    # reasons cite only the films the user's taste was fitted on (not those --min-rating left out)
+    return FilmList(user_id, top, exact,
+                    _reasons(model, explaining_films(model, u), top, explain_n, note), note)
 
 
 def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
@@ -283,7 +287,7 @@ def recommend_many(model: Model, requests: Sequence[tuple[int, int, bool]],
     out = []
     for r, (u, k, _) in enumerate(requests):
         films = top[r, :min(k, int(counts[r]))]
-        because = _reasons(model, model.user_films(int(u)), films, explain_n, notes[r])
+        because = _reasons(model, explaining_films(model, int(u)), films, explain_n, notes[r])
         out.append(FilmList(str(model.users.ids[u]), films, exact[r, :len(films)].copy(),
                             because, notes[r]))
     return out

@@ -19,6 +19,7 @@ from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.ids import IdMap
 from recommender.model import calibration, catalog_only, prior, segments
+from recommender.model import fitted as fitted_pairs
 from recommender.model.config import TrainConfig
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model, Segments
@@ -339,6 +340,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
         meta["refit"] = "none: no calibration holdout, one fit on all interactions"
 
     # the final fit is on every liked interaction (MLlib refits fresh), as the local count
+    unfitted = fitted_pairs.record(meta, seen, u[liked_rows], f[liked_rows])  # reasons skip them
     unliked = unliked_films(f, f[liked_rows], n_films)
     if unliked:
         meta["films_without_liked"] = unliked_meta(unliked, config.min_rating)
@@ -349,7 +351,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
                  segments=seg, meta=meta, calibration=calib,
                  # over the final fit's interactions, as the local trainer's
                  film_prior=prior.of_fit(f[liked_rows], None if ts is None else ts[liked_rows],
-                                         n_films, uf, ff, config))
+                                         n_films, uf, ff, config), unfitted=unfitted)
 
 
 def _csr(rows: NDArray[np.int32], cols: NDArray[np.int32], n_rows: int, n_cols: int

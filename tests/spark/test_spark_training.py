@@ -256,6 +256,12 @@ def test_spark_min_rating_keeps_low_rated_watches_out_of_audiences(
         listed = set(np.asarray(film_audience(model, film_id, k=model.n_users).user_ids).tolist())
         disliked = set(users[low & (films == film_id)].tolist())
         assert disliked and not listed & disliked, film_id
+    # the pairs left out of the fit are recorded, as the local trainer records them: a
+    # recommendation's reasons never cite one (they cited films rated low)
+    left = {(str(model.users.ids[u]), str(model.films.ids[f]))
+            for u, f in zip(*model.unfitted.nonzero(), strict=True)}
+    assert left == set(zip(users[low].tolist(), films[low].tolist(), strict=True))
+    assert model.meta["unfitted_pairs"] == int(low.sum()) and model.meta["format_version"] == 3
     # the Spark export says how many of its films have nothing fitted, as the local one does
     from recommender.cli import main
 

@@ -1,0 +1,114 @@
+"""Which watched (user, film) pairs a model's factors were not fitted on, so reasons skip them.
+
+``--min-rating`` keeps ratings below it out of the fit (and with ``warm_iterations`` 0 the
+calibration holdout is out of the final fit too), yet every such pair stays ``seen``: without
+a record of them, a recommendation's ``because`` cited a film its viewer rated low, which no
+part of their taste came from. Both trainers record them (``record``) as a users x films CSR
+structure, saved as ``unfitted_indptr.npy`` and ``unfitted_indices.npy`` with
+``meta["unfitted_pairs"]`` their count (0: no file; a folder holding them is format version
+3, so an older worker refuses it rather than cite them). A folder saved before the record
+(no ``unfitted_pairs``) whose ``--min-rating`` left ratings out (``interactions_fitted`` in
+its data) or trained with ``warm_iterations`` 0 cannot tell them apart: its recommendations
+give no reasons (``explaining_films``), not wrong ones. (Before ``interactions_fitted`` was
+recorded, ``--min-rating`` dropped low ratings from ``seen`` too: every seen pair was fitted.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from recommender.errors import ArtifactError
+from recommender.model.model import Model
+
+KEY = "unfitted_pairs"  # meta.json: how many seen pairs the factors were not fitted on
+FILES = ("unfitted_indptr.npy", "unfitted_indices.npy")
+FORMAT = 3  # the oldest format version that reads a folder holding the record
+
+
+def record(meta: dict[str, Any], seen: sp.csr_matrix, users: NDArray[np.integer],
+           films: NDArray[np.integer]) -> sp.csr_matrix | None:
+    """The seen pairs not among the fitted ``(users, films)`` (aligned index arrays; repeats
+    allowed), as a CSR structure of ``seen``'s shape, None when there is none; records their
+    count in ``meta`` (and the format version that reads them)."""
+    fitted = sp.csr_matrix((np.ones(len(users), np.float32), (users, films)), shape=seen.shape)
+    fitted.sum_duplicates()
+    base = sp.csr_matrix((np.ones(seen.nnz, np.float32), seen.indices, seen.indptr),
+                         shape=seen.shape)
+    left = (base - base.multiply(fitted > 0)).tocsr()
+    left.eliminate_zeros()
+    meta[KEY] = int(left.nnz)
+    if not left.nnz:
+        return None
+    meta["format_version"] = max(int(meta.get("format_version") or 1), FORMAT)
+    left.sort_indices()
+    left.data[:] = 1.0
+    return left
+
+
+def arrays(model: Model) -> dict[str, NDArray[Any]]:
+    """``artifact.save``'s arrays of the record (none when every seen pair was fitted)."""
+    left = model.unfitted
+    if left is None or not left.nnz:
+        return {}
+    idx = np.int32 if left.nnz < 2**31 - 1 else np.int64
+    return {"unfitted_indptr": np.asarray(left.indptr, idx),
+            "unfitted_indices": np.asarray(left.indices, idx)}
+
+
+def needed(meta: dict[str, Any]) -> list[str]:
+    """The record's files a folder with ``meta`` must hold."""
+    count = meta.get(KEY)
+    return list(FILES) if isinstance(count, int) and not isinstance(count, bool) and count > 0 \
+        else []
+
+
+def read(src: Path, meta: dict[str, Any], arr: Callable[[str], NDArray[Any]],
+         shape: tuple[int, int]) -> sp.csr_matrix | None:
+    """The record of the folder ``src`` (``arr`` reads one of its arrays), checked against
+    ``meta[KEY]`` and ``shape``; None when it holds none."""
+    if not needed(meta):
+        return None
+    indptr, indices = arr("unfitted_indptr"), arr("unfitted_indices")
+    ok = (indptr.shape == (shape[0] + 1,) and int(indptr[0]) == 0
+          and int(indptr[-1]) == len(indices) == meta[KEY] and not (np.diff(indptr) < 0).any()
+          and (not len(indices) or 0 <= int(indices.min()) <= int(indices.max()) < shape[1]))
+    if not ok:
+        raise ArtifactError(f"{src / FILES[0]}: does not match {FILES[1]}, the model's "
+                            f"{shape[0]} users x {shape[1]} films or {KEY} {meta[KEY]}")
+    return sp.csr_matrix((np.ones(len(indices), np.float32), indices, indptr), shape=shape,
+                         copy=False)
+
+
+def known(model: Model) -> bool:
+    """Whether the model can tell which seen pairs were fitted: it holds the record (or
+    recorded none), or (a folder saved before the record) ``--min-rating`` left nothing out
+    (no ``interactions_fitted``) and the final fit had every interaction."""
+    if KEY in model.meta:
+        return True
+    data = model.meta.get("data")
+    left_out = isinstance(data, dict) and "interactions_fitted" in data
+    refit = str(model.meta.get("refit", ""))
+    return not left_out and not refit.startswith("none: the calibration fit is the model")
+
+
+def explaining_films(model: Model, user_idx: int) -> NDArray[np.int32]:
+    """The films user ``user_idx`` watched that their taste was fitted on (sorted): what a
+    recommendation's reasons may cite. A user past the record's rows (new to the live
+    overlay, every film from events) has every film; a model that cannot tell (``known``)
+    none."""
+    watched = model.user_films(user_idx)
+    if not known(model):
+        return watched[:0]
+    left = model.unfitted
+    if left is None or user_idx >= left.shape[0]:
+        return watched
+    s, e = left.indptr[user_idx], left.indptr[user_idx + 1]
+    if s == e:
+        return watched
+    return watched[~np.isin(watched, np.asarray(left.indices[s:e]))]
