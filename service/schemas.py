@@ -292,8 +292,9 @@ class Because(BaseModel):
     film_id: str = Field(description="a film the user watched and their taste was fitted on "
                                      "(never one rated below the model's min_rating)")
     title: str
-    similarity: float = Field(description="cosine of the two films' taste vectors (-1 to 1; "
-                                          "1 = the same direction)")
+    similarity: float = Field(description="cosine of the two films' taste vectors (above 0: "
+                                          "a film pointing away is no reason; 1 = the same "
+                                          "direction)")
     share: float = Field(description="this film's part of the positive similarity summed over "
                                      "every film the user watched that was fitted (0-1): with "
                                      "many watched films each share is small")
@@ -310,7 +311,9 @@ class FilmHit(BaseModel):
     year: int | None
     genres: list[str]
     because: list[Because] | None = Field(
-        None, description="watched films that point the same way (recommendations only)")
+        None, description="at most three watched films that point the same way (a positive "
+                          "cosine; none when none does), most similar first (recommendations "
+                          "only)")
 
 
 class SimilarFilms(BaseModel):

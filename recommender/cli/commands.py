@@ -423,7 +423,7 @@ def _print_films(rows: list[dict[str, Any]], model: Model) -> None:
         print(f"score: the model's {'taste ' if prior else 'raw '}score{prior}, for ordering "
               "only (not comparable between users); "
               "because: the two watched films whose taste vectors point most the same way "
-              "(--json: three, with their cosine similarity and share)")
+              "(--json: up to three, each with a positive cosine similarity, and its share)")
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -191,8 +191,10 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     """For each recommended film, the watched films whose taste vectors point the same way
     (cosine similarity of taste vectors, ``Model.taste_units``: BPR's and LMF's bias columns
     left out, as ``similar_films`` leaves them), with each one's share of the positive
-    similarity mass. ``watched``: the films the viewer's taste was fitted on
-    (``fitted.explaining_films``), not every film seen."""
+    similarity mass: the ``n`` most similar with a positive cosine (a film pointing away, or
+    one with nothing fitted, cosine 0, brought none of it and is no reason; such films were
+    cited with share 0, e.g. on watch lists of two or three films). ``watched``: the films the
+    viewer's taste was fitted on (``fitted.explaining_films``), not every film seen."""
     # On the query path right after the film-matrix product, each numpy call costs a few
     # microseconds of cold caches: this is written for few calls (methods, no Python-level
     # helpers such as np.stack / take_along_axis / errstate), not for brevity.
@@ -207,10 +209,9 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     sim = (units.take(films, axis=0).astype(np.float64)
            @ units.take(watched, axis=0).astype(np.float64).T).astype(np.float32)
     # a watched film recommended again (exclude_seen false) is no reason for itself: below
-    # every cosine, so it is chosen last, and dropped below
+    # every cosine, so it is chosen last, and dropped below with every non-positive one
     itself = np.asarray(films)[:, None] == watched
-    again = bool(itself.any())
-    if again:
+    if itself.any():
         sim[itself] = -2.0
     pos = np.maximum(sim, _ZERO)
     totals = np.add.reduce(pos, axis=1)  # positive similarity mass per row
@@ -225,6 +226,7 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     flat = best + np.arange(0, rows * h, h)[:, None]  # positions in sim.ravel()
     both = np.zeros((2, rows, k))  # similarities, shares
     both[0] = sim.take(flat)
+    reason = both[0] > 0  # a positive cosine, before rounding
     # float32 division as the scores are; rows with no positive mass keep share 0
     mass = totals[:, None]
     np.divide(pos.take(flat), mass, out=both[1], where=mass > 0, dtype=np.float32)
@@ -235,8 +237,9 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
                for f, s, sh in zip(watched.take(best.ravel()).tolist(), sims, shares,
                                    strict=True)]
     out = [entries[i:i + k] for i in range(0, rows * k, k)]
-    if again:
-        out = [[e for e in row if e["similarity"] > -2.0] for row in out]
+    if not reason.all():
+        out = [[e for e, r in zip(row, keep, strict=True) if r]
+               for row, keep in zip(out, reason.tolist(), strict=True)]
     return out
 
 

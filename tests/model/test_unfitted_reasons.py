@@ -72,7 +72,8 @@ def oracle(model: Model, liked: list[int], films: np.ndarray, n: int = 3
         total = np.float32(np.maximum(s, 0).sum())
         order = np.lexsort((ws, -s))[:n]
         out.append([(str(model.films.ids[ws[i]]), round(float(s[i]), 4),
-                     round(float(np.float32(max(s[i], 0)) / total), 4)) for i in order])
+                     round(float(np.float32(max(s[i], 0)) / total), 4))
+                    for i in order if s[i] > 0])  # a film pointing away is no reason
     return out
 
 
