@@ -33,9 +33,12 @@ FORMAT = 3  # the oldest format version that reads a folder holding the record
 
 def record(meta: dict[str, Any], seen: sp.csr_matrix, users: NDArray[np.integer],
            films: NDArray[np.integer]) -> sp.csr_matrix | None:
-    """The seen pairs not among the fitted ``(users, films)`` (aligned index arrays; repeats
-    allowed), as a CSR structure of ``seen``'s shape, None when there is none; records their
-    count in ``meta`` (and the format version that reads them)."""
+    """The seen pairs not among the fitted ``(users, films)`` (aligned index arrays of
+    distinct pairs, each a seen one), as a CSR structure of ``seen``'s shape, None when there
+    is none; records their count in ``meta`` (and the format version that reads them)."""
+    if len(users) == seen.nnz:  # every seen pair fitted: no matrices (20M pairs at ML-20M)
+        meta[KEY] = 0
+        return None
     fitted = sp.csr_matrix((np.ones(len(users), np.float32), (users, films)), shape=seen.shape)
     fitted.sum_duplicates()
     base = sp.csr_matrix((np.ones(seen.nnz, np.float32), seen.indices, seen.indptr),
