@@ -65,10 +65,15 @@ class Catalog:
 
 @dataclass
 class UserTable:
-    """User attributes, one row per user id; every attribute is a string array ("" = unknown)."""
+    """User attributes, one row per user id; every attribute is a string array ("" = unknown).
+
+    ``derived`` names the attributes the reader worked out from another column rather than
+    read (``region`` from ``zip``, ``age_band`` from ``age``), each with that column: a
+    stated value outranks a derived one when two tables merge (``--users``)."""
 
     user_ids: NDArray[np.str_]
     attributes: dict[str, NDArray[np.str_]] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
 
     def aligned_to(self, users: IdMap) -> UserTable:
         n = len(users)
@@ -79,7 +84,7 @@ class UserTable:
             col = np.full(n, "", dtype=object)
             col[pos[ok]] = np.asarray(values)[ok]
             out[name] = col.astype(str)
-        return UserTable(users.ids.copy(), out)
+        return UserTable(users.ids.copy(), out, dict(self.derived))
 
 
 @dataclass

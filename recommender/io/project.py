@@ -269,15 +269,17 @@ def read_users(path: PathLike) -> UserTable:
                         line=2)
     check_unique_ids(p, ids, USER_ID, loc)
     attrs = {c: np_str(table.column(c)) for c in canon if c != USER_ID}
-    return UserTable(np_str(ids), _derive_user_attributes(attrs))
+    return _derive_user_attributes(np_str(ids), attrs)
 
 
-def _derive_user_attributes(attrs: dict[str, NDArray[np.str_]]) -> dict[str, NDArray[np.str_]]:
-    """Add ``age_band`` (from ``age``) and ``region`` (from ``zip``) when missing."""
-    out = dict(attrs)
+def _derive_user_attributes(ids: NDArray[np.str_],
+                            attrs: dict[str, NDArray[np.str_]]) -> UserTable:
+    """The table, with ``age_band`` (from ``age``) and ``region`` (from ``zip``) added when
+    missing, and named as derived."""
+    out, derived = dict(attrs), {}
     if AGE_BAND not in out and AGE in out:
-        out[AGE_BAND] = age_band(ages(out[AGE]))
+        out[AGE_BAND], derived[AGE_BAND] = age_band(ages(out[AGE])), AGE
     zip_col = next((c for c in _ZIP_COLUMNS if c in out), None)
     if REGION not in out and zip_col is not None:
-        out[REGION] = zip_region(out[zip_col])
-    return out
+        out[REGION], derived[REGION] = zip_region(out[zip_col]), zip_col
+    return UserTable(ids, out, derived)

@@ -283,7 +283,7 @@ def read_ml100k_users(p: Path) -> UserTable:
         AGE: age,
         ZIP: zips,
     }
-    return UserTable(np_str(ids), attrs)
+    return UserTable(np_str(ids), attrs, {AGE_BAND: AGE, REGION: ZIP, ZIP_ZONE: ZIP})
 
 
 def _lookup(values: NDArray[np.str_], table: dict[str, str], default: str | None) -> \
@@ -335,4 +335,5 @@ def read_users_dat(p: Path) -> UserTable | None:
         "occupation_code": cols["occupation_code"],
         ZIP: cols[ZIP],
     }
-    return UserTable(np_str(ids), attrs)
+    return UserTable(np_str(ids), attrs, {AGE_BAND: "age_code", OCCUPATION: "occupation_code",
+                                          REGION: ZIP, ZIP_ZONE: ZIP})

@@ -40,8 +40,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
-from recommender.io.columns import GENRES, TITLE, YEAR
-from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.io.columns import AGE, AGE_BAND, GENRES, REGION, TITLE, YEAR, ZIP
+from recommender.io.convert import ages
+from recommender.io.dataset import Catalog, Interactions, UserTable, age_band
 from recommender.io.delimited import PathLike, existing_file
 from recommender.io.id_lists import (
     ID_LIST_HEADERS,
@@ -50,6 +51,7 @@ from recommender.io.id_lists import (
     read_id_list_index,
 )
 from recommender.io.ids import IdMap
+from recommender.io.places import ZIP_ZONE
 from recommender.io.project import (
     canonical_column,
     load_csv,
@@ -72,6 +74,7 @@ from recommender.io.public import (
     read_movies_dat,
     read_users_dat,
     zip_region,
+    zip_zone,
 )
 
 __all__ = [
@@ -325,16 +328,45 @@ def _merge_catalogs(first: Catalog, second: Catalog, lacks: Sequence[str] = ()) 
 
 
 def _merge_user_tables(first: UserTable, second: UserTable) -> UserTable:
-    """Union of two user tables; ``first``'s values win for users it lists."""
+    """Union of two user tables; ``first``'s values win for users it lists, in the columns it
+    states: an attribute ``first`` only derived (``region`` from a ``--users`` of
+    ``user_id,zip``) fills the users ``second`` gives no value of it, and one ``second``
+    derived from a column ``first`` states (MovieLens' ``zip_zone`` from ``zip``) is derived
+    again from ``first``'s values for its users (it kept the old ZIP code's zone)."""
     extra = ~np.isin(second.user_ids, first.user_ids)
     ids = IdMap(np.concatenate([first.user_ids, second.user_ids[extra]]).astype(str))
     a, b = first.aligned_to(ids), second.aligned_to(ids)
     in_first = np.arange(len(ids)) < len(first.user_ids)
     out: dict[str, NDArray[np.str_]] = {}
+    derived: dict[str, str] = {}
     for name in list(first.attributes) + [k for k in second.attributes
                                           if k not in first.attributes]:
         if name in a.attributes and name in b.attributes:
+            if name in first.derived and name not in second.derived:  # stated outranks
+                out[name] = np.where(b.attributes[name] != "", b.attributes[name],
+                                     a.attributes[name]).astype(str)
+                continue
             out[name] = np.where(in_first, a.attributes[name], b.attributes[name]).astype(str)
+        elif name in b.attributes and (again := _derived_again(name, second, a)) is not None:
+            out[name] = np.where(in_first, again, b.attributes[name]).astype(str)
         else:
             out[name] = (a.attributes if name in a.attributes else b.attributes)[name]
-    return UserTable(ids.ids.copy(), out)
+        if name in (first.derived if name in first.attributes else second.derived):
+            derived[name] = (first.derived if name in first.attributes else second.derived)[name]
+    return UserTable(ids.ids.copy(), out, derived)
+
+
+def _derived_again(name: str, second: UserTable, a: UserTable) -> NDArray[np.str_] | None:
+    """``second``'s derived attribute ``name`` worked out from ``a``'s (``first``'s, aligned)
+    values of its source column, when ``first`` states that column; else None."""
+    source = second.derived.get(name)
+    if source is None or source not in a.attributes or source in a.derived:
+        return None
+    values = a.attributes[source]
+    if source == ZIP and name == REGION:
+        return zip_region(values)
+    if source == ZIP and name == ZIP_ZONE:
+        return zip_zone(values)
+    if source == AGE and name == AGE_BAND:
+        return age_band(ages(values))
+    return None
