@@ -345,12 +345,12 @@ def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     if pc.any(empty).as_py():
         row = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"empty {name}; expected a non-empty id")
-    if len(arr) and pc.max(lengths).as_py() > MAX_ID_BYTES:
-        row = int(np.flatnonzero(pc.greater(lengths, MAX_ID_BYTES).to_numpy(
-            zero_copy_only=False))[0])
-        raise problem(path, loc, row, f"{name} of {len(value_of(arr, row)):,} characters "
-                      f"({value_of(arr, row)[:20]!r}...); expected an id of at most "
-                      f"{MAX_ID_BYTES:,} bytes (is a quote left open, or a column misplaced?)")
+    if len(arr) and pc.max(lengths).as_py() > MAX_ID_BYTES:  # bytes: 600 é are 1,200
+        row = int(pc.index(pc.greater(lengths, MAX_ID_BYTES), True).as_py())
+        text, size = value_of(arr, row), lengths[row].as_py()
+        raise problem(path, loc, row, f"{name} of {size:,} UTF-8 bytes ({len(text):,} characters"
+                      f", {text[:20]!r}...); expected an id of at most {MAX_ID_BYTES:,} bytes "
+                      "(is a quote left open, or a column misplaced?)")
     nul = pc.match_substring(arr, "\x00")
     if pc.any(nul).as_py():
         row = int(np.flatnonzero(nul.to_numpy(zero_copy_only=False))[0])
