@@ -223,7 +223,7 @@ def _warn_unread_times(data: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from recommender.io import readers
+    from recommender.cli.reading import load_said
     from recommender.model import artifact, layout
     from recommender.model.training import train
 
@@ -256,7 +256,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not model.meta["data"].get("has_timestamps"):  # Spark reads the same columns
             _warn_unread_times(args.data)
     else:
-        interactions = readers.load(args.data, films=args.films, users=args.users)
+        interactions = load_said(args.data, args.films, args.users)  # a large log: said
         if interactions.timestamp is None:
             _warn_unread_times(args.data)
         events = None
