@@ -106,7 +106,7 @@ def generate(
     n_users: int = 3000,
     n_films: int = 400,
     n_interactions: int = 100_000,
-    n_groups: int = 8,
+    n_groups: int | None = None,
     progress: bool = False,
 ) -> Path:
     """Write a demo data folder to ``out_dir`` and return its path.
@@ -115,7 +115,11 @@ def generate(
     so a failure leaves no partial folder. An existing ``out_dir`` is replaced when it is a
     previous demo folder (it holds ``demo.json``) or empty; anything else raises
     ``InvalidParameterError``. The same arguments always give byte-identical files.
+    ``n_groups`` (taste groups) is 8 by default, or one per user below 8 users (``demo-data
+    --users 3``, which has no option for it, was refused as "n_groups must be in
+    1..n_users, got 8").
     """
+    n_groups = min(8, n_users) if n_groups is None else n_groups
     _check_parameters(n_users, n_films, n_interactions, n_groups)
     out = Path(out_dir)
     _check_target(out)
