@@ -48,21 +48,26 @@ def _json_start(start: bytes) -> bool:
         start[:1] == b"[" and after in (b"", b"{", b"[", b'"', b"]"))
 
 
-def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True
-                 ) -> DataError | None:
+def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True,
+                 header: str | None = None) -> DataError | None:
     """What no text file the readers accept holds: gzip's or Parquet's magic number, a UTF-16
     byte-order mark or a NUL byte (the first one is named by line and column); None for
     none. ``hints``: say how an interactions log so stored is read (Parquet named .parquet,
-    gzip by Spark); False for a file only read as text (an id list, a slate)."""
+    gzip by Spark); False for a file only read as text (an id list, a slate). ``header``: the
+    header line of the CSV expected (``--users``, ``--films``), named to a JSON file (told
+    "expected plain text, one row per line", which JSON lines are)."""
     for magic, (why, hint) in _FIRST_BYTES.items():
         if bytes(raw[:len(magic)]) == magic and (magic != _PARQUET or _is_parquet(raw)):
             return DataError(str(path), why + (hint if hints else ""), line=1)
     start = bytes(raw[:64]).removeprefix(b"\xef\xbb\xbf").lstrip()
     if _json_start(start):  # JSON (lines): its keys were read as a CSV header
+        # JSON lines (one object a line) or one JSON value (an array: lines=True refuses it)
+        read = f"pandas.read_json(path{', lines=True' if start[:1] == b'{' else ''})"
         return DataError(str(path), f"the file is JSON (it starts with {start[:1].decode()!r}); "
-                         + ("expected a CSV or TSV log with a header line, Parquet or a .dat "
-                            "log: convert it first, e.g. pandas.read_json(path, lines=True)"
-                            ".to_parquet(...)" if hints else
+                         + (f"expected a CSV or TSV log with a header line, Parquet or a .dat "
+                            f"log: convert it first, e.g. {read}.to_parquet(...)" if hints else
+                            f"expected a CSV with the header line '{header}': convert it "
+                            f"first, e.g. {read}.to_csv(..., index=False)" if header else
                             "expected plain text, one row per line"), line=1)
     off = raw.find(b"\x00")
     if off < 0:

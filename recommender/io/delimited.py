@@ -363,7 +363,8 @@ def sniff_header(p: Path, expected: str = EXPECTED_HEADER, alone: Sequence[str] 
     if not head.strip():
         raise DataError(str(p), "the file is empty; expected a header line "
                         f"'{expected}' followed by data lines")
-    err = text_problem(p, head, hints=expected == EXPECTED_HEADER)  # binary: no header to show
+    err = text_problem(p, head, hints=expected == EXPECTED_HEADER,  # binary: no header to show
+                       header=expected)
     if err is not None:
         raise err
     first = re.split(rb"\r\n|\n|\r", head, maxsplit=1)[0]

@@ -34,3 +34,22 @@ def test_braced_ids_are_not_json(tmp_path: Path) -> None:
     log = tmp_path / "ratings.dat"
     log.write_text("".join(f"{g}::f1::4::100\n" for g in guids), encoding="utf-8")
     assert sorted(load(log).users.ids.tolist()) == guids
+
+
+def test_a_json_users_or_films_file_is_told_the_header_it_lacks(tmp_path: Path) -> None:
+    """``--users`` or ``--films`` as JSON was told "expected plain text, one row per line",
+    which JSON lines are; and a JSON array was told to read it with ``lines=True``, which
+    refuses an array."""
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\nu1,f1\n", encoding="utf-8")
+    users, films = tmp_path / "users.jsonl", tmp_path / "films.json"
+    users.write_text('{"user_id": "u1", "region": "North"}\n', encoding="utf-8")
+    films.write_text('[{"film_id": "f1", "title": "Heat"}]\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"expected a CSV with the header line 'user_id,"
+                                        r"<attributes>'.*read_json\(path, lines=True\)\.to_csv"):
+        load(log, users=users)
+    with pytest.raises(DataError, match=r"header line 'film_id,title,year,genres'.*"
+                                        r"read_json\(path\)\.to_csv"):
+        load(log, films=films)
+    with pytest.raises(DataError, match=r"read_json\(path\)\.to_parquet"):
+        load(films)
