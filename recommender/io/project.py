@@ -259,16 +259,19 @@ def read_users(path: PathLike) -> UserTable:
     if USER_ID not in canon:
         raise DataError(str(p), f"missing required column user_id; expected a header "
                         f"'user_id,<attributes>'; found columns {quoted(names)}", line=1)
-    check_unique_names(p, names, canon)
-    table = read_delimited(Delimited(p, delimiter, canon, header=True),
-                           {c: pa.string() for c in canon})
+    # an unnamed column (pandas' index, a spreadsheet's trailing comma) is not read: it was
+    # an attribute "" (the index: a row number per user), and two of them were refused
+    physical = [c or f"_column{i}" for i, c in enumerate(canon)]
+    check_unique_names(p, names, physical)
+    table = read_delimited(Delimited(p, delimiter, physical, header=True),
+                           {c: pa.string() for c in physical})
     loc = CsvLocator(p, True, delimiter=delimiter)
     ids = string_ids(p, table.column(USER_ID).combine_chunks(), USER_ID, loc)
     if len(ids) == 0:
         raise DataError(str(p), "no users: expected at least one data line after the header",
                         line=2)
     check_unique_ids(p, ids, USER_ID, loc)
-    attrs = {c: np_str(table.column(c)) for c in canon if c != USER_ID}
+    attrs = {c: np_str(table.column(c)) for c in canon if c and c != USER_ID}
     return _derive_user_attributes(np_str(ids), attrs)
 
 
