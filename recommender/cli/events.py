@@ -128,13 +128,15 @@ def cmd_events(args: argparse.Namespace) -> int:
         record_events,
     )
     from recommender.campaigns.moved import StoreMovedError
+    from recommender.cli.reading import read_said
     from recommender.cli.store_copy import moved_midway, refuse_moved_import
 
     if args.events_command == "status":
         return cmd_events_status(args)
     refuse_moved_import(args)  # a store ``campaign copy`` moved: before a large file is read
     model = model_or_none(args.model)  # then the model and the file: a bad folder or file
-    batch = read_event_file(args.file)  # (empty, unreadable, a bad line) leaves no new store
+    batch = read_said(args.file, lambda: read_event_file(args.file),  # (empty, unreadable, a
+                      lambda b: plural(len(b), "event", sep=","))  # bad line): no new store
     from recommender.campaigns.pseudonymous import first_pseudonym, pseudonym_reason
 
     if (fake := first_pseudonym(batch.user_id, model)) is not None:  # a pseudonymised export's

@@ -1,15 +1,18 @@
-"""The training log read with a word on a terminal: a large one took its minutes in silence.
+"""Input read with a word on a terminal: a large log took its minutes in silence.
 
 ``train`` printed nothing while it read a log (15 s for 6 million rows, 160 MB, before its
-first "fitting ..." line): on a terminal, a log of at least ``LARGE`` bytes is named with its
-size before it is read and with its rows after, as the fits are.
+first "fitting ..." line), nor ``events import`` before its first "imported" line: on a
+terminal, input of at least ``LARGE`` bytes is named with its size before it is read and
+with what it held after, as the fits are.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from recommender.io import readers
 from recommender.io.dataset import Interactions
@@ -17,6 +20,8 @@ from recommender.io.delimited import PathLike
 
 LARGE = 50_000_000
 """Bytes of input (a file, or a folder's files) from which reading it is said."""
+
+T = TypeVar("T")
 
 
 def input_bytes(path: PathLike) -> int:
@@ -30,16 +35,24 @@ def input_bytes(path: PathLike) -> int:
         return 0
 
 
+def read_said(path: PathLike, read: Callable[[], T], held: Callable[[T], str],
+              show: bool | None = None) -> T:
+    """``read()`` of ``path``, named on stderr with its size before and ``held(result)`` after
+    when ``path`` is at least ``LARGE`` bytes and ``show`` (default: stderr is a terminal)."""
+    size = input_bytes(path) if (sys.stderr.isatty() if show is None else show) else 0
+    if size < LARGE:
+        return read()
+    print(f"reading {path} ({size / 1e6:,.0f} MB) ...", file=sys.stderr, flush=True)
+    t0 = time.perf_counter()
+    out = read()
+    print(f"read {held(out)} in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    return out
+
+
 def load_said(data: PathLike, films: PathLike | None, users: PathLike | None,
               show: bool | None = None) -> Interactions:
-    """``readers.load`` of ``data`` (with ``films`` and ``users``), named on stderr when it is
-    at least ``LARGE`` bytes and ``show`` (default: stderr is a terminal)."""
-    size = input_bytes(data) if (sys.stderr.isatty() if show is None else show) else 0
-    if size < LARGE:
-        return readers.load(data, films=films, users=users)
-    print(f"reading {data} ({size / 1e6:,.0f} MB) ...", file=sys.stderr, flush=True)
-    t0 = time.perf_counter()
-    inter = readers.load(data, films=films, users=users)
-    print(f"read {len(inter):,} interactions ({len(inter.users):,} users x "
-          f"{len(inter.films):,} films) in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
-    return inter
+    """``readers.load`` of ``data`` (with ``films`` and ``users``), said as ``read_said``
+    says."""
+    return read_said(data, lambda: readers.load(data, films=films, users=users),
+                     lambda i: f"{len(i):,} interactions ({len(i.users):,} users x "
+                               f"{len(i.films):,} films)", show)

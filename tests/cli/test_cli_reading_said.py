@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,3 +37,17 @@ def test_a_small_log_or_no_terminal_says_nothing(tmp_path: Path,
     assert capsys.readouterr().err == ""
     assert reading.input_bytes(tmp_path) == log.stat().st_size
     assert reading.input_bytes(tmp_path / "missing") == 0
+
+
+def test_events_import_says_it_reads_a_large_file(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from recommender.cli import main
+
+    events = tmp_path / "events.csv"
+    events.write_text("user_id,film_id,timestamp\nu1,f1,100\nu2,f1,101\n", encoding="utf-8")
+    monkeypatch.setattr(reading, "LARGE", 10)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # capsys' stderr, a terminal
+    assert main(["events", "import", "--store", str(tmp_path / "c.db"), str(events)]) == 0
+    err = capsys.readouterr().err
+    assert f"reading {events} (0 MB) ..." in err and "read 2 events in " in err
