@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from recommender.campaigns.events import MAX_WEIGHT, EventBatch, first_future, id_too_long
 from recommender.errors import DataError
-from recommender.io.binary import SPARK_READS_GZIP
+from recommender.io.binary import LOG_FORMATS, SPARK_READS_GZIP
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import float_column, string_ids, timestamp_column
 from recommender.io.delimited import (
@@ -102,7 +102,9 @@ def read_event_file(path: str | Path) -> EventBatch:
         except DataError as e:  # an events file's header, not a training log's
             # and no advice to train on a gzip file with Spark: events are not trained on
             raise DataError(e.path, e.reason.replace(EXPECTED_HEADER, EXPECTED)
-                            .replace(SPARK_READS_GZIP, ""), line=e.line) from None
+                            .replace(SPARK_READS_GZIP, "").replace(LOG_FORMATS, (
+                                f"a CSV or TSV file with the header line '{EXPECTED}', or "
+                                "Parquet")), line=e.line) from None
         canon = _canon_unique(p, names, 1)
         physical = [c or f"_column{i}" for i, c in enumerate(canon)]
         wanted = [c for c in canon if c]

@@ -15,6 +15,8 @@ from recommender.errors import DataError
 _PARQUET = b"PAR1"
 _UTF16 = ("the file is UTF-16 text (it starts with a UTF-16 byte-order mark); expected UTF-8: "
           "re-save it as UTF-8, e.g. `iconv -f utf-16 -t utf-8`")
+LOG_FORMATS = "a CSV or TSV log with a header line, Parquet or a .dat log"
+"""What a training log may be, as a JSON file is told (``events import`` reads no .dat)."""
 SPARK_READS_GZIP = ", or train with --engine spark, which reads .csv.gz"
 # each message, and what to do instead where the file is an interactions log (``hints``): an
 # id list, a slate or a cinema table named .parquet was told to be named .parquet
@@ -64,8 +66,8 @@ def text_problem(path: Path, raw: bytes | mmap.mmap, *, hints: bool = True,
         # JSON lines (one object a line) or one JSON value (an array: lines=True refuses it)
         read = f"pandas.read_json(path{', lines=True' if start[:1] == b'{' else ''})"
         return DataError(str(path), f"the file is JSON (it starts with {start[:1].decode()!r}); "
-                         + (f"expected a CSV or TSV log with a header line, Parquet or a .dat "
-                            f"log: convert it first, e.g. {read}.to_parquet(...)" if hints else
+                         + (f"expected {LOG_FORMATS}: convert it first, e.g. "
+                            f"{read}.to_parquet(...)" if hints else
                             f"expected a CSV with the header line '{header}': convert it "
                             f"first, e.g. {read}.to_csv(..., index=False)" if header else
                             "expected plain text, one row per line"), line=1)

@@ -53,3 +53,17 @@ def test_a_json_users_or_films_file_is_told_the_header_it_lacks(tmp_path: Path) 
         load(log, films=films)
     with pytest.raises(DataError, match=r"read_json\(path\)\.to_parquet"):
         load(films)
+
+
+def test_a_json_events_file_is_not_told_of_dat_logs(tmp_path: Path) -> None:
+    """``events import`` of JSON was told "expected a CSV or TSV log with a header line,
+    Parquet or a .dat log": it reads no .dat, and its header is an event's."""
+    from recommender.campaigns.event_file import read_event_file
+
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"user_id": "u1", "film_id": "f1", "timestamp": 1}\n', encoding="utf-8")
+    with pytest.raises(DataError, match=r"expected a CSV or TSV file with the header line "
+                                        r"'user_id,film_id,timestamp\[,weight\]\[,event_id\]', "
+                                        r"or Parquet: convert") as e:
+        read_event_file(events)
+    assert ".dat" not in str(e.value)
