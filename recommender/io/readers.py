@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -276,6 +277,7 @@ def _load_folder(folder: Path) -> Interactions:
             inter.catalog = read_catalog_csv(d / "films.csv", strict=True)
         if (d / "users.csv").is_file():
             inter.user_table = read_users(d / "users.csv")
+        _warn_unread_tables(d)
     elif layout == "MovieLens 100K":
         inter = load_ml100k_ratings(d / "u.data")
         if (d / "u.item").is_file():
@@ -296,6 +298,25 @@ def _load_folder(folder: Path) -> Interactions:
         inter = load_filmtrust(d / "ratings.txt")
     inter.source = str(d)
     return inter
+
+
+_SIDE_TABLE = re.compile(r"(users|films|movies)\.(csv|tsv|txt|parquet|pq|jsonl?|xlsx?)(\.gz)?",
+                         re.IGNORECASE)
+
+
+def _warn_unread_tables(d: Path) -> None:
+    """Warn of a project folder's users or films table under another name than ``users.csv``
+    and ``films.csv`` (``users.parquet`` beside ``interactions.parquet``, ``Films.csv``): the
+    model trained without its attributes or titles, without a word."""
+    for q in sorted(d.iterdir()):
+        if _SIDE_TABLE.fullmatch(q.name) and q.name not in ("users.csv", "films.csv"):
+            kind = "users" if q.name.lower().startswith("users") else "films"
+            text = q.name.lower().endswith((".csv", ".tsv", ".txt"))  # sniffed: renamed, read
+            warnings.warn(f"{q} is not read: a project folder's {kind} table is {kind}.csv, "
+                          f"a CSV (or TSV) with a header; "
+                          + (f"rename it {kind}.csv (or give it as --{kind})" if text else
+                             f"convert it to {kind}.csv (or give the CSV as --{kind})"),
+                          stacklevel=3)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,50 @@
+"""A project folder's users or films table under another name is named as not read.
+
+``interactions.parquet`` with ``users.parquet`` and ``films.parquet`` beside it trained a model
+without attributes or titles, without a word (``attributes`` said later "no users file was
+given to train"); so did a ``Users.csv`` or a ``films.tsv``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from recommender.cli import reading
+from recommender.io.readers import load
+
+
+def _folder(tmp_path: Path) -> Path:
+    d = tmp_path / "data"
+    d.mkdir()
+    pd.DataFrame({"user_id": ["u1", "u2"], "film_id": ["f1", "f1"]}).to_parquet(
+        d / "interactions.parquet", index=False)
+    pd.DataFrame({"user_id": ["u1"], "region": ["North"]}).to_parquet(d / "users.parquet")
+    (d / "films.tsv").write_text("film_id\ttitle\nf1\tHeat\n", encoding="utf-8")
+    return d
+
+
+def test_tables_under_other_names_are_named(tmp_path: Path) -> None:
+    d = _folder(tmp_path)
+    with pytest.warns(UserWarning) as caught:
+        inter = load(d)
+    assert inter.user_table is None and inter.catalog is None
+    said = [str(w.message) for w in caught]
+    assert said == [
+        f"{d / 'films.tsv'} is not read: a project folder's films table is films.csv, a CSV "
+        "(or TSV) with a header; rename it films.csv (or give it as --films)",
+        f"{d / 'users.parquet'} is not read: a project folder's users table is users.csv, a "
+        "CSV (or TSV) with a header; convert it to users.csv (or give the CSV as --users)"]
+
+
+def test_train_says_it_as_a_warning_line(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    d = _folder(tmp_path)
+    (d / "users.csv").write_text("user_id,region\nu1,North\n", encoding="utf-8")
+    inter = reading.load_said(d, None, None, show=False)
+    assert inter.user_table is not None
+    err = capsys.readouterr().err.splitlines()
+    assert [line[:40] for line in err] == [f"warning: {d / 'films.tsv'}"[:40],
+                                           f"warning: {d / 'users.parquet'}"[:40]]
