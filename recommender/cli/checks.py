@@ -129,6 +129,12 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once leading zeros are dropped ({pairs}): ids are compared as written, so "
                   "they were left out; write them as the log does", file=sys.stderr)
+        if twins := form_twins(given, known):  # 'José' decomposed (NFD) for the log's NFC
+            n, pairs = twins
+            print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
+                  f"in another Unicode form ({pairs}: the same letters, other code points, as "
+                  "NFC and NFD write an accent): ids are compared byte for byte, so they were "
+                  "left out; write them as the log does", file=sys.stderr)
 
 
 def _distinct_known(known: Any, given: Any) -> int:
@@ -185,6 +191,23 @@ def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     hit = np.flatnonzero(at_np >= 0)
     pairs = ", ".join(f"{str(miss[i])!r} for {str(known_ids[at_np[i]])!r}" for i in hit[:3])
     return (len(hit), pairs) if len(hit) else None
+
+
+def form_twins(given: Any, known: Any) -> tuple[int, str] | None:
+    """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
+    both are in Unicode normal form NFC, and the first three as "'José' for 'José'" (with
+    ``ascii`` escapes, as the two look alike); None if none."""
+    import unicodedata
+
+    ids = [str(g) for g in given]
+    miss = [g for g, i in zip(ids, known.to_index(ids, strict=False).tolist(), strict=True)
+            if i < 0 and not g.isascii()]
+    if not miss:
+        return None
+    nfc = {unicodedata.normalize("NFC", k): k for k in known.ids.tolist() if not k.isascii()}
+    hit = [(g, nfc[f]) for g in miss if (f := unicodedata.normalize("NFC", g)) in nfc]
+    pairs = ", ".join(f"{ascii(g)} for {ascii(k)}" for g, k in hit[:3])
+    return (len(hit), pairs) if hit else None
 
 
 @contextmanager
