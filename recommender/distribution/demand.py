@@ -378,16 +378,15 @@ def _screens(groups: PlaceGroups, keep: NDArray[np.intp], merge: NDArray[np.bool
         capped_by = (f"{table}: {plural(len(cinemas), 'cinema')}, "
                      f"{plural(int(cinemas.screens.sum()), 'screen')}{idle}")
         warning = _unlisted(groups, keep, cinemas, table)
-        if int(capacity.sum()) < screens:  # say where the table's other screens are
-            first = "" if named.all() else \
-                f", e.g. {str(column[~named][0])!r}"
+        if int(capacity.sum()) < screens:  # capped_by says where the other screens are
+            # (it names them since 14341bb: an ', e.g. X' after it named one of them twice)
             raise InvalidParameterError(
                 f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
-                f"of the cinemas in the {groups.by} values users name ({capped_by}{first}; "
+                f"of the cinemas in the {groups.by} values users name ({capped_by}; "
                 f"{groups.by} names are compared exactly, spaces included)"
                 if groups.by != CINEMA else
                 f"screens={screens} is more than the {plural(int(capacity.sum()), 'screen')} "
-                f"of the cinemas users name ({capped_by}{first}; cinema ids are compared exactly, "
+                f"of the cinemas users name ({capped_by}; cinema ids are compared exactly, "
                 "spaces included)")
     return largest_remainder(total, screens, capacity), capacity, capped_by, warning
 
@@ -421,7 +420,12 @@ def _unlisted(groups: PlaceGroups, keep: NDArray[np.intp], cinemas: Cinemas, tab
     if unplaced.any():
         names = [str(x) for x in groups.labels[keep][unplaced[keep]][:3]]
         shown = f" ({', '.join(repr(x) for x in names)})" if names else ""
+        # a region helps only where the table gives its cinemas of that city one (its towns
+        # get no screens either where none does: the told warning above says so)
+        helps = (unplaced & np.isin(groups.labels,
+                                    np.asarray(cinemas.city, str)[~untold])).any()
         said.append(f"the users of {plural(int(unplaced.sum()), 'city', 'cities')} of several "
                     f"regions who give no region{shown} get no screens: which town's cinemas "
-                    "are theirs is not known (give their region)")
+                    "are theirs is not known " + ("(give their region)" if helps else
+                                                  f"(nor does {table} say)"))
     return "; ".join(said) or None

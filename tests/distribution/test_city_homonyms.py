@@ -225,6 +225,11 @@ def test_a_table_without_regions_caps_no_town_of_a_city_of_two_regions() -> None
             "name in several regions: which town's they are is not known, so 2 cities "
             "('Springfield (North)', 'Springfield (South)') get no screens") in warning
     assert "who give no region ('Springfield') get no screens" in warning
+    # a region would not help them: the table gives none for its Springfield rows, so the
+    # two towns get no screens either (it said "(give their region)")
+    assert "give their region" not in warning
+    assert warning.endswith("which town's cinemas are theirs is not known (nor does "
+                            "cinemas.csv say)")
     assert body["screens"]["capped_by"] == (
         "cinemas.csv: 4 cinemas, 16 screens; 8 screens of 2 cinemas in 'Springfield' cannot "
         "be used (no region tells which town's they are)")

@@ -244,6 +244,8 @@ def test_screens_capped_by_cinemas(model: Model) -> None:
     # the table's other screens are named: an id no user names (a typo, a stray space)
     assert "9 screens of 1 cinema no user names" in str(refused.value)
     assert "e.g. 'c99'" in str(refused.value)
+    # named once: capped_by names it, and an ', e.g. 'c99'' after it said it again
+    assert str(refused.value).count("c99") == 1, refused.value
     assert body["screens"]["warning"] is None  # every cinema users name is in the table
     # a table without c00 and with c01 misspelt: their users' demand gets no screens, said so
     # (only cinemas shown as rows are named; the pooled ones are counted)
