@@ -38,3 +38,11 @@ def test_sparse5_keeps_a_varying_count_of_about_5_per_user() -> None:
     # a geometric draw of mean 5 (capped at 40): P(1) = 1/5, P(k > 10) = (4/5)^10
     assert abs((kept == 1).mean() - 0.2) < 0.02
     assert abs((kept > 10).mean() - 0.8 ** 10) < 0.02
+
+
+def test_the_script_says_what_sparse5_keeps() -> None:
+    """The module doc (``quality.py --help`` prints its first paragraph; the page's readers
+    read the rest) still called sparse5 'at most 5 interactions per user, a seeded random 5'."""
+    doc = " ".join((load_benchmark("quality").__doc__ or "").split())
+    assert "at most 5 interactions per user" not in doc
+    assert "geometric distribution of mean 5" in doc
