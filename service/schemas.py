@@ -238,7 +238,8 @@ class TierSummary(BaseModel):
         "mean calibrated p over the tier's users, fitted on held-out data")
     conversion_lift: float | None = Field(description="expected_conversion / base_conversion")
     segments: list[SummarySegmentShare] = Field(
-        description="the tier's segment split, by lift (cells under min_cell left out)")
+        description="the tier's segment split, by lift (cells under min_cell left out; none "
+                    "for a tier of no user: a share and lift of nobody is no figure)")
 
 
 class AttributeShare(BaseModel):
@@ -271,7 +272,8 @@ class AudienceSummary(BaseModel):
         description="segment split of all tiers together (cells under min_cell left out)")
     portrait: dict[str, list[AttributeShare]] = Field(
         description="per user attribute: the users of portrait_scope (by default core + "
-                    "extended) against all users, with lift; cells under min_cell left out")
+                    "extended) against all users, with lift; cells under min_cell left out, "
+                    "and every cell when portrait_scope.users is 0 (a portrait of nobody)")
     portrait_scope: PortraitScope | None = Field(None, description="what the portrait pictures")
     min_cell: int | None = Field(
         None, description="the minimum cell size (RECOMMENDER_MIN_CELL): a segment or "

@@ -205,3 +205,15 @@ def test_a_plus_read_as_a_space_is_said_to_be_one(clients: tuple[TestClient, Tes
     assert ok.status_code == 200 and ok.json()["portrait_scope"]["tiers"] == ["core", "extended"]
     assert "unknown tier 'inner core'" in fast.get(
         "/films/00004/audience/summary", params={"tier": "inner core"}).json()["detail"]
+
+
+def test_the_schema_says_an_empty_ring_and_a_portrait_of_nobody_have_no_rows() -> None:
+    """Since 9c79e47 a tier of no user has no segment rows and a portrait of nobody no cells
+    (each read a share and lift of 0); /openapi.json described both lists as left out under
+    min_cell only, so an empty list read as every cell hidden by the privacy rule."""
+    from service.schemas import AudienceSummary, TierSummary
+
+    tier = TierSummary.model_fields["segments"].description or ""
+    portrait = AudienceSummary.model_fields["portrait"].description or ""
+    assert "none for a tier of no user" in tier
+    assert "portrait_scope.users is 0" in portrait
