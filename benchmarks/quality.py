@@ -264,6 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--render-only", action="store_true",
                     help="rewrite the .md from the existing .json (no measurement)")
     args = ap.parse_args(argv)
+    # an option given no value (a shell variable left empty) ran nothing and wrote its page of
+    # "0 of 0 measured target rows met" over --out, exit 0
+    empty = [f"--{n}" for n in ("names", "variants", "protocols") if not getattr(args, n)]
+    if empty and not args.render_only:
+        ap.error(f"{', '.join(empty)} given no value: name at least one, or leave it out")
     missing = [n for n in args.names if not (Path(args.datasets) / n).exists()]
     if missing and not args.render_only:  # not after the datasets before it have run
         ap.error(f"no dataset {', '.join(missing)} in {args.datasets} (--datasets DIR, --names)")
