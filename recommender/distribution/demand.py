@@ -66,8 +66,9 @@ UNITS = {
     "share": "the place's share of the film's expected_total over all places (0-1)",
     "user_share": "the place's share of the users with a place (0-1; not of "
                   "users_without_place)",
-    "viewing_share": "the place's share of the training interactions of the users with a "
-                     "place (0-1; not of users_without_place)",
+    "viewing_share": "the place's share of the interactions of the users with a place: the "
+                     "training data's, and the campaign store's events recorded since when the "
+                     "answer reads a store, as for viewers (0-1; not of users_without_place)",
     "index_vs_users": "100 * share / user_share (100 = as many as its users suggest)",
     "index_vs_viewing": "100 * share / viewing_share (100 = as its past viewing suggests)",
     "screens": "screens (or showtimes) allocated in proportion to expected_total, "

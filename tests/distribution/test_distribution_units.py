@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import pytest
 from helpers import synthetic_model
 
 from recommender.distribution.demand import demand_by_place
@@ -88,3 +89,27 @@ def test_user_and_viewing_shares_are_of_the_users_with_a_place() -> None:
         assert abs(sum(r[key] for r in body["places"]) - 1.0) < 1e-5
         assert "of the users with a place" in body["units"][key]
         assert "all" not in body["units"][key]
+
+
+def test_viewing_share_counts_the_store_events_it_is_computed_from() -> None:
+    """Served with a campaign store's events, ``viewing_share`` is a share of the training
+    interactions and the events since (the served model's ``seen``, as ``viewers`` counts
+    them): its unit said "of the training interactions", while North's share went from 0.56
+    of the training rows to 0.92 once its users' events came in."""
+    from recommender.serving.overlay import Overlay
+
+    m = synthetic_model(n_users=120, n_films=8, seed=4)
+    m.user_table.attributes["region"] = np.where(np.arange(120) < 60, "North", "South")
+    trained = np.asarray(m.seen.toarray() > 0)
+    u, f = np.nonzero(~trained[:60])  # every North user watches every film not yet watched
+    ov = Overlay(m)
+    ov.apply(np.asarray(m.users.ids, str)[u], np.asarray(m.films.ids, str)[f],
+             np.ones(len(u)), 1)
+    body = demand_by_place(ov.model(), str(m.films.ids[0]), "region", min_cell=1)
+    got = {r["place"]: r["viewing_share"] for r in body["places"]}
+    north = 60 * m.n_films  # the training rows and the events: every pair of North's
+    south = int(trained[60:].sum())
+    assert got["North"] == pytest.approx(north / (north + south), abs=1e-5)
+    assert got["North"] != pytest.approx(trained[:60].sum() / trained.sum(), abs=1e-3)
+    unit = body["units"]["viewing_share"]
+    assert "events" in unit and "of the training interactions" not in unit
