@@ -52,6 +52,7 @@ from recommender.query.privacy import (
     table_suppression,
 )
 from recommender.query.render import percentiles
+from recommender.query.summary_rings import film_scores, summary_ranking
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
            "batch_audiences", "check_k", "cold_start_audience", "cold_start_page",
@@ -151,11 +152,6 @@ def rank_users(
     )
 
 
-def film_scores(model: Model, film_idx: int) -> NDArray[np.float32]:
-    """(n_users,) predicted affinity of every user for one film."""
-    return np.asarray(model.user_factors @ model.film_factors[film_idx], dtype=np.float32)
-
-
 def film_audience(
     model: Model,
     film_id: str,
@@ -197,18 +193,9 @@ def audience_summary(
     if min_cell < 1:
         raise InvalidParameterError(f"min_cell must be >= 1, got {min_cell}")
     f = model.film_index(film_id)
-    scores = film_scores(model, f)
     viewers = model.film_viewers(f)
-    if exclude_seen:
-        scores[viewers] = -np.inf
-    n_cand = int(np.count_nonzero(scores > -np.inf))
-    bounds = tier_bounds(n_cand, tiers)
-    last = max((e for _, _, e in bounds), default=0)
-    # settled on exact dot products, as the audience pages are: the same members and the
-    # same score ranges to the last digit
+    scores, n_cand, bounds, order, exact, rings = summary_ranking(model, f, tiers, exclude_seen)
     vector = model.film_factors[f]
-    order, exact = settle_top_k(scores, last, model.user_factors, vector,
-                                model.score_slack(vector))
     # calibrated p (calibration.p_at) of this film, averaged over the ranks: all candidates
     # for the base, each tier's ranks for its expected conversion (so it falls ring by ring)
     # p is for users who have not watched the film: with its viewers ranked in, there is no
@@ -236,17 +223,15 @@ def audience_summary(
             "segments": [],  # filled below, with small cells suppressed
         })
     scope = portrait_scope(tier, n_cand, tiers)
-    # every scope a portrait may picture (adjacent tiers, or all), hidden together
-    rings = np.full(model.n_users, len(bounds) + 1, np.int64)  # viewers (and the rest)
-    rings[scores > -np.inf] = len(bounds)  # candidates past the last tier
-    for t, (_, start, end) in enumerate(bounds):
-        rings[order[start - 1:end]] = t
+    # every scope a portrait may picture (adjacent tiers, or all), hidden together, and so
+    # are the summary's with viewers ranked the other way (compared, they gave a small group)
+    other = summary_ranking(model, f, tiers, not exclude_seen).rings
     scopes = [tuple(range(a, b + 1)) for a in range(len(bounds)) for b in range(a, len(bounds))]
     scopes.append(tuple(range(len(bounds) + 1)))
     names = [name for name, _, _ in bounds]
     chosen = (len(scopes) - 1 if scope["tiers"] == ["all"] else
               scopes.index(tuple(names.index(t) for t in scope["tiers"])))
-    portrait, suppressed = portrait_of(model, rings, scopes, chosen, min_cell)
+    portrait, suppressed = portrait_of(model, rings, scopes, chosen, min_cell, other)
     if not scope["users"]:  # nobody pictured: no share or lift to give (each read 0)
         portrait, suppressed = {name: [] for name in portrait}, 0
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)

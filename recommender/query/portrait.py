@@ -6,6 +6,7 @@ The minimum cell rule is ``recommender.query.privacy``'s.
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.pages import Tiers, resolve_tier, tier_bounds
-from recommender.query.privacy import few
+from recommender.query.privacy import few, merged_cells
 
 PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
 
@@ -71,19 +72,35 @@ def portrait_scope(tier: str | None, n_cand: int, tiers: Tiers = DEFAULT_TIERS
 
 
 def portrait_of(model: Model, rings: NDArray[np.int64], scopes: list[tuple[int, ...]],
-                chosen: int, min_cell: int) -> tuple[dict[str, list[dict[str, Any]]], int]:
+                chosen: int, min_cell: int, other: NDArray[np.int64] | None = None
+                ) -> tuple[dict[str, list[dict[str, Any]]], int]:
     """The portrait of the scope ``scopes[chosen]``: each portrait attribute's lift table of
     the users in its rings against all users, and how many cells it left out. ``rings``: each
     user's ring (the film's tiers, then the rest of its candidates, then everyone else);
     ``scopes``: the ring sets a portrait may picture, whose cells ``scope_suppression`` hides
     all at once: hidden alone, a cell of one scope was another scope's cell less a third's
-    (92% of the demo's hidden cells, by two published portraits of the film)."""
+    (92% of the demo's hidden cells, by two published portraits of the film). ``other``: each
+    user's ring in the summary with viewers ranked the other way, whose scopes are hidden
+    with these (over each ring of one ranking met with a ring of the other). The values
+    ``rare_values`` pools are never shown: with the others' base shares, their users in all
+    would be the total less the rest."""
     pictured = np.flatnonzero(np.isin(rings, scopes[chosen]))
     # every ring the scopes name, empty ones too (the viewers' ring is empty when every user
     # is a candidate and the tiers cover them all)
     n_rings = max(int(rings.max(initial=0)), *(max(s) for s in scopes)) + 1
     keep = (len(scopes) - 1,) + ((scopes.index((0, 1)),) if (0, 1) in scopes
                                  else ())  # the whole ranking, the default
+    joint, all_scopes, guard = rings, scopes, []
+    if other is not None:  # a scope of either ranking is a set of rings met
+        n_other = max(int(other.max(initial=0)) + 1, n_rings)
+        met, joint = np.unique(rings * n_other + other, return_inverse=True)
+        joint = np.asarray(joint, np.int64).ravel()
+        own, theirs = met // n_other, met % n_other
+        all_scopes = ([tuple(np.flatnonzero(np.isin(own, s)).tolist()) for s in scopes]
+                      + [tuple(np.flatnonzero(np.isin(theirs, s)).tolist()) for s in scopes])
+        keep += tuple(k + len(scopes) for k in keep)
+        guard = [by == r for by in (own, theirs) for r in range(n_other)]  # each ranking's rings
+        n_rings = len(met)
     portrait: dict[str, list[dict[str, Any]]] = {}
     suppressed = 0
     for name, values in sorted(model.user_table.attributes.items()):
@@ -91,17 +108,33 @@ def portrait_of(model: Model, rings: NDArray[np.int64], scopes: list[tuple[int, 
             # one coding of the values gives the table, each ring's users and those in all
             uniq, inverse = np.unique(np.asarray(values), return_inverse=True)
             rows = lift_table(values, pictured, coded=(uniq, inverse))
-            table = np.zeros((len(uniq), n_rings), np.int64)
-            np.add.at(table, (inverse, rings), 1)
-            hidden = scope_suppression(table, scopes, min_cell, keep)[chosen]
+            pooled = rare_values(np.bincount(inverse, minlength=len(uniq)), min_cell)
+            # pooled as one value (taken as shown where not hidden, as a real value is)
+            code = np.where(pooled, len(uniq), np.arange(len(uniq)))[inverse]
+            table = np.zeros((len(uniq) + int(pooled.any()), n_rings), np.int64)
+            np.add.at(table, (code, joint), 1)
+            hidden = scope_suppression(table, all_scopes, min_cell, keep, guard,
+                                       np.array(guard) if guard else None)[chosen]
+            hidden = hidden[:len(uniq)] | pooled
             gone = {str(v) for v, h in zip(uniq.tolist(), hidden.tolist(), strict=True) if h}
             portrait[name] = [r for r in rows if r["value"] not in gone]
             suppressed += len(rows) - len(portrait[name])
     return portrait, suppressed
 
 
+def rare_values(base: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
+    """The values of an attribute a portrait never shows, pooled: those of fewer than
+    ``min_cell`` users in all, and while they hold fewer than ``min_cell`` together, the
+    smallest other (``privacy.merged_cells``). Their rows are hidden in every scope, so the
+    total less the shown values' base shares is at least ``min_cell`` users (one value's 4
+    users before, exactly while the rounded shares are exact: to about 5,000 users)."""
+    return merged_cells(base, min_cell) if few(base, min_cell).any() \
+        else np.zeros(len(base), bool)
+
+
 def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], min_cell: int,
-                      keep: tuple[int, ...] = ()) -> NDArray[np.bool_]:
+                      keep: tuple[int, ...] = (), guard: Sequence[NDArray[np.bool_]] = (),
+                      published: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
     """Which cells of every scope's portrait to hide (scopes x values), ``table`` being each
     value's users in each ring (values x rings; the rings partition all users). Published
     with a scope's shown cells: each value's users in all (the base share) and each ring's
@@ -117,7 +150,9 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     (``privacy.table_suppression`` reasons alike over one table); the values are solved one
     by one (``_exposed``), as hiding only takes equations away: a value found safe stays safe.
     What the published numbers pin alone (a value all of whose users are in one ring) is no
-    cell's to hide."""
+    cell's to hide. ``guard``: more ring sets (masks) whose users of a value must not be
+    worked out when some but fewer than ``min_cell``. ``published``: the ring sets whose sizes
+    are published (rows of masks), when not each ring's (rings met from two rankings)."""
     n_values, n_rings = table.shape
     member = np.zeros((len(scopes), n_rings), bool)
     for s, rs in enumerate(scopes):
@@ -134,8 +169,11 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
         mine = [(np.eye(n_rings)[r], table[v, r]) for r in range(n_rings)]
         mine += [(m.astype(float), cells[v, s]) for s, m in enumerate(member)]
         mine += [((~m).astype(float), base[v] - cells[v, s]) for s, m in enumerate(member)]
+        mine += [(g.astype(float), int(table[v, g].sum())) for g in guard]
         guarded.append([vec for vec, count in mine if 0 < count < min_cell])
     n_scopes = len(scopes)
+    tied = None if published is None else _null_space(
+        _null_space(published.astype(float)).T)
 
     def null_of(v: int) -> NDArray[np.float64]:  # what value v's own equations leave free
         shown = ~hide[:, v]
@@ -150,7 +188,7 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     for v in range(n_values):
         given_up: set[int] = set()  # quantities pinned by the totals alone
         while True:
-            k = _exposed(guarded[v], nulls[v], gram - nulls[v] @ nulls[v].T, given_up)
+            k = _exposed(guarded[v], nulls[v], gram - nulls[v] @ nulls[v].T, given_up, tied)
             if k is None:
                 break
             # the cells that could stop it: v's own, then the other values' (the rings'
@@ -172,7 +210,7 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
                 rest = gram - nulls[v] @ nulls[v].T
                 if w != v:
                     rest = rest - nulls[w] @ nulls[w].T + new @ new.T
-                if _exposed([guarded[v][k]], own, rest, set()) is None:
+                if _exposed([guarded[v][k]], own, rest, set(), tied) is None:
                     choice = (s, w)
                     break
             s, w = choice
@@ -184,15 +222,18 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
 
 
 def _exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
-             others: NDArray[np.float64], given_up: set[int]) -> int | None:
+             others: NDArray[np.float64], given_up: set[int],
+             tied: NDArray[np.float64] | None = None) -> int | None:
     """The index of the first of a value's guarded ``quantities`` the published numbers
     determine, or None. ``own``: the value's null space (what its base count and shown cells
     leave free); ``others``: the sum of ``N N^T`` over the other values' null spaces. The
     rings' sizes tie the values: a combination ``c`` of them leaves this value's rings alone
     once every other value's own equations can write ``c``, i.e. ``c`` orthogonal to every
     other null space (the null space of ``others``); what stays free of this value is then
-    its own free directions orthogonal to every such ``c``."""
-    k_basis = _null_space(others)
+    its own free directions orthogonal to every such ``c``. ``tied``: an orthonormal basis
+    of the combinations of rings whose sizes are published, when not every ring's (then
+    ``c`` lies among them)."""
+    k_basis = _null_space(others) if tied is None else tied @ _null_space(tied.T @ others @ tied)
     free = own @ _null_space(k_basis.T @ own) if k_basis.size and own.size \
         else own
     for k, q in enumerate(quantities):
