@@ -102,16 +102,28 @@ def known(model: Model) -> bool:
 
 def explaining_films(model: Model, user_idx: int) -> NDArray[np.int32]:
     """The films user ``user_idx`` watched that their taste was fitted on (sorted): what a
-    recommendation's reasons may cite. A user past the record's rows (new to the live
-    overlay, every film from events) has every film; a model that cannot tell (``known``)
-    none."""
+    recommendation's reasons may cite. A user new to the live overlay (every film from
+    events, fitted by fold-in) has every film, whatever the folder; a trained user of a model
+    that cannot tell (``known``) none."""
     watched = model.user_films(user_idx)
+    left = model.unfitted
+    if user_idx >= _trained_users(model):  # new to the overlay: fitted on its events alone
+        return watched
     if not known(model):
         return watched[:0]
-    left = model.unfitted
-    if left is None or user_idx >= left.shape[0]:
+    if left is None:
         return watched
     s, e = left.indptr[user_idx], left.indptr[user_idx + 1]
     if s == e:
         return watched
     return watched[~np.isin(watched, np.asarray(left.indices[s:e]))]
+
+
+def _trained_users(model: Model) -> int:
+    """How many of ``model``'s users it was trained on: the record's rows, or (a folder saved
+    before the record) its users less those the live overlay added (``meta["overlay"]``)."""
+    if model.unfitted is not None:
+        return int(model.unfitted.shape[0])
+    overlay = model.meta.get("overlay")
+    new = overlay.get("new_users", 0) if isinstance(overlay, dict) else 0
+    return model.n_users - int(new)

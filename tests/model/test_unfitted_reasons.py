@@ -179,3 +179,30 @@ def test_the_overlay_keeps_the_record_and_explains_new_users(planted: Any) -> No
     assert new.note is None
     assert as_tuples(new.because) == oracle(
         derived, [derived.film_index(f) for f in new_films], new.film_idx)
+
+
+def test_a_folder_saved_before_the_record_explains_a_user_new_to_the_overlay(
+        planted: Any, tmp_path: Path) -> None:
+    """It cannot tell its trained users' disliked films, but a user new to the live overlay
+    was fitted on their events alone: their reasons are those of the same watch list (they
+    had none)."""
+    model, _ = planted
+    folder = artifact.save(model, tmp_path / "m")
+    version = artifact.layout.resolve(folder)
+    meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
+    for name in fitted.FILES:
+        (version / name).unlink()
+        del meta["files"][name]
+    del meta[fitted.KEY]
+    (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    old = artifact.load(folder)
+    overlay = Overlay(old)
+    films = [str(old.films.ids[f]) for f in (1, 5, 9)]
+    overlay.apply(np.array(["newcomer"] * 3), np.array(films), np.ones(3), seq=1)
+    derived = overlay.model()
+    trained = recommend_user(derived, str(old.users.ids[2]), k=4)
+    assert trained.because == [[] for _ in range(4)]  # cannot tell: none rather than wrong
+    new = recommend_user(derived, "newcomer", k=4)
+    assert new.note is None
+    assert as_tuples(new.because) == oracle(derived, [1, 5, 9], new.film_idx)
+    assert any(new.because)
