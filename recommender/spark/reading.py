@@ -31,6 +31,7 @@ from recommender.spark.timestamps import (
     _check_time_column,
     _nanos_columns,
     _quoted,
+    _read_csv,
     _read_parquet,
     _seconds,
     _Time,
@@ -231,7 +232,7 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
                       .option("encoding", "UTF-8"))
             if line_sep is not None:  # see _line_sep: quoted line breaks kept as they are
                 reader = reader.option("lineSep", line_sep)
-            raw = reader.csv(spark_path(path))
+            raw = _read_csv(spark, reader, spark_path(path))  # film_id=0042/: 0042
         else:
             raw, nanos_read = _read_parquet(spark, path)
         names = raw.columns

@@ -19,7 +19,7 @@ from recommender.io.convert import MAX_TIMESTAMP
 from recommender.spark.parquet_parts import parquet_parts, refuse_mixed_columns
 
 if TYPE_CHECKING:
-    from pyspark.sql import Column, DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
 
 
 _TS_EXPECTED = ("expected unix seconds or an ISO 8601 date such as 2020-01-31 or "
@@ -63,6 +63,13 @@ def _read_parquet(spark: SparkSession, path: str) -> tuple[DataFrame, bool]:
                     raise
         with _conf(spark, _NANOS_AS_LONG, "true"):
             return spark.read.parquet(reading.spark_path(path)), True
+
+
+def _read_csv(spark: SparkSession, reader: DataFrameReader, path: str) -> DataFrame:
+    """``reader.csv(path)`` with partition folders read as text, as ``_read_parquet`` reads
+    them: a CSV folder partitioned by film_id (``film_id=0042/``) had its ids read as 42."""
+    with _conf(spark, _NO_PARTITION_TYPES, "false"):
+        return reader.csv(path)
 
 
 @contextmanager

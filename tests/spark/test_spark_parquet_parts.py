@@ -79,3 +79,23 @@ def test_a_log_partitioned_by_film_keeps_its_ids_byte_for_byte(spark: Any,
     got = dict(zip(rows.column("user_id").to_pylist(), rows.column("film_id").to_pylist(),
                    strict=True))
     assert got == dict(zip(users, films, strict=True))
+
+
+def test_a_csv_folder_partitioned_by_film_keeps_its_ids_byte_for_byte(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a URI naming a CSV folder (Spark's df.write.partitionBy("film_id").csv): its partition
+    # values were typed as the Parquet folder's were, 0042 and 042 read as film 42, 1e3 as 1000
+    from recommender.spark import reading
+
+    monkeypatch.setattr(reading, "is_uri", lambda _: True)  # file: stands for s3a:// here
+    films = ["0042", "042", "1e3", "7"]
+    folder = tmp_path / "log.csv"
+    for i, film in enumerate(films):
+        (folder / f"film_id={film}").mkdir(parents=True)
+        (folder / f"film_id={film}" / "part-0.csv").write_text(f"user_id\nu{i}\n")
+    rows = reading.read_source(spark, folder.as_uri(), None, None).events.toArrow()
+    got = dict(zip(rows.column("user_id").to_pylist(), rows.column("film_id").to_pylist(),
+                   strict=True))
+    assert got == {f"u{i}": film for i, film in enumerate(films)}
+    assert spark.conf.get("spark.sql.sources.partitionColumnTypeInference.enabled", None) \
+        is None  # restored
