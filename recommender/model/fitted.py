@@ -96,8 +96,19 @@ def known(model: Model) -> bool:
         return True
     data = model.meta.get("data")
     left_out = isinstance(data, dict) and "interactions_fitted" in data
-    refit = str(model.meta.get("refit", ""))
-    return not left_out and not refit.startswith("none: the calibration fit is the model")
+    return not left_out and not _calibration_fit_is_the_model(model)
+
+
+def _calibration_fit_is_the_model(model: Model) -> bool:
+    """Whether the factors are the calibration fit's (``warm_iterations`` 0): the holdout
+    was not fitted. A folder saved before ``meta["refit"]`` says so by its ``warm_iterations``
+    0 and a calibration (a holdout drawn; EASE always refit)."""
+    refit = model.meta.get("refit")
+    if refit is not None:
+        return str(refit).startswith("none: the calibration fit is the model")
+    params = model.meta.get("params")
+    warm = params.get("warm_iterations") if isinstance(params, dict) else None
+    return warm == 0 and model.family != "ease" and bool(model.calibration)
 
 
 def explaining_films(model: Model, user_idx: int) -> NDArray[np.int32]:

@@ -206,3 +206,35 @@ def test_a_folder_saved_before_the_record_explains_a_user_new_to_the_overlay(
     assert new.note is None
     assert as_tuples(new.because) == oracle(derived, [1, 5, 9], new.film_idx)
     assert any(new.because)
+
+
+def _strip_record(folder: Path, *keys: str) -> Model:
+    """The folder as saved before the record (and before ``keys`` of meta.json), loaded."""
+    version = artifact.layout.resolve(folder)
+    meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
+    for name in fitted.FILES:
+        if name in meta["files"]:
+            (version / name).unlink()
+            del meta["files"][name]
+    for key in (fitted.KEY, *keys):
+        del meta[key]
+    (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+    return artifact.load(folder)
+
+
+def test_a_folder_saved_before_refit_was_recorded_with_warm_iterations_0(
+        tmp_path: Path) -> None:
+    """Before meta.json's ``refit`` (Dec 2026), ``warm_iterations`` 0 made the calibration fit
+    the model as it does now: the holdout was never fitted, and such a folder cannot tell it
+    apart (its reasons cited held-out films)."""
+    data, _ = rated()
+    config = replace(CONFIG, min_rating=None, holdout=0.3, warm_iterations=0)
+    model = train(data, config, progress=False)
+    assert model.unfitted is not None and model.unfitted.nnz  # the holdout, not fitted
+    old = _strip_record(artifact.save(model, tmp_path / "m"), "refit")
+    lists = recommend_many(old, [(u, 5, True) for u in range(old.n_users)])
+    assert all(not any(films.because or []) for films in lists)
+    # warm_iterations 1: the refit had every interaction, reasons as before
+    warm = train(data, replace(config, warm_iterations=1), progress=False)
+    old = _strip_record(artifact.save(warm, tmp_path / "w"), "refit")
+    assert any(recommend_user(old, str(old.users.ids[2]), k=5).because)
