@@ -127,7 +127,15 @@ def explaining_films(model: Model, user_idx: int) -> NDArray[np.int32]:
     s, e = left.indptr[user_idx], left.indptr[user_idx + 1]
     if s == e:
         return watched
-    return watched[~np.isin(watched, np.asarray(left.indices[s:e]))]
+    # both sorted, every unfitted film a watched one: their places by one search (np.isin
+    # cost ~40 us a request, a sixth of a recommendation)
+    drop = np.asarray(left.indices[s:e])
+    at = np.searchsorted(watched, drop)
+    if int(at[-1]) >= len(watched) or not np.array_equal(watched[at], drop):
+        return watched[~np.isin(watched, drop)]  # not so (never from the trainers)
+    keep = np.ones(len(watched), bool)
+    keep[at] = False
+    return watched[keep]
 
 
 def _trained_users(model: Model) -> int:

@@ -238,3 +238,18 @@ def test_a_folder_saved_before_refit_was_recorded_with_warm_iterations_0(
     warm = train(data, replace(config, warm_iterations=1), progress=False)
     old = _strip_record(artifact.save(warm, tmp_path / "w"), "refit")
     assert any(recommend_user(old, str(old.users.ids[2]), k=5).because)
+
+
+def test_explaining_films_are_the_watched_films_less_the_record(planted: Any) -> None:
+    """Per user, brute force from the planted ratings (a search on sorted rows, not np.isin);
+    a record row whose films are not all watched (never written) is still read right."""
+    model, low = planted
+    for u in range(model.n_users):
+        assert fitted.explaining_films(model, u).tolist() == liked_of(model, low, u)
+    left = model.unfitted.copy()
+    u = int(np.flatnonzero(np.diff(left.indptr))[0])
+    extra = [f for f in range(model.n_films) if f not in set(model.user_films(u).tolist())]
+    left[u, extra[-1]] = 1.0  # a film the user never watched
+    left.sort_indices()
+    odd = replace(model, unfitted=left)
+    assert fitted.explaining_films(odd, u).tolist() == liked_of(model, low, u)
