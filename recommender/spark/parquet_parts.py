@@ -41,14 +41,25 @@ def refuse_mixed_columns(path: Path, shown: str) -> None:
         held = {c: n for n in names if (c := canonical_column(n)) is not None}
         if first is None:
             first = (file, held)
-        elif set(held) != set(first[1]):
+        elif _lower(held) != _lower(first[1]):
             (a, cols_a), (b, cols_b) = first, (file, held)
             if len(cols_a) > len(cols_b):
                 (a, cols_a), (b, cols_b) = (b, cols_b), (a, cols_a)
             only = sorted(set(cols_a) ^ set(cols_b))
+            # the same column under two of its names (timestamp, rating_timestamp) is read
+            # as null in one file's rows as surely as a column one file lacks
+            renamed = sorted(c for c in set(cols_a) & set(cols_b)
+                             if cols_a[c].lower() != cols_b[c].lower())
+            why = (f"{', '.join(only)} missing from some files" if only else
+                   f"{', '.join(renamed)} named differently")
             raise DataError(shown, (
                 f"its Parquet files hold different columns: {a.relative_to(path)} has "
                 f"{', '.join(sorted(cols_a.values())) or 'none of the log columns'}, "
                 f"{b.relative_to(path)} has {', '.join(sorted(cols_b.values()))} "
-                f"({', '.join(only)} missing from some files: Spark takes one file's columns "
-                "for all); write every file with the same columns"))
+                f"({why}: Spark takes one file's columns for all); write every file with the "
+                "same columns"))
+
+
+def _lower(held: dict[str, str]) -> dict[str, str]:
+    """Each log column's name as Spark matches it (case-insensitively, by default)."""
+    return {c: n.lower() for c, n in held.items()}

@@ -99,3 +99,23 @@ def test_a_csv_folder_partitioned_by_film_keeps_its_ids_byte_for_byte(
     assert got == {f"u{i}": film for i, film in enumerate(films)}
     assert spark.conf.get("spark.sql.sources.partitionColumnTypeInference.enabled", None) \
         is None  # restored
+
+
+def test_a_folder_naming_a_column_two_ways_is_refused(spark: Any, tmp_path: Path) -> None:
+    # timestamp in one file, rating_timestamp (its alias) in another: Spark took one name for
+    # all and read the other file's times as null, "3 rows with bad timestamp"
+    from recommender.spark.reading import read_source
+
+    folder = tmp_path / "log.d"
+    folder.mkdir()
+    pq.write_table(pa.table({"user_id": ["u1", "u2"], "film_id": ["f1", "f2"],
+                             "timestamp": [1_600_000_000, 1_600_000_100]}),
+                   folder / "part-0.parquet")
+    pq.write_table(pa.table({"User_Id": ["u3", "u4", "u5"], "film_id": ["f1", "f3", "f2"],
+                             "rating_timestamp": [1_700_000_000, 1_700_000_001, 1_700_000_002]}),
+                   folder / "part-1.parquet")
+    with pytest.raises(DataError) as e:
+        read_source(spark, str(folder), None, None)
+    text = str(e.value)
+    assert "different columns" in text and "part-0.parquet" in text and "part-1.parquet" in text
+    assert "(timestamp named differently" in text  # User_Id: the same name to Spark
