@@ -341,13 +341,20 @@ def test_the_readme_s_quality_prose_holds_for_the_committed_results() -> None:
     import re
 
     readme = re.sub(r"\s+", " ", (ROOT / "README.md").read_text(encoding="utf-8"))
-    assert "on the sparsified variants `--no-tune` can fall far behind an item-item model" in readme
+    assert "on the sparsified variants `--no-tune` falls behind an item-item model in the " \
+           "audience direction" in readme
     assert "under the time protocol (the one closest to predicting a new film's audience) the " \
-           "engine is ahead everywhere" in readme
+           "engine is ahead on every row of the full and `rating10` data; on the `sparse5` ones " \
+           "it may fall behind, within sampling noise" in readme
+    assert "under the random protocol, popularity ranks a user's next films better than EASE, " \
+           "ItemKNN and implicit's ALS do" in readme
     qr = load_benchmark("quality_report")
     shared = json.loads((RESULTS / "quality.json").read_text())
     rows = [t for t in qr.targets(shared) if t["measured"] and not t["over_zero"]]
-    assert all(t["ratio"] > 1 for t in rows if t["protocol"] == "time")
+    assert all(t["ratio"] > 1 for t in rows
+               if t["protocol"] == "time" and "sparse5" not in t["dataset"])
+    assert all(t["ratio"] > 1 or qr.noise({**t, "target": 1.0}) == "within" for t in rows
+               if t["protocol"] == "time" and "sparse5" in t["dataset"])
     sparse = [t for t in rows if "sparse5" in t["dataset"]]
     assert sparse and all(t["ratio"] >= 0.9 for t in sparse)
     audience = f"audience_recall@{shared['k']}"
@@ -358,7 +365,13 @@ def test_the_readme_s_quality_prose_holds_for_the_committed_results() -> None:
                for name, per in shared["reports"].items() if "sparse5" in name
                for rep in per.values() if "status" not in rep
                and rep["models"]["ease"][audience]]
-    assert any(n < 0.5 * i for n, i in zip(no_tune, items, strict=True))
+    assert no_tune and all(n < i for n, i in zip(no_tune, items, strict=True))
+    user = f"user_recall@{shared['user_k']}"
+    random_sparse = [rep["models"] for name, per in shared["reports"].items()
+                     if "sparse5" in name for p, rep in per.items()
+                     if p == "random" and "status" not in rep]
+    assert random_sparse and all(m["popularity"][user] > max(m[b][user] for b in (
+        "ease", "itemknn", "als_defaults")) for m in random_sparse)
     unseen = json.loads((RESULTS / "quality_unseen.json").read_text())
     tm = next(t for t in qr.targets(unseen) if t["dataset"].endswith("sparse5")
               and t["protocol"] == "time" and t["metric"] == audience)
