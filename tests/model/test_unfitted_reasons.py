@@ -246,10 +246,12 @@ def test_explaining_films_are_the_watched_films_less_the_record(planted: Any) ->
     model, low = planted
     for u in range(model.n_users):
         assert fitted.explaining_films(model, u).tolist() == liked_of(model, low, u)
-    left = model.unfitted.copy()
-    u = int(np.flatnonzero(np.diff(left.indptr))[0])
+    u = int(np.flatnonzero(np.diff(model.unfitted.indptr))[0])
     extra = [f for f in range(model.n_films) if f not in set(model.user_films(u).tolist())]
-    left[u, extra[-1]] = 1.0  # a film the user never watched
+    # a film the user never watched, added to the record (lil: no sparsity-structure warning)
+    lil = model.unfitted.tolil()
+    lil[u, extra[-1]] = 1.0
+    left = lil.tocsr()
     left.sort_indices()
     odd = replace(model, unfitted=left)
     assert fitted.explaining_films(odd, u).tolist() == liked_of(model, low, u)
