@@ -38,10 +38,11 @@ function legend(params) {
   return h("p", { class: "note", id: "user-legend" },
     `Score: the dot product of the user's and the film's taste vectors${prior}, for ordering `,
     "only: not a probability, and not comparable between users. Because they watched: the ",
-    "films this user watched whose taste vectors point most the same way as the recommended ",
-    "film's; similarity is the cosine of the two films' taste vectors (-1 to 1, 1 = the same ",
+    "films this user watched (those their taste was fitted on) whose taste vectors point most ",
+    "the same way as the recommended film's, up to three and only those pointing its way; ",
+    "similarity is the cosine of the two films' taste vectors (above 0, at most 1 = the same ",
     "direction), share is that film's part of the positive similarity summed over every film ",
-    "the user watched (0–100%; with many watched films each share is small).");
+    "their taste was fitted on (0–100%; with many watched films each share is small).");
 }
 
 function because(reasons) {
