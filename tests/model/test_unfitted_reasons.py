@@ -135,16 +135,8 @@ def test_a_folder_saved_before_the_record(planted: Any, tmp_path: Path) -> None:
     disliked film: no reasons rather than wrong ones; where it left none out (or was not
     given), every watched film was fitted: reasons as before."""
     model, _ = planted
-    folder = artifact.save(model, tmp_path / "m")
-    version = artifact.layout.resolve(folder)
-    meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
-    for name in fitted.FILES:
-        (version / name).unlink()
-        del meta["files"][name]
-    del meta[fitted.KEY]
-    meta["format_version"] = 1
-    (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    old = artifact.load(folder)
+    folder = Path(artifact.save(model, tmp_path / "m"))
+    old = _strip_record(folder, format_version=1)
     assert old.unfitted is None
     uid = str(model.users.ids[2])
     films = recommend_user(old, uid, k=5)
@@ -187,15 +179,7 @@ def test_a_folder_saved_before_the_record_explains_a_user_new_to_the_overlay(
     was fitted on their events alone: their reasons are those of the same watch list (they
     had none)."""
     model, _ = planted
-    folder = artifact.save(model, tmp_path / "m")
-    version = artifact.layout.resolve(folder)
-    meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
-    for name in fitted.FILES:
-        (version / name).unlink()
-        del meta["files"][name]
-    del meta[fitted.KEY]
-    (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
-    old = artifact.load(folder)
+    old = _strip_record(Path(artifact.save(model, tmp_path / "m")))
     overlay = Overlay(old)
     films = [str(old.films.ids[f]) for f in (1, 5, 9)]
     overlay.apply(np.array(["newcomer"] * 3), np.array(films), np.ones(3), seq=1)
@@ -208,8 +192,9 @@ def test_a_folder_saved_before_the_record_explains_a_user_new_to_the_overlay(
     assert any(new.because)
 
 
-def _strip_record(folder: Path, *keys: str) -> Model:
-    """The folder as saved before the record (and before ``keys`` of meta.json), loaded."""
+def _strip_record(folder: Path, *keys: str, format_version: int | None = None) -> Model:
+    """The folder as saved before the record (and before ``keys`` of meta.json; of
+    ``format_version`` if given), loaded."""
     version = artifact.layout.resolve(folder)
     meta = json.loads((version / "meta.json").read_text(encoding="utf-8"))
     for name in fitted.FILES:
@@ -218,6 +203,8 @@ def _strip_record(folder: Path, *keys: str) -> Model:
             del meta["files"][name]
     for key in (fitted.KEY, *keys):
         del meta[key]
+    if format_version is not None:
+        meta["format_version"] = format_version
     (version / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
     return artifact.load(folder)
 
