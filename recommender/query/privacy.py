@@ -52,20 +52,28 @@ def table_suppression(counts: NDArray[np.int64], min_cell: int,
     smallest first (an empty one before any other; lowest index on ties), so that no hidden
     cell can be worked out by any combination of additions and subtractions. A hidden cell
     is determined when every solution of the published equations gives it the same value:
-    its coordinate is zero in the null space of their matrix over the hidden cells. Bounds
-    from counts being non-negative are not considered. ``also``: cells to hide from the
-    start besides the small ones (what else they would give away)."""
+    its coordinate is zero in the null space of their matrix over the hidden cells. Counts
+    are not negative, so a line whose hidden cells add up to 0 (an empty ring's column, a
+    row whose shown sum is 0) shows each of them to be 0: they count as shown (``_zeros``),
+    and a cell that would be such a 0 is hidden to protect another only with one that leaves
+    it unknown (``_complement``; an empty ring's cells protected a segment's 1 user in the
+    broad ring). Other bounds from counts being non-negative are not considered. ``also``:
+    cells to hide from the start besides the small ones (what else they would give away)."""
     n = np.asarray(counts, np.int64)
     hide = few(n, min_cell)
     if also is not None:
         hide |= np.asarray(also, bool)
     rows, cols = n.shape
+    lines = _lines(rows, cols, last_is_row_sum)
     while hide.any():
-        cells = np.flatnonzero(hide.ravel())
+        unknown = hide & ~_zeros(n, hide, lines)
+        cells = np.flatnonzero(unknown.ravel())
+        if not len(cells):
+            break
         where = {int(c): i for i, c in enumerate(cells)}
-        eqs = [[where[r * cols + c] for r in range(rows) if hide[r, c]] for c in range(cols)]
+        eqs = [[where[r * cols + c] for r in range(rows) if unknown[r, c]] for c in range(cols)]
         if last_is_row_sum and cols > 1:  # sum of the parts less the last, per row
-            eqs += [[where[r * cols + c] for c in range(cols) if hide[r, c]]
+            eqs += [[where[r * cols + c] for c in range(cols) if unknown[r, c]]
                     for r in range(rows)]
         a = np.zeros((len(eqs), len(cells)))
         for e, members in enumerate(eqs):
@@ -74,20 +82,75 @@ def table_suppression(counts: NDArray[np.int64], min_cell: int,
                     cells[m] % cols == cols - 1 else 1.0
         free = scipy.linalg.null_space(a) if a.size else np.eye(len(cells))
         fixed = np.flatnonzero(np.abs(free).max(axis=1, initial=0.0) < 1e-9)
-        options: list[tuple[int, int, int]] = []
+        choice: list[int] = []
         for k in fixed.tolist():  # the first pinned cell that has a line left to hide in
-            r, c = divmod(int(cells[k]), cols)
-            line = [(r, j) for j in range(cols)] + [(i, c) for i in range(rows)]
-            # the row-sum column's cells first (the parts' splits are what a reader wants:
-            # the sum is theirs), then the smallest count
-            options = [(int(not (last_is_row_sum and j == cols - 1)), int(n[i, j]),
-                        i * cols + j) for i, j in line if not hide[i, j]]
-            if options:
+            choice = _complement(n, hide, lines, int(cells[k]), last_is_row_sum)
+            if choice:
                 break
-        if not options:  # pinned only by published totals themselves
+        if not choice:  # pinned only by published totals themselves
             break
-        hide.ravel()[min(options)[2]] = True
+        hide.ravel()[choice] = True
     return hide
+
+
+def _complement(n: NDArray[np.int64], hide: NDArray[np.bool_],
+                lines: list[list[tuple[int, int, int]]], cell: int, last_is_row_sum: bool
+                ) -> list[int]:
+    """The cells (flat indices) to hide next for the pinned hidden ``cell``: the first shown
+    cell of its row or column that, hidden, would not be a known 0 (the row-sum column's
+    cells first: the parts' splits are what a reader wants, the sum is theirs; then the
+    smallest count); when each would, the first such cell with the first shown cell of its
+    other line that together leave it unknown (a 0 of a row whose sum is a shown 0 hides
+    with that sum); [] when its lines are all hidden."""
+    rows, cols = n.shape
+
+    def line(flat: int) -> list[tuple[int, int, int]]:
+        r, c = divmod(flat, cols)
+        return sorted((int(not (last_is_row_sum and j == cols - 1)), int(n[i, j]), i * cols + j)
+                      for i, j in [(r, j) for j in range(cols)] + [(i, c) for i in range(rows)]
+                      if not hide[i, j])
+
+    def known(flats: list[int]) -> bool:
+        more = hide.copy()
+        more.ravel()[flats] = True
+        return bool(_zeros(n, more, lines).ravel()[flats[0]])
+
+    options = line(cell)
+    for *_, o in options:
+        if not known([o]):
+            return [o]
+    for *_, o in options:
+        for *_, p in line(o):
+            if p != o and not known([o, p]):
+                return [o, p]
+    return [options[0][2]] if options else []
+
+
+def _lines(rows: int, cols: int, last_is_row_sum: bool) -> list[list[tuple[int, int, int]]]:
+    """The published equations of a rows x cols table as (row, column, sign) cells: each
+    column (its total) and, with ``last_is_row_sum``, each row (its parts less its last)."""
+    lines = [[(r, c, 1) for r in range(rows)] for c in range(cols)]
+    if last_is_row_sum and cols > 1:
+        lines += [[(r, c, -1 if c == cols - 1 else 1) for c in range(cols)] for r in range(rows)]
+    return lines
+
+
+def _zeros(n: NDArray[np.int64], hide: NDArray[np.bool_],
+           lines: list[list[tuple[int, int, int]]]) -> NDArray[np.bool_]:
+    """The hidden cells a reader knows to be 0: those of a line whose cells not yet known
+    have one sign and add up to 0 (its published total less its known cells is 0, and
+    counts are not negative), repeated while another line becomes so."""
+    zero = np.zeros(n.shape, bool)
+    found = True
+    while found:
+        found = False
+        for line in lines:
+            free = [(r, c, s) for r, c, s in line if hide[r, c] and not zero[r, c]]
+            if free and len({s for *_, s in free}) == 1 and \
+                    not sum(int(n[r, c]) for r, c, _ in free):
+                for r, c, _ in free:
+                    zero[r, c] = found = True
+    return zero
 
 
 def outside_pairs(counts: NDArray[np.int64], lefts: list[NDArray[np.int64]], min_cell: int
