@@ -18,6 +18,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -254,6 +255,16 @@ def events_status(request: Request) -> dict[str, Any]:
             "overlay": sync.describe() if sync is not None else {}}
 
 
+def _window_days(value: float) -> float:
+    """The report's window as the CLI's ``--window-days`` refuses it: the generic bounds said
+    "greater than or equal to 0.000011574074074074073" (and "less than or equal to 3650" of
+    NaN)."""
+    if not MIN_WINDOW_DAYS <= value <= MAX_WINDOW_DAYS:  # NaN too
+        raise ValueError(f"expected days in [1/86400, {MAX_WINDOW_DAYS:g}] (at least one "
+                         "second)")
+    return value
+
+
 @router.get("/campaigns/{plan_id}/report", response_model=None, responses={
                 200: {"model": Report, "description": "the report (the library's body, as "
                                                       "`campaign report --json` prints it)"},
@@ -261,9 +272,10 @@ def events_status(request: Request) -> dict[str, Any]:
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
-           window_days: Annotated[float, Query(ge=MIN_WINDOW_DAYS, le=MAX_WINDOW_DAYS, description=(
-               "count conversions this many days after the plan's start (at least one "
-               "second: timestamps are whole seconds)"))] = 30.0,
+           window_days: Annotated[float, AfterValidator(_window_days), Query(
+               json_schema_extra={"minimum": MIN_WINDOW_DAYS, "maximum": MAX_WINDOW_DAYS},
+               description=("count conversions this many days after the plan's start (at "
+                            "least one second: timestamps are whole seconds)"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
                "waves 1..N of the plan that were sent: only they are reported (default: "
                "those its withdrawal recorded, else the sent_waves of a next wave planned "

@@ -402,3 +402,21 @@ def test_a_replayed_plan_names_no_events_sequence(model_dir: Path, tmp_path: Pat
         again = c.post("/campaigns/plan", json=body, headers={"Idempotency-Key": "k-1"})
     assert again.headers["idempotent-replayed"] == "true" and again.json() == first.json()
     assert "x-events-seq" not in again.headers
+
+
+def test_a_report_window_out_of_range_is_refused_in_the_cli_s_words(client: TestClient
+                                                                     ) -> None:
+    """``?window_days=0`` was refused "should be greater than or equal to
+    0.000011574074074074073" and ``nan`` "should be less than or equal to 3650", where
+    ``campaign report --window-days`` says "[1/86400, 3650] (at least one second)"."""
+    for text in ("0", "nan", "-1", "3651", "inf"):
+        r = client.get("/campaigns/nope/report", params={"window_days": text})
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == ("query parameter 'window_days': expected days in "
+                                      f"[1/86400, 3650] (at least one second), got '{text}'")
+        assert [e["loc"] for e in r.json()["errors"]] == [["query", "window_days"]]
+    r = client.get("/campaigns/nope/report", params={"window_days": "x"})  # not a number
+    assert r.status_code == 422 and "valid number" in r.json()["detail"], r.text
+    spec = client.get("/openapi.json").json()["paths"]["/campaigns/{plan_id}/report"]["get"]
+    schema = next(p["schema"] for p in spec["parameters"] if p["name"] == "window_days")
+    assert schema["minimum"] == 1 / 86400 and schema["maximum"] == 3650, schema
