@@ -16,16 +16,14 @@ underscore (Python's ``int`` took ``"1_0"`` and ``"\u0661"``, pydantic took ``"1
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
+from recommender.io.places import whole_count
 from recommender.io.text import plural
-
-NUMBER_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 
 
 def whole_rule(low: int, high: int) -> str:
@@ -39,13 +37,8 @@ def whole_value(value: object, low: int, high: int) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
-        if not NUMBER_TEXT.fullmatch(value):
-            return None
-        try:  # exact: "1.0000000000000001" is not whole, though float() makes it 1.0
-            number = Decimal(value)
-        except InvalidOperation:  # pragma: no cover - the pattern is a Decimal literal
-            return None
-    elif isinstance(value, int | np.integer):
+        return whole_count(value, low, high)
+    if isinstance(value, int | np.integer):
         number = Decimal(int(value))
     elif isinstance(value, float | np.floating) and np.isfinite(value):
         number = Decimal(float(value))

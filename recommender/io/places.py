@@ -24,6 +24,7 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -49,13 +50,22 @@ MAX_COUNT = 2**31 - 1
 """The most screens (or seats) a file may give one cinema or one film."""
 
 
-def whole_count(text: str) -> int | None:
-    """``text`` as a whole number in ``[0, MAX_COUNT]`` (ASCII digits only: ``str.isdigit``
-    also takes ``"²"``, which ``int`` refuses), else None."""
-    if not re.fullmatch(r"[0-9]+", text) or len(text) > len(str(MAX_COUNT)):
+#: a number as text (a file's cell, an argument): ASCII digits with an optional fraction and
+#: exponent, no sign, space or underscore (``screens.whole_value`` reads text by it too)
+NUMBER_TEXT = re.compile(r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+def whole_count(text: str, low: int = 0, high: int = MAX_COUNT) -> int | None:
+    """``text`` as a whole number in ``[low, high]``, else None: ``NUMBER_TEXT`` whose value
+    is whole, so ``"3.0"`` (a column pandas wrote as floats) is 3 as HTTP's ``3.0`` and the
+    CLI's ``--screens 3.0`` are (``str.isdigit`` also takes ``"²"``, which ``int`` refuses;
+    exact: ``"1.0000000000000001"`` is not whole, though ``float`` makes it 1.0)."""
+    if not NUMBER_TEXT.fullmatch(text):
         return None
-    value = int(text)
-    return value if value <= MAX_COUNT else None
+    number = Decimal(text)
+    if not low <= number <= high or number != number.to_integral_value():
+        return None
+    return int(number)
 
 
 def duplicate_columns(path: Path, head: list[str]) -> None:
