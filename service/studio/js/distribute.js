@@ -87,6 +87,7 @@ function newFilm() {
       const body = await postJson("/distribution/cold-start", {
         comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
         ...(screens.value ? { screens: Number(screens.value) } : {}) });
+      const warning = await uncalibrated(body, "dist-uncalibrated");
       if (!latest()) return;
       const calibrated = body.cold_start && body.cold_start.calibrated_as;
       const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
@@ -95,7 +96,7 @@ function newFilm() {
         ...unknownList("dnew-unknown-films", "film id(s)", body.cold_start?.unknown_film_ids || []),
         nearest ? h("p", { class: "note", id: "dnew-calibrated" },
           "Probabilities from the calibration of the known film nearest the new one: ", nearest, ".") : "",
-        ...demandView(body));
+        ...demandView(body, warning));
       if (nearest) {  // its title, once known (the id stays if it cannot be read)
         getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(filmName(f), f.year); })
           .catch(() => {});
@@ -153,7 +154,7 @@ function hiddenNote(body) {
     : "";
 }
 
-function slateResult(body, titles) {
+function slateResult(body, titles, warning) {
   const lost = body.cinemas_without_users || [];
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
@@ -164,7 +165,7 @@ function slateResult(body, titles) {
       // as the CLI's legend and expected_new's null say (4961cbf, e824ee7): a cinema pooled
       // with a small one is hidden too, whatever its users
       hiddenNote(body)),
-    uncalibrated(body, "dslate-uncalibrated"),
+    warning,
     lost.length ? h("p", { class: "warning", id: "dslate-lost" },
       `${int(lost.length)} ${lost.length === 1 ? "cinema is" : "cinemas are"} named by no user (their screens are shared equally; check the ids): `,
       lost.slice(0, 10).join(", ") + (lost.length > 10 ? ` and ${int(lost.length - 10)} more` : "")) : "",
@@ -219,8 +220,9 @@ function slate() {
       const answer = await postJson("/distribution/slate", {
         films: [...films.values()].map((s) => s.read()),
         ...(parsed.cinemas ? { cinemas: parsed.cinemas } : {}) });
+      const warning = await uncalibrated(answer, "dslate-uncalibrated");
       if (!latest()) return;
-      out.replaceChildren(...slateResult(answer, titles));
+      out.replaceChildren(...slateResult(answer, titles, warning));
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,

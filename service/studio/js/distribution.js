@@ -3,21 +3,25 @@
 import { filmPath, getJson, setHashParams } from "./api.js";
 import { h, int, count, num, days, pagedTable, pct, section, table, errorBox } from "./ui.js";
 
-// the model's place attributes (/health's model.place_attributes), asked once per page load
-// and again for a new model; null when /health could not say (a failed request, or no model
-// shown to this caller), which is not cached
-let places = null;
-function placeAttributes() {
-  if (!places) {
-    places = getJson("/health").then((body) => {
-      const found = body.model && body.model.place_attributes;
-      if (!Array.isArray(found)) places = null;
-      return Array.isArray(found) ? found : null;
-    }).catch(() => { places = null; return null; });
+// /health's model (its place_attributes, has_calibration and model_version), asked once per
+// page load and again for a new model; null when /health could not say (a failed request, or
+// no model shown to this caller), which is not cached
+let served = null;
+function servedModel() {
+  if (!served) {
+    served = getJson("/health").then((body) => {
+      if (!body.model) served = null;
+      return body.model || null;
+    }).catch(() => { served = null; return null; });
   }
-  return places;
+  return served;
 }
-window.addEventListener("studio:model-changed", () => { places = null; });
+async function placeAttributes() {
+  const found = (await servedModel())?.place_attributes;
+  if (!Array.isArray(found)) served = null;
+  return Array.isArray(found) ? found : null;
+}
+window.addEventListener("studio:model-changed", () => { served = null; });
 
 /** Fill the select `by` with the model's places (`wanted` selected), or say in `out` why
     there are none (`retry`: how to try again after a failed read); resolves to the places,
@@ -35,23 +39,33 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
   return found;
 }
 
-/** A warning when the model's calibration measured nothing (a horizon without days that says
-    so): every expected_new is 0, a forecast of nobody, which the totals showed as "0.0 more
-    expected (sum of calibrated probabilities ...)" without a word (the CLI warns too). */
-export function uncalibrated(body, id) {
-  const said = body.horizon && body.horizon.days === null ? body.horizon.description || "" : "";
-  return said.startsWith("no calibration")
-    ? h("p", { class: "warning", id }, `No new viewer is forecast (every expected_new is 0): ${said}.`)
-    : "";
+/** A warning when the model's calibration measured nothing (/health's model.has_calibration
+    false, for the model that made `body`): every expected_new is 0, a forecast of nobody,
+    which the totals showed as "0.0 more expected (sum of calibrated probabilities ...)"
+    without a word (the CLI warns too). It told such a model by the words of
+    horizon.description ("no calibration..."), which a rewording would have silenced; those
+    words are still shown, as the reason. "" when /health cannot say. */
+export async function uncalibrated(body, id) {
+  let model = await servedModel();
+  if (model && body.model_version && model.model_version !== body.model_version) {
+    served = null;  // the served model changed since: ask again
+    model = await servedModel();
+  }
+  if (!model || model.has_calibration !== false
+      || (body.model_version && model.model_version !== body.model_version)) return "";
+  const said = body.horizon && body.horizon.days === null && body.horizon.description
+    ? body.horizon.description : "this model has no calibration (retrain it with --holdout > 0)";
+  return h("p", { class: "warning", id }, `No new viewer is forecast (every expected_new is 0): ${said}.`);
 }
 
 /** The nodes showing a demand body (GET /films/{id}/distribution or POST
-    /distribution/cold-start): totals, notes and the table by place. */
-export function demandView(body) {
+    /distribution/cold-start): totals, notes (`warning`: `uncalibrated`'s) and the table by
+    place. */
+export function demandView(body, warning = "") {
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
     body.note ? h("p", { class: "warning", id: "dist-unranked" }, `Not a taste for the film: ${body.note}.`) : "",
-    uncalibrated(body, "dist-uncalibrated"),
+    warning,
     h("p", { class: "note", id: "dist-total" },
       `${count(body.viewers, "viewer")} so far, ${num(body.expected_new, 1)} more expected${horizon} `,
       `(sum of calibrated probabilities over non-viewers). Places under ${count(body.min_cell, "user")} `,
@@ -140,8 +154,9 @@ export function distributionSection(id, params) {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
       const body = await getJson(filmPath(id, "/distribution", { by: by.value, screens: screens.value }));
+      const warning = await uncalibrated(body, "dist-uncalibrated");
       if (mine !== seq) return;
-      out.replaceChildren(...demandView(body));
+      out.replaceChildren(...demandView(body, warning));
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));
     }
