@@ -246,9 +246,9 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     if screens is not None and not len(total):
         raise InvalidParameterError(_no_place(groups, m, small))
     if screens is not None and not total.sum() > 0:
-        told = calibration.horizon(model.calibration)
-        why = "" if told["days"] is not None or "no calibration" not in told["description"] \
-            else f" ({told['description']})"
+        # the reason where the model measured no conversion (calibration.horizon says why)
+        why = "" if calibration.measured(model.calibration) \
+            else f" ({calibration.horizon(model.calibration)['description']})"
         raise InvalidParameterError("there is no expected demand to share screens by: the "
                                     f"film has no viewers and no expected new viewers{why}")
     alloc, capacity, capped_by, warning = _screens(groups, keep, merge, total, screens,
