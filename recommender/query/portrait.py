@@ -150,9 +150,15 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     (``privacy.table_suppression`` reasons alike over one table); the values are solved one
     by one (``_exposed``), as hiding only takes equations away: a value found safe stays safe.
     What the published numbers pin alone (a value all of whose users are in one ring) is no
-    cell's to hide. ``guard``: more ring sets (masks) whose users of a value must not be
-    worked out when some but fewer than ``min_cell``. ``published``: the ring sets whose sizes
-    are published (rows of masks), when not each ring's (rings met from two rankings)."""
+    cell's to hide. Counts are not negative: a value's ring set (a scope, its complement, a
+    published ring set, a ring) whose users the published numbers determine to be 0 (a
+    shown 0; a hidden cell that the ring sizes less the other values' shown cells make 0)
+    is read as 0 in each of its rings, repeated to a fixed point (``settle``; as
+    ``privacy.table_suppression``'s ``_zeros``): an X hidden as 99 less M 56 less F 43 let
+    the core's 20 users less M's 11 give F's 9. ``guard``: more ring sets (masks) whose
+    users of a value must not be worked out when some but fewer than ``min_cell``.
+    ``published``: the ring sets whose sizes are published (rows of masks), when not each
+    ring's (rings met from two rankings)."""
     n_values, n_rings = table.shape
     member = np.zeros((len(scopes), n_rings), bool)
     for s, rs in enumerate(scopes):
@@ -175,15 +181,60 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     tied = None if published is None else _null_space(
         _null_space(published.astype(float)).T)
 
-    def null_of(v: int) -> NDArray[np.float64]:  # what value v's own equations leave free
+    def null_of(v: int, known: NDArray[np.bool_]) -> NDArray[np.float64]:
+        # what value v's own equations leave free; ``known``: its rings read as 0
         shown = ~hide[:, v]
         # a shown 0 says more than its sum: counts are not negative, so each of its rings is
         # 0 for the value (a two-value attribute's 0 pinned the other value's rings)
-        nothing = np.eye(n_rings, dtype=bool)[member[shown & (cells[v] == 0)].any(axis=0)]
-        return _scope_null(np.vstack([member[shown], nothing]).tobytes(), n_rings)
+        nothing = known | member[shown & (cells[v] == 0)].any(axis=0)
+        return _scope_null(np.vstack([member[shown], np.eye(n_rings, dtype=bool)[nothing]]
+                                     ).tobytes(), n_rings)
 
-    nulls = [null_of(v) for v in range(n_values)]
-    gram = sum((n @ n.T for n in nulls), np.zeros((n_rings, n_rings)))
+    # the ring sets whose sum a reader may find to be 0 for a value: each is then 0 in each
+    # of its rings (counts are not negative), only those really 0 are worth asking about
+    sets = np.unique(np.vstack([member, ~member, np.eye(n_rings, dtype=bool),
+                                *(np.asarray(guard, bool).reshape(-1, n_rings),)]), axis=0)
+    probes = [sets[(sets.any(axis=1)) & ~(sets & (table[v] > 0)).any(axis=1)]
+              for v in range(n_values)]
+
+    def settle() -> tuple[NDArray[np.bool_], list[NDArray[np.float64]], NDArray[np.float64]]:
+        """The rings the published numbers force to 0 for each value beyond its shown 0s
+        (a hidden cell that the rings' sizes less the other values' shown cells make 0,
+        then its rings), to a fixed point, and each value's null space with them."""
+        zero = np.zeros((n_values, n_rings), bool)
+        nulls = [null_of(v, zero[v]) for v in range(n_values)]
+        gram = sum((n @ n.T for n in nulls), np.zeros((n_rings, n_rings)))
+        changed = True
+        while changed:
+            changed = False
+            for v in range(n_values):
+                known = zero[v] | member[~hide[:, v] & (cells[v] == 0)].any(axis=0)
+                asks = [m for m in probes[v] if not known[m].all()]
+                if not asks:
+                    continue
+                free = _free(nulls[v], gram - nulls[v] @ nulls[v].T, tied)
+                hit = [m for m in asks
+                       if not free.size or np.abs(free.T @ m).max(initial=0.0) < 1e-9]
+                if hit:
+                    zero[v] |= np.any(hit, axis=0)
+                    gram -= nulls[v] @ nulls[v].T
+                    nulls[v] = null_of(v, zero[v])
+                    gram += nulls[v] @ nulls[v].T
+                    changed = True
+        return zero, nulls, gram
+
+    zero, nulls, gram = settle()
+    # without the forced 0s (a lower bound on what is known, kept as hiding goes on): a
+    # quantity exposed without them is exposed, one safe with them (an upper bound) is safe
+    none = np.zeros(n_rings, bool)
+    bare = [null_of(v, none) for v in range(n_values)]
+    gram0 = sum((n @ n.T for n in bare), np.zeros((n_rings, n_rings)))
+
+    def swapped(ns: list[NDArray[np.float64]], g: NDArray[np.float64], v: int, w: int,
+                new: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        own, rest = (new if w == v else ns[v]), g - ns[v] @ ns[v].T
+        return own, rest if w == v else rest - ns[w] @ ns[w].T + new @ new.T
+
     # hiding a cell only takes equations away, so a value found safe stays safe: one pass
     for v in range(n_values):
         given_up: set[int] = set()  # quantities pinned by the totals alone
@@ -204,20 +255,30 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
             choice = options[0][3:]
             for *_, s, w in options:  # the first whose hiding alone stops it
                 hide[s, w] = True
-                new = null_of(w)
+                q = [guarded[v][k]]
+                stops = _exposed(q, *swapped(bare, gram0, v, w, null_of(w, none)), set(),
+                                 tied) is None
+                if stops and (zero.any() or not cells[w, s]):  # the 0s known before (the
+                    # hidden one's too) may still be forced: with them it is exposed, afresh
+                    was = zero[w] | (member[s] & (cells[w, s] == 0))
+                    if _exposed(q, *swapped(nulls, gram, v, w, null_of(w, was)), set(),
+                                tied) is not None:
+                        _, trial, total = settle()
+                        stops = _exposed(q, trial[v], total - trial[v] @ trial[v].T, set(),
+                                         tied) is None
                 hide[s, w] = False
-                own = new if w == v else nulls[v]
-                rest = gram - nulls[v] @ nulls[v].T
-                if w != v:
-                    rest = rest - nulls[w] @ nulls[w].T + new @ new.T
-                if _exposed([guarded[v][k]], own, rest, set(), tied) is None:
+                if stops:
                     choice = (s, w)
                     break
             s, w = choice
             hide[s, w] = True
-            gram -= nulls[w] @ nulls[w].T
-            nulls[w] = null_of(w)
-            gram += nulls[w] @ nulls[w].T
+            gram0 -= bare[w] @ bare[w].T
+            bare[w] = null_of(w, none)
+            gram0 += bare[w] @ bare[w].T
+            if zero.any() or not cells[w, s]:
+                zero, nulls, gram = settle()
+            else:  # no 0 forced before, none now
+                nulls, gram = list(bare), gram0.copy()
     return hide
 
 
@@ -233,15 +294,22 @@ def _exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
     its own free directions orthogonal to every such ``c``. ``tied``: an orthonormal basis
     of the combinations of rings whose sizes are published, when not every ring's (then
     ``c`` lies among them)."""
-    k_basis = _null_space(others) if tied is None else tied @ _null_space(tied.T @ others @ tied)
-    free = own @ _null_space(k_basis.T @ own) if k_basis.size and own.size \
-        else own
+    free = _free(own, others, tied)
     for k, q in enumerate(quantities):
         if k in given_up:
             continue
         if not free.size or np.abs(free.T @ q).max(initial=0.0) < 1e-9:
             return k
     return None
+
+
+def _free(own: NDArray[np.float64], others: NDArray[np.float64],
+          tied: NDArray[np.float64] | None) -> NDArray[np.float64]:
+    """What stays free of a value over the rings (a basis, columns): its own free
+    directions orthogonal to every ring combination the others' equations write
+    (``_exposed``)."""
+    k_basis = _null_space(others) if tied is None else tied @ _null_space(tied.T @ others @ tied)
+    return own @ _null_space(k_basis.T @ own) if k_basis.size and own.size else own
 
 
 def _null_space(a: NDArray[np.float64]) -> NDArray[np.float64]:
