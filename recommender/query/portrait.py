@@ -152,8 +152,10 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     What the published numbers pin alone (a value all of whose users are in one ring) is no
     cell's to hide. Counts are not negative: a value's ring set (a scope, its complement, a
     published ring set, a ring) whose users the published numbers determine to be 0 (a
-    shown 0; a hidden cell that the ring sizes less the other values' shown cells make 0)
-    is read as 0 in each of its rings, repeated to a fixed point (``settle``; as
+    shown 0; a hidden cell that the ring sizes less the other values' shown cells make 0),
+    and a published ring set whose size less the values' users there that are determined
+    leaves 0 for the rest (an empty ring), are read as 0 in each of their rings for each
+    such value, repeated to a fixed point (``settle``; as
     ``privacy.table_suppression``'s ``_zeros``): an X hidden as 99 less M 56 less F 43 let
     the core's 20 users less M's 11 give F's 9. ``guard``: more ring sets (masks) whose
     users of a value must not be worked out when some but fewer than ``min_cell``.
@@ -197,6 +199,9 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     probes = [sets[(sets.any(axis=1)) & ~(sets & (table[v] > 0)).any(axis=1)]
               for v in range(n_values)]
 
+    tied_sets = [m for m in sets if m.any() and not table[:, m].sum(axis=1).all()
+                 and (tied is None or np.linalg.norm(tied.T @ m) ** 2 > m.sum() - 1e-9)]
+
     def settle() -> tuple[NDArray[np.bool_], list[NDArray[np.float64]], NDArray[np.float64]]:
         """The rings the published numbers force to 0 for each value beyond its shown 0s
         (a hidden cell that the rings' sizes less the other values' shown cells make 0,
@@ -207,20 +212,32 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
         changed = True
         while changed:
             changed = False
+            frees: dict[int, NDArray[np.float64]] = {}
+
+            def pinned(v: int, m: NDArray[np.bool_], frees: dict[int, NDArray[np.float64]] =
+                       frees, g: NDArray[np.float64] = gram) -> bool:  # v's users in m known
+                if v not in frees:
+                    frees[v] = _free(nulls[v], g - nulls[v] @ nulls[v].T, tied)
+                return not frees[v].size or bool(np.abs(frees[v].T @ m).max() < 1e-9)
+
+            hits = np.zeros_like(zero)
             for v in range(n_values):
                 known = zero[v] | member[~hide[:, v] & (cells[v] == 0)].any(axis=0)
-                asks = [m for m in probes[v] if not known[m].all()]
-                if not asks:
-                    continue
-                free = _free(nulls[v], gram - nulls[v] @ nulls[v].T, tied)
-                hit = [m for m in asks
-                       if not free.size or np.abs(free.T @ m).max(initial=0.0) < 1e-9]
-                if hit:
-                    zero[v] |= np.any(hit, axis=0)
-                    gram -= nulls[v] @ nulls[v].T
-                    nulls[v] = null_of(v, zero[v])
-                    gram += nulls[v] @ nulls[v].T
-                    changed = True
+                for m in probes[v]:
+                    if not known[m].all() and pinned(v, m):
+                        hits[v] |= m
+            # a published ring set's size less the values' users there that are determined
+            # leaves the others' sum: when it is 0, each of them is 0 there
+            for m in tied_sets:
+                rest = [v for v in range(n_values) if not pinned(v, m)]
+                if rest and not table[rest][:, m].sum():
+                    hits[rest] |= m
+            for v in np.flatnonzero((hits & ~zero).any(axis=1)).tolist():
+                zero[v] |= hits[v]
+                gram -= nulls[v] @ nulls[v].T
+                nulls[v] = null_of(v, zero[v])
+                gram += nulls[v] @ nulls[v].T
+                changed = True
         return zero, nulls, gram
 
     zero, nulls, gram = settle()
