@@ -64,6 +64,7 @@ Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 DAY = 86_400
 MIN_WINDOW_DAYS = 1 / DAY  # one second: timestamps are whole seconds
 MAX_WINDOW_DAYS = 3650.0   # the bound of every surface (HTTP, CLI, Studio)
+WINDOW_RULE = f"days in [1/86400, {MAX_WINDOW_DAYS:g}] (at least one second)"  # said by each
 METHOD = {
     "rates": "95% Wilson score interval, an end with 3 or fewer events (conversions, or "
              "non-conversions) moved out to the exact Poisson limit (Brown, Cai & DasGupta "
@@ -379,10 +380,8 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     """The report of a stored plan's sent waves (see the module docstring);
     ``UnknownPlanError`` when there is no such plan, ``InvalidParameterError`` for
     ``sent_waves`` outside 1..the plan's waves."""
-    if not (math.isfinite(window_days) and MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS):
-        raise InvalidParameterError(f"window_days must be in [1/86400, {MAX_WINDOW_DAYS:g}] "
-                                    "days (at least one second: timestamps are whole seconds), "
-                                    f"got {window_days}")
+    if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:  # NaN too
+        raise InvalidParameterError(f"window_days: expected {WINDOW_RULE}, got {window_days}")
     summary = store.summary(plan_id)
     parts = list(store.iter_rows(plan_id))
     from recommender.campaigns.plan import PLAN_SCHEMA

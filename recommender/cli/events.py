@@ -41,15 +41,14 @@ MAX_PLAN_PAGE = 1000  # GET /campaigns's largest limit
 
 
 def _days(text: str) -> float:
-    from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS
+    from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, WINDOW_RULE
 
     try:
         value = decimal(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of days, got {text!r}") from None
     if not MIN_WINDOW_DAYS <= value <= MAX_WINDOW_DAYS:  # NaN too
-        raise argparse.ArgumentTypeError(f"expected days in [1/86400, {MAX_WINDOW_DAYS:g}] (at "
-                                         f"least one second), got {value}")
+        raise argparse.ArgumentTypeError(f"expected {WINDOW_RULE}, got {value}")
     return value
 
 

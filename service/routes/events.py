@@ -41,7 +41,12 @@ from recommender.campaigns.events import (
 )
 from recommender.campaigns.next_wave import plan_next_wave
 from recommender.campaigns.pseudonymous import first_pseudonym, pseudonym_reason
-from recommender.campaigns.report import MAX_WINDOW_DAYS, MIN_WINDOW_DAYS, campaign_report
+from recommender.campaigns.report import (
+    MAX_WINDOW_DAYS,
+    MIN_WINDOW_DAYS,
+    WINDOW_RULE,
+    campaign_report,
+)
 from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError
@@ -260,8 +265,7 @@ def _window_days(value: float) -> float:
     "greater than or equal to 0.000011574074074074073" (and "less than or equal to 3650" of
     NaN)."""
     if not MIN_WINDOW_DAYS <= value <= MAX_WINDOW_DAYS:  # NaN too
-        raise ValueError(f"expected days in [1/86400, {MAX_WINDOW_DAYS:g}] (at least one "
-                         "second)")
+        raise ValueError(f"expected {WINDOW_RULE}")
     return value
 
 
