@@ -127,9 +127,20 @@ def recommendations_written(model: Model, rows: int, users: int, k: int, exclude
             f"{k}{kept}) to {out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
 
 
-def warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = False) -> None:
+def warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = False,
+                        exclude_seen: bool = True) -> None:
     """Say on stderr how many of the exported ``films`` have nothing fitted: a row has no
-    place for the note their audience pages carry (the export's context lists them)."""
+    place for the note their audience pages carry (the export's context lists them); and,
+    with viewers left out, which have no rows at all: every user has watched them."""
+    full = films[model.film_counts()[films] >= model.n_users] if exclude_seen else films[:0]
+    if len(full):
+        named = ", ".join(repr(str(i)) for i in model.films.ids[full[:5]])
+        one = len(full) == 1
+        print(f"warning: {len(full):,} of the {len(films):,} films {'has' if one else 'have'} "
+              f"no rows: every one of the {model.n_users:,} users has watched "
+              f"{'it' if one else 'them'}, "
+              f"so none is a candidate ({named}{', ...' if len(full) > 5 else ''}; "
+              "--include-seen lists viewers too)", file=sys.stderr)
     unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
     if unfitted:
         where = ("its _recommender.json" if spark else "a Parquet export's context")
