@@ -1,7 +1,7 @@
-"""Column conversion: arrow columns to checked ids, numbers and timestamps, then Interactions.
+"""Column conversion: arrow columns to checked ids and timestamps, then Interactions.
 
 Conversions are vectorised; a value that does not convert is found by bisection and reported
-with its line (or row) and what was expected.
+with its line (or row) and what was expected. Numbers (rating, weight): `io.numbers`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from recommender.io.delimited import (
     problem,
     read_delimited,
 )
+from recommender.io.numbers import first_failing as _first_failing
+from recommender.io.numbers import float_column, value_of
 
 #: The longest id accepted, in UTF-8 bytes: longer is a damaged file (an unclosed quote, a
 #: column of text read as ids), never an id.
@@ -37,62 +39,8 @@ def np_str(arr: pa.Array | pa.ChunkedArray) -> NDArray[np.str_]:
     return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
 
 
-def value_of(arr: pa.Array, row: int) -> str:
-    v = arr[row].as_py()
-    return "" if v is None else str(v)
 
 
-def _first_failing(arr: pa.Array, convert: Callable[[pa.Array], object]) -> int | None:
-    """Index of the first element on which ``convert`` fails (bisection), or None."""
-    try:
-        convert(arr)
-        return None
-    except (pa.ArrowException, ValueError):
-        pass
-    lo, hi = 0, len(arr)
-    while hi - lo > 1:
-        mid = (lo + hi) // 2
-        try:
-            convert(arr.slice(lo, mid - lo))
-            lo = mid
-        except (pa.ArrowException, ValueError):
-            hi = mid
-    return lo
-
-
-def _to_float(arr: pa.Array) -> pa.Array:
-    return pc.cast(arr, pa.float64())
-
-
-def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
-                 loc: Locator) -> NDArray[np.float64]:
-    """A numeric column (already numeric or strings) as float64, every value a finite float32."""
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
-        # surrounding spaces are no part of a number, as on the CSV reader's fast path and in
-        # Spark's reader (" 4" was refused here only, e.g. beside a column of ISO times)
-        written, arr = arr, pc.ascii_trim_whitespace(arr)
-        bad = _first_failing(arr, _to_float)
-        if bad is not None:
-            value = value_of(written, bad)
-            what = f"empty {name}" if not value.strip() else f"{name} {value!r} is not a number"
-            raise problem(path, loc, bad, f"{what}; expected a number")
-        arr = _to_float(arr)
-    elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or \
-            pa.types.is_decimal(arr.type):
-        arr = pc.cast(arr, pa.float64())
-    else:
-        raise DataError(str(path), f"column {name} has type {arr.type}; expected numbers")
-    if arr.null_count:
-        row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
-        raise problem(path, loc, row, f"empty {name}; expected a number")
-    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
-    held = np.abs(values) <= np.finfo(np.float32).max  # kept as float32: 1e300 was inf
-    if not held.all():
-        row = int(np.flatnonzero(~held)[0])
-        raise problem(path, loc, row, f"{name} {float(values[row]):g} is not a finite number of "
-                      "at most 3.4e+38 (the engine keeps 32-bit floats); expected a number")
-    return values
 
 
 # unix seconds up to the year 5138: past it, a log's timestamps are milliseconds (or finer)

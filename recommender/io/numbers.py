@@ -1,0 +1,90 @@
+"""Numbers from arrow columns: optional numeric columns (rating, weight) checked value by value.
+
+A value that does not convert is found by bisection and reported with its line (or row); an
+empty value says how many rows have none and that the column is optional.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from numpy.typing import NDArray
+
+from recommender.errors import DataError
+from recommender.io.delimited import Locator, problem
+
+
+def value_of(arr: pa.Array, row: int) -> str:
+    v = arr[row].as_py()
+    return "" if v is None else str(v)
+
+
+def first_failing(arr: pa.Array, convert: Callable[[pa.Array], object]) -> int | None:
+    """Index of the first element on which ``convert`` fails (bisection), or None."""
+    try:
+        convert(arr)
+        return None
+    except (pa.ArrowException, ValueError):
+        pass
+    lo, hi = 0, len(arr)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            convert(arr.slice(lo, mid - lo))
+            lo = mid
+        except (pa.ArrowException, ValueError):
+            hi = mid
+    return lo
+
+
+def _empties(name: str, empty: int, rows: int) -> str:
+    """How many of ``rows`` have no ``name`` and what to do: the column is optional (a log
+    without ratings, weights)."""
+    if empty >= rows:
+        return f" (no row has one: the {name} column is optional, leave it out)"
+    them = "it in or leave that row" if empty == 1 else "them in or leave those rows"
+    return (f" ({empty:,} of the {rows:,} rows {'has' if empty == 1 else 'have'} none: fill "
+            f"{them} out; the {name} column is optional)")
+
+
+def _to_float(arr: pa.Array) -> pa.Array:
+    return pc.cast(arr, pa.float64())
+
+
+def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
+                 loc: Locator) -> NDArray[np.float64]:
+    """A numeric column (already numeric or strings) as float64, every value a finite float32."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        # surrounding spaces are no part of a number, as on the CSV reader's fast path and in
+        # Spark's reader (" 4" was refused here only, e.g. beside a column of ISO times)
+        written, arr = arr, pc.ascii_trim_whitespace(arr)
+        bad = first_failing(arr, _to_float)
+        if bad is not None:
+            value = value_of(written, bad)
+            if not value.strip():
+                raise problem(path, loc, bad, f"empty {name}; expected a number"
+                              + _empties(name, int(pc.sum(pc.equal(arr, "")).as_py() or 0)
+                                         + arr.null_count, len(arr)))
+            raise problem(path, loc, bad, f"{name} {value!r} is not a number; expected a number")
+        arr = _to_float(arr)
+    elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or \
+            pa.types.is_decimal(arr.type):
+        arr = pc.cast(arr, pa.float64())
+    else:
+        raise DataError(str(path), f"column {name} has type {arr.type}; expected numbers")
+    if arr.null_count:
+        row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
+        raise problem(path, loc, row, f"empty {name}; expected a number"
+                      + _empties(name, arr.null_count, len(arr)))
+    values = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
+    held = np.abs(values) <= np.finfo(np.float32).max  # kept as float32: 1e300 was inf
+    if not held.all():
+        row = int(np.flatnonzero(~held)[0])
+        raise problem(path, loc, row, f"{name} {float(values[row]):g} is not a finite number of "
+                      "at most 3.4e+38 (the engine keeps 32-bit floats); expected a number")
+    return values
