@@ -6,6 +6,7 @@ empty value says how many rows have none and that the column is optional.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,7 +71,10 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                 raise problem(path, loc, bad, f"empty {name}; expected a number"
                               + _empties(name, int(pc.sum(pc.equal(arr, "")).as_py() or 0)
                                          + arr.null_count, len(arr)))
-            raise problem(path, loc, bad, f"{name} {value!r} is not a number; expected a number")
+            comma = re.fullmatch(r"\s*[-+]?\d*,\d+\s*", value)  # 4,5: a decimal comma
+            raise problem(path, loc, bad, f"{name} {value!r} is not a number; expected a number"
+                          + (f" (a decimal comma? write {value.strip().replace(',', '.')}: "
+                             "numbers take a point)" if comma else ""))
         arr = _to_float(arr)
     elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or \
             pa.types.is_decimal(arr.type):

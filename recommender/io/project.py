@@ -96,10 +96,15 @@ def _looks_numeric(fields: Sequence[str]) -> bool:
 def header_is_data(path: str, names: Sequence[str]) -> DataError | None:
     """The error for an interactions header that names no id column and reads as a line of
     data (every field a number, or none a known column and one a number: 'u00001,5268074,
-    3.5,1731662743', a log saved without its header), else None. Both engines' readers."""
+    3.5,1731662743', a log saved without its header) or that is Excel's ``sep=,`` line, else
+    None. Both engines' readers."""
     canon = [canonical_column(n) for n in names]
     if not names:  # an empty file: its own message
         return None
+    if names[0].strip().lower().startswith("sep=") and len(names) <= 2:  # Excel's first line
+        return DataError(path, "the first line is Excel's 'sep=' delimiter line, not a "
+                         f"header: delete it so that the header '{EXPECTED_HEADER}' is the "
+                         "first line", line=1)
     if _looks_numeric(names) or (not any(canon) and any(_looks_numeric([n]) for n in names)):
         return DataError(path, f"expected a header line '{EXPECTED_HEADER}'; the first line "
                          f"{list(names)!r} looks like data", line=1)

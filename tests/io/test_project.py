@@ -183,6 +183,23 @@ def test_header_that_is_data(tmp_path: Path) -> None:
     # a header of unknown names, none of them a number, is still named as a header
     err = data_error(write(tmp_path / "names.csv", "customer,product\nu1,f1\n"))
     assert "missing required columns user_id and film_id" in str(err)
+    # Excel's "sep=," first line was named a header missing both id columns
+    for sep in (",", ";"):
+        text = f"sep={sep}\nuser_id{sep}film_id\nu1{sep}f1\n"
+        err = data_error(write(tmp_path / "excel.csv", text))
+        assert err.line == 1 and "Excel's 'sep=' delimiter line, not a header: delete it" in str(
+            err), err
+
+
+def test_a_decimal_comma_is_named(tmp_path: Path) -> None:
+    """A rating of 4,5 (a semicolon file from a locale with decimal commas) was "not a
+    number" with no word of the comma."""
+    err = data_error(write(tmp_path / "dc.csv", "user_id;film_id;rating\nu;f;3\nv;f;4,5\n"))
+    assert err.line == 3 and str(err).endswith(
+        "rating '4,5' is not a number; expected a number (a decimal comma? write 4.5: numbers "
+        "take a point)")
+    err = data_error(write(tmp_path / "x.csv", "user_id;film_id;rating\nu;f;3\nv;f;4,5,6\n"))
+    assert "decimal comma" not in str(err)
 
 
 def test_parquet_errors(tmp_path: Path) -> None:
