@@ -94,7 +94,9 @@ class Interactions(UsersAndFilms):
     Duplicated (user, film) events are merged by ``from_columns``: ``weight`` is the sum of the
     events' weights (each event counts 1 when the source has no weight column), ``rating`` is the
     rating of the latest event (by timestamp, ties and missing timestamps by file order) and
-    ``timestamp`` is the latest one.
+    ``timestamp`` is the first one: when the user first watched the film, so that a time split
+    (evaluation, the calibration holdout) keeps a film watched before its cut-off in training,
+    never as a "new" viewing of a user who had seen it (a re-watch after the cut-off).
     """
 
     users: IdMap
@@ -166,7 +168,7 @@ class Interactions(UsersAndFilms):
             film_idx=f_codes[first],
             weight=merged_w,
             rating=None if rating is None else np.asarray(rating, np.float32)[last],
-            timestamp=None if ts is None else ts[last],
+            timestamp=None if ts is None else ts[first],
             catalog=catalog,
             user_table=user_table,
             source=source,

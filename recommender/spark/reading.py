@@ -419,7 +419,7 @@ def index_ids(events: DataFrame, column: str) -> tuple[DataFrame, NDArray[np.str
 
 def merge_events(events: DataFrame, has_rating: bool, has_ts: bool) -> DataFrame:
     """One row per (user_id, film_id), as ``Interactions.from_columns`` merges: weights
-    summed, the rating of the latest event (timestamp, then file order), the latest
+    summed, the rating of the latest event (timestamp, then file order), the first
     timestamp."""
     from pyspark.sql import functions as sf
 
@@ -429,7 +429,7 @@ def merge_events(events: DataFrame, has_rating: bool, has_ts: bool) -> DataFrame
     if has_rating:
         aggs.append(sf.max_by(RATING, latest).alias(RATING))
     if has_ts:
-        aggs.append(sf.max(TIMESTAMP).alias(TIMESTAMP))
+        aggs.append(sf.min(TIMESTAMP).alias(TIMESTAMP))
     return events.groupBy(USER_ID, FILM_ID).agg(*aggs)
 
 

@@ -112,6 +112,40 @@ def test_duplicated_pairs_are_never_both_fold_in_and_test() -> None:
         assert not _pairs(split.test) & _pairs(split.history)
 
 
+def test_a_re_watch_after_the_cut_off_is_no_new_viewing() -> None:
+    """A pair watched before a time split's cut-off and again after was merged with its latest
+    timestamp, so it left training for the test part (and the calibration holdout): a film
+    the user had seen counted as a new viewing. Oracle: the raw events' first times."""
+    import pyarrow as pa
+
+    from recommender.model.training import holdout_mask
+
+    rng = np.random.default_rng(5)
+    n = 4000
+    users, films = rng.integers(0, 60, n), rng.integers(0, 40, n)
+    ts = rng.integers(0, 10_000, n)
+    data = Interactions.from_columns(pa.array([f"u{u}" for u in users]),
+                                     pa.array([f"f{f}" for f in films]), timestamp=ts)
+    first: dict[tuple[str, str], int] = {}
+    for u, f, t in zip(users.tolist(), films.tolist(), ts.tolist(), strict=True):
+        first[f"u{u}", f"f{f}"] = min(first.get((f"u{u}", f"f{f}"), t), t)
+    split = make_split(data, "time")
+    assert split.cutoff is not None
+    ids = [(str(data.users.ids[u]), str(data.films.ids[f]))
+           for u, f in zip(data.user_idx.tolist(), data.film_idx.tolist(), strict=True)]
+    in_train = {ids[i] for i in np.flatnonzero(data.timestamp <= split.cutoff)}
+    assert in_train == {p for p, t in first.items() if t <= split.cutoff}
+    rewatched = {(u, f) for (u, f), t in first.items() if t <= split.cutoff} & {
+        (f"u{u}", f"f{f}") for u, f, t in zip(users, films, ts, strict=True) if t > split.cutoff}
+    assert rewatched  # the case at hand: seen before the cut-off, again after
+    test = {(str(data.users.ids[u]), str(data.films.ids[f])) for u, f in
+            zip(split.test.user_idx.tolist(), split.test.film_idx.tolist(), strict=True)}
+    assert not test & rewatched
+    held = holdout_mask(data, 0.1, seed=0)
+    t_held = np.asarray(data.timestamp)[held].min()
+    assert {ids[i] for i in np.flatnonzero(held)} <= {p for p, t in first.items() if t >= t_held}
+
+
 def test_validation_split_only_sees_training(demo_data: Interactions) -> None:
     split = make_split(demo_data, "random", seed=0)
     val = validation_split(split)

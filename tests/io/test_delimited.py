@@ -23,7 +23,7 @@ from recommender.io.readers import load
 def test_delimiter_sniffed(tmp_path: Path, sep: str, newline: str) -> None:
     text = BASIC.replace(",", sep)
     inter = load(write(tmp_path / "events.txt", text, newline=newline))
-    assert pairs(inter)[("u1", "f1")] == (3.0, 2.0, 300)
+    assert pairs(inter)[("u1", "f1")] == (3.0, 2.0, 10)  # the latest rating, first time
     assert inter.films.ids.tolist() == ["f1", "f2"]  # no stray "\r"
 
 

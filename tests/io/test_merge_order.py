@@ -80,7 +80,8 @@ def test_integer_parquet_ids_read_as_string_ids(tmp_path, repeat: bool) -> None:
     b = readers.load(tmp_path / "str.parquet")
     assert a.user_idx.dtype == np.int32 and a.film_idx.dtype == np.int32
     assert _arrays(a) == _arrays(b) and a.fingerprint() == b.fingerprint()
-    # and the plain reference: a lexsort on (user, film, timestamp, row), last event kept
+    # and the plain reference: a lexsort on (user, film, timestamp, row), the last event's
+    # rating kept, the first event's timestamp
     users, films = list(dict.fromkeys(u.tolist())), list(dict.fromkeys(f.tolist()))
     ui = np.array([users.index(x) for x in u])
     fi = np.array([films.index(x) for x in f])
@@ -88,5 +89,6 @@ def test_integer_parquet_ids_read_as_string_ids(tmp_path, repeat: bool) -> None:
     k = (ui * len(films) + fi)[order]
     last = order[np.r_[k[1:] != k[:-1], True]]
     assert a.user_idx.tolist() == ui[last].tolist() and a.film_idx.tolist() == fi[last].tolist()
-    assert a.timestamp is not None and a.timestamp.tolist() == ts[last].tolist()
+    first = order[np.r_[True, k[1:] != k[:-1]]]
+    assert a.timestamp is not None and a.timestamp.tolist() == ts[first].tolist()
     assert a.rating is not None and a.rating.tolist() == r[last].astype(np.float32).tolist()

@@ -32,9 +32,10 @@ def test_csv_basic_and_duplicate_merge(tmp_path: Path) -> None:
     inter = load(write(tmp_path / "events.csv", BASIC))
     assert inter.users.ids.tolist() == ["u1", "u2"]  # order of first appearance
     assert inter.films.ids.tolist() == ["f1", "f2"]
-    # (u1,f1) three events: weight 3, rating of the latest event (t=300 -> 2), latest timestamp
+    # (u1,f1) three events: weight 3, rating of the latest event (t=300 -> 2), the first
+    # timestamp (t=10: when the user first watched it; it was the latest, 300)
     assert pairs(inter) == {
-        ("u1", "f1"): (3.0, 2.0, 300),
+        ("u1", "f1"): (3.0, 2.0, 10),
         ("u2", "f1"): (1.0, 3.0, 50),
         ("u1", "f2"): (1.0, 5.0, 200),
     }
@@ -70,7 +71,7 @@ def test_parquet(tmp_path: Path) -> None:
     })
     pq.write_table(table, tmp_path / "r.parquet")
     inter = load(tmp_path / "r.parquet")
-    assert pairs(inter) == {("007", "0104257"): (2.0, 3.0, 7), ("7", "0104257"): (1.0, 2.0, 6)}
+    assert pairs(inter) == {("007", "0104257"): (2.0, 3.0, 5), ("7", "0104257"): (1.0, 2.0, 6)}
 
     pq.write_table(pa.table({"user_id": pa.array([1, 2]), "film_id": pa.array([10, 10])}),
                    tmp_path / "int_ids.parquet")

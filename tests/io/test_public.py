@@ -25,7 +25,7 @@ def test_dat_file(tmp_path: Path) -> None:
     p = write(tmp_path / "ratings.dat", "1::0114508::8::1368165718\n2::0114508::6::1\n"
               "1::0114508::10::1368165719\n")
     inter = load(p)
-    assert pairs(inter) == {("1", "0114508"): (2.0, 10.0, 1368165719),
+    assert pairs(inter) == {("1", "0114508"): (2.0, 10.0, 1368165718),
                             ("2", "0114508"): (1.0, 6.0, 1)}
     two = load(write(tmp_path / "views.dat", "a::b\nc::d\n"))
     assert set(pairs(two)) == {("a", "b"), ("c", "d")}
