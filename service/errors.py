@@ -33,6 +33,7 @@ from recommender.errors import (
     io_error,
     read_only,
 )
+from recommender.io.text import clipped
 
 log = logging.getLogger("recommender.service")
 #: how pydantic names a union's member in an error's location (not a field or key)
@@ -69,7 +70,7 @@ def _shown(value: Any) -> str | None:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        return repr(value if len(value) <= 40 else value[:40] + "...")
+        return clipped(value)
     return None
 
 

@@ -37,7 +37,7 @@ from recommender.campaigns.connection import bound_lock_wait, shown_url
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
-from recommender.io import convert
+from recommender.io import convert, text
 
 MAX_ID_LENGTH = 256  # characters of an event_id (its column is String(256))
 
@@ -150,7 +150,7 @@ class EventConflictError(InvalidParameterError):
 
 
 def _bad(i: int, event_id: object, reason: str) -> InvalidParameterError:
-    shown = f" (event_id {event_id!r})" if isinstance(event_id, str) and event_id else ""
+    shown = f" (event_id {text.clipped(event_id)})" if event_id and type(event_id) is str else ""
     return InvalidParameterError(f"events[{i}]{shown}: {reason}; nothing of this batch was "
                                  "stored")
 

@@ -27,3 +27,9 @@ def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
     """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:
     the plural when it is not ``noun + "s"``; ``sep=","``: thousands separated)."""
     return f"{n:{sep}} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def clipped(value: str, most: int = 40) -> str:
+    """``value`` as ``repr`` writes it, cut after ``most`` characters with ``...``: an id a
+    request or a file spelt (a 2 MB event_id) named in an error without being echoed whole."""
+    return repr(value if len(value) <= most else value[:most] + "...")

@@ -51,6 +51,7 @@ from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.convert import MAX_ID_BYTES
+from recommender.io.text import clipped
 from recommender.model.foldin import unserved_ids
 from service.deps import EngineDep
 from service.errors import describe_validation_error
@@ -107,7 +108,8 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
             i = loc[2]
             eid = rows[i].get("event_id") if isinstance(rows, list) and i < len(rows) and \
                 isinstance(rows[i], dict) else None
-            shown = f" (event_id {eid!r})" if isinstance(eid, str | int) else ""
+            shown = (f" (event_id {clipped(eid)})" if isinstance(eid, str) else
+                     f" (event_id {eid!r})" if isinstance(eid, int) else "")
             text = f"events[{i}]{shown}: {text}"
         sentences.append(text)
     detail = "; ".join(sentences) + "; nothing of this batch was stored"
