@@ -53,7 +53,14 @@ import sqlalchemy as sa
 
 from recommender.campaigns.controls import blocked_pairs, next_waves_under
 from recommender.campaigns.events import iter_events, plan_links, trained_through
-from recommender.campaigns.plan import HALF, PLAN_SCHEMA, TARGET, Plan, plan_slate
+from recommender.campaigns.plan import (
+    HALF,
+    PLAN_SCHEMA,
+    TARGET,
+    Plan,
+    plan_slate,
+    unknown_opt_outs,
+)
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.withdraw import re_plans
@@ -239,7 +246,9 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     known = model.users.to_index(pa.array(opted_out, pa.string()), strict=False) \
         if opted_out else np.zeros(0, np.int64)
     plan.summary["parameters"].update(excluded_users=len(opted_out),
-                                      excluded_unknown_users=int((known < 0).sum()))
+                                      excluded_unknown_users=int((known < 0).sum()),
+                                      excluded_unknown_user_ids=unknown_opt_outs(opted_out,
+                                                                                 known))
     # the events the model reflects: its overlay's, else those its training folded in (the
     # store's latest would claim events a lagging model has not applied)
     overlay = model.meta.get("overlay") or {}

@@ -130,6 +130,19 @@ def check_opt_outs(exclude: list[str] | None) -> list[str]:
     return out
 
 
+#: opt-outs the model does not know named in a plan's summary (past them: counted only)
+SHOWN_UNKNOWN_OPT_OUTS = 100
+
+
+def unknown_opt_outs(exclude: Sequence[str], idx: NDArray[np.int64]) -> list[str]:
+    """The first ``SHOWN_UNKNOWN_OPT_OUTS`` opt-outs (``idx``: their user indices, -1 for
+    none) that name no user of the model, in the order given: a typo there (a case, a space,
+    a JSON number for an id with leading zeros) leaves the person it meant in the plan. The
+    CLI warns of them on stderr; an HTTP caller had only their count."""
+    unknown = [u for u, i in zip(exclude, np.asarray(idx).tolist(), strict=True) if i < 0]
+    return unknown[:SHOWN_UNKNOWN_OPT_OUTS]
+
+
 def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
                holdout: float = 0.1, waves: int = 3, seed: int = 0,
                exclude: list[str] | None = None, plan_id: str | None = None,
@@ -202,7 +215,8 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     summary = _summary(model, slate, films, budgets, limits, values, eligible, f_pos, wave,
                        control, p, ev, weights[nf, nu], nf, solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
-    summary["parameters"]["rounding"] = rounding
+    summary["parameters"].update(rounding=rounding,
+                                 excluded_unknown_user_ids=unknown_opt_outs(exclude, ex_idx))
     summary.update(plan_id=plan_id, seconds=round(time.perf_counter() - t0, 3),
                    solve_seconds=round(t_solve, 3))
     return Plan(plan_id, rows, summary)
