@@ -249,11 +249,17 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
     spreadsheet dropped) changes no audience until a model trained with ``--events`` knows
     it. Nothing without a model."""
     from recommender.io.text import plural
-    from recommender.model.foldin import unserved_ids
+    from recommender.model.foldin import mistyped_users, unserved_ids
 
     if model is None:
         return
     films, users = unserved_ids(model, film_ids, user_ids)
+    near = mistyped_users(model, user_ids, SHOWN_UNSERVED)
+    if near:  # folded in as new users, silently: no conversion of the user meant
+        print(f"warning: {plural(len(near), 'user id', sep=',')} of {path} the model does not "
+              "know but for surrounding spaces or leading zeros, stored as given (a new user, "
+              "not a response of the user meant): " + ", ".join(
+                  f"{u!r} (did you mean {k!r}?)" for u, k in near), file=sys.stderr)
     for ids, what, why in ((films, "film id", "a typo, leading zeros a spreadsheet dropped, or "
                                                "a film new to the catalog"),
                            (users, "user id", "this model folds no new user in")):

@@ -54,6 +54,27 @@ def unserved_ids(model: Model, film_ids: Sequence[str], user_ids: Sequence[str]
     return unknown, users
 
 
+def mistyped_users(model: Model, user_ids: Sequence[str], most: int = 100
+                   ) -> list[tuple[str, str]]:
+    """(id as given, the model's user it may mean) for the distinct ``user_ids`` the model
+    does not know that are one of its users' ids but for surrounding spaces or leading zeros
+    (``IdMap.same_but_zeros``), the first ``most`` in the order given. A model that folds
+    users in takes such an id as a new user, silently: a response keyed ``" u42"`` was no
+    conversion of the plan row of ``u42``, who stayed in the film's audience and a next
+    wave's candidates."""
+    out: list[tuple[str, str]] = []
+    ids = list(dict.fromkeys(user_ids))
+    if not ids:
+        return out
+    for u, i in zip(ids, model.users.to_index(ids, strict=False).tolist(), strict=True):
+        near = model.users.same_but_zeros(u) if i < 0 else []
+        if near:
+            out.append((u, near[0]))
+            if len(out) >= most:
+                break
+    return out
+
+
 def gram(film_factors: NDArray[np.floating]) -> NDArray[np.float64]:
     """``YtY`` (factors x factors, float64): computed once per model."""
     y = np.asarray(film_factors, np.float64)

@@ -1,0 +1,57 @@
+"""An event whose user_id is a known user's id but for surrounding spaces or leading zeros is
+named, over HTTP and by ``events import --model``: a model that folds users in took it as a
+new user without a word, so the response was no conversion of the plan row it meant (the
+report lost it) and that user stayed in the film's audience and a next wave's candidates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from recommender.cli import main
+from recommender.model import artifact
+from recommender.model.foldin import mistyped_users
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("mistyped-users") / "model")
+
+
+def test_the_library_names_ids_a_space_or_zeros_away(model_dir: Path) -> None:
+    model = artifact.load(model_dir)
+    given = ["u2", " u2", "u3 ", " u2", "brand-new", "u0"]
+    assert mistyped_users(model, given) == [(" u2", "u2"), ("u3 ", "u3")]
+    assert mistyped_users(model, given, most=1) == [(" u2", "u2")]
+    assert mistyped_users(model, []) == []
+
+
+def test_post_events_names_them(model_dir: Path, tmp_path: Path) -> None:
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        warm_cache=False)
+    events = [{"event_id": f"m{i}", "user_id": u, "film_id": "00003",
+               "timestamp": 1_700_000_000 + i}
+              for i, u in enumerate(["u2", " u4", "someone-new", " u4"])]
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/events", json={"events": events})
+    assert r.status_code == 200, r.text
+    assert r.json()["stored"] == 4
+    assert r.json()["mistyped_user_ids"] == [{"user_id": " u4", "did_you_mean": "u4"}]
+
+
+def test_events_import_warns_of_them(model_dir: Path, tmp_path: Path,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "responses.csv"
+    f.write_text("event_id,user_id,film_id,timestamp\n"
+                 "a,u2,00003,1700000000\nb, u4 ,00003,1700000001\n")
+    store = str(tmp_path / "store.db")
+    assert main(["events", "import", "--store", store, str(f), "--model", str(model_dir)]) == 0
+    err = capsys.readouterr().err
+    assert "' u4 ' (did you mean 'u4'?)" in err, err
+    assert main(["events", "import", "--store", store, str(f)]) == 0  # no model: no check
+    assert "did you mean" not in capsys.readouterr().err
