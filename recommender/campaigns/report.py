@@ -55,6 +55,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from recommender.campaigns.events import plan_links, read_events
+from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
@@ -277,41 +278,27 @@ def compute_report(rows: pa.Table, converted: NDArray[np.bool_],
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
     p = np.asarray(rows.column("p").to_numpy(), np.float64)
     conv = np.asarray(converted, bool)
-    everything = np.ones(len(film), bool)
     # each (film, wave) a stratum: its controls stand for its own targets
-    film_code = np.unique(film, return_inverse=True)[1].astype(np.int64).ravel()
+    names, film_code = np.unique(film, return_inverse=True)
+    film_code = film_code.astype(np.int64).ravel()
     stratum = film_code * (int(wave.max(initial=0)) + 1) + wave
+    # each film's rows once (a film's strata are its waves): a block per film and per
+    # (film, wave) over every row of the plan took 22 s for 1,600 films of 250 rows
+    order = np.argsort(film_code, kind="stable")
+    ends = np.searchsorted(film_code[order], np.arange(len(names) + 1))
+    in_order = film_code[np.sort(order[ends[:-1]])]  # the films by their first row: plan order
+    at = {f: i for i, f in enumerate(names.tolist())}
     films_out = []
-    for f in dict.fromkeys([*film.tolist(), *films]):  # a block per film, in plan order
-        mine = film == f
-        films_out.append({"film_id": f, **_block(mine, target, conv, p, stratum), "waves": [
-            {"wave": int(w), **_block(mine & (wave == w), target, conv, p, stratum)}
-            for w in np.unique(wave[mine]).tolist()]})
-    return {"overall": _block(everything, target, conv, p, stratum),
-            "waves": [{"wave": int(w), **_block(wave == w, target, conv, p, stratum)}
-                      for w in np.unique(wave).tolist()],
+    for f in dict.fromkeys([*names[in_order].tolist(), *films]):
+        i = at.get(f)
+        r = order[ends[i]:ends[i + 1]] if i is not None else order[:0]
+        w, t, c, q = wave[r], target[r], conv[r], p[r]
+        films_out.append({"film_id": f, **_block(np.ones(len(r), bool), t, c, q, w), "waves": [
+            {"wave": int(x), **_block(w == x, t, c, q, w)} for x in np.unique(w).tolist()]})
+    return {"overall": _block(np.ones(len(film), bool), target, conv, p, stratum),
+            "waves": [{"wave": int(x), **_block(wave == x, target, conv, p, stratum)}
+                      for x in np.unique(wave).tolist()],
             "films": films_out}
-
-
-def conversions(rows: pa.Table, user_id: NDArray[np.str_], film_id: NDArray[np.str_],
-                timestamp: NDArray[np.int64], *windows: tuple[int, int]
-                ) -> list[NDArray[np.bool_]]:
-    """Per window ``(start, end)``: True for each plan row with an event of its (film, user)
-    in ``[start, end)`` (the rows' and events' keys built once for every window)."""
-    keys, row_keys = pair_keys(film_id, user_id), row_pair_keys(rows)
-    return [np.isin(row_keys, keys[(timestamp >= start) & (timestamp < end)])
-            if len(row_keys) else np.zeros(0, bool) for start, end in windows]
-
-
-def pair_keys(film_id: NDArray[np.str_], user_id: NDArray[np.str_]) -> NDArray[np.str_]:
-    """One key per (film, user) pair: the film id, a NUL byte, the user id."""
-    return np.char.add(np.char.add(np.asarray(film_id, str), "\x00"), np.asarray(user_id, str))
-
-
-def row_pair_keys(rows: pa.Table) -> NDArray[np.str_]:
-    """``pair_keys`` of plan rows."""
-    return pair_keys(np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str),
-                     np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str))
 
 
 def plan_start(summary: dict[str, Any]) -> int:
