@@ -56,8 +56,10 @@ class UnknownGenreError(UnknownIdError):
         super().__init__(ids)
         if known is not None:
             names = list(known)
-            self.args = (f"{self.args[0]}; this model's genres are: "
-                         f"{', '.join(names) or 'none'}",)
+            # "genres are: none" read as if a genre named "none" were the one to give
+            self.args = (f"{self.args[0]}; this model's genres are: {', '.join(names)}"
+                         if names else f"{self.args[0]}; this model's catalog has no genres "
+                         "(its training data named none)",)
 
 
 class InvalidParameterError(RecommenderError, ValueError):

@@ -79,3 +79,18 @@ def test_consistent_with_lookalikes(model: Model) -> None:
     assert unknown_users == unknown_films == ["ghost"]
     assert known_comparables(model, ["ghost", str(model.films.ids[2])]) == (
         {str(model.films.ids[2]): 1.0}, ["ghost"])
+
+
+def test_a_genre_asked_of_a_model_without_genres_says_the_catalog_has_none(model: Model
+                                                                          ) -> None:
+    """FilmTrust's catalog has no genres: "this model's genres are: none" read as if a genre
+    named "none" were the one to give."""
+    import dataclasses
+
+    bare = dataclasses.replace(model, catalog=dataclasses.replace(
+        model.catalog, genres=np.full(model.n_films, "", dtype=model.catalog.genres.dtype)))
+    with pytest.raises(UnknownGenreError, match="catalog has no genres") as raised:
+        cold_start_page(bare, (), ["Drama"])
+    assert "are: none" not in str(raised.value)
+    with pytest.raises(UnknownGenreError, match="this model's genres are: "):
+        cold_start_page(model, (), ["no such genre"])  # a catalog with genres names them
