@@ -138,6 +138,10 @@ def fold_in(model: Model, film_idx: NDArray[np.integer], reg: float | None = Non
 
 _ZERO = np.float32(0)
 _NEG_INF = np.float32(-np.inf)
+# (recommended x watched) cells ``explain`` works on at once: its float64 and float32
+# temporaries are a few times 8 bytes per cell, so a long list for a heavy viewer (k=10,000
+# beside 2,698 watched films on ml-latest-small) took a quarter of a GB per request unbounded
+EXPLAIN_CELLS = 1 << 20
 
 
 def _sorted_best(sim: NDArray[np.float32], n: int) -> NDArray[np.intp] | NDArray[np.int64]:
@@ -201,6 +205,11 @@ def explain(model: Model, watched: NDArray[np.integer], films: NDArray[np.intege
     if len(watched) == 0 or len(films) == 0:
         return [[] for _ in films]
     watched = np.asarray(watched)
+    per_block = max(1, EXPLAIN_CELLS // len(watched))
+    if len(films) > per_block:  # rows are independent: block by block is the same answer
+        films = np.asarray(films)
+        return [row for start in range(0, len(films), per_block)
+                for row in explain(model, watched, films[start:start + per_block], n)]
     units = model.taste_units
     # (recs, watched) cosines from exact products summed in float64, then rounded to float32:
     # a float32 BLAS product differs in its last bits with the thread count and the block
