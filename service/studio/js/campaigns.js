@@ -90,6 +90,10 @@ function wavesCounted(report) {
 }
 
 function reportView(report) {
+  // probabilities without a horizon in days (a log without timestamps, or no calibration):
+  // the server does not stretch them to the window, and the column said "within 30 days"
+  const unscaled = !!report.predicted && report.predicted.factor === null;
+  const said = report.horizon && report.horizon.description;
   const rows = [{ name: "overall", ...report.overall },
     ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
   const cols = [
@@ -106,7 +110,9 @@ function reportView(report) {
     { key: "relative_uplift", label: "Relative uplift [95%]", format: relativeInterval },
     { key: "incremental_conversions", label: "Incremental conversions [95%]",
       format: countInterval },
-    { key: "predicted_target_conversions", label: `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
+    { key: "predicted_target_conversions", label: unscaled
+      ? "Predicted target conversions (not scaled to the window, see above; without contact)"
+      : `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
       num: true, format: (v) => num(v, 1) },
     // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
     // which of its targets the uplift leaves out (a wave of a film without controls)
@@ -121,7 +127,11 @@ function reportView(report) {
       `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
       method.strata ? `Over several films or waves: ${method.strata}.` : ""),
     h("p", { class: "note", id: "report-note" }, wavesCounted(report),
-      " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
+      unscaled ? [" Predicted target conversions: what the plan's probabilities expect of the contacted users had they not been contacted, ",
+        `over the probabilities' own span rather than the ${report.window_days ?? "–"}-day window `,
+        `(${report.predicted.scaling || "not scaled: the probabilities have no horizon in days"}).`,
+        said ? ` The plan's probabilities: ${sentence(said)}` : ""]
+        : " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
     report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
     earlyWarning(report),
     uplift_chart(rows),

@@ -32,9 +32,14 @@ function funnel(summary) {
     // read as a film nobody wants; said as it is
     summary.candidates === 0 ? h("p", { class: "warning", id: "no-candidates" },
       `Nobody is left to reach: all ${int(summary.viewers)} users in the model have watched this film.`) : "",
-    h("p", { class: "note" }, `Expected conversion: the share of a ring's users expected to watch the film${horizon}, `,
-      "measured on interactions held out from training. Base: a random candidate, ",
-      pct(summary.base_conversion, 2), "."),
+    // a model without calibration gives no conversion (base and rings null; candidates left):
+    // the note below said it was measured on held-out interactions beside a base of "–"
+    summary.candidates && summary.base_conversion === null
+      ? h("p", { class: "warning", id: "no-conversion" }, "No expected conversion: ",
+        sentence((summary.horizon && summary.horizon.description) || "this model has no calibration"))
+      : h("p", { class: "note" }, `Expected conversion: the share of a ring's users expected to watch the film${horizon}, `,
+        "measured on interactions held out from training. Base: a random candidate, ",
+        pct(summary.base_conversion, 2), "."),
     h("ol", { class: "funnel" }, summary.tiers.map((t) => h("li", { "data-tier": t.tier },
       h("span", { class: "ring-name" }, t.tier),
       h("span", { class: "ring-bar", "aria-hidden": "true",

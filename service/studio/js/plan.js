@@ -1,7 +1,7 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName } from "./ui.js";
+import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -26,6 +26,24 @@ function noEffect(summary) {
     "Their remaining budget is planned all the same: leave them out in the Next wave section if that holds.") : "";
 }
 
+/** A plan whose every eligible (film, user) pair has a probability of 0 (its LP bound is 0
+    with users selected, its probabilities without a horizon in days: a model without
+    calibration): its zeros read as a measured plan, "within 0.0000% of the best", without a
+    word (demand by place warns of the same model). A bound rounded to 0 from tiny values
+    with a horizon in days is no such plan. */
+function noChance(summary) {
+  const o = summary.optimality || {};
+  const t = summary.totals || {};
+  const horizon = summary.horizon || {};
+  if (!(t.selected > 0) || o.lp_upper_bound !== 0 || t.expected_conversions !== 0
+      || horizon.days !== null) return "";
+  const said = horizon.description || "";
+  return h("p", { class: "warning", id: "plan-no-chance" },
+    "No conversion is expected: every eligible user's probability of watching these films is 0, ",
+    "so the expected conversions and worth below are 0 and the users selected were not weighed by ",
+    "their chance or the films' values.", said ? ` The plan's model: ${sentence(said)}` : "");
+}
+
 export function planSummary(planId, summary) {
   const t = summary.totals || {};
   const o = summary.optimality || {};
@@ -44,6 +62,7 @@ export function planSummary(planId, summary) {
     // values too far apart for the solver's relative tolerance: "within 0.0000% of the best"
     // below would not show what the films of small value lost
     o.note ? h("p", { class: "warning", id: "plan-spread" }, `Not exact for every film: ${o.note}.`) : "",
+    noChance(summary),
     t.contacts && !t.control ? h("p", { class: "warning", id: "plan-no-control" },
       ((summary.parameters || {}).holdout ? "No control group (the control share rounds to no user for these budgets)"
         : "No control group (control share 0)") +

@@ -1,0 +1,104 @@
+"""A model whose calibration measured nothing (trained with ``--holdout 0``) forecasts no
+conversion: the film's funnel, a plan and its report say so, where they read as measured
+figures (the funnel's note said conversion was "measured on interactions held out from
+training" beside a base of "–"; a plan's zeros were "within 0.0000% of the best" without a
+word; the report's predicted conversions were headed "within 30 days" while the server says
+it did not scale them to the window). Oracle: the server's own answers."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Served, _cli, _serve
+from studio_http import api
+
+
+@pytest.fixture(scope="module")
+def served_uncalibrated(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
+    """The demo data trained with --holdout 0 (no calibration), served with a store of its
+    own."""
+    _, data, root = demo_folders
+    own = root / "uncalibrated"
+    own.mkdir(exist_ok=True)
+    model = own / "model"
+    _cli("train", "--data", str(data), "--out", str(model), "--holdout", "0", "--no-tune")
+    yield from _serve(model, data, own)
+
+
+def _example(served: Served) -> dict[str, Any]:
+    fid = json.loads((served.data / "demo.json").read_text())["example_film_id"]
+    return api(served, f"/films/{urllib.parse.quote(fid, safe='')}")
+
+
+def test_a_funnel_without_calibration_says_no_conversion_is_expected(
+        watched: Any, served_uncalibrated: Served) -> None:
+    page = watched.page
+    film = _example(served_uncalibrated)
+    fid = urllib.parse.quote(film["film_id"], safe="")
+    summary = api(served_uncalibrated, f"/films/{fid}/audience/summary")
+    assert summary["candidates"] and summary["base_conversion"] is None
+    assert api(served_uncalibrated, "/health")["model"]["has_calibration"] is False
+    page.goto(f"{served_uncalibrated.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#no-conversion")
+    funnel = page.inner_text("section:has(h2:text('Audience funnel'))")
+    assert page.inner_text("#no-conversion") == (
+        f"No expected conversion: {summary['horizon']['description']}.")
+    assert "measured on interactions held out" not in funnel
+    watched.assert_clean()
+
+
+def test_a_plan_without_calibration_says_what_its_zeros_are(
+        watched: Any, served_uncalibrated: Served) -> None:
+    page = watched.page
+    film = _example(served_uncalibrated)
+    page.goto(f"{served_uncalibrated.base}/studio/#/plan")
+    page.fill("#slate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
+    page.press("#slate-search", "Enter")
+    page.get_by_label(f"budget for {film['title']}").fill("30")
+    page.get_by_role("button", name="Plan", exact=True).click()
+    page.wait_for_selector("#plan-totals")
+    plan_id = page.inner_text("#plan-totals dd >> nth=0")
+    stored = api(served_uncalibrated, f"/campaigns/{plan_id}")["summary"]
+    assert stored["optimality"]["lp_upper_bound"] == 0 and stored["totals"]["selected"] > 0
+    said = page.inner_text("#plan-no-chance")
+    assert said.startswith("No conversion is expected: every eligible user's probability")
+    assert stored["horizon"]["description"] in said
+    watched.assert_clean()
+
+
+def test_a_report_without_calibration_heads_its_predictions_as_the_server_counts_them(
+        watched: Any, served_uncalibrated: Served) -> None:
+    page = watched.page
+    film = _example(served_uncalibrated)
+    plan_id = api(served_uncalibrated, "/campaigns/plan",
+                  {"films": [{"film_id": film["film_id"], "budget": 20}], "seed": 5})["plan_id"]
+    page.goto(f"{served_uncalibrated.base}/studio/#/campaigns/{urllib.parse.quote(plan_id)}")
+    page.wait_for_selector("text=Uplift against the control group")
+    report = api(served_uncalibrated, f"/campaigns/{plan_id}/report")
+    assert report["predicted"]["factor"] is None  # the server did not scale them
+    heads = page.locator("table:has(caption:text('Uplift against the control group')) th"
+                         ).all_inner_texts()
+    predicted = [x for x in heads if x.startswith("Predicted target conversions")]
+    assert predicted and "within" not in predicted[0], predicted
+    note = page.inner_text("#report-note")
+    assert report["predicted"]["scaling"] in note and "within the window" not in note
+    assert report["horizon"]["description"] in note
+    # the campaign page draws the plan's summary too
+    assert page.locator("#plan-no-chance").is_visible()
+    watched.assert_clean()
+
+
+def test_a_calibrated_model_says_none_of_it(watched: Any, served_demo: Served) -> None:
+    page = watched.page
+    film = _example(served_demo)
+    fid = urllib.parse.quote(film["film_id"], safe="")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("text=Expected conversion: the share of a ring's users")
+    assert page.locator("#no-conversion").count() == 0
+    watched.assert_clean()
