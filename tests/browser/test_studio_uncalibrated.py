@@ -94,6 +94,28 @@ def test_a_report_without_calibration_heads_its_predictions_as_the_server_counts
     watched.assert_clean()
 
 
+def test_a_new_films_demand_without_calibration_names_no_calibration_it_borrowed(
+        watched: Any, served_uncalibrated: Served) -> None:
+    """The server still names the comparable film whose calibration a new film would borrow:
+    the page said "Probabilities from the calibration of the known film nearest the new one"
+    beside the warning that the model has none."""
+    page = watched.page
+    film = _example(served_uncalibrated)
+    body = api(served_uncalibrated, "/distribution/cold-start",
+               {"comparable_film_ids": [film["film_id"]], "by": "region"})
+    assert body["cold_start"]["calibrated_as"] and body["expected_new"] == 0
+    page.goto(f"{served_uncalibrated.base}/studio/#/distribute")
+    page.fill("#dnew-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
+    page.press("#dnew-search", "Enter")
+    page.get_by_role("button", name="Forecast demand").click()
+    page.wait_for_selector("#dnew-result #dist-total")
+    assert page.locator("#dnew-result #dist-uncalibrated").is_visible()
+    assert page.locator("#dnew-calibrated").count() == 0
+    assert "calibration of the known film" not in page.inner_text("#dnew-result")
+    watched.assert_clean()
+
+
 def test_a_calibrated_model_says_none_of_it(watched: Any, served_demo: Served) -> None:
     page = watched.page
     film = _example(served_demo)

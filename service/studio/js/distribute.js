@@ -89,7 +89,9 @@ function newFilm() {
         ...(screens.value ? { screens: Number(screens.value) } : {}) });
       const warning = await uncalibrated(body, "dist-uncalibrated");
       if (!latest()) return;
-      const calibrated = body.cold_start && body.cold_start.calibrated_as;
+      // a model without calibration has none to borrow: the note named a film's calibration
+      // beside the warning that there is none
+      const calibrated = !warning && body.cold_start && body.cold_start.calibrated_as;
       const nearest = calibrated ? h("a", { href: `#/film/${encodeURIComponent(calibrated)}` }, calibrated) : null;
       out.replaceChildren(
         // comparable films the model does not know are skipped and listed (it was a 404)
