@@ -708,3 +708,19 @@ def test_large_numbers_carry_thousands_separators(watched: Any, served_demo: Any
     }""", cases)
     assert got == [[f"{x:,.{d}f}", f"{100 * (x / 100):.{d}f}%", f"×{x:.2f}"] for x, d in cases]
     assert not watched.outside_requests
+
+
+def test_the_demand_legend_says_its_shares_are_shown_as_percentages(
+        watched: Any, served_demo: Any) -> None:
+    """The legend gave the API's unit of a place's share, "(0-1)", under a column showing
+    "20.6%"."""
+    page = watched.page
+    fid, _ = _film(served_demo)
+    body = _api(served_demo, f"/films/{fid}/distribution?by=region")
+    page.goto(f"{served_demo.base}/studio/#/film/{fid}")
+    page.wait_for_selector("#dist-units")
+    share = f"{100 * body['places'][0]['share']:.1f}%"
+    assert share in page.inner_text("table:has(caption:text('Demand by region')) tbody tr")
+    said = page.locator("#dist-units dt:text-is('Share of expected total') + dd").text_content()
+    assert said == f"{body['units']['share']}; shown here as a percentage"
+    watched.assert_clean()

@@ -124,3 +124,4 @@ def test_a_calibrated_model_says_none_of_it(watched: Any, served_demo: Served) -
     page.wait_for_selector("text=Expected conversion: the share of a ring's users")
     assert page.locator("#no-conversion").count() == 0
     watched.assert_clean()
+

@@ -110,7 +110,8 @@ function placesTable(body) {
     { key: "viewers", label: "Viewers", num: true, format: int },
     { key: "expected_new", label: "Expected new viewers", num: true, format: (v) => num(v, 1) },
     { key: "expected_total", label: "Expected total", num: true, format: (v) => num(v, 1) },
-    { key: "share", label: "Share of expected total", num: true, format: (v) => pct(v) },
+    // the API's unit says a share from 0 to 1; the column shows it as a percentage
+    { key: "share", label: "Share of expected total", num: true, format: (v) => pct(v), shownAs: "shown here as a percentage" },
     { key: "index_vs_users", label: "Index vs users (100 = par)", num: true, format: index },
     { key: "index_vs_viewing", label: "Index vs viewing (100 = par)", num: true, format: index },
     { key: "screens", label: "Screens", num: true, format: (v) => (v === null ? "–" : int(v)) },
@@ -119,7 +120,7 @@ function placesTable(body) {
       format: (v) => (v === null ? "–" : int(v)) }] : []),
   ];
   const units = body.units || {};
-  const said = [...columns.map((c) => [c.label, units[c.key]]),
+  const said = [...columns.map((c) => [c.label, units[c.key] && c.shownAs ? `${units[c.key]}; ${c.shownAs}` : units[c.key]]),
     ["user_share", units.user_share], ["viewing_share", units.viewing_share]].filter(([, u]) => u);
   const legend = said.length ? h("details", { class: "note", id: "dist-units" },
     h("summary", {}, "What each column counts"),
