@@ -347,7 +347,10 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
     curve = horizon.get("curve") or horizon.get("horizon_curve")
     cal = {"horizon_days": days, "horizon_curve": curve}
     k = horizon_factor(cal, window_days) if days else None
-    if k is None:
+    if horizon.get("calibrated") is False:  # (a plan stored before the flag: the next words)
+        how = ("not scaled: the plan's model had no calibration, so every p is 0 and so are "
+               "the predicted conversions, whatever the window")
+    elif k is None:
         how = ("not scaled: the plan's probabilities have no horizon in days, so predicted "
                "conversions cover the calibration's held-out slice, whatever the window")
     elif len((curve or {}).get("days") or []) >= 2:  # what horizon_factor reads as a curve

@@ -306,6 +306,10 @@ def print_notes(summary: dict[str, Any]) -> None:
               f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
         print(f"warning: {summary['warning']}", file=sys.stderr)
+    if (summary.get("horizon") or {}).get("calibrated") is False:  # its zeros read as measured
+        print("warning: every p is 0, so expected conversions and value are 0 and each film's "
+              "contacts are its top-ranked users, not weighed by their chance or its value: "
+              f"{summary['horizon']['description']}", file=sys.stderr)
     if gone := summary.get("withdrawn"):  # campaign withdraw (recommender/campaigns/withdraw.py)
         print(f"note: withdrawn {gone['at']} after {gone['sent_waves']} sent wave(s): the "
               "users of its later waves are free for other plans of its films; no next wave",

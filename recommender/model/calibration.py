@@ -327,7 +327,8 @@ FEW_HITS = 100
 
 
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
-    """What a probability from ``p_at`` covers: the span of the held-out slice behind it."""
+    """What a probability from ``p_at`` covers: the span of the held-out slice behind it, and
+    whether anything was measured (``calibrated``: False when every probability is 0)."""
     if not measured(calibration):
         # a model without rank-bin counts held out nothing: it was not "a holdout measuring
         # no conversion" (said of every --holdout 0 model)
@@ -337,8 +338,8 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
                "no calibration holdout was fitted: trained with --holdout 0, or the holdout "
                "left nothing to fit before it, as meta.json's refit says; retrain with "
                "--holdout > 0")
-        return {"days": None, "description": "no calibration in this model: every probability "
-                f"is 0 ({why})"}
+        return {"days": None, "calibrated": False, "description": "no calibration in this "
+                f"model: every probability is 0 ({why})"}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
     hits = _total_hits(calibration)
@@ -346,11 +347,11 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
         kind += (f", measured on only {hits} held-out conversion{'s' if hits != 1 else ''}: "
                  "a rough figure")
     if not days:
-        return {"days": None, "description": (
+        return {"days": None, "calibrated": True, "description": (
             f"probability ({kind}) of watching within the held-out slice of the training "
             "interactions, a random share (the log has no timestamps, or all are equal), so "
             "it has no span in days")}
-    return {"days": days, "description": (
+    return {"days": days, "calibrated": True, "description": (
         f"probability ({kind}) of watching within {days:g} days, the span of the held-out "
         "slice (the latest training interactions); for a horizon of D days use "
         "calibration.scale(p, calibration, D) = 1 - (1 - p) ** k(D), where k(D) is the "
