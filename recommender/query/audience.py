@@ -311,10 +311,14 @@ def lookalikes(
         norms = np.where(norms > 0, norms, np.float32(1))
     else:
         taste, norms = uf, model.user_norms
-    seed = (taste[known] / norms[known, None]).mean(axis=0)
+    # a seed with nothing fitted (a zero vector) has no taste to be like: the mean is the
+    # fitted seeds' (counted, it was cosine 0 to everyone and halved the scores beside one)
+    blank = model.nothing_fitted(uf[known])
+    fitted = known[~blank] if not blank.all() else known
+    seed = (taste[fitted] / norms[fitted, None]).mean(axis=0)
     scores = (taste @ seed) / norms
     page = rank_users(model, scores.astype(np.float32), None, k, offset, exclude=known,
-                      tiers=tiers, tier=tier, unfitted=bool(model.nothing_fitted(uf[known]).all()))
+                      tiers=tiers, tier=tier, unfitted=bool(blank.all()))
     return page, unknown
 
 

@@ -177,6 +177,15 @@ def test_lookalikes_and_cold_start_from_nothing_fitted_say_so(plain: Model) -> N
     page, unknown = lookalikes(plain, [LOW], k=10)
     assert unknown == [] and page.note == UNRANKED_QUERY
     assert lookalikes(plain, [str(plain.users.ids[0])], k=10)[0].note is None
+    # beside a fitted seed, one with nothing fitted has no taste to be like: the scores are
+    # the cosines to the fitted seed (it counted as cosine 0 to everyone: every score halved)
+    one = str(plain.users.ids[0])
+    both, _ = lookalikes(plain, [LOW, one], k=plain.n_users)
+    taste = np.asarray(plain.user_factors, np.float64)
+    unit = taste / np.maximum(np.linalg.norm(taste, axis=1), 1e-30)[:, None]
+    cosine = unit @ unit[plain.user_index(one)]
+    assert both.note is None and {LOW, one}.isdisjoint(both.user_ids.tolist())
+    np.testing.assert_allclose(both.score, cosine[both.user_idx], atol=1e-5)
     assert cold_start_audience(plain, list(ONLY_LOW), k=10).note == UNRANKED_QUERY
     assert cold_start_audience(plain, [str(plain.films.ids[0])], k=10).note is None
 
