@@ -419,4 +419,18 @@ def test_a_model_without_calibration_says_no_new_viewer_is_forecast(
     page.wait_for_selector("#dslate-total")
     assert page.inner_text("#dslate-uncalibrated") == (
         "No new viewer is forecast (every expected_new is 0): uncalibrated: every p is 0.")
+    # the body's own horizon.calibrated is what counts: /health (the demo's, calibrated) is
+    # not asked, so a /health that fails or never answers cannot drop the warning
+    page.unroute("**/health")
+    page.unroute("**/distribution/slate")
+    page.route("**/distribution/slate",
+               _horizon({"days": None, "calibrated": False, "description": "flagged"}))
+    page.goto("about:blank")  # a fresh load: nothing of /health kept
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    for film in two_films:
+        add_film(page, "#dslate-search", film)
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-uncalibrated >> text=flagged")
+    assert page.inner_text("#dslate-uncalibrated") == (
+        "No new viewer is forecast (every expected_new is 0): flagged.")
     assert not watched.console_errors

@@ -39,20 +39,25 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
   return found;
 }
 
-/** A warning when the model's calibration measured nothing (/health's model.has_calibration
-    false, for the model that made `body`): every expected_new is 0, a forecast of nobody,
-    which the totals showed as "0.0 more expected (sum of calibrated probabilities ...)"
-    without a word (the CLI warns too). It told such a model by the words of
-    horizon.description ("no calibration..."), which a rewording would have silenced; those
-    words are still shown, as the reason. "" when /health cannot say. */
+/** A warning when the model's calibration measured nothing (the body's horizon.calibrated
+    false; /health's model.has_calibration for a body without the flag, of the model that made
+    it): every expected_new is 0, a forecast of nobody, which the totals showed as "0.0 more
+    expected (sum of calibrated probabilities ...)" without a word (the CLI warns too). It
+    told such a model by the words of horizon.description ("no calibration..."), which a
+    rewording would have silenced; those words are still shown, as the reason. "" when
+    neither can say. */
 export async function uncalibrated(body, id) {
-  let model = await servedModel();
-  if (model && body.model_version && model.model_version !== body.model_version) {
-    served = null;  // the served model changed since: ask again
-    model = await servedModel();
+  let flag = body.horizon ? body.horizon.calibrated : undefined;
+  if (typeof flag !== "boolean") {  // a server from before the flag: ask /health
+    let model = await servedModel();
+    if (model && body.model_version && model.model_version !== body.model_version) {
+      served = null;  // the served model changed since: ask again
+      model = await servedModel();
+    }
+    if (!model || (body.model_version && model.model_version !== body.model_version)) return "";
+    flag = model.has_calibration !== false;
   }
-  if (!model || model.has_calibration !== false
-      || (body.model_version && model.model_version !== body.model_version)) return "";
+  if (flag) return "";
   const said = body.horizon && body.horizon.days === null && body.horizon.description
     ? body.horizon.description : "this model has no calibration (retrain it with --holdout > 0)";
   return h("p", { class: "warning", id }, `No new viewer is forecast (every expected_new is 0): ${said}.`);
