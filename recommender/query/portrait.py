@@ -5,7 +5,7 @@ The minimum cell rule is ``recommender.query.privacy``'s.
 
 from __future__ import annotations
 
-import functools
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,6 +18,7 @@ from recommender.io.text import plural
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
+from recommender.query.null_spaces import first_fixed, free_bases, null_space, scope_null
 from recommender.query.pages import Tiers, resolve_tier, tier_bounds
 from recommender.query.privacy import few, merged_cells
 
@@ -135,6 +136,40 @@ def rare_values(base: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
 def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], min_cell: int,
                       keep: tuple[int, ...] = (), guard: Sequence[NDArray[np.bool_]] = (),
                       published: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+    """``_scope_suppression``'s answer, kept by its inputs (the last 1,024): a film's
+    summaries of each scope and a summary asked again solve the same tables."""
+    as_bytes = [np.ascontiguousarray(a) for a in (table, *guard)] + (
+        [] if published is None else [np.ascontiguousarray(published, bool)])
+    key = (tuple(scopes), min_cell, tuple(keep), len(guard), published is None,
+           tuple((a.dtype.str, a.shape, a.tobytes()) for a in as_bytes))
+    hide = _suppression_of(key, table, scopes, min_cell, keep, guard, published)
+    return hide.copy()
+
+
+_SUPPRESSIONS: dict[Any, NDArray[np.bool_]] = {}
+_SUPPRESSIONS_LOCK = threading.Lock()
+
+
+def _suppression_of(key: Any, *args: Any) -> NDArray[np.bool_]:
+    """The cache of ``scope_suppression`` (least recently used first out; solved outside
+    the lock: two threads may solve one table, each the same answer). Read only."""
+    with _SUPPRESSIONS_LOCK:
+        hide = _SUPPRESSIONS.pop(key, None)
+        if hide is not None:
+            _SUPPRESSIONS[key] = hide  # most recently used last
+            return hide
+    hide = _scope_suppression(*args)
+    hide.flags.writeable = False
+    with _SUPPRESSIONS_LOCK:
+        _SUPPRESSIONS[key] = hide
+        while len(_SUPPRESSIONS) > 1024:
+            del _SUPPRESSIONS[next(iter(_SUPPRESSIONS))]
+    return hide
+
+
+def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], min_cell: int,
+                       keep: tuple[int, ...] = (), guard: Sequence[NDArray[np.bool_]] = (),
+                       published: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
     """Which cells of every scope's portrait to hide (scopes x values), ``table`` being each
     value's users in each ring (values x rings; the rings partition all users). Published
     with a scope's shown cells: each value's users in all (the base share) and each ring's
@@ -148,7 +183,8 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     values' (needed only where the rings' sizes tie them in), the smallest, the scope listed
     first. Determined means its coordinates lie in the row space of the published equations
     (``privacy.table_suppression`` reasons alike over one table); the values are solved one
-    by one (``_exposed``), as hiding only takes equations away: a value found safe stays safe.
+    by one (``null_spaces.exposed``), as hiding only takes equations away: a value found
+    safe stays safe.
     What the published numbers pin alone (a value all of whose users are in one ring) is no
     cell's to hide. Counts are not negative: a value's ring set (a scope, its complement, a
     published ring set, a ring) whose users the published numbers determine to be 0 (a
@@ -180,17 +216,41 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
         mine += [(g.astype(float), int(table[v, g].sum())) for g in guard]
         guarded.append([vec for vec, count in mine if 0 < count < min_cell])
     n_scopes = len(scopes)
-    tied = None if published is None else _null_space(
-        _null_space(published.astype(float)).T)
+    eye = np.eye(n_rings, dtype=bool)
+    tied = None if published is None else null_space(
+        null_space(published.astype(float)).T)
+
+    # the same hide masks and null spaces recur many times over (each trial cell, each
+    # settle): each answer is kept by its inputs' bytes, so it is the same array as before
+    nulls_by: dict[tuple[int, bytes, bytes], NDArray[np.float64]] = {}
+    frees_by: dict[tuple[int, bytes, bytes], NDArray[np.float64]] = {}
+    k_by: dict[bytes, NDArray[np.float64]] = {}  # ``free_bases``' first step, by ``others``
+    settled_by: dict[bytes, tuple[NDArray[np.bool_], list[NDArray[np.float64]],
+                                  NDArray[np.float64]]] = {}
 
     def null_of(v: int, known: NDArray[np.bool_]) -> NDArray[np.float64]:
         # what value v's own equations leave free; ``known``: its rings read as 0
-        shown = ~hide[:, v]
-        # a shown 0 says more than its sum: counts are not negative, so each of its rings is
-        # 0 for the value (a two-value attribute's 0 pinned the other value's rings)
-        nothing = known | member[shown & (cells[v] == 0)].any(axis=0)
-        return _scope_null(np.vstack([member[shown], np.eye(n_rings, dtype=bool)[nothing]]
-                                     ).tobytes(), n_rings)
+        key = (v, hide[:, v].tobytes(), known.tobytes())
+        if key not in nulls_by:
+            shown = ~hide[:, v]
+            # a shown 0 says more than its sum: counts are not negative, so each of its rings
+            # is 0 for the value (a two-value attribute's 0 pinned the other value's rings)
+            nothing = known | member[shown & (cells[v] == 0)].any(axis=0)
+            nulls_by[key] = scope_null(np.vstack([member[shown], eye[nothing]]).tobytes(),
+                                        n_rings)
+        return nulls_by[key]
+
+    def frees_of(pairs: list[tuple[NDArray[np.float64], NDArray[np.float64]]]
+                 ) -> list[NDArray[np.float64]]:
+        # ``free_basis`` of each (own, others), the new ones solved together
+        keys = [(own.shape[1], own.tobytes(), others.tobytes()) for own, others in pairs]
+        new = {k: p for k, p in zip(keys, pairs, strict=True) if k not in frees_by}
+        frees_by.update(zip(new, free_bases(list(new.values()), tied, k_by), strict=True))
+        return [frees_by[k] for k in keys]
+
+    def exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
+                others: NDArray[np.float64], given_up: set[int]) -> int | None:
+        return first_fixed(quantities, frees_of([(own, others)])[0], given_up)
 
     # the ring sets whose sum a reader may find to be 0 for a value: each is then 0 in each
     # of its rings (counts are not negative), only those really 0 are worth asking about
@@ -205,20 +265,25 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     def settle() -> tuple[NDArray[np.bool_], list[NDArray[np.float64]], NDArray[np.float64]]:
         """The rings the published numbers force to 0 for each value beyond its shown 0s
         (a hidden cell that the rings' sizes less the other values' shown cells make 0,
-        then its rings), to a fixed point, and each value's null space with them."""
+        then its rings), to a fixed point, and each value's null space with them. A
+        function of ``hide`` alone: kept by it (read only)."""
+        key = hide.tobytes()
+        if key not in settled_by:
+            settled_by[key] = _settle()
+        return settled_by[key]
+
+    def _settle() -> tuple[NDArray[np.bool_], list[NDArray[np.float64]], NDArray[np.float64]]:
         zero = np.zeros((n_values, n_rings), bool)
         nulls = [null_of(v, zero[v]) for v in range(n_values)]
         gram = sum((n @ n.T for n in nulls), np.zeros((n_rings, n_rings)))
         changed = True
         while changed:
             changed = False
-            frees: dict[int, NDArray[np.float64]] = {}
+            free = frees_of([(n, gram - n @ n.T) for n in nulls])
 
-            def pinned(v: int, m: NDArray[np.bool_], frees: dict[int, NDArray[np.float64]] =
-                       frees, g: NDArray[np.float64] = gram) -> bool:  # v's users in m known
-                if v not in frees:
-                    frees[v] = _free(nulls[v], g - nulls[v] @ nulls[v].T, tied)
-                return not frees[v].size or bool(np.abs(frees[v].T @ m).max() < 1e-9)
+            def pinned(v: int, m: NDArray[np.bool_], free: list[NDArray[np.float64]] = free
+                       ) -> bool:  # v's users in m known
+                return not free[v].size or bool(np.abs(free[v].T @ m).max() < 1e-9)
 
             hits = np.zeros_like(zero)
             for v in range(n_values):
@@ -247,6 +312,15 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     bare = [null_of(v, none) for v in range(n_values)]
     gram0 = sum((n @ n.T for n in bare), np.zeros((n_rings, n_rings)))
 
+    def hidden_null(s: int | slice, w: int) -> NDArray[np.float64]:
+        # null_of(w) with w's cells of the scopes ``s`` hidden too
+        was = hide[s, w].copy()
+        hide[s, w] = True
+        try:
+            return null_of(w, none)
+        finally:
+            hide[s, w] = was
+
     def swapped(ns: list[NDArray[np.float64]], g: NDArray[np.float64], v: int, w: int,
                 new: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         own, rest = (new if w == v else ns[v]), g - ns[v] @ ns[v].T
@@ -256,7 +330,7 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
     for v in range(n_values):
         given_up: set[int] = set()  # quantities pinned by the totals alone
         while True:
-            k = _exposed(guarded[v], nulls[v], gram - nulls[v] @ nulls[v].T, given_up, tied)
+            k = exposed(guarded[v], nulls[v], gram - nulls[v] @ nulls[v].T, given_up)
             if k is None:
                 break
             # the cells that could stop it: v's own, then the other values' (the rings'
@@ -269,20 +343,30 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
             if not options:
                 given_up.add(k)
                 continue
-            choice = options[0][3:]
-            for *_, s, w in options:  # the first whose hiding alone stops it
+            choice, q = options[0][3:], [guarded[v][k]]
+            # a value none of whose cells, all hidden at once, stops it has no one cell that
+            # does (hiding only takes equations away): its options are not tried
+            ws = list(dict.fromkeys(w for *_, w in options))
+            hopeless = {w for w, f in zip(ws, frees_of([swapped(
+                bare, gram0, v, w, hidden_null(slice(None), w)) for w in ws]), strict=True)
+                if first_fixed(q, f, set()) is not None}
+            live = [o for o in options if o[4] not in hopeless]
+            bare_stops: list[bool] = []  # whether hiding each option stops it, forced 0s aside
+            for i, (*_, s, w) in enumerate(live):  # the first whose hiding alone stops it
+                if i == len(bare_stops):  # the next few options' trials, solved together
+                    bare_stops += [first_fixed(q, f, set()) is None for f in frees_of(
+                        [swapped(bare, gram0, v, w2, hidden_null(s2, w2))
+                         for *_, s2, w2 in live[i:i + max(4, i)]])]
                 hide[s, w] = True
-                q = [guarded[v][k]]
-                stops = _exposed(q, *swapped(bare, gram0, v, w, null_of(w, none)), set(),
-                                 tied) is None
+                stops = bare_stops[i]
                 if stops and (zero.any() or not cells[w, s]):  # the 0s known before (the
                     # hidden one's too) may still be forced: with them it is exposed, afresh
                     was = zero[w] | (member[s] & (cells[w, s] == 0))
-                    if _exposed(q, *swapped(nulls, gram, v, w, null_of(w, was)), set(),
-                                tied) is not None:
+                    if exposed(q, *swapped(nulls, gram, v, w, null_of(w, was)), set()
+                               ) is not None:
                         _, trial, total = settle()
-                        stops = _exposed(q, trial[v], total - trial[v] @ trial[v].T, set(),
-                                         tied) is None
+                        stops = exposed(q, trial[v], total - trial[v] @ trial[v].T,
+                                        set()) is None
                 hide[s, w] = False
                 if stops:
                     choice = (s, w)
@@ -297,57 +381,3 @@ def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], m
             else:  # no 0 forced before, none now
                 nulls, gram = list(bare), gram0.copy()
     return hide
-
-
-def _exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
-             others: NDArray[np.float64], given_up: set[int],
-             tied: NDArray[np.float64] | None = None) -> int | None:
-    """The index of the first of a value's guarded ``quantities`` the published numbers
-    determine, or None. ``own``: the value's null space (what its base count and shown cells
-    leave free); ``others``: the sum of ``N N^T`` over the other values' null spaces. The
-    rings' sizes tie the values: a combination ``c`` of them leaves this value's rings alone
-    once every other value's own equations can write ``c``, i.e. ``c`` orthogonal to every
-    other null space (the null space of ``others``); what stays free of this value is then
-    its own free directions orthogonal to every such ``c``. ``tied``: an orthonormal basis
-    of the combinations of rings whose sizes are published, when not every ring's (then
-    ``c`` lies among them)."""
-    free = _free(own, others, tied)
-    for k, q in enumerate(quantities):
-        if k in given_up:
-            continue
-        if not free.size or np.abs(free.T @ q).max(initial=0.0) < 1e-9:
-            return k
-    return None
-
-
-def _free(own: NDArray[np.float64], others: NDArray[np.float64],
-          tied: NDArray[np.float64] | None) -> NDArray[np.float64]:
-    """What stays free of a value over the rings (a basis, columns): its own free
-    directions orthogonal to every ring combination the others' equations write
-    (``_exposed``)."""
-    k_basis = _null_space(others) if tied is None else tied @ _null_space(tied.T @ others @ tied)
-    return own @ _null_space(k_basis.T @ own) if k_basis.size and own.size else own
-
-
-def _null_space(a: NDArray[np.float64]) -> NDArray[np.float64]:
-    """An orthonormal basis of ``a``'s null space (columns). A singular value under 1e-9 (the
-    tolerance ``_exposed`` tests with) is zero: ``scipy.linalg.null_space``'s tolerance is
-    relative to the largest, so a matrix of round-off alone (two orthogonal bases' product,
-    a sum of projections less its own terms) had full rank, and the answer depended on the
-    round-off. Without scipy's checks: solved tens of thousands of times for many values."""
-    if not a.size:
-        return np.eye(a.shape[1])
-    _, s, vh = np.linalg.svd(a, full_matrices=True)
-    tol = 1e-9 * max(1.0, float(s.max(initial=0.0)))
-    return vh[int(np.count_nonzero(s > tol)):].T.copy()
-
-
-@functools.lru_cache(maxsize=4096)
-def _scope_null(shown: bytes, n_rings: int) -> NDArray[np.float64]:
-    """What a value's base count and its shown scopes' cells leave free over the rings
-    (``shown``: the shown scopes' ring masks, as bytes): the same few patterns recur for
-    every value, so each is solved once. Read only."""
-    rows = np.frombuffer(shown, bool).reshape(-1, n_rings).astype(float)
-    out = _null_space(np.vstack([np.ones(n_rings), rows]))
-    out.flags.writeable = False
-    return out

@@ -100,7 +100,7 @@ def test_round_off_is_not_rank() -> None:
     the ring sizes pin was called free, and one that was free, pinned."""
     import scipy.linalg
 
-    from recommender.query.portrait import _exposed
+    from recommender.query.null_spaces import exposed as _exposed
 
     own = scipy.linalg.null_space(np.array([[1.0] * 5, [1.0, 0, 0, 0, 0]]))
     ring = np.eye(5)[1]
