@@ -5,7 +5,7 @@ DEMO_DIR := build/demo-data
 DEMO_MODEL := build/demo-model
 DEMO_SERVE ?= 1
 
-.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark clean
+.PHONY: install install-dev install-bench demo test lint bench bench-quick bench-quality bench-unseen bench-reliability bench-spark bench-privacy clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench-unseen:  # UNSEEN=DIR holding movietweetings/ratings.dat and movies.dat (R
 
 bench-reliability: install-bench  # quick: make bench-reliability RELIABILITY_ARGS=--quick
 	nice -n 10 $(BIN)/python benchmarks/bench_reliability.py $(RELIABILITY_ARGS)
+
+bench-privacy: install-dev  # the demo model's summaries attacked; PRIVACY_ARGS="--films 40"
+	@test -f $(DEMO_MODEL)/meta.json || { $(BIN)/recommender demo-data $(DEMO_DIR) && \
+	    $(BIN)/recommender train --data $(DEMO_DIR) --out $(DEMO_MODEL); }
+	nice -n 10 $(BIN)/python benchmarks/privacy_attack.py $(DEMO_MODEL) $(PRIVACY_ARGS)
 
 bench-spark: install-dev
 	$(BIN)/python benchmarks/spark_agreement.py --seeds 0,1

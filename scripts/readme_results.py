@@ -95,6 +95,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "calibration-summary": lambda: section(RESULTS / "calibration.md", "Summary"),
     "distribution-timing": lambda: section(RESULTS / "distribution.md",
                                            "Timing: one film's distribution"),
+    "privacy-attack": lambda: section(RESULTS / "privacy_attack.md", "Summary"),
     "bench-headline": lambda: (RESULTS / "headline.md").read_text(encoding="utf-8").strip(),
 }
 
