@@ -27,7 +27,6 @@ from recommender.query.catalog import (
     genre_members,
     resolve_genres,
     segment_split,
-    viewer_segments,
 )
 from recommender.query.filters import Filters, candidate_mask, cut_text
 from recommender.query.pages import (
@@ -44,14 +43,9 @@ from recommender.query.pages import (
     tier_of,
 )
 from recommender.query.portrait import portrait_of, portrait_scope
-from recommender.query.privacy import (
-    DEFAULT_MIN_CELL,
-    few,
-    few_rest,
-    outside_pairs,
-    table_suppression,
-)
+from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.render import percentiles
+from recommender.query.segment_cells import hidden_splits
 from recommender.query.summary_rings import film_scores, summary_ranking
 
 __all__ = ["DEFAULT_TIERS", "MAX_K", "AudiencePage", "Tiers", "audience_summary",
@@ -235,31 +229,12 @@ def audience_summary(
     if not scope["users"]:  # nobody pictured: no share or lift to give (each read 0)
         portrait, suppressed = {name: [] for name in portrait}, 0
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
-    # the tiers' segment splits and the overall one (their sum): hidden together, so no
-    # hidden cell is a published total less the shown cells, down a tier or across a segment
     splits = [segment_split(model, order[r["rank_range"][0] - 1:r["rank_range"][1]]
                             if r["rank_range"] else order[:0]) for r in tier_rows]
     splits.append(segment_split(model, order))
-    counts = np.zeros((model.segments.n, len(splits)), np.int64)
-    for j, rows in enumerate(splits):
-        for r in rows:
-            counts[r["segment"], j] = r["count"]
-    # a shown row gives its segment's size too: size less count is the segment's users
-    # outside the ring, which must not be 1..min_cell-1 either (the portrait's rule)
-    also = few(sizes[:, None] - counts, min_cell)
-    lefts = [sizes]  # what a segment's users outside some rings are worked out from
-    if exclude_seen:  # the film's detail shows its viewers by segment: outside the ring less
-        # them is the segment's candidates outside it, which must not be that few either
-        lefts.append(sizes.copy())
-        for r in viewer_segments(model, viewers, min_cell):
-            also[r["segment"]] |= few(sizes[r["segment"]] - r["count"] - counts[r["segment"]],
-                                      min_cell)
-            lefts[1][r["segment"]] -= r["count"]
-    also |= outside_pairs(counts, lefts, min_cell)  # nor outside two rings
-    hidden = table_suppression(counts, min_cell, also=also)
-    while (rest := few_rest(counts, hidden, min_cell)).any():  # nor the sum of hidden cells
-        also[rest, -1] = True
-        hidden = table_suppression(counts, min_cell, also=also)
+    # the tiers' splits and their sum (the overall split), hidden with the other version's
+    # (compared, they gave small groups) and the viewers by segment, as one system
+    hidden = hidden_splits(model, rings, other, len(bounds), exclude_seen, min_cell)
     # an empty ring's split has no rows: each share and lift of nobody read 0
     held = np.asarray([r["size"] for r in tier_rows] + [len(order)]) > 0
     suppressed += int(hidden[:, held].sum())

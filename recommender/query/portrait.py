@@ -135,14 +135,17 @@ def rare_values(base: NDArray[np.int64], min_cell: int) -> NDArray[np.bool_]:
 
 def scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], min_cell: int,
                       keep: tuple[int, ...] = (), guard: Sequence[NDArray[np.bool_]] = (),
-                      published: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+                      published: NDArray[np.bool_] | None = None,
+                      preset: tuple[NDArray[np.bool_], NDArray[np.bool_]] | None = None
+                      ) -> NDArray[np.bool_]:
     """``_scope_suppression``'s answer, kept by its inputs (the last 1,024): a film's
     summaries of each scope and a summary asked again solve the same tables."""
     as_bytes = [np.ascontiguousarray(a) for a in (table, *guard)] + (
-        [] if published is None else [np.ascontiguousarray(published, bool)])
+        [] if published is None else [np.ascontiguousarray(published, bool)]) + (
+        [] if preset is None else [np.ascontiguousarray(a, bool) for a in preset])
     key = (tuple(scopes), min_cell, tuple(keep), len(guard), published is None,
-           tuple((a.dtype.str, a.shape, a.tobytes()) for a in as_bytes))
-    hide = _suppression_of(key, table, scopes, min_cell, keep, guard, published)
+           preset is None, tuple((a.dtype.str, a.shape, a.tobytes()) for a in as_bytes))
+    hide = _suppression_of(key, table, scopes, min_cell, keep, guard, published, preset)
     return hide.copy()
 
 
@@ -169,7 +172,9 @@ def _suppression_of(key: Any, *args: Any) -> NDArray[np.bool_]:
 
 def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], min_cell: int,
                        keep: tuple[int, ...] = (), guard: Sequence[NDArray[np.bool_]] = (),
-                       published: NDArray[np.bool_] | None = None) -> NDArray[np.bool_]:
+                       published: NDArray[np.bool_] | None = None,
+                       preset: tuple[NDArray[np.bool_], NDArray[np.bool_]] | None = None
+                       ) -> NDArray[np.bool_]:
     """Which cells of every scope's portrait to hide (scopes x values), ``table`` being each
     value's users in each ring (values x rings; the rings partition all users). Published
     with a scope's shown cells: each value's users in all (the base share) and each ring's
@@ -196,7 +201,9 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
     the core's 20 users less M's 11 give F's 9. ``guard``: more ring sets (masks) whose
     users of a value must not be worked out when some but fewer than ``min_cell``.
     ``published``: the ring sets whose sizes are published (rows of masks), when not each
-    ring's (rings met from two rankings)."""
+    ring's (rings met from two rankings). ``preset``: the cells (scopes x values) decided
+    beforehand, and which of them are hidden: kept so, never chosen (a film's viewers by
+    segment as its details show them; the cells a table's own rule hid first)."""
     n_values, n_rings = table.shape
     member = np.zeros((len(scopes), n_rings), bool)
     for s, rs in enumerate(scopes):
@@ -207,6 +214,9 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
     everyone = int(table.sum())
     hide = (few(cells, min_cell) | few(base[:, None] - cells, min_cell)).T.copy()
     hide[few(sizes, min_cell) | few(everyone - sizes, min_cell)] = True
+    decided = np.zeros(hide.shape, bool) if preset is None else preset[0]
+    if preset is not None:
+        hide[decided] = preset[1][decided]
     # the quantities no one may work out, per value: ring coefficient vectors
     guarded: list[list[NDArray[np.float64]]] = []
     for v in range(n_values):
@@ -339,7 +349,7 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
                 initial=0.0) < 1e-9  # v's own cells work it out: only they can stop it
             options = sorted((s in keep, w != v, int(cells[w, s]), s, w)
                              for w in ([v] if alone else range(n_values))
-                             for s in range(n_scopes) if not hide[s, w])
+                             for s in range(n_scopes) if not hide[s, w] | decided[s, w])
             if not options:
                 given_up.add(k)
                 continue
