@@ -225,7 +225,8 @@ def audience_summary(
     names = [name for name, _, _ in bounds]
     chosen = (len(scopes) - 1 if scope["tiers"] == ["all"] else
               scopes.index(tuple(names.index(t) for t in scope["tiers"])))
-    portrait, suppressed = portrait_of(model, rings, scopes, chosen, min_cell, other)
+    portrait, suppressed = portrait_of(model, rings, scopes, chosen, min_cell, other,
+                                       other_first=not exclude_seen)  # one order, one answer
     if not scope["users"]:  # nobody pictured: no share or lift to give (each read 0)
         portrait, suppressed = {name: [] for name in portrait}, 0
     sizes = np.bincount(np.asarray(model.segments.labels, np.int64), minlength=model.segments.n)
