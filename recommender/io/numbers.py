@@ -56,6 +56,19 @@ def _to_float(arr: pa.Array) -> pa.Array:
     return pc.cast(arr, pa.float64())
 
 
+def _comma_hint(value: str) -> str:
+    """A hint for a number written with a comma: 4,5 a decimal comma; 1,234 (three digits
+    after it, one to three nonzero-led before) a thousands separator as well, where the
+    point alone made 1234 minutes 1.234."""
+    if not re.fullmatch(r"[-+]?\d*,\d+", value):
+        return ""
+    point = value.replace(",", ".")
+    if re.fullmatch(r"[-+]?[1-9]\d{0,2},\d{3}", value):
+        return (f" (a decimal comma or a thousands separator? write {point} or "
+                f"{value.replace(',', '')}: numbers take a point and no separator)")
+    return f" (a decimal comma? write {point}: numbers take a point)"
+
+
 def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                  loc: Locator) -> NDArray[np.float64]:
     """A numeric column (already numeric or strings) as float64, every value a finite float32."""
@@ -71,10 +84,8 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                 raise problem(path, loc, bad, f"empty {name}; expected a number"
                               + _empties(name, int(pc.sum(pc.equal(arr, "")).as_py() or 0)
                                          + arr.null_count, len(arr)))
-            comma = re.fullmatch(r"\s*[-+]?\d*,\d+\s*", value)  # 4,5: a decimal comma
             raise problem(path, loc, bad, f"{name} {value!r} is not a number; expected a number"
-                          + (f" (a decimal comma? write {value.strip().replace(',', '.')}: "
-                             "numbers take a point)" if comma else ""))
+                          + _comma_hint(value.strip()))
         arr = _to_float(arr)
     elif pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type) or \
             pa.types.is_decimal(arr.type):

@@ -203,6 +203,20 @@ def test_a_decimal_comma_is_named(tmp_path: Path) -> None:
     assert "decimal comma" not in str(err)
 
 
+def test_a_thousands_separator_is_not_told_to_become_a_decimal_point(tmp_path: Path) -> None:
+    """A weight of 1,234 (minutes, a thousands separator) was told "a decimal comma? write
+    1.234": followed, the weight is 1000 times too small. Three digits after one comma say
+    both readings; 0,500 and 12,5 stay a decimal comma."""
+    err = data_error(write(tmp_path / "t.tsv", "user_id\tfilm_id\tweight\nu\tf\t7\n"
+                                                "v\tf\t1,234\n"))
+    assert err.line == 3 and str(err).endswith(
+        "weight '1,234' is not a number; expected a number (a decimal comma or a thousands "
+        "separator? write 1.234 or 1234: numbers take a point and no separator)")
+    for value, point in (("0,500", "0.500"), ("12,5", "12.5"), ("1,2345", "1.2345")):
+        err = data_error(write(tmp_path / "d.tsv", f"user_id\tfilm_id\tweight\nv\tf\t{value}\n"))
+        assert str(err).endswith(f"(a decimal comma? write {point}: numbers take a point)")
+
+
 def test_parquet_errors(tmp_path: Path) -> None:
     pq.write_table(pa.table({"user_id": ["a"], "title": ["t"]}), tmp_path / "m.parquet")
     err = data_error(tmp_path / "m.parquet")
