@@ -59,7 +59,7 @@ from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
-from recommender.model.calibration import horizon_factor, scale
+from recommender.model.calibration import horizon_factor, scale, uncalibrated
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 DAY = 86_400
@@ -347,7 +347,7 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
     curve = horizon.get("curve") or horizon.get("horizon_curve")
     cal = {"horizon_days": days, "horizon_curve": curve}
     k = horizon_factor(cal, window_days) if days else None
-    if horizon.get("calibrated") is False:  # (a plan stored before the flag: the next words)
+    if uncalibrated(horizon):  # a plan stored before the flag too (its description)
         how = ("not scaled: the plan's model had no calibration, so every p is 0 and so are "
                "the predicted conversions, whatever the window")
     elif k is None:

@@ -279,6 +279,8 @@ def print_notes(summary: dict[str, Any]) -> None:
     """A plan summary's notes and warnings, on stderr: with the tables, or under ``--json``
     beside the body (they were lost there: a re-plan's warning, the opt-outs of other plans'
     pairs, a film of no effect, the solver's tolerance)."""
+    from recommender.model.calibration import uncalibrated
+
     for f in summary["films"]:
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
             print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
@@ -306,7 +308,8 @@ def print_notes(summary: dict[str, Any]) -> None:
               f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
     if summary.get("warning"):  # a second next wave of one plan (the same remaining budget)
         print(f"warning: {summary['warning']}", file=sys.stderr)
-    if (summary.get("horizon") or {}).get("calibrated") is False:  # its zeros read as measured
+    if uncalibrated(summary.get("horizon") or {}):  # its zeros read as measured (a plan
+        # stored before the flag too: campaign show)
         print("warning: every p is 0, so expected conversions and value are 0 and each film's "
               "contacts are its top-ranked users, not weighed by their chance or its value: "
               f"{summary['horizon']['description']}", file=sys.stderr)

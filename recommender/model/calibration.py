@@ -58,7 +58,7 @@ from recommender.model.calibration_horizon import (
 
 __all__ = ["N_BINS", "activity_curve", "base_rate", "calibrate", "conversion", "from_arrays",
            "has_model", "horizon", "horizon_factor", "mean_p", "measured", "p_at", "resolution",
-           "scale"]
+           "scale", "uncalibrated"]
 GRID = 96    # points of the log-rank grid p_at evaluates on, per film
 METHOD = ("logistic in log rank fraction (piecewise linear), film popularity and momentum, "
           "fitted on the held-out slice of the training interactions")
@@ -326,6 +326,19 @@ def mean_p(calibration: dict[str, Any], film: int, first: int, last: int, total:
 FEW_HITS = 100
 
 
+#: how a horizon of a model without calibration has begun since the first stored plans
+NO_CALIBRATION = "no calibration in this model"
+
+
+def uncalibrated(horizon: dict[str, Any]) -> bool:
+    """Whether a stored ``horizon`` (a plan summary's) is a model's without calibration: its
+    ``calibrated`` False, or, in a plan stored before that flag, its description saying so
+    (those plans' reports said their zeros "cover the calibration's held-out slice")."""
+    if "calibrated" in horizon:
+        return horizon["calibrated"] is False
+    return str(horizon.get("description") or "").startswith(NO_CALIBRATION)
+
+
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
     """What a probability from ``p_at`` covers: the span of the held-out slice behind it, and
     whether anything was measured (``calibrated``: False when every probability is 0)."""
@@ -338,8 +351,8 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
                "no calibration holdout was fitted: trained with --holdout 0, or the holdout "
                "left nothing to fit before it, as meta.json's refit says; retrain with "
                "--holdout > 0")
-        return {"days": None, "calibrated": False, "description": "no calibration in this "
-                f"model: every probability is 0 ({why})"}
+        return {"days": None, "calibrated": False, "description": f"{NO_CALIBRATION}: every "
+                f"probability is 0 ({why})"}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
     hits = _total_hits(calibration)

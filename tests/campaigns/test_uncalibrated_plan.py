@@ -72,5 +72,25 @@ def test_plan_and_report_say_the_zeros_are_no_measurement(
     said = predicted_scaling(horizon, 30.0)[1]
     assert said["factor"] is None and said["scaling"].startswith(
         "not scaled: the plan's model had no calibration, so every p is 0")
-    legacy = {k: v for k, v in horizon.items() if k != "calibrated"}  # a plan stored before
-    assert "held-out slice" in predicted_scaling(legacy, 30.0)[1]["scaling"]
+
+
+def test_a_plan_stored_before_the_flag_reads_as_uncalibrated_too(
+        folders: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """A plan stored before ``calibrated`` (its horizon: days and description) of a model
+    without calibration: its report said its zeros "cover the calibration's held-out slice"
+    and ``campaign show`` gave no warning. Oracle: the description every such horizon has
+    carried since the first stored plans; a calibrated one without days stays as it was."""
+    from recommender.cli.campaigns import print_notes
+
+    none, some = (artifact.load(f) for f in folders)
+    legacy = {k: v for k, v in calibration.horizon(none.calibration).items()
+              if k != "calibrated"}
+    assert predicted_scaling(legacy, 30.0)[1]["scaling"].startswith(
+        "not scaled: the plan's model had no calibration, so every p is 0")
+    print_notes({"films": [], "optimality": {}, "horizon": legacy})
+    assert "warning: every p is 0" in capsys.readouterr().err
+    measured = {"days": None, "description": calibration.horizon(some.calibration)[
+        "description"]}  # a calibrated model's, as if on a log without timestamps
+    assert "held-out slice" in predicted_scaling(measured, 30.0)[1]["scaling"]
+    print_notes({"films": [], "optimality": {}, "horizon": measured})
+    assert "every p is 0" not in capsys.readouterr().err
