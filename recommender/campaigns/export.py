@@ -122,13 +122,19 @@ def plan_context(summary: dict[str, Any], pseudonymized: bool, slate: str | None
     distribution export names its own; null for a next wave, planned on the stored plan's
     films and remaining budgets: ``previous_plan_id``), each film's ``film_id``, ``title``,
     ``budget`` and ``value`` (the summary's ``films``), the horizon and units of ``p`` and
-    ``expected_value``, and whether user ids are pseudonyms."""
+    ``expected_value``, and whether user ids are pseudonyms (then the opt-outs the model
+    does not know are counted, not named: ``parameters.excluded_unknown_user_ids`` held them
+    as typed, beside pseudonyms, in a file meant for parties that see no raw id)."""
+    context = {k: summary[k] for k in CONTEXT_FIELDS if summary.get(k) is not None}
+    if pseudonymized and "parameters" in context:
+        context["parameters"] = {k: v for k, v in context["parameters"].items()
+                                 if k != "excluded_unknown_user_ids"}
     return {"kind": "plan", "pseudonymized": pseudonymized,
             # store_events is said even when null (the model as trained), as an audience
             # export's metadata says it: left out, a plan file could not tell "no events"
             # from "a writer that did not record them"
             "store_events": summary.get("store_events"),
-            **{k: summary[k] for k in CONTEXT_FIELDS if summary.get(k) is not None},
+            **context,
             "slate": slate,
             "films": [{k: f.get(k) for k in ("film_id", "title", "budget", "value")}
                       for f in summary.get("films", [])]}

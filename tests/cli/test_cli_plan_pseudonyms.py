@@ -85,3 +85,32 @@ def test_pseudonymize_without_a_key_exits_2(model_dir: Path, tmp_path: Path,
     code, shown, err = run(capsys, "campaign", "show", plan_id, "--store", store, "--csv",
                            "--pseudonymize")
     assert code == 2 and "RECOMMENDER_PSEUDONYM_KEY" in err and shown == ""
+
+
+def test_a_pseudonymised_plan_file_names_no_opt_out_as_typed(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An opt-out the model does not know (alice@example.org, USER-Three) was written as typed
+    into a pseudonymised Parquet plan's metadata (parameters.excluded_unknown_user_ids),
+    beside pseudonyms, in a file meant for a party that sees no raw id: there it is counted.
+    Oracle: the file's bytes; the plain file keeps the names."""
+    import json
+
+    monkeypatch.setenv("RECOMMENDER_PSEUDONYM_KEY", KEY)
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n00000,5\n", encoding="utf-8")
+    opt_outs = tmp_path / "opt-outs.txt"
+    opt_outs.write_text("u0\n alice@example.org\nUSER-Three\n", encoding="utf-8")
+    for name, extra in (("hidden", ["--pseudonymize"]), ("plain", [])):
+        code, _, err = run(capsys, "plan", model_dir, "--slate", slate, "--exclude", opt_outs,
+                           "--out", tmp_path / f"{name}.parquet", *extra)
+        assert code == 0, err
+    hidden = tmp_path / "hidden.parquet"
+    meta = json.loads(pq.read_schema(hidden).metadata[b"recommender"])
+    assert meta["pseudonymized"] is True
+    assert meta["parameters"]["excluded_unknown_users"] == 2
+    assert b"alice@example.org" not in hidden.read_bytes()
+    assert b"USER-Three" not in hidden.read_bytes()
+    plain = json.loads(pq.read_schema(tmp_path / "plain.parquet").metadata[b"recommender"])
+    assert plain["parameters"]["excluded_unknown_user_ids"] == ["alice@example.org",
+                                                                "USER-Three"]
