@@ -138,8 +138,10 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
           f"+ {body['expected_new']:,.1f} expected new (users; {horizon}); "
           f"places under {plural(body['min_cell'], 'user')} are merged into 'other' "
           f"({body['merged_places']} merged)")
-    if body["film_id"] is None:  # where a new film's probabilities come from (the JSON's and
-        # the Studio's calibrated_as): another film's calibration, not its comparables'
+    # where a new film's probabilities come from (the JSON's and the Studio's calibrated_as):
+    # another film's calibration, not its comparables'; a model without calibration has none
+    # to borrow (it named one beside the warning that there is none, as the Studio did)
+    if body["film_id"] is None and calibration.measured(model.calibration):
         stand_in = body["cold_start"]["calibrated_as"]
         title = str(model.catalog.titles[model.films.to_index([stand_in])[0]])
         print(f"probabilities: the calibration of film {stand_in}"

@@ -72,6 +72,25 @@ def test_cold_start_cli_equals_http(client: TestClient, model_dir: Path,
     assert f"probabilities: the calibration of film {stand_in}" in out
 
 
+def test_a_new_film_on_a_model_without_calibration_borrows_none(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A model without calibration: the table said "probabilities: the calibration of film
+    00004" under the warning that no new viewer is forecast, as the Studio did (8a10d81).
+    Oracle: the model's own calibration, emptied."""
+    from dataclasses import replace
+
+    from recommender.model import artifact, calibration
+
+    bare = replace(artifact.load(model_dir), calibration={})
+    assert not calibration.measured(bare.calibration)
+    folder = artifact.save(bare, tmp_path / "bare")
+    code, out, err = run(capsys, "distribution", folder, "--like", "00004", "00008")
+    assert code == 0, err
+    assert "warning: no new viewer is forecast" in err
+    assert "probabilities: the calibration of film" not in out
+    assert "no calibration" in out
+
+
 def test_cold_start_skips_and_lists_unknown_comparable_films(
         client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """An unknown comparable film was a 404 here while the genres (or the other films) could
