@@ -32,6 +32,7 @@ from recommender.cli.printing import (
     liked_text,
     print_body,
     rank_legend,
+    search_header,
     split_table,
 )
 from recommender.cli.summary import cmd_summary
@@ -90,8 +91,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    print(f"{total:,} {'film matches' if total == 1 else 'films match'} {args.query!r}"
-          f"{f' in {genre}' if genre else ''}; showing {len(rows):,}")
+    print(search_header(total, args.query, genre, len(rows), args.offset))
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
         print(f"viewers: {_viewers_source(model)}")

@@ -201,3 +201,17 @@ def films_left_out(info: dict[str, Any]) -> None:
         print(f"note: {left:,} film{'s' * (left != 1)} of the training catalog without an "
               "interaction in the log, left out of the model (meta.json's catalog_without_"
               "interactions)")
+
+
+
+def search_header(total: int, query: str, genre: str | None, shown: int, offset: int) -> str:
+    """A ``search`` page's first line, which says the matches it shows: ``194 films match
+    'the'; showing 191-193`` ('showing 3' hid that the page began at match 191), or past the
+    last ``no films at matches 401+ (the search has 400)`` ('showing 0' said no why)."""
+    found = f"{plural(total, 'film', sep=',')} {'matches' if total == 1 else 'match'} {query!r}"
+    found += f" in {genre}" if genre else ""
+    if shown:
+        return f"{found}; showing {offset + 1:,}" + (f"-{offset + shown:,}" if shown > 1 else "")
+    if total and offset >= total:
+        return f"{found}; no films at matches {offset + 1:,}+ (the search has {total:,})"
+    return f"{found}; showing 0"

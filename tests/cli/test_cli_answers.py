@@ -66,6 +66,26 @@ def test_search(client: TestClient, model_dir: Path, capsys: pytest.CaptureFixtu
     assert "limit" in bad_input(capsys, "search", model_dir, "x", "--limit", 1001)
 
 
+def test_a_search_page_says_which_matches_it_shows(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``search --offset 2 --limit 3`` headed its page 'showing 3', as the first page is
+    headed: the offset asked for was nowhere in the answer; past the last match it said
+    'showing 0' and no why. Oracle: the HTTP body's total and films for the same page."""
+    body = client.get("/films", params={"query": "", "limit": 3, "offset": 2}).json()
+    assert body["total"] > 5 and len(body["films"]) == 3
+    code, out, _ = run(capsys, "search", model_dir, "", "--limit", 3, "--offset", 2)
+    head = out.splitlines()[0]
+    assert code == 0 and head == f"{body['total']:,} films match ''; showing 3-5", head
+    assert [line.split()[0] for line in out.splitlines()[3:6]] == [
+        f["film_id"] for f in body["films"]]
+    past = body["total"] + 7
+    assert client.get("/films", params={"query": "", "offset": past}).json()["films"] == []
+    code, out, _ = run(capsys, "search", model_dir, "", "--offset", past)
+    assert code == 0 and out.strip() == (f"{body['total']:,} films match ''; no films at "
+                                         f"matches {past + 1:,}+ (the search has "
+                                         f"{body['total']:,})")
+
+
 def test_summary(client: TestClient, model_dir: Path,
                  capsys: pytest.CaptureFixture[str]) -> None:
     http = client.get(f"/films/{ODD_FILM_ID}/audience/summary")
