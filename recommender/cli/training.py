@@ -30,6 +30,7 @@ UNREAD: dict[str, set[str]] = {"als": {"learning_rate"},
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
+    from recommender.cli.config_typed import lay_typed_over
     from recommender.errors import DataError, InvalidParameterError
     from recommender.model.config import TrainConfig
 
@@ -70,15 +71,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
             raise DataError(args.config, str(e)) from None
     given = set(base)  # what --config sets is fixed: tuning leaves it as it is
     file_model = base.get("model")  # before the command line's --model replaces it
-    typed = set()
-    for name in ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
-                 "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
-                 "segments", "holdout", "popularity"):
-        value = getattr(args, name, None)
-        if value is not None:
-            base[name] = value
-            given.add(name)
-            typed.add(name)
+    typed = lay_typed_over(args, base)  # a --config value replaced is said, on stderr
+    given |= typed
     def flags(names: list[str]) -> str:
         return ", ".join("--" + n.replace("_", "-") for n in names)
 
