@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from recommender.errors import InvalidParameterError
 from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.catalog import search_body
-from recommender.query.filters import parse_filters, resolve_filters
+from recommender.query.filters import parse_filters, resolve_filters, resolve_segment
 from recommender.query.limits import MAX_QUERY
 from recommender.query.linkable import check_filtered
 from recommender.query.pseudonym import pseudonymize_page
@@ -165,7 +165,13 @@ async def audience_csv(
                   filters=filters or None, tier=tier, **{"with": with_ or None})
     # the file says which cut it holds, as the Studio names it: ring, segment, filters, page;
     # and a ranking with its viewers, or pseudonyms, which were named as the default download
-    cut = [tier or "", f"segment{segment}" if segment is not None else "", *filters,
+    # (ring, segment and filters as the model names them: 'tier=Extended&segment=heavy' was
+    # named ..._Extended_segmentheavy, another name for the ..._extended_segment7 file)
+    number = resolve_segment(engine.model, segment)
+    cut = [page.ring["tier"] if page.ring else "",
+           f"segment{number}" if number is not None else "",
+           *(f"{a}={v}" for a, vs in resolve_filters(engine.model, parse_filters(filters)).items()
+             for v in vs),
            "" if exclude_seen else "with_viewers", "pseudonymized" if key else "",
            f"from{offset + 1}" if offset else ""]
     name = "_".join(safe_filename(part, "film") for part in ["audience", film_id, *cut] if part)
