@@ -343,8 +343,9 @@ def plan_csv(plan_id: str, request: Request,
     # the export log (service/access_log.py)
     record_export(request, rows=plan_rows_count(summary), pseudonymized=key is not None,
                   plan_id=plan_id)
-    headers = {"Content-Disposition":
-               f'attachment; filename="{safe_filename(plan_id, "plan")}.csv"'}
+    # a pseudonymised file says so, as an audience's does (it had the raw rows' name)
+    name = safe_filename(plan_id, "plan") + ("_pseudonymized" if key is not None else "")
+    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
     if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
     # a HEAD (service/head.py) sends no byte of it: no row is read from the store for it

@@ -284,10 +284,15 @@ def _plan(client: TestClient) -> str:
 def test_pseudonymized_plan_download(locked: TestClient, log_path: Path) -> None:
     key = {"X-API-Key": READ}
     plan_id = _plan(locked)
-    plain = read_csv(locked.get(f"/campaigns/{plan_id}/plan.csv", headers=key).text)
+    raw = locked.get(f"/campaigns/{plan_id}/plan.csv", headers=key)
+    plain = read_csv(raw.text)
     r = locked.get(f"/campaigns/{plan_id}/plan.csv", params={"pseudonymize": "true"},
                    headers=key)
     assert r.status_code == 200, r.text
+    # its name says so, as an audience's does (it was the raw rows' name, <plan_id>.csv)
+    assert raw.headers["content-disposition"] == f'attachment; filename="{plan_id}.csv"'
+    assert r.headers["content-disposition"] == (
+        f'attachment; filename="{plan_id}_pseudonymized.csv"')
     hidden = read_csv(r.text)
     assert len(plain) == len(hidden) > 0
     # the same HMAC as the audience exports, every other column untouched
