@@ -174,7 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=_seed, default=7)
     s.add_argument("--users", type=_positive_int, default=3000)
     s.add_argument("--films", type=_positive_int, default=400)
-    s.add_argument("--interactions", type=_positive_int, default=100_000)
+    s.add_argument("--interactions", type=_positive_int, default=None,
+                   help="distinct user-film pairs (default: 100,000; at another size the "
+                        "demo's density, within what the size allows)")
 
     s = add("download", cmd_download, "download and verify a public dataset (needs internet)")
     s.add_argument("name", help="ml-100k, ml-1m, ml-latest-small or movietweetings")

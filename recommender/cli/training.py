@@ -299,6 +299,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
     from recommender.cli.checks import genre_separators, metadata_matches
     from recommender.io import readers
+    from recommender.io.text import plural
     from recommender.model import artifact
 
     d = model.meta["data"]
@@ -329,8 +330,8 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
         _say_untuned(config, str(tuned["status"]))
     rank = int(model.user_factors.shape[1])  # EASE: at most the directions the data has
     what = (f"EASE (rank {rank}, lambda {config.ease_lambda:g}" if config.family == "ease"
-            else f"{config.model.upper()} ({config.factors} factors, {config.iterations} "
-            "iterations")
+            else f"{config.model.upper()} ({config.factors} factors, "
+            f"{plural(config.iterations, 'iteration')}")
     fitted = (f" ({d['interactions_fitted']:,} fitted: ratings below --min-rating "
               f"{config.min_rating:g} are left out of the fit)"
               if "interactions_fitted" in d and config.min_rating is not None else "")

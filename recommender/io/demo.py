@@ -105,7 +105,7 @@ def generate(
     seed: int = 7,
     n_users: int = 3000,
     n_films: int = 400,
-    n_interactions: int = 100_000,
+    n_interactions: int | None = None,
     n_groups: int | None = None,
     progress: bool = False,
 ) -> Path:
@@ -117,9 +117,14 @@ def generate(
     ``InvalidParameterError``. The same arguments always give byte-identical files.
     ``n_groups`` (taste groups) is 8 by default, or one per user below 8 users (``demo-data
     --users 3``, which has no option for it, was refused as "n_groups must be in
-    1..n_users, got 8").
+    1..n_users, got 8"). ``n_interactions`` is 100,000 by default, the demo's density
+    (100,000 of 3,000 x 400 pairs) at another size, within what the size allows
+    (``demo-data --users 300 --films 60`` was refused for the 100,000 it never asked for).
     """
     n_groups = min(8, n_users) if n_groups is None else n_groups
+    if n_interactions is None:
+        lo, hi = interaction_range(n_users, n_films)
+        n_interactions = min(max(round(100_000 * n_users * n_films / 1_200_000), lo), hi)
     _check_parameters(n_users, n_films, n_interactions, n_groups)
     out = Path(out_dir)
     _check_target(out)
@@ -209,11 +214,17 @@ def _check_parameters(n_users: int, n_films: int, n_interactions: int, n_groups:
         raise InvalidParameterError(f"n_groups must be in 1..n_users, got {n_groups}")
     if n_groups > max_groups():
         raise InvalidParameterError(f"n_groups must be <= {max_groups()}, got {n_groups}")
-    lo, hi = MIN_PER_USER * n_users, int(max_per_user(n_films) * n_users * 0.5)
+    lo, hi = interaction_range(n_users, n_films)
     if not lo <= n_interactions <= hi:
         raise InvalidParameterError(
-            f"n_interactions must be in {lo}..{hi} for {n_users} users and {n_films} films, "
-            f"got {n_interactions}")
+            f"n_interactions (--interactions) must be in {lo}..{hi} for {n_users} users and "
+            f"{n_films} films, got {n_interactions}")
+
+
+def interaction_range(n_users: int, n_films: int) -> tuple[int, int]:
+    """The counts of interactions a demo of ``n_users`` x ``n_films`` can hold: each user
+    watches at least ``MIN_PER_USER`` films and half the most a user may on average."""
+    return MIN_PER_USER * n_users, int(max_per_user(n_films) * n_users * 0.5)
 
 
 def _check_target(out: Path) -> None:

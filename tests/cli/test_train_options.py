@@ -191,6 +191,10 @@ def test_tune_false_in_a_config_turns_tuning_off(tmp_path: Path,
     assert code == 0, err
     meta = json.loads(next((tmp_path / "m").rglob("meta.json")).read_text())
     assert meta["params"]["tune"] is False and meta.get("tuning", {}).get("status") != "searched"
+    # one iteration is said in the singular ("1 iterations" before)
+    code, out, err = run_cli(capsys, "train", "--data", tmp_path / "log.csv", "--out",
+                             tmp_path / "m1", "--config", config, "--iterations", 1)
+    assert code == 0 and "ALS (4 factors, 1 iteration, " in out, out + err
 
 
 def test_nothing_to_measure_and_spark_cuts_exit_2(tmp_path: Path,

@@ -120,6 +120,25 @@ def test_small_sizes_and_odd_group_counts(tmp_path: Path) -> None:
         assert len(set(sets)) == n_groups
 
 
+def test_another_size_without_a_count_takes_the_demo_s_density(tmp_path: Path,
+                                                                capsys: Any) -> None:
+    """``demo-data --users 300 --films 60`` was refused: "n_interactions must be in
+    1500..4500 ..., got 100000", a count never asked for."""
+    from helpers import run_cli
+
+    code, _, err = run_cli(capsys, "demo-data", tmp_path / "d", "--users", 300, "--films", 60)
+    assert code == 0, err
+    m = demo.read_manifest(tmp_path / "d")
+    lo, hi = demo.interaction_range(300, 60)
+    assert (lo, hi) == (5 * 300, int(demo.max_per_user(60) * 300 * 0.5))
+    # the demo's density (100,000 of 3,000 x 400 pairs) is 1,500 here: the least allowed
+    assert m["n_interactions"] == max(lo, round(100_000 * 300 * 60 / (3000 * 400))) == 1500
+    code, _, err = run_cli(capsys, "demo-data", tmp_path / "e", "--users", 300, "--films", 60,
+                           "--interactions", 100_000)
+    assert code == 2 and "n_interactions (--interactions) must be in 1500..4500" in err
+    assert not (tmp_path / "e").exists()
+
+
 # --------------------------------------------------------------------------------------------
 # Shapes, ids, values
 
