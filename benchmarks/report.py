@@ -508,7 +508,9 @@ def files_section() -> str:
         "`tune_defaults.py`, `spark_agreement.py`, `bench_calibration.py`, "
         "`bench_planning.py`, `bench_campaigns.py`, `bench_distribution.py`, "
         "`bench_slate.py`, `bench_search.py`, `bench_studio.py`, `bench_reliability.py` "
-        "(+ `reliability_tools.py`)."]))
+        "(+ `reliability_tools.py`), `privacy_attack.py` (`make bench-privacy`: a "
+        "linear-programming attack on the demo model's audience summaries, "
+        "`results/privacy_attack.md`)."]))
 
 
 # --------------------------------------------------------------------------------------------
