@@ -21,6 +21,7 @@ from recommender.model.segments import lift_table
 from recommender.query.null_spaces import first_fixed, free_bases, null_space, scope_null
 from recommender.query.pages import Tiers, resolve_tier, tier_bounds
 from recommender.query.privacy import few, merged_cells
+from recommender.query.summary_rings import met_rings
 
 PORTRAIT_ATTRIBUTES = (AGE_BAND, GENDER, OCCUPATION, REGION)
 
@@ -99,8 +100,7 @@ def portrait_of(model: Model, rings: NDArray[np.int64], scopes: list[tuple[int, 
     if other is not None:  # a scope of either ranking is a set of rings met
         n_other = max(int(other.max(initial=0)) + 1, n_rings)
         first, second = (other, rings) if other_first else (rings, other)
-        met, joint = np.unique(first * n_other + second, return_inverse=True)
-        joint = np.asarray(joint, np.int64).ravel()
+        met, joint = met_rings(first, second, n_other)
         by = (met // n_other, met % n_other)  # each met pair's ring in first, second
         all_scopes = [tuple(np.flatnonzero(np.isin(own, s)).tolist()) for own in by
                       for s in scopes]

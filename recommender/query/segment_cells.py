@@ -22,6 +22,7 @@ from recommender.model.model import Model
 from recommender.query.catalog import viewer_segments
 from recommender.query.portrait import scope_suppression
 from recommender.query.privacy import few, few_rest, outside_pairs, table_suppression
+from recommender.query.summary_rings import met_rings
 
 
 def hidden_splits(model: Model, rings: NDArray[np.int64], other: NDArray[np.int64],
@@ -35,8 +36,7 @@ def hidden_splits(model: Model, rings: NDArray[np.int64], other: NDArray[np.int6
     width = n_tiers + 2
     labels = np.asarray(model.segments.labels, np.int64)
     n_segments = int(model.segments.n)
-    met, joint = np.unique(out * width + into, return_inverse=True)
-    joint = np.asarray(joint, np.int64).ravel()
+    met, joint = met_rings(out, into, width)
     table = np.bincount(labels * len(met) + joint, minlength=n_segments * len(met)
                         ).reshape(n_segments, len(met)).astype(np.int64)
     by = (met // width, met % width)  # each met pair's ring in either ranking

@@ -53,3 +53,16 @@ def summary_ranking(model: Model, f: int, tiers: Tiers, exclude_seen: bool) -> S
     for t, (_, start, end) in enumerate(bounds):
         rings[order[start - 1:end]] = t
     return SummaryRanking(scores, n_cand, bounds, order, exact, rings)
+
+
+def met_rings(first: NDArray[np.int64], second: NDArray[np.int64], width: int
+              ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The pairs of rings the users meet in (each user's ring in ``first`` and in
+    ``second``, both under ``width``), as codes ``first * width + second`` in ascending
+    order, and each user's pair's index among them: ``np.unique(codes,
+    return_inverse=True)`` to the last bit, counted instead of sorted (the sort of every
+    user's code was most of hiding a summary's segment splits: 0.44 of 0.58 s of CPU
+    beside 2M users)."""
+    code = np.asarray(first, np.int64) * width + np.asarray(second, np.int64)
+    present = np.bincount(code, minlength=width * width) > 0
+    return np.flatnonzero(present).astype(np.int64), (np.cumsum(present) - 1)[code]
