@@ -275,8 +275,9 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
     probes = [sets[(sets.any(axis=1)) & ~(sets & (table[v] > 0)).any(axis=1)]
               for v in range(n_values)]
 
-    tied_sets = [m for m in sets if m.any() and not table[:, m].sum(axis=1).all()
-                 and (tied is None or np.linalg.norm(tied.T @ m) ** 2 > m.sum() - 1e-9)]
+    tied_sets = np.array([m for m in sets if m.any() and not table[:, m].sum(axis=1).all()
+                          and (tied is None or np.linalg.norm(tied.T @ m) ** 2 > m.sum() - 1e-9)],
+                         bool).reshape(-1, n_rings)
 
     def settle() -> tuple[NDArray[np.bool_], list[NDArray[np.float64]], NDArray[np.float64]]:
         """The rings the published numbers force to 0 for each value beyond its shown 0s
@@ -285,10 +286,26 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
         function of ``hide`` alone: kept by it (read only)."""
         key = hide.tobytes()
         if key not in settled_by:
-            settled_by[key] = _settle()
+            out = _settle()
+            assert out is not None  # nothing watched: solved to the fixed point
+            settled_by[key] = out
         return settled_by[key]
 
-    def _settle() -> tuple[NDArray[np.bool_], list[NDArray[np.float64]], NDArray[np.float64]]:
+    def trial_stops(v: int, q: list[NDArray[np.float64]]) -> bool:
+        """Whether ``q`` (of value v) is safe with ``hide`` settled: the forced 0s only
+        grow round by round, so one round that exposes it answers (not kept)."""
+        key = hide.tobytes()
+        if key not in settled_by:
+            out = _settle((v, q))
+            if out is None:
+                return False
+            settled_by[key] = out
+        _, trial, total = settled_by[key]
+        return exposed(q, trial[v], total - trial[v] @ trial[v].T, set()) is None
+
+    def _settle(watch: tuple[int, list[NDArray[np.float64]]] | None = None
+                ) -> tuple[NDArray[np.bool_], list[NDArray[np.float64]],
+                           NDArray[np.float64]] | None:
         zero = np.zeros((n_values, n_rings), bool)
         nulls = [null_of(v, zero[v]) for v in range(n_values)]
         gram = sum((n @ n.T for n in nulls), np.zeros((n_rings, n_rings)))
@@ -297,28 +314,36 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
             changed = False
             free = frees_of([(n, gram - n @ n.T) for n in nulls])
 
-            def pinned(v: int, m: NDArray[np.bool_], free: list[NDArray[np.float64]] = free
-                       ) -> bool:  # v's users in m known
-                return not free[v].size or bool(np.abs(free[v].T @ m).max() < 1e-9)
+            def pinned(v: int, masks: NDArray[np.bool_], free: list[NDArray[np.float64]] = free
+                       ) -> NDArray[np.bool_]:  # v's users in each mask (rows) known
+                if not free[v].size:
+                    return np.ones(len(masks), bool)
+                return np.abs(free[v].T @ masks.T.astype(float)).max(axis=0) < 1e-9
 
             hits = np.zeros_like(zero)
             for v in range(n_values):
                 known = zero[v] | member[~hide[:, v] & (cells[v] == 0)].any(axis=0)
-                for m in probes[v]:
-                    if not known[m].all() and pinned(v, m):
-                        hits[v] |= m
+                new = probes[v][(probes[v] & ~known).any(axis=1)]
+                if len(new):
+                    hits[v] |= new[pinned(v, new)].any(axis=0)
             # a published ring set's size less the values' users there that are determined
             # leaves the others' sum: when it is 0, each of them is 0 there
-            for m in tied_sets:
-                rest = [v for v in range(n_values) if not pinned(v, m)]
-                if rest and not table[rest][:, m].sum():
-                    hits[rest] |= m
+            if len(tied_sets):
+                free_of = ~np.array([pinned(v, tied_sets) for v in range(n_values)])
+                for j, m in enumerate(tied_sets):
+                    rest = np.flatnonzero(free_of[:, j])
+                    if len(rest) and not table[rest][:, m].sum():
+                        hits[rest] |= m
             for v in np.flatnonzero((hits & ~zero).any(axis=1)).tolist():
                 zero[v] |= hits[v]
                 gram -= nulls[v] @ nulls[v].T
                 nulls[v] = null_of(v, zero[v])
                 gram += nulls[v] @ nulls[v].T
                 changed = True
+            if changed and watch is not None and exposed(
+                    watch[1], nulls[watch[0]], gram - nulls[watch[0]] @ nulls[watch[0]].T,
+                    set()) is not None:
+                return None
         return zero, nulls, gram
 
     zero, nulls, gram = settle()
@@ -341,6 +366,24 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
                 new: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         own, rest = (new if w == v else ns[v]), g - ns[v] @ ns[v].T
         return own, rest if w == v else rest - ns[w] @ ns[w].T + new @ new.T
+
+    def hidden_all(ns: list[NDArray[np.float64]], g: NDArray[np.float64], v: int,
+                   cells_: list[tuple[int, int]]
+                   ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        # (own, others) of value v with every (scope, value) cell of ``cells_`` hidden too
+        was = hide.copy()
+        for s, w in cells_:
+            hide[s, w] = True
+        try:
+            new = {w: null_of(w, none) for w in dict.fromkeys(w for _, w in cells_)}
+        finally:
+            hide[:] = was
+        own = new.get(v, ns[v])
+        rest = g - ns[v] @ ns[v].T
+        for w, n in new.items():
+            if w != v:
+                rest = rest - ns[w] @ ns[w].T + n @ n.T
+        return own, rest
 
     # hiding a cell only takes equations away, so a value found safe stays safe: one pass
     for v in range(n_values):
@@ -370,9 +413,15 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
             bare_stops: list[bool] = []  # whether hiding each option stops it, forced 0s aside
             for i, (*_, s, w) in enumerate(live):  # the first whose hiding alone stops it
                 if i == len(bare_stops):  # the next few options' trials, solved together
-                    bare_stops += [first_fixed(q, f, set()) is None for f in frees_of(
-                        [swapped(bare, gram0, v, w2, hidden_null(s2, w2))
-                         for *_, s2, w2 in live[i:i + max(4, i)]])]
+                    batch = [o[3:] for o in live[i:i + max(4, i)]]
+                    # nor does one of a batch that, all hidden at once, does not stop it
+                    if len(batch) > 1 and first_fixed(q, frees_of([hidden_all(
+                            bare, gram0, v, batch)])[0], set()) is not None:
+                        bare_stops += [False] * len(batch)
+                    else:
+                        bare_stops += [first_fixed(q, f, set()) is None for f in frees_of(
+                            [swapped(bare, gram0, v, w2, hidden_null(s2, w2))
+                             for s2, w2 in batch])]
                 hide[s, w] = True
                 stops = bare_stops[i]
                 if stops and (zero.any() or not cells[w, s]):  # the 0s known before (the
@@ -380,9 +429,7 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
                     was = zero[w] | (member[s] & (cells[w, s] == 0))
                     if exposed(q, *swapped(nulls, gram, v, w, null_of(w, was)), set()
                                ) is not None:
-                        _, trial, total = settle()
-                        stops = exposed(q, trial[v], total - trial[v] @ trial[v].T,
-                                        set()) is None
+                        stops = trial_stops(v, q)
                 hide[s, w] = False
                 if stops:
                     choice = (s, w)
