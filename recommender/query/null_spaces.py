@@ -11,12 +11,6 @@ import functools
 import numpy as np
 from numpy.typing import NDArray
 
-try:  # the gufunc ``numpy.linalg.svd`` runs, called without its per-call checks and casts
-    from numpy.linalg import _umath_linalg
-    _SVD_FULL: object | None = _umath_linalg.svd_f
-except (ImportError, AttributeError):  # another numpy: its public svd, the same answers
-    _SVD_FULL = None
-
 
 def exposed(quantities: list[NDArray[np.float64]], own: NDArray[np.float64],
             others: NDArray[np.float64], given_up: set[int],
@@ -98,14 +92,9 @@ def null_space_each(mats: list[NDArray[np.float64]]) -> list[NDArray[np.float64]
 
 
 def svd_stack(a: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """The singular values and ``vh`` of each matrix of a stack, as ``numpy.linalg.svd``
-    (``full_matrices=True``) gives them, to the last bit: for an 8 x 8 matrix its checks
-    and casts took about as long as LAPACK. A float64 stack only; where LAPACK did not
-    converge (NaNs), ``numpy.linalg.svd`` itself answers (it raises)."""
-    if _SVD_FULL is not None and a.dtype == np.float64:
-        _, s, vh = _SVD_FULL(a, signature="d->ddd")  # type: ignore[operator]
-        if not np.isnan(s).any():
-            return s, vh
+    """The singular values and ``vh`` of each matrix of a stack (``numpy.linalg.svd``,
+    ``full_matrices=True``). Its public form only: numpy's private gufunc skipped checks
+    that cost about as long as LAPACK on an 8 x 8 matrix, but a private name may change."""
     _, s, vh = np.linalg.svd(a, full_matrices=True)
     return s, vh
 
