@@ -110,36 +110,60 @@ def test_round_off_is_not_rank() -> None:
     assert _exposed([ring], own, noise + noise.T, set()) == exact
 
 
+def _published(table: np.ndarray, scopes: list[tuple[int, ...]], hide: np.ndarray,
+               sizes: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """What a reader has as equations over every (value, ring) count: each value's users in
+    all, each published ring set's size (``sizes``' masks, else each ring's) and each shown
+    scope cell; (rows, their right-hand sides)."""
+    n_values, n_rings = table.shape
+    rows = [_vec(table, v, tuple(range(n_rings))) for v in range(n_values)]
+    rows += [np.tile(np.asarray(m, float), n_values)
+             for m in (sizes if sizes is not None else list(np.eye(n_rings)))]
+    rows += [_vec(table, v, rings) for s, rings in enumerate(scopes) for v in range(n_values)
+             if not hide[s, v]]
+    a = np.array(rows)
+    return a, a @ table.ravel().astype(float)
+
+
+def _vec(table: np.ndarray, v: int, rings: tuple[int, ...]) -> np.ndarray:
+    """Value ``v``'s users in ``rings``, as coefficients over every (value, ring) count."""
+    out = np.zeros(table.size)
+    out[[v * table.shape[1] + r for r in rings]] = 1.0
+    return out
+
+
+def _range(a: np.ndarray, b: np.ndarray, q: np.ndarray) -> float:
+    """How far apart the least and the most ``q`` can be under ``a x = b``, ``x >= 0``
+    (``scipy.optimize.linprog``): under 0.5, a reader knows it."""
+    from scipy.optimize import linprog
+
+    low = linprog(q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
+    return float(-linprog(-q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun - low)
+
+
+def _pinned(table: np.ndarray, a: np.ndarray, b: np.ndarray,
+            asks: list[tuple[int, ...]]) -> list[tuple[int, tuple[int, ...]]]:
+    """The (value, rings) of ``asks`` holding some but fewer than MIN_CELL users that the
+    published numbers pin."""
+    return [(v, rings) for v in range(table.shape[0]) for rings in asks
+            if 0 < _vec(table, v, rings) @ table.ravel() < MIN_CELL
+            and _range(a, b, _vec(table, v, rings)) < 0.5]
+
+
 def test_a_shown_zero_pins_no_other_value() -> None:
     """A shown 0 says each of its rings is 0 for that value (counts are not negative): with
     two values, value 1's 0 over extended + broad pinned value 0's extended and broad rings
     (7 and 6 users) through the rings' sizes. Oracle: ``scipy.optimize.linprog``, the least
     and the most each small quantity can be given what is published, counts non-negative."""
-    from scipy.optimize import linprog
 
     from recommender.query.portrait import scope_suppression
 
     table = np.array([[8, 7, 6, 12, 5], [6, 0, 0, 14, 3]], np.int64)
     scopes = list(SCOPES.values())
     hide = scope_suppression(table, scopes, MIN_CELL, keep=(6, 3))
-    n_values, n_rings = table.shape
-
-    def vec(v: int, rings: tuple[int, ...]) -> np.ndarray:
-        out = np.zeros(n_values * n_rings)
-        out[[v * n_rings + r for r in rings]] = 1.0
-        return out
-
-    rows = [vec(v, tuple(range(n_rings))) for v in range(n_values)]
-    rows += [np.tile(np.eye(n_rings)[r], n_values) for r in range(n_rings)]
-    rows += [vec(v, rings) for s, rings in enumerate(scopes) for v in range(n_values)
-             if not hide[s, v]]
-    a = np.array(rows)
-    b = a @ table.ravel().astype(float)
+    a, b = _published(table, scopes, hide)
     for r in (1, 2):  # value 0's extended and broad rings: 7 and 6 users
-        q = vec(0, (r,))
-        low = linprog(q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
-        high = -linprog(-q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
-        assert high - low > 0.5, (r, low, high)
+        assert _range(a, b, _vec(table, 0, (r,))) > 0.5, r
 
 
 def test_a_hidden_cell_forced_to_zero_is_read_as_zero() -> None:
@@ -150,7 +174,6 @@ def test_a_hidden_cell_forced_to_zero_is_read_as_zero() -> None:
     Oracle: ``scipy.optimize.linprog``, the least and the most each small quantity (a
     value's users in a ring, a published ring set, a scope or outside it) can be given
     what is published, counts non-negative."""
-    from scipy.optimize import linprog
 
     from recommender.query.portrait import scope_suppression
 
@@ -162,68 +185,24 @@ def test_a_hidden_cell_forced_to_zero_is_read_as_zero() -> None:
     sets = [(0,), (1, 2), (3,), (4,), (5, 6, 7, 8), (5,), (6,), (0, 1, 7), (2, 3, 4, 8)]
     guard = [np.isin(np.arange(9), s) for s in sets] + [np.zeros(9, bool)]
     hide = scope_suppression(table, scopes, MIN_CELL, (6, 1, 13, 8), guard, np.array(guard))
-    n_values, n_rings = table.shape
-
-    def vec(v: int, rings: tuple[int, ...]) -> np.ndarray:
-        out = np.zeros(n_values * n_rings)
-        out[[v * n_rings + r for r in rings]] = 1.0
-        return out
-
-    rows = [vec(v, tuple(range(n_rings))) for v in range(n_values)]
-    rows += [np.tile(g.astype(float), n_values) for g in guard]  # the published sizes
-    rows += [vec(v, rings) for s, rings in enumerate(scopes) for v in range(n_values)
-             if not hide[s, v]]
-    a = np.array(rows)
-    b = a @ table.ravel().astype(float)
-    every = tuple(range(n_rings))
-    asks = [(r,) for r in range(n_rings)] + sets + scopes
+    a, b = _published(table, scopes, hide, guard)  # the published sizes: the guarded sets'
+    every = tuple(range(table.shape[1]))
+    asks = [(r,) for r in every] + sets + scopes
     asks += [tuple(sorted(set(every) - set(s))) for s in scopes]
-    pinned = []
-    for v in range(n_values):
-        for rings in asks:
-            q = vec(v, rings)
-            if not 0 < q @ table.ravel() < MIN_CELL:
-                continue
-            low = linprog(q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
-            high = -linprog(-q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
-            if high - low < 0.5:
-                pinned.append((v, rings, low))
-    assert not pinned
+    assert not _pinned(table, a, b, asks)
 
 
 def test_an_empty_ring_is_read_as_zero_for_every_value() -> None:
     """An empty core (its size 0 is published) is 0 for each value, though no value's own
     cells say so: with it, value 1's 3 users in the broad ring were worked out (found by
     comparing random tables with linear programmes, counts non-negative)."""
-    from scipy.optimize import linprog
 
     from recommender.query.portrait import scope_suppression
 
     table = np.array([[0, 33, 0, 38, 73], [0, 50, 3, 11, 22]], np.int64)
     scopes = list(SCOPES.values())
     hide = scope_suppression(table, scopes, MIN_CELL, keep=(6, 3))
-    n_values, n_rings = table.shape
-
-    def vec(v: int, rings: tuple[int, ...]) -> np.ndarray:
-        out = np.zeros(n_values * n_rings)
-        out[[v * n_rings + r for r in rings]] = 1.0
-        return out
-
-    rows = [vec(v, tuple(range(n_rings))) for v in range(n_values)]
-    rows += [np.tile(np.eye(n_rings)[r], n_values) for r in range(n_rings)]
-    rows += [vec(v, rings) for s, rings in enumerate(scopes) for v in range(n_values)
-             if not hide[s, v]]
-    a = np.array(rows)
-    b = a @ table.ravel().astype(float)
-    asks = [(r,) for r in range(n_rings)] + scopes
-    asks += [tuple(sorted(set(range(n_rings)) - set(s))) for s in scopes]
-    pinned = []
-    for v in range(n_values):
-        for rings in asks:
-            q = vec(v, rings)
-            if 0 < q @ table.ravel() < MIN_CELL:
-                low = linprog(q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
-                high = -linprog(-q, A_eq=a, b_eq=b, bounds=(0, None), method="highs").fun
-                if high - low < 0.5:
-                    pinned.append((v, rings, low))
-    assert not pinned
+    a, b = _published(table, scopes, hide)
+    asks = [(r,) for r in range(table.shape[1])] + scopes
+    asks += [tuple(sorted(set(range(table.shape[1])) - set(s))) for s in scopes]
+    assert not _pinned(table, a, b, asks)
