@@ -357,7 +357,13 @@ def attach(app: Any, service: ServiceState) -> EventsSync:
 
 
 def detach(app: Any) -> None:
-    """Stop the poller (the store is closed with the process)."""
+    """Stop the poller, then close the store (its pool, and the file a SQLite store holds
+    open for its life: left to the process, each app a process made and shut down, as a
+    test suite's, left its handle to the garbage collector)."""
     sync: EventsSync | None = getattr(app.state, "events_sync", None)
     if sync is not None:
         sync.stop()
+    store = getattr(app.state, "campaign_store", None)
+    if store is not None:
+        app.state.campaign_store = None
+        store.close()
