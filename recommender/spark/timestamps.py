@@ -16,7 +16,7 @@ import pyarrow as pa
 from recommender.errors import DataError
 from recommender.io.columns import TIMESTAMP
 from recommender.io.convert import MAX_TIMESTAMP
-from recommender.spark.parquet_parts import parquet_parts, refuse_mixed_columns
+from recommender.spark.parquet_parts import parquet_parts, part_schema, refuse_mixed_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
@@ -90,13 +90,9 @@ def _local_nanos(path: Path) -> bool:
     """Whether a local Parquet file, or a file of a Parquet folder (those Spark reads: not
     named ``_*`` or ``.*``), holds a column of nanosecond timestamps (any column: Spark refuses
     the file for one it does not read too). A file pyarrow cannot read is left to Spark."""
-    import pyarrow.parquet as pq
-
     files = [path] if path.is_file() else parquet_parts(path)
     for file in files:
-        try:
-            schema = pq.read_schema(file)
-        except (pa.ArrowException, OSError):
+        if (schema := part_schema(file)) is None:
             continue
         if any(pa.types.is_timestamp(f.type) and f.type.unit == "ns" for f in schema):
             return True

@@ -119,3 +119,33 @@ def test_a_folder_naming_a_column_two_ways_is_refused(spark: Any, tmp_path: Path
     text = str(e.value)
     assert "different columns" in text and "part-0.parquet" in text and "part-1.parquet" in text
     assert "(timestamp named differently" in text  # User_Id: the same name to Spark
+
+
+def test_each_footer_is_read_once_for_both_checks(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mixed-columns check and the nanosecond-timestamp check each read every file's
+    footer (two passes over a folder, 0.5 s each at 5,000 files); once now, and again only
+    for a file written since. No Spark needed: both checks run before it."""
+    from recommender.spark import parquet_parts
+    from recommender.spark.parquet_parts import refuse_mixed_columns
+    from recommender.spark.timestamps import _local_nanos
+
+    folder = tmp_path / "log"
+    folder.mkdir()
+    for i in range(3):
+        pq.write_table(pa.table({"user_id": [f"u{i}"], "film_id": ["f"],
+                                 "timestamp": pa.array([i], pa.timestamp("s"))}),
+                       folder / f"part-{i}.parquet")
+    parquet_parts._schema.cache_clear()
+    read: list[str] = []
+    real = pq.read_schema
+    monkeypatch.setattr(pq, "read_schema", lambda f, *a, **k: read.append(str(f)) or real(
+        f, *a, **k))
+    refuse_mixed_columns(folder, "log")
+    assert not _local_nanos(folder)
+    assert sorted(read) == sorted(str(f) for f in folder.glob("*.parquet"))
+    pq.write_table(pa.table({"user_id": ["u9"], "film_id": ["f"],  # rewritten: read again
+                             "timestamp": pa.array([9], pa.timestamp("ns"))}),
+                   folder / "part-1.parquet")
+    assert _local_nanos(folder)
+    assert read.count(str(folder / "part-1.parquet")) == 2
