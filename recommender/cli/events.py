@@ -321,9 +321,11 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if args.json:
         print_body({"total": total, "plans": plans})
         return 0
-    print(f"{plural(total, 'stored plan', sep=',')} in {store.url}; "
-          f"showing {len(plans):,} from number "
-          f"{args.offset + 1:,}, newest first")
+    shown = (f"showing {args.offset + 1:,}" + (f"-{args.offset + len(plans):,}"
+                                               if len(plans) > 1 else "") + ", newest first"
+             if plans else f"no plans at numbers {args.offset + 1:,}+ (the store has "
+             f"{total:,})" if total else "showing none")
+    print(f"{plural(total, 'stored plan', sep=',')} in {store.url}; {shown}")
     if plans:
         _print_table(["plan_id", "created", "model_version", "rows", "films",
                       "contacts ((film, user) pairs)", "expected conversions (pairs)",

@@ -114,9 +114,16 @@ def test_campaign_list_and_show(client: TestClient, store: str, plans: list[str]
                   "campaign", "show", plan_id, "--store", store)
     code, out, _ = run(capsys, "campaign", "list", "--store", store)
     assert code == 0 and all(p in out for p in plans) and "2 stored plans" in out
+    assert "; showing 1-2, newest first" in out
     assert "contacts ((film, user) pairs)" in out  # rows, not users (a user has one a film)
     days = listing.json()["plans"][0]["horizon_days"]
     assert "within (days)" in out and (days is None or f"{days:g}" in out)
+    # a page says which plans it shows, and past the last says so ("showing 0 from number 6")
+    code, out, _ = run(capsys, "campaign", "list", "--store", store, "--offset", 1)
+    assert code == 0 and "; showing 2, newest first" in out
+    code, out, _ = run(capsys, "campaign", "list", "--store", store, "--offset", 5)
+    assert code == 0 and "2 stored plans in" in out and out.rstrip().endswith(
+        "; no plans at numbers 6+ (the store has 2)")
     code, out, _ = run(capsys, "campaign", "list", "--store", store, "--model", model_dir)
     titles = listing.json()["plans"][0]["titles"]
     assert code == 0 and all(f"{t} ({f})" in out for f, t in titles.items() if t)
