@@ -300,8 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--users", type=int, default=3000)
     p.add_argument("--films", type=int, default=400)
-    p.add_argument("--interactions", type=int, default=100_000)
-    p.add_argument("--groups", type=int, default=8)
+    # unset: ``generate``'s defaults (the demo's density at another size; 8 groups, or one
+    # per user below 8), as ``recommender demo-data``; 100,000 and 8 here refused sizes
+    p.add_argument("--interactions", type=int, default=None)
+    p.add_argument("--groups", type=int, default=None)
     a = p.parse_args(argv)
     path = generate(a.out_dir, seed=a.seed, n_users=a.users, n_films=a.films,
                     n_interactions=a.interactions, n_groups=a.groups, progress=True)

@@ -139,6 +139,27 @@ def test_another_size_without_a_count_takes_the_demo_s_density(tmp_path: Path,
     assert not (tmp_path / "e").exists()
 
 
+def test_the_module_entry_point_takes_the_generator_s_defaults(tmp_path: Path,
+                                                                capsys: Any) -> None:
+    """``python -m recommender.io.demo OUT --users 300 --films 60`` was refused for the
+    100,000 interactions it never asked for, and ``--users 3`` for 8 groups (its own
+    defaults): it writes what ``demo-data`` of the same options writes, byte for byte."""
+    from helpers import run_cli
+
+    for users, films in ((300, 60), (3, 20)):
+        args = ["--users", str(users), "--films", str(films)]
+        assert demo.main([str(tmp_path / f"m{users}"), *args]) == 0
+        code, _, err = run_cli(capsys, "demo-data", tmp_path / f"c{users}", *args)
+        assert code == 0, err
+        mine = sorted(p.relative_to(tmp_path / f"m{users}")
+                      for p in (tmp_path / f"m{users}").rglob("*") if p.is_file())
+        assert mine and mine == sorted(p.relative_to(tmp_path / f"c{users}") for p in
+                                       (tmp_path / f"c{users}").rglob("*") if p.is_file())
+        for rel in mine:
+            assert (tmp_path / f"m{users}" / rel).read_bytes() == (
+                tmp_path / f"c{users}" / rel).read_bytes(), rel
+
+
 # --------------------------------------------------------------------------------------------
 # Shapes, ids, values
 
