@@ -1,6 +1,7 @@
 """The portrait's suppression solver hides the cells it hid before its speed-ups (group
-trials of options, settling stopped once a quantity is exposed, the stacked SVD gufunc):
-seeded small tables of every kind of system, their masks digested."""
+trials of options, a trial's settling stopped once its quantity is exposed; the digest is
+the solver's at de5b819): seeded small tables with scopes, kept scopes, guarded and
+published ring sets and preset cells, their masks digested."""
 
 from __future__ import annotations
 
