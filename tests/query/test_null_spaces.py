@@ -4,14 +4,12 @@ cache of suppressions hands out copies."""
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from recommender.query.null_spaces import (
     free_bases,
     free_basis,
     null_space,
     null_space_each,
-    svd_stack,
 )
 
 
@@ -22,16 +20,6 @@ def test_batched_null_spaces_are_the_single_ones_bit_for_bit() -> None:
     mats.append(np.zeros((4, 8)))
     for one, each in zip(map(null_space, mats), null_space_each(mats), strict=True):
         assert one.shape == each.shape and one.tobytes() == each.tobytes()
-
-
-def test_the_stacked_svd_is_numpys_bit_for_bit() -> None:
-    rng = np.random.default_rng(5)
-    stack = np.stack([rng.normal(size=(6, 8)), np.zeros((6, 8)), np.ones((6, 8))])
-    _, s, vh = np.linalg.svd(stack, full_matrices=True)
-    got = svd_stack(stack)
-    assert got[0].tobytes() == s.tobytes() and got[1].tobytes() == vh.tobytes()
-    with pytest.raises(np.linalg.LinAlgError):  # LAPACK's NaNs: numpy's own error
-        svd_stack(np.full((2, 3, 3), np.nan))
 
 
 def test_batched_free_bases_are_the_single_ones_bit_for_bit() -> None:
