@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -56,6 +56,7 @@ from service.json_body import JsonRoute, NegativeZero
 from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
+from service.store_gate import store_gate
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -121,7 +122,8 @@ def _digits_only(value: Any) -> Any:
 
 #: a stored id that may be written as a JSON integer (read as its digits)
 DigitsId = Annotated[StoredId, BeforeValidator(_digits_only)]
-router = APIRouter(tags=["campaigns"], route_class=JsonRoute)
+router = APIRouter(tags=["campaigns"], route_class=JsonRoute,
+                   dependencies=[Depends(store_gate, scope="function")])
 _open_lock = threading.Lock()
 NO_PLAN: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown plan_id (named in detail)"}}

@@ -14,7 +14,7 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 import pydantic_core
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import (
@@ -71,6 +71,7 @@ from service.routes.campaigns import (
 )
 from service.schema_limits import event_time_published
 from service.schemas import Error, JsonInt, StoredId, _json_number
+from service.store_gate import store_gate
 
 
 class EventsRoute(JsonRoute):
@@ -119,7 +120,8 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
         status_code=422)
 
 
-router = APIRouter(tags=["events"], route_class=EventsRoute)
+router = APIRouter(tags=["events"], route_class=EventsRoute,
+                   dependencies=[Depends(store_gate, scope="function")])
 MAX_UNKNOWN_SHOWN = 100
 
 

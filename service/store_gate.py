@@ -1,0 +1,54 @@
+"""A bound on the campaign-store requests a worker runs at once, waited for without a thread.
+
+Every route that reads or writes the campaign store (``/events``, ``/campaigns``) is a plain
+``def`` run in Starlette's thread pool (anyio's default limiter: 40 threads a worker), which
+every other synchronous route (a film's card, a summary, an audience page the cache does not
+hold, ``POST /admin/reload``) shares. A store that is locked (SQLite's 30 s busy timeout) or
+slow kept each of its requests in a thread for as long, and 40 of them left no thread to any
+of those routes: the whole worker stopped answering until the store came back. These routes
+now first take one of ``store_pool_size + store_pool_overflow`` places (the store's own
+connections: a request past them only waited for a connection), at most half the thread pool,
+waiting for one in the event loop; one that finds no place within ``store_pool_timeout``
+seconds is the 503 a request finding no free connection was. The place is given back when
+the route returns (``scope="function"``), not after its answer is sent: a client reading a
+plan's CSV slowly holds none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import anyio
+import anyio.to_thread
+from fastapi import Request
+
+from recommender.errors import StoreUnavailableError
+
+
+def gate_size(settings: object, threads: float) -> int:
+    """The places of the gate: the store's connections, at most half of ``threads``."""
+    connections = int(getattr(settings, "store_pool_size", 5)) + \
+        int(getattr(settings, "store_pool_overflow", 10))
+    return max(1, min(connections, int(threads) // 2))
+
+
+async def store_gate(request: Request) -> AsyncIterator[None]:
+    """A dependency of the store's routes: holds a place of the worker's gate while the
+    route runs (see the module docstring)."""
+    settings = request.app.state.service.settings
+    gate = getattr(request.app.state, "store_gate", None)
+    if gate is None:
+        threads = anyio.to_thread.current_default_thread_limiter().total_tokens
+        gate = request.app.state.store_gate = anyio.Semaphore(gate_size(settings, threads))
+    wait = float(settings.store_pool_timeout)
+    acquired = False
+    with anyio.move_on_after(wait):
+        await gate.acquire()
+        acquired = True
+    if not acquired:
+        raise StoreUnavailableError(f"no campaign-store connection was free within {wait:g} s "
+                                    "(RECOMMENDER_STORE_POOL_TIMEOUT)")
+    try:
+        yield
+    finally:
+        gate.release()
