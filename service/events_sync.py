@@ -263,7 +263,9 @@ class EventsSync:
             engine = self.service.engine  # a reload may have swapped it meanwhile
             if (engine is not None and engine.key in self._ours
                     and engine.warm_status["state"] == "off"):
-                engine.warm_status["state"] = "starting"
+                # claimed as "running" (one start), the state /health knows: "starting", set
+                # here until the thread began, made /health a 500 meanwhile
+                engine.warm_status["state"] = "running"
                 engine.start_warming()
 
     def _recover(self) -> bool:
