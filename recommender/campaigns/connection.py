@@ -25,7 +25,7 @@ from typing import Any, BinaryIO
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from recommender.errors import InvalidParameterError, StoreUnavailableError, sqlstate
+from recommender.errors import InvalidParameterError, StoreUnavailableError, read_only, sqlstate
 
 #: every PostgreSQL connection's settings: text is exchanged as UTF-8, and no statement is
 #: prepared on the server. psycopg prepares a query from its 6th run, and PostgreSQL then keeps
@@ -281,3 +281,18 @@ def watch_file(engine: Engine, path: Path) -> BinaryIO:
 
     sa.event.listen(engine, "checkout", check)
     return held
+
+
+def renew_when_read_only(engine: Engine) -> None:
+    """Drop every pooled connection of ``engine`` once one is refused a write as read-only
+    (``errors.read_only``), so the next request opens a fresh one. SQLite opens a file it
+    cannot write read-only and the connection stays so, and a PostgreSQL connection to a
+    standby stays on it after a failover: kept in the pool, they refused every write for
+    the worker's life, after the mount was made writable or the primary was back."""
+
+    def handle(context: sa.engine.ExceptionContext) -> None:
+        if read_only(context.original_exception):
+            context.is_disconnect = True
+            context.invalidate_pool_on_disconnect = True
+
+    sa.event.listen(engine, "handle_error", handle)

@@ -32,6 +32,7 @@ from recommender.campaigns.connection import (
     create_engine,
     parse_store_url,
     postgres_connect,
+    renew_when_read_only,
     shown_url,
     store_url,  # noqa: F401 (re-exported: the CLI and the service import it from here)
     take_migration_lock,
@@ -187,6 +188,8 @@ class CampaignStore:
             kwargs.update(pool_size=pool.size, max_overflow=pool.overflow,
                           pool_timeout=pool.timeout)
         self.engine: Engine = create_engine(parsed, **kwargs)
+        if not read_only and "poolclass" not in kwargs:  # the one in-memory connection stays
+            renew_when_read_only(self.engine)
         self.url = shown_url(parsed)
         self._store_id: str | None = None
         self._file: BinaryIO | None = None  # the SQLite file, held open (``watch_file``)
