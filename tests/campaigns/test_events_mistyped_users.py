@@ -57,6 +57,25 @@ def test_events_import_warns_of_them(model_dir: Path, tmp_path: Path,
     assert "did you mean" not in capsys.readouterr().err
 
 
+def test_a_model_that_folds_no_user_in_names_them_once(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under BPR or LMF (no user step) a mistyped id was named twice, as mistyped ("a new
+    user", which such a model never makes) and among the users it does not serve."""
+    from recommender.model import foldin
+
+    monkeypatch.setattr(foldin, "can_fold_in", lambda model: False)
+    f = tmp_path / "responses.csv"
+    f.write_text("event_id,user_id,film_id,timestamp\n"
+                 "a,u2,00003,1700000000\nb, u4 ,00003,1700000001\nc,newbie,00003,1700000002\n")
+    store = str(tmp_path / "store.db")
+    assert main(["events", "import", "--store", store, str(f), "--model", str(model_dir)]) == 0
+    err = capsys.readouterr().err
+    assert err.count("' u4 '") == 1 and "' u4 ' (did you mean 'u4'?)" in err, err
+    assert "(a user this model does not serve, not a response of the user meant)" in err
+    assert "note: 1 user id of" in err and "('newbie')" in err, err
+
+
 def test_a_batch_does_not_hash_every_user_of_the_model_again(
         model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each POST /events asked ``to_index`` whether its users are known, and pyarrow's
