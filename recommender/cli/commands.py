@@ -21,7 +21,7 @@ from recommender.cli.printing import (
     print_body,
     rank_legend,
     recommendations_written,
-    warn_unfitted_films,
+    warn_exported_films,
     warn_unfitted_users,
 )
 from recommender.io.columns import (
@@ -298,7 +298,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
                                      films=None if args.all else
                                      [str(i) for i in served.films.ids[chosen]],
                                      exclude_seen=not args.include_seen)
-        warn_unfitted_films(served, chosen, spark=True, exclude_seen=not args.include_seen)
+        warn_exported_films(served, chosen, spark=True, exclude_seen=not args.include_seen)
         print(audiences_written(served, rows, len(chosen), args.k, export_cut(served, args),
                                 args.out, t0))
         return 0
@@ -310,7 +310,7 @@ def cmd_audiences(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     rows = write_audiences(model, films, args.k, args.out, exclude_seen=not args.include_seen,
                            tier=tier, segment=segment, filters=filters, with_=with_)
-    warn_unfitted_films(model, films, exclude_seen=not args.include_seen)
+    warn_exported_films(model, films, exclude_seen=not args.include_seen)
     print(audiences_written(model, rows, len(films), args.k, export_cut(model, args),
                             args.out, t0))
     return 0

@@ -127,12 +127,24 @@ def recommendations_written(model: Model, rows: int, users: int, k: int, exclude
             f"{k}{kept}) to {out} in {time.perf_counter() - t0:.1f} s, {export_source(model)}")
 
 
-def warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = False,
+def warn_exported_films(model: Model, films: NDArray[np.int64], spark: bool = False,
                         exclude_seen: bool = True) -> None:
-    """Say on stderr how many of the exported ``films`` have nothing fitted: a row has no
-    place for the note their audience pages carry (the export's context lists them); and,
-    with viewers left out, which have no rows at all: every user has watched them."""
-    full = films[model.film_counts()[films] >= model.n_users] if exclude_seen else films[:0]
+    """Say on stderr what an audience export's rows cannot say of its ``films``: those with
+    no rows at all (with viewers left out: every user has watched them), then how many have
+    nothing fitted."""
+    if exclude_seen:
+        _warn_no_candidates(model, films)
+    unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
+    if unfitted:  # a row has no place for the note their audience pages carry
+        where = ("its _recommender.json" if spark else "a Parquet export's context")
+        print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
+              f"taste vector): their rows rank users in no meaningful order ({where} lists "
+              "them: nothing_fitted_films)", file=sys.stderr)
+
+
+def _warn_no_candidates(model: Model, films: NDArray[np.int64]) -> None:
+    """Name the ``films`` every user has watched: with viewers left out they have no rows."""
+    full = films[model.film_counts()[films] >= model.n_users]
     if len(full):
         named = ", ".join(repr(str(i)) for i in model.films.ids[full[:5]])
         one = len(full) == 1
@@ -141,12 +153,6 @@ def warn_unfitted_films(model: Model, films: NDArray[np.int64], spark: bool = Fa
               f"{'it' if one else 'them'}, "
               f"so none is a candidate ({named}{', ...' if len(full) > 5 else ''}; "
               "--include-seen lists viewers too)", file=sys.stderr)
-    unfitted = int(model.nothing_fitted(model.film_factors[films]).sum())
-    if unfitted:
-        where = ("its _recommender.json" if spark else "a Parquet export's context")
-        print(f"warning: {unfitted:,} of the {len(films):,} films have nothing fitted (a zero "
-              f"taste vector): their rows rank users in no meaningful order ({where} lists "
-              "them: nothing_fitted_films)", file=sys.stderr)
 
 
 def warn_unfitted_users(model: Model, users: NDArray[np.int64]) -> None:
@@ -201,7 +207,6 @@ def films_left_out(info: dict[str, Any]) -> None:
         print(f"note: {left:,} film{'s' * (left != 1)} of the training catalog without an "
               "interaction in the log, left out of the model (meta.json's catalog_without_"
               "interactions)")
-
 
 
 def search_header(total: int, query: str, genre: str | None, shown: int, offset: int) -> str:
