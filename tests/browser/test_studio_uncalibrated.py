@@ -72,6 +72,50 @@ def test_a_plan_without_calibration_says_what_its_zeros_are(
     watched.assert_clean()
 
 
+_DROP = object()
+
+
+def _plan_horizon(change: dict[str, Any]) -> Any:
+    """A route answering POST /campaigns/plan with ``change`` made to its summary's horizon
+    (a value of ``_DROP`` drops that key)."""
+    def fulfill(route: Any) -> None:
+        real = route.fetch()
+        body = real.json()
+        horizon = {**body["summary"]["horizon"], **change}
+        body["summary"]["horizon"] = {k: v for k, v in horizon.items() if v is not _DROP}
+        route.fulfill(status=real.status, content_type="application/json", body=json.dumps(body))
+    return fulfill
+
+
+def test_a_plan_is_told_uncalibrated_by_its_flag_and_an_old_one_by_its_zeros(
+        watched: Any, served_uncalibrated: Served) -> None:
+    """The page told an uncalibrated plan by its zeros alone (an LP bound of 0, a horizon
+    without days): a calibrated model's plan whose tiny probabilities round to a bound of 0
+    on a log without timestamps read as "no conversion is expected". The plan's
+    ``horizon.calibrated`` decides now; a plan stored before that flag is still told by its
+    zeros."""
+    page = watched.page
+    film = _example(served_uncalibrated)
+
+    def plan(change: dict[str, Any]) -> None:
+        page.route("**/campaigns/plan", _plan_horizon(change))
+        page.goto("about:blank")
+        page.goto(f"{served_uncalibrated.base}/studio/#/plan")
+        page.fill("#slate-search", film["title"].lower())
+        page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
+        page.press("#slate-search", "Enter")
+        page.get_by_label(f"budget for {film['title']}").fill("30")
+        page.get_by_role("button", name="Plan", exact=True).click()
+        page.wait_for_selector("#plan-totals")
+        page.unroute("**/campaigns/plan")
+
+    plan({"calibrated": True})  # the same zeros, flagged calibrated: no warning
+    assert page.locator("#plan-no-chance").count() == 0
+    plan({"calibrated": _DROP})  # stored before the flag: told by its zeros
+    assert page.inner_text("#plan-no-chance").startswith("No conversion is expected")
+    watched.assert_clean()
+
+
 def test_a_report_without_calibration_heads_its_predictions_as_the_server_counts_them(
         watched: Any, served_uncalibrated: Served) -> None:
     page = watched.page

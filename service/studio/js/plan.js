@@ -26,17 +26,19 @@ function noEffect(summary) {
     "Their remaining budget is planned all the same: leave them out in the Next wave section if that holds.") : "";
 }
 
-/** A plan whose every eligible (film, user) pair has a probability of 0 (its LP bound is 0
-    with users selected, its probabilities without a horizon in days: a model without
-    calibration): its zeros read as a measured plan, "within 0.0000% of the best", without a
-    word (demand by place warns of the same model). A bound rounded to 0 from tiny values
-    with a horizon in days is no such plan. */
+/** A plan made with a model whose calibration measured nothing (its horizon.calibrated
+    false): every eligible (film, user) pair has a probability of 0, so its zeros read as a
+    measured plan, "within 0.0000% of the best", without a word (demand by place warns of the
+    same model). A plan stored before that flag is told by its zeros: an LP bound of 0 with
+    users selected, probabilities without a horizon in days (a bound rounded to 0 from tiny
+    values with a horizon in days is no such plan). */
 function noChance(summary) {
   const o = summary.optimality || {};
   const t = summary.totals || {};
   const horizon = summary.horizon || {};
-  if (!(t.selected > 0) || o.lp_upper_bound !== 0 || t.expected_conversions !== 0
-      || horizon.days !== null) return "";
+  const flagged = typeof horizon.calibrated === "boolean" ? !horizon.calibrated
+    : o.lp_upper_bound === 0 && t.expected_conversions === 0 && horizon.days === null;
+  if (!(t.selected > 0) || !flagged) return "";
   const said = horizon.description || "";
   return h("p", { class: "warning", id: "plan-no-chance" },
     "No conversion is expected: every eligible user's probability of watching these films is 0, ",
