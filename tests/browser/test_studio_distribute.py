@@ -365,15 +365,6 @@ def test_a_slates_hidden_cinemas_are_counted_as_the_cli_counts_them(
     watched.assert_clean()
 
 
-def _no_calibration(route: Any) -> None:
-    """/health as a model whose calibration measured nothing answers it: has_calibration
-    false (the model's own fields kept: its version is the bodies')."""
-    real = route.fetch()
-    body = real.json()
-    route.fulfill(status=real.status, content_type="application/json",
-                  body=json.dumps({**body, "model": {**body["model"], "has_calibration": False}}))
-
-
 def _horizon(horizon: dict[str, Any]) -> Any:
     """A route answering the server's body with ``horizon`` in place of its own."""
     def fulfill(route: Any) -> None:
@@ -387,10 +378,11 @@ def test_a_model_without_calibration_says_no_new_viewer_is_forecast(
         watched: Any, served_demo: Any, two_films: list[dict[str, Any]]) -> None:
     """Demand by place read "0.0 more expected (sum of calibrated probabilities over
     non-viewers)" and a slate shared its screens "by expected new viewers" of 0, without a
-    word, where the model had no calibration (the CLI warns). The page told such a model by
-    the words of ``horizon.description`` ("no calibration..."): it reads /health's
-    ``has_calibration`` now, so a reworded description still warns, and the description (the
-    library's own for such a model) is shown as the reason."""
+    word, where the model had no calibration (the CLI warns). The body's own
+    ``horizon.calibrated`` says so (every body of this server with a horizon carries it: the
+    page no longer asks /health's ``has_calibration`` for one without), and
+    ``horizon.description`` (the library's own for such a model) is shown as the reason; a
+    calibrated body worded like an uncalibrated one gets no warning."""
     from recommender.model.calibration import horizon
 
     page = watched.page
@@ -399,29 +391,24 @@ def test_a_model_without_calibration_says_no_new_viewer_is_forecast(
     page.goto(f"{served_demo.base}/studio/#/film/{fid}")  # the demo is calibrated: no word
     page.wait_for_selector("#dist-total")
     assert page.locator("#dist-uncalibrated").count() == 0
-    page.route("**/health", _no_calibration)
     none = horizon({})  # what the library says of a model without calibration
-    assert none["days"] is None
+    assert none["days"] is None and none["calibrated"] is False
     page.route(f"**/films/{fid}/distribution?*", _horizon(none))
     page.goto("about:blank")
     page.goto(f"{served_demo.base}/studio/#/film/{fid}")
     page.wait_for_selector("#dist-uncalibrated")
     assert page.inner_text("#dist-uncalibrated") == (
         f"No new viewer is forecast (every expected_new is 0): {none['description']}.")
-    # reworded, the description no longer starts "no calibration": the warning stays
     page.unroute(f"**/films/{fid}/distribution?*")
-    page.route("**/distribution/slate",
-               _horizon({"days": None, "description": "uncalibrated: every p is 0"}))
+    # the flag counts, not the words: a calibrated body worded "no calibration" is no warning
+    page.route("**/distribution/slate", _horizon({**none, "calibrated": True}))
+    page.goto("about:blank")
     page.goto(f"{served_demo.base}/studio/#/distribute")
     for film in two_films:
         add_film(page, "#dslate-search", film)
     page.get_by_role("button", name="Share out the screens").click()
     page.wait_for_selector("#dslate-total")
-    assert page.inner_text("#dslate-uncalibrated") == (
-        "No new viewer is forecast (every expected_new is 0): uncalibrated: every p is 0.")
-    # the body's own horizon.calibrated is what counts: /health (the demo's, calibrated) is
-    # not asked, so a /health that fails or never answers cannot drop the warning
-    page.unroute("**/health")
+    assert page.locator("#dslate-uncalibrated").count() == 0
     page.unroute("**/distribution/slate")
     page.route("**/distribution/slate",
                _horizon({"days": None, "calibrated": False, "description": "flagged"}))

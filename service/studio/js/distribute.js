@@ -87,7 +87,7 @@ function newFilm() {
       const body = await postJson("/distribution/cold-start", {
         comparable_film_ids: [...chosen.keys()], genres: g, by: by.value,
         ...(screens.value ? { screens: Number(screens.value) } : {}) });
-      const warning = await uncalibrated(body, "dist-uncalibrated");
+      const warning = uncalibrated(body, "dist-uncalibrated");
       if (!latest()) return;
       // a model without calibration has none to borrow: the note named a film's calibration
       // beside the warning that there is none
@@ -222,7 +222,7 @@ function slate() {
       const answer = await postJson("/distribution/slate", {
         films: [...films.values()].map((s) => s.read()),
         ...(parsed.cinemas ? { cinemas: parsed.cinemas } : {}) });
-      const warning = await uncalibrated(answer, "dslate-uncalibrated");
+      const warning = uncalibrated(answer, "dslate-uncalibrated");
       if (!latest()) return;
       out.replaceChildren(...slateResult(answer, titles, warning));
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }

@@ -3,9 +3,9 @@
 import { filmPath, getJson, setHashParams } from "./api.js";
 import { h, int, count, num, days, pagedTable, pct, section, table, errorBox } from "./ui.js";
 
-// /health's model (its place_attributes, has_calibration and model_version), asked once per
-// page load and again for a new model; null when /health could not say (a failed request, or
-// no model shown to this caller), which is not cached
+// /health's model (its place_attributes), asked once per page load and again for a new model;
+// null when /health could not say (a failed request, or no model shown to this caller), which
+// is not cached
 let served = null;
 function servedModel() {
   if (!served) {
@@ -40,26 +40,14 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
 }
 
 /** A warning when the model's calibration measured nothing (the body's horizon.calibrated
-    false; /health's model.has_calibration for a body without the flag, of the model that made
-    it): every expected_new is 0, a forecast of nobody, which the totals showed as "0.0 more
-    expected (sum of calibrated probabilities ...)" without a word (the CLI warns too). It
-    told such a model by the words of horizon.description ("no calibration..."), which a
-    rewording would have silenced; those words are still shown, as the reason. "" when
-    neither can say. */
-export async function uncalibrated(body, id) {
-  let flag = body.horizon ? body.horizon.calibrated : undefined;
-  if (typeof flag !== "boolean") {  // a server from before the flag: ask /health
-    let model = await servedModel();
-    if (model && body.model_version && model.model_version !== body.model_version) {
-      served = null;  // the served model changed since: ask again
-      model = await servedModel();
-    }
-    if (!model || (body.model_version && model.model_version !== body.model_version)) return "";
-    flag = model.has_calibration !== false;
-  }
-  if (flag) return "";
-  const said = body.horizon && body.horizon.days === null && body.horizon.description
-    ? body.horizon.description : "this model has no calibration (retrain it with --holdout > 0)";
+    false): every expected_new is 0, a forecast of nobody, which the totals showed as "0.0
+    more expected (sum of calibrated probabilities ...)" without a word (the CLI warns too).
+    The flag is the body's own (the server serving this page sends it on every body with a
+    horizon), so a failed /health cannot drop it; horizon.description is shown as the reason.
+    "" for a calibrated body. */
+export function uncalibrated(body, id) {
+  if (!body.horizon || body.horizon.calibrated !== false) return "";
+  const said = body.horizon.description || "this model has no calibration (retrain it with --holdout > 0)";
   return h("p", { class: "warning", id }, `No new viewer is forecast (every expected_new is 0): ${said}.`);
 }
 
@@ -160,7 +148,7 @@ export function distributionSection(id, params) {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Forecasting demand…"));
     try {
       const body = await getJson(filmPath(id, "/distribution", { by: by.value, screens: screens.value }));
-      const warning = await uncalibrated(body, "dist-uncalibrated");
+      const warning = uncalibrated(body, "dist-uncalibrated");
       if (mine !== seq) return;
       out.replaceChildren(...demandView(body, warning));
     } catch (e) {
