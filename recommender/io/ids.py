@@ -30,7 +30,9 @@ class IdMap:
         self._arrow = arr
         self._ids: NDArray[np.str_] = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=str)
         self._lookup: dict[str, int] | None = None
-        self._zeros: dict[str, list[str]] | None = None
+        # zero-led ids sorted by their stripped form (stripped, ids), built on the first
+        # unknown id (``same_but_zeros``)
+        self._zeros: tuple[NDArray[np.str_], NDArray[np.str_]] | None = None
 
     @property
     def ids(self) -> NDArray[np.str_]:
@@ -78,15 +80,17 @@ class IdMap:
         ("0555612" for "555612", and the reverse), and its surrounding spaces ("7176983 ",
         pasted, was told it "matches titles", " u00001" nothing), other than ``external_id``
         itself."""
-        if self._zeros is None:  # built on the first unknown id: stripped -> zero-led ids
-            led = self._ids[np.strings.startswith(self._ids, "0")].tolist()
-            self._zeros = {}
-            for s in led:
-                self._zeros.setdefault(s.lstrip("0"), []).append(s)
+        if self._zeros is None:  # sorted arrays: a dict of 2M zero-padded ids took ~4 s, 500 MB
+            led = self._ids[np.strings.startswith(self._ids, "0")]
+            bare = np.strings.lstrip(led, "0")
+            order = np.argsort(bare, kind="stable")  # equal stripped forms in id order
+            self._zeros = (bare[order], led[order])
         if not external_id.strip():
             return []  # a blank id names none (every id of zeros once stripped)
         stripped = external_id.strip().lstrip("0")
-        near = ([stripped] if stripped in self else []) + self._zeros.get(stripped, [])
+        keys, zero_led = self._zeros
+        lo, hi = np.searchsorted(keys, stripped, "left"), np.searchsorted(keys, stripped, "right")
+        near = ([stripped] if stripped in self else []) + zero_led[lo:hi].tolist()
         return [s for s in near if s != external_id]
 
     def did_you_mean(self, external_ids: Iterable[str]) -> str:
