@@ -338,6 +338,18 @@ def label_segments(infos: list[dict[str, Any]]) -> None:
         info.pop("_genres", None)
 
 
+def _codes(values: NDArray[Any]) -> tuple[NDArray[Any], NDArray[np.int64]]:
+    """``np.unique(values, return_inverse=True)``, by counting for small non-negative integers
+    (segment labels: the sort took ~0.13 s of every summary at 2M users)."""
+    if values.dtype.kind in "iu" and len(values) and values.min() >= 0 \
+            and values.max() < 1 << 20:
+        present = np.bincount(values) > 0
+        uniq = np.flatnonzero(present).astype(values.dtype)
+        return uniq, (np.cumsum(present) - 1)[values]
+    uniq, inverse = np.unique(values, return_inverse=True)
+    return uniq, np.asarray(inverse, np.int64).reshape(-1)
+
+
 def lift_table(
     values: NDArray[np.str_] | NDArray[np.integer],
     subset: NDArray[np.integer],
@@ -350,8 +362,7 @@ def lift_table(
     lift, largest first; lift = share in subset / share among all users. ``coded``: the
     caller's ``np.unique(values, return_inverse=True)``, when it has it already.
     """
-    uniq, inverse = np.unique(np.asarray(values), return_inverse=True) if coded is None \
-        else coded
+    uniq, inverse = _codes(np.asarray(values)) if coded is None else coded
     base = np.bincount(inverse, minlength=len(uniq)).astype(np.float64)
     sub = np.bincount(inverse[np.asarray(subset, np.int64)], minlength=len(uniq)).astype(
         np.float64)
