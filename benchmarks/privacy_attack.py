@@ -65,6 +65,8 @@ class Facts:
         self.n_users, self.cells, self.user_cell = n_users, cells, user_cell
         self.ring_sets, self.sizes = ring_sets, sizes
         self.bounds: dict[str, list[tuple[str, NDArray[np.bool_] | None, float, float]]] = {}
+        self.cpu: list[float] = []  # each summary's CPU seconds, the first of the film cold
+        self.cells_by_scope: dict[str, dict[str, int]] = {}  # what hiding cost (cells_shown)
 
     def add(self, attribute: str, value: str, mask: NDArray[np.bool_] | None, low: float,
             high: float) -> None:
@@ -82,10 +84,14 @@ def published_facts(model: Model, film_id: str, min_cell: int) -> Facts:
     segments, as a reader would."""
     f = model.film_index(film_id)
     n_users = model.n_users
-    bodies = {ex: {scope: audience_summary(model, film_id, exclude_seen=ex, tier=scope,
-                                           min_cell=min_cell)
-                   for scope in scope_names([name for name, _ in DEFAULT_TIERS])}
-              for ex in (True, False)}
+    bodies: dict[bool, dict[str, dict[str, Any]]] = {True: {}, False: {}}
+    cpu: list[float] = []  # each summary's CPU seconds, in the order asked (the first cold)
+    for ex in (True, False):
+        for scope in scope_names([name for name, _ in DEFAULT_TIERS]):
+            began = time.process_time()
+            bodies[ex][scope] = audience_summary(model, film_id, exclude_seen=ex, tier=scope,
+                                                 min_cell=min_cell)
+            cpu.append(time.process_time() - began)
     # the rings as published: each tier's rank range, the other candidates, the viewers
     ranges: dict[bool, list[tuple[int, int]]] = {}
     ring_sizes: dict[bool, list[int]] = {}
@@ -132,6 +138,8 @@ def published_facts(model: Model, film_id: str, min_cell: int) -> Facts:
             ring_sets[f"viewers {tag}: {label}"] = mask
             sizes.append((mask, sum(ring_sizes[ex][r] for r in rings)))
     facts = Facts(n_users, cells, user_cell, ring_sets, sizes)
+    facts.cpu = cpu
+    facts.cells_by_scope = cells_shown(model, bodies)
     for ex, by_scope in bodies.items():
         tag = "out" if ex else "in"
         for scope, body in by_scope.items():
@@ -158,6 +166,31 @@ def published_facts(model: Model, film_id: str, min_cell: int) -> Facts:
     for row in segments_table(model):  # GET /segments: each segment's size
         facts.add(SEGMENT, str(row["segment"]), None, row["size"], row["size"])
     return facts
+
+
+def cells_shown(model: Model, bodies: dict[bool, dict[str, dict[str, Any]]]
+                ) -> dict[str, dict[str, int]]:
+    """Per scope, over both versions: the portrait cells shown and hidden, and the segment
+    split cells shown and hidden (the same in every scope: counted once, under ``all``).
+    A body's ``suppressed_cells`` counts both kinds; a segment split has a row per segment
+    with users, so its hidden rows are those less the rows shown, in each ring with users."""
+    present = int(np.count_nonzero(np.bincount(np.asarray(model.segments.labels, np.int64))))
+    out: dict[str, dict[str, int]] = {}
+    for by_scope in bodies.values():
+        for scope, body in by_scope.items():
+            splits = [t["segments"] for t in body["tiers"] if t["size"]]
+            if body["candidates"]:
+                splits.append(body["segments"])
+            seg_shown = sum(len(rows) for rows in splits)
+            seg_hidden = present * len(splits) - seg_shown
+            row = out.setdefault(scope, dict.fromkeys(
+                ("portrait_shown", "portrait_hidden", "segments_shown", "segments_hidden"), 0))
+            row["portrait_shown"] += sum(len(rows) for rows in body["portrait"].values())
+            row["portrait_hidden"] += body["suppressed_cells"] - seg_hidden
+            if scope == "all":
+                row["segments_shown"] += seg_shown
+                row["segments_hidden"] += seg_hidden
+    return out
 
 
 def attribute_values(model: Model, attribute: str) -> NDArray[np.str_]:
@@ -250,8 +283,17 @@ def attack(model: Model, film_ids: list[str], min_cell: int) -> dict[str, Any]:
     started, cpu = time.perf_counter(), time.process_time()
     groups: list[dict[str, Any]] = []
     solved = 0
+    first: list[float] = []  # each film's first summary's CPU seconds, and its others'
+    others: list[float] = []
+    cells: dict[str, dict[str, int]] = {}
     for n, film_id in enumerate(film_ids, 1):
         facts = published_facts(model, film_id, min_cell)
+        first.append(facts.cpu[0])
+        others += facts.cpu[1:]
+        for scope, counts in facts.cells_by_scope.items():
+            into = cells.setdefault(scope, dict.fromkeys(counts, 0))
+            for key, value in counts.items():
+                into[key] += value
         for attribute in sorted(facts.bounds):
             found, k = pinned_groups(model, film_id, facts, attribute, min_cell)
             groups += found
@@ -265,6 +307,10 @@ def attack(model: Model, film_ids: list[str], min_cell: int) -> dict[str, Any]:
             "pinned_by_attribute": dict(sorted(by_attribute.items())),
             "pinned_users": sorted({g["users"] for g in groups}),
             "linear_programmes": solved, "groups": groups,
+            "cells_by_scope": cells,
+            "summary_cpu_s": {"first_median": round(float(np.median(first)), 4),
+                              "others_median": round(float(np.median(others)), 4),
+                              "first_of": len(first), "others_of": len(others)},
             "runtime_s": round(time.perf_counter() - started, 2),
             "cpu_s": round(time.process_time() - cpu, 2)}
 
@@ -293,6 +339,7 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [f"| {a} | {n} |" for a, n in result["pinned_by_attribute"].items()]
     if not result["pinned_by_attribute"]:
         lines.append("| (none) | 0 |")
+    lines += ["", "## What hiding costs", ""] + cost_lines(result)
     lines += ["", "## Groups pinned", ""]
     if result["groups"]:
         lines += ["| film | attribute | value | group | users |", "|---|---|---|---|---|"]
@@ -301,6 +348,40 @@ def markdown(result: dict[str, Any]) -> str:
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+def cost_lines(result: dict[str, Any]) -> list[str]:
+    """The cells each scope's portraits show and hide on the films attacked (both versions),
+    the segment splits' (the same in every scope), and a summary's CPU time."""
+    cells = result.get("cells_by_scope")
+    if not cells:
+        return ["Not measured by this run."]
+    cpu = result["summary_cpu_s"]
+    load = ", ".join(f"{x:.2f}" for x in (result.get("machine") or {}).get(
+        "load_average_at_start", [])) or "not recorded"
+
+    def row(name: str, shown: int, hidden: int) -> str:
+        share = hidden / (shown + hidden) if shown + hidden else 0.0
+        return f"| {name} | {shown:,} | {hidden:,} | {share:.1%} |"
+
+    lines = [
+        f"Cells of the summaries of the {result['films_attacked']} films attacked, both "
+        "versions (viewers ranked out and in) together, at minimum cell "
+        f"{result['min_cell']}: a hidden cell is one left out (a portrait row, or a "
+        "segment's row in a tier's or the overall split; the bodies' `suppressed_cells`).",
+        "", "| cells | shown | hidden | share hidden |", "|---|---|---|---|"]
+    lines += [row(f"portrait of {scope}", c["portrait_shown"], c["portrait_hidden"])
+              for scope, c in cells.items()]
+    every = cells["all"]
+    lines += [row("segment splits (every tier and overall)", every["segments_shown"],
+                  every["segments_hidden"]), "",
+              f"A film's first summary took {cpu['first_median']:.3f} s of CPU (median of "
+              f"{cpu['first_of']} films; scope `core`, viewers ranked out), each of its other "
+              f"scopes and versions {cpu['others_median']:.3f} s (median of "
+              f"{cpu['others_of']:,}; the last 1,024 suppressions are kept by their tables). "
+              f"Measured at {common.provenance(result.get('machine'))}, load average at "
+              f"start {load}."]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -96,6 +96,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "distribution-timing": lambda: section(RESULTS / "distribution.md",
                                            "Timing: one film's distribution"),
     "privacy-attack": lambda: section(RESULTS / "privacy_attack.md", "Summary"),
+    "privacy-cost": lambda: section(RESULTS / "privacy_attack.md", "What hiding costs"),
     "bench-headline": lambda: (RESULTS / "headline.md").read_text(encoding="utf-8").strip(),
 }
 

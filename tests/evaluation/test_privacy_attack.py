@@ -1,11 +1,15 @@
-"""benchmarks/privacy_attack.py on two demo films: it runs, and it pins what is left bare."""
+"""benchmarks/privacy_attack.py on two demo films: it runs, counts every cell shown or hidden,
+and it pins what is left bare."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pytest
 from helpers import demo_model, load_benchmark
+
+from recommender.model.config import DEFAULT_TIERS
 
 
 @pytest.fixture(scope="module")
@@ -22,9 +26,26 @@ def test_attack_reads_two_films_and_writes_its_counts(demo: Any) -> None:
     assert result["linear_programmes"] > 0
     assert sum(result["pinned_by_attribute"].values()) == result["pinned"]
     assert all(0 < g["users"] < 10 and g["most"] - g["least"] < 0.5 for g in result["groups"])
+    # what hiding costs: every value's row shown or hidden, in each scope and version (the
+    # values counted from the users, the segments from their labels)
+    from recommender.query.portrait import PORTRAIT_ATTRIBUTES
+
+    values = sum(len(np.unique(np.asarray(demo.user_table.attributes[a]).astype(str)))
+                 for a in PORTRAIT_ATTRIBUTES if a in demo.user_table.attributes)
+    for scope, cells in result["cells_by_scope"].items():
+        assert cells["portrait_shown"] + cells["portrait_hidden"] == 2 * 2 * values, scope
+        assert cells["portrait_hidden"] >= 0
+    segments = len(np.unique(np.asarray(demo.segments.labels)))
+    every = result["cells_by_scope"]["all"]
+    rings = len(DEFAULT_TIERS) + 1  # each tier's split and the overall one (none empty here)
+    assert every["segments_shown"] + every["segments_hidden"] == 2 * 2 * rings * segments
+    cpu = result["summary_cpu_s"]
+    assert cpu["first_of"] == 2 and cpu["others_of"] == 2 * (2 * len(result["cells_by_scope"])
+                                                             - 1)
     page = attack.markdown({**result, "model": {"model_version": "v", "users": 1, "films": 1,
                                                 "sha256": "0" * 64}})
     assert "## Summary" in page and f"on {result['films_with_pinned']} of 2 films" in page
+    assert "## What hiding costs" in page and "| portrait of core |" in page
 
 
 @pytest.mark.slow
