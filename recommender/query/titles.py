@@ -21,7 +21,9 @@ How a query meets a title (``TitleIndex.scores``):
   gains 0.1 (so "blade runner 2049" still finds "Blade Runner 2049" first).
 - A sequel's Roman numeral in the query is read in digits ("toy story ii" as "toy story
   2"), as titles are also keyed, with their number words in digits too ("ocean's 11" finds
-  Ocean's Eleven); a query that is only a year also lists that year's films
+  Ocean's Eleven); a query's number words are also read in digits ("toy story two" finds
+  Toy Story 2), ``NUMBER_WORD_PENALTY`` below the words as typed; a query that is only a
+  year also lists that year's films
   (at ``WORDS``); a query equal to a film id ranks that film at ``ID_MATCH``, below a title
   that is the query and above one that starts with it (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
@@ -133,13 +135,20 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
 
 
 # a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
-# letters: they are words too ("I, Robot", "X-Men"). A query's number words are not read as
-# digits ("three" became a prefix "3" and ranked 300 first, "six" lost Sixth Sense)
+# letters: they are words too ("I, Robot", "X-Men"). A query's number words are read in digits
+# only as a second reading, below the words as typed (read in digits alone, "three" became a
+# prefix "3" and ranked 300 first, "six" lost Sixth Sense)
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
 _WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen "
           "fifteen sixteen seventeen eighteen nineteen twenty").split()
 _AS_DIGITS = {**_ROMAN, **{word: str(n) for n, word in enumerate(_WORDS, start=2)}}
+_NUMBER = {word: str(n) for n, word in enumerate(_WORDS, start=2)}
+_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_NUMBER, key=len, reverse=True)) + r")\b")
+# a query's number words are also read in digits ("toy story two" as "toy story 2"), scored
+# this much below the reading as typed: less than any step between levels, so a title the
+# words as typed match as well ranks first ("three": Three Kings before 300)
+NUMBER_WORD_PENALTY = 0.01
 _DIGIT_WORD = re.compile(r"\b(" + "|".join(sorted(_AS_DIGITS, key=len, reverse=True)) + r")\b")
 
 
@@ -384,6 +393,12 @@ class TitleIndex:
             f" {year}" if year else "")
         if not moved and as_title.strip() and as_title != text:
             other, other_level = self._text_scores(as_title.strip())
+            take = other > score
+            score, level = np.where(take, other, score), np.where(take, other_level, level)
+        in_digits = _NUMBER_WORD.sub(lambda m: _NUMBER[m.group(1)], text)
+        if in_digits != text:  # "two" found no "Toy Story 2": titles are keyed in digits too
+            other, other_level = self._text_scores(in_digits)
+            other = np.where(other > 0, other - NUMBER_WORD_PENALTY, 0.0)
             take = other > score
             score, level = np.where(take, other, score), np.where(take, other_level, level)
         return score, level
