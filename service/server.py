@@ -195,7 +195,7 @@ class HideKeys(logging.Filter):
 
 def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: int = 1,
           log_level: str = "info") -> None:
-    from recommender.serving.engine import load_engine
+    from recommender.serving.engine import load_engine, model_folder_path
 
     if not 0 <= port <= 65535:
         raise InvalidParameterError(f"port must be in [0, 65535], got {port}")
@@ -204,7 +204,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     # absolute, its links kept: a link swapped to another model folder (``ln -sfn``) is
     # followed by the watcher and by a reload (resolved here, the workers kept the folder the
     # link named at the start, and a reload answered "reloaded" with the old model)
-    path = str(Path(model_dir).expanduser().absolute())  # "..": as the system reads it
+    path = model_folder_path(model_dir)  # "..": as the system reads it
     load_engine(path)  # raises ArtifactError naming what is wrong
     folder = layout.holder(path)
     if folder is not None:  # said of the argument: the settings' check names the variable

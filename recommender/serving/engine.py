@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import threading
 import time
 import weakref
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -265,11 +267,18 @@ class Engine:
         return film_details(self.model, film_id, counts=self.film_counts, min_cell=min_cell)
 
 
+def model_folder_path(path: str | os.PathLike[str]) -> str:
+    """A model folder as ``/health`` and ``info`` name it: absolute, ``~`` expanded, its
+    links kept (``ln -sfn`` swaps a link to another folder: ``serve`` follows the link)."""
+    return str(Path(path).expanduser().absolute())  # "..": as the system reads it
+
+
 def load_engine(path: str, **kwargs: Any) -> Engine:
-    """Load, validate and wrap a model folder (see ``validate_model``)."""
+    """Load, validate and wrap a model folder (see ``validate_model``); the engine's
+    ``path`` is ``model_folder_path``'s (``$RECOMMENDER_MODEL_PATH`` may be relative)."""
     model = artifact.load(path, mmap=True)
     validate_model(model, path)
-    return Engine(model, path=str(path), **kwargs)
+    return Engine(model, path=model_folder_path(path), **kwargs)
 
 
 def validate_model(model: Model, path: str = "") -> None:
