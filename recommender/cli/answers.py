@@ -30,6 +30,7 @@ from recommender.cli.printing import (
     film_named,
     hidden_text,
     liked_text,
+    note,
     print_body,
     rank_legend,
     search_header,
@@ -184,7 +185,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     check_k(args.k, args.offset)
     model = answer_model(args)
     # a header line is skipped, problems name the file; a line as written, else stripped
-    seeds = read_id_list_as_known(args.seeds, model.users)
+    seeds = read_id_list_as_known(args.seeds, model.users, said=note)
     if len(seeds) > MAX_SEED_USERS:
         raise InvalidParameterError(f"seed_user_ids may hold at most {MAX_SEED_USERS} ids, "
                                     f"got {len(seeds)}")

@@ -106,6 +106,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.slate import read_slate
     from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
     from recommender.cli.commands import _load_model, not_an_input
+    from recommender.cli.printing import note
     from recommender.errors import InvalidParameterError
     from recommender.io.id_lists import read_opt_outs
 
@@ -153,7 +154,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         model = refreshed_model(model, store)
     slate_films_known(model, args.slate, slate)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
-    exclude = read_opt_outs(args.exclude, model.users) if args.exclude else []
+    exclude = read_opt_outs(args.exclude, model.users, said=note) if args.exclude else []
     warn_unknown_opt_outs(model, exclude, args.exclude)
     replan: Callable[[], Any] | None = None  # the local planner, made again on a clash
     if getattr(args, "engine", "local") == "spark":

@@ -18,6 +18,7 @@ from recommender.cli.printing import (
     audiences_written,
     export_cut,
     export_source,
+    note,
     print_body,
     rank_legend,
     recommendations_written,
@@ -239,23 +240,16 @@ def not_an_input(out: str | None, *inputs: str | None, folder_ok: bool = False) 
                                         "replaced; write the output elsewhere")
 
 
-def _read_ids(path: str, ids: IdMap) -> list[str]:
-    """An id-list file's ids, each as ``ids`` holds it: a line as written, else stripped
-    (``id_lists.read_id_list_as_known``; unknown ids stay stripped, for the caller to name)."""
-    from recommender.io.id_lists import read_id_list_as_known
-
-    return read_id_list_as_known(path, ids)
-
-
 def _read_id_index(path: str, ids: IdMap, kind: str, films_of: Model | None = None
                    ) -> NDArray[np.int64]:
     """The indices of an id-list file's ids; an unknown id names the file and its line, and
-    with ``films_of`` the titles it matches (a title listed for an id, as `audience` says)."""
+    with ``films_of`` the titles it matches (a title listed for an id, as `audience` says);
+    the duplicates dropped are said (``printing.note``)."""
     from recommender.io.id_lists import read_id_list_index
     from recommender.query.hints import film_hint
 
     return read_id_list_index(path, ids, kind, hint=None if films_of is None else
-                              lambda given: film_hint(films_of, given))
+                              lambda given: film_hint(films_of, given), said=note)
 
 
 def cmd_audiences(args: argparse.Namespace) -> int:
@@ -380,7 +374,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
                                     "know and reads only the films, which events do not "
                                     "change: drop --store")
     model = answer_model(args)
-    watched = read_id_list_as_known(args.watched, model.films)
+    watched = read_id_list_as_known(args.watched, model.films, said=note)
     # every id unknown: the titles the one given matches, and the file named
     with every_id_unknown(args.watched, "film"), title_hints(model):
         films, unknown = recommend_for_watched(model, watched, k=args.k)

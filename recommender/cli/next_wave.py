@@ -41,6 +41,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     from recommender.cli.campaigns import pseudonym_key, show_summary, write_outputs
     from recommender.cli.checks import warn_unknown_opt_outs
     from recommender.cli.commands import _load_model, not_an_input
+    from recommender.cli.printing import note
     from recommender.io.id_lists import read_opt_outs
 
     plan_format(args.out)
@@ -51,7 +52,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     check_store(store, "this plan")  # moved by ``campaign copy``: said before the work
     model = refreshed_model(_load_model(args.model), store)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
-    exclude = read_opt_outs(args.exclude, model.users) if args.exclude else []
+    exclude = read_opt_outs(args.exclude, model.users, said=note) if args.exclude else []
     warn_unknown_opt_outs(model, exclude, args.exclude)  # as the first plan's --exclude
     sent = args.sent_waves or 1
     nxt = prepare_next_wave(model, store, args.after, sent_waves=sent, waves=args.next_waves,

@@ -33,6 +33,12 @@ def print_body(body: Any) -> None:
     sys.stdout.write(pydantic_core.to_json(body).decode() + "\n")
 
 
+def note(text: str) -> None:
+    """``text`` as a ``note:`` line on stderr: what a command did that its output does not
+    say (the duplicates an id list repeated, dropped), kept off stdout and its ``--json``."""
+    print(f"note: {text}", file=sys.stderr)
+
+
 NO_VALUE = "(no value)"  # how a table shows the users an attribute file gives no value
 
 

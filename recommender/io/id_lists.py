@@ -55,17 +55,38 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
     return p, lines
 
 
-def read_id_list(path: PathLike) -> list[str]:
+#: A duplicate told of (``said``): its line number and the id as read.
+Dropped = tuple[int, str]
+
+
+def _said_dropped(p: Path, dropped: list[Dropped], said: Callable[[str], None] | None
+                  ) -> None:
+    """Tell ``said`` how many lines repeated an id read before (and the first few): an id
+    repeated is read once, at its first line, and was dropped without a word."""
+    if said is None or not dropped:
+        return
+    shown = ", ".join(f"{s!r} (line {n})" for n, s in dropped[:3])
+    more = f" and {len(dropped) - 3:,} more" if len(dropped) > 3 else ""
+    said(f"{p}: {len(dropped):,} duplicate id{'s' if len(dropped) > 1 else ''} dropped (an id "
+         f"repeated is read once, at its first line): {shown}{more}")
+
+
+def read_id_list(path: PathLike, said: Callable[[str], None] | None = None) -> list[str]:
     """Ids from a text file with one id per line.
 
     Surrounding whitespace is stripped and blank lines are ignored; ids are otherwise kept
-    exactly, and an id repeated is read once (at its first line). ``-`` reads standard
+    exactly, and an id repeated is read once (at its first line; ``said``, when given, is
+    told how many were dropped, ``_said_dropped``). ``-`` reads standard
     input; a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A
     first line that is exactly a column name of ``ID_LIST_HEADERS`` (``film_id``,
     ``user_id``, ``movieId``, ``userId``, ``id``) is a header and skipped. Raises
     ``DataError`` when the file is missing, not UTF-8 or holds no id.
     """
-    return list(dict.fromkeys(s for _, s in _id_lines(path)[1]))  # each id once
+    p, lines = _id_lines(path)
+    first: dict[str, int] = {}
+    dropped = [(n, s) for n, s in lines if first.setdefault(s, n) != n]
+    _said_dropped(p, dropped, said)
+    return list(first)  # each id once, in file order
 
 
 def _readings(path: PathLike, ids: IdMap
@@ -84,12 +105,13 @@ def _readings(path: PathLike, ids: IdMap
     return p, lines, [[(f, next(found)) for f in fs] for fs in forms]
 
 
-def _id_list_as_known(path: PathLike, ids: IdMap
+def _id_list_as_known(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
                      ) -> tuple[Path, list[tuple[int, str]], list[str], NDArray[np.int64]]:
     """(file, its (line, id) pairs, each id as ``ids`` holds it, their indices; -1 unknown).
     Ids are kept byte for byte: a line is its first reading ``ids`` holds (``_readings``: as
     written, so a line " a" is user " a" when the model holds it, even beside "a"; then
-    stripped; then without our CSV writers' quoting); unknown ids stay stripped."""
+    stripped; then without our CSV writers' quoting); unknown ids stay stripped. The lines
+    that repeat an id are told to ``said`` (``_said_dropped``)."""
     p, lines, readings = _readings(path, ids)
     chosen = [next(((f, j) for f, j in rs if j >= 0), (s, -1))
               for (_, s), rs in zip(lines, readings, strict=True)]
@@ -99,28 +121,34 @@ def _id_list_as_known(path: PathLike, ids: IdMap
     for i, (form, _) in enumerate(chosen):
         first.setdefault(form, i)
     keep = list(first.values())  # increasing: in file order
+    _said_dropped(p, [(lines[i][0], form) for i, (form, _) in enumerate(chosen)
+                      if first[form] != i], said)
     return (p, [lines[i] for i in keep], [chosen[i][0] for i in keep],
             np.array([chosen[i][1] for i in keep], np.int64))
 
 
-def read_id_list_as_known(path: PathLike, ids: IdMap) -> list[str]:
+def read_id_list_as_known(path: PathLike, ids: IdMap,
+                          said: Callable[[str], None] | None = None) -> list[str]:
     """``read_id_list``'s ids, each as ``ids`` holds it (``_id_list_as_known``): the line as
     written where ``ids`` holds it, else stripped; unknown ids stay stripped, for the caller to
-    name."""
-    return _id_list_as_known(path, ids)[2]
+    name. ``said`` is told of the duplicates dropped."""
+    return _id_list_as_known(path, ids, said)[2]
 
 
 def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
-                       hint: Callable[[str], str] | None = None) -> NDArray[np.int64]:
+                       hint: Callable[[str], str] | None = None,
+                       said: Callable[[str], None] | None = None) -> NDArray[np.int64]:
     """The indices in ``ids`` of the ids of an id list (``read_id_list``), in file order.
 
     A line is looked up as written first, then stripped (``_id_list_as_known``: ids are kept
     byte for byte). Raises ``DataError`` naming the
     file and the line of the first id ``ids`` does not hold, and how many of the file's ids
     are unknown (``kind`` names them, e.g. ``film_id``), then ``hint`` of that id (the titles
-    a film title matches) when no id differs from it by leading zeros only.
+    a film title matches) when no id differs from it by leading zeros only. ``said`` is told
+    of the duplicates dropped (where no id is unknown).
     """
-    p, lines, _, idx = _id_list_as_known(path, ids)
+    told: list[str] = []
+    p, lines, _, idx = _id_list_as_known(path, ids, told.append)
     missing = np.flatnonzero(idx < 0)
     if len(missing):
         line, first = lines[int(missing[0])]
@@ -132,19 +160,28 @@ def read_id_list_index(path: PathLike, ids: IdMap, kind: str = "id",
             more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
             count = (f"{len(unknown):,} of the file's {len(lines):,} ids are unknown: "
                      f"{shown}{more}")
-        said = ids.did_you_mean([first]) or (hint(first) if hint is not None else "")
-        raise DataError(str(p), f"unknown {kind} {first!r} ({count}){said}", line=line)
+        hinted = ids.did_you_mean([first]) or (hint(first) if hint is not None else "")
+        raise DataError(str(p), f"unknown {kind} {first!r} ({count}){hinted}", line=line)
+    if said is not None:  # once every id is known: a refusal prints its one line alone
+        for text in told:
+            said(text)
     return idx
 
 
-def read_opt_outs(path: PathLike, ids: IdMap) -> list[str]:
+def read_opt_outs(path: PathLike, ids: IdMap, said: Callable[[str], None] | None = None
+                  ) -> list[str]:
     """An opt-out list's ids: every reading of each line that ``ids`` holds (``_readings``),
     so that a line two users could be read as leaves out both (a cell '"q"' cut from a plan
     is user "q", read as user '"q"' when the model holds that too: the opted-out "q" was
     planned); a line ``ids`` holds in no reading stays stripped, for the caller to name.
-    File order, each id once."""
-    _, lines, readings = _readings(path, ids)
+    File order, each id once: ``said`` is told of the lines that add no id (duplicates)."""
+    p, lines, readings = _readings(path, ids)
     out: dict[str, None] = {}
-    for (_, s), rs in zip(lines, readings, strict=True):
-        out.update(dict.fromkeys([f for f, j in rs if j >= 0] or [s]))
+    dropped: list[Dropped] = []
+    for (n, s), rs in zip(lines, readings, strict=True):
+        read = [f for f, j in rs if j >= 0] or [s]
+        if all(f in out for f in read):
+            dropped.append((n, read[0]))
+        out.update(dict.fromkeys(read))
+    _said_dropped(p, dropped, said)
     return list(out)
