@@ -66,7 +66,7 @@ def add_campaign_commands(add: Add) -> None:
                         f"(default {DEFAULTS['waves']})")
     s.add_argument("--seed", type=_int_at_least(0, MAX_SEED),
                    help="seed of the control draw (default 0; with --after 1, a new draw, as "
-                        "POST /campaigns/{plan_id}/next)")
+                        "POST /campaigns/{plan_id}/next; refused with --holdout 0: no draw)")
     s.add_argument("--exclude", help="file of user ids (one per line) never to plan (opt-outs)")
     s.add_argument("--summary", help="write the summary as JSON to this path")
     s.add_argument("--json", action="store_true",
@@ -85,6 +85,21 @@ def add_campaign_commands(add: Add) -> None:
     from recommender.cli.next_wave import add_after_options
 
     add_after_options(s)  # the next wave of a stored plan (recommender/cli/next_wave.py)
+
+
+#: why a --seed that draws no control group is refused (or, its holdout the plan's, warned of)
+SEED_UNREAD = ("--seed draws the control groups only, and a holdout of 0 holds out none: the "
+               "seed changes nothing")
+
+
+def refuse_unread_seed(args: argparse.Namespace) -> None:
+    """``--seed`` with ``--holdout 0``: the seed draws only the control groups, of which there
+    are none (the plan was the same for every seed, and recorded the seed given)."""
+    from recommender.errors import InvalidParameterError
+
+    if getattr(args, "seed", None) is not None and getattr(args, "holdout", None) == 0:
+        raise InvalidParameterError(f"{SEED_UNREAD}; leave out --seed, or give a --holdout "
+                                    "above 0")
 
 
 def pseudonym_key(args: argparse.Namespace) -> bytes | None:
@@ -110,6 +125,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
     from recommender.io.id_lists import read_opt_outs
 
+    refuse_unread_seed(args)  # with --after too
     if getattr(args, "after", None):
         from recommender.cli.next_wave import cmd_plan_after
 

@@ -8,6 +8,7 @@ Plans each film's remaining budget on the model refreshed with the store's event
 from __future__ import annotations
 
 import argparse
+import sys
 
 from recommender.campaigns.slate import MAX_WAVES
 from recommender.cli.commands import _int_at_least, _positive_int
@@ -61,6 +62,11 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
                             leave_out_no_effect=bool(args.leave_out_no_effect),
                             **({} if args.seed is None else {"seed": args.seed}))
     plan = nxt.plan
+    if args.seed is not None and plan.summary["parameters"]["holdout"] == 0:
+        from recommender.cli.campaigns import SEED_UNREAD
+
+        print(f"warning: {SEED_UNREAD} (the holdout of plan {args.after}, which this wave "
+              "keeps)", file=sys.stderr)
     rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
                          lambda: nxt.save(store))
     said = show_summary(plan.plan_id, plan.summary, bool(args.json))
