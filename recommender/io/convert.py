@@ -89,8 +89,25 @@ def _ts_iso(unit: str, tz: str | None) -> Callable[[pa.Array], pa.Array]:
     return lambda arr: _floor_to_seconds(pc.cast(arr, pa.timestamp(unit, tz=tz)))
 
 
+#: the date-time separator and the UTC designator of an ISO 8601 time, in either case: RFC 3339
+#: (section 5.6) allows "t" and "z", which pyarrow's parser refuses (``rfc3339_upper``); Spark's
+#: reader (``recommender.spark.timestamps``) takes the same
+TIME_SEPARATOR = "[Tt ]"
+UTC_DESIGNATOR = "[Zz]"
+
+
+def rfc3339_upper(text: pa.Array) -> pa.Array:
+    """Time text (stripped) with a lowercase ``t`` between date and time and a lowercase UTC
+    designator ``z`` written ``T`` and ``Z``, as pyarrow's ISO 8601 parser takes them (RFC 3339
+    allows either case: ``2026-01-02t03:04:05z`` was refused); other text unchanged."""
+    text = pc.replace_substring_regex(text, pattern=r"^([0-9]{4}-[0-9]{2}-[0-9]{2})t",
+                                      replacement=r"\1T")
+    return pc.replace_substring_regex(text, pattern=r"([0-9])z$", replacement=r"\1Z")
+
+
 # a time of day followed by a zone designator (Z or an offset); a bare date's "-31" is none
-_ZONED = r"[T ]\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+_ZONED = (TIME_SEPARATOR + r"\d{2}(:\d{2}(:\d{2}(\.\d+)?)?)?\s*(" + UTC_DESIGNATOR
+          + r"|[+-]\d{2}(:?\d{2})?)$")
 
 
 def _ts_iso_mixed(unit: str) -> Callable[[pa.Array], pa.Array]:
@@ -135,7 +152,7 @@ def _text_seconds(path: Path, loc: Locator, written: pa.Array
     # surrounding spaces are no part of a value: the CSV reader's fast path drops them
     # around numbers, and Spark's reader around any value (" 2020-01-31" was refused,
     # " 1600000000" read, and only locally)
-    arr = pc.ascii_trim_whitespace(written)
+    arr = rfc3339_upper(pc.ascii_trim_whitespace(written))  # "t" and "z" as "T" and "Z"
     parsers = (_ts_int, _ts_float, *_ISO_PARSERS)
     firsts = []
     for parse in parsers:

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from recommender.errors import DataError
 from recommender.io.columns import TIMESTAMP
-from recommender.io.convert import MAX_TIMESTAMP
+from recommender.io.convert import MAX_TIMESTAMP, TIME_SEPARATOR, UTC_DESIGNATOR
 from recommender.spark.parquet_parts import parquet_parts, part_schema, refuse_mixed_columns
 
 if TYPE_CHECKING:
@@ -166,9 +166,10 @@ _SPACE = r"[ \t\n\x0B\f\r]*"
 # \z, not $: Java's $ also matches before a line end that ends the text ("16\u2028")
 _NUMBER = rf"^{_SPACE}[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?{_SPACE}\z"
 _INTEGER = rf"^{_SPACE}-?[0-9]+{_SPACE}\z"
-_ISO = (rf"^{_SPACE}([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}})(?:[T ]([0-9]{{2}})(?::([0-9]{{2}})"
-        r"(?::([0-9]{2})(?:\.[0-9]{1,9})?)?)?(?:Z|([+-])([0-9]{2})(?::?([0-9]{2}))?)?)?"
-        rf"{_SPACE}\z")
+# "t" and "z" too (RFC 3339 allows either case), as the local reader takes them (rfc3339_upper)
+_ISO = (rf"^{_SPACE}([0-9]{{4}})-([0-9]{{2}})-([0-9]{{2}})(?:{TIME_SEPARATOR}([0-9]{{2}})"
+        r"(?::([0-9]{2})(?::([0-9]{2})(?:\.[0-9]{1,9})?)?)?"
+        rf"(?:{UTC_DESIGNATOR}|([+-])([0-9]{{2}})(?::?([0-9]{{2}}))?)?)?{_SPACE}\z")
 #: 400 Gregorian years in seconds: a date is built 400 years later (the same calendar) and
 #: moved back, since Spark builds no date in the year 0 that ISO 8601 (and pyarrow) allow
 _CYCLE = 146_097 * 86_400

@@ -95,6 +95,10 @@ READ = {
                     "2020-01-31T12+0100", "2020-01-31 12:00Z"),
                 [1_580_403_600, 1_580_491_800, 1_580_468_400, 1_580_472_000]),
     "year 0": (csv("0000-01-01", "2020-01-31"), [-62_167_219_200, 1_580_428_800]),
+    # RFC 3339 allows a lowercase "t" and "z": both readers refused them
+    "lowercase t and z": (csv("2020-01-31t00:00:00z", "2020-01-31T12:00:00z",
+                              "2020-01-31t12:00:00+01:00", "2020-01-31 12:00z"),
+                          [1_580_428_800, 1_580_472_000, 1_580_468_400, 1_580_472_000]),
     # surrounding spaces are no part of a value: " 2020-01-31" was refused locally
     "spaces": (csv(" 2020-01-31", "2020-02-01\t"), [1_580_428_800, 1_580_515_200]),
     "spaced numbers": (csv(" 1600000000", "+5 ", "1.5e9"), [1_600_000_000, 5, 1_500_000_000]),
@@ -122,7 +126,6 @@ REFUSED = {
     "double suffix": (csv("1600000000d", "5"), "bad timestamp, e.g. '1600000000d'"),
     "second 60": (csv("2020-01-31T12:00:60"), "bad timestamp"),
     "offset 24": (csv("2020-01-31T12:00:00+24:00"), "bad timestamp"),
-    "lowercase z": (csv("2020-01-31T00:00:00z"), "bad timestamp"),
     # hexadecimal is no unix seconds (pyarrow's cast read 0x10 as 16)
     "hexadecimal": (parquet(pa.array(["0x10", "1600000000"])), "bad timestamp, e.g. '0x10'"),
     # ... and the CSV reader's fast path, pyarrow's integer parser, read it so too
