@@ -21,7 +21,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from recommender.campaigns.controls import PLAN_ATTEMPTS, plan_beside
 from recommender.campaigns.export import csv_chunks, plan_rows_count
@@ -149,9 +149,21 @@ class PlanRequest(BaseModel):
     holdout: JsonFloat = Field(0.1, ge=0, lt=1,
                            description="share of each film's selected users held out as control")
     waves: JsonInt = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
-    seed: JsonInt = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw")
+    seed: JsonInt = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw (a "
+                          "seed other than 0 with holdout 0 is refused: there is no draw)")
     exclude_user_ids: list[DigitsId] = Field(default_factory=list, max_length=MAX_EXCLUDED,
                                              description="users never planned (opt-outs)")
+
+    @model_validator(mode="after")
+    def _seed_read(self) -> PlanRequest:
+        """A seed other than the default with a holdout of 0: it draws the control groups
+        only, of which there are none (it changed nothing, and was recorded), as `plan
+        --seed` with `--holdout 0` is refused."""
+        if self.holdout == 0 and self.seed != 0 and "seed" in self.model_fields_set:
+            raise ValueError("seed draws the control groups only, and a holdout of 0 holds "
+                             "out none: the seed changes nothing; leave seed out, or give a "
+                             "holdout above 0")
+        return self
 
 
 class PlanCreated(BaseModel):

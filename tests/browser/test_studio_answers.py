@@ -724,3 +724,28 @@ def test_the_demand_legend_says_its_shares_are_shown_as_percentages(
     said = page.locator("#dist-units dt:text-is('Share of expected total') + dd").text_content()
     assert said == f"{body['units']['share']}; shown here as a percentage"
     watched.assert_clean()
+
+
+def test_the_seed_is_off_without_a_control_share(watched: Any, served_demo: Any) -> None:
+    """The seed draws the control groups only: with a control share of 0 it changed nothing
+    (and the server now refuses one other than 0), so its box is off and its value not sent;
+    a share above 0 turns it back on and sends it."""
+    page = watched.page
+    _, film = _film(served_demo)
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", film["title"].lower())
+    page.get_by_role("button", name=f"Add {film['title']}").first.click()
+    page.get_by_label(f"budget for {film['title']}").fill("10")
+    page.fill("#seed", "5")
+    page.fill("#holdout", "0")
+    assert page.is_disabled("#seed")
+    with page.expect_response("**/campaigns/plan") as answer:
+        page.get_by_role("button", name="Plan", exact=True).click()
+    assert answer.value.status == 200 and "seed" not in answer.value.request.post_data_json
+    page.wait_for_selector("#plan-totals")
+    page.fill("#holdout", "0.2")
+    assert not page.is_disabled("#seed")
+    with page.expect_response("**/campaigns/plan") as answer:
+        page.get_by_role("button", name="Plan", exact=True).click()
+    assert answer.value.status == 200 and answer.value.request.post_data_json["seed"] == 5
+    watched.assert_clean()

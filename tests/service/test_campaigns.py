@@ -389,3 +389,17 @@ def test_a_replayed_plan_names_the_model_it_was_planned_on(tmp_path: Path) -> No
         assert n2.headers["idempotent-replayed"] == "true" and n2.json() == n1.json()
         assert n2.headers["x-model-version"] == now != c.get("/health").headers[
             "x-model-version"]
+
+
+def test_a_seed_that_draws_nothing_is_refused(client: TestClient) -> None:
+    """A seed with a holdout of 0 drew no control group and changed nothing, and the plan
+    recorded it (`plan --seed` with `--holdout 0` is refused too): a seed other than the
+    default is refused then; the default, or any seed with a holdout, is planned."""
+    body = {**BODY, "holdout": 0, "seed": 5}
+    r = client.post("/campaigns/plan", json=body)
+    assert r.status_code == 422, r.text
+    assert "the seed changes nothing" in r.text and "holdout above 0" in r.text
+    assert client.post("/campaigns/plan", json={**body, "seed": 0}).status_code == 200
+    without = {k: v for k, v in body.items() if k != "seed"}
+    assert client.post("/campaigns/plan", json=without).status_code == 200
+    assert client.post("/campaigns/plan", json={**body, "holdout": 0.1}).status_code == 200

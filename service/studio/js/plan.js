@@ -151,11 +151,19 @@ export function plan(view) {
   holdout.addEventListener("input", shareBelowOne);
   const waves = h("input", { id: "waves", type: "number", min: 1, step: 1, required: true, value: 3 });
   const seed = h("input", { id: "seed", type: "number", min: 0, step: 1, required: true, value: 0 });
+  // the seed draws the control groups only: with a control share of 0 there is none to draw
+  // (the server refuses a seed then), so the box is off and its value not sent
+  const noDraw = () => {
+    seed.disabled = holdout.value !== "" && Number(holdout.value) === 0;
+    seed.title = seed.disabled ? "No control group to draw with a control share of 0" : "";
+  };
+  holdout.addEventListener("input", noDraw);
   const out = h("div", { "aria-live": "polite", id: "plan-result" });
   let keep = () => {};  // until what was kept is back (keptForm)
   const slate = pickedRows(find, found, body, slateRow, () => keep());
   keep = keptForm(FORM_KEY, slate, { cap, holdout, waves, seed });
   shareBelowOne();  // a share kept from before is checked as a typed one
+  noDraw();
   async function run(e) {
     e.preventDefault();
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
@@ -166,7 +174,8 @@ export function plan(view) {
     try {
       const r = await postJson("/campaigns/plan", {
         films: [...slate.values()].map((s) => s.read()), cap: Number(cap.value),
-        holdout: Number(holdout.value), waves: Number(waves.value), seed: Number(seed.value),
+        holdout: Number(holdout.value), waves: Number(waves.value),
+        ...(seed.disabled ? {} : { seed: Number(seed.value) }),
       }, { once: true });
       out.replaceChildren(section("The plan", ...planSummary(r.plan_id, r.summary),
         h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
