@@ -121,7 +121,8 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                       file=sys.stderr)
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
-                  "dropped leading zeros, 007 read as 7)?", file=sys.stderr)
+                  "dropped leading zeros, 007 read as 7, or padded or re-cased ids)?",
+                  file=sys.stderr)
         if kind == "film":
             catalog_columns_unread(path)
         if matched and (twins := zero_twins(given, known)):  # some rows only: said nowhere
@@ -129,6 +130,12 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once leading zeros are dropped ({pairs}): ids are compared as written, so "
                   "they were left out; write them as the log does", file=sys.stderr)
+        if twins := space_twins(given, known):  # 'u1 ' (a padded export) for the log's 'u1'
+            n, pairs = twins
+            print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
+                  f"once surrounding spaces are dropped or letter case is ignored ({pairs}): "
+                  "ids are compared byte for byte, so they were left out; write them as the "
+                  "log does", file=sys.stderr)
         if twins := form_twins(given, known):  # 'José' decomposed (NFD) for the log's NFC
             n, pairs = twins
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
@@ -187,6 +194,31 @@ def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     known_ids = np.asarray(known.ids, str)
     at = pc.index_in(pc.utf8_ltrim(pa.array(miss, pa.string()), "0"),
                      value_set=pc.utf8_ltrim(pa.array(known_ids, pa.string()), "0"))
+    at_np = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
+    hit = np.flatnonzero(at_np >= 0)
+    pairs = ", ".join(f"{str(miss[i])!r} for {str(known_ids[at_np[i]])!r}" for i in hit[:3])
+    return (len(hit), pairs) if len(hit) else None
+
+
+def space_twins(given: Any, known: Any) -> tuple[int, str] | None:
+    """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
+    surrounding whitespace is stripped from both and letter case folded, and the first three
+    as "'u1 ' for 'u1'"; None if none. A padded or re-cased export's rows were left out, and
+    the only warning (none at all when some ids matched) blamed leading zeros."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = np.asarray(given, str)
+    miss = ids[known.to_index(pa.array(ids, pa.string()), strict=False) < 0]
+    if not len(miss):
+        return None
+    known_ids = np.asarray(known.ids, str)
+
+    def loose(values: Any) -> pa.Array:
+        return pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(values, pa.string())))
+
+    at = pc.index_in(loose(miss), value_set=loose(known_ids))
     at_np = np.asarray(at.fill_null(-1).to_numpy(zero_copy_only=False), np.int64)
     hit = np.flatnonzero(at_np >= 0)
     pairs = ", ".join(f"{str(miss[i])!r} for {str(known_ids[at_np[i]])!r}" for i in hit[:3])
