@@ -166,6 +166,35 @@ def catalog_columns_unread(path: Any) -> None:
               "(movieId accepted); rename the columns to use them", file=sys.stderr)
 
 
+def padded_ids(model: Model) -> None:
+    """Warn of the log's ids with surrounding whitespace (``u1, f1``: a ', ' separator, a
+    padded export): kept byte for byte, so ``' f1'`` is a film of its own, ``'f1'`` finds
+    nothing, and ``'u1 '`` beside ``'u1'`` split one person's history in two, without a
+    word."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        ids = known.ids
+        flat = np.asarray(pc.utf8_trim_whitespace(pa.array(ids, pa.string()))
+                          .to_numpy(zero_copy_only=False), str)
+        padded = np.flatnonzero(flat != ids)
+        if not len(padded):
+            continue
+        _, where, counts = np.unique(flat, return_inverse=True, return_counts=True)
+        twins = int((counts[where[padded]] > 1).sum())
+        shown = ", ".join(repr(str(ids[i])) for i in padded[:3])
+        split = (f"; {twins:,} {'is' if twins == 1 else 'are'} another {kind} of the log but "
+                 f"for the whitespace: each such {kind}'s interactions are split in two"
+                 if twins else "")
+        print(f"warning: {len(padded):,} {kind} id{'s' * (len(padded) != 1)} of the log "
+              f"begin{'s' * (len(padded) == 1)} or end{'s' * (len(padded) == 1)} with "
+              f"whitespace ({shown}): ids are kept byte for byte, so the model knows "
+              f"{'them' if len(padded) != 1 else 'it'} as written{split}; strip the log's ids "
+              "(a ', ' separator?) if that was not meant", file=sys.stderr)
+
+
 def genre_separators(model: Model) -> None:
     """Warn of films whose genres hold a comma or a semicolon (``Action, Comedy``): genres are
     ``|``-separated, so each such field was read as one genre of its own, apart from
