@@ -67,9 +67,7 @@ def format_report(report: dict[str, Any]) -> str:
     s = report["split"]
     lines = [f"{report['dataset']}: {report['protocol']} protocol, "
              f"{s['train_interactions']:,} train / {s['test_interactions']:,} test interactions, "
-             f"{s['evaluated_users']:,} users, {s['known_films']:,} films "
-             f"({report['models'][ENGINE]['films_evaluated']} films with "
-             f"{report['min_viewers']}+ test viewers)"]
+             + _sizes(report)]
     rows = []
     for name, res in report["models"].items():
         ratio = report["ratios_to_engine"].get(name, {})
@@ -111,6 +109,29 @@ def format_report(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _sizes(report: dict[str, Any]) -> str:
+    """What the figures average over, each count named: the users an audience ranks and the
+    films known in training (of the data's), and the films and users each direction's
+    metrics average. It said "751 users, 1,616 films (201 films with 5+ test viewers)": of a
+    data set of 943 users, and no word of the 107 users the user metrics averaged."""
+    s, engine = report["split"], report["models"][ENGINE]
+
+    def of(n: int, key: str) -> str:
+        total = report.get(key)
+        return f" (of {total:,})" if isinstance(total, int) and total != n else ""
+
+    users, films = s["evaluated_users"], s["known_films"]
+    out = (f"{users:,} evaluated user{'s' * (users != 1)}{of(users, 'users')}, {films:,} "
+           f"film{'s' * (films != 1)} known in training{of(films, 'films')}; audience "
+           f"metrics average {engine['films_evaluated']:,} film"
+           f"{'s' * (engine['films_evaluated'] != 1)} with {report['min_viewers']}+ test "
+           "viewers")
+    if "users_evaluated" in engine:
+        n = engine["users_evaluated"]
+        out += f", user metrics {n:,} user{'s' * (n != 1)} with a test film"
+    return out
+
+
 # what a tie at the cut counts for (scoring.py): recall takes its expectation, the rest read
 # the ranking as top_k_rows fills it
 TIE_RECALL = "a tie at the cut counts its expected hits over the tie's orders"
@@ -127,7 +148,8 @@ def metric_notes(keys: list[str], k: int, user_k: int = USER_K,
         f"audience_ndcg@{k}": f"like audience_recall@{k}, but a viewer found near the top "
         f"counts more (1/log2(rank+1), 1.0 = every viewer ranked first); {TIE_ORDER}",
         "audience_auc": "chance that a film's held-out viewer is ranked above a random "
-        "non-viewer (0.5 = random order, 1.0 = perfect), averaged over films",
+        "non-viewer (0.5 = random order, 1.0 = perfect), averaged over the films "
+        f"audience_recall@{k} averages",
         f"user_recall@{user_k}": f"share of a user's held-out films found in their top "
         f"{user_k} recommendations, averaged over users with a held-out film; {TIE_RECALL}",
         f"user_ndcg@{user_k}": f"like user_recall@{user_k}, but a film found near the top "

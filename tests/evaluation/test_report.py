@@ -187,3 +187,21 @@ def test_the_notes_say_how_a_tie_at_the_cut_is_counted() -> None:
         assert "expected hits over the tie's orders" in notes[key]
     for key in (f"audience_ndcg@{k}", f"user_ndcg@{uk}"):
         assert "index order" in notes[key]
+
+
+def test_the_evaluate_header_names_what_each_count_is() -> None:
+    """The header said "751 users, 1,616 films (201 films with 5+ test viewers)" of a data
+    set of 943 users and 1,682 films, and nothing of the users the user metrics average."""
+    base = _report(20, 20, 5)
+    report = {**base, "users": 943, "films": 1682,
+              "split": {**base["split"], "evaluated_users": 751, "known_films": 1616},
+              "models": {**base["models"], ENGINE: {**base["models"][ENGINE],
+                                                    "films_evaluated": 1201,
+                                                    "users_evaluated": 1}}}
+    first = format_report(report).splitlines()[0]
+    assert first == ("d.csv: random protocol, 10 train / 5 test interactions, 751 evaluated "
+                     "users (of 943), 1,616 films known in training (of 1,682); audience "
+                     "metrics average 1,201 films with 5+ test viewers, user metrics 1 user "
+                     "with a test film")
+    same = {**report, "users": 751, "films": 1616}  # every user and film: no "(of ...)"
+    assert "751 evaluated users, 1,616 films known in training;" in format_report(same)
