@@ -54,6 +54,12 @@ def cli_tune(args: Any) -> int:
     print(f"validation objective: best {v['best']['objective']:.4f}, "
           f"defaults {v['defaults']['objective']:.4f}")
     rows = [[name] + [_fmt(t[name][key]) for key in headline(args.k)] for name in t]
+    s, vs = result["split"], result["validation_split"]
+    print(f"measured on: validation, {vs['train_interactions']:,} train / "
+          f"{vs['test_interactions']:,} held-out interactions of the test split's training "
+          f"part; test split ({result['protocol']} protocol, seed {result['seed']}), "
+          f"{s['train_interactions']:,} train / {s['test_interactions']:,} held-out "
+          "interactions (the rows below: defaults and best fitted on its training part)")
     print(table_text(["test split"] + headline(args.k), rows))
     print("\n".join(metric_notes(headline(args.k), args.k)))
     print(f"configuration written to {args.out} (use: recommender train --config {args.out})")

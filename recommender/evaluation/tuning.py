@@ -166,5 +166,8 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
         "objective": _objective_text(rows[best_i], k, user_k),
         "validation": {"best": rows[best_i], "defaults": rows[0]},
         "test": test,
+        # what the validation and test figures were measured on (the text printed them bare)
+        "split": outer.describe(),
+        "validation_split": val.describe(),
         "trials": sorted(rows, key=lambda r: -objective_key(r["objective"])),
     }

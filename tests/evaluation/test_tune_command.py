@@ -108,3 +108,32 @@ def test_tune_says_when_its_objective_is_one_direction_alone(
     assert tuned["objective"] == ("user_recall@20 on validation alone (audience_recall@100 "
                                   "had nothing to score there)")
     assert tuned["objective"] in said and "geometric mean" not in said
+
+
+def test_tune_says_what_its_figures_were_measured_on(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``tune`` printed validation objectives and a "test split" table without a word of the
+    splits: which protocol, how many interactions each held out. Oracle: the random split's
+    train part is every interaction it does not hold out, round(0.2 n) of n (no filter
+    touches it), and the validation split's the same of that train part."""
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    lines = ["user_id,film_id"] + [f"u{u},f{f}" for u in range(60)
+                                   for f in rng.choice(40, size=10, replace=False)]
+    log = tmp_path / "log.csv"
+    log.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "tuned.json"
+    assert main(["tune", "--data", str(log), "--out", str(out), "--trials", "2",
+                 "--k", "20"]) == 0
+    said = capsys.readouterr().out
+    n = 600
+    train = n - round(0.2 * n)
+    val_train = train - round(0.2 * train)
+    tuned: dict[str, Any] = json.loads(out.read_text())
+    test, val_test = (tuned["split"]["test_interactions"],
+                      tuned["validation_split"]["test_interactions"])
+    assert 0 < test <= n - train and 0 < val_test <= train - val_train
+    assert (f"measured on: validation, {val_train:,} train / {val_test:,} held-out "
+            "interactions of the test split's training part; test split (random protocol, "
+            f"seed 0), {train:,} train / {test:,} held-out interactions") in said
