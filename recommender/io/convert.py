@@ -296,6 +296,9 @@ def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     if pa.types.is_floating(arr.type):
         raise DataError(str(path), f"column {name} holds floating-point numbers; store ids "
                         "as strings (or integers)")
+    if pa.types.is_boolean(arr.type):  # a misplaced column: every row one of two "ids"
+        raise DataError(str(path), f"column {name} holds true/false values; store ids as "
+                        "strings (or integers)")
     if not pa.types.is_string(arr.type):
         try:
             arr = pc.cast(arr, pa.string())
