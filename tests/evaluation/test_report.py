@@ -205,3 +205,16 @@ def test_the_evaluate_header_names_what_each_count_is() -> None:
                      "with a test film")
     same = {**report, "users": 751, "films": 1616}  # every user and film: no "(of ...)"
     assert "751 evaluated users, 1,616 films known in training;" in format_report(same)
+
+
+def test_the_time_protocol_header_says_its_cut_off() -> None:
+    """The time split's cut-off was in the JSON only: the text gave the sizes of its two
+    parts and not when one ended. Oracle: the timestamp of 1998-03-05 12:00:00 UTC."""
+    base = _report(20, 20, 5)
+    report = {**base, "protocol": "time",
+              "split": {**base["split"], "cutoff_timestamp": 889099200}}
+    assert format_report(report).splitlines()[0].startswith(
+        "d.csv: time protocol (train: up to the 80th-percentile timestamp, 1998-03-05 "
+        "12:00:00 UTC), 10 train / 5 test interactions")
+    far = {**report, "split": {**report["split"], "cutoff_timestamp": -10**14}}
+    assert "80th-percentile timestamp, -100,000,000,000,000 unix seconds)" in format_report(far)
