@@ -166,6 +166,34 @@ def catalog_columns_unread(path: Any) -> None:
               "(movieId accepted); rename the columns to use them", file=sys.stderr)
 
 
+def odd_log_ids(model: Model) -> None:
+    """Warn of the log's ids a spreadsheet or a separator damaged (``padded_ids``,
+    ``scientific_ids``): they are kept byte for byte, so nothing else says so."""
+    padded_ids(model)
+    scientific_ids(model)
+
+
+def scientific_ids(model: Model) -> None:
+    """Warn of the log's ids written as numbers in scientific notation (``1.23457E+11``), as a
+    spreadsheet shows a long numeric id and saves it to CSV: its last digits are lost, and
+    ids that differed only there became one, so their histories were merged, without a
+    word."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        odd = pc.match_substring_regex(pa.array(known.ids, pa.string()),
+                                       r"^[0-9](\.[0-9]+)?[Ee]\+[0-9]+$")
+        n = int(pc.sum(odd).as_py() or 0)
+        if n:
+            shown = ", ".join(repr(str(i)) for i in known.ids[odd.to_numpy(
+                zero_copy_only=False)][:3])
+            what = "ids of the log are numbers" if n != 1 else "id of the log is a number"
+            print(f"warning: {n:,} {kind} {what} in scientific notation ({shown}), as a "
+                  "spreadsheet saves a long numeric id: its last digits are lost, and ids that "
+                  "differed only there are one; export the id column as text", file=sys.stderr)
+
+
 def padded_ids(model: Model) -> None:
     """Warn of the log's ids with surrounding whitespace (``u1, f1``: a ', ' separator, a
     padded export): kept byte for byte, so ``' f1'`` is a film of its own, ``'f1'`` finds

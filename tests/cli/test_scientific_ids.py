@@ -1,0 +1,34 @@
+"""A log whose ids a spreadsheet saved in scientific notation ('1.23457E+11' for
+123456789012) is warned of at train: the ids are kept byte for byte, so users whose ids
+differed in the lost digits were trained as one, and nothing said so. Oracle: the ids
+planted, and a clean log that says nothing of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from helpers import run_cli
+
+
+def _train(tmp_path: Path, capsys: Any, users: list[str]) -> str:
+    rows = [f"{u},f{(i + k) % 12}" for i, u in enumerate(users) for k in range(4)]
+    log = tmp_path / "log.csv"
+    log.write_text("user_id,film_id\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
+                           "--no-tune", "--factors", 4, "--iterations", 2)
+    assert code == 0, err
+    return str(err)
+
+
+def test_ids_in_scientific_notation_are_named(tmp_path: Path, capsys: Any) -> None:
+    users = [f"u{u:02d}" for u in range(30)] + ["1.23457E+11", "9.8765E+12", "4E+15"]
+    err = _train(tmp_path, capsys, users)
+    assert ("warning: 3 user ids of the log are numbers in scientific notation "
+            "('1.23457E+11', '9.8765E+12', '4E+15'), as a spreadsheet saves a long numeric id: "
+            "its last digits are lost") in err
+
+
+def test_ids_that_only_hold_an_e_say_nothing(tmp_path: Path, capsys: Any) -> None:
+    users = [f"u{u:02d}" for u in range(30)] + ["1E5A", "E+11", "1.5e-3", "12345"]
+    assert "scientific notation" not in _train(tmp_path, capsys, users)
