@@ -38,6 +38,11 @@ class IdMap:
     def ids(self) -> NDArray[np.str_]:
         return self._ids
 
+    @property
+    def arrow(self) -> pa.Array:
+        """The ids as an arrow string array (the one lookups hash; no copy)."""
+        return self._arrow
+
     def __len__(self) -> int:
         return len(self._ids)
 
