@@ -326,8 +326,8 @@ def _parse_problem(spec: Delimited, msg: str) -> DataError:
     line = physical_line(spec.path, number - 1, spec.quoting, spec.delimiter) if number else None
     if spec.shown_separator is not None:
         text = text.replace(spec.delimiter, spec.shown_separator)
-    hint = ""
-    if actual == 1:
+    hint = "" if text.strip() else " — a line of blanks alone (no data): delete it"
+    if actual == 1 and text.strip():  # blanks alone are no separator of another kind
         for cand in (";", ",", "\t", "|", " "):
             if cand != spec.delimiter and cand in text:
                 hint = f" — is the separator {sep_name(cand)}?"
