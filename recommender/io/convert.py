@@ -54,12 +54,12 @@ def _floor_decimal(path: Path, loc: Locator, arr: pa.Array) -> pa.Array:
     floored = pc.floor(arr)
     approx = np.asarray(pc.cast(floored, pa.float64()).fill_null(0.0)
                         .to_numpy(zero_copy_only=False), dtype=np.float64)
-    for bad, what in ((approx > MAX_TIMESTAMP, "is past the year 5138: expected unix seconds "
-                       "(milliseconds? divide by 1000)"),
+    for bad, what in ((approx > MAX_TIMESTAMP, "is past the year 5138: expected unix seconds "),
                       (approx < -(2.0**63), "is out of range; expected unix seconds")):
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
-            raise problem(path, loc, row, f"timestamp {value_of(arr, row)} {what}")
+            hint = unit_hint(float(approx[row])) if approx[row] > 0 else ""
+            raise problem(path, loc, row, f"timestamp {value_of(arr, row)} {what}{hint}")
     return pc.cast(floored, pa.int64())
 
 
@@ -284,7 +284,18 @@ def _refuse_late(path: Path, loc: Locator, seconds: NDArray[Any], shown: str,
                           "year 5138: expected the time of the event (is it a placeholder for "
                           "an unknown time?)")
         raise problem(path, loc, row, f"timestamp {seconds[row]:{shown}} is past the year "
-                      "5138: expected unix seconds (milliseconds? divide by 1000)")
+                      f"5138: expected unix seconds {unit_hint(float(seconds[row]))}")
+
+
+def unit_hint(value: float) -> str:
+    """The finer unit a timestamp past ``MAX_TIMESTAMP`` is likely written in, by its size
+    (today's time is 1.7e12 milliseconds, 1.7e15 microseconds, 1.7e18 nanoseconds), and the
+    division back to seconds: "divide by 1000" for microseconds left them a thousand times
+    too late, refused again."""
+    for limit, unit, by in ((1e14, "milliseconds", "1000"), (1e17, "microseconds", "1,000,000")):
+        if value < limit:
+            return f"({unit}? divide by {by})"
+    return "(nanoseconds? divide by 1,000,000,000)"
 
 
 def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
