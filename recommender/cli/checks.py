@@ -375,20 +375,18 @@ def say_unserved(model: Model | None, path: str, film_ids: Sequence[str],
     spreadsheet dropped) changes no audience until a model trained with ``--events`` knows
     it. Nothing without a model."""
     from recommender.io.text import plural
-    from recommender.model.foldin import can_fold_in, mistyped_users, unserved_ids
+    from recommender.model.foldin import can_fold_in, named_unserved
 
     if model is None:
         return
-    films, users = unserved_ids(model, film_ids, user_ids)
-    near = mistyped_users(model, user_ids, SHOWN_UNSERVED)
+    # a mistyped id is named once: as mistyped, not in the note below too
+    films, users, near = named_unserved(model, film_ids, user_ids, SHOWN_UNSERVED)
     if near:  # stored as given, silently: no conversion of the user meant
         as_what = "a new user" if can_fold_in(model) else "a user this model does not serve"
         print(f"warning: {plural(len(near), 'user id', sep=',')} of {path} the model does not "
               f"know but for surrounding spaces or leading zeros, stored as given ({as_what}, "
               "not a response of the user meant): " + ", ".join(
                   f"{u!r} (did you mean {k!r}?)" for u, k in near), file=sys.stderr)
-        named = {u for u, _ in near}  # (not named twice, in the note below too)
-        users = [u for u in users if u not in named]
     for ids, what, why in ((films, "film id", "a typo, leading zeros a spreadsheet dropped, or "
                                                "a film new to the catalog"),
                            (users, "user id", "this model folds no new user in")):

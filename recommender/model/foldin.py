@@ -75,6 +75,17 @@ def mistyped_users(model: Model, user_ids: Sequence[str], most: int = 100
     return out
 
 
+def named_unserved(model: Model, film_ids: Sequence[str], user_ids: Sequence[str],
+                   most: int = 100) -> tuple[list[str], list[str], list[tuple[str, str]]]:
+    """``unserved_ids`` and ``mistyped_users`` (``most`` of them) of one batch, each id named
+    once: a mistyped user id is left out of the users a model that folds no user in cannot
+    serve (BPR, LMF), where it was named twice, as mistyped and as unknown."""
+    films, users = unserved_ids(model, film_ids, user_ids)
+    near = mistyped_users(model, user_ids, most)
+    named = {u for u, _ in near}
+    return films, [u for u in users if u not in named], near
+
+
 def gram(film_factors: NDArray[np.floating]) -> NDArray[np.float64]:
     """``YtY`` (factors x factors, float64): computed once per model."""
     y = np.asarray(film_factors, np.float64)

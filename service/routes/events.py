@@ -52,7 +52,7 @@ from recommender.campaigns.store import UnknownPlanError
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.convert import MAX_ID_BYTES
 from recommender.io.text import clipped
-from recommender.model.foldin import mistyped_users, unserved_ids
+from recommender.model.foldin import named_unserved
 from service.deps import EngineDep
 from service.errors import describe_validation_error
 from service.idempotency import IdempotencyKey, plan_once, replayed_without_events, request_key
@@ -192,14 +192,16 @@ class EventsStored(BaseModel):
                     f"(at most {MAX_UNKNOWN_SHOWN}, in batch order; BPR, LMF and a Spark-trained "
                     "model fold no user in): stored, and counted in /events/status, but they "
                     "change no answer until a model trained with --events knows the user; "
-                    "empty under ALS and EASE trained locally, which fold new users in")
+                    "empty under ALS and EASE trained locally, which fold new users in. A "
+                    "user id in mistyped_user_ids is not named here too")
     mistyped_user_ids: list[dict[str, str]] = Field(
         default_factory=list,
         description=f"user ids of the batch the served model does not know that are a known "
                     f"user's id but for surrounding spaces or leading zeros (at most "
                     f"{MAX_UNKNOWN_SHOWN}): each {{'user_id', 'did_you_mean'}}; stored as "
-                    "given, a new user to a model that folds users in, so such an event is "
-                    "no conversion of the user meant")
+                    "given (a new user to a model that folds users in, a user it does not "
+                    "serve to one that folds none in), so such an event is no conversion of "
+                    "the user meant")
 
 
 class EventsStatus(BaseModel):
@@ -255,10 +257,9 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
         if stored:  # a batch of duplicates only is answered without looking for the mark
             sync.wrote()
     engine = request.app.state.service.engine
-    unknown, users = ([], []) if engine is None else \
-        unserved_ids(engine.model, batch.film_id, batch.user_id)
-    near = [] if engine is None else mistyped_users(engine.model, batch.user_id,
-                                                    MAX_UNKNOWN_SHOWN)
+    # a mistyped user id is named once, in mistyped_user_ids, as events import names it
+    unknown, users, near = ([], [], []) if engine is None else \
+        named_unserved(engine.model, batch.film_id, batch.user_id, MAX_UNKNOWN_SHOWN)
     return {"stored": stored, "duplicates": duplicates, "sequence": seq,
             "unknown_film_ids": unknown[:MAX_UNKNOWN_SHOWN],
             "unknown_user_ids": users[:MAX_UNKNOWN_SHOWN],

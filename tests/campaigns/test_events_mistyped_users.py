@@ -76,6 +76,27 @@ def test_a_model_that_folds_no_user_in_names_them_once(
     assert "note: 1 user id of" in err and "('newbie')" in err, err
 
 
+def test_post_events_names_them_once_under_a_model_that_folds_no_user_in(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under BPR or LMF POST /events named ' u4' in unknown_user_ids and in mistyped_user_ids,
+    where events import --model names it once; a user id new to the model is still unknown."""
+    from recommender.model import foldin
+
+    monkeypatch.setattr(foldin, "can_fold_in", lambda model: False)
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        warm_cache=False)
+    events = [{"event_id": f"m{i}", "user_id": u, "film_id": "00003",
+               "timestamp": 1_700_000_000 + i}
+              for i, u in enumerate(["u2", " u4", "someone-new", " u4", "00u5"])]
+    with TestClient(create_app(settings)) as client:
+        r = client.post("/events", json={"events": events})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["mistyped_user_ids"] == [{"user_id": " u4", "did_you_mean": "u4"},
+                                         {"user_id": "00u5", "did_you_mean": "u5"}], body
+    assert body["unknown_user_ids"] == ["someone-new"], body
+
+
 def test_a_batch_does_not_hash_every_user_of_the_model_again(
         model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each POST /events asked ``to_index`` whether its users are known, and pyarrow's
