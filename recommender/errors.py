@@ -5,6 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
+def clipped(value: str, most: int = 40) -> str:
+    """``value`` as ``repr`` writes it, cut after ``most`` characters with ``...``: an id a
+    request or a file spelt (a 2 MB event_id) named in an error without being echoed whole."""
+    return repr(value if len(value) <= most else value[:most] + "...")
+
+
 class RecommenderError(Exception):
     """Base class of every error the engine reports to a person."""
 
@@ -30,8 +36,9 @@ class UnknownIdError(RecommenderError, KeyError):
     kind = "id"
 
     def __init__(self, ids: Iterable[str]) -> None:
-        self.ids = [str(i) for i in ids]
-        shown = ", ".join(repr(i) for i in self.ids[:10])
+        self.ids = [str(i) for i in ids]  # whole; the message clips each (a 5,000-character
+        # plan_id of a URL was echoed whole in its 404)
+        shown = ", ".join(clipped(i) for i in self.ids[:10])
         more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
         super().__init__(f"unknown {self.kind} {shown}{more}")
 

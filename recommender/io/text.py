@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+# an id named in an error, clipped: defined beside the errors, which name ids too
+from recommender.errors import clipped as clipped
+
 
 def table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Left-aligned columns two spaces apart, a dashed rule under the header, no trailing
@@ -27,9 +30,3 @@ def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
     """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:
     the plural when it is not ``noun + "s"``; ``sep=","``: thousands separated)."""
     return f"{n:{sep}} {noun if n == 1 else nouns or noun + 's'}"
-
-
-def clipped(value: str, most: int = 40) -> str:
-    """``value`` as ``repr`` writes it, cut after ``most`` characters with ``...``: an id a
-    request or a file spelt (a 2 MB event_id) named in an error without being echoed whole."""
-    return repr(value if len(value) <= most else value[:most] + "...")
