@@ -66,7 +66,7 @@ WRITE_PATHS = frozenset({"/events", "/campaigns/plan", "/campaigns/{plan_id}/nex
 SCHEMA_PATH = "/openapi.json"
 #: the headers a key is read from (raw ASGI name -> as written)
 KEY_HEADERS = {b"authorization": "Authorization", b"x-api-key": API_KEY_HEADER}
-OPEN, READ, WRITE = "open", "read", "write"
+OPEN, READ, WRITE, ADMIN = "open", "read", "write", "admin"
 log = logging.getLogger("recommender.service")
 
 
@@ -163,6 +163,16 @@ def presented_keys(headers: Sequence[tuple[bytes, bytes]]) -> list[str]:
     return [k for k in keys if k]
 
 
+def bearer_key(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
+    """The key in the first ``Authorization: Bearer``, from raw ASGI headers: the admin
+    routes read theirs there only (``deps.require_admin``)."""
+    for name, value in headers:
+        if name.lower() == b"authorization":
+            scheme, _, token = value.decode("latin-1").partition(" ")
+            return (token.strip() or None) if scheme.lower() == "bearer" else None
+    return None
+
+
 def presented_key(headers: Sequence[tuple[bytes, bytes]]) -> str | None:
     """The key in ``X-API-Key``, else in ``Authorization: Bearer``, from raw ASGI headers."""
     keys = presented_keys(headers)
@@ -225,7 +235,9 @@ class ReadKeys:
     """Pure ASGI middleware: a request with a valid key carries its id in
     ``scope["state"]["key_id"]``; one without is answered 401 unless its route is open, and a
     read key on a write route is answered 403 (see the module docstring; an unknown path
-    counts as protected, so it reveals nothing)."""
+    counts as protected, so it reveals nothing, and one under ``/admin/`` is refused as the
+    admin routes refuse a caller without the admin key: it was told to send a read key,
+    which opens no admin path)."""
 
     def __init__(self, app: ASGIApp, keys: KeyRing, admin: KeyRing,
                  routes: Sequence[BaseRoute], write: KeyRing | None = None,
@@ -252,6 +264,8 @@ class ReadKeys:
         for regex, kind in self._table():
             if regex.match(path):
                 return kind
+        if path.startswith(ADMIN_PREFIX):  # no admin route: the admin key's, not a read key's
+            return ADMIN
         # not an API route: open when another route (docs, static files) answers it
         answered = any(not isinstance(r, APIRoute) and r.matches(scope)[0] is not Match.NONE
                        for r in self.routes if type(r).__name__ in ("Route", "Mount"))
@@ -283,6 +297,15 @@ class ReadKeys:
             await self.app(scope, receive, send)
             return
         kind = self._kind(scope)
+        if kind == ADMIN:  # refused as an admin route refuses (deps.require_admin), else 404
+            if not self.admin or self.admin.match(bearer_key(headers)) is None:
+                await _refuse(send, 401 if self.admin else 403,
+                              ADMIN_KEY_NEEDED if self.admin else ADMIN_CLOSED,
+                              _unread_body(scope))
+                return
+            scope.setdefault("state", {})["key_id"] = "admin"
+            await self.app(scope, receive, send)
+            return
         # writes are guarded once a read or a write key is set (metrics keys alone close
         # /metrics only: they closed the writes to all but the admin key, with a 401 asking
         # for a read key that did not exist, while the schema declared them open)

@@ -19,7 +19,7 @@ from service_fixtures import ODD_FILM_ID, save_model
 
 from recommender.model import artifact, layout
 from service.app import create_app
-from service.auth import KeyRing, key_id
+from service.auth import ADMIN_CLOSED, ADMIN_KEY_NEEDED, KeyRing, key_id
 from service.settings import Settings
 
 ADMIN = "admin-secret-0123456789"
@@ -231,6 +231,24 @@ def test_every_data_endpoint_needs_a_read_key(locked: TestClient) -> None:
     # the admin key reads too; unknown paths reveal nothing
     assert locked.get("/segments", headers=bearer(ADMIN)).status_code == 200
     assert locked.get("/no/such/thing").status_code == 401
+
+
+def test_an_unknown_admin_path_asks_for_the_admin_key(locked: TestClient, root: Path) -> None:
+    """/admin/<unknown> was told to send a read key (READ_KEY_NEEDED), which opens no admin
+    path: it is refused as /admin/reload refuses a caller without the admin key, and is a 404
+    to one with it."""
+    for path in ("/admin/nope", "/admin/reload/x"):
+        for headers in ({}, {"X-API-Key": READ_A}, bearer(READ_A), {"X-API-Key": ADMIN}):
+            r = locked.get(path, headers=headers)
+            known = locked.post("/admin/reload", headers=headers)
+            assert (r.status_code, r.json()) == (known.status_code, known.json()) == (
+                401, {"detail": ADMIN_KEY_NEEDED}), (path, headers, r.text)
+            assert r.headers["WWW-Authenticate"] == "Bearer"
+        assert locked.get(path, headers=bearer(ADMIN)).status_code == 404
+    with client(root, read_keys=READ_A) as closed:  # no admin key: the admin routes are shut
+        r, known = closed.get("/admin/nope"), closed.post("/admin/reload")
+        assert (r.status_code, r.json()) == (known.status_code, known.json()) == (
+            403, {"detail": ADMIN_CLOSED})
 
 
 def test_health_is_open_without_model_details(locked: TestClient, root: Path) -> None:
