@@ -24,11 +24,14 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.datastructures import MutableHeaders
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from recommender.io.atomic import pid_alive
 from recommender.serving.engine import Engine
+from service.auth import walk_routes
 from service.head import HEAD
+from service.raw_ids import route_path
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
                    5.0, 10.0)
@@ -156,6 +159,25 @@ class MetricsMiddleware:
         # read keys are configured: the version is no one's without a key (as /health's
         # model and /metrics), so a response to a caller without one does not carry it
         self.private = private
+        self._routes: list[tuple[re.Pattern[str], frozenset[str], str]] | None = None
+
+    def template(self, scope: Scope) -> str:
+        """The template of the route that answered the request, else of the API route its
+        path and method reach (a request refused before routing: a 413 by its
+        Content-Length, a 503 past the bound in flight, a 401 without a key were counted
+        under ``UNMATCHED``), else ``UNMATCHED``: a label per route, never per path."""
+        route = scope.get("route")
+        if route is not None:
+            return str(getattr(route, "path", UNMATCHED))
+        if self._routes is None:  # built on first use, when every router is included
+            routes = getattr(getattr(scope.get("app"), "router", None), "routes", [])
+            self._routes = [(compile_path(p)[0], frozenset(r.methods or ()), p)
+                            for p, r in walk_routes(routes)]
+        path, method = route_path(scope), str(scope.get("method", ""))
+        found = [(p, method in methods) for regex, methods, p in self._routes
+                 if regex.match(path)]
+        # the route of its method, else the first of its path (a 405's)
+        return next((p for p, same in found if same), found[0][0] if found else UNMATCHED)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -179,8 +201,7 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_with_header)
         finally:
-            route = scope.get("route")
-            template = str(getattr(route, "path", UNMATCHED)) if route is not None else UNMATCHED
+            template = self.template(scope)
             # a label per method a client names would let anyone grow the registry (and every
             # scrape) without bound: h11 takes any token as a method, up to the head's size
             method = "HEAD" if scope.get(HEAD) else str(scope.get("method", ""))  # service.head

@@ -72,7 +72,8 @@ def test_requests_past_the_bound_get_503_with_retry_after(model_dir: Path) -> No
                 t.join()
         assert results == [200, 200]
         assert client.get("/films/00012/audience", params={"k": 5}).status_code == 200
-        assert 'status="503"' in client.get("/metrics").text
+        assert 'recommender_http_requests_total{method="GET",route="/films/{film_id:path}/' \
+               'audience",status="503"} 1.0' in client.get("/metrics").text
 
 
 def test_the_schema_lists_the_busy_503_and_its_retry_after(model_dir: Path) -> None:
@@ -117,6 +118,14 @@ def test_bodies_over_the_limit_get_413(model_dir: Path) -> None:
         r = client.post("/audiences/lookalike", content=chunks(),
                         headers={"Content-Type": "application/json"})
         assert r.status_code == 413 and "over the limit" in r.json()["detail"]
+        # counted under the route (the one refused by its Content-Length, before routing, was
+        # counted under <unmatched>); a path no route has stays there
+        assert client.post("/no/such/route", content=big).status_code == 413
+        counts = client.get("/metrics").text
+        assert 'recommender_http_requests_total{method="POST",route="/audiences/lookalike",' \
+               'status="413"} 2.0' in counts, counts
+        assert 'recommender_http_requests_total{method="POST",route="<unmatched>",' \
+               'status="413"} 1.0' in counts, counts
 
 
 def test_refusals_to_a_caller_with_a_key_carry_the_model_version(model_dir: Path) -> None:
