@@ -134,9 +134,14 @@ class Overlay:
 
     def model(self) -> Model:
         """The derived model (cached until the next ``apply``); the base model itself when no
-        event applies."""
+        event was read, and with ``meta["overlay"]`` only when those read apply to nothing
+        (films it lacks): it has read them, so what it reflects (``Engine.events_seq``, a
+        next wave's ``events_seq``) runs through them (it said 0, or the training's)."""
         if self._derived is None:
-            self._derived = self._materialise() if self.applied else self.base
+            self._derived = (self._materialise() if self.applied else self.base
+                             if self.seq == self.since else
+                             replace(self.base, meta={**self.base.meta,
+                                                      "overlay": self.describe()}))
         return self._derived
 
     def _materialise(self) -> Model:

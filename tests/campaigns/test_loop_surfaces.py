@@ -35,6 +35,24 @@ def _rows(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def test_a_next_wave_names_events_of_films_the_model_lacks(model_dir: Path,
+                                                           tmp_path: Path) -> None:
+    """Every event of the store was of a film the model lacks: the next wave's events_seq
+    read 0 (the model as trained), while X-Events-Seq named the store's sequence."""
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "s.db"),
+                        events_poll=3600, warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        body = {"films": [{"film_id": "00003", "budget": 20}], "waves": 2, "seed": 1}
+        plan_id = client.post("/campaigns/plan", json=body).json()["plan_id"]
+        now = int(time.time())
+        seq = client.post("/events", json={"events": [
+            {"event_id": f"n-{i}", "user_id": "u2", "film_id": f"not-in-model-{i}",
+             "timestamp": now} for i in range(3)]}).json()["sequence"]
+        r = client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1})
+        assert r.status_code == 200, r.text
+        assert r.json()["summary"]["events_seq"] == seq == int(r.headers["X-Events-Seq"]) > 0
+
+
 def test_the_loop_over_http(model_dir: Path, tmp_path: Path) -> None:
     settings = Settings(model_path=str(model_dir), store=str(tmp_path / "s.db"),
                         events_poll=0.05, warm_cache=False)

@@ -129,6 +129,19 @@ def test_engine_keys_follow_the_event_sequence(model: Model) -> None:
     assert derived.max_k == base.max_k and derived.depth == base.depth
 
 
+def test_events_of_films_the_model_lacks_are_reflected_all_the_same(model: Model) -> None:
+    """Events that apply to nothing (a film the model lacks) left the base model, whose
+    meta names no sequence: its engine (and a next wave's events_seq) said 0 events were
+    seen, where the overlay had read through 42."""
+    uid = str(model.users.ids[0])
+    ov = _overlay(model, [(uid, "no-such-film", 1.0)], seq=42)
+    derived = ov.model()
+    assert ov.applied == 0 and ov.unknown_film_events == 1
+    assert derived.meta["overlay"]["seq"] == 42 and Engine(derived).events_seq == 42
+    assert derived.user_factors is model.user_factors and derived.seen is model.seen
+    assert "overlay" not in model.meta and Overlay(model).model() is model  # nothing read
+
+
 def test_log_weighting_uses_the_event_weight(model: Model) -> None:
     model.meta["params"] = {**model.meta["params"], "weighting": "log"}
     counts = sp.csr_matrix(np.array([[0, 2.0, 1.0]]))
