@@ -78,7 +78,9 @@ class Report(_Closed):
     start: int = Field(description="unix seconds: the plan's created time")
     end: int = Field(description="unix seconds: start + window")
     window_days: float = Field(description="days")
-    events_read: int = Field(description="store events of the plan's films read from start on")
+    events_read: int = Field(description="store events of the plan's films in the window, "
+                                         "from start to before end (those conversions are "
+                                         "counted from; not the day before, nor after end)")
     early_conversions: int = Field(description="plan rows with an event in the day before "
                                                "the start, not counted")
     sent_waves: int = Field(description="waves 1..N counted")

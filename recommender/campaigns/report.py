@@ -408,7 +408,10 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
         block["title"] = titles.get(block["film_id"], "")
     return {"plan_id": plan_id, "model_version": summary.get("model_version", ""),
             "start": begin, "end": end, "window_days": window_days,
-            "events_read": 0 if ev is None else int((ev.timestamp >= begin).sum()),
+            # those of the window, as conversions count them (it counted every event from
+            # the start on, past the window's end too: a year's, reported a year later)
+            "events_read": 0 if ev is None else int(((ev.timestamp >= begin)
+                                                     & (ev.timestamp < end)).sum()),
             "early_conversions": early,
             "sent_waves": sent, "plan_waves": planned,
             "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
