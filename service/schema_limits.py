@@ -7,9 +7,10 @@ limit with a marker in ``json_schema_extra``, and :func:`install` fills it in, p
 model (the schema is rebuilt after a reload):
 
 - ``{"x-maximum": "max_k"}``: ``maximum`` (``maxItems`` on an array) = that setting;
-  ``{"x-maximum": "event_time"}``: this clock plus ``events.FUTURE_SLACK`` when the schema is
-  built (the server's own bound only grows after that, so what the schema allows is accepted;
-  the schema is rebuilt every ``REBUILD_SECONDS``, so an event of now stays inside it);
+  ``{"x-maximum": "event_time"}``: this clock plus ``event_times.FUTURE_SLACK`` when the
+  schema is built (the server's own bound only grows after that, so what the schema allows is
+  accepted; the schema is rebuilt every ``REBUILD_SECONDS``, so an event of now stays inside
+  it);
 - ``{"x-vocabulary": "genre"}``: a ``pattern`` of the model's genres as the server reads them
   (``genre_pattern``: any case, spaces, hyphens and punctuation ignored where that names one
   genre); on an array it applies to the items;
@@ -83,14 +84,15 @@ WRITE_SCHEMES = {
 
 
 EVENT_TIME = "event_time"
-REBUILD_SECONDS = 43_200  # half of events.FUTURE_SLACK: the schema's event_time stays ahead
+REBUILD_SECONDS = 43_200  # half of FUTURE_SLACK: the schema's event_time stays ahead
 
 
 def event_time_limit() -> int:
-    """The latest event timestamp ``POST /events`` takes now (``events.check_not_future``),
+    """The latest event timestamp ``POST /events`` takes now (``events.check_event_times``),
     rounded down to the hour: still inside the server's bound, and the same in every schema
     built within the hour (apps and workers started together publish one schema)."""
-    from recommender.campaigns.events import FUTURE_SLACK, MAX_TIMESTAMP
+    from recommender.campaigns.event_times import FUTURE_SLACK
+    from recommender.campaigns.events import MAX_TIMESTAMP
 
     return min((int(time.time()) + FUTURE_SLACK) // 3600 * 3600, MAX_TIMESTAMP)
 

@@ -21,7 +21,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from recommender.campaigns.events import MAX_WEIGHT, EventBatch, first_future, id_too_long
+from recommender.campaigns.event_times import first_misdated
+from recommender.campaigns.events import MAX_WEIGHT, EventBatch, id_too_long
 from recommender.errors import DataError
 from recommender.io.binary import LOG_FORMATS, SPARK_READS_GZIP
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
@@ -124,9 +125,6 @@ def read_event_file(path: str | Path) -> EventBatch:
     users = string_ids(p, columns[USER_ID], USER_ID, loc)
     films = string_ids(p, columns[FILM_ID], FILM_ID, loc)
     ts = timestamp_column(p, columns[TIMESTAMP], loc)
-    if (ts < 0).any():
-        raise problem(p, loc, int(np.flatnonzero(ts < 0)[0]), "timestamp before 1970; "
-                      "expected unix seconds >= 0")
     weight = (float_column(p, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns
               else np.ones(n))
     bad = ~(np.isfinite(weight) & (weight > 0) & (weight <= MAX_WEIGHT))
@@ -145,9 +143,9 @@ def read_event_file(path: str | Path) -> EventBatch:
     if given is not None:
         _same_id_same_event(p, loc, given, u, f, ts.tolist(), weight.tolist())
     ids = given if given is not None else _derived_ids(u, f, ts.tolist(), weight.tolist())
-    late = first_future(ts)
-    if late is not None:
-        raise problem(p, loc, *late)
+    misdated = first_misdated(ts)  # before 1990 (a time left unset), or in the future
+    if misdated is not None:
+        raise problem(p, loc, *misdated)
     return EventBatch(ids, u, f, ts.tolist(), weight.tolist())
 
 

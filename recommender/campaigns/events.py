@@ -21,7 +21,6 @@ it runs (so neither module imports the other at import time).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from numpy.typing import NDArray
 from sqlalchemy.engine import Connection
 
 from recommender.campaigns.connection import bound_lock_wait, shown_url
+from recommender.campaigns.event_times import first_misdated
 from recommender.campaigns.moved import refuse_if_moved
 from recommender.campaigns.store import CampaignStore, metadata
 from recommender.errors import InvalidParameterError
@@ -58,7 +58,6 @@ def id_too_long(name: str, value: str) -> str | None:
 # mistake, and an event that far ahead would never fall in a report's window
 MAX_TIMESTAMP = convert.MAX_TIMESTAMP
 MAX_WEIGHT = 1e6  # the largest weight of one event (a bound that keeps fold-in finite)
-FUTURE_SLACK = 86_400  # seconds past the receiving clock an event may be dated (clock skew)
 EVENTS_LOCK = 0x65766E74  # "evnt": one lock id for every writer of events
 # seconds a writer waits for the writers' lock on PostgreSQL (its transaction's lock_timeout,
 # unless the session has one of its own), as long as SQLite's busy timeout, then fails (503
@@ -204,29 +203,16 @@ def check_events(rows: Sequence[dict[str, Any]], max_batch: int | None = None) -
     return out
 
 
-def check_not_future(batch: EventBatch, now: float | None = None) -> None:
-    """Refuse an event dated more than ``FUTURE_SLACK`` seconds after ``now`` (default: this
-    clock), naming it: a purchase has happened, and a date decades ahead (a clock or unit
-    bug) would stretch the calibration horizon of a model trained with ``--events``. (The
-    response simulation, ``simulate.py``, dates events inside a campaign window on purpose
-    and records them without this check.)"""
-    found = first_future(batch.timestamp, now)
+def check_event_times(batch: EventBatch, now: float | None = None) -> None:
+    """Refuse an event dated before 1990 or more than a day after ``now`` (default: this
+    clock), naming it (``event_times.first_misdated``): a purchase has happened, after a
+    campaign; a 0 (a time left unset) or a date decades ahead (a clock or unit bug) would
+    stretch the calibration horizon of a model trained with ``--events``. (The response
+    simulation, ``simulate.py``, dates events inside a campaign window on purpose and records
+    them without this check.)"""
+    found = first_misdated(batch.timestamp, now)
     if found is not None:
         raise _bad(found[0], batch.event_id[found[0]], found[1])
-
-
-def first_future(timestamps: Sequence[int] | NDArray[np.integer], now: float | None = None
-                 ) -> tuple[int, str] | None:
-    """(position, reason) of the first timestamp more than ``FUTURE_SLACK`` seconds after
-    ``now`` (default: this clock), or None."""
-    limit = (time.time() if now is None else now) + FUTURE_SLACK
-    ts = np.asarray(timestamps, np.int64)
-    if not len(late := np.flatnonzero(ts > limit)):
-        return None
-    i = int(late[0])
-    utc = [time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(t))) for t in (ts[i], limit)]
-    return i, (f"timestamp {int(ts[i])} ({utc[0]}) is in the future (after {int(limit)} "
-               f"({utc[1]}), this clock plus one day); expected when the event happened")
 
 
 def _check_values(batch: EventBatch) -> None:

@@ -28,13 +28,14 @@ from pydantic import (
     field_validator,
 )
 
+from recommender.campaigns.event_times import MIN_EVENT_TIMESTAMP, too_early
 from recommender.campaigns.events import (
     MAX_ID_LENGTH,
     MAX_TIMESTAMP,
     MAX_WEIGHT,
     EventBatch,
     EventConflictError,
-    check_not_future,
+    check_event_times,
     id_too_long,
     max_sequence,
     record_events,
@@ -139,9 +140,10 @@ class EventIn(BaseModel):
     film_id: StoredId = Field(min_length=1, max_length=MAX_ID_BYTES,
                               description="the film bought or watched (at most 1,000 bytes "
                                           "in UTF-8)")
-    timestamp: int = Field(ge=0, le=MAX_TIMESTAMP,
-                           description="when, in unix seconds (at most one day ahead of the "
-                                       "server's clock)",
+    timestamp: int = Field(ge=MIN_EVENT_TIMESTAMP, le=MAX_TIMESTAMP,
+                           description="when, in unix seconds: from 1990-01-01 on (a 0 is a "
+                                       "time left unset) and at most one day ahead of the "
+                                       "server's clock",
                            json_schema_extra={"x-maximum": "event_time"})
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
                           description="how much (1 = one ticket or view)")
@@ -164,6 +166,9 @@ class EventIn(BaseModel):
         if info.field_name == "timestamp" and MAX_TIMESTAMP < value <= 1000 * MAX_TIMESTAMP:
             raise ValueError(f"should be whole unix seconds, at most {MAX_TIMESTAMP:,}: "
                              "milliseconds? divide by 1000")
+        if info.field_name == "timestamp" and -MAX_TIMESTAMP <= value < MIN_EVENT_TIMESTAMP \
+                and value == int(value):  # named as events import names it (a 0: unset)
+            raise ValueError(too_early(int(value), named=False))
         return value
 
 
@@ -231,7 +236,7 @@ def post_events(body: EventsIn, request: Request) -> dict[str, Any]:
                        [e.film_id for e in ev], [e.timestamp for e in ev],
                        [e.weight for e in ev])
     try:
-        check_not_future(batch)
+        check_event_times(batch)
     except InvalidParameterError as e:  # its text says nothing of the batch was stored
         raise HTTPException(422, str(e)) from None
     served = request.app.state.service.engine

@@ -50,18 +50,18 @@ def test_a_column_that_is_not_read_is_refused(tmp_path: Path, header: str, row: 
 def test_a_parquet_column_that_is_not_read_is_refused_its_pandas_index_is_not(
         tmp_path: Path) -> None:
     f = tmp_path / "ev.parquet"
-    pq.write_table(pa.table({"user_id": ["a"], "film_id": ["b"], "timestamp": [5],
+    pq.write_table(pa.table({"user_id": ["a"], "film_id": ["b"], "timestamp": [1_700_000_005],
                              "rating": [4.0]}), f)
     with pytest.raises(DataError, match="column 'rating' is not read"):
         read_event_file(f)
-    pq.write_table(pa.table({"user_id": ["a"], "film_id": ["b"], "timestamp": [5],
+    pq.write_table(pa.table({"user_id": ["a"], "film_id": ["b"], "timestamp": [1_700_000_005],
                              "__index_level_0__": [7]}), f)
     assert read_event_file(f).user_id == ["a"]
 
 
 def test_the_columns_it_reads_are_read(tmp_path: Path) -> None:
     f = tmp_path / "ev.csv"
-    f.write_text("event_id,userId,movieId,timestamp,weight\ne1,u1,f1,5,2\n")
+    f.write_text("event_id,userId,movieId,timestamp,weight\ne1,u1,f1,1700000005,2\n")
     batch = read_event_file(f)
     assert batch.event_id == ["e1"] and batch.weight == [2.0]
 
@@ -70,20 +70,20 @@ def test_an_unnamed_column_is_pandas_index_and_not_refused(tmp_path: Path) -> No
     """DataFrame.to_csv writes its index as a first column with no name; training ignores it,
     and so does the events import (a named column it does not read is still refused)."""
     f = tmp_path / "ev.csv"
-    f.write_text(",user_id,film_id,timestamp\n0,u1,f1,5\n1,u2,f1,6\n")
+    f.write_text(",user_id,film_id,timestamp\n0,u1,f1,1700000005\n1,u2,f1,1700000006\n")
     assert read_event_file(f).user_id == ["u1", "u2"]
 
 
 def test_one_event_id_for_two_events_in_the_file_names_both_lines(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     f = tmp_path / "ev.csv"
-    f.write_text("user_id,film_id,timestamp,event_id\nu1,f1,5,a\nu1,f1,5,a\nu2,f1,5,a\n")
+    f.write_text("user_id,film_id,timestamp,event_id\nu1,f1,1700000005,a\nu1,f1,1700000005,a\nu2,f1,1700000005,a\n")
     with pytest.raises(DataError, match="line 4: event_id 'a' is also on line 2") as e:
         read_event_file(f)
     assert "already recorded" not in str(e.value)
     assert main(["events", "import", "--store", str(tmp_path / "s.db"), str(f)]) == 2
     assert f"{f}, line 4" in capsys.readouterr().err
-    f.write_text("user_id,film_id,timestamp,event_id\nu1,f1,5,a\nu1,f1,5,a\n")
+    f.write_text("user_id,film_id,timestamp,event_id\nu1,f1,1700000005,a\nu1,f1,1700000005,a\n")
     assert read_event_file(f).event_id == ["a", "a"]  # a copy of one event: stored once
 
 

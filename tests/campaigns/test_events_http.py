@@ -280,13 +280,13 @@ def test_a_store_outage_is_logged_once_a_minute_with_its_count(
 def test_a_batch_s_errors_say_what_happened_once(client: TestClient) -> None:
     # an event_id twice in one batch with two payloads: the store holds neither, so it is no
     # retry of a recorded event (the 409 said 'already recorded')
-    twice = {"events": [ev(1, "u5", "00003"), {**ev(1, "u5", "00003"), "timestamp": 1}]}
+    twice = {"events": [ev(1, "u5", "00003"), {**ev(1, "u5", "00003"), "timestamp": 1_600_000_001}]}
     r = client.post("/events", json=twice)
     assert r.status_code == 409, r.text
     assert "sent twice in this batch" in r.json()["detail"]
     assert "already recorded" not in r.json()["detail"]
     assert client.post("/events", json={"events": [ev(1, "u5", "00003")]}).status_code == 200
-    changed = {"events": [{**ev(1, "u5", "00003"), "timestamp": 2}]}
+    changed = {"events": [{**ev(1, "u5", "00003"), "timestamp": 1_600_000_002}]}
     r = client.post("/events", json=changed)  # a stored event changed: that is the retry case
     assert r.status_code == 409 and "already recorded" in r.json()["detail"]
     # a timestamp that is no number: what it got is said once ("got 'x', got 'x'")

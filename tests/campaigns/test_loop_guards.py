@@ -205,7 +205,7 @@ def test_surfaces(model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     assert "at most the 3 waves" in capsys.readouterr().err
     before = count_events(store)
     (tmp_path / "ev.csv").write_text("user_id,film_id,timestamp,event_id\n"
-                                     "u9,A,5,fresh\nu0,A,6,c-u0\n")
+                                     "u9,A,1700000005,fresh\nu0,A,1700000006,c-u0\n")
     assert main(["events", "import", "--store", str(path), str(tmp_path / "ev.csv"),
                  "--batch", "1"]) == 2
     assert "event_id 'c-u0'" in capsys.readouterr().err and count_events(store) == before
@@ -244,7 +244,7 @@ def test_an_import_overtaken_by_another_writer_says_what_it_stored(
 
     path, file = tmp_path / "s.db", tmp_path / "ev.csv"
     file.write_text("user_id,film_id,timestamp,event_id\n" +
-                    "".join(f"u{i},A,{100 + i},e{i}\n" for i in range(6)))
+                    "".join(f"u{i},A,{1_700_000_100 + i},e{i}\n" for i in range(6)))
     record, calls = ev.record_events, []
 
     def another_writer_between_batches(store: CampaignStore, batch: EventBatch) -> object:
@@ -279,7 +279,7 @@ def test_a_store_held_by_another_process_is_one_line(
 
     path, file = tmp_path / "s.db", tmp_path / "ev.csv"
     open_store(str(path)).close()
-    file.write_text("user_id,film_id,timestamp\nu1,A,100\n")
+    file.write_text("user_id,film_id,timestamp\nu1,A,1700000100\n")
     pragmas = store_module._sqlite_read_pragmas
 
     def short_wait(conn: object, record: object) -> None:

@@ -45,7 +45,8 @@ def test_events_import_says_it_reads_a_large_file(tmp_path: Path,
     from recommender.cli import main
 
     events = tmp_path / "events.csv"
-    events.write_text("user_id,film_id,timestamp\nu1,f1,100\nu2,f1,101\n", encoding="utf-8")
+    events.write_text("user_id,film_id,timestamp\nu1,f1,1700000100\nu2,f1,1700000101\n",
+                      encoding="utf-8")
     monkeypatch.setattr(reading, "LARGE", 10)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # capsys' stderr, a terminal
     assert main(["events", "import", "--store", str(tmp_path / "c.db"), str(events)]) == 0

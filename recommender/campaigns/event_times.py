@@ -1,0 +1,54 @@
+"""When an event may be dated: from 1990 on, and at most a day past the receiving clock.
+
+An event is a response to a campaign (a ticket, a view): ``POST /events`` and ``events
+import`` refuse a time before ``MIN_EVENT_TIMESTAMP`` (1990-01-01 UTC), naming the event: a 0
+(1970-01-01) or a small number is a time left unset or mangled, which no report's window
+holds, and which ``train --events`` would take as the oldest interaction of its log. A time
+more than ``FUTURE_SLACK`` seconds ahead is refused too (a clock or unit bug). The store
+itself keeps what it is given (``events.record_events`` checks whole seconds in ``[0,
+MAX_TIMESTAMP]``), so events recorded before this rule stay readable.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+MIN_EVENT_TIMESTAMP = 631_152_000  # 1990-01-01 00:00:00 UTC
+FUTURE_SLACK = 86_400  # seconds past the receiving clock an event may be dated (clock skew)
+
+
+def utc(ts: int) -> str:
+    """``ts`` (unix seconds) as a UTC time, ``2024-03-01 12:00:00 UTC`` (``"no date"`` past
+    what the platform's clock functions take)."""
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(ts)))
+    except (OverflowError, OSError, ValueError):
+        return "no date"
+
+
+def too_early(ts: int, named: bool = True) -> str:
+    """Why an event dated ``ts``, before ``MIN_EVENT_TIMESTAMP``, is refused (``named``:
+    beginning with the timestamp, which a 422 of the service says after, as what it got)."""
+    return (f"{f'timestamp {ts} ({utc(ts)}) is' if named else f'dated {utc(ts)},'} before "
+            f"1990-01-01 (unix {MIN_EVENT_TIMESTAMP}): an event is a response to a campaign; "
+            "expected when it happened, in unix seconds (a 0 is often a time left unset)")
+
+
+def first_misdated(timestamps: Sequence[int] | NDArray[np.integer], now: float | None = None
+                   ) -> tuple[int, str] | None:
+    """(position, reason) of the first timestamp before ``MIN_EVENT_TIMESTAMP`` or more than
+    ``FUTURE_SLACK`` seconds after ``now`` (default: this clock), or None."""
+    limit = (time.time() if now is None else now) + FUTURE_SLACK
+    ts = np.asarray(timestamps, np.int64)
+    if not len(bad := np.flatnonzero((ts < MIN_EVENT_TIMESTAMP) | (ts > limit))):
+        return None
+    i = int(bad[0])
+    if ts[i] < MIN_EVENT_TIMESTAMP:
+        return i, too_early(int(ts[i]))
+    return i, (f"timestamp {int(ts[i])} ({utc(int(ts[i]))}) is in the future (after "
+               f"{int(limit)} ({utc(int(limit))}), this clock plus one day); expected when the "
+               "event happened")
