@@ -275,7 +275,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
           f"= events for the film by the user within {args.window_days:g} days of the plan's "
           f"start ({utc_time(body['start'])}, unix {body['start']}); "
-          f"{body['events_read']:,} events read")
+          f"{body['events_read']:,} events read in that window")
     print(body["note"])
 
     blocks = [("overall", body["overall"])]

@@ -121,7 +121,7 @@ function reportView(report) {
   ];
   const method = report.method || {};
   return section("Report",
-    h("p", { class: "note" }, `${int(report.events_read)} events read; a conversion is an event for the film by the `,
+    h("p", { class: "note" }, `${int(report.events_read)} events read in the window; a conversion is an event for the film by the `,
       `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. `,
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
       `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
