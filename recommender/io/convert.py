@@ -298,6 +298,11 @@ def unit_hint(value: float) -> str:
     return "(nanoseconds? divide by 1,000,000,000)"
 
 
+#: an id that is empty or only blanks (ASCII whitespace; the same class in Java's regular
+#: expressions, for the Spark reader): no id, refused as an empty one is
+BLANK_ID = r"^[ \t\n\r\f\x0B]*$"
+
+
 def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                loc: Locator) -> pa.Array:
     """An id column as a non-empty string array (ids are never reformatted)."""
@@ -320,10 +325,12 @@ def string_ids(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
         row = int(np.flatnonzero(pc.is_null(arr).to_numpy(zero_copy_only=False))[0])
         raise problem(path, loc, row, f"missing {name}; expected a non-empty id")
     lengths = pc.binary_length(arr)
-    empty = pc.equal(lengths, 0)
+    empty = pc.match_substring_regex(arr, BLANK_ID)  # ' ' (a ", " separator, a blank cell)
     if pc.any(empty).as_py():
         row = int(np.flatnonzero(empty.to_numpy(zero_copy_only=False))[0])
-        raise problem(path, loc, row, f"empty {name}; expected a non-empty id")
+        text = value_of(arr, row)
+        raise problem(path, loc, row, f"empty {name}{f' ({text!r}: blanks only)' if text else ''}"
+                      "; expected a non-empty id")
     if len(arr) and pc.max(lengths).as_py() > MAX_ID_BYTES:  # bytes: 600 é are 1,200
         row = int(pc.index(pc.greater(lengths, MAX_ID_BYTES), True).as_py())
         text, size = value_of(arr, row), lengths[row].as_py()

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
-from recommender.io.convert import MAX_TIMESTAMP
+from recommender.io.convert import BLANK_ID, MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.spark.checks import (
     FLOAT32_MAX,
@@ -314,9 +314,9 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
 
     # (what, the column its example is shown from, condition, what was expected)
     checks: list[tuple[str, str, Column, str]] = [
-        (f"empty {USER_ID}", USER_ID, sf.col(USER_ID).isNull() | (sf.length(USER_ID) == 0),
+        (f"empty {USER_ID}", USER_ID, sf.col(USER_ID).isNull() | sf.col(USER_ID).rlike(BLANK_ID),
          "expected a non-empty id"),
-        (f"empty {FILM_ID}", FILM_ID, sf.col(FILM_ID).isNull() | (sf.length(FILM_ID) == 0),
+        (f"empty {FILM_ID}", FILM_ID, sf.col(FILM_ID).isNull() | sf.col(FILM_ID).rlike(BLANK_ID),
          "expected a non-empty id"),
     ]
     for c in (RATING, WEIGHT):
