@@ -14,7 +14,8 @@ the level ``TitleIndex.scored`` ranked it by:
 - ``words``: the query's words found in a name of the film as typed (accents, case and
   punctuation aside): a whole word, the start of one, or words written together
   ("spiderman"), or a name's word typed apart ("bat man" for Batman); anywhere inside a
-  word for an ``inside`` match. A Roman numeral counts as its digits ("ii" finds "2").
+  word for an ``inside`` match. A Roman numeral or a number word counts as its digits ("ii"
+  and "two" find "2").
 - ``corrected``: the others that are one edit from a word of a name, or two for a word of
   ``LONG_WORD`` letters or more, each ``{"typed", "title_word", "edits"}`` (the nearest word,
   then the first alphabetically; the last query word may be the start of one, mistyped).
@@ -49,6 +50,7 @@ from recommender.query.titles import (
     TitleIndex,
     catalog_reading,
     normalise,
+    number_words_as_digits,
     numerals_as_digits,
 )
 from recommender.query.typos import LONG_WORD, MAX_LENGTH, MIN_LENGTH, edit_distance
@@ -152,7 +154,7 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
     unmatched: list[str] = []
     apart = _written_apart(words, keys, kind, year)
     for i, word in enumerate(words):
-        forms = dict.fromkeys((word, numerals_as_digits(word)))
+        forms = dict.fromkeys((word, numerals_as_digits(word), number_words_as_digits(word)))
         last = i == len(words) - 1
         if i in apart or any(_found(f, keys, kind == "inside", last) for f in forms):
             found.append(word)

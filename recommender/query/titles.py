@@ -22,10 +22,10 @@ How a query meets a title (``TitleIndex.scores``):
 - A sequel's Roman numeral in the query is read in digits ("toy story ii" as "toy story
   2"), as titles are also keyed, with their number words in digits too ("ocean's 11" finds
   Ocean's Eleven); a query's number words are also read in digits ("toy story two" finds
-  Toy Story 2), ``NUMBER_WORD_PENALTY`` below the words as typed; a query that is only a
-  year also lists that year's films
-  (at ``WORDS``); a query equal to a film id ranks that film at ``ID_MATCH``, below a title
-  that is the query and above one that starts with it (``search_films``).
+  Toy Story 2), each a whole word of the title, ``NUMBER_WORD_PENALTY`` below the words as
+  typed; a query that is only a year also lists that year's films (at ``WORDS``); a query
+  equal to a film id ranks that film at ``ID_MATCH``, below a title that is the query and
+  above one that starts with it (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
 - ``scored`` also gives the level each score came from, before a year's bonus: how each
   result matched, in words, is ``title_match``'s.
@@ -135,20 +135,18 @@ def title_names(title: str) -> tuple[list[tuple[str, str]], int]:
 
 
 # a sequel's Roman numeral as people type it ("godfather 2"); single letters (I, V, X) stay
-# letters: they are words too ("I, Robot", "X-Men"). A query's number words are read in digits
-# only as a second reading, below the words as typed (read in digits alone, "three" became a
-# prefix "3" and ranked 300 first, "six" lost Sixth Sense)
+# letters: they are words too ("I, Robot", "X-Men"). A query's number words read in digits
+# alone, "three" became a prefix "3" and ranked 300 first ("six" lost Sixth Sense)
 _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", "ix": "9"}
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
 _WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen "
           "fifteen sixteen seventeen eighteen nineteen twenty").split()
-_AS_DIGITS = {**_ROMAN, **{word: str(n) for n, word in enumerate(_WORDS, start=2)}}
 _NUMBER = {word: str(n) for n, word in enumerate(_WORDS, start=2)}
+_AS_DIGITS = {**_ROMAN, **_NUMBER}
 _NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_NUMBER, key=len, reverse=True)) + r")\b")
-# a query's number words are also read in digits ("toy story two" as "toy story 2"), scored
-# this much below the reading as typed: less than any step between levels, so a title the
-# words as typed match as well ranks first ("three": Three Kings before 300)
-NUMBER_WORD_PENALTY = 0.01
+# a query's number words also read in digits ("toy story two": Toy Story 2), each a whole word
+# of the title ("twelve" is no start of 127 Hours: "12" is no word of it), this much below the
+NUMBER_WORD_PENALTY = 0.01  # words as typed: less than any step between levels
 _DIGIT_WORD = re.compile(r"\b(" + "|".join(sorted(_AS_DIGITS, key=len, reverse=True)) + r")\b")
 
 
@@ -169,6 +167,11 @@ def numerals_as_digits(text: str) -> str:
     2"), as every title key is also given: typed as numerals, the numeral was an unfinished
     word ("ii" the start of "iii") and Toy Story ranked above Toy Story 2."""
     return _ROMAN_WORD.sub(lambda m: _ROMAN[m.group(1)], text)
+
+
+def number_words_as_digits(text: str) -> str:
+    """A normalised query's number words in digits ("toy story two": "toy story 2")."""
+    return _NUMBER_WORD.sub(lambda m: _NUMBER[m.group(1)], text)
 
 
 def _title_keys(title: str) -> tuple[list[str], int]:
@@ -380,6 +383,15 @@ class TitleIndex:
             score, level = np.where(take, by_year, typed), np.where(take, plain, level)
         return score, level
 
+    def _holding(self, words: Sequence[str]) -> NDArray[np.bool_]:
+        """Which titles have every one of ``words`` as a whole word of a key."""
+        out = np.ones(self.n, bool)
+        for w in words:
+            i = bisect.bisect_left(self.words, w)
+            found = self._rows(self.word_keys, [i] if self.words[i:i + 1] == [w] else [])
+            out &= np.isin(np.arange(self.n), self.key_title[found])
+        return out
+
     def scored(self, query: str) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Each title's match score for ``query`` (0 = no match; higher is better), and the
         match level it came from, before a year's bonuses (``title_match`` names it). A query
@@ -395,10 +407,11 @@ class TitleIndex:
             other, other_level = self._text_scores(as_title.strip())
             take = other > score
             score, level = np.where(take, other, score), np.where(take, other_level, level)
-        in_digits = _NUMBER_WORD.sub(lambda m: _NUMBER[m.group(1)], text)
+        in_digits = number_words_as_digits(text)
         if in_digits != text:  # "two" found no "Toy Story 2": titles are keyed in digits too
             other, other_level = self._text_scores(in_digits)
-            other = np.where(other > 0, other - NUMBER_WORD_PENALTY, 0.0)
+            held = self._holding([_NUMBER[w] for w in _NUMBER_WORD.findall(text)])
+            other = np.where((other > 0) & held, other - NUMBER_WORD_PENALTY, 0.0)
             take = other > score
             score, level = np.where(take, other, score), np.where(take, other_level, level)
         return score, level

@@ -86,6 +86,8 @@ def test_a_number_of_the_title_is_no_year() -> None:
     # words written together, a Roman numeral as its digits, the start of a word, inside
     ("spiderman", 4, match("title", ["spiderman"])),
     ("toy story ii", 5, match("title", ["toy", "story", "ii"])),
+    # a number word as its digits, as the ranking reads it ("two" was told a typo of "toy")
+    ("toy story two", 5, match("title", ["toy", "story", "two"])),
     ("empire stri", 2, match("title_start", ["empire", "stri"])),
     ("odfathe", 6, match("inside", ["odfathe"])),
     ("mystery", 7, match("title_start", ["mystery"])),

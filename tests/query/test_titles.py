@@ -192,12 +192,16 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
                 + (f" {year}" if year else "")).strip()
     if as_title and as_title != text:
         score = [max(a, b) for a, b in zip(score, text_scores(as_title), strict=True)]
-    # the query's number words in digits too, a little below the words as typed
+    # the query's number words in digits too, a little below the words as typed, for a title
+    # that has each such number as a whole word ("twelve" is no start of "127 Hours")
     number = {w: str(n) for n, w in enumerate(words, start=2)}
     in_digits = " ".join(number.get(w, w) for w in text.split())
     if in_digits != text:
-        score = [max(a, b - search.NUMBER_WORD_PENALTY if b else 0.0)
-                 for a, b in zip(score, text_scores(in_digits), strict=True)]
+        numbers = [number[w] for w in text.split() if w in number]
+        held = [all(any(d in k.split() for k in keys_of(t)[0]) for d in numbers)
+                for t in titles]
+        score = [max(a, b - search.NUMBER_WORD_PENALTY if b and h else 0.0)
+                 for a, b, h in zip(score, text_scores(in_digits), held, strict=True)]
     return np.asarray(score)
 
 
@@ -210,7 +214,8 @@ ORACLE_TITLES = [
     "Amélie", "Amelie Returns", "The Painted Circuit", "The Painted Station", "", "Zoë's Film",
     "E.T. the Extra-Terrestrial (1982)", "Eternal Sunshine of the Spotless Mind (2004)",
     "Jurassic Park (1993)", "Jurassic Park III (2001)", "X-Men (2000)", "V for Vendetta",
-    "Ocean's Eleven (2001)", "Three Kings (1999)", "300 (2007)",
+    "Ocean's Eleven (2001)", "Three Kings (1999)", "300 (2007)", "127 Hours (2010)",
+    "Ocean's Twelve (2004)", "12 Angry Men (1957)", "2012 (2009)",
 ]
 ORACLE_YEARS = [0] * len(ORACLE_TITLES)
 ORACLE_YEARS[7] = 2011
@@ -235,6 +240,7 @@ def small_index() -> TitleIndex:
     "the paintde circuit", "jurasic prak", "amelei", "hrad", "xman", "se7en 1995", "7",
     "the seven", "seven 1995", "7 1995", "ocean's 11", "oceans eleven", "three", "3",
     "jurassic park three", "blade runner two", "three kings", "thre", "oceans elevn",
+    "twelve", "twelve angry", "two", "twenty", "oceans twelve 2004",
     # two edits in a word of 8 letters or more, when no word is one edit away
     "spidremna", "vnedettaa", "beuatifull mind", "jurassic prak", "jruasicc park",
     "eternal snushien", "godfathres", "tokyo godfathres 2003", "vnedettaa 2011", "spidremn",
@@ -453,6 +459,21 @@ def test_a_querys_number_words_find_titles_in_digits() -> None:
     assert first("jurassic park three") == "Jurassic Park III (2001)"
     assert first("three") == "Three Musketeers, The (1993)"
     assert first("the six") == "Sixth Sense, The (1999)"
+
+
+def test_a_querys_number_word_is_no_start_of_a_longer_number() -> None:
+    """Read in digits, "twelve" was the start of "127" and "two" of "2012": 127 Hours ranked
+    above Ocean's Twelve (matched by the word as typed), 2012 above The Two Towers; a title
+    now needs each number as a whole word ("12 Angry Men" has it)."""
+    titles = ["127 Hours (2010)", "Ocean's Twelve (2004)", "12 Angry Men (1957)",
+              "2012 (2009)", "Lord of the Rings: The Two Towers, The (2002)"]
+    index = TitleIndex(titles, [0] * len(titles))
+    views = np.array([500, 10, 5, 500, 20])
+
+    def found(query: str) -> list[str]:
+        return [titles[i] for i in ranked(index.scores(query), views).tolist()]
+    assert found("twelve") == ["12 Angry Men (1957)", "Ocean's Twelve (2004)"]
+    assert found("two") == ["Lord of the Rings: The Two Towers, The (2002)"]
 
 
 def test_a_titles_number_words_are_found_in_digits() -> None:
