@@ -95,7 +95,9 @@ class IdMap:
         stripped = external_id.strip().lstrip("0")
         keys, zero_led = self._zeros
         lo, hi = np.searchsorted(keys, stripped, "left"), np.searchsorted(keys, stripped, "right")
-        near = ([stripped] if stripped in self else []) + zero_led[lo:hi].tolist()
+        # numpy's str drops a trailing NUL: "5\x00" searched as "5" named "05"; compared here
+        same = [s for s in zero_led[lo:hi].tolist() if s.lstrip("0") == stripped]
+        near = ([stripped] if stripped in self else []) + same
         return [s for s in near if s != external_id]
 
     def did_you_mean(self, external_ids: Iterable[str]) -> str:

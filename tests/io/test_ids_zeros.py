@@ -37,3 +37,13 @@ def test_same_but_zeros_keeps_the_ids_order_among_equals() -> None:
     known = IdMap(["0070", "70", "070", "x", "00070"])
     assert known.same_but_zeros("70") == ["0070", "070", "00070"]
     assert known.same_but_zeros(" 0070") == ["70", "0070", "070", "00070"]
+
+
+def test_a_trailing_nul_is_no_id_of_zeros() -> None:
+    # numpy's str drops trailing NULs: the sorted lookup read "5\x00" as "5" and "\x00 " as
+    # "" (every id of zeros), where the dict, and the ids, name none
+    ids = ["05", "005", "0", "00", "5x"]
+    known = IdMap(ids)
+    for asked in ["5\x00", "\x00 ", "05\x00", " \x00\t", "\x00"]:
+        assert known.same_but_zeros(asked) == _oracle(ids, asked) == [], asked
+    assert known.same_but_zeros("5") == ["05", "005"]
