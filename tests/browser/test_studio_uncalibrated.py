@@ -17,6 +17,8 @@ import pytest
 from conftest import Served, _cli, _serve
 from studio_http import api
 
+from recommender.model.calibration import uncalibrated
+
 
 @pytest.fixture(scope="module")
 def served_uncalibrated(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
@@ -87,13 +89,13 @@ def _plan_horizon(change: dict[str, Any]) -> Any:
     return fulfill
 
 
-def test_a_plan_is_told_uncalibrated_by_its_flag_and_an_old_one_by_its_zeros(
+def test_a_plan_is_told_uncalibrated_by_its_flag_and_an_old_one_by_its_description(
         watched: Any, served_uncalibrated: Served) -> None:
     """The page told an uncalibrated plan by its zeros alone (an LP bound of 0, a horizon
     without days): a calibrated model's plan whose tiny probabilities round to a bound of 0
     on a log without timestamps read as "no conversion is expected". The plan's
     ``horizon.calibrated`` decides now; a plan stored before that flag is still told by its
-    zeros."""
+    zeros; it is told by its description now, as the server tells it."""
     page = watched.page
     film = _example(served_uncalibrated)
 
@@ -111,8 +113,13 @@ def test_a_plan_is_told_uncalibrated_by_its_flag_and_an_old_one_by_its_zeros(
 
     plan({"calibrated": True})  # the same zeros, flagged calibrated: no warning
     assert page.locator("#plan-no-chance").count() == 0
-    plan({"calibrated": _DROP})  # stored before the flag: told by its zeros
+    plan({"calibrated": _DROP})  # stored before the flag: told by its description
     assert page.inner_text("#plan-no-chance").startswith("No conversion is expected")
+    # stored before the flag, of a calibrated model (its zeros rounded, a log without
+    # timestamps): as the server's report tells it (calibration.uncalibrated), no warning
+    plan({"calibrated": _DROP, "description": "one curve for every film, on held-out ranks"})
+    assert page.locator("#plan-no-chance").count() == 0
+    assert not uncalibrated({"days": None, "description": "one curve for every film"})
     watched.assert_clean()
 
 

@@ -29,15 +29,15 @@ function noEffect(summary) {
 /** A plan made with a model whose calibration measured nothing (its horizon.calibrated
     false): every eligible (film, user) pair has a probability of 0, so its zeros read as a
     measured plan, "within 0.0000% of the best", without a word (demand by place warns of the
-    same model). A plan stored before that flag is told by its zeros: an LP bound of 0 with
-    users selected, probabilities without a horizon in days (a bound rounded to 0 from tiny
-    values with a horizon in days is no such plan). */
+    same model). A plan stored before that flag is told by its horizon's description, as the
+    server's report and `campaign show` tell it (calibration.uncalibrated): told by its zeros,
+    a calibrated model's plan whose tiny probabilities rounded to a bound of 0 on a log
+    without timestamps read as one. */
 function noChance(summary) {
-  const o = summary.optimality || {};
   const t = summary.totals || {};
   const horizon = summary.horizon || {};
   const flagged = typeof horizon.calibrated === "boolean" ? !horizon.calibrated
-    : o.lp_upper_bound === 0 && t.expected_conversions === 0 && horizon.days === null;
+    : String(horizon.description || "").startsWith("no calibration in this model");
   if (!(t.selected > 0) || !flagged) return "";
   const said = horizon.description || "";
   return h("p", { class: "warning", id: "plan-no-chance" },
