@@ -26,6 +26,7 @@ from recommender.spark.checks import (
     spark_csv_scan,
     with_line,
 )
+from recommender.spark.file_order import with_file_order
 from recommender.spark.timestamps import (
     _TS_EXPECTED,
     _check_time_column,
@@ -48,7 +49,7 @@ _EXPECTED = "user_id,film_id[,rating][,weight][,timestamp]"
 @dataclass
 class Source:
     """Raw events in Spark: user_id, film_id (strings), weight (double), rating (double, when
-    present), timestamp (long, when present), _order (file order)."""
+    present), timestamp (long, when present), _order and, from files, _file (file order)."""
 
     events: DataFrame
     has_rating: bool
@@ -300,8 +301,7 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
                           for c in numeric],
                         *([sf.col("__ts.f").alias("_ts_form")] if time is not None else []))
     _validate_events(events, path, picked, time)
-    events = (events.drop(*hidden)
-              .withColumn("_order", sf.monotonically_increasing_id()))
+    events = with_file_order(events.drop(*hidden), raw.inputFiles())
     return events, RATING in picked, TIMESTAMP in picked
 
 
@@ -419,12 +419,12 @@ def index_ids(events: DataFrame, column: str) -> tuple[DataFrame, NDArray[np.str
 
 def merge_events(events: DataFrame, has_rating: bool, has_ts: bool) -> DataFrame:
     """One row per (user_id, film_id), as ``Interactions.from_columns`` merges: weights
-    summed, the rating of the latest event (timestamp, then file order), the first
-    timestamp."""
+    summed, the rating of the latest event (timestamp, then file order: files by path, not
+    Spark's largest first), the first timestamp."""
     from pyspark.sql import functions as sf
 
     latest = sf.struct(sf.coalesce(sf.col(TIMESTAMP), sf.lit(-(2**63))) if has_ts else sf.lit(0),
-                      sf.col("_order"))
+                       *[sf.col(c) for c in ("_file", "_order") if c in events.columns])
     aggs = [sf.sum(WEIGHT).alias(WEIGHT)]
     if has_rating:
         aggs.append(sf.max_by(RATING, latest).alias(RATING))

@@ -149,3 +149,33 @@ def test_each_footer_is_read_once_for_both_checks(tmp_path: Path,
                    folder / "part-1.parquet")
     assert _local_nanos(folder)
     assert read.count(str(folder / "part-1.parquet")) == 2
+
+
+@pytest.mark.parametrize("small_first", [True, False])
+def test_a_pair_repeated_across_parts_keeps_the_rating_of_the_last_file_by_name(
+        spark: Any, tmp_path: Path, small_first: bool) -> None:
+    # Spark packs a folder's files into tasks largest first: the row ids alone put a small
+    # part-1's events before a large part-0's, so the "latest" rating of a pair without
+    # times followed the files' sizes, not their order (and --min-rating kept or dropped it)
+    from recommender.io import readers
+    from recommender.spark.reading import merge_events, read_source
+
+    folder = tmp_path / "log.d"
+    folder.mkdir()
+    small = pa.table({"user_id": ["u1"], "film_id": ["f1"], "rating": [1.0]})
+    others = [f"x{i}" for i in range(2000)]
+    large = pa.table({"user_id": ["u1", *others], "film_id": ["f1", *others],
+                      "rating": [5.0] * 2001})
+    parts = [small, large] if small_first else [large, small]
+    for i, part in enumerate(parts):
+        pq.write_table(part, folder / f"part-{i}.parquet")
+    whole = tmp_path / "whole.parquet"  # the oracle: the local reader on the parts in order
+    pq.write_table(pa.concat_tables(parts), whole)
+    local = readers.load(whole)
+    u1 = int(local.users.to_index(["u1"], strict=True)[0])
+    want = float(local.rating[(local.user_idx == u1)][0])
+    assert want == (5.0 if small_first else 1.0)
+    src = read_source(spark, str(folder), None, None)
+    got = (merge_events(src.events, True, False).filter("user_id = 'u1'").toArrow()
+           .to_pylist())
+    assert got == [{"user_id": "u1", "film_id": "f1", "weight": 2.0, "rating": want}]
