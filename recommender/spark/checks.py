@@ -1,7 +1,8 @@
 """What the driver checks as Spark reads a log, beyond Spark's own reading of it.
 
-A local CSV's quoted line breaks and UTF-8, id columns of bytes that are not UTF-8, and
-merged weights past what a 32-bit float holds.
+A local CSV's quoted line breaks and UTF-8, id columns of bytes that are not UTF-8, ids the
+local reader refuses (empty, holding a NUL byte, past its longest), and merged weights past
+what a 32-bit float holds.
 """
 
 from __future__ import annotations
@@ -15,13 +16,30 @@ import numpy as np
 
 from recommender.errors import DataError
 from recommender.io.binary import not_utf8, text_problem
+from recommender.io.convert import BLANK_ID, MAX_ID_BYTES
 from recommender.io.delimited import breaks_in_quotes, read_blocks
 from recommender.spark.timestamps import _quoted
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # the engine keeps weights as 32-bit floats
+
+
+def id_checks(name: str) -> list[tuple[str, str, Column, str]]:
+    """The local reader's checks of an id column (``convert.string_ids``) as the conditions of
+    ``reading._validate_events`` (what, the column shown, condition, what was expected): an
+    empty id or one of blanks only (``BLANK_ID``), one holding a NUL byte (its model kept it
+    without the NUL, a second user of another's id), one past ``MAX_ID_BYTES`` UTF-8 bytes."""
+    from pyspark.sql import functions as sf
+
+    v = sf.col(name)
+    return [(f"empty {name}", name, v.isNull() | v.rlike(BLANK_ID), "expected a non-empty id"),
+            (f"{name} holding a NUL byte", name, sf.instr(v, "\x00") > 0,
+             "expected text ids"),
+            (f"{name} past {MAX_ID_BYTES:,} UTF-8 bytes", name,
+             sf.octet_length(v) > MAX_ID_BYTES, f"expected an id of at most {MAX_ID_BYTES:,} "
+             "bytes (is a quote left open, or a column misplaced?)")]
 
 
 def refuse_summed_past_float32(merged: DataFrame, source: str) -> None:

@@ -15,12 +15,13 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
-from recommender.io.convert import BLANK_ID, MAX_TIMESTAMP
+from recommender.io.convert import MAX_TIMESTAMP
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.spark.checks import (
     FLOAT32_MAX,
     as_typed,
     csv_sep,
+    id_checks,
     refuse_byte_ids,
     short_failure,
     spark_csv_scan,
@@ -313,12 +314,7 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
     from pyspark.sql import functions as sf
 
     # (what, the column its example is shown from, condition, what was expected)
-    checks: list[tuple[str, str, Column, str]] = [
-        (f"empty {USER_ID}", USER_ID, sf.col(USER_ID).isNull() | sf.col(USER_ID).rlike(BLANK_ID),
-         "expected a non-empty id"),
-        (f"empty {FILM_ID}", FILM_ID, sf.col(FILM_ID).isNull() | sf.col(FILM_ID).rlike(BLANK_ID),
-         "expected a non-empty id"),
-    ]
+    checks: list[tuple[str, str, Column, str]] = [*id_checks(USER_ID), *id_checks(FILM_ID)]
     for c in (RATING, WEIGHT):
         if c in picked:
             v = sf.col(c)
@@ -364,7 +360,9 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
         n_bad = int(row[f"c{i}"] or 0)
         if n_bad:
             example = events.filter(cond).select(src).limit(1).collect()
-            shown = "" if not example or example[0][0] is None else f", e.g. {example[0][0]!r}"
+            value = None if not example else example[0][0]
+            cut = value if value is None or len(value) <= 40 else value[:40] + "..."  # long id
+            shown = "" if cut is None else f", e.g. {cut!r}"
             raise DataError(path, f"{n_bad:,} row{'s' if n_bad > 1 else ''} with {what}"
                             f"{shown}; {expected}")
     if time is not None:

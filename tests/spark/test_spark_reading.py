@@ -291,6 +291,37 @@ def test_spark_refuses_parquet_byte_ids_that_are_not_utf8(spark: Any, tmp_path: 
     assert sorted(got.column("user_id").to_pylist()) == ["ok", "é"]
 
 
+@pytest.mark.parametrize("fmt", ["parquet", "csv"])
+def test_spark_refuses_the_ids_the_local_reader_refuses(spark: Any, tmp_path: Path,
+                                                        fmt: str) -> None:
+    """Ids holding a NUL byte or past 1,000 UTF-8 bytes, which the local reader refuses, were
+    read by Spark: the model listed 'u1\x00' as a second 'u1' (its ids lose a trailing NUL)
+    and kept a 2,000-byte id that the campaign store cannot hold."""
+    from recommender.spark.reading import index_ids, merge_events, read_source
+
+    for users, words in ((["u1\x00", "u1"], r"1 row with user_id holding a NUL byte, e\.g\. "
+                                            r"'u1\\x00'; expected text ids"),
+                         ([f"{'é' * 501}", "u1"], r"1 row with user_id past 1,000 UTF-8 bytes, "
+                                                 r"e\.g\. 'é{40}\.\.\.'; expected an id of at "
+                                                 r"most 1,000 bytes")):
+        table = pa.table({"user_id": users, "film_id": ["f1", "f2"]})
+        path = tmp_path / f"ids.{fmt}"
+        if fmt == "csv":
+            pacsv.write_csv(table, path)
+        else:
+            pq.write_table(table, path)
+        with pytest.raises(DataError):
+            readers.load(path)  # the oracle: the local reader refuses it
+        with pytest.raises(DataError, match=re.escape(str(path)) + ": " + words):
+            read_source(spark, str(path), None, None)
+    # the longest id either reader takes: 1,000 bytes, read as written
+    path = tmp_path / "longest.parquet"
+    pq.write_table(pa.table({"user_id": ["é" * 500, "u1"], "film_id": ["f1", "f2"]}), path)
+    assert len(readers.load(path).users.ids) == 2
+    merged = merge_events(read_source(spark, str(path), None, None).events, False, False)
+    assert sorted(index_ids(merged, "user_id")[1].tolist()) == sorted(["é" * 500, "u1"])
+
+
 def test_a_malformed_csv_record_is_shown_and_not_said_to_be_readable_locally(
         spark: Any, tmp_path: Path) -> None:
     """A row of fewer fields than the header: Spark names no line, and the message said only
