@@ -292,10 +292,16 @@ def unit_hint(value: float) -> str:
     (today's time is 1.7e12 milliseconds, 1.7e15 microseconds, 1.7e18 nanoseconds), and the
     division back to seconds: "divide by 1000" for microseconds left them a thousand times
     too late, refused again."""
-    for limit, unit, by in ((1e14, "milliseconds", "1000"), (1e17, "microseconds", "1,000,000")):
+    for limit, unit, by in zip(UNIT_BOUNDS, ("milliseconds", "microseconds"),
+                               ("1000", "1,000,000"), strict=True):
         if value < limit:
             return f"({unit}? divide by {by})"
     return "(nanoseconds? divide by 1,000,000,000)"
+
+
+#: a late timestamp below the first is taken for milliseconds, below the second for
+#: microseconds, else for nanoseconds (``unit_hint``; the Spark reader splits by them too)
+UNIT_BOUNDS = (1e14, 1e17)
 
 
 #: an id that is empty or only blanks (ASCII whitespace; the same class in Java's regular

@@ -24,6 +24,10 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
 
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # the engine keeps weights as 32-bit floats
+#: the Spark types of an id column refused, by name, with what they hold (as the local
+#: reader's ``convert.string_ids`` refuses them)
+REFUSED_ID_TYPES = {"FloatType": "floating-point numbers", "DoubleType": "floating-point numbers",
+                    "BooleanType": "true/false values"}
 
 
 def id_checks(name: str) -> list[tuple[str, str, Column, str]]:

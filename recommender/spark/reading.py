@@ -15,10 +15,11 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
-from recommender.io.convert import MAX_TIMESTAMP
+from recommender.io.convert import MAX_TIMESTAMP, UNIT_BOUNDS, unit_hint
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.spark.checks import (
     FLOAT32_MAX,
+    REFUSED_ID_TYPES,
     as_typed,
     csv_sep,
     id_checks,
@@ -268,9 +269,9 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
                             f"expected {'ids' if c in (USER_ID, FILM_ID) else 'numbers'}")
     fields = {f.name: f.dataType for f in raw.schema.fields}
     for c in (USER_ID, FILM_ID):
-        if isinstance(fields[picked[c]], st.FloatType | st.DoubleType):
-            raise DataError(path, f"column {c} holds floating-point numbers; store ids as "
-                            "strings (or integers)")
+        if (what := REFUSED_ID_TYPES.get(type(fields[picked[c]]).__name__)) is not None:
+            raise DataError(path, f"column {c} holds {what}; store ids as strings (or "
+                            "integers)")
 
     def col(c: str) -> Column:
         return sf.col(_quoted(picked[c]))
@@ -332,10 +333,11 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
     if time is not None:
         checks += [
             ("bad timestamp", f"_raw_{TIMESTAMP}", ts.isNull(), _TS_EXPECTED),
-            ("late timestamp", f"_raw_{TIMESTAMP}", (ts > MAX_TIMESTAMP) & (form == 0),
-             "expected unix seconds up to the year 5138 (milliseconds? divide by 1000)"),
-            # a time written as a date or time (9999-12-31, "no end date") is no number of
-            # milliseconds, as the local reader says
+            *[("late timestamp", f"_raw_{TIMESTAMP}", (ts > MAX_TIMESTAMP) & (form == 0) & (
+                ts >= low) & (ts < high), "expected unix seconds up to the year 5138 "
+                f"{unit_hint(low)}")  # the unit its size implies, as the local reader says
+              for low, high in zip((0.0, *UNIT_BOUNDS), (*UNIT_BOUNDS, float("inf")), strict=True)],
+            # a date or time this late (9999-12-31, "no end date") is no unit slip: as locally
             ("late timestamp", f"_raw_{TIMESTAMP}", (ts > MAX_TIMESTAMP) & (form != 0),
              "expected the time of the event, up to the year 5138 (is it a placeholder for an "
              "unknown time?)"),

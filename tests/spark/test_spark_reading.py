@@ -79,6 +79,11 @@ BAD_FILES = [
      "1 row with negative weight"),
     ("ms.csv", "user_id,film_id,timestamp\nu1,f1,1700000000000\nu2,f2,5\n",
      "1 row with late timestamp.*milliseconds"),
+    # the unit its size implies, as locally (microseconds were told "divide by 1000")
+    ("us.csv", "user_id,film_id,timestamp\nu1,f1,1700000000000000\nu2,f2,5\n",
+     r"1 row with late timestamp.*\(microseconds\? divide by 1,000,000\)"),
+    ("ns.csv", "user_id,film_id,timestamp\nu1,f1,1700000000000000000\nu2,f2,5\n",
+     r"1 row with late timestamp.*\(nanoseconds\? divide by 1,000,000,000\)"),
     # a record of more fields than the header: the message names the problem (it quoted
     # the Java call, "An error occurred while calling o109")
     ("extra.csv", "user_id,film_id\nu1,f1\nu2,f2,f3\n", "malformed CSV record"),
@@ -513,3 +518,16 @@ def test_a_csv_in_a_folder_named_tsv_is_read_as_csv(spark: Any, tmp_path: Path) 
         got = read_source(spark, str(folder / name), None, None).events.toArrow()
         local = readers.load(folder / name)
         assert got.column("film_id").to_pylist() == list(local.films.ids) == ["f1"]
+
+
+def test_spark_refuses_a_parquet_id_column_of_booleans(spark: Any, tmp_path: Path) -> None:
+    """As the local reader: a column of true/false values read as ids was two users,
+    'true' and 'false' (Spark read them so too)."""
+    from recommender.spark.training import train_spark
+
+    path = tmp_path / "flags.parquet"
+    pq.write_table(pa.table({"user_id": [True, False], "film_id": ["f1", "f2"]}), path)
+    with pytest.raises(DataError, match="user_id holds true/false values"):
+        readers.load(path)
+    with pytest.raises(DataError, match="user_id holds true/false values"):
+        train_spark(str(path), SMALL, spark=spark)
