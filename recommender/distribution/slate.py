@@ -58,6 +58,7 @@ from recommender.distribution.places import (
 from recommender.distribution.screens import whole_number
 from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm, check_films
 from recommender.distribution.slate_fit import fit, own_demand, plain_targets
+from recommender.distribution.slate_units import SLATE_UNITS
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, MAX_COUNT, Cinemas
 from recommender.io.text import plural
@@ -317,44 +318,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "horizon": calibration.horizon(model.calibration),
         "model_version": model.version,  # a saved CLI --json says what made it
         "allocation": rows,
-        "units": {
-            "screens": "screens given to the film at the cinema (allocation rows); at the top, "
-                       "all the cinemas' screens",
-            "expected_new": "users of the cinema (their most visited) expected to watch the film "
-                            "within the calibration horizon (null: hidden, as for min_cell)",
-            "objective": "screens: the total absolute deviation sum |screens - target| over "
-                         "cinemas and films (0 = every film gets exactly its target), the "
-                         "target sharing each cinema's screens in proportion to expected_new "
-                         "(a cinema whose expected_new is hidden: to the summed expected_new "
-                         "of all the model's hidden cinemas, named or not, or by no demand "
-                         "when they hold fewer than min_cell users; a film held to "
-                         "its min_screens or max_screens has its expected_new scaled by one "
-                         "factor at every cinema until its targets meet the bound; films "
-                         "whose min_screens no factors meet, alone or together, take all the "
-                         "screens where they have demand, each its min_screens where they "
-                         "add up to those screens, else in proportion to them)",
-            "films.screens": "screens given to the film over all cinemas",
-            "films.min_screens": "the slate's fewest screens for the film over all cinemas "
-                                 "(0: no minimum)",
-            "films.max_screens": "the slate's most screens for the film over all cinemas "
-                                 "(null: no maximum)",
-            "films.expected_new": "users expected to watch the film within the calibration "
-                                  "horizon, over the users of the cinemas whose figures are "
-                                  "shown (a hidden cinema's are left out of the total too, "
-                                  "so that the total less the rows is not its figure)",
-            "films.expected_new_hidden_cinemas": "cinemas with users whose figures are hidden "
-                                                 "and left out of expected_new",
-            "cinemas": "cinemas in the screens file",
-            "cinemas_without_users": "cinemas of the screens file that no user names as "
-                                     "their most visited (a typo in an id shows here): "
-                                     "their screens are shared equally among the films no "
-                                     "bound holds back (totals over such cinemas within "
-                                     "one screen; a film held to a bound gets its own "
-                                     "share)",
-            "min_cell": "users: a cinema with fewer has its expected_new hidden (null), and so "
-                        "have the cinemas a film's breakdown by cinema pools with it into "
-                        "\"other\"",
-        },
+        "units": dict(SLATE_UNITS),
         "objective": round(float(np.abs(x - t).sum()), 6),
     }
 

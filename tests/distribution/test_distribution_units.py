@@ -113,3 +113,20 @@ def test_viewing_share_counts_the_store_events_it_is_computed_from() -> None:
     assert got["North"] != pytest.approx(trained[:60].sum() / trained.sum(), abs=1e-3)
     unit = body["units"]["viewing_share"]
     assert "events" in unit and "of the training interactions" not in unit
+
+
+def test_a_slates_rows_leave_out_the_pairs_given_no_screen_as_its_unit_says() -> None:
+    """A (cinema, film) given no screen has no allocation row, so a film's expected_new
+    (over every shown cinema) may pass the sum of its rows': the unit said neither."""
+    model = model_with_cinemas()
+    films = [SlateFilm(str(f)) for f in model.films.ids[:6]]  # 6 films for 9 screens
+    body = plan_slate(model, films, table(), min_cell=1)
+    rows = body["allocation"]
+    assert rows and all(r["screens"] > 0 for r in rows)
+    listed = {(r["cinema_id"], r["film_id"]) for r in rows}
+    assert len(listed) < 3 * len(films)  # some pairs got no screen
+    short = [f for f in body["films"] if f["expected_new"] > sum(
+        r["expected_new"] for r in rows if r["film_id"] == f["film_id"]) + 1e-9]
+    assert short  # their rows do not add up to their expected_new
+    assert "has no row" in body["units"]["screens"]
+    assert "may pass its rows' sum" in body["units"]["screens"]
