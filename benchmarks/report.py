@@ -507,7 +507,8 @@ def files_section() -> str:
         "`quality.py` (+ `quality_report.py`), "
         "`tune_defaults.py`, `spark_agreement.py`, `bench_calibration.py`, "
         "`bench_planning.py`, `bench_campaigns.py`, `bench_distribution.py`, "
-        "`bench_slate.py`, `bench_search.py`, `bench_studio.py`, `bench_reliability.py` "
+        "`bench_slate.py`, `bench_search.py`, `bench_studio.py`, `bench_foldin.py`, "
+        "`bench_reliability.py` "
         "(+ `reliability_tools.py`), `privacy_attack.py` (`make bench-privacy`: a "
         "linear-programming attack on the demo model's audience summaries, "
         "`results/privacy_attack.md`)."]))

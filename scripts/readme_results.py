@@ -97,6 +97,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
                                            "Timing: one film's distribution"),
     "privacy-attack": lambda: section(RESULTS / "privacy_attack.md", "Summary"),
     "privacy-cost": lambda: section(RESULTS / "privacy_attack.md", "What hiding costs"),
+    "foldin": lambda: section(RESULTS / "foldin.md", "Summary"),
     "bench-headline": lambda: (RESULTS / "headline.md").read_text(encoding="utf-8").strip(),
 }
 
