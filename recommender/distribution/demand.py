@@ -87,7 +87,9 @@ UNITS = {
                            "events, with no attributes), counted apart and not in any place; "
                            "their viewers and expected demand (users) are null when they are "
                            "fewer than min_cell, or when the users with a place are (then no "
-                           "place is shown) (their viewers are still the film's viewers "
+                           "place is shown), or when the trained users among them are (some "
+                           "but fewer, beside users new from events) (their viewers are "
+                           "still the film's viewers "
                            "less the places' total: README, Privacy by default)",
 }
 
@@ -221,7 +223,13 @@ def _body(model: Model, groups: PlaceGroups, p: NDArray[np.float64],
     # its row would be a small group's figures (the film's less theirs too), so no place is
     # shown, pooled or not, and theirs are hidden with it
     small = bool(k and merged == k and groups.unplaced_users and 0 < groups.users.sum() < m)
-    nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m, small)
+    # users new from campaign events have no place: with them, the trained users without one
+    # must be none or at least min_cell too (9 of them beside 12 new users showed 12 viewers:
+    # none of the 9, to anyone who knows the events)
+    added = int((model.meta.get("overlay") or {}).get("new_users", 0))
+    trained = groups.unplaced_users - added
+    nowhere = _without_place(groups.unplaced_users, seen_all[k], new_all[k], m,
+                             small or bool(added and 0 < trained < m))
     if small:
         merge = np.zeros(k, np.bool_)
     keep = np.flatnonzero(~merge) if not small else np.zeros(0, np.intp)
@@ -305,7 +313,8 @@ def _index(share: NDArray[np.float64], base: NDArray[np.float64]) -> list[float 
 def _without_place(users: int, viewers: float, expected_new: float, min_cell: int,
                    hide_all: bool = False) -> dict[str, Any]:
     """The users with no place value, apart from the breakdown (figures hidden under
-    ``min_cell`` users, as for any cell, and with ``hide_all``: the places' are hidden)."""
+    ``min_cell`` users, as for any cell, and with ``hide_all``: the places' are hidden, or
+    the trained users among them are under ``min_cell``)."""
     hide = users < min_cell or hide_all
     return {"users": int(users),
             "viewers": None if hide else int(viewers),

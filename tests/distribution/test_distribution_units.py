@@ -130,3 +130,27 @@ def test_a_slates_rows_leave_out_the_pairs_given_no_screen_as_its_unit_says() ->
     assert short  # their rows do not add up to their expected_new
     assert "has no row" in body["units"]["screens"]
     assert "may pass its rows' sum" in body["units"]["screens"]
+
+
+def test_trained_users_without_a_place_stay_hidden_beside_new_users() -> None:
+    """9 trained users without a region were hidden (under min_cell); 12 users new from
+    campaign events (no attributes) joined them, and the 21 showed their viewers: the 12 new
+    users' own, so none of the 9, to anyone who knows the events. Hidden while the trained
+    ones are some but fewer than min_cell; shown when they are none or enough."""
+    from recommender.serving.overlay import Overlay
+
+    def body(trained_unplaced: int) -> dict[str, Any]:
+        m = synthetic_model(n_users=120, n_films=8, seed=4)
+        m.user_table.attributes["region"] = np.where(np.arange(120) < 60, "North", "South")
+        m.user_table.attributes["region"][:trained_unplaced] = ""
+        ov = Overlay(m)
+        film = str(m.films.ids[0])
+        ov.apply(np.array([f"new{i}" for i in range(12)]), np.full(12, film), np.ones(12), 1)
+        return demand_by_place(ov.model(), film, "region", min_cell=10)["users_without_place"]
+
+    hidden = body(9)
+    assert hidden["users"] == 21 and hidden["viewers"] is None
+    assert hidden["expected_new"] is None and hidden["expected_total"] is None
+    for enough in (0, 10):
+        shown = body(enough)
+        assert shown["users"] == 12 + enough and shown["viewers"] is not None
