@@ -373,9 +373,10 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             if write_keys and path in WRITE_PATHS:
                 responses["401"] = {"description": "missing or wrong key",
                                     "content": {"application/json": {"schema": ERROR_REF}}}
-                responses["403"] = {"description": "a read key: this endpoint needs a write "
-                                                   "key or the admin key",
-                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                if read_keys:  # without read keys no key is one: every refusal is a 401
+                    responses["403"] = {"description": "a read key: this endpoint needs a "
+                                                       "write key or the admin key",
+                                        "content": {"application/json": {"schema": ERROR_REF}}}
                 op["security"] = [{name: []} for name in WRITE_SCHEMES]
             if metrics_keys and path == METRICS_PATH:
                 responses["401"] = {"description": "missing or wrong metrics key",

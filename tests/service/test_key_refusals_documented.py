@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
 from service.app import create_app
+from service.auth import WRITE_PATHS
 from service.settings import Settings
 
 ADMIN = "admin-secret-0123456789"
@@ -89,10 +90,31 @@ def test_a_read_keys_403_on_a_write_names_the_model_version(model_dir: Path,
 def test_readme_names_every_route_a_write_key_guards() -> None:
     """README's Security section lists the routes that need a write key: it left out
     ``POST /campaigns/{plan_id}/withdraw``, which the service guards as a write."""
-    from service.auth import WRITE_PATHS
-
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     section = readme.split("- **Write keys.**", 1)[1].split("\n- **", 1)[0]
     text = " ".join(section.split())
     for path in sorted(WRITE_PATHS):
         assert f"POST {path}" in text, path
+
+
+@pytest.mark.parametrize("keys", [
+    {"read_keys": READ, "admin_key": ADMIN},
+    {"write_keys": WRITE, "admin_key": ADMIN},
+    {"read_keys": READ, "write_keys": WRITE, "admin_key": ADMIN},
+    {"write_keys": WRITE, "metrics_keys": METRICS, "admin_key": ADMIN},
+])
+def test_a_write_routes_key_refusals_are_the_documented_ones(model_dir: Path,
+                                                             keys: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    """Each write route lists the key refusals some key (or none) gets from it, and no other:
+    with write keys and no read key, no key can be a read key, so a write route answers 401
+    whatever is sent, and its 403 "a read key" was listed without being possible."""
+    sent = [{}, {"X-API-Key": "wrong-key-0123456789"}, {"X-API-Key": READ},
+            {"X-API-Key": METRICS}]
+    with client(model_dir, store=str(tmp_path / "s.db"), **keys) as c:
+        spec = c.get("/openapi.json", headers={"X-API-Key": ADMIN}).json()
+        for path in sorted(WRITE_PATHS):
+            url = path.replace("{plan_id}", "p")
+            seen = {c.post(url, json={}, headers=h).status_code for h in sent}
+            listed = {int(s) for s in spec["paths"][path]["post"]["responses"]} & {401, 403}
+            assert seen == listed, (path, keys, seen, listed)
