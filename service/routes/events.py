@@ -345,9 +345,11 @@ class NextWaveRequest(BaseModel):
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
              responses={**NO_PLAN, **INVALID, **STORE_DOWN, 409: {
                  "model": Error, "description": "the sent waves spent every film's budget "
-                 "(nothing is left to plan), the Idempotency-Key was used for another "
-                 "request, or the store was moved by `campaign copy` (the log names the "
-                 "copy)"}},
+                 "(nothing is left to plan), the plan was withdrawn (its campaign is over), "
+                 "a plan stored meanwhile selects some of its pairs (as targets or controls: "
+                 "the same request again plans around them), the Idempotency-Key was used "
+                 "for another request, or the store was moved by `campaign copy` (the log "
+                 "names the copy)"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, response: Response, engine: EngineDep,

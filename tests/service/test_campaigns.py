@@ -403,3 +403,17 @@ def test_a_seed_that_draws_nothing_is_refused(client: TestClient) -> None:
     without = {k: v for k, v in body.items() if k != "seed"}
     assert client.post("/campaigns/plan", json=without).status_code == 200
     assert client.post("/campaigns/plan", json={**body, "holdout": 0.1}).status_code == 200
+
+
+def test_a_withdrawn_plans_next_wave_is_a_409_its_schema_names(client: TestClient) -> None:
+    """A next wave of a withdrawn plan is a 409 (its campaign is over); the 409's description
+    named a spent budget, a reused Idempotency-Key and a moved store, not this (nor a plan
+    stored meanwhile holding some of its pairs, the same 409 as a first plan's)."""
+    plan_id = client.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+    assert client.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": 1}
+                       ).status_code == 200
+    r = client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1})
+    assert r.status_code == 409 and "was withdrawn" in r.json()["detail"], r.text
+    said = client.get("/openapi.json").json()["paths"]["/campaigns/{plan_id}/next"]["post"][
+        "responses"]["409"]["description"]
+    assert "withdrawn" in said and "a plan stored meanwhile" in said
