@@ -38,6 +38,7 @@ from recommender.campaigns.slate import (
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
 from recommender.campaigns.withdraw import withdraw
 from recommender.errors import NothingToPlanError, PlansClashError, UnknownFilmError
+from recommender.io.convert import MAX_ID_BYTES
 from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
@@ -122,6 +123,9 @@ def _digits_only(value: Any) -> Any:
 
 #: a stored id that may be written as a JSON integer (read as its digits)
 DigitsId = Annotated[StoredId, BeforeValidator(_digits_only)]
+#: an opt-out: its schema states the bound ``plan.check_opt_outs`` refuses past (1,000
+#: bytes in UTF-8, so 1,000 characters at most); the check, with its own sentence, is there
+OptOutId = Annotated[DigitsId, Field(json_schema_extra={"maxLength": MAX_ID_BYTES})]
 router = APIRouter(tags=["campaigns"], route_class=JsonRoute,
                    dependencies=[Depends(store_gate, scope="function")])
 _open_lock = threading.Lock()
@@ -151,8 +155,9 @@ class PlanRequest(BaseModel):
     waves: JsonInt = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
     seed: JsonInt = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw (a "
                           "seed other than 0 with holdout 0 is refused: there is no draw)")
-    exclude_user_ids: list[DigitsId] = Field(default_factory=list, max_length=MAX_EXCLUDED,
-                                             description="users never planned (opt-outs)")
+    exclude_user_ids: list[OptOutId] = Field(default_factory=list, max_length=MAX_EXCLUDED,
+                                             description="users never planned (opt-outs; "
+                                                         "each at most 1,000 bytes in UTF-8)")
 
     @model_validator(mode="after")
     def _seed_read(self) -> PlanRequest:

@@ -65,6 +65,7 @@ from service.routes.campaigns import (
     MAX_EXCLUDED,
     NO_PLAN,
     DigitsId,
+    OptOutId,
     PlanCreated,
     campaign_store,
     caught_up,
@@ -327,10 +328,10 @@ class NextWaveRequest(BaseModel):
     holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
         None, ge=0, lt=1, description="control share (default: the plan's)")
     seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
-    exclude_user_ids: list[DigitsId] = Field(
+    exclude_user_ids: list[OptOutId] = Field(
         default_factory=list, max_length=MAX_EXCLUDED,
-        description="users never planned (opt-outs), on top of those every earlier plan of the "
-                    "campaign was given")
+        description="users never planned (opt-outs; each at most 1,000 bytes in UTF-8), on top "
+                    "of those every earlier plan of the campaign was given")
     leave_out_film_ids: list[DigitsId] = Field(
         default_factory=list, max_length=MAX_SLATE_FILMS,
         description="films of the plan left out from this wave on: their budget in the new "
