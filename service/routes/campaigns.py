@@ -204,7 +204,8 @@ class WithdrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     sent_waves: JsonInt = Field(ge=0, le=MAX_WAVES,
                                 description="waves 1..N of the plan were sent (0: none was); "
-                                            "the later ones never will be")
+                                            "the later ones never will be (at most the plan's "
+                                            "waves, a 422 past them)")
 
 
 class WithdrawnPlan(BaseModel):

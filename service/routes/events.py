@@ -302,9 +302,10 @@ def report(plan_id: str, request: Request,
                description=("count conversions this many days after the plan's start (at "
                             "least one second: timestamps are whole seconds)"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
-               "waves 1..N of the plan that were sent: only they are reported (default: "
-               "those its withdrawal recorded, else the sent_waves of a next wave planned "
-               "after it, else all the plan's waves)"))] = None
+               "waves 1..N of the plan that were sent: only they are reported (at most the "
+               "plan's waves, a 422 past them; default: those its withdrawal recorded, else "
+               "the sent_waves of a next wave planned after it, else all the plan's waves)"))
+           ] = None
            ) -> Response:
     plan_id = raw_plan_id(request.scope, plan_id)
     try:
@@ -321,7 +322,9 @@ class NextWaveRequest(BaseModel):
     # an opt-out written as a number is its digits, as the first plan's request reads it
     model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
     sent_waves: JsonInt = Field(1, ge=1, le=1000, description="waves of the plan that were sent "
-                                                          "(their targets count as contacted)")
+                                                          "(their targets count as contacted; "
+                                                          "at most the plan's waves, a 422 "
+                                                          "past them)")
     # "3" or true are not numbers, as the schema says (None, the default, passes)
     waves: Annotated[int | None, BeforeValidator(_json_number)] = Field(
         None, ge=1, le=1000, description="waves of the new plan (default: the plan's unsent)")

@@ -433,3 +433,24 @@ def test_an_opt_outs_length_bound_is_the_schemas(client: TestClient) -> None:
         assert r.status_code == 200, (name, r.text)
         r = client.post(url, json={**body, "exclude_user_ids": ["u" * (bound + 1)]})
         assert r.status_code == 422 and "bytes in UTF-8" in r.text, (name, r.text)
+
+
+def test_sent_waves_past_the_plans_waves_is_a_422_its_field_names(client: TestClient) -> None:
+    """sent_waves above the plan's waves (within the schema's maximum, 1000) is a 422 on the
+    report, the next wave and the withdrawal: each field's description now says so (the
+    schema alone made every value up to 1000 look valid; a generated client met 422s)."""
+    plan_id = client.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+    waves = BODY["waves"]
+    spec = client.get("/openapi.json").json()
+    report = client.get(f"/campaigns/{plan_id}/report", params={"sent_waves": waves + 1})
+    nxt = client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": waves + 1})
+    gone = client.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": waves + 1})
+    for r in (report, nxt, gone):
+        assert r.status_code == 422 and f"waves of plan {plan_id}" in r.text, r.text
+    said = [next(p["description"] for p in spec["paths"]["/campaigns/{plan_id}/report"][
+                "get"]["parameters"] if p["name"] == "sent_waves"),
+            spec["components"]["schemas"]["NextWaveRequest"]["properties"]["sent_waves"][
+                "description"],
+            spec["components"]["schemas"]["WithdrawRequest"]["properties"]["sent_waves"][
+                "description"]]
+    assert all("at most the plan's waves" in text for text in said), said
