@@ -144,7 +144,11 @@ class SlateFilmIn(BaseModel):
 
 
 class PlanRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    # the schema states ``_seed_read``'s rule: with holdout 0, a seed given is 0 (a request
+    # valid by the schema was refused with 422)
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, json_schema_extra={
+        "if": {"properties": {"holdout": {"const": 0}}, "required": ["holdout"]},
+        "then": {"properties": {"seed": {"const": 0}}}})
     films: list[SlateFilmIn] = Field(min_length=1, max_length=MAX_SLATE_FILMS,
                                      description="the slate: each film once")
     cap: JsonInt = Field(1, ge=1, le=MAX_CAP,

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import jsonschema_rs
 import pytest
 from fastapi.testclient import TestClient
 from service_fixtures import ODD_FILM_ID, ODD_USER_ID, save_model
@@ -454,3 +455,18 @@ def test_sent_waves_past_the_plans_waves_is_a_422_its_field_names(client: TestCl
             spec["components"]["schemas"]["WithdrawRequest"]["properties"]["sent_waves"][
                 "description"]]
     assert all("at most the plan's waves" in text for text in said), said
+
+
+def test_the_schema_states_the_seed_rule(client: TestClient) -> None:
+    """A seed other than 0 with a holdout of 0 is refused (422): the plan request's schema
+    states it, so each body below is valid by the schema exactly when the server plans it
+    (it was valid by the schema and refused, which Schemathesis' positive-data check met)."""
+    spec = client.get("/openapi.json").json()
+    validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/PlanRequest",
+                                             "components": spec["components"]})
+    for extra in ({"holdout": 0, "seed": 5}, {"holdout": 0.0, "seed": 1},
+                  {"holdout": 0, "seed": 0}, {"holdout": 0}, {"seed": 5},
+                  {"holdout": 0.2, "seed": 5}):
+        body = {"films": FILMS, "cap": 1000, **extra}
+        accepted = client.post("/campaigns/plan", json=body).status_code == 200
+        assert validator.is_valid(body) == accepted, extra
