@@ -32,6 +32,14 @@ def client(model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         yield c
 
 
+@pytest.fixture
+def own(model_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    """A client on a store of its own: a test's plans take no pair from another's."""
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "campaigns.db"))
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
 FILMS: list[dict[str, Any]] = [{"film_id": "00000", "budget": 30, "value": 2},
                                {"film_id": ODD_FILM_ID, "budget": 25},
                                {"film_id": "00002", "budget": 1000}]
@@ -392,60 +400,60 @@ def test_a_replayed_plan_names_the_model_it_was_planned_on(tmp_path: Path) -> No
             "x-model-version"]
 
 
-def test_a_seed_that_draws_nothing_is_refused(client: TestClient) -> None:
+def test_a_seed_that_draws_nothing_is_refused(own: TestClient) -> None:
     """A seed with a holdout of 0 drew no control group and changed nothing, and the plan
     recorded it (`plan --seed` with `--holdout 0` is refused too): a seed other than the
     default is refused then; the default, or any seed with a holdout, is planned."""
     body = {**BODY, "holdout": 0, "seed": 5}
-    r = client.post("/campaigns/plan", json=body)
+    r = own.post("/campaigns/plan", json=body)
     assert r.status_code == 422, r.text
     assert "the seed changes nothing" in r.text and "holdout above 0" in r.text
-    assert client.post("/campaigns/plan", json={**body, "seed": 0}).status_code == 200
+    assert own.post("/campaigns/plan", json={**body, "seed": 0}).status_code == 200
     without = {k: v for k, v in body.items() if k != "seed"}
-    assert client.post("/campaigns/plan", json=without).status_code == 200
-    assert client.post("/campaigns/plan", json={**body, "holdout": 0.1}).status_code == 200
+    assert own.post("/campaigns/plan", json=without).status_code == 200
+    assert own.post("/campaigns/plan", json={**body, "holdout": 0.1}).status_code == 200
 
 
-def test_a_withdrawn_plans_next_wave_is_a_409_its_schema_names(client: TestClient) -> None:
+def test_a_withdrawn_plans_next_wave_is_a_409_its_schema_names(own: TestClient) -> None:
     """A next wave of a withdrawn plan is a 409 (its campaign is over); the 409's description
     named a spent budget, a reused Idempotency-Key and a moved store, not this (nor a plan
     stored meanwhile holding some of its pairs, the same 409 as a first plan's)."""
-    plan_id = client.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
-    assert client.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": 1}
+    plan_id = own.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+    assert own.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": 1}
                        ).status_code == 200
-    r = client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1})
+    r = own.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1})
     assert r.status_code == 409 and "was withdrawn" in r.json()["detail"], r.text
-    said = client.get("/openapi.json").json()["paths"]["/campaigns/{plan_id}/next"]["post"][
+    said = own.get("/openapi.json").json()["paths"]["/campaigns/{plan_id}/next"]["post"][
         "responses"]["409"]["description"]
     assert "withdrawn" in said and "a plan stored meanwhile" in said
 
 
-def test_an_opt_outs_length_bound_is_the_schemas(client: TestClient) -> None:
+def test_an_opt_outs_length_bound_is_the_schemas(own: TestClient) -> None:
     """An opt-out longer than a user id may be is refused (422): the schema now states the
     bound (maxLength) on the plan's and the next wave's opt-outs, which it left unbounded,
     so a request valid by the schema was refused. At the bound it is planned."""
-    spec = client.get("/openapi.json").json()["components"]["schemas"]
-    plan_id = client.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+    spec = own.get("/openapi.json").json()["components"]["schemas"]
+    plan_id = own.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
     for name, url, body in (("PlanRequest", "/campaigns/plan", {**BODY, "cap": 1000}),
                             ("NextWaveRequest", f"/campaigns/{plan_id}/next",
                              {"sent_waves": 1})):
         bound = spec[name]["properties"]["exclude_user_ids"]["items"]["maxLength"]
-        r = client.post(url, json={**body, "exclude_user_ids": ["u" * bound]})
+        r = own.post(url, json={**body, "exclude_user_ids": ["u" * bound]})
         assert r.status_code == 200, (name, r.text)
-        r = client.post(url, json={**body, "exclude_user_ids": ["u" * (bound + 1)]})
+        r = own.post(url, json={**body, "exclude_user_ids": ["u" * (bound + 1)]})
         assert r.status_code == 422 and "bytes in UTF-8" in r.text, (name, r.text)
 
 
-def test_sent_waves_past_the_plans_waves_is_a_422_its_field_names(client: TestClient) -> None:
+def test_sent_waves_past_the_plans_waves_is_a_422_its_field_names(own: TestClient) -> None:
     """sent_waves above the plan's waves (within the schema's maximum, 1000) is a 422 on the
     report, the next wave and the withdrawal: each field's description now says so (the
     schema alone made every value up to 1000 look valid; a generated client met 422s)."""
-    plan_id = client.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+    plan_id = own.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
     waves = BODY["waves"]
-    spec = client.get("/openapi.json").json()
-    report = client.get(f"/campaigns/{plan_id}/report", params={"sent_waves": waves + 1})
-    nxt = client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": waves + 1})
-    gone = client.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": waves + 1})
+    spec = own.get("/openapi.json").json()
+    report = own.get(f"/campaigns/{plan_id}/report", params={"sent_waves": waves + 1})
+    nxt = own.post(f"/campaigns/{plan_id}/next", json={"sent_waves": waves + 1})
+    gone = own.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": waves + 1})
     for r in (report, nxt, gone):
         assert r.status_code == 422 and f"waves of plan {plan_id}" in r.text, r.text
     said = [next(p["description"] for p in spec["paths"]["/campaigns/{plan_id}/report"][
@@ -457,16 +465,16 @@ def test_sent_waves_past_the_plans_waves_is_a_422_its_field_names(client: TestCl
     assert all("at most the plan's waves" in text for text in said), said
 
 
-def test_the_schema_states_the_seed_rule(client: TestClient) -> None:
+def test_the_schema_states_the_seed_rule(own: TestClient) -> None:
     """A seed other than 0 with a holdout of 0 is refused (422): the plan request's schema
     states it, so each body below is valid by the schema exactly when the server plans it
     (it was valid by the schema and refused, which Schemathesis' positive-data check met)."""
-    spec = client.get("/openapi.json").json()
+    spec = own.get("/openapi.json").json()
     validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/PlanRequest",
                                              "components": spec["components"]})
     for extra in ({"holdout": 0, "seed": 5}, {"holdout": 0.0, "seed": 1},
                   {"holdout": 0, "seed": 0}, {"holdout": 0}, {"seed": 5},
                   {"holdout": 0.2, "seed": 5}):
         body = {"films": FILMS, "cap": 1000, **extra}
-        accepted = client.post("/campaigns/plan", json=body).status_code == 200
+        accepted = own.post("/campaigns/plan", json=body).status_code == 200
         assert validator.is_valid(body) == accepted, extra
