@@ -89,6 +89,11 @@ class NothingToPlanError(InvalidParameterError):
     rule no request schema states, so the service answers 409 (the CLI exits 2)."""
 
 
+class NothingToReportError(InvalidParameterError):
+    """A report of a plan withdrawn before any wave was sent: the plan's state, not the
+    request, so the service answers 409 (the CLI exits 2)."""
+
+
 def sqlstate(error: BaseException | None) -> str | None:
     """The SQLSTATE of a PostgreSQL driver's error: psycopg 3 names it ``sqlstate``, psycopg2
     ``pgcode`` (read as psycopg 3's alone, psycopg2's lock timeouts and full disks went

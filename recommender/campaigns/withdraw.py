@@ -39,7 +39,7 @@ from recommender.campaigns.store import (
     withdrawals,
     withdrawn_records,
 )
-from recommender.errors import InvalidParameterError, PlansClashError
+from recommender.errors import InvalidParameterError, NothingToReportError, PlansClashError
 
 MAX_SENT_WAVES = MAX_WAVES  # no plan has more waves
 
@@ -200,18 +200,20 @@ def _answer(conn: sa.Connection, plan_id: str, planned: int, at: str, already: b
 def withdrawn_waves(plan_id: str, summary: dict[str, Any], sent_waves: int | None
                     ) -> int | None:
     """For a report of a stored plan (``summary``, as ``CampaignStore.summary`` reads it): the
-    waves a withdrawal says were sent, None when it was not withdrawn; an
-    ``InvalidParameterError`` when it was withdrawn before any wave went out (nothing to
-    report) or ``sent_waves`` asks for more waves than were sent."""
+    waves a withdrawal says were sent, None when it was not withdrawn;
+    ``NothingToReportError`` when it was withdrawn before any wave went out, and an
+    ``InvalidParameterError`` when ``sent_waves`` asks for more waves than were sent."""
     gone = summary.get("withdrawn")
     if gone is None:
         return None
     sent = int(gone["sent_waves"])
-    if sent == 0 or (sent_waves or 0) > sent:
+    if sent == 0:
+        raise NothingToReportError(f"plan {plan_id} was withdrawn ({_how(plan_id, gone)}): no "
+                                   "wave was sent, so there is nothing to report")
+    if (sent_waves or 0) > sent:
         raise InvalidParameterError(
             f"plan {plan_id} was withdrawn ({_how(plan_id, gone)}): "
-            + ("no wave was sent, so there is nothing to report" if sent == 0 else
-               f"sent_waves must be in [1, {sent}], got {sent_waves}"))
+            f"sent_waves must be in [1, {sent}], got {sent_waves}")
     return sent
 
 

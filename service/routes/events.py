@@ -50,7 +50,7 @@ from recommender.campaigns.report import (
 )
 from recommender.campaigns.slate import MAX_SLATE_FILMS
 from recommender.campaigns.store import UnknownPlanError
-from recommender.errors import InvalidParameterError, NothingToPlanError
+from recommender.errors import InvalidParameterError, NothingToPlanError, NothingToReportError
 from recommender.io.convert import MAX_ID_BYTES
 from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
@@ -293,7 +293,9 @@ def _window_days(value: float) -> float:
 @router.get("/campaigns/{plan_id}/report", response_model=None, responses={
                 200: {"model": Report, "description": "the report (the library's body, as "
                                                       "`campaign report --json` prints it)"},
-                **NO_PLAN, **INVALID, **STORE_DOWN},
+                **NO_PLAN, **INVALID, **STORE_DOWN,
+                409: {"model": Error, "description": "the plan was withdrawn before any wave "
+                                                     "was sent: there is nothing to report"}},
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
@@ -316,6 +318,8 @@ def report(plan_id: str, request: Request,
         return Response(pydantic_core.to_json(body), media_type="application/json")
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
+    except NothingToReportError as e:
+        raise HTTPException(409, str(e)) from None
 
 
 class NextWaveRequest(BaseModel):

@@ -478,3 +478,21 @@ def test_the_schema_states_the_seed_rule(own: TestClient) -> None:
         body = {"films": FILMS, "cap": 1000, **extra}
         accepted = own.post("/campaigns/plan", json=body).status_code == 200
         assert validator.is_valid(body) == accepted, extra
+
+
+
+def test_a_report_of_a_plan_withdrawn_before_any_wave_is_a_documented_409(
+        own: TestClient) -> None:
+    """A plan withdrawn before any wave went out has nothing to report: the request has no
+    parameter to be wrong (it was a 422, whose description is "invalid request: a parameter
+    out of range or unknown..."), so it is a 409, the report's schema lists it, and the plan
+    itself still answers."""
+    plan_id = own.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+    assert own.post(f"/campaigns/{plan_id}/withdraw", json={"sent_waves": 0}
+                       ).status_code == 200
+    r = own.get(f"/campaigns/{plan_id}/report")
+    assert r.status_code == 409 and "nothing to report" in r.json()["detail"], r.text
+    listed = own.get("/openapi.json").json()["paths"]["/campaigns/{plan_id}/report"]["get"][
+        "responses"]
+    assert "nothing to report" in listed["409"]["description"]
+    assert own.get(f"/campaigns/{plan_id}").status_code == 200
