@@ -26,6 +26,7 @@ from pydantic import (
     StrictBool,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from recommender.campaigns.event_times import MIN_EVENT_TIMESTAMP, too_early
@@ -323,8 +324,11 @@ def report(plan_id: str, request: Request,
 
 
 class NextWaveRequest(BaseModel):
-    # an opt-out written as a number is its digits, as the first plan's request reads it
-    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+    # an opt-out written as a number is its digits, as the first plan's request reads it; the
+    # schema states ``_seed_read``'s rule: with a holdout of 0 given, a seed given is 1
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True, json_schema_extra={
+        "if": {"properties": {"holdout": {"const": 0}}, "required": ["holdout"]},
+        "then": {"properties": {"seed": {"const": 1}}}})
     sent_waves: JsonInt = Field(1, ge=1, le=1000, description="waves of the plan that were sent "
                                                           "(their targets count as contacted; "
                                                           "at most the plan's waves, a 422 "
@@ -334,7 +338,9 @@ class NextWaveRequest(BaseModel):
         None, ge=1, le=1000, description="waves of the new plan (default: the plan's unsent)")
     holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
         None, ge=0, lt=1, description="control share (default: the plan's)")
-    seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw")
+    seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw "
+                          "(a seed other than 1 with a holdout of 0 given is refused: there "
+                          "is no draw)")
     exclude_user_ids: list[OptOutId] = Field(
         default_factory=list, max_length=MAX_EXCLUDED,
         description="users never planned (opt-outs; each at most 1,000 bytes in UTF-8), on top "
@@ -348,6 +354,17 @@ class NextWaveRequest(BaseModel):
         False, description="leave out too the films whose sent waves measured no effect so far "
                            "(the summary's no_effect: the whole 95% interval of the absolute "
                            "uplift at or below 0)")
+
+    @model_validator(mode="after")
+    def _seed_read(self) -> NextWaveRequest:
+        """A seed other than the default with a holdout of 0 given: it draws the control
+        groups only, of which there are none (as a first plan's request and `plan --after
+        --holdout 0 --seed` refuse it)."""
+        if self.holdout == 0 and self.seed != 1 and "seed" in self.model_fields_set:
+            raise ValueError("seed draws the control groups only, and a holdout of 0 holds "
+                             "out none: the seed changes nothing; leave seed out, or give a "
+                             "holdout above 0")
+        return self
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,

@@ -412,6 +412,12 @@ def test_a_seed_that_draws_nothing_is_refused(own: TestClient) -> None:
     without = {k: v for k, v in body.items() if k != "seed"}
     assert own.post("/campaigns/plan", json=without).status_code == 200
     assert own.post("/campaigns/plan", json={**body, "holdout": 0.1}).status_code == 200
+    # a next wave given a holdout of 0 refuses a seed as a first plan does (it planned it)
+    plan_id = own.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+    r = own.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1, "holdout": 0, "seed": 5})
+    assert r.status_code == 422 and "the seed changes nothing" in r.text, r.text
+    assert own.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1, "holdout": 0}
+                    ).status_code == 200
 
 
 def test_a_withdrawn_plans_next_wave_is_a_409_its_schema_names(own: TestClient) -> None:
@@ -496,3 +502,17 @@ def test_a_report_of_a_plan_withdrawn_before_any_wave_is_a_documented_409(
         "responses"]
     assert "nothing to report" in listed["409"]["description"]
     assert own.get(f"/campaigns/{plan_id}").status_code == 200
+
+
+def test_the_next_waves_schema_states_its_seed_rule(own: TestClient) -> None:
+    """As the first plan's: a next wave's body is valid by its schema exactly when the server
+    plans it, for the seed given with a holdout of 0 (its default seed is 1)."""
+    spec = own.get("/openapi.json").json()
+    validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/NextWaveRequest",
+                                             "components": spec["components"]})
+    for extra in ({"holdout": 0, "seed": 5}, {"holdout": 0, "seed": 1}, {"holdout": 0},
+                  {"seed": 5}, {"holdout": 0.2, "seed": 5}):
+        plan_id = own.post("/campaigns/plan", json={**BODY, "cap": 1000}).json()["plan_id"]
+        body = {"sent_waves": 1, **extra}
+        accepted = own.post(f"/campaigns/{plan_id}/next", json=body).status_code == 200
+        assert validator.is_valid(body) == accepted, extra
