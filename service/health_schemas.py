@@ -66,7 +66,7 @@ class CacheWarmth(BaseModel):
 class ServiceLimits(BaseModel):
     max_k: int = Field(description="the largest page (k) a list endpoint accepts "
                                    "(RECOMMENDER_MAX_K)")
-    max_seed_users: int | None = Field(default=None, description=(
+    max_seed_users: int = Field(description=(
         "the longest lookalike seed list POST /audiences/lookalike accepts "
         "(RECOMMENDER_MAX_SEED_USERS)"))
 

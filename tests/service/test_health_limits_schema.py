@@ -1,0 +1,21 @@
+"""``/health``'s limits as its schema states them: ``max_seed_users`` is always a number (the
+schema let it be null, which the server never answers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from service.app import create_app
+from service.settings import Settings
+
+
+def test_max_seed_users_is_a_number_the_schema_requires(tmp_path: Path) -> None:
+    settings = Settings(model_path=str(save_model(tmp_path / "model")), max_seed_users=1234)
+    with TestClient(create_app(settings)) as client:
+        spec = client.get("/openapi.json").json()["components"]["schemas"]["ServiceLimits"]
+        assert spec["properties"]["max_seed_users"]["type"] == "integer"
+        assert "max_seed_users" in spec["required"]
+        assert client.get("/health").json()["limits"]["max_seed_users"] == 1234
