@@ -21,6 +21,7 @@ it runs (so neither module imports the other at import time).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +44,16 @@ MAX_ID_LENGTH = 256  # characters of an event_id (its column is String(256))
 
 
 def id_too_long(name: str, value: str) -> str | None:
-    """Why ``value`` is too long for ``name``, or None: an event_id past ``MAX_ID_LENGTH``
-    characters; a user or film id past the ``convert.MAX_ID_BYTES`` UTF-8 bytes a training
-    log may hold (an event is for a user and a film that training knows or will know)."""
+    """Why ``value`` is too long for ``name`` (or blank), or None: an event_id past
+    ``MAX_ID_LENGTH`` characters; a user or film id of blanks only (no id, as a log's reader
+    refuses it: ``convert.BLANK_ID``) or past the ``convert.MAX_ID_BYTES`` UTF-8 bytes a
+    training log may hold (an event is for a user and a film that training knows or will
+    know)."""
     if name == "event_id":
         return f"{name} is longer than {MAX_ID_LENGTH} characters" \
             if len(value) > MAX_ID_LENGTH else None
+    if re.match(convert.BLANK_ID, value):  # ' ' was stored, a user or film of its own
+        return f"{name} is blanks only; expected a non-empty id"
     if len(value) * 4 <= convert.MAX_ID_BYTES:  # no need to encode
         return None
     size = len(value.encode("utf-8", "surrogatepass"))

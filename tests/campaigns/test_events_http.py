@@ -420,3 +420,29 @@ def test_a_report_window_out_of_range_is_refused_in_the_cli_s_words(client: Test
     spec = client.get("/openapi.json").json()["paths"]["/campaigns/{plan_id}/report"]["get"]
     schema = next(p["schema"] for p in spec["parameters"] if p["name"] == "window_days")
     assert schema["minimum"] == 1 / 86400 and schema["maximum"] == 3650, schema
+
+
+@pytest.mark.parametrize("field", ["user_id", "film_id"])
+@pytest.mark.parametrize("blank", [" ", "\t", "  \r\n"])
+def test_an_id_of_blanks_is_refused_as_events_import_refuses_it(
+        client: TestClient, tmp_path: Path, field: str, blank: str) -> None:
+    """An id of blanks only (a ', ' separator before an empty cell) is no id: events import
+    refuses it naming the line (the oracle: its reader, ``read_event_file``), and POST /events
+    and ``check_events`` refuse it too, storing nothing (it was stored: a user ' ' of its own,
+    trained by ``train --events``)."""
+    from recommender.campaigns.event_file import read_event_file
+    from recommender.campaigns.events import check_events
+    from recommender.errors import DataError, InvalidParameterError
+
+    event = {**ev(1, "u5", "00003"), field: blank}
+    path = tmp_path / "blank.csv"
+    path.write_text("event_id,user_id,film_id,timestamp\n" + ",".join(
+        f'"{event[c]}"' for c in ("event_id", "user_id", "film_id", "timestamp")) + "\n")
+    with pytest.raises(DataError, match="blanks only"):
+        read_event_file(path)
+    r = client.post("/events", json={"events": [ev(0, "u5", "00003"), event]})
+    assert r.status_code == 422 and "blanks only" in r.text, r.text
+    assert count_events(client.app.state.campaign_store) == 0  # type: ignore[attr-defined]
+    with pytest.raises(InvalidParameterError, match=f"{field} is blanks only"):
+        check_events([event])
+    assert client.post("/events", json={"events": [ev(0, "u5", "00003")]}).status_code == 200
