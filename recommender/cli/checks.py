@@ -184,7 +184,8 @@ def zero_split_ids(model: Model) -> None:
     for kind, known in (("user", model.users), ("film", model.films)):
         bare = pc.utf8_ltrim(known.arrow, "0")
         changed = pc.and_(pc.not_equal(bare, known.arrow), pc.not_equal(bare, ""))
-        if not pc.any(changed).as_py():
+        # ids of one width never split; else counted before grouped (~4 s at 3M, for none)
+        if not pc.any(changed).as_py() or _one_each(known.arrow, bare):
             continue
         split = np.flatnonzero(pc.and_(changed, pc.greater(_group_sizes(bare), 1))
                                .to_numpy(zero_copy_only=False))
@@ -201,6 +202,14 @@ def zero_split_ids(model: Model) -> None:
               f"leading zeros ({pairs}): ids are kept byte for byte, so each is a {kind} "
               "of its own; a spreadsheet drops leading zeros: write the ids one way",
               file=sys.stderr)
+
+
+def _one_each(ids: Any, bare: Any) -> bool:
+    """Whether the forms ``bare`` of the unique ``ids`` are unique (so ids of one length)."""
+    import pyarrow.compute as pc
+
+    lengths = pc.min_max(pc.binary_length(ids))
+    return bool(lengths["min"] == lengths["max"]) or pc.count_distinct(bare).as_py() == len(bare)
 
 
 def _group_sizes(values: Any) -> Any:
