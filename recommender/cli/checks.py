@@ -96,6 +96,8 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
     ``quiet``: only the warning (for a dataset folder's own ``users.csv`` and ``films.csv``),
     and a note of the log's films that neither ``films`` nor ``more_films`` (``--films``,
     merged over it) gives a row."""
+    import numpy as np
+
     from recommender.io.readers import read_films, read_users
 
     for path, kind, ids, known in (
@@ -104,7 +106,9 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
         if not path:
             continue
         given = ids(path)
-        matched = int((known.to_index(given, strict=False) >= 0).sum())
+        found = np.asarray(known.to_index(given, strict=False)) >= 0
+        matched = int(found.sum())
+        miss = np.asarray(given, str)[~found]  # looked up once for every check below
         line = (f"{path}: {matched:,} of its {len(given):,} {kind} ids are {kind}s of the log "
                 f"({matched / max(len(known), 1):.1%} of its {len(known):,} {kind}s)")
         if matched:
@@ -125,18 +129,18 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                   file=sys.stderr)
         if kind == "film":
             catalog_columns_unread(path)
-        if matched and (twins := zero_twins(given, known)):  # some rows only: said nowhere
+        if matched and (twins := zero_twins(miss, known)):  # some rows only: said nowhere
             n, pairs = twins
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once leading zeros are dropped ({pairs}): ids are compared as written, so "
                   "they were left out; write them as the log does", file=sys.stderr)
-        if twins := space_twins(given, known):  # 'u1 ' (a padded export) for the log's 'u1'
+        if twins := space_twins(miss, known):  # 'u1 ' (a padded export) for the log's 'u1'
             n, pairs = twins
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"once surrounding spaces are dropped or letter case is ignored ({pairs}): "
                   "ids are compared byte for byte, so they were left out; write them as the "
                   "log does", file=sys.stderr)
-        if twins := form_twins(given, known):  # 'José' decomposed (NFD) for the log's NFC
+        if twins := form_twins(miss, known):  # 'José' decomposed (NFD) for the log's NFC
             n, pairs = twins
             print(f"warning: {path}: {n:,} of its {kind} ids match a {kind} of the log only "
                   f"in another Unicode form ({pairs}: the same letters, other code points, as "
@@ -290,8 +294,7 @@ def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    ids = np.asarray(given, str)
-    miss = ids[known.to_index(pa.array(ids, pa.string()), strict=False) < 0]
+    miss = np.asarray(given, str)
     if not len(miss):
         return None
     known_ids = np.asarray(known.ids, str)
@@ -312,8 +315,7 @@ def space_twins(given: Any, known: Any) -> tuple[int, str] | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    ids = np.asarray(given, str)
-    miss = ids[known.to_index(pa.array(ids, pa.string()), strict=False) < 0]
+    miss = np.asarray(given, str)
     if not len(miss):
         return None
     known_ids = np.asarray(known.ids, str)
@@ -334,9 +336,7 @@ def form_twins(given: Any, known: Any) -> tuple[int, str] | None:
     ``ascii`` escapes, as the two look alike); None if none."""
     import unicodedata
 
-    ids = [str(g) for g in given]
-    miss = [g for g, i in zip(ids, known.to_index(ids, strict=False).tolist(), strict=True)
-            if i < 0 and not g.isascii()]
+    miss = [g for g in (str(x) for x in given) if not g.isascii()]
     if not miss:
         return None
     nfc = {unicodedata.normalize("NFC", k): k for k in known.ids.tolist() if not k.isascii()}
