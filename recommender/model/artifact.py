@@ -31,9 +31,9 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
 
 Every file is flushed to disk before the version becomes current, so a crash or a SIGKILL
 at any point leaves the previous model or the new one (tests/model/test_artifact_layout.py
-kills a save at every step). ``load`` checks every file against its recorded size and SHA-256
-(streamed, 1 MiB at a time) and refuses a folder altered on disk, naming the file; a flat
-folder (written before versions) still loads, one without ``files`` unchecked.
+kills a save at every step). ``load`` checks every file against its recorded size and SHA-256,
+and meta.json against its own (``files.SELF``): a folder altered on disk is refused naming the
+file. A flat folder (written before versions) still loads, one without ``files`` unchecked.
 """
 
 from __future__ import annotations
@@ -53,7 +53,16 @@ from recommender.io.atomic import not_in_a_model
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
 from recommender.model import fitted, layout
-from recommender.model.files import file_sha256, json_file, npy_file, raw_file, write_flushed
+from recommender.model.files import file_sha256 as file_sha256  # tests, benchmarks
+from recommender.model.files import (
+    json_file,
+    npy_file,
+    raw_file,
+    sealed,
+    unsealed,
+    verify_file,
+    write_flushed,
+)
 from recommender.model.model import Model, Segments
 from recommender.model.staging import staged
 
@@ -122,7 +131,7 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
         meta["user_attributes"] = sorted(model.user_table.attributes)
         meta["factors"] = int(model.user_factors.shape[1]) - model.bias_columns  # as trained
         meta[FILES] = files
-        write_flushed(tmp / META, json_file(meta))
+        write_flushed(tmp / META, json_file(sealed(meta)))
     return dest
 
 
@@ -288,8 +297,7 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
                             f"{_train_first(src) if src == root else ''}") from None
     except (OSError, ValueError) as e:
         raise ArtifactError(f"{src / META}: unreadable ({e})") from None
-    if not isinstance(meta, dict):
-        raise ArtifactError(f"{src / META}: expected a JSON object")
+    meta = unsealed(meta, src / META, verify)  # a JSON object, as saved
     version = meta.get("format_version")
     if isinstance(version, bool) or version not in READABLE_VERSIONS:
         newer = isinstance(version, int) and version > max(READABLE_VERSIONS)
@@ -315,7 +323,7 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
         checked = _check_files(src, files, needed)
         if verify:
             for name, info in checked.items():
-                _verify(src / name, info)
+                verify_file(src / name, info)
     mode: Literal["r"] | None = "r" if mmap else None
 
     def arr(name: str) -> NDArray[Any]:
@@ -408,25 +416,6 @@ def _check_files(src: Path, files: Any, needed: list[str]) -> dict[str, dict[str
     if unlisted:
         raise ArtifactError(f"{where}: no checksum recorded for {', '.join(unlisted)}")
     return files
-
-
-def _verify(path: Path, info: dict[str, Any]) -> None:
-    """Refuse a file whose size or SHA-256 is not the one recorded when it was saved."""
-    try:
-        size = path.stat().st_size
-    except OSError:
-        raise ArtifactError(f"{path.parent}: incomplete model folder, missing "
-                            f"{path.name}") from None
-    if size != info["bytes"]:
-        raise ArtifactError(f"{path}: altered on disk since the model was saved ({size:,} "
-                            f"bytes, {info['bytes']:,} when saved; truncated or overwritten)")
-    try:
-        digest = file_sha256(path)
-    except OSError as e:
-        raise ArtifactError(f"{path}: unreadable ({e})") from None
-    if digest != info["sha256"]:
-        raise ArtifactError(f"{path}: altered on disk since the model was saved (its SHA-256 "
-                            f"is {digest[:16]}..., meta.json recorded {info['sha256'][:16]}...)")
 
 
 def _expect(src: Path, name: str, ok: bool, expected: str, got: Any) -> None:

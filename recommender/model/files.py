@@ -12,6 +12,7 @@ from typing import IO, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from recommender.errors import ArtifactError
 from recommender.model import layout
 
 CHUNK = 1 << 20  # bytes hashed at a time
@@ -28,6 +29,35 @@ def raw_file(data: bytes) -> Callable[[IO[bytes]], Any]:
 def json_file(obj: Any) -> Callable[[IO[bytes]], Any]:
     text = json.dumps(obj, indent=1, ensure_ascii=False) + "\n"
     return lambda f: f.write(text.encode("utf-8"))
+
+
+# meta.json's own checksum: it records every other file's, and a byte flipped in it that left
+# valid JSON ("iterations": 15 -> 17, a popularity weight, the model version) loaded unnoticed
+SELF = "meta_sha256"
+
+
+def _digest(meta: dict[str, Any]) -> str:
+    text = json.dumps(meta, indent=1, ensure_ascii=False) + "\n"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def sealed(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` with ``SELF`` last: the SHA-256 of ``meta`` as ``json_file`` writes it."""
+    rest = {k: v for k, v in meta.items() if k != SELF}
+    return {**rest, SELF: _digest(rest)}
+
+
+def unsealed(meta: Any, where: Path, verify: bool = True) -> dict[str, Any]:
+    """The JSON object read from the ``meta.json`` at ``where`` without ``SELF``; with
+    ``verify``, ``ArtifactError`` when the rest is not what was sealed (a folder written before
+    the seal has none, and is not checked) and, always, when it is no JSON object."""
+    if not isinstance(meta, dict):
+        raise ArtifactError(f"{where}: expected a JSON object")
+    recorded = meta.pop(SELF, None)
+    if verify and recorded is not None and recorded != _digest(meta):
+        raise ArtifactError(f"{where}: altered on disk since the model was saved (its "
+                            f"content no longer matches the {SELF} recorded in it)")
+    return meta
 
 
 def write_flushed(path: Path, fill: Callable[[IO[bytes]], Any]) -> dict[str, Any]:
@@ -57,3 +87,22 @@ def file_sha256(path: str | os.PathLike[str], chunk: int = CHUNK) -> str:
         while n := f.readinto(view):
             digest.update(view[:n])
     return digest.hexdigest()
+
+
+def verify_file(path: Path, info: dict[str, Any]) -> None:
+    """Refuse a file whose size or SHA-256 is not the one recorded when it was saved."""
+    try:
+        size = path.stat().st_size
+    except OSError:
+        raise ArtifactError(f"{path.parent}: incomplete model folder, missing "
+                            f"{path.name}") from None
+    if size != info["bytes"]:
+        raise ArtifactError(f"{path}: altered on disk since the model was saved ({size:,} "
+                            f"bytes, {info['bytes']:,} when saved; truncated or overwritten)")
+    try:
+        digest = file_sha256(path)
+    except OSError as e:
+        raise ArtifactError(f"{path}: unreadable ({e})") from None
+    if digest != info["sha256"]:
+        raise ArtifactError(f"{path}: altered on disk since the model was saved (its SHA-256 "
+                            f"is {digest[:16]}..., meta.json recorded {info['sha256'][:16]}...)")

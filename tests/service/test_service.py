@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -580,6 +581,9 @@ def test_reload_of_a_missing_or_corrupt_folder_keeps_serving(
     meta = meta_path.read_text().replace('"user_attributes": [', '"x": [')
     meta_path.write_text(meta.replace('"format_version": ', '"user_attributes": 7, '
                                                             '"format_version": ', 1))
+    edited = json.loads(meta_path.read_text())  # as written before meta.json's seal
+    edited.pop("meta_sha256", None)
+    meta_path.write_text(json.dumps(edited))
     nan = tmp_path / "nan"
     shutil.copytree(model_dir, nan)
     uf = np.load(layout.resolve(nan) / "user_factors.npy")
