@@ -125,7 +125,19 @@ def check_writable(dest: str | os.PathLike[str]) -> None:
     if path.is_dir():
         raise OSError(errno.EISDIR, "a folder is in the way of the file", str(path))
     if not os.access(folder_above(path), os.W_OK | os.X_OK):
-        raise OSError(errno.EACCES, "Permission denied", str(path))
+        raise OSError(*refusal(folder_above(path)), str(path))
+
+
+def refusal(path: str | os.PathLike[str]) -> tuple[int, str]:
+    """Why ``os.access`` said ``path`` cannot be written: (errno, message) of a read-only file
+    system when its mount is (a chmod or chown cannot help there; it was called "Permission
+    denied" too), else of a permission refused."""
+    try:
+        read_only = bool(os.statvfs(path).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # gone meanwhile, or no statvfs (Windows)
+        read_only = False
+    return (errno.EROFS, "Read-only file system") if read_only else (
+        errno.EACCES, "Permission denied")
 
 
 def folder_above(path: Path) -> Path:

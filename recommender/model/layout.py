@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from recommender.io.atomic import folder_above, make_folder, umask
+from recommender.io.atomic import folder_above, make_folder, refusal, umask
 
 CURRENT = "current"
 VERSIONS = "versions"
@@ -320,14 +320,15 @@ def check_writable(root: Path) -> Path:
     folders = [root / VERSIONS, root]
     lock = root / LOCK
     if lock.exists() and not os.access(lock, os.R_OK | os.W_OK):
-        raise OSError(errno.EACCES, "Permission denied: the model folder's lock cannot be "
-                      "opened for writing, so no model can be written there", str(lock))
+        code, why = refusal(lock)
+        raise OSError(code, f"{why}: the model folder's lock cannot be opened for writing, so "
+                      "no model can be written there", str(lock))
     if not root.exists():
         folders = [folder_above(root)]  # where it is created
     for folder in folders:
         if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
-            raise OSError(errno.EACCES, "Permission denied: no model can be written there",
-                          str(folder))
+            code, why = refusal(folder)
+            raise OSError(code, f"{why}: no model can be written there", str(folder))
     return root
 
 
