@@ -199,15 +199,16 @@ def _serves_already(dest: Path, src: Path) -> bool:
 
 def looks_complete(version: Path) -> bool:
     """Whether a version folder reads as whole, cheaply (what retention counts as a version to
-    roll back to): its ``meta.json`` is readable, of a format this library reads, and every
-    file it lists is there with the size recorded (``load`` also checks the SHA-256)."""
+    roll back to): its ``meta.json`` is readable, unaltered (its seal), of a format this library
+    reads, and every file it lists is there with the size recorded (``load`` also checks the
+    SHA-256)."""
     try:
-        meta = json.loads((version / META).read_text(encoding="utf-8"))
+        meta = unsealed(json.loads((version / META).read_text(encoding="utf-8")), version / META)
         files = meta[FILES]
         return (meta.get("format_version") in READABLE_VERSIONS and isinstance(files, dict)
                 and all((version / name).stat().st_size == info["bytes"]
                         for name, info in files.items()))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, ArtifactError):
         return False
 
 

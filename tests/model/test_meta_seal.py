@@ -89,3 +89,22 @@ def test_a_folder_written_before_the_seal_loads_unchecked(saved: Path, tmp_path:
         artifact.load(_copy(saved, tmp_path / "other", _set_regularization))
     # verify=False (a caller that skips the checksums) skips the seal too
     assert artifact.load(_copy(saved, tmp_path / "v", _set_regularization), verify=False)
+
+
+def test_a_version_with_an_edited_meta_json_does_not_take_the_rollbacks_place(
+        tmp_path: Path) -> None:
+    """Retention keeps, besides the new version, the last one that loads: a current version
+    whose meta.json was edited (refused by ``load``) counted as whole, was kept as the
+    rollback, and the last version that loads was deleted."""
+    root = tmp_path / "m"
+    first = synthetic_model(n_users=60, n_films=20, seed=1)
+    artifact.save(first, root)
+    artifact.save(synthetic_model(n_users=60, n_films=20, seed=2), root)
+    good, edited = layout.versions(root)
+    meta = json.loads((edited / "meta.json").read_text(encoding="utf-8"))
+    _set_regularization(meta)
+    (edited / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+    artifact.save(synthetic_model(n_users=60, n_films=20, seed=3), root)
+    kept = [v.name for v in layout.versions(root)]
+    assert good.name in kept and len(kept) == 3  # the edited one beside it, not in its place
+    assert artifact.load(good).meta["params"] == first.meta["params"]
