@@ -61,6 +61,7 @@ from recommender.campaigns.plan import (
     check_options,
     new_plan_id,
     plan_rows,
+    unknown_opt_outs,
 )
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import SlateFilm, check_slate
@@ -161,7 +162,9 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
                        control, p, ev, naive[1], naive[0], solved, cap, holdout, waves, seed,
                        len(exclude), int(len(ex_idx) - (ex_idx >= 0).sum()))
     summary["engine"] = "spark"
-    summary["parameters"]["rounding"] = FILM_PHASE
+    # the opt-outs that name no user, as the local planner lists them (they were missing)
+    summary["parameters"].update(rounding=FILM_PHASE,
+                                 excluded_unknown_user_ids=unknown_opt_outs(exclude, ex_idx))
     summary["optimality"]["source"] = (
         "objective: sum of value x p over every selected user (targets and controls); "
         "lp_upper_bound: the smallest LP dual function over the pricing rounds (one price "

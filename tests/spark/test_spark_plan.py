@@ -75,6 +75,8 @@ def check_plan(model: Model, slate: list[SlateFilm], cap: int, exclude: list[str
     assert o["lp_upper_bound"] >= opt - 1e-9
     assert o["local_lp_optimum"]["objective"] == pytest.approx(opt)
     assert got.summary["engine"] == "spark"
+    # the local planner's parameters, the opt-outs that name no user listed too
+    assert got.summary["parameters"] == want.summary["parameters"]
     assert got.summary["naive"]["objective"] == pytest.approx(
         want.summary["naive"]["objective"], rel=1e-9)
     totals = got.summary["totals"]
