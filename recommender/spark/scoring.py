@@ -425,7 +425,7 @@ def read_audiences(path: str | os.PathLike[str]) -> pa.Table:
 
     part = ds.partitioning(pa.schema([(FILM_ID, pa.string())]), flavor="hive")
     table = ds.dataset(str(path), format="parquet", partitioning=part).to_table()
-    table = table.select(list(AUDIENCE_COLUMNS))
+    table = table.select(list(AUDIENCE_COLUMNS)).cast(AUDIENCE_SCHEMA)  # nullable, as locally
     context = read_audiences_context(path)
     if context is not None:
         table = table.replace_schema_metadata(context_metadata(context))
