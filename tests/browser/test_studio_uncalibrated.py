@@ -54,17 +54,22 @@ def test_a_funnel_without_calibration_says_no_conversion_is_expected(
     watched.assert_clean()
 
 
-def test_a_plan_without_calibration_says_what_its_zeros_are(
-        watched: Any, served_uncalibrated: Served) -> None:
-    page = watched.page
-    film = _example(served_uncalibrated)
-    page.goto(f"{served_uncalibrated.base}/studio/#/plan")
+def _plan_in_studio(page: Any, served: Served) -> None:
+    """Plan the example film (a budget of 30) on the Studio's plan page, and wait for it."""
+    film = _example(served)
+    page.goto(f"{served.base}/studio/#/plan")
     page.fill("#slate-search", film["title"].lower())
     page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
     page.press("#slate-search", "Enter")
     page.get_by_label(f"budget for {film['title']}").fill("30")
     page.get_by_role("button", name="Plan", exact=True).click()
     page.wait_for_selector("#plan-totals")
+
+
+def test_a_plan_without_calibration_says_what_its_zeros_are(
+        watched: Any, served_uncalibrated: Served) -> None:
+    page = watched.page
+    _plan_in_studio(page, served_uncalibrated)
     plan_id = page.inner_text("#plan-totals dd >> nth=0")
     stored = api(served_uncalibrated, f"/campaigns/{plan_id}")["summary"]
     assert stored["optimality"]["lp_upper_bound"] == 0 and stored["totals"]["selected"] > 0
@@ -97,18 +102,11 @@ def test_a_plan_is_told_uncalibrated_by_its_flag_and_an_old_one_by_its_descripti
     ``horizon.calibrated`` decides now; a plan stored before that flag is still told by its
     zeros; it is told by its description now, as the server tells it."""
     page = watched.page
-    film = _example(served_uncalibrated)
 
     def plan(change: dict[str, Any]) -> None:
         page.route("**/campaigns/plan", _plan_horizon(change))
         page.goto("about:blank")
-        page.goto(f"{served_uncalibrated.base}/studio/#/plan")
-        page.fill("#slate-search", film["title"].lower())
-        page.get_by_role("button", name=f"Add {film['title']}").first.wait_for()
-        page.press("#slate-search", "Enter")
-        page.get_by_label(f"budget for {film['title']}").fill("30")
-        page.get_by_role("button", name="Plan", exact=True).click()
-        page.wait_for_selector("#plan-totals")
+        _plan_in_studio(page, served_uncalibrated)
         page.unroute("**/campaigns/plan")
 
     plan({"calibrated": True})  # the same zeros, flagged calibrated: no warning

@@ -1,7 +1,8 @@
-"""A log holding one id written with and without leading zeros ('00007' beside '7': two
-exports merged, one through a spreadsheet) is warned of at train: kept byte for byte, they
-are two users, one person's history split in two, and nothing said so. Oracle: the ids
-planted; a log padded one way throughout says nothing."""
+"""Log ids a spreadsheet damaged are warned of at train (kept byte for byte, nothing said
+so): ids saved in scientific notation ('1.23457E+11' for 123456789012: users whose ids
+differed in the lost digits were trained as one), and one id with and without leading zeros
+('00007' beside '7': one history split in two). Oracle: the ids planted, and clean logs that
+say nothing of them."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ def _train(tmp_path: Path, capsys: Any, users: list[str]) -> str:
                            "--no-tune", "--factors", 4, "--iterations", 2)
     assert code == 0, err
     return str(err)
+
+
+def test_ids_in_scientific_notation_are_named(tmp_path: Path, capsys: Any) -> None:
+    users = [f"u{u:02d}" for u in range(30)] + ["1.23457E+11", "9.8765E+12", "4E+15"]
+    err = _train(tmp_path, capsys, users)
+    assert ("warning: 3 user ids of the log are numbers in scientific notation "
+            "('1.23457E+11', '9.8765E+12', '4E+15'), as a spreadsheet saves a long numeric id: "
+            "its last digits are lost") in err
+
+
+def test_ids_that_only_hold_an_e_say_nothing(tmp_path: Path, capsys: Any) -> None:
+    users = [f"u{u:02d}" for u in range(30)] + ["1E5A", "E+11", "1.5e-3", "12345"]
+    assert "scientific notation" not in _train(tmp_path, capsys, users)
 
 
 def test_ids_split_by_leading_zeros_are_named(tmp_path: Path, capsys: Any) -> None:
