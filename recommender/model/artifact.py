@@ -236,9 +236,9 @@ def _flat_files(root: Path) -> list[str]:
     """The files of the flat layout (before versions) in ``root``, meta.json first: the required
     ones, the optional arrays and all its own ``meta.json`` lists (a migration left those behind,
     and a later version without a cinema table read the flat ``cinemas.csv`` as one copied in)."""
-    try:  # its own meta.json, not the link to the current version's
-        own = None if (root / META).is_symlink() else json.loads(
-            (root / META).read_text(encoding="utf-8")).get(FILES)
+    try:  # its own meta.json (its arrays beside it), not current's: linked, or copied (cp -rL)
+        own = None if (root / META).is_symlink() or not (root / REQUIRED[0]).is_file() else (
+            json.loads((root / META).read_text(encoding="utf-8")).get(FILES))
     except (OSError, ValueError, AttributeError):
         own = None
     names = [*REQUIRED, *sorted(p.name for p in root.glob("user_attr_*.npy")), f"{PROJECTION}.npy",

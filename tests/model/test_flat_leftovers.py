@@ -59,3 +59,23 @@ def test_a_table_copied_by_hand_into_a_versioned_folder_is_kept(tmp_path: Path) 
     (folder / "cinemas.csv").write_text("cinema_id,city,region,screens,seats\n")
     artifact.save(model, folder)
     assert (folder / "cinemas.csv").read_text() == "cinema_id,city,region,screens,seats\n"
+
+
+def test_a_table_copied_by_hand_into_a_dereferenced_copy_is_kept(tmp_path: Path) -> None:
+    """A versioned folder copied with its links followed (``cp -rL``, a sync to object
+    storage and back) has a plain ``meta.json`` at the top, a copy of its version's, and no
+    model arrays beside it: the cinema table that version lists is not a flat model's file,
+    and the table copied in by hand at the top (read as the folder's) was removed by the
+    next save."""
+    table = tmp_path / "cinemas.csv"
+    table.write_text("cinema_id,city,region,screens,seats\nc1,x,r,3,300\n")
+    model = synthetic_model(n_users=40, n_films=10, seed=3)
+    src = artifact.save(model, tmp_path / "m", extra={"cinemas.csv": table})
+    copy = tmp_path / "copy"
+    shutil.copytree(src, copy, symlinks=False)  # links followed
+    assert not (copy / "meta.json").is_symlink() and not (copy / "user_factors.npy").exists()
+    mine = "cinema_id,city,region,screens,seats\nmine,y,r,9,900\n"
+    (copy / "cinemas.csv").write_text(mine)
+    artifact.save(model, copy)
+    assert (copy / "cinemas.csv").read_text() == mine
+    assert artifact.load(copy).version == model.version
