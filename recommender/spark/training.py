@@ -139,6 +139,8 @@ def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> tuple[Data
     time."""
     from pyspark.sql import functions as sf
 
+    if share <= 0:  # no holdout: no pass over the data to count it
+        return df.withColumn("held", sf.lit(False)), False
     ts = sf.col(TIMESTAMP) if has_ts else sf.lit(None)
     row = df.agg(sf.count(sf.lit(1)), sf.count(ts), sf.min(ts), sf.max(ts)).first()
     assert row is not None
@@ -157,7 +159,9 @@ def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> tuple[Data
 def _kth_latest(df: DataFrame, k: int, m: int, error: float = 1e-4) -> tuple[Any, int, int]:
     """The ``k``-th latest of the ``m`` timestamps, exactly (an approximate quantile was up to
     ``error`` x rows off: 8 rows more of 100,000 held out), the rows after it and the rows at
-    it: the times within twice ``error`` of the quantile come to the driver, which sorts them."""
+    it: the distinct times within twice ``error`` of the quantile come to the driver with
+    their rows counted (a log of dates ties millions of rows at a few times: rows, not times,
+    came to the driver), latest first."""
     from pyspark.sql import functions as sf
 
     ts = sf.col(TIMESTAMP)
@@ -166,14 +170,19 @@ def _kth_latest(df: DataFrame, k: int, m: int, error: float = 1e-4) -> tuple[Any
                                error)
     above = df.filter(ts > sf.lit(hi)).count()
 
-    def times(where: Any) -> NDArray[Any]:  # the latest first
-        return -np.sort(-df.filter(where).select(TIMESTAMP).toArrow().column(0).to_numpy())
+    def counted(where: Any) -> tuple[NDArray[Any], NDArray[np.int64]]:
+        got = df.filter(where).groupBy(TIMESTAMP).count().toArrow()
+        times, rows = got.column(0).to_numpy(), np.asarray(got.column(1).to_numpy(), np.int64)
+        order = np.argsort(-times, kind="stable")
+        return times[order], np.cumsum(rows[order])  # rows at or after each time
 
-    band = times((ts >= sf.lit(lo)) & (ts <= sf.lit(hi)))
-    if not 0 <= k - above - 1 < len(band):  # outside the bounds: every time
-        above, band = 0, times(ts.isNotNull())
-    cut = band[k - above - 1]
-    return cut.item(), above + int((band > cut).sum()), int((band == cut).sum())
+    times, upto = counted((ts >= sf.lit(lo)) & (ts <= sf.lit(hi)))
+    if not len(upto) or not 1 <= k - above <= upto[-1]:  # outside the bounds: every time
+        above = 0
+        times, upto = counted(ts.isNotNull())
+    i = int(np.searchsorted(upto, k - above))  # the first time reaching the k-th row
+    before = int(upto[i - 1]) if i else 0
+    return times[i].item(), above + before, int(upto[i]) - before
 
 
 def train_spark(
