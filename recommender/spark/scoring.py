@@ -136,7 +136,7 @@ def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: in
     # tasks can settle their rankings on exact dot products as the local engine does
     slacks = model.score_slacks(film_vectors)
     ff_bc = spark.sparkContext.broadcast((film_vectors, film_sel, slacks))
-    scorer = _block_scorer(ff_bc, k, rank_f, exclude_seen, film_chunk)
+    scorer = _block_scorer(ff_bc, min(k, n_users), rank_f, exclude_seen, film_chunk)  # per task
     say(show, f"scoring {len(film_sel):,} films x {n_users:,} users in {n_parts} tasks ...")
     with shipped_by_value():  # Spark pickles the function here
         cand = factors_df.mapInArrow(scorer, f"film_idx int, user_idx int, {SCORE} float")
