@@ -32,6 +32,10 @@ DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
 MAX_CAP = 1000  # contacts per user over a campaign
 MAX_WAVES = 1000
 MAX_SEED = 2**32 - 1  # the control draw uses 32 bits of the seed: larger ones would repeat
+#: why a seed with a holdout of 0 is refused (or, inherited, warned of): the seed draws the
+#: control groups only
+SEED_UNREAD = ("draws the control groups only, and a holdout of 0 holds out none: the seed "
+               "changes nothing")
 
 
 @dataclass(frozen=True)

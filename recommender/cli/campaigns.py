@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES
+from recommender.campaigns.slate import SEED_UNREAD as DRAWS_NOTHING
 from recommender.cli.checks import decimal
 from recommender.cli.commands import (
     _int_at_least,
@@ -88,8 +89,7 @@ def add_campaign_commands(add: Add) -> None:
 
 
 #: why a --seed that draws no control group is refused (or, its holdout the plan's, warned of)
-SEED_UNREAD = ("--seed draws the control groups only, and a holdout of 0 holds out none: the "
-               "seed changes nothing")
+SEED_UNREAD = f"--seed {DRAWS_NOTHING}"
 
 
 def refuse_unread_seed(args: argparse.Namespace) -> None:

@@ -33,6 +33,7 @@ from recommender.campaigns.slate import (
     MAX_VALUE,
     MAX_WAVES,
     MIN_VALUE,
+    SEED_UNREAD,
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
@@ -143,6 +144,16 @@ class SlateFilmIn(BaseModel):
                          description="worth of one conversion (value units)")
 
 
+def refuse_unread_seed(body: Any, default: int) -> Any:
+    """``body`` (a plan or next-wave request), refused when it gives a seed other than its
+    ``default`` with a holdout of 0: the seed draws the control groups only, of which there
+    are none (it changed nothing, and was recorded), as `plan --seed` with `--holdout 0` is
+    refused."""
+    if body.holdout == 0 and body.seed != default and "seed" in body.model_fields_set:
+        raise ValueError(f"seed {SEED_UNREAD}; leave seed out, or give a holdout above 0")
+    return body
+
+
 class PlanRequest(BaseModel):
     # the schema states ``_seed_read``'s rule: with holdout 0, a seed given is 0 (a request
     # valid by the schema was refused with 422)
@@ -165,14 +176,7 @@ class PlanRequest(BaseModel):
 
     @model_validator(mode="after")
     def _seed_read(self) -> PlanRequest:
-        """A seed other than the default with a holdout of 0: it draws the control groups
-        only, of which there are none (it changed nothing, and was recorded), as `plan
-        --seed` with `--holdout 0` is refused."""
-        if self.holdout == 0 and self.seed != 0 and "seed" in self.model_fields_set:
-            raise ValueError("seed draws the control groups only, and a holdout of 0 holds "
-                             "out none: the seed changes nothing; leave seed out, or give a "
-                             "holdout above 0")
-        return self
+        return refuse_unread_seed(self, 0)
 
 
 class PlanCreated(BaseModel):

@@ -70,6 +70,7 @@ from service.routes.campaigns import (
     PlanCreated,
     campaign_store,
     caught_up,
+    refuse_unread_seed,
     stored_plan,
 )
 from service.schema_limits import event_time_published
@@ -357,14 +358,7 @@ class NextWaveRequest(BaseModel):
 
     @model_validator(mode="after")
     def _seed_read(self) -> NextWaveRequest:
-        """A seed other than the default with a holdout of 0 given: it draws the control
-        groups only, of which there are none (as a first plan's request and `plan --after
-        --holdout 0 --seed` refuse it)."""
-        if self.holdout == 0 and self.seed != 1 and "seed" in self.model_fields_set:
-            raise ValueError("seed draws the control groups only, and a holdout of 0 holds "
-                             "out none: the seed changes nothing; leave seed out, or give a "
-                             "holdout above 0")
-        return self
+        return refuse_unread_seed(self, 1)  # a holdout of 0 given, as a first plan's
 
 
 @router.post("/campaigns/{plan_id}/next", response_model=PlanCreated,
