@@ -61,7 +61,7 @@ from recommender.campaigns.plan import (
     plan_slate,
     unknown_opt_outs,
 )
-from recommender.campaigns.slate import SlateFilm
+from recommender.campaigns.slate import SEED_UNREAD, SlateFilm
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.withdraw import re_plans
 from recommender.errors import InvalidParameterError, NothingToPlanError
@@ -186,7 +186,12 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
             f"sent_waves must be at most the {planned_waves} wave"
             f"{'s' if planned_waves != 1 else ''} of plan {plan_id}, got {sent_waves}")
     cap = int(params.get("cap", 1))
-    holdout = float(params.get("holdout", 0.1)) if holdout is None else holdout
+    if holdout is None:
+        holdout = float(params.get("holdout", 0.1))
+        if holdout == 0 and seed != 1:  # as a holdout of 0 given (the request's validator)
+            raise InvalidParameterError(
+                f"seed {SEED_UNREAD} (the holdout of plan {plan_id}, which this wave keeps); "
+                "leave seed out, or give a holdout above 0")
     waves = max(1, planned_waves - sent_waves) if waves is None else waves
     links = chain(store, plan_id, sent_waves)
     sent = _sent_rows(store, links)

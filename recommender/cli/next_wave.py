@@ -8,7 +8,7 @@ Plans each film's remaining budget on the model refreshed with the store's event
 from __future__ import annotations
 
 import argparse
-import sys
+from typing import Any
 
 from recommender.campaigns.slate import MAX_WAVES
 from recommender.cli.commands import _int_at_least, _positive_int
@@ -51,6 +51,7 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
     key = pseudonym_key(args)
     store = _store(args, create=False)
     check_store(store, "this plan")  # moved by ``campaign copy``: said before the work
+    refuse_kept_holdout_seed(args, store.summary(args.after))
     model = refreshed_model(_load_model(args.model), store)
     # every reading of a line the model holds: an opt-out fails safe (id_lists.read_opt_outs)
     exclude = read_opt_outs(args.exclude, model.users, said=note) if args.exclude else []
@@ -62,11 +63,6 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
                             leave_out_no_effect=bool(args.leave_out_no_effect),
                             **({} if args.seed is None else {"seed": args.seed}))
     plan = nxt.plan
-    if args.seed is not None and plan.summary["parameters"]["holdout"] == 0:
-        from recommender.cli.campaigns import SEED_UNREAD
-
-        print(f"warning: {SEED_UNREAD} (the holdout of plan {args.after}, which this wave "
-              "keeps)", file=sys.stderr)
     rows = write_outputs(plan.rows, plan.summary, args.out, args.summary, key,
                          lambda: nxt.save(store))
     said = show_summary(plan.plan_id, plan.summary, bool(args.json))
@@ -80,3 +76,18 @@ def cmd_plan_after(args: argparse.Namespace) -> int:
           file=said)
     store.close()
     return 0
+
+
+def refuse_kept_holdout_seed(args: argparse.Namespace, summary: dict[str, Any]) -> None:
+    """``--seed`` for a next wave that keeps its plan's holdout of 0 (no ``--holdout``) is
+    refused before the work, as with ``--holdout 0`` given (``cli.campaigns``): there is no
+    control group for it to draw (any seed, 1 included, as the first plan's option)."""
+    from recommender.cli.campaigns import SEED_UNREAD
+    from recommender.errors import InvalidParameterError
+
+    if args.seed is None or args.holdout is not None:
+        return
+    if float(summary.get("parameters", {}).get("holdout", 0.1)) == 0:
+        raise InvalidParameterError(
+            f"{SEED_UNREAD} (the holdout of plan {args.after}, which this wave keeps); leave "
+            "out --seed, or give a --holdout above 0")

@@ -340,8 +340,8 @@ class NextWaveRequest(BaseModel):
     holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
         None, ge=0, lt=1, description="control share (default: the plan's)")
     seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw "
-                          "(a seed other than 1 with a holdout of 0 given is refused: there "
-                          "is no draw)")
+                          "(a seed other than 1 with a holdout of 0, given or kept from the "
+                          "plan, is a 422: there is no draw)")
     exclude_user_ids: list[OptOutId] = Field(
         default_factory=list, max_length=MAX_EXCLUDED,
         description="users never planned (opt-outs; each at most 1,000 bytes in UTF-8), on top "

@@ -1,6 +1,6 @@
 """``plan --seed`` draws the control groups only: with ``--holdout 0`` there is none, and the
-seed, which changed nothing (and was recorded in the summary), is refused; a next wave that
-keeps its plan's holdout of 0 says so on stderr."""
+seed, which changed nothing (and was recorded in the summary), is refused; so is a next
+wave's that keeps its plan's holdout of 0 (it was only warned of, after the work)."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def test_seed_with_holdout_0_is_refused(model_dir: Path, model: Model, tmp_path:
         assert code == 0 and "--seed" not in err, (argv, err)
 
 
-def test_a_next_wave_keeping_holdout_0_says_the_seed_changes_nothing(
+def test_a_next_wave_keeping_holdout_0_refuses_a_seed(
         model_dir: Path, model: Model, tmp_path: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
@@ -77,14 +77,18 @@ def test_a_next_wave_keeping_holdout_0_says_the_seed_changes_nothing(
     plan_id = json.loads(out)["plan_id"]
     with open(tmp_path / "p.csv", encoding="utf-8", newline="") as fh:
         assert {r["group"] for r in csv.DictReader(fh)} == {"target"}
-    code, _, err = run(capsys, "plan", model_dir, "--after", plan_id, "--store", store,
-                       "--out", tmp_path / "next.csv", "--seed", 3)
-    assert code == 0, err
-    warned = [ln for ln in err.splitlines() if "--seed draws the control groups only" in ln]
-    assert len(warned) == 1 and warned[0].startswith("warning: ") and plan_id in warned[0]
+    for seed in (3, 1):  # any seed given, as the first plan's --seed with --holdout 0
+        code, out, err = run(capsys, "plan", model_dir, "--after", plan_id, "--store", store,
+                             "--out", tmp_path / "next.csv", "--seed", seed)
+        assert code == 2 and out == "", err
+        assert "--seed draws the control groups only" in err and plan_id in err, err
+        assert not (tmp_path / "next.csv").exists()
     code, _, err = run(capsys, "plan", model_dir, "--after", plan_id, "--store", store,
                        "--out", tmp_path / "next2.csv")
     assert code == 0 and "--seed" not in err, err  # no --seed given: not a word
     code, _, err = run(capsys, "plan", model_dir, "--after", plan_id, "--store", store,
                        "--out", tmp_path / "next3.csv", "--holdout", 0, "--seed", 3)
     assert code == 2 and "--seed draws the control groups only" in err
+    code, _, err = run(capsys, "plan", model_dir, "--after", plan_id, "--store", store,
+                       "--out", tmp_path / "next4.csv", "--holdout", 0.2, "--seed", 3)
+    assert code == 0, err  # a holdout given above 0: the seed draws its control groups

@@ -418,6 +418,15 @@ def test_a_seed_that_draws_nothing_is_refused(own: TestClient) -> None:
     assert r.status_code == 422 and "the seed changes nothing" in r.text, r.text
     assert own.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1, "holdout": 0}
                     ).status_code == 200
+    # a next wave keeping its plan's holdout of 0 too (it planned it, silently)
+    first = {k: v for k, v in BODY.items() if k != "seed"}
+    kept = own.post("/campaigns/plan", json={**first, "cap": 1000, "holdout": 0, "waves": 3}
+                    ).json()["plan_id"]
+    r = own.post(f"/campaigns/{kept}/next", json={"sent_waves": 1, "seed": 5})
+    assert r.status_code == 422 and "the seed changes nothing" in r.text, r.text
+    assert kept in r.text and "keeps" in r.text
+    for body in ({"sent_waves": 1, "seed": 1}, {"sent_waves": 1, "seed": 5, "holdout": 0.2}):
+        assert own.post(f"/campaigns/{kept}/next", json=body).status_code == 200, body
 
 
 def test_a_withdrawn_plans_next_wave_is_a_409_its_schema_names(own: TestClient) -> None:
