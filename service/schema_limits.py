@@ -29,8 +29,9 @@ model (the schema is rebuilt after a reload):
 
 It also lists the statuses every route can answer: 422 (``{"detail", "errors"}``, the
 unknown-query-parameter check included) and 503 (no model loaded; busy, past
-RECOMMENDER_MAX_IN_FLIGHT, on a scoring route; with Retry-After) on every operation, 413
-and 408 (``service/limits.py``) on every operation with a request body,
+RECOMMENDER_MAX_IN_FLIGHT, on a scoring route; with Retry-After), 413 (a body declared over the
+limit) and 400 (a request framed twice) on every operation, 408 (``service/limits.py``) on every
+operation with a request body,
 when read keys are configured, 401 and the key's security schemes on every data endpoint, and
 400 (a key header sent twice) wherever a key is checked.
 """
@@ -334,6 +335,11 @@ def _unavailable(responses: dict[str, Any], settings: Settings, bounded: bool,
     own["headers"] = {**RETRY_AFTER, **own.get("headers", {})}
 
 
+#: the 400 of ``service.limits`` on every route
+FRAMED_TWICE = ("a request framed by both Transfer-Encoding and Content-Length (RFC 9112 6.1; "
+                "its connection is closed)")
+
+
 def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
               write_keys: bool = False, metrics_keys: bool = False) -> None:
     admin_closed = not admin_ring(settings.admin_key, settings.api_key)
@@ -349,10 +355,14 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             if path != "/metrics":
                 _unavailable(responses, settings, bounded=not path.startswith(EXEMPT),
                              export=path in EXPORTS)
-            if "requestBody" in op:  # service/limits.py reads bodies under two bounds
-                responses.setdefault("413", {
-                    "description": "request body over RECOMMENDER_MAX_BODY_BYTES",
-                    "content": {"application/json": {"schema": ERROR_REF}}})
+            # service/limits.py sees every request's head before any route: a body declared
+            # over the limit (a GET's too) is a 413, a request framed twice a 400
+            responses.setdefault("413", {
+                "description": "request body over RECOMMENDER_MAX_BODY_BYTES",
+                "content": {"application/json": {"schema": ERROR_REF}}})
+            responses["400"] = {"description": FRAMED_TWICE,
+                                "content": {"application/json": {"schema": ERROR_REF}}}
+            if "requestBody" in op:  # a body read under a time bound
                 responses.setdefault("408", {
                     "description": "the request body did not arrive within "
                                    "RECOMMENDER_TIMEOUT_REQUEST_BODY seconds",
@@ -363,9 +373,8 @@ def _statuses(schema: dict[str, Any], settings: Settings, read_keys: bool,
             # once any key is set (the key layer), on the admin routes once they are open
             if write_keys or metrics_keys or (path.startswith(ADMIN_PREFIX)
                                               and not admin_closed):
-                responses["400"] = {"description": "Authorization or X-API-Key sent more "
-                                                   "than once",
-                                    "content": {"application/json": {"schema": ERROR_REF}}}
+                responses["400"]["description"] = ("Authorization or X-API-Key sent more "
+                                                    f"than once; or {FRAMED_TWICE}")
             if read_keys and path not in OPEN_PATHS and not path.startswith(ADMIN_PREFIX):
                 responses["401"] = {"description": "missing or wrong read key",
                                     "content": {"application/json": {"schema": ERROR_REF}}}

@@ -23,6 +23,7 @@ from service_fixtures import ODD_FILM_ID
 
 from recommender.model import artifact
 from service.app import create_app
+from service.auth import WRITE_PATHS
 from service.settings import Settings
 
 READ = "export-read-key-0001"
@@ -327,8 +328,27 @@ def test_schema_lists_413_and_408_on_every_request_body(locked: TestClient) -> N
     r = locked.post("/audiences/lookalike", headers={"X-API-Key": READ},
                     content=b"x" * (9 << 20))
     assert r.status_code == 413 and "detail" in r.json()
-    assert not [op for item in paths.values() for op in item.values()
-                if isinstance(op, dict) and "requestBody" not in op and "413" in op["responses"]]
+
+
+def test_every_operation_lists_the_413_and_400_it_answers(locked: TestClient) -> None:
+    """``service.limits`` reads every request's head before any route: a body declared over
+    the limit is a 413 and a request framed by both Transfer-Encoding and Content-Length a
+    400 on every operation, GETs too; the schema listed the 413 on operations with a body
+    only, and the 400 nowhere without a key layer (a generated client met both undeclared)."""
+    paths = locked.get("/openapi.json", headers={"X-API-Key": READ}).json()["paths"]
+    ops = [(p, m, op) for p, item in paths.items() for m, op in item.items()]
+    assert len(ops) > 20
+    for path, method, op in ops:
+        url = path.replace("{film_id}", "f").replace("{user_id}", "u").replace("{plan_id}", "p")
+        for status, headers in (("413", {"Content-Length": str(10**10)}),
+                                ("400", {"Content-Length": "0",
+                                         "Transfer-Encoding": "chunked"})):
+            key = WRITE if path in WRITE_PATHS else READ
+            r = locked.request(method.upper(), url, headers={"X-API-Key": key, **headers})
+            assert str(r.status_code) == status, (method, path, r.status_code)
+            body = op["responses"][status]["content"]["application/json"]["schema"]
+            assert body == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+        assert "Transfer-Encoding" in op["responses"]["400"]["description"], (method, path)
 
 
 def test_a_refused_export_is_not_logged(model_dir: Path, log_path: Path) -> None:
