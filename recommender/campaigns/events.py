@@ -258,7 +258,7 @@ def _conflict(conn: Connection, batch: EventBatch, ids: set[str], before: set[st
                                         c.weight).where(c.event_id.in_(
                                             wanted[start:start + 500]))):
             stored[str(r[0])] = (str(r[1]), str(r[2]), int(r[3]), float(r[4]))
-    for eid in batch.event_id:
+    for eid in dict.fromkeys(batch.event_id):  # each id once: its copies are all in sent
         if eid not in ids:
             continue
         first = stored.get(eid, sent[eid][0])

@@ -310,3 +310,34 @@ def test_a_lock_timeout_the_operator_set_is_kept(make_store: Callable[[str, Path
     url += ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D200"
     outcome, stored = write_while_events_locked(url)  # waits LOCK_WAIT, not the URL's 200 ms
     assert "lock timeout" in str(outcome) and stored == 0
+
+
+def test_copies_of_one_event_are_compared_once_each(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch of n copies of one event_id: each copy is compared with the first once (the
+    conflict check compared every copy with every copy, once per copy: n squared; POST
+    /events of 9,000 copies took 10 s where 9,000 distinct events took 0.4 s), and the
+    answers are unchanged: one stored, the rest duplicates, a differing copy refused."""
+    import recommender.campaigns.events as ev
+
+    compared = [0]
+
+    class Row(tuple):  # type: ignore[type-arg]
+        def __ne__(self, other: object) -> bool:
+            compared[0] += 1
+            return tuple.__ne__(self, other)
+
+    payloads = ev._payloads
+    monkeypatch.setattr(ev, "_payloads", lambda batch: {
+        k: [Row(r) for r in v] for k, v in payloads(batch).items()})
+    store = open_store(f"sqlite:///{tmp_path / 's.db'}")
+    n = 3_000
+    same = [{**rows(1)[0]} for _ in range(n)]
+    assert record_events(store, check_events(same)) == (1, n - 1, 1)
+    assert compared[0] <= n, compared[0]
+    compared[0] = 0
+    changed = same + [{**same[0], "weight": 2}]
+    with pytest.raises(ev.EventConflictError):
+        record_events(store, check_events(changed))
+    assert compared[0] <= n + 1, compared[0]
+    assert count_events(store) == 1
