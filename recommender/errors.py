@@ -36,8 +36,10 @@ class UnknownIdError(RecommenderError, KeyError):
     kind = "id"
 
     def __init__(self, ids: Iterable[str]) -> None:
-        self.ids = [str(i) for i in ids]  # whole; the message clips each (a 5,000-character
+        # whole, each once in first-seen order (a list of 100,000 copies of one unknown genre
+        # was named ten times "and 99990 more"); the message clips each (a 5,000-character
         # plan_id of a URL was echoed whole in its 404)
+        self.ids = list(dict.fromkeys(str(i) for i in ids))
         shown = ", ".join(clipped(i) for i in self.ids[:10])
         more = f" and {len(self.ids) - 10} more" if len(self.ids) > 10 else ""
         super().__init__(f"unknown {self.kind} {shown}{more}")

@@ -94,3 +94,16 @@ def test_a_genre_asked_of_a_model_without_genres_says_the_catalog_has_none(model
     assert "are: none" not in str(raised.value)
     with pytest.raises(UnknownGenreError, match="this model's genres are: "):
         cold_start_page(model, (), ["no such genre"])  # a catalog with genres names them
+
+
+def test_an_unknown_id_given_many_times_is_named_once(model: Model) -> None:
+    """100,000 copies of one unknown genre were named ten times "'Sci Fy', 'Sci Fy', ... and
+    99990 more"; each id is named once, in first-seen order, and counted once."""
+    from recommender.errors import UnknownUserError
+
+    with pytest.raises(UnknownGenreError) as raised:
+        cold_start_page(model, (), ["Sci Fy"] * 1000 + ["Nope"] + ["Sci Fy"] * 10)
+    assert raised.value.ids == ["Sci Fy", "Nope"]
+    assert str(raised.value).startswith("unknown genre 'Sci Fy', 'Nope';"), str(raised.value)
+    many = UnknownUserError([f"u{i % 12}" for i in range(1000)])
+    assert many.ids == [f"u{i}" for i in range(12)] and str(many).endswith("and 2 more")
