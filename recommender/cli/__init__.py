@@ -37,6 +37,7 @@ from recommender.cli.commands import (
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
 from recommender.cli.help_texts import describe
+from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
@@ -264,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_distribution_command(add)
     add_campaign_commands(add)
     add_event_commands(add)
+    add_rollback_command(add)
 
     s = add("serve", cmd_serve, "serve a model over HTTP")
     s.add_argument("model")

@@ -379,6 +379,9 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--json", action="store_true",
                    help="print /health's model and tuning as JSON")
+    s.add_argument("--versions", action="store_true",
+                   help="list the model folder's kept versions instead (each with its model "
+                        "version, creation time and whether it is current or damaged)")
 
     s = add("cold-start", cmd_cold_start,
             "print the audience of a film with no history, from comparable films and genres")

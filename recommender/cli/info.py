@@ -7,6 +7,8 @@ from typing import Any
 
 from recommender.cli.commands import answer_model
 from recommender.cli.printing import films_left_out, print_body
+from recommender.cli.rollback import print_versions
+from recommender.errors import InvalidParameterError
 from recommender.io.text import plural
 
 
@@ -15,6 +17,11 @@ def cmd_info(args: argparse.Namespace) -> int:
     from recommender.query.catalog import model_info
     from recommender.serving.engine import model_folder_path
 
+    if args.versions:  # the folder's, without loading its current model (it may not load)
+        if args.store is not None:
+            raise InvalidParameterError("--store does not apply with --versions (the versions "
+                                        "are the model folder's)")
+        return print_versions(args.model, args.json)
     # the folder as /health names it (absolute, links kept): it was the path as typed
     info = {**model_info(model := answer_model(args)), "path": model_folder_path(args.model)}
     body = {"model": info, "tuning": tuning_summary(model.meta)}

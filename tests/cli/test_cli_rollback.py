@@ -1,0 +1,99 @@
+"""``recommender rollback MODEL [--to VERSION] [--json]`` and ``info MODEL --versions``: the
+previous model served again, a running server following it at its next look, refusals in one
+line with exit 2 and the folder unchanged.
+
+Oracle: each version's ``model_version`` read from its ``meta.json`` with the json module, the
+``X-Model-Version`` a server answers with, and the folder's files read before and after."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli as run
+from service_fixtures import build_model
+
+from recommender.model import artifact, layout
+from recommender.model.model import Model
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def pair() -> tuple[Model, Model]:
+    first, second = build_model(0), build_model(1)
+    assert first.version != second.version
+    return first, second
+
+
+def meta_version(folder: Path) -> str:
+    return str(json.loads((folder / "meta.json").read_text(encoding="utf-8"))["model_version"])
+
+
+def test_rollback_serves_the_previous_model_and_a_server_follows(
+        pair: tuple[Model, Model], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = pair
+    served = tmp_path / "served"
+    artifact.save(first, served)
+    artifact.save(second, served)
+    code, out, err = run(capsys, "info", served, "--versions", "--json")
+    assert code == 0, err
+    listed = json.loads(out)["versions"]
+    assert [(v["model_version"], v["current"], v["whole"]) for v in listed] == [
+        (first.version, False, True), (second.version, True, True)]
+    assert [v["version"] for v in listed] == [p.name for p in layout.versions(served)]
+    code, out, err = run(capsys, "info", served, "--versions")
+    assert code == 0 and f"model {second.version}" in out and "current" in out, err
+    with TestClient(create_app(Settings(model_path=str(served), warm_cache=False,
+                                        watch_interval=0))) as server:
+        assert server.get("/health").headers["X-Model-Version"] == second.version
+        code, out, err = run(capsys, "rollback", served, "--json")
+        assert code == 0, err
+        body = json.loads(out)
+        assert body["previous_version"] == second.version
+        assert body["model_version"] == first.version
+        assert body["rolled_back_to"] == listed[0]["version"]
+        current = layout.resolve(served)
+        assert body["version"] == current.name and meta_version(current) == first.version
+        assert body["model_folder"] == os.path.abspath(served)
+        # the server follows at its next look at `current`, as after a train
+        assert server.app.state.service.check()  # type: ignore[attr-defined]
+        assert server.get("/health").headers["X-Model-Version"] == first.version
+        code, out, err = run(capsys, "rollback", served)  # a second one undoes it
+        assert code == 0, err
+        assert f"now serving model {second.version} (was {first.version})" in out
+        assert server.app.state.service.check()  # type: ignore[attr-defined]
+        assert server.get("/health").headers["X-Model-Version"] == second.version
+
+
+def test_a_damaged_target_is_refused_in_one_line(
+        pair: tuple[Model, Model], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, second = pair
+    served = tmp_path / "served"
+    artifact.save(first, served)
+    artifact.save(second, served)
+    previous = layout.versions(served)[0]
+    raw = bytearray((previous / "film_factors.npy").read_bytes())
+    raw[-1] ^= 0x01  # the size kept: only the SHA-256 tells
+    (previous / "film_factors.npy").write_bytes(bytes(raw))
+    before = {p: p.read_bytes() for p in served.rglob("*") if p.is_file()}
+    link = os.readlink(served / "current")
+    code, out, err = run(capsys, "rollback", served, "--to", previous.name)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: cannot roll back to {previous.name}")
+    assert "film_factors.npy" in err and "unchanged" in err and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert {p: p.read_bytes() for p in served.rglob("*") if p.is_file()} == before
+    assert os.readlink(served / "current") == link
+    # a flat folder, and --store with --versions, are refused too
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for p in layout.resolve(served).iterdir():
+        (flat / p.name).write_bytes(p.read_bytes())
+    code, _, err = run(capsys, "rollback", flat)
+    assert code == 2 and "a flat model folder" in err
+    code, _, err = run(capsys, "info", served, "--versions", "--store", "sqlite:///x.db")
+    assert code == 2 and "--store does not apply with --versions" in err
