@@ -33,7 +33,8 @@ Every file is flushed to disk before the version becomes current, so a crash or 
 at any point leaves the previous model or the new one (tests/model/test_artifact_layout.py
 kills a save at every step). ``load`` checks every file against its recorded size and SHA-256,
 and meta.json against its own (``files.SELF``): a folder altered on disk is refused naming the
-file. A flat folder (written before versions) still loads, one without ``files`` unchecked.
+file. A flat folder (written before versions) still loads, one without ``files`` unchecked;
+a save over one keeps its model, when it has ``files`` and looks whole, as the first version.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from recommender.errors import ArtifactError, InvalidParameterError
 from recommender.io.atomic import not_in_a_model
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
-from recommender.model import fitted, layout
+from recommender.model import fitted, flat, layout
 from recommender.model.files import file_sha256 as file_sha256  # tests, benchmarks
 from recommender.model.files import (
     json_file,
@@ -94,8 +95,8 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
     dest = _writable(path)
     # one index dtype for indptr and indices, so scipy wraps the memory-mapped arrays as they are
     idx = np.int32 if model.seen.nnz < 2**31 - 1 else np.int64
-    with layout.new_version(dest, model.version, _flat_files, keep, (META,),
-                            looks_complete) as tmp:
+    with layout.new_version(dest, model.version, flat.files, keep, (META,),
+                            looks_complete, flat.label) as tmp:
         arrays: dict[str, NDArray[Any]] = {
             "user_factors": np.ascontiguousarray(model.user_factors, np.float32),
             "film_factors": np.ascontiguousarray(model.film_factors, np.float32),
@@ -157,8 +158,8 @@ def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
     if not isinstance(recorded, dict):  # written before checksums: write it anew, with them
         return save(model, dest, keep)
     names = [META, *recorded]
-    with layout.new_version(dest, model.version, _flat_files, keep, (META,),
-                            looks_complete) as tmp:
+    with layout.new_version(dest, model.version, flat.files, keep, (META,),
+                            looks_complete, flat.label) as tmp:
         if _serves_already(dest, folder):  # a repeated reload (asked under the lock: two at
             raise layout.NothingToWriteError  # once made two copies): no copy of the current
         for name in names:
@@ -230,20 +231,6 @@ def _writable(path: str | os.PathLike[str]) -> Path:
         raise ArtifactError(f"{dest}: is a non-empty folder that is not a model; "
                             "refusing to overwrite it")
     return dest
-
-
-def _flat_files(root: Path) -> list[str]:
-    """The files of the flat layout (before versions) in ``root``, meta.json first: the required
-    ones, the optional arrays and all its own ``meta.json`` lists (a migration left those behind,
-    and a later version without a cinema table read the flat ``cinemas.csv`` as one copied in)."""
-    try:  # its own meta.json (its arrays beside it), not current's: linked, or copied (cp -rL)
-        own = None if (root / META).is_symlink() or not (root / REQUIRED[0]).is_file() else (
-            json.loads((root / META).read_text(encoding="utf-8")).get(FILES))
-    except (OSError, ValueError, AttributeError):
-        own = None
-    names = [*REQUIRED, *sorted(p.name for p in root.glob("user_attr_*.npy")), f"{PROJECTION}.npy",
-             f"{PRIOR}.npy", *fitted.FILES, *(own if isinstance(own, dict) else ())]
-    return [META, *dict.fromkeys(n for n in names if isinstance(n, str) and Path(n).name == n)]
 
 
 def artifact_size(path: str | os.PathLike[str]) -> int:

@@ -18,9 +18,10 @@ and the ``.MODEL.tmp-*`` folders its saves left beside it) are removed by the ne
 A flat folder (the files directly in ``MODEL``, the layout before versions) still loads, and
 a save over one migrates it without a gap: the version and ``current`` are written inside it
 while its files stay readable, and readers prefer ``current`` once it exists; only then are
-the flat files removed. A ``current`` that is a real folder (``shutil.copytree`` follows
-links) loads too, and is exchanged for a link atomically where Linux allows
-(``renameat2(RENAME_EXCHANGE)``).
+the flat files removed. The flat model is first made a version of its own (its files
+hard-linked, ``_keep_flat``) when the caller says it can be, kept to roll back to. A
+``current`` that is a real folder (``shutil.copytree`` follows links) loads too, and is
+exchanged for a link atomically where Linux allows (``renameat2(RENAME_EXCHANGE)``).
 
 Nothing here knows what a model is: ``artifact`` decides which files a version holds.
 """
@@ -332,17 +333,53 @@ def check_writable(root: Path) -> Path:
     return root
 
 
+def _keep_flat(root: Path, label: Callable[[Path], str | None],
+               flat_files: Callable[[Path], Iterable[str]],
+               sound: Callable[[Path], bool] | None) -> Path | None:
+    """The flat model of ``root`` made a version (its files hard-linked: no copy), so that the
+    migration keeps it to roll back to; the one a killed migration made (the same
+    ``meta.json``), or None when ``label`` gives none, links are not allowed, or the version
+    linked is not ``sound``. Call with the lock held."""
+    name = label(root)
+    names = [n for n in flat_files(root) if (root / n).is_file() and not (root / n).is_symlink()]
+    if name is None or not names:
+        return None
+    for version in versions(root):
+        with contextlib.suppress(OSError):
+            if os.path.samefile(version / names[0], root / names[0]):
+                return version
+    tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root / VERSIONS))
+    try:
+        for n in names:
+            os.link(root / n, tmp / n)
+        if sound is not None and not sound(tmp):
+            raise OSError("the flat model does not look complete")
+        os.chmod(tmp, 0o777 & ~umask())
+        fsync_dir(tmp)
+        final = _next_name(root, name)
+        os.rename(tmp, final)
+        fsync_dir(root / VERSIONS)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return None
+    step("kept the flat model")
+    return final
+
+
 @contextmanager
 def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[str]],
                 keep: int = KEEP, exposed: Iterable[str] = (),
-                sound: Callable[[Path], bool] | None = None) -> Iterator[Path]:
+                sound: Callable[[Path], bool] | None = None,
+                flat_label: Callable[[Path], str | None] | None = None) -> Iterator[Path]:
     """Yield an empty private folder inside ``root/versions``; when the block ends without
     an exception it becomes the next version (named ``<sequence>-<label>``) and ``current``
     points at it, leftovers are cleaned (``cleanup``, with ``sound``) and ``exposed`` files
     are linked at the
-    top (``expose``). The caller writes (and
+    top (``expose``). Over a flat folder, ``flat_label`` (the flat model's label, or None)
+    keeps its model as a version first (``_keep_flat``). The caller writes (and
     ``fsync``s) the files. On an exception the new version is removed and nothing else
-    changes (a ``root`` this call created is removed again); ``NothingToWriteError`` raised
+    changes (a ``root`` this call created is removed again; a flat model kept as a version
+    stays, and the flat files still load); ``NothingToWriteError`` raised
     by the block (a check made with the lock held) leaves everything as it was."""
     created = not root.exists()
     swapped = False
@@ -357,6 +394,8 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
             for left in sorted((root / VERSIONS).glob(f"{TMP_PREFIX}*")):
                 _remove(left)
             previous = resolve(root) if os.path.islink(root / CURRENT) else None
+            if flat_label is not None and not is_versioned(root):
+                previous = _keep_flat(root, flat_label, flat_files, sound)
             tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=root / VERSIONS))
             final: Path | None = None
             try:

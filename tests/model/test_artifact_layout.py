@@ -131,7 +131,8 @@ def assert_clean(root: Path, keep: int = layout.KEEP) -> None:
     assert not list(root.parent.glob(f".{root.name}.tmp-*"))
 
 
-@pytest.mark.parametrize("start", ["empty", "versioned", "flat", "copied"])
+@pytest.mark.parametrize("start", ["empty", "versioned", "flat", "flat with checksums",
+                                   "copied"])
 def test_a_save_killed_at_every_step_leaves_a_complete_model(
         start: str, old: Model, new: Model, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -144,8 +145,8 @@ def test_a_save_killed_at_every_step_leaves_a_complete_model(
         if start == "versioned":
             shutil.copytree(template, root, symlinks=True)
             artifact.save(old, root)  # two versions, as a folder saved twice has
-        elif start == "flat":
-            flat_copy(template, root)
+        elif start.startswith("flat"):  # with checksums: kept as a version (_keep_flat)
+            flat_copy(template, root, checksums=start.endswith("checksums"))
         elif start == "copied":  # shutil.copytree follows links: current is a real folder
             shutil.copytree(template, root)
 
@@ -155,7 +156,9 @@ def test_a_save_killed_at_every_step_leaves_a_complete_model(
     assert {"locked", "written", "renamed", "linked", "swapped"} <= set(steps)
     assert len(steps) >= 20
     outcomes = set()
-    for k in kill_points(steps, every=start in ("versioned", "flat")):
+    if start == "flat with checksums":
+        assert "kept the flat model" in steps
+    for k in kill_points(steps, every=start != "empty" and start != "copied"):
         root = tmp_path / f"m{k}"
         prepare(root)
         assert killed_at(k, functools.partial(artifact.save, new, root)) == (k < len(steps))
