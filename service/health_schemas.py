@@ -82,8 +82,10 @@ class Health(BaseModel):
     limits: ServiceLimits
     model_folder_warning: str | None = Field(default=None, description=(
         "set while the model folder's current version is refused (damaged or unloadable): why, "
-        "and which version this worker serves instead; null otherwise, and for a caller "
-        "without a key when read keys are configured"))
+        "and which version this worker serves instead; or, after a POST /admin/reload this "
+        "worker took was refused (409), why, until a reload succeeds (the other workers did "
+        "not try it and say nothing of it); null otherwise, and for a caller without a key "
+        "when read keys are configured"))
     campaign_store: Literal["ok", "unavailable", "moved", "read_only", "failing"] = Field(
         "ok", description=(
         "unavailable: this worker could not open or read the campaign store at its start or "

@@ -178,6 +178,16 @@ class ServiceState:
         assert result is not None
         return result
 
+    def reload_refused(self, why: str) -> None:
+        """Say on ``/health`` (``refused_reason``) that a reload asked of this worker (``POST
+        /admin/reload``) was refused and why (``why`` as its 409 shows it), until a reload
+        succeeds: the 409, the log and the metrics said so, ``/health`` nothing, and a
+        version damaged in place keeps its ``meta.json`` (the stamp), so no look at the
+        folder says it either."""
+        served = self.engine.version if self.engine is not None else "none"
+        self.refused_reason = (f"the last reload this worker took (POST /admin/reload) was "
+                               f"refused ({why}); still serving {served}")
+
     def _next_backoff(self) -> float:
         """Double the wait after each failed events read (from the watch interval, at most
         a minute): a store that is down is not hammered with full model loads."""

@@ -146,10 +146,13 @@ def test_a_damaged_version_is_refused_and_the_old_model_keeps_serving(
     assert "user_factors.npy: altered on disk" in r.json()["detail"]
     assert f"still serving model {loaded['a'].version}" in r.json()["detail"]
     assert layout.stamp(root / "served") == stamp
+    # the worker that took the refused reload says so on /health (test_reload_refused_health)
+    assert "user_factors.npy" in first.get("/health").json()["model_folder_warning"]
+    assert second.get("/health").json()["model_folder_warning"] is None
     # a damaged new version of the served folder itself: each app refuses it once, logs it
     artifact.save(loaded["b"], root / "served")
     (layout.resolve(root / "served") / "film_ids.npy").write_bytes(b"\x93NUMPY damaged")
-    assert first.get("/health").json()["model_folder_warning"] is None
+    assert second.get("/health").json()["model_folder_warning"] is None
     for w in workers:
         assert not state(w).check()
         assert not state(w).check()  # not tried again until the folder changes
