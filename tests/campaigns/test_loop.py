@@ -13,7 +13,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
-from campaign_oracles import brute_phase, brute_selection_size, brute_wave_controls
+from campaign_oracles import (
+    brute_phase,
+    brute_selection_size,
+    brute_selection_sizes,
+    brute_wave_controls,
+)
 from helpers import train_folder
 
 from recommender.campaigns.next_wave import chain, plan_next_wave
@@ -292,3 +297,64 @@ def test_a_next_wave_of_nobody_is_refused(world: tuple[Path, Model], tmp_path: P
     with pytest.raises(InvalidParameterError, match="budget left but nobody to plan"):
         plan_next_wave(model, store, first.plan_id, sent_waves=1)
     assert [p["plan_id"] for p in store.list_plans()[1]] == [first.plan_id]
+
+
+def test_a_next_wave_is_the_optimum_of_what_is_left(world: tuple[Path, Model],
+                                                    tmp_path: Path) -> None:
+    """The next wave against its own formulation solved whole by HiGHS's MILP: the refreshed
+    model's p x value of every pair; out: the sent waves' pairs (targets and controls), the
+    pairs converted (events of the sent and of the unsent waves) and the opt-outs; each user's
+    cap less their sent rows; each film's selection size for its budget less its sent targets,
+    continuing the sent waves' rounding (``brute_selection_sizes``)."""
+    from test_campaign_allocation import milp_optimum
+
+    from recommender.campaigns.events import check_events, record_events
+    from recommender.campaigns.next_wave import refreshed_model
+    from recommender.campaigns.probabilities import slate_candidates
+    from recommender.campaigns.report import plan_start
+
+    _, model = world
+    films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[40:43]].tolist()
+    slate = [SlateFilm(films[0], 50, 2.0), SlateFilm(films[1], 35, 1.0),
+             SlateFilm(films[2], 20, 3.0)]
+    cap, holdout = 2, 0.2
+    opted = model.users.ids[:25].tolist()
+    store = open_store(str(tmp_path / "s.db"))
+    first = plan_slate(model, slate, cap=cap, holdout=holdout, waves=3, seed=4, exclude=opted)
+    store.save_plan(first.plan_id, first.summary, first.rows, excluded=opted)
+    rows = first.rows.to_pydict()
+    film, user = np.array(rows["film_id"]), np.array(rows["user_id"])
+    wave, target = np.array(rows["wave"]), np.array(rows["group"]) == "target"
+    sent = wave == 1
+    # a third of wave 1's rows convert, and some of the unsent waves' users buy on their own
+    converted = np.flatnonzero(sent)[::3].tolist() + np.flatnonzero(~sent)[::7].tolist()
+    start = plan_start(first.summary)
+    record_events(store, check_events([
+        {"event_id": f"e{i}", "user_id": str(user[i]), "film_id": str(film[i]),
+         "timestamp": start + 60} for i in converted]))
+    fresh = refreshed_model(model, store)
+    nxt = plan_next_wave(fresh, store, first.plan_id, sent_waves=1, seed=5)
+    got = nxt.rows.to_pydict()
+    pairs = set(zip(got["film_id"], got["user_id"], strict=True))
+    assert not pairs & {(film[i], user[i]) for i in converted}
+    assert not pairs & set(zip(film[sent], user[sent], strict=True))
+    assert not {u for _, u in pairs} & set(opted)
+    # the oracle's own formulation
+    cands = slate_candidates(fresh, fresh.films.to_index(films, strict=True), progress=False)
+    w = cands.p * np.array([s.value for s in slate])[:, None]
+    w[:, fresh.users.to_index(opted, strict=True)] = np.nan
+    ui = fresh.users.to_index(user[sent].tolist(), strict=True)
+    w[[films.index(f) for f in film[sent]], ui] = np.nan
+    caps = np.full(fresh.n_users, cap, np.int64)
+    np.subtract.at(caps, ui, 1)
+    w[:, caps <= 0] = np.nan
+    limits = np.array([brute_selection_sizes(
+        [s.budget - int(((film == s.film_id) & sent & target).sum())], 2, holdout,
+        before=int(((film == s.film_id) & sent).sum()), phase=brute_phase(s.film_id))[0]
+        for s in slate])
+    best = milp_optimum(w, limits, np.maximum(caps, 0))
+    assert float(np.sum(got["expected_value"])) == pytest.approx(best, rel=1e-8)
+    per_user: dict[str, int] = {}
+    for u in [*user[sent].tolist(), *got["user_id"]]:
+        per_user[u] = per_user.get(u, 0) + 1
+    assert max(per_user.values()) <= cap
