@@ -33,8 +33,9 @@ The targets of a stratum without controls cannot be compared: rates and uplift l
 and the block says how many (``measured_targets`` counts the others).
 
 Only the waves that were sent count: ``sent_waves`` (waves 1..N; default: those a withdrawal
-recorded (``withdraw.py``), else the ``sent_waves`` of the latest next wave planned after this
-plan, else every wave of the plan); the rows of
+recorded (``withdraw.py``), else the largest ``sent_waves`` of the next waves planned after
+this plan (waves said sent stay sent: a re-plan after fewer does not unsend them), else every
+wave of the plan); the rows of
 later waves were never contacted, and counting them would dilute the uplift.
 
 Small groups get wide intervals; a group with no user gets no estimate and says why, never a
@@ -307,8 +308,8 @@ def plan_start(summary: dict[str, Any]) -> int:
 
 
 def next_wave_link(store: CampaignStore, plan_id: str) -> tuple[str, int] | None:
-    """(next plan, its ``sent_waves``) of the latest next wave planned after ``plan_id`` (the
-    largest ``sent_waves`` among them), or None."""
+    """(next plan, its ``sent_waves``) of the next wave planned after ``plan_id`` with the
+    largest ``sent_waves`` (not the latest planned: waves said sent stay sent), or None."""
     c = plan_links.c
     with store.engine.connect() as conn:
         row = conn.execute(sa.select(c.plan_id, c.sent_waves).where(
