@@ -211,7 +211,12 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         raise NothingToPlanError(
             f"the sent waves of plan {plan_id} spent every film's budget{out}: nothing is "
             "left to plan (the campaign's report measures what they returned)")
-    blocks = _measured(store, plan_id, sent_waves)
+    # the events the model reflects: its overlay's, else those its training folded in (the
+    # store's latest would claim events a lagging model has not applied); the uplift measured
+    # so far reads the same events (one stored meanwhile changed which films were left out)
+    overlay = model.meta.get("overlay") or {}
+    seq = int(overlay["seq"]) if "seq" in overlay else trained_through(model.meta, store)
+    blocks = _measured(store, plan_id, sent_waves, seq)
     slate, left = _leave_out(slate, plan_id, leave_out,
                              no_effect_films(blocks) if leave_out_no_effect else [])
     # the cap counts every selected row of a user, target or control, as the first plan's
@@ -254,10 +259,6 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
                                       excluded_unknown_users=int((known < 0).sum()),
                                       excluded_unknown_user_ids=unknown_opt_outs(opted_out,
                                                                                  known))
-    # the events the model reflects: its overlay's, else those its training folded in (the
-    # store's latest would claim events a lagging model has not applied)
-    overlay = model.meta.get("overlay") or {}
-    seq = int(overlay["seq"]) if "seq" in overlay else trained_through(model.meta, store)
     # next waves already planned from this plan (read again when it is stored: NextWave.save)
     with store.engine.connect() as conn:  # one withdrawn unsent is never sent: none of them
         earlier = re_plans(conn, plan_id)
@@ -273,13 +274,15 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     return NextWave(plan, opted_out)
 
 
-def _measured(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, Any]:
+def _measured(store: CampaignStore, plan_id: str, sent_waves: int, seq: int
+              ) -> dict[str, Any]:
     """Each film's block of ``plan_id``'s report on its sent waves so far
-    (``report.campaign_report``, its default window: conversions recorded up to now)."""
+    (``report.campaign_report``, its default window), of the events stored up to ``seq``:
+    those the refreshed model reflects (the summary's ``events_seq``)."""
     from recommender.campaigns.report import campaign_report
 
-    return {b["film_id"]: b for b in campaign_report(store, plan_id,
-                                                     sent_waves=sent_waves)["films"]}
+    return {b["film_id"]: b for b in campaign_report(store, plan_id, sent_waves=sent_waves,
+                                                     until_seq=seq)["films"]}
 
 
 def no_effect_films(blocks: dict[str, Any]) -> list[str]:

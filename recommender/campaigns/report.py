@@ -366,11 +366,11 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
 
 
 def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,
-                    start: int | None = None, sent_waves: int | None = None
-                    ) -> dict[str, Any]:
-    """The report of a stored plan's sent waves (see the module docstring);
-    ``UnknownPlanError`` when there is no such plan, ``InvalidParameterError`` for
-    ``sent_waves`` outside 1..the plan's waves."""
+                    start: int | None = None, sent_waves: int | None = None,
+                    until_seq: int | None = None) -> dict[str, Any]:
+    """The report of a stored plan's sent waves (see the module docstring), of the events
+    stored up to sequence ``until_seq`` (default: all); ``UnknownPlanError`` when there is no
+    such plan, ``InvalidParameterError`` for ``sent_waves`` outside 1..the plan's waves."""
     if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:  # NaN too
         raise InvalidParameterError(f"window_days: expected {WINDOW_RULE}, got {window_days}")
     summary = store.summary(plan_id)
@@ -392,7 +392,8 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     films = [f["film_id"] for f in summary.get("films", [])]
     # from a day before the start: events of a log of dates sit at midnight, before a plan
     # created that day, and are counted apart (``early_conversions``), never in the uplift
-    ev = read_events(store, films=films, since_ts=begin - DAY) if films else None
+    ev = read_events(store, until=until_seq, films=films, since_ts=begin - DAY) \
+        if films else None
     conv, before = (conversions(rows, ev.user_id, ev.film_id, ev.timestamp, (begin, end),
                                 (begin - DAY, begin))
                     if ev is not None else [np.zeros(rows.num_rows, bool)] * 2)

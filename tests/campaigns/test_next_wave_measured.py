@@ -18,7 +18,7 @@ from helpers import run_cli, train_folder
 from pyarrow.csv import ConvertOptions, read_csv
 
 from recommender.campaigns.events import EventBatch, record_events
-from recommender.campaigns.next_wave import prepare_next_wave
+from recommender.campaigns.next_wave import prepare_next_wave, refreshed_model
 from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.report import plan_start
 from recommender.campaigns.slate import SlateFilm
@@ -80,7 +80,7 @@ def test_a_film_without_effect_is_named(measured: Measured, tmp_path: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     m = measured
     store = _store(m)
-    nxt = prepare_next_wave(m.model, store, m.plan_id, sent_waves=1)
+    nxt = prepare_next_wave(refreshed_model(m.model, store), store, m.plan_id, sent_waves=1)
     store.close()
     films = {f["film_id"]: f["measured_uplift"] for f in nxt.plan.summary["films"]}
     assert films[m.flat]["absolute_uplift"]["estimate"] == -1.0
@@ -102,10 +102,11 @@ def test_films_left_out_are_not_planned_and_free_their_users_cap(measured: Measu
     m = measured
     store = _store(m)
     try:
-        every = prepare_next_wave(m.model, store, m.plan_id, sent_waves=1).plan
+        model = refreshed_model(m.model, store)  # the events, as the CLI and HTTP refresh
+        every = prepare_next_wave(model, store, m.plan_id, sent_waves=1).plan
         for kwargs, why in (({"leave_out_no_effect": True}, "no_effect"),
                             ({"leave_out": [m.flat, m.flat]}, "asked")):
-            plan = prepare_next_wave(m.model, store, m.plan_id, sent_waves=1, **kwargs).plan
+            plan = prepare_next_wave(model, store, m.plan_id, sent_waves=1, **kwargs).plan
             films = plan.rows.column("film_id")
             assert plan.rows.num_rows and pc.all(pc.equal(films, m.good)).as_py()
             assert plan.summary["left_out"] == [
@@ -118,7 +119,7 @@ def test_films_left_out_are_not_planned_and_free_their_users_cap(measured: Measu
             was = {f["film_id"]: f for f in every.summary["films"]}[m.good]
             assert good["expected_value"] >= was["expected_value"] - 1e-9
         with pytest.raises(InvalidParameterError, match="has no film 'nofilm'"):
-            prepare_next_wave(m.model, store, m.plan_id, sent_waves=1, leave_out=["nofilm"])
+            prepare_next_wave(model, store, m.plan_id, sent_waves=1, leave_out=["nofilm"])
     finally:
         store.close()
 
@@ -190,3 +191,43 @@ def test_leaving_out_says_what_it_left(measured: Measured, tmp_path: Path,
                    json={"sent_waves": 1, "leave_out_film_ids": [m.good, m.flat]})
         assert r.status_code == 409
         assert f"left out ({m.flat}, {m.good})" in r.json()["detail"]
+
+
+def test_the_uplift_measured_reads_the_events_the_model_reflects(measured: Measured,
+                                                                 tmp_path: Path) -> None:
+    """The measured uplift and ``no_effect`` are of the events up to the summary's
+    ``events_seq``, those the refreshed model reflects: events stored after the refresh (the
+    flat film's targets converting after all) changed which films were left out while the
+    summary said the plan was of the events before them."""
+    import shutil
+
+    db = tmp_path / "copy.db"
+    shutil.copy(measured.db, db)  # the fixture closed it: its WAL checkpointed
+    store = open_store(str(db))
+    try:
+        model = refreshed_model(measured.model, store)
+        before = prepare_next_wave(model, store, measured.plan_id, sent_waves=1).plan.summary
+        assert before["no_effect"]["films"] == [measured.flat]
+        rows = plan_csv_rows(store, measured.plan_id, measured.flat)
+        at = plan_start(before) + 7200
+        record_events(store, EventBatch([f"late{i}" for i in range(len(rows))], rows,
+                                        [measured.flat] * len(rows), [at] * len(rows),
+                                        [1.0] * len(rows)))
+        after = prepare_next_wave(model, store, measured.plan_id, sent_waves=1).plan.summary
+        assert after["events_seq"] == before["events_seq"]
+        assert after["no_effect"] == before["no_effect"]
+        assert [f["measured_uplift"] for f in after["films"]] == [
+            f["measured_uplift"] for f in before["films"]]
+        fresh = prepare_next_wave(refreshed_model(measured.model, store), store,
+                                  measured.plan_id, sent_waves=1).plan.summary
+        assert fresh["events_seq"] > before["events_seq"]
+        assert fresh["no_effect"]["films"] == []  # its targets converted: no longer flat
+    finally:
+        store.close()
+
+
+def plan_csv_rows(store: CampaignStore, plan_id: str, film: str) -> list[str]:
+    """The users of ``film``'s targets in wave 1 of ``plan_id``."""
+    rows = [r for part in store.iter_rows(plan_id) for r in part.to_pylist()]
+    return [r["user_id"] for r in rows if r["film_id"] == film and r["wave"] == 1
+            and r["group"] == "target"]
