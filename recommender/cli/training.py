@@ -297,7 +297,8 @@ def _say_if_live(out: str, version: str, before: Path) -> None:
 def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig, out: Path,
                     seconds: float) -> None:
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
-    from recommender.cli.checks import genre_separators, metadata_matches, odd_log_ids
+    from recommender.cli.checks import genre_separators, metadata_matches
+    from recommender.cli.log_ids import odd_log_ids
     from recommender.io import readers
     from recommender.io.text import plural
     from recommender.model import artifact

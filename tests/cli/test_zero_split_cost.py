@@ -11,7 +11,7 @@ from typing import Any, cast
 import numpy as np
 import pytest
 
-from recommender.cli import checks
+from recommender.cli import log_ids
 from recommender.io.ids import IdMap
 from recommender.model.model import Model
 
@@ -37,8 +37,8 @@ def test_nothing_to_say_groups_nothing(users: list[str], monkeypatch: Any,
     def grouped(values: Any) -> Any:
         raise AssertionError("the ids were grouped, with nothing to say")
 
-    monkeypatch.setattr(checks, "_group_sizes", grouped)
-    checks.zero_split_ids(_model(users))
+    monkeypatch.setattr(log_ids, "_group_sizes", grouped)
+    log_ids.zero_split_ids(_model(users))
     assert capsys.readouterr().err == ""
 
 
@@ -49,7 +49,7 @@ def test_a_split_is_still_counted(capsys: Any) -> None:
                                                           strict=True)})
     n = _brute_split(users)
     assert n > 0
-    checks.zero_split_ids(_model(users))
+    log_ids.zero_split_ids(_model(users))
     err = capsys.readouterr().err
     assert f"warning: {n:,} user ids of the log are another of its user ids but for leading " \
         "zeros (" in err, err

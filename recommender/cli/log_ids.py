@@ -1,0 +1,112 @@
+"""Checks of the trained log's ids a spreadsheet, a separator or an export damaged, at train."""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from recommender.model.model import Model
+
+
+def odd_log_ids(model: Model) -> None:
+    """Warn of the log's ids a spreadsheet or a separator damaged (``padded_ids``,
+    ``scientific_ids``): they are kept byte for byte, so nothing else says so."""
+    padded_ids(model)
+    scientific_ids(model)
+    zero_split_ids(model)
+
+
+def zero_split_ids(model: Model) -> None:
+    """Warn of the log's ids that are another of its ids but for leading zeros (``7`` beside
+    ``007``: two exports merged, one through a spreadsheet, which drops them): kept byte for
+    byte, they are two users (films), one person's history split in two, without a word."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        bare = pc.utf8_ltrim(known.arrow, "0")
+        changed = pc.and_(pc.not_equal(bare, known.arrow), pc.not_equal(bare, ""))
+        # ids of one width never split; else counted before grouped (~4 s at 3M, for none)
+        if not pc.any(changed).as_py() or _one_each(known.arrow, bare):
+            continue
+        split = np.flatnonzero(pc.and_(changed, pc.greater(_group_sizes(bare), 1))
+                               .to_numpy(zero_copy_only=False))
+        if not len(split):
+            continue
+        ids = known.ids
+        # the first three shown, each beside another id of its group
+        other = [next(j for j in np.flatnonzero(pc.equal(bare, bare[int(i)]).to_numpy(
+            zero_copy_only=False)) if j != i) for i in split[:3]]
+        pairs = ", ".join(f"{str(ids[i])!r} beside {str(ids[j])!r}"
+                          for i, j in zip(split[:3], other, strict=True))
+        print(f"warning: {len(split):,} {kind} id{'s' * (len(split) != 1)} of the log "
+              f"{'are' if len(split) != 1 else 'is'} another of its {kind} ids but for "
+              f"leading zeros ({pairs}): ids are kept byte for byte, so each is a {kind} "
+              "of its own; a spreadsheet drops leading zeros: write the ids one way",
+              file=sys.stderr)
+
+
+def _one_each(ids: Any, bare: Any) -> bool:
+    """Whether the forms ``bare`` of the unique ``ids`` are unique (so ids of one length)."""
+    import pyarrow.compute as pc
+
+    lengths = pc.min_max(pc.binary_length(ids))
+    return bool(lengths["min"] == lengths["max"]) or pc.count_distinct(bare).as_py() == len(bare)
+
+
+def _group_sizes(values: Any) -> Any:
+    """For each of ``values`` (an arrow array), how many of them are equal to it."""
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(values)
+    return pc.take(counts.field("counts"), pc.index_in(values, counts.field("values")))
+
+
+def scientific_ids(model: Model) -> None:
+    """Warn of the log's ids written as numbers in scientific notation (``1.23457E+11``), as a
+    spreadsheet shows a long numeric id and saves it to CSV: its last digits are lost, and
+    ids that differed only there became one, so their histories were merged, without a
+    word."""
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        if not pc.any(pc.match_substring(known.arrow, "E+", ignore_case=True)).as_py():
+            continue  # (a plain search first: the regular expression costs more)
+        odd = pc.match_substring_regex(known.arrow, r"^[0-9](\.[0-9]+)?[Ee]\+[0-9]+$")
+        n = int(pc.sum(odd).as_py() or 0)
+        if n:
+            shown = ", ".join(repr(str(i)) for i in known.ids[odd.to_numpy(
+                zero_copy_only=False)][:3])
+            what = "ids of the log are numbers" if n != 1 else "id of the log is a number"
+            print(f"warning: {n:,} {kind} {what} in scientific notation ({shown}), as a "
+                  "spreadsheet saves a long numeric id: its last digits are lost, and ids that "
+                  "differed only there are one; export the id column as text", file=sys.stderr)
+
+
+def padded_ids(model: Model) -> None:
+    """Warn of the log's ids with surrounding whitespace (``u1, f1``: a ', ' separator, a
+    padded export): kept byte for byte, so ``' f1'`` is a film of its own, ``'f1'`` finds
+    nothing, and ``'u1 '`` beside ``'u1'`` split one person's history in two, without a
+    word."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        stripped = pc.utf8_trim_whitespace(known.arrow)
+        padded_mask = pc.not_equal(stripped, known.arrow)
+        if not pc.any(padded_mask).as_py():
+            continue
+        padded = np.flatnonzero(padded_mask.to_numpy(zero_copy_only=False))
+        twins = int(pc.sum(pc.and_(padded_mask, pc.greater(_group_sizes(stripped), 1)))
+                    .as_py() or 0)
+        ids = known.ids
+        shown = ", ".join(repr(str(ids[i])) for i in padded[:3])
+        split = (f"; {twins:,} {'is' if twins == 1 else 'are'} another {kind} of the log but "
+                 f"for the whitespace: each such {kind}'s interactions are split in two"
+                 if twins else "")
+        print(f"warning: {len(padded):,} {kind} id{'s' * (len(padded) != 1)} of the log "
+              f"begin{'s' * (len(padded) == 1)} or end{'s' * (len(padded) == 1)} with "
+              f"whitespace ({shown}): ids are kept byte for byte, so the model knows "
+              f"{'them' if len(padded) != 1 else 'it'} as written{split}; strip the log's ids "
+              "(a ', ' separator?) if that was not meant", file=sys.stderr)
