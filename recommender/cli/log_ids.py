@@ -20,13 +20,15 @@ def odd_log_ids(model: Model) -> None:
 def zero_split_ids(model: Model) -> None:
     """Warn of the log's ids that are another of its ids but for leading zeros (``7`` beside
     ``007``: two exports merged, one through a spreadsheet, which drops them): kept byte for
-    byte, they are two users (films), one person's history split in two, without a word."""
+    byte, they are two users (films), one person's history split in two, without a word.
+    An id of zeros only is the number 0 (``00000`` beside ``0``: a spreadsheet writes 0)."""
     import numpy as np
     import pyarrow.compute as pc
 
     for kind, known in (("user", model.users), ("film", model.films)):
         bare = pc.utf8_ltrim(known.arrow, "0")
-        changed = pc.and_(pc.not_equal(bare, known.arrow), pc.not_equal(bare, ""))
+        bare = pc.if_else(pc.equal(bare, ""), "0", bare)  # no id is empty: '000' is 0
+        changed = pc.not_equal(bare, known.arrow)
         # ids of one width never split; else counted before grouped (~4 s at 3M, for none)
         if not pc.any(changed).as_py() or _one_each(known.arrow, bare):
             continue

@@ -44,5 +44,17 @@ def test_ids_split_by_leading_zeros_are_named(tmp_path: Path, capsys: Any) -> No
 
 
 def test_ids_padded_one_way_say_nothing(tmp_path: Path, capsys: Any) -> None:
-    users = [f"{u:05d}" for u in range(30)] + ["0", "00", "100"]  # '0', '00': no digits left
+    # an id of zeros of its own width ('0') is no split while no other id is zeros only
+    users = [f"{u:05d}" for u in range(1, 30)] + ["0", "100"]
     assert "leading zeros (" not in _train(tmp_path, capsys, users)
+
+
+def test_ids_of_zeros_only_split_by_leading_zeros_are_named(tmp_path: Path,
+                                                            capsys: Any) -> None:
+    # '00000' and '0' are the number 0, as a spreadsheet writes it: one history split in
+    # three (the zeros-only ids were passed over as having "no digits left")
+    users = [f"{u:05d}" for u in range(30)] + ["0", "00", "100"]
+    err = _train(tmp_path, capsys, users)
+    assert ("warning: 2 user ids of the log are another of its user ids but for leading "
+            "zeros ('00000' beside '0', '00' beside '00000'): ids are kept byte for byte, so "
+            "each is a user of its own") in err

@@ -22,8 +22,11 @@ def _model(users: list[str]) -> Model:
 
 def _brute_split(ids: list[str]) -> int:
     """How many ids are another id but for leading zeros (brute force over the pairs)."""
-    return sum(1 for a in ids if a.lstrip("0") and a != a.lstrip("0") and any(
-        b != a and b.lstrip("0") == a.lstrip("0") for b in ids))
+    def bare(a: str) -> str:
+        return a.lstrip("0") or "0"  # an id of zeros only is 0
+
+    return sum(1 for a in ids if a != bare(a) and any(b != a and bare(b) == bare(a)
+                                                      for b in ids))
 
 
 @pytest.mark.parametrize("users", [
@@ -46,7 +49,8 @@ def test_a_split_is_still_counted(capsys: Any) -> None:
     rng = np.random.default_rng(3)
     users = sorted({f"{'0' * int(z)}{n}" for z, n in zip(rng.integers(0, 3, 300),
                                                           rng.integers(1, 200, 300),
-                                                          strict=True)})
+                                                          strict=True)}
+                   | {"0", "000"})  # ids of zeros only: the number 0 written two ways
     n = _brute_split(users)
     assert n > 0
     log_ids.zero_split_ids(_model(users))
