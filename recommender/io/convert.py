@@ -27,8 +27,8 @@ from recommender.io.delimited import (
     problem,
     read_delimited,
 )
+from recommender.io.numbers import all_held, float_column, value_of
 from recommender.io.numbers import first_failing as _first_failing
-from recommender.io.numbers import float_column, value_of
 
 #: The longest id accepted, in UTF-8 bytes: longer is a damaged file (an unclosed quote, a
 #: column of text read as ids), never an id.
@@ -439,6 +439,8 @@ def load_table(spec: Delimited, wanted: Sequence[str]) -> Interactions:
     first_line = 2 if spec.header else 1
     try:
         table = read_delimited(spec, {c: fast[c] for c in wanted})
+        if not all(all_held(table.column(c)) for c in (RATING, WEIGHT) if c in wanted):
+            raise ConversionError  # refused as written: '1e400' was read (and said) as inf
     except ConversionError:
         table = read_delimited(spec, {c: pa.string() for c in wanted})
     return build(spec.path, {c: table.column(c) for c in wanted}, loc, first_line)

@@ -69,10 +69,18 @@ def _comma_hint(value: str) -> str:
     return f" (a decimal comma? write {point}: numbers take a point)"
 
 
+def all_held(col: pa.Array | pa.ChunkedArray) -> bool:
+    """Whether every value of a float column (nulls aside) is a finite float32, as
+    ``float_column`` requires."""
+    held = pc.less_equal(pc.abs(col), float(np.finfo(np.float32).max))  # NaN: false
+    return bool(pc.all(held).as_py() is not False)
+
+
 def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
                  loc: Locator) -> NDArray[np.float64]:
     """A numeric column (already numeric or strings) as float64, every value a finite float32."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    written = None  # the text of a column of strings, for a value refused
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         # surrounding spaces are no part of a number, as on the CSV reader's fast path and in
         # Spark's reader (" 4" was refused here only, e.g. beside a column of ISO times)
@@ -100,6 +108,19 @@ def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
     held = np.abs(values) <= np.finfo(np.float32).max  # kept as float32: 1e300 was inf
     if not held.all():
         row = int(np.flatnonzero(~held)[0])
-        raise problem(path, loc, row, f"{name} {float(values[row]):g} is not a finite number of "
-                      "at most 3.4e+38 (the engine keeps 32-bit floats); expected a number")
+        raise problem(path, loc, row, f"{name} {_refused(values[row], written, row)}; "
+                      "expected a finite number of at most 3.4e+38")
     return values
+
+
+def _refused(value: float, written: pa.Array | None, row: int) -> str:
+    """A number past what a float32 holds, as written (``1e400``: it said "inf", the float64
+    it overflowed to) and why it is refused: out of range, or not finite as written (an
+    infinity, a NaN)."""
+    said = repr(value_of(written, row)) if written is not None else f"{value:g}"
+    text = value_of(written, row).strip().lower().lstrip("+-") if written is not None else ""
+    if np.isnan(value) or (np.isinf(value) and (written is None or text in (
+            "inf", "infinity"))):
+        return f"{said} is not finite"
+    return (f"{said} is out of range: past 3.4e+38, the largest 32-bit float (the engine keeps "
+            "32-bit floats)")

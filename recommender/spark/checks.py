@@ -46,6 +46,21 @@ def id_checks(name: str) -> list[tuple[str, str, Column, str]]:
              "bytes (is a quote left open, or a column misplaced?)")]
 
 
+def number_checks(name: str) -> list[tuple[str, str, Column, str]]:
+    """The local reader's checks of a rating or weight column (``numbers.float_column``), as
+    ``id_checks``: a value that is no number or not finite as written (``inf``, ``NaN``), and
+    one past what a float32 holds (``1e39``; ``1e400`` too, which a double reads as infinity:
+    it was "bad", as if written ``inf``), each shown as written."""
+    from pyspark.sql import functions as sf
+
+    v, written = sf.col(name), sf.lower(sf.trim(sf.col(f"_raw_{name}")))
+    infinite = (sf.abs(v) == float("inf")) & written.rlike("^[+-]?inf(inity)?$")
+    return [(f"bad {name}", f"_raw_{name}", v.isNull() | sf.isnan(v) | infinite,
+             "expected a finite number"),
+            (f"{name} past 3.4e+38", f"_raw_{name}", sf.abs(v) > FLOAT32_MAX,
+             "expected a finite number of at most 3.4e+38 (the engine keeps 32-bit floats)")]
+
+
 def refuse_summed_past_float32(merged: DataFrame, source: str) -> None:
     """``DataError`` naming a (user, film) whose events' weights sum past the largest float32
     in ``merged`` (``reading.merge_events``), as the local reader's

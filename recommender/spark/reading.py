@@ -18,11 +18,11 @@ from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.convert import MAX_TIMESTAMP, UNIT_BOUNDS, unit_hint
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.spark.checks import (
-    FLOAT32_MAX,
     REFUSED_ID_TYPES,
     as_typed,
     csv_sep,
     id_checks,
+    number_checks,
     refuse_byte_ids,
     short_failure,
     spark_csv_scan,
@@ -318,14 +318,7 @@ def _validate_events(events: DataFrame, path: str, picked: dict[str, str],
     checks: list[tuple[str, str, Column, str]] = [*id_checks(USER_ID), *id_checks(FILM_ID)]
     for c in (RATING, WEIGHT):
         if c in picked:
-            v = sf.col(c)
-            checks.append((f"bad {c}", f"_raw_{c}",
-                           v.isNull() | sf.isnan(v) | (sf.abs(v) == float("inf")),
-                           "expected a finite number"))
-            # as the local reader (``convert.float_column``): 1e300 became inf as float32
-            checks.append((f"{c} past 3.4e+38", f"_raw_{c}", sf.abs(v) > FLOAT32_MAX,
-                           "expected a finite number of at most 3.4e+38 (the engine keeps "
-                           "32-bit floats)"))
+            checks += number_checks(c)
     if WEIGHT in picked:  # as the local reader: log weighting and ALS need >= 0
         checks.append(("negative weight", f"_raw_{WEIGHT}", sf.col(WEIGHT) < 0,
                        "expected a number >= 0"))

@@ -95,6 +95,11 @@ BAD_FILES = [
      r"most 3\.4e\+38"),
     ("rated.csv", "user_id,film_id,rating\nu1,f1,2\nu2,f2,-1e39\n",
      r"1 row with rating past 3\.4e\+38, e\.g\. '-1e39'"),
+    # past a double too: read as infinity, it was a "bad rating", as if written inf
+    ("overflow.csv", "user_id,film_id,rating\nu1,f1,2\nu2,f2,1e400\n",
+     r"1 row with rating past 3\.4e\+38, e\.g\. '1e400'"),
+    ("infinite.csv", "user_id,film_id,weight\nu1,f1,2\nu2,f2,-Infinity\n",
+     r"1 row with bad weight, e\.g\. '-Infinity'; expected a finite number"),
     ("summed.csv", "user_id,film_id,weight\nu1,f1,3e38\nu2,f2,1\nu1,f1,3e38\n",
      r"the events of user 'u1' and film 'f1' \(merged into one interaction\) have weights "
      r"summing to 6e\+38, past 3\.4e\+38.*\(1 such pair\)"),
