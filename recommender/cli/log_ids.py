@@ -72,7 +72,8 @@ def _group_sizes(values: Any) -> Any:
 
 
 def scientific_ids(model: Model) -> None:
-    """Warn of the log's ids written as numbers in scientific notation (``1.23457E+11``), as a
+    """Warn of the log's ids written as numbers in scientific notation (``1.23457E+11``, or
+    ``1,23457E+11`` with a decimal comma, as a European spreadsheet writes it), as a
     spreadsheet shows a long numeric id and saves it to CSV: its last digits are lost, and
     ids that differed only there became one, so their histories were merged, without a
     word."""
@@ -81,7 +82,7 @@ def scientific_ids(model: Model) -> None:
     for kind, known in (("user", model.users), ("film", model.films)):
         if not pc.any(pc.match_substring(known.arrow, "E+", ignore_case=True)).as_py():
             continue  # (a plain search first: the regular expression costs more)
-        odd = pc.match_substring_regex(known.arrow, r"^[0-9](\.[0-9]+)?[Ee]\+[0-9]+$")
+        odd = pc.match_substring_regex(known.arrow, r"^[0-9]([.,][0-9]+)?[Ee]\+[0-9]+$")
         n = int(pc.sum(odd).as_py() or 0)
         if n:
             shown = ", ".join(repr(str(i)) for i in known.ids[odd.to_numpy(

@@ -30,6 +30,21 @@ def test_ids_in_scientific_notation_are_named(tmp_path: Path, capsys: Any) -> No
             "its last digits are lost") in err
 
 
+def test_ids_in_scientific_notation_with_a_decimal_comma_are_named(tmp_path: Path,
+                                                                   capsys: Any) -> None:
+    # a European spreadsheet's CSV (';'-separated) writes 123456789012 as 1,23457E+11
+    users = [f"u{u:02d}" for u in range(30)] + ["1,23457E+11", "9,8765E+12", "1,5E+",
+                                                 "1,,2E+3", ",5E+2", "12,34E+5"]  # not those
+    rows = [f"{u};f{(i + k) % 12}" for i, u in enumerate(users) for k in range(4)]
+    log = tmp_path / "log.csv"
+    log.write_text("user_id;film_id\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "train", "--data", log, "--out", tmp_path / "m",
+                           "--no-tune", "--factors", 4, "--iterations", 2)
+    assert code == 0, err
+    assert ("warning: 2 user ids of the log are numbers in scientific notation "
+            "('1,23457E+11', '9,8765E+12'), as a spreadsheet saves a long numeric id") in err
+
+
 def test_ids_that_only_hold_an_e_say_nothing(tmp_path: Path, capsys: Any) -> None:
     users = [f"u{u:02d}" for u in range(30)] + ["1E5A", "E+11", "1.5e-3", "12345"]
     assert "scientific notation" not in _train(tmp_path, capsys, users)
