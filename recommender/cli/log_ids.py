@@ -15,6 +15,59 @@ def odd_log_ids(model: Model) -> None:
     padded_ids(model)
     scientific_ids(model)
     zero_split_ids(model)
+    form_split_ids(model)
+
+
+def form_split_ids(model: Model) -> None:
+    """Warn of the log's ids that are another of its ids in another Unicode form (``café``
+    decomposed, NFD, ``e`` and U+0301, beside it composed, NFC: two exports merged, one
+    from a system that decomposes): kept byte for byte, they are two users (films), one
+    history split in two, without a word. Only the ids of non-ASCII bytes are normalised;
+    those not in NFC are counted, each shown beside another id of its form (``ascii``
+    escapes: the two look alike)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for kind, known in (("user", model.users), ("film", model.films)):
+        wide = np.flatnonzero(~np.asarray(pc.string_is_ascii(known.arrow).to_numpy(
+            zero_copy_only=False), bool))
+        if not len(wide):
+            continue
+        written = pc.take(known.arrow, pa.array(wide))
+        nfc = pc.utf8_normalize(written, "NFC")
+        off = np.asarray(pc.not_equal(nfc, written).to_numpy(zero_copy_only=False), bool)
+        if not off.any():
+            continue
+        mask = np.zeros(len(known), bool)
+        mask[wide[off]] = True
+        forms = pc.filter(nfc, pa.array(off))
+        shared = _shared(known.arrow, pa.array(mask), forms)
+        split = np.flatnonzero(shared)  # positions in forms
+        if not len(split):
+            continue
+        ids, at = known.ids, wide[off]
+        beside = [_beside(known.arrow, forms, at, int(k)) for k in split[:3]]
+        pairs = ", ".join(f"{ascii(str(ids[at[k]]))} beside {ascii(str(ids[j]))}"
+                          for k, j in zip(split[:3], beside, strict=True))
+        print(f"warning: {len(split):,} {kind} id{'s' * (len(split) != 1)} of the log "
+              f"{'are' if len(split) != 1 else 'is'} another of its {kind} ids in another "
+              f"Unicode form ({pairs}: the same letters, other code points, as NFC and NFD "
+              f"write an accent): ids are kept byte for byte, so each is a {kind} of its "
+              "own; write the ids in one form (NFC)", file=sys.stderr)
+
+
+def _beside(ids: Any, forms: Any, at: Any, k: int) -> int:
+    """The first id other than ``ids[at[k]]`` whose form is ``forms[k]`` (``forms``: those of
+    the ids at ``at``; any other id is its own form)."""
+    import numpy as np
+    import pyarrow.compute as pc
+
+    form = forms[k]
+    same = [*np.flatnonzero(pc.equal(ids, form).to_numpy(zero_copy_only=False)),
+            *np.asarray(at)[np.flatnonzero(pc.equal(forms, form).to_numpy(
+                zero_copy_only=False))]]
+    return int(min(j for j in same if j != at[k]))
 
 
 def zero_split_ids(model: Model) -> None:
