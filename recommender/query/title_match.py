@@ -14,8 +14,9 @@ the level ``TitleIndex.scored`` ranked it by:
 - ``words``: the query's words found in a name of the film as typed (accents, case and
   punctuation aside): a whole word, the start of one, or words written together
   ("spiderman"), or a name's word typed apart ("bat man" for Batman); anywhere inside a
-  word for an ``inside`` match. A Roman numeral or a number word counts as its digits ("ii"
-  and "two" find "2").
+  word for an ``inside`` match. A Roman numeral or a number counts as its digits ("ii"
+  and "two" find "2", "twenty two" finds "22", "thirteenth" "13th"), a digit ordinal as its
+  words ("13th" finds "thirteenth"): a number's words are found together, as a whole word.
 - ``corrected``: the others that are one edit from a word of a name, or two for a word of
   ``LONG_WORD`` letters or more, each ``{"typed", "title_word", "edits"}`` (the nearest word,
   then the first alphabetically; the last query word may be the start of one, mistyped).
@@ -38,6 +39,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from recommender.query.number_words import number_spans
 from recommender.query.titles import (
     COMPACT_PENALTY,
     EXACT,
@@ -50,7 +52,6 @@ from recommender.query.titles import (
     TitleIndex,
     catalog_reading,
     normalise,
-    number_words_as_digits,
     numerals_as_digits,
 )
 from recommender.query.typos import LONG_WORD, MAX_LENGTH, MIN_LENGTH, edit_distance
@@ -153,8 +154,12 @@ def describe(index: TitleIndex, query: str, film: int, level: float,
     corrected: list[dict[str, Any]] = []
     unmatched: list[str] = []
     apart = _written_apart(words, keys, kind, year)
+    # a number read otherwise ("catch twenty two": 22), each of its words found if it is
+    apart |= {i for start, end, reading in number_spans(words)
+              if all(_found(w, keys, kind == "inside", False) for w in reading.split())
+              for i in range(start, end)}
     for i, word in enumerate(words):
-        forms = dict.fromkeys((word, numerals_as_digits(word), number_words_as_digits(word)))
+        forms = dict.fromkeys((word, numerals_as_digits(word)))
         last = i == len(words) - 1
         if i in apart or any(_found(f, keys, kind == "inside", last) for f in forms):
             found.append(word)

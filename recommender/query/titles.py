@@ -22,10 +22,13 @@ How a query meets a title (``TitleIndex.scores``):
 - A sequel's Roman numeral in the query is read in digits ("toy story ii" as "toy story
   2"), as titles are also keyed, with their number words in digits too ("ocean's 11" finds
   Ocean's Eleven); a query's number words are also read in digits ("toy story two" finds
-  Toy Story 2), each a whole word of the title, ``NUMBER_WORD_PENALTY`` below the words as
-  typed; a query that is only a year also lists that year's films (at ``WORDS``); a query
-  equal to a film id ranks that film at ``ID_MATCH``, below a title that is the query and
-  above one that starts with it (``search_films``).
+  Toy Story 2), compounds, years as said and ordinals too ("catch twenty two", "nineteen
+  eighty four", "friday the thirteenth"), and its digit ordinals in words ("13th floor"
+  finds The Thirteenth Floor): ``number_words``; each number a whole word of the title,
+  ``NUMBER_WORD_PENALTY`` below the words as typed; a query that is only a year also lists
+  that year's films (at ``WORDS``); a query equal to a film id ranks that film at
+  ``ID_MATCH``, below a title that is the query and above one that starts with it
+  (``search_films``).
 - Among equal levels the most watched film comes first (``search_films``).
 - ``scored`` also gives the level each score came from, before a year's bonus: how each
   result matched, in words, is ``title_match``'s.
@@ -50,6 +53,7 @@ import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from recommender.model.kept import Kept
+from recommender.query.number_words import readings
 from recommender.query.typos import typo_levels
 
 if TYPE_CHECKING:
@@ -141,12 +145,10 @@ _ROMAN = {"ii": "2", "iii": "3", "iv": "4", "vi": "6", "vii": "7", "viii": "8", 
 _ROMAN_WORD = re.compile(r"\b(" + "|".join(sorted(_ROMAN, key=len, reverse=True)) + r")\b")
 _WORDS = ("two three four five six seven eight nine ten eleven twelve thirteen fourteen "
           "fifteen sixteen seventeen eighteen nineteen twenty").split()
-_NUMBER = {word: str(n) for n, word in enumerate(_WORDS, start=2)}
-_AS_DIGITS = {**_ROMAN, **_NUMBER}
-_NUMBER_WORD = re.compile(r"\b(" + "|".join(sorted(_NUMBER, key=len, reverse=True)) + r")\b")
-# a query's number words also read in digits ("toy story two": Toy Story 2), each a whole word
-# of the title ("twelve" is no start of 127 Hours: "12" is no word of it), this much below the
-NUMBER_WORD_PENALTY = 0.01  # words as typed: less than any step between levels
+_AS_DIGITS = {**_ROMAN, **{word: str(n) for n, word in enumerate(_WORDS, start=2)}}
+# a query's numbers read otherwise ("toy story two": Toy Story 2, ``number_words``), each a
+# whole word of the title ("twelve" is no start of 127 Hours: "12" is no word of it), this much
+NUMBER_WORD_PENALTY = 0.01  # below the words as typed: less than any step between levels
 _DIGIT_WORD = re.compile(r"\b(" + "|".join(sorted(_AS_DIGITS, key=len, reverse=True)) + r")\b")
 
 
@@ -167,11 +169,6 @@ def numerals_as_digits(text: str) -> str:
     2"), as every title key is also given: typed as numerals, the numeral was an unfinished
     word ("ii" the start of "iii") and Toy Story ranked above Toy Story 2."""
     return _ROMAN_WORD.sub(lambda m: _ROMAN[m.group(1)], text)
-
-
-def number_words_as_digits(text: str) -> str:
-    """A normalised query's number words in digits ("toy story two": "toy story 2")."""
-    return _NUMBER_WORD.sub(lambda m: _NUMBER[m.group(1)], text)
 
 
 def _title_keys(title: str) -> tuple[list[str], int]:
@@ -407,11 +404,10 @@ class TitleIndex:
             other, other_level = self._text_scores(as_title.strip())
             take = other > score
             score, level = np.where(take, other, score), np.where(take, other_level, level)
-        in_digits = number_words_as_digits(text)
-        if in_digits != text:  # "two" found no "Toy Story 2": titles are keyed in digits too
-            other, other_level = self._text_scores(in_digits)
-            held = self._holding([_NUMBER[w] for w in _NUMBER_WORD.findall(text)])
-            other = np.where((other > 0) & held, other - NUMBER_WORD_PENALTY, 0.0)
+        for reading, needed in readings(text):  # "two" found no "Toy Story 2"
+            other, other_level = self._text_scores(reading)
+            other = np.where((other > 0) & self._holding(needed),
+                             other - NUMBER_WORD_PENALTY, 0.0)
             take = other > score
             score, level = np.where(take, other, score), np.where(take, other_level, level)
         return score, level

@@ -75,6 +75,30 @@ def test_a_number_of_the_title_is_no_year() -> None:
     assert hits.tolist() == [2] and one[0]["year"] is None and "year" not in match_text(one[0])
 
 
+def test_a_number_said_in_words_is_found_whole() -> None:
+    """A number said in several words is found as one whole word of the title, as the ranking
+    reads it ("catch twenty two" told "twenty" not found in Catch-22, and "two" found as the
+    start of "22"); a digit ordinal is found as its words ("13th" in "thirteenth")."""
+    titles = ["Catch-22 (1970)", "2001: A Space Odyssey (1968)", "Thirteenth Floor, The (1999)",
+              "Friday the 13th (1980)", "1984 (Nineteen Eighty-Four) (1984)"]
+    index = TitleIndex(titles, [0] * len(titles))
+
+    def first(query: str) -> tuple[str, dict[str, Any]]:
+        scores, levels = index.scored(query)
+        hits = ranked(scores, np.ones(len(titles), np.int64))
+        return titles[int(hits[0])], match_reasons(index, query, hits[:1], levels[hits[:1]])[0]
+    assert first("catch twenty two") == (titles[0], match("title", ["catch", "twenty", "two"]))
+    assert first("two thousand and one space") == (
+        titles[1], match("words", ["two", "thousand", "and", "one", "space"]))
+    assert first("13th floor") == (titles[2], match("title", ["13th", "floor"]))
+    assert first("friday the thirteenth") == (
+        titles[3], match("title", ["friday", "the", "thirteenth"]))
+    # "twenty" is no whole word of Catch-22: not found, where "twenty two" is
+    scores, levels = index.scored("catch twenty")
+    assert match_reasons(index, "catch twenty", np.array([0]), levels[[0]])[0]["unmatched"] \
+        == ["twenty"]
+
+
 @pytest.mark.parametrize(("query", "first", "want"), [
     # typos: one edit, two in a word of 8 letters or more
     ("shawshenk redemption", 3, match("typo", ["redemption"], [("shawshenk", "shawshank", 1)])),

@@ -78,6 +78,92 @@ def test_title_names(title: str, names: list[tuple[str, str]], year: int) -> Non
 # ---------------------------------------------------------------- the index, against an oracle
 
 
+_SMALL = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+          "fifteen sixteen seventeen eighteen nineteen").split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def _say(n: int) -> str:
+    """1 to 99 in words, as said ("forty two")."""
+    if n < 20:
+        return _SMALL[n - 1]
+    return _TENS[n // 10 - 2] + ("" if n % 10 == 0 else " " + _SMALL[n % 10 - 1])
+
+
+def _nth(said: str) -> str:
+    """A number said in words as an ordinal: its last word changed by the spelling rules."""
+    *head, last = said.split()
+    irregular = {"one": "first", "two": "second", "three": "third", "five": "fifth",
+                 "eight": "eighth", "nine": "ninth", "twelve": "twelfth"}
+    last = irregular.get(last) or (last[:-1] + "ieth" if last.endswith("y") else last + "th")
+    return " ".join([*head, last])
+
+
+def _spoken_numbers() -> dict[str, int]:
+    """Every way of saying a number the search reads (an independent table, by brute force):
+    1-99, hundreds ("nineteen hundred", "one hundred and one"), thousands to twenty
+    thousand and years as two numbers ("nineteen eighty four")."""
+    said = {_say(n): n for n in range(1, 100)}
+    tails = {"": 0} | {f"{j}{_say(r)}": r for r in range(1, 100) for j in (" ", " and ")}
+    hundreds = {f"{_say(h)} hundred{t}": h * 100 + v for h in range(1, 100)
+                for t, v in tails.items()}
+    below = said | {k: v for k, v in hundreds.items() if v < 1000}
+    more = {"": 0} | {f"{j}{k}": v for k, v in below.items() for j in (" ", " and ")}
+    thousands = {f"{_say(t)} thousand{k}": t * 1000 + v for t in range(1, 21)
+                 for k, v in more.items()}
+    years = {f"{_say(a)} {_say(b)}": a * 100 + b for a in range(10, 100)
+             for b in range(10, 100) if " " not in _say(a)}
+    years |= {f"{_say(a)} {_say(b)}": a * 100 + b for a in range(21, 100)
+              for b in range(10, 100) if a % 10}  # "twenty one twenty"
+    return said | hundreds | thousands | years
+
+
+SPOKEN = _spoken_numbers()
+ORDINAL_SAID = {_nth(k): v for k, v in SPOKEN.items()}
+SAID_ORDINAL = {v: _nth(_say(v)) for v in range(1, 100)}
+
+
+def spoken_readings(text: str) -> list[tuple[str, list[str]]]:
+    """The readings of a query's numbers: the longest run of words that says a number, in
+    digits (an ordinal with its suffix; a lone word other than "one"; a round thousand also
+    as "20 000"), or a digit ordinal "13th" in words; every choice of up to three of them."""
+    words, spans, i = text.split(), [], 0
+    while i < len(words):
+        for n in range(min(len(words) - i, 9), 0, -1):
+            said = " ".join(words[i:i + n])
+            if (n > 1 or said != "one") and (said in SPOKEN or said in ORDINAL_SAID):
+                value = SPOKEN.get(said)
+                if value is None:
+                    v = ORDINAL_SAID[said]
+                    suffix = "th" if v % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"
+                                                                   }.get(v % 10, "th")
+                    spans.append([(i, n, f"{v}{suffix}")])
+                else:
+                    spans.append([(i, n, str(value))] + (
+                        [(i, n, f"{value // 1000} 000")] if "thousand" in said
+                        and value % 1000 == 0 else []))
+                i += n
+                break
+        else:
+            w = words[i]
+            if w[:-2].isdigit() and w[-2:] in ("st", "nd", "rd", "th") and len(w) <= 4 \
+                    and int(w[:-2]):
+                spans.append([(i, 1, SAID_ORDINAL[int(w[:-2])])])
+            i += 1
+    out = []
+    for chosen in itertools.chain.from_iterable(
+            itertools.combinations(spans, n) for n in range(1, len(spans) + 1)):
+        for pick in itertools.product(*chosen):
+            at = {start: (n, r) for start, n, r in pick}
+            read, j = [], 0
+            while j < len(words):
+                n, r = at.get(j, (1, words[j]))
+                read.append(r)
+                j += n
+            out.append((" ".join(read), [w for _, _, r in pick for w in r.split()]))
+    return out
+
+
 def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float64]:
     """The scores the module doc describes, one title and one key at a time in plain Python
     (sets of trigrams, ``str`` tests), independent of the index's matrices and sorting."""
@@ -192,16 +278,13 @@ def oracle(titles: list[str], years: list[int], query: str) -> NDArray[np.float6
                 + (f" {year}" if year else "")).strip()
     if as_title and as_title != text:
         score = [max(a, b) for a, b in zip(score, text_scores(as_title), strict=True)]
-    # the query's number words in digits too, a little below the words as typed, for a title
-    # that has each such number as a whole word ("twelve" is no start of "127 Hours")
-    number = {w: str(n) for n, w in enumerate(words, start=2)}
-    in_digits = " ".join(number.get(w, w) for w in text.split())
-    if in_digits != text:
-        numbers = [number[w] for w in text.split() if w in number]
-        held = [all(any(d in k.split() for k in keys_of(t)[0]) for d in numbers)
+    # the query's numbers read otherwise, a little below the words as typed, for a title that
+    # has each such number as a whole word ("twelve" is no start of "127 Hours")
+    for reading, needed in spoken_readings(text):
+        held = [all(any(d in k.split() for k in keys_of(t)[0]) for d in needed)
                 for t in titles]
         score = [max(a, b - search.NUMBER_WORD_PENALTY if b and h else 0.0)
-                 for a, b, h in zip(score, text_scores(in_digits), held, strict=True)]
+                 for a, b, h in zip(score, text_scores(reading), held, strict=True)]
     return np.asarray(score)
 
 
@@ -216,6 +299,11 @@ ORACLE_TITLES = [
     "Jurassic Park (1993)", "Jurassic Park III (2001)", "X-Men (2000)", "V for Vendetta",
     "Ocean's Eleven (2001)", "Three Kings (1999)", "300 (2007)", "127 Hours (2010)",
     "Ocean's Twelve (2004)", "12 Angry Men (1957)", "2012 (2009)",
+    "Catch-22 (1970)", "2001: A Space Odyssey (1968)", "Friday the 13th (1980)",
+    "Thirteenth Floor, The (1999)", "Fifth Element, The (1997)",
+    "1984 (Nineteen Eighty-Four) (1984)", "20,000 Leagues Under the Sea (1954)",
+    "101 Dalmatians (1996)", "Rambo: First Blood Part II (1985)",
+    "Miracle on 34th Street (1947)", "21 Grams (2003)",
 ]
 ORACLE_YEARS = [0] * len(ORACLE_TITLES)
 ORACLE_YEARS[7] = 2011
@@ -245,6 +333,13 @@ def small_index() -> TitleIndex:
     "spidremna", "vnedettaa", "beuatifull mind", "jurassic prak", "jruasicc park",
     "eternal snushien", "godfathres", "tokyo godfathres 2003", "vnedettaa 2011", "spidremn",
     "jruasic", "etrenal sunshine of the sptolesss",
+    # numbers said: compounds, years as said, ordinals both ways
+    "catch twenty two", "catch twenty-two", "two thousand one", "two thousand and one",
+    "nineteen eighty four", "friday the thirteenth", "the fifth element", "13th floor",
+    "the 13th", "one hundred and one dalmatians", "twenty thousand leagues",
+    "first blood part two", "miracle on thirty fourth street", "twenty one grams",
+    "twenty one", "thirteenth", "nineteen hundred", "twenty first", "one", "fifth",
+    "friday the thirteenth 1980", "twenty twelve", "2nd", "catch twenty tw",
 ])
 def test_index_scores_match_the_oracle(small_index: TitleIndex, query: str) -> None:
     want = oracle(ORACLE_TITLES, ORACLE_YEARS, query)
