@@ -1,8 +1,8 @@
 """What the driver checks as Spark reads a log, beyond Spark's own reading of it.
 
-A local CSV's quoted line breaks and UTF-8, id columns of bytes that are not UTF-8, ids the
-local reader refuses (empty, holding a NUL byte, past its longest), and merged weights past
-what a 32-bit float holds.
+A local CSV's quoted line breaks, UTF-8 and lines of blanks alone, id columns of bytes that
+are not UTF-8, ids the local reader refuses (empty, holding a NUL byte, past its longest),
+and merged weights past what a 32-bit float holds.
 """
 
 from __future__ import annotations
@@ -112,13 +112,82 @@ def csv_sep(path: str) -> str:
     return "\t" if path.lower().rstrip("/").endswith((".tsv", ".tsv.gz")) else ","
 
 
+_BLANKS = re.compile(rb"[\x00-\x09\x0b\x0c\x0e-\x20]+")  # bytes up to a space, no line break
+_AS_SPACE = bytes(32 if c <= 32 and c not in (10, 13) else c for c in range(256))
+_BLANK_LINE = re.compile(rb"[\r\n]( +)(?=[\r\n])")  # in a block with blanks as spaces
+_BREAK = re.compile(rb"[\r\n]")
+
+
+class _BlankLines:
+    """The byte offset of a CSV's first line of blanks alone (``found``): bytes up to a space,
+    none a line break, outside quotes (by their parity, as ``delimited.breaks_in_quotes``
+    reads them), fed block by block (a line may span blocks). Spark's CSV reader skips such a
+    line (Java's ``trim`` leaves it empty), the local reader refuses it by line."""
+
+    def __init__(self) -> None:
+        self.odd = 0  # the quote parity before the next block
+        self.run: int | None = 0  # bytes of the unfinished line, all blanks; None: not blank
+        self.start = 0  # its byte offset
+        self.offset = 0  # bytes fed
+        self.found: int | None = None
+
+    def feed(self, block: bytes) -> None:
+        """Reads ``block``; ``b""`` ends the file (its unfinished last line is a line)."""
+        if self.found is not None or not block:
+            if not block and self.found is None and self.run:
+                self.found = self.start
+            return
+        first = _BREAK.search(block)
+        head = block if first is None else block[:first.start()]
+        run = None if self.run is None or (head and not _BLANKS.fullmatch(head)) \
+            else self.run + len(head)
+        if first is not None:
+            if run:  # the line the blocks before left unfinished ends here
+                self.found = self.start
+                return
+            quotes, at = self.odd, 0  # the parity before byte ``at``
+            spaced = block.translate(_AS_SPACE)  # a memmem first: a log of rows has none
+            lines = _BLANK_LINE.finditer(spaced) if b"\n " in spaced or b"\r " in spaced \
+                else iter(())
+            for m in lines:
+                quotes ^= block.count(b'"', at, m.start(1)) & 1
+                at = m.start(1)
+                if not quotes:
+                    self.found = self.offset + at
+                    return
+            end = max(block.rfind(b"\n"), block.rfind(b"\r")) + 1
+            tail = block[end:]
+            inside = (quotes ^ block.count(b'"', at, end)) & 1
+            run = None if inside or (tail and not _BLANKS.fullmatch(tail)) else len(tail)
+            self.start = self.offset + end
+        self.run, self.offset = run, self.offset + len(block)
+        self.odd ^= block.count(b'"') & 1
+
+
+def _line_at(path: Path, offset: int) -> int:
+    """The 1-based line of byte ``offset`` of the file at ``path`` (a line ends in LF, CRLF
+    or a CR alone, as the local reader counts them)."""
+    ends, cr = 0, False  # whether the byte before was a CR
+    for block in read_blocks(path):
+        part = block[:offset]
+        if part:
+            ends += part.count(b"\n") + part.count(b"\r") - part.count(b"\r\n") - (
+                cr and part[:1] == b"\n")
+            cr = part[-1:] == b"\r"
+        offset -= len(part)
+        if offset <= 0:
+            break
+    return ends + 1
+
+
 def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
     """``delimited.quoted_line_break`` of the file at ``path`` (``delimited.read_blocks``), in the
     same pass checking that the whole file is UTF-8: Spark's CSV reader replaces an
     undecodable byte with U+FFFD without a word (two latin-1 ids ``caf\\xe9`` and ``caf\\xe8``
     became one user ``caf\\ufffd``), so the first one is refused here, by line and column,
     with the local reader's words (``binary.decode_error``); and that no quoted field is
-    followed by more text before its ``sep`` (``refuse_text_after_quote``)."""
+    followed by more text before its ``sep`` (``refuse_text_after_quote``), and that no line
+    holds blanks alone (``_BlankLines``: Spark skipped one that the local reader refuses)."""
     import codecs
     import itertools
 
@@ -130,6 +199,7 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
     offset = lines = 0  # bytes and line breaks before ``block``
     last_nl = -1  # byte offset of the last line break before ``block``
     first = b""  # the file's first bytes
+    blanks = _BlankLines()
     for block in itertools.chain(read_blocks(path, chunk), [b""]):  # b"": the end
         pending = decoder.getstate()[0]  # the start of a character cut by the block end
         try:
@@ -149,6 +219,7 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
             first = block[:1 << 16]  # its magic number and first line (``text_problem``)
         if not found and block:
             found, odd = breaks_in_quotes(block, odd)
+        blanks.feed(block)
         # a memchr first: most logs hold no quote at all
         if not suspect and (b'"' in block or b'"' in tail):
             suspect = stray.search(tail + block) is not None
@@ -160,6 +231,10 @@ def spark_csv_scan(path: Path, chunk: int = 1 << 24, sep: str = ",") -> bool:
             last_nl = offset + nl
             lines += block.count(b"\n")
         offset += len(block)
+    if blanks.found is not None:
+        raise DataError(str(path), "a line of blanks alone (no data): delete it (the local "
+                        "reader refuses it; Spark's CSV reader would skip it without a word)",
+                        line=_line_at(path, blanks.found))
     if suspect:
         refuse_text_after_quote(path, sep)
     return found

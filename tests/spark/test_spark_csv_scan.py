@@ -1,7 +1,8 @@
 """The driver's scan of a local CSV before Spark reads it (``checks.spark_csv_scan``): text
 after a closing quote is found wherever the file's blocks are cut, the quote in the last
 byte of one block and the text in the next included; a quote inside an unquoted field and
-doubled quotes pass (both readers read them alike)."""
+doubled quotes pass (both readers read them alike); a line of blanks alone is refused at the
+line the local reader names, wherever the blocks are cut."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from recommender.errors import DataError
+from recommender.io.readers import load
 from recommender.spark.checks import spark_csv_scan
 
 
@@ -79,3 +81,39 @@ def test_a_zip_given_as_a_csv_is_named_as_the_local_reader_names_it(
     with pytest.raises(DataError) as spark:
         spark_csv_scan(log, chunk=1024)
     assert "zip archive" in str(local.value) and str(spark.value) == str(local.value)
+
+
+def test_a_line_of_blanks_is_refused_at_the_line_the_local_reader_names(tmp_path: Path) -> None:
+    """Spark skips a line of spaces or tabs alone, the local reader refuses it by line: the
+    scan refused nothing and the engines read different files. Oracle: the local reader, on
+    files of rows, empty lines, lines of blanks and quoted fields holding such lines (data
+    to both readers), with LF or CRLF line ends, every block cut."""
+    import random
+
+    rng = random.Random(5)
+    pieces = ["u1,f1", "u2,f2", "", "   ", "\t", " \t\x0b", '"a\n  \nb",f3', '"x\n\t",f4',
+              'u5,"x""y"']
+    f = tmp_path / "log.csv"
+    refused = read = 0
+    for _ in range(60):
+        end = rng.choice(["\n", "\r\n"])
+        lines = ["user_id,film_id"] + [rng.choice(pieces) for _ in range(rng.randint(1, 6))]
+        lines.insert(rng.randint(1, len(lines)), "u0,f0")  # a row at least
+        body = (end.join(lines) + rng.choice([end, ""])).encode()
+        f.write_bytes(body)
+        try:
+            load(f)
+            want = None
+        except DataError as e:
+            assert "a line of blanks alone" in str(e), str(e)
+            want = e.line
+        refused, read = refused + (want is not None), read + (want is None)
+        for chunk in range(1, len(body) + 1):
+            if want is None:
+                spark_csv_scan(f, chunk=chunk)
+                continue
+            with pytest.raises(DataError, match=r"a line of blanks alone \(no data\): "
+                                                r"delete it") as e:
+                spark_csv_scan(f, chunk=chunk)
+            assert e.value.line == want, (body, chunk)
+    assert refused > 10 and read > 10

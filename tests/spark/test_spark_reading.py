@@ -399,6 +399,35 @@ def test_spark_says_an_empty_csv_is_empty_as_the_local_reader_does(spark: Any,
     assert "found columns" not in str(on_spark.value)
 
 
+@pytest.mark.parametrize(("name", "body"), [
+    ("spaces.csv", "user_id,film_id\nu1,f1\n   \nu2,f2\n"),
+    ("tab_crlf.csv", "user_id,film_id\r\nu1,f1\r\n\t\r\nu2,f2\r\n"),
+    ("last.csv", "user_id,film_id\nu1,f1\nu2,f2\n  "),
+    ("blanks.tsv", "user_id\tfilm_id\nu1\tf1\n \t \nu2\tf2\n"),
+])
+def test_spark_refuses_a_line_of_blanks_at_the_line_the_local_reader_names(
+        spark: Any, tmp_path: Path, name: str, body: str) -> None:
+    """A line of spaces or tabs alone: the local reader refuses it at its line, Spark's CSV
+    reader skipped it and trained on the rest (oracle: the local reader's refusal, its line).
+    A quoted field holding such a line is data to both, and still read alike."""
+    from recommender.spark.reading import read_source
+
+    path = tmp_path / name
+    path.write_bytes(body.encode())
+    with pytest.raises(DataError) as local:
+        readers.load(path)
+    with pytest.raises(DataError, match=r"a line of blanks alone \(no data\): delete it"
+                       ) as on_spark:
+        read_source(spark, str(path), None, None)
+    assert local.value.line is not None and on_spark.value.line == local.value.line
+    assert on_spark.value.path == local.value.path == str(path)
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_bytes(b'user_id,film_id\nu1,"f\n   \nx"\nu2,f2\n')
+    source = read_source(spark, str(quoted), None, None)
+    got = sorted((r[0], r[1]) for r in source.events.select("user_id", "film_id").collect())
+    assert got == sorted(_rows(readers.load(quoted))) == [("u1", "f\n   \nx"), ("u2", "f2")]
+
+
 def test_spark_names_a_file_as_given(spark: Any, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Spark reads a local file by its absolute path; its messages and the model's
