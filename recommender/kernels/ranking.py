@@ -295,9 +295,15 @@ def settle_rows(scores: NDArray[np.floating], first: NDArray[np.integer],
         keep = scores >= floor[:, None]
         keep &= scores > -np.inf
         r, c = np.divmod(np.flatnonzero(keep), n)  # row-major: ascending index within a row
-    # exact_dots, pair by pair: the same float64 products and per-row sums
-    exact = (np.asarray(rows[c], np.float64) * np.asarray(vectors, np.float64)[r]
-             ).sum(axis=1).astype(np.float32)
+    # exact_dots, pair by pair: the same float64 products and per-row sums, as many pairs at
+    # once as its bounded temporaries hold (all at once, a Spark export task of k=3,000 on
+    # the demo held 400 x 3,000 pairs x 64 factors: 600 MB of float64 per temporary)
+    vectors = np.asarray(vectors)
+    exact = np.empty(len(r), np.float32)
+    step = max(1, EXACT_BLOCK_CELLS // max(vectors.shape[-1], 1))
+    for at in range(0, len(r), step):
+        exact[at:at + step] = (np.asarray(rows[c[at:at + step]], np.float64)
+                               * np.asarray(vectors[r[at:at + step]], np.float64)).sum(axis=1)
     # stable: within a row, ties keep the pool's ascending index order
     order = np.lexsort((-exact, r))
     r, c, exact = r[order], c[order], exact[order]

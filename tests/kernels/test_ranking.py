@@ -251,6 +251,41 @@ def test_settle_rows_equals_brute_force_per_row(n: int, ties: bool) -> None:
                 assert np.array_equal(got_exact[r, :len(want)], exact[r, want])
 
 
+def test_settle_rows_holds_bounded_float64_temporaries(monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """settle_rows computed every candidate pair's exact dot product at once: a Spark export
+    task of k=3,000 on the demo held 400 x 3,000 pairs x 64 factors of float64 (600 MB a
+    temporary) where ``exact_dots`` bounds its own to ``EXACT_BLOCK_CELLS``. Oracle: numpy's
+    allocations traced by tracemalloc, and ``exact_dots`` per row for the scores, bit for
+    bit, whatever the pairs' cut."""
+    import tracemalloc
+
+    from recommender.kernels import ranking
+    from recommender.kernels.ranking import exact_dots, settle_rows
+
+    rng = np.random.default_rng(11)
+    n, f, n_rows = 3_000, 64, 40
+    rows = rng.normal(size=(n, f)).astype(np.float32)
+    vectors = rng.normal(size=(n_rows, f)).astype(np.float32)
+    scores = (vectors @ rows.T).astype(np.float32)
+    slacks = np.full(n_rows, 1e-3)
+    first, counts = top_k_rows(scores, n)
+    monkeypatch.setattr(ranking, "EXACT_BLOCK_CELLS", 1 << 16)  # 0.5 MiB a temporary
+    tracemalloc.start()
+    try:
+        got, got_exact, _ = settle_rows(scores, first, counts, n, rows, vectors, slacks)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    pairs = n_rows * n  # every entry is a candidate at k = n
+    assert peak < pairs * f * 8 / 4, peak  # all pairs at once: 3 such float64 arrays
+    for r in range(n_rows):
+        assert np.array_equal(got_exact[r], exact_dots(rows, got[r], vectors[r]))
+    monkeypatch.setattr(ranking, "EXACT_BLOCK_CELLS", 3 * f + 5)  # pairs cut mid-row
+    again = settle_rows(scores, first, counts, n, rows, vectors, slacks)
+    assert np.array_equal(again[0], got) and np.array_equal(again[1], got_exact)
+
+
 def test_exclude_rows_masks_each_rows_structure() -> None:
     from recommender.kernels.ranking import exclude_rows
 
