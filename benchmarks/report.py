@@ -509,7 +509,9 @@ def files_section() -> str:
         "`bench_planning.py`, `bench_campaigns.py`, `bench_distribution.py`, "
         "`bench_slate.py`, `bench_search.py`, `bench_studio.py`, `bench_foldin.py`, "
         "`bench_reliability.py` "
-        "(+ `reliability_tools.py`), `privacy_attack.py` (`make bench-privacy`: a "
+        "(+ `reliability_tools.py`), `bench_spark_export_memory.py` (the Spark export's "
+        "Python worker peak memory at two k on the demo, `results/spark_export_memory.md`), "
+        "`privacy_attack.py` (`make bench-privacy`: a "
         "linear-programming attack on the demo model's audience summaries, "
         "`results/privacy_attack.md`)."]))
 
