@@ -84,7 +84,7 @@ def render(result: dict[str, Any]) -> str:
              "Python worker peak RSS |", "|---|---|---|---|"]
     for r in runs:
         lines.append(f"| {r['k']:,} | {r['kept_per_film']:,} | "
-                     f"{r['formula_mb']:.1f} MB | {r['worker_peak_rss_mb']:.0f} MB |")
+                     f"{r['formula_mb']:.2f} MB | {r['worker_peak_rss_mb']:.0f} MB |")
     lo, hi = runs[0], runs[-1]
     lines += ["", f"From k={lo['k']:,} to k={hi['k']:,} the worker's peak grew by "
               f"{hi['worker_peak_rss_mb'] - lo['worker_peak_rss_mb']:.0f} MB, where the "
