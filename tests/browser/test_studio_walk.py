@@ -79,6 +79,10 @@ def test_wide_tables_scroll_from_the_keyboard(watched: Any, served_demo: Any) ->
     page = watched.page
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan_id}")
     page.wait_for_selector("#report table")
+    # the first Tab of a page just opened is the skip link's (the focus was put in the page,
+    # and the skip link and the menu were behind it)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
     assert not _axe_serious(watched), _axe_serious(watched)
     wide = page.locator(".table-wrap:has(caption:text('Uplift against the control group'))")
     assert wide.get_attribute("tabindex") == "0"

@@ -72,6 +72,8 @@ async function sourceLine() {
     h("a", { href: "/docs" }, "API docs"), `): model ${m.model_version}${events}.`);
 }
 
+let drawn = false;  // a page was drawn since the studio loaded
+
 async function route() {
   newPage();
   sourceLine();
@@ -84,7 +86,10 @@ async function route() {
   const view = h("div", { class: "page" });
   // a link followed inside the page is removed with it, and the focus fell to the body (the
   // next Tab went to the footer): it moves to the new page, as the skip link moves it
-  const lost = document.activeElement === document.body || holder.contains(document.activeElement);
+  // (not on the first page drawn: no focus was lost, and moving it into the page put the skip
+  // link and the menu behind the first Tab)
+  const lost = drawn && (document.activeElement === document.body || holder.contains(document.activeElement));
+  drawn = true;
   holder.replaceChildren(view);
   if (lost && document.activeElement !== holder) holder.focus({ preventScroll: true });
   const { name, rest, params } = parse();
