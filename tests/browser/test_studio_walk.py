@@ -97,11 +97,20 @@ def test_wide_tables_scroll_from_the_keyboard(watched: Any, served_demo: Any) ->
     film = api(served_demo, "/films?limit=1")["films"][0]["film_id"]
     page.set_viewport_size(PHONE)
     for hash_, ready in [(f"#/film/{urllib.parse.quote(film, safe='')}", "#audience-status"),
-                         ("#/plan", "#slate-search")]:
+                         ("#/plan", "#slate-search"), (f"#/campaigns/{plan_id}", "svg.chart")]:
         page.goto(f"{served_demo.base}/studio/{hash_}")
         page.wait_for_selector(ready)
         page.wait_for_timeout(300)
         assert not _axe_serious(watched), (hash_, _axe_serious(watched))
+    # the uplift chart keeps readable labels on a phone (shrunk to fit, they were 5px high),
+    # in a box that scrolls sideways from the keyboard; the page itself does not
+    label = page.locator("svg.chart text").first.bounding_box()
+    assert label and label["height"] >= 11, label
+    chart = page.locator(".table-wrap:has(svg.chart)")
+    assert chart.get_attribute("tabindex") == "0"
+    assert (chart.get_attribute("aria-label") or "").startswith("Report: Absolute uplift")
+    assert page.evaluate("document.documentElement.scrollWidth"
+                         " - document.documentElement.clientWidth") <= 0
     watched.assert_clean()
 
 

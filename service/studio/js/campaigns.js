@@ -2,7 +2,7 @@
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
-import { h, int, num, pct, fixed, days, section, table, errorBox, sentence } from "./ui.js";
+import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -57,7 +57,9 @@ function uplift_chart(rows) {
   const pp = (v) => `${v > 0 ? "+" : ""}${fixed(100 * v, 1)} pts`;
   if (lo < 0) add("text", { x: x(lo), y: rowH * rows.length + 16, "font-size": 11 }, pp(lo));
   if (hi > 0) add("text", { x: x(hi), y: rowH * rows.length + 16, "font-size": 11, "text-anchor": "end" }, pp(hi));
-  return h("figure", { class: "chart-figure" }, svg, h("figcaption", { class: "note" },
+  // drawn at its own size in a box that scrolls sideways where it is narrower (a phone):
+  // shrunk to fit, its 12px labels were 5px high at 360px
+  return h("figure", { class: "chart-figure" }, tableBox(svg), h("figcaption", { class: "note" },
     "Absolute uplift (target conversion rate less control conversion rate, in percentage points): ",
     "the dot is the estimate, the bar its 95% interval; a bar crossing 0 is no clear effect."));
 }

@@ -161,14 +161,15 @@ function markScroller(box) {
     box.setAttribute("role", "region");
     // named by its section too: a plan and its report each have a "Per film" table
     const where = box.closest("section")?.querySelector("h2")?.textContent;
-    const what = box.querySelector("caption")?.textContent || "table";
+    const what = box.querySelector("caption")?.textContent
+      || box.querySelector("svg[aria-label]")?.getAttribute("aria-label") || "table";
     box.setAttribute("aria-label", `${where ? `${where}: ` : ""}${what} (scrolls sideways)`);
   } else {
     for (const a of ["tabindex", "role", "aria-label"]) box.removeAttribute(a);
   }
 }
 
-/** The box a table scrolls sideways in (every table of the studio is drawn in one). */
+/** The box a table (or a chart) scrolls sideways in (every table of the studio is drawn in one). */
 export function tableBox(tableElement) {
   const box = h("div", { class: "table-wrap" }, tableElement);
   if (scrollers) { scrollers.observe(box); scrollers.observe(tableElement); }
