@@ -5,6 +5,8 @@ shows the plan it stored."""
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Any
 
 import pytest
@@ -108,4 +110,31 @@ def test_the_planner_waits_for_its_plan(watched: Any, served_demo: Any) -> None:
         held[0].continue_()
     page.wait_for_selector("#plan-totals")
     page.unroute("**/campaigns/plan")
+    watched.assert_clean()
+
+
+def test_the_planners_fields_hold_the_servers_bounds(watched: Any, served_demo: Any) -> None:
+    """A cap, waves, seed or budget above the server's bound was sent and refused as "body
+    field 'waves': should be less than or equal to 1000" under the form, the field unmarked:
+    the browser refuses it in the field (the bounds are the server's schema's), and nothing
+    is sent."""
+    schemas = json.loads(urllib.request.urlopen(f"{served_demo.base}/openapi.json").read())
+    bounds = schemas["components"]["schemas"]
+    plan, film = bounds["PlanRequest"]["properties"], bounds["SlateFilmIn"]["properties"]
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    _film(page, "#slate-search")
+    budget = "form:has(#slate-search) tbody input >> nth=0"
+    sent: list[Any] = []
+    page.on("request", lambda r: sent.append(r.url) if "/campaigns/plan" in r.url else None)
+    for field, most in [("#cap", plan["cap"]["maximum"]), ("#waves", plan["waves"]["maximum"]),
+                        ("#seed", plan["seed"]["maximum"]), (budget, film["budget"]["maximum"])]:
+        page.fill(field, str(int(most)))
+        assert page.locator(field).evaluate("e => e.validity.valid"), field
+        page.fill(field, str(int(most) + 1))
+        page.get_by_role("button", name="Plan").click()
+        page.wait_for_selector(f"#plan-result >> text={NOTICE}")
+        assert page.locator(field).evaluate("e => e.validity.rangeOverflow"), field
+        page.fill(field, "1")
+    assert not sent
     watched.assert_clean()

@@ -119,9 +119,14 @@ export function planSummary(planId, summary) {
   ];
 }
 
+// the server's bounds (recommender/campaigns/slate.py): a number above one was sent and
+// refused as "body field 'waves': should be less than or equal to 1000" under the form, the
+// field itself unmarked; the browser now marks it, as it marks a number below the least
+const MAX_BUDGET = 2 ** 48, MAX_CAP = 1000, MAX_WAVES = 1000, MAX_SEED = 2 ** 32 - 1;
+
 function slateRow(film, remove, saved = {}) {
   // required: a cleared field read as Number("") planned the film with 0 contacts, silently
-  const budget = h("input", { type: "number", min: 0, step: 1, required: true, value: saved.budget ?? 100, "aria-label": `budget for ${filmName(film)}` });
+  const budget = h("input", { type: "number", min: 0, max: MAX_BUDGET, step: 1, required: true, value: saved.budget ?? 100, "aria-label": `budget for ${filmName(film)}` });
   // the server's bounds of a conversion's worth (value units: 1e-4 to 1e12)
   const value = h("input", { type: "number", min: 0.0001, max: 1e12, step: "any", required: true, value: saved.value ?? 1, "aria-label": `value for ${filmName(film)}` });
   const row = h("tr", {}, h("td", {}, filmName(film)), h("td", {}, budget), h("td", {}, value),
@@ -142,15 +147,15 @@ export function plan(view) {
   const found = h("ul", { class: "found" });
   // every field required: a cleared control share was sent as 0 (a campaign that can never be
   // measured), a cleared cap or waves as 0 (refused for a value the user never typed)
-  const cap = h("input", { id: "cap", type: "number", min: 1, step: 1, required: true, value: 1 });
+  const cap = h("input", { id: "cap", type: "number", min: 1, max: MAX_CAP, step: 1, required: true, value: 1 });
   // any share in [0, 1), as the server and `plan --holdout` take (a max of 0.9 in steps of 0.01
   // refused 0.95 and 0.125); 1 and above said here, as the browser says a share below 0
   const holdout = h("input", { id: "holdout", type: "number", min: 0, step: "any", required: true, value: 0.1 });
   const shareBelowOne = () => holdout.setCustomValidity(Number(holdout.value) >= 1
     ? "The control share is below 1: the share of each film's selected users held out." : "");
   holdout.addEventListener("input", shareBelowOne);
-  const waves = h("input", { id: "waves", type: "number", min: 1, step: 1, required: true, value: 3 });
-  const seed = h("input", { id: "seed", type: "number", min: 0, step: 1, required: true, value: 0 });
+  const waves = h("input", { id: "waves", type: "number", min: 1, max: MAX_WAVES, step: 1, required: true, value: 3 });
+  const seed = h("input", { id: "seed", type: "number", min: 0, max: MAX_SEED, step: 1, required: true, value: 0 });
   // the seed draws the control groups only: with a control share of 0 there is none to draw
   // (the server refuses a seed then), so the box is off and its value not sent
   const noDraw = () => {
