@@ -278,6 +278,11 @@ def test_the_plan_form_and_the_report_say_what_was_empty(watched: Any,
     assert "Waves 1–2 of 2 counted (every wave of the plan" in page.inner_text("#report-note")
     assert "set “Waves already sent”" in page.inner_text("#report-note")
     assert "no control group" in page.inner_text("#plan-no-control").lower()
+    # nor has its next wave (its note said "a new control group is drawn"), so no film can be
+    # left out for an effect none measures
+    next_note = page.locator("section:has(#next-wave) p.note").first.inner_text()
+    assert "no control group is drawn" in next_note, next_note
+    assert page.locator("#leave-out-no-effect").is_disabled()
     page.fill("#sent-waves", "0")
     page.dispatch_event("#sent-waves", "change")
     page.wait_for_selector("caption:text('(the first 1 sent)')")

@@ -255,9 +255,13 @@ async function detail(view, planId, params) {
   // others): by name, or those whose sent waves measured no effect (the report's intervals)
   const filmsOf = plan.summary.films || [];
   const leaveBoxes = filmsOf.map((f, i) => h("input", { type: "checkbox", id: `leave-out-${i}`, value: f.film_id }));
-  const leaveFlat = h("input", { type: "checkbox", id: "leave-out-no-effect" });
+  // a campaign planned with a control share of 0 has no control group, in this wave or the
+  // next: no effect is measured to leave a film out by (the note said a new one is drawn)
+  const controls = ((plan.summary.parameters || {}).holdout || 0) > 0;
+  const leaveFlat = h("input", { type: "checkbox", id: "leave-out-no-effect", disabled: !controls || undefined });
   const leaveOut = h("fieldset", { id: "leave-out" }, h("legend", {}, "Leave out of the next wave (their remaining budget is not planned, from this wave on)"),
-    h("div", {}, leaveFlat, h("label", { for: "leave-out-no-effect" }, "Films whose sent waves measured no effect (the whole 95% interval of the uplift at or below 0)")),
+    h("div", {}, leaveFlat, h("label", { for: "leave-out-no-effect" }, "Films whose sent waves measured no effect (the whole 95% interval of the uplift at or below 0)",
+      controls ? "" : ": none is measured without a control group")),
     ...filmsOf.map((f, i) => h("div", {}, leaveBoxes[i], h("label", { for: `leave-out-${i}` }, f.title ? `${f.title} (${f.film_id})` : f.film_id))));
   const leaving = () => {  // only what was ticked: the request is the API's default otherwise
     const ids = leaveBoxes.filter((b) => b.checked).map((b) => b.value);
@@ -291,8 +295,9 @@ async function detail(view, planId, params) {
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
       clamped]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
-    gone ? "" : section("Next wave", h("p", { class: "note" }, "Re-plans each film's remaining budget: converted users and users ",
-      "contacted up to the cap are out, scores use what the events taught, and a new control group is drawn."),
+    gone ? "" : section("Next wave", h("p", { class: "note", id: "next-wave-note" }, "Re-plans each film's remaining budget: converted users and users ",
+      "contacted up to the cap are out, scores use what the events taught, and ",
+      controls ? "a new control group is drawn." : "no control group is drawn (this campaign's control share is 0)."),
       leaveOut, next, out),
     withdrawBox || "");
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
