@@ -295,6 +295,12 @@ def test_ring_and_segment_cut_the_table_like_the_api(watched: Any, served_demo: 
     expected = api(served_demo, f"/films/{fid}/audience?k=25&offset=0&tier=extended"
                                 f"&segment={segment}")
     table_is(expected)
+    # the whole cut's download names the cut (it said "that pass the segment and filter"
+    # with no filter chosen)
+    label = next(s["label"] for s in api(served_demo, "/segments")["segments"]
+                 if s["segment"] == segment)
+    assert page.inner_text("#csv-all") == (f"Download all {expected['total']:,} of the extended "
+                                           f"ring in segment “{label}” (CSV)")
     # the attribute filter offers every value (GET /users/attributes), not only the values the
     # portrait shows; the rarest value of the attributes cuts the table as the API does
     attributes = api(served_demo, "/users/attributes")["attributes"]

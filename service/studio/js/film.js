@@ -170,7 +170,10 @@ function audienceTable(id, summary, segments, attributes, params) {
       // a file and a label that say which cut they hold (ring, segment, filter; page)
       const cut = [state.tier, state.segment && `segment${state.segment}`, state.filter].filter(Boolean).join("_");
       const fileName = `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}`;
-      const filtered = state.segment || state.filter ? " that pass the segment and filter" : "";
+      // the cut the file holds, by name ("that pass the segment and filter" was said of a
+      // segment alone, of a filter alone, and named neither)
+      const filtered = (state.segment ? ` in segment “${labels.get(state.segment) || state.segment}”` : "")
+        + (state.filter ? ` with ${state.filter}` : "");
       const dlError = h("div", { id: "download-error" });  // one error at a time, not a pile
       const dlStatus = h("p", { id: "download-status", class: "note", role: "status" });
       // a download takes a while (10,000 rows): its button waits, disabled, and the status
