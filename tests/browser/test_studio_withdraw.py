@@ -76,6 +76,13 @@ def test_the_confirmation_says_the_waves_in_words(served_demo: Any, watched: Any
         assert "1–1" not in page.inner_text("#withdraw-out")
         page.click("#withdraw-cancel")
     assert "withdrawn" not in api(served_demo, f"/campaigns/{plan['plan_id']}")["summary"]
+    # a plan of one wave (a next wave's, often): "All its wave was sent and keep their users"
+    single = stored_plan(served_demo, 4, budget=5, waves=1, seed=15)
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{single['plan_id']}?sent_waves=1")
+    page.wait_for_selector("#report table")
+    page.click("#withdraw-sent")
+    assert ("Its only wave was sent and keeps its users: no user goes back"
+            in page.inner_text("#withdraw-out")), page.inner_text("#withdraw-out")
     watched.assert_clean()
 
 

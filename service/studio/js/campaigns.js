@@ -335,7 +335,8 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
       } catch (e) { hold(false); out.replaceChildren(errorBox(e)); }
     } }, "Withdraw");
     out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
-      : n >= waves ? `All ${waves === 1 ? "its wave was" : `${waves} waves were`} sent and keep their users: no user goes back to other campaigns. `
+      // a plan of one wave read "All its wave was sent and keep their users"
+      : n >= waves ? `${waves === 1 ? "Its only wave was sent and keeps its" : `All ${waves} waves were sent and keep their`} users: no user goes back to other campaigns. `
         : `${n === 1 ? "Wave 1 was sent and keeps its" : `Waves 1–${n} were sent and keep their`} users; the users of the later waves go back to other campaigns of its films. `,
     "This is final: the campaign then has no next wave."), go,
     // back to the button that asked (the focus fell to the body with the Cancel button)
