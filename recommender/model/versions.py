@@ -127,6 +127,13 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
     except ArtifactError as e:
         raise ArtifactError(f"cannot roll back to {chosen.name}: {e}; the model folder is "
                             "unchanged") from None
+    except FileNotFoundError:
+        # listed, then removed by a save that took the lock first (it keeps the two newest
+        # versions): a bare OSError named a meta.json, and the CLI said no output was left
+        # half-written
+        raise ArtifactError(f"cannot roll back to {chosen.name}: it was removed meanwhile (a "
+                            "save or a rollback to the folder since kept the two newest "
+                            f"versions); see `recommender info {root} --versions`") from None
     served = layout.resolve(root)
     return {"model_folder": str(root), "rolled_back_to": chosen.name, "version": served.name,
             "previous_version": _model_version(before), "model_version": _model_version(served)}
