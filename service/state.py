@@ -36,6 +36,9 @@ log = logging.getLogger("recommender.service")
 class ReloadError(Exception):
     """The new model could not be loaded; the old one keeps serving."""
 
+    #: the reloads this worker had installed when it was refused (``ServiceState.installs``)
+    installs = -1
+
 
 class RetryableReloadError(ReloadError):
     """The new model loaded, but something outside its folder failed (reading the campaign
@@ -64,6 +67,10 @@ class ServiceState:
         self._retry_at = 0.0     # refused folder (``check``)
         self._backoff_until = 0.0
         self._reload_lock = threading.Lock()
+        # reloads installed, counted as refused_reason is cleared: a refusal the route records
+        # after its thread returned is dropped when one succeeded meanwhile (``reload_refused``)
+        self.installs = 0
+        self._warning_lock = threading.Lock()
         self._stop = threading.Event()
         self._watcher: threading.Thread | None = None
         # stored events applied to every installed engine (service/events_sync.py), when set
@@ -178,15 +185,25 @@ class ServiceState:
         assert result is not None
         return result
 
-    def reload_refused(self, why: str) -> None:
+    def reload_refused(self, why: str, installs: int) -> None:
         """Say on ``/health`` (``refused_reason``) that a reload asked of this worker (``POST
         /admin/reload``) was refused and why (``why`` as its 409 shows it), until a reload
         succeeds: the 409, the log and the metrics said so, ``/health`` nothing, and a
         version damaged in place keeps its ``meta.json`` (the stamp), so no look at the
-        folder says it either."""
-        served = self.engine.version if self.engine is not None else "none"
-        self.refused_reason = (f"the last reload this worker took (POST /admin/reload) was "
-                               f"refused ({why}); still serving {served}")
+        folder says it either. ``installs``: the refused ``ReloadError``'s; a reload that
+        succeeded since (the watcher's, between the refusal and this call) leaves it unsaid."""
+        with self._warning_lock:
+            if installs != self.installs:
+                return
+            served = self.engine.version if self.engine is not None else "none"
+            self.refused_reason = (f"the last reload this worker took (POST /admin/reload) was "
+                                   f"refused ({why}); still serving {served}")
+
+    def _refusal(self, why: str) -> ReloadError:
+        """``ReloadError(why)`` knowing the reloads installed so far (the reload lock held)."""
+        error = ReloadError(why)
+        error.installs = self.installs
+        return error
 
     def _next_backoff(self) -> float:
         """Double the wait after each failed events read (from the watch interval, at most
@@ -260,7 +277,7 @@ class ServiceState:
         with self._reload_lock:
             served = self.model_path
             if not served:
-                raise ReloadError("no model folder configured")
+                raise self._refusal("no model folder configured")
             if only_if_changed and _folder_stamp(served) == self.stamp:
                 return None
             previous = self.engine.version if self.engine is not None else ""
@@ -275,17 +292,17 @@ class ServiceState:
             except ArtifactError as e:
                 if count:
                     self.metrics.reloads.labels(result="error").inc()
-                raise ReloadError(str(e)) from None
+                raise self._refusal(str(e)) from None
             except OSError as e:
                 if count:
                     self.metrics.reloads.labels(result="error").inc()
-                raise ReloadError("the served model folder could not take the new model "
-                                  f"({type(e).__name__}: {e.strerror or 'failed'})") from None
+                raise self._refusal("the served model folder could not take the new model "
+                                    f"({type(e).__name__}: {e.strerror or 'failed'})") from None
             except Exception as e:  # a corrupt folder can fail in many ways; never half-swap
                 if count:
                     self.metrics.reloads.labels(result="error").inc()
-                raise ReloadError(f"{path or served}: could not load the model "
-                                  f"({type(e).__name__}: {e})") from None
+                raise self._refusal(f"{path or served}: could not load the model "
+                                    f"({type(e).__name__}: {e})") from None
             seconds = time.perf_counter() - t0
             try:
                 ready = self._with_events(engine)
@@ -302,7 +319,9 @@ class ServiceState:
             self._swap(ready)
             # only now: a failed install leaves the stamp as it was, so the folder is checked
             # again (before, this worker kept the old model until the folder changed again)
-            self.stamp, self._refused, self.refused_reason = stamp, "", None
+            with self._warning_lock:
+                self.stamp, self._refused, self.refused_reason = stamp, "", None
+                self.installs += 1
             self._retry_wait = 0.0
             self.metrics.reloads.labels(result="ok").inc()
             log.info("%s: now serving model %s (was %s), loaded in %.2f s",

@@ -72,7 +72,7 @@ async def reload(request: Request, service: ServiceDep, _: AdminDep) -> dict[str
         current = service.engine.version if service.engine is not None else "none"
         why = redact(str(e), target or service.model_path, service.settings.models_root)
         log.warning("admin reload refused, still serving model %s: %s", current, why)
-        service.reload_refused(why)  # on /health until a reload succeeds
+        service.reload_refused(why, e.installs)  # on /health until a reload succeeds
         raise HTTPException(409, f"reload failed, still serving model {current}: {why}"
                             ) from None
     request.state.model_version = engine.version
