@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from recommender.io.text import plural
@@ -31,6 +34,23 @@ def print_body(body: Any) -> None:
     import pydantic_core
 
     sys.stdout.write(pydantic_core.to_json(body).decode() + "\n")
+
+
+@contextmanager
+def warnings_said() -> Iterator[None]:
+    """The library's warnings (``UserWarning``) raised in the block, said as the CLI's own
+    ``warning:`` lines once it ends (they printed as Python's, with a line of the library's
+    source); other warnings (a library's) as Python shows them."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for w in caught:
+                if w.category is UserWarning:
+                    print(f"warning: {w.message}", file=sys.stderr)
+                else:
+                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def note(text: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -55,13 +54,9 @@ def load_said(data: PathLike, films: PathLike | None, users: PathLike | None,
     """``readers.load`` of ``data`` (with ``films`` and ``users``), said as ``read_said``
     says; the readers' warnings (a table left unread) as ``warning:`` lines, as the CLI's
     own (they printed as Python's, with a line of the reader's source)."""
-    with warnings.catch_warnings(record=True) as caught:
-        inter = read_said(data, lambda: readers.load(data, films=films, users=users),
-                          lambda i: f"{len(i):,} interactions ({len(i.users):,} users x "
-                                    f"{len(i.films):,} films)", show)
-    for w in caught:
-        if w.category is UserWarning:
-            print(f"warning: {w.message}", file=sys.stderr)
-        else:  # not ours (a library's): as Python shows it
-            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
-    return inter
+    from recommender.cli.printing import warnings_said
+
+    with warnings_said():
+        return read_said(data, lambda: readers.load(data, films=films, users=users),
+                         lambda i: f"{len(i):,} interactions ({len(i.users):,} users x "
+                                   f"{len(i.films):,} films)", show)

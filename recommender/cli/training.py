@@ -263,13 +263,15 @@ def cmd_train(args: argparse.Namespace) -> int:
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]
     from recommender.cli import _terminable
+    from recommender.cli.printing import warnings_said
 
     before = layout.resolve(args.out).resolve()  # what is served until the swap
     # SIGTERM as Ctrl-C while saving, Spark's run over too (main sets it for the local engine)
     with _terminable():
         try:  # the model carries its cinema table (distribution)
-            out = artifact.save(model, args.out,
-                                extra={CINEMAS_FILE: cinemas} if cinemas else None)
+            with warnings_said():  # a flat model not kept to roll back to (model.flat)
+                out = artifact.save(model, args.out,
+                                    extra={CINEMAS_FILE: cinemas} if cinemas else None)
             _report_trained(args, model, config, out, time.perf_counter() - t0)
         except BaseException:  # a Ctrl-C or SIGTERM (or an error) once the version is current
             _say_if_live(args.out, model.version, before)

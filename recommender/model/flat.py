@@ -8,6 +8,7 @@ left no version to roll back to before, so the model served until then was gone 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +51,10 @@ def label(root: Path) -> str | None:
     version = own.get("model_version")
     return (version if isinstance(version, str) and version else "flat") if isinstance(
         own.get(FILES), dict) else None
+
+
+def not_kept(root: Path, why: str) -> None:
+    """Warn that the flat model of ``root`` is not kept as a version to roll back to (the save
+    goes on: the folder's only version is the new one)."""
+    warnings.warn(f"{root}: the flat model it held is not kept as a version to roll back to: "
+                  f"{why}; the saved model is the folder's only version", stacklevel=3)

@@ -42,6 +42,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from recommender.io.atomic import folder_above, make_folder, refusal, umask
+from recommender.model.flat import not_kept
 
 CURRENT = "current"
 VERSIONS = "versions"
@@ -342,7 +343,10 @@ def _keep_flat(root: Path, label: Callable[[Path], str | None],
     linked is not ``sound``. Call with the lock held."""
     name = label(root)
     names = [n for n in flat_files(root) if (root / n).is_file() and not (root / n).is_symlink()]
-    if name is None or not names:
+    if not names:
+        return None
+    if name is None:
+        not_kept(root, "its meta.json records no checksums to check its files against")
         return None
     for version in versions(root):
         with contextlib.suppress(OSError):
@@ -353,14 +357,17 @@ def _keep_flat(root: Path, label: Callable[[Path], str | None],
         for n in names:
             os.link(root / n, tmp / n)
         if sound is not None and not sound(tmp):
-            raise OSError("the flat model does not look complete")
+            raise OSError("some of its files are missing or not at the sizes its meta.json "
+                          "records")
         os.chmod(tmp, 0o777 & ~umask())
         fsync_dir(tmp)
         final = _next_name(root, name)
         os.rename(tmp, final)
         fsync_dir(root / VERSIONS)
-    except OSError:
+    except OSError as e:
         shutil.rmtree(tmp, ignore_errors=True)
+        not_kept(root, str(e) if e.errno is None else
+                  f"its files could not be hard-linked into one ({e.strerror})")
         return None
     step("kept the flat model")
     return final

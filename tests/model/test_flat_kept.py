@@ -71,7 +71,9 @@ def test_the_flat_model_is_kept_as_the_first_version(models: dict[str, Model], t
 def test_a_flat_folder_without_checksums_is_not_kept(models: dict[str, Model],
                                                      tmp_path: Path) -> None:
     flat = flat_folder(models["old"], tmp_path, checksums=False)
-    artifact.save(models["new"], flat)
+    with pytest.warns(UserWarning, match="not kept as a version to roll back to: its "
+                                         "meta.json records no checksums"):
+        artifact.save(models["new"], flat)
     assert on_disk(flat) == ["new"]
 
 
@@ -79,6 +81,35 @@ def test_a_damaged_flat_model_is_not_kept(models: dict[str, Model], tmp_path: Pa
     flat = flat_folder(models["old"], tmp_path)
     with open(flat / "film_ids.npy", "ab") as f:  # its size no longer the one recorded
         f.write(b"\0")
-    artifact.save(models["new"], flat)
+    with pytest.warns(UserWarning, match="not kept .*: some of its files are missing or not "
+                                         "at the sizes"):
+        artifact.save(models["new"], flat)
     assert on_disk(flat) == ["new"]
     assert not list((flat / "versions").glob(".tmp-*"))
+
+
+def test_a_flat_model_the_file_system_will_not_link_is_said_not_kept(
+        models: dict[str, Model], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hard links refused (versions/ on another file system: EXDEV; fs.protected_hardlinks:
+    EPERM): the save goes on, and says the flat model is not kept to roll back to (it was
+    dropped without a word); `train` says it as its own warning line."""
+    import errno
+
+    from helpers import run_cli
+
+    flat = flat_folder(models["old"], tmp_path)
+
+    def refuse(src: object, dst: object) -> None:
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+    monkeypatch.setattr(layout.os, "link", refuse)
+    data = tmp_path / "log.csv"
+    data.write_text("user_id,film_id\n" + "".join(f"u{i},f{i % 5}\n" for i in range(40)))
+    code, _, err = run_cli(capsys, "train", "--data", data, "--out", flat, "--no-tune",
+                           "--factors", 4, "--iterations", 1)
+    assert code == 0, err
+    said = [ln for ln in err.splitlines() if "not kept as a version" in ln]
+    assert len(said) == 1 and said[0].startswith(f"warning: {flat}: the flat model"), err
+    assert "could not be hard-linked" in said[0] and "Invalid cross-device link" in said[0]
+    assert len(on_disk(flat)) == 1
