@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
 from pathlib import Path
@@ -187,37 +186,9 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
     return TrainConfig.from_dict(base).validate()
 
 
-#: header names that read as the time of an interaction (not a duration: watch_time, runtime)
-_TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*_date|.*_at"
-                        r"|(event|rating|view|interaction)_(time|ts)", re.I)
-
-#: header names that read as a rating (not a count or a weight: plays, views)
-_RATING_LIKE = re.compile(r"score|stars?|rate|grade|.*_rating|rating_.*|ratings", re.I)
-
-
-def _warn_unread_times(data: str) -> None:
-    """Warn of a log's columns that look like times but are never read as them: the log
-    trains as one without timestamps (a random holdout, no horizon in days) without a word."""
-    from recommender.io import readers
-
-    unread = readers.unread_log_columns(data)
-    rated = [n for n in unread if _RATING_LIKE.fullmatch(n.strip())]
-    if rated:  # 'score' or 'stars' for 'rating': --weighting rating read 1 for every event
-        print(f"warning: {data}: column{'s' if len(rated) > 1 else ''} "
-              f"{', '.join(repr(n) for n in rated)} not read: ratings are read from a column "
-              "named rating, so this log trains as one without ratings; rename the column to "
-              "use them", file=sys.stderr)
-    names = [n for n in unread if _TIME_LIKE.fullmatch(n.strip())]
-    if names:
-        print(f"warning: {data}: column{'s' if len(names) > 1 else ''} "
-              f"{', '.join(repr(n) for n in names)} not read: interaction times are read from "
-              "a column named timestamp (or rating_timestamp), so this log trains as one "
-              "without times (a random calibration holdout, no horizon in days); rename the "
-              "column to use them", file=sys.stderr)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
     from recommender.cli.reading import load_said
+    from recommender.cli.unread import warn_unread_columns
     from recommender.model import artifact, layout
     from recommender.model.training import train
 
@@ -247,12 +218,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         model = train_spark(args.data, config, films=args.films, users=args.users,
                             master=args.spark_master)
-        if not model.meta["data"].get("has_timestamps"):  # Spark reads the same columns
-            _warn_unread_times(args.data)
+        data = model.meta["data"]  # Spark reads the same columns
+        warn_unread_columns(args.data, times=not data.get("has_timestamps"),
+                            ratings=not data.get("has_ratings"))
     else:
         interactions = load_said(args.data, args.films, args.users)  # a large log: said
-        if interactions.timestamp is None:
-            _warn_unread_times(args.data)
+        warn_unread_columns(args.data, times=interactions.timestamp is None,
+                            ratings=interactions.rating is None)
         events = None
         if getattr(args, "events", None):  # the campaign store's events (closing the loop)
             from recommender.campaigns.training_events import with_stored_events

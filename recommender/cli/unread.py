@@ -1,0 +1,52 @@
+"""Warnings of a log's columns that read as a time, a rating or a quantity but are not read.
+
+Each kind is warned of whenever the log lacks that kind's own column, independently of the
+others: the rating warning had been given only for a log without times, so a ticket export
+with a ``timestamp`` and a ``stars`` column trained without ratings without a word.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+
+#: header names that read as the time of an interaction (not a duration: watch_time, runtime)
+TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*_date|.*_at"
+                       r"|(event|rating|view|interaction)_(time|ts)", re.I)
+
+#: header names that read as a rating (not a count or a weight: plays, views)
+RATING_LIKE = re.compile(r"score|stars?|rate|grade|.*_rating|rating_.*|ratings", re.I)
+
+#: header names that read as a quantity of an event (a ticket log's tickets or seats bought)
+WEIGHT_LIKE = re.compile(r"tickets?|quantity|qty|seats|weights|(n|num|number)_(tickets|seats)"
+                         r"|tickets?_(count|sold|bought)|.*_weight|weight_.*", re.I)
+
+
+def _names(names: list[str]) -> str:
+    """``column 'a'`` or ``columns 'a', 'b'``."""
+    return f"column{'s' if len(names) > 1 else ''} {', '.join(repr(n) for n in names)}"
+
+
+def warn_unread_columns(data: str, *, times: bool, ratings: bool) -> None:
+    """Warn (stderr) of the log's unread columns whose names read as a time when ``times``
+    (the log has no timestamp column), as a rating when ``ratings`` (no rating column), and
+    as a quantity (tickets, seats) always: only a column named weight is read as one."""
+    from recommender.io import readers
+
+    unread = readers.unread_log_columns(data)
+    rated = [n for n in unread if ratings and RATING_LIKE.fullmatch(n.strip())]
+    if rated:  # 'score' or 'stars' for 'rating': --weighting rating read 1 for every event
+        print(f"warning: {data}: {_names(rated)} not read: ratings are read from a column "
+              "named rating, so this log trains as one without ratings; rename the column to "
+              "use them", file=sys.stderr)
+    timed = [n for n in unread if times and TIME_LIKE.fullmatch(n.strip())]
+    if timed:
+        print(f"warning: {data}: {_names(timed)} not read: interaction times are read from "
+              "a column named timestamp (or rating_timestamp), so this log trains as one "
+              "without times (a random calibration holdout, no horizon in days); rename the "
+              "column to use them", file=sys.stderr)
+    counted = [n for n in unread if WEIGHT_LIKE.fullmatch(n.strip())]
+    if counted:  # a ticket log's 'tickets': every purchase weighed 1, whatever it bought
+        print(f"warning: {data}: {_names(counted)} not read: an event's quantity is read "
+              "from a column named weight only (without one, every event weighs 1); rename "
+              "the column to weigh each event by it", file=sys.stderr)
