@@ -1,9 +1,9 @@
 """A release slate: the films to promote, each with a contact budget and a conversion value.
 
-``SLATE.csv`` has the header ``film_id,budget`` and optionally ``value`` (worth of one
+``SLATE.csv`` has the columns ``film_id`` and ``budget`` and optionally ``value`` (worth of one
 conversion, default 1) and ``title`` (a person's check that each id is the film meant:
 ``cli/checks.slate_films_known`` refuses a title that does not name the model's film), in any
-case; a file whose header holds ``;`` or tabs and no comma
+order and case; a file whose header holds ``;`` or tabs and no comma
 is read with that separator (a spreadsheet's export where the comma is the decimal mark).
 Errors name the file and the line.
 """
@@ -90,11 +90,13 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
     records = csv_records(text, p, delimiter)  # each row with the line it starts on
     header = records[0][1] if records else None
     names = [h.strip().lower() for h in header] if header else []  # 'Film_ID' is film_id
-    extra = names[2:]
-    if names[:2] != ["film_id", "budget"] or not set(extra) <= {"value", "title"} or \
-            len(set(extra)) != len(extra):
-        raise DataError(str(p), f"expected the header 'film_id,budget', then optionally "
-                                f"value and title, got {','.join(names)!r}", line=1)
+    # the columns in any order, as a log's and a distribution slate's are (a slate exported
+    # as film_id,title,budget,value was refused for its order alone)
+    if not {"film_id", "budget"} <= set(names) <= {"film_id", "budget", "value", "title"} or \
+            len(set(names)) != len(names):
+        raise DataError(str(p), f"expected the header to name film_id and budget, and "
+                                f"optionally value and title (in any order, each once), got "
+                                f"{','.join(names)!r}", line=1)
     films: list[SlateFilm] = []
     seen: dict[str, int] = {}
     for line, row in records[1:]:
@@ -103,23 +105,23 @@ def read_slate(path: str | Path) -> list[SlateFilm]:
         if len(row) != len(names):
             raise DataError(str(p), f"expected {len(names)} fields ({','.join(names)}), "
                                     f"got {len(row)}", line=line)
-        film_id = row[0]
+        cell = dict(zip(names, row, strict=True))
+        film_id = cell["film_id"]
         if not film_id:
             raise DataError(str(p), "film_id is empty", line=line)
         if film_id in seen:
             raise DataError(str(p), f"film_id {film_id!r} already on line {seen[film_id]}",
                             line=line)
         seen[film_id] = line
-        digits = row[1].strip()
+        digits = cell["budget"].strip()
         if not re.fullmatch(r"[0-9]+", digits):  # int() also takes "1_000", "+5" and "²"
             raise DataError(str(p), f"budget must be a whole number (digits only), got "
-                                    f"{row[1]!r}", line=line)
+                                    f"{cell['budget']!r}", line=line)
         budget = int(digits)
         if not 0 <= budget <= MAX_BUDGET:
             raise DataError(str(p), f"budget must be in [0, {MAX_BUDGET}] (2^48 contacts), "
                                     f"got {budget}", line=line)
         value = 1.0
-        cell = dict(zip(names, row, strict=True))
         if cell.get("value", "").strip():
             written = cell["value"].replace(",", ".") if delimiter != "," else cell["value"]
             # decimal digits only: float() also takes "1_0" (10) and other scripts' digits
