@@ -3,11 +3,13 @@
 The CLI's ``--users``, ``--films``, ``--seeds``, ``--watched`` and ``--exclude`` read them.
 A line is the id as written when the model holds it, else stripped of its surrounding
 spaces, else without the quoting our own CSV writers add (``csvsafe``); ``read_opt_outs``
-takes every reading the model holds (an opt-out fails safe).
+takes every reading the model holds (an opt-out fails safe). A CSV export whose header
+names one id column of ``ID_LIST_HEADERS`` beside others is read by that column.
 """
 
 from __future__ import annotations
 
+import csv
 import re
 import sys
 from collections.abc import Callable
@@ -21,6 +23,7 @@ from recommender.io.binary import utf8_text
 from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.delimited import PathLike
 from recommender.io.ids import IdMap
+from recommender.io.places import csv_records, data_rows, delimiter_of
 
 #: A first line of an id list that is exactly one of these is a header, not an id.
 ID_LIST_HEADERS = ("film_id", "user_id", "movieId", "userId", "id")
@@ -50,9 +53,57 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     if lines and lines[0][0] == 1 and lines[0][1] in ID_LIST_HEADERS:
         lines = lines[1:]
+    elif lines and lines[0][0] == 1 and (column := _id_column(p, text)) is not None:
+        lines = column  # a CSV export whose header names one id column: that column
+        if exact is not None:
+            exact.clear()  # a cell's own spaces: csv_cells keeps them where they differ
+            exact.update(_cells_as_written(p, text))
     if not lines:
         raise DataError(str(p), "expected one id per line; the file holds no id")
     return p, lines
+
+
+def _csv_header(text: str) -> tuple[str, list[str]] | None:
+    """(separator, fields) of ``text``'s first line when it reads as a CSV header naming an
+    id column of ``ID_LIST_HEADERS`` beside other columns; None otherwise."""
+    first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    delimiter = delimiter_of(text)
+    if delimiter not in first:
+        return None
+    fields = [f.strip() for f in next(csv.reader([first], delimiter=delimiter))]
+    if len(fields) < 2 or not any(f in ID_LIST_HEADERS for f in fields):
+        return None
+    return delimiter, fields
+
+
+def _column_cells(p: Path, text: str) -> list[tuple[int, str]] | None:
+    """(line, cell as written) of the id column of a CSV export (``_csv_header``): the
+    column ``user_id``, ``film_id`` or another of ``ID_LIST_HEADERS`` that the header names
+    once; a header naming several is ``DataError`` (which one is meant cannot be told)."""
+    header = _csv_header(text)
+    if header is None:
+        return None
+    delimiter, fields = header
+    named = [f for f in fields if f in ID_LIST_HEADERS]
+    if len(named) != 1 or fields.count(named[0]) != 1:
+        raise DataError(str(p), f"expected one id per line, or a CSV with one id column; the "
+                                f"header {delimiter.join(fields)!r} names "
+                                f"{', '.join(repr(n) for n in named)}: keep one column",
+                        line=1)
+    col = fields.index(named[0])
+    records = csv_records(text, p, delimiter)
+    return [(n, row[col]) for n, row in data_rows(records, len(fields), p)]
+
+
+def _id_column(p: Path, text: str) -> list[tuple[int, str]] | None:
+    """``_column_cells`` with each cell stripped, blank cells left out (as blank lines)."""
+    cells = _column_cells(p, text)
+    return None if cells is None else [(n, c.strip()) for n, c in cells if c.strip()]
+
+
+def _cells_as_written(p: Path, text: str) -> dict[int, str]:
+    """{line: cell} of the id column's cells whose surrounding spaces are their own."""
+    return {n: c for n, c in _column_cells(p, text) or [] if c.strip() and c != c.strip()}
 
 
 #: A duplicate told of (``said``): its line number and the id as read.
