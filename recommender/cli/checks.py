@@ -88,6 +88,12 @@ def warn_unknown_opt_outs(model: Model, exclude: list[str], path: str | None) ->
               f"would leave the person it meant in the plan): {shown}{more}", file=sys.stderr)
 
 
+def _first(ids: Any, shown: int = 3) -> str:
+    """The first ``shown`` of ``ids``, quoted, and how many more."""
+    more = f" and {len(ids) - shown:,} more" if len(ids) > shown else ""
+    return ", ".join(repr(str(i)) for i in ids[:shown]) + more
+
+
 def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                      more_films: Any = None) -> None:
     """Say how many ids of a ``--users`` (``--films``) file are users (films) of the trained
@@ -123,6 +129,12 @@ def metadata_matches(model: Model, users: Any, films: Any, quiet: bool = False,
                       f"row in it{where}: they are untitled and without genres (search finds "
                       "them by id only; genre filters and segments leave them out)",
                       file=sys.stderr)
+            elif kind == "user" and (extra := len(given) - matched):
+                # a folder's users.csv listing members who bought nothing: left out without
+                # a word, as the catalog's films without an interaction are not
+                print(f"note: {path}: {extra:,} of its {len(given):,} user ids have no "
+                      "interaction in the log, left out of the model (no recommendations; as "
+                      f"lookalike seeds they are unknown): {_first(miss)}", file=sys.stderr)
         else:
             print(f"warning: {line}: is it the log's {kind} id column (a spreadsheet may have "
                   "dropped leading zeros, 007 read as 7, or padded or re-cased ids)?",
