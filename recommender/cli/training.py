@@ -188,7 +188,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from recommender.cli.reading import load_said
-    from recommender.cli.unread import warn_unread_columns
+    from recommender.cli.unread import warn_unread_cinemas, warn_unread_columns
     from recommender.model import artifact, layout
     from recommender.model.training import train
 
@@ -213,6 +213,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         _store(argparse.Namespace(store=args.events), create=False).close()  # never created
     cinemas = cinemas_beside(args.data)  # a bad cinemas.csv fails before the training run
+    warn_unread_cinemas(args.data)  # cinemas.parquet: no table, without a word
     if engine == "spark":
         from recommender.spark.training import train_spark
 

@@ -1,4 +1,4 @@
-"""Warnings of a log's columns that read as a time, a rating or a quantity but are not read.
+"""Warnings of a log's columns and side files that read as data the training never reads.
 
 Each kind is warned of whenever the log lacks that kind's own column, independently of the
 others: the rating warning had been given only for a log without times, so a ticket export
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from pathlib import Path
 
 #: header names that read as the time of an interaction (not a duration: watch_time, runtime)
 TIME_LIKE = re.compile(r"time|date|datetime|ts|when|.*timestamp.*|.*datetime|.*_date|.*_at"
@@ -50,3 +51,29 @@ def warn_unread_columns(data: str, *, times: bool, ratings: bool) -> None:
         print(f"warning: {data}: {_names(counted)} not read: an event's quantity is read "
               "from a column named weight only (without one, every event weighs 1); rename "
               "the column to weigh each event by it", file=sys.stderr)
+
+
+#: a cinema table under another name or format than ``cinemas.csv`` (never read)
+CINEMAS_LIKE = re.compile(r"cinemas?\.(csv|tsv|txt|parquet|pq|jsonl?|xlsx?)(\.gz)?", re.I)
+
+
+def warn_unread_cinemas(data: str) -> None:
+    """Warn (stderr) of a cinema table beside the training data under another name or format
+    than ``cinemas.csv`` (``cinemas.parquet``, ``Cinemas.csv``) where there is no
+    ``cinemas.csv``: the model was trained without one, and its distributions were capped by
+    no cinema's screens, without a word."""
+    from recommender.io.places import CINEMAS_FILE
+
+    d = Path(data)
+    folder = d if d.is_dir() else d.parent
+    if (folder / CINEMAS_FILE).is_file() or not folder.is_dir():
+        return
+    for q in sorted(folder.iterdir()):
+        if CINEMAS_LIKE.fullmatch(q.name) and q.name != CINEMAS_FILE:
+            text = q.name.lower().endswith((".csv", ".tsv", ".txt"))
+            print(f"warning: {q} is not read: the cinema table (screens by cinema, city and "
+                  f"region, which cap a distribution's screens) is {CINEMAS_FILE} beside the "
+                  "data, a CSV with the header cinema_id,city,region,screens,seats; "
+                  + (f"rename it {CINEMAS_FILE} (or give it" if text else
+                     f"convert it to {CINEMAS_FILE} (or give the CSV")
+                  + " to distribution as --cinemas)", file=sys.stderr)
