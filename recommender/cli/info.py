@@ -28,7 +28,10 @@ def cmd_info(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    print(f"model {info['model_version']} ({info['model']}, {info['factors']} factors, "
+    params = info["params"]
+    family = "ease" if params.get("family") == "ease" else str(info["model"])
+    size = f"rank {info['factors']}" if family == "ease" else f"{info['factors']} factors"
+    print(f"model {info['model_version']} ({info['model']}, {size}, "
           f"created {info['created']}) at {args.model}")
     events = info["store_events"]
     since = ("" if events is None else
@@ -42,13 +45,34 @@ def cmd_info(args: argparse.Namespace) -> int:
     print("parameters: " + ", ".join(
         f"tiers ({' / '.join(f'{n} {plain(p)}' for n, p in v)}, % of the candidates)"
         if k == "tiers" and isinstance(v, list) else f"{k} {plain(v)}"
-        for k, v in info["params"].items()))
+        for k, v in params.items() if k not in unread_params(family, params)))
     print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
     films_left_out(info)
     tuning = tuning_summary(model.meta) or {}
     print(f"tuning: {tuning.get('status', 'not recorded')}"
           + (f"; chosen {plain(tuning['chosen'])}" if "chosen" in tuning else ""))
     return 0
+
+
+#: the options each fitted model does not read (a meta.json records every option, read or not:
+#: an EASE model's info listed "model als, iterations 15, regularization 30, alpha 3"); the
+#: Studio's overview leaves out the same (service/studio/js/overview.js)
+UNREAD_PARAMS: dict[str, tuple[str, ...]] = {
+    "als": ("learning_rate", "ease_lambda"),
+    "als-spark": ("learning_rate", "cg_steps", "ease_lambda", "family", "tune", "fixed"),
+    "bpr": ("alpha", "cg_steps", "weighting", "bm25_k1", "bm25_b", "ease_lambda"),
+    "lmf": ("alpha", "cg_steps", "ease_lambda"),
+    "ease": ("model", "iterations", "regularization", "alpha", "cg_steps", "learning_rate",
+             "warm_iterations")}
+
+
+def unread_params(family: str, params: dict[str, Any]) -> set[str]:
+    """The ``params`` a model of ``family`` (``ease``, else meta.json's ``model``) never
+    reads: ``UNREAD_PARAMS``, and BM25's constants under another weighting."""
+    out = set(UNREAD_PARAMS.get(family, ()))
+    if params.get("weighting") != "bm25":
+        out |= {"bm25_k1", "bm25_b"}
+    return out
 
 
 def plain(value: Any) -> str:
