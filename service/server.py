@@ -26,6 +26,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -223,6 +224,19 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
             os.environ.pop(ENV, None)
 
 
+def say_addresses(host: str, port: int) -> None:
+    """Say (stderr) where Audience Studio and the API's docs are served: ``serve`` of one's
+    own model named uvicorn's address alone (``make demo``'s script printed them), so the
+    Studio the README leads with was found by reading it. Port 0 (the system's choice, which
+    uvicorn then names) says nothing."""
+    if not port:
+        return
+    shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)  # any: one
+    base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+    print(f"Audience Studio (the web app): {base}/studio/  API docs: {base}/docs",
+          file=sys.stderr, flush=True)
+
+
 def _run(host: str, port: int, workers: int, log_level: str) -> None:
     """``serve`` once its model folder is checked and the environment holds its settings."""
     import uvicorn
@@ -241,6 +255,7 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
                 "it while the others served the old model for good; set it above 0 (default "
                 "0.5), or serve with one worker")
     check_address(host, port, workers)  # last: the shortest wait before uvicorn binds it
+    say_addresses(host, port)
     options = {**uvicorn_options(settings), "log_config": log_config()}
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level, **options)
