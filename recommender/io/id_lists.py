@@ -63,15 +63,19 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
     return p, lines
 
 
+#: a CSV export's id column, in any case (``User_ID``), as the Studio's Build page reads one
+_HEADERS = {h.lower() for h in ID_LIST_HEADERS}
+
+
 def _csv_header(text: str) -> tuple[str, list[str]] | None:
     """(separator, fields) of ``text``'s first line when it reads as a CSV header naming an
-    id column of ``ID_LIST_HEADERS`` beside other columns; None otherwise."""
+    id column of ``ID_LIST_HEADERS`` (any case) beside other columns; None otherwise."""
     first = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     delimiter = delimiter_of(text)
     if delimiter not in first:
         return None
     fields = [f.strip() for f in next(csv.reader([first], delimiter=delimiter))]
-    if len(fields) < 2 or not any(f in ID_LIST_HEADERS for f in fields):
+    if len(fields) < 2 or not any(f.lower() in _HEADERS for f in fields):
         return None
     return delimiter, fields
 
@@ -84,7 +88,7 @@ def _column_cells(p: Path, text: str) -> list[tuple[int, str]] | None:
     if header is None:
         return None
     delimiter, fields = header
-    named = [f for f in fields if f in ID_LIST_HEADERS]
+    named = [f for f in fields if f.lower() in _HEADERS]
     if len(named) != 1 or fields.count(named[0]) != 1:
         raise DataError(str(p), f"expected one id per line, or a CSV with one id column; the "
                                 f"header {delimiter.join(fields)!r} names "

@@ -23,7 +23,7 @@ def test_a_csv_export_is_read_by_its_id_column(tmp_path: Path) -> None:
     assert read_id_list_index(p, ids).tolist() == [1, 2]
     assert read_opt_outs(p, ids) == ["M1", "M2"]
     # an unknown id is named by the line of its row
-    p.write_text("user_id;segment\nM2;x\nM9;y\n")
+    p.write_text("User_ID;segment\nM2;x\nM9;y\n")  # any case, as the Studio reads it
     with pytest.raises(DataError, match=r"line 3: unknown id 'M9'"):
         read_id_list_index(p, ids)
     # a cell's own spaces are kept where the model holds the id with them
