@@ -80,8 +80,27 @@ def _refuse_unread(p: Path, names: list[str], canon: list[str | None], line: int
     many = len(unread) > 1
     raise DataError(str(p), f"column{'s' if many else ''} {quoted(unread)} "
                     f"{'are' if many else 'is'} not read{why}; expected columns {EXPECTED} "
-                    f"(POST /events refuses other fields too): drop {'them' if many else 'it'}",
-                    line=line)
+                    f"(POST /events refuses other fields too): "
+                    + _renames(unread, canon, 'them' if many else 'it'), line=line)
+
+
+#: unread names that are an event's quantity (a ticket log's) or its own key (a sale's id)
+_AS_WEIGHT = re.compile(r"tickets?|quantity|qty|seats|(n|num|number)_(tickets|seats)", re.I)
+_AS_EVENT_ID = re.compile(r"(ticket|order|booking|transaction|purchase|sale)_?id", re.I)
+
+
+def _renames(unread: list[str], canon: list[str | None], them: str) -> str:
+    """What to do with the ``unread`` columns: rename the one that reads as the file's weight
+    (``tickets``) or event_id (``ticket_id``) where the file has none, drop the others (a
+    ticket export was told to drop both, and its retried import then stored events twice)."""
+    said = [(n, field) for field, pattern in ((WEIGHT, _AS_WEIGHT), (EVENT_ID, _AS_EVENT_ID))
+            if field not in canon
+            for n in [m for m in unread if pattern.fullmatch(m.strip())][:1]]
+    if not said:
+        return f"drop {them}"
+    rest = len(unread) - len(said)
+    return ("rename " + " and ".join(f"{n!r} to {field}" for n, field in said)
+            + (f", and drop the other{'s' if rest > 1 else ''}" if rest else ""))
 
 
 def read_event_file(path: str | Path) -> EventBatch:
