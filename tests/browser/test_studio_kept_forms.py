@@ -73,6 +73,24 @@ def test_an_uploaded_seed_file_is_kept(watched: Any, served_demo: Any, tmp_path:
     watched.assert_clean()
 
 
+def test_a_csv_seed_file_is_read_by_its_id_column_as_the_cli_reads_it(watched: Any,
+                                                                      served_demo: Any) -> None:
+    """A CRM export's id column is found by the names the CLI's id lists take (``id``,
+    ``userId``, ``user_id``, any case): 'Email,ID' was split at its commas, the header and the
+    e-mail addresses read as seed ids."""
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/build")
+    page.wait_for_selector("#seed-ids")
+    for text, want in (("Email,ID\na@x,u1\nb@y,u2\n", ["u1", "u2"]),
+                       ("userId,name\nu3,Ann\n", ["u3"]), ("User_ID;x\nu4;1\n", None),
+                       ("id\nu5\nu6\n", ["u5", "u6"]), ("u7\nu8\n", ["u7", "u8"])):
+        got = page.evaluate("async (t) => (await import('/studio/assets/js/build.js')).parseIds(t)",
+                            text)
+        if want is not None:
+            assert got == want, (text, got)
+    watched.assert_clean()
+
+
 def test_a_list_too_big_to_keep_leaves_no_older_one(watched: Any, served_demo: Any) -> None:
     """A pasted list of over a million characters is not kept (the tab's storage, about five
     million, also holds the API key and the plans not yet answered); the shorter list kept

@@ -32,13 +32,15 @@ function knownSeeds(seeds, unknownIds) {
 export function parseIds(text) {
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
   const header = lines.length ? csvCells(lines[0]).map((c) => c.trim().toLowerCase()) : [];
-  const col = header.length > 1 ? header.findIndex((c) => /^user_?id$/.test(c)) : -1;
+  // the id column a CSV export names, as the CLI reads one (io/id_lists.py: user_id, userId,
+  // id, in any case)
+  const col = header.length > 1 ? header.findIndex((c) => /^(user_?id|id)$/.test(c)) : -1;
   if (col >= 0) {
     return lines.slice(1).map((l) => csvCells(l)[col]).filter((v) => v !== undefined && v !== "")
       .map((v) => v.replace(/^'/, ""));  // the CSV-safety prefix of exports (csvsafe.py)
   }
   const ids = text.split(/[\r\n,;\t]+/).filter((s) => s.trim());
-  return ids.length && /^user_?id$/i.test(ids[0].trim()) ? ids.slice(1) : ids;
+  return ids.length && /^(user_?id|id)$/i.test(ids[0].trim()) ? ids.slice(1) : ids;
 }
 
 const PAGE = 25;
