@@ -255,22 +255,19 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
         np.where(target, ev, 0.0), p * values[f_pos])]
     contacts, ctrl, conv, value, selected_value = per
     titles = model.catalog.titles
+    selected, waves_rows = np.bincount(f_pos, minlength=n), wave_rows(f_pos, wave, control, n)
     film_rows = []
     for i, f in enumerate(slate):
-        mine = f_pos == i
-        waves_rows = [{"wave": int(w), "contacts": int((target & mine & (wave == w)).sum()),
-                       "control": int((control & mine & (wave == w)).sum())}
-                      for w in np.unique(wave[mine]).tolist()]
         film_rows.append({
             "film_id": f.film_id, "title": str(titles[films[i]]), "budget": int(budgets[i]),
             "selected_limit": int(limits[i]),
             "value": float(values[i]), "eligible_users": int(eligible[i]),
             "budget_exceeds_eligible": bool(limits[i] > eligible[i]),
-            "selected": int(mine.sum()), "contacts": int(contacts[i]),
+            "selected": int(selected[i]), "contacts": int(contacts[i]),
             "control": int(ctrl[i]), "expected_conversions": round(float(conv[i]), 6),
             "expected_value": round(float(value[i]), 6),
             "selected_expected_value": round(float(selected_value[i]), 6),
-            "dual_price": round(float(solved.prices[i]), 9), "waves": waves_rows,
+            "dual_price": round(float(solved.prices[i]), 9), "waves": waves_rows[i],
             "note": for_model(UNRANKED_PLAN, model)
             if model.nothing_fitted(model.film_factors[films[i]]) else None})
     naive_value = float(naive_w.sum())
@@ -310,6 +307,25 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
                       "controls) independently, cap enforced afterwards by dropping each "
                       "user's lower-p contacts; same units as objective"},
     }
+
+
+def wave_rows(f_pos: NDArray[np.int64], wave: NDArray[Any], control: NDArray[np.bool_],
+              n: int) -> list[list[dict[str, int]]]:
+    """Each of the ``n`` films' waves (those its rows are in, ascending) with their contacts
+    (targets) and controls, from one sort of the rows by (film, wave): a pass over every row
+    per film and per wave (films x waves x rows) took 7 s for 50 films of 1,000 waves."""
+    fp, wv = np.asarray(f_pos, np.int64), np.asarray(wave, np.int64)
+    low = int(wv.min(initial=0))
+    span = int(wv.max(initial=0)) - low + 1
+    keys, inverse = np.unique(fp * span + (wv - low), return_inverse=True)
+    total = np.bincount(inverse.ravel(), minlength=len(keys))
+    held = np.bincount(inverse.ravel(), weights=np.asarray(control, np.float64),
+                       minlength=len(keys)).astype(np.int64)
+    out: list[list[dict[str, int]]] = [[] for _ in range(n)]
+    for film, w, t, c in zip((keys // span).tolist(), (keys % span + low).tolist(),
+                             total.tolist(), held.tolist(), strict=True):
+        out[film].append({"wave": w, "contacts": t - c, "control": c})
+    return out
 
 
 def _spread_note(values: NDArray[np.float64]) -> str | None:
