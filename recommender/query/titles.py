@@ -77,9 +77,8 @@ COMPACT_PENALTY = 0.5
 EXTRA_TRIGRAM_WEIGHT = 0.2  # how much a title's trigrams the query lacks lower similarity
 
 # articles MovieLens moves to the end ("Godfather, The", "Cité des enfants perdus, La")
-_ARTICLES = ("the", "a", "an", "le", "la", "les", "l'", "il", "el", "der", "die", "das",
-             "det", "den", "de", "lo", "los", "las", "un", "une", "una", "uno", "ein", "eine",
-             "gli")
+_ARTICLES = ("the", "a", "an", "le", "la", "les", "l'", "il", "el", "der", "die", "das", "det",
+             "den", "de", "lo", "los", "las", "un", "une", "una", "uno", "ein", "eine", "gli")
 _TRAILING_ARTICLE = re.compile(
     r"^(?P<body>.*\S)\s*,\s*(?P<article>" + "|".join(re.escape(a) for a in _ARTICLES)
     + r")\s*$", re.IGNORECASE)
@@ -87,7 +86,8 @@ _LEADING_ENGLISH = re.compile(r"^(the|a|an)\s+(?=\S)", re.IGNORECASE)
 QUERY_ARTICLES = ("the", "a", "an")
 """Articles a query may begin with that a title may lack (or the other way round)."""
 _QUERY_ARTICLE = re.compile(r"^(" + "|".join(QUERY_ARTICLES) + r") (?=\S)")
-_YEAR_AT_END = re.compile(r"\s*\(\s*(\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\s*\)\s*$")
+# (?<!\s): a search starts at a run of blanks once, not at each of its blanks (n^2 steps)
+_YEAR_AT_END = re.compile(r"(?<!\s)\s*\(\s*(\d{4})(?:\s*[-\u2013]\s*(?:\d{4})?)?\s*\)\s*$")
 _PARENTHESES_AT_END = re.compile(r"^(?P<rest>.*\S)\s*\((?P<alt>[^()]*)\)\s*$")
 _AKA = re.compile(r"^\s*(a\.?k\.?a\.?)\s+", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
