@@ -58,6 +58,7 @@ from scipy import special
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
 from recommender.model.calibration import horizon_factor, scale, uncalibrated
@@ -294,12 +295,17 @@ def compute_report(rows: pa.Table, converted: NDArray[np.bool_],
         i = at.get(f)
         r = order[ends[i]:ends[i + 1]] if i is not None else order[:0]
         w, t, c, q = wave[r], target[r], conv[r], p[r]
-        films_out.append({"film_id": f, **_block(np.ones(len(r), bool), t, c, q, w), "waves": [
-            {"wave": int(x), **_block(w == x, t, c, q, w)} for x in np.unique(w).tolist()]})
+        films_out.append({"film_id": f, **_block(np.ones(len(r), bool), t, c, q, w),
+                          "waves": _by_wave(w, t, c, q, w)})
     return {"overall": _block(np.ones(len(film), bool), target, conv, p, stratum),
-            "waves": [{"wave": int(x), **_block(wave == x, target, conv, p, stratum)}
-                      for x in np.unique(wave).tolist()],
-            "films": films_out}
+            "waves": _by_wave(wave, target, conv, p, stratum), "films": films_out}
+
+
+def _by_wave(wave: NDArray[np.int64], target: NDArray[np.bool_], conv: NDArray[np.bool_],
+             p: NDArray[np.float64], stratum: NDArray[np.int64]) -> list[dict[str, Any]]:
+    """A block per wave, its rows in row order (``waves.row_groups``), strata renumbered."""
+    return [{"wave": int(wave[r[0]]), **_block(np.ones(len(r), bool), target[r], conv[r], p[r],
+             np.unique(stratum[r], return_inverse=True)[1].ravel())} for r in row_groups(wave)]
 
 
 def plan_start(summary: dict[str, Any]) -> int:

@@ -161,3 +161,11 @@ def assign(film_pos: NDArray[np.int64], rank: NDArray[np.int64], films: NDArray[
                                     0 if offsets is None else int(offsets[fp[s]]),
                                     0.5 if phases is None else float(phases[fp[s]]))
     return order, wave, control
+
+
+def row_groups(key: NDArray[np.int64]) -> list[NDArray[np.int64]]:
+    """The row indices of each value of ``key`` (ascending), each group in row order: one
+    stable sort (a report's pass over every row per wave, ``key == x``, was waves x rows:
+    4 s for 1,000 waves of 800k rows)."""
+    order = np.argsort(key, kind="stable")
+    return [r for r in np.split(order, np.flatnonzero(np.diff(key[order])) + 1) if len(r)]
