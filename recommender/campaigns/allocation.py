@@ -194,7 +194,7 @@ def _ties_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
     n_films, n_users = weights.shape
     caps = np.broadcast_to(np.asarray(cap, np.int64), (n_users,))
     count = np.bincount(user, minlength=n_users)
-    held = [user[film == f] for f in range(n_films)]
+    held = by_film(film, user, n_films)
     changed = True
     while changed:
         changed = False
@@ -227,6 +227,15 @@ def _ties_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
             np.concatenate([h.astype(np.int64) for h in held]))
 
 
+
+def by_film(film: NDArray[np.int64], user: NDArray[np.int64], n_films: int
+            ) -> list[NDArray[np.int64]]:
+    """Each film's users (``user[film == f]``, in row order) from one stable sort: a pass
+    over every pair per film was films x pairs."""
+    order = np.argsort(film, kind="stable")
+    return np.split(user[order], np.searchsorted(film[order], np.arange(1, n_films)))
+
+
 def _fill_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
                    ranked: NDArray[np.float64], budgets: NDArray[np.int64], cap: Caps
                    ) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -241,10 +250,10 @@ def _fill_by_bonus(film: NDArray[np.int64], user: NDArray[np.int64],
     caps = np.broadcast_to(np.asarray(cap, np.int64), (n_users,))
     count = np.bincount(user, minlength=n_users)
     per_film = np.bincount(film, minlength=n_films)
-    films, users = [film], [user]
+    films, users, held = [film], [user], by_film(film, user, n_films)
     for f in np.flatnonzero(per_film < np.asarray(budgets)).tolist():
         row = np.where(count < caps, ranked[f], np.nan)
-        row[user[film == f]] = np.nan
+        row[held[f]] = np.nan
         top = top_eligible(row, int(budgets[f]) - int(per_film[f]))
         count[top] += 1
         films.append(np.full(len(top), f, np.int64))
