@@ -22,6 +22,7 @@ import difflib
 import io
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -70,7 +71,7 @@ def whole_count(text: str, low: int = 0, high: int = MAX_COUNT) -> int | None:
 
 def duplicate_columns(path: Path, head: list[str]) -> None:
     """``DataError`` (line 1) when a header names a column twice (which one would count?)."""
-    twice = sorted({h for h in head if head.count(h) > 1})
+    twice = sorted(h for h, n in Counter(head).items() if n > 1)  # head.count(h): n^2
     if twice:
         raise DataError(str(path), f"the header names the column {twice[0]!r} more than once",
                         line=1)
