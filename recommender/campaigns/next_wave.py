@@ -42,6 +42,7 @@ refreshed model, and leave the ranking as viewers do.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -200,9 +201,9 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     user = np.asarray(sent.column("user_id").to_numpy(zero_copy_only=False), str)
     is_target = np.asarray(sent.column("group").to_numpy(zero_copy_only=False), str) == TARGET
     mine = _rows_of(store, plan_id, sent_waves)
-    slate = []
+    slate, spent = [], Counter(mine[0][mine[1] & mine[2]].tolist())  # one pass, not one a film
     for f in summary.get("films", []):  # targets of the sent waves spend the budget
-        used = int(((mine[0] == f["film_id"]) & mine[1] & mine[2]).sum())
+        used = spent[f["film_id"]]
         slate.append(SlateFilm(f["film_id"], max(0, int(f["budget"]) - used),
                                float(f.get("value", 1.0))))
     if all(f.budget == 0 for f in slate):
@@ -238,7 +239,8 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         model, slate, store, skip=[p for p, _ in links] + alternatives(store, links))
     # each film's users the sent waves selected (targets and controls, over the chain): the
     # new plan's controls continue their rounding, so the campaign holds out its share
-    offsets = np.array([int((film == f.film_id).sum()) for f in slate], np.int64)
+    chosen = Counter(film.tolist())  # one pass over the sent rows, not one per film
+    offsets = np.array([chosen[f.film_id] for f in slate], np.int64)
     # the chain's rounding: a plan stored before per-film phases rounded at 1/2
     plan = plan_slate(model, slate, cap=cap, holdout=holdout, waves=waves, seed=seed,
                       exclude=at_cap + opted_out, progress=progress, user_caps=caps,
