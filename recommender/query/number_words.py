@@ -8,8 +8,8 @@ the words as typed):
   two": "toy story 2"; "one" alone stays a word), a compound number ("catch twenty two":
   "catch 22", "one hundred and one dalmatians": "101 dalmatians", "two thousand one": "2001"),
   a year as people say it, two numbers of two digits ("nineteen eighty four": "1984",
-  "twenty twelve": "2012"), and ordinals ("friday the thirteenth": "friday the 13th",
-  "twenty first": "21st");
+  "twenty twelve": "2012"; also the two numbers, "eleven fourteen": "11 14", 11:14), and
+  ordinals ("friday the thirteenth": "friday the 13th", "twenty first": "21st");
 - its ordinals in digits spelt in words ("13th floor": "thirteenth floor", "21st":
   "twenty first");
 
@@ -103,10 +103,18 @@ def _number(words: list[str], i: int) -> tuple[int, int, bool] | None:
     thousands = _times(words, value, end, "thousand", 1000, 1000)
     if thousands is not None:
         return thousands
-    pair = _small(words, end)  # a year as said: two numbers of two digits
-    if 10 <= value <= 99 and end - i <= 2 and pair is not None and pair[0] >= 10:
-        return value * 100 + pair[0], pair[1], pair[2]
-    return first
+    pair = _pair(words, i)
+    return first if pair is None else (value * 100 + pair[0], pair[1], pair[2])
+
+
+def _pair(words: list[str], i: int) -> tuple[int, int, bool] | None:
+    """The second of two numbers of two digits that ``words[i:]`` begins with, a year as said
+    ("nineteen eighty four"; "eleven fourteen" is also 11:14): (value, end, ordinal)."""
+    first = _below_thousand(words, i)
+    if first is None or first[2] or not 10 <= first[0] <= 99 or first[1] - i > 2:
+        return None
+    pair = _small(words, first[1])
+    return pair if pair is not None and pair[0] >= 10 else None
 
 
 def _suffix(n: int) -> str:
@@ -133,6 +141,9 @@ def number_spans(words: list[str]) -> list[tuple[int, int, str]]:
         found = _number(words, i)
         if found is not None and (found[1] - i > 1 or words[i] in _ALONE):
             value, end, ordinal = found
+            if (pair := _pair(words, i)) is not None:  # also as two numbers: 11:14, 50/50
+                spans.append((i, end, f"{value // 100} {pair[0]}"
+                                      f"{_suffix(pair[0]) if ordinal else ''}"))
             spans.append((i, end, f"{value}{_suffix(value) if ordinal else ''}"))
             if not ordinal and value >= 1000 and value % 1000 == 0:  # "20,000 leagues"
                 spans.append((i, end, f"{value // 1000} 000"))

@@ -50,6 +50,10 @@ SAID = {
         ("first blood part two", "Rambo: First Blood Part II (1985)"),
         ("toy story two", "Toy Story 2 (1999)"),
         ("thirteen going on thirty", "13 Going on 30 (2004)"),
+        # two numbers of two digits are a year as said or the two numbers (found before
+        # compounds were read, then lost to the year 1114 alone)
+        ("eleven fourteen", "11:14 (2003)"),
+        ("fifty fifty", "50/50 (2011)"),
     ],
     "ml-100k": [
         ("two thousand one", "2001: A Space Odyssey (1968)"),
