@@ -160,14 +160,18 @@ def readings(text: str) -> list[tuple[str, list[str]]]:
     """A normalised query's other readings (see the module doc), each with the words a title
     must hold whole: every choice of its numbers to read otherwise ("first blood part two" is
     also "first blood part 2": Rambo's title has no "1st"), the fewest first; of more than
-    ``MAX_SPANS`` numbers, all of them or one."""
+    ``MAX_SPANS`` numbers, all of them or one of the first ``MAX_SPANS`` (each reading is a
+    search of the whole query: one per number made a query of 250 "two" 60 times a plain one's
+    cost)."""
     words = text.split()
     spans = number_spans(words)
     if len(spans) <= MAX_SPANS:
         choices = [c for n in range(1, len(spans) + 1) for c in combinations(spans, n)
                    if len({s[0] for s in c}) == n]  # one reading of each number
     else:
-        choices = [(s,) for s in spans] + [tuple(dict((s[0], s) for s in spans).values())]
+        firsts = sorted({s[0] for s in spans})[:MAX_SPANS]
+        choices = [(s,) for s in spans if s[0] in firsts] + [
+            tuple(dict((s[0], s) for s in spans).values())]
     out = []
     for chosen in choices:
         at = {start: (end, reading) for start, end, reading in chosen}

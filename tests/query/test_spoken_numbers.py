@@ -106,3 +106,22 @@ def test_a_titles_own_words_rank_as_they_did_as_typed(shared_datasets: Path, dat
     monkeypatch.setattr(titles, "readings", lambda text: [])
     typed = [int(ranked(index.scores(q), views)[0]) for q in queries]
     assert [names[i] for i in read] == [names[i] for i in typed]
+
+
+def test_a_long_query_of_numbers_is_read_a_few_ways() -> None:
+    """Each reading is a search of the whole query: a query of the longest length holding 250
+    numbers was read 251 ways (one per number, and all of them), some 60 times a plain query's
+    search. Of more than ``MAX_SPANS`` numbers, all of them are read, or one of the first."""
+    from recommender.query.limits import MAX_QUERY
+    from recommender.query.number_words import MAX_SPANS, readings
+
+    text = normalise(("two " * MAX_QUERY)[:MAX_QUERY])
+    read = readings(text)
+    assert len(read) <= 2 ** MAX_SPANS - 1
+    n = len(text.split())
+    assert (" ".join(["2"] * n), ["2"] * n) in read  # all of them
+    for i in range(MAX_SPANS):  # the first ones alone
+        alone = " ".join("2" if j == i else "two" for j in range(n))
+        assert (alone, ["2"]) in read
+    # three numbers or fewer: every choice of them, as before
+    assert len(readings("catch twenty two two thousand one thirteenth")) == 7
