@@ -100,6 +100,10 @@ BAD_FILES = [
      r"1 row with rating past 3\.4e\+38, e\.g\. '1e400'"),
     ("infinite.csv", "user_id,film_id,weight\nu1,f1,2\nu2,f2,-Infinity\n",
      r"1 row with bad weight, e\.g\. '-Infinity'; expected a finite number"),
+    # an infinity beside a tab is an infinity (Spark reads it so, as the local reader does):
+    # it was "past 3.4e+38", as 1e39 is, where the local reader says "not finite"
+    ("tabbed.csv", "user_id,film_id,weight\nu1,f1,2\nu2,f2,inf\t\n",
+     r"1 row with bad weight, e\.g\. 'inf.{1,2}'; expected a finite number"),
     ("summed.csv", "user_id,film_id,weight\nu1,f1,3e38\nu2,f2,1\nu1,f1,3e38\n",
      r"the events of user 'u1' and film 'f1' \(merged into one interaction\) have weights "
      r"summing to 6e\+38, past 3\.4e\+38.*\(1 such pair\)"),
