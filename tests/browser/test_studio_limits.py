@@ -43,6 +43,33 @@ def test_download_the_whole_list_is_cut_at_the_servers_largest_page(
     watched.assert_clean()
 
 
+def test_the_first_rows_of_a_cut_name_the_cut(watched: Any, served_small_k: Any) -> None:
+    """The whole cut's download names its ring, segment and filter; past the server's largest
+    page it read "Download the first 20 (CSV)" of a segment's cut, naming nothing, though the
+    file holds that cut's first rows."""
+    manifest = json.loads((served_small_k.data / "demo.json").read_text())
+    fid = urllib.parse.quote(manifest["example_film_id"], safe="")
+    page = watched.page
+    page.goto(f"{served_small_k.base}/studio/#/film/{fid}")
+    page.locator("#csv-all").wait_for()
+    segments = json.loads(_get(served_small_k, "/segments"))["segments"]
+    # the segment of most users in this film's audience: a cut past the largest page
+    first = json.loads(_get(served_small_k, f"/films/{fid}/audience?k={MAX_K}"))["users"]
+    segment = max({u["segment"] for u in first},
+                  key=lambda s: json.loads(_get(
+                      served_small_k, f"/films/{fid}/audience?k=1&segment={s}"))["total"])
+    total = json.loads(_get(served_small_k,
+                            f"/films/{fid}/audience?k=1&segment={segment}"))["total"]
+    assert total > MAX_K
+    page.select_option("#segment", str(segment))
+    page.wait_for_function(
+        "n => document.querySelector('#audience-status')?.textContent.endsWith(n)",
+        arg=f"of {total:,}")
+    label = next(s["label"] for s in segments if s["segment"] == segment)
+    assert page.inner_text("#csv-all") == f"Download the first {MAX_K} in segment “{label}” (CSV)"
+    watched.assert_clean()
+
+
 def test_audience_sizes_are_held_to_the_servers_largest_page(
         watched: Any, served_small_k: Any) -> None:
     """The lookalike and new-film forms sent k=100 whatever the server's RECOMMENDER_MAX_K

@@ -219,7 +219,8 @@ function audienceTable(id, summary, segments, attributes, params) {
             onclick: () => { pagerPress(out, "Next"); state.offset += size; load(); } }, "Next"),
           csvButton("csv-shown", "Download this page (CSV)",
             filmPath(id, "/audience.csv", csvParams(size, state.offset)), `${fileName}_from${state.offset + 1}.csv`),
-          csvButton("csv-all", body.total > maxRows ? `Download the first ${int(maxRows)} (CSV)`
+          // the first rows of a cut name it too (they are of the ring, segment and filter)
+          csvButton("csv-all", body.total > maxRows ? `Download the first ${int(maxRows)}${ring ? ` of the ${ring.tier} ring` : ""}${filtered} (CSV)`
             : `Download all ${int(body.total)} ${ring ? `of the ${ring.tier} ring` : "listed"}${filtered} (CSV)`,
           filmPath(id, "/audience.csv", csvParams(Math.min(maxRows, Math.max(1, body.total)), 0)), `${fileName}.csv`)),
         dlStatus, dlError);
