@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.binary import check_text_file, decode_error, text_problem
+from recommender.io.first_line import head_bytes
 
 PathLike = str | os.PathLike[str]
 
@@ -358,8 +359,7 @@ def sniff_header(p: Path, expected: str = EXPECTED_HEADER, alone: Sequence[str] 
     """The delimiter (comma, tab or semicolon) and the header's field names. ``expected``: the
     header the file should have (an empty catalog was told to hold an interactions log's);
     ``alone``: names (lower case) that may be the only column (a catalog's ``film_id``)."""
-    with open(p, "rb") as f:
-        head = f.read(1 << 16)
+    head = head_bytes(p, expected)
     if not head.strip():
         raise DataError(str(p), "the file is empty; expected a header line "
                         f"'{expected}' followed by data lines")

@@ -1,0 +1,28 @@
+"""The first bytes of a delimited file, its whole header line among them however wide."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from recommender.errors import DataError
+
+#: the longest header line read (bytes, pyarrow's read block: a longer line cannot be read)
+MAX_HEADER_BYTES = 1 << 24
+_LINE_END = re.compile(rb"[\r\n]")
+
+
+def head_bytes(p: Path, expected: str) -> bytes:
+    """The first 64 KB of ``p``, and more up to the end of its first line when that is
+    longer (a 40,004-column header was cut at 64 KB, and its file told it had 10,949
+    fields); ``DataError`` naming line 1 when the first line passes ``MAX_HEADER_BYTES``
+    (``expected``: the header the file should have)."""
+    with open(p, "rb") as f:
+        head = f.read(1 << 16)
+        while (len(head) < MAX_HEADER_BYTES and not _LINE_END.search(head)
+               and (more := f.read(1 << 20))):
+            head += more
+    if len(head) >= MAX_HEADER_BYTES and not _LINE_END.search(head):
+        raise DataError(str(p), f"the first line is over {MAX_HEADER_BYTES >> 20} MB long: "
+                        f"expected a header line '{expected}'", line=1)
+    return head
