@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -39,6 +39,9 @@ log = logging.getLogger("recommender.service")
 #: how pydantic names a union's member in an error's location (not a field or key)
 _UNION_TAG = re.compile(r"(list|dict|tuple|set|function-\w+|json-or-python|nullable)\[.*\]"
                         r"|str|int|float|bool|none")
+
+#: a 422's problems said in its detail, and listed in its errors, at most
+MAX_ERRORS_SAID, MAX_ERRORS_LISTED = 20, 1000
 
 _WHERE = {"query": "query parameter", "path": "path parameter", "header": "header",
           "cookie": "cookie", "body": "body field"}
@@ -105,13 +108,26 @@ def describe_validation_error(err: dict[str, Any]) -> str:
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = list(exc.errors())
-    sentences = [describe_validation_error(e) for e in errors]
+    return JSONResponse(validation_body(list(exc.errors())), status_code=422)
+
+
+def validation_body(errors: list[dict[str, Any]],
+                    describe: Callable[[dict[str, Any]], str] = describe_validation_error,
+                    after: str = "") -> dict[str, Any]:
+    """A 422's body: ``detail`` says the first ``MAX_ERRORS_SAID`` problems (each as
+    ``describe`` words it) and how many more, then ``after``; ``errors`` lists the first
+    ``MAX_ERRORS_LISTED`` (100,000 bad seed ids in 0.6 MB were a 21 MB answer naming each
+    twice)."""
+    shown = errors[:MAX_ERRORS_LISTED]
+    sentences = [describe(e) for e in shown]
     machine = [{"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())],
-                "msg": s, "type": str(e.get("type", ""))} for e, s in zip(errors, sentences,
+                "msg": s, "type": str(e.get("type", ""))} for e, s in zip(shown, sentences,
                                                                           strict=True)]
-    return JSONResponse({"detail": "; ".join(sentences) or "invalid request",
-                         "errors": machine}, status_code=422)
+    detail = "; ".join(sentences[:MAX_ERRORS_SAID]) or "invalid request"
+    if len(errors) > MAX_ERRORS_SAID:
+        detail += (f"; and {len(errors) - MAX_ERRORS_SAID:,} more problems (errors lists the "
+                   f"first {len(machine):,} of {len(errors):,})")
+    return {"detail": detail + after, "errors": machine}
 
 
 def _unparsed_body(cause: BaseException | None) -> str:

@@ -56,7 +56,7 @@ from recommender.io.convert import MAX_ID_BYTES
 from recommender.io.text import clipped
 from recommender.model.foldin import named_unserved
 from service.deps import EngineDep
-from service.errors import describe_validation_error
+from service.errors import describe_validation_error, validation_body
 from service.idempotency import IdempotencyKey, plan_once, replayed_without_events, request_key
 from service.json_body import JsonRoute
 from service.raw_ids import plan_id as raw_plan_id
@@ -105,8 +105,8 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
         # RecursionError: a body nested past the parser's depth, sent without the JSON
         # content type (FastAPI's own JSON parse refuses it first under that type)
         rows = None
-    sentences = []
-    for err in errors:
+
+    def named(err: dict[str, Any]) -> str:
         loc = list(err.get("loc", ()))
         text = describe_validation_error(err)
         if len(loc) >= 3 and loc[:2] == ["body", "events"] and isinstance(loc[2], int):
@@ -116,12 +116,10 @@ async def _named(request: Request, errors: list[dict[str, Any]]) -> Response:
             shown = (f" (event_id {clipped(eid)})" if isinstance(eid, str) else
                      f" (event_id {eid!r})" if isinstance(eid, int) else "")
             text = f"events[{i}]{shown}: {text}"
-        sentences.append(text)
-    detail = "; ".join(sentences) + "; nothing of this batch was stored"
-    return JSONResponse({"detail": detail, "errors": [
-        {"loc": [p if isinstance(p, int) else str(p) for p in e.get("loc", ())], "msg": s,
-         "type": str(e.get("type", ""))} for e, s in zip(errors, sentences, strict=True)]},
-        status_code=422)
+        return text
+
+    return JSONResponse(validation_body(errors, named, "; nothing of this batch was stored"),
+                        status_code=422)
 
 
 router = APIRouter(tags=["events"], route_class=EventsRoute,
