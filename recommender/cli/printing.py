@@ -41,16 +41,17 @@ def warnings_said() -> Iterator[None]:
     """The library's warnings (``UserWarning``) raised in the block, said as the CLI's own
     ``warning:`` lines once it ends (they printed as Python's, with a line of the library's
     source); other warnings (a library's) as Python shows them."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
+    caught: list[warnings.WarningMessage] = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             yield
-        finally:
-            for w in caught:
-                if w.category is UserWarning:
-                    print(f"warning: {w.message}", file=sys.stderr)
-                else:
-                    warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+    finally:  # said once the recording ends: showwarning within it appended to ``caught``
+        for w in caught:  # (a library's warning, shown as it was read, was read forever)
+            if w.category is UserWarning:
+                print(f"warning: {w.message}", file=sys.stderr)
+            else:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 def note(text: str) -> None:
