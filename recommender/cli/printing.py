@@ -40,11 +40,12 @@ def print_body(body: Any) -> None:
 def warnings_said() -> Iterator[None]:
     """The library's warnings (``UserWarning``) raised in the block, said as the CLI's own
     ``warning:`` lines once it ends (they printed as Python's, with a line of the library's
-    source); other warnings (a library's) as Python shows them."""
+    source), each time one is raised; other warnings (a library's) as Python shows them, under
+    the filters in force (a DeprecationWarning ignored, one repeated said once, ``-W``)."""
     caught: list[warnings.WarningMessage] = []
     try:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+            warnings.simplefilter("always", UserWarning)  # ours: every other kind as filtered
             yield
     finally:  # said once the recording ends: showwarning within it appended to ``caught``
         for w in caught:  # (a library's warning, shown as it was read, was read forever)

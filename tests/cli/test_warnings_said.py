@@ -32,3 +32,19 @@ def test_a_library_warning_is_shown_once_and_the_block_returns() -> None:
     assert run.stdout == "returned\n"
     assert run.stderr.count("RuntimeWarning: a library one") == 1, run.stderr
     assert run.stderr.count("warning: ours\n") == 1, run.stderr
+
+
+def test_other_warnings_keep_pythons_filters() -> None:
+    # "always" for every kind showed the DeprecationWarnings Python ignores, a library's
+    # warning once per time it was raised, and overrode -W ignore
+    run = _said("for _ in range(3):\n"
+                "    warnings.warn('a library one', RuntimeWarning)\n"
+                "    warnings.warn_explicit('deprecated', DeprecationWarning, 'lib.py', 1, "
+                "module='lib')\n"  # a library's (__main__'s are shown)
+                "    warnings.warn('ours', UserWarning)\n")
+    assert run.returncode == 0, run.stderr
+    assert run.stderr.count("RuntimeWarning: a library one") == 1, run.stderr
+    assert "deprecated" not in run.stderr
+    assert run.stderr.count("warning: ours\n") == 3, run.stderr  # each time it is raised
+    quiet = _said("warnings.warn('a library one', RuntimeWarning)\n", "-W", "ignore")
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
