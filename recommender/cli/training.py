@@ -187,6 +187,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from recommender.cli.printing import warnings_said
     from recommender.cli.reading import load_said
     from recommender.cli.unread import warn_unread_cinemas, warn_unread_columns
     from recommender.model import artifact, layout
@@ -217,8 +218,9 @@ def cmd_train(args: argparse.Namespace) -> int:
     if engine == "spark":
         from recommender.spark.training import train_spark
 
-        model = train_spark(args.data, config, films=args.films, users=args.users,
-                            master=args.spark_master)
+        with warnings_said():  # the readers' warnings (users.parquet) as load_said says them
+            model = train_spark(args.data, config, films=args.films, users=args.users,
+                                master=args.spark_master)
         data = model.meta["data"]  # Spark reads the same columns
         warn_unread_columns(args.data, times=not data.get("has_timestamps"),
                             ratings=not data.get("has_ratings"))
@@ -236,7 +238,6 @@ def cmd_train(args: argparse.Namespace) -> int:
         if events is not None:
             model.meta["events"] = events  # the overlay starts after events["through_seq"]
     from recommender.cli import _terminable
-    from recommender.cli.printing import warnings_said
 
     before = layout.resolve(args.out).resolve()  # what is served until the swap
     # SIGTERM as Ctrl-C while saving, Spark's run over too (main sets it for the local engine)
