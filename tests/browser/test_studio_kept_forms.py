@@ -82,7 +82,8 @@ def test_a_csv_seed_file_is_read_by_its_id_column_as_the_cli_reads_it(watched: A
     page.goto(f"{served_demo.base}/studio/#/build")
     page.wait_for_selector("#seed-ids")
     for text, want in (("Email,ID\na@x,u1\nb@y,u2\n", ["u1", "u2"]),
-                       ("userId,name\nu3,Ann\n", ["u3"]), ("User_ID;x\nu4;1\n", None),
+                       ("userId,name\nu3,Ann\n", ["u3"]), ("User_ID;x\nu4;1\n", ["u4"]),
+                       ("Email;ID\na@x;u9\n", ["u9"]), ("x\tuserid\n1\tu10\n", ["u10"]),
                        ("id\nu5\nu6\n", ["u5", "u6"]), ("u7\nu8\n", ["u7", "u8"])):
         got = page.evaluate("async (t) => (await import('/studio/assets/js/build.js')).parseIds(t)",
                             text)

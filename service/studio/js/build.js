@@ -31,12 +31,17 @@ function knownSeeds(seeds, unknownIds) {
 
 export function parseIds(text) {
   const lines = text.split(/\r?\n/).filter((l) => l.trim());
-  const header = lines.length ? csvCells(lines[0]).map((c) => c.trim().toLowerCase()) : [];
+  // a spreadsheet's export where the comma is the decimal mark: ';' or a tab, as the CLI's
+  // delimiter_of reads one ('Email;ID' was split at every ';', its header and addresses seeds)
+  const first = lines.length ? lines[0] : "";
+  const sep = [";", "\t"].find((d) => first.includes(d) && !first.includes(",")) || ",";
+  const header = lines.length ? csvCells(first, sep).map((c) => c.trim().toLowerCase()) : [];
   // the id column a CSV export names, as the CLI reads one (io/id_lists.py: user_id, userId,
   // id, in any case)
   const col = header.length > 1 ? header.findIndex((c) => /^(user_?id|id)$/.test(c)) : -1;
   if (col >= 0) {
-    return lines.slice(1).map((l) => csvCells(l)[col]).filter((v) => v !== undefined && v !== "")
+    return lines.slice(1).map((l) => csvCells(l, sep)[col])
+      .filter((v) => v !== undefined && v !== "")
       .map((v) => v.replace(/^'/, ""));  // the CSV-safety prefix of exports (csvsafe.py)
   }
   const ids = text.split(/[\r\n,;\t]+/).filter((s) => s.trim());
