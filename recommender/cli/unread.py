@@ -31,10 +31,15 @@ def _names(names: list[str]) -> str:
 def warn_unread_columns(data: str, *, times: bool, ratings: bool) -> None:
     """Warn (stderr) of the log's unread columns whose names read as a time when ``times``
     (the log has no timestamp column), as a rating when ``ratings`` (no rating column), and
-    as a quantity (tickets, seats) always: only a column named weight is read as one."""
+    as a quantity (tickets, seats) when the log has no weight column (only it is read as one;
+    beside one, renaming another to it was refused as naming weight twice)."""
     from recommender.io import readers
+    from recommender.io.columns import WEIGHT
+    from recommender.io.project import canonical_column
 
-    unread = readers.unread_log_columns(data)
+    names = readers.log_columns(data)
+    unread = [n for n in names if canonical_column(n) is None]
+    weighted = any(canonical_column(n) == WEIGHT for n in names)
     rated = [n for n in unread if ratings and RATING_LIKE.fullmatch(n.strip())]
     if rated:  # 'score' or 'stars' for 'rating': --weighting rating read 1 for every event
         print(f"warning: {data}: {_names(rated)} not read: ratings are read from a column "
@@ -46,7 +51,7 @@ def warn_unread_columns(data: str, *, times: bool, ratings: bool) -> None:
               "a column named timestamp (or rating_timestamp), so this log trains as one "
               "without times (a random calibration holdout, no horizon in days); rename the "
               "column to use them", file=sys.stderr)
-    counted = [n for n in unread if WEIGHT_LIKE.fullmatch(n.strip())]
+    counted = [n for n in unread if not weighted and WEIGHT_LIKE.fullmatch(n.strip())]
     if counted:  # a ticket log's 'tickets': every purchase weighed 1, whatever it bought
         print(f"warning: {data}: {_names(counted)} not read: an event's quantity is read "
               "from a column named weight only (without one, every event weighs 1); rename "

@@ -128,14 +128,13 @@ def _interaction_columns(p: Path, names: list[str]) -> tuple[list[str], list[str
     return physical, wanted
 
 
-def unread_columns(p: Path, parquet: bool) -> list[str]:
-    """The header names of an interactions CSV/TSV (or ``parquet``) file that name no column
-    the reader takes (``COLUMN_ALIASES``): their values are never read."""
+def header_names(p: Path, parquet: bool) -> list[str]:
+    """The header names of an interactions CSV/TSV (or ``parquet``) file; [] when it cannot
+    be read (the reader then says why)."""
     try:
-        names = list(pq.ParquetFile(p).schema_arrow.names) if parquet else sniff_header(p)[1]
+        return list(pq.ParquetFile(p).schema_arrow.names) if parquet else sniff_header(p)[1]
     except (DataError, pa.ArrowException, OSError):
         return []
-    return [n for n in names if canonical_column(n) is None]
 
 
 def load_csv(p: Path) -> Interactions:

@@ -55,13 +55,13 @@ from recommender.io.ids import IdMap
 from recommender.io.places import ZIP_ZONE
 from recommender.io.project import (
     canonical_column,
+    header_names,
     load_csv,
     load_parquet,
     read_catalog_csv,
     read_films,
     read_users,
     unread_catalog_columns,
-    unread_columns,
 )
 from recommender.io.public import (
     ML1M_AGE_BANDS,
@@ -215,28 +215,34 @@ def folder_metadata(path: PathLike) -> tuple[Path | None, Path | None]:
 
 
 def unread_log_columns(path: PathLike) -> list[str]:
-    """The columns of the interactions file ``load`` reads at ``path`` (a CSV/TSV/Parquet
-    file, or a project folder's ``interactions.csv``/``.parquet``) that it never reads; none
-    for the public formats, whose columns are fixed."""
+    """The columns of the interactions file ``load`` reads at ``path`` (``log_columns``) that
+    it never reads (``COLUMN_ALIASES`` names none of them)."""
+    return [n for n in log_columns(path) if canonical_column(n) is None]
+
+
+def log_columns(path: PathLike) -> list[str]:
+    """The header names of the interactions file ``load`` reads at ``path`` (a CSV/TSV/Parquet
+    file, or a project folder's ``interactions.csv``/``.parquet``); none for the public
+    formats, whose columns are fixed."""
     p = Path(path)
     if p.is_dir():
         found = _find_layout(p)
         if found is None:  # a folder of Parquet parts (Spark's input): its first part's
-            return _spark_only_unread(p)
+            return _spark_only_columns(p)
         if found[0] != "project":
             return []
         p = found[1] / "interactions.csv"
         p = p if p.is_file() else p.with_suffix(".parquet")
     if p.name.lower().endswith((".csv.gz", ".tsv.gz")):  # read by Spark only
-        return _spark_only_unread(p)
+        return _spark_only_columns(p)
     if not p.is_file() or p.suffix.lower() == ".dat" or _ML100K_FILE.fullmatch(p.name.lower()) \
             or p.name.lower() == "ratings.txt":
         return []
-    return unread_columns(p, parquet=p.suffix.lower() in _PARQUET_SUFFIXES)
+    return header_names(p, parquet=p.suffix.lower() in _PARQUET_SUFFIXES)
 
 
-def _spark_only_unread(p: Path) -> list[str]:
-    """``unread_log_columns`` of the inputs only ``train --engine spark`` reads: a folder of
+def _spark_only_columns(p: Path) -> list[str]:
+    """``log_columns`` of the inputs only ``train --engine spark`` reads: a folder of
     Parquet parts (its first part's columns) and a gzip-compressed CSV or TSV (its header)."""
     import gzip
 
@@ -254,7 +260,7 @@ def _spark_only_unread(p: Path) -> list[str]:
             names = head.split("\t" if p.name.lower().endswith(".tsv.gz") else ",")
     except (OSError, UnicodeDecodeError, EOFError, ValueError):
         return []
-    return [n for n in names if canonical_column(n) is None]
+    return names
 
 
 def _load_folder(folder: Path) -> Interactions:

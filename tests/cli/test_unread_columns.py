@@ -52,3 +52,17 @@ def test_a_ticket_quantity_column_is_warned_of(
     _, err = _train(tmp_path, capsys, "user_id,film_id,rating,timestamp,weight,views",
                     "u{u},f{f},{r},{t},{q},{q}", "weight")
     assert "not read" not in err, err
+
+
+def test_a_quantity_column_beside_a_weight_column_is_not_warned_of(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # the log's weight is read: 'rename the column to weigh each event by it' asked for a
+    # second weight column, which the reader refuses as naming weight twice
+    log, err = _train(tmp_path, capsys, "user_id,film_id,weight,tickets",
+                      "u{u},f{f},{q},{q}", "both")
+    assert "not read" not in err, err
+    renamed = tmp_path / "renamed.csv"
+    renamed.write_text(log.read_text().replace("weight,tickets", "weight,weight", 1))
+    code, _, err = run_cli(capsys, "train", "--data", renamed, "--out", tmp_path / "m-renamed",
+                           "--no-tune")
+    assert code != 0 and "weight" in err, err  # what the warning asked for is refused
