@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import DataError
 from recommender.io.binary import check_text_file, decode_error, text_problem
-from recommender.io.first_line import head_bytes
+from recommender.io.first_line import head_bytes, header_fields
 
 PathLike = str | os.PathLike[str]
 
@@ -388,7 +388,7 @@ def sniff_header(p: Path, expected: str = EXPECTED_HEADER, alone: Sequence[str] 
             hint = f" — is the separator {sep_name(others[0])}?"
         raise DataError(str(p), "expected columns separated by ',', tab or ';'; found a single "
                         f"column {text!r}{hint}", line=1)
-    names = next(csv.reader([text], delimiter=delimiter))
+    names = header_fields(text, delimiter)
     return delimiter, [n.strip() for n in names]
 
 

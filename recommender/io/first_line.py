@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -26,3 +27,13 @@ def head_bytes(p: Path, expected: str) -> bytes:
         raise DataError(str(p), f"the first line is over {MAX_HEADER_BYTES >> 20} MB long: "
                         f"expected a header line '{expected}'", line=1)
     return head
+
+
+def header_fields(text: str, delimiter: str) -> list[str]:
+    """The fields of the header line ``text``, however long one is: the csv module refuses a
+    field past its limit (131,072 characters) with its own ``csv.Error``, which a column
+    name past 64 KB, read whole since ``head_bytes``, met; the limit is raised to the line's
+    length (at most ``MAX_HEADER_BYTES``), never lowered."""
+    if len(text) > csv.field_size_limit():
+        csv.field_size_limit(len(text))
+    return next(csv.reader([text], delimiter=delimiter))
