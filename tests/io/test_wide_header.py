@@ -44,3 +44,22 @@ def test_a_column_name_past_the_csv_modules_field_limit_is_read(tmp_path: Path) 
     assert len(inter) == 3
     assert sorted(inter.users.ids.tolist()) == ["u1", "u2"]
 
+
+@pytest.mark.parametrize("end", [b"\n", b"\r\n"])
+def test_a_first_line_as_long_as_a_read_block_is_refused_with_its_line_end(
+        tmp_path: Path, end: bytes) -> None:
+    # its line end lies past the limit, in the last megabyte read: the line was let through,
+    # and pyarrow, whose read block must hold the header, said 'Could not skip initial 1 rows'
+    p = tmp_path / "log.csv"
+    first = b"user_id,film_id," + b"x" * (MAX_HEADER_BYTES - 16)
+    assert len(first) == MAX_HEADER_BYTES
+    p.write_bytes(first + end + b"u1,f1,1" + end)
+    with pytest.raises(DataError, match="line 1: the first line is over 16 MB long"):
+        readers.load(p)
+
+
+def test_a_first_line_just_under_a_read_block_is_read(tmp_path: Path) -> None:
+    p = tmp_path / "log.csv"
+    p.write_bytes(b"user_id,film_id," + b"x" * (MAX_HEADER_BYTES - 17) + b"\nu1,f1,1\n")
+    inter = readers.load(p)
+    assert len(inter) == 1 and inter.users.ids.tolist() == ["u1"]
