@@ -124,9 +124,10 @@ def validation_body(errors: list[dict[str, Any]],
                 "msg": s, "type": str(e.get("type", ""))} for e, s in zip(shown, sentences,
                                                                           strict=True)]
     detail = "; ".join(sentences[:MAX_ERRORS_SAID]) or "invalid request"
-    if len(errors) > MAX_ERRORS_SAID:
-        detail += (f"; and {len(errors) - MAX_ERRORS_SAID:,} more problems (errors lists the "
-                   f"first {len(machine):,} of {len(errors):,})")
+    if (more := len(errors) - MAX_ERRORS_SAID) > 0:
+        listed = (f"all {len(errors):,}" if len(machine) == len(errors) else
+                  f"the first {len(machine):,} of {len(errors):,}")
+        detail += f"; and {more:,} more problem{'s' * (more != 1)} (errors lists {listed})"
     return {"detail": detail + after, "errors": machine}
 
 

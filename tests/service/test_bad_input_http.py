@@ -438,3 +438,16 @@ def test_a_request_with_thousands_of_problems_names_the_first_and_counts_the_res
     body = r.json()
     assert r.status_code == 422 and len(body["errors"]) == 1_000, r.text[:300]
     assert body["detail"].count("; ") == 20 and "1,980 more problems" in body["detail"]
+
+
+def test_a_request_with_a_few_problems_past_those_said_counts_them_in_words(
+        client: TestClient) -> None:
+    """21 bad seed ids: the detail said 'and 1 more problems (errors lists the first 21 of
+    21)'; one more is a problem, and errors lists all of them."""
+    body = client.post("/audiences/lookalike", json={"seed_user_ids": [1.5] * 21}).json()
+    assert len(body["errors"]) == 21
+    assert body["detail"].endswith("; and 1 more problem (errors lists all 21)"), body["detail"]
+    body = client.post("/audiences/lookalike", json={"seed_user_ids": [1.5] * 1_001}).json()
+    assert len(body["errors"]) == 1_000
+    assert body["detail"].endswith("; and 981 more problems (errors lists the first 1,000 of "
+                                   "1,001)"), body["detail"][-200:]
