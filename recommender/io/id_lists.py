@@ -9,7 +9,6 @@ names one id column of ``ID_LIST_HEADERS`` beside others is read by that column.
 
 from __future__ import annotations
 
-import csv
 import re
 import sys
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from recommender.errors import DataError
 from recommender.io.binary import utf8_text
 from recommender.io.csvsafe import csv_unquoted, sheet_unquoted
 from recommender.io.delimited import PathLike
+from recommender.io.first_line import header_fields
 from recommender.io.ids import IdMap
 from recommender.io.places import csv_records, data_rows, delimiter_of
 
@@ -74,7 +74,7 @@ def _csv_header(text: str) -> tuple[str, list[str]] | None:
     delimiter = delimiter_of(text)
     if delimiter not in first:
         return None
-    fields = [f.strip() for f in next(csv.reader([first], delimiter=delimiter))]
+    fields = [f.strip() for f in header_fields(first, delimiter)]  # a cell of any length
     if len(fields) < 2 or not any(f.lower() in _HEADERS for f in fields):
         return None
     return delimiter, fields
