@@ -86,9 +86,9 @@ def dual_round(f: NDArray[np.int64], u: NDArray[np.int64], r: NDArray[np.float64
     ow, pw = user_order(fs, us, mw)
     dual_users = float(mw[ow][pw < cap].sum())
     tf, tv = [], []
-    good = t > 0
-    for i in range(n_films):  # one numpy partition per film of the slate
-        vals = t[good & (fs == i)]
+    good = np.flatnonzero(t > 0)
+    for i, rows in enumerate(film_groups(fs[good], n_films)):  # a partition per film
+        vals = t[good[rows]]
         k = int(keep[i])
         if len(vals) > k:
             vals = vals[np.argpartition(-vals, k - 1)[:k]]
@@ -96,6 +96,15 @@ def dual_round(f: NDArray[np.int64], u: NDArray[np.int64], r: NDArray[np.float64
         tv.append(vals)
     return {"film": np.concatenate(tf), "threshold": np.concatenate(tv), "counts": counts,
             "dual_users": dual_users}
+
+
+def film_groups(f: NDArray[np.int64], n_films: int) -> list[NDArray[np.int64]]:
+    """The row indices of each film ``0 .. n_films - 1`` (``np.flatnonzero(f == i)``, in row
+    order) from one stable sort: a pass over every row per film was films x rows."""
+    if n_films <= 0:
+        return []
+    order = np.argsort(f, kind="stable")
+    return np.split(order, np.searchsorted(f[order], np.arange(1, n_films)))
 
 
 def choose(f: NDArray[np.int64], u: NDArray[np.int64], r: NDArray[np.float64],

@@ -282,8 +282,8 @@ def _prices(rows: DataFrame, budgets: NDArray[np.int64], cap: int, max_rounds: i
         if dual < best:
             best, best_lam = dual, lam
         new = np.zeros(n)
-        for i in range(n):  # per film of the slate
-            mine = th_v[th_f == i]
+        for i, at in enumerate(kern.film_groups(th_f, n)):  # per film of the slate
+            mine = th_v[at]
             b = int(budgets[i])
             if len(mine) > b:
                 new[i] = max(0.0, float(-np.partition(-mine, b)[b]))
