@@ -27,7 +27,10 @@ from recommender.errors import ArtifactError
 from recommender.model import artifact, layout
 from recommender.model.model import Model
 
-pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+pytestmark = [pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork"),
+              # saves over flat folders written before checksums: said, and true, each time
+              # (tests/model/test_flat_kept.py asserts the warning)
+              pytest.mark.filterwarnings("ignore:.*not kept as a version to roll back to")]
 
 
 @pytest.fixture(autouse=True)

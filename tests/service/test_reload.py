@@ -280,6 +280,7 @@ def test_a_worker_started_on_a_refused_version_serves_the_newest_that_loads(
         pass
 
 
+@pytest.mark.filterwarnings("ignore:.*not kept as a version to roll back to")
 def test_a_worker_of_several_starts_without_a_model_when_none_loads(
         models: dict[str, Path], tmp_path: Path, loaded: dict[str, Model],
         monkeypatch: pytest.MonkeyPatch) -> None:
