@@ -51,15 +51,8 @@ def listed(model: str | os.PathLike[str]) -> list[Version]:
     current = os.path.realpath(layout.resolve(root))
     found = []
     for folder in layout.versions(root):
-        try:
-            meta = json.loads((folder / artifact.META).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            meta = None
-        meta = meta if isinstance(meta, dict) else {}
-        version, created = meta.get("model_version"), meta.get("created")
-        found.append(Version(folder, version if isinstance(version, str) else None,
-                             created if isinstance(created, str) else None,
-                             os.path.realpath(folder) == current,
+        version, created = _meta_texts(folder, "model_version", "created")
+        found.append(Version(folder, version, created, os.path.realpath(folder) == current,
                              artifact.looks_complete(folder)))
     return found
 
@@ -136,16 +129,19 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
                             f"versions); see `recommender info {root} --versions`") from None
     served = layout.resolve(root)
     return {"model_folder": str(root), "rolled_back_to": chosen.name, "version": served.name,
-            "previous_version": _model_version(before), "model_version": _model_version(served)}
+            "previous_version": _meta_texts(before, "model_version")[0],
+            "model_version": _meta_texts(served, "model_version")[0]}
 
 
-def _model_version(folder: Path) -> str | None:
+def _meta_texts(folder: Path, *keys: str) -> list[str | None]:
+    """The text values of ``keys`` in ``folder``'s ``meta.json``, each None when it cannot be
+    read or is not text."""
     try:
         meta = json.loads((folder / artifact.META).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return None
-    value = meta.get("model_version") if isinstance(meta, dict) else None
-    return value if isinstance(value, str) else None
+        meta = None
+    meta = meta if isinstance(meta, dict) else {}
+    return [v if isinstance(v := meta.get(k), str) else None for k in keys]
 
 
 def _same_meta(a: Path, b: Path) -> bool:
