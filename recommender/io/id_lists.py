@@ -25,15 +25,16 @@ from recommender.io.first_line import header_fields
 from recommender.io.ids import IdMap
 from recommender.io.places import csv_records, data_rows, delimiter_of
 
-#: A first line of an id list that is exactly one of these is a header, not an id.
+#: A first line of an id list that is one of these (in any case) is a header, not an id.
 ID_LIST_HEADERS = ("film_id", "user_id", "movieId", "userId", "id")
 
 
-def _id_lines(path: PathLike, exact: dict[int, str] | None = None
+def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | None = None
               ) -> tuple[Path, list[tuple[int, str]]]:
     """(1-based line number, id) of every id of an id list (see ``read_id_list``);
     ``exact``, when given, receives each such line as written (no line ending) where it
-    differs from its stripped id."""
+    differs from its stripped id. A first line spelled as a header in another case
+    (``USER_ID``) is a header unless ``ids`` holds it."""
     p = Path(path)
     if str(path) == "-":  # standard input (a pipe)
         raw = sys.stdin.buffer.read()
@@ -51,7 +52,9 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
     lines = [(n, s) for n, s in enumerate((line.strip() for line in raw_lines), start=1) if s]
     if exact is not None:
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
-    if lines and lines[0][0] == 1 and lines[0][1] in ID_LIST_HEADERS:
+    # a lone header in any case (``User_ID``), as a CSV export's header and the Studio's
+    # pasted list are read (``USERID`` was an unknown user id), unless the model holds it
+    if lines and lines[0][0] == 1 and _lone_header(lines[0][1], ids):
         lines = lines[1:]
     elif lines and lines[0][0] == 1 and (column := _id_column(p, text)) is not None:
         lines = column  # a CSV export whose header names one id column: that column
@@ -65,6 +68,15 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None
 
 #: a CSV export's id column, in any case (``User_ID``), as the Studio's Build page reads one
 _HEADERS = {h.lower() for h in ID_LIST_HEADERS}
+
+
+def _lone_header(line: str, ids: IdMap | None) -> bool:
+    """Whether an id list's first ``line`` (stripped) is a header: a name of
+    ``ID_LIST_HEADERS`` as spelled there, or in another case that ``ids`` (when given) does
+    not hold as an id."""
+    if line in ID_LIST_HEADERS:
+        return True
+    return line.lower() in _HEADERS and (ids is None or line not in ids)
 
 
 def _csv_header(text: str) -> tuple[str, list[str]] | None:
@@ -133,8 +145,8 @@ def read_id_list(path: PathLike, said: Callable[[str], None] | None = None) -> l
     exactly, and an id repeated is read once (at its first line; ``said``, when given, is
     told how many were dropped, ``_said_dropped``). ``-`` reads standard
     input; a pipe (``/dev/stdin``, a shell's ``<(...)``) is read as a file is. A
-    first line that is exactly a column name of ``ID_LIST_HEADERS`` (``film_id``,
-    ``user_id``, ``movieId``, ``userId``, ``id``) is a header and skipped. Raises
+    first line that is a column name of ``ID_LIST_HEADERS`` (``film_id``,
+    ``user_id``, ``movieId``, ``userId``, ``id``) in any case is a header and skipped. Raises
     ``DataError`` when the file is missing, not UTF-8 or holds no id.
     """
     p, lines = _id_lines(path)
@@ -153,7 +165,7 @@ def _readings(path: PathLike, ids: IdMap
     text cell and the quote of a spreadsheet-safe cell first, as our writers add both (the
     cell "'-1" of a plan is user "-1"), then each alone ('"u00932"', "'-1": ``csvsafe``)."""
     exact: dict[int, str] = {}
-    p, lines = _id_lines(path, exact)
+    p, lines = _id_lines(path, exact, ids)
     forms = [list(dict.fromkeys((exact.get(n, s), s, sheet_unquoted(csv_unquoted(s)),
                                  csv_unquoted(s), sheet_unquoted(s)))) for n, s in lines]
     found = iter(ids.to_index([f for fs in forms for f in fs], strict=False).tolist())

@@ -115,10 +115,15 @@ def test_read_id_list_errors(tmp_path: Path) -> None:
 def test_read_id_list_skips_a_header_line(tmp_path: Path, header: str) -> None:
     assert read_id_list(write(tmp_path / "h.txt", f"\ufeff{header}\n0104257\n7\n")) == [
         "0104257", "7"]
-    # only as the first line, and only spelled exactly
+    # only as the first line; in any case, as a CSV export's header and the Studio's pasted
+    # list are read (``USER_ID`` was read as an unknown id) ...
     assert read_id_list(write(tmp_path / "m.txt", f"7\n{header}\n")) == ["7", header]
-    assert read_id_list(write(tmp_path / "c.txt", f"{header.upper()}\n7\n")) == [
-        header.upper(), "7"]
+    upper = write(tmp_path / "c.txt", f"{header.upper()}\n7\n")
+    assert read_id_list(upper) == ["7"]
+    assert read_id_list_index(upper, IdMap(["7", "8"])).tolist() == [0]
+    # ... unless the model holds that spelling as an id (ids are kept byte for byte)
+    assert read_id_list_index(upper, IdMap(["7", header.upper()])).tolist() == [1, 0]
+    assert read_id_list_as_known(upper, IdMap([header.upper(), "7"])) == [header.upper(), "7"]
     with pytest.raises(DataError, match=r"only.txt: .*no id"):
         read_id_list(write(tmp_path / "only.txt", f"{header}\n\n"))
 

@@ -19,7 +19,7 @@ const userColumns = (scoreLabel) => [
 const labels = new Map();  // segment number -> label (GET /segments), as the film page shows them
 
 /** User ids from pasted text or a file: a CSV whose header has a user_id column (an
-    audience export, say) gives that column; otherwise ids one per line, or separated by
+    audience export, say) gives that column (a header naming two id columns throws); otherwise ids one per line, or separated by
     commas, semicolons or tabs, a first "user_id" line skipped. Ids are kept as written
     (" 42" is not "42"; `lookalike` asks again for a spaced id the model does not hold,
     without its spaces). */
@@ -39,6 +39,13 @@ export function parseIds(text) {
   // the id column a CSV export names, as the CLI reads one (io/id_lists.py: user_id, userId,
   // id, in any case)
   const col = header.length > 1 ? header.findIndex((c) => /^(user_?id|id)$/.test(c)) : -1;
+  // a header naming two id columns (user_id and id) is refused, as the CLI refuses it: the
+  // first was read as the seeds, where the other may be the one meant
+  const named = header.filter((c) => /^(user_?id|id)$/.test(c));
+  if (col >= 0 && named.length > 1) {
+    throw new Error(`the header ${JSON.stringify(first.trim())} names ${named.length} id `
+      + `columns (${named.join(", ")}): keep one column, the users' ids`);
+  }
   if (col >= 0) {
     return lines.slice(1).map((l) => csvCells(l, sep)[col])
       .filter((v) => v !== undefined && v !== "")
@@ -93,7 +100,8 @@ function lookalike() {
   // answer covered the audience asked last, or the notice that the form is not valid
   async function run(e, latest) {
     e.preventDefault();
-    let seeds = parseIds(ids.value);
+    let seeds;
+    try { seeds = parseIds(ids.value); } catch (err) { out.replaceChildren(errorBox(err)); return; }
     if (!seeds.length) { out.replaceChildren(errorBox("paste or upload at least one user id")); return; }
     // the server's rule said before the list is sent: a very long paste was refused by the
     // body-size limit instead, which did not say how many ids are allowed
