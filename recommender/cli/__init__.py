@@ -199,7 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("--store", help=STORE_HELP)
     s.add_argument("film_id")
-    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
     output = s.add_mutually_exclusive_group()  # one output format: none is ignored
     output.add_argument("--json", action="store_true",
@@ -218,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--films", help="file with one film id per line")
     g.add_argument("--all", action="store_true", help="every film in the model")
-    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--out", required=True, help="PATH.csv or PATH.parquet")
     s.add_argument("--include-seen", action="store_true",
                    help="keep users who already watched each film")
@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--watched", metavar="FILE",
                    help="a viewer the model does not know: file with the films they watched, "
                         "one id per line (unknown ids skipped and named)")
-    s.add_argument("--k", type=_positive_int, default=10)
+    s.add_argument("--k", "-k", type=_positive_int, default=10)
     s.add_argument("--include-seen", action="store_true",
                    help="keep the films a user already watched (?exclude_seen=false)")
     output = s.add_mutually_exclusive_group()  # a file or the JSON body: neither is ignored
@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("evaluate", cmd_evaluate, "evaluate the engine and baselines on a dataset")
     s.add_argument("--data", required=True, help="interactions file or dataset folder")
     s.add_argument("--protocol", choices=["random", "time", "user"], default="random")
-    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--json", dest="json_path", help="write the report as JSON to this path")
     s.add_argument("--seed", type=_seed, default=0)
     add_training_options(s, seed=False, segments=False)
@@ -258,7 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--data", required=True, help="interactions file or dataset folder")
     s.add_argument("--out", default="tuned.json", help="where to write the best configuration")
     s.add_argument("--trials", type=_positive_int, default=30)
-    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--seed", type=_seed, default=0)
 
     add_answer_commands(add)

@@ -327,7 +327,7 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--store", help=STORE_HELP)
     s.add_argument("query", help="a title or part of one, any case, a year may follow "
                                  "(\"godfather 1972\"); empty = all")
-    s.add_argument("--limit", "--k", dest="limit", type=_positive_int, default=20,
+    s.add_argument("--limit", "--k", "-k", dest="limit", type=_positive_int, default=20,
                    help=f"page size (at most {MAX_SEARCH_LIMIT})")
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--genre", help="only films of this genre (any case; spaces, hyphens "
@@ -355,14 +355,14 @@ def add_answer_commands(add: Add) -> None:
     s = add("similar", cmd_similar, "print the films most comparable to a film")
     s.add_argument("model")
     s.add_argument("film_id")
-    s.add_argument("--k", type=_positive_int, default=10)
+    s.add_argument("--k", "-k", type=_positive_int, default=10)
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = add("lookalike", cmd_lookalike, "print the users most like a seed list (seeds excluded)")
     s.add_argument("model")
     s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--seeds", required=True, help="file with one seed user id per line")
-    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--tier", metavar="core|extended|broad",
                    help="only this ring (any case); the list starts at the ring's first user")
@@ -394,7 +394,7 @@ def add_answer_commands(add: Add) -> None:
     s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
                    help="the new film's genres (repeatable; any case, spaces, hyphens and "
                         "punctuation ignored where that names one genre)")
-    s.add_argument("--k", type=_positive_int, default=100)
+    s.add_argument("--k", "-k", type=_positive_int, default=100)
     s.add_argument("--offset", type=_offset, default=0)
     s.add_argument("--segment", metavar="N|LABEL",
                    help="only users of this segment: its number or its label (any case; part "

@@ -91,6 +91,21 @@ def test_audience_json_equals_library(capsys: pytest.CaptureFixture[str], model_
     assert json.loads(out) == film_audience(model, fid, k=3, exclude_seen=False).to_json()
 
 
+@pytest.mark.parametrize("argv", [("audience", "{fid}"), ("similar", "{fid}"),
+                                  ("recommend", "--user", "{uid}"), ("search", "Film")])
+def test_a_page_size_is_also_said_as_k(capsys: pytest.CaptureFixture[str], model_dir: Path,
+                                       model: Model, argv: tuple[str, ...]) -> None:
+    """``-k 5``, as a page size is typed at a shell (pytest's, grep's habit), was refused as
+    an unrecognised argument; it is ``--k 5``."""
+    ids = {"fid": str(model.films.ids[2]), "uid": str(model.users.ids[2])}
+    args = [a.format(**ids) for a in argv]
+    cmd, rest = args[0], args[1:]
+    code, short, err = run(capsys, cmd, model_dir, *rest, "-k", 3, "--json")
+    assert code == 0, err
+    assert (code, short) == run(capsys, cmd, model_dir, *rest, "--k", 3, "--json")[:2]
+    assert short != run(capsys, cmd, model_dir, *rest, "--k", 4, "--json")[1]
+
+
 def test_audience_bad_input(capsys: pytest.CaptureFixture[str], model_dir: Path,
                             tmp_path: Path) -> None:
     code, out, err = run(capsys, "audience", model_dir, "no-such-film", "--k", 5)
@@ -349,7 +364,7 @@ def test_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
             assert f"default: {value})" in text or f"default: {value} " in text, name
     assert main(["audience", "--help"]) == 0
     text = " ".join(capsys.readouterr().out.split())
-    assert "--k K users to list (the page size) (default: 100)" in text
+    assert "--k K, -k K users to list (the page size) (default: 100)" in text
     assert "(offset+1)th user (default: 0)" in text
 
 

@@ -145,13 +145,14 @@ def test_an_option_given_twice_is_refused(capsys: pytest.CaptureFixture[str], mo
             (["plan", model_dir, "--slate", slate, "--out", out, "--exclude", a, "--exclude",
               b], "--exclude"),
             (["audience", model_dir, film, "--tier", "core", "--tier", "broad"], "--tier"),
-            (["audience", model_dir, film, "--k", 3, "--k", 4], "--k"),
-            (["recommend", model_dir, "--user", user, "--k", 3, "--k", 5], "--k")):
+            (["audience", model_dir, film, "--k", 3, "--k", 4], "--k/-k"),
+            (["audience", model_dir, film, "-k", 3, "--k", 4], "--k/-k"),
+            (["recommend", model_dir, "--user", user, "--k", 3, "--k", 5], "--k/-k")):
         code, _, err = run(capsys, *argv)
         assert_refused(code, err, f"argument {option}: given twice")
         assert not out.exists()
     code, _, err = run(capsys, "search", model_dir, "film", "--limit", 3, "--k", 4)
-    assert_refused(code, err, "argument --limit/--k: given twice")
+    assert_refused(code, err, "argument --limit/--k/-k: given twice")
     code, out_text, err = run(capsys, "audience", model_dir, film, "--k", 3, "--filter",
                               "region=North", "--filter", "region=South")
     assert code == 0, err  # --filter takes several (alternatives)
