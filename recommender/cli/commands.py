@@ -25,6 +25,7 @@ from recommender.cli.printing import (
     warn_exported_films,
     warn_unfitted_users,
 )
+from recommender.cli.printing import print_table as _print_table  # its old name here
 from recommender.io.columns import (
     PERCENTILE,
     RANK,
@@ -123,12 +124,6 @@ def answer_model(args: argparse.Namespace) -> Model:
         return refreshed_model(model, store)
     finally:
         store.close()
-
-
-def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
-    from recommender.io.text import table_text
-
-    print(table_text(headers, rows))
 
 
 def add_pseudonym_options(parser: argparse.ArgumentParser) -> None:

@@ -61,6 +61,23 @@ def note(text: str) -> None:
     print(f"note: {text}", file=sys.stderr)
 
 
+#: a catalog's columns, left out of a table where no row has one (a log without films.csv)
+CATALOG_COLUMNS = ("title", "year", "genres")
+
+
+def print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    """``rows`` under ``headers``, without a ``CATALOG_COLUMNS`` column that is blank in
+    every row (three empty columns beside every film of a log that came without titles)."""
+    from recommender.io.text import table_text
+
+    blank = {i for i, h in enumerate(headers)
+             if h in CATALOG_COLUMNS and rows and all(r[i] in ("", None) for r in rows)}
+    if blank:
+        headers = [h for i, h in enumerate(headers) if i not in blank]
+        rows = [[c for i, c in enumerate(r) if i not in blank] for r in rows]
+    print(table_text(headers, rows))
+
+
 NO_VALUE = "(no value)"  # how a table shows the users an attribute file gives no value
 
 
@@ -68,9 +85,7 @@ def split_table(rows: list[dict[str, Any]], key: str) -> None:
     """A breakdown (segment or attribute value: count, share, base share, lift) as a table;
     the users without a value of the attribute (value ``""``) show as ``NO_VALUE``."""
     sized = key == "segment" and all("size" in r for r in rows)
-    from recommender.cli.commands import _print_table
-
-    _print_table([key, "count", "share", "base_share", "lift"] + ["size"] * sized, [
+    print_table([key, "count", "share", "base_share", "lift"] + ["size"] * sized, [
         [r["label"] if key == "segment" else (r["value"] or NO_VALUE), r["count"],
          f"{r['share']:.4f}",
          f"{r['base_share']:.4f}", f"{r['lift']:.3f}"] + ([r["size"]] if sized else [])

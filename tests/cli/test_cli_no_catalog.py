@@ -1,0 +1,52 @@
+"""A log that came without a catalog (no titles, years or genres: FilmTrust, a ticket export)
+prints its film tables without three columns that are blank in every row."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import run_cli as run
+from helpers import synthetic_model
+
+from recommender.io.dataset import Catalog
+from recommender.model import artifact
+
+
+def _header(out: str) -> list[str]:
+    """The column names of the first table of ``out`` (the line above its dashes)."""
+    lines = out.splitlines()
+    dashes = next(i for i, line in enumerate(lines) if set(line.replace(" ", "")) == {"-"})
+    return lines[dashes - 1].split()
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    root = tmp_path_factory.mktemp("no-catalog")
+    titled = synthetic_model(n_users=60, n_films=12, seed=4)
+    n = len(titled.films)
+    bare = dataclasses.replace(titled, catalog=Catalog(
+        titled.catalog.film_ids, np.full(n, "", dtype=str), np.zeros(n, np.int32),
+        np.full(n, "", dtype=str)))
+    return artifact.save(titled, root / "titled"), artifact.save(bare, root / "bare")
+
+
+@pytest.mark.parametrize("argv", [("similar", "{fid}"), ("recommend", "--user", "{uid}"),
+                                  ("search", "{fid}")])
+def test_film_tables_leave_out_catalog_columns_no_film_has(
+        capsys: pytest.CaptureFixture[str], models: tuple[Path, Path],
+        argv: tuple[str, ...]) -> None:
+    titled, bare = models
+    model = artifact.load(titled)
+    ids = {"fid": str(model.films.ids[2]), "uid": str(model.users.ids[2])}
+    args = [a.format(**ids) for a in argv]
+    code, out, err = run(capsys, args[0], titled, *args[1:])
+    assert code == 0, err
+    with_catalog = _header(out)
+    assert "title" in with_catalog
+    code, out, err = run(capsys, args[0], bare, *args[1:])
+    assert code == 0, err
+    # the same table, less the catalog's columns (each blank in every row)
+    assert _header(out) == [c for c in with_catalog if c not in ("title", "year", "genres")]
