@@ -50,8 +50,8 @@ class Block(_Closed):
     incremental_conversions: Interval | None = Field(
         description="measured targets x absolute uplift (rows)")
     note: str | None = Field(None, description="targets left out of the comparison, and why")
-    warning: str | None = Field(None, description="fewer than 10 controls: approximate "
-                                                  "intervals")
+    warning: str | None = Field(None, description="fewer than 10 measured targets or "
+                                                  "controls: approximate intervals")
     no_estimate: str | None = Field(None, description="why uplift cannot be measured")
 
 

@@ -57,6 +57,7 @@ from scipy import special
 
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
+from recommender.campaigns.small_groups import FEW_IN_GROUP, small_groups_warning
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
@@ -187,10 +188,7 @@ def _interval(est: float | None, low: float, high: float, digits: int = 6) -> di
             else None}
 
 
-#: below this many controls (effective, over strata) a block warns that its intervals are
-#: approximate: with one to three, exact enumeration finds both uplift intervals holding the
-#: truth in about 90-93% of draws at worst (tests/campaigns/test_campaign_report.py)
-FEW_CONTROLS = 10
+FEW_CONTROLS = FEW_IN_GROUP  # the same bound on either group (small_groups)
 
 
 def group_stats(n_t: int, x_t: int, n_c: int, x_c: int, p_t: float, p_c: float
@@ -244,12 +242,9 @@ def strata_stats(n_t: NDArray[np.int64], x_t: NDArray[np.int64], n_c: NDArray[np
     out["measured_conversions"] = mx  # the target rate's numerator (measured_targets its base)
     if int(measured.sum()) > 1:
         out["control_effective_size"] = round(nc_eff, 3)
-    if nc_eff < FEW_CONTROLS:
-        size = f"an effective {nc_eff:.3g}" if int(measured.sum()) > 1 else f"{nc_eff:g}"
-        out["warning"] = (f"{size} control{'' if size == '1' else 's'} (fewer than "
-                          f"{FEW_CONTROLS}): the 95% intervals are "
-                          "approximate with so few, and can hold the true uplift less often "
-                          "than 95% of the time")
+    said = small_groups_warning(mt, nc_eff, int(measured.sum()))
+    if said:  # few targets as few controls: Newcombe's is symmetric in its groups
+        out["warning"] = said
     d, lo, hi = newcombe(mx, mt, xc_eff, nc_eff)
     out["absolute_uplift"] = _interval(d, lo, hi)
     none_c, all_c = not x_c[measured].any(), bool((x_c[measured] == n_c[measured]).all())

@@ -1,0 +1,33 @@
+"""The report's warning that a block's intervals are approximate, its targets or controls few.
+
+Newcombe's interval of a difference is symmetric in its two groups (swapping them negates it),
+so few targets against many controls (a holdout near 0.99) leave it as approximate as few
+controls against many targets: 4 targets at 50% against 396 controls at 1% hold the true
+uplift in about 88% of draws (exact enumeration, tests/campaigns/test_report_few_targets.py),
+where the report warned only of a small control group.
+"""
+
+from __future__ import annotations
+
+#: below this many measured targets, or controls (effective, over strata), a block warns that
+#: its intervals are approximate: with one to three controls, exact enumeration finds both
+#: uplift intervals holding the truth in about 90-93% of draws at worst
+#: (tests/campaigns/test_campaign_report.py), and the same of as few targets
+FEW_IN_GROUP = 10
+
+
+def small_groups_warning(targets: int, controls: float, strata: int) -> str | None:
+    """The block's warning when its ``targets`` (measured) or its ``controls`` (effective over
+    ``strata`` (film, wave) pairs when more than one) are fewer than ``FEW_IN_GROUP``; None
+    when neither is."""
+    said = []
+    if targets < FEW_IN_GROUP:
+        said.append(f"{targets:,} target{'' if targets == 1 else 's'}")
+    if controls < FEW_IN_GROUP:
+        size = f"an effective {controls:.3g}" if strata > 1 else f"{controls:g}"
+        said.append(f"{size} control{'' if size == '1' else 's'}")
+    if not said:
+        return None
+    return (f"{' and '.join(said)} ({'each ' if len(said) > 1 else ''}fewer than "
+            f"{FEW_IN_GROUP}): the 95% intervals are approximate with so few, and can hold "
+            "the true uplift less often than 95% of the time")
