@@ -306,7 +306,8 @@ def cold_start_vector(
 ) -> NDArray[np.float32]:
     """Taste vector of a film with no history: the weighted mean of its comparable films'
     vectors, where each requested genre counts as one more comparable (the mean vector of the
-    catalog's films in that genre, weighted 1). ``rows``: the films' vectors to average
+    catalog's films in that genre that the model fitted, weighted 1; of all of them, zero, when
+    it fitted none). ``rows``: the films' vectors to average
     (default the film factors; EASE's ``fold_in_projection``, where its cosines are taken)."""
     factors = model.film_factors if rows is None else rows
     weights = dict(comparable) if isinstance(comparable, Mapping) else dict.fromkeys(comparable,
@@ -325,8 +326,15 @@ def cold_start_vector(
         # a genre named twice (in any case or spelling) is one genre, as a film id listed
         # twice is one film
         genres = list(dict.fromkeys(resolve_genres(model, genres)))
+        learned = ~model.nothing_fitted(model.film_factors)
         for members in genre_members(model, genres):
-            vecs.append(np.asarray(factors[members]).mean(axis=0, keepdims=True))
+            # films nothing was fitted on (--min-rating left them no interaction; in an
+            # evaluation, the films first seen after the cut-off) hold zero vectors: averaged
+            # in, they shrank the genre's mean towards 0 by its share of them, and with it
+            # the genre's weight against the others and the comparable films
+            fitted = members & learned
+            vecs.append(np.asarray(factors[fitted if fitted.any() else members]).mean(
+                axis=0, keepdims=True))
             ws.append(1.0)
     stacked = np.vstack(vecs)
     w = np.asarray(ws, np.float64)
