@@ -8,7 +8,8 @@ Several workers (``recommender serve --workers N``): ``service.server`` points
 ``SHARED_FLAG``), so each worker's values live in files there and ``exposition`` sums the
 counters and histograms of every worker (a scrape reaches one worker but reports them all);
 the model gauges give the largest value over live workers, so during a reload both versions
-read 1 until every worker has switched. A worker that died without shutting down (killed,
+read 1 until every worker has switched, and a version no live worker serves is left out
+(``ServedVersionsOnly``). A worker that died without shutting down (killed,
 restarted by uvicorn) is found by its pid at the next scrape and its gauges stop counting.
 A single-worker server reports its own registry, whatever ``PROMETHEUS_MULTIPROC_DIR`` says.
 """
@@ -18,10 +19,11 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from starlette.datastructures import MutableHeaders
 from starlette.routing import compile_path
@@ -45,6 +47,7 @@ VERSION_HEADER = "X-Model-Version"
 EVENTS_HEADER = "X-Events-Seq"
 MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
 SHARED_FLAG = "RECOMMENDER_METRICS_SHARED"  # set by service.server for --workers N
+MODEL_INFO = "recommender_model_info"
 _LIVE_FILE = re.compile(r"^gauge_live[a-z]*_(\d+)\.db$")
 
 
@@ -67,6 +70,22 @@ def reap_dead_workers(folder: str) -> list[int]:
     return dead
 
 
+class ServedVersionsOnly:
+    """The workers' merged values less the model versions no live worker serves: a worker
+    sets its old version to 0 at a reload (its file cannot drop a key), and each stayed a 0
+    series of ``recommender_model_info`` for the server's life (one per reload, every scrape;
+    a single worker clears the gauge instead)."""
+
+    def __init__(self, merged: MultiProcessCollector) -> None:
+        self.merged = merged
+
+    def collect(self) -> Iterator[Metric]:
+        for family in self.merged.collect():
+            if family.name == MODEL_INFO:
+                family.samples = [s for s in family.samples if s.value != 0]
+            yield family
+
+
 class Metrics:
     def __init__(self) -> None:
         if multiprocess():  # before the first value opens this worker's files
@@ -80,7 +99,7 @@ class Metrics:
         self.latency = Histogram("recommender_http_request_duration_seconds",
                                  "HTTP request latency by route", ["method", "route"],
                                  buckets=LATENCY_BUCKETS, registry=r)
-        self.model_info = Gauge("recommender_model_info",
+        self.model_info = Gauge(MODEL_INFO,
                                 "The model being served (value 1, version in the label)",
                                 ["model_version"], registry=r, multiprocess_mode="livemax")
         self.model_users = Gauge("recommender_model_users", "Users in the served model",
@@ -107,7 +126,7 @@ class Metrics:
         if self.version is not None and self.version != engine.version:
             if multiprocess():
                 # set to 0, not removed: the value lives in a file that clear() would leave
-                # at 1
+                # at 1; a scrape leaves out its 0 (ServedVersionsOnly)
                 self.model_info.labels(model_version=self.version).set(0)
             else:
                 self.model_info.clear()
@@ -134,7 +153,7 @@ class Metrics:
             return bytes(generate_latest(self.registry))
         reap_dead_workers(os.environ[MULTIPROC_DIR])
         merged = CollectorRegistry()
-        MultiProcessCollector(merged)
+        merged.register(ServedVersionsOnly(MultiProcessCollector(None)))
         return bytes(generate_latest(merged))
 
     def close(self) -> None:
