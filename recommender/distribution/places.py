@@ -78,7 +78,11 @@ def check_place(model: Model, by: str) -> str:
     filter) as the model's place attribute; else ``InvalidParameterError`` saying what is
     wrong in one sentence."""
     have = place_attributes(model)
-    listed = ", ".join(have) if have else "none"
+    # none at all: say how a model gets them (a log without users.csv, FilmTrust's, was told
+    # "its place attributes are: none" and nothing more)
+    listed = ", ".join(have) if have else (
+        f"none ({', '.join(PLACE_ATTRIBUTES)} are columns of the users file: train with a "
+        "users.csv beside the log, or --users FILE, holding one)")
     if by.strip().lower() in have:
         return by.strip().lower()
     if by in model.user_table.attributes:

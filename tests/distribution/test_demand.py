@@ -271,6 +271,21 @@ def test_bad_input(model: Model, by: str, screens: int | None, message: str) -> 
         demand_by_place(model, str(model.films.ids[0]), by, screens)
 
 
+def test_a_model_without_places_says_how_to_get_them(model: Model) -> None:
+    """A log without a users file (FilmTrust's) was told "its place attributes are: none"
+    and no more: the error names the columns and the file that bring them."""
+    import dataclasses
+
+    from recommender.io.dataset import UserTable
+
+    bare = dataclasses.replace(model, user_table=UserTable(model.users.ids.copy(), {}))
+    with pytest.raises(InvalidParameterError) as err:
+        demand_by_place(bare, str(model.films.ids[0]), "region")
+    assert ("its place attributes are: none (region, city, cinema, zip_zone are columns of "
+            "the users file: train with a users.csv beside the log, or --users FILE"
+            ) in str(err.value)
+
+
 def test_unknown_film(model: Model) -> None:
     with pytest.raises(UnknownFilmError):
         demand_by_place(model, "no such film", "region")
