@@ -391,7 +391,7 @@ def add_answer_commands(add: Add) -> None:
                    help="films like the new one, each with an optional weight (default 1; "
                         "repeatable; unknown ids are skipped and listed, an error only when "
                         "no film or genre is left)")
-    s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
+    s.add_argument("--genre", "--genres", action="extend", nargs="+", metavar="GENRE",
                    help="the new film's genres (repeatable; any case, spaces, hyphens and "
                         "punctuation ignored where that names one genre)")
     s.add_argument("--k", "-k", type=_positive_int, default=100)

@@ -276,7 +276,7 @@ def add_distribution_command(add: Add) -> None:
     s.add_argument("--like", action="extend", nargs="+", metavar="FILM_ID[=WEIGHT]",
                    help="a new film: films like it, each with an optional weight (default 1; "
                         "repeatable)")
-    s.add_argument("--genre", action="extend", nargs="+", metavar="GENRE",
+    s.add_argument("--genre", "--genres", action="extend", nargs="+", metavar="GENRE",
                    help="a new film: its genres (repeatable)")
     s.add_argument("--slate", help="SLATE.csv: film_id[,min_screens,max_screens]")
     s.add_argument("--screens-per-cinema", dest="screens_per_cinema",

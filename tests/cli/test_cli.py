@@ -535,6 +535,22 @@ def test_summary_tier_on_the_command_line(capsys: pytest.CaptureFixture[str], mo
     assert "left out, fewer than 3 users or a cell that would reveal one" in out
 
 
+def test_a_new_films_genres_are_also_said_as_genres(capsys: pytest.CaptureFixture[str],
+                                                   model_dir: Path, model: Model) -> None:
+    """``cold-start --genres Drama`` (the JSON field's name, ``genres``) was refused as an
+    unrecognised argument; it is ``--genre Drama``, in ``distribution`` too."""
+    from recommender.query.audience import cold_start_audience
+
+    genre = model.catalog.genres[0].split("|")[0]
+    code, out, err = run(capsys, "cold-start", model_dir, "--genres", genre, "--k", 4, "--json")
+    assert code == 0, err
+    assert json.loads(out) == {**cold_start_audience(model, [], genres=[genre], k=4).to_json(),
+                               "unknown_film_ids": []}
+    assert out == run(capsys, "cold-start", model_dir, "--genre", genre, "--k", 4, "--json")[1]
+    code, _, err = run(capsys, "distribution", model_dir, "--genres", genre, "--json")
+    assert code == 0, err
+
+
 def test_lookalike_and_cold_start_take_a_tier(capsys: pytest.CaptureFixture[str],
                                               model_dir: Path, model: Model,
                                               tmp_path: Path) -> None:
