@@ -50,6 +50,7 @@ from recommender.io.places import CINEMA, CITY, PLACE_ATTRIBUTES
 from recommender.query.audience import DEFAULT_TIERS
 from recommender.query.catalog import GENRE_SEPARATORS, genre_key, segment_labels
 from recommender.query.cities import city_labels
+from recommender.query.filters import NO_VALUE
 from recommender.query.render import with_choices
 from recommender.serving.engine import Engine
 from service import schema_headers
@@ -219,8 +220,9 @@ def vocabulary(engine: Engine | None, kind: str) -> dict[str, Any]:
     if kind == "filter":
         attributes = model.user_table.attributes
         towns = city_labels(model)  # Springfield (North) too (query.cities)
+        # the users without a value are NO_VALUE (filters.resolve_filters)
         parts = [f"\\s*{any_case(name)}\\s*=\\s*"
-                 f"{one_of([str(v) for v in set(values.tolist()) if v])}\\s*"
+                 f"{one_of([str(v) or NO_VALUE for v in set(values.tolist())])}\\s*"
                  for name, column in sorted(attributes.items())
                  for values in ([column, towns] if name == CITY and towns is not None
                                 else [column])]

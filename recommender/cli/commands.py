@@ -433,7 +433,8 @@ def add_slice_options(s: argparse.ArgumentParser, export: bool = False) -> None:
                         "part of a label if it names one segment; see `segments`)")
     s.add_argument("--filter", action="append", metavar="ATTR=VALUE",
                    help="only users with this attribute value (repeatable; values of one "
-                        "attribute are alternatives)")
+                        "attribute are alternatives; ATTR=(no value) for the users without "
+                        "one)")
     s.add_argument("--with", dest="with_", metavar="COLUMNS", action="append",
                    help="extra columns, comma-separated or repeated (as HTTP with=): title, "
                         "segment_label or user attributes (e.g. title,segment_label,region)")

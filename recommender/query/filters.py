@@ -5,7 +5,9 @@
 after ``resolve_filters`` has matched every name and value to the model's spelling (ignoring
 case where that is unambiguous) or raised ``InvalidParameterError`` listing the valid ones.
 A city of one name in several regions is also named as the distribution names its towns,
-``city=Springfield (North)`` (``recommender.query.cities``).
+``city=Springfield (North)`` (``recommender.query.cities``). The users without a value of an
+attribute (an empty cell of users.csv, no profile at all) are ``region=(no value)``, as the
+portraits name them (``NO_VALUE``); ``region=`` stays an error, as likely a value left out.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ Filters = Mapping[str, str | Sequence[str]]
 
 #: how many valid names or values an error message lists before it only counts the rest
 SHOWN_VALUES = 20
+#: a filter's value for the users without a value of its attribute (any case), and how a
+#: table, a portrait and a cut's name show them
+NO_VALUE = "(no value)"
 
 
 def parse_filters(items: Sequence[str] | None, name: str = "filter") -> dict[str, list[str]]:
@@ -35,13 +40,17 @@ def parse_filters(items: Sequence[str] | None, name: str = "filter") -> dict[str
     "East"], "age_band": ["25-34"]}`` (values of one attribute are alternatives).
 
     Raises ``InvalidParameterError`` for an item that is not ``ATTRIBUTE=VALUE`` with both
-    sides non-empty; the message names the option as the caller spells it (``name``).
+    sides non-empty; the message names the option as the caller spells it (``name``). An
+    empty value (``region=``) is refused, not read as "no value" (a value left out by a typo
+    or a shell variable would select other users): the message names ``NO_VALUE``'s spelling.
     """
     out: dict[str, list[str]] = {}
     for item in items or []:
         attribute, sep, value = item.partition("=")
         if not sep or not attribute or not value:
-            raise InvalidParameterError(f"{name} expects ATTRIBUTE=VALUE, got {item!r}")
+            hint = (f"; for the users without a value of {attribute.strip()}, give "
+                    f"{attribute.strip()}={NO_VALUE}" if sep and attribute.strip() else "")
+            raise InvalidParameterError(f"{name} expects ATTRIBUTE=VALUE, got {item!r}{hint}")
         out.setdefault(attribute, []).append(value)
     return out
 
@@ -52,11 +61,11 @@ def _listing(values: Sequence[str], limit: int = SHOWN_VALUES) -> str:
     return listing(values, limit) or "none"
 
 
-def _resolve(given: str, known: Sequence[str], what: str, options: str) -> str:
+def _resolve(given: str, known: Sequence[str], what: str, options: str, more: str = "") -> str:
     """``given`` itself when ``known`` holds it, else the one known value equal to it ignoring
     case and surrounding blanks (as a tier, a segment or a place is read); otherwise
     ``InvalidParameterError`` naming it (``what``, a format with one ``{}`` for it) and
-    listing ``known`` (sorted, the first ``SHOWN_VALUES``) under ``options``."""
+    listing ``known`` (sorted, the first ``SHOWN_VALUES``) under ``options``, then ``more``."""
     if given in known or given.strip() in known:
         return given if given in known else given.strip()
     folded = given.strip().casefold()
@@ -69,7 +78,7 @@ def _resolve(given: str, known: Sequence[str], what: str, options: str) -> str:
                   f"{' and '.join(repr(v) for v in sorted(matches))} ignoring case")
     else:
         reason = f"unknown {named}"
-    raise InvalidParameterError(f"{reason}; {options}: {_listing(sorted(known))}")
+    raise InvalidParameterError(f"{reason}; {options}: {_listing(sorted(known))}{more}")
 
 
 def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str]]:
@@ -87,19 +96,27 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
         name = _resolve(given_name, list(attrs), "user attribute {}", "this model has")
         values = [wanted] if isinstance(wanted, str) else list(wanted)
         known: list[str] | None = None
+        blank = False
         resolved = out.setdefault(name, [])
         for value in values:
             if known is None:
                 # the values users have; "" marks a user without the attribute, not a value
-                known = [v for v in np.unique(np.asarray(attrs[name], dtype=str)).tolist() if v]
+                known = np.unique(np.asarray(attrs[name], dtype=str)).tolist()
+                blank = bool(known) and known[0] == ""  # sorted: "" first
+                known = known[blank:]
             what = "value {} for user attribute " + repr(name)
+            valid = f"valid values of {name!r} are"
+            more = f"; and {NO_VALUE} for the users without one" if blank else ""
+            if value.strip().casefold() == NO_VALUE:
+                resolved.append(_no_value(name, value, known, blank, valid))
+                continue
             try:
-                resolved.append(_resolve(value, known, what, f"valid values of {name!r} are"))
+                resolved.append(_resolve(value, known, what, valid, more))
             except InvalidParameterError as e:
                 if name != CITY or (labels := city_labels(model)) is None:
                     raise
                 # a city of several regions by its region, as the distribution names it
-                towns = sorted(set(np.unique(labels).tolist()) - set(known))
+                towns = sorted(set(np.unique(labels).tolist()) - {*known, ""})
                 try:
                     resolved.append(_resolve(value, towns, what, ""))
                 except InvalidParameterError:
@@ -107,6 +124,23 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
                         f"{e}; a city of several regions is also named with its region, as "
                         f"{towns[0]!r} ({len(towns):,} such towns)") from None
     return out
+
+
+def _no_value(name: str, value: str, known: Sequence[str], blank: bool, valid: str) -> str:
+    """``""``, the value of the users without a value of attribute ``name``, for ``value``
+    (``NO_VALUE`` in any case); ``InvalidParameterError`` when a user holds a value spelt so
+    (which of them is meant is not clear) or when every user has a value (it would select
+    nobody, as a misspelt value would)."""
+    same = [v for v in known if v.strip().casefold() == NO_VALUE]
+    if same:
+        raise InvalidParameterError(
+            f"value {value!r} for user attribute {name!r} is ambiguous: some users hold the "
+            f"value {same[0]!r}, and {NO_VALUE} also names the users without a value")
+    if not blank:
+        raise InvalidParameterError(
+            f"every user has a value of {name!r}, so {name}={NO_VALUE} selects nobody; "
+            f"{valid}: {_listing(sorted(known))}")
+    return ""
 
 
 def segment_listing(model: Model) -> str:
@@ -153,7 +187,8 @@ def cut_text(model: Model, segment: int | str | None, filters: Filters | None,
     seg = resolve_segment(model, segment)
     parts = [] if tier is None else [f"{resolve_tier(tier)} ring"]
     parts += [] if seg is None else [f"segment {seg} ({segment_labels(model)[seg]})"]
-    parts += [f"{a}={'|'.join(v)}" for a, v in resolve_filters(model, filters).items()]
+    parts += [f"{a}={'|'.join(x or NO_VALUE for x in v)}"
+              for a, v in resolve_filters(model, filters).items()]
     return ", ".join(parts)
 
 

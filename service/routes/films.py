@@ -14,7 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from recommender.errors import InvalidParameterError
 from recommender.query.audience import AudiencePage, audience_summary
 from recommender.query.catalog import search_body
-from recommender.query.filters import parse_filters, resolve_filters, resolve_segment
+from recommender.query.filters import (
+    NO_VALUE,
+    parse_filters,
+    resolve_filters,
+    resolve_segment,
+)
 from recommender.query.limits import MAX_QUERY
 from recommender.query.linkable import check_filtered
 from recommender.query.pseudonym import pseudonymize_page
@@ -53,7 +58,8 @@ With = Annotated[list[str], Query(
     json_schema_extra={"x-vocabulary": "with"})]
 Filters = Annotated[list[str], Query(
     alias="filter", description="only users with this attribute, as ATTRIBUTE=VALUE "
-                                "(repeatable, e.g. filter=region=north)",
+                                "(repeatable, e.g. filter=region=north; "
+                                "filter=region=(no value) for the users without one)",
     json_schema_extra={"x-vocabulary": "filter"})]
 Pseudonymize = Annotated[bool, Query(
     description="replace user ids by their keyed HMAC-SHA256 (p-<hex>; the server's "
@@ -170,7 +176,8 @@ async def audience_csv(
     number = resolve_segment(engine.model, segment)
     cut = [page.ring["tier"] if page.ring else "",
            f"segment{number}" if number is not None else "",
-           *(f"{a}={v}" for a, vs in resolve_filters(engine.model, parse_filters(filters)).items()
+           *(f"{a}={v or NO_VALUE}"
+             for a, vs in resolve_filters(engine.model, parse_filters(filters)).items()
              for v in vs),
            "" if exclude_seen else "with_viewers", "pseudonymized" if key else "",
            f"from{offset + 1}" if offset else ""]

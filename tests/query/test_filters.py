@@ -29,10 +29,12 @@ def test_parse_filters_groups_values_by_attribute() -> None:
 def test_parse_filters_names_the_option_as_the_caller_spells_it(item: str) -> None:
     with pytest.raises(InvalidParameterError) as http:
         parse_filters(["region=North", item])
-    assert str(http.value) == f"filter expects ATTRIBUTE=VALUE, got {item!r}"
+    hint = "; for the users without a value of region, give region=(no value)" \
+        if item == "region=" else ""
+    assert str(http.value) == f"filter expects ATTRIBUTE=VALUE, got {item!r}{hint}"
     with pytest.raises(InvalidParameterError) as cli:
         parse_filters([item], "--filter")
-    assert str(cli.value) == f"--filter expects ATTRIBUTE=VALUE, got {item!r}"
+    assert str(cli.value) == f"--filter expects ATTRIBUTE=VALUE, got {item!r}{hint}"
 
 
 def test_candidate_mask_is_the_hand_built_mask(model: Model) -> None:
@@ -96,7 +98,7 @@ def test_ambiguous_and_long_value_lists() -> None:
     # a user without the attribute ("") is not a value
     assert str(e.value) == ("value 'north' for user attribute 'team' is ambiguous: it matches "
                             "'NORTH' and 'North' ignoring case; valid values of 'team' are: "
-                            "NORTH, North, South")
+                            "NORTH, North, South; and (no value) for the users without one")
     with pytest.raises(InvalidParameterError) as e:
         candidate_mask(model, None, {"city": "C99"})
     first = ", ".join(f"C{i:02d}" for i in range(20))

@@ -1,0 +1,142 @@
+"""``ATTRIBUTE=(no value)``: the users without a value of an attribute (an empty cell of
+users.csv, or no row there at all), on the CLI's ``--filter`` and HTTP's ``filter=`` alike;
+``region=`` stays an error that names the spelling.
+
+Oracle: pandas over the users.csv the model was trained with (the model's users whose row has
+no region, or who have no row), not the library's attribute arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from helpers import make_demo, run_cli, synthetic_model, train_folder
+
+from recommender.model import artifact
+from recommender.model.model import Model
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = make_demo(tmp_path_factory.mktemp("novalue") / "data", n_users=300, n_films=60,
+                     n_interactions=4_000)
+    users = pd.read_csv(data / "users.csv", dtype=str, keep_default_na=False)
+    users.loc[users.index % 7 == 3, "region"] = ""  # an empty cell
+    users = users[users.index % 11 != 5]  # no row at all
+    users.to_csv(data / "users.csv", index=False)
+    return data
+
+
+@pytest.fixture(scope="module")
+def model_dir(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    model = train_folder(folder, factors=8, iterations=3, segments=4)
+    return artifact.save(model, tmp_path_factory.mktemp("novalue") / "model")
+
+
+@pytest.fixture(scope="module")
+def model(model_dir: Path) -> Model:
+    return artifact.load(model_dir)
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
+        yield c
+
+
+def _oracle(folder: Path, model: Model) -> set[str]:
+    """The model's users without a region by pandas over users.csv."""
+    users = pd.read_csv(folder / "users.csv", dtype=str)  # an empty cell is NaN
+    with_region = set(users.loc[users["region"].notna(), "user_id"])
+    return {u for u in model.users.ids.tolist() if u not in with_region}
+
+
+def test_no_value_selects_the_users_without_one_on_both_surfaces(
+        folder: Path, model: Model, model_dir: Path, client: TestClient,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    want = _oracle(folder, model)
+    assert 0 < len(want) < model.n_users
+    film = str(model.films.ids[0])
+    k = model.n_users
+    for spelling in ("(no value)", " (No Value) "):
+        code, out, err = run_cli(capsys, "audience", model_dir, film, "--k", k, "--json",
+                                 "--include-seen", "--filter", f"region={spelling}")
+        assert code == 0, err
+        cli = json.loads(out)
+        r = client.get(f"/films/{film}/audience", params={
+            "k": k, "exclude_seen": "false", "filter": f"REGION={spelling}"})
+        assert r.status_code == 200, r.text
+        for body in (cli, r.json()):
+            assert {u["user_id"] for u in body["users"]} == want
+            assert body["total"] == len(want)
+    # the download names its cut as the filter is spelt, not as 'region='
+    r = client.get(f"/films/{film}/audience.csv", params={"filter": "region=(no value)"})
+    assert r.status_code == 200 and "_region_no_value_" in r.headers["content-disposition"]
+    # alternatives: the users without a region or of one region
+    north = set(pd.read_csv(folder / "users.csv", dtype=str).query("region == 'North'")
+                ["user_id"]) & set(model.users.ids.tolist())
+    r = client.get(f"/films/{film}/audience", params=[
+        ("k", k), ("exclude_seen", "false"), ("filter", "region=north"),
+        ("filter", "region=(no value)")])
+    assert {u["user_id"] for u in r.json()["users"]} == want | north and north
+
+
+def test_an_empty_value_is_refused_naming_the_spelling(
+        model: Model, model_dir: Path, client: TestClient,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    film = str(model.films.ids[0])
+    code, _, err = run_cli(capsys, "audience", model_dir, film, "--filter", "region=")
+    r = client.get(f"/films/{film}/audience", params={"filter": "region="})
+    assert code == 2 and r.status_code == 422
+    for said, option in ((err, "--filter"), (r.json()["detail"], "filter")):
+        assert f"{option} expects ATTRIBUTE=VALUE, got 'region='" in said
+        assert "give region=(no value)" in said
+    # a misspelt value lists (no value) beside the values
+    r = client.get(f"/films/{film}/audience", params={"filter": "region=Nrth"})
+    assert r.status_code == 422
+    assert re.search(r"valid values of 'region' are: .*North.*; and \(no value\) for the "
+                     "users without one", r.json()["detail"])
+
+
+def test_no_value_where_every_user_has_one_is_refused() -> None:
+    from recommender.errors import InvalidParameterError
+    from recommender.query.filters import resolve_filters
+
+    full = synthetic_model(n_users=60, n_films=10, seed=2)  # every user has a region
+    assert (np.asarray(full.user_table.attributes["region"]) != "").all()
+    with pytest.raises(InvalidParameterError, match=re.escape(
+            "every user has a value of 'region', so region=(no value) selects nobody; valid "
+            "values of 'region' are: ")):
+        resolve_filters(full, {"region": "(no value)"})
+
+
+def test_a_value_spelt_no_value_is_ambiguous(model: Model) -> None:
+    from recommender.errors import InvalidParameterError
+    from recommender.query.filters import resolve_filters
+
+    region = np.asarray(model.user_table.attributes["region"]).copy()
+    old = model.user_table.attributes["region"]
+    model.user_table.attributes["region"] = np.where(region == "North", "(No value)", region)
+    try:
+        with pytest.raises(InvalidParameterError, match="'\\(no value\\)' for user attribute "
+                                                         "'region' is ambiguous"):
+            resolve_filters(model, {"region": ["(no value)"]})
+    finally:
+        model.user_table.attributes["region"] = old
+
+
+def test_the_schema_pattern_takes_no_value(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    params = schema["paths"]["/films/{film_id}/audience"]["get"]["parameters"]
+    pattern = next(p for p in params if p["name"] == "filter")["schema"]["items"]["pattern"]
+    assert re.fullmatch(pattern, "region=(no value)") and re.fullmatch(pattern,
+                                                                         "Region=(No Value)")
