@@ -1,9 +1,13 @@
-"""The project's own files: interactions as CSV/TSV or Parquet with a header, films.csv, users.csv.
+"""The project's own files: interactions, films and users as CSV/TSV or Parquet with a header.
 
 A project folder holds ``interactions.csv`` (or ``interactions.parquet``) and optionally
-``films.csv`` (``film_id,title,year,genres``) and ``users.csv`` (``user_id,<attributes>``).
-Headers are matched by name (case-insensitively; MovieLens ``userId,movieId`` accepted), so
-any single interactions file with a header is read here too.
+``films.csv`` (``film_id,title,year,genres``) and ``users.csv`` (``user_id,<attributes>``), or
+those two as ``films.parquet`` and ``users.parquet`` with the same columns. Headers are matched
+by name (case-insensitively; MovieLens ``userId,movieId`` accepted), so any single interactions
+file with a header is read here too. A Parquet side table's id column may be text or integers
+(written as Arrow casts them: decimal digits, a ``-`` for a negative, no padding: ``42`` and
+never ``0042`` or ``42.0``); its other columns are read as text, as a CSV's cells are (a null
+is a cell without a value).
 """
 
 from __future__ import annotations
@@ -172,19 +176,67 @@ def load_parquet(p: Path) -> Interactions:
 
 
 # --------------------------------------------------------------------------------------------
+# Side tables as Parquet (films.parquet, users.parquet, --films/--users FILE.parquet)
+# --------------------------------------------------------------------------------------------
+
+
+def is_parquet(p: Path) -> bool:
+    """Whether ``p`` is read as Parquet (by its name: ``.parquet`` or ``.pq``)."""
+    return p.suffix.lower() in (".parquet", ".pq")
+
+
+def parquet_names(p: Path, expected: str) -> list[str]:
+    """The column names of a Parquet side table (pandas' index ``""``); ``DataError`` for an
+    empty or unreadable file (``expected``: the columns, for the message)."""
+    if p.stat().st_size == 0:
+        raise DataError(str(p), f"the file is empty; expected Parquet with columns {expected}")
+    try:
+        names = list(pq.read_schema(p).names)
+    except (pa.ArrowException, OSError) as e:
+        raise DataError(str(p), f"not a readable Parquet file ({e}); expected Parquet with "
+                        f"columns {expected}") from None
+    # pandas' index (to_parquet of a filtered frame) is unnamed, as a CSV's index column is
+    return ["" if re.fullmatch(r"__index_level_\d+__", n) else n for n in names]
+
+
+def parquet_text(p: Path, physical: Sequence[str], ids: str) -> pa.Table:
+    """A Parquet side table with its columns named ``physical``: the ``ids`` column as stored
+    (``convert.string_ids`` reads it), every other one as text, nulls as ``""`` (a CSV's empty
+    cell); a column of no text form (a list, a struct) is a ``DataError`` naming it."""
+    try:
+        table = pq.read_table(p)
+    except (pa.ArrowException, OSError) as e:
+        raise DataError(str(p), f"could not read the Parquet file: {e}") from None
+    columns = []
+    for name, given, col in zip(physical, table.column_names, table.columns, strict=True):
+        arr = col.combine_chunks()
+        if pa.types.is_dictionary(arr.type):
+            arr = arr.dictionary_decode()
+        if name != ids:
+            try:
+                arr = pc.fill_null(pc.cast(arr, pa.string()), "")
+            except (pa.ArrowException, ValueError) as e:
+                raise DataError(str(p), f"column {given!r} has type {arr.type}, which has no "
+                                f"text form ({e}); expected text or numbers") from None
+        columns.append(arr)
+    return pa.Table.from_arrays(columns, names=list(physical))
+
+
+# --------------------------------------------------------------------------------------------
 # Catalog
 # --------------------------------------------------------------------------------------------
 
 
 def read_films(path: PathLike) -> Catalog:
-    """A film catalog CSV: header ``film_id,title,year,genres`` (``movieId`` accepted).
+    """A film catalog CSV (or Parquet, ``.parquet``): header ``film_id,title,year,genres``
+    (``movieId`` accepted).
 
     Only ``film_id`` is required. ``year`` is an integer (empty = 0 = unknown); without a
     ``year`` column the year is parsed from a trailing ``(YYYY)`` in the title. ``genres`` is
     ``|``-separated (``(no genres listed)`` = none). A film id listed twice is an error.
     """
     p = existing_file(path)
-    return read_catalog_csv(p, strict=True)
+    return read_catalog_csv(p, strict=True)  # a Parquet file by its name
 
 
 def unread_catalog_columns(path: PathLike) -> tuple[list[str], list[str]]:
@@ -193,7 +245,8 @@ def unread_catalog_columns(path: PathLike) -> tuple[list[str], list[str]]:
     ``movie_title`` column gave every film an empty title without a word. Both empty for a
     file whose header cannot be read (``read_films`` says why)."""
     try:
-        _, names = sniff_header(Path(path), CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID])
+        names = (parquet_names(Path(path), CATALOG_HEADER) if is_parquet(Path(path)) else
+                 sniff_header(Path(path), CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID])[1])
     except (DataError, OSError):
         return [], []
     canon = [FILM_ID if canonical_column(n) == FILM_ID else n.strip().lower() for n in names]
@@ -202,25 +255,34 @@ def unread_catalog_columns(path: PathLike) -> tuple[list[str], list[str]]:
 
 
 def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
-    """``film_id,title,year,genres`` CSV (or MovieLens ``movieId,title,genres``). A film listed
-    twice is an error when ``strict``, else its first row is kept."""
-    delimiter, names = sniff_header(p, CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID])
+    """``film_id,title,year,genres`` CSV (or MovieLens ``movieId,title,genres``), or Parquet of
+    those columns (``is_parquet``). A film listed twice is an error when ``strict``, else its
+    first row is kept."""
+    parquet = is_parquet(p)
+    delimiter, names = (("", parquet_names(p, CATALOG_HEADER)) if parquet else
+                        sniff_header(p, CATALOG_HEADER, alone=COLUMN_ALIASES[FILM_ID]))
+    header = None if parquet else 1
     canon = [n.strip().lower() for n in names]
     canon = [FILM_ID if canonical_column(n) == FILM_ID else n for n in canon]
     if FILM_ID not in canon:
-        raise DataError(str(p), "missing required column film_id; expected a header "
-                        f"'{CATALOG_HEADER}'; found columns {quoted(names)}", line=1)
+        raise DataError(str(p), "missing required column film_id; expected "
+                        f"{'columns' if parquet else 'a header'} '{CATALOG_HEADER}'; found "
+                        f"columns {quoted(names)}", line=header)
     physical = [c if c in CATALOG_COLUMNS else f"_column{i}" for i, c in enumerate(canon)]
-    check_unique_names(p, names, physical)
+    check_unique_names(p, names, physical, line=header)
     wanted = [c for c in CATALOG_COLUMNS if c in physical]
-    table = read_delimited(Delimited(p, delimiter, physical, header=True),
-                           {c: pa.string() for c in wanted})
-    loc = CsvLocator(p, True, delimiter=delimiter)
+    loc: CsvLocator | RowLocator
+    if parquet:
+        table, loc = parquet_text(p, physical, FILM_ID).select(wanted), RowLocator()
+    else:
+        table = read_delimited(Delimited(p, delimiter, physical, header=True),
+                               {c: pa.string() for c in wanted})
+        loc = CsvLocator(p, True, delimiter=delimiter)
     ids = string_ids(p, table.column(FILM_ID), FILM_ID, loc)
     n = len(ids)
     if n == 0:
-        raise DataError(str(p), "no films: expected at least one data line after the header",
-                        line=2)
+        raise DataError(str(p), "no films: expected at least one " + (
+            "row" if parquet else "data line after the header"), line=None if parquet else 2)
     titles = (table.column(TITLE).combine_chunks() if TITLE in wanted
               else pa.array([""] * n, pa.string()))
     if YEAR in wanted:
@@ -249,31 +311,40 @@ def read_catalog_csv(p: Path, *, strict: bool) -> Catalog:
 
 
 def read_users(path: PathLike) -> UserTable:
-    """A user-attribute CSV: header ``user_id,<attribute columns>`` (``userId`` accepted).
+    """A user-attribute CSV (or Parquet, ``.parquet``): header ``user_id,<attribute columns>``
+    (``userId`` accepted).
 
     Every attribute is kept as a string column (names lower-cased). ``age_band`` is derived
     from an ``age`` column and ``region`` from a ``zip`` column when they are absent
     (see :func:`zip_region`). A user id listed twice is an error.
     """
     p = existing_file(path)
-    delimiter, names = sniff_header(p, "user_id,<attributes>", alone=(USER_ID, "userid"))
+    parquet = is_parquet(p)
+    delimiter, names = (("", parquet_names(p, "user_id,<attributes>")) if parquet else
+                        sniff_header(p, "user_id,<attributes>", alone=(USER_ID, "userid")))
+    header = None if parquet else 1
     canon = [n.strip().lower().replace(" ", "_") for n in names]
     if "userid" in canon and USER_ID not in canon:
         canon[canon.index("userid")] = USER_ID
     if USER_ID not in canon:
-        raise DataError(str(p), f"missing required column user_id; expected a header "
-                        f"'user_id,<attributes>'; found columns {quoted(names)}", line=1)
+        raise DataError(str(p), f"missing required column user_id; expected "
+                        f"{'columns' if parquet else 'a header'} 'user_id,<attributes>'; "
+                        f"found columns {quoted(names)}", line=header)
     # an unnamed column (pandas' index, a spreadsheet's trailing comma) is not read: it was
     # an attribute "" (the index: a row number per user), and two of them were refused
     physical = [c or f"_column{i}" for i, c in enumerate(canon)]
-    check_unique_names(p, names, physical)
-    table = read_delimited(Delimited(p, delimiter, physical, header=True),
-                           {c: pa.string() for c in physical})
-    loc = CsvLocator(p, True, delimiter=delimiter)
+    check_unique_names(p, names, physical, line=header)
+    loc: CsvLocator | RowLocator
+    if parquet:
+        table, loc = parquet_text(p, physical, USER_ID), RowLocator()
+    else:
+        table = read_delimited(Delimited(p, delimiter, physical, header=True),
+                               {c: pa.string() for c in physical})
+        loc = CsvLocator(p, True, delimiter=delimiter)
     ids = string_ids(p, table.column(USER_ID).combine_chunks(), USER_ID, loc)
     if len(ids) == 0:
-        raise DataError(str(p), "no users: expected at least one data line after the header",
-                        line=2)
+        raise DataError(str(p), "no users: expected at least one " + (
+            "row" if parquet else "data line after the header"), line=None if parquet else 2)
     check_unique_ids(p, ids, USER_ID, loc)
     attrs = {c: np_str(table.column(c)) for c in canon if c and c != USER_ID}
     return _derive_user_attributes(np_str(ids), attrs)

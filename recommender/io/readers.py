@@ -124,10 +124,12 @@ def load(
         path: a CSV/TSV (with header), Parquet or ``::``-separated ``.dat`` file, or a folder in
             one of the layouts of ``FOLDER_LAYOUTS`` (a folder holding exactly one such folder,
             as unzipped archives do, is accepted too).
-        films: optional extra catalog CSV, header ``film_id,title,year,genres``; its rows take
-            precedence over the catalog found in the folder, in the columns it has.
-        users: optional extra user-attribute CSV, header ``user_id,<attribute columns>``; its
-            values take precedence over the folder's user attributes.
+        films: optional extra catalog CSV (or ``.parquet``), header
+            ``film_id,title,year,genres``; its rows take precedence over the catalog found in
+            the folder, in the columns it has.
+        users: optional extra user-attribute CSV (or ``.parquet``), header
+            ``user_id,<attribute columns>``; its values take precedence over the folder's user
+            attributes.
 
     Returns:
         ``Interactions`` with one row per distinct (user, film) pair. ``rating`` (float32),
@@ -203,15 +205,15 @@ def _find_layout(folder: Path) -> tuple[str, Path] | None:
 
 
 def folder_metadata(path: PathLike) -> tuple[Path | None, Path | None]:
-    """The ``users.csv`` and ``films.csv`` that ``load`` reads from a project folder at
-    ``path`` (None for each it does not: a file, another layout, a file absent)."""
+    """The users and films tables (``users.csv`` or ``users.parquet``...) that ``load`` reads
+    from a project folder at ``path`` (None for each it does not: a file, another layout, a
+    file absent)."""
     p = Path(path)
     found = _find_layout(p) if p.is_dir() else None
     if found is None or found[0] != "project":
         return None, None
-    d = found[1]
-    return tuple(d / name if (d / name).is_file() else None  # type: ignore[return-value]
-                 for name in ("users.csv", "films.csv"))
+    films, users = side_tables(found[1])
+    return users, films
 
 
 def unread_log_columns(path: PathLike) -> list[str]:
@@ -279,10 +281,11 @@ def _load_folder(folder: Path) -> Interactions:
     if layout == "project":
         src = d / "interactions.csv"
         inter = load_csv(src) if src.is_file() else load_parquet(d / "interactions.parquet")
-        if (d / "films.csv").is_file():
-            inter.catalog = read_catalog_csv(d / "films.csv", strict=True)
-        if (d / "users.csv").is_file():
-            inter.user_table = read_users(d / "users.csv")
+        films, users = side_tables(d)
+        if films is not None:
+            inter.catalog = read_films(films)
+        if users is not None:
+            inter.user_table = read_users(users)
         _warn_unread_tables(d)
     elif layout == "MovieLens 100K":
         inter = load_ml100k_ratings(d / "u.data")
@@ -306,22 +309,43 @@ def _load_folder(folder: Path) -> Interactions:
     return inter
 
 
+#: a project folder's side tables, as read: CSV or Parquet (one of the two)
+SIDE_TABLES = {kind: (f"{kind}.csv", f"{kind}.parquet") for kind in ("films", "users")}
+
+
+def side_tables(d: Path) -> tuple[Path | None, Path | None]:
+    """The films and users tables of the project folder ``d`` (None for one it lacks);
+    ``DataError`` for a folder holding both ``users.csv`` and ``users.parquet`` (or films):
+    which one to read is not clear, as for two logs."""
+    found: list[Path | None] = []
+    for kind, names in SIDE_TABLES.items():
+        present = [d / n for n in names if (d / n).is_file()]
+        if len(present) > 1:
+            raise DataError(str(d), f"holds both {' and '.join(q.name for q in present)}; "
+                            f"which {kind} table to read is not clear: keep one in the folder")
+        found.append(present[0] if present else None)
+    return found[0], found[1]
+
+
 _SIDE_TABLE = re.compile(r"(users|films|movies)\.(csv|tsv|txt|parquet|pq|jsonl?|xlsx?)(\.gz)?",
                          re.IGNORECASE)
 
 
 def _warn_unread_tables(d: Path) -> None:
-    """Warn of a project folder's users or films table under another name than ``users.csv``
-    and ``films.csv`` (``users.parquet`` beside ``interactions.parquet``, ``Films.csv``): the
-    model trained without its attributes or titles, without a word."""
+    """Warn of a project folder's users or films table under another name than ``SIDE_TABLES``
+    (``users.pq``, ``Films.csv``, ``films.tsv``): the model trained without its attributes or
+    titles, without a word."""
+    read = {n for names in SIDE_TABLES.values() for n in names}
     for q in sorted(d.iterdir()):
-        if _SIDE_TABLE.fullmatch(q.name) and q.name not in ("users.csv", "films.csv"):
+        if _SIDE_TABLE.fullmatch(q.name) and q.name not in read:
             kind = "users" if q.name.lower().startswith("users") else "films"
             text = q.name.lower().endswith((".csv", ".tsv", ".txt"))  # sniffed: renamed, read
+            parquet = q.name.lower().endswith((".parquet", ".pq"))
             warnings.warn(f"{q} is not read: a project folder's {kind} table is {kind}.csv, "
-                          f"a CSV (or TSV) with a header; "
+                          f"a CSV (or TSV) with a header, or {kind}.parquet; "
                           + (f"rename it {kind}.csv (or give it as --{kind})" if text else
-                             f"convert it to {kind}.csv (or give the CSV as --{kind})"),
+                             f"rename it {kind}.parquet (or give it as --{kind})" if parquet
+                             else f"convert it to {kind}.csv (or give the CSV as --{kind})"),
                           stacklevel=3)
 
 

@@ -1,8 +1,8 @@
 """A project folder's users or films table under another name is named as not read.
 
-``interactions.parquet`` with ``users.parquet`` and ``films.parquet`` beside it trained a model
-without attributes or titles, without a word (``attributes`` said later "no users file was
-given to train"); so did a ``Users.csv`` or a ``films.tsv``.
+``interactions.parquet`` with ``users.pq`` beside it trained a model without attributes, without
+a word (``attributes`` said later "no users file was given to train"); so did a ``Users.csv`` or
+a ``films.tsv`` (``users.parquet`` and ``films.parquet`` are read: test_parquet_side_tables).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def _folder(tmp_path: Path) -> Path:
     d.mkdir()
     pd.DataFrame({"user_id": ["u1", "u2"], "film_id": ["f1", "f1"]}).to_parquet(
         d / "interactions.parquet", index=False)
-    pd.DataFrame({"user_id": ["u1"], "region": ["North"]}).to_parquet(d / "users.parquet")
+    pd.DataFrame({"user_id": ["u1"], "region": ["North"]}).to_parquet(d / "users.pq")
     (d / "films.tsv").write_text("film_id\ttitle\nf1\tHeat\n", encoding="utf-8")
     return d
 
@@ -34,9 +34,10 @@ def test_tables_under_other_names_are_named(tmp_path: Path) -> None:
     said = [str(w.message) for w in caught]
     assert said == [
         f"{d / 'films.tsv'} is not read: a project folder's films table is films.csv, a CSV "
-        "(or TSV) with a header; rename it films.csv (or give it as --films)",
-        f"{d / 'users.parquet'} is not read: a project folder's users table is users.csv, a "
-        "CSV (or TSV) with a header; convert it to users.csv (or give the CSV as --users)"]
+        "(or TSV) with a header, or films.parquet; rename it films.csv (or give it as --films)",
+        f"{d / 'users.pq'} is not read: a project folder's users table is users.csv, a "
+        "CSV (or TSV) with a header, or users.parquet; rename it users.parquet (or give it as "
+        "--users)"]
 
 
 def test_train_says_it_as_a_warning_line(tmp_path: Path,
@@ -47,4 +48,4 @@ def test_train_says_it_as_a_warning_line(tmp_path: Path,
     assert inter.user_table is not None
     err = capsys.readouterr().err.splitlines()
     assert [line[:40] for line in err] == [f"warning: {d / 'films.tsv'}"[:40],
-                                           f"warning: {d / 'users.parquet'}"[:40]]
+                                           f"warning: {d / 'users.pq'}"[:40]]
