@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from recommender.errors import UnknownFilmError
 from recommender.model.kept import Kept
@@ -35,6 +37,43 @@ def title_hint(model: Model, film_id: str) -> str:
     more = (f" and {total - len(rows):,} more (search for it to see them)"
             if total > len(rows) else "")
     return "; it matches titles: " + ", ".join(shown) + more
+
+
+def titled_exactly(model: Model, text: str) -> NDArray[np.int64]:
+    """The films whose title is ``text``, or its title with its year (``Heat (1995)``), equal
+    ignoring case (``str.lower``) and surrounding blanks (no article, accent or typo
+    forgiven)."""
+    wanted = text.strip().lower()
+    titles = model.film_labels[1]
+    if not wanted or not titles:
+        return np.zeros(0, np.int64)
+    folded = np.char.lower(np.char.strip(np.asarray(titles, dtype=str)))
+    same = folded == wanted
+    dated = re.fullmatch(r"(.*\S)\s*\(([0-9]{4})\)", wanted)  # Heat (1995)
+    if dated:
+        same |= (folded == dated.group(1)) & (np.asarray(model.catalog.years) ==
+                                              int(dated.group(2)))
+    return np.flatnonzero(same).astype(np.int64)
+
+
+def titled_hint(model: Model, film_id: str) -> str:
+    """"; it is the title of ID TITLE (YEAR): give its id, 'ID'" for a film argument that is
+    one film's title exactly (``titled_exactly``; the films for several), else "": a film is
+    always named by its id, and the one a title names is said first, before the titles the
+    search also finds (``film_hint``; after them for one of several, ``unknown_hints``)."""
+    from recommender.query.catalog import film_fields, with_year
+
+    found = titled_exactly(model, film_id)
+    if not len(found):
+        return ""
+    named = [(fid, f"{fid} {with_year(title, year)}")
+             for fid, title, year, _ in film_fields(model, found[:HINT_MATCHES])]
+    if len(found) == 1:
+        return (f"; it is the title of {named[0][1]}: give its id, {named[0][0]!r} (a film is "
+                "named by its id, byte for byte)")
+    more = f" and {len(found) - len(named):,} more" if len(found) > len(named) else ""
+    return (f"; it is the title of {len(found):,} films: {', '.join(n for _, n in named)}"
+            f"{more}: give the id of the one meant")
 
 
 LEFT_OUT = ("in the training data's catalog, but no interaction of the log names it: the model "
@@ -109,7 +148,7 @@ def film_hint(model: Model, film_id: str) -> str:
     left_out = catalog_only_hint(model, film_id)
     if left_out.endswith(f" is {LEFT_OUT}"):
         return left_out
-    return left_out + title_hint(model, film_id)
+    return left_out + titled_hint(model, film_id) + title_hint(model, film_id)
 
 
 def with_title_hint(model: Model, error: UnknownFilmError) -> UnknownFilmError:
@@ -143,8 +182,8 @@ def _one_of_several(model: Model, film_id: str) -> str:
     left_out = catalog_only_hint(model, film_id)
     if left_out.endswith(f" is {LEFT_OUT}"):
         return left_out
-    found = title_hint(model, film_id)
-    return ((f"; {film_id!r}{found.removeprefix('; it')}" if found else "")
+    said = [title_hint(model, film_id), titled_hint(model, film_id)]
+    return ("".join(f"; {film_id!r}{hint.removeprefix('; it')}" for hint in said if hint)
             + (f"; {film_id!r}: {left_out.removeprefix('; ')}" if left_out else ""))
 
 

@@ -293,7 +293,9 @@ def test_search_says_how_each_film_matched(
 
 def test_a_title_given_as_a_film_id_lists_the_titles_it_matches(
         client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    hint = "unknown film_id 'the matrix'; it matches titles: 00000 The Matrix (1990)"
+    hint = ("unknown film_id 'the matrix'; it is the title of 00000 The Matrix (1990): give its "
+            "id, '00000' (a film is named by its id, byte for byte); it matches titles: 00000 "
+            "The Matrix (1990)")
     watched = model_dir.parent / "watched-title.txt"
     watched.write_text("the matrix\n")
     for argv in (("summary", model_dir, "the matrix"), ("similar", model_dir, "the matrix"),

@@ -228,8 +228,9 @@ def test_cold_start_skips_unknown_films(answers: TestClient, model_dir: Path,
                     "the matrix", "--k", 6)
     lines = err.strip().splitlines()
     assert lines[0] == "skipped unknown film_id 'ghost'"
-    assert lines[1].startswith("skipped unknown film_id 'the matrix'; it matches titles: "
-                               "00000 The Matrix")
+    assert lines[1].startswith("skipped unknown film_id 'the matrix'; it is the title of "
+                               "00000 The Matrix (1990): give its id, '00000'")
+    assert "; it matches titles: 00000 The Matrix" in lines[1]
     code, out, err = run(capsys, "cold-start", model_dir, "--like", "00002", "ghost", "--k", 6)
     assert code == 0 and "ghost" in err and all(u["user_id"] in out for u in known["users"])
     # nothing known but a genre: the genre alone, the films still named

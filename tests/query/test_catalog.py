@@ -103,7 +103,9 @@ def test_unknown_film_hints(model: Model) -> None:
     with pytest.raises(UnknownFilmError) as e:
         known_film(model, "film 2")
     message = str(e.value)
-    assert message.startswith("unknown film_id 'film 2'; it matches titles: ")
+    # 'Film 2' is one film's title: said first (tests/service/test_title_for_an_id.py)
+    assert message.startswith("unknown film_id 'film 2'; it is the title of ")
+    assert "; it matches titles: " in message
     total, want = search_films(model, "film 2", limit=5)
     assert total > 5
     listed, more = message.split("it matches titles: ")[1].split(" and ")

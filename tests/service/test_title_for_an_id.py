@@ -1,0 +1,82 @@
+"""A film argument that is a title, not an id, is refused (ids are byte for byte) with the
+film it is the title of said first, on the CLI and over HTTP alike: 'silent carnival' listed
+nine search matches, the one film of that title among them, and left the reader to pick.
+
+Oracle: the hand-made catalog below (titles and years set by the test).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli, synthetic_model
+
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+TITLES = {0: ("Silent Carnival", 2022), 1: ("The Carnival", 1983), 2: ("Heat", 1995),
+          3: ("Heat", 1986), 4: ("Heat Wave", 1990)}
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    m = synthetic_model(n_users=60, n_films=12, seed=3)
+    titles = np.array([f"Film {i}" for i in range(m.n_films)], dtype=object)
+    years = np.asarray(m.catalog.years).copy()
+    for i, (title, year) in TITLES.items():
+        titles[i], years[i] = title, year
+    catalog = dataclasses.replace(m.catalog, titles=titles.astype(str), years=years)
+    return artifact.save(dataclasses.replace(m, catalog=catalog),
+                         tmp_path_factory.mktemp("titled") / "model")
+
+
+@pytest.fixture(scope="module")
+def client(model_dir: Path) -> Iterator[TestClient]:
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False))) as c:
+        yield c
+
+
+def _both(client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str],
+          argument: str) -> list[str]:
+    code, _, err = run_cli(capsys, "audience", model_dir, argument)
+    r = client.get(f"/films/{quote(argument, safe='')}/audience")
+    assert code == 2 and r.status_code == 404, (err, r.text)
+    return [err, r.json()["detail"]]
+
+
+@pytest.mark.parametrize("argument", ["silent carnival", " SILENT CARNIVAL ",
+                                      "Silent Carnival (2022)", "silent carnival  (2022)"])
+def test_a_title_names_its_film_first(client: TestClient, model_dir: Path,
+                                      capsys: pytest.CaptureFixture[str], argument: str) -> None:
+    film = str(artifact.load(model_dir).films.ids[0])
+    for said in _both(client, model_dir, capsys, argument):
+        assert (f"unknown film_id {argument!r}; it is the title of {film} Silent Carnival "
+                f"(2022): give its id, {film!r} (a film is named by its id, byte for byte); "
+                f"it matches titles: {film} Silent Carnival (2022)") in said
+
+
+def test_a_title_of_two_films_names_both(client: TestClient, model_dir: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    ids = [str(i) for i in artifact.load(model_dir).films.ids]
+    for said in _both(client, model_dir, capsys, "heat"):
+        assert (f"it is the title of 2 films: {ids[2]} Heat (1995), {ids[3]} Heat (1986): "
+                "give the id of the one meant") in said
+    for said in _both(client, model_dir, capsys, "HEAT (1986)"):
+        assert f"it is the title of {ids[3]} Heat (1986): give its id, {ids[3]!r}" in said
+
+
+@pytest.mark.parametrize("argument", ["Carnival", "silent carnival (2021)", "heat wav",
+                                      "Silent"])
+def test_no_title_exactly_says_only_the_matches(client: TestClient, model_dir: Path,
+                                                capsys: pytest.CaptureFixture[str],
+                                                argument: str) -> None:
+    # 'Carnival' is The Carnival for search (the article aside), but no film's title exactly
+    for said in _both(client, model_dir, capsys, argument):
+        assert "it is the title of" not in said and "matches titles:" in said
