@@ -54,7 +54,7 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
         exact.update((n, raw_lines[n - 1]) for n, s in lines if raw_lines[n - 1] != s)
     # a lone header in any case (``User_ID``), as a CSV export's header and the Studio's
     # pasted list are read (``USERID`` was an unknown user id), unless the model holds it
-    if lines and lines[0][0] == 1 and _lone_header(lines[0][1], ids):
+    if lines and lines[0][0] == 1 and _lone_header(lines[0][1], raw_lines[0], ids):
         lines = lines[1:]
     elif lines and lines[0][0] == 1 and (column := _id_column(p, text)) is not None:
         lines = column  # a CSV export whose header names one id column: that column
@@ -70,13 +70,14 @@ def _id_lines(path: PathLike, exact: dict[int, str] | None = None, ids: IdMap | 
 _HEADERS = {h.lower() for h in ID_LIST_HEADERS}
 
 
-def _lone_header(line: str, ids: IdMap | None) -> bool:
-    """Whether an id list's first ``line`` (stripped) is a header: a name of
-    ``ID_LIST_HEADERS`` as spelled there, or in another case that ``ids`` (when given) does
-    not hold as an id."""
+def _lone_header(line: str, written: str, ids: IdMap | None) -> bool:
+    """Whether an id list's first ``line`` (stripped; ``written``: as written) is a header: a
+    name of ``ID_LIST_HEADERS`` as spelled there, or in another case that ``ids`` (when
+    given) holds in neither form (a line is read as written first: " ID" was dropped as a
+    header where the model holds user " ID", an opt-out lost)."""
     if line in ID_LIST_HEADERS:
         return True
-    return line.lower() in _HEADERS and (ids is None or line not in ids)
+    return line.lower() in _HEADERS and (ids is None or (line not in ids and written not in ids))
 
 
 def _csv_header(text: str) -> tuple[str, list[str]] | None:

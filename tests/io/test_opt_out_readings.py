@@ -27,3 +27,23 @@ def test_a_line_held_in_one_reading_is_that_user_alone(tmp_path: Path) -> None:
     f = tmp_path / "optouts.txt"
     f.write_text('"u00932"\n\'-1\n', encoding="utf-8")
     assert read_opt_outs(f, ids) == ["u00932", "-1"]
+
+
+def test_a_first_line_spelled_as_a_header_the_model_holds_as_written_is_kept(
+        tmp_path: Path) -> None:
+    """A first line in another case than a header's (" ID", "USER_ID ") is a header unless
+    the model holds it; held as written (its spaces its own), it is that user, as every other
+    line is read as written first: " ID" was dropped as a header and the opted-out user
+    " ID" stayed planned. The oracle: the same user on a later line is read as written."""
+    for written in (" ID", "USER_ID ", " userid "):
+        ids = IdMap([written, written.strip() + "x", "7"])
+        f = tmp_path / "optouts.txt"
+        f.write_text(f"{written}\n7\n", encoding="utf-8")
+        later = tmp_path / "later.txt"
+        later.write_text(f"7\n{written}\n", encoding="utf-8")
+        assert read_opt_outs(f, ids) == [written, "7"] == read_opt_outs(later, ids)[::-1]
+        assert read_id_list_as_known(f, ids) == [written, "7"]
+    # held by no reading: a header still, as written or stripped
+    ids = IdMap(["7"])
+    f.write_text(" ID\n7\n", encoding="utf-8")
+    assert read_opt_outs(f, ids) == ["7"] == read_id_list_as_known(f, ids)
