@@ -59,7 +59,7 @@ def _film_table(films: list[dict[str, Any]], ranked: bool, match: bool = False) 
         ([f["rank"], f["film_id"], f"{f['score']:.4f}"] if ranked
          else [f["film_id"], f["viewers"]])
         + [f["title"], f["year"] or "", ", ".join(f["genres"])]
-        + ([match_text(f["match"])] if match else []) for f in films])
+        + ([match_text(f["match"])] if match else []) for f in films], films=True)
 
 
 def _page_table(model: Model, page: AudiencePage, score: str) -> None:

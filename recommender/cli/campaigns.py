@@ -355,7 +355,7 @@ def print_summary(summary: dict[str, Any]) -> None:
           f["control"], f"{f['expected_conversions']:.2f}", f"{f['expected_value']:.2f}",
           f"{f['dual_price']:.4f}",
           "budget + control > eligible users" if f["budget_exceeds_eligible"] else ""]
-         for f in summary["films"]])
+         for f in summary["films"]], films=True)
     print_notes(summary)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"

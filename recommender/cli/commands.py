@@ -403,7 +403,7 @@ def _print_films(rows: list[dict[str, Any]], model: Model) -> None:
     _print_table(["rank", "film_id", "score", "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
-        for r in rows])
+        for r in rows], films=True)
     if rows:
         weight = (model.meta.get("params") or {}).get("popularity")
         said = f"weight {weight:g}: " if isinstance(weight, int | float) else ""

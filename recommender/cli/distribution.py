@@ -233,7 +233,8 @@ def _slate(args: argparse.Namespace) -> int:
     _print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], str(t), f["min_screens"],
          "-" if f["max_screens"] is None else f["max_screens"], f["screens"],
-         f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)])
+         f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)],
+        films=True)
     hidden = max((f["expected_new_hidden_cinemas"] for f in body["films"]), default=0)
     print("screens: over all cinemas; expected_new: users expected to watch the film within "
           "the calibration horizon, over the cinemas whose figures are shown (users)"

@@ -65,13 +65,15 @@ def note(text: str) -> None:
 CATALOG_COLUMNS = ("title", "year", "genres")
 
 
-def print_table(headers: list[str], rows: list[list[Any]]) -> None:
-    """``rows`` under ``headers``, without a ``CATALOG_COLUMNS`` column that is blank in
-    every row (three empty columns beside every film of a log that came without titles)."""
+def print_table(headers: list[str], rows: list[list[Any]], films: bool = False) -> None:
+    """``rows`` under ``headers``; a table of ``films`` without a ``CATALOG_COLUMNS`` column
+    that is blank in every row (three empty columns beside every film of a log that came
+    without titles). Other tables keep every column: a column asked for (``audience
+    --with title``) or a user attribute named ``year`` was left out when blank."""
     from recommender.io.text import table_text
 
-    blank = {i for i, h in enumerate(headers)
-             if h in CATALOG_COLUMNS and rows and all(r[i] in ("", None) for r in rows)}
+    blank = {i for i, h in enumerate(headers) if films and h in CATALOG_COLUMNS and rows
+             and all(r[i] in ("", None) for r in rows)}
     if blank:
         headers = [h for i, h in enumerate(headers) if i not in blank]
         rows = [[c for i, c in enumerate(r) if i not in blank] for r in rows]

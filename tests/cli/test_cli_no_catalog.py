@@ -50,3 +50,23 @@ def test_film_tables_leave_out_catalog_columns_no_film_has(
     assert code == 0, err
     # the same table, less the catalog's columns (each blank in every row)
     assert _header(out) == [c for c in with_catalog if c not in ("title", "year", "genres")]
+
+
+def test_a_column_asked_for_is_kept_though_blank(
+        capsys: pytest.CaptureFixture[str], models: tuple[Path, Path], tmp_path: Path) -> None:
+    """Only film tables leave out the catalog's blank columns: ``audience --with title`` on a
+    log without titles printed no title column, the one column asked for (a user attribute
+    named ``year`` or ``genres`` too). Oracle: the columns of the same page exported as CSV."""
+    import csv
+    import io
+
+    _, bare = models
+    fid = str(artifact.load(bare).films.ids[2])
+    code, out, err = run(capsys, "audience", bare, fid, "--k", "3", "--with", "title", "--csv")
+    assert code == 0, err
+    exported = next(csv.reader(io.StringIO(out)))
+    assert "title" in exported
+    code, out, err = run(capsys, "audience", bare, fid, "--k", "3", "--with", "title")
+    assert code == 0, err
+    # the table's columns are the CSV's, its film_id aside (the film is the table's title)
+    assert sorted(_header(out)) == sorted(c for c in exported if c != "film_id"), out
