@@ -242,7 +242,7 @@ def strata_stats(n_t: NDArray[np.int64], x_t: NDArray[np.int64], n_c: NDArray[np
     out["measured_conversions"] = mx  # the target rate's numerator (measured_targets its base)
     if int(measured.sum()) > 1:
         out["control_effective_size"] = round(nc_eff, 3)
-    said = small_groups_warning(mt, nc_eff, int(measured.sum()))
+    said = small_groups_warning(mt, nc_eff, int(measured.sum()), out["targets"])
     if said:  # few targets as few controls: Newcombe's is symmetric in its groups
         out["warning"] = said
     d, lo, hi = newcombe(mx, mt, xc_eff, nc_eff)

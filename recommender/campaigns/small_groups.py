@@ -16,13 +16,16 @@ from __future__ import annotations
 FEW_IN_GROUP = 10
 
 
-def small_groups_warning(targets: int, controls: float, strata: int) -> str | None:
+def small_groups_warning(targets: int, controls: float, strata: int, of: int = 0
+                         ) -> str | None:
     """The block's warning when its ``targets`` (measured) or its ``controls`` (effective over
     ``strata`` (film, wave) pairs when more than one) are fewer than ``FEW_IN_GROUP``; None
-    when neither is."""
+    when neither is. ``of``: the block's targets, measured or not; when more, the count is
+    said to be the measured ones ("7 targets" beside a block of 207 targets read as wrong)."""
     said = []
     if targets < FEW_IN_GROUP:
-        said.append(f"{targets:,} target{'' if targets == 1 else 's'}")
+        kind = "measured target" if of > targets else "target"
+        said.append(f"{targets:,} {kind}{'' if targets == 1 else 's'}")
     if controls < FEW_IN_GROUP:
         size = f"an effective {controls:.3g}" if strata > 1 else f"{controls:g}"
         said.append(f"{size} control{'' if size == '1' else 's'}")

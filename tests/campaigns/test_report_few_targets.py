@@ -54,4 +54,18 @@ def test_the_warning_is_the_same_on_either_side() -> None:
     # strata: the measured targets count (those beside controls in their film's wave)
     block = strata_stats(np.array([3, 4, 200]), np.array([1, 2, 50]), np.array([300, 300, 0]),
                          np.array([3, 3, 0]), 0.0, 0.0)
-    assert block["measured_targets"] == 7 and "7 targets (fewer than 10)" in block["warning"]
+    assert block["measured_targets"] == 7 and block["warning"].startswith("7 measured targets")
+
+
+def test_the_warning_says_measured_where_some_targets_are_not() -> None:
+    """A block of 207 targets of which 7 are measured (200 in a wave with no control) warned
+    of "7 targets", read against its ``targets`` of 207 as a wrong count: it names the
+    measured ones then, and plain targets where every target is measured. Oracle: the block's
+    own ``targets`` and ``measured_targets``."""
+    for n_t, n_c in (([3, 4, 200], [300, 300, 0]), ([3, 4], [300, 300]), ([1, 0], [300, 5])):
+        targets, controls = np.array(n_t), np.array(n_c)
+        block = strata_stats(targets, np.minimum(targets, 1), controls,
+                             np.minimum(controls, 3), 0.0, 0.0)
+        mt, t = block["measured_targets"], block["targets"]
+        word = "measured target" if mt < t else "target"
+        assert block["warning"].startswith(f"{mt} {word}{'' if mt == 1 else 's'} ("), block
