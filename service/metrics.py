@@ -123,15 +123,16 @@ class Metrics:
             buckets=(1, 2, 4, 8, 16, 32, 64, 128), registry=r)
 
     def set_model(self, engine: Engine) -> None:
-        if self.version is not None and self.version != engine.version:
-            if multiprocess():
-                # set to 0, not removed: the value lives in a file that clear() would leave
-                # at 1; a scrape leaves out its 0 (ServedVersionsOnly)
-                self.model_info.labels(model_version=self.version).set(0)
-            else:
-                self.model_info.clear()
+        old = self.version if self.version != engine.version else None
+        if old is not None and not multiprocess():
+            self.model_info.clear()
         self.version = engine.version
         self.model_info.labels(model_version=engine.version).set(1)
+        if old is not None and multiprocess():
+            # set to 0, not removed: the value lives in a file that clear() would leave at 1;
+            # a scrape leaves out its 0 (ServedVersionsOnly). After the new version reads 1:
+            # set first, a scrape between the two found no version served (the metric gone)
+            self.model_info.labels(model_version=old).set(0)
         self.model_users.set(engine.model.n_users)
         self.model_films.set(engine.model.n_films)
 

@@ -64,3 +64,39 @@ def test_many_reloads_leave_the_served_versions_only(tmp_path: Path) -> None:
         for proc in (slow, fast):
             if proc is not None and proc.poll() is None:
                 proc.communicate("")
+
+
+SWITCH = """
+from types import SimpleNamespace
+from service.metrics import Metrics
+metrics = Metrics()
+engine = lambda v: SimpleNamespace(version=v, model=SimpleNamespace(n_users=5, n_films=2))
+metrics.set_model(engine("v1"))
+real = metrics.model_info
+class Child:  # a scrape after every value the reload writes
+    def __init__(self, child): self.child = child
+    def set(self, value):
+        self.child.set(value)
+        print(metrics.exposition().decode("utf-8").replace("\\n", "\\\\n"), flush=True)
+class Watched:
+    def labels(self, **labels): return Child(real.labels(**labels))
+    def clear(self): real.clear()
+metrics.model_info = Watched()
+metrics.set_model(engine("v2"))
+"""
+
+
+def test_a_reload_never_leaves_a_scrape_without_a_served_version(tmp_path: Path) -> None:
+    """A worker set its old version to 0 before its new one to 1: a scrape between the two
+    (the one worker, or every worker reloading at once) found no version reading 1, and with
+    the 0 left out no ``recommender_model_info`` at all. Scraped after each value written,
+    the versions read 1 are the ones the worker serves then: the old, then the new."""
+    env = {**os.environ, MULTIPROC_DIR: str(tmp_path), SHARED_FLAG: "1",
+           "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]),
+                                          os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, "-c", SWITCH], env=env, text=True,
+                          capture_output=True, check=True)
+    scrapes = [versions(line.replace("\\n", "\n")) for line in done.stdout.splitlines()]
+    assert len(scrapes) == 2, done.stdout  # one scrape a value written
+    assert all(any(v == 1.0 for v in s.values()) for s in scrapes), scrapes
+    assert scrapes[-1] == {"v2": 1.0}
