@@ -119,11 +119,8 @@ def pseudonym_key(args: argparse.Namespace) -> bytes | None:
 def cmd_plan(args: argparse.Namespace) -> int:
     from recommender.campaigns.export import plan_format
     from recommender.campaigns.slate import read_slate
-    from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
-    from recommender.cli.commands import _load_model, not_an_input
-    from recommender.cli.printing import note
+    from recommender.cli.commands import not_an_input
     from recommender.errors import InvalidParameterError
-    from recommender.io.id_lists import read_opt_outs
 
     refuse_unread_seed(args)  # with --after too
     if getattr(args, "after", None):
@@ -151,16 +148,30 @@ def cmd_plan(args: argparse.Namespace) -> int:
     key = pseudonym_key(args)
     slate = read_slate(args.slate)
     target = args.store or os.environ.get("RECOMMENDER_STORE") or None
-    store = None
-    if target:
-        from recommender.campaigns.moved import check_store
-        from recommender.campaigns.store import open_store
-        from recommender.cli.stores import refuse_in_memory, refuse_new_store_in_a_model
+    from recommender.cli.stores import NewStore
 
-        refuse_in_memory(target)  # "stored in sqlite://": gone as the command ended
-        refuse_new_store_in_a_model(target)
-        store = open_store(target)  # a bad URL fails before the work, not after
-        check_store(store, "this plan")  # and a store ``campaign copy`` moved
+    with NewStore(target) as new:  # a store file this creates stays only once written to
+        store = None
+        if target:
+            from recommender.campaigns.moved import check_store
+            from recommender.campaigns.store import open_store
+            from recommender.cli.stores import refuse_in_memory, refuse_new_store_in_a_model
+
+            refuse_in_memory(target)  # "stored in sqlite://": gone as the command ended
+            refuse_new_store_in_a_model(target)
+            named: str = target
+            store = new.open(lambda: open_store(named))  # a bad URL fails before the work
+            check_store(store, "this plan")  # and a store ``campaign copy`` moved
+        return _plan(args, key, slate, store)
+
+
+def _plan(args: argparse.Namespace, key: bytes | None, slate: Any, store: Any) -> int:
+    """``cmd_plan`` once its arguments are checked and its store (or None) is open."""
+    from recommender.cli.checks import slate_films_known, warn_unknown_opt_outs
+    from recommender.cli.commands import _load_model
+    from recommender.cli.printing import note
+    from recommender.io.id_lists import read_opt_outs
+
     model = _load_model(args.model)
     if store is not None:
         from recommender.campaigns.next_wave import refreshed_model

@@ -15,6 +15,7 @@ next wave, ``plan MODEL --after PLAN_ID``, ``recommender.cli.next_wave``'s.)
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -119,16 +120,8 @@ def add_event_commands(add: Add) -> None:
 
 def cmd_events(args: argparse.Namespace) -> int:
     from recommender.campaigns.event_file import read_event_file, row_problem
-    from recommender.campaigns.events import (
-        EventBatch,
-        EventConflictError,
-        find_conflicts,
-        max_sequence,
-        record_events,
-    )
-    from recommender.campaigns.moved import StoreMovedError
     from recommender.cli.reading import read_said
-    from recommender.cli.store_copy import moved_midway, refuse_moved_import
+    from recommender.cli.store_copy import refuse_moved_import
 
     if args.events_command == "status":
         return cmd_events_status(args)
@@ -143,7 +136,25 @@ def cmd_events(args: argparse.Namespace) -> int:
             " (--model MODEL accepts the ids of its own users of that form)"
         raise row_problem(args.file, fake, f"{pseudonym_reason(batch.user_id[fake])}; nothing "
                           f"of the file was stored{hint}")
-    store = _store(args)
+    from recommender.cli.stores import NewStore
+
+    with NewStore(args.store or os.environ.get("RECOMMENDER_STORE")) as new:  # kept once
+        return _import(args, new.open(lambda: _store(args)), batch, model)  # written to
+
+
+def _import(args: argparse.Namespace, store: Any, batch: Any, model: Any) -> int:
+    """``events import`` of ``batch``, read from ``args.file``, into the open ``store``."""
+    from recommender.campaigns.event_file import row_problem
+    from recommender.campaigns.events import (
+        EventBatch,
+        EventConflictError,
+        find_conflicts,
+        max_sequence,
+        record_events,
+    )
+    from recommender.campaigns.moved import StoreMovedError
+    from recommender.cli.store_copy import moved_midway
+
     try:  # a reused event_id fails before the first chunk commits
         find_conflicts(store, batch)
     except EventConflictError as e:

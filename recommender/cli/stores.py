@@ -2,13 +2,17 @@
 
 A missing SQLite file is not created by a reader; an in-memory one (``sqlite://``) is refused,
 as it keeps nothing past the command; a new one inside a model folder is refused, as a later
-save of the model removes it.
+save of the model removes it; a new one a writer stopped or failed before writing to is
+removed again (``NewStore``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from recommender.errors import InvalidParameterError
@@ -84,3 +88,65 @@ def _store(args: argparse.Namespace, create: bool = True, read_only: bool = Fals
         raise InvalidParameterError(f"no campaign store at {missing}: the file does not "
                                     "exist (plan with --store to create one)")
     return open_store(target, read_only=read_only)
+
+
+class NewStore:
+    """A command's campaign store, opened with ``open``: when ``target`` names a SQLite file
+    that did not exist and the ``with`` block ends in an error, Ctrl-C or SIGTERM, the file
+    the store was created in is removed again, unless something was written to it (by this
+    command or another; ``remove_if_unwritten``). ``plan`` and ``events import`` opened the
+    store (created and migrated, so that a bad URL fails first) and then failed later (a model
+    folder that does not exist, a stop): an empty store file stayed behind, which the next
+    ``plan`` read as a store holding no campaign."""
+
+    def __init__(self, target: str | None) -> None:
+        from recommender.campaigns.connection import new_sqlite_file
+
+        self.created = new_sqlite_file(target) if target else None
+        self.store: Any = None
+
+    def open(self, opener: Callable[[], Any]) -> Any:
+        """``opener()``, the store, closed by this guard before it removes the file."""
+        self.store = opener()
+        return self.store
+
+    def __enter__(self) -> NewStore:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *rest: object) -> None:
+        if kind is None or self.created is None:
+            return
+        if self.store is not None:
+            self.store.close()
+        remove_if_unwritten(self.created)
+
+
+def remove_if_unwritten(path: Path) -> bool:
+    """Remove the SQLite store file ``path`` (and its ``-wal``, ``-shm`` and ``-journal``)
+    when its tables hold nothing but the schema's own rows (``schema_version`` and the store's
+    id), deciding and removing under its write lock, so that no other writer commits to it
+    between the two; a file that cannot be read, locked past 30 s, or holding anything is
+    kept. Whether it was removed."""
+    from recommender.campaigns.store import schema_version, store_info
+
+    own = {schema_version.name, store_info.name}
+    if not path.exists():  # a failure before SQLite created it (a folder that does not exist)
+        return False
+    try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    except sqlite3.Error:
+        return False
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        names = [n for (n,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        if any(conn.execute(f'SELECT 1 FROM "{n}" LIMIT 1').fetchone() is not None
+               for n in names if n not in own):
+            return False
+        for p in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm", "-journal"))):
+            p.unlink(missing_ok=True)
+        return True
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()

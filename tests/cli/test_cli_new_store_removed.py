@@ -1,0 +1,164 @@
+"""A SQLite campaign store that ``plan`` or ``events import`` created is removed again when the
+command fails or is stopped before writing anything to it: it was created (and migrated) as
+the store was opened, before the work, and an empty store file stayed behind.
+
+Oracle: whether the file (and its ``-wal``/``-shm``) exists after the command, and the events
+an independent open of the store counts; the failure is a missing model folder, a stop sent
+(``os.kill`` to this process, as a scheduler's SIGTERM arrives) at a named step, or SIGTERM
+sent to a child process once it prints a marker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+
+import recommender.campaigns.events as events
+from recommender.campaigns.store import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+CODES = [(signal.SIGINT, 130, "interrupted"), (signal.SIGTERM, 143, "terminated")]
+
+
+def _files(db: Path) -> list[Path]:
+    return [p for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm"), Path(f"{db}-journal"))
+            if p.exists()]
+
+
+def _events(tmp_path: Path, n: int = 3) -> Path:
+    path = tmp_path / "events.csv"
+    path.write_text("user_id,film_id,timestamp\n" + "".join(
+        f"u{i},f{i % 2},{1_600_000_000 + i}\n" for i in range(n)), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _no_env_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+
+
+def test_a_plan_that_fails_after_opening_a_new_store_leaves_no_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\nf1,10\n", encoding="utf-8")
+    db = tmp_path / "s.db"
+    code, _, err = run(capsys, "plan", tmp_path / "no-model", "--slate", slate, "--out",
+                       tmp_path / "plan.csv", "--store", db)
+    assert code == 2 and "no such model folder" in err, err
+    assert _files(db) == []
+    assert not (tmp_path / "plan.csv").exists()
+
+
+@pytest.mark.parametrize(("signum", "code", "word"), CODES)
+def test_an_import_stopped_before_its_first_write_leaves_no_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        signum: int, code: int, word: str) -> None:
+    real = events.find_conflicts
+
+    def stopped(store: object, batch: object) -> None:
+        real(store, batch)  # type: ignore[arg-type]
+        os.kill(os.getpid(), signum)
+
+    monkeypatch.setattr(events, "find_conflicts", stopped)
+    db = tmp_path / "s.db"
+    got, _, err = run(capsys, "events", "import", _events(tmp_path), "--store", db)
+    assert got == code and err.rstrip().splitlines()[-1] == word, err
+    assert _files(db) == []
+
+
+def test_an_import_whose_first_batch_fails_leaves_no_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(store: object, batch: object) -> None:
+        raise OSError(28, "No space left on device", str(tmp_path / "s.db"))
+
+    monkeypatch.setattr(events, "record_events", failing)
+    db = tmp_path / "s.db"
+    got, _, err = run(capsys, "events", "import", _events(tmp_path), "--store", db)
+    assert got == 2 and "no space left" in err, err
+    assert _files(db) == []
+
+
+def test_a_new_store_another_writer_wrote_to_is_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Created by this import, written by another process's (here: another open) meanwhile,
+    then this import stopped: the other's events stay."""
+    db = tmp_path / "s.db"
+    (tmp_path / "other").mkdir()
+    other = _events(tmp_path / "other", 2)
+    real, calls = events.find_conflicts, []
+
+    def stopped(store: object, batch: object) -> None:
+        calls.append(1)
+        real(store, batch)  # type: ignore[arg-type]
+        if len(calls) == 1:  # this import's: the other runs (its own call is the second)
+            assert run(capsys, "events", "import", other, "--store", db)[0] == 0
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(events, "find_conflicts", stopped)
+    got, _, err = run(capsys, "events", "import", _events(tmp_path), "--store", db)
+    assert got == 143, err
+    st = open_store(str(db))
+    try:
+        assert events.count_events(st) == 2
+    finally:
+        st.close()
+
+
+def test_a_store_that_existed_is_kept_though_empty(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "s.db"
+    open_store(str(db)).close()  # there before the command, holding nothing
+    monkeypatch.setattr(events, "record_events", lambda store, batch: os.kill(
+        os.getpid(), signal.SIGTERM))
+    got, _, err = run(capsys, "events", "import", _events(tmp_path), "--store", db)
+    assert got == 143, err
+    assert db.exists()
+
+
+CHILD = """
+import signal, sys
+import recommender.cli.commands as commands
+
+def load(path):
+    print("MARK loading", file=sys.stderr, flush=True)
+    signal.pause()
+
+commands._load_model = load
+from recommender.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_sigterm_to_a_plan_after_it_opened_a_new_store_leaves_no_file(tmp_path: Path) -> None:
+    """A real SIGTERM to a child process, sent once it says it is loading the model (after
+    the store was opened)."""
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\nf1,10\n", encoding="utf-8")
+    db = tmp_path / "s.db"
+    env = {k: v for k, v in os.environ.items() if k != "RECOMMENDER_STORE"}
+    env["PYTHONPATH"] = str(ROOT)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "plan", str(tmp_path / "model"), "--slate", str(slate),
+         "--out", str(tmp_path / "plan.csv"), "--store", str(db)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
+    assert child.stderr is not None
+    try:
+        first = child.stderr.readline()
+        assert first.strip() == "MARK loading", first + child.stderr.read()
+        assert db.exists()  # opened (created) before the model is loaded
+        child.send_signal(signal.SIGTERM)
+        err = child.stderr.read()
+        code = child.wait(60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    assert code == 143 and err.strip() == "terminated", err
+    assert _files(db) == []
