@@ -88,15 +88,16 @@ REQUIRED = (
 
 
 def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
-         extra: dict[str, Path] | None = None) -> Path:
+         extra: dict[str, Path] | None = None, on_swap: layout.OnSwap | None = None) -> Path:
     """Write ``model`` as a new version of the model folder ``path`` and make it the current
     one (created if missing; a flat folder is migrated); returns the path. Keeps the newest
-    ``keep`` versions. ``extra`` ({file name: source file}) copies files into the version."""
+    ``keep`` versions. ``extra`` ({file name: source file}) copies files into the version.
+    ``on_swap``: ``layout.new_version``'s (the new version and the one it replaced)."""
     dest = _writable(path)
     # one index dtype for indptr and indices, so scipy wraps the memory-mapped arrays as they are
     idx = np.int32 if model.seen.nnz < 2**31 - 1 else np.int64
     with layout.new_version(dest, model.version, flat.files, keep, (META,),
-                            looks_complete, flat.label) as tmp:
+                            looks_complete, flat.label, on_swap) as tmp:
         arrays: dict[str, NDArray[Any]] = {
             "user_factors": np.ascontiguousarray(model.user_factors, np.float32),
             "film_factors": np.ascontiguousarray(model.film_factors, np.float32),
@@ -137,29 +138,31 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
 
 
 def publish(src: str | os.PathLike[str], path: str | os.PathLike[str],
-            keep: int = layout.KEEP, within: Path | None = None) -> Path:
+            keep: int = layout.KEEP, within: Path | None = None,
+            on_swap: layout.OnSwap | None = None) -> Path:
     """Make the model at ``src`` (a model folder, or one version of one) the current version
     of the model folder ``path``: its files are checked (``load``), hard-linked into a new
     version (copied across file systems), checked again there, and the version is swapped in
     like a save. Returns the path. Raises ``ArtifactError`` when ``src`` is no valid model.
     ``within`` (resolved; the server's models root): the version and each file linked must
     lie in it once links are followed, checked as they are read (a link swapped after the
-    request was checked brought a model from outside)."""
+    request was checked brought a model from outside). ``on_swap``: as ``save``'s, called only
+    when a version is swapped in (not when ``path`` serves that model already)."""
     dest = _writable(path)
     folder = _inside(layout.resolve(src), within)
     if within is not None and folder.is_dir():  # read from a private copy (``staging``): a
         with staged(folder, within, dest) as copy:  # file swapped after its check is not read
-            return publish(copy, dest, keep)
+            return publish(copy, dest, keep, on_swap=on_swap)
     model = load(folder, mmap=True)
     try:
         recorded = json.loads((folder / META).read_text(encoding="utf-8")).get(FILES)
     except (OSError, ValueError, AttributeError):
         recorded = None
     if not isinstance(recorded, dict):  # written before checksums: write it anew, with them
-        return save(model, dest, keep)
+        return save(model, dest, keep, on_swap=on_swap)
     names = [META, *recorded]
     with layout.new_version(dest, model.version, flat.files, keep, (META,),
-                            looks_complete, flat.label) as tmp:
+                            looks_complete, flat.label, on_swap) as tmp:
         if _serves_already(dest, folder):  # a repeated reload (asked under the lock: two at
             raise layout.NothingToWriteError  # once made two copies): no copy of the current
         for name in names:

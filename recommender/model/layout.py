@@ -50,6 +50,7 @@ LOCK = ".lock"
 TMP_PREFIX = ".tmp-"            # a version being written, inside versions/
 LINK_PREFIX = f".{CURRENT}.tmp-"  # a link (or an exchanged folder) being swapped, in MODEL
 KEEP = 2                        # versions kept by default: the current one and the one before
+OnSwap = Callable[[Path, Path | None], None]  # ``new_version``'s: (new version, previous)
 _VERSION_NAME = re.compile(r"(\d{6,})-[A-Za-z0-9._-]*")
 
 
@@ -377,12 +378,13 @@ def _keep_flat(root: Path, label: Callable[[Path], str | None],
 def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[str]],
                 keep: int = KEEP, exposed: Iterable[str] = (),
                 sound: Callable[[Path], bool] | None = None,
-                flat_label: Callable[[Path], str | None] | None = None) -> Iterator[Path]:
+                flat_label: Callable[[Path], str | None] | None = None,
+                on_swap: OnSwap | None = None) -> Iterator[Path]:
     """Yield an empty private folder inside ``root/versions``; when the block ends without
     an exception it becomes the next version (named ``<sequence>-<label>``) and ``current``
-    points at it, leftovers are cleaned (``cleanup``, with ``sound``) and ``exposed`` files
-    are linked at the
-    top (``expose``). Over a flat folder, ``flat_label`` (the flat model's label, or None)
+    points at it (``on_swap(new, previous)`` is then called, the lock held), leftovers are
+    cleaned (``cleanup``, with ``sound``) and ``exposed`` files are linked at the top
+    (``expose``). Over a flat folder, ``flat_label`` (the flat model's label, or None)
     keeps its model as a version first (``_keep_flat``). The caller writes (and
     ``fsync``s) the files. On an exception the new version is removed and nothing else
     changes (a ``root`` this call created is removed again; a flat model kept as a version
@@ -416,6 +418,8 @@ def new_version(root: Path, label: str, flat_files: Callable[[Path], Iterable[st
                 step("renamed")
                 _point(root, final)
                 swapped = True
+                if on_swap is not None:
+                    on_swap(final, previous)
             except NothingToWriteError:  # the block's check, under the lock (``publish``)
                 shutil.rmtree(tmp, ignore_errors=True)
                 return

@@ -115,8 +115,14 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
     if _same_meta(chosen.folder, before):
         raise ArtifactError(f"{chosen.name} holds the model the current version "
                             f"({before.name}) serves already; nothing to roll back")
+    swap: list[list[str | None]] = []
+
+    def swapped(new: Path, previous: Path | None) -> None:  # the folder's lock held
+        swap.append([new.name, *_meta_texts(new, "model_version"),
+                     *(_meta_texts(previous, "model_version") if previous else [None])])
+
     try:  # ``load`` first: the seal, then every file's size and SHA-256
-        artifact.publish(chosen.folder, root)
+        artifact.publish(chosen.folder, root, on_swap=swapped)
     except ArtifactError as e:
         raise ArtifactError(f"cannot roll back to {chosen.name}: {e}; the model folder is "
                             "unchanged") from None
@@ -127,10 +133,14 @@ def rollback(model: str | os.PathLike[str], to: str | None = None) -> dict[str, 
         raise ArtifactError(f"cannot roll back to {chosen.name}: it was removed meanwhile (a "
                             "save or a rollback to the folder since kept the two newest "
                             f"versions); see `recommender info {root} --versions`") from None
-    served = layout.resolve(root)
-    return {"model_folder": str(root), "rolled_back_to": chosen.name, "version": served.name,
-            "previous_version": _meta_texts(before, "model_version")[0],
-            "model_version": _meta_texts(served, "model_version")[0]}
+    if not swap:  # made current meanwhile (a rollback to it under the lock first)
+        raise ArtifactError(f"{chosen.name} holds the model the current version "
+                            f"({layout.resolve(root).name}) serves already; nothing to roll back")
+    # read as ``current`` was swapped, with the lock held: read after, a save that landed
+    # since had removed the version replaced (previous_version None) and was named instead
+    version, model_version, previous = swap[0]
+    return {"model_folder": str(root), "rolled_back_to": chosen.name, "version": version,
+            "previous_version": previous, "model_version": model_version}
 
 
 def _meta_texts(folder: Path, *keys: str) -> list[str | None]:
