@@ -11,6 +11,14 @@ def clipped(value: str, most: int = 40) -> str:
     return repr(value if len(value) <= most else value[:most] + "...")
 
 
+class Terminated(BaseException):
+    """SIGTERM (``kill``, a job's time limit, a container stopping), raised in the main thread
+    so that every ``with`` block cleans up as on Ctrl-C: an export's temporary file was left
+    behind, since Python's default SIGTERM ends the process at once. Here, below every layer,
+    so that a Spark session's handler raises it too (``recommender.spark.session``); the CLI
+    says "terminated" and exits 143."""
+
+
 class RecommenderError(Exception):
     """Base class of every error the engine reports to a person."""
 

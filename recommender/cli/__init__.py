@@ -41,6 +41,7 @@ from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
+from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
 from recommender.io.atomic import PLACED
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
@@ -315,12 +316,6 @@ def _show_defaults(parser: argparse.ArgumentParser, fallback: dict[str, Any],
         shown = (f"default: chosen on a validation split; {value} with --no-tune{unsearched}"
                  if action.dest in tuned else f"default: {value}").replace("%", "%%")
         action.help = f"{action.help} ({shown})" if action.help else shown
-
-
-class Terminated(BaseException):
-    """SIGTERM (``kill``, a job's time limit, a container stopping), raised in the main thread
-    so that every ``with`` block cleans up as on Ctrl-C: an export's temporary file was left
-    behind, since Python's default SIGTERM ends the process at once."""
 
 
 def _on_sigterm(signum: int, frame: object) -> None:

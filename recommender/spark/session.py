@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from recommender.errors import RecommenderError
+from recommender.errors import RecommenderError, Terminated
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -200,7 +200,8 @@ PY4J_NOISE = frozenset({"Exception while sending command.",
 
 
 class _Interrupt(logging.Filter):
-    """Ctrl-C around a session ``session_scope`` starts on the main thread.
+    """Ctrl-C (and SIGTERM, as ``Terminated``) around a session ``session_scope`` starts on the
+    main thread.
 
     pyspark's own handler (installed when a SparkContext starts on the main thread) cancels
     the jobs inside the very py4j call the signal interrupts: a reentrant read, and py4j's
@@ -218,16 +219,23 @@ class _Interrupt(logging.Filter):
         self.spark: SparkSession | None = None  # set when started here: its jobs are cancelled
         self.hit = False
         self.started = False
+        self.signum = signal.SIGINT  # the first signal's
+
+    def stop(self) -> BaseException:
+        """What the first signal raises: ``KeyboardInterrupt``, or ``Terminated`` (SIGTERM)."""
+        return Terminated() if self.signum == signal.SIGTERM else KeyboardInterrupt()
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         first = not self.hit
         self.hit = True
+        if first:
+            self.signum = signal.Signals(signum)
         logging.getLogger("py4j").setLevel(logging.CRITICAL + 1)
         if first and not self.started:
             return  # while the JVM starts: kept, and the session stopped once it has started
         if first:
             threading.Thread(target=self._cancel, daemon=True).start()
-        raise KeyboardInterrupt
+        raise self.stop()
 
     def _cancel(self) -> None:
         with contextlib.suppress(Exception):  # the JVM may be going already
@@ -257,8 +265,8 @@ class _Interrupt(logging.Filter):
         try:
             while thread.is_alive():
                 thread.join(0.1)
-        except KeyboardInterrupt:  # a second Ctrl-C while the JVM starts: it ends here, and
-            # its start-up lines with it (they came after "interrupted")
+        except (KeyboardInterrupt, Terminated):  # a second Ctrl-C while the JVM starts: it
+            # ends here, and its start-up lines with it (they came after "interrupted")
             _end_tree(_children() - before)
             thread.join(STOP_WAIT)  # the start fails now, under this filter (py4j silenced)
             raise
@@ -271,7 +279,7 @@ class _Interrupt(logging.Filter):
         if self.hit:
             if created:
                 _quiet_stop(session)
-            raise KeyboardInterrupt
+            raise self.stop()
         return session, created
 
 
@@ -340,12 +348,29 @@ def _quiet_stop(spark: SparkSession) -> None:
     spark.stop()
 
 
+def _stop_aside(spark: SparkSession) -> None:
+    """``_quiet_stop`` on a thread of its own, waited for; its failure is dropped (a stop is
+    under way already). py4j gives each thread its own connection, and the main thread's may
+    be owed the answer of the call the signal broke off: a stop sent on it read that answer
+    as its own, and py4j's ``KeyError: 'm'`` traceback ended the command (exit 1) in place of
+    "interrupted" or "terminated"."""
+    def stop() -> None:
+        with contextlib.suppress(Exception):
+            _quiet_stop(spark)
+
+    thread = threading.Thread(target=stop, name="spark-stop", daemon=True)
+    thread.start()
+    thread.join()
+
+
 @contextmanager
 def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSession]:
     """``spark`` when given, else ``get_session(master)``; a session started here is stopped
     when the block ends, one that was handed in or already active is left running. On the
     main thread, Ctrl-C cancels a session started here and ends the block with
-    ``KeyboardInterrupt``, without py4j's or the JVM's tracebacks (``_Interrupt``)."""
+    ``KeyboardInterrupt``, without py4j's or the JVM's tracebacks (``_Interrupt``); SIGTERM
+    likewise, with ``Terminated``, so that the block's own cleanup runs (it ended the process
+    at once: an export's temporary folder stayed beside ``--out``)."""
     main = threading.current_thread() is threading.main_thread()
     if spark is None and main:
         require_pyspark()
@@ -366,6 +391,7 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
         return
     interrupt = _Interrupt()
     before: Any = signal.signal(signal.SIGINT, interrupt)
+    before_term: Any = signal.signal(signal.SIGTERM, interrupt)
     py4j = logging.getLogger("py4j")
     level = py4j.level
     logging.getLogger().addFilter(interrupt)
@@ -373,9 +399,9 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
         spark, created = interrupt.start(master)
         try:
             yield spark
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Terminated):
             if created:
-                _quiet_stop(spark)
+                _stop_aside(spark)
                 created = False
             raise
         except Exception:
@@ -385,14 +411,16 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
             # job's Py4JJavaError, which pyspark raises in a finally: a Python traceback
             # and Java stack traces, exit 1, in place of "interrupted"
             if created:
-                _quiet_stop(spark)
+                _stop_aside(spark)
                 created = False
-            raise KeyboardInterrupt from None
+            raise interrupt.stop() from None
         finally:
             if created:
                 spark.stop()
     finally:
         signal.signal(signal.SIGINT, before if before is not None else signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, before_term if before_term is not None else
+                      signal.SIG_DFL)
         logging.getLogger().removeFilter(interrupt)
         py4j.setLevel(level)
 
