@@ -9,7 +9,6 @@ segments).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import signal
 import sys
@@ -402,10 +401,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise InvalidParameterError("--spark-master applies with --engine spark only")
         if hasattr(args, "spark_master") and args.spark_master is None:
             args.spark_master = SPARK_MASTER
-        # not around Spark: raised inside py4j's socket read, it left the JVM writing and the
-        # session's stop() failing (Python's own SIGTERM ends such a run at once)
-        spark = getattr(args, "engine", None) == "spark"
-        with contextlib.nullcontext() if spark else _terminable():
+        # around Spark too: a session started for the command takes SIGTERM as it takes
+        # Ctrl-C (``spark.session.session_scope``: raised here inside py4j's socket read, it
+        # left the JVM writing and the session's stop() failing); Python's own SIGTERM ended
+        # the command at once, before and after the session as well (a plan's new store
+        # stayed behind, empty)
+        with _terminable():
             code: int = args.func(args)
         return code
     except (RecommenderError, argparse.ArgumentTypeError) as e:

@@ -240,7 +240,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from recommender.cli import _terminable
 
     before = layout.resolve(args.out).resolve()  # what is served until the swap
-    # SIGTERM as Ctrl-C while saving, Spark's run over too (main sets it for the local engine)
+    # SIGTERM as Ctrl-C while saving (main sets it for the whole command; kept for callers)
     with _terminable():
         try:  # the model carries its cinema table (distribution)
             with warnings_said():  # a flat model not kept to roll back to (model.flat)

@@ -137,9 +137,12 @@ sys.exit(main(sys.argv[1:]))
 """
 
 
-def test_sigterm_to_a_plan_after_it_opened_a_new_store_leaves_no_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("engine", ["local", "spark"])
+def test_sigterm_to_a_plan_after_it_opened_a_new_store_leaves_no_file(
+        tmp_path: Path, engine: str) -> None:
     """A real SIGTERM to a child process, sent once it says it is loading the model (after
-    the store was opened)."""
+    the store was opened, before Spark starts). With ``--engine spark`` Python's default
+    SIGTERM ended the command at once, outside the Spark session too."""
     slate = tmp_path / "slate.csv"
     slate.write_text("film_id,budget\nf1,10\n", encoding="utf-8")
     db = tmp_path / "s.db"
@@ -147,7 +150,7 @@ def test_sigterm_to_a_plan_after_it_opened_a_new_store_leaves_no_file(tmp_path: 
     env["PYTHONPATH"] = str(ROOT)
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, "plan", str(tmp_path / "model"), "--slate", str(slate),
-         "--out", str(tmp_path / "plan.csv"), "--store", str(db)],
+         "--out", str(tmp_path / "plan.csv"), "--store", str(db), "--engine", engine],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=env)
     assert child.stderr is not None
     try:
