@@ -110,6 +110,9 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
             if value.strip().casefold() == NO_VALUE:
                 resolved.append(_no_value(name, value, known, blank, valid))
                 continue
+            if value == "" and blank:  # NO_VALUE resolved: resolving a resolved cut is a no-op
+                resolved.append(value)
+                continue
             try:
                 resolved.append(_resolve(value, known, what, valid, more))
             except InvalidParameterError as e:

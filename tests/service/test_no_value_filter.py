@@ -140,3 +140,37 @@ def test_the_schema_pattern_takes_no_value(client: TestClient) -> None:
     pattern = next(p for p in params if p["name"] == "filter")["schema"]["items"]["pattern"]
     assert re.fullmatch(pattern, "region=(no value)") and re.fullmatch(pattern,
                                                                          "Region=(No Value)")
+
+
+@pytest.mark.parametrize("min_cell", [1, 10_000])
+def test_no_value_beside_pseudonyms_passes_the_privacy_check(
+        folder: Path, model: Model, model_dir: Path, min_cell: int) -> None:
+    """A pseudonymised page cut by region=(no value) is checked as any cut is: the filter's
+    class is the users without a region (the privacy check resolved the resolved cut again,
+    and its "" was an unknown value: every such page was refused, at any minimum cell)."""
+    from recommender.errors import InvalidParameterError
+    from recommender.query.filters import candidate_mask, resolve_filters
+    from recommender.query.linkable import check_filtered
+
+    want = _oracle(folder, model)
+    cut = resolve_filters(model, {"region": "(no value)"})
+    assert resolve_filters(model, cut) == cut
+    mask = candidate_mask(model, None, cut)
+    assert mask is not None and set(model.users.ids[mask].tolist()) == want
+    users = np.flatnonzero(mask)
+    if min_cell <= len(want):
+        check_filtered(model, cut, (), users, min_cell)
+    else:
+        with pytest.raises(InvalidParameterError, match="share the region the rows are "
+                                                        "filtered by with fewer than 10000"):
+            check_filtered(model, cut, (), users, min_cell)
+    with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False,
+                                        pseudonym_key="k" * 32, min_cell=min_cell))) as c:
+        r = c.get(f"/films/{model.films.ids[0]}/audience", params={
+            "k": model.n_users, "exclude_seen": "false", "filter": "region=(no value)",
+            "pseudonymize": "true"})
+    if min_cell <= len(want):
+        assert r.status_code == 200, r.text
+        assert r.json()["total"] == len(want)
+    else:
+        assert r.status_code == 422 and "fewer than 10000 users" in r.json()["detail"]
