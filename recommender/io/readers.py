@@ -334,10 +334,16 @@ _SIDE_TABLE = re.compile(r"(users|films|movies)\.(csv|tsv|txt|parquet|pq|jsonl?|
 def _warn_unread_tables(d: Path) -> None:
     """Warn of a project folder's users or films table under another name than ``SIDE_TABLES``
     (``users.pq``, ``Films.csv``, ``films.tsv``): the model trained without its attributes or
-    titles, without a word."""
+    titles, without a word), or of a folder named as one (``users.parquet/`` of part files, as
+    Spark writes it: ``side_tables`` reads files only)."""
     read = {n for names in SIDE_TABLES.values() for n in names}
     for q in sorted(d.iterdir()):
-        if _SIDE_TABLE.fullmatch(q.name) and q.name not in read:
+        if _SIDE_TABLE.fullmatch(q.name) and q.is_dir():
+            kind = "users" if q.name.lower().startswith("users") else "films"
+            warnings.warn(f"{q} is a folder, not read: a project folder's {kind} table is one "
+                          f"file, {kind}.csv or {kind}.parquet; write it as one file (or give "
+                          f"one as --{kind})", stacklevel=3)
+        elif _SIDE_TABLE.fullmatch(q.name) and q.name not in read:
             kind = "users" if q.name.lower().startswith("users") else "films"
             text = q.name.lower().endswith((".csv", ".tsv", ".txt"))  # sniffed: renamed, read
             parquet = q.name.lower().endswith((".parquet", ".pq"))

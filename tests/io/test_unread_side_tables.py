@@ -49,3 +49,21 @@ def test_train_says_it_as_a_warning_line(tmp_path: Path,
     err = capsys.readouterr().err.splitlines()
     assert [line[:40] for line in err] == [f"warning: {d / 'films.tsv'}"[:40],
                                            f"warning: {d / 'users.pq'}"[:40]]
+
+
+def test_a_table_written_as_a_folder_of_parts_is_named(tmp_path: Path) -> None:
+    """``users.parquet/`` as Spark writes it (a folder of part files) was named as not read
+    before Parquet side tables were read, and then left out without a word: only a file of
+    that name is read."""
+    d = tmp_path / "data"
+    (d / "users.parquet").mkdir(parents=True)
+    pd.DataFrame({"user_id": ["u1", "u2"], "film_id": ["f1", "f1"]}).to_csv(
+        d / "interactions.csv", index=False)
+    pd.DataFrame({"user_id": ["u1"], "region": ["North"]}).to_parquet(
+        d / "users.parquet" / "part-00000.parquet", index=False)
+    with pytest.warns(UserWarning) as caught:
+        inter = load(d)
+    assert inter.user_table is None
+    assert [str(w.message) for w in caught] == [
+        f"{d / 'users.parquet'} is a folder, not read: a project folder's users table is one "
+        "file, users.csv or users.parquet; write it as one file (or give one as --users)"]
