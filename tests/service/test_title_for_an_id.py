@@ -80,3 +80,30 @@ def test_no_title_exactly_says_only_the_matches(client: TestClient, model_dir: P
     # 'Carnival' is The Carnival for search (the article aside), but no film's title exactly
     for said in _both(client, model_dir, capsys, argument):
         assert "it is the title of" not in said and "matches titles:" in said
+
+
+def test_the_titles_are_folded_once_per_model(model_dir: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every title stripped and lower-cased is worked out once per model, not on each unknown
+    film's 404 (45 ms a request at 100k titles; the search's own hint takes 1 to 13 ms), and
+    the films found are those a plain loop over the titles finds."""
+    from recommender.query.hints import titled_exactly
+
+    model = artifact.load(model_dir)
+    calls = []
+    lower = np.char.lower
+
+    def counted(a: np.ndarray) -> np.ndarray:
+        calls.append(len(a))
+        return lower(a)
+
+    monkeypatch.setattr(np.char, "lower", counted)
+    titles = [str(t) for t in model.catalog.titles]
+    years = [int(y) for y in model.catalog.years]
+    for text in ("heat", " HEAT (1995) ", "silent carnival", "film 7", "heat wave (1991)", "x"):
+        plain, _, year = text.strip().lower().rpartition(" (")
+        want = [i for i, t in enumerate(titles) if t.strip().lower() == text.strip().lower()
+                or (plain and year.rstrip(")").isdigit() and t.strip().lower() == plain.strip()
+                    and years[i] == int(year.rstrip(")")))]
+        assert titled_exactly(model, text).tolist() == want
+    assert calls == [model.n_films]
