@@ -82,7 +82,7 @@ def check_place(model: Model, by: str) -> str:
     # "its place attributes are: none" and nothing more)
     listed = ", ".join(have) if have else (
         f"none ({', '.join(PLACE_ATTRIBUTES)} are columns of the users file: train with a "
-        "users.csv beside the log, or --users FILE, holding one)")
+        "users.csv or users.parquet beside the log, or --users FILE, holding one)")
     if by.strip().lower() in have:
         return by.strip().lower()
     if by in model.user_table.attributes:

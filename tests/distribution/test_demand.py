@@ -282,7 +282,8 @@ def test_a_model_without_places_says_how_to_get_them(model: Model) -> None:
     with pytest.raises(InvalidParameterError) as err:
         demand_by_place(bare, str(model.films.ids[0]), "region")
     assert ("its place attributes are: none (region, city, cinema, zip_zone are columns of "
-            "the users file: train with a users.csv beside the log, or --users FILE"
+            "the users file: train with a users.csv or users.parquet beside the log, or "
+            "--users FILE"
             ) in str(err.value)
 
 
