@@ -37,9 +37,13 @@ function redrawNotice(id, text, label) {
 // the served model changed under the page: its segments, labels and numbers are the old
 // model's until the page is drawn again (a page whose every answer came from the new one,
 // the first page after a reload, says nothing)
-window.addEventListener("studio:model-changed", (e) => pageSawOtherModel(e.detail) && redrawNotice("model-changed",
-  `The served model changed (now ${e.detail}): this page shows the previous model's segments and numbers. `,
-  "Redraw with the new model"));
+// The footer follows at once: it named the old model beside the notice of the new one
+window.addEventListener("studio:model-changed", (e) => {
+  sourceLine();
+  if (pageSawOtherModel(e.detail)) redrawNotice("model-changed",
+    `The served model changed (now ${e.detail}): this page shows the previous model's segments and numbers. `,
+    "Redraw with the new model");
+});
 
 // the server's largest page changed (a restart with another RECOMMENDER_MAX_K): the page's
 // sizes and download buttons were drawn for the old one
@@ -50,14 +54,17 @@ window.addEventListener("studio:limits-changed", (e) => redrawNotice("limits-cha
 // the footer says where every page's numbers come from: the served model's version and the
 // campaign events folded into its answers since training (asked again on each page, as
 // events arrive without a new version); a caller /health shows no model keeps the sentence
+let lineAsked = 0;  // only the latest ask paints the line (an older answer names an older model)
 async function sourceLine() {
   const line = document.getElementById("model-line");
+  const mine = ++lineAsked;
   let m = null;
   let failed = "";
   try { m = (await getJson("/health")).model; } catch (e) {
     failed = e.status === 0 ? "the engine could not be reached just now"
       : `the engine's /health failed just now (${e.message})`;
   }
+  if (mine !== lineAsked) return;
   // an engine out of reach, or a /health that failed (a 502 from a proxy): the line named
   // the model of an earlier answer, as if it stood behind the error on the page
   if (line && failed) {
