@@ -45,6 +45,17 @@ window.addEventListener("studio:model-changed", (e) => {
     "Redraw with the new model");
 });
 
+// settings of the address a page could not use (ignoredSettings): said in the live region
+// above the page, all of them (a page's sections each add theirs), until the next page
+window.addEventListener("studio:settings-ignored", (e) => {
+  const box = document.getElementById("page-notice");
+  const items = [...(box.items || []), ...e.detail];
+  box.items = items;
+  box.className = "warning";
+  box.replaceChildren(`${items.length === 1 ? "A setting" : `${items.length} settings`} of this page's address could not be used: `,
+    items.map(([key, value, why]) => `${key}=${value.length > 40 ? `${value.slice(0, 40)}…` : value} (${why})`).join("; "), ". The rest of the address is applied.");
+});
+
 // the server's largest page changed (a restart with another RECOMMENDER_MAX_K): the page's
 // sizes and download buttons were drawn for the old one
 window.addEventListener("studio:limits-changed", (e) => redrawNotice("limits-changed",
@@ -84,6 +95,10 @@ let drawn = false;  // a page was drawn since the studio loaded
 async function route() {
   newPage();
   sourceLine();
+  const notice = document.getElementById("page-notice");
+  notice.items = [];
+  notice.removeAttribute("class");
+  notice.replaceChildren();
   document.getElementById("model-changed")?.remove();
   document.getElementById("limits-changed")?.remove();
   // each route renders into a page of its own: a view still loading when the user moves on

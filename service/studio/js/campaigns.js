@@ -2,7 +2,8 @@
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
-import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence } from "./ui.js";
+import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
+  ignoredSettings } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -180,6 +181,9 @@ async function detail(view, planId, params) {
   // server's default window, without a word); a number the plan cannot have is not read
   const bookmarked = Number((params && params.get("sent_waves")) || NaN);
   const sentFromUrl = Number.isInteger(bookmarked) && bookmarked >= 1 && bookmarked <= most ? bookmarked : undefined;
+  if (params?.get("sent_waves") && sentFromUrl === undefined) {  // said above the page, not dropped unsaid
+    ignoredSettings([["sent_waves", params.get("sent_waves"), `waves already sent must be a whole number from 1 to ${most}: the server's default is used`]]);
+  }
   // empty until the server's default is known: a 1 shown meanwhile read as "1 sent" to a
   // marketer who wanted 1 (typing it changed nothing), then flipped to all waves
   const sent = h("input", { id: "sent-waves", type: "number", min: 1, max: most,
@@ -383,8 +387,9 @@ export async function campaigns(view, rest, params) {
     await detail(view, planId, params);
     return;
   }
-  const asked = Number.parseInt((params && params.get("offset")) || "0", 10);
-  const offset = Number.isFinite(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored
+  const asked = Number((params && params.get("offset")) || 0);
+  const offset = Number.isInteger(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored, and said
+  if (offset !== asked) ignoredSettings([["offset", params.get("offset"), "the plans to skip must be a whole number from 0: the newest are shown"]]);
   let body;
   try {
     body = await getJson(`/campaigns${query({ limit: LIST_PAGE, offset })}`);

@@ -1,7 +1,7 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
 import { filmPath, getJson, setHashParams } from "./api.js";
-import { h, int, count, num, days, pagedTable, pct, section, table, errorBox } from "./ui.js";
+import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ignoredSettings } from "./ui.js";
 
 // /health's model (its place_attributes), asked once per page load and again for a new model;
 // null when /health could not say (a failed request, or no model shown to this caller), which
@@ -137,6 +137,9 @@ export function distributionSection(id, params) {
     if (!by.options.length) {
       const found = await fillPlaces(by, out, { wanted, retry: "change the screens or reload the page to try again" });
       if (mine !== seq || !found || !found.length) return;
+      if (wanted && !found.includes(wanted) && out.isConnected) {
+        ignoredSettings([["by", wanted, `no such place attribute in this model (${found.join(", ")}): demand by ${by.value} is shown`]]);
+      }
     }
     if (!screens.checkValidity()) {  // said here: it was sent (a 422) and kept in the bookmark
       out.replaceChildren(errorBox(`screens to share out must be a whole number from 1 to ${int(MAX_SCREENS)}, got “${screens.value}”`));

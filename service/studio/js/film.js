@@ -3,7 +3,8 @@
 import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
-  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence } from "./ui.js";
+  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
+  ignoredSettings } from "./ui.js";
 
 const PAGE = 25;
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
@@ -121,15 +122,26 @@ function similar(body) {
 function audienceTable(id, summary, segments, attributes, params) {
   // what a bookmark or a typed URL holds is checked against what this model offers: a value
   // it no longer has is dropped (it would 422 on every change), a bad offset is 0
+  // (and said above the page: a bookmark's bad values were dropped without a word)
   const offset = Number(params.get("offset") || 0);
-  const known = (v, options) => (options.includes(v) ? v : "");
+  const ignored = [];
+  const known = (key, options, why) => {
+    const v = params.get(key) || "";
+    if (v && !options.includes(v)) ignored.push([key, v, why]);
+    return options.includes(v) ? v : "";
+  };
   const state = {
-    tier: known(params.get("tier") || "", RINGS),
-    segment: known(params.get("segment") || "", segments.map((s) => String(s.segment))),
-    filter: known(params.get("filter") || "", Object.entries(attributes || {}).flatMap(([a, vs]) =>
-      vs.map((v) => `${a}=${v}`))),
+    tier: known("tier", RINGS, `no such ring (${RINGS.join(", ")}): all rings are shown`),
+    segment: known("segment", segments.map((s) => String(s.segment)),
+      "no such segment in this model: all segments are shown"),
+    filter: known("filter", Object.entries(attributes || {}).flatMap(([a, vs]) =>
+      vs.map((v) => `${a}=${v}`)), "no such attribute value in this model: no attribute filter is used"),
     offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
   };
+  if (state.offset !== offset) {
+    ignored.push(["offset", params.get("offset"), "the users to skip must be a whole number from 0: the first page is shown"]);
+  }
+  ignoredSettings(ignored);
   const out = h("div", { "aria-live": "polite" });
   const labels = new Map(segments.map((s) => [String(s.segment), s.label]));
   const tierSel = h("select", { id: "tier" }, h("option", { value: "" }, "all rings"),

@@ -53,6 +53,13 @@ export function refocusAfterRemoval(container, index, fallback) {
   (buttons[Math.min(index, buttons.length - 1)] || fallback).focus();
 }
 
+/** Say the settings of the page's address that could not be used (``items``: [key, value as
+    written, why and what is used instead]), in the notice above the page (app.js): a bookmark
+    with k=abc or tier=gold was drawn with the default in their place without a word. */
+export function ignoredSettings(items) {
+  if (items.length) window.dispatchEvent(new CustomEvent("studio:settings-ignored", { detail: items }));
+}
+
 export function loading(what) {
   return h("p", { class: "loading", role: "status" }, `Loading ${what}…`);
 }

@@ -2,7 +2,7 @@
 
 import { answeredBy, capToServer, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, answerForm,
-  count, loading, userHref, sentence } from "./ui.js";
+  count, loading, userHref, sentence, ignoredSettings } from "./ui.js";
 
 const DEFAULT_K = 10;
 
@@ -118,11 +118,18 @@ export async function userPage(view, rest, params) {
 
 async function draw(view, id, params) {
   let k = kOf(params);
+  const raw = (params.get("k") || "").trim();
+  const ignored = raw && String(k) !== raw && Number(raw) !== k
+    ? [["k", raw, `films to show must be a whole number from 1: ${DEFAULT_K} are shown`]] : [];
   const most = (await serverLimits()).max_k;
-  if (most && k > most) k = most;  // a bookmark from a server with a larger limit
+  if (most && k > most) {  // a bookmark from a server with a larger limit
+    ignored.push(["k", String(k), `this server shows at most ${int(most)} films: ${int(most)} are shown`]);
+    k = most;
+  }
   const [body, health] = await Promise.all([getJson(userPath(id, { k })),
     getJson("/health").catch(() => ({}))]);
   if (!view.isConnected) return;  // the user moved on: the tab keeps the title of the page shown
+  ignoredSettings(ignored);
   const model = health.model || {};
   document.title = `User ${id} · Audience Studio`;
   setHashParams({ k: k === DEFAULT_K ? "" : k });

@@ -1,0 +1,68 @@
+"""A bookmark (the page's address) holding values a page cannot use (k=abc, an unknown ring, a
+negative offset) had them dropped without a word: the page says which were not used and why,
+in a status notice above it, and applies the rest. Oracle: the server's own segments, films
+and users, read directly."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from studio_http import api
+
+
+def _notice(page: Any) -> str:
+    page.wait_for_selector("#page-notice:not(:empty)")
+    assert page.get_attribute("#page-notice", "role") == "status"
+    return str(page.inner_text("#page-notice"))
+
+
+def test_a_film_bookmark_says_what_it_could_not_use(served_demo: Any, watched: Any) -> None:
+    page = watched.page
+    film = api(served_demo, "/films?limit=1")["films"][0]["film_id"]
+    segment = str(api(served_demo, "/segments")["segments"][0]["segment"])
+    page.goto(f"{served_demo.base}/studio/#/film/{quote(film, safe='')}"
+              f"?tier=gold&offset=-5&segment={segment}")
+    page.wait_for_selector("#audience-status")
+    said = _notice(page)
+    assert "tier=gold" in said and "no such ring" in said
+    assert "offset=-5" in said and "segment=" not in said
+    assert page.input_value("#segment") == segment  # the rest of the bookmark applied
+    assert page.input_value("#tier") == ""
+    assert f"segment={segment}" in page.evaluate("location.hash")
+    assert watched.axe() == []
+    page.click("nav a[data-nav=search]")  # another page: the notice is about the old one
+    page.wait_for_selector("#results")
+    assert page.inner_text("#page-notice") == ""
+    watched.assert_clean()
+
+
+def test_a_user_bookmark_with_a_bad_k(served_demo: Any, watched: Any) -> None:
+    page = watched.page
+    film = api(served_demo, "/films?limit=1")["films"][0]["film_id"]
+    user = api(served_demo, f"/films/{quote(film, safe='')}/audience?k=1")["users"][0]["user_id"]
+    for k in ("abc", "-3"):
+        page.goto(f"{served_demo.base}/studio/#/user/{quote(user, safe='')}?k={k}")
+        page.wait_for_selector("#user-films table")
+        said = _notice(page)
+        assert f"k={k}" in said and "whole number from 1" in said
+        shown = page.locator("#user-films tbody tr").count()
+        assert page.input_value("#user-k") == str(shown)  # drawn with the default instead
+    page.goto(f"{served_demo.base}/studio/#/user/{quote(user, safe='')}?k=3")
+    page.wait_for_selector("#user-films table")
+    assert page.locator("#user-films tbody tr").count() == 3
+    assert page.inner_text("#page-notice") == ""  # nothing to say of a good bookmark
+    watched.assert_clean()
+
+
+def test_search_and_campaign_list_offsets(served_demo: Any, watched: Any) -> None:
+    page = watched.page
+    page.goto(f"{served_demo.base}/studio/#/search?genre=Drama&offset=abc")
+    page.wait_for_selector("#results table")
+    said = _notice(page)
+    assert "offset=abc" in said
+    assert page.input_value("#genre") == "Drama"
+    page.goto(f"{served_demo.base}/studio/#/campaigns?offset=-1")
+    page.wait_for_selector("h1:text-is('Campaigns')")
+    assert "offset=-1" in _notice(page)
+    watched.assert_clean()
