@@ -17,6 +17,17 @@ def api(served: Any, path: str, body: Any = None, timeout: float = 30) -> Any:
         return json.loads(r.read())
 
 
+def stored_plan(served: Any, nth: int, budget: int, seed: int, waves: int | None = None
+                ) -> dict[str, Any]:
+    """``POST /campaigns/plan`` of the ``nth`` film the server lists (each test its own film,
+    so that no plan of another test holds its users), answered as the server answers."""
+    film = api(served, f"/films?limit={nth + 1}")["films"][nth]["film_id"]
+    body: dict[str, Any] = {"films": [{"film_id": film, "budget": budget}], "seed": seed}
+    if waves is not None:
+        body["waves"] = waves
+    return dict(api(served, "/campaigns/plan", body))
+
+
 def api_text(served: Any, path: str) -> str:
     with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
         return r.read().decode("utf-8")

@@ -3,7 +3,7 @@
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings } from "./ui.js";
+  ignoredSettings, daySpan } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -96,6 +96,7 @@ function reportView(report) {
   // probabilities without a horizon in days (a log without timestamps, or no calibration):
   // the server does not stretch them to the window, and the column said "within 30 days"
   const unscaled = !!report.predicted && report.predicted.factor === null;
+  const span = report.window_days === null || report.window_days === undefined ? "– days" : daySpan(report.window_days);
   const said = report.horizon && report.horizon.description;
   const rows = [{ name: "overall", ...report.overall },
     ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
@@ -115,7 +116,7 @@ function reportView(report) {
       format: countInterval },
     { key: "predicted_target_conversions", label: unscaled
       ? "Predicted target conversions (not scaled to the window, see above; without contact)"
-      : `Predicted target conversions (within ${report.window_days ?? "–"} days, without contact)`,
+      : `Predicted target conversions (within ${span}, without contact)`,
       num: true, format: (v) => num(v, 1) },
     // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
     // which of its targets the uplift leaves out (a wave of a film without controls)
@@ -125,13 +126,13 @@ function reportView(report) {
   const method = report.method || {};
   return section("Report",
     h("p", { class: "note" }, `${int(report.events_read)} events read in the window; a conversion is an event for the film by the `,
-      `contacted (or held-out) user within ${report.window_days ?? "–"} days of the plan. `,
+      `contacted (or held-out) user within ${span} of the plan. `,
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
       `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
       method.strata ? `Over several films or waves: ${method.strata}.` : ""),
     h("p", { class: "note", id: "report-note" }, wavesCounted(report),
       unscaled ? [" Predicted target conversions: what the plan's probabilities expect of the contacted users had they not been contacted, ",
-        `over the probabilities' own span rather than the ${report.window_days ?? "–"}-day window `,
+        `over the probabilities' own span rather than the window of ${span} `,
         `(${report.predicted.scaling || "not scaled: the probabilities have no horizon in days"}).`,
         said ? ` The plan's probabilities: ${sentence(said)}` : ""]
         : " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),

@@ -43,6 +43,21 @@ export const num = (x, digits = 3) => {
 // to the server's 3 decimals without trailing zeros (a calibration horizon of 6 hours read
 // "within 0 days")
 export const days = (x) => (Number(x) >= 10 ? num(x, 0) : String(Number(fixed(Number(x), 3))));
+/** A span given in days, with its unit, as a person reads it: ``days``' digits ("30 days",
+    "1.5 days"), and under a day its length in hours, minutes or seconds too ("0.333 days
+    (8 hours)"); a span under a thousandth of a day to 3 significant digits, not "0" (a report
+    window typed 0.333333333 was repeated with all its digits). */
+export function daySpan(x) {
+  const d = Number(x);
+  const text = d >= 0.001 || d <= 0 ? days(d) : String(Number(d.toPrecision(3)));
+  const unit = text === "1" ? "day" : "days";
+  if (!(d > 0 && d < 1)) return `${text} ${unit}`;
+  const round = (n) => Number(n.toPrecision(3));
+  const [n, noun] = round(d * 24) >= 1 ? [d * 24, "hour"] : round(d * 1440) >= 1 ? [d * 1440, "minute"]
+    : [d * 86400, "second"];
+  const said = String(round(n));
+  return `${text} ${unit} (${said} ${noun}${said === "1" ? "" : "s"})`;
+}
 export const lift = (x) => (x === null || x === undefined ? "–" : `×${fixed(Number(x), 2)}`);
 
 // after removing item `index` of a list of remove buttons, focus moves to the button now at
