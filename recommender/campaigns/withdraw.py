@@ -163,6 +163,25 @@ def previous_plan(conn: sa.Connection, plan_id: str) -> str | None:
     return None if up is None else str(up)
 
 
+def next_waves(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
+    """The next waves planned after ``plan_id``, each ``{"plan_id", "sent_waves"`` (of
+    ``plan_id``'s waves, when it was planned), ``"withdrawn"`` (its record, or None)``}``, the
+    most waves sent first (the report's default reads the first): a plan may have several,
+    each a re-plan of the same remaining budget, and its campaign goes on in each one not
+    withdrawn."""
+    with store.engine.connect() as conn:
+        later = _next_waves(conn, plan_id)
+        gone = withdrawn_records(conn, sorted(later))
+    return [{"plan_id": p, "sent_waves": n, "withdrawn": gone.get(p)}
+            for p, n in sorted(later.items(), key=lambda pn: (-pn[1], pn[0]))]
+
+
+def shown_summary(store: CampaignStore, plan_id: str) -> dict[str, Any]:
+    """A stored plan's summary as ``GET /campaigns/{plan_id}`` and ``campaign show`` give it:
+    the stored one (``UnknownPlanError`` for none) with its ``next_waves``."""
+    return {**store.summary(plan_id), "next_waves": next_waves(store, plan_id)}
+
+
 def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:
     """``{next wave: the sent waves of plan_id it was planned after}``."""
     from recommender.campaigns.events import plan_links

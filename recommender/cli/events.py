@@ -383,7 +383,9 @@ def _campaign_show(args: argparse.Namespace) -> int:
                 out.write(chunk)
             out.flush()
             return 0
-        summary = store.summary(args.plan_id)
+        from recommender.campaigns.withdraw import shown_summary
+
+        summary = shown_summary(store, args.plan_id)  # with its next waves, as the API's
     finally:
         store.close()
     if args.json:

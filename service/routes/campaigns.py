@@ -37,7 +37,7 @@ from recommender.campaigns.slate import (
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
-from recommender.campaigns.withdraw import withdraw
+from recommender.campaigns.withdraw import shown_summary, withdraw
 from recommender.errors import NothingToPlanError, PlansClashError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
 from recommender.query.catalog import name_plan_films
@@ -191,7 +191,11 @@ class PlanCreated(BaseModel):
                                                 "the same remaining budget); "
                                                 "``withdrawn`` ({sent_waves, at, via}) once "
                                                 "the plan was withdrawn (POST "
-                                                "/campaigns/{plan_id}/withdraw), absent before")
+                                                "/campaigns/{plan_id}/withdraw), absent before; "
+                                                "from GET /campaigns/{plan_id}, "
+                                                "``next_waves``: each next wave planned after "
+                                                "it ({plan_id, sent_waves, withdrawn}), the "
+                                                "most waves sent first")
 
 
 class PlanList(BaseModel):
@@ -341,7 +345,7 @@ def list_plans(request: Request, engine: EngineDep,
 def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
     plan_id = raw_plan_id(request.scope, plan_id)
     try:
-        return {"plan_id": plan_id, "summary": campaign_store(request).summary(plan_id)}
+        return {"plan_id": plan_id, "summary": shown_summary(campaign_store(request), plan_id)}
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
 

@@ -61,8 +61,9 @@ def test_plan_list_summary_and_csv(client: TestClient, model_dir: Path, tmp_path
     mine = next(p for p in listed["plans"] if p["plan_id"] == plan_id)
     assert mine["titles"] == {f["film_id"]: client.get(
         f"/films/{quote(f['film_id'], safe='')}").json()["title"] for f in FILMS}
-    assert client.get(f"/campaigns/{plan_id}").json() == {"plan_id": plan_id,
-                                                          "summary": summary}
+    # the stored summary, with the plan's next waves (none yet)
+    assert client.get(f"/campaigns/{plan_id}").json() == {
+        "plan_id": plan_id, "summary": {**summary, "next_waves": []}}
     csv = client.get(f"/campaigns/{plan_id}/plan.csv")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     # the library's plan for the same request, with the same id: the same bytes

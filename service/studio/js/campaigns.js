@@ -236,16 +236,7 @@ async function detail(view, planId, params) {
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
     reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
     reportBox.style.minHeight = "";
-    // a next wave planned after this plan: the campaign goes on there, and the server refuses
-    // to withdraw this one (the page asked "This is final", then showed the refusal)
-    if (!(report instanceof Error)) nextWaveOf(report);
     waitForSent();
-  };
-  // only the server's default report names it (a number given, from a bookmark or typed, is
-  // "as set": the section offered Withdraw, then showed the engine's 409)
-  const nextWaveOf = (report) => {
-    const later = /^the next wave (\S+) was planned after /.exec(report.sent_waves_source || "");
-    if (later && withdrawBox) withdrawBox.goesOn(later[1]);
   };
   // the next wave waits for the waves sent: a report that failed left the box empty, and a
   // click planned the next wave as if 1 was sent (said only once it was stored)
@@ -282,6 +273,9 @@ async function detail(view, planId, params) {
       if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
     } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
   } }, "Plan the next wave");
+  const later = plan.summary.next_waves || [];
+  const live = later.filter((n) => !n.withdrawn);
+  const replans = later.filter((n) => !n.withdrawn || n.withdrawn.sent_waves > 0);  // none sent: no re-plan
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     // focusable: the withdrawal redraws the page under the confirm button, and the focus is
@@ -302,14 +296,16 @@ async function detail(view, planId, params) {
     gone && gone.sent_waves === 0 ? "" : reportBox,
     gone ? "" : section("Next wave", h("p", { class: "note", id: "next-wave-note" }, "Re-plans each film's remaining budget: converted users and users ",
       "contacted up to the cap are out, scores use what the events taught, and ",
-      controls ? "a new control group is drawn." : "no control group is drawn (this campaign's control share is 0)."),
+      controls ? "a new control group is drawn." : "no control group is drawn (this campaign's control share is 0).",
+      replans.length ? ` This plan has ${replans.length === 1 ? "a next wave" : `${replans.length} next waves`} already (${replans.map((n) => n.plan_id).join(", ")}): another plans the same remaining budget again.` : ""),
       leaveOut, next, out),
     withdrawBox || "");
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
-  if (withdrawBox && sentFromUrl !== undefined) {  // the default report says whether a next wave was planned
-    getJson(`/campaigns/${encodeURIComponent(planId)}/report`).then(nextWaveOf, () => {});
-  }
+  // the next waves planned after this plan, not withdrawn: the campaign goes on in each, and
+  // the server refuses to withdraw this one (the page asked "This is final", then showed the
+  // refusal); every one is named (the report's default names only the one of most waves sent)
+  if (withdrawBox && live.length) withdrawBox.goesOn(live);
   await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
 }
 
@@ -366,15 +362,15 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
     out.replaceChildren(h("p", { class: "note", id: "withdraw-taken-back" },
       "“Waves already sent” changed: the confirmation was taken back; ask again."));
   };
-  /** A next wave (`next`) was planned after this plan: unless it was withdrawn (then this
-      plan can be), the campaign is withdrawn there, not here. */
-  box.goesOn = async (next) => {
-    const later = await getJson(`/campaigns/${encodeURIComponent(next)}`).catch(() => null);
-    if (!later || !later.summary || later.summary.withdrawn || !buttons.isConnected) return;
-    buttons.replaceChildren(h("p", { class: "note", id: "withdraw-next" },
-      "A next wave was planned after this plan: the campaign goes on in ",
-      h("a", { href: `#/campaigns/${encodeURIComponent(next)}` }, next),
-      ", and is withdrawn there (the engine refuses to withdraw a plan with a next wave not withdrawn)."));
+  /** Next waves (``live``: GET /campaigns/{id}'s next_waves not withdrawn) were planned after
+      this plan: the campaign is withdrawn in each, not here. */
+  box.goesOn = (live) => {
+    const link = (n) => h("li", {}, h("a", { href: `#/campaigns/${encodeURIComponent(n.plan_id)}` }, n.plan_id),
+      ` (planned after ${n.sent_waves === 1 ? "wave 1 was" : `waves 1–${n.sent_waves} were`} sent)`);
+    buttons.replaceChildren(h("div", { class: "note", id: "withdraw-next" },
+      live.length === 1 ? "A next wave was planned after this plan: the campaign goes on in it, and is withdrawn there"
+        : `${live.length} next waves were planned after this plan: the campaign goes on in each of them, and is withdrawn in each`,
+      " (the engine refuses to withdraw a plan with a next wave not withdrawn):", h("ul", {}, live.map(link))));
   };
   return box;
 }
