@@ -346,6 +346,15 @@ class UserAttributes(BaseModel):
     attributes: dict[str, list[str]] = Field(
         description="each user attribute of the model and its values, sorted: what "
                     "?filter=ATTRIBUTE=VALUE takes (any case)")
+    without_value: dict[str, int | None] = Field(
+        description="each user attribute of the model and how many users have no value of it "
+                    "(an empty cell of the users file, no row there, or a user new from "
+                    "campaign events): the users ?filter=ATTRIBUTE=(no value) takes; 0 when "
+                    "every user has one; null when the minimum cell rule hides the count "
+                    "(fewer than min_cell users without a value, or fewer than min_cell with "
+                    "one), never for 0 users")
+    min_cell: int = Field(description="the minimum cell size (users) that hides a count of "
+                                      "without_value")
 
 
 class WatchedRequest(BaseModel):

@@ -26,6 +26,8 @@ from recommender.cli.info import cmd_info
 from recommender.cli.printing import (
     COLD_START_SCORE,
     LOOKALIKE_SCORE,
+    MIN_CELL_SOURCE,
+    NO_VALUE,
     SEGMENT_SHARE,
     film_named,
     hidden_text,
@@ -290,10 +292,18 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         return 0
     if not body["attributes"]:
         print("The model's users have no attributes (no users file was given to train)")
-    _print_table(["attribute", "values", "count"], [
+    without = body["without_value"]
+    _print_table(["attribute", "values", "count", "users without a value"], [
         [name, ", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
-                                         if len(values) > 12 else ""), len(values)]
+                                         if len(values) > 12 else ""), len(values),
+         "hidden" if without[name] is None else plural(without[name], "user", sep=",")]
         for name, values in body["attributes"].items()])
+    if any(n != 0 for n in without.values()):  # hidden ones are some users too
+        print(f"users without a value: --filter 'ATTRIBUTE={NO_VALUE}' lists them")
+    if any(n is None for n in without.values()):
+        cell = body["min_cell"]
+        print(f"hidden: fewer than {plural(cell, 'user', sep=',')} have no value, or fewer "
+              f"than {cell:,} have one {MIN_CELL_SOURCE}")
     return 0
 
 

@@ -284,17 +284,34 @@ def segments_table(model: Model) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------ the model
 
 
-def user_attributes(model: Model) -> dict[str, Any]:
+def user_attributes(model: Model, min_cell: int | None = None) -> dict[str, Any]:
     """``GET /users/attributes``: every user attribute and its values, sorted (no counts,
     as the schema's filter vocabulary lists them). A city named in several regions is listed
     as its towns too (``Springfield (North)``, ``recommender.query.cities``), as a filter
-    takes them: the Studio's filter offered only the name, and dropped a town's bookmark."""
+    takes them: the Studio's filter offered only the name, and dropped a town's bookmark.
+
+    ``without_value``: per attribute, how many users have none (an empty cell of users.csv,
+    no row there, a user new from campaign events), whom ``ATTRIBUTE=(no value)`` filters
+    (``filters.NO_VALUE``); None when the minimum cell rule hides it (``min_cell``, default
+    ``RECOMMENDER_MIN_CELL``): 1 to ``min_cell`` - 1 users without a value, or, the model's
+    user count being published, as few with one (as a film's segments hide the size less
+    the count, ``viewer_segments``). 0 and every user are shown: an empty cell names
+    nobody, and the model's user count is published."""
     attributes = model.user_table.attributes
     towns = city_labels(model)
-    return {"attributes": {name: sorted(_distinct(values)
+    cell = min_cell_from_env() if min_cell is None else min_cell
+    names = sorted(attributes)
+    blank = np.array([np.count_nonzero(np.asarray(attributes[name], dtype=str) == "")
+                      for name in names], np.int64)
+    some = (blank > 0) & (blank < model.n_users)  # none or all: the published user count
+    hidden = some & (few(blank, cell) | few(model.n_users - blank, cell))
+    return {"attributes": {name: sorted(_distinct(attributes[name])
                                         | (_distinct(towns) if name == CITY and towns is not None
                                            else set()))
-                           for name, values in sorted(attributes.items())}}
+                           for name in names},
+            "without_value": {name: None if h else int(n) for name, n, h in zip(
+                names, blank.tolist(), hidden.tolist(), strict=True)},
+            "min_cell": cell}
 
 
 def _distinct(column: NDArray[np.str_]) -> set[str]:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from recommender.query.catalog import user_attributes as attributes_of
 from recommender.query.recommend import recommend_for_watched
 from service.body_cache import recommendations_body
-from service.deps import EngineDep, ServiceDep
+from service.deps import EngineDep, ServiceDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
 from service.schemas import (
@@ -23,9 +23,10 @@ router = APIRouter(tags=["users"], route_class=JsonRoute)
 
 
 @router.get("/users/attributes", response_model=UserAttributes,
-            summary="The user attributes audiences can be filtered by, and their values")
-def user_attributes(engine: EngineDep) -> dict[str, Any]:
-    return attributes_of(engine.model)
+            summary="The user attributes audiences can be filtered by, their values, and how many "
+                    "users have none")
+def user_attributes(engine: EngineDep, settings: SettingsDep) -> dict[str, Any]:
+    return attributes_of(engine.model, settings.min_cell)
 
 
 @router.get("/users/{user_id:path}/recommendations", response_model=Recommendations,

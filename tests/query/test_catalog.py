@@ -276,5 +276,6 @@ def test_user_attributes_list_each_value_once_without_a_loop_per_user() -> None:
     city = np.array(["S", "S", "A", "", "S", "A", "B", "S"])
     region = np.array(["N", "M", "N", "N", "", "N", "", "N"])
     model.user_table.attributes = {"city": city.view(_PerUser), "region": region.view(_PerUser)}
-    assert user_attributes(model) == {"attributes": {"city": ["A", "B", "S", "S (M)", "S (N)"],
-                                                     "region": ["M", "N"]}}
+    assert user_attributes(model, min_cell=1) == {
+        "attributes": {"city": ["A", "B", "S", "S (M)", "S (N)"], "region": ["M", "N"]},
+        "without_value": {"city": 1, "region": 2}, "min_cell": 1}

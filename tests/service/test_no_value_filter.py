@@ -174,3 +174,93 @@ def test_no_value_beside_pseudonyms_passes_the_privacy_check(
         assert r.json()["total"] == len(want)
     else:
         assert r.status_code == 422 and "fewer than 10000 users" in r.json()["detail"]
+
+
+def _without(folder: Path, model: Model, attribute: str) -> set[str]:
+    """The model's users without a value of ``attribute`` by pandas over users.csv."""
+    users = pd.read_csv(folder / "users.csv", dtype=str)
+    having = set(users.loc[users[attribute].notna(), "user_id"])
+    return {u for u in model.users.ids.tolist() if u not in having}
+
+
+def test_the_attributes_answer_counts_the_users_without_a_value(
+        folder: Path, model: Model, model_dir: Path, client: TestClient,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """``GET /users/attributes`` (and ``attributes``) say how many users each attribute
+    leaves without a value: the users ``ATTRIBUTE=(no value)`` lists (it listed the values
+    alone, so no reader, the Studio's filter menu included, could tell that such users
+    exist). Its existing fields are unchanged."""
+    body = client.get("/users/attributes").json()
+    # users.csv's columns (the model derives age_band from age besides)
+    attributes = sorted(pd.read_csv(folder / "users.csv", dtype=str).columns.drop("user_id"))
+    assert list(body["attributes"]) == list(body["without_value"])
+    assert set(attributes) < set(body["attributes"])
+    assert body["min_cell"] == 10
+    film = str(model.films.ids[0])
+    for name in attributes:
+        want = _without(folder, model, name)
+        assert 10 <= len(want) <= model.n_users - 10, name  # shown at the default min cell
+        assert body["without_value"][name] == len(want), name
+        r = client.get(f"/films/{film}/audience", params={
+            "k": 1, "exclude_seen": "false", "filter": f"{name}=(no value)"})
+        assert r.status_code == 200 and r.json()["total"] == len(want), r.text
+        assert "" not in body["attributes"][name]
+    # the CLI: --json is the body byte for byte; its table has a column of the counts
+    code, out, err = run_cli(capsys, "attributes", model_dir, "--json")
+    assert code == 0 and out == client.get("/users/attributes").content.decode() + "\n", err
+    code, out, err = run_cli(capsys, "attributes", model_dir)
+    assert code == 0, err
+    assert "users without a value" in out.splitlines()[0]
+    for name in attributes:
+        row = next(line for line in out.splitlines() if line.startswith(name + " "))
+        assert row.rstrip().endswith(f"{len(_without(folder, model, name)):,} users"), row
+    assert "--filter 'ATTRIBUTE=(no value)' lists them" in out
+    # a count under the minimum cell is hidden
+    region = len(_without(folder, model, "region"))
+    for cell, hidden in ((region, False), (region + 1, True)):
+        with TestClient(create_app(Settings(model_path=str(model_dir), warm_cache=False,
+                                            min_cell=cell))) as c:
+            got = c.get("/users/attributes").json()
+        assert got["min_cell"] == cell
+        assert got["without_value"]["region"] == (None if hidden else region), cell
+        monkeypatch.setenv("RECOMMENDER_MIN_CELL", str(cell))
+        code, out, err = run_cli(capsys, "attributes", model_dir)
+        row = next(line for line in out.splitlines() if line.startswith("region "))
+        assert row.rstrip().endswith("hidden" if hidden else f"{region:,} users"), row
+        assert (f"hidden: fewer than {cell:,} users have no value, or fewer than {cell:,} "
+                "have one" in out) == (None in got["without_value"].values())
+
+
+def test_every_user_with_a_value_counts_zero() -> None:
+    """0 users without a value is shown at any minimum cell: an empty cell names nobody, and
+    every user with a value is the model's published user count."""
+    from recommender.query.catalog import user_attributes
+
+    full = synthetic_model(n_users=60, n_films=10, seed=2)
+    columns = full.user_table.attributes
+    assert all((np.asarray(v) != "").all() for v in columns.values())
+    body = user_attributes(full, min_cell=1_000)
+    assert body["without_value"] == dict.fromkeys(sorted(columns), 0)
+    assert body["min_cell"] == 1_000
+
+
+@pytest.mark.parametrize("min_cell", [1, 2, 3, 4, 5, 6, 7, 9])
+def test_few_users_with_a_value_hide_the_count_too(min_cell: int) -> None:
+    """The model's user count is published (``/health``): a count without a value that
+    leaves 1 to min_cell - 1 users with one gives their number away, and is hidden too.
+    A count of 0 or of every user is shown (the user count is published). Oracle: the
+    columns as written here."""
+    from recommender.query.catalog import user_attributes
+
+    model = synthetic_model(n_users=8, n_films=5, seed=4)
+    columns = {"few": np.array(["", "", "a", "", "", "", "", "b"]),      # 6 without, 2 with
+               "many": np.array(["a", "", "b", "a", "c", "", "a", "b"]),  # 2 without, 6 with
+               "none": np.array([""] * 8)}                                # 8 without, 0 with
+    model.user_table.attributes = columns
+    got = user_attributes(model, min_cell=min_cell)["without_value"]
+    for name, column in columns.items():
+        without = int((column == "").sum())
+        small = [n for n in (without, len(column) - without) if 0 < n < min_cell]
+        assert got[name] == (None if small and 0 < without < len(column) else without), \
+            (name, min_cell)
+    assert got["none"] == 8
