@@ -7,6 +7,8 @@ import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmN
   ignoredSettings } from "./ui.js";
 
 const PAGE = 25;
+// the users without a value of an attribute, as a portrait and a filter name them
+const NO_VALUE = "(no value)";
 const MAX_ROWS = 10000; // RECOMMENDER_MAX_K's default, for a server that does not say its own (/health limits); `recommender audiences` exports more
 const RINGS = ["core", "extended", "broad"];
 
@@ -104,7 +106,7 @@ function splits(summary, modelSegments = []) {
         h("h3", {}, attr),
         cells.length ? liftBars(`${attr} lift`, cells.map((c) => ({
           // users the attribute file gives no value: the value "" (a bar without a name)
-          label: c.value === "" ? "(no value)" : c.value, lift: c.lift, count: c.count })))
+          label: c.value === "" ? NO_VALUE : c.value, lift: c.lift, count: c.count })))
           : h("p", { class: "note" }, scope && scope.users === 0
             ? "Nobody is pictured: the ranks it covers hold no user."
             : "Every value is hidden by the privacy rule.")))
@@ -117,6 +119,20 @@ function similar(body) {
     body.note ? h("p", { class: "warning", id: "similar-unranked" }, `Not by similarity: ${body.note}.`) : "",
     h("ol", {}, body.films.map((f) =>
       h("li", {}, linkToFilm(f), yearSuffix(f.title, f.year), ` · similarity ${num(f.score)} (cosine of taste vectors, 1 = same)`))));
+}
+
+// the attribute filter's choices, [value sent, text shown]: every value of every attribute
+// (GET /users/attributes), not only those the portrait shows (a small city is hidden from the
+// portrait's counts, yet its audience can be listed), and ATTRIBUTE=(no value) where some
+// users have none (without_value: a count, or null where the minimum cell rule hides it; the
+// menu offered only values, and a bookmark of (no value) was dropped as unknown)
+function filterChoices(body) {
+  const without = (body && body.without_value) || {};
+  return Object.entries((body && body.attributes) || {}).flatMap(([attr, values]) => [
+    ...values.map((v) => [`${attr}=${v}`, `${attr}=${v}`]),
+    ...(without[attr] === 0 || without[attr] === undefined ? [] : [[`${attr}=${NO_VALUE}`,
+      `${attr}=${NO_VALUE}${without[attr] === null ? "" : ` (${int(without[attr])} users)`}`]]),
+  ]);
 }
 
 function audienceTable(id, summary, segments, attributes, params) {
@@ -134,8 +150,8 @@ function audienceTable(id, summary, segments, attributes, params) {
     tier: known("tier", RINGS, `no such ring (${RINGS.join(", ")}): all rings are shown`),
     segment: known("segment", segments.map((s) => String(s.segment)),
       "no such segment in this model: all segments are shown"),
-    filter: known("filter", Object.entries(attributes || {}).flatMap(([a, vs]) =>
-      vs.map((v) => `${a}=${v}`)), "no such attribute value in this model: no attribute filter is used"),
+    filter: known("filter", filterChoices(attributes).map(([f]) => f),
+      "no such attribute value in this model: no attribute filter is used"),
     offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
   };
   if (state.offset !== offset) {
@@ -149,12 +165,8 @@ function audienceTable(id, summary, segments, attributes, params) {
   const segSel = h("select", { id: "segment" }, h("option", { value: "" }, "all segments"),
     segments.map((s) => h("option", { value: String(s.segment),
       selected: state.segment === String(s.segment) || undefined }, `${s.label} (${int(s.size)} users)`)));
-  // every value of every attribute (GET /users/attributes), not only those the portrait shows:
-  // a small city is hidden from the portrait's counts, yet its audience can be listed
-  const filterOptions = Object.entries(attributes || {}).flatMap(([attr, values]) =>
-    values.map((v) => `${attr}=${v}`));
   const filterSel = h("select", { id: "filter" }, h("option", { value: "" }, "no attribute filter"),
-    filterOptions.map((f) => h("option", { value: f, selected: state.filter === f || undefined }, f)));
+    filterChoices(attributes).map(([f, text]) => h("option", { value: f, selected: state.filter === f || undefined }, text)));
 
   const apiParams = (k, offset) => ({ k, offset, tier: state.tier, segment: state.segment,
     filter: state.filter ? [state.filter] : [] });
@@ -274,7 +286,7 @@ export async function film(view, id, params) {
     extras,
     distributionSection(id, params),
     sim.error ? section("Comparable films", errorBox(sim.error)) : similar(sim.body),
-    audienceTable(id, summary, segs.segments, attrs.attributes, params));
+    audienceTable(id, summary, segs.segments, attrs, params));
   return extras;
 }
 
