@@ -121,23 +121,34 @@ class NewStore:
         remove_if_unwritten(self.created)
 
 
+#: seconds ``remove_if_unwritten`` waits for another connection to let go (else: kept)
+REMOVE_WAIT = 2.0
+
+
 def remove_if_unwritten(path: Path) -> bool:
     """Remove the SQLite store file ``path`` (and its ``-wal``, ``-shm`` and ``-journal``)
     when its tables hold nothing but the schema's own rows (``schema_version`` and the store's
-    id), deciding and removing under its write lock, so that no other writer commits to it
-    between the two; a file that cannot be read, locked past 30 s, or holding anything is
-    kept. Whether it was removed."""
+    id) and no other connection has it open, deciding and removing under the file's exclusive
+    lock; a file that cannot be read, locked past ``REMOVE_WAIT`` seconds, or holding anything
+    is kept. Whether it was removed.
+
+    In WAL mode every open connection (another ``plan``'s, a service's pool) holds a shared
+    lock on the file for its life, which the exclusive lock (``locking_mode=EXCLUSIVE``)
+    cannot share: under the write lock alone, a store another command had opened, not yet
+    written to, was removed under it, and its writes then failed, or went to the unlinked
+    file."""
     from recommender.campaigns.store import schema_version, store_info
 
     own = {schema_version.name, store_info.name}
     if not path.exists():  # a failure before SQLite created it (a folder that does not exist)
         return False
     try:
-        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(path, timeout=REMOVE_WAIT, isolation_level=None)
     except sqlite3.Error:
         return False
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("PRAGMA locking_mode=EXCLUSIVE")  # the file's own lock, held to close
+        conn.execute("BEGIN EXCLUSIVE")
         names = [n for (n,) in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
         if any(conn.execute(f'SELECT 1 FROM "{n}" LIMIT 1').fetchone() is not None

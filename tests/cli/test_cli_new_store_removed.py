@@ -165,3 +165,67 @@ def test_sigterm_to_a_plan_after_it_opened_a_new_store_leaves_no_file(
             child.kill()
     assert code == 143 and err.strip() == "terminated", err
     assert _files(db) == []
+
+
+
+HOLDER = """
+import sys
+import recommender.campaigns.events as events
+from recommender.campaigns.event_file import read_event_file
+from recommender.campaigns.store import open_store
+
+sys.stdin.readline()  # the plan has created the file
+store = open_store(sys.argv[1])  # opened, nothing written yet
+events.count_events(store)
+print("open", flush=True)
+sys.stdin.readline()  # the plan has failed meanwhile
+try:
+    print(events.record_events(store, read_event_file(sys.argv[2]))[0], flush=True)
+finally:
+    store.close()
+"""
+
+
+def test_a_new_store_another_process_holds_open_is_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Created by this plan, opened by another process (a second command, a service) before
+    this plan failed, written to by it only after: under the write lock alone the file was
+    found empty and removed under the other's open connection, whose write then failed."""
+    import recommender.cli.commands as commands
+
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\nf1,10\n", encoding="utf-8")
+    db, csv = tmp_path / "s.db", _events(tmp_path, 3)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), str(csv)], env=env,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    stdin, stdout = holder.stdin, holder.stdout
+    assert stdin is not None and stdout is not None
+    real = commands._load_model
+
+    def opened_meanwhile(path: object) -> object:  # after the store, before the model
+        assert db.exists()  # this plan created it
+        stdin.write("go\n")
+        stdin.flush()
+        line = stdout.readline()
+        assert line.strip() == "open", line + (holder.stderr.read() if holder.stderr else "")
+        return real(path)
+
+    monkeypatch.setattr(commands, "_load_model", opened_meanwhile)
+    try:
+        code, _, err = run(capsys, "plan", tmp_path / "no-model", "--slate", slate, "--out",
+                           tmp_path / "plan.csv", "--store", db)
+        assert code == 2 and "no such model folder" in err, err
+        out, why = holder.communicate("go\n", timeout=120)
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+    assert holder.returncode == 0 and out.split() == ["3"], why
+    st = open_store(str(db))
+    try:
+        assert events.count_events(st) == 3  # the holder's events, in the file at the path
+    finally:
+        st.close()
+
