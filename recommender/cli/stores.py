@@ -102,7 +102,9 @@ class NewStore:
     def __init__(self, target: str | None) -> None:
         from recommender.campaigns.connection import new_sqlite_file
 
-        self.created = new_sqlite_file(target) if target else None
+        new = new_sqlite_file(target) if target else None
+        # the file SQLite creates: a dangling link's target (the link itself is the user's)
+        self.created = Path(os.path.realpath(new)) if new is not None else None
         self.store: Any = None
 
     def open(self, opener: Callable[[], Any]) -> Any:

@@ -229,3 +229,17 @@ def test_a_new_store_another_process_holds_open_is_kept(
     finally:
         st.close()
 
+
+def test_a_new_store_behind_a_dangling_link_leaves_the_link_alone(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--store sqlite:///LINK`` with LINK a link to a file not there yet: SQLite creates the
+    link's target; the failed plan removed the link (the user's) and left the new store."""
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\nf1,10\n", encoding="utf-8")
+    link, real = tmp_path / "link.db", tmp_path / "real.db"
+    link.symlink_to(real.name)
+    code, _, err = run(capsys, "plan", tmp_path / "no-model", "--slate", slate, "--out",
+                       tmp_path / "plan.csv", "--store", f"sqlite:///{link}")
+    assert code == 2 and "no such model folder" in err, err
+    assert os.path.islink(link) and os.readlink(link) == real.name
+    assert _files(real) == []
