@@ -349,11 +349,12 @@ def _quiet_stop(spark: SparkSession) -> None:
 
 
 def _stop_aside(spark: SparkSession) -> None:
-    """``_quiet_stop`` on a thread of its own, waited for; its failure is dropped (a stop is
-    under way already). py4j gives each thread its own connection, and the main thread's may
-    be owed the answer of the call the signal broke off: a stop sent on it read that answer
-    as its own, and py4j's ``KeyError: 'm'`` traceback ended the command (exit 1) in place of
-    "interrupted" or "terminated"."""
+    """``_quiet_stop`` on a thread of its own, waited for (a second Ctrl-C or SIGTERM ends
+    the wait, the stop going on); its failure is dropped (a stop is under way already).
+    py4j gives each thread its own connection, and the main thread's may be owed the answer
+    of the call the signal broke off: a stop sent on it read that answer as its own, and
+    py4j's ``KeyError: 'm'`` traceback ended the command (exit 1) in place of "interrupted"
+    or "terminated"."""
     def stop() -> None:
         with contextlib.suppress(Exception):
             _quiet_stop(spark)
@@ -400,9 +401,9 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
         try:
             yield spark
         except (KeyboardInterrupt, Terminated):
-            if created:
-                _stop_aside(spark)
+            if created:  # not again in ``finally``: a second signal may end the wait
                 created = False
+                _stop_aside(spark)
             raise
         except Exception:
             if not interrupt.hit:
@@ -411,8 +412,8 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
             # job's Py4JJavaError, which pyspark raises in a finally: a Python traceback
             # and Java stack traces, exit 1, in place of "interrupted"
             if created:
-                _stop_aside(spark)
                 created = False
+                _stop_aside(spark)
             raise interrupt.stop() from None
         finally:
             if created:
