@@ -352,7 +352,8 @@ class UserAttributes(BaseModel):
                     "campaign events): the users ?filter=ATTRIBUTE=(no value) takes; 0 when "
                     "every user has one; null when the minimum cell rule hides the count "
                     "(fewer than min_cell users without a value, or fewer than min_cell with "
-                    "one), never for 0 users")
+                    "one, or, beside users new from campaign events, fewer than min_cell "
+                    "trained users without one), never for 0 users")
     min_cell: int = Field(description="the minimum cell size (users) that hides a count of "
                                       "without_value")
 

@@ -286,7 +286,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
 def cmd_attributes(args: argparse.Namespace) -> int:
     from recommender.query.catalog import user_attributes
 
-    body = user_attributes(_load_model(args.model))
+    body = user_attributes(answer_model(args))  # with the store's new users, as served
     if args.json:
         print_body(body)
         return 0
@@ -381,6 +381,7 @@ def add_answer_commands(add: Add) -> None:
     s = add("attributes", cmd_attributes,
             "print the user attributes audiences can be filtered by, and their values")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("--json", action="store_true", help=json_help)
 
     s = add("info", cmd_info, "print the model's version, parameters, data and tuning "

@@ -295,8 +295,10 @@ def user_attributes(model: Model, min_cell: int | None = None) -> dict[str, Any]
     (``filters.NO_VALUE``); None when the minimum cell rule hides it (``min_cell``, default
     ``RECOMMENDER_MIN_CELL``): 1 to ``min_cell`` - 1 users without a value, or, the model's
     user count being published, as few with one (as a film's segments hide the size less
-    the count, ``viewer_segments``). 0 and every user are shown: an empty cell names
-    nobody, and the model's user count is published."""
+    the count, ``viewer_segments``), or 1 to ``min_cell`` - 1 trained users without one
+    beside users new from campaign events (their number is published too, as
+    ``users_without_place`` hides their viewers). 0 and every user are shown: an empty cell
+    names nobody, and the model's user count is published."""
     attributes = model.user_table.attributes
     towns = city_labels(model)
     cell = min_cell_from_env() if min_cell is None else min_cell
@@ -304,7 +306,11 @@ def user_attributes(model: Model, min_cell: int | None = None) -> dict[str, Any]
     blank = np.array([np.count_nonzero(np.asarray(attributes[name], dtype=str) == "")
                       for name in names], np.int64)
     some = (blank > 0) & (blank < model.n_users)  # none or all: the published user count
-    hidden = some & (few(blank, cell) | few(model.n_users - blank, cell))
+    # users new from campaign events have no value, and their number is published (GET
+    # /health's store_events): 12 of them beside 3 trained users without a region showed 15
+    added = int((model.meta.get("overlay") or {}).get("new_users") or 0)
+    hidden = some & (few(blank, cell) | few(model.n_users - blank, cell)
+                     | (added > 0) & few(blank - added, cell))
     return {"attributes": {name: sorted(_distinct(attributes[name])
                                         | (_distinct(towns) if name == CITY and towns is not None
                                            else set()))

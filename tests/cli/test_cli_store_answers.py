@@ -58,6 +58,8 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
                                                        "--k", "5"]),
             # the segments' sizes count the users served, newcomer-1 included (README)
             ("/segments", ["segments"]),
+            # without_value counts newcomer-1 (no attributes): `attributes` had no --store
+            ("/users/attributes", ["attributes"]),
         ]
         bodies = {path: client.get(path).text for path, _ in asks}
         # a user the model knows only from the store's events is said to be one (the Studio

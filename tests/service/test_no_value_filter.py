@@ -264,3 +264,27 @@ def test_few_users_with_a_value_hide_the_count_too(min_cell: int) -> None:
         assert got[name] == (None if small and 0 < without < len(column) else without), \
             (name, min_cell)
     assert got["none"] == 8
+
+
+@pytest.mark.parametrize("trained", [0, 3, 9, 10, 30])
+def test_trained_users_without_a_value_stay_hidden_beside_new_users(trained: int) -> None:
+    """Users new from campaign events have no value, and their number is published (GET
+    /health's ``store_events.new_users``): 12 of them beside 3 trained users without a region
+    showed 15, so 3 to anyone who reads /health. Hidden while the trained users without a
+    value are some but fewer than min_cell, as ``users_without_place`` hides their viewers;
+    shown when they are none or enough. Oracle: the region column as written here and the
+    12 ids applied."""
+    from recommender.query.catalog import user_attributes
+    from recommender.serving.overlay import Overlay
+
+    model = synthetic_model(n_users=120, n_films=8, seed=4)
+    region = np.where(np.arange(120) < 60, "North", "South")
+    region[:trained] = ""
+    model.user_table.attributes = {"region": region}
+    overlay = Overlay(model)
+    film = str(model.films.ids[0])
+    overlay.apply(np.array([f"new{i}" for i in range(12)]), np.full(12, film), np.ones(12), 1)
+    served = overlay.model()
+    assert served.n_users == 132
+    got = user_attributes(served, min_cell=10)["without_value"]["region"]
+    assert got == (None if 0 < trained < 10 else trained + 12), trained
