@@ -126,12 +126,16 @@ function similar(body) {
 // portrait's counts, yet its audience can be listed), and ATTRIBUTE=(no value) where some
 // users have none (without_value: a count, or null where the minimum cell rule hides it; the
 // menu offered only values, and a bookmark of (no value) was dropped as unknown)
+// An attribute with a value spelt (no value) in any case offers neither: the server refuses
+// the filter either way as ambiguous (the menu offered both, each a 422 on choosing it)
 function filterChoices(body) {
   const without = (body && body.without_value) || {};
+  const spelt = (v) => v.trim().toLowerCase() === NO_VALUE;
   return Object.entries((body && body.attributes) || {}).flatMap(([attr, values]) => [
-    ...values.map((v) => [`${attr}=${v}`, `${attr}=${v}`]),
-    ...(without[attr] === 0 || without[attr] === undefined ? [] : [[`${attr}=${NO_VALUE}`,
-      `${attr}=${NO_VALUE}${without[attr] === null ? "" : ` (${int(without[attr])} users)`}`]]),
+    ...values.filter((v) => !spelt(v)).map((v) => [`${attr}=${v}`, `${attr}=${v}`]),
+    ...(without[attr] === 0 || without[attr] === undefined || values.some(spelt) ? []
+      : [[`${attr}=${NO_VALUE}`,
+        `${attr}=${NO_VALUE}${without[attr] === null ? "" : ` (${int(without[attr])} users)`}`]]),
   ]);
 }
 
