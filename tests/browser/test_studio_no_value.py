@@ -137,3 +137,29 @@ def test_a_value_spelt_no_value_offers_neither(served_gaps: Served, watched: Any
     assert not [f for f in offered if f.lower().startswith("occupation=(no value)")]
     assert NO_REGION in offered and "occupation=sales" in offered
     watched.assert_clean()  # no 422 asked for
+
+
+@pytest.mark.parametrize("spelt", ["REGION=(No Value)", " region = (NO VALUE) ", "upper"])
+def test_a_bookmark_in_another_case_is_applied(served_gaps: Served, watched: Any, spelt: str
+                                               ) -> None:
+    """A bookmark's filter spelt in another case, or with blanks around its name or value, is
+    the one choice the server reads it as (it was dropped as "no such attribute value",
+    though the server takes it), and the address is rewritten so. Oracle: the server's total
+    for the bookmark's own spelling, and for the choice's."""
+    served = served_gaps
+    region = api(served, "/users/attributes")["attributes"]["region"][0]
+    choice = f"region={region}" if spelt == "upper" else NO_REGION
+    spelt = choice.upper() if spelt == "upper" else spelt
+    assert spelt != choice
+    film = quote(api(served, "/films?limit=1")["films"][0]["film_id"], safe="")
+    total = api(served, f"/films/{film}/audience?k=1&filter={quote(spelt)}")["total"]
+    assert total == api(served, f"/films/{film}/audience?k=1&filter={quote(choice)}")["total"]
+    page = watched.page
+    page.goto(f"{served.base}/studio/#/film/{film}?filter={quote(spelt)}")
+    page.wait_for_selector("#audience-status")
+    assert page.input_value("#filter") == choice
+    page.wait_for_function(f"document.querySelector('#audience-status')?.textContent"
+                           f"?.endsWith('of {total:,}')")
+    assert page.inner_text("#page-notice") == ""
+    assert _bookmarked(page) == choice
+    watched.assert_clean()

@@ -145,17 +145,29 @@ function audienceTable(id, summary, segments, attributes, params) {
   // (and said above the page: a bookmark's bad values were dropped without a word)
   const offset = Number(params.get("offset") || 0);
   const ignored = [];
-  const known = (key, options, why) => {
-    const v = params.get(key) || "";
-    if (v && !options.includes(v)) ignored.push([key, v, why]);
+  const known = (key, options, why, spelt = (v) => v) => {
+    const given = params.get(key) || "";
+    const v = spelt(given, options);
+    if (v && !options.includes(v)) ignored.push([key, given, why]);
     return options.includes(v) ? v : "";
+  };
+  // a filter as the server reads it: name and value in any case and with blanks around
+  // them, where one choice alone fits (REGION=(No Value), region=north: the bookmark was
+  // dropped as unknown, though the server takes it); the address is then rewritten so
+  const fold = (f) => {
+    const at = f.indexOf("=");
+    return at < 0 ? f : `${f.slice(0, at).trim().toLowerCase()}=${f.slice(at + 1).trim().toLowerCase()}`;
+  };
+  const anyCase = (v, options) => {
+    const fits = options.includes(v) ? [v] : options.filter((o) => fold(o) === fold(v));
+    return fits.length === 1 ? fits[0] : v;
   };
   const state = {
     tier: known("tier", RINGS, `no such ring (${RINGS.join(", ")}): all rings are shown`),
     segment: known("segment", segments.map((s) => String(s.segment)),
       "no such segment in this model: all segments are shown"),
     filter: known("filter", filterChoices(attributes).map(([f]) => f),
-      "no such attribute value in this model: no attribute filter is used"),
+      "no such attribute value in this model: no attribute filter is used", anyCase),
     offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
   };
   if (state.offset !== offset) {
