@@ -145,29 +145,56 @@ function audienceTable(id, summary, segments, attributes, params) {
   // (and said above the page: a bookmark's bad values were dropped without a word)
   const offset = Number(params.get("offset") || 0);
   const ignored = [];
-  const known = (key, options, why, spelt = (v) => v) => {
-    const given = params.get(key) || "";
-    const v = spelt(given, options);
-    if (v && !options.includes(v)) ignored.push([key, given, why]);
-    return options.includes(v) ? v : "";
+  // read as the server reads it (recommender/query/filters.py): a ring or an attribute's name
+  // and value in any case, a segment by its label; tier=Core, segment=Heavy viewers and
+  // filter=REGION=north were dropped and said to be "no such" value, which the API takes
+  const lower = (t) => String(t).trim().toLowerCase();
+  const one = (v, options) => {
+    if (options.includes(v)) return v;
+    const found = options.filter((o) => lower(o) === lower(v));
+    return found.length === 1 ? found[0] : "";
+  };
+  const known = (key, resolve, why) => {
+    const v = params.get(key) || "";
+    const got = v ? resolve(v) : "";
+    if (v && !got) ignored.push([key, v, typeof why === "function" ? why(v) : why]);
+    return got;
+  };
+  const segmentOf = (v) => {
+    const numbers = segments.map((s) => String(s.segment));
+    if (numbers.includes(v.trim())) return v.trim();
+    const labelled = segments.map((s) => lower(s.label));
+    const exact = numbers.filter((_, i) => labelled[i] === lower(v));
+    const part = numbers.filter((_, i) => lower(v) && labelled[i].includes(lower(v)));
+    const found = exact.length ? exact : part;
+    return found.length === 1 ? found[0] : "";
   };
   // a filter as the server reads it: name and value in any case and with blanks around
   // them, where one choice alone fits (REGION=(No Value), region=north: the bookmark was
   // dropped as unknown, though the server takes it); the address is then rewritten so
   const fold = (f) => {
     const at = f.indexOf("=");
-    return at < 0 ? f : `${f.slice(0, at).trim().toLowerCase()}=${f.slice(at + 1).trim().toLowerCase()}`;
+    return at < 0 ? f : `${lower(f.slice(0, at))}=${lower(f.slice(at + 1))}`;
   };
-  const anyCase = (v, options) => {
-    const fits = options.includes(v) ? [v] : options.filter((o) => fold(o) === fold(v));
-    return fits.length === 1 ? fits[0] : v;
+  const filterOf = (v) => {
+    const options = filterChoices(attributes).map(([f]) => f);
+    if (options.includes(v)) return v;
+    const fits = options.filter((o) => fold(o) === fold(v));
+    return fits.length === 1 ? fits[0] : "";
+  };
+  const filterWhy = (v) => {
+    const at = v.indexOf("=");
+    const attr = at < 0 ? "" : one(v.slice(0, at), Object.keys(attributes || {}));
+    // ATTR=(no value) where every user has a value (the menu offers it only where some lack
+    // one): "no such value" of it was not true
+    return attr && lower(v.slice(at + 1)) === "(no value)"
+      ? `every user of this model has a ${attr}, so none is without one: no attribute filter is used`
+      : "no such attribute value in this model: no attribute filter is used";
   };
   const state = {
-    tier: known("tier", RINGS, `no such ring (${RINGS.join(", ")}): all rings are shown`),
-    segment: known("segment", segments.map((s) => String(s.segment)),
-      "no such segment in this model: all segments are shown"),
-    filter: known("filter", filterChoices(attributes).map(([f]) => f),
-      "no such attribute value in this model: no attribute filter is used", anyCase),
+    tier: known("tier", (v) => one(v, RINGS), `no such ring (${RINGS.join(", ")}): all rings are shown`),
+    segment: known("segment", segmentOf, "no such segment in this model (by number or label): all segments are shown"),
+    filter: known("filter", filterOf, filterWhy),
     offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
   };
   if (state.offset !== offset) {
