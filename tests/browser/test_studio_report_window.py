@@ -26,4 +26,12 @@ def test_a_report_window_is_said_rounded_with_its_unit(served_demo: Any, watched
     page.wait_for_function(
         "() => document.getElementById('report').textContent.includes('(1 second)')")
     assert "within 0 days" not in page.inner_text("#report")
+    # from 10 days on too, the window the report counted: 12.5 days read "within 12 days"
+    window = api(served_demo, f"/campaigns/{plan}/report?window_days=12.5")["window_days"]
+    page.fill("#report-window", "12.5")
+    page.press("#report-window", "Tab")
+    page.wait_for_function(
+        "w => document.getElementById('report').textContent.includes(`within ${w} days of`)",
+        arg=f"{window:g}")
+    assert "within 12 days" not in page.inner_text("#report")
     watched.assert_clean()

@@ -43,13 +43,15 @@ export const num = (x, digits = 3) => {
 // to the server's 3 decimals without trailing zeros (a calibration horizon of 6 hours read
 // "within 0 days")
 export const days = (x) => (Number(x) >= 10 ? num(x, 0) : String(Number(fixed(Number(x), 3))));
-/** A span given in days, with its unit, as a person reads it: ``days``' digits ("30 days",
-    "1.5 days"), and under a day its length in hours, minutes or seconds too ("0.333 days
+/** A span given in days, with its unit, as a person reads it: to 3 decimals ("30 days",
+    "12.5 days"), and under a day its length in hours, minutes or seconds too ("0.333 days
     (8 hours)"); a span under a thousandth of a day to 3 significant digits, not "0" (a report
     window typed 0.333333333 was repeated with all its digits). */
 export function daySpan(x) {
   const d = Number(x);
-  const text = d >= 0.001 || d <= 0 ? days(d) : String(Number(d.toPrecision(3)));
+  // to 3 decimals at any length: ``days`` gives whole days from 10 on, and a window of 12.5
+  // days read "within 12 days"
+  const text = d >= 0.001 || d <= 0 ? num(d, 3).replace(/\.?0+$/, "") : String(Number(d.toPrecision(3)));
   const unit = text === "1" ? "day" : "days";
   if (!(d > 0 && d < 1)) return `${text} ${unit}`;
   const round = (n) => Number(n.toPrecision(3));
