@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from studio_http import api
+from studio_http import api, stored_plan
 
 
 def _notice(page: Any) -> str:
@@ -99,4 +99,27 @@ def test_a_film_bookmark_spelt_as_the_api_takes_it_is_applied(served_demo: Any,
     assert "filter=region=(no value)" in said and "no such" not in said
     assert "every user of this model has a region" in said
     assert page.input_value("#filter") == ""
+    watched.assert_clean()
+
+
+def test_a_plan_left_while_loading_says_nothing_on_the_next_page(served_demo: Any,
+                                                                 watched: Any) -> None:
+    """A plan's bookmark with sent_waves=99, left before the plan was read: its notice was
+    put above the page the user moved on to (route() had cleared it already)."""
+    page = watched.page
+    plan = stored_plan(served_demo, 22, budget=20, seed=43)["plan_id"]
+    held: list[Any] = []
+    page.route(f"**/campaigns/{plan}", lambda route: held.append(route))  # its answer waits
+    with page.expect_request(f"**/campaigns/{plan}"):
+        page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}?sent_waves=99")
+    page.click("nav a[data-nav=search]")
+    page.wait_for_selector("#results")
+    with page.expect_response(f"**/campaigns/{plan}"):
+        held[0].continue_()
+    page.evaluate("() => new Promise((r) => setTimeout(r, 200))")  # the late answer is read
+    assert page.inner_text("#page-notice") == ""
+    # the same bookmark, not left: said
+    page.unroute(f"**/campaigns/{plan}")
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}?sent_waves=99")
+    assert "sent_waves=99" in _notice(page)
     watched.assert_clean()

@@ -182,7 +182,8 @@ async function detail(view, planId, params) {
   // server's default window, without a word); a number the plan cannot have is not read
   const bookmarked = Number((params && params.get("sent_waves")) || NaN);
   const sentFromUrl = Number.isInteger(bookmarked) && bookmarked >= 1 && bookmarked <= most ? bookmarked : undefined;
-  if (params?.get("sent_waves") && sentFromUrl === undefined) {  // said above the page, not dropped unsaid
+  // said above the page, not dropped unsaid; not above the page the user moved on to
+  if (view.isConnected && params?.get("sent_waves") && sentFromUrl === undefined) {
     ignoredSettings([["sent_waves", params.get("sent_waves"), `waves already sent must be a whole number from 1 to ${most}: the server's default is used`]]);
   }
   // empty until the server's default is known: a 1 shown meanwhile read as "1 sent" to a
