@@ -345,6 +345,12 @@ def print_notes(summary: dict[str, Any]) -> None:
         print(f"note: withdrawn {gone['at']} after {gone['sent_waves']} sent wave(s): the "
               "users of its later waves are free for other plans of its films; no next wave",
               file=sys.stderr)
+    for n in summary.get("next_waves") or []:  # campaign show: its tables named none
+        after = f"planned after {n['sent_waves']} sent wave(s)"
+        print(f"note: next wave {n['plan_id']} {after}: " + (
+            f"withdrawn {n['withdrawn']['at']} after {n['withdrawn']['sent_waves']} of its "
+            "own sent wave(s)" if n["withdrawn"] else "the campaign goes on in it"),
+            file=sys.stderr)
     note = summary["optimality"].get("note")
     if note:  # values too far apart for the solver's relative tolerance
         print(f"warning: {note}", file=sys.stderr)

@@ -294,3 +294,29 @@ def test_a_next_wave_withdrawn_unsent_is_not_named_as_a_re_plan(
     assert "warning" not in late.plan.summary
     assert "warning" not in store.summary(late.plan.plan_id)
     store.close()
+
+
+def test_campaign_show_names_every_next_wave(world: tuple[Model, list[str]],
+                                             store_target: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``campaign show``'s tables named none of the next waves its --json (and GET
+    /campaigns/{plan_id}) lists: each is said beside them, withdrawn or not. Oracle: the next
+    waves as planned and withdrawn here."""
+    model, films = world
+    store = open_store(store_target)
+    first = stored(store, model, films, 60, seed=1)
+    one = plan_next_wave(model, store, first, sent_waves=1, progress=False).plan_id
+    two = plan_next_wave(model, store, first, sent_waves=2, progress=False).plan_id
+    gone = withdraw(store, two, 0)
+    store.close()
+    code, out, err = run_cli(capsys, "campaign", "show", first, "--store", store_target)
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if line.startswith("note: next wave ")]
+    assert notes == [
+        f"note: next wave {two} planned after 2 sent wave(s): withdrawn {gone['at']} after 0 "
+        "of its own sent wave(s)",
+        f"note: next wave {one} planned after 1 sent wave(s): the campaign goes on in it"]
+    code, out, json_err = run_cli(capsys, "campaign", "show", first, "--store", store_target,
+                                  "--json")
+    assert code == 0 and json_err == err  # the same notes beside the body
+    assert [n["plan_id"] for n in json.loads(out)["summary"]["next_waves"]] == [two, one]
