@@ -123,3 +123,18 @@ def test_a_plan_left_while_loading_says_nothing_on_the_next_page(served_demo: An
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}?sent_waves=99")
     assert "sent_waves=99" in _notice(page)
     watched.assert_clean()
+
+
+def test_a_place_attribute_in_another_case_is_applied(served_demo: Any, watched: Any) -> None:
+    """by=CITY is the API's own spelling (check_place reads any case): it was dropped for the
+    first place attribute and said to be "no such place attribute"."""
+    page = watched.page
+    film = quote(api(served_demo, "/films?limit=1")["films"][0]["film_id"], safe="")
+    places = api(served_demo, "/health")["model"]["place_attributes"]
+    last = places[-1]  # not the one drawn by default
+    assert api(served_demo, f"/films/{film}/distribution?by={last.upper()}&screens=3")
+    page.goto(f"{served_demo.base}/studio/#/film/{film}?by={last.upper()}")
+    page.wait_for_selector("#audience-status")
+    page.wait_for_function("p => document.getElementById('dist-by').value === p", arg=last)
+    assert page.inner_text("#page-notice") == ""
+    watched.assert_clean()

@@ -26,6 +26,7 @@ window.addEventListener("studio:model-changed", () => { served = null; });
 /** Fill the select `by` with the model's places (`wanted` selected), or say in `out` why
     there are none (`retry`: how to try again after a failed read); resolves to the places,
     or null when /health could not say. */
+const placeOf = (name) => name.trim().toLowerCase();  // recommender/distribution/places.py check_place
 export async function fillPlaces(by, out, { wanted = "", retry }) {
   const found = await placeAttributes();
   if (found === null) {
@@ -34,7 +35,8 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
     out.replaceChildren(h("p", { class: "note", id: "dist-none" },
       "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
   } else {
-    by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === wanted || undefined }, p)));
+    // in any case, blanks around it ignored, as the server reads by= (by=City was said unusable)
+    by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === placeOf(wanted) || undefined }, p)));
   }
   return found;
 }
@@ -137,7 +139,7 @@ export function distributionSection(id, params) {
     if (!by.options.length) {
       const found = await fillPlaces(by, out, { wanted, retry: "change the screens or reload the page to try again" });
       if (mine !== seq || !found || !found.length) return;
-      if (wanted && !found.includes(wanted) && out.isConnected) {
+      if (wanted && !found.includes(placeOf(wanted)) && out.isConnected) {
         ignoredSettings([["by", wanted, `no such place attribute in this model (${found.join(", ")}): demand by ${by.value} is shown`]]);
       }
     }
