@@ -184,7 +184,7 @@ function audienceTable(id, summary, segments, attributes, params) {
   };
   const filterWhy = (v) => {
     const at = v.indexOf("=");
-    const attr = at < 0 ? "" : one(v.slice(0, at), Object.keys(attributes || {}));
+    const attr = at < 0 ? "" : one(v.slice(0, at), Object.keys((attributes && attributes.attributes) || {}));
     // ATTR=(no value) where every user has a value (the menu offers it only where some lack
     // one): "no such value" of it was not true
     return attr && lower(v.slice(at + 1)) === "(no value)"
