@@ -306,10 +306,12 @@ def test_only_a_model_folder_refuses_outputs(tmp_path: Path) -> None:
     atomic.not_in_a_model(app / "x.csv")
 
 
-@pytest.mark.parametrize(("engine", "ours"), [("local", True), ("spark", False)])
-def test_sigterm_is_ours_except_around_spark(engine: str, ours: bool,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    # raised inside py4j's socket read, SIGTERM left the JVM writing and stop() failing
+@pytest.mark.parametrize("engine", ["local", "spark"])
+def test_sigterm_is_ours_for_either_engine(engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SIGTERM is Terminated outside a Spark session too (a plan --engine spark stopped while
+    # it loaded its model died at once, leaving its new store); inside one, the session's own
+    # handler takes it as Ctrl-C is taken (tests/spark/test_spark_sigterm_export.py), so it is
+    # never raised inside py4j's socket read
     import signal
 
     import recommender.cli as cli
@@ -320,7 +322,7 @@ def test_sigterm_is_ours_except_around_spark(engine: str, ours: bool,
     before = signal.getsignal(signal.SIGTERM)
     argv = ["audiences", "m", "--all", "--out", "a.parquet", "--engine", engine]
     assert cli.main(argv) == 0
-    assert (seen[0] is cli._on_sigterm) == ours
+    assert seen[0] is cli._on_sigterm
     assert signal.getsignal(signal.SIGTERM) is before
 
 
