@@ -56,4 +56,5 @@ STORE_DOWN: dict[int | str, dict[str, Any]] = {
                                          "after Retry-After "
                                          "seconds (same event ids or Idempotency-Key: nothing "
                                          "is stored twice)",
-          "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}
+          "headers": {"Retry-After": {"description": "seconds to wait before trying again",
+                                      "schema": {"type": "integer"}}}}}
