@@ -18,8 +18,8 @@ class ModelInfo(BaseModel):
     films: int = Field(description="films the model knows")
     interactions: int = Field(description="distinct (user, film) pairs held as watched: the "
                                           "training interactions and store_events' new pairs")
-    factors: int = Field(description="length of the taste vectors, as trained (BPR's and LMF's "
-                                     "bias columns aside)")
+    factors: int = Field(description="components of each taste vector (its length), as "
+                                     "trained (BPR's and LMF's bias columns aside)")
     segments: int = Field(description="number of audience segments")
     user_attributes: list[str] = Field(description="user attributes available for portraits")
     place_attributes: list[str] = Field(
@@ -60,14 +60,14 @@ class CacheWarmth(BaseModel):
                                           "null to a keyless caller when read keys are set")
     total: int | None = Field(description="films in the model; null to a keyless caller when read "
                                           "keys are set")
-    seconds: float = Field(description="time spent so far")
+    seconds: float = Field(description="seconds spent so far")
 
 
 class ServiceLimits(BaseModel):
-    max_k: int = Field(description="the largest page (k) a list endpoint accepts "
-                                   "(RECOMMENDER_MAX_K)")
+    max_k: int = Field(description="the largest page (k, in users or films) a list "
+                                   "endpoint accepts (RECOMMENDER_MAX_K)")
     max_seed_users: int = Field(description=(
-        "the longest lookalike seed list POST /audiences/lookalike accepts "
+        "the longest lookalike seed list (users) POST /audiences/lookalike accepts "
         "(RECOMMENDER_MAX_SEED_USERS)"))
 
 

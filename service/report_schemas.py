@@ -18,11 +18,19 @@ class _Closed(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+#: an interval's numbers are in the unit of the figure it estimates (the report's ``units``)
+IN_ITS_UNIT = ("in the figure's unit: a share 0-1 for target_rate, control_rate and "
+               "absolute_uplift, a ratio minus 1 for relative_uplift, rows (users) for "
+               "incremental_conversions")
+
+
 class Interval(_Closed):
-    estimate: float | None = Field(description="the point estimate (null: none, as when no "
-                                               "control converted for a relative uplift)")
-    low: float = Field(description="the 95% interval's lower end")
-    high: float | None = Field(description="its upper end (null: unbounded)")
+    estimate: float | None = Field(description="the point estimate, " + IN_ITS_UNIT + " (null: "
+                                               "none, as when no control converted for a "
+                                               "relative uplift)")
+    low: float = Field(description="the 95% interval's lower end, " + IN_ITS_UNIT)
+    high: float | None = Field(description="its upper end, " + IN_ITS_UNIT + " (null: "
+                                           "unbounded)")
 
 
 class Block(_Closed):
@@ -40,13 +48,16 @@ class Block(_Closed):
                                               "ones rates and uplift compare")
     measured_conversions: int | None = Field(
         None, description="conversions of the measured targets (the target rate's numerator)")
-    target_rate: Interval | None = Field(description="share of targets converted")
-    control_rate: Interval | None = Field(description="share of controls converted, weighted "
-                                                      "by the targets of each stratum")
+    target_rate: Interval | None = Field(description="share of targets converted (0-1)")
+    control_rate: Interval | None = Field(description="share of controls converted (0-1), "
+                                                      "weighted by the targets of each stratum")
     control_effective_size: float | None = Field(
-        None, description="the controls' effective size over several strata")
-    absolute_uplift: Interval | None = Field(description="target rate - control rate")
-    relative_uplift: Interval | None = Field(description="target rate / control rate - 1")
+        None, description="the controls' effective size over several strata (plan rows held "
+                          "out, effective)")
+    absolute_uplift: Interval | None = Field(description="target rate - control rate (a share, "
+                                                         "0.05 = 5 percentage points)")
+    relative_uplift: Interval | None = Field(description="target rate / control rate - 1 (a "
+                                                         "ratio, 0.5 = +50%)")
     incremental_conversions: Interval | None = Field(
         description="measured targets x absolute uplift (rows)")
     note: str | None = Field(None, description="targets left out of the comparison, and why")
@@ -68,7 +79,8 @@ class FilmBlock(Block):
 class Predicted(_Closed):
     horizon_days: float | None = Field(description="the plan's probabilities' horizon (days)")
     window_days: float = Field(description="the report's window (days)")
-    factor: float | None = Field(description="k in 1 - (1 - p) ** k (null: not scaled)")
+    factor: float | None = Field(description="calibration horizons the window amounts to (a "
+                                             "ratio): k in 1 - (1 - p) ** k (null: not scaled)")
     scaling: str = Field(description="how p was stretched to the window, in words")
 
 
@@ -85,7 +97,8 @@ class Report(_Closed):
                                                "the start, not counted")
     sent_waves: int = Field(description="waves 1..N counted")
     plan_waves: int = Field(description="the plan's waves")
-    waves_included: list[int]
+    waves_included: list[int] = Field(description="the numbers of the waves counted (1 is "
+                                                  "sent first)")
     sent_waves_source: str = Field(description="where sent_waves came from, in words")
     horizon: dict[str, Any] = Field(description="the plan summary's calibration horizon")
     predicted: Predicted

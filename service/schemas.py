@@ -85,15 +85,15 @@ class FilmSearchResult(FilmSummary):
 class LeftOutFilm(BaseModel):
     film_id: str
     title: str
-    year: int | None = Field(description="null when unknown")
+    year: int | None = Field(description="release year, null when unknown")
 
 
 class FilmSearch(BaseModel):
     query: str
     genre: str | None
     total: int = Field(description="films matching, over all pages")
-    offset: int
-    limit: int
+    offset: int = Field(description="films skipped before this page")
+    limit: int = Field(description="page size asked for (films)")
     films: list[FilmSearchResult] = Field(description="best match first (see match), then "
                                                       "most watched")
     not_in_model: list[LeftOutFilm] = Field(
@@ -109,7 +109,7 @@ class SegmentShare(BaseModel):
     count: int = Field(description="users of this group in this segment")
     share: float = Field(description="share of this group in the segment (0-1)")
     base_share: float = Field(description="share of all users in the segment (0-1)")
-    lift: float = Field(description="share / base_share; above 1 = over-represented")
+    lift: float = Field(description="ratio share / base_share; above 1 = over-represented")
 
 
 class FilmDetail(FilmSummary):
@@ -127,7 +127,8 @@ class FilmDetail(FilmSummary):
 class AudienceUser(BaseModel):
     user_id: str
     rank: int = Field(description="1 = most likely to watch")
-    score: float = Field(description="the model's raw score")
+    score: float = Field(description="the model's raw score (no unit: it orders the "
+                                     "ranking only)")
     percentile: float = Field(description="in (0, 100] among the ranked candidates; 100 = best")
     tier: str | None = Field(description="core, extended or broad; null beyond the last tier")
     segment: int = Field(description="the user's audience segment (see GET /segments)")
@@ -136,7 +137,8 @@ class AudienceUser(BaseModel):
 class AudienceRing(BaseModel):
     tier: str = Field(description="core, extended or broad")
     rank_range: list[int] | None = Field(
-        description="[first, last] global rank of the ring; null if it is empty")
+        description="the ring's first and last global ranks ([first, last]); null if it is "
+                    "empty")
     size: int = Field(description="candidates in the ring (before segment or attribute filters)")
 
 
@@ -145,8 +147,8 @@ class Audience(BaseModel):
     users: list[AudienceUser]
     total: int = Field(description="candidates ranked, over all pages (with tier=: the ring's "
                                    "users that pass the filters)")
-    offset: int
-    k: int
+    offset: int = Field(description="ranks skipped before this page (users)")
+    k: int = Field(description="page size asked for (users)")
     ring: AudienceRing | None = Field(
         None, description="with tier=: the ring the pages walk (offset 0 is its first user); "
                           "null for the whole ranking")
@@ -181,9 +183,9 @@ class LookalikeRequest(BaseModel):
                                      description="users whose lookalikes to find (at most "
                                                  "RECOMMENDER_MAX_SEED_USERS)",
                                      json_schema_extra={"x-maximum": "max_seed_users"})
-    k: JsonInt = Field(100, ge=1, description="page size",
+    k: JsonInt = Field(100, ge=1, description="page size (users; at most RECOMMENDER_MAX_K)",
                        json_schema_extra={"x-maximum": "max_k"})
-    offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET)
+    offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET, description="ranks to skip (users)")
     tier: str | None = Field(None, description="only this ring (core, extended or broad; any "
                                                "case): offset 0 is the ring's first user",
                              json_schema_extra={"x-vocabulary": "tier"})
@@ -211,9 +213,9 @@ class NewFilm(BaseModel):
 
 
 class ColdStartRequest(NewFilm):
-    k: JsonInt = Field(100, ge=1, description="page size",
+    k: JsonInt = Field(100, ge=1, description="page size (users; at most RECOMMENDER_MAX_K)",
                        json_schema_extra={"x-maximum": "max_k"})
-    offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET)
+    offset: JsonInt = Field(0, ge=0, le=MAX_OFFSET, description="ranks to skip (users)")
     segment: Annotated[int, Field(ge=0), BeforeValidator(_json_number)] | str | None = Field(
         None, description="only users of this segment: its number or its label (any case; "
                           "GET /segments)",
@@ -231,12 +233,16 @@ class TierSummary(BaseModel):
     tier: str
     share_pct: float = Field(description="the tier's share of the candidates, in percent")
     size: int = Field(description="users in the tier")
-    rank_range: list[int] | None = Field(description="[first rank, last rank]; null if empty")
-    score_range: list[float] | None = Field(description="[lowest, highest] score; null if empty")
+    rank_range: list[int] | None = Field(description="the tier's first and last ranks ([first, "
+                                                     "last]); null if empty")
+    score_range: list[float] | None = Field(description="[lowest, highest] raw score of its "
+                                                        "users (no unit, as a user's score); "
+                                                        "null if empty")
     expected_conversion: float | None = Field(
-        description="share of the tier's users expected to watch within horizon.days: the "
-        "mean calibrated p over the tier's users, fitted on held-out data")
-    conversion_lift: float | None = Field(description="expected_conversion / base_conversion")
+        description="share (0-1) of the tier's users expected to watch within horizon.days: "
+        "the mean calibrated probability p over the tier's users, fitted on held-out data")
+    conversion_lift: float | None = Field(description="ratio expected_conversion / "
+                                                      "base_conversion")
     segments: list[SummarySegmentShare] = Field(
         description="the tier's segment split, by lift (cells under min_cell left out; none "
                     "for a tier of no user: a share and lift of nobody is no figure)")
@@ -244,15 +250,16 @@ class TierSummary(BaseModel):
 
 class AttributeShare(BaseModel):
     value: str
-    count: int
+    count: int = Field(description="the portrait's users with this value")
     share: float = Field(description="share among the portrait's users (0-1)")
     base_share: float = Field(description="share among all users (0-1)")
-    lift: float
+    lift: float = Field(description="ratio share / base_share; above 1 = over-represented")
 
 
 class PortraitScope(BaseModel):
     tiers: list[str] = Field(description="the tiers pictured, or [\"all\"]: the whole ranking")
-    rank_range: list[int] | None = Field(description="[first, last] rank pictured")
+    rank_range: list[int] | None = Field(description="the first and last ranks pictured "
+                                                     "([first, last])")
     users: int = Field(description="users pictured")
     default: bool = Field(description="true when no tier was asked for (core + extended)")
     note: str = Field(description="the same, in words")
@@ -263,7 +270,9 @@ class AudienceSummary(BaseModel):
     title: str
     viewers: int = Field(description="users who already watched it")
     candidates: int = Field(description="users ranked")
-    base_conversion: float | None = Field(description="conversion of a random candidate")
+    base_conversion: float | None = Field(description="expected conversion of a random "
+                                                      "candidate: a probability (0-1) of "
+                                                      "watching within horizon.days")
     horizon: dict[str, Any] | None = Field(
         default=None, description="what the conversions cover: days (the held-out slice's "
         "span) and a description of how to stretch them to another horizon")
@@ -304,13 +313,13 @@ class Because(BaseModel):
 
 class FilmHit(BaseModel):
     film_id: str
-    rank: int
+    rank: int = Field(description="its place in the list (1 = first)")
     score: float = Field(description="the model's raw score, for ordering only: the dot "
                                      "product of taste vectors for recommendations (plus the "
                                      "popularity prior, if any; not comparable between users "
                                      "or with a watch list's), the cosine for similar films")
     title: str
-    year: int | None
+    year: int | None = Field(description="release year, null when unknown")
     genres: list[str]
     because: list[Because] | None = Field(
         None, description="at most three watched films that point the same way (a positive "
@@ -379,20 +388,22 @@ class WatchedRecommendations(BaseModel):
 
 class GenreLift(BaseModel):
     genre: str
-    lift: float
+    lift: float = Field(description="ratio: the genre's share of the segment's viewings over "
+                                    "its share of all users' viewings")
 
 
 class RepresentativeFilm(BaseModel):
     film_id: str
     title: str
-    lift: float
+    lift: float = Field(description="ratio: the share of the segment's users who watched the "
+                                    "film over the share of all users who did")
 
 
 class SegmentInfo(BaseModel):
-    segment: int
+    segment: int = Field(description="segment id")
     label: str
-    size: int
-    share: float
+    size: int = Field(description="users in the segment")
+    share: float = Field(description="the segment's share of all users (0-1)")
     films_per_user: float | None = Field(
         None, description="median distinct films per member (null: a model trained before "
                           "activity was recorded)")
@@ -430,5 +441,5 @@ class Reloaded(BaseModel):
     status: Literal["reloaded"] = "reloaded"
     previous_version: str
     model_version: str
-    seconds: float = Field(description="time to load and validate the new model")
+    seconds: float = Field(description="seconds taken to load and validate the new model")
     model: ModelInfo

@@ -166,7 +166,8 @@ class PlanRequest(BaseModel):
                      description="films a user may be selected for over the campaign, as a "
                                  "target or as a control")
     holdout: JsonFloat = Field(0.1, ge=0, lt=1,
-                           description="share of each film's selected users held out as control")
+                           description="share (0-1) of each film's selected users held out "
+                                       "as control")
     waves: JsonInt = Field(3, ge=1, le=MAX_WAVES, description="waves, best users first")
     seed: JsonInt = Field(0, ge=0, le=MAX_SEED, description="seed of the control draw (a "
                           "seed other than 0 with holdout 0 is refused: there is no draw)")
@@ -199,7 +200,7 @@ class PlanCreated(BaseModel):
 
 
 class PlanList(BaseModel):
-    total: int
+    total: int = Field(description="plans stored, over all pages")
     plans: list[dict[str, Any]] = Field(description="newest first; each plan's ``titles`` maps "
                                         "its film ids to the titles it was planned with; a "
                                         "plan stored before plans recorded them has the "

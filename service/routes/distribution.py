@@ -98,24 +98,33 @@ Screens = Annotated[int | None, Query(ge=1, le=MAX_SCREENS, description=SCREENS_
 
 class PlaceDemand(BaseModel):
     place: str = Field(description="the place; 'other' pools places under min_cell users")
-    users: int
-    viewers: int
-    expected_new: float
-    expected_total: float
-    share: float
-    user_share: float
-    viewing_share: float
-    index_vs_users: float | None
-    index_vs_viewing: float | None
+    users: int = Field(description="the model's users in the place")
+    viewers: int = Field(description="users in the place who watched the film")
+    expected_new: float = Field(description="users in the place expected to watch it within "
+                                            "the calibration horizon (the sum of their "
+                                            "probabilities; not the viewers)")
+    expected_total: float = Field(description="viewers + expected_new (users)")
+    share: float = Field(description="the place's share of the film's expected_total over all "
+                                     "places (0-1)")
+    user_share: float = Field(description="the place's share of the users with a place (0-1)")
+    viewing_share: float = Field(description="the place's share of the interactions of the "
+                                             "users with a place (0-1)")
+    index_vs_users: float | None = Field(description="100 * share / user_share, in percent "
+                                                     "(100 = as many as its users suggest; "
+                                                     "null: user_share is 0)")
+    index_vs_viewing: float | None = Field(description="100 * share / viewing_share, in percent "
+                                                       "(100 = as its past viewing suggests; "
+                                                       "null: viewing_share is 0)")
     screens: int | None = Field(description="screens allocated (null: none asked for)")
     capacity: int | None = Field(description="the place's cinemas' screens (null: not capped)")
 
 
 class ScreenAllocation(BaseModel):
-    total: int
+    total: int = Field(description="screens asked for, which the places' screens sum to")
     capped_by: str | None = Field(description="the cinema table that capped the allocation "
                                               "(null: not capped)")
-    capacity: int | None
+    capacity: int | None = Field(description="screens of all the places' cinemas in the cinema "
+                                             "table (null: not capped)")
     warning: str | None = Field(None, description="why the allocation is not capped (by="
                                                   "cinema without a cinema table, a table "
                                                   "without the city or region), or which "
@@ -127,9 +136,13 @@ class ScreenAllocation(BaseModel):
 
 class WithoutPlace(BaseModel):
     users: int = Field(description="users with no value of the attribute, in no place")
-    viewers: int | None = Field(description="null under min_cell users")
-    expected_new: float | None
-    expected_total: float | None
+    viewers: int | None = Field(description="users without a place who watched the film "
+                                            "(null: hidden under min_cell users, see units)")
+    expected_new: float | None = Field(description="users without a place expected to watch it "
+                                                   "within the calibration horizon (null: "
+                                                   "hidden, as viewers)")
+    expected_total: float | None = Field(description="viewers + expected_new (users; null: "
+                                                     "hidden, as viewers)")
 
 
 class ColdStartInput(BaseModel):
@@ -147,11 +160,12 @@ class Distribution(BaseModel):
     film_id: str | None
     by: str
     min_cell: int = Field(description="places with fewer users are merged into 'other'")
-    merged_places: int
-    users: int
-    viewers: int
-    expected_new: float
-    expected_total: float
+    merged_places: int = Field(description="places merged into 'other'")
+    users: int = Field(description="users with a place: the places' sum (not "
+                                   "users_without_place)")
+    viewers: int = Field(description="the places' viewers summed (users)")
+    expected_new: float = Field(description="the places' expected_new summed (users)")
+    expected_total: float = Field(description="the places' expected_total summed (users)")
     horizon: dict[str, object]
     model_version: str = Field(description="the model that answered (as X-Model-Version)")
     screens: ScreenAllocation | None
@@ -259,12 +273,16 @@ class SlateScreensRequest(BaseModel):
 
 class OpeningFilmScreens(BaseModel):
     film_id: str
-    min_screens: int
-    max_screens: int | None
+    min_screens: int = Field(description="the slate's fewest screens for the film over all "
+                                         "cinemas (0: no minimum)")
+    max_screens: int | None = Field(description="the slate's most screens for the film over "
+                                                "all cinemas (null: no maximum)")
     screens: int = Field(description="screens given to the film over all cinemas")
     expected_new: float = Field(description="users expected to watch the film within the "
                                             "calibration horizon, over the cinemas shown")
-    expected_new_hidden_cinemas: int
+    expected_new_hidden_cinemas: int = Field(description="cinemas with users whose figures "
+                                                         "are hidden and left out of "
+                                                         "expected_new")
     note: str | None = Field(description="why the film's demand follows user counts (nothing "
                                          "fitted); null for a ranked film")
 
@@ -272,25 +290,32 @@ class OpeningFilmScreens(BaseModel):
 class SlateScreensRow(BaseModel):
     cinema_id: str
     film_id: str
-    screens: int
-    expected_new: float | None = Field(description="null: hidden, as a film's breakdown by "
+    screens: int = Field(description="screens given to the film at the cinema")
+    expected_new: float | None = Field(description="users of the cinema (their most visited) "
+                                                   "expected to watch the film within the "
+                                                   "calibration horizon; null: hidden, as a "
+                                                   "film's breakdown by "
                                                    "cinema pools it into 'other' (fewer users "
                                                    "than min_cell, or pooled with such cinemas)")
 
 
 class SlateScreens(BaseModel):
     films: list[OpeningFilmScreens]
-    cinemas: int
+    cinemas: int = Field(description="cinemas in the screens table used (the body's cinemas, "
+                                     "or the server's cinema table)")
     cinemas_without_users: list[str]
-    screens: int
-    min_cell: int
+    screens: int = Field(description="all the cinemas' screens")
+    min_cell: int = Field(description="users: a cinema with fewer has its expected_new hidden "
+                                      "(null)")
     horizon: dict[str, object] = Field(description="the calibration horizon expected_new "
                                                    "counts within")
     model_version: str = Field(description="the model that answered (as X-Model-Version)")
     allocation: list[SlateScreensRow] = Field(description="one row per cinema and film given "
                                                           "screens")
     units: dict[str, str] = Field(description="what each number counts, and its source")
-    objective: float
+    objective: float = Field(description="screens: the total absolute deviation sum |screens "
+                                         "- target| over cinemas and films (0 = every film "
+                                         "gets exactly its target)")
 
 
 @router.post("/distribution/slate", response_model=None,

@@ -147,7 +147,8 @@ class EventIn(BaseModel):
                                        "server's clock",
                            json_schema_extra={"x-maximum": "event_time"})
     weight: float = Field(1.0, gt=0, le=MAX_WEIGHT, allow_inf_nan=False,
-                          description="how much (1 = one ticket or view)")
+                          description="how much, in tickets or views (1 = one ticket or "
+                                      "view)")
 
     @field_validator("user_id", "film_id")
     @classmethod
@@ -336,7 +337,8 @@ class NextWaveRequest(BaseModel):
     waves: Annotated[int | None, BeforeValidator(_json_number)] = Field(
         None, ge=1, le=1000, description="waves of the new plan (default: the plan's unsent)")
     holdout: Annotated[float | None, BeforeValidator(_json_number)] = Field(
-        None, ge=0, lt=1, description="control share (default: the plan's)")
+        None, ge=0, lt=1, description="control share, 0-1: of each film's selected users, "
+                                      "the share held out (default: the plan's)")
     seed: JsonInt = Field(1, ge=0, le=2**32 - 1, description="seed of the new control draw "
                           "(a seed other than 1 with a holdout of 0, given or kept from the "
                           "plan, is a 422: there is no draw)")

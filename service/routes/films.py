@@ -42,9 +42,14 @@ from service.schemas import (
 
 router = APIRouter(tags=["films"])
 
-K = Annotated[int, Query(ge=1, description="page size (at most RECOMMENDER_MAX_K)",
+K = Annotated[int, Query(ge=1, description="page size (users; at most RECOMMENDER_MAX_K)",
                          json_schema_extra={"x-maximum": "max_k"})]
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="ranks to skip")]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="ranks to skip (users)")]
+#: the similar films' page and the search's offset count films, not users
+SimilarK = Annotated[int, Query(ge=1, description="page size (films; at most "
+                                                  "RECOMMENDER_MAX_K)",
+                                json_schema_extra={"x-maximum": "max_k"})]
+FilmOffset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="films to skip")]
 ExcludeSeen = Annotated[bool, Query(description="leave out users who already watched it")]
 Segment = Annotated[str | None, Query(description="only users of this segment: its number or "
                                                   "its label (any case; GET /segments)",
@@ -79,10 +84,10 @@ def search(
     query: Annotated[str, Query(description="a title or part of one, any case; a year may "
                                             "follow (godfather 1972); empty = all",
                                 max_length=MAX_QUERY)] = "",
-    limit: Annotated[int, Query(ge=1, description="page size (at most "
+    limit: Annotated[int, Query(ge=1, description="page size (films; at most "
                                                   "RECOMMENDER_MAX_SEARCH_LIMIT)",
                                 json_schema_extra={"x-maximum": "max_search_limit"})] = 20,
-    offset: Offset = 0,
+    offset: FilmOffset = 0,
     genre: Annotated[str | None, Query(description="only films of this genre (any case; spaces, "
                                                    "hyphens and punctuation ignored where "
                                                    "that names one genre)",
@@ -206,7 +211,7 @@ def summary(film_id: str, engine: EngineDep, settings: SettingsDep,
 
 @router.get("/films/{film_id:path}/similar", response_model=SimilarFilms,
             responses={**NOT_FOUND, **INVALID}, summary="Comparable films")
-def similar(film_id: str, engine: EngineDep, k: K = 10) -> dict[str, Any]:
+def similar(film_id: str, engine: EngineDep, k: SimilarK = 10) -> dict[str, Any]:
     engine.check_page(k, 0)
     return similar_films(engine.model, film_id, k).similar_json(engine.model, film_id)
 
