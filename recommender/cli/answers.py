@@ -310,19 +310,28 @@ def cmd_attributes(args: argparse.Namespace) -> int:
 def cmd_segments(args: argparse.Namespace) -> int:
     from recommender.query.catalog import segments_table
 
-    rows = segments_table(answer_model(args))  # sizes with the store's new users, as served
+    model = answer_model(args)
+    rows = segments_table(model)  # sizes with the store's new users, as served
     if args.json:
         print_body({"segments": rows})
         return 0
-    _print_table(["segment", "label", "size", "share", "top_genres", "representative_films"], [
-        [s["segment"], s["label"], s["size"], f"{s['share']:.4f}",
-         ", ".join(f"{g['genre']} (lift {g['lift']:.2f})" for g in s["top_genres"]),
-         ", ".join(f["title"] or f["film_id"] for f in s["representative_films"][:3])]
+    # a catalog without genres (FilmTrust, a ticket export) gives no segment a top genre: the
+    # column was blank in every row, under a legend explaining genre lifts
+    genres = bool((model.catalog.genres != "").any())
+    _print_table(["segment", "label", "size", "share"] + ["top_genres"] * genres
+                 + ["representative_films"], [
+        [s["segment"], s["label"], s["size"], f"{s['share']:.4f}"]
+        + [", ".join(f"{g['genre']} (lift {g['lift']:.2f})" for g in s["top_genres"])] * genres
+        + [", ".join(f["title"] or f["film_id"] for f in s["representative_films"][:3])]
         for s in rows])
-    print("size: the segment's users; share: its share of all users (0-1); top_genres: lift = "
-          "the genre's share of the genres of the films the segment's users watched / its share "
-          "over all users (above 1); representative_films: the films its users watch most above "
-          "others, by lift x the share who watched (first three; --json gives each lift)")
+    print("size: the segment's users; share: its share of all users (0-1); "
+          + ("top_genres: lift = the genre's share of the genres of the films the segment's "
+             "users watched / its share over all users (above 1); " if genres else "")
+          + "representative_films: the films its users watch most above others, by lift x the "
+          "share who watched (first three; --json gives each lift)"
+          + ("" if genres else "; no top_genres: the model's catalog has no genres (its "
+             "training data named none: train with a films.csv holding a genres column beside "
+             "the log, or --films FILE)"))
     return 0
 
 

@@ -70,3 +70,25 @@ def test_a_column_asked_for_is_kept_though_blank(
     assert code == 0, err
     # the table's columns are the CSV's, its film_id aside (the film is the table's title)
     assert sorted(_header(out)) == sorted(c for c in exported if c != "film_id"), out
+
+
+def test_segments_leave_out_top_genres_when_the_catalog_has_no_genres(
+        capsys: pytest.CaptureFixture[str], models: tuple[Path, Path]) -> None:
+    """``segments`` on a log without genres printed a top_genres column blank in every row,
+    under a legend explaining genre lifts. Oracle: the titled model's table, less that column,
+    and the JSON body, whose segments name no genre."""
+    import json
+
+    titled, bare = models
+    code, out, err = run(capsys, "segments", titled)
+    assert code == 0, err
+    with_genres = _header(out)
+    assert "top_genres" in with_genres
+    code, body, err = run(capsys, "segments", bare, "--json")
+    assert code == 0, err
+    assert not any(s["top_genres"] for s in json.loads(body)["segments"])
+    code, out, err = run(capsys, "segments", bare)
+    assert code == 0, err
+    assert _header(out) == [c for c in with_genres if c != "top_genres"]
+    assert "top_genres: lift" not in out
+    assert "no genres" in out
