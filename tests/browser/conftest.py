@@ -185,6 +185,21 @@ def served_same_titles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     yield from _serve(model, data, root)
 
 
+@pytest.fixture(scope="module")
+def served_bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """A log as FilmTrust comes: ``user_id,film_id,rating`` only (no catalog, no user
+    attributes, no timestamps), trained and served."""
+    root = tmp_path_factory.mktemp("bare")
+    demo, data, model = root / "demo", root / "data", root / "model"
+    _cli("demo-data", str(demo), "--users", "600", "--films", "120", "--interactions", "15000")
+    data.mkdir()
+    lines = (demo / "interactions.csv").read_text(encoding="utf-8").splitlines()
+    (data / "interactions.csv").write_text(
+        "".join(",".join(line.split(",")[:3]) + "\n" for line in lines), encoding="utf-8")
+    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
+    yield from _serve(model, data, root)
+
+
 # module scope: while Playwright's sync API is open, the main thread has a running event loop,
 # and later tests that call asyncio.run() would fail
 @pytest.fixture(scope="module")

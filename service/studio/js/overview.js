@@ -39,6 +39,7 @@ export async function overview(view) {
     .filter(([k]) => !unread.includes(k))
     .filter(([, v]) => v === null || typeof v !== "object")
     .map(([k, v]) => ({ name: k, value: v === null ? "–" : String(v) }));
+  const genred = !segs.segments.length || segs.segments.some((s) => (s.top_genres || []).length);
   view.replaceChildren(
     h("h1", {}, "Overview"),
     section("Served model",
@@ -46,15 +47,17 @@ export async function overview(view) {
       paramRows.length ? table("Training parameters (from the model's meta.json)",
         [{ key: "name", label: "Parameter" }, { key: "value", label: "Value" }], paramRows) : null),
     section("Segments",
-      h("p", { class: "note" }, "Users grouped by taste (k-means on the model's user vectors). ",
-        "Lift: how much more the segment watches a genre than all users do."),
+      h("p", { class: "note", id: "segments-note" }, "Users grouped by taste (k-means on the model's user vectors). ",
+        genred ? "Lift: how much more the segment watches a genre than all users do."
+          : "No top genres: the model's catalog has no genres (train with a films.csv holding a genres column beside the log, or --films FILE)."),
       table(`${segs.segments.length} segments`, [
         { key: "segment", label: "#", num: true },
         { key: "label", label: "Label" },
         { key: "size", label: "Users", num: true, format: int },
         { key: "share", label: "Share of users", num: true, format: (v) => pct(v) },
-        { key: "top_genres", label: "Top genres (lift)",
-          format: (v) => (v || []).map((g) => `${g.genre} ${lift(g.lift)}`).join(", ") },
+        // a catalog without genres (FilmTrust, a ticket export): a column blank in every row
+        ...(genred ? [{ key: "top_genres", label: "Top genres (lift)",
+          format: (v) => (v || []).map((g) => `${g.genre} ${lift(g.lift)}`).join(", ") }] : []),
         { key: "representative_films", label: "Representative films",
           format: (v) => h("span", {}, (v || []).slice(0, 3).flatMap((f, i) => [
             i ? ", " : "", h("a", { href: `#/film/${encodeURIComponent(f.film_id)}` }, filmName(f))])) },

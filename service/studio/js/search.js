@@ -61,8 +61,11 @@ export function search(view, params) {
             : "No film matches."),
         shown ? table("Matching films", [
           { key: "title", label: "Title", format: (v, r) => linkToFilm(r) },
-          { key: "year", label: "Year", num: true },
-          { key: "genres", label: "Genres", format: (v) => (v || []).join(", ") },
+          // a catalog's columns blank in every row (a log without films.csv) are left out,
+          // as the CLI's film tables leave them
+          ...(body.films.some((f) => f.year) ? [{ key: "year", label: "Year", num: true }] : []),
+          ...(body.films.some((f) => (f.genres || []).length)
+            ? [{ key: "genres", label: "Genres", format: (v) => (v || []).join(", ") }] : []),
           { key: "viewers", label: "Viewers", num: true, format: int },
           { key: "film_id", label: "Film id", wrap: true },
           // how each film matched the title typed (none to say when only a genre is given)

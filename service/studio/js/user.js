@@ -85,7 +85,9 @@ function films(body, k) {
     table("Recommended films, best first", [
       { key: "rank", label: "Rank", num: true, format: int },
       { key: "title", label: "Film", format: (v, f) => h("span", {}, linkToFilm(f), yearSuffix(f.title, f.year)) },
-      { key: "genres", label: "Genres", format: (v) => (v || []).join(", ") || "–" },
+      // blank in every row on a catalog without genres (a log without films.csv): left out
+      ...(rows.some((f) => (f.genres || []).length)
+        ? [{ key: "genres", label: "Genres", format: (v) => (v || []).join(", ") || "–" }] : []),
       { key: "score", label: "Score (model affinity, for ordering only; not a probability)",
         num: true, format: (v) => num(v, 4) },
       { key: "because", label: "Because they watched (cosine similarity; share of the similarity)",

@@ -1,0 +1,45 @@
+"""The Studio on a log without a catalog, user attributes or timestamps (FilmTrust's
+``user,film,rating``): no column blank in every row, no empty control, and each absence said
+with how to fill it."""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from studio_http import api
+
+
+def _headers(page: Any, caption: str) -> list[str]:
+    return list(page.locator(f"table:has(caption:text('{caption}')) thead th").all_inner_texts())
+
+
+def test_no_genre_or_year_column_blank_in_every_row(watched: Any, served_bare: Any) -> None:
+    """The overview's segments had a "Top genres (lift)" column blank in all rows (under a
+    note on genre lifts), the search's films a Year of "–" and empty Genres in every row, and
+    a user's recommendations "–" for every film's genres. Oracle: the API's bodies, which
+    name no genre and no year."""
+    segments = api(served_bare, "/segments")["segments"]
+    assert segments and not any(s["top_genres"] for s in segments)
+    page = watched.page
+    page.goto(f"{served_bare.base}/studio/#/")
+    page.wait_for_selector("table:has(caption:text('segments')) tbody tr")
+    heads = _headers(page, "segments")
+    assert "Representative films" in heads and not any("genre" in h.lower() for h in heads), heads
+    note = page.inner_text("#segments-note")
+    assert "watches a genre" not in note and "no genres" in note, note
+
+    films = api(served_bare, "/films?limit=20")["films"]
+    assert not any(f["year"] or f["genres"] for f in films)
+    page.goto(f"{served_bare.base}/studio/#/search")
+    page.wait_for_selector("table:has(caption:text('Matching films')) tbody tr")
+    assert _headers(page, "Matching films") == ["Title", "Viewers", "Film id"]
+
+    user = (served_bare.data / "interactions.csv").read_text().splitlines()[1].split(",")[0]
+    recs = api(served_bare, f"/users/{urllib.parse.quote(user, safe='')}/recommendations")
+    assert recs["films"] and not any(f["genres"] for f in recs["films"])
+    page.goto(f"{served_bare.base}/studio/#/user/{urllib.parse.quote(user, safe='')}")
+    page.wait_for_selector("table:has(caption:text('Recommended films')) tbody tr")
+    assert "Genres" not in _headers(page, "Recommended films")
+    watched.assert_clean()
+
