@@ -43,3 +43,27 @@ def test_no_genre_or_year_column_blank_in_every_row(watched: Any, served_bare: A
     assert "Genres" not in _headers(page, "Recommended films")
     watched.assert_clean()
 
+
+def test_no_attributes_say_how_to_add_them(watched: Any, served_bare: Any) -> None:
+    """A film's portrait, on a model without user attributes, said "N cell(s) are hidden by
+    the privacy rule" (the segments' cells) above "The data has no user attributes", and the
+    demand by place offered an empty "By" select beside "no place attribute", neither saying
+    how to get them. Oracle: /health's model, with no user or place attribute."""
+    model = api(served_bare, "/health")["model"]
+    assert model["user_attributes"] == [] and model["place_attributes"] == []
+    film = api(served_bare, "/films?limit=1")["films"][0]["film_id"]
+    page = watched.page
+    page.goto(f"{served_bare.base}/studio/#/film/{urllib.parse.quote(film, safe='')}")
+    page.wait_for_selector("#portrait-none")
+    portrait = page.locator("section:has(#portrait-none)").inner_text()
+    assert "hidden by the privacy rule" not in portrait, portrait
+    assert "--users" in portrait
+    page.wait_for_selector("#dist-none")
+    assert "--users" in page.inner_text("#dist-none")
+    assert page.locator("#dist-by").count() == 1 and not page.is_visible("#dist-by")
+    assert not page.is_visible("label[for='dist-by']")
+    page.goto(f"{served_bare.base}/studio/#/distribute")
+    page.wait_for_selector("#dist-none")
+    assert "--users" in page.inner_text("#dist-none")
+    assert not page.is_visible("#dnew-by")
+    watched.assert_clean()

@@ -33,7 +33,10 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
     out.replaceChildren(errorBox(`the model's place attributes could not be read from /health; ${retry}`));
   } else if (!found.length) {
     out.replaceChildren(h("p", { class: "note", id: "dist-none" },
-      "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show."));
+      "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show. " +
+      "Places are columns of the users file: train with a users.csv or users.parquet beside the log, or --users FILE, holding one."));
+    // a place select with no option offered nothing to choose
+    for (const node of [by, ...by.labels]) node.hidden = true;
   } else {
     // in any case, blanks around it ignored, as the server reads by= (by=City was said unusable)
     by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === placeOf(wanted) || undefined }, p)));

@@ -100,8 +100,10 @@ function splits(summary, modelSegments = []) {
         { key: "label", label: "Segment" },
         ...rings.map((t) => ({ key: t.tier, label: `${t.tier} (${int(t.size)} users)`, num: true, format: ringCell })),
       ], [...perRing.values()].sort((a, b) => rings.reduce((n, t) => n + ((b[t.tier] || {}).count || 0) - ((a[t.tier] || {}).count || 0), 0))) : ""),
+    // a model without user attributes has no portrait: the note on its values and the
+    // summary's hidden cells (the segments' here, every one) read as a portrait hidden
     section(`Portrait${over}`,
-      h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden),
+      portrait.length ? h("p", { class: "note" }, "Each attribute value's share of the audience against its share of all users.", hidden) : "",
       portrait.length ? portrait.map(([attr, cells]) => h("div", { class: "portrait" },
         h("h3", {}, attr),
         cells.length ? liftBars(`${attr} lift`, cells.map((c) => ({
@@ -110,7 +112,8 @@ function splits(summary, modelSegments = []) {
           : h("p", { class: "note" }, scope && scope.users === 0
             ? "Nobody is pictured: the ranks it covers hold no user."
             : "Every value is hidden by the privacy rule.")))
-        : h("p", {}, "The data has no user attributes.")),
+        : h("p", { id: "portrait-none" }, "The model's users have no attributes (age_band, gender, region…): " +
+          "train with a users.csv or users.parquet beside the log, or --users FILE, to picture an audience by them.")),
   ];
 }
 
