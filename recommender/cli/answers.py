@@ -95,6 +95,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         print_body(body)
         return 0
     print(search_header(total, args.query, genre, len(rows), args.offset))
+    if not total and args.query.strip() and not (model.catalog.titles != "").any():
+        # "0 films match 'Heat'" on a log without a catalog (FilmTrust) did not say that no
+        # title could match
+        print("no film has a title: the model's catalog has none (its training data named "
+              "none: train with a films.csv holding a title column beside the log, or --films "
+              "FILE); search finds a film by its exact id")
     if rows:
         _film_table(rows, ranked=False, match=bool(args.query.strip()))
         print(f"viewers: {_viewers_source(model)}")

@@ -92,3 +92,23 @@ def test_segments_leave_out_top_genres_when_the_catalog_has_no_genres(
     assert _header(out) == [c for c in with_genres if c != "top_genres"]
     assert "top_genres: lift" not in out
     assert "no genres" in out
+
+
+def test_a_title_searched_without_titles_is_said_to_have_none(
+        capsys: pytest.CaptureFixture[str], models: tuple[Path, Path]) -> None:
+    """``search MODEL 'a title'`` on a log without titles said "0 films match" and nothing of
+    why. Oracle: the titled model finds a film by its title; the bare one, by the same title,
+    none, and says no film has one; by the film's id, both find it and say nothing of it."""
+    titled, bare = models
+    model = artifact.load(titled)
+    title, fid = str(model.catalog.titles[2]), str(model.films.ids[2])
+    code, out, err = run(capsys, "search", titled, title)
+    assert code == 0, err
+    assert fid in out and "no film has a title" not in out
+    code, out, err = run(capsys, "search", bare, title)
+    assert code == 0, err
+    assert out.startswith("0 films match") and "no film has a title" in out, out
+    assert "--films" in out
+    code, out, err = run(capsys, "search", bare, fid)
+    assert code == 0, err
+    assert fid in out and "no film has a title" not in out
