@@ -296,8 +296,10 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    if not body["attributes"]:
-        print("The model's users have no attributes (no users file was given to train)")
+    if not body["attributes"]:  # and no table: its header alone read as a table cut short
+        print("The model's users have no attributes (no users file was given to train: train "
+              "with a users.csv or users.parquet beside the log, or --users FILE, to add them)")
+        return 0
     without = body["without_value"]
     _print_table(["attribute", "values", "count", "users without a value"], [
         [name, ", ".join(values[:12]) + (f" and {len(values) - 12:,} more"

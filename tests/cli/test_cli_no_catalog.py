@@ -112,3 +112,23 @@ def test_a_title_searched_without_titles_is_said_to_have_none(
     code, out, err = run(capsys, "search", bare, fid)
     assert code == 0, err
     assert fid in out and "no film has a title" not in out
+
+
+def test_attributes_of_a_model_without_any_print_no_empty_table(
+        capsys: pytest.CaptureFixture[str], models: tuple[Path, Path], tmp_path: Path) -> None:
+    """``attributes`` on a log without a users file printed its sentence and then a table's
+    header and dashes with no row under them. Oracle: ``--json``'s attributes, none."""
+    import json
+
+    from recommender.io.dataset import UserTable
+
+    model = artifact.load(models[1])
+    bare = artifact.save(dataclasses.replace(model, user_table=UserTable(model.users.ids)),
+                         tmp_path / "no-attributes")
+    code, body, err = run(capsys, "attributes", bare, "--json")
+    assert code == 0, err
+    assert json.loads(body)["attributes"] == {}
+    code, out, err = run(capsys, "attributes", bare)
+    assert code == 0, err
+    assert "no attributes" in out and "--users" in out
+    assert not any(set(line.replace(" ", "")) == {"-"} for line in out.splitlines()), out
