@@ -181,7 +181,7 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
 
 
 def _slate(args: argparse.Namespace) -> int:
-    from recommender.distribution.slate import InfeasibleSlateError, plan_slate
+    from recommender.distribution.slate import InfeasibleSlateError, need_cinemas, plan_slate
     from recommender.distribution.slate_file import holding, read_slate
     from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
@@ -190,6 +190,7 @@ def _slate(args: argparse.Namespace) -> int:
     films = read_slate(args.slate)
     cinemas = read_cinemas(args.screens_per_cinema) if args.screens_per_cinema else None
     model = answer_model(args)
+    need_cinemas(model)  # before a table is asked for that the model could not use
     if cinemas is None:  # the model's table, as POST /distribution/slate without cinemas
         from recommender.distribution.places import cinemas_for
 

@@ -123,14 +123,23 @@ def _merged(model: Model, groups: PlaceGroups, min_cell: int) -> NDArray[np.bool
     return place_merges(model, min_cell)[groups.by]
 
 
-def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
-                  ) -> tuple[PlaceGroups, NDArray[np.intp], NDArray[np.bool_]]:
-    """The users' cinema groups, each given cinema's slot in them and whether a user names it."""
+def need_cinemas(model: Model) -> None:
+    """``InvalidParameterError`` unless ``model``'s users name a cinema, saying how they get
+    one: checked before a cinema table is looked for (a log without users.csv, FilmTrust's,
+    was first asked for a table of screens it could not use)."""
     if CINEMA not in model.user_table.attributes:  # place_groups' sentence names a by= not given
         raise InvalidParameterError(
             "a slate shares each cinema's screens by the demand of the users who name it, and "
             "this model's users have no 'cinema' attribute (its place attributes: "
-            f"{', '.join(place_attributes(model)) or 'none'})")
+            f"{', '.join(place_attributes(model)) or 'none'}; cinema is a column of the users "
+            "file: train with a users.csv or users.parquet beside the log, or --users FILE, "
+            "holding one)")
+
+
+def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
+                  ) -> tuple[PlaceGroups, NDArray[np.intp], NDArray[np.bool_]]:
+    """The users' cinema groups, each given cinema's slot in them and whether a user names it."""
+    need_cinemas(model)
     groups = place_groups(model, CINEMA)
     order = np.argsort(groups.labels, kind="stable")
     ids = np.asarray(cinema_ids, dtype=str)

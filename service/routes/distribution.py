@@ -28,7 +28,12 @@ from recommender.distribution.demand import (
 )
 from recommender.distribution.places import cinemas_for
 from recommender.distribution.screens import whole_rule, whole_value
-from recommender.distribution.slate import InfeasibleSlateError, SlateFilm, plan_slate
+from recommender.distribution.slate import (
+    InfeasibleSlateError,
+    SlateFilm,
+    need_cinemas,
+    plan_slate,
+)
 from recommender.distribution.slate_file import check_films, holding, named
 from recommender.errors import DataError
 from recommender.io.places import MAX_COUNT, PLACE_ATTRIBUTES, Cinemas
@@ -342,6 +347,7 @@ async def slate(body: SlateScreensRequest, engine: EngineDep,
                                  f"({' and '.join(at)})")
 
     def work() -> JSONResponse:
+        need_cinemas(engine.model)  # before a table is asked for that the model could not use
         cinemas = _slate_cinemas(engine, settings, body.cinemas)
         try:
             return JSONResponse(plan_slate(engine.model, films, cinemas,

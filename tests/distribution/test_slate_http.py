@@ -200,14 +200,23 @@ def test_the_schema_says_what_the_model_and_the_table_allow(client: TestClient,
 
 def test_without_a_cinema_table_or_attribute(tmp_path: Path,
                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """A model whose users name no cinema (a log without users.csv: FilmTrust) was first
+    asked for a cinema table, which it could not use: the attribute is said first, and how a
+    model gets it; the table is asked for of a model whose users name cinemas."""
     folder = save_model(tmp_path / "plain")  # no cinema attribute, no table
     slate = _slate_file(tmp_path)
     with TestClient(create_app(Settings(model_path=str(folder)))) as c:
+        for cinemas in (None, [{"cinema_id": "c1", "screens": 2}]):
+            r = _post(c, {"films": FILMS, "cinemas": cinemas})
+            assert r.status_code == 422 and "no 'cinema' attribute" in r.json()["detail"]
+            assert "--users FILE" in r.json()["detail"]
+    code, out, err = run(capsys, "distribution", folder, "--slate", slate)
+    assert code == 2 and out == "" and "no 'cinema' attribute" in err and "--users FILE" in err
+    named = save_model(tmp_path / "named", cinemas=list(CINEMAS))  # cinemas, no table
+    with TestClient(create_app(Settings(model_path=str(named)))) as c:
         r = _post(c, {"films": FILMS})
         assert r.status_code == 422 and "the server has no cinema table" in r.json()["detail"]
-        r = _post(c, {"films": FILMS, "cinemas": [{"cinema_id": "c1", "screens": 2}]})
-        assert r.status_code == 422 and "no 'cinema' attribute" in r.json()["detail"]
-    code, out, err = run(capsys, "distribution", folder, "--slate", slate)
+    code, out, err = run(capsys, "distribution", named, "--slate", slate)
     assert code == 2 and out == "" and "--slate needs --screens-per-cinema" in err
     code, _, err = run(capsys, "distribution", folder, "--screens-per-cinema", slate)
     assert code == 2 and "--screens-per-cinema goes with --slate" in err

@@ -164,8 +164,9 @@ def test_slate_command(model_dir: Path, tmp_path: Path,
     code, out, err = run(capsys, "distribution", model_dir, "--slate", slate,
                          "--screens-per-cinema", screens)
     assert code == 2 and "no 'cinema' attribute" in err
+    # said before a cinema table is asked for, which it could not use
     code, _, err = run(capsys, "distribution", model_dir, "--slate", slate)
-    assert code == 2 and "--screens-per-cinema" in err
+    assert code == 2 and "no 'cinema' attribute" in err and "--users FILE" in err
 
 
 def test_a_slate_on_a_model_without_cinemas_names_no_by(
