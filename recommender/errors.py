@@ -76,7 +76,8 @@ class UnknownGenreError(UnknownIdError):
             # "genres are: none" read as if a genre named "none" were the one to give
             self.args = (f"{self.args[0]}; this model's genres are: {', '.join(names)}"
                          if names else f"{self.args[0]}; this model's catalog has no genres "
-                         "(its training data named none)",)
+                         "(its training data named none: train with a films.csv holding a "
+                         "genres column beside the log, or --films FILE, to add them)",)
 
 
 class InvalidParameterError(RecommenderError, ValueError):

@@ -92,6 +92,7 @@ def test_a_genre_asked_of_a_model_without_genres_says_the_catalog_has_none(model
     with pytest.raises(UnknownGenreError, match="catalog has no genres") as raised:
         cold_start_page(bare, (), ["Drama"])
     assert "are: none" not in str(raised.value)
+    assert "--films FILE" in str(raised.value)  # and how a model gets genres
     with pytest.raises(UnknownGenreError, match="this model's genres are: "):
         cold_start_page(model, (), ["no such genre"])  # a catalog with genres names them
 
