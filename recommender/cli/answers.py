@@ -131,12 +131,9 @@ def cmd_film(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    # a year the title already carries ("Toy Story (1995)", "Death Note (2006-2007)") is not
-    # said twice (the audience command's rule)
-    year = (f" ({body['year']})" if body["year"] and str(body["year"]) not in body["title"]
-            else "")
-    print(f"{body['title'] or body['film_id']}{year} [film {body['film_id']}]: "
-          f"{', '.join(body['genres']) or 'no genre'}")
+    # a year the title already carries ("Toy Story (1995)") is not said twice, and a film
+    # without a title is not named by its id twice ("1 [film 1]"): the audience command's rule
+    print(f"{film_named(model, args.film_id)}: {', '.join(body['genres']) or 'no genre'}")
     _print_table(["fact", "value", "unit / source"], [
         ["viewers", f"{body['viewers']:,}", _viewers_source(model)],
         ["viewer share", f"{body['viewer_share']:.4f}", "share of all users (0-1)"],

@@ -18,6 +18,7 @@ from recommender.cli.printing import (
     audiences_written,
     export_cut,
     export_source,
+    film_named,
     note,
     print_body,
     rank_legend,
@@ -152,7 +153,6 @@ def cmd_audience(args: argparse.Namespace) -> int:
     from recommender.cli.checks import film_argument
     from recommender.errors import InvalidParameterError
     from recommender.query.audience import film_audience
-    from recommender.query.catalog import with_year
     from recommender.query.export import audience_csv, audience_table
     from recommender.query.filters import parse_filters
     from recommender.query.linkable import pseudonymous_cut
@@ -187,9 +187,9 @@ def cmd_audience(args: argparse.Namespace) -> int:
               f"{export_source(model)}", file=sys.stderr)
         sys.stdout.write(audience_csv(model, page, f, with_))
         return 0
-    title = with_year(str(model.catalog.titles[f] or args.film_id), int(model.catalog.years[f]))
     genres = str(model.catalog.genres[f]).replace("|", ", ")
-    print(f"Audience for {title} [film {args.film_id}]{f' - {genres}' if genres else ''}")
+    # "Audience for 1 [film 1]" on a log without titles named the id as a title
+    print(f"Audience for {film_named(model, args.film_id)}{f' - {genres}' if genres else ''}")
     # an empty page (offset past the end) is what the HTTP route answers too (200, with
     # ``total``); the header says so instead of a backwards rank range
     filtered = args.segment is not None or bool(filters)

@@ -11,6 +11,7 @@ from recommender.cli.commands import _print_table, answer_model
 from recommender.cli.printing import (
     MIN_CELL_SOURCE,
     SEGMENT_SHARE,
+    film_named,
     hidden_text,
     print_body,
     split_table,
@@ -45,7 +46,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         print_body(body)
         return 0
-    print(f"Audience summary for {body['title'] or args.film_id} [film {args.film_id}]: "
+    print(f"Audience summary for {film_named(model, args.film_id)}: "
           f"{plural(body['viewers'], 'viewer', sep=',')}, "
           f"{plural(body['candidates'], 'candidate', sep=',')}")
     if body.get("note"):

@@ -132,3 +132,28 @@ def test_attributes_of_a_model_without_any_print_no_empty_table(
     assert code == 0, err
     assert "no attributes" in out and "--users" in out
     assert not any(set(line.replace(" ", "")) == {"-"} for line in out.splitlines()), out
+
+
+@pytest.mark.parametrize("command", ["audience", "summary", "film"])
+def test_a_film_without_a_title_is_not_named_by_its_id_twice(
+        capsys: pytest.CaptureFixture[str], models: tuple[Path, Path], command: str) -> None:
+    """``audience``, ``summary`` and ``film`` of a film without a title printed its id as a
+    title ("Audience for 0001074 [film 0001074]"). Oracle: the catalog's own title and year
+    on the titled model, and ``similar``'s header (``film_named``) on the bare one."""
+    from recommender.query.catalog import with_year
+
+    titled, bare = models
+    model = artifact.load(titled)
+    fid = str(model.films.ids[2])
+    title = with_year(str(model.catalog.titles[2]), int(model.catalog.years[2]))
+    code, out, err = run(capsys, command, titled, fid)
+    assert code == 0, err
+    assert f"{title} [film {fid}]" in out.splitlines()[0]
+    code, similar, err = run(capsys, "similar", bare, fid)
+    assert code == 0, err
+    named = similar.splitlines()[0].removeprefix("Films similar to ")
+    assert named == f"film {fid}"
+    code, out, err = run(capsys, command, bare, fid)
+    assert code == 0, err
+    first = out.splitlines()[0]
+    assert f"[film {fid}]" not in first and named in first, first
