@@ -67,3 +67,17 @@ def test_no_attributes_say_how_to_add_them(watched: Any, served_bare: Any) -> No
     assert "--users" in page.inner_text("#dist-none")
     assert not page.is_visible("#dnew-by")
     watched.assert_clean()
+
+
+def test_a_film_without_a_title_is_headed_film_and_its_id(watched: Any,
+                                                          served_bare: Any) -> None:
+    """A film page of a log without titles was headed by the bare id ("1", the tab "1 ·
+    Audience Studio"). Oracle: the film's detail, with no title."""
+    film = api(served_bare, "/films?limit=1")["films"][0]["film_id"]
+    assert api(served_bare, f"/films/{urllib.parse.quote(film, safe='')}")["title"] == ""
+    page = watched.page
+    page.goto(f"{served_bare.base}/studio/#/film/{urllib.parse.quote(film, safe='')}")
+    page.wait_for_selector("#audience-status")
+    assert page.inner_text("h1") == f"Film {film}"
+    assert page.title() == f"Film {film} · Audience Studio"
+    watched.assert_clean()

@@ -324,9 +324,11 @@ export async function film(view, id, params) {
   // rewrite the address of the page now shown (its audience table's first load removed, or
   // put, a ring, segment or filter in another film's bookmark)
   if (!view.isConnected) return extras;
-  document.title = `${filmName(detail)} · Audience Studio`;
+  // a film without a title (a log without a catalog) was headed by its bare id ("1")
+  const heading = detail.title ? filmName(detail) : `Film ${detail.film_id}`;
+  document.title = `${heading} · Audience Studio`;
   view.replaceChildren(
-    h("h1", {}, filmName(detail)),
+    h("h1", {}, heading),
     h("div", { class: "grid" }, card(detail), funnel(summary)),
     h("div", { class: "grid" }, ...splits(summary, segs.segments)),
     extras,
