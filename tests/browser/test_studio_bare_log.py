@@ -46,9 +46,10 @@ def test_no_genre_or_year_column_blank_in_every_row(watched: Any, served_bare: A
 
 def test_no_attributes_say_how_to_add_them(watched: Any, served_bare: Any) -> None:
     """A film's portrait, on a model without user attributes, said "N cell(s) are hidden by
-    the privacy rule" (the segments' cells) above "The data has no user attributes", and the
+    the privacy rule" (the segments' cells) above "The data has no user attributes", the
     demand by place offered an empty "By" select beside "no place attribute", neither saying
-    how to get them. Oracle: /health's model, with no user or place attribute."""
+    how to get them, and the audience an attribute menu of "no attribute filter" alone.
+    Oracle: /health's model and /users/attributes, with no user or place attribute."""
     model = api(served_bare, "/health")["model"]
     assert model["user_attributes"] == [] and model["place_attributes"] == []
     film = api(served_bare, "/films?limit=1")["films"][0]["film_id"]
@@ -62,6 +63,10 @@ def test_no_attributes_say_how_to_add_them(watched: Any, served_bare: Any) -> No
     assert "--users" in page.inner_text("#dist-none")
     assert page.locator("#dist-by").count() == 1 and not page.is_visible("#dist-by")
     assert not page.is_visible("label[for='dist-by']")
+    # the audience's attribute menu offered "no attribute filter" alone: left out
+    assert api(served_bare, "/users/attributes")["attributes"] == {}
+    page.wait_for_selector("#audience-status")
+    assert page.locator("#segment").count() == 1 and page.locator("#filter").count() == 0
     page.goto(f"{served_bare.base}/studio/#/distribute")
     page.wait_for_selector("#dist-none")
     assert "--users" in page.inner_text("#dist-none")

@@ -306,7 +306,9 @@ function audienceTable(id, summary, segments, attributes, params) {
   return section("Audience",
     h("div", { class: "row" }, h("label", { for: "tier" }, "Ring"), tierSel,
       h("label", { for: "segment" }, "Segment"), segSel,
-      h("label", { for: "filter" }, "Attribute"), filterSel),
+      // a model without user attributes: a menu offering only "no attribute filter" is left out
+      ...(attributes && !filterChoices(attributes).length ? []
+        : [h("label", { for: "filter" }, "Attribute"), filterSel])),
     out);
 }
 
