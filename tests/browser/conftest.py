@@ -251,3 +251,14 @@ def watched(browser: Any) -> Iterator[Watched]:
     page.on("pageerror", lambda e: w.console_errors.append(str(e)))
     yield w
     context.close()
+
+
+@pytest.fixture(scope="module")
+def served_one_segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo (a catalog with genres) trained with one segment, whose genres all have a lift
+    of 1 (no top genre), and served."""
+    root = tmp_path_factory.mktemp("one-segment")
+    data, model = root / "data", root / "model"
+    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    _cli("train", "--data", str(data), "--out", str(model), "--no-tune", "--segments", "1")
+    yield from _serve(model, data, root)

@@ -27,7 +27,7 @@ def test_no_genre_or_year_column_blank_in_every_row(watched: Any, served_bare: A
     heads = _headers(page, "segments")
     assert "Representative films" in heads and not any("genre" in h.lower() for h in heads), heads
     note = page.inner_text("#segments-note")
-    assert "watches a genre" not in note and "no genres" in note, note
+    assert "Lift: how much more" not in note and "no genres" in note, note
 
     films = api(served_bare, "/films?limit=20")["films"]
     assert not any(f["year"] or f["genres"] for f in films)

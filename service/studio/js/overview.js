@@ -49,7 +49,9 @@ export async function overview(view) {
     section("Segments",
       h("p", { class: "note", id: "segments-note" }, "Users grouped by taste (k-means on the model's user vectors). ",
         genred ? "Lift: how much more the segment watches a genre than all users do."
-          : "No top genres: the model's catalog has no genres (train with a films.csv holding a genres column beside the log, or --films FILE)."),
+          // said of the segments only: a catalog with genres gives none too when no segment
+          // watches a genre above all users (one segment, a one-genre catalog)
+          : "No top genres: no segment watches a genre more than all users do (a catalog with no genres gives none: train with a films.csv holding a genres column beside the log, or --films FILE, to add them)."),
       table(`${segs.segments.length} segments`, [
         { key: "segment", label: "#", num: true },
         { key: "label", label: "Label" },
