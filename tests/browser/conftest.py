@@ -262,3 +262,19 @@ def served_one_segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
     _cli("train", "--data", str(data), "--out", str(model), "--no-tune", "--segments", "1")
     yield from _serve(model, data, root)
+
+
+@pytest.fixture(scope="module")
+def served_places_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The demo with a users file of places alone (``user_id,city,cinema``: no attribute the
+    portrait pictures), trained and served."""
+    root = tmp_path_factory.mktemp("places-only")
+    data, model = root / "data", root / "model"
+    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    rows = [line.split(",") for line in
+            (data / "users.csv").read_text(encoding="utf-8").splitlines()]
+    at = [rows[0].index(c) for c in ("user_id", "city", "cinema")]
+    (data / "users.csv").write_text("".join(",".join(r[i] for i in at) + "\n" for r in rows),
+                                    encoding="utf-8")
+    _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
+    yield from _serve(model, data, root)

@@ -112,8 +112,9 @@ function splits(summary, modelSegments = []) {
           : h("p", { class: "note" }, scope && scope.users === 0
             ? "Nobody is pictured: the ranks it covers hold no user."
             : "Every value is hidden by the privacy rule.")))
-        : h("p", { id: "portrait-none" }, "The model's users have no attributes (age_band, gender, region…): " +
-          "train with a users.csv or users.parquet beside the log, or --users FILE, to picture an audience by them.")),
+        // the portrait's attributes only: users with a city or a cinema alone have attributes
+        : h("p", { id: "portrait-none" }, "The model's users have none of the portrait's attributes (age_band, gender, occupation, region): " +
+          "train with a users.csv or users.parquet beside the log, or --users FILE, holding them to picture an audience by them.")),
   ];
 }
 
