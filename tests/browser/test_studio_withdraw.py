@@ -6,18 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from studio_http import api
-
-
-def stored_plan(served: Any, nth: int, budget: int, seed: int, waves: int | None = None
-                ) -> dict[str, Any]:
-    """``POST /campaigns/plan`` of the ``nth`` film the server lists (each test its own film,
-    so that no plan of another test holds its users), answered as the server answers."""
-    film = api(served, f"/films?limit={nth + 1}")["films"][nth]["film_id"]
-    body: dict[str, Any] = {"films": [{"film_id": film, "budget": budget}], "seed": seed}
-    if waves is not None:
-        body["waves"] = waves
-    return dict(api(served, "/campaigns/plan", body))
+from studio_http import api, stored_plan
 
 
 def test_withdraw_after_the_sent_waves(served_demo: Any, watched: Any) -> None:
