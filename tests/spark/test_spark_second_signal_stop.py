@@ -48,10 +48,17 @@ def test_a_second_signal_while_the_session_stops_stops_it_once(
         return fake, True
 
     monkeypatch.setattr(session._Interrupt, "start", start)
+    # a session another test left active is used as it is, without the scope's handlers: the
+    # signal raised below then ended the whole test run (SIGTERM's default)
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
     before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
     try:
         with pytest.raises(raised):
             with session.session_scope(None, "local[1]"):
+                if signal.getsignal(signum) in (signal.SIG_DFL, before[0], before[1]):
+                    pytest.fail("the scope took no handler: the signal would end the run")
                 signal.raise_signal(signum)  # the first: the block ends, the stop starts
     finally:
         fake.go.set()
