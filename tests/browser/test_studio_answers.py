@@ -499,8 +499,9 @@ def test_a_film_without_a_title_is_named_by_its_id(watched: Any, served_demo: An
 
     page.goto(f"{served_demo.base}/studio/#/film/{fid}")
     page.wait_for_selector("#audience-status")
-    assert page.locator("h1").inner_text() == film_id
-    assert page.title().startswith(film_id)
+    # headed "Film ID" (a bare number read as a heading of nothing), the tab too
+    assert page.locator("h1").inner_text() == f"Film {film_id}"
+    assert page.title().startswith(f"Film {film_id}")
     assert page.locator(".film-title").inner_text().startswith(film_id)
 
     page.goto(f"{served_demo.base}/studio/#/plan")
