@@ -8,6 +8,7 @@ so a page that needs the internet fails its test.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -115,6 +116,30 @@ def served_locked(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     locked.mkdir(exist_ok=True)
     yield from _serve(model, data, locked, RECOMMENDER_READ_KEYS=f"studio:{READ_KEY}",
                       RECOMMENDER_WRITE_KEYS=f"planner:{WRITE_KEY}")
+
+
+ADMIN_KEY = "studio-admin-key-0123456789"
+
+
+@pytest.fixture(scope="module")
+def served_reloadable(demo_folders: tuple[Path, Path, Path], request: pytest.FixtureRequest
+                      ) -> Iterator[Served]:
+    """A copy of the demo model in a folder of the test module's own (a test trains again into
+    it and reloads it with ``reload_served``), served with the admin key ``ADMIN_KEY``."""
+    model, data, root = demo_folders
+    own = root / f"reloadable-{request.module.__name__}"
+    own.mkdir(exist_ok=True)
+    shutil.copytree(model, own / "model", dirs_exist_ok=True)
+    yield from _serve(own / "model", data, own, RECOMMENDER_ADMIN_KEY=ADMIN_KEY)
+
+
+def reload_served(served: Served) -> dict[str, Any]:
+    """POST /admin/reload to ``served`` with ``ADMIN_KEY``; the answer's body."""
+    req = urllib.request.Request(f"{served.base}/admin/reload", data=b"", method="POST",
+                                 headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        answer: dict[str, Any] = json.loads(r.read())
+    return answer
 
 
 SMALL_MAX_K = 20  # below the Studio's page of 25 and the demo's example film's audience

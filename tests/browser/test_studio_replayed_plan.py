@@ -4,35 +4,10 @@ older model as the one now served. Oracle: /health's model version."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-from conftest import Served, _cli, _serve
+from conftest import _cli, reload_served
 from studio_http import api
-
-ADMIN = "studio-admin-key-0123456789"
-
-
-@pytest.fixture(scope="module")
-def served_reloadable(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
-    """A copy of the demo model (trained again into it by the test), served with an admin key."""
-    model, data, root = demo_folders
-    own = root / "replayed-plan"
-    own.mkdir(exist_ok=True)
-    shutil.copytree(model, own / "model", dirs_exist_ok=True)
-    yield from _serve(own / "model", data, own, RECOMMENDER_ADMIN_KEY=ADMIN)
-
-
-def _reload(served: Served) -> None:
-    request = urllib.request.Request(f"{served.base}/admin/reload", data=b"", method="POST",
-                                     headers={"Authorization": f"Bearer {ADMIN}"})
-    with urllib.request.urlopen(request, timeout=60) as r:
-        json.loads(r.read())
 
 
 def test_a_replayed_plan_names_no_old_model_as_served(served_reloadable: Any, watched: Any
@@ -56,7 +31,7 @@ def test_a_replayed_plan_names_no_old_model_as_served(served_reloadable: Any, wa
     page.unroute("**/campaigns/plan")
     assert lost and lost[0].status == 200
     _cli("train", "--data", str(served.data), "--out", str(served.model), "--no-tune")
-    _reload(served)
+    reload_served(served)
     new = api(served, "/health")["model"]["model_version"]
     assert new != old
     page.fill("#slate-search", film["title"].lower())  # an answer of the new model
