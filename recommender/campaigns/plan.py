@@ -16,7 +16,6 @@ each with its unit.
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from collections.abc import Sequence
@@ -35,6 +34,7 @@ from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm,
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
+from recommender.io.progress import show_progress
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.catalog import store_events
@@ -200,7 +200,7 @@ def plan_slate(engine: Engine | Model, slate: list[SlateFilm], cap: int = 1,
     # integers whatever the budgets (a selection size reaches 2^52 at a holdout near 1)
     solvable = np.minimum(limits, len(model.users))
     solved = allocate(weights, solvable, caps, ranked=ranked,
-                      progress=sys.stderr.isatty() if progress is None else progress)
+                      progress=show_progress(progress))
     nf, nu = naive_plan(ranked, solvable, caps)
     del ranked
     t_solve = time.perf_counter() - t0

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from tqdm import tqdm
 
+from recommender.io.progress import show_progress
 from recommender.model import calibration
 from recommender.model.model import Model
 
@@ -48,7 +49,7 @@ def slate_candidates(model: Model, films: NDArray[np.integer], block: int = 16,
     p = np.full((len(chosen), n_users), np.nan)
     rank = np.zeros((len(chosen), n_users), np.int32)
     n_cand = np.zeros(len(chosen), np.int64)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     indptr, indices = model.seen_by_film.indptr, model.seen_by_film.indices
     with tqdm(total=len(chosen), unit="film", desc="scoring", disable=not show,
               file=sys.stderr) as bar:

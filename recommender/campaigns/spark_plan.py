@@ -40,7 +40,6 @@ locally).
 from __future__ import annotations
 
 import math
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -67,6 +66,7 @@ from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import SlateFilm, check_slate
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import UnknownFilmError
+from recommender.io.progress import show_progress
 from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.spark.session import say, session_scope
@@ -108,7 +108,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     check_slate(slate)
     exclude = check_opt_outs(exclude)
     refuse_pseudonym_opt_outs(exclude, model)  # they would exclude nobody (as plan_slate)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     t0 = time.perf_counter()
     film_ids = [f.film_id for f in slate]
     films = model.films.to_index(film_ids, strict=True, error=UnknownFilmError)

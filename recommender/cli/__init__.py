@@ -42,6 +42,7 @@ from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
 from recommender.io.atomic import PLACED
+from recommender.io.progress import show_progress
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
 from recommender.query.limits import MAX_WORKERS
 
@@ -396,6 +397,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     placed = len(PLACED)
     try:
         refuse_undecodable(args)  # text arguments (ids, a title, names) are UTF-8
+        show_progress()  # RECOMMENDER_PROGRESS misspelt: said before any work
         if getattr(args, "spark_master", None) is not None and \
                 getattr(args, "engine", None) != "spark":
             raise InvalidParameterError("--spark-master applies with --engine spark only")

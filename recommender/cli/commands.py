@@ -35,6 +35,7 @@ from recommender.io.columns import (
     TIER,
     USER_ID,
 )
+from recommender.io.progress import show_progress
 from recommender.io.text import plural
 from recommender.query.limits import MAX_OFFSET
 
@@ -80,7 +81,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     from recommender.io.demo import generate
 
     out = generate(args.out_dir, seed=args.seed, n_users=args.users, n_films=args.films,
-                   n_interactions=args.interactions, progress=sys.stderr.isatty())
+                   n_interactions=args.interactions, progress=show_progress())
     print(f"wrote demo data to {out}")
     return 0
 

@@ -23,6 +23,7 @@ from recommender.cli.commands import (
     answer_model,
     not_an_input,
 )
+from recommender.io.progress import show_progress
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 CINEMAS_ENV = "RECOMMENDER_CINEMAS"
@@ -202,7 +203,7 @@ def _slate(args: argparse.Namespace) -> int:
                 f"{CINEMAS_ENV})")
         not_an_input(args.out, cinemas.source)  # the training data's table, read in place
     slate_films_known(model, args.slate, films)
-    if sys.stderr.isatty():  # one solve, silent for long (400 films x 1,667 cinemas: 25 s)
+    if show_progress():  # one solve, silent for long (400 films x 1,667 cinemas: 25 s)
         print(f"sharing {plural(int(cinemas.screens.sum()), 'screen', sep=',')} of "
               f"{plural(len(cinemas), 'cinema', sep=',')} among "
               f"{plural(len(films), 'film', sep=',')} ...", file=sys.stderr)

@@ -17,6 +17,7 @@ from typing import TypeVar
 from recommender.io import readers
 from recommender.io.dataset import Interactions
 from recommender.io.delimited import PathLike
+from recommender.io.progress import show_progress
 
 LARGE = 50_000_000
 """Bytes of input (a file, or a folder's files) from which reading it is said."""
@@ -39,7 +40,7 @@ def read_said(path: PathLike, read: Callable[[], T], held: Callable[[T], str],
               show: bool | None = None) -> T:
     """``read()`` of ``path``, named on stderr with its size before and ``held(result)`` after
     when ``path`` is at least ``LARGE`` bytes and ``show`` (default: stderr is a terminal)."""
-    size = input_bytes(path) if (sys.stderr.isatty() if show is None else show) else 0
+    size = input_bytes(path) if show_progress(show) else 0
     if size < LARGE:
         return read()
     print(f"reading {path} ({size / 1e6:,.0f} MB) ...", file=sys.stderr, flush=True)

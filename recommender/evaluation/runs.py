@@ -40,6 +40,7 @@ from recommender.evaluation.scoring import (
 )
 from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
+from recommender.io.progress import show_progress
 from recommender.model import prior
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model
@@ -218,7 +219,7 @@ def evaluate(
     Returns a JSON-ready report: the split's sizes, per-model metrics with fit seconds, and each
     model's ratio to the engine on the headline metrics.
     """
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     if not 1 <= k <= 100_000:
         raise InvalidParameterError(f"k must be in [1, 100000], got {k}")
     split = make_split(data, protocol, seed)

@@ -25,6 +25,7 @@ from recommender.evaluation.scoring import (
 )
 from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
+from recommender.io.progress import show_progress
 from recommender.model.config import TrainConfig
 from recommender.model.weighting import SCHEMES
 
@@ -134,7 +135,7 @@ def tune(data: Interactions, trials: int = 30, k: int = 100, seed: int = 0,
     the test part, so the reported test numbers are an honest estimate. Returns a JSON-ready
     dict whose ``params`` ``recommender train --config`` accepts.
     """
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     if trials < 1:
         raise InvalidParameterError(f"trials must be >= 1, got {trials}")
     outer = make_split(data, protocol, seed)

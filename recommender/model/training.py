@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from recommender.errors import DataError, InvalidParameterError
 from recommender.io.dataset import Catalog, Interactions, UserTable
+from recommender.io.progress import show_progress
 from recommender.model import calibration, catalog_only, ease, prior, segments
 from recommender.model import fitted as fitted_pairs
 from recommender.model.calibration_horizon import latest, ordering
@@ -266,7 +267,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
           ) -> Model:
     """Train a model on ``data``. ``progress`` defaults to whether stderr is a terminal."""
     config = (config or TrainConfig()).validate()
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     t0 = time.perf_counter()
     # --min-rating keeps low ratings out of the fit only: a film a user rated low is still a
     # film they watched (never in its audience), and watching is what conversion counts

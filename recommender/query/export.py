@@ -39,6 +39,7 @@ from recommender.io.columns import (
 )
 from recommender.io.csvsafe import safe_table
 from recommender.io.ids import IdMap
+from recommender.io.progress import show_progress
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 from recommender.query.audience import (
@@ -234,7 +235,7 @@ def write_audiences(
     # a bad segment, filter or tier fails before any file is opened
     mask = candidate_mask(model, segment, filters) if sliced else None
     ring = None if tier is None else resolve_tier(tier, tiers)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     names = np.array([n for n, _ in tiers] + [""], dtype=object)
     n_seen = model.film_counts()
     labels = np.asarray(model.segments.labels)
@@ -321,7 +322,7 @@ def write_recommendations(
 ) -> int:
     """Write the top-``k`` films of each user to ``out``; returns the number of rows."""
     output_format(out)
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     schema = RECOMMEND_SCHEMA
     bar = tqdm(total=len(user_idx), unit="user", disable=not show, file=sys.stderr)
 

@@ -27,6 +27,7 @@ from recommender.io.columns import (
     TIER,
     USER_ID,
 )
+from recommender.io.progress import show_progress
 from recommender.kernels import ranking
 from recommender.kernels.ranking import score_block, settled_top_k_rows, top_k_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
@@ -96,7 +97,7 @@ def batch_audiences_spark(
     refuse_to_replace(out_s)  # before Spark starts (and again before the rename)
     # the local Parquet export's context (its schema metadata), beside the partitions
     context = audiences_context(model, film_sel, k, exclude_seen, engine="spark")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     with session_scope(spark, master) as session:
         return _batch(session, model, film_sel, k, out_s, exclude_seen, tuple(tiers),
                       users_per_partition, film_chunk, show, context)
@@ -159,10 +160,7 @@ def _batch(spark: SparkSession, model: Model, film_sel: NDArray[np.int64], k: in
     tier_pos = sf.size(sf.filter(sf.col("_ends"), lambda end: end < rank_col))
     names = sf.array(*[sf.lit(name) for name, _ in tiers], sf.lit(""))
     values = {
-        FILM_ID: sf.col(FILM_ID),
-        USER_ID: sf.col(USER_ID),
-        RANK: rank_col,
-        SCORE: sf.col(SCORE),
+        FILM_ID: sf.col(FILM_ID), USER_ID: sf.col(USER_ID), RANK: rank_col, SCORE: sf.col(SCORE),
         # render.percentile_values' rounding (bround: a tie half to even), never below 0.0001
         PERCENTILE: sf.greatest(sf.bround(sf.lit(100.0) * (cand_col - rank_col + 1)
                                           / sf.greatest(cand_col, sf.lit(1)), PERCENTILE_DIGITS),

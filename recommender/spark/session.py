@@ -18,6 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from recommender.errors import RecommenderError, Terminated
+from recommender.io.progress import show_progress
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -103,7 +104,7 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
     builder = SparkSession.builder.appName("recommender")
     settings: dict[str, str] = {
         "spark.sql.session.timeZone": "UTC",
-        "spark.ui.showConsoleProgress": "true" if sys.stderr.isatty() else "false",
+        "spark.ui.showConsoleProgress": "true" if show_progress() else "false",
     }
     if not under_submit:
         builder = builder.master(master)

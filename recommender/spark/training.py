@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -18,6 +17,7 @@ from recommender.errors import DataError, InvalidParameterError
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
 from recommender.io.dataset import Catalog, Interactions, UserTable
 from recommender.io.ids import IdMap
+from recommender.io.progress import show_progress
 from recommender.model import calibration, catalog_only, prior, segments
 from recommender.model import fitted as fitted_pairs
 from recommender.model.config import TrainConfig
@@ -259,7 +259,7 @@ def _train_in_session(
         raise InvalidParameterError(
             f"--engine spark does not read cg_steps ({config.cg_steps}): MLlib's ALS solves "
             "each least-squares step exactly (--cg-steps is the local engine's)")
-    show = sys.stderr.isatty() if progress is None else progress
+    show = show_progress(progress)
     with session_scope(spark, master) as session:
         return _train(session, source(session, show), config, show, master)
 
