@@ -252,32 +252,71 @@ def take_migration_lock(conn: Connection, key: int, shown: str) -> None:
             "pg_terminate_backend, or wait (the service keeps trying in the background)")
 
 
+def file_changed(held: BinaryIO, path: Path) -> str | None:
+    """How the file at ``path`` is no longer the file ``held`` open ("deleted", "replaced by
+    another file"), or None while it still is."""
+    mine = os.fstat(held.fileno())
+    try:
+        now = os.stat(path)
+    except OSError:
+        now = None
+    if now is None:
+        return "deleted"
+    if (now.st_dev, now.st_ino) != (mine.st_dev, mine.st_ino):  # removed, another made there
+        return "replaced by another file"
+    return "deleted" if mine.st_nlink == 0 else None
+
+
+def file_refusal(path: Path, what: str) -> str:
+    """Why a store whose file was ``what`` (``file_changed``) is refused."""
+    return (f"the campaign store file {path} was {what} since it was opened; nothing is "
+            "written to the old file: restart the service (or open the store again)")
+
+
+def watched_path(url: sa.engine.URL) -> Path | None:
+    """The SQLite file a store at ``url`` holds open (``watch_file``); None for a database in
+    memory, a ``file:`` URI (the driver resolves it) or PostgreSQL."""
+    name = url.database
+    if url.get_backend_name() != "sqlite" or name in (None, "", ":memory:") or \
+            name.startswith("file:"):
+        return None
+    return Path(name)
+
+
+def open_failure(shown: str, error: sa.exc.DatabaseError, held: BinaryIO | None,
+                 path: Path | None) -> str:
+    """Why opening the store ``shown`` failed: ``error``'s words, unless its file ``held`` was
+    deleted or replaced at ``path`` while the open waited for the file's lock (a failed
+    ``plan`` removing the new store it created; SQLite then says "disk I/O error")."""
+    what = None if held is None or path is None else file_changed(held, path)
+    why = " ".join(str(error.orig).split()) if what is None or path is None \
+        else file_refusal(path, what)
+    return f"cannot open the campaign store {shown}: {why}"
+
+
 def watch_file(engine: Engine, path: Path) -> BinaryIO:
     """Refuse every use of a store once its SQLite file is deleted or replaced (a new file
-    moved over it, a backup restored) under the open pool: the pooled connections would go
-    on committing into the old, unlinked file, and every event acknowledged then would be
-    gone at the next start. Returns the file, held open by the store for its life (so its
-    inode number is not given to a new file at that path), which is compared with the path
-    at every checkout (two ``stat`` calls) until it is closed; the refusal is an
-    ``OperationalError`` (the service answers 503) until the store is opened again."""
+    moved over it, a backup restored, a failed ``plan`` removing the new store it created)
+    under the open pool: the pooled connections would go on committing into the old,
+    unlinked file (their write-ahead log, found by name, then paired with the new file at the
+    path), and every event acknowledged then would be gone at the next start. Returns the
+    file, held open by the store for its life (so its inode number is not given to a new file
+    at that path), which is compared with the path at every checkout (two ``stat`` calls)
+    until it is closed; the refusal is an ``OperationalError`` (the service answers 503) until
+    the store is opened again. Call it before the engine's first connection: a connection
+    made later opened the file at the path then, which every checkout finds is still the
+    file held (a file opened after a connection was checked against itself, and a store
+    opened while the file was being removed committed into the removed one)."""
     held = open(path, "rb")
 
     def check(_dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
         if held.closed:  # the store was closed
             return
-        mine = os.fstat(held.fileno())
-        try:
-            now = os.stat(path)
-        except OSError:
-            now = None
-        if now is None or mine.st_nlink == 0 or (now.st_dev, now.st_ino) != (
-                mine.st_dev, mine.st_ino):
-            what = "deleted" if now is None or mine.st_nlink == 0 else "replaced by another file"
+        what = file_changed(held, path)
+        if what is not None:
             raise sa.exc.OperationalError(
-                f"campaign store file check: {path}", None, sqlite3.OperationalError(
-                    f"the campaign store file {path} was {what} since it was opened; nothing "
-                    "is written to the old file: restart the service (or open the store "
-                    "again)"))
+                f"campaign store file check: {path}", None,
+                sqlite3.OperationalError(file_refusal(path, what)))
 
     sa.event.listen(engine, "checkout", check)
     return held

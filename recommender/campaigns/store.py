@@ -20,7 +20,6 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -30,6 +29,7 @@ from sqlalchemy.engine import Connection, Engine
 from recommender.campaigns.connection import (
     check_encoding,
     create_engine,
+    open_failure,
     parse_store_url,
     postgres_connect,
     renew_when_read_only,
@@ -37,6 +37,7 @@ from recommender.campaigns.connection import (
     store_url,  # noqa: F401 (re-exported: the CLI and the service import it from here)
     take_migration_lock,
     watch_file,
+    watched_path,
 )
 from recommender.errors import InvalidParameterError, StoreUnavailableError, UnknownIdError
 from recommender.io.atomic import private_file
@@ -192,10 +193,12 @@ class CampaignStore:
             renew_when_read_only(self.engine)
         self.url = shown_url(parsed)
         self._store_id: str | None = None
-        self._file: BinaryIO | None = None  # the SQLite file, held open (``watch_file``)
         if self.dialect == "sqlite":  # a reader leaves the journal mode as it is (a write)
             sa.event.listen(self.engine, "connect",
                             _sqlite_read_pragmas if read_only else _sqlite_pragmas)
+        watched = watched_path(parsed)  # held open before the first connection
+        self._file: BinaryIO | None = watch_file(self.engine, watched) if (
+            watched is not None and watched.exists()) else None
         try:
             if self.dialect == "postgresql":
                 check_encoding(self.engine, self.url)
@@ -204,11 +207,10 @@ class CampaignStore:
             else:
                 self.migrate()
         except sa.exc.DatabaseError as e:  # OperationalError too: no such folder, locked...
-            raise StoreUnavailableError(f"cannot open the campaign store {self.url}: "
-                                        f"{' '.join(str(e.orig).split())}") from None
-        if self.dialect == "sqlite" and parsed.database not in (None, "", ":memory:") \
-                and not parsed.database.startswith("file:"):
-            self._file = watch_file(self.engine, Path(parsed.database))
+            why = open_failure(self.url, e, self._file, watched)
+            self.close()  # its connections: their log and index files are found by name
+            raise StoreUnavailableError(why) from None
+        self._file = self._file or (watch_file(self.engine, watched) if watched else None)
 
     def _check_current(self) -> None:
         """For a reader: the schema must be this engine's (``migrate`` is a writer's)."""
