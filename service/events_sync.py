@@ -48,6 +48,8 @@ class EventsSync:
     failures = 0     # failed polls in a row (``_run``)
     moved: str | None = None  # when ``campaign copy`` moved the store (``look_moved``)
     refusing: str | None = None  # the store's last failure, until a write (``refused``)
+    probed: str | None = None  # the poller's last ``write_state`` (``probe``), until a write
+    probed_at: float | None = None  # when (``time.monotonic``; None: not probed yet)
     store: CampaignStore | None = None  # None: not opened yet (``__init__``)
 
     def __init__(self, service: ServiceState, store: CampaignStore | None, interval: float,
@@ -69,6 +71,7 @@ class EventsSync:
         self._looked = time.monotonic()   # the last read of the moved mark (``_look_later``)
         self.looker: threading.Thread | None = None  # ``_look_later``'s read
         self._writes = 0  # writes taken (``wrote``): a mark read before one is stale
+        self._refusals = 0  # writes refused (``refused``): a probe begun before one is stale
         self._marking = threading.Lock()
 
     @property
@@ -93,22 +96,58 @@ class EventsSync:
         write answered 409), "read_only" from a write the store refused as read-only (a
         PostgreSQL standby, a file that cannot be written: it said "ok" while every write
         answered 503) and "failing" from a request its full disk or an I/O error failed (it
-        said "ok" too) until a write succeeds, else "ok"."""
+        said "ok" too) until a write succeeds (or, for "read_only", until a probe begun after
+        the refusal finds the store writable), else "ok". "read_only" and "failing" come too
+        from the poller's probe (``probe``), so that every worker says so, not only the one
+        whose write was refused; read from this worker's memory only: /health never waits on
+        the store."""
         if self.waiting or self.failures:
             return "unavailable"
-        if self.moved is not None:
-            self._look_later()
-        return "moved" if self.moved is not None else self.refusing or "ok"
+        self._look_later()
+        return "moved" if self.moved is not None else self.refusing or self.probed or "ok"
+
+    @property
+    def probed_age(self) -> float | None:
+        """Seconds since the last probe of whether the store takes writes (None: none yet)."""
+        return None if self.probed_at is None else time.monotonic() - self.probed_at
+
+    def probe(self) -> None:
+        """Ask the store whether it takes writes (``campaigns.writable.write_state``, no write
+        and no lock), for ``store_state``: at the start and every ``MOVED_EVERY`` seconds, by
+        the poller's thread (or ``_look_later``'s). A probe under way when a write is taken
+        is dropped (it may have seen the store before it took writes again)."""
+        from recommender.campaigns.writable import write_state
+
+        if self.store is not None:
+            writes, refusals = self._writes, self._refusals
+            state = write_state(self.store)
+            with self._marking:
+                if self._writes == writes:
+                    self.probed, self.probed_at = state, time.monotonic()
+                # a write refused as read-only before this probe began: the store takes
+                # writes again (the refusal dropped the read-only connections); a "failing"
+                # I/O error cannot be probed, and stands until a write
+                if state is None and self._refusals == refusals and \
+                        self.refusing == "read_only":
+                    self.refusing = None
+
+    def look(self) -> None:
+        """The poller's look at the store besides its events: the moved mark and the probe."""
+        self.look_moved()
+        self.probe()
 
     def refused(self, state: str = "read_only") -> None:
         """The store refused a write as read-only, or (``state`` "failing") its full disk or
         an I/O error failed a request (``service.errors.store_unavailable``)."""
-        self.refusing = state
+        with self._marking:
+            self._refusals += 1
+            self.refusing = state
 
     def _look_later(self) -> None:
-        """Without a poller (``events_poll=0``), read the mark again in a thread, at most
-        every ``MOVED_EVERY`` seconds, for the next ``/health``: a store reopened said "moved"
-        until it took a write. A thread, so that ``/health`` never waits on the store."""
+        """Without a poller (``events_poll=0``), read the mark and probe the store again in a
+        thread (``look``), at most every ``MOVED_EVERY`` seconds, for the next ``/health``: a
+        store reopened said "moved" until it took a write. A thread, so that ``/health``
+        never waits on the store."""
         if self.interval > 0 or time.monotonic() < self._looked + MOVED_EVERY or (
                 self.looker is not None and self.looker.is_alive()):
             return
@@ -116,8 +155,8 @@ class EventsSync:
 
         def look() -> None:
             try:
-                self.look_moved()
-            except Exception:  # noqa: BLE001 - unread: "moved" stands until a later look
+                self.look()
+            except Exception:  # noqa: BLE001 - unread: what was seen stands until a later look
                 pass
         self.looker = threading.Thread(target=look, name="moved-mark", daemon=True)
         self.looker.start()
@@ -143,7 +182,7 @@ class EventsSync:
         with self._marking:
             self._writes += 1
             self.moved = None
-            self.refusing = None
+            self.refusing = self.probed = None
 
     def store_down(self) -> StoreUnavailableError:
         """What a store route raises while the store is not opened (503, ``Retry-After``)."""
@@ -314,7 +353,7 @@ class EventsSync:
             try:
                 self.poll()
                 if time.monotonic() >= looked + MOVED_EVERY:  # not at each of 4 polls a second
-                    self.look_moved()
+                    self.look()
                     looked = time.monotonic()
             except Exception as e:  # never let the poller die (a store restarting, a lock)
                 if not self.failures:  # once per outage: a traceback 4 times a second filled logs
@@ -350,7 +389,7 @@ def attach(app: Any, service: ServiceState) -> EventsSync:
     except (StoreUnavailableError, OSError) as e:  # down, damaged, locked: see at_start
         sync.down = e
     try:
-        sync.look_moved()  # /health's "moved"
+        sync.look()  # /health's "moved", "read_only" and "failing"
     except Exception:  # noqa: BLE001 - unread (at_start says why): the poller reads it again
         pass
     service.events = sync

@@ -94,6 +94,15 @@ class Health(BaseModel):
         "poll or at a refused write): events and plans answer 409 until the service is pointed "
         "at the copy (RECOMMENDER_STORE) or the store is reopened. read_only: the store's "
         "last write was refused because it refuses writes (a PostgreSQL standby, a file that "
-        "cannot be written): writes answer 503 until one succeeds. failing: a request to the "
+        "cannot be written): writes answer 503 until one succeeds or this worker's probe finds "
+        "the store writable again. failing: a request to the "
         "store failed because the disk under it is full or its files could not be read or "
-        "written (an I/O error): its routes answer 503 until a write succeeds"))
+        "written (an I/O error): its routes answer 503 until a write succeeds. read_only and "
+        "failing are also what this worker's background probe found, every 5 s, without "
+        "writing (a file, folder or mount that cannot be written, a full disk, a PostgreSQL "
+        "standby or read-only database), so every worker says so, not only the one whose "
+        "write was refused; /health never waits on the store"))
+    campaign_store_checked_s: float | None = Field(default=None, description=(
+        "seconds since this worker last probed whether the campaign store takes writes (its "
+        "background poller, every 5 s): how old campaign_store's read_only or failing is; "
+        "null when it has not probed it (no store opened yet)"))

@@ -31,7 +31,9 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
             "limits": {"max_k": request.app.state.service.settings.max_k,
                        "max_seed_users": request.app.state.service.settings.max_seed_users},
             "model_folder_warning": None if hidden else request.app.state.service.refused_reason,
-            "campaign_store": sync.store_state if sync is not None else "ok"}
+            "campaign_store": sync.store_state if sync is not None else "ok",
+            "campaign_store_checked_s": None if sync is None or sync.probed_age is None
+            else round(sync.probed_age, 1)}
 
 
 @router.get("/segments", response_model=SegmentList, tags=["audiences"],

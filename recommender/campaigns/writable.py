@@ -1,0 +1,54 @@
+"""Whether the campaign store takes writes, probed without writing and without waiting on a lock.
+
+``write_state`` is what a worker's background poller asks every few seconds, so that /health's
+``campaign_store`` of every worker says "read_only" or "failing", not only that of the worker
+whose write the store refused (it said "ok" in every other worker of ``serve --workers N``).
+A SQLite store: its file, its ``-wal`` and ``-shm`` (or, where one does not exist yet, its
+folder, where SQLite creates it) must be writable, as the system answers for this process
+(``os.access``: a file mode, a read-only mount), and the disk under it must have a free block.
+A PostgreSQL store: a pooled connection's ``transaction_read_only`` (a standby, whose
+``pg_is_in_recovery()`` is true, or ``default_transaction_read_only``), one query that takes no
+lock; a connection found read-only is dropped from the pool, so the next write opens a fresh one
+(a failover back to the primary).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recommender.campaigns.store import CampaignStore
+
+
+def sqlite_write_state(path: Path) -> str | None:
+    """None when the SQLite store file ``path`` can be written, else "read_only" (a file,
+    journal or folder this process cannot write, a read-only mount) or "failing" (no free
+    block on its disk)."""
+    if not os.access(path, os.W_OK):
+        return "read_only"
+    for end in ("-wal", "-shm"):
+        side = Path(f"{path}{end}")
+        if not os.access(side if side.exists() else path.parent, os.W_OK):
+            return "read_only"
+    disk = os.statvfs(path)
+    if disk.f_flag & os.ST_RDONLY:
+        return "read_only"
+    return "failing" if disk.f_bavail == 0 else None
+
+
+def write_state(store: CampaignStore) -> str | None:
+    """None when ``store`` takes writes as far as can be seen without writing, else
+    "read_only" or "failing" (the module docstring); raises when the store cannot be read."""
+    if store.dialect == "sqlite":
+        database = store.engine.url.database
+        if database in (None, "", ":memory:") or database.startswith("file:"):
+            return None  # in memory, or a URI the driver resolves: nothing to look at
+        return sqlite_write_state(Path(database))
+    with store.engine.connect() as conn:
+        on = str(conn.exec_driver_sql("SHOW transaction_read_only").scalar()) == "on"
+        conn.rollback()
+        if on:  # a standby, or a database made read-only: the next write reconnects
+            conn.invalidate()
+    return "read_only" if on else None

@@ -1,0 +1,147 @@
+"""Every worker's /health says whether the campaign store takes writes, not only the worker whose
+write the store refused, and /health answers from what the poller saw without waiting on the
+store."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from service_fixtures import save_model
+
+from service import events_sync
+from service.app import create_app
+from service.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return save_model(tmp_path_factory.mktemp("store-health") / "model")
+
+
+def _event(i: int) -> dict[str, Any]:
+    return {"event_id": f"e-{i}", "user_id": "u1", "film_id": "00002",
+            "timestamp": 1_700_000_000 + i}
+
+
+def _health(client: TestClient) -> dict[str, Any]:
+    r = client.get("/health")
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body
+
+
+def _until(client: TestClient, state: str, tries: int = 400) -> str:
+    """The worker's campaign_store once it says ``state``, or what it says after ``tries`` of
+    its poller's polls (each woken at once)."""
+    sync = client.app.state.events_sync  # type: ignore[attr-defined]
+    said = ""
+    for _ in range(tries):
+        said = str(_health(client)["campaign_store"])
+        if said == state:
+            return said
+        sync.wake()
+        time.sleep(0.025)
+    return said
+
+
+def _read_only_cluster(url: str, on: bool) -> None:
+    """Make every session of the cluster read-only by default (or not), as a standby's or a
+    database's ``default_transaction_read_only``, and wait until a new session sees it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("SET default_transaction_read_only = off")
+        conn.execute("ALTER SYSTEM SET default_transaction_read_only = on" if on else
+                     "ALTER SYSTEM RESET default_transaction_read_only")
+        conn.execute("SELECT pg_reload_conf()")
+    for _ in range(400):
+        with psycopg.connect(url, autocommit=True) as conn:
+            row = conn.execute("SHOW default_transaction_read_only").fetchone()
+        if row is not None and (row[0] == "on") == on:
+            return
+        time.sleep(0.025)
+    raise AssertionError("the server did not reload its configuration")
+
+
+@pytest.fixture
+def read_only_cluster(postgres_url: str) -> Iterator[Callable[[bool], None]]:
+    yield lambda on: _read_only_cluster(postgres_url, on)
+    _read_only_cluster(postgres_url, False)
+
+
+def test_every_worker_says_a_postgresql_store_refuses_writes(
+        make_store: Callable[[str, Path], str], model_dir: Path, tmp_path: Path,
+        read_only_cluster: Callable[[bool], None], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two workers of one store (two apps: neither sees the other's memory). The store turned
+    read-only: the worker whose write was refused said "read_only", the other "ok" while
+    its every write would be refused too. Both say "read_only" now, from their poller's probe,
+    and "ok" again once the store takes writes."""
+    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)  # the probe at every poll
+    url = make_store("postgresql", tmp_path)
+    settings = Settings(model_path=str(model_dir), store=url, warm_cache=False,
+                        events_poll=0.05)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as first, \
+            TestClient(create_app(settings), raise_server_exceptions=False) as second:
+        assert first.post("/events", json={"events": [_event(1)]}).status_code == 200
+        assert _health(first)["campaign_store"] == _health(second)["campaign_store"] == "ok"
+        read_only_cluster(True)
+        r = first.post("/events", json={"events": [_event(2)]})
+        assert r.status_code == 503 and "refuses writes" in r.json()["detail"], r.text
+        assert _health(first)["campaign_store"] == "read_only"
+        assert _until(second, "read_only") == "read_only"  # it said "ok"
+        # the truth: the other worker's write is refused as well
+        r = second.post("/events", json={"events": [_event(3)]})
+        assert r.status_code == 503 and "refuses writes" in r.json()["detail"], r.text
+        checked = _health(second)["campaign_store_checked_s"]
+        assert isinstance(checked, float) and checked >= 0
+        read_only_cluster(False)
+        third = TestClient(create_app(settings), raise_server_exceptions=False)
+        with third:  # a worker started now probes at its start
+            assert _health(third)["campaign_store"] == "ok"
+        # each worker's probe finds the store writable again, its refused write before it
+        assert _until(second, "ok") == "ok" and _until(first, "ok") == "ok"
+        for n, client in enumerate((first, second)):
+            r = client.post("/events", json={"events": [_event(4 + n)]})
+            assert r.status_code == 200, r.text
+
+
+def test_health_never_waits_on_the_store(model_dir: Path, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store whose probe hangs (a lock, a host cut off): /health answers at once from what
+    the poller saw last, taking no store connection."""
+    from recommender.campaigns import writable
+
+    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)
+    store = tmp_path / "store.db"
+    settings = Settings(model_path=str(model_dir), store=str(store), warm_cache=False,
+                        events_poll=0.05)
+    hang, entered = threading.Event(), threading.Event()
+    real = writable.write_state
+
+    def hung(s: Any) -> str | None:
+        entered.set()
+        hang.wait(30)
+        return real(s)
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        engine: sa.engine.Engine = client.app.state.campaign_store.engine  # type: ignore[attr-defined]
+        checkouts: list[int] = []
+        sa.event.listen(engine, "checkout", lambda *_: checkouts.append(1))
+        monkeypatch.setattr(writable, "write_state", hung)
+        client.app.state.events_sync.wake()  # type: ignore[attr-defined]
+        assert entered.wait(30), "the poller did not probe the store"
+        try:
+            before = len(checkouts)
+            for _ in range(5):
+                body = _health(client)
+                assert body["campaign_store"] == "ok"
+                assert isinstance(body["campaign_store_checked_s"], float)
+            assert len(checkouts) == before  # no store connection taken by /health
+        finally:
+            hang.set()
