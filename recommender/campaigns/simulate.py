@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from recommender.campaigns.event_times import FUTURE_SLACK
 from recommender.campaigns.events import EventBatch, record_events
 from recommender.campaigns.next_wave import plan_next_wave, refreshed_model
 from recommender.campaigns.plan import plan_slate
@@ -42,6 +43,8 @@ from recommender.model.model import Model
 
 BASE, FAN_BASE, LIFT, FAN_LIFT = 0.02, 0.06, 0.03, 0.20
 WINDOW_DAYS = 14.0
+#: the seconds after a plan's start that ``stored_wave_responses`` dates its responses in
+RESPONSE_SPAN = FUTURE_SLACK
 
 
 @dataclass
@@ -179,10 +182,10 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
                           plan_id: str, wave: int, seed: int = 0) -> dict[str, Any]:
     """The responses of wave ``wave`` of the stored plan ``plan_id``, drawn from the demo
     folder's planted truth (targets from p1, controls from p0; a film the user has, in the
-    model or in an event of the store, is never bought again), dated between the plan's
-    start and now, within the window: ``{"events": {event_id, user_id, film_id, timestamp},
-    the conversions and the planted uplift}``. Only the plan's rows respond (no organic
-    purchases of others)."""
+    model or in an event of the store, is never bought again), dated in the day after the
+    plan's start (``RESPONSE_SPAN``; the same file whenever it is drawn): ``{"events":
+    {event_id, user_id, film_id, timestamp}, the conversions and the planted uplift}``.
+    Only the plan's rows respond (no organic purchases of others)."""
     from recommender.campaigns.events import read_events
     from recommender.campaigns.plan import PLAN_SCHEMA
     from recommender.errors import InvalidParameterError
@@ -234,10 +237,13 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
     user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)[conv]
     film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)[conv]
-    # dated between the plan's start and now (a file of the future is refused), in the window
+    # dated in the day after the plan's start, from the plan's time alone: spread up to the
+    # clock (``now - start``), two runs within 14 days of the start dated the same event_ids
+    # apart, and importing the second file was refused as a conflict; a day past the clock
+    # is what an import takes (``FUTURE_SLACK``), so the file is importable at once
     start = plan_start(summary)
-    span = max(1, min(int(WINDOW_DAYS * DAY), int(time.time()) - start))
-    ts = start + np.random.default_rng([seed, wave, 1]).integers(0, span, size=len(user))
+    ts = start + np.random.default_rng([seed, wave, 1]).integers(0, RESPONSE_SPAN,
+                                                                 size=len(user))
     return {"events": {"event_id": [f"sim-{plan_id}-w{wave}-{k}" for k in range(len(user))],
                        "user_id": user.tolist(), "film_id": film.tolist(),
                        "timestamp": ts.tolist()},

@@ -39,7 +39,7 @@ def cmd_campaign_simulate(args: argparse.Namespace) -> int:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
-    from recommender.campaigns.simulate import WINDOW_DAYS, stored_wave_responses
+    from recommender.campaigns.simulate import RESPONSE_SPAN, stored_wave_responses
     from recommender.cli.stores import _store
     from recommender.errors import InvalidParameterError
     from recommender.io import demo
@@ -68,7 +68,8 @@ def cmd_campaign_simulate(args: argparse.Namespace) -> int:
     print(f"wrote {table.num_rows:,} responses of wave {args.wave} of {args.plan_id} to "
           f"{args.out}: {drawn['target_conversions']:,} of {drawn['targets']:,} targets and "
           f"{drawn['control_conversions']:,} of {drawn['controls']:,} controls converted, "
-          f"dated between the plan's start and now (at most {WINDOW_DAYS:g} days after it)")
+          f"dated in the {RESPONSE_SPAN // 3600} hours after the plan's start (its created "
+          "time: the same file whenever it is drawn)")
     print(f"planted uplift of the wave: {100 * drawn['planted_uplift']:.2f} points (in each "
           "film, mean p1 of its targets - mean p0 of its controls, weighted by the films' "
           "targets, from the demo's taste groups; the report's absolute uplift estimates it)",
