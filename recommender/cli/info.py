@@ -42,6 +42,7 @@ def cmd_info(args: argparse.Namespace) -> int:
           f"interactions from {info['data_source']}{since}; {info['segments']} segments; user "
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
           f"{'yes' if info['has_calibration'] else 'no'}")
+    print(times_line(model.meta.get("data")))
     print("parameters: " + ", ".join(
         f"tiers ({' / '.join(f'{n} {plain(p)}' for n, p in v)}, % of the candidates)"
         if k == "tiers" and isinstance(v, list) else f"{k} {plain(v)}"
@@ -52,6 +53,22 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"tuning: {tuning.get('status', 'not recorded')}"
           + (f"; chosen {plain(tuning['chosen'])}" if "chosen" in tuning else ""))
     return 0
+
+
+def times_line(data: Any) -> str:
+    """``info``'s line on when the log's interactions happened (meta.json's
+    ``data.time_span``), in UTC, with the days between; what a model without times (or
+    trained before the span was recorded) says instead."""
+    data = data if isinstance(data, dict) else {}
+    span = data.get("time_span")
+    if not isinstance(span, dict):
+        return ("times: none (the log has no timestamps: a random calibration holdout)"
+                if data.get("has_timestamps") is False else "times: not recorded (a model "
+                "trained before the log's time span was)")
+    first, last = (span.get(k) or f"unix {span.get(k + '_unix_seconds')} seconds"
+                   for k in ("first", "last"))
+    return (f"times: {first} to {last} (UTC), {span.get('days'):,} days apart (each "
+            "user-film pair at its first event)")
 
 
 #: the options each fitted model does not read (a meta.json records every option, read or not:

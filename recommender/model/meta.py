@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from recommender import __version__
 from recommender.io.dataset import Interactions
@@ -25,6 +26,29 @@ def data_facts(data: Interactions, min_rating: float | None) -> tuple[str, dict[
     rated = ({"event_rating": event_rating(data.rating, min_rating)}
              if data.rating is not None and len(data.rating) else {})
     return data.fingerprint(), rated
+
+
+def time_span(timestamps: NDArray[np.integer] | None) -> dict[str, Any]:
+    """``meta.json``'s ``data.time_span`` (``{}`` without times): when the log's interactions
+    happened, each user-film pair at its first event (a time split's order), as the first
+    and the last time in UTC (ISO 8601, ``Z``; None for a time no calendar date holds), as
+    unix seconds, and the days between them. (A model said only ``has_timestamps``, so a log of
+    milliseconds read as seconds, or of another year, went unseen until a horizon was odd.)"""
+    if timestamps is None or not len(timestamps):
+        return {}
+    first, last = int(np.min(timestamps)), int(np.max(timestamps))
+    return {"time_span": {"first": utc_text(first), "last": utc_text(last),
+                          "first_unix_seconds": first, "last_unix_seconds": last,
+                          "days": round((last - first) / 86_400, 3), "timezone": "UTC"}}
+
+
+def utc_text(seconds: int) -> str | None:
+    """Unix ``seconds`` as ISO 8601 in UTC (``2020-01-31T12:00:00Z``), None outside years
+    1 to 9999 (what a calendar date holds)."""
+    try:
+        return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def model_version(created: datetime, fingerprint: str, params: dict[str, Any]) -> str:
@@ -66,6 +90,7 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
                else {}),
             "has_ratings": data.rating is not None,
             "has_timestamps": data.timestamp is not None,
+            **time_span(data.timestamp),
             # what a recorded event's new pair stands for under the rating scheme (overlay)
             **rated,
         },

@@ -348,7 +348,7 @@ def _train(spark: SparkSession, src: Source, config: TrainConfig, show: bool, ma
     labels = segments.kmeans(uf, config.segments, seed=config.seed, min_size=min_size)
     seg = Segments(labels, segments.describe(labels, seen, catalog))
     meta = _meta(src, users_map, films_map, config, time.perf_counter() - t0, digest, nnz,
-                 n_liked, params, spark, master)
+                 n_liked, params, spark, master, ts)
     if seg.n != config.segments:  # as the local engine records it
         meta["segments"] = {"asked": config.segments, "found": int(seg.n), "min_size": min_size}
     if fill is not None:  # what a recorded event's new pair stands for (the overlay)
@@ -393,10 +393,10 @@ def _csr(rows: NDArray[np.int32], cols: NDArray[np.int32], n_rows: int, n_cols: 
 
 def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds: float,
           digest: str, nnz: int, n_liked: int, params: dict[str, Any], spark: SparkSession,
-          master: str) -> dict[str, Any]:
+          master: str, ts: NDArray[np.int64] | None) -> dict[str, Any]:
     import pyspark
 
-    from recommender.model.meta import build_meta, model_version
+    from recommender.model.meta import build_meta, model_version, time_span
 
     empty = np.zeros(0, np.int32)
     shim = Interactions(users=users, films=films, user_idx=empty, film_idx=empty,
@@ -408,7 +408,7 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
     created = datetime.fromisoformat(meta["created"])
     meta["model_version"] = model_version(created, digest, meta["params"])
     meta["model"] = MODEL_NAME
-    meta["data"].update(fingerprint=digest, interactions=int(nnz))
+    meta["data"].update(fingerprint=digest, interactions=int(nnz), **time_span(ts))
     if n_liked != nnz:
         meta["data"]["interactions_fitted"] = int(n_liked)
     meta["engine"] = {

@@ -9,6 +9,7 @@ folder unchanged.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -313,6 +314,13 @@ def test_spark_equal_timestamps_hold_out_a_random_share(spark: Any, planted: Int
         assert has_model(model.calibration) or how.startswith("latest")
         held = sum(model.calibration["film_recent"])
         assert abs(held - 0.2 * len(planted)) < 5 * np.sqrt(0.16 * len(planted))
+        # when the log happened, in UTC, as the local engine's meta.json says it (each pair
+        # once here, so its first event is its time)
+        span = model.meta["data"]["time_span"]
+        assert (span["first_unix_seconds"], span["last_unix_seconds"], span["timezone"]) \
+            == (int(ts.min()), int(ts.max()), "UTC")
+        assert span["last"] == datetime.fromtimestamp(int(ts.max()), UTC).strftime(
+            "%Y-%m-%dT%H:%M:%SZ")
 
 
 @pytest.mark.slow
