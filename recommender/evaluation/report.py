@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import math
 import os
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from recommender.evaluation.runs import evaluate
 from recommender.evaluation.scoring import ENGINE, MIN_VIEWERS, USER_K, headline
-from recommender.evaluation.splits import TEST_SHARE
+from recommender.evaluation.splits import TEST_SHARE, utc_time
 from recommender.evaluation.tuning import tune
 from recommender.io.atomic import atomic_file
 from recommender.io.text import table_text
@@ -75,7 +74,7 @@ def format_report(report: dict[str, Any]) -> str:
     s = report["split"]
     cut = s.get("cutoff_timestamp")
     when = ("" if cut is None else " (train: up to the "
-            f"{100 * (1 - TEST_SHARE):.0f}th-percentile timestamp, {_utc(cut)})")
+            f"{100 * (1 - TEST_SHARE):.0f}th-percentile timestamp, {utc_time(cut)})")
     lines = [f"{report['dataset']}: {report['protocol']} protocol{when}, "
              f"{s['train_interactions']:,} train / {s['test_interactions']:,} test interactions, "
              + _sizes(report)]
@@ -118,15 +117,6 @@ def format_report(report: dict[str, Any]) -> str:
                                      ("engine", "engine_genres_only", "popularity"))
                          + f" ({rk})")
     return "\n".join(lines)
-
-
-def _utc(seconds: int) -> str:
-    """Unix seconds as a UTC time; as seconds where no date holds them (a log may hold
-    times before the year 1, which a fit accepts)."""
-    try:
-        return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC"
-    except (ValueError, OverflowError, OSError):
-        return f"{seconds:,} unix seconds"
 
 
 def _sizes(report: dict[str, Any]) -> str:

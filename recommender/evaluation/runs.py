@@ -38,7 +38,7 @@ from recommender.evaluation.scoring import (
     ratios,
     score_split,
 )
-from recommender.evaluation.splits import Split, make_split, validation_split
+from recommender.evaluation.splits import Split, make_split, utc_time, validation_split
 from recommender.io.dataset import Interactions
 from recommender.io.progress import show_progress
 from recommender.model import prior
@@ -229,7 +229,8 @@ def evaluate(
         at = int((data.timestamp == split.cutoff).sum())
         raise InvalidParameterError(
             f"the time split of {data.source or 'the data'} has no interaction later than its "
-            f"cut-off, the 80th-percentile timestamp {split.cutoff} ({at:,} of the "
+            f"cut-off, the 80th-percentile timestamp {utc_time(split.cutoff)} (unix "
+            f"{split.cutoff} seconds; {at:,} of the "
             f"{len(data):,} interactions have that very timestamp); use --protocol random or "
             "user")
     if len(split.test) == 0:

@@ -16,6 +16,7 @@ already present in the history are dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -160,3 +161,12 @@ def _pair_keys(data: Interactions, u: NDArray[np.integer], f: NDArray[np.integer
 def validation_split(split: Split, seed: int = 0) -> Split:
     """A split of ``split.train`` alone under the same protocol (tuning never sees the test)."""
     return make_split(split.train, split.protocol, seed + 1)
+
+
+def utc_time(seconds: int) -> str:
+    """Unix seconds as a UTC time; as seconds where no date holds them (a log may hold
+    times before the year 1, which a fit accepts)."""
+    try:
+        return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC"
+    except (ValueError, OverflowError, OSError):
+        return f"{seconds:,} unix seconds"

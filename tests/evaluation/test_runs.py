@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -169,8 +170,12 @@ def test_a_time_split_with_nothing_after_its_cutoff_says_so(demo_data: Interacti
     late = demo_data.timestamp >= np.quantile(demo_data.timestamp, 0.5)
     flat = replace(demo_data, timestamp=np.where(late, demo_data.timestamp.max(),
                                                  demo_data.timestamp))
+    # the cut-off said as a time in UTC, not a bare number (oracle: the latest timestamp)
+    cut = int(flat.timestamp.max())
+    when = datetime.fromtimestamp(cut, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     with pytest.raises(InvalidParameterError, match="no interaction later than its cut-off, "
-                       r"the 80th-percentile timestamp \d+ \([\d,]+ of the [\d,]+ interactions "
+                       f"the 80th-percentile timestamp {when} \\(unix {cut} seconds; "
+                       r"[\d,]+ of the [\d,]+ interactions "
                        "have that very timestamp\\); use --protocol random or user"):
         evaluate(flat, "time", k=10, config=TrainConfig(factors=4, iterations=2),
                  progress=False)
