@@ -171,7 +171,8 @@ def _tune(data: Interactions, config: TrainConfig, progress: bool
     timed = ordering(data.timestamp) is not None
     key = data.timestamp if timed else \
         np.random.default_rng(config.seed + 1).permutation(len(data))
-    val = per_user_latest(data.user_idx, np.asarray(key, np.int64), VALIDATION_SHARE)
+    val = per_user_latest(data.user_idx, np.asarray(key, np.int64), VALIDATION_SHARE,
+                          seed=config.seed)
     if not val.any() or val.all():  # each user holds out round(20%): 3 interactions for one
         return config, {**report, "status": "not run: no user has the 3 or more interactions "
                                             "needed to hold one out for validation"}

@@ -187,11 +187,16 @@ def mean_se(values: FloatArray) -> tuple[float, float]:
 
 
 def per_user_latest(user_idx: NDArray[np.integer], order_key: NDArray[np.integer],
-                    share: float) -> NDArray[np.bool_]:
+                    share: float, seed: int = 0) -> NDArray[np.bool_]:
     """True for each user's last ``round(share x their interactions)`` by ``order_key``
-    (timestamps, or a seeded random key), ties by position: every user stays known."""
+    (timestamps, or a seeded random key), ties in an order drawn from ``seed``: every user
+    stays known. (Ties went by position, and merged interactions are in (user, film) order:
+    of a user's films at their latest time, those listed last in the log were held out, so
+    a log of dates validated on its later-listed films, less watched: 9% fewer viewers a film
+    on the demo log in months.)"""
     n = len(user_idx)
-    order = np.lexsort((np.arange(n), order_key, user_idx))
+    tie = np.random.default_rng(seed).permutation(n)
+    order = np.lexsort((tie, order_key, user_idx))
     u = np.asarray(user_idx)[order]
     counts = np.bincount(u)
     starts = np.r_[0, np.cumsum(counts)[:-1]]
