@@ -349,9 +349,16 @@ def _quiet_stop(spark: SparkSession) -> None:
     spark.stop()
 
 
+#: seconds a session's stop after a signal is waited for (``_stop_aside``): a JVM that does
+#: not answer is then left to stop, and ends with this process (its stdin closes)
+STOP_AFTER_SIGNAL = 30.0
+
+
 def _stop_aside(spark: SparkSession) -> None:
-    """``_quiet_stop`` on a thread of its own, waited for (a second Ctrl-C or SIGTERM ends
-    the wait, the stop going on); its failure is dropped (a stop is under way already).
+    """``_quiet_stop`` on a thread of its own, waited for up to ``STOP_AFTER_SIGNAL`` seconds
+    (a second Ctrl-C or SIGTERM ends the wait, the stop going on; a hung JVM made the command
+    wait for ever), then left to stop with a note on stderr; its failure is dropped (a stop is
+    under way already).
     py4j gives each thread its own connection, and the main thread's may be owed the answer
     of the call the signal broke off: a stop sent on it read that answer as its own, and
     py4j's ``KeyError: 'm'`` traceback ended the command (exit 1) in place of "interrupted"
@@ -362,7 +369,10 @@ def _stop_aside(spark: SparkSession) -> None:
 
     thread = threading.Thread(target=stop, name="spark-stop", daemon=True)
     thread.start()
-    thread.join()
+    thread.join(STOP_AFTER_SIGNAL)
+    if thread.is_alive():
+        print(f"note: the Spark session did not stop within {STOP_AFTER_SIGNAL:g} s; it was "
+              "left to stop (its JVM ends with this process)", file=sys.stderr, flush=True)
 
 
 @contextmanager
