@@ -28,6 +28,14 @@ from recommender.spark.checks import (
     spark_csv_scan,
     with_line,
 )
+from recommender.spark.csv_lines import EXPECTED as _EXPECTED
+from recommender.spark.csv_lines import (
+    NoLineEndError,
+    after_no_line_end,
+    refuse_blank_lines,
+    refuse_wide_header,
+    uri_line_sep,
+)
 from recommender.spark.file_order import with_file_order
 from recommender.spark.timestamps import (
     _TS_EXPECTED,
@@ -45,7 +53,6 @@ if TYPE_CHECKING:
 
 _CSV_SUFFIXES = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 _PARQUET_SUFFIXES = (".parquet", ".pq")
-_EXPECTED = "user_id,film_id[,rating][,weight][,timestamp]"
 
 
 @dataclass
@@ -108,6 +115,8 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
     try:
         multiline = csv and local is not None and spark_csv_scan(
             local, sep=csv_sep(data))
+        if csv and local is None:  # a URI's lines of blanks alone, as a local file's (Spark)
+            refuse_blank_lines(spark, data)
         try:
             events, has_rating, has_ts = _read_events(
                 spark, data, line_sep=_line_sep(spark, data) if multiline else None)
@@ -117,6 +126,8 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
             try:
                 events, has_rating, has_ts = _read_events(spark, data,
                                                           line_sep=_line_sep(spark, data))
+            except NoLineEndError as e:  # a URI's first line past 1 MiB: the retry can't start
+                raise after_no_line_end(e, first) from None
             except Exception:
                 raise with_line(first, local) from None
     except DataError as e:
@@ -157,7 +168,7 @@ def _line_sep(spark: SparkSession, path: str) -> str:
     from recommender.io.line_ends import line_end_name, record_line_ends
 
     if is_uri(path):
-        return _uri_line_sep(spark, path)
+        return uri_line_sep(spark, path)
     ends = record_line_ends(local_path(path))
     if ends.other is not None:
         assert ends.first is not None
@@ -168,51 +179,6 @@ def _line_sep(spark: SparkSession, path: str) -> str:
                         "line ends to one kind, train with the local engine, or convert the "
                         "file to Parquet", line=ends.other_line)
     return ends.first or "\n"
-
-
-def _uri_line_sep(spark: SparkSession, path: str) -> str:
-    """``_line_sep`` of a URI: the first line end outside quotes of each file Spark reads
-    there (read through Hadoop's file system and compression codecs, up to that line end);
-    files that disagree are refused (``read_source`` then names the line reader's error)."""
-    from recommender.io.line_ends import first_line_end, line_end_name
-
-    sc = spark.sparkContext
-    jvm, conf = sc._jvm, sc._jsc.hadoopConfiguration()
-    assert jvm is not None
-    codecs = jvm.org.apache.hadoop.io.compress.CompressionCodecFactory(conf)
-    seen: dict[str, str] = {}
-    for name in spark.read.text(path).inputFiles():
-        file = jvm.org.apache.hadoop.fs.Path(jvm.java.net.URI(name))
-        codec = codecs.getCodec(file)
-        source = stream = file.getFileSystem(conf).open(file)
-        try:
-            if codec is not None:
-                source = codec.createInputStream(stream)
-            head, end = b"", None
-            while block := bytes(source.readNBytes(1 << 16)):
-                head += block
-                if head.endswith(b"\r"):
-                    continue  # the LF of a CRLF may follow
-                if (end := first_line_end(head)) is not None:
-                    break
-                if len(head) >= 1 << 20:
-                    raise DataError(name, "no line end in its first MiB; expected CSV with "
-                                    f"a header, with columns {_EXPECTED}")
-            else:
-                end = first_line_end(head)
-        finally:
-            source.close()  # and the file under it
-        if end is None:
-            continue  # a single line: any line end reads it
-        for other, other_end in seen.items():
-            if other_end != end:
-                raise DataError(path, f"{name} ends its lines in {line_end_name(end)}, "
-                                f"{other} in {line_end_name(other_end)}; a quoted field holds "
-                                "a line break, and Spark's multi-line CSV reader, which such "
-                                "files need, reads one kind of line end: convert the line ends "
-                                "to one kind, or the files to Parquet")
-        seen[name] = end
-    return next(iter(seen.values()), "\n")
 
 
 def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
@@ -242,6 +208,8 @@ def _read_events(spark: SparkSession, path: str, line_sep: str | None = None
     except DataError:
         raise
     except Exception as e:
+        if name.endswith(_CSV_SUFFIXES):  # past Spark's columns: said, not "fields differ"
+            refuse_wide_header(spark, path, spark_path(path), csv_sep(name))
         raise DataError(path, f"Spark could not read it ({short_failure(e)}); expected CSV with a "
                         f"header or Parquet, with columns {_EXPECTED}") from None
     from recommender.io.project import header_is_data

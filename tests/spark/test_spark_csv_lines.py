@@ -1,0 +1,85 @@
+"""The lines of a CSV log that Spark's readers took without a clear word: a header past
+Spark's 20,480 columns (a "malformed CSV record ... fields differ in number" error), a URI
+whose first line is past 1 MiB (the line reader's error, which the multi-line retry could
+not follow, was told as the file's problem: "1 row with empty film_id"), and a URI's lines of
+blanks alone (skipped by Spark without a word, where a local file's are refused by line).
+
+A URI is a ``file:`` one here, read by the URI path (``reading.is_uri`` made to say so): the
+same Hadoop file system calls as hdfs:// or s3a://. Oracle: the header's width as written,
+and, for lines of blanks, the local engine's scan of the same bytes
+(``checks.spark_csv_scan``), which refuses the same line, or none.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from recommender.errors import DataError
+
+pytestmark = [pytest.mark.spark]
+
+
+@pytest.fixture
+def as_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+    from recommender.spark import reading
+
+    real = reading.is_uri
+    monkeypatch.setattr(reading, "is_uri", lambda p: p.startswith("file:") or real(p))
+
+
+def test_a_header_past_sparks_columns_is_named_with_its_width(spark: Any, tmp_path: Path
+                                                               ) -> None:
+    from recommender.spark.reading import read_source
+
+    width = 20_481  # Spark's CSV reader takes 20,480
+    path = tmp_path / "wide.csv"
+    path.write_text("user_id,film_id," + ",".join(f"c{i}" for i in range(width - 2)) + "\n"
+                    + "u1,f1" + ",1" * (width - 2) + "\n")
+    with pytest.raises(DataError) as e:
+        read_source(spark, str(path), None, None)
+    assert e.value.path == str(path)
+    assert f"header has {width:,} fields" in e.value.reason
+    assert "delimiter" in e.value.reason and "malformed" not in e.value.reason
+
+
+def test_a_uri_whose_first_line_is_past_a_mib_is_named_so(spark: Any, tmp_path: Path,
+                                                          as_uri: None) -> None:
+    from recommender.spark.reading import read_source
+
+    path = tmp_path / "long.csv"  # a quoted line break: the line reader fails, a retry is due
+    path.write_text("user_id,film_id,x" + "y" * (1 << 21) + '\nu1,f1,"a\nb"\nu2,f2,c\n')
+    with pytest.raises(DataError) as e:
+        read_source(spark, path.as_uri(), None, None)
+    assert e.value.path.endswith("/long.csv")
+    assert "first line is longer than 1,048,576 bytes" in e.value.reason
+
+
+@pytest.mark.parametrize("text", [
+    b"user_id,film_id\r\nu1,f1\r\n \t \r\nu2,f2\r\n",
+    b'user_id,film_id,note\nu1,f1,"a\n   \nb"\nu2,f2,c\n\x20\nu3,f3,d\n',  # the 2nd only
+    b'user_id,film_id,note\nu1,f1,"a\n   \nb"\nu2,f2,c\n',  # inside quotes: none
+])
+def test_a_uris_lines_of_blanks_are_refused_as_a_local_files(spark: Any, tmp_path: Path,
+                                                             as_uri: None, text: bytes) -> None:
+    from recommender.spark.checks import spark_csv_scan
+    from recommender.spark.reading import read_source
+
+    path = tmp_path / "log.csv"
+    path.write_bytes(text)
+    try:
+        spark_csv_scan(path)
+        local_line = None
+    except DataError as e:
+        local_line = e.line
+        assert local_line is not None
+    if local_line is None:
+        source = read_source(spark, path.as_uri(), None, None)
+        assert source.events.count() == text.count(b"\nu")
+        return
+    with pytest.raises(DataError) as e:
+        read_source(spark, path.as_uri(), None, None)
+    assert e.value.path.endswith("/log.csv") and e.value.line == local_line
+    assert "a line of blanks alone" in e.value.reason
