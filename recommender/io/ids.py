@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import unicodedata
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -33,6 +34,9 @@ class IdMap:
         # zero-led ids sorted by their stripped form (stripped, ids), built on the first
         # unknown id (``same_but_zeros``)
         self._zeros: tuple[NDArray[np.str_], NDArray[np.str_]] | None = None
+        # the ids not in Unicode form NFC sorted by their NFC form (NFC forms, ids), built on
+        # the first unknown id (``same_but_zeros``)
+        self._forms: tuple[NDArray[np.str_], NDArray[np.str_]] | None = None
 
     @property
     def ids(self) -> NDArray[np.str_]:
@@ -83,8 +87,8 @@ class IdMap:
     def same_but_zeros(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id`` once leading zeros are stripped from both
         ("0555612" for "555612", and the reverse), and its surrounding spaces ("7176983 ",
-        pasted, was told it "matches titles", " u00001" nothing), other than ``external_id``
-        itself."""
+        pasted, was told it "matches titles", " u00001" nothing), or once both are in Unicode
+        form NFC (``same_form``), other than ``external_id`` itself."""
         if self._zeros is None:  # sorted arrays: a dict of 2M zero-padded ids took ~4 s, 500 MB
             led = self._ids[np.strings.startswith(self._ids, "0")]
             bare = np.strings.lstrip(led, "0")
@@ -97,19 +101,45 @@ class IdMap:
         lo, hi = np.searchsorted(keys, stripped, "left"), np.searchsorted(keys, stripped, "right")
         # numpy's str drops a trailing NUL: "5\x00" searched as "5" named "05"; compared here
         same = [s for s in zero_led[lo:hi].tolist() if s.lstrip("0") == stripped]
-        near = ([stripped] if stripped in self else []) + same
-        return [s for s in near if s != external_id]
+        near = ([stripped] if stripped in self else []) + same + self.same_form(external_id)
+        return [s for s in dict.fromkeys(near) if s != external_id]
+
+    def same_form(self, external_id: str) -> list[str]:
+        """The known ids equal to ``external_id``, surrounding spaces aside, once both are in
+        Unicode form NFC: ``Amélie`` typed composed (NFC, as most keyboards type it) names the
+        id ``Amélie`` stored decomposed (NFD, as macOS file names and some exports hold it),
+        and the reverse; the two look alike, and were told only "unknown". Ids are still
+        matched byte for byte: this only names the id meant."""
+        if self._forms is None:  # vectorised: a dict of every id's NFC form cost a Python loop
+            nfc = pc.utf8_normalize(self._arrow, "NFC")
+            differs = pc.not_equal(nfc, self._arrow)
+            odd = np.asarray(differs.to_numpy(zero_copy_only=False), dtype=bool)
+            # only the few ids not in NFC become a numpy array (a fixed-width copy of every
+            # id's NFC form is as wide as the longest id, for each of them)
+            keys = np.asarray(nfc.filter(differs).to_numpy(zero_copy_only=False), dtype=str)
+            order = np.argsort(keys, kind="stable")
+            self._forms = (keys[order], self._ids[odd][order])
+        key = unicodedata.normalize("NFC", external_id.strip())
+        if not key:
+            return []
+        keys, ids = self._forms
+        lo, hi = np.searchsorted(keys, key, "left"), np.searchsorted(keys, key, "right")
+        same = [s for s in ids[lo:hi].tolist() if unicodedata.normalize("NFC", s) == key]
+        return ([key] if key in self else []) + same
 
     def did_you_mean(self, external_ids: Iterable[str]) -> str:
         """"; did you mean '0555612'?" for unknown ids that differ from known ones only by
-        leading zeros (the first 5), or ""."""
+        leading zeros, surrounding spaces or Unicode form (the first 5), or "". A known id
+        in another Unicode form, which prints as the id typed, says which form each is in."""
         pairs = [(u, near) for u in itertools.islice(external_ids, 1000)
                  for near in self.same_but_zeros(u)][:5]
         if not pairs:
             return ""
         if len({u for u, _ in pairs}) == 1:
-            return "; did you mean " + " or ".join(repr(n) for _, n in pairs) + "?"
-        return "; did you mean " + ", ".join(f"{n!r} for {u!r}" for u, n in pairs) + "?"
+            return ("; did you mean " + " or ".join(repr(n) + _form_note(u, n) for u, n in pairs)
+                    + "?")
+        return "; did you mean " + ", ".join(f"{n!r} for {u!r}{_form_note(u, n)}"
+                                             for u, n in pairs) + "?"
 
     def unknown(self, error: type[UnknownIdError], external_ids: Iterable[str]
                 ) -> UnknownIdError:
@@ -123,6 +153,26 @@ class IdMap:
 
     def to_ids(self, indices: NDArray[np.integer]) -> NDArray[np.str_]:
         return self._ids[np.asarray(indices)]
+
+
+def unicode_form(text: str) -> str:
+    """Which Unicode normal form ``text`` is in, as an error names it."""
+    if unicodedata.is_normalized("NFC", text):
+        return "NFC, accents composed"
+    if unicodedata.is_normalized("NFD", text):
+        return "NFD, accents decomposed"
+    return "neither NFC nor NFD"
+
+
+def _form_note(typed: str, known: str) -> str:
+    """How ``known`` differs from ``typed`` when only their Unicode forms do (they print alike),
+    else ""."""
+    if unicodedata.normalize("NFC", typed.strip()) != unicodedata.normalize("NFC", known):
+        return ""
+    if typed.strip() == known:
+        return ""  # surrounding spaces alone: repr shows them
+    return (f" (the same letters in Unicode form {unicode_form(known)}; "
+            f"the id given is {unicode_form(typed)})")
 
 
 class UsersAndFilms:
