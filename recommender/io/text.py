@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
 # an id named in an error, clipped: defined beside the errors, which name ids too
 from recommender.errors import clipped as clipped
 
+#: characters a cell shows escaped (``\n``, ``\u202e``): C0 and C1 controls, which broke a
+#: row in two (a title holding a line break) or moved the cursor, and the bidirectional
+#: embeddings, overrides and isolates, which reordered the columns after them on the line
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown_cell(value: Any) -> str:
+    """``str(value)`` as a table shows it: ``_HIDDEN`` characters escaped as Python does."""
+    text = str(value)
+    if text.isascii() and text.isprintable():
+        return text
+    return _HIDDEN.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def display_width(text: str) -> int:
+    """The columns a terminal gives ``text``: 2 for a wide or full-width character (CJK,
+    most emoji), 0 for a combining mark or a format character (an accent stored decomposed,
+    a zero-width joiner, a direction mark), 1 for any other."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+               else 2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
+
+
+def _padded(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
 
 def table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Left-aligned columns two spaces apart, a dashed rule under the header, no trailing
-    newline. Cells are shown with ``str``."""
-    cells = [[str(c) for c in r] for r in rows]
-    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    out = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)),
+    newline. Cells are shown with ``shown_cell`` and aligned by ``display_width`` (a column
+    of CJK titles or decomposed accents was cut out of line by ``len``)."""
+    cells = [[shown_cell(c) for c in r] for r in rows]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in cells])
+              for i, h in enumerate(headers)]
+    out = ["  ".join(_padded(h, w) for h, w in zip(headers, widths, strict=True)),
            "  ".join("-" * w for w in widths)]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    out += ["  ".join(_padded(c, w) for c, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(out)
 
 
