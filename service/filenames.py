@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+import urllib.parse
+from collections.abc import Sequence
 
 
 def safe_filename(text: str, fallback: str) -> str:
@@ -10,3 +13,22 @@ def safe_filename(text: str, fallback: str) -> str:
     characters, or ``fallback`` when nothing is left: an id holding a quote, a slash or a line
     break cannot end the header's quoted name or name a path."""
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80] or fallback
+
+
+def unicode_filename(text: str, fallback: str) -> str:
+    """``text`` as ``safe_filename`` makes it, but keeping letters and digits of any script
+    (the text in Unicode form NFC first: an accent stored decomposed is kept, composed)."""
+    return re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", text))[:80] or fallback
+
+
+def attachment(parts: Sequence[str], fallback: str, ext: str = "csv", most: int = 160) -> str:
+    """The ``Content-Disposition`` of a download named by ``parts`` (the empty ones left out)
+    joined by "_", each made safe, cut at ``most`` characters: ``filename`` in ASCII, and where
+    an id holds other letters, ``filename*`` (RFC 6266, RFC 8187) with them, which browsers
+    prefer: films ``ß`` and ``עברית`` were both saved as ``audience__.csv``."""
+    ascii_name = "_".join(safe_filename(p, fallback) for p in parts if p)[:most]
+    header = f'attachment; filename="{ascii_name}.{ext}"'
+    name = "_".join(unicode_filename(p, fallback) for p in parts if p)[:most]
+    if name != ascii_name:
+        header += f"; filename*=UTF-8''{urllib.parse.quote(f'{name}.{ext}', safe='')}"
+    return header

@@ -44,7 +44,7 @@ from recommender.query.catalog import name_plan_films
 from recommender.serving.engine import Engine
 from service.access_log import pseudonym_key, record_export
 from service.deps import EngineDep
-from service.filenames import safe_filename
+from service.filenames import attachment
 from service.head import HEAD
 from service.idempotency import (
     REPLAYED,
@@ -377,8 +377,8 @@ def plan_csv(plan_id: str, request: Request,
     record_export(request, rows=plan_rows_count(summary), pseudonymized=key is not None,
                   plan_id=plan_id)
     # a pseudonymised file says so, as an audience's does (it had the raw rows' name)
-    name = safe_filename(plan_id, "plan") + ("_pseudonymized" if key is not None else "")
-    headers = {"Content-Disposition": f'attachment; filename="{name}.csv"'}
+    headers = {"Content-Disposition": attachment(
+        [plan_id, "pseudonymized" if key is not None else ""], "plan")}
     if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
     # a HEAD (service/head.py) sends no byte of it: no row is read from the store for it

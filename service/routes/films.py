@@ -28,7 +28,7 @@ from service.access_log import page_rows, pseudonym_key, record_export
 from service.bodies import audience_csv_text, render_page, ring_page
 from service.body_cache import audience_body, audience_page
 from service.deps import EngineDep, ServiceDep, SettingsDep
-from service.filenames import safe_filename
+from service.filenames import attachment
 from service.raw_ids import DETAIL_PATH, SCOPE_KEY
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import (
@@ -186,9 +186,7 @@ async def audience_csv(
              for v in vs),
            "" if exclude_seen else "with_viewers", "pseudonymized" if key else "",
            f"from{offset + 1}" if offset else ""]
-    name = "_".join(safe_filename(part, "film") for part in ["audience", film_id, *cut] if part)
-    name = f"{name[:160]}.csv"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    headers = {"Content-Disposition": attachment(["audience", film_id, *cut], "film")}
     if page.note:  # the page's note (users in no meaningful order), which a row cannot carry
         headers["X-Audience-Note"] = page.note
     return Response(text, media_type="text/csv; charset=utf-8", headers=headers)

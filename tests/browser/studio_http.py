@@ -36,10 +36,10 @@ def api_text(served: Any, path: str) -> str:
 def file_name(*parts: str) -> str:
     """The name a Studio download should carry: ``parts`` (empty ones left out) made safe as
     the server's own audience.csv names its parts (``service/filenames.py``), joined by
-    "_"."""
-    from service.filenames import safe_filename
+    "_" (letters of any script kept, as its ``filename*``)."""
+    from service.filenames import unicode_filename
 
-    return "_".join(safe_filename(p, "film") for p in parts if p) + ".csv"
+    return "_".join(unicode_filename(p, "film") for p in parts if p) + ".csv"
 
 
 def not_found_leads_back(page: Any, url: str, heading: str, named: str, link: str,

@@ -254,7 +254,10 @@ def test_audience_csv_download(client: TestClient, model: Model) -> None:
     r = client.get(f"/films/{url_id(ODD_FILM_ID)}/audience.csv", params={"k": 25})
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/csv")
-    assert r.headers["content-disposition"] == 'attachment; filename="audience_tt_0042_.csv"'
+    # the ASCII name, and the name with its é (filename*, which browsers prefer)
+    assert r.headers["content-disposition"] == (
+        'attachment; filename="audience_tt_0042_.csv"; '
+        "filename*=UTF-8''audience_tt_0042_%C3%A9.csv")
     # a cut says which it is in its file name, as the Studio names it (every cut was
     # audience_<film>.csv)
     cut = client.get("/films/00008/audience.csv", params={

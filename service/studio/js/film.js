@@ -4,7 +4,7 @@ import { download, filmPath, getJson, query, serverLimits, setHashParams } from 
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
-  ignoredSettings } from "./ui.js";
+  ignoredSettings, namePart } from "./ui.js";
 
 const PAGE = 25;
 // the users without a value of an attribute, as a portrait and a filter name them
@@ -237,10 +237,10 @@ function audienceTable(id, summary, segments, attributes, params) {
       if (mine !== seq) return;
       const n = body.users.length;
       const ring = state.tier ? summary.tiers.find((t) => t.tier === state.tier) : null;
-      const csvName = `audience_${id.replace(/[^A-Za-z0-9._-]+/g, "_")}`;
+      const csvName = `audience_${namePart(id, "", Infinity)}`;
       // a file and a label that say which cut they hold (ring, segment, filter; page)
       const cut = [state.tier, state.segment && `segment${state.segment}`, state.filter].filter(Boolean).join("_");
-      const fileName = `${csvName}${cut ? `_${cut.replace(/[^A-Za-z0-9._-]+/g, "_")}` : ""}`;
+      const fileName = `${csvName}${cut ? `_${namePart(cut, "", Infinity)}` : ""}`;
       // the cut the file holds, by name ("that pass the segment and filter" was said of a
       // segment alone, of a filter alone, and named neither)
       const filtered = (state.segment ? ` in segment “${labels.get(state.segment) || state.segment}”` : "")

@@ -304,12 +304,19 @@ export function genreList(text) {
   return text.split(/[,\uFF0C\u3001]/).map((s) => s.trim()).filter(Boolean);
 }
 
+/** ``text`` as a file name's part, as the server makes one (service/filenames.py's
+    unicode_filename): in Unicode form NFC, each run of characters other than letters and
+    digits of any script, "_", "." and "-" as one "_", at most ``most`` characters ("ß" and
+    "עברית" were both "_": two films' downloads under one name). */
+export const namePart = (text, fallback = "_", most = 80) =>
+  String(text).normalize("NFC").replace(/[^\p{L}\p{N}_.-]+/gu, "_").slice(0, most) || fallback;
+
 /** A download's file name from its ``parts`` (kind, inputs, k, model version: empty ones left
     out), each made safe and cut as the server names its audience.csv (service/routes/films.py);
     a fixed "lookalikes.csv" said nothing of what it held, and a second became "(1)". */
 export function fileName(parts, ext = "csv") {
   const name = parts.filter((p) => p !== undefined && p !== null && p !== "")
-    .map((p) => String(p).replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80) || "_").join("_");
+    .map((p) => namePart(p)).join("_");
   return `${name.slice(0, 160)}.${ext}`;
 }
 

@@ -1,0 +1,70 @@
+"""A download whose id holds letters outside ASCII keeps them in its file name
+(``filename*``, RFC 6266): plans ``Plan ß`` and ``Plan ü`` were both saved as
+``Plan__.csv``, and film ``tt/0042 é``'s audience as ``audience_tt_0042_.csv``."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+from fastapi.testclient import TestClient
+from service_fixtures import ODD_FILM_ID, save_model
+
+from recommender.campaigns.plan import plan_slate
+from recommender.campaigns.slate import SlateFilm
+from recommender.campaigns.store import open_store
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+PLANS = ["Plan ß", "Plan ü", "計画/1", unicodedata.normalize("NFD", "Plan é"), "plain"]
+
+
+def _saved_as(disposition: str) -> tuple[str, str | None]:
+    """(filename, filename* decoded), read by RFC 6266's grammar: ``filename="..."`` in
+    ASCII, ``filename*=UTF-8''<percent-encoded UTF-8>`` (RFC 8187)."""
+    params = dict(p.strip().split("=", 1) for p in disposition.split(";")[1:])
+    assert disposition.split(";")[0] == "attachment"
+    plain = params["filename"]
+    assert plain.isascii() and plain[0] == plain[-1] == '"' and '"' not in plain[1:-1]
+    star = params.get("filename*")
+    if star is None:
+        return plain[1:-1], None
+    charset, language, encoded = star.split("'")
+    assert (charset.upper(), language) == ("UTF-8", "") and encoded.isascii()
+    return plain[1:-1], unquote(encoded, encoding="utf-8", errors="strict")
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFC", text) if c.isalnum())
+
+
+def test_non_ascii_ids_name_their_downloads(tmp_path: Path) -> None:
+    model_dir = save_model(tmp_path / "model")
+    store = open_store(str(tmp_path / "store.db"))
+    model = artifact.load(model_dir)
+    for plan_id in PLANS:
+        plan = plan_slate(model, [SlateFilm("00000", 5)], waves=2, plan_id=plan_id)
+        store.save_plan(plan.plan_id, plan.summary, plan.rows)
+    store.close()
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        names = {}
+        for plan_id in PLANS:
+            r = client.get(f"/campaigns/{quote(plan_id, safe='')}/plan.csv")
+            assert r.status_code == 200, r.text
+            plain, star = _saved_as(r.headers["content-disposition"])
+            if plan_id.isascii():
+                assert (plain, star) == (f"{plan_id}.csv", None)  # as before
+                continue
+            assert star is not None and star.endswith(".csv"), plain
+            assert _letters(star) == _letters(plan_id) + "csv"  # every letter, in order
+            names[plan_id] = star
+        assert len(set(names.values())) == len(names)  # one file name per plan
+        r = client.get(f"/films/{quote(ODD_FILM_ID, safe='')}/audience.csv", params={"k": 3})
+        assert r.status_code == 200, r.text
+        plain, star = _saved_as(r.headers["content-disposition"])
+        assert plain.startswith("audience_") and star is not None
+        assert _letters(star) == "audience" + _letters(ODD_FILM_ID) + "csv", star
