@@ -10,6 +10,7 @@ import json
 import re
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from studio_http import file_name, not_found_leads_back
@@ -441,6 +442,9 @@ def test_a_built_audience_pages_and_downloads(watched: Any, served_demo: Any) ->
         got = list(csv.reader(f))
     assert got[0] == ["user_id", "rank", "score", "percentile", "tier", "segment",
                       "segment_label"]
+    # as every CSV of the server and the CLI (README, CSV files): UTF-8 without a BOM, LF
+    raw = Path(dl.value.path()).read_bytes()
+    assert raw.startswith(b"user_id,") and b"\r" not in raw and raw.endswith(b"\n")
     safe = ("'" + u if u[:1] in ("=", "+", "-", "@", "\t", "\r") else u for u in ids)
     assert [r[0] for r in got[1:]] == list(safe)
     assert [float(r[2]) for r in got[1:]] == [u["score"] for u in body["users"]]

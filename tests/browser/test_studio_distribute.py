@@ -7,6 +7,7 @@ import csv
 import json
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -100,6 +101,9 @@ def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
     path = caught.value.path()
     with open(path, newline="", encoding="utf-8") as fh:
         got_rows = list(csv.DictReader(fh))
+    # as `distribution --slate --out` writes it (README, CSV files): UTF-8 without a BOM, LF
+    raw = Path(path).read_bytes()
+    assert raw.startswith(b"cinema_id,") and b"\r" not in raw and raw.endswith(b"\n")
     assert [(r["cinema_id"], r["film_id"], int(r["screens"])) for r in got_rows] == [
         (r["cinema_id"], r["film_id"], r["screens"]) for r in want["allocation"]]
     found = watched.axe()  # no serious accessibility finding on the filled page

@@ -77,7 +77,7 @@ function pagedUsers(caption, users, filename, id, scoreLabel) {
       const head = ["user_id", "rank", "score", "percentile", "tier", "segment", "segment_label"];
       const lines = users.map((u) => [u.user_id, u.rank, u.score, u.percentile, u.tier,
         u.segment, labels.get(String(u.segment)) || ""].map(csvCell).join(","));
-      saveBlob(new Blob([[head.join(","), ...lines].join("\r\n") + "\r\n"],
+      saveBlob(new Blob([[head.join(","), ...lines].join("\n") + "\n"],
         { type: "text/csv" }), filename);
     } }, `Download these ${int(users.length)} users (CSV)`)], PAGE);
 }

@@ -185,7 +185,7 @@ function slateResult(body, titles, warning) {
       const lines = body.allocation.map((r) => [r.cinema_id, r.film_id, r.screens,
         r.expected_new === null ? "" : r.expected_new].map(csvCell).join(","));
       // named for what it holds: the films (a few), cinemas, screens and the model that answered
-      saveBlob(new Blob([["cinema_id,film_id,screens,expected_new", ...lines].join("\r\n") + "\r\n"],
+      saveBlob(new Blob([["cinema_id,film_id,screens,expected_new", ...lines].join("\n") + "\n"],
         { type: "text/csv" }), fileName(["allocation", ...fewOf(body.films.map((f) => f.film_id)),
         `${body.cinemas}cinemas`, `${body.screens}screens`, body.model_version || answeredBy(body)]));
     } }, `Download the allocation (${int(body.allocation.length)} rows, CSV)`),
