@@ -13,12 +13,14 @@ portraits name them (``NO_VALUE``); ``region=`` stays an error, as likely a valu
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
+from recommender.io.ids import unicode_form
 from recommender.io.places import CITY
 from recommender.io.text import listing, plural
 from recommender.model.model import Model
@@ -61,21 +63,33 @@ def _listing(values: Sequence[str], limit: int = SHOWN_VALUES) -> str:
     return listing(values, limit) or "none"
 
 
+def folded_name(text: str) -> str:
+    """``text`` for a caseless match that also ignores its Unicode form (Unicode's canonical
+    caseless match: ``Zürich`` typed composed, NFC, is ``ZÜRICH`` stored decomposed, NFD, which
+    a users file saved on macOS may hold; ``casefold`` alone told them apart)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
+
+
 def _resolve(given: str, known: Sequence[str], what: str, options: str, more: str = "") -> str:
     """``given`` itself when ``known`` holds it, else the one known value equal to it ignoring
-    case and surrounding blanks (as a tier, a segment or a place is read); otherwise
-    ``InvalidParameterError`` naming it (``what``, a format with one ``{}`` for it) and
-    listing ``known`` (sorted, the first ``SHOWN_VALUES``) under ``options``, then ``more``."""
+    case, Unicode form (``folded_name``) and surrounding blanks (as a tier, a segment or a
+    place is read); otherwise ``InvalidParameterError`` naming it (``what``, a format with one
+    ``{}`` for it) and listing ``known`` (sorted, the first ``SHOWN_VALUES``) under
+    ``options``, then ``more``."""
     if given in known or given.strip() in known:
         return given if given in known else given.strip()
-    folded = given.strip().casefold()
-    matches = [v for v in known if v.casefold() == folded]
+    folded = folded_name(given.strip())
+    matches = [v for v in known if folded_name(v) == folded]
     if len(matches) == 1:
         return matches[0]
     named = what.format(repr(given))
     if matches:
+        # values that print alike (one NFC, one NFD) are told apart by the form's name
+        forms = "" if all(v.casefold() == matches[0].casefold() for v in matches) else (
+            " and Unicode form (" + ", ".join(f"{v!r} {unicode_form(v).split(',')[0]}"
+                                              for v in sorted(matches)) + ")")
         reason = (f"{named} is ambiguous: it matches "
-                  f"{' and '.join(repr(v) for v in sorted(matches))} ignoring case")
+                  f"{' and '.join(repr(v) for v in sorted(matches))} ignoring case{forms}")
     else:
         reason = f"unknown {named}"
     raise InvalidParameterError(f"{reason}; {options}: {_listing(sorted(known))}{more}")
