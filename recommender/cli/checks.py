@@ -196,6 +196,41 @@ def genre_separators(model: Model) -> None:
               file=sys.stderr)
 
 
+def attribute_spellings(model: Model, shown: int = 3) -> None:
+    """Warn of a user attribute holding one value in several spellings that differ only in
+    letter case or Unicode form (``Zürich``, ``ZÜRICH``, and ``Zürich`` decomposed, NFD, from a
+    file saved on macOS): each is a value of its own, so the users of one city were split
+    among several in the portraits, filters and demand by place, without a word."""
+    import unicodedata
+
+    import numpy as np
+
+    from recommender.io.ids import unicode_form
+    from recommender.query.filters import folded_name
+
+    for name, column in model.user_table.attributes.items():
+        values = [v for v in np.unique(np.asarray(column, dtype=str)).tolist() if v]
+        groups: dict[str, list[str]] = {}
+        for v in values:  # the distinct values, not the users
+            groups.setdefault(folded_name(v), []).append(v)
+        split = [g for g in groups.values() if len(g) > 1]
+        if not split:
+            continue
+
+        def spelt(v: str, group: list[str]) -> str:
+            same = [w for w in group if w != v and unicodedata.normalize("NFC", w)
+                    == unicodedata.normalize("NFC", v)]  # alike in print: say the form
+            return f"{v!r} ({unicode_form(v).split(',')[0]})" if same else repr(v)
+
+        said = "; ".join(", ".join(spelt(v, g) for v in g) for g in split[:shown])
+        more = f" and {len(split) - shown:,} more" if len(split) > shown else ""
+        print(f"warning: user attribute {name!r} holds {len(split):,} value"
+              f"{'s' * (len(split) != 1)} in several spellings that differ only in letter "
+              f"case or Unicode form ({said}{more}): each is a value of its own, so their "
+              "users are counted apart in portraits, filters and demand by place; write each "
+              "value one way in the users file", file=sys.stderr)
+
+
 def zero_twins(given: Any, known: Any) -> tuple[int, str] | None:
     """How many of ``given`` (ids, not in the ``IdMap`` ``known``) equal one of ``known`` once
     leading zeros are dropped from both, and the first three as "'7' for '007'"; None if none."""

@@ -273,7 +273,7 @@ def _say_if_live(out: str, version: str, before: Path) -> None:
 def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig, out: Path,
                     seconds: float) -> None:
     """What ``train`` prints once the model is saved: tuning, size, warnings."""
-    from recommender.cli.checks import genre_separators, metadata_matches
+    from recommender.cli.checks import attribute_spellings, genre_separators, metadata_matches
     from recommender.cli.log_ids import odd_log_ids
     from recommender.io import readers
     from recommender.io.text import plural
@@ -329,6 +329,7 @@ def _report_trained(args: argparse.Namespace, model: Model, config: TrainConfig,
     metadata_matches(model, *readers.folder_metadata(args.data), quiet=True,
                      more_films=args.films)
     genre_separators(model)
+    attribute_spellings(model)
     odd_log_ids(model)
     unliked = model.meta.get("films_without_liked")
     if isinstance(unliked, dict):
