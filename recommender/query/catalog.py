@@ -69,9 +69,10 @@ def search_films(
     counts: NDArray[np.int64] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Catalog search by title (``recommender.query.titles``: normalised titles, alternative
-    titles, the year, typo tolerance) or exact film id, best match first, then most watched,
-    then film order. An empty query lists every film, most watched first. Returns (total,
-    page): each row a film's entry (``film_rows``) and ``match``, how it matched the query
+    titles, the year, typo tolerance) or exact film id (surrounding blanks and Unicode form
+    aside: ``IdMap.same_form``), best match first, then most watched, then film order. An
+    empty query lists every film, most watched first. Returns (total, page): each row a
+    film's entry (``film_rows``) and ``match``, how it matched the query
     (``title_match.match_reasons``). ``titles_lower`` is no longer used (the title index is
     kept per model)."""
     if limit < 1:
@@ -85,7 +86,9 @@ def search_films(
     index = title_index(model) if query.strip() else None
     if index is not None:
         scores, levels = index.scored(query)
-        for given in dict.fromkeys((query, query.strip())):  # an id pasted with a space
+        # an id pasted with a space, or typed in another Unicode form (an NFD id typed NFC)
+        ids = [g for g in (query, query.strip()) if g in model.films]
+        for given in dict.fromkeys(ids + model.films.same_form(query)):
             if given in model.films:
                 i = model.film_index(given)
                 if scores[i] < ID_MATCH:
