@@ -54,6 +54,7 @@ from recommender.query.audience import (
 )
 from recommender.query.catalog import store_events
 from recommender.query.filters import (
+    NO_VALUE,
     Filters,
     candidate_mask,
     resolve_filters,
@@ -275,8 +276,11 @@ def write_audiences(
     # retrain, and "north" is the model's "North"
     cut = resolve_filters(model, filters)
     seg = resolve_segment(model, segment)
+    # the users without a value as the export's line and the CLI name them (the model's ""
+    # read as a value nobody typed, and "region=" is refused: cut_text's spelling)
+    said = {name: [NO_VALUE if v == "" else v for v in values] for name, values in cut.items()}
     context = audiences_context(model, film_idx, k, exclude_seen, tier=ring,
-                                filters=cut or None, segment=None if seg is None else {
+                                filters=said or None, segment=None if seg is None else {
                                     "number": seg, "label": model.segments.info[seg]["label"]},
                                 with_columns=list(with_names) or None)
     if model.meta.get("pseudonymized"):  # every user the export may list, before writing
