@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recommender.cli.checks import (
     add_events_model_option,
@@ -35,6 +35,9 @@ from recommender.cli.events_status import add_status_parser, cmd_events_status
 from recommender.cli.stores import _store
 from recommender.errors import InvalidParameterError
 from recommender.io.text import plural
+
+if TYPE_CHECKING:
+    from recommender.campaigns.store import CampaignStore
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 IMPORT_BATCH = 10_000
@@ -321,6 +324,10 @@ def _campaign_list(args: argparse.Namespace) -> int:
     store = _store(args, create=False)
     try:
         total, plans = store.list_plans(args.limit, args.offset)
+        # a plan's p with no span in days: from a log without times, or from no calibration
+        # (its summary's horizon says which; the listing's JSON keeps horizon_days alone)
+        spans = {} if args.json else {p["plan_id"]: _no_span(store, p["plan_id"])
+                                      for p in plans if p.get("horizon_days") is None}
     finally:
         store.close()
     if model is not None:
@@ -345,10 +352,33 @@ def _campaign_list(args: argparse.Namespace) -> int:
                        ", ".join(_film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),
                        _num(p["totals"].get("expected_conversions")),
-                       "" if p.get("horizon_days") is None else f"{p['horizon_days']:g}",
-                       "" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"]]
+                       spans[p["plan_id"]] if p["plan_id"] in spans
+                       else f"{p['horizon_days']:g}",
+                       "no" if not p.get("withdrawn") else p["withdrawn"]["sent_waves"]]
                       for p in plans])
+        said = set(spans.values())
+        if NO_TIMES in said:
+            print(f"within (days) {NO_TIMES}: the model's log had no timestamps (or all "
+                  "equal), so its p is of watching within a random held-out share of its "
+                  "interactions, a span with no length in days")
+        if NO_CALIBRATION_CELL in said:
+            print(f"within (days) {NO_CALIBRATION_CELL}: the model had no calibration, so "
+                  "every p is 0 (campaign show PLAN_ID says why)")
     return 0
+
+
+NO_TIMES = "n/a (log without times)"  # a plan's p spans a random held-out share
+NO_CALIBRATION_CELL = "n/a (no calibration)"  # every p of the plan is 0
+
+
+def _no_span(store: CampaignStore, plan_id: str) -> str:
+    """The ``within (days)`` cell of a listed plan whose p has no span in days: why not."""
+    from recommender.model.calibration import uncalibrated
+
+    horizon = store.summary(plan_id).get("horizon")
+    if not horizon:  # a plan stored before summaries recorded it
+        return "n/a (not recorded)"
+    return NO_CALIBRATION_CELL if uncalibrated(horizon) else NO_TIMES
 
 
 def _film_name(plan: dict[str, Any], film_id: str) -> str:
