@@ -32,6 +32,7 @@ from recommender.cli.printing import (
     film_named,
     hidden_text,
     liked_text,
+    no_attributes_text,
     note,
     print_body,
     rank_legend,
@@ -289,13 +290,13 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
 def cmd_attributes(args: argparse.Namespace) -> int:
     from recommender.query.catalog import user_attributes
 
-    body = user_attributes(answer_model(args))  # with the store's new users, as served
+    model = answer_model(args)
+    body = user_attributes(model)  # with the store's new users, as served
     if args.json:
         print_body(body)
         return 0
     if not body["attributes"]:  # and no table: its header alone read as a table cut short
-        print("The model's users have no attributes (no users file was given to train: train "
-              "with a users.csv or users.parquet beside the log, or --users FILE, to add them)")
+        print(no_attributes_text(model.meta))
         return 0
     without = body["without_value"]
     _print_table(["attribute", "values", "count", "users without a value"], [

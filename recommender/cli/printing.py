@@ -83,6 +83,25 @@ def print_table(headers: list[str], rows: list[list[Any]], films: bool = False) 
 NO_VALUE = "(no value)"  # how a table shows the users an attribute file gives no value
 
 
+def no_attributes_text(meta: dict[str, Any]) -> str:
+    """Why a model's users have no attributes, by its ``meta.json``: no users file read, or
+    one of ``user_id`` alone (a model trained before the meta said which: either)."""
+    add = ("columns beside user_id, one per attribute (a header such as user_id,age,gender,"
+           "region,city,cinema), and retrain")
+    read = (meta.get("data") or {}).get("users_file_read")
+    if read is True:
+        return ("The model's users have no attributes: the users file read to train held no "
+                f"attribute column (user_id alone); give it {add}")
+    if read is False:
+        return ("The model's users have no attributes (no users file was given to train: train "
+                "with a users.csv or users.parquet beside the log, or --users FILE, to add "
+                "them)")
+    return ("The model's users have no attributes: no users file was given to train, or the "
+            "one given held user_id alone (this model's meta.json does not say which); train "
+            "with a users.csv or users.parquet beside the log, or --users FILE, holding "
+            f"{add}")
+
+
 def split_table(rows: list[dict[str, Any]], key: str) -> None:
     """A breakdown (segment or attribute value: count, share, base share, lift) as a table;
     the users without a value of the attribute (value ``""``) show as ``NO_VALUE``."""

@@ -91,6 +91,9 @@ def build_meta(data: Interactions, config: TrainConfig, seconds: float,
             "has_ratings": data.rating is not None,
             "has_timestamps": data.timestamp is not None,
             **time_span(data.timestamp),
+            # a users file read (users.csv, --users...), its attribute columns or none: a model
+            # without attributes says which (user_id alone read as "no users file was given")
+            "users_file_read": data.user_table is not None,
             # what a recorded event's new pair stands for under the rating scheme (overlay)
             **rated,
         },

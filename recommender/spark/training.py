@@ -403,7 +403,7 @@ def _meta(src: Source, users: IdMap, films: IdMap, config: TrainConfig, seconds:
                         weight=np.zeros(0, np.float32),
                         rating=np.zeros(0, np.float32) if src.has_rating else None,
                         timestamp=np.zeros(0, np.int64) if src.has_timestamp else None,
-                        source=src.source)
+                        source=src.source, user_table=src.user_table)
     meta = build_meta(shim, config, seconds)
     created = datetime.fromisoformat(meta["created"])
     meta["model_version"] = model_version(created, digest, meta["params"])

@@ -1,0 +1,69 @@
+"""``attributes`` of a model whose users file held ``user_id`` alone says the file was read
+and held no attribute column (it said "no users file was given", and to give one)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+
+from recommender.io import demo
+from recommender.model import artifact
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("users-file")
+    src = demo.generate(root / "demo", n_users=150, n_films=60)
+    log = root / "log"
+    log.mkdir()
+    with open(src / "interactions.csv", newline="") as fh, \
+            open(log / "interactions.csv", "w", newline="") as out:
+        w = csv.writer(out)
+        w.writerow(["user_id", "film_id"])
+        for row in csv.DictReader(fh):
+            w.writerow([row["user_id"], row["film_id"]])
+    return log
+
+
+def _train(capsys: pytest.CaptureFixture[str], data: Path, out: Path, *extra: object) -> None:
+    code, _, err = run(capsys, "train", "--data", data, "--out", out, "--no-tune",
+                       "--factors", 4, "--iterations", 2, "--segments", 2, *extra)
+    assert code == 0, err
+
+
+def test_a_users_file_of_user_id_alone_is_said_read(
+        capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path) -> None:
+    ids = sorted({r["user_id"] for r in csv.DictReader(open(data / "interactions.csv"))})
+    users = tmp_path / "users.csv"
+    users.write_text("user_id\n" + "".join(f"{u}\n" for u in ids))
+    _train(capsys, data, tmp_path / "with", "--users", users)
+    _train(capsys, data, tmp_path / "without")
+    # the oracle: what training was given, and the model's own (empty) attribute list
+    for name, given in (("with", True), ("without", False)):
+        model = artifact.load(tmp_path / name)
+        assert model.user_table.attributes == {}
+        code, out, err = run(capsys, "attributes", tmp_path / name)
+        assert code == 0, err
+        assert ("no users file was given" in out) is not given, out
+        assert ("the users file read to train held no attribute column" in out) is given, out
+        assert "user_id,age,gender" in out or not given
+
+
+def test_a_model_whose_meta_does_not_say_names_both_causes(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """A model trained before ``meta.json`` said whether a users file was read: either."""
+    import dataclasses
+
+    from helpers import synthetic_model
+
+    from recommender.io.dataset import UserTable
+
+    model = synthetic_model(n_users=40, n_films=6, seed=2)
+    model = dataclasses.replace(model, user_table=UserTable(model.users.ids.copy(), {}))
+    assert "users_file_read" not in (model.meta.get("data") or {})
+    code, out, err = run(capsys, "attributes", artifact.save(model, tmp_path / "m"))
+    assert code == 0, err
+    assert "no users file was given to train, or the one given held user_id alone" in out
