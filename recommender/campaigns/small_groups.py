@@ -34,3 +34,11 @@ def small_groups_warning(targets: int, controls: float, strata: int, of: int = 0
     return (f"{' and '.join(said)} ({'each ' if len(said) > 1 else ''}fewer than "
             f"{FEW_IN_GROUP}): the 95% intervals are approximate with so few, and can hold "
             "the true uplift less often than 95% of the time")
+
+
+def small_groups_kind(said: str) -> tuple[bool, bool]:
+    """Which groups ``small_groups_warning``'s text ``said`` finds few: (targets, controls),
+    read from its counts (the part before its parenthesis), so that blocks warned alike can be
+    said together (``campaign report``'s text)."""
+    counts = said.split(" (", 1)[0]
+    return "target" in counts, "control" in counts

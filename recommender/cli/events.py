@@ -292,12 +292,16 @@ def cmd_campaign(args: argparse.Namespace) -> int:
           f"{body['events_read']:,} events read in that window")
     print(body["note"])
 
-    blocks = [("overall", body["overall"])]
-    blocks += [(f"wave {w['wave']}", w) for w in body["waves"]]
+    from recommender.cli.report_notes import Place, grouped_notes
+
+    blocks: list[tuple[Place, dict[str, Any]]] = [(("overall", None, None), body["overall"])]
+    blocks += [(("wave", None, w["wave"]), w) for w in body["waves"]]
     for f in body["films"]:
-        blocks.append((f"film {f['film_id']}", f))
-        blocks += [(f"  film {f['film_id']} wave {w['wave']}", w) for w in f["waves"]]
-    rows = [report_row(name, b) for name, b in blocks]
+        blocks.append((("film", f["film_id"], None), f))
+        blocks += [(("film", f["film_id"], w["wave"]), w) for w in f["waves"]]
+    rows = [report_row("overall" if kind == "overall" else f"wave {wave}" if kind == "wave"
+                       else f"film {film}" if wave is None else f"  film {film} wave {wave}",
+                       b) for (kind, film, wave), b in blocks]
     # rows, not users: a user may be a target (or a control) of several films of the plan
     _print_table(["group", f"targets ({UNITS['targets']})", "converted", "target rate",
                   f"controls ({UNITS['controls']})", "converted", "control rate",
@@ -305,11 +309,10 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                   "predicted / observed (targets)"], rows)
     print("intervals: " + "; ".join(f"{k}: {v}" for k, v in body["method"].items()
                                     if k.endswith("uplift") or k == "strata"))
-    # targets whose film and wave hold no control are not compared: said, group by group
-    for name, b in blocks:
-        for said in (b.get("note"), b.get("warning")):
-            if said:
-                print(f"{name.strip()}: {said}")
+    # targets whose film and wave hold no control are not compared, and few targets or
+    # controls make intervals approximate: each said once, naming the blocks
+    for line in grouped_notes(blocks):
+        print(line)
     return 0
 
 

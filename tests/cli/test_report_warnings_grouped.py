@@ -1,0 +1,89 @@
+"""``campaign report`` says each kind of warning once, naming the blocks it concerns (a plan of
+2 films x 3 waves, every block of few controls, printed the same warning on 12 lines); the
+``--json`` body and the HTTP report keep their per-block warnings."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from helpers import run_cli as run
+from helpers import synthetic_model
+
+from recommender.campaigns.small_groups import small_groups_kind
+from recommender.cli.report_notes import places_text
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+
+def _blocks(body: dict) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
+    """Every block of a report body with the name the table gives it."""
+    out = [("overall", body["overall"])] + [(f"wave {w['wave']}", w) for w in body["waves"]]
+    for f in body["films"]:
+        out.append((f"film {f['film_id']}", f))
+        out += [(f"film {f['film_id']} wave {w['wave']}", w) for w in f["waves"]]
+    return out
+
+
+def test_each_kind_of_warning_is_one_line_naming_its_blocks(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    model = synthetic_model(n_users=300, n_films=8, seed=6)
+    folder = artifact.save(dataclasses.replace(model, calibration=dict(
+        model.calibration, horizon_days=30.0)), tmp_path / "model")
+    films = [str(f) for f in model.films.ids[[1, 4]]]
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n" + "".join(f"{f},24\n" for f in films))
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    code, out, err = run(capsys, "plan", folder, "--slate", slate, "--out", tmp_path / "p.csv",
+                         "--store", store, "--json")
+    assert code == 0, err
+    plan_id = json.loads(out)["plan_id"]
+    code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    with TestClient(create_app(Settings(model_path=str(folder), store=store))) as client:
+        http = client.get(f"/campaigns/{plan_id}/report").json()
+    assert {k: v for k, v in http.items() if k != "created"} == \
+        {k: v for k, v in body.items() if k != "created"}
+    blocks = _blocks(body)
+    warned: dict[tuple[bool, bool], list[str]] = {}
+    for name, b in blocks:  # the contract: each block keeps its own warning
+        if b.get("warning"):
+            warned.setdefault(small_groups_kind(b["warning"]), []).append(name)
+    assert sum(map(len, warned.values())) >= 12 and len(warned) == 2, warned
+    code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store)
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert len(lines) == len(warned), lines  # one a kind, not one a block
+    for (targets, controls), names in warned.items():
+        line = next(x for x in lines if ("targets" in x.split(" in ")[0]) is targets
+                    and ("controls" in x.split(" in ")[0]) is controls)
+        n = re.search(r" in (\d+) blocks? \(", line)
+        assert n is not None and int(n.group(1)) == len(names), line
+    # no block's own line any more
+    assert not any(line.startswith(f"{name}: ") for name, _ in blocks for line in
+                   out.splitlines())
+
+
+def test_places_are_named_compactly() -> None:
+    """Oracle: each named place, spelled out block by block."""
+    film_waves = {"A": [1, 2, 3], "B": [1, 2, 3], "C": [1, 2]}
+    every = [("film", f, None) for f in film_waves] + [
+        ("film", f, w) for f, ws in film_waves.items() for w in ws]
+    assert places_text([("overall", None, None), *every], film_waves) == \
+        "overall; every film and each of its waves"
+    assert places_text([("wave", None, 1), ("wave", None, 2), ("wave", None, 3),
+                        ("wave", None, 5), ("film", "A", None), ("film", "A", 2),
+                        ("film", "B", 1), ("film", "B", 3), ("film", "C", None),
+                        ("film", "C", 1), ("film", "C", 2)], film_waves) == \
+        "waves 1-3, 5; film A and its wave 2; waves 1, 3 of film B; film C and each of its waves"
+    assert places_text([("film", "A", None), ("film", "B", None), ("film", "A", 1),
+                        ("film", "B", 1), ("film", "C", 2)], film_waves) == \
+        "films A, B and their wave 1; wave 2 of film C"
