@@ -71,7 +71,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
     print(f"share_pct: the ring's width, in % of the {body['candidates']:,} candidates (its "
-          "ranks); scores: the model's raw scores at the ring's ends, for ordering only")
+          "ranks); size: the ring's users; scores: the model's raw scores at the ring's ends, "
+          "for ordering only")
     if not calibration.measured(model.calibration):  # said plainly, not as a mean
         print(f"conversion: none ({horizon['description']})")
     elif horizon.get("description"):
@@ -84,8 +85,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
               "the chance that a user who has not watched it will")
     segment_rings(model, body)
     if not body["portrait"]:  # its scope's line alone read as a portrait cut off
-        print("\nPortrait: none, the model holds no user attributes (age_band, gender, "
-              "occupation, region...: train with --users FILE to add them)")
+        from recommender.cli.printing import no_attributes_text
+
+        print(f"\nPortrait: none. {no_attributes_text(model.meta)}")
         return 0
     print(f"\n{body['portrait_scope']['note'][0].upper()}{body['portrait_scope']['note'][1:]}")
     if not body["portrait_scope"]["users"]:  # its rows read a share and lift of 0 each

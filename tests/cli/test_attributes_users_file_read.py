@@ -50,6 +50,13 @@ def test_a_users_file_of_user_id_alone_is_said_read(
         assert ("no users file was given" in out) is not given, out
         assert ("the users file read to train held no attribute column" in out) is given, out
         assert "user_id,age,gender" in out or not given
+        # the summary's portrait says the same
+        code, out, err = run(capsys, "summary", tmp_path / name, str(model.films.ids[0]))
+        assert code == 0, err
+        last = out.rstrip().splitlines()[-1]
+        assert last.startswith("Portrait: none. "), last
+        assert ("no users file was given" in last) is not given, last
+        assert ("the users file read to train held no attribute column" in last) is given
 
 
 def test_a_model_whose_meta_does_not_say_names_both_causes(

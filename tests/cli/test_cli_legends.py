@@ -139,7 +139,12 @@ def test_summary_tiers_say_what_share_pct_and_scores_are(
     legend = lines.index(next(line for line in lines if line.startswith("share_pct:")))
     assert lines[legend] == (
         f"share_pct: the ring's width, in % of the {body['candidates']:,} candidates (its "
-        "ranks); scores: the model's raw scores at the ring's ends, for ordering only")
+        "ranks); size: the ring's users; scores: the model's raw scores at the ring's ends, "
+        "for ordering only")
+    for tier in body["tiers"]:  # size: the users of its ranks
+        if tier["rank_range"] is not None:
+            low, high = tier["rank_range"]
+            assert tier["size"] == high - low + 1
     assert lines[legend - 1].split()[0] == body["tiers"][-1]["tier"]  # right under the table
 
 
@@ -280,7 +285,8 @@ def test_a_summary_without_user_attributes_says_there_is_no_portrait(
     path = artifact.save(m, tmp_path_factory.mktemp("no-attributes") / "model")
     code, out, err = run(capsys, "summary", path, str(m.films.ids[0]))
     assert code == 0, err
-    assert out.rstrip().splitlines()[-1] == (
-        "Portrait: none, the model holds no user attributes (age_band, gender, occupation, "
-        "region...: train with --users FILE to add them)")
+    # the model's meta does not say whether a users file was read: both causes named
+    assert out.rstrip().splitlines()[-1].startswith(
+        "Portrait: none. The model's users have no attributes: no users file was given to "
+        "train, or the one given held user_id alone")
     assert "Portrait of" not in out
