@@ -74,6 +74,17 @@ def test_within_cell_says_why_a_plan_has_no_span_in_days(
         else:
             assert horizon["description"].startswith("no calibration")
             assert cell == "n/a (no calibration)"
+    # campaign show's header says the same (it said "within the calibration horizon")
+    for plan_id, days, horizon in planned.values():
+        code, out_show, err = run(capsys, "campaign", "show", plan_id, "--store", store)
+        assert code == 0, err
+        head = out_show.splitlines()[0]
+        if days is not None:
+            assert f"within {days:g} days" in head
+        elif horizon["calibrated"]:
+            assert "random held-out share" in head and "no span in days" in head, head
+        else:
+            assert "every p is 0, the model has no calibration" in head, head
     # each n/a said once below the table, with its meaning
     assert out.count("within (days) n/a (log without times): the model's log had no "
                      "timestamps") == 1
