@@ -238,8 +238,11 @@ def _slate(args: argparse.Namespace) -> int:
          f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)],
         films=True)
     hidden = max((f["expected_new_hidden_cinemas"] for f in body["films"]), default=0)
-    print("screens: over all cinemas; expected_new: users expected to watch the film within "
-          "the calibration horizon, over the cinemas whose figures are shown (users)"
+    days = (body.get("horizon") or {}).get("days")
+    span = f"{days:g} days, " if isinstance(days, int | float) else ""
+    print("min_screens, max_screens: the slate's bounds, over all cinemas ('-': no maximum); "
+          "screens: over all cinemas; expected_new: users expected to watch the film within "
+          f"{span}the calibration horizon, over the cinemas whose figures are shown (users)"
           + (f"; not over {plural(hidden, 'cinema')} whose figures the minimum cell of "
              f"{plural(body['min_cell'], 'user')} hides (expected_new_hidden_cinemas)"
              if hidden else ""))

@@ -1,0 +1,47 @@
+"""``distribution --slate``'s legend says what min_screens, max_screens and their '-' are, and
+the calibration horizon's days when it has them (expected_new said "within the calibration
+horizon" on a model whose horizon is N days; max_screens' '-' had no legend)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers import run_cli
+from service_fixtures import build_model
+
+from recommender.model import artifact
+
+
+@pytest.mark.parametrize("days", [30.0, None])
+def test_slate_legend_says_bounds_and_days(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           days: float | None) -> None:
+    model = build_model(0)
+    model.user_table.attributes["cinema"] = np.asarray(
+        [f"c{i % 2 + 1}" for i in range(model.n_users)], dtype=str)
+    cal = {k: v for k, v in model.calibration.items() if k != "horizon_days"}
+    if days is not None:
+        cal["horizon_days"] = days
+    folder = artifact.save(dataclasses.replace(model, calibration=cal), tmp_path / "m")
+    screens = tmp_path / "screens.csv"
+    screens.write_text("cinema_id,screens\nc1,3\nc2,3\n")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,max_screens\n00000,\n00002,2\n")
+    args = ("distribution", folder, "--slate", slate, "--screens-per-cinema", screens)
+    code, out, err = run_cli(capsys, *args, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert any(f["max_screens"] is None for f in body["films"])  # a '-' in the table
+    code, out, err = run_cli(capsys, *args)
+    assert code == 0, err
+    legend = next(line for line in out.splitlines() if line.startswith("min_screens"))
+    assert "('-': no maximum)" in legend and "over all cinemas" in legend
+    got = body["horizon"].get("days")
+    assert got == days
+    if days is not None:
+        assert f"within {days:g} days, the calibration horizon" in legend, legend
+    else:
+        assert "within the calibration horizon" in legend, legend
