@@ -299,7 +299,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         print(no_attributes_text(model.meta))
         return 0
     without = body["without_value"]
-    _print_table(["attribute", "values", "count", "users without a value"], [
+    _print_table(["attribute", "values", "distinct values (count)", "users without a value"], [
         [name, ", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
                                          if len(values) > 12 else ""), len(values),
          "hidden" if without[name] is None else plural(without[name], "user", sep=",")]

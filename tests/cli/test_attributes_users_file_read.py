@@ -74,3 +74,26 @@ def test_a_model_whose_meta_does_not_say_names_both_causes(
     code, out, err = run(capsys, "attributes", artifact.save(model, tmp_path / "m"))
     assert code == 0, err
     assert "no users file was given to train, or the one given held user_id alone" in out
+
+
+def test_the_count_column_says_what_it_counts(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """Its header said "count" beside "users without a value": a count of users, as read.
+    Oracle: the JSON body's values per attribute."""
+    import json
+
+    from helpers import synthetic_model
+
+    path = artifact.save(synthetic_model(n_users=40, n_films=6, seed=2), tmp_path / "m")
+    body = json.loads(run(capsys, "attributes", path, "--json")[1])
+    code, out, err = run(capsys, "attributes", path)
+    assert code == 0, err
+    lines = out.splitlines()
+    header = [c.strip() for c in lines[0].split("  ") if c.strip()]
+    assert header[2] == "distinct values (count)", header
+    starts = [i for i, ch in enumerate(lines[1])  # where each column's dashes start
+              if ch == "-" and (i == 0 or lines[1][i - 1] == " ")]
+    for line in lines[2:2 + len(body["attributes"])]:
+        name = line.split()[0]
+        cell = line[starts[2]:].split()[0]
+        assert int(cell) == len(body["attributes"][name])
