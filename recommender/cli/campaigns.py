@@ -376,7 +376,7 @@ def print_summary(summary: dict[str, Any]) -> None:
         [[f["film_id"], f["title"], f["budget"], f["eligible_users"], f["contacts"],
           f["control"], f"{f['expected_conversions']:.2f}", f"{f['expected_value']:.2f}",
           f"{f['dual_price']:.4f}",
-          "budget + control > eligible users" if f["budget_exceeds_eligible"] else ""]
+          "budget + control > eligible users" if f["budget_exceeds_eligible"] else "none"]
          for f in summary["films"]], films=True)
     print_notes(summary)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
