@@ -45,7 +45,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(times_line(model.meta.get("data")))
     print("parameters: " + ", ".join(
         f"tiers ({' / '.join(f'{n} {plain(p)}' for n, p in v)}, % of the candidates)"
-        if k == "tiers" and isinstance(v, list) else f"{k} {plain(v)}"
+        if k == "tiers" and isinstance(v, list) else f"{k} {UNSET.get(k, '-')}"
+        if v is None else f"{k} {plain(v)}"
         for k, v in params.items() if k not in unread_params(family, params)))
     print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
     films_left_out(info)
@@ -81,6 +82,11 @@ UNREAD_PARAMS: dict[str, tuple[str, ...]] = {
     "lmf": ("alpha", "cg_steps", "ease_lambda"),
     "ease": ("model", "iterations", "regularization", "alpha", "cg_steps", "learning_rate",
              "warm_iterations")}
+
+
+#: what a parameter left unset means (printed "-": "min_rating -, warm_iterations -")
+UNSET = {"min_rating": "none (every interaction counts)",
+         "warm_iterations": "automatic (a fresh final fit on a small log, else a warm one)"}
 
 
 def unread_params(family: str, params: dict[str, Any]) -> set[str]:
