@@ -67,12 +67,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
                   "lift"], [
         [t["tier"], t["share_pct"], t["size"],
          "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
-         "-" if t["score_range"] is None else "{:.4f}-{:.4f}".format(*t["score_range"]),
+         "-" if t["score_range"] is None else "{:.4f} to {:.4f}".format(*t["score_range"]),
          num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
         for t in body["tiers"]])
+    empty = any(t["rank_range"] is None for t in body["tiers"])
     print(f"share_pct: the ring's width, in % of the {body['candidates']:,} candidates (its "
           "ranks); size: the ring's users; scores: the model's raw scores at the ring's ends, "
-          "for ordering only")
+          "for ordering only" + ("; '-': the ring holds no candidate" if empty else ""))
     if not calibration.measured(model.calibration):  # said plainly, not as a mean
         print(f"conversion: none ({horizon['description']})")
     elif horizon.get("description"):
