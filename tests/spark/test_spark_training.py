@@ -144,6 +144,8 @@ def test_cli_trains_on_spark_from_a_dataset_folder(spark: Any, planted: Interact
     model = artifact.load(out)
     assert model.meta["model"] == "als-spark" and model.calibration == {}
     assert model.catalog.titles[model.film_index("00000")] == "The Matrix"
+    # the folder's users file was read, as the local trainer records it
+    assert model.meta["data"]["users_file_read"] is (folder / "users.csv").is_file()
     capsys.readouterr()
     assert main(["audience", str(out), ODD_FILM_ID, "--json", "--k", "3"]) == 0
     body = json.loads(capsys.readouterr().out)
