@@ -376,6 +376,12 @@ def model_info(model: Model) -> dict[str, Any]:
         "created": meta.get("created"),
         "users": model.n_users,
         "films": model.n_films,
+        # what the catalog can be searched and filtered by: a log without films.csv has
+        # neither titles nor genres (the Studio then asks for ids and hides its genre fields)
+        "films_with_title": int(np.count_nonzero(np.char.str_len(
+            np.char.strip(model.catalog.titles.astype(str))) > 0)),
+        "films_with_genres": int(np.count_nonzero(np.char.str_len(
+            model.catalog.genres.astype(str)) > 0)),
         "interactions": int(model.seen.nnz),
         "factors": int(model.user_factors.shape[1]) - model.bias_columns,  # the trained ones
         "segments": model.segments.n,

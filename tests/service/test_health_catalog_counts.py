@@ -1,0 +1,51 @@
+"""/health says how many of the model's films have a title and how many have genres: a log
+trained without a catalog has neither, and the Studio had no way to know (its search field
+said "Title", its genre fields were offered). Oracle: the saved catalog's own fields, counted
+one by one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fastapi.testclient import TestClient
+from service_fixtures import build_model
+
+from recommender.io.dataset import Catalog
+from recommender.model import artifact
+from service.app import create_app
+from service.settings import Settings
+
+
+def _health_model(path: Path, tmp_path: Path) -> dict[str, Any]:
+    settings = Settings(model_path=str(path), store=str(tmp_path / "s.db"),
+                        warm_cache=False, watch_interval=0, events_poll=0)
+    with TestClient(create_app(settings)) as client:
+        r = client.get("/health")
+        assert r.status_code == 200, r.text
+        return dict(r.json()["model"])
+
+
+def test_films_with_a_title_and_with_genres_are_counted(tmp_path: Path) -> None:
+    model = build_model(seed=4)
+    cat = model.catalog
+    titles, genres = cat.titles.astype(object), cat.genres.astype(object)
+    titles[::3] = ""      # every third film without a title
+    titles[1::7] = "   "  # blanks are no title either
+    genres[::2] = ""      # every other film without genres
+    model.catalog = Catalog(cat.film_ids, titles.astype(str), cat.years, genres.astype(str))
+    info = _health_model(artifact.save(model, tmp_path / "m"), tmp_path)
+    assert info["films_with_title"] == sum(1 for t in titles.tolist() if t.strip())
+    assert info["films_with_genres"] == sum(1 for g in genres.tolist() if g)
+    assert 0 < info["films_with_title"] < info["films"]
+
+
+def test_a_model_without_a_catalog_has_no_titles_and_no_genres(tmp_path: Path) -> None:
+    model = build_model(seed=5)
+    n = model.n_films
+    model.catalog = Catalog(model.catalog.film_ids, np.full(n, "", dtype=str),
+                            np.zeros(n, np.int32), np.full(n, "", dtype=str))
+    info = _health_model(artifact.save(model, tmp_path / "m"), tmp_path)
+    assert (info["films_with_title"], info["films_with_genres"]) == (0, 0)
+    assert info["films"] == n
