@@ -74,9 +74,11 @@ async function send(path, options = {}) {
     }
     modelVersion = version;
   }
-  if (reask && path !== "/health" && limits) {
+  // (a new model seen on a /health of its own, the footer's: the limits and the model's
+  // facts are asked afresh at the next need, not at once, which would ask again in a loop)
+  if (reask && limits) {
     limits = null;
-    serverLimits();
+    if (path !== "/health") serverLimits();
   }
   if (!response.ok) {
     let body = null;
@@ -115,9 +117,11 @@ export async function getJson(path) {
 // (studio:limits-changed, its detail the new max_k): the page's sizes are the old ones
 let limits = null;
 let knownMaxK = null;
+let healthModel = null;  // /health's model as the limits' ask gave it (null: not shown)
 export function serverLimits() {
   if (!limits) {
     limits = getJson("/health").then((body) => {
+      healthModel = body.model || null;
       const got = body.limits || {};
       const most = got.max_k ?? null;
       if (knownMaxK !== null && most !== null && most !== knownMaxK) {
@@ -125,10 +129,14 @@ export function serverLimits() {
       }
       if (most !== null) knownMaxK = most;
       return got;
-    }).catch(() => { limits = null; return {}; });
+    }).catch(() => { limits = null; healthModel = null; return {}; });
   }
   return limits;
 }
+
+/** /health's model (its counts of films with a title and with genres...), asked with the
+    limits: once per page load and again for a new model; null when /health did not say. */
+export const servedModelFacts = () => serverLimits().then(() => healthModel);
 
 // a k input (lookalikes, a new film's audience) held to the server's largest page
 export function capToServer(input) {

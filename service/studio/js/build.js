@@ -1,5 +1,6 @@
 // Build an audience: lookalikes of a list of users; a new film's audience from comparables.
 
+import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
   pagedTable, unknownList, genreList, fileName, fewOf, linkToUser } from "./ui.js";
@@ -198,6 +199,9 @@ function coldStart() {
 
 export function build(view) {
   view.replaceChildren(h("h1", {}, "Build an audience"), h("div", { class: "grid" }, lookalike(), coldStart()));
+  // a catalog without titles (comparables by id) or genres (a new film by comparables alone)
+  fitToCatalog({ titles: [{ input: view.querySelector("#comparable-search") }],
+    genres: [view.querySelector("#cold-genres")] });
   // labels for the tables to come (a table drawn before they arrive shows the numbers)
   getJson("/segments").then((body) => {
     labels.clear();

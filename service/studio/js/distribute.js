@@ -1,5 +1,6 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
+import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, count, num, days, section, table, tableBox, errorBox, csvCell, csvCells,
   filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf } from "./ui.js";
@@ -244,4 +245,7 @@ function slate() {
 
 export function distribute(view) {
   view.replaceChildren(h("h1", {}, "Distribute"), newFilm(), slate());
+  // a catalog without titles (films by id) or genres (a new film by comparables alone)
+  fitToCatalog({ titles: [{ input: view.querySelector("#dnew-search") },
+    { input: view.querySelector("#dslate-search") }], genres: [view.querySelector("#dnew-genres")] });
 }

@@ -1,5 +1,6 @@
 // Plan a slate: films with budgets and values, a frequency cap, control share and waves.
 
+import { fitToCatalog } from "./catalog_fields.js";
 import { download, postJson } from "./api.js";
 import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
@@ -204,4 +205,5 @@ export function plan(view) {
         "campaign. The planner maximises value × probability of watching over all contacts, exactly."),
       form),
     out);
+  fitToCatalog({ titles: [{ input: find }] });  // a catalog without titles: films by id
 }

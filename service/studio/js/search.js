@@ -3,6 +3,7 @@
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
   pagerPress, pagerBack, pagerHold, ignoredSettings } from "./ui.js";
+import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
 
@@ -96,7 +97,15 @@ export function search(view, params) {
       h("label", { for: "q" }, "Title"), q, h("label", { for: "genre" }, "Genre"), genre),
     results);
   q.focus();
-  run();
+  // a catalog without titles is searched by film id, one without genres by none: the fields
+  // say so before the first search (a bookmark's genre is said unusable, not sent)
+  fitToCatalog({ titles: [{ input: q, label: "Film ID" }], genres: [genre] }).then((cleared) => {
+    if (!view.isConnected) return;
+    if (cleared.genre) {
+      ignoredSettings([["genre", cleared.genre, "this model's catalog has no genres: films of every genre are shown"]]);
+    }
+    run();
+  });
 }
 
 /** A film's title without the year a catalog writes after it, in lower case: "Hamlet
