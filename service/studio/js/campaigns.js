@@ -3,7 +3,7 @@
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings, daySpan } from "./ui.js";
+  ignoredSettings, daySpan, wholeNumber, offsetSetting } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -180,8 +180,7 @@ async function detail(view, planId, params) {
   // the waves sent and the window the marketer set are kept in the page's address (a reload,
   // Back from the next wave, a bookmark: the report counted every wave again, in the
   // server's default window, without a word); a number the plan cannot have is not read
-  const bookmarked = Number((params && params.get("sent_waves")) || NaN);
-  const sentFromUrl = Number.isInteger(bookmarked) && bookmarked >= 1 && bookmarked <= most ? bookmarked : undefined;
+  const sentFromUrl = wholeNumber(params && params.get("sent_waves"), 1, most) ?? undefined;
   // said above the page, not dropped unsaid; not above the page the user moved on to
   if (view.isConnected && params?.get("sent_waves") && sentFromUrl === undefined) {
     ignoredSettings([["sent_waves", params.get("sent_waves"), `waves already sent must be a whole number from 1 to ${most}: the server's default is used`]]);
@@ -385,9 +384,8 @@ export async function campaigns(view, rest, params) {
     await detail(view, planId, params);
     return;
   }
-  const asked = Number((params && params.get("offset")) || 0);
-  const offset = Number.isInteger(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored, and said
-  if (offset !== asked) ignoredSettings([["offset", params.get("offset"), "the plans to skip must be a whole number from 0: the newest are shown"]]);
+  // a bad offset is ignored, and said
+  const offset = offsetSetting(params, "the plans to skip must be a whole number from 0: the newest are shown");
   let body;
   try {
     body = await getJson(`/campaigns${query({ limit: LIST_PAGE, offset })}`);

@@ -4,7 +4,7 @@ import { download, filmPath, getJson, query, serverLimits, setHashParams } from 
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
-  ignoredSettings, namePart } from "./ui.js";
+  ignoredSettings, namePart, wholeNumber } from "./ui.js";
 
 const PAGE = 25;
 // the users without a value of an attribute, as a portrait and a filter name them
@@ -147,7 +147,8 @@ function audienceTable(id, summary, segments, attributes, params) {
   // what a bookmark or a typed URL holds is checked against what this model offers: a value
   // it no longer has is dropped (it would 422 on every change), a bad offset is 0
   // (and said above the page: a bookmark's bad values were dropped without a word)
-  const offset = Number(params.get("offset") || 0);
+  const typedOffset = params.get("offset") || "";
+  const offset = typedOffset ? wholeNumber(typedOffset) : 0;  // null: not a whole number
   const ignored = [];
   // read as the server reads it (recommender/query/filters.py): a ring or an attribute's name
   // and value in any case, a segment by its label; tier=Core, segment=Heavy viewers and
@@ -199,9 +200,9 @@ function audienceTable(id, summary, segments, attributes, params) {
     tier: known("tier", (v) => one(v, RINGS), `no such ring (${RINGS.join(", ")}): all rings are shown`),
     segment: known("segment", segmentOf, "no such segment in this model (by number or label): all segments are shown"),
     filter: known("filter", filterOf, filterWhy),
-    offset: Number.isInteger(offset) && offset >= 0 ? offset : 0,
+    offset: offset ?? 0,
   };
-  if (state.offset !== offset) {
+  if (offset === null) {
     ignored.push(["offset", params.get("offset"), "the users to skip must be a whole number from 0: the first page is shown"]);
   }
   ignoredSettings(ignored);

@@ -2,7 +2,7 @@
 
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
-  pagerPress, pagerBack, pagerHold, ignoredSettings } from "./ui.js";
+  pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting } from "./ui.js";
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
@@ -33,12 +33,8 @@ export function search(view, params) {
   const genre = h("input", { id: "genre", type: "text", value: params.get("genre") || "",
     placeholder: "any genre" });
   const results = h("div", { id: "results", "aria-live": "polite" });
-  const typed = (params.get("offset") || "").trim();
-  const asked = Number(typed || 0);
-  let offset = Number.isInteger(asked) && asked > 0 ? asked : 0;  // a bad offset is ignored, and said
-  if (offset !== asked) {
-    ignoredSettings([["offset", typed, "the films to skip must be a whole number from 0: the first page is shown"]]);
-  }
+  // a bad offset is ignored, and said
+  let offset = offsetSetting(params, "the films to skip must be a whole number from 0: the first page is shown");
   let timer = null;
   let seq = 0;
 

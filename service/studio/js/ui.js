@@ -77,6 +77,24 @@ export function ignoredSettings(items) {
   if (items.length) window.dispatchEvent(new CustomEvent("studio:settings-ignored", { detail: items }));
 }
 
+/** A whole number as an address writes it: decimal digits alone (no sign, blank, exponent
+    or "0x": Number() read "0x10", "1e1", " 16" and "+16" as 16), from `min` to `max`;
+    null for anything else. Every page reads its numbers of the address with it. */
+export function wholeNumber(text, min = 0, max = Number.MAX_SAFE_INTEGER) {
+  if (typeof text !== "string" || !/^[0-9]+$/.test(text)) return null;
+  const n = Number(text);
+  return n >= min && n <= max ? n : null;
+}
+
+/** The address's `offset` (rows to skip): 0 when absent or empty; a value `wholeNumber`
+    refuses is 0 too, and said in the page's notice with `why`. */
+export function offsetSetting(params, why) {
+  const typed = (params && params.get("offset")) ?? "";
+  const offset = typed === "" ? 0 : wholeNumber(typed);
+  if (offset === null) ignoredSettings([["offset", typed, why]]);
+  return offset ?? 0;
+}
+
 export function loading(what) {
   return h("p", { class: "loading", role: "status" }, `Loading ${what}…`);
 }

@@ -2,7 +2,7 @@
 
 import { answeredBy, capToServer, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, answerForm,
-  count, loading, userHref, sentence, ignoredSettings } from "./ui.js";
+  count, loading, userHref, sentence, ignoredSettings, wholeNumber } from "./ui.js";
 
 const DEFAULT_K = 10;
 
@@ -98,8 +98,7 @@ function films(body, k) {
 
 /** k as the address gives it: a whole number from 1, else the default (dropped from it). */
 function kOf(params) {
-  const k = Number(params.get("k"));
-  return Number.isInteger(k) && k >= 1 ? k : DEFAULT_K;
+  return wholeNumber(params.get("k"), 1) ?? DEFAULT_K;
 }
 
 export async function userPage(view, rest, params) {
@@ -120,8 +119,8 @@ export async function userPage(view, rest, params) {
 
 async function draw(view, id, params) {
   let k = kOf(params);
-  const raw = (params.get("k") || "").trim();
-  const ignored = raw && String(k) !== raw && Number(raw) !== k
+  const raw = params.get("k") || "";
+  const ignored = raw && wholeNumber(raw, 1) === null
     ? [["k", raw, `films to show must be a whole number from 1: ${DEFAULT_K} are shown`]] : [];
   const most = (await serverLimits()).max_k;
   if (most && k > most) {  // a bookmark from a server with a larger limit
