@@ -78,12 +78,18 @@ function earlyWarning(report) {
 }
 
 /** Which waves the report counts, and why, in a marketer's words (the API's note says the
-    same with parameter names). */
-function wavesCounted(report) {
+    same with parameter names). `later`: GET /campaigns/{id}'s next_waves; of several (each a
+    re-plan of the same remaining budget), the server counts the most waves any says were
+    sent, and the campaign goes on in each: "a next wave was planned after them" named one. */
+function wavesCounted(report, later = []) {
   const n = report.sent_waves, of = report.plan_waves;
   const which = n === 1 ? "Wave 1" : `Waves 1–${n}`;
   const source = report.sent_waves_source || "";
+  const each = later.map((w) => `${w.plan_id} after ${w.sent_waves}${w.withdrawn ? ", since withdrawn" : ""}`);
   const why = source === "given" ? "as set in “Waves already sent”"
+    : source.startsWith("the next wave") && later.length > 1
+      ? `${later.length} next waves were planned after this plan (${each.join("; ")} sent waves): `
+        + "the most waves any of them says were sent"
     : source.startsWith("the next wave") ? "a next wave was planned after them"
       : source.startsWith("withdrawn") ? "the campaign was withdrawn after them"
         : "every wave of the plan, as nothing says fewer went out";
@@ -92,7 +98,7 @@ function wavesCounted(report) {
   return `${which} of ${of} counted (${why}).${warn}`;
 }
 
-function reportView(report) {
+function reportView(report, later) {
   // probabilities without a horizon in days (a log without timestamps, or no calibration):
   // the server does not stretch them to the window, and the column said "within 30 days"
   const unscaled = !!report.predicted && report.predicted.factor === null;
@@ -130,7 +136,7 @@ function reportView(report) {
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
       `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
       method.strata ? `Over several films or waves: ${method.strata}.` : ""),
-    h("p", { class: "note", id: "report-note" }, wavesCounted(report),
+    h("p", { class: "note", id: "report-note" }, wavesCounted(report, later),
       unscaled ? [" Predicted target conversions: what the plan's probabilities expect of the contacted users had they not been contacted, ",
         `over the probabilities' own span rather than the window of ${span} `,
         `(${report.predicted.scaling || "not scaled: the probabilities have no horizon in days"}).`,
@@ -234,7 +240,8 @@ async function detail(view, planId, params) {
     // the window the server used, unless the box was changed while the report was read (a
     // value typed then was overwritten, and the next report asked for the old window)
     if (!(report instanceof Error) && windowDays.value === typed) windowDays.value = report.window_days;
-    reportBox.replaceChildren(report instanceof Error ? errorBox(report) : reportView(report));
+    reportBox.replaceChildren(report instanceof Error ? errorBox(report)
+      : reportView(report, plan.summary.next_waves || []));
     reportBox.style.minHeight = "";
     waitForSent();
   };
