@@ -5,12 +5,14 @@ import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ig
 
 // /health's model (its place_attributes), asked once per page load and again for a new model;
 // null when /health could not say (a failed request, or no model shown to this caller), which
-// is not cached
+// is not cached. A model without places is not kept either: a page drawn on it asks again at
+// its next change (the model may have been reloaded to one with places since, and no other
+// answer of this page would tell: it said "no place attribute" until drawn anew)
 let served = null;
 function servedModel() {
   if (!served) {
     served = getJson("/health").then((body) => {
-      if (!body.model) served = null;
+      if (!body.model || !(body.model.place_attributes || []).length) served = null;
       return body.model || null;
     }).catch(() => { served = null; return null; });
   }
@@ -38,6 +40,10 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
     // a place select with no option offered nothing to choose
     for (const node of [by, ...by.labels]) node.hidden = true;
   } else {
+    // shown again: hidden while the model had no places, the page is kept across a reload
+    // of the model to one with places (its select was filled, and stayed hidden)
+    for (const node of [by, ...by.labels]) node.hidden = false;
+    document.getElementById("dist-none")?.remove();
     // in any case, blanks around it ignored, as the server reads by= (by=City was said unusable)
     by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === placeOf(wanted) || undefined }, p)));
   }
