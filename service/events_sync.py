@@ -116,9 +116,11 @@ class EventsSync:
         and no lock), for ``store_state``: at the start and every ``MOVED_EVERY`` seconds, by
         the poller's thread (or ``_look_later``'s). A probe under way when a write is taken
         is dropped (it may have seen the store before it took writes again)."""
-        from recommender.campaigns.writable import write_state
+        from recommender.campaigns.writable import can_probe, write_state
 
-        if self.store is not None:
+        # a store the probe cannot see (a ``file:`` URI) was said "ok" by every probe: its
+        # refused write said "ok" again at the next probe while every write was refused
+        if self.store is not None and can_probe(self.store):
             writes, refusals = self._writes, self._refusals
             state = write_state(self.store)
             with self._marking:

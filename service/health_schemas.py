@@ -111,4 +111,5 @@ class Health(BaseModel):
     campaign_store_checked_s: float | None = Field(default=None, description=(
         "seconds since this worker last probed whether the campaign store takes writes (its "
         "background poller, every 5 s): how old campaign_store's read_only or failing is; "
-        "null when it has not probed it (no store opened yet)"))
+        "null when it has not probed it (no store opened yet, or one it cannot look at: in "
+        "memory or a file: URI, whose read_only stands until a write succeeds)"))

@@ -38,14 +38,21 @@ def sqlite_write_state(path: Path) -> str | None:
     return "failing" if disk.f_bavail == 0 else None
 
 
+def can_probe(store: CampaignStore) -> bool:
+    """Whether ``write_state`` can see if ``store`` takes writes: not for a SQLite database in
+    memory or a ``file:`` URI, which the driver resolves (its ``mode=ro`` refuses every write
+    to a file that can be written), so a refused write stands until one succeeds."""
+    database = store.engine.url.database
+    return store.dialect != "sqlite" or not (
+        database in (None, "", ":memory:") or database.startswith("file:"))
+
+
 def write_state(store: CampaignStore) -> str | None:
     """None when ``store`` takes writes as far as can be seen without writing, else
-    "read_only" or "failing" (the module docstring); raises when the store cannot be read."""
+    "read_only" or "failing" (the module docstring); raises when the store cannot be read.
+    Only for a store ``can_probe`` sees."""
     if store.dialect == "sqlite":
-        database = store.engine.url.database
-        if database in (None, "", ":memory:") or database.startswith("file:"):
-            return None  # in memory, or a URI the driver resolves: nothing to look at
-        return sqlite_write_state(Path(database))
+        return sqlite_write_state(Path(str(store.engine.url.database)))
     with store.engine.connect() as conn:
         on = str(conn.exec_driver_sql("SHOW transaction_read_only").scalar()) == "on"
         conn.rollback()

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from service_fixtures import save_model
 
+from recommender.campaigns.store import open_store
 from service import events_sync
 from service.app import create_app
 from service.settings import Settings
@@ -145,3 +146,22 @@ def test_health_never_waits_on_the_store(model_dir: Path, tmp_path: Path,
             assert len(checkouts) == before  # no store connection taken by /health
         finally:
             hang.set()
+
+
+def test_a_refused_write_to_a_store_the_probe_cannot_see_stands(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``file:`` URI store opened ``mode=ro``: SQLite refuses every write to its writable
+    file. The probe, which cannot look at a URI, said "ok" and cleared the refusal at the next
+    poll: /health said "ok" while every write was refused. Oracle: a second write, refused."""
+    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)  # the probe at every poll
+    db = tmp_path / "store.db"
+    open_store(str(db)).close()  # a current schema: the read-only open migrates nothing
+    settings = Settings(model_path=str(model_dir), store=f"sqlite:///file:{db}?mode=ro&uri=true",
+                        warm_cache=False, events_poll=0.05)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.post("/events", json={"events": [_event(1)]})
+        assert r.status_code == 503 and "refuses writes" in r.json()["detail"], r.text
+        assert _until(client, "ok", tries=40) == "read_only"  # 40 polls, each woken at once
+        assert _health(client)["campaign_store_checked_s"] is None  # never probed
+        r = client.post("/events", json={"events": [_event(2)]})
+        assert r.status_code == 503 and "refuses writes" in r.json()["detail"], r.text
