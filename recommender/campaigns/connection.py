@@ -294,6 +294,19 @@ def open_failure(shown: str, error: sa.exc.DatabaseError, held: BinaryIO | None,
     return f"cannot open the campaign store {shown}: {why}"
 
 
+def watch_before(engine: Engine, path: Path | None) -> BinaryIO | None:
+    """``watch_file`` before the engine's first connection, when ``path`` is a file that can
+    be opened now; else None, and SQLite says why it cannot be opened (a folder at the path:
+    it said "unable to open database file", and the watch's ``open`` raised a bare
+    IsADirectoryError instead of the store's refusal)."""
+    if path is None or not path.is_file():
+        return None
+    try:
+        return watch_file(engine, path)
+    except OSError:  # unreadable: SQLite's connection fails saying so
+        return None
+
+
 def watch_file(engine: Engine, path: Path) -> BinaryIO:
     """Refuse every use of a store once its SQLite file is deleted or replaced (a new file
     moved over it, a backup restored, a failed ``plan`` removing the new store it created)

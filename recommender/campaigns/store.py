@@ -36,6 +36,7 @@ from recommender.campaigns.connection import (
     shown_url,
     store_url,  # noqa: F401 (re-exported: the CLI and the service import it from here)
     take_migration_lock,
+    watch_before,
     watch_file,
     watched_path,
 )
@@ -197,8 +198,7 @@ class CampaignStore:
             sa.event.listen(self.engine, "connect",
                             _sqlite_read_pragmas if read_only else _sqlite_pragmas)
         watched = watched_path(parsed)  # held open before the first connection
-        self._file: BinaryIO | None = watch_file(self.engine, watched) if (
-            watched is not None and watched.exists()) else None
+        self._file: BinaryIO | None = watch_before(self.engine, watched)
         try:
             if self.dialect == "postgresql":
                 check_encoding(self.engine, self.url)

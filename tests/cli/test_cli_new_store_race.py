@@ -133,3 +133,28 @@ def test_a_store_opened_between_the_check_and_the_unlink_is_refused(
     assert f"was {'deleted' if then == 'deleted' else 'replaced'}" in out, out
     if then == "deleted":  # nothing left behind at the path by the refused open
         assert _files(db) == [], out
+
+
+@pytest.mark.parametrize("how", ["folder", "link to a folder"])
+def test_a_folder_at_the_store_path_is_refused_as_a_store(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        how: str) -> None:
+    """The file held open before the first connection: a folder at the path raised a bare
+    IsADirectoryError (the CLI: "Is a directory ... no output was left half-written", the
+    library: not a ``StoreUnavailableError``). Oracle: SQLite's own words for the path."""
+    from recommender.errors import StoreUnavailableError
+
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    folder = tmp_path / "a-folder"
+    folder.mkdir()
+    db = folder if how == "folder" else tmp_path / "s.db"
+    if how != "folder":
+        db.symlink_to(folder)
+    csv = tmp_path / "events.csv"
+    csv.write_text("user_id,film_id,timestamp\nu1,f1,1600000000\n", encoding="utf-8")
+    with pytest.raises(StoreUnavailableError, match="unable to open database file"):
+        open_store(str(db))
+    code, _, err = run(capsys, "events", "import", csv, "--store", db)
+    assert code == 2 and "cannot open the campaign store" in err, err
+    assert "unable to open database file" in err, err
+    assert list(folder.iterdir()) == []  # nothing made in the folder
