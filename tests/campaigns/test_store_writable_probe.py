@@ -2,12 +2,18 @@
 
 Oracle: a write by a fresh SQLite connection to the same file, made after the probe, with the
 file or its folder made unwritable (as root both are still written, and the probe must say
-so)."""
+so). Run as root, the cases are run again as ``nobody`` owning the files (a forked child), where
+the modes refuse writes: as root alone every case said writable, and a probe that never looked
+at a mode passed them all."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,15 +36,51 @@ def _sqlite_writes(path: Path) -> bool:
         conn.close()
 
 
+NOBODY = 65534
+
+
+def _as_nobody(work: Callable[[], object]) -> object:
+    """``work()``'s answer, computed by a forked child that became ``nobody`` (real ids too:
+    ``os.access`` checks those)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never back into pytest
+        code = 1
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setresgid(NOBODY, NOBODY, NOBODY)
+            os.setresuid(NOBODY, NOBODY, NOBODY)
+            os.write(write, json.dumps(work()).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        said = answer.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return json.loads(said)
+
+
+@pytest.mark.parametrize("user", ["self", "nobody"])
 @pytest.mark.parametrize(("file_mode", "folder_mode", "wal_open"), [
     (0o600, 0o700, True), (0o400, 0o700, True), (0o600, 0o500, True), (0o600, 0o500, False),
     (0o400, 0o500, False)])
 def test_the_probe_says_what_sqlite_does(tmp_path: Path, file_mode: int, folder_mode: int,
-                                         wal_open: bool) -> None:
-    folder = tmp_path / "store"
+                                         wal_open: bool, user: str) -> None:
+    if user == "nobody" and os.geteuid() != 0:
+        pytest.skip("only root can run a child as nobody")
+    base = Path(tempfile.mkdtemp()) if user == "nobody" else tmp_path  # nobody must reach it
+    folder = base / "store"
     folder.mkdir()
     path = folder / "store.db"
-    holder = sqlite3.connect(path)
+    if user == "nobody":  # nobody owns them, so that their modes refuse its writes
+        os.chmod(base, 0o755)
+        path.touch()
+        for p in (folder, path):
+            os.chown(p, NOBODY, NOBODY)
+    holder = sqlite3.connect(path)  # as root, SQLite gives its -wal and -shm the file's owner
     holder.execute("PRAGMA journal_mode=WAL")
     holder.execute("CREATE TABLE t (x)")
     holder.commit()
@@ -48,10 +90,15 @@ def test_the_probe_says_what_sqlite_does(tmp_path: Path, file_mode: int, folder_
     try:
         os.chmod(path, file_mode)
         os.chmod(folder, folder_mode)
-        said = sqlite_write_state(path)
+        def probe_then_write() -> tuple[str | None, bool]:
+            return sqlite_write_state(path), _sqlite_writes(path)
+
+        said, writes = _as_nobody(probe_then_write) if user == "nobody" else probe_then_write()
         assert said in (None, "read_only")
-        assert (said is None) == _sqlite_writes(path), said
+        assert (said is None) == writes, said
     finally:
         os.chmod(folder, 0o700)
         os.chmod(path, 0o600)
         holder.close()
+        if user == "nobody":
+            shutil.rmtree(base)
