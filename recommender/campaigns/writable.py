@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 def sqlite_write_state(path: Path) -> str | None:
     """None when the SQLite store file ``path`` can be written, else "read_only" (a file,
     journal or folder this process cannot write, a read-only mount) or "failing" (no free
-    block on its disk)."""
+    block on its disk). A link is followed: SQLite makes its -wal and -shm beside the file
+    linked to (the probe looked beside the link, in a folder SQLite does not write)."""
+    path = Path(os.path.realpath(path))
     if not os.access(path, os.W_OK):
         return "read_only"
     for end in ("-wal", "-shm"):

@@ -63,12 +63,15 @@ def _as_nobody(work: Callable[[], object]) -> object:
     return json.loads(said)
 
 
+@pytest.mark.parametrize("link", [False, True])
 @pytest.mark.parametrize("user", ["self", "nobody"])
 @pytest.mark.parametrize(("file_mode", "folder_mode", "wal_open"), [
     (0o600, 0o700, True), (0o400, 0o700, True), (0o600, 0o500, True), (0o600, 0o500, False),
     (0o400, 0o500, False)])
 def test_the_probe_says_what_sqlite_does(tmp_path: Path, file_mode: int, folder_mode: int,
-                                         wal_open: bool, user: str) -> None:
+                                         wal_open: bool, user: str, link: bool) -> None:
+    """``link``: the store named by a link in a folder of the other mode (SQLite makes its
+    -wal and -shm beside the file the link points to, not beside the link)."""
     if user == "nobody" and os.geteuid() != 0:
         pytest.skip("only root can run a child as nobody")
     base = Path(tempfile.mkdtemp()) if user == "nobody" else tmp_path  # nobody must reach it
@@ -87,11 +90,21 @@ def test_the_probe_says_what_sqlite_does(tmp_path: Path, file_mode: int, folder_
     if not wal_open:  # the last connection closed: its -wal and -shm are gone
         holder.close()
         assert sorted(p.name for p in folder.iterdir()) == ["store.db"]
+    links = base / "links"
+    named = links / "store.db" if link else path
+    if link:
+        links.mkdir()
+        named.symlink_to(path)
+        if user == "nobody":
+            os.chown(links, NOBODY, NOBODY)
     try:
         os.chmod(path, file_mode)
         os.chmod(folder, folder_mode)
+        if link:
+            os.chmod(links, 0o700 if folder_mode == 0o500 else 0o500)
+
         def probe_then_write() -> tuple[str | None, bool]:
-            return sqlite_write_state(path), _sqlite_writes(path)
+            return sqlite_write_state(named), _sqlite_writes(named)
 
         said, writes = _as_nobody(probe_then_write) if user == "nobody" else probe_then_write()
         assert said in (None, "read_only")
@@ -99,6 +112,8 @@ def test_the_probe_says_what_sqlite_does(tmp_path: Path, file_mode: int, folder_
     finally:
         os.chmod(folder, 0o700)
         os.chmod(path, 0o600)
+        if link:
+            os.chmod(links, 0o700)
         holder.close()
         if user == "nobody":
             shutil.rmtree(base)
