@@ -72,6 +72,7 @@ class EventsSync:
         self.looker: threading.Thread | None = None  # ``_look_later``'s read
         self._writes = 0  # writes taken (``wrote``): a mark read before one is stale
         self._refusals = 0  # writes refused (``refused``): a probe begun before one is stale
+        self._full_at: int | None = None  # ``_writes`` when a probe first saw the disk full
         self._marking = threading.Lock()
 
     @property
@@ -124,6 +125,15 @@ class EventsSync:
             writes, refusals = self._writes, self._refusals
             state = write_state(self.store)
             with self._marking:
+                # a full disk still takes writes that fit in the files' own free pages (the
+                # write-ahead log reused): once one is taken, the disk's "failing" came back
+                # at each probe and went at each write while every write succeeded
+                if state != "failing":
+                    self._full_at = None
+                else:
+                    self._full_at = writes if self._full_at is None else self._full_at
+                    if self._writes > self._full_at:
+                        state = None
                 if self._writes == writes:
                     self.probed, self.probed_at = state, time.monotonic()
                 # a write refused as read-only before this probe began: the store takes

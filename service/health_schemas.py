@@ -105,7 +105,8 @@ class Health(BaseModel):
         "store failed because the disk under it is full or its files could not be read or "
         "written (an I/O error): its routes answer 503 until a write succeeds. read_only and "
         "failing are also what this worker's background probe found, every 5 s, without "
-        "writing (a file, folder or mount that cannot be written, a full disk, a PostgreSQL "
+        "writing (a file, folder or mount that cannot be written, a full disk until a write "
+        "is taken on it, a PostgreSQL "
         "standby or read-only database), so every worker says so, not only the one whose "
         "write was refused; /health never waits on the store"))
     campaign_store_checked_s: float | None = Field(default=None, description=(

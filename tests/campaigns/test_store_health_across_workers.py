@@ -4,6 +4,7 @@ store."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -165,3 +166,30 @@ def test_a_refused_write_to_a_store_the_probe_cannot_see_stands(
         assert _health(client)["campaign_store_checked_s"] is None  # never probed
         r = client.post("/events", json={"events": [_event(2)]})
         assert r.status_code == 503 and "refuses writes" in r.json()["detail"], r.text
+
+
+def test_a_full_disk_that_takes_writes_is_not_said_failing_at_each_probe(
+        model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A disk with no free block still takes the writes that fit in the store's own free
+    pages (its write-ahead log is reused: 30 writes in a row on a full tmpfs). The probe said
+    "failing", each write "ok" and the next probe "failing" again, while every write
+    succeeded. The disk's free blocks are read as none (``os.statvfs``); oracle: the writes,
+    each taken (200), the store's sequence at 3."""
+    monkeypatch.setattr(events_sync, "MOVED_EVERY", 0.0)  # the probe at every poll
+    real = os.statvfs
+
+    def full(path: Any) -> os.statvfs_result:
+        seen = real(path)  # f_bfree and f_bavail: no free block
+        return os.statvfs_result((*seen[:3], 0, 0, *seen[5:]))
+
+    settings = Settings(model_path=str(model_dir), store=str(tmp_path / "store.db"),
+                        warm_cache=False, events_poll=0.05)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        monkeypatch.setattr(os, "statvfs", full)
+        assert _until(client, "failing") == "failing"  # before any write: a warning
+        for i in range(3):
+            r = client.post("/events", json={"events": [_event(i)]})
+            assert r.status_code == 200, r.text
+            assert _until(client, "failing", tries=40) == "ok"  # it said "failing" again
+        monkeypatch.undo()
+        assert client.get("/events/status").json()["sequence"] == 3  # the 3 taken
