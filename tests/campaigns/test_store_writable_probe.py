@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
+import signal
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -56,9 +58,15 @@ def _as_nobody(work: Callable[[], object]) -> object:
         finally:
             os._exit(code)
     os.close(write)
+    # a fork copies no other thread: one inside SQLite at the fork (a poller left by another
+    # test) would leave its lock held in the child for ever; bounded, that fails, never hangs
+    ready, _, _ = select.select([read], [], [], 60)
+    if not ready:
+        os.kill(pid, signal.SIGKILL)
     with os.fdopen(read, "rb") as answer:
         said = answer.read()
     _, status = os.waitpid(pid, 0)
+    assert ready, "the child as nobody gave no answer in 60 s"
     assert os.waitstatus_to_exitcode(status) == 0
     return json.loads(said)
 
