@@ -172,7 +172,7 @@ def from_arrays(
         ts = np.asarray(timestamp, np.int64)
         fit_rows = np.flatnonzero(~held)
         recent = np.zeros(len(held), bool)
-        recent[fit_rows[latest(ts[fit_rows], int(held.sum()))]] = True
+        recent[fit_rows[latest(ts[fit_rows], int(held.sum()), seed=seed)]] = True
         window = by_film(recent)
         days = span_days(ts[held], int(ts.max()), resolution(ts))
         if days is not None:

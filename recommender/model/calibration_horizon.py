@@ -84,8 +84,13 @@ def ordering(timestamps: NDArray[np.integer] | None) -> NDArray[np.integer] | No
     return timestamps
 
 
-def latest(timestamps: NDArray[np.integer], k: int) -> NDArray[np.bool_]:
-    """True for the ``k`` latest of ``timestamps`` (ties by position, later wins)."""
+def latest(timestamps: NDArray[np.integer], k: int, *, seed: int) -> NDArray[np.bool_]:
+    """True for the ``k`` latest of ``timestamps``; of the rows at the cut's time, a seeded
+    random ``k`` less the later rows, each as likely as another (as the Spark engine's
+    holdout, which draws a seeded random share of them). Ties went by position, later
+    winning, and merged interactions are in user order: a log of dates (or months) held out,
+    at the cut, the rows of the users first seen last (ML-100K with times in 30-day steps:
+    the 4,176 held of 14,810 tied rows all from user indices 651-934 of 943)."""
     n = len(timestamps)
     mask = np.zeros(n, bool)
     if k <= 0 or n == 0:
@@ -93,11 +98,16 @@ def latest(timestamps: NDArray[np.integer], k: int) -> NDArray[np.bool_]:
     k = min(k, n)
     ts = np.asarray(timestamps, np.int64)
     # the k-th largest timestamp (a partition, O(n)): every later row is in, and of the rows
-    # at that timestamp, the last ones by position fill the rest
+    # at that timestamp, a seeded random choice fills the rest (all of them when they fit:
+    # a log without ties at the cut draws nothing and holds out the same rows as before)
     t_k = np.partition(ts, n - k)[n - k]
     np.greater(ts, t_k, out=mask)
     tied = np.flatnonzero(ts == t_k)
-    mask[tied[len(tied) - (k - int(np.count_nonzero(mask))):]] = True
+    need = k - int(np.count_nonzero(mask))
+    if need >= len(tied):
+        mask[tied] = True
+    else:
+        mask[tied[np.random.default_rng(seed).choice(len(tied), need, replace=False)]] = True
     return mask
 
 

@@ -41,14 +41,15 @@ BLOCK = 256  # users per product when measuring it
 
 
 def film_counts(film_idx: NDArray[np.integer], timestamp: NDArray[np.integer] | None,
-                n_films: int, share: float) -> NDArray[np.int64]:
+                n_films: int, share: float, seed: int = 0) -> NDArray[np.int64]:
     """Each film's interactions among ``film_idx``: with ``timestamp``, only the latest
-    ``share`` of them (at least one; ties by position, as the calibration holdout); all of them
-    without timestamps, when they are all equal, or with ``share`` 0."""
+    ``share`` of them (at least one; ties at the cut in an order drawn from ``seed``, as the
+    calibration holdout); all of them without timestamps, when they are all equal, or with
+    ``share`` 0."""
     idx = np.asarray(film_idx)
     ts = ordering(None if timestamp is None else np.asarray(timestamp))
     if ts is not None and share > 0 and len(idx):
-        idx = idx[latest(ts, max(1, int(round(share * len(idx)))))]
+        idx = idx[latest(ts, max(1, int(round(share * len(idx)))), seed=seed)]
     return np.bincount(idx, minlength=n_films).astype(np.int64)
 
 
@@ -94,7 +95,7 @@ def of_fit(film_idx: NDArray[np.integer], timestamp: NDArray[np.integer] | None,
     nothing counted, without one."""
     if config.popularity <= 0:
         return None
-    return film_prior(film_counts(film_idx, timestamp, n_films, config.holdout),
+    return film_prior(film_counts(film_idx, timestamp, n_films, config.holdout, config.seed),
                       user_factors, film_factors, config.popularity, config.seed)
 
 

@@ -233,7 +233,7 @@ def holdout_mask(data: Interactions, share: float, seed: int) -> NDArray[np.bool
     if k == 0:
         return np.zeros(n, bool)
     if (ts := ordering(data.timestamp)) is not None:
-        return latest(ts, k)
+        return latest(ts, k, seed=seed)
     mask = np.zeros(n, bool)
     mask[np.random.default_rng(seed).permutation(n)[n - k:]] = True
     return mask

@@ -80,7 +80,7 @@ class Search:
         self.cache: dict[tuple[Any, ...], dict[str, Any]] = {}
         # each film's recent fitted interactions on this training part (the prior's n)
         self.counts = prior.film_counts(self.liked.film_idx, self.liked.timestamp,
-                                        train.n_films, config.holdout)
+                                        train.n_films, config.holdout, config.seed)
         # each trial's per-query recalls (audience, user), by id(trial): the paired margin
         self.queries: dict[int, list[np.ndarray]] = {}
         self.spectra: dict[str, tuple[np.ndarray, np.ndarray]] = {}

@@ -134,9 +134,9 @@ def _collect_factors(df: DataFrame, n: int, rank: int) -> NDArray[np.float32]:
 def _holdout(df: DataFrame, share: float, seed: int, has_ts: bool) -> tuple[DataFrame, bool]:
     """``df`` with a boolean ``held`` column: the latest ``round(rows x share)`` interactions
     by timestamp, as the local ``training.holdout_mask`` (of the rows at the cut's time, a
-    seeded random share where the local engine takes them by position), or a seeded random
-    ``share`` when there are no timestamps or they are all equal; and whether the cut is by
-    time."""
+    seeded random share, each row with the same chance, where the local engine draws exactly
+    the count missing), or a seeded random ``share`` when there are no timestamps or they are
+    all equal; and whether the cut is by time."""
     from pyspark.sql import functions as sf
 
     if share <= 0:  # no holdout: no pass over the data to count it

@@ -232,12 +232,29 @@ def test_the_bare_fit_under_evaluation_adds_the_prior(log: Interactions) -> None
 def test_with_timestamps_the_prior_counts_the_recent_interactions() -> None:
     films = np.array([0, 0, 0, 0, 1, 1, 2, 2, 2, 1])
     stamps = np.array([1, 2, 3, 4, 9, 9, 5, 6, 7, 10])
-    # the latest 30% (3 of 10): film 1 at 9 (second by position), film 1 at 10, film 1 at 9
+    # the latest 30% (3 of 10): film 1 at 10 and film 1 twice at 9 (no tie left out)
     np.testing.assert_array_equal(prior.film_counts(films, stamps, 4, 0.3), [0, 3, 0, 0])
     np.testing.assert_array_equal(prior.film_counts(films, stamps, 4, 0.5), [0, 3, 2, 0])
     # without timestamps, or with no holdout share: every interaction
     np.testing.assert_array_equal(prior.film_counts(films, None, 4, 0.3), [4, 3, 3, 0])
     np.testing.assert_array_equal(prior.film_counts(films, stamps, 4, 0.0), [4, 3, 3, 0])
+
+
+def test_the_prior_draws_the_films_tied_at_the_cut_by_its_seed() -> None:
+    """Ten films' rows tied at the latest time, five counted: each film as often as another
+    over seeds (by position the last five always were), and ``of_fit`` draws with the
+    config's seed."""
+    films = np.r_[np.arange(10), np.arange(10)]
+    stamps = np.r_[np.zeros(10, np.int64), np.ones(10, np.int64)]
+    got = np.array([prior.film_counts(films, stamps, 10, 0.25, seed) for seed in range(400)])
+    assert np.all(got.sum(axis=1) == 5)
+    # each film in 5 of 10 draws: 200 of 400, standard deviation 10
+    assert np.all(np.abs(got.sum(axis=0) - 200) < 50), got.sum(axis=0)
+    uf = np.random.default_rng(0).normal(size=(4, 3)).astype(np.float32)
+    ff = np.random.default_rng(1).normal(size=(10, 3)).astype(np.float32)
+    cfg = TrainConfig(popularity=1.0, holdout=0.25, seed=7)
+    want = prior.film_prior(prior.film_counts(films, stamps, 10, 0.25, 7), uf, ff, 1.0, 7)
+    np.testing.assert_array_equal(prior.of_fit(films, stamps, 10, uf, ff, cfg), want)
 
 
 def test_train_counts_the_latest_holdout_share(log: Interactions) -> None:
