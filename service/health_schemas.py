@@ -7,6 +7,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
+class TimeSpan(BaseModel):
+    first: str | None = Field(description="the log's first time (each user-film pair at its "
+                                          "first event), ISO 8601 in UTC (2020-01-31T12:00:00Z);"
+                                          " null for a time no calendar date holds")
+    last: str | None = Field(description="the log's last time, as first")
+    first_unix_seconds: int | None = Field(description="the first time in unix seconds (UTC)")
+    last_unix_seconds: int | None = Field(description="the last time in unix seconds (UTC)")
+    days: float | None = Field(description="days from the first time to the last (3 "
+                                           "decimals)")
+    timezone: str | None = Field(description="the zone the times are said in: UTC")
+
+
 class ModelInfo(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
@@ -37,6 +49,10 @@ class ModelInfo(BaseModel):
                     "model's is computed otherwise, independent of the order and of the "
                     "cluster, so the two engines never give the same one")
     data_source: str | None = Field(description="where the training data came from")
+    time_span: TimeSpan | None = Field(default=None, description=(
+        "when the training log's interactions happened, in UTC (meta.json's data.time_span; "
+        "`recommender info` prints it); null when the log has no timestamps or the model was "
+        "trained before it was recorded"))
     params: dict[str, Any] = Field(description="training parameters")
     has_calibration: bool = Field(description="whether tiers carry expected conversion")
     refit: str | None = Field(default=None, description="how the final model was fitted after "

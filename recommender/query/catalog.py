@@ -365,6 +365,18 @@ def store_events(meta: dict[str, Any]) -> dict[str, int] | None:
             "new_users": int(overlay.get("new_users") or 0)}
 
 
+#: ``data.time_span``'s fields, as ``recommender.model.meta.time_span`` writes them
+TIME_SPAN_FIELDS = ("first", "last", "first_unix_seconds", "last_unix_seconds", "days",
+                    "timezone")
+
+
+def time_span(data: dict[str, Any]) -> dict[str, Any] | None:
+    """meta.json's ``data.time_span`` (first and last time, ISO 8601 and unix seconds, days,
+    timezone) with its fields only; None when it is not recorded (no times, an older model)."""
+    span = data.get("time_span")
+    return {k: span.get(k) for k in TIME_SPAN_FIELDS} if isinstance(span, dict) else None
+
+
 def model_info(model: Model) -> dict[str, Any]:
     """Metadata for ``/health``: version, model type and parameters, data counts."""
     meta = model.meta
@@ -389,6 +401,9 @@ def model_info(model: Model) -> dict[str, Any]:
         "place_attributes": [a for a in PLACE_ATTRIBUTES if a in model.user_table.attributes],
         "data_fingerprint": data.get("fingerprint"),
         "data_source": data.get("source"),
+        # when the log happened, in UTC (meta.json's data.time_span); None without times or
+        # for a model trained before it was recorded
+        "time_span": time_span(data),
         "params": meta.get("params", {}) if isinstance(meta.get("params"), dict) else {},
         "has_calibration": calibration.measured(model.calibration),
         # how the final model was fitted after the calibration fit (None: a model trained
