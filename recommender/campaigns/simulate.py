@@ -182,7 +182,8 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
                           plan_id: str, wave: int, seed: int = 0) -> dict[str, Any]:
     """The responses of wave ``wave`` of the stored plan ``plan_id``, drawn from the demo
     folder's planted truth (targets from p1, controls from p0; a film the user has, in the
-    model or in an event of the store, is never bought again), dated in the day after the
+    model or in an event of the store but the responses drawn for this wave or a later one, is
+    never bought again), dated in the day after the
     plan's start (``RESPONSE_SPAN``; the same file whenever it is drawn): ``{"events":
     {event_id, user_id, film_id, timestamp}, the conversions and the planted uplift}``.
     Only the plan's rows respond (no organic purchases of others)."""
@@ -228,7 +229,10 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
                                     "the model's users and the plan's films")
     truth = demo_truth(folder, model, films, seed=seed)
     seen = read_events(store, films=films)  # bought since the model was trained
-    known = model.users.to_index(seen.user_id.tolist(), strict=False) >= 0
+    # but not this wave's own responses, nor a later wave's, once imported: the wave's file
+    # drawn again read them as bought, and held none of them (an empty file)
+    known = (model.users.to_index(seen.user_id.tolist(), strict=False) >= 0) & \
+        ~np.isin(seen.seq, _drawn_seqs(store, plan_id, range(wave, waves + 1)))
     if known.any():
         u, f = truth.index(seen.user_id[known], seen.film_id[known])
         truth.bought[u, f] = True
@@ -251,6 +255,21 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
             "control_conversions": int((conv & ~target).sum()),
             "targets": int(target.sum()), "controls": int((~target).sum()),
             "planted_uplift": planted_uplift(p, target, _strata(rows))}
+
+
+def _drawn_seqs(store: CampaignStore, plan_id: str, waves: range) -> NDArray[np.int64]:
+    """The sequence numbers of the stored events ``stored_wave_responses`` drew for waves
+    ``waves`` of ``plan_id`` (by their event_ids, ``sim-PLAN-wN-K``)."""
+    import sqlalchemy as sa
+
+    from recommender.campaigns.events import events
+
+    c = events.c
+    said = sa.or_(*(c.event_id.startswith(f"sim-{plan_id}-w{k}-", autoescape=True)
+                    for k in waves))
+    with store.engine.connect() as conn:
+        return np.asarray(conn.execute(sa.select(c.seq).where(said)).scalars().all(),
+                          np.int64)
 
 
 def run_loop(folder: str | Path, model: Model, store: CampaignStore, slate: list[SlateFilm],

@@ -165,3 +165,41 @@ def test_a_wave_s_file_is_the_same_whenever_it_is_drawn(
     for f in files[:2]:
         code, _, err = run(capsys, "events", "import", "--store", copy, f)
         assert code == 0, err
+
+
+def test_a_wave_drawn_again_after_its_import_is_the_same_file(
+        loop: tuple[Path, Path, Path, str], tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the wave's own imported responses were read as films the users had: drawn again, the
+    # file held none of them (empty), and its planted uplift moved
+    import shutil
+
+    folder, model, store, plan_id = loop
+    copy = tmp_path / "s.db"
+    shutil.copyfile(store, copy)
+    args = ("campaign", "simulate", plan_id, "--data", folder, "--model", model, "--store",
+            copy, "--seed", 5)
+    first, again, later = (tmp_path / n for n in ("w2.csv", "w2-again.csv", "w1-later.csv"))
+    code, out, err = run(capsys, *args, "--wave", 2, "--out", first)
+    assert code == 0, err
+    rows = _rows(first)
+    assert rows, out  # the oracle needs responses to draw again
+    uplift = re.findall(r"planted uplift of the wave: ([\d.]+)", err)
+    assert run(capsys, "events", "import", "--store", copy, first)[0] == 0
+    code, out, err = run(capsys, *args, "--wave", 2, "--out", again)
+    assert code == 0, err
+    assert again.read_bytes() == first.read_bytes()
+    assert re.findall(r"planted uplift of the wave: ([\d.]+)", err) == uplift
+    code, out, _ = run(capsys, "events", "import", "--store", copy, again)
+    assert code == 0 and f"stored 0, already stored {len(rows)}" in out
+    # an earlier wave drawn after it is not changed by the later wave's responses either,
+    # while a pair the earlier wave's file holds stays bought for the later wave's draw
+    code, _, err = run(capsys, *args, "--wave", 1, "--out", later)
+    assert code == 0, err
+    fresh = tmp_path / "fresh.db"
+    shutil.copyfile(store, fresh)
+    code, _, err = run(capsys, "campaign", "simulate", plan_id, "--data", folder, "--model",
+                       model, "--store", fresh, "--seed", 5, "--wave", 1, "--out",
+                       tmp_path / "w1.csv")
+    assert code == 0, err
+    assert later.read_bytes() == (tmp_path / "w1.csv").read_bytes()
