@@ -31,7 +31,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
-from recommender.campaigns.event_times import FUTURE_SLACK
 from recommender.campaigns.events import EventBatch, record_events
 from recommender.campaigns.next_wave import plan_next_wave, refreshed_model
 from recommender.campaigns.plan import plan_slate
@@ -43,8 +42,11 @@ from recommender.model.model import Model
 
 BASE, FAN_BASE, LIFT, FAN_LIFT = 0.02, 0.06, 0.03, 0.20
 WINDOW_DAYS = 14.0
-#: the seconds after a plan's start that ``stored_wave_responses`` dates its responses in
-RESPONSE_SPAN = FUTURE_SLACK
+#: the seconds after a plan's start that ``stored_wave_responses`` dates its responses in: 6
+#: hours, inside what ``events import`` takes at once (``FUTURE_SLACK``, a day past its clock)
+#: and what ``POST /events``' published schema does (its maximum is rounded down to the hour
+#: and may be 12 hours old: at least 11 hours ahead; a day ahead was refused with a 422)
+RESPONSE_SPAN = 6 * 3600
 
 
 @dataclass
@@ -241,10 +243,9 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
     user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)[conv]
     film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)[conv]
-    # dated in the day after the plan's start, from the plan's time alone: spread up to the
-    # clock (``now - start``), two runs within 14 days of the start dated the same event_ids
-    # apart, and importing the second file was refused as a conflict; a day past the clock
-    # is what an import takes (``FUTURE_SLACK``), so the file is importable at once
+    # dated in the 6 hours after the plan's start, from the plan's time alone: spread up to
+    # the clock (``now - start``), two runs within 14 days of the start dated the same
+    # event_ids apart, and importing the second file was refused as a conflict
     start = plan_start(summary)
     ts = start + np.random.default_rng([seed, wave, 1]).integers(0, RESPONSE_SPAN,
                                                                  size=len(user))

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from helpers import run_cli as run
 
+from recommender.campaigns.event_times import first_misdated
+from recommender.campaigns.simulate import RESPONSE_SPAN
 from recommender.io import demo
 
 
@@ -160,7 +162,7 @@ def test_a_wave_s_file_is_the_same_whenever_it_is_drawn(
     monkeypatch.undo()
     assert files[1].read_bytes() == files[0].read_bytes() == files[2].read_bytes()
     stamps = [int(r["timestamp"]) for r in _rows(files[0])]
-    assert stamps and all(start <= t < start + 86_400 for t in stamps)
+    assert stamps and all(start <= t < start + RESPONSE_SPAN for t in stamps)
     # dated within a day past the start, drawn at the start: importable at once, and twice
     for f in files[:2]:
         code, _, err = run(capsys, "events", "import", "--store", copy, f)
@@ -203,3 +205,16 @@ def test_a_wave_drawn_again_after_its_import_is_the_same_file(
                        tmp_path / "w1.csv")
     assert code == 0, err
     assert later.read_bytes() == (tmp_path / "w1.csv").read_bytes()
+
+
+def test_a_plan_s_responses_are_dated_where_post_events_takes_them_at_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # drawn for a plan made now, the latest response (start + RESPONSE_SPAN - 1) is within the
+    # maximum POST /events' schema publishes: the clock's limit rounded down to the hour, from
+    # a schema up to REBUILD_SECONDS old (a day after the start was refused with a 422)
+    from service import schema_limits
+
+    now = 1_796_500_000
+    monkeypatch.setattr(schema_limits.time, "time", lambda: now - schema_limits.REBUILD_SECONDS)
+    assert now + RESPONSE_SPAN - 1 <= schema_limits.event_time_limit()
+    assert first_misdated([now + RESPONSE_SPAN - 1], now=now) is None  # events import's
