@@ -185,7 +185,7 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     """The responses of wave ``wave`` of the stored plan ``plan_id``, drawn from the demo
     folder's planted truth (targets from p1, controls from p0; a film the user has, in the
     model or in an event of the store but the responses drawn for this wave or a later one, is
-    never bought again), dated in the day after the
+    never bought again), dated in the 6 hours after the
     plan's start (``RESPONSE_SPAN``; the same file whenever it is drawn): ``{"events":
     {event_id, user_id, film_id, timestamp}, the conversions and the planted uplift}``.
     Only the plan's rows respond (no organic purchases of others)."""
