@@ -134,6 +134,11 @@ async function route() {
   } catch (e) {
     view.replaceChildren(errorBox(e));
   }
+  // the tab names the page drawn by its heading, as a film's and a user's pages name theirs
+  // (every other page, and every error page, was "Audience Studio": a screen reader's first
+  // words after a move, and the history and tab list, could not tell the pages apart)
+  const heading = view.isConnected && document.title === "Audience Studio" && view.querySelector("h1");
+  if (heading && heading.textContent.trim()) document.title = `${heading.textContent.trim()} · Audience Studio`;
 }
 
 function keyDialog() {
