@@ -1,12 +1,15 @@
-"""Audience Studio for a keyboard and a screen reader: every page names itself in the tab, and
-the focus ring stands out from what it is drawn on."""
+"""Audience Studio for a keyboard and a screen reader: every page names itself in the tab, the
+focus ring stands out from what it is drawn on, and a button that waits for the server gives
+the focus back when its answer (or its error) is painted."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from studio_http import stored_plan
+from studio_http import api, stored_plan
+
+FAIL = {"status": 500, "content_type": "application/json", "body": '{"detail": "probe"}'}
 
 
 def _luminance(rgb: tuple[float, float, float]) -> float:
@@ -96,4 +99,51 @@ def test_the_focus_ring_stands_out_from_what_it_is_drawn_on(watched: Any,
         _tab_to(page, selector)
         ring, ground = _ring_and_ground(page)
         assert _contrast(ring, ground) >= 3, (selector, ring, ground)
+    watched.assert_clean()
+
+
+def test_planning_from_the_keyboard_leaves_the_focus_on_plan(watched: Any,
+                                                             served_demo: Any) -> None:
+    """"Plan" waits, disabled, for its answer: the focus fell to the body with it, and the next
+    Tab went to the top of the page, past the plan just drawn."""
+    page = watched.page
+    film = api(served_demo, "/films?limit=25")["films"][24]
+    page.goto(f"{served_demo.base}/studio/#/plan")
+    page.fill("#slate-search", film["film_id"])
+    page.press("#slate-search", "Enter")
+    page.wait_for_selector("tbody tr")
+    page.fill("input[aria-label^='budget for']", "5")
+    _tab_to(page, "form button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#plan-result a:text('Open this campaign')")
+    assert page.evaluate("() => document.activeElement.matches('form button[type=submit]')")
+    page.keyboard.press("Tab")  # on to the plan drawn below, not back to the top
+    assert page.evaluate("() => document.getElementById('plan-result')"
+                         ".contains(document.activeElement)")
+    watched.assert_clean()
+
+
+def test_a_failed_next_wave_or_withdrawal_gives_the_focus_back(watched: Any,
+                                                               served_demo: Any) -> None:
+    """A next wave or a withdrawal the server refused left the focus on the body (the button
+    pressed was disabled, the confirmation removed with the error): the next Tab went to the
+    top of the page, away from the error and the button to press again."""
+    page = watched.page
+    plan = stored_plan(served_demo, 24, budget=10, waves=2, seed=52)["plan_id"]
+    page.route("**/next", lambda route: route.fulfill(**FAIL))
+    page.route("**/withdraw", lambda route: route.fulfill(**FAIL))
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}")
+    page.wait_for_selector("#next-wave:enabled")
+    page.focus("#next-wave")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("[role=alert]:has-text('probe')")
+    assert page.evaluate("() => document.activeElement.id") == "next-wave"
+    page.focus("#withdraw-none")
+    page.keyboard.press("Enter")
+    page.focus("#withdraw-confirm")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#withdraw-out [role=alert]:has-text('probe')")
+    assert page.evaluate("() => document.activeElement.id") == "withdraw-none"
+    # the refusals are logged by the browser as failed resources
+    watched.console_errors[:] = [e for e in watched.console_errors if "500" not in e]
     watched.assert_clean()

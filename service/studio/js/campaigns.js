@@ -3,7 +3,7 @@
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings, daySpan, wholeNumber, offsetSetting } from "./ui.js";
+  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -272,13 +272,13 @@ async function detail(view, planId, params) {
   };
   const next = h("button", { type: "button", id: "next-wave", onclick: async () => {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
-    next.disabled = true;  // one next wave per click: a second click stored a second one
+    const release = holdButton(next);  // one next wave per click: a second click stored a second one
     try {
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
         { sent_waves: sentWaves(), ...leaving() }, { once: true });
       // not from a page left while it was planned: it took the user from the page they went to
       if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
-    } catch (e) { out.replaceChildren(errorBox(e)); } finally { next.disabled = false; }
+    } catch (e) { out.replaceChildren(errorBox(e)); } finally { release(); }
   } }, "Plan the next wave");
   const later = plan.summary.next_waves || [];
   const live = later.filter((n) => !n.withdrawn);
@@ -340,7 +340,13 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
           await detail(view, planId, new URLSearchParams(kept ? { window_days: kept } : {}));
           document.getElementById("withdrawn")?.focus();
         }
-      } catch (e) { hold(false); out.replaceChildren(errorBox(e)); }
+      } catch (e) {
+        hold(false);
+        out.replaceChildren(errorBox(e));
+        // the confirmation went with the error: the focus, on the body, goes back to the button
+        // that asked (the next Tab went to the top of the page)
+        if (document.activeElement === document.body) buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
+      }
     } }, "Withdraw");
     out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
       // a plan of one wave read "All its wave was sent and keep their users"

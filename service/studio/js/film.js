@@ -4,7 +4,7 @@ import { download, filmPath, getJson, query, serverLimits, setHashParams } from 
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
-  ignoredSettings, namePart, wholeNumber } from "./ui.js";
+  ignoredSettings, namePart, wholeNumber, holdButton } from "./ui.js";
 
 const PAGE = 25;
 // the users without a value of an attribute, as a portrait and a filter name them
@@ -252,8 +252,7 @@ function audienceTable(id, summary, segments, attributes, params) {
       // says what is on its way (a second click asked for the file again, with no sign)
       const csvButton = (buttonId, label, path, name) => {
         const button = h("button", { type: "button", class: "ghost", id: buttonId, onclick: async () => {
-          const focused = document.activeElement === button;
-          button.disabled = true;
+          const release = holdButton(button);
           dlError.replaceChildren();
           dlStatus.textContent = `Preparing ${name}…`;
           try {
@@ -262,10 +261,7 @@ function audienceTable(id, summary, segments, attributes, params) {
           } catch (e) {
             dlStatus.textContent = "";
             dlError.replaceChildren(errorBox(e));
-          } finally {
-            button.disabled = false;
-            if (focused && document.activeElement === document.body) button.focus();
-          }
+          } finally { release(); }
         } }, label);
         return button;
       };

@@ -2,7 +2,7 @@
 
 import { fitToCatalog } from "./catalog_fields.js";
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence } from "./ui.js";
+import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence, holdButton } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -102,8 +102,7 @@ export function planSummary(planId, summary) {
       onclick: async (e) => {
         // the button waits for its file, as the audience's do: a double click downloaded it twice
         const button = e.currentTarget;
-        const focused = document.activeElement === button;
-        button.disabled = true;
+        const release = holdButton(button);
         try {
           await download(`/campaigns/${encodeURIComponent(planId)}/plan.csv`, `${planId}.csv`);
         } catch (err) {  // one error under the button, not one more per failed click
@@ -111,10 +110,7 @@ export function planSummary(planId, summary) {
           box.classList.add("download-error");
           if (button.nextElementSibling?.classList.contains("download-error")) button.nextElementSibling.replaceWith(box);
           else button.after(box);
-        } finally {
-          button.disabled = false;
-          if (focused && document.activeElement === document.body) button.focus();
-        }
+        } finally { release(); }
       } },
     "Download the plan (CSV)"),
   ];
@@ -175,8 +171,7 @@ export function plan(view) {
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the slate…"));
     // no second plan while this one is solved: a click after a fast answer stored a copy
-    const button = e.target.querySelector("button[type=submit]");
-    button.disabled = true;
+    const release = holdButton(e.target.querySelector("button[type=submit]"));
     try {
       const r = await postJson("/campaigns/plan", {
         films: [...slate.values()].map((s) => s.read()), cap: Number(cap.value),
@@ -185,7 +180,7 @@ export function plan(view) {
       }, { once: true });
       out.replaceChildren(section("The plan", ...planSummary(r.plan_id, r.summary),
         h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
-    } catch (err) { out.replaceChildren(errorBox(err)); } finally { button.disabled = false; }
+    } catch (err) { out.replaceChildren(errorBox(err)); } finally { release(); }
   }
   const form = answerForm(run, out,
     h("label", { for: "slate-search" }, "Add a film"), find, found,

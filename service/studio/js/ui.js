@@ -70,6 +70,19 @@ export function refocusAfterRemoval(container, index, fallback) {
   (buttons[Math.min(index, buttons.length - 1)] || fallback).focus();
 }
 
+/** ``button`` off while its request is on its way (one request per press); the function
+    returned turns it on again and gives it back the focus it had, where the focus fell to the
+    body meanwhile (a disabled button drops it: after "Plan" or a failed "Plan the next wave"
+    the next Tab went to the top of the page). */
+export function holdButton(button) {
+  const focused = document.activeElement === button;
+  button.disabled = true;
+  return () => {
+    button.disabled = false;
+    if (focused && button.isConnected && document.activeElement === document.body) button.focus();
+  };
+}
+
 /** Say the settings of the page's address that could not be used (``items``: [key, value as
     written, why and what is used instead]), in the notice above the page (app.js): a bookmark
     with k=abc or tier=gold was drawn with the default in their place without a word. */
