@@ -147,3 +147,21 @@ def test_a_failed_next_wave_or_withdrawal_gives_the_focus_back(watched: Any,
     # the refusals are logged by the browser as failed resources
     watched.console_errors[:] = [e for e in watched.console_errors if "500" not in e]
     watched.assert_clean()
+
+
+def test_leaving_the_report_window_with_tab_goes_on_into_the_report(watched: Any,
+                                                                    served_demo: Any) -> None:
+    """The report window's box, left with Tab, asks for the report again as the focus moves
+    into it: the report drawn anew took the focus with it to the body (a screen reader lost
+    its place on the page)."""
+    page = watched.page
+    plan = stored_plan(served_demo, 25, budget=10, waves=2, seed=53)["plan_id"]
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}")
+    page.wait_for_selector("#report-note")
+    page.fill("#report-window", "7")
+    page.focus("#report-window")
+    page.keyboard.press("Tab")
+    page.wait_for_selector("th:has-text('(within 7 days')")
+    assert page.evaluate("""() => document.activeElement === document.querySelector('#report')
+      .querySelector('a[href], button, input, select, summary')""")
+    watched.assert_clean()

@@ -218,7 +218,10 @@ async function detail(view, planId, params) {
   const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any",
     value: (params && params.get("window_days")) || undefined });
   let asked = 0;
-  const loadReport = async (given) => {
+  // ``fromBox``: asked by a box's change; a box left with Tab asks as the focus moves into the
+  // report drawn again, and the focus fell to the body (a screen reader lost its place): it
+  // goes to the new report's first control, where the Tab was going
+  const loadReport = async (given, fromBox = false) => {
     const mine = ++asked;
     if (!windowDays.checkValidity()) {  // said, not dropped for the server's default
       reportBox.replaceChildren(errorBox(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`));
@@ -244,6 +247,7 @@ async function detail(view, planId, params) {
       : reportView(report, plan.summary.next_waves || []));
     reportBox.style.minHeight = "";
     waitForSent();
+    if (fromBox && document.activeElement === document.body) reportBox.querySelector("a[href], button, input, select, summary")?.focus();
   };
   // the next wave waits for the waves sent: a report that failed left the box empty, and a
   // click planned the next wave as if 1 was sent (said only once it was stored)
@@ -251,9 +255,9 @@ async function detail(view, planId, params) {
   sent.addEventListener("input", waitForSent);
   // a confirmation asked before the number changed would withdraw after the old number,
   // beside a box that says another: it is taken back (asked again, it says the new one)
-  sent.addEventListener("change", () => { withdrawBox?.unask(); loadReport(sentWaves()); });
+  sent.addEventListener("change", () => { withdrawBox?.unask(); loadReport(sentWaves(), true); });
   // an empty box stays the server's default (it was read as 1, and said so)
-  windowDays.addEventListener("change", () => loadReport(sent.value.trim() === "" ? undefined : sentWaves()));
+  windowDays.addEventListener("change", () => loadReport(sent.value.trim() === "" ? undefined : sentWaves(), true));
   // films left out from the next wave on (their budget 0, their users' cap free for the
   // others): by name, or those whose sent waves measured no effect (the report's intervals)
   const filmsOf = plan.summary.films || [];
