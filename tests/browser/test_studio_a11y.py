@@ -165,3 +165,34 @@ def test_leaving_the_report_window_with_tab_goes_on_into_the_report(watched: Any
     assert page.evaluate("""() => document.activeElement === document.querySelector('#report')
       .querySelector('a[href], button, input, select, summary')""")
     watched.assert_clean()
+
+
+def test_a_field_left_with_tab_goes_on_into_its_answer_drawn_again(watched: Any,
+                                                                   served_demo: Any) -> None:
+    """A search's genre, or a film's screens to share out, left with Tab asks for the answer
+    under it again as the focus moves into the old one: the focus fell to the body with it."""
+    page = watched.page
+    demo = api(served_demo, "/films?limit=1")["films"][0]
+    genre = demo["genres"][0]
+    first = api(served_demo, f"/films?genre={genre}&limit=1")["films"][0]["film_id"]
+    page.goto(f"{served_demo.base}/studio/#/search")
+    page.wait_for_selector("#results table")
+    page.fill("#genre", genre)
+    page.focus("#genre")
+    page.keyboard.press("Tab")
+    page.wait_for_function("() => location.hash.includes('genre=')")  # the old results gone
+    page.wait_for_selector("#results table")
+    page.wait_for_timeout(300)  # the focus is set by now, if it is
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == f"#/film/{first}"
+    page.goto(f"{served_demo.base}/studio/#/film/{demo['film_id']}")
+    demand = "section[aria-labelledby='s-demand-by-place']"
+    page.wait_for_selector(f"{demand} table")
+    page.fill("#dist-screens", "30")
+    page.focus("#dist-screens")
+    page.keyboard.press("Tab")
+    page.wait_for_function("() => location.hash.includes('screens=30')")  # the old table gone
+    page.wait_for_selector(f"{demand} table")
+    page.wait_for_timeout(300)
+    assert page.evaluate(f"""() => document.activeElement !== document.body
+      && document.querySelector("{demand}").contains(document.activeElement)""")
+    watched.assert_clean()

@@ -1,7 +1,8 @@
 // Demand by place for a film, with a screen allocation: a section of the film page.
 
 import { filmPath, getJson, setHashParams } from "./api.js";
-import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ignoredSettings } from "./ui.js";
+import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ignoredSettings,
+  focusGoingInto, focusInto } from "./ui.js";
 
 // /health's model (its place_attributes), asked once per page load and again for a new model;
 // null when /health could not say (a failed request, or no model shown to this caller), which
@@ -143,8 +144,9 @@ export function distributionSection(id, params) {
     value: params.get("screens") || "", placeholder: "none" });
   const out = h("div", { "aria-live": "polite" });
   let seq = 0;
-  async function load() {
+  async function load(changed = false) {
     const mine = ++seq;  // only the latest choice paints (a slow earlier answer is dropped)
+    const going = changed && focusGoingInto(out);  // the screens left with Tab, into the table
     if (!by.options.length) {
       const found = await fillPlaces(by, out, { wanted, retry: "change the screens or reload the page to try again" });
       if (mine !== seq || !found || !found.length) return;
@@ -165,12 +167,13 @@ export function distributionSection(id, params) {
       const warning = uncalibrated(body, "dist-uncalibrated");
       if (mine !== seq) return;
       out.replaceChildren(...demandView(body, warning));
+      focusInto(out, going);
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));
     }
   }
-  by.addEventListener("change", load);
-  screens.addEventListener("change", load);
+  by.addEventListener("change", () => load(true));
+  screens.addEventListener("change", () => load(true));
   load();
   return section("Demand by place",
     h("div", { class: "row" }, h("label", { for: "dist-by" }, "By"), by,

@@ -2,7 +2,8 @@
 
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
-  pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting } from "./ui.js";
+  pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting, focusGoingInto,
+  focusInto } from "./ui.js";
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
@@ -46,6 +47,7 @@ export function search(view, params) {
     const state = { q: q.value.trim() ? q.value : "", genre: genre.value.trim(), offset: offset || "" };
     history.replaceState(null, "", `#/search${query(state)}`);
     pagerHold(results);  // a focus on Previous or Next outlives the redraw
+    const going = focusGoingInto(results);  // a Tab out of the title or the genre, into the results
     results.replaceChildren(h("p", { class: "loading", role: "status" }, "Searching…"));
     try {
       const body = await getJson(`/films${query({ query: state.q, genre: state.genre,
@@ -78,6 +80,7 @@ export function search(view, params) {
           h("button", { type: "button", disabled: offset + shown >= body.total || undefined,
             onclick: () => { pagerPress(results, "Next"); offset += PAGE; run(); } }, "Next")));
       pagerBack(results);
+      focusInto(results, going);
     } catch (e) {
       if (mine === seq) results.replaceChildren(errorBox(e));
     }

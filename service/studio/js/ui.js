@@ -83,6 +83,20 @@ export function holdButton(button) {
   };
 }
 
+/** Whether a redraw of ``box`` (an answer drawn again as a field changes) takes the focus
+    with it: the focus is in ``box`` (a Tab out of the field went into the old answer) or on
+    the body (the field is being left). ``focusInto`` after the redraw puts it back. */
+export function focusGoingInto(box) {
+  const at = document.activeElement;
+  return !at || at === document.body || (box.contains(at) && !at.closest(".pager"));
+}
+/** After ``box`` is drawn again: where ``going`` (``focusGoingInto``), a focus lost to the body
+    goes to the new answer's first control, where the Tab was going (it stayed on the body, and
+    a screen reader lost its place). */
+export function focusInto(box, going) {
+  if (going && document.activeElement === document.body) box.querySelector("a[href], button:enabled, input, select, summary")?.focus();
+}
+
 /** Say the settings of the page's address that could not be used (``items``: [key, value as
     written, why and what is used instead]), in the notice above the page (app.js): a bookmark
     with k=abc or tier=gold was drawn with the default in their place without a word. */
