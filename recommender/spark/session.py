@@ -277,9 +277,9 @@ class _Interrupt(logging.Filter):
         self.started = True
         if created:
             self.spark = session
-        if self.hit:
+        if self.hit:  # a signal while it started: stopped as after one (``_stop_aside``)
             if created:
-                _quiet_stop(session)
+                _stop_aside(session)
             raise self.stop()
         return session, created
 
