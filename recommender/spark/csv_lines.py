@@ -9,6 +9,7 @@ Spark (or Hadoop's file system, for a file's first line): no file is read on the
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from recommender.errors import DataError
 
@@ -55,8 +56,9 @@ def uri_line_sep(spark: SparkSession, path: str) -> str:
                 if (end := first_line_end(head)) is not None:
                     break
                 if len(head) >= HEAD_LIMIT:
-                    raise NoLineEndError(name, f"its first line is longer than {HEAD_LIMIT:,} "
-                                    "bytes (1 MiB): no line end was found there")
+                    raise NoLineEndError(shown(name), "its first line is longer than "
+                                         f"{HEAD_LIMIT:,} bytes (1 MiB): no line end was "
+                                         "found there")
             else:
                 end = first_line_end(head)
         finally:
@@ -65,13 +67,19 @@ def uri_line_sep(spark: SparkSession, path: str) -> str:
             continue  # a single line: any line end reads it
         for other, other_end in seen.items():
             if other_end != end:
-                raise DataError(path, f"{name} ends its lines in {line_end_name(end)}, "
-                                f"{other} in {line_end_name(other_end)}; a quoted field holds "
-                                "a line break, and Spark's multi-line CSV reader, which such "
+                raise DataError(path, f"{shown(name)} ends its lines in {line_end_name(end)}, "
+                                f"{shown(other)} in {line_end_name(other_end)}; a quoted field "
+                                "holds a line break, and Spark's multi-line CSV reader, which such "
                                 "files need, reads one kind of line end: convert the line ends "
                                 "to one kind, or the files to Parquet")
         seen[name] = end
     return next(iter(seen.values()), "\n")
+
+
+def shown(name: str) -> str:
+    """A file's URI as Spark lists it (``inputFiles``, ``_metadata.file_path``: percent-encoded,
+    ``with%20space``) as a person names it (Hadoop's ``Path``: ``with space``)."""
+    return unquote(name)
 
 
 def after_no_line_end(error: NoLineEndError, first: DataError) -> DataError:
@@ -143,5 +151,5 @@ def refuse_blank_lines(spark: SparkSession, read_as: str) -> None:
     f, b, m = first[0]["f"], first[0]["b"], first[0]["m"]
     at = ((sf.col("f") == f) & ((sf.col("b") < b) | ((sf.col("b") == b) & (sf.col("m") < m))))
     line = lines.filter(at).count() + 1
-    raise DataError(f, "a line of blanks alone (no data): delete it (the local reader refuses "
-                    "it; Spark's CSV reader would skip it without a word)", line=line)
+    raise DataError(shown(f), "a line of blanks alone (no data): delete it (the local reader "
+                    "refuses it; Spark's CSV reader would skip it without a word)", line=line)

@@ -83,3 +83,28 @@ def test_a_uris_lines_of_blanks_are_refused_as_a_local_files(spark: Any, tmp_pat
         read_source(spark, path.as_uri(), None, None)
     assert e.value.path.endswith("/log.csv") and e.value.line == local_line
     assert "a line of blanks alone" in e.value.reason
+
+
+def test_a_file_is_named_as_it_is_called_not_percent_encoded(spark: Any, tmp_path: Path,
+                                                            as_uri: None) -> None:
+    """Spark lists a URI's files percent-encoded (``with%20space``): the error named a file
+    that is not there. Oracle: the file the error names exists."""
+    from urllib.parse import urlparse
+
+    from recommender.spark.checks import spark_csv_scan
+    from recommender.spark.reading import read_source
+
+    folder = tmp_path / "with space"
+    folder.mkdir()
+    blank = folder / "blank.csv"
+    blank.write_bytes(b"user_id,film_id\nu1,f1\n \t\nu2,f2\n")
+    long = folder / "long.csv"
+    long.write_text("user_id,film_id,x" + "y" * (1 << 21) + '\nu1,f1,"a\nb"\nu2,f2,c\n')
+    with pytest.raises(DataError) as local:
+        spark_csv_scan(blank)
+    for path, line in ((blank, local.value.line), (long, None)):
+        uri = "file:" + str(path)  # as typed: Spark's own URI form, the space as it is
+        with pytest.raises(DataError) as e:
+            read_source(spark, uri, None, None)
+        assert Path(urlparse(e.value.path).path) == path, e.value
+        assert e.value.line == line, e.value
