@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 import urllib.parse
@@ -15,10 +16,19 @@ def safe_filename(text: str, fallback: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text)[:80] or fallback
 
 
+def _kept(c: str) -> bool:
+    """Whether a file name keeps ``c``: a letter, a digit or a mark of any script, "_", "."
+    or "-" (the Studio's ``namePart``: ``[\\p{L}\\p{N}\\p{M}_.-]``)."""
+    return c.isalnum() or c in "_.-" or unicodedata.category(c).startswith("M")
+
+
 def unicode_filename(text: str, fallback: str) -> str:
-    """``text`` as ``safe_filename`` makes it, but keeping letters and digits of any script
-    (the text in Unicode form NFC first: an accent stored decomposed is kept, composed)."""
-    return re.sub(r"[^\w.-]+", "_", unicodedata.normalize("NFC", text))[:80] or fallback
+    """``text`` as ``safe_filename`` makes it, but keeping letters, digits and marks of any
+    script (the text in Unicode form NFC first: an accent stored decomposed is kept, composed;
+    a vowel sign no form composes is kept as it is: ``हिन्दी`` was ``ह_न_द_``)."""
+    text = unicodedata.normalize("NFC", text)
+    kept = "".join("".join(run) if keep else "_" for keep, run in itertools.groupby(text, _kept))
+    return kept[:80] or fallback
 
 
 def attachment(parts: Sequence[str], fallback: str, ext: str = "csv", most: int = 160) -> str:

@@ -160,7 +160,8 @@ def served_small_k(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
 #: films and users whose ids a URL path or a trim would lose: "." and ".." are path segments
 #: a browser removes, " 42" is not "42"
 ODD_FILMS = {".": "A Dot", "..": "Two Dots", " 42": "Spaced Forty-Two", "42": "Plain Forty-Two",
-             "ß": "Sharp S", "עברית": "Hebrew Letters"}
+             "ß": "Sharp S", "עברית": "Hebrew Letters", "कि": "Ki Vowel Sign",
+             "का": "Kaa Vowel Sign"}
 ODD_USERS = (" 42", "42")
 
 

@@ -349,12 +349,18 @@ export function genreList(text) {
   return text.split(/[,\uFF0C\u3001]/).map((s) => s.trim()).filter(Boolean);
 }
 
+/** The first ``most`` characters (code points) of ``text``: a surrogate pair is not cut. */
+const firstChars = (text, most) => Array.from(text).slice(0, most).join("");
+
 /** ``text`` as a file name's part, as the server makes one (service/filenames.py's
-    unicode_filename): in Unicode form NFC, each run of characters other than letters and
-    digits of any script, "_", "." and "-" as one "_", at most ``most`` characters ("ß" and
-    "עברית" were both "_": two films' downloads under one name). */
+    unicode_filename): in Unicode form NFC, each run of characters other than letters,
+    digits and marks of any script, "_", "." and "-" as one "_", at most ``most`` characters,
+    counted as Python counts them, by code point ("ß" and "עברית" were both "_": two films'
+    downloads under one name; "हिन्दी" was "ह_न_द_", and a cut by UTF-16 unit split a
+    letter past U+FFFF, a rarer CJK character, in two). */
 export const namePart = (text, fallback = "_", most = 80) =>
-  String(text).normalize("NFC").replace(/[^\p{L}\p{N}_.-]+/gu, "_").slice(0, most) || fallback;
+  firstChars(String(text).normalize("NFC").replace(/[^\p{L}\p{N}\p{M}_.-]+/gu, "_"), most)
+    || fallback;
 
 /** A download's file name from its ``parts`` (kind, inputs, k, model version: empty ones left
     out), each made safe and cut as the server names its audience.csv (service/routes/films.py);
@@ -362,7 +368,7 @@ export const namePart = (text, fallback = "_", most = 80) =>
 export function fileName(parts, ext = "csv") {
   const name = parts.filter((p) => p !== undefined && p !== null && p !== "")
     .map((p) => namePart(p)).join("_");
-  return `${name.slice(0, 160)}.${ext}`;
+  return `${firstChars(name, 160)}.${ext}`;
 }
 
 /** Up to ``most`` of ``ids``, and "andNmore" for the rest (a file name's short list). */
