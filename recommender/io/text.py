@@ -51,6 +51,13 @@ def table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(out)
 
 
+def folded_name(text: str) -> str:
+    """``text`` for a caseless match that also ignores its Unicode form (Unicode's canonical
+    caseless match: ``Zürich`` typed composed, NFC, is ``ZÜRICH`` stored decomposed, NFD, which
+    a users file saved on macOS may hold; ``casefold`` alone told them apart)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
+
+
 def listing(items: Sequence[str], most: int) -> str:
     """``items`` joined with ", ", past ``most`` the first ``most`` and "and N more"."""
     return ", ".join(items[:most]) + (f" and {len(items) - most} more" if len(items) > most

@@ -13,7 +13,6 @@ portraits name them (``NO_VALUE``); ``region=`` stays an error, as likely a valu
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -22,6 +21,7 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError
 from recommender.io.ids import unicode_form
 from recommender.io.places import CITY
+from recommender.io.text import folded_name as folded_name  # where cli.checks finds it
 from recommender.io.text import listing, plural
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
@@ -61,13 +61,6 @@ def _listing(values: Sequence[str], limit: int = SHOWN_VALUES) -> str:
     """``values`` (already sorted) joined with ", "; past ``limit``, the first ``limit`` and a
     count of the rest."""
     return listing(values, limit) or "none"
-
-
-def folded_name(text: str) -> str:
-    """``text`` for a caseless match that also ignores its Unicode form (Unicode's canonical
-    caseless match: ``Zürich`` typed composed, NFC, is ``ZÜRICH`` stored decomposed, NFD, which
-    a users file saved on macOS may hold; ``casefold`` alone told them apart)."""
-    return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
 
 
 def _resolve(given: str, known: Sequence[str], what: str, options: str, more: str = "") -> str:

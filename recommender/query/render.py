@@ -35,6 +35,7 @@ from recommender.io.columns import (
     USER_ID,
 )
 from recommender.io.csvsafe import csv_writer
+from recommender.io.text import folded_name
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
 from recommender.query.catalog import segment_labels
@@ -133,9 +134,9 @@ def with_choices(model: Model) -> list[str]:
 def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = "--with"
                  ) -> list[str]:
     """``names`` (a list, or comma-separated text; repeated names count once) checked against
-    ``with_choices`` ignoring case where that is unambiguous; an unknown one raises
-    ``InvalidParameterError`` listing the valid ones, naming the ``option`` as the caller
-    spells it (``with`` over HTTP)."""
+    ``with_choices`` ignoring case and Unicode form where that is unambiguous; an unknown one
+    raises ``InvalidParameterError`` listing the valid ones, naming the ``option`` as the
+    caller spells it (``with`` over HTTP)."""
     if names is None:
         return []
     items = [names] if isinstance(names, str) else list(names)
@@ -146,7 +147,8 @@ def resolve_with(model: Model, names: Sequence[str] | str | None, option: str = 
         if name in choices:
             out.append(name)
             continue
-        folded = [c for c in choices if c.casefold() == name.casefold()]
+        # case and Unicode form aside, as a filter's attribute name (an NFD name typed NFC)
+        folded = [c for c in choices if folded_name(c) == folded_name(name)]
         if len(folded) != 1:
             raise InvalidParameterError(f"unknown {option} column {name!r}; valid columns are: "
                                         f"{', '.join(choices)}")
