@@ -11,9 +11,11 @@ from typing import Any
 from recommender.errors import clipped as clipped
 
 #: characters a cell shows escaped (``\n``, ``\u202e``): C0 and C1 controls, which broke a
-#: row in two (a title holding a line break) or moved the cursor, and the bidirectional
-#: embeddings, overrides and isolates, which reordered the columns after them on the line
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+#: row in two (a title holding a line break) or moved the cursor, the line and paragraph
+#: separators U+2028 and U+2029 (a line break to ``str.splitlines``, a pager and some
+#: terminals), and the bidirectional embeddings, overrides and isolates, which reordered the
+#: columns after them on the line
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u2028-\u202e\u2066-\u2069]")
 
 
 def shown_cell(value: Any) -> str:
@@ -40,8 +42,9 @@ def _padded(text: str, width: int) -> str:
 
 def table_text(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Left-aligned columns two spaces apart, a dashed rule under the header, no trailing
-    newline. Cells are shown with ``shown_cell`` and aligned by ``display_width`` (a column
-    of CJK titles or decomposed accents was cut out of line by ``len``)."""
+    newline. Cells and headers are shown with ``shown_cell`` and aligned by ``display_width``
+    (a column of CJK titles or decomposed accents was cut out of line by ``len``)."""
+    headers = [shown_cell(h) for h in headers]  # an attribute's name, from a users file
     cells = [[shown_cell(c) for c in r] for r in rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in cells])
               for i, h in enumerate(headers)]

@@ -38,3 +38,14 @@ def test_a_line_break_or_direction_override_in_a_cell_is_shown_escaped() -> None
     assert lines[3].split() == ["a\\tb", "\\u202eevil"]
     assert lines[4].split() == ["ok", "Amélie"]
     assert not any(c in "\n\t\u202e" for line in lines for c in line)
+
+
+def test_a_header_or_a_line_separator_cannot_break_the_table_either() -> None:
+    # a header is a users file's column name (audience --with); U+2028 and U+2029 are line
+    # breaks to str.splitlines and a pager
+    rows = [["a\u2028b", "1"], ["c\u2029d", "2"]]
+    text = table_text(["home\ncity", "n\u202e"], rows)
+    lines = text.splitlines()
+    assert len(lines) == 2 + len(rows), lines
+    assert lines[0].split() == ["home\\ncity", "n\\u202e"]
+    assert [line.split() for line in lines[2:]] == [["a\\u2028b", "1"], ["c\\u2029d", "2"]]
