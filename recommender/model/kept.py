@@ -13,29 +13,31 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
-    from recommender.io.dataset import UserTable
+    from recommender.io.dataset import Catalog, UserTable
     from recommender.model.model import Model
 
 V = TypeVar("V")
+#: what a value is kept by: a model, its user table, or its catalog (shared as the table is)
+Holder: TypeAlias = "Model | UserTable | Catalog"
 
 
 class Kept(Generic[V]):
-    """Values of type ``V`` kept per (model, key); the "model" may be its user table."""
+    """Values of type ``V`` kept per (model, key); the "model" may be its user table or catalog."""
 
     def __init__(self) -> None:
-        self._items: dict[tuple[int, Hashable], tuple[weakref.ref[Model | UserTable], V]] = {}
+        self._items: dict[tuple[int, Hashable], tuple[weakref.ref[Holder], V]] = {}
         self._lock = threading.Lock()
 
-    def get(self, model: Model | UserTable, key: Hashable = ()) -> V | None:
+    def get(self, model: Holder, key: Hashable = ()) -> V | None:
         """The value kept for ``model`` and ``key``, or None."""
         with self._lock:
             hit = self._items.get((id(model), key))
             return hit[1] if hit is not None and hit[0]() is model else None
 
-    def put(self, model: Model | UserTable, value: V, key: Hashable = ()) -> V:
+    def put(self, model: Holder, value: V, key: Hashable = ()) -> V:
         """Keep ``value`` for ``model`` and ``key`` (dropping entries of collected models);
         returns it."""
         with self._lock:
