@@ -7,6 +7,8 @@ import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAf
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
+// the most a bookmarked genre's first search waits for /health's catalog counts (ms)
+const FACTS_WAIT_MS = 2000;
 
 const KIND_LABELS = { title: "title", title_start: "title start", words: "all words",
   inside: "inside title", typo: "typo", similar: "similar", year: "year", film_id: "film id",
@@ -97,14 +99,20 @@ export function search(view, params) {
     results);
   q.focus();
   // a catalog without titles is searched by film id, one without genres by none: the fields
-  // say so before the first search (a bookmark's genre is said unusable, not sent)
+  // say so once /health tells (a bookmark's genre is said unusable, and searched without).
+  // The first search does not wait for /health, slow or unanswered (the page said
+  // "Searching…" for ever, and nothing was asked): only a bookmarked genre waits, at most
+  // FACTS_WAIT_MS, as the catalog may have none
+  const first = () => { if (seq === 0) run(); };  // unless one ran (a field typed in meanwhile)
   fitToCatalog({ titles: [{ input: q, label: "Film ID" }], genres: [genre] }).then((cleared) => {
     if (!view.isConnected) return;
     if (cleared.genre) {
       ignoredSettings([["genre", cleared.genre, "this model's catalog has no genres: films of every genre are shown"]]);
-    }
-    run();
+      run();  // again, if one ran with it
+    } else first();
   });
+  if (genre.value.trim()) setTimeout(first, FACTS_WAIT_MS);
+  else first();
 }
 
 /** A film's title without the year a catalog writes after it, in lower case: "Hamlet
