@@ -215,8 +215,15 @@ async function detail(view, planId, params) {
   // number back in the box (and "Plan the next wave" sent it: all waves, where 1 was typed)
   // the report's window: conversions within this many days of the plan count (the server's
   // default until one is typed; the CLI's --window-days)
+  // a number of days as decimals write it ("0x10", " 30", "+30" and "3e1" were emptied by
+  // the number box or read as 30, and the server's default used without a word): said
+  const typedWindow = (params && params.get("window_days")) || "";
+  const windowFromUrl = /^[0-9]*\.?[0-9]+$/.test(typedWindow) ? typedWindow : undefined;
+  if (view.isConnected && typedWindow && windowFromUrl === undefined) {
+    ignoredSettings([["window_days", typedWindow, "the report window must be a number of days in decimals, from 1 second (1/86400) to 3650: the server's default is used"]]);
+  }
   const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any",
-    value: (params && params.get("window_days")) || undefined });
+    value: windowFromUrl });
   let asked = 0;
   // ``fromBox``: asked by a box's change; a box left with Tab asks as the focus moves into the
   // report drawn again, and the focus fell to the body (a screen reader lost its place): it

@@ -2,7 +2,7 @@
 
 import { filmPath, getJson, setHashParams } from "./api.js";
 import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ignoredSettings,
-  focusGoingInto, focusInto } from "./ui.js";
+  focusGoingInto, focusInto, wholeNumber } from "./ui.js";
 
 // /health's model (its place_attributes), asked once per page load and again for a new model;
 // null when /health could not say (a failed request, or no model shown to this caller), which
@@ -140,8 +140,15 @@ export function distributionSection(id, params) {
   const by = h("select", { id: "dist-by" });
   const wanted = params.get("by") || "";
   // the server's bounds (recommender/distribution/demand.py MAX_SCREENS, as Distribute's)
+  // read as every page reads the address's whole numbers (ui.js wholeNumber): a number box
+  // emptied "0x10", " 16" and "+16" without a word, and sent "1e1" as it was written
+  const typedScreens = params.get("screens") || "";
+  const bookmarked = typedScreens ? wholeNumber(typedScreens) : null;
+  if (typedScreens && bookmarked === null) {
+    ignoredSettings([["screens", typedScreens, `screens to share out must be a whole number from 1 to ${int(MAX_SCREENS)}: none are shared out`]]);
+  }
   const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: MAX_SCREENS, step: 1,
-    value: params.get("screens") || "", placeholder: "none" });
+    value: bookmarked === null ? "" : String(bookmarked), placeholder: "none" });
   const out = h("div", { "aria-live": "polite" });
   let seq = 0;
   async function load(changed = false) {
