@@ -18,7 +18,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from recommender.cli.checks import (
     add_events_model_option,
@@ -35,9 +35,6 @@ from recommender.cli.events_status import add_status_parser, cmd_events_status
 from recommender.cli.stores import _store
 from recommender.errors import InvalidParameterError
 from recommender.io.text import plural
-
-if TYPE_CHECKING:
-    from recommender.campaigns.store import CampaignStore
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 IMPORT_BATCH = 10_000
@@ -329,8 +326,12 @@ def _campaign_list(args: argparse.Namespace) -> int:
         total, plans = store.list_plans(args.limit, args.offset)
         # a plan's p with no span in days: from a log without times, or from no calibration
         # (its summary's horizon says which; the listing's JSON keeps horizon_days alone)
-        spans = {} if args.json else {p["plan_id"]: _no_span(store, p["plan_id"])
-                                      for p in plans if p.get("horizon_days") is None}
+        spanless = [p["plan_id"] for p in plans if p.get("horizon_days") is None]
+        horizons: dict[str, dict[str, Any] | None] = {}
+        if spanless and not args.json:
+            from recommender.campaigns.plan_horizons import plan_horizons
+
+            horizons = plan_horizons(store, spanless)  # one query, not a summary per plan
     finally:
         store.close()
     if model is not None:
@@ -342,6 +343,7 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if args.json:
         print_body({"total": total, "plans": plans})
         return 0
+    spans = {plan_id: _no_span(horizons.get(plan_id)) for plan_id in spanless}
     shown = (f"showing {args.offset + 1:,}" + (f"-{args.offset + len(plans):,}"
                                                if len(plans) > 1 else "") + ", newest first"
              if plans else f"no plans at numbers {args.offset + 1:,}+ (the store has "
@@ -367,20 +369,24 @@ def _campaign_list(args: argparse.Namespace) -> int:
         if NO_CALIBRATION_CELL in said:
             print(f"within (days) {NO_CALIBRATION_CELL}: the model had no calibration, so "
                   "every p is 0 (campaign show PLAN_ID says why)")
+        if NOT_RECORDED in said:
+            print(f"within (days) {NOT_RECORDED}: the plan was stored before summaries "
+                  "recorded their horizon")
     return 0
 
 
 NO_TIMES = "n/a (log without times)"  # a plan's p spans a random held-out share
 NO_CALIBRATION_CELL = "n/a (no calibration)"  # every p of the plan is 0
+NOT_RECORDED = "n/a (not recorded)"  # a summary stored before summaries had a horizon
 
 
-def _no_span(store: CampaignStore, plan_id: str) -> str:
-    """The ``within (days)`` cell of a listed plan whose p has no span in days: why not."""
+def _no_span(horizon: dict[str, Any] | None) -> str:
+    """The ``within (days)`` cell of a listed plan whose p has no span in days (``horizon``:
+    its summary's): why not."""
     from recommender.model.calibration import uncalibrated
 
-    horizon = store.summary(plan_id).get("horizon")
     if not horizon:  # a plan stored before summaries recorded it
-        return "n/a (not recorded)"
+        return NOT_RECORDED
     return NO_CALIBRATION_CELL if uncalibrated(horizon) else NO_TIMES
 
 
