@@ -15,9 +15,30 @@ from __future__ import annotations
 #: (tests/campaigns/test_campaign_report.py), and the same of as few targets
 FEW_IN_GROUP = 10
 
+#: what every small-groups warning says after its counts
+APPROXIMATE = ("the 95% intervals are approximate with so few, and can hold the true uplift "
+               "less often than 95% of the time")
+
+
+class SmallGroupsWarning(str):
+    """A block's small-groups warning: its text (what ``--json`` and the HTTP report carry, as
+    a plain string) with which groups it finds few as data, ``few``: (targets, controls), so
+    that ``campaign report``'s text says blocks warned alike together without reading the
+    words back."""
+
+    few: tuple[bool, bool]
+
+    def __new__(cls, text: str, few: tuple[bool, bool]) -> SmallGroupsWarning:
+        said = super().__new__(cls, text)
+        said.few = few
+        return said
+
+    def __getnewargs__(self) -> tuple[str, tuple[bool, bool]]:  # type: ignore[override]
+        return str(self), self.few  # copied and pickled with its kind
+
 
 def small_groups_warning(targets: int, controls: float, strata: int, of: int = 0
-                         ) -> str | None:
+                         ) -> SmallGroupsWarning | None:
     """The block's warning when its ``targets`` (measured) or its ``controls`` (effective over
     ``strata`` (film, wave) pairs when more than one) are fewer than ``FEW_IN_GROUP``; None
     when neither is. ``of``: the block's targets, measured or not; when more, the count is
@@ -31,14 +52,16 @@ def small_groups_warning(targets: int, controls: float, strata: int, of: int = 0
         said.append(f"{size} control{'' if size == '1' else 's'}")
     if not said:
         return None
-    return (f"{' and '.join(said)} ({'each ' if len(said) > 1 else ''}fewer than "
-            f"{FEW_IN_GROUP}): the 95% intervals are approximate with so few, and can hold "
-            "the true uplift less often than 95% of the time")
+    return SmallGroupsWarning(f"{' and '.join(said)} ({'each ' if len(said) > 1 else ''}fewer "
+                              f"than {FEW_IN_GROUP}): {APPROXIMATE}",
+                              (targets < FEW_IN_GROUP, controls < FEW_IN_GROUP))
 
 
 def small_groups_kind(said: str) -> tuple[bool, bool]:
-    """Which groups ``small_groups_warning``'s text ``said`` finds few: (targets, controls),
-    read from its counts (the part before its parenthesis), so that blocks warned alike can be
-    said together (``campaign report``'s text)."""
+    """Which groups ``small_groups_warning``'s ``said`` finds few: (targets, controls), as it
+    recorded them; read from its counts (the part before its parenthesis) only for a warning
+    read back from JSON, a plain string."""
+    if isinstance(said, SmallGroupsWarning):
+        return said.few
     counts = said.split(" (", 1)[0]
     return "target" in counts, "control" in counts

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from recommender.campaigns.small_groups import FEW_IN_GROUP, small_groups_kind
+from recommender.campaigns.small_groups import APPROXIMATE, FEW_IN_GROUP, small_groups_kind
 
 #: a report block's place: ("overall" | "wave" | "film", film id or None, wave or None)
 Place = tuple[str, str | None, int | None]
@@ -78,20 +78,20 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
             if wave is not None:
                 film_waves[film].append(wave)
     notes: list[Place] = []
-    few: dict[tuple[bool, bool], tuple[list[Place], str]] = {}
+    few: dict[tuple[bool, bool], list[Place]] = {}
     for place, b in blocks:
         if b.get("note"):
             notes.append(place)
         said = b.get("warning")
         if said:
-            few.setdefault(small_groups_kind(said), ([], said.split("): ", 1)[-1]))[0].append(place)
+            few.setdefault(small_groups_kind(said), []).append(place)
     lines = []
     if notes:
         lines.append(f"note: in {places_text(notes, film_waves)}: some targets are in waves of "
                      "a film with no control group (its rounding gave that wave none); rates "
                      "and uplift compare the others with the controls of their own film and "
                      "wave (the target rate's counts say how many)")
-    for kind_of, (places, tail) in few.items():
+    for kind_of, places in few.items():
         n = len(places)
         how = ("; " + "; ".join(w for w, on in zip(
             ("targets: those compared with controls of their film and wave",
@@ -99,5 +99,5 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
              "--json's control_effective_size"), kind_of, strict=True) if on))
         lines.append(f"warning: {_FEW.get(kind_of, 'few in a group')} in "
                      f"{n} block{'s' if n != 1 else ''} ({places_text(places, film_waves)}"
-                     f"{how}): {tail}")
+                     f"{how}): {APPROXIMATE}")
     return lines

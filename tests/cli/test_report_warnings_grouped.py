@@ -87,3 +87,45 @@ def test_places_are_named_compactly() -> None:
     assert places_text([("film", "A", None), ("film", "B", None), ("film", "A", 1),
                         ("film", "B", 1), ("film", "C", 2)], film_waves) == \
         "films A, B and their wave 1; wave 2 of film C"
+
+
+def test_a_warning_carries_its_kind_as_data() -> None:
+    """Oracle: the thresholds themselves; the kind survives a copy and a pickle, and the text
+    is the plain string --json and the HTTP report carry."""
+    import copy
+    import pickle
+
+    from recommender.campaigns.small_groups import FEW_IN_GROUP, small_groups_warning
+
+    for targets in (0, 1, FEW_IN_GROUP - 1, FEW_IN_GROUP, 500):
+        for controls in (0.5, 1.0, FEW_IN_GROUP - 0.001, float(FEW_IN_GROUP), 400.0):
+            for strata, of in ((1, 0), (3, targets + 7)):
+                said = small_groups_warning(targets, controls, strata, of)
+                few = (targets < FEW_IN_GROUP, controls < FEW_IN_GROUP)
+                if not any(few):
+                    assert said is None
+                    continue
+                assert said is not None
+                for again in (said, copy.deepcopy(said), pickle.loads(pickle.dumps(said))):
+                    assert small_groups_kind(again) == few, (targets, controls, str(again))
+                assert json.dumps({"w": said}) == json.dumps({"w": str(said)})
+
+
+def test_grouped_by_the_recorded_kind_not_by_its_words() -> None:
+    """Blocks are grouped by the kind recorded where the warning was made: a wording whose
+    counts do not spell 'target' or 'control' (reworded, translated) still groups right."""
+    from recommender.campaigns.small_groups import APPROXIMATE, SmallGroupsWarning
+    from recommender.cli.report_notes import grouped_notes
+
+    few_t = SmallGroupsWarning(f"3 cibles (moins de 10): {APPROXIMATE}", (True, False))
+    few_c = SmallGroupsWarning(f"2 témoins (moins de 10): {APPROXIMATE}", (False, True))
+    lines = grouped_notes([(("overall", None, None), {"warning": few_c}),
+                           (("film", "A", None), {"warning": few_t}),
+                           (("film", "A", 1), {"warning": few_t}),
+                           (("film", "B", None), {})])
+    assert lines == [
+        "warning: fewer than 10 controls in 1 block (overall; controls: a block over several "
+        "(film, wave) strata counts their effective size, --json's control_effective_size): "
+        + APPROXIMATE,
+        "warning: fewer than 10 targets in 2 blocks (film A and each of its waves; targets: "
+        "those compared with controls of their film and wave): " + APPROXIMATE]
