@@ -358,15 +358,9 @@ def print_notes(summary: dict[str, Any]) -> None:
 
 def print_summary(summary: dict[str, Any]) -> None:
     """The summary as tables, each number with its unit and where it comes from."""
-    from recommender.model.calibration import uncalibrated
+    from recommender.cli.printing import horizon_span
 
-    horizon = summary.get("horizon") or {}
-    days = horizon.get("days")
-    span = (f"{days:g} days, the calibration horizon" if isinstance(days, int | float)
-            else "no span: every p is 0, the model has no calibration" if uncalibrated(horizon)
-            else "a random held-out share of the training interactions, the calibration "
-                 "horizon (the log had no timestamps: it has no span in days)"
-            if horizon.get("description") else "the calibration horizon")
+    span = horizon_span(summary.get("horizon"))
     print(f"Plan {summary['plan_id']} on model {summary['model_version']} (p = probability "
           f"of watching within {span}; the summary's 'horizon' says how it is measured)")
     _print_table(

@@ -215,7 +215,7 @@ def _slate(args: argparse.Namespace) -> int:
         named = listing([f"{films[i].film_id} on line {films[i].line}"
                          for i in holding(films, e.bound)], 5)
         raise DataError(args.slate, f"{e} in {cinemas.source} ({e.bound}: {named})") from None
-    from recommender.cli.printing import export_source
+    from recommender.cli.printing import export_source, horizon_span
 
     _no_forecast(model, body["horizon"], "each cinema's screens are shared equally among the "
                  "films (within their bounds)")
@@ -238,11 +238,10 @@ def _slate(args: argparse.Namespace) -> int:
          f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)],
         films=True)
     hidden = max((f["expected_new_hidden_cinemas"] for f in body["films"]), default=0)
-    days = (body.get("horizon") or {}).get("days")
-    span = f"{days:g} days, " if isinstance(days, int | float) else ""
     print("min_screens, max_screens: the slate's bounds, over all cinemas ('-': no maximum); "
           "screens: over all cinemas; expected_new: users expected to watch the film within "
-          f"{span}the calibration horizon, over the cinemas whose figures are shown (users)"
+          f"{horizon_span(body.get('horizon'))}, over the cinemas whose figures are shown "
+          "(users)"
           + (f"; not over {plural(hidden, 'cinema')} whose figures the minimum cell of "
              f"{plural(body['min_cell'], 'user')} hides (expected_new_hidden_cinemas)"
              if hidden else ""))

@@ -83,6 +83,25 @@ def print_table(headers: list[str], rows: list[list[Any]], films: bool = False) 
 NO_VALUE = "(no value)"  # how a table shows the users an attribute file gives no value
 
 
+def horizon_span(horizon: dict[str, Any] | None) -> str:
+    """What a plan's p or a slate's expected_new covers, said after "within": the calibration
+    horizon's days, or why it has none (a log without times, or no calibration), from a
+    ``calibration.horizon`` (a plan's summary's, a slate's body's)."""
+    from recommender.model.calibration import uncalibrated
+
+    horizon = horizon or {}
+    days = horizon.get("days")
+    if isinstance(days, int | float):
+        return f"{days:g} days, the calibration horizon"
+    if uncalibrated(horizon):
+        return "no span: every p is 0, the model has no calibration"
+    if horizon.get("description"):
+        return ("a random held-out share of the training interactions, the calibration "
+                "horizon (the log had no timestamps, or all were equal: it has no span in "
+                "days)")
+    return "the calibration horizon"
+
+
 def no_attributes_text(meta: dict[str, Any]) -> str:
     """Why a model's users have no attributes, by its ``meta.json``: no users file read, or
     one of ``user_id`` alone (a model trained before the meta said which: either)."""

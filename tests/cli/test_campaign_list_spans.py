@@ -84,6 +84,8 @@ def test_within_cell_says_why_a_plan_has_no_span_in_days(
             assert f"within {days:g} days" in head
         elif horizon["calibrated"]:
             assert "random held-out share" in head and "no span in days" in head, head
+            # as the summary's horizon says: a log whose times are all equal is one too
+            assert "no timestamps, or all were equal" in head, head
         else:
             assert "every p is 0, the model has no calibration" in head, head
     # each n/a said once below the table, with its meaning

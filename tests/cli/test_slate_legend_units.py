@@ -16,15 +16,17 @@ from service_fixtures import build_model
 from recommender.model import artifact
 
 
-@pytest.mark.parametrize("days", [30.0, None])
+@pytest.mark.parametrize("days", [30.0, None, "uncalibrated"])
 def test_slate_legend_says_bounds_and_days(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                           days: float | None) -> None:
+                                           days: float | str | None) -> None:
     model = build_model(0)
     model.user_table.attributes["cinema"] = np.asarray(
         [f"c{i % 2 + 1}" for i in range(model.n_users)], dtype=str)
     cal = {k: v for k, v in model.calibration.items() if k != "horizon_days"}
-    if days is not None:
+    if isinstance(days, float):
         cal["horizon_days"] = days
+    elif days == "uncalibrated":
+        cal = {}
     folder = artifact.save(dataclasses.replace(model, calibration=cal), tmp_path / "m")
     screens = tmp_path / "screens.csv"
     screens.write_text("cinema_id,screens\nc1,3\nc2,3\n")
@@ -39,9 +41,15 @@ def test_slate_legend_says_bounds_and_days(tmp_path: Path, capsys: pytest.Captur
     assert code == 0, err
     legend = next(line for line in out.splitlines() if line.startswith("min_screens"))
     assert "('-': no maximum)" in legend and "over all cinemas" in legend
-    got = body["horizon"].get("days")
-    assert got == days
-    if days is not None:
+    horizon = body["horizon"]
+    assert horizon.get("days") == (days if isinstance(days, float) else None)
+    if isinstance(days, float):
         assert f"within {days:g} days, the calibration horizon" in legend, legend
-    else:
-        assert "within the calibration horizon" in legend, legend
+    elif horizon["calibrated"]:  # a log without times: what the p covers, as a plan says it
+        assert "no span in days" in horizon["description"]
+        assert "within a random held-out share of the training interactions" in legend, legend
+        assert "no span in days" in legend, legend
+    else:  # every expected_new is 0: said so, not "within the calibration horizon"
+        assert horizon["description"].startswith("no calibration")
+        assert "every p is 0, the model has no calibration" in legend, legend
+        assert all(f["expected_new"] == 0 for f in body["films"])
