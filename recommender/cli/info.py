@@ -45,7 +45,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(times_line(model.meta.get("data")))
     print("parameters: " + ", ".join(
         f"tiers ({' / '.join(f'{n} {plain(p)}' for n, p in v)}, % of the candidates)"
-        if k == "tiers" and isinstance(v, list) else f"{k} {UNSET.get(k, '-')}"
+        if k == "tiers" and isinstance(v, list) else f"{k} {unset_text(k, family)}"
         if v is None else f"{k} {plain(v)}"
         for k, v in params.items() if k not in unread_params(family, params)))
     print(f"final fit: {info['refit'] or 'not recorded (a model trained before it was)'}")
@@ -84,9 +84,20 @@ UNREAD_PARAMS: dict[str, tuple[str, ...]] = {
              "warm_iterations")}
 
 
-#: what a parameter left unset means (printed "-": "min_rating -, warm_iterations -")
-UNSET = {"min_rating": "none (every interaction counts)",
-         "warm_iterations": "automatic (a fresh final fit on a small log, else a warm one)"}
+def unset_text(key: str, family: str) -> str:
+    """What parameter ``key`` left unset (None in meta.json, printed "-" before: "min_rating -,
+    warm_iterations -") means to a model of ``family``: Spark's MLlib cannot warm-start (its
+    training refuses a warm_iterations), so its final fit is always a fresh one."""
+    from recommender.model.config import FRESH_REFIT_INTERACTIONS
+    from recommender.model.training import WARM_ITERATIONS
+
+    if key == "warm_iterations":
+        return ("not read (MLlib cannot warm-start: the final fit is always a fresh one on all "
+                "interactions)" if family == "als-spark" else
+                f"automatic (a fresh final fit on up to {FRESH_REFIT_INTERACTIONS:,} fitted "
+                f"interactions or with iterations {WARM_ITERATIONS} or fewer, else a warm "
+                f"refit of {WARM_ITERATIONS} sweeps)")
+    return "none (every interaction counts)" if key == "min_rating" else "-"
 
 
 def unread_params(family: str, params: dict[str, Any]) -> set[str]:
