@@ -288,6 +288,8 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
 
 
 def cmd_attributes(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from recommender.query.catalog import user_attributes
 
     model = answer_model(args)
@@ -299,11 +301,20 @@ def cmd_attributes(args: argparse.Namespace) -> int:
         print(no_attributes_text(model.meta))
         return 0
     without = body["without_value"]
+    # the values users hold: the list adds a town per region of a city named in several
+    # ("Springfield (North)"), which the count of distinct values counted as values too
+    held = {name: set(np.unique(np.asarray(model.user_table.attributes[name], str)).tolist())
+            - {""} for name in body["attributes"]}
     _print_table(["attribute", "values", "distinct values (count)", "users without a value"], [
         [name, ", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
-                                         if len(values) > 12 else ""), len(values),
+                                         if len(values) > 12 else ""), len(held[name]),
          "hidden" if without[name] is None else plural(without[name], "user", sep=",")]
         for name, values in body["attributes"].items()])
+    for name, values in body["attributes"].items():
+        towns = [v for v in values if v not in held[name]]
+        if towns:
+            print(f"{name}: its values also list {plural(len(towns), 'town', sep=',')} of a "
+                  f"name held in several regions ({towns[0]}...), as --filter takes them")
     if any(n != 0 for n in without.values()):  # hidden ones are some users too
         print(f"users without a value: --filter 'ATTRIBUTE={NO_VALUE}' lists them")
     if any(n is None for n in without.values()):
