@@ -19,7 +19,6 @@ from recommender.cli.commands import (
     _load_model,
     _offset,
     _positive_int,
-    _print_table,
     answer_model,
 )
 from recommender.cli.info import cmd_info
@@ -35,6 +34,7 @@ from recommender.cli.printing import (
     no_attributes_text,
     note,
     print_body,
+    print_table,
     rank_legend,
     search_header,
     split_table,
@@ -58,7 +58,7 @@ def _film_table(films: list[dict[str, Any]], ranked: bool, match: bool = False) 
     from recommender.query.title_match import match_text
 
     head = ["rank", "film_id", "score"] if ranked else ["film_id", "viewers"]
-    _print_table(head + ["title", "year", "genres"] + (["match"] if match else []), [
+    print_table(head + ["title", "year", "genres"] + (["match"] if match else []), [
         ([f["rank"], f["film_id"], f"{f['score']:.4f}"] if ranked
          else [f["film_id"], f["viewers"]])
         + [f["title"], f["year"] or "", ", ".join(f["genres"])]
@@ -79,7 +79,7 @@ def _page_table(model: Model, page: AudiencePage, score: str) -> None:
     names = [RANK, USER_ID, SCORE, PERCENTILE, TIER, SEGMENT]
     columns = [column_text(n, getattr(page, {USER_ID: "user_ids"}.get(n, n))) for n in names]
     columns.append([labels[s] if s < len(labels) else "" for s in page.segment.tolist()])
-    _print_table(names + [SEGMENT_LABEL], [list(row) for row in zip(*columns, strict=True)])
+    print_table(names + [SEGMENT_LABEL], [list(row) for row in zip(*columns, strict=True)])
     rank_legend(score)
 
 
@@ -135,7 +135,7 @@ def cmd_film(args: argparse.Namespace) -> int:
     # a year the title already carries ("Toy Story (1995)") is not said twice, and a film
     # without a title is not named by its id twice ("1 [film 1]"): the audience command's rule
     print(f"{film_named(model, args.film_id)}: {', '.join(body['genres']) or 'no genre'}")
-    _print_table(["fact", "value", "unit / source"], [
+    print_table(["fact", "value", "unit / source"], [
         ["viewers", f"{body['viewers']:,}", _viewers_source(model)],
         ["viewer share", f"{body['viewer_share']:.4f}", "share of all users (0-1)"],
         ["popularity rank", f"{body['popularity_rank']:,} of {body['catalog_films']:,}",
@@ -305,7 +305,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     # ("Springfield (North)"), which the count of distinct values counted as values too
     held = {name: set(np.unique(np.asarray(model.user_table.attributes[name], str)).tolist())
             - {""} for name in body["attributes"]}
-    _print_table(["attribute", "values", "distinct values (count)", "users without a value"], [
+    print_table(["attribute", "values", "distinct values (count)", "users without a value"], [
         [name, ", ".join(values[:12]) + (f" and {len(values) - 12:,} more"
                                          if len(values) > 12 else ""), len(held[name]),
          "hidden" if without[name] is None else plural(without[name], "user", sep=",")]
@@ -335,7 +335,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
     # a catalog without genres (FilmTrust, a ticket export) gives no segment a top genre: the
     # column was blank in every row, under a legend explaining genre lifts
     genres = bool((model.catalog.genres != "").any())
-    _print_table(["segment", "label", "size", "share"] + ["top_genres"] * genres
+    print_table(["segment", "label", "size", "share"] + ["top_genres"] * genres
                  + ["representative_films"], [
         [s["segment"], s["label"], s["size"], f"{s['share']:.4f}"]
         + [", ".join(f"{g['genre']} (lift {g['lift']:.2f})" for g in s["top_genres"])] * genres

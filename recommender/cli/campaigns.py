@@ -23,9 +23,9 @@ from recommender.campaigns.slate import SEED_UNREAD as DRAWS_NOTHING
 from recommender.cli.checks import decimal
 from recommender.cli.commands import (
     _int_at_least,
-    _print_table,
     add_pseudonym_options,
 )
+from recommender.cli.printing import print_table
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
 
@@ -363,7 +363,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     span = horizon_span(summary.get("horizon"))
     print(f"Plan {summary['plan_id']} on model {summary['model_version']} (p = probability "
           f"of watching within {span}; the summary's 'horizon' says how it is measured)")
-    _print_table(
+    print_table(
         ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",
          "control (users)", "expected conversions (users)", "expected value (value units)",
          "dual price (value/selected user)", "flag"],
@@ -375,7 +375,7 @@ def print_summary(summary: dict[str, Any]) -> None:
     print_notes(summary)
     t, o, n = summary["totals"], summary["optimality"], summary["naive"]
     gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
-    _print_table(["total", "value", "unit / source"], [
+    print_table(["total", "value", "unit / source"], [
         ["contacts", f"{t['contacts']:,}", "target rows: (film, user) pairs to contact"],
         ["control", f"{t['control']:,}", "held-out rows, never contacted"],
         ["expected conversions", f"{t['expected_conversions']:.2f}",

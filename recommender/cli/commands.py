@@ -21,12 +21,12 @@ from recommender.cli.printing import (
     film_named,
     note,
     print_body,
+    print_table,
     rank_legend,
     recommendations_written,
     warn_exported_films,
     warn_unfitted_users,
 )
-from recommender.cli.printing import print_table as _print_table  # its old name here
 from recommender.io.columns import (
     PERCENTILE,
     RANK,
@@ -211,7 +211,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
     columns = [column_text(n, table.column(n).to_numpy(zero_copy_only=False)
                            if n in (RANK, SCORE, PERCENTILE, SEGMENT)
                            else table.column(n).to_pylist()) for n in names]
-    _print_table(names, [list(row) for row in zip(*columns, strict=True)])
+    print_table(names, [list(row) for row in zip(*columns, strict=True)])
     rank_legend(AUDIENCE_SCORE)
     return 0
 
@@ -401,7 +401,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
 
 def _print_films(rows: list[dict[str, Any]], model: Model) -> None:
     """Recommended films, the two watched films that explain each most, what the score is."""
-    _print_table(["rank", "film_id", "score", "title", "because you watched"], [
+    print_table(["rank", "film_id", "score", "title", "because you watched"], [
         [r["rank"], r["film_id"], f"{r['score']:.4f}", r["title"],
          ", ".join(b["title"] or b["film_id"] for b in r.get("because", [])[:2])]
         for r in rows], films=True)

@@ -19,10 +19,10 @@ from recommender.cli.checks import slate_films_known
 from recommender.cli.commands import (
     STORE_HELP,
     _print_json,
-    _print_table,
     answer_model,
     not_an_input,
 )
+from recommender.cli.printing import print_table
 from recommender.io.progress import show_progress
 
 Add = Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser]
@@ -157,7 +157,7 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
     def shown(v: Any) -> Any:
         return "-" if v is None else v
 
-    _print_table(head, [[f"{r[h]:.4f}" if h == "share" else shown(r[h]) for h in head]
+    print_table(head, [[f"{r[h]:.4f}" if h == "share" else shown(r[h]) for h in head]
                         for r in body["places"]])
     units = body["units"]  # the JSON's, word for word
     print("; ".join(f"{h}: {units[h]}" for h in ("share", "index_vs_users", "index_vs_viewing"))
@@ -232,7 +232,7 @@ def _slate(args: argparse.Namespace) -> int:
           "targets, each cinema's screens in proportion to demand with a film held to a bound "
           f"scaled to it: {body['objective']:.3f} screens)")
     titles = model.catalog.titles[model.films.to_index([f["film_id"] for f in body["films"]])]
-    _print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
+    print_table(["film_id", "title", "min_screens", "max_screens", "screens", "expected_new"], [
         [f["film_id"], str(t), f["min_screens"],
          "-" if f["max_screens"] is None else f["max_screens"], f["screens"],
          f"{f['expected_new']:.1f}"] for f, t in zip(body["films"], titles, strict=True)],

@@ -29,9 +29,9 @@ from recommender.cli.checks import (
 from recommender.cli.commands import (
     _offset,
     _positive_int,
-    _print_table,
 )
 from recommender.cli.events_status import add_status_parser, cmd_events_status
+from recommender.cli.printing import print_table
 from recommender.cli.stores import _store
 from recommender.errors import InvalidParameterError
 from recommender.io.text import plural
@@ -300,7 +300,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                        else f"film {film}" if wave is None else f"  film {film} wave {wave}",
                        b) for (kind, film, wave), b in blocks]
     # rows, not users: a user may be a target (or a control) of several films of the plan
-    _print_table(["group", f"targets ({UNITS['targets']})", "converted", "target rate",
+    print_table(["group", f"targets ({UNITS['targets']})", "converted", "target rate",
                   f"controls ({UNITS['controls']})", "converted", "control rate",
                   "absolute uplift [95%]", "relative uplift [95%]", "incremental conversions [95%]",
                   "predicted / observed (targets)"], rows)
@@ -350,7 +350,7 @@ def _campaign_list(args: argparse.Namespace) -> int:
              f"{total:,})" if total else "showing none")
     print(f"{plural(total, 'stored plan', sep=',')} in {store.url}; {shown}")
     if plans:
-        _print_table(["plan_id", "created", "model_version", "rows", "films",
+        print_table(["plan_id", "created", "model_version", "rows", "films",
                       "contacts ((film, user) pairs)", "expected conversions (pairs)",
                       "within (days)", "withdrawn (after waves sent)"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],

@@ -7,13 +7,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from recommender.cli.commands import _print_table, answer_model
+from recommender.cli.commands import answer_model
 from recommender.cli.printing import (
     MIN_CELL_SOURCE,
     SEGMENT_SHARE,
     film_named,
     hidden_text,
     print_body,
+    print_table,
     split_table,
 )
 from recommender.io.text import plural
@@ -63,7 +64,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
     days = horizon.get("days")
     within = (f"within {days:g} days" if isinstance(days, int | float)
               else "(horizon below)" if horizon.get("description") else "(no calibration)")
-    _print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
+    print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
                   "lift"], [
         [t["tier"], t["share_pct"], t["size"],
          "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
@@ -162,7 +163,7 @@ def segment_rings(model: Model, body: dict[str, Any]) -> None:
     def text(row: dict[str, Any] | None) -> str:
         return "-" if row is None else f"{row['count']:,}"
 
-    _print_table(["segment", *(t["tier"] for t in rings), "all", "lift (all)", "size"], [
+    print_table(["segment", *(t["tier"] for t in rings), "all", "lift (all)", "size"], [
         [labels[seg], *(text(c.get(seg)) for c in cells), text(overall.get(seg)),
          "-" if seg not in overall else f"{overall[seg]['lift']:.3f}",
          f"{int(sizes[seg]):,}"]
