@@ -89,7 +89,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 def cmd_download(args: argparse.Namespace) -> int:
     from recommender.io.download import download
 
-    path = download(args.name, Path(args.dest))
+    path = download(args.name, Path(args.dest), progress=show_progress())
     print(f"{args.name} is ready in {path}")
     return 0
 

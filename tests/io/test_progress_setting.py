@@ -74,3 +74,39 @@ def test_a_misspelt_setting_stops_any_command_before_its_work(small_demo: Path, 
     assert code == 2
     assert "RECOMMENDER_PROGRESS='yes please'" in err and out == ""
     assert not (tmp_path / "m").exists()
+
+
+@pytest.mark.parametrize(("value", "shown"), [("always", True), ("never", False), (None, False)])
+def test_download_draws_its_bar_as_the_setting_says(tmp_path: Path, capsys: Any, value: str | None,
+                                                    shown: bool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """``recommender download`` asked no setting: its bar was drawn into a log whatever it said
+    (``never`` too). Served from a loopback server, never the internet."""
+    from dataclasses import replace
+    from functools import partial
+    from http.server import ThreadingHTTPServer
+    from threading import Thread
+
+    from recommender.io import download as dl
+    from tests.io.test_download import _QuietHandler, make_ml100k_zip
+
+    if value is None:
+        monkeypatch.delenv(PROGRESS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(PROGRESS_ENV, value)
+    root = tmp_path / "www"
+    root.mkdir()
+    digest = make_ml100k_zip(root / "a.zip")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(root)))
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/a.zip"
+        monkeypatch.setitem(dl.DATASETS, "ml-100k",
+                            replace(dl.DATASETS["ml-100k"], url=url, sha256=digest))
+        code, out, err = run_cli(capsys, "download", "ml-100k", tmp_path / "d")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 0, err
+    assert "ml-100k is ready" in out
+    assert ("%|" in err) is shown, err
