@@ -1,9 +1,9 @@
 """Whether long work shows its progress on stderr, as ``RECOMMENDER_PROGRESS`` says.
 
 ``auto`` (or unset) shows it when stderr is a terminal; ``always`` shows it when stderr is a
-file too (a scheduler's log: tqdm's ``TQDM_MININTERVAL`` thins its lines there); ``never``
-hides it on a terminal too. Every command and library call that draws progress asks here, so
-one setting reaches them all.
+file too (a scheduler's log: tqdm's ``TQDM_MININTERVAL`` and ``TQDM_MAXINTERVAL`` thin it);
+``never`` hides it on a terminal too. Every command and library call that draws progress asks
+here, so one setting reaches them all.
 """
 
 from __future__ import annotations
