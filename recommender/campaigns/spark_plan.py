@@ -133,7 +133,7 @@ def plan_slate_spark(model: Model, slate: list[SlateFilm], cap: int = 1,
     table = np.concatenate(tables) if tables else np.zeros(0)
     top = max([float(values[i] * t[0]) for i, t in enumerate(tables) if len(t)] or [0.0])
     bonus = TIEBREAK * max(top, 1e-12)
-    with session_scope(spark, master) as session, _by_value():
+    with session_scope(spark, master, show) as session, _by_value():
         rows = _candidates(session, model, films, keep_rank, (
             table, offsets, values, n_cand, bonus, ex_known), users_per_partition, show)
         try:

@@ -98,7 +98,7 @@ def batch_audiences_spark(
     # the local Parquet export's context (its schema metadata), beside the partitions
     context = audiences_context(model, film_sel, k, exclude_seen, engine="spark")
     show = show_progress(progress)
-    with session_scope(spark, master) as session:
+    with session_scope(spark, master, show) as session:
         return _batch(session, model, film_sel, k, out_s, exclude_seen, tuple(tiers),
                       users_per_partition, film_chunk, show, context)
 

@@ -82,10 +82,11 @@ def check_master(master: str) -> None:
             "local[*], spark://HOST:PORT, yarn or k8s://HOST:PORT")
 
 
-def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
-                ) -> tuple[SparkSession, bool]:
+def get_session(master: str = "local[*]", conf: dict[str, str] | None = None,
+                progress: bool | None = None) -> tuple[SparkSession, bool]:
     """The active SparkSession (under ``spark-submit`` or in a notebook), else a new one on
-    ``master``. Returns ``(session, created)``; stop it only when ``created``.
+    ``master``. Returns ``(session, created)``; stop it only when ``created``. A new one draws
+    its stages on stderr as ``show_progress(progress)`` says (the caller's choice first).
 
     Under ``spark-submit`` the master and resources come from ``spark-submit``'s options.
     For a local master the driver binds to 127.0.0.1 and the Python workers use this
@@ -104,7 +105,7 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None
     builder = SparkSession.builder.appName("recommender")
     settings: dict[str, str] = {
         "spark.sql.session.timeZone": "UTC",
-        "spark.ui.showConsoleProgress": "true" if show_progress() else "false",
+        "spark.ui.showConsoleProgress": "true" if show_progress(progress) else "false",
     }
     if not under_submit:
         builder = builder.master(master)
@@ -250,13 +251,13 @@ class _Interrupt(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not (self.hit and record.getMessage() in PY4J_NOISE)
 
-    def start(self, master: str) -> tuple[SparkSession, bool]:
+    def start(self, master: str, progress: bool | None) -> tuple[SparkSession, bool]:
         """``get_session(master)`` on another thread, waited for on this one."""
         box: dict[str, Any] = {}
 
         def run() -> None:
             try:
-                box["session"] = get_session(master)
+                box["session"] = get_session(master, progress=progress)
             except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
                 box["error"] = e
 
@@ -376,7 +377,8 @@ def _stop_aside(spark: SparkSession) -> None:
 
 
 @contextmanager
-def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSession]:
+def session_scope(spark: SparkSession | None, master: str, progress: bool | None = None
+                  ) -> Iterator[SparkSession]:
     """``spark`` when given, else ``get_session(master)``; a session started here is stopped
     when the block ends, one that was handed in or already active is left running. On the
     main thread, Ctrl-C cancels a session started here and ends the block with
@@ -394,7 +396,7 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
     if spark is not None or not main:
         created = False
         if spark is None:
-            spark, created = get_session(master)
+            spark, created = get_session(master, progress=progress)
         try:
             yield spark
         finally:
@@ -408,7 +410,7 @@ def session_scope(spark: SparkSession | None, master: str) -> Iterator[SparkSess
     level = py4j.level
     logging.getLogger().addFilter(interrupt)
     try:
-        spark, created = interrupt.start(master)
+        spark, created = interrupt.start(master, progress)
         try:
             yield spark
         except (KeyboardInterrupt, Terminated):

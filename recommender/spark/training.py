@@ -260,7 +260,7 @@ def _train_in_session(
             f"--engine spark does not read cg_steps ({config.cg_steps}): MLlib's ALS solves "
             "each least-squares step exactly (--cg-steps is the local engine's)")
     show = show_progress(progress)
-    with session_scope(spark, master) as session:
+    with session_scope(spark, master, show) as session:
         return _train(session, source(session, show), config, show, master)
 
 

@@ -40,7 +40,7 @@ def _scope_with(monkeypatch: pytest.MonkeyPatch) -> _Session:
 
     fake = _Session()
 
-    def start(self: Any, master: str) -> tuple[_Session, bool]:
+    def start(self: Any, master: str, progress: bool | None) -> tuple[_Session, bool]:
         self.started, self.spark = True, fake
         return fake, True
 

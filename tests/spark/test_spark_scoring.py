@@ -274,7 +274,7 @@ def test_the_export_scores_the_version_the_command_read(
         return model
 
     monkeypatch.setattr(commands, "_load_model", read_then_a_train_lands)
-    monkeypatch.setattr(scoring, "session_scope", lambda spark, master: nullcontext(None))
+    monkeypatch.setattr(scoring, "session_scope", lambda *a: nullcontext(None))
     monkeypatch.setattr(scoring, "_batch",
                         lambda session, model, *rest: scored.append(model.version) or 0)
     assert main(["audiences", str(folder), "--engine", "spark", "--all", "--k", "5",
@@ -411,7 +411,7 @@ def test_the_spark_export_reports_what_the_local_one_does(
     from recommender.spark import scoring
 
     folder = artifact.save(synthetic_model(seed=1), tmp_path / "model")
-    monkeypatch.setattr(scoring, "session_scope", lambda spark, master: nullcontext(None))
+    monkeypatch.setattr(scoring, "session_scope", lambda *a: nullcontext(None))
     monkeypatch.setattr(scoring, "_batch", lambda *a: 17)
     lines = []
     for engine in ("spark", "local"):

@@ -164,3 +164,40 @@ def test_a_failing_spark_task_is_said_in_one_line_without_java_stack_traces(
     assert not [line for line in lines if line.startswith("\tat ") or " ERROR " in line
                 or " WARN " in line or "log level" in line or "log4j" in line], proc.stderr
     assert not (tmp_path / "model").exists()
+
+
+_SPY = """
+import sys
+from recommender.model.config import TrainConfig
+from recommender.spark import training
+seen = []
+real = training._train
+def spy(session, *rest):
+    seen.append(session.conf.get("spark.ui.showConsoleProgress"))
+    return real(session, *rest)
+training._train = spy
+config = TrainConfig(factors=4, iterations=1, popularity=0.0)
+training.train_spark(sys.argv[1], config, master="local[1]", progress=sys.argv[2] == "on")
+print(seen)
+"""
+
+
+@pytest.mark.parametrize(("setting", "progress", "drawn"), [
+    ("always", "off", "false"), ("never", "on", "true"), ("sometimes", "off", "false")])
+def test_spark_draws_its_stages_as_the_caller_s_progress_says(tmp_path: Path, setting: str,
+                                                              progress: str, drawn: str) -> None:
+    """``train_spark(progress=False)`` hid its own lines but started Spark with its stage bars
+    as ``RECOMMENDER_PROGRESS`` said, and a value that setting does not take stopped it though
+    the caller had said. Oracle: the started session's ``spark.ui.showConsoleProgress``."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]')")
+    csv = tmp_path / "events.csv"
+    csv.write_text("user_id,film_id,timestamp\n" + "".join(
+        f"u{u},f{(u * 7 + j) % 9},{1000 + u * 10 + j}\n" for u in range(12) for j in range(4)))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("PYSPARK_GATEWAY_PORT", "PYSPARK_GATEWAY_SECRET")}
+    env["RECOMMENDER_PROGRESS"] = setting
+    proc = subprocess.run([sys.executable, "-c", _SPY, str(csv), progress], env=env,
+                          capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.splitlines()[-1] == repr([drawn]), proc.stdout
