@@ -196,3 +196,41 @@ def test_a_field_left_with_tab_goes_on_into_its_answer_drawn_again(watched: Any,
     assert page.evaluate(f"""() => document.activeElement !== document.body
       && document.querySelector("{demand}").contains(document.activeElement)""")
     watched.assert_clean()
+
+
+def test_a_field_left_with_a_click_on_the_page_keeps_the_focus_where_the_click_put_it(
+        watched: Any, served_demo: Any) -> None:
+    """A search's genre, a film's screens or a campaign's report window left with a click on
+    the page's bar (no control there: the focus goes to the body, as a Tab leaving the field
+    leaves it while the field tells its change) gave the focus to the answer drawn again: a
+    click on the page's text took the page to the first result, its ring and a screen reader
+    with it."""
+    page = watched.page
+    bar = {"selector": "header.top", "position": {"x": 3, "y": 3}}  # the bar's corner: no control
+    demo = api(served_demo, "/films?limit=1")["films"][0]
+    page.goto(f"{served_demo.base}/studio/#/search")
+    page.wait_for_selector("#results table")
+    page.fill("#genre", demo["genres"][0])
+    page.click(**bar)
+    page.wait_for_function("() => location.hash.includes('genre=')")
+    page.wait_for_selector("#results table")
+    page.wait_for_timeout(300)  # the focus is set by now, if it is
+    assert page.evaluate("() => document.activeElement === document.body")
+    page.goto(f"{served_demo.base}/studio/#/film/{demo['film_id']}")
+    demand = "section[aria-labelledby='s-demand-by-place']"
+    page.wait_for_selector(f"{demand} table")
+    page.fill("#dist-screens", "30")
+    page.click(**bar)
+    page.wait_for_function("() => location.hash.includes('screens=30')")
+    page.wait_for_selector(f"{demand} table")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.activeElement === document.body")
+    plan = stored_plan(served_demo, 26, budget=10, waves=2, seed=54)["plan_id"]
+    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}")
+    page.wait_for_selector("#report-note")
+    page.fill("#report-window", "7")
+    page.click(**bar)
+    page.wait_for_selector("th:has-text('(within 7 days')")
+    page.wait_for_timeout(300)
+    assert page.evaluate("() => document.activeElement === document.body")
+    watched.assert_clean()

@@ -3,7 +3,7 @@
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton } from "./ui.js";
+  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -229,7 +229,7 @@ async function detail(view, planId, params) {
   // report drawn again, and the focus fell to the body (a screen reader lost its place): it
   // goes to the new report's first control, where the Tab was going
   const loadReport = async (given, fromBox = false) => {
-    const mine = ++asked;
+    const mine = ++asked, going = fromBox && focusGoingInto(reportBox);
     if (!windowDays.checkValidity()) {  // said, not dropped for the server's default
       reportBox.replaceChildren(errorBox(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`));
       waitForSent();
@@ -254,7 +254,7 @@ async function detail(view, planId, params) {
       : reportView(report, plan.summary.next_waves || []));
     reportBox.style.minHeight = "";
     waitForSent();
-    if (fromBox && document.activeElement === document.body) reportBox.querySelector("a[href], button, input, select, summary")?.focus();
+    focusInto(reportBox, going);
   };
   // the next wave waits for the waves sent: a report that failed left the box empty, and a
   // click planned the next wave as if 1 was sent (said only once it was stored)

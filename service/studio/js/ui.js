@@ -83,18 +83,30 @@ export function holdButton(button) {
   };
 }
 
+// the user's last press, a pointer's or a key's: a click on the page's text (the bar, the
+// footer) leaves the focus on the body, where a Tab out of a field leaves it too as the field
+// tells its change; ``pointerPresses`` tells a click made while an answer was on its way
+let pointerPresses = 0;
+let lastPressPointer = false;
+document.addEventListener("pointerdown", () => { pointerPresses += 1; lastPressPointer = true; }, true);
+document.addEventListener("keydown", () => { lastPressPointer = false; }, true);
+
 /** Whether a redraw of ``box`` (an answer drawn again as a field changes) takes the focus
     with it: the focus is in ``box`` (a Tab out of the field went into the old answer) or on
-    the body (the field is being left). ``focusInto`` after the redraw puts it back. */
+    the body after a key (the field is being left with Tab; after a click on the page's text
+    it is the user's, and it stays there). ``focusInto`` after the redraw puts it back. */
 export function focusGoingInto(box) {
   const at = document.activeElement;
-  return !at || at === document.body || (box.contains(at) && !at.closest(".pager"));
+  const going = !at || at === document.body ? !lastPressPointer : box.contains(at) && !at.closest(".pager");
+  return going && { pointerPresses };
 }
 /** After ``box`` is drawn again: where ``going`` (``focusGoingInto``), a focus lost to the body
     goes to the new answer's first control, where the Tab was going (it stayed on the body, and
-    a screen reader lost its place). */
+    a screen reader lost its place); not after a click made meanwhile (its focus is the user's). */
 export function focusInto(box, going) {
-  if (going && document.activeElement === document.body) box.querySelector("a[href], button:enabled, input, select, summary")?.focus();
+  if (going && going.pointerPresses === pointerPresses && document.activeElement === document.body) {
+    box.querySelector("a[href], button:enabled, input, select, summary")?.focus();
+  }
 }
 
 /** Say the settings of the page's address that could not be used (``items``: [key, value as
