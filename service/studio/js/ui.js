@@ -70,19 +70,6 @@ export function refocusAfterRemoval(container, index, fallback) {
   (buttons[Math.min(index, buttons.length - 1)] || fallback).focus();
 }
 
-/** ``button`` off while its request is on its way (one request per press); the function
-    returned turns it on again and gives it back the focus it had, where the focus fell to the
-    body meanwhile (a disabled button drops it: after "Plan" or a failed "Plan the next wave"
-    the next Tab went to the top of the page). */
-export function holdButton(button) {
-  const focused = document.activeElement === button;
-  button.disabled = true;
-  return () => {
-    button.disabled = false;
-    if (focused && button.isConnected && document.activeElement === document.body) button.focus();
-  };
-}
-
 // the user's last press, a pointer's or a key's: a click on the page's text (the bar, the
 // footer) leaves the focus on the body, where a Tab out of a field leaves it too as the field
 // tells its change; ``pointerPresses`` tells a click made while an answer was on its way
@@ -90,6 +77,20 @@ let pointerPresses = 0;
 let lastPressPointer = false;
 document.addEventListener("pointerdown", () => { pointerPresses += 1; lastPressPointer = true; }, true);
 document.addEventListener("keydown", () => { lastPressPointer = false; }, true);
+
+/** ``button`` off while its request is on its way (one request per press); the function
+    returned turns it on again and gives it back the focus it had, where the focus fell to the
+    body meanwhile (a disabled button drops it: after "Plan" or a failed "Plan the next wave"
+    the next Tab went to the top of the page); not after a click made meanwhile (the body
+    it left the focus on is the user's). */
+export function holdButton(button) {
+  const focused = document.activeElement === button, presses = pointerPresses;
+  button.disabled = true;
+  return () => {
+    button.disabled = false;
+    if (focused && presses === pointerPresses && button.isConnected && document.activeElement === document.body) button.focus();
+  };
+}
 
 /** Whether a redraw of ``box`` (an answer drawn again as a field changes) takes the focus
     with it: the focus is in ``box`` (a Tab out of the field went into the old answer) or on
