@@ -238,22 +238,33 @@ def test_a_field_left_with_a_click_on_the_page_keeps_the_focus_where_the_click_p
 
 def test_a_click_elsewhere_while_a_button_waits_keeps_its_focus(watched: Any,
                                                                 served_demo: Any) -> None:
-    """"Plan the next wave" pressed, then a click on the page's bar while it waited (the focus
-    the user put on the body): the refusal gave the focus back to the button, away from where
-    the click had put it."""
+    """"Plan the next wave" or a withdrawal confirmed, then a click on the page's bar while it
+    waited (the focus the user put on the body): the refusal gave the focus back to the button,
+    away from where the click had put it."""
     page = watched.page
     plan = stored_plan(served_demo, 28, budget=10, waves=2, seed=56)["plan_id"]
     # the refusal comes a second after the press: time for the click
     page.add_init_script("""(() => { const f = window.fetch; window.fetch = async (u, o) => {
-      if (String(u).endsWith('/next')) await new Promise((r) => setTimeout(r, 1000));
+      if (["/next", "/withdraw"].some((end) => String(u).endsWith(end))) {
+        await new Promise((r) => setTimeout(r, 1000));
+      }
       return f(u, o); }; })()""")
     page.route("**/next", lambda route: route.fulfill(**FAIL))
+    page.route("**/withdraw", lambda route: route.fulfill(**FAIL))
     page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}")
     page.wait_for_selector("#next-wave:enabled")
     page.focus("#next-wave")
     page.keyboard.press("Enter")
     page.click("header.top", position={"x": 3, "y": 3})  # the bar's corner: no control
     page.wait_for_selector("[role=alert]:has-text('probe')")
+    page.wait_for_timeout(100)
+    assert page.evaluate("() => document.activeElement === document.body")
+    page.focus("#withdraw-none")  # a refused withdrawal, the same
+    page.keyboard.press("Enter")
+    page.focus("#withdraw-confirm")
+    page.keyboard.press("Enter")
+    page.click("header.top", position={"x": 3, "y": 3})
+    page.wait_for_selector("#withdraw-out [role=alert]:has-text('probe')")
     page.wait_for_timeout(100)
     assert page.evaluate("() => document.activeElement === document.body")
     watched.console_errors[:] = [e for e in watched.console_errors if "500" not in e]

@@ -3,7 +3,8 @@
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto } from "./ui.js";
+  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
+  pointerPressesSoFar } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -340,6 +341,7 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
       // withdrawal still sent, and "no wave was sent" asked and confirmed meanwhile sent a
       // second withdrawal (its refusal lost on the page drawn again)
       hold(true);
+      const presses = pointerPressesSoFar();  // a click on the page meanwhile keeps its focus
       try {
         await postJson(`/campaigns/${encodeURIComponent(planId)}/withdraw`, { sent_waves: n });
         if (view.isConnected) {
@@ -356,7 +358,7 @@ function withdrawSection(view, planId, waves, sentWaves, known) {
         out.replaceChildren(errorBox(e));
         // the confirmation went with the error: the focus, on the body, goes back to the button
         // that asked (the next Tab went to the top of the page)
-        if (document.activeElement === document.body) buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
+        if (presses === pointerPressesSoFar() && document.activeElement === document.body) buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
       }
     } }, "Withdraw");
     out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "

@@ -77,6 +77,9 @@ let pointerPresses = 0;
 let lastPressPointer = false;
 document.addEventListener("pointerdown", () => { pointerPresses += 1; lastPressPointer = true; }, true);
 document.addEventListener("keydown", () => { lastPressPointer = false; }, true);
+/** The pointer presses (clicks, taps) on the page so far: one more since a request left tells a
+    focus on the body put there by the user, not dropped with a removed control. */
+export const pointerPressesSoFar = () => pointerPresses;
 
 /** ``button`` off while its request is on its way (one request per press); the function
     returned turns it on again and gives it back the focus it had, where the focus fell to the
