@@ -82,7 +82,13 @@ def test_the_cli_names_the_table_it_used(model_dir: Path, tmp_path: Path,
     model = artifact.load(model_dir)  # each film's row names its title
     title = str(model.catalog.titles[model.film_index("00003")])
     assert title and any(line.startswith("00003 ") and title in line for line in out.splitlines())
-    assert "expected_new: users expected to watch the film within the calibration horizon" in out
+    code, body_out, err = run(capsys, "distribution", model_dir, "--slate",
+                              _slate_file(tmp_path), "--json")
+    # the span the figures are forecast over: this log has no timestamps, so none in days
+    assert code == 0 and json.loads(body_out)["horizon"]["days"] is None, err
+    assert not model.meta["data"]["has_timestamps"]
+    assert ("expected_new: users expected to watch the film within a random held-out share of "
+            "the training interactions, the calibration horizon (the log had no timestamps") in out
     assert "note: 1 cinema of " in out and "cinemas.csv is named by no user (its screens" in out
     assert "check the id): c9" in out
 
