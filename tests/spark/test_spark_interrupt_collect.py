@@ -45,6 +45,12 @@ def _scope_with(monkeypatch: pytest.MonkeyPatch) -> _Session:
         return fake, True
 
     monkeypatch.setattr(session._Interrupt, "start", start)
+    # a session another test left active (the shared ``spark`` fixture's) is used as it is,
+    # without the scope's handlers: the stand-in was never started, and the SIGINT went to
+    # pyspark's own handler
+    from pyspark.sql import SparkSession
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
     return fake
 
 

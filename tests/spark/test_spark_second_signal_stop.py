@@ -43,7 +43,8 @@ def test_a_second_signal_while_the_session_stops_stops_it_once(
     pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]')")
     fake = Stalled(signum)
 
-    def start(self: session._Interrupt, master: str) -> tuple[Stalled, bool]:
+    def start(self: session._Interrupt, master: str, progress: bool | None = None
+              ) -> tuple[Stalled, bool]:
         self.started = True
         return fake, True
 

@@ -30,11 +30,11 @@ class Hung:
     def stop(self):
         threading.Event().wait()  # a JVM that never answers
 
-def start(self, master):
+def start(self, master, progress=None):
     self.started = True
     return Hung(), True
 
-def get_session(master, conf=None):  # the signal comes while the JVM starts
+def get_session(master, conf=None, progress=None):  # the signal comes while the JVM starts
     signal.raise_signal(int(sys.argv[1]))
     return Hung(), True
 
