@@ -123,6 +123,17 @@ def test_planning_from_the_keyboard_leaves_the_focus_on_plan(watched: Any,
     watched.assert_clean()
 
 
+def _press_next_wave_refused(page: Any, base: str, plan: str) -> None:
+    """Open ``plan``'s campaign page with its next wave and withdrawal refused (500), and press
+    "Plan the next wave" from the keyboard."""
+    page.route("**/next", lambda route: route.fulfill(**FAIL))
+    page.route("**/withdraw", lambda route: route.fulfill(**FAIL))
+    page.goto(f"{base}/studio/#/campaigns/{plan}")
+    page.wait_for_selector("#next-wave:enabled")
+    page.focus("#next-wave")
+    page.keyboard.press("Enter")
+
+
 def test_a_failed_next_wave_or_withdrawal_gives_the_focus_back(watched: Any,
                                                                served_demo: Any) -> None:
     """A next wave or a withdrawal the server refused left the focus on the body (the button
@@ -130,12 +141,7 @@ def test_a_failed_next_wave_or_withdrawal_gives_the_focus_back(watched: Any,
     top of the page, away from the error and the button to press again."""
     page = watched.page
     plan = stored_plan(served_demo, 24, budget=10, waves=2, seed=52)["plan_id"]
-    page.route("**/next", lambda route: route.fulfill(**FAIL))
-    page.route("**/withdraw", lambda route: route.fulfill(**FAIL))
-    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}")
-    page.wait_for_selector("#next-wave:enabled")
-    page.focus("#next-wave")
-    page.keyboard.press("Enter")
+    _press_next_wave_refused(page, served_demo.base, plan)
     page.wait_for_selector("[role=alert]:has-text('probe')")
     assert page.evaluate("() => document.activeElement.id") == "next-wave"
     page.focus("#withdraw-none")
@@ -249,12 +255,7 @@ def test_a_click_elsewhere_while_a_button_waits_keeps_its_focus(watched: Any,
         await new Promise((r) => setTimeout(r, 1000));
       }
       return f(u, o); }; })()""")
-    page.route("**/next", lambda route: route.fulfill(**FAIL))
-    page.route("**/withdraw", lambda route: route.fulfill(**FAIL))
-    page.goto(f"{served_demo.base}/studio/#/campaigns/{plan}")
-    page.wait_for_selector("#next-wave:enabled")
-    page.focus("#next-wave")
-    page.keyboard.press("Enter")
+    _press_next_wave_refused(page, served_demo.base, plan)
     page.click("header.top", position={"x": 3, "y": 3})  # the bar's corner: no control
     page.wait_for_selector("[role=alert]:has-text('probe')")
     page.wait_for_timeout(100)
