@@ -124,18 +124,67 @@ def control_mask(wave: NDArray[np.int16], holdout: float, seed: int, film: int,
                  offset: int = 0, phase: float = 0.5) -> NDArray[np.bool_]:
     """True for the users drawn into the control group: in each wave, ``controls_upto`` at
     its end less at its start of its users (counted after the film's ``offset``, at its
-    ``phase``, see ``target_rows``), uniformly at random."""
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed) & 0xFFFFFFFF, int(film)]))
-    out = np.zeros(len(wave), bool)
-    if holdout <= 0 or len(wave) == 0:
+    ``phase``, see ``target_rows``), uniformly at random (``film_controls`` of one film)."""
+    wave = np.asarray(wave, np.int16)
+    return film_controls(np.zeros(len(wave), np.int64), wave, np.array([film], np.int64),
+                         holdout, seed, np.array([offset], np.int64),
+                         np.array([phase], np.float64))
+
+
+def film_waves(fp: NDArray[np.int64], waves: int) -> NDArray[np.int16]:
+    """``wave_of`` of every film's rows at once: ``fp`` sorted, each film's rows in rank
+    order."""
+    n = len(fp)
+    if n == 0:
+        return np.zeros(0, np.int16)
+    starts = np.r_[0, np.flatnonzero(np.diff(fp)) + 1]
+    sizes = np.diff(np.r_[starts, n])
+    first = np.repeat(starts, sizes)
+    size = np.repeat(sizes, sizes)
+    pos = np.arange(n, dtype=np.int64) - first
+    w = np.minimum(max(waves, 1), size)  # a film of n users has min(waves, n) waves
+    base, extra = size // w, size % w
+    big = extra * (base + 1)  # the rows of the earlier, larger waves
+    out = np.where(pos < big, pos // (base + 1),
+                   extra + (pos - big) // np.maximum(base, 1)) + 1
+    return out.astype(np.int16)
+
+
+def film_controls(fp: NDArray[np.int64], wave: NDArray[np.int16], films: NDArray[np.int64],
+                  holdout: float, seed: int, offsets: NDArray[np.int64],
+                  phases: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """``control_mask`` of every film's rows (``fp`` sorted: position in ``films``,
+    ``offsets`` and ``phases``; ``wave`` within each film): every (film, wave)'s count of
+    controls in one ``controls_upto`` call, then only the draws themselves one per
+    (film, wave) that holds a control, from the film's generator seeded by ``(seed, film)``
+    in wave order (as one call per film drew them: the same users, byte for byte)."""
+    n = len(fp)
+    out = np.zeros(n, bool)
+    if holdout <= 0 or n == 0:
         return out
-    starts = np.r_[0, np.flatnonzero(np.diff(wave)) + 1]
-    ends = np.r_[starts[1:], len(wave)]
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):  # one draw per wave
-        k = int(controls_upto(offset + e, holdout, phase)
-                - controls_upto(offset + s, holdout, phase))
-        if k:
-            out[s + rng.choice(e - s, size=k, replace=False)] = True
+    cut = np.flatnonzero((np.diff(fp) != 0) | (np.diff(wave) != 0)) + 1
+    s = np.r_[0, cut]
+    e = np.r_[cut, n]
+    film_start = np.r_[0, np.flatnonzero(np.diff(fp)) + 1]
+    first = np.repeat(film_start, np.diff(np.r_[film_start, n]))[s]  # each segment's film row
+    f = fp[s]
+    o = np.asarray(offsets, np.int64)[f]
+    ph = np.asarray(phases, np.float64)[f]
+    k = controls_upto(o + (e - first), holdout, ph) - controls_upto(o + (s - first), holdout, ph)
+    draw = np.flatnonzero(k > 0)
+    if not len(draw):
+        return out
+    film_of = f[draw].tolist()
+    rng: np.random.Generator | None = None
+    current = -1
+    for fi, a, b, m in zip(film_of, s[draw].tolist(), e[draw].tolist(), k[draw].tolist(),
+                           strict=True):  # the draws alone, in each film's generator's order
+        if fi != current:
+            current = fi
+            rng = np.random.default_rng(np.random.SeedSequence(
+                [int(seed) & 0xFFFFFFFF, int(films[fi])]))
+        assert rng is not None
+        out[a + rng.choice(b - a, size=m, replace=False)] = True
     return out
 
 
@@ -148,18 +197,15 @@ def assign(film_pos: NDArray[np.int64], rank: NDArray[np.int64], films: NDArray[
     ``film_pos`` indexes ``films`` (the slate's film indices, used in the seed), ``offsets``
     (each film's ``target_rows`` offset, default 0) and ``phases`` (each film's rounding
     phase, default 1/2). Returns (the order, wave,
-    control) with ``wave`` and ``control`` aligned to the ordered rows."""
+    control) with ``wave`` and ``control`` aligned to the ordered rows: waves and control
+    counts for every film at once (``film_waves``, ``film_controls``)."""
     order = np.lexsort((rank, film_pos))
-    fp = film_pos[order]
-    wave = np.zeros(len(order), np.int16)
-    control = np.zeros(len(order), bool)
-    starts = np.r_[0, np.flatnonzero(np.diff(fp)) + 1] if len(fp) else np.zeros(0, np.int64)
-    ends = np.r_[starts[1:], len(fp)] if len(fp) else np.zeros(0, np.int64)
-    for s, e in zip(starts.tolist(), ends.tolist(), strict=True):  # one pass per film
-        wave[s:e] = wave_of(e - s, waves)
-        control[s:e] = control_mask(wave[s:e], holdout, seed, int(films[fp[s]]),
-                                    0 if offsets is None else int(offsets[fp[s]]),
-                                    0.5 if phases is None else float(phases[fp[s]]))
+    fp = np.asarray(film_pos, np.int64)[order]
+    wave = film_waves(fp, waves)
+    m = len(films)
+    control = film_controls(fp, wave, np.asarray(films, np.int64), holdout, seed,
+                            np.zeros(m, np.int64) if offsets is None else offsets,
+                            np.full(m, 0.5) if phases is None else phases)
     return order, wave, control
 
 
