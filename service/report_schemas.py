@@ -63,6 +63,9 @@ class Block(_Closed):
     note: str | None = Field(None, description="targets left out of the comparison, and why")
     warning: str | None = Field(None, description="fewer than 10 measured targets or "
                                                   "controls: approximate intervals")
+    split_warning: str | None = Field(
+        None, description="targets and controls far from an even split (an interval 2x or "
+                          "more as wide as an even split of the same users would give)")
     no_estimate: str | None = Field(None, description="why uplift cannot be measured")
 
 

@@ -31,6 +31,7 @@ from recommender.campaigns.allocation import allocate, naive_plan
 from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
+from recommender.campaigns.small_groups import lopsided_warning
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
@@ -271,7 +272,10 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
             "note": for_model(UNRANKED_PLAN, model)
             if model.nothing_fitted(model.film_factors[films[i]]) else None})
     naive_value = float(naive_w.sum())
-    return {
+    # far from an even split of targets and controls (a holdout near 0 or 1): a wide interval
+    split = lopsided_warning(float(target.sum()), float(control.sum()),
+                             what="uplift's 95% interval will be")
+    return {**({"split_warning": split} if split else {}),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_version": model.version,
         # the store's events the plan's exclusions and p reflect (null: the model as trained)

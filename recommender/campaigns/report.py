@@ -35,11 +35,11 @@ and the block says how many (``measured_targets`` counts the others).
 Only the waves that were sent count: ``sent_waves`` (waves 1..N; default: those a withdrawal
 recorded (``withdraw.py``), else the largest ``sent_waves`` of the next waves planned after
 this plan (waves said sent stay sent: a re-plan after fewer does not unsend them), else every
-wave of the plan); the rows of
-later waves were never contacted, and counting them would dilute the uplift.
+wave of the plan); the rows of later waves were never contacted, and counting them would
+dilute the uplift.
 
-Small groups get wide intervals; a group with no user gets no estimate and says why, never a
-bare point.
+Small groups get wide intervals (``warning``), and so does a lopsided split (``split_warning``:
+``small_groups.lopsided_warning``); a group with no user gets no estimate and says why.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ from scipy import special
 
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
-from recommender.campaigns.small_groups import FEW_IN_GROUP, small_groups_warning
+from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
@@ -242,9 +242,7 @@ def strata_stats(n_t: NDArray[np.int64], x_t: NDArray[np.int64], n_c: NDArray[np
     out["measured_conversions"] = mx  # the target rate's numerator (measured_targets its base)
     if int(measured.sum()) > 1:
         out["control_effective_size"] = round(nc_eff, 3)
-    said = small_groups_warning(mt, nc_eff, int(measured.sum()), out["targets"])
-    if said:  # few targets as few controls: Newcombe's is symmetric in its groups
-        out["warning"] = said
+    out.update(block_warnings(mt, nc_eff, int(measured.sum()), out["targets"]))
     d, lo, hi = newcombe(mx, mt, xc_eff, nc_eff)
     out["absolute_uplift"] = _interval(d, lo, hi)
     none_c, all_c = not x_c[measured].any(), bool((x_c[measured] == n_c[measured]).all())

@@ -5,15 +5,31 @@ so few targets against many controls (a holdout near 0.99) leave it as approxima
 controls against many targets: 4 targets at 50% against 396 controls at 1% hold the true
 uplift in about 88% of draws (exact enumeration, tests/campaigns/test_report_few_targets.py),
 where the report warned only of a small control group.
+
+A lopsided split warns too, however many are in each group (``lopsided_warning``): the
+interval's half-width goes as ``sqrt(1 / targets + 1 / controls)`` (equal rates in both groups,
+no effect), so a split of ``N`` users is ``width_vs_even = sqrt((1 / t + 1 / c) x N / 4)`` times
+as wide as an even one of the same ``N``, ``1 / (2 sqrt(h (1 - h)))`` at a control share ``h``.
+It warns from ``LOPSIDED_WIDTH`` = 2: twice as wide, as precise as an even split of a quarter
+of the users, at a share of controls below 6.7% or above 93.3% (the default holdout, 0.1, is
+1.67x and does not warn; 11 targets against 990 controls are 4.8x, as are 990 against 11).
 """
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 #: below this many measured targets, or controls (effective, over strata), a block warns that
 #: its intervals are approximate: with one to three controls, exact enumeration finds both
 #: uplift intervals holding the truth in about 90-93% of draws at worst
 #: (tests/campaigns/test_campaign_report.py), and the same of as few targets
 FEW_IN_GROUP = 10
+
+#: a split of targets and controls whose uplift interval is expected at least this many times as
+#: wide as an even split of the same users warns (the module docstring): 2, as precise as an
+#: even split of a quarter of them, at a control share outside 6.7%-93.3%
+LOPSIDED_WIDTH = 2.0
 
 #: what every small-groups warning says after its counts
 APPROXIMATE = ("the 95% intervals are approximate with so few, and can hold the true uplift "
@@ -65,3 +81,42 @@ def small_groups_kind(said: str) -> tuple[bool, bool]:
         return said.few
     counts = said.split(" (", 1)[0]
     return "target" in counts, "control" in counts
+
+
+def width_vs_even(targets: float, controls: float) -> float:
+    """How many times as wide the uplift's interval is expected to be with ``targets`` against
+    ``controls`` as with an even split of the same users: ``sqrt((1 / t + 1 / c) x (t + c) /
+    4)`` (equal rates in both groups; both counts above 0)."""
+    return math.sqrt((1.0 / targets + 1.0 / controls) * (targets + controls) / 4.0)
+
+
+def lopsided_warning(targets: float, controls: float, effective: bool = False,
+                     what: str = "uplift's 95% interval is") -> str | None:
+    """The warning of a split of ``targets`` against ``controls`` (``effective``: the controls'
+    effective size over strata) whose interval is ``LOPSIDED_WIDTH`` or more times as wide as
+    an even split's of the same users (``width_vs_even``); None otherwise, or when a group is
+    empty (other warnings say so)."""
+    if targets <= 0 or controls <= 0:
+        return None
+    ratio = width_vs_even(targets, controls)
+    if ratio < LOPSIDED_WIDTH:
+        return None
+    total = targets + controls
+    size = f"an effective {controls:,.3g}" if effective else f"{controls:,.0f}"
+    return (f"{targets:,.0f} targets against {size} controls ({100 * controls / total:.3g}% of "
+            f"the users held out): the {what} about {ratio:.2g}x as wide as an even split of "
+            f"the same {total:,.0f} users would give (as precise as an even split of "
+            f"{total / ratio ** 2:,.0f} users); a holdout nearer 0.5 measures the uplift more "
+            "tightly")
+
+
+def block_warnings(targets: int, controls: float, strata: int, of: int = 0) -> dict[str, Any]:
+    """A report block's warnings, as its keys: ``warning`` (``small_groups_warning``: few
+    targets as few controls, Newcombe's being symmetric in its groups) and ``split_warning``
+    (``lopsided_warning``: many in both, but far from an even split), each only when said."""
+    out: dict[str, Any] = {}
+    if said := small_groups_warning(targets, controls, strata, of):
+        out["warning"] = said
+    if lopsided := lopsided_warning(targets, controls, strata > 1):
+        out["split_warning"] = lopsided
+    return out

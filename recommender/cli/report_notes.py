@@ -5,7 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from recommender.campaigns.small_groups import APPROXIMATE, FEW_IN_GROUP, small_groups_kind
+from recommender.campaigns.small_groups import (
+    APPROXIMATE,
+    FEW_IN_GROUP,
+    LOPSIDED_WIDTH,
+    small_groups_kind,
+)
 
 #: a report block's place: ("overall" | "wave" | "film", film id or None, wave or None)
 Place = tuple[str, str | None, int | None]
@@ -79,9 +84,12 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
                 film_waves[film].append(wave)
     notes: list[Place] = []
     few: dict[tuple[bool, bool], list[Place]] = {}
+    lopsided: list[tuple[Place, str]] = []
     for place, b in blocks:
         if b.get("note"):
             notes.append(place)
+        if b.get("split_warning"):
+            lopsided.append((place, b["split_warning"]))
         said = b.get("warning")
         if said:
             few.setdefault(small_groups_kind(said), []).append(place)
@@ -100,4 +108,12 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
         lines.append(f"warning: {_FEW.get(kind_of, 'few in a group')} in "
                      f"{n} block{'s' if n != 1 else ''} ({places_text(places, film_waves)}"
                      f"{how}): {APPROXIMATE}")
+    if lopsided:  # the first block's own figures (the overall's when it is one of them)
+        n, (first, said) = len(lopsided), lopsided[0]
+        lines.append(f"warning: a split of targets and controls far from even in {n} block"
+                     f"{'s' if n != 1 else ''} ({places_text([p for p, _ in lopsided], film_waves)}"
+                     f"): {'their uplift intervals are' if n != 1 else 'its uplift interval is'}"
+                     f" {LOPSIDED_WIDTH:g}x or more as wide as an even split of the same users "
+                     "would give; "
+                     + (f"{places_text([first], film_waves)}: " if n > 1 else "") + said)
     return lines

@@ -56,6 +56,8 @@ export function planSummary(planId, summary) {
   return [
     // a second next wave of one plan: each plans the same remaining budget (send only one)
     summary.warning ? h("p", { class: "warning", id: "plan-warning" }, summary.warning) : "",
+    // a holdout near 0 or 1: the uplift's interval will be wide (far from an even split)
+    summary.split_warning ? h("p", { class: "warning", id: "plan-split" }, `${summary.split_warning}.`) : "",
     // a next wave: films whose sent waves measured no effect (the whole interval at or below 0)
     noEffect(summary), leftOut(summary),
     // pairs other stored plans hold out as controls, left out (or, on Spark, not)

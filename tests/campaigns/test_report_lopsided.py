@@ -1,0 +1,98 @@
+"""A split of targets and controls far from even warns, in the plan and in its report.
+
+11 targets against 990 controls (or the reverse) are each many, so no small-groups warning
+was said, yet the uplift's interval is about 4.8 times as wide as an even split of the same
+1,001 users gives. The threshold is worked out from the interval's width: Newcombe's interval
+itself (``report.newcombe``) is the oracle of ``width_vs_even``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+from helpers import run_cli as run
+from helpers import synthetic_model
+
+from recommender.campaigns.report import group_stats, newcombe
+from recommender.campaigns.small_groups import LOPSIDED_WIDTH, lopsided_warning, width_vs_even
+from recommender.cli.report_notes import grouped_notes
+from recommender.model import artifact
+from service.report_schemas import Report
+
+
+def _width(targets: int, controls: int, rate: float) -> float:
+    """Newcombe's 95% interval's width at the same ``rate`` in both groups."""
+    _, low, high = newcombe(rate * targets, targets, rate * controls, controls)
+    return high - low
+
+
+@pytest.mark.parametrize("rate", [0.05, 0.2, 0.5])
+@pytest.mark.parametrize("share", [0.003, 0.01, 0.05, 0.1, 0.3, 0.7, 0.95, 0.99])
+def test_width_vs_even_is_newcombes_own_ratio(rate: float, share: float) -> None:
+    total = 200_000
+    c = round(share * total)
+    got = width_vs_even(total - c, c)
+    want = _width(total - c, c, rate) / _width(total // 2, total // 2, rate)
+    assert got == pytest.approx(want, rel=0.02)
+
+
+def test_the_threshold_is_twice_an_even_splits_width() -> None:
+    """It warns from a control share of 6.7% down (93.3% up), and not at the default 0.1."""
+    for t, c in ((11, 990), (990, 11), (9_340, 660), (660, 9_340), (10**6, 5 * 10**4)):
+        said = lopsided_warning(t, c)
+        assert said is not None and width_vs_even(t, c) >= LOPSIDED_WIDTH
+        assert f"{t:,} targets against {c:,} controls" in said
+    for t, c in ((900, 100), (100, 900), (9_320, 680), (500, 500), (11, 0), (0, 990)):
+        assert lopsided_warning(t, c) is None
+    assert "about 4.8x as wide" in str(lopsided_warning(11, 990))
+
+
+@pytest.mark.parametrize(("targets", "controls"), [(11, 990), (990, 11), (4_000, 90)])
+def test_a_report_block_warns_of_a_lopsided_split(targets: int, controls: int) -> None:
+    block = group_stats(targets, targets // 5, controls, controls // 10, 0.0, 0.0)
+    assert block["split_warning"] == lopsided_warning(targets, controls)
+    assert "warning" not in block  # each group has 10 or more: not a small-groups warning
+    Report.model_fields["overall"].annotation.model_validate(block)  # type: ignore[union-attr]
+    assert "split_warning" not in group_stats(900, 180, 100, 10, 0.0, 0.0)
+    lines = grouped_notes([(("overall", None, None), block)])
+    assert len(lines) == 1 and lines[0].startswith("warning: a split of targets and controls")
+    assert block["split_warning"] in lines[0]
+
+
+def test_plan_and_report_say_it_on_the_cli(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    model = synthetic_model(n_users=600, n_films=8, seed=6)
+    folder = artifact.save(dataclasses.replace(model, calibration=dict(
+        model.calibration, horizon_days=30.0)), tmp_path / "model")
+    films = [str(f) for f in model.films.ids[[1, 4]]]
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget\n" + "".join(f"{f},12\n" for f in films))
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    plans = {}
+    for holdout in ("0.1", "0.95"):
+        code, out, err = run(capsys, "plan", folder, "--slate", slate, "--out",
+                             tmp_path / f"p{holdout}.csv", "--store", store, "--json",
+                             "--holdout", holdout, "--waves", "1")
+        assert code == 0, err
+        body = json.loads(out)
+        plans[holdout], summary = body["plan_id"], body["summary"]
+        t, c = summary["totals"]["contacts"], summary["totals"]["control"]
+        want = lopsided_warning(t, c, what="uplift's 95% interval will be")
+        assert summary.get("split_warning") == want
+        assert (want is None) == (holdout == "0.1")
+        assert (f"warning: {want}" in err) == (want is not None)
+    code, out, err = run(capsys, "campaign", "report", plans["0.95"], "--store", store, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    Report.model_validate(body)
+    o = body["overall"]
+    assert o["split_warning"] == lopsided_warning(o["measured_targets"],
+                                                  o["control_effective_size"], True)
+    code, out, err = run(capsys, "campaign", "report", plans["0.95"], "--store", store)
+    assert code == 0, err
+    assert any(line.startswith("warning: a split of targets and controls far from even in ")
+               and "overall" in line for line in out.splitlines()), out
