@@ -300,10 +300,12 @@ def cmd_campaign(args: argparse.Namespace) -> int:
                        else f"film {film}" if wave is None else f"  film {film} wave {wave}",
                        b) for (kind, film, wave), b in blocks]
     # rows, not users: a user may be a target (or a control) of several films of the plan
-    print_table(["group", f"targets ({UNITS['targets']})", "converted", "target rate",
-                  f"controls ({UNITS['controls']})", "converted", "control rate",
-                  "absolute uplift [95%]", "relative uplift [95%]", "incremental conversions [95%]",
-                  "predicted / observed (targets)"], rows)
+    # each count with its unit (the "converted" columns and the predicted ones had none)
+    print_table(["group", f"targets ({UNITS['targets']})", "converted (rows)", "target rate",
+                  f"controls ({UNITS['controls']})", "converted (rows)", "control rate",
+                  "absolute uplift [95%]", "relative uplift [95%]",
+                  "incremental conversions (rows) [95%]",
+                  "predicted / observed conversions (target rows)"], rows)
     print("intervals: " + "; ".join(f"{k}: {v}" for k, v in body["method"].items()
                                     if k.endswith("uplift") or k == "strata"))
     # targets whose film and wave hold no control are not compared, and few targets or
