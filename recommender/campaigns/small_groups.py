@@ -104,9 +104,9 @@ def lopsided_warning(targets: float, controls: float, effective: bool = False,
     total = targets + controls
     size = f"an effective {controls:,.3g}" if effective else f"{controls:,.0f}"
     return (f"{targets:,.0f} targets against {size} controls ({100 * controls / total:.3g}% of "
-            f"the users held out): the {what} about {ratio:.2g}x as wide as an even split of "
-            f"the same {total:,.0f} users would give (as precise as an even split of "
-            f"{total / ratio ** 2:,.0f} users); a holdout nearer 0.5 measures the uplift more "
+            f"the plan rows held out): the {what} about {ratio:.2g}x as wide as an even split "
+            f"of the same {total:,.0f} rows would give (as precise as an even split of "
+            f"{total / ratio ** 2:,.0f} rows); a holdout nearer 0.5 measures the uplift more "
             "tightly")
 
 

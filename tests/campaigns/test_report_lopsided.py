@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from helpers import run_cli as run
 from helpers import synthetic_model
 
@@ -20,7 +21,9 @@ from recommender.campaigns.report import group_stats, newcombe
 from recommender.campaigns.small_groups import LOPSIDED_WIDTH, lopsided_warning, width_vs_even
 from recommender.cli.report_notes import grouped_notes
 from recommender.model import artifact
+from service.app import create_app
 from service.report_schemas import Report
+from service.settings import Settings
 
 
 def _width(targets: int, controls: int, rate: float) -> float:
@@ -92,6 +95,13 @@ def test_plan_and_report_say_it_on_the_cli(capsys: pytest.CaptureFixture[str], t
     o = body["overall"]
     assert o["split_warning"] == lopsided_warning(o["measured_targets"],
                                                   o["control_effective_size"], True)
+    with TestClient(create_app(Settings(model_path=str(folder), store=store))) as client:
+        http = client.get(f"/campaigns/{plans['0.95']}/report").json()
+        shown = client.get(f"/campaigns/{plans['0.95']}").json()
+    assert http["overall"]["split_warning"] == o["split_warning"]  # the HTTP body's, as --json
+    assert "split_warning" in json.dumps(shown)  # the stored summary keeps it
+    code, out, err = run(capsys, "campaign", "show", plans["0.95"], "--store", store)
+    assert code == 0 and f"warning: {shown['summary']['split_warning']}" in err, err
     code, out, err = run(capsys, "campaign", "report", plans["0.95"], "--store", store)
     assert code == 0, err
     assert any(line.startswith("warning: a split of targets and controls far from even in ")
