@@ -13,6 +13,7 @@ as wide as an even one of the same ``N``, ``1 / (2 sqrt(h (1 - h)))`` at a contr
 It warns from ``LOPSIDED_WIDTH`` = 2: twice as wide, as precise as an even split of a quarter
 of the users, at a share of controls below 6.7% or above 93.3% (the default holdout, 0.1, is
 1.67x and does not warn; 11 targets against 990 controls are 4.8x, as are 990 against 11).
+A report block warns of one or the other (``block_warnings``): few in a group first.
 """
 
 from __future__ import annotations
@@ -113,10 +114,10 @@ def lopsided_warning(targets: float, controls: float, effective: bool = False,
 def block_warnings(targets: int, controls: float, strata: int, of: int = 0) -> dict[str, Any]:
     """A report block's warnings, as its keys: ``warning`` (``small_groups_warning``: few
     targets as few controls, Newcombe's being symmetric in its groups) and ``split_warning``
-    (``lopsided_warning``: many in both, but far from an even split), each only when said."""
-    out: dict[str, Any] = {}
+    (``lopsided_warning``: 10 or more in both, but far from an even split), each only when
+    said: a group of fewer than 10 is warned of already, and is most often one wave's rounding
+    (19 targets and 1 control at a holdout of 0.1), which a holdout nearer 0.5 would not mend."""
     if said := small_groups_warning(targets, controls, strata, of):
-        out["warning"] = said
-    if lopsided := lopsided_warning(targets, controls, strata > 1):
-        out["split_warning"] = lopsided
-    return out
+        return {"warning": said}
+    lopsided = lopsided_warning(targets, controls, strata > 1)
+    return {"split_warning": lopsided} if lopsided else {}

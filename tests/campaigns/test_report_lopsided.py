@@ -60,6 +60,9 @@ def test_a_report_block_warns_of_a_lopsided_split(targets: int, controls: int) -
     assert "warning" not in block  # each group has 10 or more: not a small-groups warning
     Report.model_fields["overall"].annotation.model_validate(block)  # type: ignore[union-attr]
     assert "split_warning" not in group_stats(900, 180, 100, 10, 0.0, 0.0)
+    # fewer than 10 in a group (one wave's rounding: 19 and 1): that warning alone
+    for few in (group_stats(19, 3, 1, 0, 0.0, 0.0), group_stats(4, 2, 396, 4, 0.0, 0.0)):
+        assert few["warning"] and "split_warning" not in few
     lines = grouped_notes([(("overall", None, None), block)])
     assert len(lines) == 1 and lines[0].startswith("warning: a split of targets and controls")
     assert block["split_warning"] in lines[0]
