@@ -57,6 +57,7 @@ from scipy import special
 
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
+from recommender.campaigns.report_units import METHOD, UNITS
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.waves import row_groups
@@ -69,40 +70,6 @@ DAY = 86_400
 MIN_WINDOW_DAYS = 1 / DAY  # one second: timestamps are whole seconds
 MAX_WINDOW_DAYS = 3650.0   # the bound of every surface (HTTP, CLI, Studio)
 WINDOW_RULE = f"days in [1/86400, {MAX_WINDOW_DAYS:g}] (at least one second)"  # said by each
-METHOD = {
-    "rates": "95% Wilson score interval, an end with 3 or fewer events (conversions, or "
-             "non-conversions) moved out to the exact Poisson limit (Brown, Cai & DasGupta "
-             "2001)",
-    "absolute_uplift": "rate_target - rate_control; 95% interval: Newcombe's hybrid score "
-                       "interval (method 10, from the two Wilson intervals)",
-    "relative_uplift": "rate_target / rate_control - 1; 95% interval: MOVER-R (Donner & Zou "
-                       "2012: the ratio's limits from the two Wilson intervals, as Newcombe's "
-                       "for the difference); no control conversion: no estimate and no "
-                       "upper bound, high is null",
-    "incremental_conversions": "measured targets x absolute uplift (interval scaled alike)",
-    "strata": "a block over several (film, wave) strata: the control rate is each stratum's "
-              "weighted by its targets, the intervals use the controls' effective size "
-              "1 / sum(w^2 / controls) (stratified Newcombe, Yan & Su 2010); targets of a "
-              "stratum without controls are left out (measured_targets counts the others)",
-    "predicted_conversions": "sum of the plan's p (probability of watching within the "
-                             "calibration horizon without a contact), each p stretched to the "
-                             "window: 1 - (1 - p) ** k (calibration.scale; see 'predicted')",
-    "conversion": "an event for the row's film by the row's user in [start, start + window)",
-}
-
-#: the unit of each number of the report (the uplift blocks' units were not said: the CLI
-#: prints points and percents, the JSON holds shares)
-UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
-         "conversions": "rows converted (users)", "rates": "share of rows (0.1 = 10%)",
-         "absolute_uplift": "difference of the rates, a share (0.05 = 5 percentage points)",
-         "relative_uplift": "ratio of the rates minus 1 (0.5 = +50%)",
-         "incremental_conversions": "rows converted (users) beyond the control rate",
-         "predicted_conversions": "rows (users): sum of p stretched to the window",
-         "control_effective_size": "plan rows held out (effective, over strata)",
-         "window_days": "days", "start": "unix seconds (the plan's created time)",
-         "end": "unix seconds (start + window)"}
-
-
 def wilson(x: float, n: float, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a proportion ``x / n`` (``n`` > 0)."""
     p = min(max(x / n, 0.0), 1.0)  # x may be a weighted count a rounding past n or below 0

@@ -1,0 +1,61 @@
+"""What each number of a campaign report is measured in and how it is computed, in words.
+
+``UNITS`` names every number of the report's body by its field (a block's ``target_rate``,
+``measured_targets``, a wave's ``wave``), as the distribution's bodies do, so that a reader
+of ``campaign report --json`` or ``GET /campaigns/{plan_id}/report`` finds each field's unit
+under its own name (the families ``conversions``, ``rates`` and ``predicted_conversions`` stay
+for those who read them); ``tests/campaigns/test_report_units.py`` walks a real body.
+"""
+
+from __future__ import annotations
+
+METHOD = {
+    "rates": "95% Wilson score interval, an end with 3 or fewer events (conversions, or "
+             "non-conversions) moved out to the exact Poisson limit (Brown, Cai & DasGupta "
+             "2001)",
+    "absolute_uplift": "rate_target - rate_control; 95% interval: Newcombe's hybrid score "
+                       "interval (method 10, from the two Wilson intervals)",
+    "relative_uplift": "rate_target / rate_control - 1; 95% interval: MOVER-R (Donner & Zou "
+                       "2012: the ratio's limits from the two Wilson intervals, as Newcombe's "
+                       "for the difference); no control conversion: no estimate and no "
+                       "upper bound, high is null",
+    "incremental_conversions": "measured targets x absolute uplift (interval scaled alike)",
+    "strata": "a block over several (film, wave) strata: the control rate is each stratum's "
+              "weighted by its targets, the intervals use the controls' effective size "
+              "1 / sum(w^2 / controls) (stratified Newcombe, Yan & Su 2010); targets of a "
+              "stratum without controls are left out (measured_targets counts the others)",
+    "predicted_conversions": "sum of the plan's p (probability of watching within the "
+                             "calibration horizon without a contact), each p stretched to the "
+                             "window: 1 - (1 - p) ** k (calibration.scale; see 'predicted')",
+    "conversion": "an event for the row's film by the row's user in [start, start + window)",
+}
+
+_CONVERTED = "rows converted (users)"
+_RATE = "share of rows (0.1 = 10%): estimate, low and high of its 95% interval"
+_PREDICTED = "rows (users): sum of p stretched to the window"
+
+#: the unit of each number of the report (the uplift blocks' units were not said: the CLI
+#: prints points and percents, the JSON holds shares)
+UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
+         "conversions": _CONVERTED, "rates": "share of rows (0.1 = 10%)",
+         "target_conversions": _CONVERTED, "control_conversions": _CONVERTED,
+         "measured_targets": "plan rows contacted in a (film, wave) with controls: those the "
+                             "rates and uplift compare",
+         "measured_conversions": "rows converted among the measured targets",
+         "target_rate": _RATE, "control_rate": _RATE,
+         "absolute_uplift": "difference of the rates, a share (0.05 = 5 percentage points)",
+         "relative_uplift": "ratio of the rates minus 1 (0.5 = +50%)",
+         "incremental_conversions": "rows converted (users) beyond the control rate",
+         "predicted_conversions": _PREDICTED, "predicted_target_conversions": _PREDICTED,
+         "predicted_control_conversions": _PREDICTED,
+         "control_effective_size": "plan rows held out (effective, over strata)",
+         "wave": "the wave's number (1 is sent first)",
+         "window_days": "days", "start": "unix seconds (the plan's created time)",
+         "end": "unix seconds (start + window)",
+         "events_read": "store events of the plan's films in the window",
+         "early_conversions": "plan rows with an event in the day before the start (not "
+                              "counted)",
+         "sent_waves": "waves (1..N counted)", "plan_waves": "waves",
+         "waves_included": "wave numbers (1 is sent first)",
+         "horizon_days": "days: the plan's probabilities' horizon",
+         "factor": "a ratio: calibration horizons the window amounts to"}
