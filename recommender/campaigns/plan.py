@@ -81,6 +81,26 @@ UNITS = {
     "contacts": "target rows, one per (film, user) to contact (a user holds one per film, up "
                 "to the cap); at most the budget",
     "control": "control rows (selected users held out, never contacted for the film)",
+    # every other number of the summary, by its field (or parent.field where one name is two)
+    "eligible_users": "users who may be selected for the film (not watched, not opted out)",
+    "selected": "selected rows (targets and controls)",
+    "selected_expected_value": "value units (sum of value x p over the selected rows, targets "
+                                "and controls)",
+    "value": "value units: the worth of one conversion of the film (the slate's)",
+    "wave": "the wave's number (1 is sent first)",
+    "pairs": "(film, user) pairs", "plans_count": "stored plans",
+    "objective": "value units over every selected row (targets and controls)",
+    "lp_upper_bound": "value units: the LP dual bound on the objective",
+    "gap": "a share (0-1): (lp_upper_bound - objective) / lp_upper_bound",
+    "planner_gain": "a ratio: the plan's objective over the naive plan's",
+    "pool_pairs": "(film, user) pairs in the solver's pool", "rounds": "solver rounds",
+    "cap": "contacts per user at most, over the slate's films",
+    "excluded_users": "users opted out", "excluded_unknown_users": "opted-out users the model "
+                                                                  "does not know",
+    "holdout": "a share (0-1) of each film's selected users held out as controls",
+    "seed": "the control draw's seed (a number naming the draw, no unit)",
+    "parameters.waves": "waves per film", "totals.films": "films in the slate",
+    "seconds": "seconds (the whole plan)", "solve_seconds": "seconds (the solver)",
 }
 
 

@@ -1,0 +1,65 @@
+"""Every number of a plan's summary has its entry in the summary's ``units``: found by walking
+real summaries (a first plan, and a second one of the same films beside it in a store, which
+says the pairs it left out), not by listing the fields. A film's eligible users and value,
+the selected rows, the optimality and naive figures, the parameters and the timings had
+none."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli as run
+from helpers import synthetic_model
+
+from recommender.model import artifact
+
+
+def numbers(body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The path of every number in ``body`` (lists walked through; ``units`` and ``horizon``,
+    which describe themselves, left out)."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key not in ("units", "horizon"):
+                yield from numbers(value, (*path, key))
+    elif isinstance(body, list):
+        for value in body:
+            yield from numbers(value, path)
+    elif isinstance(body, int | float) and not isinstance(body, bool):
+        yield path
+
+
+def unitless(summary: dict[str, Any]) -> set[str]:
+    """The numbers' paths no unit names: by the field, parent and field, or the parent."""
+    units = summary["units"]
+    return {".".join(p) for p in numbers(summary)
+            if p[-1] not in units and ".".join(p[-2:]) not in units
+            and (len(p) < 2 or p[-2] not in units)}
+
+
+def test_every_number_of_a_plan_summary_has_a_unit(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RECOMMENDER_STORE", raising=False)
+    model = synthetic_model(n_users=300, n_films=8, seed=2)
+    folder = artifact.save(dataclasses.replace(model, calibration=dict(
+        model.calibration, horizon_days=30.0)), tmp_path / "model")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id,budget,value\n" + "".join(
+        f"{f},20,{v}\n" for f, v in zip(model.films.ids[[1, 2]], (1.0, 2.5), strict=True)))
+    store = f"sqlite:///{tmp_path / 'store.db'}"
+    summaries = []
+    for name in ("a", "b"):
+        code, out, err = run(capsys, "plan", folder, "--slate", slate, "--out",
+                             tmp_path / f"{name}.csv", "--store", store, "--json")
+        assert code == 0, err
+        summaries.append(json.loads(out)["summary"])
+    paths = {".".join(p) for s in summaries for p in numbers(s)}
+    assert {"films.eligible_users", "optimality.gap", "parameters.waves", "totals.films",
+            "held_out_elsewhere.pairs", "solve_seconds", "films.waves.wave"} <= paths
+    for summary in summaries:
+        assert unitless(summary) == set()
