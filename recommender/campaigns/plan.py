@@ -101,6 +101,19 @@ UNITS = {
     "seed": "the control draw's seed (a number naming the draw, no unit)",
     "parameters.waves": "waves per film", "totals.films": "films in the slate",
     "seconds": "seconds (the whole plan)", "solve_seconds": "seconds (the solver)",
+    # a next wave's (next_wave.py), and a model refreshed with the store's events
+    "sent_waves": "waves of the previous plan that were sent",
+    "events_seq": "the store's event sequence number the plan's model reflects (a position)",
+    "through_seq": "the store's event sequence number (a position)",
+    "events_applied": "store events", "new_users": "users new to the model",
+    "pairs_contacted": "(film, user) pairs contacted in the sent waves",
+    "pairs_held_out": "(film, user) pairs held out in the sent waves",
+    "users_at_cap": "users", "users_opted_out": "users", "users_partly_capped": "users",
+    "absolute_uplift": "a share: the sent waves' conversion share of targets less that of "
+                       "controls (0.05 = 5 points), its estimate and 95% interval",
+    "measured_uplift.targets": "plan rows contacted in the sent waves and compared",
+    "measured_uplift.controls": "plan rows held out in the sent waves",
+    "budget_left": "contacts (target rows) of the film's budget left unplanned",
 }
 
 

@@ -1,8 +1,8 @@
 """Every number of a plan's summary has its entry in the summary's ``units``: found by walking
-real summaries (a first plan, and a second one of the same films beside it in a store, which
-says the pairs it left out), not by listing the fields. A film's eligible users and value,
-the selected rows, the optimality and naive figures, the parameters and the timings had
-none."""
+real summaries (a first plan, a second one of the same films beside it in a store, which
+says the pairs it left out, and a next wave of the first, one film left out), not by listing
+the fields. A film's eligible users and value, the selected rows, the optimality and naive
+figures, the parameters, the timings and a next wave's counts had none."""
 
 from __future__ import annotations
 
@@ -58,8 +58,15 @@ def test_every_number_of_a_plan_summary_has_a_unit(capsys: pytest.CaptureFixture
                              tmp_path / f"{name}.csv", "--store", store, "--json")
         assert code == 0, err
         summaries.append(json.loads(out)["summary"])
+    code, out, err = run(capsys, "plan", folder, "--after", summaries[0]["plan_id"],
+                         "--sent-waves", 1, "--out", tmp_path / "c.csv", "--store", store,
+                         "--leave-out", str(model.films.ids[2]), "--json")
+    assert code == 0, err
+    summaries.append(json.loads(out)["summary"])  # a next wave, a film left out
     paths = {".".join(p) for s in summaries for p in numbers(s)}
     assert {"films.eligible_users", "optimality.gap", "parameters.waves", "totals.films",
-            "held_out_elsewhere.pairs", "solve_seconds", "films.waves.wave"} <= paths
+            "held_out_elsewhere.pairs", "solve_seconds", "films.waves.wave",
+            "excluded.users_at_cap", "films.measured_uplift.absolute_uplift.low",
+            "left_out.budget_left", "events_seq"} <= paths
     for summary in summaries:
         assert unitless(summary) == set()
