@@ -17,23 +17,18 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from recommender.io.text import utc_time
+
 MIN_EVENT_TIMESTAMP = 631_152_000  # 1990-01-01 00:00:00 UTC
 FUTURE_SLACK = 86_400  # seconds past the receiving clock an event may be dated (clock skew)
-
-
-def utc(ts: int) -> str:
-    """``ts`` (unix seconds) as a UTC time, ``2024-03-01 12:00:00 UTC`` (``"no date"`` past
-    what the platform's clock functions take)."""
-    try:
-        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(ts)))
-    except (OverflowError, OSError, ValueError):
-        return "no date"
+NO_DATE = "no date"  # a time past what the platform's clock functions take
 
 
 def too_early(ts: int, named: bool = True) -> str:
     """Why an event dated ``ts``, before ``MIN_EVENT_TIMESTAMP``, is refused (``named``:
     beginning with the timestamp, which a 422 of the service says after, as what it got)."""
-    return (f"{f'timestamp {ts} ({utc(ts)}) is' if named else f'dated {utc(ts)},'} before "
+    when = utc_time(ts, NO_DATE)
+    return (f"{f'timestamp {ts} ({when}) is' if named else f'dated {when},'} before "
             f"1990-01-01 (unix {MIN_EVENT_TIMESTAMP}): an event is a response to a campaign; "
             "expected when it happened, in unix seconds (a 0 is often a time left unset)")
 
@@ -49,6 +44,6 @@ def first_misdated(timestamps: Sequence[int] | NDArray[np.integer], now: float |
     i = int(bad[0])
     if ts[i] < MIN_EVENT_TIMESTAMP:
         return i, too_early(int(ts[i]))
-    return i, (f"timestamp {int(ts[i])} ({utc(int(ts[i]))}) is in the future (after "
-               f"{int(limit)} ({utc(int(limit))}), this clock plus one day); expected when the "
-               "event happened")
+    return i, (f"timestamp {int(ts[i])} ({utc_time(int(ts[i]), NO_DATE)}) is in the future "
+               f"(after {int(limit)} ({utc_time(int(limit), NO_DATE)}), this clock plus one "
+               "day); expected when the event happened")

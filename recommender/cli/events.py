@@ -281,7 +281,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         print_body(body)
         return 0
     from recommender.campaigns.report import UNITS
-    from recommender.cli.printing import utc_time
+    from recommender.io.text import utc_time
 
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
           f"= events for the film by the user within {args.window_days:g} days of the plan's "

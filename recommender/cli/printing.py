@@ -265,13 +265,6 @@ def film_named(model: Model, film_id: str) -> str:
     return f"{with_year(title, int(model.catalog.years[f]))} [film {film_id}]"
 
 
-def utc_time(unix: float) -> str:
-    """Unix seconds as a person reads them: ``2026-12-03 21:23:03 UTC``."""
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(unix, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
 def liked_text(likes: list[str] | dict[str, float], unknown: list[str],
                genres: list[str]) -> str:
     """A cold-start header's "a film like ...": the known films, each with its weight when

@@ -12,10 +12,10 @@ import numpy as np
 
 from recommender.evaluation.runs import evaluate
 from recommender.evaluation.scoring import ENGINE, MIN_VIEWERS, USER_K, headline
-from recommender.evaluation.splits import TEST_SHARE, utc_time
+from recommender.evaluation.splits import TEST_SHARE
 from recommender.evaluation.tuning import tune
 from recommender.io.atomic import atomic_file
-from recommender.io.text import table_text
+from recommender.io.text import table_text, utc_time
 from recommender.model.config import TrainConfig
 
 

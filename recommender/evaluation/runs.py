@@ -38,9 +38,10 @@ from recommender.evaluation.scoring import (
     ratios,
     score_split,
 )
-from recommender.evaluation.splits import Split, make_split, utc_time, validation_split
+from recommender.evaluation.splits import Split, make_split, validation_split
 from recommender.io.dataset import Interactions
 from recommender.io.progress import show_progress
+from recommender.io.text import utc_time
 from recommender.model import prior
 from recommender.model.config import TrainConfig
 from recommender.model.model import Model

@@ -16,7 +16,6 @@ already present in the history are dropped.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -163,10 +162,3 @@ def validation_split(split: Split, seed: int = 0) -> Split:
     return make_split(split.train, split.protocol, seed + 1)
 
 
-def utc_time(seconds: int) -> str:
-    """Unix seconds as a UTC time; as seconds where no date holds them (a log may hold
-    times before the year 1, which a fit accepts)."""
-    try:
-        return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC"
-    except (ValueError, OverflowError, OSError):
-        return f"{seconds:,} unix seconds"

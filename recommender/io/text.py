@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import time
 import unicodedata
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 # an id named in an error, clipped: defined beside the errors, which name ids too
@@ -71,3 +73,21 @@ def plural(n: int, noun: str, nouns: str | None = None, sep: str = "") -> str:
     """``n`` and the noun in its number: ``1 cinema``, ``2 cinemas``, ``0 cities`` (``nouns``:
     the plural when it is not ``noun + "s"``; ``sep=","``: thousands separated)."""
     return f"{n:{sep}} {noun if n == 1 else nouns or noun + 's'}"
+
+
+def utc_time(seconds: float, undated: str | None = None) -> str:
+    """Unix ``seconds`` as a UTC time, ``2024-03-01 12:00:00 UTC`` (the year unpadded: ``1``,
+    ``-4``, ``10000``). ``undated`` None: the dates Python's datetime holds (years 1 to 9999),
+    any other time said as seconds (``-62,135,596,801 unix seconds``: a log may hold times
+    before the year 1, which a fit accepts); a text: every date the platform's clock functions
+    hold (``10000-01-01 00:00:00 UTC``), whole seconds toward 0, any other time said as
+    ``undated`` (the event checks' ``"no date"``)."""
+    if undated is None:
+        try:
+            return f"{datetime.fromtimestamp(seconds, UTC):%Y-%m-%d %H:%M:%S} UTC"
+        except (ValueError, OverflowError, OSError):
+            return f"{seconds:,} unix seconds"
+    try:
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(int(seconds)))
+    except (OverflowError, OSError, ValueError):
+        return undated
