@@ -40,7 +40,7 @@ from recommender.cli.printing import (
     split_table,
 )
 from recommender.cli.summary import cmd_summary
-from recommender.io.text import plural
+from recommender.io.text import plural, shown_cell
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
@@ -107,7 +107,8 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"viewers: {_viewers_source(model)}")
     if body["not_in_model"]:
         print("not in the model (in the training catalog, no interaction in the log): " + ", ".join(
-            f"{f['film_id']} {with_year(f['title'], f['year'])}" for f in body["not_in_model"]))
+            shown_cell(f"{f['film_id']} {with_year(f['title'], f['year'])}")
+            for f in body["not_in_model"]))
     return 0
 
 
@@ -134,7 +135,8 @@ def cmd_film(args: argparse.Namespace) -> int:
         return 0
     # a year the title already carries ("Toy Story (1995)") is not said twice, and a film
     # without a title is not named by its id twice ("1 [film 1]"): the audience command's rule
-    print(f"{film_named(model, args.film_id)}: {', '.join(body['genres']) or 'no genre'}")
+    print(f"{film_named(model, args.film_id)}: "
+          f"{shown_cell(', '.join(body['genres'])) or 'no genre'}")
     print_table(["fact", "value", "unit / source"], [
         ["viewers", f"{body['viewers']:,}", _viewers_source(model)],
         ["viewer share", f"{body['viewer_share']:.4f}", "share of all users (0-1)"],
@@ -178,7 +180,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     _film_table(body["films"], ranked=True)
     if body["films"]:
         print(f"score: the cosine similarity of the film's taste vector to film "
-              f"{args.film_id}'s (-1 to 1, 1 = the same taste)")
+              f"{shown_cell(args.film_id)}'s (-1 to 1, 1 = the same taste)")
     return 0
 
 
@@ -277,7 +279,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
         print_body({**page.to_json(), "unknown_film_ids": unknown})
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
-    like = liked_text(likes, unknown, genres)
+    like = shown_cell(liked_text(likes, unknown, genres))
     print(f"Cold-start audience of a film like {like}; ranking {model.n_users:,} candidates; "
           f"{page.ring_text()}{page.shown_text(args.segment is not None)}")
     if len(page.user_idx):

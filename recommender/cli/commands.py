@@ -36,7 +36,7 @@ from recommender.io.columns import (
     USER_ID,
 )
 from recommender.io.progress import show_progress
-from recommender.io.text import plural
+from recommender.io.text import plural, shown_cell
 from recommender.query.limits import MAX_OFFSET
 
 if TYPE_CHECKING:  # the commands import what they need when they run
@@ -190,7 +190,8 @@ def cmd_audience(args: argparse.Namespace) -> int:
         return 0
     genres = str(model.catalog.genres[f]).replace("|", ", ")
     # "Audience for 1 [film 1]" on a log without titles named the id as a title
-    print(f"Audience for {film_named(model, args.film_id)}{f' - {genres}' if genres else ''}")
+    print(f"Audience for {film_named(model, args.film_id)}"
+          f"{f' - {shown_cell(genres)}' if genres else ''}")
     # an empty page (offset past the end) is what the HTTP route answers too (200, with
     # ``total``); the header says so instead of a backwards rank range
     filtered = args.segment is not None or bool(filters)
@@ -330,7 +331,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             _print_json(body)
             return 0
         n = len(body["films"])
-        print(f"Top {plural(n, 'film', sep=',')} for user {args.user}"
+        print(f"Top {plural(n, 'film', sep=',')} for user {shown_cell(args.user)}"
               + (f" (asked for {args.k:,}; no other film is left)" if n < args.k else "")
               + ("; watched films included" if not exclude_seen else "")
               + ("; a user known only from the store's events since training (their taste "

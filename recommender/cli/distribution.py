@@ -124,7 +124,7 @@ def _no_forecast(model: Any, horizon: dict[str, Any], then: str = "") -> None:
 
 def _print_demand(body: dict[str, Any], model: Any) -> None:
     from recommender.cli.printing import film_named
-    from recommender.io.text import plural
+    from recommender.io.text import plural, shown_cell
     from recommender.model import calibration
 
     what = film_named(model, body["film_id"]) if body["film_id"] else (
@@ -145,9 +145,9 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
     if body["film_id"] is None and calibration.measured(model.calibration):
         stand_in = body["cold_start"]["calibrated_as"]
         title = str(model.catalog.titles[model.films.to_index([stand_in])[0]])
-        print(f"probabilities: the calibration of film {stand_in}"
-              f"{f' ({title})' if title else ''}, the known film nearest the new one's taste "
-              "vector (calibrated_as)")
+        print(f"probabilities: the calibration of film {shown_cell(stand_in)}"
+              f"{f' ({shown_cell(title)})' if title else ''}, the known film nearest the new "
+              "one's taste vector (calibrated_as)")
     screens = body["screens"]
     head = ["place", "users", "viewers", "expected_new", "expected_total", "share",
             "index_vs_users", "index_vs_viewing"]

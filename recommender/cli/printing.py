@@ -255,14 +255,17 @@ def warn_unfitted_users(model: Model, users: NDArray[np.int64]) -> None:
 
 def film_named(model: Model, film_id: str) -> str:
     """A known film as a header names it: its title and year, then its id
-    (``Silent Carnival (2019) [film 7176983]``); the id alone when the catalog has no title."""
+    (``Silent Carnival (2019) [film 7176983]``); the id alone when the catalog has no title.
+    Escaped as a table's cell (``shown_cell``): a title's line break or direction override
+    broke the header line in two or reordered it, where the tables showed ``\\n``."""
+    from recommender.io.text import shown_cell
     from recommender.query.catalog import with_year
 
     f = model.film_index(film_id)
     title = str(model.catalog.titles[f] or "")
     if not title:
-        return f"film {film_id}"
-    return f"{with_year(title, int(model.catalog.years[f]))} [film {film_id}]"
+        return shown_cell(f"film {film_id}")
+    return shown_cell(f"{with_year(title, int(model.catalog.years[f]))} [film {film_id}]")
 
 
 def liked_text(likes: list[str] | dict[str, float], unknown: list[str],
