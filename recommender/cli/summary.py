@@ -79,9 +79,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
         print(f"conversion: none ({horizon['description']})")
     elif horizon.get("description"):
         base = body.get("base_conversion")
+        # a lift of '-' beside a conversion: that of a random candidate is 0, no ratio to it
+        undivided = any(t["conversion_lift"] is None and t["expected_conversion"] is not None
+                        for t in body["tiers"])
         print(f"conversion = the tier's mean {horizon.get('description', '').split(';')[0]}; "
               "lift = conversion / that of a random candidate"
-              + (f" ({base:.5f})" if isinstance(base, int | float) else ""))
+              + (f" ({base:.5f})" if isinstance(base, int | float) else "")
+              + ("; lift '-': a random candidate's conversion is 0, so a tier's has nothing to "
+                 "be compared with" if undivided else ""))
     if args.include_seen:
         print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
               "the chance that a user who has not watched it will")
