@@ -41,17 +41,23 @@ class SmallGroupsWarning(str):
     """A block's small-groups warning: its text (what ``--json`` and the HTTP report carry, as
     a plain string) with which groups it finds few as data, ``few``: (targets, controls), so
     that ``campaign report``'s text says blocks warned alike together without reading the
-    words back."""
+    words back; and ``sizes``: (measured targets, effective controls, strata) it was made of,
+    which that text says of each block (the counts it does not find few are not in the
+    words), None where not given."""
 
     few: tuple[bool, bool]
+    sizes: tuple[int, float, int] | None
 
-    def __new__(cls, text: str, few: tuple[bool, bool]) -> SmallGroupsWarning:
+    def __new__(cls, text: str, few: tuple[bool, bool],
+                sizes: tuple[int, float, int] | None = None) -> SmallGroupsWarning:
         said = super().__new__(cls, text)
         said.few = few
+        said.sizes = sizes
         return said
 
-    def __getnewargs__(self) -> tuple[str, tuple[bool, bool]]:  # type: ignore[override]
-        return str(self), self.few  # copied and pickled with its kind
+    def __getnewargs__(self  # type: ignore[override]
+                       ) -> tuple[str, tuple[bool, bool], tuple[int, float, int] | None]:
+        return str(self), self.few, self.sizes  # copied and pickled with its kind and sizes
 
 
 def small_groups_warning(targets: int, controls: float, strata: int, of: int = 0
@@ -71,7 +77,8 @@ def small_groups_warning(targets: int, controls: float, strata: int, of: int = 0
         return None
     return SmallGroupsWarning(f"{' and '.join(said)} ({'each ' if len(said) > 1 else ''}fewer "
                               f"than {FEW_IN_GROUP}): {APPROXIMATE}",
-                              (targets < FEW_IN_GROUP, controls < FEW_IN_GROUP))
+                              (targets < FEW_IN_GROUP, controls < FEW_IN_GROUP),
+                              (targets, controls, strata))
 
 
 def small_groups_kind(said: str) -> tuple[bool, bool]:

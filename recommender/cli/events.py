@@ -289,16 +289,16 @@ def cmd_campaign(args: argparse.Namespace) -> int:
           f"{body['events_read']:,} events read in that window")
     print(body["note"])
 
-    from recommender.cli.report_notes import Place, grouped_notes
+    from recommender.cli.report_notes import Place, block_name, grouped_notes
 
     blocks: list[tuple[Place, dict[str, Any]]] = [(("overall", None, None), body["overall"])]
     blocks += [(("wave", None, w["wave"]), w) for w in body["waves"]]
     for f in body["films"]:
         blocks.append((("film", f["film_id"], None), f))
         blocks += [(("film", f["film_id"], w["wave"]), w) for w in f["waves"]]
-    rows = [report_row("overall" if kind == "overall" else f"wave {wave}" if kind == "wave"
-                       else f"film {film}" if wave is None else f"  film {film} wave {wave}",
-                       b) for (kind, film, wave), b in blocks]
+    # a film's waves indented under it
+    rows = [report_row(f"{'  ' * (place[0] == 'film' and place[2] is not None)}"
+                       f"{block_name(place)}", b) for place, b in blocks]
     # rows, not users: a user may be a target (or a control) of several films of the plan
     # each count with its unit (the "converted" columns and the predicted ones had none)
     print_table(["group", f"targets ({UNITS['targets']})", "converted (rows)", "target rate",

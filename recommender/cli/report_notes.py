@@ -9,6 +9,7 @@ from recommender.campaigns.small_groups import (
     APPROXIMATE,
     FEW_IN_GROUP,
     LOPSIDED_WIDTH,
+    SmallGroupsWarning,
     small_groups_kind,
 )
 
@@ -60,7 +61,9 @@ def places_text(places: Sequence[Place], film_waves: dict[str, list[int]]) -> st
         named = ("every film" if every else
                  f"film{'s' if len(films) > 1 else ''} {', '.join(films)}")
         their = "its" if len(films) == 1 or every else "their"
-        if flagged is None:
+        if flagged is None and not block:  # the films' own blocks are not among them
+            parts.append(f"each wave of {named}")
+        elif flagged is None:
             parts.append(f"{named} and each of {'its' if every else their} waves")
         elif block and flagged:
             parts.append(f"{named} and {their} {_waves_word(flagged)}")
@@ -69,6 +72,39 @@ def places_text(places: Sequence[Place], film_waves: dict[str, list[int]]) -> st
         else:
             parts.append(f"{_waves_word(flagged)} of {named}")
     return "; ".join(parts)
+
+
+def block_name(place: Place) -> str:
+    """The block's name in the report's table: ``overall``, ``wave 2``, ``film A``, ``film A
+    wave 2``."""
+    kind, film, wave = place
+    return ("overall" if kind == "overall" else f"wave {wave}" if kind == "wave"
+            else f"film {film}" if wave is None else f"film {film} wave {wave}")
+
+
+def _sizes(said: str) -> str | None:
+    """``targets 8, controls 2.67``: the measured targets and the controls (effective over
+    the block's (film, wave) strata when more than one, as the warning says them) its warning
+    was made of; None for a warning that does not carry them (a plain string)."""
+    sizes = said.sizes if isinstance(said, SmallGroupsWarning) else None
+    if sizes is None:
+        return None
+    targets, controls, strata = sizes
+    return f"targets {targets:,}, controls {controls:.3g}" if strata > 1 else \
+        f"targets {targets:,}, controls {controls:g}"
+
+
+def sized_places(warned: Sequence[tuple[Place, str]], film_waves: dict[str, list[int]]) -> str:
+    """The blocks of ``warned`` (place, warning) with the sizes each warning was made of,
+    blocks of equal sizes named together: ``overall (targets 48, controls 6), waves 1-3
+    (targets 16, controls 2), every film (targets 24, controls 3)``; the blocks whose warning
+    carries no sizes named alone, as ``places_text`` does (the --json body has them)."""
+    groups: dict[str | None, list[Place]] = {}
+    for place, said in warned:
+        groups.setdefault(_sizes(said), []).append(place)
+    return ", ".join(places_text(places, film_waves).replace("; ", " and ")
+                     + (f" ({sizes})" if sizes else "") for sizes, places in groups.items()) \
+        if list(groups) != [None] else places_text([p for p, _ in warned], film_waves)
 
 
 def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
@@ -83,7 +119,7 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
             if wave is not None:
                 film_waves[film].append(wave)
     notes: list[Place] = []
-    few: dict[tuple[bool, bool], list[Place]] = {}
+    few: dict[tuple[bool, bool], list[tuple[Place, str]]] = {}
     lopsided: list[tuple[Place, str]] = []
     for place, b in blocks:
         if b.get("note"):
@@ -92,21 +128,21 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
             lopsided.append((place, b["split_warning"]))
         said = b.get("warning")
         if said:
-            few.setdefault(small_groups_kind(said), []).append(place)
+            few.setdefault(small_groups_kind(said), []).append((place, said))
     lines = []
     if notes:
         lines.append(f"note: in {places_text(notes, film_waves)}: some targets are in waves of "
                      "a film with no control group (its rounding gave that wave none); rates "
                      "and uplift compare the others with the controls of their own film and "
                      "wave (the target rate's counts say how many)")
-    for kind_of, places in few.items():
-        n = len(places)
+    for kind_of, warned in few.items():
+        n = len(warned)
         how = ("; " + "; ".join(w for w, on in zip(
             ("targets: those compared with controls of their film and wave",
              "controls: a block over several (film, wave) strata counts their effective size, "
              "--json's control_effective_size"), kind_of, strict=True) if on))
         lines.append(f"warning: {_FEW.get(kind_of, 'few in a group')} in "
-                     f"{n} block{'s' if n != 1 else ''} ({places_text(places, film_waves)}"
+                     f"{n} block{'s' if n != 1 else ''} ({sized_places(warned, film_waves)}"
                      f"{how}): {APPROXIMATE}")
     if lopsided:  # the first block's own figures (the overall's when it is one of them)
         n, (first, said) = len(lopsided), lopsided[0]

@@ -8,6 +8,7 @@ import dataclasses
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +28,18 @@ def _blocks(body: dict) -> list[tuple[str, dict]]:  # type: ignore[type-arg]
     for f in body["films"]:
         out.append((f"film {f['film_id']}", f))
         out += [(f"film {f['film_id']} wave {w['wave']}", w) for w in f["waves"]]
+    return out
+
+
+def _places(body: dict[str, Any]) -> list[tuple[str, tuple[str, str | None, int | None]]]:
+    """Every block's table name and its place, in _blocks's order."""
+    out: list[tuple[str, tuple[str, str | None, int | None]]] = [
+        ("overall", ("overall", None, None))]
+    out += [(f"wave {w['wave']}", ("wave", None, w["wave"])) for w in body["waves"]]
+    for f in body["films"]:
+        out.append((f"film {f['film_id']}", ("film", f["film_id"], None)))
+        out += [(f"film {f['film_id']} wave {w['wave']}", ("film", f["film_id"], w["wave"]))
+                for w in f["waves"]]
     return out
 
 
@@ -70,6 +83,25 @@ def test_each_kind_of_warning_is_one_line_naming_its_blocks(
     # no block's own line any more
     assert not any(line.startswith(f"{name}: ") for name, _ in blocks for line in
                    out.splitlines())
+    # each block's sizes in its kind's line, as --json has them (the measured targets and
+    # the controls, effective over strata where the block has several), blocks of equal
+    # sizes named together in the table's order (the line named the blocks alone)
+    places = {name: place for name, place in _places(body)}
+    for (targets, controls), names in warned.items():
+        line = next(x for x in lines if ("targets" in x.split(" in ")[0]) is targets
+                    and ("controls" in x.split(" in ")[0]) is controls)
+        alike: dict[str, list[tuple[str, str | None, int | None]]] = {}
+        for name, b in blocks:
+            if name in names:
+                c = b.get("control_effective_size")
+                shown = f"{b['controls']:g}" if c is None else f"{c:.3g}"
+                alike.setdefault(f"targets {b['measured_targets']:,}, controls {shown}",
+                                 []).append(places[name])
+        assert len(alike) < len(names)  # some blocks alike: said once
+        film_waves = {f["film_id"]: [w["wave"] for w in f["waves"]] for f in body["films"]}
+        sized = ", ".join(f"{places_text(ps, film_waves).replace('; ', ' and ')} ({sizes})"
+                          for sizes, ps in alike.items())
+        assert f" blocks ({sized}; " in line, (sized, line)
 
 
 def test_places_are_named_compactly() -> None:
@@ -87,6 +119,11 @@ def test_places_are_named_compactly() -> None:
     assert places_text([("film", "A", None), ("film", "B", None), ("film", "A", 1),
                         ("film", "B", 1), ("film", "C", 2)], film_waves) == \
         "films A, B and their wave 1; wave 2 of film C"
+    # every wave of a film without the film's own block: not "film A and each of its waves"
+    assert places_text([("film", "A", 1), ("film", "A", 2), ("film", "A", 3)], film_waves) == \
+        "each wave of film A"
+    assert places_text([("film", f, w) for f, ws in film_waves.items() for w in ws],
+                       film_waves) == "each wave of every film"
 
 
 def test_a_warning_carries_its_kind_as_data() -> None:
@@ -108,6 +145,7 @@ def test_a_warning_carries_its_kind_as_data() -> None:
                 assert said is not None
                 for again in (said, copy.deepcopy(said), pickle.loads(pickle.dumps(said))):
                     assert small_groups_kind(again) == few, (targets, controls, str(again))
+                    assert getattr(again, "sizes", None) == (targets, controls, strata)
                 assert json.dumps({"w": said}) == json.dumps({"w": str(said)})
 
 
