@@ -93,7 +93,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     body = search_body(model, args.query, args.limit, args.offset, args.genre)
     total, rows, genre = body["total"], body["films"], body["genre"]  # as the catalog writes it
     if args.json:
-        print_body(body)
+        print_body(body, model)
         return 0
     print(search_header(total, args.query, genre, len(rows), args.offset))
     if not total and args.query.strip() and not (model.catalog.titles != "").any():
@@ -131,7 +131,7 @@ def cmd_film(args: argparse.Namespace) -> int:
     body = {**raw, "viewer_segments": [{k: r[k] for k in shares}
                                        for r in raw["viewer_segments"]]}
     if args.json:
-        print_body(body)
+        print_body(body, model)
         return 0
     # a year the title already carries ("Toy Story (1995)") is not said twice, and a film
     # without a title is not named by its id twice ("1 [film 1]"): the audience command's rule
@@ -172,7 +172,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     film_argument(model, args.film_id)
     body = similar_films(model, args.film_id, args.k).similar_json(model, args.film_id)
     if args.json:
-        print_body(body)
+        print_body(body, model)
         return 0
     print(f"Films similar to {film_named(model, args.film_id)}")
     if body["note"]:
@@ -200,7 +200,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     with every_id_unknown(args.seeds, "user"):
         page, unknown = lookalikes(model, seeds, args.k, args.offset, tier=args.tier)
     if args.json:
-        print_body({**page.to_json(), "unknown_seed_ids": unknown})
+        print_body({**page.to_json(), "unknown_seed_ids": unknown}, model)
         return 0
     skipped = set(unknown)
     n_seeds = len({s for s in seeds if s not in skipped})
@@ -276,7 +276,7 @@ def cmd_cold_start(args: argparse.Namespace) -> int:
                                         args.offset, segment=args.segment, tier=args.tier)
     say_skipped(model, unknown)
     if args.json:
-        print_body({**page.to_json(), "unknown_film_ids": unknown})
+        print_body({**page.to_json(), "unknown_film_ids": unknown}, model)
         return 0
     genres = list(dict.fromkeys(resolve_genres(model, args.genre or [])))  # as the catalog's
     like = shown_cell(liked_text(likes, unknown, genres))
@@ -297,7 +297,7 @@ def cmd_attributes(args: argparse.Namespace) -> int:
     model = answer_model(args)
     body = user_attributes(model)  # with the store's new users, as served
     if args.json:
-        print_body(body)
+        print_body(body, model)
         return 0
     if not body["attributes"]:  # and no table: its header alone read as a table cut short
         print(no_attributes_text(model.meta))
@@ -332,7 +332,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
     model = answer_model(args)
     rows = segments_table(model)  # sizes with the store's new users, as served
     if args.json:
-        print_body({"segments": rows})
+        print_body({"segments": rows}, model)
         return 0
     # a catalog without genres (FilmTrust, a ticket export) gives no segment a top genre: the
     # column was blank in every row, under a legend explaining genre lifts

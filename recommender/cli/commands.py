@@ -19,6 +19,7 @@ from recommender.cli.printing import (
     export_cut,
     export_source,
     film_named,
+    model_version_said,
     note,
     print_body,
     print_table,
@@ -69,9 +70,11 @@ _nonneg_int = _int_at_least(0)
 _offset = _int_at_least(0, MAX_OFFSET)  # the bound the HTTP service puts on offset
 
 
-def _print_json(body: Any) -> None:
-    """``body`` as a route rendering its dict with ``json.dumps`` sends it (else print_body)."""
+def _print_json(body: Any, model: Model | None = None) -> None:
+    """``body`` as a route rendering its dict with ``json.dumps`` sends it (else print_body);
+    ``model``: the model that answered, named on stderr after it (``model_version_said``)."""
     print(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+    model_version_said(model)
 
 
 # ---------------------------------------------------------------- commands
@@ -178,7 +181,7 @@ def cmd_audience(args: argparse.Namespace) -> int:
     cut_by = pseudonymous_cut(model, filters, with_ if given_with is not None else (),
                               page.user_idx)
     if args.json:
-        _print_json(page.to_json())
+        _print_json(page.to_json(), model)
         return 0
     if getattr(args, "csv", False):  # the HTTP audience.csv download, byte for byte
         if page.note:  # the CSV has no place for it, nor for the model (HTTP: a header)
@@ -328,7 +331,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         films = recommend_user(model, args.user, k=args.k, exclude_seen=exclude_seen)
         body = films.to_json(model)
         if args.json:
-            _print_json(body)
+            _print_json(body, model)
             return 0
         n = len(body["films"])
         print(f"Top {plural(n, 'film', sep=',')} for user {shown_cell(args.user)}"
@@ -378,7 +381,7 @@ def _recommend_watched(args: argparse.Namespace) -> int:
     body = films.watched_json(model, unknown)
     rows = body["films"]
     if args.json:  # POST /recommendations's response model: pydantic's 0.000015, not 1.5e-05
-        print_body(body)
+        print_body(body, model)
         return 0
     distinct = set(watched)
     if unknown:

@@ -106,7 +106,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
         print(f"warning: {body['note']}", file=sys.stderr)
     _no_forecast(model, body["horizon"])
     if args.json:
-        _print_json(body)
+        _print_json(body, model)
         return 0
     _print_demand(body, model)
     return 0
@@ -222,7 +222,7 @@ def _slate(args: argparse.Namespace) -> int:
     if args.out:
         _write_allocation(args.out, body, model, args.slate, cinemas.source)
     if args.json:
-        _print_json(body)
+        _print_json(body, model)
         if args.out:  # stdout is the body: the file, like plan --json's, is said on stderr
             print(f"allocation written to {args.out} {export_source(model)}", file=sys.stderr)
         return 0

@@ -26,7 +26,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     info = {**model_info(model := answer_model(args)), "path": model_folder_path(args.model)}
     body = {"model": info, "tuning": tuning_summary(model.meta)}
     if args.json:
-        print_body(body)
+        print_body(body, model)
         return 0
     params = info["params"]
     family = "ease" if params.get("family") == "ease" else str(info["model"])

@@ -27,13 +27,26 @@ MIN_CELL_SOURCE = f"(the minimum cell size: ${MIN_CELL_ENV}, default {DEFAULT_MI
 SEGMENT_SHARE = ("segment", "label", "count", "share", "base_share", "lift", "size")
 
 
-def print_body(body: Any) -> None:
+def print_body(body: Any, model: Model | None = None) -> None:
     """``body`` as a route with a response model sends it: FastAPI writes those through
     pydantic's JSON serializer, whose floats differ from ``json.dumps``'s in their exponents
-    (``5e-6``, ``0.00001``, not ``5e-06``, ``1e-05``); compact, UTF-8 text."""
+    (``5e-6``, ``0.00001``, not ``5e-06``, ``1e-05``); compact, UTF-8 text. ``model``: the
+    model that answered, named on stderr after it (``model_version_said``)."""
     import pydantic_core
 
     sys.stdout.write(pydantic_core.to_json(body).decode() + "\n")
+    model_version_said(model)
+
+
+def model_version_said(model: Model | None) -> None:
+    """``note: answer from model <version> as trained`` (or ``with the campaign store's N
+    events since training (through sequence S)``) on stderr, after a ``--json`` body a model
+    answered (nothing for ``None``), as ``audience --csv`` says its source: the HTTP answer
+    names them in its ``X-Model-Version`` and ``X-Events-Seq`` headers, not in the body, which
+    stdout holds byte for byte, so a script keeping the body could not tell which model gave
+    it (README "Command line")."""
+    if model is not None:
+        note(f"answer {export_source(model)}")
 
 
 @contextmanager

@@ -45,7 +45,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
                                           exclude_seen=not args.include_seen,
                                           tier=args.tier, min_cell=min_cell_from_env()))
     if args.json:
-        print_body(body)
+        print_body(body, model)
         return 0
     print(f"Audience summary for {film_named(model, args.film_id)}: "
           f"{plural(body['viewers'], 'viewer', sep=',')}, "

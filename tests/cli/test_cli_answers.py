@@ -423,3 +423,43 @@ def test_counts_of_one_are_said_in_the_singular(model_dir: Path, tmp_path: Path,
     events.write_text(f"user_id,film_id,timestamp\n{ODD_USER_ID},{ODD_FILM_ID},1700000000\n")
     code, out, _ = run(capsys, "events", "import", "--store", tmp_path / "s.db", events)
     assert code == 0 and out.startswith(f"read 1 event from {events}:")
+
+
+def test_json_answers_name_their_model_as_the_header_does(
+        client: TestClient, model_dir: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The HTTP answer names the model that gave it in its X-Model-Version header, outside
+    the body; ``--json`` prints the body alone, byte for byte, so a script keeping it could
+    not tell which model answered: the last line of stderr names it, as the header does (and
+    the events folded in, as X-Events-Seq: ``--store``'s wording is ``audience --csv``'s)."""
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text("u4\nu8\n", encoding="utf-8")
+    user = client.get("/films/00003/audience", params={"k": 1}).json()["users"][0]["user_id"]
+    for argv, http in (
+            (["audience", model_dir, "00003", "--k", 4],
+             client.get("/films/00003/audience", params={"k": 4})),
+            (["summary", model_dir, "00002"], client.get("/films/00002/audience/summary")),
+            (["film", model_dir, "00002"], client.get("/films/00002")),
+            (["similar", model_dir, "00004", "--k", 3],
+             client.get("/films/00004/similar", params={"k": 3})),
+            (["search", model_dir, "", "--limit", 2],
+             client.get("/films", params={"query": "", "limit": 2})),
+            (["segments", model_dir], client.get("/segments")),
+            (["attributes", model_dir], client.get("/users/attributes")),
+            (["recommend", model_dir, "--user", user, "--k", 3],
+             client.get(f"/users/{user}/recommendations", params={"k": 3})),
+            (["lookalike", model_dir, "--seeds", seeds, "--k", 3],
+             client.post("/audiences/lookalike", json={"seed_user_ids": ["u4", "u8"], "k": 3})),
+            (["cold-start", model_dir, "--genre", GENRES[1], "--k", 3],
+             client.post("/audiences/cold-start", json={"genres": [GENRES[1]], "k": 3}))):
+        assert http.status_code == 200, (argv, http.text)
+        code, out, err = run(capsys, *argv, "--json")
+        assert code == 0, err
+        assert out == http.content.decode() + "\n", argv  # the body unchanged
+        version = http.headers["X-Model-Version"]
+        # as audience --csv says its source (no store: the model as trained)
+        assert version and err.splitlines()[-1] == \
+            f"note: answer from model {version} as trained", (argv, err)
+    # the text form says nothing more on stderr
+    code, _, err = run(capsys, "film", model_dir, "00002")
+    assert code == 0 and "from model" not in err
