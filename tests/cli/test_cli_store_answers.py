@@ -62,6 +62,7 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
             ("/users/attributes", ["attributes"]),
         ]
         bodies = {path: client.get(path).text for path, _ in asks}
+        heads = {path: client.get(path).headers for path, _ in asks}
         # a user the model knows only from the store's events is said to be one (the Studio
         # could not tell them from a user of the training data)
         assert json.loads(bodies["/users/newcomer-1/recommendations?k=5"])["known_from"] == \
@@ -72,8 +73,15 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
     bare = cli(capsys, "audience", str(model_dir), "00003", "--k", "8", "--json")
     assert bare.strip() != bodies["/films/00003/audience?k=8"]  # the events change it
     for path, argv in asks:
-        out = cli(capsys, argv[0], str(model_dir), *argv[1:], "--json", "--store", store)
-        assert out.strip() == bodies[path], path
+        code = main([argv[0], str(model_dir), *argv[1:], "--json", "--store", store])
+        out, err = capsys.readouterr()
+        assert code == 0 and out.strip() == bodies[path], path
+        # stderr names what the headers do: the model, the events folded in
+        n = len(events)
+        assert err.splitlines()[-1] == (
+            f"note: answer from model {heads[path]['X-Model-Version']} with the campaign "
+            f"store's {n} events since training (through sequence "
+            f"{heads[path]['X-Events-Seq']})"), (path, err)
     # what the store holds and what answers fold in (GET /events/status had no command)
     assert cli(capsys, "events", "status", "--model", str(model_dir), "--store", store,
                "--json").strip() == status
