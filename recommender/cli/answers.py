@@ -210,7 +210,7 @@ def cmd_lookalike(args: argparse.Namespace) -> int:
     if unknown:  # on stderr, as cold-start's skipped films; the first 10, as --watched's
         more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
         print(f"skipped {len(unknown):,} unknown seed id{'s' * (len(unknown) != 1)}: "
-              f"{', '.join(unknown[:10])}{more}", file=sys.stderr)
+              f"{shown_cell(', '.join(unknown[:10]))}{more}", file=sys.stderr)
     if len(page.user_idx):
         _page_table(model, page, LOOKALIKE_SCORE)
     elif page.note:  # an empty page's ranking is still in no meaningful order

@@ -17,14 +17,15 @@ def film_argument(model: Model, film_id: str) -> int:
     the film answered for: ``audience MODEL 300`` on MovieLens is Quiz Show, whose id is 300,
     not 300 (2007), and a ``--json`` or ``--csv`` answer shows no title to tell."""
     from recommender.cli.printing import film_named
+    from recommender.io.text import shown_cell
     from recommender.query.hints import also_titled, known_film
 
     f = known_film(model, film_id)
     others = also_titled(model, film_id)
     if others:
         print(f"note: {film_id!r} is the id of {film_named(model, film_id)}, the film this "
-              f"answers for; {film_id!r} is also the title of {', '.join(others)} (give its "
-              "id for that one)", file=sys.stderr)
+              f"answers for; {film_id!r} is also the title of {shown_cell(', '.join(others))} "
+              "(give its id for that one)", file=sys.stderr)
     return f
 
 

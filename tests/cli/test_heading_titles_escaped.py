@@ -73,3 +73,12 @@ def test_recommend_escapes_the_user_in_its_heading(
     assert code == 0, err
     assert out.splitlines()[0].startswith("Top 2 films for user user\\u202e-1"), out
     assert "\u202e" not in out
+
+
+def test_lookalike_escapes_the_unknown_seed_ids_it_skips(
+        model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seeds = tmp_path / "seeds.txt"
+    seeds.write_text(f"{USER}\nuser-0007\nghost\u2028x\n", encoding="utf-8")
+    code, out, err = run(capsys, "lookalike", model_dir, "--seeds", seeds, "--k", 2)
+    assert code == 0, err
+    assert "skipped 1 unknown seed id: ghost\\u2028x" in err and "\u2028" not in err, err
