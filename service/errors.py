@@ -151,7 +151,19 @@ async def http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
         # FastAPI's answer to a body that is not even text: malformed JSON like any other
         return JSONResponse({"detail": _unparsed_body(exc.__cause__)}, status_code=422)
+    if exc.status_code == 405 and exc.headers and "Allow" in exc.headers:
+        exc.headers = {**exc.headers, "Allow": with_head(exc.headers["Allow"])}
     return await http_exception_handler(request, exc)
+
+
+def with_head(allow: str) -> str:
+    """A 405's ``Allow`` with HEAD beside GET: every GET route answers HEAD (``service.head``,
+    RFC 9110 9.3.2), and ``Allow`` lists what the resource takes (RFC 9110 10.2.1); the API's
+    405s said ``GET`` alone where the static files' said ``GET, HEAD``."""
+    methods = [m.strip() for m in allow.split(",") if m.strip()]
+    if "GET" in methods and "HEAD" not in methods:
+        methods.insert(methods.index("GET") + 1, "HEAD")
+    return ", ".join(methods)
 
 
 async def not_found(request: Request, exc: Exception) -> JSONResponse:
