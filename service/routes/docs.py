@@ -7,7 +7,8 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+
+from service.routes.studio import RevalidatedFiles
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 STATIC_URL = "/static"
@@ -36,5 +37,7 @@ async def redoc() -> HTMLResponse:
 
 def install(app: FastAPI) -> None:
     """Serve the packaged static files and the offline docs pages on ``app``."""
-    app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    # revalidated as the Studio's files are: their URLs carry no version, and without a
+    # Cache-Control a browser kept them by heuristic (a tenth of their age) past an upgrade
+    app.mount(STATIC_URL, RevalidatedFiles(directory=STATIC_DIR), name="static")
     app.include_router(router)
