@@ -28,6 +28,7 @@ from service.fastpath import FastPath
 from service.head import HeadAsGet
 from service.headers import SecurityHeaders
 from service.hosts import AllowedHosts, allowed
+from service.internal_errors import InternalErrors
 from service.limits import Limits
 from service.metrics import Metrics, MetricsMiddleware
 from service.raw_ids import RawFilmIds, RawPlanIds
@@ -119,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     schema_limits.install(app, settings, lambda: service.engine, read_keys=bool(read_keys),
                           write_keys=bool(read_keys or write_keys),
                           metrics_keys=bool(metrics_keys))
+    # a bug's 500 as JSON, inside the metrics (its version header) and the security headers
+    app.add_middleware(InternalErrors)
     app.add_middleware(MetricsMiddleware, metrics=metrics,
                        current_version=lambda: service.engine.version if service.engine else "",
                        private=bool(read_keys))
