@@ -23,6 +23,7 @@ from service.auth import (
     warn_short_admin_keys,
     write_ring,
 )
+from service.compression import CsvGzip
 from service.deps import reject_unknown_query
 from service.fastpath import FastPath
 from service.head import HeadAsGet
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     schema_limits.install(app, settings, lambda: service.engine, read_keys=bool(read_keys),
                           write_keys=bool(read_keys or write_keys),
                           metrics_keys=bool(metrics_keys))
+    # the CSV downloads gzip-compressed for a client that accepts it (still streamed)
+    app.add_middleware(CsvGzip)
     # a bug's 500 as JSON, inside the metrics (its version header) and the security headers
     app.add_middleware(InternalErrors)
     app.add_middleware(MetricsMiddleware, metrics=metrics,

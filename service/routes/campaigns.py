@@ -381,8 +381,11 @@ def plan_csv(plan_id: str, request: Request,
         [plan_id, "pseudonymized" if key is not None else ""], "plan")}
     if summary.get("model_version"):  # X-Model-Version names the served model, maybe a later one
         headers["X-Plan-Model-Version"] = str(summary["model_version"])
-    # a HEAD (service/head.py) sends no byte of it: no row is read from the store for it
-    chunks = iter(()) if request.scope.get(HEAD) else csv_chunks(tables, key)
+    # a HEAD (service/head.py) sends no byte of it: no row is read from the store for it.
+    # One empty part, so that it streams as the GET does and carries the GET's headers (the
+    # gzip of service/compression.py: Content-Encoding, Vary), which an answer sent whole
+    # and empty did not
+    chunks = iter((b"",)) if request.scope.get(HEAD) else csv_chunks(tables, key)
     return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=headers)
 
 
