@@ -18,6 +18,7 @@ from recommender.io.text import plural
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
+from recommender.query.forced_zeros import ForcedZeros
 from recommender.query.null_spaces import first_fixed, free_bases, null_space, scope_null
 from recommender.query.pages import Tiers, resolve_tier, tier_bounds
 from recommender.query.privacy import few, merged_cells
@@ -235,6 +236,7 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
     eye = np.eye(n_rings, dtype=bool)
     tied = None if published is None else null_space(
         null_space(published.astype(float)).T)
+    forced = ForcedZeros(table, member, eye if published is None else published)
 
     # the same hide masks and null spaces recur many times over (each trial cell, each
     # settle): each answer is kept by its inputs' bytes, so it is the same array as before
@@ -334,6 +336,8 @@ def _scope_suppression(table: NDArray[np.int64], scopes: list[tuple[int, ...]], 
                     rest = np.flatnonzero(free_of[:, j])
                     if len(rest) and not table[rest][:, m].sum():
                         hits[rest] |= m
+            if not (hits & ~zero).any():  # the lines read: a programme finds what they miss
+                hits = forced(hide, zero)  # (a 0 forced across values and rings at once)
             for v in np.flatnonzero((hits & ~zero).any(axis=1)).tolist():
                 zero[v] |= hits[v]
                 gram -= nulls[v] @ nulls[v].T

@@ -206,3 +206,49 @@ def test_an_empty_ring_is_read_as_zero_for_every_value() -> None:
     asks = [(r,) for r in range(table.shape[1])] + scopes
     asks += [tuple(sorted(set(range(table.shape[1])) - set(s))) for s in scopes]
     assert not _pinned(table, a, b, asks)
+
+
+def test_a_zero_forced_across_values_and_rings_is_read() -> None:
+    """Rings of 4, 58 and 4 users: value 1's core + extended (23) and extended + broad (19)
+    were shown, so its core is 4 more than its broad ring; the core holds 4 users, so value
+    1's core is the whole core and its broad ring 0 (value 0's core + value 1's broad ring
+    is 0: a 0 no one line forces). The attack gave value 1's 4 users in the core and value
+    0's 4 in the broad ring. Oracle: ``scipy.optimize.linprog``, counts non-negative."""
+
+    from recommender.query.portrait import scope_suppression
+
+    table = np.array([[0, 39, 4, 88], [4, 19, 0, 42]], np.int64)
+    scopes = list(SCOPES.values())
+    hide = scope_suppression(table, scopes, MIN_CELL, keep=(6, 3))
+    a, b = _published(table, scopes, hide)
+    every = tuple(range(table.shape[1]))
+    asks = [(r,) for r in every] + scopes
+    asks += [tuple(sorted(set(every) - set(s))) for s in scopes]
+    assert not _pinned(table, a, b, asks)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_forced_zeros_are_those_no_solution_makes_positive(seed: int) -> None:
+    """``forced_zeros`` against one linear programme per count (the most it can be, given
+    what is published, counts non-negative): forced exactly when that most is 0."""
+    from scipy.optimize import linprog
+
+    from recommender.query.forced_zeros import forced_zeros
+
+    rng = np.random.default_rng(seed)
+    scopes = list(SCOPES.values())
+    member = np.zeros((len(scopes), 4), bool)
+    for s, rings in enumerate(scopes):
+        member[s, list(rings)] = True
+    checked = 0
+    while checked < 40:
+        nv = int(rng.integers(2, 4))
+        table = np.where(rng.random((nv, 4)) < 0.4, 0, rng.integers(1, 30, (nv, 4)))
+        hide = rng.random((len(scopes), nv)) < 0.6
+        got = forced_zeros(table, member, hide, np.eye(4, dtype=bool))
+        a, b = _published(table, scopes, hide)
+        for i in range(table.size):
+            most = -linprog(-np.eye(table.size)[i], A_eq=a, b_eq=b, bounds=(0, None),
+                            method="highs").fun
+            assert got.ravel()[i] == (most < 0.5), (table.tolist(), i)
+        checked += 1
