@@ -24,6 +24,7 @@ from recommender.io.places import CITY
 from recommender.io.text import folded_name as folded_name  # where cli.checks finds it
 from recommender.io.text import listing, plural
 from recommender.model.model import Model
+from recommender.query.attribute_codes import attribute_codes
 from recommender.query.catalog import segment_labels
 from recommender.query.cities import city_labels
 from recommender.query.pages import resolve_tier
@@ -108,7 +109,7 @@ def resolve_filters(model: Model, filters: Filters | None) -> dict[str, list[str
         for value in values:
             if known is None:
                 # the values users have; "" marks a user without the attribute, not a value
-                known = np.unique(np.asarray(attrs[name], dtype=str)).tolist()
+                known = attribute_codes(model, name)[0].tolist()  # kept, not sorted again
                 blank = bool(known) and known[0] == ""  # sorted: "" first
                 known = known[blank:]
             what = "value {} for user attribute " + repr(name)

@@ -18,6 +18,7 @@ from recommender.io.text import plural
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
+from recommender.query.attribute_codes import attribute_codes
 from recommender.query.forced_zeros import ForcedZeros
 from recommender.query.null_spaces import first_fixed, free_bases, null_space, scope_null
 from recommender.query.pages import Tiers, resolve_tier, tier_bounds
@@ -113,14 +114,16 @@ def portrait_of(model: Model, rings: NDArray[np.int64], scopes: list[tuple[int, 
     suppressed = 0
     for name, values in sorted(model.user_table.attributes.items()):
         if name in PORTRAIT_ATTRIBUTES:
-            # one coding of the values gives the table, each ring's users and those in all
-            uniq, inverse = np.unique(np.asarray(values), return_inverse=True)
+            # one coding of the values (kept per user table: sorted per request, 2.1-2.6 s
+            # of CPU a summary at 2M users) gives the table, each ring's users and those in all
+            uniq, inverse = attribute_codes(model, name)
             rows = lift_table(values, pictured, coded=(uniq, inverse))
             pooled = rare_values(np.bincount(inverse, minlength=len(uniq)), min_cell)
             # pooled as one value (taken as shown where not hidden, as a real value is)
             code = np.where(pooled, len(uniq), np.arange(len(uniq)))[inverse]
-            table = np.zeros((len(uniq) + int(pooled.any()), n_rings), np.int64)
-            np.add.at(table, (code, joint), 1)
+            n_codes = len(uniq) + int(pooled.any())
+            table = np.bincount(code * n_rings + np.asarray(joint, np.int64),
+                                minlength=n_codes * n_rings).reshape(n_codes, n_rings)
             hidden = scope_suppression(table, all_scopes, min_cell, keep, guard,
                                        np.array(guard) if guard else None)[chosen]
             hidden = hidden[:len(uniq)] | pooled

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from recommender.io.dataset import UserTable
 from recommender.query import portrait, segment_cells
 from recommender.query.summary_rings import met_rings
 
@@ -74,7 +75,7 @@ def test_a_portrait_of_both_rankings_sorts_no_ring_pair(monkeypatch: pytest.Monk
     n = 4000
     _, out, into = rankings(n)
     gender = np.random.default_rng(7).choice(np.array(["F", "M", "X"]), n, p=[.5, .45, .05])
-    model = SimpleNamespace(user_table=SimpleNamespace(attributes={"gender": gender}))
+    model = SimpleNamespace(user_table=UserTable(np.arange(n).astype(str), {"gender": gender}))
     scopes = [(0,), (0, 1), (0, 1, 2), (1,), (1, 2), (2,), (0, 1, 2, 3)]
     sorted_ = users_sorted(monkeypatch, n)
     body, _ = portrait.portrait_of(model, out, scopes, 1, 10, into)

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from recommender.io.dataset import UserTable
 from recommender.query import portrait
 
 SCOPES = [(0,), (0, 1), (0, 1, 2), (1,), (1, 2), (2,), (0, 1, 2, 3)]  # audience_summary's
@@ -33,7 +34,8 @@ def test_both_versions_answer_with_one_solution(monkeypatch: pytest.MonkeyPatch)
             values += [value] * n
             out += [a] * n
             into += [b] * n
-    model = SimpleNamespace(user_table=SimpleNamespace(attributes={"gender": np.array(values)}))
+    model = SimpleNamespace(user_table=UserTable(np.arange(len(values)).astype(str),
+                                                 {"gender": np.array(values)}))
     rings = {True: np.array(out, np.int64), False: np.array(into, np.int64)}
     solved: list[np.ndarray] = []
     real = portrait.scope_suppression

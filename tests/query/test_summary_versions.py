@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from recommender.io.dataset import UserTable
 from recommender.query.portrait import portrait_of
 
 MIN_CELL = 10
@@ -44,8 +45,8 @@ def users(counts: dict[str, list[int]]) -> tuple[Any, np.ndarray, np.ndarray]:
             values += [value] * n
             out += [a] * n
             seen_in += [b] * n
-    model = SimpleNamespace(user_table=SimpleNamespace(
-        attributes={"occupation": np.array(values)}))
+    model = SimpleNamespace(user_table=UserTable(  # a table a kept value can be held by
+        np.arange(len(values)).astype(str), {"occupation": np.array(values)}))
     return model, np.array(out, np.int64), np.array(seen_in, np.int64)
 
 
