@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 import time
 import unicodedata
@@ -61,6 +62,24 @@ def folded_name(text: str) -> str:
     caseless match: ``Zürich`` typed composed, NFC, is ``ZÜRICH`` stored decomposed, NFD, which
     a users file saved on macOS may hold; ``casefold`` alone told them apart)."""
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", text).casefold())
+
+
+#: how many names or values a "did you mean" compares a word with at most (an error's cost)
+NEAR_LIMIT = 10_000
+
+
+def did_you_mean(given: str, known: Sequence[str]) -> str:
+    """`` (did you mean 'gender'?)`` for the one of ``known`` closest to ``given`` (ignoring
+    case, Unicode form and surrounding blanks; ``difflib``'s ratio at least 0.75), else "";
+    "" also past ``NEAR_LIMIT`` names, whose comparing would cost more than the error."""
+    if not known or len(known) > NEAR_LIMIT:
+        return ""
+    by_folded: dict[str, str] = {}
+    for name in known:
+        by_folded.setdefault(folded_name(name.strip()), name)
+    near = difflib.get_close_matches(folded_name(given.strip()), list(by_folded), n=1,
+                                     cutoff=0.75)
+    return f" (did you mean {by_folded[near[0]]!r}?)" if near else ""
 
 
 def listing(items: Sequence[str], most: int) -> str:

@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 from recommender.errors import InvalidParameterError
 from recommender.io.ids import unicode_form
 from recommender.io.places import CITY
+from recommender.io.text import did_you_mean, listing, plural
 from recommender.io.text import folded_name as folded_name  # where cli.checks finds it
-from recommender.io.text import listing, plural
 from recommender.model.model import Model
 from recommender.query.attribute_codes import attribute_codes
 from recommender.query.catalog import segment_labels
@@ -85,7 +85,7 @@ def _resolve(given: str, known: Sequence[str], what: str, options: str, more: st
         reason = (f"{named} is ambiguous: it matches "
                   f"{' and '.join(repr(v) for v in sorted(matches))} ignoring case{forms}")
     else:
-        reason = f"unknown {named}"
+        reason = f"unknown {named}{did_you_mean(given, known)}"
     raise InvalidParameterError(f"{reason}; {options}: {_listing(sorted(known))}{more}")
 
 

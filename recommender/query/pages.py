@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import InvalidParameterError
-from recommender.io.text import plural
+from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
 from recommender.query.render import percentile_values, score_values
@@ -227,7 +227,8 @@ def resolve_tier(tier: str, tiers: Tiers = DEFAULT_TIERS) -> str:
     if len(found) != 1:
         whole = ("; 'all' (the whole ranking) is no one ring: leave the tier out for every "
                  "candidate" if tier.strip().casefold() == "all" else "")
-        raise InvalidParameterError(f"unknown tier {tier!r}{whole}; the tiers are: "
+        near = "" if whole else did_you_mean(tier, names)
+        raise InvalidParameterError(f"unknown tier {tier!r}{near}{whole}; the tiers are: "
                                     f"{', '.join(names)}")
     return found[0]
 
