@@ -340,7 +340,7 @@ def cmd_segments(args: argparse.Namespace) -> int:
     print_table(["segment", "label", "size", "share"] + ["top_genres"] * genres
                  + ["representative_films"], [
         [s["segment"], s["label"], s["size"], f"{s['share']:.4f}"]
-        + [", ".join(f"{g['genre']} (lift {g['lift']:.2f})" for g in s["top_genres"])] * genres
+        + [", ".join(f"{g['genre']} (lift {g['lift']:.3f})" for g in s["top_genres"])] * genres
         + [", ".join(f["title"] or f["film_id"] for f in s["representative_films"][:3])]
         for s in rows])
     print("size: the segment's users; share: its share of all users (0-1); "
