@@ -275,7 +275,9 @@ class AudienceSummary(BaseModel):
                                                       "watching within horizon.days")
     horizon: dict[str, Any] | None = Field(
         default=None, description="what the conversions cover: days (the held-out slice's "
-        "span) and a description of how to stretch them to another horizon")
+        "span), what they were measured on (held_out_conversions, the held-out slice's "
+        "conversions of ranked candidates, over films_measured films) and a description of "
+        "how to stretch them to another horizon")
     tiers: list[TierSummary]
     segments: list[SummarySegmentShare] = Field(
         description="segment split of all tiers together (cells under min_cell left out)")

@@ -340,8 +340,16 @@ def uncalibrated(horizon: dict[str, Any]) -> bool:
 
 
 def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
-    """What a probability from ``p_at`` covers: the span of the held-out slice behind it, and
-    whether anything was measured (``calibrated``: False when every probability is 0)."""
+    """What a probability from ``p_at`` covers: the span of the held-out slice behind it,
+    whether anything was measured (``calibrated``: False when every probability is 0), and
+    what it was measured on: ``held_out_conversions`` (the held-out slice's conversions of
+    ranked candidates) over ``films_measured`` films (both None without a holdout)."""
+    # the measurement's size, which every probability comes from (its source, beside the
+    # days): said in the description only under FEW_HITS conversions, it had no field
+    source = ({"held_out_conversions": _total_hits(calibration),
+               "films_measured": int(calibration.get("films_evaluated") or 0)}
+              if calibration and "hits" in calibration else
+              {"held_out_conversions": None, "films_measured": None})
     if not measured(calibration):
         # a model without rank-bin counts held out nothing: it was not "a holdout measuring
         # no conversion" (said of every --holdout 0 model)
@@ -351,20 +359,23 @@ def horizon(calibration: dict[str, Any]) -> dict[str, Any]:
                "no calibration holdout was fitted: trained with --holdout 0, or the holdout "
                "left nothing to fit before it, as meta.json's refit says; retrain with "
                "--holdout > 0")
-        return {"days": None, "calibrated": False, "description": f"{NO_CALIBRATION}: every "
-                f"probability is 0 ({why})"}
+        return {"days": None, "calibrated": False, **source, "description": (
+            f"{NO_CALIBRATION}: every probability is 0 ({why})")}
     days = calibration.get("horizon_days")
     kind = "calibrated per film" if calibration.get("model") else "one curve for every film"
     hits = _total_hits(calibration)
     if hits < FEW_HITS:  # 3 conversions behind an 11-coefficient model read as a measurement
         kind += (f", measured on only {hits} held-out conversion{'s' if hits != 1 else ''}: "
                  "a rough figure")
+    elif source["films_measured"]:
+        kind += (f", measured on {hits:,} held-out conversions of "
+                 f"{source['films_measured']:,} films")
     if not days:
-        return {"days": None, "calibrated": True, "description": (
+        return {"days": None, "calibrated": True, **source, "description": (
             f"probability ({kind}) of watching within the held-out slice of the training "
             "interactions, a random share (the log has no timestamps, or all are equal), so "
             "it has no span in days")}
-    return {"days": days, "calibrated": True, "description": (
+    return {"days": days, "calibrated": True, **source, "description": (
         f"probability ({kind}) of watching within {days:g} days, the span of the held-out "
         "slice (the latest training interactions); for a horizon of D days use "
         "calibration.scale(p, calibration, D) = 1 - (1 - p) ** k(D), where k(D) is the "
