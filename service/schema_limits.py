@@ -190,7 +190,7 @@ def _numbers_below(n: int) -> str:
 
 
 def adjacent_tiers(names: Sequence[str]) -> str:
-    """A pattern of what ``portrait.portrait_scope`` accepts: ``all``, or tier names joined by
+    """A pattern of what ``portrait_scope.portrait_scope`` accepts: ``all``, or tier names joined by
     ``,`` or ``+`` (any case, blanks around them ignored, no empty part) that name adjacent
     tiers."""
     def around(token: str) -> str:

@@ -42,7 +42,8 @@ from recommender.query.pages import (
     tier_bounds,
     tier_of,
 )
-from recommender.query.portrait import portrait_of, portrait_scope
+from recommender.query.portrait import portrait_of
+from recommender.query.portrait_scope import portrait_scope
 from recommender.query.privacy import DEFAULT_MIN_CELL
 from recommender.query.render import percentiles
 from recommender.query.segment_cells import hidden_splits

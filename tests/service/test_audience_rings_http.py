@@ -24,7 +24,7 @@ from recommender.errors import InvalidParameterError
 from recommender.model import artifact
 from recommender.model.model import Model
 from recommender.query.audience import film_audience, lookalikes
-from recommender.query.portrait import portrait_scope
+from recommender.query.portrait_scope import portrait_scope
 from service.app import create_app
 from service.fastpath import plain_page
 from service.settings import Settings
