@@ -209,7 +209,8 @@ def strata_stats(n_t: NDArray[np.int64], x_t: NDArray[np.int64], n_c: NDArray[np
     out["measured_conversions"] = mx  # the target rate's numerator (measured_targets its base)
     if int(measured.sum()) > 1:
         out["control_effective_size"] = round(nc_eff, 3)
-    out.update(block_warnings(mt, nc_eff, int(measured.sum()), out["targets"]))
+    out.update(block_warnings(mt, nc_eff, int(measured.sum()), out["targets"],
+                              int(n_c[measured].sum())))
     d, lo, hi = newcombe(mx, mt, xc_eff, nc_eff)
     out["absolute_uplift"] = _interval(d, lo, hi)
     none_c, all_c = not x_c[measured].any(), bool((x_c[measured] == n_c[measured]).all())

@@ -98,33 +98,48 @@ def width_vs_even(targets: float, controls: float) -> float:
     return math.sqrt((1.0 / targets + 1.0 / controls) * (targets + controls) / 4.0)
 
 
-def lopsided_warning(targets: float, controls: float, effective: bool = False,
+def lopsided_warning(targets: float, controls: float, effective: float | None = None,
                      what: str = "uplift's 95% interval is") -> str | None:
-    """The warning of a split of ``targets`` against ``controls`` (``effective``: the controls'
-    effective size over strata) whose interval is ``LOPSIDED_WIDTH`` or more times as wide as
-    an even split's of the same users (``width_vs_even``); None otherwise, or when a group is
-    empty (other warnings say so)."""
-    if targets <= 0 or controls <= 0:
+    """The warning of a split of ``targets`` against ``controls`` rows whose interval is
+    ``LOPSIDED_WIDTH`` or more times as wide as an even split's (``width_vs_even``), reckoned
+    on ``effective`` (the controls' effective size over strata) where given; None otherwise,
+    or when a group is empty (other warnings say so). Its share held out is of the rows
+    themselves: an effective size is no count of rows (1,010 targets and 1,010 controls in
+    two strata, 1,000 against 10 and 10 against 1,000, weigh as an effective 10.2 controls)."""
+    size = controls if effective is None else effective
+    if targets <= 0 or size <= 0:
         return None
-    ratio = width_vs_even(targets, controls)
+    ratio = width_vs_even(targets, size)
     if ratio < LOPSIDED_WIDTH:
         return None
-    total = targets + controls
-    size = f"an effective {controls:,.3g}" if effective else f"{controls:,.0f}"
-    return (f"{targets:,.0f} targets against {size} controls ({100 * controls / total:.3g}% of "
-            f"the plan rows held out): the {what} about {ratio:.2g}x as wide as an even split "
-            f"of the same {total:,.0f} rows would give (as precise as an even split of "
-            f"{total / ratio ** 2:,.0f} rows); a holdout nearer 0.5 measures the uplift more "
-            "tightly")
+    rows, even = targets + controls, targets + size
+    said = (f"{targets:,.0f} target{'s' if targets != 1 else ''} against {controls:,.0f} "
+            f"control{'s' if controls != 1 else ''} ({100 * controls / rows:.3g}% of the "
+            f"{rows:,.0f} rows held out)")
+    if effective is not None:  # strata: the controls weigh as fewer, the targets spread unlike
+        said += (f", weighing as an effective {effective:,.3g} controls over their films and "
+                 "waves")
+    said += (f": the {what} about {ratio:.2g}x as wide as an even split of "
+             f"{'an effective ' if effective is not None else 'the same '}{even:,.0f} rows "
+             f"would give (as precise as an even split of {even / ratio ** 2:,.0f} rows); ")
+    if width_vs_even(targets, controls) >= LOPSIDED_WIDTH:
+        return said + "a holdout nearer 0.5 measures the uplift more tightly"
+    return said + ("each target is compared with its own film's and wave's controls, and these "
+                   "are not spread as the targets are: a holdout nearer 0.5 alone would not mend "
+                   "it")
 
 
-def block_warnings(targets: int, controls: float, strata: int, of: int = 0) -> dict[str, Any]:
+def block_warnings(targets: int, controls: float, strata: int, of: int = 0,
+                   rows: int | None = None) -> dict[str, Any]:
     """A report block's warnings, as its keys: ``warning`` (``small_groups_warning``: few
     targets as few controls, Newcombe's being symmetric in its groups) and ``split_warning``
     (``lopsided_warning``: 10 or more in both, but far from an even split), each only when
     said: a group of fewer than 10 is warned of already, and is most often one wave's rounding
-    (19 targets and 1 control at a holdout of 0.1), which a holdout nearer 0.5 would not mend."""
+    (19 targets and 1 control at a holdout of 0.1), which a holdout nearer 0.5 would not mend.
+    ``controls`` is the effective size over ``strata``, ``rows`` the control rows it weighs
+    (default: ``controls``)."""
     if said := small_groups_warning(targets, controls, strata, of):
         return {"warning": said}
-    lopsided = lopsided_warning(targets, controls, strata > 1)
+    lopsided = lopsided_warning(targets, controls if rows is None else rows,
+                                controls if strata > 1 else None)
     return {"split_warning": lopsided} if lopsided else {}

@@ -12,12 +12,13 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli as run
 from helpers import synthetic_model
 
-from recommender.campaigns.report import group_stats, newcombe
+from recommender.campaigns.report import group_stats, newcombe, strata_stats
 from recommender.campaigns.small_groups import LOPSIDED_WIDTH, lopsided_warning, width_vs_even
 from recommender.cli.report_notes import grouped_notes
 from recommender.model import artifact
@@ -96,8 +97,8 @@ def test_plan_and_report_say_it_on_the_cli(capsys: pytest.CaptureFixture[str], t
     body = json.loads(out)
     Report.model_validate(body)
     o = body["overall"]
-    assert o["split_warning"] == lopsided_warning(o["measured_targets"],
-                                                  o["control_effective_size"], True)
+    assert o["split_warning"] == lopsided_warning(o["measured_targets"], o["controls"],
+                                                  o["control_effective_size"])
     with TestClient(create_app(Settings(model_path=str(folder), store=store))) as client:
         http = client.get(f"/campaigns/{plans['0.95']}/report").json()
         shown = client.get(f"/campaigns/{plans['0.95']}").json()
@@ -109,3 +110,28 @@ def test_plan_and_report_say_it_on_the_cli(capsys: pytest.CaptureFixture[str], t
     assert code == 0, err
     assert any(line.startswith("warning: a split of targets and controls far from even in ")
                and "overall" in line for line in out.splitlines()), out
+
+
+def test_a_block_of_strata_says_its_share_held_out_of_its_rows_not_of_its_effective_size(
+        ) -> None:
+    """Two strata, 1,000 targets against 10 controls and 10 against 1,000: half the rows are
+    held out, but the controls weigh as an effective 10.2 for targets spread unlike them. The
+    warning said "an effective 10.2 controls (1% of the plan rows held out)", an even split
+    "of the same 1,020 rows" (the block has 2,020), and to hold out nearer 0.5 (it does)."""
+    n_t, n_c = np.array([1_000, 10]), np.array([10, 1_000])
+    block = strata_stats(n_t, n_t // 10, n_c, n_c // 10, 0.0, 0.0)
+    t, c, eff = block["measured_targets"], block["controls"], block["control_effective_size"]
+    assert (t, c) == (1_010, 1_010) and eff < 11
+    said = block["split_warning"]
+    share = 100 * c / (t + c)  # of the rows themselves
+    assert f"{t:,} targets against {c:,} controls ({share:.3g}% of the {t + c:,} rows held out)" \
+        in said, said
+    assert f"an effective {eff:,.3g} controls" in said
+    assert f"about {width_vs_even(t, eff):.2g}x as wide" in said
+    assert f"an even split of an effective {t + eff:,.0f} rows" in said
+    assert "holdout nearer 0.5" in said and "alone would not mend" in said
+    # the controls' own rows far from even too: the holdout's advice, as one stratum says it
+    lop = strata_stats(np.array([1_000, 500]), np.array([100, 50]), np.array([20, 10]),
+                       np.array([2, 1]), 0.0, 0.0)
+    assert lop["split_warning"].endswith("a holdout nearer 0.5 measures the uplift more tightly")
+    assert "(1.96% of the 1,530 rows held out)" in lop["split_warning"]
