@@ -31,7 +31,7 @@ from recommender.campaigns.allocation import allocate, naive_plan
 from recommender.campaigns.probabilities import slate_candidates
 from recommender.campaigns.pseudonymous import refuse_pseudonym_opt_outs
 from recommender.campaigns.slate import MAX_CAP, MAX_SEED, MAX_WAVES, SlateFilm, check_slate
-from recommender.campaigns.small_groups import lopsided_warning
+from recommender.campaigns.small_groups import LOPSIDED_WIDTH, lopsided_warning, width_vs_even
 from recommender.campaigns.waves import assign, rounding_phases, selection_sizes
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
@@ -305,9 +305,12 @@ def _summary(model: Model, slate: list[SlateFilm], films: NDArray[np.int64],
             "note": for_model(UNRANKED_PLAN, model)
             if model.nothing_fitted(model.film_factors[films[i]]) else None})
     naive_value = float(naive_w.sum())
-    # far from an even split of targets and controls (a holdout near 0 or 1): a wide interval
+    # far from an even split of targets and controls (a holdout near 0 or 1): a wide interval;
+    # the holdout's own share decides, not a small plan's rounding (14 targets and 1 control
+    # at the default 0.1 were told to hold out nearer 0.5)
     split = lopsided_warning(float(target.sum()), float(control.sum()),
-                             what="uplift's 95% interval will be")
+                             what="uplift's 95% interval will be") if 0 < holdout < 1 and \
+        width_vs_even(1 - holdout, holdout) >= LOPSIDED_WIDTH else None
     return {**({"split_warning": split} if split else {}),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_version": model.version,

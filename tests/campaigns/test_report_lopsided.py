@@ -18,7 +18,9 @@ from fastapi.testclient import TestClient
 from helpers import run_cli as run
 from helpers import synthetic_model
 
+from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.report import group_stats, newcombe, strata_stats
+from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.small_groups import LOPSIDED_WIDTH, lopsided_warning, width_vs_even
 from recommender.cli.report_notes import grouped_notes
 from recommender.model import artifact
@@ -135,3 +137,26 @@ def test_a_block_of_strata_says_its_share_held_out_of_its_rows_not_of_its_effect
                        np.array([2, 1]), 0.0, 0.0)
     assert lop["split_warning"].endswith("a holdout nearer 0.5 measures the uplift more tightly")
     assert "(1.96% of the 1,530 rows held out)" in lop["split_warning"]
+
+
+def test_a_small_plan_at_the_default_holdout_is_not_told_to_hold_out_nearer_half() -> None:
+    """A budget of 14 at the default holdout, 0.1, selects 14 targets and 1 control (its
+    rounding): the plan's summary warned of a lopsided split and to hold out nearer 0.5,
+    where the README says the default does not warn (the report says the small-groups
+    warning of such a block instead). The holdout's own share decides, the realized
+    counts say how wide."""
+    model = synthetic_model(n_users=400, n_films=8, seed=3)
+    film = str(model.films.ids[1])
+    told = {}
+    for holdout in (0.05, 0.1, 0.2, 0.9, 0.95):
+        for budget in (5, 14, 30):
+            summary = plan_slate(model, [SlateFilm(film, budget)], holdout=holdout,
+                                 progress=False).summary
+            t, c = summary["totals"]["contacts"], summary["totals"]["control"]
+            lopsided = width_vs_even(1 - holdout, holdout) >= LOPSIDED_WIDTH
+            want = lopsided_warning(t, c, what="uplift's 95% interval will be") if lopsided \
+                else None
+            assert summary.get("split_warning") == want, (holdout, budget, t, c)
+            told[holdout, budget] = (t, c, want is not None)
+    assert told[0.1, 14] == (14, 1, False)  # the case that warned
+    assert told[0.05, 14][2] and told[0.95, 5][2]
