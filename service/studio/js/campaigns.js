@@ -128,7 +128,7 @@ function reportView(report, later) {
     // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
     // which of its targets the uplift leaves out (a wave of a film without controls)
     { key: "no_estimate", label: "Note",
-      format: (v, row) => v || [row.note, row.warning, row.split_warning].filter(Boolean).join(" ") },
+      format: (v, row) => v || [row.note, row.warning, row.split_warning].filter(Boolean).map((x) => (x.endsWith(".") ? x : `${x}.`)).join(" ") },
   ];
   const method = report.method || {};
   return section("Report",
