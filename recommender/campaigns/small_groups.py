@@ -28,7 +28,7 @@ from typing import Any
 FEW_IN_GROUP = 10
 
 #: a split of targets and controls whose uplift interval is expected at least this many times as
-#: wide as an even split of the same users warns (the module docstring): 2, as precise as an
+#: wide as an even split of the same rows warns (the module docstring): 2, as precise as an
 #: even split of a quarter of them, at a control share outside 6.7%-93.3%
 LOPSIDED_WIDTH = 2.0
 
@@ -93,7 +93,7 @@ def small_groups_kind(said: str) -> tuple[bool, bool]:
 
 def width_vs_even(targets: float, controls: float) -> float:
     """How many times as wide the uplift's interval is expected to be with ``targets`` against
-    ``controls`` as with an even split of the same users: ``sqrt((1 / t + 1 / c) x (t + c) /
+    ``controls`` as with an even split of the same rows: ``sqrt((1 / t + 1 / c) x (t + c) /
     4)`` (equal rates in both groups; both counts above 0)."""
     return math.sqrt((1.0 / targets + 1.0 / controls) * (targets + controls) / 4.0)
 

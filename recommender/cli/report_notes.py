@@ -149,7 +149,7 @@ def grouped_notes(blocks: Sequence[tuple[Place, dict[str, Any]]]) -> list[str]:
         lines.append(f"warning: a split of targets and controls far from even in {n} block"
                      f"{'s' if n != 1 else ''} ({places_text([p for p, _ in lopsided], film_waves)}"
                      f"): {'their uplift intervals are' if n != 1 else 'its uplift interval is'}"
-                     f" {LOPSIDED_WIDTH:g}x or more as wide as an even split of the same users "
+                     f" {LOPSIDED_WIDTH:g}x or more as wide as an even split of the same rows "
                      "would give; "
                      + (f"{places_text([first], film_waves)}: " if n > 1 else "") + said)
     return lines
