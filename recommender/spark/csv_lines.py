@@ -29,6 +29,10 @@ class NoLineEndError(DataError):
     """A URI's file without a line end in its first ``HEAD_LIMIT`` bytes (``uri_line_sep``)."""
 
 
+class WideHeaderError(DataError):
+    """A CSV header past ``MAX_COLUMNS`` (``refuse_wide_header``): no other reader reads it."""
+
+
 def uri_line_sep(spark: SparkSession, path: str) -> str:
     """The first line end outside quotes of each file Spark reads at the URI ``path`` (read
     through Hadoop's file system and compression codecs, up to that line end), for Spark's
@@ -108,7 +112,7 @@ def refuse_wide_header(spark: SparkSession, path: str, read_as: str, sep: str) -
     n = int(row[0][0]) if row else 0
     if n > MAX_COLUMNS:
         named = "tab" if sep == "\t" else repr(sep)
-        raise DataError(path, f"its header has {n:,} fields split at each {named}, past the "
+        raise WideHeaderError(path, f"its header has {n:,} fields split at each {named}, past the "
                         f"{MAX_COLUMNS:,} columns Spark's CSV reader takes; a log has a few "
                         f"columns ({EXPECTED}): a header this wide likely means a wrong "
                         "delimiter or line end (a .csv file is read split at commas, a .tsv "

@@ -31,6 +31,7 @@ from recommender.spark.checks import (
 from recommender.spark.csv_lines import EXPECTED as _EXPECTED
 from recommender.spark.csv_lines import (
     NoLineEndError,
+    WideHeaderError,
     after_no_line_end,
     refuse_blank_lines,
     refuse_wide_header,
@@ -121,8 +122,8 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
             events, has_rating, has_ts = _read_events(
                 spark, data, line_sep=_line_sep(spark, data) if multiline else None)
         except DataError as first:  # named by line where the local reader can find it
-            if not csv or multiline:
-                raise with_line(first, local) from None
+            if not csv or multiline or isinstance(first, WideHeaderError):
+                raise with_line(first, local) from None  # no other reader reads that header
             try:
                 events, has_rating, has_ts = _read_events(spark, data,
                                                           line_sep=_line_sep(spark, data))

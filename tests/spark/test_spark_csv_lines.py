@@ -45,6 +45,29 @@ def test_a_header_past_sparks_columns_is_named_with_its_width(spark: Any, tmp_pa
     assert "delimiter" in e.value.reason and "malformed" not in e.value.reason
 
 
+def test_a_header_past_sparks_columns_is_refused_without_a_second_read(
+        spark: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line reader's failure at such a header was followed by the multi-line reader's
+    (which reads the same header) and a second count of its fields: two reads for one."""
+    from recommender.spark import reading
+
+    calls: list[str] = []
+    real = reading._read_csv
+
+    def counted(spark: Any, reader: Any, path: str) -> Any:
+        calls.append(path)
+        return real(spark, reader, path)
+
+    monkeypatch.setattr(reading, "_read_csv", counted)
+    width = 20_481
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(f"c{i}" for i in range(width)) + "\n" + ",1" * (width - 1) + "\n")
+    with pytest.raises(DataError) as e:
+        reading.read_source(spark, str(path), None, None)
+    assert f"header has {width:,} fields" in e.value.reason
+    assert calls == [str(path)]
+
+
 def test_a_uri_whose_first_line_is_past_a_mib_is_named_so(spark: Any, tmp_path: Path,
                                                           as_uri: None) -> None:
     from recommender.spark.reading import read_source
