@@ -33,11 +33,31 @@ class WideHeaderError(DataError):
     """A CSV header past ``MAX_COLUMNS`` (``refuse_wide_header``): no other reader reads it."""
 
 
+def quote_left_open(name: str, head: bytes, whole: bool) -> NoLineEndError | None:
+    """``NoLineEndError`` at line 1 of the file ``name`` when ``head`` (its first bytes, all
+    of it when ``whole``), which holds no line end outside quotes, holds a line break: a
+    quote of line 1 is left open over each (the last quote before the first break; the local
+    reader's words, "is a quote left open"); None when ``head`` holds no line break (its first
+    line is that long) or, ``whole``, its quotes all close (a header spanning lines)."""
+    breaks = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n")
+    if not breaks or (whole and head.count(b'"') % 2 == 0):
+        return None
+    first = min(i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0)
+    at = head.rfind(b'"', 0, first) + 1  # 1-based byte of the line
+    where = (f"to the end of the file, over its {breaks:,} line break{'s' * (breaks > 1)}"
+             if whole else f"over the {breaks:,} line breaks of its first {HEAD_LIMIT:,} "
+             "bytes (1 MiB)")
+    return NoLineEndError(shown(name), f"a quote left open (byte {at:,} of the line) runs "
+                          f"{where}: no record ends (is a quote left open, or is this not a "
+                          "delimited text file?)", line=1)
+
+
 def uri_line_sep(spark: SparkSession, path: str) -> str:
     """The first line end outside quotes of each file Spark reads at the URI ``path`` (read
     through Hadoop's file system and compression codecs, up to that line end), for Spark's
     multi-line reader; files that disagree are refused (``read_source`` then names the line
-    reader's error), a file without one in its first MiB too (``NoLineEndError``)."""
+    reader's error), a file without one in its first MiB too (``NoLineEndError``; told as a
+    quote left open on line 1 where a line break lies inside it, ``quote_left_open``)."""
     from recommender.io.line_ends import first_line_end, line_end_name
 
     sc = spark.sparkContext
@@ -60,11 +80,13 @@ def uri_line_sep(spark: SparkSession, path: str) -> str:
                 if (end := first_line_end(head)) is not None:
                     break
                 if len(head) >= HEAD_LIMIT:
-                    raise NoLineEndError(shown(name), "its first line is longer than "
-                                         f"{HEAD_LIMIT:,} bytes (1 MiB): no line end was "
-                                         "found there")
+                    raise quote_left_open(name, head, False) or NoLineEndError(
+                        shown(name), f"its first line is longer than {HEAD_LIMIT:,} bytes "
+                        "(1 MiB): no line end was found there")
             else:
-                end = first_line_end(head)
+                if (end := first_line_end(head)) is None and (
+                        open_quote := quote_left_open(name, head, True)):
+                    raise open_quote
         finally:
             source.close()  # and the file under it
         if end is None:
@@ -93,7 +115,7 @@ def after_no_line_end(error: NoLineEndError, first: DataError) -> DataError:
                      "and its multi-line reader (which a quoted field holding a line break "
                      "needs) takes the line end from the first line, read on the driver up "
                      f"to 1 MiB; expected CSV with a header, with columns {EXPECTED} (is it a "
-                     "CSV log? its line ends?), or convert it to Parquet")
+                     "CSV log? its line ends?), or convert it to Parquet", line=error.line)
 
 
 def refuse_wide_header(spark: SparkSession, path: str, read_as: str, sep: str) -> None:

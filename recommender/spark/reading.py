@@ -127,7 +127,7 @@ def read_source(spark: SparkSession, data: str, films: str | None, users: str | 
             try:
                 events, has_rating, has_ts = _read_events(spark, data,
                                                           line_sep=_line_sep(spark, data))
-            except NoLineEndError as e:  # a URI's first line past 1 MiB: the retry can't start
+            except NoLineEndError as e:  # a URI's first MiB without a record end: no retry
                 raise after_no_line_end(e, first) from None
             except Exception:
                 raise with_line(first, local) from None

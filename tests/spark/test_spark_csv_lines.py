@@ -1,8 +1,9 @@
 """The lines of a CSV log that Spark's readers took without a clear word: a header past
 Spark's 20,480 columns (a "malformed CSV record ... fields differ in number" error), a URI
 whose first line is past 1 MiB (the line reader's error, which the multi-line retry could
-not follow, was told as the file's problem: "1 row with empty film_id"), and a URI's lines of
-blanks alone (skipped by Spark without a word, where a local file's are refused by line).
+not follow, was told as the file's problem: "1 row with empty film_id"), or whose first line
+holds a quote left open (told as a first line past 1 MiB), and a URI's lines of blanks alone
+(skipped by Spark without a word, where a local file's are refused by line).
 
 A URI is a ``file:`` one here, read by the URI path (``reading.is_uri`` made to say so): the
 same Hadoop file system calls as hdfs:// or s3a://. Oracle: the header's width as written,
@@ -78,6 +79,28 @@ def test_a_uri_whose_first_line_is_past_a_mib_is_named_so(spark: Any, tmp_path: 
         read_source(spark, path.as_uri(), None, None)
     assert e.value.path.endswith("/long.csv")
     assert "first line is longer than 1,048,576 bytes" in e.value.reason
+
+
+@pytest.mark.parametrize("rows", [200_000, 20])  # past the MiB read for a line end; within
+def test_a_uris_quote_left_open_on_its_first_line_is_named_so(spark: Any, tmp_path: Path,
+                                                              as_uri: None, rows: int) -> None:
+    """Line 1's quote never closes, so no record ends: it was told as "its first line is
+    longer than 1 MiB" (a line of 22 bytes), or, in a smaller file, as the line reader's
+    error alone. The line reader fails here on the empty film_id of line 3."""
+    from recommender.spark.reading import read_source
+
+    first = 'user_id,film_id,"note'
+    text = first + "\nu1,f1,x\nu2,,x\n" + "u3,f3,c\n" * rows
+    path = tmp_path / "open.csv"
+    path.write_text(text)
+    with pytest.raises(DataError) as e:
+        read_source(spark, path.as_uri(), None, None)
+    assert e.value.path.endswith("/open.csv") and e.value.line == 1
+    at = first.index('"') + 1
+    assert f"quote left open (byte {at} of the line)" in e.value.reason
+    assert "longer than" not in e.value.reason
+    breaks = text.count("\n") if rows < 1000 else text.encode()[:1 << 20].count(b"\n")
+    assert f"{breaks:,} line breaks" in e.value.reason
 
 
 @pytest.mark.parametrize("text", [
