@@ -18,7 +18,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from recommender.errors import RecommenderError, Terminated
-from recommender.io.progress import show_progress
+from recommender.io.progress import show_progress, update_interval_s
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -86,7 +86,8 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None,
                 progress: bool | None = None) -> tuple[SparkSession, bool]:
     """The active SparkSession (under ``spark-submit`` or in a notebook), else a new one on
     ``master``. Returns ``(session, created)``; stop it only when ``created``. A new one draws
-    its stages on stderr as ``show_progress(progress)`` says (the caller's choice first).
+    its stages on stderr as ``show_progress(progress)`` says (the caller's choice first), at
+    ``update_interval_s``'s pace where it names one (not under ``spark-submit``).
 
     Under ``spark-submit`` the master and resources come from ``spark-submit``'s options.
     For a local master the driver binds to 127.0.0.1 and the Python workers use this
@@ -103,10 +104,12 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None,
         check_master(master)
         check_java()
     builder = SparkSession.builder.appName("recommender")
-    settings: dict[str, str] = {
-        "spark.sql.session.timeZone": "UTC",
-        "spark.ui.showConsoleProgress": "true" if show_progress(progress) else "false",
-    }
+    shown = show_progress(progress)
+    settings: dict[str, str] = {"spark.sql.session.timeZone": "UTC",
+                                "spark.ui.showConsoleProgress": "true" if shown else "false"}
+    # Spark's pace: 0.2 s, into a log too (spark-submit's --conf rules under it)
+    if shown and not under_submit and (every := update_interval_s()) is not None:
+        settings["spark.ui.consoleProgress.update.interval"] = f"{max(1, round(every * 1e3))}ms"
     if not under_submit:
         builder = builder.master(master)
         # quiet from the JVM's start: a task's failure (a malformed CSV row) printed its Java

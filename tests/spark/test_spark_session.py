@@ -201,3 +201,50 @@ def test_spark_draws_its_stages_as_the_caller_s_progress_says(tmp_path: Path, se
                           cwd=Path(__file__).resolve().parents[2])
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert proc.stdout.splitlines()[-1] == repr([drawn]), proc.stdout
+
+
+@pytest.mark.parametrize(("mininterval", "seconds"), [("30", 30.0), ("0.5", 0.5), (None, 10.0),
+                                                      ("soon", 10.0)])
+def test_sparks_stage_bar_into_a_log_keeps_tqdm_s_pace(
+        spark: Any, monkeypatch: pytest.MonkeyPatch, mininterval: str | None,
+        seconds: float) -> None:
+    """Under ``RECOMMENDER_PROGRESS=always`` into a log, Spark's stage bar redrew every 0.2 s
+    (its default), whatever ``TQDM_MININTERVAL`` thinned tqdm's bars to. Now its interval is
+    that setting, or tqdm's default ``maxinterval`` (10 s) into a log. Oracle: the settings a
+    new session is built with, read by Spark's own time parser."""
+    from pyspark.sql import SparkSession
+
+    from recommender.spark import session as module
+
+    built: list[dict[str, Any]] = []
+
+    def record(self: Any) -> Any:
+        built.append(dict(self._options))
+        raise RuntimeError("not started here")
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", record)
+    monkeypatch.setattr(module, "_start_jvm", lambda master, settings: None)
+    monkeypatch.setenv("RECOMMENDER_PROGRESS", "always")
+    if mininterval is None:
+        monkeypatch.delenv("TQDM_MININTERVAL", raising=False)
+    else:
+        monkeypatch.setenv("TQDM_MININTERVAL", mininterval)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with pytest.raises(module.SparkUnavailableError):
+        module.get_session("local[1]")
+    interval = built[0]["spark.ui.consoleProgress.update.interval"]
+    parse = spark.sparkContext._jvm.org.apache.spark.network.util.JavaUtils.timeStringAsMs
+    assert parse(interval) == seconds * 1000
+    assert built[0]["spark.ui.showConsoleProgress"] == "true"
+
+
+def test_sparks_stage_bar_on_a_terminal_keeps_its_pace(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal without ``TQDM_MININTERVAL``, and with progress hidden, Spark's own pace
+    stands (no interval is set)."""
+    from recommender.io.progress import update_interval_s
+
+    monkeypatch.delenv("TQDM_MININTERVAL", raising=False)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert update_interval_s() is None
