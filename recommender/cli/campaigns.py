@@ -307,11 +307,12 @@ def print_notes(summary: dict[str, Any]) -> None:
     """A plan summary's notes and warnings, on stderr: with the tables, or under ``--json``
     beside the body (they were lost there: a re-plan's warning, the opt-outs of other plans'
     pairs, a film of no effect, the solver's tolerance)."""
+    from recommender.io.text import shown_cell
     from recommender.model.calibration import uncalibrated
 
     for f in summary["films"]:
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
-            print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
+            print(f"warning: film {shown_cell(f['film_id'])}: {f['note']}", file=sys.stderr)
     held = summary.get("held_out_elsewhere") or {}
     if held.get("pairs") and held["left_out"]:  # the Spark planner's said it did not
         print(f"note: {held['pairs']:,} (film, user) pairs contacted or held out as controls "
@@ -326,12 +327,13 @@ def print_notes(summary: dict[str, Any]) -> None:
             then = ("left out (--leave-out-no-effect)" if f["film_id"] in left else
                     "its remaining budget is planned all the same (--leave-out-no-effect "
                     "leaves such films out)")
-            print(f"{'note' if f['film_id'] in left else 'warning'}: film {f['film_id']}: the "
-                  f"sent waves measured an uplift of {100 * u['estimate']:+.2f} points "
+            print(f"{'note' if f['film_id'] in left else 'warning'}: film "
+                  f"{shown_cell(f['film_id'])}: the sent waves measured an uplift of "
+                  f"{100 * u['estimate']:+.2f} points "
                   f"[{100 * u['low']:+.2f}, {100 * u['high']:+.2f}] (95%, conversion rate of "
                   f"targets less controls, so far): no effect; {then}", file=sys.stderr)
     for x in left.values():  # films left out of this wave on (a next wave's --leave-out)
-        print(f"note: film {x['film_id']} left out from this wave on "
+        print(f"note: film {shown_cell(x['film_id'])} left out from this wave on "
               f"({'asked' if x['why'] == 'asked' else 'no effect measured'}): "
               f"{x['budget_left']:,} contacts of its budget left unplanned", file=sys.stderr)
     if summary.get("split_warning"):  # a holdout near 0 or 1: the uplift's interval is wide

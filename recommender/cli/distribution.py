@@ -186,7 +186,7 @@ def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate_file import holding, read_slate
     from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
-    from recommender.io.text import listing, plural
+    from recommender.io.text import listing, plural, shown_cell
 
     films = read_slate(args.slate)
     cinemas = read_cinemas(args.screens_per_cinema) if args.screens_per_cinema else None
@@ -247,10 +247,11 @@ def _slate(args: argparse.Namespace) -> int:
              if hidden else ""))
     for f in body["films"]:
         if f["note"]:  # nothing fitted: its demand follows user counts
-            print(f"warning: film {f['film_id']}: {f['note']}", file=sys.stderr)
+            print(f"warning: film {shown_cell(f['film_id'])}: {f['note']}", file=sys.stderr)
     lost = body["cinemas_without_users"]
     if lost:
-        shown = ", ".join(lost[:10]) + (f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")
+        shown = shown_cell(", ".join(lost[:10])) + (
+            f" and {len(lost) - 10:,} more" if len(lost) > 10 else "")
         one = len(lost) == 1
         print(f"note: {plural(len(lost), 'cinema', sep=',')} of {cinemas.source} "
               f"{'is' if one else 'are'} named by no user ({'its' if one else 'their'} screens "
