@@ -90,8 +90,10 @@ def _sizes(said: str) -> str | None:
     if sizes is None:
         return None
     targets, controls, strata = sizes
-    return f"targets {targets:,}, controls {controls:.3g}" if strata > 1 else \
-        f"targets {targets:,}, controls {controls:g}"
+    # 3 significant digits for an effective size (2.67), whole controls past 100: few targets
+    # may face many controls (a holdout near 0.99), which .3g and g wrote 1.23e+03, 2.5e+06
+    shown = f"{controls:.3g}" if strata > 1 and controls < 100 else f"{controls:,.0f}"
+    return f"targets {targets:,}, controls {shown}"
 
 
 def sized_places(warned: Sequence[tuple[Place, str]], film_waves: dict[str, list[int]]) -> str:

@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from helpers import run_cli as run
 from helpers import synthetic_model
 
-from recommender.campaigns.small_groups import small_groups_kind
-from recommender.cli.report_notes import places_text
+from recommender.campaigns.small_groups import small_groups_kind, small_groups_warning
+from recommender.cli.report_notes import places_text, sized_places
 from recommender.model import artifact
 from service.app import create_app
 from service.settings import Settings
@@ -167,3 +167,19 @@ def test_grouped_by_the_recorded_kind_not_by_its_words() -> None:
         + APPROXIMATE,
         "warning: fewer than 10 targets in 2 blocks (film A and each of its waves; targets: "
         "those compared with controls of their film and wave): " + APPROXIMATE]
+
+
+@pytest.mark.parametrize(("targets", "controls", "strata"), [
+    (8, 1234.567, 3), (4, 2_500_000.0, 1), (8, 999.7, 2), (3, 99.96, 2), (9, 2.6667, 3),
+    (5, 40.0, 1)])
+def test_the_sizes_of_few_targets_against_many_controls_read_plainly(
+        targets: int, controls: float, strata: int) -> None:
+    """Few targets may face many controls (a holdout near 0.99): the grouped line said them
+    as ``controls 1.23e+03``, ``2.5e+06``. Oracle: the number read back (thousands separators
+    aside) is the controls to within the 3 significant digits (or the whole row) shown."""
+    said = small_groups_warning(targets, controls, strata, targets)
+    assert said is not None
+    line = sized_places([(("overall", None, None), said)], {})
+    head, shown = line.removesuffix(")").split(", controls ")
+    assert head == f"overall (targets {targets:,}" and "e" not in shown, line
+    assert abs(float(shown.replace(",", "")) - controls) <= max(0.5, controls * 5e-3), line
