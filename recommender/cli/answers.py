@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from recommender.cli.commands import (
     STORE_HELP,
-    _load_model,
     _offset,
     _positive_int,
     answer_model,
@@ -168,7 +167,7 @@ def cmd_similar(args: argparse.Namespace) -> int:
     from recommender.query.recommend import similar_films
 
     check_k(args.k, 0)
-    model = _load_model(args.model)
+    model = answer_model(args)  # the film vectors as trained; its note names the events too
     film_argument(model, args.film_id)
     body = similar_films(model, args.film_id, args.k).similar_json(model, args.film_id)
     if args.json:
@@ -392,6 +391,7 @@ def add_answer_commands(add: Add) -> None:
 
     s = add("similar", cmd_similar, "print the films most comparable to a film")
     s.add_argument("model")
+    s.add_argument("--store", help=STORE_HELP)
     s.add_argument("film_id")
     s.add_argument("--k", "-k", type=_positive_int, default=10)
     s.add_argument("--json", action="store_true", help=json_help)

@@ -51,6 +51,9 @@ def test_cli_answers_see_the_stores_events(model_dir: Path, tmp_path: Path,
             ("/films/00003/audience?k=8", ["audience", "00003", "--k", "8"]),
             ("/films/00003/audience/summary", ["summary", "00003"]),
             ("/films/00003", ["film", "00003"]),
+            # its body is the film vectors' as trained; the note names the events served, as
+            # X-Events-Seq does (it said 'as trained': similar had no --store)
+            ("/films/00004/similar?k=3", ["similar", "00004", "--k", "3"]),
             (f"/users/{users[0]}/recommendations?k=5", ["recommend", "--user", users[0],
                                                         "--k", "5"]),
             ("/films/00003/distribution?by=region", ["distribution", "00003"]),
