@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from recommender.io.text import plural
+from recommender.io.text import plural, shown_cell
 from recommender.query.privacy import DEFAULT_MIN_CELL, MIN_CELL_ENV
 
 if TYPE_CHECKING:
@@ -271,7 +271,6 @@ def film_named(model: Model, film_id: str) -> str:
     (``Silent Carnival (2019) [film 7176983]``); the id alone when the catalog has no title.
     Escaped as a table's cell (``shown_cell``): a title's line break or direction override
     broke the header line in two or reordered it, where the tables showed ``\\n``."""
-    from recommender.io.text import shown_cell
     from recommender.query.catalog import with_year
 
     f = model.film_index(film_id)
@@ -306,7 +305,7 @@ def search_header(total: int, query: str, genre: str | None, shown: int, offset:
     'the'; showing 191-193`` ('showing 3' hid that the page began at match 191), or past the
     last ``no films at matches 401+ (the search has 400)`` ('showing 0' said no why)."""
     found = f"{plural(total, 'film', sep=',')} {'matches' if total == 1 else 'match'} {query!r}"
-    found += f" in {genre}" if genre else ""
+    found += f" in {shown_cell(genre)}" if genre else ""  # the catalog's, as a cell shows it
     if shown:
         return f"{found}; showing {offset + 1:,}" + (f"-{offset + shown:,}" if shown > 1 else "")
     if total and offset >= total:

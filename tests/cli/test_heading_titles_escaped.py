@@ -82,3 +82,13 @@ def test_lookalike_escapes_the_unknown_seed_ids_it_skips(
     code, out, err = run(capsys, "lookalike", model_dir, "--seeds", seeds, "--k", 2)
     assert code == 0, err
     assert "skipped 1 unknown seed id: ghost\\u2028x" in err and "\u2028" not in err, err
+
+
+def test_search_escapes_the_genre_in_its_heading(
+        model_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``N films match '' in <genre>`` printed the catalog's genre raw (its U+2066 isolate
+    reordered the rest of the line), where the table's genres cell shows it escaped."""
+    code, out, err = run(capsys, "search", model_dir, "", "--genre", GENRE)
+    assert code == 0, err
+    assert out.splitlines()[0].startswith("1 film matches '' in Drama\\u2066x; showing 1"), out
+    assert "\u2066" not in out
