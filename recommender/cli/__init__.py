@@ -44,6 +44,7 @@ from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``
 from recommender.io.atomic import PLACED
 from recommender.io.progress import show_progress
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
+from recommender.model.min_cell import min_cell_from_env
 from recommender.query.limits import MAX_WORKERS
 
 EXIT_BAD_INPUT = 2
@@ -398,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         refuse_undecodable(args)  # text arguments (ids, a title, names) are UTF-8
         show_progress()  # RECOMMENDER_PROGRESS misspelt: said before any work
+        min_cell_from_env()  # so is RECOMMENDER_MIN_CELL (training read it after the fit)
         if getattr(args, "spark_master", None) is not None and \
                 getattr(args, "engine", None) != "spark":
             raise InvalidParameterError("--spark-master applies with --engine spark only")

@@ -246,15 +246,14 @@ def _seen_matrices(data: Interactions) -> tuple[sp.csr_matrix, sp.csr_matrix]:
 
 
 def _segments(uf: NDArray[np.float32], seen: sp.csr_matrix, catalog: Catalog,
-              config: TrainConfig) -> tuple[Segments, int]:
-    """The users' segments (``segments.kmeans``, described) and the minimum cell they hold.
+              config: TrainConfig, min_size: int) -> Segments:
+    """The users' segments (``segments.kmeans``, described), none of fewer than ``min_size``.
     Users cluster by taste: BPR's and LMF's bias columns (a constant 1, LMF's user bias) are
     left out, as lookalikes leave them (under EASE ``model`` is unused: every column is
     taste)."""
-    min_size = min_cell_from_env()  # no segment describes fewer users than an answer may
     taste = uf[:, :uf.shape[1] - bias_columns_of(config.fitted_model)]
     labels = segments.kmeans(taste, config.segments, seed=config.seed, min_size=min_size)
-    return Segments(labels, segments.describe(labels, seen, catalog)), min_size
+    return Segments(labels, segments.describe(labels, seen, catalog))
 
 
 # the final fit's account when the calibration holdout leaves the fit before it nothing
@@ -268,6 +267,9 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
     """Train a model on ``data``. ``progress`` defaults to whether stderr is a terminal."""
     config = (config or TrainConfig()).validate()
     show = show_progress(progress)
+    # no segment describes fewer users than an answer may: read (and a misconfigured value
+    # refused) before any fit, where it was read after the whole fit and search
+    min_size = min_cell_from_env()
     t0 = time.perf_counter()
     # --min-rating keeps low ratings out of the fit only: a film a user rated low is still a
     # film they watched (never in its audience), and watching is what conversion counts
@@ -346,7 +348,7 @@ def train(data: Interactions, config: TrainConfig | None = None, progress: bool 
             seen, seen_by_film = seen_f.result()
             # the segments while the calibration may still run beside (on many cores it ends
             # after the final fit): the same labels, BLAS still at one thread
-            seg, min_size = _segments(uf, seen, catalog, config)
+            seg = _segments(uf, seen, catalog, config, min_size)
             if calib_f is not None:
                 calib = calib_f.result()
                 calib["holdout"] = ("latest" if ts is not None else "random") + \

@@ -260,6 +260,7 @@ def _train_in_session(
             f"--engine spark does not read cg_steps ({config.cg_steps}): MLlib's ALS solves "
             "each least-squares step exactly (--cg-steps is the local engine's)")
     show = show_progress(progress)
+    min_cell_from_env()  # a misconfigured RECOMMENDER_MIN_CELL: said before the session
     with session_scope(spark, master, show) as session:
         return _train(session, source(session, show), config, show, master)
 

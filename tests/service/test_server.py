@@ -125,7 +125,8 @@ def test_serve_follows_a_link_swapped_to_another_model_folder(
 
 @pytest.mark.parametrize(("env", "said"), [
     ({"RECOMMENDER_ADMIN_KEY": "the secret"}, "RECOMMENDER_ADMIN_KEY: a key holds a character"),
-    ({"RECOMMENDER_MIN_CELL": "abc"}, "RECOMMENDER_MIN_CELL: Input should be a valid integer"),
+    # refused before any command (the CLI's rule, as RECOMMENDER_PROGRESS): not a key, so shown
+    ({"RECOMMENDER_MIN_CELL": "abc"}, "RECOMMENDER_MIN_CELL='abc' is not a whole number"),
     ({"RECOMMENDER_READ_KEYS": "crm:"}, "RECOMMENDER_READ_KEYS gives no key for 'crm'"),
 ])
 def test_serve_refuses_a_bad_setting_in_one_line(model_dir: Path, env: dict[str, str], said: str,
