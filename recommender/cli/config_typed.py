@@ -3,13 +3,46 @@
 from __future__ import annotations
 
 import argparse
+import difflib
+import json
 import sys
+from pathlib import Path
 from typing import Any
+
+from recommender.errors import DataError
 
 #: the options ``train``, ``evaluate`` and ``tune`` take both typed and in a ``--config``
 TYPED_OPTIONS = ("model", "family", "ease_lambda", "factors", "iterations", "regularization",
                  "alpha", "cg_steps", "weighting", "min_rating", "learning_rate", "seed",
                  "segments", "holdout", "popularity")
+
+
+def read_config(path: str) -> Any:
+    """The JSON a ``--config`` file holds (``DataError`` naming it where it holds none). A key
+    given twice in one object is refused, naming the key: Python's json kept the last copy
+    without a word (``{"factors": 8, ..., "factors": 64}`` trained 64), as the service's JSON
+    bodies refuse it."""
+    def no_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        twice = next((k for k in keys if keys.count(k) > 1), None)
+        if twice is not None:
+            raise DataError(path, f"the key {twice!r} is given {keys.count(twice)} times in one "
+                                  "object; give it once")
+        return dict(pairs)
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+        if not text.strip():  # "Expecting value: line 1 column 1 (char 0)" said no more
+            raise DataError(path, "the file is empty: expected a JSON object of training "
+                                  'options, such as {"factors": 64}')
+        return json.loads(text, object_pairs_hook=no_twice)
+    except (OSError, ValueError) as e:
+        raise DataError(path, f"expected a JSON object of training options ({e})") from None
+
+
+def did_you_mean(name: str, known: set[str]) -> str:
+    """`` (did you mean 'factors'?)`` for a misspelt option, else nothing."""
+    near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)
+    return f" (did you mean {near[0]!r}?)" if near else ""
 
 
 def lay_typed_over(args: argparse.Namespace, base: dict[str, Any]) -> set[str]:

@@ -29,17 +29,13 @@ UNREAD: dict[str, set[str]] = {"als": {"learning_rate"},
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
-    from recommender.cli.config_typed import lay_typed_over
+    from recommender.cli.config_typed import did_you_mean, lay_typed_over, read_config
     from recommender.errors import DataError, InvalidParameterError
     from recommender.model.config import TrainConfig
 
     base: dict[str, Any] = {}
     if getattr(args, "config", None):
-        try:
-            loaded = json.loads(Path(args.config).read_text(encoding="utf-8-sig"))
-        except (OSError, ValueError) as e:
-            raise DataError(args.config, f"expected a JSON object of training options ({e})"
-                            ) from None
+        loaded = read_config(args.config)  # a key given twice: refused, naming it
         found = loaded.get("params", loaded) if isinstance(loaded, dict) else None
         if not isinstance(found, dict):
             got = type(found if isinstance(loaded, dict) else loaded).__name__
@@ -51,7 +47,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         known = set(TrainConfig.__dataclass_fields__)
         unknown = sorted(set(base) - known)
         if unknown:  # a misspelt option would be ignored silently
-            raise DataError(args.config, f"unknown training option {unknown[0]!r}; the options "
+            raise DataError(args.config, f"unknown training option {unknown[0]!r}"
+                                         f"{did_you_mean(unknown[0], known)}; the options "
                                          f"are: {', '.join(sorted(known))}")
         try:
             if "tiers" in base:
