@@ -39,7 +39,8 @@ def cmd_info(args: argparse.Namespace) -> int:
              f"since training (through sequence {events['through_seq']:,}; "
              f"{plural(events['new_users'], 'new user', sep=',')})")
     print(f"{info['users']:,} users x {info['films']:,} films x {info['interactions']:,} "
-          f"interactions from {info['data_source']}{since}; {info['segments']} segments; user "
+          f"interactions from {info['data_source']}{since}; "
+          f"{segments_text(info['segments'], model.meta.get('segments'))}; user "
           f"attributes: {', '.join(info['user_attributes']) or 'none'}; calibrated tiers: "
           f"{'yes' if info['has_calibration'] else 'no'}")
     print(times_line(model.meta.get("data")))
@@ -54,6 +55,20 @@ def cmd_info(args: argparse.Namespace) -> int:
     print(f"tuning: {tuning.get('status', 'not recorded')}"
           + (f"; chosen {plain(tuning['chosen'])}" if "chosen" in tuning else ""))
     return 0
+
+
+def segments_text(found: int, recorded: Any) -> str:
+    """``9 segments``, with what training recorded where it found fewer than asked for
+    (meta.json's ``segments``): the count asked for and the minimum cell size in force then
+    (``RECOMMENDER_MIN_CELL``, which merged the smaller ones: "9 segments" beside "segments 10"
+    in the parameters said neither)."""
+    text = plural(found, "segment", sep=",")
+    if not isinstance(recorded, dict) or "asked" not in recorded:
+        return text
+    floor = recorded.get("min_size")
+    return text + f" ({recorded['asked']:,} asked" + (
+        f"; segments of fewer than {floor:,} users merged: the minimum cell size, "
+        "RECOMMENDER_MIN_CELL, at training)" if isinstance(floor, int) and floor > 1 else ")")
 
 
 def times_line(data: Any) -> str:
