@@ -331,8 +331,9 @@ def check_at_start(settings: Any) -> None:
     otherwise find wrong only at the first request that needs it, while ``/health`` said ok:
     an export log it cannot write (every audience 503), a pseudonym key too short (every
     ``pseudonymize=true`` 403), a cinema table it cannot read (every screens by cinema, city
-    or region 503), a store URL it cannot open (a traceback from uvicorn's start-up, exit 3).
-    Never the value: it may hold a key or a password."""
+    or region 503), a store URL it cannot open (a traceback from uvicorn's start-up, exit 3),
+    a models root that is no folder (every reload naming a model_path 409). Never the value
+    of a key or a URL: it may hold a key or a password."""
     from recommender.io.places import read_cinemas
     from recommender.query.pseudonym import check_key
 
@@ -355,6 +356,12 @@ def check_at_start(settings: Any) -> None:
         except OSError as e:
             raise refused("ACCESS_LOG", f"cannot write {settings.access_log} ({e.strerror}); "
                           "every export would be refused") from None
+    if settings.models_root and not Path(settings.models_root).expanduser().is_dir():
+        # every reload naming a model_path was a 409 "<models root>/X: no such model folder",
+        # kept on /health, with the root itself never said to be missing
+        raise refused("MODELS_ROOT", f"{settings.models_root} is not a folder (or cannot be "
+                      "read); every reload naming a model_path would be refused: give the "
+                      "folder that holds the model folders")
     if settings.pseudonym_key is not None:
         try:
             check_key(settings.pseudonym_key.get_secret_value().encode("utf-8"))
