@@ -35,7 +35,7 @@ from recommender.cli.commands import (
 )
 from recommender.cli.distribution import add_distribution_command
 from recommender.cli.events import add_event_commands
-from recommender.cli.help_texts import describe
+from recommender.cli.help_texts import EPILOGS, TOP, describe
 from recommender.cli.rollback import add_rollback_command
 from recommender.cli.store_failure import store_failure as _store_failure
 from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
@@ -161,14 +161,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
-        prog="recommender",
-        description="Film audience engine: who is the audience for this film?")
+    p = _Parser(prog="recommender", **TOP,
+                description="Film audience engine: who is the audience for this film?")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, fn: Callable[[argparse.Namespace], int], help_: str
             ) -> argparse.ArgumentParser:
-        sp = sub.add_parser(name, help=help_, description=help_)
+        sp = sub.add_parser(name, help=help_, description=help_, **EPILOGS.get(name, {}))
         sp.set_defaults(func=fn)
         return sp
 

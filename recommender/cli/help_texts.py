@@ -13,6 +13,9 @@ from __future__ import annotations
 import argparse
 from collections.abc import Mapping
 
+from recommender.cli.environment_help import EPILOGS as EPILOGS
+from recommender.cli.environment_help import TOP as TOP
+
 # the commands whose --k/--offset count users of a ranked list
 _USER_LISTS = ("audience", "lookalike", "cold-start")
 

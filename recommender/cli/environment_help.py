@@ -1,0 +1,104 @@
+"""The environment variables the commands and ``serve`` read, as their ``--help`` names them.
+
+``serve --help`` named its three options only, while every other setting of the server is a
+``RECOMMENDER_*`` variable (``service/settings.py``), and no ``--help`` named
+``RECOMMENDER_PROGRESS`` or ``RECOMMENDER_MIN_CELL``, which every command reads. The texts are
+written here, not rendered from ``service.settings`` (importing pydantic's settings took 2 s at
+every start): ``tests/cli/test_environment_help.py`` keeps the names and defaults equal to the
+settings'.
+"""
+
+from __future__ import annotations
+
+import argparse
+import textwrap
+from typing import Any
+
+from recommender.model.min_cell import DEFAULT_MIN_CELL
+
+#: (variable without ``RECOMMENDER_``, what it sets with its unit, its default as ``serve`` reads
+#: it: ``None`` for a setting unset by default, whose text says what unset means)
+SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
+    ("MODEL_PATH", "the model folder (serve's MODEL argument sets it)", None),
+    ("ADMIN_KEY", "the key of /admin/* (Authorization: Bearer KEY); unset: those answer 403",
+     None),
+    ("API_KEY", "the older name of ADMIN_KEY", None),
+    ("READ_KEYS", "comma-separated KEY or ID:KEY; set: every data endpoint needs one", None),
+    ("WRITE_KEYS", "comma-separated KEY or ID:KEY of the endpoints that write to the campaign "
+                   "store", None),
+    ("METRICS_KEYS", "comma-separated KEY or ID:KEY; set: /metrics needs one", None),
+    ("ALLOWED_HOSTS", "comma-separated Host names answered ('*' or blank: any; serve on a "
+                      "loopback address sets localhost, 127.0.0.1 and ::1)", ""),
+    ("MODELS_ROOT", "the folder a reload's model_path must be inside; unset: a reload names "
+                    "none", None),
+    ("ACCESS_LOG", "JSON-lines file recording every export; unset: none kept", None),
+    ("PSEUDONYM_KEY", "HMAC key of pseudonymised exports (at least 16 bytes)", None),
+    ("CINEMAS", "cinemas.csv capping screens; unset: the model folder's, else the training "
+                "data's", None),
+    ("STORE", "campaign store URL (sqlite:///..., postgresql://...) or SQLite file; unset: "
+              "MODEL.campaigns.db beside the model folder", None),
+    ("STORE_POOL_SIZE", "store connections kept open per worker", "5"),
+    ("STORE_POOL_OVERFLOW", "store connections a worker may open beyond them at a peak", "10"),
+    ("STORE_POOL_TIMEOUT", "seconds a request waits for a store connection (then 503)", "30"),
+    ("EVENTS_MAX_BATCH", "most events in one POST /events", "10000"),
+    ("EVENTS_POLL", "seconds between two looks at the store's new events (0: never)", "0.25"),
+    ("MAX_K", "largest k (page size, users or films)", "10000"),
+    ("MAX_SEARCH_LIMIT", "largest limit of GET /films (films)", "1000"),
+    ("MAX_SEED_USERS", "longest lookalike seed list (users)", "100000"),
+    ("CACHE_MB", "megabytes of cached audience rankings (and half as much again for "
+                 "rendered bodies)", "128"),
+    ("CACHE_DEPTH", "users kept per cached film ranking", "256"),
+    ("WARM_CACHE", "rank the most-watched films' audiences after a (re)load (true or false)",
+     "true"),
+    ("FAST_PATH", "answer plain audience pages and recommendation lists without FastAPI's "
+                  "routing, the same bytes (true or false)", "true"),
+    ("BLAS_THREADS", "BLAS threads per worker (0: the library's default)", "1"),
+    ("MIN_CELL", "minimum cell size (users): no segment, portrait cell or place of fewer is "
+                 "described", str(DEFAULT_MIN_CELL)),
+    ("MAX_BATCH", "most audience (or recommendation) requests scored in one matrix product",
+     "32"),
+    ("WATCH_INTERVAL", "seconds between two looks at the model folder for a new version (0: "
+                       "never)", "0.5"),
+    ("MAX_IN_FLIGHT", "scoring requests one worker runs at once, then 503 (0: no bound)",
+     "256"),
+    ("MAX_BODY_BYTES", "largest request body (bytes), then 413", "8388608"),
+    ("TIMEOUT_REQUEST_BODY", "seconds a request body may take to arrive, plus one per 16 KiB "
+                             "received, then 408", "30"),
+    ("TIMEOUT_REQUEST_HEAD", "seconds a client may take to send a request's head", "10"),
+    ("TIMEOUT_KEEP_ALIVE", "whole seconds an idle keep-alive connection stays open", "5"),
+    ("TIMEOUT_RESPONSE_STALL", "seconds a response may wait on a client that stopped reading "
+                               "it", "60"),
+)
+
+
+
+def _items(items: list[str]) -> str:
+    """Each item its own paragraph, wrapped to 79 columns, continued four spaces in."""
+    return "\n".join(textwrap.fill(item, 79, subsequent_indent="    ") for item in items)
+
+
+SERVE_EPILOG = _items([
+    "Every other setting is an environment variable, read at start: a value out of range, "
+    "or a RECOMMENDER_* name that nearly names one, stops serve with exit 2 naming the "
+    "variable (README: HTTP API, Security).", ""] + [
+    f"RECOMMENDER_{name}: {what}" + (f" (default {default or 'blank'})"
+                                     if default is not None else "")
+    for name, what, default in SERVE_SETTINGS] + [
+    "RECOMMENDER_PROGRESS: as for every command (recommender --help)"])
+
+#: the variables the commands themselves read (``recommender --help``)
+COMMAND_EPILOG = _items([
+    "environment:",
+    "RECOMMENDER_PROGRESS: auto (the default: progress on stderr when it is a terminal), "
+    "always or never",
+    "RECOMMENDER_MIN_CELL: the minimum cell size (users): no segment trained, summary cell "
+    f"or place shown holds fewer (default {DEFAULT_MIN_CELL})",
+    "RECOMMENDER_STORE, RECOMMENDER_CINEMAS, RECOMMENDER_PSEUDONYM_KEY: the campaign store, "
+    "the cinema table and the pseudonym key when none is given (each command's --help)",
+    "A value RECOMMENDER_PROGRESS or RECOMMENDER_MIN_CELL does not take stops any command "
+    "before its work, exit 2. `serve --help` lists the server's settings."])
+
+_RAW = argparse.RawDescriptionHelpFormatter  # the items above as they are laid out
+#: the parser's own keywords: the top level's, and each sub-command's that has an epilog
+TOP = {"epilog": COMMAND_EPILOG, "formatter_class": _RAW}
+EPILOGS: dict[str, dict[str, Any]] = {"serve": {"epilog": SERVE_EPILOG, "formatter_class": _RAW}}
