@@ -206,7 +206,6 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     # followed by the watcher and by a reload (resolved here, the workers kept the folder the
     # link named at the start, and a reload answered "reloaded" with the old model)
     path = model_folder_path(model_dir)  # "..": as the system reads it
-    load_engine(path)  # raises ArtifactError naming what is wrong
     folder = layout.holder(path)
     if folder is not None:  # said of the argument: the settings' check names the variable
         raise InvalidParameterError(
@@ -214,6 +213,12 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
             f"{folder} itself, so that every new version reaches the workers and the "
             "campaign store stays beside it")
     os.environ["RECOMMENDER_MODEL_PATH"] = path
+    from service.settings import from_environment
+
+    # a refused setting (misspelt, of the wrong type, out of range) is said before the model
+    # is loaded, which takes seconds for a large one: it was said after
+    from_environment()
+    load_engine(path)  # raises ArtifactError naming what is wrong
     own_hosts = is_loopback(host) and ENV not in os.environ
     if own_hosts:  # every worker reads it (service/hosts.py); not left to the caller's process
         os.environ[ENV] = LOOPBACK_HOSTS

@@ -1,0 +1,43 @@
+"""``serve`` refuses a setting it cannot take (misspelt, of the wrong type, out of range)
+before it loads the model, naming the variable: the model was loaded first (seconds for a
+large one), to be thrown away."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from service_fixtures import save_model
+
+from recommender.errors import InvalidParameterError
+
+
+@pytest.mark.parametrize("name, value, why", [
+    ("RECOMMENDER_MAXK", "50", "is not a setting (did you mean RECOMMENDER_MAX_K?)"),
+    ("RECOMMENDER_MAX_K", "ten", "RECOMMENDER_MAX_K: Input should be a valid integer"),
+    ("RECOMMENDER_CACHE_MB", "-1", "RECOMMENDER_CACHE_MB: Input should be greater than"),
+])
+def test_a_refused_setting_is_said_before_the_model_is_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+        why: str) -> None:
+    import uvicorn
+
+    import recommender.serving.engine as engine
+    from service import server
+
+    model = save_model(tmp_path / "model")
+    loads: list[str] = []
+    real = engine.load_engine
+    monkeypatch.setattr(engine, "load_engine", lambda path, *a, **k: loads.append(path)
+                        or real(path, *a, **k))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr(server, "check_address", lambda *a, **k: None)
+    monkeypatch.setenv("RECOMMENDER_MODEL_PATH", str(model))  # serve sets it: restored after
+    server.serve(str(model), port=0)
+    assert loads  # the oracle: a server that starts loads the model
+    loads.clear()
+    monkeypatch.setenv(name, value)
+    with pytest.raises(InvalidParameterError, match=r"^refused setting: ") as refused:
+        server.serve(str(model), port=0)
+    assert why in str(refused.value)
+    assert loads == []
