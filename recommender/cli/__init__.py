@@ -62,7 +62,7 @@ def add_training_options(s: argparse.ArgumentParser, seed: bool = True,
     """The options that set how a model is trained (``train``; ``evaluate`` trains the
     engine it scores with them, its own ``--seed`` seeding the split and the fit, and without
     ``--segments``: segments move no recall it reports)."""
-    s.add_argument("--config", help="JSON of training options (e.g. written by `tune`)")
+    s.add_argument("--config")  # its help: help_texts (what a typed option does to it)
     s.add_argument("--model", choices=["als", "bpr", "lmf"])
     s.add_argument("--family", choices=["als", "ease"],
                    help="model family: als (the --model factorisation) or ease (factorised "

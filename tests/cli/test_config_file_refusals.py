@@ -64,3 +64,18 @@ def test_an_empty_file_is_said_to_be_empty(tmp_path: Path, capsys: pytest.Captur
                                            text: str) -> None:
     code, err = train(tmp_path, text, capsys)
     assert code == 2 and "c.json: the file is empty: expected a JSON object" in err
+
+
+@pytest.mark.parametrize("command", ["train", "evaluate"])
+def test_the_help_of_config_states_which_wins(command: str) -> None:
+    """A value given both in --config and typed: the typed one wins (config_typed.py), which
+    the README said and --help did not."""
+    import argparse
+
+    from recommender.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    config = next(a for a in sub.choices[command]._actions if a.dest == "config")
+    assert config.help is not None
+    assert "typed on the command line replaces the file's value" in config.help
+    assert "meta.json" in config.help  # what else it reads
