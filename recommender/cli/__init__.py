@@ -34,6 +34,7 @@ from recommender.cli.commands import (
     cmd_serve,
 )
 from recommender.cli.distribution import add_distribution_command
+from recommender.cli.environment import check_environment
 from recommender.cli.events import add_event_commands
 from recommender.cli.help_texts import EPILOGS, TOP, describe
 from recommender.cli.rollback import add_rollback_command
@@ -42,9 +43,7 @@ from recommender.cli.training import cmd_evaluate, cmd_train, cmd_tune
 from recommender.errors import InvalidParameterError, RecommenderError
 from recommender.errors import Terminated as Terminated  # raised by SIGTERM (``_terminable``)
 from recommender.io.atomic import PLACED
-from recommender.io.progress import show_progress
 from recommender.model.config import FAMILY_TUNABLE, PRIOR_TUNABLE, SEED_MAX, TUNABLE
-from recommender.model.min_cell import min_cell_from_env
 from recommender.query.limits import MAX_WORKERS
 
 EXIT_BAD_INPUT = 2
@@ -397,8 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     placed = len(PLACED)
     try:
         refuse_undecodable(args)  # text arguments (ids, a title, names) are UTF-8
-        show_progress()  # RECOMMENDER_PROGRESS misspelt: said before any work
-        min_cell_from_env()  # so is RECOMMENDER_MIN_CELL (training read it after the fit)
+        check_environment(args)  # RECOMMENDER_PROGRESS misspelt...: said before any work
         if getattr(args, "spark_master", None) is not None and \
                 getattr(args, "engine", None) != "spark":
             raise InvalidParameterError("--spark-master applies with --engine spark only")

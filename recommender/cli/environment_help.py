@@ -96,7 +96,8 @@ COMMAND_EPILOG = _items([
     "RECOMMENDER_STORE, RECOMMENDER_CINEMAS, RECOMMENDER_PSEUDONYM_KEY: the campaign store, "
     "the cinema table and the pseudonym key when none is given (each command's --help)",
     "A value RECOMMENDER_PROGRESS or RECOMMENDER_MIN_CELL does not take stops any command "
-    "before its work, exit 2. `serve --help` lists the server's settings."])
+    "before its work, exit 2, and so does a RECOMMENDER_STORE that is no store URL or file "
+    "where the command reads it. `serve --help` lists the server's settings."])
 
 _RAW = argparse.RawDescriptionHelpFormatter  # the items above as they are laid out
 #: the parser's own keywords: the top level's, and each sub-command's that has an epilog

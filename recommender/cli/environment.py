@@ -1,0 +1,35 @@
+"""The environment variables a command reads, checked before its work starts."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from recommender.errors import InvalidParameterError
+from recommender.io.progress import show_progress
+from recommender.model.min_cell import min_cell_from_env
+
+STORE_ENV = "RECOMMENDER_STORE"
+
+
+def check_environment(args: argparse.Namespace) -> None:
+    """``InvalidParameterError`` naming the variable for a value a command cannot take,
+    before any work: ``RECOMMENDER_PROGRESS`` and ``RECOMMENDER_MIN_CELL`` for every command
+    (training read the minimum cell after the whole fit), and ``RECOMMENDER_STORE`` where the
+    command would read it (it takes ``--store`` and none was given): a blank value or a URL
+    of another database was refused naming "the campaign store" alone, and who reads the
+    message may not know the store came from the environment."""
+    show_progress()
+    min_cell_from_env()
+    target = os.environ.get(STORE_ENV)
+    if not target or not hasattr(args, "store") or args.store:
+        return  # unset or empty: no store (as every reader takes it); or --store given
+    from recommender.campaigns.connection import parse_store_url
+
+    try:
+        backend = parse_store_url(target).get_backend_name()
+    except InvalidParameterError as e:
+        raise InvalidParameterError(f"{STORE_ENV}: {e}") from None
+    if backend not in ("sqlite", "postgresql"):
+        raise InvalidParameterError(f"{STORE_ENV}: the campaign store supports sqlite:// and "
+                                    f"postgresql:// URLs, got {backend}://")
