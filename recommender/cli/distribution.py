@@ -36,6 +36,22 @@ def _env_cinemas() -> str | None:
     return os.environ.get(CINEMAS_ENV) or None
 
 
+def _cinemas(model: Any, model_path: str, given: str | None) -> Any:
+    """``cinemas_for`` the file given, else ``RECOMMENDER_CINEMAS``'s, else the model's; a
+    refusal of the variable's file names the variable (it named the file alone, which the
+    command line did not)."""
+    from recommender.distribution.places import cinemas_for
+    from recommender.errors import InvalidParameterError, RecommenderError
+
+    from_env = None if given else _env_cinemas()
+    try:
+        return cinemas_for(model, model_path, given or from_env)
+    except RecommenderError as e:
+        if from_env is None:
+            raise
+        raise InvalidParameterError(f"{CINEMAS_ENV}: {e}") from None
+
+
 def cmd_distribution(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
 
@@ -81,10 +97,9 @@ def cmd_distribution(args: argparse.Namespace) -> int:
             "give a FILM_ID, or --like/--genre for a film with no history (not both)")
     from recommender.cli.answers import weighted_likes
     from recommender.distribution.demand import cold_start_demand, demand_by_place
-    from recommender.distribution.places import cinemas_for
 
     model = answer_model(args)
-    cinemas = (cinemas_for(model, args.model, args.cinemas or _env_cinemas())
+    cinemas = (_cinemas(model, args.model, args.cinemas)
                if capped(args.by) and args.screens else None)
     if cold:
         from recommender.cli.answers import say_skipped
@@ -193,9 +208,7 @@ def _slate(args: argparse.Namespace) -> int:
     model = answer_model(args)
     need_cinemas(model)  # before a table is asked for that the model could not use
     if cinemas is None:  # the model's table, as POST /distribution/slate without cinemas
-        from recommender.distribution.places import cinemas_for
-
-        cinemas = cinemas_for(model, args.model, _env_cinemas())
+        cinemas = _cinemas(model, args.model, None)
         if cinemas is None:
             raise InvalidParameterError(
                 "--slate needs --screens-per-cinema FILE (cinema_id,screens): the model has "

@@ -44,19 +44,28 @@ def load_key(key_file: str | os.PathLike[str] | None = None,
              environ: Mapping[str, str] | None = None) -> bytes:
     """The pseudonym key: the content of ``key_file`` (trailing newline dropped) when given,
     else ``RECOMMENDER_PSEUDONYM_KEY``; ``InvalidParameterError`` saying how to give one
-    when neither is set."""
+    when neither is set, and naming where a key too short came from (the file or the
+    variable: "the pseudonym key is 5 bytes long" named neither)."""
     if key_file is not None:
         try:
             raw = Path(key_file).read_bytes()
         except OSError as e:
             raise InvalidParameterError(f"{key_file}: cannot read the pseudonym key file "
                                         f"({e.strerror or e})") from None
-        return check_key(raw.rstrip(b"\r\n"))
+        return _named(str(key_file), raw.rstrip(b"\r\n"))
     value = (os.environ if environ is None else environ).get(ENV_KEY, "")
     if not value:
         raise InvalidParameterError(
             f"pseudonymised output needs a key: set {ENV_KEY} or pass --pseudonym-key-file")
-    return check_key(value.encode("utf-8"))
+    return _named(ENV_KEY, value.encode("utf-8"))
+
+
+def _named(source: str, key: bytes) -> bytes:
+    """``check_key(key)``, its refusal prefixed with where the key came from."""
+    try:
+        return check_key(key)
+    except InvalidParameterError as e:
+        raise InvalidParameterError(f"{source}: {e}") from None
 
 
 def pseudonym(user_id: str, key: bytes) -> str:
