@@ -9,14 +9,15 @@ uncompressed whatever the client's ``Accept-Encoding``. Only the downloads (a ro
 (``service.body_cache``), where a repeated request costs a dictionary look-up that compressing
 each answer again would dwarf. Starlette's ``GZipMiddleware`` compresses a streamed answer part
 by part (each part flushed), so a plan's download still streams, and it adds ``Vary:
-Accept-Encoding``. A client that does not send ``Accept-Encoding: gzip`` gets the bytes as
-before; one that names gzip with ``q=0`` refuses it (RFC 9110, 12.5.3) and gets them too.
+Accept-Encoding``; its responder is used alone, this module reading ``Accept-Encoding``. A
+client that does not accept gzip gets the bytes as before; one that names gzip with ``q=0``
+refuses it (RFC 9110, 12.5.3) and gets them too.
 """
 
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.middleware.gzip import GZipMiddleware
+from starlette.middleware.gzip import GZipResponder
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from service.raw_ids import route_path
@@ -33,12 +34,13 @@ class CsvGzip:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.gzip = GZipMiddleware(app, minimum_size=MINIMUM_SIZE, compresslevel=LEVEL)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (scope["type"] == "http" and route_path(scope).endswith(".csv")
                 and accepts_gzip(Headers(scope=scope).get("accept-encoding", ""))):
-            await self.gzip(scope, receive, send)
+            # Starlette's GZipMiddleware tests the header again, as a substring: it sent
+            # "GZIP" and "*" (which accept gzip) the bytes as they are, Vary and all
+            await GZipResponder(self.app, MINIMUM_SIZE, compresslevel=LEVEL)(scope, receive, send)
             return
         await self.app(scope, receive, send)
 

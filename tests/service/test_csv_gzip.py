@@ -103,3 +103,18 @@ def test_gzip_is_no_wider_than_the_downloads(settings: Settings) -> None:
         for url in ("/films/00003/audience?k=200", "/openapi.json", "/studio/assets/studio.css",
                     "/users/u3/recommendations?k=50"):
             assert "content-encoding" not in c.get(url, headers=GZIP).headers, url
+
+
+@pytest.mark.parametrize("value", ["GZIP", "*", "br;q=1, *;q=0.5", "x-gzip"])
+def test_what_accepts_gzip_gets_it(settings: Settings, value: str) -> None:
+    """A coding's name is case-insensitive and ``*`` names any (RFC 9110, 12.5.3):
+    ``accepts_gzip`` said yes, but Starlette's middleware tested for "gzip" in the header's
+    text again, so these clients got the bytes as they are."""
+    url = "/films/00003/audience.csv?k=500"
+    assert accepts_gzip(value)
+    with TestClient(create_app(settings)) as c:
+        plain = c.get(url, headers=IDENTITY)
+        with c.stream("GET", url, headers={"Accept-Encoding": value}) as r:
+            raw = b"".join(r.iter_raw())
+    assert r.headers.get("content-encoding") == "gzip", value
+    assert gzip.decompress(raw) == plain.content and len(raw) < len(plain.content)
