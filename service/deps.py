@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import AliasChoices
+from starlette.routing import compile_path
 
 from recommender.serving.engine import Engine
 from service.auth import (
@@ -27,8 +28,9 @@ from service.auth import (
     ADMIN_PREFIX,
     admin_ring,
     repeated_key_refusal,
+    walk_routes,
 )
-from service.raw_ids import FORM_KEY
+from service.raw_ids import FORM_KEY, route_path
 from service.settings import Settings
 from service.state import ServiceState
 
@@ -150,6 +152,25 @@ def _query_fields(dependant: Dependant) -> list[Any]:
 _DECLARED: dict[int, tuple[Dependant, tuple[str, ...], frozenset[str]]] = {}
 
 
+def _slash_hint(request: Request, unknown: list[str]) -> str:
+    """``; without the trailing '/', PATH takes NAMES`` when the path ends with a slash and,
+    without it, reaches another route that declares every unknown name, else "". A film's
+    route takes any id, slashes included (``/films/{film_id:path}``), so ``/films/F/audience/
+    ?k=3`` reached it as film ``F/audience/`` and said only that ``k`` was unknown there; the
+    routing itself is unchanged (an id may end with a slash)."""
+    path = route_path(request.scope)
+    stripped = path.rstrip("/")
+    if stripped == path or not stripped:
+        return ""
+    method = request.scope.get("method", "")
+    route = next((r for p, r in walk_routes(request.app.router.routes)
+                  if method in (r.methods or ()) and compile_path(p)[0].match(stripped)), None)
+    if (route is None or route is request.scope.get("route")
+            or not set(unknown) <= set(declared_query_names(route.dependant))):
+        return ""
+    return f"; without the trailing '/', {request.url.path.rstrip('/')} takes {', '.join(unknown)}"
+
+
 def _route_dependant(request: Request) -> Dependant | None:
     """The dependant FastAPI solves for the matched route. ``scope["route"]`` is the route as
     declared; FastAPI 0.16x runs a route included with ``include_router(dependencies=...)``
@@ -199,7 +220,7 @@ async def reject_unknown_query(request: Request) -> None:
     # a query form's id parameter (raw_ids: /film?film_id=) was taken off before routing
     shown = [request.scope[FORM_KEY], *declared] if FORM_KEY in request.scope else declared
     accepts = (f"this endpoint accepts: {', '.join(shown)}" if shown
-               else "this endpoint accepts no query parameters")
+               else "this endpoint accepts no query parameters") + _slash_hint(request, unknown)
     # at most ERRORS_SHOWN of them: 8,000 unknown names (a 55 KB query) were answered with
     # a 1 MB body, each listed with the accepted names
     errors: list[dict[str, Any]] = [
