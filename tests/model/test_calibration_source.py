@@ -48,3 +48,43 @@ def test_no_holdout_has_no_measurement() -> None:
     h = calibration.horizon({})
     assert h["calibrated"] is False
     assert h["held_out_conversions"] is None and h["films_measured"] is None
+
+
+def test_the_measurement_is_counted_from_the_holdout_itself() -> None:
+    """The oracle counts from the log, not from the stored rank bins: the latest 10% of the
+    interactions (timestamps all distinct) are the holdout; a conversion is a held-out pair
+    of a user and a film both seen before the cut, the user not having watched the film
+    before it (a rewatch merges into the first watch), counted once; the films measured are
+    those watched before the cut (all of them ranked: under 600, none of their candidates
+    tie)."""
+    base = _log()
+    users = np.asarray(base.users.ids)[base.user_idx].tolist()
+    films = np.asarray(base.films.ids)[base.film_idx].tolist()
+    ts = np.asarray(base.timestamp, np.int64).tolist()
+    late = max(ts) + 60
+    rng = np.random.default_rng(5)
+    extra = [(users[i], films[i]) for i in rng.choice(len(users), 40, replace=False)]  # rewatches
+    extra += [("newcomer", films[0]), (users[0], "brand-new film")] * 2  # unknown before the cut
+    for j, (u, f) in enumerate(extra):
+        users.append(u)
+        films.append(f)
+        ts.append(late + 60 * j)
+    data = Interactions.from_columns(pa.array(users), pa.array(films),
+                                     timestamp=np.array(ts, np.int64), source="random")
+    model = train(data, TrainConfig(factors=8, iterations=5, segments=3, tune=False,
+                                    holdout=0.1), progress=False)
+    first: dict[tuple[str, str], int] = {}  # a pair watched again is one, of its first time
+    for u, f, t in zip(users, films, ts, strict=True):
+        first[(u, f)] = min(t, first.get((u, f), t))
+    k = int(round(len(first) * 0.1))
+    cut = sorted(first.values())[len(first) - k]
+    fit = {pair for pair, t in first.items() if t < cut}
+    held = {pair for pair, t in first.items() if t >= cut}
+    known_users = {u for u, _ in fit}
+    fit_films = {f for _, f in fit}
+    conversions = {(u, f) for u, f in held
+                   if u in known_users and f in fit_films and (u, f) not in fit}
+    h = calibration.horizon(model.calibration)
+    assert len(conversions) >= calibration.FEW_HITS
+    assert (h["held_out_conversions"], h["films_measured"]) == (len(conversions),
+                                                               len(fit_films))
