@@ -711,12 +711,12 @@ def test_large_numbers_carry_thousands_separators(watched: Any, served_demo: Any
     # and rounded as Python rounds, exact ties to even (toFixed gave 102.5 "103", the CLI "102")
     cases = [(12345.678, 1), (-1234.5678, 0), (999.96, 1), (1234567.891, 4), (0.0042, 3),
              (-12.34, 1), (100.0, 2), (1.005, 2), (123456789.0, 0), (102.5, 0), (103.5, 0),
-             (0.125, 2), (12.25, 1), (-0.5, 0), (2502.5, 0)]
+             (0.125, 2), (12.25, 1), (-0.5, 0), (2502.5, 0), (1.002, 3), (1.0625, 1)]
     got = page.evaluate("""async (cases) => {
         const { num, pct, lift } = await import("/studio/assets/js/ui.js");
         return cases.map(([x, d]) => [num(x, d), pct(x / 100, d), lift(x)]);
     }""", cases)
-    assert got == [[f"{x:,.{d}f}", f"{100 * (x / 100):.{d}f}%", f"×{x:.2f}"] for x, d in cases]
+    assert got == [[f"{x:,.{d}f}", f"{100 * (x / 100):.{d}f}%", f"×{x:.3f}"] for x, d in cases]
     assert not watched.outside_requests
 
 

@@ -183,7 +183,7 @@ def test_segments_the_privacy_rule_hides_from_the_total_show_ring_by_ring(
                                        for r in table.locator("tbody tr").all())}
     for t_index, t in enumerate(rings):
         for cell in t["segments"]:
-            assert got[cell["label"]][t_index] == f"{cell['count']:,} (×{cell['lift']:.2f})"
+            assert got[cell["label"]][t_index] == f"{cell['count']:,} (×{cell['lift']:.3f})"
     watched.assert_clean()
 
 

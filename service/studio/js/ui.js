@@ -60,7 +60,9 @@ export function daySpan(x) {
   const said = String(round(n));
   return `${text} ${unit} (${said} ${noun}${said === "1" ? "" : "s"})`;
 }
-export const lift = (x) => (x === null || x === undefined ? "–" : `×${fixed(Number(x), 2)}`);
+// to 3 decimals, as the server rounds a lift and the CLI prints it: to 2, a top genre of lift
+// 1.002 read "×1.00" under a legend saying every top genre's lift is above 1
+export const lift = (x) => (x === null || x === undefined ? "–" : `×${fixed(Number(x), 3)}`);
 
 // after removing item `index` of a list of remove buttons, focus moves to the button now at
 // that place (or the last), else to `fallback`: the removed button took the focus with it,
