@@ -186,7 +186,8 @@ def resolve_segment(model: Model, segment: int | str | None) -> int | None:
     if len(found) == 1:
         return found[0]
     reason = (f"segment {text!r} is ambiguous: it matches segments "
-              f"{', '.join(map(str, found))}" if found else f"unknown segment {text!r}")
+              f"{', '.join(map(str, found))}" if found else
+              f"unknown segment {text!r}{did_you_mean(text, segment_labels(model))}")
     raise InvalidParameterError(f"{reason}; give a number or a label: {segment_listing(model)}")
 
 

@@ -12,7 +12,8 @@ from helpers import synthetic_model
 from recommender.errors import InvalidParameterError
 from recommender.io.text import did_you_mean
 from recommender.model.model import Model
-from recommender.query.filters import resolve_filters
+from recommender.query.catalog import segment_labels
+from recommender.query.filters import resolve_filters, resolve_segment
 from recommender.query.pages import resolve_tier
 
 
@@ -65,4 +66,21 @@ def test_a_misspelt_tier_is_named_with_the_closest() -> None:
             resolve_tier(typo)
     with pytest.raises(InvalidParameterError) as e:
         resolve_tier("outer")
+    assert "did you mean" not in str(e.value)
+
+
+def test_a_misspelt_segment_label_is_named_with_the_closest(model: Model) -> None:
+    """A segment is named by its label as an attribute's value is: ``--segment 'Horor &
+    Adventure fans'`` was refused with the list alone."""
+    labels = segment_labels(model)
+    label = max(labels, key=len)
+    typo = label[:2] + label[3:]  # a letter dropped
+    want = closest(typo, labels)
+    assert want
+    with pytest.raises(InvalidParameterError) as e:
+        resolve_segment(model, typo)
+    assert str(e.value).startswith(f"unknown segment {typo!r} (did you mean {want!r}?); "
+                                   "give a number or a label: 0: ")
+    with pytest.raises(InvalidParameterError) as e:
+        resolve_segment(model, "zzzzzz")
     assert "did you mean" not in str(e.value)
