@@ -231,8 +231,9 @@ def describe(
             # a label names genres the segment actually watches, not a niche it barely touches
             lift = np.where(seg_share >= MIN_GENRE_SHARE, lift, 0.0)
             for g in np.argsort(-lift, kind="stable")[:n_genres + 2]:
-                if lift[g] > 1.0:
-                    top.append({"genre": genres[g], "lift": round(float(lift[g]), 3)})
+                # above 1 as stored and read (3 decimals): 1.0002 read "lift 1.000"
+                if (shown := round(float(lift[g]), 3)) > 1.0:
+                    top.append({"genre": genres[g], "lift": shown})
         share_seg = seg_film[s] / max(sizes[s], 1)
         share_all = all_film / max(n_users, 1)
         film_lift = share_seg / np.maximum(share_all, 1e-12)
