@@ -28,12 +28,15 @@ class ModelInfo(BaseModel):
     created: str | None = Field(description="when the model was trained (ISO 8601, UTC)")
     users: int = Field(description="users the model knows (with store_events' new users)")
     films: int = Field(description="films the model knows")
-    films_with_title: int = Field(default=0, description=(
+    # required, with no default: a default of 0 told a client built from the schema, given
+    # no count, that the catalog has no titles or genres
+    films_with_title: int = Field(description=(
         "films the model knows whose catalog entry has a title (0 to films; 0 for a log "
-        "trained without a catalog: films are then found by id only)"))
-    films_with_genres: int = Field(default=0, description=(
+        "trained without a catalog: films are then found by id only); always given"))
+    films_with_genres: int = Field(description=(
         "films the model knows whose catalog entry has one genre or more (0 to films; 0: "
-        "the catalog has no genres, and no genre filter or genre of a new film can match)"))
+        "the catalog has no genres, and no genre filter or genre of a new film can match); "
+        "always given"))
     interactions: int = Field(description="distinct (user, film) pairs held as watched: the "
                                           "training interactions and store_events' new pairs")
     factors: int = Field(description="components of each taste vector (its length), as "

@@ -73,3 +73,19 @@ def test_the_counts_are_worked_out_once_per_model_not_per_request(
     for body in again:
         assert (body["films_with_title"], body["films_with_genres"]) == (
             first["films_with_title"], first["films_with_genres"])
+
+
+def test_the_schema_says_the_counts_are_always_given(tmp_path: Path) -> None:
+    # they defaulted to 0 in the schema: a client built from it, given no count, read "this
+    # catalog has no titles and no genres" (the Studio would ask for film ids). Oracle: the
+    # served /openapi.json, and /health's own answer holding both
+    path = artifact.save(build_model(seed=7), tmp_path / "m")
+    settings = Settings(model_path=str(path), store=str(tmp_path / "s.db"),
+                        warm_cache=False, watch_interval=0, events_poll=0)
+    with TestClient(create_app(settings)) as client:
+        schema = client.get("/openapi.json").json()["components"]["schemas"]["ModelInfo"]
+        body = client.get("/health").json()["model"]
+    for name in ("films_with_title", "films_with_genres"):
+        assert name in schema["required"], name
+        assert "default" not in schema["properties"][name], schema["properties"][name]
+        assert isinstance(body[name], int) and 0 <= body[name] <= body["films"]
