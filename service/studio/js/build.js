@@ -169,7 +169,10 @@ function coldStart() {
     e.preventDefault();
     const g = genreList(genres.value);
     if (!chosen.size && !g.length) {
-      out.replaceChildren(errorBox("choose at least one comparable film or genre")); return;
+      // a catalog without genres offers comparable films alone (its genre field is off)
+      out.replaceChildren(errorBox(genres.disabled ? "choose at least one comparable film "
+        + "(this model's catalog has no genres, so a new film is ranked by comparable films alone)"
+        : "choose at least one comparable film or genre")); return;
     }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Ranking the audience…"));
     const films = [...chosen.keys()], size = Number(k.value);

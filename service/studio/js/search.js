@@ -56,19 +56,23 @@ export function search(view, params) {
         limit: PAGE, offset })}`);
       if (mine !== seq) return;
       const shown = body.films.length;
+      // no film of the page has a title (a catalog without titles): the first column holds
+      // each film's id, linked, and is headed so ("Title" headed ids), its copy left out
+      const titled = body.films.some((f) => f.title);
       results.replaceChildren(
         h("p", {}, shown ? `Films ${int(offset + 1)}–${int(offset + shown)} of ${int(body.total)}`
           : body.total > 0 ? `No film on this page: ${int(body.total)} match, past the last page.`
             : "No film matches."),
         shown ? table("Matching films", [
-          { key: "title", label: "Title", format: (v, r) => linkToFilm(r) },
+          { key: "title", label: titled ? "Title" : "Film ID", format: (v, r) => linkToFilm(r),
+            wrap: !titled || undefined },
           // a catalog's columns blank in every row (a log without films.csv) are left out,
           // as the CLI's film tables leave them
           ...(body.films.some((f) => f.year) ? [{ key: "year", label: "Year", num: true }] : []),
           ...(body.films.some((f) => (f.genres || []).length)
             ? [{ key: "genres", label: "Genres", format: (v) => (v || []).join(", ") }] : []),
           { key: "viewers", label: "Viewers", num: true, format: int },
-          { key: "film_id", label: "Film id", wrap: true },
+          ...(titled ? [{ key: "film_id", label: "Film id", wrap: true }] : []),
           // how each film matched the title typed (none to say when only a genre is given)
           ...(state.q ? [{ key: "match", label: "Match", format: matchText }] : []),
         ], body.films) : "",  // replaceChildren writes a null as the text "null"
