@@ -9,7 +9,7 @@ import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
 import { search } from "./search.js";
 import { userPage } from "./user.js";
-import { h, errorBox, int } from "./ui.js";
+import { h, errorBox, int, announce, announcedSoFar } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
 const extraRoutes = new Map([
@@ -121,6 +121,8 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   view.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading…"));
+  document.getElementById("page-status").textContent = "";
+  const saidBefore = announcedSoFar();
   try {
     if (name === "overview") await overview(view).catch((e) => overviewError(view, e));
     else if (name === "search") search(view, params);
@@ -139,6 +141,13 @@ async function route() {
   // words after a move, and the history and tab list, could not tell the pages apart)
   const heading = view.isConnected && document.title === "Audience Studio" && view.querySelector("h1");
   if (heading && heading.textContent.trim()) document.title = `${heading.textContent.trim()} · Audience Studio`;
+  // the page drawn, said in the status region (no longer by <main>, a live region that read
+  // the whole page out), unless the page said something of its own meanwhile (its rows); an
+  // error page says its error (role=alert)
+  const shownHeading = view.isConnected && view.querySelector("h1");
+  if (shownHeading && announcedSoFar() === saidBefore && !view.querySelector("[role=alert]")) {
+    announce(`${shownHeading.textContent.trim()}: page shown.`);
+  }
 }
 
 function keyDialog() {

@@ -4,7 +4,7 @@ import { download, filmPath, getJson, query, serverLimits, setHashParams } from 
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
-  ignoredSettings, namePart, wholeNumber, holdButton } from "./ui.js";
+  ignoredSettings, namePart, wholeNumber, holdButton, announce } from "./ui.js";
 
 const PAGE = 25;
 // the users without a value of an attribute, as a portrait and a filter name them
@@ -143,7 +143,7 @@ function filterChoices(body) {
   ]);
 }
 
-function audienceTable(id, summary, segments, attributes, params) {
+function audienceTable(id, name, summary, segments, attributes, params) {
   // what a bookmark or a typed URL holds is checked against what this model offers: a value
   // it no longer has is dropped (it would 422 on every change), a bad offset is 0
   // (and said above the page: a bookmark's bad values were dropped without a word)
@@ -206,7 +206,9 @@ function audienceTable(id, summary, segments, attributes, params) {
     ignored.push(["offset", params.get("offset"), "the users to skip must be a whole number from 0: the first page is shown"]);
   }
   ignoredSettings(ignored);
-  const out = h("div", { "aria-live": "polite" });
+  // not a live region: a screen reader read the whole table out at each page; the page's
+  // status region says which rows are shown (announce)
+  const out = h("div", { id: "audience-out" });
   const labels = new Map(segments.map((s) => [String(s.segment), s.label]));
   const tierSel = h("select", { id: "tier" }, h("option", { value: "" }, "all rings"),
     RINGS.map((r) => h("option", { value: r, selected: state.tier === r || undefined }, r)));
@@ -265,13 +267,14 @@ function audienceTable(id, summary, segments, attributes, params) {
         } }, label);
         return button;
       };
+      const said = n ? `Users ${int(state.offset + 1)}–${int(state.offset + n)} of ${int(body.total)}`
+        : body.empty ? `No user: ${body.empty}.` : `No user on this page (${int(body.total)} in all).`;
       out.replaceChildren(
         // the page's own note: its users are in no meaningful order ("best first" is not so)
         body.note ? h("p", { class: "warning", id: "audience-unranked" }, `These users are not ranked: ${body.note}.`) : "",
         // an audience of nobody says why (the answer's empty: every user watched it, an
         // empty ring, a filter that matches nobody in the ring)
-        h("p", { id: "audience-status" }, n ? `Users ${int(state.offset + 1)}–${int(state.offset + n)} of ${int(body.total)}`
-          : body.empty ? `No user: ${body.empty}.` : `No user on this page (${int(body.total)} in all).`),
+        h("p", { id: "audience-status" }, said),
         n ? table("The film's audience, best first", [
           { key: "rank", label: "Rank", num: true, format: int },
           { key: "user_id", label: "User", wrap: true, format: linkToUser },
@@ -293,6 +296,7 @@ function audienceTable(id, summary, segments, attributes, params) {
           filmPath(id, "/audience.csv", csvParams(Math.min(maxRows, Math.max(1, body.total)), 0)), `${fileName}.csv`)),
         dlStatus, dlError);
       pagerBack(out);
+      if (out.isConnected) announce(`Audience for ${name}: ${said.replace(/^Users/, "users")}`);
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));
     }
@@ -334,7 +338,7 @@ export async function film(view, id, params) {
     extras,
     distributionSection(id, params),
     sim.error ? section("Comparable films", errorBox(sim.error)) : similar(sim.body),
-    audienceTable(id, summary, segs.segments, attrs, params));
+    audienceTable(id, heading, summary, segs.segments, attrs, params));
   return extras;
 }
 

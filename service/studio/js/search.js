@@ -3,7 +3,7 @@
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
   pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting, focusGoingInto,
-  focusInto } from "./ui.js";
+  focusInto, announce } from "./ui.js";
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
@@ -35,7 +35,9 @@ export function search(view, params) {
     placeholder: "e.g. the godfather", autocomplete: "off" });
   const genre = h("input", { id: "genre", type: "text", value: params.get("genre") || "",
     placeholder: "any genre" });
-  const results = h("div", { id: "results", "aria-live": "polite" });
+  // not a live region (a screen reader read the whole table out at each search and page):
+  // the page's status region says what was found (announce)
+  const results = h("div", { id: "results" });
   // a bad offset is ignored, and said
   let offset = offsetSetting(params, "the films to skip must be a whole number from 0: the first page is shown");
   let timer = null;
@@ -59,10 +61,11 @@ export function search(view, params) {
       // no film of the page has a title (a catalog without titles): the first column holds
       // each film's id, linked, and is headed so ("Title" headed ids), its copy left out
       const titled = body.films.some((f) => f.title);
+      const said = shown ? `Films ${int(offset + 1)}–${int(offset + shown)} of ${int(body.total)}`
+        : body.total > 0 ? `No film on this page: ${int(body.total)} match, past the last page.`
+          : "No film matches.";
       results.replaceChildren(
-        h("p", {}, shown ? `Films ${int(offset + 1)}–${int(offset + shown)} of ${int(body.total)}`
-          : body.total > 0 ? `No film on this page: ${int(body.total)} match, past the last page.`
-            : "No film matches."),
+        h("p", {}, said),
         shown ? table("Matching films", [
           { key: "title", label: titled ? "Title" : "Film ID", format: (v, r) => linkToFilm(r),
             wrap: !titled || undefined },
@@ -87,6 +90,7 @@ export function search(view, params) {
             onclick: () => { pagerPress(results, "Next"); offset += PAGE; run(); } }, "Next")));
       pagerBack(results);
       focusInto(results, going);
+      announce(`Search results: ${said}`);
     } catch (e) {
       if (mine === seq) results.replaceChildren(errorBox(e));
     }

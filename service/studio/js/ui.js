@@ -122,6 +122,25 @@ export function ignoredSettings(items) {
   if (items.length) window.dispatchEvent(new CustomEvent("studio:settings-ignored", { detail: items }));
 }
 
+// the page's one status region (#page-status, visually hidden): a short sentence after each
+// page drawn or turned. <main> was a live region: a screen reader read a whole table out
+// after each page turn (errors are still said by their role=alert boxes)
+let announceTimer = null;
+let announced = 0;
+/** Announce ``text`` in the status region (emptied first, so the same sentence twice, a
+    page turned back and forth, is said again). */
+export function announce(text) {
+  const box = document.getElementById("page-status");
+  if (!box) return;
+  announced += 1;
+  box.textContent = "";
+  clearTimeout(announceTimer);
+  announceTimer = setTimeout(() => { box.textContent = text; }, 100);
+}
+/** How many announcements were made so far (the router announces a page drawn only where
+    the page announced nothing of its own). */
+export const announcedSoFar = () => announced;
+
 /** A whole number as an address writes it: decimal digits alone (no sign, blank, exponent
     or "0x": Number() read "0x10", "1e1", " 16" and "+16" as 16), from `min` to `max`;
     null for anything else. Every page reads its numbers of the address with it. */
@@ -197,6 +216,7 @@ export function pagedTable(caption, noun, columns, rows, attrs = {}, after = [],
     at = to;
     draw();
     pagerBack(box);
+    announce(`${caption}: ${noun} ${int(at + 1)}–${int(Math.min(at + size, rows.length))} of ${int(rows.length)}`);
   };
   draw();
   return box;

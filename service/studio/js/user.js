@@ -2,7 +2,7 @@
 
 import { answeredBy, capToServer, getJson, query, serverLimits, setHashParams } from "./api.js";
 import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, answerForm,
-  count, loading, userHref, sentence, ignoredSettings, wholeNumber } from "./ui.js";
+  count, loading, userHref, sentence, ignoredSettings, wholeNumber, announce } from "./ui.js";
 
 const DEFAULT_K = 10;
 
@@ -134,7 +134,9 @@ async function draw(view, id, params) {
   const model = health.model || {};
   document.title = `User ${id} · Audience Studio`;
   setHashParams({ k: k === DEFAULT_K ? "" : k });
-  const out = h("div", { id: "user-films", "aria-live": "polite" }, films(body, k));
+  // not a live region (a screen reader read the whole list out): the page's status region
+  // says what is shown (announce; the router says the page drawn)
+  const out = h("div", { id: "user-films" }, films(body, k));
   const kInput = capToServer(h("input", { id: "user-k", type: "number", min: 1, max: most || 10000,
     value: k, required: true }));
   const version = h("dd", { id: "user-model" }, answeredBy(body) || model.model_version || "–");
@@ -148,6 +150,7 @@ async function draw(view, id, params) {
       setHashParams({ k: size === DEFAULT_K ? "" : size });
       version.textContent = answeredBy(again) || version.textContent;
       out.replaceChildren(...films(again, size));
+      announce(`User ${id}: ${again.films.length ? `top ${count(again.films.length, "film")}` : "no film to recommend"}.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }, out, h("div", { class: "row" }, h("label", { for: "user-k" }, "Films to show"), kInput,
     h("button", { type: "submit" }, "Show")));
