@@ -134,6 +134,31 @@ export function serverLimits() {
   return limits;
 }
 
+// the most a page waits for /health's limits before it goes on with its defaults (ms): a
+// /health slow or never answered left the user's and the film's pages loading for ever
+export const LIMITS_WAIT_MS = 3000;
+let lateLimits = null;  // the ask of the limits that ran past LIMITS_WAIT_MS, still unanswered
+
+/** ``serverLimits()``, waited for at most ``LIMITS_WAIT_MS``: null when /health has not
+    answered by then (the page goes on with its defaults, and says so: ``limitsLate``); an
+    ask already late answers null at once, without a second wait. */
+export function serverLimitsWithin(ms = LIMITS_WAIT_MS) {
+  const asked = serverLimits();
+  if (asked === lateLimits) return Promise.resolve(null);
+  let timer = null;
+  const late = new Promise((resolve) => {
+    timer = setTimeout(() => { lateLimits = asked; resolve(null); }, ms);
+  });
+  return Promise.race([asked, late]).finally(() => clearTimeout(timer));
+}
+
+/** Any ``promise``, waited for at most ``ms``: ``fallback`` when it has not settled by then. */
+export function within(promise, ms, fallback) {
+  let timer = null;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(fallback), ms); });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /** /health's model (its counts of films with a title and with genres...), asked with the
     limits: once per page load and again for a new model; null when /health did not say. */
 export const servedModelFacts = () => serverLimits().then(() => healthModel);

@@ -46,14 +46,27 @@ window.addEventListener("studio:model-changed", (e) => {
 });
 
 // settings of the address a page could not use (ignoredSettings): said in the live region
-// above the page, all of them (a page's sections each add theirs), until the next page
+// above the page, all of them (a page's sections each add theirs), until the next page; and
+// the page's notes (pageNote: what it went on without), each once
+function drawNotice() {
+  const box = document.getElementById("page-notice");
+  const items = box.items || [], notes = box.notes || [];
+  box.className = items.length || notes.length ? "warning" : "";
+  if (!box.className) box.removeAttribute("class");
+  box.replaceChildren(...(items.length ? [`${items.length === 1 ? "A setting" : `${items.length} settings`} of this page's address could not be used: `,
+    items.map(([key, value, why]) => `${key}=${value.length > 40 ? `${value.slice(0, 40)}…` : value} (${why})`).join("; "), ". The rest of the address is applied."] : []),
+  ...notes.map((n, i) => (items.length || i ? ` ${n}` : n)));
+}
 window.addEventListener("studio:settings-ignored", (e) => {
   const box = document.getElementById("page-notice");
-  const items = [...(box.items || []), ...e.detail];
-  box.items = items;
-  box.className = "warning";
-  box.replaceChildren(`${items.length === 1 ? "A setting" : `${items.length} settings`} of this page's address could not be used: `,
-    items.map(([key, value, why]) => `${key}=${value.length > 40 ? `${value.slice(0, 40)}…` : value} (${why})`).join("; "), ". The rest of the address is applied.");
+  box.items = [...(box.items || []), ...e.detail];
+  drawNotice();
+});
+window.addEventListener("studio:page-note", (e) => {
+  const box = document.getElementById("page-notice");
+  if ((box.notes || []).includes(e.detail)) return;
+  box.notes = [...(box.notes || []), e.detail];
+  drawNotice();
 });
 
 // the server's largest page changed (a restart with another RECOMMENDER_MAX_K): the page's
@@ -97,6 +110,7 @@ async function route() {
   sourceLine();
   const notice = document.getElementById("page-notice");
   notice.items = [];
+  notice.notes = [];
   notice.removeAttribute("class");
   notice.replaceChildren();
   document.getElementById("model-changed")?.remove();

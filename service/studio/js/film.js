@@ -1,10 +1,10 @@
 // A film: card, audience funnel, segment split, portrait, comparable films, the audience table.
 
-import { download, filmPath, getJson, query, serverLimits, setHashParams } from "./api.js";
+import { download, filmPath, getJson, query, serverLimitsWithin, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
-  ignoredSettings, namePart, wholeNumber, holdButton, announce } from "./ui.js";
+  ignoredSettings, namePart, wholeNumber, holdButton, limitsLate, announce } from "./ui.js";
 
 const PAGE = 25;
 // the users without a value of an attribute, as a portrait and a filter name them
@@ -234,7 +234,11 @@ function audienceTable(id, name, summary, segments, attributes, params) {
     pagerHold(out);  // a focus on Previous or Next outlives the redraw
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading the audience…"));
     try {
-      const maxRows = (await serverLimits()).max_k || MAX_ROWS;  // the server's largest page
+      // the server's largest page, waited for a while only (a /health never answered left
+      // the audience loading for ever): the default meanwhile, said above the page
+      const limits = await serverLimitsWithin();
+      if (!limits && out.isConnected) limitsLate(`its defaults: pages of ${int(PAGE)} users and downloads of at most ${int(MAX_ROWS)} rows (RECOMMENDER_MAX_K's default)`);
+      const maxRows = (limits && limits.max_k) || MAX_ROWS;
       const size = Math.min(PAGE, maxRows);  // a server set below 25 answered every page 422
       const body = await getJson(filmPath(id, "/audience", apiParams(size, state.offset)));
       if (mine !== seq) return;

@@ -1,5 +1,7 @@
 // Small DOM helpers: elements, number formats, tables, lift bars, loading and error states, CSV cells.
 
+import { LIMITS_WAIT_MS } from "./api.js";
+
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -140,6 +142,18 @@ export function announce(text) {
 /** How many announcements were made so far (the router announces a page drawn only where
     the page announced nothing of its own). */
 export const announcedSoFar = () => announced;
+
+/** Say ``text`` (a sentence: what the page went on without) in the notice above the page,
+    once, until the next page. */
+export function pageNote(text) {
+  window.dispatchEvent(new CustomEvent("studio:page-note", { detail: text }));
+}
+
+/** The note of a page that went on without /health's limits (``serverLimitsWithin`` gave
+    null): ``defaults`` says what it uses instead. */
+export function limitsLate(defaults) {
+  pageNote(`The server's limits (/health) did not answer within ${LIMITS_WAIT_MS / 1000} seconds: this page goes on with ${defaults}.`);
+}
 
 /** A whole number as an address writes it: decimal digits alone (no sign, blank, exponent
     or "0x": Number() read "0x10", "1e1", " 16" and "+16" as 16), from `min` to `max`;

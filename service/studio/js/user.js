@@ -1,8 +1,9 @@
 // One user: the films recommended to them, each with the watched films that explain it.
 
-import { answeredBy, capToServer, getJson, query, serverLimits, setHashParams } from "./api.js";
+import { answeredBy, capToServer, getJson, query, serverLimitsWithin, setHashParams, within,
+  LIMITS_WAIT_MS } from "./api.js";
 import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, answerForm,
-  count, loading, userHref, sentence, ignoredSettings, wholeNumber, announce } from "./ui.js";
+  count, loading, userHref, sentence, ignoredSettings, wholeNumber, limitsLate, announce } from "./ui.js";
 
 const DEFAULT_K = 10;
 
@@ -122,16 +123,22 @@ async function draw(view, id, params) {
   const raw = params.get("k") || "";
   const ignored = raw && wholeNumber(raw, 1) === null
     ? [["k", raw, `films to show must be a whole number from 1: ${DEFAULT_K} are shown`]] : [];
-  const most = (await serverLimits()).max_k;
+  // /health's limits, waited for a while only: a /health slow or never answered left the
+  // page loading for ever (the films are asked as typed, and the server refuses a k too big)
+  const limits = await serverLimitsWithin();
+  const most = limits && limits.max_k;
   if (most && k > most) {  // a bookmark from a server with a larger limit
     ignored.push(["k", String(k), `this server shows at most ${int(most)} films: ${int(most)} are shown`]);
     k = most;
   }
+  // /health's model (the legend's popularity weight, the events folded in), waited for as
+  // long as the limits at most: the films are shown without it
   const [body, health] = await Promise.all([getJson(userPath(id, { k })),
-    getJson("/health").catch(() => ({}))]);
+    within(getJson("/health").catch(() => ({})), limits ? LIMITS_WAIT_MS : 0, null)]);
   if (!view.isConnected) return;  // the user moved on: the tab keeps the title of the page shown
   ignoredSettings(ignored);
-  const model = health.model || {};
+  if (!limits || !health) limitsLate(`its defaults: ${int(k)} films asked, the model's details (the events folded in, the popularity weight) left out`);
+  const model = (health && health.model) || {};
   document.title = `User ${id} · Audience Studio`;
   setHashParams({ k: k === DEFAULT_K ? "" : k });
   // not a live region (a screen reader read the whole list out): the page's status region
