@@ -229,7 +229,9 @@ async function detail(view, planId, params) {
   // ``fromBox``: asked by a box's change; a box left with Tab asks as the focus moves into the
   // report drawn again, and the focus fell to the body (a screen reader lost its place): it
   // goes to the new report's first control, where the Tab was going
-  const loadReport = async (given, fromBox = false) => {
+  // ``follow``: the plan is read again with the report, so next waves planned since the page
+  // was drawn (another tab, the CLI) are named in its wording (they were named on reload only)
+  const loadReport = async (given, fromBox = false, follow = true) => {
     const mine = ++asked, going = fromBox && focusGoingInto(reportBox);
     if (!windowDays.checkValidity()) {  // said, not dropped for the server's default
       reportBox.replaceChildren(errorBox(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`));
@@ -244,9 +246,12 @@ async function detail(view, planId, params) {
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
     const days = typed ? Number(typed) : undefined;
     if (view.isConnected) setHashParams({ sent_waves: given, window_days: typed });  // not from a page left behind
-    const report = await getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: days })}`)
-      .catch((e) => e);
+    const [report, again] = await Promise.all([
+      getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: days })}`)
+        .catch((e) => e),
+      follow ? getJson(`/campaigns/${encodeURIComponent(planId)}`).catch(() => null) : null]);
     if (mine !== asked) return;
+    if (again && again.plan_id === planId && again.summary) followNextWaves(again.summary.next_waves || []);
     if (!(report instanceof Error) && given === undefined && sent.value === sentBefore) sent.value = report.sent_waves;
     // the window the server used, unless the box was changed while the report was read (a
     // value typed then was overwritten, and the next report asked for the old window)
@@ -286,15 +291,44 @@ async function detail(view, planId, params) {
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the next wave…"));
     const release = holdButton(next);  // one next wave per click: a second click stored a second one
     try {
+      const n = sentWaves();
       const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/next`,
-        { sent_waves: sentWaves(), ...leaving() }, { once: true });
+        { sent_waves: n, ...leaving() }, { once: true });
+      // named at once in this page's wording (the note, the withdrawal, the report's): it was
+      // named only once the page was loaded again
+      if (!later.some((w) => w.plan_id === r.plan_id)) {
+        followNextWaves([{ plan_id: r.plan_id, sent_waves: n, withdrawn: null }, ...later]);
+      }
+      out.replaceChildren(h("p", { id: "next-wave-planned" }, "Next wave planned: ",
+        h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, r.plan_id), "."));
       // not from a page left while it was planned: it took the user from the page they went to
       if (view.isConnected) location.hash = `#/campaigns/${encodeURIComponent(r.plan_id)}`;
-    } catch (e) { out.replaceChildren(errorBox(e)); } finally { release(); }
+    } catch (e) {
+      out.replaceChildren(errorBox(e));
+      // refused (a next wave planned meanwhile elsewhere holds the pairs: 409): the plan is
+      // read again, so the page names the next waves it now has
+      getJson(`/campaigns/${encodeURIComponent(planId)}`).then((again) => {
+        if (view.isConnected && again && again.plan_id === planId && again.summary) followNextWaves(again.summary.next_waves || []);
+      }).catch(() => {});
+    } finally { release(); }
   } }, "Plan the next wave");
-  const later = plan.summary.next_waves || [];
-  const live = later.filter((n) => !n.withdrawn);
-  const replans = later.filter((n) => !n.withdrawn || n.withdrawn.sent_waves > 0);  // none sent: no re-plan
+  let later = plan.summary.next_waves || [];
+  const live = () => later.filter((n) => !n.withdrawn);
+  const replans = () => later.filter((n) => !n.withdrawn || n.withdrawn.sent_waves > 0);  // none sent: no re-plan
+  const already = () => (replans().length ? ` This plan has ${replans().length === 1 ? "a next wave" : `${replans().length} next waves`} already (${replans().map((n) => n.plan_id).join(", ")}): another plans the same remaining budget again.` : "");
+  const nextNote = h("p", { class: "note", id: "next-wave-note" }, "Re-plans each film's remaining budget: converted users and users ",
+    "contacted up to the cap are out, scores use what the events taught, and ",
+    controls ? "a new control group is drawn." : "no control group is drawn (this campaign's control share is 0).");
+  const saidAlready = document.createTextNode(already());
+  nextNote.append(saidAlready);
+  /** The page's wording follows ``waves`` (GET /campaigns/{id}'s next_waves as read now): the
+      note, the withdrawal, and the report drawn next. */
+  const followNextWaves = (waves) => {
+    later = waves;
+    plan.summary.next_waves = waves;
+    saidAlready.textContent = already();
+    if (withdrawBox && live().length) withdrawBox.goesOn(live());
+  };
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "");
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     // focusable: the withdrawal redraws the page under the confirm button, and the focus is
@@ -313,19 +347,15 @@ async function detail(view, planId, params) {
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
       clamped]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
-    gone ? "" : section("Next wave", h("p", { class: "note", id: "next-wave-note" }, "Re-plans each film's remaining budget: converted users and users ",
-      "contacted up to the cap are out, scores use what the events taught, and ",
-      controls ? "a new control group is drawn." : "no control group is drawn (this campaign's control share is 0).",
-      replans.length ? ` This plan has ${replans.length === 1 ? "a next wave" : `${replans.length} next waves`} already (${replans.map((n) => n.plan_id).join(", ")}): another plans the same remaining budget again.` : ""),
-      leaveOut, next, out),
+    gone ? "" : section("Next wave", nextNote, leaveOut, next, out),
     withdrawBox || "");
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
   // the next waves planned after this plan, not withdrawn: the campaign goes on in each, and
   // the server refuses to withdraw this one (the page asked "This is final", then showed the
   // refusal); every one is named (the report's default names only the one of most waves sent)
-  if (withdrawBox && live.length) withdrawBox.goesOn(live);
-  await loadReport(sentFromUrl);  // then enabled once the box holds a number (waitForSent)
+  if (withdrawBox && live().length) withdrawBox.goesOn(live());
+  await loadReport(sentFromUrl, false, false);  // the plan was just read  // then enabled once the box holds a number (waitForSent)
 }
 
 /** Withdraw the campaign (POST /campaigns/{id}/withdraw): after the waves already sent, or
