@@ -15,10 +15,10 @@ counts and the served model's version and size are an operator's, and a scraper'
 no data).
 
 The endpoints that write to the campaign store (``WRITE_PATHS``: events, a new plan, a next
-wave, a withdrawal) take a write key (``RECOMMENDER_WRITE_KEYS``, same format) or the admin
-key as soon as any read or write key is configured: a read key there is 403, so a key handed
-to a reporting tool cannot change what the engine serves. With no key configured at all the
-service is open, writes included (a trial on a laptop).
+wave, a withdrawal, a wave's send time) take a write key (``RECOMMENDER_WRITE_KEYS``, same
+format) or the admin key as soon as any read or write key is configured: a read key there is
+403, so a key handed to a reporting tool cannot change what the engine serves. With no key
+configured at all the service is open, writes included (a trial on a laptop).
 
 :class:`ReadKeys` checks them before routing, so the fast path (``service/fastpath.py``),
 the unknown-parameter check and body parsing never run for a caller without a key: a caller
@@ -62,7 +62,7 @@ WRITE_KEY_NEEDED = ("this endpoint writes to the campaign store: it needs a writ
                     "(RECOMMENDER_WRITE_KEYS) or the admin key, not a read key")
 #: routes that write to the campaign store (POST only)
 WRITE_PATHS = frozenset({"/events", "/campaigns/plan", "/campaigns/{plan_id}/next",
-                         "/campaigns/{plan_id}/withdraw"})
+                         "/campaigns/{plan_id}/withdraw", "/campaigns/{plan_id}/waves/{wave}/sent"})
 SCHEMA_PATH = "/openapi.json"
 #: the headers a key is read from (raw ASGI name -> as written)
 KEY_HEADERS = {b"authorization": "Authorization", b"x-api-key": API_KEY_HEADER}

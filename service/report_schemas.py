@@ -87,17 +87,29 @@ class Predicted(_Closed):
     scaling: str = Field(description="how p was stretched to the window, in words")
 
 
+class WaveStart(_Closed):
+    wave: int = Field(description="the wave's number (1 is sent first)")
+    start: int = Field(description="unix seconds: the start of the wave's window, its "
+                                   "recorded send or the plan's start (source)")
+    end: int = Field(description="unix seconds: start + window")
+    source: str = Field(description="'recorded' (campaign sent, POST "
+                                    "/campaigns/{plan_id}/waves/{wave}/sent) or 'plan start'")
+
+
 class Report(_Closed):
     plan_id: str
     model_version: str = Field(description="the model version the plan was made with")
     start: int = Field(description="unix seconds: the plan's created time")
     end: int = Field(description="unix seconds: start + window")
     window_days: float = Field(description="days")
-    events_read: int = Field(description="store events of the plan's films in the window, "
-                                         "from start to before end (those conversions are "
-                                         "counted from; not the day before, nor after end)")
+    events_read: int = Field(description="store events of the plan's films in the waves' "
+                                         "windows (wave_starts: each from its start to "
+                                         "before its end; those conversions are counted "
+                                         "from; not the day before, nor after the end)")
     early_conversions: int = Field(description="plan rows with an event in the day before "
-                                               "the start, not counted")
+                                               "their wave's start, not counted")
+    wave_starts: list[WaveStart] = Field(description="each counted wave's window: from its "
+                                         "recorded send, else from the plan's start (start)")
     sent_waves: int = Field(description="waves 1..N counted")
     plan_waves: int = Field(description="the plan's waves")
     waves_included: list[int] = Field(description="the numbers of the waves counted (1 is "

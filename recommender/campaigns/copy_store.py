@@ -1,36 +1,36 @@
 """Copy a campaign store into a new, empty database: SQLite to PostgreSQL, or any way round.
 
-``copy_store(source, target)`` copies every table of the store's schema (``store.metadata``:
-plans, their rows, opt-outs, next-wave links, idempotency keys, events, withdrawals, the
+``copy_store(source, target)`` copies every table of the store's schema (``store.metadata``: plans,
+their rows, opt-outs, next-wave links, idempotency keys, events, withdrawals, wave send times, the
 store's own id; all but ``schema_version``, which records the target's own migrations) from the
-database at ``source`` to the one at ``target`` (URLs or SQLite file paths), value for value:
-ids byte for byte, floats bit for bit, each event under its sequence number. A table copied
-by hand left PostgreSQL's sequence of ``campaign_events.seq`` at 1, and the next ``POST
-/events`` or ``events import`` failed on a sequence number already taken (IntegrityError); so
-the target's sequence (PostgreSQL's, or SQLite's ``sqlite_sequence``) is set to the source's:
-past the last event copied, and past any number the source had used up (a deleted event, a
-batch rolled back on PostgreSQL), so that no number is ever given twice.
+database at ``source`` to the one at ``target`` (URLs or SQLite file paths), value for value: ids
+byte for byte, floats bit for bit, each event under its sequence number. A table copied by hand
+left PostgreSQL's sequence of ``campaign_events.seq`` at 1, and the next ``POST /events`` or
+``events import`` failed on a sequence number already taken (IntegrityError); so the target's
+sequence (PostgreSQL's, or SQLite's ``sqlite_sequence``) is set to the source's: past the last
+event copied, and past any number the source had used up (a deleted event, a batch rolled back on
+PostgreSQL), so that no number is ever given twice.
 
-The store's own id (migration 4) is kept: a model trained with ``--events`` records it with
-the last sequence it folded in (``events.trained_through``), so it takes only the copy's later
-events as new. The copy is a move: the CLI then marks the source as moved (``moved.py``: both
-answer to one id), and a source so marked is refused, before the target is opened (copy its
-copy). A service on the target sees the id change at its next poll and reads the events again
-for its model; a model trained before stores had an id knows its store by the URL, which the
-copy changes: its events count as new once more.
+The store's own id (migration 4) is kept: a model trained with ``--events`` records it with the
+last sequence it folded in (``events.trained_through``), so it takes only the copy's later events
+as new. The copy is a move: the CLI then marks the source as moved (``moved.py``: both answer to
+one id), and a source so marked is refused, before the target is opened (copy its copy). A service
+on the target sees the id change at its next poll and reads the events again for its model; a model
+trained before stores had an id knows its store by the URL, which the copy changes: its events
+count as new once more.
 
 How it is made: the source is opened read-only (no migration, no write lock) and read in one
-read-only transaction (a snapshot: a source still in use is copied as it was at one moment,
-each table in primary-key order as a stream of ``chunk`` rows, never a whole table in
-memory). The target must be empty (no row in any table but its own id): one holding anything
-is refused, saying what it holds, before it is opened as a store (which creates or migrates
-its schema). Everything is written in one transaction on the target
-(PostgreSQL: by COPY, a million events in about 12 s on two cores), with its writers shut out
-(SQLite's write lock; on PostgreSQL the writers' advisory lock and an EXCLUSIVE lock on each
-table, readers go on), and committed only once each table's count, the last sequence number
-and the store id read back from the target equal the source's; any failure or interrupt
-before that rolls it all back (a SQLite file the copy created is removed). The database needs
-room for the whole copy in one transaction (PostgreSQL's WAL, SQLite's ``-wal`` file).
+read-only transaction (a snapshot: a source still in use is copied as it was at one moment, each
+table in primary-key order as a stream of ``chunk`` rows, never a whole table in memory). The
+target must be empty (no row in any table but its own id): one holding anything is refused, saying
+what it holds, before it is opened as a store (which creates or migrates its schema). Everything is
+written in one transaction on the target (PostgreSQL: by COPY, a million events in about 12 s on
+two cores), with its writers shut out (SQLite's write lock; on PostgreSQL the writers' advisory
+lock and an EXCLUSIVE lock on each table, readers go on), and committed only once each table's
+count, the last sequence number and the store id read back from the target equal the source's; any
+failure or interrupt before that rolls it all back (a SQLite file the copy created is removed). The
+database needs room for the whole copy in one transaction (PostgreSQL's WAL, SQLite's ``-wal``
+file).
 """
 
 from __future__ import annotations
@@ -97,6 +97,7 @@ class CopyResult:
 def copied_tables() -> list[sa.Table]:
     """Every table of the store's schema but ``schema_version``, each after those it refers to
     (one a later migration adds is copied as it is; one with a sequence would need it set)."""
+    from recommender.campaigns import wave_sends  # noqa: F401 (its table, on ``metadata``)
     return [t for t in metadata.sorted_tables if t.name != schema_version.name]
 
 
@@ -156,8 +157,7 @@ class _State:
 
 
 def _holds(dst: CampaignStore, source_id: str) -> bool | None:
-    """Whether the target holds the copy (it carries the source's id), read afresh; None when
-    it cannot be read."""
+    """Whether the target holds the copy (it carries the source's id), read afresh; None: unread."""
     try:
         with dst.engine.connect() as conn:
             return _store_id(conn) == source_id

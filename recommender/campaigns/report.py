@@ -1,7 +1,12 @@
 """What a campaign did: conversions of its targets against its control group, with intervals.
 
-A plan row converts when the store holds an event for that film by that user at or after the
-plan's start (its ``created`` time) and before ``start + window_days``. For each film, each
+A plan row converts when the store holds an event for that film by that user at or after its
+wave's start and before ``start + window_days``: the wave's recorded send (``wave_sends.py``,
+``campaign sent``), else the plan's start (its ``created`` time, or the ``start`` asked for;
+``wave_starts`` says which). From the plan's start, a wave sent weeks later counted its
+controls' purchases before it went out (60 of 236 wave-2 controls converting on day 5 of a
+wave sent on day 20 read -25.6 points, its targets' purchases of day 35 past the window).
+For each film, each
 wave, each (film, wave) and overall, the report gives the target and control sizes, their
 conversions and rates (each with a 95% Wilson score interval; ``score_interval``: at 3 or
 fewer events on a side, that end is the exact Poisson limit where it is wider), the absolute uplift
@@ -60,9 +65,11 @@ from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.wave_sends import wave_send_times
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
+from recommender.io.text import utc_time
 from recommender.model.calibration import horizon_factor, scale, uncalibrated
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
@@ -355,22 +362,34 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     rows = rows.set_column(rows.schema.get_field_index("p"), "p",
                            pa.array(p_window, rows.schema.field("p").type))
     begin = plan_start(summary) if start is None else int(start)
-    end = begin + int(round(window_days * DAY))
+    length = int(round(window_days * DAY))
+    end = begin + length
+    starts = wave_starts(wave_send_times(store, plan_id), sent, begin, length)
+    lut = np.full(sent + 1, begin, np.int64)
+    lut[[w["wave"] for w in starts]] = [w["start"] for w in starts]
+    row_start = lut[np.clip(np.asarray(rows.column("wave").to_numpy(), np.int64), 0, sent)]
     films = [f["film_id"] for f in summary.get("films", [])]
     # from a day before the start: events of a log of dates sit at midnight, before a plan
     # created that day, and are counted apart (``early_conversions``), never in the uplift
-    ev = read_events(store, until=until_seq, films=films, since_ts=begin - DAY) \
+    first = min([begin, *lut.tolist()])
+    ev = read_events(store, until=until_seq, films=films, since_ts=first - DAY) \
         if films else None
-    conv, before = (conversions(rows, ev.user_id, ev.film_id, ev.timestamp, (begin, end),
-                                (begin - DAY, begin))
-                    if ev is not None else [np.zeros(rows.num_rows, bool)] * 2)
+    conv, before = np.zeros(rows.num_rows, bool), np.zeros(rows.num_rows, bool)
+    seen = np.zeros(0 if ev is None else len(ev.timestamp), bool)  # events of some window
+    dated = True  # a log of dates: every event of a plan row in the day before its start at
+    for s in np.unique(row_start).tolist():  # a midnight (UTC)
+        if ev is None:
+            break
+        m = row_start == s  # each wave's rows from their own start (a few waves at most)
+        part = rows.filter(pa.array(m))
+        conv[m], before[m] = conversions(part, ev.user_id, ev.film_id, ev.timestamp,
+                                         (s, s + length), (s - DAY, s))
+        seen |= (ev.timestamp >= s) & (ev.timestamp < s + length)
+        if (before[m] & ~conv[m]).any():
+            day = (ev.timestamp >= s - DAY) & (ev.timestamp < s)
+            mine = np.isin(pair_keys(ev.film_id[day], ev.user_id[day]), row_pair_keys(part))
+            dated &= bool(np.all(ev.timestamp[day][mine] % DAY == 0))
     early = int((before & ~conv).sum())  # a row that converted in the window is counted
-    # a log of dates: every event of a plan row in the day before the start at a midnight (UTC)
-    dated = False
-    if ev is not None and early:
-        day = (ev.timestamp >= begin - DAY) & (ev.timestamp < begin)
-        mine = np.isin(pair_keys(ev.film_id[day], ev.user_id[day]), row_pair_keys(rows))
-        dated = bool(np.all(ev.timestamp[day][mine] % DAY == 0))
     body = compute_report(rows, conv, films)
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:
@@ -379,15 +398,15 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "start": begin, "end": end, "window_days": window_days,
             # those of the window, as conversions count them (it counted every event from
             # the start on, past the window's end too: a year's, reported a year later)
-            "events_read": 0 if ev is None else int(((ev.timestamp >= begin)
-                                                     & (ev.timestamp < end)).sum()),
+            "events_read": int(seen.sum()), "wave_starts": starts,
             "early_conversions": early,
             "sent_waves": sent, "plan_waves": planned,
             "waves_included": list(range(1, sent + 1)), "sent_waves_source": sent_source,
             "horizon": horizon, "predicted": predicted, "method": METHOD,
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
-                    f"predicted conversions: {predicted['scaling']}" + _early_text(early, dated),
+                    f"predicted conversions: {predicted['scaling']}" + _starts_text(starts)
+                    + _early_text(early, dated),  # last: Studio reads the early text's end
             **body}
 
 
@@ -405,6 +424,24 @@ def _early_text(early: int, dated: bool) -> str:
     return said + ("those events carry times of day, so this is no log of dates: were the "
                    "messages sent before the plan was stored, or is the events' clock behind "
                    "the planning machine's?")
+
+
+def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int
+                ) -> list[dict[str, Any]]:
+    """Each counted wave's window ``{wave, start, end, source}``: from its recorded send
+    (``wave_sends.py``), else from ``begin`` (the plan's start)."""
+    return [{"wave": w, "start": (t := sends.get(w, begin)), "end": t + length,
+             "source": "recorded" if w in sends else "plan start"} for w in range(1, sent + 1)]
+
+
+def _starts_text(starts: list[dict[str, Any]]) -> str:
+    """The note's word on waves counted from their recorded send times (none: nothing)."""
+    if not any(w["source"] == "recorded" for w in starts):
+        return ""
+    return ("; each wave's conversions counted from its own start: " + ", ".join(
+        f"wave {w['wave']} from {utc_time(w['start'])}"
+        f"{' (its recorded send)' if w['source'] == 'recorded' else ' (the plan start)'}"
+        for w in starts))
 
 
 def _waves_text(n: int) -> str:

@@ -52,9 +52,11 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "wave": "the wave's number (1 is sent first)",
          "window_days": "days", "start": "unix seconds (the plan's created time)",
          "end": "unix seconds (start + window)",
-         "events_read": "store events of the plan's films in the window",
-         "early_conversions": "plan rows with an event in the day before the start (not "
-                              "counted)",
+         "events_read": "store events of the plan's films in the waves' windows",
+         "early_conversions": "plan rows with an event in the day before their wave's start "
+                              "(not counted)",
+         "wave_starts": "unix seconds: each wave's window (start, end; source: its recorded "
+                        "send or the plan's start)",
          "sent_waves": "waves (1..N counted)", "plan_waves": "waves",
          "waves_included": "wave numbers (1 is sent first)",
          "horizon_days": "days: the plan's probabilities' horizon",

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib import import_module
 from typing import Any, BinaryIO
 
 import pyarrow as pa
@@ -89,13 +90,12 @@ MIGRATIONS: list[tuple[int, str, Callable[[Connection], object]]] = [
 ]
 
 
-def _events_step(conn: Connection) -> None:
-    from recommender.campaigns.events import create_tables  # defined there, on ``metadata``
+def _tables_of(module: str) -> Callable[[Connection], None]:
+    """A step running ``recommender.campaigns.<module>.create_tables`` (imported then)."""
+    return lambda conn: import_module(f"recommender.campaigns.{module}").create_tables(conn)
 
-    create_tables(conn)
 
-
-MIGRATIONS.append((2, "events and plan links (closing the loop)", _events_step))
+MIGRATIONS.append((2, "events and plan links (closing the loop)", _tables_of("events")))
 
 plan_exclusions = sa.Table(
     "campaign_plan_exclusions", metadata,
@@ -146,6 +146,7 @@ withdrawals = sa.Table(  # ``withdraw.py``: a campaign's waves after ``sent_wave
 )
 MIGRATIONS.append((7, "withdrawn campaigns (their unsent waves' pairs are free again)",
                    _create(withdrawals)))
+MIGRATIONS.append((8, "each wave's send time (its report's window)", _tables_of("wave_sends")))
 ROW_CHUNK = 5000
 ADVISORY_LOCK = 0x7265636F  # "reco": one lock id for every replica's migration
 
@@ -375,10 +376,9 @@ class CampaignStore:
     def excluded(self, plan_id: str) -> list[str]:
         """The users ``plan_id`` was told never to plan (its opt-outs), sorted."""
         with self.engine.connect() as conn:
-            return [str(u) for u in conn.execute(
-                sa.select(plan_exclusions.c.user_id).where(
-                    plan_exclusions.c.plan_id == plan_id).order_by(
-                    plan_exclusions.c.user_id)).scalars()]
+            e = plan_exclusions.c
+            return [str(u) for u in conn.execute(sa.select(e.user_id).where(
+                e.plan_id == plan_id).order_by(e.user_id)).scalars()]
 
     def iter_rows(self, plan_id: str, chunk: int = ROW_CHUNK) -> Iterator[pa.Table]:
         """A stored plan's rows in their order, ``chunk`` rows per table (``PLAN_COLUMNS``),

@@ -70,20 +70,20 @@ def add_event_commands(add: Add) -> None:
     s = add("campaign", cmd_campaign, "list stored campaign plans, show one, report what it "
                                       "did, withdraw it")
     sub = s.add_subparsers(dest="campaign_command", required=True, metavar="ACTION")
+    store_help = "campaign store URL or SQLite file (default: $RECOMMENDER_STORE)"
     r = sub.add_parser("report", help="targets against controls: conversions, uplift with 95%% "
                                       "intervals, predicted against observed",
                        description="report a plan: conversions of targets against controls")
     r.add_argument("plan_id")
-    r.add_argument("--store", help="campaign store URL or SQLite file (default: "
-                                   "$RECOMMENDER_STORE)")
+    r.add_argument("--store", help=store_help)
     r.add_argument("--window-days", type=_days, default=30.0, dest="window_days",
-                   help="count conversions this many days after the plan's start")
+                   help="count conversions this many days after each wave's start (its "
+                        "send, `campaign sent`; else the plan's start)")
     r.add_argument("--sent-waves", type=_positive_int, dest="sent_waves",
                    help="waves 1..N of the plan that were sent: only they are reported "
                         "(default: those its withdrawal recorded, else the sent waves of a "
                         "next wave planned after it, else all)")
     r.add_argument("--json", action="store_true", help="print the HTTP report's JSON body")
-    store_help = "campaign store URL or SQLite file (default: $RECOMMENDER_STORE)"
     a = sub.add_parser("list", help="the stored plans, newest first",
                        description="the stored plans, newest first (GET /campaigns)")
     a.add_argument("--store", help=store_help)
@@ -113,9 +113,11 @@ def add_event_commands(add: Add) -> None:
 
     add_copy_action(sub)  # campaign copy --store SRC --to DST (recommender/cli/store_copy.py)
     add_simulate_action(sub)  # campaign simulate PLAN_ID (recommender/cli/simulate.py)
+    from recommender.cli.wave_sent import add_sent_action
     from recommender.cli.withdraw import add_withdraw_action
 
     add_withdraw_action(sub)  # campaign withdraw PLAN_ID (recommender/cli/withdraw.py)
+    add_sent_action(sub)  # campaign sent PLAN_ID --wave N (recommender/cli/wave_sent.py)
 
 
 def cmd_events(args: argparse.Namespace) -> int:
@@ -265,7 +267,7 @@ def cmd_campaign(args: argparse.Namespace) -> int:
         return _campaign_list(args)
     if args.campaign_command == "show":
         return _campaign_show(args)
-    if getattr(args, "campaign_action", None) is not None:  # copy, simulate, withdraw
+    if getattr(args, "campaign_action", None) is not None:  # copy, simulate, withdraw, sent
         return int(args.campaign_action(args))
     from recommender.campaigns.report import campaign_report
 
@@ -283,10 +285,17 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     from recommender.campaigns.report import UNITS
     from recommender.io.text import utc_time
 
+    sends = [w for w in body["wave_starts"] if w["source"] == "recorded"]
     print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
-          f"= events for the film by the user within {args.window_days:g} days of the plan's "
+          f"= events for the film by the user within {args.window_days:g} days of "
+          f"{'each wave' + chr(39) + 's start (below), else ' if sends else ''}the plan's "
           f"start ({utc_time(body['start'])}, unix {body['start']}); "
-          f"{body['events_read']:,} events read in that window")
+          f"{body['events_read']:,} events read in {'those windows' if sends else 'that window'}")
+    if sends:  # ``campaign sent``: each wave's own window
+        print("waves' windows start: " + "; ".join(
+            f"wave {w['wave']} {utc_time(w['start'])} (unix {w['start']}, "
+            f"{'its recorded send' if w['source'] == 'recorded' else 'the plan start'})"
+            for w in body["wave_starts"]))
     print(body["note"])
 
     from recommender.cli.report_notes import Place, block_name, grouped_notes

@@ -37,6 +37,7 @@ from recommender.campaigns.slate import (
     SlateFilm,
 )
 from recommender.campaigns.store import CampaignStore, StorePool, UnknownPlanError, open_store
+from recommender.campaigns.wave_sends import parse_sent_at, record_wave_sent
 from recommender.campaigns.withdraw import shown_summary, withdraw
 from recommender.errors import NothingToPlanError, PlansClashError, UnknownFilmError
 from recommender.io.convert import MAX_ID_BYTES
@@ -242,6 +243,25 @@ class Withdrawn(BaseModel):
                                                    "it had sent when its next wave was planned")
 
 
+class SentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: JsonInt | str | None = Field(None, description="when the wave went out: unix seconds, "
+                                     "or ISO 8601 with its UTC offset; null or absent: now")
+
+
+class WaveSent(BaseModel):
+    plan_id: str
+    wave: int = Field(description="the wave that went out (1..plan_waves)")
+    sent_at: int = Field(description="when it went out (unix seconds): its report's window of "
+                                     "that wave starts there")
+    sent_at_utc: str = Field(description="sent_at as a UTC time")
+    recorded_at: str = Field(description="when it was recorded (ISO 8601, UTC)")
+    already: bool = Field(description="true: recorded so before, nothing changed")
+    plan_waves: int = Field(description="the waves the plan was made with")
+    waves: list[dict[str, int]] = Field(description="every recorded send of the plan, "
+                                        "[{wave, sent_at (unix seconds)}] by wave")
+
+
 def caught_up(request: Request, engine: Engine) -> Engine:
     """The engine to plan on: this worker's, with every event stored so far applied. Another
     worker's ``POST /events`` reaches this one at its next poll; a plan made before it would
@@ -400,6 +420,23 @@ def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict
     plan_id = raw_plan_id(request.scope, plan_id)
     try:
         answer = withdraw(campaign_store(request), plan_id, body.sent_waves)
+    except UnknownPlanError as e:
+        raise HTTPException(404, str(e)) from None
+    stored_plan(request)
+    return answer
+
+
+@router.post("/campaigns/{plan_id}/waves/{wave}/sent", response_model=WaveSent, responses={
+    **NO_PLAN, **INVALID, **STORE_DOWN, 409: {"model": Error, "description": (
+        "the wave's send was recorded already at another time (a send time is final), or the "
+        "store was moved by `campaign copy` (the log names the copy)")}},
+             summary="Record when a wave of a plan went out: its report counts that wave's "
+                     "conversions from then (as `campaign sent`)")
+def wave_sent(plan_id: str, wave: int, body: SentRequest, request: Request) -> dict[str, Any]:
+    plan_id = raw_plan_id(request.scope, plan_id)
+    at = None if body.at is None else parse_sent_at(body.at)
+    try:
+        answer = record_wave_sent(campaign_store(request), plan_id, wave, at)
     except UnknownPlanError as e:
         raise HTTPException(404, str(e)) from None
     stored_plan(request)

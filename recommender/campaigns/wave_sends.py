@@ -1,0 +1,153 @@
+"""When each wave of a plan went out: the send times its report's windows start from.
+
+A plan's waves go out at different times (the second a few weeks after the first, say), and a
+report that counted every wave's conversions from the plan's start took a wave-2 user who
+bought before wave 2 was sent as a response to it: its controls' earlier tickets read as a
+negative uplift. ``record_wave_sent(store, plan_id, wave, at)`` records that ``wave`` went out
+at ``at`` (unix seconds): at or after the plan was created, at most ``FUTURE_SLACK`` past this
+clock (as events are checked), never before an earlier wave's recorded send nor after a
+later one's. The same time again is accepted (``already``); another time for the same wave is
+refused naming the stored one (a report read with it would change under its readers). A wave
+a withdrawal says never went out is refused too. The store is written as withdrawals are:
+refused on a store ``campaign copy`` moved, under SQLite's write lock or PostgreSQL's
+``controls.PLANS_LOCK``.
+
+The table is defined on the store's ``metadata`` and created by migration step 8
+(``store.MIGRATIONS``), which imports ``create_tables`` from here when it runs.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from recommender.campaigns.event_times import FUTURE_SLACK, NO_DATE
+from recommender.campaigns.store import CampaignStore, UnknownPlanError, metadata, plans
+from recommender.errors import InvalidParameterError, PlansClashError
+from recommender.io.text import utc_time
+
+wave_sends = sa.Table(
+    "campaign_wave_sends", metadata,
+    sa.Column("plan_id", sa.String(64), sa.ForeignKey("campaign_plans.plan_id",
+                                                      ondelete="CASCADE"), primary_key=True),
+    sa.Column("wave", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("sent_at", sa.BigInteger, nullable=False),  # unix seconds
+    sa.Column("recorded_at", sa.Text, nullable=False),  # ISO 8601, UTC
+)
+
+
+class WaveSentClashError(PlansClashError):
+    """A wave whose send time was recorded already with another time (the CLI exits 2; the
+    service answers 409)."""
+
+
+def create_tables(conn: Connection) -> None:
+    """Migration step 8: the send time of each wave of a plan."""
+    wave_sends.create(conn, checkfirst=True)
+
+
+def _when(ts: int) -> str:
+    return f"{ts} ({utc_time(ts, NO_DATE)})"
+
+
+def plan_created(summary: dict[str, Any]) -> int:
+    """A stored plan's creation in unix seconds (its summary's ``created``, ISO 8601)."""
+    return int(datetime.fromisoformat(str(summary["created"])).timestamp())
+
+
+def parse_sent_at(value: object) -> int:
+    """A send time as ``campaign sent --at`` and ``POST .../sent`` take it: unix seconds (a
+    whole number, or its digits), or ISO 8601 with a UTC offset (``2024-03-21T09:00:00Z``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    when: datetime | None = None
+    if isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.strip())
+        except ValueError:
+            pass
+        if when is not None and when.tzinfo is not None:
+            return int(when.timestamp())
+    raise InvalidParameterError(
+        "at must be unix seconds or an ISO 8601 time with its UTC offset (e.g. "
+        f"2024-03-21T09:00:00Z), got {value!r}"
+        + (": a time without an offset could be any zone's" if when is not None else ""))
+
+
+def wave_send_times(store: CampaignStore, plan_id: str) -> dict[int, int]:
+    """``{wave: sent_at}`` of the waves of ``plan_id`` whose send time was recorded."""
+    c = wave_sends.c
+    with store.engine.connect() as conn:
+        return {int(w): int(t) for w, t in conn.execute(
+            sa.select(c.wave, c.sent_at).where(c.plan_id == plan_id))}
+
+
+def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | None = None,
+                     now: float | None = None) -> dict[str, Any]:
+    """Record that wave ``wave`` of ``plan_id`` went out at ``at`` (unix seconds; default:
+    now), as the module docstring says: ``{"plan_id", "wave", "sent_at", "sent_at_utc",
+    "recorded_at", "already", "plan_waves", "waves"}`` (``waves``: every recorded send of the
+    plan, ``[{wave, sent_at}]`` by wave). ``UnknownPlanError`` for no such plan;
+    ``InvalidParameterError`` for a wave or time outside the rules; ``WaveSentClashError``
+    for another time of a wave already recorded; ``StoreMovedError`` on a moved store."""
+    from recommender.campaigns.controls import take_plans_lock
+    from recommender.campaigns.moved import check_plan
+
+    clock = time.time() if now is None else now
+    at = int(clock) if at is None else at
+    for name, value in (("wave", wave), ("at", at)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidParameterError(f"{name} must be a whole number, got {value!r}")
+    summary = store.summary(plan_id)  # UnknownPlanError before any lock
+    planned = int((summary.get("parameters") or {}).get("waves") or 1)
+    if not 1 <= wave <= planned:
+        raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
+                                    f"{plan_id}), got {wave}")
+    gone = summary.get("withdrawn")
+    if gone is not None and wave > int(gone["sent_waves"]):
+        raise InvalidParameterError(
+            f"plan {plan_id} was withdrawn after {gone['sent_waves']} sent wave(s) "
+            f"({gone['at']}): wave {wave} never went out")
+    created = plan_created(summary)
+    if at < created:
+        raise InvalidParameterError(f"at {_when(at)} is before plan {plan_id} was created "
+                                    f"({_when(created)}): a wave goes out after its plan")
+    if at > clock + FUTURE_SLACK:
+        raise InvalidParameterError(
+            f"at {_when(at)} is in the future (after {_when(int(clock + FUTURE_SLACK))}, this "
+            "clock plus one day); expected when the wave was sent")
+    recorded_at = datetime.fromtimestamp(clock, UTC).isoformat(timespec="seconds")
+    c = wave_sends.c
+    with store.engine.begin() as conn:
+        check_plan(conn, store, "this send time")  # moved? (SQLite: the write lock)
+        take_plans_lock(conn, store.dialect, "this send time")
+        if conn.execute(plans.update().where(plans.c.plan_id == plan_id).values(
+                n_rows=plans.c.n_rows)).rowcount == 0:  # deleted since: as unknown
+            raise UnknownPlanError([plan_id])
+        known = {int(w): (int(t), str(r)) for w, t, r in conn.execute(
+            sa.select(c.wave, c.sent_at, c.recorded_at).where(c.plan_id == plan_id))}
+        already = wave in known
+        if already and known[wave][0] != at:
+            raise WaveSentClashError(
+                f"wave {wave} of plan {plan_id} was recorded as sent at "
+                f"{_when(known[wave][0])} (on {known[wave][1]}), not {_when(at)}: a send time "
+                "is final (its reports count from it)")
+        for w, (t, _) in sorted(known.items()):
+            if (w < wave and t > at) or (w > wave and t < at):
+                raise InvalidParameterError(
+                    f"at {_when(at)} for wave {wave} of plan {plan_id} is "
+                    f"{'before' if w < wave else 'after'} wave {w}'s recorded send, "
+                    f"{_when(t)}: waves go out in order")
+        if not already:
+            conn.execute(wave_sends.insert().values(plan_id=plan_id, wave=wave, sent_at=at,
+                                                    recorded_at=recorded_at))
+            known[wave] = (at, recorded_at)
+    return {"plan_id": plan_id, "wave": wave, "sent_at": at, "sent_at_utc": utc_time(at, NO_DATE),
+            "recorded_at": known[wave][1], "already": already, "plan_waves": planned,
+            "waves": [{"wave": w, "sent_at": t} for w, (t, _) in sorted(known.items())]}
