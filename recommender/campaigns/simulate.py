@@ -37,6 +37,7 @@ from recommender.campaigns.plan import plan_slate
 from recommender.campaigns.report import DAY, campaign_report, compute_report, plan_start
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.wave_sends import wave_send_times
 from recommender.io import demo
 from recommender.model.model import Model
 
@@ -185,7 +186,7 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     """The responses of wave ``wave`` of the stored plan ``plan_id``, drawn from the demo
     folder's planted truth (targets from p1, controls from p0; a film the user has, in the
     model or in an event of the store but the responses drawn for this wave or a later one, is
-    never bought again), dated in the 6 hours after the
+    never bought again), dated in the 6 hours after the wave's recorded send, else the
     plan's start (``RESPONSE_SPAN``; the same file whenever it is drawn): ``{"events":
     {event_id, user_id, film_id, timestamp}, the conversions and the planted uplift}``.
     Only the plan's rows respond (no organic purchases of others)."""
@@ -243,10 +244,12 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
     user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)[conv]
     film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)[conv]
-    # dated in the 6 hours after the plan's start, from the plan's time alone: spread up to
+    # dated in the 6 hours after the wave's start, from stored times alone: spread up to
     # the clock (``now - start``), two runs within 14 days of the start dated the same
-    # event_ids apart, and importing the second file was refused as a conflict
-    start = plan_start(summary)
+    # event_ids apart, and importing the second file was refused as a conflict. The wave's
+    # recorded send (``campaign sent``) where there is one: the report counts the wave from
+    # there, and responses dated from the plan's start fell before it (none counted)
+    start = wave_send_times(store, plan_id).get(wave, plan_start(summary))
     ts = start + np.random.default_rng([seed, wave, 1]).integers(0, RESPONSE_SPAN,
                                                                  size=len(user))
     return {"events": {"event_id": [f"sim-{plan_id}-w{wave}-{k}" for k in range(len(user))],

@@ -293,3 +293,33 @@ def test_cli_equals_http_and_refusals(tmp_path: Path, capsys: pytest.CaptureFixt
     assert ("waves' windows start: wave 1 2024-03-01 00:00:00 UTC (unix "
             f"{START}, the plan start); wave 2 2024-03-21 00:00:00 UTC (unix "
             f"{START + 20 * DAY}, its recorded send)") in out
+
+
+def test_simulated_responses_follow_the_waves_send(tmp_path: Path) -> None:
+    """``campaign simulate --wave 2`` dated its responses in the 6 hours after the plan's
+    start: with wave 2 recorded as sent two days later, the report counted none of them."""
+    from helpers import train_folder
+
+    from recommender.campaigns.controls import plan_beside
+    from recommender.campaigns.simulate import RESPONSE_SPAN, stored_wave_responses
+    from recommender.campaigns.slate import SlateFilm
+    from recommender.io import demo
+
+    folder = demo.generate(tmp_path / "data", seed=7, n_users=600, n_films=60,
+                           n_interactions=9_000)
+    model = train_folder(folder, factors=8, iterations=4, segments=3)
+    films = model.films.ids[np.argsort(model.film_counts(), kind="stable")[20:23]].tolist()
+    store = open_store(str(tmp_path / "s.db"))
+    plan = plan_beside(model, [SlateFilm(f, 60) for f in films], store, holdout=0.3, seed=1,
+                       waves=2, progress=False)
+    store.save_plan(plan.plan_id, plan.summary, plan.rows)
+    created = int(datetime.fromisoformat(plan.summary["created"]).timestamp())
+    sent = created + 2 * DAY
+    record_wave_sent(store, plan.plan_id, 2, sent, now=sent)
+    drawn = stored_wave_responses(folder, model, store, plan.plan_id, 2)["events"]
+    ts = np.asarray(drawn["timestamp"], np.int64)
+    assert len(ts) and ((ts >= sent) & (ts < sent + RESPONSE_SPAN)).all()
+    w1 = np.asarray(stored_wave_responses(folder, model, store, plan.plan_id, 1)["events"][
+        "timestamp"], np.int64)  # no recorded send: from the plan's start
+    assert ((w1 >= created) & (w1 < created + RESPONSE_SPAN)).all()
+    store.close()
