@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -432,7 +433,9 @@ def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict
         "store was moved by `campaign copy` (the log names the copy)")}},
              summary="Record when a wave of a plan went out: its report counts that wave's "
                      "conversions from then (as `campaign sent`)")
-def wave_sent(plan_id: str, wave: int, body: SentRequest, request: Request) -> dict[str, Any]:
+def wave_sent(plan_id: str, wave: Annotated[int, PathParam(
+        description="the wave's number (1 is sent first; at most the plan's waves)")],
+              body: SentRequest, request: Request) -> dict[str, Any]:
     plan_id = raw_plan_id(request.scope, plan_id)
     at = None if body.at is None else parse_sent_at(body.at)
     try:

@@ -46,8 +46,7 @@ UNIT = re.compile(r"\b(?:" + "|".join(UNIT_WORDS) + r")\b", re.IGNORECASE)
 EXCEPTIONS: dict[tuple[str, str], str] = {
     ("*", "seed"): "a seed of a random draw counts nothing",
     ("*", "segment"): "a segment's id number (GET /segments), not a quantity",
-    ("WaveBlock", "wave"): "an ordinal (1 is sent first), not a quantity",
-    ("WaveStart", "wave"): "an ordinal (1 is sent first), not a quantity",
+    ("*", "wave"): "a wave's ordinal (1 is sent first), not a quantity",
     ("ModelInfo", "format_version"): "a version number",
     ("*", "rank"): "a position (1 = first), not a quantity",
 }
