@@ -4,18 +4,17 @@ A plan row converts when the store holds an event for that film by that user at 
 wave's start and before ``start + window_days``: the wave's recorded send (``wave_sends.py``,
 ``campaign sent``), else the plan's start (its ``created`` time, or the ``start`` asked for;
 ``wave_starts`` says which). From the plan's start, a wave sent weeks later counted its
-controls' purchases before it went out (60 of 236 wave-2 controls converting on day 5 of a
-wave sent on day 20 read -25.6 points, its targets' purchases of day 35 past the window).
-For each film, each
-wave, each (film, wave) and overall, the report gives the target and control sizes, their
-conversions and rates (each with a 95% Wilson score interval; ``score_interval``: at 3 or
-fewer events on a side, that end is the exact Poisson limit where it is wider), the absolute uplift
-``rate_target - rate_control`` with Newcombe's hybrid score interval (method 10 of Newcombe,
-Statistics in Medicine 1998: built from the two Wilson intervals), the relative uplift
-``rate_target / rate_control - 1`` with the MOVER-R interval of the ratio (Donner and Zou,
-Statistical Methods in Medical Research 2012: the ratio's limits recovered from the two Wilson
-intervals, as Newcombe's are for the difference; no control conversion: no estimate and no
-upper bound. The Katz log interval it replaces held a true ratio in 70-86% of draws with one
+controls' purchases before it went out (60 of 236 wave-2 controls converting on day 5 of a wave
+sent on day 20 read -25 points, its targets' purchases of day 35 past the window). For each
+film, each wave, each (film, wave) and overall, the report gives the target and control sizes,
+their conversions and rates (each with a 95% Wilson score interval; ``score_interval``: at 3 or
+fewer events on a side, that end is the exact Poisson limit where it is wider), the absolute
+uplift ``rate_target - rate_control`` with Newcombe's hybrid score interval (method 10 of
+Newcombe, Statistics in Medicine 1998: built from the two Wilson intervals), the relative
+uplift ``rate_target / rate_control - 1`` with the MOVER-R interval of the ratio (Donner and
+Zou, Statistical Methods in Medical Research 2012: the ratio's limits recovered from the two
+Wilson intervals, as Newcombe's are for the difference; no control conversion: no estimate and
+no upper bound. The Katz log interval it replaces held a true ratio in 70-86% of draws with one
 or two controls, the size of a film's wave at the default holdout), incremental conversions
 ``targets x absolute uplift`` (interval scaled the same way), and predicted against observed
 conversions (the sum of the plan's ``p``, the probability of watching within the calibration
@@ -406,18 +405,20 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
                     f"predicted conversions: {predicted['scaling']}" + _starts_text(starts)
-                    + _early_text(early, dated),  # last: Studio reads the early text's end
+                    + _early_text(early, dated, any(w["source"] == "recorded" for w in starts)),
             **body}
 
 
-def _early_text(early: int, dated: bool) -> str:
+def _early_text(early: int, dated: bool, sent: bool = False) -> str:
     """The note's word on plan rows whose event is dated in the day before the start: a log of
     dates is told to give times; events with times are not such a log (it said so to them
     too), and the likelier cause is a clock or a plan stored after its messages went out."""
     if not early:
         return ""
-    said = (f"; plan rows with an event in the day before the plan was created, not counted "
-            f"(early_conversions): {early:,}; ")
+    when = "their wave's start (its send, else the plan's creation)" if sent else \
+        "the plan was created"
+    said = f"; plan rows with an event in the day before {when}, not counted " \
+           f"(early_conversions): {early:,}; "
     if dated:
         return said + ("a log of dates puts a day's events at midnight, so responses on the "
                        "plan's own day fall before its start: give event times, not dates")
@@ -435,7 +436,8 @@ def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int
 
 
 def _starts_text(starts: list[dict[str, Any]]) -> str:
-    """The note's word on waves counted from their recorded send times (none: nothing)."""
+    """The note's word on waves counted from their sends (before the early text: Studio reads
+    that one's end)."""
     if not any(w["source"] == "recorded" for w in starts):
         return ""
     return ("; each wave's conversions counted from its own start: " + ", ".join(
