@@ -185,6 +185,42 @@ def test_refusals_say_what(store_target: str) -> None:
     store.close()
 
 
+def test_racing_sends_of_one_wave_store_one(store_target: str,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sends of the same wave at once, with other times, both past the moved check
+    together: one is stored, the other is refused naming it (never a primary-key error)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from recommender.campaigns import moved
+
+    store = open_store(store_target)
+    stored(store)
+    real, barrier = moved.check_plan, threading.Barrier(2, timeout=3)
+
+    def held(conn: Any, st: CampaignStore, what: str = "this plan") -> None:
+        real(conn, st, what)  # SQLite: the write lock, so the other waits before the barrier
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+
+    monkeypatch.setattr(moved, "check_plan", held)
+
+    def send(day: int) -> str:
+        try:
+            record_wave_sent(store, "plan-w", 1, START + day * DAY)
+            return "stored"
+        except WaveSentClashError as e:
+            return str(e)
+
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(send, [1, 2]))
+    assert got.count("stored") == 1, got
+    assert all("was recorded as sent at" in g for g in got if g != "stored"), got
+    store.close()
+
+
 def test_the_same_send_again_is_accepted(store_target: str) -> None:
     store = open_store(store_target)
     stored(store)
@@ -213,14 +249,14 @@ def test_a_store_of_the_schema_before_is_migrated(store_target: str,
     store.close()
 
 
-def test_store_copy_carries_send_times(tmp_path: Path) -> None:
+def test_store_copy_carries_send_times(tmp_path: Path, store_target: str) -> None:
     source = open_store(str(tmp_path / "a.db"))
     stored(source)
     record_wave_sent(source, "plan-w", 2, START + 20 * DAY)
     source.close()
-    result = copy_store(str(tmp_path / "a.db"), str(tmp_path / "b.db"))
+    result = copy_store(str(tmp_path / "a.db"), store_target)
     assert result.rows["campaign_wave_sends"] == 1
-    target = open_store(str(tmp_path / "b.db"))
+    target = open_store(store_target)
     assert wave_send_times(target, "plan-w") == {2: START + 20 * DAY}
     target.close()
 
