@@ -68,8 +68,8 @@ def cmd_campaign_simulate(args: argparse.Namespace) -> int:
     print(f"wrote {table.num_rows:,} responses of wave {args.wave} of {args.plan_id} to "
           f"{args.out}: {drawn['target_conversions']:,} of {drawn['targets']:,} targets and "
           f"{drawn['control_conversions']:,} of {drawn['controls']:,} controls converted, "
-          f"dated in the {RESPONSE_SPAN // 3600} hours after the plan's start (its created "
-          "time: the same file whenever it is drawn)")
+          f"dated in the {RESPONSE_SPAN // 3600} hours after the wave's start (its recorded "
+          "send, else the plan's created time: the same file whenever it is drawn)")
     print(f"planted uplift of the wave: {100 * drawn['planted_uplift']:.2f} points (in each "
           "film, mean p1 of its targets - mean p0 of its controls, weighted by the films' "
           "targets, from the demo's taste groups; the report's absolute uplift estimates it)",

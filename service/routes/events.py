@@ -302,7 +302,8 @@ def _window_days(value: float) -> float:
 def report(plan_id: str, request: Request,
            window_days: Annotated[float, AfterValidator(_window_days), Query(
                json_schema_extra={"minimum": MIN_WINDOW_DAYS, "maximum": MAX_WINDOW_DAYS},
-               description=("count conversions this many days after the plan's start (at "
+               description=("count conversions this many days after each wave's start, "
+                            "its recorded send (wave_starts), else the plan's start (at "
                             "least one second: timestamps are whole seconds)"))] = 30.0,
            sent_waves: Annotated[int | None, Query(ge=1, le=1000, description=(
                "waves 1..N of the plan that were sent: only they are reported (at most the "
