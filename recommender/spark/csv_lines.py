@@ -33,23 +33,43 @@ class WideHeaderError(DataError):
     """A CSV header past ``MAX_COLUMNS`` (``refuse_wide_header``): no other reader reads it."""
 
 
-def quote_left_open(name: str, head: bytes, whole: bool) -> NoLineEndError | None:
+def quote_left_open(name: str, head: bytes, whole: bool, sep: str) -> NoLineEndError | None:
     """``NoLineEndError`` at line 1 of the file ``name`` when ``head`` (its first bytes, all
-    of it when ``whole``), which holds no line end outside quotes, holds a line break: a
-    quote of line 1 is left open over each (the last quote before the first break; the local
-    reader's words, "is a quote left open"); None when ``head`` holds no line break (its first
-    line is that long) or, ``whole``, its quotes all close (a header spanning lines)."""
+    of it when ``whole``), which holds no line end outside quotes, holds a line break that a
+    quoted field of line 1 (fields split at ``sep``) leaves open: the local reader's words,
+    "is a quote left open". None when ``head`` holds no line break (its first line is that
+    long), when no field of line 1 is left open by CSV rules (``5"`` is a quote as written,
+    as Spark and the local reader read it) or, ``whole``, its quotes all close (a header
+    spanning lines)."""
     breaks = head.count(b"\n") + head.count(b"\r") - head.count(b"\r\n")
     if not breaks or (whole and head.count(b'"') % 2 == 0):
         return None
     first = min(i for i in (head.find(b"\n"), head.find(b"\r")) if i >= 0)
-    at = head.rfind(b'"', 0, first) + 1  # 1-based byte of the line
+    if (opened := _open_quote(head[:first], sep.encode())) is None:
+        return None
     where = (f"to the end of the file, over its {breaks:,} line break{'s' * (breaks > 1)}"
              if whole else f"over the {breaks:,} line breaks of its first {HEAD_LIMIT:,} "
              "bytes (1 MiB)")
-    return NoLineEndError(shown(name), f"a quote left open (byte {at:,} of the line) runs "
-                          f"{where}: no record ends (is a quote left open, or is this not a "
-                          "delimited text file?)", line=1)
+    return NoLineEndError(shown(name), f"a quote left open (byte {opened + 1:,} of the line) "
+                          f"runs {where}: no record ends (is a quote left open, or is this not "
+                          "a delimited text file?)", line=1)
+
+
+def _open_quote(line: bytes, sep: bytes) -> int | None:
+    """The 0-based byte of ``line`` whose quote opens a field left open at its end, by CSV
+    rules (a quote opens a field only at its start; ``""`` inside one is a quote), else None.
+    A step per field of one line, on the error path only."""
+    at = 0
+    while True:
+        if line.startswith(b'"', at):
+            start, at = at, at + 1
+            while (at := line.find(b'"', at)) >= 0 and line.startswith(b'"', at + 1):
+                at += 2  # a doubled quote inside the field
+            if at < 0:
+                return start
+        if (at := line.find(sep, at)) < 0:
+            return None
+        at += len(sep)
 
 
 def uri_line_sep(spark: SparkSession, path: str) -> str:
@@ -59,7 +79,9 @@ def uri_line_sep(spark: SparkSession, path: str) -> str:
     reader's error), a file without one in its first MiB too (``NoLineEndError``; told as a
     quote left open on line 1 where a line break lies inside it, ``quote_left_open``)."""
     from recommender.io.line_ends import first_line_end, line_end_name
+    from recommender.spark.checks import csv_sep
 
+    sep = csv_sep(path)
     sc = spark.sparkContext
     jvm, conf = sc._jvm, sc._jsc.hadoopConfiguration()
     assert jvm is not None
@@ -80,12 +102,12 @@ def uri_line_sep(spark: SparkSession, path: str) -> str:
                 if (end := first_line_end(head)) is not None:
                     break
                 if len(head) >= HEAD_LIMIT:
-                    raise quote_left_open(name, head, False) or NoLineEndError(
+                    raise quote_left_open(name, head, False, sep) or NoLineEndError(
                         shown(name), f"its first line is longer than {HEAD_LIMIT:,} bytes "
                         "(1 MiB): no line end was found there")
             else:
                 if (end := first_line_end(head)) is None and (
-                        open_quote := quote_left_open(name, head, True)):
+                        open_quote := quote_left_open(name, head, True, sep)):
                     raise open_quote
         finally:
             source.close()  # and the file under it
