@@ -239,6 +239,38 @@ def test_sparks_stage_bar_into_a_log_keeps_tqdm_s_pace(
     assert built[0]["spark.ui.showConsoleProgress"] == "true"
 
 
+@pytest.mark.parametrize("mininterval", ["0", "0.05"])
+def test_sparks_stage_bar_is_never_faster_than_its_own_pace(
+        spark: Any, monkeypatch: pytest.MonkeyPatch, mininterval: str) -> None:
+    """``TQDM_MININTERVAL=0`` (tqdm's every update) set Spark's interval to 1 ms: its timer
+    asked the status store for the active stages a thousand times a second, where it asks
+    five by default. Thinned, never thickened. Oracle: Spark's own default, read from its
+    config entry, and its time parser."""
+    from pyspark.sql import SparkSession
+
+    from recommender.spark import session as module
+
+    built: list[dict[str, Any]] = []
+
+    def record(self: Any) -> Any:
+        built.append(dict(self._options))
+        raise RuntimeError("not started here")
+
+    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
+    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", record)
+    monkeypatch.setattr(module, "_start_jvm", lambda master, settings: None)
+    monkeypatch.setenv("RECOMMENDER_PROGRESS", "always")
+    monkeypatch.setenv("TQDM_MININTERVAL", mininterval)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with pytest.raises(module.SparkUnavailableError):
+        module.get_session("local[1]")
+    jvm = spark.sparkContext._jvm
+    own = jvm.org.apache.spark.internal.config.UI.UI_CONSOLE_PROGRESS_UPDATE_INTERVAL()
+    parse = jvm.org.apache.spark.network.util.JavaUtils.timeStringAsMs
+    interval = built[0].get("spark.ui.consoleProgress.update.interval", "")
+    assert parse(interval) == own.defaultValue().get() > float(mininterval) * 1000
+
+
 def test_sparks_stage_bar_on_a_terminal_keeps_its_pace(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """On a terminal without ``TQDM_MININTERVAL``, and with progress hidden, Spark's own pace
