@@ -6,7 +6,7 @@ import argparse
 import os
 
 from recommender.errors import InvalidParameterError
-from recommender.io.progress import show_progress
+from recommender.io.progress import check_tqdm_environment, show_progress
 from recommender.model.min_cell import min_cell_from_env
 
 STORE_ENV = "RECOMMENDER_STORE"
@@ -14,12 +14,14 @@ STORE_ENV = "RECOMMENDER_STORE"
 
 def check_environment(args: argparse.Namespace) -> None:
     """``InvalidParameterError`` naming the variable for a value a command cannot take,
-    before any work: ``RECOMMENDER_PROGRESS`` and ``RECOMMENDER_MIN_CELL`` for every command
+    before any work: ``RECOMMENDER_PROGRESS``, the ``TQDM_*`` numbers tqdm reads and
+    ``RECOMMENDER_MIN_CELL`` for every command
     (training read the minimum cell after the whole fit), and ``RECOMMENDER_STORE`` where the
     command would read it (it takes ``--store`` and none was given): a blank value or a URL
     of another database was refused naming "the campaign store" alone, and who reads the
     message may not know the store came from the environment."""
     show_progress()
+    check_tqdm_environment()
     min_cell_from_env()
     target = os.environ.get(STORE_ENV)
     if not target or not hasattr(args, "store") or args.store:

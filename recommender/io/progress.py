@@ -40,10 +40,38 @@ def show_progress(progress: bool | None = None) -> bool:
                                 "always or never")
 
 
+#: the ``TQDM_*`` variables tqdm reads as numbers, each by the type it converts it to:
+#: tqdm converts them when it is imported and a value it cannot convert stops the import
+#: with a bare ``ValueError`` traceback (tqdm 4.66 on); its others read as text or as a
+#: truth value (any text is true)
+TQDM_NUMBERS: dict[str, type] = {
+    "mininterval": float, "maxinterval": float, "smoothing": float, "delay": float,
+    "miniters": float, "total": float, "ncols": int, "nrows": int, "position": int,
+    "initial": int, "unit_divisor": int}
+
+
+def check_tqdm_environment() -> None:
+    """``InvalidParameterError`` naming a ``TQDM_*`` variable that tqdm would fail to read
+    as its number (``TQDM_MININTERVAL=abc``, ``TQDM_NCOLS=80.5``), before any work: tqdm
+    itself stops the first command that draws progress with a traceback, after the
+    command's set-up."""
+    for name, value in os.environ.items():
+        kind = TQDM_NUMBERS.get(name[5:].lower()) if name.startswith("TQDM_") else None
+        if kind is None:
+            continue
+        try:
+            kind(value)
+        except ValueError:
+            what = "a whole number" if kind is int else "a number"
+            raise InvalidParameterError(
+                f"{name}={value!r} is not {what}: tqdm, which draws progress, reads "
+                f"{name} as one ({name[5:].lower()}); give {what} or unset it") from None
+
+
 def update_interval_s() -> float | None:
     """Seconds between the updates of a progress display that is not tqdm's (Spark's stage
-    bar, which redraws every 0.2 s): ``TQDM_MININTERVAL`` where it is a number >= 0 (so that
-    one setting thins every bar; tqdm itself refuses another value when it draws), else
+    bar, which redraws every 0.2 s): ``TQDM_MININTERVAL`` where it is a finite number >= 0 (so
+    that one setting thins every bar; tqdm takes -1 or inf as given, this leaves them), else
     ``LOG_INTERVAL_S`` when stderr is not a terminal (``RECOMMENDER_PROGRESS=always`` into a
     log); None on a terminal (the display's own pace)."""
     try:
