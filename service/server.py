@@ -380,9 +380,9 @@ def check_at_start(settings: Any) -> None:
     if settings.store:
         import sqlalchemy as sa
 
-        from recommender.campaigns.store import store_url
-        try:
-            url = sa.engine.make_url(store_url(settings.store))
+        from recommender.campaigns.connection import parse_store_url
+        try:  # parsed as the store parses it: u:p@ss@db (an '@' unencoded) is refused
+            url = parse_store_url(settings.store)
             backend = url.get_backend_name()
         except (sa.exc.ArgumentError, ValueError, InvalidParameterError):  # a port not a number
             raise refused("STORE", "not a database URL (sqlite:///..., postgresql://...) "

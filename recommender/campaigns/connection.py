@@ -96,11 +96,24 @@ def parse_store_url(target: str) -> sa.engine.URL:
     a number was a ValueError traceback."""
     url = store_url(target)  # its own refusal (a blank target) is an InvalidParameterError
     try:
-        return sa.engine.make_url(url)
+        parsed = sa.engine.make_url(url)
     except (sa.exc.ArgumentError, ValueError) as e:
         why = str(e) if isinstance(e, sa.exc.ArgumentError) else "its port is not a number"
+        if target.count("@") > 1:  # u:p@ss:w0rd@db: the port read as "w0rd@db:5432"
+            why += "; an '@' in its password is written %40"
         raise InvalidParameterError(f"not a database URL: {shown_target(target)!r} ({why})"
                                     ) from None
+    if parsed.get_backend_name() == "postgresql":  # ?port=abc: a traceback when it connected
+        try:
+            parsed.get_dialect()().create_connect_args(parsed)
+        except sa.exc.ArgumentError as e:  # "Received non-integer port arguments: ('abc',)"
+            raise InvalidParameterError(f"not a database URL: {shown_target(target)!r} ({e})"
+                                        ) from None
+    if "@" in (parsed.host or ""):  # u:p@ss@db: the host "ss@db", named by the driver
+        raise InvalidParameterError(
+            f"not a database URL: {shown_target(target)!r} (an '@' in its password: write "
+            "it as %40)")
+    return parsed
 
 
 def new_sqlite_file(target: str) -> Path | None:
@@ -148,7 +161,8 @@ def in_memory_sqlite(target: str) -> bool:
 SECRET_QUERY_KEYS = frozenset({"password", "sslpassword"})
 
 
-_USERINFO_PASSWORD = re.compile(r"(://[^/?#@:]*:)[^@]*@")
+#: to the last "@": a password may hold one unencoded ("p@ss:w0rd@db" showed "ss:w0rd")
+_USERINFO_PASSWORD = re.compile(r"(://[^/?#@:]*:).*@")
 _QUERY_SECRET = re.compile(r"((?:^|[?&;])(?:" + "|".join(sorted(SECRET_QUERY_KEYS))
                            + r")=)[^&;#]*", re.IGNORECASE)
 
