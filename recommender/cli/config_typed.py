@@ -39,6 +39,15 @@ def read_config(path: str) -> Any:
         raise DataError(path, f"expected a JSON object of training options ({e})") from None
 
 
+def json_type(value: Any) -> str:
+    """``value``'s type as JSON names it (``an array``, ``null``): the refusal of a file that
+    holds no object said Python's (``got list``, ``got NoneType``)."""
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    names: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+    return names.get(type(value), "a number")
+
+
 def did_you_mean(name: str, known: set[str]) -> str:
     """`` (did you mean 'factors'?)`` for a misspelt option, else nothing."""
     near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.7)

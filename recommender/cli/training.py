@@ -29,7 +29,12 @@ UNREAD: dict[str, set[str]] = {"als": {"learning_rate"},
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
-    from recommender.cli.config_typed import did_you_mean, lay_typed_over, read_config
+    from recommender.cli.config_typed import (
+        did_you_mean,
+        json_type,
+        lay_typed_over,
+        read_config,
+    )
     from recommender.errors import DataError, InvalidParameterError
     from recommender.model.config import TrainConfig
 
@@ -38,7 +43,7 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         loaded = read_config(args.config)  # a key given twice: refused, naming it
         found = loaded.get("params", loaded) if isinstance(loaded, dict) else None
         if not isinstance(found, dict):
-            got = type(found if isinstance(loaded, dict) else loaded).__name__
+            got = json_type(found if isinstance(loaded, dict) else loaded)
             raise DataError(args.config, f"expected a JSON object of training options, got {got}")
         base = found
         if found.get("family") == "ease" and getattr(args, "family", None) in (None, "ease"):

@@ -79,3 +79,16 @@ def test_the_help_of_config_states_which_wins(command: str) -> None:
     assert config.help is not None
     assert "typed on the command line replaces the file's value" in config.help
     assert "meta.json" in config.help  # what else it reads
+
+
+@pytest.mark.parametrize("text, got", [
+    ("[]", "an array"), ('[{"factors": 8}]', "an array"), ("42", "a number"),
+    ("4.5", "a number"), ('"factors"', "a string"), ("null", "null"), ("true", "true"),
+    ('{"params": [1]}', "an array"), ('{"params": null}', "null"),
+])
+def test_a_file_of_no_object_says_what_it_holds_as_json_names_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, got: str) -> None:
+    """It said Python's names: "got list", "got NoneType", "got int"."""
+    code, err = train(tmp_path, text, capsys)
+    assert code == 2
+    assert f"c.json: expected a JSON object of training options, got {got}\n" in err

@@ -35,7 +35,7 @@ def test_the_config_checks_types_and_finite_numbers(options: dict[str, object],
 
 
 @pytest.mark.parametrize(("body", "words"), [
-    ([1, 2], "expected a JSON object of training options, got list"),
+    ([1, 2], "expected a JSON object of training options, got an array"),
     ({"factor": 8}, "unknown training option 'factor'"),
     ({"tiers": [["core", "x"]]}, "tiers must be a list of [name, percent] pairs"),
     ({"factors": "64"}, "factors must be a whole number"),
