@@ -215,9 +215,10 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8000, workers: in
     os.environ["RECOMMENDER_MODEL_PATH"] = path
     from service.settings import from_environment
 
-    # a refused setting (misspelt, of the wrong type, out of range) is said before the model
-    # is loaded, which takes seconds for a large one: it was said after
-    from_environment()
+    # a refused setting (misspelt, of the wrong type, out of range; a models root, a key or a
+    # store URL check_at_start refuses) is said before the model is loaded, which takes
+    # seconds for a large one: it was said after
+    check_at_start(from_environment())
     load_engine(path)  # raises ArtifactError naming what is wrong
     own_hosts = is_loopback(host) and ENV not in os.environ
     if own_hosts:  # every worker reads it (service/hosts.py); not left to the caller's process

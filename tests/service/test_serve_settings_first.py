@@ -41,3 +41,33 @@ def test_a_refused_setting_is_said_before_the_model_is_loaded(
         server.serve(str(model), port=0)
     assert why in str(refused.value)
     assert loads == []
+
+
+@pytest.mark.parametrize("name, value, why", [
+    ("RECOMMENDER_MODELS_ROOT", "{tmp}/no-such-folder", "is not a folder"),
+    ("RECOMMENDER_PSEUDONYM_KEY", "short", "the pseudonym key is 5 bytes"),
+    ("RECOMMENDER_STORE", "mysql://db/campaigns", "got mysql://"),
+])
+def test_a_setting_refused_at_start_is_said_before_the_model_is_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, value: str,
+        why: str) -> None:
+    """The start's own checks (``check_at_start``: a models root, a key, a store URL) came
+    after the model was loaded too, each a setting the server refuses as the others."""
+    import uvicorn
+
+    import recommender.serving.engine as engine
+    from service import server
+
+    model = save_model(tmp_path / "model")
+    loads: list[str] = []
+    real = engine.load_engine
+    monkeypatch.setattr(engine, "load_engine", lambda path, *a, **k: loads.append(path)
+                        or real(path, *a, **k))
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: None)
+    monkeypatch.setattr(server, "check_address", lambda *a, **k: None)
+    monkeypatch.setenv("RECOMMENDER_MODEL_PATH", str(model))
+    monkeypatch.setenv(name, value.format(tmp=tmp_path))
+    with pytest.raises(InvalidParameterError, match=rf"^refused setting: {name}: ") as refused:
+        server.serve(str(model), port=0)
+    assert why in str(refused.value)
+    assert loads == []
