@@ -21,6 +21,8 @@ def min_cell_from_env(default: int = DEFAULT_MIN_CELL) -> int:
     if not raw:
         return default
     try:
+        if not raw.isascii():  # int() took "٥" as 5, which serve's settings refuse
+            raise ValueError(raw)
         value = int(raw)
     except ValueError:
         raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
