@@ -50,7 +50,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -64,7 +63,7 @@ from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
-from recommender.campaigns.wave_sends import wave_send_times
+from recommender.campaigns.wave_sends import plan_created, wave_send_times
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
@@ -276,8 +275,8 @@ def _by_wave(wave: NDArray[np.int64], target: NDArray[np.bool_], conv: NDArray[n
 
 
 def plan_start(summary: dict[str, Any]) -> int:
-    """The plan's start in unix seconds: its ``created`` time (ISO 8601, UTC)."""
-    return int(datetime.fromisoformat(str(summary["created"])).timestamp())
+    """The plan's start in unix seconds: its ``created`` time (ISO 8601, UTC; ``plan_created``)."""
+    return plan_created(summary)
 
 
 def next_wave_link(store: CampaignStore, plan_id: str) -> tuple[str, int] | None:

@@ -55,8 +55,11 @@ def _when(ts: int) -> str:
 
 
 def plan_created(summary: dict[str, Any]) -> int:
-    """A stored plan's creation in unix seconds (its summary's ``created``, ISO 8601)."""
-    return int(datetime.fromisoformat(str(summary["created"])).timestamp())
+    """A stored plan's creation in unix seconds (its summary's ``created``, ISO 8601, UTC; one
+    written without an offset is UTC too: read as this machine's zone, it moved the report's
+    start by the zone's offset, 5.5 hours under TZ=Asia/Kolkata)."""
+    when = datetime.fromisoformat(str(summary["created"]))
+    return int((when if when.tzinfo is not None else when.replace(tzinfo=UTC)).timestamp())
 
 
 def parse_sent_at(value: object) -> int:
