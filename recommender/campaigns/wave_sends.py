@@ -91,6 +91,18 @@ def wave_send_times(store: CampaignStore, plan_id: str) -> dict[int, int]:
             sa.select(c.wave, c.sent_at).where(c.plan_id == plan_id))}
 
 
+def listed_sends(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
+    """The recorded sends of ``plan_id`` by wave, as ``campaign show`` and ``GET
+    /campaigns/{plan_id}`` list them (``wave_sends``): ``[{wave, sent_at (unix seconds),
+    sent_at_utc, recorded_at (ISO 8601, UTC)}]``, the names ``POST .../sent`` answers with."""
+    c = wave_sends.c
+    with store.engine.connect() as conn:
+        rows = conn.execute(sa.select(c.wave, c.sent_at, c.recorded_at)
+                            .where(c.plan_id == plan_id).order_by(c.wave)).all()
+    return [{"wave": int(w), "sent_at": int(t), "sent_at_utc": utc_time(int(t), NO_DATE),
+             "recorded_at": str(r)} for w, t, r in rows]
+
+
 def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | None = None,
                      now: float | None = None) -> dict[str, Any]:
     """Record that wave ``wave`` of ``plan_id`` went out at ``at`` (unix seconds; default:

@@ -178,8 +178,12 @@ def next_waves(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
 
 def shown_summary(store: CampaignStore, plan_id: str) -> dict[str, Any]:
     """A stored plan's summary as ``GET /campaigns/{plan_id}`` and ``campaign show`` give it:
-    the stored one (``UnknownPlanError`` for none) with its ``next_waves``."""
-    return {**store.summary(plan_id), "next_waves": next_waves(store, plan_id)}
+    the stored one (``UnknownPlanError`` for none) with its ``next_waves`` and its recorded
+    ``wave_sends`` (``wave_sends.listed_sends``: the send times its report counts from)."""
+    from recommender.campaigns.wave_sends import listed_sends
+
+    return {**store.summary(plan_id), "next_waves": next_waves(store, plan_id),
+            "wave_sends": listed_sends(store, plan_id)}
 
 
 def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:

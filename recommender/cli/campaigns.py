@@ -355,6 +355,10 @@ def print_notes(summary: dict[str, Any]) -> None:
             f"withdrawn {n['withdrawn']['at']} after {n['withdrawn']['sent_waves']} of its "
             "own sent wave(s)" if n["withdrawn"] else "the campaign goes on in it"),
             file=sys.stderr)
+    if sends := summary.get("wave_sends"):  # campaign show: when each recorded wave went out
+        print("note: recorded sends (its report counts each such wave from it): " + "; ".join(
+            f"wave {w['wave']} at {w['sent_at_utc']} (unix {w['sent_at']} seconds; recorded "
+            f"{w['recorded_at']})" for w in sends), file=sys.stderr)
     note = summary["optimality"].get("note")
     if note:  # values too far apart for the solver's relative tolerance
         print(f"warning: {note}", file=sys.stderr)

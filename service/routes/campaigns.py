@@ -198,7 +198,11 @@ class PlanCreated(BaseModel):
                                                 "from GET /campaigns/{plan_id}, "
                                                 "``next_waves``: each next wave planned after "
                                                 "it ({plan_id, sent_waves, withdrawn}), the "
-                                                "most waves sent first")
+                                                "most waves sent first, and ``wave_sends``: "
+                                                "each recorded send ({wave, sent_at (unix "
+                                                "seconds), sent_at_utc, recorded_at (ISO "
+                                                "8601, UTC)}), by wave (POST "
+                                                "/campaigns/{plan_id}/waves/{wave}/sent)")
 
 
 class PlanList(BaseModel):

@@ -6,17 +6,58 @@ carries sends from PostgreSQL back to SQLite."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_wave_sends import CREATED, START, plan_rows
+from test_wave_sends import CREATED, DAY, START, plan_rows, stored
 
+from recommender.campaigns.copy_store import copy_store
 from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import open_store
-from recommender.campaigns.wave_sends import record_wave_sent
+from recommender.campaigns.wave_sends import record_wave_sent, wave_send_times
 from recommender.errors import InvalidParameterError
+
+
+def test_show_and_get_list_the_recorded_sends(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """``campaign show --json`` and ``GET /campaigns/{plan_id}`` name each recorded send
+    (unix seconds and UTC), by wave, the same through both; the notes name them too."""
+    from fastapi.testclient import TestClient
+    from helpers import run_cli
+    from service_fixtures import save_model
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    url = str(tmp_path / "s.db")
+    store = open_store(url)
+    store.save_plan("plan-w", {"created": CREATED, "model_version": "m", "films": [],
+                               "parameters": {"waves": 2}, "optimality": {}},
+                    plan_rows("plan-w"))
+    sends = {2: START + 20 * DAY, 1: START + 2 * DAY}
+    answers = {w: record_wave_sent(store, "plan-w", w, t) for w, t in sends.items()}
+    store.close()
+    code, out, err = run_cli(capsys, "campaign", "show", "plan-w", "--store", url, "--json")
+    assert code == 0, err
+    cli = json.loads(out)["summary"]["wave_sends"]
+    notes = err  # print_notes, on stderr: the text's notes too
+    assert cli == [{k: answers[w][k] for k in ("wave", "sent_at", "sent_at_utc", "recorded_at")}
+                   for w in (1, 2)]
+    assert [(w["wave"], w["sent_at"]) for w in cli] == sorted(sends.items())
+    assert cli[1]["sent_at_utc"] == "2024-03-21 00:00:00 UTC"
+    settings = Settings(model_path=str(save_model(tmp_path / "model")), store=url,
+                        warm_cache=False)
+    with TestClient(create_app(settings)) as client:
+        r = client.get("/campaigns/plan-w")
+        assert r.status_code == 200, r.text
+        assert r.json()["summary"]["wave_sends"] == cli
+        described = client.get("/openapi.json").json()["components"]["schemas"]["PlanCreated"]
+        assert "wave_sends" in described["properties"]["summary"]["description"]
+    assert ("wave 2 at 2024-03-21 00:00:00 UTC (unix "
+            f"{START + 20 * DAY} seconds; recorded {answers[2]['recorded_at']})") in notes
 
 
 @pytest.fixture
@@ -40,3 +81,20 @@ def test_created_without_offset_is_utc_in_any_zone(tmp_path: Path, kolkata: None
     with pytest.raises(InvalidParameterError, match="before plan plan-w was created"):
         record_wave_sent(store, "plan-w", 1, START - 5 * 3600)
     store.close()
+
+
+def test_store_copy_carries_sends_back_to_sqlite(tmp_path: Path, store_target: str) -> None:
+    """From the store under test (PostgreSQL too) into a new SQLite file: the sends come
+    along, and the copy's report counts wave 2 from its send."""
+    source = open_store(store_target)
+    stored(source)
+    record_wave_sent(source, "plan-w", 1, START + DAY)
+    record_wave_sent(source, "plan-w", 2, START + 20 * DAY)
+    want = campaign_report(source, "plan-w")["wave_starts"]
+    source.close()
+    target = str(tmp_path / "copy.db")
+    assert copy_store(store_target, target).rows["campaign_wave_sends"] == 2
+    copied = open_store(target)
+    assert wave_send_times(copied, "plan-w") == {1: START + DAY, 2: START + 20 * DAY}
+    assert campaign_report(copied, "plan-w")["wave_starts"] == want
+    copied.close()
