@@ -64,7 +64,7 @@ from recommender.campaigns.plan import (
 )
 from recommender.campaigns.slate import SEED_UNREAD, SlateFilm
 from recommender.campaigns.store import CampaignStore
-from recommender.campaigns.withdraw import re_plans
+from recommender.campaigns.withdraw import re_plans, refuse_below_sends
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.ids import IdMap
 from recommender.model.model import Model
@@ -186,6 +186,8 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
         raise InvalidParameterError(
             f"sent_waves must be at most the {planned_waves} wave"
             f"{'s' if planned_waves != 1 else ''} of plan {plan_id}, got {sent_waves}")
+    with store.engine.connect() as conn:  # a recorded send says that wave went out
+        refuse_below_sends(conn, plan_id, sent_waves, "sent_waves")
     cap = int(params.get("cap", 1))
     if holdout is None:
         holdout = float(params.get("holdout", 0.1))

@@ -8,9 +8,11 @@ at ``at`` (unix seconds): at or after the plan was created, at most ``FUTURE_SLA
 clock (as events are checked), never before an earlier wave's recorded send nor after a
 later one's. The same time again is accepted (``already``); another time for the same wave is
 refused naming the stored one (a report read with it would change under its readers). A wave
-a withdrawal says never went out is refused too. The store is written as withdrawals are:
-refused on a store ``campaign copy`` moved, under SQLite's write lock or PostgreSQL's
-``controls.PLANS_LOCK``.
+a withdrawal says never went out is refused too, as is one after the sent waves a next wave
+was planned after (it re-plans them); and a withdrawal or a next wave that says fewer waves
+went out than a recorded send is refused (``withdraw.refuse_below_sends``). The store is
+written as withdrawals are: refused on a store ``campaign copy`` moved, under SQLite's write
+lock or PostgreSQL's ``controls.PLANS_LOCK``.
 
 The table is defined on the store's ``metadata`` and created by migration step 8
 (``store.MIGRATIONS``), which imports ``create_tables`` from here when it runs.
@@ -103,6 +105,21 @@ def listed_sends(store: CampaignStore, plan_id: str) -> list[dict[str, Any]]:
              "recorded_at": str(r)} for w, t, r in rows]
 
 
+def _refuse_after_next_wave(conn: Connection, plan_id: str, wave: int) -> None:
+    """``InvalidParameterError`` when a next wave of ``plan_id`` was planned after fewer sent
+    waves than ``wave``: the waves after those were re-planned there, never sent from this
+    plan (its report stops at them; a withdrawal's count is held to them the same way)."""
+    from recommender.campaigns.events import plan_links
+
+    c = plan_links.c
+    row = conn.execute(sa.select(c.plan_id, c.sent_waves).where(
+        c.previous_plan_id == plan_id).order_by(c.sent_waves.desc(), c.plan_id).limit(1)).first()
+    if row is not None and wave > int(row[1]):
+        raise InvalidParameterError(
+            f"wave {wave} of plan {plan_id} was not sent from it: its next wave {row[0]} was "
+            f"planned after {int(row[1])} sent wave(s), and re-plans the rest")
+
+
 def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | None = None,
                      now: float | None = None) -> dict[str, Any]:
     """Record that wave ``wave`` of ``plan_id`` went out at ``at`` (unix seconds; default:
@@ -145,6 +162,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
         if conn.execute(plans.update().where(plans.c.plan_id == plan_id).values(
                 n_rows=plans.c.n_rows)).rowcount == 0:  # deleted since: as unknown
             raise UnknownPlanError([plan_id])
+        _refuse_after_next_wave(conn, plan_id, wave)
         known = {int(w): (int(t), str(r)) for w, t, r in conn.execute(
             sa.select(c.wave, c.sent_at, c.recorded_at).where(c.plan_id == plan_id))}
         already = wave in known

@@ -136,6 +136,7 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
                 f"sent_waves must be at least {later[after]} for plan {plan_id}: its next wave "
                 f"{after} was planned after {later[after]} of its waves were sent, got "
                 f"{sent_waves}")
+        refuse_below_sends(conn, plan_id, sent_waves, "sent_waves")
         chain = [plan_id]
         conn.execute(withdrawals.insert().values(plan_id=plan_id, sent_waves=sent_waves,
                                                  withdrawn_at=now, via_plan_id=plan_id))
@@ -184,6 +185,22 @@ def shown_summary(store: CampaignStore, plan_id: str) -> dict[str, Any]:
 
     return {**store.summary(plan_id), "next_waves": next_waves(store, plan_id),
             "wave_sends": listed_sends(store, plan_id)}
+
+
+def refuse_below_sends(conn: sa.Connection, plan_id: str, sent_waves: int, name: str
+                       ) -> None:
+    """``InvalidParameterError`` when a send of a wave after ``sent_waves`` was recorded
+    (``campaign sent``): that wave went out, so its pairs are not free again, and its report
+    counts it (a withdrawal after 1 wave with wave 2 recorded as sent released wave 2's
+    contacted targets and dropped the wave from the report)."""
+    from recommender.campaigns.wave_sends import wave_sends
+
+    c = wave_sends.c
+    top = conn.execute(sa.select(sa.func.max(c.wave)).where(c.plan_id == plan_id)).scalar()
+    if top is not None and int(top) > sent_waves:
+        raise InvalidParameterError(
+            f"{name} must be at least {int(top)} for plan {plan_id}: wave {int(top)}'s send was "
+            f"recorded (campaign sent), got {sent_waves}")
 
 
 def _next_waves(conn: sa.Connection, plan_id: str) -> dict[str, int]:

@@ -10,14 +10,17 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_wave_sends import CREATED, DAY, START, plan_rows, stored
 
 from recommender.campaigns.copy_store import copy_store
+from recommender.campaigns.next_wave import prepare_next_wave
 from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import open_store
 from recommender.campaigns.wave_sends import record_wave_sent, wave_send_times
+from recommender.campaigns.withdraw import withdraw
 from recommender.errors import InvalidParameterError
 
 
@@ -58,6 +61,47 @@ def test_show_and_get_list_the_recorded_sends(tmp_path: Path,
         assert "wave_sends" in described["properties"]["summary"]["description"]
     assert ("wave 2 at 2024-03-21 00:00:00 UTC (unix "
             f"{START + 20 * DAY} seconds; recorded {answers[2]['recorded_at']})") in notes
+
+
+def test_withdrawal_below_a_recorded_send_is_refused(store_target: str) -> None:
+    """Wave 2 recorded as sent: a withdrawal after 1 wave released its contacted targets and
+    dropped it from the report; it is refused, and one after 2 waves goes through."""
+    store = open_store(store_target)
+    stored(store)
+    record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
+    with pytest.raises(InvalidParameterError, match=r"at least 2 .* wave 2's send was recorded"):
+        withdraw(store, "plan-w", 1)
+    assert campaign_report(store, "plan-w")["sent_waves"] == 2  # nothing written
+    assert withdraw(store, "plan-w", 2)["released_rows"] == 0
+    store.close()
+
+
+def test_next_wave_below_a_recorded_send_is_refused(tmp_path: Path) -> None:
+    """A next wave after 1 sent wave, wave 2 recorded as sent, would contact wave 2's targets
+    again: refused before anything is planned (no model read)."""
+    store = open_store(str(tmp_path / "s.db"))
+    stored(store)
+    record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
+    model: Any = None  # refused before the model is read
+    with pytest.raises(InvalidParameterError, match=r"at least 2 .* wave 2's send"):
+        prepare_next_wave(model, store, "plan-w", 1)
+    store.close()
+
+
+def test_a_send_of_a_re_planned_wave_is_refused(store_target: str) -> None:
+    """A next wave planned after 1 sent wave re-plans wave 2: recording wave 2 of the first
+    plan as sent is refused; wave 1 still records."""
+    store = open_store(store_target)
+    stored(store)
+    store.save_plan("plan-n", {"created": CREATED, "model_version": "m", "films": [],
+                               "parameters": {"waves": 1}}, plan_rows("plan-n").slice(0, 0),
+                    link={"previous_plan_id": "plan-w", "sent_waves": 1, "events_seq": 0})
+    with pytest.raises(InvalidParameterError, match="next wave plan-n was planned after 1"):
+        record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
+    assert wave_send_times(store, "plan-w") == {}
+    record_wave_sent(store, "plan-w", 1, START + DAY)
+    assert wave_send_times(store, "plan-w") == {1: START + DAY}
+    store.close()
 
 
 @pytest.fixture
