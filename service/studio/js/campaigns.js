@@ -73,9 +73,32 @@ function uplift_chart(rows) {
 function earlyWarning(report) {
   if (!report.early_conversions) return null;
   const why = /\(early_conversions\): [\d,]+; (.+)$/.exec(report.note || "");
+  // with a wave's send recorded, that wave's rows are early before its send, not the plan
+  const when = sendsRecorded(report) ? "their wave's start (its recorded send, else the plan's creation)" : "the plan was created";
   return h("p", { class: "warning", id: "report-early" },
-    `${int(report.early_conversions)} of the plan's rows (a user and a film) had an event for that film in the day before the plan was created: `,
+    `${int(report.early_conversions)} of the plan's rows (a user and a film) had an event for that film in the day before ${when}: `,
     "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
+}
+
+/** Whether the report counts some wave from its recorded send (`campaign sent`, POST
+    /campaigns/{id}/waves/{wave}/sent) rather than from the plan's start. */
+function sendsRecorded(report) {
+  return (report.wave_starts || []).some((w) => w.source === "recorded");
+}
+
+/** Unix seconds as the server's UTC times read ("2024-03-21 00:00:00 UTC"). */
+function utcTime(seconds) {
+  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+}
+
+/** Each counted wave's window (the report's wave_starts): from its recorded send, else from
+    the plan's start; read-only (the page showed one window, from the plan's start, for all). */
+function waveStarts(report, span) {
+  const starts = report.wave_starts || [];
+  if (!starts.length) return null;
+  return h("p", { class: "note", id: "report-wave-starts" }, `Each wave's window of ${span}: `,
+    starts.map((w) => `wave ${w.wave} from ${utcTime(w.start)} to ${utcTime(w.end)} (`
+      + (w.source === "recorded" ? "its recorded send" : "the plan's start, no send recorded") + ")").join("; "), ".");
 }
 
 /** Which waves the report counts, and why, in a marketer's words (the API's note says the
@@ -133,7 +156,7 @@ function reportView(report, later) {
   const method = report.method || {};
   return section("Report",
     h("p", { class: "note" }, `${int(report.events_read)} events read in the window; a conversion is an event for the film by the `,
-      `contacted (or held-out) user within ${span} of the plan. `,
+      `contacted (or held-out) user within ${span} of ${sendsRecorded(report) ? "its wave's start (below)" : "the plan"}. `,
       `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
       `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
       method.strata ? `Over several films or waves: ${method.strata}.` : ""),
@@ -144,6 +167,7 @@ function reportView(report, later) {
         said ? ` The plan's probabilities: ${sentence(said)}` : ""]
         : " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
     report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
+    waveStarts(report, span),
     earlyWarning(report),
     uplift_chart(rows),
     table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
