@@ -61,13 +61,13 @@ from scipy import special
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS
+from recommender.campaigns.report_windows import early_text, starts_text, wave_starts
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
 from recommender.campaigns.wave_sends import plan_created, wave_send_times
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
-from recommender.io.text import utc_time
 from recommender.model.calibration import horizon_factor, scale, uncalibrated
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
@@ -403,46 +403,9 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "horizon": horizon, "predicted": predicted, "method": METHOD,
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
-                    f"predicted conversions: {predicted['scaling']}" + _starts_text(starts)
-                    + _early_text(early, dated, any(w["source"] == "recorded" for w in starts)),
+                    f"predicted conversions: {predicted['scaling']}" + starts_text(starts)
+                    + early_text(early, dated, any(w["source"] == "recorded" for w in starts)),
             **body}
-
-
-def _early_text(early: int, dated: bool, sent: bool = False) -> str:
-    """The note's word on plan rows whose event is dated in the day before the start: a log of
-    dates is told to give times; events with times are not such a log (it said so to them
-    too), and the likelier cause is a clock or a plan stored after its messages went out."""
-    if not early:
-        return ""
-    when = "their wave's start (its send, else the plan's creation)" if sent else \
-        "the plan was created"
-    said = f"; plan rows with an event in the day before {when}, not counted " \
-           f"(early_conversions): {early:,}; "
-    if dated:
-        return said + ("a log of dates puts a day's events at midnight, so responses on the "
-                       "plan's own day fall before its start: give event times, not dates")
-    return said + ("those events carry times of day, so this is no log of dates: were the "
-                   "messages sent before the plan was stored, or is the events' clock behind "
-                   "the planning machine's?")
-
-
-def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int
-                ) -> list[dict[str, Any]]:
-    """Each counted wave's window ``{wave, start, end, source}``: from its recorded send
-    (``wave_sends.py``), else from ``begin`` (the plan's start)."""
-    return [{"wave": w, "start": (t := sends.get(w, begin)), "end": t + length,
-             "source": "recorded" if w in sends else "plan start"} for w in range(1, sent + 1)]
-
-
-def _starts_text(starts: list[dict[str, Any]]) -> str:
-    """The note's word on waves counted from their sends (before the early text: Studio reads
-    that one's end)."""
-    if not any(w["source"] == "recorded" for w in starts):
-        return ""
-    return ("; each wave's conversions counted from its own start: " + ", ".join(
-        f"wave {w['wave']} from {utc_time(w['start'])}"
-        f"{' (its recorded send)' if w['source'] == 'recorded' else ' (the plan start)'}"
-        for w in starts))
 
 
 def _waves_text(n: int) -> str:

@@ -142,3 +142,29 @@ def test_store_copy_carries_sends_back_to_sqlite(tmp_path: Path, store_target: s
     assert wave_send_times(copied, "plan-w") == {1: START + DAY, 2: START + 20 * DAY}
     assert campaign_report(copied, "plan-w")["wave_starts"] == want
     copied.close()
+
+
+@pytest.mark.parametrize("hour", [0, 8])
+def test_early_rows_before_a_send_are_told_so(tmp_path: Path, hour: int) -> None:
+    """Wave 2 sent at 09:00 on day 20, two of its rows with an event that day before 09:00:
+    the note blamed the plan's own day (a log of dates) or a plan stored after its messages
+    went out, where the wave's recorded send is what they fall before."""
+    from recommender.campaigns.events import check_events, record_events
+
+    store = open_store(str(tmp_path / "s.db"))
+    stored(store)
+    sent = START + 20 * DAY + 9 * 3600
+    record_wave_sent(store, "plan-w", 2, sent)
+    record_events(store, check_events([
+        {"event_id": f"e{i}", "user_id": f"A2-{i}", "film_id": "A",
+         "timestamp": START + 20 * DAY + hour * 3600} for i in range(2)]))
+    report = campaign_report(store, "plan-w")
+    assert report["early_conversions"] == 2
+    note = report["note"]
+    assert "plan rows with an event in the day before their wave's start" in note
+    if hour == 0:  # midnight: a log of dates
+        assert "responses on the day a wave was sent fall before its send" in note, note
+    else:
+        assert "sent before the send time recorded for their wave" in note, note
+    assert "plan's own day" not in note
+    store.close()

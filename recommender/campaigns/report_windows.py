@@ -1,0 +1,54 @@
+"""The report's words and windows per wave: each wave's window from its recorded send.
+
+``wave_starts`` gives each counted wave's window (``{wave, start, end, source}``: its recorded
+send, ``wave_sends.py``, else the plan's start); ``starts_text`` and ``early_text`` are the
+note's words on them and on plan rows with an event in the day before their wave's start
+(``early_conversions``), split from ``report.py`` (at its line bound).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recommender.io.text import utc_time
+
+
+def early_text(early: int, dated: bool, sent: bool = False) -> str:
+    """The note's word on plan rows whose event is dated in the day before the start: a log of
+    dates is told to give times; events with times are not such a log (it said so to them
+    too), and the likelier cause is a clock or a plan stored after its messages went out."""
+    if not early:
+        return ""
+    when = "their wave's start (its send, else the plan's creation)" if sent else \
+        "the plan was created"
+    said = f"; plan rows with an event in the day before {when}, not counted " \
+           f"(early_conversions): {early:,}; "
+    if dated:
+        return said + ("a log of dates puts a day's events at midnight, so responses on the "
+                       + ("day a wave was sent fall before its send" if sent else
+                          "plan's own day fall before its start") + ": give event times, not "
+                       "dates")
+    return said + ("those events carry times of day, so this is no log of dates: were the "
+                   "messages sent before " + ("the send time recorded for their wave (campaign "
+                                              "sent), " if sent else "")
+                   + "the plan was stored, or is the events' clock behind the planning "
+                   "machine's?")
+
+
+def wave_starts(sends: dict[int, int], sent: int, begin: int, length: int
+                ) -> list[dict[str, Any]]:
+    """Each counted wave's window ``{wave, start, end, source}``: from its recorded send
+    (``wave_sends.py``), else from ``begin`` (the plan's start)."""
+    return [{"wave": w, "start": (t := sends.get(w, begin)), "end": t + length,
+             "source": "recorded" if w in sends else "plan start"} for w in range(1, sent + 1)]
+
+
+def starts_text(starts: list[dict[str, Any]]) -> str:
+    """The note's word on waves counted from their sends (before the early text: Studio reads
+    that one's end)."""
+    if not any(w["source"] == "recorded" for w in starts):
+        return ""
+    return ("; each wave's conversions counted from its own start: " + ", ".join(
+        f"wave {w['wave']} from {utc_time(w['start'])}"
+        f"{' (its recorded send)' if w['source'] == 'recorded' else ' (the plan start)'}"
+        for w in starts))
