@@ -28,7 +28,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from recommender.campaigns.event_times import FUTURE_SLACK, NO_DATE
-from recommender.campaigns.store import CampaignStore, UnknownPlanError, metadata, plans
+from recommender.campaigns.store import (
+    CampaignStore,
+    UnknownPlanError,
+    metadata,
+    plans,
+    withdrawn_records,
+)
 from recommender.errors import InvalidParameterError, PlansClashError
 from recommender.io.text import utc_time
 
@@ -141,11 +147,6 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
     if not 1 <= wave <= planned:
         raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
                                     f"{plan_id}), got {wave}")
-    gone = summary.get("withdrawn")
-    if gone is not None and wave > int(gone["sent_waves"]):
-        raise InvalidParameterError(
-            f"plan {plan_id} was withdrawn after {gone['sent_waves']} sent wave(s) "
-            f"({gone['at']}): wave {wave} never went out")
     created = plan_created(summary)
     if at < created:
         raise InvalidParameterError(f"at {_when(at)} is before plan {plan_id} was created "
@@ -163,6 +164,13 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
                 n_rows=plans.c.n_rows)).rowcount == 0:  # deleted since: as unknown
             raise UnknownPlanError([plan_id])
         _refuse_after_next_wave(conn, plan_id, wave)
+        # under the lock: a withdrawal stored since the summary was read is seen (read before
+        # it, a withdrawal after 1 wave between the two let wave 2's send in)
+        gone = withdrawn_records(conn, [plan_id]).get(plan_id)
+        if gone is not None and wave > int(gone["sent_waves"]):
+            raise InvalidParameterError(
+                f"plan {plan_id} was withdrawn after {gone['sent_waves']} sent wave(s) "
+                f"({gone['at']}): wave {wave} never went out")
         known = {int(w): (int(t), str(r)) for w, t, r in conn.execute(
             sa.select(c.wave, c.sent_at, c.recorded_at).where(c.plan_id == plan_id))}
         already = wave in known

@@ -168,3 +168,24 @@ def test_early_rows_before_a_send_are_told_so(tmp_path: Path, hour: int) -> None
         assert "sent before the send time recorded for their wave" in note, note
     assert "plan's own day" not in note
     store.close()
+
+
+def test_a_withdrawal_while_a_send_is_checked_is_seen(store_target: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A withdrawal after 1 wave stored between the send's read of the plan and its write:
+    wave 2's send was stored beside it (the summary read before the lock said nothing)."""
+    store = open_store(store_target)
+    stored(store)
+    read = store.summary
+
+    def raced(plan_id: str) -> dict[str, Any]:
+        before = read(plan_id)
+        monkeypatch.setattr(store, "summary", read)
+        withdraw(store, plan_id, 1)  # another caller, in between
+        return before
+
+    monkeypatch.setattr(store, "summary", raced)
+    with pytest.raises(InvalidParameterError, match="withdrawn after 1 sent wave"):
+        record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
+    assert wave_send_times(store, "plan-w") == {}
+    store.close()
