@@ -25,7 +25,7 @@ from service.settings import Settings
 
 KEY = "s3cret-key"
 # a valid value for each path parameter the routes use; a route with a new one fails below
-PATH_VALUES = {"film_id": "00003", "user_id": "u3", "plan_id": "plan-none"}
+PATH_VALUES = {"film_id": "00003", "user_id": "u3", "plan_id": "plan-none", "wave": "1"}
 # routes whose valid-looking path still names nothing here (no plan is stored): 404, and the
 # unknown parameter is refused before the plan is looked up
 NOT_STORED = "{plan_id}"
