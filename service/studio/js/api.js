@@ -147,7 +147,13 @@ export function serverLimitsWithin(ms = LIMITS_WAIT_MS) {
   if (asked === lateLimits) return Promise.resolve(null);
   let timer = null;
   const late = new Promise((resolve) => {
-    timer = setTimeout(() => { lateLimits = asked; resolve(null); }, ms);
+    timer = setTimeout(() => {
+      lateLimits = asked;
+      // answered at last: the next page uses it (it was "late" for the rest of the page load:
+      // every page after said /health did not answer, and went on with its defaults)
+      asked.finally(() => { if (lateLimits === asked) lateLimits = null; });
+      resolve(null);
+    }, ms);
   });
   return Promise.race([asked, late]).finally(() => clearTimeout(timer));
 }
