@@ -2,9 +2,10 @@
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
+import { withdrawSection } from "./campaign_withdraw.js";
 import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
-  pointerPressesSoFar } from "./ui.js";
+  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto,
+  focusInto } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -353,7 +354,8 @@ async function detail(view, planId, params) {
     saidAlready.textContent = already();
     if (withdrawBox && live().length) withdrawBox.goesOn(live());
   };
-  const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "");
+  const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "",
+    (again) => detail(view, planId, again));
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
     // focusable: the withdrawal redraws the page under the confirm button, and the focus is
     // moved here (it fell to the body, the next Tab went on from wherever the button had been)
@@ -380,79 +382,6 @@ async function detail(view, planId, params) {
   // refusal); every one is named (the report's default names only the one of most waves sent)
   if (withdrawBox && live().length) withdrawBox.goesOn(live());
   await loadReport(sentFromUrl, false, false);  // the plan was just read  // then enabled once the box holds a number (waitForSent)
-}
-
-/** Withdraw the campaign (POST /campaigns/{id}/withdraw): after the waves already sent, or
-    none; each asks to be confirmed (it is final), then the page is drawn again. */
-function withdrawSection(view, planId, waves, sentWaves, known) {
-  const out = h("div", { id: "withdraw-out", "aria-live": "polite" });
-  const ask = (none) => {
-    if (!none && !known()) { out.replaceChildren(errorBox("set “Waves already sent” first")); return; }
-    const n = none ? 0 : sentWaves();
-    out.style.minHeight = "";
-    const go = h("button", { type: "button", id: "withdraw-confirm", onclick: async () => {
-      // every button of the section waits for the answer: Cancel cleared the confirmation of a
-      // withdrawal still sent, and "no wave was sent" asked and confirmed meanwhile sent a
-      // second withdrawal (its refusal lost on the page drawn again)
-      hold(true);
-      const presses = pointerPressesSoFar();  // a click on the page meanwhile keeps its focus
-      try {
-        await postJson(`/campaigns/${encodeURIComponent(planId)}/withdraw`, { sent_waves: n });
-        if (view.isConnected) {
-          // the waves sent are the withdrawal's from now on, the window the marketer set stays
-          // (it was dropped for the server's default; the address kept a bookmark's waves
-          // sent beside "no wave was sent")
-          const kept = new URLSearchParams(location.hash.split("?")[1] || "").get("window_days");
-          setHashParams({ sent_waves: undefined });
-          await detail(view, planId, new URLSearchParams(kept ? { window_days: kept } : {}));
-          document.getElementById("withdrawn")?.focus();
-        }
-      } catch (e) {
-        hold(false);
-        out.replaceChildren(errorBox(e));
-        // the confirmation went with the error: the focus, on the body, goes back to the button
-        // that asked (the next Tab went to the top of the page)
-        if (presses === pointerPressesSoFar() && document.activeElement === document.body) buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
-      }
-    } }, "Withdraw");
-    out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
-      // a plan of one wave read "All its wave was sent and keep their users"
-      : n >= waves ? `${waves === 1 ? "Its only wave was sent and keeps its" : `All ${waves} waves were sent and keep their`} users: no user goes back to other campaigns. `
-        : `${n === 1 ? "Wave 1 was sent and keeps its" : `Waves 1–${n} were sent and keep their`} users; the users of the later waves go back to other campaigns of its films. `,
-    "This is final: the campaign then has no next wave."), go,
-    // back to the button that asked (the focus fell to the body with the Cancel button)
-    h("button", { type: "button", id: "withdraw-cancel", onclick: () => {
-      out.replaceChildren();
-      out.style.minHeight = "";
-      buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
-    } }, "Cancel"));
-  };
-  const buttons = h("div", { id: "withdraw-buttons" },
-    h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
-    h("button", { type: "button", id: "withdraw-none", onclick: () => ask(true) }, "Withdraw: no wave was sent"), out);
-  const hold = (on) => { for (const b of buttons.querySelectorAll("button")) b.disabled = on; };
-  const box = section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
-    "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
-  buttons);
-  // taken back in place, its height kept until the next ask: cleared, the page (scrolled to its
-  // end) moved down under the pointer as the button was pressed, and the click was lost
-  box.unask = () => {
-    if (!out.querySelector("#withdraw-confirm:enabled")) return;
-    out.style.minHeight = `${out.offsetHeight}px`;
-    out.replaceChildren(h("p", { class: "note", id: "withdraw-taken-back" },
-      "“Waves already sent” changed: the confirmation was taken back; ask again."));
-  };
-  /** Next waves (``live``: GET /campaigns/{id}'s next_waves not withdrawn) were planned after
-      this plan: the campaign is withdrawn in each, not here. */
-  box.goesOn = (live) => {
-    const link = (n) => h("li", {}, h("a", { href: `#/campaigns/${encodeURIComponent(n.plan_id)}` }, n.plan_id),
-      ` (planned after ${n.sent_waves === 1 ? "wave 1 was" : `waves 1–${n.sent_waves} were`} sent)`);
-    buttons.replaceChildren(h("div", { class: "note", id: "withdraw-next" },
-      live.length === 1 ? "A next wave was planned after this plan: the campaign goes on in it, and is withdrawn there"
-        : `${live.length} next waves were planned after this plan: the campaign goes on in each of them, and is withdrawn in each`,
-      " (the engine refuses to withdraw a plan with a next wave not withdrawn):", h("ul", {}, live.map(link))));
-  };
-  return box;
 }
 
 const LIST_PAGE = 100;
