@@ -52,9 +52,9 @@ def _dslate(page: Any) -> None:
 # answer's mark, the answer box)
 FORMS = [
     ("**/audiences/lookalike", "build", _lookalike, "Find lookalikes", "#lookalike-k", "0",
-     "#lookalike-users", "section:has(#seed-ids) div[aria-live]"),
+     "#lookalike-users", "#lookalike-out"),
     ("**/audiences/cold-start", "build", _cold, "Rank the audience", "#cold-k", "0",
-     "#cold-users", "section:has(#cold-genres) div[aria-live]"),
+     "#cold-users", "#cold-out"),
     ("**/distribution/cold-start", "distribute", _dnew, "Forecast demand", "#dnew-screens", "0",
      "#dist-total", "#dnew-result"),
     ("**/distribution/slate", "distribute", _dslate, "Share out the screens",

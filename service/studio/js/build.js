@@ -3,7 +3,7 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
 import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
-  pagedTable, unknownList, genreList, fileName, fewOf, linkToUser } from "./ui.js";
+  pagedTable, unknownList, genreList, fileName, fewOf, linkToUser, announce } from "./ui.js";
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare
@@ -92,7 +92,9 @@ function lookalike() {
   const ids = h("textarea", { id: "seed-ids", rows: 6, placeholder: "one user id per line" });
   const file = h("input", { id: "seed-file", type: "file", accept: ".csv,.txt,text/plain" });
   const k = capToServer(h("input", { id: "lookalike-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
-  const out = h("div", { "aria-live": "polite" });
+  // not a live region (a screen reader read the whole table out at each page turned): the
+  // page's status region says what was found (announce); errors are said by role=alert
+  const out = h("div", { id: "lookalike-out" });
   const keep = keptForm(LOOKALIKE_KEY, null, { ids, k });
   file.addEventListener("change", async () => {
     if (file.files && file.files[0]) { ids.value = await file.files[0].text(); keep(); }
@@ -142,6 +144,7 @@ function lookalike() {
           `(${int(knownSeeds(seeds, body.unknown_seed_ids))} known seeds).`),
         pagedUsers("Lookalike audience", body.users, name, "lookalike-users",
           LOOKALIKE_SCORE));
+      announce(`Lookalike audience: ${int(body.users.length)} of ${int(body.total)} candidates shown.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,
@@ -159,7 +162,7 @@ function coldStart() {
   const found = h("ul", { class: "found" });
   const genres = h("input", { id: "cold-genres", type: "text", placeholder: "e.g. Action, Sci-Fi" });
   const k = capToServer(h("input", { id: "cold-k", type: "number", min: 1, max: 10000, value: 100 , required: true }));
-  const out = h("div", { "aria-live": "polite" });
+  const out = h("div", { id: "cold-out" });  // not a live region: announce says the answer
   let keep = () => {};  // until what was kept is back (keptForm)
   const chosen = pickedChips(find, found, chips, undefined, () => keep());
   keep = keptForm(NEW_FILM_KEY, chosen, { genres, k });
@@ -189,6 +192,7 @@ function coldStart() {
         h("p", {}, `${int(body.users.length)} of ${int(body.total)} users shown.`),
         pagedUsers("Audience of the new film", body.users, name,
           "cold-users", COLD_START_SCORE));
+      announce(`Audience of the new film: ${int(body.users.length)} of ${int(body.total)} users shown.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,

@@ -1,13 +1,15 @@
 // A campaign's withdrawal: after the waves sent or none, confirmed, then the page drawn again.
 
 import { postJson, setHashParams } from "./api.js";
-import { h, section, errorBox, pointerPressesSoFar } from "./ui.js";
+import { h, section, errorBox, pointerPressesSoFar, announce } from "./ui.js";
 
 /** Withdraw the campaign (POST /campaigns/{id}/withdraw): after the waves already sent, or
     none; each asks to be confirmed (it is final), then the page is drawn again
     (``redraw(params)``: the campaign's page, drawn with the address's ``params``). */
 export function withdrawSection(view, planId, waves, sentWaves, known, redraw) {
-  const out = h("div", { id: "withdraw-out", "aria-live": "polite" });
+  // not a live region (the section's buttons and notes were read out with it): what it asks
+  // is said in the page's status region (announce), its errors by role=alert
+  const out = h("div", { id: "withdraw-out" });
   const ask = (none) => {
     if (!none && !known()) { out.replaceChildren(errorBox("set “Waves already sent” first")); return; }
     const n = none ? 0 : sentWaves();
@@ -37,17 +39,19 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw) {
         if (presses === pointerPressesSoFar() && document.activeElement === document.body) buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
       }
     } }, "Withdraw");
-    out.replaceChildren(h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
+    const asked = h("p", {}, n === 0 ? "No wave of this campaign was sent: all its users go back to other campaigns of its films. "
       // a plan of one wave read "All its wave was sent and keep their users"
       : n >= waves ? `${waves === 1 ? "Its only wave was sent and keeps its" : `All ${waves} waves were sent and keep their`} users: no user goes back to other campaigns. `
         : `${n === 1 ? "Wave 1 was sent and keeps its" : `Waves 1–${n} were sent and keep their`} users; the users of the later waves go back to other campaigns of its films. `,
-    "This is final: the campaign then has no next wave."), go,
+    "This is final: the campaign then has no next wave.");
+    out.replaceChildren(asked, go,
     // back to the button that asked (the focus fell to the body with the Cancel button)
     h("button", { type: "button", id: "withdraw-cancel", onclick: () => {
       out.replaceChildren();
       out.style.minHeight = "";
       buttons.querySelector(none ? "#withdraw-none" : "#withdraw-sent")?.focus();
     } }, "Cancel"));
+    announce(asked.textContent);
   };
   const buttons = h("div", { id: "withdraw-buttons" },
     h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
@@ -63,6 +67,7 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw) {
     out.style.minHeight = `${out.offsetHeight}px`;
     out.replaceChildren(h("p", { class: "note", id: "withdraw-taken-back" },
       "“Waves already sent” changed: the confirmation was taken back; ask again."));
+    announce("“Waves already sent” changed: the confirmation was taken back; ask again.");
   };
   /** Next waves (``live``: GET /campaigns/{id}'s next_waves not withdrawn) were planned after
       this plan: the campaign is withdrawn in each, not here. */

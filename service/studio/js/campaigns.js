@@ -4,8 +4,8 @@ import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
 import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto,
-  focusInto } from "./ui.js";
+  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
+  announce } from "./ui.js";
 
 const interval = (v) => (!v || v.estimate === undefined ? "–"
   : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
@@ -203,7 +203,9 @@ async function detail(view, planId, params) {
     return;
   }
   if (!plan || plan.plan_id !== planId || !plan.summary) { unknown(); return; }
-  const out = h("div", { "aria-live": "polite" });
+  // no live region here (a report's tables were read out at each change): the page's status
+  // region says each answer (announce), errors are said by their role=alert boxes
+  const out = h("div", { id: "next-wave-out" });
   const waves = (plan.summary.parameters || {}).waves || 1;
   // a withdrawn campaign sent its waves 1..N and no more: the box, the address and the report
   // count up to N (a bookmark of more, or a number typed above it, was the server's refusal)
@@ -223,10 +225,11 @@ async function detail(view, planId, params) {
     value: sentFromUrl ?? "", placeholder: "reading…" });
   // the report covers the waves sent (later waves' users were never contacted: counting
   // them would dilute the uplift); the same number plans the next wave
-  const reportBox = h("div", { id: "report", "aria-live": "polite" });
+  const reportBox = h("div", { id: "report" });
   // the number used is written back to the box, and said when it is not what was typed:
   // 0 or 5 of 3 stayed on show while 1 or 3 counted, then changed without a word
-  const clamped = h("p", { class: "warning", id: "sent-clamped", "aria-live": "polite" });
+  // (said with the report asked: announce)
+  const clamped = h("p", { class: "warning", id: "sent-clamped" });
   const sentWaves = () => {
     const typed = sent.value;
     const used = Math.min(most, Math.max(1, Math.floor(Number(sent.value)) || 1));
@@ -269,10 +272,10 @@ async function detail(view, planId, params) {
     reportBox.style.minHeight = `${reportBox.offsetHeight}px`;
     reportBox.replaceChildren(h("p", { class: "loading", role: "status" }, "Reading the report…"));
     const typed = windowDays.value, sentBefore = sent.value;  // the boxes as this request read them
-    const days = typed ? Number(typed) : undefined;
+    const windowAsked = typed ? Number(typed) : undefined;  // not ``days``: the format's name
     if (view.isConnected) setHashParams({ sent_waves: given, window_days: typed });  // not from a page left behind
     const [report, again] = await Promise.all([
-      getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: days })}`)
+      getJson(`/campaigns/${encodeURIComponent(planId)}/report${query({ sent_waves: given, window_days: windowAsked })}`)
         .catch((e) => e),
       follow ? getJson(`/campaigns/${encodeURIComponent(planId)}`).catch(() => null) : null]);
     if (mine !== asked) return;
@@ -286,6 +289,10 @@ async function detail(view, planId, params) {
     reportBox.style.minHeight = "";
     waitForSent();
     focusInto(reportBox, going);
+    // a report asked by a box's change is said (the page's first is the page's: the router)
+    if (fromBox && view.isConnected && !(report instanceof Error)) {
+      announce(`${clamped.textContent ? `${clamped.textContent} ` : ""}Report: ${report.sent_waves === 1 ? "wave 1" : `waves 1–${report.sent_waves}`} sent, conversions within ${days(report.window_days)} days of the plan.`);
+    }
   };
   // the next wave waits for the waves sent: a report that failed left the box empty, and a
   // click planned the next wave as if 1 was sent (said only once it was stored)

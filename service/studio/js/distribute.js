@@ -3,9 +3,10 @@
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, filmPath, getJson, postJson, saveBlob } from "./api.js";
 import { h, int, count, num, days, section, table, tableBox, errorBox, csvCell, csvCells,
-  filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf } from "./ui.js";
+  filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf,
+  announce } from "./ui.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
-import { demandView, fillPlaces, uncalibrated } from "./distribution.js";
+import { demandSaid, demandView, fillPlaces, uncalibrated } from "./distribution.js";
 
 const PAGE = 25;
 const MAX_COUNT = 2 ** 31 - 1;  // the server's most screens for one cinema (io/places.py)
@@ -60,7 +61,8 @@ function newFilm() {
   const genres = h("input", { id: "dnew-genres", type: "text", placeholder: "e.g. Drama, Thriller" });
   const by = h("select", { id: "dnew-by" });
   const screens = h("input", { id: "dnew-screens", type: "number", min: 1, max: 10000000, step: 1, placeholder: "none" });
-  const out = h("div", { "aria-live": "polite", id: "dnew-result" });
+  // not a live region (a table read out at each answer): announce says the answer
+  const out = h("div", { id: "dnew-result" });
   let keep = () => {};  // until what was kept is back (keptForm)
   const chosen = pickedChips(find, found, chips, (f) => titleWithYear(filmName(f), f.year), () => keep());
   // the place chosen: the select's, or the one kept while the model's places are not in it
@@ -103,6 +105,7 @@ function newFilm() {
         nearest ? h("p", { class: "note", id: "dnew-calibrated" },
           "Probabilities from the calibration of the known film nearest the new one: ", nearest, ".") : "",
         ...demandView(body, warning));
+      announce(demandSaid("A new film's demand", body));
       if (nearest) {  // its title, once known (the id stays if it cannot be read)
         getJson(filmPath(calibrated)).then((f) => { nearest.textContent = titleWithYear(filmName(f), f.year); })
           .catch(() => {});
@@ -202,7 +205,7 @@ function slate() {
   const found = h("ul", { class: "found" });
   const cinemas = h("textarea", { id: "dslate-cinemas-text", rows: 5,
     placeholder: "cinema_id,screens — one cinema per line (a cinemas.csv will do)" });
-  const out = h("div", { "aria-live": "polite", id: "dslate-result" });
+  const out = h("div", { id: "dslate-result" });  // not a live region: announce says the answer
   let keep = () => {};  // until what was kept is back (keptForm)
   const films = pickedRows(find, found, body, slateRow, () => keep());
   keep = keptForm(SLATE_KEY, films, { cinemas });
@@ -229,6 +232,7 @@ function slate() {
       const warning = uncalibrated(answer, "dslate-uncalibrated");
       if (!latest()) return;
       out.replaceChildren(...slateResult(answer, titles, warning));
+      announce(`Screens per cinema: ${count(answer.screens, "screen")} of ${count(answer.cinemas, "cinema")} shared among ${count(answer.films.length, "film")}.`);
     } catch (err) { if (latest()) out.replaceChildren(errorBox(err)); }
   }
   const form = answerForm(run, out,

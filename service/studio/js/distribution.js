@@ -2,7 +2,7 @@
 
 import { filmPath, getJson, setHashParams } from "./api.js";
 import { h, int, count, num, days, pagedTable, pct, section, table, errorBox, ignoredSettings,
-  focusGoingInto, focusInto, wholeNumber } from "./ui.js";
+  focusGoingInto, focusInto, wholeNumber, announce } from "./ui.js";
 
 // /health's model (its place_attributes), asked once per page load and again for a new model;
 // null when /health could not say (a failed request, or no model shown to this caller), which
@@ -66,6 +66,10 @@ export function uncalibrated(body, id) {
 /** The nodes showing a demand body (GET /films/{id}/distribution or POST
     /distribution/cold-start): totals, notes (`warning`: `uncalibrated`'s) and the table by
     place. */
+/** The sentence the status region says of a demand answer (``prefix``: whose demand). */
+export const demandSaid = (prefix, body) => `${prefix} by ${body.by}: ${count(body.viewers, "viewer")} so far, `
+  + `${num(body.expected_new, 1)} more expected.`;
+
 export function demandView(body, warning = "") {
   const horizon = body.horizon && body.horizon.days ? ` within ${days(body.horizon.days)} days` : "";
   return [
@@ -149,7 +153,9 @@ export function distributionSection(id, params) {
   }
   const screens = h("input", { id: "dist-screens", type: "number", min: 1, max: MAX_SCREENS, step: 1,
     value: bookmarked === null ? "" : String(bookmarked), placeholder: "none" });
-  const out = h("div", { "aria-live": "polite" });
+  // not a live region (a screen reader read the table out at each change): a choice changed
+  // says its answer in the page's status region (announce); the page's first is the page's
+  const out = h("div", { id: "dist-out" });
   let seq = 0;
   async function load(changed = false) {
     const mine = ++seq;  // only the latest choice paints (a slow earlier answer is dropped)
@@ -175,6 +181,7 @@ export function distributionSection(id, params) {
       if (mine !== seq) return;
       out.replaceChildren(...demandView(body, warning));
       focusInto(out, going);
+      if (changed && out.isConnected) announce(demandSaid("Demand", body));
     } catch (e) {
       if (mine === seq) out.replaceChildren(errorBox(e));
     }

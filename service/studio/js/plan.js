@@ -2,7 +2,8 @@
 
 import { fitToCatalog } from "./catalog_fields.js";
 import { download, postJson } from "./api.js";
-import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence, holdButton } from "./ui.js";
+import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence, holdButton,
+  announce, count } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
@@ -162,7 +163,8 @@ export function plan(view) {
     seed.title = seed.disabled ? "No control group to draw with a control share of 0" : "";
   };
   holdout.addEventListener("input", noDraw);
-  const out = h("div", { "aria-live": "polite", id: "plan-result" });
+  // not a live region (the plan's tables were read out): announce says the plan made
+  const out = h("div", { id: "plan-result" });
   let keep = () => {};  // until what was kept is back (keptForm)
   const slate = pickedRows(find, found, body, slateRow, () => keep());
   keep = keptForm(FORM_KEY, slate, { cap, holdout, waves, seed });
@@ -182,6 +184,7 @@ export function plan(view) {
       }, { once: true });
       out.replaceChildren(section("The plan", ...planSummary(r.plan_id, r.summary),
         h("p", {}, h("a", { href: `#/campaigns/${encodeURIComponent(r.plan_id)}` }, "Open this campaign"))));
+      announce(`Plan ${r.plan_id} stored: ${count((r.summary.totals || {}).contacts || 0, "contact")}.`);
     } catch (err) { out.replaceChildren(errorBox(err)); } finally { release(); }
   }
   const form = answerForm(run, out,
