@@ -116,6 +116,9 @@ export async function getJson(path) {
 // time, and answers {} meanwhile. A limit that changed under a drawn page is announced
 // (studio:limits-changed, its detail the new max_k): the page's sizes are the old ones
 let limits = null;
+// the answer of a failed ask: {} to every caller but serverLimitsWithin, which reads it as no
+// limits (a page then says so: a /health that failed was said nowhere, one slow was)
+const FAILED = Object.freeze({});
 let knownMaxK = null;
 let healthModel = null;  // /health's model as the limits' ask gave it (null: not shown)
 export function serverLimits() {
@@ -129,7 +132,7 @@ export function serverLimits() {
       }
       if (most !== null) knownMaxK = most;
       return got;
-    }).catch(() => { limits = null; healthModel = null; return {}; });
+    }).catch(() => { limits = null; healthModel = null; return FAILED; });
   }
   return limits;
 }
@@ -140,22 +143,32 @@ export const LIMITS_WAIT_MS = 3000;
 let lateLimits = null;  // the ask of the limits that ran past LIMITS_WAIT_MS, still unanswered
 
 /** ``serverLimits()``, waited for at most ``LIMITS_WAIT_MS``: null when /health has not
-    answered by then (the page goes on with its defaults, and says so: ``limitsLate``); an
-    ask already late answers null at once, without a second wait. */
+    answered by then, or failed (the page goes on with its defaults, and says so:
+    ``limitsLate``); an ask already late answers null at once, without a second wait. */
+let limitsFault = "";  // why the last serverLimitsWithin gave null: "late" or "failed"
+/** Why the last ``serverLimitsWithin`` gave null: "late" (not answered in time) or "failed". */
+export const limitsFaultSaid = () => limitsFault;
 export function serverLimitsWithin(ms = LIMITS_WAIT_MS) {
   const asked = serverLimits();
-  if (asked === lateLimits) return Promise.resolve(null);
+  limitsFault = "";
+  if (asked === lateLimits) { limitsFault = "late"; return Promise.resolve(null); }
   let timer = null;
   const late = new Promise((resolve) => {
     timer = setTimeout(() => {
       lateLimits = asked;
+      limitsFault = "late";
       // answered at last: the next page uses it (it was "late" for the rest of the page load:
       // every page after said /health did not answer, and went on with its defaults)
       asked.finally(() => { if (lateLimits === asked) lateLimits = null; });
       resolve(null);
     }, ms);
   });
-  return Promise.race([asked, late]).finally(() => clearTimeout(timer));
+  const read = asked.then((got) => {
+    if (got !== FAILED) return got;
+    limitsFault = "failed";
+    return null;
+  });
+  return Promise.race([read, late]).finally(() => clearTimeout(timer));
 }
 
 /** Any ``promise``, waited for at most ``ms``: ``fallback`` when it has not settled by then. */

@@ -1,6 +1,6 @@
 // Small DOM helpers: elements, number formats, tables, lift bars, loading and error states, CSV cells.
 
-import { LIMITS_WAIT_MS } from "./api.js";
+import { LIMITS_WAIT_MS, limitsFaultSaid } from "./api.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -152,7 +152,11 @@ export function pageNote(text) {
 /** The note of a page that went on without /health's limits (``serverLimitsWithin`` gave
     null): ``defaults`` says what it uses instead. */
 export function limitsLate(defaults) {
-  pageNote(`The server's limits (/health) did not answer within ${LIMITS_WAIT_MS / 1000} seconds: this page goes on with ${defaults}.`);
+  // a /health that failed is not one that is slow (it said "did not answer within 3 seconds"
+  // of an error answered at once, or nothing)
+  const why = limitsFaultSaid() === "failed" ? "could not be read (the request failed)"
+    : `did not answer within ${LIMITS_WAIT_MS / 1000} seconds`;
+  pageNote(`The server's limits (/health) ${why}: this page goes on with ${defaults}.`);
 }
 
 /** A whole number as an address writes it: decimal digits alone (no sign, blank, exponent
