@@ -61,6 +61,7 @@ from service.raw_ids import plan_id as raw_plan_id
 from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND, STORE_DOWN
 from service.schemas import MAX_OFFSET, Error, JsonFloat, JsonInt, StoredId
 from service.store_gate import store_gate
+from service.wave_send_schemas import SentRequest, WaveSent
 
 DEFAULT_STORE = "sqlite://"  # in memory: only when the default file cannot be written
 log = logging.getLogger("recommender.service")
@@ -246,25 +247,6 @@ class Withdrawn(BaseModel):
     chain: list[WithdrawnPlan] = Field(description="this plan, then the earlier plans of its "
                                                    "chain of next waves, each with the waves "
                                                    "it had sent when its next wave was planned")
-
-
-class SentRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    at: JsonInt | str | None = Field(None, description="when the wave went out: unix seconds, "
-                                     "or ISO 8601 with its UTC offset; null or absent: now")
-
-
-class WaveSent(BaseModel):
-    plan_id: str
-    wave: int = Field(description="the wave that went out (1..plan_waves)")
-    sent_at: int = Field(description="when it went out (unix seconds): its report's window of "
-                                     "that wave starts there")
-    sent_at_utc: str = Field(description="sent_at as a UTC time")
-    recorded_at: str = Field(description="when it was recorded (ISO 8601, UTC)")
-    already: bool = Field(description="true: recorded so before, nothing changed")
-    plan_waves: int = Field(description="the waves the plan was made with")
-    waves: list[dict[str, int]] = Field(description="every recorded send of the plan, "
-                                        "[{wave, sent_at (unix seconds)}] by wave")
 
 
 def caught_up(request: Request, engine: Engine) -> Engine:

@@ -1,0 +1,41 @@
+"""The bodies of ``POST /campaigns/{plan_id}/waves/{wave}/sent``: a wave's send time."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+
+from service.schemas import JsonInt
+
+#: what ``wave_sends.parse_sent_at`` reads from text: a whole number of unix seconds, or an
+#: ISO 8601 time with its UTC offset (``Z`` or ``+hh:mm``): the schema promises what is
+#: always taken (``""`` was schema-valid and refused with a 422), so its days stop at 28;
+#: the 29th to the 31st are taken too where the month has them
+SENT_TIME_PATTERN = (
+    r"^(?:-?[0-9]+|[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])"
+    r"[T ](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+    r"(?:Z|[+-](?:[01][0-9]|2[0-3]):?[0-5][0-9]))$")
+SentTime = Annotated[str, WithJsonSchema({
+    "type": "string", "pattern": SENT_TIME_PATTERN, "maxLength": 40,
+    "description": "unix seconds as digits, or ISO 8601 with its UTC offset"})]
+
+
+class SentRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    at: JsonInt | SentTime | None = Field(None, description="when the wave went out: unix "
+                                          "seconds, or ISO 8601 with its UTC offset; null or "
+                                          "absent: now")
+
+
+class WaveSent(BaseModel):
+    plan_id: str
+    wave: int = Field(description="the wave that went out (1..plan_waves)")
+    sent_at: int = Field(description="when it went out (unix seconds): its report's window of "
+                                     "that wave starts there")
+    sent_at_utc: str = Field(description="sent_at as a UTC time")
+    recorded_at: str = Field(description="when it was recorded (ISO 8601, UTC)")
+    already: bool = Field(description="true: recorded so before, nothing changed")
+    plan_waves: int = Field(description="the waves the plan was made with")
+    waves: list[dict[str, int]] = Field(description="every recorded send of the plan, "
+                                        "[{wave, sent_at (unix seconds)}] by wave")
