@@ -305,6 +305,10 @@ def open_failure(shown: str, error: sa.exc.DatabaseError, held: BinaryIO | None,
     what = None if held is None or path is None else file_changed(held, path)
     why = " ".join(str(error.orig).split()) if what is None or path is None \
         else file_refusal(path, what)
+    if what is None and type(error) is sa.exc.DatabaseError:  # the driver cannot read it
+        why += (": its database is damaged (a SQLite file cut or overwritten) or holds no "
+                "campaign store; restore it from a backup (sqlite3's .recover may save its "
+                "rows)")
     return f"cannot open the campaign store {shown}: {why}"
 
 
