@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -285,3 +286,19 @@ def load_benchmark(name: str) -> ModuleType:
     finally:
         sys.path[:] = saved
     return module
+
+
+def number_paths(body: Any, skip: tuple[str, ...] = ("units", "horizon"),
+                 path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    """The path (field names) of every number in a JSON ``body``, lists walked through, the
+    fields ``skip`` names left out (``units`` and ``horizon`` describe themselves): what a
+    units test checks each has a unit for."""
+    if isinstance(body, dict):
+        for key, value in body.items():
+            if key not in skip:
+                yield from number_paths(value, skip, (*path, key))
+    elif isinstance(body, list):
+        for value in body:
+            yield from number_paths(value, skip, path)
+    elif isinstance(body, int | float) and not isinstance(body, bool):
+        yield path

@@ -8,35 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import number_paths, synthetic_model
 from helpers import run_cli as run
-from helpers import synthetic_model
 
 from recommender.model import artifact
-
-
-def numbers(body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """The path of every number in ``body`` (lists walked through; ``units`` and ``horizon``,
-    which describe themselves, left out)."""
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if key not in ("units", "horizon"):
-                yield from numbers(value, (*path, key))
-    elif isinstance(body, list):
-        for value in body:
-            yield from numbers(value, path)
-    elif isinstance(body, int | float) and not isinstance(body, bool):
-        yield path
 
 
 def unitless(summary: dict[str, Any]) -> set[str]:
     """The numbers' paths no unit names: by the field, parent and field, or the parent."""
     units = summary["units"]
-    return {".".join(p) for p in numbers(summary)
+    return {".".join(p) for p in number_paths(summary)
             if p[-1] not in units and ".".join(p[-2:]) not in units
             and (len(p) < 2 or p[-2] not in units)}
 
@@ -63,7 +48,7 @@ def test_every_number_of_a_plan_summary_has_a_unit(capsys: pytest.CaptureFixture
                          "--leave-out", str(model.films.ids[2]), "--json")
     assert code == 0, err
     summaries.append(json.loads(out)["summary"])  # a next wave, a film left out
-    paths = {".".join(p) for s in summaries for p in numbers(s)}
+    paths = {".".join(p) for s in summaries for p in number_paths(s)}
     assert {"films.eligible_users", "optimality.gap", "parameters.waves", "totals.films",
             "held_out_elsewhere.pairs", "solve_seconds", "films.waves.wave",
             "excluded.users_at_cap", "films.measured_uplift.absolute_uplift.low",

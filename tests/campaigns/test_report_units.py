@@ -7,36 +7,21 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import number_paths, synthetic_model
 from helpers import run_cli as run
-from helpers import synthetic_model
 
 from recommender.model import artifact
-
-
-def numbers(body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """The path of every number in ``body`` (lists walked through; ``units``, ``method`` and
-    ``horizon``, the plan summary's own, left out)."""
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if key not in ("units", "method", "horizon"):
-                yield from numbers(value, (*path, key))
-    elif isinstance(body, list):
-        for value in body:
-            yield from numbers(value, path)
-    elif isinstance(body, int | float) and not isinstance(body, bool):
-        yield path
 
 
 def unitless(body: dict[str, Any]) -> set[str]:
     """The numbers' paths that no unit names: by the field, or by its parent (an interval's
     ``estimate``, ``low`` and ``high`` under ``target_rate``)."""
     units = body["units"]
-    return {".".join(p) for p in numbers(body)
+    return {".".join(p) for p in number_paths(body, ("units", "method", "horizon"))
             if p[-1] not in units and (len(p) < 2 or p[-2] not in units)}
 
 
@@ -57,7 +42,7 @@ def test_every_number_of_a_report_has_a_unit(capsys: pytest.CaptureFixture[str],
     code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store, "--json")
     assert code == 0, err
     body = json.loads(out)
-    paths = {".".join(p) for p in numbers(body)}
+    paths = {".".join(p) for p in number_paths(body, ("units", "method", "horizon"))}
     # the walk sees the blocks' counts, rates and intervals, the waves' numbers, the counts
     assert {"overall.measured_targets", "films.waves.wave", "overall.target_rate.low",
             "events_read", "sent_waves", "predicted.window_days"} <= paths

@@ -3,12 +3,11 @@ its entry in the body's ``units``: found by walking the body, not by listing the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pytest
-from helpers import synthetic_model
+from helpers import number_paths, synthetic_model
 
 from recommender.distribution.demand import demand_by_place
 from recommender.distribution.slate import SlateFilm, plan_slate
@@ -16,25 +15,11 @@ from recommender.io.places import Cinemas
 from recommender.model.model import Model
 
 
-def numbers(body: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    """The path of every number in ``body`` (lists walked through; units and horizon, which
-    describe themselves, left out)."""
-    if isinstance(body, dict):
-        for key, value in body.items():
-            if key not in ("units", "horizon"):
-                yield from numbers(value, (*path, key))
-    elif isinstance(body, list):
-        for value in body:
-            yield from numbers(value, path)
-    elif isinstance(body, int | float) and not isinstance(body, bool):
-        yield path
-
-
 def unitless(body: dict[str, Any]) -> set[str]:
     """The numbers' paths that no unit names: by the field, the parent and field
     (``films.screens``) or the parent (``screens.total`` under ``screens``)."""
     units = body["units"]
-    return {".".join(p) for p in numbers(body)
+    return {".".join(p) for p in number_paths(body)
             if p[-1] not in units and ".".join(p[-2:]) not in units
             and (len(p) < 2 or p[-2] not in units)}
 
