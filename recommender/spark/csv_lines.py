@@ -48,8 +48,8 @@ def quote_left_open(name: str, head: bytes, whole: bool, sep: str) -> NoLineEndE
     if (opened := _open_quote(head[:first], sep.encode())) is None:
         return None
     where = (f"to the end of the file, over its {breaks:,} line break{'s' * (breaks > 1)}"
-             if whole else f"over the {breaks:,} line breaks of its first {HEAD_LIMIT:,} "
-             "bytes (1 MiB)")
+             if whole else f"over the {breaks:,} line break{'s' * (breaks > 1)} of its first "
+             f"{HEAD_LIMIT:,} bytes (1 MiB)")
     return NoLineEndError(shown(name), f"a quote left open (byte {opened + 1:,} of the line) "
                           f"runs {where}: no record ends (is a quote left open, or is this not "
                           "a delimited text file?)", line=1)

@@ -13,6 +13,7 @@ and, for lines of blanks, the local engine's scan of the same bytes
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -182,3 +183,15 @@ def test_a_file_is_named_as_it_is_called_not_percent_encoded(spark: Any, tmp_pat
             read_source(spark, uri, None, None)
         assert Path(urlparse(e.value.path).path) == path, e.value
         assert e.value.line == line, e.value
+
+
+@pytest.mark.parametrize(("breaks", "whole"), [(1, False), (2, False), (1, True), (3, True)])
+def test_a_quote_left_open_counts_its_line_breaks_in_words(breaks: int, whole: bool) -> None:
+    """'over the 1 line breaks' read for a first MiB holding one break inside the quote."""
+    from recommender.spark.csv_lines import quote_left_open
+
+    head = b'user_id,film_id,"note' + b"\nx" * breaks + (b"" if whole else b"y" * 100)
+    error = quote_left_open("f.csv", head, whole, ",")
+    assert error is not None
+    said = rf"\b{breaks} line break{'s' if breaks != 1 else ''}(?!s)"
+    assert re.search(said, error.reason), error.reason
