@@ -132,18 +132,24 @@ class NextWave:
             self.plan.plan_id, s, self.plan.rows, excluded=self.opted_out,
             link={"previous_plan_id": s["previous_plan_id"], "sent_waves": s["sent_waves"],
                   "events_seq": s["events_seq"]},
-            key=key, amend=lambda summary, earlier: with_warning(
-                summary, str(s["previous_plan_id"]), earlier))
+            key=key, amend=lambda summary, earlier, conn: with_warning(
+                summary, str(s["previous_plan_id"]), earlier, conn, int(s["sent_waves"])))
         self.plan.summary.update(stored)
         if "warning" not in stored:  # the next wave it named was withdrawn unsent meanwhile
             self.plan.summary.pop("warning", None)
 
 
-def with_warning(summary: dict[str, Any], plan_id: str, earlier: Sequence[str]
+def with_warning(summary: dict[str, Any], plan_id: str, earlier: Sequence[str],
+                 conn: sa.Connection | None = None, sent_waves: int | None = None
                  ) -> dict[str, Any]:
     """``summary`` with a warning naming ``earlier``, the next waves ``plan_id`` already has
     (``summary`` itself when there is none): each plans the same remaining budget, so sending
-    two would spend it twice (re-planning is allowed: one of them is sent)."""
+    two would spend it twice (re-planning is allowed: one of them is sent). Given ``conn``
+    (the store's transaction, holding the previous plan's row), a send of a wave after
+    ``sent_waves`` recorded since the wave was planned refuses it (``refuse_below_sends``:
+    checked before planning too, outside the lock)."""
+    if conn is not None and sent_waves is not None:
+        refuse_below_sends(conn, plan_id, sent_waves, "sent_waves")
     if not earlier:  # one named when it was planned may have been withdrawn unsent since
         return {k: v for k, v in summary.items() if k != "warning"}
     return {**summary, "warning": (

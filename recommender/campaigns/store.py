@@ -275,7 +275,7 @@ class CampaignStore:
     def save_plan(self, plan_id: str, summary: dict[str, Any], rows: pa.Table,
                   excluded: Sequence[str] = (), link: dict[str, Any] | None = None,
                   key: tuple[str, str] | None = None,
-                  amend: Callable[[dict[str, Any], list[str]], dict[str, Any]] | None = None
+                  amend: Callable[[dict[str, Any], list[str], Any], dict[str, Any]] | None = None
                   ) -> dict[str, Any]:
         """Store a plan, its rows, its opted-out users (``excluded``: its next waves never
         plan them), for a next wave its ``link`` to the previous plan (``previous_plan_id``,
@@ -287,8 +287,8 @@ class CampaignStore:
         A next wave first takes the previous plan's row for writing (a no-op update: a row
         lock on PostgreSQL, the write lock on SQLite), so next waves of one plan are stored
         one after the other, then reads the next waves it has already; ``amend(summary,
-        those ids)`` gives the summary to store (two next waves planned at once on two
-        replicas had each missed the other)."""
+        those ids, the connection)`` gives the summary to store, or raises to store nothing
+        (two next waves planned at once on two replicas had each missed the other)."""
         from recommender.campaigns.controls import refuse_held_out
         from recommender.campaigns.events import plan_links  # step 2's table, defined there
         from recommender.campaigns.moved import check_plan
@@ -306,7 +306,7 @@ class CampaignStore:
                     n_rows=plans.c.n_rows))
                 earlier = re_plans(conn, previous)  # but those withdrawn unsent
                 if amend is not None:
-                    summary = amend(summary, earlier)
+                    summary = amend(summary, earlier, conn)
             conn.execute(plans.insert().values(
                 plan_id=plan_id, created=str(summary.get("created", "")),
                 model_version=str(summary.get("model_version", "")), n_rows=n,

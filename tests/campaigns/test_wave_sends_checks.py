@@ -189,3 +189,25 @@ def test_a_withdrawal_while_a_send_is_checked_is_seen(store_target: str,
         record_wave_sent(store, "plan-w", 2, START + 20 * DAY)
     assert wave_send_times(store, "plan-w") == {}
     store.close()
+
+
+def test_a_send_recorded_while_a_next_wave_was_planned_refuses_its_save(
+        store_target: str) -> None:
+    """A next wave planned after 1 sent wave passed the check before planning; wave 2's send
+    recorded meanwhile (before the save took the plan's lock) let it be stored anyway: the
+    save checks again under the lock and stores nothing."""
+    from recommender.campaigns.next_wave import NextWave
+    from recommender.campaigns.plan import Plan
+
+    store = open_store(store_target)
+    stored(store)
+    wave = NextWave(Plan("plan-n", plan_rows("plan-n").slice(0, 0), {
+        "created": CREATED, "model_version": "m", "films": [], "parameters": {"waves": 1},
+        "previous_plan_id": "plan-w", "sent_waves": 1, "events_seq": 0}), [])
+    record_wave_sent(store, "plan-w", 2, START + 20 * DAY)  # after planning, before saving
+    with pytest.raises(InvalidParameterError, match=r"at least 2 .* wave 2's send"):
+        wave.save(store)
+    with pytest.raises(Exception, match="plan-n"):
+        store.summary("plan-n")  # nothing stored
+    assert campaign_report(store, "plan-w")["sent_waves"] == 2
+    store.close()
