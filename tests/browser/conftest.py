@@ -193,7 +193,12 @@ def served_odd_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]
 
 #: films of one title: two of the same year (told apart by id only) and one of another year
 SAME_TITLES = {"twin-a": ("Twin Harbor", 2001), "twin-b": ("Twin Harbor", 2001),
-               "twin-c": ("Twin Harbor", 1987)}
+               "twin-c": ("Twin Harbor", 1987),
+               # one name, written apart by the catalog (MovieLens: Heat (1995) and Heat, The
+               # (2013); Postman, The (Postino, Il) (1994) and Postman, The (1997))
+               "glow-a": ("Glowing Moor", 1995), "glow-b": ("Glowing Moor, The", 2013),
+               "post-a": ("Night Courier, The (Courrier de nuit, Le)", 1994),
+               "post-b": ("Night Courier, The", 1997)}
 
 
 @pytest.fixture(scope="module")
@@ -206,7 +211,7 @@ def served_same_titles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
         for n, film in enumerate(SAME_TITLES):
             f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
     with open(data / "films.csv", "a", encoding="utf-8") as f:
-        f.writelines(f"{film},{title},{year},Drama\n"
+        f.writelines(f'{film},"{title}",{year},Drama\n'
                      for film, (title, year) in SAME_TITLES.items())
     _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
     yield from _serve(model, data, root)

@@ -44,3 +44,34 @@ def test_enter_picks_no_film_of_a_title_several_films_have(watched: Any,
     assert "twin-c" in json.dumps(kept) and "twin-b" in json.dumps(kept), kept
     assert "twin-a" not in json.dumps(kept), kept
     watched.assert_clean()
+
+
+def test_enter_picks_no_film_of_a_name_the_catalog_writes_apart(watched: Any,
+                                                                 served_same_titles: Any) -> None:
+    """Two films the title typed is a whole name of, their catalog titles written apart (an
+    article moved to the end, an alternative title in parentheses: MovieLens's Heat (1995) and
+    "Heat, The (2013)", "Postman, The (Postino, Il) (1994)" and "Postman, The (1997)"): Enter
+    added the most watched of the two, as if the title named one film (the picker compared the
+    catalog's strings, not the names search matched)."""
+    page = watched.page
+    page.goto(f"{served_same_titles.base}/studio/#/plan")
+    slate = page.locator("table tbody tr")
+    courier = ("Night Courier, The (1997)", "Night Courier, The (Courrier de nuit, Le) (1994)")
+    for typed, films in (("glowing moor", ("Glowing Moor (1995)", "Glowing Moor, The (2013)")),
+                         ("the night courier", courier)):
+        page.fill("#slate-search", "")
+        page.fill("#slate-search", typed)
+        page.get_by_text(f"2 films are called “{typed}”: choose one.").wait_for()
+        labels = page.get_by_role("button", name="Add ").all_inner_texts()
+        assert sorted(labels[:2]) == [f"Add {f}" for f in films], labels
+        page.press("#slate-search", "Enter")
+        page.wait_for_timeout(300)
+        assert slate.count() == 0, typed
+    # the year typed names one of them: Enter picks it
+    page.fill("#slate-search", "glowing moor 2013")
+    page.get_by_role("button", name="Add Glowing Moor, The (2013)").wait_for()
+    page.press("#slate-search", "Enter")
+    slate.first.wait_for()
+    kept = json.loads(page.evaluate("sessionStorage.getItem('studio:plan-form')"))
+    assert "glow-b" in json.dumps(kept) and "glow-a" not in json.dumps(kept), kept
+    watched.assert_clean()

@@ -129,17 +129,21 @@ function bareTitle(f) {
   return filmName(f).replace(/\s*\(\d{4}\)\s*$/, "");
 }
 
-/** How many of `films` (a search's answer, best first) share the first one's title (year
-    aside) and match the query as it does (the same kind, the year typed matching alike): two
+/** How many of `films` (a search's answer, best first) the query names as it names the
+    first one (the same kind, the year typed matching alike) and share its title (year aside),
+    or, matched as a whole title, have it as a name however the catalog writes the rest: two
     or more, and the title typed names several films, of which Enter must not pick one
     silently ("hamlet" took the most watched of the Hamlets; "ice storm", one of two films of
-    that title and year). 0 for none. */
+    that title and year; "heat", Heat (1995) and not "Heat, The (2013)", "the postman", the
+    Postman of "Postman, The (Postino, Il) (1994)" and not of "Postman, The (1997)"). 0 for
+    none. */
 function sameTitle(films) {
   const [first] = films;
   if (!first || !first.match) return 0;
   const alike = (f) => f.match && f.match.kind === first.match.kind
     && f.match.year_matched === first.match.year_matched
-    && bareTitle(f).toLowerCase() === bareTitle(first).toLowerCase();
+    && (first.match.kind === "title"
+      || bareTitle(f).toLowerCase() === bareTitle(first).toLowerCase());
   return films.filter(alike).length;
 }
 
@@ -175,8 +179,12 @@ export function filmPicker(find, found, onPick) {
       if (!r.films.length) found.replaceChildren(h("li", { class: "note" }, `No film matches “${find.value.trim()}”.`));
       ambiguous = sameTitle(r.films);
       if (ambiguous > 1) {
+        // films the title typed names, written apart in the catalog ("Heat", "Heat, The"):
+        // called what was typed
+        const bare = bareTitle(r.films[0]);
+        const one = r.films.slice(0, ambiguous).every((f) => bareTitle(f).toLowerCase() === bare.toLowerCase());
         found.append(h("li", { class: "note", role: "status" },
-          `${ambiguous} films are called “${bareTitle(r.films[0])}”: choose one.`));
+          `${ambiguous} films are called “${one ? bare : find.value.trim()}”: choose one.`));
       }
       const first = found.querySelector("button");
       if (pickOnAnswer && first && ambiguous < 2) first.click();
