@@ -92,6 +92,7 @@ _PARENTHESES_AT_END = re.compile(r"^(?P<rest>.*\S)\s*\((?P<alt>[^()]*)\)\s*$")
 _AKA = re.compile(r"^\s*(a\.?k\.?a\.?)\s+", re.IGNORECASE)
 _APOSTROPHES = re.compile(r"['\u2019\u2018`\u00b4]")
 _NOT_WORD = re.compile(r"[\W_]+")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]+")  # an ASCII character is never a combining mark
 _QUERY_YEAR = re.compile(r"^(?P<text>.*\S) (?P<year>(18[89]|19\d|20\d)\d)$")
 ONLY_YEAR = re.compile(r"^(18[89]|19\d|20\d)\d$")
 
@@ -109,7 +110,10 @@ def normalise(text: str) -> str:
     dropped, any other run of punctuation or space one space."""
     # after NFKD, so that a letter with an accent on top (ǿ, ǽ) is spelt out as well
     folded = unicodedata.normalize("NFKD", text).translate(_LETTERS)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    # accents dropped from the runs of non-ASCII characters alone (each character of a
+    # catalog's joined titles was read: 0.3 s of each CLI film answer, hints.also_titled)
+    folded = _NOT_ASCII.sub(lambda run: "".join(
+        c for c in run.group() if not unicodedata.combining(c)), folded).casefold()
     folded = _APOSTROPHES.sub("", folded.replace("&", " and "))
     return _NOT_WORD.sub(" ", folded).strip()
 
