@@ -22,7 +22,10 @@ from service.app import create_app
 from service.settings import Settings
 
 TITLES = {0: ("Silent Carnival", 2022), 1: ("The Carnival", 1983), 2: ("Heat", 1995),
-          3: ("Heat", 1986), 4: ("Heat Wave", 1990)}
+          3: ("Heat", 1986), 4: ("Heat Wave", 1990),
+          # titles written with their year, as MovieLens writes every title
+          5: ("Psycho (1960)", 1960), 6: ("Psycho (1998)", 1998),
+          7: ("Ice Storm, The (1997)", 1997), 8: ("Brazil (1985)", 0)}
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +110,26 @@ def test_the_titles_are_folded_once_per_model(model_dir: Path,
                     and years[i] == int(year.rstrip(")")))]
         assert titled_exactly(model, text).tolist() == want
     assert calls == [model.n_films]
+
+
+@pytest.mark.parametrize(("argument", "films"), [
+    ("psycho", [5, 6]), (" PSYCHO ", [5, 6]), ("Psycho (1998)", [6]), ("psycho  (1960)", [5]),
+    ("Ice Storm, The", [7]), ("ice storm, the (1997)", [7]), ("Brazil (1985)", [8]),
+    ("psycho (1975)", []), ("the ice storm", []), ("brazil", []), ("Psycho II", []),
+])
+def test_a_title_written_with_its_year_is_named_without_it(
+        client: TestClient, model_dir: Path, capsys: pytest.CaptureFixture[str], argument: str,
+        films: list[int]) -> None:
+    """MovieLens writes each title with its year ("Psycho (1960)"): "psycho" was the title of
+    no film there (only "Psycho (1960)" was), where two films are called Psycho. The year in
+    a title is left out only where it is the film's (Brazil's year unknown: "brazil" names
+    none); the article is not forgiven ("the ice storm"), as for titles without a year."""
+    ids = [str(i) for i in artifact.load(model_dir).films.ids]
+    named = [f"{ids[i]} {TITLES[i][0]}" for i in films]
+    for said in _both(client, model_dir, capsys, argument):
+        if not films:
+            assert "it is the title of" not in said
+        elif len(films) == 1:
+            assert f"it is the title of {named[0]}: give its id, {ids[films[0]]!r}" in said
+        else:
+            assert f"it is the title of {len(films)} films: {', '.join(named)}: give" in said
