@@ -76,9 +76,9 @@ AS_TYPED_BONUS = 0.1
 COMPACT_PENALTY = 0.5
 EXTRA_TRIGRAM_WEIGHT = 0.2  # how much a title's trigrams the query lacks lower similarity
 
-# articles MovieLens moves to the end ("Godfather, The", "Cité des enfants perdus, La")
-_ARTICLES = ("the", "a", "an", "le", "la", "les", "l'", "il", "el", "der", "die", "das", "det",
-             "den", "de", "lo", "los", "las", "un", "une", "una", "uno", "ein", "eine", "gli")
+# articles MovieLens moves to the end ("Godfather, The", "Haine, La", "Vitelloni, I", "Passion, En")
+_ARTICLES = ("the", "a", "an", "le", "la", "les", "l'", "il", "i", "el", "der", "die", "das", "det",
+             "den", "en", "de", "lo", "los", "las", "un", "une", "una", "uno", "ein", "eine", "gli")
 _TRAILING_ARTICLE = re.compile(
     r"^(?P<body>.*\S)\s*,\s*(?P<article>" + "|".join(re.escape(a) for a in _ARTICLES)
     + r")\s*$", re.IGNORECASE)
