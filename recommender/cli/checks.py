@@ -34,11 +34,12 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     naming a film the model does not know, with the file and line of each such film and,
     for one, the titles it matches (those its ``title`` column matches, when it has one); or
     one whose ``title`` does not name the model's film (a person's check that each id is the
-    film meant: ``typed_titles.typed_names``, the year optional)."""
+    film meant: ``typed_titles.typed_names``, the year optional; or its main title, before a
+    colon, that names no other film: ``typed_titles.names_alone``)."""
     from recommender.errors import DataError, UnknownFilmError
     from recommender.query.catalog import with_year
     from recommender.query.hints import title_hint, with_title_hint
-    from recommender.query.typed_titles import names_title, typed_names
+    from recommender.query.typed_titles import names_alone, names_title, typed_names
 
     idx = model.films.to_index([f.film_id for f in films], strict=False)
     unknown = [f for f, i in zip(films, idx.tolist(), strict=True) if i < 0]
@@ -52,9 +53,16 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
         rest = f"; and {len(unknown) - 5} more" if len(unknown) > 5 else ""
         raise DataError(path, f"{first}{more}{rest}", line=unknown[0].line or None)
     titles, years = model.catalog.titles, model.catalog.years
+    listed: list[str] = []
+
+    def names() -> list[str]:  # read once, and only for a title that is no whole name
+        listed[:] = listed or [str(t) for t in titles]
+        return listed
+
     wrong = [(f, with_year(str(titles[i]), int(years[i])) if titles[i] else "no title")
              for f, i in zip(films, idx.tolist(), strict=True)
-             if f.title and not names_title(typed_names(f.title), str(titles[i]), int(years[i]))]
+             if f.title and not names_title(typed_names(f.title), str(titles[i]), int(years[i]))
+             and not names_alone(f.title, names(), years.tolist(), i)]
     if wrong:
         said = "; ".join((f"line {f.line}: " if k else "") + f"film_id {f.film_id!r} is "
                          f"{name} in the model, not {f.title!r}"

@@ -1,0 +1,57 @@
+"""A slate's title column may name a film by its main title, the part before the colon, when
+no other film of the catalog has that name: "Terminator 2" was refused for Terminator 2:
+Judgment Day (1991), "Star Wars" still is for any episode.
+
+Oracle: a hand-written catalog, and ml-latest-small's titles with expectations written by hand.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from recommender.query.typed_titles import names_alone
+
+CATALOG = [("Terminator 2: Judgment Day (1991)", 1991), ("Terminator, The (1984)", 1984),
+           ("Star Wars: Episode IV - A New Hope (1977)", 1977),
+           ("Star Wars: Episode V - The Empire Strikes Back (1980)", 1980),
+           ("Alien (1979)", 1979), ("Alien: Resurrection (1997)", 1997),
+           ("Amélie: The Musical (2019)", 2019), ("Rocky II: The Return (1979)", 1979)]
+
+
+@pytest.mark.parametrize(("typed", "film", "named"), [
+    ("Terminator 2", 0, True), ("terminator ii", 0, True), ("Terminator 2 (1991)", 0, True),
+    ("terminator 2 1990", 0, False),  # another year
+    ("Star Wars", 2, False), ("star wars", 3, False),  # two episodes
+    ("Alien", 5, False),  # Alien (1979) is a film
+    ("amelie", 6, True), ("Rocky 2", 7, True),
+    ("The Terminator", 0, False), ("Judgment Day", 0, False),  # not a main title
+])
+def test_a_main_title_names_its_film_alone(typed: str, film: int, named: bool) -> None:
+    names, years = [t for t, _ in CATALOG], [y for _, y in CATALOG]
+    assert names_alone(typed, names, years, film) is named
+
+
+# (typed, the film's title as ml-latest-small writes it, named)
+MOVIELENS = [
+    ("Terminator 2", "Terminator 2: Judgment Day (1991)", True),
+    ("Star Wars", "Star Wars: Episode IV - A New Hope (1977)", False),
+    ("Pirates of the Caribbean",
+     "Pirates of the Caribbean: The Curse of the Black Pearl (2003)", False),
+    ("Harry Potter", "Harry Potter and the Sorcerer's Stone (a.k.a. Harry Potter and the "
+                     "Philosopher's Stone) (2001)", False),
+    ("Mission Impossible", "Mission: Impossible II (2000)", False),
+]
+
+
+def test_main_titles_on_movielens(shared_datasets: Path) -> None:
+    path = shared_datasets / "ml-latest-small" / "movies.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    with open(path, encoding="utf-8", newline="") as f:
+        names = [row["title"] for row in csv.DictReader(f)]
+    years = [int(t.rstrip(") ")[-4:]) if t.rstrip(") ")[-4:].isdigit() else 0 for t in names]
+    for typed, title, named in MOVIELENS:
+        assert names_alone(typed, names, years, names.index(title)) is named, (typed, title)
