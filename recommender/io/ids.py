@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 
@@ -12,6 +13,8 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from recommender.errors import UnknownIdError
+
+_AS_FLOAT = re.compile(r"([0-9]+)\.0+")  # an integer id a spreadsheet wrote as a float
 
 
 class IdMap:
@@ -87,8 +90,9 @@ class IdMap:
     def same_but_zeros(self, external_id: str) -> list[str]:
         """The known ids equal to ``external_id`` once leading zeros are stripped from both
         ("0555612" for "555612", and the reverse), and its surrounding spaces ("7176983 ",
-        pasted, was told it "matches titles", " u00001" nothing), or once both are in Unicode
-        form NFC (``same_form``), other than ``external_id`` itself."""
+        pasted, was told it "matches titles", " u00001" nothing), or a trailing ".0"
+        ("2571.0", a spreadsheet's float, for "2571"), or once both are in Unicode form NFC
+        (``same_form``), other than ``external_id`` itself."""
         if self._zeros is None:  # sorted arrays: a dict of 2M zero-padded ids took ~4 s, 500 MB
             led = self._ids[np.strings.startswith(self._ids, "0")]
             bare = np.strings.lstrip(led, "0")
@@ -96,12 +100,19 @@ class IdMap:
             self._zeros = (bare[order], led[order])
         if not external_id.strip():
             return []  # a blank id names none (every id of zeros once stripped)
-        stripped = external_id.strip().lstrip("0")
-        keys, zero_led = self._zeros
-        lo, hi = np.searchsorted(keys, stripped, "left"), np.searchsorted(keys, stripped, "right")
-        # numpy's str drops a trailing NUL: "5\x00" searched as "5" named "05"; compared here
-        same = [s for s in zero_led[lo:hi].tolist() if s.lstrip("0") == stripped]
-        near = ([stripped] if stripped in self else []) + same + self.same_form(external_id)
+        near: list[str] = []
+        # a spreadsheet's number ("2571.0" for 2571, written back as a float) names its
+        # integer's id too: it was told only "unknown"
+        whole = _AS_FLOAT.fullmatch(external_id.strip())
+        for typed in [external_id.strip()] + ([whole.group(1)] if whole else []):
+            stripped = typed.lstrip("0")
+            keys, zero_led = self._zeros
+            lo = np.searchsorted(keys, stripped, "left")
+            hi = np.searchsorted(keys, stripped, "right")
+            # numpy's str drops a trailing NUL: "5\x00" searched as "5" named "05"; compared here
+            near += [stripped] if stripped in self else []
+            near += [s for s in zero_led[lo:hi].tolist() if s.lstrip("0") == stripped]
+        near += self.same_form(external_id)
         return [s for s in dict.fromkeys(near) if s != external_id]
 
     def same_form(self, external_id: str) -> list[str]:
