@@ -12,6 +12,7 @@ does not name 9 (2009), another film of that year, which search does not find fo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from recommender.query import titles
@@ -68,21 +69,27 @@ def names_title(wanted: set[tuple[str, int]], title: str, year: int,
     return any(name in keys and asked in (0, year) for name, asked in wanted)
 
 
-def _main_titles(title: str) -> frozenset[str]:
-    """The spellings of each name of a catalog ``title`` cut at its first colon, its main
-    title ("terminator 2" of "Terminator 2: Judgment Day (1991)")."""
-    heads = {n.partition(":")[0] for pair in titles.title_names(title)[0] for n in pair
-             if ":" in n}
+_COLON = re.compile(":")
+# a subtitle after a colon or a spaced dash ("Sherlock - A Study in Pink (2010)")
+_COLON_OR_DASH = re.compile(r":|\s[-\u2013\u2014]\s")
+
+
+def _main_titles(title: str, at: re.Pattern[str] = _COLON) -> frozenset[str]:
+    """The spellings of each name of a catalog ``title`` cut at its first colon (``at``), its
+    main title ("terminator 2" of "Terminator 2: Judgment Day (1991)")."""
+    heads = {at.split(n, maxsplit=1)[0] for pair in titles.title_names(title)[0] for n in pair
+             if at.search(n)}
     return frozenset(s for h in heads if normalise(h) for s in _spellings(normalise(h)))
 
 
 def names_alone(typed: str, names: Sequence[str], years: Sequence[int], film: int) -> bool:
     """Whether ``typed`` is the main title of catalog film ``film`` (``_main_titles``, its
     year matching when one was typed) and names no other film of the catalog (``names``,
-    ``years``), whole or as its main title: "Terminator 2" names Terminator 2: Judgment Day;
-    "Star Wars" names none of its episodes, nor "Alien" Alien: Resurrection (Alien is a
-    film). Only the titles that may hold the typed name's first word are read
-    (``hints.names_holding``)."""
+    ``years``), whole or as its main title, cut at a spaced dash too: "Terminator 2" names
+    Terminator 2: Judgment Day; "Star Wars" names none of its episodes, nor "Alien" Alien:
+    Resurrection (Alien is a film), nor "Sherlock" Sherlock: The Abominable Bride (2016)
+    (Sherlock - A Study in Pink (2010) is a film of that main title). Only the titles that
+    may hold the typed name's first word are read (``hints.names_holding``)."""
     from recommender.query.hints import names_holding
 
     wanted = typed_names(typed)
@@ -91,6 +98,7 @@ def names_alone(typed: str, names: Sequence[str], years: Sequence[int], film: in
     words = normalise(typed).split()
     for i in names_holding(names, words[0]) if words else []:
         if i != film and (names_title(wanted, names[i], years[i]) or any(
-                n in _main_titles(names[i]) and y in (0, years[i]) for n, y in wanted)):
+                n in _main_titles(names[i], _COLON_OR_DASH) and y in (0, years[i])
+                for n, y in wanted)):
             return False
     return True

@@ -43,6 +43,8 @@ MOVIELENS = [
     ("Harry Potter", "Harry Potter and the Sorcerer's Stone (a.k.a. Harry Potter and the "
                      "Philosopher's Stone) (2001)", False),
     ("Mission Impossible", "Mission: Impossible II (2000)", False),
+    # another film's main title is cut at a spaced dash: "Sherlock - A Study in Pink (2010)"
+    ("Sherlock", "Sherlock: The Abominable Bride (2016)", False),
 ]
 
 
@@ -55,3 +57,18 @@ def test_main_titles_on_movielens(shared_datasets: Path) -> None:
     years = [int(t.rstrip(") ")[-4:]) if t.rstrip(") ")[-4:].isdigit() else 0 for t in names]
     for typed, title, named in MOVIELENS:
         assert names_alone(typed, names, years, names.index(title)) is named, (typed, title)
+
+
+@pytest.mark.parametrize(("other", "named"), [
+    ("Sherlock - A Study in Pink (2010)", False), ("Sherlock \u2013 His Last Vow (2014)", False),
+    ("Sherlock \u2014 The Sign of Three (2014)", False), ("Sherlock-Holmes (2009)", True),
+    ("Sherlock Jr. (1924)", True), ("Sherlock, Part 2 - Reichenbach (2012)", True),
+])
+def test_another_films_main_title_is_cut_at_a_spaced_dash(other: str, named: bool) -> None:
+    """A film whose subtitle follows a spaced dash ("Sherlock - A Study in Pink (2010)" on
+    ml-latest-small) may be the one meant by its main title as well: "Sherlock" named
+    Sherlock: The Abominable Bride (2016) alone, where two films could be meant."""
+    names = ["Sherlock: The Abominable Bride (2016)", other]
+    years = [2016, int(other[-5:-1])]
+    assert names_alone("Sherlock", names, years, 0) is named
+    assert names_alone("Sherlock (2016)", names, years, 0)  # the year tells them apart
