@@ -38,6 +38,7 @@ from recommender.model.calibration_fit import (
     KNOTS,
     N_BINS,
     bin_counts,
+    coef_cov,
     design,
     film_features,
     fit_isotonic_groups,
@@ -117,6 +118,8 @@ def calibrate(
         "features": list(FEATURES),
         "knots": [round(math.exp(k), 6) for k in KNOTS],
         "coef": [float(b) for b in coef],
+        # the coefficients' covariance (calibration_interval: the tiers' 95% intervals)
+        "cov": [[float(v) for v in row] for row in coef_cov(X, h, c, coef)],
     }
     if model is not None and method == "isotonic_groups":
         model = fit_isotonic_groups(per_film, pop_c[films], mom_c[films])
@@ -247,24 +250,36 @@ def p_at(calibration: dict[str, Any], film: int,
         rate = _bin_curve(calibration)
         idx = np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)
         return rate[idx]
-    n_users = int(calibration["users"])
-    viewers = int(calibration["film_viewers"][film])
-    recent = int(calibration["film_recent"][film]) if model.get("momentum") else None
-    pop, mom = film_features(np.array([viewers]), None if recent is None else np.array([recent]),
-                             n_users, int(calibration["interactions"]),
-                             int(calibration["recent_interactions"]))
-    t = max(n_users - viewers, 1)
+    pop, mom, t = film_point(calibration, film)
     if model.get("kind") == "isotonic_groups":
-        rate = isotonic_group_curve(model, float(pop[0]), float(mom[0]))
+        rate = isotonic_group_curve(model, pop, mom)
         return rate[np.clip((frac * len(rate)).astype(np.int64), 0, len(rate) - 1)]
-    grid = np.linspace(math.log(0.5 / t), 0.0, GRID)
-    z = design(grid, pop[0], mom[0]) @ np.asarray(model["coef"], np.float64)
+    grid = log_rank_grid(t)
+    z = design(grid, pop, mom) @ np.asarray(model["coef"], np.float64)
     peak = int(np.argmax(z))
     if peak > 0:  # it rises from the best rank to its peak: that stretch is pooled
         z = np.r_[_non_increasing(z[:peak + 1], grid[:peak + 1]), z[peak + 1:]]
     z = np.minimum.accumulate(z)  # non-increasing in rank: a rise after the peak is cut
     zq = np.interp(np.log(frac + 0.5 / t), grid, z)
     return 1.0 / (1.0 + np.exp(-zq))
+
+
+def film_point(calibration: dict[str, Any], film: int) -> tuple[float, float, int]:
+    """A film's (popularity, momentum) at the end of training and its candidates t, as the
+    model's ``p_at`` reads them (``calibration`` holds a fitted model)."""
+    model = calibration["model"]
+    n_users = int(calibration["users"])
+    viewers = int(calibration["film_viewers"][film])
+    recent = int(calibration["film_recent"][film]) if model.get("momentum") else None
+    pop, mom = film_features(np.array([viewers]), None if recent is None else np.array([recent]),
+                             n_users, int(calibration["interactions"]),
+                             int(calibration["recent_interactions"]))
+    return float(pop[0]), float(mom[0]), max(n_users - viewers, 1)
+
+
+def log_rank_grid(t: int) -> NDArray[np.float64]:
+    """The log rank fractions ``p_at`` evaluates a film of ``t`` candidates on."""
+    return np.linspace(math.log(0.5 / t), 0.0, GRID)
 
 
 def _non_increasing(z: NDArray[np.float64], grid: NDArray[np.float64]) -> NDArray[np.float64]:

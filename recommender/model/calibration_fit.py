@@ -138,6 +138,21 @@ def fit_logistic(X: Floats, hits: Floats, cands: Floats, ridge: float = RIDGE,
     return beta
 
 
+def coef_cov(X: Floats, hits: Floats, cands: Floats, beta: Floats, ridge: float = RIDGE
+             ) -> Floats:
+    """The covariance of ``fit_logistic``'s coefficients ``beta``: the inverse of the penalised
+    Fisher information ``X'WX + ridge`` at ``beta`` (the Hessian its last Newton step solved),
+    the large-sample spread of the estimate over held-out slices like this one."""
+    n_feat = X.shape[1]
+    pen = np.full(n_feat, ridge)
+    pen[0] = 0.0
+    p = 1.0 / (1.0 + np.exp(-np.clip(X @ beta, -35, 35)))
+    w = cands * p * (1 - p)
+    info = np.einsum("ri,rj->ij", X * w[:, None], X) + np.diag(pen) + 1e-9 * np.eye(n_feat)
+    cov = np.linalg.inv(info)
+    return np.asarray((cov + cov.T) / 2, np.float64)  # symmetric to the last digit
+
+
 def fit_table(per_film: list[tuple[int, NDArray[np.int64]]], pop: Floats, mom: Floats
               ) -> tuple[Floats, Floats, Floats]:
     """The fitting table: one row per (film, rank-fraction bin) with candidates: design

@@ -19,7 +19,7 @@ from recommender.errors import (
     UnknownUserError,
 )
 from recommender.kernels.ranking import rank_of, settle_top_k, settled_rank_of, top_k
-from recommender.model import calibration
+from recommender.model import calibration, calibration_interval
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.blocks import Block, top_k_blocks
@@ -200,8 +200,13 @@ def audience_summary(
     # a ranking in no meaningful order: every ring expects the film's mean p, as the planner
     # and distribution give users who tie (calibration.p_in_order), not its best ranks' rates
     note = for_model(tie_note(scores, film_id, bool(model.nothing_fitted(vector))), model)
+    # the 95% intervals of each ring's conversion and lift (the calibration's estimation noise)
+    spans, lifts = calibration_interval.tier_intervals(
+        model.calibration, f, [(s, e) for _, s, e in bounds], n_cand, note is not None) \
+        if exclude_seen else ([None] * len(bounds), [None] * len(bounds))
     tier_rows: list[dict[str, Any]] = []
-    for (name, start, end), (_, share) in zip(bounds, tiers, strict=True):
+    for (name, start, end), (_, share), span, span_lift in zip(bounds, tiers, spans, lifts,
+                                                                strict=True):
         members = order[start - 1:end]
         conv = (None if not exclude_seen else base if note is not None and len(members)
                 else calibration.mean_p(model.calibration, f, start, end, n_cand))
@@ -214,7 +219,9 @@ def audience_summary(
                              round(float(exact[start - 1:end].max()), 6)]
                             if len(members) else None),
             "expected_conversion": None if conv is None else round(conv, 5),
+            "expected_conversion_interval": None if conv is None else span,
             "conversion_lift": None if conv is None or not base else round(conv / base, 3),
+            "conversion_lift_interval": None if conv is None or not base else span_lift,
             "segments": [],  # filled below, with small cells suppressed
         })
     scope = portrait_scope(tier, n_cand, tiers)
@@ -252,6 +259,8 @@ def audience_summary(
         "candidates": n_cand,
         "base_conversion": None if base is None else round(base, 5),
         "horizon": calibration.horizon(model.calibration),
+        "conversion_interval_note": calibration_interval.interval_note(model.calibration)
+        if exclude_seen else None,
         "tiers": tier_rows,
         "segments": shown[-1],
         "portrait": portrait,
