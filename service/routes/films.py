@@ -34,11 +34,11 @@ from service.routes import INVALID, NO_PSEUDONYM_KEY, NOT_FOUND
 from service.schemas import (
     MAX_OFFSET,
     Audience,
-    AudienceSummary,
     FilmDetail,
     FilmSearch,
     SimilarFilms,
 )
+from service.summary_schemas import AudienceSummary
 
 router = APIRouter(tags=["films"])
 

@@ -211,7 +211,7 @@ def test_the_schema_says_an_empty_ring_and_a_portrait_of_nobody_have_no_rows() -
     """Since 9c79e47 a tier of no user has no segment rows and a portrait of nobody no cells
     (each read a share and lift of 0); /openapi.json described both lists as left out under
     min_cell only, so an empty list read as every cell hidden by the privacy rule."""
-    from service.schemas import AudienceSummary, TierSummary
+    from service.summary_schemas import AudienceSummary, TierSummary
 
     tier = TierSummary.model_fields["segments"].description or ""
     portrait = AudienceSummary.model_fields["portrait"].description or ""

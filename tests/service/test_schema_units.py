@@ -54,7 +54,8 @@ EXCEPTIONS: dict[tuple[str, str], str] = {
 NUMERIC = {"integer", "number"}
 #: a field named as a share or a rate of conversion must say its scale: 0-1 or percent (a
 #: share said 0-1 that is a percentage in the body, or the reverse, misleads by 100 times)
-SCALED = re.compile(r"(?:^|_)(?:share|holdout)(?:_|$)|^(?:base|expected)_conversion$")
+SCALED = re.compile(r"(?:^|_)(?:share|holdout)(?:_|$)|^(?:base|expected)_conversion"
+                    r"(?:_interval)?$")
 SCALE = re.compile(r"\b0-1\b|\bpercent\b", re.IGNORECASE)
 
 
