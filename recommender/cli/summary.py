@@ -64,12 +64,16 @@ def cmd_summary(args: argparse.Namespace) -> int:
     days = horizon.get("days")
     within = (f"within {days:g} days" if isinstance(days, int | float)
               else "(horizon below)" if horizon.get("description") else "(no calibration)")
+    def span(v: list[float] | None, fmt: str) -> str:
+        return "-" if v is None else f"{v[0]:{fmt}} to {v[1]:{fmt}}"
+
     print_table(["tier", "share_pct", "size", "ranks", "scores", f"conversion {within}",
-                  "lift"], [
+                  "95% interval (0-1)", "lift", "lift 95% interval"], [
         [t["tier"], t["share_pct"], t["size"],
          "-" if t["rank_range"] is None else "{}-{}".format(*t["rank_range"]),
          "-" if t["score_range"] is None else "{:.4f} to {:.4f}".format(*t["score_range"]),
-         num(t["expected_conversion"], ".5f"), num(t["conversion_lift"], ".3f")]
+         num(t["expected_conversion"], ".5f"), span(t.get("expected_conversion_interval"), ".5f"),
+         num(t["conversion_lift"], ".3f"), span(t.get("conversion_lift_interval"), ".3f")]
         for t in body["tiers"]])
     empty = any(t["rank_range"] is None for t in body["tiers"])
     print(f"share_pct: the ring's width, in % of the {body['candidates']:,} candidates (its "
@@ -87,6 +91,8 @@ def cmd_summary(args: argparse.Namespace) -> int:
               + (f" ({base:.5f})" if isinstance(base, int | float) else "")
               + ("; lift '-': a random candidate's conversion is 0, so a tier's has nothing to "
                  "be compared with" if undivided else ""))
+    if body.get("conversion_interval_note"):
+        print(f"interval: {body['conversion_interval_note']}")
     if args.include_seen:
         print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
               "the chance that a user who has not watched it will")

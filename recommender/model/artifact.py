@@ -19,7 +19,8 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
     user_attr_<name>.npy   one unicode array per user attribute, aligned to user_ids
     user_segments.npy      (n_users,) int16
     segments.json          segment descriptions
-    calibration.json       calibrated p: model, per-film counts, horizon (see calibration.py)
+    calibration.json       calibrated p: model, per-film counts, horizon (see calibration.py);
+                           the model's optional ``cov`` (calibration_interval.py)
     fold_in_projection.npy (n_films, f) float32, EASE family only: a user's confidence row
                            times it is the user's vector; required when ``params.family`` is
                            "ease" (absent for ALS and in folders written before families)

@@ -66,6 +66,11 @@ def test_search_then_film_page_shows_the_api_numbers(watched: Any, served_demo: 
         assert f"{tier['size']:,} users" in text
         if tier["expected_conversion"] is not None:
             assert f"{100 * tier['expected_conversion']:.2f}%" in text
+        if tier["expected_conversion_interval"] is not None:  # beside it, its 95% interval
+            lo, hi = tier["expected_conversion_interval"]
+            assert f"(95% interval {100 * lo:.2f}%–{100 * hi:.2f}%)" in text
+    if summary["conversion_interval_note"]:  # and what the intervals cover, once
+        assert summary["conversion_interval_note"] in page.inner_text("#conversion-interval")
     segments_text = page.inner_text("section[aria-labelledby='s-segments-in-the-audience']")
     for s in summary["segments"]:
         assert s["label"] in segments_text

@@ -5,6 +5,7 @@ with one `error:` line, and the text form names what it found."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,18 @@ def test_summary(client: TestClient, model_dir: Path,
     days, text = body["horizon"]["days"], body["horizon"]["description"]
     assert (f"conversion within {days:g} days" if days else "conversion (horizon below)") in out
     assert f"conversion = the tier's mean {text.split(';')[0]}" in out
+    # each ring's 95% interval (the same draws in the CLI and the service: the bodies above
+    # are equal byte for byte) beside its conversion, under a header with its unit
+    header = next(line for line in out.splitlines() if line.startswith("tier "))
+    assert re.search(r"conversion (?:within \S+ days|\(horizon below\))\s+"
+                     r"95% interval \(0-1\)\s+lift\s", header), header
+    full = client.get("/films/00002/audience/summary").json()
+    for t in full["tiers"]:
+        lo, hi = t["expected_conversion_interval"]
+        row = next(line for line in out.splitlines() if line.startswith(t["tier"] + " "))
+        assert re.search(rf"{t['expected_conversion']:.5f}\s+{lo:.5f} to {hi:.5f}\s", row), row
+    assert f"interval: {full['conversion_interval_note']}" in out
+    assert http.json()["tiers"][0]["expected_conversion_interval"] is not None
     shown = client.get("/films/00002/audience/summary").json()["segments"]
     assert shown and all(s["label"] in out for s in shown)  # the printed film's own split
     # the segments ring by ring: each row holds the body's count of every ring and of all

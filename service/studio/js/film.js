@@ -50,7 +50,12 @@ function funnel(summary) {
       h("span", { class: "ring-facts" },
         `${int(t.size)} users`, t.rank_range ? ` · ranks ${int(t.rank_range[0])}–${int(t.rank_range[1])}` : "",
         ` · expected conversion ${pct(t.expected_conversion, 2)}`,
-        t.conversion_lift !== null ? ` (${lift(t.conversion_lift)} base)` : "")))));
+        // its 95% interval (the calibration's estimation noise: the note below says what it leaves out)
+        t.expected_conversion_interval
+          ? ` (95% interval ${pct(t.expected_conversion_interval[0], 2)}–${pct(t.expected_conversion_interval[1], 2)})` : "",
+        t.conversion_lift !== null ? ` (${lift(t.conversion_lift)} base)` : "")))),
+    summary.conversion_interval_note && summary.base_conversion !== null
+      ? h("p", { class: "note", id: "conversion-interval" }, sentence(summary.conversion_interval_note)) : "");
 }
 
 function splits(summary, modelSegments = []) {
