@@ -91,8 +91,9 @@ def cmd_summary(args: argparse.Namespace) -> int:
               + (f" ({base:.5f})" if isinstance(base, int | float) else "")
               + ("; lift '-': a random candidate's conversion is 0, so a tier's has nothing to "
                  "be compared with" if undivided else ""))
-    if body.get("conversion_interval_note"):
-        print(f"interval: {body['conversion_interval_note']}")
+    if body.get("conversion_interval_note"):  # what the intervals cover, or why there is none
+        print(f"{body['conversion_interval_note'][0].upper()}"
+              f"{body['conversion_interval_note'][1:]}")
     if args.include_seen:
         print("no conversion with --include-seen: the film's viewers are ranked in, and p is "
               "the chance that a user who has not watched it will")

@@ -11,14 +11,15 @@ estimate back, forcing included); the demo model's summary for the end-to-end ch
 from __future__ import annotations
 
 import copy
+import json
 import math
 from typing import Any
 
 import numpy as np
 import pytest
-from helpers import demo_model
+from helpers import demo_model, run_cli
 
-from recommender.model import calibration, calibration_interval
+from recommender.model import artifact, calibration, calibration_interval
 from recommender.model.calibration import GRID, _non_increasing, log_rank_grid
 from recommender.model.calibration_fit import (
     FEATURES,
@@ -213,3 +214,23 @@ def test_a_calibration_from_before_the_covariance_gives_null_and_says_why(demo: 
         assert row["expected_conversion_interval"] is None
         assert row["conversion_lift_interval"] is None
         assert row["expected_conversion"] == new["expected_conversion"]  # the rest unchanged
+
+
+def test_a_saved_model_from_before_the_covariance_loads_and_says_so(
+        demo: Any, tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    # a folder whose calibration.json has no model.cov, as every one saved before it: it
+    # loads, and the summary (JSON and table) gives null intervals and says why
+    old = copy.copy(demo)
+    old.calibration = copy.deepcopy(demo.calibration)
+    del old.calibration["model"]["cov"]
+    folder = artifact.save(old, tmp_path / "model")
+    assert "cov" not in artifact.load(folder).calibration["model"]
+    film = str(demo.films.ids[3])
+    code, out, err = run_cli(capsys, "summary", folder, film, "--json")
+    assert code == 0, err
+    body = json.loads(out)
+    assert all(t["expected_conversion_interval"] is None for t in body["tiers"])
+    assert all(t["expected_conversion"] is not None for t in body["tiers"])
+    code, out, err = run_cli(capsys, "summary", folder, film)
+    assert code == 0, err
+    assert "No interval: this model's calibration predates the coefficients' covariance" in out
