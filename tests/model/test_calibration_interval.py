@@ -159,6 +159,23 @@ def test_draws_without_spread_give_the_point_estimate(rising: bool) -> None:
         assert np.abs(row - point).max() <= slack + 1e-12
 
 
+def test_strata_keep_the_mean_of_a_film_with_a_million_candidates() -> None:
+    # past STRATA ranks the draws average strata: their mean must stay the exact mean p over
+    # every rank (calibration.mean_p) in relative terms, p's steep best ranks included (equal
+    # strata read the whole ranking's mean 54% low on the demo model's curve)
+    coef = TRUE.copy()
+    coef[1] = -1.1  # p falls steeply from the best rank, as fitted curves do
+    cal = _calibration(coef, np.zeros((len(coef), len(coef))))
+    cal["users"] = 1_000_000 + FILM_VIEWERS
+    total = 1_000_000
+    ranges = [(1, total), (1, 10_000), (10_001, 50_000), (50_001, 200_000)]
+    draws = mean_p_draws(cal, 0, ranges, total, draws=2)
+    for (first, last), row in zip(ranges, draws, strict=True):
+        exact = calibration.mean_p(cal, 0, first, last, total)
+        assert exact is not None and exact > 0
+        np.testing.assert_allclose(row, exact, rtol=1e-3)
+
+
 def test_summary_evaluates_a_bounded_number_of_points(monkeypatch: pytest.MonkeyPatch) -> None:
     # the cost of an interval: DRAWS curves on the grid and STRATA points per ring at most,
     # however many candidates the film has (counted, not timed)
