@@ -176,6 +176,31 @@ def test_strata_keep_the_mean_of_a_film_with_a_million_candidates() -> None:
         np.testing.assert_allclose(row, exact, rtol=1e-3)
 
 
+@pytest.mark.parametrize("tied", [False, True])
+def test_empty_and_tied_rings(tied: bool) -> None:
+    # an empty ring (last < first) has no interval; a ranking in no order (tied) gives every
+    # ring the film's mean p, as audience_summary's point does: the base's own interval,
+    # and a lift of exactly 1 in every draw
+    X, h, c = _table(40, np.random.default_rng(2))
+    coef = fit_logistic(X, h, c)
+    cal = _calibration(coef, coef_cov(X, h, c, coef))
+    total = N_USERS - FILM_VIEWERS
+    rings = [(1, 50), (51, 50), (51, 250)]
+    spans, lifts = tier_intervals(cal, 0, rings, total, tied)
+    assert spans[1] is None and lifts[1] is None
+    base = np.percentile(mean_p_draws(cal, 0, [(1, total)], total)[0], [2.5, 97.5])
+    for (first, last), span, lift in zip(rings, spans, lifts, strict=True):
+        if last < first:
+            continue
+        assert span is not None and lift is not None
+        if tied:
+            np.testing.assert_allclose(span, base, atol=6e-6)
+            assert lift == [1.0, 1.0]
+        else:
+            point = calibration.mean_p(cal, 0, first, last, total)
+            assert point is not None and span[0] <= point <= span[1] and lift[0] > 1
+
+
 def test_summary_evaluates_a_bounded_number_of_points(monkeypatch: pytest.MonkeyPatch) -> None:
     # the cost of an interval: DRAWS curves on the grid and STRATA points per ring at most,
     # however many candidates the film has (counted, not timed)
