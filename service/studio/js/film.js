@@ -55,7 +55,9 @@ function funnel(summary) {
           ? ` (95% interval ${pct(t.expected_conversion_interval[0], 2)}–${pct(t.expected_conversion_interval[1], 2)})` : "",
         t.conversion_lift !== null ? ` (${lift(t.conversion_lift)} base)` : "")))),
     summary.conversion_interval_note && summary.base_conversion !== null
-      ? h("p", { class: "note", id: "conversion-interval" }, sentence(summary.conversion_interval_note)) : "");
+      // a sentence of its own, capitalised as the CLI prints it ("No interval: ...")
+      ? h("p", { class: "note", id: "conversion-interval" },
+        sentence(summary.conversion_interval_note.replace(/^./, (c) => c.toUpperCase()))) : "");
 }
 
 function splits(summary, modelSegments = []) {
