@@ -61,6 +61,16 @@ def test_spark_model_folder_holds_the_data_and_planted_audiences(
     # tier calibration was measured on a held-out slice
     assert model.calibration["films_evaluated"] > 0
     assert sum(model.calibration["hits"]) > 0
+    # and its logistic coefficients' covariance, as locally: a summary's rings get intervals
+    from recommender.model.calibration_interval import COVERS
+    from recommender.query.audience import audience_summary
+
+    coef = model.calibration["model"]["coef"]
+    assert np.asarray(model.calibration["model"]["cov"]).shape == (len(coef), len(coef))
+    summary = audience_summary(model, "00000")
+    assert summary["conversion_interval_note"] == COVERS
+    assert all(t["expected_conversion_interval"] is not None for t in summary["tiers"]
+               if t["expected_conversion"] is not None)
     assert model.segments.n == N_GROUPS
     # planted structure: a film's top audience comes from the film's taste group
     from recommender.query.audience import film_audience
