@@ -161,6 +161,19 @@ def test_readme_examples_help_changes_nothing() -> None:
     assert run.returncode == 0 and "usage:" in run.stdout, run.stderr
 
 
+def test_readme_examples_show_the_demo_folders_not_a_scratch_one() -> None:
+    """The HTTP examples were once regenerated from a model under /tmp: /health showed that
+    scratch folder as the served path and the data source. They come from `make demo`'s
+    build/demo-model and build/demo-data, the path under /path/to/checkout as the script
+    writes it."""
+    ex = _script("readme_examples")
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index(ex.START):text.index(ex.END)]
+    assert '"path":"/path/to/checkout/build/demo-model"' in block
+    assert '"data_source":"build/demo-data"' in block
+    assert "/tmp/" not in block
+
+
 def _script(name: str) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
     assert spec is not None and spec.loader is not None
