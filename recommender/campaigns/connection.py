@@ -191,7 +191,12 @@ def shown_url(url: sa.engine.URL) -> str:
 
 
 def create_engine(url: sa.engine.URL, **kwargs: Any) -> Engine:
-    """``sqlalchemy.create_engine``; a driver that is not installed is a sentence."""
+    """``sqlalchemy.create_engine``; a driver that is not installed is a sentence. A pooled
+    PostgreSQL connection is pinged as it is taken (one round trip), and one the server
+    dropped (a restart, a failover, an idle timeout) is replaced then: it was handed to the
+    request, which got a 503 after the server was back."""
+    if url.get_backend_name() == "postgresql":
+        kwargs.setdefault("pool_pre_ping", True)
     try:
         return sa.create_engine(url, **kwargs)
     except ImportError as e:
