@@ -339,6 +339,13 @@ class EventsSync:
         """Look now (after this worker stored events), not at the next tick."""
         self._wake.set()
 
+    def answered(self) -> None:
+        """A store request of this worker was answered: a poller backing off after failed
+        polls looks now, not at the end of its wait (up to a minute, while the routes
+        answered, ``/health`` said "unavailable" and other replicas' events were not applied)."""
+        if self.failures or self.waiting:
+            self._wake.set()
+
     def start(self) -> None:
         if self.interval > 0 or self.waiting:  # events_poll=0 still retries a store down
             self._thread = threading.Thread(target=self._run, name="events-sync", daemon=True)

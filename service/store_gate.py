@@ -11,7 +11,8 @@ connections: a request past them only waited for a connection), at most half the
 waiting for one in the event loop; one that finds no place within ``store_pool_timeout``
 seconds is the 503 a request finding no free connection was. The place is given back when
 the route returns (``scope="function"``), not after its answer is sent: a client reading a
-plan's CSV slowly holds none.
+plan's CSV slowly holds none. A route that returns tells the events poller the store answers
+(``EventsSync.answered``): one backing off after an outage looks again at once.
 """
 
 from __future__ import annotations
@@ -52,3 +53,6 @@ async def store_gate(request: Request) -> AsyncIterator[None]:
         yield
     finally:
         gate.release()
+    sync = getattr(request.app.state, "events_sync", None)
+    if sync is not None:  # reached only when the route returned: the store answered it
+        sync.answered()
