@@ -140,6 +140,10 @@ def uvicorn_options(settings: Any) -> dict[str, Any]:
         "http": GuardedH11,
         "timeout_keep_alive": settings.timeout_keep_alive,
         "timeout_graceful_shutdown": 30,
+        # uvicorn's 5 s: a worker that missed a ping by then (busy, or not scheduled on a
+        # loaded host) was killed and replaced, "Child process died" in a loop, and a SIGHUP
+        # restart gave up on a new worker not started by then (the demo model's took 7.3 s)
+        "timeout_worker_healthcheck": settings.worker_start_timeout,
         "h11_max_incomplete_event_size": 64 * 1024,  # a request head larger than this: 400
     }
 

@@ -143,6 +143,11 @@ class Settings(BaseSettings):
         default=60.0, gt=0, description="seconds a response may wait on a client that stopped "
                                         "reading it (the server's send buffer full); the "
                                         "connection is closed past it")
+    worker_start_timeout: int = Field(
+        default=60, ge=1, description="whole seconds uvicorn waits for a worker of serve "
+                                      "--workers N to answer its health check (a new worker "
+                                      "while it starts, a running one every half second) "
+                                      "before it kills and replaces it")
 
     @field_validator("model_path")
     @classmethod

@@ -68,6 +68,9 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("TIMEOUT_KEEP_ALIVE", "whole seconds an idle keep-alive connection stays open", "5"),
     ("TIMEOUT_RESPONSE_STALL", "seconds a response may wait on a client that stopped reading "
                                "it", "60"),
+    ("WORKER_START_TIMEOUT", "whole seconds a worker of --workers N may take to answer "
+                             "uvicorn's health check (starting, or busy) before it is replaced",
+     "60"),
 )
 
 
