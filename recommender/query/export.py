@@ -131,7 +131,9 @@ def _stream(path: str | os.PathLike[str], schema: pa.Schema, tables: Iterator[pa
     rows = 0
     if fmt == "csv" and text_csv:
         with bar, atomic_file(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
-            fh.write(",".join(schema.names) + "\n")  # names need no quoting
+            # the page CSV's header line (a --with name quoted and csvsafe as a cell): names
+            # joined by commas left `say "x"` unquoted, another line than audience.csv's
+            fh.write(table_csv(schema.empty_table()))
             for t in tables:
                 fh.write(table_csv(t, header=False))
                 rows += t.num_rows

@@ -34,7 +34,7 @@ from recommender.io.columns import (
     TITLE,
     USER_ID,
 )
-from recommender.io.csvsafe import csv_writer
+from recommender.io.csvsafe import csv_writer, safe_column
 from recommender.io.text import folded_name
 from recommender.model.min_cell import min_cell_from_env
 from recommender.model.model import Model
@@ -116,10 +116,12 @@ def column_text(name: str, values: Any) -> list[str]:
 
 def csv_text(header: Sequence[str], columns: Sequence[Sequence[str]]) -> str:
     """A CSV document (header line, then one line per row; ``\\n`` line ends; a value quoted
-    only where CSV needs it) of text columns, as every CSV output writes it."""
+    only where CSV needs it) of text columns, as every CSV output writes it. The header's
+    cells pass through ``csvsafe`` too: a ``--with`` column is named by a users file, and a
+    name such as ``=SUM(1)`` was a formula in the header line."""
     buf = io.StringIO()
     writer = csv_writer(buf)  # csv.writer, and a cell holding a CR is quoted too (csvsafe)
-    writer.writerow(header)
+    writer.writerow(safe_column(header))
     writer.writerows(zip(*columns, strict=True))
     return buf.getvalue()
 
