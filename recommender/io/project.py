@@ -334,6 +334,7 @@ def read_users(path: PathLike) -> UserTable:
     # an attribute "" (the index: a row number per user), and two of them were refused
     physical = [c or f"_column{i}" for i, c in enumerate(canon)]
     check_unique_names(p, names, physical, line=header)
+    _check_file_names(p, names, canon, header)
     loc: CsvLocator | RowLocator
     if parquet:
         table, loc = parquet_text(p, physical, USER_ID), RowLocator()
@@ -348,6 +349,27 @@ def read_users(path: PathLike) -> UserTable:
     check_unique_ids(p, ids, USER_ID, loc)
     attrs = {c: np_str(table.column(c)) for c in canon if c and c != USER_ID}
     return _derive_user_attributes(np_str(ids), attrs)
+
+
+#: the longest name of a file (bytes) most file systems take: a model keeps each attribute as
+#: ``user_attr_<name>.npy``
+_FILE_NAME_BYTES = 255
+
+
+def _check_file_names(p: Path, names: list[str], canon: list[str], line: int | None) -> None:
+    """Refuse an attribute whose name cannot name the model's file for it (``/``, ``\\``
+    or NUL in it, or a file name past 255 bytes): ``city/town`` stopped ``train`` at its save,
+    after every fit, with "No such file or directory", and ``zip\\code`` saved a model that
+    no load accepts."""
+    for orig, c in zip(names, canon, strict=True):
+        too_long = len(f"user_attr_{c}.npy".encode()) > _FILE_NAME_BYTES
+        if c != USER_ID and (too_long or any(ch in c for ch in "/\\\0")):
+            why = ("is too long: a model keeps each attribute in a file named after it, of at "
+                   f"most {_FILE_NAME_BYTES - 14} bytes of UTF-8" if too_long else
+                   "holds a '/', '\\' or NUL character, which a model cannot keep in the "
+                   "name of the attribute's file")
+            raise DataError(str(p), f"the column {orig!r} {why}; rename the column",
+                            line=line)
 
 
 def _derive_user_attributes(ids: NDArray[np.str_],
