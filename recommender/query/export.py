@@ -91,6 +91,29 @@ def _csv_options() -> pacsv.WriteOptions:
     return pacsv.WriteOptions(quoting_header="none")  # pyarrow >= 22 (pyproject's floor)
 
 
+#: what each numeric (and the tier) column of an audience or recommendation export means, as
+#: the HTTP schema says it: the export's context carries it (``units``), as a plan's and a
+#: slate allocation's do
+ROW_UNITS: dict[str, str] = {
+    RANK: "1 = first: the user most likely to watch the film (audiences), the film ranked "
+          "first for the user (recommendations)",
+    SCORE: "the model's raw score (no unit: it orders the ranking only; not comparable "
+           "between films or users)",
+    PERCENTILE: "in (0, 100] among the film's ranked candidates; 100 = best",
+    TIER: "the user's ring: " + ", ".join(
+        f"{name} (the next {share:g}%)" if i else
+        f"{name} (the first {share:g}% of the film's ranked candidates)"
+        for i, (name, share) in enumerate(DEFAULT_TIERS))
+          + "; null beyond the last (empty in a CSV)",
+    SEGMENT: "the user's audience segment number (see `segments`, GET /segments)",
+}
+
+
+def row_units(schema: pa.Schema) -> dict[str, str]:
+    """``ROW_UNITS`` of the columns ``schema`` holds."""
+    return {name: ROW_UNITS[name] for name in schema.names if name in ROW_UNITS}
+
+
 def export_context(model: Model, **params: Any) -> dict[str, Any]:
     """What a Parquet export records about itself (its schema metadata, key ``recommender``):
     the model version and the campaign store's events folded into it, when it was written,
@@ -303,6 +326,7 @@ def audiences_context(model: Model, film_idx: NDArray[np.integer], k: int, exclu
     context = export_context(model, kind="audiences", k=k, exclude_seen=exclude_seen, **cuts,
                              films=len(film_idx))
     context["engine"] = engine
+    context["units"] = row_units(AUDIENCE_SCHEMA)
     # the note their audience pages carry, which a row has no place for: these films' rows
     # hold users in no meaningful order (Model.nothing_fitted)
     context["nothing_fitted_films"] = unfitted_ids(model, model.film_factors, film_idx,
@@ -344,6 +368,7 @@ def write_recommendations(
 
     context = export_context(model, kind="recommendations", k=k, exclude_seen=exclude_seen,
                              users=len(user_idx))
+    context["units"] = row_units(RECOMMEND_SCHEMA)
     # users whose lists say nothing of their taste (their recommendations' note)
     context["nothing_fitted_users"] = unfitted_ids(model, model.user_factors, user_idx,
                                                    model.users)
