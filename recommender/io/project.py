@@ -13,6 +13,7 @@ is a cell without a value).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from recommender.io.columns import (
     WEIGHT,
     YEAR,
     ZIP,
+    attribute_array,
 )
 from recommender.io.convert import (
     ages,
@@ -352,24 +354,35 @@ def read_users(path: PathLike) -> UserTable:
 
 
 #: the longest name of a file (bytes) most file systems take: a model keeps each attribute as
-#: ``user_attr_<name>.npy``
+#: ``user_attr_<name>.npy`` (``columns.attribute_array``)
 _FILE_NAME_BYTES = 255
 
 
 def _check_file_names(p: Path, names: list[str], canon: list[str], line: int | None) -> None:
-    """Refuse an attribute whose name cannot name the model's file for it (``/``, ``\\``
-    or NUL in it, or a file name past 255 bytes): ``city/town`` stopped ``train`` at its save,
-    after every fit, with "No such file or directory", and ``zip\\code`` saved a model that
-    no load accepts."""
+    """Refuse an attribute whose name cannot name the model's file for it.
+
+    A file name past 255 bytes is refused, and so are two columns whose files are one file on
+    a file system that ignores case or Unicode normalisation (macOS': ``café`` typed twice,
+    composed and decomposed): a model saved with both read one's values as the other's there.
+    A ``/`` or ``\\`` (``M/F``) is no reason: the file spells it (``attribute_array``).
+    """
+    seen: dict[str, str] = {}
     for orig, c in zip(names, canon, strict=True):
-        too_long = len(f"user_attr_{c}.npy".encode()) > _FILE_NAME_BYTES
-        if c != USER_ID and (too_long or any(ch in c for ch in "/\\\0")):
-            why = ("is too long: a model keeps each attribute in a file named after it, of at "
-                   f"most {_FILE_NAME_BYTES - 14} bytes of UTF-8" if too_long else
-                   "holds a '/', '\\' or NUL character, which a model cannot keep in the "
-                   "name of the attribute's file")
-            raise DataError(str(p), f"the column {orig!r} {why}; rename the column",
+        if not c or c == USER_ID:
+            continue
+        file = f"{attribute_array(c)}.npy"
+        if len(file.encode()) > _FILE_NAME_BYTES:
+            raise DataError(str(p), f"the column {orig!r} is too long: a model keeps each "
+                            f"attribute in a file named after it, of at most "
+                            f"{_FILE_NAME_BYTES} bytes of UTF-8 ({file!r}); rename the column",
                             line=line)
+        key = unicodedata.normalize("NFC", file).casefold()
+        if key in seen:
+            raise DataError(str(p), f"the columns {seen[key]!r} and {orig!r} differ only in "
+                            "case or Unicode normalisation: a model keeps each attribute in a "
+                            "file named after it, and a file system that ignores both (macOS') "
+                            "takes theirs for one file; rename one of them", line=line)
+        seen[key] = orig
 
 
 def _derive_user_attributes(ids: NDArray[np.str_],

@@ -16,7 +16,8 @@ every array loads with ``numpy.load(..., mmap_mode="r")``)::
     seen_indptr.npy, seen_indices.npy                  users x films training CSR (structure)
     seen_by_film_indptr.npy, seen_by_film_indices.npy  its films x users transpose
     film_titles.npy, film_years.npy, film_genres.npy   catalog, aligned to film_ids
-    user_attr_<name>.npy   one unicode array per user attribute, aligned to user_ids
+    user_attr_<name>.npy   one unicode array per user attribute, aligned to user_ids (a "/",
+                           "\\" or NUL of the name spelt %2F, %5C, %00: columns.attribute_array)
     user_segments.npy      (n_users,) int16
     segments.json          segment descriptions
     calibration.json       calibrated p: model, per-film counts, horizon (see calibration.py);
@@ -52,6 +53,7 @@ from numpy.typing import NDArray
 
 from recommender.errors import ArtifactError, InvalidParameterError
 from recommender.io.atomic import not_in_a_model
+from recommender.io.columns import attribute_array
 from recommender.io.dataset import Catalog, UserTable
 from recommender.io.ids import IdMap
 from recommender.model import fitted, flat, layout
@@ -114,7 +116,7 @@ def save(model: Model, path: str | os.PathLike[str], keep: int = layout.KEEP,
             "user_segments": np.asarray(model.segments.labels, np.int16),
         }
         for name, values in model.user_table.attributes.items():
-            arrays[f"user_attr_{name}"] = np.asarray(values, dtype=str)
+            arrays[attribute_array(name)] = np.asarray(values, dtype=str)
         if model.fold_in_projection is not None:
             arrays[PROJECTION] = np.ascontiguousarray(model.fold_in_projection, np.float32)
         if model.film_prior is not None:
@@ -308,7 +310,7 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
                                "this one to read it, or retrain with this version" if newer
                                else "retrain with this version"))
     attrs = [str(a) for a in meta.get("user_attributes", [])]
-    needed = list(REQUIRED) + [f"user_attr_{a}.npy" for a in attrs]
+    needed = list(REQUIRED) + [f"{attribute_array(a)}.npy" for a in attrs]
     family = meta.get("params", {}).get("family", "als") if isinstance(
         meta.get("params"), dict) else "als"
     if family == "ease":
@@ -365,8 +367,8 @@ def _load_folder(root: Path, src: Path, mmap: bool, verify: bool) -> Model:
     _expect(src, "user_segments", labels.shape == (n_users,), f"({n_users},)", labels.shape)
     attributes: dict[str, NDArray[np.str_]] = {}
     for a in attrs:
-        col = arr(f"user_attr_{a}")
-        _expect(src, f"user_attr_{a}", col.shape == (n_users,), f"({n_users},)", col.shape)
+        col = arr(attribute_array(a))
+        _expect(src, attribute_array(a), col.shape == (n_users,), f"({n_users},)", col.shape)
         attributes[a] = col
     try:
         seg_info = json.loads((src / "segments.json").read_text(encoding="utf-8"))
