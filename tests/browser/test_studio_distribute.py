@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import json
+import subprocess
+import sys
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -108,6 +110,46 @@ def test_a_slate_on_the_servers_cinemas(watched: Any, served_demo: Any,
         (r["cinema_id"], r["film_id"], r["screens"]) for r in want["allocation"]]
     found = watched.axe()  # no serious accessibility finding on the filled page
     assert not found, [(v["id"], v["help"]) for v in found]
+    watched.assert_clean()
+
+
+def test_the_allocation_download_is_the_cli_file(watched: Any, served_demo: Any,
+                                                 two_films: list[dict[str, Any]],
+                                                 tmp_path: Path) -> None:
+    """The download holds the bytes ``distribution --slate --out`` writes for the answer: a
+    whole expected_new was written ``2`` (JSON's 2.0 reads back as a JavaScript 2), where
+    the CLI writes ``2.0``. Oracles: the CLI's writer on the answer the page was given (the
+    server's made whole, so the case is met), and the CLI's own file for the same slate."""
+    from recommender.cli.distribution import _write_allocation
+
+    page = watched.page
+    ids = [f["film_id"] for f in two_films]
+    body = api(served_demo, "/distribution/slate", {"films": [{"film_id": i} for i in ids]})
+    whole = {**body, "allocation": [{**r, "expected_new": float(round(r["expected_new"] * 10))}
+                                    for r in body["allocation"]]}
+    page.route("**/distribution/slate", lambda route: route.fulfill(
+        status=200, content_type="application/json", body=json.dumps(whole)))
+    page.goto(f"{served_demo.base}/studio/#/distribute")
+    for film in two_films:
+        add_film(page, "#dslate-search", film)
+    page.get_by_role("button", name="Share out the screens").click()
+    page.wait_for_selector("#dslate-total")
+    with page.expect_download() as caught:
+        page.click("#dslate-download")
+    _write_allocation(str(tmp_path / "whole.csv"), whole, None, "", "")
+    assert b".0\n" in (tmp_path / "whole.csv").read_bytes()  # the case is met
+    assert Path(caught.value.path()).read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    page.unroute("**/distribution/slate")
+    with page.expect_response("**/distribution/slate"):  # the server's own answer now
+        page.get_by_role("button", name="Share out the screens").click()
+    with page.expect_download() as caught:
+        page.click("#dslate-download")
+    slate = tmp_path / "slate.csv"
+    slate.write_text("film_id\n" + "".join(f"{i}\n" for i in ids), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "recommender.cli", "distribution",
+                    str(served_demo.model), "--slate", str(slate), "--out",
+                    str(tmp_path / "cli.csv")], check=True, capture_output=True)
+    assert Path(caught.value.path()).read_bytes() == (tmp_path / "cli.csv").read_bytes()
     watched.assert_clean()
 
 

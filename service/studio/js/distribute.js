@@ -52,6 +52,19 @@ export function parseCinemas(text) {
 
 // a new film's comparables, genres, place and screens, kept for this tab (sessionStorage, as
 // the key is): a reload, or Back from the nearest film's page, lost them
+/** A number as Python's ``str`` writes a float (the CLI's CSV cells): the shortest digits that
+    read back as it, "2.0" for a whole number, an exponent ("1e-05", "1e+16") below 1e-4 and
+    from 1e16. */
+export function pyFloat(v) {
+  if (Object.is(v, -0)) return "-0.0";
+  const a = Math.abs(v);
+  if (Number.isFinite(v) && a !== 0 && (a < 1e-4 || a >= 1e16)) {
+    const [m, e] = v.toExponential().split("e");
+    return `${m}e${e[0] === "-" ? "-" : "+"}${e.replace(/^[-+]/, "").padStart(2, "0")}`;
+  }
+  return Number.isInteger(v) ? `${v}.0` : String(v);
+}
+
 const NEW_FILM_KEY = "studio:distribute-new-film";
 
 function newFilm() {
@@ -188,9 +201,11 @@ function slateResult(body, titles, warning) {
     ], body.films),
     pivot(body, titles),
     h("button", { type: "button", class: "ghost", id: "dslate-download", onclick: () => {
-      // the columns of `recommender distribution --slate --out`
+      // the columns and bytes of `recommender distribution --slate --out`: expected_new is a
+      // float there, written as Python writes one ("2.0": JSON's 2.0 reads back as 2 here)
       const lines = body.allocation.map((r) => [r.cinema_id, r.film_id, r.screens,
-        r.expected_new === null ? "" : r.expected_new].map(csvCell).join(","));
+        r.expected_new === null ? "" : pyFloat(r.expected_new)].map(
+        (v, i) => (i === 3 ? v : csvCell(v))).join(","));
       // named for what it holds: the films (a few), cinemas, screens and the model that answered
       saveBlob(new Blob([["cinema_id,film_id,screens,expected_new", ...lines].join("\n") + "\n"],
         { type: "text/csv" }), fileName(["allocation", ...fewOf(body.films.map((f) => f.film_id)),
