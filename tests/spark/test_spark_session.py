@@ -203,15 +203,11 @@ def test_spark_draws_its_stages_as_the_caller_s_progress_says(tmp_path: Path, se
     assert proc.stdout.splitlines()[-1] == repr([drawn]), proc.stdout
 
 
-@pytest.mark.parametrize(("mininterval", "seconds"), [("30", 30.0), ("0.5", 0.5), (None, 10.0),
-                                                      ("soon", 10.0)])
-def test_sparks_stage_bar_into_a_log_keeps_tqdm_s_pace(
-        spark: Any, monkeypatch: pytest.MonkeyPatch, mininterval: str | None,
-        seconds: float) -> None:
-    """Under ``RECOMMENDER_PROGRESS=always`` into a log, Spark's stage bar redrew every 0.2 s
-    (its default), whatever ``TQDM_MININTERVAL`` thinned tqdm's bars to. Now its interval is
-    that setting, or tqdm's default ``maxinterval`` (10 s) into a log. Oracle: the settings a
-    new session is built with, read by Spark's own time parser."""
+def _settings_built_into_a_log(monkeypatch: pytest.MonkeyPatch,
+                               mininterval: str | None) -> dict[str, Any]:
+    """The settings ``get_session`` builds a new session with under
+    ``RECOMMENDER_PROGRESS=always`` into a log (stderr not a terminal) and this
+    ``TQDM_MININTERVAL`` (``None``: unset); the session is never started."""
     from pyspark.sql import SparkSession
 
     from recommender.spark import session as module
@@ -233,10 +229,23 @@ def test_sparks_stage_bar_into_a_log_keeps_tqdm_s_pace(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
     with pytest.raises(module.SparkUnavailableError):
         module.get_session("local[1]")
-    interval = built[0]["spark.ui.consoleProgress.update.interval"]
+    return built[0]
+
+
+@pytest.mark.parametrize(("mininterval", "seconds"), [("30", 30.0), ("0.5", 0.5), (None, 10.0),
+                                                      ("soon", 10.0)])
+def test_sparks_stage_bar_into_a_log_keeps_tqdm_s_pace(
+        spark: Any, monkeypatch: pytest.MonkeyPatch, mininterval: str | None,
+        seconds: float) -> None:
+    """Under ``RECOMMENDER_PROGRESS=always`` into a log, Spark's stage bar redrew every 0.2 s
+    (its default), whatever ``TQDM_MININTERVAL`` thinned tqdm's bars to. Now its interval is
+    that setting, or tqdm's default ``maxinterval`` (10 s) into a log. Oracle: the settings a
+    new session is built with, read by Spark's own time parser."""
+    built = _settings_built_into_a_log(monkeypatch, mininterval)
+    interval = built["spark.ui.consoleProgress.update.interval"]
     parse = spark.sparkContext._jvm.org.apache.spark.network.util.JavaUtils.timeStringAsMs
     assert parse(interval) == seconds * 1000
-    assert built[0]["spark.ui.showConsoleProgress"] == "true"
+    assert built["spark.ui.showConsoleProgress"] == "true"
 
 
 @pytest.mark.parametrize("mininterval", ["0", "0.05"])
@@ -246,28 +255,11 @@ def test_sparks_stage_bar_is_never_faster_than_its_own_pace(
     asked the status store for the active stages a thousand times a second, where it asks
     five by default. Thinned, never thickened. Oracle: Spark's own default, read from its
     config entry, and its time parser."""
-    from pyspark.sql import SparkSession
-
-    from recommender.spark import session as module
-
-    built: list[dict[str, Any]] = []
-
-    def record(self: Any) -> Any:
-        built.append(dict(self._options))
-        raise RuntimeError("not started here")
-
-    monkeypatch.setattr(SparkSession, "getActiveSession", staticmethod(lambda: None))
-    monkeypatch.setattr(SparkSession.Builder, "getOrCreate", record)
-    monkeypatch.setattr(module, "_start_jvm", lambda master, settings: None)
-    monkeypatch.setenv("RECOMMENDER_PROGRESS", "always")
-    monkeypatch.setenv("TQDM_MININTERVAL", mininterval)
-    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
-    with pytest.raises(module.SparkUnavailableError):
-        module.get_session("local[1]")
+    built = _settings_built_into_a_log(monkeypatch, mininterval)
     jvm = spark.sparkContext._jvm
     own = jvm.org.apache.spark.internal.config.UI.UI_CONSOLE_PROGRESS_UPDATE_INTERVAL()
     parse = jvm.org.apache.spark.network.util.JavaUtils.timeStringAsMs
-    interval = built[0].get("spark.ui.consoleProgress.update.interval", "")
+    interval = built.get("spark.ui.consoleProgress.update.interval", "")
     assert parse(interval) == own.defaultValue().get() > float(mininterval) * 1000
 
 
