@@ -52,6 +52,21 @@ def _cinemas(model: Any, model_path: str, given: str | None) -> Any:
         raise InvalidParameterError(f"{CINEMAS_ENV}: {e}") from None
 
 
+def _env_cinemas_unread(by: str, screens: int | None, given: str | None) -> None:
+    """A ``note:`` on stderr when ``RECOMMENDER_CINEMAS`` is set but this breakdown does not
+    read it (it caps ``--screens`` by cinema, city or region): it was ignored without a word,
+    where ``--cinemas`` in its place is refused. Not in ``--json``'s body, which the service
+    answers alike whatever its own setting."""
+    from recommender.cli.printing import note
+    from recommender.distribution.demand import capped
+
+    if given is not None or not _env_cinemas() or (capped(by) and screens):
+        return
+    when = "without --screens" if not screens else f"with --by {by.strip()}"
+    note(f"{CINEMAS_ENV} is not read {when}: it caps --screens by the screens of each cinema, "
+         "city or region, with --by cinema, city or region")
+
+
 def cmd_distribution(args: argparse.Namespace) -> int:
     from recommender.errors import InvalidParameterError
 
@@ -101,6 +116,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     model = answer_model(args)
     cinemas = (_cinemas(model, args.model, args.cinemas)
                if capped(args.by) and args.screens else None)
+    _env_cinemas_unread(args.by, args.screens, args.cinemas)
     if cold:
         from recommender.cli.answers import say_skipped
         from recommender.query.hints import title_hints

@@ -241,3 +241,31 @@ def test_a_slate_says_what_it_solves_on_a_terminal(trained: dict[str, Any], tmp_
     out, err = capsys.readouterr()
     assert "screens of" in err and "cinemas among 1 film ..." in err, err
     assert json.loads(out)["allocation"]
+
+
+def test_the_servers_cinema_table_unread_is_said(trained: dict[str, Any],
+                                                 capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """``RECOMMENDER_CINEMAS`` set where the breakdown does not read it (no ``--screens``, or
+    ``--by`` a place no table caps) was ignored without a word, where ``--cinemas`` in its
+    place is refused: a ``note:`` on stderr says so, and ``--json``'s body is the service's
+    (the same with the variable set or not). Read, or given way to ``--cinemas``, no note."""
+    film, model = trained["film"], str(trained["model"])
+    table = str(trained["data"] / demo.CINEMAS_FILE)
+    argv = ["distribution", model, film, "--by", "cinema", "--json"]
+    monkeypatch.delenv("RECOMMENDER_CINEMAS", raising=False)
+    assert main(argv) == 0
+    body = capsys.readouterr().out
+    monkeypatch.setenv("RECOMMENDER_CINEMAS", table)
+    assert main(argv) == 0
+    out, err = capsys.readouterr()
+    assert out == body
+    assert ("note: RECOMMENDER_CINEMAS is not read without --screens: it caps --screens by "
+            "the screens of each cinema, city or region") in err, err
+    from recommender.cli.distribution import _env_cinemas_unread
+
+    _env_cinemas_unread(" zip_zone", 5, None)  # the demo's users have no zip_zone
+    assert "note: RECOMMENDER_CINEMAS is not read with --by zip_zone: " in capsys.readouterr().err
+    for more in (["--screens", "5"], ["--screens", "5", "--cinemas", table]):
+        assert main(argv + more) == 0
+        assert "RECOMMENDER_CINEMAS" not in capsys.readouterr().err
