@@ -30,7 +30,8 @@ def _counting_fits(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.mark.parametrize("value, why", [("ten", "is not a whole number"),
-                                        ("0", "must be at least 1")])
+                                        ("0", "must be at least 1"),
+                                        ("", "is empty")])
 def test_train_refuses_it_before_fitting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                          value: str, why: str) -> None:
     data = readers.load(demo.generate(tmp_path / "d", seed=3, n_users=80, n_films=40,

@@ -45,7 +45,7 @@ def test_random_tables_leave_no_hidden_cell_determined() -> None:
         check(tiers[:, :1], row_sums=False)  # one column, its total published
 
 
-@pytest.mark.parametrize("raw", ["abc", "0", "-5", "1.5"])
+@pytest.mark.parametrize("raw", ["abc", "0", "-5", "1.5", ""])
 def test_a_bad_minimum_cell_is_one_line_and_exit_2(raw: str, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch,
                                                    capsys: pytest.CaptureFixture[str]) -> None:

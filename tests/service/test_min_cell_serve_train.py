@@ -1,6 +1,8 @@
 """A ``RECOMMENDER_MIN_CELL`` that training (and every command) takes, ``serve`` takes too, as
 the same number: ``int()`` read ``٥`` (an Arabic-Indic five) or a full-width ``５`` as 5, so a
-model trained under it could not be served with it ("Input should be a valid integer")."""
+model trained under it could not be served with it ("Input should be a valid integer"). An
+empty value (``RECOMMENDER_MIN_CELL=$CELL`` with ``CELL`` unset) was the default 10 to every
+command and refused by ``serve``, as every empty number is: refused by both now."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from service.settings import Settings
 
 
 @pytest.mark.parametrize("value", ["5", " 5 ", "+5", "05", "1_0", "٥", " ５", "5.0", "0",
-                                   "ten", "-3"])
+                                   "ten", "-3", "", " "])
 def test_what_a_command_takes_the_server_takes(value: str,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RECOMMENDER_MIN_CELL", value)
