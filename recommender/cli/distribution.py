@@ -116,7 +116,6 @@ def cmd_distribution(args: argparse.Namespace) -> int:
     model = answer_model(args)
     cinemas = (_cinemas(model, args.model, args.cinemas)
                if capped(args.by) and args.screens else None)
-    _env_cinemas_unread(args.by, args.screens, args.cinemas)
     if cold:
         from recommender.cli.answers import say_skipped
         from recommender.query.hints import title_hints
@@ -130,6 +129,7 @@ def cmd_distribution(args: argparse.Namespace) -> int:
 
         film_argument(model, args.film_id)  # an unknown id names the titles it matches
         body = demand_by_place(model, args.film_id, args.by, args.screens, cinemas=cinemas)
+    _env_cinemas_unread(args.by, args.screens, args.cinemas)  # with an answer, not an error
     warning = (body["screens"] or {}).get("warning")
     if warning:
         print(f"warning: {warning}", file=sys.stderr)

@@ -269,3 +269,24 @@ def test_the_servers_cinema_table_unread_is_said(trained: dict[str, Any],
     for more in (["--screens", "5"], ["--screens", "5", "--cinemas", table]):
         assert main(argv + more) == 0
         assert "RECOMMENDER_CINEMAS" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [["no-such-film", "--by", "region"],
+                                  ["{film}", "--by", "nowhere"],
+                                  ["--like", "no-such-film", "--by", "city"]])
+def test_a_refused_breakdown_says_its_error_alone(trained: dict[str, Any], argv: list[str],
+                                                  capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The note that ``RECOMMENDER_CINEMAS`` is not read came before the error of a command
+    that answered nothing (an unknown film, a place the users lack): a note for a variable
+    that has nothing to do with the refusal. Oracle: the same command's stderr without the
+    variable set."""
+    argv = ["distribution", str(trained["model"]),
+            *(a.format(film=trained["film"]) for a in argv)]
+    monkeypatch.delenv("RECOMMENDER_CINEMAS", raising=False)
+    assert main(argv) == 2
+    alone = capsys.readouterr().err
+    monkeypatch.setenv("RECOMMENDER_CINEMAS", str(trained["data"] / demo.CINEMAS_FILE))
+    assert main(argv) == 2
+    assert capsys.readouterr().err == alone
+    assert "error: " in alone and "RECOMMENDER_CINEMAS" not in alone, alone
