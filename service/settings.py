@@ -21,6 +21,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.errors import InvalidParameterError
 from recommender.model import layout
 from recommender.query.audience import MAX_K
@@ -98,6 +99,8 @@ class Settings(BaseSettings):
     max_k: int = Field(default=10_000, ge=1, le=MAX_K, description="largest k (page size) accepted")
     max_search_limit: int = Field(default=1000, ge=1, description="largest limit of GET /films")
     max_seed_users: int = Field(default=100_000, ge=1, description="longest lookalike seed list")
+    max_slate_cells: int = Field(default=DEFAULT_MAX_SLATE_CELLS, ge=1,
+                                 description="largest slate allocated (cinemas x films)")
     cache_mb: float = Field(default=128.0, ge=0,
                             description="memory for cached audience rankings (and half as much "
                                         "again for rendered audience and recommendation "

@@ -215,12 +215,15 @@ def _print_demand(body: dict[str, Any], model: Any) -> None:
 def _slate(args: argparse.Namespace) -> int:
     from recommender.distribution.slate import InfeasibleSlateError, need_cinemas, plan_slate
     from recommender.distribution.slate_file import holding, read_slate
+    from recommender.distribution.slate_size import check_size, max_cells_from_env
     from recommender.errors import DataError, InvalidParameterError
     from recommender.io.places import read_cinemas
     from recommender.io.text import listing, plural, shown_cell
 
     films = read_slate(args.slate)
     cinemas = read_cinemas(args.screens_per_cinema) if args.screens_per_cinema else None
+    if cinemas is not None:  # too large a slate: said before the model is read (plan_slate too)
+        check_size(len(cinemas), len(films), max_cells_from_env())
     model = answer_model(args)
     need_cinemas(model)  # before a table is asked for that the model could not use
     if cinemas is None:  # the model's table, as POST /distribution/slate without cinemas

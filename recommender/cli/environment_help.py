@@ -14,6 +14,7 @@ import argparse
 import textwrap
 from typing import Any
 
+from recommender.distribution.slate_size import DEFAULT_MAX_SLATE_CELLS
 from recommender.model.min_cell import DEFAULT_MIN_CELL
 
 #: (variable without ``RECOMMENDER_``, what it sets with its unit, its default as ``serve`` reads
@@ -45,6 +46,8 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("MAX_K", "largest k (page size, users or films)", "10000"),
     ("MAX_SEARCH_LIMIT", "largest limit of GET /films (films)", "1000"),
     ("MAX_SEED_USERS", "longest lookalike seed list (users)", "100000"),
+    ("MAX_SLATE_CELLS", "largest slate POST /distribution/slate allocates (cinemas x films; "
+                        "more: 422)", str(DEFAULT_MAX_SLATE_CELLS)),
     ("CACHE_MB", "megabytes of cached audience rankings (and half as much again for "
                  "rendered bodies)", "128"),
     ("CACHE_DEPTH", "users kept per cached film ranking", "256"),
@@ -96,6 +99,8 @@ COMMAND_EPILOG = _items([
     "always or never",
     "RECOMMENDER_MIN_CELL: the minimum cell size (users): no segment trained, summary cell "
     f"or place shown holds fewer (default {DEFAULT_MIN_CELL})",
+    "RECOMMENDER_MAX_SLATE_CELLS: the largest slate distribution --slate allocates "
+    f"(cinemas x films, default {DEFAULT_MAX_SLATE_CELLS}; more: exit 2 before any work)",
     "RECOMMENDER_STORE, RECOMMENDER_CINEMAS, RECOMMENDER_PSEUDONYM_KEY: the campaign store, "
     "the cinema table and the pseudonym key when none is given (each command's --help)",
     "A value RECOMMENDER_PROGRESS or RECOMMENDER_MIN_CELL does not take stops any command "

@@ -58,6 +58,7 @@ from recommender.distribution.places import (
 from recommender.distribution.screens import whole_number
 from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm, check_films
 from recommender.distribution.slate_fit import fit, own_demand, plain_targets
+from recommender.distribution.slate_size import check_size, max_cells_from_env
 from recommender.distribution.slate_units import SLATE_UNITS
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, MAX_COUNT, Cinemas
@@ -151,10 +152,11 @@ def _cinema_slots(model: Model, cinema_ids: NDArray[np.str_]
 def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
           lo: NDArray[np.int64], hi: NDArray[np.float64],
           weights: NDArray[np.float64] | None = None,
-          targets: NDArray[np.float64] | None = None) -> NDArray[np.int64]:
+          targets: NDArray[np.float64] | None = None,
+          report: dict[str, Any] | None = None) -> NDArray[np.int64]:
     """The integer programme of the module docstring: cinemas x films screens (``weights``
     and ``targets``: the films' demand factors, ``_weights``, and their targets, when the
-    caller has them)."""
+    caller has them; ``report``, when given, gets the programme's size and optimality)."""
     n_c, n_f = demand.shape
     s = np.asarray(screens, np.float64)
     if lo.sum() > s.sum():
@@ -225,22 +227,30 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
         prefer[none] = (n_f - turn) / n_f
     tie_break = (-TIE_BREAK * prefer).ravel()
     cost = np.concatenate([tie_break - 1.0, tie_break + 1.0 - 2.0 * frac, tie_break + 1.0])
-    pieces = sp.hstack([sp.identity(n, format="csr")] * 3, format="csr")
-    per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr") @ pieces
-    per_film = sp.kron(np.ones((1, n_c)), sp.identity(n_f), format="csr") @ pieces
     capped = np.isfinite(hi)
     cap = np.repeat(s, n_f)
     bounds = np.concatenate([np.minimum(floor, cap), np.where(frac > 0, 1.0, 0.0), cap])
+    # a film's minimum row only where it has one (a minimum of 0 bounds nothing: x >= 0)
+    floored = lo > 0
+    pieces = sp.hstack([sp.identity(n, format="csr")] * 3, format="csr")
+    per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr") @ pieces
+    per_film = sp.kron(np.ones((1, n_c)), sp.identity(n_f), format="csr") @ pieces
     # dual simplex: a vertex (whole), tolerances under the tie-break's 1e-7; off_main: Ctrl-C
-    res = off_main(linprog, cost, A_eq=per_cinema, b_eq=s, method="highs-ds",
-                   A_ub=sp.vstack([-per_film, per_film[capped]], format="csr"),
-                   b_ub=np.concatenate([-lo.astype(np.float64), hi[capped]]),
+    a_ub = sp.vstack([-per_film[floored], per_film[capped]], format="csr")
+    res = off_main(linprog, cost, A_eq=per_cinema, b_eq=s, method="highs-ds", A_ub=a_ub,
+                   b_ub=np.concatenate([-lo[floored].astype(np.float64), hi[capped]]),
                    bounds=np.stack([np.zeros(3 * n), bounds], axis=1),
                    options={"primal_feasibility_tolerance": 1e-10,
                             "dual_feasibility_tolerance": 1e-10})
     if res.x is None:
         raise InfeasibleSlateError(f"no allocation satisfies the slate's bounds ({res.message})")
     x = np.rint(res.x.reshape(3, n).sum(axis=0)).astype(np.int64).reshape(n_c, n_f)
+    if report is not None:  # a vertex of a totally unimodular programme: whole, no gap
+        done = res.status == 0
+        report.update(status="optimal" if done else str(res.message), gap=0.0 if done else None,
+                      solver="HiGHS dual simplex, linear programme (its optimum is whole)",
+                      variables=3 * n, constraints=n_c + a_ub.shape[0],
+                      nonzeros=int(per_cinema.nnz + a_ub.nnz))
     return _even_out(x, none, w, lo, hi)
 
 
@@ -272,11 +282,15 @@ def _even_out(x: NDArray[np.int64], none: NDArray[np.bool_], w: NDArray[np.float
 
 
 def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
-               min_cell: int | None = None) -> dict[str, Any]:
+               min_cell: int | None = None, max_cells: int | None = None) -> dict[str, Any]:
     """The slate's allocation: each cinema's screens among the films (see the module
     docstring). Expected attendance is not shown (``null``) for a cinema ``pooled_cinemas``
-    hides (under the minimum cell, or pooled with such); its screens are still allocated."""
+    hides (under the minimum cell, or pooled with such); its screens are still allocated.
+    More than ``max_cells`` cinemas x films (default ``RECOMMENDER_MAX_SLATE_CELLS``) is
+    refused before any work (``slate_size``)."""
     m = min_cell_from_env() if min_cell is None else int(min_cell)
+    check_size(len(cinemas.ids), len(films),
+               max_cells_from_env() if max_cells is None else max_cells)
     films = check_films(films)  # bounds whole and in range before the solver, by films[i]
     ids = [f.film_id for f in films]
     known = np.asarray(model.films.to_index(ids, strict=False)) >= 0
@@ -308,8 +322,9 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
     w, t = _fit(share, cinemas.screens, lo, hi)  # per film: the order does not matter
     by_id = np.argsort(np.asarray(ids, dtype=object), kind="stable")  # slate order is moot
     x = np.empty((len(cinemas.ids), len(ids)), np.int64)
+    optimality: dict[str, Any] = {}
     x[:, by_id] = solve(share[:, by_id], cinemas.screens, lo[by_id], hi[by_id], w[by_id],
-                         t[:, by_id])
+                         t[:, by_id], optimality)
     rows = [{"cinema_id": str(cinemas.ids[c]), "film_id": ids[j], "screens": int(x[c, j]),
              "expected_new": None if hidden[c] else round(float(demand[c, j]), 3)}
             for c, j in zip(*np.nonzero(x), strict=True)]
@@ -329,6 +344,7 @@ def plan_slate(model: Model, films: list[SlateFilm], cinemas: Cinemas,
         "allocation": rows,
         "units": dict(SLATE_UNITS),
         "objective": round(float(np.abs(x - t).sum()), 6),
+        "optimality": optimality,
     }
 
 

@@ -19,6 +19,15 @@ SLATE_UNITS: dict[str, str] = {
                  "whose min_screens no factors meet, alone or together, take all the "
                  "screens where they have demand, each its min_screens where they "
                  "add up to those screens, else in proportion to them)",
+    "optimality": "the solver's word on the allocation: status (optimal: proven least "
+                  "objective), solver, and the programme's size",
+    "optimality.gap": "screens: the objective less the least any allocation could reach "
+                      "(0: optimal, the programme's linear optimum is whole; null: not "
+                      "proven)",
+    "optimality.variables": "variables of the programme (three per cinema and film)",
+    "optimality.constraints": "constraints of the programme (one per cinema, per film "
+                              "minimum and per film maximum)",
+    "optimality.nonzeros": "non-zero coefficients of the programme's constraint matrix",
     "films.screens": "screens given to the film over all cinemas",
     "films.min_screens": "the slate's fewest screens for the film over all cinemas "
                          "(0: no minimum)",

@@ -304,6 +304,17 @@ class SlateScreensRow(BaseModel):
                                                    "than min_cell, or pooled with such cinemas)")
 
 
+class SlateOptimality(BaseModel):
+    status: str = Field(description="optimal: the least objective, proven")
+    gap: float | None = Field(description="screens: the objective less the least any "
+                                          "allocation could reach (0: optimal; null: not "
+                                          "proven)")
+    solver: str
+    variables: int = Field(description="variables of the programme")
+    constraints: int = Field(description="constraints of the programme")
+    nonzeros: int = Field(description="non-zero coefficients of its constraint matrix")
+
+
 class SlateScreens(BaseModel):
     films: list[OpeningFilmScreens]
     cinemas: int = Field(description="cinemas in the screens table used (the body's cinemas, "
@@ -321,6 +332,7 @@ class SlateScreens(BaseModel):
     objective: float = Field(description="screens: the total absolute deviation sum |screens "
                                          "- target| over cinemas and films (0 = every film "
                                          "gets exactly its target)")
+    optimality: SlateOptimality = Field(description="the solver's word on the allocation")
 
 
 @router.post("/distribution/slate", response_model=None,
@@ -351,7 +363,8 @@ async def slate(body: SlateScreensRequest, engine: EngineDep,
         cinemas = _slate_cinemas(engine, settings, body.cinemas)
         try:
             return JSONResponse(plan_slate(engine.model, films, cinemas,
-                                           min_cell=settings.min_cell))
+                                           min_cell=settings.min_cell,
+                                           max_cells=settings.max_slate_cells))
         except InfeasibleSlateError as e:  # the films holding the bound, as the CLI's lines
             held = holding(films, e.bound) if e.bound else []
             shown = listing([named(films, i) for i in held], 5)
