@@ -58,6 +58,7 @@ from recommender.distribution.places import (
 from recommender.distribution.screens import whole_number
 from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm, check_films
 from recommender.distribution.slate_fit import fit, own_demand, plain_targets
+from recommender.distribution.slate_greedy import by_cinema
 from recommender.distribution.slate_size import check_size, max_cells_from_env
 from recommender.distribution.slate_units import SLATE_UNITS
 from recommender.errors import InvalidParameterError, UnknownFilmError
@@ -232,6 +233,12 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
     bounds = np.concatenate([np.minimum(floor, cap), np.where(frac > 0, 1.0, 0.0), cap])
     # a film's minimum row only where it has one (a minimum of 0 bounds nothing: x >= 0)
     floored = lo > 0
+    if not floored.any() and not capped.any():  # no film row: the programme separates
+        if report is not None:
+            report.update(status="optimal", gap=0.0, solver="each cinema's cheapest pieces "
+                          "(no film bound: its programme alone)", variables=3 * n,
+                          constraints=n_c, nonzeros=3 * n)
+        return _even_out(by_cinema(cost, bounds, s, n_c, n_f), none, w, lo, hi)
     pieces = sp.hstack([sp.identity(n, format="csr")] * 3, format="csr")
     per_cinema = sp.kron(sp.identity(n_c), np.ones((1, n_f)), format="csr") @ pieces
     per_film = sp.kron(np.ones((1, n_c)), sp.identity(n_f), format="csr") @ pieces
