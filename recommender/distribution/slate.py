@@ -60,6 +60,7 @@ from recommender.distribution.slate_file import InfeasibleSlateError, SlateFilm,
 from recommender.distribution.slate_fit import fit, own_demand, plain_targets
 from recommender.distribution.slate_greedy import by_cinema
 from recommender.distribution.slate_size import check_size, max_cells_from_env
+from recommender.distribution.slate_ties import set_ids
 from recommender.distribution.slate_units import SLATE_UNITS
 from recommender.errors import InvalidParameterError, UnknownFilmError
 from recommender.io.places import CINEMA, MAX_COUNT, Cinemas
@@ -207,8 +208,7 @@ def solve(demand: NDArray[np.float64], screens: NDArray[np.int64],
         # spare screen to the same film each time
         lead = np.argmax(equal, axis=2)  # each film's tie group, by its first member
         first = (group > 1) & (before == 0)
-        ids = np.unique(equal.reshape(n_c * n_f, n_f), axis=0,
-                        return_inverse=True)[1].reshape(n_c, n_f)
+        ids = set_ids(equal)  # np.unique's axis=0 rows: 12.7 s of 13.8 at 2,000 x 50
         key = np.where(first, ids, -1).ravel()  # cinema by cinema
         by = np.argsort(key, kind="stable")
         run = np.r_[0, np.flatnonzero(np.diff(key[by])) + 1]
