@@ -310,9 +310,12 @@ class SlateOptimality(BaseModel):
                                           "allocation could reach (0: optimal; null: not "
                                           "proven)")
     solver: str
-    variables: int = Field(description="variables of the programme")
-    constraints: int = Field(description="constraints of the programme")
-    nonzeros: int = Field(description="non-zero coefficients of its constraint matrix")
+    variables: int = Field(description="variables of the programme (three per cinema and "
+                                       "film)")
+    constraints: int = Field(description="constraints of the programme (one per cinema, per "
+                                         "film minimum and per film maximum)")
+    nonzeros: int = Field(description="coefficients: the non-zero ones of the programme's "
+                                      "constraint matrix")
 
 
 class SlateScreens(BaseModel):

@@ -32,6 +32,7 @@ UNIT_WORDS = (
     "events?", "interactions", "pairs", "screens", "showtimes", "cinemas?", "places?",
     "plans?", "waves", "segments", "cells", "letters", "ranks", "conversions", "members",
     "genres?", "requests?", "tickets?", "views?",
+    "variables", "constraints", "coefficients",  # a programme's size (the slate's optimality)
     # time and size
     "days?", "seconds?", "unix seconds", "years?", "bytes",
     # shares, ratios and scores (a bare "share" says no scale: 0-1 or percent must)
