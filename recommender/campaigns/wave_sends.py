@@ -30,9 +30,7 @@ from sqlalchemy.engine import Connection
 from recommender.campaigns.event_times import FUTURE_SLACK, NO_DATE
 from recommender.campaigns.store import (
     CampaignStore,
-    UnknownPlanError,
     metadata,
-    plans,
     withdrawn_records,
 )
 from recommender.errors import InvalidParameterError, PlansClashError
@@ -134,8 +132,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
     plan, ``[{wave, sent_at}]`` by wave). ``UnknownPlanError`` for no such plan;
     ``InvalidParameterError`` for a wave or time outside the rules; ``WaveSentClashError``
     for another time of a wave already recorded; ``StoreMovedError`` on a moved store."""
-    from recommender.campaigns.controls import take_plans_lock
-    from recommender.campaigns.moved import check_plan
+    from recommender.campaigns.plan_lock import lock_plan
 
     clock = time.time() if now is None else now
     at = int(clock) if at is None else at
@@ -158,11 +155,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
     recorded_at = datetime.fromtimestamp(clock, UTC).isoformat(timespec="seconds")
     c = wave_sends.c
     with store.engine.begin() as conn:
-        check_plan(conn, store, "this send time")  # moved? (SQLite: the write lock)
-        take_plans_lock(conn, store.dialect, "this send time")
-        if conn.execute(plans.update().where(plans.c.plan_id == plan_id).values(
-                n_rows=plans.c.n_rows)).rowcount == 0:  # deleted since: as unknown
-            raise UnknownPlanError([plan_id])
+        lock_plan(conn, store, plan_id, "this send time")
         _refuse_after_next_wave(conn, plan_id, wave)
         # under the lock: a withdrawal stored since the summary was read is seen (read before
         # it, a withdrawal after 1 wave between the two let wave 2's send in)

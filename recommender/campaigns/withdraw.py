@@ -33,9 +33,7 @@ import sqlalchemy as sa
 from recommender.campaigns.slate import MAX_WAVES
 from recommender.campaigns.store import (
     CampaignStore,
-    UnknownPlanError,
     plan_rows,
-    plans,
     withdrawals,
     withdrawn_records,
 )
@@ -90,8 +88,7 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
     ``UnknownPlanError`` for no such plan; ``InvalidParameterError`` for a count outside
     0..its waves; ``WithdrawnPlanError`` when it has next waves or was withdrawn with another
     count; ``StoreMovedError`` on a moved store."""
-    from recommender.campaigns.controls import take_plans_lock
-    from recommender.campaigns.moved import check_plan
+    from recommender.campaigns.plan_lock import lock_plan
 
     if isinstance(sent_waves, bool) or not isinstance(sent_waves, int) or not (
             0 <= sent_waves <= MAX_SENT_WAVES):
@@ -105,11 +102,7 @@ def withdraw(store: CampaignStore, plan_id: str, sent_waves: int) -> dict[str, A
             f"{sent_waves}")
     now = datetime.now(UTC).isoformat(timespec="seconds")
     with store.engine.begin() as conn:
-        check_plan(conn, store, "this withdrawal")  # moved? (SQLite: the write lock)
-        take_plans_lock(conn, store.dialect, "this withdrawal")
-        if conn.execute(plans.update().where(plans.c.plan_id == plan_id).values(
-                n_rows=plans.c.n_rows)).rowcount == 0:  # deleted since: as unknown
-            raise UnknownPlanError([plan_id])
+        lock_plan(conn, store, plan_id, "this withdrawal")
         later = _next_waves(conn, plan_id)
         live = sorted(set(later) - set(withdrawn_records(conn, sorted(later))))
         if live:
