@@ -284,29 +284,28 @@ class CampaignStore:
         A key stored already raises ``sqlalchemy.exc.IntegrityError`` and stores nothing
         (``plan_for_key`` finds the plan that has it).
 
-        A next wave first takes the previous plan's row for writing (a no-op update: a row
-        lock on PostgreSQL, the write lock on SQLite), so next waves of one plan are stored
-        one after the other, then reads the next waves it has already; ``amend(summary,
-        those ids, the connection)`` gives the summary to store, or raises to store nothing
-        (two next waves planned at once on two replicas had each missed the other)."""
+        A next wave first takes the previous plan's row for writing (``plan_lock.lock_plan``;
+        ``UnknownPlanError`` if deleted), so a plan's next waves are stored one by one, then reads
+        those it has; ``amend(summary, those ids, the connection)`` gives the summary to store, or
+        raises to store nothing (two next waves planned at once on two replicas each missed the
+        other)."""
         from recommender.campaigns.controls import refuse_held_out
         from recommender.campaigns.events import plan_links  # step 2's table, defined there
         from recommender.campaigns.moved import check_plan
+        from recommender.campaigns.plan_lock import lock_plan
         from recommender.campaigns.withdraw import re_plans
 
         cols = rows.to_pydict()
         n = rows.num_rows
         opted_out = sorted(set(excluded))
         with self.engine.begin() as conn:
-            check_plan(conn, self)  # ``campaign copy`` moved the store: under the mark's lock
+            if link is None:  # ``campaign copy`` moved the store: under the mark's lock
+                check_plan(conn, self)
+            else:  # and the plans lock, then the previous plan's row (gone: refused)
+                lock_plan(conn, self, link["previous_plan_id"], "this plan")
             refuse_held_out(conn, self.dialect, rows, summary, link)  # others' controls, again
-            if link is not None:
-                previous = link["previous_plan_id"]
-                conn.execute(plans.update().where(plans.c.plan_id == previous).values(
-                    n_rows=plans.c.n_rows))
-                earlier = re_plans(conn, previous)  # but those withdrawn unsent
-                if amend is not None:
-                    summary = amend(summary, earlier, conn)
+            if link is not None and amend is not None:  # its next waves but those withdrawn unsent
+                summary = amend(summary, re_plans(conn, link["previous_plan_id"]), conn)
             conn.execute(plans.insert().values(
                 plan_id=plan_id, created=str(summary.get("created", "")),
                 model_version=str(summary.get("model_version", "")), n_rows=n,
