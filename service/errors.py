@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from recommender.campaigns.moved import StoreMovedError
+from recommender.campaigns.summary_fields import IncompleteSummaryError
 from recommender.errors import (
     InvalidParameterError,
     PlansClashError,
@@ -286,6 +287,12 @@ async def store_damaged(request: Request, exc: Exception) -> JSONResponse:
     return await store_unavailable(request, exc)
 
 
+async def incomplete_summary(request: Request, exc: Exception) -> JSONResponse:
+    """409: the stored plan's summary lacks a field this use needs (written by hand or by
+    another engine): the plan as stored, not the request, is at fault; it names the field."""
+    return JSONResponse({"detail": str(exc)}, status_code=409)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
@@ -295,6 +302,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InvalidParameterError, bad_parameter)
     app.add_exception_handler(PlansClashError, plans_clash)
     app.add_exception_handler(StoreMovedError, store_moved)
+    app.add_exception_handler(IncompleteSummaryError, incomplete_summary)
     app.add_exception_handler(RecommenderError, bad_parameter)
     from sqlalchemy.exc import DatabaseError, OperationalError
     from sqlalchemy.exc import TimeoutError as PoolTimeout

@@ -274,9 +274,9 @@ def _by_wave(wave: NDArray[np.int64], target: NDArray[np.bool_], conv: NDArray[n
              np.unique(stratum[r], return_inverse=True)[1].ravel())} for r in row_groups(wave)]
 
 
-def plan_start(summary: dict[str, Any]) -> int:
+def plan_start(summary: dict[str, Any], plan_id: str | None = None) -> int:
     """The plan's start in unix seconds: its ``created`` time (ISO 8601, UTC; ``plan_created``)."""
-    return plan_created(summary)
+    return plan_created(summary, plan_id)
 
 
 def next_wave_link(store: CampaignStore, plan_id: str) -> tuple[str, int] | None:
@@ -359,7 +359,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     p_window = scale(np.asarray(rows.column("p").to_numpy(), np.float64), cal, window_days)
     rows = rows.set_column(rows.schema.get_field_index("p"), "p",
                            pa.array(p_window, rows.schema.field("p").type))
-    begin = plan_start(summary) if start is None else int(start)
+    begin = plan_start(summary, plan_id) if start is None else int(start)
     length = int(round(window_days * DAY))
     end = begin + length
     starts = wave_starts(wave_send_times(store, plan_id), sent, begin, length)

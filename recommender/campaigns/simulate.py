@@ -249,7 +249,7 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     # event_ids apart, and importing the second file was refused as a conflict. The wave's
     # recorded send (``campaign sent``) where there is one: the report counts the wave from
     # there, and responses dated from the plan's start fell before it (none counted)
-    start = wave_send_times(store, plan_id).get(wave, plan_start(summary))
+    start = wave_send_times(store, plan_id).get(wave, plan_start(summary, plan_id))
     ts = start + np.random.default_rng([seed, wave, 1]).integers(0, RESPONSE_SPAN,
                                                                  size=len(user))
     return {"events": {"event_id": [f"sim-{plan_id}-w{wave}-{k}" for k in range(len(user))],

@@ -60,12 +60,12 @@ def _when(ts: int) -> str:
     return f"{ts} ({utc_time(ts, NO_DATE)})"
 
 
-def plan_created(summary: dict[str, Any]) -> int:
-    """A stored plan's creation in unix seconds (its summary's ``created``, ISO 8601, UTC; one
-    written without an offset is UTC too: read as this machine's zone, it moved the report's
-    start by the zone's offset, 5.5 hours under TZ=Asia/Kolkata)."""
-    when = datetime.fromisoformat(str(summary["created"]))
-    return int((when if when.tzinfo is not None else when.replace(tzinfo=UTC)).timestamp())
+def plan_created(summary: dict[str, Any], plan_id: str | None = None) -> int:
+    """A stored plan's creation in unix seconds (``summary_fields.created_seconds``: its
+    summary's ``created``; ``IncompleteSummaryError`` naming ``plan_id`` without one)."""
+    from recommender.campaigns.summary_fields import created_seconds
+
+    return created_seconds(summary, plan_id)
 
 
 def parse_sent_at(value: object) -> int:
@@ -144,7 +144,7 @@ def record_wave_sent(store: CampaignStore, plan_id: str, wave: int, at: int | No
     if not 1 <= wave <= planned:
         raise InvalidParameterError(f"wave must be in [1, {planned}] (the waves of plan "
                                     f"{plan_id}), got {wave}")
-    created = plan_created(summary)
+    created = plan_created(summary, plan_id)
     if at < created:
         raise InvalidParameterError(f"at {_when(at)} is before plan {plan_id} was created "
                                     f"({_when(created)}): a wave goes out after its plan")

@@ -1,0 +1,40 @@
+"""A stored plan's summary field that a use needs, or a refusal naming the field and the plan.
+
+A summary is stored as its engine wrote it then (``store.save_plan``), and one written by an
+older engine, or by hand, may lack a field a later reader takes for granted: a ``KeyError``
+deep in a report was a traceback in the CLI and a 500 over HTTP. A reader that can go on
+without the field says it is unknown; one that cannot raises ``IncompleteSummaryError``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from recommender.errors import InvalidParameterError
+
+
+class IncompleteSummaryError(InvalidParameterError):
+    """A stored plan's summary lacks a field (or holds one that cannot be read) that the use
+    needs: the CLI exits 2, the service answers 409 (the plan as stored, not the request)."""
+
+
+def created_seconds(summary: dict[str, Any], plan_id: str | None = None) -> int:
+    """The summary's ``created`` (ISO 8601; one written without an offset is UTC: read as this
+    machine's zone, it moved the report's start by the zone's offset, 5.5 hours under
+    TZ=Asia/Kolkata) in unix seconds; ``IncompleteSummaryError`` naming ``plan_id`` (else the
+    summary's own ``plan_id``) when it is absent or not such a time."""
+    text = summary.get("created")
+    try:
+        when = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        when = None
+    if when is None:
+        name = plan_id if plan_id is not None else summary.get("plan_id", "?")
+        what = ("the ISO 8601 time the plan was made, which its report, its next wave and its "
+                "send times count from")
+        said = f"no 'created' ({what})" if text is None else f"'created' {text!r}, not {what}"
+        raise IncompleteSummaryError(
+            f"plan {name}'s stored summary has {said}: a summary written by hand or by another "
+            "engine; nothing was counted or recorded")
+    return int((when if when.tzinfo is not None else when.replace(tzinfo=UTC)).timestamp())
