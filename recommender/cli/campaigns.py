@@ -235,7 +235,7 @@ def show_summary(plan_id: str, summary: dict[str, Any], as_json: bool) -> TextIO
     answers that dict as it is), else the tables. Returns where the lines that follow go:
     stderr under ``--json``, so that stdout holds the body alone."""
     if not as_json:
-        print_summary(summary)
+        print_summary(summary, plan_id)
         return sys.stdout
     from recommender.cli.printing import print_body
 
@@ -310,7 +310,7 @@ def print_notes(summary: dict[str, Any]) -> None:
     from recommender.io.text import shown_cell
     from recommender.model.calibration import uncalibrated
 
-    for f in summary["films"]:
+    for f in summary.get("films") or []:  # none in a hand-made summary: no film to note
         if f.get("note"):  # a film with nothing fitted: its contacts are in no order
             print(f"warning: film {shown_cell(f['film_id'])}: {f['note']}", file=sys.stderr)
     held = summary.get("held_out_elsewhere") or {}
@@ -321,7 +321,7 @@ def print_notes(summary: dict[str, Any]) -> None:
               "control group is contacted for its film", file=sys.stderr)
     flat = (summary.get("no_effect") or {}).get("films") or []
     left = {x["film_id"]: x for x in summary.get("left_out") or []}
-    for f in summary["films"]:  # a next wave: what its previous plan's sent waves measured
+    for f in summary.get("films") or []:  # a next wave: what its previous plan's waves measured
         u = (f.get("measured_uplift") or {}).get("absolute_uplift")
         if f["film_id"] in flat and u:
             then = ("left out (--leave-out-no-effect)" if f["film_id"] in left else
@@ -359,41 +359,68 @@ def print_notes(summary: dict[str, Any]) -> None:
         print("note: recorded sends (its report counts each such wave from it): " + "; ".join(
             f"wave {w['wave']} at {w['sent_at_utc']} (unix {w['sent_at']} seconds; recorded "
             f"{w['recorded_at']})" for w in sends), file=sys.stderr)
-    note = summary["optimality"].get("note")
+    note = (summary.get("optimality") or {}).get("note")
     if note:  # values too far apart for the solver's relative tolerance
         print(f"warning: {note}", file=sys.stderr)
 
 
-def print_summary(summary: dict[str, Any]) -> None:
-    """The summary as tables, each number with its unit and where it comes from."""
+UNKNOWN = "unknown"
+#: the summary's parts ``print_summary`` tabulates: one lacking is named, its cells unknown
+SHOWN_FIELDS = ("films", "totals", "optimality", "naive")
+
+
+def _known(part: dict[str, Any], key: str, shown: Callable[[Any], str]) -> str:
+    """``part[key]`` as ``shown`` writes it, or "unknown" where the summary lacks it."""
+    value = part.get(key)
+    return UNKNOWN if value is None else shown(value)
+
+
+def print_summary(summary: dict[str, Any], plan_id: str | None = None) -> None:
+    """The summary as tables, each number with its unit and where it comes from; a field the
+    stored summary lacks (written by hand or by an older engine) reads "unknown", and a note
+    on stderr names each such field (a ``KeyError`` was a traceback)."""
     from recommender.cli.printing import horizon_span
 
+    name = plan_id if plan_id is not None else summary.get("plan_id", "?")
+    lacking = [k for k in SHOWN_FIELDS if not isinstance(summary.get(k), dict | list)]
+    if lacking:
+        print(f"note: plan {name}'s stored summary has no {', '.join(map(repr, lacking))} "
+              "(written by hand or by an older engine): shown as unknown", file=sys.stderr)
     span = horizon_span(summary.get("horizon"))
-    print(f"Plan {summary['plan_id']} on model {summary['model_version']} (p = probability "
+    print(f"Plan {name} on model {summary.get('model_version', UNKNOWN)} (p = probability "
           f"of watching within {span}; the summary's 'horizon' says how it is measured)")
+    f_ = _known  # each cell: "unknown" where the summary lacks its field
     print_table(
         ["film_id", "title", "budget (contacts)", "eligible (users)", "contacts (users)",
          "control (users)", "expected conversions (users)", "expected value (value units)",
          "dual price (value/selected user)", "flag"],
-        [[f["film_id"], f["title"], f["budget"], f["eligible_users"], f["contacts"],
-          f["control"], f"{f['expected_conversions']:.2f}", f"{f['expected_value']:.2f}",
-          f"{f['dual_price']:.4f}",
-          "budget + control > eligible users" if f["budget_exceeds_eligible"] else "none"]
-         for f in summary["films"]], films=True)
+        [[f_(f, "film_id", str), f_(f, "title", str), f_(f, "budget", str),
+          f_(f, "eligible_users", str), f_(f, "contacts", str), f_(f, "control", str),
+          f_(f, "expected_conversions", "{:.2f}".format),
+          f_(f, "expected_value", "{:.2f}".format), f_(f, "dual_price", "{:.4f}".format),
+          f_(f, "budget_exceeds_eligible", lambda v: "budget + control > eligible users"
+             if v else "none")]
+         for f in summary.get("films") or []], films=True)
     print_notes(summary)
-    t, o, n = summary["totals"], summary["optimality"], summary["naive"]
-    gain = f"{n['planner_gain']:.3f}x" if n["planner_gain"] is not None else "n/a"
+    t, o, n = (summary.get(k) or {} for k in ("totals", "optimality", "naive"))
+    gain = f_(n, "planner_gain", "{:.3f}x".format) if n.get("planner_gain", 0) is not None \
+        else "n/a"  # null: the naive plan is worth 0
     print_table(["total", "value", "unit / source"], [
-        ["contacts", f"{t['contacts']:,}", "target rows: (film, user) pairs to contact"],
-        ["control", f"{t['control']:,}", "held-out rows, never contacted"],
-        ["expected conversions", f"{t['expected_conversions']:.2f}",
+        ["contacts", f_(t, "contacts", "{:,}".format),
+         "target rows: (film, user) pairs to contact"],
+        ["control", f_(t, "control", "{:,}".format), "held-out rows, never contacted"],
+        ["expected conversions", f_(t, "expected_conversions", "{:.2f}".format),
          "(film, user) pairs, sum of p over target rows"],
-        ["expected value", f"{t['expected_value']:.2f}", "value units over target rows"],
-        ["objective", f"{o['objective']:.4f}", "value units over every selected row "
-                                               "(targets and controls), what is maximised"],
-        ["LP upper bound", f"{o['lp_upper_bound']:.4f}", "value units, LP dual bound"],
-        ["optimality gap", f"{100 * o['gap']:.4f}%", "(bound - objective) / bound"],
-        ["naive plan objective", f"{n['objective']:.4f}",
+        ["expected value", f_(t, "expected_value", "{:.2f}".format),
+         "value units over target rows"],
+        ["objective", f_(o, "objective", "{:.4f}".format), "value units over every selected "
+                                                           "row (targets and controls), what "
+                                                           "is maximised"],
+        ["LP upper bound", f_(o, "lp_upper_bound", "{:.4f}".format),
+         "value units, LP dual bound"],
+        ["optimality gap", f_(o, "gap", lambda g: f"{100 * g:.4f}%"),
+         "(bound - objective) / bound"],
+        ["naive plan objective", f_(n, "objective", "{:.4f}".format),
          "value units: each film's top selected_limit audience, cap enforced "
          "afterwards"],
         ["planner / naive", gain, "ratio of the objectives"],

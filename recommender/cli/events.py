@@ -446,5 +446,5 @@ def _campaign_show(args: argparse.Namespace) -> int:
         return 0
     from recommender.cli.campaigns import print_summary
 
-    print_summary(summary)
+    print_summary(summary, args.plan_id)
     return 0
