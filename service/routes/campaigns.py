@@ -415,8 +415,9 @@ def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict
 
 @router.post("/campaigns/{plan_id}/waves/{wave}/sent", response_model=WaveSent, responses={
     **NO_PLAN, **INVALID, **STORE_DOWN, 409: {"model": Error, "description": (
-        "the wave's send was recorded already at another time (a send time is final), or the "
-        "store was moved by `campaign copy` (the log names the copy)")}},
+        "the wave's send was recorded already at another time (a send time is final), the "
+        "store was moved by `campaign copy` (the log names the copy), or the plan's stored "
+        "summary has no 'created' time to check it against (it names the field)")}},
              summary="Record when a wave of a plan went out: its report counts that wave's "
                      "conversions from then (as `campaign sent`)")
 def wave_sent(plan_id: str, wave: Annotated[int, PathParam(

@@ -296,7 +296,9 @@ def _window_days(value: float) -> float:
                                                       "`campaign report --json` prints it)"},
                 **NO_PLAN, **INVALID, **STORE_DOWN,
                 409: {"model": Error, "description": "the plan was withdrawn before any wave "
-                                                     "was sent: there is nothing to report"}},
+                                                     "was sent: there is nothing to report; or "
+                                                     "its stored summary has no 'created' "
+                                                     "time to count from (it names the field)"}},
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
@@ -368,8 +370,9 @@ class NextWaveRequest(BaseModel):
                  "(nothing is left to plan), the plan was withdrawn (its campaign is over), "
                  "a plan stored meanwhile selects some of its pairs (as targets or controls: "
                  "the same request again plans around them), the Idempotency-Key was used "
-                 "for another request, or the store was moved by `campaign copy` (the log "
-                 "names the copy)"}},
+                 "for another request, the store was moved by `campaign copy` (the log "
+                 "names the copy), or the plan's stored summary has no 'created' time to "
+                 "count from (it names the field)"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, response: Response, engine: EngineDep,
