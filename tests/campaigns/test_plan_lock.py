@@ -47,3 +47,53 @@ def test_a_next_wave_of_a_deleted_plan_is_refused(store_target: str) -> None:
         assert conn.execute(sa.select(plan_links.c.plan_id).where(
             plan_links.c.plan_id == "third")).first() is None
     store.close()
+
+
+def test_next_waves_withdrawals_and_sends_of_one_plan_at_once_never_deadlock(
+        store_target: str) -> None:
+    """Next waves' saves, withdrawals and send times of one plan, from threads at once: each
+    takes ``lock_plan``'s locks in its order, so none deadlocks (PostgreSQL's 40P01) or waits
+    out a lock (``StoreUnavailableError``); each either stores or is refused by a rule, and
+    what is stored agrees: once withdrawn with no wave sent, no next wave is live."""
+    import threading
+
+    from recommender.campaigns.wave_sends import record_wave_sent, wave_send_times
+    from recommender.campaigns.withdraw import next_waves, withdraw
+    from recommender.errors import PlansClashError, StoreUnavailableError
+
+    store = open_store(store_target)
+    saved(store, "first")
+    start = threading.Barrier(12)
+    unexpected: list[BaseException] = []
+    refused: list[str] = []
+
+    def act(k: int) -> None:
+        start.wait()
+        try:
+            if k % 3 == 0:
+                saved(store, f"next-{k}", previous="first")
+            elif k % 3 == 1:
+                withdraw(store, "first", 0 if k < 6 else 1)
+            else:
+                record_wave_sent(store, "first", 1 + k % 2, 1709251200 + k, now=1709251200 + k)
+        except PlansClashError as e:  # a rule's refusal (withdrawn, next waves, another time)
+            refused.append(type(e).__name__)
+        except StoreUnavailableError as e:
+            unexpected.append(e)
+        except Exception as e:  # noqa: BLE001 - a deadlock, a lock wait run out: the finding
+            if isinstance(e, sa.exc.DBAPIError) or not isinstance(e, ValueError):
+                unexpected.append(e)
+            else:
+                refused.append(type(e).__name__)
+
+    threads = [threading.Thread(target=act, args=(k,)) for k in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not unexpected, unexpected
+    gone = store.summary("first").get("withdrawn")
+    live = [w for w in next_waves(store, "first") if not w.get("withdrawn")]
+    if gone is not None and gone["sent_waves"] == 0:
+        assert live == [] and wave_send_times(store, "first") == {}, (gone, live)
+    store.close()
