@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
+from recommender.campaigns.plan_list import summary_object
 from recommender.campaigns.store import plans
 
 if TYPE_CHECKING:
@@ -29,5 +29,6 @@ def plan_horizons(store: CampaignStore, plan_ids: Sequence[str]
         for start in range(0, len(ids), CHUNK):
             for plan_id, text in conn.execute(sa.select(plans.c.plan_id, plans.c.summary).where(
                     plans.c.plan_id.in_(ids[start:start + CHUNK]))):
-                out[str(plan_id)] = json.loads(text).get("horizon")
+                horizon = (summary_object(text) or {}).get("horizon")  # damaged: none
+                out[str(plan_id)] = horizon if isinstance(horizon, dict) else None
     return out

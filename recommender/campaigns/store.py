@@ -337,9 +337,9 @@ class CampaignStore:
         return None if row is None else (str(row[0]), str(row[1]))
 
     def list_plans(self, limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
-        """(number of plans, one page of them, newest first: id, created, model, rows, films,
-        ``titles`` (as planned: the titles its summary recorded), and the summary's totals, with
-        ``horizon_days``: the days its expected conversions cover, None: no span in days)."""
+        """(number of plans, one page of them, newest first: ``plan_list.listed_plan``'s
+        entries: id, created, model, rows, films, titles, totals, ``horizon_days``, ``withdrawn``
+        and ``incomplete``, the parts of a damaged summary that could not be read)."""
         if not (1 <= limit <= 2**31 - 1 and 0 <= offset <= 2**31 - 1):
             raise InvalidParameterError(f"limit must be in [1, {2**31 - 1}] and offset in "
                                         f"[0, {2**31 - 1}], got limit {limit}, offset {offset}")
@@ -347,16 +347,11 @@ class CampaignStore:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(plans)).scalar_one())
             result = conn.execute(sa.select(plans).order_by(
                 plans.c.created.desc(), plans.c.plan_id).limit(limit).offset(offset))
-            listed = [(r, json.loads(r["summary"])) for r in result.mappings()]
-            gone = withdrawn_records(conn, [str(r["plan_id"]) for r, _ in listed])
-        return total, [{"plan_id": r["plan_id"], "created": r["created"],
-                        "model_version": r["model_version"], "rows": r["n_rows"],
-                        "films": [f["film_id"] for f in s.get("films", [])],
-                        "titles": {f["film_id"]: str(f["title"]) for f in s.get("films", [])
-                                   if "title" in f},
-                        "totals": s.get("totals", {}),
-                        "horizon_days": (s.get("horizon") or {}).get("days"),
-                        "withdrawn": gone.get(str(r["plan_id"]))} for r, s in listed]
+            listed = list(result.mappings())
+            gone = withdrawn_records(conn, [str(r["plan_id"]) for r in listed])
+        from recommender.campaigns.plan_list import listed_plan  # a damaged one: what is read
+
+        return total, [listed_plan(r, gone.get(str(r["plan_id"]))) for r in listed]
 
     def summary(self, plan_id: str) -> dict[str, Any]:
         """A stored plan's summary; ``UnknownPlanError`` when there is none (none holds a NUL

@@ -347,10 +347,7 @@ def _campaign_list(args: argparse.Namespace) -> int:
         store.close()
     if model is not None:
         from recommender.query.catalog import name_plan_films
-        name_plan_films(model, plans)
-    else:  # GET /campaigns's keys all the same: no title came from a model
-        for p in plans:
-            p["titles_from_model"] = []
+        name_plan_films(model, plans)  # else no title came from a model (listed_plan's [])
     if args.json:
         print_body({"total": total, "plans": plans})
         return 0
@@ -383,6 +380,9 @@ def _campaign_list(args: argparse.Namespace) -> int:
         if NOT_RECORDED in said:
             print(f"within (days) {NOT_RECORDED}: the plan was stored before summaries "
                   "recorded their horizon")
+    for p in (p for p in plans if p["incomplete"]):  # a damaged summary: listed as read
+        print(f"plan {p['plan_id']}: its stored summary (by hand, another engine, or damaged) "
+              f"has no readable {', '.join(p['incomplete'])}: listed without them")
     return 0
 
 

@@ -217,7 +217,11 @@ class PlanList(BaseModel):
                                         "``totals.expected_conversions`` cover (null: the "
                                         "model's calibration has no span in days); "
                                         "``withdrawn`` is null, or {sent_waves, at, via} "
-                                        "once the plan was withdrawn")
+                                        "once the plan was withdrawn; ``incomplete`` names "
+                                        "the parts of a damaged stored summary that could "
+                                        "not be read (\"summary\", \"films[0].film_id\", "
+                                        "\"totals\"...; [] for a whole one): the plan is "
+                                        "listed without them")
 
 
 class WithdrawRequest(BaseModel):

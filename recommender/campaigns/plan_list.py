@@ -1,0 +1,74 @@
+"""A stored plan's entry in the list of plans, read from what its summary holds.
+
+``CampaignStore.list_plans`` (``GET /campaigns``, ``campaign list``) lists a page of plans: one
+summary written by hand or by another engine, or damaged (not JSON, a film without its
+``film_id`` or ``budget``, a part that is no object), raised a ``KeyError`` or a ``TypeError``
+that broke the whole page (a 500, a traceback) for every plan on it. Its entry now holds what
+can be read, and ``incomplete`` names what could not be ([] for a whole summary).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlalchemy as sa
+
+
+def summary_object(text: object) -> dict[str, Any] | None:
+    """A stored summary's text read as a JSON object; None when it is not one."""
+    try:
+        found = json.loads(text) if isinstance(text, str | bytes) else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _films(found: object, incomplete: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The film ids a summary's ``films`` names (ids as stored, strings) and their titles;
+    each entry without a readable ``film_id`` or ``budget`` named in ``incomplete``."""
+    if not isinstance(found, list):
+        incomplete.append("films")
+        return [], {}
+    ids: list[str] = []
+    titles: dict[str, str] = {}
+    for i, f in enumerate(found):
+        film = f if isinstance(f, dict) else {}
+        film_id = film.get("film_id")
+        if not isinstance(film_id, str):
+            incomplete.append(f"films[{i}].film_id")
+        else:
+            ids.append(film_id)
+            if "title" in film:
+                titles[film_id] = str(film["title"])
+        budget = film.get("budget")
+        if isinstance(budget, bool) or not isinstance(budget, int):
+            incomplete.append(f"films[{i}].budget")
+    return ids, titles
+
+
+def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None) -> dict[str, Any]:
+    """``row`` (a ``campaign_plans`` row) as a list entry: id, created, model, rows, films,
+    ``titles`` (as its summary recorded them), the summary's ``totals``, ``horizon_days``
+    (None: no span in days), ``withdrawn`` and ``incomplete`` (the parts of its summary that
+    could not be read: "summary" when it is no JSON object, "films[2].film_id", "totals"...)."""
+    found = summary_object(row["summary"])
+    incomplete: list[str] = ["summary"] if found is None else []
+    parts: list[str] = [] if found is None else incomplete  # none read: "summary" says all
+    summary = found or {}
+    films, titles = _films(summary.get("films"), parts)
+    totals = summary.get("totals")
+    if not isinstance(totals, dict):
+        parts.append("totals")
+        totals = {}
+    horizon = summary.get("horizon")
+    if horizon is not None and not isinstance(horizon, dict):
+        parts.append("horizon")
+        horizon = None
+    days = (horizon or {}).get("days")
+    return {"plan_id": row["plan_id"], "created": row["created"],
+            "model_version": row["model_version"], "rows": row["n_rows"], "films": films,
+            "titles": titles, "totals": totals,
+            "horizon_days": days if isinstance(days, int | float) else None,
+            "withdrawn": withdrawn, "incomplete": incomplete,
+            "titles_from_model": []}  # ``query.catalog.name_plan_films`` fills it in

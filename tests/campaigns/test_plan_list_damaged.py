@@ -1,0 +1,105 @@
+"""The list of plans (``GET /campaigns``, ``campaign list``) with one plan whose stored summary
+is damaged (no JSON, a film without ``film_id`` or ``budget``, a part that is no object): the
+page is listed, that plan with what can be read and ``incomplete`` naming the rest (a
+``KeyError`` or ``TypeError`` was a 500 and a traceback for every plan on the page). The
+oracle: the same page before the damage, every other plan's entry unchanged."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import run_cli
+from test_show_unknown_fields import planned, stored_summary
+
+__all__ = ["planned"]  # the module's fixture: a plan made by ``recommender plan``
+
+
+def no_first_id(s: dict[str, Any]) -> Any:
+    del s["films"][0]["film_id"]
+    return s
+
+
+def no_second_budget(s: dict[str, Any]) -> Any:
+    del s["films"][1]["budget"]
+    return s
+
+
+#: damage, the parts ``incomplete`` names, and how the entry differs from the whole one's
+CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], list[str],
+                       Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    "film without film_id": (no_first_id, ["films[0].film_id"], lambda e: {
+        **e, "films": e["films"][1:], "titles": {f: t for f, t in e["titles"].items()
+                                                 if f != e["films"][0]}}),
+    "film without budget": (no_second_budget, ["films[1].budget"], lambda e: e),
+    "films null": (lambda s: {**s, "films": None}, ["films"],
+                   lambda e: {**e, "films": [], "titles": {}}),
+    "film a string": (lambda s: {**s, "films": ["00000", *s["films"][1:]]},
+                      ["films[0].film_id", "films[0].budget"], lambda e: {
+                          **e, "films": e["films"][1:],
+                          "titles": {f: t for f, t in e["titles"].items()
+                                     if f != e["films"][0]}}),
+    "totals a string": (lambda s: {**s, "totals": "x"}, ["totals"],
+                        lambda e: {**e, "totals": {}}),
+    "horizon a list": (lambda s: {**s, "horizon": [1]}, ["horizon"],
+                       lambda e: {**e, "horizon_days": None}),
+    "no JSON object": (lambda s: [s], ["summary"], lambda e: {
+        **e, "films": [], "titles": {}, "totals": {}, "horizon_days": None}),
+}
+
+
+def twin(db: Path, plan_id: str, other: str) -> None:
+    """A second plan, ``other``: ``plan_id``'s row under another id (its rows are not read)."""
+    with sqlite3.connect(db) as con:
+        con.row_factory = sqlite3.Row
+        row = dict(con.execute("SELECT * FROM campaign_plans WHERE plan_id = ?",
+                               (plan_id,)).fetchone())
+        row["plan_id"] = other
+        con.execute(f"INSERT INTO campaign_plans ({', '.join(row)}) VALUES "
+                    f"({', '.join('?' * len(row))})", list(row.values()))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_a_damaged_summary_is_listed_as_read(planned: tuple[Path, Path, str], case: str,
+                                             tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    model_dir, source, plan_id = planned
+    db = tmp_path / "store.db"
+    db.write_bytes(source.read_bytes())
+    twin(db, plan_id, "plan-other")
+    damage, named, differs = CASES[case]
+    settings = Settings(model_path=str(model_dir), store=str(db), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.get("/campaigns")
+        assert r.status_code == 200, r.text
+        whole = {p["plan_id"]: p for p in r.json()["plans"]}
+        assert [p["incomplete"] for p in whole.values()] == [[], []]
+        damaged = damage(stored_summary(db, plan_id))
+        with sqlite3.connect(db) as con:
+            text = "{not json" if case == "no JSON object" else json.dumps(damaged)
+            con.execute("UPDATE campaign_plans SET summary = ? WHERE plan_id = ?",
+                        (text, plan_id))
+        r = client.get("/campaigns")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    listed = {p["plan_id"]: p for p in body["plans"]}
+    assert listed["plan-other"] == whole["plan-other"]  # the page is not broken by one
+    assert listed[plan_id] == {**differs(whole[plan_id]), "incomplete": named}
+    code, out, err = run_cli(capsys, "campaign", "list", "--store", db, "--model", model_dir,
+                             "--json")
+    assert code == 0, err
+    assert json.loads(out) == body  # the CLI lists as GET /campaigns does
+    code, out, err = run_cli(capsys, "campaign", "list", "--store", db)
+    assert code == 0, err
+    assert f"plan {plan_id}: its stored summary" in out
+    assert f"has no readable {', '.join(named)}" in out
+    assert "plan plan-other:" not in out
