@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from recommender.campaigns.plan_list import summary_object
 from recommender.campaigns.store import plans
+from recommender.campaigns.summary_fields import summary_object
 
 if TYPE_CHECKING:
     from recommender.campaigns.store import CampaignStore

@@ -9,19 +9,11 @@ can be read, and ``incomplete`` names what could not be ([] for a whole summary)
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
 
-
-def summary_object(text: object) -> dict[str, Any] | None:
-    """A stored summary's text read as a JSON object; None when it is not one."""
-    try:
-        found = json.loads(text) if isinstance(text, str | bytes) else None
-    except ValueError:
-        return None
-    return found if isinstance(found, dict) else None
+from recommender.campaigns.summary_fields import summary_object
 
 
 def _films(found: object, incomplete: list[str]) -> tuple[list[str], dict[str, str]]:

@@ -355,14 +355,17 @@ class CampaignStore:
 
     def summary(self, plan_id: str) -> dict[str, Any]:
         """A stored plan's summary; ``UnknownPlanError`` when there is none (none holds a NUL
-        byte: PostgreSQL refuses one in text, and ``/campaigns/plan%00x`` was a 500 there)."""
+        byte: PostgreSQL refuses one in text, and ``/campaigns/plan%00x`` was a 500 there),
+        ``summary_fields.IncompleteSummaryError`` when it is no JSON object."""
         with self.engine.connect() as conn:
             text = None if "\x00" in plan_id else conn.execute(sa.select(
                 plans.c.summary).where(plans.c.plan_id == plan_id)).scalar_one_or_none()
             gone = {} if text is None else withdrawn_records(conn, [plan_id])
         if text is None:
             raise UnknownPlanError([plan_id])
-        body: dict[str, Any] = json.loads(text)
+        from recommender.campaigns.summary_fields import stored_summary  # none: refused
+
+        body = stored_summary(text, plan_id)
         if plan_id in gone:  # ``campaign withdraw``: its waves after ``sent_waves`` not sent
             body["withdrawn"] = gone[plan_id]
         return body

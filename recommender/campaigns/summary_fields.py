@@ -8,6 +8,7 @@ without the field says it is unknown; one that cannot raises ``IncompleteSummary
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,3 +39,23 @@ def created_seconds(summary: dict[str, Any], plan_id: str | None = None) -> int:
             f"plan {name}'s stored summary has {said}: a summary written by hand or by another "
             "engine; nothing was counted or recorded")
     return int((when if when.tzinfo is not None else when.replace(tzinfo=UTC)).timestamp())
+
+
+def summary_object(text: object) -> dict[str, Any] | None:
+    """A stored summary's text read as a JSON object; None when it is not one."""
+    try:
+        found = json.loads(text) if isinstance(text, str | bytes) else None
+    except ValueError:
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def stored_summary(text: object, plan_id: str) -> dict[str, Any]:
+    """``plan_id``'s stored summary text as a dict; ``IncompleteSummaryError`` naming the plan
+    when it is no JSON object (written by hand, or damaged: a ``JSONDecodeError`` was a 500)."""
+    found = summary_object(text)
+    if found is None:
+        raise IncompleteSummaryError(
+            f"plan {plan_id}'s stored summary is not a JSON object (written by hand, or "
+            "damaged): nothing of it can be read; its rows are as stored")
+    return found

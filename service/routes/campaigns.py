@@ -135,6 +135,9 @@ router = APIRouter(tags=["campaigns"], route_class=JsonRoute,
 _open_lock = threading.Lock()
 NO_PLAN: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown plan_id (named in detail)"}}
+#: a plan whose stored summary cannot be read (``summary_fields.stored_summary``)
+UNREADABLE: dict[int | str, dict[str, Any]] = {409: {"model": Error, "description": (
+    "the plan's stored summary is not a JSON object (written by hand, or damaged)")}}
 
 
 class SlateFilmIn(BaseModel):
@@ -352,7 +355,7 @@ def list_plans(request: Request, engine: EngineDep,
 
 
 @router.get("/campaigns/{plan_id}", response_model=PlanCreated,
-            responses={**NO_PLAN, **STORE_DOWN},
+            responses={**NO_PLAN, **UNREADABLE, **STORE_DOWN},
             summary="One stored plan's summary")
 def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
     plan_id = raw_plan_id(request.scope, plan_id)
@@ -367,7 +370,7 @@ def plan_summary(plan_id: str, request: Request) -> dict[str, Any]:
                              "description": "plan_id,film_id,user_id,wave,group,rank,p,"
                                             "expected_value; the X-Plan-Model-Version header "
                                             "names the model the plan was made with"},
-                       **NO_PLAN, **NO_PSEUDONYM_KEY,
+                       **NO_PLAN, **NO_PSEUDONYM_KEY, **UNREADABLE,
                        **STORE_DOWN},
             summary="One stored plan's rows as CSV, streamed")
 def plan_csv(plan_id: str, request: Request,

@@ -103,3 +103,37 @@ def test_a_damaged_summary_is_listed_as_read(planned: tuple[Path, Path, str], ca
     assert f"plan {plan_id}: its stored summary" in out
     assert f"has no readable {', '.join(named)}" in out
     assert "plan plan-other:" not in out
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", "null"])
+def test_a_summary_that_is_no_object_is_refused_naming_the_plan(
+        planned: tuple[Path, Path, str], text: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A plan's own reads (its summary, report, CSV; ``campaign show`` and ``report``) refuse a
+    stored summary that is no JSON object naming the plan (HTTP 409, as a summary without
+    'created' is; CLI exit 2), where a ``JSONDecodeError`` or ``TypeError`` was a 500 and a
+    traceback; another plan of the store reads as before (the oracle)."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    model_dir, source, plan_id = planned
+    db = tmp_path / "store.db"
+    db.write_bytes(source.read_bytes())
+    twin(db, plan_id, "plan-other")
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE campaign_plans SET summary = ? WHERE plan_id = ?", (text, plan_id))
+    said = f"plan {plan_id}'s stored summary is not a JSON object"
+    settings = Settings(model_path=str(model_dir), store=str(db), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        for tail in ("", "/report", "/plan.csv"):
+            r = client.get(f"/campaigns/{plan_id}{tail}")
+            assert r.status_code == 409 and said in r.json()["detail"], (tail, r.text)
+            assert client.get(f"/campaigns/plan-other{tail}").status_code == 200, tail
+        paths = client.get("/openapi.json").json()["paths"]
+    for path in ("/campaigns/{plan_id}", "/campaigns/{plan_id}/plan.csv"):
+        assert "409" in paths[path]["get"]["responses"], path
+    for argv in (("campaign", "show", plan_id), ("campaign", "report", plan_id)):
+        code, _, err = run_cli(capsys, *argv, "--store", db)
+        assert code == 2 and said in err and "Traceback" not in err, (argv, err)
