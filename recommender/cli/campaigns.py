@@ -323,7 +323,7 @@ def print_notes(summary: dict[str, Any]) -> None:
     left = {x["film_id"]: x for x in summary.get("left_out") or []}
     for f in summary.get("films") or []:  # a next wave: what its previous plan's waves measured
         u = (f.get("measured_uplift") or {}).get("absolute_uplift")
-        if f["film_id"] in flat and u:
+        if f.get("film_id") in flat and u:  # none: a hand-made film, no note
             then = ("left out (--leave-out-no-effect)" if f["film_id"] in left else
                     "its remaining budget is planned all the same (--leave-out-no-effect "
                     "leaves such films out)")

@@ -19,6 +19,7 @@ from test_summary_fields import restored
 
 #: the parts ``campaign show`` tabulates, and fields within them
 DROPPED = ["optimality", "naive", "totals", "films", "model_version", "optimality.gap",
+           "films.film_id", "films.budget",
            "naive.planner_gain", "films.title", "films.dual_price", "totals.contacts"]
 
 
