@@ -64,6 +64,7 @@ from recommender.campaigns.plan import (
 )
 from recommender.campaigns.slate import SEED_UNREAD, SlateFilm
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.summary_fields import summary_films
 from recommender.campaigns.withdraw import re_plans, refuse_below_sends
 from recommender.errors import InvalidParameterError, NothingToPlanError
 from recommender.io.ids import IdMap
@@ -210,7 +211,8 @@ def prepare_next_wave(model: Model, store: CampaignStore, plan_id: str, sent_wav
     is_target = np.asarray(sent.column("group").to_numpy(zero_copy_only=False), str) == TARGET
     mine = _rows_of(store, plan_id, sent_waves)
     slate, spent = [], Counter(mine[0][mine[1] & mine[2]].tolist())  # one pass, not one a film
-    for f in summary.get("films", []):  # targets of the sent waves spend the budget
+    # targets of the sent waves spend the budget (a film without one: refused, naming it)
+    for f in summary_films(summary, plan_id, ("film_id", "budget")):
         used = spent[f["film_id"]]
         slate.append(SlateFilm(f["film_id"], max(0, int(f["budget"]) - used),
                                float(f.get("value", 1.0))))

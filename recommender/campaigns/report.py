@@ -64,6 +64,7 @@ from recommender.campaigns.report_units import METHOD, UNITS
 from recommender.campaigns.report_windows import early_text, starts_text, wave_starts
 from recommender.campaigns.small_groups import FEW_IN_GROUP, block_warnings
 from recommender.campaigns.store import CampaignStore
+from recommender.campaigns.summary_fields import summary_films
 from recommender.campaigns.wave_sends import plan_created, wave_send_times
 from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
@@ -366,7 +367,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
     lut = np.full(sent + 1, begin, np.int64)
     lut[[w["wave"] for w in starts]] = [w["start"] for w in starts]
     row_start = lut[np.clip(np.asarray(rows.column("wave").to_numpy(), np.int64), 0, sent)]
-    films = [f["film_id"] for f in summary.get("films", [])]
+    films = [f["film_id"] for f in summary_films(summary, plan_id)]  # each named: refused
     # from a day before the start: events of a log of dates sit at midnight, before a plan
     # created that day, and are counted apart (``early_conversions``), never in the uplift
     first = min([begin, *lut.tolist()])

@@ -192,10 +192,11 @@ def stored_wave_responses(folder: str | Path, model: Model, store: CampaignStore
     Only the plan's rows respond (no organic purchases of others)."""
     from recommender.campaigns.events import read_events
     from recommender.campaigns.plan import PLAN_SCHEMA
+    from recommender.campaigns.summary_fields import summary_films
     from recommender.errors import InvalidParameterError
 
     summary = store.summary(plan_id)
-    films = [f["film_id"] for f in summary.get("films", [])]
+    films = [f["film_id"] for f in summary_films(summary, plan_id)]
     rows = pa.concat_tables([PLAN_SCHEMA.empty_table(), *store.iter_rows(plan_id)])
     waves = int(summary.get("parameters", {}).get("waves") or 0)  # planned, rows or not
     if not 1 <= wave <= waves:

@@ -59,3 +59,24 @@ def stored_summary(text: object, plan_id: str) -> dict[str, Any]:
             f"plan {plan_id}'s stored summary is not a JSON object (written by hand, or "
             "damaged): nothing of it can be read; its rows are as stored")
     return found
+
+
+def summary_films(summary: dict[str, Any], plan_id: str,
+                  needs: tuple[str, ...] = ("film_id",)) -> list[dict[str, Any]]:
+    """The summary's ``films`` (none: []), each holding the fields ``needs``;
+    ``IncompleteSummaryError`` naming the first film that lacks one, the field and the plan
+    (a ``KeyError`` was a traceback and a 500)."""
+    films = summary.get("films", [])
+    if not isinstance(films, list):
+        raise IncompleteSummaryError(
+            f"plan {plan_id}'s stored summary has 'films' {str(films)[:40]!r}, not a list of "
+            "its films: a summary written by hand or by another engine; nothing was counted "
+            "or planned")
+    for i, f in enumerate(films):
+        lacking = [k for k in needs if not isinstance(f, dict) or f.get(k) is None]
+        if lacking:
+            raise IncompleteSummaryError(
+                f"plan {plan_id}'s stored summary has no {lacking[0]!r} in its film {i + 1} "
+                f"('films[{i}]'): a summary written by hand or by another engine; nothing "
+                "was counted or planned")
+    return films

@@ -297,8 +297,9 @@ def _window_days(value: float) -> float:
                 **NO_PLAN, **INVALID, **STORE_DOWN,
                 409: {"model": Error, "description": "the plan was withdrawn before any wave "
                                                      "was sent: there is nothing to report; or "
-                                                     "its stored summary has no 'created' "
-                                                     "time to count from (it names the field)"}},
+                                                     "its stored summary lacks what it counts "
+                                                     "from: 'created', a film's 'film_id' "
+                                                     "(it names the field and the film)"}},
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
@@ -371,8 +372,8 @@ class NextWaveRequest(BaseModel):
                  "a plan stored meanwhile selects some of its pairs (as targets or controls: "
                  "the same request again plans around them), the Idempotency-Key was used "
                  "for another request, the store was moved by `campaign copy` (the log "
-                 "names the copy), or the plan's stored summary has no 'created' time to "
-                 "count from (it names the field)"}},
+                 "names the copy), or the plan's stored summary lacks what it counts from "
+                 "('created', a film's 'film_id' or 'budget': it names the field)"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, response: Response, engine: EngineDep,

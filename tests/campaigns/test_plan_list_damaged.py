@@ -137,3 +137,44 @@ def test_a_summary_that_is_no_object_is_refused_naming_the_plan(
     for argv in (("campaign", "show", plan_id), ("campaign", "report", plan_id)):
         code, _, err = run_cli(capsys, *argv, "--store", db)
         assert code == 2 and said in err and "Traceback" not in err, (argv, err)
+
+
+@pytest.mark.parametrize(("case", "said"), [
+    ("film without film_id", "has no 'film_id' in its film 1 ('films[0]')"),
+    ("film without budget", "has no 'budget' in its film 2 ('films[1]')"),
+    ("films null", "has 'films' 'None', not a list of its films")])
+def test_a_report_or_next_wave_of_a_damaged_film_refuses_naming_it(
+        planned: tuple[Path, Path, str], case: str, said: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The report counts by film and a next wave plans each film's remaining budget: a
+    stored film without its id (or, for a next wave, its budget) is refused naming the film,
+    the field and the plan (HTTP 409, CLI exit 2), and nothing is stored; it was a
+    ``KeyError``: a 500 and a traceback. The oracle: the same plan whole reports."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    model_dir, source, plan_id = planned
+    db = tmp_path / "store.db"
+    db.write_bytes(source.read_bytes())
+    settings = Settings(model_path=str(model_dir), store=str(db), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        assert client.get(f"/campaigns/{plan_id}/report").status_code == 200
+        with sqlite3.connect(db) as con:
+            con.execute("UPDATE campaign_plans SET summary = ? WHERE plan_id = ?", (json.dumps(
+                CASES[case][0](stored_summary(db, plan_id))), plan_id))
+        answers = [client.get(f"/campaigns/{plan_id}/report"),
+                   client.post(f"/campaigns/{plan_id}/next", json={"sent_waves": 1})]
+        if case == "film without budget":  # the report needs no budget
+            assert answers.pop(0).status_code == 200
+        for r in answers:
+            assert r.status_code == 409 and said in r.json()["detail"], r.text
+            assert f"plan {plan_id}'s stored summary" in r.json()["detail"]
+        assert client.get("/campaigns").json()["total"] == 1  # nothing stored
+    runs = [("campaign", "report", plan_id, "--store", db),
+            ("plan", model_dir, "--after", plan_id, "--store", db, "--out", tmp_path / "n.csv")]
+    for argv in runs[1:] if case == "film without budget" else runs:
+        code, _, err = run_cli(capsys, *argv)
+        assert code == 2 and said in err and "Traceback" not in err, (argv, err)
+    assert not (tmp_path / "n.csv").exists()
