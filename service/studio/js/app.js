@@ -158,8 +158,10 @@ async function route() {
   // the page drawn, said in the status region (no longer by <main>, a live region that read
   // the whole page out), unless the page said something of its own meanwhile (its rows); an
   // error page says its error (role=alert)
+  // nor where a part of it says its own once answered (data-says-own: the search's first
+  // results, a film's audience table): "Find a film: page shown." was said, then its results
   const shownHeading = view.isConnected && view.querySelector("h1");
-  if (shownHeading && announcedSoFar() === saidBefore && !view.querySelector("[role=alert]")) {
+  if (shownHeading && announcedSoFar() === saidBefore && !view.querySelector("[role=alert], [data-says-own]")) {
     announce(`${shownHeading.textContent.trim()}: page shown.`);
   }
 }

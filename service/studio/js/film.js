@@ -215,7 +215,8 @@ function audienceTable(id, name, summary, segments, attributes, params) {
   ignoredSettings(ignored);
   // not a live region: a screen reader read the whole table out at each page; the page's
   // status region says which rows are shown (announce)
-  const out = h("div", { id: "audience-out" });
+  // its first rows are the page's sentence (the router says no "page shown" of its own)
+  const out = h("div", { id: "audience-out", "data-says-own": true });
   const labels = new Map(segments.map((s) => [String(s.segment), s.label]));
   const tierSel = h("select", { id: "tier" }, h("option", { value: "" }, "all rings"),
     RINGS.map((r) => h("option", { value: r, selected: state.tier === r || undefined }, r)));

@@ -37,7 +37,8 @@ export function search(view, params) {
     placeholder: "any genre" });
   // not a live region (a screen reader read the whole table out at each search and page):
   // the page's status region says what was found (announce)
-  const results = h("div", { id: "results" });
+  // its first answer is the page's sentence (the router says no "page shown" of its own)
+  const results = h("div", { id: "results", "data-says-own": true });
   // a bad offset is ignored, and said
   let offset = offsetSetting(params, "the films to skip must be a whole number from 0: the first page is shown");
   let timer = null;
