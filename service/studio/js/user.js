@@ -3,7 +3,7 @@
 import { answeredBy, capToServer, getJson, query, serverLimitsWithin, setHashParams, within,
   LIMITS_WAIT_MS } from "./api.js";
 import { h, int, num, pct, section, table, errorBox, linkToFilm, yearSuffix, answerForm,
-  count, loading, userHref, sentence, ignoredSettings, wholeNumber, limitsLate, announce } from "./ui.js";
+  count, loading, userHref, sentence, ignoredSettings, wholeNumber, limitsLate, announce, pageNote } from "./ui.js";
 
 const DEFAULT_K = 10;
 
@@ -133,11 +133,18 @@ async function draw(view, id, params) {
   }
   // /health's model (the legend's popularity weight, the events folded in), waited for as
   // long as the limits at most: the films are shown without it
+  const failed = {};  // this /health failed: said, as a late one is (it was left out unsaid)
   const [body, health] = await Promise.all([getJson(userPath(id, { k })),
-    within(getJson("/health").catch(() => ({})), limits ? LIMITS_WAIT_MS : 0, null)]);
+    within(getJson("/health").catch(() => failed), limits ? LIMITS_WAIT_MS : 0, null)]);
   if (!view.isConnected) return;  // the user moved on: the tab keeps the title of the page shown
   ignoredSettings(ignored);
-  if (!limits || !health) limitsLate(`its defaults: ${int(k)} films asked, the model's details (the events folded in, the popularity weight) left out`);
+  if (!limits) limitsLate(`its defaults: ${int(k)} films asked, the model's details (the events folded in, the popularity weight) left out`);
+  // the limits came in time, this second read did not: it is what is named (it said the
+  // limits did not answer within 3 seconds, beside a page drawn with them)
+  else if (!health || health === failed) {
+    pageNote(`The model's details (/health: the events folded in, the popularity weight) ${health ? "could not be read (the request failed)"
+      : `did not answer within ${LIMITS_WAIT_MS / 1000} seconds`}: this page shows the films without them.`);
+  }
   const model = (health && health.model) || {};
   document.title = `User ${id} · Audience Studio`;
   setHashParams({ k: k === DEFAULT_K ? "" : k });
