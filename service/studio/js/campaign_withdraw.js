@@ -70,8 +70,15 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw) {
     announce("“Waves already sent” changed: the confirmation was taken back; ask again.");
   };
   /** Next waves (``live``: GET /campaigns/{id}'s next_waves not withdrawn) were planned after
-      this plan: the campaign is withdrawn in each, not here. */
+      this plan: the campaign is withdrawn in each, not here; none (``[]``): withdrawn here. */
+  const asking = [...buttons.childNodes];  // the buttons and their answer, put back by goesOn([])
   box.goesOn = (live) => {
+    // every next wave withdrawn since (another tab, the CLI): the plan can be withdrawn again
+    // (its buttons stayed gone until the page was loaded again)
+    if (!live.length) {
+      if (buttons.querySelector("#withdraw-next")) buttons.replaceChildren(...asking);
+      return;
+    }
     const link = (n) => h("li", {}, h("a", { href: `#/campaigns/${encodeURIComponent(n.plan_id)}` }, n.plan_id),
       ` (planned after ${n.sent_waves === 1 ? "wave 1 was" : `waves 1–${n.sent_waves} were`} sent)`);
     buttons.replaceChildren(h("div", { class: "note", id: "withdraw-next" },

@@ -359,7 +359,7 @@ async function detail(view, planId, params) {
     later = waves;
     plan.summary.next_waves = waves;
     saidAlready.textContent = already();
-    if (withdrawBox && live().length) withdrawBox.goesOn(live());
+    withdrawBox?.goesOn(live());  // none left: its buttons come back
   };
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "",
     (again) => detail(view, planId, again));
