@@ -1,179 +1,13 @@
-// Campaigns: stored plans, their reports (uplift with 95% intervals per wave) and the next wave.
+// Campaigns: stored plans, their reports (campaign_report.js), the next wave, withdrawal and sends.
 
 import { getJson, postJson, query, setHashParams } from "./api.js";
 import { planSummary } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
-import { h, int, num, pct, fixed, days, section, table, tableBox, errorBox, sentence,
-  ignoredSettings, daySpan, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
+import { reportView } from "./campaign_report.js";
+import { sendSection } from "./campaign_sends.js";
+import { h, int, num, days, section, table, errorBox, sentence,
+  ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
   announce } from "./ui.js";
-
-const interval = (v) => (!v || v.estimate === undefined ? "–"
-  : `${v.estimate === null ? "–" : pct(v.estimate, 2)} [${pct(v.low, 2)}, ${v.high === null ? "+∞" : pct(v.high, 2)}]`);
-// a difference of two rates is in percentage points, not a percent (the CLI's "+2.71 pts"):
-// "2.71%" beside the relative uplift's "38.92%" read as a second relative uplift. Both
-// uplifts carry their sign, as the CLI writes them (+.2f): "419.40%" stood unsigned beside
-// "+30.51 pts"
-const signed = (x, unit = "") => (x === null || x === undefined ? "–"
-  : `${x >= 0 ? "+" : ""}${fixed(100 * x, 2)}${unit}`);
-// conversions beyond the controls' rate, signed to 2 decimals as the CLI writes them
-// ("+67.92 [+34.70, +97.44]"; the Studio read "67.9 [34.7, 97.4]")
-const signedCount = (x) => (x === null || x === undefined ? "–" : `${x >= 0 ? "+" : ""}${num(x, 2)}`);
-const countInterval = (v) => (!v || v.estimate === undefined ? "–"
-  : `${signedCount(v.estimate)} [${signedCount(v.low)}, ${v.high === null ? "+∞" : signedCount(v.high)}]`);
-const pointsInterval = (v) => (!v || v.estimate === undefined ? "–"
-  : `${v.estimate === null ? "–" : `${signed(v.estimate)} pts`} [${signed(v.low)}, ${v.high === null ? "+∞" : signed(v.high)}]`);
-const relativeInterval = (v) => (!v || v.estimate === undefined ? "–"
-  : `${signed(v.estimate, "%")} [${signed(v.low, "%")}, ${v.high === null ? "+∞" : signed(v.high, "%")}]`);
-
-// One horizontal interval per row on a shared axis: where the uplift may lie, and zero.
-function uplift_chart(rows) {
-  const svgNS = "http://www.w3.org/2000/svg";
-  const lows = rows.map((r) => r.absolute_uplift?.low ?? 0);
-  const highs = rows.map((r) => r.absolute_uplift?.high ?? 0);
-  const lo = Math.min(0, ...lows);
-  const hi = Math.max(0, ...highs);
-  const span = hi - lo || 1;
-  const W = 560; const rowH = 26; const left = 110;
-  const x = (v) => left + ((v - lo) / span) * (W - left - 20);
-  const svg = document.createElementNS(svgNS, "svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${rowH * rows.length + 24}`);
-  svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", "Absolute uplift with 95% intervals, per row of the table below");
-  svg.classList.add("chart");
-  const add = (tag, attrs, text) => {
-    const el = document.createElementNS(svgNS, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-    if (text) el.textContent = text;
-    svg.append(el);
-  };
-  add("line", { x1: x(0), x2: x(0), y1: 0, y2: rowH * rows.length, stroke: "#1c1f24" });
-  rows.forEach((r, i) => {
-    const y = rowH * i + rowH / 2;
-    add("text", { x: 4, y: y + 4, "font-size": 12 }, r.name);
-    const u = r.absolute_uplift;
-    if (!u || u.estimate === undefined) return;
-    add("line", { x1: x(u.low), x2: x(u.high), y1: y, y2: y, stroke: "#1f5fbf", "stroke-width": 4 });
-    if (u.estimate !== null) add("circle", { cx: x(u.estimate), cy: y, r: 5, fill: "#14213d" });
-  });
-  add("text", { x: x(0) + 4, y: rowH * rows.length + 16, "font-size": 11 }, "0 (no effect)");
-  // the scale: the axis' ends in percentage points (the rate of targets less that of controls)
-  const pp = (v) => `${v > 0 ? "+" : ""}${fixed(100 * v, 1)} pts`;
-  if (lo < 0) add("text", { x: x(lo), y: rowH * rows.length + 16, "font-size": 11 }, pp(lo));
-  if (hi > 0) add("text", { x: x(hi), y: rowH * rows.length + 16, "font-size": 11, "text-anchor": "end" }, pp(hi));
-  // drawn at its own size in a box that scrolls sideways where it is narrower (a phone):
-  // shrunk to fit, its 12px labels were 5px high at 360px
-  return h("figure", { class: "chart-figure" }, tableBox(svg), h("figcaption", { class: "note" },
-    "Absolute uplift (target conversion rate less control conversion rate, in percentage points): ",
-    "the dot is the estimate, the bar its 95% interval; a bar crossing 0 is no clear effect."));
-}
-
-/** The plan rows whose event fell in the day before the plan (a log of dates, a clock
-    behind): counted in no conversion and no "events read", said where it is seen (only the
-    folded API note said it, beside a report of no conversion at all). Rows, as the server
-    counts them: a user planned two films is two (it said "users"). */
-function earlyWarning(report) {
-  if (!report.early_conversions) return null;
-  const why = /\(early_conversions\): [\d,]+; (.+)$/.exec(report.note || "");
-  // with a wave's send recorded, that wave's rows are early before its send, not the plan
-  const when = sendsRecorded(report) ? "their wave's start (its recorded send, else the plan's creation)" : "the plan was created";
-  return h("p", { class: "warning", id: "report-early" },
-    `${int(report.early_conversions)} of the plan's rows (a user and a film) had an event for that film in the day before ${when}: `,
-    "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
-}
-
-/** Whether the report counts some wave from its recorded send (`campaign sent`, POST
-    /campaigns/{id}/waves/{wave}/sent) rather than from the plan's start. */
-function sendsRecorded(report) {
-  return (report.wave_starts || []).some((w) => w.source === "recorded");
-}
-
-/** Unix seconds as the server's UTC times read ("2024-03-21 00:00:00 UTC"). */
-function utcTime(seconds) {
-  return new Date(seconds * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
-}
-
-/** Each counted wave's window (the report's wave_starts): from its recorded send, else from
-    the plan's start; read-only (the page showed one window, from the plan's start, for all). */
-function waveStarts(report, span) {
-  const starts = report.wave_starts || [];
-  if (!starts.length) return null;
-  return h("p", { class: "note", id: "report-wave-starts" }, `Each wave's window of ${span}: `,
-    starts.map((w) => `wave ${w.wave} from ${utcTime(w.start)} to ${utcTime(w.end)} (`
-      + (w.source === "recorded" ? "its recorded send" : "the plan's start, no send recorded") + ")").join("; "), ".");
-}
-
-/** Which waves the report counts, and why, in a marketer's words (the API's note says the
-    same with parameter names). `later`: GET /campaigns/{id}'s next_waves; of several (each a
-    re-plan of the same remaining budget), the server counts the most waves any says were
-    sent, and the campaign goes on in each: "a next wave was planned after them" named one. */
-function wavesCounted(report, later = []) {
-  const n = report.sent_waves, of = report.plan_waves;
-  const which = n === 1 ? "Wave 1" : `Waves 1–${n}`;
-  const source = report.sent_waves_source || "";
-  const each = later.map((w) => `${w.plan_id} after ${w.sent_waves}${w.withdrawn ? ", since withdrawn" : ""}`);
-  const why = source === "given" ? "as set in “Waves already sent”"
-    : source.startsWith("the next wave") && later.length > 1
-      ? `${later.length} next waves were planned after this plan (${each.join("; ")} sent waves): `
-        + "the most waves any of them says were sent"
-    : source.startsWith("the next wave") ? "a next wave was planned after them"
-      : source.startsWith("withdrawn") ? "the campaign was withdrawn after them"
-        : "every wave of the plan, as nothing says fewer went out";
-  const warn = n === of && source !== "given" && !source.startsWith("withdrawn") && of > 1
-    ? " If later waves have not gone out yet, set “Waves already sent”: their users were never contacted, and counting them lowers the uplift." : "";
-  return `${which} of ${of} counted (${why}).${warn}`;
-}
-
-function reportView(report, later) {
-  // probabilities without a horizon in days (a log without timestamps, or no calibration):
-  // the server does not stretch them to the window, and the column said "within 30 days"
-  const unscaled = !!report.predicted && report.predicted.factor === null;
-  const span = report.window_days === null || report.window_days === undefined ? "– days" : daySpan(report.window_days);
-  const said = report.horizon && report.horizon.description;
-  const rows = [{ name: "overall", ...report.overall },
-    ...report.waves.map((w) => ({ name: `wave ${w.wave}`, ...w }))];
-  const cols = [
-    { key: "name", label: "Group", wrap: true },
-    { key: "targets", label: "Targets", num: true, format: int },
-    // the targets compared: those whose film and wave hold controls (see the note)
-    { key: "measured_targets", label: "Targets compared", num: true, format: int },
-    { key: "controls", label: "Controls", num: true, format: int },
-    { key: "target_conversions", label: "Target conversions", num: true, format: int },
-    { key: "control_conversions", label: "Control conversions", num: true, format: int },
-    { key: "target_rate", label: "Target rate [95%]", format: interval },
-    { key: "control_rate", label: "Control rate [95%]", format: interval },
-    { key: "absolute_uplift", label: "Absolute uplift, percentage points [95%]", format: pointsInterval },
-    { key: "relative_uplift", label: "Relative uplift [95%]", format: relativeInterval },
-    { key: "incremental_conversions", label: "Incremental conversions [95%]",
-      format: countInterval },
-    { key: "predicted_target_conversions", label: unscaled
-      ? "Predicted target conversions (not scaled to the window, see above; without contact)"
-      : `Predicted target conversions (within ${span}, without contact)`,
-      num: true, format: (v) => num(v, 1) },
-    // why a row has no uplift (no control group, nobody selected): it showed only "–"; or
-    // which of its targets the uplift leaves out (a wave of a film without controls)
-    { key: "no_estimate", label: "Note",
-      format: (v, row) => v || [row.note, row.warning, row.split_warning].filter(Boolean).map((x) => (x.endsWith(".") ? x : `${x}.`)).join(" ") },
-  ];
-  const method = report.method || {};
-  return section("Report",
-    h("p", { class: "note" }, `${int(report.events_read)} events read in the window; a conversion is an event for the film by the `,
-      `contacted (or held-out) user within ${span} of ${sendsRecorded(report) ? "its wave's start (below)" : "the plan"}. `,
-      `Rates: ${method.rates || "95% Wilson score intervals"}. Absolute uplift: ${method.absolute_uplift || "95% interval"}. `,
-      `Relative uplift: ${method.relative_uplift || "95% interval"}. `,
-      method.strata ? `Over several films or waves: ${method.strata}.` : ""),
-    h("p", { class: "note", id: "report-note" }, wavesCounted(report, later),
-      unscaled ? [" Predicted target conversions: what the plan's probabilities expect of the contacted users had they not been contacted, ",
-        `over the probabilities' own span rather than the window of ${span} `,
-        `(${report.predicted.scaling || "not scaled: the probabilities have no horizon in days"}).`,
-        said ? ` The plan's probabilities: ${sentence(said)}` : ""]
-        : " Predicted target conversions: what the plan's probabilities expect of the contacted users within the window had they not been contacted."),
-    report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
-    waveStarts(report, span),
-    earlyWarning(report),
-    uplift_chart(rows),
-    table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
-    table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
-}
 
 /** A campaign that cannot be shown: a heading and the way back to the list (an unknown id
     showed only "Something went wrong: unknown plan_id"), as the film page does. */
@@ -254,6 +88,7 @@ async function detail(view, planId, params) {
   const windowDays = h("input", { id: "report-window", type: "number", min: 1 / 86400, max: 3650, step: "any",
     value: windowFromUrl });
   let asked = 0;
+  let lastGiven;  // the waves sent the report shown was asked with (undefined: the server's)
   // ``fromBox``: asked by a box's change; a box left with Tab asks as the focus moves into the
   // report drawn again, and the focus fell to the body (a screen reader lost its place): it
   // goes to the new report's first control, where the Tab was going
@@ -261,6 +96,7 @@ async function detail(view, planId, params) {
   // was drawn (another tab, the CLI) are named in its wording (they were named on reload only)
   const loadReport = async (given, fromBox = false, follow = true) => {
     const mine = ++asked, going = fromBox && focusGoingInto(reportBox);
+    lastGiven = given;
     if (!windowDays.checkValidity()) {  // said, not dropped for the server's default
       reportBox.replaceChildren(errorBox(`the report window must be a number of days from 1 second (1/86400) to 3650, got “${windowDays.value || windowDays.validationMessage}”`));
       waitForSent();
@@ -279,7 +115,10 @@ async function detail(view, planId, params) {
         .catch((e) => e),
       follow ? getJson(`/campaigns/${encodeURIComponent(planId)}`).catch(() => null) : null]);
     if (mine !== asked) return;
-    if (again && again.plan_id === planId && again.summary) followNextWaves(again.summary.next_waves || []);
+    if (again && again.plan_id === planId && again.summary) {
+      followNextWaves(again.summary.next_waves || []);
+      sendBox?.follow(again.summary);  // a send recorded (here, elsewhere): the next wave's form
+    }
     if (!(report instanceof Error) && given === undefined && sent.value === sentBefore) sent.value = report.sent_waves;
     // the window the server used, unless the box was changed while the report was read (a
     // value typed then was overwritten, and the next report asked for the old window)
@@ -361,6 +200,10 @@ async function detail(view, planId, params) {
     saidAlready.textContent = already();
     withdrawBox?.goesOn(live());  // none left: its buttons come back
   };
+  // the next unsent wave's send, recorded here; once stored, the plan and the report are read
+  // again (that wave's window starts at its send)
+  const sendBox = gone && gone.sent_waves === 0 ? null
+    : sendSection(planId, plan.summary, () => loadReport(lastGiven, false, true));
   const withdrawBox = gone ? null : withdrawSection(view, planId, waves, sentWaves, () => sent.value.trim() !== "",
     (again) => detail(view, planId, again));
   view.replaceChildren(h("h1", {}, `Campaign ${planId}`),
@@ -380,6 +223,7 @@ async function detail(view, planId, params) {
         h("label", { for: "report-window" }, "Report window (days after the plan a conversion counts)"), windowDays),
       clamped]),
     gone && gone.sent_waves === 0 ? "" : reportBox,
+    sendBox || "",
     gone ? "" : section("Next wave", nextNote, leaveOut, next, out),
     withdrawBox || "");
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report

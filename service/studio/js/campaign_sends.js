@@ -1,0 +1,103 @@
+// A campaign's wave sends: the next wave's send recorded from the page (as `campaign sent`).
+
+import { getJson, postJson } from "./api.js";
+import { h, section, errorBox, holdButton, announce } from "./ui.js";
+import { utcTime } from "./campaign_report.js";
+
+// /health's campaign_store when the store takes no write: the form is not offered
+const NO_WRITES = new Set(["read_only", "moved", "failing", "unavailable"]);
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** A Date as a datetime-local box holds it, to the second, in this browser's time. */
+export function localInput(d) {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** The UTC offset of this browser's time at ``d`` ("+01:00", "-05:30"): its own for that
+    date (summer time), not today's. */
+export function utcOffset(d) {
+  const m = -d.getTimezoneOffset();
+  return `${m < 0 ? "-" : "+"}${pad(Math.floor(Math.abs(m) / 60))}:${pad(Math.abs(m) % 60)}`;
+}
+
+/** A datetime-local box's value ("2026-03-21T09:30", seconds optional) as ISO 8601 with its
+    UTC offset, as the server takes it ("2026-03-21T09:30:00+01:00"); null when empty. */
+export function isoWithOffset(value) {
+  if (!value) return null;
+  const full = value.length === 16 ? `${value}:00` : value.slice(0, 19);
+  return `${full}${utcOffset(new Date(full))}`;
+}
+
+/** The lowest wave of ``summary`` with no recorded send, among those that may have gone out
+    (a withdrawal's sent waves at most); null when none is left. */
+export function nextUnsent(summary) {
+  const waves = (summary.parameters || {}).waves || 1;
+  const gone = summary.withdrawn;
+  const most = gone ? Math.min(gone.sent_waves, waves) : waves;
+  const recorded = new Set((summary.wave_sends || []).map((s) => s.wave));
+  for (let w = 1; w <= most; w += 1) if (!recorded.has(w)) return w;
+  return null;
+}
+
+/** The section that records the next unsent wave's send (POST
+    /campaigns/{id}/waves/{wave}/sent, a write): a time (now by default, in the user's time
+    with its UTC offset shown), "Record send", the refusal said (role=alert); once recorded
+    ``recorded()`` reads the plan and the report again, and ``box.follow(summary)`` (each
+    plan read) moves the form to the next wave. Not offered where /health says the store
+    takes no writes; a key without write rights opens the key dialog (postJson), as the
+    withdrawal's does. */
+export function sendSection(planId, summary, recorded) {
+  const out = h("div", { id: "send-out" });  // not a live region: announce says the answer
+  const form = h("div", { id: "send-form" });
+  const box = section("Wave sends", h("p", { class: "note" }, "A wave's report counts its conversions from its recorded send ",
+    "(else from the plan's start). Waves are recorded in order; a send time is final."), form, out);
+  let shown = null;  // the wave the form is for
+  let closed = false;  // the store takes no writes: the note stays
+  box.follow = (now) => {
+    if (closed) return;
+    const wave = nextUnsent(now);
+    if (wave === shown && form.childNodes.length) return;  // a time being typed is kept
+    shown = wave;
+    if (wave === null) {
+      form.replaceChildren(h("p", { class: "note", id: "send-none" }, now.withdrawn && now.withdrawn.sent_waves === 0
+        ? "No wave was sent (the withdrawal says so): no send to record."
+        : "Every wave that went out has its send recorded."));
+      return;
+    }
+    const started = new Date();
+    const at = h("input", { id: "send-at", type: "datetime-local", step: 1, required: true, value: localInput(started) });
+    const label = h("label", { for: "send-at" });
+    const sayOffset = () => {  // the offset of the time typed (summer time), said in the label
+      label.textContent = `Wave ${wave} went out at (your local time, UTC${utcOffset(at.value ? new Date(at.value) : started)})`;
+    };
+    sayOffset();
+    at.addEventListener("input", sayOffset);
+    const button = h("button", { type: "button", id: "record-send", onclick: async () => {
+      const iso = isoWithOffset(at.value);
+      if (!iso) { out.replaceChildren(errorBox("type when the wave went out (a date and a time)")); return; }
+      const release = holdButton(button);
+      out.replaceChildren(h("p", { class: "loading", role: "status" }, "Recording the send…"));
+      try {
+        const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/waves/${wave}/sent`, { at: iso });
+        out.replaceChildren(h("p", { id: "send-recorded" }, `Wave ${r.wave} recorded as sent at ${utcTime(r.sent_at)}`,
+          r.already ? " (recorded so before)." : ": its report counts from then."));
+        announce(out.textContent);
+        await recorded();
+      } catch (e) {
+        out.replaceChildren(errorBox(e));
+      } finally { release(); }
+    } }, "Record send");
+    form.replaceChildren(h("div", { class: "row" }, label, at, button));
+  };
+  box.follow(summary);
+  // the store refuses writes (a standby, a read-only disk): no form to fail
+  getJson("/health").then((health) => {
+    const state = health && health.campaign_store;
+    if (!NO_WRITES.has(state)) return;
+    form.replaceChildren(h("p", { class: "note", id: "send-read-only" },
+      `The campaign store takes no writes now (/health: campaign_store ${state}): a send cannot be recorded here.`));
+    closed = true;
+  }).catch(() => {});
+  return box;
+}
