@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.request
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -85,3 +86,44 @@ def test_no_send_form_where_the_store_takes_no_writes(served_demo: Any, browser:
     finally:
         context.close()
     assert not errors, errors
+
+
+def _locked(served: Any, path: str, key: str, body: Any = None) -> Any:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{served.base}{path}", data=data, headers={
+        "Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=30) as r:
+        return json.loads(r.read())
+
+
+def test_a_read_key_is_asked_for_a_write_key(served_locked: Any, browser: Any,
+                                            read_key: str, write_key: str) -> None:
+    """With a read key the send is refused (403): the key dialog opens saying what the action
+    needs, as Plan and Withdraw do; with the write key entered the same form records it."""
+    film = _locked(served_locked, "/films?limit=26", read_key)["films"][25]["film_id"]
+    plan = _locked(served_locked, "/campaigns/plan", write_key,
+                   {"films": [{"film_id": film, "budget": 20}], "seed": 45, "waves": 2})
+    pid = plan["plan_id"]
+    context, page, errors = _page(browser)
+    try:
+        page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{read_key}')")
+        time.sleep(1.1)  # the form's default, now, is after the plan's creation (whole seconds)
+        page.goto(f"{served_locked.base}/studio/#/campaigns/{pid}")
+        page.wait_for_selector("#report table")
+        page.click("#record-send")
+        page.locator("#key-dialog").wait_for(state="visible", timeout=5000)
+        assert page.inner_text("#key-message").startswith(
+            "This action needs a key with write rights")
+        assert "write rights" in page.inner_text("#send-out [role=alert]")
+        assert not _locked(served_locked, f"/campaigns/{pid}", read_key)["summary"].get(
+            "wave_sends")
+        page.fill("#key-input", write_key)
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_selector("#record-send")
+        page.click("#record-send")
+        page.wait_for_selector("#send-recorded")
+        stored = _locked(served_locked, f"/campaigns/{pid}", read_key)["summary"]["wave_sends"]
+        assert [s["wave"] for s in stored] == [1]
+    finally:
+        context.close()
+    assert errors and all("403" in e for e in errors), errors
