@@ -1,7 +1,7 @@
 // A campaign's wave sends: the next wave's send recorded from the page (as `campaign sent`).
 
 import { getJson, postJson } from "./api.js";
-import { h, section, errorBox, holdButton, announce } from "./ui.js";
+import { h, section, errorBox, holdButton, announce, pointerPressesSoFar } from "./ui.js";
 import { utcTime } from "./campaign_report.js";
 
 // /health's campaign_store when the store takes no write: the form is not offered
@@ -22,11 +22,14 @@ export function utcOffset(d) {
 }
 
 /** A datetime-local box's value ("2026-03-21T09:30", seconds optional) as ISO 8601 with its
-    UTC offset, as the server takes it ("2026-03-21T09:30:00+01:00"); null when empty. */
+    UTC offset, as the server takes it ("2026-03-21T09:30:00+01:00"); null when empty. The
+    instant this browser reads it as, in its own time: a time the clocks skip (02:30 on a
+    spring change) is the browser's instant (03:30+02:00); it was sent as "02:30+02:00", an
+    hour before. */
 export function isoWithOffset(value) {
   if (!value) return null;
-  const full = value.length === 16 ? `${value}:00` : value.slice(0, 19);
-  return `${full}${utcOffset(new Date(full))}`;
+  const d = new Date(value.length === 16 ? `${value}:00` : value.slice(0, 19));
+  return Number.isNaN(d.getTime()) ? null : `${localInput(d)}${utcOffset(d)}`;
 }
 
 /** The lowest wave of ``summary`` with no recorded send, among those that may have gone out
@@ -38,6 +41,14 @@ export function nextUnsent(summary) {
   const recorded = new Set((summary.wave_sends || []).map((s) => s.wave));
   for (let w = 1; w <= most; w += 1) if (!recorded.has(w)) return w;
   return null;
+}
+
+/** The next wave whose planning re-planned ``wave`` of ``summary`` (planned after fewer sent
+    waves, withdrawn or not: the server refuses such a send and names the one of most waves
+    sent, as ``next_waves`` lists it first); null when none did. */
+export function replannedBy(summary, wave) {
+  const first = (summary.next_waves || [])[0];
+  return first && wave > first.sent_waves ? first : null;
 }
 
 /** The section that records the next unsent wave's send (POST
@@ -52,17 +63,26 @@ export function sendSection(planId, summary, recorded) {
   const form = h("div", { id: "send-form" });
   const box = section("Wave sends", h("p", { class: "note" }, "A wave's report counts its conversions from its recorded send ",
     "(else from the plan's start). Waves are recorded in order; a send time is final."), form, out);
-  let shown = null;  // the wave the form is for
+  let shown = null;  // the wave the form is for, and the next wave that re-planned it
   let closed = false;  // the store takes no writes: the note stays
   box.follow = (now) => {
     if (closed) return;
     const wave = nextUnsent(now);
-    if (wave === shown && form.childNodes.length) return;  // a time being typed is kept
-    shown = wave;
+    // the server refuses it (the page knows why): said, not offered to be refused
+    const by = wave === null ? null : replannedBy(now, wave);
+    const key = `${wave}:${by ? by.plan_id : ""}`;
+    if (key === shown && form.childNodes.length) return;  // a time being typed is kept
+    shown = key;
     if (wave === null) {
       form.replaceChildren(h("p", { class: "note", id: "send-none" }, now.withdrawn && now.withdrawn.sent_waves === 0
         ? "No wave was sent (the withdrawal says so): no send to record."
         : "Every wave that went out has its send recorded."));
+      return;
+    }
+    if (by) {
+      const link = h("a", { href: `#/campaigns/${encodeURIComponent(by.plan_id)}` }, by.plan_id);
+      form.replaceChildren(h("p", { class: "note", id: "send-replanned" }, `Wave ${wave} and later are not sent from this plan: its next wave `,
+        link, ` was planned after ${by.sent_waves === 1 ? "wave 1 was" : `waves 1–${by.sent_waves} were`} sent, and re-plans the rest (record its sends there).`));
       return;
     }
     const started = new Date();
@@ -80,10 +100,17 @@ export function sendSection(planId, summary, recorded) {
       out.replaceChildren(h("p", { class: "loading", role: "status" }, "Recording the send…"));
       try {
         const r = await postJson(`/campaigns/${encodeURIComponent(planId)}/waves/${wave}/sent`, { at: iso });
-        out.replaceChildren(h("p", { id: "send-recorded" }, `Wave ${r.wave} recorded as sent at ${utcTime(r.sent_at)}`,
+        out.replaceChildren(h("p", { id: "send-recorded", tabindex: -1 }, `Wave ${r.wave} recorded as sent at ${utcTime(r.sent_at)}`,
           r.already ? " (recorded so before)." : ": its report counts from then."));
         announce(out.textContent);
+        const presses = pointerPressesSoFar();
         await recorded();
+        // the form drawn for the next wave took the button away, and the focus fell to the
+        // body (the next Tab went to the top of the page): it goes to the new form, or to
+        // what was recorded (not after a click made meanwhile: that focus is the user's)
+        if (!button.isConnected && presses === pointerPressesSoFar() && document.activeElement === document.body) {
+          (form.querySelector("input") || out.querySelector("#send-recorded"))?.focus();
+        }
       } catch (e) {
         out.replaceChildren(errorBox(e));
       } finally { release(); }
