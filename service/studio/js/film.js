@@ -4,7 +4,7 @@ import { download, filmPath, getJson, query, serverLimitsWithin, setHashParams }
 import { distributionSection } from "./distribution.js";
 import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
   titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
-  ignoredSettings, namePart, wholeNumber, holdButton, limitsLate, announce } from "./ui.js";
+  ignoredSettings, namePart, wholeNumber, holdButton, limitsLate, sayOwn } from "./ui.js";
 
 const PAGE = 25;
 // the users without a value of an attribute, as a portrait and a filter name them
@@ -308,9 +308,9 @@ function audienceTable(id, name, summary, segments, attributes, params) {
           filmPath(id, "/audience.csv", csvParams(Math.min(maxRows, Math.max(1, body.total)), 0)), `${fileName}.csv`)),
         dlStatus, dlError);
       pagerBack(out);
-      if (out.isConnected) announce(`Audience for ${name}: ${said.replace(/^Users/, "users")}`);
+      if (out.isConnected) sayOwn(out, `Audience for ${name}: ${said.replace(/^Users/, "users")}`);
     } catch (e) {
-      if (mine === seq) out.replaceChildren(errorBox(e));
+      if (mine === seq) { out.replaceChildren(errorBox(e)); sayOwn(out); }
     }
   }
   for (const [sel, key] of [[tierSel, "tier"], [segSel, "segment"], [filterSel, "filter"]]) {

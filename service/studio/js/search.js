@@ -3,7 +3,7 @@
 import { getJson, query } from "./api.js";
 import { h, int, table, errorBox, filmName, linkToFilm, titleWithYear, refocusAfterRemoval,
   pagerPress, pagerBack, pagerHold, ignoredSettings, offsetSetting, focusGoingInto,
-  focusInto, announce } from "./ui.js";
+  focusInto, sayOwn } from "./ui.js";
 import { fitToCatalog } from "./catalog_fields.js";
 
 const PAGE = 20;
@@ -91,9 +91,9 @@ export function search(view, params) {
             onclick: () => { pagerPress(results, "Next"); offset += PAGE; run(); } }, "Next")));
       pagerBack(results);
       focusInto(results, going);
-      announce(`Search results: ${said}`);
+      sayOwn(results, `Search results: ${said}`);
     } catch (e) {
-      if (mine === seq) results.replaceChildren(errorBox(e));
+      if (mine === seq) { results.replaceChildren(errorBox(e)); sayOwn(results); }
     }
   }
   const later = () => { offset = 0; clearTimeout(timer); timer = setTimeout(run, 200); };

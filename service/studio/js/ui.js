@@ -139,6 +139,16 @@ export function announce(text) {
   clearTimeout(announceTimer);
   announceTimer = setTimeout(() => { box.textContent = text; }, 100);
 }
+/** Say what a part marked data-says-own answered (``text``; the router left it the page's
+    sentence): with none (its first answer failed, said by its role=alert box) the page is
+    said as the router says it ("Find a film: page shown."): the region said nothing of it. */
+export function sayOwn(box, text) {
+  const first = box.getAttribute("data-says-own") !== "said";
+  box.setAttribute("data-says-own", "said");
+  if (text) { announce(text); return; }
+  const heading = first && box.isConnected && box.closest("#view")?.querySelector("h1");
+  if (heading) announce(`${heading.textContent.trim()}: page shown.`);
+}
 /** How many announcements were made so far (the router announces a page drawn only where
     the page announced nothing of its own). */
 export const announcedSoFar = () => announced;
