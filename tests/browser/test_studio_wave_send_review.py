@@ -114,3 +114,25 @@ def test_the_focus_stays_in_the_form_with_the_keyboard(served_demo: Any, browser
     finally:
         context.close()
     assert not errors, errors
+
+
+def test_enter_in_the_time_records_the_send(served_demo: Any, browser: Any) -> None:
+    """As in the page's other forms (it did nothing: the time and the button were no form);
+    the oracle: the send the server stored."""
+    plan = stored_plan(served_demo, 30, budget=20, waves=2, seed=50)
+    pid = plan["plan_id"]
+    context, page, errors = _context(browser, "UTC")
+    try:
+        page.goto(f"{served_demo.base}/studio/#/campaigns/{pid}")
+        page.wait_for_selector("#record-send")
+        time.sleep(1.1)
+        sent = int(time.time())
+        page.fill("#send-at", datetime.fromtimestamp(sent, UTC).strftime("%Y-%m-%dT%H:%M:%S"))
+        page.focus("#send-at")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#send-recorded", timeout=10000)
+        stored = api(served_demo, f"/campaigns/{pid}")["summary"]["wave_sends"]
+        assert [(s["wave"], s["sent_at"]) for s in stored] == [(1, sent)]
+    finally:
+        context.close()
+    assert not errors, errors

@@ -93,7 +93,7 @@ export function sendSection(planId, summary, recorded) {
     };
     sayOffset();
     at.addEventListener("input", sayOffset);
-    const button = h("button", { type: "button", id: "record-send", onclick: async () => {
+    const button = h("button", { type: "submit", id: "record-send", onclick: async () => {
       const iso = isoWithOffset(at.value);
       if (!iso) { out.replaceChildren(errorBox("type when the wave went out (a date and a time)")); return; }
       const release = holdButton(button);
@@ -115,7 +115,10 @@ export function sendSection(planId, summary, recorded) {
         out.replaceChildren(errorBox(e));
       } finally { release(); }
     } }, "Record send");
-    form.replaceChildren(h("div", { class: "row" }, label, at, button));
+    // Enter in the time records it (it did nothing: no form): the form's submit is the
+    // button's click, held while one is recorded (one send per press)
+    form.replaceChildren(h("form", { class: "row", novalidate: true, onsubmit: (e) => e.preventDefault() },
+      label, at, button));
   };
   box.follow(summary);
   // the store refuses writes (a standby, a read-only disk): no form to fail
