@@ -69,10 +69,11 @@ def search_films(
     counts: NDArray[np.int64] | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Catalog search by title (``recommender.query.titles``: normalised titles, alternative
-    titles, the year, typo tolerance) or exact film id (surrounding blanks and Unicode form
-    aside: ``IdMap.same_form``), best match first, then most watched, then film order. An
-    empty query lists every film, most watched first. Returns (total, page): each row a
-    film's entry (``film_rows``) and ``match``, how it matched the query
+    titles, the year, typo tolerance) or exact film id (surrounding blanks, Unicode form,
+    leading zeros and a float's ".0" aside: ``IdMap.same_but_zeros``), best match first,
+    then most watched, then film order. An empty query lists every film, most watched
+    first. Returns (total, page): each row a film's entry (``film_rows``) and ``match``, how
+    it matched the query
     (``title_match.match_reasons``). ``titles_lower`` is no longer used (the title index is
     kept per model)."""
     if limit < 1:
@@ -86,9 +87,11 @@ def search_films(
     index = title_index(model) if query.strip() else None
     if index is not None:
         scores, levels = index.scored(query)
-        # an id pasted with a space, or typed in another Unicode form (an NFD id typed NFC)
+        # an id pasted with a space, typed in another Unicode form (an NFD id typed NFC), with
+        # more or fewer leading zeros or as a spreadsheet's float ("2571.0"): the forms an
+        # unknown film argument's "did you mean" names (``IdMap.same_but_zeros``)
         ids = [g for g in (query, query.strip()) if g in model.films]
-        for given in dict.fromkeys(ids + model.films.same_form(query)):
+        for given in dict.fromkeys(ids + model.films.same_but_zeros(query)):
             if given in model.films:
                 i = model.film_index(given)
                 if scores[i] < ID_MATCH:
