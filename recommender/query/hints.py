@@ -15,6 +15,7 @@ from recommender.model.kept import Kept
 
 if TYPE_CHECKING:
     from recommender.model.model import Model
+    from recommender.query.holding import HoldingIndex
 
 HINT_MATCHES = 5
 HINT_IDS = 5  # films of one error given the titles they match
@@ -227,46 +228,28 @@ def title_hints(model: Model) -> Iterator[None]:
         raise with_title_hint(model, e) from None
 
 
-def _compact(text: str, digits: bool) -> list[str]:
-    """``text`` without spaces or punctuation, and (``digits``) with its number words in
-    digits, as title keys are also given."""
-    from recommender.query.titles import _AS_DIGITS, _DIGIT_WORD, _NOT_WORD
-
-    out = [_NOT_WORD.sub("", text)]
-    if digits:
-        out.append(_NOT_WORD.sub("", _DIGIT_WORD.sub(lambda m: _AS_DIGITS[m.group(1)], text)))
-    return out
-
-
 def names_holding(titles: Sequence[str], word: str) -> list[int]:
     """The titles whose name (a trailing year aside) may hold the normalised query word
     ``word``, spaces aside and in digits ("walle" is WALL-E, "10" Ten): never one less than
-    a key holds, and no index built. One pass over the whole text first (an id in no title
-    costs that alone), then each title (an ASCII name is normalised by its lower case and
-    "&" as "and" alone; punctuation and spaces are dropped on both sides)."""
-    from recommender.query.titles import (
-        _AS_DIGITS,
-        _DIGIT_WORD,
-        _YEAR_AT_END,
-        normalise,
-        numerals_as_digits,
-    )
+    a key holds (``holding.HoldingIndex``, built for ``titles``; ``holding_titles`` keeps a
+    model's)."""
+    from recommender.query.holding import HoldingIndex
 
-    forms = {word, numerals_as_digits(word)}
-    digits = any(c.isdigit() for w in forms for c in w)  # only a digit matches a number word
-    text = normalise(" ".join(titles))  # words and single spaces
-    whole = text.replace(" ", "") + (" " + _DIGIT_WORD.sub(
-        lambda m: _AS_DIGITS[m.group(1)], text).replace(" ", "") if digits else "")
-    if not any(w in whole for w in forms):
-        return []
-    rows = []
-    for i, title in enumerate(titles):
-        m = _YEAR_AT_END.search(title)
-        name = title[:m.start()] if m and m.start() > 0 else title
-        text = name.lower().replace("&", " and ") if name.isascii() else normalise(name)
-        if any(w in c for w in forms for c in _compact(text, digits)):
-            rows.append(i)
-    return rows
+    return HoldingIndex(titles).rows(word)
+
+
+_HOLDING: Kept[HoldingIndex] = Kept()  # per catalog, see holding_titles
+
+
+def holding_titles(model: Model) -> HoldingIndex:
+    """``holding.HoldingIndex`` of the model's titles, built once per catalog and kept while
+    it lives (each CLI film answer looped over every title for an id of a few digits)."""
+    from recommender.query.holding import HoldingIndex
+
+    kept = _HOLDING.get(model.catalog)
+    if kept is not None:
+        return kept
+    return _HOLDING.put(model.catalog, HoldingIndex(model.film_labels[1]))
 
 
 def also_titled(model: Model, film_id: str) -> list[str]:
@@ -284,7 +267,7 @@ def also_titled(model: Model, film_id: str) -> list[str]:
 
     words = normalise(film_id).split()
     titles = model.film_labels[1]
-    rows = names_holding(titles, words[0]) if words else []
+    rows = holding_titles(model).rows(words[0]) if words else []
     if not rows:
         return []
     own = model.films.to_index([film_id], strict=False)[0]
