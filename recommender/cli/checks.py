@@ -39,7 +39,7 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     from recommender.errors import DataError, UnknownFilmError
     from recommender.query.catalog import with_year
     from recommender.query.hints import title_hint, with_title_hint
-    from recommender.query.typed_titles import names_alone, names_title, typed_names
+    from recommender.query.typed_titles import name_index, names_alone, names_title, typed_names
 
     idx = model.films.to_index([f.film_id for f in films], strict=False)
     unknown = [f for f, i in zip(films, idx.tolist(), strict=True) if i < 0]
@@ -62,7 +62,7 @@ def slate_films_known(model: Model, path: str, films: Sequence[Any]) -> None:
     wrong = [(f, with_year(str(titles[i]), int(years[i])) if titles[i] else "no title")
              for f, i in zip(films, idx.tolist(), strict=True)
              if f.title and not names_title(typed_names(f.title), str(titles[i]), int(years[i]))
-             and not names_alone(f.title, names(), years.tolist(), i)]
+             and not names_alone(f.title, names(), years.tolist(), i, lambda: name_index(model))]
     if wrong:
         said = "; ".join((f"line {f.line}: " if k else "") + f"film_id {f.film_id!r} is "
                          f"{name} in the model, not {f.title!r}"
