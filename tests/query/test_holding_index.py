@@ -3,8 +3,9 @@ read with numpy from each title's compacted name, kept per catalog (``holding.Ho
 ``hints.holding_titles``): ``film m1 1`` on ml-latest-small looped over its 9,742 titles in
 Python (290 ms of each CLI process), and again on each answer. The answers are the same.
 
-Oracle: the function as it was (``_old_names_holding``, kept here), on hand-written titles and
-ml-latest-small's; work is counted (titles whose trailing year is looked for), not timed.
+Oracle: the function as it was (``old_names_holding``, kept in tests/title_oracles.py), on
+hand-written titles and ml-latest-small's; work is counted (titles whose trailing year is
+looked for), not timed.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import csv
 import dataclasses
 import re
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from helpers import synthetic_model
+from title_oracles import old_names_holding
 
 from recommender.io.dataset import Catalog
 from recommender.model.model import Model
@@ -28,33 +29,8 @@ from recommender.query.holding import HoldingIndex
 from recommender.query.titles import (
     _AS_DIGITS,
     _DIGIT_WORD,
-    _NOT_WORD,
-    _YEAR_AT_END,
     normalise,
-    numerals_as_digits,
 )
-
-
-def _old_names_holding(titles: Sequence[str], word: str) -> list[int]:
-    """``hints.names_holding`` as it was: a prefilter on the whole text, then each title."""
-    forms = {word, numerals_as_digits(word)}
-    digits = any(c.isdigit() for w in forms for c in w)
-    text = normalise(" ".join(titles))
-    whole = text.replace(" ", "") + (" " + _DIGIT_WORD.sub(
-        lambda m: _AS_DIGITS[m.group(1)], text).replace(" ", "") if digits else "")
-    if not any(w in whole for w in forms):
-        return []
-    rows = []
-    for i, title in enumerate(titles):
-        m = _YEAR_AT_END.search(title)
-        name = title[:m.start()] if m and m.start() > 0 else title
-        text = name.lower().replace("&", " and ") if name.isascii() else normalise(name)
-        compact = [_NOT_WORD.sub("", text)] + ([_NOT_WORD.sub("", _DIGIT_WORD.sub(
-            lambda m: _AS_DIGITS[m.group(1)], text))] if digits else [])
-        if any(w in c for w in forms for c in compact):
-            rows.append(i)
-    return rows
-
 
 NAMES = ["Terminator 2: Judgment Day (1991)", "Ten (2001)", "Se7en (a.k.a. Seven) (1995)",
          "WALL·E (2008)", "Ocean's Eleven (2001)", "Amélie (2001)", "Rocky II (1979)",
@@ -67,9 +43,9 @@ def test_holding_answers_as_the_old_scan() -> None:
         "", "2", "10", "7", "11", "3", "tens", "10s", "walle", "andfurious", "x9q", "1995"}
     held = HoldingIndex(NAMES)
     for word in sorted(words):
-        assert held.rows(word) == names_holding(NAMES, word) == _old_names_holding(
+        assert held.rows(word) == names_holding(NAMES, word) == old_names_holding(
             NAMES, word), word
-    assert HoldingIndex([]).rows("1") == _old_names_holding([], "1") == []
+    assert HoldingIndex([]).rows("1") == old_names_holding([], "1") == []
 
 
 def test_holding_answers_as_the_old_scan_on_movielens(shared_datasets: Path) -> None:
@@ -80,7 +56,7 @@ def test_holding_answers_as_the_old_scan_on_movielens(shared_datasets: Path) -> 
         names = [row["title"] for row in csv.DictReader(f)]
     held = HoldingIndex(names)
     for word in ["1", "2", "12", "300", "2571", "x9q", "ii", "seven", "wall", "amelie", "the"]:
-        assert held.rows(word) == _old_names_holding(names, word), word
+        assert held.rows(word) == old_names_holding(names, word), word
 
 
 def _model(names: list[str]) -> Model:

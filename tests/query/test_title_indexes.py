@@ -3,8 +3,8 @@
 holding its first word (0.75 s for "The Hobbit" on ml-latest-small, ~40 s a 50-row slate).
 The answers are the same.
 
-Oracle: the function as it was (``_old_names_alone``, and ``_old_names_holding`` it read,
-kept here), on a hand-written catalog and on ml-latest-small's titles.
+Oracle: the function as it was (``_old_names_alone``, kept here, and ``old_names_holding``
+it read, in tests/title_oracles.py), on a hand-written catalog and on ml-latest-small's titles.
 """
 
 from __future__ import annotations
@@ -14,14 +14,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from title_oracles import old_names_holding
 
 from recommender.query.titles import (
-    _AS_DIGITS,
-    _DIGIT_WORD,
-    _NOT_WORD,
-    _YEAR_AT_END,
     normalise,
-    numerals_as_digits,
 )
 from recommender.query.typed_titles import (
     _COLON_OR_DASH,
@@ -33,34 +29,13 @@ from recommender.query.typed_titles import (
 )
 
 
-def _old_names_holding(titles: Sequence[str], word: str) -> list[int]:
-    """``hints.names_holding`` as it was: a prefilter on the whole text, then each title."""
-    forms = {word, numerals_as_digits(word)}
-    digits = any(c.isdigit() for w in forms for c in w)
-    text = normalise(" ".join(titles))
-    whole = text.replace(" ", "") + (" " + _DIGIT_WORD.sub(
-        lambda m: _AS_DIGITS[m.group(1)], text).replace(" ", "") if digits else "")
-    if not any(w in whole for w in forms):
-        return []
-    rows = []
-    for i, title in enumerate(titles):
-        m = _YEAR_AT_END.search(title)
-        name = title[:m.start()] if m and m.start() > 0 else title
-        text = name.lower().replace("&", " and ") if name.isascii() else normalise(name)
-        compact = [_NOT_WORD.sub("", text)] + ([_NOT_WORD.sub("", _DIGIT_WORD.sub(
-            lambda m: _AS_DIGITS[m.group(1)], text))] if digits else [])
-        if any(w in c for w in forms for c in compact):
-            rows.append(i)
-    return rows
-
-
 def _old_names_alone(typed: str, names: Sequence[str], years: Sequence[int], film: int) -> bool:
     """``typed_titles.names_alone`` as it was: each title holding the first word read."""
     wanted = typed_names(typed)
     if not any(n in _main_titles(names[film]) and y in (0, years[film]) for n, y in wanted):
         return False
     words = normalise(typed).split()
-    for i in _old_names_holding(names, words[0]) if words else []:
+    for i in old_names_holding(names, words[0]) if words else []:
         if i != film and (names_title(wanted, names[i], years[i]) or any(
                 n in _main_titles(names[i], _COLON_OR_DASH) and y in (0, years[i])
                 for n, y in wanted)):
