@@ -9,9 +9,8 @@ so that it cannot hold a server worker (or a terminal) for minutes; the limit is
 
 from __future__ import annotations
 
-import os
-
 from recommender.errors import InvalidParameterError
+from recommender.io.env_numbers import whole_number_from_env
 
 MAX_SLATE_CELLS_ENV = "RECOMMENDER_MAX_SLATE_CELLS"
 DEFAULT_MAX_SLATE_CELLS = 200_000  # the HTTP body's own limits: 4,000 cinemas x 50 films
@@ -19,28 +18,9 @@ DEFAULT_MAX_SLATE_CELLS = 200_000  # the HTTP body's own limits: 4,000 cinemas x
 
 def max_cells_from_env(default: int = DEFAULT_MAX_SLATE_CELLS) -> int:
     """``RECOMMENDER_MAX_SLATE_CELLS`` as an integer >= 1, else ``default`` when it is unset
-    (``InvalidParameterError`` for any other value, naming the variable: an empty one too, and
-    the forms ``int`` reads as ``serve``'s settings do, ``+5`` and ``1_000``, are taken, as
-    ``RECOMMENDER_MIN_CELL`` is read, so every command and ``serve`` agree)."""
-    if MAX_SLATE_CELLS_ENV not in os.environ:
-        return default
-    raw = os.environ[MAX_SLATE_CELLS_ENV].strip()
-    what = f"the largest slate is misconfigured: {MAX_SLATE_CELLS_ENV}"
-    if not raw:
-        raise InvalidParameterError(f"{what}={os.environ[MAX_SLATE_CELLS_ENV]!r} is empty: give "
-                                    f"a whole number of cells (at least 1), or unset it for "
-                                    f"the default {default:,}")
-    try:
-        if not raw.isascii():  # int() reads "٥" as 5, which serve's settings refuse
-            raise ValueError(raw)
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameterError(f"{what}={raw!r} must be a whole number of cells, "
-                                    "at least 1") from None
-    if value < 1:
-        raise InvalidParameterError(f"{what}={raw!r} must be a whole number of cells, "
-                                    "at least 1")
-    return value
+    (``InvalidParameterError`` for any other value, naming the variable: an empty one too; read
+    as ``RECOMMENDER_MIN_CELL`` is, so every command and ``serve`` agree)."""
+    return whole_number_from_env(MAX_SLATE_CELLS_ENV, default, "the largest slate", "cells")
 
 
 def check_size(n_cinemas: int, n_films: int, max_cells: int) -> None:

@@ -6,9 +6,7 @@ It lives with the model because training applies it too (no audience segment is 
 
 from __future__ import annotations
 
-import os
-
-from recommender.errors import InvalidParameterError
+from recommender.io.env_numbers import whole_number_from_env
 
 MIN_CELL_ENV = "RECOMMENDER_MIN_CELL"
 DEFAULT_MIN_CELL = 10
@@ -19,22 +17,4 @@ def min_cell_from_env(default: int = DEFAULT_MIN_CELL) -> int:
     (``InvalidParameterError``, a ``ValueError``, for any other value: an empty one too, which
     ``serve`` refuses as it refuses every empty number, and which took the default 10 here
     where ``RECOMMENDER_MIN_CELL=$CELL`` with ``CELL`` unset likely meant another)."""
-    if MIN_CELL_ENV not in os.environ:
-        return default
-    raw = os.environ[MIN_CELL_ENV].strip()
-    if not raw:
-        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
-                                    f"{os.environ[MIN_CELL_ENV]!r} is empty: give a whole "
-                                    f"number of users (at least 1), or unset it for the "
-                                    f"default {default}")
-    try:
-        if not raw.isascii():  # int() took "٥" as 5, which serve's settings refuse
-            raise ValueError(raw)
-        value = int(raw)
-    except ValueError:
-        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
-                                    f"{raw!r} is not a whole number") from None
-    if value < 1:
-        raise InvalidParameterError(f"the minimum cell size is misconfigured: {MIN_CELL_ENV}="
-                                    f"{raw!r} must be at least 1")
-    return value
+    return whole_number_from_env(MIN_CELL_ENV, default, "the minimum cell size", "users")
