@@ -1,9 +1,14 @@
-"""Oracles for the title indexes' tests: ``hints.names_holding`` as it was before its index
-(a prefilter on the whole text, then a Python loop over every title)."""
+"""Oracles for the title tests: ``hints.names_holding`` as it was before its index (a prefilter
+on the whole text, then a Python loop over every title), and ml-latest-small's titles read in
+place (a test skips where the shared datasets are absent)."""
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
 
 from recommender.query.titles import (
     _AS_DIGITS,
@@ -34,3 +39,14 @@ def old_names_holding(titles: Sequence[str], word: str) -> list[int]:
         if any(w in c for w in forms for c in compact):
             rows.append(i)
     return rows
+
+
+def movielens_titles(shared_datasets: Path) -> tuple[list[str], list[int]]:
+    """ml-latest-small's titles and each one's year at its end (0: none), or the test skipped."""
+    path = shared_datasets / "ml-latest-small" / "movies.csv"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    with open(path, encoding="utf-8", newline="") as f:
+        names = [row["title"] for row in csv.DictReader(f)]
+    return names, [int(t.rstrip(") ")[-4:]) if t.rstrip(") ")[-4:].isdigit() else 0
+                   for t in names]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 from helpers import synthetic_model
-from title_oracles import old_names_holding
+from title_oracles import movielens_titles, old_names_holding
 
 from recommender.io.dataset import Catalog
 from recommender.model.model import Model
@@ -49,11 +49,7 @@ def test_holding_answers_as_the_old_scan() -> None:
 
 
 def test_holding_answers_as_the_old_scan_on_movielens(shared_datasets: Path) -> None:
-    path = shared_datasets / "ml-latest-small" / "movies.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    with open(path, encoding="utf-8", newline="") as f:
-        names = [row["title"] for row in csv.DictReader(f)]
+    names, _ = movielens_titles(shared_datasets)
     held = HoldingIndex(names)
     for word in ["1", "2", "12", "300", "2571", "x9q", "ii", "seven", "wall", "amelie", "the"]:
         assert held.rows(word) == old_names_holding(names, word), word

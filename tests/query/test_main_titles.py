@@ -7,10 +7,10 @@ Oracle: a hand-written catalog, and ml-latest-small's titles with expectations w
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import pytest
+from title_oracles import movielens_titles
 
 from recommender.query.typed_titles import names_alone
 
@@ -49,12 +49,7 @@ MOVIELENS = [
 
 
 def test_main_titles_on_movielens(shared_datasets: Path) -> None:
-    path = shared_datasets / "ml-latest-small" / "movies.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    with open(path, encoding="utf-8", newline="") as f:
-        names = [row["title"] for row in csv.DictReader(f)]
-    years = [int(t.rstrip(") ")[-4:]) if t.rstrip(") ")[-4:].isdigit() else 0 for t in names]
+    names, years = movielens_titles(shared_datasets)
     for typed, title, named in MOVIELENS:
         assert names_alone(typed, names, years, names.index(title)) is named, (typed, title)
 

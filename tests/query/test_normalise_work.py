@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import unicodedata
 from pathlib import Path
 
 import pytest
+from title_oracles import movielens_titles
 
 from recommender.query import titles
 from recommender.query.titles import normalise
@@ -57,11 +57,7 @@ def test_normalise_folds_as_before(text: str) -> None:
 
 def test_movielens_titles_fold_as_before(shared_datasets: Path) -> None:
     """Every ml-latest-small title, as written (NFC) and decomposed (NFD), alone and joined."""
-    path = shared_datasets / "ml-latest-small" / "movies.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    with open(path, encoding="utf-8", newline="") as f:
-        names = [row["title"] for row in csv.DictReader(f)]
+    names, _ = movielens_titles(shared_datasets)
     assert len(names) > 9_000
     for form in ("NFC", "NFD"):
         written = [unicodedata.normalize(form, t) for t in names]

@@ -9,12 +9,10 @@ it read, in tests/title_oracles.py), on a hand-written catalog and on ml-latest-
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 
-import pytest
-from title_oracles import old_names_holding
+from title_oracles import movielens_titles, old_names_holding
 
 from recommender.query.titles import (
     normalise,
@@ -69,20 +67,10 @@ def test_the_index_answers_as_the_old_scan_on_a_hand_written_catalog() -> None:
                 typed, names, years, film), (typed, names[film])
 
 
-def _movielens(shared_datasets: Path) -> tuple[list[str], list[int]]:
-    path = shared_datasets / "ml-latest-small" / "movies.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    with open(path, encoding="utf-8", newline="") as f:
-        names = [row["title"] for row in csv.DictReader(f)]
-    return names, [int(t.rstrip(") ")[-4:]) if t.rstrip(") ")[-4:].isdigit() else 0
-                   for t in names]
-
-
 def test_the_index_answers_as_the_old_scan_on_movielens(shared_datasets: Path) -> None:
     """Every 40th title with a colon (the old scan takes up to 0.75 s a title), typed by its
     main title, with its year, and in lower case."""
-    names, years = _movielens(shared_datasets)
+    names, years = movielens_titles(shared_datasets)
     index = NameIndex(names)
     colon = [i for i, t in enumerate(names) if ":" in t][::40]
     colon += [names.index("Terminator 2: Judgment Day (1991)"),

@@ -7,11 +7,11 @@ Oracle: hand-written names, and the films' titles as ml-latest-small writes them
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 import pytest
+from title_oracles import movielens_titles
 
 from recommender.query.title_match import kind_of
 from recommender.query.titles import TitleIndex, title_names
@@ -51,12 +51,7 @@ TYPED = [
 
 
 def test_typed_names_are_whole_names_on_movielens(shared_datasets: Path) -> None:
-    path = shared_datasets / "ml-latest-small" / "movies.csv"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    with open(path, encoding="utf-8", newline="") as f:
-        names = [row["title"] for row in csv.DictReader(f)]
-    years = [int(t.rstrip(") ")[-4:]) if t.rstrip(") ")[-4:].isdigit() else 0 for t in names]
+    names, years = movielens_titles(shared_datasets)
     index = TitleIndex(names, np.asarray(years))
     for typed, title in TYPED:
         i = names.index(title)
