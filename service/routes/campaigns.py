@@ -135,9 +135,11 @@ router = APIRouter(tags=["campaigns"], route_class=JsonRoute,
 _open_lock = threading.Lock()
 NO_PLAN: dict[int | str, dict[str, Any]] = {
     404: {"model": Error, "description": "unknown plan_id (named in detail)"}}
-#: a plan whose stored summary cannot be read (``summary_fields.stored_summary``)
-UNREADABLE: dict[int | str, dict[str, Any]] = {409: {"model": Error, "description": (
-    "the plan's stored summary is not a JSON object (written by hand, or damaged)")}}
+#: a plan whose stored summary cannot be read (``summary_fields.stored_summary``): every plan
+#: route refuses it, and a route's own 409s name it too
+NOT_AN_OBJECT = "the plan's stored summary is not a JSON object (written by hand, or damaged)"
+UNREADABLE: dict[int | str, dict[str, Any]] = {409: {"model": Error,
+                                                     "description": NOT_AN_OBJECT}}
 
 
 class SlateFilmIn(BaseModel):
@@ -406,8 +408,8 @@ def plan_csv(plan_id: str, request: Request,
 @router.post("/campaigns/{plan_id}/withdraw", response_model=Withdrawn, responses={
     **NO_PLAN, **INVALID, **STORE_DOWN, 409: {"model": Error, "description": (
         "the plan has next waves (withdraw the last plan of its chain), it was withdrawn "
-        "already with another sent_waves (a withdrawal is final), or the store was moved by "
-        "`campaign copy` (the log names the copy)")}},
+        "already with another sent_waves (a withdrawal is final), the store was moved by "
+        f"`campaign copy` (the log names the copy), or {NOT_AN_OBJECT}")}},
              summary="Withdraw a campaign after its sent waves: the pairs of its unsent waves "
                      "are free for later plans of its films")
 def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict[str, Any]:
@@ -423,8 +425,9 @@ def withdraw_plan(plan_id: str, body: WithdrawRequest, request: Request) -> dict
 @router.post("/campaigns/{plan_id}/waves/{wave}/sent", response_model=WaveSent, responses={
     **NO_PLAN, **INVALID, **STORE_DOWN, 409: {"model": Error, "description": (
         "the wave's send was recorded already at another time (a send time is final), the "
-        "store was moved by `campaign copy` (the log names the copy), or the plan's stored "
-        "summary has no 'created' time to check it against (it names the field)")}},
+        "store was moved by `campaign copy` (the log names the copy), the plan's stored "
+        "summary has no 'created' time to check it against (it names the field), or "
+        f"{NOT_AN_OBJECT}")}},
              summary="Record when a wave of a plan went out: its report counts that wave's "
                      "conversions from then (as `campaign sent`)")
 def wave_sent(plan_id: str, wave: Annotated[int, PathParam(

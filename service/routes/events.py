@@ -65,6 +65,7 @@ from service.routes import INVALID, STORE_DOWN
 from service.routes.campaigns import (
     MAX_EXCLUDED,
     NO_PLAN,
+    NOT_AN_OBJECT,
     DigitsId,
     OptOutId,
     PlanCreated,
@@ -299,7 +300,8 @@ def _window_days(value: float) -> float:
                                                      "was sent: there is nothing to report; or "
                                                      "its stored summary lacks what it counts "
                                                      "from: 'created', a film's 'film_id' "
-                                                     "(it names the field and the film)"}},
+                                                     "(it names the field and the film); or "
+                                                     f"{NOT_AN_OBJECT}"}},
             summary="What a plan did: conversions of targets against controls, uplift with "
                     "95% intervals, predicted against observed")
 def report(plan_id: str, request: Request,
@@ -373,7 +375,8 @@ class NextWaveRequest(BaseModel):
                  "the same request again plans around them), the Idempotency-Key was used "
                  "for another request, the store was moved by `campaign copy` (the log "
                  "names the copy), or the plan's stored summary lacks what it counts from "
-                 "('created', a film's 'film_id' or 'budget': it names the field)"}},
+                 "('created', a film's 'film_id' or 'budget': it names the field), or "
+                 f"{NOT_AN_OBJECT}"}},
              summary="Plan the next wave: each film's remaining budget (budget minus the "
                      "sent targets) on the refreshed model")
 def next_wave(plan_id: str, request: Request, response: Response, engine: EngineDep,

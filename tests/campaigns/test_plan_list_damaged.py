@@ -178,3 +178,44 @@ def test_a_report_or_next_wave_of_a_damaged_film_refuses_naming_it(
         code, _, err = run_cli(capsys, *argv)
         assert code == 2 and said in err and "Traceback" not in err, (argv, err)
     assert not (tmp_path / "n.csv").exists()
+
+
+#: each plan's own route, as a client calls it (a body its validation takes)
+PLAN_ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
+    ("get", "/campaigns/{plan_id}", None), ("get", "/campaigns/{plan_id}/report", None),
+    ("get", "/campaigns/{plan_id}/plan.csv", None),
+    ("post", "/campaigns/{plan_id}/withdraw", {"sent_waves": 1}),
+    ("post", "/campaigns/{plan_id}/waves/{wave}/sent", {}),
+    ("post", "/campaigns/{plan_id}/next", {"sent_waves": 1})]
+
+
+def test_every_route_refusing_a_summary_that_is_no_object_documents_it(
+        planned: tuple[Path, Path, str], tmp_path: Path) -> None:
+    """A plan route that answers 409 for a stored summary that is no JSON object lists that
+    409 in its OpenAPI entry (withdraw and wave-sent documented other 409s only). The oracle:
+    what each route answers, not a list of the routes that should."""
+    from fastapi.testclient import TestClient
+
+    from service.app import create_app
+    from service.settings import Settings
+
+    model_dir, source, plan_id = planned
+    db = tmp_path / "store.db"
+    db.write_bytes(source.read_bytes())
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE campaign_plans SET summary = '[1]' WHERE plan_id = ?", (plan_id,))
+    said = f"plan {plan_id}'s stored summary is not a JSON object"
+    settings = Settings(model_path=str(model_dir), store=str(db), warm_cache=False)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        paths = client.get("/openapi.json").json()["paths"]
+        refusing = []
+        for method, path, body in PLAN_ROUTES:
+            r = client.request(method.upper(), path.format(plan_id=plan_id, wave=1),
+                               json=body)
+            assert r.status_code in (200, 409), (path, r.text)
+            if r.status_code == 409 and said in r.json()["detail"]:
+                refusing.append(path)
+                documented = paths[path][method]["responses"].get("409", {})
+                assert "not a JSON object" in documented.get("description", ""), (
+                    path, documented)
+    assert refusing == [p for _, p, _ in PLAN_ROUTES]  # each refuses it (they all read it)
