@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from recommender.errors import UnknownFilmError
+from recommender.io.ids import IdMap
 from recommender.model.kept import Kept
 
 if TYPE_CHECKING:
@@ -123,10 +124,11 @@ def catalog_only_hint(model: Model, film_id: str) -> str:
 
 def left_out_matches(model: Model, query: str) -> list[dict[str, Any]]:
     """The films of the training catalog without interactions (``model.catalog_only``, left
-    out of the model) that ``query`` names: the one whose id it is (with more or fewer
-    leading zeros too), else those of which it is a name (``typed_titles.typed_names``: article,
-    case, accents and the year aside), at most ``HINT_MATCHES``, each ``{"film_id", "title",
-    "year"}``; [] for a blank query."""
+    out of the model) that ``query`` names: the one whose id it is (or the one a known id's
+    "did you mean" reads it as: more or fewer leading zeros, a spreadsheet's "2571.0" and the
+    rest of ``IdMap.same_but_zeros``), else those of which it is a name
+    (``typed_titles.typed_names``: article, case, accents and the year aside), at most
+    ``HINT_MATCHES``, each ``{"film_id", "title", "year"}``; [] for a blank query."""
     return [{"film_id": fid, "title": title, "year": year or None}
             for fid, title, year, _ in _left_out(model, query)[1]]
 
@@ -139,8 +141,11 @@ def _left_out(model: Model, query: str
     films = _listed_names(model)
     if not films or not query.strip():
         return False, []
-    bare = query.lstrip("0")  # "92" for "0092", as a known id's "did you mean" reads it
-    same = [f for f in films if f[0] == query or (bare and f[0].lstrip("0") == bare)]
+    # the id, else the ids a known film's "did you mean" reads it as (one resolver,
+    # ``IdMap.same_but_zeros``: "92" for "0092", "2571.0" for "2571", spaces, Unicode form)
+    ids = _listed_ids(model, films)
+    meant = {query} if query in ids else set(ids.same_but_zeros(query))
+    same = [f for f in films if f[0] in meant]
     if same:
         return True, same[:1]
     wanted = typed_names(query)
@@ -148,6 +153,14 @@ def _left_out(model: Model, query: str
 
 
 _names: Kept[list[tuple[str, str, int, frozenset[str]]]] = Kept()
+_ids: Kept[IdMap] = Kept()
+
+
+def _listed_ids(model: Model, films: list[tuple[str, str, int, frozenset[str]]]) -> IdMap:
+    """The ids of ``films`` (``_listed_names``) as an ``IdMap``, kept while the model lives."""
+    kept = _ids.get(model)
+    return kept if kept is not None else _ids.put(model, IdMap(list(dict.fromkeys(
+        f[0] for f in films))))
 
 
 def _listed_names(model: Model) -> list[tuple[str, str, int, frozenset[str]]]:

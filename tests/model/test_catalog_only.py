@@ -192,3 +192,26 @@ def test_listed_titles_are_read_once_per_model(model_dir: Path,
     assert "1007 Listed Film 7 (1957)" in str(
         with_title_hint(model, model.films.unknown(UnknownFilmError, ["listed film 7 1957"])))
     assert sum(t.startswith("Listed Film") for t in read) == len(listed)
+
+
+@pytest.mark.parametrize("typed", ["90.0", "090", "90.00", " 90 ", "090.0"])
+def test_a_left_out_id_is_read_as_a_known_ids_did_you_mean_reads_it(
+        model_dir: Path, typed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """A left-out film's id in a form a known id's "did you mean" reads (a spreadsheet's float
+    "90.0" for "90": it was told only "unknown", where a known "1.0" said "did you mean '1'?")
+    names it in the film argument's error and in search's ``not_in_model``, the CLI as HTTP.
+    The oracle: ``IdMap.same_but_zeros`` of the listed ids, and the id itself typed."""
+    assert IdMap(["90", "91"]).same_but_zeros(typed) == ["90"]  # the resolver reads it so
+    code, _, err = run_cli(capsys, "audience", model_dir, "90")
+    assert code == 2
+    as_typed = err.strip().removeprefix("error: ").replace("'90'", repr(typed), 1)
+    code, out, err = run_cli(capsys, "audience", model_dir, typed)
+    assert code == 2 and out == "" and err.strip() == f"error: {as_typed}"
+    with TestClient(create_app(Settings(model_path=str(model_dir)))) as client:
+        r = client.get(f"/films/{typed}/audience")
+        assert r.status_code == 404 and r.json()["detail"] == as_typed, r.text
+        body = client.get("/films", params={"query": typed}).json()
+        assert body["not_in_model"] == client.get("/films", params={"query": "90"}).json()[
+            "not_in_model"] == [{"film_id": "90", "title": "Innocents, The (1961)", "year": 1961}]
+        code, out, _ = run_cli(capsys, "search", model_dir, typed, "--json")
+        assert code == 0 and json.loads(out)["not_in_model"] == body["not_in_model"]
