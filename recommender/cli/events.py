@@ -325,6 +325,12 @@ def cmd_campaign(args: argparse.Namespace) -> int:
 
 
 def _campaign_list(args: argparse.Namespace) -> int:
+    from recommender.cli.plan_list_text import (
+        UNREADABLE_SPAN,
+        film_name,
+        incomplete_line,
+        unreadable_span,
+    )
     from recommender.cli.printing import print_body
 
     if args.limit > MAX_PLAN_PAGE:
@@ -351,7 +357,8 @@ def _campaign_list(args: argparse.Namespace) -> int:
     if args.json:
         print_body({"total": total, "plans": plans})
         return 0
-    spans = {plan_id: _no_span(horizons.get(plan_id)) for plan_id in spanless}
+    spans = {p["plan_id"]: UNREADABLE_SPAN if unreadable_span(p) else
+             _no_span(horizons.get(p["plan_id"])) for p in plans if p["plan_id"] in spanless}
     shown = (f"showing {args.offset + 1:,}" + (f"-{args.offset + len(plans):,}"
                                                if len(plans) > 1 else "") + ", newest first"
              if plans else f"no plans at numbers {args.offset + 1:,}+ (the store has "
@@ -362,7 +369,7 @@ def _campaign_list(args: argparse.Namespace) -> int:
                       "contacts ((film, user) pairs)", "expected conversions (pairs)",
                       "within (days)", "withdrawn (after waves sent)"],
                      [[p["plan_id"], p["created"], p["model_version"], p["rows"],
-                       ", ".join(_film_name(p, f) for f in p["films"]),
+                       ", ".join(film_name(p, f) for f in p["films"]),
                        p["totals"].get("contacts", ""),
                        _num(p["totals"].get("expected_conversions")),
                        spans[p["plan_id"]] if p["plan_id"] in spans
@@ -381,8 +388,7 @@ def _campaign_list(args: argparse.Namespace) -> int:
             print(f"within (days) {NOT_RECORDED}: the plan was stored before summaries "
                   "recorded their horizon")
     for p in (p for p in plans if p["incomplete"]):  # a damaged summary: listed as read
-        print(f"plan {p['plan_id']}: its stored summary (by hand, another engine, or damaged) "
-              f"has no readable {', '.join(p['incomplete'])}: listed without them")
+        print(incomplete_line(p))
     return 0
 
 
@@ -399,16 +405,6 @@ def _no_span(horizon: dict[str, Any] | None) -> str:
     if not horizon:  # a plan stored before summaries recorded it
         return NOT_RECORDED
     return NO_CALIBRATION_CELL if uncalibrated(horizon) else NO_TIMES
-
-
-def _film_name(plan: dict[str, Any], film_id: str) -> str:
-    """A listed plan's film: its title as planned, or the model's title said to be that."""
-    title = plan.get("titles", {}).get(film_id)
-    if not title:
-        return film_id
-    if film_id in plan.get("titles_from_model", ()):
-        return f"{title} ({film_id}; title from the model given)"
-    return f"{title} ({film_id})"
 
 
 def _num(value: Any) -> str:

@@ -7,6 +7,7 @@ oracle: the same page before the damage, every other plan's entry unchanged."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -103,6 +104,29 @@ def test_a_damaged_summary_is_listed_as_read(planned: tuple[Path, Path, str], ca
     assert f"plan {plan_id}: its stored summary" in out
     assert f"has no readable {', '.join(named)}" in out
     assert "plan plan-other:" not in out
+    # the line names each figure the row lacks, by its column (its unit with it): the oracle
+    # is the twin's whole row (it said "listed without them", and "n/a (not recorded)" of a
+    # damaged horizon, as of a plan stored before summaries recorded one)
+    rows = cells(out)
+    line = next(x for x in out.splitlines() if x.startswith(f"plan {plan_id}: "))
+    lacking = [h for h, mine, whole in zip(rows["plan_id"], rows[plan_id], rows["plan-other"],
+                                           strict=True)
+               if h != "plan_id" and mine != whole]
+    for header in lacking:
+        assert header in line.split(": ", 2)[2], (header, line)
+    assert lacking or "no figure of its row is missing" in line, line
+    assert "n/a (not recorded)" not in out
+
+
+def cells(out: str) -> dict[str, list[str]]:
+    """``campaign list``'s table by its rows' first cell (the header's too), each row's cells
+    cut where the dashed rule's columns are (a blank cell stays "")."""
+    lines = out.splitlines()
+    rule = next(i for i, x in enumerate(lines) if x.startswith("---"))
+    spans = [(m.start(), m.end()) for m in re.finditer(r"-+", lines[rule])]
+    rows = [[x[a:b].strip() for a, b in spans] for x in lines[rule - 1:]
+            if x and not x.startswith("---")]
+    return {r[0]: r for r in rows if r[0]}
 
 
 @pytest.mark.parametrize("text", ["{not json", "[1, 2]", "null"])
