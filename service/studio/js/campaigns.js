@@ -264,7 +264,11 @@ export async function campaigns(view, rest, params) {
   view.replaceChildren(h("h1", {}, "Campaigns"),
     section("Stored plans", pager, body.plans.length ? table(
       `Plans ${int(offset + 1)}–${int(offset + body.plans.length)} of ${int(body.total)}, newest first`, [
-      { key: "plan_id", label: "Plan", format: (v) => h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v) },
+      // a damaged stored summary: what could not be read is named, so its figures read as
+      // partial (a plan of no films and 0 contacts looked whole)
+      { key: "plan_id", label: "Plan", format: (v, row) => [h("a", { href: `#/campaigns/${encodeURIComponent(v)}` }, v),
+        (row.incomplete || []).length ? h("span", { class: "warning plan-incomplete" },
+          ` (incomplete: ${row.incomplete.join(", ")})`) : ""] },
       { key: "created", label: "Created" },
       { key: "films", label: "Films", wrap: true, format: (v, row) => (v || []).map((f) => {
         const title = row.titles && row.titles[f];
