@@ -32,6 +32,23 @@ export function isoWithOffset(value) {
   return Number.isNaN(d.getTime()) ? null : `${localInput(d)}${utcOffset(d)}`;
 }
 
+/** When ``summary``'s plan was made (its ``created``, ISO 8601; one without an offset is UTC,
+    as the server reads it), a Date; null when it cannot be read. */
+export function planCreated(summary) {
+  const text = summary && summary.created;
+  if (typeof text !== "string") return null;
+  const d = new Date(/(?:[zZ]|[+-]\d\d:?\d\d)$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** The send form's first time: now, or the plan's creation when that is later (a plan made
+    within the last second, or a browser clock behind the server's: "now" fell before it, and
+    the server refused the default as "before plan ... was created"). */
+export function defaultSendTime(summary, now = new Date()) {
+  const created = planCreated(summary);
+  return created && created > now ? created : now;
+}
+
 /** The lowest wave of ``summary`` with no recorded send, among those that may have gone out
     (a withdrawal's sent waves at most); null when none is left. */
 export function nextUnsent(summary) {
@@ -85,7 +102,7 @@ export function sendSection(planId, summary, recorded) {
         link, ` was planned after ${by.sent_waves === 1 ? "wave 1 was" : `waves 1–${by.sent_waves} were`} sent, and re-plans the rest (record its sends there).`));
       return;
     }
-    const started = new Date();
+    const started = defaultSendTime(now);
     const at = h("input", { id: "send-at", type: "datetime-local", step: 1, required: true, value: localInput(started) });
     const label = h("label", { for: "send-at" });
     const sayOffset = () => {  // the offset of the time typed (summer time), said in the label
