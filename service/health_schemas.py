@@ -94,6 +94,9 @@ class ServiceLimits(BaseModel):
     max_seed_users: int = Field(description=(
         "the longest lookalike seed list (users) POST /audiences/lookalike accepts "
         "(RECOMMENDER_MAX_SEED_USERS)"))
+    max_slate_cells: int = Field(description=(
+        "the largest slate POST /distribution/slate allocates, in cells (cinemas x films; "
+        "more: 422) (RECOMMENDER_MAX_SLATE_CELLS)"))
 
 
 class Health(BaseModel):

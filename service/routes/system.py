@@ -29,7 +29,8 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
             "audience_cache": warm,
             "tuning": None if hidden else tuning_summary(engine.model.meta),
             "limits": {"max_k": request.app.state.service.settings.max_k,
-                       "max_seed_users": request.app.state.service.settings.max_seed_users},
+                       "max_seed_users": request.app.state.service.settings.max_seed_users,
+                       "max_slate_cells": request.app.state.service.settings.max_slate_cells},
             "model_folder_warning": None if hidden else request.app.state.service.refused_reason,
             "campaign_store": sync.store_state if sync is not None else "ok",
             "campaign_store_checked_s": None if sync is None or sync.probed_age is None

@@ -19,3 +19,16 @@ def test_max_seed_users_is_a_number_the_schema_requires(tmp_path: Path) -> None:
         assert spec["properties"]["max_seed_users"]["type"] == "integer"
         assert "max_seed_users" in spec["required"]
         assert client.get("/health").json()["limits"]["max_seed_users"] == 1234
+
+
+def test_max_slate_cells_is_said_as_the_server_uses_it(tmp_path: Path) -> None:
+    """``limits.max_slate_cells`` is the setting POST /distribution/slate refuses past
+    (RECOMMENDER_MAX_SLATE_CELLS): a Studio could not refuse a slate too large before sending
+    it. The oracle: the setting the app was made with."""
+    settings = Settings(model_path=str(save_model(tmp_path / "model")), max_slate_cells=3)
+    with TestClient(create_app(settings)) as client:
+        spec = client.get("/openapi.json").json()["components"]["schemas"]["ServiceLimits"]
+        assert spec["properties"]["max_slate_cells"]["type"] == "integer"
+        assert "max_slate_cells" in spec["required"]
+        assert "cells" in spec["properties"]["max_slate_cells"]["description"]
+        assert client.get("/health").json()["limits"]["max_slate_cells"] == 3
