@@ -1,7 +1,7 @@
 // Distribute: a new film's demand by place, and each cinema's screens shared among a slate.
 
 import { fitToCatalog } from "./catalog_fields.js";
-import { answeredBy, filmPath, getJson, postJson, saveBlob } from "./api.js";
+import { answeredBy, filmPath, getJson, postJson, saveBlob, serverLimitsWithin } from "./api.js";
 import { h, int, count, num, days, section, table, tableBox, errorBox, csvCell, csvCells,
   filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf,
   announce } from "./ui.js";
@@ -237,6 +237,18 @@ function slate() {
     }
     const parsed = parseCinemas(cinemas.value);
     if (parsed.error) { out.replaceChildren(errorBox(`cinemas, ${parsed.error}`)); return; }
+    // a slate past the server's RECOMMENDER_MAX_SLATE_CELLS (/health's max_slate_cells) is
+    // refused here, as the server's 422 says it (pasted cinemas: the server's table is not
+    // counted here; limits not known: the server says it)
+    if (parsed.cinemas) {
+      const most = (await serverLimitsWithin())?.max_slate_cells;
+      if (!latest()) return;
+      const cells = parsed.cinemas.length * films.size;
+      if (Number.isInteger(most) && cells > most) {
+        out.replaceChildren(errorBox(`a slate of ${count(films.size, "film")} over ${count(parsed.cinemas.length, "cinema")} is ${int(cells)} cells (cinemas x films), more than the ${int(most)} one allocation solves (the server's RECOMMENDER_MAX_SLATE_CELLS; the solver's time grows with the square of the cells): allocate fewer films or cinemas at a time, or raise the limit`));
+        return;
+      }
+    }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Sharing out the screens…"));
     // the films as asked: one removed while the answer was on its way lost its title to its id
     const titles = new Map([...films.entries()].map(([id, s]) => [id, s.label]));
