@@ -2,8 +2,9 @@
 
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, capToServer, getJson, postJson, saveBlob, serverLimits } from "./api.js";
-import { h, int, num, section, table, errorBox, linkToFilm, csvCell, csvCells, answerForm,
-  pagedTable, unknownList, genreList, fileName, fewOf, linkToUser, announce } from "./ui.js";
+import { h, int, num, section, table, errorBox, linkToFilm, answerForm, pagedTable,
+  unknownList, genreList, linkToUser, announce } from "./ui.js";
+import { csvCell, csvCells, fileName, fewOf } from "./files.js";
 import { keptForm, pickedChips } from "./search.js";
 
 // what each table's score is (the CLI's legends, recommender/cli/printing.py): a bare

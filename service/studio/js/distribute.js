@@ -2,9 +2,9 @@
 
 import { fitToCatalog } from "./catalog_fields.js";
 import { answeredBy, filmPath, getJson, postJson, saveBlob, serverLimitsWithin } from "./api.js";
-import { h, int, count, num, days, section, table, tableBox, errorBox, csvCell, csvCells,
-  filmName, pagedTable, titleWithYear, answerForm, unknownList, genreList, fileName, fewOf,
-  announce } from "./ui.js";
+import { h, int, count, num, days, section, table, tableBox, errorBox, filmName, pagedTable,
+  titleWithYear, answerForm, unknownList, genreList, announce } from "./ui.js";
+import { csvCell, csvCells, fileName, fewOf } from "./files.js";
 import { keptForm, pickedChips, pickedRows } from "./search.js";
 import { demandSaid, demandView, fillPlaces, uncalibrated } from "./distribution.js";
 

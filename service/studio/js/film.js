@@ -2,9 +2,10 @@
 
 import { download, filmPath, getJson, query, serverLimitsWithin, setHashParams } from "./api.js";
 import { distributionSection } from "./distribution.js";
-import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName, linkToFilm,
-  titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser, sentence,
-  ignoredSettings, namePart, wholeNumber, holdButton, limitsLate, sayOwn } from "./ui.js";
+import { h, int, pct, num, lift, days, section, table, liftBars, errorBox, filmName,
+  linkToFilm, titleWithYear, yearSuffix, pagerPress, pagerBack, pagerHold, linkToUser,
+  sentence, ignoredSettings, wholeNumber, holdButton, limitsLate, sayOwn } from "./ui.js";
+import { namePart } from "./files.js";
 
 const PAGE = 25;
 // the users without a value of an attribute, as a portrait and a filter name them
