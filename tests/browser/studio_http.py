@@ -28,6 +28,24 @@ def stored_plan(served: Any, nth: int, budget: int, seed: int, waves: int | None
     return dict(api(served, "/campaigns/plan", body))
 
 
+# every text the status region (#page-status) holds from now on, in window.__said
+_RECORD = """() => {
+  window.__said = [];
+  const box = document.getElementById('page-status');
+  new MutationObserver(() => { if (box.textContent) window.__said.push(box.textContent); })
+    .observe(box, { childList: true, characterData: true, subtree: true });
+}"""
+
+
+def record_said(page: Any, shown: str) -> None:
+    """Record in ``window.__said`` every text the status region holds from now on, once it
+    holds ``shown`` (the page drawn's own sentence: one still pending, announce waits 100 ms
+    and a page may be slow to draw, was recorded as the next page's)."""
+    page.wait_for_function("(t) => document.getElementById('page-status').textContent === t",
+                           arg=shown)
+    page.evaluate(_RECORD)
+
+
 def api_text(served: Any, path: str) -> str:
     with urllib.request.urlopen(f"{served.base}{path}", timeout=30) as r:
         return r.read().decode("utf-8")

@@ -9,14 +9,7 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from studio_http import api
-
-RECORD = """() => {
-  window.__said = [];
-  const box = document.getElementById('page-status');
-  new MutationObserver(() => { if (box.textContent) window.__said.push(box.textContent); })
-    .observe(box, { childList: true, characterData: true, subtree: true });
-}"""
+from studio_http import api, record_said
 
 
 def _slow(route: Any) -> None:
@@ -28,8 +21,7 @@ def test_a_page_with_rows_of_its_own_is_said_once(watched: Any, served_demo: Any
     page = watched.page
     found = api(served_demo, "/films?query=the&limit=20")["total"]
     page.goto(f"{served_demo.base}/studio/#/overview")
-    page.wait_for_selector("h1")
-    page.evaluate(RECORD)
+    record_said(page, "Overview: page shown.")
     page.route("**/films?*", _slow)
     page.evaluate("location.hash = '#/search?q=the'")
     page.wait_for_function("() => window.__said.some((t) => t.startsWith('Search results'))")
@@ -48,4 +40,30 @@ def test_a_page_with_rows_of_its_own_is_said_once(watched: Any, served_demo: Any
     assert page.evaluate("window.__said") == [
         f"Audience for {film['title']}: users 1–25 of {total:,}"]
     page.unroute("**/audience?*")
+    watched.assert_clean()
+
+
+def test_a_page_left_at_once_is_not_said_after(watched: Any, served_demo: Any) -> None:
+    """A page's sentence waits 100 ms before it is said: a page left within them was said
+    after the next page had begun ("Build an audience: page shown." on the search page)."""
+    page = watched.page
+    found = api(served_demo, "/films?query=the&limit=20")["total"]
+    page.goto(f"{served_demo.base}/studio/#/overview")
+    record_said(page, "Overview: page shown.")
+    page.route("**/films?*", _slow)  # its results' sentence would clear the pending one
+    # the build page drawn (its sentence pending), the search asked for at once
+    page.evaluate("""() => new Promise((done) => {
+      const view = document.getElementById('view');
+      new MutationObserver((_, seen) => {
+        if (view.querySelector('h1')?.textContent !== 'Build an audience') return;
+        seen.disconnect();
+        location.hash = '#/search?q=the';
+        done();
+      }).observe(view, { childList: true, subtree: true });
+      location.hash = '#/build';
+    })""")
+    page.wait_for_function("() => window.__said.some((t) => t.startsWith('Search results'))")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__said") == [f"Search results: Films 1–20 of {found:,}"]
+    page.unroute("**/films?*")
     watched.assert_clean()

@@ -8,14 +8,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from studio_http import api
-
-RECORD = """() => {
-  window.__said = [];
-  const box = document.getElementById('page-status');
-  new MutationObserver(() => { if (box.textContent) window.__said.push(box.textContent); })
-    .observe(box, { childList: true, characterData: true, subtree: true });
-}"""
+from studio_http import api, record_said
 
 
 def _fail(route: Any) -> None:
@@ -27,8 +20,7 @@ def test_a_part_that_fails_leaves_the_page_said(browser: Any, served_demo: Any) 
     page = browser.new_page()
     try:
         page.goto(f"{served_demo.base}/studio/#/overview")
-        page.wait_for_selector("h1")
-        page.evaluate(RECORD)
+        record_said(page, "Overview: page shown.")
         page.route("**/films?*", _fail)
         page.evaluate("location.hash = '#/search?q=the'")
         page.wait_for_selector("#results [role=alert]")

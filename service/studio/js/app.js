@@ -9,7 +9,7 @@ import { overview, overviewError } from "./overview.js";
 import { plan } from "./plan.js";
 import { search } from "./search.js";
 import { userPage } from "./user.js";
-import { h, errorBox, int, announce, announcedSoFar } from "./ui.js";
+import { h, errorBox, int, announce, announcedSoFar, hush } from "./ui.js";
 
 // Screens beyond the four above: name -> render(view, rest, params).
 const extraRoutes = new Map([
@@ -135,7 +135,7 @@ async function route() {
     else a.removeAttribute("aria-current");
   }
   view.replaceChildren(h("p", { class: "loading", role: "status" }, "Loading…"));
-  document.getElementById("page-status").textContent = "";
+  hush();
   const saidBefore = announcedSoFar();
   try {
     if (name === "overview") await overview(view).catch((e) => overviewError(view, e));

@@ -139,6 +139,13 @@ export function announce(text) {
   clearTimeout(announceTimer);
   announceTimer = setTimeout(() => { box.textContent = text; }, 100);
 }
+/** Silence the status region as a page is left: a sentence still pending (announce waits
+    100 ms) was said after the next page had begun, of a page no longer shown. */
+export function hush() {
+  clearTimeout(announceTimer);
+  const box = document.getElementById("page-status");
+  if (box) box.textContent = "";
+}
 /** Say what a part marked data-says-own answered (``text``; the router left it the page's
     sentence): with none (its first answer failed, said by its role=alert box) the page is
     said as the router says it ("Find a film: page shown."): the region said nothing of it. */
