@@ -364,8 +364,12 @@ def test_a_target_someone_writes_to_is_waited_for_a_bounded_time(
     nothing."""
     import psycopg
 
+    from recommender.campaigns import events as events_mod
     from recommender.campaigns.events import EVENTS_LOCK
 
+    # the wait (events' LOCK_WAIT) and the copy's message of it (its own name for the same
+    # value): the wait was left at 30 s while the message said 0.2
+    monkeypatch.setattr(events_mod, "LOCK_WAIT", 0.2)
     monkeypatch.setattr(copy_mod, "LOCK_WAIT", 0.2)
     source = str(tmp_path / "store.db")
     fill(source, events=10)
