@@ -94,6 +94,25 @@ def served_demo(demo_folders: tuple[Path, Path, Path]) -> Iterator[Served]:
     yield from _serve(model, data, root)
 
 
+SMALL_DEMO = ("--users", "600", "--films", "120", "--interactions", "15000")
+
+
+@pytest.fixture(scope="session")
+def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``demo-data --users 600 --films 120 --interactions 15000`` written once (its seed is
+    fixed: each copy is the folder the command writes); a fixture copies it before changing
+    it (``copy_small_demo``)."""
+    data = tmp_path_factory.mktemp("small-demo") / "data"
+    _cli("demo-data", str(data), *SMALL_DEMO)
+    return data
+
+
+def copy_small_demo(small_demo: Path, dest: Path) -> Path:
+    """A copy of ``small_demo`` at ``dest`` (a new folder), to change and train."""
+    shutil.copytree(small_demo, dest)
+    return dest
+
+
 READ_KEY = "studio-read-key-0123"
 WRITE_KEY = "studio-write-key-0002"
 
@@ -171,13 +190,13 @@ def odd_films() -> dict[str, str]:
     return dict(ODD_FILMS)
 
 
-@pytest.fixture(scope="module")
-def served_odd_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A small demo with the films ``ODD_FILMS`` (each watched by 40 users) and the users
-    ``ODD_USERS`` (15 films each, different ones), trained and served."""
+@pytest.fixture(scope="session")
+def odd_ids_model(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
+                  ) -> tuple[Path, Path]:
+    """(model, data): a small demo with the films ``ODD_FILMS`` (each watched by 40 users) and
+    the users ``ODD_USERS`` (15 films each, different ones), trained once for the run."""
     root = tmp_path_factory.mktemp("odd-ids")
-    data, model = root / "data", root / "model"
-    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
     films = [line.split(",", 1)[0] for line in
              (data / "films.csv").read_text(encoding="utf-8").splitlines()[1:]]
     with open(data / "interactions.csv", "a", encoding="utf-8") as f:
@@ -188,7 +207,15 @@ def served_odd_ids(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]
     with open(data / "films.csv", "a", encoding="utf-8") as f:
         f.writelines(f"{film},{title},2001,Drama\n" for film, title in ODD_FILMS.items())
     _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
-    yield from _serve(model, data, root)
+    return model, data
+
+
+@pytest.fixture(scope="module")
+def served_odd_ids(tmp_path_factory: pytest.TempPathFactory, odd_ids_model: tuple[Path, Path]
+                   ) -> Iterator[Served]:
+    """``odd_ids_model`` served, a server (and campaign store) of the module's own."""
+    model, data = odd_ids_model
+    yield from _serve(model, data, tmp_path_factory.mktemp("odd-ids-served"))
 
 
 #: films of one title: two of the same year (told apart by id only) and one of another year
@@ -202,11 +229,11 @@ SAME_TITLES = {"twin-a": ("Twin Harbor", 2001), "twin-b": ("Twin Harbor", 2001),
 
 
 @pytest.fixture(scope="module")
-def served_same_titles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served_same_titles(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
+                       ) -> Iterator[Served]:
     """A small demo with the films ``SAME_TITLES`` (each watched by 40 users), served."""
     root = tmp_path_factory.mktemp("same-titles")
-    data, model = root / "data", root / "model"
-    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
     with open(data / "interactions.csv", "a", encoding="utf-8") as f:
         for n, film in enumerate(SAME_TITLES):
             f.writelines(f"u{u:05d},{film},4.0,1721512629\n" for u in range(1 + n, 600, 15))
@@ -217,32 +244,76 @@ def served_same_titles(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ser
     yield from _serve(model, data, root)
 
 
-@pytest.fixture(scope="module")
-def served_bare(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    """A log as FilmTrust comes: ``user_id,film_id,rating`` only (no catalog, no user
-    attributes, no timestamps), trained and served."""
+@pytest.fixture(scope="session")
+def bare_model(tmp_path_factory: pytest.TempPathFactory, small_demo: Path) -> tuple[Path, Path]:
+    """(model, data): a log as FilmTrust comes, ``user_id,film_id,rating`` only (no catalog,
+    no user attributes, no timestamps), trained once for the run."""
     root = tmp_path_factory.mktemp("bare")
-    demo, data, model = root / "demo", root / "data", root / "model"
-    _cli("demo-data", str(demo), "--users", "600", "--films", "120", "--interactions", "15000")
+    data, model = root / "data", root / "model"
     data.mkdir()
-    lines = (demo / "interactions.csv").read_text(encoding="utf-8").splitlines()
+    lines = (small_demo / "interactions.csv").read_text(encoding="utf-8").splitlines()
     (data / "interactions.csv").write_text(
         "".join(",".join(line.split(",")[:3]) + "\n" for line in lines), encoding="utf-8")
     _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
-    yield from _serve(model, data, root)
+    return model, data
 
 
-# module scope: while Playwright's sync API is open, the main thread has a running event loop,
-# and later tests that call asyncio.run() would fail
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def served_bare(tmp_path_factory: pytest.TempPathFactory, bare_model: tuple[Path, Path]
+                ) -> Iterator[Served]:
+    """``bare_model`` served, a server (and campaign store) of the module's own."""
+    model, data = bare_model
+    yield from _serve(model, data, tmp_path_factory.mktemp("bare-served"))
+
+
+# one Chromium for every browser test of the run (it was launched again for each module, about
+# a second each): each test still has a context of its own (``watched``, or its own
+# ``browser.new_context``), so no storage, route, dialog or download handler is shared. It is
+# closed as soon as the next test is not a browser test: while Playwright's sync API is open,
+# the main thread has a running event loop, and later tests that call asyncio.run() would fail
+_CHROMIUM_RUNNING: dict[str, Any] = {}
+
+
+def _chromium() -> Any:
+    if "browser" not in _CHROMIUM_RUNNING:
+        args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+        playwright = sync_api.sync_playwright().start()
+        try:
+            b = playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
+        except BaseException:
+            playwright.stop()
+            raise
+        _CHROMIUM_RUNNING.update(playwright=playwright, browser=b)
+    return _CHROMIUM_RUNNING["browser"]
+
+
+def _close_chromium() -> None:
+    if _CHROMIUM_RUNNING:
+        try:
+            _CHROMIUM_RUNNING["browser"].close()
+        finally:
+            _CHROMIUM_RUNNING.pop("playwright").stop()
+            _CHROMIUM_RUNNING.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After a browser test's own teardown (its context closed), Chromium is closed when no
+    browser test comes next (the end of the run, or a test of another folder)."""
+    try:
+        return (yield)
+    finally:
+        here = Path(__file__).parent
+        if nextitem is None or here not in nextitem.path.parents:
+            _close_chromium()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """The run's Chromium (started again if a test of another folder closed it meanwhile)."""
     if not CHROMIUM:
         pytest.skip("no chromium on PATH (apt-get install chromium; .ci/run installs it)")
-    args = ["--no-sandbox"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        yield b
-        b.close()
+    return _chromium()
 
 
 @dataclass
@@ -286,23 +357,23 @@ def watched(browser: Any) -> Iterator[Watched]:
 
 
 @pytest.fixture(scope="module")
-def served_one_segment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served_one_segment(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
+                       ) -> Iterator[Served]:
     """The demo (a catalog with genres) trained with one segment, whose genres all have a lift
     of 1 (no top genre), and served."""
     root = tmp_path_factory.mktemp("one-segment")
-    data, model = root / "data", root / "model"
-    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
     _cli("train", "--data", str(data), "--out", str(model), "--no-tune", "--segments", "1")
     yield from _serve(model, data, root)
 
 
 @pytest.fixture(scope="module")
-def served_places_only(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served_places_only(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
+                       ) -> Iterator[Served]:
     """The demo with a users file of places alone (``user_id,city,cinema``: no attribute the
     portrait pictures), trained and served."""
     root = tmp_path_factory.mktemp("places-only")
-    data, model = root / "data", root / "model"
-    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    data, model = copy_small_demo(small_demo, root / "data"), root / "model"
     rows = [line.split(",") for line in
             (data / "users.csv").read_text(encoding="utf-8").splitlines()]
     at = [rows[0].index(c) for c in ("user_id", "city", "cinema")]

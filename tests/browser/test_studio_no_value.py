@@ -14,17 +14,17 @@ from urllib.parse import quote
 
 import pandas as pd
 import pytest
-from conftest import Served, _cli, _serve
+from conftest import Served, _cli, _serve, copy_small_demo
 from studio_http import api
 
 NO_REGION = "region=(no value)"
 
 
 @pytest.fixture(scope="module")
-def served_gaps(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served_gaps(tmp_path_factory: pytest.TempPathFactory, small_demo: Path) -> Iterator[Served]:
     root = tmp_path_factory.mktemp("no-region")
     data, model = root / "data", root / "model"
-    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    copy_small_demo(small_demo, data)
     users = pd.read_csv(data / "users.csv", dtype=str, keep_default_na=False)
     users.loc[users.index % 7 == 3, "region"] = ""  # an empty cell
     # an occupation without a value beside one spelt so: the server takes neither as a filter

@@ -9,22 +9,24 @@ import json
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Served, _cli, _serve
+from conftest import Served, _cli, _serve, copy_small_demo
 from studio_http import api
 
 ADMIN = "studio-admin-key-places-0123456789"
 
 
 @pytest.fixture(scope="module")
-def served_placeless(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def served_placeless(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
+                     ) -> Iterator[Served]:
     """A small demo's log alone (no users file: no place) trained and served with an admin
     key; ``data`` is the whole demo (its users file has places), for the test to train."""
     root = tmp_path_factory.mktemp("placeless")
     demo, bare, model = root / "demo", root / "bare", root / "model"
-    _cli("demo-data", str(demo), "--users", "600", "--films", "120", "--interactions", "15000")
+    copy_small_demo(small_demo, demo)
     bare.mkdir()
     (bare / "interactions.csv").write_bytes((demo / "interactions.csv").read_bytes())
     _cli("train", "--data", str(bare), "--out", str(model), "--no-tune")

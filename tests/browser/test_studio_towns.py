@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
-from conftest import Served, _cli, _serve
+from conftest import Served, _cli, _serve, copy_small_demo
 from studio_http import api
 
 
@@ -39,11 +39,11 @@ def _twin_a_city(data: Path) -> tuple[str, str, str]:
 
 
 @pytest.fixture(scope="module")
-def served_twin(tmp_path_factory: pytest.TempPathFactory
+def served_twin(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
                 ) -> Iterator[tuple[Served, tuple[str, str, str]]]:
     root = tmp_path_factory.mktemp("twin-city")
     data, model = root / "data", root / "model"
-    _cli("demo-data", str(data), "--users", "600", "--films", "120", "--interactions", "15000")
+    copy_small_demo(small_demo, data)
     twin = _twin_a_city(data)
     _cli("train", "--data", str(data), "--out", str(model), "--no-tune")
     for served in _serve(model, data, root):
