@@ -210,10 +210,11 @@ def odd_ids_model(tmp_path_factory: pytest.TempPathFactory, small_demo: Path
     return model, data
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_odd_ids(tmp_path_factory: pytest.TempPathFactory, odd_ids_model: tuple[Path, Path]
                    ) -> Iterator[Served]:
-    """``odd_ids_model`` served, a server (and campaign store) of the module's own."""
+    """``odd_ids_model`` served, one server for the run: its modules only read it (no plan
+    stored, nothing reloaded)."""
     model, data = odd_ids_model
     yield from _serve(model, data, tmp_path_factory.mktemp("odd-ids-served"))
 
@@ -258,10 +259,12 @@ def bare_model(tmp_path_factory: pytest.TempPathFactory, small_demo: Path) -> tu
     return model, data
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_bare(tmp_path_factory: pytest.TempPathFactory, bare_model: tuple[Path, Path]
                 ) -> Iterator[Served]:
-    """``bare_model`` served, a server (and campaign store) of the module's own."""
+    """``bare_model`` served, one server for the run: nothing reloads it, and only the module
+    that stores plans (test_studio_waves_counted, on a film of its own) asserts anything of
+    the plans stored."""
     model, data = bare_model
     yield from _serve(model, data, tmp_path_factory.mktemp("bare-served"))
 
