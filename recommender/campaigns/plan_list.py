@@ -15,6 +15,9 @@ import sqlalchemy as sa
 
 from recommender.campaigns.summary_fields import summary_object
 
+#: the summary's totals a plan's row shows (contacts, expected conversions)
+LISTED_TOTALS = ("contacts", "expected_conversions")
+
 
 def _films(found: object, incomplete: list[str]) -> tuple[list[str], dict[str, str]]:
     """The film ids a summary's ``films`` names (ids as stored, strings) and their titles;
@@ -43,7 +46,8 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None) -> dict[st
     """``row`` (a ``campaign_plans`` row) as a list entry: id, created, model, rows, films,
     ``titles`` (as its summary recorded them), the summary's ``totals``, ``horizon_days``
     (None: no span in days), ``withdrawn`` and ``incomplete`` (the parts of its summary that
-    could not be read: "summary" when it is no JSON object, "films[2].film_id", "totals"...)."""
+    could not be read: "summary" when it is no JSON object, "films[2].film_id", "totals",
+    "totals.contacts"...; a figure named so is left out of ``totals``)."""
     found = summary_object(row["summary"])
     incomplete: list[str] = ["summary"] if found is None else []
     parts: list[str] = [] if found is None else incomplete  # none read: "summary" says all
@@ -53,6 +57,13 @@ def listed_plan(row: sa.RowMapping, withdrawn: dict[str, Any] | None) -> dict[st
     if not isinstance(totals, dict):
         parts.append("totals")
         totals = {}
+    totals = dict(totals)
+    for figure in LISTED_TOTALS:  # a row's figures: one missing or no number is left out
+        value = totals.get(figure)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            totals.pop(figure, None)
+            if "totals" not in parts:
+                parts.append(f"totals.{figure}")
     horizon = summary.get("horizon")
     if horizon is not None and not isinstance(horizon, dict):
         parts.append("horizon")

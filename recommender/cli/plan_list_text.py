@@ -39,8 +39,11 @@ def incomplete_line(plan: dict[str, Any]) -> str:
     blank: list[str] = []
     if "summary" in parts or "films" in parts:
         blank.append("films")
-    if "summary" in parts or "totals" in parts:
-        blank += [CONTACTS, EXPECTED]
+    whole = "summary" in parts or "totals" in parts
+    if whole or "totals.contacts" in parts:
+        blank.append(CONTACTS)
+    if whole or "totals.expected_conversions" in parts:
+        blank.append(EXPECTED)
     left_out = [int(p[6:p.index("]")]) + 1 for p in parts if p.endswith("].film_id")]
     said = []
     if blank:

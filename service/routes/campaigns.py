@@ -225,8 +225,8 @@ class PlanList(BaseModel):
                                         "once the plan was withdrawn; ``incomplete`` names "
                                         "the parts of a damaged stored summary that could "
                                         "not be read (\"summary\", \"films[0].film_id\", "
-                                        "\"totals\"...; [] for a whole one): the plan is "
-                                        "listed without them")
+                                        "\"totals\", \"totals.contacts\"...; [] for a "
+                                        "whole one): the plan is listed without them")
 
 
 class WithdrawRequest(BaseModel):

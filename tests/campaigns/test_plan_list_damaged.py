@@ -46,6 +46,17 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], Any], list[str],
                                      if f != e["films"][0]}}),
     "totals a string": (lambda s: {**s, "totals": "x"}, ["totals"],
                         lambda e: {**e, "totals": {}}),
+    # a totals object without its figures, or with one of another type: the row's cells for
+    # them were blank or read "many" with nothing said (the entry keeps the others)
+    "totals without contacts": (
+        lambda s: {**s, "totals": {k: v for k, v in s["totals"].items() if k != "contacts"}},
+        ["totals.contacts"],
+        lambda e: {**e, "totals": {k: v for k, v in e["totals"].items() if k != "contacts"}}),
+    "expected conversions a string": (
+        lambda s: {**s, "totals": {**s["totals"], "expected_conversions": "many"}},
+        ["totals.expected_conversions"],
+        lambda e: {**e, "totals": {k: v for k, v in e["totals"].items()
+                                   if k != "expected_conversions"}}),
     "horizon a list": (lambda s: {**s, "horizon": [1]}, ["horizon"],
                        lambda e: {**e, "horizon_days": None}),
     "no JSON object": (lambda s: [s], ["summary"], lambda e: {
