@@ -3,6 +3,7 @@ says what to install, and the CLI exits 2 with that hint. No Spark session is ne
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -167,7 +168,7 @@ def test_a_failing_spark_task_is_said_in_one_line_without_java_stack_traces(
 
 
 _SPY = """
-import sys
+import json, os, sys, traceback
 from recommender.model.config import TrainConfig
 from recommender.spark import training
 seen = []
@@ -177,30 +178,56 @@ def spy(session, *rest):
     return real(session, *rest)
 training._train = spy
 config = TrainConfig(factors=4, iterations=1, popularity=0.0)
-training.train_spark(sys.argv[1], config, master="local[1]", progress=sys.argv[2] == "on")
-print(seen)
+for case in sys.argv[2:]:
+    setting, progress = case.split("-")
+    os.environ["RECOMMENDER_PROGRESS"] = setting  # read when each call starts its session
+    seen.clear()
+    try:
+        training.train_spark(sys.argv[1], config, master="local[1]", progress=progress == "on")
+        print(json.dumps({"case": case, "seen": repr(seen)}), flush=True)
+    except Exception:
+        print(json.dumps({"case": case, "error": traceback.format_exc()[-3000:]}), flush=True)
 """
 
+_PROGRESS_CASES = [("always", "off", "false"), ("never", "on", "true"),
+                   ("sometimes", "off", "false")]
 
-@pytest.mark.parametrize(("setting", "progress", "drawn"), [
-    ("always", "off", "false"), ("never", "on", "true"), ("sometimes", "off", "false")])
-def test_spark_draws_its_stages_as_the_caller_s_progress_says(tmp_path: Path, setting: str,
-                                                              progress: str, drawn: str) -> None:
-    """``train_spark(progress=False)`` hid its own lines but started Spark with its stage bars
-    as ``RECOMMENDER_PROGRESS`` said, and a value that setting does not take stopped it though
-    the caller had said. Oracle: the started session's ``spark.ui.showConsoleProgress``."""
+
+@pytest.fixture(scope="module")
+def progress_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Each case's outcome, ``{"seen": ...}`` or ``{"error": traceback}``, by
+    ``"setting-progress"``: one child process trains once per case, each call starting (and
+    stopping) its own session with that case's ``RECOMMENDER_PROGRESS`` set, as separate
+    processes did; the JVM, whose start-up was most of each run's time, is started once."""
     pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]')")
-    csv = tmp_path / "events.csv"
+    csv = tmp_path_factory.mktemp("progress") / "events.csv"
     csv.write_text("user_id,film_id,timestamp\n" + "".join(
         f"u{u},f{(u * 7 + j) % 9},{1000 + u * 10 + j}\n" for u in range(12) for j in range(4)))
     env = {k: v for k, v in os.environ.items()
-           if k not in ("PYSPARK_GATEWAY_PORT", "PYSPARK_GATEWAY_SECRET")}
-    env["RECOMMENDER_PROGRESS"] = setting
-    proc = subprocess.run([sys.executable, "-c", _SPY, str(csv), progress], env=env,
-                          capture_output=True, text=True, timeout=300,
+           if k not in ("PYSPARK_GATEWAY_PORT", "PYSPARK_GATEWAY_SECRET", "RECOMMENDER_PROGRESS")}
+    proc = subprocess.run([sys.executable, "-c", _SPY, str(csv),
+                           *(f"{setting}-{progress}" for setting, progress, _ in _PROGRESS_CASES)],
+                          env=env, capture_output=True, text=True, timeout=300,
                           cwd=Path(__file__).resolve().parents[2])
+    runs = {run["case"]: run for run in map(json.loads, proc.stdout.splitlines()
+                                            if proc.stdout.startswith("{") else [])}
+    for run in runs.values():
+        run["stderr"] = proc.stderr[-3000:]
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert proc.stdout.splitlines()[-1] == repr([drawn]), proc.stdout
+    return runs
+
+
+@pytest.mark.parametrize(("setting", "progress", "drawn"), _PROGRESS_CASES)
+def test_spark_draws_its_stages_as_the_caller_s_progress_says(
+        progress_runs: dict[str, dict[str, str]], setting: str, progress: str,
+        drawn: str) -> None:
+    """``train_spark(progress=False)`` hid its own lines but started Spark with its stage bars
+    as ``RECOMMENDER_PROGRESS`` said, and a value that setting does not take stopped it though
+    the caller had said. Oracle: the started session's ``spark.ui.showConsoleProgress``."""
+    run = progress_runs.get(f"{setting}-{progress}")
+    assert run is not None, progress_runs
+    assert "error" not in run, run["error"]
+    assert run["seen"] == repr([drawn]), run
 
 
 def _settings_built_into_a_log(monkeypatch: pytest.MonkeyPatch,

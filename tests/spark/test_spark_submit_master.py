@@ -32,7 +32,12 @@ def test_a_spark_master_spark_submit_overrides_is_said_unused(tmp_path: Path) ->
            "PYSPARK_DRIVER_PYTHON": sys.executable, "SPARK_LOCAL_IP": "127.0.0.1",
            "PYTHONPATH": str(ROOT)}
     done = subprocess.run(
-        [str(submit), "--master", "local[1]", str(ROOT / "recommender" / "cli" / "__init__.py"),
+        # a small job's settings, as a user submitting one would pass them: spark-submit's
+        # session keeps Spark's defaults (200 shuffle partitions: every join and MLlib stage
+        # ran 200 tasks on one core; the web UI started), the note and master are the same
+        [str(submit), "--master", "local[1]", "--conf", "spark.sql.shuffle.partitions=2",
+         "--conf", "spark.ui.enabled=false",
+         str(ROOT / "recommender" / "cli" / "__init__.py"),
          "train", "--engine",
          "spark", "--spark-master", "local[2]", "--data", str(data), "--out",
          str(tmp_path / "m"), "--no-tune", "--factors", "4", "--iterations", "2",
