@@ -13,6 +13,7 @@ trainer, reused when the Spark tests already started one).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,11 @@ def _spark() -> Iterator[Trainer]:
         check_java()
     except SparkUnavailableError as e:
         pytest.skip(f"no Java runtime for Spark: {e}")
+    # the JVM options of the Spark tests (tests/spark/spark_helpers.py: the quick JIT tier for
+    # small jobs from a cold start; no result changes), when this module starts the JVM first
+    from tests.spark.spark_helpers import JIT_QUICK
+
+    os.environ.setdefault("SPARK_SUBMIT_OPTS", JIT_QUICK)
     # one small session for the module; the trainer finds it active and reuses it
     session, created = get_session("local[2]", {
         "spark.driver.memory": "512m",

@@ -12,6 +12,9 @@ from recommender.io.dataset import Interactions
 from recommender.model.config import TrainConfig
 from tests.service_fixtures import N_GROUPS
 
+#: the JVM options of the Spark tests (``SPARK_SUBMIT_OPTS``, which spark-submit and pyspark's
+#: launcher pass to the driver's JVM): the quick JIT tier only, for small jobs from a cold start
+JIT_QUICK = "-XX:TieredStopAtLevel=1"
 SMALL = TrainConfig(factors=8, iterations=4, segments=N_GROUPS, holdout=0.2, seed=3)
 
 
