@@ -82,16 +82,16 @@ export function sendSection(planId, summary, recorded) {
     "(else from the plan's start). Waves are recorded in order; a send time is final."), form, out);
   let shown = null;  // the wave the form is for, and the next wave that re-planned it
   let closed = false;  // the store takes no writes: the note stays
-  box.follow = (now) => {
+  box.follow = (read) => {  // the plan as read now (its summary)
     if (closed) return;
-    const wave = nextUnsent(now);
+    const wave = nextUnsent(read);
     // the server refuses it (the page knows why): said, not offered to be refused
-    const by = wave === null ? null : replannedBy(now, wave);
+    const by = wave === null ? null : replannedBy(read, wave);
     const key = `${wave}:${by ? by.plan_id : ""}`;
     if (key === shown && form.childNodes.length) return;  // a time being typed is kept
     shown = key;
     if (wave === null) {
-      form.replaceChildren(h("p", { class: "note", id: "send-none" }, now.withdrawn && now.withdrawn.sent_waves === 0
+      form.replaceChildren(h("p", { class: "note", id: "send-none" }, read.withdrawn && read.withdrawn.sent_waves === 0
         ? "No wave was sent (the withdrawal says so): no send to record."
         : "Every wave that went out has its send recorded."));
       return;
@@ -102,7 +102,7 @@ export function sendSection(planId, summary, recorded) {
         link, ` was planned after ${by.sent_waves === 1 ? "wave 1 was" : `waves 1–${by.sent_waves} were`} sent, and re-plans the rest (record its sends there).`));
       return;
     }
-    const started = defaultSendTime(now);
+    const started = defaultSendTime(read);
     const at = h("input", { id: "send-at", type: "datetime-local", step: 1, required: true, value: localInput(started) });
     const label = h("label", { for: "send-at" });
     const sayOffset = () => {  // the offset of the time typed (summer time), said in the label

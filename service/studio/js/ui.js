@@ -135,8 +135,7 @@ export function announce(text) {
   const box = document.getElementById("page-status");
   if (!box) return;
   announced += 1;
-  box.textContent = "";
-  clearTimeout(announceTimer);
+  hush();
   announceTimer = setTimeout(() => { box.textContent = text; }, 100);
 }
 /** Silence the status region as a page is left: a sentence still pending (announce waits
