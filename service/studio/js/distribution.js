@@ -28,14 +28,18 @@ window.addEventListener("studio:model-changed", () => { served = null; });
 
 /** Fill the select `by` with the model's places (`wanted` selected), or say in `out` why
     there are none (`retry`: how to try again after a failed read); resolves to the places,
-    or null when /health could not say. */
+    or null when /health could not say. What `out` was given while /health was asked (a
+    submit's answer or refusal) stays: a late first read of the page's places replaced the
+    refusal of a form submitted meanwhile with its note (a CI run on a loaded machine). */
 const placeOf = (name) => name.trim().toLowerCase();  // recommender/distribution/places.py check_place
 export async function fillPlaces(by, out, { wanted = "", retry }) {
+  const shown = out.firstChild;
   const found = await placeAttributes();
+  const say = (node) => { if (out.firstChild === shown) out.replaceChildren(node); };
   if (found === null) {
-    out.replaceChildren(errorBox(`the model's place attributes could not be read from /health; ${retry}`));
+    say(errorBox(`the model's place attributes could not be read from /health; ${retry}`));
   } else if (!found.length) {
-    out.replaceChildren(h("p", { class: "note", id: "dist-none" },
+    say(h("p", { class: "note", id: "dist-none" },
       "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show. " +
       "Places are columns of the users file: train with a users.csv or users.parquet beside the log, or --users FILE, holding one."));
     // a place select with no option offered nothing to choose
