@@ -30,8 +30,16 @@ lint: install-dev
 	$(BIN)/ruff check recommender service tests benchmarks scripts
 	$(BIN)/mypy
 
+# The tests run in two passes: most of them on every core (pytest-xdist; TEST_WORKERS=0 runs
+# them in this process), then the browser tests and the Spark tests side by side, each room
+# one test at a time on a worker of its own (its Chromium or JVM started once). Both passes
+# always run; make fails if either did.
+TEST_WORKERS ?= auto
 test: lint
-	$(BIN)/python -m pytest
+	@status=0; \
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m "not browser and not spark" || status=$$?; \
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "browser or spark" || status=$$?; \
+	exit $$status
 
 bench: install-bench
 	$(BIN)/python benchmarks/run_all.py
