@@ -144,6 +144,19 @@ class AudienceRing(BaseModel):
 
 class Audience(BaseModel):
     film_id: str | None = Field(description="the film; null for lookalike and cold-start")
+    title: str | None = Field(
+        None, description="the film's title as the catalog has it ('' when it has none): the "
+                          "film film_id names, byte for byte; null for lookalike and "
+                          "cold-start")
+    year: int | None = Field(None, description="the film's release year; null when unknown, "
+                                               "and for lookalike and cold-start")
+    also_titled: list[str] | None = Field(
+        None, description="the other films whose title film_id also is (a whole title as "
+                          "search reads one: case, accents, a trailing article and the year "
+                          "aside), each as 'ID TITLE (YEAR)', at most 5: the page is still "
+                          "film_id's own film (MovieLens film 300 is Quiz Show, not 300 "
+                          "(2007)), and the other's id asks for that one; null when film_id "
+                          "is no other film's title (and for lookalike and cold-start)")
     users: list[AudienceUser]
     total: int = Field(description="candidates ranked, over all pages (with tier=: the ring's "
                                    "users that pass the filters)")

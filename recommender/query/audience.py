@@ -36,6 +36,7 @@ from recommender.query.pages import (
     check_k,
     empty_note,
     for_model,
+    named_film,
     resolve_tier,
     ring_info,
     tie_note,
@@ -171,7 +172,7 @@ def film_audience(
         outside[viewers] = False
         page.empty = empty_note(int(outside.sum()), page.ring, 0 if mask is None else int(
             np.count_nonzero(mask & outside)), cut_text(model, segment, filters))
-    return page
+    return named_film(model, page, f)
 
 
 def audience_summary(

@@ -19,7 +19,7 @@ from recommender.kernels.ranking import exclude_rows, score_block, settled_top_k
 from recommender.model.config import DEFAULT_TIERS
 from recommender.model.model import Model
 from recommender.query.audience import AudiencePage, Tiers, tier_of
-from recommender.query.pages import UNRANKED, empty_note, for_model
+from recommender.query.pages import UNRANKED, empty_note, for_model, named_film
 from recommender.serving.lru import LRU
 
 # users ranked per cached film: covers the default page (k=100) and the next one; a deeper
@@ -94,7 +94,7 @@ def page_from_ranking(
     top = ranking.order[offset:offset + k].astype(np.int64)
     ranks = np.arange(offset + 1, offset + 1 + len(top), dtype=np.int64)
     n_cand = ranking.n_cand
-    return AudiencePage(
+    return named_film(model, AudiencePage(
         film_id=film_id, user_idx=top, user_ids=model.users.to_ids(top), rank=ranks,
         score=ranking.scores[offset:offset + k],
         percentile=100.0 * (n_cand - ranks + 1) / max(n_cand, 1),
@@ -102,7 +102,7 @@ def page_from_ranking(
         segment=np.asarray(model.segments.labels)[top].astype(np.int64), total=n_cand,
         offset=offset, k=k, note=for_model(UNRANKED, model) if ranking.tied else None,
         empty=None if n_cand else empty_note(0),
-    )
+    ), model.film_index(film_id))
 
 
 RankingKey = tuple[str, int, bool]  # (model key, film index, exclude_seen)

@@ -369,8 +369,8 @@ def test_json_body_has_contract_fields_and_no_indices(model: Model) -> None:
     fid = str(model.films.ids[1])
     page = film_audience(model, fid, k=5, offset=2)
     body = page.to_json()
-    assert set(body) == {"film_id", "users", "total", "offset", "k", "ring", "note",
-                         "empty"}
+    assert set(body) == {"film_id", "title", "year", "also_titled", "users", "total",
+                         "offset", "k", "ring", "note", "empty"}
     assert body["ring"] is None  # no tier asked for: the whole ranking
     assert body["note"] is None  # ranked by score
     assert body["film_id"] == fid and body["offset"] == 2 and body["k"] == 5
@@ -395,7 +395,12 @@ def test_json_rows_follow_the_contract_rules_byte_for_byte(model: Model) -> None
                  for u, r, s, p, t, g in zip(page.user_ids, page.rank, page.score,
                                              page.percentile, page.tier, page.segment,
                                              strict=True)]
-        want = {"film_id": page.film_id, "users": users, "total": page.total,
+        f = None if page.film_id is None else model.film_index(page.film_id)
+        want = {"film_id": page.film_id,
+                "title": None if f is None else str(model.catalog.titles[f]),
+                "year": None if f is None else int(model.catalog.years[f]) or None,
+                "also_titled": None,  # no title of the catalog is an id
+                "users": users, "total": page.total,
                 "offset": page.offset, "k": page.k, "ring": None, "note": None,
                 "empty": None}
         assert json.dumps(page.to_json()) == json.dumps(want)

@@ -47,9 +47,15 @@ def test_render_page_of_uniform_and_empty_columns() -> None:
         assert render_page(page) == render_json(page.to_json())
     empty = _page(None, [], np.array([]), np.array([]), [], total=0)
     assert render_page(empty) == render_json(empty.to_json())
-    assert json.loads(render_page(empty)) == {"film_id": None, "users": [], "total": 0,
+    assert json.loads(render_page(empty)) == {"film_id": None, "title": None, "year": None,
+                                              "also_titled": None, "users": [], "total": 0,
                                               "offset": 0, "k": 0, "ring": None,
                                               "note": None, "empty": None}
+    named = _page("300", ["a"], np.array([0.5]), np.array([99.5]), ["core"])
+    named.title, named.year = 'Quiz "Show"\u2028', 1994  # quotes and a line separator
+    named.also_titled = ["51662 300 (2007)", "7 300 \u00e9 (1999)"]
+    assert render_page(named) == render_json(named.to_json())
+    assert json.loads(render_page(named))["also_titled"] == named.also_titled
     ringed = _page("f", ["a"], np.array([0.5]), np.array([99.5]), ["extended"])
     ringed.ring = {"tier": "extended", "rank_range": [3, 9], "size": 7}
     assert render_page(ringed) == render_json(ringed.to_json())
