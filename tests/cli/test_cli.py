@@ -401,9 +401,11 @@ def test_audience_header_past_the_end_and_filtered(capsys: pytest.CaptureFixture
     assert len(lines) == 2  # no empty table
     code, out, _ = run(capsys, "audience", model_dir, fid, "--offset", 5000, "--json")
     assert code == 0
+    f = model.film_index(fid)  # the page names its film as the catalog has it
     assert json.loads(out) == film_audience(model, fid, k=100, offset=5000).to_json() == {
-        "film_id": fid, "users": [], "total": total, "offset": 5000, "k": 100, "ring": None,
-        "note": None, "empty": None}
+        "film_id": fid, "title": str(model.catalog.titles[f]),
+        "year": int(model.catalog.years[f]) or None, "also_titled": None, "users": [],
+        "total": total, "offset": 5000, "k": 100, "ring": None, "note": None, "empty": None}
     page = film_audience(model, fid, k=3, offset=2, filters={"region": ["North"]})
     code, out, _ = run(capsys, "audience", model_dir, fid, "--k", 3, "--offset", 2,
                        "--filter", "region=North")
