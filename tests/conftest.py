@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,9 +21,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(optionalhook=True)
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """``-n auto`` starts one worker per core this process may run on: xdist's own count asks
-    psutil for the machine's physical cores, cores a container may not be given."""
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` starts one worker per core this process may run on (its CPU affinity):
+    xdist's own count asks psutil for the machine's physical cores, cores a cpuset-limited
+    container may not be given. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides where set."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None  # xdist's own hook reads it
     cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
     return len(cores) if cores else os.cpu_count() or 1
 
@@ -29,19 +34,44 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 _ROOMS = ("browser", "spark")
 
 
+def _room(nodeid: str) -> str | None:
+    """The room of a test: ``browser`` or ``spark`` for those under tests/browser or
+    tests/spark, ``spark`` for the trainer contract's Spark case (``[spark]``,
+    ``[spark-...]``); None for any other."""
+    for room in _ROOMS:
+        if nodeid.startswith(f"tests/{room}/"):
+            return room
+    return "spark" if re.search(r"\[spark[\]-]", nodeid) else None
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Every test under tests/browser is marked ``browser`` and every one under tests/spark
-    ``spark``, each room an xdist group of its own. ``make test`` runs the other tests on every
-    core, then the two rooms side by side, each one test at a time on a worker of its own
-    (``--dist loadgroup``): a room's Chromium or JVM, and the servers it starts, are shared by
-    its tests and were started once per worker."""
+    ``spark`` (``make test`` runs the other tests on every core first, then these two
+    rooms side by side: ``pytest_xdist_make_scheduler``)."""
     here = Path(__file__).resolve().parent
     for item in items:
         path = item.path.resolve()
         for room in _ROOMS:
             if path.is_relative_to(here / room):
                 item.add_marker(getattr(pytest.mark, room))
-                item.add_marker(pytest.mark.xdist_group(name=room))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """With ``--dist loadgroup``, each room (``_room``) is one unit of work, run one test at a
+    time by one worker, so its Chromium or JVM and the servers it starts are started once;
+    any other test is a unit of its own. xdist's ``xdist_group`` mark could not do this: it
+    renames the test's node id, which pytest 9 no longer reads (both rooms' tests went to
+    both workers, each starting a Chromium and a JVM)."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class RoomScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _room(nodeid) or nodeid
+
+    return RoomScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
