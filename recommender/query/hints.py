@@ -265,6 +265,9 @@ def holding_titles(model: Model) -> HoldingIndex:
     return _HOLDING.put(model.catalog, HoldingIndex(model.film_labels[1]))
 
 
+_ALSO_TITLED: Kept[dict[str, tuple[str, ...]]] = Kept()  # per catalog and id, see also_titled
+
+
 def also_titled(model: Model, film_id: str) -> list[str]:
     """The other films whose title is ``film_id`` (a whole name of it, as search's ``title``
     match reads one: case, accents, a trailing article and the year aside), as "ID TITLE
@@ -273,7 +276,18 @@ def also_titled(model: Model, film_id: str) -> list[str]:
     Only the titles holding the argument's first word in their name (the year aside) are
     indexed: the catalog's own index took 6 s to build for 87,000 titles, on every CLI
     answer for an id whose first word is in some title (a MovieLens id of 1 to 3 digits is
-    in the years of most)."""
+    in the years of most). Kept per catalog and id: an audience page names them on each
+    request (``pages.named_film``; up to 15 ms for an id of a few digits on MovieLens's
+    9,700 titles), and a CLI film command both says them and writes the page."""
+    known = _ALSO_TITLED.get(model.catalog)
+    if known is None:
+        known = _ALSO_TITLED.put(model.catalog, {})
+    if film_id not in known:
+        known[film_id] = tuple(_also_titled(model, film_id))
+    return list(known[film_id])
+
+
+def _also_titled(model: Model, film_id: str) -> list[str]:
     from recommender.query.catalog import film_fields, with_year
     from recommender.query.title_match import kind_of
     from recommender.query.titles import TitleIndex, normalise

@@ -21,7 +21,6 @@ from recommender.errors import InvalidParameterError
 from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
-from recommender.model.kept import Kept
 from recommender.query.hints import also_titled
 from recommender.query.render import percentile_values, score_values
 
@@ -185,27 +184,15 @@ class AudiencePage:
                 f"({plural(int(r['size']), 'user', sep=',')}); ")
 
 
-_ALSO_TITLED: Kept[dict[str, tuple[str, ...]]] = Kept()  # per catalog, see named_film
-
-
 def named_film(model: Model, page: AudiencePage, f: int) -> AudiencePage:
     """``page``, the audience of film index ``f``, given the film's title and year as the
     catalog has them and ``also_titled``: the other films whose title its id is
     (``hints.also_titled``, "ID TITLE (YEAR)"), None when none. The id is the film answered
     for (MovieLens film 300 is Quiz Show; 300 (2007) has another id), and the JSON said only
-    the id: a caller who typed "300" meaning the 2007 film could not tell. The other films
-    are looked up once per catalog and id (an id of a few digits took up to 15 ms on
-    MovieLens's 9,700 titles; a ring page is rendered on every request)."""
-    film_id = str(page.film_id)
-    known = _ALSO_TITLED.get(model.catalog)
-    if known is None:
-        known = _ALSO_TITLED.put(model.catalog, {})
-    others = known.get(film_id)
-    if others is None:
-        others = known[film_id] = tuple(also_titled(model, film_id))
+    the id: a caller who typed "300" meaning the 2007 film could not tell."""
     page.title = model.film_labels[1][f]
     page.year = int(model.catalog.years[f]) or None
-    page.also_titled = list(others) or None
+    page.also_titled = also_titled(model, str(page.film_id)) or None
     return page
 
 
