@@ -26,7 +26,7 @@ from recommender.campaigns.events import MAX_WEIGHT, EventBatch, id_too_long
 from recommender.errors import DataError
 from recommender.io.binary import LOG_FORMATS, SPARK_READS_GZIP
 from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
-from recommender.io.convert import float_column, string_ids, timestamp_column
+from recommender.io.convert import string_ids, timestamp_column
 from recommender.io.delimited import (
     EXPECTED_HEADER,
     CsvLocator,
@@ -40,6 +40,7 @@ from recommender.io.delimited import (
     read_delimited,
     sniff_header,
 )
+from recommender.io.numbers import float_column
 from recommender.io.project import canonical_column
 
 EVENT_ID = "event_id"

@@ -6,7 +6,7 @@ with its line (or row) and what was expected. Numbers (rating, weight): `io.numb
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,18 +17,12 @@ import pyarrow.compute as pc
 from numpy.typing import NDArray
 
 from recommender.errors import DataError
-from recommender.io.columns import FILM_ID, RATING, TIMESTAMP, USER_ID, WEIGHT
-from recommender.io.dataset import Interactions
 from recommender.io.delimited import (
-    ConversionError,
-    CsvLocator,
-    Delimited,
     Locator,
     problem,
-    read_delimited,
 )
-from recommender.io.numbers import all_held, float_column, value_of
 from recommender.io.numbers import first_failing as _first_failing
+from recommender.io.numbers import value_of
 
 #: The longest id accepted, in UTF-8 bytes: longer is a damaged file (an unclosed quote, a
 #: column of text read as ids), never an id.
@@ -401,46 +395,3 @@ def ages(values: NDArray[np.str_]) -> NDArray[np.int64]:
     ok = pc.match_substring_regex(arr, r"^\d+(\.\d*)?$")
     nums = pc.cast(pc.if_else(ok, arr, "-1"), pa.float64())
     return np.asarray(nums.to_numpy(zero_copy_only=False), dtype=np.float64).astype(np.int64)
-
-
-# --------------------------------------------------------------------------------------------
-# Interactions
-# --------------------------------------------------------------------------------------------
-
-
-def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locator,
-          first_data_line: int | None) -> Interactions:
-    """Validate canonical columns and build ``Interactions`` (merging duplicates)."""
-    n = len(columns[USER_ID])
-    if n == 0:
-        raise DataError(str(path), "no interactions: expected at least one data line",
-                        line=first_data_line)
-    users = interaction_ids(path, columns[USER_ID], USER_ID, loc)
-    films = interaction_ids(path, columns[FILM_ID], FILM_ID, loc)
-    rating = float_column(path, columns[RATING], RATING, loc) if RATING in columns else None
-    weight = float_column(path, columns[WEIGHT], WEIGHT, loc) if WEIGHT in columns else None
-    if weight is not None and (weight < 0).any():  # log weighting and ALS need >= 0
-        row = int(np.flatnonzero(weight < 0)[0])
-        raise problem(path, loc, row, f"weight {float(weight[row]):g} is negative; expected "
-                      "a number >= 0 (views, minutes...)")
-    ts = timestamp_column(path, columns[TIMESTAMP], loc) if TIMESTAMP in columns else None
-    return Interactions.from_columns(users, films, rating=rating, weight=weight, timestamp=ts,
-                                     source=str(path))
-
-
-def load_table(spec: Delimited, wanted: Sequence[str]) -> Interactions:
-    """Fast path: typed pyarrow read. Slow path (only after a conversion error): strings, then
-    per-column conversion that finds the offending line."""
-    # timestamps as text: pyarrow's integer parser reads "0x10" as 16 (``timestamp_column``
-    # casts the text, vectorised, and refuses it), and an ISO time is text
-    fast = {USER_ID: pa.string(), FILM_ID: pa.string(), RATING: pa.float64(),
-            WEIGHT: pa.float64(), TIMESTAMP: pa.string()}
-    loc = CsvLocator(spec.path, spec.header, spec.quoting, spec.delimiter)
-    first_line = 2 if spec.header else 1
-    try:
-        table = read_delimited(spec, {c: fast[c] for c in wanted})
-        if not all(all_held(table.column(c)) for c in (RATING, WEIGHT) if c in wanted):
-            raise ConversionError  # refused as written: '1e400' was read (and said) as inf
-    except ConversionError:
-        table = read_delimited(spec, {c: pa.string() for c in wanted})
-    return build(spec.path, {c: table.column(c) for c in wanted}, loc, first_line)

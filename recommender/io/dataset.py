@@ -230,9 +230,11 @@ def _stable_order(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np
         return by_key, key[by_key]
     packed = key.view(np.uint64)
     packed <<= np.uint64(shift)
-    packed |= np.arange(n, dtype=np.uint64)
+    rows = np.arange(n, dtype=np.uint64)
+    packed |= rows
     packed.sort(kind="stable")  # runs (a log grouped by user) make it faster still
-    rows = packed & np.uint64((1 << shift) - 1)
+    # the row numbers into the arange's memory: a fresh array of n was as slow as the sort
+    np.bitwise_and(packed, np.uint64((1 << shift) - 1), out=rows)
     packed >>= np.uint64(shift)
     return rows.view(np.int64), packed.view(np.int64)
 

@@ -77,9 +77,15 @@ def all_held(col: pa.Array | pa.ChunkedArray) -> bool:
 
 
 def float_column(path: Path, col: pa.Array | pa.ChunkedArray, name: str,
-                 loc: Locator) -> NDArray[np.float64]:
-    """A numeric column (already numeric or strings) as float64, every value a finite float32."""
+                 loc: Locator, keep32: bool = False) -> NDArray[np.floating]:
+    """A numeric column (already numeric or strings) as float64, every value a finite float32.
+    ``keep32``: a float32 column without nulls comes back as it is, float32 (the same values:
+    no float64 copy of millions of ratings for ``Interactions``, which keeps float32)."""
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if keep32 and pa.types.is_float32(arr.type) and arr.null_count == 0:
+        values32 = np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float32)
+        if bool(np.isfinite(values32).all()):
+            return values32
     written = None  # the text of a column of strings, for a value refused
     if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
         # surrounding spaces are no part of a number, as on the CSV reader's fast path and in

@@ -43,9 +43,7 @@ from recommender.io.columns import (
 )
 from recommender.io.convert import (
     ages,
-    build,
     check_unique_ids,
-    load_table,
     np_str,
     string_ids,
     value_of,
@@ -66,6 +64,7 @@ from recommender.io.delimited import (
     read_delimited,
     sniff_header,
 )
+from recommender.io.log_table import build, load_table
 from recommender.io.public import YEAR_IN_TITLE, clean_genres, dedupe_catalog, zip_region
 
 #: Accepted header spellings (compared case-insensitively, surrounding spaces ignored).

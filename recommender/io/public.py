@@ -34,7 +34,6 @@ from recommender.io.columns import (
 )
 from recommender.io.convert import (
     ages,
-    load_table,
     np_str,
     string_ids,
     value_of,
@@ -51,6 +50,7 @@ from recommender.io.delimited import (
     read_delimited,
     sep_name,
 )
+from recommender.io.log_table import load_table
 from recommender.io.places import ZIP_ZONE
 
 #: First digit of a US ZIP code -> coarse region (the USPS national areas).
