@@ -10,10 +10,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from starlette.middleware.cors import CORSMiddleware
 from threadpoolctl import threadpool_limits
 
 from recommender import __version__
-from service import errors, events_sync, schema_limits
+from service import cors, errors, events_sync, schema_limits
 from service.access_log import export_log
 from service.auth import (
     ReadKeys,
@@ -128,6 +129,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=metrics,
                        current_version=lambda: service.engine.version if service.engine else "",
                        private=bool(read_keys))
+    # other origins' pages (off unless named): outside the key check, which a preflight
+    # never passes, so that a 401 says why to such a page too; inside the Host check
+    if cors_origins := cors.origins(settings.cors_origins):
+        app.add_middleware(CORSMiddleware, **cors.options(cors_origins))
     if (hosts := allowed(settings.allowed_hosts)) is not None:  # outermost: before any work
         app.add_middleware(AllowedHosts, hosts=hosts)
     app.add_middleware(HeadAsGet)  # HEAD as the GET it stands for, without the body

@@ -26,6 +26,7 @@ from recommender.errors import InvalidParameterError
 from recommender.model import layout
 from recommender.query.audience import MAX_K
 from recommender.query.privacy import DEFAULT_MIN_CELL
+from service import cors
 from service.auth import key_items
 
 #: the longest wait between two looks at the model folder (a day): a longer one (1e12) stopped
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
                                 "others); blank or '*': any. `recommender serve` on a loopback "
                                 "address sets localhost, 127.0.0.1 and ::1 when it is unset "
                                 "(service/hosts.py: DNS rebinding)")
+    cors_origins: str = Field(
+        default="", description="comma-separated origins (scheme://host[:port]) whose web "
+                                "pages may call the API from a browser; '*': any; blank: none "
+                                "(the Studio and the docs are this server's own pages; "
+                                "service/cors.py)")
     read_keys: SecretStr | None = Field(
         default=None, description="comma-separated read keys, each KEY or ID:KEY; when set, "
                                   "every data endpoint needs one (X-API-Key or Bearer)")
@@ -163,6 +169,12 @@ class Settings(BaseSettings):
             raise ValueError(f"{value} is (or links to) a version of the model folder {folder}: "
                              f"serve {folder} itself, so that every new version reaches the "
                              "workers and the campaign store stays beside it")
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins_as_sent(cls, value: str) -> str:
+        cors.origins(value)  # a ValueError naming the first origin no browser sends
         return value
 
     @field_validator("read_keys", "write_keys", "metrics_keys")

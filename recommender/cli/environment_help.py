@@ -30,6 +30,9 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("METRICS_KEYS", "comma-separated KEY or ID:KEY; set: /metrics needs one", None),
     ("ALLOWED_HOSTS", "comma-separated Host names answered ('*' or blank: any; serve on a "
                       "loopback address sets localhost, 127.0.0.1 and ::1)", ""),
+    ("CORS_ORIGINS", "comma-separated origins (scheme://host[:port]) whose web pages may "
+                     "call the API from a browser ('*': any; blank: none, the Studio being "
+                     "the server's own page)", ""),
     ("MODELS_ROOT", "the folder a reload's model_path must be inside; unset: a reload names "
                     "none", None),
     ("ACCESS_LOG", "JSON-lines file recording every export; unset: none kept", None),

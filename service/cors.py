@@ -1,0 +1,54 @@
+"""Web pages of other origins that may call the API from a browser (CORS), set by the operator.
+
+Off unless ``RECOMMENDER_CORS_ORIGINS`` names origins: Audience Studio and the docs are served
+by the API's own origin and need none, and a browser then lets no other site's page read an
+answer. Named origins (or ``*``) get Starlette's CORS middleware: a preflight (``OPTIONS`` with
+``Access-Control-Request-Method``) is answered before the key check, which it could never pass
+(browsers send no credentials on one), and every answer to such an origin, a 401 or a 503
+included, carries ``Access-Control-Allow-Origin`` so that its page can read why. Keys travel in
+headers (``X-API-Key``, ``Authorization``), never cookies, so credentials are not allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+ENV = "RECOMMENDER_CORS_ORIGINS"
+#: the request headers a page may send: the keys, a JSON body, a plan's idempotency key and
+#: the conditional request of a static file
+REQUEST_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "Idempotency-Key",
+                   "If-None-Match")
+#: the answer headers a page may read beyond the CORS-safelisted ones
+EXPOSED = ("X-Model-Version", "Content-Disposition", "Retry-After", "ETag")
+METHODS = ("GET", "HEAD", "POST")
+#: how long a browser may keep a preflight's answer (seconds)
+MAX_AGE = 600
+# scheme://host[:port] as a browser writes an Origin: no path, query, fragment or user
+_ORIGIN = re.compile(r"(https?)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?")
+
+
+def origins(setting: str) -> list[str]:
+    """The origins ``setting`` names (``["*"]`` for any; ``[]``: CORS off), each checked:
+    ``ValueError`` naming the first that no browser would send as an ``Origin`` header (a
+    trailing slash or a path matched no request, and the pages failed with no word why)."""
+    named = [o.strip() for o in setting.split(",") if o.strip()]
+    if "*" in named:
+        return ["*"]
+    for given in named:
+        match = _ORIGIN.fullmatch(given)
+        if match is None or (match.group(3) and not 0 < int(match.group(3)[1:]) < 65536):
+            bare = re.match(r"[A-Za-z]+://[^/?#]*", given)
+            hint = f" (write {bare.group(0)!r})" if bare and given != bare.group(0) else ""
+            raise ValueError(f"{ENV}: {given!r} is not an origin as a browser sends it: "
+                             f"expected scheme://host[:port] (http or https), no path or "
+                             f"trailing slash{hint}")
+    # a browser writes the scheme and host in lower case
+    return list(dict.fromkeys(o.lower() for o in named))
+
+
+def options(allowed: list[str]) -> dict[str, Any]:
+    """The CORS middleware's options for ``allowed`` (as ``origins`` reads them)."""
+    return {"allow_origins": allowed, "allow_methods": list(METHODS),
+            "allow_headers": list(REQUEST_HEADERS), "expose_headers": list(EXPOSED),
+            "allow_credentials": False, "max_age": MAX_AGE}
