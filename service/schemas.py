@@ -64,6 +64,18 @@ class Error(BaseModel):
 
 # ------------------------------------------------------------------ catalog
 
+#: what names the film of a per-film answer beside its film_id (``hints.film_names``): the
+#: audience page, its summary, similar films, the film's details and its demand by place
+TITLE_HELP = ("the film's title as the catalog has it ('' when it has none): the film film_id "
+              "names, byte for byte")
+YEAR_HELP = "the film's release year; null when unknown"
+ALSO_TITLED_HELP = (
+    "the other films whose title film_id also is (a whole title as search reads one: case, "
+    "accents, a trailing article and the year aside), each as 'ID TITLE (YEAR)', at most 5: "
+    "the answer is still film_id's own film (MovieLens film 300 is Quiz Show, not 300 "
+    "(2007)), and the other's id asks for that one; null when film_id is no other film's "
+    "title")
+
 
 class FilmSummary(BaseModel):
     film_id: str
@@ -119,6 +131,7 @@ class FilmDetail(FilmSummary):
     catalog_films: int = Field(description="films in the catalog: the rank's last place")
     candidates: int = Field(description="users its audience ranks (those who have not seen it)")
     viewer_segments: list[SegmentShare] = Field(description="its viewers' segments, by lift")
+    also_titled: list[str] | None = Field(description=ALSO_TITLED_HELP)
 
 
 # ------------------------------------------------------------------ audiences
@@ -144,19 +157,12 @@ class AudienceRing(BaseModel):
 
 class Audience(BaseModel):
     film_id: str | None = Field(description="the film; null for lookalike and cold-start")
-    title: str | None = Field(
-        None, description="the film's title as the catalog has it ('' when it has none): the "
-                          "film film_id names, byte for byte; null for lookalike and "
-                          "cold-start")
-    year: int | None = Field(None, description="the film's release year; null when unknown, "
-                                               "and for lookalike and cold-start")
-    also_titled: list[str] | None = Field(
-        None, description="the other films whose title film_id also is (a whole title as "
-                          "search reads one: case, accents, a trailing article and the year "
-                          "aside), each as 'ID TITLE (YEAR)', at most 5: the page is still "
-                          "film_id's own film (MovieLens film 300 is Quiz Show, not 300 "
-                          "(2007)), and the other's id asks for that one; null when film_id "
-                          "is no other film's title (and for lookalike and cold-start)")
+    title: str | None = Field(None, description=f"{TITLE_HELP}; null for lookalike and "
+                                                "cold-start")
+    year: int | None = Field(None, description=f"{YEAR_HELP}, and for lookalike and "
+                                               "cold-start")
+    also_titled: list[str] | None = Field(None, description=f"{ALSO_TITLED_HELP} (and for "
+                                                            "lookalike and cold-start)")
     users: list[AudienceUser]
     total: int = Field(description="candidates ranked, over all pages (with tier=: the ring's "
                                    "users that pass the filters)")
@@ -271,6 +277,9 @@ class FilmHit(BaseModel):
 
 class SimilarFilms(BaseModel):
     film_id: str
+    title: str = Field(description=TITLE_HELP)
+    year: int | None = Field(description=YEAR_HELP)
+    also_titled: list[str] | None = Field(description=ALSO_TITLED_HELP)
     films: list[FilmHit] = Field(description="by cosine similarity of taste vectors")
     note: str | None = Field(
         description="why the list is not by similarity: nothing fitted ties the film to the "

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from service.schemas import SegmentShare
+from service.schemas import ALSO_TITLED_HELP, TITLE_HELP, YEAR_HELP, SegmentShare
 
 
 class SummarySegmentShare(SegmentShare):
@@ -64,7 +64,9 @@ class PortraitScope(BaseModel):
 
 class AudienceSummary(BaseModel):
     film_id: str
-    title: str
+    title: str = Field(description=TITLE_HELP)
+    year: int | None = Field(description=YEAR_HELP)
+    also_titled: list[str] | None = Field(description=ALSO_TITLED_HELP)
     viewers: int = Field(description="users who already watched it")
     candidates: int = Field(description="users ranked")
     base_conversion: float | None = Field(description="expected conversion of a random "

@@ -15,9 +15,8 @@ def film_argument(model: Model, film_id: str) -> int:
     """The index of a command's FILM_ID (``hints.known_film``: an unknown one names the titles
     it matches); one that is also another film's title says so on stderr, since the id is
     the film answered for: ``audience MODEL 300`` on MovieLens is Quiz Show, whose id is 300,
-    not 300 (2007), and a ``--csv`` answer, or ``similar``'s and ``distribution``'s
-    ``--json``, shows no title to tell (an audience page's JSON names it:
-    ``pages.named_film``)."""
+    not 300 (2007), and a ``--csv`` answer shows no title to tell (every film command's
+    ``--json`` names it: ``hints.film_names``)."""
     from recommender.cli.printing import film_named
     from recommender.io.text import shown_cell
     from recommender.query.hints import also_titled, known_film

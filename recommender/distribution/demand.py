@@ -39,6 +39,7 @@ from recommender.model import calibration
 from recommender.model.model import Model
 from recommender.query.audience import cold_start_vector, known_comparables
 from recommender.query.catalog import resolve_genres
+from recommender.query.hints import NO_FILM_NAMES, film_names
 from recommender.query.privacy import OTHER, min_cell_from_env
 
 MAX_SCREENS = 10_000_000
@@ -55,6 +56,7 @@ UNRANKED_DEMAND = ("nothing fitted ties this film, or its comparable films, to t
                    "users who tie are given the film's mean probability and the places' "
                    "expected_new follow their user counts, not a taste for the film")
 UNITS = {
+    "year": "the film's release year (calendar year; null when unknown or for a new film)",
     "users": "the model's users in the place",
     "viewers": "users in the place who watched the film in the training data or in the "
                "campaign store's events recorded since (when the answer reads a store)",
@@ -132,7 +134,8 @@ def tie_note(scores: NDArray[np.floating], viewers: NDArray[np.integer], unfitte
 def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = None,
                     min_cell: int | None = None, cinemas: Cinemas | None = None
                     ) -> dict[str, Any]:
-    """The body of ``GET /films/{film_id}/distribution?by=...&screens=...``."""
+    """The body of ``GET /films/{film_id}/distribution?by=...&screens=...``: the film (its id
+    and ``hints.film_names``: title, year, also_titled) and its demand by place."""
     f = model.film_index(film_id)
     groups = place_groups(model, by)  # checks ``by`` before any work
     screens = check_screens(screens)
@@ -141,7 +144,8 @@ def demand_by_place(model: Model, film_id: str, by: str, screens: int | None = N
     unfitted = bool(model.nothing_fitted(model.film_factors[f]))
     p = film_probabilities(model, scores, f, viewers, unfitted)
     body = _body(model, groups, p, viewers, screens, min_cell, cinemas)
-    return {"film_id": film_id, **body, "note": tie_note(scores, viewers, unfitted)}
+    return {"film_id": film_id, **film_names(model, f), **body,
+            "note": tie_note(scores, viewers, unfitted)}
 
 
 def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[str],
@@ -163,7 +167,7 @@ def cold_start_demand(model: Model, comparable: Mapping[str, float] | Sequence[s
     nobody = np.zeros(0, np.int64)
     p = film_probabilities(model, scores, stand_in, nobody, unfitted)
     body = _body(model, groups, p, nobody, screens, min_cell, cinemas)
-    return {"film_id": None, **body,
+    return {"film_id": None, **NO_FILM_NAMES, **body,
             "cold_start": {"comparable_film_ids": [str(i) for i in known],
                            "unknown_film_ids": unknown,
                            "genres": list(dict.fromkeys(resolve_genres(model, genres))),

@@ -29,6 +29,7 @@ from recommender.query.catalog import (
     segment_split,
 )
 from recommender.query.filters import Filters, candidate_mask, cut_text
+from recommender.query.hints import film_names
 from recommender.query.pages import (
     MAX_K,
     AudiencePage,
@@ -255,7 +256,7 @@ def audience_summary(
         row["segments"] = rows
     return {
         "film_id": film_id,
-        "title": str(model.catalog.titles[f]),
+        **film_names(model, f),  # title, year, also_titled
         "viewers": int(len(viewers)),
         "candidates": n_cand,
         "base_conversion": None if base is None else round(base, 5),

@@ -20,6 +20,7 @@ from recommender.model.kept import Kept
 from recommender.model.model import Model
 from recommender.model.segments import lift_table
 from recommender.query.cities import city_labels
+from recommender.query.hints import film_names
 from recommender.query.privacy import few, min_cell_from_env, table_suppression
 from recommender.query.title_match import match_reasons
 from recommender.query.titles import ID_MATCH, ranked, title_index
@@ -204,6 +205,7 @@ def film_details(model: Model, film_id: str, counts: NDArray[np.int64] | None = 
         "catalog_films": model.n_films,
         "candidates": model.n_users - len(viewers),
         "viewer_segments": split,
+        "also_titled": film_names(model, f)["also_titled"],  # the other films its id names
     })
     return row
 

@@ -287,6 +287,22 @@ def also_titled(model: Model, film_id: str) -> list[str]:
     return list(known[film_id])
 
 
+def film_names(model: Model, f: int) -> dict[str, Any]:
+    """What names film index ``f`` in a per-film answer's JSON, beside its ``film_id``:
+    ``title`` and ``year`` as the catalog has them ('' and None when it has none) and
+    ``also_titled``, the other films whose title its id is (``also_titled``), None when
+    none. The id is the film answered for (MovieLens film 300 is Quiz Show; 300 (2007) has
+    another id): a caller who typed "300" meaning the 2007 film can tell. One source for the
+    audience page (``pages.named_film``), its summary, similar films, the film's details and
+    its demand by place."""
+    return {"title": model.film_labels[1][f], "year": int(model.catalog.years[f]) or None,
+            "also_titled": also_titled(model, model.film_labels[0][f]) or None}
+
+
+NO_FILM_NAMES: dict[str, Any] = {"title": None, "year": None, "also_titled": None}
+"""``film_names`` of an answer for no film of the catalog (lookalike, cold start)."""
+
+
 def _also_titled(model: Model, film_id: str) -> list[str]:
     from recommender.query.catalog import film_fields, with_year
     from recommender.query.title_match import kind_of

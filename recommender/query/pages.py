@@ -21,7 +21,7 @@ from recommender.errors import InvalidParameterError
 from recommender.io.text import did_you_mean, plural
 from recommender.kernels.ranking import tied_rows
 from recommender.model.config import DEFAULT_TIERS, check_tiers
-from recommender.query.hints import also_titled
+from recommender.query.hints import film_names
 from recommender.query.render import percentile_values, score_values
 
 if TYPE_CHECKING:
@@ -187,12 +187,13 @@ class AudiencePage:
 def named_film(model: Model, page: AudiencePage, f: int) -> AudiencePage:
     """``page``, the audience of film index ``f``, given the film's title and year as the
     catalog has them and ``also_titled``: the other films whose title its id is
-    (``hints.also_titled``, "ID TITLE (YEAR)"), None when none. The id is the film answered
-    for (MovieLens film 300 is Quiz Show; 300 (2007) has another id), and the JSON said only
-    the id: a caller who typed "300" meaning the 2007 film could not tell."""
-    page.title = model.film_labels[1][f]
-    page.year = int(model.catalog.years[f]) or None
-    page.also_titled = also_titled(model, str(page.film_id)) or None
+    (``hints.film_names``, as every per-film answer names its film), None when none. The id
+    is the film answered for (MovieLens film 300 is Quiz Show; 300 (2007) has another id),
+    and the JSON said only the id: a caller who typed "300" meaning the 2007 film could not
+    tell."""
+    names = film_names(model, f)
+    page.title, page.year, page.also_titled = names["title"], names["year"], \
+        names["also_titled"]
     return page
 
 

@@ -41,7 +41,15 @@ from recommender.io.text import listing
 from service.deps import EngineDep, SettingsDep
 from service.json_body import JsonRoute
 from service.routes import INVALID, NOT_FOUND
-from service.schemas import Error, NewFilm, StoredId, _json_number
+from service.schemas import (
+    ALSO_TITLED_HELP,
+    TITLE_HELP,
+    YEAR_HELP,
+    Error,
+    NewFilm,
+    StoredId,
+    _json_number,
+)
 
 router = APIRouter(tags=["distribution"], route_class=JsonRoute)
 log = logging.getLogger("recommender.service")
@@ -162,7 +170,12 @@ class ColdStartInput(BaseModel):
 
 
 class Distribution(BaseModel):
-    film_id: str | None
+    film_id: str | None = Field(description="the film; null for a film with no history "
+                                            "(POST /distribution/cold-start)")
+    title: str | None = Field(description=f"{TITLE_HELP}; null for a film with no history")
+    year: int | None = Field(description=f"{YEAR_HELP}, and for a film with no history")
+    also_titled: list[str] | None = Field(description=f"{ALSO_TITLED_HELP} (and for a film "
+                                                      "with no history)")
     by: str
     min_cell: int = Field(description="places with fewer users are merged into 'other'")
     merged_places: int = Field(description="places merged into 'other'")

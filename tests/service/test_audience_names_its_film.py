@@ -5,50 +5,35 @@ MovieLens film 300 is Quiz Show and 300 (2007) has another id: ``GET /films/300/
 answered Quiz Show's audience with only ``film_id`` in the body, so a caller who typed "300"
 meaning the 2007 film could not tell. Every variant of the page (plain, a ring, a segment, a
 filter, pseudonymised; the fast path's and the body cache's bytes) and ``audience --json``
-carry the same fields. Oracle: the catalog planted below (which film has which title).
+carry the same fields. Oracle: the catalog planted by
+``title_oracles.planted_catalog`` (which film has which title).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from helpers import run_cli
-from service_fixtures import GENRES, build_model
+from service_fixtures import GENRES
+from title_oracles import PLANTED_ID, named_in, names_said, planted_catalog
 
-from recommender.model import artifact
 from service.app import create_app
 from service.schemas import Audience
 from service.settings import Settings
 
 PSEUDONYM_KEY = "names-its-film-pseudonym-key-0123456789"
-ID = "00003"  # a film's id, and the title of two other films
-# film id: (title, year) planted over the service-test catalog
-PLANTED = {ID: ("Quiz Show", 1994), "00005": (ID, 2007), "00009": (f"{ID} (2001)", 2001),
-           "00008": (f"{ID} Reloaded", 2010),  # starts with the id: no title of that name
-           "00004": ("Heat", 0)}  # no year known
+ID = PLANTED_ID  # a film's id, and the title of two other films
 
 
 @pytest.fixture(scope="module")
 def catalog(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], list[str],
                                                                list[int]]:
     """(model folder, film ids, titles, years) of the service-test model with ``PLANTED``."""
-    m = build_model(seed=1)
-    ids = [str(i) for i in m.films.ids.tolist()]
-    titles = [str(t) for t in m.catalog.titles.tolist()]
-    years = [int(y) for y in m.catalog.years.tolist()]
-    for film, (title, year) in PLANTED.items():
-        titles[ids.index(film)], years[ids.index(film)] = title, year
-    cat = dataclasses.replace(m.catalog, titles=np.array(titles, dtype=str),
-                              years=np.array(years, dtype=np.asarray(m.catalog.years).dtype))
-    folder = artifact.save(dataclasses.replace(m, catalog=cat),
-                           tmp_path_factory.mktemp("names-its-film") / "model")
-    return folder, ids, titles, years
+    return planted_catalog(tmp_path_factory.mktemp("names-its-film"))
 
 
 def _client(folder: Path, fast: bool) -> TestClient:
@@ -62,24 +47,6 @@ def clients(catalog: tuple[Path, list[str], list[str], list[int]]
             ) -> Iterator[tuple[TestClient, TestClient]]:
     with _client(catalog[0], True) as fast, _client(catalog[0], False) as routed:
         yield fast, routed
-
-
-def _named(ids: list[str], titles: list[str], years: list[int], film_id: str
-           ) -> dict[str, Any]:
-    """What the catalog says of ``film_id``: its title and year, and the films titled with
-    it (as a whole, or with their own year after it), each "ID TITLE (YEAR)"."""
-    own = ids.index(film_id)
-    others = sorted(f"{ids[i]} {title}" + (f" ({years[i]})" if str(years[i]) not in title
-                                           else "")
-                    for i, title in enumerate(titles)
-                    if i != own and title in (film_id, f"{film_id} ({years[i]})"))
-    return {"title": titles[own], "year": years[own] or None, "also_titled": others or None}
-
-
-def _said(body: dict[str, Any]) -> dict[str, Any]:
-    others = body["also_titled"]
-    return {"title": body["title"], "year": body["year"],
-            "also_titled": None if others is None else sorted(others)}
 
 
 QUERIES: list[dict[str, Any]] = [
@@ -98,7 +65,7 @@ def test_every_audience_page_names_its_film(
         clients: tuple[TestClient, TestClient], film: str, query: dict[str, Any]) -> None:
     _, ids, titles, years = catalog
     fast, routed = clients
-    want = _named(ids, titles, years, film)
+    want = named_in(ids, titles, years, film)
     if film == ID:  # the oracle found what was planted
         assert want == {"title": "Quiz Show", "year": 1994, "also_titled": [
             "00005 00003 (2007)", "00009 00003 (2001)"]}
@@ -111,7 +78,7 @@ def test_every_audience_page_names_its_film(
         bodies.append(a.content)
     assert bodies[0] == bodies[1]
     body = a.json()
-    assert body["film_id"] == film and _said(body) == want
+    assert body["film_id"] == film and names_said(body) == want
     assert list(body)[:4] == ["film_id", "title", "year", "also_titled"]
     assert Audience.model_validate(body).model_dump(mode="json") == body  # its schema
     if query.get("pseudonymize"):
@@ -129,7 +96,7 @@ def test_audience_json_names_the_film_as_http_does(
         assert code == 0, err
         http = clients[1].get(f"/films/{film}/audience", params=query)
         assert out.strip() == http.content.decode()
-        assert _said(http.json()) == _named(ids, titles, years, film)
+        assert names_said(http.json()) == named_in(ids, titles, years, film)
         # the stderr note still says it too, for the id that is another film's title
         assert ("is also the title of" in err) == (film == ID)
 
@@ -140,8 +107,8 @@ def test_lookalike_and_cold_start_name_no_film(clients: tuple[TestClient, TestCl
         r = clients[0].post(path, json=body)
         assert r.status_code == 200, r.text
         said = r.json()
-        assert said["film_id"] is None and _said(said) == {"title": None, "year": None,
-                                                           "also_titled": None}
+        assert said["film_id"] is None and names_said(said) == {
+            "title": None, "year": None, "also_titled": None}
 
 
 def test_the_new_fields_are_described(clients: tuple[TestClient, TestClient]) -> None:
