@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import difflib
 import json
 import sys
@@ -18,10 +19,13 @@ TYPED_OPTIONS = ("model", "family", "ease_lambda", "factors", "iterations", "reg
 
 
 def read_config(path: str) -> Any:
-    """The JSON a ``--config`` file holds (``DataError`` naming it where it holds none). A key
-    given twice in one object is refused, naming the key: Python's json kept the last copy
+    """The JSON a ``--config`` file holds, or the table of a ``.toml`` one (which may carry
+    comments: a file a person writes by hand); ``DataError`` naming it where it holds none. A
+    key given twice in one object is refused, naming the key: Python's json kept the last copy
     without a word (``{"factors": 8, ..., "factors": 64}`` trained 64), as the service's JSON
-    bodies refuse it."""
+    bodies refuse it (TOML refuses it itself, naming the line)."""
+    if config_kind(path) == "a TOML table":
+        return _read_toml(path)
     def no_twice(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         keys = [k for k, _ in pairs]
         twice = next((k for k in keys if keys.count(k) > 1), None)
@@ -39,12 +43,35 @@ def read_config(path: str) -> Any:
         raise DataError(path, f"expected a JSON object of training options ({e})") from None
 
 
+def config_kind(path: str) -> str:
+    """What a ``--config`` file at ``path`` is expected to hold, for a refusal's words."""
+    return "a TOML table" if Path(path).suffix.lower() == ".toml" else "a JSON object"
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    """The table a ``.toml`` ``--config`` holds (``DataError`` saying the line of what does
+    not parse; an empty file is refused, as an empty JSON one is)."""
+    import tomllib
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+        table = tomllib.loads(text)
+    except (OSError, ValueError) as e:  # tomllib.TOMLDecodeError is a ValueError
+        raise DataError(path, f"expected a TOML table of training options ({e})") from None
+    if not table:
+        raise DataError(path, "the file holds no option: expected a TOML table of training "
+                              "options, such as factors = 64")
+    return table
+
+
 def json_type(value: Any) -> str:
     """``value``'s type as JSON names it (``an array``, ``null``): the refusal of a file that
     holds no object said Python's (``got list``, ``got NoneType``)."""
     if value is None or isinstance(value, bool):
         return json.dumps(value)
     names: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+    if isinstance(value, datetime.date | datetime.time):  # a TOML file's dates and times
+        return "a date or time"
     return names.get(type(value), "a number")
 
 

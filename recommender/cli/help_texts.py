@@ -52,8 +52,8 @@ _BY_COMMAND: dict[tuple[str, str], str] = {
 }
 _BY_NAME: dict[str, str] = {
     "config": "JSON object of training options (a `tune --out` file, or a model's meta.json: "
-              "its params); an option also typed on the command line replaces the file's "
-              "value, and a note on stderr says so",
+              "its params), or a .toml file of them (comments allowed); an option also typed "
+              "on the command line replaces the file's value, and a note on stderr says so",
     "model": "the model folder (`train --out`)",
     "film_id": "the film's id, byte for byte as in the training data (`search` finds it by "
                "title)",

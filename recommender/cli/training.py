@@ -30,6 +30,7 @@ UNREAD: dict[str, set[str]] = {"als": {"learning_rate"},
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
     from recommender.cli.config_typed import (
+        config_kind,
         did_you_mean,
         json_type,
         lay_typed_over,
@@ -44,7 +45,8 @@ def _train_config(args: argparse.Namespace) -> TrainConfig:
         found = loaded.get("params", loaded) if isinstance(loaded, dict) else None
         if not isinstance(found, dict):
             got = json_type(found if isinstance(loaded, dict) else loaded)
-            raise DataError(args.config, f"expected a JSON object of training options, got {got}")
+            raise DataError(args.config, f"expected {config_kind(args.config)} of training "
+                                         f"options, got {got}")
         base = found
         if found.get("family") == "ease" and getattr(args, "family", None) in (None, "ease"):
             from recommender.model.tuning import als_searched_beside_ease
