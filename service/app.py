@@ -110,11 +110,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # read keys (service/auth.py) are checked before the fast path and before routing
     read_keys, write_keys = read_ring(settings.read_keys), write_ring(settings.write_keys)
     metrics_keys = metrics_ring(settings.metrics_keys)
+    admin_keys = admin_ring(settings.admin_key, settings.api_key)
     warn_short_admin_keys(settings.admin_key, settings.api_key)
     if read_keys or write_keys or metrics_keys:
-        app.add_middleware(ReadKeys, keys=read_keys,
-                           admin=admin_ring(settings.admin_key, settings.api_key),
+        app.add_middleware(ReadKeys, keys=read_keys, admin=admin_keys,
                            routes=app.router.routes, write=write_keys, metrics=metrics_keys)
+    app.state.key_rings = (read_keys, write_keys, admin_keys)  # /health's access
     # a plan id holding a slash (service/raw_ids.py): sorted out before the key check and the
     # limits, which match the routes by the path
     app.add_middleware(RawPlanIds)

@@ -18,7 +18,8 @@ The endpoints that write to the campaign store (``WRITE_PATHS``: events, a new p
 wave, a withdrawal, a wave's send time) take a write key (``RECOMMENDER_WRITE_KEYS``, same
 format) or the admin key as soon as any read or write key is configured: a read key there is
 403, so a key handed to a reporting tool cannot change what the engine serves. With no key
-configured at all the service is open, writes included (a trial on a laptop).
+configured at all the service is open, writes included (a trial on a laptop). ``/health``'s
+``access`` says which of them the keys a request carries open (:func:`key_access`).
 
 :class:`ReadKeys` checks them before routing, so the fast path (``service/fastpath.py``),
 the unknown-parameter check and body parsing never run for a caller without a key: a caller
@@ -196,6 +197,22 @@ def repeated_key_refusal(header: str) -> str:
     """The 400's detail for a request carrying ``header`` more than once."""
     return (f"the request carries more than one {header} header: send the key in one header, "
             "once (which of several to read is not guessed)")
+
+
+def key_access(headers: Sequence[tuple[bytes, bytes]], read: KeyRing, write: KeyRing,
+               admin: KeyRing) -> dict[str, bool]:
+    """What the keys a request carries (raw ASGI ``headers``; none counts too) let it do, as
+    :class:`ReadKeys` decides: ``read``, the data endpoints (no read key configured, or a read,
+    write or admin key sent); ``write``, the campaign store's writes (``WRITE_PATHS``: no read
+    or write key configured, or a write key or the admin key sent). ``/health`` says it, so a
+    client (Audience Studio) offers only what its key may do; no key's id is said."""
+    given = presented_keys(headers)
+
+    def holds(*rings: KeyRing) -> bool:
+        return any(ring.match(key) is not None for key in given for ring in rings)
+
+    return {"read": not read or holds(read, write, admin),
+            "write": not (read or write) or holds(write, admin)}
 
 
 def is_protected(route: BaseRoute) -> bool:

@@ -99,6 +99,17 @@ class ServiceLimits(BaseModel):
         "more: 422) (RECOMMENDER_MAX_SLATE_CELLS)"))
 
 
+class KeyAccess(BaseModel):
+    read: bool = Field(description=(
+        "whether this request may read the data endpoints: true when no read key is "
+        "configured (RECOMMENDER_READ_KEYS), or when it carries a read, write or admin key"))
+    write: bool = Field(description=(
+        "whether it may write to the campaign store (POST /events, /campaigns/plan, "
+        "/campaigns/{plan_id}/next, .../withdraw, .../waves/{wave}/sent): true when no read or "
+        "write key is configured, or when it carries a write key (RECOMMENDER_WRITE_KEYS) or "
+        "the admin key; false for a read key (those writes answer it 403) and for none"))
+
+
 class Health(BaseModel):
     status: Literal["ok"] = "ok"
     model: ModelInfo | None = Field(description="the served model; null when read keys are "
@@ -131,6 +142,10 @@ class Health(BaseModel):
         "is taken on it, a PostgreSQL "
         "standby or read-only database), so every worker says so, not only the one whose "
         "write was refused; /health never waits on the store"))
+    access: KeyAccess = Field(description=(
+        "what the key this request carries (X-API-Key or Authorization: Bearer; or none) lets "
+        "it do, as the key check decides; its id is not said. Audience Studio offers only the "
+        "writes it may make"))
     campaign_store_checked_s: float | None = Field(default=None, description=(
         "seconds since this worker last probed whether the campaign store takes writes (its "
         "background poller, every 5 s): how old campaign_store's read_only or failing is; "

@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from recommender.model.tuning import summary as tuning_summary
 from recommender.query.catalog import model_info, segments_table
+from service.auth import key_access
 from service.deps import EngineDep, ServiceDep, details_hidden
 from service.health_schemas import Health
 from service.schemas import SegmentList
@@ -33,6 +34,7 @@ async def health(engine: EngineDep, request: Request) -> dict[str, Any]:
                        "max_slate_cells": request.app.state.service.settings.max_slate_cells},
             "model_folder_warning": None if hidden else request.app.state.service.refused_reason,
             "campaign_store": sync.store_state if sync is not None else "ok",
+            "access": key_access(request.scope.get("headers", []), *request.app.state.key_rings),
             "campaign_store_checked_s": None if sync is None or sync.probed_age is None
             else round(sync.probed_age, 1)}
 
