@@ -70,3 +70,12 @@ def not_found_leads_back(page: Any, url: str, heading: str, named: str, link: st
     assert named in page.inner_text("[role=alert]")
     page.get_by_role("link", name=link).click()
     page.wait_for_selector(then)
+
+
+def said_writable(route: Any) -> None:
+    """Answer a routed ``/health`` as the server does, but saying the key sent may write
+    (``access.write``): the page is drawn as it was while the key could write, before its
+    rights changed on the server (a write then refused 403)."""
+    body = route.fetch().json()
+    body["access"] = {**body.get("access", {}), "read": True, "write": True}
+    route.fulfill(status=200, content_type="application/json", body=json.dumps(body))

@@ -9,7 +9,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from studio_http import api, api_text, file_name
+from studio_http import api, api_text, file_name, said_writable
 
 
 @pytest.fixture(scope="module")
@@ -645,9 +645,12 @@ def test_the_studio_asks_for_a_read_key_and_sends_it(watched: Any, served_locked
 def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: Any,
                                                  read_key: str, write_key: str,
                                                  example_film: dict[str, Any]) -> None:
-    """With a read key, Plan is refused (a write key is needed); entering the write key
-    re-drew the page and emptied the slate. The slate now stays, and Plan then works."""
+    """With a key whose write rights went since the page was drawn, Plan is refused (a write
+    key is needed); entering the write key re-drew the page and emptied the slate. The slate
+    now stays, and Plan then works. (A key that could not write when the page asked is not
+    offered Plan: test_studio_read_key_writes.)"""
     page = watched.page
+    page.route("**/health", said_writable)  # the key could write while the page was drawn
     page.goto(f"{served_locked.base}/studio/#/plan")
     page.click("#key-button")  # the planner fetches nothing before a search: no 401 yet
     page.fill("#key-input", read_key)
@@ -655,6 +658,7 @@ def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: An
     page.fill("#slate-search", example_film["title"].lower())
     page.get_by_role("button", name=f"Add {example_film['title']}").first.click()
     page.get_by_label(f"budget for {example_film['title']}").fill("7")
+    page.unroute("**/health")  # from here on /health says what the read key may do
     page.get_by_role("button", name="Plan", exact=True).click()
     # the read key is refused (403): the key dialog opens, saying what the action needs
     # (the error said only "needs a write key (RECOMMENDER_WRITE_KEYS)", no dialog)
@@ -669,9 +673,13 @@ def test_a_new_key_keeps_the_slate_being_planned(watched: Any, served_locked: An
     page.wait_for_selector("#key-message:has-text('Type a key to save')")
     assert page.locator("#key-dialog").is_visible()
     assert page.evaluate("() => Object.values(sessionStorage)").count(read_key) == 1
+    # refused: the page asked again what the key may do, and Plan gave way to a note
+    page.wait_for_selector("#plan-no-write", state="attached")
+    assert "can read but not write" in page.inner_text("#plan-no-write")
     page.fill("#key-input", write_key)
     page.get_by_role("button", name="Save").click()
     assert page.get_by_label(f"budget for {example_film['title']}").input_value() == "7"
+    page.wait_for_selector("#plan-no-write", state="detached")
     page.get_by_role("button", name="Plan", exact=True).click()
     page.wait_for_selector("#plan-totals")
     # removing the slate's only film leaves the focus in the film search, not at the top

@@ -13,7 +13,7 @@ import urllib.request
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from studio_http import api, stored_plan
+from studio_http import api, said_writable, stored_plan
 
 ZONE = "Asia/Kolkata"  # UTC+05:30 all year: a half-hour offset, no summer time
 OFFSET = timezone(timedelta(hours=5, minutes=30))
@@ -98,8 +98,10 @@ def _locked(served: Any, path: str, key: str, body: Any = None) -> Any:
 
 def test_a_read_key_is_asked_for_a_write_key(served_locked: Any, browser: Any,
                                             read_key: str, write_key: str) -> None:
-    """With a read key the send is refused (403): the key dialog opens saying what the action
-    needs, as Plan and Withdraw do; with the write key entered the same form records it."""
+    """A key whose write rights went after the page was drawn: the send is refused (403), the
+    key dialog opens saying what the action needs, as Plan and Withdraw do, and the form gives
+    way to a note; with the write key entered the same form records it. (A key that could
+    not write when the page asked is not offered the form: test_studio_read_key_writes.)"""
     film = _locked(served_locked, "/films?limit=26", read_key)["films"][25]["film_id"]
     plan = _locked(served_locked, "/campaigns/plan", write_key,
                    {"films": [{"film_id": film, "budget": 20}], "seed": 45, "waves": 2})
@@ -107,14 +109,19 @@ def test_a_read_key_is_asked_for_a_write_key(served_locked: Any, browser: Any,
     context, page, errors = _page(browser)
     try:
         page.add_init_script(f"sessionStorage.setItem('recommender.studio.key', '{read_key}')")
+        page.route("**/health", said_writable)  # the key could write while the page was drawn
         time.sleep(1.1)  # the form's default, now, is after the plan's creation (whole seconds)
         page.goto(f"{served_locked.base}/studio/#/campaigns/{pid}")
         page.wait_for_selector("#report table")
+        page.unroute("**/health")  # from here on /health says what the read key may do
         page.click("#record-send")
         page.locator("#key-dialog").wait_for(state="visible", timeout=5000)
         assert page.inner_text("#key-message").startswith(
             "This action needs a key with write rights")
         assert "write rights" in page.inner_text("#send-out [role=alert]")
+        # refused: the page asked again what the key may do, and the form gave way to a note
+        page.wait_for_selector("#send-no-write", state="attached")
+        assert page.locator("#record-send").count() == 0
         assert not _locked(served_locked, f"/campaigns/{pid}", read_key)["summary"].get(
             "wave_sends")
         page.fill("#key-input", write_key)

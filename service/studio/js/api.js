@@ -15,8 +15,33 @@ export function apiKey() {
 }
 
 export function setApiKey(value) {
+  const before = apiKey();
   if (value) sessionStorage.setItem(KEY, value);
   else sessionStorage.removeItem(KEY);
+  if (apiKey() !== before) accessStale();
+}
+
+// what the key in use may do (/health's access: {read, write}), asked once per key and again
+// after a write refused (403: its rights changed since); null when /health does not say (an
+// engine without the field, or the ask failed: asked again next time). A page offers a write
+// only where the key may make it (writes.js); "studio:access-stale" says to ask again
+let access = null;
+let accessOf = null;  // the key the cached ask was made with
+const accessStale = () => {
+  access = null;
+  window.dispatchEvent(new CustomEvent("studio:access-stale"));
+};
+export function keyAccess() {
+  if (!access || accessOf !== apiKey()) {
+    accessOf = apiKey();
+    const asked = getJson("/health").then((body) => {
+      const said = body && body.access;
+      return said && typeof said.write === "boolean" && typeof said.read === "boolean" ? said : null;
+    }).catch(() => null);
+    access = asked;
+    asked.then((said) => { if (said === null && access === asked) access = null; });
+  }
+  return access;
 }
 
 function headers(extra) {
@@ -88,6 +113,8 @@ async function send(path, options = {}) {
     // with what to do; it said only the server's "needs a write key (RECOMMENDER_WRITE_KEYS)"
     if (response.status === 403 && options.method === "POST") {
       window.dispatchEvent(new CustomEvent("studio:key-needed", { detail: { write: true, said } }));
+      // offered because the key could write when the page asked: its rights changed since
+      accessStale();
       throw new ApiError(403, "this action needs a key with write rights: enter one with the "
         + `“API key” button, then try again (the server said: ${said})`);
     }

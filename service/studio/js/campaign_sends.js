@@ -3,6 +3,7 @@
 import { getJson, postJson } from "./api.js";
 import { h, section, errorBox, holdButton, announce, pointerPressesSoFar } from "./ui.js";
 import { utcTime } from "./campaign_report.js";
+import { followWrites } from "./writes.js";
 
 // /health's campaign_store when the store takes no write: the form is not offered
 const NO_WRITES = new Set(["read_only", "moved", "failing", "unavailable"]);
@@ -73,7 +74,8 @@ export function replannedBy(summary, wave) {
     with its UTC offset shown), "Record send", the refusal said (role=alert); once recorded
     ``recorded()`` reads the plan and the report again, and ``box.follow(summary)`` (each
     plan read) moves the form to the next wave. Not offered where /health says the store
-    takes no writes; a key without write rights opens the key dialog (postJson), as the
+    takes no writes, nor to a key that can only read (/health's access: a note says what key
+    it needs); a key whose rights changed since opens the key dialog (postJson), as the
     withdrawal's does. */
 export function sendSection(planId, summary, recorded) {
   const out = h("div", { id: "send-out" });  // not a live region: announce says the answer
@@ -82,8 +84,11 @@ export function sendSection(planId, summary, recorded) {
     "(else from the plan's start). Waves are recorded in order; a send time is final."), form, out);
   let shown = null;  // the wave the form is for, and the next wave that re-planned it
   let closed = false;  // the store takes no writes: the note stays
+  let denied = false;  // the key in use may not write: its note stays until it may
+  let last = summary;  // the plan as last read, drawn once the key may write again
   box.follow = (read) => {  // the plan as read now (its summary)
-    if (closed) return;
+    last = read;
+    if (closed || denied) return;
     const wave = nextUnsent(read);
     // the server refuses it (the page knows why): said, not offered to be refused
     const by = wave === null ? null : replannedBy(read, wave);
@@ -138,6 +143,17 @@ export function sendSection(planId, summary, recorded) {
       label, at, button));
   };
   box.follow(summary);
+  followWrites(box, "Recording a wave's send", "send-no-write", (note) => {
+    if (closed) return;
+    if (note) {
+      denied = true;
+      form.replaceChildren(note);
+    } else if (denied) {
+      denied = false;
+      shown = null;
+      box.follow(last);
+    }
+  });
   // the store refuses writes (a standby, a read-only disk): no form to fail
   getJson("/health").then((health) => {
     const state = health && health.campaign_store;

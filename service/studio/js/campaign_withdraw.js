@@ -2,6 +2,7 @@
 
 import { postJson, setHashParams } from "./api.js";
 import { h, section, errorBox, pointerPressesSoFar, announce } from "./ui.js";
+import { offerWrites } from "./writes.js";
 
 /** Withdraw the campaign (POST /campaigns/{id}/withdraw): after the waves already sent, or
     none; each asks to be confirmed (it is final), then the page is drawn again
@@ -57,6 +58,9 @@ export function withdrawSection(view, planId, waves, sentWaves, known, redraw) {
     h("button", { type: "button", id: "withdraw-sent", onclick: () => ask(false) }, "Withdraw after the waves already sent"),
     h("button", { type: "button", id: "withdraw-none", onclick: () => ask(true) }, "Withdraw: no wave was sent"), out);
   const hold = (on) => { for (const b of buttons.querySelectorAll("button")) b.disabled = on; };
+  // a key that can only read is not offered a withdrawal (a write), said in their place
+  offerWrites("Withdrawing a campaign", "withdraw-no-write",
+    [...buttons.querySelectorAll("#withdraw-sent, #withdraw-none")], buttons);
   const box = section("Withdraw", h("p", { class: "note" }, "A stored campaign keeps its users for its films in every wave, sent or not, ",
     "so that no other campaign contacts its controls or holds out its targets. Stopping it gives back the users of the waves not sent."),
   buttons);

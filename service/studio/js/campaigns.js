@@ -5,6 +5,7 @@ import { planSummary } from "./plan.js";
 import { withdrawSection } from "./campaign_withdraw.js";
 import { reportView } from "./campaign_report.js";
 import { sendSection } from "./campaign_sends.js";
+import { offerWrites } from "./writes.js";
 import { h, int, num, days, section, table, errorBox, sentence,
   ignoredSettings, wholeNumber, offsetSetting, holdButton, focusGoingInto, focusInto,
   announce } from "./ui.js";
@@ -226,6 +227,8 @@ async function detail(view, planId, params) {
     sendBox || "",
     gone ? "" : section("Next wave", nextNote, leaveOut, next, out),
     withdrawBox || "");
+  // a key that can only read is not offered the next wave (a write: it is stored)
+  if (!gone) offerWrites("Planning the next wave", "next-wave-no-write", [leaveOut, next], next);
   if (gone && gone.sent_waves === 0) return;  // no wave sent: nothing to report
   next.disabled = true;  // until the waves sent are known (the box is empty before)
   // the next waves planned after this plan, not withdrawn: the campaign goes on in each, and

@@ -5,6 +5,7 @@ import { download, postJson } from "./api.js";
 import { h, int, num, pct, days, section, table, tableBox, errorBox, answerForm, filmName, sentence, holdButton,
   announce, count } from "./ui.js";
 import { keptForm, pickedRows } from "./search.js";
+import { offerWrites } from "./writes.js";
 
 const filmLink = (v, r) => h("a", { href: `#/film/${encodeURIComponent(r.film_id)}` }, v || r.film_id);
 
@@ -187,6 +188,7 @@ export function plan(view) {
       announce(`Plan ${r.plan_id} stored: ${count((r.summary.totals || {}).contacts || 0, "contact")}.`);
     } catch (err) { out.replaceChildren(errorBox(err)); } finally { release(); }
   }
+  const submit = h("button", { type: "submit" }, "Plan");
   const form = answerForm(run, out,
     h("label", { for: "slate-search" }, "Add a film"), find, found,
     tableBox(h("table", {}, h("caption", {}, "Films in the slate"),
@@ -197,8 +199,11 @@ export function plan(view) {
       h("label", { for: "holdout" }, "Control share"), holdout,
       h("label", { for: "waves" }, "Waves"), waves,
       h("label", { for: "seed" }, "Seed"), seed),
-    h("button", { type: "submit" }, "Plan"));
+    submit);
   form.addEventListener("input", keep);
+  // a plan is stored: a key that can only read is not offered the button (the slate is
+  // kept; a write key entered offers it again)
+  offerWrites("Planning a campaign", "plan-no-write", [submit], submit);
   view.replaceChildren(h("h1", {}, "Plan a slate"),
     section("Slate",
       h("p", { class: "note" }, "Each film gets at most its budget of contacts, its control group drawn on top; each user at most the cap over the ",
