@@ -32,16 +32,25 @@ window.addEventListener("studio:model-changed", () => { served = null; });
     submit's answer or refusal) stays: a late first read of the page's places replaced the
     refusal of a form submitted meanwhile with its note (a CI run on a loaded machine). */
 const placeOf = (name) => name.trim().toLowerCase();  // recommender/distribution/places.py check_place
+const NO_PLACES = "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show. "
+  + "Places are columns of the users file: train with a users.csv or users.parquet beside the log, or --users FILE, holding one.";
 export async function fillPlaces(by, out, { wanted = "", retry }) {
   const shown = out.firstChild;
   const found = await placeAttributes();
-  const say = (node) => { if (out.firstChild === shown) out.replaceChildren(node); };
+  const kept = out.firstChild !== shown;  // `out` says something of its own meanwhile
+  const say = (node) => { if (!kept) out.replaceChildren(node); };
+  const beside = `${by.id}-none`;  // the note said where the hidden select was
   if (found === null) {
     say(errorBox(`the model's place attributes could not be read from /health; ${retry}`));
   } else if (!found.length) {
-    say(h("p", { class: "note", id: "dist-none" },
-      "This model's users have no place attribute (region, city, cinema or zip_zone): there is no demand by place to show. " +
-      "Places are columns of the users file: train with a users.csv or users.parquet beside the log, or --users FILE, holding one."));
+    // said in `out`; or, where `out` keeps what it said meanwhile (a refusal), beside the
+    // hidden select: the select went without a word until the next submit
+    if (kept) {
+      if (!document.getElementById(beside)) by.after(h("p", { class: "note", id: beside }, NO_PLACES));
+    } else {
+      document.getElementById(beside)?.remove();
+      say(h("p", { class: "note", id: "dist-none" }, NO_PLACES));
+    }
     // a place select with no option offered nothing to choose
     for (const node of [by, ...by.labels]) node.hidden = true;
   } else {
@@ -49,6 +58,7 @@ export async function fillPlaces(by, out, { wanted = "", retry }) {
     // of the model to one with places (its select was filled, and stayed hidden)
     for (const node of [by, ...by.labels]) node.hidden = false;
     document.getElementById("dist-none")?.remove();
+    document.getElementById(beside)?.remove();
     // in any case, blanks around it ignored, as the server reads by= (by=City was said unusable)
     by.replaceChildren(...found.map((p) => h("option", { value: p, selected: p === placeOf(wanted) || undefined }, p)));
   }
