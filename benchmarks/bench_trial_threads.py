@@ -1,6 +1,8 @@
 """Tuning's thread cap: ``train``'s search (``recommender.model.tuning.tune``) at the ML-20M
-shape with every thread pool capped at each of several counts, in one process, rounds
-alternating the order; and whether every cap's search reports the same trials and choice.
+shape with every thread pool capped at each of several counts, one trial at a time, and as
+the engine runs it (a stage's trials side by side, ``trials.concurrency``), in one process,
+rounds alternating the order; and whether every run's search reports the same trials and
+choice.
 
 ``trials.TRIAL_THREADS`` caps the search's pools (implicit's OpenMP sweeps, the scoring's
 BLAS): its trials fit a sample of a few thousand users. This script measures the cap where it
@@ -42,25 +44,36 @@ def run(quick: bool, caps: list[int], repeats: int) -> dict[str, Any]:
     config = TrainConfig(factors=64, iterations=15).validate()
     watched = data.subset(~holdout_mask(data, config.holdout, config.seed))
     del data
-    engine_cap = trials.TRIAL_THREADS
-    runs: dict[int, list[dict[str, float]]] = {c: [] for c in caps}
+    engine_cap, engine_concurrency = trials.TRIAL_THREADS, trials.concurrency
+    side_by_side, threads_each = engine_concurrency()
+    modes: list[int | str] = [*caps, "engine"]
+    runs: dict[int | str, list[dict[str, float]]] = {m: [] for m in modes}
     first: dict[str, Any] | None = None
-    same: dict[int, bool] = {}
+    same: dict[int | str, bool] = {}
     for r in range(repeats):
-        order = caps if r % 2 == 0 else caps[::-1]
-        for cap in order:
-            common.log(f"tuning {shape.name} with every pool capped at {cap} thread(s) "
-                       f"(round {r + 1}/{repeats})")
-            trials.TRIAL_THREADS = cap
+        order = modes if r % 2 == 0 else modes[::-1]
+        for mode in order:
+            if mode == "engine":
+                common.log(f"tuning {shape.name} as the engine does: {side_by_side} trial(s) "
+                           f"side by side, {threads_each} thread(s) each (round {r + 1}/"
+                           f"{repeats})")
+                trials.TRIAL_THREADS, trials.concurrency = engine_cap, engine_concurrency
+            else:
+                common.log(f"tuning {shape.name} one trial at a time, every pool capped at "
+                           f"{mode} thread(s) (round {r + 1}/{repeats})")
+                trials.TRIAL_THREADS = int(mode)
+                trials.concurrency = lambda cores=None: (1, 1)  # one at a time
             t0, c0 = time.perf_counter(), time.process_time()
             chosen, report = tune(watched, config)
-            runs[cap].append({"wall_s": time.perf_counter() - t0,
-                              "cpu_s": time.process_time() - c0})
+            runs[mode].append({"wall_s": time.perf_counter() - t0,
+                               "cpu_s": time.process_time() - c0})
             plain = timeless(report)
             first = first or plain
-            same[cap] = same.get(cap, True) and plain == first
-    trials.TRIAL_THREADS = engine_cap
+            same[mode] = same.get(mode, True) and plain == first
+    trials.TRIAL_THREADS, trials.concurrency = engine_cap, engine_concurrency
     assert first is not None
+    best_cap = min(caps, key=lambda c: float(common.stats([x["wall_s"] for x in runs[c]],
+                                                          digits=3)["median"]))
     return {
         "shape": vars(shape),
         "params": {"factors": 64, "iterations": 15, "seed": config.seed},
@@ -76,6 +89,16 @@ def run(quick: bool, caps: list[int], repeats: int) -> dict[str, Any]:
         "engine_cap": engine_cap,
         # what the engine's cap gives on this machine (the pools start at the cores)
         "engine_threads_here": min(engine_cap, default_caps()[-1]),
+        "engine": {"side_by_side": side_by_side, "threads_each": threads_each,
+                   "wall_s": common.stats([x["wall_s"] for x in runs["engine"]], digits=3),
+                   "cpu_s": common.stats([x["cpu_s"] for x in runs["engine"]], digits=3),
+                   "same_report_as_first": same["engine"],
+                   "fastest_one_at_a_time_cap": best_cap,
+                   # the engine's search time over the fastest cap's, one trial at a time
+                   "ratio_to_fastest_one_at_a_time": round(
+                       float(common.stats([x["wall_s"] for x in runs["engine"]])["median"])
+                       / float(common.stats([x["wall_s"] for x in runs[best_cap]])["median"]),
+                       3)},
     }
 
 

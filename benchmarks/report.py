@@ -274,21 +274,30 @@ def trial_threads_section(r: dict[str, Any]) -> str:
     if not tt:
         return ""
     here = tt["engine_threads_here"]
-    base = tt["caps"][str(here)]["wall_s"]["median"] if str(here) in tt["caps"] else None
-    rows = [[f"{cap}" + (" (the engine's search here)" if int(cap) == here else ""),
-             fmt(c["wall_s"]["median"], 1, " s"), fmt(c["cpu_s"]["median"], 1, " s"),
-             fmt(c["wall_s"]["median"] / base, 2, "×") if base else "n/a",
-             "yes" if c["same_report_as_first"] else "**no**"]
+    engine = tt.get("engine")  # a stage's trials side by side (results before it: none)
+    base = engine["wall_s"]["median"] if engine else (
+        tt["caps"][str(here)]["wall_s"]["median"] if str(here) in tt["caps"] else None)
+    runs = [(f"{cap}, one trial at a time" + (" (the engine's search here)"
+                                              if int(cap) == here and not engine else ""), c)
             for cap, c in tt["caps"].items()]
+    if engine:
+        runs.append((f"the engine's search: {engine['side_by_side']} trial(s) side by side, "
+                     f"{engine['threads_each']} thread(s) each", engine))
+    rows = [[label, fmt(c["wall_s"]["median"], 1, " s"), fmt(c["cpu_s"]["median"], 1, " s"),
+             fmt(c["wall_s"]["median"] / base, 2, "×") if base else "n/a",
+             "yes" if c["same_report_as_first"] else "**no**"] for label, c in runs]
     s = tt["search"]
     return section(
         "### Tuning's thread cap",
         f"`bench_trial_threads.py` ({provenance(tt.get('machine'))}, {tt['repeats']} runs a "
-        f"cap, alternating): `train`'s search alone at the {tt['shape']['name']} shape "
+        f"row, alternating): `train`'s search alone at the {tt['shape']['name']} shape "
         f"({s['trials']} trials on {s['users']:,} sampled users, {s['interactions']:,} "
-        "interactions) with every thread pool capped at each count. The engine caps its "
-        f"search at `trials.TRIAL_THREADS` ({tt['engine_cap']}), or the cores where fewer; "
-        "the search's trials and choice must not depend on the cap (last column).",
+        "interactions) with every thread pool capped at each count, one trial at a time"
+        + (", and as the engine runs it: a stage's trials side by side (`trials.concurrency`"
+           "), each fit on its share of the cores" if engine else "")
+        + f". The engine caps a trial's threads at `trials.TRIAL_THREADS` "
+        f"({tt['engine_cap']}), or the cores where fewer; the search's trials and choice must "
+        "not depend on how they run (last column).",
         table(["Threads", "Search (wall)", "CPU", "Wall / the engine's search",
                "Same trials and choice"], rows))
 

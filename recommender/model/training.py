@@ -39,8 +39,11 @@ from recommender.model.weighting import confidence, filter_min_rating
 WARM_ITERATIONS = 2
 
 
-def make_backend(config: TrainConfig, iterations: int | None = None) -> Any:
-    """The ``implicit`` model object for ``config`` (CPU backend)."""
+def make_backend(config: TrainConfig, iterations: int | None = None,
+                 threads: int | None = None) -> Any:
+    """The ``implicit`` model object for ``config`` (CPU backend); ``threads``: ALS's OpenMP
+    threads (default: OpenMP's count for the calling thread, which a thread other than the
+    main one does not inherit from ``threadpool_limits``)."""
     iters = config.iterations if iterations is None else iterations
     if config.model == "als":
         from implicit.cpu.als import AlternatingLeastSquares
@@ -48,6 +51,7 @@ def make_backend(config: TrainConfig, iterations: int | None = None) -> Any:
         als = AlternatingLeastSquares(
             factors=config.factors, regularization=config.regularization, alpha=config.alpha,
             iterations=iters, random_state=config.seed, calculate_training_loss=False,
+            num_threads=threads or 0,
         )
         als.cg_steps = config.cg_steps  # an attribute, not a constructor argument, in implicit
         return als
@@ -75,10 +79,12 @@ def fit_factors(
     progress: bool = False,
     init: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None,
     iterations: int | None = None,
+    threads: int | None = None,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Fit on a users x films confidence CSR; returns (user_factors, film_factors) float32.
 
-    ``init`` warm-starts from existing factors (then ``iterations`` more sweeps run).
+    ``init`` warm-starts from existing factors (then ``iterations`` more sweeps run);
+    ``threads``: ALS's own (``make_backend``).
     """
     assert matrix.shape[0] >= 1 and matrix.format == "csr", "expected users x films CSR"
     # import the backend (and the BLAS it links) first: threadpool_limits only limits the
@@ -87,7 +93,7 @@ def fit_factors(
     from implicit.recommender_base import ModelFitError
 
     with threadpool_limits(1, "blas"):
-        backend = make_backend(config, iterations)
+        backend = make_backend(config, iterations, threads)
         if init is not None:
             backend.user_factors = np.array(init[0], dtype=np.float32)
             backend.item_factors = np.array(init[1], dtype=np.float32)

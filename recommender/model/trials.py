@@ -8,9 +8,11 @@ applies the margin rule between two.
 from __future__ import annotations
 
 import math
+import os
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
@@ -41,6 +43,11 @@ K, USER_K = 100, 20
 # note of the thirty-first session). Each row's solve is independent of the others, so the
 # factors do not depend on the count (a test compares a search on 1 thread and on all)
 TRIAL_THREADS = 4
+# the trials of a stage (a grid's cells, the weighting schemes, the factor counts) measured at
+# once, each on its own threads (``Search.prefetch``): one trial of a sample keeps few cores
+# busy (ML-20M's search on 2 cores: 54 s of CPU in 32 s at 2 threads a trial, 38 s of CPU in
+# 40 s at one; bench_trial_threads.py)
+MAX_SIDE_BY_SIDE = 4
 
 
 def trial_limits(pools: list[dict[str, Any]], cap: int | None = None) -> dict[str, int]:
@@ -127,11 +134,13 @@ class Search:
         m = self.confidence(scheme)
         return float(m.data.mean()) if m.nnz else 1.0
 
-    def factors(self, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray]:
-        """(user factors, film factors) of ``cfg`` on the search's training part."""
+    def factors(self, cfg: TrainConfig, threads: int | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
+        """(user factors, film factors) of ``cfg`` on the search's training part
+        (``threads``: an ALS fit's own, ``fit_factors``)."""
         x = self.confidence(cfg.weighting)
         if cfg.family != "ease":
-            return fit_factors(x, cfg)
+            return fit_factors(x, cfg, threads=threads)
         x64 = sp.csr_matrix(x, dtype=np.float64)
         if cfg.weighting not in self.spectra:
             # one decomposition at the widest rank serves every rank (its leading directions)
@@ -147,17 +156,24 @@ class Search:
             scale: float | None = None) -> dict[str, Any]:
         """The trial of ``params`` (cached); ``fitted``: its factors, when already fitted, and
         ``scale`` their ``prior.score_scale``, when already measured."""
-        key = tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE))
+        key = _key(params)
         if key in self.cache:
             return self.cache[key]
+        return self._record(params, self._measure(params, fitted, scale))
+
+    def _measure(self, params: dict[str, Any],
+                 fitted: tuple[np.ndarray, np.ndarray] | None = None,
+                 scale: float | None = None, threads: int | None = None
+                 ) -> tuple[dict[str, Any], list[np.ndarray]] | tuple[str, float]:
+        """The trial of ``params`` and its per-query recalls, or (why, seconds) when it could
+        not be fitted; nothing recorded (``threads``: the fit's own, on a thread of
+        ``prefetch``)."""
         cfg = replace(self.config, **{"family": "als", **params})
         t0 = time.perf_counter()
         try:
-            uf, ff = self.factors(cfg) if fitted is None else fitted
+            uf, ff = self.factors(cfg, threads) if fitted is None else fitted
         except InvalidParameterError as e:  # a diverged fit (training.fit_factors)
-            if not self.trials:  # the starting point: the final fit would fail the same way
-                raise
-            return self._failed(key, params, str(e), time.perf_counter() - t0)
+            return str(e), time.perf_counter() - t0
         film_prior = prior.film_prior(self.counts, uf, ff, cfg.popularity, cfg.seed, scale)
         if cfg.seed not in self.plans:
             self.plans[cfg.seed] = QueryPlan(self.seen, self.held, seed=cfg.seed)
@@ -165,12 +181,23 @@ class Search:
                                        film_prior=film_prior, plan=self.plans[cfg.seed]))
         (aud, aud_se), (usr, usr_se) = (mean_se(q) for q in per_query)
         value, se = combined([(aud, aud_se), (usr, usr_se)])
-        trial = {"params": dict(params),
-                 "objective": round(value, 5),
-                 "standard_error": round(se, 5) if not math.isnan(se) else 0.0,
-                 f"audience_recall@{K}": round(aud, 5), f"user_recall@{USER_K}": round(usr, 5),
-                 "seconds": round(time.perf_counter() - t0, 3)}
-        self.cache[key] = trial
+        return {"params": dict(params),
+                "objective": round(value, 5),
+                "standard_error": round(se, 5) if not math.isnan(se) else 0.0,
+                f"audience_recall@{K}": round(aud, 5), f"user_recall@{USER_K}": round(usr, 5),
+                "seconds": round(time.perf_counter() - t0, 3)}, per_query
+
+    def _record(self, params: dict[str, Any],
+                measured: tuple[dict[str, Any], list[np.ndarray]] | tuple[str, float]
+                ) -> dict[str, Any]:
+        """Keep a trial ``_measure`` gave (said on stderr with ``progress``)."""
+        if isinstance(measured[0], str):  # not fitted
+            if not self.trials:  # the starting point: the final fit would fail the same way
+                raise InvalidParameterError(measured[0])
+            return self._failed(_key(params), params, measured[0], float(measured[1]))
+        trial, per_query = measured
+        assert isinstance(trial, dict) and isinstance(per_query, list)
+        self.cache[_key(params)] = trial
         self.queries[id(trial)] = per_query
         self.trials.append(trial)
         if self.progress:
@@ -178,6 +205,36 @@ class Search:
                 f"{n} {v}" for n, v in params.items()) + f": objective {trial['objective']} "
                 f"({trial['seconds']:.1f} s)", file=sys.stderr)
         return trial
+
+    def prefetch(self, candidates: list[dict[str, Any]]) -> None:
+        """Measure the ALS trials of ``candidates`` not yet run side by side, ``concurrency()``
+        at a time, each fit on its own threads, and record them in the order given: the same
+        trials, list and choice as one after another (each trial is a function of its
+        parameters alone), sooner where one trial of a sample keeps few cores busy. One at a
+        time (``concurrency`` 1, one core) it leaves them to ``run``."""
+        side_by_side, threads = concurrency()
+        todo: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for p in candidates:
+            if p.get("family", "als") == "als" and _key(p) not in self.cache:
+                todo.setdefault(_key(p), p)
+        if side_by_side < 2 or len(todo) < 2:
+            return
+        for p in todo.values():  # the shared inputs, built once before the threads
+            self.confidence(p.get("weighting", self.config.weighting))
+        if self.config.seed not in self.plans:
+            self.plans[self.config.seed] = QueryPlan(self.seen, self.held, seed=self.config.seed)
+        # BLAS at one thread throughout (fit_factors sets it so, and its count must not
+        # change while another thread is in a BLAS call); each fit's OpenMP threads: its own
+        with threadpool_limits(1, "blas"), \
+                ThreadPoolExecutor(side_by_side, thread_name_prefix="tuning-trial") as pool:
+            futures = [pool.submit(self._measure, p, threads=threads) for p in todo.values()]
+            try:
+                measured = [f.result() for f in futures]
+            finally:  # Ctrl-C or an error: the trials not started are not started
+                for f in futures:
+                    f.cancel()
+        for p, m in zip(todo.values(), measured, strict=True):
+            self._record(p, m)
 
     def _failed(self, key: tuple[Any, ...], params: dict[str, Any], why: str,
                 seconds: float) -> dict[str, Any]:
@@ -210,11 +267,26 @@ class Search:
     def best(self, candidates: list[dict[str, Any]]) -> dict[str, Any]:
         """Run ``candidates`` in order. The first is the incumbent; the best of the others
         replaces it if it wins by the margin rule."""
+        self.prefetch(candidates)
         results = [self.run(p) for p in candidates]
         incumbent = results[0]
         challenger = max(results[1:], key=lambda t: (score(t), -results.index(t)),
                          default=incumbent)
         return challenger if self.wins(challenger, incumbent) else incumbent
+
+
+def _key(params: dict[str, Any]) -> tuple[Any, ...]:
+    """The cache key of a trial's parameters."""
+    return tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE))
+
+
+def concurrency(cores: int | None = None) -> tuple[int, int]:
+    """(trials run side by side, OpenMP threads each) on ``cores`` (default: the CPUs this
+    process may use): up to ``MAX_SIDE_BY_SIDE`` trials, each on an equal share of the cores,
+    at most ``TRIAL_THREADS``."""
+    n = len(os.sched_getaffinity(0)) if cores is None else cores
+    side_by_side = max(1, min(MAX_SIDE_BY_SIDE, n))
+    return side_by_side, max(1, min(TRIAL_THREADS, n // side_by_side))
 
 
 def score(trial: dict[str, Any]) -> float:
