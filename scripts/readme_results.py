@@ -98,6 +98,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "privacy-attack": lambda: section(RESULTS / "privacy_attack.md", "Summary"),
     "privacy-cost": lambda: section(RESULTS / "privacy_attack.md", "What hiding costs"),
     "foldin": lambda: section(RESULTS / "foldin.md", "Summary"),
+    "intervals": lambda: section(RESULTS / "intervals.md", "Summary"),
     "spark-export-memory": lambda: section(RESULTS / "spark_export_memory.md", "Summary"),
     "bench-headline": lambda: (RESULTS / "headline.md").read_text(encoding="utf-8").strip(),
 }

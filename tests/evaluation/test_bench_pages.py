@@ -87,6 +87,7 @@ _PAGE_RENDERERS = {
     "calibration": ("bench_calibration", lambda m, doc, path: m.markdown(doc)),
     "planning": ("bench_planning", lambda m, doc, path: m.markdown(doc)),
     "campaigns": ("bench_campaigns", lambda m, doc, path: m.render(doc)),
+    "intervals": ("bench_intervals", lambda m, doc, path: m.render(doc)),
     "distribution": ("bench_distribution", lambda m, doc, path: m.markdown(doc)),
     "slate": ("bench_slate", lambda m, doc, path: m.markdown(doc, path)),
     "studio": ("bench_studio", lambda m, doc, path: m.render_md(doc)),
