@@ -222,10 +222,13 @@ def expectation(cells: list[dict[str, Any]]) -> list[str]:
     x = shock[0]["planted"]
     uplift_lost = lost(x["absolute_uplift_films"]) or lost(x["absolute_uplift"])
     rate_lost = lost(x["target_rate"]) or lost(x["control_rate"])
-    verdict = ("the uplift's intervals lost too: a multiplicative shock scales the uplift "
-               "itself (a place's factor times its p1 - p0), so it cancels only in part"
+    verdict = ("the absolute uplift's intervals lost too: a multiplicative shock scales the "
+               "uplift itself (a place's factor times its p1 - p0), so it cancels only in part"
                if uplift_lost else "the uplift's intervals held where a rate's lost: the "
                "expectation holds" if rate_lost else "neither lost at this strength")
+    if uplift_lost and not lost(x["relative_uplift"]):
+        verdict += ("; the relative uplift's held: a factor both arms of a place share "
+                    "divides out of their ratio")
     return [f"Expectation checked (a shock shared by a place's targets and controls largely "
             f"cancels in the uplift, not in each arm's rate): at shock sd {max(SDS):g} by "
             f"region, the absolute uplift held the planted value in "
@@ -266,26 +269,35 @@ def render(doc: dict[str, Any]) -> str:
         "`campaign report` held the **planted** value: the uplift or rate the planted "
         "probabilities give the same users, what a repeat of the campaign converts on "
         "average (the estimand of the existing simulator check). Monte Carlo standard error "
-        f"of every figure on this page at most {100 * max(ses):.2f} points; **bold**: below "
-        f"95% by more than {LOSS_SE:g} standard errors (the report's interval loses). The "
-        "bands: predicted conversions have no interval in the report, so the last two "
-        "columns count the draws whose observed conversions lie in the central 95% band of "
-        "Binomial(rows, predicted / rows), predicted from the planted p (a perfectly "
-        "calibrated plan).", "",
+        f"of every share this benchmark measured at most {100 * max(ses):.2f} points; "
+        f"**bold**: below 95% by more than {LOSS_SE:g} standard errors (the report's "
+        "interval loses). The bands: predicted conversions have no interval in the report, "
+        "so the last two columns count the draws whose observed conversions lie in the "
+        "central 95% band of Binomial(rows, predicted / rows), predicted from the planted p "
+        "(a perfectly calibrated plan).", "",
         *table(doc, "planted", (*METRICS, *BANDS)), ""]
     lines += (["Where the report's intervals lose, against the planted value (worst first):",
                ""] + losses(doc, "planted", (*METRICS, *BANDS)) + [""]
               ) if losses(doc, "planted", (*METRICS, *BANDS)) else [
         "No interval loses against the planted value in any response model measured.", ""]
     lines += expectation(cells)
+    spread = [c for c in cells if c["rho"] and not c["shock_sd"]]
+    spread_lost = [c for c in spread if any(lost(c["planted"][n]) for n in (*METRICS, *BANDS))]
+    if spread:
+        caps = " or ".join(str(k) for k in sorted({c["cap"] for c in spread}))
+        lines += [("A user's spread alone (rho up to "
+                   f"{max(c['rho'] for c in spread):g}, no shock) made no interval or band "
+                   f"lose, at a cap of {caps}." if not spread_lost else
+                   "A user's spread alone (no shock) made an interval or band lose in: "
+                   + "; ".join(label(c) for c in spread_lost) + "."), ""]
     realised_lost = losses(doc, "realised", METRICS)
     least = min(c["realised"][n]["coverage"] for c in cells for n in METRICS)
     lines += [
         "Against the **realised** value (the same uplift or rate of the draw's own true "
         "probabilities: what this campaign's users, in the conditions they met, were set to "
         "convert) " + ("every interval held it in at least "
-                       f"{100 * least:.1f}% "
-                       "of the draws in every model (table below): a shock or a user's spread "
+                       f"{100 * least:.1f}% of the draws in every model "
+                       "(`benchmarks/results/intervals.md`): a shock or a user's spread "
                        "changes what there is to estimate, not how well the report estimates "
                        "it." if not realised_lost else "some intervals lose too:"), ""]
     lines += realised_lost + ([""] if realised_lost else [])
@@ -294,7 +306,7 @@ def render(doc: dict[str, Any]) -> str:
         f"{base['absolute_uplift_error_sd_over_stated_se']:.2f}x the standard error its "
         f"interval states under independent draws, and by up to {worst_ratio[1]:.2f}x "
         f"({worst_ratio[0]}): an interval that held the planted value 95% of the time would "
-        "have to be that much wider.", "",
+        "have to be about that much wider.", "",
         "With the report's own predicted conversions (the plan's p, stretched to the "
         f"{doc['window_days']:g}-day window) the observed control conversions lay in the band "
         f"in {100 * base['report_p']['control_band']['coverage']:.1f}% of the independent "
