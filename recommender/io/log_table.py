@@ -1,17 +1,9 @@
-"""An interaction log's columns, read and checked, built into ``Interactions``.
-
-The columns convert independently, so each converts on a thread of its own (the work is in
-Arrow and numpy, which release the GIL); a refused value is reported as it was when they
-converted one after another: the first column's, in the order user, film, rating, weight,
-timestamp.
-"""
+"""An interaction log's columns, read and checked, built into ``Interactions``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -38,25 +30,19 @@ def build(path: Path, columns: dict[str, pa.Array | pa.ChunkedArray], loc: Locat
     if n == 0:
         raise DataError(str(path), "no interactions: expected at least one data line",
                         line=first_data_line)
-    jobs: dict[str, Callable[[], Any]] = {
-        USER_ID: lambda: interaction_ids(path, columns[USER_ID], USER_ID, loc),
-        FILM_ID: lambda: interaction_ids(path, columns[FILM_ID], FILM_ID, loc),
-        RATING: lambda: float_column(path, columns[RATING], RATING, loc, keep32=True),
-        WEIGHT: lambda: float_column(path, columns[WEIGHT], WEIGHT, loc, keep32=True),
-        TIMESTAMP: lambda: timestamp_column(path, columns[TIMESTAMP], loc),
-    }
-    wanted = [c for c in jobs if c in columns]
-    done: dict[str, Any] = {}
-    with ThreadPoolExecutor(len(wanted), thread_name_prefix="log-column") as pool:
-        futures: dict[str, Future[Any]] = {c: pool.submit(jobs[c]) for c in wanted}
-        for c in wanted:  # in order: the first refusal raises, as one after another
-            done[c] = futures[c].result()
-            if c == WEIGHT and (done[c] < 0).any():  # log weighting and ALS need >= 0
-                row = int(np.flatnonzero(done[c] < 0)[0])
-                raise problem(path, loc, row, f"weight {float(done[c][row]):g} is negative; "
-                              "expected a number >= 0 (views, minutes...)")
-    return Interactions.from_columns(done[USER_ID], done[FILM_ID], rating=done.get(RATING),
-                                     weight=done.get(WEIGHT), timestamp=done.get(TIMESTAMP),
+    users = interaction_ids(path, columns[USER_ID], USER_ID, loc)
+    films = interaction_ids(path, columns[FILM_ID], FILM_ID, loc)
+    # a Parquet log's float32 column as it is (no float64 copy of millions of values)
+    rating = float_column(path, columns[RATING], RATING, loc, keep32=True) \
+        if RATING in columns else None
+    weight = float_column(path, columns[WEIGHT], WEIGHT, loc, keep32=True) \
+        if WEIGHT in columns else None
+    if weight is not None and (weight < 0).any():  # log weighting and ALS need >= 0
+        row = int(np.flatnonzero(weight < 0)[0])
+        raise problem(path, loc, row, f"weight {float(weight[row]):g} is negative; expected "
+                      "a number >= 0 (views, minutes...)")
+    ts = timestamp_column(path, columns[TIMESTAMP], loc) if TIMESTAMP in columns else None
+    return Interactions.from_columns(users, films, rating=rating, weight=weight, timestamp=ts,
                                      source=str(path))
 
 

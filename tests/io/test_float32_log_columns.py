@@ -1,7 +1,8 @@
-"""A Parquet log's float32 ratings and weights are read as they are (no float64 copy) and its
-columns convert side by side (``io/log_table.py``): the log read is the one its float64 copy
-gives, value for value, and a refusal is the one the columns gave read one after another.
-Oracle: the same values written as float64, which take the checked float64 path."""
+"""A Parquet log's float32 ratings and weights are read as they are (no float64 copy,
+``io/log_table.py``): the log read is the one its float64 copy gives, value for value, a
+refusal says what the float64 path says, and the first column refused in the order user,
+film, rating, weight, timestamp is the one said. Oracle: the same values written as float64,
+which take the checked float64 path."""
 
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def test_a_float32_value_refused_says_what_float64_says(tmp_path: Path, column: 
 @pytest.mark.parametrize("first", ["user_id", "film_id", "rating", "weight", "timestamp"])
 def test_the_first_column_in_order_is_the_one_refused(tmp_path: Path, first: str) -> None:
     """Every column from ``first`` on holds a bad value (a later column's at an earlier row):
-    the refusal is ``first``'s, as when the columns converted one after another."""
+    the refusal is ``first``'s."""
     order = ["user_id", "film_id", "rating", "weight", "timestamp"]
     bad: dict[str, object] = {"user_id": "", "film_id": " ", "rating": float("nan"),
                               "weight": -2.0, "timestamp": 10**18}
