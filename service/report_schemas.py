@@ -96,6 +96,40 @@ class WaveStart(_Closed):
                                     "/campaigns/{plan_id}/waves/{wave}/sent) or 'plan start'")
 
 
+class DispersionArm(_Closed):
+    """One arm's test of the places (controls, or targets) over the measured rows."""
+
+    rows: int = Field(description="measured plan rows of the arm whose user has a place")
+    conversions: int = Field(description="those rows converted")
+    places: int = Field(description="places with rows in the arm")
+    groups: int = Field(description="places tested, the pooled small ones counting as one")
+    pooled_places: int = Field(description="places pooled into one group (under 5 expected "
+                                           "conversions or non-conversions)")
+    statistic: float | None = Field(description="Pearson's chi-square (null: too few to test)")
+    df: int | None = Field(description="degrees of freedom: groups - 1")
+    p_value: float | None = Field(description="probability of a chi-square this large under "
+                                              "independent responses")
+    phi: float | None = Field(description="dispersion factor: chi-square / df (1 = as "
+                                          "independent responses vary)")
+    beyond_chance: bool | None = Field(description="p_value below level / arms tested")
+    note: str | None = Field(None, description="why the arm was not tested")
+
+
+class Dispersion(_Closed):
+    """Whether the places of the plan's users convert more unevenly than independent
+    responses allow (``recommender/campaigns/dispersion.py``); no interval changes."""
+
+    attribute: str | None = Field(description="the place attribute (region, city, cinema, "
+                                              "zip_zone; null: not checked)")
+    level: float = Field(description="the check's false-alarm rate over both arms")
+    beyond_chance: bool | None = Field(description="an arm varies beyond chance (null: none "
+                                                   "could be tested)")
+    unplaced_rows: int | None = Field(description="measured plan rows whose user has no place")
+    controls: DispersionArm | None
+    targets: DispersionArm | None
+    note: str = Field(description="the result, or why it was not checked, in words")
+
+
 class Report(_Closed):
     plan_id: str
     model_version: str = Field(description="the model version the plan was made with")
@@ -120,6 +154,7 @@ class Report(_Closed):
     method: dict[str, str] = Field(description="each figure's method, in words")
     units: dict[str, str] = Field(description="each figure's unit")
     note: str
+    dispersion: Dispersion
     overall: Block
     waves: list[WaveBlock]
     films: list[FilmBlock]

@@ -44,6 +44,10 @@ dilute the uplift.
 
 Small groups get wide intervals (``warning``), and so does a lopsided split (``split_warning``:
 ``small_groups.lopsided_warning``); a group with no user gets no estimate and says why.
+
+Every interval assumes independent responses; ``dispersion`` (``dispersion.py``) says whether
+the places of the rows' users (a model's region, city or cinema) convert more unevenly than
+that allows, and the note says so when they do. It changes no interval.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ import sqlalchemy as sa
 from numpy.typing import NDArray
 from scipy import special
 
+from recommender.campaigns.dispersion import dispersion, report_sentence
 from recommender.campaigns.events import plan_links, read_events
 from recommender.campaigns.pairs import conversions, pair_keys, row_pair_keys
 from recommender.campaigns.report_units import METHOD, UNITS
@@ -70,12 +75,15 @@ from recommender.campaigns.waves import row_groups
 from recommender.campaigns.withdraw import withdrawn_waves
 from recommender.errors import InvalidParameterError
 from recommender.model.calibration import horizon_factor, scale, uncalibrated
+from recommender.model.model import Model
 
 Z95 = 1.959963984540054  # the 97.5% quantile of the standard normal
 DAY = 86_400
 MIN_WINDOW_DAYS = 1 / DAY  # one second: timestamps are whole seconds
 MAX_WINDOW_DAYS = 3650.0   # the bound of every surface (HTTP, CLI, Studio)
 WINDOW_RULE = f"days in [1/86400, {MAX_WINDOW_DAYS:g}] (at least one second)"  # said by each
+NO_MODEL = ("no model given (campaign report --model MODEL: its users' region, city or cinema "
+            "are the places; the service reads the model it serves)")
 def wilson(x: float, n: float, z: float = Z95) -> tuple[float, float]:
     """Wilson score interval of a proportion ``x / n`` (``n`` > 0)."""
     p = min(max(x / n, 0.0), 1.0)  # x may be a weighted count a rounding past n or below 0
@@ -340,10 +348,13 @@ def predicted_scaling(horizon: dict[str, Any], window_days: float
 
 def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.0,
                     start: int | None = None, sent_waves: int | None = None,
-                    until_seq: int | None = None) -> dict[str, Any]:
+                    until_seq: int | None = None, model: Model | None = None,
+                    no_model: str = NO_MODEL) -> dict[str, Any]:
     """The report of a stored plan's sent waves (see the module docstring), of the events
     stored up to sequence ``until_seq`` (default: all); ``UnknownPlanError`` when there is no
-    such plan, ``InvalidParameterError`` for ``sent_waves`` outside 1..the plan's waves."""
+    such plan, ``InvalidParameterError`` for ``sent_waves`` outside 1..the plan's waves.
+    ``model``: whose users' places the ``dispersion`` check reads (``dispersion.py``; None:
+    not checked, ``no_model`` says why)."""
     if not MIN_WINDOW_DAYS <= window_days <= MAX_WINDOW_DAYS:  # NaN too
         raise InvalidParameterError(f"window_days: expected {WINDOW_RULE}, got {window_days}")
     summary = store.summary(plan_id)
@@ -390,6 +401,7 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             dated &= bool(np.all(ev.timestamp[day][mine] % DAY == 0))
     early = int((before & ~conv).sum())  # a row that converted in the window is counted
     body = compute_report(rows, conv, films)
+    spread = dispersion(rows, conv, model, no_model)
     titles = {f["film_id"]: f.get("title", "") for f in summary.get("films", [])}
     for block in body["films"]:
         block["title"] = titles.get(block["film_id"], "")
@@ -404,9 +416,10 @@ def campaign_report(store: CampaignStore, plan_id: str, window_days: float = 30.
             "horizon": horizon, "predicted": predicted, "method": METHOD,
             "units": UNITS,
             "note": f"waves {_waves_text(sent)} of {planned} included ({sent_source}); "
-                    f"predicted conversions: {predicted['scaling']}" + starts_text(starts)
+                    f"predicted conversions: {predicted['scaling']}" + report_sentence(spread)
+                    + starts_text(starts)
                     + early_text(early, dated, any(w["source"] == "recorded" for w in starts)),
-            **body}
+            "dispersion": spread, **body}
 
 
 def _waves_text(n: int) -> str:

@@ -28,6 +28,12 @@ METHOD = {
                              "calibration horizon without a contact), each p stretched to the "
                              "window: 1 - (1 - p) ** k (calibration.scale; see 'predicted')",
     "conversion": "an event for the row's film by the row's user in [start, start + window)",
+    "dispersion": "per arm (controls, targets) of the measured rows, each place's conversions "
+                  "against those its rows' (film, wave) rates expect: Pearson's chi-square "
+                  "sum (x - e)^2 / v, e = sum n p and v = sum n p (1 - p) over the strata, "
+                  "places under 5 expected conversions or non-conversions pooled, on groups "
+                  "- 1 df; beyond chance at p < level / arms tested (Bonferroni); phi = "
+                  "chi-square / df (recommender/campaigns/dispersion.py)",
 }
 
 _CONVERTED = "rows converted (users)"
@@ -60,4 +66,15 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "sent_waves": "waves (1..N counted)", "plan_waves": "waves",
          "waves_included": "wave numbers (1 is sent first)",
          "horizon_days": "days: the plan's probabilities' horizon",
-         "factor": "a ratio: calibration horizons the window amounts to"}
+         "factor": "a ratio: calibration horizons the window amounts to",
+         # the dispersion block (recommender/campaigns/dispersion.py), per arm
+         "level": "probability: the dispersion check's false-alarm rate over both arms",
+         "unplaced_rows": "measured plan rows whose user has no place (not tested)",
+         "rows": "measured plan rows of the arm with a place",
+         "places": "places (values of the attribute) with rows in the arm",
+         "groups": "places tested, the pooled small ones counting as one",
+         "pooled_places": "places pooled into one group (under 5 expected conversions or "
+                          "non-conversions)",
+         "statistic": "Pearson's chi-square (no unit)", "df": "degrees of freedom: groups - 1",
+         "p_value": "probability of a chi-square this large under independent responses",
+         "phi": "a ratio: chi-square / df (1 = as independent responses vary)"}

@@ -317,9 +317,14 @@ def report(plan_id: str, request: Request,
            ] = None
            ) -> Response:
     plan_id = raw_plan_id(request.scope, plan_id)
+    # the served model's users' places (the dispersion check); none loaded: not checked, and
+    # the report is still given (it reads the store alone)
+    engine = request.app.state.service.engine
     try:
         body = campaign_report(campaign_store(request), plan_id, window_days,
-                               sent_waves=sent_waves)
+                               sent_waves=sent_waves,
+                               model=None if engine is None else engine.model,
+                               no_model="no model is loaded")
         # pydantic's JSON, as a route with a response model writes it and the CLI prints it
         # (Report only declares the body: validated, it would take the model's key order)
         return Response(pydantic_core.to_json(body), media_type="application/json")

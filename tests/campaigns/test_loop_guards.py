@@ -33,6 +33,7 @@ from recommender.campaigns.report import campaign_report
 from recommender.campaigns.store import CampaignStore, open_store
 from recommender.cli import main
 from recommender.errors import InvalidParameterError
+from recommender.model import artifact
 from recommender.serving.overlay import Overlay, confidence_of, fold_in
 from service.app import create_app
 from service.settings import Settings
@@ -187,9 +188,10 @@ def test_surfaces(model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture
     three_wave_plan(store)
     # the command line: --sent-waves, its bound, readers never create a store
     assert main(["campaign", "report", "plan-a", "--store", str(path), "--sent-waves", "1",
-                 "--window-days", "10", "--json"]) == 0
+                 "--window-days", "10", "--json", "--model", str(model_dir)]) == 0
     body = json.loads(capsys.readouterr().out)
-    assert body == campaign_report(store, "plan-a", 10.0, sent_waves=1)
+    assert body == campaign_report(store, "plan-a", 10.0, sent_waves=1,
+                                   model=artifact.load(model_dir))
     assert main(["campaign", "report", "plan-a", "--store", str(path)]) == 0
     assert "waves 1-3 of 3 included" in capsys.readouterr().out
     assert main(["campaign", "report", "plan-a", "--store", str(path), "--sent-waves",

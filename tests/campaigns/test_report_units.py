@@ -39,11 +39,14 @@ def test_every_number_of_a_report_has_a_unit(capsys: pytest.CaptureFixture[str],
                          "--store", store, "--json", "--holdout", "0.3")
     assert code == 0, err
     plan_id = json.loads(out)["plan_id"]
-    code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store, "--json")
+    code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store, "--json",
+                         "--model", folder)
     assert code == 0, err
     body = json.loads(out)
+    assert body["dispersion"]["attribute"] == "region"  # its numbers walked too
     paths = {".".join(p) for p in number_paths(body, ("units", "method", "horizon"))}
     # the walk sees the blocks' counts, rates and intervals, the waves' numbers, the counts
     assert {"overall.measured_targets", "films.waves.wave", "overall.target_rate.low",
-            "events_read", "sent_waves", "predicted.window_days"} <= paths
+            "events_read", "sent_waves", "predicted.window_days", "dispersion.level",
+            "dispersion.targets.rows", "dispersion.targets.places"} <= paths
     assert unitless(body) == set()

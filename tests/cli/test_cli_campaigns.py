@@ -231,7 +231,7 @@ def test_a_relative_uplift_s_interval_says_percent_even_without_an_estimate() ->
     """Without a control conversion the relative uplift has no estimate and no upper bound:
     the report printed "n/a [-99.73, +inf]", a number with no unit (the studio shows
     "[-99.73%, +∞]"); a difference of rates keeps its percentage points on the estimate."""
-    from recommender.cli.events import _pct
+    from recommender.cli.report_text import _pct
 
     assert _pct({"estimate": None, "low": -0.9973, "high": None}) == "n/a [-99.73%, +inf]"
     assert _pct({"estimate": 0.5, "low": -0.2, "high": 1.0}) == "+50.00% [-20.00%, +100.00%]"

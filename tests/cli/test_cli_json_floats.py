@@ -61,7 +61,7 @@ def test_watched_recommendations_with_a_tiny_score(
     assert out == http.content.decode() + "\n"
 
 
-def test_a_report_over_one_second(client: TestClient, store: str,
+def test_a_report_over_one_second(client: TestClient, store: str, model_dir: Path,
                                   capsys: pytest.CaptureFixture[str]) -> None:
     """``GET /campaigns/{plan_id}/report?window_days=<one second>`` answered
     ``"window_days":1.1574074074074073e-05`` (json.dumps, since the route declared its schema
@@ -75,6 +75,6 @@ def test_a_report_over_one_second(client: TestClient, store: str,
     assert http.status_code == 200, http.text
     assert '"window_days":0.000011574074074074073' in http.text
     code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store,
-                         "--window-days", second, "--json")
+                         "--window-days", second, "--json", "--model", model_dir)
     assert code == 0, err
     assert out == http.content.decode() + "\n"

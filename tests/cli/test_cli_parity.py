@@ -7,6 +7,7 @@ saved model folder."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,13 +153,23 @@ def test_campaign_rows_csv(client: TestClient, store: str, plans: list[str],
         assert out == http.content and out.count(b"\n") > 1
 
 
-def test_campaign_report(client: TestClient, store: str, plans: list[str],
+def test_campaign_report(client: TestClient, store: str, plans: list[str], model_dir: Path,
                          capsys: pytest.CaptureFixture[str]) -> None:
     for days in ("30", "0.5"):
         http = client.get(f"/campaigns/{plans[0]}/report", params={"window_days": days})
         assert http.json()["overall"]["target_conversions"] > 0
+        # the places of the dispersion check: the served model's users', the CLI's --model's
+        assert http.json()["dispersion"]["attribute"] == "region"
         same_body(capsys, http, "campaign", "report", plans[0], "--store", store,
-                  "--window-days", days)
+                  "--window-days", days, "--model", model_dir)
+    # without a model the CLI checks no places, and says so (the rest of the body the same)
+    code, out, _ = run(capsys, "campaign", "report", plans[0], "--store", store, "--json")
+    alone = json.loads(out)
+    assert code == 0 and alone["dispersion"]["attribute"] is None
+    assert "no model given" in alone["dispersion"]["note"]
+    assert {k: v for k, v in alone.items() if k not in ("dispersion", "note")} == \
+        {k: v for k, v in client.get(f"/campaigns/{plans[0]}/report").json().items()
+         if k not in ("dispersion", "note")}
     assert client.get("/campaigns/plan-nope/report").status_code == 404
     assert "plan-nope" in bad_input(capsys, "campaign", "report", "plan-nope", "--store", store)
     # one window bound everywhere: the CLI took 0.00001 day (under a second), the library took
@@ -176,7 +187,8 @@ def test_campaign_report(client: TestClient, store: str, plans: list[str],
     for days in (second, 3650.0):
         same_body(capsys, client.get(f"/campaigns/{plans[0]}/report",
                                      params={"window_days": repr(days)}),
-                  "campaign", "report", plans[0], "--store", store, "--window-days", repr(days))
+                  "campaign", "report", plans[0], "--store", store, "--window-days", repr(days),
+                  "--model", model_dir)
     # the table says, group by group, which targets its uplift leaves out (a film's wave
     # without controls), as the body's notes do
     body = client.get(f"/campaigns/{plans[0]}/report").json()
@@ -184,9 +196,11 @@ def test_campaign_report(client: TestClient, store: str, plans: list[str],
               *(w for f in body["films"] for w in f["waves"])]
     notes = [b["note"] for b in blocks if b.get("note")]
     warned = [b["warning"] for b in blocks if b.get("warning")]
-    code, out, _ = run(capsys, "campaign", "report", plans[0], "--store", store)
+    code, out, _ = run(capsys, "campaign", "report", plans[0], "--store", store,
+                       "--model", model_dir)
     # each kind said once, naming its blocks (test_report_warnings_grouped)
     assert code == 0 and "strata:" in out
+    assert f"place dispersion: {body['dispersion']['note']}" in out
     assert ("some targets are in waves of a film with no control group" in out) is bool(notes)
     assert all(w.split("): ", 1)[1] in out for w in warned)
     assert any(b.get("warning") for b in blocks)  # a film's wave of few controls
@@ -198,7 +212,7 @@ def test_a_report_rate_over_fewer_targets_than_its_row_says_its_counts() -> None
     import numpy as np
 
     from recommender.campaigns.report import strata_stats
-    from recommender.cli.events import report_row
+    from recommender.cli.report_text import report_row
 
     block = strata_stats(np.array([8, 8, 5]), np.array([4, 2, 5]), np.array([3, 3, 0]),
                          np.array([1, 2, 0]), 0.0, 0.0)

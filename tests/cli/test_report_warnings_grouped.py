@@ -58,7 +58,8 @@ def test_each_kind_of_warning_is_one_line_naming_its_blocks(
                          "--store", store, "--json")
     assert code == 0, err
     plan_id = json.loads(out)["plan_id"]
-    code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store, "--json")
+    code, out, err = run(capsys, "campaign", "report", plan_id, "--store", store, "--json",
+                         "--model", folder)
     assert code == 0, err
     body = json.loads(out)
     with TestClient(create_app(Settings(model_path=str(folder), store=store))) as client:

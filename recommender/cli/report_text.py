@@ -1,0 +1,85 @@
+"""The text of ``campaign report``: its header, note, table of blocks and grouped warnings.
+
+Split from ``recommender.cli.events`` (at its line bound); ``--json`` prints the body itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recommender.cli.printing import print_table
+
+
+def _pct(block: dict[str, Any] | None, scale: float = 100.0, unit: str = "%") -> str:
+    """An estimate and its 95% interval as text; a percent's bounds carry the '%' too (as
+    the studio shows them): with no estimate (no control conversion) "n/a [-99.73, +inf]"
+    said no unit at all."""
+    if block is None:
+        return "n/a"
+    est = block["estimate"]
+    shown = "n/a" if est is None else f"{scale * est:+.2f}{unit}"
+    bound = unit if unit == "%" else ""
+    high = "+inf" if block["high"] is None else f"{scale * block['high']:+.2f}{bound}"
+    return f"{shown} [{scale * block['low']:+.2f}{bound}, {high}]"
+
+
+def report_row(name: str, b: dict[str, Any]) -> list[Any]:
+    """One block of a campaign report as a row of the ``campaign report`` table."""
+    rate = b["target_rate"], b["control_rate"]
+    # a rate over the targets compared (those with controls in their film and wave): its
+    # counts said beside it where they are not the row's (46.81% (22/47) beside 23 of 50)
+    base = b.get("measured_targets") or b["targets"]
+    of = (f" ({b['measured_conversions']:,}/{base:,})" if base != b["targets"] else "")
+    return [name, b["targets"], b["target_conversions"],
+            "n/a" if rate[0] is None else f"{100 * rate[0]['estimate']:.2f}%{of}",
+            b["controls"], b["control_conversions"],
+            "n/a" if rate[1] is None else f"{100 * rate[1]['estimate']:.2f}%",
+            _pct(b["absolute_uplift"], 100, " pts"), _pct(b["relative_uplift"]),
+            _pct(b["incremental_conversions"], 1.0, ""),
+            f"{b['predicted_target_conversions']:.1f} / {b['target_conversions']}"]
+
+
+def print_report(body: dict[str, Any], window_days: float) -> None:
+    """Print a report ``body`` (``campaign_report``'s) of a ``window_days`` window."""
+    from recommender.campaigns.report import UNITS
+    from recommender.io.text import utc_time
+
+    sends = [w for w in body["wave_starts"] if w["source"] == "recorded"]
+    print(f"Campaign report of {body['plan_id']} (model {body['model_version']}): conversions "
+          f"= events for the film by the user within {window_days:g} days of "
+          f"{'each wave' + chr(39) + 's start (below), else ' if sends else ''}the plan's "
+          f"start ({utc_time(body['start'])}, unix {body['start']}); "
+          f"{body['events_read']:,} events read in {'those windows' if sends else 'that window'}")
+    if sends:  # ``campaign sent``: each wave's own window
+        print("waves' windows start: " + "; ".join(
+            f"wave {w['wave']} {utc_time(w['start'])} (unix {w['start']}, "
+            f"{'its recorded send' if w['source'] == 'recorded' else 'the plan start'})"
+            for w in body["wave_starts"]))
+    print(body["note"])
+
+    from recommender.cli.report_notes import Place, block_name, grouped_notes
+
+    blocks: list[tuple[Place, dict[str, Any]]] = [(("overall", None, None), body["overall"])]
+    blocks += [(("wave", None, w["wave"]), w) for w in body["waves"]]
+    for f in body["films"]:
+        blocks.append((("film", f["film_id"], None), f))
+        blocks += [(("film", f["film_id"], w["wave"]), w) for w in f["waves"]]
+    # a film's waves indented under it
+    rows = [report_row(f"{'  ' * (place[0] == 'film' and place[2] is not None)}"
+                       f"{block_name(place)}", b) for place, b in blocks]
+    # rows, not users: a user may be a target (or a control) of several films of the plan
+    # each count with its unit (the "converted" columns and the predicted ones had none)
+    print_table(["group", f"targets ({UNITS['targets']})", "converted (rows)", "target rate",
+                  f"controls ({UNITS['controls']})", "converted (rows)", "control rate",
+                  "absolute uplift [95%]", "relative uplift [95%]",
+                  "incremental conversions (rows) [95%]",
+                  "predicted / observed conversions (target rows)"], rows)
+    print("intervals: " + "; ".join(f"{k}: {v}" for k, v in body["method"].items()
+                                    if k.endswith("uplift") or k == "strata"))
+    # targets whose film and wave hold no control are not compared, and few targets or
+    # controls make intervals approximate: each said once, naming the blocks
+    for line in grouped_notes(blocks):
+        print(line)
+    # whether the places convert more unevenly than independent responses allow (the note
+    # above says what it means when they do)
+    print(f"place dispersion: {body['dispersion']['note']}")

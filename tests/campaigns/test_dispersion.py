@@ -1,0 +1,182 @@
+"""The report's dispersion check: its statistic against Pearson's chi-square (scipy) and a
+hand-computed stratified oracle, the pooling of small places, and a stored plan whose places
+share a planted shock (the check fires, the note says so) or respond independently (a fixed
+seed: it does not), with every interval of the report left as it was."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from helpers import synthetic_model
+from scipy import stats
+
+from recommender.campaigns.dispersion import (
+    LEVEL,
+    MIN_EXPECTED,
+    dispersion,
+    pearson_dispersion,
+    place_counts,
+    pooled_groups,
+)
+from recommender.campaigns.events import check_events, record_events
+from recommender.campaigns.plan import PLAN_SCHEMA
+from recommender.campaigns.report import campaign_report
+from recommender.campaigns.store import open_store
+from recommender.model.model import Model
+from service.report_schemas import Report
+
+
+def _rows_of(counts: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, ...]:
+    """(stratum, place, converted) rows from (stratum, place, rows, conversions) cells."""
+    s, p, c = [], [], []
+    for stratum, place, n, x in counts:
+        s += [stratum] * n
+        p += [place] * n
+        c += [True] * x + [False] * (n - x)
+    return np.array(s, np.int64), np.array(p, np.int64), np.array(c, bool)
+
+
+def test_one_stratum_is_pearsons_chi_square_of_the_table() -> None:
+    n, x = [100, 80, 120, 60], [30, 12, 45, 9]
+    s, p, c = _rows_of([(0, i, n[i], x[i]) for i in range(4)])
+    got = pearson_dispersion(place_counts(s, p, c, 4))
+    chi2, pval, dof, _ = stats.chi2_contingency(np.array([x, np.subtract(n, x)]),
+                                                correction=False)
+    assert got["statistic"] == pytest.approx(chi2, abs=1e-4) and got["df"] == dof == 3
+    assert got["p_value"] == pytest.approx(pval, rel=1e-3)
+    assert got["phi"] == pytest.approx(chi2 / 3, abs=1e-4)
+    assert (got["groups"], got["places"], got["pooled_places"]) == (4, 4, 0)
+    assert (got["rows"], got["conversions"]) == (sum(n), sum(x))
+
+
+def test_strata_expect_each_place_from_its_own_films() -> None:
+    """Two films of different rates (0.5 and 0.1) in different shares by place: the oracle
+    is the module's formula written out cell by cell; places that differ only by their mix
+    of films read no dispersion."""
+    cells = [(0, 0, 60, 33), (0, 1, 20, 8), (0, 2, 40, 19),
+             (1, 0, 40, 3), (1, 1, 100, 12), (1, 2, 60, 5)]
+    s, p, c = _rows_of(cells)
+    rate = {k: sum(x for st, _, _, x in cells if st == k) / sum(n for st, _, n, _ in cells
+                                                                 if st == k) for k in (0, 1)}
+    chi2 = 0.0
+    for place in range(3):
+        mine = [(st, n, x) for st, pl, n, x in cells if pl == place]
+        e = sum(n * rate[st] for st, n, _ in mine)
+        v = sum(n * rate[st] * (1 - rate[st]) for st, n, _ in mine)
+        chi2 += (sum(x for _, _, x in mine) - e) ** 2 / v
+    got = pearson_dispersion(place_counts(s, p, c, 3))
+    assert got["statistic"] == pytest.approx(chi2, abs=1e-4) and got["df"] == 2
+    assert got["p_value"] == pytest.approx(stats.chi2.sf(chi2, 2), rel=1e-3)
+    # each place at exactly its films' rates: nothing to see, where pooled rates read a lot
+    mixed = [(0, 0, 80, 40), (1, 0, 20, 2), (0, 1, 20, 10), (1, 1, 80, 8)]
+    even = pearson_dispersion(place_counts(*_rows_of(mixed), 2))
+    assert even["statistic"] == pytest.approx(0.0, abs=1e-9)
+    flat = pearson_dispersion(place_counts(*_rows_of([(0, pl, n, x) for _, pl, n, x in mixed]),
+                                           2))
+    table = np.array([[42, 18], [58, 82]])  # the two places' conversions, then the others
+    assert flat["statistic"] == pytest.approx(
+        stats.chi2_contingency(table, correction=False)[0], abs=1e-4)
+    assert flat["p_value"] < 0.001
+
+
+def test_small_places_are_pooled_until_the_pool_is_testable() -> None:
+    # expected conversions at a rate of 0.2: 20, 16, 2, 1 (places 2 and 3 too small, and
+    # together still 3 < 5, so the smallest other place, 1, joins them); place 4 has no row
+    n = [100, 80, 10, 5, 0]
+    s, p, c = _rows_of([(0, i, n[i], n[i] // 5) for i in range(5)])
+    counts = place_counts(s, p, c, 5)
+    assert counts.expected.tolist() == pytest.approx([20, 16, 2, 1, 0])
+    group, pooled = pooled_groups(counts)
+    assert group.tolist() == [0, 1, 1, 1, -1] and pooled == 3
+    got = pearson_dispersion(counts)
+    assert (got["groups"], got["df"], got["places"]) == (2, 1, 4)
+    # a pool that cannot reach MIN_EXPECTED with everything in it: nothing to test
+    few = pearson_dispersion(place_counts(*_rows_of([(0, 0, 10, 1), (0, 1, 10, 2)]), 2))
+    assert few["statistic"] is None and few["groups"] == 1 and "too few" in few["note"]
+    assert MIN_EXPECTED == 5
+
+
+START = int(datetime(2024, 3, 1, tzinfo=UTC).timestamp())
+
+
+def _store_plan(tmp_path: Path, model: Model, factor: dict[str, float], seed: int
+                ) -> tuple[Any, dict[str, Any]]:
+    """A plan of two films over the model's users (each user one row, 30% held out) whose
+    rows convert at their film's and group's rate times their region's ``factor``."""
+    rng = np.random.default_rng(seed)
+    users = model.users.ids
+    n = len(users)
+    film = np.where(np.arange(n) < n // 2, "A", "B")
+    group = np.where(rng.random(n) < 0.3, "control", "target")
+    rate = np.where(film == "A", 0.1, 0.15) * np.where(group == "target", 2.0, 1.0)
+    region = model.user_table.attributes["region"]
+    p = rate * np.array([factor.get(r, 1.0) for r in region.tolist()])
+    conv = rng.random(n) < p
+    rows = pa.Table.from_arrays([
+        pa.array(["plan-d"] * n), pa.array(film), pa.array(users),
+        pa.array(np.ones(n, np.int16)), pa.array(group),
+        pa.array(np.arange(1, n + 1, dtype=np.int32)), pa.array(np.full(n, 0.1)),
+        pa.array(np.full(n, 0.1))], schema=PLAN_SCHEMA)
+    store = open_store(str(tmp_path / f"s{seed}.db"))
+    store.save_plan("plan-d", {"created": "2024-03-01T00:00:00+00:00", "model_version": "m",
+                               "films": [{"film_id": "A"}, {"film_id": "B"}],
+                               "horizon": {"days": 14}}, rows)
+    record_events(store, check_events([
+        {"event_id": f"e{i}", "user_id": str(users[i]), "film_id": str(film[i]),
+         "timestamp": START + 3600} for i in np.flatnonzero(conv).tolist()]))
+    return store, {"conv": conv, "group": group, "region": region}
+
+
+def test_a_shared_shock_fires_the_check_and_independent_draws_do_not(tmp_path: Path) -> None:
+    model = synthetic_model(n_users=4000, n_films=4, seed=5)
+    shocked, _ = _store_plan(tmp_path, model, {"North": 0.5, "South": 1.5}, seed=1)
+    body = campaign_report(shocked, "plan-d", 14, model=model)
+    d = body["dispersion"]
+    assert d["attribute"] == "region" and d["beyond_chance"] is True and d["level"] == LEVEL
+    # each arm tested at 0.01 / 2: the targets' 670 conversions show it beyond doubt; the
+    # controls' 139 vary 3.6 times as much as independent draws do, short of the level
+    assert d["targets"]["p_value"] < LEVEL / 2 and d["targets"]["beyond_chance"] is True
+    assert d["targets"]["phi"] > 10 and d["controls"]["phi"] > 2
+    assert all(d[arm]["df"] == d[arm]["groups"] - 1 == 3 for arm in ("controls", "targets"))
+    assert "vary more than independent responses allow" in body["note"]
+    assert "relative uplift held" in body["note"] and "What the intervals assume" in body["note"]
+    Report.model_validate(body)  # the published schema holds the block
+    # no interval changes: the same report without places, but for the block and the note
+    plain = campaign_report(shocked, "plan-d", 14)
+    assert plain["dispersion"]["attribute"] is None and "no model given" in \
+        plain["dispersion"]["note"]
+    assert {k: v for k, v in plain.items() if k not in ("dispersion", "note")} == \
+        {k: v for k, v in body.items() if k not in ("dispersion", "note")}
+    assert body["note"].startswith(plain["note"].split("; each wave")[0])
+
+    calm, truth = _store_plan(tmp_path, model, {}, seed=2)
+    body = campaign_report(calm, "plan-d", 14, model=model)
+    d = body["dispersion"]
+    assert d["beyond_chance"] is False and "vary more" not in body["note"]
+    for arm, is_target in (("controls", False), ("targets", True)):
+        m = (truth["group"] == "target") == is_target
+        assert d[arm]["rows"] == int(m.sum())
+        assert d[arm]["conversions"] == int(truth["conv"][m].sum())  # every row placed
+        assert d[arm]["p_value"] >= LEVEL / 2 and d[arm]["places"] == 4
+    assert d["unplaced_rows"] == 0 and "as independent responses allow" in d["note"]
+
+
+def test_users_without_a_place_and_models_without_places_are_said(tmp_path: Path) -> None:
+    model = synthetic_model(n_users=400, n_films=4, seed=6)
+    rows = pa.Table.from_arrays([
+        pa.array(["p"] * 4), pa.array(["A"] * 4), pa.array(["user-0000", "user-0001",
+                                                            "stranger", "user-0002"]),
+        pa.array(np.ones(4, np.int16)), pa.array(["target", "control", "target", "control"]),
+        pa.array(np.arange(1, 5, dtype=np.int32)), pa.array(np.full(4, 0.1)),
+        pa.array(np.full(4, 0.1))], schema=PLAN_SCHEMA)
+    block = dispersion(rows, np.zeros(4, bool), model)
+    assert block["unplaced_rows"] == 1 and block["beyond_chance"] is None
+    assert block["targets"]["rows"] == 1 and "not checked by region" in block["note"]
+    model.user_table.attributes.pop("region")
+    none = dispersion(rows, np.zeros(4, bool), model)
+    assert none["attribute"] is None and "no place attribute" in none["note"]
