@@ -25,7 +25,10 @@ chi-square on ``G - 1`` degrees of freedom: with one stratum it is exactly Pears
 chi-square of the 2 x G table (``scipy.stats.chi2_contingency``), and where places' shares
 differ between strata it errs on the side of fewer alarms (its mean is at most ``G - 1``).
 ``phi = X2 / (G - 1)`` is the dispersion factor: 1 where places vary as independent draws
-do, 2 where their conversions vary twice as much.
+do, 2 where their conversions vary twice as much. The null is that a row's probability
+depends on its stratum alone: places whose users differ in their ``p`` within a film (a
+film's fans living in one region) fire it too, a stable difference it cannot tell from a
+shock (``benchmarks/bench_intervals.py`` measures both).
 
 Beyond chance: an arm's p-value below ``LEVEL`` (0.01) divided by the arms tested (Bonferroni:
 the whole check's false alarms at most 1 in 100 reports of a campaign without any shock). 1%,
@@ -193,11 +196,13 @@ def dispersion(rows: pa.Table, converted: NDArray[np.bool_], model: Model | None
 def _arm_words(name: str, a: dict[str, Any], threshold: float) -> str:
     if a["p_value"] is None:
         return f"the {name}: {a['note']}"
-    how = "more than independent responses allow" if a["beyond_chance"] else \
-        "as independent responses allow"
-    return (f"the {name}' conversions vary across {a['groups']} groups of places {how}: "
-            f"phi {a['phi']:.2f} (chi-square {a['statistic']:.2f} on {a['df']} df, p "
-            f"{a['p_value']:.3g}{' < ' if a['beyond_chance'] else ' >= '}{threshold:.3g})")
+    said = f"phi {a['phi']:.2f} (chi-square {a['statistic']:.2f} on {a['df']} df, p " \
+        f"{a['p_value']:.3g}"
+    if a["beyond_chance"]:
+        return (f"the {name}' conversions vary across {a['groups']} groups of places more "
+                f"than independent responses allow: {said} < {threshold:.3g})")
+    return (f"the {name}' conversions across {a['groups']} groups of places: {said}), not "
+            f"beyond chance (p >= {threshold:.3g})")
 
 
 def _words(attr: str, arms: dict[str, dict[str, Any]], tested: int) -> str:
