@@ -62,7 +62,7 @@ def run(quick: bool, caps: list[int], repeats: int) -> dict[str, Any]:
                 common.log(f"tuning {shape.name} one trial at a time, every pool capped at "
                            f"{mode} thread(s) (round {r + 1}/{repeats})")
                 trials.TRIAL_THREADS = int(mode)
-                trials.concurrency = lambda cores=None: (1, 1)  # one at a time
+                trials.concurrency = lambda *a, **k: (1, 1)  # one at a time
             t0, c0 = time.perf_counter(), time.process_time()
             chosen, report = tune(watched, config)
             runs[mode].append({"wall_s": time.perf_counter() - t0,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -80,11 +81,13 @@ def fit_factors(
     init: tuple[NDArray[np.float32], NDArray[np.float32]] | None = None,
     iterations: int | None = None,
     threads: int | None = None,
+    callback: Callable[..., None] | None = None,
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """Fit on a users x films confidence CSR; returns (user_factors, film_factors) float32.
 
     ``init`` warm-starts from existing factors (then ``iterations`` more sweeps run);
-    ``threads``: ALS's own (``make_backend``).
+    ``threads``: ALS's own (``make_backend``); ``callback``: called after each sweep
+    (implicit's ``fit`` callback: iteration, seconds, loss).
     """
     assert matrix.shape[0] >= 1 and matrix.format == "csr", "expected users x films CSR"
     # import the backend (and the BLAS it links) first: threadpool_limits only limits the
@@ -98,7 +101,8 @@ def fit_factors(
             backend.user_factors = np.array(init[0], dtype=np.float32)
             backend.item_factors = np.array(init[1], dtype=np.float32)
         try:
-            backend.fit(matrix, show_progress=progress)
+            backend.fit(matrix, show_progress=progress,
+                        **({} if callback is None else {"callback": callback}))
         except ModelFitError as e:  # implicit's check for NaN factors: a diverged fit
             raise InvalidParameterError(
                 f"the {config.model} fit diverged ({e}): "

@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
@@ -61,14 +62,32 @@ def trial_limits(pools: list[dict[str, Any]], cap: int | None = None) -> dict[st
     return out
 
 
+# the threads the search may use, read as ``trial_threads`` starts (before its cap)
+_USABLE: list[int] = []
+
+
+def usable_threads(pools: list[dict[str, Any]]) -> int:
+    """The threads a search may run at once: this process's CPUs, or fewer where an OpenMP
+    pool is set lower (OMP_NUM_THREADS=1 keeps the search on one thread)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)  # no affinity on macOS and Windows
+    openmp = [int(p["num_threads"]) for p in pools if p.get("user_api") == "openmp"]
+    return max(1, min([cpus, *openmp]))
+
+
 @contextmanager
 def trial_threads() -> Iterator[None]:
     """Every thread pool capped at ``TRIAL_THREADS`` for the search's trials."""
     # import the backend (and the BLAS it links) first: only loaded libraries are capped
     import implicit.cpu.als  # noqa: F401
 
-    with threadpool_limits(trial_limits(threadpool_info())):
-        yield
+    pools = threadpool_info()
+    _USABLE.append(usable_threads(pools))
+    try:
+        with threadpool_limits(trial_limits(pools)):
+            yield
+    finally:
+        _USABLE.pop()
 
 
 class Search:
@@ -134,13 +153,15 @@ class Search:
         m = self.confidence(scheme)
         return float(m.data.mean()) if m.nnz else 1.0
 
-    def factors(self, cfg: TrainConfig, threads: int | None = None
-                ) -> tuple[np.ndarray, np.ndarray]:
+    def factors(self, cfg: TrainConfig, threads: int | None = None,
+                stop: threading.Event | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(user factors, film factors) of ``cfg`` on the search's training part
-        (``threads``: an ALS fit's own, ``fit_factors``)."""
+        (``threads``: an ALS fit's own, ``fit_factors``; ``stop``: set, the fit ends at its
+        next sweep with ``TrialStoppedError``)."""
         x = self.confidence(cfg.weighting)
         if cfg.family != "ease":
-            return fit_factors(x, cfg, threads=threads)
+            return fit_factors(x, cfg, threads=threads,
+                               callback=None if stop is None else _stopper(stop))
         x64 = sp.csr_matrix(x, dtype=np.float64)
         if cfg.weighting not in self.spectra:
             # one decomposition at the widest rank serves every rank (its leading directions)
@@ -163,15 +184,16 @@ class Search:
 
     def _measure(self, params: dict[str, Any],
                  fitted: tuple[np.ndarray, np.ndarray] | None = None,
-                 scale: float | None = None, threads: int | None = None
+                 scale: float | None = None, threads: int | None = None,
+                 stop: threading.Event | None = None
                  ) -> tuple[dict[str, Any], list[np.ndarray]] | tuple[str, float]:
         """The trial of ``params`` and its per-query recalls, or (why, seconds) when it could
         not be fitted; nothing recorded (``threads``: the fit's own, on a thread of
-        ``prefetch``)."""
+        ``prefetch``; ``stop``, once set, ends the fit at its next sweep)."""
         cfg = replace(self.config, **{"family": "als", **params})
         t0 = time.perf_counter()
         try:
-            uf, ff = self.factors(cfg, threads) if fitted is None else fitted
+            uf, ff = self.factors(cfg, threads, stop) if fitted is None else fitted
         except InvalidParameterError as e:  # a diverged fit (training.fit_factors)
             return str(e), time.perf_counter() - t0
         film_prior = prior.film_prior(self.counts, uf, ff, cfg.popularity, cfg.seed, scale)
@@ -212,12 +234,15 @@ class Search:
         trials, list and choice as one after another (each trial is a function of its
         parameters alone), sooner where one trial of a sample keeps few cores busy. One at a
         time (``concurrency`` 1, one core) it leaves them to ``run``."""
-        side_by_side, threads = concurrency()
         todo: dict[tuple[Any, ...], dict[str, Any]] = {}
         for p in candidates:
-            if p.get("family", "als") == "als" and _key(p) not in self.cache:
-                todo.setdefault(_key(p), p)
-        if side_by_side < 2 or len(todo) < 2:
+            if _key(p) in self.cache:
+                continue
+            if p.get("family", "als") != "als":  # run in turn: the ones after it wait too
+                break
+            todo.setdefault(_key(p), p)
+        side_by_side, threads = concurrency(trials=len(todo)) if len(todo) > 1 else (1, 1)
+        if side_by_side < 2:
             return
         for p in todo.values():  # the shared inputs, built once before the threads
             self.confidence(p.get("weighting", self.config.weighting))
@@ -225,14 +250,18 @@ class Search:
             self.plans[self.config.seed] = QueryPlan(self.seen, self.held, seed=self.config.seed)
         # BLAS at one thread throughout (fit_factors sets it so, and its count must not
         # change while another thread is in a BLAS call); each fit's OpenMP threads: its own
+        stop = threading.Event()  # set: the running fits end at their next sweep
         with threadpool_limits(1, "blas"), \
                 ThreadPoolExecutor(side_by_side, thread_name_prefix="tuning-trial") as pool:
-            futures = [pool.submit(self._measure, p, threads=threads) for p in todo.values()]
+            futures = [pool.submit(self._measure, p, threads=threads, stop=stop)
+                       for p in todo.values()]
             try:
                 measured = [f.result() for f in futures]
-            finally:  # Ctrl-C or an error: the trials not started are not started
+            except BaseException:  # Ctrl-C or an error: no trial goes on, none starts
+                stop.set()
                 for f in futures:
                     f.cancel()
+                raise
         for p, m in zip(todo.values(), measured, strict=True):
             self._record(p, m)
 
@@ -275,17 +304,31 @@ class Search:
         return challenger if self.wins(challenger, incumbent) else incumbent
 
 
+class TrialStoppedError(Exception):
+    """A trial's fit ended early: the search stopped (Ctrl-C or another trial's error)."""
+
+
+def _stopper(stop: threading.Event) -> Callable[..., None]:
+    """A fit's per-sweep callback that raises ``TrialStoppedError`` once ``stop`` is set."""
+    def check(*_: Any) -> None:
+        if stop.is_set():
+            raise TrialStoppedError
+    return check
+
+
 def _key(params: dict[str, Any]) -> tuple[Any, ...]:
     """The cache key of a trial's parameters."""
     return tuple(params.get(n) for n in (*TUNABLE, *FAMILY_TUNABLE, *PRIOR_TUNABLE))
 
 
-def concurrency(cores: int | None = None) -> tuple[int, int]:
-    """(trials run side by side, OpenMP threads each) on ``cores`` (default: the CPUs this
-    process may use): up to ``MAX_SIDE_BY_SIDE`` trials, each on an equal share of the cores,
-    at most ``TRIAL_THREADS``."""
-    n = len(os.sched_getaffinity(0)) if cores is None else cores
-    side_by_side = max(1, min(MAX_SIDE_BY_SIDE, n))
+def concurrency(cores: int | None = None, trials: int | None = None) -> tuple[int, int]:
+    """(trials run side by side, OpenMP threads each) on ``cores`` (default: the threads the
+    search may use, ``usable_threads``) for ``trials`` to run (default: many): up to
+    ``MAX_SIDE_BY_SIDE`` trials, each on an equal share of the cores, at most
+    ``TRIAL_THREADS``."""
+    n = cores if cores is not None else (
+        _USABLE[-1] if _USABLE else usable_threads(threadpool_info()))
+    side_by_side = max(1, min(MAX_SIDE_BY_SIDE, n, trials or MAX_SIDE_BY_SIDE))
     return side_by_side, max(1, min(TRIAL_THREADS, n // side_by_side))
 
 
