@@ -19,8 +19,11 @@ ENV = "RECOMMENDER_CORS_ORIGINS"
 #: the conditional request of a static file
 REQUEST_HEADERS = ("Authorization", "X-API-Key", "Content-Type", "Idempotency-Key",
                    "If-None-Match")
-#: the answer headers a page may read beyond the CORS-safelisted ones
-EXPOSED = ("X-Model-Version", "Content-Disposition", "Retry-After", "ETag")
+#: the answer headers a page may read beyond the CORS-safelisted ones: every header of the
+#: service's own (the model's version, the events an answer reflects, a plan's model, an
+#: audience's note, a replayed plan) and the standard ones its answers carry
+EXPOSED = ("X-Model-Version", "X-Events-Seq", "X-Plan-Model-Version", "X-Audience-Note",
+           "Idempotent-Replayed", "Content-Disposition", "Retry-After", "ETag")
 METHODS = ("GET", "HEAD", "POST")
 #: how long a browser may keep a preflight's answer (seconds)
 MAX_AGE = 600
@@ -37,6 +40,12 @@ def origins(setting: str) -> list[str]:
         return ["*"]
     for given in named:
         match = _ORIGIN.fullmatch(given)
+        default = match is not None and (match.group(1), match.group(3)) in (
+            ("http", ":80"), ("https", ":443"))
+        if default and match is not None:  # a browser leaves a scheme's own port out
+            raise ValueError(f"{ENV}: {given!r} names its scheme's default port, which a "
+                             f"browser leaves out of an Origin: write "
+                             f"{match.group(1)}://{match.group(2)!s}")
         if match is None or (match.group(3) and not 0 < int(match.group(3)[1:]) < 65536):
             bare = re.match(r"[A-Za-z]+://[^/?#]*", given)
             hint = f" (write {bare.group(0)!r})" if bare and given != bare.group(0) else ""
@@ -45,6 +54,18 @@ def origins(setting: str) -> list[str]:
                              f"trailing slash{hint}")
     # a browser writes the scheme and host in lower case
     return list(dict.fromkeys(o.lower() for o in named))
+
+
+def check_any_origin(allowed: list[str], keys: bool) -> None:
+    """``ValueError`` for ``*`` on a server without read or write keys: every site's page a
+    user visits could then read its audiences and post events and plans through that user's
+    browser, on a loopback server too (the Host check stops a rebound name, not a page
+    calling 127.0.0.1 itself)."""
+    if allowed == ["*"] and not keys:
+        raise ValueError(f"{ENV}=* lets any web site's page read this server's audiences and "
+                         "write to its campaign store through its visitors' browsers, and no "
+                         "read or write key is set: set RECOMMENDER_READ_KEYS (and "
+                         "RECOMMENDER_WRITE_KEYS), or name the origins to allow")
 
 
 def options(allowed: list[str]) -> dict[str, Any]:

@@ -55,9 +55,9 @@ class Settings(BaseSettings):
                                 "(service/hosts.py: DNS rebinding)")
     cors_origins: str = Field(
         default="", description="comma-separated origins (scheme://host[:port]) whose web "
-                                "pages may call the API from a browser; '*': any; blank: none "
-                                "(the Studio and the docs are this server's own pages; "
-                                "service/cors.py)")
+                                "pages may call the API from a browser; '*': any (needs read "
+                                "or write keys); blank: none (the Studio and the docs are "
+                                "this server's own pages; service/cors.py)")
     read_keys: SecretStr | None = Field(
         default=None, description="comma-separated read keys, each KEY or ID:KEY; when set, "
                                   "every data endpoint needs one (X-API-Key or Bearer)")
@@ -215,6 +215,14 @@ class Settings(BaseSettings):
             _printable_ascii(f"RECOMMENDER_{(info.field_name or '').upper()}",
                              value.get_secret_value(), None)
         return value
+
+    @model_validator(mode="after")
+    def _any_origin_needs_keys(self) -> Settings:
+        """``RECOMMENDER_CORS_ORIGINS=*`` on a server without read or write keys is refused
+        (``cors.check_any_origin``)."""
+        cors.check_any_origin(cors.origins(self.cors_origins),
+                              bool(self.read_keys or self.write_keys))
+        return self
 
     @model_validator(mode="after")
     def _each_key_one_role(self) -> Settings:

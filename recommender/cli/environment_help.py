@@ -31,8 +31,8 @@ SERVE_SETTINGS: tuple[tuple[str, str, str | None], ...] = (
     ("ALLOWED_HOSTS", "comma-separated Host names answered ('*' or blank: any; serve on a "
                       "loopback address sets localhost, 127.0.0.1 and ::1)", ""),
     ("CORS_ORIGINS", "comma-separated origins (scheme://host[:port]) whose web pages may "
-                     "call the API from a browser ('*': any; blank: none, the Studio being "
-                     "the server's own page)", ""),
+                     "call the API from a browser ('*': any, with read or write keys set; "
+                     "blank: none, the Studio being the server's own page)", ""),
     ("MODELS_ROOT", "the folder a reload's model_path must be inside; unset: a reload names "
                     "none", None),
     ("ACCESS_LOG", "JSON-lines file recording every export; unset: none kept", None),

@@ -81,13 +81,54 @@ def test_a_named_origin_reads_answers_and_refusals(model: Path) -> None:
 
 
 def test_any_origin(model: Path) -> None:
-    with TestClient(create_app(Settings(model_path=str(model), cors_origins="*"))) as client:
+    settings = Settings(model_path=str(model), cors_origins="*", read_keys=f"dash:{KEY}")
+    with TestClient(create_app(settings)) as client:
         r = client.get("/health", headers={"Origin": "https://anywhere.example"})
         assert r.headers["access-control-allow-origin"] == "*"
         assert "access-control-allow-credentials" not in r.headers  # keys travel in headers
 
 
+def test_any_origin_without_keys_stops_the_start() -> None:
+    """Any site's page could read the audiences and post events through its visitors'
+    browsers, a loopback server's too."""
+    with pytest.raises(ValidationError, match=r"RECOMMENDER_CORS_ORIGINS=\* lets any web "
+                                              r"site's page read"):
+        Settings(cors_origins="*")
+    Settings(cors_origins="*", write_keys=f"w:{KEY}")  # a key: each call needs one
+    Settings(cors_origins=PAGE)  # named origins: the operator's own trust
+
+
+def test_every_header_of_the_service_is_readable_by_the_page(model: Path,
+                                                              tmp_path: Path) -> None:
+    """The oracle: the headers the answers carry. Each of the service's own (X-..., but the
+    security headers, which a page has no use for) and a replayed plan's must be exposed:
+    X-Events-Seq, Idempotent-Replayed and others were not."""
+    settings = Settings(model_path=str(model), cors_origins=PAGE,
+                        store=str(tmp_path / "store.db"))
+    with TestClient(create_app(settings)) as client:
+        film = _film(client)
+        answers = [client.get(f"/films/{film}/audience", headers={"Origin": PAGE}),
+                   client.get(f"/films/{film}/audience.csv", headers={"Origin": PAGE})]
+        body = {"films": [{"film_id": film, "budget": 5}], "seed": 1}
+        for _ in range(2):  # the second: a replay
+            answers.append(client.post("/campaigns/plan", json=body,
+                                       headers={"Origin": PAGE, "Idempotency-Key": "k1"}))
+        carried: set[str] = set()
+        for r in answers:
+            assert r.status_code < 300, r.text
+            exposed = {h.strip().lower()
+                       for h in r.headers["access-control-expose-headers"].split(",")}
+            own = {h.lower() for h in r.headers if h.lower().startswith("x-")
+                   or h.lower() == "idempotent-replayed"} - {"x-content-type-options",
+                                                              "x-frame-options"}
+            assert own <= exposed, own - exposed
+            carried |= own
+        assert {"x-model-version", "idempotent-replayed"} <= carried
+
+
 @pytest.mark.parametrize(("given", "hint"), [
+    ("https://dash.example.com:443", None),
+    ("http://localhost:80", None),
     ("https://dash.example.com/", "'https://dash.example.com'"),
     ("https://dash.example.com/app", "'https://dash.example.com'"),
     ("dash.example.com", None),
@@ -99,5 +140,9 @@ def test_an_origin_no_browser_sends_stops_the_start(given: str, hint: str | None
     with pytest.raises(ValidationError) as e:
         Settings(cors_origins=f"http://localhost:3000,{given}")
     said = str(e.value)
+    if given.endswith((":443", ":80")):  # a browser leaves the scheme's own port out
+        assert f"RECOMMENDER_CORS_ORIGINS: {given!r} names its scheme's default port" in said
+        assert f"write {given.rsplit(':', 1)[0]}" in said
+        return
     assert f"RECOMMENDER_CORS_ORIGINS: {given!r} is not an origin" in said
     assert (f"(write {hint})" in said) if hint else "(write" not in said
