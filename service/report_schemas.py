@@ -105,23 +105,27 @@ class DispersionArm(_Closed):
     groups: int = Field(description="places tested, the pooled small ones counting as one")
     pooled_places: int = Field(description="places pooled into one group (under 5 expected "
                                            "conversions or non-conversions)")
-    statistic: float | None = Field(description="Pearson's chi-square (null: too few to test)")
-    df: int | None = Field(description="degrees of freedom: groups - 1")
-    p_value: float | None = Field(description="probability of a chi-square this large under "
-                                              "independent responses")
-    phi: float | None = Field(description="dispersion factor: chi-square / df (1 = as "
-                                          "independent responses vary)")
+    statistic: float | None = Field(description="Pearson's chi-square, no unit (null: too "
+                                                "few to test)")
+    df: int | None = Field(description="degrees of freedom: groups of places - 1")
+    p_value: float | None = Field(description="probability of a chi-square this large if a "
+                                              "row's chance depended on its film and wave "
+                                              "alone")
+    phi: float | None = Field(description="dispersion factor, a ratio: chi-square / df (at "
+                                          "most 1 on average if a row's chance depends on "
+                                          "its film and wave alone)")
     beyond_chance: bool | None = Field(description="p_value below level / arms tested")
     note: str | None = Field(None, description="why the arm was not tested")
 
 
 class Dispersion(_Closed):
-    """Whether the places of the plan's users convert more unevenly than independent
-    responses allow (``recommender/campaigns/dispersion.py``); no interval changes."""
+    """Whether the places of the plan's users convert more unevenly than one rate per film
+    and wave allows (``recommender/campaigns/dispersion.py``); no interval changes."""
 
     attribute: str | None = Field(description="the place attribute (region, city, cinema, "
                                               "zip_zone; null: not checked)")
-    level: float = Field(description="the check's false-alarm rate over both arms")
+    level: float = Field(description="the check's false-alarm probability (0-1) over both "
+                                     "arms")
     beyond_chance: bool | None = Field(description="an arm varies beyond chance (null: none "
                                                    "could be tested)")
     unplaced_rows: int | None = Field(description="measured plan rows whose user has no place")

@@ -1,4 +1,4 @@
-"""Whether a campaign's places convert more unevenly than independent responses allow.
+"""Whether a campaign's places convert more unevenly than one rate per film and wave allows.
 
 Every interval of the report (``report.py``) treats each plan row's response as an
 independent draw. A shock shared by a place (a city's weather, a holiday, a cinema closing)
@@ -200,7 +200,7 @@ def _arm_words(name: str, a: dict[str, Any], threshold: float) -> str:
         f"{a['p_value']:.3g}"
     if a["beyond_chance"]:
         return (f"the {name}' conversions vary across {a['groups']} groups of places more "
-                f"than independent responses allow: {said} < {threshold:.3g})")
+                f"than one rate per film and wave allows: {said} < {threshold:.3g})")
     return (f"the {name}' conversions across {a['groups']} groups of places: {said}), not "
             f"beyond chance (p >= {threshold:.3g})")
 
@@ -220,7 +220,9 @@ def report_sentence(block: dict[str, Any]) -> str:
     arms = ", ".join(f"{n} phi {block[n]['phi']:.2f}, p {block[n]['p_value']:.3g}"
                      for n in _ARMS if (block.get(n) or {}).get("beyond_chance"))
     return (f"; the places' ({block['attribute']}) conversion rates vary more than "
-            f"independent responses allow ({arms}; dispersion): the absolute uplift and the "
-            "rates describe this campaign rather than forecast a repeat, their intervals too "
-            "narrow for a forecast; the relative uplift held its planted value in the "
-            f"measurement of such shocks ({ASSUME})")
+            f"one rate per film and wave allows ({arms}; dispersion): a shock shared by a "
+            "place, or places whose users differ in p within a film, which the check cannot "
+            "tell apart; if a shock, the absolute uplift and the rates describe this campaign "
+            "rather than forecast a repeat, their intervals too narrow for a forecast, and the "
+            f"relative uplift held its planted value in the measurement of such shocks "
+            f"({ASSUME})")

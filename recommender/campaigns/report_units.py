@@ -75,6 +75,10 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "groups": "places tested, the pooled small ones counting as one",
          "pooled_places": "places pooled into one group (under 5 expected conversions or "
                           "non-conversions)",
-         "statistic": "Pearson's chi-square (no unit)", "df": "degrees of freedom: groups - 1",
-         "p_value": "probability of a chi-square this large under independent responses",
-         "phi": "a ratio: chi-square / df (1 = as independent responses vary)"}
+         "statistic": "Pearson's chi-square (no unit)",
+         "df": "degrees of freedom: groups of places - 1",
+         "p_value": "probability of a chi-square this large if a row's chance depended on "
+                    "its film and wave alone",
+         "phi": "a ratio: chi-square / df (at most 1 on average if a row's chance depends on "
+                "its film and wave alone; more under a place's shock, or where a place's "
+                "users differ in p within a film)"}

@@ -80,6 +80,6 @@ def print_report(body: dict[str, Any], window_days: float) -> None:
     # controls make intervals approximate: each said once, naming the blocks
     for line in grouped_notes(blocks):
         print(line)
-    # whether the places convert more unevenly than independent responses allow (the note
+    # whether the places convert more unevenly than one rate per film and wave allows (the note
     # above says what it means when they do)
     print(f"place dispersion: {body['dispersion']['note']}")

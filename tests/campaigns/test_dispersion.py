@@ -143,7 +143,8 @@ def test_a_shared_shock_fires_the_check_and_independent_draws_do_not(tmp_path: P
     assert d["targets"]["p_value"] < LEVEL / 2 and d["targets"]["beyond_chance"] is True
     assert d["targets"]["phi"] > 10 and d["controls"]["phi"] > 2
     assert all(d[arm]["df"] == d[arm]["groups"] - 1 == 3 for arm in ("controls", "targets"))
-    assert "vary more than independent responses allow" in body["note"]
+    assert "vary more than one rate per film and wave allows" in body["note"]
+    assert "which the check cannot tell apart; if a shock," in body["note"]
     assert "relative uplift held" in body["note"] and "What the intervals assume" in body["note"]
     Report.model_validate(body)  # the published schema holds the block
     # no interval changes: the same report without places, but for the block and the note
