@@ -173,6 +173,9 @@ export function plan(view) {
   noDraw();
   async function run(e) {
     e.preventDefault();
+    // a key that may not write: its note says so (Enter in a field still submits the form,
+    // and a plan answered after the key changed re-enabled the hidden button)
+    if (submit.hidden) return;
     if (!slate.size) { out.replaceChildren(errorBox("add at least one film to the slate")); return; }
     out.replaceChildren(h("p", { class: "loading", role: "status" }, "Planning the slate…"));
     // no second plan while this one is solved: a click after a fast answer stored a copy
