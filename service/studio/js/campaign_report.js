@@ -76,6 +76,22 @@ function earlyWarning(report) {
     "not counted as conversions, nor among the events read", why ? ` (${why[1]}).` : ".");
 }
 
+/** The places' conversions vary beyond chance (the report's dispersion check, over the
+    served model's places): said where it is seen (the server's sentence was in the folded API
+    note only), with each arm that fired and what to read the figures as. */
+function dispersionWarning(report) {
+  const d = report.dispersion;
+  if (!d || d.beyond_chance !== true) return null;
+  const arms = ["controls", "targets"].filter((n) => d[n] && d[n].beyond_chance === true)
+    .map((n) => `the ${n}: phi ${num(d[n].phi, 2)}, p ${Number(d[n].p_value.toPrecision(3))}`);
+  return h("p", { class: "warning", id: "report-dispersion" },
+    `Conversion rates vary across the model's places (${d.attribute}) more than one rate per film and wave allows `,
+    `(${arms.join("; ")}; phi is the spread over what chance gives, about 1 or less without a difference): `,
+    "a shock shared by a place (weather, a holiday, a closed cinema), or places whose users differ within a film, which the check cannot tell apart. ",
+    "If a shock, the absolute uplift, the rates and their intervals describe this campaign, not a forecast of a repeat, for which the intervals are too narrow; ",
+    "the relative uplift held in the measurement of such shocks (README, “What the intervals assume”).");
+}
+
 /** Whether the report counts some wave from its recorded send (`campaign sent`, POST
     /campaigns/{id}/waves/{wave}/sent) rather than from the plan's start. */
 function sendsRecorded(report) {
@@ -165,6 +181,7 @@ export function reportView(report, later) {
     report.note ? h("details", { class: "note" }, h("summary", {}, "How the API says it counted"), report.note) : null,
     waveStarts(report, span),
     earlyWarning(report),
+    dispersionWarning(report),
     uplift_chart(rows),
     table(`Uplift against the control group, overall and per wave (the first ${int(report.sent_waves)} sent)`, cols, rows),
     table("Per film", cols, report.films.map((f) => ({ name: f.title ? `${f.title} (${f.film_id})` : f.film_id, ...f }))));
