@@ -39,7 +39,7 @@ import pyarrow as pa
 from numpy.typing import NDArray
 from scipy import special
 
-from recommender.campaigns.simulate import Truth
+from recommender.campaigns.simulate import Truth, row_probabilities
 from recommender.errors import InvalidParameterError
 from recommender.io import demo
 from recommender.model.model import Model
@@ -139,12 +139,7 @@ def respond_with(truth: Truth, rows: pa.Table, rng: np.random.Generator,
     if places is not None and len(places) != len(truth.user_ids):
         raise InvalidParameterError(f"places: expected one per user of the truth "
                                     f"({len(truth.user_ids):,}), got {len(places):,}")
-    film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)
-    user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)
-    target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
-    sent = np.asarray(rows.column("wave").to_numpy(), np.int64) <= waves
-    u, f = truth.index(user, film)
-    p = np.where(target, truth.p1[u, f], truth.p0[u, f]) * ~truth.bought[u, f] * sent
+    p, u = row_probabilities(truth, rows, waves)
     draw = rng.random(len(p))  # first, as ``respond`` draws them
     if model.independent:
         return draw < p, p, p

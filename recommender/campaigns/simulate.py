@@ -101,16 +101,23 @@ def demo_truth(folder: str | Path, model: Model, films: list[str], newcomers: in
     return Truth(users, list(films), p0, p1, bought, batch)
 
 
-def respond(truth: Truth, rows: pa.Table, rng: np.random.Generator, waves: int = 1
-            ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-    """Draw the purchases of ``rows`` in waves ``<= waves`` (targets from p1, controls from p0;
-    already bought: never). Returns (converted per row, the row's planted probability)."""
+def row_probabilities(truth: Truth, rows: pa.Table, waves: int = 1
+                      ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """(each row's planted probability of buying, its user's index in ``truth``): targets
+    from p1, controls from p0, 0 for a film already bought and for a wave past ``waves``."""
     film = np.asarray(rows.column("film_id").to_numpy(zero_copy_only=False), str)
     user = np.asarray(rows.column("user_id").to_numpy(zero_copy_only=False), str)
     target = np.asarray(rows.column("group").to_numpy(zero_copy_only=False), str) == "target"
     sent = np.asarray(rows.column("wave").to_numpy(), np.int64) <= waves
     u, f = truth.index(user, film)
-    p = np.where(target, truth.p1[u, f], truth.p0[u, f]) * ~truth.bought[u, f] * sent
+    return np.where(target, truth.p1[u, f], truth.p0[u, f]) * ~truth.bought[u, f] * sent, u
+
+
+def respond(truth: Truth, rows: pa.Table, rng: np.random.Generator, waves: int = 1
+            ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Draw the purchases of ``rows`` in waves ``<= waves`` (targets from p1, controls from p0;
+    already bought: never). Returns (converted per row, the row's planted probability)."""
+    p, _ = row_probabilities(truth, rows, waves)
     return rng.random(len(p)) < p, p
 
 
