@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from common import (
     base_args,
+    campaign_demo,
     log,
     median,
     provenance,
@@ -57,7 +58,6 @@ from recommender.campaigns.events import EventBatch, record_events
 from recommender.campaigns.simulate import coverage, run_loop
 from recommender.campaigns.slate import SlateFilm
 from recommender.campaigns.store import open_store
-from recommender.io import demo
 from recommender.model import artifact
 from recommender.serving.overlay import Overlay, fold_in, gram
 
@@ -344,17 +344,10 @@ def main() -> None:
         (results_dir(args.quick) / "campaigns.md").write_text(render(doc))
         return
     quick = args.quick
-    size = (1000, 120, 20_000) if quick else (3000, 400, 100_000)
     with tempfile.TemporaryDirectory(prefix="bench-campaigns-") as tmp:
         work = Path(tmp)
-        log(f"demo data {size} and a 64-factor model ...")
-        folder = demo.generate(work / "data", seed=7, n_users=size[0], n_films=size[1],
-                               n_interactions=size[2])
-        exe = shutil.which("recommender", path=str(Path(sys.executable).parent))
-        subprocess.run(([exe] if exe else [sys.executable, "-m", "recommender.cli"]) + [
-            "train", "--data", str(folder), "--out", str(work / "model"), "--no-tune",
-            "--factors", "64"], check=True, stdout=subprocess.DEVNULL)
-        model = artifact.load(work / "model")
+        folder, model_dir, data = campaign_demo(work, quick)
+        model = artifact.load(model_dir)
         film_ids = model.films.ids.tolist()
         log("fold-in ...")
         f = fold_in_timing(model, quick)
@@ -364,8 +357,7 @@ def main() -> None:
         v = visibility(work / "model", model, work, quick)
         log("simulator ...")
         s = simulator(folder, model, work, quick)
-    payload = {"data": f"demo {size[0]:,} users x {size[1]:,} films x {size[2]:,} "
-                       "interactions, 64 factors", "ingest": i, "visibility": v,
+    payload = {"data": data, "ingest": i, "visibility": v,
                "fold_in": f, "simulator": s}
     path = write_result("campaigns", payload, quick)
     import json

@@ -28,8 +28,6 @@ from __future__ import annotations
 import json
 import math
 import resource
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -43,7 +41,15 @@ from scipy import stats as sps
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from common import base_args, log, provenance, results_dir, saved_result, write_result
+from common import (
+    base_args,
+    campaign_demo,
+    log,
+    provenance,
+    results_dir,
+    saved_result,
+    write_result,
+)
 
 from recommender.campaigns.dispersion import LEVEL as CHECK_LEVEL
 from recommender.campaigns.dispersion import dispersion
@@ -57,7 +63,6 @@ from recommender.campaigns.response_models import (
 )
 from recommender.campaigns.simulate import WINDOW_DAYS, demo_truth
 from recommender.campaigns.slate import SlateFilm
-from recommender.io import demo
 from recommender.model import artifact
 from recommender.model.calibration import scale
 
@@ -461,19 +466,11 @@ def main() -> None:
         (results_dir(args.quick) / "intervals.md").write_text(render(doc))
         return
     quick = args.quick
-    size = (1000, 120, 20_000) if quick else (3000, 400, 100_000)
     seeds, draws = (2, 60) if quick else (4, 400)
     t0 = time.process_time()
     with tempfile.TemporaryDirectory(prefix="bench-intervals-") as tmp:
-        work = Path(tmp)
-        log(f"demo data {size} and a 64-factor model ...")
-        folder = demo.generate(work / "data", seed=7, n_users=size[0], n_films=size[1],
-                               n_interactions=size[2])
-        exe = shutil.which("recommender", path=str(Path(sys.executable).parent))
-        subprocess.run(([exe] if exe else [sys.executable, "-m", "recommender.cli"]) + [
-            "train", "--data", str(folder), "--out", str(work / "model"), "--no-tune",
-            "--factors", "64"], check=True, stdout=subprocess.DEVNULL)
-        model = artifact.load(work / "model")
+        folder, model_dir, data = campaign_demo(Path(tmp), quick)
+        model = artifact.load(model_dir)
         films = model.films.ids[np.argsort(model.film_counts(), kind="stable")
                                 [model.n_films // 3:model.n_films // 3 + 6]].tolist()
         cells = []
@@ -481,8 +478,7 @@ def main() -> None:
             log(f"cap {cap}, places {by}, rho {rho:g}, shock sd {sd:g} ...")
             cells.append(cell(folder, model, films, cap, by, rho, sd, seeds, draws))
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    payload = {"data": f"demo {size[0]:,} users x {size[1]:,} films x {size[2]:,} "
-                       "interactions, 64 factors", "films": films, "budget": BUDGET,
+    payload = {"data": data, "films": films, "budget": BUDGET,
                "waves": WAVES, "holdout": HOLDOUT, "window_days": WINDOW_DAYS,
                "seeds": seeds, "draws_per_seed": draws, "level": LEVEL,
                "cpu_seconds": round(time.process_time() - t0 + children.ru_utime

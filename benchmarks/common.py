@@ -411,6 +411,27 @@ def ensure_model(shape: Any, factors: int = 64, iterations: int = 15) -> Path:
     return out
 
 
+def campaign_demo(work: Path, quick: bool) -> tuple[Path, Path, str]:
+    """The demo log the campaign benchmarks plan on (seed 7; 3,000 users x 400 films x
+    100,000 interactions, or 1,000 x 120 x 20,000 with ``quick``) under ``work/data`` and a
+    64-factor model trained on it with ``--no-tune`` under ``work/model``: (data folder,
+    model folder, the words a result's ``data`` says them in)."""
+    import shutil
+
+    from recommender.io import demo
+
+    users, films, interactions = (1000, 120, 20_000) if quick else (3000, 400, 100_000)
+    log(f"demo data {(users, films, interactions)} and a 64-factor model ...")
+    folder = demo.generate(work / "data", seed=7, n_users=users, n_films=films,
+                           n_interactions=interactions)
+    exe = shutil.which("recommender", path=str(Path(sys.executable).parent))
+    subprocess.run(([exe] if exe else [sys.executable, "-m", "recommender.cli"]) + [
+        "train", "--data", str(folder), "--out", str(work / "model"), "--no-tune",
+        "--factors", "64"], check=True, stdout=subprocess.DEVNULL)
+    return folder, work / "model", (f"demo {users:,} users x {films:,} films x "
+                                    f"{interactions:,} interactions, 64 factors")
+
+
 def recommender_bin() -> str:
     cand = Path(PYTHON).parent / "recommender"
     return str(cand) if cand.exists() else "recommender"
