@@ -105,14 +105,15 @@ class DispersionArm(_Closed):
     groups: int = Field(description="places tested, the pooled small ones counting as one")
     pooled_places: int = Field(description="places pooled into one group (under 5 expected "
                                            "conversions or non-conversions)")
-    statistic: float | None = Field(description="Pearson's chi-square, no unit (null: too "
-                                                "few to test)")
-    df: int | None = Field(description="degrees of freedom: groups of places - 1")
+    statistic: float | None = Field(description="the generalized Cochran-Mantel-Haenszel "
+                                                "chi-square, no unit (null: too few to test)")
+    df: int | None = Field(description="degrees of freedom: groups of places - 1 (fewer where "
+                                       "strata fix some groups' counts)")
     p_value: float | None = Field(description="probability of a chi-square this large if a "
                                               "row's chance depended on its film and wave "
                                               "alone")
-    phi: float | None = Field(description="dispersion factor, a ratio: chi-square / df (at "
-                                          "most 1 on average if a row's chance depends on "
+    phi: float | None = Field(description="dispersion factor, a ratio: chi-square / df (1 "
+                                          "on average if a row's chance depends on "
                                           "its film and wave alone)")
     beyond_chance: bool | None = Field(description="p_value below level / arms tested")
     note: str | None = Field(None, description="why the arm was not tested")

@@ -13,22 +13,28 @@ row's user id; a user the model does not know, or whose value is blank, is in no
 left out (``unplaced_rows``). Rows: the report's measured ones (the (film, wave) strata
 holding both targets and controls), the controls and the targets tested apart.
 
-For each arm, each place ``i`` has ``x_i`` conversions among ``n_i`` rows; under independent
-responses whose probability depends on the stratum alone, its expected conversions are
-``e_i = sum_s n_is p_s`` and their variance ``v_i = sum_s n_is p_s (1 - p_s)``, ``p_s`` the
-stratum's rate over the placed rows of that arm (so a mix of films with different rates does
-not read as a shock). Places expected to convert fewer than 5 rows, or to leave fewer than 5
-unconverted, are pooled into one group (and, while that pool is itself under 5 either way,
-the next smallest place with it). Pearson's statistic ``X2 = sum (x_i - e_i)^2 / v_i`` over
-the G groups (a group with ``v = 0`` carries no information and is left out) is referred to
-chi-square on ``G - 1`` degrees of freedom: with one stratum it is exactly Pearson's
-chi-square of the 2 x G table (``scipy.stats.chi2_contingency``), and where places' shares
-differ between strata it errs on the side of fewer alarms (its mean is at most ``G - 1``).
-``phi = X2 / (G - 1)`` is the dispersion factor: 1 where places vary as independent draws
-do, 2 where their conversions vary twice as much. The null is that a row's probability
-depends on its stratum alone: places whose users differ in their ``p`` within a film (a
-film's fans living in one region) fire it too, a stable difference it cannot tell from a
-shock (``benchmarks/bench_intervals.py`` measures both).
+For each arm, each place ``i`` has ``x_i`` conversions among ``n_i`` rows. The null: a row's
+probability depends on its stratum alone. Conditioning on each stratum's conversions ``K_s``
+among its ``N_s`` rows (its rate ``p_s = K_s / N_s`` estimated from the arm's placed rows, so a
+mix of films with different rates does not read as a shock), the conversions of stratum ``s``
+fall on its places as a multivariate hypergeometric draw: ``x_i`` expects ``e_i = sum_s n_is
+p_s``, and the places' counts have the covariance ``V = sum_s c_s (N_s diag(n_s) - n_s
+n_s')`` with ``c_s = K_s (N_s - K_s) / (N_s^2 (N_s - 1))``. Places expected to convert fewer
+than 5 rows, or to leave fewer than 5 unconverted, are pooled into one group (and, while that
+pool is itself under 5 either way, the next smallest place with it). The statistic ``Q = (x
+- e)' V^+ (x - e)`` over the groups (``V^+`` the pseudo-inverse: the counts sum to the
+strata's totals, so ``V`` has rank at most ``G - 1``) is the generalized Cochran-Mantel-
+Haenszel statistic of the strata's 2 x G tables (Landis, Heyman & Koch 1978, "general
+association"), referred to chi-square on ``rank(V)`` degrees of freedom; a group whose rows
+all lie in strata of rate 0 or 1 carries no information and is not counted. With one stratum
+it is ``(N - 1) / N`` times Pearson's chi-square of the 2 x G table
+(``scipy.stats.chi2_contingency``). Where places' shares differ between strata, the
+covariance between places is what makes it exact: the sum of ``(x_i - e_i)^2 / v_i`` with
+each place's own variance (this check before) has a mean below ``G - 1`` there and missed
+shocks it could see. ``phi = Q / df`` is the dispersion factor: 1 on average where places vary
+as independent draws do, 2 where their conversions vary twice as much. Places whose users
+differ in their ``p`` within a film (a film's fans living in one region) fire it too, a stable
+difference it cannot tell from a shock (``benchmarks/bench_intervals.py`` measures both).
 
 Beyond chance: an arm's p-value below ``LEVEL`` (0.01) divided by the arms tested (Bonferroni:
 the whole check's false alarms at most 1 in 100 reports of a campaign without any shock). 1%,
@@ -58,12 +64,16 @@ _ARMS = ("controls", "targets")
 @dataclass(frozen=True)
 class PlaceCounts:
     """Per place of one arm: rows, conversions, expected conversions and their variance
-    under independent responses at each stratum's rate."""
+    under independent responses at each stratum's rate; and the rows of each place in each
+    stratum (``table``, places x strata) with the strata's rows and conversions."""
 
     rows: NDArray[np.int64]
     observed: NDArray[np.int64]
     expected: NDArray[np.float64]
     variance: NDArray[np.float64]
+    table: NDArray[np.float64]
+    stratum_rows: NDArray[np.float64]
+    stratum_conversions: NDArray[np.float64]
 
 
 def place_counts(stratum: NDArray[np.int64], place: NDArray[np.int64],
@@ -75,13 +85,35 @@ def place_counts(stratum: NDArray[np.int64], place: NDArray[np.int64],
     conv = np.asarray(converted, bool)
     k = int(stratum.max(initial=-1)) + 1
     n_s = np.bincount(stratum, minlength=k)
-    p_s = np.bincount(stratum, weights=conv, minlength=k) / np.maximum(n_s, 1)
+    k_s = np.bincount(stratum, weights=conv, minlength=k)
+    p_s = k_s / np.maximum(n_s, 1)
     p = p_s[stratum]
+    table = np.bincount(place * k + stratum, minlength=n_places * k).reshape(n_places, k)
     return PlaceCounts(np.bincount(place, minlength=n_places).astype(np.int64),
                        np.bincount(place, weights=conv, minlength=n_places).astype(np.int64),
                        np.bincount(place, weights=p, minlength=n_places).astype(np.float64),
                        np.bincount(place, weights=p * (1.0 - p), minlength=n_places
-                                   ).astype(np.float64))
+                                   ).astype(np.float64),
+                       table.astype(np.float64), n_s.astype(np.float64), k_s.astype(np.float64))
+
+
+def covariance(table: NDArray[np.float64], n_s: NDArray[np.float64],
+               k_s: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The groups' conversion counts' covariance given each stratum's conversions
+    (``table``: rows of each group in each stratum; module docstring's ``V``)."""
+    c = np.zeros(len(n_s))
+    big = n_s > 1
+    c[big] = k_s[big] * (n_s[big] - k_s[big]) / (n_s[big] ** 2 * (n_s[big] - 1))
+    return np.diag(table @ (c * n_s)) - (table * c) @ table.T
+
+
+def cmh_statistic(d: NDArray[np.float64], v: NDArray[np.float64]) -> tuple[float, int]:
+    """(``d' V^+ d``, ``rank(V)``) of a symmetric positive semi-definite ``V``."""
+    lam, vec = np.linalg.eigh(v)
+    top = float(lam.max(initial=0.0))
+    live = lam > max(top, 1e-300) * 1e-9
+    proj = vec[:, live].T @ d
+    return float(np.sum(proj ** 2 / lam[live])), int(live.sum())
 
 
 def _small(e: NDArray[np.float64], n: NDArray[np.float64]) -> NDArray[np.bool_]:
@@ -108,9 +140,9 @@ def pooled_groups(c: PlaceCounts) -> tuple[NDArray[np.int64], int]:
     return group, int(pool.sum())
 
 
-def pearson_dispersion(c: PlaceCounts) -> dict[str, Any]:
+def place_dispersion(c: PlaceCounts) -> dict[str, Any]:
     """One arm's test (module docstring): ``places`` with rows, the ``groups`` tested after
-    pooling (``pooled_places`` of them in one group), ``statistic`` (X2), ``df``, ``p_value``,
+    pooling (``pooled_places`` of them in one group), ``statistic`` (Q), ``df``, ``p_value``,
     ``phi``; the last four null, and ``note`` saying why, when fewer than 2 groups remain."""
     group, pooled = pooled_groups(c)
     g = int(group.max(initial=-1)) + 1
@@ -126,11 +158,17 @@ def pearson_dispersion(c: PlaceCounts) -> dict[str, Any]:
                 "note": f"too few conversions to test: {int(live.sum())} group"
                         f"{'' if live.sum() == 1 else 's'} of at least {MIN_EXPECTED:g} "
                         "expected conversions and non-conversions (2 needed)"}
-    chi2 = float(np.sum((x[live] - e[live]) ** 2 / v[live]))
-    df = int(live.sum()) - 1
-    return {**out, "statistic": round(chi2, 4), "df": df,
-            "p_value": float(f"{float(stats.chi2.sf(chi2, df)):.4g}"),
-            "phi": round(chi2 / df, 4)}
+    table = np.zeros((g, c.table.shape[1]))
+    np.add.at(table, group[keep], c.table[keep])
+    cov = covariance(table[live], c.stratum_rows, c.stratum_conversions)
+    q, df = cmh_statistic((x - e)[live].astype(np.float64), cov)
+    if df < 1:  # every stratum's conversions fall on one group: nothing varies
+        return {**out, "statistic": None, "df": None, "p_value": None, "phi": None,
+                "note": "too few conversions to test: no stratum's conversions could fall "
+                        "on more than one group of places"}
+    return {**out, "statistic": round(q, 4), "df": df,
+            "p_value": float(f"{float(stats.chi2.sf(q, df)):.4g}"),
+            "phi": round(q / df, 4)}
 
 
 def _places(model: Model, user_ids: pa.Array) -> tuple[str | None, NDArray[np.int64], int]:
@@ -182,7 +220,7 @@ def dispersion(rows: pa.Table, converted: NDArray[np.bool_], model: Model | None
     arms = {}
     for name, arm in zip(_ARMS, (~target, target), strict=True):
         m = measured & arm & (place >= 0)
-        arms[name] = pearson_dispersion(place_counts(stratum[m], place[m], conv[m], k))
+        arms[name] = place_dispersion(place_counts(stratum[m], place[m], conv[m], k))
     tested = [a for a in arms.values() if a["p_value"] is not None]
     for a in arms.values():
         a["beyond_chance"] = None if a["p_value"] is None else \

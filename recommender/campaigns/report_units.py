@@ -29,11 +29,13 @@ METHOD = {
                              "window: 1 - (1 - p) ** k (calibration.scale; see 'predicted')",
     "conversion": "an event for the row's film by the row's user in [start, start + window)",
     "dispersion": "per arm (controls, targets) of the measured rows, each place's conversions "
-                  "against those its rows' (film, wave) rates expect: Pearson's chi-square "
-                  "sum (x - e)^2 / v, e = sum n p and v = sum n p (1 - p) over the strata, "
-                  "places under 5 expected conversions or non-conversions pooled, on groups "
-                  "- 1 df; beyond chance at p < level / arms tested (Bonferroni); phi = "
-                  "chi-square / df (recommender/campaigns/dispersion.py)",
+                  "against those its rows' (film, wave) rates expect: the generalized "
+                  "Cochran-Mantel-Haenszel statistic (x - e)' V^+ (x - e), e = sum n p over "
+                  "the strata and V the places' hypergeometric covariance given each "
+                  "stratum's conversions, places under 5 expected conversions or "
+                  "non-conversions pooled, on rank(V) df (groups - 1); beyond chance at p < "
+                  "level / arms tested (Bonferroni); phi = chi-square / df "
+                  "(recommender/campaigns/dispersion.py)",
 }
 
 _CONVERTED = "rows converted (users)"
@@ -75,10 +77,11 @@ UNITS = {"targets": "plan rows contacted", "controls": "plan rows held out",
          "groups": "places tested, the pooled small ones counting as one",
          "pooled_places": "places pooled into one group (under 5 expected conversions or "
                           "non-conversions)",
-         "statistic": "Pearson's chi-square (no unit)",
-         "df": "degrees of freedom: groups of places - 1",
+         "statistic": "the generalized Cochran-Mantel-Haenszel chi-square (no unit)",
+         "df": "degrees of freedom: groups of places - 1 (fewer where strata fix some "
+               "groups' counts)",
          "p_value": "probability of a chi-square this large if a row's chance depended on "
                     "its film and wave alone",
-         "phi": "a ratio: chi-square / df (at most 1 on average if a row's chance depends on "
+         "phi": "a ratio: chi-square / df (1 on average if a row's chance depends on "
                 "its film and wave alone; more under a place's shock, or where a place's "
                 "users differ in p within a film)"}

@@ -1,5 +1,6 @@
 """The report's dispersion check: its statistic against Pearson's chi-square (scipy) and a
-hand-computed stratified oracle, the pooling of small places, and a stored plan whose places
+stratified oracle written out cell by cell (the hypergeometric covariances, one group left
+out and the rest inverted), the pooling of small places, and a stored plan whose places
 share a planted shock (the check fires, the note says so) or respond independently (a fixed
 seed: it does not), with every interval of the report left as it was."""
 
@@ -19,8 +20,8 @@ from recommender.campaigns.dispersion import (
     LEVEL,
     MIN_EXPECTED,
     dispersion,
-    pearson_dispersion,
     place_counts,
+    place_dispersion,
     pooled_groups,
 )
 from recommender.campaigns.events import check_events, record_events
@@ -42,46 +43,88 @@ def _rows_of(counts: list[tuple[int, int, int, int]]) -> tuple[np.ndarray, ...]:
 
 
 def test_one_stratum_is_pearsons_chi_square_of_the_table() -> None:
+    """With one stratum the statistic is (N - 1) / N times Pearson's chi-square of the 2 x G
+    table (the hypergeometric covariance against the binomial variance)."""
     n, x = [100, 80, 120, 60], [30, 12, 45, 9]
     s, p, c = _rows_of([(0, i, n[i], x[i]) for i in range(4)])
-    got = pearson_dispersion(place_counts(s, p, c, 4))
-    chi2, pval, dof, _ = stats.chi2_contingency(np.array([x, np.subtract(n, x)]),
-                                                correction=False)
-    assert got["statistic"] == pytest.approx(chi2, abs=1e-4) and got["df"] == dof == 3
-    assert got["p_value"] == pytest.approx(pval, rel=1e-3)
-    assert got["phi"] == pytest.approx(chi2 / 3, abs=1e-4)
+    got = place_dispersion(place_counts(s, p, c, 4))
+    chi2, _, dof, _ = stats.chi2_contingency(np.array([x, np.subtract(n, x)]),
+                                             correction=False)
+    q = chi2 * (sum(n) - 1) / sum(n)
+    assert got["statistic"] == pytest.approx(q, abs=1e-4) and got["df"] == dof == 3
+    assert got["p_value"] == pytest.approx(stats.chi2.sf(q, 3), rel=1e-3)
+    assert got["phi"] == pytest.approx(q / 3, abs=1e-4)
     assert (got["groups"], got["places"], got["pooled_places"]) == (4, 4, 0)
     assert (got["rows"], got["conversions"]) == (sum(n), sum(x))
 
 
+def _cmh_oracle(cells: list[tuple[int, int, int, int]], places: int) -> float:
+    """The generalized Cochran-Mantel-Haenszel statistic written out: per stratum, each
+    place's hypergeometric mean and the covariances between places, summed; the last place
+    left out and the rest's covariance inverted (it has full rank G - 1 here)."""
+    strata = sorted({st for st, _, _, _ in cells})
+    d = np.zeros(places)
+    cov = np.zeros((places, places))
+    for st in strata:
+        n = np.zeros(places)
+        x = np.zeros(places)
+        for s_, pl, rows, conv in cells:
+            if s_ == st:
+                n[pl] += rows
+                x[pl] += conv
+        big_n, big_k = n.sum(), x.sum()
+        d += x - n * big_k / big_n
+        f = big_k * (big_n - big_k) / (big_n ** 2 * (big_n - 1))
+        for i in range(places):
+            for j in range(places):
+                cov[i, j] += f * (n[i] * (big_n - n[i]) if i == j else -n[i] * n[j])
+    keep = d[:-1]
+    return float(keep @ np.linalg.solve(cov[:-1, :-1], keep))
+
+
 def test_strata_expect_each_place_from_its_own_films() -> None:
     """Two films of different rates (0.5 and 0.1) in different shares by place: the oracle
-    is the module's formula written out cell by cell; places that differ only by their mix
-    of films read no dispersion."""
+    is the generalized Cochran-Mantel-Haenszel statistic written out cell by cell; places
+    that differ only by their mix of films read no dispersion."""
     cells = [(0, 0, 60, 33), (0, 1, 20, 8), (0, 2, 40, 19),
              (1, 0, 40, 3), (1, 1, 100, 12), (1, 2, 60, 5)]
     s, p, c = _rows_of(cells)
-    rate = {k: sum(x for st, _, _, x in cells if st == k) / sum(n for st, _, n, _ in cells
-                                                                 if st == k) for k in (0, 1)}
-    chi2 = 0.0
-    for place in range(3):
-        mine = [(st, n, x) for st, pl, n, x in cells if pl == place]
-        e = sum(n * rate[st] for st, n, _ in mine)
-        v = sum(n * rate[st] * (1 - rate[st]) for st, n, _ in mine)
-        chi2 += (sum(x for _, _, x in mine) - e) ** 2 / v
-    got = pearson_dispersion(place_counts(s, p, c, 3))
-    assert got["statistic"] == pytest.approx(chi2, abs=1e-4) and got["df"] == 2
-    assert got["p_value"] == pytest.approx(stats.chi2.sf(chi2, 2), rel=1e-3)
+    q = _cmh_oracle(cells, 3)
+    got = place_dispersion(place_counts(s, p, c, 3))
+    assert got["statistic"] == pytest.approx(q, abs=1e-4) and got["df"] == 2
+    assert got["p_value"] == pytest.approx(stats.chi2.sf(q, 2), rel=1e-3)
     # each place at exactly its films' rates: nothing to see, where pooled rates read a lot
     mixed = [(0, 0, 80, 40), (1, 0, 20, 2), (0, 1, 20, 10), (1, 1, 80, 8)]
-    even = pearson_dispersion(place_counts(*_rows_of(mixed), 2))
+    even = place_dispersion(place_counts(*_rows_of(mixed), 2))
     assert even["statistic"] == pytest.approx(0.0, abs=1e-9)
-    flat = pearson_dispersion(place_counts(*_rows_of([(0, pl, n, x) for _, pl, n, x in mixed]),
-                                           2))
+    flat = place_dispersion(place_counts(*_rows_of([(0, pl, n, x) for _, pl, n, x in mixed]),
+                                         2))
     table = np.array([[42, 18], [58, 82]])  # the two places' conversions, then the others
     assert flat["statistic"] == pytest.approx(
-        stats.chi2_contingency(table, correction=False)[0], abs=1e-4)
+        stats.chi2_contingency(table, correction=False)[0] * 199 / 200, abs=1e-4)
     assert flat["p_value"] < 0.001
+
+
+def test_the_covariance_between_places_finds_a_shock_their_own_variances_hide() -> None:
+    """Places whose shares differ between strata: place 0 converts above its films' rates in
+    both; each place's own variance (the sum of (x - e)^2 / v, this check before) reads it
+    as chance, the covariance between places does not (the oracle: written out)."""
+    cells = [(0, 0, 90, 60), (0, 1, 10, 2), (1, 0, 10, 8), (1, 1, 90, 40)]
+    s, p, c = _rows_of(cells)
+    counts = place_counts(s, p, c, 2)
+    q = _cmh_oracle(cells, 2)
+    got = place_dispersion(counts)
+    assert got["statistic"] == pytest.approx(q, abs=1e-4) and got["df"] == 1
+    own = float(np.sum((counts.observed - counts.expected) ** 2 / counts.variance))
+    assert stats.chi2.sf(own, 1) > LEVEL / 2 > got["p_value"]
+    assert got["statistic"] > 2 * own
+
+
+def test_groups_whose_strata_fix_their_counts_are_not_tested() -> None:
+    """Each place in a stratum of its own: the strata's conversions fix every place's count,
+    so nothing can vary between places whatever the rates."""
+    got = place_dispersion(place_counts(*_rows_of([(0, 0, 50, 20), (1, 1, 50, 10)]), 2))
+    assert got["statistic"] is None and got["df"] is None and "more than one" in got["note"]
 
 
 def test_small_places_are_pooled_until_the_pool_is_testable() -> None:
@@ -93,10 +136,10 @@ def test_small_places_are_pooled_until_the_pool_is_testable() -> None:
     assert counts.expected.tolist() == pytest.approx([20, 16, 2, 1, 0])
     group, pooled = pooled_groups(counts)
     assert group.tolist() == [0, 1, 1, 1, -1] and pooled == 3
-    got = pearson_dispersion(counts)
+    got = place_dispersion(counts)
     assert (got["groups"], got["df"], got["places"]) == (2, 1, 4)
     # a pool that cannot reach MIN_EXPECTED with everything in it: nothing to test
-    few = pearson_dispersion(place_counts(*_rows_of([(0, 0, 10, 1), (0, 1, 10, 2)]), 2))
+    few = place_dispersion(place_counts(*_rows_of([(0, 0, 10, 1), (0, 1, 10, 2)]), 2))
     assert few["statistic"] is None and few["groups"] == 1 and "too few" in few["note"]
     assert MIN_EXPECTED == 5
 
