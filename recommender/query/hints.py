@@ -287,6 +287,13 @@ def also_titled(model: Model, film_id: str) -> list[str]:
     return list(known[film_id])
 
 
+def also_titled_known(model: Model, film_id: str) -> bool:
+    """Whether ``also_titled(model, film_id)`` is kept already (answers without a search):
+    an event loop's caller runs the first search on a worker thread instead."""
+    known = _ALSO_TITLED.get(model.catalog)
+    return known is not None and film_id in known
+
+
 def film_names(model: Model, f: int) -> dict[str, Any]:
     """What names film index ``f`` in a per-film answer's JSON, beside its ``film_id``:
     ``title`` and ``year`` as the catalog has them ('' and None when it has none) and

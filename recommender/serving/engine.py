@@ -47,7 +47,12 @@ from recommender.model.model import Model
 from recommender.query.audience import MAX_K, AudiencePage, check_k, film_audience
 from recommender.query.catalog import film_details
 from recommender.query.filters import Filters
-from recommender.query.hints import holding_titles, with_title_hint
+from recommender.query.hints import (
+    also_titled,
+    also_titled_known,
+    holding_titles,
+    with_title_hint,
+)
 from recommender.query.recommend import FilmList, recommend_many, recommend_user
 from recommender.serving.batching import AsyncBatcher, MicroBatcher, rank_requests
 from recommender.serving.rankings import (
@@ -153,6 +158,9 @@ class Engine:
         if ranking is None:
             ranking = self._keep(f, exclude_seen, await self._async_batcher("audience").submit(
                 (f, exclude_seen, depth)))
+        own = str(self.model.film_labels[0][f])
+        if not also_titled_known(self.model, own):  # the page names it: the first search
+            await asyncio.to_thread(also_titled, self.model, own)  # off the loop (2-17 ms)
         return page_from_ranking(self.model, film_id, ranking, k, offset)
 
     def _lookup(self, film_id: str, k: int, offset: int, exclude_seen: bool

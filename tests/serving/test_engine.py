@@ -277,3 +277,34 @@ def test_warm_cache_stops_when_full_or_closed(model: Model) -> None:
     closed = Engine(model)
     closed.close()
     assert closed.warm_cache() == 0 and closed.warm_status["state"] == "stopped"
+
+
+def test_the_first_page_names_its_film_off_the_event_loop(
+        model: Model, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's ``also_titled`` needs a title search the first time per film id (2-17 ms
+    on MovieLens's catalogues): an event loop's caller runs it on a worker thread, and the
+    page says what the library's says."""
+    import recommender.query.hints as hints
+
+    searched: list[bool] = []  # per search: whether it ran on the loop's thread
+    real = hints._also_titled
+
+    def recorded(m: Model, film_id: str) -> list[str]:
+        try:
+            asyncio.get_running_loop()
+            searched.append(True)
+        except RuntimeError:
+            searched.append(False)
+        return real(m, film_id)
+
+    monkeypatch.setattr(hints, "_also_titled", recorded)
+    model = replace(model, catalog=replace(model.catalog))  # a catalog no test asked about
+    engine = Engine(model)
+    film = str(model.films.ids[5])
+    assert not hints.also_titled_known(model, film)
+    page = asyncio.run(engine.audience_async(film, 5))
+    assert searched == [False]
+    assert_same_page(page, film_audience(model, film, 5))
+    assert page.also_titled == film_audience(model, film, 5).also_titled
+    asyncio.run(engine.audience_async(film, 5, 5))  # kept: no second search
+    assert searched == [False]
