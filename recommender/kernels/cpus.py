@@ -1,0 +1,76 @@
+"""The CPUs this process may keep busy: its CPU affinity, capped by a cgroup CPU quota.
+
+A container with a CPU limit on a big host is given the host's cores in its affinity but
+only a quota of their time: ``cpu.max`` ("QUOTA PERIOD", or "max PERIOD" for none) under
+cgroup v2, ``cpu/cpu.cfs_quota_us`` and ``cpu/cpu.cfs_period_us`` (a quota of -1: none)
+under cgroup v1. Work sized to the affinity there runs many threads on a few CPUs' worth of
+time, and is throttled.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+OWN_CGROUP = Path("/proc/self/cgroup")
+
+
+def _read(path: Path) -> str | None:
+    """``path``'s text, or None when it cannot be read."""
+    try:
+        return path.read_text(encoding="ascii", errors="strict")
+    except (OSError, ValueError):
+        return None
+
+
+def _cpus(quota: str, period: str) -> int | None:
+    """ceil(quota / period), at least 1, or None for no quota ("max", -1) or garbage."""
+    try:
+        q, p = int(quota), int(period)
+    except ValueError:
+        return None
+    if q <= 0 or p <= 0:  # -1: none (v1); zero or a negative period: not a quota
+        return None
+    return max(1, math.ceil(q / p))
+
+
+def _v2_folders(root: Path, own: Path) -> list[Path]:
+    """The folders whose ``cpu.max`` limits this process under cgroup v2: its own cgroup
+    (``/proc/self/cgroup``'s "0::/path" line, the path under ``root``) and each one above it,
+    up to ``root`` itself (a parent's quota limits its children too); ``root`` alone when
+    the line is missing."""
+    path = ""
+    for line in (_read(own) or "").splitlines():
+        if line.startswith("0::"):
+            path = line[3:].strip()
+            break
+    parts = [p for p in path.split("/") if p not in ("", ".", "..")]
+    return [root.joinpath(*parts[:n]) for n in range(len(parts), -1, -1)]
+
+
+def cpu_quota(root: Path = CGROUP_ROOT, own: Path = OWN_CGROUP) -> int | None:
+    """The CPUs a cgroup quota allows this process (ceil(quota / period), at least 1), or None
+    when there is none. ``root``: where the cgroup file system is mounted; ``own``: the
+    process's ``/proc/self/cgroup``. The smallest of the v2 quotas (``_v2_folders``) and the v1
+    one (``root/cpu``); a file missing, unreadable or not a quota counts as none, never an
+    error."""
+    found: list[int] = []
+    for folder in _v2_folders(root, own):
+        fields = (_read(folder / "cpu.max") or "").split()
+        if len(fields) == 2 and (cpus := _cpus(*fields)) is not None:
+            found.append(cpus)
+    v1 = [_read(root / "cpu" / f"cpu.cfs_{n}_us") for n in ("quota", "period")]
+    if v1[0] is not None and v1[1] is not None and (cpus := _cpus(v1[0], v1[1])) is not None:
+        found.append(cpus)
+    return min(found, default=None)
+
+
+def available_cpus() -> int:
+    """The CPUs this process may keep busy: those of its affinity (all of them where the
+    system has none: macOS, Windows), at most its cgroup quota's (``cpu_quota``)."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1)
+    quota = cpu_quota()
+    return max(1, cpus if quota is None else min(cpus, quota))
