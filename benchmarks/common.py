@@ -68,6 +68,13 @@ def _mem_total_gb() -> float | None:
     return None
 
 
+def _cpu_quota() -> int | None:
+    """The CPUs a cgroup quota allows this process (``kernels.cpus.cpu_quota``), or None."""
+    from recommender.kernels.cpus import cpu_quota
+
+    return cpu_quota()
+
+
 def _version(module: str) -> str | None:
     try:
         from importlib.metadata import version
@@ -117,6 +124,7 @@ def machine_facts() -> dict[str, Any]:
         "cores": os.cpu_count(),
         "cores_available": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
         else os.cpu_count(),
+        "cpu_quota": _cpu_quota(),  # a cgroup's CPU limit (a container's), or None
         "memory_gb": _mem_total_gb(),
         "os": platform.platform(),
         "python": platform.python_version(),

@@ -22,13 +22,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """``-n auto`` starts one worker per core this process may run on (its CPU affinity):
-    xdist's own count asks psutil for the machine's physical cores, cores a cpuset-limited
-    container may not be given. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides where set."""
+    """``-n auto`` starts one worker per core this process may keep busy (its CPU affinity, at
+    most its cgroup CPU quota: ``kernels.cpus.available_cpus``): xdist's own count asks psutil
+    for the machine's physical cores, cores a cpuset-limited container may not be given, and a
+    quota-limited one not the time of. ``PYTEST_XDIST_AUTO_NUM_WORKERS`` still decides where
+    set."""
     if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
         return None  # xdist's own hook reads it
-    cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    return len(cores) if cores else os.cpu_count() or 1
+    from recommender.kernels.cpus import available_cpus
+
+    return available_cpus()
 
 
 _ROOMS = ("browser", "spark")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from recommender.errors import RecommenderError, Terminated
 from recommender.io.progress import show_progress, update_interval_s
+from recommender.kernels.cpus import available_cpus
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -124,7 +125,8 @@ def get_session(master: str = "local[*]", conf: dict[str, str] | None = None,
             settings.update({
                 "spark.driver.host": "127.0.0.1",
                 "spark.driver.bindAddress": "127.0.0.1",
-                "spark.sql.shuffle.partitions": str(max(4, 2 * (os.cpu_count() or 2))),
+                # two a CPU this process may keep busy, as the JVM counts (not every host core)
+                "spark.sql.shuffle.partitions": str(max(4, 2 * available_cpus())),
                 "spark.ui.enabled": "false",
             })
     settings.update(conf or {})
